@@ -1,0 +1,61 @@
+# The gateway's build. `make run` and `make test` are the two set-up commands (see README.md).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+DOTNET ?= dotnet
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
+export MSBUILDDISABLENODEREUSE := 1
+RESULTS := artifacts/test-results
+
+.PHONY: all feed restore build run test test-deps test-dotnet test-node chart-test bench loadtest clean
+
+all: build
+
+feed:
+	@./build/hashing-feed.sh
+
+restore: feed
+	$(DOTNET) restore Gateway.sln
+
+build: restore
+	$(DOTNET) build Gateway.sln --no-restore -c Release -nologo -v:q
+
+# Starts the gateway on http://127.0.0.1:8080 with the embedded store and the example bundle.
+run: feed
+	$(DOTNET) run --project proxy/Gateway.Proxy -c Release -- --environment Development \
+	  --urls http://127.0.0.1:8080 --Gateway:Policy:BundlePath=examples/bundle
+
+# Installs what the tests need when missing, then runs every suite and prints one count line.
+test: test-deps build
+	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+	@status=0; \
+	$(MAKE) --no-print-directory test-dotnet || status=1; \
+	$(MAKE) --no-print-directory test-node || status=1; \
+	$(MAKE) --no-print-directory chart-test || status=1; \
+	./build/sum-results.sh $(RESULTS); \
+	exit $$status
+
+test-deps:
+	@./build/install-test-deps.sh
+
+test-dotnet:
+	@mkdir -p $(RESULTS)
+	$(DOTNET) test Gateway.sln --no-build -c Release -nologo -v:q 2>&1 | tee $(RESULTS)/dotnet.log
+
+test-node:
+	@mkdir -p $(RESULTS)
+	@if [ -d tests/node ]; then ./tests/node/run.sh $(RESULTS); else echo "node: 0 passed, 0 failed" > $(RESULTS)/node.count; fi
+
+chart-test:
+	@mkdir -p $(RESULTS)
+	@if [ -x tests/chart/run.sh ]; then ./tests/chart/run.sh $(RESULTS); else echo "chart: 0 passed, 0 failed" > $(RESULTS)/chart.count; fi
+
+bench: restore
+	$(DOTNET) run --project loadtests/Gateway.Benchmarks -c Release -- --filter '*'
+
+loadtest: build
+	./loadtests/run.sh
+
+clean:
+	rm -rf artifacts

@@ -1,0 +1,4 @@
+using Gateway.Proxy;
+
+var app = GatewayApplication.Build(args);
+app.Run();

@@ -1,0 +1,79 @@
+namespace Gateway.Store;
+
+/// <summary>
+/// What the gateway's hot path keeps outside the process: nonces, counters, limits, budgets,
+/// cached values, small sets and append-only logs. Two implementations pass one contract suite:
+/// <see cref="InMemoryStateStore"/> (the embedded default, one instance) and
+/// <c>RedisStateStore</c> (production, shared by every replica).
+/// </summary>
+/// <remarks>
+/// Every member either completes or throws <see cref="StateStoreUnavailableException"/>; callers
+/// treat that exception as "fail closed" (HTTP 503, nothing forwarded). Keys are opaque strings
+/// built by the caller; tenant scoping is the caller's job (see <see cref="StoreKeys"/>).
+/// </remarks>
+public interface IStateStore
+{
+    /// <summary>Atomically stores <paramref name="key"/> only when absent. True when this call stored it.</summary>
+    ValueTask<bool> TrySetIfAbsentAsync(string key, string value, TimeSpan expiry, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns the value, or null when absent or expired.</summary>
+    ValueTask<string?> GetAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores the value, replacing any previous one; <paramref name="expiry"/> null keeps it forever.</summary>
+    ValueTask SetAsync(string key, string value, TimeSpan? expiry, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes the key. True when it existed (so a single-use value is consumed exactly once).</summary>
+    ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Atomically reads and removes the key: the value when this call consumed it, null when it was
+    /// absent. Two concurrent callers never both receive the value.
+    /// </summary>
+    ValueTask<string?> TakeAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Atomically adds <paramref name="delta"/> (may be negative) and returns the new value. The
+    /// expiry is set only when the counter is created by this call.
+    /// </summary>
+    ValueTask<long> IncrementAsync(string key, long delta, TimeSpan? expiry, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Checks every window and, only when all admit the request, counts it in all of them: one
+    /// atomic step (one script round trip on Redis). Fixed windows aligned to the window length.
+    /// </summary>
+    ValueTask<RateLimitOutcome> TryAcquireAsync(IReadOnlyList<RateLimitWindow> windows, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reserves <paramref name="amount"/> from a budget of <paramref name="limit"/> per
+    /// <paramref name="window"/>, atomically: either the whole amount is reserved or nothing is.
+    /// </summary>
+    ValueTask<BudgetOutcome> TryReserveAsync(string key, long amount, long limit, TimeSpan window, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Settles a reservation against actual use: adds <c>actual - reserved</c> to the budget's
+    /// current window (a refund when negative), never below zero.
+    /// </summary>
+    ValueTask<long> SettleAsync(string key, long reserved, long actual, TimeSpan window, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds a member to a set and returns the set's size afterwards (distinct approvers, say).</summary>
+    ValueTask<long> SetAddAsync(string key, string member, TimeSpan? expiry, CancellationToken cancellationToken = default);
+
+    /// <summary>The members of a set (empty when absent).</summary>
+    ValueTask<IReadOnlyList<string>> SetMembersAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Appends <paramref name="entry"/> to the log only when it currently holds exactly
+    /// <paramref name="expectedLength"/> entries (optimistic concurrency for hash chains).
+    /// True when appended; false when another writer got there first.
+    /// </summary>
+    ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, string entry, CancellationToken cancellationToken = default);
+
+    /// <summary>Number of entries in the log.</summary>
+    ValueTask<long> LogLengthAsync(string logKey, CancellationToken cancellationToken = default);
+
+    /// <summary>Up to <paramref name="count"/> entries starting at zero-based <paramref name="start"/>, in order.</summary>
+    ValueTask<IReadOnlyList<string>> ReadLogAsync(string logKey, long start, int count, CancellationToken cancellationToken = default);
+
+    /// <summary>Throws <see cref="StateStoreUnavailableException"/> when the store cannot serve.</summary>
+    ValueTask PingAsync(CancellationToken cancellationToken = default);
+}

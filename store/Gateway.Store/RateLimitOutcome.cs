@@ -1,0 +1,10 @@
+namespace Gateway.Store;
+
+/// <summary>
+/// The result of <see cref="IStateStore.TryAcquireAsync"/>: admitted, or refused by the window at
+/// <see cref="RefusedIndex"/> until <see cref="RetryAfter"/> has passed.
+/// </summary>
+public readonly record struct RateLimitOutcome(bool Admitted, int RefusedIndex, TimeSpan RetryAfter)
+{
+    public static RateLimitOutcome Admit { get; } = new(true, -1, TimeSpan.Zero);
+}

@@ -1,0 +1,35 @@
+namespace Gateway.Store;
+
+/// <summary>
+/// The one place store keys are spelled. Every key starts with the tenant so that one tenant's
+/// data never shares a key with another's; the <c>{tenant}</c> braces are a Redis Cluster hash tag.
+/// </summary>
+public static class StoreKeys
+{
+    public const string Prefix = "gw:";
+
+    public static string Nonce(string tenant, string agent, string nonce) => $"{Prefix}{{{tenant}}}:nonce:{agent}:{nonce}";
+
+    public static string Decision(string tenant, string agent, string intentDigest, string policyDigest) =>
+        $"{Prefix}{{{tenant}}}:decision:{agent}:{policyDigest}:{intentDigest}";
+
+    public static string RateLimit(string tenant, string scope) => $"{Prefix}{{{tenant}}}:rl:{scope}";
+
+    public static string Budget(string tenant, string scope) => $"{Prefix}{{{tenant}}}:budget:{scope}";
+
+    public static string Approval(string tenant, string approvalId) => $"{Prefix}{{{tenant}}}:approval:{approvalId}";
+
+    public static string ApprovalVotes(string tenant, string approvalId) => $"{Prefix}{{{tenant}}}:approval-votes:{approvalId}";
+
+    public static string Warrant(string tenant, string warrantId) => $"{Prefix}{{{tenant}}}:warrant:{warrantId}";
+
+    public static string AuditLog(string tenant) => $"{Prefix}{{{tenant}}}:audit";
+
+    public static string Incidents(string tenant) => $"{Prefix}{{{tenant}}}:incidents";
+
+    public static string Credential(string tenant, string name) => $"{Prefix}{{{tenant}}}:credential:{name}";
+
+    public static string AgentStatus(string tenant, string agent) => $"{Prefix}{{{tenant}}}:agent-status:{agent}";
+
+    public static string AdminToken(string tokenHash) => $"{Prefix}admin-token:{tokenHash}";
+}

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace Gateway.Testing;
+
+/// <summary>
+/// A real <c>redis-server</c> process on a free loopback port, with no persistence.
+/// It can be stopped and started again on the same port to simulate an outage.
+/// </summary>
+public sealed class RedisServer : IAsyncDisposable
+{
+    private readonly string _extraArgs;
+    private Process? _process;
+
+    private RedisServer(int port, string? password, string extraArgs)
+    {
+        Port = port;
+        Password = password;
+        _extraArgs = extraArgs;
+    }
+
+    public int Port { get; }
+
+    public string? Password { get; }
+
+    public string Endpoint => $"127.0.0.1:{Port}";
+
+    public bool IsRunning => _process is { HasExited: false };
+
+    /// <summary>Starts a server; <paramref name="password"/> enables AUTH via <c>requirepass</c>.</summary>
+    public static async Task<RedisServer> StartAsync(string? password = null, string extraArgs = "")
+    {
+        var server = new RedisServer(FreePort.Next(), password, extraArgs);
+        await server.StartAsync().ConfigureAwait(false);
+        return server;
+    }
+
+    public async Task StartAsync()
+    {
+        if (IsRunning)
+        {
+            return;
+        }
+
+        var executable = LocateExecutable();
+        var args = $"--port {Port} --bind 127.0.0.1 --save \"\" --appendonly no --protected-mode no --daemonize no --loglevel warning";
+        if (Password is not null)
+        {
+            args += $" --requirepass {Password}";
+        }
+
+        args += " " + _extraArgs;
+        var info = new ProcessStartInfo(executable, args)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        _process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start");
+        _process.OutputDataReceived += static (_, _) => { };
+        _process.ErrorDataReceived += static (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"redis-server exited with {_process.ExitCode} on port {Port}");
+            }
+
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync("127.0.0.1", Port).ConfigureAwait(false);
+                return;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(25).ConfigureAwait(false);
+            }
+        }
+
+        throw new TimeoutException($"redis-server did not listen on port {Port} within 10 s");
+    }
+
+    /// <summary>Kills the process at once (SIGKILL): an outage, not a graceful shutdown.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is null)
+        {
+            return;
+        }
+
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().ConfigureAwait(false);
+        }
+
+        _process.Dispose();
+        _process = null;
+    }
+
+    public async ValueTask DisposeAsync() => await KillAsync().ConfigureAwait(false);
+
+    private static string LocateExecutable()
+    {
+        foreach (var candidate in new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server", "/usr/sbin/redis-server" })
+        {
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException("redis-server is not installed; `make test` installs it (apt-get install -y redis-server)");
+    }
+}
