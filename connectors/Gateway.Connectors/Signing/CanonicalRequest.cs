@@ -1,0 +1,109 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Gateway.Connectors.Signing;
+
+/// <summary>
+/// The canonical string of the agent protocol: nine lines joined by <c>\n</c>, no trailing newline,
+/// and its HMAC-SHA256 signature <c>v1=&lt;lowercase hex&gt;</c>.
+/// </summary>
+public static class CanonicalRequest
+{
+    public const string Scheme = "GAMUT-HMAC-SHA256-V1";
+    public const string SignaturePrefix = "v1=";
+
+    /// <summary>Lowercase hex SHA-256 of the empty string.</summary>
+    public const string EmptyBodySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+    public static string Build(
+        string method,
+        string target,
+        string tenant,
+        string workspace,
+        string agent,
+        string timestamp,
+        string nonce,
+        string bodySha256Hex)
+    {
+        return string.Join('\n', Scheme, method.ToUpperInvariant(), target, tenant, workspace, agent, timestamp, nonce, bodySha256Hex);
+    }
+
+    /// <summary>Lowercase hex SHA-256 of the body bytes.</summary>
+    public static string HashBody(ReadOnlySpan<byte> body)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(body, hash);
+        return Convert.ToHexStringLower(hash);
+    }
+
+    /// <summary>Computes <c>v1=</c> + lowercase hex HMAC-SHA256(key, canonical string).</summary>
+    public static string Sign(ReadOnlySpan<byte> key, string canonical)
+    {
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        ComputeMac(key, canonical, mac);
+        return SignaturePrefix + Convert.ToHexStringLower(mac);
+    }
+
+    /// <summary>
+    /// True when <paramref name="presented"/> is a well-formed <c>v1=</c> signature equal to the
+    /// expected one. The comparison of the MAC bytes is in constant time.
+    /// </summary>
+    public static bool Verify(ReadOnlySpan<byte> key, string canonical, string presented)
+    {
+        if (presented.Length != SignaturePrefix.Length + (HMACSHA256.HashSizeInBytes * 2)
+            || !presented.StartsWith(SignaturePrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        Span<byte> presentedMac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        if (!TryDecodeLowerHex(presented.AsSpan(SignaturePrefix.Length), presentedMac))
+        {
+            return false;
+        }
+
+        Span<byte> expectedMac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        ComputeMac(key, canonical, expectedMac);
+        return CryptographicOperations.FixedTimeEquals(expectedMac, presentedMac);
+    }
+
+    private static void ComputeMac(ReadOnlySpan<byte> key, string canonical, Span<byte> destination)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(canonical.Length);
+        var rented = ArrayPool<byte>.Shared.Rent(max);
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(canonical, rented);
+            HMACSHA256.HashData(key, rented.AsSpan(0, length), destination);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static bool TryDecodeLowerHex(ReadOnlySpan<char> hex, Span<byte> destination)
+    {
+        for (var i = 0; i < destination.Length; i++)
+        {
+            var hi = LowerHexValue(hex[2 * i]);
+            var lo = LowerHexValue(hex[(2 * i) + 1]);
+            if ((hi | lo) < 0)
+            {
+                return false;
+            }
+
+            destination[i] = (byte)((hi << 4) | lo);
+        }
+
+        return true;
+    }
+
+    private static int LowerHexValue(char c) => c switch
+    {
+        >= '0' and <= '9' => c - '0',
+        >= 'a' and <= 'f' => c - 'a' + 10,
+        _ => -1,
+    };
+}

@@ -1,0 +1,19 @@
+namespace Gateway.Connectors.Signing;
+
+/// <summary>The header names of the agent protocol's signed requests.</summary>
+public static class SignatureHeaders
+{
+    public const string Tenant = "X-Gamut-Tenant";
+    public const string Workspace = "X-Gamut-Workspace";
+    public const string Agent = "X-Gamut-Agent";
+    public const string Timestamp = "X-Gamut-Timestamp";
+    public const string Nonce = "X-Gamut-Nonce";
+    public const string Signature = "X-Gamut-Signature";
+    public const string DecisionToken = "X-Gamut-Decision-Token";
+
+    /// <summary>The agent line used when the gateway itself signs a call to an executor or webhook.</summary>
+    public const string GatewayAgent = "gateway";
+
+    /// <summary>Every header an agent uses to sign; none of them is forwarded upstream.</summary>
+    public static IReadOnlyList<string> All { get; } = [Tenant, Workspace, Agent, Timestamp, Nonce, Signature];
+}
