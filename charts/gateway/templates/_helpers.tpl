@@ -1,0 +1,150 @@
+{{/* Names ----------------------------------------------------------------------------- */}}
+
+{{- define "gateway.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "gateway.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "gateway.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "gateway.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "gateway.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: gateway
+{{- end }}
+
+{{- define "gateway.labels" -}}
+helm.sh/chart: {{ include "gateway.chart" . }}
+{{ include "gateway.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: gateway
+{{- end }}
+
+{{- define "gateway.redis.fullname" -}}
+{{- printf "%s-redis" (include "gateway.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "gateway.redis.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "gateway.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: redis
+{{- end }}
+
+{{- define "gateway.redis.labels" -}}
+helm.sh/chart: {{ include "gateway.chart" . }}
+{{ include "gateway.redis.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Values.redis.embedded.image.tag | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: gateway
+{{- end }}
+
+{{- define "gateway.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "gateway.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "gateway.policyConfigMap" -}}
+{{- if .Values.policy.existingConfigMap }}
+{{- .Values.policy.existingConfigMap }}
+{{- else }}
+{{- printf "%s-policy" (include "gateway.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{- define "gateway.image" -}}
+{{- $tag := default .Chart.AppVersion .Values.image.tag }}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository $tag }}
+{{- end }}
+{{- end }}
+
+{{/* The Redis endpoint the gateway connects to, host:port. */}}
+{{- define "gateway.redis.endpoint" -}}
+{{- if .Values.redis.embedded.enabled }}
+{{- printf "%s:6379" (include "gateway.redis.fullname" .) }}
+{{- else }}
+{{- printf "%s:%d" .Values.redis.external.host (int .Values.redis.external.port) }}
+{{- end }}
+{{- end }}
+
+{{/* Validation: fails the render with a message that names the values to set. ------------ */}}
+{{- define "gateway.validate" -}}
+{{- $v := .Values }}
+{{- $external := ne $v.redis.external.host "" }}
+{{- $embedded := $v.redis.embedded.enabled }}
+{{- if eq $v.store.kind "redis" }}
+{{- if and $external $embedded }}
+{{- fail "gateway: configure exactly one Redis: redis.external.host is set AND redis.embedded.enabled is true; unset one of them" }}
+{{- end }}
+{{- if not (or $external $embedded) }}
+{{- fail "gateway: store.kind is redis but no Redis is configured; set redis.external.host (production) or redis.embedded.enabled=true (trials only)" }}
+{{- end }}
+{{- else if eq $v.store.kind "memory" }}
+{{- if or $external $embedded }}
+{{- fail "gateway: store.kind is memory but a Redis is configured (redis.external.host or redis.embedded.enabled); use store.kind=redis or remove the Redis settings" }}
+{{- end }}
+{{- if or $v.autoscaling.enabled (ne (int $v.replicaCount) 1) }}
+{{- fail (printf "gateway: store.kind=memory keeps nonces, limits, budgets and audit in one process, so it needs replicaCount=1 and autoscaling.enabled=false (got replicaCount=%d, autoscaling.enabled=%t); use Redis to scale" (int $v.replicaCount) $v.autoscaling.enabled) }}
+{{- end }}
+{{- end }}
+{{- $keySecret := $v.keys.existingSecret }}
+{{- range $name := list "dataEncryptionKeySecret" "decisionSigningKeySecret" "serviceKeySecret" }}
+{{- if not (or $keySecret (get $v.keys $name)) }}
+{{- fail (printf "gateway: keys.existingSecret is not set; create a Secret with DATA_ENCRYPTION_KEY, DECISION_SIGNING_KEY and GATEWAY_SERVICE_KEY (see docs/operations.md) and set keys.existingSecret (or keys.%s). The chart never generates keys" $name) }}
+{{- end }}
+{{- end }}
+{{- if not (or $v.policy.existingConfigMap $v.policy.bundle) }}
+{{- fail "gateway: no policy bundle; set policy.bundle (file name -> YAML) or policy.existingConfigMap" }}
+{{- end }}
+{{- if and $v.policy.existingConfigMap $v.policy.bundle }}
+{{- fail "gateway: set only one of policy.bundle and policy.existingConfigMap" }}
+{{- end }}
+{{- if and $v.policy.existingConfigMap $v.policy.rollOnChange }}
+{{- fail "gateway: policy.rollOnChange needs policy.bundle (the chart cannot hash an existing ConfigMap)" }}
+{{- end }}
+{{- if and $v.autoscaling.enabled (gt (int $v.autoscaling.minReplicas) (int $v.autoscaling.maxReplicas)) }}
+{{- fail "gateway: autoscaling.minReplicas is greater than autoscaling.maxReplicas" }}
+{{- end }}
+{{- if and $v.autoscaling.enabled (eq (int $v.autoscaling.targetCPUUtilizationPercentage) 0) (eq (int $v.autoscaling.targetMemoryUtilizationPercentage) 0) }}
+{{- fail "gateway: autoscaling is enabled but neither targetCPUUtilizationPercentage nor targetMemoryUtilizationPercentage is set" }}
+{{- end }}
+{{- if and $v.monitoring.serviceMonitor.enabled (not $v.monitoring.serviceMonitor.selector) }}
+{{- fail "gateway: monitoring.serviceMonitor.selector must select the OpenTelemetry Collector Service that exposes the gateway's metrics (the gateway itself exports OTLP only)" }}
+{{- end }}
+{{- $mounts := dict }}
+{{- range $v.credentials.secrets }}
+{{- if hasKey $mounts .mountName }}
+{{- fail (printf "gateway: credentials.secrets has mountName %q twice" .mountName) }}
+{{- end }}
+{{- $_ := set $mounts .mountName true }}
+{{- end }}
+{{- end }}
+
+{{/* OTEL_RESOURCE_ATTRIBUTES: Kubernetes identity from the downward API, then the user's. */}}
+{{- define "gateway.otelResourceAttributes" -}}
+{{- $attrs := list "k8s.namespace.name=$(POD_NAMESPACE)" "k8s.pod.name=$(POD_NAME)" "k8s.node.name=$(NODE_NAME)" (printf "k8s.deployment.name=%s" (include "gateway.fullname" .)) }}
+{{- range $k, $v := .Values.otel.resourceAttributes }}
+{{- $attrs = append $attrs (printf "%s=%s" $k (toString $v)) }}
+{{- end }}
+{{- join "," $attrs }}
+{{- end }}
