@@ -1,0 +1,114 @@
+using System.Text;
+using Gateway.Store.Resp;
+
+namespace Gateway.Store;
+
+/// <summary>
+/// How <see cref="RedisStateStore"/> reaches Redis. Bound from <c>Gateway:Store:Redis</c>;
+/// <see cref="Validate"/> lists every problem at once.
+/// </summary>
+public sealed record RedisStoreOptions
+{
+    /// <summary><c>host:port</c>; IPv6 addresses in brackets, <c>[::1]:6379</c>.</summary>
+    public string Endpoint { get; init; } = "127.0.0.1:6379";
+
+    /// <summary>ACL user name for <c>AUTH user password</c>; null authenticates with the password only.</summary>
+    public string? User { get; init; }
+
+    /// <summary>The password; null skips <c>AUTH</c>. Never logged or printed.</summary>
+    public string? Password { get; init; }
+
+    public bool UseTls { get; init; }
+
+    /// <summary>The name the server certificate must carry; defaults to the endpoint's host.</summary>
+    public string? TlsServerName { get; init; }
+
+    /// <summary>PEM file of the CA (or self-signed certificate) to trust instead of the system store.</summary>
+    public string? CaCertificatePath { get; init; }
+
+    /// <summary>Accept any server certificate. For tests only; never in production.</summary>
+    public bool AllowUntrustedCertificate { get; init; }
+
+    /// <summary>The logical database selected after connecting.</summary>
+    public int Database { get; init; }
+
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long one call waits for its reply before failing as unavailable.</summary>
+    public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan ReconnectMinBackoff { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    public TimeSpan ReconnectMaxBackoff { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Every problem with these options (empty when valid).</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (!RespEndpoint.TryParse(Endpoint, out _))
+        {
+            errors.Add($"Endpoint '{Endpoint}' must be host:port with a port from 1 to 65535.");
+        }
+
+        if (!string.IsNullOrEmpty(User) && string.IsNullOrEmpty(Password))
+        {
+            errors.Add("User is set but Password is not; AUTH needs both.");
+        }
+
+        if (Database < 0)
+        {
+            errors.Add($"Database must be 0 or more (was {Database}).");
+        }
+
+        RequirePositive(errors, nameof(ConnectTimeout), ConnectTimeout);
+        RequirePositive(errors, nameof(CommandTimeout), CommandTimeout);
+        RequirePositive(errors, nameof(ReconnectMinBackoff), ReconnectMinBackoff);
+        if (ReconnectMaxBackoff < ReconnectMinBackoff)
+        {
+            errors.Add($"ReconnectMaxBackoff ({ReconnectMaxBackoff}) must not be below ReconnectMinBackoff ({ReconnectMinBackoff}).");
+        }
+
+        if (!UseTls && (!string.IsNullOrEmpty(TlsServerName) || !string.IsNullOrEmpty(CaCertificatePath) || AllowUntrustedCertificate))
+        {
+            errors.Add("TlsServerName, CaCertificatePath and AllowUntrustedCertificate need UseTls = true.");
+        }
+
+        if (!string.IsNullOrEmpty(CaCertificatePath) && !File.Exists(CaCertificatePath))
+        {
+            errors.Add($"CaCertificatePath '{CaCertificatePath}' does not exist.");
+        }
+
+        if (AllowUntrustedCertificate && !string.IsNullOrEmpty(CaCertificatePath))
+        {
+            errors.Add("Set either CaCertificatePath or AllowUntrustedCertificate, not both.");
+        }
+
+        return errors;
+    }
+
+    private static void RequirePositive(List<string> errors, string name, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            errors.Add($"{name} must be positive (was {value}).");
+        }
+    }
+
+    // Records print every property; the password must never reach a log.
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append("Endpoint = ").Append(Endpoint)
+            .Append(", User = ").Append(User)
+            .Append(", Password = ").Append(Password is null ? "(none)" : "***")
+            .Append(", UseTls = ").Append(UseTls)
+            .Append(", TlsServerName = ").Append(TlsServerName)
+            .Append(", CaCertificatePath = ").Append(CaCertificatePath)
+            .Append(", AllowUntrustedCertificate = ").Append(AllowUntrustedCertificate)
+            .Append(", Database = ").Append(Database)
+            .Append(", ConnectTimeout = ").Append(ConnectTimeout)
+            .Append(", CommandTimeout = ").Append(CommandTimeout)
+            .Append(", ReconnectMinBackoff = ").Append(ReconnectMinBackoff)
+            .Append(", ReconnectMaxBackoff = ").Append(ReconnectMaxBackoff);
+        return true;
+    }
+}

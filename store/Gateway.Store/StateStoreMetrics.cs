@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Gateway.Store.Resp;
+
+namespace Gateway.Store;
+
+/// <summary>
+/// The store's instruments on meter <c>Gateway.Store</c>: <c>gateway.store.duration</c> (seconds,
+/// per operation) and <c>gateway.store.errors</c> (per operation and error kind).
+/// </summary>
+internal sealed class StateStoreMetrics
+{
+    public const string MeterName = "Gateway.Store";
+
+    private static readonly Meter SharedMeter = new(MeterName);
+
+    private readonly Histogram<double> _duration;
+    private readonly Counter<long> _errors;
+
+    public StateStoreMetrics(IMeterFactory? meterFactory)
+    {
+        var meter = meterFactory?.Create(MeterName) ?? SharedMeter;
+        _duration = meter.CreateHistogram<double>("gateway.store.duration", unit: "s", description: "Duration of state store operations.");
+        _errors = meter.CreateCounter<long>("gateway.store.errors", unit: "{error}", description: "State store operations that failed.");
+    }
+
+    public void RecordDuration(string operation, TimeSpan elapsed) =>
+        _duration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("operation", operation));
+
+    public void RecordError(string operation, Exception error)
+    {
+        var tags = new TagList
+        {
+            { "operation", operation },
+            { "error.kind", KindOf(error) },
+        };
+        _errors.Add(1, tags);
+    }
+
+    private static string KindOf(Exception error) => error switch
+    {
+        StateStoreUnavailableException { InnerException: TimeoutException } => "timeout",
+        StateStoreUnavailableException { InnerException: RespErrorException } => "server_error",
+        StateStoreUnavailableException => "unavailable",
+        OperationCanceledException => "canceled",
+        _ => "other",
+    };
+}

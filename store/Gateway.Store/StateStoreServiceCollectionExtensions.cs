@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using System.Diagnostics.Metrics;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the gateway's <see cref="Gateway.Store.IStateStore"/> from configuration.</summary>
+public static class StateStoreServiceCollectionExtensions
+{
+    /// <summary>The configuration section read by <see cref="AddGatewayStateStore"/>.</summary>
+    public const string SectionName = "Gateway:Store";
+
+    /// <summary>
+    /// Registers <see cref="Gateway.Store.IStateStore"/> as a singleton chosen by
+    /// <c>Gateway:Store:Kind</c>: <c>memory</c> (the default) or <c>redis</c>, the latter configured by
+    /// <c>Gateway:Store:Redis:*</c> (<see cref="Gateway.Store.RedisStoreOptions"/>) and validated at
+    /// start-up with every error listed.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The application's configuration root (the section is looked up in it).</param>
+    public static IServiceCollection AddGatewayStateStore(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection(SectionName);
+        var kind = section["Kind"];
+        services.TryAddSingleton(TimeProvider.System);
+
+        if (string.IsNullOrWhiteSpace(kind) || string.Equals(kind, "memory", StringComparison.OrdinalIgnoreCase))
+        {
+            services.AddSingleton<Gateway.Store.IStateStore>(static sp => new Gateway.Store.InMemoryStateStore(sp.GetRequiredService<TimeProvider>()));
+            return services;
+        }
+
+        if (!string.Equals(kind, "redis", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"{SectionName}:Kind '{kind}' is not supported; use 'memory' or 'redis'.");
+        }
+
+        services.AddOptions<Gateway.Store.RedisStoreOptions>()
+            .Bind(section.GetSection("Redis"))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Gateway.Store.RedisStoreOptions>, Gateway.Store.RedisStoreOptionsValidator>());
+        services.AddSingleton<Gateway.Store.IStateStore>(static sp => new Gateway.Store.RedisStateStore(
+            sp.GetRequiredService<IOptions<Gateway.Store.RedisStoreOptions>>().Value,
+            sp.GetService<ILoggerFactory>(),
+            sp.GetService<IMeterFactory>(),
+            sp.GetRequiredService<TimeProvider>()));
+        return services;
+    }
+}

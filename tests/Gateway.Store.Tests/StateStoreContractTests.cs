@@ -1,0 +1,330 @@
+using System.Collections.Concurrent;
+
+namespace Gateway.Store.Tests;
+
+/// <summary>
+/// The one behavioural contract of <see cref="IStateStore"/>. Every implementation runs these facts
+/// through a derived class; keys are unique per test so that instances may share a server.
+/// </summary>
+public abstract class StateStoreContractTests
+{
+    private static readonly TimeSpan LongWindow = TimeSpan.FromHours(1);
+    private readonly string _prefix = $"test:{Guid.NewGuid():N}:";
+
+    protected abstract IStateStore Store { get; }
+
+    protected string Key(string name) => _prefix + name;
+
+    [Fact]
+    public async Task TrySetIfAbsent_ManyParallelCallers_ExactlyOneWins()
+    {
+        var key = Key("nonce");
+        var results = await Task.WhenAll(Enumerable.Range(0, 64).Select(i =>
+            Task.Run(async () => await Store.TrySetIfAbsentAsync(key, $"caller-{i}", TimeSpan.FromMinutes(1)))));
+
+        Assert.Single(results, won => won);
+        var winner = Array.IndexOf(results, true);
+        Assert.Equal($"caller-{winner}", await Store.GetAsync(key));
+    }
+
+    [Fact]
+    public async Task TrySetIfAbsent_AfterExpiry_StoresAgain()
+    {
+        var key = Key("expiring");
+        Assert.True(await Store.TrySetIfAbsentAsync(key, "first", TimeSpan.FromMilliseconds(200)));
+        Assert.False(await Store.TrySetIfAbsentAsync(key, "second", TimeSpan.FromMilliseconds(200)));
+
+        await Task.Delay(400);
+
+        Assert.Null(await Store.GetAsync(key));
+        Assert.True(await Store.TrySetIfAbsentAsync(key, "third", TimeSpan.FromMinutes(1)));
+        Assert.Equal("third", await Store.GetAsync(key));
+    }
+
+    [Fact]
+    public async Task Get_MissingKey_ReturnsNull()
+    {
+        Assert.Null(await Store.GetAsync(Key("missing")));
+    }
+
+    [Fact]
+    public async Task Set_ExistingKey_ReplacesValueAndKeepsUnicode()
+    {
+        var key = Key("value");
+        await Store.SetAsync(key, "old", null);
+        await Store.SetAsync(key, "nouvelle valeur — ✓ 日本\r\n", null);
+
+        Assert.Equal("nouvelle valeur — ✓ 日本\r\n", await Store.GetAsync(key));
+    }
+
+    [Fact]
+    public async Task Set_WithExpiry_ExpiresWhileWithoutExpiryPersists()
+    {
+        await Store.SetAsync(Key("short"), "gone soon", TimeSpan.FromMilliseconds(200));
+        await Store.SetAsync(Key("forever"), "stays", null);
+
+        await Task.Delay(400);
+
+        Assert.Null(await Store.GetAsync(Key("short")));
+        Assert.Equal("stays", await Store.GetAsync(Key("forever")));
+    }
+
+    [Fact]
+    public async Task Delete_ExistingThenMissing_ReportsWhetherItExisted()
+    {
+        var key = Key("doomed");
+        await Store.SetAsync(key, "v", null);
+
+        Assert.True(await Store.DeleteAsync(key));
+        Assert.False(await Store.DeleteAsync(key));
+        Assert.Null(await Store.GetAsync(key));
+    }
+
+    [Fact]
+    public async Task Take_ConcurrentCallers_ExactlyOneReceivesTheValue()
+    {
+        for (var round = 0; round < 5; round++)
+        {
+            var key = Key($"approval-{round}");
+            await Store.SetAsync(key, "grant", TimeSpan.FromMinutes(1));
+
+            var taken = await Task.WhenAll(Enumerable.Range(0, 32).Select(_ =>
+                Task.Run(async () => await Store.TakeAsync(key))));
+
+            Assert.Single(taken, value => value == "grant");
+            Assert.Equal(31, taken.Count(value => value is null));
+            Assert.Null(await Store.GetAsync(key));
+        }
+    }
+
+    [Fact]
+    public async Task Take_MissingKey_ReturnsNull()
+    {
+        Assert.Null(await Store.TakeAsync(Key("never-set")));
+    }
+
+    [Fact]
+    public async Task Increment_ParallelDeltas_ReturnsExactSum()
+    {
+        var key = Key("counter");
+        await Task.WhenAll(Enumerable.Range(0, 100).Select(_ =>
+            Task.Run(async () => await Store.IncrementAsync(key, 3, null))));
+
+        Assert.Equal(300, await Store.IncrementAsync(key, 0, null));
+        Assert.Equal(-50, await Store.IncrementAsync(key, -350, null));
+    }
+
+    [Fact]
+    public async Task Increment_ExpirySetOnlyWhenCreated_CounterRestartsAfterIt()
+    {
+        var key = Key("expiring-counter");
+        Assert.Equal(1, await Store.IncrementAsync(key, 1, TimeSpan.FromMilliseconds(250)));
+        Assert.Equal(2, await Store.IncrementAsync(key, 1, TimeSpan.FromMinutes(10)));
+
+        await Task.Delay(450);
+
+        Assert.Equal(1, await Store.IncrementAsync(key, 1, TimeSpan.FromMinutes(10)));
+    }
+
+    [Fact]
+    public async Task TryAcquire_TwoWindows_RefusalCountsInNoWindow()
+    {
+        var wide = new RateLimitWindow(Key("rl-wide"), Limit: 5, LongWindow);
+        var narrow = new RateLimitWindow(Key("rl-narrow"), Limit: 3, LongWindow);
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True((await Store.TryAcquireAsync([wide, narrow])).Admitted);
+        }
+
+        var refused = await Store.TryAcquireAsync([wide, narrow]);
+        Assert.False(refused.Admitted);
+        Assert.Equal(1, refused.RefusedIndex);
+        Assert.InRange(refused.RetryAfter, TimeSpan.FromTicks(1), LongWindow);
+
+        // The refused request was not counted in the wide window: exactly two more fit.
+        Assert.True((await Store.TryAcquireAsync([wide])).Admitted);
+        Assert.True((await Store.TryAcquireAsync([wide])).Admitted);
+        var full = await Store.TryAcquireAsync([wide]);
+        Assert.False(full.Admitted);
+        Assert.Equal(0, full.RefusedIndex);
+    }
+
+    [Fact]
+    public async Task TryAcquire_PermitsAboveLimit_RefusedWithRetryAfterInsideWindow()
+    {
+        var window = TimeSpan.FromSeconds(10);
+        var outcome = await Store.TryAcquireAsync([new RateLimitWindow(Key("rl-big"), Limit: 4, window, Permits: 5)]);
+
+        Assert.False(outcome.Admitted);
+        Assert.Equal(0, outcome.RefusedIndex);
+        Assert.InRange(outcome.RetryAfter, TimeSpan.FromTicks(1), window);
+    }
+
+    [Fact]
+    public async Task TryAcquire_ParallelCallers_AdmitExactlyTheLimit()
+    {
+        var windows = new[] { new RateLimitWindow(Key("rl-parallel"), Limit: 10, LongWindow) };
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ =>
+            Task.Run(async () => await Store.TryAcquireAsync(windows))));
+
+        Assert.Equal(10, outcomes.Count(o => o.Admitted));
+        Assert.All(outcomes.Where(o => !o.Admitted), o => Assert.True(o.RetryAfter > TimeSpan.Zero));
+    }
+
+    [Fact]
+    public async Task TryReserve_FiftyParallelReservers_NeverOverspend()
+    {
+        var key = Key("budget");
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ =>
+            Task.Run(async () => await Store.TryReserveAsync(key, 30, 1000, LongWindow))));
+
+        var reserved = outcomes.Count(o => o.Reserved);
+        Assert.Equal(33, reserved);
+        Assert.Equal(990, outcomes.Where(o => o.Reserved).Max(o => o.Used));
+        Assert.All(outcomes, o => Assert.True(o.Used <= o.Limit));
+        Assert.All(outcomes, o => Assert.Equal(1000, o.Limit));
+        Assert.All(outcomes, o => Assert.InRange(o.ResetsIn, TimeSpan.FromTicks(1), LongWindow));
+
+        var last = await Store.TryReserveAsync(key, 10, 1000, LongWindow);
+        Assert.True(last.Reserved);
+        Assert.Equal(1000, last.Used);
+    }
+
+    [Fact]
+    public async Task Settle_RefundAndOverRefund_ReducesUseAndClampsAtZero()
+    {
+        var key = Key("settle");
+        Assert.True((await Store.TryReserveAsync(key, 100, 150, LongWindow)).Reserved);
+        Assert.False((await Store.TryReserveAsync(key, 100, 150, LongWindow)).Reserved);
+
+        Assert.Equal(40, await Store.SettleAsync(key, reserved: 100, actual: 40, LongWindow));
+        Assert.Equal(0, await Store.SettleAsync(key, reserved: 100, actual: 0, LongWindow));
+
+        var after = await Store.TryReserveAsync(key, 150, 150, LongWindow);
+        Assert.True(after.Reserved);
+        Assert.Equal(150, after.Used);
+        Assert.Equal(170, await Store.SettleAsync(key, reserved: 10, actual: 30, LongWindow));
+    }
+
+    [Fact]
+    public async Task SetAdd_RepeatedMembers_CountsDistinctAndListsSorted()
+    {
+        var key = Key("approvers");
+        var counts = new ConcurrentBag<long>();
+        await Task.WhenAll(Enumerable.Range(0, 30).Select(i =>
+            Task.Run(async () => counts.Add(await Store.SetAddAsync(key, $"user-{i % 3}", TimeSpan.FromMinutes(1))))));
+
+        Assert.Equal(3, counts.Max());
+        Assert.Equal(3, await Store.SetAddAsync(key, "user-1", null));
+        Assert.Equal(["user-0", "user-1", "user-2"], await Store.SetMembersAsync(key));
+    }
+
+    [Fact]
+    public async Task SetAdd_WithExpiry_SetVanishesAfterIt()
+    {
+        var key = Key("votes");
+        Assert.Equal(1, await Store.SetAddAsync(key, "a", TimeSpan.FromMilliseconds(250)));
+        Assert.Equal(2, await Store.SetAddAsync(key, "b", TimeSpan.FromMinutes(10)));
+
+        await Task.Delay(450);
+
+        Assert.Empty(await Store.SetMembersAsync(key));
+        Assert.Equal(1, await Store.SetAddAsync(key, "c", null));
+    }
+
+    [Fact]
+    public async Task SetMembers_MissingSet_ReturnsEmpty()
+    {
+        Assert.Empty(await Store.SetMembersAsync(Key("no-set")));
+    }
+
+    [Fact]
+    public async Task TryAppend_StaleExpectedLength_ReturnsFalseAndAppendsNothing()
+    {
+        var log = Key("log");
+        Assert.True(await Store.TryAppendAsync(log, 0, "genesis"));
+        Assert.False(await Store.TryAppendAsync(log, 0, "stale"));
+        Assert.False(await Store.TryAppendAsync(log, 2, "ahead"));
+
+        Assert.Equal(1, await Store.LogLengthAsync(log));
+        Assert.Equal(["genesis"], await Store.ReadLogAsync(log, 0, 10));
+    }
+
+    [Fact]
+    public async Task TryAppend_ParallelAppendersWithRetry_ProduceGapFreeOrderedLog()
+    {
+        const int Writers = 8;
+        const int EntriesEach = 10;
+        var log = Key("audit");
+        await Task.WhenAll(Enumerable.Range(0, Writers).Select(writer => Task.Run(async () =>
+        {
+            for (var i = 0; i < EntriesEach; i++)
+            {
+                while (true)
+                {
+                    var length = await Store.LogLengthAsync(log);
+                    if (await Store.TryAppendAsync(log, length, $"{writer}:{i}:{length}"))
+                    {
+                        break;
+                    }
+                }
+            }
+        })));
+
+        Assert.Equal(Writers * EntriesEach, await Store.LogLengthAsync(log));
+        var entries = await Store.ReadLogAsync(log, 0, Writers * EntriesEach + 5);
+        Assert.Equal(Writers * EntriesEach, entries.Count);
+        for (var index = 0; index < entries.Count; index++)
+        {
+            // Each entry was written knowing its own index: no gaps, no reordering.
+            Assert.EndsWith($":{index}", entries[index], StringComparison.Ordinal);
+        }
+
+        foreach (var writer in Enumerable.Range(0, Writers))
+        {
+            var own = entries.Where(e => e.StartsWith($"{writer}:", StringComparison.Ordinal))
+                .Select(e => int.Parse(e.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(Enumerable.Range(0, EntriesEach), own);
+        }
+    }
+
+    [Fact]
+    public async Task ReadLog_Ranges_ReturnRequestedSlices()
+    {
+        var log = Key("ranges");
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.True(await Store.TryAppendAsync(log, i, $"entry-{i}"));
+        }
+
+        Assert.Equal(["entry-0", "entry-1", "entry-2"], await Store.ReadLogAsync(log, 0, 3));
+        Assert.Equal(["entry-4", "entry-5"], await Store.ReadLogAsync(log, 4, 2));
+        Assert.Equal(["entry-7", "entry-8", "entry-9"], await Store.ReadLogAsync(log, 7, 100));
+        Assert.Empty(await Store.ReadLogAsync(log, 10, 5));
+        Assert.Empty(await Store.ReadLogAsync(log, 3, 0));
+        await Assert.ThrowsAnyAsync<ArgumentOutOfRangeException>(async () => await Store.ReadLogAsync(log, -1, 1));
+    }
+
+    [Fact]
+    public async Task LogLengthAndReadLog_MissingLog_ReturnZeroAndEmpty()
+    {
+        Assert.Equal(0, await Store.LogLengthAsync(Key("no-log")));
+        Assert.Empty(await Store.ReadLogAsync(Key("no-log"), 0, 10));
+    }
+
+    [Fact]
+    public async Task Ping_HealthyStore_Completes()
+    {
+        await Store.PingAsync();
+    }
+
+    [Fact]
+    public async Task Get_CancelledToken_ThrowsOperationCanceled()
+    {
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await Store.GetAsync(Key("x"), cancelled.Token));
+    }
+}
