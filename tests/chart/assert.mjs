@@ -1,0 +1,336 @@
+// Assertions over charts/gateway, run by tests/chart/run.sh (which provides helm and the `yaml`
+// package). Every check is one counted test; the count line goes to the file named by argv[2].
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const root = process.env.GATEWAY_ROOT;
+const helm = process.env.HELM;
+const YAML = createRequire(join(process.env.GATEWAY_CHART_TOOLS, "package.json"))("yaml");
+const chart = join(root, "charts/gateway");
+const countFile = process.argv[2];
+const release = "gw";
+const namespace = "agents";
+
+let passed = 0;
+let failed = 0;
+function check(name, ok, detail = "") {
+  if (ok) {
+    passed++;
+  } else {
+    failed++;
+    console.log(`FAIL ${name}${detail ? `: ${detail}` : ""}`);
+  }
+}
+function attempt(name, fn) {
+  try {
+    check(name, fn());
+  } catch (e) {
+    check(name, false, e.message.split("\n")[0]);
+  }
+}
+
+function run(args) {
+  const r = spawnSync(helm, args, { encoding: "utf8", maxBuffer: 64 << 20 });
+  return { code: r.status, out: r.stdout ?? "", err: r.stderr ?? "" };
+}
+function render(valuesFile, extra = []) {
+  const r = run(["template", release, chart, "-n", namespace, "-f", valuesFile, ...extra]);
+  if (r.code !== 0) throw new Error(`helm template ${valuesFile} failed: ${r.err}`);
+  return YAML.parseAllDocuments(r.out).map((d) => d.toJS()).filter((d) => d);
+}
+function notes(valuesFile) {
+  const r = run(["install", release, chart, "-n", namespace, "--dry-run=client", "-f", valuesFile]);
+  const at = r.out.indexOf("NOTES:");
+  return at < 0 ? "" : r.out.slice(at);
+}
+
+const values = (name) => join(root, "tests/chart/values", name);
+const find = (objs, kind, name) => objs.find((o) => o.kind === kind && (!name || o.metadata.name === name));
+const all = (objs, kind) => objs.filter((o) => o.kind === kind);
+const gw = (objs) => find(objs, "Deployment", `${release}-gateway`);
+const container = (d) => d.spec.template.spec.containers.find((c) => c.name === "gateway");
+const envOf = (d) => Object.fromEntries(container(d).env.map((e) => [e.name, e]));
+const envValue = (d, name) => envOf(d)[name]?.value;
+const secretRef = (d, name) => envOf(d)[name]?.valueFrom?.secretKeyRef;
+const mount = (d, path) => container(d).volumeMounts.find((m) => m.mountPath === path);
+const volume = (d, name) => d.spec.template.spec.volumes.find((v) => v.name === name);
+
+// 1. helm lint over every valid value set -----------------------------------------------------
+const valueSets = readdirSync(join(root, "tests/chart/values")).filter((f) => f.endsWith(".yaml")).sort();
+for (const f of valueSets) {
+  const r = run(["lint", chart, "--strict", "-f", values(f)]);
+  check(`lint --strict ${f}`, r.code === 0, r.out + r.err);
+}
+
+// 2. What every valid value set must render ---------------------------------------------------
+const rendered = {};
+for (const f of valueSets) {
+  let objs;
+  try {
+    objs = render(values(f));
+  } catch (e) {
+    check(`template ${f}`, false, e.message);
+    continue;
+  }
+  rendered[f] = objs;
+  check(`template ${f}`, objs.length > 0);
+  const d = gw(objs);
+  check(`${f}: gateway Deployment rendered`, !!d);
+  if (!d) continue;
+  const pod = d.spec.template.spec;
+  const c = container(d);
+  const psc = pod.securityContext;
+  const sc = c.securityContext;
+  check(`${f}: every object named, namespaced and labelled`, objs.every((o) =>
+    o.apiVersion && o.kind && o.metadata?.name && o.metadata.name.length <= 63 &&
+    o.metadata.labels?.["app.kubernetes.io/managed-by"] === "Helm"));
+  check(`${f}: chart never renders a Secret`, all(objs, "Secret").length === 0);
+  check(`${f}: pod runs as non-root with a fixed non-zero UID`, psc.runAsNonRoot === true && psc.runAsUser > 0);
+  check(`${f}: seccomp RuntimeDefault`, psc.seccompProfile?.type === "RuntimeDefault");
+  check(`${f}: read-only root filesystem, no privilege escalation, all capabilities dropped`,
+    sc.readOnlyRootFilesystem === true && sc.allowPrivilegeEscalation === false &&
+    JSON.stringify(sc.capabilities?.drop) === '["ALL"]');
+  check(`${f}: writable /tmp is an emptyDir`, mount(d, "/tmp") && volume(d, mount(d, "/tmp").name)?.emptyDir);
+  check(`${f}: no service account token mounted`, pod.automountServiceAccountToken === false);
+  check(`${f}: probes: startup and liveness /healthz, readiness /readyz on 8080`,
+    c.startupProbe?.httpGet?.path === "/healthz" && c.livenessProbe?.httpGet?.path === "/healthz" &&
+    c.readinessProbe?.httpGet?.path === "/readyz" &&
+    c.ports.some((p) => p.name === c.readinessProbe.httpGet.port && p.containerPort === 8080));
+  const sleep = c.lifecycle?.preStop?.sleep?.seconds ?? Number(c.lifecycle?.preStop?.exec?.command?.[1]);
+  check(`${f}: preStop sleep shorter than the termination grace period`,
+    sleep > 0 && pod.terminationGracePeriodSeconds > sleep + 20);
+  check(`${f}: listens on 8080 in Production-style config`, envValue(d, "ASPNETCORE_URLS") === "http://+:8080");
+  check(`${f}: the three keys come from Secrets`, ["DATA_ENCRYPTION_KEY", "DECISION_SIGNING_KEY", "GATEWAY_SERVICE_KEY"]
+    .every((k) => secretRef(d, k)?.name && secretRef(d, k)?.key && envOf(d)[k].value === undefined));
+  const bundlePath = envValue(d, "Gateway__Policy__BundlePath");
+  check(`${f}: policy bundle mounted read-only at Gateway__Policy__BundlePath`,
+    bundlePath === "/etc/gateway/bundle" && mount(d, bundlePath)?.readOnly === true &&
+    !!volume(d, mount(d, bundlePath).name)?.configMap?.name);
+  check(`${f}: bundle mounted as a directory (no subPath, so ConfigMap edits reach the pod)`,
+    !c.volumeMounts.some((m) => m.subPath));
+  const svc = find(objs, "Service", `${release}-gateway`);
+  check(`${f}: Service selects the gateway pods on 8080`, svc &&
+    Object.entries(svc.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v) &&
+    svc.spec.ports[0].targetPort === "http" && !("app.kubernetes.io/version" in svc.spec.selector));
+  const names = c.env.map((e) => e.name);
+  check(`${f}: downward-API variables defined before OTEL_RESOURCE_ATTRIBUTES uses them`,
+    names.indexOf("POD_NAME") < names.indexOf("OTEL_RESOURCE_ATTRIBUTES") &&
+    names.indexOf("POD_NAMESPACE") < names.indexOf("OTEL_RESOURCE_ATTRIBUTES") &&
+    /k8s\.namespace\.name=\$\(POD_NAMESPACE\)/.test(envValue(d, "OTEL_RESOURCE_ATTRIBUTES")) &&
+    /k8s\.pod\.name=\$\(POD_NAME\)/.test(envValue(d, "OTEL_RESOURCE_ATTRIBUTES")));
+  check(`${f}: no duplicate env names`, new Set(names).size === names.length);
+}
+
+// 3. Per value set ----------------------------------------------------------------------------
+const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).appVersion;
+{
+  const f = "defaults-required.yaml";
+  const objs = rendered[f] ?? [];
+  const d = gw(objs);
+  attempt(`${f}: 2 replicas, no HPA`, () => d.spec.replicas === 2 && !find(objs, "HorizontalPodAutoscaler"));
+  attempt(`${f}: image tag defaults to appVersion`, () => container(d).image === `gateway:${appVersion}`);
+  attempt(`${f}: Redis store, endpoint host:6379, no TLS, no password`, () =>
+    envValue(d, "Gateway__Store__Kind") === "redis" &&
+    envValue(d, "Gateway__Store__Redis__Endpoint") === "redis.data.svc.cluster.local:6379" &&
+    envValue(d, "Gateway__Store__Redis__UseTls") === "false" && !envOf(d).Gateway__Store__Redis__Password);
+  attempt(`${f}: all keys from keys.existingSecret with default key names`, () =>
+    secretRef(d, "DATA_ENCRYPTION_KEY").name === "gateway-keys" && secretRef(d, "DATA_ENCRYPTION_KEY").key === "DATA_ENCRYPTION_KEY" &&
+    secretRef(d, "DECISION_SIGNING_KEY").key === "DECISION_SIGNING_KEY" && secretRef(d, "GATEWAY_SERVICE_KEY").key === "GATEWAY_SERVICE_KEY");
+  attempt(`${f}: Production environment`, () => envValue(d, "ASPNETCORE_ENVIRONMENT") === "Production");
+  attempt(`${f}: policy ConfigMap holds the bundle files`, () =>
+    find(objs, "ConfigMap", `${release}-gateway-policy`).data["tenants.yaml"].includes("slug: acme"));
+  attempt(`${f}: bundle changes do not roll pods by default (hot reload)`, () =>
+    !d.spec.template.metadata.annotations?.["checksum/policy"]);
+  attempt(`${f}: PDB maxUnavailable 1`, () => find(objs, "PodDisruptionBudget").spec.maxUnavailable === 1);
+  attempt(`${f}: soft pod anti-affinity by default`, () =>
+    d.spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution.length === 1 &&
+    !d.spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution);
+  attempt(`${f}: ServiceAccount with automount off`, () => find(objs, "ServiceAccount").automountServiceAccountToken === false);
+  attempt(`${f}: no NetworkPolicy, ServiceMonitor or Redis by default`, () =>
+    !find(objs, "NetworkPolicy") && !find(objs, "ServiceMonitor") && !find(objs, "Deployment", `${release}-gateway-redis`));
+  attempt(`${f}: OTEL service name is the release; no endpoint when unset`, () =>
+    envValue(d, "OTEL_SERVICE_NAME") === release && !envOf(d).OTEL_EXPORTER_OTLP_ENDPOINT);
+  attempt(`${f}: no bootstrap token unless configured`, () => !envOf(d).Gateway__Admin__BootstrapTokenSha256);
+  const dash = find(objs, "ConfigMap", `${release}-gateway-dashboard`);
+  attempt(`${f}: dashboard ConfigMap labelled grafana_dashboard=1`, () => dash.metadata.labels.grafana_dashboard === "1");
+  attempt(`${f}: dashboard ConfigMap holds valid dashboard JSON`, () => JSON.parse(dash.data["gateway.json"]).panels.length > 10);
+  const dashText = dash?.data?.["gateway.json"] ?? "";
+  for (const m of ["gateway_decisions_total", "gateway_decision_duration_seconds_bucket", "gateway_requests_refused_total",
+    "gateway_auth_replays_total", "gateway_store_duration_seconds_bucket", "gateway_store_errors_total",
+    "gateway_ratelimit_refusals_total", "gateway_budget_refusals_total", "gateway_tokens_total", "gateway_redactions_total",
+    "gateway_audit_append_duration_seconds_bucket", "gateway_approvals_pending", "http_server_request_duration_seconds_bucket"]) {
+    check(`dashboard queries ${m}`, dashText.includes(m));
+  }
+  attempt(`${f}: NOTES point at the Service and readyz`, () => {
+    const n = notes(values(f));
+    return n.includes(`http://${release}-gateway.${namespace}.svc:8080`) && n.includes("/readyz") && n.includes("Redis TLS is off");
+  });
+}
+{
+  const f = "production.yaml";
+  const objs = rendered[f] ?? [];
+  const d = gw(objs);
+  attempt(`${f}: external Redis with TLS, SNI, ACL user, password from Secret, database`, () =>
+    envValue(d, "Gateway__Store__Redis__Endpoint") === "redis.example.internal:6380" &&
+    envValue(d, "Gateway__Store__Redis__UseTls") === "true" &&
+    envValue(d, "Gateway__Store__Redis__TlsServerName") === "redis.example.internal" &&
+    envValue(d, "Gateway__Store__Redis__User") === "gateway" &&
+    envValue(d, "Gateway__Store__Redis__Database") === "2" &&
+    secretRef(d, "Gateway__Store__Redis__Password").name === "gateway-redis" &&
+    secretRef(d, "Gateway__Store__Redis__Password").key === "password");
+  attempt(`${f}: a key can come from its own Secret`, () =>
+    secretRef(d, "DECISION_SIGNING_KEY").name === "gateway-signing-key" &&
+    secretRef(d, "DATA_ENCRYPTION_KEY").name === "gateway-keys" && secretRef(d, "GATEWAY_SERVICE_KEY").name === "gateway-keys");
+  attempt(`${f}: admin bootstrap token hash from Secret`, () =>
+    secretRef(d, "Gateway__Admin__BootstrapTokenSha256").name === "gateway-admin");
+  attempt(`${f}: HPA autoscaling/v2 on CPU and memory; Deployment leaves replicas to it`, () => {
+    const h = find(objs, "HorizontalPodAutoscaler");
+    return h.apiVersion === "autoscaling/v2" && h.spec.minReplicas === 3 && h.spec.maxReplicas === 12 &&
+      h.spec.scaleTargetRef.name === d.metadata.name && h.spec.metrics.length === 2 && d.spec.replicas === undefined;
+  });
+  attempt(`${f}: PDB minAvailable 2 (and not maxUnavailable)`, () => {
+    const p = find(objs, "PodDisruptionBudget");
+    return p.apiVersion === "policy/v1" && p.spec.minAvailable === 2 && p.spec.maxUnavailable === undefined;
+  });
+  attempt(`${f}: rollOnChange puts the bundle checksum on the pod template`, () =>
+    d.spec.template.metadata.annotations["checksum/policy"] ===
+    find(objs, "ConfigMap", `${release}-gateway-policy`).metadata.annotations["gateway/bundle-sha256"]);
+  attempt(`${f}: bundle files given as maps are rendered as YAML`, () =>
+    YAML.parse(find(objs, "ConfigMap", `${release}-gateway-policy`).data["connectors.yaml"]).connectors[0].name === "openai");
+  attempt(`${f}: credentials mounted read-only under /var/run/gateway/credentials/<name>`, () =>
+    mount(d, "/var/run/gateway/credentials/openai")?.readOnly &&
+    volume(d, mount(d, "/var/run/gateway/credentials/openai").name).secret.secretName === "openai-credentials" &&
+    volume(d, mount(d, "/var/run/gateway/credentials/github").name).secret.secretName === "github-app");
+  attempt(`${f}: OTLP endpoint, protocol and extra resource attributes`, () =>
+    envValue(d, "OTEL_EXPORTER_OTLP_ENDPOINT") === "http://otel-collector.observability:4318" &&
+    envValue(d, "OTEL_EXPORTER_OTLP_PROTOCOL") === "http/protobuf" &&
+    envValue(d, "OTEL_RESOURCE_ATTRIBUTES").endsWith("deployment.environment=prod"));
+  attempt(`${f}: topology spread gets the pod selector filled in`, () => {
+    const t = d.spec.template.spec.topologySpreadConstraints[0];
+    return t.topologyKey === "topology.kubernetes.io/zone" && t.labelSelector.matchLabels["app.kubernetes.io/instance"] === release;
+  });
+  attempt(`${f}: native preStop sleep`, () => container(d).lifecycle.preStop.sleep.seconds === 15 &&
+    d.spec.template.spec.terminationGracePeriodSeconds === 60);
+  const np = find(objs, "NetworkPolicy", `${release}-gateway`);
+  attempt(`${f}: NetworkPolicy ingress on 8080 from the agents' namespaces only`, () =>
+    np.spec.ingress.length === 1 && np.spec.ingress[0].ports[0].port === 8080 &&
+    np.spec.ingress[0].from[0].namespaceSelector.matchLabels["gateway.example/agents"] === "true");
+  const egress = np?.spec?.egress ?? [];
+  attempt(`${f}: egress to DNS (UDP and TCP 53)`, () =>
+    egress.some((e) => e.ports.some((p) => p.port === 53 && p.protocol === "UDP") && e.ports.some((p) => p.port === 53 && p.protocol === "TCP")));
+  attempt(`${f}: egress to Redis CIDR on its port`, () =>
+    egress.some((e) => e.ports[0].port === 6380 && e.to[0].ipBlock.cidr === "10.20.0.0/24"));
+  attempt(`${f}: egress to the OTLP collector`, () =>
+    egress.some((e) => e.ports[0].port === 4318 && e.to[0].namespaceSelector.matchLabels["kubernetes.io/metadata.name"] === "observability"));
+  attempt(`${f}: egress to declared upstreams, with exceptions`, () =>
+    egress.some((e) => e.to[0].ipBlock?.cidr === "0.0.0.0/0" && e.to[0].ipBlock.except.includes("169.254.169.254/32") &&
+      e.ports[0].port === 443 && e.ports[0].protocol === "TCP"));
+  attempt(`${f}: no other egress`, () => egress.length === 4);
+}
+{
+  const f = "embedded-redis.yaml";
+  const objs = rendered[f] ?? [];
+  const d = gw(objs);
+  const r = find(objs, "Deployment", `${release}-gateway-redis`);
+  attempt(`${f}: embedded Redis Deployment and Service`, () =>
+    r.spec.replicas === 1 && find(objs, "Service", `${release}-gateway-redis`).spec.ports[0].port === 6379);
+  attempt(`${f}: gateway points at the embedded Redis`, () =>
+    envValue(d, "Gateway__Store__Redis__Endpoint") === `${release}-gateway-redis:6379`);
+  attempt(`${f}: embedded Redis runs non-root with a read-only root filesystem`, () =>
+    r.spec.template.spec.securityContext.runAsNonRoot === true &&
+    r.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem === true);
+  attempt(`${f}: Redis and gateway selectors do not overlap`, () => {
+    const svc = find(objs, "Service", `${release}-gateway`);
+    return !Object.entries(svc.spec.selector).every(([k, v]) => r.spec.template.metadata.labels[k] === v);
+  });
+  attempt(`${f}: existing policy ConfigMap used, none rendered`, () =>
+    volume(d, "policy").configMap.name === "my-bundle" && !find(objs, "ConfigMap", `${release}-gateway-policy`));
+  attempt(`${f}: Redis NetworkPolicy admits only the gateway`, () => {
+    const n = find(objs, "NetworkPolicy", `${release}-gateway-redis`);
+    return n.spec.ingress[0].from[0].podSelector.matchLabels["app.kubernetes.io/component"] === "gateway";
+  });
+  attempt(`${f}: gateway egress to the Redis pods; ingress from its own namespace when no source is set`, () => {
+    const n = find(objs, "NetworkPolicy", `${release}-gateway`);
+    return n.spec.egress.some((e) => e.to?.[0]?.podSelector?.matchLabels?.["app.kubernetes.io/component"] === "redis") &&
+      JSON.stringify(n.spec.ingress[0].from) === "[{\"podSelector\":{}}]";
+  });
+  attempt(`${f}: NOTES warn that embedded Redis is for trials only`, () => notes(values(f)).includes("TRIALS ONLY"));
+}
+{
+  const f = "servicemonitor.yaml";
+  const objs = rendered[f] ?? [];
+  attempt(`${f}: ServiceMonitor targets the collector's Prometheus exporter`, () => {
+    const s = find(objs, "ServiceMonitor");
+    return s.apiVersion === "monitoring.coreos.com/v1" && s.metadata.namespace === "observability" &&
+      s.metadata.labels.release === "kube-prometheus-stack" &&
+      s.spec.selector.matchLabels["app.kubernetes.io/name"] === "opentelemetry-collector" &&
+      s.spec.namespaceSelector.matchNames[0] === "observability" &&
+      s.spec.endpoints[0].port === "prometheus" && s.spec.endpoints[0].path === "/metrics";
+  });
+  attempt(`${f}: dashboard ConfigMap in the Grafana namespace with folder annotation`, () => {
+    const c = find(objs, "ConfigMap", `${release}-gateway-dashboard`);
+    return c.metadata.namespace === "grafana" && c.metadata.annotations.grafana_folder === "Gateway";
+  });
+}
+{
+  const f = "memory-single.yaml";
+  const objs = rendered[f] ?? [];
+  const d = gw(objs);
+  attempt(`${f}: one replica, memory store, no Redis settings`, () =>
+    d.spec.replicas === 1 && envValue(d, "Gateway__Store__Kind") === "memory" &&
+    !Object.keys(envOf(d)).some((k) => k.startsWith("Gateway__Store__Redis__")));
+  attempt(`${f}: no Redis, PDB, dashboard or ServiceAccount objects`, () =>
+    !find(objs, "Deployment", `${release}-gateway-redis`) && !find(objs, "PodDisruptionBudget") &&
+    !find(objs, "ConfigMap", `${release}-gateway-dashboard`) && !find(objs, "ServiceAccount") &&
+    d.spec.template.spec.serviceAccountName === "default");
+  attempt(`${f}: exec preStop sleep by default`, () =>
+    JSON.stringify(container(d).lifecycle.preStop.exec.command) === '["/bin/sleep","10"]');
+  attempt(`${f}: NOTES warn about the memory store`, () => notes(values(f)).includes("store.kind=memory"));
+}
+
+// 4. Invalid value sets must fail, with the expected message ----------------------------------
+const invalidDir = join(root, "tests/chart/invalid");
+for (const f of readdirSync(invalidDir).filter((x) => x.endsWith(".yaml")).sort()) {
+  const file = join(invalidDir, f);
+  const expect = /^# expect: (.+)$/m.exec(readFileSync(file, "utf8"))?.[1]?.trim();
+  const r = run(["template", release, chart, "-n", namespace, "-f", file]);
+  check(`invalid ${f} is refused${expect ? ` with "${expect}"` : ""}`,
+    r.code !== 0 && !!expect && (r.err + r.out).includes(expect), `exit ${r.code}: ${r.err.trim().split("\n").slice(-2).join(" ")}`);
+}
+
+// 5. Chart hygiene ------------------------------------------------------------------------------
+const defaults = YAML.parse(readFileSync(join(chart, "values.yaml"), "utf8"));
+const schema = JSON.parse(readFileSync(join(chart, "values.schema.json"), "utf8"));
+const readme = readFileSync(join(chart, "README.md"), "utf8");
+function leaves(obj, prefix = "") {
+  return Object.entries(obj).flatMap(([k, v]) =>
+    v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length && !isFreeForm(prefix + k)
+      ? leaves(v, `${prefix}${k}.`) : [prefix + k]);
+}
+// Maps whose keys are data rather than settings (labels, resources, Kubernetes objects).
+function isFreeForm(path) {
+  return /(^|\.)(resources|podSecurityContext|securityContext|labels|updateStrategy|namespaceSelector|podSelector|selector|behavior|affinity)$/.test(path);
+}
+const valueKeys = leaves(defaults);
+const undocumented = valueKeys.filter((k) => !readme.includes(`\`${k}\``));
+check("README documents every value", undocumented.length === 0, undocumented.join(", "));
+function inSchema(path) {
+  let node = schema;
+  for (const part of path.split(".")) {
+    if (node.$ref) node = schema.$defs[node.$ref.split("/").pop()];
+    node = node?.properties?.[part];
+    if (!node) return false;
+  }
+  return true;
+}
+const unschemed = valueKeys.filter((k) => !inSchema(k));
+check("schema declares every value", unschemed.length === 0, unschemed.join(", "));
+const templates = readdirSync(join(chart, "templates"));
+check("no template creates key material (no Secret, no randAlphaNum/genPrivateKey)",
+  templates.every((t) => !/kind:\s*Secret|randAlpha|randAscii|genPrivateKey|randBytes/.test(readFileSync(join(chart, "templates", t), "utf8"))));
+
+writeFileSync(countFile, `chart: ${passed} passed, ${failed} failed\n`);
+console.log(`chart: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
