@@ -1,0 +1,65 @@
+using System.Text.Json.Serialization;
+
+namespace Gateway.Policy;
+
+/// <summary>
+/// Why a decision was made (decision-model §6). Serialises to the agent-protocol <c>explanation</c> object;
+/// members after <see cref="WhatWouldChange"/> are extensions written only when they carry information.
+/// </summary>
+public sealed record Explanation
+{
+    [JsonPropertyName("policy_digest")]
+    public required string PolicyDigest { get; init; }
+
+    [JsonPropertyName("intent_digest")]
+    public required string IntentDigest { get; init; }
+
+    /// <summary>Controls in order; after a short-circuit block the controls not run are absent.</summary>
+    [JsonPropertyName("decision_path")]
+    public required IReadOnlyList<ControlResult> DecisionPath { get; init; }
+
+    [JsonPropertyName("rule_triggers")]
+    public required IReadOnlyList<RuleTrigger> RuleTriggers { get; init; }
+
+    [JsonPropertyName("open_risks")]
+    public required IReadOnlyList<OpenRisk> OpenRisks { get; init; }
+
+    /// <summary>The smallest set of remedies (in control order, then rules) that would make the decision allow.</summary>
+    [JsonPropertyName("what_would_change")]
+    public required IReadOnlyList<string> WhatWouldChange { get; init; }
+
+    /// <summary>For require_approval: who may approve.</summary>
+    [JsonPropertyName("approvers")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Approvers { get; init; }
+
+    /// <summary>For require_approval: distinct approvals needed.</summary>
+    [JsonPropertyName("approvals_required")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int ApprovalsRequired { get; init; }
+
+    /// <summary>For degrade: the reduced form.</summary>
+    [JsonPropertyName("degrade_mode")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DegradeMode? DegradeMode { get; init; }
+
+    /// <summary>True when nothing was enforced (shadow mode).</summary>
+    [JsonPropertyName("simulated")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Simulated { get; init; }
+
+    /// <summary>In shadow mode: the decision the policy reached (the response's <c>decision</c> is what was enforced).</summary>
+    [JsonPropertyName("would_be")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DecisionKind? WouldBe { get; init; }
+
+    /// <summary>True when a require_approval was satisfied by a warrant for this intent digest.</summary>
+    [JsonPropertyName("warrant_applied")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool WarrantApplied { get; init; }
+
+    /// <summary>When the descriptor could not be derived: why (e.g. <c>unknown_tool</c>).</summary>
+    [JsonPropertyName("error")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Error { get; init; }
+}

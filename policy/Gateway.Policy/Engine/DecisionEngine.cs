@@ -1,0 +1,268 @@
+using Gateway.Policy.Canonical;
+
+namespace Gateway.Policy;
+
+/// <summary>
+/// Turns one request into one decision (decision-model §1–§4, §6). Pure and thread-safe: no I/O, no clock,
+/// no shared mutable state.
+/// </summary>
+public sealed class DecisionEngine
+{
+    private const int ControlCount = 11;
+
+    /// <summary>The shared instance (the engine has no configuration).</summary>
+    public static DecisionEngine Instance { get; } = new();
+
+    /// <summary>Describes, then decides. A request that cannot be described is a block (fail closed).</summary>
+    public Decision Evaluate(TenantPolicy tenant, AuthenticatedCaller caller, ActionRequest request)
+    {
+        var described = Describe(tenant, caller, request);
+        return described.Descriptor is { } descriptor
+            ? Decide(tenant, descriptor, request)
+            : Undescribable(tenant, described.ErrorCode!, request);
+    }
+
+    /// <summary>
+    /// Derives the action descriptor: the catalog entry's action type, target, classes (widened by the
+    /// request's), external flag and impact, the tenant's environment, and the intent digest.
+    /// </summary>
+    public DescribeResult Describe(TenantPolicy tenant, AuthenticatedCaller caller, ActionRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(request);
+        if (!string.Equals(caller.Tenant, tenant.Slug, StringComparison.Ordinal))
+        {
+            return new DescribeResult(null, "wrong_tenant");
+        }
+
+        if (!tenant.HasWorkspace(caller.Workspace))
+        {
+            return new DescribeResult(null, "unknown_workspace");
+        }
+
+        if (request.Tool is null || !tenant.TryGetCatalogEntry(request.Tool, out var entry))
+        {
+            return new DescribeResult(null, "unknown_tool");
+        }
+
+        var classes = entry!.DataClasses;
+        if (request.DataClasses is { } declared)
+        {
+            for (var i = 0; i < declared.Count; i++)
+            {
+                classes |= declared[i].ToSet();
+            }
+        }
+
+        var impact = entry.Impact;
+        var fields = new IntentFields(caller.Tenant, caller.Workspace, caller.Agent, entry.Name, entry.ActionType, entry.TargetSystem, classes, tenant.Environment, entry.External, impact, request.Args, request.Targets);
+        return new DescribeResult(
+            new ActionDescriptor
+            {
+                Tenant = caller.Tenant,
+                Workspace = caller.Workspace,
+                Agent = caller.Agent,
+                Tool = entry.Name,
+                ActionType = entry.ActionType,
+                TargetSystem = entry.TargetSystem,
+                DataClasses = classes,
+                Environment = tenant.Environment,
+                External = entry.External,
+                Impact = impact,
+                IntentDigest = IntentDigest.Compute(fields),
+                Entry = entry,
+            },
+            null);
+    }
+
+    /// <summary>Runs the eleven controls in order, combines them (§4), then applies the custom rules (tighten only).</summary>
+    public Decision Decide(TenantPolicy tenant, ActionDescriptor descriptor, ActionRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(descriptor);
+        ArgumentNullException.ThrowIfNull(request);
+
+        var state = default(EvaluationState);
+        var agent = tenant.FindAgent(descriptor.Agent);
+        var path = new ControlResult[ControlCount];
+        path[0] = Controls.AgentRegistration(ref state, agent, descriptor);
+        if (agent is null)
+        {
+            return Finish(tenant, descriptor, request, path.AsSpan(0, 1).ToArray(), ref state, DecisionKind.Block, null);
+        }
+
+        var record = agent.Record;
+        path[1] = Controls.Lifecycle(ref state, record);
+        if (state.AnyCritical)
+        {
+            return Finish(tenant, descriptor, request, path.AsSpan(0, 2).ToArray(), ref state, DecisionKind.Block, agent);
+        }
+
+        path[2] = Controls.HumanOwner(ref state, record);
+        path[3] = Controls.SecurityOwner(ref state, record);
+        path[4] = Controls.AtfBoundary(ref state, record, descriptor);
+        path[5] = Controls.ToolPermission(ref state, agent, descriptor);
+        path[6] = Controls.ApprovalGate(ref state, tenant, descriptor);
+        path[7] = Controls.DataMovement(ref state, tenant, agent, descriptor);
+        path[8] = Controls.IncidentPlaybooks(ref state, record);
+        path[9] = Controls.RisksFindings(ref state, agent);
+        path[10] = Controls.RedTeam(ref state, agent, descriptor);
+
+        DecisionKind kind;
+        if (state.AnyCritical)
+        {
+            kind = agent.HasOpenCriticalFinding ? DecisionKind.BlockAndOpenIncident : DecisionKind.Block;
+        }
+        else if (state.ApprovalObligation || (state.AnyGap && descriptor.Impact == ActionImpact.High) || state.Escalation)
+        {
+            kind = DecisionKind.RequireApproval;
+        }
+        else if (state.AnyGap)
+        {
+            kind = DecisionKind.Degrade;
+        }
+        else
+        {
+            kind = descriptor.Impact == ActionImpact.High || descriptor.IsExternalAction ? DecisionKind.AllowAndLog : DecisionKind.Allow;
+        }
+
+        return Finish(tenant, descriptor, request, path, ref state, kind, agent);
+    }
+
+    private static Decision Finish(
+        TenantPolicy tenant,
+        ActionDescriptor descriptor,
+        ActionRequest request,
+        ControlResult[] path,
+        ref EvaluationState state,
+        DecisionKind kind,
+        AgentIndex? agent)
+    {
+        IReadOnlyList<string>? ruleApprovers = null;
+        if (agent is not null)
+        {
+            foreach (var rule in tenant.RuleArray)
+            {
+                if (!RuleMatcher.Matches(rule, descriptor, request))
+                {
+                    continue;
+                }
+
+                var effect = rule.Effect switch
+                {
+                    RuleEffect.Degrade => DecisionKind.Degrade,
+                    RuleEffect.RequireApproval => DecisionKind.RequireApproval,
+                    _ => DecisionKind.Block,
+                };
+                state.Trigger(rule.Id, rule.Reason, effect);
+                state.Remedy($"change the request so that rule '{rule.Id}' ({rule.Reason}) no longer matches");
+                if (Rank(effect) > Rank(kind))
+                {
+                    kind = effect;
+                    if (effect == DecisionKind.RequireApproval)
+                    {
+                        ruleApprovers = rule.Approvers;
+                    }
+                }
+            }
+        }
+
+        IReadOnlyList<string> approvers = [];
+        var approvalsRequired = 0;
+        TimeSpan? warrantTtl = null;
+        if (kind == DecisionKind.RequireApproval)
+        {
+            if (state.Gate is { } gate)
+            {
+                approvers = gate.Approvers;
+                approvalsRequired = gate.ApprovalsRequired;
+                warrantTtl = gate.WarrantTtl;
+            }
+            else
+            {
+                approvers = ruleApprovers ?? FallbackApprovers(tenant, agent);
+                approvalsRequired = 1;
+            }
+        }
+
+        var degrade = kind == DecisionKind.Degrade ? descriptor.Entry.Degrade ?? DegradeSpec.DefaultReadOnly : null;
+        var tenantShadow = tenant.Simulate;
+        var simulated = tenantShadow || request.Simulate;
+        var enforced = kind;
+        if (tenantShadow)
+        {
+            enforced = kind == DecisionKind.Allow ? DecisionKind.Allow : DecisionKind.AllowAndLog;
+        }
+
+        var explanation = new Explanation
+        {
+            PolicyDigest = tenant.Digest,
+            IntentDigest = descriptor.IntentDigest,
+            DecisionPath = path,
+            RuleTriggers = state.Triggers is null ? [] : state.Triggers.ToArray(),
+            OpenRisks = agent?.OpenRisks ?? [],
+            WhatWouldChange = kind is DecisionKind.Allow or DecisionKind.AllowAndLog || state.Remedies is null ? [] : state.Remedies.ToArray(),
+            Approvers = kind == DecisionKind.RequireApproval ? approvers : null,
+            ApprovalsRequired = approvalsRequired,
+            DegradeMode = degrade?.Mode,
+            Simulated = simulated,
+            WouldBe = simulated ? kind : null,
+        };
+
+        return new Decision
+        {
+            Kind = enforced,
+            WouldBe = kind,
+            Simulated = tenantShadow,
+            EvaluateOnly = request.Simulate,
+            Descriptor = descriptor,
+            Explanation = explanation,
+            Approvers = approvers,
+            ApprovalsRequired = approvalsRequired,
+            WarrantTtl = warrantTtl,
+            Degrade = tenantShadow ? null : degrade,
+        };
+    }
+
+    private static IReadOnlyList<string> FallbackApprovers(TenantPolicy tenant, AgentIndex? agent)
+    {
+        if (agent?.Record.SecurityOwner is { Length: > 0 } owner)
+        {
+            return [owner];
+        }
+
+        return [.. tenant.Register.Approvers.Select(a => a.Id)];
+    }
+
+    private Decision Undescribable(TenantPolicy tenant, string errorCode, ActionRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(request);
+        return new Decision
+        {
+            Kind = DecisionKind.Block,
+            WouldBe = DecisionKind.Block,
+            EvaluateOnly = request.Simulate,
+            Explanation = new Explanation
+            {
+                PolicyDigest = tenant.Digest,
+                IntentDigest = string.Empty,
+                DecisionPath = [],
+                RuleTriggers = [new RuleTrigger { Rule = "descriptor", ReasonCode = errorCode, Effect = DecisionKind.Block, Message = $"the request could not be described: {errorCode}" }],
+                OpenRisks = [],
+                WhatWouldChange = [errorCode == "unknown_tool" ? $"add '{request.Tool}' to the catalog of tenant '{tenant.Slug}'" : "call with a tenant and workspace of this policy"],
+                Error = errorCode,
+            },
+        };
+    }
+
+    /// <summary>Strictness order: allow = allow_and_log &lt; degrade &lt; require_approval &lt; block &lt; block_and_open_incident.</summary>
+    internal static int Rank(DecisionKind kind) => kind switch
+    {
+        DecisionKind.Allow or DecisionKind.AllowAndLog => 0,
+        DecisionKind.Degrade => 1,
+        DecisionKind.RequireApproval => 2,
+        DecisionKind.Block => 3,
+        _ => 4,
+    };
+}

@@ -1,0 +1,52 @@
+namespace Gateway.Policy;
+
+/// <summary>Ordinal glob matching with <c>*</c> (any run, including empty) and <c>?</c> (one character). No allocation.</summary>
+internal static class Glob
+{
+    public static bool IsMatch(ReadOnlySpan<char> pattern, ReadOnlySpan<char> text)
+    {
+        int p = 0, t = 0, star = -1, mark = 0;
+        while (t < text.Length)
+        {
+            if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == text[t]))
+            {
+                p++;
+                t++;
+            }
+            else if (p < pattern.Length && pattern[p] == '*')
+            {
+                star = p++;
+                mark = t;
+            }
+            else if (star >= 0)
+            {
+                p = star + 1;
+                t = ++mark;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        while (p < pattern.Length && pattern[p] == '*')
+        {
+            p++;
+        }
+
+        return p == pattern.Length;
+    }
+
+    public static bool AnyMatch(IReadOnlyList<string> patterns, string text)
+    {
+        for (var i = 0; i < patterns.Count; i++)
+        {
+            if (IsMatch(patterns[i], text))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

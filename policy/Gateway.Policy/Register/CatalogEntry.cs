@@ -1,0 +1,49 @@
+namespace Gateway.Policy;
+
+/// <summary>A governed connector or tool in a tenant's catalog.</summary>
+public sealed record CatalogEntry
+{
+    /// <summary>Catalog name, e.g. <c>crm.read_contact</c>; what a request's <c>tool</c> names.</summary>
+    public required string Name { get; init; }
+
+    public required ConnectorKind Kind { get; init; }
+
+    public required ActionType ActionType { get; init; }
+
+    public RiskTier RiskTier { get; init; } = RiskTier.Low;
+
+    /// <summary>The target system, e.g. <c>crm</c>, <c>payments</c>.</summary>
+    public string? TargetSystem { get; init; }
+
+    /// <summary>The classes of data the tool handles; requests may widen, never narrow.</summary>
+    public DataClassSet DataClasses { get; init; }
+
+    /// <summary>The action leaves the organisation's boundary.</summary>
+    public bool External { get; init; }
+
+    /// <summary>Absolute http(s) upstream; null only for <see cref="ConnectorKind.McpTool"/>.</summary>
+    public Uri? Upstream { get; init; }
+
+    public SecretReference? Credential { get; init; }
+
+    public ConnectorAuth Auth { get; init; } = ConnectorAuth.Bearer;
+
+    public ConnectorLimits Limits { get; init; } = ConnectorLimits.None;
+
+    /// <summary>The declared reduced form; null means <see cref="DegradeSpec.DefaultReadOnly"/>.</summary>
+    public DegradeSpec? Degrade { get; init; }
+
+    public HttpBinding? Http { get; init; }
+
+    /// <summary>For <see cref="ConnectorKind.McpTool"/>: the name of the <see cref="ConnectorKind.Mcp"/> entry serving it.</summary>
+    public string? Connector { get; init; }
+
+    /// <summary>For <see cref="ConnectorKind.McpTool"/>: the tool's name on that server.</summary>
+    public string? McpTool { get; init; }
+
+    /// <summary>Impact from the catalog alone (action type and risk tier; decision-model §1).</summary>
+    public ActionImpact Impact => ActionType is ActionType.Write or ActionType.Delete or ActionType.External
+        or ActionType.Financial or ActionType.CodeModification || RiskTier is RiskTier.High or RiskTier.Critical
+        ? ActionImpact.High
+        : ActionImpact.Low;
+}

@@ -1,0 +1,52 @@
+namespace Gateway.Policy;
+
+/// <summary>How a secret or credential is found: <c>vault:&lt;name&gt;</c>, <c>env:&lt;VAR&gt;</c>, <c>file:&lt;path&gt;</c> or <c>none</c>.</summary>
+public sealed record SecretReference
+{
+    /// <summary>The scheme.</summary>
+    public required SecretSource Source { get; init; }
+
+    /// <summary>The name after the scheme: vault name, variable name, or the path as written.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>For <see cref="SecretSource.File"/>: the absolute path, resolved against the bundle directory.</summary>
+    public string? ResolvedPath { get; init; }
+
+    /// <summary>The reference as written in the bundle.</summary>
+    public override string ToString() => Source == SecretSource.None ? "none" : $"{Source.ToString().ToLowerInvariant()}:{Name}";
+
+    /// <summary>Parses <paramref name="text"/>; file paths are resolved against <paramref name="baseDirectory"/> when given.</summary>
+    public static bool TryParse(string text, string? baseDirectory, out SecretReference? reference)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        reference = null;
+        if (text == "none")
+        {
+            reference = new SecretReference { Source = SecretSource.None, Name = string.Empty };
+            return true;
+        }
+
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0 || colon == text.Length - 1)
+        {
+            return false;
+        }
+
+        var name = text[(colon + 1)..];
+        switch (text[..colon])
+        {
+            case "vault":
+                reference = new SecretReference { Source = SecretSource.Vault, Name = name };
+                return true;
+            case "env":
+                reference = new SecretReference { Source = SecretSource.Environment, Name = name };
+                return true;
+            case "file":
+                var resolved = baseDirectory is null ? name : Path.GetFullPath(Path.Combine(baseDirectory, name));
+                reference = new SecretReference { Source = SecretSource.File, Name = name, ResolvedPath = resolved };
+                return true;
+            default:
+                return false;
+        }
+    }
+}

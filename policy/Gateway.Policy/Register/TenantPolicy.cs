@@ -1,0 +1,203 @@
+using System.Collections.Frozen;
+
+namespace Gateway.Policy;
+
+/// <summary>
+/// One tenant's policy: the register plus indexes built once at load. Immutable and safe to share
+/// between threads.
+/// </summary>
+public sealed class TenantPolicy
+{
+    private static readonly FrozenDictionary<string, DataClassSet> NoFlows = FrozenDictionary<string, DataClassSet>.Empty;
+
+    private readonly FrozenDictionary<string, AgentIndex> _agents;
+    private readonly FrozenDictionary<string, CatalogEntry> _catalog;
+    private readonly FrozenDictionary<string, DataClassSet> _wildcardFlows;
+    private readonly FrozenDictionary<string, Approver> _approvers;
+    private readonly FrozenSet<string> _workspaces;
+    private readonly ApprovalGate[][] _gatesByActionType;
+
+    private TenantPolicy(TenantRegister register, string digest, string? sourceFile)
+    {
+        Register = register;
+        Digest = digest;
+        SourceFile = sourceFile;
+        _catalog = register.Catalog.ToFrozenDictionary(e => e.Name, StringComparer.Ordinal);
+        _approvers = register.Approvers.ToFrozenDictionary(a => a.Id, StringComparer.Ordinal);
+        _workspaces = register.Workspaces.ToFrozenSet(StringComparer.Ordinal);
+        RuleArray = [.. register.Rules];
+
+        var flowsByAgent = new Dictionary<string, Dictionary<string, DataClassSet>>(StringComparer.Ordinal);
+        var wildcard = new Dictionary<string, DataClassSet>(StringComparer.Ordinal);
+        foreach (var flow in register.DataFlows)
+        {
+            Dictionary<string, DataClassSet> target;
+            if (flow.Agent == "*")
+            {
+                target = wildcard;
+            }
+            else if (!flowsByAgent.TryGetValue(flow.Agent, out target!))
+            {
+                target = new Dictionary<string, DataClassSet>(StringComparer.Ordinal);
+                flowsByAgent[flow.Agent] = target;
+            }
+
+            target[flow.Tool] = (target.TryGetValue(flow.Tool, out var existing) ? existing : DataClassSet.None) | flow.DataClasses;
+        }
+
+        _wildcardFlows = wildcard.ToFrozenDictionary(StringComparer.Ordinal);
+
+        var risksByAgent = new Dictionary<string, List<OpenRisk>>(StringComparer.Ordinal);
+        foreach (var item in register.Risks)
+        {
+            if (item.Status != RiskItemStatus.Open)
+            {
+                continue;
+            }
+
+            var open = new OpenRisk(item.Id, item.Kind, item.Severity, item.Title);
+            foreach (var agent in item.Agents)
+            {
+                if (!risksByAgent.TryGetValue(agent, out var list))
+                {
+                    list = [];
+                    risksByAgent[agent] = list;
+                }
+
+                list.Add(open);
+            }
+        }
+
+        var passedRedTeam = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var test in register.RedTeamTests)
+        {
+            if (test.Passed)
+            {
+                passedRedTeam.Add(test.Agent);
+            }
+        }
+
+        var agents = new Dictionary<string, AgentIndex>(register.Agents.Count, StringComparer.Ordinal);
+        foreach (var agent in register.Agents)
+        {
+            var permissions = new Dictionary<string, PermissionIndex>(agent.Permissions.Count, StringComparer.Ordinal);
+            foreach (var permission in agent.Permissions)
+            {
+                permissions[permission.Tool] = new PermissionIndex(permission);
+            }
+
+            agents[agent.Id] = new AgentIndex(
+                agent,
+                permissions.ToFrozenDictionary(StringComparer.Ordinal),
+                flowsByAgent.TryGetValue(agent.Id, out var flows) ? flows.ToFrozenDictionary(StringComparer.Ordinal) : NoFlows,
+                risksByAgent.TryGetValue(agent.Id, out var risks) ? [.. risks] : [],
+                passedRedTeam.Contains(agent.Id));
+        }
+
+        _agents = agents.ToFrozenDictionary(StringComparer.Ordinal);
+
+        var actionTypes = Enum.GetValues<ActionType>();
+        _gatesByActionType = new ApprovalGate[actionTypes.Length][];
+        foreach (var type in actionTypes)
+        {
+            _gatesByActionType[(int)type] = [.. register.Gates.Where(g => g.Active && (g.ActionTypes is null || g.ActionTypes.Contains(type)))];
+        }
+    }
+
+    /// <summary>The tenant slug.</summary>
+    public string Slug => Register.Tenant;
+
+    /// <summary>Lowercase hex SHA-256 of the canonical form of the tenant's bundle; in every decision.</summary>
+    public string Digest { get; }
+
+    /// <summary>The bundle file this tenant came from, when loaded from disk.</summary>
+    public string? SourceFile { get; }
+
+    public DeploymentEnvironment Environment => Register.Environment;
+
+    /// <summary>Shadow mode for the whole tenant.</summary>
+    public bool Simulate => Register.Simulate;
+
+    public IReadOnlyList<string> Workspaces => Register.Workspaces;
+
+    /// <summary>The register as declared.</summary>
+    public TenantRegister Register { get; }
+
+    public IReadOnlyList<RateLimit> RateLimits => Register.RateLimits;
+
+    public IReadOnlyList<TokenBudget> Budgets => Register.Budgets;
+
+    public IReadOnlyList<CatalogEntry> Catalog => Register.Catalog;
+
+    /// <summary>Indexes <paramref name="register"/>. The register must be valid (the bundle loader checks it).</summary>
+    public static TenantPolicy Create(TenantRegister register, string policyDigest, string? sourceFile = null)
+    {
+        ArgumentNullException.ThrowIfNull(register);
+        ArgumentException.ThrowIfNullOrEmpty(policyDigest);
+        return new TenantPolicy(register, policyDigest, sourceFile);
+    }
+
+    public bool HasWorkspace(string workspace) => _workspaces.Contains(workspace);
+
+    public bool TryGetAgent(string agentId, out AgentRecord? agent)
+    {
+        if (_agents.TryGetValue(agentId, out var index))
+        {
+            agent = index.Record;
+            return true;
+        }
+
+        agent = null;
+        return false;
+    }
+
+    public bool TryGetCatalogEntry(string name, out CatalogEntry? entry) => _catalog.TryGetValue(name, out entry);
+
+    public bool TryGetApprover(string id, out Approver? approver) => _approvers.TryGetValue(id, out approver);
+
+    /// <summary>Active gates that may apply to <paramref name="actionType"/>, in bundle order.</summary>
+    public IReadOnlyList<ApprovalGate> GatesFor(ActionType actionType) => _gatesByActionType[(int)actionType];
+
+    /// <summary>Rate limits that apply to a call by <paramref name="agentId"/> to <paramref name="tool"/>.</summary>
+    public IEnumerable<RateLimit> RateLimitsFor(string agentId, string tool) => Register.RateLimits.Where(l => l.Scope switch
+    {
+        RateLimitScope.Tenant => true,
+        RateLimitScope.Agent => l.Agent is null || l.Agent == agentId,
+        RateLimitScope.Tool => (l.Tool is null || l.Tool == tool) && (l.Agent is null || l.Agent == agentId),
+        _ => false,
+    });
+
+    /// <summary>The most specific budget for agent × connector (exact beats <c>*</c>; agent before connector), or null.</summary>
+    public TokenBudget? BudgetFor(string agentId, string connector)
+    {
+        TokenBudget? best = null;
+        var bestScore = -1;
+        foreach (var budget in Register.Budgets)
+        {
+            var agentMatch = budget.Agent == agentId ? 2 : budget.Agent == "*" ? 0 : -1;
+            var connectorMatch = budget.Connector == connector ? 1 : budget.Connector == "*" ? 0 : -1;
+            if (agentMatch < 0 || connectorMatch < 0)
+            {
+                continue;
+            }
+
+            if (agentMatch + connectorMatch > bestScore)
+            {
+                best = budget;
+                bestScore = agentMatch + connectorMatch;
+            }
+        }
+
+        return best;
+    }
+
+    internal AgentIndex? FindAgent(string agentId) => _agents.GetValueOrDefault(agentId);
+
+    internal DataClassSet DocumentedFlows(AgentIndex agent, string tool)
+        => (agent.FlowsByTool.TryGetValue(tool, out var own) ? own : DataClassSet.None)
+            | (_wildcardFlows.TryGetValue(tool, out var any) ? any : DataClassSet.None);
+
+    internal CustomRule[] RuleArray { get; }
+
+    internal ApprovalGate[] GatesArray(ActionType type) => _gatesByActionType[(int)type];
+}

@@ -1,0 +1,37 @@
+namespace Gateway.Policy;
+
+/// <summary>
+/// Everything one tenant's bundle declares, as plain data. <see cref="TenantPolicy.Create"/> indexes it
+/// for the decision path.
+/// </summary>
+public sealed record TenantRegister
+{
+    public required string Tenant { get; init; }
+
+    public DeploymentEnvironment Environment { get; init; } = DeploymentEnvironment.Prod;
+
+    /// <summary>Shadow mode: decisions are computed and reported but not enforced.</summary>
+    public bool Simulate { get; init; }
+
+    public IReadOnlyList<string> Workspaces { get; init; } = [];
+
+    public IReadOnlyList<AgentRecord> Agents { get; init; } = [];
+
+    public IReadOnlyList<CatalogEntry> Catalog { get; init; } = [];
+
+    public IReadOnlyList<ApprovalGate> Gates { get; init; } = [];
+
+    public IReadOnlyList<DataFlow> DataFlows { get; init; } = [];
+
+    public IReadOnlyList<RiskItem> Risks { get; init; } = [];
+
+    public IReadOnlyList<RedTeamTest> RedTeamTests { get; init; } = [];
+
+    public IReadOnlyList<CustomRule> Rules { get; init; } = [];
+
+    public IReadOnlyList<RateLimit> RateLimits { get; init; } = [];
+
+    public IReadOnlyList<TokenBudget> Budgets { get; init; } = [];
+
+    public IReadOnlyList<Approver> Approvers { get; init; } = [];
+}

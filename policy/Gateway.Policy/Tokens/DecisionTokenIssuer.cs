@@ -1,0 +1,98 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Gateway.Policy.Serialization;
+
+namespace Gateway.Policy.Tokens;
+
+/// <summary>
+/// Issues decision tokens <c>v1.&lt;base64url(payload JSON)&gt;.&lt;base64url(HMAC-SHA256(key, "v1." + payload part))&gt;</c>
+/// for allow, allow_and_log and degrade decisions only.
+/// </summary>
+public sealed class DecisionTokenIssuer
+{
+    /// <summary>The longest lifetime the protocol allows.</summary>
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromSeconds(300);
+
+    internal const string Prefix = "v1.";
+
+    private readonly byte[] _key;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _lifetime;
+
+    /// <param name="key">The decision signing key (at least 32 bytes; distinct from every other secret).</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="lifetime">Token lifetime, at most <see cref="MaxLifetime"/> (the default).</param>
+    public DecisionTokenIssuer(ReadOnlySpan<byte> key, TimeProvider time, TimeSpan? lifetime = null)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        if (key.Length < 32)
+        {
+            throw new ArgumentException("The decision signing key must be at least 32 bytes.", nameof(key));
+        }
+
+        var effective = lifetime ?? MaxLifetime;
+        if (effective <= TimeSpan.Zero || effective > MaxLifetime)
+        {
+            throw new ArgumentOutOfRangeException(nameof(lifetime), effective, "A decision token lives more than 0 and at most 300 seconds.");
+        }
+
+        _key = key.ToArray();
+        _time = time;
+        _lifetime = effective;
+    }
+
+    /// <summary>Issues a token for <paramref name="decision"/>; throws unless <see cref="Decision.MayExecute"/>.</summary>
+    public string Issue(Decision decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        if (!decision.MayExecute || decision.Descriptor is null)
+        {
+            throw new InvalidOperationException($"Decision tokens are issued only for executable allow, allow_and_log or degrade decisions, not '{WireNames.Of(decision.Kind)}'{(decision.EvaluateOnly ? " (evaluate-only)" : string.Empty)}.");
+        }
+
+        var d = decision.Descriptor;
+        return Issue(d.Tenant, d.Agent, d.Tool, d.IntentDigest, decision.Kind, decision.Kind == DecisionKind.Degrade ? decision.Degrade?.Mode : null);
+    }
+
+    /// <summary>Issues a token from its parts; throws for decisions outside the allow family.</summary>
+    public string Issue(string tenant, string agent, string tool, string intentDigest, DecisionKind decision, DegradeMode? degradeMode = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenant);
+        ArgumentException.ThrowIfNullOrEmpty(agent);
+        ArgumentException.ThrowIfNullOrEmpty(tool);
+        ArgumentException.ThrowIfNullOrEmpty(intentDigest);
+        if (decision is not (DecisionKind.Allow or DecisionKind.AllowAndLog or DecisionKind.Degrade))
+        {
+            throw new InvalidOperationException($"Decision tokens are never issued for '{WireNames.Of(decision)}'.");
+        }
+
+        if (decision == DecisionKind.Degrade && degradeMode is null)
+        {
+            throw new ArgumentException("A degrade token must name its reduced form.", nameof(degradeMode));
+        }
+
+        var now = _time.GetUtcNow().ToUnixTimeSeconds();
+        Span<byte> jti = stackalloc byte[16];
+        RandomNumberGenerator.Fill(jti);
+        var payload = new DecisionTokenPayload
+        {
+            Tenant = tenant,
+            Agent = agent,
+            Tool = tool,
+            IntentDigest = intentDigest,
+            Decision = decision,
+            IssuedAt = now,
+            ExpiresAt = now + (long)_lifetime.TotalSeconds,
+            TokenId = Base64Url.EncodeToString(jti),
+            DegradeMode = decision == DecisionKind.Degrade ? degradeMode : null,
+        };
+
+        var payloadPart = Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(payload, PolicyJsonContext.Default.DecisionTokenPayload));
+        var signingInput = Prefix + payloadPart;
+        return signingInput + "." + Base64Url.EncodeToString(Sign(_key, signingInput));
+    }
+
+    internal static byte[] Sign(byte[] key, string signingInput) => HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(signingInput));
+}

@@ -1,0 +1,128 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Gateway.Policy.Serialization;
+
+namespace Gateway.Policy.Tokens;
+
+/// <summary>
+/// Verifies decision tokens for executors and webhooks: signature (constant time), expiry (with a small
+/// skew), lifetime, decision, and the expected tenant and optionally tool and intent digest.
+/// </summary>
+public sealed class DecisionTokenVerifier
+{
+    private readonly byte[] _key;
+    private readonly TimeProvider _time;
+    private readonly long _skewSeconds;
+
+    /// <param name="key">The decision signing key.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="clockSkew">Tolerance for clock differences (default 5 s, at most 60 s).</param>
+    public DecisionTokenVerifier(ReadOnlySpan<byte> key, TimeProvider time, TimeSpan? clockSkew = null)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        if (key.Length < 32)
+        {
+            throw new ArgumentException("The decision signing key must be at least 32 bytes.", nameof(key));
+        }
+
+        var skew = clockSkew ?? TimeSpan.FromSeconds(5);
+        if (skew < TimeSpan.Zero || skew > TimeSpan.FromSeconds(60))
+        {
+            throw new ArgumentOutOfRangeException(nameof(clockSkew), skew, "Clock skew must be between 0 and 60 seconds.");
+        }
+
+        _key = key.ToArray();
+        _time = time;
+        _skewSeconds = (long)skew.TotalSeconds;
+    }
+
+    /// <summary>Verifies <paramref name="token"/>; never throws for bad input.</summary>
+    public DecisionTokenVerification Verify(string? token, string expectedTenant, string? expectedTool = null, string? expectedIntentDigest = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(expectedTenant);
+        if (string.IsNullOrEmpty(token))
+        {
+            return DecisionTokenVerification.Fail(DecisionTokenFailure.Missing);
+        }
+
+        if (!token.StartsWith(DecisionTokenIssuer.Prefix, StringComparison.Ordinal))
+        {
+            return DecisionTokenVerification.Fail(token.Contains('.', StringComparison.Ordinal) && char.IsAsciiLetter(token[0]) ? DecisionTokenFailure.UnsupportedVersion : DecisionTokenFailure.Malformed);
+        }
+
+        var lastDot = token.LastIndexOf('.');
+        if (lastDot <= DecisionTokenIssuer.Prefix.Length || lastDot == token.Length - 1 || token.AsSpan(DecisionTokenIssuer.Prefix.Length, lastDot - DecisionTokenIssuer.Prefix.Length).Contains('.'))
+        {
+            return DecisionTokenVerification.Fail(DecisionTokenFailure.Malformed);
+        }
+
+        var signingInput = token[..lastDot];
+        var signaturePart = token.AsSpan(lastDot + 1);
+        Span<byte> presented = stackalloc byte[HMACSHA256.HashSizeInBytes + 3];
+        if (!Base64Url.TryDecodeFromChars(signaturePart, presented, out var signatureLength) || signatureLength != HMACSHA256.HashSizeInBytes)
+        {
+            return DecisionTokenVerification.Fail(DecisionTokenFailure.Malformed);
+        }
+
+        var expected = DecisionTokenIssuer.Sign(_key, signingInput);
+        if (!CryptographicOperations.FixedTimeEquals(expected, presented[..signatureLength]))
+        {
+            return DecisionTokenVerification.Fail(DecisionTokenFailure.BadSignature);
+        }
+
+        DecisionTokenPayload? payload;
+        try
+        {
+            var json = Base64Url.DecodeFromChars(signingInput.AsSpan(DecisionTokenIssuer.Prefix.Length));
+            payload = JsonSerializer.Deserialize(json, PolicyJsonContext.Default.DecisionTokenPayload);
+        }
+        catch (Exception ex) when (ex is FormatException or JsonException)
+        {
+            return DecisionTokenVerification.Fail(DecisionTokenFailure.Malformed);
+        }
+
+        if (payload is null)
+        {
+            return DecisionTokenVerification.Fail(DecisionTokenFailure.Malformed);
+        }
+
+        var now = _time.GetUtcNow().ToUnixTimeSeconds();
+        if (payload.ExpiresAt - payload.IssuedAt > (long)DecisionTokenIssuer.MaxLifetime.TotalSeconds || payload.ExpiresAt < payload.IssuedAt)
+        {
+            return DecisionTokenVerification.Fail(DecisionTokenFailure.LifetimeTooLong);
+        }
+
+        if (now > payload.ExpiresAt + _skewSeconds)
+        {
+            return DecisionTokenVerification.Fail(DecisionTokenFailure.Expired);
+        }
+
+        if (now < payload.IssuedAt - _skewSeconds)
+        {
+            return DecisionTokenVerification.Fail(DecisionTokenFailure.NotYetValid);
+        }
+
+        if (payload.Decision is not (DecisionKind.Allow or DecisionKind.AllowAndLog or DecisionKind.Degrade))
+        {
+            return DecisionTokenVerification.Fail(DecisionTokenFailure.DecisionNotAllowed);
+        }
+
+        if (!string.Equals(payload.Tenant, expectedTenant, StringComparison.Ordinal))
+        {
+            return DecisionTokenVerification.Fail(DecisionTokenFailure.WrongTenant);
+        }
+
+        if (expectedTool is not null && !string.Equals(payload.Tool, expectedTool, StringComparison.Ordinal))
+        {
+            return DecisionTokenVerification.Fail(DecisionTokenFailure.WrongTool);
+        }
+
+        if (expectedIntentDigest is not null && !string.Equals(payload.IntentDigest, expectedIntentDigest, StringComparison.Ordinal))
+        {
+            return DecisionTokenVerification.Fail(DecisionTokenFailure.WrongIntent);
+        }
+
+        return new DecisionTokenVerification { Failure = DecisionTokenFailure.None, Payload = payload };
+    }
+}
