@@ -152,7 +152,8 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
     !find(objs, "NetworkPolicy") && !find(objs, "ServiceMonitor") && !find(objs, "Deployment", `${release}-gateway-redis`));
   attempt(`${f}: OTEL service name is the release; no endpoint when unset`, () =>
     envValue(d, "OTEL_SERVICE_NAME") === release && !envOf(d).OTEL_EXPORTER_OTLP_ENDPOINT);
-  attempt(`${f}: no bootstrap token unless configured`, () => !envOf(d).Gateway__Admin__BootstrapTokenSha256);
+  attempt(`${f}: no bootstrap token or retired keys unless configured`, () =>
+    !envOf(d).Gateway__Admin__BootstrapTokenSha256 && !envOf(d).DATA_ENCRYPTION_KEYS_RETIRED);
   const dash = find(objs, "ConfigMap", `${release}-gateway-dashboard`);
   attempt(`${f}: dashboard ConfigMap labelled grafana_dashboard=1`, () => dash.metadata.labels.grafana_dashboard === "1");
   attempt(`${f}: dashboard ConfigMap holds valid dashboard JSON`, () => JSON.parse(dash.data["gateway.json"]).panels.length > 10);
@@ -183,6 +184,9 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
   attempt(`${f}: a key can come from its own Secret`, () =>
     secretRef(d, "DECISION_SIGNING_KEY").name === "gateway-signing-key" &&
     secretRef(d, "DATA_ENCRYPTION_KEY").name === "gateway-keys" && secretRef(d, "GATEWAY_SERVICE_KEY").name === "gateway-keys");
+  attempt(`${f}: retired data keys from the data key's Secret`, () =>
+    secretRef(d, "DATA_ENCRYPTION_KEYS_RETIRED").name === "gateway-keys" &&
+    secretRef(d, "DATA_ENCRYPTION_KEYS_RETIRED").key === "DATA_ENCRYPTION_KEYS_RETIRED");
   attempt(`${f}: admin bootstrap token hash from Secret`, () =>
     secretRef(d, "Gateway__Admin__BootstrapTokenSha256").name === "gateway-admin");
   attempt(`${f}: HPA autoscaling/v2 on CPU and memory; Deployment leaves replicas to it`, () => {
