@@ -161,7 +161,8 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
   for (const m of ["gateway_decisions_total", "gateway_decision_duration_seconds_bucket", "gateway_requests_refused_total",
     "gateway_auth_replays_total", "gateway_store_duration_seconds_bucket", "gateway_store_errors_total",
     "gateway_ratelimit_refusals_total", "gateway_budget_refusals_total", "gateway_tokens_total", "gateway_redactions_total",
-    "gateway_audit_append_duration_seconds_bucket", "gateway_approvals_pending", "http_server_request_duration_seconds_bucket"]) {
+    "gateway_audit_append_duration_seconds_bucket", "gateway_approvals_pending", "gateway_policy_reloads_total",
+    "http_server_request_duration_seconds_bucket"]) {
     check(`dashboard queries ${m}`, dashText.includes(m));
   }
   attempt(`${f}: NOTES point at the Service and readyz`, () => {
