@@ -1,0 +1,138 @@
+using Gateway.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Store.Tests;
+
+/// <summary>Options validation and the <c>AddGatewayStateStore</c> registration.</summary>
+public sealed class RedisStoreOptionsTests
+{
+    [Fact]
+    public void Validate_Defaults_NoErrors()
+    {
+        Assert.Empty(new RedisStoreOptions().Validate());
+    }
+
+    [Fact]
+    public void Validate_ManyProblems_ReportsEveryOne()
+    {
+        var options = new RedisStoreOptions
+        {
+            Endpoint = "no-port",
+            User = "alice",
+            Database = -1,
+            CommandTimeout = TimeSpan.Zero,
+            ReconnectMinBackoff = TimeSpan.FromSeconds(5),
+            ReconnectMaxBackoff = TimeSpan.FromSeconds(1),
+            CaCertificatePath = "/does/not/exist.pem",
+        };
+
+        var errors = options.Validate();
+
+        Assert.Contains(errors, e => e.Contains("Endpoint", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Password", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Database", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("CommandTimeout", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("ReconnectMaxBackoff", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("UseTls", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("does not exist", StringComparison.Ordinal));
+        Assert.Equal(7, errors.Count);
+    }
+
+    [Theory]
+    [InlineData("localhost:6379")]
+    [InlineData("10.0.0.5:1")]
+    [InlineData("[::1]:6380")]
+    public void Validate_WellFormedEndpoints_Accepted(string endpoint)
+    {
+        Assert.Empty(new RedisStoreOptions { Endpoint = endpoint }.Validate());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("localhost")]
+    [InlineData("localhost:0")]
+    [InlineData("localhost:70000")]
+    [InlineData("::1:6379")]
+    public void Validate_MalformedEndpoints_Rejected(string endpoint)
+    {
+        Assert.Single(new RedisStoreOptions { Endpoint = endpoint }.Validate());
+    }
+
+    [Fact]
+    public void ToString_WithPassword_NeverPrintsIt()
+    {
+        var text = new RedisStoreOptions { User = "gw", Password = "hunter2" }.ToString();
+
+        Assert.DoesNotContain("hunter2", text, StringComparison.Ordinal);
+        Assert.Contains("Password = ***", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AddGatewayStateStore_NoKind_RegistersInMemoryStore()
+    {
+        await using var provider = Build([]);
+
+        Assert.IsType<InMemoryStateStore>(provider.GetRequiredService<IStateStore>());
+    }
+
+    [Fact]
+    public void AddGatewayStateStore_UnknownKind_ThrowsNamingTheKey()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => Build(new() { ["Gateway:Store:Kind"] = "etcd" }));
+
+        Assert.Contains("Gateway:Store:Kind", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AddGatewayStateStore_RedisWithInvalidOptions_FailsAtStartUpListingEveryError()
+    {
+        await using var provider = Build(new()
+        {
+            ["Gateway:Store:Kind"] = "redis",
+            ["Gateway:Store:Redis:Endpoint"] = "bad",
+            ["Gateway:Store:Redis:Database"] = "-2",
+            ["Gateway:Store:Redis:CommandTimeout"] = "00:00:00",
+        });
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Equal(3, error.Failures.Count());
+        Assert.All(error.Failures, f => Assert.StartsWith("Gateway:Store:Redis:", f, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AddGatewayStateStore_Redis_BindsOptionsAndServesFromRedis()
+    {
+        await using var server = await RedisServer.StartAsync(password: "pw");
+        await using var provider = Build(new()
+        {
+            ["Gateway:Store:Kind"] = "Redis",
+            ["Gateway:Store:Redis:Endpoint"] = server.Endpoint,
+            ["Gateway:Store:Redis:Password"] = "pw",
+            ["Gateway:Store:Redis:Database"] = "2",
+            ["Gateway:Store:Redis:CommandTimeout"] = "00:00:00.750",
+        });
+        provider.GetRequiredService<IStartupValidator>().Validate();
+
+        var options = provider.GetRequiredService<IOptions<RedisStoreOptions>>().Value;
+        var store = Assert.IsType<RedisStateStore>(provider.GetRequiredService<IStateStore>());
+        await store.SetAsync("di:key", "from redis", null);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(750), options.CommandTimeout);
+        Assert.Equal(2, options.Database);
+        Assert.Same(store, provider.GetRequiredService<IStateStore>());
+        Assert.Equal("from redis", await store.GetAsync("di:key"));
+    }
+
+    private static ServiceProvider Build(Dictionary<string, string?> settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddMetrics();
+        services.AddGatewayStateStore(configuration);
+        return services.BuildServiceProvider(validateScopes: true);
+    }
+}

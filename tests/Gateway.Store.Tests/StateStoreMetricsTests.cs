@@ -1,0 +1,53 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Store.Tests;
+
+/// <summary>The store's meter, observed with a real <see cref="MeterListener"/>.</summary>
+public sealed class StateStoreMetricsTests(RedisStoreFixture fixture) : IClassFixture<RedisStoreFixture>
+{
+    [Fact]
+    public async Task Operations_SuccessAndServerError_RecordDurationAndErrorsWithTags()
+    {
+        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meterFactory = services.GetRequiredService<IMeterFactory>();
+        await using var store = new RedisStateStore(new RedisStoreOptions { Endpoint = fixture.Server.Endpoint }, meterFactory: meterFactory);
+        var durations = new ConcurrentBag<(double Seconds, string? Operation)>();
+        var errors = new ConcurrentBag<(string? Operation, string? Kind)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Gateway.Store" && instrument.Meter.Scope == meterFactory)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) => durations.Add((value, Tag(tags, "operation"))));
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) => errors.Add((Tag(tags, "operation"), Tag(tags, "error.kind"))));
+        listener.Start();
+
+        await store.SetAsync("metrics:text", "abc", null);
+        await store.GetAsync("metrics:text");
+        var refused = await Assert.ThrowsAsync<StateStoreUnavailableException>(async () => await store.IncrementAsync("metrics:text", 1, null));
+
+        Assert.IsType<Gateway.Store.Resp.RespErrorException>(refused.InnerException);
+        Assert.Contains(durations, d => d.Operation == "get" && d.Seconds > 0);
+        Assert.Contains(durations, d => d.Operation == "set");
+        Assert.Contains(durations, d => d.Operation == "increment");
+        Assert.Equal(("increment", "server_error"), Assert.Single(errors));
+    }
+
+    private static string? Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string name)
+    {
+        foreach (var tag in tags)
+        {
+            if (tag.Key == name)
+            {
+                return tag.Value as string;
+            }
+        }
+
+        return null;
+    }
+}
