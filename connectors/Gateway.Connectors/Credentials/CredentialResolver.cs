@@ -1,0 +1,184 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Gateway.Connectors.Vault;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Gateway.Connectors.Credentials;
+
+/// <summary>
+/// Resolves a connector's credential reference: <c>vault:&lt;name&gt;</c> from the tenant's vault,
+/// <c>env:&lt;VAR&gt;</c> from the process environment, <c>file:&lt;path&gt;</c> from a file's trimmed
+/// contents (re-read when the file changes, checked at most every <see cref="CredentialResolverOptions.FileCacheTtl"/>).
+/// Values are returned only inside this library as <see cref="SecretValue"/>; failures raise
+/// <see cref="CredentialUnavailableException"/> whose message names the reference, never a value.
+/// </summary>
+public sealed partial class CredentialResolver
+{
+    private readonly CredentialVault? _vault;
+    private readonly CredentialResolverOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Func<string, string?> _environment;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<(string Tenant, string Name), CacheEntry> _vaultCache = new();
+    private readonly ConcurrentDictionary<string, FileEntry> _fileCache = new(StringComparer.Ordinal);
+
+    public CredentialResolver(
+        CredentialVault? vault,
+        CredentialResolverOptions? options = null,
+        TimeProvider? timeProvider = null,
+        Func<string, string?>? environment = null,
+        ILogger<CredentialResolver>? logger = null)
+    {
+        _options = options ?? new CredentialResolverOptions();
+        var errors = _options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid credential resolver options: " + string.Join(" ", errors), nameof(options));
+        }
+
+        _vault = vault;
+        _time = timeProvider ?? TimeProvider.System;
+        _environment = environment ?? Environment.GetEnvironmentVariable;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        if (_vault is not null)
+        {
+            _vault.Changed += (tenant, name) => _vaultCache.TryRemove((tenant, name), out _);
+        }
+    }
+
+    /// <summary>True when the reference resolves right now (for readiness checks and catalog validation); never returns the value.</summary>
+    public async ValueTask<bool> IsAvailableAsync(string tenant, string reference, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            _ = await ResolveAsync(tenant, reference, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (CredentialUnavailableException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Drops every cached value.</summary>
+    public void ClearCache()
+    {
+        _vaultCache.Clear();
+        _fileCache.Clear();
+    }
+
+    internal ValueTask<SecretValue> ResolveAsync(string tenant, string reference, CancellationToken cancellationToken = default)
+    {
+        if (!CredentialReference.TryParse(reference, out var parsed, out var error))
+        {
+            throw new CredentialUnavailableException(error);
+        }
+
+        return parsed.Source switch
+        {
+            CredentialSource.Vault => ResolveVaultAsync(tenant, parsed.Target, cancellationToken),
+            CredentialSource.Environment => ValueTask.FromResult(ResolveEnvironment(parsed.Target)),
+            _ => ValueTask.FromResult(ResolveFile(parsed.Target)),
+        };
+    }
+
+    private async ValueTask<SecretValue> ResolveVaultAsync(string tenant, string name, CancellationToken cancellationToken)
+    {
+        if (_vault is null)
+        {
+            throw new CredentialUnavailableException($"vault credential '{name}' requested but no vault is configured.");
+        }
+
+        var now = _time.GetUtcNow();
+        if (_vaultCache.TryGetValue((tenant, name), out var cached) && cached.ExpiresAt > now)
+        {
+            return cached.Value;
+        }
+
+        var value = await _vault.ResolveAsync(tenant, name, cancellationToken).ConfigureAwait(false);
+        if (_options.VaultCacheTtl > TimeSpan.Zero)
+        {
+            _vaultCache[(tenant, name)] = new CacheEntry(value, now + _options.VaultCacheTtl);
+        }
+
+        return value;
+    }
+
+    private SecretValue ResolveEnvironment(string variable)
+    {
+        var value = _environment(variable)?.Trim();
+        if (string.IsNullOrEmpty(value))
+        {
+            throw new CredentialUnavailableException($"environment variable '{variable}' is not set.");
+        }
+
+        return new SecretValue(value);
+    }
+
+    private SecretValue ResolveFile(string path)
+    {
+        var now = _time.GetUtcNow();
+        _fileCache.TryGetValue(path, out var cached);
+        if (cached is not null && cached.CheckAfter > now)
+        {
+            return cached.Value;
+        }
+
+        try
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists)
+            {
+                throw new CredentialUnavailableException($"credential file '{path}' does not exist.");
+            }
+
+            // Kubernetes swaps secret mounts through symlinks: stat the resolved target.
+            var target = info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info;
+            var stamp = (target.FullName, target.LastWriteTimeUtc, target.Length);
+            if (cached is not null && cached.Stamp == stamp)
+            {
+                _fileCache[path] = cached with { CheckAfter = now + _options.FileCacheTtl };
+                return cached.Value;
+            }
+
+            if (target.Length > _options.MaxFileBytes)
+            {
+                throw new CredentialUnavailableException($"credential file '{path}' is larger than {_options.MaxFileBytes} bytes.");
+            }
+
+            var text = Encoding.UTF8.GetString(File.ReadAllBytes(target.FullName)).Trim();
+            if (text.Length == 0)
+            {
+                throw new CredentialUnavailableException($"credential file '{path}' is empty.");
+            }
+
+            var value = new SecretValue(text);
+            _fileCache[path] = new FileEntry(value, stamp, now + _options.FileCacheTtl);
+            if (cached is not null)
+            {
+                Log.FileReloaded(_logger, path);
+            }
+
+            return value;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.FileUnreadable(_logger, path, ex.GetType().Name);
+            throw new CredentialUnavailableException($"credential file '{path}' cannot be read.");
+        }
+    }
+
+    private sealed record CacheEntry(SecretValue Value, DateTimeOffset ExpiresAt);
+
+    private sealed record FileEntry(SecretValue Value, (string Path, DateTime Written, long Length) Stamp, DateTimeOffset CheckAfter);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 4110, Level = LogLevel.Information, Message = "Credential file {Path} changed; reloaded")]
+        public static partial void FileReloaded(ILogger logger, string path);
+
+        [LoggerMessage(EventId = 4111, Level = LogLevel.Warning, Message = "Credential file {Path} cannot be read ({Error})")]
+        public static partial void FileUnreadable(ILogger logger, string path, string error);
+    }
+}

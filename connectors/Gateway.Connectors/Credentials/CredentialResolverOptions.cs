@@ -1,0 +1,36 @@
+namespace Gateway.Connectors.Credentials;
+
+/// <summary>How long resolved credentials are cached.</summary>
+public sealed record CredentialResolverOptions
+{
+    /// <summary>How long a vault credential is kept in memory (changes through this process's vault drop it at once).</summary>
+    public TimeSpan VaultCacheTtl { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a file credential is served without checking the file again (a Kubernetes secret update is picked up after this).</summary>
+    public TimeSpan FileCacheTtl { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Largest credential file read.</summary>
+    public int MaxFileBytes { get; init; } = 64 * 1024;
+
+    /// <summary>Every problem (empty when valid).</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (VaultCacheTtl < TimeSpan.Zero || VaultCacheTtl > TimeSpan.FromMinutes(10))
+        {
+            errors.Add("vault cache TTL must be between 0 and 10 minutes.");
+        }
+
+        if (FileCacheTtl < TimeSpan.Zero || FileCacheTtl > TimeSpan.FromMinutes(10))
+        {
+            errors.Add("file cache TTL must be between 0 and 10 minutes.");
+        }
+
+        if (MaxFileBytes is <= 0 or > 1024 * 1024)
+        {
+            errors.Add("max file bytes must be between 1 and 1 MiB.");
+        }
+
+        return errors;
+    }
+}

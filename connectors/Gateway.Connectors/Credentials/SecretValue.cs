@@ -1,0 +1,15 @@
+namespace Gateway.Connectors.Credentials;
+
+/// <summary>
+/// A resolved credential. Its text is reachable only inside this library (the injection path);
+/// <see cref="ToString"/> never shows it, so it cannot leak through logging or string formatting.
+/// </summary>
+public sealed class SecretValue
+{
+    internal SecretValue(string value) => Value = value;
+
+    internal string Value { get; }
+
+    /// <inheritdoc/>
+    public override string ToString() => "[secret]";
+}

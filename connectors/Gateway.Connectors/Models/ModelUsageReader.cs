@@ -1,0 +1,73 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Gateway.Connectors.Models;
+
+/// <summary>
+/// Reads token usage from model responses: OpenAI chat completions (<c>usage.prompt_tokens</c>,
+/// <c>completion_tokens</c>), OpenAI responses (<c>usage.input_tokens</c>, <c>output_tokens</c>, also inside
+/// <c>response.completed</c> events) and Anthropic (<c>usage.input_tokens</c> + cache tokens,
+/// <c>output_tokens</c>; streamed in <c>message_start</c> and <c>message_delta</c>).
+/// </summary>
+public static class ModelUsageReader
+{
+    /// <summary>Usage of a non-streamed JSON response, or null when it has none.</summary>
+    public static ModelUsage? FromJson(ReadOnlySpan<byte> utf8Json)
+    {
+        var accumulator = new ModelUsageAccumulator();
+        accumulator.ObserveJson(utf8Json);
+        return accumulator.Usage;
+    }
+
+    /// <summary>Usage of a complete SSE body (every event's data is observed).</summary>
+    public static ModelUsage? FromSse(ReadOnlySpan<byte> sseBody)
+    {
+        var accumulator = new ModelUsageAccumulator();
+        foreach (var line in Encoding.UTF8.GetString(sseBody).Split('\n'))
+        {
+            var trimmed = line.TrimEnd('\r');
+            if (trimmed.StartsWith("data:", StringComparison.Ordinal))
+            {
+                accumulator.ObserveJson(Encoding.UTF8.GetBytes(trimmed[5..].TrimStart(' ')));
+            }
+        }
+
+        return accumulator.Usage;
+    }
+
+    internal static bool TryReadUsage(JsonElement root, out long? input, out long? output)
+    {
+        input = null;
+        output = null;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return false;
+        }
+
+        JsonElement usage;
+        if (!(root.TryGetProperty("usage", out usage) && usage.ValueKind == JsonValueKind.Object)
+            && !(root.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.Object && message.TryGetProperty("usage", out usage) && usage.ValueKind == JsonValueKind.Object)
+            && !(root.TryGetProperty("response", out var response) && response.ValueKind == JsonValueKind.Object && response.TryGetProperty("usage", out usage) && usage.ValueKind == JsonValueKind.Object))
+        {
+            return false;
+        }
+
+        input = Sum(usage, "prompt_tokens", "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens");
+        output = Sum(usage, "completion_tokens", "output_tokens");
+        return input is not null || output is not null;
+    }
+
+    private static long? Sum(JsonElement usage, params ReadOnlySpan<string> names)
+    {
+        long? total = null;
+        foreach (var name in names)
+        {
+            if (usage.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n))
+            {
+                total = (total ?? 0) + n;
+            }
+        }
+
+        return total;
+    }
+}

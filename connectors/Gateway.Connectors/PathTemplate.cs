@@ -1,0 +1,93 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Gateway.Connectors;
+
+/// <summary>Fills <c>{arg}</c> placeholders of an HTTP connector's path template from the call's arguments.</summary>
+public static class PathTemplate
+{
+    /// <summary>Null when the template is well formed, else what is wrong with it.</summary>
+    public static string? Validate(string template)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        if (template.Contains("://", StringComparison.Ordinal))
+        {
+            return "must be a path, not an absolute URL.";
+        }
+
+        var depth = 0;
+        var nameLength = 0;
+        foreach (var c in template)
+        {
+            if (c == '{')
+            {
+                if (depth++ > 0)
+                {
+                    return "nested '{' is not allowed.";
+                }
+
+                nameLength = 0;
+            }
+            else if (c == '}')
+            {
+                if (depth-- == 0 || nameLength == 0)
+                {
+                    return "unbalanced or empty placeholder.";
+                }
+            }
+            else if (depth > 0)
+            {
+                if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+                {
+                    return "placeholder names use letters, digits, '_', '-' and '.'.";
+                }
+
+                nameLength++;
+            }
+        }
+
+        return depth == 0 ? null : "unbalanced or empty placeholder.";
+    }
+
+    /// <summary>
+    /// Replaces every placeholder with the URL-encoded value of the argument of that name (strings
+    /// verbatim, numbers and booleans as JSON text). Returns the path and the names consumed.
+    /// </summary>
+    /// <exception cref="ArgumentException">A placeholder has no argument or the argument is an object/array/null.</exception>
+    public static (string Path, IReadOnlySet<string> Used) Fill(string template, JsonElement args)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        var builder = new StringBuilder(template.Length + 32);
+        var i = 0;
+        while (i < template.Length)
+        {
+            var open = template.IndexOf('{', i);
+            if (open < 0)
+            {
+                builder.Append(template, i, template.Length - i);
+                break;
+            }
+
+            builder.Append(template, i, open - i);
+            var close = template.IndexOf('}', open);
+            var name = template[(open + 1)..close];
+            if (args.ValueKind != JsonValueKind.Object || !args.TryGetProperty(name, out var value))
+            {
+                throw new ArgumentException($"argument '{name}' is required by the path template.", nameof(args));
+            }
+
+            var text = value.ValueKind switch
+            {
+                JsonValueKind.String => value.GetString()!,
+                JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
+                _ => throw new ArgumentException($"argument '{name}' must be a string, number or boolean to fill the path.", nameof(args)),
+            };
+            builder.Append(Uri.EscapeDataString(text));
+            used.Add(name);
+            i = close + 1;
+        }
+
+        return (builder.ToString(), used);
+    }
+}

@@ -1,0 +1,115 @@
+using System.Text.RegularExpressions;
+
+namespace Gateway.Connectors.Redaction;
+
+/// <summary>
+/// The one regular expression behind the redactor and the secret-material detector. Every alternative
+/// has a left boundary (so text inside base64, hashes and identifiers does not match) that also accepts
+/// a position right after a JSON escape such as <c>\n</c>, so it works on raw JSON text in streams.
+/// </summary>
+internal static partial class SensitivePatterns
+{
+    /// <summary>Longest match of a bounded kind (e-mail, card); the streaming redactor holds back this many characters.</summary>
+    public const int MaxBoundedMatchLength = 512;
+
+    private const string Pattern =
+        // PEM private key: header, body (base64, whitespace, JSON escapes, legacy headers), END line when present.
+        @"(?<private_key>-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----(?:[A-Za-z0-9+/=\s\\:,.-]{0,16384}?-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----|[A-Za-z0-9+/=\s\\:,.-]*))"
+        // Bearer credential: the scheme word, whitespace, a token of 12+ characters containing a digit or symbol.
+        + @"|(?<bearer_token>(?:(?<=\\[nrt])|(?<![A-Za-z0-9_\\]))[Bb][Ee][Aa][Rr][Ee][Rr][ \t]+(?=[A-Za-z0-9._~+/-]*[0-9._~+/-])[A-Za-z0-9._~+/-]{12,}=*)"
+        // JWT: two base64url segments that decode to JSON objects ("eyJ") and a signature (may be empty).
+        + @"|(?<jwt>(?:(?<=\\[nrt])|(?<![A-Za-z0-9+/_\\-]))eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*)"
+        // Provider key shapes.
+        + @"|(?<api_key>(?:(?<=\\[nrt])|(?<![A-Za-z0-9+/_\\-]))(?:"
+        + @"sk-ant-[A-Za-z0-9_-]{20,}"
+        + @"|sk-(?=[A-Za-z0-9_-]*[0-9])[A-Za-z0-9_-]{20,}"
+        + @"|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}"
+        + @"|(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Za-z])"
+        + @"|gh[pousr]_[A-Za-z0-9]{36,}"
+        + @"|github_pat_[A-Za-z0-9_]{22,}"
+        + @"|xox[abeprs]-[A-Za-z0-9-]{10,}"
+        + @"|AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"
+        + @"|glpat-[A-Za-z0-9_-]{20,}"
+        + @"|hf_[A-Za-z0-9]{30,}"
+        + @"))"
+        // E-mail: bounded local part and at most four dotted labels before the TLD.
+        + @"|(?<email>(?:(?<=\\[nrt])|(?<![A-Za-z0-9._%+\\-]))[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,4}[A-Za-z]{2,24}(?![A-Za-z0-9-]))"
+        // Card number candidates: 13-19 digits with optional single spaces or dashes; Luhn and prefix checked in code.
+        + @"|(?<card_number>(?:(?<=\\[nrt])|(?<![A-Za-z0-9_\\.-]))[2-6](?:[ -]?[0-9]){12,18}(?![0-9A-Za-z_]|[.-][0-9]))";
+
+    private static readonly string[] GroupNames = [.. RedactionKindNames.All.Select(k => k.ToWireName())];
+
+    [GeneratedRegex(Pattern, RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 2000)]
+    public static partial Regex Sensitive();
+
+    // Continuations of a long token that reached the end of a streaming buffer: its alphabet, anchored.
+    [GeneratedRegex(@"\G[A-Za-z0-9_-]*", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 2000)]
+    private static partial Regex ApiKeyContinuation();
+
+    [GeneratedRegex(@"\G[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){0,2}", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 2000)]
+    private static partial Regex JwtContinuation();
+
+    [GeneratedRegex(@"\G[A-Za-z0-9._~+/-]*=*", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 2000)]
+    private static partial Regex BearerContinuation();
+
+    [GeneratedRegex(@"\G(?:[A-Za-z0-9+/=\s\\:,.-]*?-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----|[A-Za-z0-9+/=\s\\:,.-]*)", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 2000)]
+    private static partial Regex PrivateKeyContinuation();
+
+    /// <summary>The anchored continuation of a long token of <paramref name="kind"/> (its alphabet).</summary>
+    public static Regex Continuation(RedactionKind kind) => kind switch
+    {
+        RedactionKind.PrivateKey => PrivateKeyContinuation(),
+        RedactionKind.Jwt => JwtContinuation(),
+        RedactionKind.BearerToken => BearerContinuation(),
+        _ => ApiKeyContinuation(),
+    };
+
+    /// <summary>The kind of a match of <see cref="Sensitive"/>.</summary>
+    public static RedactionKind KindOf(Match match)
+    {
+        for (var i = 0; i < GroupNames.Length; i++)
+        {
+            if (match.Groups[GroupNames[i]].Success)
+            {
+                return (RedactionKind)i;
+            }
+        }
+
+        throw new InvalidOperationException("A sensitive match without a kind.");
+    }
+
+    /// <summary>True when the card candidate is Luhn-valid with 13-19 digits.</summary>
+    public static bool IsCardNumber(ReadOnlySpan<char> candidate)
+    {
+        var sum = 0;
+        var digits = 0;
+        var doubleIt = false;
+        for (var i = candidate.Length - 1; i >= 0; i--)
+        {
+            var c = candidate[i];
+            if (c is ' ' or '-')
+            {
+                continue;
+            }
+
+            var d = c - '0';
+            if (doubleIt)
+            {
+                d *= 2;
+                if (d > 9)
+                {
+                    d -= 9;
+                }
+            }
+
+            sum += d;
+            digits++;
+            doubleIt = !doubleIt;
+        }
+
+        return digits is >= 13 and <= 19 && sum % 10 == 0;
+    }
+
+    /// <summary>True when a match is to be redacted (card candidates must pass Luhn).</summary>
+    public static bool IsReal(Match match, RedactionKind kind) => kind != RedactionKind.CardNumber || IsCardNumber(match.ValueSpan);
+}

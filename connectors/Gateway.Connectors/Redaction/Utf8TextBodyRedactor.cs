@@ -1,0 +1,61 @@
+using System.Buffers;
+using System.Text;
+
+namespace Gateway.Connectors.Redaction;
+
+/// <summary>
+/// Streaming redaction of a UTF-8 text body (chunked plain text, NDJSON, JSON too large to buffer):
+/// multi-byte characters split across chunks are decoded correctly, and only a bounded tail is held back.
+/// </summary>
+public sealed class Utf8TextBodyRedactor : IBodyRedactor
+{
+    private readonly Decoder _decoder = new UTF8Encoding(false, throwOnInvalidBytes: false).GetDecoder();
+    private readonly StreamingTextRedactor _redactor;
+    private readonly StringBuilder _output = new();
+    private char[] _chars = new char[4096];
+
+    public Utf8TextBodyRedactor(RedactionCounts? counts = null)
+    {
+        Counts = counts ?? new RedactionCounts();
+        _redactor = new StreamingTextRedactor(Counts);
+    }
+
+    /// <inheritdoc/>
+    public RedactionCounts Counts { get; }
+
+    /// <inheritdoc/>
+    public void Write(ReadOnlySpan<byte> input, IBufferWriter<byte> output)
+    {
+        var needed = _decoder.GetCharCount(input, flush: false);
+        if (needed > _chars.Length)
+        {
+            _chars = new char[Math.Max(needed, _chars.Length * 2)];
+        }
+
+        var count = _decoder.GetChars(input, _chars, flush: false);
+        _redactor.Write(_chars.AsSpan(0, count), _output);
+        Emit(output);
+    }
+
+    /// <inheritdoc/>
+    public void Complete(IBufferWriter<byte> output)
+    {
+        var count = _decoder.GetChars(ReadOnlySpan<byte>.Empty, _chars, flush: true);
+        _redactor.Write(_chars.AsSpan(0, count), _output);
+        _redactor.Complete(_output);
+        Emit(output);
+    }
+
+    private void Emit(IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        foreach (var chunk in _output.GetChunks())
+        {
+            var span = chunk.Span;
+            var destination = output.GetSpan(Encoding.UTF8.GetMaxByteCount(span.Length));
+            output.Advance(Encoding.UTF8.GetBytes(span, destination));
+        }
+
+        _output.Clear();
+    }
+}
