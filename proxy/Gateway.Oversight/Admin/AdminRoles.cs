@@ -1,0 +1,18 @@
+namespace Gateway.Oversight.Admin;
+
+/// <summary>The admin API's roles. None implies another: an admin is not an approver unless given both.</summary>
+public static class AdminRoles
+{
+    /// <summary>May list, approve and deny the approval requests that name them.</summary>
+    public const string Approver = "approver";
+
+    /// <summary>Manages tokens, kill switches and credentials; reads audit and incidents.</summary>
+    public const string Admin = "admin";
+
+    /// <summary>Reads and verifies the audit journal and incidents.</summary>
+    public const string Auditor = "auditor";
+
+    public static IReadOnlyList<string> All { get; } = [Approver, Admin, Auditor];
+
+    public static bool IsKnown(string role) => All.Contains(role, StringComparer.Ordinal);
+}

@@ -1,0 +1,206 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Gateway.Oversight.Options;
+using Gateway.Store;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Oversight.Admin;
+
+/// <summary>
+/// Named, revocable admin bearer tokens. The store holds only SHA-256 hashes
+/// (<c>StoreKeys.AdminToken(hash)</c> → name, roles, created, revoked) and a name index
+/// (<c>StoreKeys.AdminToken("name:" + name)</c> → hash). The configured bootstrap hash
+/// authenticates as <c>bootstrap</c> with role <c>admin</c> and can be revoked like any other.
+/// Tokens are never logged.
+/// </summary>
+public sealed class AdminTokenService
+{
+    /// <summary>The reserved name of the configured bootstrap token.</summary>
+    public const string BootstrapName = "bootstrap";
+
+    /// <summary>The prefix of issued tokens (recognisable in secret scanners).</summary>
+    public const string TokenPrefix = "gwa_";
+
+    private const int MaxTokenLength = 512;
+    private static readonly TimeSpan NameIndexLifetime = TimeSpan.FromDays(36500);
+
+    private readonly IStateStore _store;
+    private readonly TimeProvider _time;
+    private readonly ILogger<AdminTokenService> _logger;
+    private readonly byte[]? _bootstrapHash;
+
+    public AdminTokenService(IStateStore store, TimeProvider time, IOptions<OversightOptions> options, ILogger<AdminTokenService> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _time = time;
+        _logger = logger;
+        if (options.Value.Admin.BootstrapTokenSha256 is { Length: 64 } hex)
+        {
+            _bootstrapHash = Convert.FromHexString(hex);
+        }
+    }
+
+    /// <summary>Lowercase hex SHA-256 of a token's UTF-8 bytes (what configuration and the store hold).</summary>
+    public static string HashToken(string token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+    }
+
+    /// <summary>A fresh token: <c>gwa_</c> and 256 random bits in URL-safe base64.</summary>
+    public static string NewToken() =>
+        TokenPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>
+    /// Issues a token for <paramref name="name"/> with <paramref name="roles"/>; the plaintext is in the
+    /// result only. A name can be reused only after its previous token was revoked.
+    /// </summary>
+    public async ValueTask<AdminTokenIssueOutcome> IssueAsync(string name, IReadOnlyList<string> roles, CancellationToken cancellationToken = default)
+    {
+        var check = CheckNameAndRoles(name, roles);
+        if (check is not null)
+        {
+            return new AdminTokenIssueOutcome(null, check);
+        }
+
+        var token = NewToken();
+        var hash = HashToken(token);
+        var nameKey = NameKey(name);
+        if (!await _store.TrySetIfAbsentAsync(nameKey, hash, NameIndexLifetime, cancellationToken))
+        {
+            var previousHash = await _store.GetAsync(nameKey, cancellationToken);
+            var previous = previousHash is null ? null : await LoadAsync(previousHash, cancellationToken);
+            if (previous is { Revoked: false })
+            {
+                return new AdminTokenIssueOutcome(null, AdminTokenIssueOutcome.NameTaken);
+            }
+
+            await _store.SetAsync(nameKey, hash, NameIndexLifetime, cancellationToken);
+        }
+
+        var issued = await StoreAsync(hash, name, roles, cancellationToken);
+        OversightLog.AdminTokenIssued(_logger, name, string.Join(',', issued.Roles));
+        return new AdminTokenIssueOutcome(issued with { Token = token }, null);
+    }
+
+    /// <summary>
+    /// Stores a token the host already has (the embedded demo's seeded tokens). Overwrites any token
+    /// of the same name.
+    /// </summary>
+    public async ValueTask SeedAsync(string token, string name, IReadOnlyList<string> roles, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(token);
+        var check = CheckNameAndRoles(name, roles);
+        if (check is not null)
+        {
+            throw new ArgumentException($"Cannot seed the token: {check}.", nameof(name));
+        }
+
+        var hash = HashToken(token);
+        await _store.SetAsync(NameKey(name), hash, NameIndexLifetime, cancellationToken);
+        await StoreAsync(hash, name, roles, cancellationToken);
+        OversightLog.AdminTokenIssued(_logger, name, string.Join(',', roles));
+    }
+
+    /// <summary>Revokes the token named <paramref name="name"/>; false when there is none.</summary>
+    public async ValueTask<bool> RevokeAsync(string name, CancellationToken cancellationToken = default)
+    {
+        if (!Identifiers.IsValidName(name))
+        {
+            return false;
+        }
+
+        string? hash;
+        AdminTokenRecord? record;
+        if (name == BootstrapName && _bootstrapHash is not null)
+        {
+            hash = Convert.ToHexStringLower(_bootstrapHash);
+            record = await LoadAsync(hash, cancellationToken) ?? new AdminTokenRecord { Name = BootstrapName, Roles = [AdminRoles.Admin], CreatedAt = _time.GetUtcNow() };
+        }
+        else
+        {
+            hash = await _store.GetAsync(NameKey(name), cancellationToken);
+            record = hash is null ? null : await LoadAsync(hash, cancellationToken);
+        }
+
+        if (hash is null || record is null)
+        {
+            return false;
+        }
+
+        if (!record.Revoked)
+        {
+            var revoked = record with { Revoked = true, RevokedAt = _time.GetUtcNow() };
+            await _store.SetAsync(StoreKeys.AdminToken(hash), JsonSerializer.Serialize(revoked, OversightJsonContext.Default.AdminTokenRecord), null, cancellationToken);
+            OversightLog.AdminTokenRevoked(_logger, name);
+        }
+
+        return true;
+    }
+
+    /// <summary>Authenticates a bearer token presented to the admin API.</summary>
+    public async ValueTask<AdminAuthResult> AuthenticateAsync(string? bearer, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrEmpty(bearer))
+        {
+            return AdminAuthResult.Missing;
+        }
+
+        if (bearer.Length > MaxTokenLength)
+        {
+            return AdminAuthResult.Invalid;
+        }
+
+        var hashBytes = SHA256.HashData(Encoding.UTF8.GetBytes(bearer));
+        var hash = Convert.ToHexStringLower(hashBytes);
+        var record = await LoadAsync(hash, cancellationToken);
+        if (_bootstrapHash is not null && CryptographicOperations.FixedTimeEquals(hashBytes, _bootstrapHash))
+        {
+            return record is { Revoked: true }
+                ? AdminAuthResult.Revoked
+                : new AdminAuthResult(AdminAuthStatus.Authenticated, new AdminPrincipal(BootstrapName, [AdminRoles.Admin]));
+        }
+
+        if (record is null)
+        {
+            return AdminAuthResult.Invalid;
+        }
+
+        return record.Revoked
+            ? AdminAuthResult.Revoked
+            : new AdminAuthResult(AdminAuthStatus.Authenticated, new AdminPrincipal(record.Name, record.Roles));
+    }
+
+    private async ValueTask<IssuedAdminToken> StoreAsync(string hash, string name, IReadOnlyList<string> roles, CancellationToken cancellationToken)
+    {
+        var record = new AdminTokenRecord
+        {
+            Name = name,
+            Roles = roles.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
+            CreatedAt = _time.GetUtcNow(),
+        };
+        await _store.SetAsync(StoreKeys.AdminToken(hash), JsonSerializer.Serialize(record, OversightJsonContext.Default.AdminTokenRecord), null, cancellationToken);
+        return new IssuedAdminToken(record.Name, record.Roles, string.Empty, record.CreatedAt);
+    }
+
+    private async ValueTask<AdminTokenRecord?> LoadAsync(string hash, CancellationToken cancellationToken)
+    {
+        var json = await _store.GetAsync(StoreKeys.AdminToken(hash), cancellationToken);
+        return json is null ? null : JsonSerializer.Deserialize(json, OversightJsonContext.Default.AdminTokenRecord);
+    }
+
+    private static string? CheckNameAndRoles(string name, IReadOnlyList<string> roles)
+    {
+        if (!Identifiers.IsValidName(name) || name == BootstrapName)
+        {
+            return AdminTokenIssueOutcome.InvalidName;
+        }
+
+        return roles is null || roles.Count == 0 || roles.Any(r => !AdminRoles.IsKnown(r)) ? AdminTokenIssueOutcome.InvalidRoles : null;
+    }
+
+    private static string NameKey(string name) => StoreKeys.AdminToken("name:" + name);
+}

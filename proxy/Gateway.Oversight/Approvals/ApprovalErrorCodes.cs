@@ -1,0 +1,10 @@
+namespace Gateway.Oversight.Approvals;
+
+/// <summary>Stable reason codes for refused approval actions.</summary>
+public static class ApprovalErrorCodes
+{
+    public const string NotFound = "approval_not_found";
+    public const string NotAnApprover = "approval_not_an_approver";
+    public const string NotPending = "approval_not_pending";
+    public const string Expired = "approval_expired";
+}

@@ -1,0 +1,50 @@
+using System.Text.Json;
+
+namespace Gateway.Oversight.Approvals;
+
+/// <summary>An approval request as an approver or administrator sees it (never holds the warrant).</summary>
+public sealed record ApprovalRequest
+{
+    public required string Id { get; init; }
+
+    public required string Tenant { get; init; }
+
+    public required string Agent { get; init; }
+
+    public required string Tool { get; init; }
+
+    public required string IntentDigest { get; init; }
+
+    public required string PolicyDigest { get; init; }
+
+    public string? GateId { get; init; }
+
+    /// <summary>One of <see cref="ApprovalStatus"/>.</summary>
+    public required string Status { get; init; }
+
+    /// <summary>The named people who may approve or deny.</summary>
+    public required IReadOnlyList<string> Approvers { get; init; }
+
+    /// <summary>How many distinct approvers must approve.</summary>
+    public required int ApprovalsRequired { get; init; }
+
+    /// <summary>The approvers who have approved so far.</summary>
+    public required IReadOnlyList<string> Approvals { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>When a pending request expires.</summary>
+    public required DateTimeOffset ExpiresAt { get; init; }
+
+    /// <summary>When it was approved, denied or found expired.</summary>
+    public DateTimeOffset? DecidedAt { get; init; }
+
+    /// <summary>Who denied it (for a denial).</summary>
+    public string? DecidedBy { get; init; }
+
+    /// <summary>The warrant's lifetime once approved, in seconds.</summary>
+    public required long WarrantTtlSeconds { get; init; }
+
+    /// <summary>The decision's explanation as the policy produced it.</summary>
+    public JsonElement? Explanation { get; init; }
+}

@@ -1,0 +1,429 @@
+using System.Text.Json;
+using Gateway.Oversight.Options;
+using Gateway.Store;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Oversight.Approvals;
+
+/// <summary>
+/// Approval requests and their warrants, all state in <see cref="IStateStore"/> so that any replica
+/// can create, approve, poll and redeem. Keys: the request under <c>StoreKeys.Approval</c>, the
+/// distinct approvers in the set <c>StoreKeys.ApprovalVotes</c>, the one terminal outcome under
+/// <c>StoreKeys.Approval(tenant, id + ":outcome")</c>, a per-tenant index log under
+/// <c>StoreKeys.Approval(tenant, "index")</c>, and used warrants under <c>StoreKeys.Warrant</c>.
+/// </summary>
+public sealed class ApprovalService
+{
+    private const string OutcomeSuffix = ":outcome";
+    private const string IndexId = "index";
+    private const int IndexAppendAttempts = 64;
+
+    private readonly IStateStore _store;
+    private readonly WarrantSigner _signer;
+    private readonly TimeProvider _time;
+    private readonly OversightMetrics _metrics;
+    private readonly ILogger<ApprovalService> _logger;
+    private readonly ApprovalOptions _options;
+
+    public ApprovalService(
+        IStateStore store,
+        WarrantSigner signer,
+        TimeProvider time,
+        OversightMetrics metrics,
+        IOptions<OversightOptions> options,
+        ILogger<ApprovalService> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _signer = signer;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+        _options = options.Value.Approvals;
+    }
+
+    /// <summary>
+    /// Opens a pending request for a <c>require_approval</c> decision. <paramref name="ttl"/> is how
+    /// long approvers have; <paramref name="warrantTtl"/> is the gate's warrant time-to-live.
+    /// </summary>
+    public async ValueTask<ApprovalRequest> CreateAsync(
+        string tenant,
+        string agent,
+        string tool,
+        string intentDigest,
+        string policyDigest,
+        string? explanationJson,
+        string? gateId,
+        IReadOnlyList<string> approvers,
+        int approvalsRequired,
+        TimeSpan ttl,
+        TimeSpan warrantTtl,
+        CancellationToken cancellationToken = default)
+    {
+        Identifiers.ThrowIfInvalidTenant(tenant);
+        Identifiers.ThrowIfInvalidAgent(agent);
+        ArgumentException.ThrowIfNullOrEmpty(tool);
+        ArgumentException.ThrowIfNullOrEmpty(intentDigest);
+        ArgumentNullException.ThrowIfNull(policyDigest);
+        ArgumentNullException.ThrowIfNull(approvers);
+        var distinct = approvers.Distinct(StringComparer.Ordinal).ToArray();
+        if (distinct.Length == 0 || distinct.Any(a => !Identifiers.IsValidName(a)))
+        {
+            throw new ArgumentException("An approval needs at least one validly named approver.", nameof(approvers));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(approvalsRequired, 1);
+        if (approvalsRequired > distinct.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(approvalsRequired), "More approvals are required than there are distinct approvers.");
+        }
+
+        if (ttl <= TimeSpan.Zero || ttl > _options.MaxRequestTtl)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ttl), "The request time-to-live is outside (0, Gateway:Approvals:MaxRequestTtl].");
+        }
+
+        if (warrantTtl < TimeSpan.FromSeconds(1) || warrantTtl > _options.MaxWarrantTtl)
+        {
+            throw new ArgumentOutOfRangeException(nameof(warrantTtl), "The warrant time-to-live is outside [1 s, Gateway:Approvals:MaxWarrantTtl].");
+        }
+
+        JsonElement? explanation = null;
+        if (!string.IsNullOrEmpty(explanationJson))
+        {
+            using var parsed = JsonDocument.Parse(explanationJson);
+            explanation = parsed.RootElement.Clone();
+        }
+
+        var now = _time.GetUtcNow();
+        var document = new ApprovalDocument
+        {
+            Id = ApprovalIds.New(),
+            Tenant = tenant,
+            Agent = agent,
+            Tool = tool,
+            IntentDigest = intentDigest,
+            PolicyDigest = policyDigest,
+            GateId = gateId,
+            Approvers = distinct,
+            ApprovalsRequired = approvalsRequired,
+            CreatedAt = now,
+            ExpiresAt = now + ttl,
+            WarrantTtlSeconds = (long)Math.Ceiling(warrantTtl.TotalSeconds),
+            Explanation = explanation,
+        };
+
+        var json = JsonSerializer.Serialize(document, OversightJsonContext.Default.ApprovalDocument);
+        if (!await _store.TrySetIfAbsentAsync(StoreKeys.Approval(tenant, document.Id), json, KeyLifetime(document, now), cancellationToken))
+        {
+            throw new InvalidOperationException("An approval id collided; refusing to overwrite.");
+        }
+
+        await AppendToIndexAsync(tenant, document.Id, cancellationToken);
+        _metrics.ApprovalCreated(tenant);
+        OversightLog.ApprovalCreated(_logger, tenant, document.Id, agent, tool, approvalsRequired);
+        return ToRequest(document, outcome: null, votes: []);
+    }
+
+    /// <summary>The request as approvers see it; null when unknown (or the id is not one of ours).</summary>
+    public async ValueTask<ApprovalRequest?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default)
+    {
+        var document = await LoadAsync(tenant, id, cancellationToken);
+        return document is null ? null : await CurrentAsync(document, cancellationToken);
+    }
+
+    /// <summary>
+    /// The agent's poll (<c>GET /v1/approvals/{id}</c>, after the host authenticated the agent).
+    /// Null when unknown or when the request belongs to another agent; the warrant only when approved.
+    /// </summary>
+    public async ValueTask<ApprovalPollResult?> PollAsync(string tenant, string agent, string id, CancellationToken cancellationToken = default)
+    {
+        var document = await LoadAsync(tenant, id, cancellationToken);
+        if (document is null || !string.Equals(document.Agent, agent, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var request = await CurrentAsync(document, cancellationToken);
+        string? warrant = null;
+        DateTimeOffset? warrantExpiresAt = null;
+        if (request.Status == ApprovalStatus.Approved && request.DecidedAt is { } approvedAt)
+        {
+            var claims = ClaimsFor(document, approvedAt);
+            warrantExpiresAt = DateTimeOffset.FromUnixTimeSeconds(claims.Exp);
+            if (warrantExpiresAt > _time.GetUtcNow())
+            {
+                warrant = _signer.Issue(claims);
+            }
+        }
+
+        return new ApprovalPollResult
+        {
+            Id = request.Id,
+            Status = request.Status,
+            Approvers = request.Approvers,
+            Approvals = request.Approvals,
+            ApprovalsRequired = request.ApprovalsRequired,
+            ExpiresAt = request.ExpiresAt,
+            Warrant = warrant,
+            WarrantExpiresAt = warrant is null ? null : warrantExpiresAt,
+        };
+    }
+
+    /// <summary>The pending requests among the tenant's most recent <c>Gateway:Approvals:ListWindow</c>.</summary>
+    public async ValueTask<IReadOnlyList<ApprovalRequest>> ListPendingAsync(string tenant, CancellationToken cancellationToken = default)
+    {
+        Identifiers.ThrowIfInvalidTenant(tenant);
+        var indexKey = StoreKeys.Approval(tenant, IndexId);
+        var length = await _store.LogLengthAsync(indexKey, cancellationToken);
+        var start = Math.Max(0, length - _options.ListWindow);
+        var ids = await _store.ReadLogAsync(indexKey, start, _options.ListWindow, cancellationToken);
+        var pending = new List<ApprovalRequest>();
+        foreach (var id in ids)
+        {
+            var request = await GetAsync(tenant, id, cancellationToken);
+            if (request?.Status == ApprovalStatus.Pending)
+            {
+                pending.Add(request);
+            }
+        }
+
+        return pending;
+    }
+
+    /// <summary>
+    /// Records <paramref name="approverName"/>'s approval. Only a named approver of the request may
+    /// approve; each person counts once (a store set, so concurrent approvals on different replicas
+    /// count correctly); when the required number is reached the request becomes approved.
+    /// </summary>
+    public async ValueTask<ApprovalActionResult> ApproveAsync(string tenant, string id, string approverName, CancellationToken cancellationToken = default)
+    {
+        var (document, current, refusal) = await PrepareActionAsync(tenant, id, approverName, cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var votesKey = StoreKeys.ApprovalVotes(tenant, document!.Id);
+        var now = _time.GetUtcNow();
+        var count = await _store.SetAddAsync(votesKey, approverName, KeyLifetime(document, now), cancellationToken);
+        OversightLog.ApprovalVote(_logger, tenant, document.Id, approverName, count, document.ApprovalsRequired);
+        if (count >= document.ApprovalsRequired)
+        {
+            var status = now < document.ExpiresAt ? ApprovalStatus.Approved : ApprovalStatus.Expired;
+            await TrySettleAsync(document, status, by: null, now, cancellationToken);
+        }
+
+        current = await CurrentAsync(document, cancellationToken);
+        return current.Status is ApprovalStatus.Approved or ApprovalStatus.Pending
+            ? ApprovalActionResult.Ok(current)
+            : ApprovalActionResult.Fail(current.Status == ApprovalStatus.Expired ? ApprovalErrorCodes.Expired : ApprovalErrorCodes.NotPending, current);
+    }
+
+    /// <summary>Denies the request; any one named approver may deny while it is pending.</summary>
+    public async ValueTask<ApprovalActionResult> DenyAsync(string tenant, string id, string approverName, CancellationToken cancellationToken = default)
+    {
+        var (document, _, refusal) = await PrepareActionAsync(tenant, id, approverName, cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var won = await TrySettleAsync(document!, ApprovalStatus.Denied, approverName, _time.GetUtcNow(), cancellationToken);
+        var current = await CurrentAsync(document!, cancellationToken);
+        return won ? ApprovalActionResult.Ok(current) : ApprovalActionResult.Fail(ApprovalErrorCodes.NotPending, current);
+    }
+
+    /// <summary>
+    /// Verifies a warrant presented with a retried request and consumes it atomically: the signature,
+    /// expiry, tenant, agent and intent digest must all match, and a warrant is accepted once only.
+    /// A refused warrant is not consumed.
+    /// </summary>
+    public async ValueTask<WarrantRedemption> RedeemWarrantAsync(string tenant, string agent, string intentDigest, string warrant, CancellationToken cancellationToken = default)
+    {
+        var result = await RedeemCoreAsync(tenant, agent, intentDigest, warrant, cancellationToken);
+        _metrics.WarrantRedemption(tenant, result.Reason ?? "redeemed");
+        if (result.Redeemed)
+        {
+            OversightLog.WarrantRedeemed(_logger, tenant, agent, result.Claims!.Apr);
+        }
+        else
+        {
+            OversightLog.WarrantRefused(_logger, tenant, agent, result.Reason!);
+        }
+
+        return result;
+    }
+
+    private async ValueTask<WarrantRedemption> RedeemCoreAsync(string tenant, string agent, string intentDigest, string warrant, CancellationToken cancellationToken)
+    {
+        if (!_signer.TryVerify(warrant, out var claims, out var reason))
+        {
+            return WarrantRedemption.Refused(reason!);
+        }
+
+        var now = _time.GetUtcNow();
+        if (now.ToUnixTimeSeconds() >= claims!.Exp)
+        {
+            return WarrantRedemption.Refused(WarrantReasons.Expired, claims);
+        }
+
+        if (!string.Equals(claims.Tid, tenant, StringComparison.Ordinal))
+        {
+            return WarrantRedemption.Refused(WarrantReasons.TenantMismatch, claims);
+        }
+
+        if (!string.Equals(claims.Aid, agent, StringComparison.Ordinal))
+        {
+            return WarrantRedemption.Refused(WarrantReasons.AgentMismatch, claims);
+        }
+
+        if (!string.Equals(claims.Act, intentDigest, StringComparison.Ordinal))
+        {
+            return WarrantRedemption.Refused(WarrantReasons.IntentMismatch, claims);
+        }
+
+        if (!ApprovalIds.IsWellFormed(claims.Apr))
+        {
+            return WarrantRedemption.Refused(WarrantReasons.Malformed, claims);
+        }
+
+        // Keep the 'used' marker a minute past expiry so that clock skew between replicas cannot reopen it.
+        var markerLifetime = DateTimeOffset.FromUnixTimeSeconds(claims.Exp) - now + TimeSpan.FromMinutes(1);
+        var first = await _store.TrySetIfAbsentAsync(StoreKeys.Warrant(tenant, claims.Apr), "used", markerLifetime, cancellationToken);
+        return first ? new WarrantRedemption(true, null, claims) : WarrantRedemption.Refused(WarrantReasons.AlreadyUsed, claims);
+    }
+
+    private async ValueTask<(ApprovalDocument? Document, ApprovalRequest? Current, ApprovalActionResult? Refusal)> PrepareActionAsync(
+        string tenant, string id, string approverName, CancellationToken cancellationToken)
+    {
+        var document = await LoadAsync(tenant, id, cancellationToken);
+        if (document is null)
+        {
+            return (null, null, ApprovalActionResult.Fail(ApprovalErrorCodes.NotFound));
+        }
+
+        if (!document.Approvers.Contains(approverName, StringComparer.Ordinal))
+        {
+            return (document, null, ApprovalActionResult.Fail(ApprovalErrorCodes.NotAnApprover));
+        }
+
+        var current = await CurrentAsync(document, cancellationToken);
+        return current.Status switch
+        {
+            ApprovalStatus.Pending => (document, current, null),
+            ApprovalStatus.Expired => (document, current, ApprovalActionResult.Fail(ApprovalErrorCodes.Expired, current)),
+            _ => (document, current, ApprovalActionResult.Fail(ApprovalErrorCodes.NotPending, current)),
+        };
+    }
+
+    private async ValueTask<ApprovalDocument?> LoadAsync(string tenant, string id, CancellationToken cancellationToken)
+    {
+        if (!Identifiers.IsValidTenant(tenant) || !ApprovalIds.IsWellFormed(id))
+        {
+            return null;
+        }
+
+        var json = await _store.GetAsync(StoreKeys.Approval(tenant, id), cancellationToken);
+        if (json is null)
+        {
+            return null;
+        }
+
+        var document = JsonSerializer.Deserialize(json, OversightJsonContext.Default.ApprovalDocument);
+        return document is not null && document.Tenant == tenant && document.Id == id ? document : null;
+    }
+
+    private async ValueTask<ApprovalRequest> CurrentAsync(ApprovalDocument document, CancellationToken cancellationToken)
+    {
+        var outcomeJson = await _store.GetAsync(OutcomeKey(document), cancellationToken);
+        var outcome = outcomeJson is null ? null : JsonSerializer.Deserialize(outcomeJson, OversightJsonContext.Default.ApprovalOutcomeDocument);
+        var now = _time.GetUtcNow();
+        if (outcome is null && now >= document.ExpiresAt)
+        {
+            await TrySettleAsync(document, ApprovalStatus.Expired, by: null, document.ExpiresAt, cancellationToken);
+            outcomeJson = await _store.GetAsync(OutcomeKey(document), cancellationToken);
+            outcome = outcomeJson is null
+                ? new ApprovalOutcomeDocument { Status = ApprovalStatus.Expired, At = document.ExpiresAt }
+                : JsonSerializer.Deserialize(outcomeJson, OversightJsonContext.Default.ApprovalOutcomeDocument);
+        }
+
+        var votes = await _store.SetMembersAsync(StoreKeys.ApprovalVotes(document.Tenant, document.Id), cancellationToken);
+        return ToRequest(document, outcome, votes);
+    }
+
+    private async ValueTask<bool> TrySettleAsync(ApprovalDocument document, string status, string? by, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var outcome = new ApprovalOutcomeDocument { Status = status, At = at, By = by };
+        var json = JsonSerializer.Serialize(outcome, OversightJsonContext.Default.ApprovalOutcomeDocument);
+        var won = await _store.TrySetIfAbsentAsync(OutcomeKey(document), json, KeyLifetime(document, _time.GetUtcNow()), cancellationToken);
+        if (won)
+        {
+            _metrics.ApprovalSettled(document.Tenant, status);
+            OversightLog.ApprovalSettled(_logger, document.Tenant, document.Id, status);
+        }
+
+        return won;
+    }
+
+    private async ValueTask AppendToIndexAsync(string tenant, string id, CancellationToken cancellationToken)
+    {
+        var key = StoreKeys.Approval(tenant, IndexId);
+        for (var attempt = 0; attempt < IndexAppendAttempts; attempt++)
+        {
+            var length = await _store.LogLengthAsync(key, cancellationToken);
+            if (await _store.TryAppendAsync(key, length, id, cancellationToken))
+            {
+                return;
+            }
+        }
+
+        throw new StateStoreUnavailableException("The approval index stayed contended; the request was not listed.");
+    }
+
+    private WarrantClaims ClaimsFor(ApprovalDocument document, DateTimeOffset approvedAt)
+    {
+        var iat = approvedAt.ToUnixTimeSeconds();
+        return new WarrantClaims
+        {
+            Tid = document.Tenant,
+            Aid = document.Agent,
+            Tool = document.Tool,
+            Act = document.IntentDigest,
+            Apr = document.Id,
+            Iat = iat,
+            Exp = iat + document.WarrantTtlSeconds,
+        };
+    }
+
+    private TimeSpan KeyLifetime(ApprovalDocument document, DateTimeOffset now)
+    {
+        var horizon = document.ExpiresAt + TimeSpan.FromSeconds(document.WarrantTtlSeconds) + _options.Retention;
+        var lifetime = horizon - now;
+        return lifetime > TimeSpan.FromMinutes(1) ? lifetime : TimeSpan.FromMinutes(1);
+    }
+
+    private static string OutcomeKey(ApprovalDocument document) => StoreKeys.Approval(document.Tenant, document.Id + OutcomeSuffix);
+
+    private static ApprovalRequest ToRequest(ApprovalDocument document, ApprovalOutcomeDocument? outcome, IReadOnlyList<string> votes) => new()
+    {
+        Id = document.Id,
+        Tenant = document.Tenant,
+        Agent = document.Agent,
+        Tool = document.Tool,
+        IntentDigest = document.IntentDigest,
+        PolicyDigest = document.PolicyDigest,
+        GateId = document.GateId,
+        Status = outcome?.Status ?? ApprovalStatus.Pending,
+        Approvers = document.Approvers,
+        ApprovalsRequired = document.ApprovalsRequired,
+        Approvals = votes.Where(v => document.Approvers.Contains(v, StringComparer.Ordinal)).ToArray(),
+        CreatedAt = document.CreatedAt,
+        ExpiresAt = document.ExpiresAt,
+        DecidedAt = outcome?.At,
+        DecidedBy = outcome?.By,
+        WarrantTtlSeconds = document.WarrantTtlSeconds,
+        Explanation = document.Explanation,
+    };
+}

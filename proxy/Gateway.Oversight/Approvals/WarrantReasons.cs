@@ -1,0 +1,13 @@
+namespace Gateway.Oversight.Approvals;
+
+/// <summary>Stable reason codes for a refused warrant.</summary>
+public static class WarrantReasons
+{
+    public const string Malformed = "warrant_malformed";
+    public const string BadSignature = "warrant_bad_signature";
+    public const string Expired = "warrant_expired";
+    public const string TenantMismatch = "warrant_tenant_mismatch";
+    public const string AgentMismatch = "warrant_agent_mismatch";
+    public const string IntentMismatch = "warrant_intent_mismatch";
+    public const string AlreadyUsed = "warrant_already_used";
+}

@@ -1,0 +1,20 @@
+namespace Gateway.Oversight.Audit;
+
+/// <summary>Stable reasons a chain is broken at a record.</summary>
+public static class AuditBreakReasons
+{
+    /// <summary>The line is not a JSON object, lacks a member, or repeats one.</summary>
+    public const string MalformedRecord = "malformed_record";
+
+    /// <summary>The record's <c>seq</c> is not its position + 1 (a record deleted or inserted before it).</summary>
+    public const string SequenceGap = "sequence_gap";
+
+    /// <summary>The record's <c>prev_hash</c> is not the previous record's hash.</summary>
+    public const string PrevHashMismatch = "prev_hash_mismatch";
+
+    /// <summary>The record's content does not hash to its <c>hash</c> (edited).</summary>
+    public const string HashMismatch = "hash_mismatch";
+
+    /// <summary>The record names another tenant.</summary>
+    public const string TenantMismatch = "tenant_mismatch";
+}

@@ -1,0 +1,58 @@
+using System.Text.Json;
+
+namespace Gateway.Oversight.Audit;
+
+/// <summary>
+/// What the host records about one decision and its outcome. Pass only these fields, never a
+/// secret, credential, token or raw payload: the explanation is the policy's explanation object and
+/// <see cref="Redactions"/> holds counts only.
+/// </summary>
+public sealed record AuditEntry
+{
+    public required string Tenant { get; init; }
+
+    public string? Workspace { get; init; }
+
+    public required string Agent { get; init; }
+
+    /// <summary>The catalog tool or connector the request resolved to.</summary>
+    public string? Tool { get; init; }
+
+    public string? Connector { get; init; }
+
+    public string? RequestId { get; init; }
+
+    /// <summary>allow, allow_and_log, degrade, require_approval, block, block_and_open_incident (or admin_action).</summary>
+    public required string Decision { get; init; }
+
+    /// <summary>Ids of the controls that failed.</summary>
+    public IReadOnlyList<string>? FailingControls { get; init; }
+
+    public JsonElement? Explanation { get; init; }
+
+    public string? PolicyDigest { get; init; }
+
+    public string? IntentDigest { get; init; }
+
+    /// <summary>The HTTP status the gateway answered with.</summary>
+    public int StatusCode { get; init; }
+
+    /// <summary>True only when the connector was called.</summary>
+    public bool Invoked { get; init; }
+
+    /// <summary>Redactions applied, by data class → count.</summary>
+    public IReadOnlyDictionary<string, int>? Redactions { get; init; }
+
+    public int? UpstreamStatus { get; init; }
+
+    public double? LatencyMs { get; init; }
+
+    /// <summary>The approval whose warrant was redeemed, when there was one.</summary>
+    public string? ApprovalId { get; init; }
+
+    /// <summary>For admin actions, the admin token's name.</summary>
+    public string? Actor { get; init; }
+
+    /// <summary>True when the decision was recorded in simulate (shadow) mode and not enforced.</summary>
+    public bool? Simulated { get; init; }
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+
+namespace Gateway.Oversight.Audit;
+
+/// <summary>
+/// One journal line: the entry plus its position (<see cref="Seq"/>, from 1), time and hash-chain
+/// links. <see cref="Hash"/> = lowercase hex SHA-256 over the canonical JSON of the record without
+/// <c>hash</c> (object members sorted by ordinal name, no whitespace); the first record's
+/// <see cref="PrevHash"/> is 64 zeros.
+/// </summary>
+public sealed record AuditRecord
+{
+    public required long Seq { get; init; }
+
+    public required DateTimeOffset Time { get; init; }
+
+    public required string Tenant { get; init; }
+
+    public string? Workspace { get; init; }
+
+    public required string Agent { get; init; }
+
+    public string? Tool { get; init; }
+
+    public string? Connector { get; init; }
+
+    public string? RequestId { get; init; }
+
+    public required string Decision { get; init; }
+
+    public IReadOnlyList<string>? FailingControls { get; init; }
+
+    public JsonElement? Explanation { get; init; }
+
+    public string? PolicyDigest { get; init; }
+
+    public string? IntentDigest { get; init; }
+
+    public int StatusCode { get; init; }
+
+    public bool Invoked { get; init; }
+
+    public IReadOnlyDictionary<string, int>? Redactions { get; init; }
+
+    public int? UpstreamStatus { get; init; }
+
+    public double? LatencyMs { get; init; }
+
+    public string? ApprovalId { get; init; }
+
+    public string? Actor { get; init; }
+
+    public bool? Simulated { get; init; }
+
+    public required string PrevHash { get; init; }
+
+    /// <summary>Null only while the hash is being computed.</summary>
+    public string? Hash { get; init; }
+
+    internal static AuditRecord From(AuditEntry entry, long seq, DateTimeOffset time, string prevHash) => new()
+    {
+        Seq = seq,
+        Time = time,
+        Tenant = entry.Tenant,
+        Workspace = entry.Workspace,
+        Agent = entry.Agent,
+        Tool = entry.Tool,
+        Connector = entry.Connector,
+        RequestId = entry.RequestId,
+        Decision = entry.Decision,
+        FailingControls = entry.FailingControls,
+        Explanation = entry.Explanation,
+        PolicyDigest = entry.PolicyDigest,
+        IntentDigest = entry.IntentDigest,
+        StatusCode = entry.StatusCode,
+        Invoked = entry.Invoked,
+        Redactions = entry.Redactions,
+        UpstreamStatus = entry.UpstreamStatus,
+        LatencyMs = entry.LatencyMs,
+        ApprovalId = entry.ApprovalId,
+        Actor = entry.Actor,
+        Simulated = entry.Simulated,
+        PrevHash = prevHash,
+    };
+}

@@ -1,0 +1,34 @@
+using Gateway.Oversight.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+
+namespace Gateway.Oversight;
+
+/// <summary>Maps the admin API.</summary>
+public static class AdminEndpointRouteBuilderExtensions
+{
+    /// <summary>The admin API's route prefix.</summary>
+    public const string Prefix = "/admin/v1";
+
+    /// <summary>
+    /// Maps every admin route under <c>/admin/v1</c>, behind the bearer-token filter that checks roles
+    /// on every call. Returns the group so the host can add its own conventions (rate limits, CORS off).
+    /// </summary>
+    public static RouteGroupBuilder MapGatewayAdmin(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var admin = app.MapGroup(Prefix);
+        admin.AddEndpointFilter<AdminAuthFilter>();
+        ApprovalEndpoints.Map(admin);
+        TokenEndpoints.Map(admin);
+        AgentEndpoints.Map(admin);
+        AuditEndpoints.Map(admin);
+        IncidentEndpoints.Map(admin);
+        CredentialEndpoints.Map(admin);
+        admin.MapFallback(static (HttpContext context) =>
+            AdminProblem.Create(context, StatusCodes.Status404NotFound, "not_found", "No such admin route"))
+            .WithMetadata(new AdminRolesMetadata(Admin.AdminRoles.All.ToArray()));
+        return admin;
+    }
+}

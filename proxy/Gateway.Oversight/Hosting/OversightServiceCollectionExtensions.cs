@@ -1,0 +1,59 @@
+using Gateway.Oversight.Admin;
+using Gateway.Oversight.Agents;
+using Gateway.Oversight.Approvals;
+using Gateway.Oversight.Audit;
+using Gateway.Oversight.Hosting;
+using Gateway.Oversight.Incidents;
+using Gateway.Oversight.Options;
+using Gateway.Store;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Oversight;
+
+/// <summary>Registers the oversight services.</summary>
+public static class OversightServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds approvals and warrants, admin tokens, kill switches, the audit journal (sink per
+    /// <c>Gateway:Audit:Sink</c>), incidents and their notifier. Options bind from <c>Gateway</c> and are
+    /// validated at start-up, all errors at once. <paramref name="keys"/> supplies the decision signing
+    /// key and service key; when null the host must register an <see cref="OversightKeys"/> singleton.
+    /// An <see cref="IStateStore"/> registered by the host wins over the in-memory fallback.
+    /// </summary>
+    public static IServiceCollection AddGatewayOversight(this IServiceCollection services, IConfiguration configuration, Func<IServiceProvider, OversightKeys>? keys = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.AddOptions<OversightOptions>().Bind(configuration.GetSection(OversightOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OversightOptions>, OversightOptionsValidator>());
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IStateStore>(sp => new InMemoryStateStore(sp.GetRequiredService<TimeProvider>()));
+        services.AddMetrics();
+        services.AddHttpClient(IncidentNotifier.HttpClientName);
+        if (keys is not null)
+        {
+            services.AddSingleton(keys);
+        }
+
+        services.TryAddSingleton<OversightMetrics>();
+        services.TryAddSingleton(sp => new WarrantSigner(sp.GetRequiredService<OversightKeys>()));
+        services.TryAddSingleton<ApprovalService>();
+        services.TryAddSingleton<AdminTokenService>();
+        services.TryAddSingleton<AgentStatusService>();
+        services.TryAddSingleton<IAuditStore>(static sp =>
+            sp.GetRequiredService<IOptions<OversightOptions>>().Value.Audit.Sink == AuditOptions.StoreSink
+                ? new StoreAuditStore(sp.GetRequiredService<IStateStore>())
+                : ActivatorUtilities.CreateInstance<FileAuditStore>(sp));
+        services.TryAddSingleton<AuditJournal>();
+        services.TryAddSingleton<IncidentNotifier>();
+        services.TryAddSingleton<IncidentService>();
+        services.AddHostedService<OversightStartup>();
+        services.AddHostedService(static sp => sp.GetRequiredService<IncidentNotifier>());
+        return services;
+    }
+}

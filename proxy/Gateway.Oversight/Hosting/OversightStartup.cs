@@ -1,0 +1,40 @@
+using Gateway.Oversight.Audit;
+using Gateway.Oversight.Options;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Oversight.Hosting;
+
+/// <summary>
+/// Start-up checks that need services: the host's keys are present and long enough, and the file
+/// journal's tips are recovered before the first request.
+/// </summary>
+internal sealed class OversightStartup(IServiceProvider services, IOptions<OversightOptions> options) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var errors = new List<string>();
+        var keys = services.GetService<OversightKeys>();
+        if (keys is null)
+        {
+            errors.Add("No OversightKeys: pass them to AddGatewayOversight or register an OversightKeys singleton.");
+        }
+        else
+        {
+            errors.AddRange(keys.Validate(options.Value.Incidents.WebhookUrl is not null));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(nameof(OversightKeys), typeof(OversightKeys), errors);
+        }
+
+        if (services.GetRequiredService<IAuditStore>() is FileAuditStore file)
+        {
+            await file.RecoverAllAsync(cancellationToken);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

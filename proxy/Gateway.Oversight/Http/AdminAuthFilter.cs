@@ -1,0 +1,92 @@
+using Gateway.Oversight.Admin;
+using Gateway.Oversight.Audit;
+using Gateway.Store;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Oversight.Http;
+
+/// <summary>
+/// Runs before every admin endpoint: authenticates the bearer token and checks the endpoint's
+/// roles server-side, validates tenant and agent route values, and turns store and audit outages
+/// into 503 problems. An endpoint without <see cref="AdminRolesMetadata"/> is refused.
+/// </summary>
+internal sealed class AdminAuthFilter : IEndpointFilter
+{
+    private const string PrincipalKey = "Gateway.Oversight.AdminPrincipal";
+
+    public static AdminPrincipal Principal(HttpContext context) =>
+        context.Items[PrincipalKey] as AdminPrincipal ?? throw new InvalidOperationException("The admin filter did not run.");
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var logger = http.RequestServices.GetRequiredService<ILogger<AdminAuthFilter>>();
+        try
+        {
+            var tokens = http.RequestServices.GetRequiredService<AdminTokenService>();
+            var result = await tokens.AuthenticateAsync(ReadBearer(http), http.RequestAborted);
+            if (result.Status != AdminAuthStatus.Authenticated)
+            {
+                var code = result.Status switch
+                {
+                    AdminAuthStatus.Missing => ProblemCodes.TokenMissing,
+                    AdminAuthStatus.Revoked => ProblemCodes.TokenRevoked,
+                    _ => ProblemCodes.TokenInvalid,
+                };
+                http.Response.Headers.WWWAuthenticate = "Bearer";
+                return Refuse(http, logger, StatusCodes.Status401Unauthorized, code, "Authentication required");
+            }
+
+            var required = http.GetEndpoint()?.Metadata.GetMetadata<AdminRolesMetadata>();
+            if (required is null || !result.Principal!.IsInAnyRole(required.Roles))
+            {
+                return Refuse(http, logger, StatusCodes.Status403Forbidden, ProblemCodes.RoleRequired, "Your token lacks the role this call needs",
+                    required is null ? null : "Needs one of: " + string.Join(", ", required.Roles));
+            }
+
+            if (http.Request.RouteValues.TryGetValue("tenant", out var tenant) && !Identifiers.IsValidTenant(tenant as string))
+            {
+                return Refuse(http, logger, StatusCodes.Status400BadRequest, ProblemCodes.InvalidTenant, "Invalid tenant id");
+            }
+
+            if (http.Request.RouteValues.TryGetValue("agent", out var agent) && !Identifiers.IsValidAgent(agent as string))
+            {
+                return Refuse(http, logger, StatusCodes.Status400BadRequest, ProblemCodes.InvalidAgent, "Invalid agent id");
+            }
+
+            http.Items[PrincipalKey] = result.Principal;
+            return await next(context);
+        }
+        catch (StateStoreUnavailableException)
+        {
+            return Refuse(http, logger, StatusCodes.Status503ServiceUnavailable, ProblemCodes.StoreUnavailable, "The state store is unavailable");
+        }
+        catch (AuditWriteException)
+        {
+            return Refuse(http, logger, StatusCodes.Status503ServiceUnavailable, ProblemCodes.AuditUnavailable, "The audit journal could not record the action");
+        }
+    }
+
+    private static IResult Refuse(HttpContext http, ILogger logger, int status, string code, string title, string? detail = null)
+    {
+        OversightLog.AdminRefused(logger, http.Request.Method, http.Request.Path.Value ?? string.Empty, code);
+        return AdminProblem.Create(http, status, code, title, detail);
+    }
+
+    private static string? ReadBearer(HttpContext http)
+    {
+        var header = http.Request.Headers.Authorization;
+        if (header.Count != 1)
+        {
+            return null;
+        }
+
+        var value = header[0];
+        const string scheme = "Bearer ";
+        return value is not null && value.Length > scheme.Length && value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)
+            ? value[scheme.Length..].Trim()
+            : null;
+    }
+}

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using Gateway.Oversight.Approvals;
+using Gateway.Oversight.Credentials;
+using Gateway.Oversight.Incidents;
+
+namespace Gateway.Oversight.Http;
+
+/// <summary>Body of <c>POST /admin/v1/tokens</c>.</summary>
+public sealed record IssueTokenRequest
+{
+    public string? Name { get; init; }
+
+    public IReadOnlyList<string>? Roles { get; init; }
+}
+
+/// <summary>Body of credential put and rotate: the value, sent once and never returned.</summary>
+public sealed record CredentialValueRequest
+{
+    public string? Value { get; init; }
+}
+
+/// <summary>Response of the pending-approvals list.</summary>
+public sealed record ApprovalListResponse(IReadOnlyList<ApprovalRequest> Approvals);
+
+/// <summary>Response of the agent kill-switch calls.</summary>
+public sealed record AgentStatusResponse(string Tenant, string Agent, bool Suspended, bool SecretRevoked);
+
+/// <summary>Response of the audit record listing.</summary>
+public sealed record AuditRecordsResponse(IReadOnlyList<JsonElement> Records, long? NextStart);
+
+/// <summary>Response of the incident listing.</summary>
+public sealed record IncidentListResponse(IReadOnlyList<Incident> Incidents);
+
+/// <summary>Response of the credential listing.</summary>
+public sealed record CredentialListResponse(IReadOnlyList<CredentialInfo> Credentials);
+
+/// <summary>Response of token revocation.</summary>
+public sealed record TokenRevokedResponse(string Name, bool Revoked);

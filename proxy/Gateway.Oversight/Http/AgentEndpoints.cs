@@ -1,0 +1,42 @@
+using Gateway.Oversight.Admin;
+using Gateway.Oversight.Agents;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Gateway.Oversight.Http;
+
+/// <summary>
+/// <c>/admin/v1/tenants/{tenant}/agents/{agent}</c>: the kill switches (role <c>admin</c>) and their
+/// state (admin or auditor).
+/// </summary>
+internal static class AgentEndpoints
+{
+    public static void Map(RouteGroupBuilder admin)
+    {
+        var group = admin.MapGroup("/tenants/{tenant}/agents/{agent}");
+        group.MapGet("/status", GetAsync).WithMetadata(new AdminRolesMetadata(AdminRoles.Admin, AdminRoles.Auditor));
+        var switches = group.MapGroup("/").WithMetadata(new AdminRolesMetadata(AdminRoles.Admin));
+        switches.MapPost("/suspend", (HttpContext c, string tenant, string agent, AgentStatusService s) =>
+            FlipAsync(c, tenant, agent, "agent.suspend", p => s.SuspendAsync(tenant, agent, p, c.RequestAborted), s));
+        switches.MapPost("/resume", (HttpContext c, string tenant, string agent, AgentStatusService s) =>
+            FlipAsync(c, tenant, agent, "agent.resume", p => s.ResumeAsync(tenant, agent, p, c.RequestAborted), s));
+        switches.MapPost("/revoke-secret", (HttpContext c, string tenant, string agent, AgentStatusService s) =>
+            FlipAsync(c, tenant, agent, "agent.revoke_secret", p => s.RevokeSecretAsync(tenant, agent, p, c.RequestAborted), s));
+        switches.MapPost("/restore-secret", (HttpContext c, string tenant, string agent, AgentStatusService s) =>
+            FlipAsync(c, tenant, agent, "agent.restore_secret", p => s.RestoreSecretAsync(tenant, agent, p, c.RequestAborted), s));
+    }
+
+    private static async Task<IResult> GetAsync(HttpContext context, string tenant, string agent, AgentStatusService statuses)
+    {
+        var status = await statuses.GetAsync(tenant, agent, context.RequestAborted);
+        return Results.Json(new AgentStatusResponse(tenant, agent, status.Suspended, status.SecretRevoked), OversightJsonContext.Default.AgentStatusResponse);
+    }
+
+    private static async Task<IResult> FlipAsync(HttpContext context, string tenant, string agent, string action, Func<string, ValueTask> flip, AgentStatusService statuses)
+    {
+        await flip(AdminAuthFilter.Principal(context).Name);
+        await AdminActionAudit.RecordAsync(context, tenant, action, agent);
+        return await GetAsync(context, tenant, agent, statuses);
+    }
+}

@@ -1,0 +1,20 @@
+namespace Gateway.Oversight.Options;
+
+/// <summary>Incident notification (<c>Gateway:Incidents</c>).</summary>
+public sealed record IncidentOptions
+{
+    /// <summary>Where an opened incident is POSTed, signed with the service key. Absent: no notification.</summary>
+    public Uri? WebhookUrl { get; init; }
+
+    /// <summary>Delivery attempts per notification before it is logged as dropped.</summary>
+    public int MaxAttempts { get; init; } = 8;
+
+    /// <summary>The delay before the second attempt; doubled each time up to <see cref="MaxBackoff"/>.</summary>
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest delay between attempts.</summary>
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Timeout of one delivery attempt.</summary>
+    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(10);
+}

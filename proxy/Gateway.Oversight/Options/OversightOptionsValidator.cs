@@ -1,0 +1,92 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Oversight.Options;
+
+/// <summary>Validates <see cref="OversightOptions"/> at start-up, reporting every error at once.</summary>
+internal sealed class OversightOptionsValidator : IValidateOptions<OversightOptions>
+{
+    public ValidateOptionsResult Validate(string? name, OversightOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = Collect(options);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    internal static List<string> Collect(OversightOptions options)
+    {
+        var errors = new List<string>();
+        if (options.Admin.BootstrapTokenSha256 is { Length: > 0 } bootstrap
+            && (bootstrap.Length != 64 || !bootstrap.All(Uri.IsHexDigit)))
+        {
+            errors.Add("Gateway:Admin:BootstrapTokenSha256 must be 64 hex characters (the SHA-256 of the token).");
+        }
+
+        var approvals = options.Approvals;
+        if (approvals.Retention < TimeSpan.Zero)
+        {
+            errors.Add("Gateway:Approvals:Retention must not be negative.");
+        }
+
+        if (approvals.ListWindow is < 1 or > 10_000)
+        {
+            errors.Add("Gateway:Approvals:ListWindow must be between 1 and 10000.");
+        }
+
+        if (approvals.MaxRequestTtl <= TimeSpan.Zero)
+        {
+            errors.Add("Gateway:Approvals:MaxRequestTtl must be positive.");
+        }
+
+        if (approvals.MaxWarrantTtl <= TimeSpan.Zero)
+        {
+            errors.Add("Gateway:Approvals:MaxWarrantTtl must be positive.");
+        }
+
+        var audit = options.Audit;
+        if (audit.Sink is not (AuditOptions.FileSink or AuditOptions.StoreSink))
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Gateway:Audit:Sink must be '{AuditOptions.FileSink}' or '{AuditOptions.StoreSink}', not '{audit.Sink}'."));
+        }
+
+        if (audit.Sink == AuditOptions.FileSink && string.IsNullOrWhiteSpace(audit.Directory))
+        {
+            errors.Add("Gateway:Audit:Directory is required when the audit sink is 'file'.");
+        }
+
+        if (audit.MaxAppendAttempts is < 1 or > 1000)
+        {
+            errors.Add("Gateway:Audit:MaxAppendAttempts must be between 1 and 1000.");
+        }
+
+        var incidents = options.Incidents;
+        if (incidents.WebhookUrl is { } url)
+        {
+            if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
+            {
+                errors.Add("Gateway:Incidents:WebhookUrl must be an absolute http(s) URL.");
+            }
+            else if (url.Scheme == Uri.UriSchemeHttp && !url.IsLoopback)
+            {
+                errors.Add("Gateway:Incidents:WebhookUrl must use https unless it points at loopback.");
+            }
+        }
+
+        if (incidents.MaxAttempts is < 1 or > 100)
+        {
+            errors.Add("Gateway:Incidents:MaxAttempts must be between 1 and 100.");
+        }
+
+        if (incidents.InitialBackoff <= TimeSpan.Zero || incidents.MaxBackoff < incidents.InitialBackoff)
+        {
+            errors.Add("Gateway:Incidents:InitialBackoff must be positive and not above MaxBackoff.");
+        }
+
+        if (incidents.AttemptTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("Gateway:Incidents:AttemptTimeout must be positive.");
+        }
+
+        return errors;
+    }
+}

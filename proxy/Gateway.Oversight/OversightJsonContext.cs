@@ -1,0 +1,43 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Gateway.Oversight.Admin;
+using Gateway.Oversight.Approvals;
+using Gateway.Oversight.Audit;
+using Gateway.Oversight.Credentials;
+using Gateway.Oversight.Http;
+using Gateway.Oversight.Incidents;
+
+namespace Gateway.Oversight;
+
+/// <summary>
+/// Source-generated JSON for everything the library stores or sends: snake_case members, nulls
+/// left out, independent of the host's JSON options.
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip)]
+[JsonSerializable(typeof(ApprovalDocument))]
+[JsonSerializable(typeof(ApprovalOutcomeDocument))]
+[JsonSerializable(typeof(ApprovalRequest))]
+[JsonSerializable(typeof(ApprovalPollResult))]
+[JsonSerializable(typeof(WarrantClaims))]
+[JsonSerializable(typeof(AdminTokenRecord))]
+[JsonSerializable(typeof(IssuedAdminToken))]
+[JsonSerializable(typeof(AuditRecord))]
+[JsonSerializable(typeof(AuditVerification))]
+[JsonSerializable(typeof(Incident))]
+[JsonSerializable(typeof(IncidentNotification))]
+[JsonSerializable(typeof(CredentialInfo))]
+[JsonSerializable(typeof(ProblemBody))]
+[JsonSerializable(typeof(IssueTokenRequest))]
+[JsonSerializable(typeof(CredentialValueRequest))]
+[JsonSerializable(typeof(ApprovalListResponse))]
+[JsonSerializable(typeof(AgentStatusResponse))]
+[JsonSerializable(typeof(AuditRecordsResponse))]
+[JsonSerializable(typeof(IncidentListResponse))]
+[JsonSerializable(typeof(CredentialListResponse))]
+[JsonSerializable(typeof(TokenRevokedResponse))]
+[JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(string))]
+internal sealed partial class OversightJsonContext : JsonSerializerContext;
