@@ -86,6 +86,12 @@ public sealed class PolicyBundleLoader
             errors.Add(new BundleError(fileName, (int)ex.Start.Line, (int)ex.Start.Column, BundleErrorCodes.YamlSyntax, ex.InnerException?.Message ?? ex.Message));
             return null;
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet's scanner throws this for some malformed flow collections, without a position.
+            errors.Add(new BundleError(fileName, 1, 1, BundleErrorCodes.YamlSyntax, $"the file is not valid YAML ({ex.Message})"));
+            return null;
+        }
 
         if (stream.Documents.Count != 1)
         {
