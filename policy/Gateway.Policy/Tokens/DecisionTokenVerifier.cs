@@ -60,7 +60,7 @@ public sealed class DecisionTokenVerifier
         var signingInput = token[..lastDot];
         var signaturePart = token.AsSpan(lastDot + 1);
         Span<byte> presented = stackalloc byte[HMACSHA256.HashSizeInBytes + 3];
-        if (!Base64Url.TryDecodeFromChars(signaturePart, presented, out var signatureLength) || signatureLength != HMACSHA256.HashSizeInBytes)
+        if (!TryDecodeSignature(signaturePart, presented, out var signatureLength) || signatureLength != HMACSHA256.HashSizeInBytes)
         {
             return DecisionTokenVerification.Fail(DecisionTokenFailure.Malformed);
         }
@@ -124,5 +124,19 @@ public sealed class DecisionTokenVerifier
         }
 
         return new DecisionTokenVerification { Failure = DecisionTokenFailure.None, Payload = payload };
+    }
+
+    private static bool TryDecodeSignature(ReadOnlySpan<char> text, Span<byte> destination, out int written)
+    {
+        written = 0;
+        try
+        {
+            // Base64Url.TryDecodeFromChars returns false only for a short destination; invalid characters throw.
+            return Base64Url.TryDecodeFromChars(text, destination, out written);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
     }
 }

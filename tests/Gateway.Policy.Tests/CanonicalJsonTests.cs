@@ -1,0 +1,55 @@
+using System.Text.Json;
+using Gateway.Policy.Canonical;
+
+namespace Gateway.Policy.Tests;
+
+public sealed class CanonicalJsonTests
+{
+    [Fact]
+    public void Serialize_NestedObjects_SortsKeysAndDropsWhitespace()
+    {
+        var canonical = CanonicalJson.Serialize("""{ "b": 1, "a": { "z": [3, 2, {"y": true, "x": null}], "c": "s" } }""");
+
+        Assert.Equal("""{"a":{"c":"s","z":[3,2,{"x":null,"y":true}]},"b":1}""", canonical);
+    }
+
+    [Fact]
+    public void Serialize_Numbers_KeepsSourceForm()
+    {
+        Assert.Equal("""[1.50,1e3,-0,100000000000000000000001]""", CanonicalJson.Serialize("[1.50, 1e3, -0, 100000000000000000000001]"));
+    }
+
+    [Fact]
+    public void Serialize_EscapedStrings_NormalisesEscapes()
+    {
+        Assert.Equal("[\"A/é\\n\\u0001\\\"\"]", CanonicalJson.Serialize("[\"\\u0041\\/\\u00e9\\n\\u0001\\\"\"]"));
+    }
+
+    [Fact]
+    public void Serialize_EscapedKeys_SortByUnescapedName()
+    {
+        Assert.Equal("""{"a":1,"b":2}""", CanonicalJson.Serialize("""{"\u0062":2,"a":1}"""));
+    }
+
+    [Fact]
+    public void Compute_IntentDigest_IsStableUnderArgumentKeyOrder()
+    {
+        using var first = JsonDocument.Parse("""{"to":"x@example.com","amount":10,"meta":{"b":1,"a":2}}""");
+        using var second = JsonDocument.Parse("""{ "meta": {"a":2,"b":1}, "amount": 10, "to": "x@example.com" }""");
+
+        Assert.Equal(IntentDigest.Compute(Fields(first.RootElement)), IntentDigest.Compute(Fields(second.RootElement)));
+    }
+
+    [Fact]
+    public void Compute_IntentDigest_ChangesWithArguments()
+    {
+        using var first = JsonDocument.Parse("""{"amount":10}""");
+        using var second = JsonDocument.Parse("""{"amount":11}""");
+
+        Assert.NotEqual(IntentDigest.Compute(Fields(first.RootElement)), IntentDigest.Compute(Fields(second.RootElement)));
+        Assert.Matches("^[0-9a-f]{64}$", IntentDigest.Compute(Fields(first.RootElement)));
+    }
+
+    private static IntentFields Fields(JsonElement args)
+        => new("t", "w", "a", "tool", ActionType.Write, "crm", DataClassSet.Pii, DeploymentEnvironment.Prod, false, ActionImpact.High, args, null);
+}
