@@ -1,1 +1,7 @@
-namespace Gateway.Cli; internal static class Program { private static int Main() => 0; }
+namespace Gateway.Cli;
+
+/// <summary>The <c>gatewayctl</c> entry point.</summary>
+internal static class Program
+{
+    private static Task<int> Main(string[] args) => GatewayCli.RunAsync(args, CliConsole.System());
+}

@@ -1,0 +1,49 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace Gateway.Cli;
+
+/// <summary>A thin HTTP client over <c>/admin/v1</c> that sends the bearer token and parses JSON answers.</summary>
+internal sealed class AdminClient : IDisposable
+{
+    private readonly HttpClient _http;
+
+    public AdminClient(Uri baseUrl, string token, HttpMessageHandler? handler)
+    {
+        _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        _http.BaseAddress = baseUrl;
+        _http.Timeout = TimeSpan.FromSeconds(30);
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+    }
+
+    public async Task<AdminResponse> SendAsync(HttpMethod method, string path, string? jsonBody, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, "admin/v1/" + path.TrimStart('/'));
+        if (jsonBody is not null)
+        {
+            request.Content = new StringContent(jsonBody, Encoding.UTF8, "application/json");
+        }
+
+        using var response = await _http.SendAsync(request, cancellationToken);
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        JsonElement? body = null;
+        if (bytes.Length > 0)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(bytes);
+                body = document.RootElement.Clone();
+            }
+            catch (JsonException)
+            {
+                body = null;
+            }
+        }
+
+        return new AdminResponse(response.StatusCode, body);
+    }
+
+    public void Dispose() => _http.Dispose();
+}

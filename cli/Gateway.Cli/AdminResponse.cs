@@ -1,0 +1,28 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Gateway.Cli;
+
+/// <summary>An admin API answer: the status and its JSON body (a problem when not successful).</summary>
+internal sealed record AdminResponse(HttpStatusCode Status, JsonElement? Body)
+{
+    public bool IsSuccess => (int)Status is >= 200 and < 300;
+
+    public string ProblemCode => Body is { ValueKind: JsonValueKind.Object } body && body.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.String
+        ? code.GetString()!
+        : "http_" + ((int)Status).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public string ProblemText
+    {
+        get
+        {
+            if (Body is not { ValueKind: JsonValueKind.Object } body)
+            {
+                return Status.ToString();
+            }
+
+            var title = body.TryGetProperty("title", out var t) ? t.GetString() : Status.ToString();
+            return body.TryGetProperty("detail", out var d) && d.ValueKind == JsonValueKind.String ? $"{title}: {d.GetString()}" : title ?? string.Empty;
+        }
+    }
+}

@@ -1,0 +1,17 @@
+namespace Gateway.Cli;
+
+/// <summary>
+/// What a command may touch: output, error, input, the environment and (for tests) the HTTP
+/// handler. Keeps the CLI runnable in-process.
+/// </summary>
+internal sealed record CliConsole(
+    TextWriter Out,
+    TextWriter Error,
+    TextReader In,
+    bool IsInputRedirected,
+    Func<string, string?> GetEnvironmentVariable,
+    HttpMessageHandler? Handler = null)
+{
+    public static CliConsole System() =>
+        new(Console.Out, Console.Error, Console.In, Console.IsInputRedirected, Environment.GetEnvironmentVariable);
+}

@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.Text.Json;
+
+namespace Gateway.Cli;
+
+/// <summary>Runs one admin API call for a parsed command and turns the answer into output and an exit code.</summary>
+internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public CliConsole Console => console;
+
+    /// <summary>
+    /// Calls the API; on success prints the JSON (with <c>--json</c>, and <paramref name="print"/> gets a
+    /// null writer) or lets <paramref name="print"/> write text; its result is the exit code (null: 0).
+    /// </summary>
+    public async Task<int> CallAsync(ParseResult parse, HttpMethod method, string path, string? body, Func<JsonElement, TextWriter?, int?> print, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        var url = parse.GetValue(options.Url) ?? console.GetEnvironmentVariable(GlobalOptions.UrlVariable) ?? GlobalOptions.DefaultUrl;
+        var token = parse.GetValue(options.Token) ?? console.GetEnvironmentVariable(GlobalOptions.TokenVariable);
+        if (string.IsNullOrEmpty(token))
+        {
+            await console.Error.WriteLineAsync($"error: invalid_input: no admin token; pass --token or set {GlobalOptions.TokenVariable}");
+            return ExitCodes.InvalidInput;
+        }
+
+        if (!Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var baseUrl) || (baseUrl.Scheme != Uri.UriSchemeHttp && baseUrl.Scheme != Uri.UriSchemeHttps))
+        {
+            await console.Error.WriteLineAsync($"error: invalid_input: '{url}' is not an http(s) URL");
+            return ExitCodes.InvalidInput;
+        }
+
+        AdminResponse response;
+        try
+        {
+            using var client = new AdminClient(baseUrl, token, console.Handler);
+            response = await client.SendAsync(method, path, body, cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            await console.Error.WriteLineAsync($"error: unreachable: cannot reach {baseUrl}: {ex.Message}");
+            return ExitCodes.Unreachable;
+        }
+
+        var json = parse.GetValue(options.Json);
+        if (!response.IsSuccess)
+        {
+            if (json && response.Body is { } problem)
+            {
+                await console.Out.WriteLineAsync(JsonSerializer.Serialize(problem, Indented));
+            }
+
+            await console.Error.WriteLineAsync($"error: {response.ProblemCode}: {response.ProblemText}");
+            return ExitCodes.ApiError;
+        }
+
+        var element = response.Body ?? JsonSerializer.SerializeToElement(new { status = (int)response.Status });
+        if (json)
+        {
+            await console.Out.WriteLineAsync(JsonSerializer.Serialize(element, Indented));
+            return print(element, null) ?? ExitCodes.Success;
+        }
+
+        return print(element, console.Out) ?? ExitCodes.Success;
+    }
+
+    /// <summary>A JSON object with one string member, escaped properly.</summary>
+    public static string JsonObject(params (string Name, object? Value)[] members)
+    {
+        var dictionary = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var (name, value) in members)
+        {
+            dictionary[name] = value;
+        }
+
+        return JsonSerializer.Serialize(dictionary);
+    }
+
+    public static string Segment(string value) => Uri.EscapeDataString(value);
+}

@@ -1,0 +1,61 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Gateway.Cli.Commands;
+
+/// <summary><c>audit verify|list</c>.</summary>
+internal static class AuditCommands
+{
+    public static Command Build(CliRuntime runtime)
+    {
+        var command = new Command("audit", "The tenant's hash-chained audit journal");
+
+        var tenant = GlobalOptions.Tenant();
+        var verify = new Command("verify", "Walk the chain; exit 4 and name the first broken link when tampered") { tenant };
+        verify.SetAction((parse, ct) => runtime.CallAsync(parse, HttpMethod.Get, $"tenants/{CliRuntime.Segment(parse.GetValue(tenant)!)}/audit/verify", null, PrintVerify, ct));
+        command.Subcommands.Add(verify);
+
+        var listTenant = GlobalOptions.Tenant();
+        var start = new Option<long>("--start") { Description = "Zero-based position of the first record", DefaultValueFactory = _ => 0 };
+        var limit = new Option<int>("--limit") { Description = "How many records (1-1000)", DefaultValueFactory = _ => 100 };
+        var list = new Command("list", "Print records") { listTenant, start, limit };
+        list.SetAction((parse, ct) => runtime.CallAsync(
+            parse,
+            HttpMethod.Get,
+            string.Create(CultureInfo.InvariantCulture, $"tenants/{CliRuntime.Segment(parse.GetValue(listTenant)!)}/audit?start={parse.GetValue(start)}&limit={parse.GetValue(limit)}"),
+            null,
+            PrintRecords,
+            ct));
+        command.Subcommands.Add(list);
+        return command;
+    }
+
+    private static int? PrintVerify(JsonElement body, TextWriter? output)
+    {
+        var tenant = Json.Str(body, "tenant");
+        if (Json.Bool(body, "intact"))
+        {
+            output?.WriteLine($"Audit chain of tenant {tenant} intact: {Json.Str(body, "records")} records, tip {Json.Str(body, "tip_hash")}");
+            return null;
+        }
+
+        output?.WriteLine($"Audit chain of tenant {tenant} BROKEN at index {Json.Str(body, "broken_at_index")}: {Json.Str(body, "reason")} ({Json.Str(body, "detail")})");
+        return ExitCodes.ChainBroken;
+    }
+
+    private static int? PrintRecords(JsonElement body, TextWriter? output)
+    {
+        if (output is null)
+        {
+            return null;
+        }
+
+        foreach (var r in Json.Array(body, "records"))
+        {
+            output.WriteLine($"{Json.Str(r, "seq"),6} {Json.Str(r, "time")} {Json.Str(r, "agent")} {Json.Str(r, "tool")} {Json.Str(r, "decision")} {Json.Str(r, "status_code")} {Json.Str(r, "actor")}");
+        }
+
+        return null;
+    }
+}

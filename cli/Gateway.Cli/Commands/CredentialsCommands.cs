@@ -1,0 +1,90 @@
+using System.CommandLine;
+using System.Text.Json;
+
+namespace Gateway.Cli.Commands;
+
+/// <summary><c>credentials put|rotate|revoke|list</c>; values come from stdin or <c>--from-file</c> only.</summary>
+internal static class CredentialsCommands
+{
+    public static Command Build(CliRuntime runtime)
+    {
+        var command = new Command("credentials", "Tool and provider credentials held by the gateway's vault");
+        command.Subcommands.Add(WithValue(runtime, "put", "Store a credential (value on stdin or --from-file)", HttpMethod.Put, string.Empty));
+        command.Subcommands.Add(WithValue(runtime, "rotate", "Replace a credential's value with a new version (stdin or --from-file)", HttpMethod.Post, "/rotate"));
+
+        var revokeTenant = GlobalOptions.Tenant();
+        var revokeName = new Argument<string>("name") { Description = "Credential name" };
+        var revoke = new Command("revoke", "Revoke a credential") { revokeName, revokeTenant };
+        revoke.SetAction((parse, ct) => runtime.CallAsync(
+            parse,
+            HttpMethod.Delete,
+            $"tenants/{CliRuntime.Segment(parse.GetValue(revokeTenant)!)}/credentials/{CliRuntime.Segment(parse.GetValue(revokeName)!)}",
+            null,
+            (_, output) =>
+            {
+                output?.WriteLine($"Credential {parse.GetValue(revokeName)} revoked.");
+                return null;
+            },
+            ct));
+        command.Subcommands.Add(revoke);
+
+        var listTenant = GlobalOptions.Tenant();
+        var list = new Command("list", "List credentials (names and versions, never values)") { listTenant };
+        list.SetAction((parse, ct) => runtime.CallAsync(parse, HttpMethod.Get, $"tenants/{CliRuntime.Segment(parse.GetValue(listTenant)!)}/credentials", null, PrintList, ct));
+        command.Subcommands.Add(list);
+        return command;
+    }
+
+    private static Command WithValue(CliRuntime runtime, string name, string description, HttpMethod method, string suffix)
+    {
+        var tenant = GlobalOptions.Tenant();
+        var credential = new Argument<string>("name") { Description = "Credential name" };
+        var fromFile = new Option<FileInfo?>("--from-file") { Description = "Read the value from this file instead of standard input" };
+        var command = new Command(name, description) { credential, tenant, fromFile };
+        command.SetAction(async (parse, ct) =>
+        {
+            var (value, error) = await SecretInput.ReadAsync(runtime.Console, parse.GetValue(fromFile), ct);
+            if (error is not null)
+            {
+                await runtime.Console.Error.WriteLineAsync("error: invalid_input: " + error);
+                return ExitCodes.InvalidInput;
+            }
+
+            return await runtime.CallAsync(
+                parse,
+                method,
+                $"tenants/{CliRuntime.Segment(parse.GetValue(tenant)!)}/credentials/{CliRuntime.Segment(parse.GetValue(credential)!)}{suffix}",
+                CliRuntime.JsonObject(("value", value)),
+                (body, output) =>
+                {
+                    output?.WriteLine($"Credential {Json.Str(body, "name")} stored (version {Json.Str(body, "version")}).");
+                    return null;
+                },
+                ct);
+        });
+        return command;
+    }
+
+    private static int? PrintList(JsonElement body, TextWriter? output)
+    {
+        if (output is null)
+        {
+            return null;
+        }
+
+        var credentials = Json.Array(body, "credentials").ToList();
+        if (credentials.Count == 0)
+        {
+            output.WriteLine("No credentials.");
+            return null;
+        }
+
+        output.WriteLine($"{"NAME",-32} {"VERSION",-8} {"REVOKED",-8} UPDATED");
+        foreach (var c in credentials)
+        {
+            output.WriteLine($"{Json.Str(c, "name"),-32} {Json.Str(c, "version"),-8} {Json.YesNo(Json.Bool(c, "revoked")),-8} {Json.Str(c, "updated_at")}");
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,52 @@
+using System.CommandLine;
+
+namespace Gateway.Cli.Commands;
+
+/// <summary><c>tokens issue --name --role</c> and <c>tokens revoke &lt;name&gt;</c>.</summary>
+internal static class TokensCommands
+{
+    public static Command Build(CliRuntime runtime)
+    {
+        var command = new Command("tokens", "Admin API tokens");
+
+        var name = new Option<string>("--name") { Description = "The person or system the token is for (approvers use their approver name)", Required = true };
+        var roles = new Option<string[]>("--role")
+        {
+            Description = "approver, admin or auditor (repeat for several)",
+            Required = true,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        roles.AcceptOnlyFromAmong("approver", "admin", "auditor");
+        var issue = new Command("issue", "Issue a token; it is printed once and never again") { name, roles };
+        issue.SetAction((parse, ct) => runtime.CallAsync(
+            parse,
+            HttpMethod.Post,
+            "tokens",
+            CliRuntime.JsonObject(("name", parse.GetValue(name)), ("roles", parse.GetValue(roles))),
+            (body, output) =>
+            {
+                output?.WriteLine($"Token for {Json.Str(body, "name")} (roles {Json.List(body, "roles")}):");
+                output?.WriteLine(Json.Str(body, "token"));
+                output?.WriteLine("Store it now: it is not shown again and the gateway keeps only its hash.");
+                return null;
+            },
+            ct));
+        command.Subcommands.Add(issue);
+
+        var revokeName = new Argument<string>("name") { Description = "The token's name" };
+        var revoke = new Command("revoke", "Revoke a token at once") { revokeName };
+        revoke.SetAction((parse, ct) => runtime.CallAsync(
+            parse,
+            HttpMethod.Delete,
+            "tokens/" + CliRuntime.Segment(parse.GetValue(revokeName)!),
+            null,
+            (_, output) =>
+            {
+                output?.WriteLine($"Token {parse.GetValue(revokeName)} revoked.");
+                return null;
+            },
+            ct));
+        command.Subcommands.Add(revoke);
+        return command;
+    }
+}

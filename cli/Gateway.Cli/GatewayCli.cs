@@ -1,0 +1,43 @@
+using System.CommandLine;
+using Gateway.Cli.Commands;
+
+namespace Gateway.Cli;
+
+/// <summary>Builds <c>gatewayctl</c>'s command tree and runs it.</summary>
+internal static class GatewayCli
+{
+    public static RootCommand Build(CliConsole console)
+    {
+        var options = new GlobalOptions();
+        var runtime = new CliRuntime(console, options);
+        var root = new RootCommand("gatewayctl: operate the gateway's approvals, credentials, audit journal, kill switches and admin tokens over its admin API.");
+        root.Options.Add(options.Url);
+        root.Options.Add(options.Token);
+        root.Options.Add(options.Json);
+        root.Subcommands.Add(ApprovalsCommands.Build(runtime));
+        root.Subcommands.Add(CredentialsCommands.Build(runtime));
+        root.Subcommands.Add(AuditCommands.Build(runtime));
+        root.Subcommands.Add(AgentsCommands.Build(runtime));
+        root.Subcommands.Add(TokensCommands.Build(runtime));
+        root.Subcommands.Add(IncidentsCommands.Build(runtime));
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        var parse = Build(console).Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await console.Error.WriteLineAsync("error: invalid_input: " + error.Message);
+            }
+
+            return ExitCodes.InvalidInput;
+        }
+
+        var configuration = new InvocationConfiguration { Output = console.Out, Error = console.Error };
+        return await parse.InvokeAsync(configuration, cancellationToken);
+    }
+}

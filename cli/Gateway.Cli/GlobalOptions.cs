@@ -1,0 +1,35 @@
+using System.CommandLine;
+
+namespace Gateway.Cli;
+
+/// <summary>Options every command accepts: where the admin API is, the token, and the output format.</summary>
+internal sealed class GlobalOptions
+{
+    public const string UrlVariable = "GATEWAY_ADMIN_URL";
+    public const string TokenVariable = "GATEWAY_ADMIN_TOKEN";
+    public const string DefaultUrl = "http://127.0.0.1:8080";
+
+    public Option<string?> Url { get; } = new("--url")
+    {
+        Description = $"The gateway's base URL (env {UrlVariable}, default {DefaultUrl})",
+        Recursive = true,
+    };
+
+    public Option<string?> Token { get; } = new("--token")
+    {
+        Description = $"Admin bearer token (env {TokenVariable}; prefer the variable, arguments show up in process lists)",
+        Recursive = true,
+    };
+
+    public Option<bool> Json { get; } = new("--json")
+    {
+        Description = "Print the API's JSON answer instead of text",
+        Recursive = true,
+    };
+
+    public static Option<string> Tenant() => new("--tenant")
+    {
+        Description = "Tenant slug",
+        Required = true,
+    };
+}
