@@ -1,0 +1,100 @@
+using Gateway.Connectors.Credentials;
+using Gateway.Connectors.Executors;
+using Gateway.Connectors.Injection;
+using Gateway.Connectors.Models;
+using Gateway.Connectors.Redaction;
+using Gateway.Connectors.Vault;
+using Gateway.Store;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Connectors;
+
+/// <summary>DI registration of the connectors library.</summary>
+public static class ConnectorsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the key ring (from <c>DATA_ENCRYPTION_KEY</c> unless one is registered; the self-test runs
+    /// when it is first resolved), the record store (file or <see cref="IStateStore"/>), <see cref="CredentialVault"/>,
+    /// <see cref="CredentialResolver"/>, the executors behind <see cref="IConnectorExecutor"/> (a named
+    /// <see cref="HttpClient"/> without redirects, cookies or decompression), and <see cref="MaxTokensEstimator"/>.
+    /// The host registers <see cref="IStateStore"/> and, optionally, <see cref="IConnectorCatalog"/>.
+    /// </summary>
+    public static IServiceCollection AddGatewayConnectors(this IServiceCollection services, Action<GatewayConnectorsOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = new GatewayConnectorsOptions();
+        configure?.Invoke(options);
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new InvalidOperationException("Invalid connector options: " + string.Join(" ", errors));
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(_ =>
+        {
+            var ring = EncryptionKeyRing.FromEnvironment();
+            EncryptionSelfTest.Run(ring);
+            return ring;
+        });
+        if (options.CredentialFilePath is { } path)
+        {
+            services.TryAddSingleton<ICredentialRecordStore>(_ => new FileCredentialStore(path));
+        }
+        else
+        {
+            services.TryAddSingleton<ICredentialRecordStore>(sp => new StateStoreCredentialStore(sp.GetRequiredService<IStateStore>()));
+        }
+
+        services.TryAddSingleton(sp => new CredentialVault(
+            sp.GetRequiredService<ICredentialRecordStore>(),
+            sp.GetRequiredService<EncryptionKeyRing>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILogger<CredentialVault>>()));
+        services.TryAddSingleton(sp => new CredentialResolver(
+            sp.GetRequiredService<CredentialVault>(),
+            options.Resolver,
+            sp.GetRequiredService<TimeProvider>(),
+            logger: sp.GetService<ILogger<CredentialResolver>>()));
+
+        services.AddHttpClient(GatewayConnectorsOptions.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                AutomaticDecompression = System.Net.DecompressionMethods.None,
+                PooledConnectionLifetime = options.PooledConnectionLifetime,
+            })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+
+        static HttpClient Client(IServiceProvider sp) => sp.GetRequiredService<IHttpClientFactory>().CreateClient(GatewayConnectorsOptions.HttpClientName);
+        services.TryAddSingleton(sp => new HttpConnectorExecutor(Client(sp), sp.GetRequiredService<CredentialResolver>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new ModelConnectorExecutor(Client(sp), sp.GetRequiredService<CredentialResolver>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new ContextExecutor(Client(sp), sp.GetRequiredService<CredentialResolver>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new McpToolExecutor(Client(sp), sp.GetRequiredService<CredentialResolver>(), sp.GetService<IConnectorCatalog>(), sp.GetRequiredService<TimeProvider>()));
+        var serviceKey = options.ServiceKey.ToArray();
+        services.TryAddSingleton(sp => new ConnectorExecutor(
+            sp.GetRequiredService<HttpConnectorExecutor>(),
+            serviceKey.Length > 0 ? new WebhookExecutor(Client(sp), sp.GetRequiredService<CredentialResolver>(), serviceKey, sp.GetRequiredService<TimeProvider>()) : null,
+            sp.GetRequiredService<ModelConnectorExecutor>(),
+            sp.GetRequiredService<McpToolExecutor>(),
+            sp.GetRequiredService<ContextExecutor>()));
+        services.TryAddSingleton<IConnectorExecutor>(sp => sp.GetRequiredService<ConnectorExecutor>());
+        services.TryAddSingleton(new MaxTokensEstimator(options.DefaultMaxTokens));
+        return services;
+    }
+
+    /// <summary>
+    /// Adds the connector transform factories to YARP: route keys <c>GatewayCredentialInjection</c> and
+    /// <c>GatewayResponseRedaction</c>.
+    /// </summary>
+    public static IReverseProxyBuilder AddGatewayConnectorTransforms(this IReverseProxyBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder
+            .AddTransformFactory<CredentialInjectionTransformFactory>()
+            .AddTransformFactory<ResponseRedactionTransformFactory>();
+    }
+}

@@ -1,0 +1,135 @@
+using Gateway.Connectors.Credentials;
+using Gateway.Connectors.Signing;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Yarp.ReverseProxy.Transforms;
+
+namespace Gateway.Connectors.Injection;
+
+/// <summary>
+/// Sets the connector's credential on the outgoing proxy request per its <see cref="AuthScheme"/>, after
+/// removing everything credential-like the agent sent (<c>Authorization</c>, <c>x-api-key</c>, <c>api-key</c>,
+/// <c>Cookie</c>, <c>Proxy-Authorization</c>, every <c>X-Gamut-*</c> signature header), and sets
+/// <c>X-Gamut-Decision-Token</c> (and <c>X-Gamut-Dry-Run</c> under dry_run) from <see cref="ConnectorRequestFeature"/>.
+/// The credential is resolved per request through <see cref="CredentialResolver"/> (which caches) and
+/// written straight to the outgoing header; it is never put on <c>HttpContext</c>. When the tenant,
+/// connector or credential is missing the request is not forwarded (502, <c>credential_unavailable</c>).
+/// </summary>
+public sealed partial class CredentialInjectionTransform : RequestTransform
+{
+    /// <summary>The problem code when the credential cannot be injected.</summary>
+    public const string ErrorCode = "credential_unavailable";
+
+    private readonly CredentialResolver _resolver;
+    private readonly IConnectorCatalog? _catalog;
+    private readonly ILogger _logger;
+
+    public CredentialInjectionTransform(CredentialResolver resolver, string? connectorName = null, IConnectorCatalog? catalog = null, ILogger<CredentialInjectionTransform>? logger = null)
+    {
+        _resolver = resolver ?? throw new ArgumentNullException(nameof(resolver));
+        ConnectorName = string.IsNullOrEmpty(connectorName) ? null : connectorName;
+        _catalog = catalog;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>The connector named in the route config (null: taken from <see cref="ConnectorRequestFeature.Connector"/>).</summary>
+    internal string? ConnectorName { get; }
+
+    /// <inheritdoc/>
+    public override async ValueTask ApplyAsync(RequestTransformContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        StripCredentialHeaders(context);
+
+        var feature = context.HttpContext.Features.Get<ConnectorRequestFeature>();
+        var connector = feature?.Connector ?? (ConnectorName is null ? null : _catalog?.Find(ConnectorName));
+        if (feature is null || connector is null)
+        {
+            Log.NoContext(_logger, ConnectorName ?? "(feature)");
+            await RefuseAsync(context, "The gateway has no connector context for this request.").ConfigureAwait(false);
+            return;
+        }
+
+        if (connector.CredentialReference is { } reference)
+        {
+            try
+            {
+                var secret = await _resolver.ResolveAsync(feature.Tenant, reference, context.CancellationToken).ConfigureAwait(false);
+                var scheme = connector.AuthScheme;
+                context.ProxyRequest.Headers.Remove(scheme.HeaderName);
+                context.ProxyRequest.Headers.TryAddWithoutValidation(scheme.HeaderName, scheme.FormatValue(secret.Value));
+            }
+            catch (CredentialUnavailableException ex)
+            {
+                Log.CredentialUnavailable(_logger, connector.Name, feature.Tenant, ex.Message);
+                await RefuseAsync(context, $"The credential of connector '{connector.Name}' is unavailable.").ConfigureAwait(false);
+                return;
+            }
+        }
+
+        var token = feature.DecisionToken ?? context.HttpContext.Items[GatewayHeaders.DecisionTokenItemKey] as string;
+        if (!string.IsNullOrEmpty(token))
+        {
+            context.ProxyRequest.Headers.TryAddWithoutValidation(SignatureHeaders.DecisionToken, token);
+        }
+
+        if (feature.DegradeMode == DegradeMode.DryRun)
+        {
+            context.ProxyRequest.Headers.TryAddWithoutValidation(GatewayHeaders.DryRun, "true");
+        }
+    }
+
+    private static void StripCredentialHeaders(RequestTransformContext context)
+    {
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in context.HttpContext.Request.Headers.Keys)
+        {
+            if (GatewayHeaders.IsCredentialLike(name))
+            {
+                names.Add(name);
+            }
+        }
+
+        foreach (var header in context.ProxyRequest.Headers)
+        {
+            if (GatewayHeaders.IsCredentialLike(header.Key))
+            {
+                names.Add(header.Key);
+            }
+        }
+
+        foreach (var name in names)
+        {
+            RemoveHeader(context, name);
+            context.ProxyRequest.Headers.Remove(name);
+        }
+    }
+
+    private static async ValueTask RefuseAsync(RequestTransformContext context, string detail)
+    {
+        var response = context.HttpContext.Response;
+        response.StatusCode = StatusCodes.Status502BadGateway;
+        response.ContentType = "application/problem+json";
+        await response.WriteAsJsonAsync(
+            new Dictionary<string, object?>
+            {
+                ["type"] = "about:blank",
+                ["title"] = "Bad Gateway",
+                ["status"] = 502,
+                ["detail"] = detail,
+                ["code"] = ErrorCode,
+                ["request_id"] = context.HttpContext.TraceIdentifier,
+            },
+            context.CancellationToken).ConfigureAwait(false);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 4120, Level = LogLevel.Error, Message = "Credential injection for {Connector} refused: no connector context")]
+        public static partial void NoContext(ILogger logger, string connector);
+
+        [LoggerMessage(EventId = 4121, Level = LogLevel.Warning, Message = "Credential of connector {Connector} unavailable for tenant {Tenant}: {Reason}")]
+        public static partial void CredentialUnavailable(ILogger logger, string connector, string tenant, string reason);
+    }
+}

@@ -1,0 +1,101 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+
+namespace Gateway.Connectors.Mcp;
+
+/// <summary>Parses an MCP request body for the transparent route: method, id and tool name of each message (batches too).</summary>
+public static class McpRequestParser
+{
+    /// <summary>False (with a reason) when the body is not a JSON-RPC 2.0 message or a non-empty batch of them.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> body, [NotNullWhen(true)] out McpRequest? request, [NotNullWhen(false)] out string? error)
+    {
+        request = null;
+        try
+        {
+            using var document = JsonDocument.Parse(body.ToArray());
+            var root = document.RootElement;
+            var messages = new List<JsonRpcMessageInfo>();
+            if (root.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var item in root.EnumerateArray())
+                {
+                    if (!TryParseMessage(item, out var message, out error))
+                    {
+                        return false;
+                    }
+
+                    messages.Add(message);
+                }
+
+                if (messages.Count == 0)
+                {
+                    error = "an empty JSON-RPC batch.";
+                    return false;
+                }
+
+                request = new McpRequest(true, messages);
+                error = null;
+                return true;
+            }
+
+            if (!TryParseMessage(root, out var single, out error))
+            {
+                return false;
+            }
+
+            request = new McpRequest(false, [single]);
+            return true;
+        }
+        catch (JsonException)
+        {
+            error = "the body is not JSON.";
+            return false;
+        }
+    }
+
+    private static bool TryParseMessage(JsonElement element, [NotNullWhen(true)] out JsonRpcMessageInfo? message, [NotNullWhen(false)] out string? error)
+    {
+        message = null;
+        if (element.ValueKind != JsonValueKind.Object
+            || !element.TryGetProperty("jsonrpc", out var version) || version.ValueKind != JsonValueKind.String || version.GetString() != "2.0")
+        {
+            error = "not a JSON-RPC 2.0 message.";
+            return false;
+        }
+
+        string? method = null;
+        if (element.TryGetProperty("method", out var m))
+        {
+            if (m.ValueKind != JsonValueKind.String)
+            {
+                error = "method must be a string.";
+                return false;
+            }
+
+            method = m.GetString();
+        }
+
+        string? id = null;
+        if (element.TryGetProperty("id", out var i) && i.ValueKind is JsonValueKind.String or JsonValueKind.Number)
+        {
+            id = i.GetRawText();
+        }
+
+        string? tool = null;
+        if (method == "tools/call")
+        {
+            if (!element.TryGetProperty("params", out var parameters) || parameters.ValueKind != JsonValueKind.Object
+                || !parameters.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(name.GetString()))
+            {
+                error = "tools/call needs params.name.";
+                return false;
+            }
+
+            tool = name.GetString();
+        }
+
+        message = new JsonRpcMessageInfo(method, id, tool);
+        error = null;
+        return true;
+    }
+}
