@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Serialization;
 
 namespace Gateway.Policy;
@@ -12,7 +13,21 @@ public static class WireNames
 {
     /// <summary>The wire name of <paramref name="value"/>.</summary>
     public static string Of<T>(T value)
-        where T : struct, Enum => Cache<T>.ToName.TryGetValue(value, out var name) ? name : value.ToString();
+        where T : struct, Enum
+    {
+        // Dense enums (all but the flag enums) are looked up by index: no hashing on the decision path.
+        if (Unsafe.SizeOf<T>() == sizeof(int))
+        {
+            var index = Unsafe.As<T, int>(ref value);
+            var byIndex = Cache<T>.ByIndex;
+            if ((uint)index < (uint)byIndex.Length && byIndex[index] is { } fast)
+            {
+                return fast;
+            }
+        }
+
+        return Cache<T>.ToName.TryGetValue(value, out var name) ? name : value.ToString();
+    }
 
     /// <summary>Parses a wire name (exact, case-sensitive).</summary>
     public static bool TryParse<T>(string? name, out T value)
@@ -37,6 +52,30 @@ public static class WireNames
         public static readonly FrozenDictionary<T, string> ToName = Build();
         public static readonly FrozenDictionary<string, T> FromName = ToName.ToFrozenDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
         public static readonly IReadOnlyCollection<string> Names = [.. ToName.Values];
+        public static readonly string?[] ByIndex = BuildIndex();
+
+        private static string?[] BuildIndex()
+        {
+            if (Unsafe.SizeOf<T>() != sizeof(int) || ToName.Count == 0)
+            {
+                return [];
+            }
+
+            var max = ToName.Keys.Max(k => Unsafe.As<T, int>(ref k));
+            if (max < 0 || max > 64)
+            {
+                return [];
+            }
+
+            var names = new string?[max + 1];
+            foreach (var (key, name) in ToName)
+            {
+                var k = key;
+                names[Unsafe.As<T, int>(ref k)] = name;
+            }
+
+            return names;
+        }
 
         private static FrozenDictionary<T, string> Build()
         {
