@@ -1,0 +1,239 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Gateway.Oversight.Admin;
+using Gateway.Oversight.Agents;
+using Gateway.Oversight.Approvals;
+using Gateway.Oversight.Audit;
+using Gateway.Oversight.Credentials;
+using Gateway.Oversight.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Oversight.Tests;
+
+public sealed class AdminApiTests : IAsyncLifetime
+{
+    private readonly string _tenant = TestServices.NewTenant();
+    private AdminTestHost _host = null!;
+
+    public async Task InitializeAsync() =>
+        _host = await AdminTestHost.StartAsync(configureServices: s => s.AddSingleton<ICredentialAdmin, FakeCredentialAdmin>());
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task AnyRoute_NoToken_Is401ProblemWithCode()
+    {
+        using var client = _host.Client(null);
+
+        using var response = await client.GetAsync($"/admin/v1/tenants/{_tenant}/approvals");
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "admin_token_missing");
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+    }
+
+    [Fact]
+    public async Task AnyRoute_UnknownToken_Is401Invalid()
+    {
+        using var client = _host.Client("gwa_made-up");
+
+        await AssertProblemAsync(await client.GetAsync($"/admin/v1/tenants/{_tenant}/audit/verify"), HttpStatusCode.Unauthorized, "admin_token_invalid");
+    }
+
+    [Fact]
+    public async Task AnyRoute_RevokedToken_Is401Revoked()
+    {
+        var token = await _host.IssueTokenAsync("dana", AdminRoles.Auditor);
+        using var client = _host.Client(token);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/admin/v1/tenants/{_tenant}/audit/verify")).StatusCode);
+
+        using var admin = _host.Client(TestKeys.BootstrapToken);
+        Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync("/admin/v1/tokens/dana")).StatusCode);
+
+        await AssertProblemAsync(await client.GetAsync($"/admin/v1/tenants/{_tenant}/audit/verify"), HttpStatusCode.Unauthorized, "admin_token_revoked");
+    }
+
+    [Fact]
+    public async Task Approve_AuditorRole_Is403RoleRequired()
+    {
+        var request = await CreateApprovalAsync(required: 1);
+        using var client = _host.Client(await _host.IssueTokenAsync("alice", AdminRoles.Auditor));
+
+        await AssertProblemAsync(await client.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null), HttpStatusCode.Forbidden, "admin_role_required");
+    }
+
+    [Fact]
+    public async Task IssueToken_ApproverRole_Is403RoleRequired()
+    {
+        using var client = _host.Client(await _host.IssueTokenAsync("bob", AdminRoles.Approver));
+
+        await AssertProblemAsync(await client.PostAsJsonAsync("/admin/v1/tokens", new { name = "eve", roles = new[] { "admin" } }), HttpStatusCode.Forbidden, "admin_role_required");
+    }
+
+    [Fact]
+    public async Task Approve_ApproverNotNamedOnTheRequest_Is403()
+    {
+        var request = await CreateApprovalAsync(required: 1);
+        using var client = _host.Client(await _host.IssueTokenAsync("mallory", AdminRoles.Approver));
+
+        await AssertProblemAsync(await client.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null), HttpStatusCode.Forbidden, "approval_not_an_approver");
+    }
+
+    [Fact]
+    public async Task Approve_TwoOfThreeApprovers_ApprovesAndJournalsEachAction()
+    {
+        var request = await CreateApprovalAsync(required: 2);
+        using var alice = _host.Client(await _host.IssueTokenAsync("alice", AdminRoles.Approver));
+        using var bob = _host.Client(await _host.IssueTokenAsync("bob", AdminRoles.Approver));
+
+        var listed = await alice.GetFromJsonAsync<JsonElement>($"/admin/v1/tenants/{_tenant}/approvals");
+        using var first = await alice.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null);
+        using var again = await alice.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null);
+        using var second = await bob.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null);
+
+        Assert.Equal(request.Id, listed.GetProperty("approvals")[0].GetProperty("id").GetString());
+        Assert.Equal("pending", (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        Assert.Equal("pending", (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        Assert.Equal("approved", (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        var records = await _host.Get<AuditJournal>().ReadAsync(_tenant, 0, 10);
+        Assert.Equal(["alice", "alice", "bob"], records.Select(r => r.GetProperty("actor").GetString()));
+        Assert.All(records, r => Assert.Equal("admin_action", r.GetProperty("decision").GetString()));
+        await AssertProblemAsync(await bob.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/deny", null), HttpStatusCode.Conflict, "approval_not_pending");
+    }
+
+    [Fact]
+    public async Task GetApproval_Unknown_Is404()
+    {
+        using var client = _host.Client(await _host.IssueTokenAsync("alice", AdminRoles.Approver));
+
+        await AssertProblemAsync(await client.GetAsync($"/admin/v1/tenants/{_tenant}/approvals/apr_AAAAAAAAAAAAAAAAAAAAAA"), HttpStatusCode.NotFound, "approval_not_found");
+    }
+
+    [Fact]
+    public async Task Suspend_ByAdmin_IsSeenByAnotherServiceInstanceOnTheSameStore()
+    {
+        using var admin = _host.Client(TestKeys.BootstrapToken);
+
+        using var response = await admin.PostAsync($"/admin/v1/tenants/{_tenant}/agents/agent-1/suspend", null);
+        var otherReplica = TestServices.Agents(_host.Store, TimeProvider.System);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("suspended").GetBoolean());
+        Assert.Equal(new AgentStatus(true, false), await otherReplica.GetAsync(_tenant, "agent-1"));
+        using var revoke = await admin.PostAsync($"/admin/v1/tenants/{_tenant}/agents/agent-1/revoke-secret", null);
+        using var resume = await admin.PostAsync($"/admin/v1/tenants/{_tenant}/agents/agent-1/resume", null);
+        Assert.Equal(new AgentStatus(false, true), await otherReplica.GetAsync(_tenant, "agent-1"));
+    }
+
+    [Fact]
+    public async Task Suspend_InvalidTenant_Is400()
+    {
+        using var admin = _host.Client(TestKeys.BootstrapToken);
+
+        await AssertProblemAsync(await admin.PostAsync("/admin/v1/tenants/bad%7Dtenant/agents/agent-1/suspend", null), HttpStatusCode.BadRequest, "invalid_tenant");
+    }
+
+    [Fact]
+    public async Task Credentials_PutThenList_NeverReturnsTheValue()
+    {
+        using var admin = _host.Client(TestKeys.BootstrapToken);
+
+        using var put = await admin.PutAsJsonAsync($"/admin/v1/tenants/{_tenant}/credentials/crm-key", new { value = "s3cr3t-value" });
+        using var list = await admin.GetAsync($"/admin/v1/tenants/{_tenant}/credentials");
+        var text = await list.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Contains("crm-key", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t-value", text, StringComparison.Ordinal);
+        var journal = await _host.Get<AuditJournal>().ReadAsync(_tenant, 0, 10);
+        Assert.DoesNotContain("s3cr3t-value", journal.Single().GetRawText(), StringComparison.Ordinal);
+        await AssertProblemAsync(await admin.PostAsJsonAsync($"/admin/v1/tenants/{_tenant}/credentials/missing/rotate", new { value = "x" }), HttpStatusCode.NotFound, "credential_not_found");
+    }
+
+    [Fact]
+    public async Task Credentials_NoVaultWired_Is501()
+    {
+        await using var host = await AdminTestHost.StartAsync();
+        using var admin = host.Client(TestKeys.BootstrapToken);
+
+        await AssertProblemAsync(await admin.GetAsync($"/admin/v1/tenants/{_tenant}/credentials"), HttpStatusCode.NotImplemented, "credentials_not_configured");
+    }
+
+    [Fact]
+    public async Task IssueToken_MalformedBody_Is400InvalidBody()
+    {
+        using var admin = _host.Client(TestKeys.BootstrapToken);
+
+        using var content = new StringContent("{not json", System.Text.Encoding.UTF8, "application/json");
+        await AssertProblemAsync(await admin.PostAsync("/admin/v1/tokens", content), HttpStatusCode.BadRequest, "invalid_body");
+    }
+
+    [Fact]
+    public async Task AuditVerify_AfterDecisions_IsIntact()
+    {
+        await _host.Get<AuditJournal>().AppendAsync(new AuditEntry { Tenant = _tenant, Agent = "agent-1", Decision = "allow", StatusCode = 200 });
+        using var auditor = _host.Client(await _host.IssueTokenAsync("audrey", AdminRoles.Auditor));
+
+        var result = await auditor.GetFromJsonAsync<JsonElement>($"/admin/v1/tenants/{_tenant}/audit/verify");
+
+        Assert.True(result.GetProperty("intact").GetBoolean());
+        Assert.Equal(1, result.GetProperty("records").GetInt64());
+    }
+
+    [Fact]
+    public async Task UnknownAdminRoute_Authenticated_Is404Problem()
+    {
+        using var admin = _host.Client(TestKeys.BootstrapToken);
+
+        await AssertProblemAsync(await admin.GetAsync("/admin/v1/nothing/here"), HttpStatusCode.NotFound, "not_found");
+    }
+
+    internal static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        using (response)
+        {
+            Assert.Equal(status, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(code, body.GetProperty("code").GetString());
+            Assert.Equal((int)status, body.GetProperty("status").GetInt32());
+        }
+    }
+
+    private ValueTask<ApprovalRequest> CreateApprovalAsync(int required) =>
+        _host.Get<ApprovalService>().CreateAsync(_tenant, "agent-1", "payments.transfer", "digest", "policy", null, "gate-1",
+            ["alice", "bob", "carol"], required, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(5));
+}
+
+/// <summary>A vault stand-in: keeps values in memory and only ever returns metadata.</summary>
+internal sealed class FakeCredentialAdmin : ICredentialAdmin
+{
+    private readonly Dictionary<(string, string), (string Value, CredentialInfo Info)> _items = [];
+
+    public ValueTask<CredentialInfo> PutAsync(string tenant, string name, string value, CancellationToken cancellationToken = default)
+    {
+        var info = new CredentialInfo { Name = name, Version = 1, CreatedAt = DateTimeOffset.UnixEpoch, UpdatedAt = DateTimeOffset.UnixEpoch };
+        _items[(tenant, name)] = (value, info);
+        return ValueTask.FromResult(info);
+    }
+
+    public ValueTask<CredentialInfo?> RotateAsync(string tenant, string name, string newValue, CancellationToken cancellationToken = default)
+    {
+        if (!_items.TryGetValue((tenant, name), out var item))
+        {
+            return ValueTask.FromResult<CredentialInfo?>(null);
+        }
+
+        var info = item.Info with { Version = item.Info.Version + 1 };
+        _items[(tenant, name)] = (newValue, info);
+        return ValueTask.FromResult<CredentialInfo?>(info);
+    }
+
+    public ValueTask<bool> RevokeAsync(string tenant, string name, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_items.Remove((tenant, name)));
+
+    public ValueTask<IReadOnlyList<CredentialInfo>> ListAsync(string tenant, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IReadOnlyList<CredentialInfo>>([.. _items.Where(p => p.Key.Item1 == tenant).Select(p => p.Value.Info)]);
+
+    public string? ValueOf(string tenant, string name) => _items.TryGetValue((tenant, name), out var item) ? item.Value : null;
+}

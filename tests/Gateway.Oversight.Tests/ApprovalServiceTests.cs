@@ -1,0 +1,273 @@
+using System.Text;
+using Gateway.Oversight.Approvals;
+using Gateway.Oversight.Options;
+using Gateway.Oversight.Tests.Infrastructure;
+using Gateway.Store;
+using Gateway.Testing;
+
+namespace Gateway.Oversight.Tests;
+
+/// <summary>The approval and warrant contract, run against every store (subclasses below).</summary>
+public abstract class ApprovalServiceTests
+{
+    private const string Agent = "agent-1";
+    private const string Tool = "payments.transfer";
+    private const string Digest = "a3f1c0de";
+
+    protected ManualTimeProvider Time { get; } = new();
+
+    protected string Tenant { get; } = TestServices.NewTenant();
+
+    protected abstract IStateStore Store { get; }
+
+    /// <summary>A second client of the same store (another replica).</summary>
+    protected abstract IStateStore SecondStore { get; }
+
+    private ApprovalService Service => TestServices.Approvals(Store, Time);
+
+    [Fact]
+    public async Task CreateAsync_NewRequest_IsPendingWithUnguessableId()
+    {
+        var a = await CreateAsync(Service);
+        var b = await CreateAsync(Service);
+
+        Assert.Equal(ApprovalStatus.Pending, a.Status);
+        Assert.StartsWith("apr_", a.Id, StringComparison.Ordinal);
+        Assert.Equal(26, a.Id.Length);
+        Assert.NotEqual(a.Id, b.Id);
+        Assert.Empty(a.Approvals);
+        Assert.Equal(Time.GetUtcNow() + TimeSpan.FromMinutes(30), a.ExpiresAt);
+        var fetched = await Service.GetAsync(Tenant, a.Id);
+        Assert.Equal("gate-payments", fetched!.GateId);
+        Assert.Equal("allow", fetched.Explanation!.Value.GetProperty("policy").GetString());
+    }
+
+    [Fact]
+    public async Task ApproveAsync_TwoOfThreeDistinctApprovers_Approves()
+    {
+        var request = await CreateAsync(Service, required: 2);
+
+        var first = await Service.ApproveAsync(Tenant, request.Id, "alice");
+        Assert.True(first.Succeeded);
+        Assert.Equal(ApprovalStatus.Pending, first.Request!.Status);
+
+        var second = await Service.ApproveAsync(Tenant, request.Id, "bob");
+        Assert.Equal(ApprovalStatus.Approved, second.Request!.Status);
+        Assert.Equal(["alice", "bob"], second.Request.Approvals.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task ApproveAsync_SameApproverTwice_CountsOnce()
+    {
+        var request = await CreateAsync(Service, required: 2);
+
+        await Service.ApproveAsync(Tenant, request.Id, "alice");
+        var again = await Service.ApproveAsync(Tenant, request.Id, "alice");
+
+        Assert.Equal(ApprovalStatus.Pending, again.Request!.Status);
+        Assert.Single(again.Request.Approvals);
+    }
+
+    [Fact]
+    public async Task ApproveAsync_NotANamedApprover_IsRefused()
+    {
+        var request = await CreateAsync(Service);
+
+        var result = await Service.ApproveAsync(Tenant, request.Id, "mallory");
+
+        Assert.Equal(ApprovalErrorCodes.NotAnApprover, result.Code);
+        Assert.Equal(ApprovalStatus.Pending, (await Service.GetAsync(Tenant, request.Id))!.Status);
+    }
+
+    [Fact]
+    public async Task ApproveAsync_ConcurrentApproversOnTwoReplicas_AllCount()
+    {
+        var replicaA = TestServices.Approvals(Store, Time);
+        var replicaB = TestServices.Approvals(SecondStore, Time);
+        var request = await CreateAsync(replicaA, required: 3);
+
+        await Task.WhenAll(
+            replicaA.ApproveAsync(Tenant, request.Id, "alice").AsTask(),
+            replicaB.ApproveAsync(Tenant, request.Id, "bob").AsTask(),
+            replicaB.ApproveAsync(Tenant, request.Id, "carol").AsTask());
+
+        var final = await replicaA.GetAsync(Tenant, request.Id);
+        Assert.Equal(ApprovalStatus.Approved, final!.Status);
+        Assert.Equal(3, final.Approvals.Count);
+    }
+
+    [Fact]
+    public async Task DenyAsync_ThenApprove_IsRefusedAsNotPending()
+    {
+        var request = await CreateAsync(Service);
+
+        var denied = await Service.DenyAsync(Tenant, request.Id, "carol");
+        var approve = await Service.ApproveAsync(Tenant, request.Id, "alice");
+
+        Assert.Equal(ApprovalStatus.Denied, denied.Request!.Status);
+        Assert.Equal("carol", denied.Request.DecidedBy);
+        Assert.Equal(ApprovalErrorCodes.NotPending, approve.Code);
+    }
+
+    [Fact]
+    public async Task GetAsync_AfterRequestTtl_IsExpiredAndCannotBeApproved()
+    {
+        var request = await CreateAsync(Service);
+        Time.Advance(TimeSpan.FromMinutes(31));
+
+        Assert.Equal(ApprovalStatus.Expired, (await Service.GetAsync(Tenant, request.Id))!.Status);
+        Assert.Equal(ApprovalErrorCodes.Expired, (await Service.ApproveAsync(Tenant, request.Id, "alice")).Code);
+    }
+
+    [Fact]
+    public async Task GetAsync_UnknownOrCraftedId_ReturnsNull()
+    {
+        var request = await CreateAsync(Service);
+
+        Assert.Null(await Service.GetAsync(Tenant, "apr_AAAAAAAAAAAAAAAAAAAAAA"));
+        Assert.Null(await Service.GetAsync(Tenant, request.Id + ":outcome"));
+        Assert.Null(await Service.GetAsync(TestServices.NewTenant(), request.Id));
+    }
+
+    [Fact]
+    public async Task ListPendingAsync_ReturnsOnlyPendingOfTheTenant()
+    {
+        var pending = await CreateAsync(Service);
+        var approved = await CreateAsync(Service);
+        await Service.ApproveAsync(Tenant, approved.Id, "alice");
+
+        var list = await Service.ListPendingAsync(Tenant);
+
+        Assert.Equal([pending.Id], list.Select(r => r.Id));
+    }
+
+    [Fact]
+    public async Task PollAsync_Approved_GivesWarrantOnlyToTheRequestingAgent()
+    {
+        var request = await CreateAsync(Service);
+        var beforeApproval = await Service.PollAsync(Tenant, Agent, request.Id);
+        await Service.ApproveAsync(Tenant, request.Id, "alice");
+
+        var poll = await Service.PollAsync(Tenant, Agent, request.Id);
+        var otherAgent = await Service.PollAsync(Tenant, "agent-2", request.Id);
+
+        Assert.Null(beforeApproval!.Warrant);
+        Assert.Equal(ApprovalStatus.Approved, poll!.Status);
+        Assert.StartsWith("w1.", poll.Warrant, StringComparison.Ordinal);
+        Assert.Equal(Time.GetUtcNow() + TimeSpan.FromMinutes(5), poll.WarrantExpiresAt);
+        Assert.Null(otherAgent);
+    }
+
+    [Fact]
+    public async Task RedeemWarrantAsync_SecondUse_IsRefused()
+    {
+        var warrant = await ApprovedWarrantAsync();
+
+        var first = await Service.RedeemWarrantAsync(Tenant, Agent, Digest, warrant);
+        var second = await TestServices.Approvals(SecondStore, Time).RedeemWarrantAsync(Tenant, Agent, Digest, warrant);
+
+        Assert.True(first.Redeemed);
+        Assert.Equal(Tool, first.Claims!.Tool);
+        Assert.False(second.Redeemed);
+        Assert.Equal(WarrantReasons.AlreadyUsed, second.Reason);
+    }
+
+    [Fact]
+    public async Task RedeemWarrantAsync_ConcurrentUses_ExactlyOneSucceeds()
+    {
+        var warrant = await ApprovedWarrantAsync();
+        var replicaA = TestServices.Approvals(Store, Time);
+        var replicaB = TestServices.Approvals(SecondStore, Time);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            (i % 2 == 0 ? replicaA : replicaB).RedeemWarrantAsync(Tenant, Agent, Digest, warrant).AsTask()));
+
+        Assert.Single(results, r => r.Redeemed);
+    }
+
+    [Fact]
+    public async Task RedeemWarrantAsync_ChangedIntentDigest_IsRefusedAndDoesNotConsume()
+    {
+        var warrant = await ApprovedWarrantAsync();
+
+        var changed = await Service.RedeemWarrantAsync(Tenant, Agent, "different-digest", warrant);
+        var original = await Service.RedeemWarrantAsync(Tenant, Agent, Digest, warrant);
+
+        Assert.Equal(WarrantReasons.IntentMismatch, changed.Reason);
+        Assert.True(original.Redeemed);
+    }
+
+    [Fact]
+    public async Task RedeemWarrantAsync_WrongTenantOrAgent_IsRefused()
+    {
+        var warrant = await ApprovedWarrantAsync();
+
+        Assert.Equal(WarrantReasons.TenantMismatch, (await Service.RedeemWarrantAsync(TestServices.NewTenant(), Agent, Digest, warrant)).Reason);
+        Assert.Equal(WarrantReasons.AgentMismatch, (await Service.RedeemWarrantAsync(Tenant, "agent-2", Digest, warrant)).Reason);
+    }
+
+    [Fact]
+    public async Task RedeemWarrantAsync_AfterWarrantTtl_IsExpired()
+    {
+        var warrant = await ApprovedWarrantAsync();
+        Time.Advance(TimeSpan.FromMinutes(5));
+
+        Assert.Equal(WarrantReasons.Expired, (await Service.RedeemWarrantAsync(Tenant, Agent, Digest, warrant)).Reason);
+    }
+
+    [Fact]
+    public async Task RedeemWarrantAsync_TamperedOrForeignWarrant_IsRefused()
+    {
+        var warrant = await ApprovedWarrantAsync();
+        var parts = warrant.Split('.');
+        var forgedPayload = System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(
+            Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(parts[1])).Replace(Agent, "agent-9", StringComparison.Ordinal)));
+        var otherKey = new OversightKeys(Encoding.UTF8.GetBytes("another-decision-key-entirely-0123456789"), TestKeys.ServiceKey);
+        var foreign = new WarrantSigner(otherKey).Issue(new WarrantClaims
+        {
+            Tid = Tenant, Aid = Agent, Tool = Tool, Act = Digest, Apr = "apr_AAAAAAAAAAAAAAAAAAAAAA",
+            Iat = Time.GetUtcNow().ToUnixTimeSeconds(), Exp = Time.GetUtcNow().ToUnixTimeSeconds() + 60,
+        });
+
+        Assert.Equal(WarrantReasons.BadSignature, (await Service.RedeemWarrantAsync(Tenant, "agent-9", Digest, $"{parts[0]}.{forgedPayload}.{parts[2]}")).Reason);
+        Assert.Equal(WarrantReasons.BadSignature, (await Service.RedeemWarrantAsync(Tenant, Agent, Digest, foreign)).Reason);
+        Assert.Equal(WarrantReasons.Malformed, (await Service.RedeemWarrantAsync(Tenant, Agent, Digest, "not-a-warrant")).Reason);
+        Assert.True((await Service.RedeemWarrantAsync(Tenant, Agent, Digest, warrant)).Redeemed);
+    }
+
+    [Fact]
+    public async Task CreateAsync_MoreApprovalsThanApprovers_Throws()
+    {
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => CreateAsync(Service, required: 4).AsTask());
+    }
+
+    private async Task<string> ApprovedWarrantAsync()
+    {
+        var request = await CreateAsync(Service);
+        await Service.ApproveAsync(Tenant, request.Id, "bob");
+        return (await Service.PollAsync(Tenant, Agent, request.Id))!.Warrant!;
+    }
+
+    private ValueTask<ApprovalRequest> CreateAsync(ApprovalService service, int required = 1) =>
+        service.CreateAsync(Tenant, Agent, Tool, Digest, "policy-digest", """{"policy":"allow"}""", "gate-payments",
+            ["alice", "bob", "carol"], required, TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(5));
+}
+
+public sealed class ApprovalServiceInMemoryTests : ApprovalServiceTests
+{
+    public ApprovalServiceInMemoryTests()
+    {
+        Store = new InMemoryStateStore(Time);
+    }
+
+    protected override IStateStore Store { get; }
+
+    protected override IStateStore SecondStore => Store;
+}
+
+public sealed class ApprovalServiceRedisTests(RedisFixture redis) : ApprovalServiceTests, IClassFixture<RedisFixture>
+{
+    protected override IStateStore Store { get; } = redis.Store;
+
+    protected override IStateStore SecondStore { get; } = redis.Connect();
+}

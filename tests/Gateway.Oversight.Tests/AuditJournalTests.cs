@@ -1,0 +1,353 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Gateway.Oversight.Audit;
+using Gateway.Oversight.Tests.Infrastructure;
+using Gateway.Store;
+using Gateway.Testing;
+
+namespace Gateway.Oversight.Tests;
+
+/// <summary>The journal's chain and tamper detection, run against every sink (subclasses below).</summary>
+public abstract class AuditJournalTests
+{
+    protected ManualTimeProvider Time { get; } = new();
+
+    protected string Tenant { get; } = TestServices.NewTenant();
+
+    /// <summary>A fresh sink over the same storage (a restart, or another replica).</summary>
+    protected abstract IAuditStore CreateSink();
+
+    protected abstract Task<List<string>> ReadRawAsync();
+
+    /// <summary>Replaces the tenant's stored lines behind the journal's back (the tamperer).</summary>
+    protected abstract Task WriteRawAsync(IReadOnlyList<string> lines);
+
+    [Fact]
+    public async Task AppendAsync_Records_FormAHashChainFromGenesis()
+    {
+        var journal = TestServices.Journal(CreateSink(), Time);
+
+        var first = await journal.AppendAsync(Entry(0));
+        var second = await journal.AppendAsync(Entry(1));
+
+        Assert.Equal(1, first.Seq);
+        Assert.Equal(new string('0', 64), first.PrevHash);
+        Assert.Equal(2, second.Seq);
+        Assert.Equal(first.Hash, second.PrevHash);
+        var lines = await ReadRawAsync();
+        Assert.Equal(2, lines.Count);
+        using var stored = JsonDocument.Parse(lines[1]);
+        Assert.Equal(second.Hash, stored.RootElement.GetProperty("hash").GetString());
+        Assert.Equal(second.Hash, AuditCanonicalJson.ComputeHash(stored.RootElement));
+        Assert.Equal("allow_and_log", stored.RootElement.GetProperty("decision").GetString());
+        Assert.Equal(2, stored.RootElement.GetProperty("redactions").GetProperty("pii").GetInt32());
+    }
+
+    [Fact]
+    public async Task VerifyAsync_IntactChain_IsIntactWithTip()
+    {
+        var tip = await AppendManyAsync(5);
+
+        var result = await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant);
+
+        Assert.True(result.Intact);
+        Assert.Equal(5, result.Records);
+        Assert.Equal(tip, result.TipHash);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_EditedRecord_ReportsHashMismatchAtItsIndex()
+    {
+        await AppendManyAsync(5);
+        var lines = await ReadRawAsync();
+        lines[2] = lines[2].Replace("\"decision\":\"allow_and_log\"", "\"decision\":\"allow\"", StringComparison.Ordinal);
+        await WriteRawAsync(lines);
+
+        var result = await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant);
+
+        Assert.False(result.Intact);
+        Assert.Equal(2, result.BrokenAtIndex);
+        Assert.Equal(AuditBreakReasons.HashMismatch, result.Reason);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_EditedAndResealedRecord_BreaksTheNextLink()
+    {
+        await AppendManyAsync(5);
+        var lines = await ReadRawAsync();
+        var node = JsonNode.Parse(lines[2])!.AsObject();
+        node["status_code"] = 403;
+        node.Remove("hash");
+        using (var document = JsonDocument.Parse(node.ToJsonString()))
+        {
+            node["hash"] = AuditCanonicalJson.ComputeHash(document.RootElement);
+        }
+
+        lines[2] = node.ToJsonString();
+        await WriteRawAsync(lines);
+
+        var result = await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant);
+
+        Assert.Equal(3, result.BrokenAtIndex);
+        Assert.Equal(AuditBreakReasons.PrevHashMismatch, result.Reason);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_DeletedRecord_ReportsSequenceGapAtItsIndex()
+    {
+        await AppendManyAsync(5);
+        var lines = await ReadRawAsync();
+        lines.RemoveAt(1);
+        await WriteRawAsync(lines);
+
+        var result = await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant);
+
+        Assert.Equal(1, result.BrokenAtIndex);
+        Assert.Equal(AuditBreakReasons.SequenceGap, result.Reason);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_InsertedRecord_IsDetected()
+    {
+        await AppendManyAsync(4);
+        var lines = await ReadRawAsync();
+        using var previous = JsonDocument.Parse(lines[1]);
+        var forged = new JsonObject
+        {
+            ["seq"] = 3,
+            ["time"] = Time.GetUtcNow().ToString("O"),
+            ["tenant"] = Tenant,
+            ["agent"] = "agent-1",
+            ["decision"] = "allow",
+            ["status_code"] = 200,
+            ["invoked"] = true,
+            ["prev_hash"] = previous.RootElement.GetProperty("hash").GetString(),
+        };
+        using (var document = JsonDocument.Parse(forged.ToJsonString()))
+        {
+            forged["hash"] = AuditCanonicalJson.ComputeHash(document.RootElement);
+        }
+
+        lines.Insert(2, forged.ToJsonString());
+        await WriteRawAsync(lines);
+
+        var result = await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant);
+
+        Assert.False(result.Intact);
+        Assert.Equal(3, result.BrokenAtIndex);
+        Assert.Equal(AuditBreakReasons.SequenceGap, result.Reason);
+    }
+
+    [Fact]
+    public async Task AppendAsync_AfterRestart_ContinuesTheChain()
+    {
+        var tip = await AppendManyAsync(3);
+
+        var restarted = TestServices.Journal(CreateSink(), Time);
+        var next = await restarted.AppendAsync(Entry(3));
+
+        Assert.Equal(4, next.Seq);
+        Assert.Equal(tip, next.PrevHash);
+        Assert.True((await restarted.VerifyAsync(Tenant)).Intact);
+    }
+
+    [Fact]
+    public async Task AppendAsync_ConcurrentWriters_KeepOneIntactChain()
+    {
+        var writers = CreateConcurrentJournals();
+
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => writers[i % writers.Count].AppendAsync(Entry(i)).AsTask()));
+
+        var result = await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant);
+        Assert.True(result.Intact, result.Reason);
+        Assert.Equal(40, result.Records);
+    }
+
+    [Fact]
+    public async Task AppendAsync_Exporters_ReceiveRecordAndTheirFailuresDoNotFailTheAppend()
+    {
+        var exported = new List<AuditRecord>();
+        var journal = TestServices.Journal(CreateSink(), Time, new ThrowingExporter(), new ListExporter(exported));
+
+        var record = await journal.AppendAsync(Entry(0));
+
+        Assert.Equal(record.Hash, Assert.Single(exported).Hash);
+    }
+
+    [Fact]
+    public async Task ReadAsync_FromStart_ReturnsStoredRecordsInOrder()
+    {
+        await AppendManyAsync(5);
+
+        var records = await TestServices.Journal(CreateSink(), Time).ReadAsync(Tenant, 2, 2);
+
+        Assert.Equal([3L, 4L], records.Select(r => r.GetProperty("seq").GetInt64()));
+    }
+
+    /// <summary>Journals that append concurrently (two replicas for shared sinks; one process for files).</summary>
+    protected virtual IReadOnlyList<AuditJournal> CreateConcurrentJournals() =>
+        [TestServices.Journal(CreateSink(), Time), TestServices.Journal(CreateSink(), Time)];
+
+    protected AuditEntry Entry(int i) => new()
+    {
+        Tenant = Tenant,
+        Workspace = "ws-1",
+        Agent = "agent-1",
+        Tool = "crm.update",
+        Connector = "crm",
+        RequestId = "req-" + i,
+        Decision = "allow_and_log",
+        FailingControls = ["red_team"],
+        Explanation = JsonDocument.Parse("""{"policy_digest":"p1","decision_path":[{"control":"agent_registration","outcome":"pass"}],"note":"ünïcode \"quoted\" <tag>"}""").RootElement,
+        PolicyDigest = "p1",
+        IntentDigest = "i" + i,
+        StatusCode = 200,
+        Invoked = true,
+        Redactions = new Dictionary<string, int> { ["pii"] = 2 },
+        UpstreamStatus = 201,
+        LatencyMs = 12.5,
+    };
+
+    private async Task<string> AppendManyAsync(int count)
+    {
+        var journal = TestServices.Journal(CreateSink(), Time);
+        string tip = string.Empty;
+        for (var i = 0; i < count; i++)
+        {
+            tip = (await journal.AppendAsync(Entry(i))).Hash!;
+        }
+
+        return tip;
+    }
+
+    private sealed class ThrowingExporter : IAuditExporter
+    {
+        public ValueTask ExportAsync(AuditRecord record, CancellationToken cancellationToken = default) => throw new InvalidOperationException("exporter down");
+    }
+
+    private sealed class ListExporter(List<AuditRecord> records) : IAuditExporter
+    {
+        public ValueTask ExportAsync(AuditRecord record, CancellationToken cancellationToken = default)
+        {
+            records.Add(record);
+            return ValueTask.CompletedTask;
+        }
+    }
+}
+
+public sealed class AuditJournalFileTests : AuditJournalTests, IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "oversight-audit-" + Guid.NewGuid().ToString("N"));
+    private readonly List<FileAuditStore> _sinks = [];
+
+    private string FilePath => Path.Combine(_directory, Tenant + FileAuditStore.FileSuffix);
+
+    [Fact]
+    public async Task RecoverAllAsync_TornLastLine_IsCutAndTheChainContinues()
+    {
+        var journal = TestServices.Journal(CreateSink(), Time);
+        var first = await journal.AppendAsync(Entry(0));
+        DisposeSinks();
+        await File.AppendAllTextAsync(FilePath, "{\"seq\":2,\"tena");
+
+        var sink = (FileAuditStore)CreateSink();
+        await sink.RecoverAllAsync();
+        var next = await TestServices.Journal(sink, Time).AppendAsync(Entry(1));
+
+        Assert.Equal(2, next.Seq);
+        Assert.Equal(first.Hash, next.PrevHash);
+        Assert.Equal(2, (await File.ReadAllLinesAsync(FilePath)).Length);
+        Assert.True((await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant)).Intact);
+    }
+
+    [Fact]
+    public async Task AppendAsync_InvalidTenant_IsRefusedBeforeTouchingTheDisk()
+    {
+        var journal = TestServices.Journal(CreateSink(), Time);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => journal.AppendAsync(Entry(0) with { Tenant = "../etc" }).AsTask());
+    }
+
+    public void Dispose()
+    {
+        DisposeSinks();
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    protected override IAuditStore CreateSink()
+    {
+        var sink = TestServices.FileSink(_directory);
+        _sinks.Add(sink);
+        return sink;
+    }
+
+    protected override IReadOnlyList<AuditJournal> CreateConcurrentJournals()
+    {
+        var journal = TestServices.Journal(CreateSink(), Time);
+        return [journal, journal];
+    }
+
+    protected override async Task<List<string>> ReadRawAsync() => [.. await File.ReadAllLinesAsync(FilePath)];
+
+    protected override async Task WriteRawAsync(IReadOnlyList<string> lines)
+    {
+        DisposeSinks();
+        await File.WriteAllLinesAsync(FilePath, lines);
+    }
+
+    private void DisposeSinks()
+    {
+        foreach (var sink in _sinks)
+        {
+            sink.Dispose();
+        }
+
+        _sinks.Clear();
+    }
+}
+
+public abstract class AuditJournalStoreTests : AuditJournalTests
+{
+    protected abstract IStateStore Store { get; }
+
+    protected override IAuditStore CreateSink() => new StoreAuditStore(Store);
+
+    protected override async Task<List<string>> ReadRawAsync()
+    {
+        var key = StoreKeys.AuditLog(Tenant);
+        return [.. await Store.ReadLogAsync(key, 0, (int)await Store.LogLengthAsync(key))];
+    }
+
+    protected override async Task WriteRawAsync(IReadOnlyList<string> lines)
+    {
+        var key = StoreKeys.AuditLog(Tenant);
+        await Store.DeleteAsync(key);
+        for (var i = 0; i < lines.Count; i++)
+        {
+            Assert.True(await Store.TryAppendAsync(key, i, lines[i]));
+        }
+    }
+}
+
+public sealed class AuditJournalInMemoryStoreTests : AuditJournalStoreTests
+{
+    public AuditJournalInMemoryStoreTests()
+    {
+        Store = new InMemoryStateStore(Time);
+    }
+
+    protected override IStateStore Store { get; }
+}
+
+public sealed class AuditJournalRedisStoreTests(RedisFixture redis) : AuditJournalStoreTests, IClassFixture<RedisFixture>
+{
+    private readonly IStateStore _second = redis.Connect();
+
+    protected override IStateStore Store { get; } = redis.Connect();
+
+    protected override IReadOnlyList<AuditJournal> CreateConcurrentJournals() =>
+        [TestServices.Journal(new StoreAuditStore(Store), Time), TestServices.Journal(new StoreAuditStore(_second), Time)];
+}

@@ -1,0 +1,205 @@
+using Gateway.Cli;
+using Gateway.Oversight.Admin;
+using Gateway.Oversight.Agents;
+using Gateway.Oversight.Approvals;
+using Gateway.Oversight.Audit;
+using Gateway.Oversight.Credentials;
+using Gateway.Oversight.Tests.Infrastructure;
+using Gateway.Store;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Oversight.Tests;
+
+/// <summary><c>gatewayctl</c> run in-process against a real Kestrel host serving <c>MapGatewayAdmin()</c>.</summary>
+public sealed class GatewayCliTests : IAsyncLifetime
+{
+    private readonly string _tenant = TestServices.NewTenant();
+    private AdminTestHost _host = null!;
+
+    public async Task InitializeAsync() =>
+        _host = await AdminTestHost.StartAsync(configureServices: s => s.AddSingleton<ICredentialAdmin, FakeCredentialAdmin>());
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task ApprovalsListAndApprove_NamedApprover_ApprovesTheRequest()
+    {
+        var request = await _host.Get<ApprovalService>().CreateAsync(_tenant, "agent-1", "payments.transfer", "digest", "policy", null, null,
+            ["alice"], 1, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(5));
+        var token = await _host.IssueTokenAsync("alice", AdminRoles.Approver);
+
+        var list = await RunAsync(token, "approvals", "list", "--tenant", _tenant);
+        var approve = await RunAsync(token, "approvals", "approve", request.Id, "--tenant", _tenant);
+
+        Assert.Equal(0, list.ExitCode);
+        Assert.Contains(request.Id, list.Out, StringComparison.Ordinal);
+        Assert.Equal(0, approve.ExitCode);
+        Assert.Contains("approved", approve.Out, StringComparison.Ordinal);
+        Assert.Equal(ApprovalStatus.Approved, (await _host.Get<ApprovalService>().GetAsync(_tenant, request.Id))!.Status);
+    }
+
+    [Fact]
+    public async Task ApprovalsApprove_NotAnApprover_ExitsNonZeroWithTheProblemCode()
+    {
+        var request = await _host.Get<ApprovalService>().CreateAsync(_tenant, "agent-1", "tool", "digest", "policy", null, null,
+            ["alice"], 1, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(5));
+        var token = await _host.IssueTokenAsync("mallory", AdminRoles.Approver);
+
+        var result = await RunAsync(token, "approvals", "deny", request.Id, "--tenant", _tenant);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("approval_not_an_approver", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CredentialsPut_ValueFromStdin_StoresItAndNeverEchoesIt()
+    {
+        var result = await RunAsync(TestKeys.BootstrapToken, stdin: "s3cr3t-from-stdin\n", args: ["credentials", "put", "crm-key", "--tenant", _tenant]);
+        var list = await RunAsync(TestKeys.BootstrapToken, "credentials", "list", "--tenant", _tenant, "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("s3cr3t-from-stdin", ((FakeCredentialAdmin)_host.Get<ICredentialAdmin>()).ValueOf(_tenant, "crm-key"));
+        Assert.DoesNotContain("s3cr3t", result.Out + list.Out, StringComparison.Ordinal);
+        Assert.Contains("\"crm-key\"", list.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CredentialsPut_FromFile_StoresTheFileContent()
+    {
+        var path = Path.GetTempFileName();
+        await File.WriteAllTextAsync(path, "from-file-value\n");
+        try
+        {
+            var result = await RunAsync(TestKeys.BootstrapToken, "credentials", "put", "db", "--tenant", _tenant, "--from-file", path);
+
+            Assert.Equal(0, result.ExitCode);
+            Assert.Equal("from-file-value", ((FakeCredentialAdmin)_host.Get<ICredentialAdmin>()).ValueOf(_tenant, "db"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task CredentialsPut_NoStdinNoFile_RefusesWithoutCallingTheApi()
+    {
+        var result = await RunAsync(TestKeys.BootstrapToken, "credentials", "put", "crm-key", "--tenant", _tenant);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Null(((FakeCredentialAdmin)_host.Get<ICredentialAdmin>()).ValueOf(_tenant, "crm-key"));
+    }
+
+    [Fact]
+    public async Task CredentialsPut_ValueAsArgument_IsAUsageError()
+    {
+        var result = await RunAsync(TestKeys.BootstrapToken, "credentials", "put", "crm-key", "s3cr3t", "--tenant", _tenant);
+
+        Assert.Equal(2, result.ExitCode);
+    }
+
+    [Fact]
+    public async Task AuditVerify_IntactAndTampered_ExitCodesDiffer()
+    {
+        var journal = _host.Get<AuditJournal>();
+        for (var i = 0; i < 3; i++)
+        {
+            await journal.AppendAsync(new AuditEntry { Tenant = _tenant, Agent = "agent-1", Decision = "allow", StatusCode = 200 });
+        }
+
+        var intact = await RunAsync(TestKeys.BootstrapToken, "audit", "verify", "--tenant", _tenant);
+        var key = StoreKeys.AuditLog(_tenant);
+        var lines = await _host.Store.ReadLogAsync(key, 0, 10);
+        await _host.Store.DeleteAsync(key);
+        await _host.Store.TryAppendAsync(key, 0, lines[0]);
+        await _host.Store.TryAppendAsync(key, 1, lines[2]);
+        var broken = await RunAsync(TestKeys.BootstrapToken, "audit", "verify", "--tenant", _tenant);
+
+        Assert.Equal(0, intact.ExitCode);
+        Assert.Contains("intact: 3 records", intact.Out, StringComparison.Ordinal);
+        Assert.Equal(4, broken.ExitCode);
+        Assert.Contains("index 1: sequence_gap", broken.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AgentsSuspend_ThenStatus_ShowsTheSwitchFromTheStore()
+    {
+        var result = await RunAsync(TestKeys.BootstrapToken, "agents", "suspend", "agent-7", "--tenant", _tenant);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("suspended=yes", result.Out, StringComparison.Ordinal);
+        Assert.True((await _host.Get<AgentStatusService>().GetAsync(_tenant, "agent-7")).Suspended);
+    }
+
+    [Fact]
+    public async Task TokensIssue_Admin_PrintsAWorkingTokenOnce()
+    {
+        var result = await RunAsync(TestKeys.BootstrapToken, "tokens", "issue", "--name", "erin", "--role", "approver", "--role", "auditor", "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        using var body = System.Text.Json.JsonDocument.Parse(result.Out);
+        var token = body.RootElement.GetProperty("token").GetString()!;
+        var auth = await _host.Get<AdminTokenService>().AuthenticateAsync(token);
+        Assert.Equal("erin", auth.Principal!.Name);
+        Assert.Equal([AdminRoles.Approver, AdminRoles.Auditor], auth.Principal.Roles);
+    }
+
+    [Fact]
+    public async Task AnyCommand_TokenFromEnvironment_IsUsed()
+    {
+        var result = await RunAsync(token: null, env: new() { ["GATEWAY_ADMIN_TOKEN"] = TestKeys.BootstrapToken }, args: ["agents", "status", "agent-1", "--tenant", _tenant]);
+
+        Assert.Equal(0, result.ExitCode);
+    }
+
+    [Fact]
+    public async Task AnyCommand_NoToken_IsAUsageError()
+    {
+        var result = await RunAsync(token: null, args: ["audit", "verify", "--tenant", _tenant]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("GATEWAY_ADMIN_TOKEN", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnyCommand_RevokedToken_ExitsWithTheProblemCode()
+    {
+        var token = await _host.IssueTokenAsync("temp", AdminRoles.Auditor);
+        await _host.Get<AdminTokenService>().RevokeAsync("temp");
+
+        var result = await RunAsync(token, "audit", "verify", "--tenant", _tenant);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("admin_token_revoked", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnyCommand_GatewayUnreachable_Exits3()
+    {
+        var port = Gateway.Testing.FreePort.Next();
+
+        var result = await RunAsync(TestKeys.BootstrapToken, url: $"http://127.0.0.1:{port}", args: ["audit", "verify", "--tenant", _tenant]);
+
+        Assert.Equal(3, result.ExitCode);
+    }
+
+    private Task<CliResult> RunAsync(string? token, params string[] args) => RunAsync(token, null, null, null, args);
+
+    private async Task<CliResult> RunAsync(string? token, string? stdin = null, string? url = null, Dictionary<string, string?>? env = null, params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var environment = env ?? [];
+        var console = new CliConsole(output, error, new StringReader(stdin ?? string.Empty), stdin is not null, name => environment.GetValueOrDefault(name));
+        var all = new List<string>(args) { "--url", url ?? _host.BaseAddress.ToString() };
+        if (token is not null)
+        {
+            all.AddRange(["--token", token]);
+        }
+
+        var code = await GatewayCli.RunAsync([.. all], console);
+        return new CliResult(code, output.ToString(), error.ToString());
+    }
+
+    private sealed record CliResult(int ExitCode, string Out, string Error);
+}

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Gateway.Connectors.Signing;
+using Gateway.Oversight.Incidents;
+using Gateway.Oversight.Tests.Infrastructure;
+using Gateway.Store;
+
+namespace Gateway.Oversight.Tests;
+
+public sealed class IncidentServiceTests
+{
+    [Fact]
+    public async Task OpenAsync_WebhookUp_ReceivesNotificationSignedWithTheServiceKey()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(TestKeys.ServiceKey);
+        await using var host = await StartHostAsync(receiver.Url);
+        var tenant = TestServices.NewTenant();
+
+        var incident = await host.Get<IncidentService>().OpenAsync(tenant, "agent-1", "payments.transfer", "digest-1", """{"decision":"block_and_open_incident"}""", ["finding-7"], "ws-1");
+        var delivery = await receiver.NextAsync();
+
+        Assert.True(delivery.SignatureValid);
+        Assert.Equal(SignatureHeaders.GatewayAgent, delivery.Agent);
+        Assert.Equal(tenant, delivery.Tenant);
+        Assert.InRange(delivery.Nonce.Length, 16, 128);
+        using var body = JsonDocument.Parse(delivery.Body);
+        Assert.Equal("incident.opened", body.RootElement.GetProperty("type").GetString());
+        Assert.Equal(incident.Id, body.RootElement.GetProperty("incident").GetProperty("id").GetString());
+        Assert.Equal("finding-7", body.RootElement.GetProperty("incident").GetProperty("finding_ids")[0].GetString());
+    }
+
+    [Fact]
+    public async Task OpenAsync_WebhookDown_RecordsAtOnceAndDeliversOnRetryWithFreshNonces()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(TestKeys.ServiceKey, failFirst: 2);
+        await using var host = await StartHostAsync(receiver.Url);
+        var tenant = TestServices.NewTenant();
+
+        var incident = await host.Get<IncidentService>().OpenAsync(tenant, "agent-1", "payments.transfer", "digest-1", null, []);
+        var listed = await host.Get<IncidentService>().ListAsync(tenant);
+        var delivery = await receiver.NextAsync();
+
+        Assert.Equal(incident.Id, Assert.Single(listed).Id);
+        Assert.True(delivery.SignatureValid);
+        Assert.Equal(3, receiver.Attempts);
+    }
+
+    [Fact]
+    public async Task OpenAsync_WrongServiceKeyAtReceiver_SignatureDoesNotVerify()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync("some-other-key-that-is-long-enough-000"u8.ToArray());
+        await using var host = await StartHostAsync(receiver.Url);
+
+        await host.Get<IncidentService>().OpenAsync(TestServices.NewTenant(), "agent-1", "tool", "digest", null, []);
+
+        Assert.False((await receiver.NextAsync()).SignatureValid);
+    }
+
+    [Fact]
+    public async Task OpenAsync_NoWebhookConfigured_StillRecords()
+    {
+        await using var host = await AdminTestHost.StartAsync();
+        var tenant = TestServices.NewTenant();
+
+        await host.Get<IncidentService>().OpenAsync(tenant, "agent-1", "tool", "digest", null, ["f1"]);
+
+        Assert.Single(await host.Get<IncidentService>().ListAsync(tenant));
+        Assert.Equal(1, await host.Store.LogLengthAsync(StoreKeys.Incidents(tenant)));
+    }
+
+    private static Task<AdminTestHost> StartHostAsync(Uri webhook) => AdminTestHost.StartAsync(configuration: new Dictionary<string, string?>
+    {
+        ["Gateway:Incidents:WebhookUrl"] = webhook.ToString(),
+        ["Gateway:Incidents:InitialBackoff"] = "00:00:00.050",
+        ["Gateway:Incidents:MaxBackoff"] = "00:00:00.200",
+    });
+}

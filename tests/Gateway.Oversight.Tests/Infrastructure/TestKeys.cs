@@ -1,0 +1,15 @@
+using System.Text;
+using Gateway.Oversight.Options;
+
+namespace Gateway.Oversight.Tests.Infrastructure;
+
+internal static class TestKeys
+{
+    public static readonly byte[] DecisionKey = Encoding.UTF8.GetBytes("decision-signing-key-for-tests-0123456789");
+
+    public static readonly byte[] ServiceKey = Encoding.UTF8.GetBytes("gateway-service-key-for-tests-abcdefghijkl");
+
+    public static OversightKeys Keys { get; } = new(DecisionKey, ServiceKey);
+
+    public const string BootstrapToken = "gwa_bootstrap-token-for-tests-only";
+}

@@ -1,0 +1,42 @@
+using System.Diagnostics.Metrics;
+using Gateway.Oversight.Admin;
+using Gateway.Oversight.Agents;
+using Gateway.Oversight.Approvals;
+using Gateway.Oversight.Audit;
+using Gateway.Oversight.Options;
+using Gateway.Store;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using MsOptions = Microsoft.Extensions.Options.Options;
+
+namespace Gateway.Oversight.Tests.Infrastructure;
+
+/// <summary>Builds the services by hand (no host) over a given store and clock.</summary>
+internal static class TestServices
+{
+    private static readonly IMeterFactory Meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+
+    public static OversightMetrics Metrics { get; } = new(Meters);
+
+    public static OversightOptions DefaultOptions { get; } = new()
+    {
+        Admin = new AdminOptions { BootstrapTokenSha256 = AdminTokenService.HashToken(TestKeys.BootstrapToken) },
+    };
+
+    public static ApprovalService Approvals(IStateStore store, TimeProvider time, OversightKeys? keys = null) =>
+        new(store, new WarrantSigner(keys ?? TestKeys.Keys), time, Metrics, MsOptions.Create(DefaultOptions), NullLogger<ApprovalService>.Instance);
+
+    public static AdminTokenService Tokens(IStateStore store, TimeProvider time) =>
+        new(store, time, MsOptions.Create(DefaultOptions), NullLogger<AdminTokenService>.Instance);
+
+    public static AgentStatusService Agents(IStateStore store, TimeProvider time) =>
+        new(store, time, NullLogger<AgentStatusService>.Instance);
+
+    public static AuditJournal Journal(IAuditStore sink, TimeProvider time, params IAuditExporter[] exporters) =>
+        new(sink, exporters, time, Metrics, MsOptions.Create(DefaultOptions), NullLogger<AuditJournal>.Instance);
+
+    public static FileAuditStore FileSink(string directory) =>
+        new(MsOptions.Create(DefaultOptions with { Audit = new AuditOptions { Sink = AuditOptions.FileSink, Directory = directory } }), NullLogger<FileAuditStore>.Instance);
+
+    public static string NewTenant() => "t-" + Guid.NewGuid().ToString("N")[..12];
+}

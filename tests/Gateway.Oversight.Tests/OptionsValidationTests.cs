@@ -1,0 +1,54 @@
+using Gateway.Oversight.Options;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Oversight.Tests;
+
+public sealed class OptionsValidationTests
+{
+    [Fact]
+    public void Validate_SeveralBadSettings_ReportsEveryError()
+    {
+        var options = new OversightOptions
+        {
+            Admin = new AdminOptions { BootstrapTokenSha256 = "xyz" },
+            Audit = new AuditOptions { Sink = "s3" },
+            Incidents = new IncidentOptions { WebhookUrl = new Uri("http://hooks.example.com/x"), MaxAttempts = 0 },
+        };
+
+        var result = new OversightOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Equal(4, result.Failures!.Count());
+    }
+
+    [Fact]
+    public async Task StartAsync_ShortDecisionKey_FailsAtStartUp()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddGatewayOversight(builder.Configuration, _ => new OversightKeys(new byte[8], new byte[8]));
+        await using var app = builder.Build();
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+
+        Assert.Contains("decision signing key", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAsync_BadConfiguration_FailsAtStartUp()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Gateway:Audit:Sink"] = "nowhere" });
+        builder.Services.AddGatewayOversight(builder.Configuration, _ => Infrastructure.TestKeys.Keys);
+        await using var app = builder.Build();
+
+        await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+    }
+}
