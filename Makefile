@@ -24,7 +24,8 @@ build: restore
 # Starts the gateway on http://127.0.0.1:8080 with the embedded store and the example bundle.
 run: feed
 	$(DOTNET) run --project proxy/Gateway.Proxy -c Release -- --environment Development \
-	  --urls http://127.0.0.1:8080 --Gateway:Policy:BundlePath=examples/bundle
+	  --urls http://127.0.0.1:8080 --Gateway:Policy:BundlePath=$(CURDIR)/examples/bundle \
+	  --Gateway:DataDirectory=$(CURDIR)/.gateway-data
 
 # Installs what the tests need when missing, then runs every suite and prints one count line.
 test: test-deps build

@@ -1,14 +1,141 @@
+using Gateway.Connectors;
+using Gateway.Connectors.Credentials;
+using Gateway.Connectors.Injection;
+using Gateway.Oversight;
+using Gateway.Oversight.Audit;
+using Gateway.Oversight.Credentials;
+using Gateway.Oversight.Options;
+using Gateway.Policy.Tokens;
+using Gateway.Proxy.Adapters;
+using Gateway.Proxy.Auditing;
+using Gateway.Proxy.Authentication;
+using Gateway.Proxy.Configuration;
+using Gateway.Proxy.Execution;
+using Gateway.Proxy.Forwarding;
+using Gateway.Proxy.Governance;
+using Gateway.Proxy.Health;
+using Gateway.Proxy.Policy;
+using Gateway.Proxy.Problems;
+using Gateway.Proxy.Requests;
+using Gateway.Proxy.Security;
+using Gateway.Proxy.Telemetry;
+using Microsoft.Extensions.Options;
+
 namespace Gateway.Proxy;
 
 /// <summary>Builds the gateway's web application: services, options and the request pipeline.</summary>
 public static class GatewayApplication
 {
+    /// <summary>Builds the application; <paramref name="configure"/> runs before any service reads configuration.</summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+        });
         configure?.Invoke(builder);
+        builder.Services.AddGatewayCore(builder.Configuration, builder.Environment);
+
         var app = builder.Build();
-        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.UseGatewayPipeline();
         return app;
     }
+
+    /// <summary>Registers the gateway's services.</summary>
+    public static IServiceCollection AddGatewayCore(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        var dataDirectory = Path.GetFullPath(configuration["Gateway:DataDirectory"] ?? Path.Combine(environment.ContentRootPath, ".gateway-data"));
+        var keys = GatewayKeysLoader.Load(configuration, environment, dataDirectory);
+        var embedded = !string.Equals(configuration["Gateway:Store:Kind"], "redis", StringComparison.OrdinalIgnoreCase);
+        ApplyStoreDefaults(configuration, embedded, dataDirectory);
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(keys);
+        services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        services.AddSingleton<GatewayMetrics>();
+
+        // State: nonces, limits, budgets, approvals, the decision cache (and in Redis mode, audit and vault).
+        services.AddGatewayStateStore(configuration);
+
+        // Connectors, the vault and credential injection; the embedded vault is a file beside the audit journal.
+        services.AddSingleton(keys.DataKeys);
+        services.AddGatewayConnectors(options =>
+        {
+            options.ServiceKey = keys.ServiceKey;
+            options.CredentialFilePath = embedded ? Path.Combine(dataDirectory, "credentials.json") : null;
+        });
+        services.AddSingleton(sp => new CredentialInjectionTransform(sp.GetRequiredService<CredentialResolver>(), logger: sp.GetService<ILogger<CredentialInjectionTransform>>()));
+        services.AddHttpForwarder();
+        services.AddSingleton<UpstreamClient>();
+        services.AddSingleton<ProviderTransformer>();
+
+        // Oversight: approvals, admin tokens, kill switches, audit journal, incidents.
+        services.AddGatewayOversight(configuration, _ => new OversightKeys(keys.DecisionSigningKey, keys.ServiceKey));
+        services.AddSingleton<ICredentialAdmin, VaultCredentialAdmin>();
+        services.AddSingleton<IAuditExporter, LoggingAuditExporter>();
+
+        // Policy and the decision path.
+        services.AddSingleton<IAgentSecretResolver>(sp =>
+        {
+            var vault = sp.GetRequiredService<CredentialResolver>();
+            return new ReferenceSecretResolver(async (tenant, name, cancellationToken) =>
+                (await vault.ResolveAsync(tenant, "vault:" + name, cancellationToken).ConfigureAwait(false)).Value);
+        });
+        services.AddSingleton<PolicyProvider>();
+        services.AddHostedService<PolicyStartupService>();
+        services.AddSingleton<IAgentDirectory, PolicyAgentDirectory>();
+        services.AddSingleton<IAgentStatusSource, StoreAgentStatusSource>();
+        services.AddSingleton(sp => new DecisionTokenIssuer(keys.DecisionSigningKey.Span, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<GovernanceService>();
+        services.AddSingleton<RateLimitGate>();
+        services.AddSingleton<TokenBudgetGate>();
+        services.AddSingleton<AuditRecorder>();
+        services.AddSingleton<ConnectorInvoker>();
+        services.AddSingleton<GovernedActionHandler>();
+        services.AddSingleton<ApprovalPollHandler>();
+        services.AddSingleton<ProviderRouteHandler>();
+        return services;
+    }
+
+    /// <summary>The request pipeline: request id, fail-closed error handling, health, authentication, routes.</summary>
+    public static WebApplication UseGatewayPipeline(this WebApplication app)
+    {
+        app.UseMiddleware<RequestIdMiddleware>();
+        app.UseExceptionHandler(static errorApp => errorApp.Run(static context =>
+            ProblemResponse.WriteAsync(context, StatusCodes.Status500InternalServerError, ProblemCodes.InternalError,
+                "The gateway failed to handle the request; nothing was forwarded.")));
+        app.UseRouting();
+        app.UseWhen(static context => IsAgentRoute(context.Request.Path), static branch => branch.UseMiddleware<SignedRequestMiddleware>());
+        app.MapGatewayHealth();
+        app.MapGet("/openapi.yaml", static (IWebHostEnvironment environment) =>
+            OpenApiDocument.Serve(environment)).ExcludeFromDescription();
+        app.MapGovernedActions();
+        app.Map("/providers/{connector}/{**path}", static (HttpContext context, string connector, string? path, ProviderRouteHandler handler) =>
+            handler.HandleAsync(context, connector, path));
+        app.MapGatewayAdmin();
+        app.MapFallback(static context => ProblemResponse.WriteAsync(context, StatusCodes.Status404NotFound, ProblemCodes.NotFound,
+            "No route matches this request."));
+        return app;
+    }
+
+    private static void ApplyStoreDefaults(IConfiguration configuration, bool embedded, string dataDirectory)
+    {
+        // The embedded default keeps its audit journal in append-only files; Redis mode keeps it in Redis streams.
+        if (string.IsNullOrWhiteSpace(configuration["Gateway:Audit:Sink"]))
+        {
+            configuration["Gateway:Audit:Sink"] = embedded ? AuditOptions.FileSink : AuditOptions.StoreSink;
+        }
+
+        if (string.IsNullOrWhiteSpace(configuration["Gateway:Audit:Directory"]))
+        {
+            configuration["Gateway:Audit:Directory"] = Path.Combine(dataDirectory, "audit");
+        }
+    }
+
+    private static bool IsAgentRoute(PathString path) =>
+        path.StartsWithSegments("/v1", StringComparison.Ordinal) || path.StartsWithSegments("/providers", StringComparison.Ordinal);
 }

@@ -1,0 +1,20 @@
+namespace Gateway.Proxy.Authentication;
+
+/// <summary>The outcome of <see cref="IAgentDirectory.Find"/>.</summary>
+public readonly record struct AgentLookup(AgentLookupStatus Status, AgentSecret? Secret)
+{
+    public static AgentLookup Unknown(AgentLookupStatus status) => new(status, null);
+
+    public static AgentLookup Found(AgentSecret secret) => new(AgentLookupStatus.Found, secret);
+}
+
+/// <summary>Why an agent could or could not be found.</summary>
+public enum AgentLookupStatus
+{
+    Found,
+    UnknownTenant,
+    UnknownWorkspace,
+    UnknownAgent,
+    SecretRevoked,
+    SecretUnavailable,
+}

@@ -1,0 +1,43 @@
+namespace Gateway.Proxy.Configuration;
+
+/// <summary>The gateway's own settings (section <c>Gateway</c>), validated at start-up.</summary>
+public sealed class GatewayOptions
+{
+    public const string SectionName = "Gateway";
+
+    public PolicySettings Policy { get; set; } = new();
+
+    public AuthenticationSettings Authentication { get; set; } = new();
+
+    public LimitSettings Limits { get; set; } = new();
+
+    /// <summary>Where the policy bundle lives and how it is watched.</summary>
+    public sealed class PolicySettings
+    {
+        /// <summary>A directory of YAML files, one per tenant.</summary>
+        public string BundlePath { get; set; } = string.Empty;
+
+        /// <summary>How long a changed file must stay unchanged before it is reloaded.</summary>
+        public TimeSpan ReloadDebounce { get; set; } = TimeSpan.FromMilliseconds(250);
+    }
+
+    /// <summary>The signed-request rules of the agent protocol.</summary>
+    public sealed class AuthenticationSettings
+    {
+        /// <summary>A timestamp further than this from the gateway's clock is refused (protocol: 300 s).</summary>
+        public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromSeconds(300);
+
+        /// <summary>How long a nonce is remembered (protocol: 600 s).</summary>
+        public TimeSpan NonceLifetime { get; set; } = TimeSpan.FromSeconds(600);
+    }
+
+    /// <summary>Bounds on what a client may send.</summary>
+    public sealed class LimitSettings
+    {
+        /// <summary>The largest body accepted on any agent route (a connector may set a lower one).</summary>
+        public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
+
+        /// <summary>A client that has not sent its whole body within this time is refused (slow clients).</summary>
+        public TimeSpan BodyReadTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    }
+}

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Proxy.Configuration;
+
+/// <summary>Collects every problem with <see cref="GatewayOptions"/> so one start-up failure names them all.</summary>
+internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.Policy.BundlePath))
+        {
+            errors.Add("Gateway:Policy:BundlePath is required (a directory of policy bundle YAML files).");
+        }
+        else if (!Directory.Exists(options.Policy.BundlePath))
+        {
+            errors.Add($"Gateway:Policy:BundlePath '{options.Policy.BundlePath}' is not a directory.");
+        }
+
+        if (options.Authentication.MaxClockSkew <= TimeSpan.Zero || options.Authentication.MaxClockSkew > TimeSpan.FromSeconds(300))
+        {
+            errors.Add("Gateway:Authentication:MaxClockSkew must be positive and at most 300 seconds (agent protocol).");
+        }
+
+        if (options.Authentication.NonceLifetime < TimeSpan.FromSeconds(600))
+        {
+            errors.Add("Gateway:Authentication:NonceLifetime must be at least 600 seconds (agent protocol).");
+        }
+
+        if (options.Authentication.NonceLifetime < 2 * options.Authentication.MaxClockSkew)
+        {
+            errors.Add("Gateway:Authentication:NonceLifetime must cover twice MaxClockSkew, or an old nonce could be replayed inside the window.");
+        }
+
+        if (options.Limits.MaxRequestBodyBytes is <= 0 or > 64 * 1024 * 1024)
+        {
+            errors.Add("Gateway:Limits:MaxRequestBodyBytes must be between 1 byte and 64 MiB.");
+        }
+
+        if (options.Limits.BodyReadTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("Gateway:Limits:BodyReadTimeout must be positive.");
+        }
+
+        if (options.Policy.ReloadDebounce < TimeSpan.Zero)
+        {
+            errors.Add("Gateway:Policy:ReloadDebounce must not be negative.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,87 @@
+using System.Text.Json;
+using Gateway.Connectors.Mcp;
+using Gateway.Policy;
+using Gateway.Proxy.Problems;
+
+namespace Gateway.Proxy.Forwarding;
+
+/// <summary>
+/// Turns a provider-native request on <c>/providers/{connector}/…</c> into the action the policy
+/// decides: the connector itself for model and tool APIs; for an MCP server, each <c>tools/call</c>
+/// names the catalog's <c>mcp_tool</c> entry for that tool, so tool permissions scope MCP tools one by one.
+/// </summary>
+internal static class ProviderActionDescriber
+{
+    /// <summary>The action, or the refusal when the request cannot be described.</summary>
+    public readonly record struct Result(ActionRequest? Request, McpRequest? Mcp, int Status, string? Code, string? Detail);
+
+    public static Result Describe(TenantPolicy tenant, CatalogEntry connector, ReadOnlyMemory<byte> body, string? contentType)
+    {
+        var args = default(JsonElement);
+        if (!body.IsEmpty && IsJson(contentType))
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
+                args = document.RootElement.ValueKind == JsonValueKind.Object ? document.RootElement.Clone() : default;
+            }
+            catch (JsonException)
+            {
+                return new Result(null, null, StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The body is not valid JSON.");
+            }
+        }
+
+        if (connector.Kind != ConnectorKind.Mcp)
+        {
+            return new Result(new ActionRequest { Tool = connector.Name, Args = args }, null, 200, null, null);
+        }
+
+        if (body.IsEmpty)
+        {
+            // A GET opening the server's event stream, or a DELETE ending the session.
+            return new Result(new ActionRequest { Tool = connector.Name }, null, 200, null, null);
+        }
+
+        if (!McpRequestParser.TryParse(body.Span, out var mcp, out var error))
+        {
+            return new Result(null, null, StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, error);
+        }
+
+        var toolNames = mcp.ToolNames.Distinct(StringComparer.Ordinal).ToArray();
+        if (toolNames.Length > 1 || (toolNames.Length == 1 && mcp.Messages.Count > 1))
+        {
+            return new Result(null, null, StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
+                "A tools/call must be sent on its own, one tool per request, so that each call is decided.");
+        }
+
+        if (toolNames.Length == 0)
+        {
+            return new Result(new ActionRequest { Tool = connector.Name }, mcp, 200, null, null);
+        }
+
+        var tool = FindMcpTool(tenant, connector.Name, toolNames[0]) ?? connector.Name + "." + toolNames[0];
+        var callArgs = args.ValueKind == JsonValueKind.Object && args.TryGetProperty("params", out var parameters)
+            && parameters.ValueKind == JsonValueKind.Object && parameters.TryGetProperty("arguments", out var arguments)
+            && arguments.ValueKind == JsonValueKind.Object
+                ? arguments.Clone()
+                : default;
+        return new Result(new ActionRequest { Tool = tool, Args = callArgs }, mcp, 200, null, null);
+    }
+
+    /// <summary>The catalog name of the <c>mcp_tool</c> entry serving <paramref name="toolName"/> on <paramref name="server"/>.</summary>
+    public static string? FindMcpTool(TenantPolicy tenant, string server, string toolName)
+    {
+        foreach (var entry in tenant.Catalog)
+        {
+            if (entry.Kind == ConnectorKind.McpTool && entry.Connector == server && entry.McpTool == toolName)
+            {
+                return entry.Name;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsJson(string? contentType) =>
+        contentType is not null && (contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) || contentType.Contains("+json", StringComparison.OrdinalIgnoreCase));
+}

@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.Http.Features;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Gateway.Oversight.Approvals;
+using Gateway.Proxy.Problems;
+using Gateway.Proxy.Requests;
+using Gateway.Store;
+
+namespace Gateway.Proxy.Governance;
+
+/// <summary>
+/// <c>GET /v1/approvals/{id}</c>: the requesting agent polls its approval request; once approved, the
+/// response carries the single-use warrant. Another agent (or tenant) sees 404, not someone else's request.
+/// </summary>
+internal sealed class ApprovalPollHandler
+{
+    private static readonly JsonSerializerOptions WireOptions = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private readonly ApprovalService _approvals;
+
+    public ApprovalPollHandler(ApprovalService approvals) => _approvals = approvals;
+
+    public async Task HandleAsync(HttpContext context, string id)
+    {
+        var identity = context.Features.GetRequiredFeature<GatewayRequestFeature>().Agent!;
+        ApprovalPollResult? poll;
+        try
+        {
+            poll = await _approvals.PollAsync(identity.Tenant, identity.Agent, id, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (StateStoreUnavailableException)
+        {
+            await ProblemResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemCodes.StoreUnavailable,
+                "The state store cannot be reached.").ConfigureAwait(false);
+            return;
+        }
+        catch (ArgumentException)
+        {
+            poll = null;
+        }
+
+        if (poll is null)
+        {
+            await ProblemResponse.WriteAsync(context, StatusCodes.Status404NotFound, ProblemCodes.NotFound,
+                "No such approval request for this agent.").ConfigureAwait(false);
+            return;
+        }
+
+        context.Response.Headers.CacheControl = "no-store";
+        await Results.Json(poll, WireOptions, statusCode: StatusCodes.Status200OK).ExecuteAsync(context).ConfigureAwait(false);
+    }
+}

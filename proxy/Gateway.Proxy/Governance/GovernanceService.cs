@@ -1,0 +1,215 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Gateway.Oversight.Approvals;
+using Gateway.Oversight.Incidents;
+using Gateway.Policy;
+using Gateway.Policy.Serialization;
+using Gateway.Policy.Tokens;
+using Gateway.Proxy.Requests;
+using Gateway.Proxy.Telemetry;
+using Gateway.Store;
+
+namespace Gateway.Proxy.Governance;
+
+/// <summary>
+/// Decides one governed request: describe, decide (or reuse a cached allow), apply a presented
+/// warrant, then attach what the decision needs — a token for the allow family, an approval request
+/// for require_approval, an incident for block_and_open_incident. Any exception while deciding is a
+/// block (fail closed); a store failure propagates as <see cref="StateStoreUnavailableException"/>.
+/// </summary>
+internal sealed partial class GovernanceService
+{
+    /// <summary>How long approvers have to act on a request.</summary>
+    private static readonly TimeSpan ApprovalWindow = TimeSpan.FromHours(1);
+
+    /// <summary>The warrant's life when the decision names no gate TTL.</summary>
+    private static readonly TimeSpan DefaultWarrantTtl = TimeSpan.FromMinutes(15);
+
+    private readonly DecisionEngine _engine = DecisionEngine.Instance;
+    private readonly IStateStore _store;
+    private readonly DecisionTokenIssuer _tokens;
+    private readonly ApprovalService _approvals;
+    private readonly IncidentService _incidents;
+    private readonly GatewayMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<GovernanceService> _logger;
+
+    public GovernanceService(
+        IStateStore store,
+        DecisionTokenIssuer tokens,
+        ApprovalService approvals,
+        IncidentService incidents,
+        GatewayMetrics metrics,
+        TimeProvider time,
+        ILogger<GovernanceService> logger)
+    {
+        _store = store;
+        _tokens = tokens;
+        _approvals = approvals;
+        _incidents = incidents;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+    }
+
+    public async ValueTask<GovernedDecision> DecideAsync(TenantPolicy tenant, AgentIdentity identity, ActionRequest request, CancellationToken cancellationToken)
+    {
+        var caller = new AuthenticatedCaller(identity.Tenant, identity.Workspace, identity.Agent);
+        var started = Stopwatch.GetTimestamp();
+        Decision decision;
+        CatalogEntry? entry = null;
+        try
+        {
+            var described = _engine.Describe(tenant, caller, request);
+            if (described.Descriptor is { } descriptor)
+            {
+                entry = descriptor.Entry;
+                var cacheable = request.Warrant is null && !identity.Suspended && !request.Simulate && !tenant.Simulate;
+                if (cacheable && await TryGetCachedAsync(tenant, identity, descriptor, cancellationToken).ConfigureAwait(false) is { } cached)
+                {
+                    Record(cached, started);
+                    return cached;
+                }
+
+                decision = identity.Suspended
+                    ? OperatorSuspension.Block(_engine.Decide(tenant, descriptor, request))
+                    : _engine.Decide(tenant, descriptor, request);
+            }
+            else
+            {
+                decision = _engine.Evaluate(tenant, caller, request);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not StateStoreUnavailableException)
+        {
+            LogEvaluationFailed(_logger, ex);
+            decision = FailClosed.Block(tenant.Digest, "evaluation_error");
+        }
+
+        string? warrantRejection = null;
+        if (decision.Kind == DecisionKind.RequireApproval && request.Warrant is { Length: > 0 } warrant)
+        {
+            var redemption = await _approvals.RedeemWarrantAsync(identity.Tenant, identity.Agent, decision.IntentDigest, warrant, cancellationToken).ConfigureAwait(false);
+            if (redemption.Redeemed)
+            {
+                decision = decision.WithWarrant(decision.IntentDigest);
+            }
+            else
+            {
+                warrantRejection = redemption.Reason ?? "warrant_rejected";
+            }
+        }
+
+        var explanationJson = JsonSerializer.SerializeToUtf8Bytes(decision.Explanation, PolicyJsonContext.Default.Explanation);
+        var governed = new GovernedDecision
+        {
+            Decision = decision,
+            Entry = entry,
+            ExplanationJson = explanationJson,
+            WarrantRejection = warrantRejection,
+        };
+
+        switch (decision.Kind)
+        {
+            case DecisionKind.Allow or DecisionKind.AllowAndLog or DecisionKind.Degrade when decision.MayExecute && decision.Descriptor is not null:
+                governed = governed with { DecisionToken = _tokens.Issue(decision) };
+                if (request.Warrant is null && !identity.Suspended && !decision.Simulated)
+                {
+                    await CacheAsync(tenant, identity, governed, cancellationToken).ConfigureAwait(false);
+                }
+
+                break;
+            case DecisionKind.RequireApproval when !decision.EvaluateOnly:
+                var approval = await _approvals.CreateAsync(
+                    identity.Tenant,
+                    identity.Agent,
+                    decision.Descriptor?.Tool ?? request.Tool,
+                    decision.IntentDigest,
+                    decision.PolicyDigest,
+                    System.Text.Encoding.UTF8.GetString(explanationJson),
+                    gateId: null,
+                    decision.Approvers,
+                    Math.Max(1, decision.ApprovalsRequired),
+                    ApprovalWindow,
+                    decision.WarrantTtl ?? DefaultWarrantTtl,
+                    cancellationToken).ConfigureAwait(false);
+                governed = governed with { Approval = new ApprovalReference(approval.Id, "/v1/approvals/" + approval.Id) };
+                break;
+            case DecisionKind.BlockAndOpenIncident when decision.OpensIncident:
+                var incident = await _incidents.OpenAsync(
+                    identity.Tenant,
+                    identity.Agent,
+                    decision.Descriptor?.Tool ?? request.Tool,
+                    decision.IntentDigest,
+                    System.Text.Encoding.UTF8.GetString(explanationJson),
+                    [.. decision.Explanation.OpenRisks.Select(r => r.Id)],
+                    identity.Workspace,
+                    cancellationToken).ConfigureAwait(false);
+                governed = governed with { IncidentId = incident.Id };
+                break;
+        }
+
+        Record(governed, started);
+        return governed;
+    }
+
+    private async ValueTask<GovernedDecision?> TryGetCachedAsync(TenantPolicy tenant, AgentIdentity identity, ActionDescriptor descriptor, CancellationToken cancellationToken)
+    {
+        var key = StoreKeys.Decision(identity.Tenant, identity.Agent, descriptor.IntentDigest, tenant.Digest);
+        var cached = await _store.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        if (cached is null || !CachedDecision.TryParse(cached, out var entry))
+        {
+            return null;
+        }
+
+        // The explanation and the token were stored together; the decision is rebuilt from them.
+        var explanation = JsonSerializer.Deserialize(entry.ExplanationJson, PolicyJsonContext.Default.Explanation);
+        if (explanation is null)
+        {
+            return null;
+        }
+
+        var decision = new Decision
+        {
+            Kind = entry.Kind,
+            WouldBe = entry.Kind,
+            Descriptor = descriptor,
+            Explanation = explanation,
+            Degrade = entry.Kind == DecisionKind.Degrade ? descriptor.Entry.Degrade ?? DegradeSpec.DefaultReadOnly : null,
+        };
+        return new GovernedDecision
+        {
+            Decision = decision,
+            Entry = descriptor.Entry,
+            ExplanationJson = entry.ExplanationJson,
+            DecisionToken = entry.Token,
+            FromCache = true,
+        };
+    }
+
+    private async ValueTask CacheAsync(TenantPolicy tenant, AgentIdentity identity, GovernedDecision governed, CancellationToken cancellationToken)
+    {
+        var descriptor = governed.Decision.Descriptor!;
+        // The cached token must still be valid when reused: cache for a fraction of its life.
+        var lifetime = TimeSpan.FromSeconds(DecisionTokenIssuer.MaxLifetime.TotalSeconds / 2);
+        var key = StoreKeys.Decision(identity.Tenant, identity.Agent, descriptor.IntentDigest, tenant.Digest);
+        await _store.SetAsync(key, CachedDecision.Format(governed.Kind, governed.DecisionToken!, governed.ExplanationJson), lifetime, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void Record(GovernedDecision governed, long started)
+    {
+        var failing = governed.FailingControls;
+        var decisionName = WireNames.Of(governed.Kind);
+        _metrics.Decisions.Add(
+            1,
+            new KeyValuePair<string, object?>("decision", decisionName),
+            new KeyValuePair<string, object?>("control", failing.Count > 0 ? failing[0] : "none"),
+            new KeyValuePair<string, object?>("tenant", governed.Decision.Descriptor?.Tenant ?? "unknown"));
+        _metrics.DecisionDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("decision", decisionName));
+        Activity.Current?.SetTag("gamut.decision", decisionName);
+        Activity.Current?.SetTag("gamut.failing_controls", string.Join(',', failing));
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Policy evaluation failed; the request is blocked (fail closed)")]
+    private static partial void LogEvaluationFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,143 @@
+using Microsoft.AspNetCore.Http.Features;
+using System.Globalization;
+using Gateway.Connectors.Detection;
+using Gateway.Oversight.Audit;
+using Gateway.Policy;
+using Gateway.Proxy.Auditing;
+using Gateway.Proxy.Execution;
+using Gateway.Proxy.Policy;
+using Gateway.Proxy.Problems;
+using Gateway.Proxy.Requests;
+using Gateway.Store;
+
+namespace Gateway.Proxy.Governance;
+
+/// <summary>
+/// One governed request from parse to response: read the body, refuse secret material, apply the rate
+/// limits, decide, record the decision in the audit journal, then enforce it (decision-model §5):
+/// execute the connector for the allow family, refuse with 403 or 409 otherwise. Every dependency
+/// failure ends in a recorded refusal, never in an invocation.
+/// </summary>
+internal sealed partial class GovernedActionHandler
+{
+    private readonly PolicyProvider _policy;
+    private readonly GovernanceService _governance;
+    private readonly RateLimitGate _rateLimits;
+    private readonly ConnectorInvoker _invoker;
+    private readonly AuditRecorder _audit;
+    private readonly ILogger<GovernedActionHandler> _logger;
+
+    public GovernedActionHandler(
+        PolicyProvider policy,
+        GovernanceService governance,
+        RateLimitGate rateLimits,
+        ConnectorInvoker invoker,
+        AuditRecorder audit,
+        ILogger<GovernedActionHandler> logger)
+    {
+        _policy = policy;
+        _governance = governance;
+        _rateLimits = rateLimits;
+        _invoker = invoker;
+        _audit = audit;
+        _logger = logger;
+    }
+
+    public async Task HandleAsync(HttpContext context, GovernedRoute route)
+    {
+        var feature = context.Features.GetRequiredFeature<GatewayRequestFeature>();
+        var identity = feature.Agent!;
+        if (_policy.Current?.Set is not { } set || !set.TryGetTenant(identity.Tenant, out var tenant) || tenant is null)
+        {
+            await ProblemResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemCodes.PolicyUnavailable,
+                "No policy is loaded for this tenant; nothing was forwarded.").ConfigureAwait(false);
+            return;
+        }
+
+        var read = route switch
+        {
+            GovernedRoute.Model => GovernedRequestReader.ReadModel(context.Request, feature.Body),
+            GovernedRoute.Context => GovernedRequestReader.ReadContext(context.Request, feature.Body),
+            _ => GovernedRequestReader.ReadAction(context.Request, feature.Body),
+        };
+        if (read.Request is not { } request)
+        {
+            await ProblemResponse.WriteAsync(context, read.Status, read.Code!, read.Detail!).ConfigureAwait(false);
+            return;
+        }
+
+        if (SecretMaterialDetector.Scan(feature.Body.Span) is [var finding, ..])
+        {
+            await ProblemResponse.WriteAsync(context, StatusCodes.Status400BadRequest, ProblemCodes.SecretMaterialInPayload,
+                $"The payload carries provider configuration or secret material ({finding.KindName} at {finding.Path}); the gateway holds credentials, agents never send them.").ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            if (await _rateLimits.TryAcquireAsync(tenant, identity, request.Tool, context.RequestAborted).ConfigureAwait(false) is { } limited)
+            {
+                await _audit.RecordRefusalAsync(context, identity, request.Tool, ProblemCodes.RateLimited, StatusCodes.Status429TooManyRequests).ConfigureAwait(false);
+                await RateLimitedAsync(context, limited.Scope, limited.RetryAfter).ConfigureAwait(false);
+                return;
+            }
+
+            var governed = await _governance.DecideAsync(tenant, identity, request, context.RequestAborted).ConfigureAwait(false);
+            if (route == GovernedRoute.Evaluate || governed.Decision.EvaluateOnly)
+            {
+                await _audit.RecordDecisionAsync(context, identity, governed, StatusCodes.Status200OK).ConfigureAwait(false);
+                await DecisionResponseWriter.WriteDecisionAsync(context, governed, invoked: false).ConfigureAwait(false);
+                return;
+            }
+
+            if (!governed.Decision.MayExecute || governed.Entry is null)
+            {
+                var status = governed.Kind == DecisionKind.RequireApproval ? StatusCodes.Status409Conflict : StatusCodes.Status403Forbidden;
+                await _audit.RecordDecisionAsync(context, identity, governed, status).ConfigureAwait(false);
+                await DecisionResponseWriter.WriteRefusalAsync(context, governed).ConfigureAwait(false);
+                return;
+            }
+
+            // The decision is on record before anything is executed.
+            await _audit.RecordDecisionAsync(context, identity, governed, statusCode: 0).ConfigureAwait(false);
+            var invocation = await _invoker.InvokeAsync(context, tenant, identity, governed, request, route).ConfigureAwait(false);
+            await _audit.RecordOutcomeAsync(context, identity, governed, invocation).ConfigureAwait(false);
+            if (invocation.Refusal is { } refusal)
+            {
+                if (refusal.RetryAfter is { } retry)
+                {
+                    context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                }
+
+                await ProblemResponse.WriteAsync(context, refusal.Status, refusal.Code, refusal.Detail, WireNames.Of(governed.Kind), governed.ExplanationJson,
+                    static writer => writer.WriteBoolean("invoked"u8, false)).ConfigureAwait(false);
+                return;
+            }
+
+            await DecisionResponseWriter.WriteDecisionAsync(context, governed, invoked: true, invocation.ResultJson).ConfigureAwait(false);
+        }
+        catch (StateStoreUnavailableException ex)
+        {
+            LogDependencyUnavailable(_logger, "store", ex);
+            await ProblemResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemCodes.StoreUnavailable,
+                "The state store cannot be reached; nothing was forwarded.").ConfigureAwait(false);
+        }
+        catch (AuditWriteException ex)
+        {
+            LogDependencyUnavailable(_logger, "audit", ex);
+            await ProblemResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemCodes.AuditUnavailable,
+                "The audit record could not be written, so the request is refused.").ConfigureAwait(false);
+        }
+    }
+
+    private static Task RateLimitedAsync(HttpContext context, string scope, TimeSpan retryAfter)
+    {
+        context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        return ProblemResponse.WriteAsync(context, StatusCodes.Status429TooManyRequests, ProblemCodes.RateLimited,
+            $"The {scope} rate limit is exhausted; retry after the window resets.",
+            extensions: writer => writer.WriteString("scope"u8, scope));
+    }
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Dependency {Dependency} unavailable; request refused (fail closed)")]
+    private static partial void LogDependencyUnavailable(ILogger logger, string dependency, Exception exception);
+}

@@ -1,0 +1,53 @@
+using Gateway.Policy;
+
+namespace Gateway.Proxy.Governance;
+
+/// <summary>
+/// A decision as the proxy enforces it: the policy's <see cref="Decision"/> plus what the gateway
+/// added (token, approval request, incident), or the refusal that came before any decision (rate limit).
+/// </summary>
+internal sealed record GovernedDecision
+{
+    public required Decision Decision { get; init; }
+
+    /// <summary>The catalog entry the request resolved to; null when the tool is unknown.</summary>
+    public CatalogEntry? Entry { get; init; }
+
+    /// <summary>The serialised explanation (agent-protocol JSON), written into responses and the audit record.</summary>
+    public required ReadOnlyMemory<byte> ExplanationJson { get; init; }
+
+    /// <summary>Allow family only.</summary>
+    public string? DecisionToken { get; init; }
+
+    /// <summary>require_approval only.</summary>
+    public ApprovalReference? Approval { get; init; }
+
+    /// <summary>block_and_open_incident only, once the incident is recorded.</summary>
+    public string? IncidentId { get; init; }
+
+    /// <summary>A warrant was presented and refused (with this reason).</summary>
+    public string? WarrantRejection { get; init; }
+
+    /// <summary>The decision came from the decision cache (same tenant, agent, intent and policy).</summary>
+    public bool FromCache { get; init; }
+
+    public DecisionKind Kind => Decision.Kind;
+
+    /// <summary>The failing controls, in order, for metrics and the audit record.</summary>
+    public IReadOnlyList<string> FailingControls
+    {
+        get
+        {
+            var failing = new List<string>();
+            foreach (var result in Decision.Explanation.DecisionPath)
+            {
+                if (result.Outcome == ControlOutcome.Fail)
+                {
+                    failing.Add(WireNames.Of(result.Control));
+                }
+            }
+
+            return failing;
+        }
+    }
+}

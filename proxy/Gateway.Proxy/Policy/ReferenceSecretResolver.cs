@@ -1,0 +1,32 @@
+using Gateway.Policy;
+
+namespace Gateway.Proxy.Policy;
+
+/// <summary>
+/// Resolves <c>env:</c> and <c>file:</c> references directly (file contents trimmed of surrounding
+/// white space, as Kubernetes secret mounts often end in a newline), and <c>vault:</c> through the
+/// credential vault.
+/// </summary>
+internal sealed class ReferenceSecretResolver : IAgentSecretResolver
+{
+    private readonly Func<string, string, CancellationToken, ValueTask<string?>>? _vault;
+
+    public ReferenceSecretResolver(Func<string, string, CancellationToken, ValueTask<string?>>? vault = null) => _vault = vault;
+
+    public async ValueTask<string?> ResolveAsync(string tenant, SecretReference reference, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        switch (reference.Source)
+        {
+            case SecretSource.Environment:
+                return Environment.GetEnvironmentVariable(reference.Name);
+            case SecretSource.File:
+                var path = reference.ResolvedPath ?? reference.Name;
+                return File.Exists(path) ? (await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)).Trim() : null;
+            case SecretSource.Vault when _vault is not null:
+                return await _vault(tenant, reference.Name, cancellationToken).ConfigureAwait(false);
+            default:
+                return null;
+        }
+    }
+}

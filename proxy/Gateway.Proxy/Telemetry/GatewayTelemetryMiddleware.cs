@@ -1,0 +1,87 @@
+using System.Collections;
+using System.Diagnostics;
+using Gateway.Proxy.Requests;
+
+namespace Gateway.Proxy.Telemetry;
+
+/// <summary>
+/// Wraps the rest of the pipeline in the <c>gateway.request</c> span and a logging scope carrying the
+/// gateway's request id (<c>gateway.request_id</c>), so every log line of the request, exported or
+/// written to the console, leads to the request and its trace. Place it right after the request-id
+/// middleware: <c>app.UseGatewayTelemetry()</c>.
+/// </summary>
+internal sealed class GatewayTelemetryMiddleware
+{
+    private readonly RequestDelegate _next;
+    private readonly ILogger<GatewayTelemetryMiddleware> _logger;
+
+    public GatewayTelemetryMiddleware(RequestDelegate next, ILogger<GatewayTelemetryMiddleware> logger)
+    {
+        _next = next;
+        _logger = logger;
+    }
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var requestId = context.Features.Get<GatewayRequestFeature>()?.RequestId ?? context.TraceIdentifier;
+        using var scope = _logger.BeginScope(new RequestLogScope(requestId));
+        using var activity = GatewayTelemetry.StartRequest(context);
+        if (activity is null)
+        {
+            await _next(context).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await _next(context).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            activity.SetTag(GatewaySpanAttributes.ErrorType, ex.GetType().FullName);
+            activity.SetStatus(ActivityStatusCode.Error);
+            throw;
+        }
+        finally
+        {
+            GatewayTelemetry.CompleteRequest(context);
+        }
+    }
+
+    /// <summary>The logging scope of one request: a single named value, the gateway's request id.</summary>
+    private sealed class RequestLogScope : IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        private readonly string _requestId;
+
+        public RequestLogScope(string requestId) => _requestId = requestId;
+
+        public int Count => 1;
+
+        public KeyValuePair<string, object?> this[int index] => index == 0
+            ? new KeyValuePair<string, object?>(GatewaySpanAttributes.RequestId, _requestId)
+            : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+        {
+            yield return this[0];
+        }
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => GatewaySpanAttributes.RequestId + ":" + _requestId;
+    }
+}
+
+/// <summary>Adds the gateway's request telemetry to the pipeline.</summary>
+public static class GatewayTelemetryApplicationBuilderExtensions
+{
+    /// <summary>
+    /// Starts the <c>gateway.request</c> span and the request-id logging scope for every request.
+    /// Call it right after the request-id middleware and before exception handling and routing.
+    /// </summary>
+    public static IApplicationBuilder UseGatewayTelemetry(this IApplicationBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.UseMiddleware<GatewayTelemetryMiddleware>();
+    }
+}

@@ -1,0 +1,72 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Gateway.Connectors.Signing;
+
+namespace Gateway.Proxy.Tests.Infrastructure;
+
+/// <summary>Acts as an agent: signs each request with its runtime secret exactly as the agent protocol says.</summary>
+public sealed class AgentClient
+{
+    private readonly HttpClient _http;
+
+    public AgentClient(HttpClient http, string secret, string tenant = DemoBundle.Tenant, string workspace = DemoBundle.Workspace, string agent = DemoBundle.Agent, TimeProvider? time = null)
+    {
+        _http = http;
+        Secret = secret;
+        Tenant = tenant;
+        Workspace = workspace;
+        Agent = agent;
+        Signer = RequestSigner.FromSecret(secret, tenant, workspace, agent, time);
+    }
+
+    public string Secret { get; }
+
+    public string Tenant { get; }
+
+    public string Workspace { get; }
+
+    public string Agent { get; }
+
+    public RequestSigner Signer { get; }
+
+    /// <summary>Builds and signs a request with a JSON body (or none).</summary>
+    public HttpRequestMessage Create(HttpMethod method, string target, string? json = null, string? nonce = null)
+    {
+        var request = new HttpRequestMessage(method, new Uri(_http.BaseAddress!, target));
+        var body = json is null ? [] : Encoding.UTF8.GetBytes(json);
+        if (json is not null)
+        {
+            request.Content = new ByteArrayContent(body);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+
+        Signer.Sign(request, body, nonce);
+        return request;
+    }
+
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request) => _http.SendAsync(request);
+
+    public Task<HttpResponseMessage> PostJsonAsync(string target, string json) => _http.SendAsync(Create(HttpMethod.Post, target, json));
+
+    /// <summary>A copy of a signed request, byte for byte, for replay tests.</summary>
+    public static async Task<HttpRequestMessage> CloneAsync(HttpRequestMessage original)
+    {
+        var clone = new HttpRequestMessage(original.Method, original.RequestUri);
+        foreach (var header in original.Headers)
+        {
+            clone.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+
+        if (original.Content is not null)
+        {
+            var bytes = await original.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
+            clone.Content = new ByteArrayContent(bytes);
+            foreach (var header in original.Content.Headers)
+            {
+                clone.Content.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+        }
+
+        return clone;
+    }
+}

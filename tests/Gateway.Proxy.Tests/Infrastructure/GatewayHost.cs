@@ -1,0 +1,60 @@
+using Gateway.Proxy;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Proxy.Tests.Infrastructure;
+
+/// <summary>The real gateway host, on Kestrel on a free loopback port, configured per test.</summary>
+public sealed class GatewayHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private GatewayHost(WebApplication app, Uri baseAddress)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+        Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>A plain client for this gateway (requests must be signed by the caller).</summary>
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<GatewayHost> StartAsync(string bundlePath, IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null)
+    {
+        var config = new Dictionary<string, string?>
+        {
+            ["Gateway:Policy:BundlePath"] = bundlePath,
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        if (settings is not null)
+        {
+            foreach (var pair in settings)
+            {
+                config[pair.Key] = pair.Value;
+            }
+        }
+
+        var app = GatewayApplication.Build(["--urls", "http://127.0.0.1:0", "--environment", "Development"], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(config);
+            configure?.Invoke(builder);
+        });
+        await app.StartAsync().ConfigureAwait(false);
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return new GatewayHost(app, new Uri(address));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}

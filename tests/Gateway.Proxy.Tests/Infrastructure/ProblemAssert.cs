@@ -1,0 +1,20 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Gateway.Proxy.Tests.Infrastructure;
+
+/// <summary>Asserts that a response is an RFC 9457 problem with the given status and stable code.</summary>
+public static class ProblemAssert
+{
+    public static async Task<JsonElement> IsProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+        Assert.True(status == response.StatusCode, $"expected {(int)status} {code}, got {(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var json = JsonDocument.Parse(text).RootElement.Clone();
+        Assert.Equal(code, json.GetProperty("code").GetString());
+        Assert.Equal((int)status, json.GetProperty("status").GetInt32());
+        Assert.StartsWith("req_", json.GetProperty("request_id").GetString(), StringComparison.Ordinal);
+        return json;
+    }
+}

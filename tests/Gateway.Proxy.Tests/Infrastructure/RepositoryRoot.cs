@@ -1,0 +1,25 @@
+namespace Gateway.Proxy.Tests.Infrastructure;
+
+/// <summary>The repository's root directory (the one holding Gateway.sln), found from the test binaries.</summary>
+public static class RepositoryRoot
+{
+    public static string Path { get; } = Find();
+
+    private static string Find()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(System.IO.Path.Combine(directory.FullName, "Gateway.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        // Builds may place binaries outside the tree (GATEWAY_ARTIFACTS): fall back to the working directory.
+        directory ??= new DirectoryInfo(Environment.CurrentDirectory);
+        while (directory is not null && !File.Exists(System.IO.Path.Combine(directory.FullName, "Gateway.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("Gateway.sln not found above the test binaries or the working directory.");
+    }
+}
