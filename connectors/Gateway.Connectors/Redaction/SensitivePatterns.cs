@@ -17,8 +17,8 @@ internal static partial class SensitivePatterns
         @"(?<private_key>-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----(?:[A-Za-z0-9+/=\s\\:,.-]{0,16384}?-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----|[A-Za-z0-9+/=\s\\:,.-]*))"
         // Bearer credential: the scheme word, whitespace, a token of 12+ characters containing a digit or symbol.
         + @"|(?<bearer_token>(?:(?<=\\[nrt])|(?<![A-Za-z0-9_\\]))[Bb][Ee][Aa][Rr][Ee][Rr][ \t]+(?=[A-Za-z0-9._~+/-]*[0-9._~+/-])[A-Za-z0-9._~+/-]{12,}=*)"
-        // JWT: two base64url segments that decode to JSON objects ("eyJ") and a signature (may be empty).
-        + @"|(?<jwt>(?:(?<=\\[nrt])|(?<![A-Za-z0-9+/_\\-]))eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*)"
+        // JWT: two base64url segments that decode to JSON objects ("eyJ") and, when present, the signature.
+        + @"|(?<jwt>(?:(?<=\\[nrt])|(?<![A-Za-z0-9+/_\\-]))eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}(?:\.[A-Za-z0-9_-]*)?)"
         // Provider key shapes.
         + @"|(?<api_key>(?:(?<=\\[nrt])|(?<![A-Za-z0-9+/_\\-]))(?:"
         + @"sk-ant-[A-Za-z0-9_-]{20,}"
