@@ -27,7 +27,7 @@ public sealed class IncidentNotifier : BackgroundService
     });
 
     private readonly IHttpClientFactory _httpClients;
-    private readonly OversightKeys _keys;
+    private readonly OversightKeys? _keys;
     private readonly TimeProvider _time;
     private readonly OversightMetrics _metrics;
     private readonly ILogger<IncidentNotifier> _logger;
@@ -35,11 +35,11 @@ public sealed class IncidentNotifier : BackgroundService
 
     public IncidentNotifier(
         IHttpClientFactory httpClients,
-        OversightKeys keys,
         TimeProvider time,
         OversightMetrics metrics,
         IOptions<OversightOptions> options,
-        ILogger<IncidentNotifier> logger)
+        ILogger<IncidentNotifier> logger,
+        OversightKeys? keys = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _httpClients = httpClients;
@@ -54,7 +54,7 @@ public sealed class IncidentNotifier : BackgroundService
     public void Enqueue(Incident incident)
     {
         ArgumentNullException.ThrowIfNull(incident);
-        if (_options.WebhookUrl is null)
+        if (_options.WebhookUrl is null || _keys is null)
         {
             return;
         }
@@ -91,7 +91,7 @@ public sealed class IncidentNotifier : BackgroundService
         var body = JsonSerializer.SerializeToUtf8Bytes(
             new IncidentNotification { Type = IncidentNotification.OpenedType, Incident = incident },
             OversightJsonContext.Default.IncidentNotification);
-        var signer = new RequestSigner(_keys.ServiceKey.Span, incident.Tenant, incident.Workspace ?? SignatureHeaders.GatewayAgent, SignatureHeaders.GatewayAgent, _time);
+        var signer = new RequestSigner(_keys!.ServiceKey.Span, incident.Tenant, incident.Workspace ?? SignatureHeaders.GatewayAgent, SignatureHeaders.GatewayAgent, _time);
         var delay = _options.InitialBackoff;
         for (var attempt = 1; attempt <= _options.MaxAttempts; attempt++)
         {
