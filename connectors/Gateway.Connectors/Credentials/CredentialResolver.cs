@@ -9,7 +9,7 @@ namespace Gateway.Connectors.Credentials;
 /// <summary>
 /// Resolves a connector's credential reference: <c>vault:&lt;name&gt;</c> from the tenant's vault,
 /// <c>env:&lt;VAR&gt;</c> from the process environment, <c>file:&lt;path&gt;</c> from a file's trimmed
-/// contents (re-read when the file changes, checked at most every <see cref="CredentialResolverOptions.FileCacheTtl"/>).
+/// contents (cached for <see cref="CredentialResolverOptions.FileCacheTtl"/>, then re-read, so a rotated secret is picked up).
 /// Values are returned only inside this library as <see cref="SecretValue"/>; failures raise
 /// <see cref="CredentialUnavailableException"/> whose message names the reference, never a value.
 /// </summary>
@@ -127,35 +127,29 @@ public sealed partial class CredentialResolver
 
         try
         {
+            // Re-read once the cache interval has passed: a Kubernetes secret mount swaps its files
+            // through a "..data" directory symlink, which neither the link's nor the target's times reveal.
             var info = new FileInfo(path);
             if (!info.Exists)
             {
                 throw new CredentialUnavailableException($"credential file '{path}' does not exist.");
             }
 
-            // Kubernetes swaps secret mounts through symlinks: stat the resolved target.
-            var target = info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info;
-            var stamp = (target.FullName, target.LastWriteTimeUtc, target.Length);
-            if (cached is not null && cached.Stamp == stamp)
-            {
-                _fileCache[path] = cached with { CheckAfter = now + _options.FileCacheTtl };
-                return cached.Value;
-            }
-
-            if (target.Length > _options.MaxFileBytes)
+            if (info.Length > _options.MaxFileBytes)
             {
                 throw new CredentialUnavailableException($"credential file '{path}' is larger than {_options.MaxFileBytes} bytes.");
             }
 
-            var text = Encoding.UTF8.GetString(File.ReadAllBytes(target.FullName)).Trim();
+            var text = Encoding.UTF8.GetString(File.ReadAllBytes(path)).Trim();
             if (text.Length == 0)
             {
                 throw new CredentialUnavailableException($"credential file '{path}' is empty.");
             }
 
-            var value = new SecretValue(text);
-            _fileCache[path] = new FileEntry(value, stamp, now + _options.FileCacheTtl);
-            if (cached is not null)
+            var changed = cached is not null && !string.Equals(cached.Value.Value, text, StringComparison.Ordinal);
+            var value = cached is not null && !changed ? cached.Value : new SecretValue(text);
+            _fileCache[path] = new FileEntry(value, now + _options.FileCacheTtl);
+            if (changed)
             {
                 Log.FileReloaded(_logger, path);
             }
@@ -171,7 +165,7 @@ public sealed partial class CredentialResolver
 
     private sealed record CacheEntry(SecretValue Value, DateTimeOffset ExpiresAt);
 
-    private sealed record FileEntry(SecretValue Value, (string Path, DateTime Written, long Length) Stamp, DateTimeOffset CheckAfter);
+    private sealed record FileEntry(SecretValue Value, DateTimeOffset CheckAfter);
 
     private static partial class Log
     {
