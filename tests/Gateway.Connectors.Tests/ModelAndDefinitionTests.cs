@@ -1,0 +1,95 @@
+using System.Text;
+using System.Text.Json;
+using Gateway.Connectors.Models;
+
+namespace Gateway.Connectors.Tests;
+
+public sealed class ModelAndDefinitionTests
+{
+    [Theory]
+    [InlineData("""{"usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}}""", 10, 5)]
+    [InlineData("""{"object":"response","usage":{"input_tokens":7,"output_tokens":3,"total_tokens":10}}""", 7, 3)]
+    [InlineData("""{"type":"message","usage":{"input_tokens":4,"cache_creation_input_tokens":2,"cache_read_input_tokens":1,"output_tokens":9}}""", 7, 9)]
+    public void UsageReader_Json(string json, long input, long output) =>
+        Assert.Equal(new ModelUsage(input, output), ModelUsageReader.FromJson(Encoding.UTF8.GetBytes(json)));
+
+    [Fact]
+    public void UsageReader_ResponsesApiStream_ReadsCompletedEvent()
+    {
+        var sse = "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"hi\"}\n\n"
+            + "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"usage\":{\"input_tokens\":20,\"output_tokens\":6}}}\n\n";
+        Assert.Equal(new ModelUsage(20, 6), ModelUsageReader.FromSse(Encoding.UTF8.GetBytes(sse)));
+        Assert.Null(ModelUsageReader.FromSse("data: [DONE]\n\n"u8));
+    }
+
+    [Theory]
+    [InlineData("""{"max_tokens":300}""", 300)]
+    [InlineData("""{"max_completion_tokens":200}""", 200)]
+    [InlineData("""{"max_output_tokens":100}""", 100)]
+    [InlineData("""{"messages":[]}""", 1234)]
+    [InlineData("not json", 1234)]
+    public void MaxTokensEstimator_ReadsCeilingOrDefault(string body, long expected) =>
+        Assert.Equal(expected, new MaxTokensEstimator(1234).Estimate(Encoding.UTF8.GetBytes(body)));
+
+    [Fact]
+    public void Rewriter_Route_CapsEveryCeilingAndAddsOneWhenMissing()
+    {
+        using var capped = JsonDocument.Parse(ModelRequestRewriter.Route("""{"model":"big","max_tokens":50,"max_completion_tokens":9000}"""u8, "small", 100, ModelApi.OpenAIChatCompletions));
+        Assert.Equal("small", capped.RootElement.GetProperty("model").GetString());
+        Assert.Equal(50, capped.RootElement.GetProperty("max_tokens").GetInt32());
+        Assert.Equal(100, capped.RootElement.GetProperty("max_completion_tokens").GetInt32());
+
+        using var added = JsonDocument.Parse(ModelRequestRewriter.Route("""{"model":"big","input":"x"}"""u8, null, 64, ModelApi.OpenAIResponses));
+        Assert.Equal("big", added.RootElement.GetProperty("model").GetString());
+        Assert.Equal(64, added.RootElement.GetProperty("max_output_tokens").GetInt32());
+
+        Assert.Throws<JsonException>(() => ModelRequestRewriter.Route("[1]"u8, "m", 1, ModelApi.AnthropicMessages));
+    }
+
+    [Fact]
+    public void Definition_Validate_CollectsAllErrors()
+    {
+        var definition = new ConnectorDefinition
+        {
+            Name = "bad",
+            Kind = ConnectorKind.Http,
+            Upstream = new Uri("ftp://x/"),
+            CredentialReference = "sk-raw",
+            MaxResponseBytes = 0,
+            DegradeMode = DegradeMode.Route,
+            Http = new HttpBinding("GET", "/a/{un closed"),
+        };
+
+        var errors = definition.Validate();
+
+        Assert.True(errors.Count >= 5, string.Join("\n", errors));
+        Assert.DoesNotContain(errors, e => e.Contains("sk-raw", StringComparison.Ordinal));
+        Assert.Empty(new ConnectorDefinition { Name = "ok", Kind = ConnectorKind.OpenAI, Upstream = new Uri("https://api.openai.com/v1"), CredentialReference = "vault:openai", DegradeMode = DegradeMode.Route, RouteModel = "gpt-small", RouteMaxTokens = 512 }.Validate());
+    }
+
+    [Theory]
+    [InlineData("bearer", "Authorization", true)]
+    [InlineData("x-api-key", "x-api-key", false)]
+    [InlineData("header:X-Token", "X-Token", false)]
+    public void AuthScheme_Parse(string text, string header, bool bearer)
+    {
+        var scheme = AuthScheme.Parse(text);
+        Assert.Equal(header, scheme.HeaderName);
+        Assert.Equal(bearer, scheme.IsBearer);
+        Assert.Equal(text, scheme.ToString());
+        Assert.False(AuthScheme.TryParse("header:bad header", out _));
+    }
+
+    [Fact]
+    public void Utf8Boundary_NeverSplitsACharacter()
+    {
+        var bytes = Encoding.UTF8.GetBytes("aé€𝄞");
+        for (var length = 0; length <= bytes.Length; length++)
+        {
+            var cut = Executors.Utf8Boundary.LastCompleteLength(bytes.AsSpan(0, length));
+            Assert.True(cut <= length);
+            Assert.DoesNotContain('\uFFFD', Encoding.UTF8.GetString(bytes, 0, cut));
+            Assert.True(length - cut < 4);
+        }
+    }
+}
