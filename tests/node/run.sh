@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Node suite: the official OpenAI Node client and the official MCP TypeScript SDK against the REAL
+# gateway binary (started per test file on a free loopback port, with local upstreams).
+#
+#   tests/node/run.sh [RESULTS_DIR]      writes RESULTS_DIR/node.count: "node: N passed, M failed"
+#
+# Installs the pinned packages (package-lock.json) into tests/node/node_modules (git-ignored) when the
+# lock changed; builds the gateway with `make build` when no build output is found (GATEWAY_DLL
+# overrides the dll). Exits non-zero when a test failed or the run crashed (counted as 1 failed).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+results="${1:-$root/artifacts/test-results}"
+mkdir -p "$results"
+results="$(cd "$results" && pwd)"
+log="$results/node.log"
+
+fail_setup() {
+  echo "node: setup failed: $*" >&2
+  echo "node: 0 passed, 1 failed" > "$results/node.count"
+  exit 1
+}
+
+command -v node >/dev/null 2>&1 || fail_setup "node is required (build/install-test-deps.sh installs it)"
+command -v npm >/dev/null 2>&1 || fail_setup "npm is required"
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+(( node_major >= 20 )) || fail_setup "node >= 20 is required, found $(node --version)"
+
+# Dependencies: reinstall only when package-lock.json changed since the last install.
+cd "$here"
+stamp="node_modules/.gateway-lock.sha256"
+lock_sum="$(sha256sum package-lock.json | awk '{print $1}')"
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$lock_sum" ]]; then
+  npm ci --no-audit --no-fund --loglevel=error >&2 || fail_setup "npm ci failed"
+  echo "$lock_sum" > "$stamp"
+fi
+
+# The gateway's build output (make build: Release, default artifacts dir).
+if [[ -z "${GATEWAY_DLL:-}" ]] && ! compgen -G "$root/artifacts/bin/Gateway.Proxy/*/gateway.dll" >/dev/null; then
+  echo "node: no gateway build found; running make build" >&2
+  make -C "$root" build >&2 || fail_setup "make build failed"
+fi
+command -v dotnet >/dev/null 2>&1 || fail_setup "dotnet is required to run the gateway"
+
+status=0
+timeout --kill-after=10 240 node --test --test-reporter=tap --test-concurrency=2 test/ 2>&1 | tee "$log" || status=$?
+
+summary() { sed -nE "s/^# $1 ([0-9]+)\$/\\1/p" "$log" | tail -n 1; }
+passed="$(summary pass)"
+failed="$(summary fail)"
+cancelled="$(summary cancelled)"
+if [[ -z "$passed" || -z "$failed" ]]; then
+  # No summary: the runner crashed or was killed.
+  echo "node: the test run ended without a summary (exit $status); counted as 1 failed" >&2
+  passed="${passed:-0}"
+  failed=1
+fi
+failed=$((failed + ${cancelled:-0}))
+if (( status != 0 && failed == 0 )); then
+  failed=1
+fi
+echo "node: ${passed} passed, ${failed} failed" | tee "$results/node.count"
+(( failed == 0 ))
