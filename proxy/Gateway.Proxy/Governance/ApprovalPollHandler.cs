@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http.Features;
-using System.Text.Json;
-using System.Text.Json.Serialization;
+using Gateway.Oversight;
 using Gateway.Oversight.Approvals;
 using Gateway.Proxy.Problems;
 using Gateway.Proxy.Requests;
@@ -14,12 +13,6 @@ namespace Gateway.Proxy.Governance;
 /// </summary>
 internal sealed class ApprovalPollHandler
 {
-    private static readonly JsonSerializerOptions WireOptions = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     private readonly ApprovalService _approvals;
 
     public ApprovalPollHandler(ApprovalService approvals) => _approvals = approvals;
@@ -51,6 +44,6 @@ internal sealed class ApprovalPollHandler
         }
 
         context.Response.Headers.CacheControl = "no-store";
-        await Results.Json(poll, WireOptions, statusCode: StatusCodes.Status200OK).ExecuteAsync(context).ConfigureAwait(false);
+        await Results.Json(poll, OversightJson.ApprovalPollResult, statusCode: StatusCodes.Status200OK).ExecuteAsync(context).ConfigureAwait(false);
     }
 }
