@@ -1,0 +1,3 @@
+using Gateway.LoadTests.Corpus;
+
+return CorpusCommand.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,316 @@
+#!/usr/bin/env python3
+"""Turns loadtests/run.sh's results into report.json, report.md and a chart of the percentiles.
+
+Usage: report.py REPORT_DIR   (reads results.jsonl and environment.json from it)
+
+Per store, phase, scenario and target the rounds are reduced to their medians (throughput and each
+percentile); the gateway's figures are compared with the baseline run of the same store and phase:
+the bare YARP proxy's GET of the same upstream endpoint for allow/block/ratelimited, its POST of the
+same SSE endpoint for stream. Standard library only; the chart is a PNG through gnuplot when it is
+installed, and an SVG rendered here in any case.
+"""
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+
+BASE_OF = {"allow": "get", "block": "get", "ratelimited": "get", "stream": "sse"}
+SCENARIO_TEXT = {
+    "get": "bare YARP: GET /crm/contacts/42 -> upstream",
+    "sse": "bare YARP: POST /v1/chat/completions (stream) -> upstream SSE",
+    "allow": "gateway: invoke-tool crm.read_contact (signed, decided, forwarded) -> 200",
+    "block": "gateway: invoke-tool shell.exec (signed, decided, refused) -> 403",
+    "ratelimited": "gateway: invoke-tool crm.read_contact_throttled (10/min) -> 429",
+    "stream": "gateway: /providers/openai/chat/completions stream -> SSE",
+}
+ORDER = ["get", "allow", "block", "ratelimited", "sse", "stream"]
+THROUGHPUT_TARGET = 0.85
+P99_TARGET_US = 1000
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def load(report_dir):
+    rows = []
+    with open(os.path.join(report_dir, "results.jsonl"), encoding="utf-8") as handle:
+        for line in handle:
+            line = line.strip()
+            if line:
+                rows.append(json.loads(line))
+    env_path = os.path.join(report_dir, "environment.json")
+    env = {}
+    if os.path.exists(env_path):
+        with open(env_path, encoding="utf-8") as handle:
+            env = json.load(handle)
+    return rows, env
+
+
+def aggregate(rows):
+    groups = {}
+    for row in rows:
+        key = (row["store"], row["phase"], row["scenario"], row["target"])
+        groups.setdefault(key, []).append(row)
+    summary = {}
+    for key, runs in groups.items():
+        lat = lambda name: median([r.get("latency_us", {}).get(name) for r in runs])
+        requests = sum(r.get("requests", 0) for r in runs)
+        errors = sum(r.get("unexpected", 0) + r.get("socket_errors", 0) + r.get("exhausted", 0) for r in runs)
+        statuses = {}
+        for r in runs:
+            for code, count in r.get("statuses", {}).items():
+                statuses[code] = statuses.get(code, 0) + count
+        summary[key] = {
+            "store": key[0],
+            "phase": key[1],
+            "scenario": key[2],
+            "target": key[3],
+            "rounds": len(runs),
+            "connections": runs[0].get("connections"),
+            "rate": runs[0].get("rate"),
+            "expect": runs[0].get("expect"),
+            "rps_median": median([r.get("rps") for r in runs]),
+            "rps_rounds": [r.get("rps") for r in runs],
+            "p50_us": lat("p50"),
+            "p90_us": lat("p90"),
+            "p99_us": lat("p99"),
+            "p999_us": lat("p999"),
+            "max_us": lat("max"),
+            "requests": requests,
+            "errors": errors,
+            "error_rate": (errors / requests) if requests else None,
+            "exhausted": sum(r.get("exhausted", 0) for r in runs),
+            "socket_errors": sum(r.get("socket_errors", 0) for r in runs),
+            "statuses": statuses,
+        }
+    return summary
+
+
+def comparisons(summary):
+    out = []
+    for (store, phase, scenario, target), gw in sorted(summary.items()):
+        if target != "gateway":
+            continue
+        base = summary.get((store, phase, BASE_OF.get(scenario, "get"), "baseline"))
+        item = {"store": store, "phase": phase, "scenario": scenario, "baseline": BASE_OF.get(scenario)}
+        if base and base["rps_median"] and gw["rps_median"] is not None:
+            item["throughput_ratio"] = gw["rps_median"] / base["rps_median"]
+        if base and base["p99_us"] is not None and gw["p99_us"] is not None:
+            item["p50_delta_us"] = gw["p50_us"] - base["p50_us"]
+            item["p99_delta_us"] = gw["p99_us"] - base["p99_us"]
+        out.append(item)
+    return out
+
+
+def targets(comps):
+    def find(store, phase, scenario):
+        for c in comps:
+            if c["store"] == store and c["phase"] == phase and c["scenario"] == scenario:
+                return c
+        return None
+
+    result = []
+    full = find("redis", "full", "allow")
+    ratio = full.get("throughput_ratio") if full else None
+    result.append({
+        "target": "full enforcement path (allow, Redis) >= 0.85 x bare-YARP throughput",
+        "measured": ratio,
+        "met": None if ratio is None else ratio >= THROUGHPUT_TARGET,
+    })
+    for scenario in ("allow", "stream"):
+        half = find("redis", "half", scenario)
+        delta = half.get("p99_delta_us") if half else None
+        result.append({
+            "target": f"p99 within 1 ms of baseline at half load ({scenario}, Redis)",
+            "measured_us": delta,
+            "met": None if delta is None else delta <= P99_TARGET_US,
+        })
+    return result
+
+
+def ms(us):
+    return "-" if us is None else f"{us / 1000:.2f}"
+
+
+def fmt_ratio(value):
+    return "-" if value is None else f"{value:.2f}"
+
+
+def label(row):
+    return f"{row['store']} {row['phase']} {row['target'] if row['target'] == 'baseline' else 'gateway'}:{row['scenario']}"
+
+
+def ordered(summary, phase):
+    rows = [r for r in summary.values() if r["phase"] == phase]
+    stores = sorted({r["store"] for r in rows}, key=lambda s: (s != "memory", s))
+    out = []
+    for store in stores:
+        for scenario in ORDER:
+            for r in rows:
+                if r["store"] == store and r["scenario"] == scenario:
+                    out.append(r)
+    return out
+
+
+def write_markdown(report_dir, env, summary, comps, goal):
+    lines = []
+    lines.append(f"# Load test report {env.get('timestamp', '')}")
+    lines.append("")
+    lines.append(f"Machine: {env.get('nproc', '?')} CPUs ({env.get('cpu', '?')}), kernel {env.get('kernel', '?')}, "
+                 f"load average at the end {env.get('loadavg_end', '?')}. {env.get('wrk', '')}; {env.get('redis', '')}; "
+                 f".NET SDK {env.get('dotnet', '?')}; commit {env.get('commit', '?')}{' (dirty tree)' if env.get('dirty') else ''}.")
+    lines.append(f"Runs: {env.get('rounds', '?')} rounds x {env.get('duration_s', '?')} s per target and scenario, "
+                 f"wrk -t{env.get('threads', '?')} -c{env.get('connections', '?')} at full load; "
+                 f"half load at a fixed rate (wrk delay() pacing) with -c{env.get('half_connections', '?')}. "
+                 f"Everything on loopback on the same machine (load generator, proxies, upstream, Redis share the CPUs). "
+                 f"Total {env.get('elapsed_s', '?')} s.")
+    lines.append("")
+    lines.append("## Targets")
+    lines.append("")
+    lines.append("| target | measured | met |")
+    lines.append("|---|---|---|")
+    for t in goal:
+        if "measured" in t:
+            measured = fmt_ratio(t["measured"]) + " x"
+        else:
+            measured = "-" if t["measured_us"] is None else f"{t['measured_us'] / 1000:+.2f} ms"
+        met = "n/a" if t["met"] is None else ("yes" if t["met"] else "**no**")
+        lines.append(f"| {t['target']} | {measured} | {met} |")
+    lines.append("")
+    for phase, title in (("full", "Full load"), ("half", "Half load (fixed rate)")):
+        rows = ordered(summary, phase)
+        if not rows:
+            continue
+        lines.append(f"## {title}")
+        lines.append("")
+        lines.append("| store | run | req/s (median) | rounds req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | errors | statuses | vs baseline |")
+        lines.append("|---|---|---:|---|---:|---:|---:|---:|---:|---|---|")
+        for r in rows:
+            comp = next((c for c in comps if c["store"] == r["store"] and c["phase"] == phase and c["scenario"] == r["scenario"]), None)
+            versus = "-"
+            if r["target"] == "gateway" and comp:
+                versus = f"{fmt_ratio(comp.get('throughput_ratio'))} x req/s, p99 {'+' if comp.get('p99_delta_us', 0) >= 0 else ''}{ms(comp.get('p99_delta_us'))} ms"
+            rate = f" @ {r['rate']}/s" if r.get("rate") else ""
+            statuses = ", ".join(f"{k}: {v}" for k, v in sorted(r["statuses"].items()))
+            lines.append(
+                f"| {r['store']} | {r['target']}:{r['scenario']}{rate} | {r['rps_median']:.0f} | "
+                f"{' / '.join(f'{x:.0f}' for x in r['rps_rounds'])} | {ms(r['p50_us'])} | {ms(r['p90_us'])} | {ms(r['p99_us'])} | "
+                f"{ms(r['p999_us'])} | {r['errors']} | {statuses} | {versus} |")
+        lines.append("")
+    lines.append("Runs: " + "; ".join(f"`{k}` {v}" for k, v in SCENARIO_TEXT.items()) + ".")
+    lines.append("Errors: statuses other than the expected ones (200; 403 for block; 429 or 200 for ratelimited), "
+                 "socket errors and timeouts, and requests beyond the corpus (each would be a replay).")
+    lines.append("")
+    lines.append("![percentiles](percentiles." + ("png" if os.path.exists(os.path.join(report_dir, "percentiles.png")) else "svg") + ")")
+    lines.append("")
+    with open(os.path.join(report_dir, "report.md"), "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines))
+
+
+def chart_rows(summary):
+    rows = []
+    for phase in ("full", "half"):
+        for r in ordered(summary, phase):
+            name = f"{r['store'][:3]} {'half ' if phase == 'half' else ''}{'base' if r['target'] == 'baseline' else 'gw'}:{r['scenario']}"
+            rows.append((name, r["p50_us"] or 0, r["p90_us"] or 0, r["p99_us"] or 0))
+    return rows
+
+
+def write_png(report_dir, rows):
+    if not shutil.which("gnuplot") or not rows:
+        return False
+    data = os.path.join(report_dir, "percentiles.dat")
+    with open(data, "w", encoding="utf-8") as handle:
+        handle.write("run p50 p90 p99\n")
+        for name, p50, p90, p99 in rows:
+            handle.write(f"\"{name}\" {p50 / 1000:.3f} {p90 / 1000:.3f} {p99 / 1000:.3f}\n")
+    script = f"""
+set terminal pngcairo size {max(900, 70 * len(rows))},560 font "sans,10"
+set output "{os.path.join(report_dir, 'percentiles.png')}"
+set title "Latency percentiles (ms, median over rounds): bare YARP baseline vs gateway"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set key top left
+set ylabel "ms"
+set grid ytics
+set xtics rotate by -40 scale 0
+set yrange [0:*]
+plot "{data}" using 2:xtic(1) title "p50" lc rgb "#4e79a7", '' using 3 title "p90" lc rgb "#f28e2b", '' using 4 title "p99" lc rgb "#e15759"
+"""
+    result = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True, check=False)
+    if result.returncode != 0:
+        # pngcairo may be missing from a minimal build; the plain png terminal is always there.
+        script = script.replace('pngcairo size', 'png size').replace(' font "sans,10"', '')
+        result = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True, check=False)
+    return result.returncode == 0
+
+
+def write_svg(report_dir, rows):
+    if not rows:
+        return
+    width, height, left, bottom, top = max(900, 70 * len(rows)), 560, 60, 150, 40
+    plot_w, plot_h = width - left - 20, height - bottom - top
+    peak = max(max(p50, p90, p99) for _, p50, p90, p99 in rows) / 1000 or 1
+    colors = ("#4e79a7", "#f28e2b", "#e15759")
+    group = plot_w / len(rows)
+    bar = group * 0.8 / 3
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
+             f'<rect width="{width}" height="{height}" fill="white"/>',
+             f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="13">Latency percentiles (ms, median over rounds): bare YARP baseline vs gateway</text>']
+    for i in range(6):
+        value = peak * i / 5
+        y = top + plot_h - plot_h * i / 5
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 20}" y2="{y:.1f}" stroke="#ddd"/>')
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{value:.1f}</text>')
+    for index, (name, *values) in enumerate(rows):
+        x0 = left + index * group + group * 0.1
+        for k, value in enumerate(values):
+            h = plot_h * (value / 1000) / peak
+            parts.append(f'<rect x="{x0 + k * bar:.1f}" y="{top + plot_h - h:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{colors[k]}"/>')
+        cx = left + index * group + group / 2
+        parts.append(f'<text transform="translate({cx:.1f},{top + plot_h + 10}) rotate(40)" text-anchor="start">{name}</text>')
+    for k, name in enumerate(("p50", "p90", "p99")):
+        parts.append(f'<rect x="{left + 10 + k * 60}" y="{top + 4}" width="12" height="12" fill="{colors[k]}"/>')
+        parts.append(f'<text x="{left + 26 + k * 60}" y="{top + 14}">{name}</text>')
+    parts.append(f'<text x="14" y="{top + plot_h / 2}" transform="rotate(-90 14,{top + plot_h / 2})">ms</text>')
+    parts.append("</svg>")
+    with open(os.path.join(report_dir, "percentiles.svg"), "w", encoding="utf-8") as handle:
+        handle.write("\n".join(parts))
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    report_dir = sys.argv[1]
+    rows, env = load(report_dir)
+    summary = aggregate(rows)
+    comps = comparisons(summary)
+    goal = targets(comps)
+    chart = chart_rows(summary)
+    write_svg(report_dir, chart)
+    write_png(report_dir, chart)
+    report = {
+        "environment": env,
+        "targets": goal,
+        "comparisons": comps,
+        "summary": sorted(summary.values(), key=lambda r: (r["store"], r["phase"], ORDER.index(r["scenario"]) if r["scenario"] in ORDER else 99, r["target"])),
+        "runs": rows,
+    }
+    with open(os.path.join(report_dir, "report.json"), "w", encoding="utf-8") as handle:
+        json.dump(report, handle, indent=2)
+    write_markdown(report_dir, env, summary, comps, goal)
+    for t in goal:
+        print(json.dumps(t))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
