@@ -252,11 +252,15 @@ internal sealed class TelemetrySettings
         return attributes;
     }
 
-    private static BatchSettings ReadBatch(IConfiguration configuration, string prefix, int defaultDelay, List<string> errors) => new(
-        ReadMilliseconds(configuration, prefix + "MAX_QUEUE_SIZE", 2048, errors),
-        ReadMilliseconds(configuration, prefix + "SCHEDULE_DELAY", defaultDelay, errors),
-        ReadMilliseconds(configuration, prefix + "EXPORT_TIMEOUT", 30_000, errors),
-        ReadMilliseconds(configuration, prefix + "MAX_EXPORT_BATCH_SIZE", 512, errors));
+    private static BatchSettings ReadBatch(IConfiguration configuration, string prefix, int defaultDelay, List<string> errors)
+    {
+        var queue = ReadMilliseconds(configuration, prefix + "MAX_QUEUE_SIZE", 2048, errors);
+        return new BatchSettings(
+            queue,
+            ReadMilliseconds(configuration, prefix + "SCHEDULE_DELAY", defaultDelay, errors),
+            ReadMilliseconds(configuration, prefix + "EXPORT_TIMEOUT", 30_000, errors),
+            Math.Min(queue, ReadMilliseconds(configuration, prefix + "MAX_EXPORT_BATCH_SIZE", 512, errors)));
+    }
 
     /// <summary>A positive integer setting (milliseconds or a count).</summary>
     private static int ReadMilliseconds(IConfiguration configuration, string variable, int fallback, List<string> errors)

@@ -1,0 +1,123 @@
+using System.Net;
+using Gateway.Proxy.Telemetry;
+using Gateway.Proxy.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Proxy.Tests.Telemetry;
+
+/// <summary>
+/// The real gateway exports traces, metrics and logs over OTLP/HTTP to a real receiver, configured
+/// only by OTEL_* settings, and the request span carries the governed request's identity and decision.
+/// </summary>
+public sealed class OtlpExportTests
+{
+    private const string EvaluateBody = """{"tool":"crm.read_contact","args":{"id":"42"}}""";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(12);
+
+    [Fact]
+    public async Task GovernedRequest_IsExportedAsSpansMetricsAndLogs_OverOtlpHttp()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        using var bundle = DemoBundle.Create();
+        await using var gateway = await GatewayHost.StartAsync(bundle.Directory, new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint.GetLeftPart(UriPartial.Authority),
+            ["OTEL_SERVICE_NAME"] = "gateway-otlp-test",
+            ["OTEL_RESOURCE_ATTRIBUTES"] = "k8s.pod.name=gateway-0,team=platform%20ops",
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
+            ["OTEL_BLRP_SCHEDULE_DELAY"] = "200",
+            ["Logging:LogLevel:Gateway.Proxy.Telemetry"] = "Information",
+        });
+        Assert.True(
+            gateway.Services.GetService<GatewayTelemetryProviders>() is not null,
+            "GatewayApplication.AddGatewayCore does not call services.AddGatewayTelemetry(configuration, environment) yet.");
+        var agent = new AgentClient(gateway.Client, bundle.AgentSecret);
+
+        using var response = await agent.PostJsonAsync("/v1/evaluate", EvaluateBody);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var requestId = response.Headers.GetValues("X-Request-Id").Single();
+
+        // Traces: gateway.request (Server) under ASP.NET Core's span, with the store calls under it.
+        var request = await EventuallyAsync(
+            () => receiver.Spans.FirstOrDefault(s => s.Name == GatewayActivitySource.RequestSpan && s.Attributes.GetValueOrDefault("gateway.request_id") == requestId),
+            "a gateway.request span for this request (is app.UseGatewayTelemetry() in the pipeline, right after the request-id middleware?)",
+            receiver);
+        Assert.Equal(2, request.Kind); // SPAN_KIND_SERVER
+        Assert.Equal(GatewayActivitySource.Name, request.Scope);
+        Assert.Equal("demo", request.Attributes.GetValueOrDefault("gamut.tenant"));
+        Assert.Equal("ws-demo", request.Attributes.GetValueOrDefault("gamut.workspace"));
+        Assert.Equal("demo-agent", request.Attributes.GetValueOrDefault("gamut.agent"));
+        Assert.Equal("allow", request.Attributes.GetValueOrDefault("gamut.decision"));
+        Assert.Equal(string.Empty, request.Attributes.GetValueOrDefault("gamut.failing_controls"));
+        Assert.Equal("200", request.Attributes.GetValueOrDefault("http.response.status_code"));
+        Assert.Equal("/v1/evaluate", request.Attributes.GetValueOrDefault("http.route"));
+        Assert.Equal("gateway-otlp-test", request.Resource.GetValueOrDefault("service.name"));
+        Assert.Equal("gateway-0", request.Resource.GetValueOrDefault("k8s.pod.name"));
+        Assert.Equal("platform ops", request.Resource.GetValueOrDefault("team"));
+        Assert.Equal("Development", request.Resource.GetValueOrDefault("deployment.environment.name"));
+
+        var hosting = await EventuallyAsync(
+            () => receiver.Spans.FirstOrDefault(s => s.TraceId == request.TraceId && s.SpanId == request.ParentSpanId),
+            "the ASP.NET Core request span, parent of gateway.request",
+            receiver);
+        Assert.Equal("Microsoft.AspNetCore", hosting.Scope);
+        Assert.Equal("POST /v1/evaluate", hosting.Name);
+        Assert.Equal("200", hosting.Attributes.GetValueOrDefault("http.response.status_code"));
+
+        var nonce = await EventuallyAsync(
+            () => receiver.Spans.FirstOrDefault(s => s.TraceId == request.TraceId && s.Name == "gateway.store set_if_absent"),
+            "the nonce check's gateway.store set_if_absent span",
+            receiver);
+        Assert.Equal(3, nonce.Kind); // SPAN_KIND_CLIENT
+        Assert.Equal(request.SpanId, nonce.ParentSpanId);
+        Assert.Equal("set_if_absent", nonce.Attributes.GetValueOrDefault("gateway.store.operation"));
+
+        // Metrics: the gateway's own instruments and the built-in ones.
+        foreach (var name in new[] { "gateway.decisions", "gateway.decision.duration", "gateway.store.duration", "http.server.request.duration" })
+        {
+            await EventuallyAsync(() => receiver.Metrics.FirstOrDefault(m => m.Name == name), "metric " + name, receiver);
+        }
+
+        var decisions = receiver.Metrics.Where(m => m.Name == "gateway.decisions").SelectMany(m => m.Points);
+        Assert.Contains(decisions, p => p.GetValueOrDefault("decision") == "allow" && p.GetValueOrDefault("tenant") == "demo" && p.GetValueOrDefault("control") == "none");
+        Assert.Contains(receiver.Metrics.Where(m => m.Name == "gateway.store.duration").SelectMany(m => m.Points), p => p.GetValueOrDefault("operation") == "set_if_absent");
+        Assert.Equal("s", receiver.Metrics.First(m => m.Name == "gateway.decision.duration").Unit);
+
+        // Logs: structured, with the message's named values as attributes.
+        var started = await EventuallyAsync(
+            () => receiver.Logs.FirstOrDefault(l => l.Attributes.GetValueOrDefault("ServiceName") == "gateway-otlp-test"),
+            "the start-up log record of the telemetry lifetime",
+            receiver);
+        Assert.Contains("/v1/traces", started.Attributes.GetValueOrDefault("Traces"), StringComparison.Ordinal);
+
+        // Never secrets: neither the agent's secret nor its signature appears anywhere.
+        var everything = receiver.Spans.SelectMany(s => s.Attributes.Values)
+            .Concat(receiver.Logs.SelectMany(l => l.Attributes.Values.Append(l.Body)));
+        Assert.DoesNotContain(everything, v => v.Contains(bundle.AgentSecret, StringComparison.Ordinal));
+        Assert.Empty(receiver.Problems);
+    }
+
+    private static async Task<T> EventuallyAsync<T>(Func<T?> probe, string what, OtlpReceiver receiver)
+        where T : class
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            if (probe() is { } found)
+            {
+                return found;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                var spans = string.Join(", ", receiver.Spans.Select(s => s.Name).Distinct());
+                var metrics = string.Join(", ", receiver.Metrics.Select(m => m.Name).Distinct());
+                Assert.Fail($"Not received within {Patience.TotalSeconds} s: {what}. Spans: [{spans}]. Metrics: [{metrics}]. Logs: {receiver.Logs.Count}. Problems: [{string.Join("; ", receiver.Problems)}].");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using Gateway.Proxy.Telemetry;
+using Microsoft.Extensions.Configuration;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Trace;
+
+namespace Gateway.Proxy.Tests.Telemetry;
+
+/// <summary>How the OTEL_* variables are read: endpoints per signal, protocol, sampler, resource, off switches.</summary>
+public sealed class TelemetrySettingsTests
+{
+    [Fact]
+    public void NoEndpoint_ExportsNothing()
+    {
+        var settings = Read([]);
+
+        Assert.False(settings.AnyExported);
+        Assert.NotNull(settings.DisabledReason);
+        Assert.Empty(settings.Errors);
+    }
+
+    [Fact]
+    public void BaseEndpoint_OverHttp_GetsEachSignalsPath()
+    {
+        var settings = Read(new() { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4318/otlp/" });
+
+        Assert.Equal(new Uri("http://collector:4318/otlp/v1/traces"), settings.Traces!.Endpoint);
+        Assert.Equal(new Uri("http://collector:4318/otlp/v1/metrics"), settings.Metrics!.Endpoint);
+        Assert.Equal(new Uri("http://collector:4318/otlp/v1/logs"), settings.Logs!.Endpoint);
+        Assert.Equal(OtlpExportProtocol.HttpProtobuf, settings.Traces.Protocol);
+    }
+
+    [Fact]
+    public void Grpc_UsesTheEndpointAsGiven()
+    {
+        var settings = Read(new() { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4317", ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc" });
+
+        Assert.Equal(OtlpExportProtocol.Grpc, settings.Metrics!.Protocol);
+        Assert.Equal(new Uri("http://collector:4317"), settings.Metrics.Endpoint);
+    }
+
+    [Fact]
+    public void SignalEndpointAndExporterNone_ApplyPerSignal()
+    {
+        var settings = Read(new()
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4318",
+            ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = "https://traces.example:443/custom",
+            ["OTEL_LOGS_EXPORTER"] = "none",
+        });
+
+        Assert.Equal(new Uri("https://traces.example:443/custom"), settings.Traces!.Endpoint);
+        Assert.NotNull(settings.Metrics);
+        Assert.Null(settings.Logs);
+    }
+
+    [Fact]
+    public void SdkDisabled_WinsOverAnEndpoint()
+    {
+        var settings = Read(new() { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4318", ["OTEL_SDK_DISABLED"] = "TRUE" });
+
+        Assert.False(settings.AnyExported);
+        Assert.Contains("OTEL_SDK_DISABLED", settings.DisabledReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MalformedValues_AreErrorsNamingTheVariable_WithoutEchoingHeaders()
+    {
+        var settings = Read(new()
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "collector:4318",
+            ["OTEL_EXPORTER_OTLP_HEADERS"] = "authorization=Bearer s3cret",
+            ["OTEL_TRACES_SAMPLER"] = "sometimes",
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "-5",
+        });
+
+        Assert.Contains(settings.Errors, e => e.Contains("OTEL_EXPORTER_OTLP_ENDPOINT", StringComparison.Ordinal));
+        Assert.Contains(settings.Errors, e => e.Contains("OTEL_TRACES_SAMPLER", StringComparison.Ordinal));
+        Assert.Contains(settings.Errors, e => e.Contains("OTEL_METRIC_EXPORT_INTERVAL", StringComparison.Ordinal));
+        Assert.DoesNotContain(settings.Errors, e => e.Contains("s3cret", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Sampler_AndBatchSettings_AreHonoured()
+    {
+        var settings = Read(new()
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4318",
+            ["OTEL_TRACES_SAMPLER"] = "parentbased_traceidratio",
+            ["OTEL_TRACES_SAMPLER_ARG"] = "0.25",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
+            ["OTEL_EXPORTER_OTLP_TIMEOUT"] = "2500",
+        });
+
+        Assert.IsType<ParentBasedSampler>(settings.Sampler);
+        Assert.Equal("parentbased_traceidratio", settings.SamplerName);
+        Assert.Equal(200, settings.Spans.ScheduleDelayMilliseconds);
+        Assert.Equal(500, settings.MetricExportIntervalMilliseconds);
+        Assert.Equal(2500, settings.Traces!.TimeoutMilliseconds);
+        Assert.Empty(settings.Errors);
+    }
+
+    [Fact]
+    public void Resource_ServiceNameBeatsResourceAttributes_AndDefaultsToGateway()
+    {
+        Assert.Equal("gateway", Read([]).Resource["service.name"]);
+
+        var settings = Read(new()
+        {
+            ["OTEL_RESOURCE_ATTRIBUTES"] = "service.name=from-attributes,k8s.namespace.name=gw%2Dprod",
+            ["OTEL_SERVICE_NAME"] = "gateway-eu",
+        });
+
+        Assert.Equal("gateway-eu", settings.Resource["service.name"]);
+        Assert.Equal("gw-prod", settings.Resource["k8s.namespace.name"]);
+        Assert.Equal("Production", settings.Resource["deployment.environment.name"]);
+    }
+
+    private static TelemetrySettings Read(Dictionary<string, string?> values) =>
+        TelemetrySettings.Read(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), "Production");
+}
