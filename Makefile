@@ -21,11 +21,10 @@ restore: feed
 build: restore
 	$(DOTNET) build Gateway.sln --no-restore -c Release -nologo -v:q
 
-# Starts the gateway on http://127.0.0.1:8080 with the embedded store and the example bundle.
-run: feed
-	$(DOTNET) run --project proxy/Gateway.Proxy -c Release -- --environment Development \
-	  --urls http://127.0.0.1:8080 --Gateway:Policy:BundlePath=$(CURDIR)/examples/bundle \
-	  --Gateway:DataDirectory=$(CURDIR)/.gateway-data
+# Starts the gateway on http://127.0.0.1:8080 with the embedded store and the example bundle,
+# and stand-ins for the example's upstreams (see README.md, "First win").
+run: build
+	@./examples/run-demo.sh
 
 # Installs what the tests need when missing, then runs every suite and prints one count line.
 test: test-deps build

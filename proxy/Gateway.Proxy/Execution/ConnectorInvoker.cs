@@ -82,6 +82,10 @@ internal sealed partial class ConnectorInvoker
             DecisionToken = governed.DecisionToken,
             DegradeMode = definition.DegradeMode,
             IsReadAction = entry.ActionType is ActionType.Read or ActionType.Context,
+
+            // Every response leaving the gateway is redacted (secrets, e-mail addresses, card numbers);
+            // the degrade mode 'redact' is the same scrubbing applied as a declared reduced form.
+            RedactResponse = true,
         };
 
         var started = Stopwatch.GetTimestamp();
