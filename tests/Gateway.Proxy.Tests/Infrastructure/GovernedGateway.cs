@@ -1,0 +1,353 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Gateway.Connectors.Signing;
+using Gateway.Policy.Tokens;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Proxy.Tests.Infrastructure;
+
+/// <summary>
+/// The real gateway over a private copy of the example bundle, every upstream pointed at one real
+/// Kestrel server (<see cref="TestUpstream"/>) that verifies the decision token on every request as an
+/// executor would. The gateway's three keys are configured explicitly (so the upstream knows the
+/// decision-signing key), the bootstrap admin token is set, and the connectors' credentials are put
+/// into the vault through the admin API.
+/// </summary>
+public sealed class GovernedGateway : IAsyncDisposable
+{
+    /// <summary>The bootstrap admin bearer token; the gateway knows only its SHA-256.</summary>
+    public const string AdminToken = "governance-tests-bootstrap-admin-token-0123456789";
+
+    /// <summary>The vault's values, by credential name (what the upstream must receive).</summary>
+    public static readonly IReadOnlyDictionary<string, string> Credentials = new Dictionary<string, string>
+    {
+        ["crm-token"] = "crm-vault-credential-7f3a9c",
+        ["tickets-token"] = "tickets-vault-credential-51be02",
+        ["payments-key"] = "payments-vault-credential-c0ffee",
+        ["mail-hook"] = "mail-vault-credential-0d15ea",
+        ["openai-key"] = "openai-vault-credential-b16b00",
+    };
+
+    /// <summary>The example's upstream origins, all rewritten to the test upstream.</summary>
+    private static readonly string[] ExampleOrigins =
+        ["http://127.0.0.1:9100", "http://127.0.0.1:9110", "http://127.0.0.1:9120", "http://127.0.0.1:9130",
+         "http://127.0.0.1:9140", "http://127.0.0.1:9150", "http://127.0.0.1:9200", "http://127.0.0.1:9300"];
+
+    private readonly List<HttpClient> _clients = [];
+    private readonly string _dataDirectory;
+
+    private GovernedGateway(TestUpstream upstream, BundleCopy bundle, string dataDirectory, byte[] decisionKey)
+    {
+        Upstream = upstream;
+        Bundle = bundle;
+        _dataDirectory = dataDirectory;
+        DecisionSigningKey = decisionKey;
+    }
+
+    public TestUpstream Upstream { get; }
+
+    public BundleCopy Bundle { get; }
+
+    public GatewayHost Host { get; private set; } = null!;
+
+    /// <summary>The gateway's decision-signing key, as configured (DECISION_SIGNING_KEY).</summary>
+    public byte[] DecisionSigningKey { get; }
+
+    /// <summary>The rogue agent's runtime secret (the copy stores it in a file instead of the environment).</summary>
+    public string RogueSecret { get; } = "rogue-agent-test-secret-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    public AgentClient Agent => new(Host.Client, Bundle.AgentSecret);
+
+    public AgentClient Rogue => new(Host.Client, RogueSecret, agent: "rogue-agent");
+
+    /// <summary>
+    /// Starts the upstream, copies the bundle (credentials moved to the vault, the rogue agent's secret
+    /// to a file, then <paramref name="rewrite"/> applied, then the upstreams rewritten), starts the
+    /// gateway and fills the vault.
+    /// </summary>
+    public static async Task<GovernedGateway> StartAsync(Func<string, string>? rewrite = null)
+    {
+        var decisionKey = RandomNumberGenerator.GetBytes(32);
+        var upstream = await TestUpstream.StartAsync(decisionKey).ConfigureAwait(false);
+        var bundle = BundleCopy.Create();
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "gw-gov-" + Guid.NewGuid().ToString("N"));
+        var gateway = new GovernedGateway(upstream, bundle, dataDirectory, decisionKey);
+        try
+        {
+            File.WriteAllText(Path.Combine(bundle.Directory, "secrets", "rogue-agent.secret"), gateway.RogueSecret);
+            bundle.Rewrite(text =>
+            {
+                text = text
+                    .Replace("credential: env:TICKETS_TOKEN", "credential: vault:tickets-token", StringComparison.Ordinal)
+                    .Replace("secret: env:ROGUE_AGENT_SECRET", "secret: file:secrets/rogue-agent.secret", StringComparison.Ordinal);
+                text = rewrite?.Invoke(text) ?? text;
+                foreach (var origin in ExampleOrigins)
+                {
+                    text = text.Replace(origin, upstream.Origin, StringComparison.Ordinal);
+                }
+
+                return text;
+            });
+
+            var settings = new Dictionary<string, string?>
+            {
+                ["Gateway:DataDirectory"] = dataDirectory,
+                ["Gateway:Admin:BootstrapTokenSha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(AdminToken))),
+                ["DATA_ENCRYPTION_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+                ["DECISION_SIGNING_KEY"] = Convert.ToBase64String(decisionKey),
+                ["GATEWAY_SERVICE_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            };
+            gateway.Host = await GatewayHost.StartAsync(bundle.Directory, settings).ConfigureAwait(false);
+            var admin = gateway.Admin();
+            foreach (var credential in Credentials)
+            {
+                using var put = await admin.PutAsync(
+                    "/admin/v1/tenants/demo/credentials/" + credential.Key,
+                    new StringContent(JsonSerializer.Serialize(new { value = credential.Value }), Encoding.UTF8, "application/json")).ConfigureAwait(false);
+                if (put.StatusCode != HttpStatusCode.OK)
+                {
+                    throw new InvalidOperationException($"vault put {credential.Key}: {(int)put.StatusCode} {await put.Content.ReadAsStringAsync().ConfigureAwait(false)}");
+                }
+            }
+
+            return gateway;
+        }
+        catch
+        {
+            await gateway.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>A client for the admin API, authenticated with the bootstrap token (or <paramref name="token"/>).</summary>
+    public HttpClient Admin(string? token = null)
+    {
+        var client = new HttpClient { BaseAddress = Host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token ?? AdminToken);
+        _clients.Add(client);
+        return client;
+    }
+
+    /// <summary>Issues a named admin token with the given roles; returns its plaintext.</summary>
+    public async Task<string> IssueTokenAsync(string name, params string[] roles)
+    {
+        using var response = await Admin().PostAsync("/admin/v1/tokens",
+            new StringContent(JsonSerializer.Serialize(new { name, roles }), Encoding.UTF8, "application/json")).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.Created)
+        {
+            throw new InvalidOperationException($"token issue {name}: {(int)response.StatusCode} {text}");
+        }
+
+        return JsonDocument.Parse(text).RootElement.GetProperty("token").GetString()!;
+    }
+
+    /// <summary>A verifier holding the gateway's decision-signing key, on the given clock.</summary>
+    public DecisionTokenVerifier Verifier(TimeProvider? time = null) => new(DecisionSigningKey, time ?? TimeProvider.System);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _clients)
+        {
+            client.Dispose();
+        }
+
+        if (Host is not null)
+        {
+            await Host.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await Upstream.DisposeAsync().ConfigureAwait(false);
+        Bundle.Dispose();
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
+
+/// <summary>
+/// One real Kestrel server standing in for every upstream of the example bundle (crm, tickets,
+/// payments, mail, exec, an OpenAI-compatible API, context). Like an executor, it verifies the
+/// <c>X-Gamut-Decision-Token</c> of every request with <see cref="DecisionTokenVerifier"/> and refuses
+/// (401) a missing or invalid one; each verification is recorded.
+/// </summary>
+public sealed class TestUpstream : IAsyncDisposable
+{
+    /// <summary>What the crm and tickets APIs answer: an e-mail, a bearer token, a Luhn-valid card number and an order number.</summary>
+    public const string Email = "ada.lovelace@example.com";
+    public const string BearerToken = "Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0";
+    public const string CardNumber = "4111 1111 1111 1111";
+    public const string OrderNumber = "4111111111111112";
+
+    private TestUpstream(KestrelUpstream server) => Server = server;
+
+    public KestrelUpstream Server { get; }
+
+    public string Origin => Server.Origin;
+
+    /// <summary>Every request received, in order.</summary>
+    public IReadOnlyCollection<ReceivedRequest> Received => Server.Received;
+
+    /// <summary>The upstream's verification of each request's decision token, in order.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<TokenCheck> TokenChecks { get; } = new();
+
+    /// <summary>The requests received whose path starts with <paramref name="prefix"/>.</summary>
+    public IReadOnlyList<ReceivedRequest> To(string prefix) =>
+        [.. Server.Received.Where(r => r.Target.StartsWith(prefix, StringComparison.Ordinal))];
+
+    public static async Task<TestUpstream> StartAsync(byte[] decisionKey)
+    {
+        TestUpstream? self = null;
+        var verifier = new DecisionTokenVerifier(decisionKey, TimeProvider.System);
+        var server = await KestrelUpstream.StartAsync(app =>
+        {
+            app.Use(async (context, next) =>
+            {
+                var token = context.Request.Headers[SignatureHeaders.DecisionToken].ToString();
+                var result = verifier.Verify(token, "demo");
+                self!.TokenChecks.Enqueue(new TokenCheck(context.Request.Path, token, result.Failure, result.Payload));
+                if (result.Failure != DecisionTokenFailure.None)
+                {
+                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    await context.Response.WriteAsJsonAsync(new { error = "decision_token_" + result.Failure.ToString() }).ConfigureAwait(false);
+                    return;
+                }
+
+                await next(context).ConfigureAwait(false);
+            });
+            app.MapGet("/crm/contacts/{id}", static (string id) => Results.Json(Sensitive(id)));
+            app.MapMethods("/crm/contacts/{id}", ["PATCH", "POST", "PUT", "DELETE"], static (string id) => Results.Json(new { id, updated = true }));
+            app.MapGet("/tickets/search", static (string? q) => Results.Json(new { query = q, tickets = new[] { Sensitive("t-1") } }));
+            app.MapPost("/payments/refunds", static () => Results.Json(new { refund = "r-1", status = "refunded" }));
+            app.MapPost("/mail", static () => Results.Json(new { queued = true }));
+            app.MapPost("/exec", static () => Results.Json(new { ran = true }));
+            app.MapGet("/context", static () => Results.Text("workspace context", "text/plain"));
+            app.MapPost("/v1/chat/completions", static async (HttpContext context) =>
+            {
+                using var request = await JsonDocument.ParseAsync(context.Request.Body).ConfigureAwait(false);
+                var model = request.RootElement.TryGetProperty("model", out var m) ? m.GetString() : null;
+                return Results.Json(new
+                {
+                    id = "chatcmpl-test",
+                    @object = "chat.completion",
+                    created = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+                    model,
+                    choices = new[] { new { index = 0, message = new { role = "assistant", content = "Write to " + Email }, finish_reason = "stop" } },
+                    usage = new { prompt_tokens = 5, completion_tokens = 7, total_tokens = 12 },
+                });
+            });
+        }).ConfigureAwait(false);
+        self = new TestUpstream(server);
+        return self;
+    }
+
+    private static object Sensitive(string id) => new
+    {
+        id,
+        email = Email,
+        note = "session " + BearerToken,
+        card = CardNumber,
+        order = OrderNumber,
+    };
+
+    public ValueTask DisposeAsync() => Server.DisposeAsync();
+}
+
+/// <summary>The upstream's verification of one request's decision token.</summary>
+public sealed record TokenCheck(string Path, string Token, DecisionTokenFailure Failure, DecisionTokenPayload? Payload);
+
+/// <summary>A <see cref="GovernedGateway"/> over the unmodified example policy, shared by one test class.</summary>
+public sealed class GovernedGatewayFixture : IAsyncLifetime
+{
+    public GovernedGateway Gateway { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Gateway = await GovernedGateway.StartAsync().ConfigureAwait(false);
+
+    public async Task DisposeAsync() => await Gateway.DisposeAsync().ConfigureAwait(false);
+}
+
+/// <summary>
+/// A private copy of <c>examples/bundle</c> in a temporary directory. Unlike <see cref="DemoBundle"/>
+/// it finds the repository from this source file's path as well, so it also works when the test
+/// binaries live outside the tree (GATEWAY_ARTIFACTS) and the working directory is theirs.
+/// </summary>
+public sealed class BundleCopy : IDisposable
+{
+    private BundleCopy(string directory) => Directory = directory;
+
+    public string Directory { get; }
+
+    public string MainFile => Path.Combine(Directory, "demo.yaml");
+
+    /// <summary>The demo agent's runtime secret, as the example ships it.</summary>
+    public string AgentSecret => File.ReadAllText(Path.Combine(Directory, "secrets", "demo-agent.secret")).Trim();
+
+    public static BundleCopy Create()
+    {
+        var source = Path.Combine(FindRepository(), "examples", "bundle");
+        var target = Path.Combine(Path.GetTempPath(), "gw-gov-bundle-" + Guid.NewGuid().ToString("N"));
+        Copy(source, target);
+        return new BundleCopy(target);
+    }
+
+    /// <summary>Rewrites the main bundle file in place, atomically (the gateway hot-reloads it).</summary>
+    public void Rewrite(Func<string, string> change)
+    {
+        var text = File.ReadAllText(MainFile);
+        File.WriteAllText(MainFile + ".tmp", change(text));
+        File.Move(MainFile + ".tmp", MainFile, overwrite: true);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static string FindRepository([CallerFilePath] string sourceFile = "")
+    {
+        foreach (var start in new[] { Path.GetDirectoryName(sourceFile), AppContext.BaseDirectory, Environment.CurrentDirectory })
+        {
+            for (var directory = string.IsNullOrEmpty(start) ? null : new DirectoryInfo(start); directory is not null; directory = directory.Parent)
+            {
+                if (File.Exists(Path.Combine(directory.FullName, "Gateway.sln")))
+                {
+                    return directory.FullName;
+                }
+            }
+        }
+
+        throw new InvalidOperationException("Gateway.sln not found above the test sources, the test binaries or the working directory.");
+    }
+
+    private static void Copy(string source, string target)
+    {
+        System.IO.Directory.CreateDirectory(target);
+        foreach (var file in System.IO.Directory.EnumerateFiles(source))
+        {
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        }
+
+        foreach (var directory in System.IO.Directory.EnumerateDirectories(source))
+        {
+            Copy(directory, Path.Combine(target, Path.GetFileName(directory)));
+        }
+    }
+}
