@@ -37,8 +37,8 @@ public sealed class StoreHangTests : IAsyncLifetime
             await SignalAsync("-CONT");
         }
 
-        await _cluster.DisposeAsync();
-        await _crm.DisposeAsync();
+        await (_cluster?.DisposeAsync() ?? ValueTask.CompletedTask);
+        await (_crm?.DisposeAsync() ?? ValueTask.CompletedTask);
     }
 
     [Fact]

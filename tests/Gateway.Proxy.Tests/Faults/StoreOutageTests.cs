@@ -34,8 +34,8 @@ public sealed class StoreOutageTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _cluster.DisposeAsync();
-        await _crm.DisposeAsync();
+        await (_cluster?.DisposeAsync() ?? ValueTask.CompletedTask);
+        await (_crm?.DisposeAsync() ?? ValueTask.CompletedTask);
     }
 
     [Fact]

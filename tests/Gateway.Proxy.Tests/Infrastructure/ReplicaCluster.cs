@@ -63,8 +63,19 @@ public sealed class ReplicaCluster : IAsyncDisposable
         Func<string, string>? rewrite = null,
         TimeSpan? storeTimeout = null)
     {
-        var redis = await RedisServer.StartAsync().ConfigureAwait(false);
+        // The bundle first: if it cannot be copied, no redis-server has been started to leak.
         var bundle = DemoBundle.Create(upstreams);
+        RedisServer redis;
+        try
+        {
+            redis = await RedisServer.StartAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            bundle.Dispose();
+            throw;
+        }
+
         var cluster = new ReplicaCluster(redis, bundle);
         try
         {

@@ -19,7 +19,7 @@ public sealed class AuditChainTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _cluster = await ReplicaCluster.StartAsync(replicas: 2);
 
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+    public async Task DisposeAsync() => await (_cluster?.DisposeAsync() ?? ValueTask.CompletedTask);
 
     [Fact]
     public async Task Verify_AfterTrafficThroughTwoReplicas_IsIntactThenNamesDeletedRecord()

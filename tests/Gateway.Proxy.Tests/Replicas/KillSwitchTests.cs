@@ -27,8 +27,8 @@ public sealed class KillSwitchTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _cluster.DisposeAsync();
-        await _crm.DisposeAsync();
+        await (_cluster?.DisposeAsync() ?? ValueTask.CompletedTask);
+        await (_crm?.DisposeAsync() ?? ValueTask.CompletedTask);
     }
 
     [Fact]

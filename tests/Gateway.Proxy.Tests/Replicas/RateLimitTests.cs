@@ -28,8 +28,8 @@ public sealed class RateLimitTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _cluster.DisposeAsync();
-        await _crm.DisposeAsync();
+        await (_cluster?.DisposeAsync() ?? ValueTask.CompletedTask);
+        await (_crm?.DisposeAsync() ?? ValueTask.CompletedTask);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public sealed class SharedNonceTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _cluster = await ReplicaCluster.StartAsync(replicas: 2);
 
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+    public async Task DisposeAsync() => await (_cluster?.DisposeAsync() ?? ValueTask.CompletedTask);
 
     [Fact]
     public async Task Evaluate_ReplayedOnOtherReplica_IsRefusedAsReplayedNonce()

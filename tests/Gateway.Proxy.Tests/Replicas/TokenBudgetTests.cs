@@ -35,8 +35,8 @@ public sealed class TokenBudgetTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _cluster.DisposeAsync();
-        await _openai.DisposeAsync();
+        await (_cluster?.DisposeAsync() ?? ValueTask.CompletedTask);
+        await (_openai?.DisposeAsync() ?? ValueTask.CompletedTask);
     }
 
     [Fact]
