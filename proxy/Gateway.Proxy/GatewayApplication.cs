@@ -98,6 +98,9 @@ public static class GatewayApplication
         services.AddSingleton<GovernedActionHandler>();
         services.AddSingleton<ApprovalPollHandler>();
         services.AddSingleton<ProviderRouteHandler>();
+
+        // Last: it decorates the registered IStateStore with store spans.
+        services.AddGatewayTelemetry(configuration, environment);
         return services;
     }
 
@@ -105,6 +108,7 @@ public static class GatewayApplication
     public static WebApplication UseGatewayPipeline(this WebApplication app)
     {
         app.UseMiddleware<RequestIdMiddleware>();
+        app.UseGatewayTelemetry();
         app.UseExceptionHandler(static errorApp => errorApp.Run(static context =>
             ProblemResponse.WriteAsync(context, StatusCodes.Status500InternalServerError, ProblemCodes.InternalError,
                 "The gateway failed to handle the request; nothing was forwarded.")));

@@ -19,7 +19,7 @@ public sealed class DecisionEngine
         var described = Describe(tenant, caller, request);
         return described.Descriptor is { } descriptor
             ? Decide(tenant, descriptor, request)
-            : Undescribable(tenant, described.ErrorCode!, request);
+            : Undescribable(tenant, caller, described.ErrorCode!, request);
     }
 
     /// <summary>
@@ -234,26 +234,81 @@ public sealed class DecisionEngine
         return [.. tenant.Register.Approvers.Select(a => a.Id)];
     }
 
-    private Decision Undescribable(TenantPolicy tenant, string errorCode, ActionRequest request)
+    private Decision Undescribable(TenantPolicy tenant, AuthenticatedCaller caller, string errorCode, ActionRequest request)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         ArgumentNullException.ThrowIfNull(request);
+        var agent = errorCode == "unknown_tool" ? tenant.FindAgent(caller.Agent) : null;
+        var path = agent is null ? [] : UnknownToolPath(agent, request.Tool);
+        var escalate = agent is { HasOpenCriticalFinding: true } && path.Length == ControlCount;
+        var remedy = errorCode == "unknown_tool" ? $"add '{request.Tool}' to the catalog of tenant '{tenant.Slug}'" : "call with a tenant and workspace of this policy";
+        var kind = escalate && !request.Simulate ? DecisionKind.BlockAndOpenIncident : DecisionKind.Block;
         return new Decision
         {
-            Kind = DecisionKind.Block,
-            WouldBe = DecisionKind.Block,
+            Kind = kind,
+            WouldBe = kind,
             EvaluateOnly = request.Simulate,
             Explanation = new Explanation
             {
                 PolicyDigest = tenant.Digest,
                 IntentDigest = string.Empty,
-                DecisionPath = [],
+                DecisionPath = path,
                 RuleTriggers = [new RuleTrigger { Rule = "descriptor", ReasonCode = errorCode, Effect = DecisionKind.Block, Message = $"the request could not be described: {errorCode}" }],
-                OpenRisks = [],
-                WhatWouldChange = [errorCode == "unknown_tool" ? $"add '{request.Tool}' to the catalog of tenant '{tenant.Slug}'" : "call with a tenant and workspace of this policy"],
+                OpenRisks = agent?.OpenRisks ?? [],
+                WhatWouldChange = [remedy],
                 Error = errorCode,
             },
         };
+    }
+
+    /// <summary>
+    /// The decision path of a registered agent asking for a tool the catalog lacks: controls 1–4 as they
+    /// stand, tool permission failing critical, and the controls that need the tool's action type not applicable.
+    /// After a control 1 or 2 failure the path stops there, as in every other block.
+    /// </summary>
+    private static ControlResult[] UnknownToolPath(AgentIndex agent, string? tool)
+    {
+        var record = agent.Record;
+        var path = new List<ControlResult>(ControlCount) { ControlResult.Passed(ControlId.AgentRegistration) };
+        if (record.Lifecycle != AgentLifecycle.Active)
+        {
+            path.Add(new ControlResult
+            {
+                Control = ControlId.Lifecycle,
+                Outcome = ControlOutcome.Fail,
+                Severity = Severity.Critical,
+                MissingEvidence = $"agent '{record.Id}' is {WireNames.Of(record.Lifecycle)}",
+                Remedy = $"reactivate agent '{record.Id}'",
+            });
+            return [.. path];
+        }
+
+        path.Add(ControlResult.Passed(ControlId.Lifecycle));
+        path.Add(record.HumanOwner is null
+            ? new ControlResult { Control = ControlId.HumanOwner, Outcome = ControlOutcome.Fail, Severity = Severity.High, MissingEvidence = "no human owner", Remedy = $"assign a human owner to agent '{record.Id}'" }
+            : ControlResult.Passed(ControlId.HumanOwner));
+        path.Add(record.SecurityOwner is null
+            ? new ControlResult { Control = ControlId.SecurityOwner, Outcome = ControlOutcome.Fail, Severity = Severity.High, MissingEvidence = "no security owner", Remedy = $"assign a security owner to agent '{record.Id}'" }
+            : ControlResult.Passed(ControlId.SecurityOwner));
+        path.Add(record.AtfLevel is null
+            ? new ControlResult { Control = ControlId.AtfBoundary, Outcome = ControlOutcome.Fail, Severity = Severity.Critical, MissingEvidence = "no ATF level assigned", Remedy = $"assign an ATF level to agent '{record.Id}'" }
+            : ControlResult.NotApplicable(ControlId.AtfBoundary));
+        path.Add(new ControlResult
+        {
+            Control = ControlId.ToolPermission,
+            Outcome = ControlOutcome.Fail,
+            Severity = Severity.Critical,
+            MissingEvidence = $"tool '{tool}' is not in the catalog, so no permission for it can exist",
+            Remedy = $"add '{tool}' to the catalog and grant agent '{record.Id}' a permission for it",
+        });
+        path.Add(ControlResult.NotApplicable(ControlId.ApprovalGate));
+        path.Add(ControlResult.NotApplicable(ControlId.DataMovement));
+        path.Add(ControlResult.NotApplicable(ControlId.IncidentPlaybooks));
+        path.Add(agent.OpenRisks.Length > 0
+            ? new ControlResult { Control = ControlId.RisksFindings, Outcome = ControlOutcome.Pass, Severity = Severity.Info, MissingEvidence = $"{agent.OpenRisks.Length} open risk(s) or finding(s) linked to the agent" }
+            : ControlResult.Passed(ControlId.RisksFindings));
+        path.Add(ControlResult.NotApplicable(ControlId.RedTeam));
+        return [.. path];
     }
 
     /// <summary>Strictness order: allow = allow_and_log &lt; degrade &lt; require_approval &lt; block &lt; block_and_open_incident.</summary>

@@ -89,13 +89,21 @@ internal sealed partial class ConnectorInvoker
         };
 
         var started = Stopwatch.GetTimestamp();
+        var requestedModel = isModel && args.TryGetProperty("model", out var modelName) && modelName.ValueKind == JsonValueKind.String ? modelName.GetString() : null;
+        using var upstream = GatewayTelemetry.StartUpstream(entry.Name, WireNames.Of(entry.Kind), requestedModel);
         ConnectorResult result;
         try
         {
             result = await _executors.ExecuteAsync(definition, call, context.RequestAborted).ConfigureAwait(false);
+            GatewayTelemetry.SetUpstreamResult(upstream, result.StatusCode);
+            if (result.Usage is { } reported)
+            {
+                GatewayTelemetry.SetUsage(upstream, reported.InputTokens, reported.OutputTokens);
+            }
         }
         catch (Exception ex) when (Classify(ex) is { } refusal)
         {
+            GatewayTelemetry.SetUpstreamResult(upstream, null, ex);
             if (reservation is { Granted: true })
             {
                 await _budgets.SettleAsync(reservation, actual: 0, CancellationToken.None).ConfigureAwait(false);

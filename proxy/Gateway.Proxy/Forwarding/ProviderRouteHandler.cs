@@ -158,11 +158,18 @@ internal sealed partial class ProviderRouteHandler
             });
 
             var started = Stopwatch.GetTimestamp();
+            using var upstream = Telemetry.GatewayTelemetry.StartUpstream(entry.Name, WireNames.Of(entry.Kind), null);
             var error = await _forwarder.SendAsync(context, entry.Upstream!.GetLeftPart(UriPartial.Authority), _client.Invoker,
                 new ForwarderRequestConfig { ActivityTimeout = definition.Timeout }, _transformer).ConfigureAwait(false);
             if (forward.ResponseStream is { } stream)
             {
                 await stream.CompleteAsync(context.RequestAborted).ConfigureAwait(false);
+            }
+
+            Telemetry.GatewayTelemetry.SetUpstreamResult(upstream, context.Response.StatusCode);
+            if (forward.Usage?.Usage is { } usage)
+            {
+                Telemetry.GatewayTelemetry.SetUsage(upstream, usage.InputTokens, usage.OutputTokens);
             }
 
             if (reservation is { Granted: true })

@@ -12,7 +12,7 @@ namespace Gateway.Proxy.Governance;
 internal static class DecisionResponseWriter
 {
     /// <summary>A 200 response: <c>{invoked, decision, explanation, decision_token?, result?}</c>.</summary>
-    public static Task WriteDecisionAsync(HttpContext context, GovernedDecision governed, bool invoked, ReadOnlyMemory<byte> resultJson = default)
+    public static Task WriteDecisionAsync(HttpContext context, GovernedDecision governed, bool invoked, ReadOnlyMemory<byte> resultJson = default, int? upstreamStatus = null)
     {
         var buffer = new ArrayBufferWriter<byte>(1024 + governed.ExplanationJson.Length + resultJson.Length);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -32,6 +32,12 @@ internal static class DecisionResponseWriter
             {
                 writer.WriteBoolean("simulated"u8, true);
                 writer.WriteString("would_be"u8, WireNames.Of(governed.Decision.WouldBe));
+            }
+
+            if (upstreamStatus is { } upstream)
+            {
+                // An extension member: the connector ran, and this is what its upstream answered.
+                writer.WriteNumber("upstream_status"u8, upstream);
             }
 
             if (!resultJson.IsEmpty)

@@ -8,6 +8,7 @@ using Gateway.Proxy.Execution;
 using Gateway.Proxy.Policy;
 using Gateway.Proxy.Problems;
 using Gateway.Proxy.Requests;
+using Gateway.Proxy.Telemetry;
 using Gateway.Store;
 
 namespace Gateway.Proxy.Governance;
@@ -66,6 +67,7 @@ internal sealed partial class GovernedActionHandler
             return;
         }
 
+        GatewayTelemetry.SetTool(context, request.Tool);
         if (SecretMaterialDetector.Scan(feature.Body.Span) is [var finding, ..])
         {
             await ProblemResponse.WriteAsync(context, StatusCodes.Status400BadRequest, ProblemCodes.SecretMaterialInPayload,
@@ -114,7 +116,7 @@ internal sealed partial class GovernedActionHandler
                 return;
             }
 
-            await DecisionResponseWriter.WriteDecisionAsync(context, governed, invoked: true, invocation.ResultJson).ConfigureAwait(false);
+            await DecisionResponseWriter.WriteDecisionAsync(context, governed, invoked: true, invocation.ResultJson, invocation.UpstreamStatus).ConfigureAwait(false);
         }
         catch (StateStoreUnavailableException ex)
         {

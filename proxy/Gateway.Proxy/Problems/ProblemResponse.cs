@@ -31,7 +31,14 @@ public static class ProblemResponse
             return Task.CompletedTask;
         }
 
+        // Clear() drops headers; a Retry-After the caller set for this refusal must survive it.
+        var retryAfter = response.Headers.RetryAfter;
         response.Clear();
+        if (retryAfter.Count > 0)
+        {
+            response.Headers.RetryAfter = retryAfter;
+        }
+
         response.StatusCode = status;
         response.ContentType = ContentType;
         response.Headers.CacheControl = "no-store";

@@ -5,8 +5,20 @@ public static class RepositoryRoot
 {
     public static string Path { get; } = Find();
 
-    private static string Find()
+    private static string Find([System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")
     {
+        // This file's own location is inside the tree, wherever the binaries were built to.
+        var fromSource = string.IsNullOrEmpty(sourceFile) ? null : new FileInfo(sourceFile).Directory;
+        while (fromSource is not null && !File.Exists(System.IO.Path.Combine(fromSource.FullName, "Gateway.sln")))
+        {
+            fromSource = fromSource.Parent;
+        }
+
+        if (fromSource is not null)
+        {
+            return fromSource.FullName;
+        }
+
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(System.IO.Path.Combine(directory.FullName, "Gateway.sln")))
         {
