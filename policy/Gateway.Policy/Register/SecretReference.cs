@@ -13,7 +13,13 @@ public sealed record SecretReference
     public string? ResolvedPath { get; init; }
 
     /// <summary>The reference as written in the bundle.</summary>
-    public override string ToString() => Source == SecretSource.None ? "none" : $"{Source.ToString().ToLowerInvariant()}:{Name}";
+    public override string ToString() => Source switch
+    {
+        SecretSource.None => "none",
+        SecretSource.Vault => "vault:" + Name,
+        SecretSource.Environment => "env:" + Name,
+        _ => "file:" + Name,
+    };
 
     /// <summary>Parses <paramref name="text"/>; file paths are resolved against <paramref name="baseDirectory"/> when given.</summary>
     public static bool TryParse(string text, string? baseDirectory, out SecretReference? reference)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -22,6 +23,7 @@ public sealed class AuditJournal
     private readonly OversightMetrics _metrics;
     private readonly ILogger<AuditJournal> _logger;
     private readonly int _maxAttempts;
+    private readonly ConcurrentDictionary<string, TenantChain> _chains = new(StringComparer.Ordinal);
 
     public AuditJournal(
         IAuditStore store,
@@ -44,34 +46,46 @@ public sealed class AuditJournal
     public IAuditStore Store => _store;
 
     /// <summary>
-    /// Appends the entry to its tenant's chain: reads the tip, builds the record, appends at the
-    /// expected length, and retries when another writer won the race.
+    /// Appends the entry to its tenant's chain: builds the record on the tip, appends at the expected
+    /// length, and retries when another writer won the race. Appends of one tenant are serialised within
+    /// this process and the tip this process last wrote is remembered, so a replica never races itself
+    /// and an uncontended append is one store call; only another replica's append costs a re-read.
     /// </summary>
     public async ValueTask<AuditRecord> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
         Identifiers.ThrowIfInvalidTenant(entry.Tenant);
+        var chain = _chains.GetOrAdd(entry.Tenant, static _ => new TenantChain());
+        await chain.Gate.WaitAsync(cancellationToken);
         try
         {
             for (var attempt = 1; attempt <= _maxAttempts; attempt++)
             {
-                var tip = await _store.GetTipAsync(entry.Tenant, cancellationToken);
+                var tip = chain.Tip ?? await _store.GetTipAsync(entry.Tenant, cancellationToken);
                 var (record, line) = Build(entry, tip);
                 if (await _store.TryAppendAsync(entry.Tenant, tip.Length, line, record.Hash!, cancellationToken))
                 {
+                    chain.Tip = new AuditTip(tip.Length + 1, record.Hash!);
                     _metrics.AuditAppended(entry.Tenant, entry.Decision);
                     await ExportAsync(record, cancellationToken);
                     return record;
                 }
 
+                // Another replica appended (or the chain changed under us): read the tip again.
+                chain.Tip = null;
                 _metrics.AuditConflict(entry.Tenant);
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 + attempt)), _time, cancellationToken);
             }
         }
         catch (Exception ex) when (ex is StateStoreUnavailableException or IOException or InvalidDataException or UnauthorizedAccessException or JsonException)
         {
+            chain.Tip = null;
             OversightLog.AuditAppendFailed(_logger, ex, entry.Tenant);
             throw new AuditWriteException("The audit record could not be written.", ex);
+        }
+        finally
+        {
+            chain.Gate.Release();
         }
 
         OversightLog.AuditContended(_logger, entry.Tenant, _maxAttempts);
@@ -234,5 +248,13 @@ public sealed class AuditJournal
                 OversightLog.AuditExportFailed(_logger, ex, record.Tenant, record.Seq);
             }
         }
+    }
+
+    /// <summary>One tenant's chain as this process sees it: an append gate and the tip it last wrote.</summary>
+    private sealed class TenantChain
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public AuditTip? Tip { get; set; }
     }
 }

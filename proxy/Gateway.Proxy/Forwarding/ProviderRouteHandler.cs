@@ -12,6 +12,7 @@ using Gateway.Proxy.Governance;
 using Gateway.Proxy.Policy;
 using Gateway.Proxy.Problems;
 using Gateway.Proxy.Requests;
+using Gateway.Proxy.Telemetry;
 using Gateway.Store;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
@@ -37,6 +38,7 @@ internal sealed partial class ProviderRouteHandler
     private readonly IHttpForwarder _forwarder;
     private readonly ProviderTransformer _transformer;
     private readonly UpstreamClient _client;
+    private readonly GatewayMetrics _metrics;
     private readonly ILogger<ProviderRouteHandler> _logger;
 
     public ProviderRouteHandler(
@@ -49,6 +51,7 @@ internal sealed partial class ProviderRouteHandler
         IHttpForwarder forwarder,
         ProviderTransformer transformer,
         UpstreamClient client,
+        GatewayMetrics metrics,
         ILogger<ProviderRouteHandler> logger)
     {
         _policy = policy;
@@ -60,6 +63,7 @@ internal sealed partial class ProviderRouteHandler
         _forwarder = forwarder;
         _transformer = transformer;
         _client = client;
+        _metrics = metrics;
         _logger = logger;
     }
 
@@ -158,7 +162,7 @@ internal sealed partial class ProviderRouteHandler
             });
 
             var started = Stopwatch.GetTimestamp();
-            using var upstream = Telemetry.GatewayTelemetry.StartUpstream(entry.Name, WireNames.Of(entry.Kind), null);
+            using var upstream = GatewayTelemetry.StartUpstream(entry.Name, WireNames.Of(entry.Kind), null);
             var error = await _forwarder.SendAsync(context, entry.Upstream!.GetLeftPart(UriPartial.Authority), _client.Invoker,
                 new ForwarderRequestConfig { ActivityTimeout = definition.Timeout }, _transformer).ConfigureAwait(false);
             if (forward.ResponseStream is { } stream)
@@ -166,10 +170,17 @@ internal sealed partial class ProviderRouteHandler
                 await stream.CompleteAsync(context.RequestAborted).ConfigureAwait(false);
             }
 
-            Telemetry.GatewayTelemetry.SetUpstreamResult(upstream, context.Response.StatusCode);
+            GatewayTelemetry.SetUpstreamResult(upstream, context.Response.StatusCode);
             if (forward.Usage?.Usage is { } usage)
             {
-                Telemetry.GatewayTelemetry.SetUsage(upstream, usage.InputTokens, usage.OutputTokens);
+                GatewayTelemetry.SetUsage(upstream, usage.InputTokens, usage.OutputTokens);
+                _metrics.Tokens.Add(usage.InputTokens, new("model", RequestedModel(body) ?? entry.Name), new("tenant", identity.Tenant), new("direction", "input"));
+                _metrics.Tokens.Add(usage.OutputTokens, new("model", RequestedModel(body) ?? entry.Name), new("tenant", identity.Tenant), new("direction", "output"));
+            }
+
+            foreach (var pair in forward.Redactions.ToDictionary())
+            {
+                _metrics.Redactions.Add(pair.Value, new KeyValuePair<string, object?>("kind", pair.Key));
             }
 
             if (reservation is { Granted: true })
@@ -277,6 +288,20 @@ internal sealed partial class ProviderRouteHandler
     }
 
     private static readonly MaxTokensEstimator TokenEstimator = new();
+
+    private static string? RequestedModel(ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("model", out var model)
+                && model.ValueKind == JsonValueKind.String ? model.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     private Func<string, bool> McpToolFilter(TenantPolicy tenant, string agent, string server) => toolName =>
     {

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -41,7 +40,7 @@ public sealed class GovernedGateway : IAsyncDisposable
     private readonly List<HttpClient> _clients = [];
     private readonly string _dataDirectory;
 
-    private GovernedGateway(TestUpstream upstream, BundleCopy bundle, string dataDirectory, byte[] decisionKey)
+    private GovernedGateway(TestUpstream upstream, DemoBundle bundle, string dataDirectory, byte[] decisionKey)
     {
         Upstream = upstream;
         Bundle = bundle;
@@ -51,7 +50,7 @@ public sealed class GovernedGateway : IAsyncDisposable
 
     public TestUpstream Upstream { get; }
 
-    public BundleCopy Bundle { get; }
+    public DemoBundle Bundle { get; }
 
     public GatewayHost Host { get; private set; } = null!;
 
@@ -74,7 +73,7 @@ public sealed class GovernedGateway : IAsyncDisposable
     {
         var decisionKey = RandomNumberGenerator.GetBytes(32);
         var upstream = await TestUpstream.StartAsync(decisionKey).ConfigureAwait(false);
-        var bundle = BundleCopy.Create();
+        var bundle = DemoBundle.Create();
         var dataDirectory = Path.Combine(Path.GetTempPath(), "gw-gov-" + Guid.NewGuid().ToString("N"));
         var gateway = new GovernedGateway(upstream, bundle, dataDirectory, decisionKey);
         try
@@ -276,78 +275,4 @@ public sealed class GovernedGatewayFixture : IAsyncLifetime
     public async Task InitializeAsync() => Gateway = await GovernedGateway.StartAsync().ConfigureAwait(false);
 
     public async Task DisposeAsync() => await Gateway.DisposeAsync().ConfigureAwait(false);
-}
-
-/// <summary>
-/// A private copy of <c>examples/bundle</c> in a temporary directory. Unlike <see cref="DemoBundle"/>
-/// it finds the repository from this source file's path as well, so it also works when the test
-/// binaries live outside the tree (GATEWAY_ARTIFACTS) and the working directory is theirs.
-/// </summary>
-public sealed class BundleCopy : IDisposable
-{
-    private BundleCopy(string directory) => Directory = directory;
-
-    public string Directory { get; }
-
-    public string MainFile => Path.Combine(Directory, "demo.yaml");
-
-    /// <summary>The demo agent's runtime secret, as the example ships it.</summary>
-    public string AgentSecret => File.ReadAllText(Path.Combine(Directory, "secrets", "demo-agent.secret")).Trim();
-
-    public static BundleCopy Create()
-    {
-        var source = Path.Combine(FindRepository(), "examples", "bundle");
-        var target = Path.Combine(Path.GetTempPath(), "gw-gov-bundle-" + Guid.NewGuid().ToString("N"));
-        Copy(source, target);
-        return new BundleCopy(target);
-    }
-
-    /// <summary>Rewrites the main bundle file in place, atomically (the gateway hot-reloads it).</summary>
-    public void Rewrite(Func<string, string> change)
-    {
-        var text = File.ReadAllText(MainFile);
-        File.WriteAllText(MainFile + ".tmp", change(text));
-        File.Move(MainFile + ".tmp", MainFile, overwrite: true);
-    }
-
-    public void Dispose()
-    {
-        try
-        {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
-    private static string FindRepository([CallerFilePath] string sourceFile = "")
-    {
-        foreach (var start in new[] { Path.GetDirectoryName(sourceFile), AppContext.BaseDirectory, Environment.CurrentDirectory })
-        {
-            for (var directory = string.IsNullOrEmpty(start) ? null : new DirectoryInfo(start); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "Gateway.sln")))
-                {
-                    return directory.FullName;
-                }
-            }
-        }
-
-        throw new InvalidOperationException("Gateway.sln not found above the test sources, the test binaries or the working directory.");
-    }
-
-    private static void Copy(string source, string target)
-    {
-        System.IO.Directory.CreateDirectory(target);
-        foreach (var file in System.IO.Directory.EnumerateFiles(source))
-        {
-            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
-        }
-
-        foreach (var directory in System.IO.Directory.EnumerateDirectories(source))
-        {
-            Copy(directory, Path.Combine(target, Path.GetFileName(directory)));
-        }
-    }
 }
