@@ -106,9 +106,7 @@ internal sealed partial class ProviderRouteHandler
             if (await _rateLimits.TryAcquireAsync(tenant, identity, request.Tool, context.RequestAborted).ConfigureAwait(false) is { } limited)
             {
                 await _audit.RecordRefusalAsync(context, identity, request.Tool, ProblemCodes.RateLimited, StatusCodes.Status429TooManyRequests).ConfigureAwait(false);
-                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(limited.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await ProblemResponse.WriteAsync(context, StatusCodes.Status429TooManyRequests, ProblemCodes.RateLimited,
-                    $"The {limited.Scope} rate limit is exhausted; retry after the window resets.").ConfigureAwait(false);
+                await GovernedRefusals.RateLimitedAsync(context, limited.Scope, limited.RetryAfter).ConfigureAwait(false);
                 return;
             }
 
@@ -139,7 +137,7 @@ internal sealed partial class ProviderRouteHandler
                 if (reservation is { Granted: false })
                 {
                     await _audit.RecordRefusalAsync(context, identity, request.Tool, ProblemCodes.BudgetExhausted, StatusCodes.Status429TooManyRequests).ConfigureAwait(false);
-                    context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(reservation.ResetsIn.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    GovernedRefusals.SetRetryAfter(context.Response, reservation.ResetsIn);
                     await ProblemResponse.WriteAsync(context, StatusCodes.Status429TooManyRequests, ProblemCodes.BudgetExhausted,
                         $"The token budget for '{entry.Name}' cannot cover this request.").ConfigureAwait(false);
                     return;
@@ -194,14 +192,12 @@ internal sealed partial class ProviderRouteHandler
         catch (StateStoreUnavailableException ex)
         {
             LogDependencyUnavailable(_logger, "store", ex);
-            await ProblemResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemCodes.StoreUnavailable,
-                "The state store cannot be reached; nothing was forwarded.").ConfigureAwait(false);
+            await GovernedRefusals.StoreUnavailableAsync(context).ConfigureAwait(false);
         }
         catch (AuditWriteException ex)
         {
             LogDependencyUnavailable(_logger, "audit", ex);
-            await ProblemResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemCodes.AuditUnavailable,
-                "The audit record could not be written, so the request is refused.").ConfigureAwait(false);
+            await GovernedRefusals.AuditUnavailableAsync(context).ConfigureAwait(false);
         }
         finally
         {

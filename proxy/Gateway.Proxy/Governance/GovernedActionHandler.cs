@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.Features;
-using System.Globalization;
 using Gateway.Connectors.Detection;
 using Gateway.Oversight.Audit;
 using Gateway.Policy;
@@ -80,7 +79,7 @@ internal sealed partial class GovernedActionHandler
             if (await _rateLimits.TryAcquireAsync(tenant, identity, request.Tool, context.RequestAborted).ConfigureAwait(false) is { } limited)
             {
                 await _audit.RecordRefusalAsync(context, identity, request.Tool, ProblemCodes.RateLimited, StatusCodes.Status429TooManyRequests).ConfigureAwait(false);
-                await RateLimitedAsync(context, limited.Scope, limited.RetryAfter).ConfigureAwait(false);
+                await GovernedRefusals.RateLimitedAsync(context, limited.Scope, limited.RetryAfter).ConfigureAwait(false);
                 return;
             }
 
@@ -108,7 +107,7 @@ internal sealed partial class GovernedActionHandler
             {
                 if (refusal.RetryAfter is { } retry)
                 {
-                    context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                    GovernedRefusals.SetRetryAfter(context.Response, retry);
                 }
 
                 await ProblemResponse.WriteAsync(context, refusal.Status, refusal.Code, refusal.Detail, WireNames.Of(governed.Kind), governed.ExplanationJson,
@@ -121,25 +120,14 @@ internal sealed partial class GovernedActionHandler
         catch (StateStoreUnavailableException ex)
         {
             LogDependencyUnavailable(_logger, "store", ex);
-            await ProblemResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemCodes.StoreUnavailable,
-                "The state store cannot be reached; nothing was forwarded.").ConfigureAwait(false);
+            await GovernedRefusals.StoreUnavailableAsync(context).ConfigureAwait(false);
         }
         catch (AuditWriteException ex)
         {
             LogDependencyUnavailable(_logger, "audit", ex);
-            await ProblemResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemCodes.AuditUnavailable,
-                "The audit record could not be written, so the request is refused.").ConfigureAwait(false);
+            await GovernedRefusals.AuditUnavailableAsync(context).ConfigureAwait(false);
         }
     }
-
-    private static Task RateLimitedAsync(HttpContext context, string scope, TimeSpan retryAfter)
-    {
-        context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        return ProblemResponse.WriteAsync(context, StatusCodes.Status429TooManyRequests, ProblemCodes.RateLimited,
-            $"The {scope} rate limit is exhausted; retry after the window resets.",
-            extensions: writer => writer.WriteString("scope"u8, scope));
-    }
-
     [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Dependency {Dependency} unavailable; request refused (fail closed)")]
     private static partial void LogDependencyUnavailable(ILogger logger, string dependency, Exception exception);
 }
