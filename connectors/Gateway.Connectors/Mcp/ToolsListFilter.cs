@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -11,19 +10,14 @@ namespace Gateway.Connectors.Mcp;
 /// host's): in a JSON body (one response or a batch) or, as an <see cref="IBodyTransform"/>, in an SSE
 /// stream (each event's JSON-RPC message filtered). Messages that are not tools/list results pass unchanged.
 /// </summary>
-public sealed class ToolsListFilter : IBodyTransform
+public sealed class ToolsListFilter : SseEventTransform
 {
     private readonly Func<string, bool> _allowed;
-    private readonly ArrayBufferWriter<byte> _line = new(256);
-    private readonly List<string> _event = [];
-    private readonly int _maxEventBytes;
-    private int _eventBytes;
 
     public ToolsListFilter(Func<string, bool> allowed, int maxEventBytes = 4 * 1024 * 1024)
+        : base(maxEventBytes)
     {
         _allowed = allowed ?? throw new ArgumentNullException(nameof(allowed));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxEventBytes);
-        _maxEventBytes = maxEventBytes;
     }
 
     /// <summary>How many tools were removed so far.</summary>
@@ -58,60 +52,6 @@ public sealed class ToolsListFilter : IBodyTransform
         return changed ? Encoding.UTF8.GetBytes(root!.ToJsonString()) : body.ToArray();
     }
 
-    /// <inheritdoc/>
-    public void Write(ReadOnlySpan<byte> input, IBufferWriter<byte> output)
-    {
-        while (!input.IsEmpty)
-        {
-            var newline = input.IndexOf((byte)'\n');
-            var part = newline < 0 ? input : input[..newline];
-            _eventBytes += part.Length + 1;
-            if (_eventBytes > _maxEventBytes)
-            {
-                throw new InvalidDataException($"A server-sent event is larger than {_maxEventBytes} bytes.");
-            }
-
-            _line.Write(part);
-            if (newline < 0)
-            {
-                return;
-            }
-
-            var line = _line.WrittenSpan;
-            if (!line.IsEmpty && line[^1] == (byte)'\r')
-            {
-                line = line[..^1];
-            }
-
-            if (line.IsEmpty)
-            {
-                FlushEvent(output, terminated: true);
-            }
-            else
-            {
-                _event.Add(Encoding.UTF8.GetString(line));
-            }
-
-            _line.ResetWrittenCount();
-            input = input[(newline + 1)..];
-        }
-    }
-
-    /// <inheritdoc/>
-    public void Complete(IBufferWriter<byte> output)
-    {
-        if (_line.WrittenCount > 0)
-        {
-            _event.Add(Encoding.UTF8.GetString(_line.WrittenSpan));
-            _line.ResetWrittenCount();
-        }
-
-        if (_event.Count > 0)
-        {
-            FlushEvent(output, terminated: false);
-        }
-    }
-
     private bool FilterMessage(JsonNode? message)
     {
         if (message is not JsonObject obj || obj["result"] is not JsonObject result || result["tools"] is not JsonArray tools)
@@ -134,12 +74,12 @@ public sealed class ToolsListFilter : IBodyTransform
         return changed;
     }
 
-    private void FlushEvent(IBufferWriter<byte> output, bool terminated)
+    /// <inheritdoc/>
+    protected override void RewriteEvent(IReadOnlyList<string> lines, StringBuilder builder)
     {
-        var builder = new StringBuilder();
-        var data = _event.Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l.Length > 5 && l[5] == ' ' ? l[6..] : l[5..]).ToList();
+        var data = lines.Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l.Length > 5 && l[5] == ' ' ? l[6..] : l[5..]).ToList();
         var dataWritten = false;
-        foreach (var line in _event)
+        foreach (var line in lines)
         {
             if (!line.StartsWith("data:", StringComparison.Ordinal))
             {
@@ -156,16 +96,5 @@ public sealed class ToolsListFilter : IBodyTransform
                 }
             }
         }
-
-        if (terminated)
-        {
-            builder.Append('\n');
-        }
-
-        _event.Clear();
-        _eventBytes = 0;
-        var text = builder.ToString();
-        var destination = output.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
-        output.Advance(Encoding.UTF8.GetBytes(text, destination));
     }
 }

@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Gateway.Connectors.Streaming;
 
 namespace Gateway.Connectors.Redaction;
 
@@ -14,76 +14,20 @@ namespace Gateway.Connectors.Redaction;
 /// Each event is redacted on its own: a value a model streams token by token across several events
 /// (deltas) is not reassembled.
 /// </remarks>
-public sealed class SseBodyRedactor : IBodyRedactor
+public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
 {
-    private readonly ArrayBufferWriter<byte> _line = new(256);
-    private readonly List<string> _event = [];
-    private readonly int _maxEventBytes;
-    private int _eventBytes;
-
     public SseBodyRedactor(RedactionCounts? counts = null, int maxEventBytes = 1024 * 1024)
+        : base(maxEventBytes)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxEventBytes);
         Counts = counts ?? new RedactionCounts();
-        _maxEventBytes = maxEventBytes;
     }
 
     /// <inheritdoc/>
     public RedactionCounts Counts { get; }
 
     /// <inheritdoc/>
-    public void Write(ReadOnlySpan<byte> input, IBufferWriter<byte> output)
-    {
-        while (!input.IsEmpty)
-        {
-            var newline = input.IndexOf((byte)'\n');
-            var part = newline < 0 ? input : input[..newline];
-            _eventBytes += part.Length + 1;
-            if (_eventBytes > _maxEventBytes)
-            {
-                throw new InvalidDataException($"A server-sent event is larger than {_maxEventBytes} bytes; the stream is refused rather than forwarded unredacted.");
-            }
-
-            _line.Write(part);
-            if (newline < 0)
-            {
-                return;
-            }
-
-            var line = _line.WrittenSpan;
-            if (!line.IsEmpty && line[^1] == (byte)'\r')
-            {
-                line = line[..^1];
-            }
-
-            if (line.IsEmpty)
-            {
-                FlushEvent(output, terminated: true);
-            }
-            else
-            {
-                _event.Add(Encoding.UTF8.GetString(line));
-            }
-
-            _line.ResetWrittenCount();
-            input = input[(newline + 1)..];
-        }
-    }
-
-    /// <inheritdoc/>
-    public void Complete(IBufferWriter<byte> output)
-    {
-        if (_line.WrittenCount > 0)
-        {
-            _event.Add(Encoding.UTF8.GetString(_line.WrittenSpan));
-            _line.ResetWrittenCount();
-        }
-
-        if (_event.Count > 0)
-        {
-            FlushEvent(output, terminated: false);
-        }
-    }
+    protected override string OversizedEventMessage(int maxEventBytes) =>
+        $"A server-sent event is larger than {maxEventBytes} bytes; the stream is refused rather than forwarded unredacted.";
 
     private static bool IsField(string line, string field) =>
         line.StartsWith(field, StringComparison.Ordinal) && (line.Length == field.Length || line[field.Length] == ':');
@@ -99,18 +43,17 @@ public sealed class SseBodyRedactor : IBodyRedactor
         return (value[0] == ' ' ? value[1..] : value).ToString();
     }
 
-    private void FlushEvent(IBufferWriter<byte> output, bool terminated)
+    /// <inheritdoc/>
+    protected override void RewriteEvent(IReadOnlyList<string> lines, StringBuilder builder)
     {
-        ArgumentNullException.ThrowIfNull(output);
-        var builder = new StringBuilder();
         var dataWritten = false;
-        foreach (var line in _event)
+        foreach (var line in lines)
         {
             if (IsField(line, "data"))
             {
                 if (!dataWritten)
                 {
-                    AppendData(builder);
+                    AppendData(lines, builder);
                     dataWritten = true;
                 }
             }
@@ -123,22 +66,11 @@ public sealed class SseBodyRedactor : IBodyRedactor
                 builder.Append(TextRedactor.Redact(line, Counts)).Append('\n');
             }
         }
-
-        if (terminated)
-        {
-            builder.Append('\n');
-        }
-
-        _event.Clear();
-        _eventBytes = 0;
-        var text = builder.ToString();
-        var destination = output.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
-        output.Advance(Encoding.UTF8.GetBytes(text, destination));
     }
 
-    private void AppendData(StringBuilder builder)
+    private void AppendData(IReadOnlyList<string> lines, StringBuilder builder)
     {
-        var data = string.Join('\n', _event.Where(l => IsField(l, "data")).Select(l => FieldValue(l, "data")));
+        var data = string.Join('\n', lines.Where(l => IsField(l, "data")).Select(l => FieldValue(l, "data")));
         var trimmed = data.AsSpan().TrimStart();
         if (!trimmed.IsEmpty && (trimmed[0] == '{' || trimmed[0] == '['))
         {

@@ -64,7 +64,7 @@ internal sealed class ProviderTransformer : HttpTransformer
 
         if (feature.Usage is { } usage)
         {
-            transforms.Add(new UsageTap(usage, eventStream));
+            transforms.Add(eventStream ? new SseUsageTap(usage) : new JsonUsageTap(usage));
         }
 
         if (BodyRedactors.For(contentType, feature.Redactions) is { } redactor)
