@@ -92,6 +92,7 @@ public static class GatewayApplication
         services.AddSingleton(sp => new DecisionTokenIssuer(keys.DecisionSigningKey.Span, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<GovernanceService>();
         services.AddSingleton<RateLimitGate>();
+        services.AddSingleton<GovernedAdmission>();
         services.AddSingleton<TokenBudgetGate>();
         services.AddSingleton<AuditRecorder>();
         services.AddSingleton<ConnectorInvoker>();

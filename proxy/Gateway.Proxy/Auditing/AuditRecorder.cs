@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Gateway.Oversight.Audit;
 using Gateway.Policy;
 using Gateway.Proxy.Execution;
@@ -55,10 +54,8 @@ internal sealed class AuditRecorder
             StatusCode = statusCode,
         });
 
-    private static AuditEntry Entry(HttpContext context, AgentIdentity identity, GovernedDecision governed)
-    {
-        using var explanation = JsonDocument.Parse(governed.ExplanationJson);
-        return new AuditEntry
+    private static AuditEntry Entry(HttpContext context, AgentIdentity identity, GovernedDecision governed) =>
+        new()
         {
             Tenant = identity.Tenant,
             Workspace = identity.Workspace,
@@ -68,13 +65,12 @@ internal sealed class AuditRecorder
             RequestId = RequestIdMiddleware.GetRequestId(context),
             Decision = WireNames.Of(governed.Kind),
             FailingControls = governed.FailingControls,
-            Explanation = explanation.RootElement.Clone(),
+            Explanation = governed.ExplanationElement,
             PolicyDigest = governed.Decision.PolicyDigest,
             IntentDigest = governed.Decision.IntentDigest,
             ApprovalId = governed.Approval?.Id,
             Simulated = governed.Decision.Simulated ? true : null,
         };
-    }
 
     private async ValueTask AppendAsync(HttpContext context, AuditEntry entry)
     {

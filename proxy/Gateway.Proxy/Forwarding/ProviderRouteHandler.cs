@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using Gateway.Connectors;
 using Gateway.Connectors.Credentials;
-using Gateway.Connectors.Detection;
 using Gateway.Connectors.Models;
 using Gateway.Oversight.Audit;
 using Gateway.Policy;
@@ -30,8 +29,7 @@ internal sealed partial class ProviderRouteHandler
     private static readonly string[] WriteMethods = ["POST", "PUT", "PATCH", "DELETE"];
 
     private readonly PolicyProvider _policy;
-    private readonly GovernanceService _governance;
-    private readonly RateLimitGate _rateLimits;
+    private readonly GovernedAdmission _admission;
     private readonly TokenBudgetGate _budgets;
     private readonly AuditRecorder _audit;
     private readonly CredentialResolver _credentials;
@@ -43,8 +41,7 @@ internal sealed partial class ProviderRouteHandler
 
     public ProviderRouteHandler(
         PolicyProvider policy,
-        GovernanceService governance,
-        RateLimitGate rateLimits,
+        GovernedAdmission admission,
         TokenBudgetGate budgets,
         AuditRecorder audit,
         CredentialResolver credentials,
@@ -55,8 +52,7 @@ internal sealed partial class ProviderRouteHandler
         ILogger<ProviderRouteHandler> logger)
     {
         _policy = policy;
-        _governance = governance;
-        _rateLimits = rateLimits;
+        _admission = admission;
         _budgets = budgets;
         _audit = audit;
         _credentials = credentials;
@@ -93,29 +89,12 @@ internal sealed partial class ProviderRouteHandler
             return;
         }
 
-        if (!body.IsEmpty && SecretMaterialDetector.Scan(body.Span) is [var finding, ..])
-        {
-            await ProblemResponse.WriteAsync(context, StatusCodes.Status400BadRequest, ProblemCodes.SecretMaterialInPayload,
-                $"The payload carries provider configuration or secret material ({finding.KindName} at {finding.Path}); the gateway holds credentials, agents never send them.").ConfigureAwait(false);
-            return;
-        }
-
         TokenReservation? reservation = null;
         try
         {
-            if (await _rateLimits.TryAcquireAsync(tenant, identity, request.Tool, context.RequestAborted).ConfigureAwait(false) is { } limited)
+            if (await _admission.DecideAsync(context, tenant, identity, request, body).ConfigureAwait(false) is not { } governed
+                || await _admission.RefuseUnlessExecutableAsync(context, identity, governed).ConfigureAwait(false))
             {
-                await _audit.RecordRefusalAsync(context, identity, request.Tool, ProblemCodes.RateLimited, StatusCodes.Status429TooManyRequests).ConfigureAwait(false);
-                await GovernedRefusals.RateLimitedAsync(context, limited.Scope, limited.RetryAfter).ConfigureAwait(false);
-                return;
-            }
-
-            var governed = await _governance.DecideAsync(tenant, identity, request, context.RequestAborted).ConfigureAwait(false);
-            if (!governed.Decision.MayExecute)
-            {
-                var status = governed.Kind == DecisionKind.RequireApproval ? StatusCodes.Status409Conflict : StatusCodes.Status403Forbidden;
-                await _audit.RecordDecisionAsync(context, identity, governed, status).ConfigureAwait(false);
-                await DecisionResponseWriter.WriteRefusalAsync(context, governed).ConfigureAwait(false);
                 return;
             }
 
@@ -172,8 +151,9 @@ internal sealed partial class ProviderRouteHandler
             if (forward.Usage?.Usage is { } usage)
             {
                 GatewayTelemetry.SetUsage(upstream, usage.InputTokens, usage.OutputTokens);
-                _metrics.Tokens.Add(usage.InputTokens, new("model", RequestedModel(body) ?? entry.Name), new("tenant", identity.Tenant), new("direction", "input"));
-                _metrics.Tokens.Add(usage.OutputTokens, new("model", RequestedModel(body) ?? entry.Name), new("tenant", identity.Tenant), new("direction", "output"));
+                var model = RequestedModel(body) ?? entry.Name;
+                _metrics.Tokens.Add(usage.InputTokens, new("model", model), new("tenant", identity.Tenant), new("direction", "input"));
+                _metrics.Tokens.Add(usage.OutputTokens, new("model", model), new("tenant", identity.Tenant), new("direction", "output"));
             }
 
             foreach (var pair in forward.Redactions.ToDictionary())

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.Features;
-using Gateway.Connectors.Detection;
 using Gateway.Oversight.Audit;
 using Gateway.Policy;
 using Gateway.Proxy.Auditing;
@@ -13,31 +12,28 @@ using Gateway.Store;
 namespace Gateway.Proxy.Governance;
 
 /// <summary>
-/// One governed request from parse to response: read the body, refuse secret material, apply the rate
-/// limits, decide, record the decision in the audit journal, then enforce it (decision-model §5):
+/// One governed request from parse to response: read the body, admit it (secret material, rate limits,
+/// decision; <see cref="GovernedAdmission"/>), record the decision in the audit journal, then enforce it (decision-model §5):
 /// execute the connector for the allow family, refuse with 403 or 409 otherwise. Every dependency
 /// failure ends in a recorded refusal, never in an invocation.
 /// </summary>
 internal sealed partial class GovernedActionHandler
 {
     private readonly PolicyProvider _policy;
-    private readonly GovernanceService _governance;
-    private readonly RateLimitGate _rateLimits;
+    private readonly GovernedAdmission _admission;
     private readonly ConnectorInvoker _invoker;
     private readonly AuditRecorder _audit;
     private readonly ILogger<GovernedActionHandler> _logger;
 
     public GovernedActionHandler(
         PolicyProvider policy,
-        GovernanceService governance,
-        RateLimitGate rateLimits,
+        GovernedAdmission admission,
         ConnectorInvoker invoker,
         AuditRecorder audit,
         ILogger<GovernedActionHandler> logger)
     {
         _policy = policy;
-        _governance = governance;
-        _rateLimits = rateLimits;
+        _admission = admission;
         _invoker = invoker;
         _audit = audit;
         _logger = logger;
@@ -67,23 +63,13 @@ internal sealed partial class GovernedActionHandler
         }
 
         GatewayTelemetry.SetTool(context, request.Tool);
-        if (SecretMaterialDetector.Scan(feature.Body.Span) is [var finding, ..])
-        {
-            await ProblemResponse.WriteAsync(context, StatusCodes.Status400BadRequest, ProblemCodes.SecretMaterialInPayload,
-                $"The payload carries provider configuration or secret material ({finding.KindName} at {finding.Path}); the gateway holds credentials, agents never send them.").ConfigureAwait(false);
-            return;
-        }
-
         try
         {
-            if (await _rateLimits.TryAcquireAsync(tenant, identity, request.Tool, context.RequestAborted).ConfigureAwait(false) is { } limited)
+            if (await _admission.DecideAsync(context, tenant, identity, request, feature.Body).ConfigureAwait(false) is not { } governed)
             {
-                await _audit.RecordRefusalAsync(context, identity, request.Tool, ProblemCodes.RateLimited, StatusCodes.Status429TooManyRequests).ConfigureAwait(false);
-                await GovernedRefusals.RateLimitedAsync(context, limited.Scope, limited.RetryAfter).ConfigureAwait(false);
                 return;
             }
 
-            var governed = await _governance.DecideAsync(tenant, identity, request, context.RequestAborted).ConfigureAwait(false);
             if (route == GovernedRoute.Evaluate || governed.Decision.EvaluateOnly)
             {
                 await _audit.RecordDecisionAsync(context, identity, governed, StatusCodes.Status200OK).ConfigureAwait(false);
@@ -91,11 +77,8 @@ internal sealed partial class GovernedActionHandler
                 return;
             }
 
-            if (!governed.Decision.MayExecute || governed.Entry is null)
+            if (await _admission.RefuseUnlessExecutableAsync(context, identity, governed).ConfigureAwait(false))
             {
-                var status = governed.Kind == DecisionKind.RequireApproval ? StatusCodes.Status409Conflict : StatusCodes.Status403Forbidden;
-                await _audit.RecordDecisionAsync(context, identity, governed, status).ConfigureAwait(false);
-                await DecisionResponseWriter.WriteRefusalAsync(context, governed).ConfigureAwait(false);
                 return;
             }
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Gateway.Policy;
 
 namespace Gateway.Proxy.Governance;
@@ -33,21 +34,51 @@ internal sealed record GovernedDecision
 
     public DecisionKind Kind => Decision.Kind;
 
-    /// <summary>The failing controls, in order, for metrics and the audit record.</summary>
+    /// <summary>The failing controls, in order, for metrics and the audit record (derived once per decision).</summary>
     public IReadOnlyList<string> FailingControls
     {
         get
         {
-            var failing = new List<string>();
-            foreach (var result in Decision.Explanation.DecisionPath)
+            // A copy made with another Decision must not reuse this one's result.
+            if (_failingControls is null || !ReferenceEquals(_failingControlsOf, Decision))
             {
-                if (result.Outcome == ControlOutcome.Fail)
-                {
-                    failing.Add(WireNames.Of(result.Control));
-                }
+                _failingControls = [.. Decision.Explanation.DecisionPath
+                    .Where(static result => result.Outcome == ControlOutcome.Fail)
+                    .Select(static result => WireNames.Of(result.Control))];
+                _failingControlsOf = Decision;
             }
 
-            return failing;
+            return _failingControls;
         }
+    }
+
+    /// <summary>The explanation as a JSON element for the audit records (parsed once per explanation).</summary>
+    public JsonElement ExplanationElement
+    {
+        get
+        {
+            if (_explanationElement is not { } element || !_explanationOf.Equals(ExplanationJson))
+            {
+                element = ParseExplanation(ExplanationJson);
+                _explanationElement = element;
+                _explanationOf = ExplanationJson;
+            }
+
+            return element;
+        }
+    }
+
+    private IReadOnlyList<string>? _failingControls;
+
+    private Decision? _failingControlsOf;
+
+    private JsonElement? _explanationElement;
+
+    private ReadOnlyMemory<byte> _explanationOf;
+
+    private static JsonElement ParseExplanation(ReadOnlyMemory<byte> json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
     }
 }
