@@ -11,13 +11,6 @@ ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 \
     MSBUILDDISABLENODEREUSE=1
 WORKDIR /src
 
-# The public registry lacks System.IO.Hashing (needed by Yarp.ReverseProxy); build/hashing-feed.sh
-# packs the SDK's own copy into artifacts/feed, which nuget.config maps that package to.
-COPY global.json nuget.config Directory.Build.props Directory.Packages.props ./
-COPY build/ build/
-RUN --mount=type=cache,id=gateway-nuget,target=/root/.nuget/packages \
-    ./build/hashing-feed.sh
-
 COPY . .
 RUN --mount=type=cache,id=gateway-nuget,target=/root/.nuget/packages \
     dotnet restore proxy/Gateway.Proxy/Gateway.Proxy.csproj

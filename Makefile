@@ -8,14 +8,11 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 export MSBUILDDISABLENODEREUSE := 1
 RESULTS := artifacts/test-results
 
-.PHONY: all feed restore build run test test-deps test-dotnet test-node chart-test bench loadtest clean
+.PHONY: all restore build run test test-deps test-dotnet test-node chart-test bench loadtest clean
 
 all: build
 
-feed:
-	@./build/hashing-feed.sh
-
-restore: feed
+restore:
 	$(DOTNET) restore Gateway.sln
 
 build: restore

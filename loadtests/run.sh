@@ -87,7 +87,6 @@ command -v gnuplot >/dev/null || apt_install gnuplot-nox || log "gnuplot unavail
 # --- build ---------------------------------------------------------------------------------------
 projects=(proxy/Gateway.Proxy loadtests/Gateway.LoadTests.Upstream loadtests/Gateway.LoadTests.BareProxy loadtests/Gateway.LoadTests.Corpus)
 if [[ -z "${LOADTEST_SKIP_BUILD:-}" ]]; then
-  "$root/build/hashing-feed.sh"
   for project in "${projects[@]}"; do
     log "build $project (Release)"
     dotnet build "$root/$project" -c Release -nologo -v:q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
