@@ -74,6 +74,13 @@ public interface IStateStore
     /// <summary>Up to <paramref name="count"/> entries starting at zero-based <paramref name="start"/>, in order.</summary>
     ValueTask<IReadOnlyList<string>> ReadLogAsync(string logKey, long start, int count, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Admits a request in one step (one round trip on Redis): stores the nonce only when absent,
+    /// reads the kill switches, and, only when the nonce was fresh, acquires every rate-limit window
+    /// all-or-nothing. A replay counts nothing.
+    /// </summary>
+    ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default);
+
     /// <summary>Throws <see cref="StateStoreUnavailableException"/> when the store cannot serve.</summary>
     ValueTask PingAsync(CancellationToken cancellationToken = default);
 }

@@ -101,6 +101,32 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
             : new RateLimitOutcome(false, refused, TimeSpan.FromMilliseconds(reply.Items[1].AsInt64()));
     }
 
+    public async ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.SwitchKeys.Count > AdmissionRequest.MaxSwitchKeys)
+        {
+            throw new ArgumentException($"At most {AdmissionRequest.MaxSwitchKeys} kill-switch keys per admission.", nameof(request));
+        }
+
+        if (!await TrySetIfAbsentAsync(request.NonceKey, request.NonceValue, request.NonceLifetime, cancellationToken).ConfigureAwait(false))
+        {
+            return new AdmissionOutcome(false, 0, RateLimitOutcome.Admit);
+        }
+
+        var switches = 0u;
+        for (var i = 0; i < request.SwitchKeys.Count; i++)
+        {
+            if (await GetAsync(request.SwitchKeys[i], cancellationToken).ConfigureAwait(false) is not null)
+            {
+                switches |= 1u << i;
+            }
+        }
+
+        var limited = request.Windows.Count == 0 ? RateLimitOutcome.Admit : await TryAcquireAsync(request.Windows, cancellationToken).ConfigureAwait(false);
+        return new AdmissionOutcome(true, switches, limited);
+    }
+
     public async ValueTask<BudgetOutcome> TryReserveAsync(string key, long amount, long limit, TimeSpan window, CancellationToken cancellationToken = default)
     {
         var args = new RespArguments().Add(1).Add(key).Add(amount).Add(limit).Add(WindowMilliseconds(window));

@@ -56,6 +56,9 @@ internal sealed class TracingStateStore : IStateStore
     public ValueTask<RateLimitOutcome> TryAcquireAsync(IReadOnlyList<RateLimitWindow> windows, CancellationToken cancellationToken = default) =>
         Run("acquire", windows, static (s, w, ct) => s.TryAcquireAsync(w, ct), cancellationToken);
 
+    public ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default) =>
+        Run("admit", request, static (s, r, ct) => s.AdmitAsync(r, ct), cancellationToken);
+
     public ValueTask<BudgetOutcome> TryReserveAsync(string key, long amount, long limit, TimeSpan window, CancellationToken cancellationToken = default) =>
         Run("reserve", (key, amount, limit, window), static (s, a, ct) => s.TryReserveAsync(a.key, a.amount, a.limit, a.window, ct), cancellationToken);
 

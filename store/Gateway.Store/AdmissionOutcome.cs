@@ -1,0 +1,11 @@
+namespace Gateway.Store;
+
+/// <summary>The answer to <see cref="IStateStore.AdmitAsync"/>.</summary>
+/// <param name="NonceFresh">True when this call stored the nonce; false for a replay (nothing else was counted).</param>
+/// <param name="SwitchesOn">Bit <c>i</c> is set when <c>SwitchKeys[i]</c> exists.</param>
+/// <param name="RateLimit">The rate-limit outcome; <see cref="RateLimitOutcome.Admit"/> when there were no windows or the nonce was a replay.</param>
+public readonly record struct AdmissionOutcome(bool NonceFresh, uint SwitchesOn, RateLimitOutcome RateLimit)
+{
+    /// <summary>True when the switch at <paramref name="index"/> in the request's <c>SwitchKeys</c> is on.</summary>
+    public bool IsSwitchOn(int index) => (SwitchesOn & (1u << index)) != 0;
+}

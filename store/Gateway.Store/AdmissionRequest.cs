@@ -1,0 +1,22 @@
+namespace Gateway.Store;
+
+/// <summary>
+/// Everything the store decides before a request may be admitted, asked in one step
+/// (<see cref="IStateStore.AdmitAsync"/>): the nonce to store when absent, the kill-switch keys to
+/// read, and the rate-limit windows to acquire.
+/// </summary>
+/// <param name="NonceKey">Stored with <paramref name="NonceValue"/> for <paramref name="NonceLifetime"/> only when absent.</param>
+/// <param name="NonceValue">The value kept under the nonce key (the request's timestamp).</param>
+/// <param name="NonceLifetime">How long the nonce is remembered; at least the accepted timestamp window plus skew.</param>
+/// <param name="SwitchKeys">Kill-switch keys; a switch is on when its key exists. At most 32.</param>
+/// <param name="Windows">Rate-limit windows, acquired all-or-nothing and only when the nonce was fresh.</param>
+public sealed record AdmissionRequest(
+    string NonceKey,
+    string NonceValue,
+    TimeSpan NonceLifetime,
+    IReadOnlyList<string> SwitchKeys,
+    IReadOnlyList<RateLimitWindow> Windows)
+{
+    /// <summary>The most kill-switch keys one admission may read (<see cref="AdmissionOutcome.SwitchesOn"/> is a bit mask).</summary>
+    public const int MaxSwitchKeys = 32;
+}
