@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Gateway.Proxy.Requests;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace Gateway.Proxy.Telemetry;
 
@@ -103,7 +102,6 @@ public static class GatewayTelemetry
 
         var status = context.Response.StatusCode;
         var route = context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } pattern } ? pattern : null;
-        EnrichHostingActivity(context, status, route);
         activity.SetTag(GatewaySpanAttributes.HttpStatusCode, status);
         if (route is not null)
         {
@@ -230,39 +228,6 @@ public static class GatewayTelemetry
         "ANTHROPIC" => "anthropic",
         _ => null,
     };
-
-    /// <summary>
-    /// ASP.NET Core's own request activity carries no HTTP attributes without the (unavailable)
-    /// instrumentation package: name it <c>METHOD route</c> and add the stable HTTP server attributes.
-    /// </summary>
-    private static void EnrichHostingActivity(HttpContext context, int status, string? route)
-    {
-        if (context.Features.Get<IHttpActivityFeature>()?.Activity is not { IsAllDataRequested: true } hosting
-            || ReferenceEquals(hosting.Source, GatewayActivitySource.Source))
-        {
-            return;
-        }
-
-        var method = context.Request.Method;
-        hosting.DisplayName = route is null ? method : method + " " + route;
-        hosting.SetTag(GatewaySpanAttributes.HttpMethod, method);
-        hosting.SetTag("url.scheme", context.Request.Scheme);
-        hosting.SetTag("url.path", context.Request.Path.Value);
-        hosting.SetTag(GatewaySpanAttributes.HttpRoute, route);
-        hosting.SetTag(GatewaySpanAttributes.HttpStatusCode, status);
-        hosting.SetTag("network.protocol.version", context.Request.Protocol switch
-        {
-            "HTTP/1.1" => "1.1",
-            "HTTP/2" => "2",
-            "HTTP/3" => "3",
-            _ => null,
-        });
-        if (status >= StatusCodes.Status500InternalServerError)
-        {
-            hosting.SetTag(GatewaySpanAttributes.ErrorType, status.ToString(CultureInfo.InvariantCulture));
-            hosting.SetStatus(ActivityStatusCode.Error);
-        }
-    }
 
     private static Activity? Recording(HttpContext context)
     {

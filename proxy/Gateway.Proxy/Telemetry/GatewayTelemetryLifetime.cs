@@ -1,30 +1,35 @@
 namespace Gateway.Proxy.Telemetry;
 
 /// <summary>
-/// Builds the telemetry providers before anything else starts (so the first request is traced),
-/// refuses to start on malformed <c>OTEL_*</c> settings, says once what is exported, and flushes and
-/// shuts the providers down after the host has stopped.
+/// Refuses to start on malformed <c>OTEL_*</c> or <c>Gateway:Metrics:*</c> settings (every error named)
+/// and says once what is exported and where /metrics is. The providers themselves belong to
+/// <c>AddOpenTelemetry()</c>, which builds them at start and flushes them when the host is disposed.
+/// Once started, it puts every gateway counter at 0 (<see cref="GatewayCountersAtZero"/>).
 /// </summary>
 internal sealed partial class GatewayTelemetryLifetime : IHostedLifecycleService
 {
-    /// <summary>How long shutdown waits for the last export.</summary>
-    private const int ShutdownTimeoutMilliseconds = 5000;
-
-    private readonly GatewayTelemetryProviders _providers;
+    private readonly TelemetrySettings _settings;
     private readonly ILogger<GatewayTelemetryLifetime> _logger;
+    private readonly IServiceProvider _services;
 
-    public GatewayTelemetryLifetime(GatewayTelemetryProviders providers, ILogger<GatewayTelemetryLifetime> logger)
+    public GatewayTelemetryLifetime(TelemetrySettings settings, ILogger<GatewayTelemetryLifetime> logger, IServiceProvider services)
     {
-        _providers = providers;
+        _settings = settings;
         _logger = logger;
+        _services = services;
     }
 
     public Task StartingAsync(CancellationToken cancellationToken)
     {
-        var settings = _providers.Settings;
+        var settings = _settings;
         if (settings.Errors.Count > 0)
         {
-            throw new InvalidOperationException("OpenTelemetry settings are invalid: " + string.Join(" ", settings.Errors));
+            throw new InvalidOperationException("Telemetry settings are invalid: " + string.Join(" ", settings.Errors));
+        }
+
+        if (settings.MetricsEndpoint.Enabled)
+        {
+            LogMetricsEndpoint(_logger, settings.MetricsEndpoint.ListenUrl + MetricsEndpointSettings.Path);
         }
 
         if (settings.DisabledReason is { } reason)
@@ -40,17 +45,21 @@ internal sealed partial class GatewayTelemetryLifetime : IHostedLifecycleService
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartedAsync(CancellationToken cancellationToken)
+    {
+        if (_settings.Metrics is not null || _settings.MetricsEndpoint.Enabled)
+        {
+            GatewayCountersAtZero.Publish(_services);
+        }
+
+        return Task.CompletedTask;
+    }
 
     public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task StoppedAsync(CancellationToken cancellationToken)
-    {
-        _providers.Shutdown(ShutdownTimeoutMilliseconds);
-        return Task.CompletedTask;
-    }
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Scheme, host, port and path only: user info and query, which may hold credentials, are never logged.</summary>
     private static string Describe(OtlpTarget? target) => target is null
@@ -60,6 +69,9 @@ internal sealed partial class GatewayTelemetryLifetime : IHostedLifecycleService
 
     [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "OpenTelemetry export is off: {Reason}")]
     private static partial void LogExportOff(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Information, Message = "Prometheus metrics on {MetricsUrl}")]
+    private static partial void LogMetricsEndpoint(ILogger logger, string metricsUrl);
 
     [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "OpenTelemetry export for service {ServiceName}: traces {Traces}, metrics {Metrics}, logs {Logs}; sampler {Sampler}")]
     private static partial void LogExporting(ILogger logger, string serviceName, string traces, string metrics, string logs, string sampler);

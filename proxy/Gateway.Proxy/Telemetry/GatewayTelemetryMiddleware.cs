@@ -76,12 +76,19 @@ internal sealed class GatewayTelemetryMiddleware
 public static class GatewayTelemetryApplicationBuilderExtensions
 {
     /// <summary>
-    /// Starts the <c>gateway.request</c> span and the request-id logging scope for every request.
-    /// Call it right after the request-id middleware and before exception handling and routing.
+    /// Serves Prometheus <c>/metrics</c> on its own port (when <c>Gateway:Metrics:Port</c> is set; that
+    /// port serves nothing else), then starts the <c>gateway.request</c> span and the request-id logging
+    /// scope for every request. Call it right after the request-id middleware and before exception
+    /// handling and routing.
     /// </summary>
     public static IApplicationBuilder UseGatewayTelemetry(this IApplicationBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        if (app.ApplicationServices.GetService<TelemetrySettings>() is { } settings)
+        {
+            GatewayMetricsEndpoint.Use(app, settings.MetricsEndpoint);
+        }
+
         return app.UseMiddleware<GatewayTelemetryMiddleware>();
     }
 }

@@ -1,21 +1,53 @@
 using System.Diagnostics.Metrics;
+using Gateway.Oversight;
 using Gateway.Store;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace Gateway.Proxy.Telemetry;
 
-/// <summary>Registers the gateway's OpenTelemetry export (traces, metrics, logs over OTLP).</summary>
+/// <summary>Registers the gateway's OpenTelemetry: <c>AddOpenTelemetry()</c> with the ASP.NET Core and HttpClient instrumentations.</summary>
 public static class TelemetryServiceCollectionExtensions
 {
     /// <summary>The key under which the undecorated store stays registered (the container still owns and disposes it).</summary>
     internal const string UndecoratedStoreKey = "Gateway.Telemetry.UndecoratedStore";
 
+    /// <summary>Activity sources the tracer provider listens to (besides the instrumentations' own).</summary>
+    internal static readonly IReadOnlyList<string> ActivitySources =
+    [
+        GatewayActivitySource.Name,
+        "Gateway.Store",
+        "Yarp.ReverseProxy",
+    ];
+
+    /// <summary>Meters the meter provider listens to (besides the instrumentations' own; YARP has EventCounters only).</summary>
+    internal static readonly IReadOnlyList<string> Meters =
+    [
+        GatewayMetrics.MeterName,
+        "Gateway.Store",
+        OversightMetrics.MeterName,
+        "Microsoft.AspNetCore.Server.Kestrel",
+        "Microsoft.AspNetCore.Routing",
+        "Microsoft.AspNetCore.Diagnostics",
+        "System.Net.NameResolution",
+        "System.Runtime",
+    ];
+
+    /// <summary>Buckets, in seconds, of the gateway's own duration histograms (the SDK's default buckets suit milliseconds).</summary>
+    internal static readonly double[] SecondsBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
     /// <summary>
-    /// Adds OTLP export configured by the standard <c>OTEL_*</c> variables, read from
-    /// <paramref name="configuration"/> when the host is built (so settings added after this call
-    /// count), and decorates the registered <see cref="IStateStore"/> with store spans: call it after
-    /// <c>AddGatewayStateStore</c>. Without an OTLP endpoint nothing is exported and no provider is
-    /// built. Pair it with <c>app.UseGatewayTelemetry()</c> in the pipeline for the request span.
+    /// Adds OpenTelemetry the standard way (<c>AddOpenTelemetry()</c>): OTLP export configured by the
+    /// standard <c>OTEL_*</c> variables (a signal without an endpoint gets no provider at all), the
+    /// Prometheus <c>/metrics</c> endpoint on its own port when <c>Gateway:Metrics:Port</c> is set, and
+    /// store spans around the registered <see cref="IStateStore"/>: call it after
+    /// <c>AddGatewayStateStore</c>. Pair it with <c>app.UseGatewayTelemetry()</c> in the pipeline.
+    /// Malformed settings stop the gateway at start-up, every error named.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The application's configuration (environment variables included).</param>
@@ -25,13 +57,125 @@ public static class TelemetryServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(environment);
+        if (services.Any(static d => d.ServiceType == typeof(TelemetrySettings)))
+        {
+            return services;
+        }
 
-        services.TryAddSingleton(_ => new GatewayTelemetryProviders(configuration, environment));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoggerProvider, GatewayOtlpLoggerProvider>());
+        var settings = TelemetrySettings.Read(configuration, environment.EnvironmentName);
+        var errors = new List<string>();
+        settings.MetricsEndpoint.AddListener(configuration, errors);
+        settings.AddErrors(errors);
+        services.AddSingleton(settings);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, GatewayTelemetryLifetime>());
         DecorateStateStore(services);
+        if (settings.Errors.Count > 0)
+        {
+            return services;
+        }
+
+        var telemetry = services.AddOpenTelemetry();
+        if (settings.Traces is { } traces)
+        {
+            telemetry.WithTracing(tracing => ConfigureTracing(tracing, settings, traces));
+        }
+
+        if (settings.Metrics is not null || settings.MetricsEndpoint.Enabled)
+        {
+            telemetry.WithMetrics(metrics => ConfigureMetrics(metrics, settings));
+        }
+
+        if (settings.Logs is { } logs)
+        {
+            telemetry.WithLogging(
+                logging => logging.SetResourceBuilder(CreateResource(settings)).AddProcessor(new BatchLogRecordExportProcessor(
+                    new OtlpLogExporter(ExporterOptions(logs)),
+                    settings.LogRecords.MaxQueueSize,
+                    settings.LogRecords.ScheduleDelayMilliseconds,
+                    settings.LogRecords.ExportTimeoutMilliseconds,
+                    settings.LogRecords.MaxExportBatchSize)),
+                static options =>
+                {
+                    options.IncludeScopes = true;
+                    options.IncludeFormattedMessage = true;
+                });
+        }
+
         return services;
     }
+
+    private static void ConfigureTracing(TracerProviderBuilder tracing, TelemetrySettings settings, OtlpTarget traces)
+    {
+        var spans = settings.Spans;
+        tracing.SetResourceBuilder(CreateResource(settings))
+            .SetSampler(settings.Sampler)
+            .AddAspNetCoreInstrumentation(options => options.Filter = context => !GatewayMetricsEndpoint.IsScrape(context, settings.MetricsEndpoint))
+            .AddHttpClientInstrumentation()
+            .AddProcessor(new BatchActivityExportProcessor(
+                new OtlpTraceExporter(ExporterOptions(traces)),
+                spans.MaxQueueSize,
+                spans.ScheduleDelayMilliseconds,
+                spans.ExportTimeoutMilliseconds,
+                spans.MaxExportBatchSize));
+        foreach (var source in ActivitySources)
+        {
+            tracing.AddSource(source);
+        }
+    }
+
+    private static void ConfigureMetrics(MeterProviderBuilder metrics, TelemetrySettings settings)
+    {
+        metrics.SetResourceBuilder(CreateResource(settings))
+            .AddAspNetCoreInstrumentation()
+            .AddHttpClientInstrumentation()
+            .AddView(static instrument => IsGatewaySecondsHistogram(instrument)
+                ? new ExplicitBucketHistogramConfiguration { Boundaries = SecondsBuckets }
+                : null);
+        foreach (var meter in Meters)
+        {
+            metrics.AddMeter(meter);
+        }
+
+        if (settings.Metrics is { } target)
+        {
+            metrics.AddReader(new PeriodicExportingMetricReader(
+                new OtlpMetricExporter(ExporterOptions(target)),
+                settings.MetricExportIntervalMilliseconds,
+                settings.MetricExportTimeoutMilliseconds)
+            {
+                TemporalityPreference = MetricReaderTemporalityPreference.Cumulative,
+            });
+        }
+
+        if (settings.MetricsEndpoint.Enabled)
+        {
+            metrics.AddPrometheusExporter();
+        }
+    }
+
+    private static ResourceBuilder CreateResource(TelemetrySettings settings) =>
+        ResourceBuilder.CreateEmpty().AddTelemetrySdk().AddAttributes(settings.Resource);
+
+    private static OtlpExporterOptions ExporterOptions(OtlpTarget target)
+    {
+        var options = new OtlpExporterOptions
+        {
+            Endpoint = target.Endpoint,
+            Protocol = target.Protocol,
+            TimeoutMilliseconds = target.TimeoutMilliseconds,
+        };
+        if (target.Headers is not null)
+        {
+            options.Headers = target.Headers;
+        }
+
+        return options;
+    }
+
+    private static bool IsGatewaySecondsHistogram(Instrument instrument) =>
+        instrument is Histogram<double>
+        && instrument.Unit == "s"
+        && (instrument.Meter.Name == GatewayMetrics.MeterName || instrument.Meter.Name.StartsWith(GatewayMetrics.MeterName + ".", StringComparison.Ordinal));
 
     private static void DecorateStateStore(IServiceCollection services)
     {

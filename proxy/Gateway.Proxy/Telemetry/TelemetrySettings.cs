@@ -21,7 +21,7 @@ internal sealed record OtlpTarget(Uri Endpoint, OtlpExportProtocol Protocol, str
 /// are part of it, and tests pass them as settings). Export is off unless an OTLP endpoint is set,
 /// whatever the environment; <c>OTEL_SDK_DISABLED=true</c> turns everything off. Malformed values are
 /// collected in <see cref="Errors"/> (naming the variable, never echoing a header value) and stop the
-/// gateway at start-up.
+/// gateway at start-up. Also carries the Prometheus endpoint's settings (<see cref="MetricsEndpoint"/>).
 /// </summary>
 internal sealed class TelemetrySettings
 {
@@ -61,12 +61,19 @@ internal sealed class TelemetrySettings
 
     public bool AnyExported => Traces is not null || Metrics is not null || Logs is not null;
 
+    /// <summary>The Prometheus <c>/metrics</c> listener (a gateway setting, not an <c>OTEL_*</c> one).</summary>
+    public MetricsEndpointSettings MetricsEndpoint { get; private set; } = new(null, "*");
+
+    /// <summary>Adds errors found after reading (the metrics listener's port against the gateway's own).</summary>
+    public void AddErrors(IEnumerable<string> errors) => Errors = [.. Errors, .. errors];
+
     public static TelemetrySettings Read(IConfiguration configuration, string environmentName)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var settings = new TelemetrySettings();
         var errors = new List<string>();
         settings.Resource = ReadResource(configuration, environmentName, errors);
+        settings.MetricsEndpoint = MetricsEndpointSettings.Read(configuration, errors);
 
         if (IsTrue(configuration["OTEL_SDK_DISABLED"]))
         {

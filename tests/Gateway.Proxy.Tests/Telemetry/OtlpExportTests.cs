@@ -30,7 +30,7 @@ public sealed class OtlpExportTests
             ["Logging:LogLevel:Gateway.Proxy.Telemetry"] = "Information",
         });
         Assert.True(
-            gateway.Services.GetService<GatewayTelemetryProviders>() is not null,
+            gateway.Services.GetService<OpenTelemetry.Trace.TracerProvider>() is not null,
             "GatewayApplication.AddGatewayCore does not call services.AddGatewayTelemetry(configuration, environment) yet.");
         var agent = new AgentClient(gateway.Client, bundle.AgentSecret);
 

@@ -108,9 +108,8 @@ public sealed class TracingStateStoreTests : IDisposable
 
         var store = Assert.IsType<TracingStateStore>(provider.GetRequiredService<IStateStore>());
         Assert.IsType<InMemoryStateStore>(store.Inner);
-        var telemetry = provider.GetRequiredService<GatewayTelemetryProviders>();
-        Assert.Null(telemetry.TracerProvider);
-        Assert.Null(telemetry.MeterProvider);
-        Assert.Null(telemetry.LoggerProvider);
+        Assert.Null(provider.GetService<OpenTelemetry.Trace.TracerProvider>());
+        Assert.Null(provider.GetService<OpenTelemetry.Metrics.MeterProvider>());
+        Assert.Null(provider.GetService<OpenTelemetry.Logs.LoggerProvider>());
     }
 }

@@ -1,0 +1,188 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Gateway.Proxy.Tests.Infrastructure;
+using Gateway.Testing;
+
+namespace Gateway.Proxy.Tests.Telemetry;
+
+/// <summary>
+/// The real gateway serves Prometheus /metrics on a port of its own (and only there), every counter is
+/// present from start-up at 0, and every metric the chart's Grafana dashboard queries is one it exports.
+/// </summary>
+public sealed partial class PrometheusMetricsTests
+{
+    private const string EvaluateBody = """{"tool":"crm.read_contact","args":{"id":"42"}}""";
+
+    private static readonly HashSet<string> PromQlWords = new(StringComparer.Ordinal)
+    {
+        "sum", "rate", "irate", "increase", "histogram_quantile", "avg", "max", "min", "count", "by", "without", "le",
+        "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "offset", "bool", "topk", "bottomk", "clamp_min", "clamp_max",
+    };
+
+    [Fact]
+    public async Task Metrics_FromStartUp_HasEveryGatewayCounterAtZero()
+    {
+        using var bundle = DemoBundle.Create();
+        await using var gateway = await StartAsync(bundle, out var metrics);
+
+        var samples = PrometheusText.Parse(await metrics.GetStringAsync("/metrics"));
+
+        var counters = GatewayCounterNames();
+        Assert.NotEmpty(counters);
+        foreach (var counter in counters)
+        {
+            var series = samples.Where(s => s.Name == counter).ToList();
+            Assert.True(series.Count > 0, $"{counter} is missing from /metrics at start-up. Present: {string.Join(", ", samples.Select(s => s.Name).Distinct())}");
+            Assert.Contains(series, s => s.Value == 0);
+        }
+    }
+
+    [Fact]
+    public async Task MetricsPort_ServesOnlyMetrics_AndTheGatewayPortServesNoMetrics()
+    {
+        using var bundle = DemoBundle.Create();
+        await using var gateway = await StartAsync(bundle, out var metrics);
+
+        using var healthOnMetricsPort = await metrics.GetAsync("/healthz");
+        using var adminOnMetricsPort = await metrics.GetAsync("/admin/v1/tokens");
+        using var metricsOnGatewayPort = await gateway.Client.GetAsync("/metrics");
+        using var health = await gateway.Client.GetAsync("/healthz");
+
+        Assert.Equal(HttpStatusCode.NotFound, healthOnMetricsPort.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, adminOnMetricsPort.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, metricsOnGatewayPort.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    [Fact]
+    public async Task Dashboard_EveryPanelQuery_NamesAMetricTheGatewayExports()
+    {
+        using var bundle = DemoBundle.Create();
+        await using var gateway = await StartAsync(bundle, out var metrics);
+        var agent = new AgentClient(gateway.Client, bundle.AgentSecret);
+        using (var response = await agent.PostJsonAsync("/v1/evaluate", EvaluateBody))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var exported = PrometheusText.Parse(await metrics.GetStringAsync("/metrics")).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var queried = DashboardMetricNames(Path.Combine(RepositoryRoot.Path, "charts", "gateway", "dashboards"));
+
+        Assert.NotEmpty(queried);
+        var missing = queried.Where(name => !exported.Contains(name)).Order(StringComparer.Ordinal).ToList();
+        Assert.True(missing.Count == 0, "Dashboard panels query metrics the gateway does not export: " + string.Join(", ", missing));
+    }
+
+    private static Task<GatewayHost> StartAsync(DemoBundle bundle, out HttpClient metrics)
+    {
+        var port = FreePort.Next();
+        metrics = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        return GatewayHost.StartAsync(bundle.Directory, new Dictionary<string, string?>
+        {
+            ["Gateway:Metrics:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Gateway:Metrics:Host"] = "127.0.0.1",
+        });
+    }
+
+    /// <summary>The Prometheus names of every counter on the gateway's meters, as the exporter writes them.</summary>
+    private static List<string> GatewayCounterNames()
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Meter.Name.StartsWith("Gateway", StringComparison.Ordinal))
+                {
+                    var name = instrument.Name.Replace('.', '_');
+                    switch (instrument)
+                    {
+                        case Counter<long> or Counter<double>:
+                            names.Add(name + "_total");
+                            break;
+                        case UpDownCounter<long> or UpDownCounter<double>:
+                            names.Add(name);
+                            break;
+                    }
+                }
+            },
+        };
+        listener.Start();
+        return [.. names];
+    }
+
+    /// <summary>Every metric name in every panel query (<c>expr</c>) of the dashboards in <paramref name="directory"/>.</summary>
+    private static HashSet<string> DashboardMetricNames(string directory)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in Directory.GetFiles(directory, "*.json"))
+        {
+            using var document = JsonDocument.Parse(File.ReadAllText(file));
+            foreach (var expression in Expressions(document.RootElement))
+            {
+                var bare = Selector().Replace(expression, " ");
+                bare = Range().Replace(bare, " ");
+                bare = Grouping().Replace(bare, " ");
+                foreach (Match match in Identifier().Matches(bare))
+                {
+                    var name = match.Groups["name"].Value;
+                    var isCall = match.Groups["call"].Success;
+                    if (!isCall && !PromQlWords.Contains(name))
+                    {
+                        names.Add(name);
+                    }
+                }
+            }
+        }
+
+        return names;
+    }
+
+    private static IEnumerable<string> Expressions(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (property.Name == "expr" && property.Value.ValueKind == JsonValueKind.String)
+                    {
+                        yield return property.Value.GetString()!;
+                    }
+                    else
+                    {
+                        foreach (var nested in Expressions(property.Value))
+                        {
+                            yield return nested;
+                        }
+                    }
+                }
+
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    foreach (var nested in Expressions(item))
+                    {
+                        yield return nested;
+                    }
+                }
+
+                break;
+        }
+    }
+
+    [GeneratedRegex(@"\{[^}]*\}")]
+    private static partial Regex Selector();
+
+    [GeneratedRegex(@"\[[^\]]*\]")]
+    private static partial Regex Range();
+
+    [GeneratedRegex(@"\b(by|without|on|ignoring)\s*\([^)]*\)")]
+    private static partial Regex Grouping();
+
+    [GeneratedRegex(@"(?<![\w$.])(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?<call>\s*\()?")]
+    private static partial Regex Identifier();
+}
