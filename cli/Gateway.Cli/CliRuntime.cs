@@ -17,7 +17,13 @@ internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
     public async Task<int> CallAsync(ParseResult parse, HttpMethod method, string path, string? body, Func<JsonElement, TextWriter?, int?> print, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(parse);
-        var url = parse.GetValue(options.Url) ?? console.GetEnvironmentVariable(GlobalOptions.UrlVariable) ?? GlobalOptions.DefaultUrl;
+        var (target, targetError) = GatewayTarget.Resolve(parse.GetValue(options.Url), console);
+        if (target is null)
+        {
+            await console.Error.WriteLineAsync(targetError);
+            return ExitCodes.InvalidInput;
+        }
+
         var token = parse.GetValue(options.Token) ?? console.GetEnvironmentVariable(GlobalOptions.TokenVariable);
         if (string.IsNullOrEmpty(token))
         {
@@ -25,10 +31,11 @@ internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
             return ExitCodes.InvalidInput;
         }
 
-        if (!Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var baseUrl) || (baseUrl.Scheme != Uri.UriSchemeHttp && baseUrl.Scheme != Uri.UriSchemeHttps))
+        // Every change says where it goes (on the error stream, so that --json output stays one document).
+        var baseUrl = target.BaseUrl;
+        if (method != HttpMethod.Get)
         {
-            await console.Error.WriteLineAsync($"error: invalid_input: '{url}' is not an http(s) URL");
-            return ExitCodes.InvalidInput;
+            await console.Error.WriteLineAsync($"gateway: {baseUrl} (from {target.Source})");
         }
 
         AdminResponse response;

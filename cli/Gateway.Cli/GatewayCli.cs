@@ -20,6 +20,7 @@ internal static class GatewayCli
         root.Subcommands.Add(AgentsCommands.Build(runtime));
         root.Subcommands.Add(TokensCommands.Build(runtime));
         root.Subcommands.Add(IncidentsCommands.Build(runtime));
+        root.Subcommands.Add(CompletionCommand.Build(console));
         return root;
     }
 

@@ -5,13 +5,11 @@ namespace Gateway.Cli;
 /// <summary>Options every command accepts: where the admin API is, the token, and the output format.</summary>
 internal sealed class GlobalOptions
 {
-    public const string UrlVariable = "GATEWAY_ADMIN_URL";
     public const string TokenVariable = "GATEWAY_ADMIN_TOKEN";
-    public const string DefaultUrl = "http://127.0.0.1:8080";
 
     public Option<string?> Url { get; } = new("--url")
     {
-        Description = $"The gateway's base URL (env {UrlVariable}, default {DefaultUrl})",
+        Description = $"The gateway's base URL (else env {GatewayTarget.UrlVariable}, else {GatewayTarget.DemoEnvRelativePath} written by make run)",
         Recursive = true,
     };
 

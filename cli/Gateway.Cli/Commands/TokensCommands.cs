@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Gateway.Cli.Commands;
 
-/// <summary><c>tokens issue --name --role</c> and <c>tokens revoke &lt;name&gt;</c>.</summary>
+/// <summary><c>tokens issue --name --role</c>, <c>tokens list</c> and <c>tokens revoke &lt;name&gt;</c>.</summary>
 internal static class TokensCommands
 {
     public static Command Build(CliRuntime runtime)
@@ -47,6 +47,29 @@ internal static class TokensCommands
             },
             ct));
         command.Subcommands.Add(revoke);
+        command.Subcommands.Add(List(runtime));
         return command;
+    }
+
+    /// <summary><c>tokens list</c>: <c>GET /admin/v1/tokens</c>, names and roles only (the gateway keeps no token, only its hash).</summary>
+    private static Command List(CliRuntime runtime)
+    {
+        var list = new Command("list", "List admin tokens: name, roles, created, revoked");
+        list.SetAction((parse, ct) => runtime.CallAsync(
+            parse,
+            HttpMethod.Get,
+            "tokens",
+            null,
+            (body, output) =>
+            {
+                foreach (var token in Json.Array(body, "tokens"))
+                {
+                    output?.WriteLine($"{Json.Str(token, "name")}\troles={Json.List(token, "roles")}\tcreated={Json.Str(token, "created_at")}\trevoked={Json.YesNo(Json.Bool(token, "revoked"))}");
+                }
+
+                return null;
+            },
+            ct));
+        return list;
     }
 }

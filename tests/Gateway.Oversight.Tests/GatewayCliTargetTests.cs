@@ -1,0 +1,120 @@
+using Gateway.Cli;
+using Gateway.Oversight.Admin;
+using Gateway.Oversight.Tests.Infrastructure;
+
+namespace Gateway.Oversight.Tests;
+
+/// <summary>
+/// Which gateway <c>gatewayctl</c> talks to: --url, GATEWAY_URL, or the demo file <c>make run</c>
+/// writes; never a built-in default, and never a GATEWAY_URL that the demo file contradicts.
+/// </summary>
+public sealed class GatewayCliTargetTests : IAsyncLifetime, IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("gatewayctl-target-").FullName;
+    private AdminTestHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await AdminTestHost.StartAsync();
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task GatewayUrl_ContradictedByDemoEnv_IsRefusedBeforeAnyCall()
+    {
+        var demoEnv = WriteDemoEnv($"http://127.0.0.1:{Gateway.Testing.FreePort.Next()}");
+
+        var result = await RunAsync(
+            new() { ["GATEWAY_URL"] = _host.BaseAddress.ToString(), ["GATEWAY_DEMO_ENV"] = demoEnv },
+            "tokens", "issue", "--name", "refused-ops", "--role", "auditor");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("target_mismatch", result.Error, StringComparison.Ordinal);
+        Assert.Contains(demoEnv, result.Error, StringComparison.Ordinal);
+        Assert.Empty(result.Out);
+        // Nothing reached the gateway: the name is still free.
+        Assert.StartsWith(AdminTokenService.TokenPrefix, await _host.IssueTokenAsync("refused-ops", AdminRoles.Auditor), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GatewayUrl_AgreeingWithDemoEnv_IsUsed_AndTheTargetIsPrinted()
+    {
+        var demoEnv = WriteDemoEnv(_host.BaseAddress.ToString().Replace("127.0.0.1", "localhost", StringComparison.Ordinal));
+
+        var result = await RunAsync(
+            new() { ["GATEWAY_URL"] = _host.BaseAddress.ToString(), ["GATEWAY_DEMO_ENV"] = demoEnv },
+            "tokens", "issue", "--name", "agreeing-ops", "--role", "auditor");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains($"gateway: {_host.BaseAddress} (from GATEWAY_URL)", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExplicitUrl_WinsOverAContradictingDemoEnv_AndIsPrinted()
+    {
+        var demoEnv = WriteDemoEnv($"http://127.0.0.1:{Gateway.Testing.FreePort.Next()}");
+
+        var result = await RunAsync(
+            new() { ["GATEWAY_DEMO_ENV"] = demoEnv },
+            "tokens", "issue", "--name", "explicit-ops", "--role", "auditor", "--url", _host.BaseAddress.ToString());
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains($"gateway: {_host.BaseAddress} (from --url)", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DemoEnv_Alone_IsTheTarget()
+    {
+        var demoEnv = WriteDemoEnv(_host.BaseAddress.ToString());
+
+        var result = await RunAsync(new() { ["GATEWAY_DEMO_ENV"] = demoEnv }, "tokens", "issue", "--name", "demo-ops", "--role", "auditor");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains($"(from {demoEnv})", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NoTargetAnywhere_Exits2_WithoutGuessing()
+    {
+        var result = await RunAsync(new() { ["GATEWAY_DEMO_ENV"] = Path.Combine(_directory, "absent.env") }, "audit", "verify", "--tenant", "demo");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--url", result.Error, StringComparison.Ordinal);
+        Assert.Contains("GATEWAY_URL", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadOnlyCommand_DoesNotPrintTheTarget_SoJsonStaysClean()
+    {
+        var result = await RunAsync([], "audit", "verify", "--tenant", "demo", "--json", "--url", _host.BaseAddress.ToString());
+
+        Assert.DoesNotContain("gateway:", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Completion_Bash_PrintsAScriptThatAsksGatewayctl()
+    {
+        var result = await RunAsync([], "completion", "bash");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("complete -o default -F _gatewayctl_complete gatewayctl", result.Out, StringComparison.Ordinal);
+        Assert.Contains("[suggest:", result.Out, StringComparison.Ordinal);
+    }
+
+    private string WriteDemoEnv(string gatewayUrl)
+    {
+        var file = Path.Combine(_directory, Guid.NewGuid().ToString("N") + ".env");
+        File.WriteAllText(file, $"# written by the test\nGATEWAY_URL={gatewayUrl}\nGATEWAY_PORT=1\n");
+        return file;
+    }
+
+    private static async Task<(int ExitCode, string Out, string Error)> RunAsync(Dictionary<string, string?> environment, params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        environment["GATEWAY_ADMIN_TOKEN"] = TestKeys.BootstrapToken;
+        var console = new CliConsole(output, error, new StringReader(string.Empty), false, name => environment.GetValueOrDefault(name));
+        var code = await GatewayCli.RunAsync(args, console);
+        return (code, output.ToString(), error.ToString());
+    }
+}
