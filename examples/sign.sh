@@ -2,11 +2,12 @@
 # Sends one signed request to the gateway as the demo agent, exactly as the agent protocol says.
 #   examples/sign.sh METHOD PATH [JSON-BODY]
 #   examples/sign.sh POST /v1/evaluate '{"tool":"crm.read_contact","args":{"id":"42"}}'
-# Reads the five GAMUT_* values from examples/demo.env unless they are already set. Needs curl and openssl.
+# Reads the five GAMUT_* values from GATEWAY_DEMO_ENV (default examples/demo.env, written by `make run`)
+# unless they are already set. Needs curl and openssl.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 if [[ -z "${GAMUT_BYO_AGENT_SECRET:-}" ]]; then
-  set -a; source "$here/demo.env"; set +a
+  set -a; source "${GATEWAY_DEMO_ENV:-$here/demo.env}"; set +a
 fi
 method="${1:?usage: sign.sh METHOD PATH [JSON-BODY]}"
 target="${2:?usage: sign.sh METHOD PATH [JSON-BODY]}"
