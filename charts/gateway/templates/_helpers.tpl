@@ -87,6 +87,17 @@ app.kubernetes.io/part-of: gateway
 {{- end }}
 {{- end }}
 
+{{/* The Secret that keys.generate creates. */}}
+{{- define "gateway.generatedKeysSecret" -}}
+{{- printf "%s-keys" (include "gateway.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The Secret holding one key: its own, else keys.existingSecret, else the generated one. */}}
+{{- define "gateway.keySecret" -}}
+{{- $keys := .root.Values.keys }}
+{{- if $keys.generate }}{{ include "gateway.generatedKeysSecret" .root }}{{ else }}{{ default $keys.existingSecret (get $keys .name) }}{{ end }}
+{{- end }}
+
 {{/* Validation: fails the render with a message that names the values to set. ------------ */}}
 {{- define "gateway.validate" -}}
 {{- $v := .Values }}
@@ -108,10 +119,25 @@ app.kubernetes.io/part-of: gateway
 {{- end }}
 {{- end }}
 {{- $keySecret := $v.keys.existingSecret }}
+{{- if $v.keys.generate }}
+{{- if or $keySecret $v.keys.dataEncryptionKeySecret $v.keys.decisionSigningKeySecret $v.keys.serviceKeySecret }}
+{{- fail "gateway: keys.generate is for evaluation and cannot be combined with keys.existingSecret or a per-key Secret; choose one" }}
+{{- end }}
+{{- else }}
 {{- range $name := list "dataEncryptionKeySecret" "decisionSigningKeySecret" "serviceKeySecret" }}
 {{- if not (or $keySecret (get $v.keys $name)) }}
-{{- fail (printf "gateway: keys.existingSecret is not set; create a Secret with DATA_ENCRYPTION_KEY, DECISION_SIGNING_KEY and GATEWAY_SERVICE_KEY (see docs/operations.md) and set keys.existingSecret (or keys.%s). The chart never generates keys" $name) }}
+{{- fail (printf "gateway: keys.existingSecret is not set; create a Secret with DATA_ENCRYPTION_KEY, DECISION_SIGNING_KEY and GATEWAY_SERVICE_KEY (see docs/operations.md) and set keys.existingSecret (or keys.%s). Only keys.generate (evaluation) generates keys" $name) }}
 {{- end }}
+{{- end }}
+{{- end }}
+{{- if and $v.ingress.enabled (not $v.ingress.hosts) }}
+{{- fail "gateway: ingress.enabled needs at least one entry in ingress.hosts" }}
+{{- end }}
+{{- if and $v.httpRoute.enabled (not $v.httpRoute.parentRefs) }}
+{{- fail "gateway: httpRoute.enabled needs httpRoute.parentRefs (the Gateway API Gateway to attach to)" }}
+{{- end }}
+{{- if and $v.monitoring.serviceMonitor.enabled (not $v.metrics.enabled) (not $v.monitoring.serviceMonitor.selector) }}
+{{- fail "gateway: monitoring.serviceMonitor scrapes the gateway's metrics port, but metrics.enabled is false; enable metrics or set monitoring.serviceMonitor.selector to a collector Service" }}
 {{- end }}
 {{- if not (or $v.policy.existingConfigMap $v.policy.bundle) }}
 {{- fail "gateway: no policy bundle; set policy.bundle (file name -> YAML) or policy.existingConfigMap" }}
@@ -127,9 +153,6 @@ app.kubernetes.io/part-of: gateway
 {{- end }}
 {{- if and $v.autoscaling.enabled (eq (int $v.autoscaling.targetCPUUtilizationPercentage) 0) (eq (int $v.autoscaling.targetMemoryUtilizationPercentage) 0) }}
 {{- fail "gateway: autoscaling is enabled but neither targetCPUUtilizationPercentage nor targetMemoryUtilizationPercentage is set" }}
-{{- end }}
-{{- if and $v.monitoring.serviceMonitor.enabled (not $v.monitoring.serviceMonitor.selector) }}
-{{- fail "gateway: monitoring.serviceMonitor.selector must select the OpenTelemetry Collector Service that exposes the gateway's metrics (the gateway itself exports OTLP only)" }}
 {{- end }}
 {{- $mounts := dict }}
 {{- range $v.credentials.secrets }}
