@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # The gateway image: `docker build -t gateway:0.1.0 .` (BuildKit; any OCI builder works).
-# Runs as the aspnet image's non-root `app` user (UID 1654) and listens on 8080.
+# Daemonless: `make image` (buildah or podman; see docs/operations.md).
+# Runs as the aspnet image's non-root `app` user (UID 1654); listens on 8080, /metrics on 9464.
 
 ARG DOTNET_VERSION=10.0
 
@@ -27,10 +28,11 @@ ENV ASPNETCORE_URLS=http://+:8080 \
     ASPNETCORE_HTTP_PORTS= \
     ASPNETCORE_ENVIRONMENT=Production \
     DOTNET_CLI_TELEMETRY_OPTOUT=1 \
-    Gateway__Policy__BundlePath=/etc/gateway/bundle
+    Gateway__Policy__BundlePath=/etc/gateway/bundle \
+    Gateway__Metrics__Port=9464
 WORKDIR /app
 # Owned by root and not writable by the app user; the process needs only /tmp to be writable.
 COPY --from=build --chown=root:root /app ./
 USER $APP_UID
-EXPOSE 8080
+EXPOSE 8080 9464
 ENTRYPOINT ["dotnet", "gateway.dll"]
