@@ -344,6 +344,10 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
     ["DATA_ENCRYPTION_KEY", "DECISION_SIGNING_KEY", "GATEWAY_SERVICE_KEY"].every((k) => secretRef(d, k).name === secret.metadata.name && secretRef(d, k).key === k));
   attempt(`${f}: a fresh render generates other keys (nothing fixed in the chart)`, () =>
     find(render(values(f)), "Secret").data.DATA_ENCRYPTION_KEY !== secret.data.DATA_ENCRYPTION_KEY);
+  attempt(`${f}: NOTES warn that the generated keys are for evaluation, and show /metrics`, () => {
+    const n = notes(values(f));
+    return n.includes("keys.generate is for EVALUATION") && n.includes(`${release}-gateway-keys`) && n.includes("curl -fsS http://127.0.0.1:9464/metrics");
+  });
   attempt(`${f}: the demo policy ConfigMap holds a tenant`, () =>
     YAML.parse(find(objs, "ConfigMap", `${release}-gateway-policy`).data["demo.yaml"]).tenant === "demo");
 }
