@@ -8,7 +8,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 export MSBUILDDISABLENODEREUSE := 1
 RESULTS := artifacts/test-results
 
-.PHONY: all restore build run test test-deps test-dotnet test-node chart-test bench loadtest clean
+.PHONY: all restore build run test test-deps test-dotnet test-node test-sdk chart-test bench loadtest clean
 
 all: build
 
@@ -29,6 +29,7 @@ test: test-deps build
 	@status=0; \
 	$(MAKE) --no-print-directory test-dotnet || status=1; \
 	$(MAKE) --no-print-directory test-node || status=1; \
+	$(MAKE) --no-print-directory test-sdk || status=1; \
 	$(MAKE) --no-print-directory chart-test || status=1; \
 	./build/sum-results.sh $(RESULTS); \
 	exit $$status
@@ -43,6 +44,15 @@ test-dotnet:
 test-node:
 	@mkdir -p $(RESULTS)
 	@if [ -d tests/node ]; then ./tests/node/run.sh $(RESULTS); else echo "node: 0 passed, 0 failed" > $(RESULTS)/node.count; fi
+
+# The agent SDKs (sdk/): each suite against the real gateway binary on loopback; one count file each.
+test-sdk:
+	@mkdir -p $(RESULTS)
+	@status=0; \
+	./sdk/dotnet/run.sh $(RESULTS) || status=1; \
+	./sdk/node/run.sh $(RESULTS) || status=1; \
+	./sdk/python/run.sh $(RESULTS) || status=1; \
+	exit $$status
 
 chart-test:
 	@mkdir -p $(RESULTS)
