@@ -3,16 +3,14 @@
 #   sdk/node/run.sh [RESULTS_DIR]   writes RESULTS_DIR/sdk-node.count: "sdk-node: N passed, M failed"
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-results="${1:-$root/artifacts/test-results}"
-mkdir -p "$results"; results="$(cd "$results" && pwd)"
-log="$results/sdk-node.log"
+source "$here/../testing/suite.sh"
+suite_results sdk-node "${1:-}"
 cd "$here"
 stamp="node_modules/.gamut-lock.sha256"
 lock_sum="$(sha256sum package-lock.json | awk '{print $1}')"
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$lock_sum" ]]; then
   if ! npm ci --no-audit --no-fund --loglevel=error >&2; then
-    echo "sdk-node: 0 passed, 1 failed" > "$results/sdk-node.count"; exit 1
+    suite_count sdk-node 0 1; exit 1
   fi
   echo "$lock_sum" > "$stamp"
 fi
@@ -24,5 +22,5 @@ cancelled="$(sed -nE 's/^# cancelled ([0-9]+)$/\1/p' "$log" | tail -n1)"
 if [[ -z "$passed" || -z "$failed" ]]; then passed="${passed:-0}"; failed=1; fi
 failed=$((failed + ${cancelled:-0}))
 if (( status != 0 && failed == 0 )); then failed=1; fi
-echo "sdk-node: ${passed} passed, ${failed} failed" | tee "$results/sdk-node.count"
+suite_count sdk-node "$passed" "$failed"
 (( failed == 0 ))

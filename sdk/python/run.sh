@@ -3,10 +3,8 @@
 #   sdk/python/run.sh [RESULTS_DIR]   writes RESULTS_DIR/sdk-python.count: "sdk-python: N passed, M failed"
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-results="${1:-$root/artifacts/test-results}"
-mkdir -p "$results"; results="$(cd "$results" && pwd)"
-log="$results/sdk-python.log"
+source "$here/../testing/suite.sh"
+suite_results sdk-python "${1:-}"
 cd "$here"
 status=0
 PYTHONPATH="$here/src" PYTHONDONTWRITEBYTECODE=1 timeout --kill-after=10 400 python3 -m unittest discover -v -s tests -t . 2>&1 | tee "$log" || status=$?
@@ -18,5 +16,5 @@ failed=$(( ${failures:-0} + ${errors:-0} ))
 if [[ -z "$ran" ]]; then ran=0; failed=1; fi
 passed=$(( ran - failed - ${skipped:-0} ))
 if (( status != 0 && failed == 0 )); then failed=1; fi
-echo "sdk-python: ${passed} passed, ${failed} failed" | tee "$results/sdk-python.count"
+suite_count sdk-python "$passed" "$failed"
 (( failed == 0 ))

@@ -4,7 +4,7 @@
 // upstream is a real Node server. An allowed tool call reaches it; a denied one never does, and the
 // agent sees why.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Agent, run } from '@openai/agents';
 import { HumanMessage } from '@langchain/core/messages';
 import { END, MessagesAnnotation, START, StateGraph } from '@langchain/langgraph';
@@ -12,32 +12,21 @@ import { ToolNode, toolsCondition } from '@langchain/langgraph/prebuilt';
 import { GamutClient } from '../src/index.js';
 import { GamutChatModel, gamutTool } from '../src/langchain.js';
 import { gamutAgentModel, gamutAgentTool } from '../src/openai-agents.js';
-import { startEnvironment } from './support/gateway.js';
+import { useGateway } from './support/gateway.js';
 
 const CONTACT_SCHEMA = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] };
 const SHELL_SCHEMA = { type: 'object', properties: { cmd: { type: 'string' } }, required: ['cmd'] };
 
 describe('framework bridges through the real gateway', () => {
-  let env;
-  let gamut;
-
-  before(async () => {
-    env = await startEnvironment();
-    gamut = new GamutClient(env.demo);
-  });
-
-  after(async () => {
-    await env?.stop();
-  });
-
-  const count = (path) => env.upstream.paths().filter((p) => p === path).length;
+  const suite = useGateway(GamutClient);
+  const { count } = suite;
 
   function langGraphAgent() {
     const tools = [
-      gamutTool(gamut, { tool: 'crm.read_contact', description: 'Reads a CRM contact.', schema: CONTACT_SCHEMA }),
-      gamutTool(gamut, { tool: 'shell.exec', description: 'Runs a shell command.', schema: SHELL_SCHEMA }),
+      gamutTool(suite.gamut, { tool: 'crm.read_contact', description: 'Reads a CRM contact.', schema: CONTACT_SCHEMA }),
+      gamutTool(suite.gamut, { tool: 'shell.exec', description: 'Runs a shell command.', schema: SHELL_SCHEMA }),
     ];
-    const model = new GamutChatModel({ client: gamut, model: 'gpt-4o-mini' }).bindTools(tools);
+    const model = new GamutChatModel({ client: suite.gamut, model: 'gpt-4o-mini' }).bindTools(tools);
     return new StateGraph(MessagesAnnotation)
       .addNode('agent', async (state) => ({ messages: [await model.invoke(state.messages)] }))
       .addNode('tools', new ToolNode(tools))
@@ -69,10 +58,10 @@ describe('framework bridges through the real gateway', () => {
     return new Agent({
       name: 'crm-assistant',
       instructions: 'Use the tools.',
-      model: gamutAgentModel(gamut, 'gpt-4o-mini'),
+      model: gamutAgentModel(suite.gamut, 'gpt-4o-mini'),
       tools: [
-        gamutAgentTool(gamut, { tool: 'crm.read_contact', description: 'Reads a CRM contact.', parameters: { ...CONTACT_SCHEMA, additionalProperties: false } }),
-        gamutAgentTool(gamut, { tool: 'shell.exec', description: 'Runs a shell command.', parameters: { ...SHELL_SCHEMA, additionalProperties: false } }),
+        gamutAgentTool(suite.gamut, { tool: 'crm.read_contact', description: 'Reads a CRM contact.', parameters: { ...CONTACT_SCHEMA, additionalProperties: false } }),
+        gamutAgentTool(suite.gamut, { tool: 'shell.exec', description: 'Runs a shell command.', parameters: { ...SHELL_SCHEMA, additionalProperties: false } }),
       ],
     });
   }
@@ -84,7 +73,7 @@ describe('framework bridges through the real gateway', () => {
     assert.match(result.finalOutput, /The tool answered: .*Dana Example/);
     assert.equal(count('/crm/contacts/42'), before + 1);
     assert.equal(count('/v1/chat/completions'), models + 2);
-    const modelCall = env.upstream.requests.findLast((r) => r.path === '/v1/chat/completions');
+    const modelCall = suite.env.upstream.requests.findLast((r) => r.path === '/v1/chat/completions');
     assert.equal(modelCall.headers.authorization, 'Bearer openai-test-key', 'the gateway injected the provider key');
   });
 
@@ -95,10 +84,10 @@ describe('framework bridges through the real gateway', () => {
   });
 
   test('bridges refuse a provider key, a tool credential or another base URL', () => {
-    assert.throws(() => new GamutChatModel({ client: gamut, model: 'm', apiKey: 'x' }), TypeError);
-    assert.throws(() => new GamutChatModel({ client: gamut, model: 'm', baseURL: 'http://elsewhere' }), TypeError);
-    assert.throws(() => gamutTool(gamut, { tool: 'crm.read_contact', credential: 'x' }), TypeError);
-    assert.throws(() => gamutAgentTool(gamut, { tool: 'crm.read_contact', headers: {} }), TypeError);
-    assert.throws(() => gamutAgentModel(gamut, 'm', { baseURL: 'https://api.openai.com/v1' }), TypeError);
+    assert.throws(() => new GamutChatModel({ client: suite.gamut, model: 'm', apiKey: 'x' }), TypeError);
+    assert.throws(() => new GamutChatModel({ client: suite.gamut, model: 'm', baseURL: 'http://elsewhere' }), TypeError);
+    assert.throws(() => gamutTool(suite.gamut, { tool: 'crm.read_contact', credential: 'x' }), TypeError);
+    assert.throws(() => gamutAgentTool(suite.gamut, { tool: 'crm.read_contact', headers: {} }), TypeError);
+    assert.throws(() => gamutAgentModel(suite.gamut, 'm', { baseURL: 'https://api.openai.com/v1' }), TypeError);
   });
 });

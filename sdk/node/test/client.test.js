@@ -1,66 +1,55 @@
 // The Node SDK's governed actions against the REAL gateway binary on loopback: the happy paths, every
 // fail-closed case with its typed error, and waiting on an approval.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   GamutApprovalDeniedError, GamutApprovalRequiredError, GamutApprovalTimeoutError, GamutAuthenticationError,
   GamutClient, GamutDeniedError, GamutHttpError, GamutIdentityMismatchError, GamutNotInvokedError,
   GamutSecretMaterialError, GamutTimeoutError,
 } from '../src/index.js';
-import { eventually, rejection, startEnvironment } from './support/gateway.js';
+import { eventually, rejection, useGateway } from './support/gateway.js';
 import { startTamperingRelay } from './support/relay.js';
 
 describe('GamutClient against the real gateway', () => {
-  let env;
-  let gamut;
-
-  before(async () => {
-    env = await startEnvironment();
-    gamut = new GamutClient(env.demo);
-  });
-
-  after(async () => {
-    await env?.stop();
-  });
-
-  const count = (path) => env.upstream.paths().filter((p) => p === path).length;
+  const suite = useGateway(GamutClient);
+  const { count } = suite;
 
   test('invokeTool reads a contact through the gateway, which injects the credential', async () => {
     const before = count('/crm/contacts/42');
-    const action = await gamut.invokeTool('crm.read_contact', { id: '42' });
+    const action = await suite.gamut.invokeTool('crm.read_contact', { id: '42' });
     assert.equal(action.invoked, true);
     assert.equal(action.decision, 'allow');
     assert.equal(action.result.name, 'Dana Example');
     assert.equal(count('/crm/contacts/42'), before + 1);
-    const received = env.upstream.requests.findLast((r) => r.path === '/crm/contacts/42');
+    const received = suite.env.upstream.requests.findLast((r) => r.path === '/crm/contacts/42');
     assert.equal(received.headers.authorization, 'Bearer crm-test-token');
   });
 
   test('evaluate decides without executing and returns the decision token', async () => {
-    const before = env.upstream.requests.length;
-    const decision = await gamut.evaluate('crm.read_contact', { id: '7' });
+    const before = suite.env.upstream.requests.length;
+    const decision = await suite.gamut.evaluate('crm.read_contact', { id: '7' });
     assert.equal(decision.decision, 'allow');
     assert.equal(decision.invoked, false);
     assert.match(decision.decisionToken, /^v1\./);
-    assert.equal(env.upstream.requests.length, before);
+    assert.equal(suite.env.upstream.requests.length, before);
   });
 
   test('context returns the bounded context pack', async () => {
-    const action = await gamut.context({ scope: 'workspace', query: 'contact 42', maxBytes: 1000 });
+    const action = await suite.gamut.context({ scope: 'workspace', query: 'contact 42', maxBytes: 1000 });
     assert.equal(action.invoked, true);
     assert.match(action.result, /Dana/);
   });
 
   test('model runs a governed inference through the model connector', async () => {
-    const action = await gamut.model('openai', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] });
+    const action = await suite.gamut.model('openai', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] });
     assert.equal(action.invoked, true);
     assert.equal(action.result.choices[0].message.content, 'The gateway streamed this.');
-    const received = env.upstream.requests.findLast((r) => r.path === '/v1/chat/completions');
+    const received = suite.env.upstream.requests.findLast((r) => r.path === '/v1/chat/completions');
     assert.equal(received.headers.authorization, 'Bearer openai-test-key');
   });
 
   test('a denial throws GamutDeniedError with the explanation, and the upstream is never called', async () => {
-    const error = await rejection(gamut.invokeTool('shell.exec', { cmd: 'rm -rf /' }), GamutDeniedError);
+    const error = await rejection(suite.gamut.invokeTool('shell.exec', { cmd: 'rm -rf /' }), GamutDeniedError);
     assert.equal(error.status, 403);
     assert.equal(error.decision, 'block');
     assert.ok(error.explanation.decision_path.some((c) => c.control === 'tool_permission' && c.outcome === 'fail'));
@@ -69,45 +58,45 @@ describe('GamutClient against the real gateway', () => {
   });
 
   test('a non-2xx answer throws GamutHttpError with the problem code', async () => {
-    const error = await rejection(gamut.getApproval('apr_does_not_exist'), GamutHttpError);
+    const error = await rejection(suite.gamut.getApproval('apr_does_not_exist'), GamutHttpError);
     assert.equal(error.status, 404);
     assert.equal(error.code, 'not_found');
   });
 
   test('invoked: false throws GamutNotInvokedError (a simulation never counts as done)', async () => {
     const before = count('/crm/contacts/9');
-    const error = await rejection(gamut.invokeTool('crm.read_contact', { id: '9' }, { simulate: true }), GamutNotInvokedError);
+    const error = await rejection(suite.gamut.invokeTool('crm.read_contact', { id: '9' }, { simulate: true }), GamutNotInvokedError);
     assert.equal(error.decision, 'allow');
     assert.equal(count('/crm/contacts/9'), before);
   });
 
   test('a timeout throws GamutTimeoutError and the call is not retried', async () => {
     const before = count('/crm/contacts/slow');
-    await rejection(gamut.invokeTool('crm.read_contact', { id: 'slow' }, { timeoutMs: 300 }), GamutTimeoutError);
+    await rejection(suite.gamut.invokeTool('crm.read_contact', { id: 'slow' }, { timeoutMs: 300 }), GamutTimeoutError);
     await eventually(() => count('/crm/contacts/slow') === before + 1, 'the one slow call');
     await new Promise((r) => setTimeout(r, 3_500)); // the slow upstream has answered by now: nothing else came
     assert.equal(count('/crm/contacts/slow'), before + 1);
   });
 
   test('a stale credential (wrong secret) throws GamutAuthenticationError', async () => {
-    const stale = new GamutClient({ ...env.demo, secret: 'an-old-rotated-secret-value' });
+    const stale = new GamutClient({ ...suite.env.demo, secret: 'an-old-rotated-secret-value' });
     const error = await rejection(stale.evaluate('crm.read_contact', { id: '1' }), GamutAuthenticationError);
     assert.equal(error.status, 401);
     assert.equal(error.code, 'signature_mismatch');
   });
 
   test('a revoked credential throws GamutAuthenticationError', async () => {
-    const rogue = new GamutClient({ ...env.demo, agentId: 'rogue-agent', secret: env.rogueSecret });
+    const rogue = new GamutClient({ ...suite.env.demo, agentId: 'rogue-agent', secret: suite.env.rogueSecret });
     await rogue.evaluate('crm.read_contact', { id: '1' }).catch((e) => { if (!(e instanceof GamutDeniedError)) throw e; });
-    await env.admin('POST', '/tenants/demo/agents/rogue-agent/revoke-secret');
+    await suite.env.admin('POST', '/tenants/demo/agents/rogue-agent/revoke-secret');
     const error = await rejection(rogue.invokeTool('crm.read_contact', { id: '1' }), GamutAuthenticationError);
     assert.equal(error.code, 'secret_revoked');
   });
 
   test('an answer naming another agent throws GamutIdentityMismatchError', async () => {
-    const relay = await startTamperingRelay(env.baseUrl);
+    const relay = await startTamperingRelay(suite.env.baseUrl);
     try {
-      const relayed = new GamutClient({ ...env.demo, baseUrl: relay.baseUrl });
+      const relayed = new GamutClient({ ...suite.env.demo, baseUrl: relay.baseUrl });
       const error = await rejection(relayed.evaluate('crm.read_contact', { id: '1' }), GamutIdentityMismatchError);
       assert.match(error.message, /another-agent/);
     } finally {
@@ -117,7 +106,7 @@ describe('GamutClient against the real gateway', () => {
 
   test('secret material in a payload is refused before anything is sent', async () => {
     let sent = 0;
-    const counting = new GamutClient({ ...env.demo, fetch: (...args) => { sent++; return fetch(...args); } });
+    const counting = new GamutClient({ ...suite.env.demo, fetch: (...args) => { sent++; return fetch(...args); } });
     const error = await rejection(counting.invokeTool('crm.update_contact', { id: '1', api_key: 'x' }), GamutSecretMaterialError);
     assert.deepEqual(error.findings, [{ path: '$.args.api_key', kind: 'credential_member' }]);
     await rejection(counting.model('openai', { model: 'm', messages: [{ role: 'user', content: 'Bearer abcdef123456789' }] }), GamutSecretMaterialError);
@@ -125,7 +114,7 @@ describe('GamutClient against the real gateway', () => {
   });
 
   test('a required approval throws GamutApprovalRequiredError unless the caller waits', async () => {
-    const error = await rejection(gamut.invokeTool('payments.refund', { order: 'A-1', amount: 5 }), GamutApprovalRequiredError);
+    const error = await rejection(suite.gamut.invokeTool('payments.refund', { order: 'A-1', amount: 5 }), GamutApprovalRequiredError);
     assert.equal(error.status, 409);
     assert.match(error.approval.id, /^apr_/);
     assert.equal(count('/payments/refunds'), 0);
@@ -134,12 +123,12 @@ describe('GamutClient against the real gateway', () => {
   test('waitForApproval: approved, then retried once with the warrant', async () => {
     const before = count('/payments/refunds');
     let pendingSeen;
-    const action = gamut.invokeTool('payments.refund', { order: 'A-2', amount: 7 }, {
+    const action = suite.gamut.invokeTool('payments.refund', { order: 'A-2', amount: 7 }, {
       waitForApproval: { initialIntervalMs: 50, maxIntervalMs: 200, deadlineMs: 60_000, onPending: (a) => { pendingSeen ??= a; } },
     });
     const pending = await eventually(() => pendingSeen, 'the pending approval');
     assert.deepEqual(pending.approvers, ['alice', 'bob']);
-    await env.approve(pending.id);
+    await suite.env.approve(pending.id);
     const result = await action;
     assert.equal(result.invoked, true);
     assert.equal(result.decision, 'allow_and_log');
@@ -149,19 +138,19 @@ describe('GamutClient against the real gateway', () => {
   test('waitForApproval: a denied approval throws GamutApprovalDeniedError and nothing runs', async () => {
     const before = count('/payments/refunds');
     let pendingSeen;
-    const action = gamut.invokeTool('payments.refund', { order: 'A-3', amount: 9 }, {
+    const action = suite.gamut.invokeTool('payments.refund', { order: 'A-3', amount: 9 }, {
       waitForApproval: { initialIntervalMs: 50, maxIntervalMs: 200, onPending: (a) => { pendingSeen ??= a; } },
     });
     const rejected = rejection(action, GamutApprovalDeniedError);
     const pending = await eventually(() => pendingSeen, 'the pending approval');
-    await env.deny(pending.id);
+    await suite.env.deny(pending.id);
     await rejected;
     assert.equal(count('/payments/refunds'), before);
   });
 
   test('waitForApproval: the deadline passing throws GamutApprovalTimeoutError', async () => {
     const before = count('/payments/refunds');
-    await rejection(gamut.invokeTool('payments.refund', { order: 'A-4', amount: 3 }, {
+    await rejection(suite.gamut.invokeTool('payments.refund', { order: 'A-4', amount: 3 }, {
       waitForApproval: { initialIntervalMs: 20, deadlineMs: 100 },
     }), GamutApprovalTimeoutError);
     assert.equal(count('/payments/refunds'), before);

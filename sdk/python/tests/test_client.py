@@ -114,25 +114,26 @@ class GovernedActionTests(unittest.TestCase):
         self.assertEqual(caught.exception.status, 409)
         self.assertTrue(caught.exception.approval["id"].startswith("apr_"))
 
-    def _in_background(self, call):
-        outcome = {}
+    def _refund_waiting_for_approval(self, order: str, amount: int):
+        """Starts a refund that waits on its approval in the background; returns once the approval is pending."""
+        outcome: dict = {}
+        pending: list = []
+        wait = WaitForApproval(initial_interval=0.05, max_interval=0.2, deadline=60, on_pending=pending.append)
 
         def run():
             try:
-                outcome["value"] = call()
+                outcome["value"] = self.gamut.invoke_tool("payments.refund", {"order": order, "amount": amount}, wait_for_approval=wait)
             except BaseException as error:  # noqa: BLE001 - handed to the test thread
                 outcome["error"] = error
 
         thread = threading.Thread(target=run, daemon=True)
         thread.start()
-        return thread, outcome
+        eventually(lambda: pending, "the pending approval")
+        return thread, outcome, pending
 
     def test_wait_for_approval_approved_then_retried_once_with_warrant(self):
         before = self.env.count("/payments/refunds")
-        pending = []
-        wait = WaitForApproval(initial_interval=0.05, max_interval=0.2, deadline=60, on_pending=pending.append)
-        thread, outcome = self._in_background(lambda: self.gamut.invoke_tool("payments.refund", {"order": "A-2", "amount": 7}, wait_for_approval=wait))
-        eventually(lambda: pending, "the pending approval")
+        thread, outcome, pending = self._refund_waiting_for_approval("A-2", 7)
         self.assertEqual(pending[0]["approvers"], ["alice", "bob"])
         self.env.approve(pending[0]["id"])
         thread.join(60)
@@ -143,10 +144,7 @@ class GovernedActionTests(unittest.TestCase):
 
     def test_wait_for_approval_denied_raises_and_nothing_runs(self):
         before = self.env.count("/payments/refunds")
-        pending = []
-        wait = WaitForApproval(initial_interval=0.05, max_interval=0.2, deadline=60, on_pending=pending.append)
-        thread, outcome = self._in_background(lambda: self.gamut.invoke_tool("payments.refund", {"order": "A-3", "amount": 9}, wait_for_approval=wait))
-        eventually(lambda: pending, "the pending approval")
+        thread, outcome, pending = self._refund_waiting_for_approval("A-3", 9)
         self.env.deny(pending[0]["id"])
         thread.join(60)
         self.assertIsInstance(outcome.get("error"), GamutApprovalDeniedError)

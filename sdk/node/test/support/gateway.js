@@ -2,6 +2,7 @@
 // in front of this suite's own upstream, plus the admin calls a test needs (credentials, approvals,
 // kill switches).
 import { execFile } from 'node:child_process';
+import { after, before } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -91,4 +92,24 @@ export async function rejection(promise, type) {
     return error;
   }
   throw new Error(`expected ${type.name}, but the call succeeded`);
+}
+
+/**
+ * Registers before/after hooks for a suite that shares one gateway: returns `{ env, gamut, count }`
+ * (filled in by `before`), where `count(path)` is how many requests for `path` reached the upstream.
+ */
+export function useGateway(GamutClient) {
+  const suite = {
+    env: undefined,
+    gamut: undefined,
+    count: (path) => suite.env.upstream.paths().filter((p) => p === path).length,
+  };
+  before(async () => {
+    suite.env = await startEnvironment();
+    suite.gamut = new GamutClient(suite.env.demo);
+  });
+  after(async () => {
+    await suite.env?.stop();
+  });
+  return suite;
 }
