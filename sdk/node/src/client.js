@@ -47,7 +47,7 @@ export class GamutClient {
   async evaluate(tool, args = {}, options = {}) {
     const body = toolBody(tool, args, options);
     const decision = await this.#request('POST', '/v1/evaluate', body, options);
-    return this.#checkDecision(decision, { tool, requireInvoked: false });
+    return this.#checkDecision(decision, { tool, requireInvoked: false, simulate: body.simulate === true });
   }
 
   /** POST /v1/actions/invoke-tool. With `waitForApproval`, waits on a required approval and retries once with its warrant. */
@@ -121,7 +121,7 @@ export class GamutClient {
     return this.#checkDecision(answer, { tool, requireInvoked: true });
   }
 
-  #checkDecision(answer, { tool, requireInvoked }) {
+  #checkDecision(answer, { tool, requireInvoked, simulate = false }) {
     if (answer === null || typeof answer !== 'object' || typeof answer.decision !== 'string' || typeof answer.invoked !== 'boolean') {
       throw new GamutProtocolError('The gateway answered without a decision.');
     }
@@ -132,7 +132,8 @@ export class GamutClient {
     if (requireInvoked && !answer.invoked) {
       throw new GamutNotInvokedError(`The gateway decided ${answer.decision} but did not invoke the connector${answer.simulated ? ' (simulation)' : ''}.`, { ...details, code: 'not_invoked' });
     }
-    if (answer.decision_token !== undefined || answer.decision !== 'degrade') {
+    // A simulation may execute nothing, so it carries no token; any token present is still checked.
+    if (answer.decision_token !== undefined || (answer.decision !== 'degrade' && !simulate)) {
       if (typeof answer.decision_token !== 'string') throw new GamutIdentityMismatchError('The decision carries no decision token to check the identity against.', details);
       this.#checkIdentity(answer.decision_token, 'v1.', tool, 'the decision token');
     }

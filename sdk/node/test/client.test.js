@@ -34,6 +34,14 @@ describe('GamutClient against the real gateway', () => {
     assert.equal(suite.env.upstream.requests.length, before);
   });
 
+  test('evaluate with simulate returns the decision without a token and runs nothing', async () => {
+    const before = suite.env.upstream.requests.length;
+    const decision = await suite.gamut.evaluate('crm.read_contact', { id: '8' }, { simulate: true });
+    assert.equal(decision.decision, 'allow');
+    assert.equal(decision.decisionToken, undefined);
+    assert.equal(suite.env.upstream.requests.length, before);
+  });
+
   test('context returns the bounded context pack', async () => {
     const action = await suite.gamut.context({ scope: 'workspace', query: 'contact 42', maxBytes: 1000 });
     assert.equal(action.invoked, true);

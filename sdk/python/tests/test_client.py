@@ -38,6 +38,13 @@ class GovernedActionTests(unittest.TestCase):
         self.assertTrue(decision.decision_token.startswith("v1."))
         self.assertEqual(len(self.env.upstream.requests), before)
 
+    def test_evaluate_with_simulate_returns_the_decision_without_a_token(self):
+        before = len(self.env.upstream.requests)
+        decision = self.gamut.evaluate("crm.read_contact", {"id": "8"}, simulate=True)
+        self.assertEqual(decision.decision, "allow")
+        self.assertIsNone(decision.decision_token)
+        self.assertEqual(len(self.env.upstream.requests), before)
+
     def test_context_returns_the_context_pack(self):
         action = self.gamut.context("workspace", query="contact 42", max_bytes=1000)
         self.assertIn("Dana", action.result)

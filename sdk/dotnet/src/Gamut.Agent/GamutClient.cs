@@ -57,7 +57,7 @@ public sealed partial class GamutClient : IDisposable
     public async Task<GamutDecision> EvaluateAsync(string tool, JsonObject? args = null, ToolCallOptions? options = null, CancellationToken cancellationToken = default)
     {
         var answer = await SendAsync(HttpMethod.Post, "/v1/evaluate", ToolBody(tool, args, options), options?.Timeout, cancellationToken).ConfigureAwait(false);
-        return CheckDecision(answer, tool, requireInvoked: false);
+        return CheckDecision(answer, tool, requireInvoked: false, simulate: options?.Simulate == true);
     }
 
     /// <summary>POST /v1/actions/invoke-tool. With <see cref="ToolCallOptions.WaitForApproval"/>, waits and retries once with the warrant.</summary>
@@ -157,7 +157,7 @@ public sealed partial class GamutClient : IDisposable
         return CheckDecision(answer, tool, requireInvoked: true);
     }
 
-    private GamutDecision CheckDecision(JsonElement answer, string? tool, bool requireInvoked)
+    private GamutDecision CheckDecision(JsonElement answer, string? tool, bool requireInvoked, bool simulate = false)
     {
         if (answer.ValueKind != JsonValueKind.Object
             || !answer.TryGetProperty("decision", out var decisionElement) || decisionElement.ValueKind != JsonValueKind.String
@@ -180,7 +180,8 @@ public sealed partial class GamutClient : IDisposable
         }
 
         var token = answer.TryGetProperty("decision_token", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-        if (token is not null || decision != "degrade")
+        // A simulation may execute nothing, so it carries no token; any token present is still checked.
+        if (token is not null || (decision != "degrade" && !simulate))
         {
             CheckIdentity(token ?? throw new GamutIdentityMismatchException("The decision carries no decision token to check the identity against."), "v1.", tool, "the decision token");
         }

@@ -38,6 +38,16 @@ public sealed class GovernedActionTests(GatewayEnvironment env) : IDisposable
     }
 
     [Fact]
+    public async Task EvaluateAsync_WithSimulate_ReturnsTheDecisionWithoutAToken()
+    {
+        var before = env.Upstream.Requests.Count;
+        var decision = await _gamut.EvaluateAsync("crm.read_contact", new JsonObject { ["id"] = "8" }, new ToolCallOptions { Simulate = true });
+        Assert.Equal("allow", decision.Decision);
+        Assert.Null(decision.DecisionToken);
+        Assert.Equal(before, env.Upstream.Requests.Count);
+    }
+
+    [Fact]
     public async Task ContextAsync_ReturnsTheContextPack()
     {
         var action = await _gamut.ContextAsync("workspace", "contact 42", 1000);

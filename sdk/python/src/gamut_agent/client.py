@@ -101,8 +101,9 @@ class GamutClient:
     def evaluate(self, tool: str, args: Mapping[str, Any] | None = None, **options: Any) -> Decision:
         """POST /v1/evaluate: decide only. Returns the decision for the allow family; raises for every other outcome."""
         timeout = options.pop("timeout", None)
-        answer = self._request("POST", "/v1/evaluate", _tool_body(tool, args, options), timeout)
-        return self._check_decision(answer, tool=tool, require_invoked=False)
+        body = _tool_body(tool, args, options)
+        answer = self._request("POST", "/v1/evaluate", body, timeout)
+        return self._check_decision(answer, tool=tool, require_invoked=False, simulate=body.get("simulate") is True)
 
     def invoke_tool(self, tool: str, args: Mapping[str, Any] | None = None, *,
                     wait_for_approval: WaitForApproval | bool | None = None, **options: Any) -> Decision:
@@ -188,7 +189,7 @@ class GamutClient:
             answer = self._request("POST", target, {**body, "warrant": warrant}, timeout)
         return self._check_decision(answer, tool=tool, require_invoked=True)
 
-    def _check_decision(self, answer: Any, *, tool: str | None, require_invoked: bool) -> Decision:
+    def _check_decision(self, answer: Any, *, tool: str | None, require_invoked: bool, simulate: bool = False) -> Decision:
         if not isinstance(answer, dict) or not isinstance(answer.get("decision"), str) or not isinstance(answer.get("invoked"), bool):
             raise GamutProtocolError("The gateway answered without a decision.")
         decision = answer["decision"]
@@ -198,7 +199,8 @@ class GamutClient:
         if require_invoked and not answer["invoked"]:
             raise GamutNotInvokedError(f"The gateway decided {decision} but did not invoke the connector.", **{**details, "code": "not_invoked"})
         token = answer.get("decision_token")
-        if token is not None or decision != "degrade":
+        # A simulation may execute nothing, so it carries no token; any token present is still checked.
+        if token is not None or (decision != "degrade" and not simulate):
             if not isinstance(token, str):
                 raise GamutIdentityMismatchError("The decision carries no decision token to check the identity against.", **details)
             self._check_identity(token, "v1.", tool, "the decision token")
