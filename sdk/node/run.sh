@@ -14,8 +14,14 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$lock_sum" ]]; then
   fi
   echo "$lock_sum" > "$stamp"
 fi
+# The package a user installs: artifacts/package/gamut-agent-sdk-<version>.tgz (ESM + types).
+: > "$log"
+mkdir -p "$here/../../artifacts/package"
+if ! npm pack --silent --pack-destination "$here/../../artifacts/package" >> "$log" 2>&1; then
+  echo "sdk-node: npm pack failed" >&2; suite_count sdk-node 0 1; exit 1
+fi
 status=0
-timeout --kill-after=10 400 node --test --test-reporter=tap --test-concurrency=2 test/ 2>&1 | tee "$log" || status=$?
+timeout --kill-after=10 400 node --test --test-reporter=tap --test-concurrency=2 test/ 2>&1 | tee -a "$log" || status=$?
 passed="$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$log" | tail -n1)"
 failed="$(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$log" | tail -n1)"
 cancelled="$(sed -nE 's/^# cancelled ([0-9]+)$/\1/p' "$log" | tail -n1)"
