@@ -8,7 +8,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 export MSBUILDDISABLENODEREUSE := 1
 RESULTS := artifacts/test-results
 
-.PHONY: all restore build run test test-deps test-dotnet test-node test-demo chart-test tool image bench loadtest clean
+.PHONY: all restore build run test test-deps test-dotnet test-node test-demo test-sdk chart-test tool image bench loadtest clean
 
 # What `make run` starts, rebuilt only when a source changed (a no-op `dotnet build` of the solution
 # takes longer than starting the gateway): the stamp is touched by every build that produced them.
@@ -44,6 +44,7 @@ test: test-deps build
 	$(MAKE) --no-print-directory test-dotnet || status=1; \
 	$(MAKE) --no-print-directory test-node || status=1; \
 	$(MAKE) --no-print-directory test-demo || status=1; \
+	$(MAKE) --no-print-directory test-sdk || status=1; \
 	$(MAKE) --no-print-directory chart-test || status=1; \
 	./build/sum-results.sh $(RESULTS); \
 	exit $$status
@@ -63,6 +64,15 @@ test-node:
 test-demo:
 	@mkdir -p $(RESULTS)
 	@./tests/demo/run.sh $(RESULTS)
+
+# The agent SDKs (sdk/): each suite against the real gateway binary on loopback; one count file each.
+test-sdk:
+	@mkdir -p $(RESULTS)
+	@status=0; \
+	./sdk/dotnet/run.sh $(RESULTS) || status=1; \
+	./sdk/node/run.sh $(RESULTS) || status=1; \
+	./sdk/python/run.sh $(RESULTS) || status=1; \
+	exit $$status
 
 chart-test:
 	@mkdir -p $(RESULTS)

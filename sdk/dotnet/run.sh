@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The .NET SDK's suite: xunit against the REAL gateway (sdk/testing/gateway.sh) on loopback, and the pack.
+#   sdk/dotnet/run.sh [RESULTS_DIR]   writes RESULTS_DIR/sdk-dotnet.count: "sdk-dotnet: N passed, M failed"
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/../testing/suite.sh"
+suite_results sdk-dotnet "${1:-}"
+cd "$here"
+if ! dotnet build tests/Gamut.Agent.Tests/Gamut.Agent.Tests.csproj -c Release -nologo -v:q > "$log" 2>&1; then
+  cat "$log" >&2; suite_count sdk-dotnet 0 1; exit 1
+fi
+if ! dotnet pack src/Gamut.Agent/Gamut.Agent.csproj -c Release --no-build -nologo -v:q >> "$log" 2>&1; then
+  echo "sdk-dotnet: dotnet pack failed" >&2; tail -n 30 "$log" >&2; suite_count sdk-dotnet 0 1; exit 1
+fi
+status=0
+timeout --kill-after=10 400 dotnet test tests/Gamut.Agent.Tests/Gamut.Agent.Tests.csproj -c Release --no-build -nologo -v:q 2>&1 | tee -a "$log" || status=$?
+line="$(grep -E '(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+' "$log" | tail -n1 || true)"
+failed="$(sed -nE 's/.*Failed: +([0-9]+), Passed.*/\1/p' <<< "$line")"
+passed="$(sed -nE 's/.*Passed: +([0-9]+),.*/\1/p' <<< "$line")"
+if [[ -z "$passed" || -z "$failed" ]]; then passed="${passed:-0}"; failed=1; fi
+if (( status != 0 && failed == 0 )); then failed=1; fi
+suite_count sdk-dotnet "$passed" "$failed"
+(( failed == 0 ))

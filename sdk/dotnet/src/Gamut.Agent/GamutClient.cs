@@ -1,0 +1,378 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace Gamut.Agent;
+
+/// <summary>
+/// Signed, fail-closed calls to the gateway's governed actions: <see cref="EvaluateAsync"/>,
+/// <see cref="InvokeToolAsync"/>, <see cref="ContextAsync"/>, <see cref="ModelAsync"/>, and approvals.
+/// Every failure is a typed <see cref="GamutException"/>; nothing is retried in a way that could run an
+/// action twice (only a request refused for approval is retried, once, with the warrant).
+/// </summary>
+public sealed partial class GamutClient : IDisposable
+{
+    private static readonly HashSet<string> AllowFamily = ["allow", "allow_and_log", "degrade"];
+    private readonly HttpClient _http;
+    private readonly TimeProvider _time;
+
+    /// <param name="options">Exactly the five GAMUT_* values (validated here).</param>
+    /// <param name="innerHandler">The transport under the signing handler (default: a SocketsHttpHandler without redirects).</param>
+    /// <param name="timeProvider">The clock for signatures and approval deadlines.</param>
+    public GamutClient(GamutOptions options, HttpMessageHandler? innerHandler = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        BaseUri = options.Validate();
+        Options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        _http = new HttpClient(new GamutSigningHandler(options, innerHandler, _time)) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+    }
+
+    /// <summary>A client from GAMUT_BASE_URL, GAMUT_TENANT_SLUG, GAMUT_WORKSPACE_ID, GAMUT_AGENT_ID, GAMUT_BYO_AGENT_SECRET.</summary>
+    public static GamutClient FromEnvironment() => new(GamutOptions.FromEnvironment());
+
+    public GamutOptions Options { get; }
+
+    /// <summary>The gateway's base URL (validated).</summary>
+    public Uri BaseUri { get; }
+
+    /// <summary>The provider-native base URL of a connector, e.g. <c>&lt;base&gt;/providers/openai/</c>.</summary>
+    public Uri ProviderUri(string connector)
+    {
+        if (!ConnectorName().IsMatch(connector))
+        {
+            throw new GamutConfigurationException($"'{connector}' is not a connector name.");
+        }
+
+        return new Uri($"{BaseUri.AbsoluteUri.TrimEnd('/')}/providers/{connector}/");
+    }
+
+    /// <summary>A handler that signs for this gateway, for provider-native clients (<c>new HttpClient(gamut.CreateSigningHandler())</c>).</summary>
+    public GamutSigningHandler CreateSigningHandler(HttpMessageHandler? innerHandler = null) => new(Options, innerHandler, _time);
+
+    /// <summary>POST /v1/evaluate: decide only. Returns the decision for the allow family; throws for every other outcome.</summary>
+    public async Task<GamutDecision> EvaluateAsync(string tool, JsonObject? args = null, ToolCallOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var answer = await SendAsync(HttpMethod.Post, "/v1/evaluate", ToolBody(tool, args, options), options?.Timeout, cancellationToken).ConfigureAwait(false);
+        return CheckDecision(answer, tool, requireInvoked: false, simulate: options?.Simulate == true);
+    }
+
+    /// <summary>POST /v1/actions/invoke-tool. With <see cref="ToolCallOptions.WaitForApproval"/>, waits and retries once with the warrant.</summary>
+    public Task<GamutDecision> InvokeToolAsync(string tool, JsonObject? args = null, ToolCallOptions? options = null, CancellationToken cancellationToken = default) =>
+        GovernedAsync("/v1/actions/invoke-tool", ToolBody(tool, args, options), tool, options?.WaitForApproval, options?.Timeout, cancellationToken);
+
+    /// <summary>POST /v1/actions/context: a bounded, tenant-scoped context pack.</summary>
+    public Task<GamutDecision> ContextAsync(string scope, string? query = null, int? maxBytes = null, CancellationToken cancellationToken = default)
+    {
+        var body = new JsonObject { ["scope"] = scope };
+        if (query is not null)
+        {
+            body["query"] = query;
+        }
+
+        if (maxBytes is { } max)
+        {
+            body["max_bytes"] = max;
+        }
+
+        return GovernedAsync("/v1/actions/context", body, null, null, null, cancellationToken);
+    }
+
+    /// <summary>POST /v1/actions/model: a provider-native request through a model connector (the gateway holds the key).</summary>
+    public Task<GamutDecision> ModelAsync(string connector, JsonNode request, ApprovalWait? waitForApproval = null, CancellationToken cancellationToken = default) =>
+        GovernedAsync("/v1/actions/model", new JsonObject { ["connector"] = connector, ["request"] = request.DeepClone() }, connector, waitForApproval, null, cancellationToken);
+
+    /// <summary>GET /v1/approvals/{id}.</summary>
+    public async Task<ApprovalState> GetApprovalAsync(string approvalId, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrEmpty(approvalId) || !SafeId().IsMatch(approvalId))
+        {
+            throw new GamutConfigurationException("An approval id is required.");
+        }
+
+        var answer = await SendAsync(HttpMethod.Get, $"/v1/approvals/{approvalId}", null, null, cancellationToken).ConfigureAwait(false);
+        var state = answer.Deserialize<ApprovalState>() ?? throw new GamutProtocolException("The approval answer is empty.");
+        return state.Id == approvalId ? state : throw new GamutIdentityMismatchException($"The gateway answered for approval '{state.Id}', not '{approvalId}'.");
+    }
+
+    /// <summary>Polls with backoff until approved (returns the warrant), denied, expired or the deadline (typed exceptions).</summary>
+    public async Task<string> WaitForApprovalAsync(string approvalId, ApprovalWait? wait = null, string? tool = null, CancellationToken cancellationToken = default)
+    {
+        wait ??= new ApprovalWait();
+        var deadline = _time.GetUtcNow() + wait.Deadline;
+        var interval = wait.InitialInterval;
+        while (true)
+        {
+            var state = await GetApprovalAsync(approvalId, cancellationToken).ConfigureAwait(false);
+            switch (state.Status)
+            {
+                case "approved":
+                    var warrant = state.Warrant ?? throw new GamutProtocolException($"Approval {approvalId} is approved but carries no warrant.");
+                    CheckIdentity(warrant, "w1.", tool, $"the warrant of approval {approvalId}");
+                    return warrant;
+                case "denied":
+                    throw new GamutApprovalDeniedException($"Approval {approvalId} was denied.");
+                case "expired":
+                    throw new GamutApprovalExpiredException($"Approval {approvalId} expired before it was approved.");
+                case "pending":
+                    break;
+                default:
+                    throw new GamutProtocolException($"Approval {approvalId} has an unknown status '{state.Status}'.");
+            }
+
+            wait.OnPending?.Invoke(state);
+            var remaining = deadline - _time.GetUtcNow();
+            if (remaining <= TimeSpan.Zero)
+            {
+                throw new GamutApprovalTimeoutException($"Approval {approvalId} was still pending at the deadline.");
+            }
+
+            await Task.Delay(interval < remaining ? interval : remaining, _time, cancellationToken).ConfigureAwait(false);
+            interval = TimeSpan.FromTicks(Math.Min(interval.Ticks * 2, wait.MaxInterval.Ticks));
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _http.Dispose();
+
+    private async Task<GamutDecision> GovernedAsync(string target, JsonObject body, string? tool, ApprovalWait? wait, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        JsonElement answer;
+        try
+        {
+            answer = await SendAsync(HttpMethod.Post, target, body, timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GamutApprovalRequiredException required) when (wait is not null)
+        {
+            // The first attempt was refused (not invoked), so one retry with the warrant cannot run the action twice.
+            var warrant = await WaitForApprovalAsync(required.ApprovalId, wait, tool, cancellationToken).ConfigureAwait(false);
+            var retried = (JsonObject)body.DeepClone();
+            retried["warrant"] = warrant;
+            answer = await SendAsync(HttpMethod.Post, target, retried, timeout, cancellationToken).ConfigureAwait(false);
+        }
+
+        return CheckDecision(answer, tool, requireInvoked: true);
+    }
+
+    private GamutDecision CheckDecision(JsonElement answer, string? tool, bool requireInvoked, bool simulate = false)
+    {
+        if (answer.ValueKind != JsonValueKind.Object
+            || !answer.TryGetProperty("decision", out var decisionElement) || decisionElement.ValueKind != JsonValueKind.String
+            || !answer.TryGetProperty("invoked", out var invokedElement) || invokedElement.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            throw new GamutProtocolException("The gateway answered without a decision.");
+        }
+
+        var decision = decisionElement.GetString()!;
+        var invoked = invokedElement.GetBoolean();
+        JsonElement? explanation = answer.TryGetProperty("explanation", out var e) ? e.Clone() : null;
+        if (!AllowFamily.Contains(decision))
+        {
+            throw new GamutDeniedException($"The gateway decided {decision}.", decision, 200, decision, explanation);
+        }
+
+        if (requireInvoked && !invoked)
+        {
+            throw new GamutNotInvokedException($"The gateway decided {decision} but did not invoke the connector.", decision, explanation);
+        }
+
+        var token = answer.TryGetProperty("decision_token", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        // A simulation may execute nothing, so it carries no token; any token present is still checked.
+        if (token is not null || (decision != "degrade" && !simulate))
+        {
+            CheckIdentity(token ?? throw new GamutIdentityMismatchException("The decision carries no decision token to check the identity against."), "v1.", tool, "the decision token");
+        }
+
+        int? upstream = answer.TryGetProperty("upstream_status", out var u) && u.ValueKind == JsonValueKind.Number ? u.GetInt32() : null;
+        JsonElement? result = answer.TryGetProperty("result", out var r) ? r.Clone() : null;
+        if (upstream is { } status && status is < 200 or > 299)
+        {
+            throw new GamutUpstreamException($"The connector's upstream answered {status}.", decision, explanation, status, result);
+        }
+
+        var simulated = answer.TryGetProperty("simulated", out var s) && s.ValueKind == JsonValueKind.True;
+        return new GamutDecision(invoked, decision, explanation ?? default, token, result, upstream, simulated);
+    }
+
+    private void CheckIdentity(string token, string prefix, string? tool, string what)
+    {
+        var parts = token.Split('.');
+        JsonElement payload;
+        try
+        {
+            if (!token.StartsWith(prefix, StringComparison.Ordinal) || parts.Length != 3)
+            {
+                throw new FormatException("shape");
+            }
+
+            using var document = JsonDocument.Parse(Convert.FromBase64String(Base64UrlToBase64(parts[1])));
+            payload = document.RootElement.Clone();
+        }
+        catch (Exception error) when (error is FormatException or JsonException)
+        {
+            throw new GamutIdentityMismatchException($"{what} is not a readable token.");
+        }
+
+        var mismatches = new List<string>();
+        if (Claim(payload, "tid") != Options.Tenant)
+        {
+            mismatches.Add($"tenant '{Claim(payload, "tid")}'");
+        }
+
+        if (Claim(payload, "aid") != Options.AgentId)
+        {
+            mismatches.Add($"agent '{Claim(payload, "aid")}'");
+        }
+
+        if (tool is not null && Claim(payload, "tool") is { } named && named != tool)
+        {
+            mismatches.Add($"tool '{named}'");
+        }
+
+        if (mismatches.Count > 0)
+        {
+            throw new GamutIdentityMismatchException($"{what} names {string.Join(", ", mismatches)}, not this agent's request.");
+        }
+
+        static string? Claim(JsonElement payload, string name) =>
+            payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    }
+
+    private async Task<JsonElement> SendAsync(HttpMethod method, string target, JsonObject? body, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        byte[]? bytes = null;
+        if (body is not null)
+        {
+            bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
+            var findings = SecretMaterial.Find(bytes);
+            if (findings.Count > 0)
+            {
+                throw new GamutSecretMaterialException(findings);
+            }
+        }
+
+        using var request = new HttpRequestMessage(method, new Uri(BaseUri.AbsoluteUri.TrimEnd('/') + target));
+        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.Accept.ParseAdd("application/problem+json");
+        if (bytes is not null)
+        {
+            request.Content = new ByteArrayContent(bytes);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+
+        var limit = timeout ?? Options.Timeout;
+        using var timeoutSource = new CancellationTokenSource(limit, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+        HttpResponseMessage response;
+        byte[] text;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
+            text = await response.Content.ReadAsByteArrayAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException error) when (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new GamutTimeoutException($"No answer from the gateway within {limit.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)} ms; the call is not retried.", error);
+        }
+        catch (HttpRequestException error)
+        {
+            throw new GamutHttpException($"The gateway could not be reached: {error.Message}", "gateway_unreachable", null, innerException: error);
+        }
+
+        using (response)
+        {
+            JsonElement? json = null;
+            try
+            {
+                if (text.Length > 0)
+                {
+                    using var document = JsonDocument.Parse(text);
+                    json = document.RootElement.Clone();
+                }
+            }
+            catch (JsonException)
+            {
+                json = null;
+            }
+
+            var status = (int)response.StatusCode;
+            if (status is < 200 or > 299)
+            {
+                throw ErrorFor(status, json, response.Headers.RetryAfter);
+            }
+
+            return json is { ValueKind: JsonValueKind.Object } answer ? answer : throw new GamutProtocolException($"The gateway answered {status} without a JSON object.");
+        }
+    }
+
+    private static GamutHttpException ErrorFor(int status, JsonElement? problem, RetryConditionHeaderValue? retryAfter)
+    {
+        string? Text(string name) => problem is { ValueKind: JsonValueKind.Object } p && p.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        JsonElement? Member(string name) => problem is { ValueKind: JsonValueKind.Object } p && p.TryGetProperty(name, out var v) ? v : null;
+        var code = Text("code") ?? $"http_{status}";
+        var message = $"{Text("detail") ?? $"The gateway answered {status}."} ({code}, HTTP {status})";
+        var requestId = Text("request_id");
+        var decision = Text("decision");
+        var explanation = Member("explanation");
+        return status switch
+        {
+            401 => new GamutAuthenticationException(message, code, status, requestId, problem),
+            403 => new GamutDeniedException(message, code, status, decision, explanation, requestId, problem),
+            409 when Member("approval") is { ValueKind: JsonValueKind.Object } approval && approval.TryGetProperty("id", out var id) && id.GetString() is { } approvalId =>
+                new GamutApprovalRequiredException(message, code, decision, explanation, requestId, problem, approvalId),
+            429 => new GamutRateLimitedException(message, code, requestId, problem, retryAfter?.Delta),
+            _ => new GamutHttpException(message, code, status, decision, explanation, requestId, problem),
+        };
+    }
+
+    private static JsonObject ToolBody(string tool, JsonObject? args, ToolCallOptions? options)
+    {
+        if (string.IsNullOrEmpty(tool))
+        {
+            throw new GamutConfigurationException("A tool name is required.");
+        }
+
+        var body = new JsonObject { ["tool"] = tool, ["args"] = args?.DeepClone() ?? new JsonObject() };
+        if (options?.Targets is { } targets)
+        {
+            body["targets"] = targets.DeepClone();
+        }
+
+        if (options?.DataClasses is { } classes)
+        {
+            body["data_classes"] = new JsonArray([.. classes.Select(c => (JsonNode?)JsonValue.Create(c))]);
+        }
+
+        if (options?.Provenance is { } provenance)
+        {
+            body["provenance"] = provenance.DeepClone();
+        }
+
+        if (options?.Warrant is { } warrant)
+        {
+            body["warrant"] = warrant;
+        }
+
+        if (options?.Simulate is { } simulate)
+        {
+            body["simulate"] = simulate;
+        }
+
+        return body;
+    }
+
+    private static string Base64UrlToBase64(string text)
+    {
+        var converted = text.Replace('-', '+').Replace('_', '/');
+        return converted.PadRight(converted.Length + ((4 - (converted.Length % 4)) % 4), '=');
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9._-]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex ConnectorName();
+
+    [GeneratedRegex("^[A-Za-z0-9_-]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex SafeId();
+}

@@ -1,0 +1,108 @@
+using System.Text.Json;
+
+namespace Gamut.Agent;
+
+/// <summary>
+/// The base of every SDK error: the action did not proceed (or, for <see cref="GamutUpstreamException"/>,
+/// its upstream failed). <see cref="Code"/> is the gateway's stable problem code where there is one.
+/// </summary>
+public class GamutException : Exception
+{
+    public GamutException(string message, string code = "gamut_error", int? status = null, string? decision = null, JsonElement? explanation = null,
+        string? requestId = null, JsonElement? problem = null, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Code = code;
+        Status = status;
+        Decision = decision;
+        Explanation = explanation;
+        RequestId = requestId;
+        Problem = problem;
+    }
+
+    public string Code { get; }
+
+    public int? Status { get; }
+
+    public string? Decision { get; }
+
+    public JsonElement? Explanation { get; }
+
+    public string? RequestId { get; }
+
+    public JsonElement? Problem { get; }
+
+    /// <summary>The explanation's <c>what_would_change</c>, for showing a person or a model why.</summary>
+    public IReadOnlyList<string> Remedies =>
+        Explanation is { ValueKind: JsonValueKind.Object } e && e.TryGetProperty("what_would_change", out var list) && list.ValueKind == JsonValueKind.Array
+            ? [.. list.EnumerateArray().Select(r => r.GetString() ?? string.Empty)]
+            : [];
+}
+
+/// <summary>Configuration other than the five GAMUT_* values, or provider configuration, at construction.</summary>
+public sealed class GamutConfigurationException(string message) : GamutException(message, "configuration_refused");
+
+/// <summary>Secret material or provider configuration in a payload, refused before anything was sent.</summary>
+public sealed class GamutSecretMaterialException(IReadOnlyList<SecretFinding> findings)
+    : GamutException($"Refused before sending: secret material or provider configuration at {string.Join(", ", findings.Select(f => $"{f.Path} ({f.Kind})"))}.", "secret_material_in_payload")
+{
+    public IReadOnlyList<SecretFinding> Findings { get; } = findings;
+}
+
+/// <summary>The gateway answered with a non-2xx status (the subclasses name the common cases).</summary>
+public class GamutHttpException(string message, string code, int? status, string? decision = null, JsonElement? explanation = null,
+    string? requestId = null, JsonElement? problem = null, Exception? innerException = null)
+    : GamutException(message, code, status, decision, explanation, requestId, problem, innerException);
+
+/// <summary>401: a stale, wrong or revoked credential, or a replayed or expired signature.</summary>
+public sealed class GamutAuthenticationException(string message, string code, int status, string? requestId, JsonElement? problem)
+    : GamutHttpException(message, code, status, requestId: requestId, problem: problem);
+
+/// <summary>A denial: block or block_and_open_incident (403), or any decision that does not allow.</summary>
+public sealed class GamutDeniedException(string message, string code, int status, string? decision, JsonElement? explanation, string? requestId = null, JsonElement? problem = null)
+    : GamutHttpException(message, code, status, decision, explanation, requestId, problem);
+
+/// <summary>409: a named human must approve; <see cref="ApprovalId"/> is the request to wait on.</summary>
+public sealed class GamutApprovalRequiredException(string message, string code, string? decision, JsonElement? explanation, string? requestId, JsonElement? problem, string approvalId)
+    : GamutHttpException(message, code, 409, decision, explanation, requestId, problem)
+{
+    public string ApprovalId { get; } = approvalId;
+}
+
+/// <summary>429: a rate limit or budget is exhausted.</summary>
+public sealed class GamutRateLimitedException(string message, string code, string? requestId, JsonElement? problem, TimeSpan? retryAfter)
+    : GamutHttpException(message, code, 429, requestId: requestId, problem: problem)
+{
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+}
+
+/// <summary>200 but <c>invoked: false</c>: the connector was not called.</summary>
+public sealed class GamutNotInvokedException(string message, string decision, JsonElement? explanation)
+    : GamutException(message, "not_invoked", 200, decision, explanation);
+
+/// <summary>The connector ran and its upstream answered a non-2xx status.</summary>
+public sealed class GamutUpstreamException(string message, string decision, JsonElement? explanation, int upstreamStatus, JsonElement? result)
+    : GamutException(message, "upstream_error", 200, decision, explanation)
+{
+    public int UpstreamStatus { get; } = upstreamStatus;
+
+    public JsonElement? Result { get; } = result;
+}
+
+/// <summary>No answer within the timeout. The call is not retried: the action may or may not have run.</summary>
+public sealed class GamutTimeoutException(string message, Exception innerException) : GamutException(message, "timeout", innerException: innerException);
+
+/// <summary>A token or answer naming another tenant, agent, tool or approval than the one asked about.</summary>
+public sealed class GamutIdentityMismatchException(string message) : GamutException(message, "identity_mismatch");
+
+/// <summary>An answer that is not the protocol's.</summary>
+public sealed class GamutProtocolException(string message) : GamutException(message, "protocol_error");
+
+/// <summary>The approval was denied by its approvers.</summary>
+public sealed class GamutApprovalDeniedException(string message) : GamutException(message, "approval_denied");
+
+/// <summary>The approval request expired before it was approved.</summary>
+public sealed class GamutApprovalExpiredException(string message) : GamutException(message, "approval_expired");
+
+/// <summary>The caller's deadline passed while the approval was still pending.</summary>
+public sealed class GamutApprovalTimeoutException(string message) : GamutException(message, "approval_deadline");

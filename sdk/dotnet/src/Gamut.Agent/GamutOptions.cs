@@ -1,0 +1,123 @@
+using System.Collections;
+using System.Text.RegularExpressions;
+
+namespace Gamut.Agent;
+
+/// <summary>
+/// Exactly the five values of the agent protocol (and a timeout). Nothing here can carry a provider key,
+/// a tool credential or an upstream URL; <see cref="Validate"/> refuses a base URL that is a provider or
+/// model endpoint and a secret shaped like a provider key.
+/// </summary>
+public sealed partial record GamutOptions
+{
+    public const string BaseUrlVariable = "GAMUT_BASE_URL";
+    public const string TenantVariable = "GAMUT_TENANT_SLUG";
+    public const string WorkspaceVariable = "GAMUT_WORKSPACE_ID";
+    public const string AgentIdVariable = "GAMUT_AGENT_ID";
+    public const string SecretVariable = "GAMUT_BYO_AGENT_SECRET";
+
+    /// <summary>GAMUT_BASE_URL: the gateway's one base URL.</summary>
+    public required string BaseUrl { get; init; }
+
+    /// <summary>GAMUT_TENANT_SLUG.</summary>
+    public required string Tenant { get; init; }
+
+    /// <summary>GAMUT_WORKSPACE_ID.</summary>
+    public required string Workspace { get; init; }
+
+    /// <summary>GAMUT_AGENT_ID.</summary>
+    public required string AgentId { get; init; }
+
+    /// <summary>GAMUT_BYO_AGENT_SECRET: the agent's runtime secret (never printed by <see cref="ToString"/>).</summary>
+    public required string Secret { get; init; }
+
+    /// <summary>Per-request timeout; a timed-out call is never retried.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The five values from the environment (or <paramref name="environment"/>); another GAMUT_* variable naming a provider setting or credential is refused.</summary>
+    public static GamutOptions FromEnvironment(IDictionary? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariables();
+        foreach (DictionaryEntry entry in environment)
+        {
+            var name = (string)entry.Key;
+            if (!name.StartsWith("GAMUT_", StringComparison.Ordinal) || name is BaseUrlVariable or TenantVariable or WorkspaceVariable or AgentIdVariable or SecretVariable)
+            {
+                continue;
+            }
+
+            if (SecretMaterial.SensitiveMemberKind(name["GAMUT_".Length..]) is not null || ProviderVariable().IsMatch(name))
+            {
+                throw new GamutConfigurationException($"{name} is provider configuration or a credential: an agent receives only the five GAMUT_* values.");
+            }
+        }
+
+        return new GamutOptions
+        {
+            BaseUrl = environment[BaseUrlVariable] as string ?? string.Empty,
+            Tenant = environment[TenantVariable] as string ?? string.Empty,
+            Workspace = environment[WorkspaceVariable] as string ?? string.Empty,
+            AgentId = environment[AgentIdVariable] as string ?? string.Empty,
+            Secret = environment[SecretVariable] as string ?? string.Empty,
+        };
+    }
+
+    /// <summary>Checks every value; throws <see cref="GamutConfigurationException"/> naming all that are wrong.</summary>
+    public Uri Validate()
+    {
+        var errors = new List<string>();
+        foreach (var (value, name) in new[] { (BaseUrl, BaseUrlVariable), (Tenant, TenantVariable), (Workspace, WorkspaceVariable), (AgentId, AgentIdVariable), (Secret, SecretVariable) })
+        {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                errors.Add($"{name} is required.");
+            }
+        }
+
+        Uri? baseUri = null;
+        if (!string.IsNullOrWhiteSpace(BaseUrl))
+        {
+            if (!Uri.TryCreate(BaseUrl.Trim(), UriKind.Absolute, out baseUri) || (baseUri.Scheme != Uri.UriSchemeHttp && baseUri.Scheme != Uri.UriSchemeHttps))
+            {
+                errors.Add($"{BaseUrlVariable} must be an http or https URL.");
+            }
+            else if (baseUri.UserInfo.Length > 0 || baseUri.Query.Length > 0 || baseUri.Fragment.Length > 0)
+            {
+                errors.Add($"{BaseUrlVariable} must be the gateway's base URL, without credentials, query or fragment.");
+            }
+            else if (ProviderHost().IsMatch(baseUri.Host) || ProviderPath().IsMatch(baseUri.AbsolutePath.TrimEnd('/')))
+            {
+                errors.Add($"{BaseUrlVariable} looks like a provider or model endpoint; it must be the gateway's one base URL.");
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(Secret) && SecretMaterial.SecretKindsIn(Secret).Count > 0)
+        {
+            errors.Add($"{SecretVariable} looks like a provider key or token; it must be the agent's Gamut runtime secret.");
+        }
+
+        if (Timeout <= TimeSpan.Zero)
+        {
+            errors.Add("Timeout must be positive.");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new GamutConfigurationException(string.Join(" ", errors));
+        }
+
+        return new Uri(baseUri!.GetLeftPart(UriPartial.Authority) + baseUri.AbsolutePath.TrimEnd('/'));
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"GamutOptions {{ BaseUrl = {BaseUrl}, Tenant = {Tenant}, Workspace = {Workspace}, AgentId = {AgentId} }}";
+
+    [GeneratedRegex(@"(^|\.)(openai\.com|openai\.azure\.com|anthropic\.com|googleapis\.com|mistral\.ai|groq\.com|cohere\.(ai|com)|together\.xyz|openrouter\.ai|amazonaws\.com|huggingface\.co)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ProviderHost();
+
+    [GeneratedRegex(@"/providers(/|$)|/v\d+$", RegexOptions.CultureInvariant)]
+    private static partial Regex ProviderPath();
+
+    [GeneratedRegex("(_API_KEY|_BASE_URL|_ENDPOINT|_TOKEN)$", RegexOptions.CultureInvariant)]
+    private static partial Regex ProviderVariable();
+}

@@ -1,0 +1,47 @@
+namespace Gamut.Agent;
+
+/// <summary>
+/// Signs every request an <see cref="HttpClient"/> sends to the gateway, for provider-native clients:
+/// refuses any other origin, refuses secret material in a JSON body, and drops an <c>Authorization</c>
+/// header (the gateway injects the provider credential). Responses are not buffered: streams stream.
+/// </summary>
+public sealed class GamutSigningHandler : DelegatingHandler
+{
+    private readonly GamutOptions _options;
+    private readonly Uri _gateway;
+    private readonly TimeProvider _time;
+
+    public GamutSigningHandler(GamutOptions options, HttpMessageHandler? innerHandler = null, TimeProvider? timeProvider = null)
+        : base(innerHandler ?? new SocketsHttpHandler { AllowAutoRedirect = false })
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _gateway = options.Validate();
+        _options = options;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <inheritdoc/>
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var uri = request.RequestUri ?? throw new GamutConfigurationException("A signed request needs an absolute URI.");
+        if (!uri.IsAbsoluteUri || Uri.Compare(uri, _gateway, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) != 0)
+        {
+            throw new GamutConfigurationException($"Refused a request to {(uri.IsAbsoluteUri ? uri.GetLeftPart(UriPartial.Authority) : uri.ToString())}: a Gamut agent sends requests to its gateway only.");
+        }
+
+        var body = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        if (body.Length > 0 && (request.Content?.Headers.ContentType?.MediaType ?? "application/json").Contains("json", StringComparison.OrdinalIgnoreCase))
+        {
+            var findings = SecretMaterial.Find(body);
+            if (findings.Count > 0)
+            {
+                throw new GamutSecretMaterialException(findings);
+            }
+        }
+
+        request.Headers.Authorization = null;
+        AgentSignature.Apply(request, _options, body, _time);
+        return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+}

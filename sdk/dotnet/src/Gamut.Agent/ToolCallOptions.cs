@@ -1,0 +1,27 @@
+using System.Text.Json.Nodes;
+
+namespace Gamut.Agent;
+
+/// <summary>The optional members of an evaluate or invoke-tool request, and whether to wait on an approval.</summary>
+public sealed record ToolCallOptions
+{
+    /// <summary><c>[{"kind": "url|host|…", "value": "…"}]</c>.</summary>
+    public JsonArray? Targets { get; init; }
+
+    /// <summary>Widens the catalog's data classes, never narrows them.</summary>
+    public IReadOnlyList<string>? DataClasses { get; init; }
+
+    /// <summary><c>[{"arg_path": "$.content", "source": "user|system|tool_output|external"}]</c>.</summary>
+    public JsonArray? Provenance { get; init; }
+
+    /// <summary>An approval warrant to present.</summary>
+    public string? Warrant { get; init; }
+
+    public bool? Simulate { get; init; }
+
+    /// <summary>When set, a required approval is waited on and the request retried once with its warrant.</summary>
+    public ApprovalWait? WaitForApproval { get; init; }
+
+    /// <summary>Overrides the client's timeout for this call.</summary>
+    public TimeSpan? Timeout { get; init; }
+}

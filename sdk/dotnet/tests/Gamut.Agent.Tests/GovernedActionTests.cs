@@ -1,0 +1,192 @@
+using System.Text.Json.Nodes;
+using Gamut.Agent.Tests.Infrastructure;
+
+namespace Gamut.Agent.Tests;
+
+/// <summary>
+/// The .NET SDK's governed actions against the REAL gateway binary on loopback: the happy paths, every
+/// fail-closed case with its typed exception, and waiting on an approval.
+/// </summary>
+[Collection(GatewayCollection.Name)]
+public sealed class GovernedActionTests(GatewayEnvironment env) : IDisposable
+{
+    private readonly GamutClient _gamut = new(env.Demo);
+
+    public void Dispose() => _gamut.Dispose();
+
+    [Fact]
+    public async Task InvokeToolAsync_ReadsAContactWithTheCredentialInjected()
+    {
+        var before = env.Upstream.Count("/crm/contacts/42");
+        var action = await _gamut.InvokeToolAsync("crm.read_contact", new JsonObject { ["id"] = "42" });
+        Assert.True(action.Invoked);
+        Assert.Equal("allow", action.Decision);
+        Assert.Equal("Dana Example", action.Result!.Value.GetProperty("name").GetString());
+        Assert.Equal(before + 1, env.Upstream.Count("/crm/contacts/42"));
+        Assert.Equal("Bearer crm-test-token", env.Upstream.Requests.Last(r => r.Path == "/crm/contacts/42").Authorization);
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_DecidesWithoutExecuting()
+    {
+        var before = env.Upstream.Requests.Count;
+        var decision = await _gamut.EvaluateAsync("crm.read_contact", new JsonObject { ["id"] = "7" });
+        Assert.Equal("allow", decision.Decision);
+        Assert.False(decision.Invoked);
+        Assert.StartsWith("v1.", decision.DecisionToken, StringComparison.Ordinal);
+        Assert.Equal(before, env.Upstream.Requests.Count);
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_WithSimulate_ReturnsTheDecisionWithoutAToken()
+    {
+        var before = env.Upstream.Requests.Count;
+        var decision = await _gamut.EvaluateAsync("crm.read_contact", new JsonObject { ["id"] = "8" }, new ToolCallOptions { Simulate = true });
+        Assert.Equal("allow", decision.Decision);
+        Assert.Null(decision.DecisionToken);
+        Assert.Equal(before, env.Upstream.Requests.Count);
+    }
+
+    [Fact]
+    public async Task ContextAsync_ReturnsTheContextPack()
+    {
+        var action = await _gamut.ContextAsync("workspace", "contact 42", 1000);
+        Assert.Contains("Dana", action.Result!.Value.GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ModelAsync_RunsAGovernedInference()
+    {
+        var action = await _gamut.ModelAsync("openai", JsonNode.Parse("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}]}""")!);
+        Assert.Equal("The gateway streamed this.", action.Result!.Value.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+    }
+
+    [Fact]
+    public async Task Denial_ThrowsDeniedWithTheExplanation_AndNeverReachesTheUpstream()
+    {
+        var denied = await Assert.ThrowsAsync<GamutDeniedException>(() => _gamut.InvokeToolAsync("shell.exec", new JsonObject { ["cmd"] = "rm -rf /" }));
+        Assert.Equal(403, denied.Status);
+        Assert.Equal("block", denied.Decision);
+        Assert.Contains(denied.Explanation!.Value.GetProperty("decision_path").EnumerateArray(),
+            c => c.GetProperty("control").GetString() == "tool_permission" && c.GetProperty("outcome").GetString() == "fail");
+        Assert.NotEmpty(denied.Remedies);
+        Assert.Equal(0, env.Upstream.Count("/exec"));
+    }
+
+    [Fact]
+    public async Task Non2xx_ThrowsHttpExceptionWithTheProblemCode()
+    {
+        var error = await Assert.ThrowsAsync<GamutHttpException>(() => _gamut.GetApprovalAsync("apr_does_not_exist"));
+        Assert.Equal(404, error.Status);
+        Assert.Equal("not_found", error.Code);
+    }
+
+    [Fact]
+    public async Task InvokedFalse_ThrowsNotInvoked()
+    {
+        var before = env.Upstream.Count("/crm/contacts/9");
+        await Assert.ThrowsAsync<GamutNotInvokedException>(() => _gamut.InvokeToolAsync("crm.read_contact", new JsonObject { ["id"] = "9" }, new ToolCallOptions { Simulate = true }));
+        Assert.Equal(before, env.Upstream.Count("/crm/contacts/9"));
+    }
+
+    [Fact]
+    public async Task Timeout_ThrowsAndIsNotRetried()
+    {
+        var before = env.Upstream.Count("/crm/contacts/slow");
+        await Assert.ThrowsAsync<GamutTimeoutException>(() => _gamut.InvokeToolAsync("crm.read_contact", new JsonObject { ["id"] = "slow" }, new ToolCallOptions { Timeout = TimeSpan.FromMilliseconds(300) }));
+        await Eventually(() => env.Upstream.Count("/crm/contacts/slow") == before + 1);
+        await Task.Delay(TimeSpan.FromSeconds(3.5)); // the slow upstream has answered by now: nothing else came
+        Assert.Equal(before + 1, env.Upstream.Count("/crm/contacts/slow"));
+    }
+
+    [Fact]
+    public async Task StaleCredential_ThrowsAuthentication()
+    {
+        using var stale = new GamutClient(env.Demo with { Secret = "an-old-rotated-secret-value" });
+        var error = await Assert.ThrowsAsync<GamutAuthenticationException>(() => stale.EvaluateAsync("crm.read_contact", new JsonObject { ["id"] = "1" }));
+        Assert.Equal("signature_mismatch", error.Code);
+    }
+
+    [Fact]
+    public async Task RevokedCredential_ThrowsAuthentication()
+    {
+        using var rogue = new GamutClient(env.Demo with { AgentId = "rogue-agent", Secret = env.RogueSecret });
+        await env.AdminAsync(HttpMethod.Post, "tenants/demo/agents/rogue-agent/revoke-secret");
+        var error = await Assert.ThrowsAsync<GamutAuthenticationException>(() => rogue.InvokeToolAsync("crm.read_contact", new JsonObject { ["id"] = "1" }));
+        Assert.Equal("secret_revoked", error.Code);
+    }
+
+    [Fact]
+    public async Task AnswerNamingAnotherAgent_ThrowsIdentityMismatch()
+    {
+        await using var relay = await TamperingRelay.StartAsync(env.BaseUrl);
+        using var relayed = new GamutClient(env.Demo with { BaseUrl = relay.BaseUri.AbsoluteUri });
+        var error = await Assert.ThrowsAsync<GamutIdentityMismatchException>(() => relayed.EvaluateAsync("crm.read_contact", new JsonObject { ["id"] = "1" }));
+        Assert.Contains("another-agent", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SecretMaterial_IsRefusedBeforeSending()
+    {
+        var before = env.Upstream.Requests.Count;
+        var error = await Assert.ThrowsAsync<GamutSecretMaterialException>(() => _gamut.InvokeToolAsync("crm.update_contact", new JsonObject { ["id"] = "1", ["api_key"] = "x" }));
+        Assert.Equal([new SecretFinding("$.args.api_key", "credential_member")], error.Findings);
+        await Assert.ThrowsAsync<GamutSecretMaterialException>(() => _gamut.ModelAsync("openai", JsonNode.Parse("""{"model":"m","messages":[{"role":"user","content":"Bearer abcdef123456789"}]}""")!));
+        Assert.Equal(before, env.Upstream.Requests.Count);
+    }
+
+    [Fact]
+    public async Task RequiredApproval_ThrowsUnlessWaiting()
+    {
+        var error = await Assert.ThrowsAsync<GamutApprovalRequiredException>(() => _gamut.InvokeToolAsync("payments.refund", new JsonObject { ["order"] = "A-1", ["amount"] = 5 }));
+        Assert.Equal(409, error.Status);
+        Assert.StartsWith("apr_", error.ApprovalId, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WaitForApproval_Approved_RetriesOnceWithTheWarrant()
+    {
+        var before = env.Upstream.Count("/payments/refunds");
+        ApprovalState? pending = null;
+        var wait = new ApprovalWait { InitialInterval = TimeSpan.FromMilliseconds(50), MaxInterval = TimeSpan.FromMilliseconds(200), Deadline = TimeSpan.FromMinutes(1), OnPending = s => pending ??= s };
+        var action = _gamut.InvokeToolAsync("payments.refund", new JsonObject { ["order"] = "A-2", ["amount"] = 7 }, new ToolCallOptions { WaitForApproval = wait });
+        await Eventually(() => pending is not null);
+        Assert.Equal(["alice", "bob"], pending!.Approvers);
+        await env.ApproveAsync(pending.Id);
+        var result = await action;
+        Assert.True(result.Invoked);
+        Assert.Equal("allow_and_log", result.Decision);
+        Assert.Equal(before + 1, env.Upstream.Count("/payments/refunds"));
+    }
+
+    [Fact]
+    public async Task WaitForApproval_Denied_ThrowsAndNothingRuns()
+    {
+        var before = env.Upstream.Count("/payments/refunds");
+        ApprovalState? pending = null;
+        var wait = new ApprovalWait { InitialInterval = TimeSpan.FromMilliseconds(50), MaxInterval = TimeSpan.FromMilliseconds(200), OnPending = s => pending ??= s };
+        var action = _gamut.InvokeToolAsync("payments.refund", new JsonObject { ["order"] = "A-3", ["amount"] = 9 }, new ToolCallOptions { WaitForApproval = wait });
+        await Eventually(() => pending is not null);
+        await env.DenyAsync(pending!.Id);
+        await Assert.ThrowsAsync<GamutApprovalDeniedException>(() => action);
+        Assert.Equal(before, env.Upstream.Count("/payments/refunds"));
+    }
+
+    [Fact]
+    public async Task WaitForApproval_DeadlinePassing_Throws()
+    {
+        var before = env.Upstream.Count("/payments/refunds");
+        var wait = new ApprovalWait { InitialInterval = TimeSpan.FromMilliseconds(20), Deadline = TimeSpan.FromMilliseconds(100) };
+        await Assert.ThrowsAsync<GamutApprovalTimeoutException>(() => _gamut.InvokeToolAsync("payments.refund", new JsonObject { ["order"] = "A-4", ["amount"] = 3 }, new ToolCallOptions { WaitForApproval = wait }));
+        Assert.Equal(before, env.Upstream.Count("/payments/refunds"));
+    }
+
+    private static async Task Eventually(Func<bool> condition)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            await Task.Delay(50, limit.Token);
+        }
+    }
+}

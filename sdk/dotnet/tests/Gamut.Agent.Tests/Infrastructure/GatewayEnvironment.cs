@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace Gamut.Agent.Tests.Infrastructure;
+
+/// <summary>
+/// The REAL gateway binary for the .NET suite, started once by sdk/testing/gateway.sh (the launcher all
+/// three SDK suites share) in front of this suite's Kestrel upstream, plus the admin calls tests need.
+/// </summary>
+public sealed class GatewayEnvironment : IAsyncLifetime
+{
+    public const string DemoSecret = "demo-secret-do-not-use-in-production-0123456789"; // examples/bundle/secrets (demo only)
+
+    private readonly string _work = Directory.CreateTempSubdirectory("gamut-sdk-dotnet-").FullName;
+    private readonly HttpClient _admin = new();
+    private string? _approverToken;
+
+    internal SuiteUpstream Upstream { get; private set; } = null!;
+
+    public string BaseUrl { get; private set; } = string.Empty;
+
+    public string RogueSecret { get; private set; } = string.Empty;
+
+    public GamutOptions Demo => new() { BaseUrl = BaseUrl, Tenant = "demo", Workspace = "ws-demo", AgentId = "demo-agent", Secret = DemoSecret };
+
+    public async Task InitializeAsync()
+    {
+        Upstream = await SuiteUpstream.StartAsync();
+        var output = await RunLauncherAsync("start", _work, Upstream.BaseUrl);
+        var values = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1].Trim());
+        BaseUrl = values["GAMUT_TEST_BASE_URL"];
+        RogueSecret = values["GAMUT_TEST_ROGUE_SECRET"];
+        _admin.BaseAddress = new Uri(BaseUrl + "/admin/v1/");
+        _admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", values["GAMUT_TEST_ADMIN_TOKEN"]);
+        await PutCredentialAsync("crm-token", "crm-test-token");
+        await PutCredentialAsync("payments-key", "payments-test-key");
+        await PutCredentialAsync("openai-key", "openai-test-key");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await RunLauncherAsync("stop", _work);
+        Directory.Delete(_work, recursive: true);
+        _admin.Dispose();
+        await Upstream.DisposeAsync();
+    }
+
+    public Task<JsonNode?> AdminAsync(HttpMethod method, string path, object? body = null, string? token = null)
+    {
+        var request = new HttpRequestMessage(method, path.TrimStart('/')) { Content = body is null ? null : JsonContent.Create(body) };
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return SendAdminAsync(request);
+    }
+
+    public async Task ApproveAsync(string approvalId) =>
+        await AdminAsync(HttpMethod.Post, $"tenants/demo/approvals/{approvalId}/approve", token: await ApproverAsync());
+
+    public async Task DenyAsync(string approvalId) =>
+        await AdminAsync(HttpMethod.Post, $"tenants/demo/approvals/{approvalId}/deny", token: await ApproverAsync());
+
+    private async Task<string> ApproverAsync() =>
+        _approverToken ??= (await AdminAsync(HttpMethod.Post, "tokens", new { name = "bob", roles = new[] { "approver" } }))!["token"]!.GetValue<string>();
+
+    private Task PutCredentialAsync(string name, string value) => AdminAsync(HttpMethod.Put, $"tenants/demo/credentials/{name}", new { value });
+
+    private async Task<JsonNode?> SendAdminAsync(HttpRequestMessage request)
+    {
+        using (request)
+        {
+            using var response = await _admin.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"admin {request.Method} {request.RequestUri} answered {(int)response.StatusCode}: {text}");
+            }
+
+            return text.Length == 0 ? null : JsonNode.Parse(text);
+        }
+    }
+
+    private static async Task<string> RunLauncherAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Path.Combine(RepositoryRoot.Path, "sdk", "testing", "gateway.sh"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return process.ExitCode == 0 ? await output : throw new InvalidOperationException($"gateway.sh {string.Join(' ', arguments)} failed: {await error}");
+    }
+}
+
+/// <summary>The test classes that share one gateway.</summary>
+[CollectionDefinition(Name)]
+public sealed class GatewayCollection : ICollectionFixture<GatewayEnvironment>
+{
+    public const string Name = "gateway";
+}

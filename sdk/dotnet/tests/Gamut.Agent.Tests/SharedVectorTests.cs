@@ -1,0 +1,53 @@
+using System.Text;
+using System.Text.Json;
+using Gamut.Agent.Tests.Infrastructure;
+
+namespace Gamut.Agent.Tests;
+
+/// <summary>The shared cross-language vectors (tests/vectors/agent-protocol.json), as the gateway and the Node and Python SDKs use them.</summary>
+public sealed class SharedVectorTests
+{
+    private static readonly JsonElement Vectors = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(RepositoryRoot.Path, "tests", "vectors", "agent-protocol.json"))).RootElement.Clone();
+
+    public static TheoryData<string> Names(string group)
+    {
+        var data = new TheoryData<string>();
+        foreach (var vector in Vectors.GetProperty(group).EnumerateArray())
+        {
+            data.Add(vector.GetProperty("name").GetString()!);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Names), "signing")]
+    public void AgentSignature_MatchesSharedVector(string name)
+    {
+        var v = Find("signing", name);
+        var body = Encoding.UTF8.GetBytes(Text(v, "body"));
+        Assert.Equal(Text(v, "body_sha256"), AgentSignature.BodySha256(body));
+        var canonical = AgentSignature.CanonicalString(Text(v, "method"), Text(v, "target"), Text(v, "tenant"), Text(v, "workspace"), Text(v, "agent"), Text(v, "timestamp"), Text(v, "nonce"), body);
+        Assert.Equal(Text(v, "canonical"), canonical);
+        Assert.Equal(Text(v, "signature"), AgentSignature.Sign(Text(v, "secret"), canonical));
+    }
+
+    [Theory]
+    [MemberData(nameof(Names), "refuse")]
+    public void SecretMaterial_ReportsSharedFindings(string name)
+    {
+        var v = Find("refuse", name);
+        var expected = v.GetProperty("findings").EnumerateArray().Select(f => new SecretFinding(Text(f, "path"), Text(f, "kind"))).ToList();
+        Assert.Equal(expected, SecretMaterial.Find(v.GetProperty("payload")));
+    }
+
+    [Theory]
+    [MemberData(nameof(Names), "accept")]
+    public void SecretMaterial_AcceptsSharedCleanPayload(string name) =>
+        Assert.Empty(SecretMaterial.Find(Find("accept", name).GetProperty("payload")));
+
+    private static string Text(JsonElement element, string member) => element.GetProperty(member).GetString()!;
+
+    private static JsonElement Find(string group, string name) =>
+        Vectors.GetProperty(group).EnumerateArray().Single(v => v.GetProperty("name").GetString() == name);
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The Node SDK's suite: node:test against the REAL gateway (sdk/testing/gateway.sh) on loopback.
+#   sdk/node/run.sh [RESULTS_DIR]   writes RESULTS_DIR/sdk-node.count: "sdk-node: N passed, M failed"
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/../testing/suite.sh"
+suite_results sdk-node "${1:-}"
+cd "$here"
+stamp="node_modules/.gamut-lock.sha256"
+lock_sum="$(sha256sum package-lock.json | awk '{print $1}')"
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$lock_sum" ]]; then
+  if ! npm ci --no-audit --no-fund --loglevel=error >&2; then
+    suite_count sdk-node 0 1; exit 1
+  fi
+  echo "$lock_sum" > "$stamp"
+fi
+# The package a user installs: artifacts/package/gamut-agent-sdk-<version>.tgz (ESM + types).
+: > "$log"
+mkdir -p "$here/../../artifacts/package"
+if ! npm pack --silent --pack-destination "$here/../../artifacts/package" >> "$log" 2>&1; then
+  echo "sdk-node: npm pack failed" >&2; suite_count sdk-node 0 1; exit 1
+fi
+status=0
+timeout --kill-after=10 400 node --test --test-reporter=tap --test-concurrency=2 test/ 2>&1 | tee -a "$log" || status=$?
+passed="$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$log" | tail -n1)"
+failed="$(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$log" | tail -n1)"
+cancelled="$(sed -nE 's/^# cancelled ([0-9]+)$/\1/p' "$log" | tail -n1)"
+if [[ -z "$passed" || -z "$failed" ]]; then passed="${passed:-0}"; failed=1; fi
+failed=$((failed + ${cancelled:-0}))
+if (( status != 0 && failed == 0 )); then failed=1; fi
+suite_count sdk-node "$passed" "$failed"
+(( failed == 0 ))

@@ -1,0 +1,275 @@
+// The agent's client: signed, fail-closed calls to the gateway's governed actions.
+import { configFromEnv, resolveConfig } from './config.js';
+import { findSecretMaterial } from './detector.js';
+import {
+  GamutApprovalDeniedError, GamutApprovalExpiredError, GamutApprovalRequiredError, GamutApprovalTimeoutError,
+  GamutAuthenticationError, GamutConfigurationError, GamutDeniedError, GamutHttpError,
+  GamutIdentityMismatchError, GamutNotInvokedError, GamutProtocolError, GamutRateLimitedError,
+  GamutSecretMaterialError, GamutTimeoutError, GamutUpstreamError,
+} from './errors.js';
+import { signatureHeaders } from './signing.js';
+
+const ALLOW_FAMILY = new Set(['allow', 'allow_and_log', 'degrade']);
+
+export class GamutClient {
+  #config;
+
+  /** `options`: exactly baseUrl, tenant, workspace, agentId, secret (+ timeoutMs, fetch). Anything else is refused. */
+  constructor(options) {
+    this.#config = resolveConfig(options);
+    /** A `fetch` that signs every request to this gateway and refuses any other origin (for provider-native clients). */
+    this.fetch = this.#signingFetch.bind(this);
+    Object.freeze(this);
+  }
+
+  /** A client from GAMUT_BASE_URL, GAMUT_TENANT_SLUG, GAMUT_WORKSPACE_ID, GAMUT_AGENT_ID, GAMUT_BYO_AGENT_SECRET. */
+  static fromEnv(env = process.env, settings = {}) {
+    return new GamutClient({ ...configFromEnv(env), ...settings });
+  }
+
+  get baseUrl() { return this.#config.baseUrl; }
+  get tenant() { return this.#config.tenant; }
+  get workspace() { return this.#config.workspace; }
+  get agentId() { return this.#config.agentId; }
+
+  /** The provider-native base URL of a connector, e.g. `<base>/providers/openai`. */
+  providerUrl(connector) {
+    if (!/^[A-Za-z0-9._-]+$/.test(connector)) throw new GamutConfigurationError(`'${connector}' is not a connector name.`);
+    return `${this.#config.baseUrl}/providers/${connector}`;
+  }
+
+  /** Options for `new OpenAI(...)`: the gateway's provider route and this signing fetch. The gateway holds the key. */
+  openAIOptions(connector = 'openai') {
+    return { baseURL: this.providerUrl(connector), apiKey: 'gamut-signed-request', fetch: this.fetch, maxRetries: 0 };
+  }
+
+  /** POST /v1/evaluate: decide only. Returns the decision for the allow family; throws for every other outcome. */
+  async evaluate(tool, args = {}, options = {}) {
+    const body = toolBody(tool, args, options);
+    const decision = await this.#request('POST', '/v1/evaluate', body, options);
+    return this.#checkDecision(decision, { tool, requireInvoked: false, simulate: body.simulate === true });
+  }
+
+  /** POST /v1/actions/invoke-tool. With `waitForApproval`, waits on a required approval and retries once with its warrant. */
+  async invokeTool(tool, args = {}, options = {}) {
+    return this.#governed('/v1/actions/invoke-tool', toolBody(tool, args, options), tool, options);
+  }
+
+  /** POST /v1/actions/context: a bounded, tenant-scoped context pack. */
+  async context({ scope, query, maxBytes } = {}, options = {}) {
+    const body = { scope, query };
+    if (maxBytes !== undefined) body.max_bytes = maxBytes;
+    return this.#governed('/v1/actions/context', body, undefined, options);
+  }
+
+  /** POST /v1/actions/model: a provider-native request through a model connector (the gateway holds the key). */
+  async model(connector, request, options = {}) {
+    return this.#governed('/v1/actions/model', { connector, request }, connector, options);
+  }
+
+  /** GET /v1/approvals/{id}: `{id, status, approvers, approvals, expires_at, warrant?}`. */
+  async getApproval(id) {
+    if (typeof id !== 'string' || !/^[A-Za-z0-9_-]+$/.test(id)) throw new GamutConfigurationError('An approval id is required.');
+    const approval = await this.#request('GET', `/v1/approvals/${id}`, undefined, {});
+    if (approval?.id !== id) throw new GamutIdentityMismatchError(`The gateway answered for approval '${approval?.id}', not '${id}'.`);
+    return approval;
+  }
+
+  /**
+   * Polls an approval with backoff until approved (returns the warrant), denied, expired, or the deadline
+   * (each a typed error). Polling is read-only: nothing is executed while waiting.
+   */
+  async waitForApproval(id, { deadlineMs = 15 * 60_000, initialIntervalMs = 500, maxIntervalMs = 10_000, signal, tool, onPending } = {}) {
+    const deadline = Date.now() + deadlineMs;
+    let interval = initialIntervalMs;
+    for (;;) {
+      const approval = await this.getApproval(id);
+      switch (approval.status) {
+        case 'approved': {
+          if (typeof approval.warrant !== 'string') throw new GamutProtocolError(`Approval ${id} is approved but carries no warrant.`);
+          this.#checkIdentity(approval.warrant, 'w1.', tool, `the warrant of approval ${id}`);
+          return approval.warrant;
+        }
+        case 'denied':
+          throw new GamutApprovalDeniedError(`Approval ${id} was denied.`, { code: 'approval_denied' });
+        case 'expired':
+          throw new GamutApprovalExpiredError(`Approval ${id} expired before it was approved.`, { code: 'approval_expired' });
+        case 'pending':
+          break;
+        default:
+          throw new GamutProtocolError(`Approval ${id} has an unknown status '${approval.status}'.`);
+      }
+      onPending?.(approval);
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new GamutApprovalTimeoutError(`Approval ${id} was still pending at the deadline.`, { code: 'approval_deadline' });
+      await sleep(Math.min(interval, remaining), signal);
+      interval = Math.min(interval * 2, maxIntervalMs);
+    }
+  }
+
+  async #governed(target, body, tool, options) {
+    let answer;
+    try {
+      answer = await this.#request('POST', target, body, options);
+    } catch (error) {
+      // A required approval: the first attempt was refused (not invoked), so one retry with the warrant is safe.
+      if (!(error instanceof GamutApprovalRequiredError) || !options.waitForApproval || !error.approval?.id) throw error;
+      const wait = options.waitForApproval === true ? {} : options.waitForApproval;
+      const warrant = await this.waitForApproval(error.approval.id, { ...wait, tool });
+      answer = await this.#request('POST', target, { ...body, warrant }, options);
+    }
+    return this.#checkDecision(answer, { tool, requireInvoked: true });
+  }
+
+  #checkDecision(answer, { tool, requireInvoked, simulate = false }) {
+    if (answer === null || typeof answer !== 'object' || typeof answer.decision !== 'string' || typeof answer.invoked !== 'boolean') {
+      throw new GamutProtocolError('The gateway answered without a decision.');
+    }
+    const details = { code: answer.decision, decision: answer.decision, explanation: answer.explanation };
+    if (!ALLOW_FAMILY.has(answer.decision)) {
+      throw new GamutDeniedError(`The gateway decided ${answer.decision}.`, { ...details, status: 200 });
+    }
+    if (requireInvoked && !answer.invoked) {
+      throw new GamutNotInvokedError(`The gateway decided ${answer.decision} but did not invoke the connector${answer.simulated ? ' (simulation)' : ''}.`, { ...details, code: 'not_invoked' });
+    }
+    // A simulation may execute nothing, so it carries no token; any token present is still checked.
+    if (answer.decision_token !== undefined || (answer.decision !== 'degrade' && !simulate)) {
+      if (typeof answer.decision_token !== 'string') throw new GamutIdentityMismatchError('The decision carries no decision token to check the identity against.', details);
+      this.#checkIdentity(answer.decision_token, 'v1.', tool, 'the decision token');
+    }
+    if (answer.upstream_status !== undefined && (answer.upstream_status < 200 || answer.upstream_status > 299)) {
+      throw new GamutUpstreamError(`The connector's upstream answered ${answer.upstream_status}.`, { ...details, code: 'upstream_error' }, answer.upstream_status, answer.result);
+    }
+    return {
+      invoked: answer.invoked,
+      decision: answer.decision,
+      explanation: answer.explanation,
+      decisionToken: answer.decision_token,
+      result: answer.result,
+      upstreamStatus: answer.upstream_status,
+      simulated: answer.simulated ?? false,
+    };
+  }
+
+  /** The token's payload must name this tenant and agent (and the tool, when known). */
+  #checkIdentity(token, prefix, tool, what) {
+    const parts = token.split('.');
+    let payload;
+    try {
+      if (!token.startsWith(prefix) || parts.length !== 3) throw new Error('shape');
+      payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+    } catch {
+      throw new GamutIdentityMismatchError(`${what} is not a readable token.`);
+    }
+    const mismatches = [];
+    if (payload.tid !== this.#config.tenant) mismatches.push(`tenant '${payload.tid}'`);
+    if (payload.aid !== this.#config.agentId) mismatches.push(`agent '${payload.aid}'`);
+    if (tool !== undefined && payload.tool !== undefined && payload.tool !== tool) mismatches.push(`tool '${payload.tool}'`);
+    if (mismatches.length > 0) {
+      throw new GamutIdentityMismatchError(`${what} names ${mismatches.join(', ')}, not this agent's request.`, { code: 'identity_mismatch' });
+    }
+  }
+
+  async #request(method, target, body, options) {
+    let bytes;
+    if (body !== undefined) {
+      const findings = findSecretMaterial(body);
+      if (findings.length > 0) throw new GamutSecretMaterialError(findings);
+      bytes = Buffer.from(JSON.stringify(body), 'utf8');
+    }
+    const headers = signatureHeaders(this.#config, method, target, bytes ?? new Uint8Array(0));
+    headers.Accept = 'application/json, application/problem+json';
+    if (bytes) headers['Content-Type'] = 'application/json';
+    const timeoutMs = options.timeoutMs ?? this.#config.timeoutMs;
+    const signal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+    let response;
+    let text;
+    try {
+      response = await this.#config.fetch(this.#config.baseUrl + target, { method, headers, body: bytes, signal, redirect: 'error' });
+      text = await response.text();
+    } catch (error) {
+      if (error?.name === 'TimeoutError' || (error?.name === 'AbortError' && !options.signal?.aborted)) {
+        throw new GamutTimeoutError(`No answer from the gateway within ${timeoutMs} ms; the call is not retried.`, { code: 'timeout', cause: error });
+      }
+      if (error?.name === 'AbortError') throw error;
+      throw new GamutHttpError(`The gateway could not be reached: ${error?.cause?.code ?? error?.message}.`, { code: 'gateway_unreachable', cause: error });
+    }
+    let json;
+    try {
+      json = text.length > 0 ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (response.status < 200 || response.status > 299) throw errorFor(response, json);
+    if (json === undefined) throw new GamutProtocolError(`The gateway answered ${response.status} without a JSON body.`);
+    return json;
+  }
+
+  async #signingFetch(input, init = {}) {
+    const request = new Request(input, init);
+    const url = new URL(request.url);
+    const base = new URL(this.#config.baseUrl);
+    if (url.origin !== base.origin) {
+      throw new GamutConfigurationError(`Refused a request to ${url.origin}: a Gamut agent sends requests to its gateway only.`);
+    }
+    const body = new Uint8Array(await request.arrayBuffer());
+    if (body.length > 0 && /json/i.test(request.headers.get('content-type') ?? 'application/json')) {
+      let parsed;
+      try { parsed = JSON.parse(Buffer.from(body).toString('utf8')); } catch { parsed = undefined; }
+      const findings = parsed === undefined ? [] : findSecretMaterial(parsed);
+      if (findings.length > 0) throw new GamutSecretMaterialError(findings);
+    }
+    const target = url.pathname + url.search;
+    const headers = new Headers(request.headers);
+    headers.delete('authorization'); // the gateway injects the provider credential; nothing key-like leaves the agent
+    for (const [name, value] of Object.entries(signatureHeaders(this.#config, request.method, target, body))) headers.set(name, value);
+    const hasBody = !['GET', 'HEAD'].includes(request.method.toUpperCase()) && body.length > 0;
+    return this.#config.fetch(url, {
+      method: request.method,
+      headers,
+      body: hasBody ? body : undefined,
+      signal: init.signal ?? request.signal,
+      redirect: 'error',
+    });
+  }
+}
+
+function toolBody(tool, args, { targets, dataClasses, provenance, warrant, simulate } = {}) {
+  if (typeof tool !== 'string' || tool.length === 0) throw new GamutConfigurationError('A tool name is required.');
+  const body = { tool, args: args ?? {} };
+  if (targets !== undefined) body.targets = targets;
+  if (dataClasses !== undefined) body.data_classes = dataClasses;
+  if (provenance !== undefined) body.provenance = provenance;
+  if (warrant !== undefined) body.warrant = warrant;
+  if (simulate !== undefined) body.simulate = simulate;
+  return body;
+}
+
+function errorFor(response, problem) {
+  const details = {
+    status: response.status,
+    code: problem?.code ?? `http_${response.status}`,
+    decision: problem?.decision,
+    explanation: problem?.explanation,
+    requestId: problem?.request_id,
+    problem,
+  };
+  const message = `${problem?.detail ?? `The gateway answered ${response.status}.`} (${details.code}, HTTP ${response.status})`;
+  switch (response.status) {
+    case 401: return new GamutAuthenticationError(message, details);
+    case 403: return new GamutDeniedError(message, details);
+    case 409: return problem?.approval ? new GamutApprovalRequiredError(message, details) : new GamutHttpError(message, details);
+    case 429: return new GamutRateLimitedError(message, details, Number(response.headers.get('retry-after')) || undefined);
+    default: return new GamutHttpError(message, details);
+  }
+}
+
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) { reject(signal.reason); return; }
+    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    const onAbort = () => { clearTimeout(timer); reject(signal.reason); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+

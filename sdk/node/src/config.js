@@ -1,0 +1,78 @@
+// Exactly the five GAMUT_* values; anything that looks like provider configuration is refused.
+import { GamutConfigurationError } from './errors.js';
+import { secretKindsIn, sensitiveMemberKind } from './detector.js';
+
+export const ENV_NAMES = Object.freeze({
+  baseUrl: 'GAMUT_BASE_URL',
+  tenant: 'GAMUT_TENANT_SLUG',
+  workspace: 'GAMUT_WORKSPACE_ID',
+  agentId: 'GAMUT_AGENT_ID',
+  secret: 'GAMUT_BYO_AGENT_SECRET',
+});
+
+const SETTINGS = new Set(['timeoutMs', 'fetch']);
+
+const PROVIDER_HOSTS = [
+  /(^|\.)openai\.com$/i, /(^|\.)openai\.azure\.com$/i, /(^|\.)anthropic\.com$/i, /(^|\.)googleapis\.com$/i,
+  /(^|\.)mistral\.ai$/i, /(^|\.)groq\.com$/i, /(^|\.)cohere\.(ai|com)$/i, /(^|\.)together\.xyz$/i,
+  /(^|\.)openrouter\.ai$/i, /(^|\.)amazonaws\.com$/i, /(^|\.)huggingface\.co$/i,
+];
+
+/** Reads and checks the five values from an options object; refuses anything else. */
+export function resolveConfig(options) {
+  if (options === null || typeof options !== 'object') throw new GamutConfigurationError('Options must be an object.');
+  for (const name of Object.keys(options)) {
+    if (name in ENV_NAMES || SETTINGS.has(name)) continue;
+    const kind = sensitiveMemberKind(name);
+    throw new GamutConfigurationError(kind
+      ? `'${name}' is provider configuration or a credential: an agent receives only the five GAMUT_* values; the gateway holds provider keys and endpoints.`
+      : `Unknown option '${name}': an agent is configured with exactly the five GAMUT_* values.`);
+  }
+  const config = {};
+  for (const [name, envName] of Object.entries(ENV_NAMES)) {
+    const value = options[name];
+    if (typeof value !== 'string' || value.trim() === '') throw new GamutConfigurationError(`${envName} (${name}) is required.`);
+    config[name] = value.trim();
+  }
+  config.baseUrl = checkBaseUrl(config.baseUrl);
+  if (secretKindsIn(config.secret).length > 0) {
+    throw new GamutConfigurationError(`${ENV_NAMES.secret} looks like a provider key or token; it must be the agent's Gamut runtime secret.`);
+  }
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new GamutConfigurationError('timeoutMs must be a positive number.');
+  config.timeoutMs = timeoutMs;
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new GamutConfigurationError('fetch must be a function.');
+  config.fetch = options.fetch ?? globalThis.fetch;
+  return Object.freeze(config);
+}
+
+/** The five values from the environment. Another GAMUT_* variable naming a provider setting or credential is refused. */
+export function configFromEnv(env = process.env) {
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('GAMUT_') || Object.values(ENV_NAMES).includes(name)) continue;
+    if (sensitiveMemberKind(name.slice('GAMUT_'.length)) || /(_API_KEY|_BASE_URL|_ENDPOINT|_TOKEN)$/.test(name)) {
+      throw new GamutConfigurationError(`${name} is provider configuration or a credential: an agent receives only the five GAMUT_* values.`);
+    }
+  }
+  const options = {};
+  for (const [name, envName] of Object.entries(ENV_NAMES)) options[name] = env[envName];
+  return options;
+}
+
+function checkBaseUrl(text) {
+  let url;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new GamutConfigurationError(`${ENV_NAMES.baseUrl} is not a URL.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new GamutConfigurationError(`${ENV_NAMES.baseUrl} must be http or https.`);
+  if (url.username || url.password || url.search || url.hash) {
+    throw new GamutConfigurationError(`${ENV_NAMES.baseUrl} must be the gateway's base URL, without credentials, query or fragment.`);
+  }
+  const path = url.pathname.replace(/\/+$/, '');
+  if (PROVIDER_HOSTS.some((host) => host.test(url.hostname)) || /\/providers(\/|$)/.test(path) || /\/v\d+$/.test(path)) {
+    throw new GamutConfigurationError(`${ENV_NAMES.baseUrl} looks like a provider or model endpoint; it must be the gateway's one base URL.`);
+  }
+  return url.origin + path;
+}

@@ -1,0 +1,90 @@
+// One typed error per way a governed call fails closed. Every one means: the action did not proceed
+// (or, for GamutUpstreamError, its upstream failed) — never a warning to log and continue past.
+
+/** The base of every SDK error. `code` is the gateway's stable problem code where there is one. */
+export class GamutError extends Error {
+  constructor(message, { code = 'gamut_error', status, decision, explanation, requestId, problem, cause } = {}) {
+    super(message, cause ? { cause } : undefined);
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+    this.decision = decision;
+    this.explanation = explanation;
+    this.requestId = requestId;
+    this.problem = problem;
+  }
+
+  /** The explanation's remedies (`what_would_change`), for showing a person or a model why. */
+  get remedies() {
+    return this.explanation?.what_would_change ?? [];
+  }
+}
+
+/** Configuration other than the five GAMUT_* values, or provider configuration, at construction. */
+export class GamutConfigurationError extends GamutError {
+  constructor(message) { super(message, { code: 'configuration_refused' }); }
+}
+
+/** Secret material or provider configuration in a payload, refused before anything was sent. */
+export class GamutSecretMaterialError extends GamutError {
+  constructor(findings) {
+    super(`Refused before sending: secret material or provider configuration at ${findings.map((f) => `${f.path} (${f.kind})`).join(', ')}.`,
+      { code: 'secret_material_in_payload' });
+    this.findings = findings;
+  }
+}
+
+/** The gateway answered with a non-2xx status (the subclasses name the common cases). */
+export class GamutHttpError extends GamutError {}
+
+/** 401: a stale, wrong or revoked credential, or a replayed or expired signature. */
+export class GamutAuthenticationError extends GamutHttpError {}
+
+/** A denial: block or block_and_open_incident (403), or any decision that does not allow. */
+export class GamutDeniedError extends GamutHttpError {}
+
+/** 409: a named human must approve; `approval` is `{id, url}`. */
+export class GamutApprovalRequiredError extends GamutHttpError {
+  constructor(message, details) {
+    super(message, details);
+    this.approval = details.problem?.approval;
+  }
+}
+
+/** 429: a rate limit or budget is exhausted; `retryAfterSeconds` from Retry-After. */
+export class GamutRateLimitedError extends GamutHttpError {
+  constructor(message, details, retryAfterSeconds) {
+    super(message, details);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** 200 but `invoked: false`: the connector was not called. */
+export class GamutNotInvokedError extends GamutError {}
+
+/** The connector ran and its upstream answered a non-2xx status (`upstreamStatus`). */
+export class GamutUpstreamError extends GamutError {
+  constructor(message, details, upstreamStatus, result) {
+    super(message, details);
+    this.upstreamStatus = upstreamStatus;
+    this.result = result;
+  }
+}
+
+/** No answer within the timeout. The call is not retried: the action may or may not have run. */
+export class GamutTimeoutError extends GamutError {}
+
+/** A token or answer naming another tenant, agent, tool or approval than the one asked about. */
+export class GamutIdentityMismatchError extends GamutError {}
+
+/** An answer that is not the protocol's (unparseable, or missing required members). */
+export class GamutProtocolError extends GamutError {}
+
+/** The approval was denied by its approvers. */
+export class GamutApprovalDeniedError extends GamutError {}
+
+/** The approval request (or its warrant) expired. */
+export class GamutApprovalExpiredError extends GamutError {}
+
+/** The caller's deadline for the approval passed while it was still pending. */
+export class GamutApprovalTimeoutError extends GamutError {}

@@ -1,0 +1,71 @@
+// Provider-native clients signed by the SDK, through the real gateway's provider route: the official
+// OpenAI Node client (plain and streamed) and the MCP TypeScript SDK's client.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import OpenAI from 'openai';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { GamutClient, GamutSecretMaterialError } from '../src/index.js';
+import { createMcpTransport } from '../src/mcp.js';
+import { startEnvironment } from './support/gateway.js';
+import { STREAM_PIECES } from './support/upstream.js';
+
+describe('provider-native clients through /providers', () => {
+  let env;
+  let gamut;
+  let openai;
+
+  before(async () => {
+    env = await startEnvironment();
+    gamut = new GamutClient(env.demo);
+    openai = new OpenAI(gamut.openAIOptions());
+  });
+
+  after(async () => {
+    await env?.stop();
+  });
+
+  test('OpenAI client: a chat completion, signed, with the gateway injecting the key', async () => {
+    const completion = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] });
+    assert.equal(completion.choices[0].message.content, STREAM_PIECES.join(''));
+    const received = env.upstream.requests.findLast((r) => r.path === '/v1/chat/completions');
+    assert.equal(received.headers.authorization, 'Bearer openai-test-key');
+    assert.ok(!JSON.stringify(received.headers).includes('gamut-signed-request'), 'the placeholder key never leaves the agent');
+  });
+
+  test('OpenAI client: a streamed chat completion streams through in order', async () => {
+    const stream = await openai.chat.completions.create({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hello' }] });
+    const pieces = [];
+    for await (const chunk of stream) {
+      const content = chunk.choices[0]?.delta?.content;
+      if (content) pieces.push(content);
+    }
+    assert.deepEqual(pieces, STREAM_PIECES);
+  });
+
+  test('OpenAI client: secret material in a prompt is refused before it is sent', async () => {
+    const before = env.upstream.requests.length;
+    await assert.rejects(
+      openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'my key is sk-test0000000000000000000000fake' }] }),
+      (error) => error instanceof GamutSecretMaterialError || error?.cause instanceof GamutSecretMaterialError,
+    );
+    assert.equal(env.upstream.requests.length, before);
+  });
+
+  test('MCP client: lists only the permitted tools and calls one through the gateway', async () => {
+    const mcp = new Client({ name: 'sdk-test', version: '1.0.0' });
+    await mcp.connect(createMcpTransport(gamut, 'docs'));
+    try {
+      const { tools } = await mcp.listTools();
+      assert.deepEqual(tools.map((t) => t.name), ['search']);
+      const result = await mcp.callTool({ name: 'search', arguments: { query: 'gateways' } });
+      assert.equal(result.content[0].text, '3 documents match "gateways"');
+    } finally {
+      await mcp.close();
+    }
+  });
+
+  test('MCP transport refuses another URL, headers or auth', () => {
+    assert.throws(() => createMcpTransport(gamut, 'docs', { requestInit: { headers: { Authorization: 'x' } } }), TypeError);
+    assert.throws(() => createMcpTransport(gamut, '../elsewhere'), Error);
+  });
+});

@@ -1,0 +1,150 @@
+// Types of @gamut/agent-sdk (the implementation is plain ESM JavaScript in src/).
+
+/** Exactly the five values of the agent protocol, plus two settings. Anything else is refused. */
+export interface GamutClientOptions {
+  /** GAMUT_BASE_URL: the gateway's one base URL. */
+  baseUrl: string;
+  /** GAMUT_TENANT_SLUG */
+  tenant: string;
+  /** GAMUT_WORKSPACE_ID */
+  workspace: string;
+  /** GAMUT_AGENT_ID */
+  agentId: string;
+  /** GAMUT_BYO_AGENT_SECRET: the agent's runtime secret. */
+  secret: string;
+  /** Per-request timeout (default 30 000 ms). A timed-out call is never retried. */
+  timeoutMs?: number;
+  /** The fetch to send with (default globalThis.fetch). */
+  fetch?: typeof fetch;
+}
+
+export interface Target { kind: 'url' | 'host' | 'path' | 'repo' | 'table' | 'bucket' | 'queue' | 'topic' | 'other'; value: string }
+export interface Provenance { arg_path: string; source: 'user' | 'system' | 'tool_output' | 'external' }
+
+export interface ControlOutcome {
+  control: string;
+  outcome: 'pass' | 'fail' | 'not_applicable';
+  severity: string;
+  missing_evidence: string | null;
+  remedy: string | null;
+  [extra: string]: unknown;
+}
+
+export interface Explanation {
+  policy_digest: string;
+  intent_digest: string;
+  decision_path: ControlOutcome[];
+  rule_triggers: unknown[];
+  open_risks: unknown[];
+  what_would_change: string[];
+  [extra: string]: unknown;
+}
+
+export type DecisionKind = 'allow' | 'allow_and_log' | 'degrade' | 'require_approval' | 'block' | 'block_and_open_incident';
+
+export interface Decision<TResult = unknown> {
+  invoked: boolean;
+  decision: DecisionKind;
+  explanation: Explanation;
+  decisionToken?: string;
+  result?: TResult;
+  upstreamStatus?: number;
+  simulated: boolean;
+}
+
+export interface WaitForApprovalOptions {
+  /** Give up (GamutApprovalTimeoutError) after this long; default 15 minutes. */
+  deadlineMs?: number;
+  /** First poll interval, doubled up to maxIntervalMs; defaults 500 and 10 000 ms. */
+  initialIntervalMs?: number;
+  maxIntervalMs?: number;
+  signal?: AbortSignal;
+  /** Called with each pending poll result. */
+  onPending?: (approval: ApprovalState) => void;
+}
+
+export interface CallOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface ToolCallOptions extends CallOptions {
+  targets?: Target[];
+  dataClasses?: string[];
+  provenance?: Provenance[];
+  warrant?: string;
+  simulate?: boolean;
+  /** Wait on a required approval, then retry once with its warrant. */
+  waitForApproval?: boolean | WaitForApprovalOptions;
+}
+
+export interface ApprovalState {
+  id: string;
+  status: 'pending' | 'approved' | 'denied' | 'expired';
+  approvers: string[];
+  approvals: string[];
+  approvals_required: number;
+  expires_at: string;
+  warrant?: string;
+  warrant_expires_at?: string;
+}
+
+export declare class GamutClient {
+  constructor(options: GamutClientOptions);
+  /** From GAMUT_BASE_URL, GAMUT_TENANT_SLUG, GAMUT_WORKSPACE_ID, GAMUT_AGENT_ID, GAMUT_BYO_AGENT_SECRET. */
+  static fromEnv(env?: Record<string, string | undefined>, settings?: Pick<GamutClientOptions, 'timeoutMs' | 'fetch'>): GamutClient;
+  readonly baseUrl: string;
+  readonly tenant: string;
+  readonly workspace: string;
+  readonly agentId: string;
+  /** A fetch that signs every request to the gateway and refuses any other origin. */
+  readonly fetch: typeof fetch;
+  providerUrl(connector: string): string;
+  /** `new OpenAI(gamut.openAIOptions())`: the provider route and the signing fetch. */
+  openAIOptions(connector?: string): { baseURL: string; apiKey: string; fetch: typeof fetch; maxRetries: number };
+  evaluate(tool: string, args?: Record<string, unknown>, options?: Omit<ToolCallOptions, 'waitForApproval'>): Promise<Decision<never>>;
+  invokeTool<TResult = unknown>(tool: string, args?: Record<string, unknown>, options?: ToolCallOptions): Promise<Decision<TResult>>;
+  context(request: { scope: string; query?: string; maxBytes?: number }, options?: CallOptions & { waitForApproval?: boolean | WaitForApprovalOptions }): Promise<Decision<unknown>>;
+  model<TResult = unknown>(connector: string, request: Record<string, unknown>, options?: CallOptions & { waitForApproval?: boolean | WaitForApprovalOptions }): Promise<Decision<TResult>>;
+  getApproval(id: string): Promise<ApprovalState>;
+  /** Polls until approved (returns the warrant), denied, expired or the deadline. */
+  waitForApproval(id: string, options?: WaitForApprovalOptions & { tool?: string }): Promise<string>;
+}
+
+export interface SecretFinding { path: string; kind: 'provider_configuration' | 'credential_member' | 'bearer_token' | 'jwt' | 'api_key' | 'private_key' }
+
+export declare const ENV_NAMES: Readonly<{ baseUrl: 'GAMUT_BASE_URL'; tenant: 'GAMUT_TENANT_SLUG'; workspace: 'GAMUT_WORKSPACE_ID'; agentId: 'GAMUT_AGENT_ID'; secret: 'GAMUT_BYO_AGENT_SECRET' }>;
+export declare function findSecretMaterial(value: unknown): SecretFinding[];
+export declare function isRefusal(error: unknown): boolean;
+export declare function explainRefusal(error: GamutError): string;
+export declare function bodySha256(body?: Uint8Array): string;
+export declare function canonicalString(parts: { method: string; target: string; tenant: string; workspace: string; agent: string; timestamp: number | string; nonce: string; body?: Uint8Array | string }): string;
+export declare function sign(secret: string, canonical: string): string;
+export declare function freshNonce(): string;
+export declare function signatureHeaders(identity: Pick<GamutClientOptions, 'tenant' | 'workspace' | 'agentId' | 'secret'>, method: string, target: string, body?: Uint8Array, now?: number): Record<string, string>;
+
+export declare class GamutError extends Error {
+  readonly code: string;
+  readonly status?: number;
+  readonly decision?: DecisionKind;
+  readonly explanation?: Explanation;
+  readonly requestId?: string;
+  readonly problem?: Record<string, unknown>;
+  /** The explanation's what_would_change. */
+  readonly remedies: string[];
+}
+export declare class GamutConfigurationError extends GamutError {}
+export declare class GamutSecretMaterialError extends GamutError { readonly findings: SecretFinding[] }
+export declare class GamutHttpError extends GamutError {}
+export declare class GamutAuthenticationError extends GamutHttpError {}
+export declare class GamutDeniedError extends GamutHttpError {}
+export declare class GamutApprovalRequiredError extends GamutHttpError { readonly approval?: { id: string; url: string } }
+export declare class GamutRateLimitedError extends GamutHttpError { readonly retryAfterSeconds?: number }
+export declare class GamutNotInvokedError extends GamutError {}
+export declare class GamutUpstreamError extends GamutError { readonly upstreamStatus: number; readonly result: unknown }
+export declare class GamutTimeoutError extends GamutError {}
+export declare class GamutIdentityMismatchError extends GamutError {}
+export declare class GamutProtocolError extends GamutError {}
+export declare class GamutApprovalDeniedError extends GamutError {}
+export declare class GamutApprovalExpiredError extends GamutError {}
+export declare class GamutApprovalTimeoutError extends GamutError {}

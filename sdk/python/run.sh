@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The Python SDK's suite: unittest against the REAL gateway (sdk/testing/gateway.sh) on loopback.
+#   sdk/python/run.sh [RESULTS_DIR]   writes RESULTS_DIR/sdk-python.count: "sdk-python: N passed, M failed"
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/../testing/suite.sh"
+suite_results sdk-python "${1:-}"
+cd "$here"
+status=0
+PYTHONPATH="$here/src" PYTHONDONTWRITEBYTECODE=1 timeout --kill-after=10 400 python3 -m unittest discover -v -s tests -t . 2>&1 | tee "$log" || status=$?
+ran="$(sed -nE 's/^Ran ([0-9]+) tests? in .*/\1/p' "$log" | tail -n1)"
+failures="$(sed -nE 's/^FAILED \(.*failures=([0-9]+).*/\1/p' "$log" | tail -n1)"
+errors="$(sed -nE 's/^FAILED \(.*errors=([0-9]+).*/\1/p' "$log" | tail -n1)"
+skipped="$(sed -nE 's/.*skipped=([0-9]+).*/\1/p' "$log" | tail -n1)"
+failed=$(( ${failures:-0} + ${errors:-0} ))
+if [[ -z "$ran" ]]; then ran=0; failed=1; fi
+passed=$(( ran - failed - ${skipped:-0} ))
+if (( status != 0 && failed == 0 )); then failed=1; fi
+suite_count sdk-python "$passed" "$failed"
+(( failed == 0 ))

@@ -1,0 +1,309 @@
+"""The agent's client: signed, fail-closed calls to the gateway's governed actions."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import socket
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from .config import GamutConfig, refuse_unknown_options
+from .detector import find_secret_material
+from .errors import (
+    GamutApprovalDeniedError, GamutApprovalExpiredError, GamutApprovalRequiredError, GamutApprovalTimeoutError,
+    GamutAuthenticationError, GamutConfigurationError, GamutDeniedError, GamutHttpError, GamutIdentityMismatchError,
+    GamutNotInvokedError, GamutProtocolError, GamutRateLimitedError, GamutSecretMaterialError, GamutTimeoutError,
+    GamutUpstreamError,
+)
+from .signing import signature_headers
+
+_ALLOW_FAMILY = frozenset({"allow", "allow_and_log", "degrade"})
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-]+")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A governed answer: the decision, its explanation and, when invoked, the connector's result."""
+
+    invoked: bool
+    decision: str
+    explanation: dict
+    decision_token: str | None = None
+    result: Any = None
+    upstream_status: int | None = None
+    simulated: bool = False
+
+
+@dataclass(frozen=True)
+class WaitForApproval:
+    """How to wait on a required approval: poll with backoff until approved, denied, expired or the deadline."""
+
+    deadline: float = 15 * 60.0
+    initial_interval: float = 0.5
+    max_interval: float = 10.0
+    on_pending: Callable[[dict], None] | None = field(default=None, compare=False)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102 - a signed call is never redirected
+        return None
+
+
+class GamutClient:
+    """Signed, fail-closed calls to the gateway. Configured with exactly the five GAMUT_* values."""
+
+    def __init__(self, *, base_url: str, tenant: str, workspace: str, agent_id: str, secret: str,
+                 timeout: float = 30.0, **other: Any) -> None:
+        refuse_unknown_options(other, "GamutClient")
+        self._config = GamutConfig.create(base_url=base_url, tenant=tenant, workspace=workspace, agent_id=agent_id, secret=secret)
+        if not timeout or timeout <= 0:
+            raise GamutConfigurationError("timeout must be a positive number of seconds.")
+        self._timeout = float(timeout)
+        self._http = urllib.request.build_opener(_NoRedirect)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, timeout: float = 30.0) -> "GamutClient":
+        """GAMUT_BASE_URL, GAMUT_TENANT_SLUG, GAMUT_WORKSPACE_ID, GAMUT_AGENT_ID, GAMUT_BYO_AGENT_SECRET."""
+        config = GamutConfig.from_env(env)
+        return cls(base_url=config.base_url, tenant=config.tenant, workspace=config.workspace, agent_id=config.agent_id,
+                   secret=config.secret, timeout=timeout)
+
+    def __repr__(self) -> str:
+        return f"GamutClient({self._config!r})"
+
+    @property
+    def config(self) -> GamutConfig:
+        return self._config
+
+    @property
+    def base_url(self) -> str:
+        return self._config.base_url
+
+    def provider_url(self, connector: str) -> str:
+        """The provider-native base URL of a connector, e.g. ``<base>/providers/openai``."""
+        if not re.fullmatch(r"[A-Za-z0-9._-]+", connector or ""):
+            raise GamutConfigurationError(f"'{connector}' is not a connector name.")
+        return f"{self._config.base_url}/providers/{connector}"
+
+    def signature_headers(self, method: str, target: str, body: bytes = b"") -> dict[str, str]:
+        """The six X-Gamut-* headers for one request to this gateway (for provider-native clients)."""
+        c = self._config
+        return signature_headers(tenant=c.tenant, workspace=c.workspace, agent_id=c.agent_id, secret=c.secret,
+                                 method=method, target=target, body=body)
+
+    # The three governed actions, evaluate, and approvals.
+
+    def evaluate(self, tool: str, args: Mapping[str, Any] | None = None, **options: Any) -> Decision:
+        """POST /v1/evaluate: decide only. Returns the decision for the allow family; raises for every other outcome."""
+        timeout = options.pop("timeout", None)
+        body = _tool_body(tool, args, options)
+        answer = self._request("POST", "/v1/evaluate", body, timeout)
+        return self._check_decision(answer, tool=tool, require_invoked=False, simulate=body.get("simulate") is True)
+
+    def invoke_tool(self, tool: str, args: Mapping[str, Any] | None = None, *,
+                    wait_for_approval: WaitForApproval | bool | None = None, **options: Any) -> Decision:
+        """POST /v1/actions/invoke-tool. With ``wait_for_approval``, waits and retries once with the warrant."""
+        timeout = options.pop("timeout", None)
+        return self._governed("/v1/actions/invoke-tool", _tool_body(tool, args, options), tool, wait_for_approval, timeout)
+
+    def context(self, scope: str, query: str | None = None, max_bytes: int | None = None, *,
+                timeout: float | None = None) -> Decision:
+        """POST /v1/actions/context: a bounded, tenant-scoped context pack."""
+        body: dict[str, Any] = {"scope": scope}
+        if query is not None:
+            body["query"] = query
+        if max_bytes is not None:
+            body["max_bytes"] = max_bytes
+        return self._governed("/v1/actions/context", body, None, None, timeout)
+
+    def model(self, connector: str, request: Mapping[str, Any], *, wait_for_approval: WaitForApproval | bool | None = None,
+              timeout: float | None = None) -> Decision:
+        """POST /v1/actions/model: a provider-native request through a model connector (the gateway holds the key)."""
+        return self._governed("/v1/actions/model", {"connector": connector, "request": dict(request)}, connector, wait_for_approval, timeout)
+
+    def get_approval(self, approval_id: str) -> dict:
+        """GET /v1/approvals/{id}: ``{id, status, approvers, approvals, expires_at, warrant?}``."""
+        if not isinstance(approval_id, str) or not _SAFE_ID.fullmatch(approval_id):
+            raise GamutConfigurationError("An approval id is required.")
+        approval = self._request("GET", f"/v1/approvals/{approval_id}", None, None)
+        if approval.get("id") != approval_id:
+            raise GamutIdentityMismatchError(f"The gateway answered for approval {approval.get('id')!r}, not {approval_id!r}.")
+        return approval
+
+    def wait_for_approval(self, approval_id: str, wait: WaitForApproval | None = None, *, tool: str | None = None) -> str:
+        """Polls with backoff until approved (returns the warrant), denied, expired or the deadline (typed errors)."""
+        wait = wait or WaitForApproval()
+        deadline = time.monotonic() + wait.deadline
+        interval = wait.initial_interval
+        while True:
+            approval = self.get_approval(approval_id)
+            status = approval.get("status")
+            if status == "approved":
+                warrant = approval.get("warrant")
+                if not isinstance(warrant, str):
+                    raise GamutProtocolError(f"Approval {approval_id} is approved but carries no warrant.")
+                self._check_identity(warrant, "w1.", tool, f"the warrant of approval {approval_id}")
+                return warrant
+            if status == "denied":
+                raise GamutApprovalDeniedError(f"Approval {approval_id} was denied.", code="approval_denied")
+            if status == "expired":
+                raise GamutApprovalExpiredError(f"Approval {approval_id} expired before it was approved.", code="approval_expired")
+            if status != "pending":
+                raise GamutProtocolError(f"Approval {approval_id} has an unknown status {status!r}.")
+            if wait.on_pending:
+                wait.on_pending(approval)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise GamutApprovalTimeoutError(f"Approval {approval_id} was still pending at the deadline.", code="approval_deadline")
+            time.sleep(min(interval, remaining))
+            interval = min(interval * 2, wait.max_interval)
+
+    # Provider-native clients.
+
+    def opener(self) -> urllib.request.OpenerDirector:
+        """A urllib opener that signs every request to this gateway and refuses any other URL (streaming included)."""
+        from .providers import SigningHandler
+        return urllib.request.build_opener(_NoRedirect, SigningHandler(self))
+
+    def httpx_auth(self):
+        """An ``httpx.Auth`` that signs each request (imports httpx only when called)."""
+        from .providers import httpx_auth
+        return httpx_auth(self)
+
+    # Internals.
+
+    def _governed(self, target: str, body: dict, tool: str | None, wait: WaitForApproval | bool | None, timeout: float | None) -> Decision:
+        try:
+            answer = self._request("POST", target, body, timeout)
+        except GamutApprovalRequiredError as error:
+            # The first attempt was refused (not invoked), so one retry with the warrant cannot run the action twice.
+            approval_id = (error.approval or {}).get("id")
+            if not wait or not approval_id:
+                raise
+            warrant = self.wait_for_approval(approval_id, wait if isinstance(wait, WaitForApproval) else None, tool=tool)
+            answer = self._request("POST", target, {**body, "warrant": warrant}, timeout)
+        return self._check_decision(answer, tool=tool, require_invoked=True)
+
+    def _check_decision(self, answer: Any, *, tool: str | None, require_invoked: bool, simulate: bool = False) -> Decision:
+        if not isinstance(answer, dict) or not isinstance(answer.get("decision"), str) or not isinstance(answer.get("invoked"), bool):
+            raise GamutProtocolError("The gateway answered without a decision.")
+        decision = answer["decision"]
+        details = {"code": decision, "decision": decision, "explanation": answer.get("explanation")}
+        if decision not in _ALLOW_FAMILY:
+            raise GamutDeniedError(f"The gateway decided {decision}.", status=200, **details)
+        if require_invoked and not answer["invoked"]:
+            raise GamutNotInvokedError(f"The gateway decided {decision} but did not invoke the connector.", **{**details, "code": "not_invoked"})
+        token = answer.get("decision_token")
+        # A simulation may execute nothing, so it carries no token; any token present is still checked.
+        if token is not None or (decision != "degrade" and not simulate):
+            if not isinstance(token, str):
+                raise GamutIdentityMismatchError("The decision carries no decision token to check the identity against.", **details)
+            self._check_identity(token, "v1.", tool, "the decision token")
+        upstream = answer.get("upstream_status")
+        if upstream is not None and not 200 <= upstream <= 299:
+            error = GamutUpstreamError(f"The connector's upstream answered {upstream}.", **{**details, "code": "upstream_error"})
+            error.upstream_status = upstream
+            error.result = answer.get("result")
+            raise error
+        return Decision(invoked=answer["invoked"], decision=decision, explanation=answer.get("explanation") or {},
+                        decision_token=token, result=answer.get("result"), upstream_status=upstream,
+                        simulated=bool(answer.get("simulated", False)))
+
+    def _check_identity(self, token: str, prefix: str, tool: str | None, what: str) -> None:
+        parts = token.split(".")
+        try:
+            if not token.startswith(prefix) or len(parts) != 3:
+                raise ValueError("shape")
+            payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+        except (ValueError, json.JSONDecodeError) as exc:
+            raise GamutIdentityMismatchError(f"{what} is not a readable token.") from exc
+        mismatches = []
+        if payload.get("tid") != self._config.tenant:
+            mismatches.append(f"tenant {payload.get('tid')!r}")
+        if payload.get("aid") != self._config.agent_id:
+            mismatches.append(f"agent {payload.get('aid')!r}")
+        if tool is not None and payload.get("tool") not in (None, tool):
+            mismatches.append(f"tool {payload.get('tool')!r}")
+        if mismatches:
+            raise GamutIdentityMismatchError(f"{what} names {', '.join(mismatches)}, not this agent's request.", code="identity_mismatch")
+
+    def _request(self, method: str, target: str, body: dict | None, timeout: float | None) -> dict:
+        data = None
+        if body is not None:
+            findings = find_secret_material(body)
+            if findings:
+                raise GamutSecretMaterialError(findings)
+            data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        headers = self.signature_headers(method, target, data or b"")
+        headers["Accept"] = "application/json, application/problem+json"
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(self._config.base_url + target, data=data, headers=headers, method=method)
+        limit = timeout or self._timeout
+        try:
+            with self._http.open(request, timeout=limit) as response:
+                status, text, retry_after = response.status, response.read(), None
+        except urllib.error.HTTPError as error:
+            status, text, retry_after = error.code, _read(error), error.headers.get("Retry-After")
+        except (TimeoutError, socket.timeout) as error:
+            raise GamutTimeoutError(f"No answer from the gateway within {limit} s; the call is not retried.", code="timeout") from error
+        except urllib.error.URLError as error:
+            if isinstance(error.reason, (TimeoutError, socket.timeout)):
+                raise GamutTimeoutError(f"No answer from the gateway within {limit} s; the call is not retried.", code="timeout") from error
+            raise GamutHttpError(f"The gateway could not be reached: {error.reason}.", code="gateway_unreachable") from error
+        try:
+            parsed = json.loads(text) if text else None
+        except ValueError:
+            parsed = None
+        if not 200 <= status <= 299:
+            raise _error_for(status, parsed if isinstance(parsed, dict) else None, retry_after)
+        if not isinstance(parsed, dict):
+            raise GamutProtocolError(f"The gateway answered {status} without a JSON object.")
+        return parsed
+
+
+def _read(error: urllib.error.HTTPError) -> bytes:
+    try:
+        return error.read()
+    except (OSError, ValueError):
+        return b""
+
+
+def _tool_body(tool: str, args: Mapping[str, Any] | None, options: dict[str, Any]) -> dict:
+    if not isinstance(tool, str) or not tool:
+        raise GamutConfigurationError("A tool name is required.")
+    body: dict[str, Any] = {"tool": tool, "args": dict(args or {})}
+    for name, wire in (("targets", "targets"), ("data_classes", "data_classes"), ("provenance", "provenance"),
+                       ("warrant", "warrant"), ("simulate", "simulate")):
+        if name in options:
+            body[wire] = options.pop(name)
+    if options:
+        raise GamutConfigurationError(f"Unknown option(s) {sorted(options)}: a tool call takes targets, data_classes, provenance, warrant, simulate.")
+    return body
+
+
+def _error_for(status: int, problem: dict | None, retry_after: str | None) -> GamutHttpError:
+    problem = problem or {}
+    code = problem.get("code") or f"http_{status}"
+    message = f"{problem.get('detail') or f'The gateway answered {status}.'} ({code}, HTTP {status})"
+    details = {"status": status, "code": code, "decision": problem.get("decision"), "explanation": problem.get("explanation"),
+               "request_id": problem.get("request_id"), "problem": problem}
+    if status == 401:
+        return GamutAuthenticationError(message, **details)
+    if status == 403:
+        return GamutDeniedError(message, **details)
+    if status == 409 and problem.get("approval"):
+        return GamutApprovalRequiredError(message, **details)
+    if status == 429:
+        error = GamutRateLimitedError(message, **details)
+        try:
+            error.retry_after_seconds = float(retry_after) if retry_after else None
+        except ValueError:
+            error.retry_after_seconds = None
+        return error
+    return GamutHttpError(message, **details)

@@ -1,0 +1,51 @@
+"""Configuration is exactly the five GAMUT_* values; provider configuration is refused at construction."""
+
+import unittest
+
+from gamut_agent import GamutClient, GamutConfigurationError
+
+FIVE = {
+    "GAMUT_BASE_URL": "http://127.0.0.1:8080",
+    "GAMUT_TENANT_SLUG": "demo",
+    "GAMUT_WORKSPACE_ID": "ws-demo",
+    "GAMUT_AGENT_ID": "demo-agent",
+    "GAMUT_BYO_AGENT_SECRET": "demo-secret-do-not-use-in-production-0123456789",
+}
+OPTIONS = {"base_url": "http://127.0.0.1:8080", "tenant": "demo", "workspace": "ws-demo", "agent_id": "demo-agent",
+           "secret": FIVE["GAMUT_BYO_AGENT_SECRET"]}
+
+
+class ConfigurationTests(unittest.TestCase):
+    def test_from_env_reads_the_five_values(self):
+        client = GamutClient.from_env(FIVE)
+        self.assertEqual(client.base_url, "http://127.0.0.1:8080")
+        self.assertEqual(client.provider_url("openai"), "http://127.0.0.1:8080/providers/openai")
+        self.assertNotIn(FIVE["GAMUT_BYO_AGENT_SECRET"], repr(client))
+
+    def test_missing_value_is_refused(self):
+        four = {k: v for k, v in FIVE.items() if k != "GAMUT_AGENT_ID"}
+        with self.assertRaises(GamutConfigurationError):
+            GamutClient.from_env(four)
+
+    def test_provider_options_are_refused(self):
+        for name, value in (("api_key", "x"), ("openai_base_url", "https://api.openai.com/v1"), ("organization", "o"), ("headers", {})):
+            with self.subTest(name), self.assertRaises(GamutConfigurationError):
+                GamutClient(**OPTIONS, **{name: value})
+
+    def test_provider_like_base_urls_are_refused(self):
+        for url in ("https://api.openai.com", "http://127.0.0.1:8080/providers/openai", "http://127.0.0.1:8080/v1",
+                    "http://user:pw@127.0.0.1:8080", "ftp://127.0.0.1"):
+            with self.subTest(url), self.assertRaises(GamutConfigurationError):
+                GamutClient(**{**OPTIONS, "base_url": url})
+
+    def test_provider_key_shaped_secret_is_refused(self):
+        with self.assertRaises(GamutConfigurationError):
+            GamutClient(**{**OPTIONS, "secret": "sk-test0000000000000000000000fake"})
+
+    def test_provider_setting_among_gamut_variables_is_refused(self):
+        with self.assertRaises(GamutConfigurationError):
+            GamutClient.from_env({**FIVE, "GAMUT_OPENAI_API_KEY": "x"})
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The one gateway launcher the three SDK suites share: the REAL gateway binary (make build) on a free
+# loopback port, with the embedded store and a copy of examples/bundle whose upstreams all point at ONE
+# test upstream (the suite's own real server: Kestrel, Node http or Python http.server).
+#
+#   sdk/testing/gateway.sh start WORKDIR UPSTREAM_BASE   e.g. UPSTREAM_BASE=http://127.0.0.1:41234
+#   sdk/testing/gateway.sh stop WORKDIR
+#
+# start prints (and writes to WORKDIR/gateway.env) the values a suite needs, as NAME=value lines:
+#   GAMUT_TEST_BASE_URL      the gateway
+#   GAMUT_TEST_ADMIN_TOKEN   an admin token for the test (credentials, approvals, kill switches)
+#   GAMUT_TEST_ROGUE_SECRET  the runtime secret of the bundle's rogue-agent (revoked by the tests)
+# The bundle's upstream http://127.0.0.1:9110/crm becomes UPSTREAM_BASE/crm, and so on for every port.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+
+locate_dll() {
+  if [[ -n "${GATEWAY_DLL:-}" ]]; then echo "$GATEWAY_DLL"; return; fi
+  local dll
+  for dll in "$root"/artifacts/bin/Gateway.Proxy/release/gateway.dll "$root"/artifacts/bin/Gateway.Proxy/*/gateway.dll; do
+    [[ -f "$dll" ]] && { echo "$dll"; return; }
+  done
+  echo "gateway.sh: no gateway build under artifacts/bin/Gateway.Proxy; run 'make build'" >&2
+  return 1
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+start() {
+  local work="$1" upstream="${2%/}"
+  mkdir -p "$work"
+  work="$(cd "$work" && pwd)"
+  local dll; dll="$(locate_dll)"
+  rm -rf "$work/bundle" "$work/data"
+  cp -r "$root/examples/bundle" "$work/bundle"
+  sed -i -E "s#http://127\.0\.0\.1:(9[0-9]{3})#${upstream}#g" "$work/bundle"/*.yaml
+
+  local admin_token rogue_secret port
+  admin_token="$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+  rogue_secret="rogue-$(head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+  local token_hash; token_hash="$(printf '%s' "$admin_token" | sha256sum | awk '{print $1}')"
+  local base="" attempt
+  for attempt in 1 2 3; do
+    port="$(free_port)"
+    base="http://127.0.0.1:$port"
+    (
+      # The caller's configuration must not change the gateway under test.
+      for name in $(env | sed -nE 's/^((Gateway__|GAMUT_|ASPNETCORE_)[^=]*)=.*/\1/p'); do unset "$name"; done
+      export ROGUE_AGENT_SECRET="$rogue_secret" DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+      cd "$work"
+      exec dotnet "$dll" --environment Development --urls "$base" \
+        --Gateway:Policy:BundlePath="$work/bundle" \
+        --Gateway:DataDirectory="$work/data" \
+        --Gateway:Admin:BootstrapTokenSha256="$token_hash"
+    ) >"$work/gateway.log" 2>&1 &
+    echo $! > "$work/gateway.pid"
+    local deadline=$((SECONDS + 60)) ready=0
+    while (( SECONDS < deadline )); do
+      if ! kill -0 "$(cat "$work/gateway.pid")" 2>/dev/null; then break; fi
+      if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$base/readyz" || true)" == 200 ]]; then ready=1; break; fi
+      sleep 0.2
+    done
+    if (( ready )); then
+      {
+        echo "GAMUT_TEST_BASE_URL=$base"
+        echo "GAMUT_TEST_ADMIN_TOKEN=$admin_token"
+        echo "GAMUT_TEST_ROGUE_SECRET=$rogue_secret"
+      } | tee "$work/gateway.env"
+      return 0
+    fi
+    stop "$work" || true
+  done
+  echo "gateway.sh: the gateway did not become ready; its log:" >&2
+  tail -n 60 "$work/gateway.log" >&2 || true
+  return 1
+}
+
+stop() {
+  local work="$1"
+  [[ -f "$work/gateway.pid" ]] || return 0
+  local pid; pid="$(cat "$work/gateway.pid")"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$work/gateway.pid"
+}
+
+case "${1:-}" in
+  start) [[ $# -eq 3 ]] || { echo "usage: $0 start WORKDIR UPSTREAM_BASE" >&2; exit 2; }; start "$2" "$3" ;;
+  stop) [[ $# -eq 2 ]] || { echo "usage: $0 stop WORKDIR" >&2; exit 2; }; stop "$2" ;;
+  *) echo "usage: $0 start WORKDIR UPSTREAM_BASE | stop WORKDIR" >&2; exit 2 ;;
+esac

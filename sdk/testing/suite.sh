@@ -1,0 +1,13 @@
+# Sourced by sdk/<lang>/run.sh: the results directory and the one count line each suite writes.
+#   suite_results NAME [RESULTS_DIR]  sets $results (absolute) and $log (RESULTS_DIR/NAME.log)
+#   suite_count NAME PASSED FAILED    writes RESULTS_DIR/NAME.count: "NAME: P passed, F failed"
+suite_results() {
+  local root; root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+  results="${2:-$root/artifacts/test-results}"
+  mkdir -p "$results"; results="$(cd "$results" && pwd)"
+  log="$results/$1.log"
+}
+
+suite_count() {
+  echo "$1: $2 passed, $3 failed" | tee "$results/$1.count"
+}

@@ -1,0 +1,100 @@
+using System.Text;
+using System.Text.Json;
+using Gateway.Connectors.Detection;
+using Gateway.Connectors.Signing;
+using Gateway.Proxy.Tests.Infrastructure;
+
+namespace Gateway.Proxy.Tests.Authentication;
+
+/// <summary>
+/// The gateway against tests/vectors/agent-protocol.json, the one file the .NET, Node and Python SDKs are
+/// tested against too: canonical strings and signatures (<see cref="CanonicalRequest"/>), and the payloads
+/// the secret-material detector refuses or accepts (<see cref="SecretMaterialDetector"/>).
+/// </summary>
+public sealed class SharedVectorTests
+{
+    private static readonly JsonElement Vectors = Load();
+
+    public static TheoryData<string> SigningCases() => Names("signing");
+
+    public static TheoryData<string> RefuseCases() => Names("refuse");
+
+    public static TheoryData<string> AcceptCases() => Names("accept");
+
+    [Theory]
+    [MemberData(nameof(SigningCases))]
+    public void CanonicalRequest_MatchesSharedVector(string name)
+    {
+        var vector = Find("signing", name);
+        var body = Encoding.UTF8.GetBytes(vector.GetProperty("body").GetString()!);
+        var bodyHash = CanonicalRequest.HashBody(body);
+        Assert.Equal(vector.GetProperty("body_sha256").GetString(), bodyHash);
+
+        var canonical = CanonicalRequest.Build(
+            Text(vector, "method"), Text(vector, "target"), Text(vector, "tenant"), Text(vector, "workspace"),
+            Text(vector, "agent"), Text(vector, "timestamp"), Text(vector, "nonce"), bodyHash);
+        Assert.Equal(Text(vector, "canonical"), canonical);
+
+        var key = Encoding.UTF8.GetBytes(Text(vector, "secret"));
+        Assert.Equal(Text(vector, "signature"), CanonicalRequest.Sign(key, canonical));
+        Assert.True(CanonicalRequest.Verify(key, canonical, Text(vector, "signature")));
+    }
+
+    [Theory]
+    [MemberData(nameof(SigningCases))]
+    public void CanonicalRequest_RejectsAlteredSharedSignature(string name)
+    {
+        var vector = Find("signing", name);
+        var key = Encoding.UTF8.GetBytes(Text(vector, "secret"));
+        var signature = Text(vector, "signature");
+        Assert.False(CanonicalRequest.Verify(key, Text(vector, "canonical"), signature.ToUpperInvariant().Replace("V1=", "v1=", StringComparison.Ordinal)));
+        Assert.False(CanonicalRequest.Verify(key, Text(vector, "canonical") + "\n", signature));
+    }
+
+    [Theory]
+    [MemberData(nameof(RefuseCases))]
+    public void SecretMaterialDetector_ReportsSharedFindings(string name)
+    {
+        var vector = Find("refuse", name);
+        var payload = Encoding.UTF8.GetBytes(vector.GetProperty("payload").GetRawText());
+        var expected = vector.GetProperty("findings").EnumerateArray()
+            .Select(f => (Text(f, "path"), Text(f, "kind")))
+            .ToList();
+
+        var actual = SecretMaterialDetector.Scan(payload).Select(f => (f.Path, f.KindName)).ToList();
+
+        Assert.Equal(expected, actual);
+    }
+
+    [Theory]
+    [MemberData(nameof(AcceptCases))]
+    public void SecretMaterialDetector_AcceptsSharedCleanPayload(string name)
+    {
+        var payload = Encoding.UTF8.GetBytes(Find("accept", name).GetProperty("payload").GetRawText());
+
+        Assert.Empty(SecretMaterialDetector.Scan(payload));
+    }
+
+    private static string Text(JsonElement element, string member) => element.GetProperty(member).GetString()!;
+
+    private static JsonElement Find(string group, string name) =>
+        Vectors.GetProperty(group).EnumerateArray().Single(v => v.GetProperty("name").GetString() == name);
+
+    private static TheoryData<string> Names(string group)
+    {
+        var data = new TheoryData<string>();
+        foreach (var vector in Vectors.GetProperty(group).EnumerateArray())
+        {
+            data.Add(vector.GetProperty("name").GetString()!);
+        }
+
+        return data;
+    }
+
+    private static JsonElement Load()
+    {
+        var path = Path.Combine(RepositoryRoot.Path, "tests", "vectors", "agent-protocol.json");
+        using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+        return document.RootElement.Clone();
+    }
+}
