@@ -178,7 +178,7 @@ internal static class RuleMatcher
     }
 
     /// <summary>Some declared target is (<paramref name="matched"/> true) or is not (false) matched by a condition.</summary>
-    private static bool AnyTarget(IReadOnlyList<TargetCondition> conditions, IReadOnlyList<ActionTarget>? targets, bool matched)
+    internal static bool AnyTarget(IReadOnlyList<TargetCondition> conditions, IReadOnlyList<ActionTarget>? targets, bool matched)
     {
         if (targets is null)
         {
@@ -209,7 +209,7 @@ internal static class RuleMatcher
         return false;
     }
 
-    private static bool AnyProvenanceMatches(IReadOnlyList<ProvenanceCondition> conditions, IReadOnlyList<ProvenanceEntry>? entries)
+    internal static bool AnyProvenanceMatches(IReadOnlyList<ProvenanceCondition> conditions, IReadOnlyList<ProvenanceEntry>? entries)
     {
         if (entries is null)
         {
@@ -230,7 +230,7 @@ internal static class RuleMatcher
         return false;
     }
 
-    private static bool ArgumentMatches(ArgumentCondition condition, JsonElement args)
+    internal static bool ArgumentMatches(ArgumentCondition condition, JsonElement args)
     {
         if (args.ValueKind != JsonValueKind.Object || !JsonPath.TryResolve(args, condition.Path, out var value))
         {
