@@ -157,6 +157,7 @@ public static partial class GaitImport
         }
 
         var match = new List<string>();
+        var droppedBefore = unmapped.Count(u => u.Reason.EndsWith("the rule is broader", StringComparison.Ordinal));
         foreach (var (keyNode, value) in rule.Children)
         {
             var key = ((YamlScalarNode)keyNode).Value;
@@ -193,6 +194,13 @@ public static partial class GaitImport
                     unmapped.Add(Line(keyNode, $"rule '{name}': '{key}' has no equivalent ({Reason(key)})"));
                     break;
             }
+        }
+
+        if (effect == "allow" && unmapped.Count(u => u.Reason.EndsWith("the rule is broader", StringComparison.Ordinal)) > droppedBefore)
+        {
+            // A broader allow rule would allow more than the author did: leave it out (fail closed).
+            unmapped.Add(Line(rule, $"rule '{name}': an allow rule with a condition that cannot be expressed is not imported (it would allow more than the original); the default verdict applies instead"));
+            return string.Empty;
         }
 
         if (match.Count > 0)

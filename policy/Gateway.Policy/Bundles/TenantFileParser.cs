@@ -831,7 +831,11 @@ internal sealed partial class TenantFileParser
         {
             try
             {
-                regex = new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, TimeSpan.FromMilliseconds(100));
+                // Linear-time matching; the timeout only bounds pathological input sizes, and is generous enough that a
+                // loaded host never turns a legitimate match into a (fail-closed) error. The warm-up builds the
+                // automaton at load instead of on the first request.
+                regex = new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, TimeSpan.FromSeconds(1));
+                regex.IsMatch(string.Empty);
             }
             catch (ArgumentException ex)
             {
