@@ -310,63 +310,51 @@ public static class PolicyFormatter
 
             if (parser.TryConsume<MappingStart>(out var mapping))
             {
-                var flow = mapping.Style == MappingStyle.Flow;
-                _flowDepth += flow ? 1 : 0;
-                var node = new FNode { Kind = FKind.Mapping, Flow = flow };
-                ReadComments();
-                MappingEnd end;
-                while (!parser.TryConsume(out end!))
-                {
-                    var keyStart = parser.Current!.Start.Line;
-                    var entry = StartEntry(keyStart);
-                    entry.Key = ReadNode();
-                    if (entry.Key.Kind != FKind.Scalar)
-                    {
-                        throw new FormatException($"line {keyStart}: complex keys are not supported by fmt");
-                    }
-
-                    ReadComments();
-                    entry.Value = ReadNode();
-                    node.Entries.Add(entry);
-                    ReadComments();
-                    continue;
-                }
-
-                _flowDepth -= flow ? 1 : 0;
-                if (flow)
-                {
-                    _lastLine = Math.Max(_lastLine, end.End.Line);
-                }
-
-                return node;
+                return ReadCollection<MappingEnd>(new FNode { Kind = FKind.Mapping, Flow = mapping.Style == MappingStyle.Flow });
             }
 
             if (parser.TryConsume<SequenceStart>(out var sequence))
             {
-                var flow = sequence.Style == SequenceStyle.Flow;
-                _flowDepth += flow ? 1 : 0;
-                var node = new FNode { Kind = FKind.Sequence, Flow = flow };
-                ReadComments();
-                SequenceEnd end;
-                while (!parser.TryConsume(out end!))
-                {
-                    var entry = StartEntry(parser.Current!.Start.Line);
-                    entry.Value = ReadNode();
-                    node.Entries.Add(entry);
-                    ReadComments();
-                    continue;
-                }
-
-                _flowDepth -= flow ? 1 : 0;
-                if (flow)
-                {
-                    _lastLine = Math.Max(_lastLine, end.End.Line);
-                }
-
-                return node;
+                return ReadCollection<SequenceEnd>(new FNode { Kind = FKind.Sequence, Flow = sequence.Style == SequenceStyle.Flow });
             }
 
             throw new FormatException($"line {parser.Current?.Start.Line}: anchors and aliases are not supported by fmt");
+        }
+
+        /// <summary>Reads a mapping's key/value entries or a sequence's items up to <typeparamref name="TEnd"/>.</summary>
+        private FNode ReadCollection<TEnd>(FNode node)
+            where TEnd : ParsingEvent
+        {
+            _flowDepth += node.Flow ? 1 : 0;
+            ReadComments();
+            TEnd end;
+            while (!parser.TryConsume(out end!))
+            {
+                var start = parser.Current!.Start.Line;
+                var entry = StartEntry(start);
+                if (node.Kind == FKind.Mapping)
+                {
+                    entry.Key = ReadNode();
+                    if (entry.Key.Kind != FKind.Scalar)
+                    {
+                        throw new FormatException($"line {start}: complex keys are not supported by fmt");
+                    }
+
+                    ReadComments();
+                }
+
+                entry.Value = ReadNode();
+                node.Entries.Add(entry);
+                ReadComments();
+            }
+
+            _flowDepth -= node.Flow ? 1 : 0;
+            if (node.Flow)
+            {
+                _lastLine = Math.Max(_lastLine, end.End.Line);
+            }
+
+            return node;
         }
     }
 }
