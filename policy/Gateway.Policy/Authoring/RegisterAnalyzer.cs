@@ -58,45 +58,40 @@ public sealed class RegisterAnalyzer
         var cells = 0;
 
         var rulesByTool = _tenant.Register.Catalog.ToDictionary(e => e.Name, e => _tenant.RuleArray.Where(r => ToolInScope(r.Match, e)).ToHashSet(), StringComparer.Ordinal);
-        foreach (var agent in _tenant.Register.Agents)
+        var agents = _tenant.Register.Agents;
+        var perAgent = new AgentResult[agents.Count];
+
+        // Agents are independent: analyse them in parallel, then merge in register order (deterministic output).
+        Parallel.For(0, agents.Count, i => perAgent[i] = AnalyzeAgent(agents[i], queries, rulesByTool, rulesById));
+        foreach (var result in perAgent)
         {
-            var index = _tenant.FindAgent(agent.Id)!;
-            var fixedKind = agent.Lifecycle == AgentLifecycle.Active && index.HasOpenCriticalFinding ? DecisionKind.BlockAndOpenIncident : DecisionKind.Block;
-            var agentRules = _tenant.RuleArray.Where(r => AgentInScope(r.Match, agent.Id)).ToHashSet();
-            foreach (var entry in _tenant.Register.Catalog)
+            cells += result.Cells;
+            fired.UnionWith(result.Fired);
+            foreach (var (rule, local) in result.Shadow)
             {
-                cells++;
-                if (!index.Permissions.ContainsKey(entry.Name)
-                    && !rulesByTool[entry.Name].Overlaps(agentRules)
-                    && !queries.Any(q => AgentMatches(q, agent) && ToolMatches(q, entry) && (q.Decisions is null || q.Decisions.Contains(fixedKind))))
+                if (!shadowCandidates.TryGetValue(rule, out var global))
                 {
-                    // No permission: a block no request can change, and no rule or query looks at the cell.
-                    cellSummaries[(agent.Id, entry.Name)] = (fixedKind, [fixedKind]);
-                    continue;
+                    shadowCandidates[rule] = local;
                 }
-
-                var plain = (DecisionKind?)null;
-                var reachable = new SortedSet<DecisionKind>();
-                foreach (var witness in Points(agent, entry, null))
+                else if (global is not null && local is not null)
                 {
-                    var decision = witness.Decision;
-                    plain ??= decision.Kind;
-                    reachable.Add(decision.Kind);
-                    RecordRules(decision, fired, shadowCandidates, rulesById);
-                    for (var q = 0; q < queries.Count; q++)
-                    {
-                        if (queries[q].TargetKind is null && Matches(queries[q], agent, entry, witness) && seen[q].Add((agent.Id, entry.Name, decision.Kind)))
-                        {
-                            totals[q]++;
-                            if (witnesses[q].Count < 100)
-                            {
-                                witnesses[q].Add(witness);
-                            }
-                        }
-                    }
+                    global.IntersectWith(local);
                 }
+            }
 
-                cellSummaries[(agent.Id, entry.Name)] = (plain ?? DecisionKind.Block, reachable);
+            foreach (var (cell, summary) in result.Summaries)
+            {
+                cellSummaries[cell] = summary;
+            }
+
+            for (var q = 0; q < queries.Count; q++)
+            {
+                totals[q] += result.Witnesses[q].Count;
+                witnesses[q].AddRange(result.Witnesses[q].Take(100 - witnesses[q].Count));
+                foreach (var w in result.Witnesses[q])
+                {
+                    seen[q].Add((w.Agent, w.Tool, w.Decision.Kind));
+                }
             }
         }
 
@@ -143,6 +138,53 @@ public sealed class RegisterAnalyzer
         };
     }
 
+    private AgentResult AnalyzeAgent(AgentRecord agent, IReadOnlyList<AnalysisQuery> queries, Dictionary<string, HashSet<CustomRule>> rulesByTool, Dictionary<string, CustomRule> rulesById)
+    {
+        var result = new AgentResult(queries.Count);
+        var index = _tenant.FindAgent(agent.Id)!;
+        var fixedKind = agent.Lifecycle == AgentLifecycle.Active && index.HasOpenCriticalFinding ? DecisionKind.BlockAndOpenIncident : DecisionKind.Block;
+        var agentRules = _tenant.RuleArray.Where(r => AgentInScope(r.Match, agent.Id)).ToHashSet();
+        var seen = new HashSet<(string, DecisionKind)>[queries.Count];
+        for (var q = 0; q < queries.Count; q++)
+        {
+            seen[q] = [];
+        }
+
+        foreach (var entry in _tenant.Register.Catalog)
+        {
+            result.Cells++;
+            if (!index.Permissions.ContainsKey(entry.Name)
+                && !rulesByTool[entry.Name].Overlaps(agentRules)
+                && !queries.Any(q => AgentMatches(q, agent) && ToolMatches(q, entry) && (q.Decisions is null || q.Decisions.Contains(fixedKind))))
+            {
+                // No permission: a block no request can change, and no rule or query looks at the cell.
+                result.Summaries.Add(((agent.Id, entry.Name), (fixedKind, [fixedKind])));
+                continue;
+            }
+
+            var plain = (DecisionKind?)null;
+            var reachable = new SortedSet<DecisionKind>();
+            foreach (var witness in Points(agent, entry, null))
+            {
+                var decision = witness.Decision;
+                plain ??= decision.Kind;
+                reachable.Add(decision.Kind);
+                RecordRules(decision, result.Fired, result.Shadow, rulesById);
+                for (var q = 0; q < queries.Count; q++)
+                {
+                    if (queries[q].TargetKind is null && Matches(queries[q], agent, entry, witness) && seen[q].Add((entry.Name, decision.Kind)))
+                    {
+                        result.Witnesses[q].Add(witness);
+                    }
+                }
+            }
+
+            result.Summaries.Add(((agent.Id, entry.Name), (plain ?? DecisionKind.Block, reachable)));
+        }
+
+        return result;
+    }
+
     /// <summary>Every concrete request of one cell with its decision; the first is the plain request (no classes, no atoms).</summary>
     public IEnumerable<Witness> Points(AgentRecord agent, CatalogEntry entry, TargetKind? forcedTarget)
     {
@@ -151,7 +193,7 @@ public sealed class RegisterAnalyzer
         var caller = new AuthenticatedCaller(_tenant.Slug, _tenant.Workspaces.Count > 0 ? _tenant.Workspaces[0] : string.Empty, agent.Id);
         var plainRequest = Build(new RequestDraft(), entry, DataClassSet.None, forcedTarget);
         var plain = DecisionEngine.Instance.Evaluate(_tenant, caller, plainRequest);
-        _points++;
+        Interlocked.Increment(ref _points);
         yield return new Witness(agent.Id, entry.Name, plainRequest, plain);
         if (plain.Descriptor is not { } descriptor)
         {
@@ -227,12 +269,12 @@ public sealed class RegisterAnalyzer
                 {
                     if (atoms[a].Holds(request) != ((assignment & (1 << a)) != 0))
                     {
-                        _unrealised++;
+                        Interlocked.Increment(ref _unrealised);
                         break;
                     }
                 }
 
-                _points++;
+                Interlocked.Increment(ref _points);
                 yield return new Witness(agent.Id, entry.Name, request, DecisionEngine.Instance.Evaluate(_tenant, caller, request));
             }
         }
@@ -361,6 +403,20 @@ public sealed class RegisterAnalyzer
             && (match.External is not { } external || external == (entry.External || entry.ActionType == ActionType.External));
 
     private static bool AgentInScope(RuleMatch match, string agent) => match.Agents is null || Glob.AnyMatch(match.Agents, agent);
+
+    /// <summary>One agent's share of the analysis, merged in register order.</summary>
+    private sealed class AgentResult(int queries)
+    {
+        public int Cells { get; set; }
+
+        public List<((string, string) Cell, (DecisionKind Plain, SortedSet<DecisionKind> Reachable) Summary)> Summaries { get; } = [];
+
+        public HashSet<string> Fired { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, HashSet<string>?> Shadow { get; } = new(StringComparer.Ordinal);
+
+        public List<Witness>[] Witnesses { get; } = [.. Enumerable.Range(0, queries).Select(_ => new List<Witness>())];
+    }
 
     private static DataClassSet RuleClasses(RuleMatch match)
     {
