@@ -20,6 +20,10 @@ internal static class GatewayCli
         root.Subcommands.Add(AgentsCommands.Build(runtime));
         root.Subcommands.Add(TokensCommands.Build(runtime));
         root.Subcommands.Add(IncidentsCommands.Build(runtime));
+        root.Subcommands.Add(PolicyCommands.Build(options, console));
+        root.Subcommands.Add(GateCommands.Build(options, console));
+        root.Subcommands.Add(DoctorCommand.Build(options, console));
+        root.Subcommands.Add(DemoCommand.Build(options, console));
         root.Subcommands.Add(CompletionCommand.Build(console));
         return root;
     }

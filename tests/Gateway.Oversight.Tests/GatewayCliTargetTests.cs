@@ -28,7 +28,7 @@ public sealed class GatewayCliTargetTests : IAsyncLifetime, IDisposable
             new() { ["GATEWAY_URL"] = _host.BaseAddress.ToString(), ["GATEWAY_DEMO_ENV"] = demoEnv },
             "tokens", "issue", "--name", "refused-ops", "--role", "auditor");
 
-        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(6, result.ExitCode); // ExitCodes.InvalidInput
         Assert.Contains("target_mismatch", result.Error, StringComparison.Ordinal);
         Assert.Contains(demoEnv, result.Error, StringComparison.Ordinal);
         Assert.Empty(result.Out);
@@ -74,11 +74,11 @@ public sealed class GatewayCliTargetTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task NoTargetAnywhere_Exits2_WithoutGuessing()
+    public async Task NoTargetAnywhere_ExitsInvalidInput_WithoutGuessing()
     {
         var result = await RunAsync(new() { ["GATEWAY_DEMO_ENV"] = Path.Combine(_directory, "absent.env") }, "audit", "verify", "--tenant", "demo");
 
-        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(6, result.ExitCode); // ExitCodes.InvalidInput
         Assert.Contains("--url", result.Error, StringComparison.Ordinal);
         Assert.Contains("GATEWAY_URL", result.Error, StringComparison.Ordinal);
     }

@@ -86,7 +86,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
     {
         var result = await RunAsync(TestKeys.BootstrapToken, "credentials", "put", "crm-key", "--tenant", _tenant);
 
-        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(6, result.ExitCode);
         Assert.Null(((FakeCredentialAdmin)_host.Get<ICredentialAdmin>()).ValueOf(_tenant, "crm-key"));
     }
 
@@ -95,7 +95,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
     {
         var result = await RunAsync(TestKeys.BootstrapToken, "credentials", "put", "crm-key", "s3cr3t", "--tenant", _tenant);
 
-        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(6, result.ExitCode);
     }
 
     [Fact]
@@ -117,7 +117,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
 
         Assert.Equal(0, intact.ExitCode);
         Assert.Contains("intact: 3 records", intact.Out, StringComparison.Ordinal);
-        Assert.Equal(4, broken.ExitCode);
+        Assert.Equal(2, broken.ExitCode);
         Assert.Contains("index 1: sequence_gap", broken.Out, StringComparison.Ordinal);
     }
 
@@ -157,7 +157,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
     {
         var result = await RunAsync(token: null, args: ["audit", "verify", "--tenant", _tenant]);
 
-        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(6, result.ExitCode);
         Assert.Contains("GATEWAY_ADMIN_TOKEN", result.Error, StringComparison.Ordinal);
     }
 
@@ -174,13 +174,13 @@ public sealed class GatewayCliTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AnyCommand_GatewayUnreachable_Exits3()
+    public async Task AnyCommand_GatewayUnreachable_Exits7()
     {
         var port = Gateway.Testing.FreePort.Next();
 
         var result = await RunAsync(TestKeys.BootstrapToken, url: $"http://127.0.0.1:{port}", args: ["audit", "verify", "--tenant", _tenant]);
 
-        Assert.Equal(3, result.ExitCode);
+        Assert.Equal(7, result.ExitCode);
     }
 
     private Task<CliResult> RunAsync(string? token, params string[] args) => RunAsync(token, null, null, null, args);

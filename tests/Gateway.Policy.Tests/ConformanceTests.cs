@@ -112,6 +112,9 @@ public sealed class ConformanceTests
                 case "error":
                     Assert.True(decision.Explanation.Error == YamlToJson.Text(value), $"{key}; {context}");
                     break;
+                case "has_intent_digest":
+                    Assert.True(decision.IntentDigest.Length == 64 == (YamlToJson.Text(value) == "true"), $"{key}; {context}");
+                    break;
                 case "warrant_applied":
                     Assert.True(decision.WarrantApplied == (YamlToJson.Text(value) == "true"), $"{key}; {context}");
                     break;

@@ -69,4 +69,18 @@ public sealed class PolicyDigestTests
             dir.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public void AcceptsWarrantsFrom_CompatibleWithDeclared_AcceptsOwnAndListedDigestsOnly()
+    {
+        var earlier = PolicyBundleLoader.LoadTenantText("a.yaml", Block, ".").Tenant!;
+        var changed = PolicyBundleLoader.LoadTenantText("b.yaml", Block.Replace("environment: dev", "environment: prod", StringComparison.Ordinal) + $"\ncompatible_with: [{earlier.Digest}]\n", ".").Tenant!;
+        var unmarked = PolicyBundleLoader.LoadTenantText("c.yaml", Block.Replace("environment: dev", "environment: staging", StringComparison.Ordinal), ".").Tenant!;
+
+        Assert.Equal([earlier.Digest], changed.CompatibleWith);
+        Assert.True(changed.AcceptsWarrantsFrom(earlier.Digest));
+        Assert.True(changed.AcceptsWarrantsFrom(changed.Digest));
+        Assert.False(unmarked.AcceptsWarrantsFrom(earlier.Digest));
+        Assert.Empty(unmarked.CompatibleWith);
+    }
 }

@@ -105,7 +105,7 @@ GATEWAY_URL="http://127.0.0.1:$(free_port)" GATEWAY_ADMIN_TOKEN=demo-admin-token
   dotnet "$cli" agents suspend demo-agent --tenant demo >"$work/mismatch.out" 2>"$work/mismatch.err"
 status=$?
 set -e
-if [[ $status -eq 2 ]] && grep -q "target_mismatch" "$work/mismatch.err" && [[ ! -s "$work/mismatch.out" ]]; then
+if [[ $status -eq 6 ]] && grep -q "target_mismatch" "$work/mismatch.err" && [[ ! -s "$work/mismatch.out" ]]; then
   ok "gatewayctl refuses a GATEWAY_URL that $GATEWAY_DEMO_ENV contradicts"
 else
   not_ok "gatewayctl with a contradicted GATEWAY_URL (exit $status):"

@@ -20,6 +20,14 @@ internal static class PolicyDigest
         return Convert.ToHexStringLower(SHA256.HashData(buffer.WrittenSpan));
     }
 
+    /// <summary>The canonical JSON text of <paramref name="node"/> (what the digest is taken over).</summary>
+    public static string CanonicalText(YamlNode node)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        Write(new CanonicalJsonWriter(buffer), node);
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     private static void Write(CanonicalJsonWriter writer, YamlNode node)
     {
         switch (node)

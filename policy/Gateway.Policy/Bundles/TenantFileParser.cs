@@ -26,7 +26,7 @@ internal sealed partial class TenantFileParser
     public TenantRegister? Parse(YamlNode root)
     {
         var f = _r.Mapping(root, "tenant file", "tenant", "environment", "simulate", "workspaces", "approvers", "agents", "catalog",
-            "approval_gates", "data_flows", "risks", "red_team_tests", "rules", "rate_limits", "budgets");
+            "approval_gates", "data_flows", "risks", "red_team_tests", "rules", "rate_limits", "budgets", "default_verdict", "compatible_with");
         if (f is null)
         {
             return null;
@@ -56,6 +56,21 @@ internal sealed partial class TenantFileParser
         var limits = List(f["rate_limits"], "rate_limits", ParseRateLimit);
         var budgets = List(f["budgets"], "budgets", ParseBudget);
 
+        var defaultVerdict = f["default_verdict"] is { } dv ? _r.Enum<RuleEffect>(dv, "default_verdict") ?? RuleEffect.Block : RuleEffect.Allow;
+        var compatibleWith = new List<string>();
+        if (f["compatible_with"] is { } cw)
+        {
+            foreach (var (digest, digestNode) in _r.StringList(cw, "compatible_with"))
+            {
+                if (!PolicyDigestText().IsMatch(digest))
+                {
+                    _r.Error(digestNode, BundleErrorCodes.InvalidValue, $"compatible_with entry '{digest}' must be a policy digest (64 lowercase hex characters)");
+                }
+
+                compatibleWith.Add(digest);
+            }
+        }
+
         CheckIds(gates.Select(g => (g.Item.Id, g.Node)), "approval gate");
         CheckIds(risks.Select(g => (g.Item.Id, g.Node)), "risk or finding");
         CheckIds(rules.Select(g => (g.Item.Id, g.Node)), "rule");
@@ -78,6 +93,8 @@ internal sealed partial class TenantFileParser
             Rules = Items(rules),
             RateLimits = Items(limits),
             Budgets = Items(budgets),
+            DefaultVerdict = defaultVerdict,
+            CompatibleWith = compatibleWith,
         };
     }
 
@@ -616,7 +633,7 @@ internal sealed partial class TenantFileParser
 
     private CustomRule? ParseRule(YamlNode node)
     {
-        var f = _r.Mapping(node, "rule", "id", "kind", "match", "effect", "reason", "approvers");
+        var f = _r.Mapping(node, "rule", "id", "kind", "match", "effect", "reason", "approvers", "approvals_required", "degrade", "require");
         if (f is null)
         {
             return null;
@@ -638,6 +655,49 @@ internal sealed partial class TenantFileParser
 
         var match = f["match"] is { } m ? ParseRuleMatch(m, id) : RuleMatch.Everything;
         var approvers = f["approvers"] is { } ap ? ReferencedList(ap, "approver", $"rule '{id}'") : null;
+        var required = 1;
+        if (f["approvals_required"] is { } ar && _r.Integer(ar, "approvals_required", 1) is { } requiredValue)
+        {
+            required = (int)Math.Min(requiredValue, int.MaxValue);
+            var distinct = approvers?.Distinct(StringComparer.Ordinal).Count() ?? 1;
+            if (effect is not null && effect != RuleEffect.RequireApproval)
+            {
+                _r.Error(ar, BundleErrorCodes.InvalidValue, $"rule '{id}': approvals_required applies only to effect require_approval");
+            }
+            else if (required > distinct)
+            {
+                _r.Error(ar, BundleErrorCodes.ImpossibleValue, $"rule '{id}' requires {required} approvals but names only {distinct} distinct approver(s)");
+            }
+        }
+
+        if (approvers is not null && effect is not null && effect != RuleEffect.RequireApproval)
+        {
+            _r.Error(f["approvers"]!, BundleErrorCodes.InvalidValue, $"rule '{id}': approvers apply only to effect require_approval");
+        }
+
+        DegradeMode? degrade = null;
+        if (f["degrade"] is { } dn)
+        {
+            degrade = _r.Enum<DegradeMode>(dn, "rule degrade mode");
+            if (effect is not null && effect != RuleEffect.Degrade)
+            {
+                _r.Error(dn, BundleErrorCodes.InvalidValue, $"rule '{id}': degrade applies only to effect degrade");
+            }
+            else if (degrade == DegradeMode.Route)
+            {
+                _r.Error(dn, BundleErrorCodes.InvalidValue, $"rule '{id}': a rule chooses read_only, redact, dry_run or mask (route needs a catalog route)");
+            }
+        }
+
+        var requires = RequiredFields.None;
+        if (f["require"] is { } rq)
+        {
+            foreach (var field in _r.EnumList<RequiredFields>(rq, "required field") ?? [])
+            {
+                requires |= field;
+            }
+        }
+
         return id is null || effect is null || reason is null || match is null ? null : new CustomRule
         {
             Id = id,
@@ -646,31 +706,26 @@ internal sealed partial class TenantFileParser
             Effect = effect.Value,
             Reason = reason,
             Approvers = approvers,
+            ApprovalsRequired = required,
+            DegradeMode = degrade,
+            Requires = requires,
         };
     }
 
     private RuleMatch? ParseRuleMatch(YamlNode node, string? ruleId)
     {
         var what = $"rule '{ruleId}' match";
-        var f = _r.Mapping(node, what, "agents", "tools", "action_types", "targets", "data_classes", "args", "provenance", "external");
+        var f = _r.Mapping(node, what, "agents", "tools", "action_types", "targets", "allowed_targets", "data_classes", "args", "provenance", "external", "not", "any", "all");
         if (f is null)
         {
             return null;
         }
 
-        List<TargetCondition>? targets = null;
-        if (f["targets"] is { } tn)
-        {
-            targets = [];
-            foreach (var item in _r.Sequence(tn, "targets"))
-            {
-                var tf = _r.Mapping(item, "target condition", "kind", "value");
-                if (tf?.RequiredString("value") is { } value)
-                {
-                    targets.Add(new TargetCondition { Kind = tf["kind"] is { } kk ? _r.Enum<TargetKind>(kk, "target kind") : null, Value = value });
-                }
-            }
-        }
+        var targets = f["targets"] is { } tn ? ParseTargetConditions(tn, "targets") : null;
+        var allowedTargets = f["allowed_targets"] is { } atn ? ParseTargetConditions(atn, "allowed_targets") : null;
+        var not = f["not"] is { } notNode ? ParseRuleMatch(notNode, ruleId) : null;
+        var any = f["any"] is { } anyNode ? NestedMatches(anyNode, ruleId, "any") : null;
+        var all = f["all"] is { } allNode ? NestedMatches(allNode, ruleId, "all") : null;
 
         List<ArgumentCondition>? args = null;
         if (f["args"] is { } an)
@@ -710,12 +765,50 @@ internal sealed partial class TenantFileParser
             Args = args,
             Provenance = provenance,
             External = f["external"] is { } ex ? _r.Bool(ex, "external") : null,
+            AllowedTargets = allowedTargets,
+            Not = not,
+            Any = any,
+            All = all,
         };
+    }
+
+    private List<TargetCondition> ParseTargetConditions(YamlNode node, string what)
+    {
+        var targets = new List<TargetCondition>();
+        foreach (var item in _r.Sequence(node, what))
+        {
+            var tf = _r.Mapping(item, "target condition", "kind", "value");
+            if (tf?.RequiredString("value") is { } value)
+            {
+                targets.Add(new TargetCondition { Kind = tf["kind"] is { } kk ? _r.Enum<TargetKind>(kk, "target kind") : null, Value = value });
+            }
+        }
+
+        return targets;
+    }
+
+    private List<RuleMatch> NestedMatches(YamlNode node, string? ruleId, string what)
+    {
+        var list = new List<RuleMatch>();
+        foreach (var item in _r.Sequence(node, $"rule '{ruleId}' match.{what}"))
+        {
+            if (ParseRuleMatch(item, ruleId) is { } inner)
+            {
+                list.Add(inner);
+            }
+        }
+
+        if (list.Count == 0 && node is YamlSequenceNode)
+        {
+            _r.Error(node, BundleErrorCodes.MissingRequired, $"rule '{ruleId}' match.{what} needs at least one match");
+        }
+
+        return list;
     }
 
     private ArgumentCondition? ParseArgumentCondition(YamlNode node)
     {
-        var f = _r.Mapping(node, "argument condition", "path", "equals", "glob", "regex");
+        var f = _r.Mapping(node, "argument condition", "path", "equals", "glob", "regex", "not_in");
         if (f?.RequiredString("path") is not { } path)
         {
             return null;
@@ -726,10 +819,10 @@ internal sealed partial class TenantFileParser
             _r.Error(f["path"]!, BundleErrorCodes.InvalidPath, $"'{path}' is not a supported JSON path ($, .name, [index])");
         }
 
-        var given = (f["equals"] is null ? 0 : 1) + (f["glob"] is null ? 0 : 1) + (f["regex"] is null ? 0 : 1);
+        var given = (f["equals"] is null ? 0 : 1) + (f["glob"] is null ? 0 : 1) + (f["regex"] is null ? 0 : 1) + (f["not_in"] is null ? 0 : 1);
         if (given != 1)
         {
-            _r.Error(node, BundleErrorCodes.InvalidValue, $"argument condition on '{path}' needs exactly one of equals, glob, regex");
+            _r.Error(node, BundleErrorCodes.InvalidValue, $"argument condition on '{path}' needs exactly one of equals, glob, regex, not_in");
             return null;
         }
 
@@ -738,7 +831,11 @@ internal sealed partial class TenantFileParser
         {
             try
             {
-                regex = new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, TimeSpan.FromMilliseconds(100));
+                // Linear-time matching; the timeout only bounds pathological input sizes, and is generous enough that a
+                // loaded host never turns a legitimate match into a (fail-closed) error. The warm-up builds the
+                // automaton at load instead of on the first request.
+                regex = new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, TimeSpan.FromSeconds(1));
+                regex.IsMatch(string.Empty);
             }
             catch (ArgumentException ex)
             {
@@ -747,7 +844,17 @@ internal sealed partial class TenantFileParser
             }
         }
 
-        return new ArgumentCondition { Path = path, EqualsValue = f.OptionalString("equals"), Glob = f.OptionalString("glob"), Regex = regex };
+        List<string>? notIn = null;
+        if (f["not_in"] is { } ni)
+        {
+            notIn = [.. _r.StringList(ni, "not_in").Select(x => x.Value)];
+            if (notIn.Count == 0)
+            {
+                _r.Error(ni, BundleErrorCodes.MissingRequired, $"argument condition on '{path}': not_in needs at least one allowed value");
+            }
+        }
+
+        return new ArgumentCondition { Path = path, EqualsValue = f.OptionalString("equals"), Glob = f.OptionalString("glob"), Regex = regex, NotIn = notIn };
     }
 
     private RateLimit? ParseRateLimit(YamlNode node)
@@ -829,4 +936,7 @@ internal sealed partial class TenantFileParser
 
     [GeneratedRegex("^[a-z][a-z0-9_]*$", RegexOptions.CultureInvariant)]
     private static partial Regex ReasonCode();
+
+    [GeneratedRegex("^[0-9a-f]{64}$", RegexOptions.CultureInvariant)]
+    private static partial Regex PolicyDigestText();
 }

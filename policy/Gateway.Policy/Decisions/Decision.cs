@@ -38,6 +38,15 @@ public sealed record Decision
     /// <summary>For degrade: the reduced form (the catalog's, or read_only when it declares none).</summary>
     public DegradeSpec? Degrade { get; init; }
 
+    /// <summary>
+    /// What a valid warrant turns a require_approval into: allow_and_log, or the stricter outcome a rule or the
+    /// default verdict imposed (a warrant satisfies an approval obligation, never a degrade or block).
+    /// </summary>
+    public DecisionKind WarrantedKind { get; init; } = DecisionKind.AllowAndLog;
+
+    /// <summary>The reduced form when <see cref="WarrantedKind"/> is degrade.</summary>
+    public DegradeSpec? WarrantedDegrade { get; init; }
+
     /// <summary>A require_approval satisfied by a warrant.</summary>
     public bool WarrantApplied { get; init; }
 
@@ -56,8 +65,9 @@ public sealed record Decision
 
     /// <summary>
     /// Applies an approval warrant the caller has verified and consumed. Only a require_approval whose
-    /// intent digest equals <paramref name="warrantIntentDigest"/> becomes allow_and_log; every other decision
-    /// (blocks included) is returned unchanged: a warrant never loosens anything else.
+    /// intent digest equals <paramref name="warrantIntentDigest"/> changes: to allow_and_log, or to
+    /// <see cref="WarrantedKind"/> when a rule's degrade stands; every other decision (blocks included) is
+    /// returned unchanged: a warrant never loosens anything else.
     /// </summary>
     public Decision WithWarrant(string warrantIntentDigest)
     {
@@ -67,12 +77,19 @@ public sealed record Decision
             return this;
         }
 
+        if (WarrantedKind is not (DecisionKind.AllowAndLog or DecisionKind.Degrade))
+        {
+            return this;
+        }
+
+        var degrade = WarrantedKind == DecisionKind.Degrade ? WarrantedDegrade ?? DegradeSpec.DefaultReadOnly : null;
         return this with
         {
-            Kind = DecisionKind.AllowAndLog,
-            WouldBe = DecisionKind.AllowAndLog,
+            Kind = WarrantedKind,
+            WouldBe = WarrantedKind,
             WarrantApplied = true,
-            Explanation = Explanation with { WarrantApplied = true },
+            Degrade = degrade,
+            Explanation = Explanation with { WarrantApplied = true, DegradeMode = degrade?.Mode },
         };
     }
 }

@@ -46,11 +46,12 @@ internal static class Controls
         string? obligation = level switch
         {
             AtfLevel.L1 when d.ActionType is not (ActionType.Read or ActionType.Context or ActionType.ModelInference) => null,
+            // The hard ceiling (decision-model §3): no level lifts it.
+            _ when (d.DataClasses & DataClassSet.TopSecret) != 0 => $"ATF {WireNames.Of(level)}: top_secret data needs documented approval at every level",
+            _ when d.Entry.RiskTier == RiskTier.Critical => $"ATF {WireNames.Of(level)}: critical-risk tools need documented approval at every level",
             AtfLevel.L2 when d.IsExternalAction || d.ActionType == ActionType.Financial => "ATF L2 (Junior): external and financial actions need approval",
             AtfLevel.L3 when d.ActionType == ActionType.Financial => "ATF L3 (Senior): financial actions need approval",
             AtfLevel.L3 when d.IsExternalAction && toolRiskHigh => "ATF L3 (Senior): external actions on high/critical-risk tools need approval",
-            AtfLevel.L4 when (d.DataClasses & DataClassSet.TopSecret) != 0 => "ATF L4 (Principal): top_secret data needs documented approval",
-            AtfLevel.L4 when d.Entry.RiskTier == RiskTier.Critical => "ATF L4 (Principal): critical-risk tools need documented approval",
             _ => string.Empty,
         };
 

@@ -138,32 +138,68 @@ public sealed class DecisionEngine
         DecisionKind kind,
         AgentIndex? agent)
     {
-        IReadOnlyList<string>? ruleApprovers = null;
+        CustomRule? approvalRule = null;
+        DegradeMode? ruleDegrade = null;
+        var warranted = DecisionKind.AllowAndLog;
         if (agent is not null)
         {
+            var explicitlyAllowed = false;
             foreach (var rule in tenant.RuleArray)
             {
+                if (rule.Requires != RequiredFields.None && RuleMatcher.InScope(rule, descriptor) && RuleMatcher.Missing(rule, request) is var missing and not RequiredFields.None)
+                {
+                    var names = string.Join(", ", MissingNames(missing));
+                    state.Trigger(rule.Id, "missing_" + MissingNames(missing).First(), DecisionKind.Block, $"rule '{rule.Id}' requires {names}; the request omits it (fail closed)");
+                    state.Remedy($"declare {names} in the request (rule '{rule.Id}' requires it)");
+                    kind = Tighten(kind, DecisionKind.Block);
+                    warranted = Tighten(warranted, DecisionKind.Block);
+                    continue;
+                }
+
                 if (!RuleMatcher.Matches(rule, descriptor, request))
                 {
                     continue;
                 }
 
-                var effect = rule.Effect switch
+                if (rule.Effect == RuleEffect.Allow)
                 {
-                    RuleEffect.Degrade => DecisionKind.Degrade,
-                    RuleEffect.RequireApproval => DecisionKind.RequireApproval,
-                    _ => DecisionKind.Block,
-                };
+                    explicitlyAllowed = true;
+                    state.Trigger(rule.Id, rule.Reason, DecisionKind.Allow);
+                    continue;
+                }
+
+                var effect = EffectOf(rule.Effect);
                 state.Trigger(rule.Id, rule.Reason, effect);
                 state.Remedy($"change the request so that rule '{rule.Id}' ({rule.Reason}) no longer matches");
-                if (Rank(effect) > Rank(kind))
+                if (effect == DecisionKind.Degrade && ruleDegrade is null)
                 {
-                    kind = effect;
-                    if (effect == DecisionKind.RequireApproval)
-                    {
-                        ruleApprovers = rule.Approvers;
-                    }
+                    ruleDegrade = rule.DegradeMode;
                 }
+
+                if (effect == DecisionKind.RequireApproval && (approvalRule is null || rule.ApprovalsRequired > approvalRule.ApprovalsRequired))
+                {
+                    approvalRule = rule;
+                }
+
+                if (effect != DecisionKind.RequireApproval)
+                {
+                    warranted = Tighten(warranted, effect);
+                }
+
+                kind = Tighten(kind, effect);
+            }
+
+            if (!explicitlyAllowed && tenant.DefaultVerdict != RuleEffect.Allow)
+            {
+                var effect = EffectOf(tenant.DefaultVerdict);
+                state.Trigger("default_verdict", "default_verdict_" + WireNames.Of(tenant.DefaultVerdict), effect, $"no allow rule matches; tenant '{tenant.Slug}' defaults to {WireNames.Of(tenant.DefaultVerdict)}");
+                state.Remedy($"add an allow rule matching this action, or change default_verdict of tenant '{tenant.Slug}'");
+                if (effect != DecisionKind.RequireApproval)
+                {
+                    warranted = Tighten(warranted, effect);
+                }
+
+                kind = Tighten(kind, effect);
             }
         }
 
@@ -172,7 +208,7 @@ public sealed class DecisionEngine
         TimeSpan? warrantTtl = null;
         if (kind == DecisionKind.RequireApproval)
         {
-            if (state.Gate is { } gate)
+            if (state.Gate is { } gate && (approvalRule is null || gate.ApprovalsRequired >= approvalRule.ApprovalsRequired))
             {
                 approvers = gate.Approvers;
                 approvalsRequired = gate.ApprovalsRequired;
@@ -180,12 +216,13 @@ public sealed class DecisionEngine
             }
             else
             {
-                approvers = ruleApprovers ?? FallbackApprovers(tenant, agent);
-                approvalsRequired = 1;
+                approvers = approvalRule?.Approvers ?? FallbackApprovers(tenant, agent);
+                approvalsRequired = approvalRule?.ApprovalsRequired ?? 1;
             }
         }
 
-        var degrade = kind == DecisionKind.Degrade ? descriptor.Entry.Degrade ?? DegradeSpec.DefaultReadOnly : null;
+        var degradeSpec = ruleDegrade is { } chosen ? new DegradeSpec { Mode = chosen } : descriptor.Entry.Degrade ?? DegradeSpec.DefaultReadOnly;
+        var degrade = kind == DecisionKind.Degrade ? degradeSpec : null;
         var tenantShadow = tenant.Simulate;
         var simulated = tenantShadow || request.Simulate;
         var enforced = kind;
@@ -221,7 +258,30 @@ public sealed class DecisionEngine
             ApprovalsRequired = approvalsRequired,
             WarrantTtl = warrantTtl,
             Degrade = tenantShadow ? null : degrade,
+            WarrantedKind = warranted,
+            WarrantedDegrade = warranted == DecisionKind.Degrade ? degradeSpec : null,
         };
+    }
+
+    private static DecisionKind EffectOf(RuleEffect effect) => effect switch
+    {
+        RuleEffect.Allow => DecisionKind.Allow,
+        RuleEffect.Degrade => DecisionKind.Degrade,
+        RuleEffect.RequireApproval => DecisionKind.RequireApproval,
+        _ => DecisionKind.Block,
+    };
+
+    private static DecisionKind Tighten(DecisionKind current, DecisionKind effect) => Rank(effect) > Rank(current) ? effect : current;
+
+    private static IEnumerable<string> MissingNames(RequiredFields missing)
+    {
+        foreach (var field in new[] { RequiredFields.Provenance, RequiredFields.Targets, RequiredFields.DataClasses, RequiredFields.Args })
+        {
+            if ((missing & field) != 0)
+            {
+                yield return WireNames.Of(field);
+            }
+        }
     }
 
     private static IReadOnlyList<string> FallbackApprovers(TenantPolicy tenant, AgentIndex? agent)
@@ -243,6 +303,7 @@ public sealed class DecisionEngine
         var escalate = agent is { HasOpenCriticalFinding: true } && path.Length == ControlCount;
         var remedy = errorCode == "unknown_tool" ? $"add '{request.Tool}' to the catalog of tenant '{tenant.Slug}'" : "call with a tenant and workspace of this policy";
         var kind = escalate && !request.Simulate ? DecisionKind.BlockAndOpenIncident : DecisionKind.Block;
+        var intentDigest = errorCode == "unknown_tool" ? UnknownToolDigest(tenant, caller, request) : string.Empty;
         return new Decision
         {
             Kind = kind,
@@ -251,7 +312,7 @@ public sealed class DecisionEngine
             Explanation = new Explanation
             {
                 PolicyDigest = tenant.Digest,
-                IntentDigest = string.Empty,
+                IntentDigest = intentDigest,
                 DecisionPath = path,
                 RuleTriggers = [new RuleTrigger { Rule = "descriptor", ReasonCode = errorCode, Effect = DecisionKind.Block, Message = $"the request could not be described: {errorCode}" }],
                 OpenRisks = agent?.OpenRisks ?? [],
@@ -259,6 +320,25 @@ public sealed class DecisionEngine
                 Error = errorCode,
             },
         };
+    }
+
+    /// <summary>
+    /// The intent digest of a request for a tool the catalog lacks (decision-model §6: computed for every descriptor):
+    /// the most conservative descriptor — action type external, external, high impact, no target system — with the
+    /// classes and arguments the request declares, so the refusal can be correlated and audited like any other.
+    /// </summary>
+    private static string UnknownToolDigest(TenantPolicy tenant, AuthenticatedCaller caller, ActionRequest request)
+    {
+        var classes = DataClassSet.None;
+        if (request.DataClasses is { } declared)
+        {
+            foreach (var dataClass in declared)
+            {
+                classes |= dataClass.ToSet();
+            }
+        }
+
+        return IntentDigest.Compute(new IntentFields(caller.Tenant, caller.Workspace, caller.Agent, request.Tool ?? string.Empty, ActionType.External, null, classes, tenant.Environment, true, ActionImpact.High, request.Args, request.Targets));
     }
 
     /// <summary>

@@ -1,14 +1,17 @@
 namespace Gateway.Policy;
 
-/// <summary>Ordinal glob matching with <c>*</c> (any run, including empty) and <c>?</c> (one character). No allocation.</summary>
+/// <summary>
+/// Glob matching with <c>*</c> (any run, including empty) and <c>?</c> (one character): ordinal, or
+/// ordinal-ignore-case for values such as domains and mail addresses. No allocation.
+/// </summary>
 internal static class Glob
 {
-    public static bool IsMatch(ReadOnlySpan<char> pattern, ReadOnlySpan<char> text)
+    public static bool IsMatch(ReadOnlySpan<char> pattern, ReadOnlySpan<char> text, bool ignoreCase = false)
     {
         int p = 0, t = 0, star = -1, mark = 0;
         while (t < text.Length)
         {
-            if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == text[t]))
+            if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == text[t] || (ignoreCase && char.ToUpperInvariant(pattern[p]) == char.ToUpperInvariant(text[t]))))
             {
                 p++;
                 t++;

@@ -2,7 +2,11 @@ using System.Text.Json;
 
 namespace Gateway.Policy;
 
-/// <summary>Whether a custom rule matches an action. Allocates only for glob/regex argument conditions.</summary>
+/// <summary>
+/// Whether a custom rule matches an action. Agent and tool globs are ordinal (they name register entries);
+/// target and argument globs compare case-insensitively (domains and mail addresses), and array-valued
+/// arguments are matched element-wise, so neither <c>GMAIL.com</c> nor <c>["x@gmail.com"]</c> evades a rule.
+/// </summary>
 internal static class RuleMatcher
 {
     public static bool Matches(CustomRule rule, ActionDescriptor descriptor, ActionRequest request)
@@ -12,33 +16,53 @@ internal static class RuleMatcher
             return false;
         }
 
-        var match = rule.Match;
-        if (match.Agents is not null && !Glob.AnyMatch(match.Agents, descriptor.Agent))
+        return Holds(rule.Match, descriptor, request);
+    }
+
+    /// <summary>The rule's scope: its agent, tool, action type, data class and external conditions (request content ignored).</summary>
+    public static bool InScope(CustomRule rule, ActionDescriptor descriptor) => ScopeHolds(rule.Match, descriptor);
+
+    /// <summary>The fields <paramref name="rule"/> requires that <paramref name="request"/> omits.</summary>
+    public static RequiredFields Missing(CustomRule rule, ActionRequest request)
+    {
+        var missing = RequiredFields.None;
+        if ((rule.Requires & RequiredFields.Provenance) != 0 && request.Provenance is not { Count: > 0 })
+        {
+            missing |= RequiredFields.Provenance;
+        }
+
+        if ((rule.Requires & RequiredFields.Targets) != 0 && request.Targets is not { Count: > 0 })
+        {
+            missing |= RequiredFields.Targets;
+        }
+
+        if ((rule.Requires & RequiredFields.DataClasses) != 0 && request.DataClasses is not { Count: > 0 })
+        {
+            missing |= RequiredFields.DataClasses;
+        }
+
+        if ((rule.Requires & RequiredFields.Args) != 0 && (request.Args.ValueKind != JsonValueKind.Object || !request.Args.EnumerateObject().Any()))
+        {
+            missing |= RequiredFields.Args;
+        }
+
+        return missing;
+    }
+
+    /// <summary>Every condition of <paramref name="match"/> holds for this action.</summary>
+    public static bool Holds(RuleMatch match, ActionDescriptor descriptor, ActionRequest request)
+    {
+        if (!ScopeHolds(match, descriptor))
         {
             return false;
         }
 
-        if (match.Tools is not null && !Glob.AnyMatch(match.Tools, descriptor.Tool))
+        if (match.Targets is not null && !AnyTarget(match.Targets, request.Targets, matched: true))
         {
             return false;
         }
 
-        if (match.ActionTypes is not null && !Contains(match.ActionTypes, descriptor.ActionType))
-        {
-            return false;
-        }
-
-        if (match.DataClasses is { } classes && (descriptor.DataClasses & classes) == 0)
-        {
-            return false;
-        }
-
-        if (match.External is { } external && external != descriptor.IsExternalAction)
-        {
-            return false;
-        }
-
-        if (match.Targets is not null && !AnyTargetMatches(match.Targets, request.Targets))
+        if (match.AllowedTargets is not null && !AnyTarget(match.AllowedTargets, request.Targets, matched: false))
         {
             return false;
         }
@@ -59,7 +83,66 @@ internal static class RuleMatcher
             }
         }
 
+        if (match.Not is { } not && Holds(not, descriptor, request))
+        {
+            return false;
+        }
+
+        if (match.All is { } all)
+        {
+            foreach (var inner in all)
+            {
+                if (!Holds(inner, descriptor, request))
+                {
+                    return false;
+                }
+            }
+        }
+
+        if (match.Any is { } any)
+        {
+            var found = false;
+            foreach (var inner in any)
+            {
+                if (Holds(inner, descriptor, request))
+                {
+                    found = true;
+                    break;
+                }
+            }
+
+            if (!found)
+            {
+                return false;
+            }
+        }
+
         return true;
+    }
+
+    private static bool ScopeHolds(RuleMatch match, ActionDescriptor descriptor)
+    {
+        if (match.Agents is not null && !Glob.AnyMatch(match.Agents, descriptor.Agent))
+        {
+            return false;
+        }
+
+        if (match.Tools is not null && !Glob.AnyMatch(match.Tools, descriptor.Tool))
+        {
+            return false;
+        }
+
+        if (match.ActionTypes is not null && !Contains(match.ActionTypes, descriptor.ActionType))
+        {
+            return false;
+        }
+
+        if (match.DataClasses is { } classes && (descriptor.DataClasses & classes) == 0)
+        {
+            return false;
+        }
+
+        return match.External is not { } external || external == descriptor.IsExternalAction;
     }
 
     /// <summary>An argument whose content came from external or tool output, on an external action.</summary>
@@ -94,7 +177,8 @@ internal static class RuleMatcher
         return false;
     }
 
-    private static bool AnyTargetMatches(IReadOnlyList<TargetCondition> conditions, IReadOnlyList<ActionTarget>? targets)
+    /// <summary>Some declared target is (<paramref name="matched"/> true) or is not (false) matched by a condition.</summary>
+    internal static bool AnyTarget(IReadOnlyList<TargetCondition> conditions, IReadOnlyList<ActionTarget>? targets, bool matched)
     {
         if (targets is null)
         {
@@ -103,19 +187,29 @@ internal static class RuleMatcher
 
         foreach (var target in targets)
         {
-            foreach (var condition in conditions)
+            if (TargetAllowedBy(conditions, target) == matched)
             {
-                if ((condition.Kind is null || condition.Kind == target.Kind) && Glob.IsMatch(condition.Value, target.Value))
-                {
-                    return true;
-                }
+                return true;
             }
         }
 
         return false;
     }
 
-    private static bool AnyProvenanceMatches(IReadOnlyList<ProvenanceCondition> conditions, IReadOnlyList<ProvenanceEntry>? entries)
+    private static bool TargetAllowedBy(IReadOnlyList<TargetCondition> conditions, ActionTarget target)
+    {
+        foreach (var condition in conditions)
+        {
+            if ((condition.Kind is null || condition.Kind == target.Kind) && Glob.IsMatch(condition.Value, target.Value, ignoreCase: true))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    internal static bool AnyProvenanceMatches(IReadOnlyList<ProvenanceCondition> conditions, IReadOnlyList<ProvenanceEntry>? entries)
     {
         if (entries is null)
         {
@@ -136,13 +230,31 @@ internal static class RuleMatcher
         return false;
     }
 
-    private static bool ArgumentMatches(ArgumentCondition condition, JsonElement args)
+    internal static bool ArgumentMatches(ArgumentCondition condition, JsonElement args)
     {
         if (args.ValueKind != JsonValueKind.Object || !JsonPath.TryResolve(args, condition.Path, out var value))
         {
             return false;
         }
 
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            return ValueMatches(condition, value);
+        }
+
+        foreach (var element in value.EnumerateArray())
+        {
+            if (ValueMatches(condition, element))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool ValueMatches(ArgumentCondition condition, JsonElement value)
+    {
         if (condition.EqualsValue is { } expected)
         {
             return value.ValueKind == JsonValueKind.String ? value.ValueEquals(expected) : value.GetRawText() == expected;
@@ -151,7 +263,20 @@ internal static class RuleMatcher
         var text = value.ValueKind == JsonValueKind.String ? value.GetString() ?? string.Empty : value.GetRawText();
         if (condition.Glob is { } glob)
         {
-            return Glob.IsMatch(glob, text);
+            return Glob.IsMatch(glob, text, ignoreCase: true);
+        }
+
+        if (condition.NotIn is { } allowlist)
+        {
+            foreach (var allowed in allowlist)
+            {
+                if (Glob.IsMatch(allowed, text, ignoreCase: true))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         return condition.Regex is { } regex && regex.IsMatch(text);

@@ -17,4 +17,8 @@ public enum DegradeMode
 
     [JsonStringEnumMemberName("route")]
     Route,
+
+    /// <summary>Regulated values in the response are masked (a rule's choice; the connector applies it as redaction).</summary>
+    [JsonStringEnumMemberName("mask")]
+    Mask,
 }

@@ -14,4 +14,9 @@ public enum RuleEffect
 
     [JsonStringEnumMemberName("block")]
     Block,
+
+    /// <summary>The action is explicitly within policy: the tenant's <c>default_verdict</c> does not apply to it.
+    /// It never loosens a control's or another rule's outcome.</summary>
+    [JsonStringEnumMemberName("allow")]
+    Allow,
 }

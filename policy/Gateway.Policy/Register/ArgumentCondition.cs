@@ -4,7 +4,9 @@ namespace Gateway.Policy;
 
 /// <summary>
 /// Matches a request argument at a JSON path (<c>$.to</c>, <c>$.items[0].sku</c>) by exactly one of
-/// <see cref="EqualsValue"/>, <see cref="Glob"/> or <see cref="Regex"/>. A missing argument never matches.
+/// <see cref="EqualsValue"/>, <see cref="Glob"/>, <see cref="Regex"/> or <see cref="NotIn"/>. A missing argument
+/// never matches; an array argument matches when any of its elements does (so wrapping a value in a list never
+/// evades a rule). Globs compare case-insensitively (<c>GMAIL.com</c> is <c>gmail.com</c>).
 /// </summary>
 public sealed record ArgumentCondition
 {
@@ -17,4 +19,7 @@ public sealed record ArgumentCondition
 
     /// <summary>Compiled at load with <see cref="RegexOptions.NonBacktracking"/> (no catastrophic backtracking).</summary>
     public Regex? Regex { get; init; }
+
+    /// <summary>An allowlist of globs: matches when the argument (or any element of it) matches none of them.</summary>
+    public IReadOnlyList<string>? NotIn { get; init; }
 }

@@ -21,4 +21,17 @@ public sealed record CustomRule
 
     /// <summary>For require_approval: who approves (default: the agent's security owner).</summary>
     public IReadOnlyList<string>? Approvers { get; init; }
+
+    /// <summary>For require_approval: distinct approvals needed (1 or more, at most the distinct approvers).</summary>
+    public int ApprovalsRequired { get; init; } = 1;
+
+    /// <summary>For degrade: the reduced form this rule chooses (default: the catalog entry's).</summary>
+    public DegradeMode? DegradeMode { get; init; }
+
+    /// <summary>
+    /// Request fields this rule needs. Within the rule's scope (its agents, tools, action types, data classes and
+    /// external conditions) a request that omits one is blocked (fail closed, reason <c>missing_&lt;field&gt;</c>), so a
+    /// rule cannot be dodged by leaving out provenance or targets.
+    /// </summary>
+    public RequiredFields Requires { get; init; }
 }

@@ -25,4 +25,18 @@ public sealed record RuleMatch
 
     /// <summary>When set, the action's external flag (or action type external) must equal it.</summary>
     public bool? External { get; init; }
+
+    /// <summary>An allowlist: holds when the request declares a target that no entry allows (an entry with a kind
+    /// allows only targets of that kind). Combine with <see cref="CustomRule.Requires"/> targets to refuse requests
+    /// that declare none.</summary>
+    public IReadOnlyList<TargetCondition>? AllowedTargets { get; init; }
+
+    /// <summary>Holds when this nested match does not.</summary>
+    public RuleMatch? Not { get; init; }
+
+    /// <summary>Holds when at least one nested match holds.</summary>
+    public IReadOnlyList<RuleMatch>? Any { get; init; }
+
+    /// <summary>Holds when every nested match holds.</summary>
+    public IReadOnlyList<RuleMatch>? All { get; init; }
 }

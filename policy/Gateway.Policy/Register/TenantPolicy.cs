@@ -129,6 +129,19 @@ public sealed class TenantPolicy
 
     public IReadOnlyList<CatalogEntry> Catalog => Register.Catalog;
 
+    /// <summary>What applies to an action no <c>allow</c> rule matches; <see cref="RuleEffect.Allow"/> = nothing extra.</summary>
+    public RuleEffect DefaultVerdict => Register.DefaultVerdict;
+
+    /// <summary>
+    /// Earlier policy digests the author marked this policy compatible with (<c>compatible_with</c>): a warrant bound
+    /// to one of them, or to <see cref="Digest"/>, remains valid under this policy.
+    /// </summary>
+    public IReadOnlyList<string> CompatibleWith => Register.CompatibleWith;
+
+    /// <summary>True when a warrant approved under <paramref name="policyDigest"/> is valid under this policy.</summary>
+    public bool AcceptsWarrantsFrom(string policyDigest)
+        => string.Equals(policyDigest, Digest, StringComparison.Ordinal) || CompatibleWith.Contains(policyDigest, StringComparer.Ordinal);
+
     /// <summary>Indexes <paramref name="register"/>. The register must be valid (the bundle loader checks it).</summary>
     public static TenantPolicy Create(TenantRegister register, string policyDigest, string? sourceFile = null)
     {

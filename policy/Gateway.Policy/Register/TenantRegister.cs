@@ -34,4 +34,10 @@ public sealed record TenantRegister
     public IReadOnlyList<TokenBudget> Budgets { get; init; } = [];
 
     public IReadOnlyList<Approver> Approvers { get; init; } = [];
+
+    /// <summary>What applies to an action no <c>allow</c> rule matches (default allow: the controls and rules decide).</summary>
+    public RuleEffect DefaultVerdict { get; init; } = RuleEffect.Allow;
+
+    /// <summary>Earlier policy digests the author declares this policy compatible with (warrants approved under them stay valid).</summary>
+    public IReadOnlyList<string> CompatibleWith { get; init; } = [];
 }

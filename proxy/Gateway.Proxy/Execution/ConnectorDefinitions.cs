@@ -64,6 +64,7 @@ internal static class ConnectorDefinitions
         DegradeMode.Redact => Connectors.DegradeMode.Redact,
         DegradeMode.ReadOnly => Connectors.DegradeMode.ReadOnly,
         DegradeMode.DryRun => Connectors.DegradeMode.DryRun,
+        DegradeMode.Mask => Connectors.DegradeMode.Redact,
         _ => Connectors.DegradeMode.Route,
     };
 }

@@ -1,0 +1,220 @@
+using System.CommandLine;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+
+namespace Gateway.Cli.Commands;
+
+/// <summary><c>doctor</c>: checks a gateway host's configuration and surroundings; every finding names its fix.</summary>
+internal static class DoctorCommand
+{
+    private static readonly string[] KeyVariables = ["DATA_ENCRYPTION_KEY", "DECISION_SIGNING_KEY", "GATEWAY_SERVICE_KEY"];
+
+    public static Command Build(GlobalOptions options, CliConsole console)
+    {
+        var policy = new Option<string?>("--policy") { Description = "Bundle directory (default: env Gateway__Policy__BundlePath)" };
+        var command = new Command("doctor", """
+            Check what the gateway needs, from the environment it would start with: configuration, the three keys present,
+            at least 32 bytes and distinct (values are never printed), the state store reachable, the bundle valid, the
+            clock against the gateway's (with --url), the OTLP endpoint reachable. Each finding comes with its fix.
+            Exit 0 when nothing fails (warnings allowed), 2 when a check fails.
+            Examples:
+              gatewayctl doctor --policy examples/bundle
+              gatewayctl doctor --url http://127.0.0.1:8080 --json
+            """) { policy };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var context = new PolicyCommandContext(options, console, parse);
+            var findings = new List<Finding>();
+            var env = console.GetEnvironmentVariable;
+            CheckConfiguration(findings, parse.GetValue(policy) ?? env("Gateway__Policy__BundlePath"));
+            CheckKeys(findings, env);
+            await CheckStoreAsync(findings, env, cancellationToken);
+            await CheckClockAsync(findings, parse.GetValue(options.Url) ?? env("GATEWAY_URL") ?? env(GlobalOptions.UrlVariable), console.Handler, cancellationToken);
+            await CheckOtlpAsync(findings, env("OTEL_EXPORTER_OTLP_ENDPOINT"), cancellationToken);
+
+            foreach (var f in findings)
+            {
+                context.Line($"{f.Status,-4}  {f.Check}: {f.Detail}{(f.Fix is null ? string.Empty : $"\n      fix: {f.Fix}")}");
+            }
+
+            var failed = findings.Count(f => f.Status == "fail");
+            context.Line($"{findings.Count(f => f.Status == "ok")} ok, {findings.Count(f => f.Status == "warn")} warnings, {failed} failed");
+            context.Document(new JsonObject
+            {
+                ["ok"] = failed == 0,
+                ["findings"] = new JsonArray([.. findings.Select(f => (JsonNode)new JsonObject { ["check"] = f.Check, ["status"] = f.Status, ["detail"] = f.Detail, ["fix"] = f.Fix })]),
+            });
+            return failed == 0 ? ExitCodes.Success : ExitCodes.VerificationFailed;
+        });
+        return command;
+    }
+
+    private static void CheckConfiguration(List<Finding> findings, string? bundle)
+    {
+        if (bundle is null)
+        {
+            findings.Add(new("config", "fail", "no policy bundle configured", "set Gateway__Policy__BundlePath (or pass --policy) to the bundle directory"));
+            return;
+        }
+
+        if (!Directory.Exists(bundle) && !File.Exists(bundle))
+        {
+            findings.Add(new("config", "fail", $"bundle path '{bundle}' does not exist", "point Gateway__Policy__BundlePath at the directory of tenant YAML files"));
+            return;
+        }
+
+        findings.Add(new("config", "ok", $"bundle path {bundle}", null));
+        var (set, errors) = PolicyCommandContext.LoadBundle(bundle);
+        findings.Add(set is not null
+            ? new("bundle", "ok", $"valid: {string.Join(", ", set.Tenants.Values.Select(t => $"{t.Slug} ({t.Digest[..12]})"))}", null)
+            : new("bundle", "fail", $"{errors.Count} error(s), first: {PolicyCommandContext.Format(errors[0])}", $"run 'gatewayctl policy validate {bundle}' and fix every error"));
+    }
+
+    private static void CheckKeys(List<Finding> findings, Func<string, string?> env)
+    {
+        var keys = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var name in KeyVariables)
+        {
+            var value = env(name);
+            if (string.IsNullOrEmpty(value))
+            {
+                findings.Add(new($"key {name}", "fail", "not set (the gateway refuses to start outside Development)", $"set {name} to 32 random bytes, base64: openssl rand -base64 32"));
+                continue;
+            }
+
+            var bytes = Decode(value);
+            if (bytes is null || bytes.Length < 32)
+            {
+                findings.Add(new($"key {name}", "fail", "shorter than 32 bytes or not base64/hex", $"regenerate {name}: openssl rand -base64 32"));
+                continue;
+            }
+
+            keys[name] = bytes;
+            findings.Add(new($"key {name}", "ok", $"present, {bytes.Length} bytes", null));
+        }
+
+        var names = keys.Keys.ToList();
+        for (var i = 0; i < names.Count; i++)
+        {
+            for (var j = i + 1; j < names.Count; j++)
+            {
+                if (System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(keys[names[i]], keys[names[j]]))
+                {
+                    findings.Add(new("keys distinct", "fail", $"{names[i]} and {names[j]} are equal", $"give {names[j]} its own value: each key has one purpose"));
+                    return;
+                }
+            }
+        }
+
+        if (keys.Count == KeyVariables.Length)
+        {
+            findings.Add(new("keys distinct", "ok", "all three keys differ", null));
+        }
+    }
+
+    private static async Task CheckStoreAsync(List<Finding> findings, Func<string, string?> env, CancellationToken cancellationToken)
+    {
+        var kind = env("Gateway__Store__Kind") ?? "embedded";
+        if (!string.Equals(kind, "redis", StringComparison.OrdinalIgnoreCase))
+        {
+            findings.Add(new("store", "warn", $"store kind '{kind}': state lives in this process only", "for more than one replica set Gateway__Store__Kind=redis and Gateway__Store__Redis__Endpoint"));
+            return;
+        }
+
+        var endpoint = env("Gateway__Store__Redis__Endpoint") ?? "127.0.0.1:6379";
+        findings.Add(await ConnectAsync(endpoint, cancellationToken) is { } error
+            ? new("store", "fail", $"redis at {endpoint} unreachable: {error}", "start Redis or fix Gateway__Store__Redis__Endpoint (host:port); the gateway fails closed without it")
+            : new("store", "ok", $"redis at {endpoint} accepts connections", null));
+    }
+
+    private static async Task CheckClockAsync(List<Finding> findings, string? url, HttpMessageHandler? handler, CancellationToken cancellationToken)
+    {
+        if (url is null)
+        {
+            findings.Add(new("clock", "warn", "skipped: no gateway URL", "pass --url (or GATEWAY_URL) to compare this clock with the gateway's"));
+            return;
+        }
+
+        try
+        {
+            using var client = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+            client.Timeout = TimeSpan.FromSeconds(5);
+            using var response = await client.GetAsync(new Uri(new Uri(url.EndsWith('/') ? url : url + "/"), "healthz"), cancellationToken);
+            if (response.Headers.Date is not { } date)
+            {
+                findings.Add(new("clock", "warn", "the gateway sent no Date header", "check that nothing between here and the gateway strips Date"));
+                return;
+            }
+
+            var skew = (DateTimeOffset.UtcNow - date).Duration();
+            findings.Add(skew > TimeSpan.FromSeconds(30)
+                ? new("clock", "fail", $"this clock differs from the gateway's by {skew.TotalSeconds:F0} s; signed requests outside the timestamp window are refused", "synchronise both clocks with NTP (chrony/systemd-timesyncd)")
+                : new("clock", "ok", $"skew {skew.TotalSeconds:F0} s against {url}", null));
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or UriFormatException)
+        {
+            findings.Add(new("clock", "warn", $"gateway at {url} unreachable: {ex.Message}", "start the gateway or fix --url"));
+        }
+    }
+
+    private static async Task CheckOtlpAsync(List<Finding> findings, string? endpoint, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(endpoint))
+        {
+            findings.Add(new("otlp", "warn", "OTEL_EXPORTER_OTLP_ENDPOINT not set: traces and logs are not exported", "set OTEL_EXPORTER_OTLP_ENDPOINT to your collector (e.g. http://otel-collector:4317)"));
+            return;
+        }
+
+        if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri))
+        {
+            findings.Add(new("otlp", "fail", $"'{endpoint}' is not a URL", "set OTEL_EXPORTER_OTLP_ENDPOINT to http(s)://host:port"));
+            return;
+        }
+
+        findings.Add(await ConnectAsync($"{uri.Host}:{uri.Port}", cancellationToken) is { } error
+            ? new("otlp", "fail", $"collector at {uri.Host}:{uri.Port} unreachable: {error}", "start the collector or fix OTEL_EXPORTER_OTLP_ENDPOINT")
+            : new("otlp", "ok", $"collector at {uri.Host}:{uri.Port} accepts connections", null));
+    }
+
+    private static async Task<string?> ConnectAsync(string endpoint, CancellationToken cancellationToken)
+    {
+        var colon = endpoint.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(endpoint.AsSpan(colon + 1), out var port))
+        {
+            return "not host:port";
+        }
+
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            using var client = new TcpClient();
+            await client.ConnectAsync(endpoint[..colon].Trim('[', ']'), port, timeout.Token);
+            return null;
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+        {
+            return ex is OperationCanceledException ? "timed out" : ex.Message;
+        }
+    }
+
+    private static byte[]? Decode(string value)
+    {
+        var buffer = new byte[value.Length];
+        if (Convert.TryFromBase64String(value, buffer, out var written))
+        {
+            return buffer[..written];
+        }
+
+        try
+        {
+            return Convert.FromHexString(value);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private sealed record Finding(string Check, string Status, string Detail, string? Fix);
+}

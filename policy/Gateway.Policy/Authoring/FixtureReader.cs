@@ -1,0 +1,166 @@
+using System.Text.Json;
+using Gateway.Policy.Serialization;
+using YamlDotNet.RepresentationModel;
+
+namespace Gateway.Policy.Authoring;
+
+/// <summary>
+/// Reads fixtures: every <c>*.yaml</c>, <c>*.yml</c> and <c>*.json</c> file under a folder (or one file), each holding
+/// one fixture mapping or <c>fixtures: [...]</c>. Errors name the file and what is wrong; nothing is skipped silently.
+/// </summary>
+public static class FixtureReader
+{
+    private static readonly string[] FixtureKeys = ["name", "tenant", "workspace", "agent", "request", "warrant", "expect"];
+    private static readonly string[] ExpectKeys = ["decision", "failing_controls", "reason_codes", "approvers", "degrade_mode"];
+
+    public static IReadOnlyList<PolicyFixture> Read(string path, List<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        var files = Directory.Exists(path)
+            ? Directory.EnumerateFiles(path, "*.*", SearchOption.AllDirectories)
+                .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+                .Order(StringComparer.Ordinal)
+                .ToList()
+            : File.Exists(path) ? [path] : null;
+        if (files is null)
+        {
+            errors.Add($"{path}: no such file or folder");
+            return [];
+        }
+
+        var fixtures = new List<PolicyFixture>();
+        foreach (var file in files)
+        {
+            var name = Directory.Exists(path) ? Path.GetRelativePath(path, file) : Path.GetFileName(file);
+            if (YamlJson.Parse(File.ReadAllText(file), out var error) is not YamlMappingNode root)
+            {
+                errors.Add($"{name}: {error ?? "a fixture file holds a mapping"}");
+                continue;
+            }
+
+            if (root.Children.TryGetValue(new YamlScalarNode("fixtures"), out var list))
+            {
+                var index = 0;
+                foreach (var item in (list as YamlSequenceNode)?.Children ?? [])
+                {
+                    Add(fixtures, item, $"{name}[{index++}]", errors);
+                }
+            }
+            else
+            {
+                Add(fixtures, root, name, errors);
+            }
+        }
+
+        if (fixtures.Count == 0 && errors.Count == 0)
+        {
+            errors.Add($"{path}: no fixtures found");
+        }
+
+        return fixtures;
+    }
+
+    private static void Add(List<PolicyFixture> fixtures, YamlNode node, string source, List<string> errors)
+    {
+        if (node is not YamlMappingNode map)
+        {
+            errors.Add($"{source}: a fixture is a mapping");
+            return;
+        }
+
+        var before = errors.Count;
+        foreach (var key in map.Children.Keys.Select(k => (k as YamlScalarNode)?.Value ?? string.Empty).Where(k => !FixtureKeys.Contains(k)))
+        {
+            errors.Add($"{source}: unknown key '{key}' (allowed: {string.Join(", ", FixtureKeys)})");
+        }
+
+        var agent = Scalar(map, "agent");
+        if (agent is null)
+        {
+            errors.Add($"{source}: 'agent' is required");
+        }
+
+        ActionRequest? request = null;
+        if (!map.Children.TryGetValue(new YamlScalarNode("request"), out var requestNode))
+        {
+            errors.Add($"{source}: 'request' is required");
+        }
+        else
+        {
+            try
+            {
+                request = JsonSerializer.Deserialize(YamlJson.Convert(requestNode), PolicyJsonContext.Default.ActionRequest);
+            }
+            catch (JsonException ex)
+            {
+                errors.Add($"{source}: request is not a valid action request: {ex.Message}");
+            }
+        }
+
+        var expect = map.Children.TryGetValue(new YamlScalarNode("expect"), out var expectNode) ? ReadExpectation(expectNode, source, errors) : null;
+        if (errors.Count > before || request is null || agent is null)
+        {
+            return;
+        }
+
+        fixtures.Add(new PolicyFixture
+        {
+            Name = Scalar(map, "name") ?? source,
+            Source = source,
+            Tenant = Scalar(map, "tenant"),
+            Workspace = Scalar(map, "workspace"),
+            Agent = agent,
+            Request = request,
+            Warrant = Scalar(map, "warrant") == "true",
+            Expect = expect,
+        });
+    }
+
+    private static FixtureExpectation? ReadExpectation(YamlNode node, string source, List<string> errors)
+    {
+        if (node is not YamlMappingNode map)
+        {
+            errors.Add($"{source}: expect is a mapping");
+            return null;
+        }
+
+        foreach (var key in map.Children.Keys.Select(k => (k as YamlScalarNode)?.Value ?? string.Empty).Where(k => !ExpectKeys.Contains(k)))
+        {
+            errors.Add($"{source}: unknown expectation '{key}' (allowed: {string.Join(", ", ExpectKeys)})");
+        }
+
+        return new FixtureExpectation
+        {
+            Decision = Enum<DecisionKind>(map, "decision", source, errors),
+            FailingControls = List(map, "failing_controls"),
+            ReasonCodes = List(map, "reason_codes"),
+            Approvers = List(map, "approvers"),
+            DegradeMode = Enum<DegradeMode>(map, "degrade_mode", source, errors),
+        };
+    }
+
+    private static T? Enum<T>(YamlMappingNode map, string key, string source, List<string> errors)
+        where T : struct, System.Enum
+    {
+        if (Scalar(map, key) is not { } text)
+        {
+            return null;
+        }
+
+        if (WireNames.TryParse<T>(text, out var value))
+        {
+            return value;
+        }
+
+        errors.Add($"{source}: '{text}' is not a valid {key}; expected one of: {string.Join(", ", WireNames.All<T>())}");
+        return null;
+    }
+
+    private static string? Scalar(YamlMappingNode map, string key)
+        => map.Children.TryGetValue(new YamlScalarNode(key), out var node) && node is YamlScalarNode scalar ? scalar.Value : null;
+
+    private static List<string>? List(YamlMappingNode map, string key)
+        => map.Children.TryGetValue(new YamlScalarNode(key), out var node) && node is YamlSequenceNode seq
+            ? [.. seq.Children.OfType<YamlScalarNode>().Select(s => s.Value ?? string.Empty)]
+            : null;
+}

@@ -1,0 +1,48 @@
+namespace Gateway.Policy.Authoring;
+
+/// <summary>
+/// One fixture of <c>gatewayctl policy test</c>: who asks, the request, and what the policy must decide. Also a
+/// simulation case (then <see cref="Expect"/> may be null, and <see cref="Recorded"/> is the journal's decision).
+/// </summary>
+public sealed record PolicyFixture
+{
+    public required string Name { get; init; }
+
+    /// <summary>The file (and, for a list, the index) it came from.</summary>
+    public required string Source { get; init; }
+
+    /// <summary>The tenant; null when the bundle has exactly one.</summary>
+    public string? Tenant { get; init; }
+
+    /// <summary>The workspace; null = the tenant's first.</summary>
+    public string? Workspace { get; init; }
+
+    public required string Agent { get; init; }
+
+    public required ActionRequest Request { get; init; }
+
+    /// <summary>Apply a warrant for the request's own intent digest after deciding.</summary>
+    public bool Warrant { get; init; }
+
+    public FixtureExpectation? Expect { get; init; }
+
+    /// <summary>For traffic exported from the audit journal: the decision the gateway recorded.</summary>
+    public DecisionKind? Recorded { get; init; }
+}
+
+/// <summary>What a fixture expects. Every member left null is not checked.</summary>
+public sealed record FixtureExpectation
+{
+    public DecisionKind? Decision { get; init; }
+
+    /// <summary>The exact set of failing control ids.</summary>
+    public IReadOnlyList<string>? FailingControls { get; init; }
+
+    /// <summary>Reason codes that must all be among the rule triggers.</summary>
+    public IReadOnlyList<string>? ReasonCodes { get; init; }
+
+    /// <summary>The exact approver list.</summary>
+    public IReadOnlyList<string>? Approvers { get; init; }
+
+    public DegradeMode? DegradeMode { get; init; }
+}
