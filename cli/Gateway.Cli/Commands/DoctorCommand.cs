@@ -29,7 +29,7 @@ internal static class DoctorCommand
             CheckConfiguration(findings, parse.GetValue(policy) ?? env("Gateway__Policy__BundlePath"));
             CheckKeys(findings, env);
             await CheckStoreAsync(findings, env, cancellationToken);
-            await CheckClockAsync(findings, parse.GetValue(options.Url) ?? env("GATEWAY_URL") ?? env(GlobalOptions.UrlVariable), console.Handler, cancellationToken);
+            await CheckClockAsync(findings, parse.GetValue(options.Url) ?? env(GatewayTarget.UrlVariable), console.Handler, cancellationToken);
             await CheckOtlpAsync(findings, env("OTEL_EXPORTER_OTLP_ENDPOINT"), cancellationToken);
 
             foreach (var f in findings)
