@@ -10,8 +10,8 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Proxy.Authentication;
 
 /// <summary>
-/// The front door of every agent route: proves who sent the request, exactly once, per the agent
-/// protocol. Every failure is a 401 (or 413/408 for the body, 503 when the nonce store is down) and
+/// The front door of every agent route (every endpoint carrying <see cref="AgentSignatureRequired"/>):
+/// proves who sent the request, exactly once, per the agent protocol. Every failure is a 401 (or 413/408 for the body, 503 when the nonce store is down) and
 /// nothing reaches the next stage. Checks run cheapest first, and the nonce is stored only after the
 /// signature is proven, so unauthenticated traffic cannot fill the store.
 /// </summary>
@@ -48,6 +48,12 @@ internal sealed partial class SignedRequestMiddleware
 
     public async Task InvokeAsync(HttpContext context)
     {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<AgentSignatureRequired>() is null)
+        {
+            await _next(context).ConfigureAwait(false);
+            return;
+        }
+
         var feature = context.Features.GetRequiredFeature<GatewayRequestFeature>();
         var request = context.Request;
 
@@ -57,8 +63,9 @@ internal sealed partial class SignedRequestMiddleware
             return;
         }
 
-        var now = _time.GetUtcNow().ToUnixTimeSeconds();
-        if (Math.Abs(now - headers.Timestamp) > (long)_options.Authentication.MaxClockSkew.TotalSeconds)
+        // Milliseconds, not truncated seconds: at +600.3 s a timestamp 300 s ahead is 300.3 s old, not 300.
+        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (Math.Abs(nowMs - (headers.Timestamp * 1000)) > (long)_options.Authentication.MaxClockSkew.TotalMilliseconds)
         {
             await RefuseAsync(context, StatusCodes.Status401Unauthorized, ProblemCodes.StaleTimestamp,
                 "The request timestamp is too far from the gateway's clock.").ConfigureAwait(false);
