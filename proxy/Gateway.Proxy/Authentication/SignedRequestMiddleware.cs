@@ -106,6 +106,10 @@ internal sealed partial class SignedRequestMiddleware
                 await RefuseAsync(context, StatusCodes.Status408RequestTimeout, ProblemCodes.RequestTimeout,
                     "The body did not arrive in time.").ConfigureAwait(false);
                 return;
+            case RequestBodyReader.Outcome.Malformed:
+                await RefuseAsync(context, StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
+                    "The body's framing is broken.").ConfigureAwait(false);
+                return;
         }
 
         if (secret.AppearsIn(body))

@@ -371,7 +371,8 @@ internal sealed partial class ProviderRouteHandler
         var invocation = new InvocationResult
         {
             Invoked = upstreamAnswered,
-            UpstreamStatus = failure is { } f && !context.Response.HasStarted ? f.Status : context.Response.StatusCode,
+            UpstreamStatus = context.Response.StatusCode,
+            ClientStatus = context.Response.StatusCode,
             Redactions = forward.Redactions.ToDictionary(),
             Latency = latency,
             Refusal = failure,

@@ -232,6 +232,13 @@ public sealed class TestUpstream : IAsyncDisposable
             app.MapGet("/crm/contacts/{id}", static async (HttpContext context, string id) =>
             {
                 // Ids name the upstream's misbehaviour: compressing although asked for identity, or answering too much.
+                if (id.StartsWith("missing-", StringComparison.Ordinal))
+                {
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                    await context.Response.WriteAsJsonAsync(new { error = "no such contact" }).ConfigureAwait(false);
+                    return;
+                }
+
                 var json = JsonSerializer.SerializeToUtf8Bytes(Sensitive(id));
                 context.Response.ContentType = "application/json";
                 if (id.StartsWith("gzip-", StringComparison.Ordinal) || id.StartsWith("br-", StringComparison.Ordinal))

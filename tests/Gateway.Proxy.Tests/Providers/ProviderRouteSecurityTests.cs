@@ -198,6 +198,52 @@ public sealed class ProviderRouteSecurityTests : IClassFixture<GovernedGatewayFi
         Assert.Equal(before, _gw.Upstream.Received.Count);
     }
 
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/json")]
+    [InlineData(null)]
+    public async Task Providers_McpCallWithDuplicatedToolName_IsRefusedWhateverTheContentType(string? contentType)
+    {
+        var before = _gw.Upstream.Received.Count;
+        const string Body = """{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"search","name":"delete_document","arguments":{"id":"doc-1"}}}""";
+        using var request = _gw.Agent.Create(HttpMethod.Post, "/providers/docs", Body);
+        request.Content!.Headers.ContentType = contentType is null ? null : new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+
+        using var response = await _gw.Agent.SendAsync(request);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "malformed_body");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
+    [Fact]
+    public async Task Providers_UpstreamAnswers404_TheOutcomeRecordCarriesThe404TheClientReceived()
+    {
+        var id = "missing-" + Guid.NewGuid().ToString("N");
+
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Get, "/providers/crm.read_contact/contacts/" + id));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var requestId = Assert.Single(response.Headers.GetValues("X-Request-Id"));
+        var records = await AuditRecordsAsync(requestId);
+        var outcome = Assert.Single(records, r => r.GetProperty("invoked").GetBoolean());
+        Assert.Equal(404, outcome.GetProperty("status_code").GetInt32());
+        Assert.Equal(404, outcome.GetProperty("upstream_status").GetInt32());
+    }
+
+    private async Task<List<JsonElement>> AuditRecordsAsync(string requestId)
+    {
+        var found = new List<JsonElement>();
+        long? start = 0;
+        while (start is { } from)
+        {
+            var page = JsonDocument.Parse(await _gw.Admin().GetStringAsync($"/admin/v1/tenants/demo/audit?start={from}&limit=1000")).RootElement.Clone();
+            found.AddRange(page.GetProperty("records").EnumerateArray().Where(r => r.TryGetProperty("request_id", out var id) && id.GetString() == requestId));
+            start = page.TryGetProperty("next_start", out var next) && next.ValueKind == JsonValueKind.Number ? next.GetInt64() : null;
+        }
+
+        return found;
+    }
+
     private async Task<(HttpStatusCode Status, long Length, bool Failed)> ReadWholeAsync(HttpRequestMessage request)
     {
         using (request)
