@@ -89,10 +89,9 @@ public static class GatewayApplication
         services.AddSingleton<PolicyProvider>();
         services.AddHostedService<PolicyStartupService>();
         services.AddSingleton<IAgentDirectory, PolicyAgentDirectory>();
-        services.AddSingleton<IAgentStatusSource, StoreAgentStatusSource>();
         services.AddSingleton(sp => new DecisionTokenIssuer(keys.DecisionSigningKey.Span, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<GovernanceService>();
-        services.AddSingleton<RateLimitGate>();
+        services.AddSingleton<AdmissionGate>();
         services.AddSingleton<GovernedAdmission>();
         services.AddSingleton<TokenBudgetGate>();
         services.AddSingleton<AuditRecorder>();

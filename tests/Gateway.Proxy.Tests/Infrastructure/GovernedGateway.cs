@@ -69,7 +69,7 @@ public sealed class GovernedGateway : IAsyncDisposable
     /// to a file, then <paramref name="rewrite"/> applied, then the upstreams rewritten), starts the
     /// gateway and fills the vault.
     /// </summary>
-    public static async Task<GovernedGateway> StartAsync(Func<string, string>? rewrite = null)
+    public static async Task<GovernedGateway> StartAsync(Func<string, string>? rewrite = null, Action<WebApplicationBuilder>? configure = null)
     {
         var decisionKey = RandomNumberGenerator.GetBytes(32);
         var upstream = await TestUpstream.StartAsync(decisionKey).ConfigureAwait(false);
@@ -101,7 +101,7 @@ public sealed class GovernedGateway : IAsyncDisposable
                 ["DECISION_SIGNING_KEY"] = Convert.ToBase64String(decisionKey),
                 ["GATEWAY_SERVICE_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             };
-            gateway.Host = await GatewayHost.StartAsync(bundle.Directory, settings).ConfigureAwait(false);
+            gateway.Host = await GatewayHost.StartAsync(bundle.Directory, settings, configure).ConfigureAwait(false);
             var admin = gateway.Admin();
             foreach (var credential in Credentials)
             {
