@@ -99,6 +99,7 @@ public static class GatewayApplication
         services.AddSingleton<GovernedActionHandler>();
         services.AddSingleton<ApprovalPollHandler>();
         services.AddSingleton<ProviderRouteHandler>();
+        services.AddGatewayHealthChecks();
 
         // Last: it decorates the registered IStateStore with store spans.
         services.AddGatewayTelemetry(configuration, environment);
