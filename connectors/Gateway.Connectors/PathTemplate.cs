@@ -83,6 +83,11 @@ public static class PathTemplate
                 JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
                 _ => throw new ArgumentException($"argument '{name}' must be a string, number or boolean to fill the path.", nameof(args)),
             };
+            if (SegmentProblem(text) is { } problem)
+            {
+                throw new ArgumentException($"argument '{name}' {problem}", nameof(args));
+            }
+
             builder.Append(Uri.EscapeDataString(text));
             used.Add(name);
             i = close + 1;
@@ -90,4 +95,45 @@ public static class PathTemplate
 
         return (builder.ToString(), used);
     }
+
+    /// <summary>
+    /// Why a value may not fill a path segment, or null: an empty value, a dot segment (<c>.</c>, <c>..</c>,
+    /// also <c>..;</c>), a separator (<c>/</c>, <c>\</c>) or an encoded separator or dot (<c>%2f</c>, <c>%5c</c>,
+    /// <c>%2e</c>, at any depth of encoding via <c>%25</c>), or a control character. Escaping would make
+    /// most of these harmless to a strict upstream; refusing them makes them harmless to every upstream.
+    /// </summary>
+    private static string? SegmentProblem(string value)
+    {
+        if (value.Length == 0)
+        {
+            return "is empty and cannot fill a path segment.";
+        }
+
+        var semicolon = value.IndexOf(';', StringComparison.Ordinal);
+        if ((semicolon < 0 ? value : value[..semicolon]) is "." or "..")
+        {
+            return "is a dot segment ('.' or '..').";
+        }
+
+        foreach (var c in value)
+        {
+            if (c is '/' or '\\' || char.IsControl(c))
+            {
+                return "contains a path separator or a control character.";
+            }
+        }
+
+        var lower = value.ToLowerInvariant();
+        foreach (var encoded in EncodedSeparators)
+        {
+            if (lower.Contains(encoded, StringComparison.Ordinal))
+            {
+                return "contains an encoded separator, dot or percent sign.";
+            }
+        }
+
+        return null;
+    }
+
+    private static readonly string[] EncodedSeparators = ["%2f", "%5c", "%2e", "%25", "%00"];
 }

@@ -19,6 +19,7 @@ using Gateway.Proxy.Problems;
 using Gateway.Proxy.Requests;
 using Gateway.Proxy.Security;
 using Gateway.Proxy.Telemetry;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy;
@@ -52,7 +53,7 @@ public static class GatewayApplication
         var embedded = !string.Equals(configuration["Gateway:Store:Kind"], "redis", StringComparison.OrdinalIgnoreCase);
         ApplyStoreDefaults(configuration, embedded, dataDirectory);
 
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(keys);
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
@@ -88,10 +89,9 @@ public static class GatewayApplication
         services.AddSingleton<PolicyProvider>();
         services.AddHostedService<PolicyStartupService>();
         services.AddSingleton<IAgentDirectory, PolicyAgentDirectory>();
-        services.AddSingleton<IAgentStatusSource, StoreAgentStatusSource>();
         services.AddSingleton(sp => new DecisionTokenIssuer(keys.DecisionSigningKey.Span, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<GovernanceService>();
-        services.AddSingleton<RateLimitGate>();
+        services.AddSingleton<AdmissionGate>();
         services.AddSingleton<GovernedAdmission>();
         services.AddSingleton<TokenBudgetGate>();
         services.AddSingleton<AuditRecorder>();
@@ -99,6 +99,7 @@ public static class GatewayApplication
         services.AddSingleton<GovernedActionHandler>();
         services.AddSingleton<ApprovalPollHandler>();
         services.AddSingleton<ProviderRouteHandler>();
+        services.AddGatewayHealthChecks();
 
         // Last: it decorates the registered IStateStore with store spans.
         services.AddGatewayTelemetry(configuration, environment);
@@ -114,13 +115,13 @@ public static class GatewayApplication
             ProblemResponse.WriteAsync(context, StatusCodes.Status500InternalServerError, ProblemCodes.InternalError,
                 "The gateway failed to handle the request; nothing was forwarded.")));
         app.UseRouting();
-        app.UseWhen(static context => IsAgentRoute(context.Request.Path), static branch => branch.UseMiddleware<SignedRequestMiddleware>());
+        app.UseMiddleware<SignedRequestMiddleware>();
         app.MapGatewayHealth();
         app.MapGet("/openapi.yaml", static (IWebHostEnvironment environment) =>
             OpenApiDocument.Serve(environment)).ExcludeFromDescription();
         app.MapGovernedActions();
-        app.Map("/providers/{connector}/{**path}", static (HttpContext context, string connector, string? path, ProviderRouteHandler handler) =>
-            handler.HandleAsync(context, connector, path));
+        app.Map("/providers/{connector}/{**path}", static (HttpContext context, ProviderRouteHandler handler) => handler.HandleAsync(context))
+            .WithMetadata(AgentSignatureRequired.Instance);
         app.MapGatewayAdmin();
         app.MapFallback(static context => ProblemResponse.WriteAsync(context, StatusCodes.Status404NotFound, ProblemCodes.NotFound,
             "No route matches this request."));
@@ -140,7 +141,4 @@ public static class GatewayApplication
             configuration["Gateway:Audit:Directory"] = Path.Combine(dataDirectory, "audit");
         }
     }
-
-    private static bool IsAgentRoute(PathString path) =>
-        path.StartsWithSegments("/v1", StringComparison.Ordinal) || path.StartsWithSegments("/providers", StringComparison.Ordinal);
 }

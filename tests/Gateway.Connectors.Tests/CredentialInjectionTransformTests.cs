@@ -151,7 +151,7 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Proxy_CredentialRevoked_502AndNothingForwarded()
+    public async Task Proxy_CredentialRevoked_503CredentialUnavailableAndNothingForwarded()
     {
         await _vault.Vault.PutAsync("acme", "revoked", "old-value");
         await _vault.Vault.RevokeAsync("acme", "revoked");
@@ -162,7 +162,7 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
         using var response = await client.SendAsync(AgentRequest("/providers/openai/v1/headers"));
         var body = await response.Content.ReadAsStringAsync();
 
-        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Contains(CredentialInjectionTransform.ErrorCode, body, StringComparison.Ordinal);
         Assert.DoesNotContain("old-value", body, StringComparison.Ordinal);
         Assert.Equal(before, _upstreamHits);
@@ -177,7 +177,7 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
 
         using var response = await client.SendAsync(AgentRequest("/providers/openai/v1/headers"));
 
-        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal(before, _upstreamHits);
     }
 

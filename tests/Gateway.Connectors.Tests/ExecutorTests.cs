@@ -143,12 +143,12 @@ public sealed class ExecutorTests : IAsyncLifetime
     [Fact]
     public async Task Http_GetWithTemplate_FillsEncodedPathAndQuery()
     {
-        var result = await Http().ExecuteAsync(HttpConnector("GET", "/orders/{id}"), Call("""{"id":"a/b c","status":"open","tags":["x","y"]}"""));
+        var result = await Http().ExecuteAsync(HttpConnector("GET", "/orders/{id}"), Call("""{"id":"a&b c","status":"open","tags":["x","y"]}"""));
 
         Assert.True(result.Invoked);
         Assert.Equal(200, result.StatusCode);
         var json = result.Json!.Value;
-        Assert.Equal("/api/orders/a%2Fb%20c?status=open&tags=x&tags=y", json.GetProperty("rawTarget").GetString());
+        Assert.Equal("/api/orders/a%26b%20c?status=open&tags=x&tags=y", json.GetProperty("rawTarget").GetString());
         Assert.Equal("Bearer orders-api-key", json.GetProperty("auth").GetString());
         Assert.Equal("v1.payload.mac", json.GetProperty("token").GetString());
     }

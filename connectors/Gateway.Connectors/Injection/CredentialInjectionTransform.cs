@@ -14,7 +14,7 @@ namespace Gateway.Connectors.Injection;
 /// <c>X-Gamut-Decision-Token</c> (and <c>X-Gamut-Dry-Run</c> under dry_run) from <see cref="ConnectorRequestFeature"/>.
 /// The credential is resolved per request through <see cref="CredentialResolver"/> (which caches) and
 /// written straight to the outgoing header; it is never put on <c>HttpContext</c>. When the tenant,
-/// connector or credential is missing the request is not forwarded (502, <c>credential_unavailable</c>).
+/// connector or credential is missing the request is not forwarded (503, <c>credential_unavailable</c>).
 /// </summary>
 public sealed partial class CredentialInjectionTransform : RequestTransform
 {
@@ -109,14 +109,14 @@ public sealed partial class CredentialInjectionTransform : RequestTransform
     private static async ValueTask RefuseAsync(RequestTransformContext context, string detail)
     {
         var response = context.HttpContext.Response;
-        response.StatusCode = StatusCodes.Status502BadGateway;
+        response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         response.ContentType = "application/problem+json";
         await response.WriteAsJsonAsync(
             new Dictionary<string, object?>
             {
                 ["type"] = "about:blank",
-                ["title"] = "Bad Gateway",
-                ["status"] = 502,
+                ["title"] = "Service Unavailable",
+                ["status"] = 503,
                 ["detail"] = detail,
                 ["code"] = ErrorCode,
                 ["request_id"] = context.HttpContext.TraceIdentifier,

@@ -12,7 +12,8 @@ public static class McpRequestParser
         request = null;
         try
         {
-            using var document = JsonDocument.Parse(body.ToArray());
+            // Whatever the declared content type: a repeated member (two params.name) could be read differently upstream.
+            using var document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = 64 });
             var root = document.RootElement;
             var messages = new List<JsonRpcMessageInfo>();
             if (root.ValueKind == JsonValueKind.Array)
@@ -48,7 +49,7 @@ public static class McpRequestParser
         }
         catch (JsonException)
         {
-            error = "the body is not JSON.";
+            error = "the body is not JSON, or repeats a member.";
             return false;
         }
     }

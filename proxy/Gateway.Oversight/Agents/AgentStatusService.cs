@@ -30,13 +30,18 @@ public sealed class AgentStatusService
     /// </summary>
     public async ValueTask<AgentStatus> GetAsync(string tenant, string agent, CancellationToken cancellationToken = default)
     {
-        var baseKey = StoreKeys.AgentStatus(tenant, agent);
-        var suspended = _store.GetAsync(baseKey + SuspendedSuffix, cancellationToken);
-        var revoked = _store.GetAsync(baseKey + SecretRevokedSuffix, cancellationToken);
+        var suspended = _store.GetAsync(SuspendedKey(tenant, agent), cancellationToken);
+        var revoked = _store.GetAsync(SecretRevokedKey(tenant, agent), cancellationToken);
         var isSuspended = await suspended is not null;
         var isRevoked = await revoked is not null;
         return new AgentStatus(isSuspended, isRevoked);
     }
+
+    /// <summary>The key whose existence means "suspended" (read by the host's admission in its one store step).</summary>
+    public static string SuspendedKey(string tenant, string agent) => StoreKeys.AgentStatus(tenant, agent) + SuspendedSuffix;
+
+    /// <summary>The key whose existence means "runtime secret revoked".</summary>
+    public static string SecretRevokedKey(string tenant, string agent) => StoreKeys.AgentStatus(tenant, agent) + SecretRevokedSuffix;
 
     public ValueTask SuspendAsync(string tenant, string agent, string actor, CancellationToken cancellationToken = default) =>
         SetAsync(tenant, agent, SuspendedSuffix, on: true, actor, cancellationToken);

@@ -5,6 +5,8 @@ namespace Gateway.Proxy.Adapters;
 /// <summary>
 /// Emits every audit record as a structured log record (category <c>Gateway.Audit</c>), which the
 /// OpenTelemetry log exporter ships over OTLP. Only the record's ids, digests and outcome are logged.
+/// The record's request id is the attribute <c>GatewayRequestId</c>: ASP.NET Core's own scope already
+/// carries a <c>RequestId</c>, and a record exported after its request ended must not be mistaken for another's.
 /// </summary>
 internal sealed partial class LoggingAuditExporter : IAuditExporter
 {
@@ -20,6 +22,6 @@ internal sealed partial class LoggingAuditExporter : IAuditExporter
     }
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information,
-        Message = "audit {Tenant}#{Seq} agent={Agent} tool={Tool} decision={Decision} status={Status} request={RequestId} intent={IntentDigest} hash={Hash}")]
-    private static partial void LogRecord(ILogger logger, string tenant, long seq, string agent, string? tool, string decision, int status, string? requestId, string? intentDigest, string? hash);
+        Message = "audit {Tenant}#{Seq} agent={Agent} tool={Tool} decision={Decision} status={Status} request={GatewayRequestId} intent={IntentDigest} hash={Hash}")]
+    private static partial void LogRecord(ILogger logger, string tenant, long seq, string agent, string? tool, string decision, int status, string? gatewayRequestId, string? intentDigest, string? hash);
 }

@@ -33,7 +33,7 @@ internal sealed class AuditRecorder
     public ValueTask RecordOutcomeAsync(HttpContext context, AgentIdentity identity, GovernedDecision governed, InvocationResult invocation) =>
         AppendAsync(context, Entry(context, identity, governed) with
         {
-            StatusCode = invocation.Refusal?.Status ?? StatusCodes.Status200OK,
+            StatusCode = invocation.Refusal?.Status ?? invocation.ClientStatus ?? StatusCodes.Status200OK,
             Invoked = invocation.Invoked,
             UpstreamStatus = invocation.UpstreamStatus,
             Redactions = invocation.Redactions,

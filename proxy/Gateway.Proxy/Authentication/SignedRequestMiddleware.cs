@@ -3,24 +3,22 @@ using Gateway.Proxy.Configuration;
 using Gateway.Proxy.Problems;
 using Gateway.Proxy.Requests;
 using Gateway.Proxy.Telemetry;
-using Gateway.Store;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.Authentication;
 
 /// <summary>
-/// The front door of every agent route: proves who sent the request, exactly once, per the agent
-/// protocol. Every failure is a 401 (or 413/408 for the body, 503 when the nonce store is down) and
-/// nothing reaches the next stage. Checks run cheapest first, and the nonce is stored only after the
-/// signature is proven, so unauthenticated traffic cannot fill the store.
+/// The front door of every agent route (every endpoint carrying <see cref="AgentSignatureRequired"/>):
+/// proves who sent the request, per the agent protocol. Every failure is a 401 (or 413/408/400 for the
+/// body) and nothing reaches the next stage. Checks run cheapest first and touch no store: the nonce
+/// is stored by the Admit stage (<see cref="Governance.AdmissionGate"/>) only after the signature is
+/// proven, so unauthenticated traffic cannot fill the store.
 /// </summary>
 internal sealed partial class SignedRequestMiddleware
 {
     private readonly RequestDelegate _next;
     private readonly IAgentDirectory _agents;
-    private readonly IAgentStatusSource _status;
-    private readonly IStateStore _store;
     private readonly TimeProvider _time;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<SignedRequestMiddleware> _logger;
@@ -29,8 +27,6 @@ internal sealed partial class SignedRequestMiddleware
     public SignedRequestMiddleware(
         RequestDelegate next,
         IAgentDirectory agents,
-        IAgentStatusSource status,
-        IStateStore store,
         TimeProvider time,
         GatewayMetrics metrics,
         IOptions<GatewayOptions> options,
@@ -38,8 +34,6 @@ internal sealed partial class SignedRequestMiddleware
     {
         _next = next;
         _agents = agents;
-        _status = status;
-        _store = store;
         _time = time;
         _metrics = metrics;
         _logger = logger;
@@ -48,6 +42,12 @@ internal sealed partial class SignedRequestMiddleware
 
     public async Task InvokeAsync(HttpContext context)
     {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<AgentSignatureRequired>() is null)
+        {
+            await _next(context).ConfigureAwait(false);
+            return;
+        }
+
         var feature = context.Features.GetRequiredFeature<GatewayRequestFeature>();
         var request = context.Request;
 
@@ -57,8 +57,9 @@ internal sealed partial class SignedRequestMiddleware
             return;
         }
 
-        var now = _time.GetUtcNow().ToUnixTimeSeconds();
-        if (Math.Abs(now - headers.Timestamp) > (long)_options.Authentication.MaxClockSkew.TotalSeconds)
+        // Milliseconds, not truncated seconds: at +600.3 s a timestamp 300 s ahead is 300.3 s old, not 300.
+        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (Math.Abs(nowMs - (headers.Timestamp * 1000)) > (long)_options.Authentication.MaxClockSkew.TotalMilliseconds)
         {
             await RefuseAsync(context, StatusCodes.Status401Unauthorized, ProblemCodes.StaleTimestamp,
                 "The request timestamp is too far from the gateway's clock.").ConfigureAwait(false);
@@ -99,6 +100,10 @@ internal sealed partial class SignedRequestMiddleware
                 await RefuseAsync(context, StatusCodes.Status408RequestTimeout, ProblemCodes.RequestTimeout,
                     "The body did not arrive in time.").ConfigureAwait(false);
                 return;
+            case RequestBodyReader.Outcome.Malformed:
+                await RefuseAsync(context, StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
+                    "The body's framing is broken.").ConfigureAwait(false);
+                return;
         }
 
         if (secret.AppearsIn(body))
@@ -118,45 +123,8 @@ internal sealed partial class SignedRequestMiddleware
             return;
         }
 
-        bool fresh;
-        AgentRuntimeStatus runtime;
-        try
-        {
-            // Both reads go out together: one round trip on a pipelined store connection.
-            var nonceTask = _store.TrySetIfAbsentAsync(
-                StoreKeys.Nonce(headers.Tenant, headers.Agent, headers.Nonce), headers.TimestampText,
-                _options.Authentication.NonceLifetime, context.RequestAborted);
-            var statusTask = _status.GetAsync(headers.Tenant, headers.Agent, context.RequestAborted);
-            fresh = await nonceTask.ConfigureAwait(false);
-            runtime = await statusTask.ConfigureAwait(false);
-        }
-        catch (StateStoreUnavailableException ex)
-        {
-            LogStoreUnavailable(_logger, ex);
-            await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemCodes.StoreUnavailable,
-                "The nonce store cannot be reached; nothing was forwarded.").ConfigureAwait(false);
-            return;
-        }
-
-        if (!fresh)
-        {
-            _metrics.Replays.Add(1);
-            await RefuseAsync(context, StatusCodes.Status401Unauthorized, ProblemCodes.ReplayedNonce,
-                "This nonce was already used.").ConfigureAwait(false);
-            return;
-        }
-
-        if (runtime.SecretRevoked)
-        {
-            await RefuseAsync(context, StatusCodes.Status401Unauthorized, ProblemCodes.SecretRevoked,
-                "The agent's runtime secret has been revoked.").ConfigureAwait(false);
-            return;
-        }
-
-        feature.Agent = new AgentIdentity(headers.Tenant, headers.Workspace, headers.Agent, headers.Nonce, headers.Timestamp)
-        {
-            Suspended = runtime.Suspended,
-        };
+        // Freshness (the nonce) and the kill switches are the Admit stage's, in its one store call.
+        feature.Agent = new AgentIdentity(headers.Tenant, headers.Workspace, headers.Agent, headers.Nonce, headers.Timestamp);
         feature.Body = body;
         request.Body = new MemoryStream(body, writable: false);
         await _next(context).ConfigureAwait(false);
@@ -188,7 +156,4 @@ internal sealed partial class SignedRequestMiddleware
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Signed request refused: {Status} {Code}")]
     private static partial void LogRefused(ILogger logger, int status, string code);
-
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Nonce store unavailable; refusing (fail closed)")]
-    private static partial void LogStoreUnavailable(ILogger logger, Exception exception);
 }

@@ -27,8 +27,11 @@ public sealed class GatewayOptions
         /// <summary>A timestamp further than this from the gateway's clock is refused (protocol: 300 s).</summary>
         public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromSeconds(300);
 
-        /// <summary>How long a nonce is remembered (protocol: 600 s).</summary>
-        public TimeSpan NonceLifetime { get; set; } = TimeSpan.FromSeconds(600);
+        /// <summary>
+        /// How long a nonce is remembered (protocol: at least 600 s). It must outlive the whole window a
+        /// timestamp is accepted in (twice <see cref="MaxClockSkew"/>) plus a margin, so 605 s by default.
+        /// </summary>
+        public TimeSpan NonceLifetime { get; set; } = TimeSpan.FromSeconds(605);
     }
 
     /// <summary>Bounds on what a client may send.</summary>

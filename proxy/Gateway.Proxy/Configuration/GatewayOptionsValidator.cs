@@ -5,6 +5,12 @@ namespace Gateway.Proxy.Configuration;
 /// <summary>Collects every problem with <see cref="GatewayOptions"/> so one start-up failure names them all.</summary>
 internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
 {
+    /// <summary>What a nonce must outlive beyond the timestamp window (clock reads and store expiry are not instantaneous).</summary>
+    public static readonly TimeSpan NonceLifetimeMargin = TimeSpan.FromSeconds(5);
+
+    /// <summary>The shortest safe nonce lifetime: the whole window a timestamp is accepted in, plus <see cref="NonceLifetimeMargin"/>.</summary>
+    public static TimeSpan MinimumNonceLifetime(TimeSpan maxClockSkew) => 2 * maxClockSkew + NonceLifetimeMargin;
+
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
     {
         var errors = new List<string>();
@@ -27,9 +33,10 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             errors.Add("Gateway:Authentication:NonceLifetime must be at least 600 seconds (agent protocol).");
         }
 
-        if (options.Authentication.NonceLifetime < 2 * options.Authentication.MaxClockSkew)
+        if (options.Authentication.NonceLifetime < MinimumNonceLifetime(options.Authentication.MaxClockSkew))
         {
-            errors.Add("Gateway:Authentication:NonceLifetime must cover twice MaxClockSkew, or an old nonce could be replayed inside the window.");
+            errors.Add("Gateway:Authentication:NonceLifetime must exceed the timestamp window (twice MaxClockSkew) by at least "
+                + $"{NonceLifetimeMargin.TotalSeconds:0} s, or a nonce could be forgotten while its timestamp is still accepted.");
         }
 
         if (options.Limits.MaxRequestBodyBytes is <= 0 or > 64 * 1024 * 1024)

@@ -182,8 +182,8 @@ internal sealed partial class ConnectorInvoker
         ConnectorTimeoutException => new(StatusCodes.Status504GatewayTimeout, ProblemCodes.UpstreamTimeout, "The upstream did not answer in time."),
         DegradeRefusedException refused => new(StatusCodes.Status403Forbidden, ProblemCodes.DegradeRefused, refused.Message),
         ConnectorArgumentException argument => new(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, argument.Message),
-        ResponseTooLargeException => new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable, "The upstream's response exceeds the connector's limit."),
-        CredentialUnavailableException => new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable, "The connector's credential is not available."),
+        ResponseTooLargeException => new(StatusCodes.Status502BadGateway, ProblemCodes.ResponseTooLarge, "The upstream's response exceeds the connector's limit."),
+        CredentialUnavailableException => new(StatusCodes.Status503ServiceUnavailable, ProblemCodes.CredentialUnavailable, "The connector's credential is not in the vault (or cannot be read); an operator must store it."),
         HttpRequestException => new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable, "The upstream cannot be reached."),
         _ => null,
     };

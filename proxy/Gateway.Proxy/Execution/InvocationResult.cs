@@ -11,6 +11,12 @@ internal sealed record InvocationResult
 
     public int? UpstreamStatus { get; init; }
 
+    /// <summary>
+    /// The status the client receives when the action ran; null means 200 (the native routes wrap the
+    /// upstream's answer). The transparent route passes the upstream's own status (a 404 stays a 404).
+    /// </summary>
+    public int? ClientStatus { get; init; }
+
     /// <summary>Counts of redacted values by kind, never the values.</summary>
     public IReadOnlyDictionary<string, int>? Redactions { get; init; }
 

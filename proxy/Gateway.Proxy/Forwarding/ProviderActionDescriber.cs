@@ -1,22 +1,28 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Gateway.Connectors.Mcp;
 using Gateway.Policy;
 using Gateway.Proxy.Problems;
+using Gateway.Proxy.Routing;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace Gateway.Proxy.Forwarding;
 
 /// <summary>
 /// Turns a provider-native request on <c>/providers/{connector}/…</c> into the action the policy
-/// decides: the connector itself for model and tool APIs; for an MCP server, each <c>tools/call</c>
-/// names the catalog's <c>mcp_tool</c> entry for that tool, so tool permissions scope MCP tools one by one.
+/// decides: the operation the kind's table maps the request to (<see cref="ProviderOperations"/>),
+/// with the path template's captures (and, for a query-bound HTTP tool, the query) among its
+/// arguments; for an MCP server, each <c>tools/call</c> names the catalog's <c>mcp_tool</c> entry for
+/// that tool, so tool permissions scope MCP tools one by one.
 /// </summary>
 internal static class ProviderActionDescriber
 {
     /// <summary>The action, or the refusal when the request cannot be described.</summary>
     public readonly record struct Result(ActionRequest? Request, McpRequest? Mcp, int Status, string? Code, string? Detail);
 
-    public static Result Describe(TenantPolicy tenant, CatalogEntry connector, ReadOnlyMemory<byte> body, string? contentType)
+    public static Result Describe(TenantPolicy tenant, ProviderOperation operation, string rawQuery, ReadOnlyMemory<byte> body, string? contentType)
     {
+        var connector = operation.Entry;
         var args = default(JsonElement);
         if (!body.IsEmpty && IsJson(contentType))
         {
@@ -33,7 +39,7 @@ internal static class ProviderActionDescriber
 
         if (connector.Kind != ConnectorKind.Mcp)
         {
-            return new Result(new ActionRequest { Tool = connector.Name, Args = args }, null, 200, null, null);
+            return new Result(new ActionRequest { Tool = connector.Name, Args = WithPathAndQuery(connector, operation, rawQuery, args) }, null, 200, null, null);
         }
 
         if (body.IsEmpty)
@@ -80,6 +86,33 @@ internal static class ProviderActionDescriber
         }
 
         return null;
+    }
+
+    /// <summary>The body's members, then the query's (query-bound HTTP tools), then the path captures: what the tool call would have carried.</summary>
+    private static JsonElement WithPathAndQuery(CatalogEntry connector, ProviderOperation operation, string rawQuery, JsonElement body)
+    {
+        var queryBound = connector.Kind == ConnectorKind.Http && connector.Http?.Args == ArgumentLocation.Query && rawQuery.Length > 1;
+        if (operation.PathArgs.Count == 0 && !queryBound)
+        {
+            return body;
+        }
+
+        var merged = body.ValueKind == JsonValueKind.Object ? JsonObject.Create(body)!.DeepClone().AsObject() : new JsonObject();
+        if (queryBound)
+        {
+            foreach (var pair in QueryHelpers.ParseQuery(rawQuery))
+            {
+                merged[pair.Key] = pair.Value.Count == 1 ? pair.Value[0] : new JsonArray([.. pair.Value.Select(static v => (JsonNode?)v)]);
+            }
+        }
+
+        foreach (var (name, value) in operation.PathArgs)
+        {
+            merged[name] = value;
+        }
+
+        using var document = JsonDocument.Parse(merged.ToJsonString());
+        return document.RootElement.Clone();
     }
 
     private static bool IsJson(string? contentType) =>

@@ -9,8 +9,11 @@ using Gateway.Proxy.Auditing;
 using Gateway.Proxy.Execution;
 using Gateway.Proxy.Governance;
 using Gateway.Proxy.Policy;
+using Gateway.Connectors.Mcp;
 using Gateway.Proxy.Problems;
+using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Requests;
+using Gateway.Proxy.Routing;
 using Gateway.Proxy.Telemetry;
 using Gateway.Store;
 using Microsoft.AspNetCore.Http.Features;
@@ -26,7 +29,7 @@ namespace Gateway.Proxy.Forwarding;
 /// </summary>
 internal sealed partial class ProviderRouteHandler
 {
-    private static readonly string[] WriteMethods = ["POST", "PUT", "PATCH", "DELETE"];
+    private static readonly string[] MethodOverrideHeaders = ["X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override"];
 
     private readonly PolicyProvider _policy;
     private readonly GovernedAdmission _admission;
@@ -63,10 +66,18 @@ internal sealed partial class ProviderRouteHandler
         _logger = logger;
     }
 
-    public async Task HandleAsync(HttpContext context, string connector, string? path)
+    public async Task HandleAsync(HttpContext context)
     {
         var feature = context.Features.GetRequiredFeature<GatewayRequestFeature>();
         var identity = feature.Agent!;
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (context.Request.PathBase + context.Request.Path + context.Request.QueryString).ToString();
+        if (!ProviderTarget.TryParse(rawTarget, out var target, out var notCanonical))
+        {
+            await ProblemResponse.WriteAsync(context, StatusCodes.Status400BadRequest, ProblemCodes.PathNotCanonical,
+                notCanonical + " Send the path exactly as the provider documents it.").ConfigureAwait(false);
+            return;
+        }
+
         if (_policy.Current?.Set is not { } set || !set.TryGetTenant(identity.Tenant, out var tenant) || tenant is null)
         {
             await ProblemResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemCodes.PolicyUnavailable,
@@ -74,15 +85,49 @@ internal sealed partial class ProviderRouteHandler
             return;
         }
 
-        if (!tenant.TryGetCatalogEntry(connector, out var entry) || entry is null || entry.Kind == ConnectorKind.McpTool)
+        if (!tenant.TryGetCatalogEntry(target.Connector, out var named) || named is null || named.Kind == ConnectorKind.McpTool || named.Upstream is null)
         {
             await ProblemResponse.WriteAsync(context, StatusCodes.Status404NotFound, ProblemCodes.UnknownConnector,
-                $"No connector '{Truncate(connector)}' is in this tenant's catalog.").ConfigureAwait(false);
+                $"No connector '{Truncate(target.Connector)}' is in this tenant's catalog.").ConfigureAwait(false);
             return;
         }
 
+        feature.Dialect = named.Kind switch
+        {
+            ConnectorKind.OpenAI => RefusalDialect.OpenAI,
+            ConnectorKind.Mcp => RefusalDialect.JsonRpc,
+            _ => RefusalDialect.Problem,
+        };
         var body = feature.Body;
-        var described = ProviderActionDescriber.Describe(tenant, entry, body, context.Request.ContentType);
+        if (named.Kind == ConnectorKind.Mcp && !body.IsEmpty && McpRequestParser.TryParse(body.Span, out var rpc, out _) && !rpc.IsBatch)
+        {
+            feature.JsonRpcId = rpc.Messages[0].Id;
+        }
+
+        if (MethodOverrideHeader(context.Request.Headers) is { } overrideHeader)
+        {
+            await ProblemResponse.WriteAsync(context, StatusCodes.Status400BadRequest, ProblemCodes.MethodOverrideRefused,
+                $"Method override headers ({overrideHeader}) are refused; send the real method.").ConfigureAwait(false);
+            return;
+        }
+
+        if (context.Request.Headers.ContentEncoding is { Count: > 0 } encoding && !string.Equals(encoding.ToString(), "identity", StringComparison.OrdinalIgnoreCase))
+        {
+            await ProblemResponse.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType,
+                "A compressed request body cannot be inspected; send it uncompressed.").ConfigureAwait(false);
+            return;
+        }
+
+        if (ProviderOperations.Match(tenant, named, context.Request.Method, target.Segments) is not { } operation)
+        {
+            await _audit.RecordRefusalAsync(context, identity, named.Name, ProblemCodes.OperationNotMapped, StatusCodes.Status403Forbidden).ConfigureAwait(false);
+            await ProblemResponse.WriteAsync(context, StatusCodes.Status403Forbidden, ProblemCodes.OperationNotMapped,
+                $"{context.Request.Method} /{Truncate(target.CanonicalPath)} is not an operation connector '{named.Name}' declares; nothing was forwarded.").ConfigureAwait(false);
+            return;
+        }
+
+        var entry = operation.Entry;
+        var described = ProviderActionDescriber.Describe(tenant, operation, target.RawQuery, body, context.Request.ContentType);
         if (described.Request is not { } request)
         {
             await ProblemResponse.WriteAsync(context, described.Status, described.Code!, described.Detail!).ConfigureAwait(false);
@@ -101,7 +146,7 @@ internal sealed partial class ProviderRouteHandler
             var definition = governed.Kind == DecisionKind.Degrade
                 ? ConnectorDefinitions.Degraded(entry, governed.Decision.Degrade ?? DegradeSpec.DefaultReadOnly)
                 : ConnectorDefinitions.For(entry);
-            if (await CheckForwardableAsync(context, tenant, identity, definition, body) is { } refusal)
+            if (await CheckForwardableAsync(context, tenant, identity, definition, operation, body) is { } refusal)
             {
                 await _audit.RecordRefusalAsync(context, identity, request.Tool, refusal.Code, refusal.Status).ConfigureAwait(false);
                 await ProblemResponse.WriteAsync(context, refusal.Status, refusal.Code, refusal.Detail, WireNames.Of(governed.Kind), governed.ExplanationJson).ConfigureAwait(false);
@@ -126,7 +171,8 @@ internal sealed partial class ProviderRouteHandler
             // The decision is on record before anything is forwarded.
             await _audit.RecordDecisionAsync(context, identity, governed, statusCode: 0).ConfigureAwait(false);
             var forward = new ProviderForwardFeature(
-                Destination(entry.Upstream!, path, context.Request.QueryString),
+                Destination(entry.Upstream!, target),
+                definition.MaxResponseBytes,
                 described.Mcp is { } mcp && mcp.Messages.Any(m => m.Method == "tools/list") ? McpToolFilter(tenant, identity.Agent, entry.Name) : null,
                 observeUsage: isModel);
             context.Features.Set(forward);
@@ -140,12 +186,16 @@ internal sealed partial class ProviderRouteHandler
 
             var started = Stopwatch.GetTimestamp();
             using var upstream = GatewayTelemetry.StartUpstream(entry.Name, WireNames.Of(entry.Kind), null);
+            var clientBody = context.Response.Body;
             var error = await _forwarder.SendAsync(context, entry.Upstream!.GetLeftPart(UriPartial.Authority), _client.Invoker,
                 new ForwarderRequestConfig { ActivityTimeout = definition.Timeout }, _transformer).ConfigureAwait(false);
-            if (forward.ResponseStream is { } stream)
+            if (forward.ResponseStream is { } stream && forward.SizeLimit?.Exceeded != true)
             {
                 await stream.CompleteAsync(context.RequestAborted).ConfigureAwait(false);
             }
+
+            // Whatever the transformer wrapped, a refusal from here on goes straight to the client.
+            context.Response.Body = clientBody;
 
             GatewayTelemetry.SetUpstreamResult(upstream, context.Response.StatusCode);
             if (forward.Usage?.Usage is { } usage)
@@ -188,23 +238,23 @@ internal sealed partial class ProviderRouteHandler
         }
     }
 
-    private async ValueTask<Execution.InvocationRefusal?> CheckForwardableAsync(HttpContext context, TenantPolicy tenant, Requests.AgentIdentity identity, ConnectorDefinition definition, ReadOnlyMemory<byte> body)
+    private async ValueTask<Execution.InvocationRefusal?> CheckForwardableAsync(HttpContext context, TenantPolicy tenant, Requests.AgentIdentity identity, ConnectorDefinition definition, ProviderOperation operation, ReadOnlyMemory<byte> body)
     {
         if (body.Length > definition.MaxRequestBytes)
         {
             return new(StatusCodes.Status413PayloadTooLarge, ProblemCodes.PayloadTooLarge, $"The payload exceeds the connector's limit of {definition.MaxRequestBytes} bytes.");
         }
 
-        if (definition.DegradeMode == Connectors.DegradeMode.ReadOnly && Array.IndexOf(WriteMethods, context.Request.Method.ToUpperInvariant()) >= 0
-            && definition.Kind is not (Connectors.ConnectorKind.OpenAI or Connectors.ConnectorKind.Anthropic or Connectors.ConnectorKind.Mcp))
+        if (definition.DegradeMode == Connectors.DegradeMode.ReadOnly && operation.Writes)
         {
-            return new(StatusCodes.Status403Forbidden, ProblemCodes.DegradeRefused, "The action is degraded to read-only: write verbs are refused.");
+            return new(StatusCodes.Status403Forbidden, ProblemCodes.DegradeRefused, "The action is degraded to read-only: only GET, HEAD and OPTIONS are let through.");
         }
 
         if (definition.CredentialReference is { } reference && !await _credentials.IsAvailableAsync(tenant.Slug, reference, context.RequestAborted).ConfigureAwait(false))
         {
             LogCredentialUnavailable(_logger, definition.Name, identity.Tenant);
-            return new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable, $"The credential of connector '{definition.Name}' is not available.");
+            return new(StatusCodes.Status503ServiceUnavailable, ProblemCodes.CredentialUnavailable,
+                $"The credential of connector '{definition.Name}' is not in the vault (or cannot be read); an operator must store it. Nothing was forwarded.");
         }
 
         return null;
@@ -301,13 +351,31 @@ internal sealed partial class ProviderRouteHandler
 
     private async Task RecordOutcomeAsync(HttpContext context, Requests.AgentIdentity identity, GovernedDecision governed, ForwarderError error, ProviderForwardFeature forward, TimeSpan latency)
     {
+        InvocationRefusal? failure = null;
+        if (forward.UndecodableEncoding)
+        {
+            failure = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
+                "The upstream answered in a content encoding the gateway cannot decode for redaction; nothing of it was passed on.");
+        }
+        else if (forward.ResponseTooLarge || forward.SizeLimit?.Exceeded == true)
+        {
+            failure = new(StatusCodes.Status502BadGateway, ProblemCodes.ResponseTooLarge,
+                $"The upstream's response exceeds the connector's limit of {forward.MaxResponseBytes} bytes (max_response_bytes).");
+        }
+        else if (error != ForwarderError.None)
+        {
+            failure = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable, "The upstream could not be reached or failed mid-request.");
+        }
+
+        var upstreamAnswered = error is ForwarderError.None or ForwarderError.ResponseBodyCanceled or ForwarderError.ResponseBodyClient or ForwarderError.ResponseBodyDestination;
         var invocation = new InvocationResult
         {
-            Invoked = error is ForwarderError.None or ForwarderError.ResponseBodyCanceled or ForwarderError.ResponseBodyClient or ForwarderError.ResponseBodyDestination,
+            Invoked = upstreamAnswered,
             UpstreamStatus = context.Response.StatusCode,
+            ClientStatus = context.Response.StatusCode,
             Redactions = forward.Redactions.ToDictionary(),
             Latency = latency,
-            Refusal = error == ForwarderError.None ? null : new InvocationRefusal(context.Response.StatusCode, ProblemCodes.UpstreamUnavailable, error.ToString()),
+            Refusal = failure,
         };
         try
         {
@@ -319,20 +387,36 @@ internal sealed partial class ProviderRouteHandler
             LogOutcomeNotRecorded(_logger, ex);
         }
 
-        if (error != ForwarderError.None && !context.Response.HasStarted)
+        if (failure is { } refusal)
         {
-            await ProblemResponse.WriteAsync(context, StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
-                "The upstream could not be reached or failed mid-request.").ConfigureAwait(false);
+            // Before the response started: a clear refusal. After: the connection is aborted (never a cut body taken for whole).
+            await ProblemResponse.WriteAsync(context, refusal.Status, refusal.Code, refusal.Detail).ConfigureAwait(false);
         }
     }
 
-    /// <summary>The connector's upstream joined with the remaining path and the original query, segment-safe.</summary>
-    internal static Uri Destination(Uri upstream, string? path, QueryString query)
+    /// <summary>
+    /// The connector's upstream joined with the remaining path and query exactly as the agent sent
+    /// them (already proven canonical by <see cref="ProviderTarget"/>), never re-normalised.
+    /// </summary>
+    internal static Uri Destination(Uri upstream, ProviderTarget target)
     {
+        var origin = upstream.GetLeftPart(UriPartial.Authority);
         var basePath = upstream.AbsolutePath.TrimEnd('/');
-        var rest = string.IsNullOrEmpty(path) ? string.Empty : "/" + path.TrimStart('/');
-        var builder = new UriBuilder(upstream) { Path = basePath + rest, Query = query.HasValue ? query.Value![1..] : string.Empty };
-        return builder.Uri;
+        var rest = target.RawPath.Length == 0 ? string.Empty : "/" + target.RawPath;
+        return new Uri(origin + basePath + rest + target.RawQuery, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+    }
+
+    private static string? MethodOverrideHeader(IHeaderDictionary headers)
+    {
+        foreach (var name in MethodOverrideHeaders)
+        {
+            if (headers.ContainsKey(name))
+            {
+                return name;
+            }
+        }
+
+        return null;
     }
 
     private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";

@@ -1,7 +1,9 @@
+using System.IO.Compression;
 using Gateway.Connectors.Injection;
 using Gateway.Connectors.Mcp;
 using Gateway.Connectors.Redaction;
 using Gateway.Connectors.Streaming;
+using Gateway.Proxy.Transforms;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Transforms;
@@ -10,13 +12,16 @@ namespace Gateway.Proxy.Forwarding;
 
 /// <summary>
 /// The YARP transformer of the transparent provider route. On the way out: the exact upstream URI,
-/// every agent credential and signature header removed, the connector's credential and the decision
-/// token injected (<see cref="CredentialInjectionTransform"/>). On the way back: the body streamed
-/// through the MCP tool filter (for <c>tools/list</c>), the usage tap (model connectors) and the
-/// redactor, chunk by chunk, never buffering a stream.
+/// only allowlisted headers (<see cref="HeaderAllowlistTransform"/>: the destination's Host, identity
+/// encoding), then the connector's credential and the decision token (<see cref="CredentialInjectionTransform"/>).
+/// On the way back: a compressed body is decoded first (gzip, br, deflate; any other encoding is
+/// refused, never passed unredacted), then streamed through the MCP tool filter (for <c>tools/list</c>),
+/// the usage tap (model connectors) and the redactor, chunk by chunk, and cut at the connector's
+/// <c>max_response_bytes</c>.
 /// </summary>
 internal sealed class ProviderTransformer : HttpTransformer
 {
+    private readonly HeaderAllowlistTransform _allowlist = new();
     private readonly CredentialInjectionTransform _injection;
 
     public ProviderTransformer(CredentialInjectionTransform injection) => _injection = injection;
@@ -26,9 +31,7 @@ internal sealed class ProviderTransformer : HttpTransformer
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
         var feature = httpContext.Features.GetRequiredFeature<ProviderForwardFeature>();
         proxyRequest.RequestUri = feature.Destination;
-        proxyRequest.Headers.Remove("X-Request-Id");
-        proxyRequest.Headers.TryAddWithoutValidation("X-Request-Id", httpContext.TraceIdentifier);
-        await _injection.ApplyAsync(new RequestTransformContext
+        var context = new RequestTransformContext
         {
             HttpContext = httpContext,
             ProxyRequest = proxyRequest,
@@ -37,7 +40,10 @@ internal sealed class ProviderTransformer : HttpTransformer
             DestinationPrefix = destinationPrefix,
             HeadersCopied = true,
             CancellationToken = cancellationToken,
-        }).ConfigureAwait(false);
+        };
+        await _allowlist.ApplyAsync(context).ConfigureAwait(false);
+        proxyRequest.Headers.TryAddWithoutValidation("X-Request-Id", httpContext.TraceIdentifier);
+        await _injection.ApplyAsync(context).ConfigureAwait(false);
         if (httpContext.Response.HasStarted || httpContext.Response.StatusCode != StatusCodes.Status200OK)
         {
             // The injection refused (credential unavailable) and answered: nothing may be forwarded.
@@ -54,6 +60,18 @@ internal sealed class ProviderTransformer : HttpTransformer
         }
 
         var feature = httpContext.Features.GetRequiredFeature<ProviderForwardFeature>();
+        if (!await DecodeAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false))
+        {
+            feature.UndecodableEncoding = true;
+            return false;
+        }
+
+        if (proxyResponse.Content.Headers.ContentLength is { } length && length > feature.MaxResponseBytes)
+        {
+            feature.ResponseTooLarge = true;
+            return false;
+        }
+
         var contentType = proxyResponse.Content.Headers.ContentType?.ToString();
         var eventStream = contentType?.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase) == true;
         var transforms = new List<IBodyTransform>(3);
@@ -72,15 +90,62 @@ internal sealed class ProviderTransformer : HttpTransformer
             transforms.Add(redactor);
         }
 
+        var body = httpContext.Response.Body;
         if (transforms.Count > 0)
         {
             // The body may change length: it goes out chunked.
             httpContext.Response.Headers.ContentLength = null;
-            var stream = new BodyTransformStream(httpContext.Response.Body, transforms.Count == 1 ? transforms[0] : new BodyTransformChain(transforms));
+            var stream = new BodyTransformStream(body, transforms.Count == 1 ? transforms[0] : new BodyTransformChain(transforms));
             feature.ResponseStream = stream;
-            httpContext.Response.Body = stream;
+            body = stream;
         }
 
+        // Outermost: counts the upstream's (decoded) bytes before any transform sees them.
+        feature.SizeLimit = new ResponseSizeLimitStream(body, feature.MaxResponseBytes);
+        httpContext.Response.Body = feature.SizeLimit;
         return proceed;
+    }
+
+    /// <summary>Replaces a gzip/br/deflate body by its decoded stream; false for any other encoding.</summary>
+    private static async ValueTask<bool> DecodeAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, CancellationToken cancellationToken)
+    {
+        var encodings = proxyResponse.Content.Headers.ContentEncoding.Where(static e => !string.Equals(e, "identity", StringComparison.OrdinalIgnoreCase)).ToArray();
+        if (encodings.Length == 0)
+        {
+            return true;
+        }
+
+        if (encodings.Length > 1)
+        {
+            return false;
+        }
+
+        var original = proxyResponse.Content;
+        var encoded = await original.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        Stream? decoded = encodings[0].ToLowerInvariant() switch
+        {
+            "gzip" or "x-gzip" => new GZipStream(encoded, CompressionMode.Decompress),
+            "br" => new BrotliStream(encoded, CompressionMode.Decompress),
+            "deflate" => new ZLibStream(encoded, CompressionMode.Decompress),
+            _ => null,
+        };
+        if (decoded is null)
+        {
+            return false;
+        }
+
+        var content = new StreamContent(decoded);
+        foreach (var header in original.Headers)
+        {
+            if (!header.Key.Equals("Content-Encoding", StringComparison.OrdinalIgnoreCase) && !header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                content.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+        }
+
+        proxyResponse.Content = content;
+        httpContext.Response.Headers.ContentEncoding = default;
+        httpContext.Response.Headers.ContentLength = null;
+        return true;
     }
 }

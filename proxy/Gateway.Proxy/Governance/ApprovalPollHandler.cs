@@ -14,8 +14,13 @@ namespace Gateway.Proxy.Governance;
 internal sealed class ApprovalPollHandler
 {
     private readonly ApprovalService _approvals;
+    private readonly AdmissionGate _admission;
 
-    public ApprovalPollHandler(ApprovalService approvals) => _approvals = approvals;
+    public ApprovalPollHandler(ApprovalService approvals, AdmissionGate admission)
+    {
+        _approvals = approvals;
+        _admission = admission;
+    }
 
     public async Task HandleAsync(HttpContext context, string id)
     {
@@ -23,6 +28,12 @@ internal sealed class ApprovalPollHandler
         ApprovalPollResult? poll;
         try
         {
+            if (await _admission.AdmitAsync(null, identity, null, context.RequestAborted).ConfigureAwait(false) is { Verdict: not AdmissionVerdict.Admitted } refused)
+            {
+                await GovernedRefusals.NotAdmittedAsync(context, refused).ConfigureAwait(false);
+                return;
+            }
+
             poll = await _approvals.PollAsync(identity.Tenant, identity.Agent, id, context.RequestAborted).ConfigureAwait(false);
         }
         catch (StateStoreUnavailableException)

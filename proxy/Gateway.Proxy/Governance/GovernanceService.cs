@@ -12,7 +12,8 @@ using Gateway.Store;
 namespace Gateway.Proxy.Governance;
 
 /// <summary>
-/// Decides one governed request: describe, decide (or reuse a cached allow), apply a presented
+/// Decides one governed request: describe, decide (locally, every time: no decision cache, see
+/// docs/performance.md "Decision cache"), apply a presented
 /// warrant, then attach what the decision needs — a token for the allow family, an approval request
 /// for require_approval, an incident for block_and_open_incident. Any exception while deciding is a
 /// block (fail closed); a store failure propagates as <see cref="StateStoreUnavailableException"/>.
@@ -26,7 +27,6 @@ internal sealed partial class GovernanceService
     private static readonly TimeSpan DefaultWarrantTtl = TimeSpan.FromMinutes(15);
 
     private readonly DecisionEngine _engine = DecisionEngine.Instance;
-    private readonly IStateStore _store;
     private readonly DecisionTokenIssuer _tokens;
     private readonly ApprovalService _approvals;
     private readonly IncidentService _incidents;
@@ -35,7 +35,6 @@ internal sealed partial class GovernanceService
     private readonly ILogger<GovernanceService> _logger;
 
     public GovernanceService(
-        IStateStore store,
         DecisionTokenIssuer tokens,
         ApprovalService approvals,
         IncidentService incidents,
@@ -43,7 +42,6 @@ internal sealed partial class GovernanceService
         TimeProvider time,
         ILogger<GovernanceService> logger)
     {
-        _store = store;
         _tokens = tokens;
         _approvals = approvals;
         _incidents = incidents;
@@ -64,13 +62,6 @@ internal sealed partial class GovernanceService
             if (described.Descriptor is { } descriptor)
             {
                 entry = descriptor.Entry;
-                var cacheable = request.Warrant is null && !identity.Suspended && !request.Simulate && !tenant.Simulate;
-                if (cacheable && await TryGetCachedAsync(tenant, identity, descriptor, cancellationToken).ConfigureAwait(false) is { } cached)
-                {
-                    Record(cached, started);
-                    return cached;
-                }
-
                 decision = identity.Suspended
                     ? OperatorSuspension.Block(_engine.Decide(tenant, descriptor, request))
                     : _engine.Decide(tenant, descriptor, request);
@@ -113,10 +104,6 @@ internal sealed partial class GovernanceService
         {
             case DecisionKind.Allow or DecisionKind.AllowAndLog or DecisionKind.Degrade when decision.MayExecute && decision.Descriptor is not null:
                 governed = governed with { DecisionToken = _tokens.Issue(decision) };
-                if (request.Warrant is null && !identity.Suspended && !decision.Simulated)
-                {
-                    await CacheAsync(tenant, identity, governed, cancellationToken).ConfigureAwait(false);
-                }
 
                 break;
             case DecisionKind.RequireApproval when !decision.EvaluateOnly:
@@ -151,49 +138,6 @@ internal sealed partial class GovernanceService
 
         Record(governed, started);
         return governed;
-    }
-
-    private async ValueTask<GovernedDecision?> TryGetCachedAsync(TenantPolicy tenant, AgentIdentity identity, ActionDescriptor descriptor, CancellationToken cancellationToken)
-    {
-        var key = StoreKeys.Decision(identity.Tenant, identity.Agent, descriptor.IntentDigest, tenant.Digest);
-        var cached = await _store.GetAsync(key, cancellationToken).ConfigureAwait(false);
-        if (cached is null || !CachedDecision.TryParse(cached, out var entry))
-        {
-            return null;
-        }
-
-        // The explanation and the token were stored together; the decision is rebuilt from them.
-        var explanation = JsonSerializer.Deserialize(entry.ExplanationJson, PolicyJsonContext.Default.Explanation);
-        if (explanation is null)
-        {
-            return null;
-        }
-
-        var decision = new Decision
-        {
-            Kind = entry.Kind,
-            WouldBe = entry.Kind,
-            Descriptor = descriptor,
-            Explanation = explanation,
-            Degrade = entry.Kind == DecisionKind.Degrade ? descriptor.Entry.Degrade ?? DegradeSpec.DefaultReadOnly : null,
-        };
-        return new GovernedDecision
-        {
-            Decision = decision,
-            Entry = descriptor.Entry,
-            ExplanationJson = entry.ExplanationJson,
-            DecisionToken = entry.Token,
-            FromCache = true,
-        };
-    }
-
-    private async ValueTask CacheAsync(TenantPolicy tenant, AgentIdentity identity, GovernedDecision governed, CancellationToken cancellationToken)
-    {
-        var descriptor = governed.Decision.Descriptor!;
-        // The cached token must still be valid when reused: cache for a fraction of its life.
-        var lifetime = TimeSpan.FromSeconds(DecisionTokenIssuer.MaxLifetime.TotalSeconds / 2);
-        var key = StoreKeys.Decision(identity.Tenant, identity.Agent, descriptor.IntentDigest, tenant.Digest);
-        await _store.SetAsync(key, CachedDecision.Format(governed.Kind, governed.DecisionToken!, governed.ExplanationJson), lifetime, cancellationToken).ConfigureAwait(false);
     }
 
     private void Record(GovernedDecision governed, long started)

@@ -8,23 +8,23 @@ namespace Gateway.Proxy.Governance;
 
 /// <summary>
 /// The steps every governed route takes between reading a request and acting on it: refuse secret
-/// material, apply the rate limits, decide; and, for a decision that may not execute, record it and
+/// material, admit (<see cref="AdmissionGate"/>: nonce, kill switches, rate limits in one store call), decide; and, for a decision that may not execute, record it and
 /// answer 403 or 409. Store and audit failures propagate for the route to fail closed.
 /// </summary>
 internal sealed class GovernedAdmission
 {
     private readonly GovernanceService _governance;
-    private readonly RateLimitGate _rateLimits;
+    private readonly AdmissionGate _admission;
     private readonly AuditRecorder _audit;
 
-    public GovernedAdmission(GovernanceService governance, RateLimitGate rateLimits, AuditRecorder audit)
+    public GovernedAdmission(GovernanceService governance, AdmissionGate admission, AuditRecorder audit)
     {
         _governance = governance;
-        _rateLimits = rateLimits;
+        _admission = admission;
         _audit = audit;
     }
 
-    /// <summary>The decision, or null when the request was already answered (400 secret material, 429 rate limited).</summary>
+    /// <summary>The decision, or null when the request was already answered (400 secret material, 401 replayed nonce or revoked secret, 429 rate limited).</summary>
     public async ValueTask<GovernedDecision?> DecideAsync(HttpContext context, TenantPolicy tenant, AgentIdentity identity, ActionRequest request, ReadOnlyMemory<byte> body)
     {
         if (!body.IsEmpty && SecretMaterialDetector.Scan(body.Span) is [var finding, ..])
@@ -34,13 +34,20 @@ internal sealed class GovernedAdmission
             return null;
         }
 
-        if (await _rateLimits.TryAcquireAsync(tenant, identity, request.Tool, context.RequestAborted).ConfigureAwait(false) is { } limited)
+        // Admit: nonce, kill switches and rate limits in one store call.
+        var admission = await _admission.AdmitAsync(tenant, identity, request.Tool, context.RequestAborted).ConfigureAwait(false);
+        switch (admission.Verdict)
         {
-            await _audit.RecordRefusalAsync(context, identity, request.Tool, ProblemCodes.RateLimited, StatusCodes.Status429TooManyRequests).ConfigureAwait(false);
-            await GovernedRefusals.RateLimitedAsync(context, limited.Scope, limited.RetryAfter).ConfigureAwait(false);
-            return null;
+            case AdmissionVerdict.Replayed or AdmissionVerdict.SecretRevoked:
+                await GovernedRefusals.NotAdmittedAsync(context, admission).ConfigureAwait(false);
+                return null;
+            case AdmissionVerdict.RateLimited:
+                await _audit.RecordRefusalAsync(context, identity, request.Tool, ProblemCodes.RateLimited, StatusCodes.Status429TooManyRequests).ConfigureAwait(false);
+                await GovernedRefusals.RateLimitedAsync(context, admission.Scope!, admission.RetryAfter).ConfigureAwait(false);
+                return null;
         }
 
+        identity = admission.Identity!;
         return await _governance.DecideAsync(tenant, identity, request, context.RequestAborted).ConfigureAwait(false);
     }
 

@@ -29,9 +29,6 @@ internal sealed record GovernedDecision
     /// <summary>A warrant was presented and refused (with this reason).</summary>
     public string? WarrantRejection { get; init; }
 
-    /// <summary>The decision came from the decision cache (same tenant, agent, intent and policy).</summary>
-    public bool FromCache { get; init; }
-
     public DecisionKind Kind => Decision.Kind;
 
     /// <summary>The failing controls, in order, for metrics and the audit record (derived once per decision).</summary>

@@ -1,43 +1,61 @@
-using Gateway.Proxy.Policy;
-using Gateway.Store;
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Gateway.Proxy.Health;
 
 /// <summary>
-/// <c>/healthz</c>: the process is up. <c>/readyz</c>: the store answers and a policy is loaded; a
-/// replica that is not ready gets no traffic from Kubernetes.
+/// <c>/healthz</c>: the process is up. <c>/readyz</c>: every ASP.NET Core health check tagged
+/// <see cref="ReadyTag"/> passes — the gateway's store and policy checks and any other registered
+/// with that tag (the audit sink's); a replica that is not ready gets no traffic from Kubernetes.
+/// The body names each check: <c>{"store":"ok","policy":"not_loaded",…}</c>.
 /// </summary>
 internal static class HealthEndpoints
 {
+    /// <summary>The tag of the checks readiness is made of.</summary>
+    public const string ReadyTag = "ready";
+
+    public static IServiceCollection AddGatewayHealthChecks(this IServiceCollection services)
+    {
+        services.AddHealthChecks()
+            .AddCheck<StoreHealthCheck>("store", tags: [ReadyTag])
+            .AddCheck<PolicyHealthCheck>("policy", tags: [ReadyTag]);
+        return services;
+    }
+
     public static IEndpointRouteBuilder MapGatewayHealth(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/healthz", static () => Results.Text("ok\n", "text/plain")).ExcludeFromDescription();
-        endpoints.MapGet("/readyz", ReadyAsync).ExcludeFromDescription();
+        endpoints.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = static registration => registration.Tags.Contains(ReadyTag),
+            ResponseWriter = WriteAsync,
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        }).ExcludeFromDescription();
         return endpoints;
     }
 
-    private static async Task<IResult> ReadyAsync(IStateStore store, PolicyProvider policy, CancellationToken cancellationToken)
+    private static Task WriteAsync(HttpContext context, HealthReport report)
     {
-        var storeReady = true;
-        try
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(2));
-            await store.PingAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is StateStoreUnavailableException or OperationCanceledException)
-        {
-            storeReady = false;
+            writer.WriteStartObject();
+            foreach (var (name, entry) in report.Entries)
+            {
+                writer.WriteString(name, entry.Status == HealthStatus.Healthy ? "ok" : entry.Description ?? entry.Status.ToString().ToLowerInvariant());
+            }
+
+            writer.WriteEndObject();
         }
 
-        var policyReady = policy.Current is not null;
-        var body = new Dictionary<string, string>
-        {
-            ["store"] = storeReady ? "ok" : "unavailable",
-            ["policy"] = policyReady ? "ok" : "not_loaded",
-        };
-        return storeReady && policyReady
-            ? Results.Json(body, statusCode: StatusCodes.Status200OK)
-            : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
+        context.Response.ContentType = "application/json";
+        context.Response.Headers.CacheControl = "no-store";
+        return context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).AsTask();
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Gateway.Proxy.Governance;
 
 namespace Gateway.Proxy.Problems;
 
@@ -15,6 +16,11 @@ internal static class GovernedRefusals
     public static Task AuditUnavailableAsync(HttpContext context) =>
         ProblemResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemCodes.AuditUnavailable,
             "The audit record could not be written, so the request is refused.");
+
+    /// <summary>A request the Admit stage refused outright: a replayed nonce or a revoked runtime secret (401).</summary>
+    public static Task NotAdmittedAsync(HttpContext context, Admission admission) => admission.Verdict == AdmissionVerdict.Replayed
+        ? ProblemResponse.WriteAsync(context, StatusCodes.Status401Unauthorized, ProblemCodes.ReplayedNonce, "This nonce was already used.")
+        : ProblemResponse.WriteAsync(context, StatusCodes.Status401Unauthorized, ProblemCodes.SecretRevoked, "The agent's runtime secret has been revoked.");
 
     public static Task RateLimitedAsync(HttpContext context, string scope, TimeSpan retryAfter)
     {

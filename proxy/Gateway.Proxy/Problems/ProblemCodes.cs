@@ -24,6 +24,9 @@ public static class ProblemCodes
     public const string PayloadTooLarge = "payload_too_large";
     public const string UnsupportedMediaType = "unsupported_media_type";
     public const string RequestTimeout = "request_timeout";
+    public const string PathNotCanonical = "path_not_canonical";
+    public const string MethodOverrideRefused = "method_override_refused";
+    public const string OperationNotMapped = "operation_not_mapped";
 
     // 403 / 409 / 429: decisions and limits
     public const string Blocked = "blocked";
@@ -40,5 +43,7 @@ public static class ProblemCodes
     public const string AuditUnavailable = "audit_unavailable";
     public const string UpstreamUnavailable = "upstream_unavailable";
     public const string UpstreamTimeout = "upstream_timeout";
+    public const string CredentialUnavailable = "credential_unavailable";
+    public const string ResponseTooLarge = "response_too_large";
     public const string InternalError = "internal_error";
 }

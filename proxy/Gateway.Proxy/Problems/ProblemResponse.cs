@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Requests;
 
 namespace Gateway.Proxy.Problems;
@@ -7,10 +9,16 @@ namespace Gateway.Proxy.Problems;
 /// Writes RFC 9457 <c>application/problem+json</c> refusals with the agent protocol's extension
 /// members: <c>code</c>, <c>request_id</c>, and where a decision was made <c>decision</c> and
 /// <c>explanation</c>. The body is written with a <see cref="Utf8JsonWriter"/>: no reflection.
+/// On a provider route the same refusal is written in the provider's own format instead
+/// (<see cref="RefusalDialect"/>), with <c>x-should-retry: false</c> and no <c>Retry-After</c> longer
+/// than a client would wait.
 /// </summary>
 public static class ProblemResponse
 {
     public const string ContentType = "application/problem+json";
+
+    /// <summary>The longest <c>Retry-After</c> a provider client is told; beyond it, retrying is pointless.</summary>
+    public static readonly TimeSpan MaxProviderRetryAfter = TimeSpan.FromSeconds(60);
 
     /// <summary>Writes a refusal. <paramref name="extensions"/> may add members (already-serialised JSON values).</summary>
     public static Task WriteAsync(
@@ -40,37 +48,72 @@ public static class ProblemResponse
         }
 
         response.StatusCode = status;
-        response.ContentType = ContentType;
         response.Headers.CacheControl = "no-store";
-        context.Features.Get<GatewayRequestFeature>()?.RecordRefusal(status, code);
+        var feature = context.Features.Get<GatewayRequestFeature>();
+        feature?.RecordRefusal(status, code);
+        var dialect = feature?.Dialect ?? RefusalDialect.Problem;
+        if (dialect == RefusalDialect.JsonRpc && feature?.JsonRpcId is null)
+        {
+            // Nothing to answer in JSON-RPC (a notification, a batch, an unreadable body): say it in HTTP.
+            dialect = RefusalDialect.Problem;
+        }
 
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            writer.WriteStartObject();
-            writer.WriteString("type"u8, "https://gateway.local/problems/" + code);
-            writer.WriteString("title"u8, TitleFor(status));
-            writer.WriteNumber("status"u8, status);
-            writer.WriteString("detail"u8, detail);
-            writer.WriteString("code"u8, code);
-            writer.WriteString("request_id"u8, RequestIdMiddleware.GetRequestId(context));
-            if (decision is not null)
+            var facts = new RefusalFacts(status, code, detail, RequestIdMiddleware.GetRequestId(context), decision, explanationJson);
+            if (dialect == RefusalDialect.Problem)
             {
-                writer.WriteString("decision"u8, decision);
+                response.ContentType = ContentType;
+                WriteProblem(writer, facts, extensions);
             }
-
-            if (!explanationJson.IsEmpty)
+            else
             {
-                writer.WritePropertyName("explanation"u8);
-                writer.WriteRawValue(explanationJson.Span, skipInputValidation: true);
+                SetProviderRetryHint(response);
+                response.ContentType = "application/json";
+                if (dialect == RefusalDialect.JsonRpc && feature!.JsonRpcId is { } id)
+                {
+                    // A JSON-RPC error is an answer to the call, not an HTTP failure.
+                    response.StatusCode = StatusCodes.Status200OK;
+                    ProviderRefusalBody.WriteJsonRpc(writer, facts, id);
+                }
+                else
+                {
+                    ProviderRefusalBody.WriteOpenAI(writer, facts);
+                }
             }
-
-            extensions?.Invoke(writer);
-            writer.WriteEndObject();
         }
 
         response.ContentLength = buffer.WrittenCount;
         return response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).AsTask();
+    }
+
+    private static void WriteProblem(Utf8JsonWriter writer, RefusalFacts facts, Action<Utf8JsonWriter>? extensions)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("type"u8, "https://gateway.local/problems/" + facts.Code);
+        writer.WriteString("title"u8, TitleFor(facts.Status));
+        writer.WriteNumber("status"u8, facts.Status);
+        writer.WriteString("detail"u8, facts.Detail);
+        writer.WriteString("code"u8, facts.Code);
+        ProviderRefusalBody.WriteFacts(writer, facts);
+        extensions?.Invoke(writer);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Official provider clients retry on 408/409/429/5xx: tell them not to, unless a short wait helps.</summary>
+    private static void SetProviderRetryHint(HttpResponse response)
+    {
+        var retryAfter = response.Headers.RetryAfter;
+        var seconds = retryAfter.Count > 0 && int.TryParse(retryAfter[0], NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : (int?)null;
+        if (seconds is { } wait && wait <= MaxProviderRetryAfter.TotalSeconds)
+        {
+            response.Headers["x-should-retry"] = "true";
+            return;
+        }
+
+        response.Headers.Remove("Retry-After");
+        response.Headers["x-should-retry"] = "false";
     }
 
     private static string TitleFor(int status) => status switch

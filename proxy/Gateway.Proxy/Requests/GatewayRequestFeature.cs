@@ -1,3 +1,5 @@
+using Gateway.Proxy.Refusals;
+
 namespace Gateway.Proxy.Requests;
 
 /// <summary>Per-request state shared by the pipeline stages: who is asking, what body they sent, how it ended.</summary>
@@ -16,6 +18,12 @@ public sealed class GatewayRequestFeature
 
     /// <summary>The exact body bytes the signature covered (empty when there was none).</summary>
     public ReadOnlyMemory<byte> Body { get; set; }
+
+    /// <summary>The format refusals are written in; set once the route knows its connector's kind.</summary>
+    public RefusalDialect Dialect { get; set; }
+
+    /// <summary>For <see cref="RefusalDialect.JsonRpc"/>: the id (raw JSON) of the request being answered.</summary>
+    public string? JsonRpcId { get; set; }
 
     /// <summary>The status and code of a refusal, when the gateway refused.</summary>
     public int? RefusalStatus { get; private set; }

@@ -5,7 +5,8 @@ namespace Gateway.Proxy.Requests;
 
 /// <summary>
 /// Reads a request body completely, bounded in size and in time, so that its exact bytes can be
-/// hashed for the signature and then forwarded unchanged.
+/// hashed for the signature and then forwarded unchanged. A slow or broken body is an outcome, never
+/// an exception (a 408 or 400 refusal, not a 500).
 /// </summary>
 internal static class RequestBodyReader
 {
@@ -15,6 +16,9 @@ internal static class RequestBodyReader
         Complete,
         TooLarge,
         TimedOut,
+
+        /// <summary>The body's framing is broken (Kestrel refused it, e.g. bad chunking).</summary>
+        Malformed,
     }
 
     public static async ValueTask<(Outcome Outcome, byte[] Body)> ReadAsync(HttpContext context, long maxBytes, TimeSpan timeout)
@@ -59,6 +63,16 @@ internal static class RequestBodyReader
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
         {
             return (Outcome.TimedOut, []);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel's own limits: a body arriving under the minimum data rate (408), over MaxRequestBodySize (413).
+            return (ex.StatusCode switch
+            {
+                StatusCodes.Status408RequestTimeout => Outcome.TimedOut,
+                StatusCodes.Status413PayloadTooLarge => Outcome.TooLarge,
+                _ => Outcome.Malformed,
+            }, []);
         }
     }
 }

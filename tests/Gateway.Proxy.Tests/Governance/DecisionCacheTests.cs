@@ -7,27 +7,36 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Gateway.Proxy.Tests.Governance;
 
 /// <summary>
-/// The decision cache (keyed by tenant, agent, intent and policy digest) and bundle hot reload,
-/// observed through the running gateway.
+/// Decisions are made afresh for every request (no decision cache: deciding locally is cheaper than a
+/// store lookup, see docs/performance.md), so no input change can ever be answered with an earlier
+/// decision; and bundle hot reload, observed through the running gateway. This copy of the example
+/// blocks crm.read_contact when the contact id came from external content (a provenance rule).
 /// </summary>
 public sealed class DecisionCacheTests : IAsyncLifetime
 {
     private GovernedGateway _gw = null!;
 
-    public async Task InitializeAsync() => _gw = await GovernedGateway.StartAsync();
+    public async Task InitializeAsync() => _gw = await GovernedGateway.StartAsync(text =>
+    {
+        const string Rule = "rules:\n  - id: no-external-contact-ids\n    match:\n      tools: [crm.read_contact]\n"
+            + "      provenance: [{ arg_path: \"$.id\", source: [external] }]\n    effect: block\n    reason: external_contact_id\n";
+        Assert.Contains("rules:\n", text, StringComparison.Ordinal);
+        return text.Replace("rules:\n", Rule, StringComparison.Ordinal);
+    });
 
     public async Task DisposeAsync() => await _gw.DisposeAsync();
 
     [Fact]
-    public async Task Evaluate_SameRequestTwice_ReturnsTheCachedToken()
+    public async Task Evaluate_ProvenanceChange_NeverReusesAnAllow()
     {
-        var body = ReadContact();
+        var id = "c-" + Guid.NewGuid().ToString("N");
+        var plain = """{"tool":"crm.read_contact","args":{"id":"ID"}}""".Replace("ID", id, StringComparison.Ordinal);
+        var tainted = """{"tool":"crm.read_contact","args":{"id":"ID"},"provenance":[{"arg_path":"$.id","source":"external"}]}""".Replace("ID", id, StringComparison.Ordinal);
+        await EvaluateAsync(plain);
 
-        var first = await EvaluateAsync(body);
-        var second = await EvaluateAsync(body);
+        var second = await EvaluateAsync(tainted, "block");
 
-        Assert.Equal(Token(first), Token(second));
-        Assert.Equal(DecisionJson.IntentDigest(first), DecisionJson.IntentDigest(second));
+        Assert.Contains("external_contact_id", second.GetProperty("explanation").GetRawText(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -41,18 +50,17 @@ public sealed class DecisionCacheTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Evaluate_AfterTheBundleChanges_MissesTheCache()
+    public async Task Evaluate_AfterTheBundleChanges_DecidesUnderTheNewPolicy()
     {
         var body = ReadContact();
         var before = await EvaluateAsync(body);
-        Assert.Equal(Token(before), Token(await EvaluateAsync(body)));
 
         _gw.Bundle.Rewrite(text => text.Replace("{ scope: tenant, limit: 1000, window: 1m }", "{ scope: tenant, limit: 1001, window: 1m }", StringComparison.Ordinal));
         var after = await WaitForDigestChangeAsync(body, DecisionJson.PolicyDigest(before));
 
         Assert.NotEqual(Token(before), Token(after));
         Assert.Equal(DecisionJson.IntentDigest(before), DecisionJson.IntentDigest(after));
-        Assert.Equal(Token(after), Token(await EvaluateAsync(body)));
+        Assert.Equal(DecisionJson.PolicyDigest(after), DecisionJson.PolicyDigest(await EvaluateAsync(body)));
     }
 
     [Fact]
@@ -70,7 +78,6 @@ public sealed class DecisionCacheTests : IAsyncLifetime
         var after = await EvaluateAsync(body);
         Assert.Equal("allow", after.GetProperty("decision").GetString());
         Assert.Equal(digest, DecisionJson.PolicyDigest(after));
-        Assert.Equal(Token(before), Token(after));
         var refusal = await EvaluateAsync("""{"tool":"shell.exec","args":{"cmd":"ls"}}""", "block");
         Assert.Equal(digest, DecisionJson.PolicyDigest(refusal));
     }

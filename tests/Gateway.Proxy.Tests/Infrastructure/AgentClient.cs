@@ -30,9 +30,16 @@ public sealed class AgentClient
     public RequestSigner Signer { get; }
 
     /// <summary>Builds and signs a request with a JSON body (or none).</summary>
-    public HttpRequestMessage Create(HttpMethod method, string target, string? json = null, string? nonce = null)
+    public HttpRequestMessage Create(HttpMethod method, string target, string? json = null, string? nonce = null) =>
+        Create(method, new Uri(_http.BaseAddress!, target), json, nonce);
+
+    /// <summary>Builds and signs a request whose target is sent exactly as written (no dot-segment or escape normalisation).</summary>
+    public HttpRequestMessage CreateRaw(HttpMethod method, string rawTarget, string? json = null) =>
+        Create(method, new Uri(_http.BaseAddress!.GetLeftPart(UriPartial.Authority) + rawTarget, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true }), json, null);
+
+    private HttpRequestMessage Create(HttpMethod method, Uri uri, string? json, string? nonce)
     {
-        var request = new HttpRequestMessage(method, new Uri(_http.BaseAddress!, target));
+        var request = new HttpRequestMessage(method, uri);
         var body = json is null ? [] : Encoding.UTF8.GetBytes(json);
         if (json is not null)
         {

@@ -69,7 +69,7 @@ public sealed class GovernedGateway : IAsyncDisposable
     /// to a file, then <paramref name="rewrite"/> applied, then the upstreams rewritten), starts the
     /// gateway and fills the vault.
     /// </summary>
-    public static async Task<GovernedGateway> StartAsync(Func<string, string>? rewrite = null)
+    public static async Task<GovernedGateway> StartAsync(Func<string, string>? rewrite = null, Action<WebApplicationBuilder>? configure = null)
     {
         var decisionKey = RandomNumberGenerator.GetBytes(32);
         var upstream = await TestUpstream.StartAsync(decisionKey).ConfigureAwait(false);
@@ -101,7 +101,7 @@ public sealed class GovernedGateway : IAsyncDisposable
                 ["DECISION_SIGNING_KEY"] = Convert.ToBase64String(decisionKey),
                 ["GATEWAY_SERVICE_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             };
-            gateway.Host = await GatewayHost.StartAsync(bundle.Directory, settings).ConfigureAwait(false);
+            gateway.Host = await GatewayHost.StartAsync(bundle.Directory, settings, configure).ConfigureAwait(false);
             var admin = gateway.Admin();
             foreach (var credential in Credentials)
             {
@@ -190,6 +190,9 @@ public sealed class TestUpstream : IAsyncDisposable
     public const string CardNumber = "4111 1111 1111 1111";
     public const string OrderNumber = "4111111111111112";
 
+    /// <summary>The content pieces of a streamed chat completion, in order.</summary>
+    public static readonly string[] StreamPieces = ["Gate", "ways ", "govern."];
+
     private TestUpstream(KestrelUpstream server) => Server = server;
 
     public KestrelUpstream Server { get; }
@@ -226,7 +229,55 @@ public sealed class TestUpstream : IAsyncDisposable
 
                 await next(context).ConfigureAwait(false);
             });
-            app.MapGet("/crm/contacts/{id}", static (string id) => Results.Json(Sensitive(id)));
+            app.MapGet("/crm/contacts/{id}", static async (HttpContext context, string id) =>
+            {
+                // Ids name the upstream's misbehaviour: compressing although asked for identity, or answering too much.
+                if (id.StartsWith("missing-", StringComparison.Ordinal))
+                {
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                    await context.Response.WriteAsJsonAsync(new { error = "no such contact" }).ConfigureAwait(false);
+                    return;
+                }
+
+                var json = JsonSerializer.SerializeToUtf8Bytes(Sensitive(id));
+                context.Response.ContentType = "application/json";
+                if (id.StartsWith("gzip-", StringComparison.Ordinal) || id.StartsWith("br-", StringComparison.Ordinal))
+                {
+                    var gzip = id.StartsWith("gzip-", StringComparison.Ordinal);
+                    context.Response.Headers.ContentEncoding = gzip ? "gzip" : "br";
+                    using var compressed = new MemoryStream();
+                    await using (Stream encoder = gzip
+                        ? new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true)
+                        : new System.IO.Compression.BrotliStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+                    {
+                        await encoder.WriteAsync(json).ConfigureAwait(false);
+                    }
+
+                    await context.Response.Body.WriteAsync(compressed.ToArray()).ConfigureAwait(false);
+                    return;
+                }
+
+                if (id.StartsWith("big-", StringComparison.Ordinal))
+                {
+                    // 2 MiB of JSON; "big-len-" declares its length, "big-" streams it chunked.
+                    var filler = new string('x', 2 * 1024 * 1024);
+                    var big = JsonSerializer.SerializeToUtf8Bytes(new { id, filler });
+                    if (id.StartsWith("big-len-", StringComparison.Ordinal))
+                    {
+                        context.Response.ContentLength = big.Length;
+                    }
+
+                    for (var offset = 0; offset < big.Length; offset += 16 * 1024)
+                    {
+                        await context.Response.Body.WriteAsync(big.AsMemory(offset, Math.Min(16 * 1024, big.Length - offset))).ConfigureAwait(false);
+                        await context.Response.Body.FlushAsync().ConfigureAwait(false);
+                    }
+
+                    return;
+                }
+
+                await context.Response.Body.WriteAsync(json).ConfigureAwait(false);
+            });
             app.MapMethods("/crm/contacts/{id}", ["PATCH", "POST", "PUT", "DELETE"], static (string id) => Results.Json(new { id, updated = true }));
             app.MapGet("/tickets/search", static (string? q) => Results.Json(new { query = q, tickets = new[] { Sensitive("t-1") } }));
             app.MapPost("/payments/refunds", static () => Results.Json(new { refund = "r-1", status = "refunded" }));
@@ -237,6 +288,25 @@ public sealed class TestUpstream : IAsyncDisposable
             {
                 using var request = await JsonDocument.ParseAsync(context.Request.Body).ConfigureAwait(false);
                 var model = request.RootElement.TryGetProperty("model", out var m) ? m.GetString() : null;
+                if (request.RootElement.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.True)
+                {
+                    return Results.Stream(async body =>
+                    {
+                        foreach (var piece in StreamPieces)
+                        {
+                            var chunk = JsonSerializer.Serialize(new
+                            {
+                                id = "chatcmpl-test", @object = "chat.completion.chunk", created = 1, model,
+                                choices = new[] { new { index = 0, delta = new { content = piece }, finish_reason = (string?)null } },
+                            });
+                            await body.WriteAsync(Encoding.UTF8.GetBytes("data: " + chunk + "\n\n")).ConfigureAwait(false);
+                            await body.FlushAsync().ConfigureAwait(false);
+                        }
+
+                        await body.WriteAsync("data: [DONE]\n\n"u8.ToArray()).ConfigureAwait(false);
+                    }, "text/event-stream");
+                }
+
                 return Results.Json(new
                 {
                     id = "chatcmpl-test",

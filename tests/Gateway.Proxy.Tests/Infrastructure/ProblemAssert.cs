@@ -17,4 +17,20 @@ public static class ProblemAssert
         Assert.StartsWith("req_", json.GetProperty("request_id").GetString(), StringComparison.Ordinal);
         return json;
     }
+
+    /// <summary>A refusal on an OpenAI-kind provider route: an OpenAI error object carrying the gateway's code, and a no-retry hint.</summary>
+    public static async Task<JsonElement> IsOpenAIErrorAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+        Assert.True(status == response.StatusCode, $"expected {(int)status} {code}, got {(int)response.StatusCode}: {text}");
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var error = JsonDocument.Parse(text).RootElement.GetProperty("error").Clone();
+        Assert.Equal(code, error.GetProperty("code").GetString());
+        Assert.False(string.IsNullOrEmpty(error.GetProperty("message").GetString()));
+        Assert.False(string.IsNullOrEmpty(error.GetProperty("type").GetString()));
+        Assert.Equal(JsonValueKind.Null, error.GetProperty("param").ValueKind);
+        Assert.StartsWith("req_", error.GetProperty("request_id").GetString(), StringComparison.Ordinal);
+        Assert.Equal("false", Assert.Single(response.Headers.GetValues("x-should-retry")));
+        return error;
+    }
 }

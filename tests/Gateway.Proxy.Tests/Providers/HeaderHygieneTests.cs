@@ -185,7 +185,7 @@ public sealed class ProviderRefusalTests : IClassFixture<GovernedGatewayFixture>
 
         using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Post, "/providers/openai/chat/completions", body));
 
-        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "secret_material_in_payload");
+        await ProblemAssert.IsOpenAIErrorAsync(response, HttpStatusCode.BadRequest, "secret_material_in_payload");
         Assert.Equal(before, _gw.Upstream.Received.Count);
     }
 
@@ -199,7 +199,7 @@ public sealed class ProviderRefusalTests : IClassFixture<GovernedGatewayFixture>
 
         using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Post, "/providers/openai/chat/completions", body));
 
-        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
+        await ProblemAssert.IsOpenAIErrorAsync(response, HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
         Assert.Equal(before, _gw.Upstream.Received.Count);
     }
 
@@ -208,7 +208,7 @@ public sealed class ProviderRefusalTests : IClassFixture<GovernedGatewayFixture>
     {
         var before = _gw.Upstream.Received.Count;
 
-        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Post, "/providers/shell.exec/run", """{"cmd":"ls"}"""));
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Post, "/providers/shell.exec", """{"cmd":"ls"}"""));
 
         var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden, "blocked");
         Assert.Equal("fail", DecisionJson.Outcome(problem, "tool_permission"));

@@ -67,12 +67,12 @@ public sealed class OtlpExportTests
         Assert.Equal("200", hosting.Attributes.GetValueOrDefault("http.response.status_code"));
 
         var nonce = await EventuallyAsync(
-            () => receiver.Spans.FirstOrDefault(s => s.TraceId == request.TraceId && s.Name == "gateway.store set_if_absent"),
-            "the nonce check's gateway.store set_if_absent span",
+            () => receiver.Spans.FirstOrDefault(s => s.TraceId == request.TraceId && s.Name == "gateway.store admit"),
+            "the Admit stage's gateway.store admit span",
             receiver);
         Assert.Equal(3, nonce.Kind); // SPAN_KIND_CLIENT
         Assert.Equal(request.SpanId, nonce.ParentSpanId);
-        Assert.Equal("set_if_absent", nonce.Attributes.GetValueOrDefault("gateway.store.operation"));
+        Assert.Equal("admit", nonce.Attributes.GetValueOrDefault("gateway.store.operation"));
 
         // Metrics: the gateway's own instruments and the built-in ones.
         foreach (var name in new[] { "gateway.decisions", "gateway.decision.duration", "gateway.store.duration", "http.server.request.duration" })
@@ -82,7 +82,7 @@ public sealed class OtlpExportTests
 
         var decisions = receiver.Metrics.Where(m => m.Name == "gateway.decisions").SelectMany(m => m.Points);
         Assert.Contains(decisions, p => p.GetValueOrDefault("decision") == "allow" && p.GetValueOrDefault("tenant") == "demo" && p.GetValueOrDefault("control") == "none");
-        Assert.Contains(receiver.Metrics.Where(m => m.Name == "gateway.store.duration").SelectMany(m => m.Points), p => p.GetValueOrDefault("operation") == "set_if_absent");
+        Assert.Contains(receiver.Metrics.Where(m => m.Name == "gateway.store.duration").SelectMany(m => m.Points), p => p.GetValueOrDefault("operation") == "admit");
         Assert.Equal("s", receiver.Metrics.First(m => m.Name == "gateway.decision.duration").Unit);
 
         // Logs: structured, with the message's named values as attributes.

@@ -65,7 +65,7 @@ export function prepareBundle(workDir, upstreams) {
  * Starts the gateway; resolves once GET /readyz answers 200. `upstreams` maps the example bundle's
  * upstream URLs to local ones. Always call `stop()` (it is idempotent).
  */
-export async function startGateway({ upstreams = {}, readyTimeoutMs = 30_000 } = {}) {
+export async function startGateway({ upstreams = {}, env: extraEnv = {}, readyTimeoutMs = 30_000 } = {}) {
   const dll = locateGatewayDll();
   const workDir = mkdtempSync(join(tmpdir(), 'gateway-node-'));
   const bundle = prepareBundle(workDir, upstreams);
@@ -80,6 +80,7 @@ export async function startGateway({ upstreams = {}, readyTimeoutMs = 30_000 } =
     // Configuration from the caller's environment must not change the gateway under test.
     if (name.startsWith('Gateway__') || name.startsWith('GAMUT_') || name.startsWith('ASPNETCORE_') || name.startsWith('DOTNET_ENVIRONMENT')) delete env[name];
   }
+  Object.assign(env, extraEnv);
   const args = [
     dll,
     '--environment', 'Development',

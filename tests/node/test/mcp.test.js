@@ -64,9 +64,13 @@ describe('MCP SDK client through /providers/docs', () => {
     await assert.rejects(
       client.callTool({ name: 'delete_document', arguments: { id: 'doc-42' } }),
       (error) => {
-        // The SDK surfaces the gateway's HTTP refusal (403, decision block) as a StreamableHTTPError.
-        assert.equal(error.code, 403, `expected the SDK to surface HTTP 403, got ${error}`);
+        // The gateway answers the call with a JSON-RPC error, the decision in error.data: the SDK raises it as an McpError.
+        assert.equal(error.code, -32001, `expected the JSON-RPC refusal code -32001, got ${error}`);
         assert.match(String(error.message), /block/);
+        assert.equal(error.data?.code, 'blocked');
+        assert.equal(error.data?.status, 403);
+        assert.equal(error.data?.decision, 'block');
+        assert.ok(error.data?.request_id, 'the refusal carries the request id');
         return true;
       },
     );

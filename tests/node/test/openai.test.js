@@ -8,6 +8,7 @@ import { STREAM_PIECES, startOpenAIUpstream } from '../lib/upstreams.js';
 import { assertCleanUpstreamHeaders, assertProblem } from '../lib/assertions.js';
 
 const UPSTREAM_KEY = 'sk-test-upstream-key-123';
+const ROGUE_AGENT = Object.freeze({ ...DEMO_AGENT, agent: 'rogue-agent', secret: 'rogue-agent-node-test-secret-0123456789abcdef' });
 const CLIENT_API_KEY = 'unused-by-gateway';
 
 describe('OpenAI Node client through /providers/openai', () => {
@@ -17,7 +18,7 @@ describe('OpenAI Node client through /providers/openai', () => {
 
   before(async () => {
     upstream = await startOpenAIUpstream();
-    gateway = await startGateway({ upstreams: { 'http://127.0.0.1:9100/v1': upstream.url } });
+    gateway = await startGateway({ upstreams: { 'http://127.0.0.1:9100/v1': upstream.url }, env: { ROGUE_AGENT_SECRET: ROGUE_AGENT.secret } });
     await gateway.putCredential('demo', 'openai-key', UPSTREAM_KEY);
     client = new OpenAI({
       apiKey: CLIENT_API_KEY,
@@ -85,6 +86,46 @@ describe('OpenAI Node client through /providers/openai', () => {
     assert.ok(!received.json.stream, 'the upstream was not asked to stream');
     assert.equal(received.headers.authorization, `Bearer ${UPSTREAM_KEY}`);
     assertCleanUpstreamHeaders(received.headers, { forbiddenValues: [CLIENT_API_KEY], tool: 'openai' });
+  });
+
+  test('a call blocked by policy surfaces the gateway\'s code and message in the client\'s APIError, without retries', async () => {
+    const seen = upstream.requests.length;
+    let attempts = 0;
+    const rogue = new OpenAI({
+      apiKey: CLIENT_API_KEY,
+      baseURL: `${gateway.baseUrl}/providers/openai`,
+      fetch: createSigningFetch(ROGUE_AGENT, { onRequest: () => { attempts += 1; } }),
+      maxRetries: 2,
+      timeout: 20_000,
+    });
+    await assert.rejects(
+      rogue.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+      (error) => {
+        assert.ok(error instanceof OpenAI.PermissionDeniedError, `expected PermissionDeniedError, got ${error}`);
+        assert.equal(error.status, 403);
+        assert.equal(error.code, 'blocked_incident_opened');
+        assert.match(error.message, /blocked and an incident was opened/);
+        assert.equal(error.error.decision, 'block_and_open_incident');
+        assert.ok(error.error.request_id, 'the refusal carries the request id');
+        return true;
+      },
+    );
+    assert.equal(attempts, 1, 'the client did not retry a refusal');
+    assert.equal(upstream.requests.length, seen);
+  });
+
+  test('secret material in a prompt is refused with the code in the client\'s APIError', async () => {
+    const seen = upstream.requests.length;
+    await assert.rejects(
+      client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'use sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD' }] }),
+      (error) => {
+        assert.ok(error instanceof OpenAI.BadRequestError, `expected BadRequestError, got ${error}`);
+        assert.equal(error.code, 'secret_material_in_payload');
+        assert.match(error.message, /secret material/);
+        return true;
+      },
+    );
+    assert.equal(upstream.requests.length, seen);
   });
 
   test('an unsigned request is refused with 401 missing_header and nothing is forwarded', async () => {

@@ -1,0 +1,14 @@
+namespace Gateway.Proxy.Refusals;
+
+/// <summary>The error format a refusal is written in: the one the client on this route understands.</summary>
+public enum RefusalDialect
+{
+    /// <summary>RFC 9457 <c>application/problem+json</c>: the native <c>/v1</c> routes, and any route before its connector is known.</summary>
+    Problem,
+
+    /// <summary>An OpenAI error object <c>{"error":{"message","type","code","param"}}</c>: <c>/providers/{openai-kind}</c>.</summary>
+    OpenAI,
+
+    /// <summary>A JSON-RPC 2.0 error answering the request's id, the decision in <c>error.data</c>: <c>/providers/{mcp}</c>.</summary>
+    JsonRpc,
+}

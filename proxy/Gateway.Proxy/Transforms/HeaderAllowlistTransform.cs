@@ -1,0 +1,71 @@
+using Yarp.ReverseProxy.Transforms;
+
+namespace Gateway.Proxy.Transforms;
+
+/// <summary>
+/// Header hygiene as an allowlist: of what the agent sent, only content negotiation, conditional,
+/// tracing and the providers' own protocol headers go upstream. <c>Host</c> is the destination's;
+/// forwarding headers (<c>Forwarded</c>, <c>X-Forwarded-*</c>, <c>X-Real-IP</c>, <c>X-Original-URL</c>),
+/// method overrides and every credential header in any spelling (<c>X-Auth-Token</c>,
+/// <c>Private-Token</c>, <c>x_api_key</c>…) are simply not on the list. <c>Accept-Encoding</c> is set to
+/// <c>identity</c> so the response can be inspected and redacted (an upstream that compresses anyway
+/// is decoded before redaction). Credentials and the decision token are added afterwards by
+/// <see cref="Gateway.Connectors.Injection.CredentialInjectionTransform"/>.
+/// </summary>
+internal sealed class HeaderAllowlistTransform : RequestTransform
+{
+    /// <summary>Request headers an agent may pass to an upstream.</summary>
+    public static readonly IReadOnlySet<string> Allowed = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        "Accept", "Accept-Language", "Content-Type", "Content-Language", "Content-Length", "User-Agent",
+        "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "Range", "Cache-Control",
+        "Idempotency-Key", "traceparent", "tracestate", "baggage",
+        "OpenAI-Beta", "anthropic-version", "anthropic-beta",
+        "Mcp-Session-Id", "MCP-Protocol-Version", "Last-Event-ID",
+    };
+
+    /// <summary>Prefixes of provider SDK metadata headers (no credentials), e.g. the OpenAI SDKs' <c>X-Stainless-*</c>.</summary>
+    private static readonly string[] AllowedPrefixes = ["X-Stainless-"];
+
+    public static bool IsAllowed(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (Allowed.Contains(name))
+        {
+            return true;
+        }
+
+        foreach (var prefix in AllowedPrefixes)
+        {
+            if (name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <inheritdoc/>
+    public override ValueTask ApplyAsync(RequestTransformContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var request = context.ProxyRequest;
+        foreach (var name in request.Headers.Select(static h => h.Key).Where(static n => !IsAllowed(n)).ToArray())
+        {
+            request.Headers.Remove(name);
+        }
+
+        if (request.Content is { } content)
+        {
+            foreach (var name in content.Headers.Select(static h => h.Key).Where(static n => !IsAllowed(n)).ToArray())
+            {
+                content.Headers.Remove(name);
+            }
+        }
+
+        request.Headers.Host = null;
+        request.Headers.TryAddWithoutValidation("Accept-Encoding", "identity");
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,47 @@
+using System.Collections.Concurrent;
+using Gateway.Store;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Proxy.Tests.Infrastructure;
+
+/// <summary>Passes every call to the real store and notes it, with the id of the request that made it ("" outside a request).</summary>
+public sealed class CountingStateStore(IStateStore inner, ConcurrentQueue<(string Request, string Call)> calls, IHttpContextAccessor http) : IStateStore
+{
+    public ValueTask<bool> TrySetIfAbsentAsync(string key, string value, TimeSpan expiry, CancellationToken cancellationToken = default) => Note(inner.TrySetIfAbsentAsync(key, value, expiry, cancellationToken), "set_if_absent");
+
+    public ValueTask<string?> GetAsync(string key, CancellationToken cancellationToken = default) => Note(inner.GetAsync(key, cancellationToken), "get");
+
+    public ValueTask SetAsync(string key, string value, TimeSpan? expiry, CancellationToken cancellationToken = default) => Note(inner.SetAsync(key, value, expiry, cancellationToken), "set");
+
+    public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) => Note(inner.DeleteAsync(key, cancellationToken), "delete");
+
+    public ValueTask<string?> TakeAsync(string key, CancellationToken cancellationToken = default) => Note(inner.TakeAsync(key, cancellationToken), "take");
+
+    public ValueTask<long> IncrementAsync(string key, long delta, TimeSpan? expiry, CancellationToken cancellationToken = default) => Note(inner.IncrementAsync(key, delta, expiry, cancellationToken), "increment");
+
+    public ValueTask<RateLimitOutcome> TryAcquireAsync(IReadOnlyList<RateLimitWindow> windows, CancellationToken cancellationToken = default) => Note(inner.TryAcquireAsync(windows, cancellationToken), "acquire");
+
+    public ValueTask<BudgetOutcome> TryReserveAsync(string key, long amount, long limit, TimeSpan window, CancellationToken cancellationToken = default) => Note(inner.TryReserveAsync(key, amount, limit, window, cancellationToken), "reserve");
+
+    public ValueTask<long> SettleAsync(string key, long reserved, long actual, TimeSpan window, CancellationToken cancellationToken = default) => Note(inner.SettleAsync(key, reserved, actual, window, cancellationToken), "settle");
+
+    public ValueTask<long> SetAddAsync(string key, string member, TimeSpan? expiry, CancellationToken cancellationToken = default) => Note(inner.SetAddAsync(key, member, expiry, cancellationToken), "set_add");
+
+    public ValueTask<IReadOnlyList<string>> SetMembersAsync(string key, CancellationToken cancellationToken = default) => Note(inner.SetMembersAsync(key, cancellationToken), "set_members");
+
+    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, string entry, CancellationToken cancellationToken = default) => Note(inner.TryAppendAsync(logKey, expectedLength, entry, cancellationToken), "append");
+
+    public ValueTask<long> LogLengthAsync(string logKey, CancellationToken cancellationToken = default) => Note(inner.LogLengthAsync(logKey, cancellationToken), "log_length");
+
+    public ValueTask<IReadOnlyList<string>> ReadLogAsync(string logKey, long start, int count, CancellationToken cancellationToken = default) => Note(inner.ReadLogAsync(logKey, start, count, cancellationToken), "read_log");
+
+    public ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default) => Note(inner.AdmitAsync(request, cancellationToken), "admit");
+
+    public ValueTask PingAsync(CancellationToken cancellationToken = default) => Note(inner.PingAsync(cancellationToken), "ping");
+
+    private T Note<T>(T result, string call)
+    {
+        calls.Enqueue((http.HttpContext?.TraceIdentifier ?? string.Empty, call));
+        return result;
+    }
+}
