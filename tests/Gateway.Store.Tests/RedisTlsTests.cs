@@ -74,7 +74,8 @@ public sealed class RedisTlsTests : IAsyncLifetime
 
         var error = await Assert.ThrowsAsync<StateStoreUnavailableException>(async () => await store.PingAsync());
 
-        Assert.IsType<System.Security.Authentication.AuthenticationException>(error.InnerException);
+        Assert.IsType<StackExchange.Redis.RedisConnectionException>(error.InnerException);
+        Assert.False(store.IsConnected);
     }
 
     [RedisTlsFact]

@@ -173,6 +173,96 @@ public abstract class StateStoreContractTests
     }
 
     [Fact]
+    public async Task Admit_FreshNonce_StoresItReadsSwitchesAndCountsEveryWindow()
+    {
+        await Store.SetAsync(Key("switch-on"), "1", null);
+        var request = Admission("fresh", [Key("switch-off"), Key("switch-on")], [new RateLimitWindow(Key("rl-a"), 5, LongWindow), new RateLimitWindow(Key("rl-b"), 5, LongWindow)]);
+
+        var outcome = await Store.AdmitAsync(request);
+
+        Assert.True(outcome.NonceFresh);
+        Assert.False(outcome.IsSwitchOn(0));
+        Assert.True(outcome.IsSwitchOn(1));
+        Assert.Equal(2u, outcome.SwitchesOn);
+        Assert.True(outcome.RateLimit.Admitted);
+        Assert.Equal("ts-fresh", await Store.GetAsync(request.NonceKey));
+        var remaining = await Store.TryAcquireAsync([new RateLimitWindow(Key("rl-a"), 5, LongWindow, 4)]);
+        Assert.True(remaining.Admitted);
+        Assert.False((await Store.TryAcquireAsync([new RateLimitWindow(Key("rl-b"), 5, LongWindow, 5)])).Admitted);
+    }
+
+    [Fact]
+    public async Task Admit_ReplayedNonce_CountsNothingAndReadsNoSwitch()
+    {
+        await Store.SetAsync(Key("replay-switch"), "1", null);
+        var window = new RateLimitWindow(Key("replay-rl"), 1, LongWindow);
+        var request = Admission("replayed", [Key("replay-switch")], [window]);
+        Assert.True((await Store.AdmitAsync(request)).NonceFresh);
+
+        var replay = await Store.AdmitAsync(request);
+
+        Assert.False(replay.NonceFresh);
+        Assert.Equal(0u, replay.SwitchesOn);
+        Assert.True(replay.RateLimit.Admitted);
+        var other = await Store.AdmitAsync(Admission("another", [], [window]));
+        Assert.True(other.NonceFresh);
+        Assert.False(other.RateLimit.Admitted);
+        Assert.Equal(0, other.RateLimit.RefusedIndex);
+    }
+
+    [Fact]
+    public async Task Admit_OneWindowFull_RefusedByItAndCountsInNoWindow()
+    {
+        var wide = new RateLimitWindow(Key("adm-wide"), 10, LongWindow);
+        var narrow = new RateLimitWindow(Key("adm-narrow"), 1, LongWindow);
+        Assert.True((await Store.AdmitAsync(Admission("first", [], [wide, narrow]))).RateLimit.Admitted);
+
+        var refused = await Store.AdmitAsync(Admission("second", [], [wide, narrow]));
+
+        Assert.True(refused.NonceFresh);
+        Assert.False(refused.RateLimit.Admitted);
+        Assert.Equal(1, refused.RateLimit.RefusedIndex);
+        Assert.InRange(refused.RateLimit.RetryAfter, TimeSpan.FromTicks(1), LongWindow);
+        Assert.True((await Store.TryAcquireAsync([wide with { Permits = 9 }])).Admitted);
+    }
+
+    [Fact]
+    public async Task Admit_ParallelSameNonce_ExactlyOneFreshAndCountedOnce()
+    {
+        var window = new RateLimitWindow(Key("adm-par"), 100, LongWindow);
+        var request = Admission("parallel", [], [window]);
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => Task.Run(async () => await Store.AdmitAsync(request))));
+
+        Assert.Single(outcomes, o => o.NonceFresh);
+        Assert.True((await Store.TryAcquireAsync([window with { Permits = 99 }])).Admitted);
+        Assert.False((await Store.TryAcquireAsync([window])).Admitted);
+    }
+
+    [Fact]
+    public async Task Admit_TooManySwitchKeys_Rejected()
+    {
+        var keys = Enumerable.Range(0, AdmissionRequest.MaxSwitchKeys + 1).Select(i => Key($"sw{i}")).ToArray();
+
+        await Assert.ThrowsAsync<ArgumentException>(async () => await Store.AdmitAsync(Admission("many", keys, [])));
+        Assert.Null(await Store.GetAsync(Key("nonce-many")));
+    }
+
+    [Fact]
+    public async Task Admit_ThirtyTwoSwitchesAllOn_EveryBitSet()
+    {
+        var keys = Enumerable.Range(0, AdmissionRequest.MaxSwitchKeys).Select(i => Key($"all{i}")).ToArray();
+        foreach (var key in keys)
+        {
+            await Store.SetAsync(key, "on", null);
+        }
+
+        var outcome = await Store.AdmitAsync(Admission("all-on", keys, []));
+
+        Assert.Equal(uint.MaxValue, outcome.SwitchesOn);
+    }
+
+    [Fact]
     public async Task TryReserve_FiftyParallelReservers_NeverOverspend()
     {
         var key = Key("budget");
@@ -290,6 +380,20 @@ public abstract class StateStoreContractTests
     }
 
     [Fact]
+    public async Task TryAppendMany_AtExpectedLength_AppendsAllInOrderElseNone()
+    {
+        var log = Key("group-log");
+        Assert.True(await Store.TryAppendAsync(log, 0, "first"));
+
+        Assert.False(await Store.TryAppendAsync(log, 0, ["stale-a", "stale-b"]));
+        Assert.True(await Store.TryAppendAsync(log, 1, ["second", "third", "fourth"]));
+
+        Assert.Equal(4, await Store.LogLengthAsync(log));
+        Assert.Equal(["first", "second", "third", "fourth"], await Store.ReadLogAsync(log, 0, 10));
+        Assert.Equal(["third", "fourth"], await Store.ReadLogAsync(log, 2, 10));
+    }
+
+    [Fact]
     public async Task ReadLog_Ranges_ReturnRequestedSlices()
     {
         var log = Key("ranges");
@@ -327,4 +431,7 @@ public abstract class StateStoreContractTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await Store.GetAsync(Key("x"), cancelled.Token));
     }
+
+    private AdmissionRequest Admission(string nonce, IReadOnlyList<string> switches, IReadOnlyList<RateLimitWindow> windows) =>
+        new(Key("nonce-" + nonce), "ts-" + nonce, TimeSpan.FromMinutes(5), switches, windows);
 }
