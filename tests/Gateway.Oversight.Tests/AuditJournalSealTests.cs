@@ -59,6 +59,19 @@ public sealed class AuditJournalSealTests
     }
 
     [Fact]
+    public void Seal_ExplanationWithLiteralUtf8AndEscapes_LineIsCanonical()
+    {
+        var explanation = JsonDocument.Parse("{\"z\":\"ünïcode ✓ literal\",\"a\":[\"esc\\u00e9\\n\",\"\\u2713\"],\"m\":{\"y\":1e3,\"x\":-0.50}}").RootElement;
+
+        var (record, line) = AuditSeal.Seal(Unsigned("x") with { Explanation = explanation });
+
+        using var stored = JsonDocument.Parse(line);
+        Assert.Equal(AuditCanonicalJson.Canonicalize(stored.RootElement), line);
+        Assert.Equal(record.Hash, AuditCanonicalJson.ComputeHash(stored.RootElement));
+        Assert.Contains("\"explanation\":{\"a\":[\"esc\u00e9\\n\",\"\u2713\"],\"m\":{\"x\":-0.50,\"y\":1e3},\"z\":\"ünïcode ✓ literal\"}", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Seal_LoneSurrogate_Refused()
     {
         Assert.Throws<ArgumentException>(() => AuditSeal.Seal(Unsigned("broken \ud800 text")));

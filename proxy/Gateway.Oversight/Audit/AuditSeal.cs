@@ -18,11 +18,16 @@ internal static class AuditSeal
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    // The one buffer per record, reused by the thread's next record (records are written one at a time per thread).
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
     /// <summary>Hashes <paramref name="unsigned"/> (whose <see cref="AuditRecord.Hash"/> is null) and returns it sealed with its journal line.</summary>
     /// <exception cref="ArgumentException">The entry holds text that does not survive UTF-8 (a lone surrogate) or a non-finite number.</exception>
     public static (AuditRecord Record, string Line) Seal(AuditRecord unsigned)
     {
-        var buffer = new ArrayBufferWriter<byte>(2048);
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(16 * 1024);
+        buffer.ResetWrittenCount();
         int split;
         try
         {
@@ -187,7 +192,17 @@ internal static class AuditSeal
                 w.Write("]"u8);
                 break;
             case JsonValueKind.String:
-                WriteString(w, element.GetString()!);
+                // Without a backslash the raw text already is canonical (nothing in it needs escaping).
+                var raw = JsonMarshal.GetRawUtf8Value(element);
+                if (raw.IndexOf((byte)'\\') < 0)
+                {
+                    w.Write(raw);
+                }
+                else
+                {
+                    WriteString(w, element.GetString()!);
+                }
+
                 break;
             case JsonValueKind.Number:
                 w.Write(JsonMarshal.GetRawUtf8Value(element));
