@@ -202,6 +202,17 @@ def ordered(summary, phase):
     return out
 
 
+def section(lines, title, headers, rows):
+    """A markdown section holding one table; columns after the first two are right-aligned."""
+    lines.append(f"## {title}")
+    lines.append("")
+    lines.append("| " + " | ".join(headers) + " |")
+    lines.append("|" + "|".join("---" if i < 2 else "---:" for i in range(len(headers))) + "|")
+    for row in rows:
+        lines.append("| " + " | ".join(str(cell) for cell in row) + " |")
+    lines.append("")
+
+
 def write_markdown(report_dir, env, summary, comps, goal, more):
     lines = []
     lines.append(f"# Load test report {env.get('timestamp', '')}")
@@ -251,13 +262,8 @@ def write_markdown(report_dir, env, summary, comps, goal, more):
         lines.append("")
     rss = more.get("rss") or []
     if rss:
-        lines.append("## Gateway memory (RSS)")
-        lines.append("")
-        lines.append("| store | gateway | peak MiB | final MiB | samples |")
-        lines.append("|---|---|---:|---:|---:|")
-        for r in rss:
-            lines.append(f"| {r['store']} | {r['gateway']} | {r['peak_kb'] / 1024:.0f} | {r['final_kb'] / 1024:.0f} | {r['samples']} |")
-        lines.append("")
+        section(lines, "Gateway memory (RSS)", ["store", "gateway", "peak MiB", "final MiB", "samples"],
+                [[r["store"], r["gateway"], f"{r['peak_kb'] / 1024:.0f}", f"{r['final_kb'] / 1024:.0f}", r["samples"]] for r in rss])
     replicas = more.get("replicas")
     if replicas:
         lines.append("## Two replicas on one Redis: audit after the run")
@@ -271,13 +277,8 @@ def write_markdown(report_dir, env, summary, comps, goal, more):
         lines.append("")
     clients = more.get("redis_clients") or []
     if clients:
-        lines.append("## The gateway's Redis client against redis-benchmark")
-        lines.append("")
-        lines.append("| client | command | concurrency | ops/s | errors |")
-        lines.append("|---|---|---:|---:|---:|")
-        for c in clients:
-            lines.append(f"| {c.get('client')} | {c.get('command')} | {c.get('concurrency')} | {c.get('ops_per_s', 0):.0f} | {c.get('errors')} |")
-        lines.append("")
+        section(lines, "The gateway's Redis client against redis-benchmark", ["client", "command", "concurrency", "ops/s", "errors"],
+                [[c.get("client"), c.get("command"), c.get("concurrency"), f"{c.get('ops_per_s', 0):.0f}", c.get("errors")] for c in clients])
         lines.append("`setnx` = `SET gw:{tenant}:nonce:… ts NX PX 300000` (the nonce write); `admit` = the admission script "
                      "(nonce, two kill switches, two rate-limit windows), which only the gateway's client sends.")
         lines.append("")

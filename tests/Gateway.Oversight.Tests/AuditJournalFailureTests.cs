@@ -89,7 +89,7 @@ public sealed class AuditJournalFailureTests : IDisposable
     public async Task AppendAsync_RedisDown_RefusedAndUnreadyThenRecoversWithoutRestart()
     {
         await using var server = await RedisServer.StartAsync();
-        await using var store = new RedisStateStore(new RedisStoreOptions { Endpoint = server.Endpoint, CommandTimeout = TimeSpan.FromSeconds(5), ReconnectMaxBackoff = TimeSpan.FromMilliseconds(200) });
+        await using var store = new RedisStateStore(new RedisStoreOptions { ConnectTimeout = TimeSpan.FromSeconds(10), Endpoint = server.Endpoint, CommandTimeout = TimeSpan.FromSeconds(5), ReconnectMaxBackoff = TimeSpan.FromMilliseconds(200) });
         var sink = new StoreAuditStore(store);
         var journal = TestServices.Journal(sink, _time);
         var health = new AuditSinkHealthCheck(sink);

@@ -16,7 +16,7 @@ public sealed class RedisAuthenticationTests : IAsyncLifetime
     [Fact]
     public async Task Store_RequirePassPassword_Authenticates()
     {
-        await using var store = new RedisStateStore(new RedisStoreOptions { Endpoint = _server.Endpoint, Password = AdminPassword });
+        await using var store = new RedisStateStore(new RedisStoreOptions { ConnectTimeout = TimeSpan.FromSeconds(10), CommandTimeout = TimeSpan.FromSeconds(10), Endpoint = _server.Endpoint, Password = AdminPassword });
 
         await store.SetAsync("k", "v", null);
 
@@ -31,7 +31,7 @@ public sealed class RedisAuthenticationTests : IAsyncLifetime
             await admin.ExecuteAsync("ACL", "SETUSER", "gateway", "on", ">gw-pass", "~gw:*", "+@all");
         }
 
-        await using var store = new RedisStateStore(new RedisStoreOptions { Endpoint = _server.Endpoint, User = "gateway", Password = "gw-pass" });
+        await using var store = new RedisStateStore(new RedisStoreOptions { ConnectTimeout = TimeSpan.FromSeconds(10), CommandTimeout = TimeSpan.FromSeconds(10), Endpoint = _server.Endpoint, User = "gateway", Password = "gw-pass" });
 
         await store.SetAsync("gw:allowed", "1", null);
         var denied = await Assert.ThrowsAsync<StateStoreUnavailableException>(async () => await store.SetAsync("other:key", "1", null));

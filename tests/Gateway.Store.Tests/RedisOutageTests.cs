@@ -18,6 +18,7 @@ public sealed class RedisOutageTests
         await using var store = new RedisStateStore(new RedisStoreOptions
         {
             Endpoint = server.Endpoint,
+            ConnectTimeout = TimeSpan.FromSeconds(10),
 
             // A call that waited for a reply would fail with a timeout; one refused at once fails with
             // "no connection". Long enough that the former cannot pass for the latter.

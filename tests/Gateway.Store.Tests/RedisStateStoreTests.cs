@@ -17,7 +17,7 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = await RedisServer.StartAsync(extraArgs: "--enable-debug-command yes");
-        _store = new RedisStateStore(new RedisStoreOptions { Endpoint = _server.Endpoint, CommandTimeout = TimeSpan.FromSeconds(10) });
+        _store = new RedisStateStore(new RedisStoreOptions { ConnectTimeout = TimeSpan.FromSeconds(10), Endpoint = _server.Endpoint, CommandTimeout = TimeSpan.FromSeconds(10) });
         _admin = await RedisAdmin.ConnectAsync(_server.Endpoint);
         await _store.PingAsync();
     }
@@ -78,7 +78,7 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
     [Fact]
     public async Task Database_SelectedByOptions_IsolatesKeys()
     {
-        await using var database3 = new RedisStateStore(new RedisStoreOptions { Endpoint = _server.Endpoint, Database = 3 });
+        await using var database3 = new RedisStateStore(new RedisStoreOptions { ConnectTimeout = TimeSpan.FromSeconds(10), CommandTimeout = TimeSpan.FromSeconds(10), Endpoint = _server.Endpoint, Database = 3 });
         await database3.SetAsync("where", "db3", null);
 
         Assert.Null(await _store.GetAsync("where"));
@@ -99,14 +99,28 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
     [Fact]
     public async Task Calls_ServerStuckLongerThanCommandTimeout_FailUnavailableWithTimeoutThenRecover()
     {
-        await using var impatient = new RedisStateStore(new RedisStoreOptions { Endpoint = _server.Endpoint, CommandTimeout = TimeSpan.FromMilliseconds(300) });
+        await using var impatient = new RedisStateStore(new RedisStoreOptions { ConnectTimeout = TimeSpan.FromSeconds(10), Endpoint = _server.Endpoint, CommandTimeout = TimeSpan.FromMilliseconds(300) });
         await impatient.SetAsync("k", "before", null);
 
-        var sleep = _admin.ExecuteAsync("DEBUG", "SLEEP", "2");
-        await Task.Delay(50);
-        var timedOut = await Assert.ThrowsAsync<StateStoreUnavailableException>(async () => await impatient.GetAsync("k"));
+        var sleep = _admin.ExecuteAsync("DEBUG", "SLEEP", "3");
+
+        // The sleep may not have begun when the first GET arrives: ask until one call meets the stuck server.
+        StateStoreUnavailableException? timedOut = null;
+        while (timedOut is null && !sleep.IsCompleted)
+        {
+            try
+            {
+                await impatient.GetAsync("k");
+            }
+            catch (StateStoreUnavailableException ex)
+            {
+                timedOut = ex;
+            }
+        }
+
         await sleep;
 
+        Assert.NotNull(timedOut);
         Assert.IsAssignableFrom<TimeoutException>(timedOut.InnerException);
         Assert.Equal("before", await EventuallyAsync(() => impatient.GetAsync("k").AsTask()));
         await impatient.SetAsync("k", "after", null);
@@ -116,7 +130,7 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
     [Fact]
     public async Task Calls_ServerFrozenWithSigstop_FailUnavailableThenRecoverAfterSigcont()
     {
-        await using var store = new RedisStateStore(new RedisStoreOptions { Endpoint = _server.Endpoint, CommandTimeout = TimeSpan.FromMilliseconds(300) });
+        await using var store = new RedisStateStore(new RedisStoreOptions { ConnectTimeout = TimeSpan.FromSeconds(10), Endpoint = _server.Endpoint, CommandTimeout = TimeSpan.FromMilliseconds(300) });
         await store.SetAsync("frozen", "before", null);
 
         await _server.SignalAsync(freeze: true);
@@ -147,7 +161,7 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
     [Fact]
     public async Task Admit_WithSwitchesAndWindows_IsOneRoundTrip()
     {
-        await using var connection = new RedisConnection(new RedisStoreOptions { Endpoint = _server.Endpoint, CommandTimeout = TimeSpan.FromSeconds(10) });
+        await using var connection = new RedisConnection(new RedisStoreOptions { ConnectTimeout = TimeSpan.FromSeconds(10), Endpoint = _server.Endpoint, CommandTimeout = TimeSpan.FromSeconds(10) });
         var store = new RedisStateStore(connection);
         var multiplexer = (ConnectionMultiplexer)await connection.GetMultiplexerAsync();
         var request = new AdmissionRequest(

@@ -111,6 +111,7 @@ public sealed class RedisStoreOptionsTests
         {
             ["Gateway:Store:Kind"] = "Redis",
             ["Gateway:Store:Redis:Endpoint"] = server.Endpoint,
+            ["Gateway:Store:Redis:ConnectTimeout"] = "00:00:10",
             ["Gateway:Store:Redis:Password"] = "pw",
             ["Gateway:Store:Redis:Database"] = "2",
             ["Gateway:Store:Redis:CommandTimeout"] = "00:00:00.750",
@@ -135,6 +136,7 @@ public sealed class RedisStoreOptionsTests
         {
             ["Gateway:Store:Kind"] = "redis",
             ["Gateway:Store:Redis:Endpoint"] = server.Endpoint,
+            ["Gateway:Store:Redis:ConnectTimeout"] = "00:00:10",
         });
         var connection = provider.GetRequiredService<RedisConnection>();
         var cache = provider.GetRequiredService<Microsoft.Extensions.Caching.Distributed.IDistributedCache>();

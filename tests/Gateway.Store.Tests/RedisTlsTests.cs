@@ -51,6 +51,8 @@ public sealed class RedisTlsTests : IAsyncLifetime
         await using var store = new RedisStateStore(new RedisStoreOptions
         {
             Endpoint = $"127.0.0.1:{_tlsPort}",
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            CommandTimeout = TimeSpan.FromSeconds(10),
             UseTls = true,
             TlsServerName = "localhost",
             CaCertificatePath = _tls!.CertificatePath,
@@ -68,6 +70,8 @@ public sealed class RedisTlsTests : IAsyncLifetime
         await using var store = new RedisStateStore(new RedisStoreOptions
         {
             Endpoint = $"127.0.0.1:{_tlsPort}",
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            CommandTimeout = TimeSpan.FromSeconds(10),
             UseTls = true,
             TlsServerName = "localhost",
         });
@@ -84,6 +88,8 @@ public sealed class RedisTlsTests : IAsyncLifetime
         await using var store = new RedisStateStore(new RedisStoreOptions
         {
             Endpoint = $"127.0.0.1:{_tlsPort}",
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            CommandTimeout = TimeSpan.FromSeconds(10),
             UseTls = true,
             AllowUntrustedCertificate = true,
         });
