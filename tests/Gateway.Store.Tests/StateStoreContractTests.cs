@@ -9,6 +9,10 @@ namespace Gateway.Store.Tests;
 public abstract class StateStoreContractTests
 {
     private static readonly TimeSpan LongWindow = TimeSpan.FromHours(1);
+
+    // Long enough that the calls made before it passes finish first even on a loaded machine.
+    private static readonly TimeSpan ShortExpiry = TimeSpan.FromMilliseconds(1500);
+    private static readonly TimeSpan PastShortExpiry = TimeSpan.FromMilliseconds(2000);
     private readonly string _prefix = $"test:{Guid.NewGuid():N}:";
 
     protected abstract IStateStore Store { get; }
@@ -31,10 +35,10 @@ public abstract class StateStoreContractTests
     public async Task TrySetIfAbsent_AfterExpiry_StoresAgain()
     {
         var key = Key("expiring");
-        Assert.True(await Store.TrySetIfAbsentAsync(key, "first", TimeSpan.FromMilliseconds(200)));
-        Assert.False(await Store.TrySetIfAbsentAsync(key, "second", TimeSpan.FromMilliseconds(200)));
+        Assert.True(await Store.TrySetIfAbsentAsync(key, "first", ShortExpiry));
+        Assert.False(await Store.TrySetIfAbsentAsync(key, "second", ShortExpiry));
 
-        await Task.Delay(400);
+        await Task.Delay(PastShortExpiry);
 
         Assert.Null(await Store.GetAsync(key));
         Assert.True(await Store.TrySetIfAbsentAsync(key, "third", TimeSpan.FromMinutes(1)));
@@ -60,10 +64,10 @@ public abstract class StateStoreContractTests
     [Fact]
     public async Task Set_WithExpiry_ExpiresWhileWithoutExpiryPersists()
     {
-        await Store.SetAsync(Key("short"), "gone soon", TimeSpan.FromMilliseconds(200));
+        await Store.SetAsync(Key("short"), "gone soon", ShortExpiry);
         await Store.SetAsync(Key("forever"), "stays", null);
 
-        await Task.Delay(400);
+        await Task.Delay(PastShortExpiry);
 
         Assert.Null(await Store.GetAsync(Key("short")));
         Assert.Equal("stays", await Store.GetAsync(Key("forever")));
@@ -118,10 +122,10 @@ public abstract class StateStoreContractTests
     public async Task Increment_ExpirySetOnlyWhenCreated_CounterRestartsAfterIt()
     {
         var key = Key("expiring-counter");
-        Assert.Equal(1, await Store.IncrementAsync(key, 1, TimeSpan.FromMilliseconds(250)));
+        Assert.Equal(1, await Store.IncrementAsync(key, 1, ShortExpiry));
         Assert.Equal(2, await Store.IncrementAsync(key, 1, TimeSpan.FromMinutes(10)));
 
-        await Task.Delay(450);
+        await Task.Delay(PastShortExpiry);
 
         Assert.Equal(1, await Store.IncrementAsync(key, 1, TimeSpan.FromMinutes(10)));
     }
@@ -314,10 +318,10 @@ public abstract class StateStoreContractTests
     public async Task SetAdd_WithExpiry_SetVanishesAfterIt()
     {
         var key = Key("votes");
-        Assert.Equal(1, await Store.SetAddAsync(key, "a", TimeSpan.FromMilliseconds(250)));
+        Assert.Equal(1, await Store.SetAddAsync(key, "a", ShortExpiry));
         Assert.Equal(2, await Store.SetAddAsync(key, "b", TimeSpan.FromMinutes(10)));
 
-        await Task.Delay(450);
+        await Task.Delay(PastShortExpiry);
 
         Assert.Empty(await Store.SetMembersAsync(key));
         Assert.Equal(1, await Store.SetAddAsync(key, "c", null));
