@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Summarises a dotnet-trace CPU-sampling profile (speedscope JSON) of the gateway's allow path.
+"""Summarises a dotnet-trace sampling profile (speedscope JSON) of the gateway's allow path.
 
 Usage: profile.py PROFILE.speedscope.json REQUESTS_PER_SECOND SECONDS  > profile.md
 
@@ -11,6 +11,7 @@ library only; reads both the evented and the sampled speedscope forms.
 """
 
 import json
+import os
 import re
 import sys
 from collections import defaultdict
@@ -41,8 +42,13 @@ def area_of(name):
     return "other (BCL, native)"
 
 
+def plain(name):
+    """The frame without its module ("System.Net.Http!System.Net.Http.HttpConnection.SendAsync" -> "System.Net.Http.HttpConnection.SendAsync")."""
+    return name.split("!", 1)[1] if "!" in name else name
+
+
 def short(name):
-    name = re.sub(r"\(.*\)$", "", name)
+    name = re.sub(r"\(.*\)$", "", plain(name))
     return name if len(name) <= 110 else name[:107] + "..."
 
 
@@ -53,7 +59,7 @@ def main():
     path, rps, seconds = sys.argv[1], float(sys.argv[2] or 0), float(sys.argv[3] or 0)
     with open(path, encoding="utf-8") as handle:
         doc = json.load(handle)
-    frames = [f.get("name", "?") for f in doc.get("shared", {}).get("frames", [])]
+    frames = [plain(f.get("name", "?")) for f in doc.get("shared", {}).get("frames", [])]
     exclusive = defaultdict(float)
     inclusive = defaultdict(float)
     area_time = defaultdict(float)
@@ -62,6 +68,15 @@ def main():
     def account(stack, weight):
         nonlocal busy, idle
         if not stack or weight <= 0:
+            return
+        # Thread-time sampling ends each stack in a pseudo-frame: CPU_TIME (running) or a waiting state.
+        top = frames[stack[-1]]
+        if top == "CPU_TIME":
+            stack = stack[:-1]
+        elif top.isupper() and top.endswith("_TIME"):
+            idle += weight
+            return
+        if not stack:
             return
         top = frames[stack[-1]]
         if IDLE.search(top) or any(IDLE.search(frames[i]) for i in stack[-3:]):
@@ -102,7 +117,7 @@ def main():
     out = []
     out.append("# CPU profile of the allow path (Redis)")
     out.append("")
-    out.append(f"Source: `{path.split('/')[-1]}` (dotnet-trace, cpu-sampling). Busy time {busy:.0f} {unit}, idle (waits) {idle:.0f} {unit} left out. "
+    out.append(f"Source: `{os.path.basename(path)}` (dotnet-trace, sampled thread stacks). Busy time {busy:.0f} {unit}, idle (waits) {idle:.0f} {unit} left out. "
                f"Requests during the trace: about {requests:.0f} ({rps:.0f} req/s x {seconds:.0f} s), so busy CPU per request is "
                f"about **{per_request(busy):.0f} µs**.")
     out.append("")

@@ -325,11 +325,16 @@ if [[ "$profile" == 1 ]]; then
     cp "$work/tool.log" "$report_dir/runs/tool.log" 2>/dev/null || true
   fi
 fi
+# dotnet-trace 10 samples managed stacks with the dotnet-sampled-thread-time profile; older ones call it cpu-sampling.
+trace_profile=cpu-sampling
+if [[ -n "$trace_bin" ]] && "$trace_bin" list-profiles 2>/dev/null | grep -q dotnet-sampled-thread-time; then
+  trace_profile=dotnet-sampled-thread-time
+fi
 trace_pid=""
 profile_start() { # pid seconds
   [[ -n "$trace_bin" ]] || return 0
   local seconds=$(( $2 > 1 ? $2 - 1 : 1 ))
-  "$trace_bin" collect -p "$1" --profile cpu-sampling --duration "00:00:$(printf '%02d' "$seconds")" \
+  "$trace_bin" collect -p "$1" --profile "$trace_profile" --duration "00:00:$(printf '%02d' "$seconds")" \
     --format Speedscope -o "$report_dir/allow-redis.nettrace" >"$work/trace.log" 2>&1 &
   trace_pid="$!"
   pids+=("$trace_pid")
@@ -454,12 +459,15 @@ done
 # Both replicas take allow traffic at once (two wrk, half the connections each); the row is their
 # sum. Each replica appends to its own audit chain per tenant, so there is nothing to conflict on;
 # afterwards both chains must verify.
-verify_audit() { # port -> the admin API's verify of tenant demo
-  curl -fsS --max-time 120 -H "Authorization: Bearer $admin_token" "http://127.0.0.1:$1/admin/v1/tenants/demo/audit/verify" 2>/dev/null || echo '{"intact":null,"error":"verify failed"}'
+verify_audit() { # port -> the admin API's verify of tenant demo (JSON)
+  local body
+  body="$(curl -fsS --max-time 120 -H "Authorization: Bearer $admin_token" "http://127.0.0.1:$1/admin/v1/tenants/demo/audit/verify" 2>/dev/null || true)"
+  jq -e . >/dev/null 2>&1 <<<"$body" && printf '%s\n' "$body" || echo '{"intact":null,"error":"verify failed"}'
 }
-conflicts_of() { # port -> gateway.audit.append_conflicts from /metrics, or null when not exported
-  curl -fsS --max-time 10 "http://127.0.0.1:$1/metrics" 2>/dev/null \
-    | awk '/^gateway_audit_append_conflicts/ {sum += $NF; found = 1} END {if (found) print sum; else print "null"}' || echo null
+conflicts_of() { # port -> gateway.audit.append_conflicts summed from /metrics, or null when not exported
+  local text
+  text="$(curl -fsS --max-time 10 "http://127.0.0.1:$1/metrics" 2>/dev/null || true)"
+  awk '/^gateway_audit_append_conflicts/ {sum += $NF; found = 1} END {if (found) print sum; else print "null"}' <<<"$text"
 }
 run_pair() { # round phase ports...   (two wrk at once, each with its own corpus; one combined row)
   local round="$1" phase="$2" port_a="$3" port_b="$4" seconds="$duration"
@@ -622,7 +630,7 @@ fi
   echo "  \"commit\": $(git -C "$root" rev-parse --short HEAD 2>/dev/null | jq -R .),"
   echo "  \"dirty\": $( [[ -n "$(git -C "$root" status --porcelain 2>/dev/null)" ]] && echo true || echo false),"
   echo "  \"duration_s\": $duration, \"rounds\": $rounds, \"threads\": $threads, \"connections\": $connections, \"half_connections\": $half_connections,"
-  echo "  \"gateway_env\": $(printf '%s' "${LOADTEST_GATEWAY_ENV:-}" | jq -R .), \"soak_s\": $soak,"
+  echo "  \"gateway_env\": $(jq -n --arg v "${LOADTEST_GATEWAY_ENV:-}" '$v'), \"soak_s\": $soak,"
   echo "  \"elapsed_s\": $(( $(date +%s) - started_at ))"
   echo "}"
 } >"$report_dir/environment.json"
