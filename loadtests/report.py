@@ -25,10 +25,14 @@ SCENARIO_TEXT = {
     "block": "gateway: invoke-tool shell.exec (signed, decided, refused) -> 403",
     "ratelimited": "gateway: invoke-tool crm.read_contact_throttled (10/min) -> 429",
     "stream": "gateway: /providers/openai/chat/completions stream -> SSE",
+    "direct": "reference: GET /crm/contacts/42 straight to the upstream (the limit)",
+    "nginx": "reference: Debian nginx, one worker, keep-alive to the upstream, as a plain reverse proxy",
 }
 ORDER = ["get", "allow", "block", "ratelimited", "sse", "stream"]
-THROUGHPUT_TARGET = 0.85
-P99_TARGET_US = 1000
+# The targets of issue #13 (ratios to bare YARP measured in the same run).
+RATIO_TARGETS = {"allow": 0.6, "block": 1.0, "ratelimited": 1.0, "stream": 0.6}
+ALLOW_STRETCH = 0.8
+P99_TARGET_US = 2000
 
 
 def median(values):
@@ -36,19 +40,44 @@ def median(values):
     return statistics.median(values) if values else None
 
 
-def load(report_dir):
+def read_jsonl(path):
     rows = []
-    with open(os.path.join(report_dir, "results.jsonl"), encoding="utf-8") as handle:
-        for line in handle:
-            line = line.strip()
-            if line:
-                rows.append(json.loads(line))
-    env_path = os.path.join(report_dir, "environment.json")
-    env = {}
-    if os.path.exists(env_path):
-        with open(env_path, encoding="utf-8") as handle:
-            env = json.load(handle)
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                line = line.strip()
+                if line:
+                    rows.append(json.loads(line))
+    return rows
+
+
+def read_json(path):
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def load(report_dir):
+    rows = read_jsonl(os.path.join(report_dir, "results.jsonl"))
+    env = read_json(os.path.join(report_dir, "environment.json")) or {}
     return rows, env
+
+
+def extras(report_dir):
+    """RSS per gateway, the two-replica audit check, the Redis client comparison, the soak series."""
+    soak_path = os.path.join(report_dir, "soak-rss-kb.txt")
+    soak = []
+    if os.path.exists(soak_path):
+        with open(soak_path, encoding="utf-8") as handle:
+            soak = [int(x) for x in handle if x.strip()]
+    return {
+        "rss": read_jsonl(os.path.join(report_dir, "rss.jsonl")),
+        "replicas": read_json(os.path.join(report_dir, "replicas.json")),
+        "redis_clients": read_jsonl(os.path.join(report_dir, "redis-bench.jsonl")),
+        "soak_rss_kb_per_minute": soak,
+        "profile": os.path.exists(os.path.join(report_dir, "profile.md")),
+    }
 
 
 def aggregate(rows):
@@ -94,42 +123,58 @@ def aggregate(rows):
 def comparisons(summary):
     out = []
     for (store, phase, scenario, target), gw in sorted(summary.items()):
-        if target != "gateway":
+        if target == "baseline":
             continue
         base = summary.get((store, phase, BASE_OF.get(scenario, "get"), "baseline"))
-        item = {"store": store, "phase": phase, "scenario": scenario, "baseline": BASE_OF.get(scenario)}
+        item = {"store": store, "phase": phase, "scenario": scenario, "target": target, "baseline": BASE_OF.get(scenario, "get")}
         if base and base["rps_median"] and gw["rps_median"] is not None:
             item["throughput_ratio"] = gw["rps_median"] / base["rps_median"]
         if base and base["p99_us"] is not None and gw["p99_us"] is not None:
             item["p50_delta_us"] = gw["p50_us"] - base["p50_us"]
             item["p99_delta_us"] = gw["p99_us"] - base["p99_us"]
+        item["errors"] = gw["errors"]
+        item["status_5xx"] = sum(n for code, n in gw["statuses"].items() if str(code).startswith("5"))
         out.append(item)
     return out
 
 
-def targets(comps):
-    def find(store, phase, scenario):
+def targets(comps, summary, more):
+    def find(store, phase, scenario, target="gateway"):
         for c in comps:
-            if c["store"] == store and c["phase"] == phase and c["scenario"] == scenario:
+            if c["store"] == store and c["phase"] == phase and c["scenario"] == scenario and c.get("target") == target:
                 return c
         return None
 
     result = []
-    full = find("redis", "full", "allow")
-    ratio = full.get("throughput_ratio") if full else None
-    result.append({
-        "target": "full enforcement path (allow, Redis) >= 0.85 x bare-YARP throughput",
-        "measured": ratio,
-        "met": None if ratio is None else ratio >= THROUGHPUT_TARGET,
-    })
+    for scenario, goal in RATIO_TARGETS.items():
+        full = find("redis", "full", scenario)
+        ratio = full.get("throughput_ratio") if full else None
+        base = "the SSE baseline" if scenario == "stream" else "bare YARP"
+        text = f"{scenario} (Redis) >= {goal} x {base}" + (f" (stretch {ALLOW_STRETCH} x)" if scenario == "allow" else "")
+        result.append({"target": text, "measured": ratio, "met": None if ratio is None else ratio >= goal})
+    memory = summary.get(("memory", "full", "allow", "gateway"))
+    redis = summary.get(("redis", "full", "allow", "gateway"))
+    if memory and redis and redis["rps_median"]:
+        ratio = memory["rps_median"] / redis["rps_median"]
+        result.append({"target": "embedded store >= Redis (allow)", "measured": ratio, "met": ratio >= 1.0})
     for scenario in ("allow", "stream"):
         half = find("redis", "half", scenario)
         delta = half.get("p99_delta_us") if half else None
         result.append({
-            "target": f"p99 within 1 ms of baseline at half load ({scenario}, Redis)",
+            "target": f"p99 at half load <= baseline + 2 ms ({scenario}, Redis)",
             "measured_us": delta,
             "met": None if delta is None else delta <= P99_TARGET_US,
         })
+    five = sum(c.get("status_5xx", 0) for c in comps if c.get("target") == "gateway")
+    result.append({"target": "zero 5xx from the gateway", "measured_count": five, "met": five == 0})
+    replicas = more.get("replicas")
+    if replicas:
+        conflicts = [v for v in (replicas.get("append_conflicts") or {}).values() if v is not None]
+        intact = all((replicas.get(k) or {}).get("intact") is True for k in ("verify_on_replica_0", "verify_on_replica_1"))
+        chains = len((replicas.get("verify_on_replica_0") or {}).get("partitions") or [])
+        result.append({"target": "two replicas: zero audit conflicts, both chains verify", "measured_count": sum(conflicts) if conflicts else None,
+                       "detail": f"{chains} chains, intact: {intact}" + ("" if conflicts else ", conflicts not exported on /metrics"),
+                       "met": intact and chains == 2 and (not conflicts or sum(conflicts) == 0)})
     return result
 
 
@@ -147,17 +192,28 @@ def label(row):
 
 def ordered(summary, phase):
     rows = [r for r in summary.values() if r["phase"] == phase]
-    stores = sorted({r["store"] for r in rows}, key=lambda s: (s != "memory", s))
+    stores = sorted({r["store"] for r in rows}, key=lambda s: (s != "reference", s != "memory", s))
     out = []
     for store in stores:
         for scenario in ORDER:
-            for r in rows:
+            for r in sorted(rows, key=lambda r: (r["target"] != "baseline", r["target"])):
                 if r["store"] == store and r["scenario"] == scenario:
                     out.append(r)
     return out
 
 
-def write_markdown(report_dir, env, summary, comps, goal):
+def section(lines, title, headers, rows):
+    """A markdown section holding one table; columns after the first two are right-aligned."""
+    lines.append(f"## {title}")
+    lines.append("")
+    lines.append("| " + " | ".join(headers) + " |")
+    lines.append("|" + "|".join("---" if i < 2 else "---:" for i in range(len(headers))) + "|")
+    for row in rows:
+        lines.append("| " + " | ".join(str(cell) for cell in row) + " |")
+    lines.append("")
+
+
+def write_markdown(report_dir, env, summary, comps, goal, more):
     lines = []
     lines.append(f"# Load test report {env.get('timestamp', '')}")
     lines.append("")
@@ -177,8 +233,10 @@ def write_markdown(report_dir, env, summary, comps, goal):
     for t in goal:
         if "measured" in t:
             measured = fmt_ratio(t["measured"]) + " x"
-        else:
+        elif "measured_us" in t:
             measured = "-" if t["measured_us"] is None else f"{t['measured_us'] / 1000:+.2f} ms"
+        else:
+            measured = ("-" if t.get("measured_count") is None else str(t["measured_count"])) + (f" ({t['detail']})" if t.get("detail") else "")
         met = "n/a" if t["met"] is None else ("yes" if t["met"] else "**no**")
         lines.append(f"| {t['target']} | {measured} | {met} |")
     lines.append("")
@@ -191,9 +249,9 @@ def write_markdown(report_dir, env, summary, comps, goal):
         lines.append("| store | run | req/s (median) | rounds req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | errors | statuses | vs baseline |")
         lines.append("|---|---|---:|---|---:|---:|---:|---:|---:|---|---|")
         for r in rows:
-            comp = next((c for c in comps if c["store"] == r["store"] and c["phase"] == phase and c["scenario"] == r["scenario"]), None)
+            comp = next((c for c in comps if c["store"] == r["store"] and c["phase"] == phase and c["scenario"] == r["scenario"] and c.get("target") == r["target"]), None)
             versus = "-"
-            if r["target"] == "gateway" and comp:
+            if r["target"] != "baseline" and comp:
                 versus = f"{fmt_ratio(comp.get('throughput_ratio'))} x req/s, p99 {'+' if comp.get('p99_delta_us', 0) >= 0 else ''}{ms(comp.get('p99_delta_us'))} ms"
             rate = f" @ {r['rate']}/s" if r.get("rate") else ""
             statuses = ", ".join(f"{k}: {v}" for k, v in sorted(r["statuses"].items()))
@@ -201,6 +259,39 @@ def write_markdown(report_dir, env, summary, comps, goal):
                 f"| {r['store']} | {r['target']}:{r['scenario']}{rate} | {r['rps_median']:.0f} | "
                 f"{' / '.join(f'{x:.0f}' for x in r['rps_rounds'])} | {ms(r['p50_us'])} | {ms(r['p90_us'])} | {ms(r['p99_us'])} | "
                 f"{ms(r['p999_us'])} | {r['errors']} | {statuses} | {versus} |")
+        lines.append("")
+    rss = more.get("rss") or []
+    if rss:
+        section(lines, "Gateway memory (RSS)", ["store", "gateway", "peak MiB", "final MiB", "samples"],
+                [[r["store"], r["gateway"], f"{r['peak_kb'] / 1024:.0f}", f"{r['final_kb'] / 1024:.0f}", r["samples"]] for r in rss])
+    replicas = more.get("replicas")
+    if replicas:
+        lines.append("## Two replicas on one Redis: audit after the run")
+        lines.append("")
+        verify = replicas.get("verify_on_replica_0") or {}
+        lines.append(f"Verify (on replica 0): intact **{verify.get('intact')}**, {verify.get('records')} records; append conflicts "
+                     f"{json.dumps(replicas.get('append_conflicts'))} (null: not exported on /metrics).")
+        lines.append("")
+        for chain in verify.get("partitions") or []:
+            lines.append(f"- chain `{chain.get('replica')}`: intact {chain.get('intact')}, {chain.get('records')} records")
+        lines.append("")
+    clients = more.get("redis_clients") or []
+    if clients:
+        section(lines, "The gateway's Redis client against redis-benchmark", ["client", "command", "concurrency", "ops/s", "errors"],
+                [[c.get("client"), c.get("command"), c.get("concurrency"), f"{c.get('ops_per_s', 0):.0f}", c.get("errors")] for c in clients])
+        lines.append("`setnx` = `SET gw:{tenant}:nonce:… ts NX PX 300000` (the nonce write); `admit` = the admission script "
+                     "(nonce, two kill switches, two rate-limit windows), which only the gateway's client sends.")
+        lines.append("")
+    soak = more.get("soak_rss_kb_per_minute") or []
+    if soak:
+        lines.append("## Soak: RSS per minute (MiB)")
+        lines.append("")
+        lines.append(" ".join(f"{kb / 1024:.0f}" for kb in soak))
+        lines.append("")
+        lines.append(f"First {soak[0] / 1024:.0f} MiB, peak {max(soak) / 1024:.0f} MiB, last {soak[-1] / 1024:.0f} MiB.")
+        lines.append("")
+    if more.get("profile"):
+        lines.append("CPU profile of the allow path: [profile.md](profile.md).")
         lines.append("")
     lines.append("Runs: " + "; ".join(f"`{k}` {v}" for k, v in SCENARIO_TEXT.items()) + ".")
     lines.append("Errors: statuses other than the expected ones (200; 403 for block; 429 or 200 for ratelimited), "
@@ -216,7 +307,8 @@ def chart_rows(summary):
     rows = []
     for phase in ("full", "half"):
         for r in ordered(summary, phase):
-            name = f"{r['store'][:3]} {'half ' if phase == 'half' else ''}{'base' if r['target'] == 'baseline' else 'gw'}:{r['scenario']}"
+            who = {"baseline": "base", "gateway": "gw"}.get(r["target"], r["target"])
+            name = f"{r['store'][:3]} {'half ' if phase == 'half' else ''}{who}:{r['scenario']}"
             rows.append((name, r["p50_us"] or 0, r["p90_us"] or 0, r["p99_us"] or 0))
     return rows
 
@@ -293,7 +385,8 @@ def main():
     rows, env = load(report_dir)
     summary = aggregate(rows)
     comps = comparisons(summary)
-    goal = targets(comps)
+    more = extras(report_dir)
+    goal = targets(comps, summary, more)
     chart = chart_rows(summary)
     write_svg(report_dir, chart)
     write_png(report_dir, chart)
@@ -303,10 +396,11 @@ def main():
         "comparisons": comps,
         "summary": sorted(summary.values(), key=lambda r: (r["store"], r["phase"], ORDER.index(r["scenario"]) if r["scenario"] in ORDER else 99, r["target"])),
         "runs": rows,
+        **more,
     }
     with open(os.path.join(report_dir, "report.json"), "w", encoding="utf-8") as handle:
         json.dump(report, handle, indent=2)
-    write_markdown(report_dir, env, summary, comps, goal)
+    write_markdown(report_dir, env, summary, comps, goal, more)
     for t in goal:
         print(json.dumps(t))
     return 0

@@ -17,6 +17,12 @@
 #   LOADTEST_SKIP_BUILD=1       use the binaries already built (Release)
 #   LOADTEST_GATEWAY_ARGS=""    extra gateway arguments, e.g. "--Gateway:Audit:Sink=store" (diagnostics)
 #   LOADTEST_REPORTS=loadtests/reports   where reports/<timestamp>/ goes
+#   LOADTEST_REFERENCE=1        reference rows: the upstream called directly and Debian nginx as a plain reverse proxy
+#   LOADTEST_REPLICAS=1         two gateway replicas on one Redis (aggregate allow throughput, audit chains verified)
+#   LOADTEST_REDIS_BENCH=1      the gateway's Redis client (StackExchange.Redis) against redis-benchmark, same commands
+#   LOADTEST_PROFILE=1          a CPU profile of the allow path (Redis) with dotnet-trace, summarised in profile.md
+#   LOADTEST_SOAK=0             seconds of one soak scenario (allow, Redis) after the rest, RSS sampled every minute
+#   LOADTEST_GATEWAY_ENV=""     extra environment for every gateway, e.g. "DOTNET_gcServer=0 DOTNET_TieredPGO=1"
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -37,6 +43,12 @@ half_connections="${LOADTEST_HALF_CONNECTIONS:-16}"
 stores="${LOADTEST_STORES:-memory redis}"
 scenarios="${LOADTEST_SCENARIOS:-allow block ratelimited stream}"
 half_scenarios="${LOADTEST_HALF_SCENARIOS:-allow stream}"
+reference="${LOADTEST_REFERENCE:-1}"
+replicas_on="${LOADTEST_REPLICAS:-1}"
+redis_bench="${LOADTEST_REDIS_BENCH:-1}"
+profile="${LOADTEST_PROFILE:-1}"
+soak="${LOADTEST_SOAK:-0}"
+read -r -a gateway_env <<<"${LOADTEST_GATEWAY_ENV:-}"
 artifacts="${GATEWAY_ARTIFACTS:-$root/artifacts}"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 report_dir="${LOADTEST_REPORTS:-$root/loadtests/reports}/$stamp"
@@ -83,9 +95,15 @@ if [[ " $stores " == *" redis "* ]] && ! command -v redis-server >/dev/null; the
   apt_install redis-server || { echo "loadtest: redis-server is required for the redis store (or LOADTEST_STORES=memory)" >&2; exit 1; }
 fi
 command -v gnuplot >/dev/null || apt_install gnuplot-nox || log "gnuplot unavailable: the chart will be an SVG only"
+if [[ "$reference" == 1 ]] && ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]]; then
+  apt_install nginx-light || apt_install nginx || log "nginx unavailable: no nginx reference row"
+fi
+if [[ "$redis_bench" == 1 ]] && ! command -v redis-benchmark >/dev/null; then
+  apt_install redis-tools || log "redis-benchmark unavailable: no client comparison"
+fi
 
 # --- build ---------------------------------------------------------------------------------------
-projects=(proxy/Gateway.Proxy loadtests/Gateway.LoadTests.Upstream loadtests/Gateway.LoadTests.BareProxy loadtests/Gateway.LoadTests.Corpus)
+projects=(proxy/Gateway.Proxy loadtests/Gateway.LoadTests.Upstream loadtests/Gateway.LoadTests.BareProxy loadtests/Gateway.LoadTests.Corpus loadtests/Gateway.LoadTests.RedisClient)
 if [[ -z "${LOADTEST_SKIP_BUILD:-}" ]]; then
   for project in "${projects[@]}"; do
     log "build $project (Release)"
@@ -97,7 +115,8 @@ gateway_bin="$(bin Gateway.Proxy gateway)"
 upstream_bin="$(bin Gateway.LoadTests.Upstream Gateway.LoadTests.Upstream)"
 bare_bin="$(bin Gateway.LoadTests.BareProxy Gateway.LoadTests.BareProxy)"
 corpus_bin="$(bin Gateway.LoadTests.Corpus Gateway.LoadTests.Corpus)"
-for file in "$gateway_bin" "$upstream_bin" "$bare_bin" "$corpus_bin"; do
+redis_client_bin="$(bin Gateway.LoadTests.RedisClient Gateway.LoadTests.RedisClient)"
+for file in "$gateway_bin" "$upstream_bin" "$bare_bin" "$corpus_bin" "$redis_client_bin"; do
   [[ -x "$file" ]] || { echo "loadtest: $file is missing (build first)" >&2; exit 1; }
 done
 
@@ -130,8 +149,68 @@ stop_pid() {
   kill -9 "$1" 2>/dev/null || true
 }
 
+# RSS of a process (kB) sampled every <interval> s into <file> until it exits.
+rss_sampler() { # pid file interval
+  local pid="$1" file="$2" interval="$3"
+  : >"$file"
+  (
+    while kill -0 "$pid" 2>/dev/null; do
+      awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null >>"$file" || true
+      sleep "$interval"
+    done
+  ) &
+  pids+=("$!")
+}
+
+# Appends {store, gateway, peak_kb, final_kb, samples} for an RSS sample file to rss.jsonl.
+rss_record() { # store gateway file
+  [[ -s "$3" ]] || return 0
+  python3 - "$1" "$2" "$3" >>"$report_dir/rss.jsonl" <<'PY'
+import json, sys
+samples = [int(x) for x in open(sys.argv[3]) if x.strip()]
+print(json.dumps({"store": sys.argv[1], "gateway": sys.argv[2], "peak_kb": max(samples), "final_kb": samples[-1], "samples": len(samples)}))
+PY
+}
+
+admin_token="loadtest-admin-$(random_key)"
+admin_token_sha="$(printf %s "$admin_token" | sha256sum | cut -d' ' -f1)"
+# Shared by every replica of one deployment: the vault, decision tokens and service signatures verify on each.
+data_key="$(random_key)" signing_key="$(random_key)" service_key="$(random_key)"
+
+# start_gateway <label> <port> <extra args...>: the production gateway with the loadtest bundle (sets gateway_pid).
+start_gateway() {
+  local label="$1" port="$2"
+  shift 2
+  rm -rf "$work/data-$label" && mkdir -p "$work/data-$label"
+  start "$work/gateway-$label.log" env -C "$work" \
+    DATA_ENCRYPTION_KEY="$data_key" DECISION_SIGNING_KEY="$signing_key" GATEWAY_SERVICE_KEY="$service_key" "${gateway_env[@]}" \
+    "$gateway_bin" --environment Production --urls "http://127.0.0.1:$port" \
+    "--Gateway:Policy:BundlePath=$work/bundle" "--Gateway:DataDirectory=$work/data-$label" \
+    "--Gateway:Admin:BootstrapTokenSha256=$admin_token_sha" \
+    --Logging:LogLevel:Default=Warning "$@" ${LOADTEST_GATEWAY_ARGS:-}
+  gateway_pid="$started_pid"
+  if ! wait_http "http://127.0.0.1:$port/healthz" 90; then
+    cat "$work/gateway-$label.log" >&2
+    echo "loadtest: the gateway ($label) did not start" >&2
+    exit 1
+  fi
+  cp "$work/gateway-$label.log" "$report_dir/runs/gateway-$label.startup.log" 2>/dev/null || true
+}
+
+# start_redis: a fresh redis-server on a free port (sets redis_port, redis_pid).
+start_redis() {
+  redis_port="$(free_port)"
+  rm -rf "$work/redis" && mkdir -p "$work/redis"
+  start "$work/redis.log" redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no \
+    --dir "$work/redis" --protected-mode yes
+  redis_pid="$started_pid"
+  for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.2; done
+  log "redis-server $(redis-server --version | awk '{print $3}') on 127.0.0.1:$redis_port"
+}
+
 mkdir -p "$report_dir/runs"
 : >"$results"
+: >"$report_dir/rss.jsonl"
 
 # --- fixed processes: upstream and the bare proxy -------------------------------------------------
 upstream_port="$(free_port)"
@@ -177,7 +256,7 @@ base_of() { case "$1" in stream) echo sse ;; *) echo get ;; esac; }
 declare -A best_rps=()
 corpus_size() { # key seconds
   local rps="${best_rps[$1]:-0}" floor=10000
-  [[ "$1" == baseline/* ]] && floor=40000
+  [[ "$1" == baseline/* || "$1" == direct/* || "$1" == nginx/* ]] && floor=40000
   python3 -c "import math, sys; r, d, f = map(float, sys.argv[1:]); print(int(max(f * d, math.ceil(r * d * 3))))" "$rps" "$2" "$floor"
 }
 
@@ -234,36 +313,101 @@ median_rps() { # target scenario store phase
     '[.[] | select(.target==$t and .scenario==$s and .store==$st and .phase==$p) | .rps] | sort | if length==0 then 0 else .[(length/2|floor)] end' "$results"
 }
 
+# --- CPU profile (dotnet-trace, EventPipe sampling) ----------------------------------------------
+trace_bin=""
+if [[ "$profile" == 1 ]]; then
+  if command -v dotnet-trace >/dev/null; then
+    trace_bin="$(command -v dotnet-trace)"
+  elif timeout 300 dotnet tool install dotnet-trace --tool-path "$work/tools" >"$work/tool.log" 2>&1; then
+    trace_bin="$work/tools/dotnet-trace"
+  else
+    log "dotnet-trace could not be installed from NuGet: no CPU profile (see runs/tool.log)"
+    cp "$work/tool.log" "$report_dir/runs/tool.log" 2>/dev/null || true
+  fi
+fi
+# dotnet-trace 10 samples managed stacks with the dotnet-sampled-thread-time profile; older ones call it cpu-sampling.
+trace_profile=cpu-sampling
+if [[ -n "$trace_bin" ]] && "$trace_bin" list-profiles 2>/dev/null | grep -q dotnet-sampled-thread-time; then
+  trace_profile=dotnet-sampled-thread-time
+fi
+trace_pid=""
+profile_start() { # pid seconds
+  [[ -n "$trace_bin" ]] || return 0
+  local seconds=$(( $2 > 1 ? $2 - 1 : 1 ))
+  "$trace_bin" collect -p "$1" --profile "$trace_profile" --duration "00:00:$(printf '%02d' "$seconds")" \
+    --format Speedscope -o "$report_dir/allow-redis.nettrace" >"$work/trace.log" 2>&1 &
+  trace_pid="$!"
+  pids+=("$trace_pid")
+  sleep 1
+}
+profile_wait() {
+  [[ -n "$trace_pid" ]] || return 0
+  timeout 120 tail --pid="$trace_pid" -f /dev/null || true
+  trace_pid=""
+  cp "$work/trace.log" "$report_dir/runs/trace.log" 2>/dev/null || true
+}
+
+# --- reference rows: the upstream directly and nginx as a plain reverse proxy ---------------------
+nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
+if [[ "$reference" == 1 ]]; then
+  nginx_port=""
+  if [[ -x "$nginx_bin" ]]; then
+    nginx_port="$(free_port)"
+    mkdir -p "$work/nginx/tmp"
+    cat >"$work/nginx/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/tmp/body;
+  proxy_temp_path $work/nginx/tmp/proxy;
+  fastcgi_temp_path $work/nginx/tmp/fastcgi;
+  uwsgi_temp_path $work/nginx/tmp/uwsgi;
+  scgi_temp_path $work/nginx/tmp/scgi;
+  upstream up { server 127.0.0.1:$upstream_port; keepalive 64; }
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }
+  }
+}
+NGINX
+    start "$work/nginx.log" "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf"
+    nginx_pid="$started_pid"
+    if ! wait_http "http://127.0.0.1:$nginx_port/healthz" 30; then
+      log "nginx did not start (see runs/nginx.log): no nginx reference row"
+      cp "$work/nginx.log" "$report_dir/runs/nginx.log" 2>/dev/null || true
+      nginx_port=""
+    else
+      log "nginx $("$nginx_bin" -v 2>&1 | awk -F/ '{print $2}') (one worker, keep-alive to the upstream) on 127.0.0.1:$nginx_port"
+    fi
+  fi
+  run reference baseline get warmup 0 "$connections" 0 "$bare_port"
+  run reference direct get warmup 0 "$connections" 0 "$upstream_port"
+  [[ -n "$nginx_port" ]] && run reference nginx get warmup 0 "$connections" 0 "$nginx_port"
+  for round in $(seq 1 "$rounds"); do
+    log "reference: round $round/$rounds"
+    run reference baseline get full "$round" "$connections" 0 "$bare_port"
+    run reference direct get full "$round" "$connections" 0 "$upstream_port"
+    [[ -n "$nginx_port" ]] && run reference nginx get full "$round" "$connections" 0 "$nginx_port"
+  done
+  [[ -n "$nginx_port" ]] && stop_pid "$nginx_pid"
+fi
+
 # --- per store -----------------------------------------------------------------------------------
 redis_pid=""
 for store in $stores; do
   store_args=(--Gateway:Store:Kind=memory)
   if [[ "$store" == redis ]]; then
-    redis_port="$(free_port)"
-    mkdir -p "$work/redis"
-    start "$work/redis.log" redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no \
-      --dir "$work/redis" --protected-mode yes
-    redis_pid="$started_pid"
-    for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.2; done
+    start_redis
     store_args=(--Gateway:Store:Kind=redis "--Gateway:Store:Redis:Endpoint=127.0.0.1:$redis_port")
-    log "redis-server $(redis-server --version | awk '{print $3}') on 127.0.0.1:$redis_port"
   fi
 
   gateway_port="$(free_port)"
-  rm -rf "$work/gateway-data" && mkdir -p "$work/gateway-data"
-  # Production, with its three keys (random per run) and the loadtest bundle; working directory $work.
-  start "$work/gateway-$store.log" env -C "$work" \
-    DATA_ENCRYPTION_KEY="$(random_key)" DECISION_SIGNING_KEY="$(random_key)" GATEWAY_SERVICE_KEY="$(random_key)" \
-    "$gateway_bin" --environment Production --urls "http://127.0.0.1:$gateway_port" \
-    "--Gateway:Policy:BundlePath=$work/bundle" "--Gateway:DataDirectory=$work/gateway-data" \
-    --Logging:LogLevel:Default=Warning "${store_args[@]}" ${LOADTEST_GATEWAY_ARGS:-}
-  gateway_pid="$started_pid"
-  if ! wait_http "http://127.0.0.1:$gateway_port/healthz" 90; then
-    cat "$work/gateway-$store.log" >&2
-    echo "loadtest: the gateway ($store) did not start" >&2
-    exit 1
-  fi
-  cp "$work/gateway-$store.log" "$report_dir/runs/gateway-$store.startup.log" 2>/dev/null || true
+  start_gateway "$store" "$gateway_port" "${store_args[@]}"
+  rss_sampler "$gateway_pid" "$work/rss-$store" 1
   log "gateway ($store store) on 127.0.0.1:$gateway_port"
 
   # Warm-up (JIT, connection pools, store connection): not recorded.
@@ -283,7 +427,11 @@ for store in $stores; do
         run "$store" baseline "$base" full "$round" "$connections" 0 "$bare_port"
         last_base="$base"
       fi
+      if [[ "$profile" == 1 && "$store" == redis && "$scenario" == allow && "$round" == 1 ]]; then
+        profile_start "$gateway_pid" "$duration"
+      fi
       run "$store" gateway "$scenario" full "$round" "$connections" 0 "$gateway_port"
+      profile_wait
     done
   done
 
@@ -300,11 +448,173 @@ for store in $stores; do
 
   cp "$work/gateway-$store.log" "$report_dir/runs/gateway-$store.log" 2>/dev/null || true
   stop_pid "$gateway_pid"
+  rss_record "$store" gateway "$work/rss-$store"
   if [[ -n "$redis_pid" ]]; then
     stop_pid "$redis_pid"
     redis_pid=""
   fi
 done
+
+# --- two replicas on one Redis ---------------------------------------------------------------------
+# Both replicas take allow traffic at once (two wrk, half the connections each); the row is their
+# sum. Each replica appends to its own audit chain per tenant, so there is nothing to conflict on;
+# afterwards both chains must verify.
+verify_audit() { # port -> the admin API's verify of tenant demo (JSON)
+  local body
+  body="$(curl -fsS --max-time 120 -H "Authorization: Bearer $admin_token" "http://127.0.0.1:$1/admin/v1/tenants/demo/audit/verify" 2>/dev/null || true)"
+  jq -e . >/dev/null 2>&1 <<<"$body" && printf '%s\n' "$body" || echo '{"intact":null,"error":"verify failed"}'
+}
+conflicts_of() { # port -> gateway.audit.append_conflicts summed from /metrics, or null when not exported
+  local text
+  text="$(curl -fsS --max-time 10 "http://127.0.0.1:$1/metrics" 2>/dev/null || true)"
+  awk '/^gateway_audit_append_conflicts/ {sum += $NF; found = 1} END {if (found) print sum; else print "null"}' <<<"$text"
+}
+run_pair() { # round phase ports...   (two wrk at once, each with its own corpus; one combined row)
+  local round="$1" phase="$2" port_a="$3" port_b="$4" seconds="$duration"
+  [[ "$phase" == warmup ]] && seconds="$warmup"
+  local half=$(( connections / 2 > 1 ? connections / 2 : 1 )) count outs=() wrk_pids=()
+  count="$(corpus_size "gateway/allow" "$seconds")"
+  rm -rf "$work/corpus" && mkdir -p "$work/corpus"
+  for port in "$port_a" "$port_b"; do
+    "$corpus_bin" --out "$work/corpus/$port" --count "$count" --shards "$threads" --host "127.0.0.1:$port" \
+      --method POST --target /v1/actions/invoke-tool --body "$(gw_body allow)" \
+      --tenant demo --workspace ws-demo --agent demo-agent --secret-env LOADTEST_AGENT_SECRET >/dev/null
+  done
+  for port in "$port_a" "$port_b"; do
+    local out="$report_dir/runs/redis-2x-gateway-allow-$phase-r$round-$port.txt"
+    outs+=("$out")
+    timeout $(( seconds + 60 )) wrk -t "$threads" -c "$half" -d "${seconds}s" --timeout 5s --latency -s "$lua" \
+      "http://127.0.0.1:$port" -- "$work/corpus/$port" 200 >"$out" 2>&1 &
+    wrk_pids+=("$!")
+  done
+  for pid in "${wrk_pids[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$work/corpus"
+  local json
+  json="$(python3 - "${outs[@]}" <<'PY'
+import json, sys
+parts = []
+for path in sys.argv[1:]:
+    lines = [l[len("WRK_JSON "):] for l in open(path, encoding="utf-8", errors="replace") if l.startswith("WRK_JSON ")]
+    if lines:
+        parts.append(json.loads(lines[-1]))
+if not parts:
+    print(json.dumps({"requests": 0, "rps": 0, "unexpected": 0, "socket_errors": 0, "exhausted": 0, "latency_us": {}, "statuses": {}, "failed": True}))
+    sys.exit(0)
+out = {k: sum(p.get(k, 0) for p in parts) for k in ("requests", "rps", "ok", "ok_rps", "unexpected", "socket_errors", "timeouts", "exhausted", "corpus", "sent")}
+out["latency_us"] = {k: max(p.get("latency_us", {}).get(k, 0) for p in parts) for k in parts[0].get("latency_us", {})}
+statuses = {}
+for p in parts:
+    for code, n in p.get("statuses", {}).items():
+        statuses[code] = statuses.get(code, 0) + n
+out["statuses"] = statuses
+out["replicas"] = [p.get("rps", 0) for p in parts]
+print(json.dumps(out))
+PY
+)"
+  local rps; rps="$(jq -r '.rps' <<<"$json")"
+  if python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2] or 0) else 1)" "$rps" "${best_rps[gateway/allow]:-0}"; then
+    best_rps[gateway/allow]="$rps"
+  fi
+  log "  $(printf '%-52s' "redis-2x-gateway-allow-$phase-r$round") $(jq -r '"\(.rps) req/s (per replica \(.replicas|tostring))  p99 \(.latency_us.p99 // "-")us  unexpected \(.unexpected)  statuses \(.statuses|tostring)"' <<<"$json")"
+  if [[ "$phase" != warmup ]]; then
+    jq -c --argjson round "$round" --argjson conns "$connections" --argjson threads "$threads" \
+      '{store:"redis-2x", target:"gateway", scenario:"allow", phase:"full", round:$round, connections:$conns, threads:$threads, rate:0, expect:"200", name:("redis-2x-gateway-allow-full-r" + ($round|tostring))} + .' \
+      <<<"$json" >>"$results"
+  fi
+}
+
+if [[ "$replicas_on" == 1 ]] && [[ " $scenarios " == *" allow "* ]]; then
+  start_redis
+  replica_ports=("$(free_port)" "$(free_port)")
+  replica_pids=()
+  for i in 0 1; do
+    start_gateway "replica-$i" "${replica_ports[$i]}" --Gateway:Store:Kind=redis "--Gateway:Store:Redis:Endpoint=127.0.0.1:$redis_port" \
+      "--Gateway:Audit:ReplicaId=replica-$i"
+    replica_pids+=("$gateway_pid")
+    rss_sampler "$gateway_pid" "$work/rss-replica-$i" 1
+  done
+  log "two replicas on one Redis: 127.0.0.1:${replica_ports[0]} and 127.0.0.1:${replica_ports[1]}"
+  run redis-2x baseline get warmup 0 "$connections" 0 "$bare_port"
+  run_pair 0 warmup "${replica_ports[@]}"
+  for round in $(seq 1 "$rounds"); do
+    log "redis-2x: round $round/$rounds"
+    run redis-2x baseline get full "$round" "$connections" 0 "$bare_port"
+    run_pair "$round" full "${replica_ports[@]}"
+  done
+  verify_a="$(verify_audit "${replica_ports[0]}")"
+  verify_b="$(verify_audit "${replica_ports[1]}")"
+  conflicts_a="$(conflicts_of "${replica_ports[0]}")"
+  conflicts_b="$(conflicts_of "${replica_ports[1]}")"
+  jq -n --argjson a "$verify_a" --argjson b "$verify_b" --argjson ca "$conflicts_a" --argjson cb "$conflicts_b" \
+    '{verify_on_replica_0:$a, verify_on_replica_1:$b, append_conflicts:{"replica-0":$ca, "replica-1":$cb}}' >"$report_dir/replicas.json"
+  log "audit after the run: $(jq -c '{intact: .verify_on_replica_0.intact, records: .verify_on_replica_0.records, chains: [.verify_on_replica_0.partitions[]? | {replica, intact, records}], conflicts: .append_conflicts}' "$report_dir/replicas.json")"
+  for i in 0 1; do
+    stop_pid "${replica_pids[$i]}"
+    rss_record redis-2x "replica-$i" "$work/rss-replica-$i"
+  done
+  stop_pid "$redis_pid"
+  redis_pid=""
+fi
+
+# --- the gateway's Redis client against redis-benchmark -------------------------------------------
+if [[ "$redis_bench" == 1 ]] && command -v redis-benchmark >/dev/null; then
+  start_redis
+  : >"$report_dir/redis-bench.jsonl"
+  bench_seconds=$(( duration > 3 ? duration : 3 ))
+  for command in setnx admit; do
+    timeout $(( bench_seconds + 60 )) "$redis_client_bin" "127.0.0.1:$redis_port" "$command" "$bench_seconds" "$connections" \
+      >>"$report_dir/redis-bench.jsonl" 2>"$work/redis-client.log" || log "the Redis client run ($command) failed"
+  done
+  # redis-benchmark: the nonce write exactly as the gateway sends it, same connection count, no pipelining.
+  requests=$(( $(jq -s -r '[.[] | select(.command=="setnx") | .ops_per_s] | first // 20000' "$report_dir/redis-bench.jsonl" | cut -d. -f1) * bench_seconds ))
+  (( requests < 10000 )) && requests=10000
+  csv="$(timeout $(( bench_seconds * 5 + 60 )) redis-benchmark -p "$redis_port" -c "$connections" -n "$requests" -r 100000000 --csv \
+    SET 'gw:{bench}:nonce:agent:__rand_int__' 1700000000 NX PX 300000 2>/dev/null | tail -1 || true)"
+  rps="$(python3 -c 'import csv, io, sys; rows = list(csv.reader(io.StringIO(sys.argv[1]))); print(rows[-1][1] if rows and len(rows[-1]) > 1 else 0)' "$csv")"
+  jq -cn --arg rps "$rps" --argjson c "$connections" --argjson n "$requests" \
+    '{client:"redis-benchmark", command:"setnx", concurrency:$c, ops:$n, ops_per_s:($rps|tonumber? // 0), errors:0}' >>"$report_dir/redis-bench.jsonl"
+  log "redis clients: $(jq -s -c '[.[] | {client, command, ops_per_s}]' "$report_dir/redis-bench.jsonl")"
+  stop_pid "$redis_pid"
+  redis_pid=""
+fi
+
+# --- soak: one scenario for LOADTEST_SOAK seconds, RSS every minute --------------------------------
+if (( soak > 0 )); then
+  start_redis
+  soak_port="$(free_port)"
+  start_gateway soak "$soak_port" --Gateway:Store:Kind=redis "--Gateway:Store:Redis:Endpoint=127.0.0.1:$redis_port"
+  soak_pid="$gateway_pid"
+  rss_sampler "$soak_pid" "$work/rss-soak" 60
+  log "soak: allow (Redis) for ${soak}s, RSS every 60 s"
+  soak_end=$(( $(date +%s) + soak ))
+  saved_duration="$duration"
+  chunk=0
+  while (( $(date +%s) < soak_end )); do
+    left=$(( soak_end - $(date +%s) ))
+    duration=$(( left < 60 ? (left > 1 ? left : 1) : 60 ))
+    chunk=$(( chunk + 1 ))
+    run soak gateway allow full "$chunk" "$connections" 0 "$soak_port"
+  done
+  duration="$saved_duration"
+  stop_pid "$soak_pid"
+  cp "$work/rss-soak" "$report_dir/soak-rss-kb.txt" 2>/dev/null || true
+  rss_record soak gateway "$work/rss-soak"
+  stop_pid "$redis_pid"
+  redis_pid=""
+fi
+
+# --- profile summary -----------------------------------------------------------------------------
+if [[ -n "$trace_bin" ]]; then
+  speedscope="$(ls "$report_dir"/allow-redis*.speedscope.json 2>/dev/null | head -1 || true)"
+  if [[ -n "$speedscope" ]]; then
+    python3 "$root/loadtests/profile.py" "$speedscope" "$(median_rps gateway allow redis full)" "$duration" >"$report_dir/profile.md" \
+      || log "the profile could not be summarised"
+  else
+    log "no profile was written (see runs/trace.log)"
+  fi
+fi
 
 # --- report --------------------------------------------------------------------------------------
 {
@@ -320,6 +630,7 @@ done
   echo "  \"commit\": $(git -C "$root" rev-parse --short HEAD 2>/dev/null | jq -R .),"
   echo "  \"dirty\": $( [[ -n "$(git -C "$root" status --porcelain 2>/dev/null)" ]] && echo true || echo false),"
   echo "  \"duration_s\": $duration, \"rounds\": $rounds, \"threads\": $threads, \"connections\": $connections, \"half_connections\": $half_connections,"
+  echo "  \"gateway_env\": $(jq -n --arg v "${LOADTEST_GATEWAY_ENV:-}" '$v'), \"soak_s\": $soak,"
   echo "  \"elapsed_s\": $(( $(date +%s) - started_at ))"
   echo "}"
 } >"$report_dir/environment.json"

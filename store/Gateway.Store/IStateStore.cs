@@ -68,6 +68,12 @@ public interface IStateStore
     /// </summary>
     ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, string entry, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Appends every one of <paramref name="entries"/> (at least one), in order, in one atomic step,
+    /// only when the log currently holds exactly <paramref name="expectedLength"/> entries: all or none.
+    /// </summary>
+    ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<string> entries, CancellationToken cancellationToken = default);
+
     /// <summary>Number of entries in the log.</summary>
     ValueTask<long> LogLengthAsync(string logKey, CancellationToken cancellationToken = default);
 
@@ -75,7 +81,8 @@ public interface IStateStore
     ValueTask<IReadOnlyList<string>> ReadLogAsync(string logKey, long start, int count, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Admits a request in one step (one round trip on Redis): stores the nonce only when absent,
+    /// Admits a request in one atomic step (one script round trip on Redis, one step under the lock in
+    /// the embedded store): stores the nonce only when absent,
     /// reads the kill switches, and, only when the nonce was fresh, acquires every rate-limit window
     /// all-or-nothing. A replay counts nothing.
     /// </summary>

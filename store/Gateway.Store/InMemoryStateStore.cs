@@ -93,29 +93,11 @@ public sealed class InMemoryStateStore : IStateStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
-            var now = Now;
-            for (var i = 0; i < windows.Count; i++)
-            {
-                var w = windows[i];
-                var (slotKey, resetsIn) = WindowSlot(w.Key, w.Window, now);
-                var used = TryGetLive(slotKey, now, out var entry) ? (long)entry.Value! : 0;
-                if (used + w.Permits > w.Limit)
-                {
-                    return ValueTask.FromResult(new RateLimitOutcome(false, i, resetsIn));
-                }
-            }
-
-            foreach (var w in windows)
-            {
-                var (slotKey, resetsIn) = WindowSlot(w.Key, w.Window, now);
-                AddLocked(slotKey, w.Permits, resetsIn, now);
-            }
-
-            return ValueTask.FromResult(RateLimitOutcome.Admit);
+            return ValueTask.FromResult(AcquireLocked(windows, Now));
         }
     }
 
-    public async ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
+    public ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.SwitchKeys.Count > AdmissionRequest.MaxSwitchKeys)
@@ -123,22 +105,28 @@ public sealed class InMemoryStateStore : IStateStore
             throw new ArgumentException($"At most {AdmissionRequest.MaxSwitchKeys} kill-switch keys per admission.", nameof(request));
         }
 
-        if (!await TrySetIfAbsentAsync(request.NonceKey, request.NonceValue, request.NonceLifetime, cancellationToken).ConfigureAwait(false))
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
         {
-            return new AdmissionOutcome(false, 0, RateLimitOutcome.Admit);
-        }
-
-        var switches = 0u;
-        for (var i = 0; i < request.SwitchKeys.Count; i++)
-        {
-            if (await GetAsync(request.SwitchKeys[i], cancellationToken).ConfigureAwait(false) is not null)
+            var now = Now;
+            Sweep(now);
+            if (TryGetLive(request.NonceKey, now, out _))
             {
-                switches |= 1u << i;
+                return ValueTask.FromResult(new AdmissionOutcome(false, 0, RateLimitOutcome.Admit));
             }
-        }
 
-        var limited = request.Windows.Count == 0 ? RateLimitOutcome.Admit : await TryAcquireAsync(request.Windows, cancellationToken).ConfigureAwait(false);
-        return new AdmissionOutcome(true, switches, limited);
+            _entries[request.NonceKey] = new Entry(request.NonceValue, now + request.NonceLifetime);
+            var switches = 0u;
+            for (var i = 0; i < request.SwitchKeys.Count; i++)
+            {
+                if (TryGetLive(request.SwitchKeys[i], now, out _))
+                {
+                    switches |= 1u << i;
+                }
+            }
+
+            return ValueTask.FromResult(new AdmissionOutcome(true, switches, AcquireLocked(request.Windows, now)));
+        }
     }
 
     public ValueTask<BudgetOutcome> TryReserveAsync(string key, long amount, long limit, TimeSpan window, CancellationToken cancellationToken = default)
@@ -206,8 +194,13 @@ public sealed class InMemoryStateStore : IStateStore
         }
     }
 
-    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, string entry, CancellationToken cancellationToken = default)
+    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, string entry, CancellationToken cancellationToken = default) =>
+        TryAppendAsync(logKey, expectedLength, [entry], cancellationToken);
+
+    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<string> entries, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentOutOfRangeException.ThrowIfZero(entries.Count);
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
@@ -217,7 +210,7 @@ public sealed class InMemoryStateStore : IStateStore
                 return ValueTask.FromResult(false);
             }
 
-            log.Add(entry);
+            log.AddRange(entries);
             return ValueTask.FromResult(true);
         }
     }
@@ -256,6 +249,28 @@ public sealed class InMemoryStateStore : IStateStore
     }
 
     private DateTimeOffset Now => _time.GetUtcNow();
+
+    private RateLimitOutcome AcquireLocked(IReadOnlyList<RateLimitWindow> windows, DateTimeOffset now)
+    {
+        for (var i = 0; i < windows.Count; i++)
+        {
+            var w = windows[i];
+            var (slotKey, resetsIn) = WindowSlot(w.Key, w.Window, now);
+            var used = TryGetLive(slotKey, now, out var entry) ? (long)entry.Value! : 0;
+            if (used + w.Permits > w.Limit)
+            {
+                return new RateLimitOutcome(false, i, resetsIn);
+            }
+        }
+
+        foreach (var w in windows)
+        {
+            var (slotKey, resetsIn) = WindowSlot(w.Key, w.Window, now);
+            AddLocked(slotKey, w.Permits, resetsIn, now);
+        }
+
+        return RateLimitOutcome.Admit;
+    }
 
     private static (string SlotKey, TimeSpan ResetsIn) WindowSlot(string key, TimeSpan window, DateTimeOffset now)
     {

@@ -1,11 +1,13 @@
-using Gateway.Store.Resp;
+using StackExchange.Redis;
 
 namespace Gateway.Store;
 
 /// <summary>
-/// The Lua scripts behind <see cref="RedisStateStore"/>'s compound operations: each runs atomically
-/// on the server in one round trip. Window slots use the server's clock (<c>TIME</c>) so that every
-/// replica agrees; the slot key is <c>key:(nowMs / windowMs)</c>, as in <see cref="InMemoryStateStore"/>.
+/// The Lua scripts behind <see cref="RedisStateStore"/>'s compound operations, prepared once per
+/// process: each runs atomically on the server in one round trip (sent by SHA once the server knows
+/// it, and reloaded by StackExchange.Redis after a <c>NOSCRIPT</c>). Window slots use the server's
+/// clock (<c>TIME</c>) so that every replica agrees; the slot key is <c>key:(nowMs / windowMs)</c>,
+/// as in <see cref="InMemoryStateStore"/>.
 /// </summary>
 internal static class RedisScripts
 {
@@ -14,10 +16,42 @@ internal static class RedisScripts
           local t = redis.call('TIME')
           return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         end
+
+        """;
+
+    // Windows: keys KEYS[k0 + i], arguments limit, window ms, permits at ARGV[a0 + 3i - 2 ...].
+    // Counts in every window only when all admit; returns {refused index or -1, retry-after ms}.
+    private const string AcquireWindows = Now + """
+        local function acquire(k0, a0, count)
+          local now = now_ms()
+          local slots = {}
+          for i = 1, count do
+            local limit = tonumber(ARGV[a0 + 3 * i - 2])
+            local window = tonumber(ARGV[a0 + 3 * i - 1])
+            local permits = tonumber(ARGV[a0 + 3 * i])
+            local slot = math.floor(now / window)
+            local key = KEYS[k0 + i] .. ':' .. string.format('%d', slot)
+            local resets = (slot + 1) * window - now
+            local used = tonumber(redis.call('GET', key) or '0')
+            if used + permits > limit then
+              return {i - 1, resets}
+            end
+            slots[i] = {key, permits, resets}
+          end
+          for i = 1, #slots do
+            local s = slots[i]
+            redis.call('INCRBY', s[1], s[2])
+            if redis.call('PTTL', s[1]) < 0 then
+              redis.call('PEXPIRE', s[1], s[3])
+            end
+          end
+          return {-1, 0}
+        end
+
         """;
 
     /// <summary>KEYS[1]: counter; ARGV: delta, expiry ms (0 = none). Expiry only when created.</summary>
-    public static RespScript Increment { get; } = new("""
+    public static LuaScript Increment { get; } = LuaScript.Prepare("""
         local existed = redis.call('EXISTS', KEYS[1])
         local value = redis.call('INCRBY', KEYS[1], ARGV[1])
         local ttl = tonumber(ARGV[2])
@@ -27,40 +61,36 @@ internal static class RedisScripts
         return value
         """);
 
-    /// <summary>
-    /// KEYS: the windows' keys; ARGV: limit, window ms, permits per window. Returns
-    /// {refused index or -1, retry-after ms}. Counts in every window only when all admit.
-    /// </summary>
-    public static RespScript Acquire { get; } = new(Now + """
+    /// <summary>KEYS: the windows' keys; ARGV: limit, window ms, permits per window. Returns {refused index or -1, retry-after ms}.</summary>
+    public static LuaScript Acquire { get; } = LuaScript.Prepare(AcquireWindows + "return acquire(0, 0, #KEYS)");
 
-        local now = now_ms()
-        local slots = {}
-        for i = 1, #KEYS do
-          local limit = tonumber(ARGV[3 * i - 2])
-          local window = tonumber(ARGV[3 * i - 1])
-          local permits = tonumber(ARGV[3 * i])
-          local slot = math.floor(now / window)
-          local key = KEYS[i] .. ':' .. string.format('%d', slot)
-          local resets = (slot + 1) * window - now
-          local used = tonumber(redis.call('GET', key) or '0')
-          if used + permits > limit then
-            return {i - 1, resets}
-          end
-          slots[i] = {key, permits, resets}
+    /// <summary>
+    /// The admission step. KEYS: the nonce, then <c>ARGV[3]</c> kill-switch keys, then the windows'
+    /// keys; ARGV: nonce value, nonce lifetime ms, switch count, then limit, window ms, permits per
+    /// window. Returns {fresh 0|1, switches bit mask, refused index or -1, retry-after ms}; a replay
+    /// (nonce already present) reads and counts nothing.
+    /// </summary>
+    public static LuaScript Admit { get; } = LuaScript.Prepare(AcquireWindows + """
+        if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+          return {0, 0, -1, 0}
         end
-        for i = 1, #slots do
-          local s = slots[i]
-          redis.call('INCRBY', s[1], s[2])
-          if redis.call('PTTL', s[1]) < 0 then
-            redis.call('PEXPIRE', s[1], s[3])
+        local switches = tonumber(ARGV[3])
+        local mask = 0
+        for i = 1, switches do
+          if redis.call('EXISTS', KEYS[1 + i]) == 1 then
+            mask = mask + 2 ^ (i - 1)
           end
         end
-        return {-1, 0}
+        local windows = #KEYS - 1 - switches
+        if windows == 0 then
+          return {1, mask, -1, 0}
+        end
+        local outcome = acquire(1 + switches, 3, windows)
+        return {1, mask, outcome[1], outcome[2]}
         """);
 
     /// <summary>KEYS[1]: budget; ARGV: amount, limit, window ms. Returns {reserved 0|1, used, resets-in ms}.</summary>
-    public static RespScript Reserve { get; } = new(Now + """
-
+    public static LuaScript Reserve { get; } = LuaScript.Prepare(Now + """
         local now = now_ms()
         local amount = tonumber(ARGV[1])
         local limit = tonumber(ARGV[2])
@@ -80,8 +110,7 @@ internal static class RedisScripts
         """);
 
     /// <summary>KEYS[1]: budget; ARGV: delta (actual - reserved), window ms. Returns the used amount, clamped at 0.</summary>
-    public static RespScript Settle { get; } = new(Now + """
-
+    public static LuaScript Settle { get; } = LuaScript.Prepare(Now + """
         local now = now_ms()
         local window = tonumber(ARGV[2])
         local slot = math.floor(now / window)
@@ -98,7 +127,7 @@ internal static class RedisScripts
         """);
 
     /// <summary>KEYS[1]: set; ARGV: member, expiry ms (0 = none). Expiry only when created. Returns the size.</summary>
-    public static RespScript SetAdd { get; } = new("""
+    public static LuaScript SetAdd { get; } = LuaScript.Prepare("""
         local existed = redis.call('EXISTS', KEYS[1])
         redis.call('SADD', KEYS[1], ARGV[1])
         local ttl = tonumber(ARGV[2])
@@ -109,15 +138,21 @@ internal static class RedisScripts
         """);
 
     /// <summary>
-    /// KEYS[1]: log stream; ARGV: expected length, entry. Appends with the explicit ID
-    /// <c>(index + 1)-0</c> so that reads can seek by index. Returns 1 when appended, 0 otherwise.
+    /// KEYS[1]: log stream; ARGV: expected length, then one or more entries. Appends them all with the
+    /// explicit IDs <c>(index + 1)-0</c> so that reads can seek by index, only when the log holds
+    /// exactly the expected length. Returns 1 when appended, 0 otherwise.
     /// </summary>
-    public static RespScript Append { get; } = new("""
+    public static LuaScript Append { get; } = LuaScript.Prepare("""
         local length = redis.call('XLEN', KEYS[1])
         if length ~= tonumber(ARGV[1]) then
           return 0
         end
-        redis.call('XADD', KEYS[1], string.format('%d-0', length + 1), 'e', ARGV[2])
+        for i = 2, #ARGV do
+          redis.call('XADD', KEYS[1], string.format('%d-0', length + i - 1), 'e', ARGV[i])
+        end
         return 1
         """);
+
+    /// <summary>Every script, loaded on each server when the connection comes up.</summary>
+    public static IReadOnlyList<LuaScript> All { get; } = [Increment, Acquire, Admit, Reserve, Settle, SetAdd, Append];
 }

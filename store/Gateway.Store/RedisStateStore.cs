@@ -1,78 +1,73 @@
 using System.Diagnostics.Metrics;
-using Gateway.Store.Resp;
 using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
 
 namespace Gateway.Store;
 
 /// <summary>
 /// The production <see cref="IStateStore"/>: one shared Redis (7.0 or later; <c>GETDEL</c> needs 6.2),
-/// reached through one multiplexed connection. Every call is one round trip: a single command,
-/// or a Lua script for the compound operations. Logs are Redis streams whose entry IDs are
-/// <c>(index + 1)-0</c>, each entry's text in field <c>e</c>.
+/// reached through the process's one <see cref="RedisConnection"/> (StackExchange.Redis). Every call
+/// is one round trip: a single command, or a Lua script for the compound operations. Logs are Redis
+/// streams whose entry IDs are <c>(index + 1)-0</c>, each entry's text in field <c>e</c>.
 /// </summary>
 /// <remarks>
 /// Connection failures, timeouts and server error replies all surface as
-/// <see cref="StateStoreUnavailableException"/> (the latter with the <see cref="RespErrorException"/>
-/// inside), so callers fail closed on one exception type.
+/// <see cref="StateStoreUnavailableException"/> (the latter with the <see cref="RedisServerException"/>
+/// inside), so callers fail closed on one exception type. Each call waits at most the command timeout.
 /// </remarks>
 public sealed class RedisStateStore : IStateStore, IAsyncDisposable
 {
-    private readonly RespClient _client;
+    private static readonly RedisValue LogField = "e";
+    private readonly RedisConnection _connection;
+    private readonly bool _ownsConnection;
     private readonly StateStoreMetrics _metrics;
     private readonly TimeProvider _time;
+    private readonly TimeSpan _commandTimeout;
 
+    /// <summary>A store with a connection of its own (closed on dispose).</summary>
     public RedisStateStore(RedisStoreOptions options, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null, TimeProvider? timeProvider = null)
+        : this(new RedisConnection(options, loggerFactory), ownsConnection: true, meterFactory, timeProvider)
     {
-        ArgumentNullException.ThrowIfNull(options);
+    }
+
+    /// <summary>A store over the process's shared connection (not closed on dispose).</summary>
+    public RedisStateStore(RedisConnection connection, IMeterFactory? meterFactory = null, TimeProvider? timeProvider = null)
+        : this(connection, ownsConnection: false, meterFactory, timeProvider)
+    {
+    }
+
+    private RedisStateStore(RedisConnection connection, bool ownsConnection, IMeterFactory? meterFactory, TimeProvider? timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        _connection = connection;
+        _ownsConnection = ownsConnection;
         _time = timeProvider ?? TimeProvider.System;
-        _client = new RespClient(options, loggerFactory?.CreateLogger<RedisStateStore>(), _time);
         _metrics = new StateStoreMetrics(meterFactory);
+        _commandTimeout = connection.Options.CommandTimeout;
     }
 
     /// <summary>True while the connection to Redis is up.</summary>
-    public bool IsConnected => _client.IsConnected;
+    public bool IsConnected => _connection.IsConnected;
 
-    public async ValueTask<bool> TrySetIfAbsentAsync(string key, string value, TimeSpan expiry, CancellationToken cancellationToken = default)
-    {
-        var args = new RespArguments().Add("SET"u8).Add(key).Add(value).Add("NX"u8).Add("PX"u8).Add(Milliseconds(expiry));
-        var reply = await ExecuteAsync("set_if_absent", args, cancellationToken).ConfigureAwait(false);
-        return !reply.IsNull;
-    }
+    public ValueTask<bool> TrySetIfAbsentAsync(string key, string value, TimeSpan expiry, CancellationToken cancellationToken = default) =>
+        RunAsync("set_if_absent", (key, value, expiry), static (db, s) => db.StringSetAsync(s.key, s.value, Milliseconds(s.expiry), When.NotExists), cancellationToken);
 
-    public async ValueTask<string?> GetAsync(string key, CancellationToken cancellationToken = default)
-    {
-        var reply = await ExecuteAsync("get", new RespArguments().Add("GET"u8).Add(key), cancellationToken).ConfigureAwait(false);
-        return reply.AsString();
-    }
+    public async ValueTask<string?> GetAsync(string key, CancellationToken cancellationToken = default) =>
+        await RunAsync("get", key, static (db, k) => db.StringGetAsync(k), cancellationToken).ConfigureAwait(false);
 
-    public async ValueTask SetAsync(string key, string value, TimeSpan? expiry, CancellationToken cancellationToken = default)
-    {
-        var args = new RespArguments().Add("SET"u8).Add(key).Add(value);
-        if (expiry is { } e)
-        {
-            args.Add("PX"u8).Add(Milliseconds(e));
-        }
+    public async ValueTask SetAsync(string key, string value, TimeSpan? expiry, CancellationToken cancellationToken = default) =>
+        await RunAsync("set", (key, value, expiry), static (db, s) => db.StringSetAsync(s.key, s.value, s.expiry is { } e ? Milliseconds(e) : (TimeSpan?)null, When.Always), cancellationToken).ConfigureAwait(false);
 
-        await ExecuteAsync("set", args, cancellationToken).ConfigureAwait(false);
-    }
+    public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) =>
+        RunAsync("delete", key, static (db, k) => db.KeyDeleteAsync(k), cancellationToken);
 
-    public async ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
-    {
-        var reply = await ExecuteAsync("delete", new RespArguments().Add("DEL"u8).Add(key), cancellationToken).ConfigureAwait(false);
-        return reply.AsInt64() > 0;
-    }
-
-    public async ValueTask<string?> TakeAsync(string key, CancellationToken cancellationToken = default)
-    {
-        var reply = await ExecuteAsync("take", new RespArguments().Add("GETDEL"u8).Add(key), cancellationToken).ConfigureAwait(false);
-        return reply.AsString();
-    }
+    public async ValueTask<string?> TakeAsync(string key, CancellationToken cancellationToken = default) =>
+        await RunAsync("take", key, static (db, k) => db.StringGetDeleteAsync(k), cancellationToken).ConfigureAwait(false);
 
     public async ValueTask<long> IncrementAsync(string key, long delta, TimeSpan? expiry, CancellationToken cancellationToken = default)
     {
-        var args = new RespArguments().Add(1).Add(key).Add(delta).Add(expiry is { } e ? Milliseconds(e) : 0);
-        var reply = await EvaluateAsync("increment", RedisScripts.Increment, args, cancellationToken).ConfigureAwait(false);
-        return reply.AsInt64();
+        var reply = await EvaluateAsync("increment", RedisScripts.Increment, [key], [delta, expiry is { } e ? Milliseconds(e).TotalMilliseconds : 0], cancellationToken).ConfigureAwait(false);
+        return (long)reply;
     }
 
     public async ValueTask<RateLimitOutcome> TryAcquireAsync(IReadOnlyList<RateLimitWindow> windows, CancellationToken cancellationToken = default)
@@ -83,22 +78,11 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
             return RateLimitOutcome.Admit;
         }
 
-        var args = new RespArguments().Add(windows.Count);
-        foreach (var window in windows)
-        {
-            args.Add(window.Key);
-        }
-
-        foreach (var window in windows)
-        {
-            args.Add(window.Limit).Add(WindowMilliseconds(window.Window)).Add(window.Permits);
-        }
-
-        var reply = await EvaluateAsync("acquire", RedisScripts.Acquire, args, cancellationToken).ConfigureAwait(false);
-        var refused = (int)reply.Items[0].AsInt64();
-        return refused < 0
-            ? RateLimitOutcome.Admit
-            : new RateLimitOutcome(false, refused, TimeSpan.FromMilliseconds(reply.Items[1].AsInt64()));
+        var keys = new RedisKey[windows.Count];
+        var values = new RedisValue[windows.Count * 3];
+        AddWindows(windows, keys, 0, values, 0);
+        var reply = (RedisResult[])(await EvaluateAsync("acquire", RedisScripts.Acquire, keys, values, cancellationToken).ConfigureAwait(false))!;
+        return ToOutcome((int)reply[0], (long)reply[1]);
     }
 
     public async ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
@@ -109,75 +93,75 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
             throw new ArgumentException($"At most {AdmissionRequest.MaxSwitchKeys} kill-switch keys per admission.", nameof(request));
         }
 
-        if (!await TrySetIfAbsentAsync(request.NonceKey, request.NonceValue, request.NonceLifetime, cancellationToken).ConfigureAwait(false))
+        var switches = request.SwitchKeys.Count;
+        var keys = new RedisKey[1 + switches + request.Windows.Count];
+        var values = new RedisValue[3 + (request.Windows.Count * 3)];
+        keys[0] = request.NonceKey;
+        values[0] = request.NonceValue;
+        values[1] = (long)Milliseconds(request.NonceLifetime).TotalMilliseconds;
+        values[2] = switches;
+        for (var i = 0; i < switches; i++)
         {
-            return new AdmissionOutcome(false, 0, RateLimitOutcome.Admit);
+            keys[1 + i] = request.SwitchKeys[i];
         }
 
-        var switches = 0u;
-        for (var i = 0; i < request.SwitchKeys.Count; i++)
-        {
-            if (await GetAsync(request.SwitchKeys[i], cancellationToken).ConfigureAwait(false) is not null)
-            {
-                switches |= 1u << i;
-            }
-        }
-
-        var limited = request.Windows.Count == 0 ? RateLimitOutcome.Admit : await TryAcquireAsync(request.Windows, cancellationToken).ConfigureAwait(false);
-        return new AdmissionOutcome(true, switches, limited);
+        AddWindows(request.Windows, keys, 1 + switches, values, 3);
+        var reply = (RedisResult[])(await EvaluateAsync("admit", RedisScripts.Admit, keys, values, cancellationToken).ConfigureAwait(false))!;
+        return new AdmissionOutcome((long)reply[0] == 1, (uint)(long)reply[1], ToOutcome((int)reply[2], (long)reply[3]));
     }
 
     public async ValueTask<BudgetOutcome> TryReserveAsync(string key, long amount, long limit, TimeSpan window, CancellationToken cancellationToken = default)
     {
-        var args = new RespArguments().Add(1).Add(key).Add(amount).Add(limit).Add(WindowMilliseconds(window));
-        var reply = await EvaluateAsync("reserve", RedisScripts.Reserve, args, cancellationToken).ConfigureAwait(false);
-        return new BudgetOutcome(
-            reply.Items[0].AsInt64() == 1,
-            reply.Items[1].AsInt64(),
-            limit,
-            TimeSpan.FromMilliseconds(reply.Items[2].AsInt64()));
+        var reply = (RedisResult[])(await EvaluateAsync("reserve", RedisScripts.Reserve, [key], [amount, limit, WindowMilliseconds(window)], cancellationToken).ConfigureAwait(false))!;
+        return new BudgetOutcome((long)reply[0] == 1, (long)reply[1], limit, TimeSpan.FromMilliseconds((long)reply[2]));
     }
 
     public async ValueTask<long> SettleAsync(string key, long reserved, long actual, TimeSpan window, CancellationToken cancellationToken = default)
     {
-        var args = new RespArguments().Add(1).Add(key).Add(actual - reserved).Add(WindowMilliseconds(window));
-        var reply = await EvaluateAsync("settle", RedisScripts.Settle, args, cancellationToken).ConfigureAwait(false);
-        return reply.AsInt64();
+        var reply = await EvaluateAsync("settle", RedisScripts.Settle, [key], [actual - reserved, WindowMilliseconds(window)], cancellationToken).ConfigureAwait(false);
+        return (long)reply;
     }
 
     public async ValueTask<long> SetAddAsync(string key, string member, TimeSpan? expiry, CancellationToken cancellationToken = default)
     {
-        var args = new RespArguments().Add(1).Add(key).Add(member).Add(expiry is { } e ? Milliseconds(e) : 0);
-        var reply = await EvaluateAsync("set_add", RedisScripts.SetAdd, args, cancellationToken).ConfigureAwait(false);
-        return reply.AsInt64();
+        var reply = await EvaluateAsync("set_add", RedisScripts.SetAdd, [key], [member, expiry is { } e ? Milliseconds(e).TotalMilliseconds : 0], cancellationToken).ConfigureAwait(false);
+        return (long)reply;
     }
 
     public async ValueTask<IReadOnlyList<string>> SetMembersAsync(string key, CancellationToken cancellationToken = default)
     {
-        var reply = await ExecuteAsync("set_members", new RespArguments().Add("SMEMBERS"u8).Add(key), cancellationToken).ConfigureAwait(false);
-        var members = new string[reply.Items.Count];
+        var reply = await RunAsync("set_members", key, static (db, k) => db.SetMembersAsync(k), cancellationToken).ConfigureAwait(false);
+        var members = new string[reply.Length];
         for (var i = 0; i < members.Length; i++)
         {
-            members[i] = reply.Items[i].AsString()!;
+            members[i] = reply[i]!;
         }
 
         Array.Sort(members, StringComparer.Ordinal);
         return members;
     }
 
-    public async ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, string entry, CancellationToken cancellationToken = default)
+    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, string entry, CancellationToken cancellationToken = default) =>
+        TryAppendAsync(logKey, expectedLength, [entry], cancellationToken);
+
+    public async ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<string> entries, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(expectedLength);
-        var args = new RespArguments().Add(1).Add(logKey).Add(expectedLength).Add(entry);
-        var reply = await EvaluateAsync("log_append", RedisScripts.Append, args, cancellationToken).ConfigureAwait(false);
-        return reply.AsInt64() == 1;
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentOutOfRangeException.ThrowIfZero(entries.Count);
+        var values = new RedisValue[entries.Count + 1];
+        values[0] = expectedLength;
+        for (var i = 0; i < entries.Count; i++)
+        {
+            values[i + 1] = entries[i];
+        }
+
+        var reply = await EvaluateAsync("log_append", RedisScripts.Append, [logKey], values, cancellationToken).ConfigureAwait(false);
+        return (long)reply == 1;
     }
 
-    public async ValueTask<long> LogLengthAsync(string logKey, CancellationToken cancellationToken = default)
-    {
-        var reply = await ExecuteAsync("log_length", new RespArguments().Add("XLEN"u8).Add(logKey), cancellationToken).ConfigureAwait(false);
-        return reply.AsInt64();
-    }
+    public ValueTask<long> LogLengthAsync(string logKey, CancellationToken cancellationToken = default) =>
+        RunAsync("log_length", logKey, static (db, k) => db.StreamLengthAsync(k), cancellationToken);
 
     public async ValueTask<IReadOnlyList<string>> ReadLogAsync(string logKey, long start, int count, CancellationToken cancellationToken = default)
     {
@@ -190,24 +174,28 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         }
 
         // Entry IDs are (index + 1)-0, so "start + 1" seeks straight to index start.
-        var args = new RespArguments().Add("XRANGE"u8).Add(logKey).Add(start + 1).Add("+"u8).Add("COUNT"u8).Add(count);
-        var reply = await ExecuteAsync("log_read", args, cancellationToken).ConfigureAwait(false);
-        var entries = new string[reply.Items.Count];
+        var reply = await RunAsync("log_read", (logKey, start, count), static (db, s) => db.StreamRangeAsync(s.logKey, s.start + 1, "+", s.count), cancellationToken).ConfigureAwait(false);
+        var entries = new string[reply.Length];
         for (var i = 0; i < entries.Length; i++)
         {
-            // Each item is [id, [field, value]].
-            entries[i] = reply.Items[i].Items[1].Items[1].AsString()!;
+            entries[i] = reply[i][LogField]!;
         }
 
         return entries;
     }
 
     public async ValueTask PingAsync(CancellationToken cancellationToken = default) =>
-        await ExecuteAsync("ping", new RespArguments().Add("PING"u8), cancellationToken).ConfigureAwait(false);
+        await RunAsync("ping", 0, static (db, _) => db.PingAsync(), cancellationToken).ConfigureAwait(false);
 
-    public ValueTask DisposeAsync() => _client.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownsConnection)
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 
-    private static long Milliseconds(TimeSpan expiry) => Math.Max(1, (long)Math.Ceiling(expiry.TotalMilliseconds));
+    private static TimeSpan Milliseconds(TimeSpan expiry) => TimeSpan.FromMilliseconds(Math.Max(1, (long)Math.Ceiling(expiry.TotalMilliseconds)));
 
     private static long WindowMilliseconds(TimeSpan window)
     {
@@ -215,30 +203,48 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         return Math.Max(1, (long)window.TotalMilliseconds);
     }
 
-    private ValueTask<RespValue> ExecuteAsync(string operation, RespArguments arguments, CancellationToken cancellationToken) =>
-        MeasureAsync(operation, (_client, RespCommand.Create(arguments)), static (state, ct) => state._client.ExecuteAsync(state.Item2, ct), cancellationToken);
-
-    private ValueTask<RespValue> EvaluateAsync(string operation, RespScript script, RespArguments arguments, CancellationToken cancellationToken) =>
-        MeasureAsync(operation, (_client, script, arguments), static (state, ct) => state._client.EvaluateAsync(state.script, state.arguments, ct), cancellationToken);
-
-    private async ValueTask<RespValue> MeasureAsync<TState>(string operation, TState state, Func<TState, CancellationToken, ValueTask<RespValue>> call, CancellationToken cancellationToken)
+    private static void AddWindows(IReadOnlyList<RateLimitWindow> windows, RedisKey[] keys, int firstKey, RedisValue[] values, int firstValue)
     {
+        for (var i = 0; i < windows.Count; i++)
+        {
+            var window = windows[i];
+            keys[firstKey + i] = window.Key;
+            values[firstValue + (3 * i)] = window.Limit;
+            values[firstValue + (3 * i) + 1] = WindowMilliseconds(window.Window);
+            values[firstValue + (3 * i) + 2] = window.Permits;
+        }
+    }
+
+    private static RateLimitOutcome ToOutcome(int refused, long retryAfterMs) => refused < 0
+        ? RateLimitOutcome.Admit
+        : new RateLimitOutcome(false, refused, TimeSpan.FromMilliseconds(retryAfterMs));
+
+    private ValueTask<RedisResult> EvaluateAsync(string operation, LuaScript script, RedisKey[] keys, RedisValue[] values, CancellationToken cancellationToken) =>
+        RunAsync(operation, (script, keys, values), static (db, s) => db.ScriptEvaluateAsync(s.script.ExecutableScript, s.keys, s.values), cancellationToken);
+
+    private async ValueTask<TResult> RunAsync<TState, TResult>(string operation, TState state, Func<IDatabaseAsync, TState, Task<TResult>> call, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
         var started = _time.GetTimestamp();
         try
         {
-            return await call(state, cancellationToken).ConfigureAwait(false);
+            var multiplexer = await _connection.GetMultiplexerAsync(cancellationToken).ConfigureAwait(false);
+            var database = multiplexer.GetDatabase();
+
+            // StackExchange.Redis checks its own timeouts on a timer; this bound is exact.
+            return await call(database, state).WaitAsync(_commandTimeout, _time, cancellationToken).ConfigureAwait(false);
         }
-        catch (RespErrorException ex)
+        catch (TimeoutException ex)
         {
-            var refused = new StateStoreUnavailableException($"Redis refused {operation}: {ex.Message}", ex);
-            _metrics.RecordError(operation, refused);
-            throw refused;
+            throw Record(operation, new StateStoreUnavailableException($"Redis at {_connection.Endpoint} did not answer {operation} within {_commandTimeout.TotalMilliseconds:0} ms.", ex));
         }
-        catch (RespProtocolException ex)
+        catch (RedisServerException ex)
         {
-            var malformed = new StateStoreUnavailableException($"Redis answered {operation} with an unexpected reply: {ex.Message}", ex);
-            _metrics.RecordError(operation, malformed);
-            throw malformed;
+            throw Record(operation, new StateStoreUnavailableException($"Redis refused {operation}: {ex.Message}", ex));
+        }
+        catch (RedisException ex)
+        {
+            throw Record(operation, _connection.Unavailable(ex));
         }
         catch (Exception ex) when (ex is StateStoreUnavailableException or OperationCanceledException)
         {
@@ -249,5 +255,11 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         {
             _metrics.RecordDuration(operation, _time.GetElapsedTime(started));
         }
+    }
+
+    private StateStoreUnavailableException Record(string operation, StateStoreUnavailableException error)
+    {
+        _metrics.RecordError(operation, error);
+        return error;
     }
 }

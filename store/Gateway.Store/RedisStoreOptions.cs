@@ -1,5 +1,6 @@
+using System.Net;
 using System.Text;
-using Gateway.Store.Resp;
+using StackExchange.Redis;
 
 namespace Gateway.Store;
 
@@ -41,11 +42,55 @@ public sealed record RedisStoreOptions
 
     public TimeSpan ReconnectMaxBackoff { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// The StackExchange.Redis configuration: no connect abort, no backlog (a call while disconnected
+    /// fails at once), command timeouts from <see cref="CommandTimeout"/> and exponential reconnect backoff.
+    /// </summary>
+    internal ConfigurationOptions ToConfiguration()
+    {
+        var endpoint = RedisEndpoint.TryParse(Endpoint, out var parsed)
+            ? parsed.Value
+            : throw new InvalidOperationException($"Redis endpoint '{Endpoint}' is not host:port.");
+        var configuration = new ConfigurationOptions
+        {
+            AbortOnConnectFail = false,
+            BacklogPolicy = BacklogPolicy.FailFast,
+            ConnectRetry = 1,
+            ConnectTimeout = Milliseconds(ConnectTimeout),
+            AsyncTimeout = Milliseconds(CommandTimeout),
+            SyncTimeout = Milliseconds(CommandTimeout),
+            ReconnectRetryPolicy = new ExponentialRetry(Milliseconds(ReconnectMinBackoff), Milliseconds(ReconnectMaxBackoff)),
+            DefaultDatabase = Database,
+            User = string.IsNullOrEmpty(User) ? null : User,
+            Password = string.IsNullOrEmpty(Password) ? null : Password,
+            Ssl = UseTls,
+            ClientName = "gateway",
+            IncludeDetailInExceptions = true,
+        };
+        configuration.EndPoints.Add(IPAddress.TryParse(endpoint.Host, out var address)
+            ? new IPEndPoint(address, endpoint.Port)
+            : new DnsEndPoint(endpoint.Host, endpoint.Port));
+        if (UseTls)
+        {
+            configuration.SslHost = string.IsNullOrEmpty(TlsServerName) ? endpoint.Host : TlsServerName;
+            if (AllowUntrustedCertificate)
+            {
+                configuration.CertificateValidation += static (_, _, _, _) => true;
+            }
+            else if (!string.IsNullOrEmpty(CaCertificatePath))
+            {
+                configuration.TrustIssuer(CaCertificatePath);
+            }
+        }
+
+        return configuration;
+    }
+
     /// <summary>Every problem with these options (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (!RespEndpoint.TryParse(Endpoint, out _))
+        if (!RedisEndpoint.TryParse(Endpoint, out _))
         {
             errors.Add($"Endpoint '{Endpoint}' must be host:port with a port from 1 to 65535.");
         }
@@ -85,6 +130,8 @@ public sealed record RedisStoreOptions
 
         return errors;
     }
+
+    private static int Milliseconds(TimeSpan value) => (int)Math.Clamp(Math.Ceiling(value.TotalMilliseconds), 1, int.MaxValue);
 
     private static void RequirePositive(List<string> errors, string name, TimeSpan value)
     {

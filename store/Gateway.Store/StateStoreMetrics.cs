@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Gateway.Store.Resp;
 
 namespace Gateway.Store;
 
@@ -40,7 +39,7 @@ internal sealed class StateStoreMetrics
     private static string KindOf(Exception error) => error switch
     {
         StateStoreUnavailableException { InnerException: TimeoutException } => "timeout",
-        StateStoreUnavailableException { InnerException: RespErrorException } => "server_error",
+        StateStoreUnavailableException { InnerException: StackExchange.Redis.RedisServerException } => "server_error",
         StateStoreUnavailableException => "unavailable",
         OperationCanceledException => "canceled",
         _ => "other",

@@ -13,10 +13,12 @@ public static class StateStoreServiceCollectionExtensions
     public const string SectionName = "Gateway:Store";
 
     /// <summary>
-    /// Registers <see cref="Gateway.Store.IStateStore"/> as a singleton chosen by
-    /// <c>Gateway:Store:Kind</c>: <c>memory</c> (the default) or <c>redis</c>, the latter configured by
-    /// <c>Gateway:Store:Redis:*</c> (<see cref="Gateway.Store.RedisStoreOptions"/>) and validated at
-    /// start-up with every error listed.
+    /// Registers <see cref="Gateway.Store.IStateStore"/> and <see cref="Caching.Distributed.IDistributedCache"/>
+    /// as singletons chosen by <c>Gateway:Store:Kind</c>: <c>memory</c> (the default; the in-memory
+    /// distributed cache) or <c>redis</c>, the latter configured by <c>Gateway:Store:Redis:*</c>
+    /// (<see cref="Gateway.Store.RedisStoreOptions"/>, validated at start-up with every error listed),
+    /// with the store and the StackExchange.Redis cache sharing the process's one
+    /// <see cref="Gateway.Store.RedisConnection"/>.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The application's configuration root (the section is looked up in it).</param>
@@ -31,6 +33,7 @@ public static class StateStoreServiceCollectionExtensions
         if (string.IsNullOrWhiteSpace(kind) || string.Equals(kind, "memory", StringComparison.OrdinalIgnoreCase))
         {
             services.AddSingleton<Gateway.Store.IStateStore>(static sp => new Gateway.Store.InMemoryStateStore(sp.GetRequiredService<TimeProvider>()));
+            services.AddDistributedMemoryCache();
             return services;
         }
 
@@ -43,11 +46,20 @@ public static class StateStoreServiceCollectionExtensions
             .Bind(section.GetSection("Redis"))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Gateway.Store.RedisStoreOptions>, Gateway.Store.RedisStoreOptionsValidator>());
-        services.AddSingleton<Gateway.Store.IStateStore>(static sp => new Gateway.Store.RedisStateStore(
+        services.AddSingleton(static sp => new Gateway.Store.RedisConnection(
             sp.GetRequiredService<IOptions<Gateway.Store.RedisStoreOptions>>().Value,
-            sp.GetService<ILoggerFactory>(),
+            sp.GetService<ILoggerFactory>()));
+        services.AddSingleton<Gateway.Store.IStateStore>(static sp => new Gateway.Store.RedisStateStore(
+            sp.GetRequiredService<Gateway.Store.RedisConnection>(),
             sp.GetService<IMeterFactory>(),
             sp.GetRequiredService<TimeProvider>()));
+        services.AddStackExchangeRedisCache(static _ => { });
+        services.AddOptions<Caching.StackExchangeRedis.RedisCacheOptions>()
+            .Configure<Gateway.Store.RedisConnection>(static (cache, connection) =>
+            {
+                cache.InstanceName = Gateway.Store.StoreKeys.Prefix + "cache:";
+                cache.ConnectionMultiplexerFactory = async () => await connection.GetMultiplexerAsync().ConfigureAwait(false);
+            });
         return services;
     }
 }

@@ -23,7 +23,11 @@ public static class StoreKeys
 
     public static string Warrant(string tenant, string warrantId) => $"{Prefix}{{{tenant}}}:warrant:{warrantId}";
 
-    public static string AuditLog(string tenant) => $"{Prefix}{{{tenant}}}:audit";
+    /// <summary>One replica's audit chain of the tenant.</summary>
+    public static string AuditLog(string tenant, string replica) => $"{Prefix}{{{tenant}}}:audit:{replica}";
+
+    /// <summary>The set of replicas holding an audit chain of the tenant.</summary>
+    public static string AuditReplicas(string tenant) => $"{Prefix}{{{tenant}}}:audit-replicas";
 
     public static string Incidents(string tenant) => $"{Prefix}{{{tenant}}}:incidents";
 

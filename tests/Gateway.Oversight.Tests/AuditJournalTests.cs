@@ -66,6 +66,7 @@ public abstract class AuditJournalTests
         var result = await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant);
 
         Assert.False(result.Intact);
+        Assert.Equal(TestServices.Replica, result.Replica);
         Assert.Equal(2, result.BrokenAtIndex);
         Assert.Equal(AuditBreakReasons.HashMismatch, result.Reason);
     }
@@ -121,6 +122,7 @@ public abstract class AuditJournalTests
             ["decision"] = "allow",
             ["status_code"] = 200,
             ["invoked"] = true,
+            ["replica"] = TestServices.Replica,
             ["prev_hash"] = previous.RootElement.GetProperty("hash").GetString(),
         };
         using (var document = JsonDocument.Parse(forged.ToJsonString()))
@@ -184,6 +186,50 @@ public abstract class AuditJournalTests
         Assert.Equal([3L, 4L], records.Select(r => r.GetProperty("seq").GetInt64()));
     }
 
+    [Fact]
+    public async Task AppendAsync_ArrivingWhileAGroupIsInFlight_GoTogetherInTheNextGroupAndAllVerify()
+    {
+        var sink = new GatedSink(CreateSink());
+        var journal = TestServices.Journal(sink, Time);
+
+        var first = journal.AppendAsync(Entry(0)).AsTask();
+        await sink.FirstAppendStarted.Task;
+        var queued = Enumerable.Range(1, 199).Select(i => journal.AppendAsync(Entry(i)).AsTask()).ToArray();
+        Assert.DoesNotContain(queued, t => t.IsCompleted);
+        sink.Release.SetResult();
+        var records = await Task.WhenAll([first, .. queued]);
+
+        Assert.Equal(2, sink.Appends);
+        Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), records.Select(r => r.Seq).Order());
+        Assert.All(records, r => Assert.Equal(TestServices.Replica, r.Replica));
+        var result = await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant);
+        Assert.True(result.Intact, result.Reason);
+        Assert.Equal(200, result.Records);
+    }
+
+    [Fact]
+    public async Task AppendAsync_ManyConcurrentCallers_EveryRecordVerifies()
+    {
+        var journal = TestServices.Journal(CreateSink(), Time);
+
+        var records = await Task.WhenAll(Enumerable.Range(0, 300).Select(i => Task.Run(async () => await journal.AppendAsync(Entry(i)))));
+
+        Assert.Equal(300, records.Select(r => r.Seq).Distinct().Count());
+        var result = await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant);
+        Assert.True(result.Intact, result.Reason);
+        Assert.Equal(300, result.Records);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_NoRecords_IsIntactWithNoPartitions()
+    {
+        var result = await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant);
+
+        Assert.True(result.Intact);
+        Assert.Equal(0, result.Records);
+        Assert.Empty(result.Partitions);
+    }
+
     /// <summary>Journals that append concurrently (two replicas for shared sinks; one process for files).</summary>
     protected virtual IReadOnlyList<AuditJournal> CreateConcurrentJournals() =>
         [TestServices.Journal(CreateSink(), Time), TestServices.Journal(CreateSink(), Time)];
@@ -220,6 +266,37 @@ public abstract class AuditJournalTests
         return tip;
     }
 
+    /// <summary>Holds the first group's append until released, so that later appends queue behind it; counts appends.</summary>
+    private sealed class GatedSink(IAuditStore inner) : IAuditStore
+    {
+        private int _appends;
+
+        public TaskCompletionSource FirstAppendStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Appends => Volatile.Read(ref _appends);
+
+        public ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) => inner.GetTipAsync(partition, cancellationToken);
+
+        public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<string> lines, string lastHash, CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Increment(ref _appends) == 1)
+            {
+                FirstAppendStarted.SetResult();
+                await Release.Task;
+            }
+
+            return await inner.TryAppendAsync(partition, expectedLength, lines, lastHash, cancellationToken);
+        }
+
+        public IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, CancellationToken cancellationToken = default) => inner.ReadAsync(partition, start, cancellationToken);
+
+        public ValueTask<IReadOnlyList<string>> ListReplicasAsync(string tenant, CancellationToken cancellationToken = default) => inner.ListReplicasAsync(tenant, cancellationToken);
+
+        public ValueTask ProbeAsync(CancellationToken cancellationToken = default) => inner.ProbeAsync(cancellationToken);
+    }
+
     private sealed class ThrowingExporter : IAuditExporter
     {
         public ValueTask ExportAsync(AuditRecord record, CancellationToken cancellationToken = default) => throw new InvalidOperationException("exporter down");
@@ -240,7 +317,7 @@ public sealed class AuditJournalFileTests : AuditJournalTests, IDisposable
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "oversight-audit-" + Guid.NewGuid().ToString("N"));
     private readonly List<FileAuditStore> _sinks = [];
 
-    private string FilePath => Path.Combine(_directory, Tenant + FileAuditStore.FileSuffix);
+    private string FilePath => Path.Combine(_directory, Tenant + FileAuditStore.ReplicaSeparator + TestServices.Replica + FileAuditStore.FileSuffix);
 
     [Fact]
     public async Task RecoverAllAsync_TornLastLine_IsCutAndTheChainContinues()
@@ -258,6 +335,27 @@ public sealed class AuditJournalFileTests : AuditJournalTests, IDisposable
         Assert.Equal(first.Hash, next.PrevHash);
         Assert.Equal(2, (await File.ReadAllLinesAsync(FilePath)).Length);
         Assert.True((await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant)).Intact);
+    }
+
+    [Fact]
+    public async Task Recover_CrashBetweenGroupsWithATornGroup_LosesNoAcknowledgedRecord()
+    {
+        var journal = TestServices.Journal(CreateSink(), Time);
+        var acknowledged = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Task.Run(async () => await journal.AppendAsync(Entry(i)))));
+
+        // The process dies while writing the next group (never acknowledged): half a line reached the disk.
+        await File.AppendAllTextAsync(FilePath, "{\"seq\":51,\"ten");
+        var restarted = (FileAuditStore)CreateSink();
+        await restarted.RecoverAllAsync();
+        var stored = await TestServices.Journal(restarted, Time).ReadAsync(Tenant, 0, 1000);
+        var next = await TestServices.Journal(restarted, Time).AppendAsync(Entry(50));
+
+        Assert.Equal(acknowledged.Select(r => r.Hash).Order(StringComparer.Ordinal), stored.Select(s => s.GetProperty("hash").GetString()).Order(StringComparer.Ordinal));
+        Assert.Equal(51, next.Seq);
+        Assert.Equal(acknowledged.MaxBy(r => r.Seq)!.Hash, next.PrevHash);
+        var result = await TestServices.Journal(restarted, Time).VerifyAsync(Tenant);
+        Assert.True(result.Intact, result.Reason);
+        Assert.Equal(51, result.Records);
     }
 
     [Fact]
@@ -313,22 +411,114 @@ public abstract class AuditJournalStoreTests : AuditJournalTests
 {
     protected abstract IStateStore Store { get; }
 
+    /// <summary>The store as another replica reaches it (its own connection where there is one).</summary>
+    protected virtual IStateStore OtherReplicaStore => Store;
+
     protected override IAuditStore CreateSink() => new StoreAuditStore(Store);
 
     protected override async Task<List<string>> ReadRawAsync()
     {
-        var key = StoreKeys.AuditLog(Tenant);
+        var key = StoreKeys.AuditLog(Tenant, TestServices.Replica);
         return [.. await Store.ReadLogAsync(key, 0, (int)await Store.LogLengthAsync(key))];
     }
 
     protected override async Task WriteRawAsync(IReadOnlyList<string> lines)
     {
-        var key = StoreKeys.AuditLog(Tenant);
+        var key = StoreKeys.AuditLog(Tenant, TestServices.Replica);
         await Store.DeleteAsync(key);
         for (var i = 0; i < lines.Count; i++)
         {
             Assert.True(await Store.TryAppendAsync(key, i, lines[i]));
         }
+    }
+
+    [Fact]
+    public async Task AppendAsync_TwoReplicas_TwoChainsThatNeverConflictAndBothVerify()
+    {
+        var a = new CountingSink(new StoreAuditStore(Store));
+        var b = new CountingSink(new StoreAuditStore(OtherReplicaStore));
+        var replicaA = TestServices.Journal(a, Time, "replica-a");
+        var replicaB = TestServices.Journal(b, Time, "replica-b");
+
+        var records = await Task.WhenAll(Enumerable.Range(0, 120).Select(i => Task.Run(async () => await (i % 2 == 0 ? replicaA : replicaB).AppendAsync(Entry(i)))));
+
+        Assert.Equal(0, a.Conflicts + b.Conflicts);
+        Assert.Equal(Enumerable.Range(1, 60).Select(i => (long)i), records.Where(r => r.Replica == "replica-a").Select(r => r.Seq).Order());
+        Assert.Equal(Enumerable.Range(1, 60).Select(i => (long)i), records.Where(r => r.Replica == "replica-b").Select(r => r.Seq).Order());
+        var result = await replicaA.VerifyAsync(Tenant);
+        Assert.True(result.Intact, result.Reason);
+        Assert.Equal(120, result.Records);
+        Assert.Equal(["replica-a", "replica-b"], result.Partitions.Select(p => p.Replica));
+        Assert.All(result.Partitions, p => Assert.Equal(60, p.Records));
+    }
+
+    [Fact]
+    public async Task VerifyAsync_TwoReplicasOneTampered_NamesTheReplicaAndIndex()
+    {
+        var replicaA = TestServices.Journal(new StoreAuditStore(Store), Time, "replica-a");
+        var replicaB = TestServices.Journal(new StoreAuditStore(OtherReplicaStore), Time, "replica-b");
+        for (var i = 0; i < 4; i++)
+        {
+            await replicaA.AppendAsync(Entry(i));
+            await replicaB.AppendAsync(Entry(i));
+        }
+
+        var key = StoreKeys.AuditLog(Tenant, "replica-b");
+        var lines = (await Store.ReadLogAsync(key, 0, 10)).ToList();
+        lines[1] = lines[1].Replace("\"status_code\":200", "\"status_code\":403", StringComparison.Ordinal);
+        await Store.DeleteAsync(key);
+        Assert.True(await Store.TryAppendAsync(key, 0, lines));
+
+        var result = await replicaA.VerifyAsync(Tenant);
+
+        Assert.False(result.Intact);
+        Assert.Equal("replica-b", result.Replica);
+        Assert.Equal(1, result.BrokenAtIndex);
+        Assert.Equal(AuditBreakReasons.HashMismatch, result.Reason);
+        Assert.True(result.Partitions.Single(p => p.Replica == "replica-a").Intact);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_RecordMovedToAnotherReplicasChain_IsReplicaMismatch()
+    {
+        var replicaA = TestServices.Journal(new StoreAuditStore(Store), Time, "replica-a");
+        await replicaA.AppendAsync(Entry(0));
+        var moved = await Store.ReadLogAsync(StoreKeys.AuditLog(Tenant, "replica-a"), 0, 1);
+        await Store.SetAddAsync(StoreKeys.AuditReplicas(Tenant), "replica-z", null);
+        Assert.True(await Store.TryAppendAsync(StoreKeys.AuditLog(Tenant, "replica-z"), 0, moved));
+
+        var result = await replicaA.VerifyAsync(Tenant);
+
+        Assert.Equal("replica-z", result.Replica);
+        Assert.Equal(0, result.BrokenAtIndex);
+        Assert.Equal(AuditBreakReasons.ReplicaMismatch, result.Reason);
+    }
+
+    /// <summary>Counts appends lost to another writer (conflicts).</summary>
+    private sealed class CountingSink(IAuditStore inner) : IAuditStore
+    {
+        private int _conflicts;
+
+        public int Conflicts => Volatile.Read(ref _conflicts);
+
+        public ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) => inner.GetTipAsync(partition, cancellationToken);
+
+        public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<string> lines, string lastHash, CancellationToken cancellationToken = default)
+        {
+            var appended = await inner.TryAppendAsync(partition, expectedLength, lines, lastHash, cancellationToken);
+            if (!appended)
+            {
+                Interlocked.Increment(ref _conflicts);
+            }
+
+            return appended;
+        }
+
+        public IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, CancellationToken cancellationToken = default) => inner.ReadAsync(partition, start, cancellationToken);
+
+        public ValueTask<IReadOnlyList<string>> ListReplicasAsync(string tenant, CancellationToken cancellationToken = default) => inner.ListReplicasAsync(tenant, cancellationToken);
+
+        public ValueTask ProbeAsync(CancellationToken cancellationToken = default) => inner.ProbeAsync(cancellationToken);
     }
 }
 
@@ -347,6 +537,8 @@ public sealed class AuditJournalRedisStoreTests(RedisFixture redis) : AuditJourn
     private readonly IStateStore _second = redis.Connect();
 
     protected override IStateStore Store { get; } = redis.Connect();
+
+    protected override IStateStore OtherReplicaStore => _second;
 
     protected override IReadOnlyList<AuditJournal> CreateConcurrentJournals() =>
         [TestServices.Journal(new StoreAuditStore(Store), Time), TestServices.Journal(new StoreAuditStore(_second), Time)];

@@ -108,7 +108,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
         }
 
         var intact = await RunAsync(TestKeys.BootstrapToken, "audit", "verify", "--tenant", _tenant);
-        var key = StoreKeys.AuditLog(_tenant);
+        var key = StoreKeys.AuditLog(_tenant, journal.Replica);
         var lines = await _host.Store.ReadLogAsync(key, 0, 10);
         await _host.Store.DeleteAsync(key);
         await _host.Store.TryAppendAsync(key, 0, lines[0]);
@@ -118,7 +118,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
         Assert.Equal(0, intact.ExitCode);
         Assert.Contains("intact: 3 records", intact.Out, StringComparison.Ordinal);
         Assert.Equal(2, broken.ExitCode);
-        Assert.Contains("index 1: sequence_gap", broken.Out, StringComparison.Ordinal);
+        Assert.Contains($"replica {journal.Replica} at index 1: sequence_gap", broken.Out, StringComparison.Ordinal);
     }
 
     [Fact]

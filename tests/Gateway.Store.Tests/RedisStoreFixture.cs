@@ -15,7 +15,7 @@ public sealed class RedisStoreFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = await RedisServer.StartAsync();
-        _store = new RedisStateStore(new RedisStoreOptions { Endpoint = _server.Endpoint, CommandTimeout = TimeSpan.FromSeconds(5) });
+        _store = new RedisStateStore(new RedisStoreOptions { ConnectTimeout = TimeSpan.FromSeconds(10), Endpoint = _server.Endpoint, CommandTimeout = TimeSpan.FromSeconds(5) });
         await _store.PingAsync();
     }
 

@@ -51,6 +51,8 @@ public sealed class RedisTlsTests : IAsyncLifetime
         await using var store = new RedisStateStore(new RedisStoreOptions
         {
             Endpoint = $"127.0.0.1:{_tlsPort}",
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            CommandTimeout = TimeSpan.FromSeconds(10),
             UseTls = true,
             TlsServerName = "localhost",
             CaCertificatePath = _tls!.CertificatePath,
@@ -68,13 +70,16 @@ public sealed class RedisTlsTests : IAsyncLifetime
         await using var store = new RedisStateStore(new RedisStoreOptions
         {
             Endpoint = $"127.0.0.1:{_tlsPort}",
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            CommandTimeout = TimeSpan.FromSeconds(10),
             UseTls = true,
             TlsServerName = "localhost",
         });
 
         var error = await Assert.ThrowsAsync<StateStoreUnavailableException>(async () => await store.PingAsync());
 
-        Assert.IsType<System.Security.Authentication.AuthenticationException>(error.InnerException);
+        Assert.IsType<StackExchange.Redis.RedisConnectionException>(error.InnerException);
+        Assert.False(store.IsConnected);
     }
 
     [RedisTlsFact]
@@ -83,6 +88,8 @@ public sealed class RedisTlsTests : IAsyncLifetime
         await using var store = new RedisStateStore(new RedisStoreOptions
         {
             Endpoint = $"127.0.0.1:{_tlsPort}",
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            CommandTimeout = TimeSpan.FromSeconds(10),
             UseTls = true,
             AllowUntrustedCertificate = true,
         });

@@ -9,6 +9,10 @@ namespace Gateway.Store.Tests;
 public abstract class StateStoreContractTests
 {
     private static readonly TimeSpan LongWindow = TimeSpan.FromHours(1);
+
+    // Long enough that the calls made before it passes finish first even on a loaded machine.
+    private static readonly TimeSpan ShortExpiry = TimeSpan.FromMilliseconds(1500);
+    private static readonly TimeSpan PastShortExpiry = TimeSpan.FromMilliseconds(2000);
     private readonly string _prefix = $"test:{Guid.NewGuid():N}:";
 
     protected abstract IStateStore Store { get; }
@@ -31,10 +35,10 @@ public abstract class StateStoreContractTests
     public async Task TrySetIfAbsent_AfterExpiry_StoresAgain()
     {
         var key = Key("expiring");
-        Assert.True(await Store.TrySetIfAbsentAsync(key, "first", TimeSpan.FromMilliseconds(200)));
-        Assert.False(await Store.TrySetIfAbsentAsync(key, "second", TimeSpan.FromMilliseconds(200)));
+        Assert.True(await Store.TrySetIfAbsentAsync(key, "first", ShortExpiry));
+        Assert.False(await Store.TrySetIfAbsentAsync(key, "second", ShortExpiry));
 
-        await Task.Delay(400);
+        await Task.Delay(PastShortExpiry);
 
         Assert.Null(await Store.GetAsync(key));
         Assert.True(await Store.TrySetIfAbsentAsync(key, "third", TimeSpan.FromMinutes(1)));
@@ -60,10 +64,10 @@ public abstract class StateStoreContractTests
     [Fact]
     public async Task Set_WithExpiry_ExpiresWhileWithoutExpiryPersists()
     {
-        await Store.SetAsync(Key("short"), "gone soon", TimeSpan.FromMilliseconds(200));
+        await Store.SetAsync(Key("short"), "gone soon", ShortExpiry);
         await Store.SetAsync(Key("forever"), "stays", null);
 
-        await Task.Delay(400);
+        await Task.Delay(PastShortExpiry);
 
         Assert.Null(await Store.GetAsync(Key("short")));
         Assert.Equal("stays", await Store.GetAsync(Key("forever")));
@@ -118,10 +122,10 @@ public abstract class StateStoreContractTests
     public async Task Increment_ExpirySetOnlyWhenCreated_CounterRestartsAfterIt()
     {
         var key = Key("expiring-counter");
-        Assert.Equal(1, await Store.IncrementAsync(key, 1, TimeSpan.FromMilliseconds(250)));
+        Assert.Equal(1, await Store.IncrementAsync(key, 1, ShortExpiry));
         Assert.Equal(2, await Store.IncrementAsync(key, 1, TimeSpan.FromMinutes(10)));
 
-        await Task.Delay(450);
+        await Task.Delay(PastShortExpiry);
 
         Assert.Equal(1, await Store.IncrementAsync(key, 1, TimeSpan.FromMinutes(10)));
     }
@@ -170,6 +174,96 @@ public abstract class StateStoreContractTests
 
         Assert.Equal(10, outcomes.Count(o => o.Admitted));
         Assert.All(outcomes.Where(o => !o.Admitted), o => Assert.True(o.RetryAfter > TimeSpan.Zero));
+    }
+
+    [Fact]
+    public async Task Admit_FreshNonce_StoresItReadsSwitchesAndCountsEveryWindow()
+    {
+        await Store.SetAsync(Key("switch-on"), "1", null);
+        var request = Admission("fresh", [Key("switch-off"), Key("switch-on")], [new RateLimitWindow(Key("rl-a"), 5, LongWindow), new RateLimitWindow(Key("rl-b"), 5, LongWindow)]);
+
+        var outcome = await Store.AdmitAsync(request);
+
+        Assert.True(outcome.NonceFresh);
+        Assert.False(outcome.IsSwitchOn(0));
+        Assert.True(outcome.IsSwitchOn(1));
+        Assert.Equal(2u, outcome.SwitchesOn);
+        Assert.True(outcome.RateLimit.Admitted);
+        Assert.Equal("ts-fresh", await Store.GetAsync(request.NonceKey));
+        var remaining = await Store.TryAcquireAsync([new RateLimitWindow(Key("rl-a"), 5, LongWindow, 4)]);
+        Assert.True(remaining.Admitted);
+        Assert.False((await Store.TryAcquireAsync([new RateLimitWindow(Key("rl-b"), 5, LongWindow, 5)])).Admitted);
+    }
+
+    [Fact]
+    public async Task Admit_ReplayedNonce_CountsNothingAndReadsNoSwitch()
+    {
+        await Store.SetAsync(Key("replay-switch"), "1", null);
+        var window = new RateLimitWindow(Key("replay-rl"), 1, LongWindow);
+        var request = Admission("replayed", [Key("replay-switch")], [window]);
+        Assert.True((await Store.AdmitAsync(request)).NonceFresh);
+
+        var replay = await Store.AdmitAsync(request);
+
+        Assert.False(replay.NonceFresh);
+        Assert.Equal(0u, replay.SwitchesOn);
+        Assert.True(replay.RateLimit.Admitted);
+        var other = await Store.AdmitAsync(Admission("another", [], [window]));
+        Assert.True(other.NonceFresh);
+        Assert.False(other.RateLimit.Admitted);
+        Assert.Equal(0, other.RateLimit.RefusedIndex);
+    }
+
+    [Fact]
+    public async Task Admit_OneWindowFull_RefusedByItAndCountsInNoWindow()
+    {
+        var wide = new RateLimitWindow(Key("adm-wide"), 10, LongWindow);
+        var narrow = new RateLimitWindow(Key("adm-narrow"), 1, LongWindow);
+        Assert.True((await Store.AdmitAsync(Admission("first", [], [wide, narrow]))).RateLimit.Admitted);
+
+        var refused = await Store.AdmitAsync(Admission("second", [], [wide, narrow]));
+
+        Assert.True(refused.NonceFresh);
+        Assert.False(refused.RateLimit.Admitted);
+        Assert.Equal(1, refused.RateLimit.RefusedIndex);
+        Assert.InRange(refused.RateLimit.RetryAfter, TimeSpan.FromTicks(1), LongWindow);
+        Assert.True((await Store.TryAcquireAsync([wide with { Permits = 9 }])).Admitted);
+    }
+
+    [Fact]
+    public async Task Admit_ParallelSameNonce_ExactlyOneFreshAndCountedOnce()
+    {
+        var window = new RateLimitWindow(Key("adm-par"), 100, LongWindow);
+        var request = Admission("parallel", [], [window]);
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => Task.Run(async () => await Store.AdmitAsync(request))));
+
+        Assert.Single(outcomes, o => o.NonceFresh);
+        Assert.True((await Store.TryAcquireAsync([window with { Permits = 99 }])).Admitted);
+        Assert.False((await Store.TryAcquireAsync([window])).Admitted);
+    }
+
+    [Fact]
+    public async Task Admit_TooManySwitchKeys_Rejected()
+    {
+        var keys = Enumerable.Range(0, AdmissionRequest.MaxSwitchKeys + 1).Select(i => Key($"sw{i}")).ToArray();
+
+        await Assert.ThrowsAsync<ArgumentException>(async () => await Store.AdmitAsync(Admission("many", keys, [])));
+        Assert.Null(await Store.GetAsync(Key("nonce-many")));
+    }
+
+    [Fact]
+    public async Task Admit_ThirtyTwoSwitchesAllOn_EveryBitSet()
+    {
+        var keys = Enumerable.Range(0, AdmissionRequest.MaxSwitchKeys).Select(i => Key($"all{i}")).ToArray();
+        foreach (var key in keys)
+        {
+            await Store.SetAsync(key, "on", null);
+        }
+
+        var outcome = await Store.AdmitAsync(Admission("all-on", keys, []));
+
+        Assert.Equal(uint.MaxValue, outcome.SwitchesOn);
     }
 
     [Fact]
@@ -224,10 +318,10 @@ public abstract class StateStoreContractTests
     public async Task SetAdd_WithExpiry_SetVanishesAfterIt()
     {
         var key = Key("votes");
-        Assert.Equal(1, await Store.SetAddAsync(key, "a", TimeSpan.FromMilliseconds(250)));
+        Assert.Equal(1, await Store.SetAddAsync(key, "a", ShortExpiry));
         Assert.Equal(2, await Store.SetAddAsync(key, "b", TimeSpan.FromMinutes(10)));
 
-        await Task.Delay(450);
+        await Task.Delay(PastShortExpiry);
 
         Assert.Empty(await Store.SetMembersAsync(key));
         Assert.Equal(1, await Store.SetAddAsync(key, "c", null));
@@ -290,6 +384,20 @@ public abstract class StateStoreContractTests
     }
 
     [Fact]
+    public async Task TryAppendMany_AtExpectedLength_AppendsAllInOrderElseNone()
+    {
+        var log = Key("group-log");
+        Assert.True(await Store.TryAppendAsync(log, 0, "first"));
+
+        Assert.False(await Store.TryAppendAsync(log, 0, ["stale-a", "stale-b"]));
+        Assert.True(await Store.TryAppendAsync(log, 1, ["second", "third", "fourth"]));
+
+        Assert.Equal(4, await Store.LogLengthAsync(log));
+        Assert.Equal(["first", "second", "third", "fourth"], await Store.ReadLogAsync(log, 0, 10));
+        Assert.Equal(["third", "fourth"], await Store.ReadLogAsync(log, 2, 10));
+    }
+
+    [Fact]
     public async Task ReadLog_Ranges_ReturnRequestedSlices()
     {
         var log = Key("ranges");
@@ -327,4 +435,7 @@ public abstract class StateStoreContractTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await Store.GetAsync(Key("x"), cancelled.Token));
     }
+
+    private AdmissionRequest Admission(string nonce, IReadOnlyList<string> switches, IReadOnlyList<RateLimitWindow> windows) =>
+        new(Key("nonce-" + nonce), "ts-" + nonce, TimeSpan.FromMinutes(5), switches, windows);
 }

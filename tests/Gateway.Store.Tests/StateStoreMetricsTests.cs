@@ -12,7 +12,7 @@ public sealed class StateStoreMetricsTests(RedisStoreFixture fixture) : IClassFi
     {
         await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var meterFactory = services.GetRequiredService<IMeterFactory>();
-        await using var store = new RedisStateStore(new RedisStoreOptions { Endpoint = fixture.Server.Endpoint }, meterFactory: meterFactory);
+        await using var store = new RedisStateStore(new RedisStoreOptions { ConnectTimeout = TimeSpan.FromSeconds(10), CommandTimeout = TimeSpan.FromSeconds(10), Endpoint = fixture.Server.Endpoint }, meterFactory: meterFactory);
         var durations = new ConcurrentBag<(double Seconds, string? Operation)>();
         var errors = new ConcurrentBag<(string? Operation, string? Kind)>();
         using var listener = new MeterListener();
@@ -31,7 +31,7 @@ public sealed class StateStoreMetricsTests(RedisStoreFixture fixture) : IClassFi
         await store.GetAsync("metrics:text");
         var refused = await Assert.ThrowsAsync<StateStoreUnavailableException>(async () => await store.IncrementAsync("metrics:text", 1, null));
 
-        Assert.IsType<Gateway.Store.Resp.RespErrorException>(refused.InnerException);
+        Assert.IsType<StackExchange.Redis.RedisServerException>(refused.InnerException);
         Assert.Contains(durations, d => d.Operation == "get" && d.Seconds > 0);
         Assert.Contains(durations, d => d.Operation == "set");
         Assert.Contains(durations, d => d.Operation == "increment");

@@ -27,6 +27,21 @@ public sealed class RedisServer : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>The running server's process id (to freeze it with SIGSTOP, say).</summary>
+    public int ProcessId => _process?.Id ?? throw new InvalidOperationException("redis-server is not running.");
+
+    /// <summary>Freezes (SIGSTOP) or resumes (SIGCONT) the server: its socket stays open and simply stops answering.</summary>
+    public async Task SignalAsync(bool freeze)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", $"{(freeze ? "-STOP" : "-CONT")} {ProcessId}") { UseShellExecute = false })
+            ?? throw new InvalidOperationException("kill did not start");
+        await kill.WaitForExitAsync().ConfigureAwait(false);
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill exited with {kill.ExitCode}");
+        }
+    }
+
     /// <summary>Starts a server; <paramref name="password"/> enables AUTH via <c>requirepass</c>.</summary>
     public static async Task<RedisServer> StartAsync(string? password = null, string extraArgs = "")
     {

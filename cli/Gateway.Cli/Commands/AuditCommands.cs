@@ -12,18 +12,20 @@ internal static class AuditCommands
         var command = new Command("audit", "The tenant's hash-chained audit journal");
 
         var tenant = GlobalOptions.Tenant();
-        var verify = new Command("verify", "Walk the chain; exit 4 and name the first broken link when tampered") { tenant };
+        var verify = new Command("verify", "Walk every chain of the tenant (one per replica); exit 4 and name the first broken link when tampered") { tenant };
         verify.SetAction((parse, ct) => runtime.CallAsync(parse, HttpMethod.Get, $"tenants/{CliRuntime.Segment(parse.GetValue(tenant)!)}/audit/verify", null, PrintVerify, ct));
         command.Subcommands.Add(verify);
 
         var listTenant = GlobalOptions.Tenant();
         var start = new Option<long>("--start") { Description = "Zero-based position of the first record", DefaultValueFactory = _ => 0 };
         var limit = new Option<int>("--limit") { Description = "How many records (1-1000)", DefaultValueFactory = _ => 100 };
-        var list = new Command("list", "Print records") { listTenant, start, limit };
+        var replica = new Option<string?>("--replica") { Description = "The replica whose chain to print (default: the answering replica's)" };
+        var list = new Command("list", "Print records of one chain") { listTenant, start, limit, replica };
         list.SetAction((parse, ct) => runtime.CallAsync(
             parse,
             HttpMethod.Get,
-            string.Create(CultureInfo.InvariantCulture, $"tenants/{CliRuntime.Segment(parse.GetValue(listTenant)!)}/audit?start={parse.GetValue(start)}&limit={parse.GetValue(limit)}"),
+            string.Create(CultureInfo.InvariantCulture, $"tenants/{CliRuntime.Segment(parse.GetValue(listTenant)!)}/audit?start={parse.GetValue(start)}&limit={parse.GetValue(limit)}")
+                + (parse.GetValue(replica) is { } r ? "&replica=" + Uri.EscapeDataString(r) : string.Empty),
             null,
             PrintRecords,
             ct));
@@ -34,13 +36,23 @@ internal static class AuditCommands
     private static int? PrintVerify(JsonElement body, TextWriter? output)
     {
         var tenant = Json.Str(body, "tenant");
+        if (body.TryGetProperty("partitions", out var partitions) && partitions.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var chain in partitions.EnumerateArray())
+            {
+                output?.WriteLine(Json.Bool(chain, "intact")
+                    ? $"  replica {Json.Str(chain, "replica")}: intact, {Json.Str(chain, "records")} records, tip {Json.Str(chain, "tip_hash")}"
+                    : $"  replica {Json.Str(chain, "replica")}: BROKEN at index {Json.Str(chain, "broken_at_index")}: {Json.Str(chain, "reason")}");
+            }
+        }
+
         if (Json.Bool(body, "intact"))
         {
             output?.WriteLine($"Audit chain of tenant {tenant} intact: {Json.Str(body, "records")} records, tip {Json.Str(body, "tip_hash")}");
             return null;
         }
 
-        output?.WriteLine($"Audit chain of tenant {tenant} BROKEN at index {Json.Str(body, "broken_at_index")}: {Json.Str(body, "reason")} ({Json.Str(body, "detail")})");
+        output?.WriteLine($"Audit chain of tenant {tenant} BROKEN in replica {Json.Str(body, "replica")} at index {Json.Str(body, "broken_at_index")}: {Json.Str(body, "reason")} ({Json.Str(body, "detail")})");
         return ExitCodes.ChainBroken;
     }
 

@@ -17,4 +17,7 @@ public static class AuditBreakReasons
 
     /// <summary>The record names another tenant.</summary>
     public const string TenantMismatch = "tenant_mismatch";
+
+    /// <summary>The record names another replica than the chain holding it (moved between chains).</summary>
+    public const string ReplicaMismatch = "replica_mismatch";
 }

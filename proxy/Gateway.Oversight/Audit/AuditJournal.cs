@@ -1,19 +1,18 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Gateway.Oversight.Options;
-using Gateway.Store;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Oversight.Audit;
 
 /// <summary>
-/// The tamper-evident journal of decisions: one hash chain per tenant. <see cref="AppendAsync"/>
-/// completes only once the record is durable; when it throws (<see cref="AuditWriteException"/>)
-/// the host must fail the request closed.
+/// The tamper-evident journal of decisions: one hash chain per tenant per replica
+/// (<see cref="AuditPartition"/>), so replicas never contend, each written with group commit
+/// (<see cref="AuditChainWriter"/>). <see cref="AppendAsync"/> completes only once the record is
+/// durable; when it throws (<see cref="AuditWriteException"/>) the host must fail the request closed.
 /// </summary>
 public sealed class AuditJournal
 {
@@ -23,7 +22,7 @@ public sealed class AuditJournal
     private readonly OversightMetrics _metrics;
     private readonly ILogger<AuditJournal> _logger;
     private readonly int _maxAttempts;
-    private readonly ConcurrentDictionary<string, TenantChain> _chains = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, AuditChainWriter> _writers = new(StringComparer.Ordinal);
 
     public AuditJournal(
         IAuditStore store,
@@ -40,97 +39,73 @@ public sealed class AuditJournal
         _metrics = metrics;
         _logger = logger;
         _maxAttempts = options.Value.Audit.MaxAppendAttempts;
+        Replica = options.Value.Audit.ReplicaId ?? AuditPartition.DefaultReplica();
     }
 
     /// <summary>The sink in use.</summary>
     public IAuditStore Store => _store;
 
+    /// <summary>This replica's id: the chain of each tenant this process appends to.</summary>
+    public string Replica { get; }
+
     /// <summary>
-    /// Appends the entry to its tenant's chain: builds the record on the tip, appends at the expected
-    /// length, and retries when another writer won the race. Appends of one tenant are serialised within
-    /// this process and the tip this process last wrote is remembered, so a replica never races itself
-    /// and an uncontended append is one store call; only another replica's append costs a re-read.
+    /// Appends the entry to its tenant's chain of this replica and completes once it is durable. While
+    /// a group is being written, arriving entries queue and go together in the next group, each still
+    /// hash-linked to the one before.
     /// </summary>
     public async ValueTask<AuditRecord> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
         Identifiers.ThrowIfInvalidTenant(entry.Tenant);
-        var chain = _chains.GetOrAdd(entry.Tenant, static _ => new TenantChain());
-        await chain.Gate.WaitAsync(cancellationToken);
-        try
-        {
-            for (var attempt = 1; attempt <= _maxAttempts; attempt++)
-            {
-                var tip = chain.Tip ?? await _store.GetTipAsync(entry.Tenant, cancellationToken);
-                var (record, line) = Build(entry, tip);
-                if (await _store.TryAppendAsync(entry.Tenant, tip.Length, line, record.Hash!, cancellationToken))
-                {
-                    chain.Tip = new AuditTip(tip.Length + 1, record.Hash!);
-                    _metrics.AuditAppended(entry.Tenant, entry.Decision);
-                    await ExportAsync(record, cancellationToken);
-                    return record;
-                }
-
-                // Another replica appended (or the chain changed under us): read the tip again.
-                chain.Tip = null;
-                _metrics.AuditConflict(entry.Tenant);
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 + attempt)), _time, cancellationToken);
-            }
-        }
-        catch (Exception ex) when (ex is StateStoreUnavailableException or IOException or InvalidDataException or UnauthorizedAccessException or JsonException)
-        {
-            chain.Tip = null;
-            OversightLog.AuditAppendFailed(_logger, ex, entry.Tenant);
-            throw new AuditWriteException("The audit record could not be written.", ex);
-        }
-        finally
-        {
-            chain.Gate.Release();
-        }
-
-        OversightLog.AuditContended(_logger, entry.Tenant, _maxAttempts);
-        throw new AuditWriteException($"The audit chain of tenant '{entry.Tenant}' stayed contended for {_maxAttempts} attempts.");
+        cancellationToken.ThrowIfCancellationRequested();
+        var writer = _writers.GetOrAdd(entry.Tenant, static (tenant, journal) => new AuditChainWriter(
+            new AuditPartition(tenant, journal.Replica), journal._store, journal._time, journal._metrics, journal._logger, journal._maxAttempts), this);
+        var record = await writer.AppendAsync(entry).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await ExportAsync(record, cancellationToken).ConfigureAwait(false);
+        return record;
     }
 
-    /// <summary>Walks the tenant's chain from the start and names the first broken link.</summary>
+    /// <summary>Walks every chain of the tenant from genesis and names the first broken link.</summary>
     public async ValueTask<AuditVerification> VerifyAsync(string tenant, CancellationToken cancellationToken = default)
     {
         Identifiers.ThrowIfInvalidTenant(tenant);
-        var previous = AuditCanonicalJson.GenesisHash;
-        long index = 0;
-        await foreach (var line in _store.ReadAsync(tenant, 0, cancellationToken))
+        var partitions = new List<AuditChainVerification>();
+        foreach (var replica in await _store.ListReplicasAsync(tenant, cancellationToken).ConfigureAwait(false))
         {
-            var (reason, detail, hash) = Check(line, tenant, index, previous);
-            if (reason is not null)
-            {
-                OversightLog.AuditChainBroken(_logger, tenant, index, reason);
-                return new AuditVerification
-                {
-                    Tenant = tenant,
-                    Intact = false,
-                    Records = index,
-                    TipHash = previous,
-                    BrokenAtIndex = index,
-                    Reason = reason,
-                    Detail = detail,
-                };
-            }
-
-            previous = hash!;
-            index++;
+            partitions.Add(await VerifyChainAsync(new AuditPartition(tenant, replica), cancellationToken).ConfigureAwait(false));
         }
 
-        return new AuditVerification { Tenant = tenant, Intact = true, Records = index, TipHash = previous };
+        var broken = partitions.FirstOrDefault(static p => !p.Intact);
+        return new AuditVerification
+        {
+            Tenant = tenant,
+            Intact = broken is null,
+            Records = broken?.Records ?? partitions.Sum(static p => p.Records),
+            TipHash = broken?.TipHash ?? (partitions.Count > 0 ? partitions[^1].TipHash : AuditCanonicalJson.GenesisHash),
+            Replica = broken?.Replica,
+            BrokenAtIndex = broken?.BrokenAtIndex,
+            Reason = broken?.Reason,
+            Detail = broken?.Detail,
+            Partitions = partitions,
+        };
     }
 
-    /// <summary>Up to <paramref name="limit"/> records from zero-based <paramref name="start"/>, as stored.</summary>
-    public async ValueTask<IReadOnlyList<JsonElement>> ReadAsync(string tenant, long start, int limit, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Up to <paramref name="limit"/> records from zero-based <paramref name="start"/> of one chain of the
+    /// tenant (this replica's when <paramref name="replica"/> is null), as stored.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<JsonElement>> ReadAsync(string tenant, long start, int limit, CancellationToken cancellationToken = default, string? replica = null)
     {
         Identifiers.ThrowIfInvalidTenant(tenant);
         ArgumentOutOfRangeException.ThrowIfNegative(start);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        if (replica is not null && !AuditPartition.IsValidReplica(replica))
+        {
+            throw new ArgumentException("The replica id is not valid.", nameof(replica));
+        }
+
         var records = new List<JsonElement>(Math.Min(limit, 256));
-        await foreach (var line in ReadLinesAsync(tenant, start, cancellationToken))
+        await foreach (var line in _store.ReadAsync(new AuditPartition(tenant, replica ?? Replica), start, cancellationToken).ConfigureAwait(false))
         {
             try
             {
@@ -151,27 +126,36 @@ public sealed class AuditJournal
         return records;
     }
 
-    private (AuditRecord Record, string Line) Build(AuditEntry entry, AuditTip tip) =>
-        Seal(AuditRecord.From(entry, tip.Length + 1, _time.GetUtcNow(), tip.LastHash));
-
-    internal static (AuditRecord Record, string Line) Seal(AuditRecord unsigned)
+    private async ValueTask<AuditChainVerification> VerifyChainAsync(AuditPartition partition, CancellationToken cancellationToken)
     {
-        var element = JsonSerializer.SerializeToElement(unsigned, OversightJsonContext.Default.AuditRecord);
-        var hash = AuditCanonicalJson.ComputeHash(element);
-        var record = unsigned with { Hash = hash };
-        var line = AuditCanonicalJson.Canonicalize(JsonSerializer.SerializeToElement(record, OversightJsonContext.Default.AuditRecord));
-
-        // Round-trip through UTF-8 exactly as the sink stores it, so that every appended line verifies.
-        using var stored = JsonDocument.Parse(Encoding.UTF8.GetBytes(line));
-        if (!string.Equals(AuditCanonicalJson.ComputeHash(stored.RootElement), hash, StringComparison.Ordinal))
+        var previous = AuditCanonicalJson.GenesisHash;
+        long index = 0;
+        await foreach (var line in _store.ReadAsync(partition, 0, cancellationToken).ConfigureAwait(false))
         {
-            throw new ArgumentException("The audit entry holds text that does not survive UTF-8 (a lone surrogate).", nameof(unsigned));
+            var (reason, detail, hash) = Check(line, partition, index, previous);
+            if (reason is not null)
+            {
+                OversightLog.AuditChainBroken(_logger, partition.ToString(), index, reason);
+                return new AuditChainVerification
+                {
+                    Replica = partition.Replica,
+                    Intact = false,
+                    Records = index,
+                    TipHash = previous,
+                    BrokenAtIndex = index,
+                    Reason = reason,
+                    Detail = detail,
+                };
+            }
+
+            previous = hash!;
+            index++;
         }
 
-        return (record, line);
+        return new AuditChainVerification { Replica = partition.Replica, Intact = true, Records = index, TipHash = previous };
     }
 
-    private static (string? Reason, string? Detail, string? Hash) Check(string line, string tenant, long index, string previous)
+    private static (string? Reason, string? Detail, string? Hash) Check(string line, AuditPartition partition, long index, string previous)
     {
         JsonDocument document;
         try
@@ -189,15 +173,21 @@ public sealed class AuditJournal
             if (root.ValueKind != JsonValueKind.Object
                 || !root.TryGetProperty("seq", out var seq) || seq.ValueKind != JsonValueKind.Number || !seq.TryGetInt64(out var seqValue)
                 || !root.TryGetProperty("tenant", out var recordTenant) || recordTenant.ValueKind != JsonValueKind.String
+                || !root.TryGetProperty("replica", out var recordReplica) || recordReplica.ValueKind != JsonValueKind.String
                 || !root.TryGetProperty("prev_hash", out var prevHash) || prevHash.ValueKind != JsonValueKind.String
                 || !root.TryGetProperty(AuditCanonicalJson.HashMember, out var hash) || hash.ValueKind != JsonValueKind.String)
             {
-                return (AuditBreakReasons.MalformedRecord, "missing seq, tenant, prev_hash or hash", null);
+                return (AuditBreakReasons.MalformedRecord, "missing seq, tenant, replica, prev_hash or hash", null);
             }
 
-            if (!recordTenant.ValueEquals(tenant))
+            if (!recordTenant.ValueEquals(partition.Tenant))
             {
                 return (AuditBreakReasons.TenantMismatch, $"record names tenant '{recordTenant.GetString()}'", null);
+            }
+
+            if (!recordReplica.ValueEquals(partition.Replica))
+            {
+                return (AuditBreakReasons.ReplicaMismatch, $"record names replica '{recordReplica.GetString()}'", null);
             }
 
             if (seqValue != index + 1)
@@ -227,34 +217,18 @@ public sealed class AuditJournal
         }
     }
 
-    private async IAsyncEnumerable<string> ReadLinesAsync(string tenant, long start, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await foreach (var line in _store.ReadAsync(tenant, start, cancellationToken))
-        {
-            yield return line;
-        }
-    }
-
     private async ValueTask ExportAsync(AuditRecord record, CancellationToken cancellationToken)
     {
         foreach (var exporter in _exporters)
         {
             try
             {
-                await exporter.ExportAsync(record, cancellationToken);
+                await exporter.ExportAsync(record, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 OversightLog.AuditExportFailed(_logger, ex, record.Tenant, record.Seq);
             }
         }
-    }
-
-    /// <summary>One tenant's chain as this process sees it: an append gate and the tip it last wrote.</summary>
-    private sealed class TenantChain
-    {
-        public SemaphoreSlim Gate { get; } = new(1, 1);
-
-        public AuditTip? Tip { get; set; }
     }
 }

@@ -3,8 +3,8 @@ using System.Text.Json;
 namespace Gateway.Oversight.Audit;
 
 /// <summary>
-/// One journal line: the entry plus its position (<see cref="Seq"/>, from 1), time and hash-chain
-/// links. <see cref="Hash"/> = lowercase hex SHA-256 over the canonical JSON of the record without
+/// One journal line: the entry plus its chain (<see cref="Tenant"/> and <see cref="Replica"/>), its
+/// position in that chain (<see cref="Seq"/>, from 1), time and hash-chain links. <see cref="Hash"/> = lowercase hex SHA-256 over the canonical JSON of the record without
 /// <c>hash</c> (object members sorted by ordinal name, no whitespace); the first record's
 /// <see cref="PrevHash"/> is 64 zeros.
 /// </summary>
@@ -52,12 +52,15 @@ public sealed record AuditRecord
 
     public bool? Simulated { get; init; }
 
+    /// <summary>The replica whose chain holds the record (one chain per tenant per replica); null in records written before partitions.</summary>
+    public string? Replica { get; init; }
+
     public required string PrevHash { get; init; }
 
     /// <summary>Null only while the hash is being computed.</summary>
     public string? Hash { get; init; }
 
-    internal static AuditRecord From(AuditEntry entry, long seq, DateTimeOffset time, string prevHash) => new()
+    internal static AuditRecord From(AuditEntry entry, string replica, long seq, DateTimeOffset time, string prevHash) => new()
     {
         Seq = seq,
         Time = time,
@@ -80,6 +83,7 @@ public sealed record AuditRecord
         ApprovalId = entry.ApprovalId,
         Actor = entry.Actor,
         Simulated = entry.Simulated,
+        Replica = replica,
         PrevHash = prevHash,
     };
 }

@@ -8,19 +8,25 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Oversight.Audit;
 
 /// <summary>
-/// The embedded journal: one append-only JSON-lines file per tenant (<c>{tenant}.audit.jsonl</c>)
-/// for a single gateway process. Each append is written and flushed to disk before it returns. At
-/// start the tip of every file is recovered; a torn last line (a crash mid-write, never
-/// acknowledged) is cut off and logged.
+/// The embedded journal: one append-only JSON-lines file per partition
+/// (<c>{tenant}@{replica}.audit.jsonl</c>) for a single gateway process. A group of lines is written
+/// and flushed to disk with one fsync before the append returns. At start the tip of every file is
+/// recovered; a torn last line (a crash mid-write, never acknowledged) is cut off and logged. Once the
+/// directory or a chain's file has existed, it is never silently recreated: if it vanishes, appends
+/// fail (and the readiness probe fails) until it is restored, with no restart.
 /// </summary>
 public sealed class FileAuditStore : IAuditStore, IDisposable
 {
-    /// <summary>The file name suffix of a tenant's journal.</summary>
+    /// <summary>The file name suffix of a partition's journal.</summary>
     public const string FileSuffix = ".audit.jsonl";
+
+    /// <summary>Separates the tenant from the replica in a file name (never part of either).</summary>
+    public const char ReplicaSeparator = '@';
 
     private readonly string _directory;
     private readonly ILogger<FileAuditStore> _logger;
-    private readonly ConcurrentDictionary<string, TenantFile> _files = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<AuditPartition, PartitionFile> _files = new();
+    private volatile bool _directoryExisted;
 
     public FileAuditStore(IOptions<OversightOptions> options, ILogger<FileAuditStore> logger)
     {
@@ -32,30 +38,30 @@ public sealed class FileAuditStore : IAuditStore, IDisposable
     /// <summary>The directory holding the journal files.</summary>
     public string DirectoryPath => _directory;
 
-    /// <summary>Recovers the tip of every tenant file present (called at start-up).</summary>
+    /// <summary>The file of a partition.</summary>
+    public string PathOf(AuditPartition partition) => Path.Combine(_directory, $"{partition.Tenant}{ReplicaSeparator}{partition.Replica}{FileSuffix}");
+
+    /// <summary>Creates the directory when missing and recovers the tip of every partition file present (called at start-up).</summary>
     public async ValueTask RecoverAllAsync(CancellationToken cancellationToken = default)
     {
-        if (!Directory.Exists(_directory))
-        {
-            return;
-        }
-
+        Directory.CreateDirectory(_directory);
+        _directoryExisted = true;
         foreach (var path in Directory.EnumerateFiles(_directory, "*" + FileSuffix))
         {
-            var tenant = Path.GetFileName(path)[..^FileSuffix.Length];
-            if (Identifiers.IsValidTenant(tenant))
+            if (TryParse(Path.GetFileName(path), out var partition))
             {
-                await GetTipAsync(tenant, cancellationToken);
+                await GetTipAsync(partition, cancellationToken);
             }
         }
     }
 
-    public async ValueTask<AuditTip> GetTipAsync(string tenant, CancellationToken cancellationToken = default)
+    public async ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default)
     {
-        var file = await OpenAsync(tenant, cancellationToken);
+        var file = _files.GetOrAdd(partition, p => new PartitionFile(PathOf(p)));
         await file.Gate.WaitAsync(cancellationToken);
         try
         {
+            EnsureOpen(partition, file);
             return new AuditTip(file.Length, file.LastHash);
         }
         finally
@@ -64,41 +70,70 @@ public sealed class FileAuditStore : IAuditStore, IDisposable
         }
     }
 
-    public async ValueTask<bool> TryAppendAsync(string tenant, long expectedLength, string line, string lineHash, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<string> lines, string lastHash, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(line);
-        if (line.Contains('\n', StringComparison.Ordinal))
+        ArgumentNullException.ThrowIfNull(lines);
+        ArgumentOutOfRangeException.ThrowIfZero(lines.Count);
+        var size = 0;
+        foreach (var line in lines)
         {
-            throw new ArgumentException("A journal line must not contain a newline.", nameof(line));
+            if (line.Contains('\n', StringComparison.Ordinal))
+            {
+                throw new ArgumentException("A journal line must not contain a newline.", nameof(lines));
+            }
+
+            size += Encoding.UTF8.GetByteCount(line) + 1;
         }
 
-        var file = await OpenAsync(tenant, cancellationToken);
+        var file = _files.GetOrAdd(partition, p => new PartitionFile(PathOf(p)));
         await file.Gate.WaitAsync(cancellationToken);
         try
         {
+            EnsureOpen(partition, file);
             if (file.Length != expectedLength)
             {
                 return false;
             }
 
-            var bytes = Encoding.UTF8.GetBytes(line + "\n");
+            if (!File.Exists(file.Path))
+            {
+                Close(file);
+                throw new IOException($"The audit journal file {file.Path} vanished; appends resume once it is restored.");
+            }
+
+            var bytes = new byte[size];
+            var at = 0;
+            foreach (var line in lines)
+            {
+                at += Encoding.UTF8.GetBytes(line, bytes.AsSpan(at));
+                bytes[at++] = (byte)'\n';
+            }
+
             var stream = file.Writer!;
             var before = stream.Length;
             try
             {
                 stream.Seek(0, SeekOrigin.End);
-                await stream.WriteAsync(bytes, cancellationToken);
+                await stream.WriteAsync(bytes, CancellationToken.None);
                 stream.Flush(flushToDisk: true);
             }
             catch
             {
-                // Never leave half a line behind an acknowledged chain.
-                stream.SetLength(before);
+                // Never leave part of a group behind an acknowledged chain.
+                try
+                {
+                    stream.SetLength(before);
+                }
+                finally
+                {
+                    Close(file);
+                }
+
                 throw;
             }
 
-            file.Length++;
-            file.LastHash = lineHash;
+            file.Length += lines.Count;
+            file.LastHash = lastHash;
             return true;
         }
         finally
@@ -107,20 +142,10 @@ public sealed class FileAuditStore : IAuditStore, IDisposable
         }
     }
 
-    public async IAsyncEnumerable<string> ReadAsync(string tenant, long start, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var file = await OpenAsync(tenant, cancellationToken);
-        long available;
-        await file.Gate.WaitAsync(cancellationToken);
-        try
-        {
-            available = file.Length;
-        }
-        finally
-        {
-            file.Gate.Release();
-        }
-
+        var available = (await GetTipAsync(partition, cancellationToken)).Length;
+        var file = _files[partition];
         var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using (stream.ConfigureAwait(false))
         {
@@ -141,53 +166,116 @@ public sealed class FileAuditStore : IAuditStore, IDisposable
         }
     }
 
+    public ValueTask<IReadOnlyList<string>> ListReplicasAsync(string tenant, CancellationToken cancellationToken = default)
+    {
+        Identifiers.ThrowIfInvalidTenant(tenant);
+        var replicas = new SortedSet<string>(StringComparer.Ordinal);
+        if (Directory.Exists(_directory))
+        {
+            foreach (var path in Directory.EnumerateFiles(_directory, tenant + ReplicaSeparator + "*" + FileSuffix))
+            {
+                if (TryParse(Path.GetFileName(path), out var partition) && partition.Tenant == tenant)
+                {
+                    replicas.Add(partition.Replica);
+                }
+            }
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<string>>([.. replicas]);
+    }
+
+    public ValueTask ProbeAsync(CancellationToken cancellationToken = default)
+    {
+        if (_directoryExisted && !Directory.Exists(_directory))
+        {
+            throw new DirectoryNotFoundException($"The audit journal directory {_directory} is gone.");
+        }
+
+        foreach (var file in _files.Values)
+        {
+            if (file.Length > 0 && !File.Exists(file.Path))
+            {
+                throw new FileNotFoundException("An audit journal file is gone.", file.Path);
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
     public void Dispose()
     {
         foreach (var file in _files.Values)
         {
-            file.Writer?.Dispose();
+            Close(file);
             file.Gate.Dispose();
         }
 
         _files.Clear();
     }
 
-    private async ValueTask<TenantFile> OpenAsync(string tenant, CancellationToken cancellationToken)
+    private static bool TryParse(string fileName, out AuditPartition partition)
     {
-        Identifiers.ThrowIfInvalidTenant(tenant);
-        var file = _files.GetOrAdd(tenant, t => new TenantFile(Path.Combine(_directory, t + FileSuffix)));
-        if (file.Writer is not null)
+        partition = default;
+        if (!fileName.EndsWith(FileSuffix, StringComparison.Ordinal))
         {
-            return file;
+            return false;
         }
 
-        await file.Gate.WaitAsync(cancellationToken);
-        try
+        var name = fileName[..^FileSuffix.Length];
+        var separator = name.LastIndexOf(ReplicaSeparator);
+        if (separator <= 0)
         {
-            if (file.Writer is null)
-            {
-                Recover(tenant, file);
-            }
-        }
-        finally
-        {
-            file.Gate.Release();
+            return false;
         }
 
-        return file;
+        partition = new AuditPartition(name[..separator], name[(separator + 1)..]);
+        return Identifiers.IsValidTenant(partition.Tenant) && AuditPartition.IsValidReplica(partition.Replica);
     }
 
-    private void Recover(string tenant, TenantFile file)
+    private static void Close(PartitionFile file)
     {
-        Directory.CreateDirectory(_directory);
-        var stream = new FileStream(file.Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1, FileOptions.None);
+        file.Writer?.Dispose();
+        file.Writer = null;
+    }
+
+    // Called under the file's gate.
+    private void EnsureOpen(AuditPartition partition, PartitionFile file)
+    {
+        if (file.Writer is not null)
+        {
+            return;
+        }
+
+        Identifiers.ThrowIfInvalidTenant(partition.Tenant);
+        if (!Directory.Exists(_directory))
+        {
+            if (_directoryExisted)
+            {
+                throw new DirectoryNotFoundException($"The audit journal directory {_directory} is gone; appends resume once it is restored.");
+            }
+
+            Directory.CreateDirectory(_directory);
+        }
+
+        _directoryExisted = true;
+        if (file.Length > 0 && !File.Exists(file.Path))
+        {
+            throw new FileNotFoundException("The audit journal file of a chain with records is gone; appends resume once it is restored.", file.Path);
+        }
+
+        Recover(partition, file);
+    }
+
+    private void Recover(AuditPartition partition, PartitionFile file)
+    {
+        var stream = new FileStream(file.Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete, 1, FileOptions.None);
         try
         {
             var length = stream.Length;
             var (complete, lines, lastLineStart) = Scan(stream, length);
             if (complete != length)
             {
-                OversightLog.AuditTornTail(_logger, tenant, length - complete);
+                OversightLog.AuditTornTail(_logger, partition.ToString(), length - complete);
                 stream.SetLength(complete);
                 stream.Flush(flushToDisk: true);
             }
@@ -205,7 +293,7 @@ public sealed class FileAuditStore : IAuditStore, IDisposable
             file.Length = lines;
             file.LastHash = lastHash;
             file.Writer = stream;
-            OversightLog.AuditRecovered(_logger, tenant, lines);
+            OversightLog.AuditRecovered(_logger, partition.ToString(), lines);
         }
         catch
         {
@@ -244,7 +332,7 @@ public sealed class FileAuditStore : IAuditStore, IDisposable
         return (lastNewline + 1, lines, previousNewline + 1);
     }
 
-    private sealed class TenantFile(string path)
+    private sealed class PartitionFile(string path)
     {
         public string Path { get; } = path;
 

@@ -1,22 +1,30 @@
 namespace Gateway.Oversight.Audit;
 
 /// <summary>
-/// Where journal lines live: an append-only sequence per tenant with optimistic concurrency. Two
-/// implementations: <see cref="StoreAuditStore"/> (the shared state store, every replica) and
-/// <see cref="FileAuditStore"/> (one JSON-lines file per tenant, one process).
+/// Where journal lines live: one append-only sequence per <see cref="AuditPartition"/> (tenant and
+/// replica) with optimistic concurrency. Two implementations: <see cref="StoreAuditStore"/> (the shared
+/// state store, every replica) and <see cref="FileAuditStore"/> (one JSON-lines file per partition, one
+/// process).
 /// </summary>
 public interface IAuditStore
 {
-    /// <summary>The current end of the tenant's chain (length and last hash).</summary>
-    ValueTask<AuditTip> GetTipAsync(string tenant, CancellationToken cancellationToken = default);
+    /// <summary>The current end of the partition's chain (length and last hash).</summary>
+    ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Appends <paramref name="line"/> (whose hash is <paramref name="lineHash"/>) durably, only when
-    /// the chain holds exactly <paramref name="expectedLength"/> records; false when another writer got
-    /// there first.
+    /// Appends every one of <paramref name="lines"/> (a group, in order; the last one's hash is
+    /// <paramref name="lastHash"/>) durably and all-or-nothing, only when the chain holds exactly
+    /// <paramref name="expectedLength"/> records; false when another writer got there first. Completes
+    /// only once the lines are durable (one fsync or one store round trip per group).
     /// </summary>
-    ValueTask<bool> TryAppendAsync(string tenant, long expectedLength, string line, string lineHash, CancellationToken cancellationToken = default);
+    ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<string> lines, string lastHash, CancellationToken cancellationToken = default);
 
-    /// <summary>The lines from zero-based <paramref name="start"/> onwards, in order.</summary>
-    IAsyncEnumerable<string> ReadAsync(string tenant, long start, CancellationToken cancellationToken = default);
+    /// <summary>The lines of the partition from zero-based <paramref name="start"/> onwards, in order.</summary>
+    IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, CancellationToken cancellationToken = default);
+
+    /// <summary>The replicas that hold a chain of <paramref name="tenant"/>, in ordinal order.</summary>
+    ValueTask<IReadOnlyList<string>> ListReplicasAsync(string tenant, CancellationToken cancellationToken = default);
+
+    /// <summary>Throws when the sink cannot take appends now (directory gone, store unreachable): the readiness probe.</summary>
+    ValueTask ProbeAsync(CancellationToken cancellationToken = default);
 }

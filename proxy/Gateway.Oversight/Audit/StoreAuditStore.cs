@@ -6,29 +6,25 @@ using Gateway.Store;
 namespace Gateway.Oversight.Audit;
 
 /// <summary>
-/// The journal in the shared state store: one log per tenant under <c>StoreKeys.AuditLog</c>,
-/// appended with <see cref="IStateStore.TryAppendAsync"/> at the expected length so that replicas
-/// racing on one chain never fork it (the loser re-reads the tip and retries).
+/// The journal in the shared state store: one log per partition under <c>StoreKeys.AuditLog(tenant,
+/// replica)</c>, a group appended in one round trip with <see cref="IStateStore.TryAppendAsync(string, long, IReadOnlyList{string}, CancellationToken)"/>
+/// at the expected length, and the tenant's replicas listed in a set (<c>StoreKeys.AuditReplicas</c>)
+/// that each replica joins once per tenant.
 /// </summary>
 public sealed class StoreAuditStore : IAuditStore
 {
     private const int PageSize = 256;
     private readonly IStateStore _store;
-    private readonly ConcurrentDictionary<string, AuditTip> _tips = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<AuditPartition, bool> _registered = new();
 
     public StoreAuditStore(IStateStore store)
     {
         _store = store;
     }
 
-    public async ValueTask<AuditTip> GetTipAsync(string tenant, CancellationToken cancellationToken = default)
+    public async ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default)
     {
-        if (_tips.TryGetValue(tenant, out var cached))
-        {
-            return cached;
-        }
-
-        var key = StoreKeys.AuditLog(tenant);
+        var key = StoreKeys.AuditLog(partition.Tenant, partition.Replica);
         var length = await _store.LogLengthAsync(key, cancellationToken);
         if (length == 0)
         {
@@ -44,21 +40,20 @@ public sealed class StoreAuditStore : IAuditStore
         return new AuditTip(length, ReadHash(last[0]));
     }
 
-    public async ValueTask<bool> TryAppendAsync(string tenant, long expectedLength, string line, string lineHash, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<string> lines, string lastHash, CancellationToken cancellationToken = default)
     {
-        _tips.TryRemove(tenant, out _);
-        if (!await _store.TryAppendAsync(StoreKeys.AuditLog(tenant), expectedLength, line, cancellationToken))
+        if (!_registered.ContainsKey(partition))
         {
-            return false;
+            await _store.SetAddAsync(StoreKeys.AuditReplicas(partition.Tenant), partition.Replica, null, cancellationToken);
+            _registered[partition] = true;
         }
 
-        _tips[tenant] = new AuditTip(expectedLength + 1, lineHash);
-        return true;
+        return await _store.TryAppendAsync(StoreKeys.AuditLog(partition.Tenant, partition.Replica), expectedLength, lines, cancellationToken);
     }
 
-    public async IAsyncEnumerable<string> ReadAsync(string tenant, long start, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var key = StoreKeys.AuditLog(tenant);
+        var key = StoreKeys.AuditLog(partition.Tenant, partition.Replica);
         var position = start;
         while (true)
         {
@@ -76,6 +71,11 @@ public sealed class StoreAuditStore : IAuditStore
             position += page.Count;
         }
     }
+
+    public async ValueTask<IReadOnlyList<string>> ListReplicasAsync(string tenant, CancellationToken cancellationToken = default) =>
+        await _store.SetMembersAsync(StoreKeys.AuditReplicas(tenant), cancellationToken);
+
+    public ValueTask ProbeAsync(CancellationToken cancellationToken = default) => _store.PingAsync(cancellationToken);
 
     internal static string ReadHash(string line)
     {

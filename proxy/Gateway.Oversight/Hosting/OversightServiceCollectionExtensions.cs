@@ -18,7 +18,8 @@ public static class OversightServiceCollectionExtensions
 {
     /// <summary>
     /// Adds approvals and warrants, admin tokens, kill switches, the audit journal (sink per
-    /// <c>Gateway:Audit:Sink</c>), incidents and their notifier. Options bind from <c>Gateway</c> and are
+    /// <c>Gateway:Audit:Sink</c>) with its readiness check (health check <c>audit</c>, tag <c>ready</c>),
+    /// incidents and their notifier. Options bind from <c>Gateway</c> and are
     /// validated at start-up, all errors at once. <paramref name="keys"/> supplies the decision signing
     /// key and service key; when null the host must register an <see cref="OversightKeys"/> singleton.
     /// An <see cref="IStateStore"/> registered by the host wins over the in-memory fallback.
@@ -50,6 +51,7 @@ public static class OversightServiceCollectionExtensions
                 ? new StoreAuditStore(sp.GetRequiredService<IStateStore>())
                 : ActivatorUtilities.CreateInstance<FileAuditStore>(sp));
         services.TryAddSingleton<AuditJournal>();
+        services.AddHealthChecks().AddCheck<AuditSinkHealthCheck>(AuditSinkHealthCheck.Name, tags: ["ready"]);
         services.TryAddSingleton<IncidentNotifier>();
         services.TryAddSingleton<IncidentService>();
         services.AddHostedService<OversightStartup>();

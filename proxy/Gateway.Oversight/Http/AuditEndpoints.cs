@@ -7,7 +7,10 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Gateway.Oversight.Http;
 
-/// <summary><c>/admin/v1/tenants/{tenant}/audit</c>: records (paged) and chain verification (auditor or admin).</summary>
+/// <summary>
+/// <c>/admin/v1/tenants/{tenant}/audit</c>: records of one chain (paged; <c>?replica=</c>, this replica's by
+/// default) and verification of every chain of the tenant (auditor or admin).
+/// </summary>
 internal static class AuditEndpoints
 {
     private const int MaxLimit = 1000;
@@ -27,7 +30,13 @@ internal static class AuditEndpoints
             return AdminProblem.Create(context, StatusCodes.Status400BadRequest, ProblemCodes.InvalidQuery, "start must be >= 0 and limit 1..1000");
         }
 
-        var records = await journal.ReadAsync(tenant, start, (int)limit, context.RequestAborted);
+        var replica = context.Request.Query["replica"];
+        if (replica.Count > 1 || (replica.Count == 1 && !AuditPartition.IsValidReplica(replica[0])))
+        {
+            return AdminProblem.Create(context, StatusCodes.Status400BadRequest, ProblemCodes.InvalidQuery, "replica must be one replica id (lowercase letters, digits, '-')");
+        }
+
+        var records = await journal.ReadAsync(tenant, start, (int)limit, context.RequestAborted, replica.Count == 1 ? replica[0] : null);
         long? next = records.Count == limit ? start + records.Count : null;
         return Results.Json(new AuditRecordsResponse(records, next), OversightJsonContext.Default.AuditRecordsResponse);
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Gateway.Oversight.Audit;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Oversight.Options;
@@ -52,6 +53,11 @@ internal sealed class OversightOptionsValidator : IValidateOptions<OversightOpti
         if (audit.Sink == AuditOptions.FileSink && string.IsNullOrWhiteSpace(audit.Directory))
         {
             errors.Add("Gateway:Audit:Directory is required when the audit sink is 'file'.");
+        }
+
+        if (audit.ReplicaId is not null && !AuditPartition.IsValidReplica(audit.ReplicaId))
+        {
+            errors.Add("Gateway:Audit:ReplicaId must be 1 to 63 lowercase letters, digits or '-', starting with a letter or digit.");
         }
 
         if (audit.MaxAppendAttempts is < 1 or > 1000)

@@ -13,7 +13,7 @@ public sealed class RedisFixture : IAsyncLifetime
 
     public IStateStore Connect()
     {
-        var client = new RedisStateStore(new RedisStoreOptions { Endpoint = _server!.Endpoint, CommandTimeout = TimeSpan.FromSeconds(5) });
+        var client = new RedisStateStore(new RedisStoreOptions { ConnectTimeout = TimeSpan.FromSeconds(10), Endpoint = _server!.Endpoint, CommandTimeout = TimeSpan.FromSeconds(5) });
         lock (_clients)
         {
             _clients.Add(client);

@@ -32,8 +32,14 @@ internal static class TestServices
     public static AgentStatusService Agents(IStateStore store, TimeProvider time) =>
         new(store, time, NullLogger<AgentStatusService>.Instance);
 
+    /// <summary>The replica id of journals built here unless another is given.</summary>
+    public const string Replica = "test-replica";
+
     public static AuditJournal Journal(IAuditStore sink, TimeProvider time, params IAuditExporter[] exporters) =>
-        new(sink, exporters, time, Metrics, MsOptions.Create(DefaultOptions), NullLogger<AuditJournal>.Instance);
+        Journal(sink, time, Replica, exporters);
+
+    public static AuditJournal Journal(IAuditStore sink, TimeProvider time, string replica, params IAuditExporter[] exporters) =>
+        new(sink, exporters, time, Metrics, MsOptions.Create(DefaultOptions with { Audit = DefaultOptions.Audit with { ReplicaId = replica } }), NullLogger<AuditJournal>.Instance);
 
     public static FileAuditStore FileSink(string directory) =>
         new(MsOptions.Create(DefaultOptions with { Audit = new AuditOptions { Sink = AuditOptions.FileSink, Directory = directory } }), NullLogger<FileAuditStore>.Instance);

@@ -42,6 +42,9 @@ public sealed class ReplicaCluster : IAsyncDisposable
     /// </summary>
     public static readonly TimeSpan HealthyTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>The audit replica id of gateway <paramref name="index"/>: each replica appends to its own chain per tenant.</summary>
+    public static string ReplicaId(int index) => "replica-" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The store settings every replica gets (the given timeouts, fast reconnects).</summary>
     public static Dictionary<string, string?> StoreSettings(string endpoint, TimeSpan? timeout = null) => new()
     {
@@ -98,6 +101,7 @@ public sealed class ReplicaCluster : IAsyncDisposable
                 cluster._dataDirectories.Add(dataDirectory);
                 var settings = StoreSettings(redis.Endpoint, storeTimeout);
                 settings["Gateway:DataDirectory"] = dataDirectory;
+                settings["Gateway:Audit:ReplicaId"] = ReplicaId(i);
                 settings["Gateway:Admin:BootstrapTokenSha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(AdminToken)));
                 foreach (var key in keys)
                 {

@@ -1,12 +1,12 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 
-namespace Gateway.Store.Resp;
+namespace Gateway.Store;
 
 /// <summary>A Redis endpoint written <c>host:port</c> (IPv6 as <c>[::1]:6379</c>).</summary>
-internal readonly record struct RespEndpoint(string Host, int Port)
+internal readonly record struct RedisEndpoint(string Host, int Port)
 {
-    public static bool TryParse(string? text, [NotNullWhen(true)] out RespEndpoint? endpoint)
+    public static bool TryParse(string? text, [NotNullWhen(true)] out RedisEndpoint? endpoint)
     {
         endpoint = null;
         if (string.IsNullOrWhiteSpace(text))
@@ -35,7 +35,7 @@ internal readonly record struct RespEndpoint(string Host, int Port)
             return false;
         }
 
-        endpoint = new RespEndpoint(host, port);
+        endpoint = new RedisEndpoint(host, port);
         return true;
     }
 

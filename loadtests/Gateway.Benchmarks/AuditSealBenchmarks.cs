@@ -1,0 +1,72 @@
+using System.Text.Json;
+using BenchmarkDotNet.Attributes;
+using Gateway.Oversight.Audit;
+
+namespace Gateway.Benchmarks;
+
+/// <summary>
+/// Sealing one audit record (canonical form, SHA-256, journal line) with <see cref="AuditSeal.Seal"/>:
+/// the per-record CPU cost of the journal. Target: at most 10 µs and one buffer per record for a
+/// record of about 3 KB (an explanation with the full decision path of 11 controls).
+/// </summary>
+[MemoryDiagnoser]
+public class AuditSealBenchmarks
+{
+    private AuditRecord _small = null!;
+    private AuditRecord _typical = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _small = new AuditRecord
+        {
+            Seq = 42,
+            Time = DateTimeOffset.UtcNow,
+            Tenant = "acme",
+            Agent = "support-bot",
+            Decision = "block",
+            StatusCode = 403,
+            Replica = "gateway-0",
+            PrevHash = new string('a', 64),
+        };
+
+        var path = Enumerable.Range(0, 11).Select(i => new Dictionary<string, object?>
+        {
+            ["control"] = $"control_{i:00}_" + new string('c', 12),
+            ["outcome"] = i == 7 ? "fail" : "pass",
+            ["reason"] = $"The control {i} checked the agent's registration, the tool's data classes and the provenance of the arguments — détails ✓",
+            ["evidence"] = new Dictionary<string, object?> { ["rule"] = $"rule-{i}", ["matched"] = i % 2 == 0, ["score"] = i * 0.125 },
+        }).ToArray();
+        var explanation = JsonSerializer.SerializeToElement(new Dictionary<string, object?>
+        {
+            ["policy_digest"] = new string('p', 64),
+            ["intent_digest"] = new string('i', 64),
+            ["decision"] = "allow_and_log",
+            ["decision_path"] = path,
+            ["summary"] = "Allowed with logging: the arguments carry personal data that the policy lets this agent read.",
+        });
+        _typical = _small with
+        {
+            Workspace = "support",
+            Tool = "crm.contacts.read",
+            Connector = "crm",
+            RequestId = Guid.NewGuid().ToString("N"),
+            Decision = "allow_and_log",
+            FailingControls = ["control_07_cccccccccccc"],
+            Explanation = explanation,
+            PolicyDigest = new string('p', 64),
+            IntentDigest = new string('i', 64),
+            StatusCode = 200,
+            Invoked = true,
+            Redactions = new Dictionary<string, int> { ["email"] = 2, ["phone"] = 1 },
+            UpstreamStatus = 200,
+            LatencyMs = 12.75,
+        };
+    }
+
+    [Benchmark(Baseline = true)]
+    public string SealSmall() => AuditSeal.Seal(_small).Line;
+
+    [Benchmark]
+    public string SealTypical() => AuditSeal.Seal(_typical).Line;
+}

@@ -1,0 +1,203 @@
+using Gateway.Testing;
+using StackExchange.Redis;
+
+namespace Gateway.Store.Tests;
+
+/// <summary>
+/// What only the Redis store can get wrong, against a real redis-server: pipelining under concurrency,
+/// exact text round trips, server errors, database selection, scripts after a flush, a stuck server,
+/// cancellation, and one round trip to admit a request.
+/// </summary>
+public sealed class RedisStateStoreTests : IAsyncLifetime
+{
+    private RedisServer _server = null!;
+    private RedisStateStore _store = null!;
+    private RedisAdmin _admin = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await RedisServer.StartAsync(extraArgs: "--enable-debug-command yes");
+        _store = new RedisStateStore(new RedisStoreOptions { ConnectTimeout = TimeSpan.FromSeconds(10), Endpoint = _server.Endpoint, CommandTimeout = TimeSpan.FromSeconds(10) });
+        _admin = await RedisAdmin.ConnectAsync(_server.Endpoint);
+        await _store.PingAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _admin.DisposeAsync();
+        await _store.DisposeAsync();
+        await _server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Calls_ThousandConcurrent_EachGetsItsOwnReply()
+    {
+        var results = await Task.WhenAll(Enumerable.Range(0, 1000).Select(async i =>
+        {
+            await _store.SetAsync($"pipe:{i}", $"value-{i}", null);
+            return (i, await _store.GetAsync($"pipe:{i}"));
+        }));
+
+        Assert.All(results, r => Assert.Equal($"value-{r.i}", r.Item2));
+    }
+
+    [Fact]
+    public async Task SetGet_Utf8TextWithCrLfAndRespMarkers_RoundTripsExactly()
+    {
+        const string text = "ligne 1\r\nligne 2 — ✓ 日本語 🚀\r\n$3\r\n*1\r\n\0end";
+
+        await _store.SetAsync("utf8", text, null);
+
+        Assert.Equal(text, await _store.GetAsync("utf8"));
+    }
+
+    [Fact]
+    public async Task SetGet_OneMegabyteValue_RoundTripsAlongsideSmallCalls()
+    {
+        var large = new string('x', 1024 * 1024) + "✓";
+
+        var set = _store.SetAsync("large", large, null).AsTask();
+        var ping = _store.PingAsync().AsTask();
+        await Task.WhenAll(set, ping);
+
+        Assert.Equal(large, await _store.GetAsync("large"));
+    }
+
+    [Fact]
+    public async Task Increment_WrongTypeServerError_FailsUnavailableAndStoreStaysUsable()
+    {
+        await _store.SetAsync("text", "abc", null);
+
+        var refused = await Assert.ThrowsAsync<StateStoreUnavailableException>(async () => await _store.IncrementAsync("text", 1, null));
+
+        Assert.IsType<RedisServerException>(refused.InnerException);
+        Assert.Contains("not an integer", refused.Message, StringComparison.Ordinal);
+        Assert.Equal("abc", await _store.GetAsync("text"));
+    }
+
+    [Fact]
+    public async Task Database_SelectedByOptions_IsolatesKeys()
+    {
+        await using var database3 = new RedisStateStore(new RedisStoreOptions { ConnectTimeout = TimeSpan.FromSeconds(10), CommandTimeout = TimeSpan.FromSeconds(10), Endpoint = _server.Endpoint, Database = 3 });
+        await database3.SetAsync("where", "db3", null);
+
+        Assert.Null(await _store.GetAsync("where"));
+        Assert.Equal("db3", await database3.GetAsync("where"));
+    }
+
+    [Fact]
+    public async Task Scripts_AfterScriptFlush_AreReloadedAndStillAnswer()
+    {
+        Assert.Equal(5, await _store.IncrementAsync("scripted", 5, null));
+
+        await _admin.ExecuteAsync("SCRIPT", "FLUSH");
+
+        Assert.Equal(12, await _store.IncrementAsync("scripted", 7, null));
+        Assert.True((await _store.TryAcquireAsync([new RateLimitWindow("flushed", 1, TimeSpan.FromMinutes(1))])).Admitted);
+    }
+
+    [Fact]
+    public async Task Calls_ServerStuckLongerThanCommandTimeout_FailUnavailableWithTimeoutThenRecover()
+    {
+        await using var impatient = new RedisStateStore(new RedisStoreOptions { ConnectTimeout = TimeSpan.FromSeconds(10), Endpoint = _server.Endpoint, CommandTimeout = TimeSpan.FromMilliseconds(300) });
+        await impatient.SetAsync("k", "before", null);
+
+        var sleep = _admin.ExecuteAsync("DEBUG", "SLEEP", "3");
+
+        // The sleep may not have begun when the first GET arrives: ask until one call meets the stuck server.
+        StateStoreUnavailableException? timedOut = null;
+        while (timedOut is null && !sleep.IsCompleted)
+        {
+            try
+            {
+                await impatient.GetAsync("k");
+            }
+            catch (StateStoreUnavailableException ex)
+            {
+                timedOut = ex;
+            }
+        }
+
+        await sleep;
+
+        Assert.NotNull(timedOut);
+        Assert.IsAssignableFrom<TimeoutException>(timedOut.InnerException);
+        Assert.Equal("before", await EventuallyAsync(() => impatient.GetAsync("k").AsTask()));
+        await impatient.SetAsync("k", "after", null);
+        Assert.Equal("after", await impatient.GetAsync("k"));
+    }
+
+    [Fact]
+    public async Task Calls_ServerFrozenWithSigstop_FailUnavailableThenRecoverAfterSigcont()
+    {
+        await using var store = new RedisStateStore(new RedisStoreOptions { ConnectTimeout = TimeSpan.FromSeconds(10), Endpoint = _server.Endpoint, CommandTimeout = TimeSpan.FromMilliseconds(300) });
+        await store.SetAsync("frozen", "before", null);
+
+        await _server.SignalAsync(freeze: true);
+        try
+        {
+            var refused = await Assert.ThrowsAsync<StateStoreUnavailableException>(async () => await store.GetAsync("frozen"));
+            Assert.IsAssignableFrom<TimeoutException>(refused.InnerException);
+        }
+        finally
+        {
+            await _server.SignalAsync(freeze: false);
+        }
+
+        Assert.Equal("before", await EventuallyAsync(() => store.GetAsync("frozen").AsTask()));
+    }
+
+    [Fact]
+    public async Task Get_AlreadyCancelledToken_ThrowsWithoutSending()
+    {
+        using var cancel = new CancellationTokenSource();
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await _store.SetAsync("cancelled", "x", null, cancel.Token));
+
+        Assert.Null(await _store.GetAsync("cancelled"));
+    }
+
+    [Fact]
+    public async Task Admit_WithSwitchesAndWindows_IsOneRoundTrip()
+    {
+        await using var connection = new RedisConnection(new RedisStoreOptions { ConnectTimeout = TimeSpan.FromSeconds(10), Endpoint = _server.Endpoint, CommandTimeout = TimeSpan.FromSeconds(10) });
+        var store = new RedisStateStore(connection);
+        var multiplexer = (ConnectionMultiplexer)await connection.GetMultiplexerAsync();
+        var request = new AdmissionRequest(
+            StoreKeys.Nonce("t1", "agent", "n-1"),
+            "1700000000",
+            TimeSpan.FromMinutes(5),
+            [StoreKeys.AgentStatus("t1", "agent"), "gw:{t1}:kill:tenant"],
+            [new RateLimitWindow(StoreKeys.RateLimit("t1", "agent:minute"), 10, TimeSpan.FromMinutes(1)), new RateLimitWindow(StoreKeys.RateLimit("t1", "agent:hour"), 100, TimeSpan.FromHours(1))]);
+        await store.AdmitAsync(request with { NonceKey = StoreKeys.Nonce("t1", "agent", "warm-up") });
+        await _admin.ExecuteAsync("CONFIG", "RESETSTAT");
+        var sentBefore = multiplexer.GetCounters().Interactive.OperationCount;
+
+        var outcome = await store.AdmitAsync(request);
+
+        var sent = multiplexer.GetCounters().Interactive.OperationCount - sentBefore;
+        var calls = await _admin.CommandCallsAsync();
+        Assert.True(outcome.NonceFresh);
+        Assert.Equal(1, sent);
+        Assert.Equal(1, calls.GetValueOrDefault("evalsha"));
+        Assert.Equal(0, calls.GetValueOrDefault("eval"));
+    }
+
+    internal static async Task<T> EventuallyAsync<T>(Func<Task<T>> call)
+    {
+        // Generous: a loaded machine may take a while, and nothing here asserts speed.
+        var deadline = TimeProvider.System.GetTimestamp() + (30 * TimeProvider.System.TimestampFrequency);
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (StateStoreUnavailableException) when (TimeProvider.System.GetTimestamp() < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+}
