@@ -76,6 +76,17 @@ public sealed class RedactionVariantTests
     }
 
     [Fact]
+    public void Sse_CompleteDeltaWithMetadata_IsWrittenAtOnce()
+    {
+        var redactor = new SseBodyRedactor();
+        var output = new ArrayBufferWriter<byte>();
+
+        redactor.Write(Encoding.UTF8.GetBytes(Delta("The ")), output);
+
+        Assert.Equal(["The "], Contents(Encoding.UTF8.GetString(output.WrittenSpan)));
+    }
+
+    [Fact]
     public void OctetStream_Text_IsRedacted_Binary_IsRefused()
     {
         var text = Run(BodyRedactors.For("application/octet-stream"), Encoding.UTF8.GetBytes("mail " + Samples.Email));

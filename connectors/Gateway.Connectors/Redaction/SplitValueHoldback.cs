@@ -5,7 +5,10 @@ namespace Gateway.Connectors.Redaction;
 
 /// <summary>
 /// Holds server-sent events back while a value streamed across them might still turn out sensitive.
-/// The string values at one JSON path (or the text data) of consecutive events are read as one text;
+/// The values of a streamed-text member (<see cref="StreamedTextMembers"/>: <c>choices[].delta.content</c>,
+/// Anthropic's <c>delta.text</c>, the Responses API's <c>delta</c>…) at one JSON path, or the text data,
+/// of consecutive events are read as one text; other string values are complete in their event and
+/// redacted there without holding anything back;
 /// an event is released once everything it holds lies before the point where that text could still
 /// grow into a match (the start of an unfinished match, or of a trailing word, card-digit run or
 /// <c>Bearer</c> credential). A match spanning events is replaced in the first event and removed from
@@ -16,6 +19,12 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
     private const int MaxHeldEvents = 256;
     private const int LookaheadSlack = 2;
     private const string TextPath = "$text";
+
+    /// <summary>Member names whose values providers stream piece by piece across events.</summary>
+    public static IReadOnlySet<string> StreamedTextMembers { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "content", "text", "delta", "partial_json", "arguments", "refusal", "reasoning", "reasoning_content", "thinking", "output_text",
+    };
 
     private readonly List<HeldEvent> _held = [];
 
@@ -36,9 +45,11 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
         {
             foreach (var segment in SegmentsOf(_held[index], index))
             {
-                if (!streams.TryGetValue(segment.Path, out var list))
+                // A value that is not streamed is complete in its event: a stream of its own.
+                var key = IsStreamed(segment.Path) ? segment.Path : segment.Path + "#" + index.ToString(CultureInfo.InvariantCulture);
+                if (!streams.TryGetValue(key, out var list))
                 {
-                    streams[segment.Path] = list = [];
+                    streams[key] = list = [];
                 }
 
                 list.Add(segment);
@@ -51,11 +62,12 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
         foreach (var segments in streams.Values)
         {
             var text = string.Concat(segments.Select(s => s.Value));
-            var cut = final ? text.Length : TrailingRunStart(text);
+            var complete = final || !IsStreamed(segments[0].Path);
+            var cut = complete ? text.Length : TrailingRunStart(text);
             for (var match = SensitivePatterns.Sensitive().Match(text); match.Success; match = match.NextMatch())
             {
                 var end = match.Index + match.Length;
-                if (!final && (match.Index >= cut || end + LookaheadSlack > text.Length))
+                if (!complete && (match.Index >= cut || end + LookaheadSlack > text.Length))
                 {
                     cut = Math.Min(cut, match.Index);
                     break;
@@ -151,6 +163,18 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
 
         var before = text.AsSpan(0, i).TrimEnd(" \t");
         return before.Length >= 6 && before[^6..].Equals("bearer", StringComparison.OrdinalIgnoreCase) ? before.Length - 6 : i;
+    }
+
+    private static bool IsStreamed(string path)
+    {
+        if (path == TextPath)
+        {
+            return true;
+        }
+
+        var member = path[(path.LastIndexOf('.') + 1)..];
+        var bracket = member.IndexOf('[', StringComparison.Ordinal);
+        return StreamedTextMembers.Contains(bracket < 0 ? member : member[..bracket]);
     }
 
     private static bool IsWordChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '%' or '+' or '-' or '@' or '=' or '/' or '~';
