@@ -13,7 +13,7 @@ public interface IRegisterDirectory
     /// <summary>True when the agent is registered in the tenant.</summary>
     bool HasAgent(string tenant, string agent);
 
-    /// <summary>True when <paramref name="person"/> is listed under the tenant's <c>approvers</c>.</summary>
+    /// <summary>True when <paramref name="person"/> may approve in the tenant: listed under its <c>approvers</c> (or an agent's <c>security_owner</c>, whom decisions name as a fallback approver).</summary>
     bool IsApprover(string tenant, string person);
 
     /// <summary>True when <paramref name="person"/> is the agent's <c>human_owner</c> (who may not approve the agent's own requests).</summary>

@@ -14,7 +14,10 @@ internal sealed class PolicyRegisterDirectory : IRegisterDirectory
 
     public bool HasAgent(string tenant, string agent) => Tenant(tenant)?.TryGetAgent(agent, out _) ?? false;
 
-    public bool IsApprover(string tenant, string person) => Tenant(tenant)?.TryGetApprover(person, out _) ?? false;
+    /// <summary>Listed under the tenant's <c>approvers</c>, or an agent's <c>security_owner</c> (whom the decision names when no gate or rule does).</summary>
+    public bool IsApprover(string tenant, string person) =>
+        Tenant(tenant) is { } policy
+        && (policy.TryGetApprover(person, out _) || policy.Register.Agents.Any(a => string.Equals(a.SecurityOwner, person, StringComparison.Ordinal)));
 
     public bool OwnsAgent(string tenant, string agent, string person) =>
         Tenant(tenant) is { } policy && policy.TryGetAgent(agent, out var record)

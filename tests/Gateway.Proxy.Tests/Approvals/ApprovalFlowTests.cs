@@ -166,6 +166,18 @@ public sealed class ApprovalFlowTests : IAsyncLifetime
         Assert.Empty(_gw.Upstream.To("/payments"));
     }
 
+    [Fact]
+    public async Task RogueAgentRead_ApprovedByTheSecurityOwner_IsApproved()
+    {
+        using var first = await _gw.Rogue.PostJsonAsync("/v1/actions/invoke-tool", """{"tool":"crm.read_contact","args":{"id":"c-1"}}""");
+        var approval = (await ProblemAssert.IsProblemAsync(first, HttpStatusCode.Conflict, "approval_required")).GetProperty("approval");
+        var securityOwner = _gw.Admin(await _gw.IssueTokenAsync("sec-team", "approver"));
+
+        using var approve = await securityOwner.PostAsync($"/admin/v1/tenants/demo/approvals/{approval.GetProperty("id").GetString()}/approve", null);
+
+        Assert.Equal("approved", (await DecisionJson.ReadAsync(approve, HttpStatusCode.OK)).GetProperty("status").GetString());
+    }
+
     private async Task<string> ApprovedWarrantAsync()
     {
         var approvalId = await RequestApprovalAsync(Refund);
