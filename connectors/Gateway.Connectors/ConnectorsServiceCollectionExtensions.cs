@@ -53,6 +53,7 @@ public static class ConnectorsServiceCollectionExtensions
             sp.GetRequiredService<EncryptionKeyRing>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<CredentialVault>>()));
+        services.TryAddSingleton(new CredentialFileConfinement(options.Resolver.CredentialsRoot));
         services.TryAddSingleton(sp => new CredentialResolver(
             sp.GetRequiredService<CredentialVault>(),
             options.Resolver,

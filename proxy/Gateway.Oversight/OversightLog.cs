@@ -67,4 +67,10 @@ internal static partial class OversightLog
 
     [LoggerMessage(EventId = 4045, Level = LogLevel.Error, Message = "Incident {IncidentId} of tenant {Tenant}: notification queue full; dropped")]
     public static partial void IncidentQueueFull(ILogger logger, string tenant, string incidentId);
+
+    [LoggerMessage(EventId = 4050, Level = LogLevel.Warning, Message = "Admin token confined to another tenant refused on {Method} {Path} (token {TokenName})")]
+    public static partial void AdminCrossTenantRefused(ILogger logger, string method, string path, string tokenName);
+
+    [LoggerMessage(EventId = 4051, Level = LogLevel.Warning, Message = "Admin authentication throttled for source {Source} for {RetryAfterSeconds} s")]
+    public static partial void AdminAuthThrottled(ILogger logger, string source, long retryAfterSeconds);
 }

@@ -68,6 +68,7 @@ public static class GatewayApplication
         {
             options.ServiceKey = keys.ServiceKey;
             options.CredentialFilePath = embedded ? Path.Combine(dataDirectory, "credentials.json") : null;
+            options.Resolver = options.Resolver with { CredentialsRoot = configuration["Gateway:Credentials:Root"] };
         });
         services.AddSingleton(sp => new CredentialInjectionTransform(sp.GetRequiredService<CredentialResolver>(), logger: sp.GetService<ILogger<CredentialInjectionTransform>>()));
         services.AddHttpForwarder();
@@ -89,6 +90,7 @@ public static class GatewayApplication
         services.AddSingleton<PolicyProvider>();
         services.AddHostedService<PolicyStartupService>();
         services.AddSingleton<IAgentDirectory, PolicyAgentDirectory>();
+        services.AddSingleton<Gateway.Oversight.Register.IRegisterDirectory, PolicyRegisterDirectory>();
         services.AddSingleton(sp => new DecisionTokenIssuer(keys.DecisionSigningKey.Span, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<GovernanceService>();
         services.AddSingleton<AdmissionGate>();

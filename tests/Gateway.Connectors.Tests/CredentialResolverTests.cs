@@ -9,6 +9,11 @@ public sealed class CredentialResolverTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("gw-cred-").FullName;
 
+    public CredentialResolverTests() => _acme = Directory.CreateDirectory(Path.Combine(_directory, "acme")).FullName;
+
+    /// <summary>The tenant's own credentials directory under the root <see cref="_directory"/>.</summary>
+    private readonly string _acme;
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     [Fact]
@@ -25,9 +30,9 @@ public sealed class CredentialResolverTests : IDisposable
     public async Task Resolve_File_TrimsAndRereadsAfterChange()
     {
         var time = new ManualTimeProvider();
-        var path = Path.Combine(_directory, "token");
+        var path = Path.Combine(_acme, "token");
         await File.WriteAllTextAsync(path, "first-secret\n");
-        var resolver = new CredentialResolver(null, new CredentialResolverOptions { FileCacheTtl = TimeSpan.FromSeconds(5) }, time);
+        var resolver = new CredentialResolver(null, new CredentialResolverOptions { FileCacheTtl = TimeSpan.FromSeconds(5), CredentialsRoot = _directory }, time);
 
         Assert.Equal("first-secret", (await resolver.ResolveAsync("acme", "file:" + path)).Value);
         await File.WriteAllTextAsync(path, "second-secret-longer\n");
@@ -43,15 +48,15 @@ public sealed class CredentialResolverTests : IDisposable
     {
         // The Kubernetes secret-mount layout: key -> ..data/key, ..data -> timestamped directory.
         var time = new ManualTimeProvider();
-        var v1 = Directory.CreateDirectory(Path.Combine(_directory, "v1")).FullName;
-        var v2 = Directory.CreateDirectory(Path.Combine(_directory, "v2")).FullName;
+        var v1 = Directory.CreateDirectory(Path.Combine(_acme, "v1")).FullName;
+        var v2 = Directory.CreateDirectory(Path.Combine(_acme, "v2")).FullName;
         await File.WriteAllTextAsync(Path.Combine(v1, "key"), "one");
         await File.WriteAllTextAsync(Path.Combine(v2, "key"), "two");
-        var data = Path.Combine(_directory, "..data");
+        var data = Path.Combine(_acme, "..data");
         Directory.CreateSymbolicLink(data, v1);
-        var link = Path.Combine(_directory, "key");
+        var link = Path.Combine(_acme, "key");
         File.CreateSymbolicLink(link, Path.Combine(data, "key"));
-        var resolver = new CredentialResolver(null, new CredentialResolverOptions { FileCacheTtl = TimeSpan.FromSeconds(1) }, time);
+        var resolver = new CredentialResolver(null, new CredentialResolverOptions { FileCacheTtl = TimeSpan.FromSeconds(1), CredentialsRoot = _directory }, time);
 
         Assert.Equal("one", (await resolver.ResolveAsync("acme", "file:" + link)).Value);
         Directory.Delete(data);
@@ -63,11 +68,11 @@ public sealed class CredentialResolverTests : IDisposable
     [Fact]
     public async Task Resolve_FileMissingOrEmpty_FailsWithoutValue()
     {
-        var resolver = new CredentialResolver(null);
-        var empty = Path.Combine(_directory, "empty");
+        var resolver = new CredentialResolver(null, new CredentialResolverOptions { CredentialsRoot = _directory });
+        var empty = Path.Combine(_acme, "empty");
         await File.WriteAllTextAsync(empty, "  \n");
 
-        await Assert.ThrowsAsync<CredentialUnavailableException>(async () => await resolver.ResolveAsync("acme", "file:" + Path.Combine(_directory, "none")));
+        await Assert.ThrowsAsync<CredentialUnavailableException>(async () => await resolver.ResolveAsync("acme", "file:" + Path.Combine(_acme, "none")));
         await Assert.ThrowsAsync<CredentialUnavailableException>(async () => await resolver.ResolveAsync("acme", "file:" + empty));
         await Assert.ThrowsAsync<CredentialUnavailableException>(async () => await resolver.ResolveAsync("acme", "file:relative/path"));
     }

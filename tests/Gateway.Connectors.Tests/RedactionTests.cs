@@ -236,8 +236,11 @@ public sealed class RedactionTests
         Assert.IsType<JsonBodyRedactor>(BodyRedactors.For("application/json"));
         Assert.IsType<JsonBodyRedactor>(BodyRedactors.For("application/vnd.api+json"));
         Assert.IsType<Utf8TextBodyRedactor>(BodyRedactors.For("text/plain"));
-        Assert.IsType<Utf8TextBodyRedactor>(BodyRedactors.For(null));
-        Assert.Null(BodyRedactors.For("image/png"));
+        Assert.IsType<Utf8TextBodyRedactor>(BodyRedactors.For("application/x-ndjson"));
+        Assert.IsType<SniffedTextBodyRedactor>(BodyRedactors.For(null));
+        Assert.IsType<SniffedTextBodyRedactor>(BodyRedactors.For("application/octet-stream"));
+        Assert.IsType<UninspectableBodyRedactor>(BodyRedactors.For("image/png"));
+        Assert.IsType<UninspectableBodyRedactor>(BodyRedactors.For("application/x-protobuf"));
     }
 
     [Fact]

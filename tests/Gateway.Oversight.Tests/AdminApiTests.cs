@@ -16,8 +16,11 @@ public sealed class AdminApiTests : IAsyncLifetime
     private readonly string _tenant = TestServices.NewTenant();
     private AdminTestHost _host = null!;
 
-    public async Task InitializeAsync() =>
+    public async Task InitializeAsync()
+    {
         _host = await AdminTestHost.StartAsync(configureServices: s => s.AddSingleton<ICredentialAdmin, FakeCredentialAdmin>());
+        _host.Register.Add(_tenant, approvers: ["alice", "bob", "carol", "dave"], agents: ["agent-1", "agent-2"], owners: new Dictionary<string, string> { ["agent-2"] = "carol" });
+    }
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
@@ -65,7 +68,7 @@ public sealed class AdminApiTests : IAsyncLifetime
     [Fact]
     public async Task IssueToken_ApproverRole_Is403RoleRequired()
     {
-        using var client = _host.Client(await _host.IssueTokenAsync("bob", AdminRoles.Approver));
+        using var client = _host.Client(await _host.IssueApproverAsync(_tenant, "bob"));
 
         await AssertProblemAsync(await client.PostAsJsonAsync("/admin/v1/tokens", new { name = "eve", roles = new[] { "admin" } }), HttpStatusCode.Forbidden, "admin_role_required");
     }
@@ -74,7 +77,7 @@ public sealed class AdminApiTests : IAsyncLifetime
     public async Task Approve_ApproverNotNamedOnTheRequest_Is403()
     {
         var request = await CreateApprovalAsync(required: 1);
-        using var client = _host.Client(await _host.IssueTokenAsync("mallory", AdminRoles.Approver));
+        using var client = _host.Client(await _host.IssueApproverAsync(_tenant, "dave"));
 
         await AssertProblemAsync(await client.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null), HttpStatusCode.Forbidden, "approval_not_an_approver");
     }
@@ -83,8 +86,8 @@ public sealed class AdminApiTests : IAsyncLifetime
     public async Task Approve_TwoOfThreeApprovers_ApprovesAndJournalsEachAction()
     {
         var request = await CreateApprovalAsync(required: 2);
-        using var alice = _host.Client(await _host.IssueTokenAsync("alice", AdminRoles.Approver));
-        using var bob = _host.Client(await _host.IssueTokenAsync("bob", AdminRoles.Approver));
+        using var alice = _host.Client(await _host.IssueApproverAsync(_tenant, "alice"));
+        using var bob = _host.Client(await _host.IssueApproverAsync(_tenant, "bob"));
 
         var listed = await alice.GetFromJsonAsync<JsonElement>($"/admin/v1/tenants/{_tenant}/approvals");
         using var first = await alice.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null);
@@ -96,7 +99,7 @@ public sealed class AdminApiTests : IAsyncLifetime
         Assert.Equal("pending", (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
         Assert.Equal("approved", (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
         var records = await _host.Get<AuditJournal>().ReadAsync(_tenant, 0, 10);
-        Assert.Equal(["alice", "alice", "bob"], records.Select(r => r.GetProperty("actor").GetString()));
+        Assert.All(records.Select(r => r.GetProperty("actor").GetString()!).Zip(["alice-", "alice-", "bob-"]), p => Assert.StartsWith(p.Second, p.First, StringComparison.Ordinal));
         Assert.All(records, r => Assert.Equal("admin_action", r.GetProperty("decision").GetString()));
         await AssertProblemAsync(await bob.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/deny", null), HttpStatusCode.Conflict, "approval_not_pending");
     }
@@ -104,7 +107,7 @@ public sealed class AdminApiTests : IAsyncLifetime
     [Fact]
     public async Task GetApproval_Unknown_Is404()
     {
-        using var client = _host.Client(await _host.IssueTokenAsync("alice", AdminRoles.Approver));
+        using var client = _host.Client(await _host.IssueApproverAsync(_tenant, "alice"));
 
         await AssertProblemAsync(await client.GetAsync($"/admin/v1/tenants/{_tenant}/approvals/apr_AAAAAAAAAAAAAAAAAAAAAA"), HttpStatusCode.NotFound, "approval_not_found");
     }
@@ -186,6 +189,110 @@ public sealed class AdminApiTests : IAsyncLifetime
         using var admin = _host.Client(TestKeys.BootstrapToken);
 
         await AssertProblemAsync(await admin.GetAsync("/admin/v1/nothing/here"), HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
+    public async Task Approve_TwoPersonsWhoseTokensOneAdminMinted_CountAsOnePerson()
+    {
+        var request = await CreateApprovalAsync(required: 2);
+        var minter = new AdminPrincipal("acme-admin", [AdminRoles.Admin]) { Tenant = _tenant };
+        using var alice = _host.Client(await _host.IssueApproverAsync(_tenant, "alice", minter));
+        using var bob = _host.Client(await _host.IssueApproverAsync(_tenant, "bob", minter));
+
+        using var first = await alice.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null);
+        using var second = await bob.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null);
+
+        Assert.Equal("pending", (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Approve_ApproverTokenOfAnotherTenant_Is403AndAuditedInTheTargetTenant()
+    {
+        var request = await CreateApprovalAsync(required: 1);
+        var otherTenant = TestServices.NewTenant();
+        _host.Register.Add(otherTenant, approvers: ["alice"]);
+        using var foreignAlice = _host.Client(await _host.IssueApproverAsync(otherTenant, "alice"));
+
+        await AssertProblemAsync(await foreignAlice.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null), HttpStatusCode.Forbidden, "tenant_forbidden");
+        await AssertProblemAsync(await foreignAlice.GetAsync($"/admin/v1/tenants/{_tenant}/approvals"), HttpStatusCode.Forbidden, "tenant_forbidden");
+
+        Assert.Equal(ApprovalStatus.Pending, (await _host.Get<ApprovalService>().GetAsync(_tenant, request.Id))!.Status);
+        var records = await _host.Get<AuditJournal>().ReadAsync(_tenant, 0, 10);
+        Assert.Equal(2, records.Count);
+        Assert.All(records, r => Assert.Equal("admin_refused", r.GetProperty("decision").GetString()));
+        Assert.All(records, r => Assert.Equal(403, r.GetProperty("status_code").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Approve_PersonNoLongerInTheRegister_Is403()
+    {
+        var request = await CreateApprovalAsync(required: 1);
+        using var alice = _host.Client(await _host.IssueApproverAsync(_tenant, "alice"));
+        _host.Register.Add(_tenant, approvers: ["bob", "carol"]);
+
+        await AssertProblemAsync(await alice.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null), HttpStatusCode.Forbidden, "approval_not_an_approver");
+    }
+
+    [Fact]
+    public async Task Approve_ByTheRequestingAgentsOwner_Is403OwnRequest()
+    {
+        var request = await _host.Get<ApprovalService>().CreateAsync(_tenant, "agent-2", "payments.transfer", "digest", "policy", null, "gate-1",
+            ["alice", "carol"], 1, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(5));
+        using var carol = _host.Client(await _host.IssueApproverAsync(_tenant, "carol"));
+
+        await AssertProblemAsync(await carol.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null), HttpStatusCode.Forbidden, "approval_own_request");
+    }
+
+    [Fact]
+    public async Task IssueToken_ApproverNotInTheRegister_Is400()
+    {
+        using var admin = _host.Client(TestKeys.BootstrapToken);
+
+        await AssertProblemAsync(await admin.PostAsJsonAsync("/admin/v1/tokens", new { name = "m1", roles = new[] { "approver" }, tenant = _tenant, person = "mallory" }), HttpStatusCode.BadRequest, "token_person_unknown");
+        await AssertProblemAsync(await admin.PostAsJsonAsync("/admin/v1/tokens", new { name = "m2", roles = new[] { "approver" } }), HttpStatusCode.BadRequest, "token_scope_invalid");
+    }
+
+    [Fact]
+    public async Task IssueToken_TenantAdminForAnotherTenant_Is403()
+    {
+        var otherTenant = TestServices.NewTenant();
+        _host.Register.Add(otherTenant, approvers: ["alice"]);
+        using var tenantAdmin = _host.Client(await _host.IssueTokenAsync(new AdminTokenSpec("acme-admin-" + _tenant, [AdminRoles.Admin]) { Tenant = _tenant }, TestServices.Operator));
+
+        await AssertProblemAsync(await tenantAdmin.PostAsJsonAsync("/admin/v1/tokens", new { name = "x1", roles = new[] { "approver" }, tenant = otherTenant, person = "alice" }), HttpStatusCode.Forbidden, "token_scope_forbidden");
+        using var own = await tenantAdmin.PostAsJsonAsync("/admin/v1/tokens", new { name = "x2-" + _tenant, roles = new[] { "approver" }, tenant = _tenant, person = "alice" });
+        Assert.Equal(HttpStatusCode.Created, own.StatusCode);
+    }
+
+    [Fact]
+    public async Task Suspend_UnknownAgentOrTenant_Is404AndNothingIsStored()
+    {
+        using var admin = _host.Client(TestKeys.BootstrapToken);
+
+        await AssertProblemAsync(await admin.PostAsync($"/admin/v1/tenants/{_tenant}/agents/agent-typo/suspend", null), HttpStatusCode.NotFound, "agent_not_found");
+        await AssertProblemAsync(await admin.PostAsync($"/admin/v1/tenants/{TestServices.NewTenant()}/agents/agent-1/revoke-secret", null), HttpStatusCode.NotFound, "tenant_not_found");
+
+        Assert.False((await _host.Get<AgentStatusService>().GetAsync(_tenant, "agent-typo")).Suspended);
+    }
+
+    [Fact]
+    public async Task AnyRoute_RepeatedUnknownTokens_Is429WithRetryAfterEvenForAValidToken()
+    {
+        await using var host = await AdminTestHost.StartAsync(configuration: new Dictionary<string, string?> { ["Gateway:Admin:MaxFailedAuthPerWindow"] = "3" });
+        using var guesser = host.Client("gwa_guess");
+        for (var i = 0; i < 3; i++)
+        {
+            await AssertProblemAsync(await guesser.GetAsync($"/admin/v1/tenants/{_tenant}/audit/verify"), HttpStatusCode.Unauthorized, "admin_token_invalid");
+        }
+
+        using var throttled = await guesser.GetAsync($"/admin/v1/tenants/{_tenant}/audit/verify");
+        using var admin = host.Client(TestKeys.BootstrapToken);
+        using var sameSource = await admin.GetAsync($"/admin/v1/tenants/{_tenant}/audit/verify");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+        Assert.InRange(throttled.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 1, 60);
+        Assert.Equal("admin_auth_throttled", (await throttled.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.TooManyRequests, sameSource.StatusCode);
     }
 
     internal static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)

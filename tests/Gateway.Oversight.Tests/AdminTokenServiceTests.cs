@@ -12,7 +12,11 @@ public abstract class AdminTokenServiceTests
 
     protected abstract IStateStore Store { get; }
 
-    private AdminTokenService Tokens => TestServices.Tokens(Store, Time);
+    private readonly string _tenant = TestServices.NewTenant();
+
+    private readonly TestRegister _register = new();
+
+    private AdminTokenService Tokens => TestServices.Tokens(Store, Time, _register.Add(_tenant, approvers: ["alice", "bob"]));
 
     private static string NewName() => "person-" + Guid.NewGuid().ToString("N")[..8];
 
@@ -20,14 +24,14 @@ public abstract class AdminTokenServiceTests
     public async Task IssueAsync_NewName_AuthenticatesWithRolesAndStoresOnlyTheHash()
     {
         var name = NewName();
-        var issued = (await Tokens.IssueAsync(name, [AdminRoles.Approver, AdminRoles.Auditor])).Issued!;
+        var issued = (await Tokens.IssueAsync(new AdminTokenSpec(name, [AdminRoles.Admin, AdminRoles.Auditor]), TestServices.Operator)).Issued!;
 
         var result = await Tokens.AuthenticateAsync(issued.Token);
 
         Assert.StartsWith(AdminTokenService.TokenPrefix, issued.Token, StringComparison.Ordinal);
         Assert.Equal(AdminAuthStatus.Authenticated, result.Status);
         Assert.Equal(name, result.Principal!.Name);
-        Assert.Equal([AdminRoles.Approver, AdminRoles.Auditor], result.Principal.Roles);
+        Assert.Equal([AdminRoles.Admin, AdminRoles.Auditor], result.Principal.Roles);
         var stored = await Store.GetAsync(StoreKeys.AdminToken(AdminTokenService.HashToken(issued.Token)));
         Assert.NotNull(stored);
         Assert.DoesNotContain(issued.Token, stored, StringComparison.Ordinal);
@@ -38,9 +42,9 @@ public abstract class AdminTokenServiceTests
     public async Task RevokeAsync_IssuedToken_IsRefusedAfterwards()
     {
         var name = NewName();
-        var token = (await Tokens.IssueAsync(name, [AdminRoles.Admin])).Issued!.Token;
+        var token = (await Tokens.IssueAsync(new AdminTokenSpec(name, [AdminRoles.Admin]), TestServices.Operator)).Issued!.Token;
 
-        Assert.True(await Tokens.RevokeAsync(name));
+        Assert.True(await Tokens.RevokeAsync(name, TestServices.Operator));
 
         Assert.Equal(AdminAuthStatus.Revoked, (await TestServices.Tokens(Store, Time).AuthenticateAsync(token)).Status);
     }
@@ -49,11 +53,11 @@ public abstract class AdminTokenServiceTests
     public async Task IssueAsync_LiveNameTaken_IsRefusedUntilRevoked()
     {
         var name = NewName();
-        await Tokens.IssueAsync(name, [AdminRoles.Admin]);
+        await Tokens.IssueAsync(new AdminTokenSpec(name, [AdminRoles.Admin]), TestServices.Operator);
 
-        var taken = await Tokens.IssueAsync(name, [AdminRoles.Admin]);
-        await Tokens.RevokeAsync(name);
-        var reissued = await Tokens.IssueAsync(name, [AdminRoles.Auditor]);
+        var taken = await Tokens.IssueAsync(new AdminTokenSpec(name, [AdminRoles.Admin]), TestServices.Operator);
+        await Tokens.RevokeAsync(name, TestServices.Operator);
+        var reissued = await Tokens.IssueAsync(new AdminTokenSpec(name, [AdminRoles.Auditor]), TestServices.Operator);
 
         Assert.Equal(AdminTokenIssueOutcome.NameTaken, taken.Code);
         Assert.NotNull(reissued.Issued);
@@ -62,10 +66,68 @@ public abstract class AdminTokenServiceTests
     [Fact]
     public async Task IssueAsync_UnknownRoleOrReservedName_IsRefused()
     {
-        Assert.Equal(AdminTokenIssueOutcome.InvalidRoles, (await Tokens.IssueAsync(NewName(), ["root"])).Code);
-        Assert.Equal(AdminTokenIssueOutcome.InvalidRoles, (await Tokens.IssueAsync(NewName(), [])).Code);
-        Assert.Equal(AdminTokenIssueOutcome.InvalidName, (await Tokens.IssueAsync(AdminTokenService.BootstrapName, [AdminRoles.Admin])).Code);
-        Assert.Equal(AdminTokenIssueOutcome.InvalidName, (await Tokens.IssueAsync("has space", [AdminRoles.Admin])).Code);
+        Assert.Equal(AdminTokenIssueOutcome.InvalidRoles, (await Tokens.IssueAsync(new AdminTokenSpec(NewName(), ["root"]), TestServices.Operator)).Code);
+        Assert.Equal(AdminTokenIssueOutcome.InvalidRoles, (await Tokens.IssueAsync(new AdminTokenSpec(NewName(), []), TestServices.Operator)).Code);
+        Assert.Equal(AdminTokenIssueOutcome.InvalidName, (await Tokens.IssueAsync(new AdminTokenSpec(AdminTokenService.BootstrapName, [AdminRoles.Admin]), TestServices.Operator)).Code);
+        Assert.Equal(AdminTokenIssueOutcome.InvalidName, (await Tokens.IssueAsync(new AdminTokenSpec("has space", [AdminRoles.Admin]), TestServices.Operator)).Code);
+    }
+
+    [Fact]
+    public async Task IssueAsync_ApproverWithoutTenantAndPerson_IsRefused()
+    {
+        var bare = await Tokens.IssueAsync(new AdminTokenSpec(NewName(), [AdminRoles.Approver]), TestServices.Operator);
+        var noPerson = await Tokens.IssueAsync(new AdminTokenSpec(NewName(), [AdminRoles.Approver]) { Tenant = _tenant }, TestServices.Operator);
+
+        Assert.Equal(AdminTokenIssueOutcome.InvalidScope, bare.Code);
+        Assert.Equal(AdminTokenIssueOutcome.InvalidScope, noPerson.Code);
+    }
+
+    [Fact]
+    public async Task IssueAsync_ApproverNotInTheTenantsRegister_IsRefused()
+    {
+        var stranger = await Tokens.IssueAsync(new AdminTokenSpec(NewName(), [AdminRoles.Approver]) { Tenant = _tenant, Person = "mallory" }, TestServices.Operator);
+        var otherTenant = await Tokens.IssueAsync(new AdminTokenSpec(NewName(), [AdminRoles.Approver]) { Tenant = TestServices.NewTenant(), Person = "alice" }, TestServices.Operator);
+
+        Assert.Equal(AdminTokenIssueOutcome.UnknownPerson, stranger.Code);
+        Assert.Equal(AdminTokenIssueOutcome.UnknownPerson, otherTenant.Code);
+    }
+
+    [Fact]
+    public async Task IssueAsync_ApproverOfTheRegister_CarriesTenantPersonAndMinter()
+    {
+        var tenantAdmin = new AdminPrincipal("acme-admin", [AdminRoles.Admin]) { Tenant = _tenant, Person = "bob" };
+        var issued = (await Tokens.IssueAsync(new AdminTokenSpec(NewName(), [AdminRoles.Approver]) { Tenant = _tenant, Person = "alice" }, tenantAdmin)).Issued!;
+
+        var principal = (await Tokens.AuthenticateAsync(issued.Token)).Principal!;
+
+        Assert.Equal(_tenant, principal.Tenant);
+        Assert.Equal("alice", principal.Person);
+        Assert.Equal("bob", principal.IssuedBy);
+    }
+
+    [Fact]
+    public async Task IssueAsync_TenantAdminForAnotherTenantOrOperatorWide_IsForbidden()
+    {
+        var other = TestServices.NewTenant();
+        _register.Add(other, approvers: ["alice"]);
+        var tenantAdmin = new AdminPrincipal("acme-admin", [AdminRoles.Admin]) { Tenant = _tenant };
+
+        var foreign = await Tokens.IssueAsync(new AdminTokenSpec(NewName(), [AdminRoles.Approver]) { Tenant = other, Person = "alice" }, tenantAdmin);
+        var operatorWide = await Tokens.IssueAsync(new AdminTokenSpec(NewName(), [AdminRoles.Admin]), tenantAdmin);
+
+        Assert.Equal(AdminTokenIssueOutcome.ScopeForbidden, foreign.Code);
+        Assert.Equal(AdminTokenIssueOutcome.ScopeForbidden, operatorWide.Code);
+    }
+
+    [Fact]
+    public async Task RevokeAsync_TenantAdmin_CannotRevokeAnotherTenantsToken()
+    {
+        var name = NewName();
+        await Tokens.IssueAsync(new AdminTokenSpec(name, [AdminRoles.Approver]) { Tenant = _tenant, Person = "alice" }, TestServices.Operator);
+        var foreignAdmin = new AdminPrincipal("other-admin", [AdminRoles.Admin]) { Tenant = TestServices.NewTenant() };
+
+        Assert.False(await Tokens.RevokeAsync(name, foreignAdmin));
+        Assert.True(await Tokens.RevokeAsync(name, new AdminPrincipal("acme-admin", [AdminRoles.Admin]) { Tenant = _tenant }));
     }
 
     [Fact]
@@ -76,7 +138,7 @@ public abstract class AdminTokenServiceTests
         Assert.Equal(AdminTokenService.BootstrapName, before.Principal!.Name);
         Assert.Equal([AdminRoles.Admin], before.Principal.Roles);
 
-        Assert.True(await Tokens.RevokeAsync(AdminTokenService.BootstrapName));
+        Assert.True(await Tokens.RevokeAsync(AdminTokenService.BootstrapName, TestServices.Operator));
 
         Assert.Equal(AdminAuthStatus.Revoked, (await Tokens.AuthenticateAsync(TestKeys.BootstrapToken)).Status);
     }
@@ -93,7 +155,7 @@ public abstract class AdminTokenServiceTests
     public async Task SeedAsync_DemoToken_Authenticates()
     {
         var name = NewName();
-        await Tokens.SeedAsync("demo-approver-token-123456", name, [AdminRoles.Approver]);
+        await Tokens.SeedAsync("demo-approver-token-123456", new AdminTokenSpec(name, [AdminRoles.Auditor]));
 
         var result = await Tokens.AuthenticateAsync("demo-approver-token-123456");
 

@@ -13,6 +13,7 @@ public abstract class ApprovalServiceTests
     private const string Agent = "agent-1";
     private const string Tool = "payments.transfer";
     private const string Digest = "a3f1c0de";
+    private const string PolicyDigest = "policy-digest";
 
     protected ManualTimeProvider Time { get; } = new();
 
@@ -47,11 +48,11 @@ public abstract class ApprovalServiceTests
     {
         var request = await CreateAsync(Service, required: 2);
 
-        var first = await Service.ApproveAsync(Tenant, request.Id, "alice");
+        var first = await Service.ApproveAsync(Tenant, request.Id, Voter("alice"));
         Assert.True(first.Succeeded);
         Assert.Equal(ApprovalStatus.Pending, first.Request!.Status);
 
-        var second = await Service.ApproveAsync(Tenant, request.Id, "bob");
+        var second = await Service.ApproveAsync(Tenant, request.Id, Voter("bob"));
         Assert.Equal(ApprovalStatus.Approved, second.Request!.Status);
         Assert.Equal(["alice", "bob"], second.Request.Approvals.Order(StringComparer.Ordinal));
     }
@@ -61,8 +62,8 @@ public abstract class ApprovalServiceTests
     {
         var request = await CreateAsync(Service, required: 2);
 
-        await Service.ApproveAsync(Tenant, request.Id, "alice");
-        var again = await Service.ApproveAsync(Tenant, request.Id, "alice");
+        await Service.ApproveAsync(Tenant, request.Id, Voter("alice"));
+        var again = await Service.ApproveAsync(Tenant, request.Id, Voter("alice"));
 
         Assert.Equal(ApprovalStatus.Pending, again.Request!.Status);
         Assert.Single(again.Request.Approvals);
@@ -73,7 +74,7 @@ public abstract class ApprovalServiceTests
     {
         var request = await CreateAsync(Service);
 
-        var result = await Service.ApproveAsync(Tenant, request.Id, "mallory");
+        var result = await Service.ApproveAsync(Tenant, request.Id, Voter("mallory"));
 
         Assert.Equal(ApprovalErrorCodes.NotAnApprover, result.Code);
         Assert.Equal(ApprovalStatus.Pending, (await Service.GetAsync(Tenant, request.Id))!.Status);
@@ -87,9 +88,9 @@ public abstract class ApprovalServiceTests
         var request = await CreateAsync(replicaA, required: 3);
 
         await Task.WhenAll(
-            replicaA.ApproveAsync(Tenant, request.Id, "alice").AsTask(),
-            replicaB.ApproveAsync(Tenant, request.Id, "bob").AsTask(),
-            replicaB.ApproveAsync(Tenant, request.Id, "carol").AsTask());
+            replicaA.ApproveAsync(Tenant, request.Id, Voter("alice")).AsTask(),
+            replicaB.ApproveAsync(Tenant, request.Id, Voter("bob")).AsTask(),
+            replicaB.ApproveAsync(Tenant, request.Id, Voter("carol")).AsTask());
 
         var final = await replicaA.GetAsync(Tenant, request.Id);
         Assert.Equal(ApprovalStatus.Approved, final!.Status);
@@ -101,8 +102,8 @@ public abstract class ApprovalServiceTests
     {
         var request = await CreateAsync(Service);
 
-        var denied = await Service.DenyAsync(Tenant, request.Id, "carol");
-        var approve = await Service.ApproveAsync(Tenant, request.Id, "alice");
+        var denied = await Service.DenyAsync(Tenant, request.Id, Voter("carol"));
+        var approve = await Service.ApproveAsync(Tenant, request.Id, Voter("alice"));
 
         Assert.Equal(ApprovalStatus.Denied, denied.Request!.Status);
         Assert.Equal("carol", denied.Request.DecidedBy);
@@ -116,7 +117,7 @@ public abstract class ApprovalServiceTests
         Time.Advance(TimeSpan.FromMinutes(31));
 
         Assert.Equal(ApprovalStatus.Expired, (await Service.GetAsync(Tenant, request.Id))!.Status);
-        Assert.Equal(ApprovalErrorCodes.Expired, (await Service.ApproveAsync(Tenant, request.Id, "alice")).Code);
+        Assert.Equal(ApprovalErrorCodes.Expired, (await Service.ApproveAsync(Tenant, request.Id, Voter("alice"))).Code);
     }
 
     [Fact]
@@ -134,7 +135,7 @@ public abstract class ApprovalServiceTests
     {
         var pending = await CreateAsync(Service);
         var approved = await CreateAsync(Service);
-        await Service.ApproveAsync(Tenant, approved.Id, "alice");
+        await Service.ApproveAsync(Tenant, approved.Id, Voter("alice"));
 
         var list = await Service.ListPendingAsync(Tenant);
 
@@ -146,7 +147,7 @@ public abstract class ApprovalServiceTests
     {
         var request = await CreateAsync(Service);
         var beforeApproval = await Service.PollAsync(Tenant, Agent, request.Id);
-        await Service.ApproveAsync(Tenant, request.Id, "alice");
+        await Service.ApproveAsync(Tenant, request.Id, Voter("alice"));
 
         var poll = await Service.PollAsync(Tenant, Agent, request.Id);
         var otherAgent = await Service.PollAsync(Tenant, "agent-2", request.Id);
@@ -163,8 +164,8 @@ public abstract class ApprovalServiceTests
     {
         var warrant = await ApprovedWarrantAsync();
 
-        var first = await Service.RedeemWarrantAsync(Tenant, Agent, Digest, warrant);
-        var second = await TestServices.Approvals(SecondStore, Time).RedeemWarrantAsync(Tenant, Agent, Digest, warrant);
+        var first = await Service.RedeemWarrantAsync(Presented(Tenant, Agent, Digest, warrant));
+        var second = await TestServices.Approvals(SecondStore, Time).RedeemWarrantAsync(Presented(Tenant, Agent, Digest, warrant));
 
         Assert.True(first.Redeemed);
         Assert.Equal(Tool, first.Claims!.Tool);
@@ -180,7 +181,7 @@ public abstract class ApprovalServiceTests
         var replicaB = TestServices.Approvals(SecondStore, Time);
 
         var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
-            (i % 2 == 0 ? replicaA : replicaB).RedeemWarrantAsync(Tenant, Agent, Digest, warrant).AsTask()));
+            (i % 2 == 0 ? replicaA : replicaB).RedeemWarrantAsync(Presented(Tenant, Agent, Digest, warrant)).AsTask()));
 
         Assert.Single(results, r => r.Redeemed);
     }
@@ -190,8 +191,8 @@ public abstract class ApprovalServiceTests
     {
         var warrant = await ApprovedWarrantAsync();
 
-        var changed = await Service.RedeemWarrantAsync(Tenant, Agent, "different-digest", warrant);
-        var original = await Service.RedeemWarrantAsync(Tenant, Agent, Digest, warrant);
+        var changed = await Service.RedeemWarrantAsync(Presented(Tenant, Agent, "different-digest", warrant));
+        var original = await Service.RedeemWarrantAsync(Presented(Tenant, Agent, Digest, warrant));
 
         Assert.Equal(WarrantReasons.IntentMismatch, changed.Reason);
         Assert.True(original.Redeemed);
@@ -202,8 +203,8 @@ public abstract class ApprovalServiceTests
     {
         var warrant = await ApprovedWarrantAsync();
 
-        Assert.Equal(WarrantReasons.TenantMismatch, (await Service.RedeemWarrantAsync(TestServices.NewTenant(), Agent, Digest, warrant)).Reason);
-        Assert.Equal(WarrantReasons.AgentMismatch, (await Service.RedeemWarrantAsync(Tenant, "agent-2", Digest, warrant)).Reason);
+        Assert.Equal(WarrantReasons.TenantMismatch, (await Service.RedeemWarrantAsync(Presented(TestServices.NewTenant(), Agent, Digest, warrant))).Reason);
+        Assert.Equal(WarrantReasons.AgentMismatch, (await Service.RedeemWarrantAsync(Presented(Tenant, "agent-2", Digest, warrant))).Reason);
     }
 
     [Fact]
@@ -212,7 +213,7 @@ public abstract class ApprovalServiceTests
         var warrant = await ApprovedWarrantAsync();
         Time.Advance(TimeSpan.FromMinutes(5));
 
-        Assert.Equal(WarrantReasons.Expired, (await Service.RedeemWarrantAsync(Tenant, Agent, Digest, warrant)).Reason);
+        Assert.Equal(WarrantReasons.Expired, (await Service.RedeemWarrantAsync(Presented(Tenant, Agent, Digest, warrant))).Reason);
     }
 
     [Fact]
@@ -225,14 +226,65 @@ public abstract class ApprovalServiceTests
         var otherKey = new OversightKeys(Encoding.UTF8.GetBytes("another-decision-key-entirely-0123456789"), TestKeys.ServiceKey);
         var foreign = new WarrantSigner(otherKey).Issue(new WarrantClaims
         {
-            Tid = Tenant, Aid = Agent, Tool = Tool, Act = Digest, Apr = "apr_AAAAAAAAAAAAAAAAAAAAAA",
+            Tid = Tenant, Aid = Agent, Tool = Tool, Act = Digest, Apr = "apr_AAAAAAAAAAAAAAAAAAAAAA", Pol = PolicyDigest,
             Iat = Time.GetUtcNow().ToUnixTimeSeconds(), Exp = Time.GetUtcNow().ToUnixTimeSeconds() + 60,
         });
 
-        Assert.Equal(WarrantReasons.BadSignature, (await Service.RedeemWarrantAsync(Tenant, "agent-9", Digest, $"{parts[0]}.{forgedPayload}.{parts[2]}")).Reason);
-        Assert.Equal(WarrantReasons.BadSignature, (await Service.RedeemWarrantAsync(Tenant, Agent, Digest, foreign)).Reason);
-        Assert.Equal(WarrantReasons.Malformed, (await Service.RedeemWarrantAsync(Tenant, Agent, Digest, "not-a-warrant")).Reason);
-        Assert.True((await Service.RedeemWarrantAsync(Tenant, Agent, Digest, warrant)).Redeemed);
+        Assert.Equal(WarrantReasons.BadSignature, (await Service.RedeemWarrantAsync(Presented(Tenant, "agent-9", Digest, $"{parts[0]}.{forgedPayload}.{parts[2]}"))).Reason);
+        Assert.Equal(WarrantReasons.BadSignature, (await Service.RedeemWarrantAsync(Presented(Tenant, Agent, Digest, foreign))).Reason);
+        Assert.Equal(WarrantReasons.Malformed, (await Service.RedeemWarrantAsync(Presented(Tenant, Agent, Digest, "not-a-warrant"))).Reason);
+        Assert.True((await Service.RedeemWarrantAsync(Presented(Tenant, Agent, Digest, warrant))).Redeemed);
+    }
+
+    [Fact]
+    public async Task ApproveAsync_TwoPersonsWhoseTokensOneAdminMinted_CountAsOne()
+    {
+        var request = await CreateAsync(Service, required: 2);
+
+        await Service.ApproveAsync(Tenant, request.Id, new ApprovalVoter("alice", "mallory-admin"));
+        var second = await Service.ApproveAsync(Tenant, request.Id, new ApprovalVoter("bob", "mallory-admin"));
+
+        Assert.Equal(ApprovalStatus.Pending, second.Request!.Status);
+        var third = await Service.ApproveAsync(Tenant, request.Id, new ApprovalVoter("carol", "another-admin"));
+        Assert.Equal(ApprovalStatus.Approved, third.Request!.Status);
+    }
+
+    [Fact]
+    public async Task CheckWarrantAsync_ValidWarrant_PassesWithoutConsumingIt()
+    {
+        var warrant = await ApprovedWarrantAsync();
+
+        var simulated = await Service.CheckWarrantAsync(Presented(Tenant, Agent, Digest, warrant));
+        var again = await Service.CheckWarrantAsync(Presented(Tenant, Agent, Digest, warrant));
+        var real = await Service.RedeemWarrantAsync(Presented(Tenant, Agent, Digest, warrant));
+        var afterUse = await Service.CheckWarrantAsync(Presented(Tenant, Agent, Digest, warrant));
+
+        Assert.True(simulated.Redeemed);
+        Assert.True(again.Redeemed);
+        Assert.True(real.Redeemed);
+        Assert.Equal(WarrantReasons.AlreadyUsed, afterUse.Reason);
+    }
+
+    [Fact]
+    public async Task RedeemWarrantAsync_UnderAChangedPolicy_IsRefusedAndNotConsumed()
+    {
+        var warrant = await ApprovedWarrantAsync();
+
+        var changed = await Service.RedeemWarrantAsync(Presented(Tenant, Agent, Digest, warrant, policyDigest: "another-policy"));
+        var unchanged = await Service.RedeemWarrantAsync(Presented(Tenant, Agent, Digest, warrant));
+
+        Assert.Equal(WarrantReasons.PolicyChanged, changed.Reason);
+        Assert.Equal(PolicyDigest, changed.Claims!.Pol);
+        Assert.True(unchanged.Redeemed);
+    }
+
+    [Fact]
+    public async Task RedeemWarrantAsync_ChangeMarkedCompatible_IsAccepted()
+    {
+        var warrant = await ApprovedWarrantAsync();
+        var compatible = TestServices.Approvals(Store, Time, compatibility: new CompatibleWith(PolicyDigest, "reworded-policy"));
+
+        Assert.True((await compatible.RedeemWarrantAsync(Presented(Tenant, Agent, Digest, warrant, policyDigest: "reworded-policy"))).Redeemed);
     }
 
     [Fact]
@@ -244,13 +296,26 @@ public abstract class ApprovalServiceTests
     private async Task<string> ApprovedWarrantAsync()
     {
         var request = await CreateAsync(Service);
-        await Service.ApproveAsync(Tenant, request.Id, "bob");
+        await Service.ApproveAsync(Tenant, request.Id, Voter("bob"));
         return (await Service.PollAsync(Tenant, Agent, request.Id))!.Warrant!;
     }
 
+    /// <summary>A person approving through a token of their own admin's minting (so that every person counts).</summary>
+    private static ApprovalVoter Voter(string person) => new(person, "minter-of-" + person);
+
+    private static WarrantPresentation Presented(string tenant, string agent, string intentDigest, string warrant, string policyDigest = PolicyDigest) =>
+        new(tenant, agent, intentDigest, policyDigest, warrant);
+
     private ValueTask<ApprovalRequest> CreateAsync(ApprovalService service, int required = 1) =>
-        service.CreateAsync(Tenant, Agent, Tool, Digest, "policy-digest", """{"policy":"allow"}""", "gate-payments",
+        service.CreateAsync(Tenant, Agent, Tool, Digest, PolicyDigest, """{"policy":"allow"}""", "gate-payments",
             ["alice", "bob", "carol"], required, TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(5));
+}
+
+/// <summary>A compatibility rule that accepts one declared change (as a bundle marking a change compatible would).</summary>
+internal sealed class CompatibleWith(string approved, string current) : IWarrantCompatibility
+{
+    public bool IsCompatible(string tenant, string approvedPolicyDigest, string currentPolicyDigest) =>
+        approvedPolicyDigest == currentPolicyDigest || (approvedPolicyDigest == approved && currentPolicyDigest == current);
 }
 
 public sealed class ApprovalServiceInMemoryTests : ApprovalServiceTests

@@ -16,8 +16,11 @@ public sealed class GatewayCliTests : IAsyncLifetime
     private readonly string _tenant = TestServices.NewTenant();
     private AdminTestHost _host = null!;
 
-    public async Task InitializeAsync() =>
+    public async Task InitializeAsync()
+    {
         _host = await AdminTestHost.StartAsync(configureServices: s => s.AddSingleton<ICredentialAdmin, FakeCredentialAdmin>());
+        _host.Register.Add(_tenant, approvers: ["alice", "erin", "mallory"], agents: ["agent-1", "agent-7"]);
+    }
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
@@ -26,7 +29,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
     {
         var request = await _host.Get<ApprovalService>().CreateAsync(_tenant, "agent-1", "payments.transfer", "digest", "policy", null, null,
             ["alice"], 1, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(5));
-        var token = await _host.IssueTokenAsync("alice", AdminRoles.Approver);
+        var token = await _host.IssueApproverAsync(_tenant, "alice");
 
         var list = await RunAsync(token, "approvals", "list", "--tenant", _tenant);
         var approve = await RunAsync(token, "approvals", "approve", request.Id, "--tenant", _tenant);
@@ -43,7 +46,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
     {
         var request = await _host.Get<ApprovalService>().CreateAsync(_tenant, "agent-1", "tool", "digest", "policy", null, null,
             ["alice"], 1, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(5));
-        var token = await _host.IssueTokenAsync("mallory", AdminRoles.Approver);
+        var token = await _host.IssueApproverAsync(_tenant, "mallory");
 
         var result = await RunAsync(token, "approvals", "deny", request.Id, "--tenant", _tenant);
 
@@ -134,7 +137,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
     [Fact]
     public async Task TokensIssue_Admin_PrintsAWorkingTokenOnce()
     {
-        var result = await RunAsync(TestKeys.BootstrapToken, "tokens", "issue", "--name", "erin", "--role", "approver", "--role", "auditor", "--json");
+        var result = await RunAsync(TestKeys.BootstrapToken, "tokens", "issue", "--name", "erin", "--role", "approver", "--role", "auditor", "--tenant", _tenant, "--person", "erin", "--json");
 
         Assert.Equal(0, result.ExitCode);
         using var body = System.Text.Json.JsonDocument.Parse(result.Out);
@@ -142,6 +145,8 @@ public sealed class GatewayCliTests : IAsyncLifetime
         var auth = await _host.Get<AdminTokenService>().AuthenticateAsync(token);
         Assert.Equal("erin", auth.Principal!.Name);
         Assert.Equal([AdminRoles.Approver, AdminRoles.Auditor], auth.Principal.Roles);
+        Assert.Equal(_tenant, auth.Principal.Tenant);
+        Assert.Equal("erin", auth.Principal.Person);
     }
 
     [Fact]
@@ -165,7 +170,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
     public async Task AnyCommand_RevokedToken_ExitsWithTheProblemCode()
     {
         var token = await _host.IssueTokenAsync("temp", AdminRoles.Auditor);
-        await _host.Get<AdminTokenService>().RevokeAsync("temp");
+        await _host.Get<AdminTokenService>().RevokeAsync("temp", TestServices.Operator);
 
         var result = await RunAsync(token, "audit", "verify", "--tenant", _tenant);
 

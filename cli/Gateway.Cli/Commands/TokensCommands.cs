@@ -2,14 +2,16 @@ using System.CommandLine;
 
 namespace Gateway.Cli.Commands;
 
-/// <summary><c>tokens issue --name --role</c>, <c>tokens list</c> and <c>tokens revoke &lt;name&gt;</c>.</summary>
+/// <summary><c>tokens issue --name --role [--tenant --person]</c>, <c>tokens list</c> and <c>tokens revoke &lt;name&gt;</c>.</summary>
 internal static class TokensCommands
 {
     public static Command Build(CliRuntime runtime)
     {
         var command = new Command("tokens", "Admin API tokens");
 
-        var name = new Option<string>("--name") { Description = "The person or system the token is for (approvers use their approver name)", Required = true };
+        var name = new Option<string>("--name") { Description = "The token's unique name", Required = true };
+        var tenant = new Option<string?>("--tenant") { Description = "The one tenant the token may act in (required for approvers; omit for an operator token)" };
+        var person = new Option<string?>("--person") { Description = "The person of the tenant's register the token speaks for (required for approvers)" };
         var roles = new Option<string[]>("--role")
         {
             Description = "approver, admin or auditor (repeat for several)",
@@ -17,12 +19,12 @@ internal static class TokensCommands
             AllowMultipleArgumentsPerToken = false,
         };
         roles.AcceptOnlyFromAmong("approver", "admin", "auditor");
-        var issue = new Command("issue", "Issue a token; it is printed once and never again") { name, roles };
+        var issue = new Command("issue", "Issue a token; it is printed once and never again") { name, roles, tenant, person };
         issue.SetAction((parse, ct) => runtime.CallAsync(
             parse,
             HttpMethod.Post,
             "tokens",
-            CliRuntime.JsonObject(("name", parse.GetValue(name)), ("roles", parse.GetValue(roles))),
+            CliRuntime.JsonObject(("name", parse.GetValue(name)), ("roles", parse.GetValue(roles)), ("tenant", parse.GetValue(tenant)), ("person", parse.GetValue(person))),
             (body, output) =>
             {
                 output?.WriteLine($"Token for {Json.Str(body, "name")} (roles {Json.List(body, "roles")}):");

@@ -9,7 +9,8 @@ namespace Gateway.Connectors.Credentials;
 /// <summary>
 /// Resolves a connector's credential reference: <c>vault:&lt;name&gt;</c> from the tenant's vault,
 /// <c>env:&lt;VAR&gt;</c> from the process environment, <c>file:&lt;path&gt;</c> from a file's trimmed
-/// contents (cached for <see cref="CredentialResolverOptions.FileCacheTtl"/>, then re-read, so a rotated secret is picked up).
+/// contents (cached for <see cref="CredentialResolverOptions.FileCacheTtl"/>, then re-read, so a rotated secret is picked up),
+/// only inside the tenant's credentials directory (<see cref="CredentialFileConfinement"/>, checked before every read).
 /// Values are returned only inside this library as <see cref="SecretValue"/>; failures raise
 /// <see cref="CredentialUnavailableException"/> whose message names the reference, never a value.
 /// </summary>
@@ -17,6 +18,7 @@ public sealed partial class CredentialResolver
 {
     private readonly CredentialVault? _vault;
     private readonly CredentialResolverOptions _options;
+    private readonly CredentialFileConfinement _confinement;
     private readonly TimeProvider _time;
     private readonly Func<string, string?> _environment;
     private readonly ILogger _logger;
@@ -38,6 +40,7 @@ public sealed partial class CredentialResolver
         }
 
         _vault = vault;
+        _confinement = new CredentialFileConfinement(_options.CredentialsRoot);
         _time = timeProvider ?? TimeProvider.System;
         _environment = environment ?? Environment.GetEnvironmentVariable;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
@@ -79,7 +82,7 @@ public sealed partial class CredentialResolver
         {
             CredentialSource.Vault => ResolveVaultAsync(tenant, parsed.Target, cancellationToken),
             CredentialSource.Environment => ValueTask.FromResult(ResolveEnvironment(parsed.Target)),
-            _ => ValueTask.FromResult(ResolveFile(parsed.Target)),
+            _ => ValueTask.FromResult(ResolveFile(tenant, parsed.Target)),
         };
     }
 
@@ -116,8 +119,14 @@ public sealed partial class CredentialResolver
         return new SecretValue(value);
     }
 
-    private SecretValue ResolveFile(string path)
+    private SecretValue ResolveFile(string tenant, string path)
     {
+        if (_confinement.Check(tenant, path) is { } refusal)
+        {
+            Log.FileRefused(_logger, tenant, path);
+            throw new CredentialUnavailableException(refusal);
+        }
+
         var now = _time.GetUtcNow();
         _fileCache.TryGetValue(path, out var cached);
         if (cached is not null && cached.CheckAfter > now)
@@ -174,5 +183,8 @@ public sealed partial class CredentialResolver
 
         [LoggerMessage(EventId = 4111, Level = LogLevel.Warning, Message = "Credential file {Path} cannot be read ({Error})")]
         public static partial void FileUnreadable(ILogger logger, string path, string error);
+
+        [LoggerMessage(EventId = 4112, Level = LogLevel.Warning, Message = "Credential file {Path} refused for tenant {Tenant}: outside its credentials directory")]
+        public static partial void FileRefused(ILogger logger, string tenant, string path);
     }
 }

@@ -9,6 +9,12 @@ public sealed record CredentialResolverOptions
     /// <summary>How long a file credential is served without checking the file again (a Kubernetes secret update is picked up after this).</summary>
     public TimeSpan FileCacheTtl { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The credentials root: a tenant's <c>file:</c> credentials must lie in <c>&lt;root&gt;/&lt;tenant&gt;/</c>
+    /// (see <see cref="CredentialFileConfinement"/>). Null: <c>file:</c> credentials are refused.
+    /// </summary>
+    public string? CredentialsRoot { get; init; }
+
     /// <summary>Largest credential file read.</summary>
     public int MaxFileBytes { get; init; } = 64 * 1024;
 
@@ -24,6 +30,11 @@ public sealed record CredentialResolverOptions
         if (FileCacheTtl < TimeSpan.Zero || FileCacheTtl > TimeSpan.FromMinutes(10))
         {
             errors.Add("file cache TTL must be between 0 and 10 minutes.");
+        }
+
+        if (CredentialsRoot is not null && !Path.IsPathFullyQualified(CredentialsRoot))
+        {
+            errors.Add("credentials root must be an absolute path.");
         }
 
         if (MaxFileBytes is <= 0 or > 1024 * 1024)

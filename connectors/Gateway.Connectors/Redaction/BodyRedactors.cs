@@ -1,16 +1,31 @@
 namespace Gateway.Connectors.Redaction;
 
-/// <summary>Picks the body redactor for a response's content type.</summary>
+/// <summary>
+/// Picks the body redactor for a response's content type, from a declared list. Under a <c>redact</c>
+/// policy nothing passes uninspected: a type the redactor cannot read gets a redactor that refuses the
+/// body (<see cref="InvalidDataException"/> on its first byte), so the host aborts instead of forwarding.
+/// </summary>
 public static class BodyRedactors
 {
+    /// <summary>Media types (besides <c>text/*</c>, <c>*+json</c> and <c>*+xml</c>) redacted as UTF-8 text.</summary>
+    public static IReadOnlyList<string> TextMediaTypes { get; } =
+    [
+        "application/xml", "application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines",
+        "application/javascript", "application/x-www-form-urlencoded", "application/yaml", "application/x-yaml",
+        "application/graphql", "application/sql",
+    ];
+
     /// <summary>
-    /// <c>text/event-stream</c> → <see cref="SseBodyRedactor"/>; JSON types → <see cref="JsonBodyRedactor"/>;
-    /// binary media (images, audio, video, octet-stream, PDF, archives) → null (nothing textual to redact);
-    /// anything else (text, NDJSON, unknown) → <see cref="Utf8TextBodyRedactor"/>.
+    /// <c>text/event-stream</c> → <see cref="SseBodyRedactor"/>; <c>application/json</c>, <c>*+json</c> →
+    /// <see cref="JsonBodyRedactor"/>; <c>text/*</c>, <c>*+xml</c> and <see cref="TextMediaTypes"/> →
+    /// <see cref="Utf8TextBodyRedactor"/>; <c>application/octet-stream</c> or no content type → redacted as
+    /// text when the bytes are UTF-8 text (no NUL, valid UTF-8), refused otherwise; anything else (images,
+    /// audio, video, PDF, archives, unknown types) → refused.
     /// </summary>
-    public static IBodyRedactor? For(string? contentType, RedactionCounts? counts = null, int maxBufferedJsonBytes = 4 * 1024 * 1024)
+    public static IBodyRedactor For(string? contentType, RedactionCounts? counts = null, int maxBufferedJsonBytes = 4 * 1024 * 1024)
     {
         var mediaType = (contentType ?? string.Empty).Split(';', 2)[0].Trim().ToLowerInvariant();
+        counts ??= new RedactionCounts();
         if (mediaType == "text/event-stream")
         {
             return new SseBodyRedactor(counts);
@@ -21,18 +36,22 @@ public static class BodyRedactors
             return new JsonBodyRedactor(counts, maxBufferedJsonBytes);
         }
 
-        if (IsBinary(mediaType))
+        if (IsText(mediaType))
         {
-            return null;
+            return new Utf8TextBodyRedactor(counts);
         }
 
-        return new Utf8TextBodyRedactor(counts);
+        return mediaType is "" or "application/octet-stream"
+            ? new SniffedTextBodyRedactor(counts)
+            : new UninspectableBodyRedactor(counts, mediaType);
     }
 
-    /// <summary>True for media types that carry no redactable text.</summary>
-    public static bool IsBinary(string mediaType) =>
-        mediaType.StartsWith("image/", StringComparison.Ordinal)
-        || mediaType.StartsWith("audio/", StringComparison.Ordinal)
-        || mediaType.StartsWith("video/", StringComparison.Ordinal)
-        || mediaType is "application/octet-stream" or "application/pdf" or "application/zip" or "application/gzip";
+    /// <summary>True for media types redacted as UTF-8 text.</summary>
+    public static bool IsText(string mediaType)
+    {
+        ArgumentNullException.ThrowIfNull(mediaType);
+        return mediaType.StartsWith("text/", StringComparison.Ordinal)
+            || mediaType.EndsWith("+xml", StringComparison.Ordinal)
+            || TextMediaTypes.Contains(mediaType, StringComparer.Ordinal);
+    }
 }

@@ -5,8 +5,10 @@ using System.Text.Json;
 namespace Gateway.Connectors.Redaction;
 
 /// <summary>
-/// Redacts every string value of a JSON document (property names are kept) and writes valid JSON.
-/// Numbers are copied verbatim; other tokens are re-written compactly.
+/// Redacts a JSON document token by token and writes valid JSON: every string value and every member
+/// name (an e-mail address used as a key is redacted like one used as a value), and numbers that are
+/// card numbers (13–19 digits, network prefix, Luhn-valid), which become the replacement string. Other
+/// numbers are copied verbatim; other tokens are re-written compactly.
 /// </summary>
 public static class JsonRedactor
 {
@@ -22,7 +24,15 @@ public static class JsonRedactor
     }
 
     /// <summary>Writes the redacted document to <paramref name="output"/>.</summary>
-    public static void Redact(ReadOnlySpan<byte> utf8Json, IBufferWriter<byte> output, RedactionCounts counts)
+    public static void Redact(ReadOnlySpan<byte> utf8Json, IBufferWriter<byte> output, RedactionCounts counts) =>
+        Redact(utf8Json, output, counts, stringValues: true);
+
+    /// <summary>
+    /// As <see cref="Redact(ReadOnlySpan{byte}, IBufferWriter{byte}, RedactionCounts)"/>; with
+    /// <paramref name="stringValues"/> false, string values are copied for the caller to redact (the SSE
+    /// redactor reads a value streamed across events as one text).
+    /// </summary>
+    internal static void Redact(ReadOnlySpan<byte> utf8Json, IBufferWriter<byte> output, RedactionCounts counts, bool stringValues)
     {
         ArgumentNullException.ThrowIfNull(counts);
         var reader = new Utf8JsonReader(utf8Json, ReaderOptions);
@@ -44,10 +54,14 @@ public static class JsonRedactor
                     writer.WriteEndArray();
                     break;
                 case JsonTokenType.PropertyName:
-                    writer.WritePropertyName(reader.GetString()!);
+                    writer.WritePropertyName(TextRedactor.Redact(reader.GetString()!, counts));
                     break;
                 case JsonTokenType.String:
-                    writer.WriteStringValue(TextRedactor.Redact(reader.GetString()!, counts));
+                    writer.WriteStringValue(stringValues ? TextRedactor.Redact(reader.GetString()!, counts) : reader.GetString()!);
+                    break;
+                case JsonTokenType.Number when IsCardNumber(reader.ValueSpan):
+                    writer.WriteStringValue(RedactionKind.CardNumber.Replacement());
+                    counts.Add(RedactionKind.CardNumber);
                     break;
                 case JsonTokenType.Number:
                     writer.WriteRawValue(reader.ValueSpan, skipInputValidation: true);
@@ -67,6 +81,27 @@ public static class JsonRedactor
         }
 
         writer.Flush();
+    }
+
+    private static bool IsCardNumber(ReadOnlySpan<byte> number)
+    {
+        if (number.Length is < 13 or > 19 || number[0] is < (byte)'2' or > (byte)'6')
+        {
+            return false;
+        }
+
+        Span<char> digits = stackalloc char[number.Length];
+        for (var i = 0; i < number.Length; i++)
+        {
+            if (!char.IsAsciiDigit((char)number[i]))
+            {
+                return false;
+            }
+
+            digits[i] = (char)number[i];
+        }
+
+        return SensitivePatterns.IsCardNumber(digits);
     }
 
     /// <summary>Redacts a parsed element (for executors that already hold a <see cref="JsonElement"/>).</summary>

@@ -10,7 +10,8 @@ namespace Gateway.Connectors.Redaction;
 /// the body is copied from upstream through the content type's <see cref="IBodyRedactor"/> (SSE per event,
 /// JSON as a document, text with a bounded hold-back), <c>Content-Length</c> is dropped, and the counts are
 /// added to the feature's <see cref="ConnectorRequestFeature.Redactions"/>. A compressed upstream body cannot
-/// be redacted and is refused (502) rather than forwarded; <see cref="ResponseRedactionTransformExtensions.AddResponseRedaction"/>
+/// be redacted and is refused (502) rather than forwarded, and so is a body of a media type the redactor
+/// cannot read (see <see cref="BodyRedactors.For"/>); <see cref="ResponseRedactionTransformExtensions.AddResponseRedaction"/>
 /// also strips <c>Accept-Encoding</c> from redacted requests so upstreams answer uncompressed.
 /// </summary>
 public sealed class ResponseRedactionTransform : ResponseTransform
@@ -28,17 +29,13 @@ public sealed class ResponseRedactionTransform : ResponseTransform
 
         var response = context.HttpContext.Response;
         var encoding = upstream.Content.Headers.ContentEncoding;
-        if (encoding.Count > 0 && !encoding.All(e => e.Equals("identity", StringComparison.OrdinalIgnoreCase)))
+        var redactor = BodyRedactors.For(upstream.Content.Headers.ContentType?.ToString(), feature.Redactions);
+        if ((encoding.Count > 0 && !encoding.All(e => e.Equals("identity", StringComparison.OrdinalIgnoreCase))) || redactor is UninspectableBodyRedactor)
         {
+            // A compressed body or binary media cannot be inspected: refused before anything is sent (fail closed).
             context.SuppressResponseBody = true;
             response.Headers.Clear();
             response.StatusCode = StatusCodes.Status502BadGateway;
-            return;
-        }
-
-        var redactor = BodyRedactors.For(upstream.Content.Headers.ContentType?.ToString(), feature.Redactions);
-        if (redactor is null)
-        {
             return;
         }
 

@@ -34,8 +34,9 @@ internal static partial class SensitivePatterns
         + @"))"
         // E-mail: bounded local part and at most four dotted labels before the TLD.
         + @"|(?<email>(?:(?<=\\[nrt])|(?<![A-Za-z0-9._%+\\-]))[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,4}[A-Za-z]{2,24}(?![A-Za-z0-9-]))"
-        // Card number candidates: 13-19 digits with optional single spaces or dashes; Luhn and prefix checked in code.
-        + @"|(?<card_number>(?:(?<=\\[nrt])|(?<![A-Za-z0-9_\\.-]))[2-6](?:[ -]?[0-9]){12,18}(?![0-9A-Za-z_]|[.-][0-9]))";
+        // Card number candidates: 13-19 digits with optional single spaces or dashes, or in groups of four
+        // (Amex 4-6-5) separated by dots; Luhn and prefix checked in code.
+        + @"|(?<card_number>(?:(?<=\\[nrt])|(?<![A-Za-z0-9_\\.-]))(?:[2-6](?:[ -]?[0-9]){12,18}|[2-6][0-9]{3}(?:\.[0-9]{4}){3}(?:\.[0-9]{1,3})?|3[47][0-9]{2}\.[0-9]{6}\.[0-9]{5})(?![0-9A-Za-z_]|[.-][0-9]))";
 
     private static readonly string[] GroupNames = [.. RedactionKindNames.All.Select(k => k.ToWireName())];
 
@@ -87,7 +88,7 @@ internal static partial class SensitivePatterns
         for (var i = candidate.Length - 1; i >= 0; i--)
         {
             var c = candidate[i];
-            if (c is ' ' or '-')
+            if (c is ' ' or '-' or '.')
             {
                 continue;
             }

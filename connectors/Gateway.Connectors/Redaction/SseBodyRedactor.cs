@@ -1,25 +1,32 @@
+using System.Buffers;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Gateway.Connectors.Streaming;
 
 namespace Gateway.Connectors.Redaction;
 
 /// <summary>
-/// Redaction of a <c>text/event-stream</c> body, one event at a time: the event's lines are collected
-/// across network chunks until its blank line, its <c>data:</c> lines are joined and redacted as JSON
-/// (when they are JSON, so the event stays valid JSON) or as text, and the event is written at once.
-/// Events larger than the limit fail the stream (fail closed) with <see cref="InvalidDataException"/>.
+/// Redaction of a <c>text/event-stream</c> body. Every field is redacted: <c>data:</c> as JSON (member
+/// names, string values and card numbers written as numbers, the event staying valid JSON) or as text,
+/// <c>id:</c>, <c>event:</c> and unknown fields as text. A value a model streams piece by piece across
+/// events (the same JSON path in consecutive events, e.g. <c>choices[0].delta.content</c>) is redacted
+/// as one text: an event whose value might still be continued into something sensitive is held back
+/// until the next event shows it complete (see <see cref="SplitValueHoldback"/>). Events larger than the
+/// limit fail the stream (fail closed) with <see cref="InvalidDataException"/>.
 /// </summary>
-/// <remarks>
-/// Each event is redacted on its own: a value a model streams token by token across several events
-/// (deltas) is not reassembled.
-/// </remarks>
 public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
 {
+    private static readonly JsonSerializerOptions WriteOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private readonly SplitValueHoldback _holdback;
+
     public SseBodyRedactor(RedactionCounts? counts = null, int maxEventBytes = 1024 * 1024)
         : base(maxEventBytes)
     {
         Counts = counts ?? new RedactionCounts();
+        _holdback = new SplitValueHoldback(Counts, maxHeldChars: maxEventBytes);
     }
 
     /// <inheritdoc/>
@@ -28,6 +35,36 @@ public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
     /// <inheritdoc/>
     protected override string OversizedEventMessage(int maxEventBytes) =>
         $"A server-sent event is larger than {maxEventBytes} bytes; the stream is refused rather than forwarded unredacted.";
+
+    /// <inheritdoc/>
+    protected override void RewriteEvent(IReadOnlyList<string> lines, StringBuilder builder)
+    {
+        // One event on its own (not used by this class's own framing, which holds events back): redacted completely.
+        ArgumentNullException.ThrowIfNull(builder);
+        var alone = new SplitValueHoldback(Counts, maxHeldChars: int.MaxValue);
+        foreach (var held in alone.Add(Parse(lines, terminated: false)).Concat(alone.Flush()))
+        {
+            Write(held, builder);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void WriteEvent(IReadOnlyList<string> lines, bool terminated, StringBuilder builder)
+    {
+        foreach (var released in _holdback.Add(Parse(lines, terminated)))
+        {
+            Write(released, builder);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void CompleteStream(StringBuilder builder)
+    {
+        foreach (var released in _holdback.Flush())
+        {
+            Write(released, builder);
+        }
+    }
 
     private static bool IsField(string line, string field) =>
         line.StartsWith(field, StringComparison.Ordinal) && (line.Length == field.Length || line[field.Length] == ':');
@@ -43,44 +80,44 @@ public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
         return (value[0] == ' ' ? value[1..] : value).ToString();
     }
 
-    /// <inheritdoc/>
-    protected override void RewriteEvent(IReadOnlyList<string> lines, StringBuilder builder)
+    private HeldEvent Parse(IReadOnlyList<string> lines, bool terminated)
     {
-        var dataWritten = false;
+        var fields = new List<string>();
+        var dataIndex = -1;
         foreach (var line in lines)
         {
             if (IsField(line, "data"))
             {
-                if (!dataWritten)
-                {
-                    AppendData(lines, builder);
-                    dataWritten = true;
-                }
+                dataIndex = dataIndex < 0 ? fields.Count : dataIndex;
+                continue;
             }
-            else if (IsField(line, "event") || IsField(line, "id") || IsField(line, "retry"))
-            {
-                builder.Append(line).Append('\n');
-            }
-            else
-            {
-                builder.Append(TextRedactor.Redact(line, Counts)).Append('\n');
-            }
-        }
-    }
 
-    private void AppendData(IReadOnlyList<string> lines, StringBuilder builder)
-    {
+            if (IsField(line, "retry") || line.StartsWith(':'))
+            {
+                fields.Add(IsField(line, "retry") ? line : TextRedactor.Redact(line, Counts));
+                continue;
+            }
+
+            // id:, event: and anything unknown: the field name is kept, its value redacted.
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            fields.Add(colon < 0 ? TextRedactor.Redact(line, Counts) : line[..(colon + 1)] + TextRedactor.Redact(line[(colon + 1)..], Counts));
+        }
+
+        if (dataIndex < 0)
+        {
+            return new HeldEvent(fields, -1, null, null, terminated);
+        }
+
         var data = string.Join('\n', lines.Where(l => IsField(l, "data")).Select(l => FieldValue(l, "data")));
         var trimmed = data.AsSpan().TrimStart();
         if (!trimmed.IsEmpty && (trimmed[0] == '{' || trimmed[0] == '['))
         {
             try
             {
-                var counts = new RedactionCounts();
-                var redacted = JsonRedactor.Redact(Encoding.UTF8.GetBytes(data), counts);
-                Counts.Add(counts);
-                builder.Append("data: ").Append(Encoding.UTF8.GetString(redacted)).Append('\n');
-                return;
+                // Member names and numbers now; string values in the hold-back, which reads them across events.
+                var redacted = new ArrayBufferWriter<byte>(data.Length + 64);
+                JsonRedactor.Redact(Encoding.UTF8.GetBytes(data), redacted, Counts, stringValues: false);
+                return new HeldEvent(fields, dataIndex, JsonNode.Parse(redacted.WrittenSpan), null, terminated);
             }
             catch (JsonException)
             {
@@ -88,9 +125,31 @@ public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
             }
         }
 
-        foreach (var line in TextRedactor.Redact(data, Counts).Split('\n'))
+        return new HeldEvent(fields, dataIndex, null, data, terminated);
+    }
+
+    private static void Write(HeldEvent held, StringBuilder builder)
+    {
+        for (var i = 0; i <= held.Fields.Count; i++)
         {
-            builder.Append("data: ").Append(line).Append('\n');
+            if (i == held.DataIndex)
+            {
+                var data = held.Json?.ToJsonString(WriteOptions) ?? held.Text ?? "null";
+                foreach (var line in data.Split('\n'))
+                {
+                    builder.Append("data: ").Append(line).Append('\n');
+                }
+            }
+
+            if (i < held.Fields.Count)
+            {
+                builder.Append(held.Fields[i]).Append('\n');
+            }
+        }
+
+        if (held.Terminated)
+        {
+            builder.Append('\n');
         }
     }
 }

@@ -28,6 +28,26 @@ public abstract class SseEventTransform : IBodyTransform
     /// <summary>Appends the rewritten event's lines (each ending in <c>\n</c>, without the blank terminator) to <paramref name="builder"/>.</summary>
     protected abstract void RewriteEvent(IReadOnlyList<string> lines, StringBuilder builder);
 
+    /// <summary>
+    /// Appends what is to be written for one event: by default the rewritten event and, when it was
+    /// <paramref name="terminated"/> by a blank line, that terminator. A transform that holds events back
+    /// (to see the next one first) overrides this and <see cref="CompleteStream"/>.
+    /// </summary>
+    protected virtual void WriteEvent(IReadOnlyList<string> lines, bool terminated, StringBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        RewriteEvent(lines, builder);
+        if (terminated)
+        {
+            builder.Append('\n');
+        }
+    }
+
+    /// <summary>Appends whatever is still held back when the stream ends (nothing by default).</summary>
+    protected virtual void CompleteStream(StringBuilder builder)
+    {
+    }
+
     /// <inheritdoc/>
     public void Write(ReadOnlySpan<byte> input, IBufferWriter<byte> output)
     {
@@ -80,20 +100,29 @@ public abstract class SseEventTransform : IBodyTransform
         {
             FlushEvent(output, terminated: false);
         }
+
+        var rest = new StringBuilder();
+        CompleteStream(rest);
+        Emit(rest, output);
     }
 
     private void FlushEvent(IBufferWriter<byte> output, bool terminated)
     {
         ArgumentNullException.ThrowIfNull(output);
         var builder = new StringBuilder();
-        RewriteEvent(_event, builder);
-        if (terminated)
-        {
-            builder.Append('\n');
-        }
-
+        WriteEvent(_event, terminated, builder);
         _event.Clear();
         _eventBytes = 0;
+        Emit(builder, output);
+    }
+
+    private static void Emit(StringBuilder builder, IBufferWriter<byte> output)
+    {
+        if (builder.Length == 0)
+        {
+            return;
+        }
+
         var text = builder.ToString();
         var destination = output.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
         output.Advance(Encoding.UTF8.GetBytes(text, destination));

@@ -9,6 +9,15 @@ internal sealed record AdminTokenRecord
 
     public required DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>The tenant the token is confined to; null for an operator token.</summary>
+    public string? Tenant { get; init; }
+
+    /// <summary>The register person the token is bound to.</summary>
+    public string? Person { get; init; }
+
+    /// <summary>The accountable identity of the token's minter.</summary>
+    public string? IssuedBy { get; init; }
+
     public bool Revoked { get; init; }
 
     public DateTimeOffset? RevokedAt { get; init; }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Gateway.Oversight.Options;
+using Gateway.Oversight.Register;
 using Gateway.Store;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,11 @@ namespace Gateway.Oversight.Admin;
 /// (<c>StoreKeys.AdminToken(hash)</c> → name, roles, created, revoked) and a name index
 /// (<c>StoreKeys.AdminToken("name:" + name)</c> → hash). The configured bootstrap hash
 /// authenticates as <c>bootstrap</c> with role <c>admin</c> and can be revoked like any other.
-/// Tokens are never logged.
+/// Tokens are never logged. A token is confined to one tenant (or, for an operator, none) and may be
+/// bound to one person of that tenant's register; an approver token must be both, naming a person the
+/// register lists as an approver. A tenant-confined admin mints tokens for its own tenant only. Each
+/// token remembers who minted it (<see cref="AdminPrincipal.IssuedBy"/>), so that approvals can count
+/// the tokens one minter holds as at most one person.
 /// </summary>
 public sealed class AdminTokenService
 {
@@ -27,14 +32,16 @@ public sealed class AdminTokenService
     private static readonly TimeSpan NameIndexLifetime = TimeSpan.FromDays(36500);
 
     private readonly IStateStore _store;
+    private readonly IRegisterDirectory _register;
     private readonly TimeProvider _time;
     private readonly ILogger<AdminTokenService> _logger;
     private readonly byte[]? _bootstrapHash;
 
-    public AdminTokenService(IStateStore store, TimeProvider time, IOptions<OversightOptions> options, ILogger<AdminTokenService> logger)
+    public AdminTokenService(IStateStore store, IRegisterDirectory register, TimeProvider time, IOptions<OversightOptions> options, ILogger<AdminTokenService> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
+        _register = register;
         _time = time;
         _logger = logger;
         if (options.Value.Admin.BootstrapTokenSha256 is { Length: 64 } hex)
@@ -55,12 +62,14 @@ public sealed class AdminTokenService
         TokenPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     /// <summary>
-    /// Issues a token for <paramref name="name"/> with <paramref name="roles"/>; the plaintext is in the
-    /// result only. A name can be reused only after its previous token was revoked.
+    /// Issues a token as <paramref name="spec"/> says, minted by <paramref name="issuer"/>; the plaintext
+    /// is in the result only. A name can be reused only after its previous token was revoked.
     /// </summary>
-    public async ValueTask<AdminTokenIssueOutcome> IssueAsync(string name, IReadOnlyList<string> roles, CancellationToken cancellationToken = default)
+    public async ValueTask<AdminTokenIssueOutcome> IssueAsync(AdminTokenSpec spec, AdminPrincipal issuer, CancellationToken cancellationToken = default)
     {
-        var check = CheckNameAndRoles(name, roles);
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(issuer);
+        var check = Check(spec) ?? CheckIssuer(spec, issuer);
         if (check is not null)
         {
             return new AdminTokenIssueOutcome(null, check);
@@ -68,7 +77,7 @@ public sealed class AdminTokenService
 
         var token = NewToken();
         var hash = HashToken(token);
-        var nameKey = NameKey(name);
+        var nameKey = NameKey(spec.Name);
         if (!await _store.TrySetIfAbsentAsync(nameKey, hash, NameIndexLifetime, cancellationToken))
         {
             var previousHash = await _store.GetAsync(nameKey, cancellationToken);
@@ -81,33 +90,38 @@ public sealed class AdminTokenService
             await _store.SetAsync(nameKey, hash, NameIndexLifetime, cancellationToken);
         }
 
-        var issued = await StoreAsync(hash, name, roles, cancellationToken);
-        OversightLog.AdminTokenIssued(_logger, name, string.Join(',', issued.Roles));
+        var issued = await StoreAsync(hash, spec, issuer.AccountableAs, cancellationToken);
+        OversightLog.AdminTokenIssued(_logger, spec.Name, string.Join(',', issued.Roles));
         return new AdminTokenIssueOutcome(issued with { Token = token }, null);
     }
 
     /// <summary>
     /// Stores a token the host already has (the embedded demo's seeded tokens). Overwrites any token
-    /// of the same name.
+    /// of the same name. Seeded tokens have no minter.
     /// </summary>
-    public async ValueTask SeedAsync(string token, string name, IReadOnlyList<string> roles, CancellationToken cancellationToken = default)
+    public async ValueTask SeedAsync(string token, AdminTokenSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(token);
-        var check = CheckNameAndRoles(name, roles);
+        ArgumentNullException.ThrowIfNull(spec);
+        var check = Check(spec);
         if (check is not null)
         {
-            throw new ArgumentException($"Cannot seed the token: {check}.", nameof(name));
+            throw new ArgumentException($"Cannot seed the token: {check}.", nameof(spec));
         }
 
         var hash = HashToken(token);
-        await _store.SetAsync(NameKey(name), hash, NameIndexLifetime, cancellationToken);
-        await StoreAsync(hash, name, roles, cancellationToken);
-        OversightLog.AdminTokenIssued(_logger, name, string.Join(',', roles));
+        await _store.SetAsync(NameKey(spec.Name), hash, NameIndexLifetime, cancellationToken);
+        await StoreAsync(hash, spec, issuedBy: null, cancellationToken);
+        OversightLog.AdminTokenIssued(_logger, spec.Name, string.Join(',', spec.Roles));
     }
 
-    /// <summary>Revokes the token named <paramref name="name"/>; false when there is none.</summary>
-    public async ValueTask<bool> RevokeAsync(string name, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Revokes the token named <paramref name="name"/>; false when there is none, or when it lies
+    /// outside the tenant <paramref name="caller"/> is confined to (which is not told apart from none).
+    /// </summary>
+    public async ValueTask<bool> RevokeAsync(string name, AdminPrincipal caller, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(caller);
         if (!Identifiers.IsValidName(name))
         {
             return false;
@@ -126,7 +140,7 @@ public sealed class AdminTokenService
             record = hash is null ? null : await LoadAsync(hash, cancellationToken);
         }
 
-        if (hash is null || record is null)
+        if (hash is null || record is null || (caller.Tenant is not null && !string.Equals(record.Tenant, caller.Tenant, StringComparison.Ordinal)))
         {
             return false;
         }
@@ -171,19 +185,32 @@ public sealed class AdminTokenService
 
         return record.Revoked
             ? AdminAuthResult.Revoked
-            : new AdminAuthResult(AdminAuthStatus.Authenticated, new AdminPrincipal(record.Name, record.Roles));
+            : new AdminAuthResult(AdminAuthStatus.Authenticated, new AdminPrincipal(record.Name, record.Roles)
+            {
+                Tenant = record.Tenant,
+                Person = record.Person,
+                IssuedBy = record.IssuedBy,
+            });
     }
 
-    private async ValueTask<IssuedAdminToken> StoreAsync(string hash, string name, IReadOnlyList<string> roles, CancellationToken cancellationToken)
+    private async ValueTask<IssuedAdminToken> StoreAsync(string hash, AdminTokenSpec spec, string? issuedBy, CancellationToken cancellationToken)
     {
         var record = new AdminTokenRecord
         {
-            Name = name,
-            Roles = roles.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
+            Name = spec.Name,
+            Roles = spec.Roles.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
             CreatedAt = _time.GetUtcNow(),
+            Tenant = spec.Tenant,
+            Person = spec.Person,
+            IssuedBy = issuedBy,
         };
         await _store.SetAsync(StoreKeys.AdminToken(hash), JsonSerializer.Serialize(record, OversightJsonContext.Default.AdminTokenRecord), null, cancellationToken);
-        return new IssuedAdminToken(record.Name, record.Roles, string.Empty, record.CreatedAt);
+        return new IssuedAdminToken(record.Name, record.Roles, string.Empty, record.CreatedAt)
+        {
+            Tenant = record.Tenant,
+            Person = record.Person,
+            IssuedBy = record.IssuedBy,
+        };
     }
 
     private async ValueTask<AdminTokenRecord?> LoadAsync(string hash, CancellationToken cancellationToken)
@@ -192,15 +219,40 @@ public sealed class AdminTokenService
         return json is null ? null : JsonSerializer.Deserialize(json, OversightJsonContext.Default.AdminTokenRecord);
     }
 
-    private static string? CheckNameAndRoles(string name, IReadOnlyList<string> roles)
+    private string? Check(AdminTokenSpec spec)
     {
-        if (!Identifiers.IsValidName(name) || name == BootstrapName)
+        if (!Identifiers.IsValidName(spec.Name) || spec.Name == BootstrapName)
         {
             return AdminTokenIssueOutcome.InvalidName;
         }
 
-        return roles is null || roles.Count == 0 || roles.Any(r => !AdminRoles.IsKnown(r)) ? AdminTokenIssueOutcome.InvalidRoles : null;
+        if (spec.Roles is null || spec.Roles.Count == 0 || spec.Roles.Any(r => !AdminRoles.IsKnown(r)))
+        {
+            return AdminTokenIssueOutcome.InvalidRoles;
+        }
+
+        if ((spec.Tenant is not null && !Identifiers.IsValidTenant(spec.Tenant))
+            || (spec.Person is not null && !Identifiers.IsValidName(spec.Person))
+            || (spec.Person is not null && spec.Tenant is null)
+            || (spec.Roles.Contains(AdminRoles.Approver, StringComparer.Ordinal) && (spec.Tenant is null || spec.Person is null)))
+        {
+            return AdminTokenIssueOutcome.InvalidScope;
+        }
+
+        if (spec.Tenant is not null && !_register.HasTenant(spec.Tenant))
+        {
+            return AdminTokenIssueOutcome.UnknownPerson;
+        }
+
+        return spec.Roles.Contains(AdminRoles.Approver, StringComparer.Ordinal) && !_register.IsApprover(spec.Tenant!, spec.Person!)
+            ? AdminTokenIssueOutcome.UnknownPerson
+            : null;
     }
+
+    private static string? CheckIssuer(AdminTokenSpec spec, AdminPrincipal issuer) =>
+        issuer.Tenant is not null && !string.Equals(spec.Tenant, issuer.Tenant, StringComparison.Ordinal)
+            ? AdminTokenIssueOutcome.ScopeForbidden
+            : null;
 
     private static string NameKey(string name) => StoreKeys.AdminToken("name:" + name);
 }

@@ -7,4 +7,7 @@ public static class ApprovalErrorCodes
     public const string NotAnApprover = "approval_not_an_approver";
     public const string NotPending = "approval_not_pending";
     public const string Expired = "approval_expired";
+
+    /// <summary>The approver owns the agent whose request it is (four eyes: nobody approves their own agent's action).</summary>
+    public const string OwnRequest = "approval_own_request";
 }

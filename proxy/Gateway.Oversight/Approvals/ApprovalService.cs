@@ -9,18 +9,21 @@ namespace Gateway.Oversight.Approvals;
 /// <summary>
 /// Approval requests and their warrants, all state in <see cref="IStateStore"/> so that any replica
 /// can create, approve, poll and redeem. Keys: the request under <c>StoreKeys.Approval</c>, the
-/// distinct approvers in the set <c>StoreKeys.ApprovalVotes</c>, the one terminal outcome under
+/// distinct approving persons in the set <c>StoreKeys.ApprovalVotes</c> and the distinct minters of
+/// their tokens in <c>StoreKeys.ApprovalVotes(tenant, id + ":issuers")</c>, the one terminal outcome under
 /// <c>StoreKeys.Approval(tenant, id + ":outcome")</c>, a per-tenant index log under
 /// <c>StoreKeys.Approval(tenant, "index")</c>, and used warrants under <c>StoreKeys.Warrant</c>.
 /// </summary>
 public sealed class ApprovalService
 {
     private const string OutcomeSuffix = ":outcome";
+    private const string IssuersSuffix = ":issuers";
     private const string IndexId = "index";
     private const int IndexAppendAttempts = 64;
 
     private readonly IStateStore _store;
     private readonly WarrantSigner _signer;
+    private readonly IWarrantCompatibility _compatibility;
     private readonly TimeProvider _time;
     private readonly OversightMetrics _metrics;
     private readonly ILogger<ApprovalService> _logger;
@@ -29,6 +32,7 @@ public sealed class ApprovalService
     public ApprovalService(
         IStateStore store,
         WarrantSigner signer,
+        IWarrantCompatibility compatibility,
         TimeProvider time,
         OversightMetrics metrics,
         IOptions<OversightOptions> options,
@@ -37,6 +41,7 @@ public sealed class ApprovalService
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
         _signer = signer;
+        _compatibility = compatibility;
         _time = time;
         _metrics = metrics;
         _logger = logger;
@@ -193,13 +198,15 @@ public sealed class ApprovalService
     }
 
     /// <summary>
-    /// Records <paramref name="approverName"/>'s approval. Only a named approver of the request may
-    /// approve; each person counts once (a store set, so concurrent approvals on different replicas
-    /// count correctly); when the required number is reached the request becomes approved.
+    /// Records <paramref name="voter"/>'s approval. Only a named approver of the request may approve;
+    /// each person counts once and each token minter counts once (store sets, so concurrent approvals
+    /// on different replicas count correctly): the request is approved when both the distinct persons
+    /// and the distinct minters reach the required number.
     /// </summary>
-    public async ValueTask<ApprovalActionResult> ApproveAsync(string tenant, string id, string approverName, CancellationToken cancellationToken = default)
+    public async ValueTask<ApprovalActionResult> ApproveAsync(string tenant, string id, ApprovalVoter voter, CancellationToken cancellationToken = default)
     {
-        var (document, current, refusal) = await PrepareActionAsync(tenant, id, approverName, cancellationToken);
+        ArgumentNullException.ThrowIfNull(voter);
+        var (document, current, refusal) = await PrepareActionAsync(tenant, id, voter.Person, cancellationToken);
         if (refusal is not null)
         {
             return refusal;
@@ -207,8 +214,12 @@ public sealed class ApprovalService
 
         var votesKey = StoreKeys.ApprovalVotes(tenant, document!.Id);
         var now = _time.GetUtcNow();
-        var count = await _store.SetAddAsync(votesKey, approverName, KeyLifetime(document, now), cancellationToken);
-        OversightLog.ApprovalVote(_logger, tenant, document.Id, approverName, count, document.ApprovalsRequired);
+        await _store.SetAddAsync(votesKey, voter.Person, KeyLifetime(document, now), cancellationToken);
+        var issuers = await _store.SetAddAsync(StoreKeys.ApprovalVotes(tenant, document.Id + IssuersSuffix), voter.IssuedBy, KeyLifetime(document, now), cancellationToken);
+        // Re-read the persons after adding the minter: whoever adds the last minter sees every person added before it.
+        var persons = CountedPersons(document, await _store.SetMembersAsync(votesKey, cancellationToken));
+        var count = Math.Min(persons, issuers);
+        OversightLog.ApprovalVote(_logger, tenant, document.Id, voter.Person, count, document.ApprovalsRequired);
         if (count >= document.ApprovalsRequired)
         {
             var status = now < document.ExpiresAt ? ApprovalStatus.Approved : ApprovalStatus.Expired;
@@ -222,43 +233,57 @@ public sealed class ApprovalService
     }
 
     /// <summary>Denies the request; any one named approver may deny while it is pending.</summary>
-    public async ValueTask<ApprovalActionResult> DenyAsync(string tenant, string id, string approverName, CancellationToken cancellationToken = default)
+    public async ValueTask<ApprovalActionResult> DenyAsync(string tenant, string id, ApprovalVoter voter, CancellationToken cancellationToken = default)
     {
-        var (document, _, refusal) = await PrepareActionAsync(tenant, id, approverName, cancellationToken);
+        ArgumentNullException.ThrowIfNull(voter);
+        var (document, _, refusal) = await PrepareActionAsync(tenant, id, voter.Person, cancellationToken);
         if (refusal is not null)
         {
             return refusal;
         }
 
-        var won = await TrySettleAsync(document!, ApprovalStatus.Denied, approverName, _time.GetUtcNow(), cancellationToken);
+        var won = await TrySettleAsync(document!, ApprovalStatus.Denied, voter.Person, _time.GetUtcNow(), cancellationToken);
         var current = await CurrentAsync(document!, cancellationToken);
         return won ? ApprovalActionResult.Ok(current) : ApprovalActionResult.Fail(ApprovalErrorCodes.NotPending, current);
     }
 
     /// <summary>
     /// Verifies a warrant presented with a retried request and consumes it atomically: the signature,
-    /// expiry, tenant, agent and intent digest must all match, and a warrant is accepted once only.
+    /// expiry, tenant, agent, intent digest and policy digest (equal, or compatible per
+    /// <see cref="IWarrantCompatibility"/>) must all match, and a warrant is accepted once only.
     /// A refused warrant is not consumed.
     /// </summary>
-    public async ValueTask<WarrantRedemption> RedeemWarrantAsync(string tenant, string agent, string intentDigest, string warrant, CancellationToken cancellationToken = default)
+    public async ValueTask<WarrantRedemption> RedeemWarrantAsync(WarrantPresentation presentation, CancellationToken cancellationToken = default)
     {
-        var result = await RedeemCoreAsync(tenant, agent, intentDigest, warrant, cancellationToken);
-        _metrics.WarrantRedemption(tenant, result.Reason ?? "redeemed");
+        ArgumentNullException.ThrowIfNull(presentation);
+        var result = await RedeemCoreAsync(presentation, consume: true, cancellationToken);
+        _metrics.WarrantRedemption(presentation.Tenant, result.Reason ?? "redeemed");
         if (result.Redeemed)
         {
-            OversightLog.WarrantRedeemed(_logger, tenant, agent, result.Claims!.Apr);
+            OversightLog.WarrantRedeemed(_logger, presentation.Tenant, presentation.Agent, result.Claims!.Apr);
         }
         else
         {
-            OversightLog.WarrantRefused(_logger, tenant, agent, result.Reason!);
+            OversightLog.WarrantRefused(_logger, presentation.Tenant, presentation.Agent, result.Reason!);
         }
 
         return result;
     }
 
-    private async ValueTask<WarrantRedemption> RedeemCoreAsync(string tenant, string agent, string intentDigest, string warrant, CancellationToken cancellationToken)
+    /// <summary>
+    /// The same checks as <see cref="RedeemWarrantAsync"/>, including "not used yet", without consuming
+    /// the warrant: for <c>simulate</c> requests, which must report what a real call would do and leave
+    /// the warrant good for it.
+    /// </summary>
+    public ValueTask<WarrantRedemption> CheckWarrantAsync(WarrantPresentation presentation, CancellationToken cancellationToken = default)
     {
-        if (!_signer.TryVerify(warrant, out var claims, out var reason))
+        ArgumentNullException.ThrowIfNull(presentation);
+        return RedeemCoreAsync(presentation, consume: false, cancellationToken);
+    }
+
+    private async ValueTask<WarrantRedemption> RedeemCoreAsync(WarrantPresentation presentation, bool consume, CancellationToken cancellationToken)
+    {
+        if (!_signer.TryVerify(presentation.Warrant, out var claims, out var reason))
         {
             return WarrantRedemption.Refused(reason!);
         }
@@ -269,19 +294,24 @@ public sealed class ApprovalService
             return WarrantRedemption.Refused(WarrantReasons.Expired, claims);
         }
 
-        if (!string.Equals(claims.Tid, tenant, StringComparison.Ordinal))
+        if (!string.Equals(claims.Tid, presentation.Tenant, StringComparison.Ordinal))
         {
             return WarrantRedemption.Refused(WarrantReasons.TenantMismatch, claims);
         }
 
-        if (!string.Equals(claims.Aid, agent, StringComparison.Ordinal))
+        if (!string.Equals(claims.Aid, presentation.Agent, StringComparison.Ordinal))
         {
             return WarrantRedemption.Refused(WarrantReasons.AgentMismatch, claims);
         }
 
-        if (!string.Equals(claims.Act, intentDigest, StringComparison.Ordinal))
+        if (!string.Equals(claims.Act, presentation.IntentDigest, StringComparison.Ordinal))
         {
             return WarrantRedemption.Refused(WarrantReasons.IntentMismatch, claims);
+        }
+
+        if (!_compatibility.IsCompatible(presentation.Tenant, claims.Pol, presentation.PolicyDigest))
+        {
+            return WarrantRedemption.Refused(WarrantReasons.PolicyChanged, claims);
         }
 
         if (!ApprovalIds.IsWellFormed(claims.Apr))
@@ -289,9 +319,17 @@ public sealed class ApprovalService
             return WarrantRedemption.Refused(WarrantReasons.Malformed, claims);
         }
 
+        var markerKey = StoreKeys.Warrant(presentation.Tenant, claims.Apr);
+        if (!consume)
+        {
+            return await _store.GetAsync(markerKey, cancellationToken) is null
+                ? new WarrantRedemption(true, null, claims)
+                : WarrantRedemption.Refused(WarrantReasons.AlreadyUsed, claims);
+        }
+
         // Keep the 'used' marker a minute past expiry so that clock skew between replicas cannot reopen it.
         var markerLifetime = DateTimeOffset.FromUnixTimeSeconds(claims.Exp) - now + TimeSpan.FromMinutes(1);
-        var first = await _store.TrySetIfAbsentAsync(StoreKeys.Warrant(tenant, claims.Apr), "used", markerLifetime, cancellationToken);
+        var first = await _store.TrySetIfAbsentAsync(markerKey, "used", markerLifetime, cancellationToken);
         return first ? new WarrantRedemption(true, null, claims) : WarrantRedemption.Refused(WarrantReasons.AlreadyUsed, claims);
     }
 
@@ -353,6 +391,9 @@ public sealed class ApprovalService
         return ToRequest(document, outcome, votes);
     }
 
+    private static int CountedPersons(ApprovalDocument document, IReadOnlyList<string> votes) =>
+        votes.Count(v => document.Approvers.Contains(v, StringComparer.Ordinal));
+
     private async ValueTask<bool> TrySettleAsync(ApprovalDocument document, string status, string? by, DateTimeOffset at, CancellationToken cancellationToken)
     {
         var outcome = new ApprovalOutcomeDocument { Status = status, At = at, By = by };
@@ -392,6 +433,7 @@ public sealed class ApprovalService
             Tool = document.Tool,
             Act = document.IntentDigest,
             Apr = document.Id,
+            Pol = document.PolicyDigest,
             Iat = iat,
             Exp = iat + document.WarrantTtlSeconds,
         };

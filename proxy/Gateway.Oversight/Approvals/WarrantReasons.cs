@@ -10,4 +10,5 @@ public static class WarrantReasons
     public const string AgentMismatch = "warrant_agent_mismatch";
     public const string IntentMismatch = "warrant_intent_mismatch";
     public const string AlreadyUsed = "warrant_already_used";
+    public const string PolicyChanged = "warrant_policy_changed";
 }

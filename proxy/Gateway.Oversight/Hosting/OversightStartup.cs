@@ -25,6 +25,11 @@ internal sealed class OversightStartup(IServiceProvider services, IOptions<Overs
             errors.AddRange(keys.Validate(options.Value.Incidents.WebhookUrl is not null));
         }
 
+        if (services.GetService<Register.IRegisterDirectory>() is null)
+        {
+            errors.Add("No IRegisterDirectory: the host must register the tenants' registers (approvers, agents) for the admin API.");
+        }
+
         if (errors.Count > 0)
         {
             throw new OptionsValidationException(nameof(OversightKeys), typeof(OversightKeys), errors);

@@ -8,9 +8,11 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Oversight.Http;
 
 /// <summary>
-/// Runs before every admin endpoint: authenticates the bearer token and checks the endpoint's
-/// roles server-side, validates tenant and agent route values, and turns store and audit outages
-/// into 503 problems. An endpoint without <see cref="AdminRolesMetadata"/> is refused.
+/// Runs before every admin endpoint: refuses a source that failed authentication too often (429 with
+/// <c>Retry-After</c>), authenticates the bearer token and checks the endpoint's roles server-side,
+/// validates tenant and agent route values, refuses a token confined to another tenant (403, written to
+/// the targeted tenant's audit chain), and turns store and audit outages into 503 problems. An endpoint
+/// without <see cref="AdminRolesMetadata"/> is refused.
 /// </summary>
 internal sealed class AdminAuthFilter : IEndpointFilter
 {
@@ -23,12 +25,27 @@ internal sealed class AdminAuthFilter : IEndpointFilter
     {
         var http = context.HttpContext;
         var logger = http.RequestServices.GetRequiredService<ILogger<AdminAuthFilter>>();
+        var throttle = http.RequestServices.GetRequiredService<AdminAuthThrottle>();
+        var source = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (throttle.RetryAfter(source) is { } wait)
+        {
+            var seconds = (long)Math.Ceiling(wait.TotalSeconds);
+            OversightLog.AdminAuthThrottled(logger, source, seconds);
+            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Refuse(http, logger, StatusCodes.Status429TooManyRequests, ProblemCodes.AuthThrottled, "Too many failed authentications from this address");
+        }
+
         try
         {
             var tokens = http.RequestServices.GetRequiredService<AdminTokenService>();
             var result = await tokens.AuthenticateAsync(ReadBearer(http), http.RequestAborted);
             if (result.Status != AdminAuthStatus.Authenticated)
             {
+                if (result.Status is AdminAuthStatus.Invalid or AdminAuthStatus.Revoked)
+                {
+                    throttle.RecordFailure(source);
+                }
+
                 var code = result.Status switch
                 {
                     AdminAuthStatus.Missing => ProblemCodes.TokenMissing,
@@ -46,7 +63,8 @@ internal sealed class AdminAuthFilter : IEndpointFilter
                     required is null ? null : "Needs one of: " + string.Join(", ", required.Roles));
             }
 
-            if (http.Request.RouteValues.TryGetValue("tenant", out var tenant) && !Identifiers.IsValidTenant(tenant as string))
+            var tenant = http.Request.RouteValues.TryGetValue("tenant", out var routeTenant) ? routeTenant : null;
+            if (tenant is not null && !Identifiers.IsValidTenant(tenant as string))
             {
                 return Refuse(http, logger, StatusCodes.Status400BadRequest, ProblemCodes.InvalidTenant, "Invalid tenant id");
             }
@@ -57,6 +75,13 @@ internal sealed class AdminAuthFilter : IEndpointFilter
             }
 
             http.Items[PrincipalKey] = result.Principal;
+            if (tenant is string scoped && !result.Principal!.MayActIn(scoped))
+            {
+                OversightLog.AdminCrossTenantRefused(logger, http.Request.Method, http.Request.Path.Value ?? string.Empty, result.Principal.Name);
+                await AdminActionAudit.RecordRefusalAsync(http, scoped, "cross_tenant", StatusCodes.Status403Forbidden);
+                return Refuse(http, logger, StatusCodes.Status403Forbidden, ProblemCodes.TenantForbidden, "Your token is confined to another tenant");
+            }
+
             return await next(context);
         }
         catch (StateStoreUnavailableException)

@@ -11,6 +11,12 @@ public sealed record IssueTokenRequest
     public string? Name { get; init; }
 
     public IReadOnlyList<string>? Roles { get; init; }
+
+    /// <summary>The one tenant the token may act in; omitted for an operator token. Required for approvers.</summary>
+    public string? Tenant { get; init; }
+
+    /// <summary>The register person the token speaks for; required for approvers (one of the tenant's <c>approvers</c>).</summary>
+    public string? Person { get; init; }
 }
 
 /// <summary>Body of credential put and rotate: the value, sent once and never returned.</summary>

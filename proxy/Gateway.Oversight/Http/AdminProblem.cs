@@ -18,6 +18,7 @@ internal static class AdminProblem
     {
         ApprovalErrorCodes.NotFound => Create(context, StatusCodes.Status404NotFound, code, "No such approval request"),
         ApprovalErrorCodes.NotAnApprover => Create(context, StatusCodes.Status403Forbidden, code, "You are not a named approver of this request"),
+        ApprovalErrorCodes.OwnRequest => Create(context, StatusCodes.Status403Forbidden, code, "You own the agent that asks; another approver must decide"),
         ApprovalErrorCodes.Expired => Create(context, StatusCodes.Status409Conflict, code, "The approval request has expired"),
         _ => Create(context, StatusCodes.Status409Conflict, code, "The approval request is no longer pending"),
     };

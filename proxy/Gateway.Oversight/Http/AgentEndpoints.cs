@@ -1,14 +1,17 @@
 using Gateway.Oversight.Admin;
 using Gateway.Oversight.Agents;
+using Gateway.Oversight.Register;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Oversight.Http;
 
 /// <summary>
 /// <c>/admin/v1/tenants/{tenant}/agents/{agent}</c>: the kill switches (role <c>admin</c>) and their
-/// state (admin or auditor).
+/// state (admin or auditor). A switch for a tenant or agent that is not in the policy in force is
+/// refused with 404, so that a typo cannot leave the real agent running while the operator believes it stopped.
 /// </summary>
 internal static class AgentEndpoints
 {
@@ -35,6 +38,17 @@ internal static class AgentEndpoints
 
     private static async Task<IResult> FlipAsync(HttpContext context, string tenant, string agent, string action, Func<string, ValueTask> flip, AgentStatusService statuses)
     {
+        var register = context.RequestServices.GetRequiredService<IRegisterDirectory>();
+        if (!register.HasTenant(tenant))
+        {
+            return AdminProblem.Create(context, StatusCodes.Status404NotFound, ProblemCodes.TenantNotFound, "No such tenant in the policy in force");
+        }
+
+        if (!register.HasAgent(tenant, agent))
+        {
+            return AdminProblem.Create(context, StatusCodes.Status404NotFound, ProblemCodes.AgentNotFound, "No such agent in the tenant's register");
+        }
+
         await flip(AdminAuthFilter.Principal(context).Name);
         await AdminActionAudit.RecordAsync(context, tenant, action, agent);
         return await GetAsync(context, tenant, agent, statuses);

@@ -1,5 +1,6 @@
 using Gateway.Oversight.Admin;
 using Gateway.Oversight.Approvals;
+using Gateway.Oversight.Register;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -8,7 +9,8 @@ namespace Gateway.Oversight.Http;
 
 /// <summary>
 /// <c>/admin/v1/tenants/{tenant}/approvals</c>: list pending, get one, approve, deny (role
-/// <c>approver</c>; approve and deny also need the token's name among the request's approvers).
+/// <c>approver</c>; approve and deny also need the token bound to a person whom the tenant's register
+/// still lists as an approver, who is named on the request and does not own the requesting agent).
 /// </summary>
 internal static class ApprovalEndpoints
 {
@@ -17,8 +19,10 @@ internal static class ApprovalEndpoints
         var group = admin.MapGroup("/tenants/{tenant}/approvals").WithMetadata(new AdminRolesMetadata(AdminRoles.Approver));
         group.MapGet("/", ListAsync);
         group.MapGet("/{id}", GetAsync);
-        group.MapPost("/{id}/approve", ApproveAsync);
-        group.MapPost("/{id}/deny", DenyAsync);
+        group.MapPost("/{id}/approve", (HttpContext c, string tenant, string id, ApprovalService a, IRegisterDirectory r) =>
+            ActAsync(c, tenant, id, a, r, "approval.approve", a.ApproveAsync));
+        group.MapPost("/{id}/deny", (HttpContext c, string tenant, string id, ApprovalService a, IRegisterDirectory r) =>
+            ActAsync(c, tenant, id, a, r, "approval.deny", a.DenyAsync));
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, string tenant, ApprovalService approvals)
@@ -35,22 +39,28 @@ internal static class ApprovalEndpoints
             : Results.Json(request, OversightJsonContext.Default.ApprovalRequest);
     }
 
-    private static async Task<IResult> ApproveAsync(HttpContext context, string tenant, string id, ApprovalService approvals)
+    private static async Task<IResult> ActAsync(
+        HttpContext context,
+        string tenant,
+        string id,
+        ApprovalService approvals,
+        IRegisterDirectory register,
+        string action,
+        Func<string, string, ApprovalVoter, CancellationToken, ValueTask<ApprovalActionResult>> act)
     {
         var principal = AdminAuthFilter.Principal(context);
-        var result = await approvals.ApproveAsync(tenant, id, principal.Name, context.RequestAborted);
-        return await RespondAsync(context, tenant, "approval.approve", result);
-    }
+        if (principal.Person is not { } person || principal.Tenant is null || !register.IsApprover(tenant, person))
+        {
+            return AdminProblem.ForApproval(context, ApprovalErrorCodes.NotAnApprover);
+        }
 
-    private static async Task<IResult> DenyAsync(HttpContext context, string tenant, string id, ApprovalService approvals)
-    {
-        var principal = AdminAuthFilter.Principal(context);
-        var result = await approvals.DenyAsync(tenant, id, principal.Name, context.RequestAborted);
-        return await RespondAsync(context, tenant, "approval.deny", result);
-    }
+        var request = await approvals.GetAsync(tenant, id, context.RequestAborted);
+        if (request is not null && register.OwnsAgent(tenant, request.Agent, person))
+        {
+            return AdminProblem.ForApproval(context, ApprovalErrorCodes.OwnRequest);
+        }
 
-    private static async Task<IResult> RespondAsync(HttpContext context, string tenant, string action, ApprovalActionResult result)
-    {
+        var result = await act(tenant, id, new ApprovalVoter(person, principal.IssuedBy ?? person), context.RequestAborted);
         if (!result.Succeeded)
         {
             return AdminProblem.ForApproval(context, result.Code!);

@@ -7,6 +7,10 @@ public static class ProblemCodes
     public const string TokenInvalid = "admin_token_invalid";
     public const string TokenRevoked = "admin_token_revoked";
     public const string RoleRequired = "admin_role_required";
+    public const string AuthThrottled = "admin_auth_throttled";
+    public const string TenantForbidden = "tenant_forbidden";
+    public const string TenantNotFound = "tenant_not_found";
+    public const string AgentNotFound = "agent_not_found";
     public const string InvalidTenant = "invalid_tenant";
     public const string InvalidAgent = "invalid_agent";
     public const string InvalidName = "invalid_name";

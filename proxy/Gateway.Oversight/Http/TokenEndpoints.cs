@@ -5,7 +5,10 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Gateway.Oversight.Http;
 
-/// <summary><c>/admin/v1/tokens</c>: issue (the plaintext is in this one response only) and revoke (role <c>admin</c>).</summary>
+/// <summary>
+/// <c>/admin/v1/tokens</c>: issue (the plaintext is in this one response only) and revoke (role
+/// <c>admin</c>). A token confined to a tenant issues and revokes tokens of that tenant only.
+/// </summary>
 internal static class TokenEndpoints
 {
     public static void Map(RouteGroupBuilder admin)
@@ -23,22 +26,38 @@ internal static class TokenEndpoints
             return error;
         }
 
-        var outcome = await tokens.IssueAsync(body!.Name ?? string.Empty, body.Roles ?? [], context.RequestAborted);
-        if (outcome.Code is { } code)
+        var spec = new AdminTokenSpec(body!.Name ?? string.Empty, body.Roles ?? []) { Tenant = body.Tenant, Person = body.Person };
+        var issuer = AdminAuthFilter.Principal(context);
+        var outcome = await tokens.IssueAsync(spec, issuer, context.RequestAborted);
+        switch (outcome.Code)
         {
-            return code == AdminTokenIssueOutcome.NameTaken
-                ? AdminProblem.Create(context, StatusCodes.Status409Conflict, code, "A live token with this name exists; revoke it first")
-                : AdminProblem.Create(context, StatusCodes.Status400BadRequest, code, "Invalid token name or roles",
+            case null:
+                context.Response.Headers.CacheControl = "no-store";
+                return Results.Json(outcome.Issued, OversightJsonContext.Default.IssuedAdminToken, statusCode: StatusCodes.Status201Created);
+            case AdminTokenIssueOutcome.NameTaken:
+                return AdminProblem.Create(context, StatusCodes.Status409Conflict, outcome.Code, "A live token with this name exists; revoke it first");
+            case AdminTokenIssueOutcome.ScopeForbidden:
+                if (spec.Tenant is { } target && Identifiers.IsValidTenant(target))
+                {
+                    await AdminActionAudit.RecordRefusalAsync(context, target, "cross_tenant", StatusCodes.Status403Forbidden);
+                }
+
+                return AdminProblem.Create(context, StatusCodes.Status403Forbidden, outcome.Code, "Your token may issue tokens for its own tenant only");
+            case AdminTokenIssueOutcome.UnknownPerson:
+                return AdminProblem.Create(context, StatusCodes.Status400BadRequest, outcome.Code, "Unknown tenant, or the person is not one of its approvers",
+                    "An approver token names a person listed under the tenant's 'approvers' in the policy in force.");
+            case AdminTokenIssueOutcome.InvalidScope:
+                return AdminProblem.Create(context, StatusCodes.Status400BadRequest, outcome.Code, "Invalid tenant or person",
+                    "An approver token needs a tenant and a person; a person needs a tenant.");
+            default:
+                return AdminProblem.Create(context, StatusCodes.Status400BadRequest, outcome.Code, "Invalid token name or roles",
                     "Names: letters, digits, ._@- (not 'bootstrap'); roles: " + string.Join(", ", AdminRoles.All));
         }
-
-        context.Response.Headers.CacheControl = "no-store";
-        return Results.Json(outcome.Issued, OversightJsonContext.Default.IssuedAdminToken, statusCode: StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> RevokeAsync(HttpContext context, string name, AdminTokenService tokens)
     {
-        return await tokens.RevokeAsync(name, context.RequestAborted)
+        return await tokens.RevokeAsync(name, AdminAuthFilter.Principal(context), context.RequestAborted)
             ? Results.Json(new TokenRevokedResponse(name, true), OversightJsonContext.Default.TokenRevokedResponse)
             : AdminProblem.Create(context, StatusCodes.Status404NotFound, ProblemCodes.TokenNotFound, "No token with this name");
     }

@@ -8,4 +8,14 @@ public sealed record AdminOptions
     /// <c>bootstrap</c> with role <c>admin</c>. Absent: no bootstrap token.
     /// </summary>
     public string? BootstrapTokenSha256 { get; init; }
+
+    /// <summary>
+    /// Failed admin authentications (unknown or revoked token) one source address may make per
+    /// <see cref="FailedAuthWindow"/> before every admin call from it is refused with 429 and
+    /// <c>Retry-After</c> until the window ends. Default 10.
+    /// </summary>
+    public int MaxFailedAuthPerWindow { get; init; } = 10;
+
+    /// <summary>The window of <see cref="MaxFailedAuthPerWindow"/>. Default one minute.</summary>
+    public TimeSpan FailedAuthWindow { get; init; } = TimeSpan.FromMinutes(1);
 }

@@ -80,7 +80,8 @@ internal sealed partial class GovernanceService
         string? warrantRejection = null;
         if (decision.Kind == DecisionKind.RequireApproval && request.Warrant is { Length: > 0 } warrant)
         {
-            var redemption = await _approvals.RedeemWarrantAsync(identity.Tenant, identity.Agent, decision.IntentDigest, warrant, cancellationToken).ConfigureAwait(false);
+            var presented = new WarrantPresentation(identity.Tenant, identity.Agent, decision.IntentDigest, decision.PolicyDigest, warrant);
+            var redemption = await (decision.EvaluateOnly ? _approvals.CheckWarrantAsync(presented, cancellationToken) : _approvals.RedeemWarrantAsync(presented, cancellationToken)).ConfigureAwait(false);
             if (redemption.Redeemed)
             {
                 decision = decision.WithWarrant(decision.IntentDigest);

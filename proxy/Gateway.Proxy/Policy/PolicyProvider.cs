@@ -1,4 +1,6 @@
 using System.Collections.Frozen;
+using Gateway.Connectors.Credentials;
+using Gateway.Policy;
 using Gateway.Policy.Bundles;
 using Gateway.Proxy.Authentication;
 using Gateway.Proxy.Configuration;
@@ -18,6 +20,7 @@ public sealed partial class PolicyProvider : IDisposable
 
     private readonly GatewayOptions.PolicySettings _settings;
     private readonly IAgentSecretResolver _secrets;
+    private readonly CredentialFileConfinement _confinement;
     private readonly GatewayMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<PolicyProvider> _logger;
@@ -31,12 +34,14 @@ public sealed partial class PolicyProvider : IDisposable
     public PolicyProvider(
         IOptions<GatewayOptions> options,
         IAgentSecretResolver secrets,
+        CredentialFileConfinement confinement,
         GatewayMetrics metrics,
         TimeProvider time,
         ILogger<PolicyProvider> logger)
     {
         _settings = options.Value.Policy;
         _secrets = secrets;
+        _confinement = confinement;
         _metrics = metrics;
         _time = time;
         _logger = logger;
@@ -118,7 +123,7 @@ public sealed partial class PolicyProvider : IDisposable
         try
         {
             var fingerprint = BundleFingerprint.Compute(_settings.BundlePath);
-            var result = PolicyBundleLoader.LoadDirectory(_settings.BundlePath);
+            var result = ConfineFileCredentials(PolicyBundleLoader.LoadDirectory(_settings.BundlePath));
             if (result.Errors.Count > 0 || result.Set is null)
             {
                 _fingerprint = fingerprint;
@@ -165,6 +170,18 @@ public sealed partial class PolicyProvider : IDisposable
         {
             _reloadGate.Release();
         }
+    }
+
+    /// <summary>Refuses a bundle whose <c>file:</c> credentials leave their tenant's credentials directory.</summary>
+    private BundleLoadResult ConfineFileCredentials(BundleLoadResult result)
+    {
+        var errors = (from tenant in result.Set?.Tenants.Values ?? []
+                      from entry in tenant.Catalog
+                      where entry.Credential is { Source: SecretSource.File }
+                      let refusal = _confinement.Check(tenant.Slug, entry.Credential!.Name, entry.Credential.ResolvedPath ?? entry.Credential.Name)
+                      where refusal is not null
+                      select new BundleError(tenant.SourceFile ?? tenant.Slug, 0, 0, "credential_file_confined", $"catalog entry '{entry.Name}': {refusal}")).ToArray();
+        return errors.Length == 0 ? result : result with { Set = null, Errors = [.. result.Errors, .. errors] };
     }
 
     private static string Format(BundleError error) => $"{error.File}:{error.Line}:{error.Column}: {error.Code}: {error.Message}";

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using Gateway.Oversight.Admin;
+using Gateway.Oversight.Register;
 using Gateway.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -14,16 +15,20 @@ internal sealed class AdminTestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private AdminTestHost(WebApplication app, IStateStore store)
+    private AdminTestHost(WebApplication app, IStateStore store, TestRegister register)
     {
         _app = app;
         Store = store;
+        Register = register;
         BaseAddress = new Uri(app.Urls.First());
     }
 
     public Uri BaseAddress { get; }
 
     public IStateStore Store { get; }
+
+    /// <summary>The registers the admin API consults; tests add their tenants.</summary>
+    public TestRegister Register { get; }
 
     public IServiceProvider Services => _app.Services;
 
@@ -48,12 +53,14 @@ internal sealed class AdminTestHost : IAsyncDisposable
 
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton(store);
+        var register = new TestRegister();
+        builder.Services.AddSingleton<IRegisterDirectory>(register);
         builder.Services.AddGatewayOversight(builder.Configuration, _ => TestKeys.Keys);
         configureServices?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapGatewayAdmin();
         await app.StartAsync();
-        return new AdminTestHost(app, store);
+        return new AdminTestHost(app, store, register);
     }
 
     public HttpClient Client(string? token)
@@ -67,9 +74,23 @@ internal sealed class AdminTestHost : IAsyncDisposable
         return client;
     }
 
-    public async Task<string> IssueTokenAsync(string name, params string[] roles)
+    /// <summary>Issues an operator token (no tenant, no person) minted by the bootstrap admin.</summary>
+    public Task<string> IssueTokenAsync(string name, params string[] roles) =>
+        IssueTokenAsync(new AdminTokenSpec(name, roles), TestServices.Operator);
+
+    /// <summary>
+    /// Issues <paramref name="person"/>'s approver token in <paramref name="tenant"/>, minted by
+    /// <paramref name="issuer"/> (default: an admin of the tenant of that person's own, so that each
+    /// approver counts; pass one issuer for several approvers to see them collapse).
+    /// </summary>
+    public Task<string> IssueApproverAsync(string tenant, string person, AdminPrincipal? issuer = null) =>
+        IssueTokenAsync(
+            new AdminTokenSpec(person + "-" + Guid.NewGuid().ToString("N")[..6], [AdminRoles.Approver]) { Tenant = tenant, Person = person },
+            issuer ?? new AdminPrincipal("minter-of-" + person, [AdminRoles.Admin]) { Tenant = tenant });
+
+    public async Task<string> IssueTokenAsync(AdminTokenSpec spec, AdminPrincipal issuer)
     {
-        var outcome = await _app.Services.GetRequiredService<AdminTokenService>().IssueAsync(name, roles);
+        var outcome = await _app.Services.GetRequiredService<AdminTokenService>().IssueAsync(spec, issuer);
         return outcome.Issued?.Token ?? throw new InvalidOperationException(outcome.Code);
     }
 

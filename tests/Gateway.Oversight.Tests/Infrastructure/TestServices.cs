@@ -4,6 +4,7 @@ using Gateway.Oversight.Agents;
 using Gateway.Oversight.Approvals;
 using Gateway.Oversight.Audit;
 using Gateway.Oversight.Options;
+using Gateway.Oversight.Register;
 using Gateway.Store;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -23,11 +24,14 @@ internal static class TestServices
         Admin = new AdminOptions { BootstrapTokenSha256 = AdminTokenService.HashToken(TestKeys.BootstrapToken) },
     };
 
-    public static ApprovalService Approvals(IStateStore store, TimeProvider time, OversightKeys? keys = null) =>
-        new(store, new WarrantSigner(keys ?? TestKeys.Keys), time, Metrics, MsOptions.Create(DefaultOptions), NullLogger<ApprovalService>.Instance);
+    /// <summary>The bootstrap admin as the admin API sees it: an operator (no tenant).</summary>
+    public static AdminPrincipal Operator { get; } = new(AdminTokenService.BootstrapName, [AdminRoles.Admin]);
 
-    public static AdminTokenService Tokens(IStateStore store, TimeProvider time) =>
-        new(store, time, MsOptions.Create(DefaultOptions), NullLogger<AdminTokenService>.Instance);
+    public static ApprovalService Approvals(IStateStore store, TimeProvider time, OversightKeys? keys = null, IWarrantCompatibility? compatibility = null) =>
+        new(store, new WarrantSigner(keys ?? TestKeys.Keys), compatibility ?? new EqualPolicyDigestsOnly(), time, Metrics, MsOptions.Create(DefaultOptions), NullLogger<ApprovalService>.Instance);
+
+    public static AdminTokenService Tokens(IStateStore store, TimeProvider time, IRegisterDirectory? register = null) =>
+        new(store, register ?? new TestRegister(), time, MsOptions.Create(DefaultOptions), NullLogger<AdminTokenService>.Instance);
 
     public static AgentStatusService Agents(IStateStore store, TimeProvider time) =>
         new(store, time, NullLogger<AgentStatusService>.Instance);

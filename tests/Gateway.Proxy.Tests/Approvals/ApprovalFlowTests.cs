@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using Gateway.Policy.Tokens;
+using Gateway.Proxy.Policy;
 using Gateway.Proxy.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Proxy.Tests.Approvals;
 
@@ -88,12 +90,14 @@ public sealed class ApprovalFlowTests : IAsyncLifetime
     public async Task Refund_NonApproverWithTheApproverRole_CannotApprove()
     {
         var approvalId = await RequestApprovalAsync(Refund);
-        var mallory = _gw.Admin(await _gw.IssueTokenAsync("mallory", "approver"));
+        var malloryIssue = await Assert.ThrowsAsync<InvalidOperationException>(() => _gw.IssueTokenAsync("mallory", "approver"));
+        var operatorWide = _gw.Admin(await _gw.IssueTokenAsync("mallory-ops", "admin"));
 
-        using var approve = await mallory.PostAsync($"/admin/v1/tenants/demo/approvals/{approvalId}/approve", null);
+        using var approve = await operatorWide.PostAsync($"/admin/v1/tenants/demo/approvals/{approvalId}/approve", null);
 
+        Assert.Contains("token_person_unknown", malloryIssue.Message, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Forbidden, approve.StatusCode);
-        Assert.Equal("approval_not_an_approver", (await DecisionJson.ReadAsync(approve, HttpStatusCode.Forbidden)).GetProperty("code").GetString());
+        Assert.Equal("admin_role_required", (await DecisionJson.ReadAsync(approve, HttpStatusCode.Forbidden)).GetProperty("code").GetString());
         var poll = await PollAsync(approvalId);
         Assert.Equal("pending", poll.GetProperty("status").GetString());
         Assert.False(DecisionJson.Has(poll, "warrant"));
@@ -130,6 +134,60 @@ public sealed class ApprovalFlowTests : IAsyncLifetime
         var refused = await ProblemAssert.IsProblemAsync(forged, HttpStatusCode.Conflict, "warrant_rejected");
         Assert.Equal("require_approval", refused.GetProperty("decision").GetString());
         Assert.Empty(_gw.Upstream.To("/payments"));
+    }
+
+    [Fact]
+    public async Task Simulate_WithAWarrant_LeavesTheWarrantForTheRealCall()
+    {
+        var warrant = await ApprovedWarrantAsync();
+
+        using (var simulated = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", WithWarrant(Refund, warrant)[..^1] + ",\"simulate\":true}"))
+        {
+            Assert.True(simulated.IsSuccessStatusCode, $"simulate answered {(int)simulated.StatusCode}");
+        }
+
+        using var real = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", WithWarrant(Refund, warrant));
+
+        Assert.True((await DecisionJson.DecisionAsync(real, "allow_and_log")).GetProperty("invoked").GetBoolean());
+        Assert.Single(_gw.Upstream.To("/payments/refunds"));
+    }
+
+    [Fact]
+    public async Task Refund_WarrantAfterThePolicyChanged_IsRefusedAsPolicyChanged()
+    {
+        var warrant = await ApprovedWarrantAsync();
+        _gw.Bundle.Rewrite(text => text.Replace("warrant_ttl: 15m", "warrant_ttl: 14m", StringComparison.Ordinal));
+        Assert.Empty(await _gw.Host.Services.GetRequiredService<PolicyProvider>().ReloadAsync());
+
+        using var retry = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", WithWarrant(Refund, warrant));
+
+        var refused = await ProblemAssert.IsProblemAsync(retry, HttpStatusCode.Conflict, "warrant_rejected");
+        Assert.Contains("warrant_policy_changed", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty(_gw.Upstream.To("/payments"));
+    }
+
+    [Fact]
+    public async Task RogueAgentRead_ApprovedByTheSecurityOwner_IsApproved()
+    {
+        using var first = await _gw.Rogue.PostJsonAsync("/v1/actions/invoke-tool", """{"tool":"crm.read_contact","args":{"id":"c-1"}}""");
+        var approval = (await ProblemAssert.IsProblemAsync(first, HttpStatusCode.Conflict, "approval_required")).GetProperty("approval");
+        var securityOwner = _gw.Admin(await _gw.IssueTokenAsync("sec-team", "approver"));
+
+        using var approve = await securityOwner.PostAsync($"/admin/v1/tenants/demo/approvals/{approval.GetProperty("id").GetString()}/approve", null);
+
+        Assert.Equal("approved", (await DecisionJson.ReadAsync(approve, HttpStatusCode.OK)).GetProperty("status").GetString());
+    }
+
+    private async Task<string> ApprovedWarrantAsync()
+    {
+        var approvalId = await RequestApprovalAsync(Refund);
+        var alice = _gw.Admin(await _gw.IssueTokenAsync("alice", "approver"));
+        using (var approve = await alice.PostAsync($"/admin/v1/tenants/demo/approvals/{approvalId}/approve", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
+        }
+
+        return (await PollAsync(approvalId)).GetProperty("warrant").GetString()!;
     }
 
     private async Task<string> RequestApprovalAsync(string body)

@@ -1,0 +1,213 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Gateway.Connectors.Redaction;
+using Gateway.Connectors.Streaming;
+
+namespace Gateway.Connectors.Tests;
+
+/// <summary>
+/// Property-based: a generator with a fixed seed dresses sensitive values up in the ways that once
+/// slipped through (card numbers as JSON numbers or with dots, e-mails as member names, SSE <c>id:</c>
+/// lines, values split across events, text in octet-stream bodies), chunks the bodies at random points,
+/// and checks that no sensitive value survives and that JSON stays JSON.
+/// </summary>
+public sealed class RedactionVariantTests
+{
+    private const int Seed = 20261122;
+    private const int Cases = 200;
+
+    private static readonly string[] Cards = ["4111111111111111", "5500000000000004", "378282246310005", "6011111111111117"];
+    private static readonly string[] Emails = [Samples.Email, "a.b@example.com", "ops-team@mail.example.org"];
+
+    [Fact]
+    public void Json_CardNumberAsJsonNumber_IsRedacted()
+    {
+        var counts = new RedactionCounts();
+
+        var output = Encoding.UTF8.GetString(JsonRedactor.Redact("""{"card":4111111111111111,"amount":25,"order":1234567890123456}"""u8, counts));
+
+        Assert.Equal("""{"card":"[REDACTED:card_number]","amount":25,"order":1234567890123456}""", output);
+        Assert.Equal(1, counts[RedactionKind.CardNumber]);
+    }
+
+    [Fact]
+    public void Json_EmailAsMemberName_IsRedacted()
+    {
+        var counts = new RedactionCounts();
+
+        var output = Encoding.UTF8.GetString(JsonRedactor.Redact(Encoding.UTF8.GetBytes("{\"" + Samples.Email + "\":{\"role\":\"owner\"}}"), counts));
+
+        Assert.Equal("""{"[REDACTED:email]":{"role":"owner"}}""", output);
+    }
+
+    [Fact]
+    public void Text_CardWithDotSeparators_IsRedacted()
+    {
+        var counts = new RedactionCounts();
+
+        Assert.Equal("card [REDACTED:card_number] ok", TextRedactor.Redact("card 4111.1111.1111.1111 ok", counts));
+        Assert.Equal("version 4.1.1.1 and 3.14159265358979", TextRedactor.Redact("version 4.1.1.1 and 3.14159265358979", counts));
+    }
+
+    [Fact]
+    public void Sse_IdLineAndEventName_AreRedacted()
+    {
+        var output = Run(new SseBodyRedactor(), Encoding.UTF8.GetBytes($"id: {Samples.Email}\nevent: {Samples.OpenAiKey}\ndata: {{\"a\":1}}\n\n"));
+
+        Assert.Equal("id: [REDACTED:email]\nevent: [REDACTED:api_key]\ndata: {\"a\":1}\n\n", output);
+    }
+
+    [Fact]
+    public void Sse_ValueSplitAcrossEvents_IsHeldBackUntilCompleteThenRedacted()
+    {
+        var redactor = new SseBodyRedactor();
+        var output = new ArrayBufferWriter<byte>();
+
+        redactor.Write(Encoding.UTF8.GetBytes(Delta("write to jane.doe@exam")), output);
+        Assert.Equal(0, output.WrittenCount);
+        redactor.Write(Encoding.UTF8.GetBytes(Delta("ple.com today")), output);
+        redactor.Complete(output);
+
+        var text = Encoding.UTF8.GetString(output.WrittenSpan);
+        Assert.DoesNotContain("jane.doe", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("ple.com", text, StringComparison.Ordinal);
+        Assert.Equal("write to [REDACTED:email] today", string.Concat(Contents(text)));
+    }
+
+    [Fact]
+    public void Sse_CompleteDeltaWithMetadata_IsWrittenAtOnce()
+    {
+        var redactor = new SseBodyRedactor();
+        var output = new ArrayBufferWriter<byte>();
+
+        redactor.Write(Encoding.UTF8.GetBytes(Delta("The ")), output);
+
+        Assert.Equal(["The "], Contents(Encoding.UTF8.GetString(output.WrittenSpan)));
+    }
+
+    [Fact]
+    public void OctetStream_Text_IsRedacted_Binary_IsRefused()
+    {
+        var text = Run(BodyRedactors.For("application/octet-stream"), Encoding.UTF8.GetBytes("mail " + Samples.Email));
+        var binary = new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x00, 0x01 };
+
+        Assert.Equal("mail [REDACTED:email]", text);
+        Assert.Throws<InvalidDataException>(() => Run(BodyRedactors.For("application/octet-stream"), binary));
+        Assert.Throws<InvalidDataException>(() => Run(BodyRedactors.For(null), [0xC3, 0x28]));
+        Assert.Throws<InvalidDataException>(() => Run(BodyRedactors.For("image/png"), binary));
+    }
+
+    [Fact]
+    public void GeneratedVariants_NoSensitiveValueSurvives()
+    {
+        var random = new Random(Seed);
+        for (var i = 0; i < Cases; i++)
+        {
+            var (contentType, body, secrets) = Variant(random);
+            var output = Run(BodyRedactors.For(contentType), Chunk(Encoding.UTF8.GetBytes(body), random));
+
+            foreach (var secret in secrets)
+            {
+                Assert.False(Digits(output).Contains(Digits(secret), StringComparison.Ordinal) && secret.All(c => char.IsAsciiDigit(c) || c is ' ' or '-' or '.'),
+                    $"case {i} ({contentType}): card {secret} survived in {output}");
+                Assert.False(output.Contains(secret, StringComparison.Ordinal), $"case {i} ({contentType}): {secret} survived in {output}");
+            }
+
+            if (contentType == "application/json")
+            {
+                using var _ = JsonDocument.Parse(output);
+            }
+
+            if (body.Contains("chatcmpl", StringComparison.Ordinal))
+            {
+                Assert.Matches(@"^see \[REDACTED:(email|card_number)\] end$", string.Concat(Contents(output)));
+            }
+        }
+    }
+
+    private static (string ContentType, string Body, string[] Secrets) Variant(Random random)
+    {
+        var card = Cards[random.Next(Cards.Length)];
+        var email = Emails[random.Next(Emails.Length)];
+        var dressed = DressCard(card, random);
+        switch (random.Next(6))
+        {
+            case 0:
+                return ("application/json", $$"""{"n":{{card}},"s":"{{dressed}}","{{email}}":true}""", [card, dressed, email]);
+            case 1:
+                return ("application/json", $$"""[{"items":[{{card}},"{{email}}"]},{"{{email}}":[1,2]}]""", [card, email]);
+            case 2:
+                return ("text/plain", $"pay with {dressed}, reply to {email}.", [dressed, email]);
+            case 3:
+                return ("application/octet-stream", $"{email};{dressed}\n", [email, dressed]);
+            case 4:
+                return ("text/event-stream", $"id: {email}\ndata: {{\"card\":{card}}}\n\n", [email, card]);
+            default:
+                var secret = random.Next(2) == 0 ? email : dressed;
+                var pieces = Split(secret, random.Next(2, 5), random);
+                var events = string.Concat(pieces.Select((p, k) => Delta((k == 0 ? "see " : string.Empty) + p + (k == pieces.Length - 1 ? " end" : string.Empty))));
+                return ("text/event-stream", events, [secret]);
+        }
+    }
+
+    private static string DressCard(string card, Random random)
+    {
+        if (card.Length != 16)
+        {
+            return card;
+        }
+
+        var separator = random.Next(4) switch { 0 => "", 1 => " ", 2 => "-", _ => "." };
+        return string.Join(separator, card.Chunk(4).Select(c => new string(c)));
+    }
+
+    private static string[] Split(string text, int parts, Random random)
+    {
+        var cuts = Enumerable.Range(0, parts - 1).Select(_ => random.Next(1, text.Length)).Distinct().Order().ToList();
+        var pieces = new List<string>();
+        var start = 0;
+        foreach (var cut in cuts)
+        {
+            pieces.Add(text[start..cut]);
+            start = cut;
+        }
+
+        pieces.Add(text[start..]);
+        return [.. pieces];
+    }
+
+    private static byte[][] Chunk(byte[] body, Random random)
+    {
+        var chunks = new List<byte[]>();
+        for (var start = 0; start < body.Length;)
+        {
+            var size = random.Next(1, 24);
+            chunks.Add(body[start..Math.Min(body.Length, start + size)]);
+            start += size;
+        }
+
+        return [.. chunks];
+    }
+
+    private static string Delta(string content) =>
+        "data: " + JsonSerializer.Serialize(new { id = "chatcmpl-1", choices = new[] { new { delta = new { content } } } }) + "\n\n";
+
+    private static IEnumerable<string> Contents(string sse) =>
+        sse.Split('\n').Where(l => l.StartsWith("data: {", StringComparison.Ordinal))
+            .Select(l => JsonDocument.Parse(l[6..]).RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString()!);
+
+    private static string Digits(string text) => new(text.Where(char.IsAsciiDigit).ToArray());
+
+    private static string Run(IBodyTransform transform, params byte[][] chunks)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        foreach (var chunk in chunks)
+        {
+            transform.Write(chunk, output);
+        }
+
+        transform.Complete(output);
+        return Encoding.UTF8.GetString(output.WrittenSpan);
+    }
+}
