@@ -185,7 +185,7 @@ start_gateway() {
   start "$work/gateway-$label.log" env -C "$work" \
     DATA_ENCRYPTION_KEY="$data_key" DECISION_SIGNING_KEY="$signing_key" GATEWAY_SERVICE_KEY="$service_key" "${gateway_env[@]}" \
     "$gateway_bin" --environment Production --urls "http://127.0.0.1:$port" \
-    "--Gateway:Policy:BundlePath=$work/bundle" "--Gateway:DataDirectory=$work/data-$label" \
+    "--Gateway:Policy:BundlePath=$work/bundle" "--Gateway:DataDirectory=$work/data-$label" "--Gateway:Credentials:Root=$work/credentials" \
     "--Gateway:Admin:BootstrapTokenSha256=$admin_token_sha" \
     --Logging:LogLevel:Default=Warning "$@" ${LOADTEST_GATEWAY_ARGS:-}
   gateway_pid="$started_pid"
@@ -224,15 +224,17 @@ log "upstream on 127.0.0.1:$upstream_port, bare YARP proxy on 127.0.0.1:$bare_po
 
 # The load-test bundle with the upstream's real port, and fresh secrets (never committed).
 mkdir -p "$work/bundle"
-sed "s/127\.0\.0\.1:19110/127.0.0.1:$upstream_port/g" "$root/loadtests/bundle/loadtest.yaml" >"$work/bundle/loadtest.yaml"
+# file: credentials resolve only under <Gateway:Credentials:Root>/<tenant>/ (docs/connectors.md).
+sed -e "s/127\.0\.0\.1:19110/127.0.0.1:$upstream_port/g" -e "s|file:secrets/|file:$work/credentials/demo/|g" \
+  "$root/loadtests/bundle/loadtest.yaml" >"$work/bundle/loadtest.yaml"
 LOADTEST_AGENT_SECRET="$(random_key)"
 export LOADTEST_AGENT_SECRET
 export LOADTEST_CRM_TOKEN="loadtest-crm-$(random_key)"
 export LOADTEST_OPENAI_KEY="sk-loadtest-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
-mkdir -p "$work/bundle/secrets"
-printf '%s\n' "$LOADTEST_CRM_TOKEN" >"$work/bundle/secrets/crm.token"
-printf '%s\n' "$LOADTEST_OPENAI_KEY" >"$work/bundle/secrets/openai.key"
-chmod 600 "$work/bundle/secrets/"*
+mkdir -p "$work/credentials/demo"
+printf '%s\n' "$LOADTEST_CRM_TOKEN" >"$work/credentials/demo/crm.token"
+printf '%s\n' "$LOADTEST_OPENAI_KEY" >"$work/credentials/demo/openai.key"
+chmod 600 "$work/credentials/demo/"*
 
 # --- scenarios -----------------------------------------------------------------------------------
 # scenario -> gateway request, baseline request, expected statuses

@@ -235,10 +235,11 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
     find(objs, "ConfigMap", `${release}-gateway-policy`).metadata.annotations["gateway/bundle-sha256"]);
   attempt(`${f}: bundle files given as maps are rendered as YAML`, () =>
     YAML.parse(find(objs, "ConfigMap", `${release}-gateway-policy`).data["connectors.yaml"]).connectors[0].name === "openai");
-  attempt(`${f}: credentials mounted read-only under /var/run/gateway/credentials/<name>`, () =>
-    mount(d, "/var/run/gateway/credentials/openai")?.readOnly &&
-    volume(d, mount(d, "/var/run/gateway/credentials/openai").name).secret.secretName === "openai-credentials" &&
-    volume(d, mount(d, "/var/run/gateway/credentials/github").name).secret.secretName === "github-app");
+  attempt(`${f}: credentials mounted read-only under the credentials root, one directory per tenant`, () =>
+    mount(d, "/var/run/gateway/credentials/acme")?.readOnly &&
+    volume(d, mount(d, "/var/run/gateway/credentials/acme").name).secret.secretName === "openai-credentials" &&
+    volume(d, mount(d, "/var/run/gateway/credentials/globex").name).secret.secretName === "github-app" &&
+    envValue(d, "Gateway__Credentials__Root") === "/var/run/gateway/credentials");
   attempt(`${f}: OTLP endpoint, protocol and extra resource attributes`, () =>
     envValue(d, "OTEL_EXPORTER_OTLP_ENDPOINT") === "http://otel-collector.observability:4318" &&
     envValue(d, "OTEL_EXPORTER_OTLP_PROTOCOL") === "http/protobuf" &&

@@ -167,6 +167,25 @@ public sealed class ApprovalFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Refund_WarrantAfterACompatibleChange_IsHonoured()
+    {
+        var warrant = await ApprovedWarrantAsync();
+        var provider = _gw.Host.Services.GetRequiredService<PolicyProvider>();
+        Assert.True(provider.Current!.Set.TryGetTenant("demo", out var before));
+        _gw.Bundle.Rewrite(text => text
+            .Replace("warrant_ttl: 15m", "warrant_ttl: 14m", StringComparison.Ordinal)
+            .Replace("workspaces: [ws-demo]", $"workspaces: [ws-demo]\ncompatible_with: [{before!.Digest}]", StringComparison.Ordinal));
+        Assert.Empty(await provider.ReloadAsync());
+        Assert.True(provider.Current!.Set.TryGetTenant("demo", out var after));
+        Assert.NotEqual(before.Digest, after!.Digest);
+
+        using var retry = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", WithWarrant(Refund, warrant));
+
+        Assert.True((await DecisionJson.DecisionAsync(retry, "allow_and_log")).GetProperty("invoked").GetBoolean());
+        Assert.Single(_gw.Upstream.To("/payments/refunds"));
+    }
+
+    [Fact]
     public async Task RogueAgentRead_ApprovedByTheSecurityOwner_IsApproved()
     {
         using var first = await _gw.Rogue.PostJsonAsync("/v1/actions/invoke-tool", """{"tool":"crm.read_contact","args":{"id":"c-1"}}""");
