@@ -221,4 +221,29 @@ public sealed class McpTests : IAsyncLifetime
             Assert.Equal(["search"], document.RootElement.GetProperty("result").GetProperty("tools").EnumerateArray().Select(t => t.GetProperty("name").GetString()));
         }
     }
+
+    [Theory]
+    [InlineData("<html>search, delete</html>")]
+    [InlineData("")]
+    [InlineData("\"tools\"")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"result":{"tools":{"delete":{"name":"delete"}}}}""")]
+    [InlineData("""[{"jsonrpc":"2.0","id":1,"result":{"tools":[]}},"delete"]""")]
+    public void ToolsListFilter_Json_WhatItCannotRead_Throws(string body)
+    {
+        var filter = new ToolsListFilter(name => name == "search");
+
+        Assert.Throws<InvalidDataException>(() => filter.FilterJson(Encoding.UTF8.GetBytes(body)));
+    }
+
+    [Fact]
+    public void ToolsListFilter_Sse_PrimingEventWithEmptyData_PassesAndUnreadableDataThrows()
+    {
+        var filter = new ToolsListFilter(name => name == "search");
+        var output = new ArrayBufferWriter<byte>();
+
+        filter.Write("id: 1\ndata:\n\n"u8, output);
+
+        Assert.Equal("id: 1\ndata: \n\n", Encoding.UTF8.GetString(output.WrittenSpan));
+        Assert.Throws<InvalidDataException>(() => filter.Write("data: delete\n\n"u8, output));
+    }
 }

@@ -8,7 +8,8 @@ namespace Gateway.Connectors.Mcp;
 /// <summary>
 /// Rewrites MCP <c>tools/list</c> results so an agent sees only the tools it may call (the predicate is the
 /// host's): in a JSON body (one response or a batch) or, as an <see cref="IBodyTransform"/>, in an SSE
-/// stream (each event's JSON-RPC message filtered). Messages that are not tools/list results pass unchanged.
+/// stream (each event's JSON-RPC message filtered). Messages that are not tools/list results pass unchanged;
+/// what cannot be read as JSON-RPC throws <see cref="InvalidDataException"/> (the host refuses it).
 /// </summary>
 public sealed class ToolsListFilter : SseEventTransform
 {
@@ -23,7 +24,11 @@ public sealed class ToolsListFilter : SseEventTransform
     /// <summary>How many tools were removed so far.</summary>
     public int Removed { get; private set; }
 
-    /// <summary>Filters a JSON body; returns it unchanged when it is not JSON or holds no tools/list result.</summary>
+    /// <summary>
+    /// Filters a JSON body (one JSON-RPC message or a batch); returns it unchanged when it holds no tools/list
+    /// result. Throws <see cref="InvalidDataException"/> for anything it cannot read as JSON-RPC (not JSON, not
+    /// an object or an array of objects, a <c>tools</c> that is not an array): fail closed, never passed through.
+    /// </summary>
     public byte[] FilterJson(ReadOnlySpan<byte> body)
     {
         JsonNode? root;
@@ -31,9 +36,9 @@ public sealed class ToolsListFilter : SseEventTransform
         {
             root = JsonNode.Parse(body);
         }
-        catch (JsonException)
+        catch (JsonException ex)
         {
-            return body.ToArray();
+            throw new InvalidDataException("The answer to tools/list is not JSON.", ex);
         }
 
         var changed = false;
@@ -54,9 +59,19 @@ public sealed class ToolsListFilter : SseEventTransform
 
     private bool FilterMessage(JsonNode? message)
     {
-        if (message is not JsonObject obj || obj["result"] is not JsonObject result || result["tools"] is not JsonArray tools)
+        if (message is not JsonObject obj)
+        {
+            throw new InvalidDataException("The answer to tools/list is not a JSON-RPC message.");
+        }
+
+        if (obj["result"] is not JsonObject result || !result.TryGetPropertyValue("tools", out var listed))
         {
             return false;
+        }
+
+        if (listed is not JsonArray tools)
+        {
+            throw new InvalidDataException("The tools of a tools/list result are not an array.");
         }
 
         var changed = false;
@@ -89,7 +104,9 @@ public sealed class ToolsListFilter : SseEventTransform
             {
                 dataWritten = true;
                 var joined = string.Join('\n', data);
-                var filtered = Encoding.UTF8.GetString(FilterJson(Encoding.UTF8.GetBytes(joined)));
+
+                // An empty data field (a stream's priming event) carries no message; anything else must be JSON-RPC.
+                var filtered = string.IsNullOrWhiteSpace(joined) ? joined : Encoding.UTF8.GetString(FilterJson(Encoding.UTF8.GetBytes(joined)));
                 foreach (var dataLine in filtered.Split('\n'))
                 {
                     builder.Append("data: ").Append(dataLine).Append('\n');

@@ -16,5 +16,10 @@ public enum AgentLookupStatus
     UnknownWorkspace,
     UnknownAgent,
     SecretRevoked,
+
+    /// <summary>No policy is loaded yet: nothing can be verified (503).</summary>
     SecretUnavailable,
+
+    /// <summary>The agent is registered but its secret reference resolved to nothing: refused like an unknown agent (401).</summary>
+    SecretUnresolved,
 }

@@ -40,4 +40,7 @@ internal sealed class ProviderForwardFeature
 
     /// <summary>The upstream answered in an encoding the gateway cannot decode; nothing of it was sent.</summary>
     public bool UndecodableEncoding { get; set; }
+
+    /// <summary>The upstream's answer to <c>tools/list</c> could not be read as JSON-RPC, so it could not be filtered; nothing of it was sent.</summary>
+    public bool UnreadableToolsList { get; set; }
 }

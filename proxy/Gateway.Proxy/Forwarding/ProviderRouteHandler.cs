@@ -357,6 +357,11 @@ internal sealed partial class ProviderRouteHandler
             failure = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
                 "The upstream answered in a content encoding the gateway cannot decode for redaction; nothing of it was passed on.");
         }
+        else if (forward.UnreadableToolsList)
+        {
+            failure = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
+                "The MCP server's answer to tools/list could not be read as JSON-RPC, so it could not be filtered to the tools the agent may call; nothing of it was passed on.");
+        }
         else if (forward.ResponseTooLarge || forward.SizeLimit?.Exceeded == true)
         {
             failure = new(StatusCodes.Status502BadGateway, ProblemCodes.ResponseTooLarge,

@@ -15,7 +15,8 @@ namespace Gateway.Proxy.Forwarding;
 /// only allowlisted headers (<see cref="HeaderAllowlistTransform"/>: the destination's Host, identity
 /// encoding), then the connector's credential and the decision token (<see cref="CredentialInjectionTransform"/>).
 /// On the way back: a compressed body is decoded first (gzip, br, deflate; any other encoding is
-/// refused, never passed unredacted), then streamed through the MCP tool filter (for <c>tools/list</c>),
+/// refused, never passed unredacted), then streamed through the MCP tool filter (for <c>tools/list</c>; a
+/// JSON answer is filtered whole before anything is sent, an unreadable one refused),
 /// the usage tap (model connectors) and the redactor, chunk by chunk, and cut at the connector's
 /// <c>max_response_bytes</c>.
 /// </summary>
@@ -77,7 +78,14 @@ internal sealed class ProviderTransformer : HttpTransformer
         var transforms = new List<IBodyTransform>(3);
         if (feature.McpToolAllowed is { } allowed)
         {
-            transforms.Add(new ToolsListFilter(allowed));
+            if (eventStream)
+            {
+                transforms.Add(new ToolsListFilter(allowed));
+            }
+            else if (!await FilterToolsListJsonAsync(httpContext, proxyResponse, feature, new ToolsListFilter(allowed), cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
         }
 
         if (feature.Usage is { } usage)
@@ -104,6 +112,57 @@ internal sealed class ProviderTransformer : HttpTransformer
         feature.SizeLimit = new ResponseSizeLimitStream(body, feature.MaxResponseBytes);
         httpContext.Response.Body = feature.SizeLimit;
         return proceed;
+    }
+
+    /// <summary>
+    /// A tools/list answered as JSON (anything but an event stream): the whole body, read within
+    /// <c>max_response_bytes</c>, is filtered before a byte is sent and replaces the upstream's content.
+    /// False (nothing sent, the handler refuses) when it is too large or not readable as JSON-RPC.
+    /// </summary>
+    private static async ValueTask<bool> FilterToolsListJsonAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, ProviderForwardFeature feature, ToolsListFilter filter, CancellationToken cancellationToken)
+    {
+        var original = proxyResponse.Content;
+        using var buffer = new MemoryStream();
+        var source = await original.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (source.ConfigureAwait(false))
+        {
+            var chunk = new byte[16 * 1024];
+            int read;
+            while ((read = await source.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > feature.MaxResponseBytes)
+                {
+                    feature.ResponseTooLarge = true;
+                    return false;
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+        }
+
+        byte[] filtered;
+        try
+        {
+            filtered = filter.FilterJson(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        }
+        catch (InvalidDataException)
+        {
+            feature.UnreadableToolsList = true;
+            return false;
+        }
+
+        var content = new ByteArrayContent(filtered);
+        foreach (var header in original.Headers)
+        {
+            if (!header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                content.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+        }
+
+        proxyResponse.Content = content;
+        httpContext.Response.Headers.ContentLength = filtered.Length;
+        return true;
     }
 
     /// <summary>Replaces a gzip/br/deflate body by its decoded stream; false for any other encoding.</summary>

@@ -34,6 +34,6 @@ internal sealed class PolicyAgentDirectory : IAgentDirectory
 
         return snapshot.Secrets.TryGetValue((tenant, agent), out var secret)
             ? AgentLookup.Found(secret)
-            : AgentLookup.Unknown(AgentLookupStatus.SecretUnavailable);
+            : AgentLookup.Unknown(AgentLookupStatus.SecretUnresolved);
     }
 }

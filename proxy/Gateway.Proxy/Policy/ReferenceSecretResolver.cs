@@ -1,3 +1,4 @@
+using Gateway.Connectors.Credentials;
 using Gateway.Policy;
 
 namespace Gateway.Proxy.Policy;
@@ -5,7 +6,8 @@ namespace Gateway.Proxy.Policy;
 /// <summary>
 /// Resolves <c>env:</c> and <c>file:</c> references directly (file contents trimmed of surrounding
 /// white space, as Kubernetes secret mounts often end in a newline), and <c>vault:</c> through the
-/// credential vault.
+/// credential vault. A reference that names nothing (unset variable, missing file, a vault entry not
+/// stored, revoked or undecryptable) resolves to null: that agent is refused, the gateway runs on.
 /// </summary>
 internal sealed class ReferenceSecretResolver : IAgentSecretResolver
 {
@@ -24,7 +26,15 @@ internal sealed class ReferenceSecretResolver : IAgentSecretResolver
                 var path = reference.ResolvedPath ?? reference.Name;
                 return File.Exists(path) ? (await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)).Trim() : null;
             case SecretSource.Vault when _vault is not null:
-                return await _vault(tenant, reference.Name, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    return await _vault(tenant, reference.Name, cancellationToken).ConfigureAwait(false);
+                }
+                catch (CredentialUnavailableException)
+                {
+                    // Not stored, revoked or undecryptable: like an unset env: variable, it names nothing.
+                    return null;
+                }
             default:
                 return null;
         }

@@ -291,6 +291,31 @@ public sealed class TestUpstream : IAsyncDisposable
             app.MapPost("/mail", static () => Results.Json(new { queued = true }));
             app.MapPost("/exec", static () => Results.Json(new { ran = true }));
             app.MapGet("/context", static () => Results.Text("workspace context", "text/plain"));
+            app.MapPost("/mcp", static async (HttpContext context) =>
+            {
+                // An MCP server listing every tool (two of them an agent may not call); the request's id names how it answers.
+                using var request = await JsonDocument.ParseAsync(context.Request.Body).ConfigureAwait(false);
+                var first = request.RootElement.ValueKind == JsonValueKind.Array ? request.RootElement[0] : request.RootElement;
+                var mode = first.GetProperty("id").ToString();
+                if (mode == "unreadable")
+                {
+                    return Results.Text("<html>tools: search, delete_document</html>", "application/json");
+                }
+
+                if (mode == "sse")
+                {
+                    return Results.Text("event: message\ndata: " + McpToolsListAnswer(first.GetProperty("id")) + "\n\n", "text/event-stream");
+                }
+
+                if (request.RootElement.ValueKind == JsonValueKind.Array)
+                {
+                    return Results.Text("[" + string.Join(',', request.RootElement.EnumerateArray().Select(m => McpToolsListAnswer(m.GetProperty("id")))) + "]", "application/json");
+                }
+
+                return Results.Text(mode == "tools-not-a-list"
+                    ? """{"jsonrpc":"2.0","id":"tools-not-a-list","result":{"tools":{"delete_document":{"name":"delete_document"}}}}"""
+                    : McpToolsListAnswer(first.GetProperty("id")), "application/json");
+            });
             app.MapPost("/v1/chat/completions", static async (HttpContext context) =>
             {
                 using var request = await JsonDocument.ParseAsync(context.Request.Body).ConfigureAwait(false);
@@ -328,6 +353,10 @@ public sealed class TestUpstream : IAsyncDisposable
         self = new TestUpstream(server);
         return self;
     }
+
+    /// <summary>A tools/list result naming every tool of the docs server.</summary>
+    public static string McpToolsListAnswer(JsonElement id) =>
+        "{\"jsonrpc\":\"2.0\",\"id\":" + id.GetRawText() + ",\"result\":{\"tools\":[{\"name\":\"search\",\"inputSchema\":{}},{\"name\":\"delete_document\",\"inputSchema\":{}},{\"name\":\"undeclared_tool\"}]}}";
 
     private static object Sensitive(string id) => new
     {
