@@ -38,6 +38,7 @@ namespace Gateway.Oversight;
 [JsonSerializable(typeof(IncidentListResponse))]
 [JsonSerializable(typeof(CredentialListResponse))]
 [JsonSerializable(typeof(TokenRevokedResponse))]
+[JsonSerializable(typeof(TokenListResponse))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(string))]
 internal sealed partial class OversightJsonContext : JsonSerializerContext;

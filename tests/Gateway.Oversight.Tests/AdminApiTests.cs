@@ -265,6 +265,32 @@ public sealed class AdminApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ListTokens_ShowsNamesNeverSecrets_AndATenantAdminOnlyItsTenant()
+    {
+        var otherTenant = TestServices.NewTenant();
+        _host.Register.Add(otherTenant, approvers: ["alice"]);
+        var ownName = "list-own-" + _tenant;
+        var otherName = "list-other-" + otherTenant;
+        var ownToken = await _host.IssueTokenAsync(new AdminTokenSpec(ownName, [AdminRoles.Auditor]) { Tenant = _tenant }, TestServices.Operator);
+        await _host.IssueTokenAsync(new AdminTokenSpec(otherName, [AdminRoles.Auditor]) { Tenant = otherTenant }, TestServices.Operator);
+        using var tenantAdmin = _host.Client(await _host.IssueTokenAsync(new AdminTokenSpec("list-admin-" + _tenant, [AdminRoles.Admin]) { Tenant = _tenant }, TestServices.Operator));
+        using var operatorClient = _host.Client(TestKeys.BootstrapToken);
+
+        var all = await operatorClient.GetStringAsync("/admin/v1/tokens");
+        var confined = await tenantAdmin.GetStringAsync("/admin/v1/tokens");
+
+        Assert.Contains(ownName, all, StringComparison.Ordinal);
+        Assert.Contains(otherName, all, StringComparison.Ordinal);
+        Assert.Contains(ownName, confined, StringComparison.Ordinal);
+        Assert.DoesNotContain(otherName, confined, StringComparison.Ordinal);
+        Assert.DoesNotContain(ownToken, all, StringComparison.Ordinal);
+        Assert.DoesNotContain(AdminTokenService.HashToken(ownToken), all, StringComparison.Ordinal);
+        var row = JsonDocument.Parse(confined).RootElement.GetProperty("tokens").EnumerateArray().Single(t => t.GetProperty("name").GetString() == ownName);
+        Assert.Equal(_tenant, row.GetProperty("tenant").GetString());
+        Assert.False(row.GetProperty("revoked").GetBoolean());
+    }
+
+    [Fact]
     public async Task Suspend_UnknownAgentOrTenant_Is404AndNothingIsStored()
     {
         using var admin = _host.Client(TestKeys.BootstrapToken);

@@ -91,6 +91,7 @@ public sealed class AdminTokenService
         }
 
         var issued = await StoreAsync(hash, spec, issuer.AccountableAs, cancellationToken);
+        await _store.SetAddAsync(NamesKey, spec.Name, null, cancellationToken);
         OversightLog.AdminTokenIssued(_logger, spec.Name, string.Join(',', issued.Roles));
         return new AdminTokenIssueOutcome(issued with { Token = token }, null);
     }
@@ -112,6 +113,7 @@ public sealed class AdminTokenService
         var hash = HashToken(token);
         await _store.SetAsync(NameKey(spec.Name), hash, NameIndexLifetime, cancellationToken);
         await StoreAsync(hash, spec, issuedBy: null, cancellationToken);
+        await _store.SetAddAsync(NamesKey, spec.Name, null, cancellationToken);
         OversightLog.AdminTokenIssued(_logger, spec.Name, string.Join(',', spec.Roles));
     }
 
@@ -253,6 +255,42 @@ public sealed class AdminTokenService
         issuer.Tenant is not null && !string.Equals(spec.Tenant, issuer.Tenant, StringComparison.Ordinal)
             ? AdminTokenIssueOutcome.ScopeForbidden
             : null;
+
+    /// <summary>
+    /// Every token ever issued or seeded under a name (the latest token of each name), sorted by name;
+    /// a caller confined to a tenant sees that tenant's tokens only.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<AdminTokenSummary>> ListAsync(AdminPrincipal caller, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var names = await _store.SetMembersAsync(NamesKey, cancellationToken);
+        var rows = new List<AdminTokenSummary>(names.Count);
+        foreach (var name in names.Order(StringComparer.Ordinal))
+        {
+            var hash = await _store.GetAsync(NameKey(name), cancellationToken);
+            if (hash is null || await LoadAsync(hash, cancellationToken) is not { } record)
+            {
+                continue;
+            }
+
+            if (caller.Tenant is not null && !string.Equals(record.Tenant, caller.Tenant, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            rows.Add(new AdminTokenSummary(record.Name, record.Roles, record.CreatedAt, record.Revoked)
+            {
+                Tenant = record.Tenant,
+                Person = record.Person,
+                IssuedBy = record.IssuedBy,
+                RevokedAt = record.RevokedAt,
+            });
+        }
+
+        return rows;
+    }
+
+    private static string NamesKey => StoreKeys.AdminToken("names");
 
     private static string NameKey(string name) => StoreKeys.AdminToken("name:" + name);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Oversight.Admin;
 using Gateway.Oversight.Approvals;
 using Gateway.Oversight.Credentials;
 using Gateway.Oversight.Incidents;
@@ -42,3 +43,5 @@ public sealed record CredentialListResponse(IReadOnlyList<CredentialInfo> Creden
 
 /// <summary>Response of token revocation.</summary>
 public sealed record TokenRevokedResponse(string Name, bool Revoked);
+
+public sealed record TokenListResponse(IReadOnlyList<AdminTokenSummary> Tokens);

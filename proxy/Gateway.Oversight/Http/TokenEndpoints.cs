@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Routing;
 namespace Gateway.Oversight.Http;
 
 /// <summary>
-/// <c>/admin/v1/tokens</c>: issue (the plaintext is in this one response only) and revoke (role
+/// <c>/admin/v1/tokens</c>: list (never a token or its hash), issue (the plaintext is in this one response only) and revoke (role
 /// <c>admin</c>). A token confined to a tenant issues and revokes tokens of that tenant only.
 /// </summary>
 internal static class TokenEndpoints
@@ -14,6 +14,7 @@ internal static class TokenEndpoints
     public static void Map(RouteGroupBuilder admin)
     {
         var group = admin.MapGroup("/tokens").WithMetadata(new AdminRolesMetadata(AdminRoles.Admin));
+        group.MapGet("/", ListAsync);
         group.MapPost("/", IssueAsync);
         group.MapDelete("/{name}", RevokeAsync);
     }
@@ -53,6 +54,13 @@ internal static class TokenEndpoints
                 return AdminProblem.Create(context, StatusCodes.Status400BadRequest, outcome.Code, "Invalid token name or roles",
                     "Names: letters, digits, ._@- (not 'bootstrap'); roles: " + string.Join(", ", AdminRoles.All));
         }
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext context, AdminTokenService tokens)
+    {
+        var rows = await tokens.ListAsync(AdminAuthFilter.Principal(context), context.RequestAborted);
+        context.Response.Headers.CacheControl = "no-store";
+        return Results.Json(new TokenListResponse(rows), OversightJsonContext.Default.TokenListResponse);
     }
 
     private static async Task<IResult> RevokeAsync(HttpContext context, string name, AdminTokenService tokens)

@@ -177,7 +177,7 @@ public sealed class ApprovalFlowTests : IAsyncLifetime
             .Replace("workspaces: [ws-demo]", $"workspaces: [ws-demo]\ncompatible_with: [{before!.Digest}]", StringComparison.Ordinal));
         Assert.Empty(await provider.ReloadAsync());
         Assert.True(provider.Current!.Set.TryGetTenant("demo", out var after));
-        Assert.NotEqual(before.Digest, after!.Digest);
+        Assert.NotEqual(before!.Digest, after!.Digest);
 
         using var retry = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", WithWarrant(Refund, warrant));
 
