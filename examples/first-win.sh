@@ -36,8 +36,11 @@ expect() { # ANSWER TEXT WHAT
 }
 field() { grep -o "\"$2\": *\"[^\"]*\"" <<<"$1" | head -1 | sed -E 's/.*: *"(.*)"/\1/'; }
 person_token() { # NAME ROLE: a fresh admin token for the person (the previous one, if any, revoked)
+  local scope=()
+  # An approver token speaks for one person of one tenant's register (docs/approvals-and-audit.md).
+  [[ "$2" == approver ]] && scope=(--tenant demo --person "$1")
   gatewayctl tokens revoke "$1" >/dev/null 2>&1 || true
-  field "$(gatewayctl tokens issue --name "$1" --role "$2" --json 2>/dev/null)" token
+  field "$(gatewayctl tokens issue --name "$1" --role "$2" "${scope[@]}" --json 2>/dev/null)" token
 }
 
 echo "First win against $GATEWAY_URL"

@@ -60,7 +60,7 @@ class Environment:
 
     def approver(self) -> str:
         if self._approver is None:
-            self._approver = self.admin("POST", "/tokens", {"name": "bob", "roles": ["approver"]})["token"]
+            self._approver = self.admin("POST", "/tokens", {"name": "bob", "roles": ["approver"], "tenant": "demo", "person": "bob"})["token"]
         return self._approver
 
     def approve(self, approval_id: str) -> None:

@@ -55,7 +55,7 @@ export async function startEnvironment() {
     admin,
     putCredential: (name, value) => admin('PUT', `/tenants/demo/credentials/${name}`, { value }),
     async approver() {
-      bobToken ??= (await admin('POST', '/tokens', { name: 'bob', roles: ['approver'] })).token;
+      bobToken ??= (await admin('POST', '/tokens', { name: 'bob', roles: ['approver'], tenant: 'demo', person: 'bob' })).token;
       return bobToken;
     },
     async approve(id) { return admin('POST', `/tenants/demo/approvals/${id}/approve`, undefined, await env.approver()); },

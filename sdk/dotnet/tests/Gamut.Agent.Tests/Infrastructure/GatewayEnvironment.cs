@@ -65,7 +65,7 @@ public sealed class GatewayEnvironment : IAsyncLifetime
         await AdminAsync(HttpMethod.Post, $"tenants/demo/approvals/{approvalId}/deny", token: await ApproverAsync());
 
     private async Task<string> ApproverAsync() =>
-        _approverToken ??= (await AdminAsync(HttpMethod.Post, "tokens", new { name = "bob", roles = new[] { "approver" } }))!["token"]!.GetValue<string>();
+        _approverToken ??= (await AdminAsync(HttpMethod.Post, "tokens", new { name = "bob", roles = new[] { "approver" }, tenant = "demo", person = "bob" }))!["token"]!.GetValue<string>();
 
     private Task PutCredentialAsync(string name, string value) => AdminAsync(HttpMethod.Put, $"tenants/demo/credentials/{name}", new { value });
 
