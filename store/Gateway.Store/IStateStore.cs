@@ -38,12 +38,6 @@ public interface IStateStore
     ValueTask<long> IncrementAsync(string key, long delta, TimeSpan? expiry, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Checks every window and, only when all admit the request, counts it in all of them: one
-    /// atomic step (one script round trip on Redis). Fixed windows aligned to the window length.
-    /// </summary>
-    ValueTask<RateLimitOutcome> TryAcquireAsync(IReadOnlyList<RateLimitWindow> windows, CancellationToken cancellationToken = default);
-
-    /// <summary>
     /// Reserves <paramref name="amount"/> from a budget of <paramref name="limit"/> per
     /// <paramref name="window"/>, atomically: either the whole amount is reserved or nothing is.
     /// </summary>

@@ -87,16 +87,6 @@ public sealed class InMemoryStateStore : IStateStore
         }
     }
 
-    public ValueTask<RateLimitOutcome> TryAcquireAsync(IReadOnlyList<RateLimitWindow> windows, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(windows);
-        cancellationToken.ThrowIfCancellationRequested();
-        lock (_gate)
-        {
-            return ValueTask.FromResult(AcquireLocked(windows, Now));
-        }
-    }
-
     public ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -61,9 +61,6 @@ internal static class RedisScripts
         return value
         """);
 
-    /// <summary>KEYS: the windows' keys; ARGV: limit, window ms, permits per window. Returns {refused index or -1, retry-after ms}.</summary>
-    public static LuaScript Acquire { get; } = LuaScript.Prepare(AcquireWindows + "return acquire(0, 0, #KEYS)");
-
     /// <summary>
     /// The admission step. KEYS: the nonce, then <c>ARGV[3]</c> kill-switch keys, then the windows'
     /// keys; ARGV: nonce value, nonce lifetime ms, switch count, then limit, window ms, permits per
@@ -154,5 +151,5 @@ internal static class RedisScripts
         """);
 
     /// <summary>Every script, loaded on each server when the connection comes up.</summary>
-    public static IReadOnlyList<LuaScript> All { get; } = [Increment, Acquire, Admit, Reserve, Settle, SetAdd, Append];
+    public static IReadOnlyList<LuaScript> All { get; } = [Increment, Admit, Reserve, Settle, SetAdd, Append];
 }

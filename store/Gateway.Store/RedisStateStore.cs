@@ -70,21 +70,6 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         return (long)reply;
     }
 
-    public async ValueTask<RateLimitOutcome> TryAcquireAsync(IReadOnlyList<RateLimitWindow> windows, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(windows);
-        if (windows.Count == 0)
-        {
-            return RateLimitOutcome.Admit;
-        }
-
-        var keys = new RedisKey[windows.Count];
-        var values = new RedisValue[windows.Count * 3];
-        AddWindows(windows, keys, 0, values, 0);
-        var reply = (RedisResult[])(await EvaluateAsync("acquire", RedisScripts.Acquire, keys, values, cancellationToken).ConfigureAwait(false))!;
-        return ToOutcome((int)reply[0], (long)reply[1]);
-    }
-
     public async ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -10,9 +10,6 @@ public static class StoreKeys
 
     public static string Nonce(string tenant, string agent, string nonce) => $"{Prefix}{{{tenant}}}:nonce:{agent}:{nonce}";
 
-    public static string Decision(string tenant, string agent, string intentDigest, string policyDigest) =>
-        $"{Prefix}{{{tenant}}}:decision:{agent}:{policyDigest}:{intentDigest}";
-
     public static string RateLimit(string tenant, string scope) => $"{Prefix}{{{tenant}}}:rl:{scope}";
 
     public static string Budget(string tenant, string scope) => $"{Prefix}{{{tenant}}}:budget:{scope}";

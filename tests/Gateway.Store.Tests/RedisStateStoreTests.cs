@@ -93,7 +93,7 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
         await _admin.ExecuteAsync("SCRIPT", "FLUSH");
 
         Assert.Equal(12, await _store.IncrementAsync("scripted", 7, null));
-        Assert.True((await _store.TryAcquireAsync([new RateLimitWindow("flushed", 1, TimeSpan.FromMinutes(1))])).Admitted);
+        Assert.True((await _store.AdmitAsync(new AdmissionRequest("flushed-nonce", "0", TimeSpan.FromMinutes(1), [], [new RateLimitWindow("flushed", 1, TimeSpan.FromMinutes(1))]))).RateLimit.Admitted);
     }
 
     [Fact]

@@ -19,6 +19,10 @@ public abstract class StateStoreContractTests
 
     protected string Key(string name) => _prefix + name;
 
+    /// <summary>Acquires <paramref name="windows"/> through an admission with a fresh nonce and no kill switches (the only way the gateway acquires them).</summary>
+    private async Task<RateLimitOutcome> AcquireAsync(IReadOnlyList<RateLimitWindow> windows) =>
+        (await Store.AdmitAsync(new AdmissionRequest(Key("acquire-nonce:" + Guid.NewGuid().ToString("N")), "0", TimeSpan.FromMinutes(1), [], windows))).RateLimit;
+
     [Fact]
     public async Task TrySetIfAbsent_ManyParallelCallers_ExactlyOneWins()
     {
@@ -131,34 +135,34 @@ public abstract class StateStoreContractTests
     }
 
     [Fact]
-    public async Task TryAcquire_TwoWindows_RefusalCountsInNoWindow()
+    public async Task AdmitWindows_TwoWindows_RefusalCountsInNoWindow()
     {
         var wide = new RateLimitWindow(Key("rl-wide"), Limit: 5, LongWindow);
         var narrow = new RateLimitWindow(Key("rl-narrow"), Limit: 3, LongWindow);
 
         for (var i = 0; i < 3; i++)
         {
-            Assert.True((await Store.TryAcquireAsync([wide, narrow])).Admitted);
+            Assert.True((await AcquireAsync([wide, narrow])).Admitted);
         }
 
-        var refused = await Store.TryAcquireAsync([wide, narrow]);
+        var refused = await AcquireAsync([wide, narrow]);
         Assert.False(refused.Admitted);
         Assert.Equal(1, refused.RefusedIndex);
         Assert.InRange(refused.RetryAfter, TimeSpan.FromTicks(1), LongWindow);
 
         // The refused request was not counted in the wide window: exactly two more fit.
-        Assert.True((await Store.TryAcquireAsync([wide])).Admitted);
-        Assert.True((await Store.TryAcquireAsync([wide])).Admitted);
-        var full = await Store.TryAcquireAsync([wide]);
+        Assert.True((await AcquireAsync([wide])).Admitted);
+        Assert.True((await AcquireAsync([wide])).Admitted);
+        var full = await AcquireAsync([wide]);
         Assert.False(full.Admitted);
         Assert.Equal(0, full.RefusedIndex);
     }
 
     [Fact]
-    public async Task TryAcquire_PermitsAboveLimit_RefusedWithRetryAfterInsideWindow()
+    public async Task AdmitWindows_PermitsAboveLimit_RefusedWithRetryAfterInsideWindow()
     {
         var window = TimeSpan.FromSeconds(10);
-        var outcome = await Store.TryAcquireAsync([new RateLimitWindow(Key("rl-big"), Limit: 4, window, Permits: 5)]);
+        var outcome = await AcquireAsync([new RateLimitWindow(Key("rl-big"), Limit: 4, window, Permits: 5)]);
 
         Assert.False(outcome.Admitted);
         Assert.Equal(0, outcome.RefusedIndex);
@@ -166,11 +170,11 @@ public abstract class StateStoreContractTests
     }
 
     [Fact]
-    public async Task TryAcquire_ParallelCallers_AdmitExactlyTheLimit()
+    public async Task AdmitWindows_ParallelCallers_AdmitExactlyTheLimit()
     {
         var windows = new[] { new RateLimitWindow(Key("rl-parallel"), Limit: 10, LongWindow) };
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ =>
-            Task.Run(async () => await Store.TryAcquireAsync(windows))));
+            Task.Run(async () => await AcquireAsync(windows))));
 
         Assert.Equal(10, outcomes.Count(o => o.Admitted));
         Assert.All(outcomes.Where(o => !o.Admitted), o => Assert.True(o.RetryAfter > TimeSpan.Zero));
@@ -190,9 +194,9 @@ public abstract class StateStoreContractTests
         Assert.Equal(2u, outcome.SwitchesOn);
         Assert.True(outcome.RateLimit.Admitted);
         Assert.Equal("ts-fresh", await Store.GetAsync(request.NonceKey));
-        var remaining = await Store.TryAcquireAsync([new RateLimitWindow(Key("rl-a"), 5, LongWindow, 4)]);
+        var remaining = await AcquireAsync([new RateLimitWindow(Key("rl-a"), 5, LongWindow, 4)]);
         Assert.True(remaining.Admitted);
-        Assert.False((await Store.TryAcquireAsync([new RateLimitWindow(Key("rl-b"), 5, LongWindow, 5)])).Admitted);
+        Assert.False((await AcquireAsync([new RateLimitWindow(Key("rl-b"), 5, LongWindow, 5)])).Admitted);
     }
 
     [Fact]
@@ -227,7 +231,7 @@ public abstract class StateStoreContractTests
         Assert.False(refused.RateLimit.Admitted);
         Assert.Equal(1, refused.RateLimit.RefusedIndex);
         Assert.InRange(refused.RateLimit.RetryAfter, TimeSpan.FromTicks(1), LongWindow);
-        Assert.True((await Store.TryAcquireAsync([wide with { Permits = 9 }])).Admitted);
+        Assert.True((await AcquireAsync([wide with { Permits = 9 }])).Admitted);
     }
 
     [Fact]
@@ -239,8 +243,8 @@ public abstract class StateStoreContractTests
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => Task.Run(async () => await Store.AdmitAsync(request))));
 
         Assert.Single(outcomes, o => o.NonceFresh);
-        Assert.True((await Store.TryAcquireAsync([window with { Permits = 99 }])).Admitted);
-        Assert.False((await Store.TryAcquireAsync([window])).Admitted);
+        Assert.True((await AcquireAsync([window with { Permits = 99 }])).Admitted);
+        Assert.False((await AcquireAsync([window])).Admitted);
     }
 
     [Fact]

@@ -53,9 +53,6 @@ internal sealed class TracingStateStore : IStateStore
     public ValueTask<long> IncrementAsync(string key, long delta, TimeSpan? expiry, CancellationToken cancellationToken = default) =>
         Run("increment", (key, delta, expiry), static (s, a, ct) => s.IncrementAsync(a.key, a.delta, a.expiry, ct), cancellationToken);
 
-    public ValueTask<RateLimitOutcome> TryAcquireAsync(IReadOnlyList<RateLimitWindow> windows, CancellationToken cancellationToken = default) =>
-        Run("acquire", windows, static (s, w, ct) => s.TryAcquireAsync(w, ct), cancellationToken);
-
     public ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default) =>
         Run("admit", request, static (s, r, ct) => s.AdmitAsync(r, ct), cancellationToken);
 

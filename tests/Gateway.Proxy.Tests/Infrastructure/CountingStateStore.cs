@@ -19,8 +19,6 @@ public sealed class CountingStateStore(IStateStore inner, ConcurrentQueue<(strin
 
     public ValueTask<long> IncrementAsync(string key, long delta, TimeSpan? expiry, CancellationToken cancellationToken = default) => Note(inner.IncrementAsync(key, delta, expiry, cancellationToken), "increment");
 
-    public ValueTask<RateLimitOutcome> TryAcquireAsync(IReadOnlyList<RateLimitWindow> windows, CancellationToken cancellationToken = default) => Note(inner.TryAcquireAsync(windows, cancellationToken), "acquire");
-
     public ValueTask<BudgetOutcome> TryReserveAsync(string key, long amount, long limit, TimeSpan window, CancellationToken cancellationToken = default) => Note(inner.TryReserveAsync(key, amount, limit, window, cancellationToken), "reserve");
 
     public ValueTask<long> SettleAsync(string key, long reserved, long actual, TimeSpan window, CancellationToken cancellationToken = default) => Note(inner.SettleAsync(key, reserved, actual, window, cancellationToken), "settle");
