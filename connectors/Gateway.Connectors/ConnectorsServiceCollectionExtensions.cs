@@ -1,8 +1,6 @@
 using Gateway.Connectors.Credentials;
-using Gateway.Connectors.Executors;
 using Gateway.Connectors.Injection;
 using Gateway.Connectors.Models;
-using Gateway.Connectors.Redaction;
 using Gateway.Connectors.Vault;
 using Gateway.Store;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,9 +15,8 @@ public static class ConnectorsServiceCollectionExtensions
     /// <summary>
     /// Registers the key ring (from <c>DATA_ENCRYPTION_KEY</c> unless one is registered; the self-test runs
     /// when it is first resolved), the record store (file or <see cref="IStateStore"/>), <see cref="CredentialVault"/>,
-    /// <see cref="CredentialResolver"/>, the executors behind <see cref="IConnectorExecutor"/> (a named
-    /// <see cref="HttpClient"/> without redirects, cookies or decompression), and <see cref="MaxTokensEstimator"/>.
-    /// The host registers <see cref="IStateStore"/> and, optionally, <see cref="IConnectorCatalog"/>.
+    /// <see cref="CredentialResolver"/> and <see cref="MaxTokensEstimator"/>. The host registers
+    /// <see cref="IStateStore"/>; connectors are reached through the host's YARP clusters, never a client of their own.
     /// </summary>
     public static IServiceCollection AddGatewayConnectors(this IServiceCollection services, Action<GatewayConnectorsOptions>? configure = null)
     {
@@ -60,42 +57,17 @@ public static class ConnectorsServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             logger: sp.GetService<ILogger<CredentialResolver>>()));
 
-        services.AddHttpClient(GatewayConnectorsOptions.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                AllowAutoRedirect = false,
-                UseCookies = false,
-                AutomaticDecompression = System.Net.DecompressionMethods.None,
-                PooledConnectionLifetime = options.PooledConnectionLifetime,
-            })
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
-
-        static HttpClient Client(IServiceProvider sp) => sp.GetRequiredService<IHttpClientFactory>().CreateClient(GatewayConnectorsOptions.HttpClientName);
-        services.TryAddSingleton(sp => new HttpConnectorExecutor(Client(sp), sp.GetRequiredService<CredentialResolver>(), sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new ModelConnectorExecutor(Client(sp), sp.GetRequiredService<CredentialResolver>(), sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new ContextExecutor(Client(sp), sp.GetRequiredService<CredentialResolver>(), sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new McpToolExecutor(Client(sp), sp.GetRequiredService<CredentialResolver>(), sp.GetService<IConnectorCatalog>(), sp.GetRequiredService<TimeProvider>()));
-        var serviceKey = options.ServiceKey.ToArray();
-        services.TryAddSingleton(sp => new ConnectorExecutor(
-            sp.GetRequiredService<HttpConnectorExecutor>(),
-            serviceKey.Length > 0 ? new WebhookExecutor(Client(sp), sp.GetRequiredService<CredentialResolver>(), serviceKey, sp.GetRequiredService<TimeProvider>()) : null,
-            sp.GetRequiredService<ModelConnectorExecutor>(),
-            sp.GetRequiredService<McpToolExecutor>(),
-            sp.GetRequiredService<ContextExecutor>()));
-        services.TryAddSingleton<IConnectorExecutor>(sp => sp.GetRequiredService<ConnectorExecutor>());
         services.TryAddSingleton(new MaxTokensEstimator(options.DefaultMaxTokens));
         return services;
     }
 
     /// <summary>
-    /// Adds the connector transform factories to YARP: route keys <c>GatewayCredentialInjection</c> and
-    /// <c>GatewayResponseRedaction</c>.
+    /// Adds the connector transform factory to YARP: route key <c>GatewayCredentialInjection</c>.
     /// </summary>
     public static IReverseProxyBuilder AddGatewayConnectorTransforms(this IReverseProxyBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder
-            .AddTransformFactory<CredentialInjectionTransformFactory>()
-            .AddTransformFactory<ResponseRedactionTransformFactory>();
+            .AddTransformFactory<CredentialInjectionTransformFactory>();
     }
 }

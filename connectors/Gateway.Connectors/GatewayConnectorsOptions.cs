@@ -5,26 +5,17 @@ namespace Gateway.Connectors;
 /// <summary>Options of <see cref="ConnectorsServiceCollectionExtensions.AddGatewayConnectors"/>.</summary>
 public sealed record GatewayConnectorsOptions
 {
-    /// <summary>The named <see cref="HttpClient"/> the executors use.</summary>
-    public const string HttpClientName = "Gateway.Connectors";
-
     /// <summary>
     /// When set, credentials are kept in this JSON file (<see cref="Vault.FileCredentialStore"/>, the embedded
     /// default); otherwise in the registered <see cref="Gateway.Store.IStateStore"/>.
     /// </summary>
     public string? CredentialFilePath { get; set; }
 
-    /// <summary>The gateway service key that signs webhook calls; webhooks are unavailable without it.</summary>
-    public ReadOnlyMemory<byte> ServiceKey { get; set; }
-
     /// <summary>Resolver cache settings.</summary>
     public CredentialResolverOptions Resolver { get; set; } = new();
 
     /// <summary>Token ceiling assumed for budget reservation when a model request names none.</summary>
     public int DefaultMaxTokens { get; set; } = 4096;
-
-    /// <summary>How long pooled upstream connections live (so DNS changes are picked up).</summary>
-    public TimeSpan PooledConnectionLifetime { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Every problem (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
@@ -38,11 +29,6 @@ public sealed record GatewayConnectorsOptions
         if (DefaultMaxTokens <= 0)
         {
             errors.Add("default max tokens must be positive.");
-        }
-
-        if (PooledConnectionLifetime <= TimeSpan.Zero)
-        {
-            errors.Add("pooled connection lifetime must be positive.");
         }
 
         return errors;

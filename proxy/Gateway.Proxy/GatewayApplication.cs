@@ -1,6 +1,5 @@
 using Gateway.Connectors;
 using Gateway.Connectors.Credentials;
-using Gateway.Connectors.Injection;
 using Gateway.Oversight;
 using Gateway.Oversight.Audit;
 using Gateway.Oversight.Credentials;
@@ -11,6 +10,9 @@ using Gateway.Proxy.Auditing;
 using Gateway.Proxy.Authentication;
 using Gateway.Proxy.Configuration;
 using Gateway.Proxy.Execution;
+using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Routing;
+using Gateway.Proxy.Transforms;
 using Gateway.Proxy.Forwarding;
 using Gateway.Proxy.Governance;
 using Gateway.Proxy.Health;
@@ -21,6 +23,8 @@ using Gateway.Proxy.Security;
 using Gateway.Proxy.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace Gateway.Proxy;
 
@@ -66,14 +70,20 @@ public static class GatewayApplication
         services.AddSingleton(keys.DataKeys);
         services.AddGatewayConnectors(options =>
         {
-            options.ServiceKey = keys.ServiceKey;
             options.CredentialFilePath = embedded ? Path.Combine(dataDirectory, "credentials.json") : null;
             options.Resolver = options.Resolver with { CredentialsRoot = configuration["Gateway:Credentials:Root"] };
         });
-        services.AddSingleton(sp => new CredentialInjectionTransform(sp.GetRequiredService<CredentialResolver>(), logger: sp.GetService<ILogger<CredentialInjectionTransform>>()));
-        services.AddHttpForwarder();
-        services.AddSingleton<UpstreamClient>();
-        services.AddSingleton<ProviderTransformer>();
+
+        // The one forwarding path: YARP, with routes and clusters from the bundle and the gateway's transforms.
+        services.AddReverseProxy()
+            .AddTransformFactory<HeaderAllowlistTransformFactory>()
+            .AddTransformFactory<UpstreamEnvelopeTransformFactory>()
+            .AddTransformFactory<ProviderBodyTransformFactory>()
+            .AddTransformFactory<GovernedResultTransformFactory>()
+            .AddGatewayConnectorTransforms();
+        services.AddSingleton<CatalogProxyConfigProvider>();
+        services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<CatalogProxyConfigProvider>());
+        services.AddSingleton<IForwarderHttpClientFactory, UpstreamHttpClientFactory>();
 
         // Oversight: approvals, admin tokens, kill switches, audit journal, incidents.
         services.AddGatewayOversight(configuration, _ => new OversightKeys(keys.DecisionSigningKey, keys.ServiceKey));
@@ -95,13 +105,9 @@ public static class GatewayApplication
         services.AddSingleton(sp => new DecisionTokenIssuer(keys.DecisionSigningKey.Span, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<GovernanceService>();
         services.AddSingleton<AdmissionGate>();
-        services.AddSingleton<GovernedAdmission>();
         services.AddSingleton<TokenBudgetGate>();
         services.AddSingleton<AuditRecorder>();
-        services.AddSingleton<ConnectorInvoker>();
-        services.AddSingleton<GovernedActionHandler>();
         services.AddSingleton<ApprovalPollHandler>();
-        services.AddSingleton<ProviderRouteHandler>();
         services.AddGatewayHealthChecks();
 
         // Last: it decorates the registered IStateStore with store spans.
@@ -109,7 +115,7 @@ public static class GatewayApplication
         return services;
     }
 
-    /// <summary>The request pipeline: request id, fail-closed error handling, health, authentication, routes.</summary>
+    /// <summary>The request pipeline: request id, fail-closed error handling, health, authentication, routes, the governed YARP pipeline.</summary>
     public static WebApplication UseGatewayPipeline(this WebApplication app)
     {
         app.UseMiddleware<RequestIdMiddleware>();
@@ -122,9 +128,10 @@ public static class GatewayApplication
         app.MapGatewayHealth();
         app.MapGet("/openapi.yaml", static (IWebHostEnvironment environment) =>
             OpenApiDocument.Serve(environment)).ExcludeFromDescription();
-        app.MapGovernedActions();
-        app.Map("/providers/{connector}/{**path}", static (HttpContext context, ProviderRouteHandler handler) => handler.HandleAsync(context))
-            .WithMetadata(AgentSignatureRequired.Instance);
+        app.MapAgentEndpoints();
+
+        // Every agent action (the native /v1 routes and /providers) walks the governance stages inside YARP.
+        app.MapReverseProxy(static pipeline => pipeline.UseGovernance()).WithMetadata(AgentSignatureRequired.Instance);
         app.MapGatewayAdmin();
         app.MapFallback(static context => ProblemResponse.WriteAsync(context, StatusCodes.Status404NotFound, ProblemCodes.NotFound,
             "No route matches this request."));

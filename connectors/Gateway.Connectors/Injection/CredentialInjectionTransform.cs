@@ -8,7 +8,7 @@ using Yarp.ReverseProxy.Transforms;
 namespace Gateway.Connectors.Injection;
 
 /// <summary>
-/// Sets the connector's credential on the outgoing proxy request per its <see cref="AuthScheme"/>, after
+/// Sets the connector's credential on the outgoing proxy request per its <c>auth</c> scheme, after
 /// removing everything credential-like the agent sent (<c>Authorization</c>, <c>x-api-key</c>, <c>api-key</c>,
 /// <c>Cookie</c>, <c>Proxy-Authorization</c>, every <c>X-Gamut-*</c> signature header), and sets
 /// <c>X-Gamut-Decision-Token</c> (and <c>X-Gamut-Dry-Run</c> under dry_run) from <see cref="ConnectorRequestFeature"/>.
@@ -22,19 +22,13 @@ public sealed partial class CredentialInjectionTransform : RequestTransform
     public const string ErrorCode = "credential_unavailable";
 
     private readonly CredentialResolver _resolver;
-    private readonly IConnectorCatalog? _catalog;
     private readonly ILogger _logger;
 
-    public CredentialInjectionTransform(CredentialResolver resolver, string? connectorName = null, IConnectorCatalog? catalog = null, ILogger<CredentialInjectionTransform>? logger = null)
+    public CredentialInjectionTransform(CredentialResolver resolver, ILogger<CredentialInjectionTransform>? logger = null)
     {
         _resolver = resolver ?? throw new ArgumentNullException(nameof(resolver));
-        ConnectorName = string.IsNullOrEmpty(connectorName) ? null : connectorName;
-        _catalog = catalog;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
-
-    /// <summary>The connector named in the route config (null: taken from <see cref="ConnectorRequestFeature.Connector"/>).</summary>
-    internal string? ConnectorName { get; }
 
     /// <inheritdoc/>
     public override async ValueTask ApplyAsync(RequestTransformContext context)
@@ -43,22 +37,21 @@ public sealed partial class CredentialInjectionTransform : RequestTransform
         StripCredentialHeaders(context);
 
         var feature = context.HttpContext.Features.Get<ConnectorRequestFeature>();
-        var connector = feature?.Connector ?? (ConnectorName is null ? null : _catalog?.Find(ConnectorName));
-        if (feature is null || connector is null)
+        if (feature is null)
         {
-            Log.NoContext(_logger, ConnectorName ?? "(feature)");
+            Log.NoContext(_logger);
             await RefuseAsync(context, "The gateway has no connector context for this request.").ConfigureAwait(false);
             return;
         }
 
-        if (connector.CredentialReference is { } reference)
+        var connector = feature.Connector;
+        if (ConnectorCredentials.ReferenceOf(connector) is { } reference)
         {
             try
             {
                 var secret = await _resolver.ResolveAsync(feature.Tenant, reference, context.CancellationToken).ConfigureAwait(false);
-                var scheme = connector.AuthScheme;
-                context.ProxyRequest.Headers.Remove(scheme.HeaderName);
-                context.ProxyRequest.Headers.TryAddWithoutValidation(scheme.HeaderName, scheme.FormatValue(secret.Value));
+                context.ProxyRequest.Headers.Remove(connector.Auth.HeaderName);
+                context.ProxyRequest.Headers.TryAddWithoutValidation(connector.Auth.HeaderName, ConnectorCredentials.HeaderValue(connector.Auth, secret.Value));
             }
             catch (CredentialUnavailableException ex)
             {
@@ -74,7 +67,7 @@ public sealed partial class CredentialInjectionTransform : RequestTransform
             context.ProxyRequest.Headers.TryAddWithoutValidation(SignatureHeaders.DecisionToken, token);
         }
 
-        if (feature.DegradeMode == DegradeMode.DryRun)
+        if (feature.DegradeMode == Policy.DegradeMode.DryRun)
         {
             context.ProxyRequest.Headers.TryAddWithoutValidation(GatewayHeaders.DryRun, "true");
         }
@@ -126,8 +119,8 @@ public sealed partial class CredentialInjectionTransform : RequestTransform
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 4120, Level = LogLevel.Error, Message = "Credential injection for {Connector} refused: no connector context")]
-        public static partial void NoContext(ILogger logger, string connector);
+        [LoggerMessage(EventId = 4120, Level = LogLevel.Error, Message = "Credential injection refused: the request carries no connector decision")]
+        public static partial void NoContext(ILogger logger);
 
         [LoggerMessage(EventId = 4121, Level = LogLevel.Warning, Message = "Credential of connector {Connector} unavailable for tenant {Tenant}: {Reason}")]
         public static partial void CredentialUnavailable(ILogger logger, string connector, string tenant, string reason);

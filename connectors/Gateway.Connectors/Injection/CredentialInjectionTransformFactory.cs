@@ -4,7 +4,7 @@ namespace Gateway.Connectors.Injection;
 
 /// <summary>
 /// Builds <see cref="CredentialInjectionTransform"/> from route config
-/// <c>{ "GatewayCredentialInjection": "&lt;connector&gt;" | "*" }</c>.
+/// <c>{ "GatewayCredentialInjection": "*" }</c>: the credential of the connector on <see cref="ConnectorRequestFeature"/>.
 /// </summary>
 public sealed class CredentialInjectionTransformFactory : ITransformFactory
 {
@@ -28,9 +28,9 @@ public sealed class CredentialInjectionTransformFactory : ITransformFactory
         {
             context.Errors.Add(new ArgumentException($"The {CredentialInjectionKey} transform takes no other keys."));
         }
-        else if (string.IsNullOrWhiteSpace(value))
+        else if (value != FromFeature)
         {
-            context.Errors.Add(new ArgumentException($"{CredentialInjectionKey} needs a connector name or '*'."));
+            context.Errors.Add(new ArgumentException($"{CredentialInjectionKey} takes '{FromFeature}': the connector is the one the request was decided on."));
         }
 
         return true;
@@ -45,7 +45,7 @@ public sealed class CredentialInjectionTransformFactory : ITransformFactory
             return false;
         }
 
-        context.AddCredentialInjection(value == FromFeature ? null : value);
+        context.AddCredentialInjection();
         return true;
     }
 }

@@ -303,7 +303,7 @@ internal sealed partial class TenantFileParser
     private CatalogEntry? ParseCatalogEntry(YamlNode node)
     {
         var f = _r.Mapping(node, "catalog entry", "name", "kind", "action_type", "risk_tier", "target_system", "data_classes", "external",
-            "upstream", "credential", "auth", "limits", "degrade", "http", "connector", "mcp_tool");
+            "upstream", "destinations", "health_check", "credential", "auth", "limits", "degrade", "http", "connector", "mcp_tool");
         if (f is null)
         {
             return null;
@@ -325,6 +325,12 @@ internal sealed partial class TenantFileParser
         else if (kind is { } kk && kk != ConnectorKind.McpTool)
         {
             _r.Error(node, BundleErrorCodes.MissingRequired, $"catalog entry '{name}' needs 'upstream' (every kind except mcp_tool)");
+        }
+
+        var destinations = f["destinations"] is { } ds ? ParseDestinations(ds, upstream) : [];
+        if (destinations.Count > 0 && kind == ConnectorKind.McpTool)
+        {
+            _r.Error(f["destinations"]!, BundleErrorCodes.InvalidValue, "'destinations' does not apply to kind mcp_tool (its server's destinations are used)");
         }
 
         var connector = f.OptionalString("connector");
@@ -362,6 +368,8 @@ internal sealed partial class TenantFileParser
             DataClasses = f["data_classes"] is { } dc ? _r.DataClasses(dc, "data class") ?? DataClassSet.None : DataClassSet.None,
             External = f.OptionalBool("external", false),
             Upstream = upstream,
+            Destinations = destinations,
+            HealthCheck = f["health_check"] is { } hc ? ParseHealthCheck(hc) : null,
             Credential = f["credential"] is { } cr && _r.String(cr, "credential") is { } crText ? ParseSecret(cr, crText, "credential") : null,
             Auth = f["auth"] is { } au ? ParseAuth(au) : ConnectorAuth.Bearer,
             Limits = f["limits"] is { } li ? ParseLimits(li) : ConnectorLimits.None,
@@ -407,6 +415,70 @@ internal sealed partial class TenantFileParser
 
         _r.Error(node, BundleErrorCodes.InvalidValue, $"auth '{text}' must be bearer, x-api-key or header:<Name>");
         return ConnectorAuth.Bearer;
+    }
+
+    private List<Uri> ParseDestinations(YamlNode node, Uri? upstream)
+    {
+        var result = new List<Uri>();
+        foreach (var item in _r.Sequence(node, "destinations"))
+        {
+            if (_r.String(item, "destination") is not { } text)
+            {
+                continue;
+            }
+
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                _r.Error(item, BundleErrorCodes.InvalidUrl, $"destination '{text}' must be an absolute http(s) URL");
+            }
+            else if (upstream is not null && !string.Equals(uri.AbsolutePath.TrimEnd('/'), upstream.AbsolutePath.TrimEnd('/'), StringComparison.Ordinal))
+            {
+                _r.Error(item, BundleErrorCodes.InvalidValue, $"destination '{text}' must have the same path as the upstream ('{upstream.AbsolutePath}'): destinations are copies of one service");
+            }
+            else if (result.Contains(uri) || uri == upstream)
+            {
+                _r.Error(item, BundleErrorCodes.DuplicateId, $"destination '{text}' is listed twice");
+            }
+            else
+            {
+                result.Add(uri);
+            }
+        }
+
+        return result;
+    }
+
+    private ConnectorHealthCheck? ParseHealthCheck(YamlNode node)
+    {
+        var f = _r.Mapping(node, "health_check", "path", "interval", "timeout");
+        if (f is null || f.RequiredString("path") is not { } path)
+        {
+            return null;
+        }
+
+        if (!path.StartsWith('/') || path.Contains("..", StringComparison.Ordinal) || path.Contains('?', StringComparison.Ordinal))
+        {
+            _r.Error(f["path"]!, BundleErrorCodes.InvalidValue, $"health_check.path '{path}' must be an absolute path without '..' or a query");
+            return null;
+        }
+
+        var check = new ConnectorHealthCheck { Path = path };
+        if (f["interval"] is { } i && _r.Duration(i, "health_check.interval") is { } interval)
+        {
+            check = check with { Interval = interval };
+        }
+
+        if (f["timeout"] is { } t && _r.Duration(t, "health_check.timeout") is { } timeout)
+        {
+            check = check with { Timeout = timeout };
+        }
+
+        if (check.Timeout > check.Interval)
+        {
+            _r.Error(node, BundleErrorCodes.InvalidValue, "health_check.timeout must not exceed health_check.interval");
+        }
+
+        return check;
     }
 
     private ConnectorLimits ParseLimits(YamlNode node)

@@ -24,6 +24,15 @@ public sealed record CatalogEntry
     /// <summary>Absolute http(s) upstream; null only for <see cref="ConnectorKind.McpTool"/>.</summary>
     public Uri? Upstream { get; init; }
 
+    /// <summary>
+    /// Further base URLs equivalent to <see cref="Upstream"/> (<c>destinations:</c>); requests are
+    /// balanced over all of them and an unhealthy one is skipped. Empty for a single upstream.
+    /// </summary>
+    public IReadOnlyList<Uri> Destinations { get; init; } = [];
+
+    /// <summary>The active health check of the destinations, when declared.</summary>
+    public ConnectorHealthCheck? HealthCheck { get; init; }
+
     public SecretReference? Credential { get; init; }
 
     public ConnectorAuth Auth { get; init; } = ConnectorAuth.Bearer;

@@ -1,14 +1,34 @@
 namespace Gateway.Policy;
 
-/// <summary>Payload and time limits of a connector (enforced by the host).</summary>
+/// <summary>
+/// A connector's limits as the bundle declares them (<c>limits:</c>); unset values fall back to the
+/// defaults below, which are the limits the gateway enforces when a bundle says nothing.
+/// </summary>
 public sealed record ConnectorLimits
 {
-    /// <summary>No limits declared.</summary>
     public static readonly ConnectorLimits None = new();
+
+    /// <summary>The request body limit when none is declared (1 MiB).</summary>
+    public const long DefaultMaxRequestBytes = 1024 * 1024;
+
+    /// <summary>The response body limit when none is declared (4 MiB).</summary>
+    public const long DefaultMaxResponseBytes = 4 * 1024 * 1024;
+
+    /// <summary>The upstream timeout when none is declared.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
     public long? MaxRequestBytes { get; init; }
 
     public long? MaxResponseBytes { get; init; }
 
     public TimeSpan? Timeout { get; init; }
+
+    /// <summary>The request body limit in force.</summary>
+    public long RequestBytes => MaxRequestBytes ?? DefaultMaxRequestBytes;
+
+    /// <summary>The response body limit in force.</summary>
+    public long ResponseBytes => MaxResponseBytes ?? DefaultMaxResponseBytes;
+
+    /// <summary>The upstream timeout in force.</summary>
+    public TimeSpan UpstreamTimeout => Timeout ?? DefaultTimeout;
 }

@@ -151,8 +151,6 @@ internal sealed partial class GovernanceService
             new KeyValuePair<string, object?>("control", failing.Count > 0 ? failing[0] : "none"),
             new KeyValuePair<string, object?>("tenant", governed.Decision.Descriptor?.Tenant ?? "unknown"));
         _metrics.DecisionDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("decision", decisionName));
-        Activity.Current?.SetTag("gamut.decision", decisionName);
-        Activity.Current?.SetTag("gamut.failing_controls", string.Join(',', failing));
     }
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Policy evaluation failed; the request is blocked (fail closed)")]

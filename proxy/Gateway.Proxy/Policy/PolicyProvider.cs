@@ -54,6 +54,12 @@ public sealed partial class PolicyProvider : IDisposable
     public event Action<PolicySnapshot>? Reloaded;
 
     /// <summary>
+    /// Raised with a new snapshot just before it becomes <see cref="Current"/>, so that what is derived
+    /// from it (the proxy's routes and clusters) is in place before any request is decided on it.
+    /// </summary>
+    public event Action<PolicySnapshot>? Applying;
+
+    /// <summary>
     /// Loads the bundle for the first time and starts watching it. Throws with every validation
     /// error when the bundle is invalid: the gateway does not start without a valid policy.
     /// </summary>
@@ -159,6 +165,7 @@ public sealed partial class PolicyProvider : IDisposable
             }
 
             var snapshot = new PolicySnapshot(result.Set, secrets.ToFrozenDictionary(), _time.GetUtcNow());
+            Applying?.Invoke(snapshot);
             _current = snapshot;
             _fingerprint = fingerprint;
             _metrics.PolicyReloads.Add(1, new KeyValuePair<string, object?>("result", "applied"));

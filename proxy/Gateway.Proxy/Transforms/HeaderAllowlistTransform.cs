@@ -1,3 +1,4 @@
+using Gateway.Connectors;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Proxy.Transforms;
@@ -9,7 +10,8 @@ namespace Gateway.Proxy.Transforms;
 /// method overrides and every credential header in any spelling (<c>X-Auth-Token</c>,
 /// <c>Private-Token</c>, <c>x_api_key</c>…) are simply not on the list. <c>Accept-Encoding</c> is set to
 /// <c>identity</c> so the response can be inspected and redacted (an upstream that compresses anyway
-/// is decoded before redaction). Credentials and the decision token are added afterwards by
+/// is decoded before redaction), and the gateway's request id is sent as <c>X-Request-Id</c>.
+/// Credentials and the decision token are added afterwards by
 /// <see cref="Gateway.Connectors.Injection.CredentialInjectionTransform"/>.
 /// </summary>
 internal sealed class HeaderAllowlistTransform : RequestTransform
@@ -66,6 +68,7 @@ internal sealed class HeaderAllowlistTransform : RequestTransform
 
         request.Headers.Host = null;
         request.Headers.TryAddWithoutValidation("Accept-Encoding", "identity");
+        request.Headers.TryAddWithoutValidation(GatewayHeaders.RequestId, context.HttpContext.TraceIdentifier);
         return ValueTask.CompletedTask;
     }
 }

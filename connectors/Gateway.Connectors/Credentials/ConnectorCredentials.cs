@@ -1,0 +1,23 @@
+using Gateway.Policy;
+
+namespace Gateway.Connectors.Credentials;
+
+/// <summary>How a catalog entry's credential is referenced in the vault and written on the wire.</summary>
+public static class ConnectorCredentials
+{
+    /// <summary>The resolver's reference for the entry's credential (<c>vault:</c>, <c>env:</c>, <c>file:</c>), or null when it has none.</summary>
+    public static string? ReferenceOf(CatalogEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return entry.Credential is { Source: not SecretSource.None } credential
+            ? credential.Source == SecretSource.File ? "file:" + (credential.ResolvedPath ?? credential.Name) : credential.ToString()
+            : null;
+    }
+
+    /// <summary>The header value carrying <paramref name="secret"/> under the entry's auth scheme (<c>Bearer …</c> or the raw value).</summary>
+    public static string HeaderValue(ConnectorAuth auth, string secret)
+    {
+        ArgumentNullException.ThrowIfNull(auth);
+        return auth.IsBearer ? "Bearer " + secret : secret;
+    }
+}

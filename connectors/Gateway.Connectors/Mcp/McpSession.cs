@@ -1,0 +1,12 @@
+namespace Gateway.Connectors.Mcp;
+
+/// <summary>
+/// Marks an outgoing MCP <c>tools/call</c> that needs a session: which tenant and server it belongs to.
+/// Set on the proxy request's options by the host with the call's body (to send it again on a new
+/// session); read by <see cref="McpSessionHandler"/>.
+/// </summary>
+public sealed record McpSession(string Tenant, string Server, ReadOnlyMemory<byte> Body)
+{
+    /// <summary>The request option carrying the marker.</summary>
+    public static readonly HttpRequestOptionsKey<McpSession> OptionKey = new("Gamut.McpSession");
+}

@@ -1,0 +1,141 @@
+using System.Buffers;
+using System.Net.ServerSentEvents;
+using System.Text;
+using System.Text.Json;
+using Gateway.Connectors.Models;
+using Gateway.Connectors.Redaction;
+using Gateway.Policy;
+
+namespace Gateway.Connectors.Results;
+
+/// <summary>
+/// Turns the body a governed action's upstream answered into the <c>result</c> the agent receives,
+/// always redacted: JSON when the media type says JSON, else the text (an event stream redacted
+/// event by event) as a JSON string; for <c>mcp_tool</c>, the JSON-RPC <c>result</c> (or <c>error</c>,
+/// status 502) of the reply to the call, from a JSON answer or an event stream.
+/// </summary>
+public static class ConnectorResultReader
+{
+    /// <summary>Reads <paramref name="body"/> (already decoded and within the connector's limit).</summary>
+    public static ConnectorResult Read(ConnectorKind kind, int statusCode, string? contentType, ReadOnlySpan<byte> body, string? jsonRpcId, bool truncated, RedactionCounts counts)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        var mediaType = MediaTypeOf(contentType);
+        var eventStream = mediaType == "text/event-stream";
+        if (kind == ConnectorKind.McpTool)
+        {
+            return McpReply(statusCode, eventStream, body, jsonRpcId, counts);
+        }
+
+        ModelUsage? usage = kind is ConnectorKind.OpenAI or ConnectorKind.Anthropic
+            ? eventStream ? ModelUsageReader.FromSse(body) : ModelUsageReader.FromJson(body)
+            : null;
+        var isJson = !truncated && mediaType is not null && (mediaType == "application/json" || mediaType.EndsWith("+json", StringComparison.Ordinal));
+        if (isJson && !body.IsEmpty)
+        {
+            try
+            {
+                var redacted = JsonRedactor.Redact(body, counts);
+                using var document = JsonDocument.Parse(redacted);
+                return new ConnectorResult { StatusCode = statusCode, Json = redacted, Usage = usage };
+            }
+            catch (JsonException)
+            {
+                // Declared JSON but is not: reported as text.
+            }
+        }
+
+        string text;
+        if (eventStream)
+        {
+            var redactor = new SseBodyRedactor(counts);
+            var output = new ArrayBufferWriter<byte>(body.Length + 64);
+            redactor.Write(body, output);
+            redactor.Complete(output);
+            text = Encoding.UTF8.GetString(output.WrittenSpan);
+        }
+        else
+        {
+            text = TextRedactor.Redact(Encoding.UTF8.GetString(body), counts);
+        }
+
+        return new ConnectorResult
+        {
+            StatusCode = statusCode,
+            Json = body.IsEmpty && !truncated ? "null"u8.ToArray() : JsonSerializer.SerializeToUtf8Bytes(text, ConnectorsJsonContext.Default.String),
+            Usage = usage,
+            Truncated = truncated,
+        };
+    }
+
+    private static ConnectorResult McpReply(int statusCode, bool eventStream, ReadOnlySpan<byte> body, string? id, RedactionCounts counts)
+    {
+        var failed = new ConnectorResult { StatusCode = statusCode is >= 200 and < 300 ? 502 : statusCode, Json = "null"u8.ToArray() };
+        if (statusCode is < 200 or >= 300 || id is null)
+        {
+            return failed;
+        }
+
+        JsonElement? reply = null;
+        if (eventStream)
+        {
+            foreach (var item in SseParser.Create(new MemoryStream(body.ToArray(), writable: false)).Enumerate())
+            {
+                if (MatchReply(item.Data, id) is { } match)
+                {
+                    reply = match;
+                    break;
+                }
+            }
+        }
+        else
+        {
+            reply = MatchReply(Encoding.UTF8.GetString(body), id);
+        }
+
+        if (reply is not { } message)
+        {
+            return failed;
+        }
+
+        var isError = message.TryGetProperty("error", out var error);
+        var payload = isError ? error : message.GetProperty("result");
+        var redacted = JsonRedactor.Redact(payload, counts);
+        return new ConnectorResult { StatusCode = isError ? 502 : 200, Json = JsonSerializer.SerializeToUtf8Bytes(redacted, ConnectorsJsonContext.Default.JsonElement) };
+    }
+
+    private static JsonElement? MatchReply(string json, string id)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            var candidates = root.ValueKind == JsonValueKind.Array ? [.. root.EnumerateArray()] : new[] { root };
+            foreach (var candidate in candidates)
+            {
+                if (candidate.ValueKind == JsonValueKind.Object && candidate.TryGetProperty("id", out var replyId) && replyId.GetRawText().Trim('"') == id
+                    && (candidate.TryGetProperty("result", out _) || candidate.TryGetProperty("error", out _)))
+                {
+                    return candidate.Clone();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not a JSON-RPC message (a comment or keep-alive event).
+        }
+
+        return null;
+    }
+
+    private static string? MediaTypeOf(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType))
+        {
+            return null;
+        }
+
+        var semicolon = contentType.IndexOf(';', StringComparison.Ordinal);
+        return (semicolon < 0 ? contentType : contentType[..semicolon]).Trim().ToLowerInvariant();
+    }
+}

@@ -1,0 +1,103 @@
+using Gateway.Policy;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Health;
+
+namespace Gateway.Proxy.Routing;
+
+/// <summary>
+/// One YARP cluster per connector of every tenant: its upstream and <c>destinations</c> as
+/// destinations, active health checks when the entry declares <c>health_check</c>, passive health
+/// checks always (a destination failing transport is taken out of rotation for a while), and the
+/// connector's timeout as the forwarding timeout. <c>mcp_tool</c> entries have no cluster: they are
+/// forwarded to their MCP server's.
+/// </summary>
+internal static class ConnectorClusters
+{
+    /// <summary>How long a destination that failed passive health checks stays out of rotation.</summary>
+    private static readonly TimeSpan ReactivationPeriod = TimeSpan.FromSeconds(10);
+
+    /// <summary>The cluster id of a tenant's connector.</summary>
+    public static string IdOf(string tenant, string connector) => tenant + "/" + connector;
+
+    /// <summary>The cluster a decided entry forwards to (an mcp_tool entry's is its server's), or null when it has none.</summary>
+    public static string? IdFor(TenantPolicy tenant, CatalogEntry entry) =>
+        entry.Kind == ConnectorKind.McpTool
+            ? entry.Connector is { } server && tenant.TryGetCatalogEntry(server, out var s) && s?.Upstream is not null ? IdOf(tenant.Slug, server) : null
+            : entry.Upstream is null ? null : IdOf(tenant.Slug, entry.Name);
+
+    /// <summary>Every connector cluster of a policy set, plus the unassigned cluster the routes start on.</summary>
+    public static IReadOnlyList<ClusterConfig> Build(PolicySet? set)
+    {
+        var clusters = new List<ClusterConfig> { new() { ClusterId = GatewayRoutes.UnassignedCluster } };
+        if (set is null)
+        {
+            return clusters;
+        }
+
+        foreach (var tenant in set.Tenants.Values)
+        {
+            foreach (var entry in tenant.Catalog)
+            {
+                if (entry.Kind != ConnectorKind.McpTool && entry.Upstream is { } upstream)
+                {
+                    clusters.Add(Build(tenant.Slug, entry, upstream));
+                }
+            }
+        }
+
+        return clusters;
+    }
+
+    private static ClusterConfig Build(string tenant, CatalogEntry entry, Uri upstream)
+    {
+        var destinations = new Dictionary<string, DestinationConfig>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["upstream"] = new() { Address = upstream.AbsoluteUri },
+        };
+        for (var i = 0; i < entry.Destinations.Count; i++)
+        {
+            destinations["destination-" + (i + 1)] = new() { Address = entry.Destinations[i].AbsoluteUri };
+        }
+
+        return new ClusterConfig
+        {
+            ClusterId = IdOf(tenant, entry.Name),
+            Destinations = destinations,
+            LoadBalancingPolicy = destinations.Count > 1 ? "PowerOfTwoChoices" : null,
+            HealthCheck = new HealthCheckConfig
+            {
+                Active = entry.HealthCheck is { } check
+                    ? new ActiveHealthCheckConfig
+                    {
+                        Enabled = true,
+                        Interval = check.Interval,
+                        Timeout = check.Timeout,
+                        Path = check.Path,
+                        Policy = HealthCheckConstants.ActivePolicy.ConsecutiveFailures,
+                    }
+                    : null,
+                Passive = new PassiveHealthCheckConfig
+                {
+                    Enabled = true,
+                    Policy = HealthCheckConstants.PassivePolicy.TransportFailureRate,
+                    ReactivationPeriod = ReactivationPeriod,
+                },
+            },
+            HttpRequest = new ForwarderRequestConfig
+            {
+                ActivityTimeout = entry.Limits.UpstreamTimeout,
+
+                // HTTP/2 where the upstream negotiates it (TLS + ALPN), HTTP/1.1 otherwise.
+                Version = new Version(2, 0),
+                VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+            },
+            HttpClient = new HttpClientConfig
+            {
+                EnableMultipleHttp2Connections = true,
+                DangerousAcceptAnyServerCertificate = false,
+            },
+            Metadata = new Dictionary<string, string> { ["GamutTenant"] = tenant, ["GamutConnector"] = entry.Name },
+        };
+    }
+}
