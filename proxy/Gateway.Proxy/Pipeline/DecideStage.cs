@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Features;
+using Gateway.Policy;
 using Gateway.Proxy.Governance;
 using Gateway.Proxy.Telemetry;
 

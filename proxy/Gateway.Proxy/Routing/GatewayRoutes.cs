@@ -1,5 +1,6 @@
 using Gateway.Connectors.Injection;
 using Gateway.Proxy.Transforms;
+using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Proxy.Routing;

@@ -1,0 +1,126 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using Gateway.Proxy.Policy;
+using Gateway.Proxy.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Yarp.ReverseProxy;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.Proxy.Tests.Routing;
+
+/// <summary>
+/// The connector clusters YARP forwards to come from the bundle: a reload moves traffic under load
+/// without a failed request, and a destination that fails its health check is taken out of rotation.
+/// Real Kestrel upstreams, a real gateway.
+/// </summary>
+public sealed class ClusterRoutingTests
+{
+    private const string ReadContactUpstream = "    upstream: http://127.0.0.1:9110/crm\n    credential: vault:crm-token\n    http: { method: GET";
+
+    [Fact]
+    public async Task Reload_UpstreamMovedUnderLoad_NoRequestFailsAndTrafficMoves()
+    {
+        await using var first = await StartCrmAsync("first");
+        await using var second = await StartCrmAsync("second");
+        await using var gw = await GovernedGateway.StartAsync(text => text
+            .Replace(ReadContactUpstream, ReadContactUpstream.Replace("http://127.0.0.1:9110", first.Origin, StringComparison.Ordinal), StringComparison.Ordinal)
+            .Replace("limit: 120, window: 1m", "limit: 100000, window: 1m", StringComparison.Ordinal)
+            .Replace("limit: 1000, window: 1m", "limit: 100000, window: 1m", StringComparison.Ordinal));
+
+        var failures = new ConcurrentQueue<string>();
+        var served = new ConcurrentDictionary<string, int>();
+        using var stop = new CancellationTokenSource();
+        var workers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                using var response = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, "/v1/actions/invoke-tool",
+                    """{"tool":"crm.read_contact","args":{"id":"c-1"}}"""));
+                var body = await response.Content.ReadAsStringAsync();
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    failures.Enqueue($"{(int)response.StatusCode}: {body}");
+                    continue;
+                }
+
+                var server = JsonDocument.Parse(body).RootElement.GetProperty("result").GetProperty("server").GetString()!;
+                served.AddOrUpdate(server, 1, static (_, n) => n + 1);
+            }
+        })).ToArray();
+
+        await EventuallyAsync(() => served.GetValueOrDefault("first") >= 10, "the first upstream serves before the reload");
+        gw.Bundle.Rewrite(text => text.Replace(first.Origin + "/crm\n    credential: vault:crm-token\n    http: { method: GET",
+            second.Origin + "/crm\n    credential: vault:crm-token\n    http: { method: GET", StringComparison.Ordinal));
+        Assert.Empty(await gw.Host.Services.GetRequiredService<PolicyProvider>().ReloadAsync());
+        var firstAtReload = served.GetValueOrDefault("first");
+        await EventuallyAsync(() => served.GetValueOrDefault("second") >= 20, "traffic moves to the second upstream after the reload");
+        await stop.CancelAsync();
+        await Task.WhenAll(workers);
+
+        Assert.Empty(failures);
+        Assert.True(served.GetValueOrDefault("first") >= firstAtReload);
+        var lookup = gw.Host.Services.GetRequiredService<IProxyStateLookup>();
+        Assert.True(lookup.TryGetCluster("demo/crm.read_contact", out var cluster));
+        Assert.Equal(second.Origin + "/crm", cluster.Destinations.Values.Single().Model.Config.Address.TrimEnd('/'));
+    }
+
+    [Fact]
+    public async Task HealthCheck_DestinationDown_TakenOutOfRotationAndEveryRequestServed()
+    {
+        await using var healthy = await StartCrmAsync("healthy");
+        var failing = await StartCrmAsync("failing");
+        await using var gw = await GovernedGateway.StartAsync(text => text.Replace(ReadContactUpstream,
+            $"    upstream: {healthy.Origin}/crm\n    destinations: [\"{failing.Origin}/crm\"]\n    health_check: {{ path: /healthz, interval: 1s, timeout: 1s }}\n    credential: vault:crm-token\n    http: {{ method: GET",
+            StringComparison.Ordinal));
+        var lookup = gw.Host.Services.GetRequiredService<IProxyStateLookup>();
+        Assert.True(lookup.TryGetCluster("demo/crm.read_contact", out var cluster));
+        Assert.Equal(2, cluster.Destinations.Count);
+
+        // Both destinations serve while both are up.
+        var served = new HashSet<string>();
+        for (var i = 0; i < 60 && served.Count < 2; i++)
+        {
+            served.Add(await ReadContactAsync(gw));
+        }
+
+        Assert.Equal(["failing", "healthy"], served.Order());
+
+        // One goes down: the active health check takes it out of rotation.
+        await failing.DisposeAsync();
+        await EventuallyAsync(() => cluster.Destinations.Values.Any(d => d.Health.Active == DestinationHealth.Unhealthy),
+            "the stopped destination is marked unhealthy by the active health check");
+
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal("healthy", await ReadContactAsync(gw));
+        }
+    }
+
+    private static async Task<string> ReadContactAsync(GovernedGateway gw)
+    {
+        using var response = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, "/v1/actions/invoke-tool",
+            """{"tool":"crm.read_contact","args":{"id":"c-1"}}"""));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        return JsonDocument.Parse(body).RootElement.GetProperty("result").GetProperty("server").GetString()!;
+    }
+
+    private static Task<KestrelUpstream> StartCrmAsync(string name) => KestrelUpstream.StartAsync(app =>
+    {
+        app.MapGet("/crm/healthz", () => Results.Ok());
+        app.MapGet("/crm/contacts/{id}", (string id) => Results.Json(new { server = name, id }));
+    });
+
+    private static async Task EventuallyAsync(Func<bool> condition, string what)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (!condition())
+        {
+            Assert.False(deadline.IsCancellationRequested, "timed out waiting until " + what);
+            await Task.Delay(50);
+        }
+    }
+}
