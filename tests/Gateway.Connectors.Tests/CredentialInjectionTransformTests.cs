@@ -1,21 +1,21 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Gateway.Connectors.Injection;
-using Gateway.Connectors.Redaction;
 using Gateway.Connectors.Signing;
+using Gateway.Policy;
 using Gateway.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Transforms;
+using HttpResults = Microsoft.AspNetCore.Http.Results;
 
 namespace Gateway.Connectors.Tests;
 
 public sealed class CredentialInjectionTransformTests : IAsyncLifetime
 {
-    private readonly TestVault _vault = new();
+    private readonly TestVault _vault = new(new Dictionary<string, string> { ["MODEL_KEY"] = "sk-env-model-key" });
     private int _upstreamHits;
     private KestrelUpstream _upstream = null!;
 
@@ -26,20 +26,8 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
             app.MapGet("/v1/headers", (HttpContext context) =>
             {
                 Interlocked.Increment(ref _upstreamHits);
-                return Results.Json(context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()));
+                return HttpResults.Json(context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()));
             });
-            app.MapGet("/v1/stream", async (HttpContext context) =>
-            {
-                context.Response.ContentType = "text/event-stream";
-                var parts = new[] { "data: {\"content\":\"write to jane.d", "oe@example.com now\"}\n", "\ndata: {\"card\":\"4111 1111 1111 1111\"}\n\n", "data: [DONE]\n\n" };
-                foreach (var part in parts)
-                {
-                    await context.Response.WriteAsync(part);
-                    await context.Response.Body.FlushAsync();
-                    await Task.Delay(20);
-                }
-            });
-            app.MapGet("/v1/json", () => Results.Json(new { email = "jane@example.com", n = 1 }));
         });
         await _vault.Vault.PutAsync("acme", "openai", "sk-vault-upstream-key");
         await _vault.Vault.PutAsync("acme", "anthropic", "anthropic-vault-key");
@@ -54,7 +42,7 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
             RouteId = "providers",
             ClusterId = "upstream",
             Match = new RouteMatch { Path = "/providers/openai/{**rest}" },
-        }.WithTransformPathRemovePrefix("/providers/openai").WithTransformCredentialInjection().WithTransformResponseRedaction();
+        }.WithTransformPathRemovePrefix("/providers/openai").WithTransformCredentialInjection();
         var cluster = new ClusterConfig
         {
             ClusterId = "upstream",
@@ -81,13 +69,14 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
             });
     }
 
-    private static ConnectorDefinition OpenAi(AuthScheme? scheme = null, string reference = "vault:openai") => new()
+    private static CatalogEntry OpenAi(ConnectorAuth? auth = null, string credential = "vault:openai") => new()
     {
         Name = "openai",
         Kind = ConnectorKind.OpenAI,
+        ActionType = ActionType.ModelInference,
         Upstream = new Uri("http://unused.invalid/"),
-        CredentialReference = reference,
-        AuthScheme = scheme ?? AuthScheme.Bearer,
+        Credential = SecretReference.TryParse(credential, null, out var reference) ? reference : throw new ArgumentException(credential, nameof(credential)),
+        Auth = auth ?? ConnectorAuth.Bearer,
     };
 
     private static HttpRequestMessage AgentRequest(string path)
@@ -131,7 +120,7 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
     [Fact]
     public async Task Proxy_ApiKeyAndCustomHeaderSchemes_SetThatHeaderOnly()
     {
-        await using (var proxy = await StartProxyAsync(new ConnectorRequestFeature { Tenant = "acme", Connector = OpenAi(AuthScheme.ApiKey, "vault:anthropic") }))
+        await using (var proxy = await StartProxyAsync(new ConnectorRequestFeature { Tenant = "acme", Connector = OpenAi(new ConnectorAuth { HeaderName = "x-api-key" }, "vault:anthropic") }))
         {
             using var client = new HttpClient { BaseAddress = proxy.BaseUri };
             var headers = await (await client.SendAsync(AgentRequest("/providers/openai/v1/headers"))).Content.ReadFromJsonAsync<Dictionary<string, string>>();
@@ -140,7 +129,7 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
             Assert.False(headers.ContainsKey("x-gamut-decision-token"));
         }
 
-        await using (var proxy = await StartProxyAsync(new ConnectorRequestFeature { Tenant = "acme", Connector = OpenAi(AuthScheme.Parse("header:X-Service-Token")), DegradeMode = DegradeMode.DryRun }))
+        await using (var proxy = await StartProxyAsync(new ConnectorRequestFeature { Tenant = "acme", Connector = OpenAi(new ConnectorAuth { HeaderName = "X-Service-Token" }), DegradeMode = DegradeMode.DryRun }))
         {
             using var client = new HttpClient { BaseAddress = proxy.BaseUri };
             var headers = await (await client.SendAsync(AgentRequest("/providers/openai/v1/headers"))).Content.ReadFromJsonAsync<Dictionary<string, string>>();
@@ -151,11 +140,40 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Proxy_CredentialRevoked_503CredentialUnavailableAndNothingForwarded()
+    public async Task Proxy_EnvironmentCredential_InjectedAsBearer()
+    {
+        await using var proxy = await StartProxyAsync(new ConnectorRequestFeature { Tenant = "acme", Connector = OpenAi(credential: "env:MODEL_KEY") });
+        using var client = new HttpClient { BaseAddress = proxy.BaseUri };
+
+        var headers = await (await client.SendAsync(AgentRequest("/providers/openai/v1/headers"))).Content.ReadFromJsonAsync<Dictionary<string, string>>();
+
+        Assert.Equal("Bearer sk-env-model-key", headers!["authorization"]);
+    }
+
+    [Fact]
+    public async Task Proxy_NoCredential_ForwardedWithAgentCredentialsStillStripped()
+    {
+        var connector = OpenAi() with { Credential = null };
+        await using var proxy = await StartProxyAsync(new ConnectorRequestFeature { Tenant = "acme", Connector = connector, DecisionToken = "v1.real.token" });
+        using var client = new HttpClient { BaseAddress = proxy.BaseUri };
+
+        using var response = await client.SendAsync(AgentRequest("/providers/openai/v1/headers"));
+        var headers = await response.Content.ReadFromJsonAsync<Dictionary<string, string>>();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(headers!.ContainsKey("authorization"));
+        Assert.False(headers.ContainsKey("x-api-key"));
+        Assert.Equal("v1.real.token", headers["x-gamut-decision-token"]);
+    }
+
+    [Theory]
+    [InlineData("revoked")]
+    [InlineData("never-stored")]
+    public async Task Proxy_CredentialUnavailable_503CredentialUnavailableAndNothingForwarded(string name)
     {
         await _vault.Vault.PutAsync("acme", "revoked", "old-value");
         await _vault.Vault.RevokeAsync("acme", "revoked");
-        await using var proxy = await StartProxyAsync(new ConnectorRequestFeature { Tenant = "acme", Connector = OpenAi(reference: "vault:revoked") });
+        await using var proxy = await StartProxyAsync(new ConnectorRequestFeature { Tenant = "acme", Connector = OpenAi(credential: "vault:" + name) });
         using var client = new HttpClient { BaseAddress = proxy.BaseUri };
         var before = _upstreamHits;
 
@@ -182,47 +200,18 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Proxy_RedactDegrade_SseRedactedWhileStreaming()
-    {
-        var feature = new ConnectorRequestFeature { Tenant = "acme", Connector = OpenAi(), DegradeMode = DegradeMode.Redact };
-        await using var proxy = await StartProxyAsync(feature);
-        using var client = new HttpClient { BaseAddress = proxy.BaseUri };
-
-        using var response = await client.GetAsync("/providers/openai/v1/stream", HttpCompletionOption.ResponseHeadersRead);
-        var body = await response.Content.ReadAsStringAsync();
-
-        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal("data: {\"content\":\"write to [REDACTED:email] now\"}\n\ndata: {\"card\":\"[REDACTED:card_number]\"}\n\ndata: [DONE]\n\n", body);
-        Assert.Equal(1, feature.Redactions[RedactionKind.Email]);
-        Assert.Equal(1, feature.Redactions[RedactionKind.CardNumber]);
-    }
-
-    [Fact]
-    public async Task Proxy_RedactDegrade_JsonRedactedAndNotDegradedPassesThrough()
-    {
-        await using (var proxy = await StartProxyAsync(new ConnectorRequestFeature { Tenant = "acme", Connector = OpenAi(), DegradeMode = DegradeMode.Redact }))
-        {
-            using var client = new HttpClient { BaseAddress = proxy.BaseUri };
-            using var document = JsonDocument.Parse(await client.GetStringAsync("/providers/openai/v1/json"));
-            Assert.Equal("[REDACTED:email]", document.RootElement.GetProperty("email").GetString());
-        }
-
-        await using (var proxy = await StartProxyAsync(new ConnectorRequestFeature { Tenant = "acme", Connector = OpenAi() }))
-        {
-            using var client = new HttpClient { BaseAddress = proxy.BaseUri };
-            Assert.Contains("jane@example.com", await client.GetStringAsync("/providers/openai/v1/json"), StringComparison.Ordinal);
-        }
-    }
-
-    [Fact]
     public void Factory_ValidatesRouteValues()
     {
         var factory = new CredentialInjectionTransformFactory();
         var context = new Yarp.ReverseProxy.Transforms.Builder.TransformRouteValidationContext { Route = new RouteConfig(), Services = new ServiceCollection().BuildServiceProvider() };
 
         Assert.False(factory.Validate(context, new Dictionary<string, string> { ["Other"] = "x" }));
-        Assert.True(factory.Validate(context, new Dictionary<string, string> { [CredentialInjectionTransformFactory.CredentialInjectionKey] = "" }));
+        Assert.True(factory.Validate(context, new Dictionary<string, string> { [CredentialInjectionTransformFactory.CredentialInjectionKey] = CredentialInjectionTransformFactory.FromFeature }));
+        Assert.Empty(context.Errors);
+        Assert.True(factory.Validate(context, new Dictionary<string, string> { [CredentialInjectionTransformFactory.CredentialInjectionKey] = "openai" }));
         Assert.Single(context.Errors);
+        Assert.True(factory.Validate(context, new Dictionary<string, string> { [CredentialInjectionTransformFactory.CredentialInjectionKey] = "*", ["Other"] = "x" }));
+        Assert.Equal(2, context.Errors.Count);
     }
 
     [Fact]

@@ -1,25 +1,31 @@
 using System.Buffers;
+using System.Net;
+using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Gateway.Connectors.Executors;
+using Gateway.Connectors.Envelopes;
 using Gateway.Connectors.Mcp;
+using Gateway.Connectors.Redaction;
+using Gateway.Connectors.Results;
+using Gateway.Policy;
 using Gateway.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using HttpResults = Microsoft.AspNetCore.Http.Results;
 
 namespace Gateway.Connectors.Tests;
 
 public sealed class McpTests : IAsyncLifetime
 {
-    private readonly TestVault _vault = new();
-    private readonly HttpClient _client = new();
     private readonly HashSet<string> _sessions = [];
+    private readonly List<string> _callSessions = [];
+    private readonly HttpMessageInvoker _invoker = new(new McpSessionHandler { InnerHandler = new SocketsHttpHandler() });
     private KestrelUpstream _server = null!;
     private int _initializations;
+    private int _notifications;
 
     public async Task InitializeAsync()
     {
-        await _vault.Vault.PutAsync("acme", "mcp", "mcp-server-key");
         // A server that requires a session and answers tools/call as JSON or SSE (chosen by the path).
         _server = await KestrelUpstream.StartAsync(app => app.MapPost("/mcp/{mode}", async (string mode, HttpContext context) =>
         {
@@ -28,7 +34,7 @@ public sealed class McpTests : IAsyncLifetime
             var method = message.GetProperty("method").GetString();
             if (context.Request.Headers.Authorization != "Bearer mcp-server-key")
             {
-                return Results.StatusCode(401);
+                return HttpResults.StatusCode(401);
             }
 
             if (method == "initialize")
@@ -41,7 +47,7 @@ public sealed class McpTests : IAsyncLifetime
                 }
 
                 context.Response.Headers["Mcp-Session-Id"] = id;
-                return Results.Json(new { jsonrpc = "2.0", id = message.GetProperty("id").GetInt64(), result = new { protocolVersion = "2025-06-18", capabilities = new { } } });
+                return HttpResults.Json(new { jsonrpc = "2.0", id = message.GetProperty("id").Clone(), result = new { protocolVersion = "2025-06-18", capabilities = new { } } });
             }
 
             var session = context.Request.Headers["Mcp-Session-Id"].ToString();
@@ -49,110 +55,147 @@ public sealed class McpTests : IAsyncLifetime
             lock (_sessions)
             {
                 known = _sessions.Contains(session);
+                if (method == "tools/call")
+                {
+                    _callSessions.Add(session);
+                }
             }
 
             if (session.Length == 0)
             {
-                return Results.BadRequest();
+                return HttpResults.BadRequest();
             }
 
             if (!known)
             {
-                return Results.NotFound();
+                return HttpResults.NotFound();
             }
 
             if (method == "notifications/initialized")
             {
-                return Results.StatusCode(202);
+                Interlocked.Increment(ref _notifications);
+                return HttpResults.StatusCode(202);
             }
 
             var parameters = message.GetProperty("params");
             var text = parameters.GetProperty("name").GetString() + ":" + parameters.GetProperty("arguments").GetRawText() + " mail ann@example.com";
-            var reply = JsonSerializer.Serialize(new { jsonrpc = "2.0", id = message.GetProperty("id").GetInt64(), result = new { content = new[] { new { type = "text", text } } } });
+            var reply = JsonSerializer.Serialize(new { jsonrpc = "2.0", id = message.GetProperty("id").Clone(), result = new { content = new[] { new { type = "text", text } } } });
             if (mode == "sse")
             {
                 context.Response.ContentType = "text/event-stream";
                 await context.Response.WriteAsync("event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{}}\n\n");
                 await context.Response.WriteAsync("event: message\ndata: " + reply + "\n\n");
-                return Results.Empty;
+                return HttpResults.Empty;
             }
 
-            return Results.Text(reply, "application/json");
+            return HttpResults.Text(reply, "application/json");
         }));
     }
 
     public async Task DisposeAsync()
     {
-        _client.Dispose();
+        _invoker.Dispose();
         await _server.DisposeAsync();
     }
 
-    private sealed class Catalog(params ConnectorDefinition[] connectors) : IConnectorCatalog
+    private static readonly CatalogEntry CreateTicket = new()
     {
-        public ConnectorDefinition? Find(string name) => connectors.FirstOrDefault(c => c.Name == name);
-    }
-
-    private (McpToolExecutor Executor, ConnectorDefinition Tool) Setup(string mode)
-    {
-        var server = new ConnectorDefinition { Name = "tickets-mcp", Kind = ConnectorKind.Mcp, Upstream = _server.At("mcp/" + mode), CredentialReference = "vault:mcp" };
-        var tool = new ConnectorDefinition { Name = "create_ticket", Kind = ConnectorKind.McpTool, McpTool = new McpToolBinding("tickets-mcp", "create") };
-        return (new McpToolExecutor(_client, _vault.Resolver, new Catalog(server, tool)), tool);
-    }
-
-    private static ConnectorCall Call(DegradeMode degrade = DegradeMode.None, bool isRead = false) => new()
-    {
-        Args = JsonDocument.Parse("""{"title":"t1"}""").RootElement.Clone(),
-        Tenant = "acme",
-        Agent = "agent-1",
-        RequestId = "r1",
-        DegradeMode = degrade,
-        IsReadAction = isRead,
+        Name = "create_ticket",
+        Kind = ConnectorKind.McpTool,
+        ActionType = ActionType.Write,
+        Connector = "tickets-mcp",
+        McpTool = "create",
     };
+
+    /// <summary>Sends a governed tools/call the way the proxy does (envelope, credential, session marker) and reads the reply.</summary>
+    private async Task<(int Status, ConnectorResult Result, RedactionCounts Counts)> CallAsync(string mode, string tenant = "acme", bool marked = true)
+    {
+        var envelope = UpstreamEnvelopes.Build(CreateTicket, JsonDocument.Parse("""{"title":"t1"}""").RootElement, null);
+        using var request = new HttpRequestMessage(HttpMethod.Post, _server.At("mcp/" + mode)) { Content = new ByteArrayContent(envelope.Body!) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        foreach (var header in envelope.Headers)
+        {
+            request.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer mcp-server-key");
+        if (marked)
+        {
+            request.Options.Set(McpSession.OptionKey, new McpSession(tenant, "tickets-mcp", envelope.Body!));
+        }
+
+        using var response = await _invoker.SendAsync(request, CancellationToken.None);
+        var body = await response.Content.ReadAsByteArrayAsync();
+        var counts = new RedactionCounts();
+        var status = (int)response.StatusCode;
+        return (status, ConnectorResultReader.Read(ConnectorKind.McpTool, status, response.Content.Headers.ContentType?.ToString(), body, envelope.JsonRpcId, truncated: false, counts), counts);
+    }
+
+    private static string ReplyText(ConnectorResult result)
+    {
+        using var document = JsonDocument.Parse(result.Json);
+        return document.RootElement.GetProperty("content")[0].GetProperty("text").GetString()!;
+    }
 
     [Theory]
     [InlineData("json")]
     [InlineData("sse")]
-    public async Task McpTool_InitializesSessionAndReadsReply(string mode)
+    public async Task SessionHandler_InitializesOnceAndReusesSession(string mode)
     {
-        var (executor, tool) = Setup(mode);
+        var first = await CallAsync(mode);
+        var second = await CallAsync(mode);
 
-        var first = await executor.ExecuteAsync(tool, Call());
-        var second = await executor.ExecuteAsync(tool, Call());
-
-        Assert.Equal(200, first.StatusCode);
-        Assert.Equal("""create:{"title":"t1"} mail ann@example.com""", first.Json!.Value.GetProperty("content")[0].GetProperty("text").GetString());
-        Assert.Equal(200, second.StatusCode);
+        Assert.Equal(200, first.Status);
+        Assert.Equal(200, first.Result.StatusCode);
+        Assert.Equal("""create:{"title":"t1"} mail [REDACTED:email]""", ReplyText(first.Result));
+        Assert.Equal(1, first.Counts.Total);
+        Assert.Equal(200, second.Result.StatusCode);
         Assert.Equal(1, _initializations);
+        Assert.Equal(1, _notifications);
+        Assert.Equal(2, _callSessions.Count);
+        Assert.Equal(_callSessions[0], _callSessions[1]);
+        Assert.NotEmpty(_callSessions[0]);
     }
 
     [Fact]
-    public async Task McpTool_ExpiredSession_ReinitializedOnce()
+    public async Task SessionHandler_SessionPerTenant()
     {
-        var (executor, tool) = Setup("json");
-        await executor.ExecuteAsync(tool, Call());
+        await CallAsync("json", tenant: "acme");
+        await CallAsync("json", tenant: "globex");
+        await CallAsync("json", tenant: "acme");
+
+        Assert.Equal(2, _initializations);
+        Assert.NotEqual(_callSessions[0], _callSessions[1]);
+        Assert.Equal(_callSessions[0], _callSessions[2]);
+    }
+
+    [Fact]
+    public async Task SessionHandler_ExpiredSession_ReinitializedOnceAndCallResent()
+    {
+        await CallAsync("json");
         lock (_sessions)
         {
             _sessions.Clear();
         }
 
-        var result = await executor.ExecuteAsync(tool, Call());
+        var result = await CallAsync("json");
 
-        Assert.Equal(200, result.StatusCode);
+        Assert.Equal(200, result.Status);
+        Assert.Equal("""create:{"title":"t1"} mail [REDACTED:email]""", ReplyText(result.Result));
         Assert.Equal(2, _initializations);
+        Assert.Equal(3, _callSessions.Count);
+        Assert.Equal(_callSessions[0], _callSessions[1]);
+        Assert.NotEqual(_callSessions[1], _callSessions[2]);
     }
 
     [Fact]
-    public async Task McpTool_ReadOnlyAndRedact()
+    public async Task SessionHandler_RequestWithoutMarker_PassesUntouched()
     {
-        var (executor, tool) = Setup("sse");
+        var result = await CallAsync("json", marked: false);
 
-        await Assert.ThrowsAsync<DegradeRefusedException>(async () => await executor.ExecuteAsync(tool, Call(DegradeMode.ReadOnly)));
-        var redacted = await executor.ExecuteAsync(tool, Call(DegradeMode.Redact));
-        var readOnly = await executor.ExecuteAsync(tool, Call(DegradeMode.ReadOnly, isRead: true));
-
-        Assert.EndsWith("mail [REDACTED:email]", redacted.Json!.Value.GetProperty("content")[0].GetProperty("text").GetString(), StringComparison.Ordinal);
-        Assert.Equal(1, redacted.Redactions.Total);
-        Assert.Equal(200, readOnly.StatusCode);
+        Assert.Equal((int)HttpStatusCode.BadRequest, result.Status);
+        Assert.Equal(0, _initializations);
+        Assert.Equal([string.Empty], _callSessions);
     }
 
     [Fact]

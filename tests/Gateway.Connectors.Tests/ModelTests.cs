@@ -1,10 +1,11 @@
 using System.Text;
 using System.Text.Json;
 using Gateway.Connectors.Models;
+using Gateway.Connectors.Results;
 
 namespace Gateway.Connectors.Tests;
 
-public sealed class ModelAndDefinitionTests
+public sealed class ModelTests
 {
     [Theory]
     [InlineData("""{"usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}}""", 10, 5)]
@@ -47,46 +48,12 @@ public sealed class ModelAndDefinitionTests
     }
 
     [Fact]
-    public void Definition_Validate_CollectsAllErrors()
-    {
-        var definition = new ConnectorDefinition
-        {
-            Name = "bad",
-            Kind = ConnectorKind.Http,
-            Upstream = new Uri("ftp://x/"),
-            CredentialReference = "sk-raw",
-            MaxResponseBytes = 0,
-            DegradeMode = DegradeMode.Route,
-            Http = new HttpBinding("GET", "/a/{un closed"),
-        };
-
-        var errors = definition.Validate();
-
-        Assert.True(errors.Count >= 5, string.Join("\n", errors));
-        Assert.DoesNotContain(errors, e => e.Contains("sk-raw", StringComparison.Ordinal));
-        Assert.Empty(new ConnectorDefinition { Name = "ok", Kind = ConnectorKind.OpenAI, Upstream = new Uri("https://api.openai.com/v1"), CredentialReference = "vault:openai", DegradeMode = DegradeMode.Route, RouteModel = "gpt-small", RouteMaxTokens = 512 }.Validate());
-    }
-
-    [Theory]
-    [InlineData("bearer", "Authorization", true)]
-    [InlineData("x-api-key", "x-api-key", false)]
-    [InlineData("header:X-Token", "X-Token", false)]
-    public void AuthScheme_Parse(string text, string header, bool bearer)
-    {
-        var scheme = AuthScheme.Parse(text);
-        Assert.Equal(header, scheme.HeaderName);
-        Assert.Equal(bearer, scheme.IsBearer);
-        Assert.Equal(text, scheme.ToString());
-        Assert.False(AuthScheme.TryParse("header:bad header", out _));
-    }
-
-    [Fact]
     public void Utf8Boundary_NeverSplitsACharacter()
     {
         var bytes = Encoding.UTF8.GetBytes("aé€𝄞");
         for (var length = 0; length <= bytes.Length; length++)
         {
-            var cut = Executors.Utf8Boundary.LastCompleteLength(bytes.AsSpan(0, length));
+            var cut = Utf8Boundary.LastCompleteLength(bytes.AsSpan(0, length));
             Assert.True(cut <= length);
             Assert.DoesNotContain('\uFFFD', Encoding.UTF8.GetString(bytes, 0, cut));
             Assert.True(length - cut < 4);

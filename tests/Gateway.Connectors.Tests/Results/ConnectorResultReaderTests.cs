@@ -1,0 +1,187 @@
+using System.Text;
+using System.Text.Json;
+using Gateway.Connectors.Models;
+using Gateway.Connectors.Redaction;
+using Gateway.Connectors.Results;
+using Gateway.Policy;
+
+namespace Gateway.Connectors.Tests.Results;
+
+public sealed class ConnectorResultReaderTests
+{
+    private readonly RedactionCounts _counts = new();
+
+    private ConnectorResult Read(ConnectorKind kind, string? contentType, string body, int status = 200, string? jsonRpcId = null, bool truncated = false) =>
+        ConnectorResultReader.Read(kind, status, contentType, Encoding.UTF8.GetBytes(body), jsonRpcId, truncated, _counts);
+
+    private static JsonElement Json(ConnectorResult result) => JsonDocument.Parse(result.Json).RootElement.Clone();
+
+    private static string Text(ConnectorResult result) => JsonSerializer.Deserialize<string>(result.Json.Span)!;
+
+    [Theory]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("application/problem+json")]
+    [InlineData("Application/JSON")]
+    public void Json_RedactedAndCounted(string contentType)
+    {
+        var result = Read(ConnectorKind.Http, contentType, """{"email":"customer@example.com","n":1}""");
+
+        Assert.Equal(200, result.StatusCode);
+        Assert.Equal("[REDACTED:email]", Json(result).GetProperty("email").GetString());
+        Assert.Equal(1, Json(result).GetProperty("n").GetInt32());
+        Assert.Equal(1, _counts[RedactionKind.Email]);
+        Assert.Null(result.Usage);
+        Assert.False(result.Truncated);
+    }
+
+    [Fact]
+    public void DeclaredJsonButNot_ReportedAsRedactedText()
+    {
+        var result = Read(ConnectorKind.Http, "application/json", "oops, mail ann@example.com", status: 500);
+
+        Assert.Equal(500, result.StatusCode);
+        Assert.Equal("oops, mail [REDACTED:email]", Text(result));
+        Assert.Equal(1, _counts.Total);
+    }
+
+    [Fact]
+    public void PlainText_RedactedAsJsonString_EmptyBodyNull()
+    {
+        var text = Read(ConnectorKind.Http, "text/plain; charset=utf-8", "call jane@example.com");
+        var untyped = Read(ConnectorKind.Webhook, null, """{"email":"a@example.com"}""");
+        var empty = Read(ConnectorKind.Http, "application/json", string.Empty, status: 204);
+
+        Assert.Equal("call [REDACTED:email]", Text(text));
+        Assert.Equal("""{"email":"[REDACTED:email]"}""", Text(untyped));
+        Assert.Equal(204, empty.StatusCode);
+        Assert.Equal("null", Encoding.UTF8.GetString(empty.Json.Span));
+        Assert.Equal(2, _counts[RedactionKind.Email]);
+    }
+
+    private const string OpenAiStream =
+        "data: {\"choices\":[{\"delta\":{\"content\":\"Hi bob@example.com\"}}]}\n\n"
+        + "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":7,\"total_tokens\":18}}\n\n"
+        + "data: [DONE]\n\n";
+
+    [Fact]
+    public void OpenAi_EventStream_RedactedEventByEventWithUsage()
+    {
+        var result = Read(ConnectorKind.OpenAI, "text/event-stream", OpenAiStream);
+
+        Assert.Equal(new ModelUsage(11, 7), result.Usage);
+        var text = Text(result);
+        Assert.Contains("Hi [REDACTED:email]", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("bob@example.com", text, StringComparison.Ordinal);
+        Assert.EndsWith("data: [DONE]\n\n", text, StringComparison.Ordinal);
+        Assert.Equal(1, _counts.Total);
+    }
+
+    [Fact]
+    public void EventStream_NonModelConnector_RedactedWithoutUsage()
+    {
+        var result = Read(ConnectorKind.Http, "text/event-stream", "data: {\"card\":\"4111 1111 1111 1111\"}\n\ndata: [DONE]\n\n");
+
+        Assert.Equal("data: {\"card\":\"[REDACTED:card_number]\"}\n\ndata: [DONE]\n\n", Text(result));
+        Assert.Equal(1, _counts[RedactionKind.CardNumber]);
+        Assert.Null(result.Usage);
+    }
+
+    [Fact]
+    public void Model_UsageFromJson()
+    {
+        var openAi = Read(ConnectorKind.OpenAI, "application/json", """{"model":"m","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":3,"total_tokens":8}}""");
+        var anthropic = Read(ConnectorKind.Anthropic, "application/json", """{"model":"c","usage":{"input_tokens":10,"output_tokens":4,"cache_read_input_tokens":2}}""");
+        var http = Read(ConnectorKind.Http, "application/json", """{"usage":{"prompt_tokens":5,"completion_tokens":3}}""");
+
+        Assert.Equal(new ModelUsage(5, 3), openAi.Usage);
+        Assert.Equal("m", Json(openAi).GetProperty("model").GetString());
+        Assert.Equal(new ModelUsage(12, 4), anthropic.Usage);
+        Assert.Null(http.Usage);
+    }
+
+    [Fact]
+    public void Anthropic_UsageFromMessageStartAndDelta()
+    {
+        var sse = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":25,\"output_tokens\":1}}}\n\n"
+            + "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"text\":\"hello\"}}\n\n"
+            + "event: message_delta\ndata: {\"type\":\"message_delta\",\"usage\":{\"output_tokens\":15}}\n\n";
+
+        Assert.Equal(new ModelUsage(25, 15), Read(ConnectorKind.Anthropic, "text/event-stream", sse).Usage);
+    }
+
+    private const string McpReply = """{"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"create mail ann@example.com"}]}}""";
+
+    private static string McpText(ConnectorResult result) => Json(result).GetProperty("content")[0].GetProperty("text").GetString()!;
+
+    [Fact]
+    public void Mcp_JsonReply_MatchedByIdAndRedacted()
+    {
+        var single = Read(ConnectorKind.McpTool, "application/json", McpReply, jsonRpcId: "7");
+        var batch = Read(ConnectorKind.McpTool, "application/json", """[{"jsonrpc":"2.0","id":6,"result":{"other":true}},""" + McpReply + "]", jsonRpcId: "7");
+        var stringId = Read(ConnectorKind.McpTool, "application/json", """{"jsonrpc":"2.0","id":"7","result":{"ok":true}}""", jsonRpcId: "7");
+
+        Assert.Equal(200, single.StatusCode);
+        Assert.Equal("create mail [REDACTED:email]", McpText(single));
+        Assert.Equal("create mail [REDACTED:email]", McpText(batch));
+        Assert.True(Json(stringId).GetProperty("ok").GetBoolean());
+        Assert.Equal(2, _counts[RedactionKind.Email]);
+    }
+
+    [Fact]
+    public void Mcp_EventStreamReply_MatchedByIdPastNotifications()
+    {
+        var sse = "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{}}\n\n"
+            + ": keep-alive\n\n"
+            + "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":6,\"result\":{\"stale\":true}}\n\n"
+            + "event: message\ndata: " + McpReply + "\n\n";
+
+        var result = Read(ConnectorKind.McpTool, "text/event-stream", sse, jsonRpcId: "7");
+
+        Assert.Equal(200, result.StatusCode);
+        Assert.Equal("create mail [REDACTED:email]", McpText(result));
+    }
+
+    [Fact]
+    public void Mcp_JsonRpcError_502WithError()
+    {
+        var result = Read(ConnectorKind.McpTool, "application/json", """{"jsonrpc":"2.0","id":7,"error":{"code":-32602,"message":"unknown tool"}}""", jsonRpcId: "7");
+
+        Assert.Equal(502, result.StatusCode);
+        Assert.Equal(-32602, Json(result).GetProperty("code").GetInt32());
+    }
+
+    [Theory]
+    [InlineData(401)]
+    [InlineData(404)]
+    [InlineData(503)]
+    public void Mcp_Non2xx_ThatStatusAndNull(int status)
+    {
+        var result = Read(ConnectorKind.McpTool, "application/json", McpReply, status: status, jsonRpcId: "7");
+
+        Assert.Equal(status, result.StatusCode);
+        Assert.Equal("null", Encoding.UTF8.GetString(result.Json.Span));
+    }
+
+    [Fact]
+    public void Mcp_NoReplyToTheCall_502()
+    {
+        Assert.Equal(502, Read(ConnectorKind.McpTool, "application/json", McpReply, jsonRpcId: "8").StatusCode);
+        Assert.Equal(502, Read(ConnectorKind.McpTool, "application/json", "not json", jsonRpcId: "7").StatusCode);
+        Assert.Equal(502, Read(ConnectorKind.McpTool, "application/json", McpReply, jsonRpcId: null).StatusCode);
+    }
+
+    [Fact]
+    public void Context_Truncated_ReportedAsTextEvenWhenJson()
+    {
+        var cut = Read(ConnectorKind.Context, "application/json", """{"pack":"scope=hr;mail ann@""", truncated: true);
+        var text = Read(ConnectorKind.Context, "text/plain; charset=utf-8", "scope=hr docs;query=a&b;éé", truncated: true);
+        var whole = Read(ConnectorKind.Context, "text/plain; charset=utf-8", "scope=s;query=q;éé");
+
+        Assert.True(cut.Truncated);
+        Assert.Equal("""{"pack":"scope=hr;mail ann@""", Text(cut));
+        Assert.True(text.Truncated);
+        Assert.Equal("scope=hr docs;query=a&b;éé", Text(text));
+        Assert.False(whole.Truncated);
+        Assert.EndsWith("éé", Text(whole), StringComparison.Ordinal);
+    }
+}
