@@ -90,6 +90,7 @@ public static class GatewayApplication
         services.AddSingleton<PolicyProvider>();
         services.AddHostedService<PolicyStartupService>();
         services.AddSingleton<IAgentDirectory, PolicyAgentDirectory>();
+        services.AddAgentSignatureAuthentication();
         services.AddSingleton<Gateway.Oversight.Register.IRegisterDirectory, PolicyRegisterDirectory>();
         services.AddSingleton<Gateway.Oversight.Approvals.IWarrantCompatibility, PolicyWarrantCompatibility>();
         services.AddSingleton(sp => new DecisionTokenIssuer(keys.DecisionSigningKey.Span, sp.GetRequiredService<TimeProvider>()));
@@ -118,13 +119,14 @@ public static class GatewayApplication
             ProblemResponse.WriteAsync(context, StatusCodes.Status500InternalServerError, ProblemCodes.InternalError,
                 "The gateway failed to handle the request; nothing was forwarded.")));
         app.UseRouting();
-        app.UseMiddleware<SignedRequestMiddleware>();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapGatewayHealth();
         app.MapGet("/openapi.yaml", static (IWebHostEnvironment environment) =>
             OpenApiDocument.Serve(environment)).ExcludeFromDescription();
         app.MapGovernedActions();
         app.Map("/providers/{connector}/{**path}", static (HttpContext context, ProviderRouteHandler handler) => handler.HandleAsync(context))
-            .WithMetadata(AgentSignatureRequired.Instance);
+            .RequireAuthorization(AgentSignatureDefaults.AuthorizationPolicy);
         app.MapGatewayAdmin();
         app.MapFallback(static context => ProblemResponse.WriteAsync(context, StatusCodes.Status404NotFound, ProblemCodes.NotFound,
             "No route matches this request."));

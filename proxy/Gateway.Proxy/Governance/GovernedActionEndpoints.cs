@@ -5,7 +5,7 @@ internal static class GovernedActionEndpoints
 {
     public static IEndpointRouteBuilder MapGovernedActions(this IEndpointRouteBuilder endpoints)
     {
-        endpoints = endpoints.MapGroup(string.Empty).WithMetadata(Authentication.AgentSignatureRequired.Instance);
+        endpoints = endpoints.MapGroup(string.Empty).RequireAuthorization(Authentication.AgentSignatureDefaults.AuthorizationPolicy);
         endpoints.MapPost("/v1/evaluate", static (HttpContext context, GovernedActionHandler handler) =>
             handler.HandleAsync(context, GovernedRoute.Evaluate));
         endpoints.MapPost("/v1/actions/invoke-tool", static (HttpContext context, GovernedActionHandler handler) =>
