@@ -91,6 +91,7 @@ public static class GatewayApplication
         services.AddHostedService<PolicyStartupService>();
         services.AddSingleton<IAgentDirectory, PolicyAgentDirectory>();
         services.AddAgentSignatureAuthentication();
+        services.AddGatewayProblemDetails();
         services.AddSingleton<Gateway.Oversight.Register.IRegisterDirectory, PolicyRegisterDirectory>();
         services.AddSingleton<Gateway.Oversight.Approvals.IWarrantCompatibility, PolicyWarrantCompatibility>();
         services.AddSingleton(sp => new DecisionTokenIssuer(keys.DecisionSigningKey.Span, sp.GetRequiredService<TimeProvider>()));
@@ -110,14 +111,16 @@ public static class GatewayApplication
         return services;
     }
 
-    /// <summary>The request pipeline: request id, fail-closed error handling, health, authentication, routes.</summary>
+    /// <summary>
+    /// The request pipeline: request id, fail-closed error handling (the exception handler and the
+    /// status-code pages answer through <see cref="GatewayProblemDetailsWriter"/>), health, authentication, routes.
+    /// </summary>
     public static WebApplication UseGatewayPipeline(this WebApplication app)
     {
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseGatewayTelemetry();
-        app.UseExceptionHandler(static errorApp => errorApp.Run(static context =>
-            ProblemResponse.WriteAsync(context, StatusCodes.Status500InternalServerError, ProblemCodes.InternalError,
-                "The gateway failed to handle the request; nothing was forwarded.")));
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -128,8 +131,6 @@ public static class GatewayApplication
         app.Map("/providers/{connector}/{**path}", static (HttpContext context, ProviderRouteHandler handler) => handler.HandleAsync(context))
             .RequireAuthorization(AgentSignatureDefaults.AuthorizationPolicy);
         app.MapGatewayAdmin();
-        app.MapFallback(static context => ProblemResponse.WriteAsync(context, StatusCodes.Status404NotFound, ProblemCodes.NotFound,
-            "No route matches this request."));
         return app;
     }
 

@@ -8,6 +8,7 @@ using Gateway.Proxy.Requests;
 using Gateway.Proxy.Telemetry;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
@@ -56,6 +57,12 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
         {
             // Health, admin, the OpenAPI document: nothing to prove, and no body to read.
             return AuthenticateResult.NoResult();
+        }
+
+        // An agent route answers for itself: an upstream's bodiless error passes as it came.
+        if (context.Features.Get<IStatusCodePagesFeature>() is { } statusCodePages)
+        {
+            statusCodePages.Enabled = false;
         }
 
         var feature = context.Features.GetRequiredFeature<GatewayRequestFeature>();

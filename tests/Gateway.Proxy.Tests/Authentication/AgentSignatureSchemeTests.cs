@@ -6,14 +6,11 @@ using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Requests;
 using Gateway.Proxy.Telemetry;
 using Gateway.Proxy.Tests.Infrastructure;
+using TestServer = Gateway.Testing.KestrelUpstream;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Gateway.Proxy.Tests.Authentication;
 
@@ -26,52 +23,28 @@ namespace Gateway.Proxy.Tests.Authentication;
 public sealed class AgentSignatureSchemeTests : IAsyncLifetime
 {
     private const string Secret = "scheme-test-secret-0123456789abcdefghij";
-    private WebApplication _app = null!;
+    private TestServer _app = null!;
     private HttpClient _http = null!;
     private AgentClient _agent = null!;
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddMetrics();
-        builder.Services.AddSingleton<GatewayMetrics>();
-        builder.Services.AddOptions<GatewayOptions>();
-        builder.Services.AddSingleton<IAgentDirectory>(new OneAgentDirectory());
-        builder.Services.AddAgentSignatureAuthentication();
-        _app = builder.Build();
-        _app.UseMiddleware<RequestIdMiddleware>();
-        _app.UseRouting();
-        _app.UseAuthentication();
-        _app.UseAuthorization();
-        _app.MapPost("/who", static (HttpContext context) => Results.Json(new Dictionary<string, string?>
+        _app = await TestServer.StartAsync(MapRoutes, static builder =>
         {
-            ["name"] = context.User.Identity?.Name,
-            ["tenant"] = context.User.FindFirst(AgentSignatureDefaults.TenantClaim)?.Value,
-            ["workspace"] = context.User.FindFirst(AgentSignatureDefaults.WorkspaceClaim)?.Value,
-            ["agent"] = context.Features.GetRequiredFeature<GatewayRequestFeature>().Agent?.Agent,
-            ["body"] = System.Text.Encoding.UTF8.GetString(context.Features.GetRequiredFeature<GatewayRequestFeature>().Body.Span),
-        })).RequireAuthorization(AgentSignatureDefaults.AuthorizationPolicy);
-        _app.MapPost("/openai-kind", static () => Results.Ok())
-            .RequireAuthorization(AgentSignatureDefaults.AuthorizationPolicy)
-            .WithMetadata(RefusalDialectMetadata.OpenAI);
-        _app.MapPost("/open", static (HttpContext context) => Results.Json(new Dictionary<string, bool>
-        {
-            ["authenticated"] = context.User.Identity?.IsAuthenticated ?? false,
-            ["agent"] = context.Features.GetRequiredFeature<GatewayRequestFeature>().Agent is not null,
-        }));
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        _http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };
+            builder.Services.AddSingleton(TimeProvider.System);
+            builder.Services.AddMetrics();
+            builder.Services.AddSingleton<GatewayMetrics>();
+            builder.Services.AddOptions<GatewayOptions>();
+            builder.Services.AddSingleton<IAgentDirectory>(new OneAgentDirectory());
+            builder.Services.AddAgentSignatureAuthentication();
+        });
+        _http = new HttpClient { BaseAddress = _app.BaseUri, Timeout = TimeSpan.FromSeconds(30) };
         _agent = new AgentClient(_http, Secret);
     }
 
     public async Task DisposeAsync()
     {
         _http.Dispose();
-        await _app.StopAsync();
         await _app.DisposeAsync();
     }
 
@@ -120,6 +93,30 @@ public sealed class AgentSignatureSchemeTests : IAsyncLifetime
         var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.False(json.GetProperty("authenticated").GetBoolean());
         Assert.False(json.GetProperty("agent").GetBoolean());
+    }
+
+    private static void MapRoutes(WebApplication app)
+    {
+        app.UseMiddleware<RequestIdMiddleware>();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapPost("/who", static (HttpContext context) => Results.Json(new Dictionary<string, string?>
+        {
+            ["name"] = context.User.Identity?.Name,
+            ["tenant"] = context.User.FindFirst(AgentSignatureDefaults.TenantClaim)?.Value,
+            ["workspace"] = context.User.FindFirst(AgentSignatureDefaults.WorkspaceClaim)?.Value,
+            ["agent"] = context.Features.GetRequiredFeature<GatewayRequestFeature>().Agent?.Agent,
+            ["body"] = System.Text.Encoding.UTF8.GetString(context.Features.GetRequiredFeature<GatewayRequestFeature>().Body.Span),
+        })).RequireAuthorization(AgentSignatureDefaults.AuthorizationPolicy);
+        app.MapPost("/openai-kind", static () => Results.Ok())
+            .RequireAuthorization(AgentSignatureDefaults.AuthorizationPolicy)
+            .WithMetadata(RefusalDialectMetadata.OpenAI);
+        app.MapPost("/open", static (HttpContext context) => Results.Json(new Dictionary<string, bool>
+        {
+            ["authenticated"] = context.User.Identity?.IsAuthenticated ?? false,
+            ["agent"] = context.Features.GetRequiredFeature<GatewayRequestFeature>().Agent is not null,
+        }));
     }
 
     /// <summary>The demo agent of <see cref="DemoBundle"/>, with this test's secret.</summary>
