@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.Authentication;
@@ -32,18 +33,22 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
     private readonly TimeProvider _time;
     private readonly GatewayMetrics _metrics;
     private readonly GatewayOptions _gateway;
+    private readonly ILogger<AgentSignatureHandler> _logger;
     private Refusal? _refusal;
 
     public AgentSignatureHandler(
         IOptionsMonitor<AgentSignatureOptions> options,
-        ILoggerFactory loggerFactory,
+        ILogger<AgentSignatureHandler> logger,
         UrlEncoder encoder,
         IAgentDirectory agents,
         TimeProvider time,
         GatewayMetrics metrics,
         IOptions<GatewayOptions> gateway)
-        : base(options, loggerFactory, encoder)
+        // The base class's own lines (not authenticated, challenged) would say each refusal three times
+        // at Information; the one line per refusal is LogRefused below.
+        : base(options, NullLoggerFactory.Instance, encoder)
     {
+        _logger = logger;
         _agents = agents;
         _time = time;
         _metrics = metrics;
@@ -198,7 +203,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
     private Task WriteAsync(Refusal refusal)
     {
         _metrics.Refusals.Add(1, new KeyValuePair<string, object?>("code", refusal.Code));
-        LogRefused(Logger, refusal.Status, refusal.Code);
+        LogRefused(_logger, refusal.Status, refusal.Code);
         return ProblemResponse.WriteAsync(Context, refusal.Status, refusal.Code, refusal.Detail);
     }
 
