@@ -29,7 +29,6 @@ namespace Gateway.Oversight;
 [JsonSerializable(typeof(Incident))]
 [JsonSerializable(typeof(IncidentNotification))]
 [JsonSerializable(typeof(CredentialInfo))]
-[JsonSerializable(typeof(ProblemBody))]
 [JsonSerializable(typeof(IssueTokenRequest))]
 [JsonSerializable(typeof(CredentialValueRequest))]
 [JsonSerializable(typeof(ApprovalListResponse))]

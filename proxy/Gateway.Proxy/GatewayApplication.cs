@@ -100,6 +100,8 @@ public static class GatewayApplication
         services.AddSingleton<PolicyProvider>();
         services.AddHostedService<PolicyStartupService>();
         services.AddSingleton<IAgentDirectory, PolicyAgentDirectory>();
+        services.AddAgentSignatureAuthentication();
+        services.AddGatewayProblemDetails();
         services.AddSingleton<Gateway.Oversight.Register.IRegisterDirectory, PolicyRegisterDirectory>();
         services.AddSingleton<Gateway.Oversight.Approvals.IWarrantCompatibility, PolicyWarrantCompatibility>();
         services.AddSingleton(sp => new DecisionTokenIssuer(keys.DecisionSigningKey.Span, sp.GetRequiredService<TimeProvider>()));
@@ -115,26 +117,28 @@ public static class GatewayApplication
         return services;
     }
 
-    /// <summary>The request pipeline: request id, fail-closed error handling, health, authentication, routes, the governed YARP pipeline.</summary>
+    /// <summary>
+    /// The request pipeline: request id, fail-closed error handling (the exception handler and the
+    /// status-code pages answer through <see cref="GatewayProblemDetailsWriter"/>), health, authentication,
+    /// routes, the governed YARP pipeline.
+    /// </summary>
     public static WebApplication UseGatewayPipeline(this WebApplication app)
     {
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseGatewayTelemetry();
-        app.UseExceptionHandler(static errorApp => errorApp.Run(static context =>
-            ProblemResponse.WriteAsync(context, StatusCodes.Status500InternalServerError, ProblemCodes.InternalError,
-                "The gateway failed to handle the request; nothing was forwarded.")));
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
         app.UseRouting();
-        app.UseMiddleware<SignedRequestMiddleware>();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapGatewayHealth();
         app.MapGet("/openapi.yaml", static (IWebHostEnvironment environment) =>
             OpenApiDocument.Serve(environment)).ExcludeFromDescription();
         app.MapAgentEndpoints();
 
         // Every agent action (the native /v1 routes and /providers) walks the governance stages inside YARP.
-        app.MapReverseProxy(static pipeline => pipeline.UseGovernance()).WithMetadata(AgentSignatureRequired.Instance);
+        app.MapReverseProxy(static pipeline => pipeline.UseGovernance());
         app.MapGatewayAdmin();
-        app.MapFallback(static context => ProblemResponse.WriteAsync(context, StatusCodes.Status404NotFound, ProblemCodes.NotFound,
-            "No route matches this request."));
         return app;
     }
 

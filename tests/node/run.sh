@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Node suite: the official OpenAI Node client and the official MCP TypeScript SDK against the REAL
-# gateway binary (started per test file on a free loopback port, with local upstreams).
+# gateway binary (started per test file on a free loopback port, with local upstreams), and the
+# OpenAI client against `make run` itself (examples/run-demo.sh with the demo upstreams, free ports).
 #
 #   tests/node/run.sh [RESULTS_DIR]      writes RESULTS_DIR/node.count: "node: N passed, M failed"
 #
@@ -36,7 +37,8 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$lock_sum" ]]; then
 fi
 
 # The gateway's build output (make build: Release, default artifacts dir).
-if [[ -z "${GATEWAY_DLL:-}" ]] && ! compgen -G "$root/artifacts/bin/Gateway.Proxy/*/gateway.dll" >/dev/null; then
+if { [[ -z "${GATEWAY_DLL:-}" ]] && ! compgen -G "$root/artifacts/bin/Gateway.Proxy/*/gateway.dll" >/dev/null; } \
+  || [[ ! -f "$root/artifacts/bin/DemoUpstreams/release/demo-upstreams.dll" ]]; then
   echo "node: no gateway build found; running make build" >&2
   make -C "$root" build >&2 || fail_setup "make build failed"
 fi

@@ -1,18 +1,29 @@
 using Gateway.Oversight.Approvals;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Gateway.Oversight.Http;
 
-/// <summary>Builds <c>application/problem+json</c> results.</summary>
+/// <summary>
+/// Builds the admin API's <c>application/problem+json</c> results: RFC 9457 with the gateway's members
+/// <c>code</c> and <c>request_id</c>. The result only says what the problem is; the host's problem
+/// details writer (the gateway's one writer) writes it.
+/// </summary>
 internal static class AdminProblem
 {
-    public const string ContentType = "application/problem+json";
-
-    public static IResult Create(HttpContext context, int status, string code, string title, string? detail = null)
-    {
-        var body = new ProblemBody { Title = title, Status = status, Detail = detail, Code = code, RequestId = context.TraceIdentifier };
-        return Results.Json(body, OversightJsonContext.Default.ProblemBody, ContentType, status);
-    }
+    public static IResult Create(HttpContext context, int status, string code, string title, string? detail = null) =>
+        TypedResults.Problem(new ProblemDetails
+        {
+            Type = "about:blank",
+            Title = title,
+            Status = status,
+            Detail = detail,
+            Extensions =
+            {
+                ["code"] = code,
+                ["request_id"] = context.TraceIdentifier,
+            },
+        });
 
     public static IResult ForApproval(HttpContext context, string code) => code switch
     {

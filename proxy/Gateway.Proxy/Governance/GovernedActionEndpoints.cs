@@ -5,7 +5,7 @@ internal static class GovernedActionEndpoints
 {
     public static IEndpointRouteBuilder MapAgentEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints = endpoints.MapGroup(string.Empty).WithMetadata(Authentication.AgentSignatureRequired.Instance);
+        endpoints = endpoints.MapGroup(string.Empty).RequireAuthorization(Authentication.AgentSignatureDefaults.AuthorizationPolicy);
         endpoints.MapGet("/v1/approvals/{id}", static (HttpContext context, string id, ApprovalPollHandler handler) =>
             handler.HandleAsync(context, id));
         return endpoints;

@@ -21,6 +21,8 @@ public static class ProblemCodes
     public const string SecretMaterialInPayload = "secret_material_in_payload";
     public const string UnknownConnector = "unknown_connector";
     public const string NotFound = "not_found";
+    public const string MethodNotAllowed = "method_not_allowed";
+    public const string BadRequest = "bad_request";
     public const string PayloadTooLarge = "payload_too_large";
     public const string UnsupportedMediaType = "unsupported_media_type";
     public const string RequestTimeout = "request_timeout";

@@ -12,10 +12,16 @@ namespace Gateway.Proxy.Problems;
 /// On a provider route the same refusal is written in the provider's own format instead
 /// (<see cref="RefusalDialect"/>), with <c>x-should-retry: false</c> and no <c>Retry-After</c> longer
 /// than a client would wait.
+/// This is the gateway's one problem writer: the framework's problems (routing 404/405, binding 400,
+/// the exception handler's 500) and the admin API's results reach it through
+/// <see cref="GatewayProblemDetailsWriter"/>.
 /// </summary>
 public static class ProblemResponse
 {
     public const string ContentType = "application/problem+json";
+
+    /// <summary>The <c>type</c> of a gateway refusal is this prefix and its code.</summary>
+    public const string TypePrefix = "https://gateway.local/problems/";
 
     /// <summary>The longest <c>Retry-After</c> a provider client is told; beyond it, retrying is pointless.</summary>
     public static readonly TimeSpan MaxProviderRetryAfter = TimeSpan.FromSeconds(60);
@@ -47,10 +53,32 @@ public static class ProblemResponse
             response.Headers.RetryAfter = retryAfter;
         }
 
-        response.StatusCode = status;
+        return WriteBodyAsync(context, new ProblemShape(status, code, detail, Type: null, Title: null, decision, explanationJson), extensions);
+    }
+
+    /// <summary>
+    /// Writes a problem the framework or an endpoint result asked for (through
+    /// <see cref="GatewayProblemDetailsWriter"/>): the response is not cleared, so headers such as
+    /// <c>Allow</c> or <c>WWW-Authenticate</c> that came with it stay.
+    /// </summary>
+    internal static Task WriteAsync(HttpContext context, ProblemShape problem, Action<Utf8JsonWriter>? extensions)
+    {
+        if (context.Response.HasStarted)
+        {
+            context.Abort();
+            return Task.CompletedTask;
+        }
+
+        return WriteBodyAsync(context, problem, extensions);
+    }
+
+    private static Task WriteBodyAsync(HttpContext context, ProblemShape problem, Action<Utf8JsonWriter>? extensions)
+    {
+        var response = context.Response;
+        response.StatusCode = problem.Status;
         response.Headers.CacheControl = "no-store";
         var feature = context.Features.Get<GatewayRequestFeature>();
-        feature?.RecordRefusal(status, code);
+        feature?.RecordRefusal(problem.Status, problem.Code);
         var dialect = feature?.Dialect ?? RefusalDialect.Problem;
         if (dialect == RefusalDialect.JsonRpc && feature?.JsonRpcId is null)
         {
@@ -61,11 +89,11 @@ public static class ProblemResponse
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            var facts = new RefusalFacts(status, code, detail, RequestIdMiddleware.GetRequestId(context), decision, explanationJson);
+            var facts = new RefusalFacts(problem.Status, problem.Code, problem.Detail ?? string.Empty, RequestIdMiddleware.GetRequestId(context), problem.Decision, problem.ExplanationJson);
             if (dialect == RefusalDialect.Problem)
             {
                 response.ContentType = ContentType;
-                WriteProblem(writer, facts, extensions);
+                WriteProblem(writer, problem, facts, extensions);
             }
             else
             {
@@ -88,13 +116,18 @@ public static class ProblemResponse
         return response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).AsTask();
     }
 
-    private static void WriteProblem(Utf8JsonWriter writer, RefusalFacts facts, Action<Utf8JsonWriter>? extensions)
+    /// <summary>The one problem+json body: <c>type, title, status, detail, code, request_id</c>, then <c>decision</c>, <c>explanation</c> and extensions.</summary>
+    private static void WriteProblem(Utf8JsonWriter writer, ProblemShape problem, RefusalFacts facts, Action<Utf8JsonWriter>? extensions)
     {
         writer.WriteStartObject();
-        writer.WriteString("type"u8, "https://gateway.local/problems/" + facts.Code);
-        writer.WriteString("title"u8, TitleFor(facts.Status));
+        writer.WriteString("type"u8, problem.Type ?? TypePrefix + facts.Code);
+        writer.WriteString("title"u8, problem.Title ?? TitleFor(facts.Status));
         writer.WriteNumber("status"u8, facts.Status);
-        writer.WriteString("detail"u8, facts.Detail);
+        if (problem.Detail is not null)
+        {
+            writer.WriteString("detail"u8, problem.Detail);
+        }
+
         writer.WriteString("code"u8, facts.Code);
         ProviderRefusalBody.WriteFacts(writer, facts);
         extensions?.Invoke(writer);
@@ -122,6 +155,7 @@ public static class ProblemResponse
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
+        405 => "Method Not Allowed",
         408 => "Request Timeout",
         409 => "Approval Required",
         413 => "Payload Too Large",
@@ -129,6 +163,7 @@ public static class ProblemResponse
         429 => "Too Many Requests",
         502 => "Bad Gateway",
         503 => "Service Unavailable",
+        500 => "Internal Server Error",
         504 => "Gateway Timeout",
         _ => "Error",
     };

@@ -1,4 +1,5 @@
 using Gateway.Connectors.Injection;
+using Gateway.Proxy.Authentication;
 using Gateway.Proxy.Transforms;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Configuration;
@@ -50,6 +51,9 @@ internal static class GatewayRoutes
     {
         RouteId = id,
         ClusterId = UnassignedCluster,
+
+        // Chosen by the route, not the path's spelling: every agent route needs the agent's signature.
+        AuthorizationPolicy = AgentSignatureDefaults.AuthorizationPolicy,
         Match = new RouteMatch { Path = path, Methods = methods },
         Metadata = new Dictionary<string, string> { [KindKey] = kind.ToString() },
         Transforms = [new Dictionary<string, string> { ["X-Forwarded"] = "Off" }],
