@@ -25,33 +25,10 @@ internal static class AuditVectors
     public static IEnumerable<AuditRecord> Unsigned()
     {
         var seq = 0L;
-        var time = new DateTimeOffset(2026, 11, 22, 22, 35, 1, 123, TimeSpan.Zero).AddTicks(4567);
         foreach (var text in Texts)
         {
             seq++;
-            yield return new AuditRecord
-            {
-                Seq = seq,
-                Time = time.AddSeconds(seq),
-                Tenant = "tenant-1",
-                Workspace = "ws",
-                Agent = "agent:1",
-                Tool = text,
-                Connector = "crm",
-                RequestId = "req-" + seq,
-                Decision = "allow_and_log",
-                FailingControls = ["z_last", "a_first", text],
-                Explanation = JsonSerializer.SerializeToElement(new Dictionary<string, object> { ["z"] = 1.50, ["b"] = new object[] { true, new Dictionary<string, string> { [text] = text } }, ["a"] = new { nested = (string?)null } }),
-                PolicyDigest = "p1",
-                IntentDigest = "i1",
-                StatusCode = 200,
-                Invoked = true,
-                Redactions = new Dictionary<string, int> { ["pii"] = 2, ["email"] = 1 },
-                UpstreamStatus = 200,
-                LatencyMs = 0.1 + 0.2 * seq,
-                Replica = "replica-1",
-                PrevHash = string.Empty,
-            };
+            yield return Record(seq, text) with { UpstreamStatus = 200, LatencyMs = 0.1 + 0.2 * seq, PrevHash = string.Empty };
         }
 
         seq++;
@@ -86,6 +63,29 @@ internal static class AuditVectors
             PrevHash = string.Empty,
         };
     }
+
+    /// <summary>An unsigned record carrying <paramref name="text"/> in its tool, failing controls and explanation.</summary>
+    public static AuditRecord Record(long seq, string text) => new()
+    {
+        Seq = seq,
+        Time = new DateTimeOffset(2026, 11, 22, 22, 35, 1, 123, TimeSpan.Zero).AddTicks(4567).AddSeconds(seq),
+        Tenant = "tenant-1",
+        Workspace = "ws",
+        Agent = "agent:1",
+        Tool = text,
+        Connector = "crm",
+        RequestId = "req-" + seq,
+        Decision = "allow_and_log",
+        FailingControls = ["z_last", "a_first", text],
+        Explanation = JsonSerializer.SerializeToElement(new Dictionary<string, object> { ["z"] = 1.50, ["b"] = new object[] { true, new Dictionary<string, string> { [text] = text } }, ["a"] = new { nested = (string?)null } }),
+        PolicyDigest = "p1",
+        IntentDigest = "i1",
+        StatusCode = 200,
+        Invoked = true,
+        Redactions = new Dictionary<string, int> { ["pii"] = 2, ["email"] = 1 },
+        Replica = "replica-1",
+        PrevHash = new string('a', 64),
+    };
 
     /// <summary>Seals <see cref="Unsigned"/> into one chain; returns the journal lines.</summary>
     public static List<string> SealChain()
