@@ -37,6 +37,18 @@ public sealed class CanonicalJsonTests
         Assert.Throws<FormatException>(() => CanonicalJson.Serialize("""{"a":1,"\u0061":2}"""));
     }
 
+    [Theory]
+    [InlineData(3)]
+    [InlineData(40)]
+    public void Serialize_ObjectsSmallAndLarge_SortedAndDuplicatesRefused(int members)
+    {
+        var names = Enumerable.Range(0, members).Select(i => $"k{(i * 7919) % members:D3}").ToList();
+        var json = "{" + string.Join(",", names.Select(n => $"\"{n}\":1")) + "}";
+
+        Assert.Equal("{" + string.Join(",", names.Order(StringComparer.Ordinal).Select(n => $"\"{n}\":1")) + "}", CanonicalJson.Serialize(json));
+        Assert.Throws<FormatException>(() => CanonicalJson.Serialize(json[..^1] + $",\"{names[members / 2]}\":2}}"));
+    }
+
     [Fact]
     public void Serialize_EscapedLoneSurrogate_IsRefused()
     {

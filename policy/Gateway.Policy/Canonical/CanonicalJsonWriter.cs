@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -166,45 +167,106 @@ public readonly struct CanonicalJsonWriter
     private void WriteObject(JsonElement element, ReadOnlySpan<byte> omittedMember)
     {
         var count = element.GetPropertyCount();
-        var rented = ArrayPool<JsonProperty>.Shared.Rent(Math.Max(count, 1));
+        if (count <= SmallObject.Length)
+        {
+            // The rule (explanations, arguments): the members sit on the stack, nothing rented.
+            var small = default(SmallObject);
+            WriteMembers(element, omittedMember, small[..count]);
+            return;
+        }
+
+        var rented = ArrayPool<JsonProperty>.Shared.Rent(count);
         try
         {
-            var index = 0;
-            foreach (var property in element.EnumerateObject())
-            {
-                if (omittedMember.IsEmpty || !property.NameEquals(omittedMember))
-                {
-                    rented[index++] = property;
-                }
-            }
-
-            var span = rented.AsSpan(0, index);
-            span.Sort(static (a, b) => CompareNames(a, b));
-            WriteRaw("{"u8);
-            for (var i = 0; i < span.Length; i++)
-            {
-                if (i > 0)
-                {
-                    if (CompareNames(span[i - 1], span[i]) == 0)
-                    {
-                        throw new FormatException($"Duplicate member '{span[i].Name}'.");
-                    }
-
-                    WriteRaw(","u8);
-                }
-
-                WriteJsonString(JsonMarshal.GetRawUtf8PropertyName(span[i]));
-                WriteRaw(":"u8);
-                WriteElement(span[i].Value);
-            }
-
-            WriteRaw("}"u8);
+            WriteMembers(element, omittedMember, rented.AsSpan(0, count));
         }
         finally
         {
             rented.AsSpan(0, count).Clear();
             ArrayPool<JsonProperty>.Shared.Return(rented);
         }
+    }
+
+    private void WriteMembers(JsonElement element, ReadOnlySpan<byte> omittedMember, Span<JsonProperty> members)
+    {
+        var index = 0;
+        foreach (var property in element.EnumerateObject())
+        {
+            if (omittedMember.IsEmpty || !property.NameEquals(omittedMember))
+            {
+                members[index++] = property;
+            }
+        }
+
+        members = members[..index];
+        SortRefusingDuplicates(members);
+        WriteRaw("{"u8);
+        for (var i = 0; i < members.Length; i++)
+        {
+            if (i > 0)
+            {
+                WriteRaw(","u8);
+            }
+
+            WriteJsonString(JsonMarshal.GetRawUtf8PropertyName(members[i]), ":"u8);
+            WriteElement(members[i].Value);
+        }
+
+        WriteRaw("}"u8);
+    }
+
+    /// <summary>
+    /// Sorts members by name and refuses a repeated name: an insertion sort for the small objects that
+    /// are the rule (every adjacent pair is compared on the way, so a duplicate shows as a tie), a
+    /// general sort and one pass over neighbours for larger ones.
+    /// </summary>
+    private static void SortRefusingDuplicates(Span<JsonProperty> members)
+    {
+        if (members.Length > 16)
+        {
+            members.Sort(static (a, b) => CompareNames(a, b));
+            for (var i = 1; i < members.Length; i++)
+            {
+                if (CompareNames(members[i - 1], members[i]) == 0)
+                {
+                    throw Duplicate(members[i]);
+                }
+            }
+
+            return;
+        }
+
+        for (var i = 1; i < members.Length; i++)
+        {
+            var current = members[i];
+            var j = i - 1;
+            int order;
+            while ((order = CompareNames(members[j], current)) > 0)
+            {
+                members[j + 1] = members[j];
+                if (--j < 0)
+                {
+                    break;
+                }
+            }
+
+            if (j >= 0 && order == 0)
+            {
+                throw Duplicate(current);
+            }
+
+            members[j + 1] = current;
+        }
+    }
+
+    private static FormatException Duplicate(JsonProperty member) => new($"Duplicate member '{member.Name}'.");
+
+    /// <summary>Room for the members of a small object on the stack.</summary>
+    [InlineArray(Length)]
+    private struct SmallObject
+    {
+        public const int Length = 16;
+        private JsonProperty _first;
     }
 
     private static ReadOnlySpan<byte> Unquoted(ReadOnlySpan<byte> raw) =>
@@ -227,10 +289,22 @@ public readonly struct CanonicalJsonWriter
     /// canonical form: runs without a backslash are already canonical (valid JSON holds no unescaped quote
     /// or control character) and are copied; each escape is decoded and written again canonically.
     /// </summary>
-    private void WriteJsonString(ReadOnlySpan<byte> raw)
+    private void WriteJsonString(ReadOnlySpan<byte> raw, ReadOnlySpan<byte> suffix = default)
     {
-        WriteRaw("\""u8);
         var escape = raw.IndexOf((byte)'\\');
+        if (escape < 0)
+        {
+            // The rule: nothing to unescape, so quote, text, quote and suffix go out in one copy.
+            var span = _output.GetSpan(raw.Length + 2 + suffix.Length);
+            span[0] = (byte)'"';
+            raw.CopyTo(span[1..]);
+            span[raw.Length + 1] = (byte)'"';
+            suffix.CopyTo(span[(raw.Length + 2)..]);
+            _output.Advance(raw.Length + 2 + suffix.Length);
+            return;
+        }
+
+        WriteRaw("\""u8);
         while (escape >= 0)
         {
             WriteRaw(raw[..escape]);
@@ -261,30 +335,20 @@ public readonly struct CanonicalJsonWriter
                     }
 
                     break;
-                case (byte)'b':
-                    WriteEscape('\b');
-                    break;
-                case (byte)'f':
-                    WriteEscape('\f');
-                    break;
-                case (byte)'n':
-                    WriteEscape('\n');
-                    break;
-                case (byte)'r':
-                    WriteEscape('\r');
-                    break;
-                case (byte)'t':
-                    WriteEscape('\t');
-                    break;
-                case (byte)'"':
-                    WriteEscape('"');
-                    break;
-                case (byte)'\\':
-                    WriteEscape('\\');
+                case (byte)'/':
+                    // Escaping '/' is optional in JSON; canonical form writes it literally.
+                    WriteRaw("/"u8);
                     break;
                 default:
-                    // '/' (the only other escape valid JSON has) is literal in canonical form.
-                    _output.Write([kind]);
+                    WriteEscape(kind switch
+                    {
+                        (byte)'b' => '\b',
+                        (byte)'f' => '\f',
+                        (byte)'n' => '\n',
+                        (byte)'r' => '\r',
+                        (byte)'t' => '\t',
+                        _ => (char)kind, // '"' or '\\'
+                    });
                     break;
             }
 
@@ -293,6 +357,7 @@ public readonly struct CanonicalJsonWriter
 
         WriteRaw(raw);
         WriteRaw("\""u8);
+        WriteRaw(suffix);
     }
 
     private static char ParseHex4(ReadOnlySpan<byte> hex)
