@@ -13,7 +13,7 @@
 #   LOADTEST_STORES="memory redis"
 #   LOADTEST_SCENARIOS="allow block ratelimited stream"
 #   LOADTEST_HALF_SCENARIOS="allow stream"   scenarios also run at a fixed rate of half the measured throughput
-#   LOADTEST_TIMEOUT=1200       hard cap of the whole script in seconds (build included)
+#   LOADTEST_TIMEOUT=1200       hard cap of the whole script in seconds (build included; default 1200 + LOADTEST_SOAK)
 #   LOADTEST_SKIP_BUILD=1       use the binaries already built (Release)
 #   LOADTEST_GATEWAY_ARGS=""    extra gateway arguments, e.g. "--Gateway:Audit:Sink=store" (diagnostics)
 #   LOADTEST_REPORTS=loadtests/reports   where reports/<timestamp>/ goes
@@ -26,7 +26,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-timeout_s="${LOADTEST_TIMEOUT:-1200}"
+# The default cap leaves room for a soak: LOADTEST_SOAK=3600 alone must not be cut off by it.
+timeout_s="${LOADTEST_TIMEOUT:-$(( 1200 + ${LOADTEST_SOAK:-0} ))}"
 
 # The hard cap: the script re-runs itself under timeout(1); the trap below cleans up either way.
 if [[ -z "${LOADTEST_CAPPED:-}" ]]; then
