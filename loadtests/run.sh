@@ -13,7 +13,7 @@
 #   LOADTEST_STORES="memory redis"
 #   LOADTEST_SCENARIOS="allow block ratelimited stream"
 #   LOADTEST_HALF_SCENARIOS="allow stream"   scenarios also run at a fixed rate of half the measured throughput
-#   LOADTEST_TIMEOUT=1200       hard cap of the whole script in seconds (build included)
+#   LOADTEST_TIMEOUT=1200       hard cap of the whole script in seconds (build included; default 1200 + LOADTEST_SOAK)
 #   LOADTEST_SKIP_BUILD=1       use the binaries already built (Release)
 #   LOADTEST_GATEWAY_ARGS=""    extra gateway arguments, e.g. "--Gateway:Audit:Sink=store" (diagnostics)
 #   LOADTEST_REPORTS=loadtests/reports   where reports/<timestamp>/ goes
@@ -26,7 +26,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-timeout_s="${LOADTEST_TIMEOUT:-1200}"
+# The default cap leaves room for a soak: LOADTEST_SOAK=3600 alone must not be cut off by it.
+timeout_s="${LOADTEST_TIMEOUT:-$(( 1200 + ${LOADTEST_SOAK:-0} ))}"
 
 # The hard cap: the script re-runs itself under timeout(1); the trap below cleans up either way.
 if [[ -z "${LOADTEST_CAPPED:-}" ]]; then
@@ -466,10 +467,10 @@ verify_audit() { # port -> the admin API's verify of tenant demo (JSON)
   body="$(curl -fsS --max-time 120 -H "Authorization: Bearer $admin_token" "http://127.0.0.1:$1/admin/v1/tenants/demo/audit/verify" 2>/dev/null || true)"
   jq -e . >/dev/null 2>&1 <<<"$body" && printf '%s\n' "$body" || echo '{"intact":null,"error":"verify failed"}'
 }
-conflicts_of() { # port -> gateway.audit.append_conflicts summed from /metrics, or null when not exported
+conflicts_of() { # metrics port -> gateway.audit.append_conflicts summed over every partition from /metrics, or null when not exported
   local text
   text="$(curl -fsS --max-time 10 "http://127.0.0.1:$1/metrics" 2>/dev/null || true)"
-  awk '/^gateway_audit_append_conflicts/ {sum += $NF; found = 1} END {if (found) print sum; else print "null"}' <<<"$text"
+  awk '/^gateway_audit_append_conflicts_total[{ ]/ {sum += $NF; found = 1} END {if (found) print sum; else print "null"}' <<<"$text"
 }
 run_pair() { # round phase ports...   (two wrk at once, each with its own corpus; one combined row)
   local round="$1" phase="$2" port_a="$3" port_b="$4" seconds="$duration"
@@ -530,10 +531,12 @@ PY
 if [[ "$replicas_on" == 1 ]] && [[ " $scenarios " == *" allow "* ]]; then
   start_redis
   replica_ports=("$(free_port)" "$(free_port)")
+  metrics_ports=("$(free_port)" "$(free_port)")
   replica_pids=()
   for i in 0 1; do
+    # Each replica serves Prometheus /metrics on a port of its own (the conflict counter is read there).
     start_gateway "replica-$i" "${replica_ports[$i]}" --Gateway:Store:Kind=redis "--Gateway:Store:Redis:Endpoint=127.0.0.1:$redis_port" \
-      "--Gateway:Audit:ReplicaId=replica-$i"
+      "--Gateway:Audit:ReplicaId=replica-$i" "--Gateway:Metrics:Port=${metrics_ports[$i]}"
     replica_pids+=("$gateway_pid")
     rss_sampler "$gateway_pid" "$work/rss-replica-$i" 1
   done
@@ -547,8 +550,8 @@ if [[ "$replicas_on" == 1 ]] && [[ " $scenarios " == *" allow "* ]]; then
   done
   verify_a="$(verify_audit "${replica_ports[0]}")"
   verify_b="$(verify_audit "${replica_ports[1]}")"
-  conflicts_a="$(conflicts_of "${replica_ports[0]}")"
-  conflicts_b="$(conflicts_of "${replica_ports[1]}")"
+  conflicts_a="$(conflicts_of "${metrics_ports[0]}")"
+  conflicts_b="$(conflicts_of "${metrics_ports[1]}")"
   jq -n --argjson a "$verify_a" --argjson b "$verify_b" --argjson ca "$conflicts_a" --argjson cb "$conflicts_b" \
     '{verify_on_replica_0:$a, verify_on_replica_1:$b, append_conflicts:{"replica-0":$ca, "replica-1":$cb}}' >"$report_dir/replicas.json"
   log "audit after the run: $(jq -c '{intact: .verify_on_replica_0.intact, records: .verify_on_replica_0.records, chains: [.verify_on_replica_0.partitions[]? | {replica, intact, records}], conflicts: .append_conflicts}' "$report_dir/replicas.json")"

@@ -69,4 +69,8 @@ public class AuditSealBenchmarks
 
     [Benchmark]
     public string SealTypical() => AuditSeal.Seal(_typical).Line;
+
+    /// <summary>The typical record's explanation alone, canonicalised and hashed (its share of the seal).</summary>
+    [Benchmark]
+    public string CanonicalExplanation() => Gateway.Policy.Canonical.CanonicalJson.Sha256Hex(_typical.Explanation!.Value, static (w, e) => w.WriteElement(e));
 }

@@ -24,7 +24,7 @@ public sealed class OversightMetrics
         _approvalsSettled = meter.CreateCounter<long>("gateway.approvals.settled", "{request}", "Approval requests approved, denied or expired.");
         _warrants = meter.CreateCounter<long>("gateway.warrants.redemptions", "{warrant}", "Warrant redemptions by outcome.");
         _auditRecords = meter.CreateCounter<long>("gateway.audit.records", "{record}", "Audit records appended.");
-        _auditConflicts = meter.CreateCounter<long>("gateway.audit.append_conflicts", "{conflict}", "Appends retried because another writer extended the chain first.");
+        _auditConflicts = meter.CreateCounter<long>("gateway.audit.append_conflicts", "{conflict}", "Appends retried because another writer extended the chain first (per partition: tenant and replica).");
         _incidents = meter.CreateCounter<long>("gateway.incidents.opened", "{incident}", "Incidents opened.");
         _incidentNotifications = meter.CreateCounter<long>("gateway.incidents.notifications", "{notification}", "Incident webhook deliveries by outcome.");
     }
@@ -43,7 +43,9 @@ public sealed class OversightMetrics
     internal void AuditAppended(string tenant, string decision) =>
         _auditRecords.Add(1, new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("decision", decision));
 
-    internal void AuditConflict(string tenant) => _auditConflicts.Add(1, new KeyValuePair<string, object?>("tenant", tenant));
+    /// <summary>An append lost to another writer of the same chain (tagged with the partition: tenant and replica).</summary>
+    internal void AuditConflict(string tenant, string replica) =>
+        _auditConflicts.Add(1, new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("replica", replica));
 
     internal void IncidentOpened(string tenant) => _incidents.Add(1, new KeyValuePair<string, object?>("tenant", tenant));
 

@@ -111,4 +111,39 @@ public sealed class CredentialFileConfinementTests : IDisposable
 
         await Assert.ThrowsAsync<CredentialUnavailableException>(async () => await resolver.ResolveAsync("acme", "file:" + link));
     }
+
+    [Fact]
+    public async Task Resolve_AnotherTenantsCachedPath_IsRefused()
+    {
+        var resolver = new CredentialResolver(null, new CredentialResolverOptions { CredentialsRoot = _root, FileCacheTtl = TimeSpan.FromMinutes(5) });
+        var acmeToken = "file:" + Path.Combine(_acme, "crm-token");
+        Assert.Equal("acme-crm", (await resolver.ResolveAsync("acme", acmeToken)).Value);
+
+        var refused = await Assert.ThrowsAsync<CredentialUnavailableException>(async () => await resolver.ResolveAsync("globex", acmeToken));
+
+        Assert.DoesNotContain("acme-crm", refused.Message, StringComparison.Ordinal);
+        Assert.Equal("acme-crm", (await resolver.ResolveAsync("acme", acmeToken)).Value);
+    }
+
+    [Fact]
+    public async Task Resolve_WithinTheCacheInterval_ServesTheCheckedValueAndRechecksAtRefresh()
+    {
+        var time = new ManualTimeProvider();
+        var link = Path.Combine(_acme, "current");
+        File.CreateSymbolicLink(link, Path.Combine(_acme, "crm-token"));
+        var resolver = new CredentialResolver(null, new CredentialResolverOptions { CredentialsRoot = _root, FileCacheTtl = TimeSpan.FromSeconds(30) }, time);
+        Assert.Equal("acme-crm", (await resolver.ResolveAsync("acme", "file:" + link)).Value);
+
+        // Swapped out of the directory: within the interval the value read after the check is served (nothing is read) ...
+        File.Delete(link);
+        File.CreateSymbolicLink(link, Path.Combine(_outside, "decision-signing.key"));
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal("acme-crm", (await resolver.ResolveAsync("acme", "file:" + link)).Value);
+
+        // ... and the refresh checks again before it reads: refused, and the cached value is dropped.
+        time.Advance(TimeSpan.FromSeconds(30));
+        var refused = await Assert.ThrowsAsync<CredentialUnavailableException>(async () => await resolver.ResolveAsync("acme", "file:" + link));
+        Assert.DoesNotContain("host-key", refused.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<CredentialUnavailableException>(async () => await resolver.ResolveAsync("acme", "file:" + link));
+    }
 }

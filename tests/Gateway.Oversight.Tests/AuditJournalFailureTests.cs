@@ -115,9 +115,9 @@ public sealed class AuditJournalFailureTests : IDisposable
         Assert.True((await journal.VerifyAsync("t1")).Intact);
     }
 
-    private static AuditEntry Entry() => new() { Tenant = "t1", Agent = "a", Decision = "allow", StatusCode = 200 };
+    internal static AuditEntry Entry() => new() { Tenant = "t1", Agent = "a", Decision = "allow", StatusCode = 200 };
 
-    private static HealthCheckContext Context(IHealthCheck check) =>
+    internal static HealthCheckContext Context(IHealthCheck check) =>
         new() { Registration = new HealthCheckRegistration(AuditSinkHealthCheck.Name, check, HealthStatus.Unhealthy, ["ready"]) };
 
     private sealed class UnavailableSink : IAuditStore

@@ -7,15 +7,7 @@ namespace Gateway.Oversight.Tests;
 /// <summary>The one-pass seal writes exactly the canonical form that verification recomputes from the stored line.</summary>
 public sealed class AuditJournalSealTests
 {
-    public static TheoryData<string> Texts => new()
-    {
-        "plain",
-        "ünïcode — ✓ 日本語 🚀",
-        "quotes \" and backslash \\ and slash /",
-        "controls \b\f\n\r\t \u0001 \u001f \u007f end",
-        "line\u2028separator <tag> & 'single'",
-        string.Empty,
-    };
+    public static TheoryData<string> Texts => [.. AuditVectors.Texts];
 
     [Theory]
     [MemberData(nameof(Texts))]
@@ -85,25 +77,5 @@ public sealed class AuditJournalSealTests
         Assert.Throws<ArgumentException>(() => AuditSeal.Seal(unsigned));
     }
 
-    private static AuditRecord Unsigned(string text) => new()
-    {
-        Seq = 7,
-        Time = new DateTimeOffset(2026, 11, 22, 22, 35, 1, 123, TimeSpan.Zero).AddTicks(4567),
-        Tenant = "tenant-1",
-        Workspace = "ws",
-        Agent = "agent:1",
-        Tool = text,
-        Connector = "crm",
-        RequestId = "req-1",
-        Decision = "allow_and_log",
-        FailingControls = ["z_last", "a_first", text],
-        Explanation = JsonSerializer.SerializeToElement(new Dictionary<string, object> { ["z"] = 1.50, ["b"] = new object[] { true, new Dictionary<string, string> { [text] = text } }, ["a"] = new { nested = (string?)null } }),
-        PolicyDigest = "p1",
-        IntentDigest = "i1",
-        StatusCode = 200,
-        Invoked = true,
-        Redactions = new Dictionary<string, int> { ["pii"] = 2, ["email"] = 1 },
-        Replica = "replica-1",
-        PrevHash = new string('a', 64),
-    };
+    private static AuditRecord Unsigned(string text) => AuditVectors.Record(7, text);
 }

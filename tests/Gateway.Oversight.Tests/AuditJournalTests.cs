@@ -453,6 +453,54 @@ public abstract class AuditJournalStoreTests : AuditJournalTests
     }
 
     [Fact]
+    public async Task AppendAsync_TwoWritersSharingAReplicaId_EveryConflictCountedOnItsPartition()
+    {
+        var conflicts = new System.Collections.Concurrent.ConcurrentQueue<(long Value, string? Tenant, string? Replica)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = static (instrument, l) =>
+            {
+                if (instrument.Meter.Name == OversightMetrics.MeterName && instrument.Name == "gateway.audit.append_conflicts")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            string? tenant = null, replica = null;
+            foreach (var tag in tags)
+            {
+                tenant = tag.Key == "tenant" ? tag.Value as string : tenant;
+                replica = tag.Key == "replica" ? tag.Value as string : replica;
+            }
+
+            if (tenant == Tenant)
+            {
+                conflicts.Enqueue((value, tenant, replica));
+            }
+        });
+        listener.Start();
+        var a = new CountingSink(new StoreAuditStore(Store));
+        var b = new CountingSink(new StoreAuditStore(OtherReplicaStore));
+        var first = TestServices.Journal(a, Time, "shared");
+        var second = TestServices.Journal(b, Time, "shared");
+
+        // Each writer learns the chain's tip, then the other extends it: the next append of each conflicts at least once.
+        await first.AppendAsync(Entry(0));
+        await second.AppendAsync(Entry(1));
+        await first.AppendAsync(Entry(2));
+        await second.AppendAsync(Entry(3));
+
+        Assert.True(a.Conflicts + b.Conflicts >= 2, $"conflicts: {a.Conflicts} + {b.Conflicts}");
+        Assert.Equal(a.Conflicts + b.Conflicts, conflicts.Sum(c => c.Value));
+        Assert.All(conflicts, c => Assert.Equal("shared", c.Replica));
+        var result = await first.VerifyAsync(Tenant);
+        Assert.True(result.Intact, result.Reason);
+        Assert.Equal(4, result.Records);
+    }
+
+    [Fact]
     public async Task VerifyAsync_TwoReplicasOneTampered_NamesTheReplicaAndIndex()
     {
         var replicaA = TestServices.Journal(new StoreAuditStore(Store), Time, "replica-a");

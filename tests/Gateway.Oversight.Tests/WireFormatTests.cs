@@ -39,4 +39,12 @@ public sealed class WireFormatTests
 
         Assert.Throws<FormatException>(() => AuditCanonicalJson.Canonicalize(doc.RootElement));
     }
+
+    [Fact]
+    public void ComputeHash_EscapedLoneSurrogate_IsRefusedAsMalformed()
+    {
+        using var doc = JsonDocument.Parse("""{"tool":"\udc00","hash":"x"}""");
+
+        Assert.Throws<FormatException>(() => AuditCanonicalJson.ComputeHash(doc.RootElement));
+    }
 }

@@ -32,6 +32,38 @@ public sealed class CanonicalJsonTests
     }
 
     [Fact]
+    public void Serialize_DuplicateMemberNames_AreRefused()
+    {
+        Assert.Throws<FormatException>(() => CanonicalJson.Serialize("""{"a":1,"\u0061":2}"""));
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(40)]
+    public void Serialize_ObjectsSmallAndLarge_SortedAndDuplicatesRefused(int members)
+    {
+        var names = Enumerable.Range(0, members).Select(i => $"k{(i * 7919) % members:D3}").ToList();
+        var json = "{" + string.Join(",", names.Select(n => $"\"{n}\":1")) + "}";
+
+        Assert.Equal("{" + string.Join(",", names.Order(StringComparer.Ordinal).Select(n => $"\"{n}\":1")) + "}", CanonicalJson.Serialize(json));
+        Assert.Throws<FormatException>(() => CanonicalJson.Serialize(json[..^1] + $",\"{names[members / 2]}\":2}}"));
+    }
+
+    [Fact]
+    public void Serialize_EscapedLoneSurrogate_IsRefused()
+    {
+        Assert.Throws<FormatException>(() => CanonicalJson.Serialize("""["\ud800 alone"]"""));
+    }
+
+    [Fact]
+    public void WriteString_LoneSurrogate_IsRefusedNotReplaced()
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+
+        Assert.ThrowsAny<ArgumentException>(() => new CanonicalJsonWriter(buffer).WriteString("broken \ud800 text"));
+    }
+
+    [Fact]
     public void Compute_IntentDigest_IsStableUnderArgumentKeyOrder()
     {
         using var first = JsonDocument.Parse("""{"to":"x@example.com","amount":10,"meta":{"b":1,"a":2}}""");

@@ -9,8 +9,10 @@ namespace Gateway.Connectors.Credentials;
 /// <summary>
 /// Resolves a connector's credential reference: <c>vault:&lt;name&gt;</c> from the tenant's vault,
 /// <c>env:&lt;VAR&gt;</c> from the process environment, <c>file:&lt;path&gt;</c> from a file's trimmed
-/// contents (cached for <see cref="CredentialResolverOptions.FileCacheTtl"/>, then re-read, so a rotated secret is picked up),
-/// only inside the tenant's credentials directory (<see cref="CredentialFileConfinement"/>, checked before every read).
+/// contents (cached per tenant and path for <see cref="CredentialResolverOptions.FileCacheTtl"/>, then re-read, so a rotated
+/// secret is picked up), only inside the tenant's credentials directory (<see cref="CredentialFileConfinement"/>, checked
+/// before every read of the file; a cached value was read right after such a check and is served without another one
+/// until the interval ends: docs/security.md, "Credentials").
 /// Values are returned only inside this library as <see cref="SecretValue"/>; failures raise
 /// <see cref="CredentialUnavailableException"/> whose message names the reference, never a value.
 /// </summary>
@@ -23,7 +25,7 @@ public sealed partial class CredentialResolver
     private readonly Func<string, string?> _environment;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<(string Tenant, string Name), CacheEntry> _vaultCache = new();
-    private readonly ConcurrentDictionary<string, FileEntry> _fileCache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Tenant, string Path), FileEntry> _fileCache = new();
 
     public CredentialResolver(
         CredentialVault? vault,
@@ -121,17 +123,23 @@ public sealed partial class CredentialResolver
 
     private SecretValue ResolveFile(string tenant, string path)
     {
-        if (_confinement.Check(tenant, path) is { } refusal)
-        {
-            Log.FileRefused(_logger, tenant, path);
-            throw new CredentialUnavailableException(refusal);
-        }
-
+        // The cache is per tenant: a value read for one tenant (after its confinement check) is never
+        // served to another tenant naming the same path.
+        var key = (tenant, path);
         var now = _time.GetUtcNow();
-        _fileCache.TryGetValue(path, out var cached);
+        _fileCache.TryGetValue(key, out var cached);
         if (cached is not null && cached.CheckAfter > now)
         {
             return cached.Value;
+        }
+
+        // Confinement is checked before every read of the file (each refresh), so a link swapped out of
+        // the tenant's directory is refused at the next refresh at the latest.
+        if (_confinement.Check(tenant, path) is { } refusal)
+        {
+            _fileCache.TryRemove(key, out _);
+            Log.FileRefused(_logger, tenant, path);
+            throw new CredentialUnavailableException(refusal);
         }
 
         try
@@ -157,7 +165,7 @@ public sealed partial class CredentialResolver
 
             var changed = cached is not null && !string.Equals(cached.Value.Value, text, StringComparison.Ordinal);
             var value = cached is not null && !changed ? cached.Value : new SecretValue(text);
-            _fileCache[path] = new FileEntry(value, now + _options.FileCacheTtl);
+            _fileCache[key] = new FileEntry(value, now + _options.FileCacheTtl);
             if (changed)
             {
                 Log.FileReloaded(_logger, path);

@@ -1,4 +1,7 @@
 using System.Buffers;
+using System.Buffers.Text;
+using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -6,13 +9,17 @@ using System.Text.Json;
 namespace Gateway.Policy.Canonical;
 
 /// <summary>
-/// Writes canonical JSON: object members sorted by the UTF-8 bytes of their (unescaped) names, no
-/// whitespace, numbers exactly as written in the source, strings with only <c>"</c>, <c>\</c> and control
-/// characters escaped (<c>\b \f \n \r \t</c> short forms, otherwise <c>\u00xx</c>), non-ASCII as UTF-8.
-/// The caller writes separators; <see cref="WriteElement"/> writes a whole value.
+/// The gateway's one canonical JSON writer (intent digests, policy digests and the audit journal's
+/// hash chain): object members sorted by the UTF-8 bytes of their (unescaped) names, duplicate names
+/// refused, no whitespace, numbers exactly as written in the source, strings with only <c>"</c>,
+/// <c>\</c> and control characters escaped (<c>\b \f \n \r \t</c> short forms, otherwise <c>\u00xx</c>),
+/// everything else literal UTF-8; text that does not survive UTF-8 (a lone surrogate) is refused.
+/// Escaped strings in a <see cref="JsonElement"/> are unescaped straight into the output, without
+/// a string in between. The caller writes separators; <see cref="WriteElement"/> writes a whole value.
 /// </summary>
 public readonly struct CanonicalJsonWriter
 {
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private static readonly byte[] HexDigits = "0123456789abcdef"u8.ToArray();
     private readonly IBufferWriter<byte> _output;
 
@@ -36,7 +43,30 @@ public readonly struct CanonicalJsonWriter
 
     public void WriteNull() => WriteRaw("null"u8);
 
-    /// <summary>Writes a quoted, canonically escaped string.</summary>
+    /// <summary>Writes an integer in its shortest decimal form.</summary>
+    public void WriteNumber(long value)
+    {
+        var span = _output.GetSpan(20);
+        Utf8Formatter.TryFormat(value, span, out var length);
+        _output.Advance(length);
+    }
+
+    /// <summary>Writes a finite double in its round-trip form (<c>"R"</c>, invariant culture).</summary>
+    /// <exception cref="ArgumentException">The number is NaN or infinite (JSON has no form for it).</exception>
+    public void WriteNumber(double value)
+    {
+        if (!double.IsFinite(value))
+        {
+            throw new ArgumentException("JSON has no form for a non-finite number.", nameof(value));
+        }
+
+        var span = _output.GetSpan(32);
+        value.TryFormat(span, out var length, "R", CultureInfo.InvariantCulture);
+        _output.Advance(length);
+    }
+
+    /// <summary>Writes a quoted, canonically escaped string (null writes <c>null</c>).</summary>
+    /// <exception cref="ArgumentException">The text holds a lone surrogate.</exception>
     public void WriteString(string? value)
     {
         if (value is null)
@@ -45,6 +75,13 @@ public readonly struct CanonicalJsonWriter
             return;
         }
 
+        WriteString(value.AsSpan());
+    }
+
+    /// <summary>Writes a quoted, canonically escaped string.</summary>
+    /// <exception cref="ArgumentException">The text holds a lone surrogate.</exception>
+    public void WriteString(ReadOnlySpan<char> value)
+    {
         WriteRaw("\""u8);
         var start = 0;
         for (var i = 0; i < value.Length; i++)
@@ -55,16 +92,17 @@ public readonly struct CanonicalJsonWriter
                 continue;
             }
 
-            WriteUtf8(value.AsSpan(start, i - start));
+            WriteUtf8(value[start..i]);
             WriteEscape(c);
             start = i + 1;
         }
 
-        WriteUtf8(value.AsSpan(start));
+        WriteUtf8(value[start..]);
         WriteRaw("\""u8);
     }
 
     /// <summary>Writes any JSON value canonically.</summary>
+    /// <exception cref="FormatException">An object repeats a member name, or a string escapes a lone surrogate.</exception>
     public void WriteElement(JsonElement element)
     {
         switch (element.ValueKind)
@@ -83,38 +121,29 @@ public readonly struct CanonicalJsonWriter
                 WriteRaw(JsonMarshal.GetRawUtf8Value(element));
                 break;
             case JsonValueKind.String:
-                WriteStringElement(element);
+                WriteJsonString(Unquoted(JsonMarshal.GetRawUtf8Value(element)));
                 break;
             case JsonValueKind.Array:
                 WriteArray(element);
                 break;
             case JsonValueKind.Object:
-                WriteObject(element);
+                WriteObject(element, default);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(element), element.ValueKind, "Unknown JSON value kind.");
         }
     }
 
-    private void WriteStringElement(JsonElement element)
+    /// <summary>Writes an object canonically, leaving out its member <paramref name="omittedMember"/> (UTF-8 name).</summary>
+    /// <exception cref="FormatException">An object repeats a member name, or a string escapes a lone surrogate.</exception>
+    public void WriteObjectWithout(JsonElement element, ReadOnlySpan<byte> omittedMember)
     {
-        var raw = JsonMarshal.GetRawUtf8Value(element);
-        if (raw.Length >= 2 && raw[0] == (byte)'"')
+        if (element.ValueKind != JsonValueKind.Object)
         {
-            raw = raw[1..^1];
+            throw new ArgumentException($"Expected a JSON object, found {element.ValueKind}.", nameof(element));
         }
 
-        if (raw.IndexOf((byte)'\\') < 0)
-        {
-            // Valid JSON cannot hold unescaped quotes or control characters, so an escape-free string is canonical.
-            WriteRaw("\""u8);
-            WriteRaw(raw);
-            WriteRaw("\""u8);
-        }
-        else
-        {
-            WriteString(element.GetString());
-        }
+        WriteObject(element, omittedMember);
     }
 
     private void WriteArray(JsonElement element)
@@ -135,49 +164,21 @@ public readonly struct CanonicalJsonWriter
         WriteRaw("]"u8);
     }
 
-    private void WriteObject(JsonElement element)
+    private void WriteObject(JsonElement element, ReadOnlySpan<byte> omittedMember)
     {
-        var count = 0;
-        foreach (var unused in element.EnumerateObject())
+        var count = element.GetPropertyCount();
+        if (count <= SmallObject.Length)
         {
-            count++;
+            // The rule (explanations, arguments): the members sit on the stack, nothing rented.
+            var small = default(SmallObject);
+            WriteMembers(element, omittedMember, small[..count]);
+            return;
         }
 
-        var rented = ArrayPool<JsonProperty>.Shared.Rent(Math.Max(count, 1));
+        var rented = ArrayPool<JsonProperty>.Shared.Rent(count);
         try
         {
-            var index = 0;
-            foreach (var property in element.EnumerateObject())
-            {
-                rented[index++] = property;
-            }
-
-            var span = rented.AsSpan(0, count);
-            span.Sort(static (a, b) => CompareNames(a, b));
-            WriteRaw("{"u8);
-            for (var i = 0; i < span.Length; i++)
-            {
-                if (i > 0)
-                {
-                    WriteRaw(","u8);
-                }
-
-                var name = JsonMarshal.GetRawUtf8PropertyName(span[i]);
-                if (name.IndexOf((byte)'\\') < 0)
-                {
-                    WriteRaw("\""u8);
-                    WriteRaw(name);
-                    WriteRaw("\":"u8);
-                }
-                else
-                {
-                    WritePropertyName(span[i].Name);
-                }
-
-                WriteElement(span[i].Value);
-            }
-
-            WriteRaw("}"u8);
+            WriteMembers(element, omittedMember, rented.AsSpan(0, count));
         }
         finally
         {
@@ -185,6 +186,91 @@ public readonly struct CanonicalJsonWriter
             ArrayPool<JsonProperty>.Shared.Return(rented);
         }
     }
+
+    private void WriteMembers(JsonElement element, ReadOnlySpan<byte> omittedMember, Span<JsonProperty> members)
+    {
+        var index = 0;
+        foreach (var property in element.EnumerateObject())
+        {
+            if (omittedMember.IsEmpty || !property.NameEquals(omittedMember))
+            {
+                members[index++] = property;
+            }
+        }
+
+        members = members[..index];
+        SortRefusingDuplicates(members);
+        WriteRaw("{"u8);
+        for (var i = 0; i < members.Length; i++)
+        {
+            if (i > 0)
+            {
+                WriteRaw(","u8);
+            }
+
+            WriteJsonString(JsonMarshal.GetRawUtf8PropertyName(members[i]), ":"u8);
+            WriteElement(members[i].Value);
+        }
+
+        WriteRaw("}"u8);
+    }
+
+    /// <summary>
+    /// Sorts members by name and refuses a repeated name: an insertion sort for the small objects that
+    /// are the rule (every adjacent pair is compared on the way, so a duplicate shows as a tie), a
+    /// general sort and one pass over neighbours for larger ones.
+    /// </summary>
+    private static void SortRefusingDuplicates(Span<JsonProperty> members)
+    {
+        if (members.Length > 16)
+        {
+            members.Sort(static (a, b) => CompareNames(a, b));
+            for (var i = 1; i < members.Length; i++)
+            {
+                if (CompareNames(members[i - 1], members[i]) == 0)
+                {
+                    throw Duplicate(members[i]);
+                }
+            }
+
+            return;
+        }
+
+        for (var i = 1; i < members.Length; i++)
+        {
+            var current = members[i];
+            var j = i - 1;
+            int order;
+            while ((order = CompareNames(members[j], current)) > 0)
+            {
+                members[j + 1] = members[j];
+                if (--j < 0)
+                {
+                    break;
+                }
+            }
+
+            if (j >= 0 && order == 0)
+            {
+                throw Duplicate(current);
+            }
+
+            members[j + 1] = current;
+        }
+    }
+
+    private static FormatException Duplicate(JsonProperty member) => new($"Duplicate member '{member.Name}'.");
+
+    /// <summary>Room for the members of a small object on the stack.</summary>
+    [InlineArray(Length)]
+    private struct SmallObject
+    {
+        public const int Length = 16;
+        private JsonProperty _first;
+    }
+
+    private static ReadOnlySpan<byte> Unquoted(ReadOnlySpan<byte> raw) =>
+        raw.Length >= 2 && raw[0] == (byte)'"' ? raw[1..^1] : raw;
 
     private static int CompareNames(JsonProperty a, JsonProperty b)
     {
@@ -198,6 +284,113 @@ public readonly struct CanonicalJsonWriter
         return Encoding.UTF8.GetBytes(a.Name).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(b.Name));
     }
 
+    /// <summary>
+    /// Writes the content of a JSON string as it stands in valid JSON source (without its quotes) in
+    /// canonical form: runs without a backslash are already canonical (valid JSON holds no unescaped quote
+    /// or control character) and are copied; each escape is decoded and written again canonically.
+    /// </summary>
+    private void WriteJsonString(ReadOnlySpan<byte> raw, ReadOnlySpan<byte> suffix = default)
+    {
+        var escape = raw.IndexOf((byte)'\\');
+        if (escape < 0)
+        {
+            // The rule: nothing to unescape, so quote, text, quote and suffix go out in one copy.
+            var span = _output.GetSpan(raw.Length + 2 + suffix.Length);
+            span[0] = (byte)'"';
+            raw.CopyTo(span[1..]);
+            span[raw.Length + 1] = (byte)'"';
+            suffix.CopyTo(span[(raw.Length + 2)..]);
+            _output.Advance(raw.Length + 2 + suffix.Length);
+            return;
+        }
+
+        WriteRaw("\""u8);
+        while (escape >= 0)
+        {
+            WriteRaw(raw[..escape]);
+            raw = raw[(escape + 1)..];
+            var kind = raw[0];
+            raw = raw[1..];
+            switch (kind)
+            {
+                case (byte)'u':
+                    var unit = ParseHex4(raw);
+                    raw = raw[4..];
+                    if (char.IsHighSurrogate(unit) && raw.Length >= 6 && raw[0] == (byte)'\\' && raw[1] == (byte)'u' && char.IsLowSurrogate(ParseHex4(raw[2..])))
+                    {
+                        WriteRune(new Rune(unit, ParseHex4(raw[2..])));
+                        raw = raw[6..];
+                    }
+                    else if (char.IsSurrogate(unit))
+                    {
+                        throw new FormatException("A JSON string escapes a lone surrogate.");
+                    }
+                    else if (unit < 0x20 || unit == '"' || unit == '\\')
+                    {
+                        WriteEscape(unit);
+                    }
+                    else
+                    {
+                        WriteRune(new Rune(unit));
+                    }
+
+                    break;
+                case (byte)'/':
+                    // Escaping '/' is optional in JSON; canonical form writes it literally.
+                    WriteRaw("/"u8);
+                    break;
+                default:
+                    WriteEscape(kind switch
+                    {
+                        (byte)'b' => '\b',
+                        (byte)'f' => '\f',
+                        (byte)'n' => '\n',
+                        (byte)'r' => '\r',
+                        (byte)'t' => '\t',
+                        _ => (char)kind, // '"' or '\\'
+                    });
+                    break;
+            }
+
+            escape = raw.IndexOf((byte)'\\');
+        }
+
+        WriteRaw(raw);
+        WriteRaw("\""u8);
+        WriteRaw(suffix);
+    }
+
+    private static char ParseHex4(ReadOnlySpan<byte> hex)
+    {
+        var value = 0;
+        for (var i = 0; i < 4; i++)
+        {
+            var digit = HexValue(hex[i]);
+            if (digit < 0)
+            {
+                throw new FormatException("A JSON string has a malformed \\u escape.");
+            }
+
+            value = (value << 4) | digit;
+        }
+
+        return (char)value;
+    }
+
+    private static int HexValue(byte b) => b switch
+    {
+        >= (byte)'0' and <= (byte)'9' => b - '0',
+        >= (byte)'a' and <= (byte)'f' => b - 'a' + 10,
+        >= (byte)'A' and <= (byte)'F' => b - 'A' + 10,
+        _ => -1,
+    };
+
+    private void WriteRune(Rune rune)
+    {
+        var span = _output.GetSpan(4);
+        _output.Advance(rune.EncodeToUtf8(span));
+    }
+
     private void WriteUtf8(ReadOnlySpan<char> chars)
     {
         if (chars.IsEmpty)
@@ -205,9 +398,8 @@ public readonly struct CanonicalJsonWriter
             return;
         }
 
-        var span = _output.GetSpan(Encoding.UTF8.GetMaxByteCount(chars.Length));
-        var written = Encoding.UTF8.GetBytes(chars, span);
-        _output.Advance(written);
+        var span = _output.GetSpan(StrictUtf8.GetMaxByteCount(chars.Length));
+        _output.Advance(StrictUtf8.GetBytes(chars, span));
     }
 
     private void WriteEscape(char c)

@@ -113,7 +113,7 @@ internal sealed class AuditChainWriter
 
                 // Another writer extended this chain (two processes sharing a replica id): re-read the tip.
                 _tip = null;
-                _metrics.AuditConflict(_partition.Tenant);
+                _metrics.AuditConflict(_partition.Tenant, _partition.Replica);
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 + attempt)), _time).ConfigureAwait(false);
             }
 

@@ -1,22 +1,21 @@
 using System.Buffers;
-using System.Buffers.Text;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
+using Gateway.Policy.Canonical;
 
 namespace Gateway.Oversight.Audit;
 
 /// <summary>
-/// Seals a record in one pass: its canonical form (<see cref="AuditCanonicalJson"/>) is written once,
-/// straight into one buffer, with the members already in ordinal order; the SHA-256 of that buffer is
+/// Seals a record in one pass: its canonical form (<see cref="AuditCanonicalJson"/>, written by the
+/// gateway's one <see cref="CanonicalJsonWriter"/>) is written once, straight into one buffer, with the
+/// members already in sorted order; the SHA-256 of that buffer is
 /// the record's hash, and the journal line is the same bytes with <c>"hash"</c> spliced in at its
 /// sorted place. No serializer, no parse, no second canonicalisation.
 /// </summary>
 internal static class AuditSeal
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private const int MaxRetainedBufferBytes = 256 * 1024;
 
     // The one buffer per record, reused by the thread's next record (records are written one at a time per thread).
     [ThreadStatic]
@@ -36,6 +35,10 @@ internal static class AuditSeal
         catch (EncoderFallbackException ex)
         {
             throw new ArgumentException("The audit entry holds text that does not survive UTF-8 (a lone surrogate).", nameof(unsigned), ex);
+        }
+        catch (FormatException ex)
+        {
+            throw new ArgumentException("The audit entry's explanation is not canonical JSON: " + ex.Message, nameof(unsigned), ex);
         }
 
         var written = buffer.WrittenSpan;
@@ -57,14 +60,20 @@ internal static class AuditSeal
             Encoding.UTF8.GetChars(bytes[state.split..], chars[at..]);
         });
 
+        if (buffer.Capacity > MaxRetainedBufferBytes)
+        {
+            t_buffer = null;
+        }
+
         return (unsigned with { Hash = hash }, line);
     }
 
     /// <summary>Writes the canonical form without <c>hash</c>; returns the byte offset where <c>"hash":…,</c> belongs.</summary>
     private static int WriteUnsigned(ArrayBufferWriter<byte> w, AuditRecord r)
     {
-        var members = new MemberWriter(w);
-        w.Write("{"u8);
+        var json = new CanonicalJsonWriter(w);
+        var members = new MemberWriter(json);
+        json.WriteRaw("{"u8);
         members.String("actor"u8, r.Actor);
         members.String("agent"u8, r.Agent);
         members.String("approval_id"u8, r.ApprovalId);
@@ -73,24 +82,24 @@ internal static class AuditSeal
         if (r.Explanation is { } explanation)
         {
             members.Name("explanation"u8);
-            WriteCanonical(w, explanation);
+            json.WriteElement(explanation);
         }
 
         if (r.FailingControls is { } controls)
         {
             members.Name("failing_controls"u8);
-            w.Write("["u8);
+            json.WriteRaw("["u8);
             for (var i = 0; i < controls.Count; i++)
             {
                 if (i > 0)
                 {
-                    w.Write(","u8);
+                    json.WriteRaw(","u8);
                 }
 
-                WriteString(w, controls[i]);
+                json.WriteString(controls[i]);
             }
 
-            w.Write("]"u8);
+            json.WriteRaw("]"u8);
         }
 
         // "hash" sorts here; the next member starts after a comma that the splice supplies.
@@ -103,22 +112,7 @@ internal static class AuditSeal
         if (r.Redactions is { } redactions)
         {
             members.Name("redactions"u8);
-            w.Write("{"u8);
-            var first = true;
-            foreach (var pair in redactions.OrderBy(static p => p.Key, StringComparer.Ordinal))
-            {
-                if (!first)
-                {
-                    w.Write(","u8);
-                }
-
-                first = false;
-                WriteString(w, pair.Key);
-                w.Write(":"u8);
-                WriteInteger(w, pair.Value);
-            }
-
-            w.Write("}"u8);
+            WriteRedactions(json, redactions);
         }
 
         members.String("replica"u8, r.Replica);
@@ -134,181 +128,60 @@ internal static class AuditSeal
         members.Name("time"u8);
         Span<char> time = stackalloc char[40];
         r.Time.TryFormat(time, out var timeLength, "O", CultureInfo.InvariantCulture);
-        WriteString(w, time[..timeLength]);
+        json.WriteString(time[..timeLength]);
         members.String("tool"u8, r.Tool);
         members.Number("upstream_status"u8, r.UpstreamStatus);
         members.String("workspace"u8, r.Workspace);
-        w.Write("}"u8);
+        json.WriteRaw("}"u8);
         return split;
     }
 
-    /// <summary>A JSON value in canonical form: members sorted by ordinal name, duplicates refused, numbers as written.</summary>
-    private static void WriteCanonical(ArrayBufferWriter<byte> w, JsonElement element)
+    /// <summary>The redaction counts sorted by ordinal name (a handful of data classes: sorted in place on the stack's copy, no LINQ).</summary>
+    private static void WriteRedactions(CanonicalJsonWriter json, IReadOnlyDictionary<string, int> redactions)
     {
-        switch (element.ValueKind)
+        var pairs = ArrayPool<KeyValuePair<string, int>>.Shared.Rent(redactions.Count);
+        try
         {
-            case JsonValueKind.Object:
-                var members = new List<JsonProperty>();
-                foreach (var property in element.EnumerateObject())
-                {
-                    members.Add(property);
-                }
-
-                members.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
-                w.Write("{"u8);
-                for (var i = 0; i < members.Count; i++)
-                {
-                    if (i > 0)
-                    {
-                        if (string.Equals(members[i - 1].Name, members[i].Name, StringComparison.Ordinal))
-                        {
-                            throw new ArgumentException($"The explanation repeats member '{members[i].Name}'.");
-                        }
-
-                        w.Write(","u8);
-                    }
-
-                    WriteString(w, members[i].Name);
-                    w.Write(":"u8);
-                    WriteCanonical(w, members[i].Value);
-                }
-
-                w.Write("}"u8);
-                break;
-            case JsonValueKind.Array:
-                w.Write("["u8);
-                var first = true;
-                foreach (var item in element.EnumerateArray())
-                {
-                    if (!first)
-                    {
-                        w.Write(","u8);
-                    }
-
-                    first = false;
-                    WriteCanonical(w, item);
-                }
-
-                w.Write("]"u8);
-                break;
-            case JsonValueKind.String:
-                // Without a backslash the raw text already is canonical (nothing in it needs escaping).
-                var raw = JsonMarshal.GetRawUtf8Value(element);
-                if (raw.IndexOf((byte)'\\') < 0)
-                {
-                    w.Write(raw);
-                }
-                else
-                {
-                    WriteString(w, element.GetString()!);
-                }
-
-                break;
-            case JsonValueKind.Number:
-                w.Write(JsonMarshal.GetRawUtf8Value(element));
-                break;
-            case JsonValueKind.True:
-                w.Write("true"u8);
-                break;
-            case JsonValueKind.False:
-                w.Write("false"u8);
-                break;
-            case JsonValueKind.Null:
-                w.Write("null"u8);
-                break;
-            default:
-                throw new ArgumentException($"Unexpected JSON value kind {element.ValueKind}.");
-        }
-    }
-
-    /// <summary>A string escaping only <c>"</c>, <c>\</c> and control characters, everything else literal UTF-8.</summary>
-    private static void WriteString(ArrayBufferWriter<byte> w, ReadOnlySpan<char> value)
-    {
-        w.Write("\""u8);
-        var start = 0;
-        for (var i = 0; i < value.Length; i++)
-        {
-            var c = value[i];
-            if (c >= ' ' && c != '"' && c != '\\')
+            var count = 0;
+            foreach (var pair in redactions)
             {
-                continue;
+                pairs[count++] = pair;
             }
 
-            WriteUtf8(w, value[start..i]);
-            start = i + 1;
-            switch (c)
+            var span = pairs.AsSpan(0, count);
+            span.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+            json.WriteRaw("{"u8);
+            for (var i = 0; i < span.Length; i++)
             {
-                case '"':
-                    w.Write("\\\""u8);
-                    break;
-                case '\\':
-                    w.Write("\\\\"u8);
-                    break;
-                case '\b':
-                    w.Write("\\b"u8);
-                    break;
-                case '\f':
-                    w.Write("\\f"u8);
-                    break;
-                case '\n':
-                    w.Write("\\n"u8);
-                    break;
-                case '\r':
-                    w.Write("\\r"u8);
-                    break;
-                case '\t':
-                    w.Write("\\t"u8);
-                    break;
-                default:
-                    var escape = w.GetSpan(6);
-                    "\\u00"u8.CopyTo(escape);
-                    escape[4] = HexDigit(c >> 4);
-                    escape[5] = HexDigit(c & 0xF);
-                    w.Advance(6);
-                    break;
+                if (i > 0)
+                {
+                    json.WriteRaw(","u8);
+                }
+
+                json.WriteString(span[i].Key);
+                json.WriteRaw(":"u8);
+                json.WriteNumber(span[i].Value);
             }
+
+            json.WriteRaw("}"u8);
         }
-
-        WriteUtf8(w, value[start..]);
-        w.Write("\""u8);
-    }
-
-    private static byte HexDigit(int value) => (byte)(value < 10 ? '0' + value : 'a' + value - 10);
-
-    private static void WriteUtf8(ArrayBufferWriter<byte> w, ReadOnlySpan<char> text)
-    {
-        if (text.IsEmpty)
+        finally
         {
-            return;
+            ArrayPool<KeyValuePair<string, int>>.Shared.Return(pairs, clearArray: true);
         }
-
-        var span = w.GetSpan(StrictUtf8.GetMaxByteCount(text.Length));
-        w.Advance(StrictUtf8.GetBytes(text, span));
-    }
-
-    private static void WriteInteger(ArrayBufferWriter<byte> w, long value)
-    {
-        var span = w.GetSpan(20);
-        Utf8Formatter.TryFormat(value, span, out var length);
-        w.Advance(length);
     }
 
     /// <summary>Writes <c>,"name":</c> (no comma before the first member) and the common scalar members; nulls are left out.</summary>
-    private ref struct MemberWriter(ArrayBufferWriter<byte> w)
+    private ref struct MemberWriter(CanonicalJsonWriter json)
     {
         private bool _any;
 
         public void Name(ReadOnlySpan<byte> name)
         {
-            if (_any)
-            {
-                w.Write(","u8);
-            }
-
+            json.WriteRaw(_any ? ",\""u8 : "\""u8);
             _any = true;
-            w.Write("\""u8);
-            w.Write(name);
-            w.Write("\":"u8);
+            json.WriteRaw(name);
+            json.WriteRaw("\":"u8);
         }
 
         public void String(ReadOnlySpan<byte> name, string? value)
@@ -319,13 +192,13 @@ internal static class AuditSeal
             }
 
             Name(name);
-            WriteString(w, value);
+            json.WriteString(value);
         }
 
         public void Boolean(ReadOnlySpan<byte> name, bool value)
         {
             Name(name);
-            w.Write(value ? "true"u8 : "false"u8);
+            json.WriteBoolean(value);
         }
 
         public void Number(ReadOnlySpan<byte> name, long? value)
@@ -336,7 +209,7 @@ internal static class AuditSeal
             }
 
             Name(name);
-            WriteInteger(w, value.Value);
+            json.WriteNumber(value.Value);
         }
 
         public void Number(ReadOnlySpan<byte> name, double? value)
@@ -352,9 +225,7 @@ internal static class AuditSeal
             }
 
             Name(name);
-            var span = w.GetSpan(32);
-            number.TryFormat(span, out var length, "R", CultureInfo.InvariantCulture);
-            w.Advance(length);
+            json.WriteNumber(number);
         }
     }
 }

@@ -13,7 +13,10 @@ namespace Gateway.Oversight.Audit;
 /// and flushed to disk with one fsync before the append returns. At start the tip of every file is
 /// recovered; a torn last line (a crash mid-write, never acknowledged) is cut off and logged. Once the
 /// directory or a chain's file has existed, it is never silently recreated: if it vanishes, appends
-/// fail (and the readiness probe fails) until it is restored, with no restart.
+/// fail (and the readiness probe fails) until it is restored, with no restart. A group that cannot be
+/// written (a full file system, an I/O error) is cut off again, its append fails, and the readiness
+/// probe stays unready until a probe write of the same size with fsync succeeds in the directory
+/// (space has returned); appends then resume, with no restart.
 /// </summary>
 public sealed class FileAuditStore : IAuditStore, IDisposable
 {
@@ -23,10 +26,16 @@ public sealed class FileAuditStore : IAuditStore, IDisposable
     /// <summary>Separates the tenant from the replica in a file name (never part of either).</summary>
     public const char ReplicaSeparator = '@';
 
+    private const string ProbeFilePrefix = ".write-probe-";
+    private const int MinimumProbeBytes = 4096;
+
     private readonly string _directory;
     private readonly ILogger<FileAuditStore> _logger;
     private readonly ConcurrentDictionary<AuditPartition, PartitionFile> _files = new();
     private volatile bool _directoryExisted;
+
+    // The size of the last group whose write failed (0: none failed since the last successful probe or append).
+    private int _failedGroupBytes;
 
     public FileAuditStore(IOptions<OversightOptions> options, ILogger<FileAuditStore> logger)
     {
@@ -117,8 +126,13 @@ public sealed class FileAuditStore : IAuditStore, IDisposable
                 await stream.WriteAsync(bytes, CancellationToken.None);
                 stream.Flush(flushToDisk: true);
             }
-            catch
+            catch (Exception ex)
             {
+                if (ex is IOException)
+                {
+                    Volatile.Write(ref _failedGroupBytes, Math.Max(bytes.Length, MinimumProbeBytes));
+                }
+
                 // Never leave part of a group behind an acknowledged chain.
                 try
                 {
@@ -134,6 +148,7 @@ public sealed class FileAuditStore : IAuditStore, IDisposable
 
             file.Length += lines.Count;
             file.LastHash = lastHash;
+            Volatile.Write(ref _failedGroupBytes, 0);
             return true;
         }
         finally
@@ -199,7 +214,39 @@ public sealed class FileAuditStore : IAuditStore, IDisposable
             }
         }
 
+        if (Volatile.Read(ref _failedGroupBytes) is > 0 and var size)
+        {
+            ProbeWrite(size);
+        }
+
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// After a failed group write: writes and fsyncs a scratch file as large as that group in the journal
+    /// directory and deletes it. Throws (unready) while the file system still cannot take it.
+    /// </summary>
+    private void ProbeWrite(int size)
+    {
+        var path = Path.Combine(_directory, ProbeFilePrefix + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using (var probe = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+            {
+                probe.Write(new byte[size]);
+                probe.Flush(flushToDisk: true);
+            }
+
+            Volatile.Write(ref _failedGroupBytes, 0);
+        }
+        catch (IOException ex)
+        {
+            throw new IOException($"The audit journal directory {_directory} cannot take a group of {size} bytes (file system full?).", ex);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     public void Dispose()

@@ -93,7 +93,8 @@ public sealed class DecisionCacheTests : IAsyncLifetime
                 return json;
             }
 
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), "the gateway did not reload the changed bundle within 15 s");
+            // A liveness bound (fail instead of hang), not a speed requirement: the machine may be loaded.
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "the gateway did not reload the changed bundle within 60 s");
             await Task.Delay(100);
         }
     }
