@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Injection;
 using Gateway.Connectors.Signing;
 using Gateway.Policy;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Transforms;
 using HttpResults = Microsoft.AspNetCore.Http.Results;
 
@@ -35,6 +37,8 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _upstream.DisposeAsync();
 
+    private IForwarderErrorFeature? _lastForwarderError;
+
     private async Task<KestrelUpstream> StartProxyAsync(ConnectorRequestFeature? feature)
     {
         var route = new RouteConfig
@@ -51,14 +55,15 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
         return await KestrelUpstream.StartAsync(
             app =>
             {
-                app.Use((context, next) =>
+                app.Use(async (context, next) =>
                 {
                     if (feature is not null)
                     {
                         context.Features.Set(feature);
                     }
 
-                    return next(context);
+                    await next(context);
+                    _lastForwarderError = context.GetForwarderErrorFeature();
                 });
                 app.MapReverseProxy();
             },
@@ -169,7 +174,7 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
     [Theory]
     [InlineData("revoked")]
     [InlineData("never-stored")]
-    public async Task Proxy_CredentialUnavailable_503CredentialUnavailableAndNothingForwarded(string name)
+    public async Task Proxy_CredentialUnavailable_NothingForwardedAndTheCauseIsTheCredential(string name)
     {
         await _vault.Vault.PutAsync("acme", "revoked", "old-value");
         await _vault.Vault.RevokeAsync("acme", "revoked");
@@ -180,8 +185,9 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
         using var response = await client.SendAsync(AgentRequest("/providers/openai/v1/headers"));
         var body = await response.Content.ReadAsStringAsync();
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.Contains(CredentialInjectionTransform.ErrorCode, body, StringComparison.Ordinal);
+        // YARP answers a request it could not create with 502 and hands the cause to the host (which answers 503 credential_unavailable).
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.IsType<CredentialUnavailableException>(_lastForwarderError?.Exception);
         Assert.DoesNotContain("old-value", body, StringComparison.Ordinal);
         Assert.Equal(before, _upstreamHits);
     }
@@ -195,7 +201,8 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
 
         using var response = await client.SendAsync(AgentRequest("/providers/openai/v1/headers"));
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.IsType<InvalidOperationException>(_lastForwarderError?.Exception);
         Assert.Equal(before, _upstreamHits);
     }
 

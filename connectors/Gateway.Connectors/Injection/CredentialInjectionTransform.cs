@@ -1,6 +1,5 @@
 using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Signing;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Yarp.ReverseProxy.Transforms;
@@ -14,13 +13,11 @@ namespace Gateway.Connectors.Injection;
 /// <c>X-Gamut-Decision-Token</c> (and <c>X-Gamut-Dry-Run</c> under dry_run) from <see cref="ConnectorRequestFeature"/>.
 /// The credential is resolved per request through <see cref="CredentialResolver"/> (which caches) and
 /// written straight to the outgoing header; it is never put on <c>HttpContext</c>. When the tenant,
-/// connector or credential is missing the request is not forwarded (503, <c>credential_unavailable</c>).
+/// connector or credential is missing it throws, so the forwarder sends nothing (the host answers
+/// 503 <c>credential_unavailable</c> for a <see cref="CredentialUnavailableException"/>).
 /// </summary>
 public sealed partial class CredentialInjectionTransform : RequestTransform
 {
-    /// <summary>The problem code when the credential cannot be injected.</summary>
-    public const string ErrorCode = "credential_unavailable";
-
     private readonly CredentialResolver _resolver;
     private readonly ILogger _logger;
 
@@ -40,8 +37,7 @@ public sealed partial class CredentialInjectionTransform : RequestTransform
         if (feature is null)
         {
             Log.NoContext(_logger);
-            await RefuseAsync(context, "The gateway has no connector context for this request.").ConfigureAwait(false);
-            return;
+            throw new InvalidOperationException("The request carries no connector decision; nothing may be forwarded.");
         }
 
         var connector = feature.Connector;
@@ -56,8 +52,7 @@ public sealed partial class CredentialInjectionTransform : RequestTransform
             catch (CredentialUnavailableException ex)
             {
                 Log.CredentialUnavailable(_logger, connector.Name, feature.Tenant, ex.Message);
-                await RefuseAsync(context, $"The credential of connector '{connector.Name}' is unavailable.").ConfigureAwait(false);
-                return;
+                throw;
             }
         }
 
@@ -97,24 +92,6 @@ public sealed partial class CredentialInjectionTransform : RequestTransform
             RemoveHeader(context, name);
             context.ProxyRequest.Headers.Remove(name);
         }
-    }
-
-    private static async ValueTask RefuseAsync(RequestTransformContext context, string detail)
-    {
-        var response = context.HttpContext.Response;
-        response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        response.ContentType = "application/problem+json";
-        await response.WriteAsJsonAsync(
-            new Dictionary<string, object?>
-            {
-                ["type"] = "about:blank",
-                ["title"] = "Service Unavailable",
-                ["status"] = 503,
-                ["detail"] = detail,
-                ["code"] = ErrorCode,
-                ["request_id"] = context.HttpContext.TraceIdentifier,
-            },
-            context.CancellationToken).ConfigureAwait(false);
     }
 
     private static partial class Log

@@ -316,6 +316,8 @@ internal sealed partial class EnforceStage
     private static InvocationRefusal? ForwardingFailure(IForwarderErrorFeature? error) => error?.Error switch
     {
         null or ForwarderError.None => null,
+        ForwarderError.RequestCreation when error.Exception is CredentialUnavailableException => new(StatusCodes.Status503ServiceUnavailable, ProblemCodes.CredentialUnavailable,
+            "The connector's credential became unavailable (revoked or unreadable); nothing was forwarded."),
         ForwarderError.RequestTimedOut => new(StatusCodes.Status504GatewayTimeout, ProblemCodes.UpstreamTimeout, "The upstream did not answer in time."),
         ForwarderError.NoAvailableDestinations => new(StatusCodes.Status503ServiceUnavailable, ProblemCodes.UpstreamUnavailable, "No healthy destination of the connector is available."),
         _ => new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable, "The upstream could not be reached or failed mid-request."),
