@@ -28,6 +28,7 @@ namespace Gateway.Oversight;
 [JsonSerializable(typeof(AuditVerification))]
 [JsonSerializable(typeof(Incident))]
 [JsonSerializable(typeof(IncidentNotification))]
+[JsonSerializable(typeof(IncidentDelivery))]
 [JsonSerializable(typeof(CredentialInfo))]
 [JsonSerializable(typeof(ProblemBody))]
 [JsonSerializable(typeof(IssueTokenRequest))]

@@ -65,8 +65,8 @@ internal static partial class OversightLog
     [LoggerMessage(EventId = 4044, Level = LogLevel.Error, Message = "Incident {IncidentId} of tenant {Tenant}: notification dropped after {Attempts} attempts")]
     public static partial void IncidentNotifyGaveUp(ILogger logger, string tenant, string incidentId, int attempts);
 
-    [LoggerMessage(EventId = 4045, Level = LogLevel.Error, Message = "Incident {IncidentId} of tenant {Tenant}: notification queue full; dropped")]
-    public static partial void IncidentQueueFull(ILogger logger, string tenant, string incidentId);
+    [LoggerMessage(EventId = 4045, Level = LogLevel.Error, Message = "The incident outbox could not be read or updated; retrying")]
+    public static partial void IncidentOutboxUnavailable(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 4050, Level = LogLevel.Warning, Message = "Admin token confined to another tenant refused on {Method} {Path} (token {TokenName})")]
     public static partial void AdminCrossTenantRefused(ILogger logger, string method, string path, string tokenName);

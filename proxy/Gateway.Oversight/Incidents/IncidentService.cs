@@ -5,7 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Oversight.Incidents;
 
 /// <summary>
-/// Opens incidents: the record is in the <see cref="IIncidentStore"/> before this returns; the webhook notification is queued for <see cref="IncidentNotifier"/>, so an
+/// Opens incidents: the record is in the <see cref="IIncidentStore"/> before this returns, with its
+/// webhook notification in the store's outbox (the same write) for <see cref="IncidentNotifier"/>, so an
 /// unreachable webhook never delays or fails the opening.
 /// </summary>
 public sealed class IncidentService
@@ -25,7 +26,7 @@ public sealed class IncidentService
         _logger = logger;
     }
 
-    /// <summary>Records an incident and queues its signed notification.</summary>
+    /// <summary>Records an incident and its signed notification in the outbox.</summary>
     public async ValueTask<Incident> OpenAsync(
         string tenant,
         string agent,
@@ -60,10 +61,14 @@ public sealed class IncidentService
             OpenedAt = _time.GetUtcNow(),
         };
 
-        await _store.AppendAsync(incident, cancellationToken);
+        await _store.AppendAsync(incident, _notifier.IsEnabled, cancellationToken);
         _metrics.IncidentOpened(tenant);
         OversightLog.IncidentOpened(_logger, tenant, incident.Id, agent, tool);
-        _notifier.Enqueue(incident);
+        if (_notifier.IsEnabled)
+        {
+            _notifier.Wake();
+        }
+
         return incident;
     }
 

@@ -98,6 +98,11 @@ internal sealed class OversightOptionsValidator : IValidateOptions<OversightOpti
             errors.Add("Gateway:Incidents:InitialBackoff must be positive and not above MaxBackoff.");
         }
 
+        if (incidents.PollInterval <= TimeSpan.Zero)
+        {
+            errors.Add("Gateway:Incidents:PollInterval must be positive.");
+        }
+
         if (incidents.AttemptTimeout <= TimeSpan.Zero)
         {
             errors.Add("Gateway:Incidents:AttemptTimeout must be positive.");
