@@ -37,7 +37,8 @@ public sealed class StateStoreAdminTokenStore : IAdminTokenStore
         {
             var previousHash = await _store.GetAsync(nameKey, cancellationToken);
             var previous = previousHash is null ? null : await GetAsync(previousHash, cancellationToken);
-            if (previous is { Revoked: false })
+            // A name held by a live token, or by one whose record is not written yet (a concurrent issue), stays taken.
+            if (previous is not { Revoked: true })
             {
                 return false;
             }
