@@ -1,4 +1,3 @@
-using Gateway.Oversight.Approvals;
 using Gateway.Oversight.Incidents;
 using Gateway.Records.Tests.Infrastructure;
 
@@ -19,7 +18,7 @@ public abstract class IncidentStoreContract
         var ids = new List<string>();
         for (var i = 0; i < 3; i++)
         {
-            var incident = NewIncident(tenant);
+            var incident = TestIncidents.New(tenant, Opened);
             await store.AppendAsync(incident, notify: false);
             ids.Add(incident.Id);
         }
@@ -37,7 +36,7 @@ public abstract class IncidentStoreContract
     public async Task ClaimDueAsync_NotifiedIncident_IsClaimedOnceUntilItsLeaseRunsOut()
     {
         var store = await StoreAsync();
-        var incident = NewIncident(Backends.NewTenant());
+        var incident = TestIncidents.New(Backends.NewTenant(), Opened);
         await store.AppendAsync(incident, notify: true);
 
         var first = await ClaimOwnAsync(store, incident, Opened, Opened.AddMinutes(1));
@@ -56,7 +55,7 @@ public abstract class IncidentStoreContract
     public async Task RecordDeliveryAsync_RetryThenDelivered_IsDueAgainAtItsTimeAndThenNever()
     {
         var store = await StoreAsync();
-        var incident = NewIncident(Backends.NewTenant());
+        var incident = TestIncidents.New(Backends.NewTenant(), Opened);
         await store.AppendAsync(incident, notify: true);
         await ClaimOwnAsync(store, incident, Opened, Opened.AddMinutes(1));
 
@@ -78,16 +77,4 @@ public abstract class IncidentStoreContract
     /// <summary>Claims what is due, keeping only this test's incident.</summary>
     private static async Task<IReadOnlyList<IncidentOutboxEntry>> ClaimOwnAsync(IIncidentStore store, Incident incident, DateTimeOffset now, DateTimeOffset leaseUntil) =>
         (await store.ClaimDueAsync(now, leaseUntil, 1000)).Where(e => e.Incident.Id == incident.Id).ToArray();
-
-    private static Incident NewIncident(string tenant) => new()
-    {
-        Id = ApprovalIds.NewId("inc_"),
-        Tenant = tenant,
-        Workspace = "ws-1",
-        Agent = "agent-1",
-        Tool = "payments.transfer",
-        IntentDigest = "sha256:intent",
-        FindingIds = ["finding-1"],
-        OpenedAt = Opened,
-    };
 }

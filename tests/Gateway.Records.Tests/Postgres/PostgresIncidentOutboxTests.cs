@@ -41,16 +41,7 @@ public sealed class PostgresIncidentOutboxTests
         var opened = new List<string>();
         for (var i = 0; i < 6; i++)
         {
-            var incident = new Incident
-            {
-                Id = Gateway.Oversight.Approvals.ApprovalIds.NewId("inc_"),
-                Tenant = tenant,
-                Agent = "agent-1",
-                Tool = "payments.transfer",
-                IntentDigest = "sha256:intent",
-                FindingIds = [],
-                OpenedAt = DateTimeOffset.UtcNow,
-            };
+            var incident = TestIncidents.New(tenant);
             await stores[i % 2].AppendAsync(incident, notify: true);
             opened.Add(incident.Id);
         }

@@ -1,6 +1,5 @@
 using Gateway.Connectors.Vault;
 using Gateway.Oversight.Approvals;
-using Gateway.Oversight.Incidents;
 using Gateway.Records.Tests.Infrastructure;
 using Gateway.Store;
 using Gateway.Store.Postgres;
@@ -31,7 +30,7 @@ public sealed class PostgresOutageTests
         await Assert.ThrowsAsync<StateStoreUnavailableException>(() => approvals.RedeemWarrantAsync(presentation).AsTask());
         await Assert.ThrowsAsync<StateStoreUnavailableException>(() => approvals.CreateAsync(tenant, "agent-1", "tool", "d", "p", null, null, ["alice"], 1, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)).AsTask());
         await Assert.ThrowsAsync<StateStoreUnavailableException>(() => approvals.ApproveAsync(tenant, request.Id, new ApprovalVoter("alice", "admin-1")).AsTask());
-        await Assert.ThrowsAsync<StateStoreUnavailableException>(() => incidents.AppendAsync(NewIncident(tenant), notify: true).AsTask());
+        await Assert.ThrowsAsync<StateStoreUnavailableException>(() => incidents.AppendAsync(TestIncidents.New(tenant), notify: true).AsTask());
         await Assert.ThrowsAsync<StateStoreUnavailableException>(() => incidents.ClaimDueAsync(DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddMinutes(1), 10).AsTask());
         await Assert.ThrowsAsync<StateStoreUnavailableException>(() => credentials.GetAsync(tenant, "stripe").AsTask());
         await Assert.ThrowsAsync<StateStoreUnavailableException>(() => tokens.GetAsync(new string('a', 64)).AsTask());
@@ -41,20 +40,9 @@ public sealed class PostgresOutageTests
         // The refused redemption did not consume the warrant: it is still good, once.
         Assert.True((await approvals.RedeemWarrantAsync(presentation)).Redeemed);
         Assert.False((await approvals.RedeemWarrantAsync(presentation)).Redeemed);
-        await incidents.AppendAsync(NewIncident(tenant), notify: true);
+        await incidents.AppendAsync(TestIncidents.New(tenant), notify: true);
         Assert.Single(await incidents.ListAsync(tenant, 10));
         await credentials.PutAsync(tenant, new CredentialRecord { Name = "stripe", Version = 1, CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow, Envelope = "c" });
         Assert.NotNull(await credentials.GetAsync(tenant, "stripe"));
     }
-
-    private static Incident NewIncident(string tenant) => new()
-    {
-        Id = ApprovalIds.NewId("inc_"),
-        Tenant = tenant,
-        Agent = "agent-1",
-        Tool = "tool",
-        IntentDigest = "d",
-        FindingIds = [],
-        OpenedAt = DateTimeOffset.UtcNow,
-    };
 }

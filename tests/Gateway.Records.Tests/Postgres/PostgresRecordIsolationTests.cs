@@ -1,6 +1,5 @@
 using Gateway.Connectors.Vault;
 using Gateway.Oversight.Approvals;
-using Gateway.Oversight.Incidents;
 using Gateway.Records.Tests.Infrastructure;
 using Gateway.Store.Postgres;
 using Npgsql;
@@ -88,7 +87,7 @@ public sealed class PostgresRecordIsolationTests
         Assert.True((await approvals.RedeemWarrantAsync(new WarrantPresentation(tenant, "agent-1", "sha256:intent", "sha256:policy", poll!.Warrant!))).Redeemed);
 
         await new PostgresIncidentStore(database).AppendAsync(
-            new Incident { Id = ApprovalIds.NewId("inc_"), Tenant = tenant, Agent = "agent-1", Tool = "tool", IntentDigest = "d", FindingIds = [], OpenedAt = DateTimeOffset.UtcNow },
+            TestIncidents.New(tenant),
             notify: true);
         await new PostgresCredentialStore(database).PutAsync(tenant, new CredentialRecord { Name = "stripe", Version = 1, CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow, Envelope = "ciphertext" });
     }
