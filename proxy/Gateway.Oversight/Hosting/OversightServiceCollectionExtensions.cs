@@ -61,6 +61,7 @@ public static class OversightServiceCollectionExtensions
         services.TryAddSingleton<IncidentNotifier>();
         services.TryAddSingleton<IncidentService>();
         services.AddHostedService<OversightStartup>();
+        services.AddHostedService<AuditBacklogFlusher>();
         services.AddHostedService(static sp => sp.GetRequiredService<IncidentNotifier>());
         return services;
     }
