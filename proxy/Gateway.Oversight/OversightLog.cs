@@ -73,4 +73,10 @@ internal static partial class OversightLog
 
     [LoggerMessage(EventId = 4051, Level = LogLevel.Warning, Message = "Admin authentication throttled for source {Source} for {RetryAfterSeconds} s")]
     public static partial void AdminAuthThrottled(ILogger logger, string source, long retryAfterSeconds);
+
+    [LoggerMessage(EventId = 4060, Level = LogLevel.Error, Message = "Audit backlog full ({Capacity} entries) while the sink is down: a refusal of tenant {Tenant} will not be recorded")]
+    public static partial void AuditBacklogFull(ILogger logger, string tenant, int capacity);
+
+    [LoggerMessage(EventId = 4061, Level = LogLevel.Information, Message = "Audit sink recovered: wrote {Count} records that waited in the backlog")]
+    public static partial void AuditBacklogWritten(ILogger logger, int count);
 }

@@ -23,6 +23,8 @@ public sealed class AuditJournal
     private readonly ILogger<AuditJournal> _logger;
     private readonly int _maxAttempts;
     private readonly ConcurrentDictionary<string, AuditChainWriter> _writers = new(StringComparer.Ordinal);
+    private readonly AuditBacklog _backlog = new();
+    private readonly SemaphoreSlim _flushing = new(1, 1);
 
     public AuditJournal(
         IAuditStore store,
@@ -48,21 +50,82 @@ public sealed class AuditJournal
     /// <summary>This replica's id: the chain of each tenant this process appends to.</summary>
     public string Replica { get; }
 
+    /// <summary>Entries that could not be written while the sink was down, waiting to be (see <see cref="AuditBacklog"/>).</summary>
+    public int BacklogCount => _backlog.Count;
+
     /// <summary>
     /// Appends the entry to its tenant's chain of this replica and completes once it is durable. While
     /// a group is being written, arriving entries queue and go together in the next group, each still
     /// hash-linked to the one before.
     /// </summary>
+    /// <remarks>
+    /// When the sink cannot take it (<see cref="AuditWriteException"/>), the entry joins the backlog as
+    /// the refusal the host answers with, and is written once the sink recovers.
+    /// </remarks>
     public async ValueTask<AuditRecord> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
         Identifiers.ThrowIfInvalidTenant(entry.Tenant);
         cancellationToken.ThrowIfCancellationRequested();
-        var writer = _writers.GetOrAdd(entry.Tenant, static (tenant, journal) => new AuditChainWriter(
-            new AuditPartition(tenant, journal.Replica), journal._store, journal._time, journal._metrics, journal._logger, journal._maxAttempts), this);
-        var record = await writer.AppendAsync(entry).WaitAsync(cancellationToken).ConfigureAwait(false);
+        AuditRecord record;
+        try
+        {
+            record = await WriterOf(entry.Tenant).AppendAsync(entry).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (AuditWriteException)
+        {
+            if (!_backlog.TryAdd(entry))
+            {
+                _metrics.AuditBacklogDropped(entry.Tenant);
+                OversightLog.AuditBacklogFull(_logger, entry.Tenant, AuditBacklog.Capacity);
+            }
+
+            throw;
+        }
+
         await ExportAsync(record, cancellationToken).ConfigureAwait(false);
         return record;
+    }
+
+    /// <summary>Writes the backlog in arrival order until it is empty or the sink fails again; returns how many were written.</summary>
+    public async ValueTask<int> FlushBacklogAsync(CancellationToken cancellationToken = default)
+    {
+        if (_backlog.Count == 0 || !await _flushing.WaitAsync(0, cancellationToken).ConfigureAwait(false))
+        {
+            return 0;
+        }
+
+        var written = 0;
+        try
+        {
+            while (_backlog.TryPeek(out var entry))
+            {
+                AuditRecord record;
+                try
+                {
+                    record = await WriterOf(entry.Tenant).AppendAsync(entry).WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (AuditWriteException)
+                {
+                    break;
+                }
+
+                _backlog.Remove();
+                written++;
+                await ExportAsync(record, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _flushing.Release();
+        }
+
+        if (written > 0)
+        {
+            OversightLog.AuditBacklogWritten(_logger, written);
+        }
+
+        return written;
     }
 
     /// <summary>Walks every chain of the tenant from genesis and names the first broken link.</summary>
@@ -216,6 +279,10 @@ public sealed class AuditJournal
                 : (AuditBreakReasons.HashMismatch, "the content does not hash to the recorded hash", null);
         }
     }
+
+    private AuditChainWriter WriterOf(string tenant) =>
+        _writers.GetOrAdd(tenant, static (tenant, journal) => new AuditChainWriter(
+            new AuditPartition(tenant, journal.Replica), journal._store, journal._time, journal._metrics, journal._logger, journal._maxAttempts), this);
 
     private async ValueTask ExportAsync(AuditRecord record, CancellationToken cancellationToken)
     {

@@ -55,9 +55,9 @@ internal sealed class OversightOptionsValidator : IValidateOptions<OversightOpti
         }
 
         var audit = options.Audit;
-        if (audit.Sink is not (AuditOptions.FileSink or AuditOptions.StoreSink))
+        if (audit.Sink is not (AuditOptions.FileSink or AuditOptions.StoreSink or AuditOptions.PostgresSink))
         {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Gateway:Audit:Sink must be '{AuditOptions.FileSink}' or '{AuditOptions.StoreSink}', not '{audit.Sink}'."));
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Gateway:Audit:Sink must be '{AuditOptions.FileSink}', '{AuditOptions.StoreSink}' or '{AuditOptions.PostgresSink}', not '{audit.Sink}'."));
         }
 
         if (audit.Sink == AuditOptions.FileSink && string.IsNullOrWhiteSpace(audit.Directory))
