@@ -8,7 +8,7 @@ namespace Gateway.Store.Postgres;
 /// transaction (or, for what is not tenant data, an unscoped one) committed on success, and every database
 /// failure turned into <see cref="StateStoreUnavailableException"/>, which callers already refuse on (fail closed).
 /// </summary>
-internal static class PostgresRecordCalls
+public static class PostgresRecordCalls
 {
     /// <summary>Runs <paramref name="work"/> in a transaction scoped to <paramref name="tenant"/> (null: no tenant) and commits it.</summary>
     public static async ValueTask<T> InTransactionAsync<T>(PostgresDatabase database, string? tenant, Func<PostgresScope, ValueTask<T>> work, CancellationToken cancellationToken)

@@ -24,8 +24,8 @@ public static class OversightServiceCollectionExtensions
     /// validated at start-up, all errors at once. <paramref name="keys"/> supplies the decision signing
     /// key and service key; when null the host must register an <see cref="OversightKeys"/> singleton.
     /// An <see cref="IStateStore"/> registered by the host wins over the in-memory fallback; approvals, incidents
-    /// and admin tokens live in it unless the host registered an <see cref="IApprovalStore"/>,
-    /// <see cref="IIncidentStore"/> or <see cref="IAdminTokenStore"/> of its own (PostgreSQL). The host must
+    /// and admin tokens live in it, or in PostgreSQL when the host registered a <see cref="PostgresDatabase"/>
+    /// (<c>AddGatewayPostgres</c>, <c>Gateway:Store:Postgres</c>), unless it registered stores of its own. The host must
     /// register an <see cref="Register.IRegisterDirectory"/> (the tenants' registers); start-up fails without one.
     /// </summary>
     public static IServiceCollection AddGatewayOversight(this IServiceCollection services, IConfiguration configuration, Func<IServiceProvider, OversightKeys>? keys = null)
@@ -48,9 +48,15 @@ public static class OversightServiceCollectionExtensions
         services.TryAddSingleton<OversightMetrics>();
         services.TryAddSingleton(sp => new WarrantSigner(sp.GetRequiredService<OversightKeys>()));
         services.TryAddSingleton<IWarrantCompatibility, EqualPolicyDigestsOnly>();
-        services.TryAddSingleton<IApprovalStore>(static sp => new StateStoreApprovalStore(sp.GetRequiredService<IStateStore>()));
-        services.TryAddSingleton<IIncidentStore>(static sp => new StateStoreIncidentStore(sp.GetRequiredService<IStateStore>()));
-        services.TryAddSingleton<IAdminTokenStore>(static sp => new StateStoreAdminTokenStore(sp.GetRequiredService<IStateStore>()));
+        services.TryAddSingleton<IApprovalStore>(static sp => sp.GetService<PostgresDatabase>() is { } database
+            ? new PostgresApprovalStore(database)
+            : new StateStoreApprovalStore(sp.GetRequiredService<IStateStore>()));
+        services.TryAddSingleton<IIncidentStore>(static sp => sp.GetService<PostgresDatabase>() is { } database
+            ? new PostgresIncidentStore(database)
+            : new StateStoreIncidentStore(sp.GetRequiredService<IStateStore>()));
+        services.TryAddSingleton<IAdminTokenStore>(static sp => sp.GetService<PostgresDatabase>() is { } database
+            ? new PostgresAdminTokenStore(database)
+            : new StateStoreAdminTokenStore(sp.GetRequiredService<IStateStore>()));
         services.TryAddSingleton<AdminAuthThrottle>();
         services.TryAddSingleton<ApprovalService>();
         services.TryAddSingleton<AdminTokenService>();

@@ -1,7 +1,6 @@
 using Gateway.Oversight.Approvals;
 using Gateway.Records.Tests.Infrastructure;
 using Gateway.Store;
-using Gateway.Store.Postgres;
 
 namespace Gateway.Records.Tests.Contracts;
 

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Gateway.Oversight.Incidents;
 using Gateway.Oversight.Options;
 using Gateway.Records.Tests.Infrastructure;
-using Gateway.Store.Postgres;
 using Gateway.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

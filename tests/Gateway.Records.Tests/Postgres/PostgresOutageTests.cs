@@ -2,7 +2,8 @@ using Gateway.Connectors.Vault;
 using Gateway.Oversight.Approvals;
 using Gateway.Records.Tests.Infrastructure;
 using Gateway.Store;
-using Gateway.Store.Postgres;
+using Gateway.Oversight.Admin;
+using Gateway.Oversight.Incidents;
 using Gateway.Testing;
 
 namespace Gateway.Records.Tests.Postgres;

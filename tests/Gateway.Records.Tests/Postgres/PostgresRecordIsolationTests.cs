@@ -1,5 +1,6 @@
 using Gateway.Connectors.Vault;
 using Gateway.Oversight.Approvals;
+using Gateway.Oversight.Incidents;
 using Gateway.Records.Tests.Infrastructure;
 using Gateway.Store.Postgres;
 using Npgsql;

@@ -1,6 +1,5 @@
 using Gateway.Oversight.Approvals;
 using Gateway.Records.Tests.Infrastructure;
-using Gateway.Store.Postgres;
 
 namespace Gateway.Records.Tests.Postgres;
 

@@ -1,7 +1,7 @@
-using Gateway.Connectors.Vault;
+using Gateway.Store.Postgres;
 using Npgsql;
 
-namespace Gateway.Store.Postgres;
+namespace Gateway.Connectors.Vault;
 
 /// <summary>
 /// The vault's credential records in PostgreSQL (migration 0012), one row per tenant and name, in

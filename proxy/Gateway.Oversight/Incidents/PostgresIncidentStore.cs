@@ -1,7 +1,7 @@
-using Gateway.Oversight.Incidents;
+using Gateway.Store.Postgres;
 using Npgsql;
 
-namespace Gateway.Store.Postgres;
+namespace Gateway.Oversight.Incidents;
 
 /// <summary>
 /// Incidents and their webhook outbox in PostgreSQL (migration 0011). An incident and its outbox row are

@@ -1,7 +1,7 @@
-using Gateway.Oversight.Approvals;
+using Gateway.Store.Postgres;
 using Npgsql;
 
-namespace Gateway.Store.Postgres;
+namespace Gateway.Oversight.Approvals;
 
 /// <summary>
 /// Approvals in PostgreSQL (migration 0010), every call a transaction scoped to the request's tenant.

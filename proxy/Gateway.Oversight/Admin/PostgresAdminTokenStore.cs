@@ -1,7 +1,7 @@
-using Gateway.Oversight.Admin;
+using Gateway.Store.Postgres;
 using Npgsql;
 
-namespace Gateway.Store.Postgres;
+namespace Gateway.Oversight.Admin;
 
 /// <summary>
 /// Admin tokens in PostgreSQL (migration 0013): <c>admin_tokens</c> by SHA-256, <c>admin_token_names</c> binding
