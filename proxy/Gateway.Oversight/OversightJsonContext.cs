@@ -35,6 +35,7 @@ namespace Gateway.Oversight;
 [JsonSerializable(typeof(ApprovalListResponse))]
 [JsonSerializable(typeof(AgentStatusResponse))]
 [JsonSerializable(typeof(AuditRecordsResponse))]
+[JsonSerializable(typeof(AuditQueryResponse))]
 [JsonSerializable(typeof(IncidentListResponse))]
 [JsonSerializable(typeof(CredentialListResponse))]
 [JsonSerializable(typeof(TokenRevokedResponse))]
