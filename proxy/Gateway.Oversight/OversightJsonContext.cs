@@ -36,6 +36,7 @@ namespace Gateway.Oversight;
 [JsonSerializable(typeof(ApprovalListResponse))]
 [JsonSerializable(typeof(AgentStatusResponse))]
 [JsonSerializable(typeof(AuditRecordsResponse))]
+[JsonSerializable(typeof(AuditQueryResponse))]
 [JsonSerializable(typeof(IncidentListResponse))]
 [JsonSerializable(typeof(CredentialListResponse))]
 [JsonSerializable(typeof(TokenRevokedResponse))]

@@ -189,6 +189,75 @@ public sealed class AuditJournal
         return records;
     }
 
+    /// <summary>
+    /// Records of every chain of the tenant matching <paramref name="query"/>, in (time, replica, seq)
+    /// order: from the sink's index when it has one (<see cref="IAuditQuerySource"/>), else by walking
+    /// every chain (the embedded sinks).
+    /// </summary>
+    public async ValueTask<AuditQueryPage> QueryAsync(string tenant, AuditQuery query, CancellationToken cancellationToken = default)
+    {
+        Identifiers.ThrowIfInvalidTenant(tenant);
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        if (_store is IAuditQuerySource source)
+        {
+            return await source.QueryAsync(tenant, query, cancellationToken).ConfigureAwait(false);
+        }
+
+        var matches = new List<(AuditCursor Key, JsonElement Record)>();
+        foreach (var replica in await _store.ListReplicasAsync(tenant, cancellationToken).ConfigureAwait(false))
+        {
+            await foreach (var line in _store.ReadAsync(new AuditPartition(tenant, replica), 0, cancellationToken).ConfigureAwait(false))
+            {
+                if (TryMatch(line, replica, query, out var key, out var record))
+                {
+                    matches.Add((key!, record));
+                }
+            }
+        }
+
+        matches.Sort(static (a, b) => a.Key.CompareTo(b.Key));
+        var page = matches.Take(query.Limit + 1).ToList();
+        return new AuditQueryPage(
+            [.. page.Take(query.Limit).Select(static m => m.Record)],
+            page.Count > query.Limit ? page[query.Limit - 1].Key : null);
+    }
+
+    private static bool TryMatch(string line, string replica, AuditQuery query, out AuditCursor? key, out JsonElement record)
+    {
+        key = null;
+        record = default;
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("time", out var timeElement) || !timeElement.TryGetDateTimeOffset(out var time)
+                || !root.TryGetProperty("seq", out var seqElement) || !seqElement.TryGetInt64(out var seq))
+            {
+                return false;
+            }
+
+            key = new AuditCursor(time, replica, seq);
+            if ((query.From is { } from && time < from) || (query.To is { } to && time >= to)
+                || !Matches(root, "agent", query.Agent) || !Matches(root, "decision", query.Decision) || !Matches(root, "tool", query.Tool)
+                || (query.After is { } after && key.CompareTo(after) <= 0))
+            {
+                return false;
+            }
+
+            record = root.Clone();
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static bool Matches(JsonElement root, string member, string? wanted) =>
+        wanted is null || (root.TryGetProperty(member, out var value) && value.ValueKind == JsonValueKind.String && value.ValueEquals(wanted));
+
     private async ValueTask<AuditChainVerification> VerifyChainAsync(AuditPartition partition, CancellationToken cancellationToken)
     {
         var previous = AuditCanonicalJson.GenesisHash;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Gateway.Store.Postgres;
 using Npgsql;
 using NpgsqlTypes;
@@ -13,7 +14,7 @@ namespace Gateway.Oversight.Audit;
 /// that does not extend the tip, is refused by the database itself and reported as a conflict. Rows
 /// are never updated or deleted by the application; <c>audit verify</c> names a hand edit.
 /// </summary>
-public sealed class PostgresAuditStore : IAuditStore
+public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource
 {
     /// <summary>The SQLSTATE the link trigger raises when a row does not extend its chain.</summary>
     public const string DoesNotLinkState = "GA001";
@@ -132,6 +133,50 @@ public sealed class PostgresAuditStore : IAuditStore
     }
 
     public ValueTask ProbeAsync(CancellationToken cancellationToken = default) => _database.PingAsync(cancellationToken);
+
+    /// <summary>The query from the indexes on (tenant, time) and (tenant, agent, time), keyset-paged on (time, replica, seq).</summary>
+    public async ValueTask<AuditQueryPage> QueryAsync(string tenant, AuditQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var scope = await _database.OpenTenantAsync(tenant, cancellationToken).ConfigureAwait(false);
+        await using var command = scope.CreateCommand("""
+            SELECT line, time, replica, seq FROM audit_records
+            WHERE tenant = $1
+              AND ($2::timestamptz IS NULL OR time >= $2) AND ($3::timestamptz IS NULL OR time < $3)
+              AND ($4::text IS NULL OR agent = $4) AND ($5::text IS NULL OR decision = $5) AND ($6::text IS NULL OR tool = $6)
+              AND ($7::timestamptz IS NULL OR (time, replica COLLATE "C", seq) > ($7, $8 COLLATE "C", $9))
+            ORDER BY time, replica COLLATE "C", seq
+            LIMIT $10
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.From ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.To ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Agent ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Decision ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Tool ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.After?.Time ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.After?.Replica ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.After?.Seq ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = query.Limit + 1 });
+        var records = new List<JsonElement>();
+        AuditCursor? last = null;
+        var more = false;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (records.Count == query.Limit)
+            {
+                more = true;
+                break;
+            }
+
+            using var document = JsonDocument.Parse(reader.GetString(0));
+            records.Add(document.RootElement.Clone());
+            last = new AuditCursor(reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), reader.GetInt64(3));
+        }
+
+        return new AuditQueryPage(records, more ? last : null);
+    }
 
     private static void AddPartition(NpgsqlCommand command, AuditPartition partition)
     {
