@@ -3,6 +3,8 @@
 set -euo pipefail
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# PostgreSQL (tests/Gateway.Testing/PostgresServer.cs runs Debian's initdb and pg_ctl from /usr/lib/postgresql/*/bin).
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 # The demo test (tests/demo) and the SDK suites: curl, openssl, python3.
 command -v curl >/dev/null 2>&1 || need+=(curl)

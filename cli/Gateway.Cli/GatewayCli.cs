@@ -23,6 +23,7 @@ internal static class GatewayCli
         root.Subcommands.Add(PolicyCommands.Build(options, console));
         root.Subcommands.Add(GateCommands.Build(options, console));
         root.Subcommands.Add(DoctorCommand.Build(options, console));
+        root.Subcommands.Add(DbCommands.Build(options, console));
         root.Subcommands.Add(DemoCommand.Build(options, console));
         root.Subcommands.Add(CompletionCommand.Build(console));
         return root;

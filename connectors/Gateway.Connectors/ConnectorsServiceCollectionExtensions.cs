@@ -3,6 +3,7 @@ using Gateway.Connectors.Injection;
 using Gateway.Connectors.Models;
 using Gateway.Connectors.Vault;
 using Gateway.Store;
+using Gateway.Store.Postgres;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -36,14 +37,11 @@ public static class ConnectorsServiceCollectionExtensions
             EncryptionSelfTest.Run(ring);
             return ring;
         });
-        if (options.CredentialFilePath is { } path)
-        {
-            services.TryAddSingleton<ICredentialRecordStore>(_ => new FileCredentialStore(path));
-        }
-        else
-        {
-            services.TryAddSingleton<ICredentialRecordStore>(sp => new StateStoreCredentialStore(sp.GetRequiredService<IStateStore>()));
-        }
+        // PostgreSQL, when the host registered it (Gateway:Store:Postgres), else the file or the state store.
+        var path = options.CredentialFilePath;
+        services.TryAddSingleton<ICredentialRecordStore>(sp => sp.GetService<PostgresDatabase>() is { } database
+            ? new PostgresCredentialStore(database)
+            : path is not null ? new FileCredentialStore(path) : new StateStoreCredentialStore(sp.GetRequiredService<IStateStore>()));
 
         services.TryAddSingleton(sp => new CredentialVault(
             sp.GetRequiredService<ICredentialRecordStore>(),

@@ -65,12 +65,18 @@ internal static partial class OversightLog
     [LoggerMessage(EventId = 4044, Level = LogLevel.Error, Message = "Incident {IncidentId} of tenant {Tenant}: notification dropped after {Attempts} attempts")]
     public static partial void IncidentNotifyGaveUp(ILogger logger, string tenant, string incidentId, int attempts);
 
-    [LoggerMessage(EventId = 4045, Level = LogLevel.Error, Message = "Incident {IncidentId} of tenant {Tenant}: notification queue full; dropped")]
-    public static partial void IncidentQueueFull(ILogger logger, string tenant, string incidentId);
+    [LoggerMessage(EventId = 4045, Level = LogLevel.Error, Message = "The incident outbox could not be read or updated; retrying")]
+    public static partial void IncidentOutboxUnavailable(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 4050, Level = LogLevel.Warning, Message = "Admin token confined to another tenant refused on {Method} {Path} (token {TokenName})")]
     public static partial void AdminCrossTenantRefused(ILogger logger, string method, string path, string tokenName);
 
     [LoggerMessage(EventId = 4051, Level = LogLevel.Warning, Message = "Admin authentication throttled for source {Source} for {RetryAfterSeconds} s")]
     public static partial void AdminAuthThrottled(ILogger logger, string source, long retryAfterSeconds);
+
+    [LoggerMessage(EventId = 4060, Level = LogLevel.Error, Message = "Audit backlog full ({Capacity} entries) while the sink is down: a refusal of tenant {Tenant} will not be recorded")]
+    public static partial void AuditBacklogFull(ILogger logger, string tenant, int capacity);
+
+    [LoggerMessage(EventId = 4061, Level = LogLevel.Information, Message = "Audit sink recovered: wrote {Count} records that waited in the backlog")]
+    public static partial void AuditBacklogWritten(ILogger logger, int count);
 }

@@ -13,6 +13,7 @@ public sealed class OversightMetrics
     private readonly Counter<long> _warrants;
     private readonly Counter<long> _auditRecords;
     private readonly Counter<long> _auditConflicts;
+    private readonly Counter<long> _auditBacklogDropped;
     private readonly Counter<long> _incidents;
     private readonly Counter<long> _incidentNotifications;
 
@@ -25,6 +26,7 @@ public sealed class OversightMetrics
         _warrants = meter.CreateCounter<long>("gateway.warrants.redemptions", "{warrant}", "Warrant redemptions by outcome.");
         _auditRecords = meter.CreateCounter<long>("gateway.audit.records", "{record}", "Audit records appended.");
         _auditConflicts = meter.CreateCounter<long>("gateway.audit.append_conflicts", "{conflict}", "Appends retried because another writer extended the chain first (per partition: tenant and replica).");
+        _auditBacklogDropped = meter.CreateCounter<long>("gateway.audit.backlog_dropped", "{record}", "Refusals that could not be recorded later because the backlog (sink down) was full.");
         _incidents = meter.CreateCounter<long>("gateway.incidents.opened", "{incident}", "Incidents opened.");
         _incidentNotifications = meter.CreateCounter<long>("gateway.incidents.notifications", "{notification}", "Incident webhook deliveries by outcome.");
     }
@@ -46,6 +48,8 @@ public sealed class OversightMetrics
     /// <summary>An append lost to another writer of the same chain (tagged with the partition: tenant and replica).</summary>
     internal void AuditConflict(string tenant, string replica) =>
         _auditConflicts.Add(1, new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("replica", replica));
+
+    internal void AuditBacklogDropped(string tenant) => _auditBacklogDropped.Add(1, new KeyValuePair<string, object?>("tenant", tenant));
 
     internal void IncidentOpened(string tenant) => _incidents.Add(1, new KeyValuePair<string, object?>("tenant", tenant));
 

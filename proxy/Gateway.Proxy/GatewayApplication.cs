@@ -66,6 +66,12 @@ public static class GatewayApplication
         // State: nonces, limits, budgets, approvals, the decision cache (and in Redis mode, audit and vault).
         services.AddGatewayStateStore(configuration);
 
+        // The system of record on PostgreSQL, when configured (migrated before the services that use it start).
+        if (configuration[AuditSinkKey] == AuditOptions.PostgresSink || PostgresConfigured(configuration))
+        {
+            services.AddGatewayPostgres(configuration);
+        }
+
         // Connectors, the vault and credential injection; the embedded vault is a file beside the audit journal.
         services.AddSingleton(keys.DataKeys);
         services.AddGatewayConnectors(options =>
@@ -142,12 +148,20 @@ public static class GatewayApplication
         return app;
     }
 
+    private const string AuditSinkKey = "Gateway:Audit:Sink";
+
+    private static bool PostgresConfigured(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration["Gateway:Store:Postgres:ConnectionString"])
+        || !string.IsNullOrWhiteSpace(configuration["Gateway:Store:Postgres:ConnectionStringFile"]);
+
     private static void ApplyStoreDefaults(IConfiguration configuration, bool embedded, string dataDirectory)
     {
-        // The embedded default keeps its audit journal in append-only files; Redis mode keeps it in Redis streams.
-        if (string.IsNullOrWhiteSpace(configuration["Gateway:Audit:Sink"]))
+        // With PostgreSQL configured the journal lives there; else the embedded default keeps it in
+        // append-only files and Redis mode in Redis streams.
+        if (string.IsNullOrWhiteSpace(configuration[AuditSinkKey]))
         {
-            configuration["Gateway:Audit:Sink"] = embedded ? AuditOptions.FileSink : AuditOptions.StoreSink;
+            configuration[AuditSinkKey] = PostgresConfigured(configuration) ? AuditOptions.PostgresSink
+                : embedded ? AuditOptions.FileSink : AuditOptions.StoreSink;
         }
 
         if (string.IsNullOrWhiteSpace(configuration["Gateway:Audit:Directory"]))

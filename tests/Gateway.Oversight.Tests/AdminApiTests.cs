@@ -184,6 +184,36 @@ public sealed class AdminApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AuditQuery_ByAgentWithCursor_PagesThroughTheMatchesOnly()
+    {
+        var journal = _host.Get<AuditJournal>();
+        for (var i = 0; i < 5; i++)
+        {
+            await journal.AppendAsync(new AuditEntry { Tenant = _tenant, Agent = i % 2 == 0 ? "agent-even" : "agent-odd", Decision = "allow", Tool = "crm.read", StatusCode = 200, RequestId = "r" + i });
+        }
+
+        using var auditor = _host.Client(await _host.IssueTokenAsync("audrey", AdminRoles.Auditor));
+        var first = await auditor.GetFromJsonAsync<JsonElement>($"/admin/v1/tenants/{_tenant}/audit/query?agent=agent-even&limit=2");
+        var second = await auditor.GetFromJsonAsync<JsonElement>($"/admin/v1/tenants/{_tenant}/audit/query?agent=agent-even&limit=2&cursor={first.GetProperty("next_cursor").GetString()}");
+
+        Assert.Equal(["r0", "r2"], first.GetProperty("records").EnumerateArray().Select(r => r.GetProperty("request_id").GetString()));
+        Assert.Equal(["r4"], second.GetProperty("records").EnumerateArray().Select(r => r.GetProperty("request_id").GetString()));
+        Assert.False(second.TryGetProperty("next_cursor", out _));
+    }
+
+    [Theory]
+    [InlineData("cursor=not-a-cursor")]
+    [InlineData("from=yesterday")]
+    [InlineData("limit=0")]
+    [InlineData("agent=a&agent=b")]
+    public async Task AuditQuery_BadParameter_Is400InvalidQuery(string parameters)
+    {
+        using var admin = _host.Client(TestKeys.BootstrapToken);
+
+        await AssertProblemAsync(await admin.GetAsync($"/admin/v1/tenants/{_tenant}/audit/query?{parameters}"), HttpStatusCode.BadRequest, "invalid_query");
+    }
+
+    [Fact]
     public async Task UnknownAdminRoute_Authenticated_Is404Problem()
     {
         using var admin = _host.Client(TestKeys.BootstrapToken);

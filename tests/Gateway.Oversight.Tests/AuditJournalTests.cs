@@ -230,6 +230,42 @@ public abstract class AuditJournalTests
         Assert.Empty(result.Partitions);
     }
 
+    [Fact]
+    public async Task QueryAsync_FiltersAcrossReplicasInTimeOrderAndPagesWithoutRepeats()
+    {
+        var replicaA = TestServices.Journal(CreateSink(), Time, "replica-a");
+        var replicaB = TestServices.Journal(CreateSink(), Time, "replica-b");
+        var start = Time.GetUtcNow();
+        for (var i = 0; i < 12; i++)
+        {
+            Time.Advance(TimeSpan.FromSeconds(1));
+            await (i % 2 == 0 ? replicaA : replicaB).AppendAsync(Entry(i) with
+            {
+                Agent = i % 3 == 0 ? "agent-x" : "agent-y",
+                Decision = i % 4 == 0 ? "block" : "allow",
+            });
+        }
+
+        var journal = TestServices.Journal(CreateSink(), Time);
+        var seen = new List<string>();
+        AuditCursor? cursor = null;
+        do
+        {
+            var page = await journal.QueryAsync(Tenant, new AuditQuery { Agent = "agent-x", Limit = 2, After = cursor });
+            seen.AddRange(page.Records.Select(r => r.GetProperty("request_id").GetString()!));
+            cursor = page.Next;
+        }
+        while (cursor is not null);
+
+        var blocked = await journal.QueryAsync(Tenant, new AuditQuery { Decision = "block", Tool = "crm.update", From = start.AddSeconds(2), To = start.AddSeconds(10) });
+        var none = await journal.QueryAsync(Tenant, new AuditQuery { Tool = "no.such.tool" });
+
+        Assert.Equal(["req-0", "req-3", "req-6", "req-9"], seen);
+        Assert.Equal(["req-4", "req-8"], blocked.Records.Select(r => r.GetProperty("request_id").GetString()));
+        Assert.Null(blocked.Next);
+        Assert.Empty(none.Records);
+    }
+
     /// <summary>Journals that append concurrently (two replicas for shared sinks; one process for files).</summary>
     protected virtual IReadOnlyList<AuditJournal> CreateConcurrentJournals() =>
         [TestServices.Journal(CreateSink(), Time), TestServices.Journal(CreateSink(), Time)];

@@ -125,6 +125,24 @@ public sealed class GatewayCliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AuditQuery_ByDecision_PrintsOnlyMatchesAndTheNextCursor()
+    {
+        var journal = _host.Get<AuditJournal>();
+        foreach (var decision in new[] { "allow", "block", "block", "block" })
+        {
+            await journal.AppendAsync(new AuditEntry { Tenant = _tenant, Agent = "agent-1", Tool = "crm.read", Decision = decision, StatusCode = 200 });
+        }
+
+        var result = await RunAsync(TestKeys.BootstrapToken, "audit", "query", "--tenant", _tenant, "--decision", "block", "--limit", "2");
+
+        Assert.Equal(0, result.ExitCode);
+        var lines = result.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Count(l => l.Contains(" block ", StringComparison.Ordinal)));
+        Assert.DoesNotContain(lines, l => l.Contains(" allow ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("next page: --cursor ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AgentsSuspend_ThenStatus_ShowsTheSwitchFromTheStore()
     {
         var result = await RunAsync(TestKeys.BootstrapToken, "agents", "suspend", "agent-7", "--tenant", _tenant);

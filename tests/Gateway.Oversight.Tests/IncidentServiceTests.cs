@@ -45,6 +45,45 @@ public sealed class IncidentServiceTests
     }
 
     [Fact]
+    public async Task ListAsync_AfterFailedThenSuccessfulAttempts_ShowsDeliveredWithTheAttemptCount()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(TestKeys.ServiceKey, failFirst: 2);
+        await using var host = await StartHostAsync(receiver.Url);
+        var tenant = TestServices.NewTenant();
+
+        var incident = await host.Get<IncidentService>().OpenAsync(tenant, "agent-1", "payments.transfer", "digest-1", null, []);
+        await receiver.NextAsync();
+        var delivery = await WaitForDeliveryAsync(host.Get<IncidentService>(), tenant, d => d.State != IncidentDelivery.Pending);
+
+        Assert.Equal(incident.Id, Assert.Single(await host.Get<IncidentService>().ListAsync(tenant)).Id);
+        Assert.Equal(IncidentDelivery.Delivered, delivery.State);
+        Assert.Equal(3, delivery.Attempts);
+        Assert.NotNull(delivery.DeliveredAt);
+    }
+
+    [Fact]
+    public async Task ListAsync_WebhookNeverAccepts_ShowsFailedAfterMaxAttempts()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(TestKeys.ServiceKey, failFirst: 100);
+        await using var host = await AdminTestHost.StartAsync(configuration: new Dictionary<string, string?>
+        {
+            ["Gateway:Incidents:WebhookUrl"] = receiver.Url.ToString(),
+            ["Gateway:Incidents:InitialBackoff"] = "00:00:00.020",
+            ["Gateway:Incidents:MaxBackoff"] = "00:00:00.050",
+            ["Gateway:Incidents:MaxAttempts"] = "2",
+        });
+        var tenant = TestServices.NewTenant();
+
+        await host.Get<IncidentService>().OpenAsync(tenant, "agent-1", "tool", "digest", null, []);
+        var delivery = await WaitForDeliveryAsync(host.Get<IncidentService>(), tenant, d => d.State != IncidentDelivery.Pending);
+
+        Assert.Equal(IncidentDelivery.Failed, delivery.State);
+        Assert.Equal(2, delivery.Attempts);
+        Assert.Equal(2, receiver.Attempts);
+        Assert.StartsWith("http_", delivery.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OpenAsync_WrongServiceKeyAtReceiver_SignatureDoesNotVerify()
     {
         await using var receiver = await WebhookReceiver.StartAsync("some-other-key-that-is-long-enough-000"u8.ToArray());
@@ -63,8 +102,23 @@ public sealed class IncidentServiceTests
 
         await host.Get<IncidentService>().OpenAsync(tenant, "agent-1", "tool", "digest", null, ["f1"]);
 
-        Assert.Single(await host.Get<IncidentService>().ListAsync(tenant));
+        Assert.Null(Assert.Single(await host.Get<IncidentService>().ListAsync(tenant)).Delivery);
         Assert.Equal(1, await host.Store.LogLengthAsync(StoreKeys.Incidents(tenant)));
+    }
+
+    private static async Task<IncidentDelivery> WaitForDeliveryAsync(IncidentService incidents, string tenant, Func<IncidentDelivery, bool> settled)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var delivery = (await incidents.ListAsync(tenant)).Single().Delivery;
+            if (delivery is not null && settled(delivery))
+            {
+                return delivery;
+            }
+
+            await Task.Delay(20, deadline.Token);
+        }
     }
 
     private static Task<AdminTestHost> StartHostAsync(Uri webhook) => AdminTestHost.StartAsync(configuration: new Dictionary<string, string?>

@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace Gateway.Cli.Commands;
 
-/// <summary><c>audit verify|list</c>.</summary>
+/// <summary><c>audit verify|list|query</c>.</summary>
 internal static class AuditCommands
 {
     public static Command Build(CliRuntime runtime)
@@ -30,6 +30,33 @@ internal static class AuditCommands
             PrintRecords,
             ct));
         command.Subcommands.Add(list);
+
+        var queryTenant = GlobalOptions.Tenant();
+        var from = new Option<string?>("--from") { Description = "Records at or after this ISO 8601 time" };
+        var to = new Option<string?>("--to") { Description = "Records before this ISO 8601 time" };
+        var agent = new Option<string?>("--agent") { Description = "Only this agent" };
+        var decision = new Option<string?>("--decision") { Description = "Only this decision (allow, block, refused:audit_unavailable, ...)" };
+        var tool = new Option<string?>("--tool") { Description = "Only this tool" };
+        var queryLimit = new Option<int>("--limit") { Description = "How many records (1-1000)", DefaultValueFactory = _ => 100 };
+        var cursor = new Option<string?>("--cursor") { Description = "The next_cursor of the previous page" };
+        var query = new Command("query", "Search every chain of the tenant by time, agent, decision and tool, oldest first; prints the next page's cursor")
+        {
+            queryTenant, from, to, agent, decision, tool, queryLimit, cursor,
+        };
+        query.SetAction((parse, ct) =>
+        {
+            var parameters = new List<string> { string.Create(CultureInfo.InvariantCulture, $"limit={parse.GetValue(queryLimit)}") };
+            foreach (var (name, option) in new[] { ("from", from), ("to", to), ("agent", agent), ("decision", decision), ("tool", tool), ("cursor", cursor) })
+            {
+                if (parse.GetValue(option) is { } value)
+                {
+                    parameters.Add(name + "=" + Uri.EscapeDataString(value));
+                }
+            }
+
+            return runtime.CallAsync(parse, HttpMethod.Get, $"tenants/{CliRuntime.Segment(parse.GetValue(queryTenant)!)}/audit/query?{string.Join('&', parameters)}", null, PrintQuery, ct);
+        });
+        command.Subcommands.Add(query);
         return command;
     }
 
@@ -54,6 +81,26 @@ internal static class AuditCommands
 
         output?.WriteLine($"Audit chain of tenant {tenant} BROKEN in replica {Json.Str(body, "replica")} at index {Json.Str(body, "broken_at_index")}: {Json.Str(body, "reason")} ({Json.Str(body, "detail")})");
         return ExitCodes.ChainBroken;
+    }
+
+    private static int? PrintQuery(JsonElement body, TextWriter? output)
+    {
+        if (output is null)
+        {
+            return null;
+        }
+
+        foreach (var r in Json.Array(body, "records"))
+        {
+            output.WriteLine($"{Json.Str(r, "time")} {Json.Str(r, "replica")}#{Json.Str(r, "seq")} {Json.Str(r, "agent")} {Json.Str(r, "tool")} {Json.Str(r, "decision")} {Json.Str(r, "status_code")}");
+        }
+
+        if (body.TryGetProperty("next_cursor", out var next) && next.ValueKind == JsonValueKind.String)
+        {
+            output.WriteLine("next page: --cursor " + next.GetString());
+        }
+
+        return null;
     }
 
     private static int? PrintRecords(JsonElement body, TextWriter? output)

@@ -1,7 +1,7 @@
 namespace Gateway.Oversight.Admin;
 
-/// <summary>What is stored for a token under <c>StoreKeys.AdminToken(sha256)</c>: never the token itself.</summary>
-internal sealed record AdminTokenRecord
+/// <summary>What an <see cref="IAdminTokenStore"/> keeps of a token, beside its SHA-256: never the token itself.</summary>
+public sealed record AdminTokenRecord
 {
     public required string Name { get; init; }
 

@@ -1,18 +1,15 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Gateway.Oversight.Options;
 using Gateway.Oversight.Register;
-using Gateway.Store;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Oversight.Admin;
 
 /// <summary>
-/// Named, revocable admin bearer tokens. The store holds only SHA-256 hashes
-/// (<c>StoreKeys.AdminToken(hash)</c> → name, roles, created, revoked) and a name index
-/// (<c>StoreKeys.AdminToken("name:" + name)</c> → hash). The configured bootstrap hash
+/// Named, revocable admin bearer tokens. The <see cref="IAdminTokenStore"/> holds only SHA-256 hashes
+/// (→ name, roles, created, revoked) with each name bound to its latest token. The configured bootstrap hash
 /// authenticates as <c>bootstrap</c> with role <c>admin</c> and can be revoked like any other.
 /// Tokens are never logged. A token is confined to one tenant (or, for an operator, none) and may be
 /// bound to one person of that tenant's register; an approver token must be both, naming a person the
@@ -29,15 +26,14 @@ public sealed class AdminTokenService
     public const string TokenPrefix = "gwa_";
 
     private const int MaxTokenLength = 512;
-    private static readonly TimeSpan NameIndexLifetime = TimeSpan.FromDays(36500);
 
-    private readonly IStateStore _store;
+    private readonly IAdminTokenStore _store;
     private readonly IRegisterDirectory _register;
     private readonly TimeProvider _time;
     private readonly ILogger<AdminTokenService> _logger;
     private readonly byte[]? _bootstrapHash;
 
-    public AdminTokenService(IStateStore store, IRegisterDirectory register, TimeProvider time, IOptions<OversightOptions> options, ILogger<AdminTokenService> logger)
+    public AdminTokenService(IAdminTokenStore store, IRegisterDirectory register, TimeProvider time, IOptions<OversightOptions> options, ILogger<AdminTokenService> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
@@ -76,22 +72,13 @@ public sealed class AdminTokenService
         }
 
         var token = NewToken();
-        var hash = HashToken(token);
-        var nameKey = NameKey(spec.Name);
-        if (!await _store.TrySetIfAbsentAsync(nameKey, hash, NameIndexLifetime, cancellationToken))
+        var record = NewRecord(spec, issuer.AccountableAs);
+        if (!await _store.TryAddAsync(HashToken(token), record, cancellationToken))
         {
-            var previousHash = await _store.GetAsync(nameKey, cancellationToken);
-            var previous = previousHash is null ? null : await LoadAsync(previousHash, cancellationToken);
-            if (previous is { Revoked: false })
-            {
-                return new AdminTokenIssueOutcome(null, AdminTokenIssueOutcome.NameTaken);
-            }
-
-            await _store.SetAsync(nameKey, hash, NameIndexLifetime, cancellationToken);
+            return new AdminTokenIssueOutcome(null, AdminTokenIssueOutcome.NameTaken);
         }
 
-        var issued = await StoreAsync(hash, spec, issuer.AccountableAs, cancellationToken);
-        await _store.SetAddAsync(NamesKey, spec.Name, null, cancellationToken);
+        var issued = Issued(record);
         OversightLog.AdminTokenIssued(_logger, spec.Name, string.Join(',', issued.Roles));
         return new AdminTokenIssueOutcome(issued with { Token = token }, null);
     }
@@ -110,10 +97,7 @@ public sealed class AdminTokenService
             throw new ArgumentException($"Cannot seed the token: {check}.", nameof(spec));
         }
 
-        var hash = HashToken(token);
-        await _store.SetAsync(NameKey(spec.Name), hash, NameIndexLifetime, cancellationToken);
-        await StoreAsync(hash, spec, issuedBy: null, cancellationToken);
-        await _store.SetAddAsync(NamesKey, spec.Name, null, cancellationToken);
+        await _store.PutAsync(HashToken(token), NewRecord(spec, issuedBy: null), bindName: true, cancellationToken);
         OversightLog.AdminTokenIssued(_logger, spec.Name, string.Join(',', spec.Roles));
     }
 
@@ -134,12 +118,12 @@ public sealed class AdminTokenService
         if (name == BootstrapName && _bootstrapHash is not null)
         {
             hash = Convert.ToHexStringLower(_bootstrapHash);
-            record = await LoadAsync(hash, cancellationToken) ?? new AdminTokenRecord { Name = BootstrapName, Roles = [AdminRoles.Admin], CreatedAt = _time.GetUtcNow() };
+            record = await _store.GetAsync(hash, cancellationToken) ?? new AdminTokenRecord { Name = BootstrapName, Roles = [AdminRoles.Admin], CreatedAt = _time.GetUtcNow() };
         }
         else
         {
-            hash = await _store.GetAsync(NameKey(name), cancellationToken);
-            record = hash is null ? null : await LoadAsync(hash, cancellationToken);
+            hash = await _store.FindHashAsync(name, cancellationToken);
+            record = hash is null ? null : await _store.GetAsync(hash, cancellationToken);
         }
 
         if (hash is null || record is null || (caller.Tenant is not null && !string.Equals(record.Tenant, caller.Tenant, StringComparison.Ordinal)))
@@ -150,7 +134,7 @@ public sealed class AdminTokenService
         if (!record.Revoked)
         {
             var revoked = record with { Revoked = true, RevokedAt = _time.GetUtcNow() };
-            await _store.SetAsync(StoreKeys.AdminToken(hash), JsonSerializer.Serialize(revoked, OversightJsonContext.Default.AdminTokenRecord), null, cancellationToken);
+            await _store.PutAsync(hash, revoked, bindName: false, cancellationToken);
             OversightLog.AdminTokenRevoked(_logger, name);
         }
 
@@ -172,7 +156,7 @@ public sealed class AdminTokenService
 
         var hashBytes = SHA256.HashData(Encoding.UTF8.GetBytes(bearer));
         var hash = Convert.ToHexStringLower(hashBytes);
-        var record = await LoadAsync(hash, cancellationToken);
+        var record = await _store.GetAsync(hash, cancellationToken);
         if (_bootstrapHash is not null && CryptographicOperations.FixedTimeEquals(hashBytes, _bootstrapHash))
         {
             return record is { Revoked: true }
@@ -195,31 +179,22 @@ public sealed class AdminTokenService
             });
     }
 
-    private async ValueTask<IssuedAdminToken> StoreAsync(string hash, AdminTokenSpec spec, string? issuedBy, CancellationToken cancellationToken)
+    private AdminTokenRecord NewRecord(AdminTokenSpec spec, string? issuedBy) => new()
     {
-        var record = new AdminTokenRecord
-        {
-            Name = spec.Name,
-            Roles = spec.Roles.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
-            CreatedAt = _time.GetUtcNow(),
-            Tenant = spec.Tenant,
-            Person = spec.Person,
-            IssuedBy = issuedBy,
-        };
-        await _store.SetAsync(StoreKeys.AdminToken(hash), JsonSerializer.Serialize(record, OversightJsonContext.Default.AdminTokenRecord), null, cancellationToken);
-        return new IssuedAdminToken(record.Name, record.Roles, string.Empty, record.CreatedAt)
-        {
-            Tenant = record.Tenant,
-            Person = record.Person,
-            IssuedBy = record.IssuedBy,
-        };
-    }
+        Name = spec.Name,
+        Roles = spec.Roles.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
+        CreatedAt = _time.GetUtcNow(),
+        Tenant = spec.Tenant,
+        Person = spec.Person,
+        IssuedBy = issuedBy,
+    };
 
-    private async ValueTask<AdminTokenRecord?> LoadAsync(string hash, CancellationToken cancellationToken)
+    private static IssuedAdminToken Issued(AdminTokenRecord record) => new(record.Name, record.Roles, string.Empty, record.CreatedAt)
     {
-        var json = await _store.GetAsync(StoreKeys.AdminToken(hash), cancellationToken);
-        return json is null ? null : JsonSerializer.Deserialize(json, OversightJsonContext.Default.AdminTokenRecord);
-    }
+        Tenant = record.Tenant,
+        Person = record.Person,
+        IssuedBy = record.IssuedBy,
+    };
 
     private string? Check(AdminTokenSpec spec)
     {
@@ -263,16 +238,10 @@ public sealed class AdminTokenService
     public async ValueTask<IReadOnlyList<AdminTokenSummary>> ListAsync(AdminPrincipal caller, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        var names = await _store.SetMembersAsync(NamesKey, cancellationToken);
-        var rows = new List<AdminTokenSummary>(names.Count);
-        foreach (var name in names.Order(StringComparer.Ordinal))
+        var records = await _store.ListAsync(cancellationToken);
+        var rows = new List<AdminTokenSummary>(records.Count);
+        foreach (var record in records.OrderBy(static r => r.Name, StringComparer.Ordinal))
         {
-            var hash = await _store.GetAsync(NameKey(name), cancellationToken);
-            if (hash is null || await LoadAsync(hash, cancellationToken) is not { } record)
-            {
-                continue;
-            }
-
             if (caller.Tenant is not null && !string.Equals(record.Tenant, caller.Tenant, StringComparison.Ordinal))
             {
                 continue;
@@ -289,8 +258,4 @@ public sealed class AdminTokenService
 
         return rows;
     }
-
-    private static string NamesKey => StoreKeys.AdminToken("names");
-
-    private static string NameKey(string name) => StoreKeys.AdminToken("name:" + name);
 }

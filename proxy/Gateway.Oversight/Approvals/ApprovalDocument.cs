@@ -2,8 +2,8 @@ using System.Text.Json;
 
 namespace Gateway.Oversight.Approvals;
 
-/// <summary>The immutable part of a request as stored under <c>StoreKeys.Approval</c>.</summary>
-internal sealed record ApprovalDocument
+/// <summary>The immutable part of an approval request, as an <see cref="IApprovalStore"/> keeps it.</summary>
+public sealed record ApprovalDocument
 {
     public required string Id { get; init; }
 

@@ -4,7 +4,7 @@ namespace Gateway.Oversight.Approvals;
 /// The terminal state of a request, written once with set-if-absent so that approve, deny and
 /// expiry racing on different replicas settle on exactly one outcome.
 /// </summary>
-internal sealed record ApprovalOutcomeDocument
+public sealed record ApprovalOutcomeDocument
 {
     public required string Status { get; init; }
 

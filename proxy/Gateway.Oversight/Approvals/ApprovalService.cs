@@ -1,27 +1,18 @@
 using System.Text.Json;
 using Gateway.Oversight.Options;
-using Gateway.Store;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Oversight.Approvals;
 
 /// <summary>
-/// Approval requests and their warrants, all state in <see cref="IStateStore"/> so that any replica
-/// can create, approve, poll and redeem. Keys: the request under <c>StoreKeys.Approval</c>, the
-/// distinct approving persons in the set <c>StoreKeys.ApprovalVotes</c> and the distinct minters of
-/// their tokens in <c>StoreKeys.ApprovalVotes(tenant, id + ":issuers")</c>, the one terminal outcome under
-/// <c>StoreKeys.Approval(tenant, id + ":outcome")</c>, a per-tenant index log under
-/// <c>StoreKeys.Approval(tenant, "index")</c>, and used warrants under <c>StoreKeys.Warrant</c>.
+/// Approval requests and their warrants: the rules (who may vote, when a request is approved, denied
+/// or expired, what a warrant must match). Every state lives in an <see cref="IApprovalStore"/>, so that
+/// any replica can create, approve, poll and redeem.
 /// </summary>
 public sealed class ApprovalService
 {
-    private const string OutcomeSuffix = ":outcome";
-    private const string IssuersSuffix = ":issuers";
-    private const string IndexId = "index";
-    private const int IndexAppendAttempts = 64;
-
-    private readonly IStateStore _store;
+    private readonly IApprovalStore _store;
     private readonly WarrantSigner _signer;
     private readonly IWarrantCompatibility _compatibility;
     private readonly TimeProvider _time;
@@ -30,7 +21,7 @@ public sealed class ApprovalService
     private readonly ApprovalOptions _options;
 
     public ApprovalService(
-        IStateStore store,
+        IApprovalStore store,
         WarrantSigner signer,
         IWarrantCompatibility compatibility,
         TimeProvider time,
@@ -119,13 +110,11 @@ public sealed class ApprovalService
             Explanation = explanation,
         };
 
-        var json = JsonSerializer.Serialize(document, OversightJsonContext.Default.ApprovalDocument);
-        if (!await _store.TrySetIfAbsentAsync(StoreKeys.Approval(tenant, document.Id), json, KeyLifetime(document, now), cancellationToken))
+        if (!await _store.TryCreateAsync(document, KeyLifetime(document, now), cancellationToken))
         {
             throw new InvalidOperationException("An approval id collided; refusing to overwrite.");
         }
 
-        await AppendToIndexAsync(tenant, document.Id, cancellationToken);
         _metrics.ApprovalCreated(tenant);
         OversightLog.ApprovalCreated(_logger, tenant, document.Id, agent, tool, approvalsRequired);
         return ToRequest(document, outcome: null, votes: []);
@@ -180,10 +169,7 @@ public sealed class ApprovalService
     public async ValueTask<IReadOnlyList<ApprovalRequest>> ListPendingAsync(string tenant, CancellationToken cancellationToken = default)
     {
         Identifiers.ThrowIfInvalidTenant(tenant);
-        var indexKey = StoreKeys.Approval(tenant, IndexId);
-        var length = await _store.LogLengthAsync(indexKey, cancellationToken);
-        var start = Math.Max(0, length - _options.ListWindow);
-        var ids = await _store.ReadLogAsync(indexKey, start, _options.ListWindow, cancellationToken);
+        var ids = await _store.ListRecentAsync(tenant, _options.ListWindow, cancellationToken);
         var pending = new List<ApprovalRequest>();
         foreach (var id in ids)
         {
@@ -212,13 +198,9 @@ public sealed class ApprovalService
             return refusal;
         }
 
-        var votesKey = StoreKeys.ApprovalVotes(tenant, document!.Id);
         var now = _time.GetUtcNow();
-        await _store.SetAddAsync(votesKey, voter.Person, KeyLifetime(document, now), cancellationToken);
-        var issuers = await _store.SetAddAsync(StoreKeys.ApprovalVotes(tenant, document.Id + IssuersSuffix), voter.IssuedBy, KeyLifetime(document, now), cancellationToken);
-        // Re-read the persons after adding the minter: whoever adds the last minter sees every person added before it.
-        var persons = CountedPersons(document, await _store.SetMembersAsync(votesKey, cancellationToken));
-        var count = Math.Min(persons, issuers);
+        var tally = await _store.AddVoteAsync(tenant, document!.Id, voter.Person, voter.IssuedBy, KeyLifetime(document, now), cancellationToken);
+        var count = Math.Min(CountedPersons(document, tally.Persons), tally.Issuers);
         OversightLog.ApprovalVote(_logger, tenant, document.Id, voter.Person, count, document.ApprovalsRequired);
         if (count >= document.ApprovalsRequired)
         {
@@ -319,17 +301,16 @@ public sealed class ApprovalService
             return WarrantRedemption.Refused(WarrantReasons.Malformed, claims);
         }
 
-        var markerKey = StoreKeys.Warrant(presentation.Tenant, claims.Apr);
         if (!consume)
         {
-            return await _store.GetAsync(markerKey, cancellationToken) is null
-                ? new WarrantRedemption(true, null, claims)
-                : WarrantRedemption.Refused(WarrantReasons.AlreadyUsed, claims);
+            return await _store.IsWarrantUsedAsync(presentation.Tenant, claims.Apr, cancellationToken)
+                ? WarrantRedemption.Refused(WarrantReasons.AlreadyUsed, claims)
+                : new WarrantRedemption(true, null, claims);
         }
 
-        // Keep the 'used' marker a minute past expiry so that clock skew between replicas cannot reopen it.
-        var markerLifetime = DateTimeOffset.FromUnixTimeSeconds(claims.Exp) - now + TimeSpan.FromMinutes(1);
-        var first = await _store.TrySetIfAbsentAsync(markerKey, "used", markerLifetime, cancellationToken);
+        // Keep the 'used' mark a minute past expiry so that clock skew between replicas cannot reopen it.
+        var markLifetime = DateTimeOffset.FromUnixTimeSeconds(claims.Exp) - now + TimeSpan.FromMinutes(1);
+        var first = await _store.TryUseWarrantAsync(presentation.Tenant, claims.Apr, markLifetime, cancellationToken);
         return first ? new WarrantRedemption(true, null, claims) : WarrantRedemption.Refused(WarrantReasons.AlreadyUsed, claims);
     }
 
@@ -363,31 +344,22 @@ public sealed class ApprovalService
             return null;
         }
 
-        var json = await _store.GetAsync(StoreKeys.Approval(tenant, id), cancellationToken);
-        if (json is null)
-        {
-            return null;
-        }
-
-        var document = JsonSerializer.Deserialize(json, OversightJsonContext.Default.ApprovalDocument);
+        var document = await _store.GetAsync(tenant, id, cancellationToken);
         return document is not null && document.Tenant == tenant && document.Id == id ? document : null;
     }
 
     private async ValueTask<ApprovalRequest> CurrentAsync(ApprovalDocument document, CancellationToken cancellationToken)
     {
-        var outcomeJson = await _store.GetAsync(OutcomeKey(document), cancellationToken);
-        var outcome = outcomeJson is null ? null : JsonSerializer.Deserialize(outcomeJson, OversightJsonContext.Default.ApprovalOutcomeDocument);
+        var outcome = await _store.GetOutcomeAsync(document.Tenant, document.Id, cancellationToken);
         var now = _time.GetUtcNow();
         if (outcome is null && now >= document.ExpiresAt)
         {
             await TrySettleAsync(document, ApprovalStatus.Expired, by: null, document.ExpiresAt, cancellationToken);
-            outcomeJson = await _store.GetAsync(OutcomeKey(document), cancellationToken);
-            outcome = outcomeJson is null
-                ? new ApprovalOutcomeDocument { Status = ApprovalStatus.Expired, At = document.ExpiresAt }
-                : JsonSerializer.Deserialize(outcomeJson, OversightJsonContext.Default.ApprovalOutcomeDocument);
+            outcome = await _store.GetOutcomeAsync(document.Tenant, document.Id, cancellationToken)
+                ?? new ApprovalOutcomeDocument { Status = ApprovalStatus.Expired, At = document.ExpiresAt };
         }
 
-        var votes = await _store.SetMembersAsync(StoreKeys.ApprovalVotes(document.Tenant, document.Id), cancellationToken);
+        var votes = await _store.GetVotersAsync(document.Tenant, document.Id, cancellationToken);
         return ToRequest(document, outcome, votes);
     }
 
@@ -397,8 +369,7 @@ public sealed class ApprovalService
     private async ValueTask<bool> TrySettleAsync(ApprovalDocument document, string status, string? by, DateTimeOffset at, CancellationToken cancellationToken)
     {
         var outcome = new ApprovalOutcomeDocument { Status = status, At = at, By = by };
-        var json = JsonSerializer.Serialize(outcome, OversightJsonContext.Default.ApprovalOutcomeDocument);
-        var won = await _store.TrySetIfAbsentAsync(OutcomeKey(document), json, KeyLifetime(document, _time.GetUtcNow()), cancellationToken);
+        var won = await _store.TrySettleAsync(document.Tenant, document.Id, outcome, KeyLifetime(document, _time.GetUtcNow()), cancellationToken);
         if (won)
         {
             _metrics.ApprovalSettled(document.Tenant, status);
@@ -406,21 +377,6 @@ public sealed class ApprovalService
         }
 
         return won;
-    }
-
-    private async ValueTask AppendToIndexAsync(string tenant, string id, CancellationToken cancellationToken)
-    {
-        var key = StoreKeys.Approval(tenant, IndexId);
-        for (var attempt = 0; attempt < IndexAppendAttempts; attempt++)
-        {
-            var length = await _store.LogLengthAsync(key, cancellationToken);
-            if (await _store.TryAppendAsync(key, length, id, cancellationToken))
-            {
-                return;
-            }
-        }
-
-        throw new StateStoreUnavailableException("The approval index stayed contended; the request was not listed.");
     }
 
     private WarrantClaims ClaimsFor(ApprovalDocument document, DateTimeOffset approvedAt)
@@ -445,8 +401,6 @@ public sealed class ApprovalService
         var lifetime = horizon - now;
         return lifetime > TimeSpan.FromMinutes(1) ? lifetime : TimeSpan.FromMinutes(1);
     }
-
-    private static string OutcomeKey(ApprovalDocument document) => StoreKeys.Approval(document.Tenant, document.Id + OutcomeSuffix);
 
     private static ApprovalRequest ToRequest(ApprovalDocument document, ApprovalOutcomeDocument? outcome, IReadOnlyList<string> votes) => new()
     {

@@ -23,6 +23,8 @@ public sealed class AuditJournal
     private readonly ILogger<AuditJournal> _logger;
     private readonly int _maxAttempts;
     private readonly ConcurrentDictionary<string, AuditChainWriter> _writers = new(StringComparer.Ordinal);
+    private readonly AuditBacklog _backlog = new();
+    private readonly SemaphoreSlim _flushing = new(1, 1);
 
     public AuditJournal(
         IAuditStore store,
@@ -48,21 +50,82 @@ public sealed class AuditJournal
     /// <summary>This replica's id: the chain of each tenant this process appends to.</summary>
     public string Replica { get; }
 
+    /// <summary>Entries that could not be written while the sink was down, waiting to be (see <see cref="AuditBacklog"/>).</summary>
+    public int BacklogCount => _backlog.Count;
+
     /// <summary>
     /// Appends the entry to its tenant's chain of this replica and completes once it is durable. While
     /// a group is being written, arriving entries queue and go together in the next group, each still
     /// hash-linked to the one before.
     /// </summary>
+    /// <remarks>
+    /// When the sink cannot take it (<see cref="AuditWriteException"/>), the entry joins the backlog as
+    /// the refusal the host answers with, and is written once the sink recovers.
+    /// </remarks>
     public async ValueTask<AuditRecord> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
         Identifiers.ThrowIfInvalidTenant(entry.Tenant);
         cancellationToken.ThrowIfCancellationRequested();
-        var writer = _writers.GetOrAdd(entry.Tenant, static (tenant, journal) => new AuditChainWriter(
-            new AuditPartition(tenant, journal.Replica), journal._store, journal._time, journal._metrics, journal._logger, journal._maxAttempts), this);
-        var record = await writer.AppendAsync(entry).WaitAsync(cancellationToken).ConfigureAwait(false);
+        AuditRecord record;
+        try
+        {
+            record = await WriterOf(entry.Tenant).AppendAsync(entry).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (AuditWriteException)
+        {
+            if (!_backlog.TryAdd(entry))
+            {
+                _metrics.AuditBacklogDropped(entry.Tenant);
+                OversightLog.AuditBacklogFull(_logger, entry.Tenant, AuditBacklog.Capacity);
+            }
+
+            throw;
+        }
+
         await ExportAsync(record, cancellationToken).ConfigureAwait(false);
         return record;
+    }
+
+    /// <summary>Writes the backlog in arrival order until it is empty or the sink fails again; returns how many were written.</summary>
+    public async ValueTask<int> FlushBacklogAsync(CancellationToken cancellationToken = default)
+    {
+        if (_backlog.Count == 0 || !await _flushing.WaitAsync(0, cancellationToken).ConfigureAwait(false))
+        {
+            return 0;
+        }
+
+        var written = 0;
+        try
+        {
+            while (_backlog.TryPeek(out var entry))
+            {
+                AuditRecord record;
+                try
+                {
+                    record = await WriterOf(entry.Tenant).AppendAsync(entry).WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (AuditWriteException)
+                {
+                    break;
+                }
+
+                _backlog.Remove();
+                written++;
+                await ExportAsync(record, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _flushing.Release();
+        }
+
+        if (written > 0)
+        {
+            OversightLog.AuditBacklogWritten(_logger, written);
+        }
+
+        return written;
     }
 
     /// <summary>Walks every chain of the tenant from genesis and names the first broken link.</summary>
@@ -125,6 +188,75 @@ public sealed class AuditJournal
 
         return records;
     }
+
+    /// <summary>
+    /// Records of every chain of the tenant matching <paramref name="query"/>, in (time, replica, seq)
+    /// order: from the sink's index when it has one (<see cref="IAuditQuerySource"/>), else by walking
+    /// every chain (the embedded sinks).
+    /// </summary>
+    public async ValueTask<AuditQueryPage> QueryAsync(string tenant, AuditQuery query, CancellationToken cancellationToken = default)
+    {
+        Identifiers.ThrowIfInvalidTenant(tenant);
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        if (_store is IAuditQuerySource source)
+        {
+            return await source.QueryAsync(tenant, query, cancellationToken).ConfigureAwait(false);
+        }
+
+        var matches = new List<(AuditCursor Key, JsonElement Record)>();
+        foreach (var replica in await _store.ListReplicasAsync(tenant, cancellationToken).ConfigureAwait(false))
+        {
+            await foreach (var line in _store.ReadAsync(new AuditPartition(tenant, replica), 0, cancellationToken).ConfigureAwait(false))
+            {
+                if (TryMatch(line, replica, query, out var key, out var record))
+                {
+                    matches.Add((key!, record));
+                }
+            }
+        }
+
+        matches.Sort(static (a, b) => a.Key.CompareTo(b.Key));
+        var page = matches.Take(query.Limit + 1).ToList();
+        return new AuditQueryPage(
+            [.. page.Take(query.Limit).Select(static m => m.Record)],
+            page.Count > query.Limit ? page[query.Limit - 1].Key : null);
+    }
+
+    private static bool TryMatch(string line, string replica, AuditQuery query, out AuditCursor? key, out JsonElement record)
+    {
+        key = null;
+        record = default;
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("time", out var timeElement) || !timeElement.TryGetDateTimeOffset(out var time)
+                || !root.TryGetProperty("seq", out var seqElement) || !seqElement.TryGetInt64(out var seq))
+            {
+                return false;
+            }
+
+            key = new AuditCursor(time, replica, seq);
+            if ((query.From is { } from && time < from) || (query.To is { } to && time >= to)
+                || !Matches(root, "agent", query.Agent) || !Matches(root, "decision", query.Decision) || !Matches(root, "tool", query.Tool)
+                || (query.After is { } after && key.CompareTo(after) <= 0))
+            {
+                return false;
+            }
+
+            record = root.Clone();
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static bool Matches(JsonElement root, string member, string? wanted) =>
+        wanted is null || (root.TryGetProperty(member, out var value) && value.ValueKind == JsonValueKind.String && value.ValueEquals(wanted));
 
     private async ValueTask<AuditChainVerification> VerifyChainAsync(AuditPartition partition, CancellationToken cancellationToken)
     {
@@ -216,6 +348,10 @@ public sealed class AuditJournal
                 : (AuditBreakReasons.HashMismatch, "the content does not hash to the recorded hash", null);
         }
     }
+
+    private AuditChainWriter WriterOf(string tenant) =>
+        _writers.GetOrAdd(tenant, static (tenant, journal) => new AuditChainWriter(
+            new AuditPartition(tenant, journal.Replica), journal._store, journal._time, journal._metrics, journal._logger, journal._maxAttempts), this);
 
     private async ValueTask ExportAsync(AuditRecord record, CancellationToken cancellationToken)
     {

@@ -6,6 +6,7 @@ using Gateway.Oversight.Hosting;
 using Gateway.Oversight.Incidents;
 using Gateway.Oversight.Options;
 using Gateway.Store;
+using Gateway.Store.Postgres;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -18,11 +19,13 @@ public static class OversightServiceCollectionExtensions
 {
     /// <summary>
     /// Adds approvals and warrants, admin tokens, kill switches, the audit journal (sink per
-    /// <c>Gateway:Audit:Sink</c>) with its readiness check (health check <c>audit</c>, tag <c>ready</c>),
+    /// <c>Gateway:Audit:Sink</c>; <c>postgres</c> needs <c>AddGatewayPostgres</c> first) with its readiness check (health check <c>audit</c>, tag <c>ready</c>),
     /// incidents and their notifier. Options bind from <c>Gateway</c> and are
     /// validated at start-up, all errors at once. <paramref name="keys"/> supplies the decision signing
     /// key and service key; when null the host must register an <see cref="OversightKeys"/> singleton.
-    /// An <see cref="IStateStore"/> registered by the host wins over the in-memory fallback. The host must
+    /// An <see cref="IStateStore"/> registered by the host wins over the in-memory fallback; approvals, incidents
+    /// and admin tokens live in it, or in PostgreSQL when the host registered a <see cref="PostgresDatabase"/>
+    /// (<c>AddGatewayPostgres</c>, <c>Gateway:Store:Postgres</c>), unless it registered stores of its own. The host must
     /// register an <see cref="Register.IRegisterDirectory"/> (the tenants' registers); start-up fails without one.
     /// </summary>
     public static IServiceCollection AddGatewayOversight(this IServiceCollection services, IConfiguration configuration, Func<IServiceProvider, OversightKeys>? keys = null)
@@ -45,19 +48,31 @@ public static class OversightServiceCollectionExtensions
         services.TryAddSingleton<OversightMetrics>();
         services.TryAddSingleton(sp => new WarrantSigner(sp.GetRequiredService<OversightKeys>()));
         services.TryAddSingleton<IWarrantCompatibility, EqualPolicyDigestsOnly>();
+        services.TryAddSingleton<IApprovalStore>(static sp => sp.GetService<PostgresDatabase>() is { } database
+            ? new PostgresApprovalStore(database)
+            : new StateStoreApprovalStore(sp.GetRequiredService<IStateStore>()));
+        services.TryAddSingleton<IIncidentStore>(static sp => sp.GetService<PostgresDatabase>() is { } database
+            ? new PostgresIncidentStore(database)
+            : new StateStoreIncidentStore(sp.GetRequiredService<IStateStore>()));
+        services.TryAddSingleton<IAdminTokenStore>(static sp => sp.GetService<PostgresDatabase>() is { } database
+            ? new PostgresAdminTokenStore(database)
+            : new StateStoreAdminTokenStore(sp.GetRequiredService<IStateStore>()));
         services.TryAddSingleton<AdminAuthThrottle>();
         services.TryAddSingleton<ApprovalService>();
         services.TryAddSingleton<AdminTokenService>();
         services.TryAddSingleton<AgentStatusService>();
-        services.TryAddSingleton<IAuditStore>(static sp =>
-            sp.GetRequiredService<IOptions<OversightOptions>>().Value.Audit.Sink == AuditOptions.StoreSink
-                ? new StoreAuditStore(sp.GetRequiredService<IStateStore>())
-                : ActivatorUtilities.CreateInstance<FileAuditStore>(sp));
+        services.TryAddSingleton<IAuditStore>(static sp => sp.GetRequiredService<IOptions<OversightOptions>>().Value.Audit.Sink switch
+        {
+            AuditOptions.StoreSink => new StoreAuditStore(sp.GetRequiredService<IStateStore>()),
+            AuditOptions.PostgresSink => new PostgresAuditStore(sp.GetRequiredService<PostgresDatabase>()),
+            _ => ActivatorUtilities.CreateInstance<FileAuditStore>(sp),
+        });
         services.TryAddSingleton<AuditJournal>();
         services.AddHealthChecks().AddCheck<AuditSinkHealthCheck>(AuditSinkHealthCheck.Name, tags: ["ready"]);
         services.TryAddSingleton<IncidentNotifier>();
         services.TryAddSingleton<IncidentService>();
         services.AddHostedService<OversightStartup>();
+        services.AddHostedService<AuditBacklogFlusher>();
         services.AddHostedService(static sp => sp.GetRequiredService<IncidentNotifier>());
         return services;
     }

@@ -35,6 +35,9 @@ public sealed record AgentStatusResponse(string Tenant, string Agent, bool Suspe
 /// <summary>Response of the audit record listing.</summary>
 public sealed record AuditRecordsResponse(IReadOnlyList<JsonElement> Records, long? NextStart);
 
+/// <summary>Response of the audit query: matching records in (time, replica, seq) order and the next page's cursor (absent on the last page).</summary>
+public sealed record AuditQueryResponse(IReadOnlyList<JsonElement> Records, string? NextCursor);
+
 /// <summary>Response of the incident listing.</summary>
 public sealed record IncidentListResponse(IReadOnlyList<Incident> Incidents);
 

@@ -9,7 +9,8 @@ namespace Gateway.Oversight.Http;
 
 /// <summary>
 /// <c>/admin/v1/tenants/{tenant}/audit</c>: records of one chain (paged; <c>?replica=</c>, this replica's by
-/// default) and verification of every chain of the tenant (auditor or admin).
+/// default), a query across the tenant's chains by time, agent, decision and tool (cursor-paged), and
+/// verification of every chain of the tenant (auditor or admin).
 /// </summary>
 internal static class AuditEndpoints
 {
@@ -20,6 +21,70 @@ internal static class AuditEndpoints
         var group = admin.MapGroup("/tenants/{tenant}/audit").WithMetadata(new AdminRolesMetadata(AdminRoles.Auditor, AdminRoles.Admin));
         group.MapGet("/", ListAsync);
         group.MapGet("/verify", VerifyAsync);
+        group.MapGet("/query", QueryAsync);
+    }
+
+    private static async Task<IResult> QueryAsync(HttpContext context, string tenant, AuditJournal journal)
+    {
+        var query = context.Request.Query;
+        var errors = new List<string>();
+        var from = ReadTime(query["from"], "from", errors);
+        var to = ReadTime(query["to"], "to", errors);
+        if (!TryReadLong(context, "limit", 100, out var limit) || limit is < 1 or > MaxLimit)
+        {
+            errors.Add("limit must be 1..1000");
+        }
+
+        AuditCursor? after = null;
+        if (query["cursor"].Count > 0 && !AuditCursor.TryDecode(query["cursor"][0], out after))
+        {
+            errors.Add("cursor is not one this API returned");
+        }
+
+        var filters = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var name in new[] { "agent", "decision", "tool" })
+        {
+            var value = query[name];
+            if (value.Count > 1 || (value.Count == 1 && (string.IsNullOrEmpty(value[0]) || value[0]!.Length > 256)))
+            {
+                errors.Add(name + " must be one value of 1..256 characters");
+            }
+
+            filters[name] = value.Count == 1 ? value[0] : null;
+        }
+
+        if (errors.Count > 0)
+        {
+            return AdminProblem.Create(context, StatusCodes.Status400BadRequest, ProblemCodes.InvalidQuery, string.Join("; ", errors));
+        }
+
+        var page = await journal.QueryAsync(tenant, new AuditQuery
+        {
+            From = from,
+            To = to,
+            Agent = filters["agent"],
+            Decision = filters["decision"],
+            Tool = filters["tool"],
+            Limit = (int)limit,
+            After = after,
+        }, context.RequestAborted);
+        return Results.Json(new AuditQueryResponse(page.Records, page.Next?.Encode()), OversightJsonContext.Default.AuditQueryResponse);
+    }
+
+    private static DateTimeOffset? ReadTime(Microsoft.Extensions.Primitives.StringValues raw, string name, List<string> errors)
+    {
+        if (raw.Count == 0)
+        {
+            return null;
+        }
+
+        if (raw.Count == 1 && DateTimeOffset.TryParse(raw[0], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+        {
+            return time;
+        }
+
+        errors.Add(name + " must be one ISO 8601 time");
+        return null;
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, string tenant, AuditJournal journal)

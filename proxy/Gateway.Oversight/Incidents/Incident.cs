@@ -23,4 +23,7 @@ public sealed record Incident
     public JsonElement? Explanation { get; init; }
 
     public required DateTimeOffset OpenedAt { get; init; }
+
+    /// <summary>The webhook notification's state when listed; null when none is sent, and in the notification itself.</summary>
+    public IncidentDelivery? Delivery { get; init; }
 }

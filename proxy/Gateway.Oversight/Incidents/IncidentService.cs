@@ -1,25 +1,23 @@
 using System.Text.Json;
 using Gateway.Oversight.Approvals;
-using Gateway.Store;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Oversight.Incidents;
 
 /// <summary>
-/// Opens incidents: the record is appended to the tenant's log (<c>StoreKeys.Incidents</c>) before
-/// this returns; the webhook notification is queued for <see cref="IncidentNotifier"/>, so an
+/// Opens incidents: the record is in the <see cref="IIncidentStore"/> before this returns, with its
+/// webhook notification in the store's outbox (the same write) for <see cref="IncidentNotifier"/>, so an
 /// unreachable webhook never delays or fails the opening.
 /// </summary>
 public sealed class IncidentService
 {
-    private const int AppendAttempts = 64;
-    private readonly IStateStore _store;
+    private readonly IIncidentStore _store;
     private readonly IncidentNotifier _notifier;
     private readonly TimeProvider _time;
     private readonly OversightMetrics _metrics;
     private readonly ILogger<IncidentService> _logger;
 
-    public IncidentService(IStateStore store, IncidentNotifier notifier, TimeProvider time, OversightMetrics metrics, ILogger<IncidentService> logger)
+    public IncidentService(IIncidentStore store, IncidentNotifier notifier, TimeProvider time, OversightMetrics metrics, ILogger<IncidentService> logger)
     {
         _store = store;
         _notifier = notifier;
@@ -28,7 +26,7 @@ public sealed class IncidentService
         _logger = logger;
     }
 
-    /// <summary>Records an incident and queues its signed notification.</summary>
+    /// <summary>Records an incident and its signed notification in the outbox.</summary>
     public async ValueTask<Incident> OpenAsync(
         string tenant,
         string agent,
@@ -63,23 +61,14 @@ public sealed class IncidentService
             OpenedAt = _time.GetUtcNow(),
         };
 
-        var json = JsonSerializer.Serialize(incident, OversightJsonContext.Default.Incident);
-        var key = StoreKeys.Incidents(tenant);
-        var appended = false;
-        for (var attempt = 0; attempt < AppendAttempts && !appended; attempt++)
-        {
-            var length = await _store.LogLengthAsync(key, cancellationToken);
-            appended = await _store.TryAppendAsync(key, length, json, cancellationToken);
-        }
-
-        if (!appended)
-        {
-            throw new StateStoreUnavailableException("The incident log stayed contended; the incident was not recorded.");
-        }
-
+        await _store.AppendAsync(incident, _notifier.IsEnabled, cancellationToken);
         _metrics.IncidentOpened(tenant);
         OversightLog.IncidentOpened(_logger, tenant, incident.Id, agent, tool);
-        _notifier.Enqueue(incident);
+        if (_notifier.IsEnabled)
+        {
+            _notifier.Wake();
+        }
+
         return incident;
     }
 
@@ -88,18 +77,6 @@ public sealed class IncidentService
     {
         Identifiers.ThrowIfInvalidTenant(tenant);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        var key = StoreKeys.Incidents(tenant);
-        var length = await _store.LogLengthAsync(key, cancellationToken);
-        var lines = await _store.ReadLogAsync(key, Math.Max(0, length - limit), limit, cancellationToken);
-        var incidents = new List<Incident>(lines.Count);
-        foreach (var line in lines)
-        {
-            if (JsonSerializer.Deserialize(line, OversightJsonContext.Default.Incident) is { } incident)
-            {
-                incidents.Add(incident);
-            }
-        }
-
-        return incidents;
+        return await _store.ListAsync(tenant, limit, cancellationToken);
     }
 }

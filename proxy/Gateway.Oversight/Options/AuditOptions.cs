@@ -6,10 +6,13 @@ public sealed record AuditOptions
     /// <summary>The shared-store sink: every replica appends to its own hash chain per tenant.</summary>
     public const string StoreSink = "store";
 
+    /// <summary>The PostgreSQL sink (<c>Gateway:Store:Postgres</c>): every replica appends to its own chain per tenant, linked by the database.</summary>
+    public const string PostgresSink = "postgres";
+
     /// <summary>The embedded sink: one append-only JSON-lines file per tenant and replica, one process.</summary>
     public const string FileSink = "file";
 
-    /// <summary><c>file</c> (embedded default) or <c>store</c> (production, shared by replicas).</summary>
+    /// <summary><c>file</c> (embedded default), <c>store</c> (the shared Redis store) or <c>postgres</c> (the system of record).</summary>
     public string Sink { get; init; } = FileSink;
 
     /// <summary>The directory of the file sink; relative paths resolve against the current directory.</summary>

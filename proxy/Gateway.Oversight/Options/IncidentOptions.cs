@@ -6,7 +6,7 @@ public sealed record IncidentOptions
     /// <summary>Where an opened incident is POSTed, signed with the service key. Absent: no notification.</summary>
     public Uri? WebhookUrl { get; init; }
 
-    /// <summary>Delivery attempts per notification before it is logged as dropped.</summary>
+    /// <summary>Delivery attempts per notification before it is marked failed and logged as dropped.</summary>
     public int MaxAttempts { get; init; } = 8;
 
     /// <summary>The delay before the second attempt; doubled each time up to <see cref="MaxBackoff"/>.</summary>
@@ -14,6 +14,9 @@ public sealed record IncidentOptions
 
     /// <summary>The longest delay between attempts.</summary>
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often the deliverer looks for due notifications it was not woken for (those other replicas opened, retries).</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Timeout of one delivery attempt.</summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(10);

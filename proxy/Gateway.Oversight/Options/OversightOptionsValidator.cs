@@ -55,9 +55,9 @@ internal sealed class OversightOptionsValidator : IValidateOptions<OversightOpti
         }
 
         var audit = options.Audit;
-        if (audit.Sink is not (AuditOptions.FileSink or AuditOptions.StoreSink))
+        if (audit.Sink is not (AuditOptions.FileSink or AuditOptions.StoreSink or AuditOptions.PostgresSink))
         {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Gateway:Audit:Sink must be '{AuditOptions.FileSink}' or '{AuditOptions.StoreSink}', not '{audit.Sink}'."));
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Gateway:Audit:Sink must be '{AuditOptions.FileSink}', '{AuditOptions.StoreSink}' or '{AuditOptions.PostgresSink}', not '{audit.Sink}'."));
         }
 
         if (audit.Sink == AuditOptions.FileSink && string.IsNullOrWhiteSpace(audit.Directory))
@@ -96,6 +96,11 @@ internal sealed class OversightOptionsValidator : IValidateOptions<OversightOpti
         if (incidents.InitialBackoff <= TimeSpan.Zero || incidents.MaxBackoff < incidents.InitialBackoff)
         {
             errors.Add("Gateway:Incidents:InitialBackoff must be positive and not above MaxBackoff.");
+        }
+
+        if (incidents.PollInterval <= TimeSpan.Zero)
+        {
+            errors.Add("Gateway:Incidents:PollInterval must be positive.");
         }
 
         if (incidents.AttemptTimeout <= TimeSpan.Zero)

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Gateway.Oversight;
 using Gateway.Store;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Logs;
@@ -111,6 +112,7 @@ public static class TelemetryServiceCollectionExtensions
             .SetSampler(settings.Sampler)
             .AddAspNetCoreInstrumentation(options => options.Filter = context => !GatewayMetricsEndpoint.IsScrape(context, settings.MetricsEndpoint))
             .AddHttpClientInstrumentation()
+            .AddNpgsql()
             .AddProcessor(new BatchActivityExportProcessor(
                 new OtlpTraceExporter(ExporterOptions(traces)),
                 spans.MaxQueueSize,

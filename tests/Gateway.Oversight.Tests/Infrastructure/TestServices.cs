@@ -28,10 +28,10 @@ internal static class TestServices
     public static AdminPrincipal Operator { get; } = new(AdminTokenService.BootstrapName, [AdminRoles.Admin]);
 
     public static ApprovalService Approvals(IStateStore store, TimeProvider time, OversightKeys? keys = null, IWarrantCompatibility? compatibility = null) =>
-        new(store, new WarrantSigner(keys ?? TestKeys.Keys), compatibility ?? new EqualPolicyDigestsOnly(), time, Metrics, MsOptions.Create(DefaultOptions), NullLogger<ApprovalService>.Instance);
+        new(new StateStoreApprovalStore(store), new WarrantSigner(keys ?? TestKeys.Keys), compatibility ?? new EqualPolicyDigestsOnly(), time, Metrics, MsOptions.Create(DefaultOptions), NullLogger<ApprovalService>.Instance);
 
     public static AdminTokenService Tokens(IStateStore store, TimeProvider time, IRegisterDirectory? register = null) =>
-        new(store, register ?? new TestRegister(), time, MsOptions.Create(DefaultOptions), NullLogger<AdminTokenService>.Instance);
+        new(new StateStoreAdminTokenStore(store), register ?? new TestRegister(), time, MsOptions.Create(DefaultOptions), NullLogger<AdminTokenService>.Instance);
 
     public static AgentStatusService Agents(IStateStore store, TimeProvider time) =>
         new(store, time, NullLogger<AgentStatusService>.Instance);

@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Gateway.Store.Postgres;
+using Npgsql;
+
+namespace Gateway.Cli.Commands;
+
+/// <summary><c>db migrate|status</c>: the PostgreSQL schema, straight against the database (not over the admin API).</summary>
+internal static class DbCommands
+{
+    /// <summary>The environment values the gateway itself reads (<c>Gateway:Store:Postgres:*</c>).</summary>
+    public const string ConnectionStringVariable = "Gateway__Store__Postgres__ConnectionString";
+
+    public const string ConnectionStringFileVariable = "Gateway__Store__Postgres__ConnectionStringFile";
+
+    public static Command Build(GlobalOptions options, CliConsole console)
+    {
+        var command = new Command("db", "The PostgreSQL system of record's schema");
+
+        var migrateFile = ConnectionFileOption();
+        var migrate = new Command("migrate", $"""
+            Apply the pending forward-only migrations under the advisory lock (safe while replicas start), as the schema's owner.
+            The connection string comes from --connection-string-file or the gateway's own environment values
+            {ConnectionStringVariable} / {ConnectionStringFileVariable} (never from an argument: it holds a password).
+            Exit 0 applied or already current, 2 the schema is newer than this tool (or an applied script changed),
+            6 no or an invalid connection string, 7 the database could not be reached.
+            Example:
+              Gateway__Store__Postgres__ConnectionStringFile=/run/secrets/pg gatewayctl db migrate
+            """) { migrateFile };
+        migrate.SetAction((parse, ct) => RunAsync(new PolicyCommandContext(options, console, parse), parse.GetValue(migrateFile), migrate: true, ct));
+        command.Subcommands.Add(migrate);
+
+        var statusFile = ConnectionFileOption();
+        var status = new Command("status", "Print the schema's version against this tool's; exit 0 current, 2 pending or newer, 6 invalid input, 7 unreachable") { statusFile };
+        status.SetAction((parse, ct) => RunAsync(new PolicyCommandContext(options, console, parse), parse.GetValue(statusFile), migrate: false, ct));
+        command.Subcommands.Add(status);
+        return command;
+    }
+
+    private static Option<string?> ConnectionFileOption() =>
+        new("--connection-string-file") { Description = "A file holding the connection string (a mounted secret)" };
+
+    private static async Task<int> RunAsync(PolicyCommandContext context, string? file, bool migrate, CancellationToken cancellationToken)
+    {
+        var env = context.Console.GetEnvironmentVariable;
+        var settings = file is not null
+            ? new PostgresStoreOptions { ConnectionStringFile = file }
+            : new PostgresStoreOptions { ConnectionString = env(ConnectionStringVariable), ConnectionStringFile = env(ConnectionStringFileVariable) };
+        var errors = settings.Validate();
+        if (errors.Count > 0)
+        {
+            return context.Invalid("PostgreSQL connection: " + string.Join(" ", errors));
+        }
+
+        await using var database = PostgresDatabase.Create(settings with { CommandTimeout = TimeSpan.FromMinutes(5) });
+        var migrator = new PostgresMigrator(database);
+        try
+        {
+            var applied = migrate ? await migrator.MigrateAsync(cancellationToken) : [];
+            var state = await migrator.GetStatusAsync(cancellationToken);
+            foreach (var migration in applied)
+            {
+                context.Line($"applied {migration.Version:D4}_{migration.Name}");
+            }
+
+            var current = state.Pending.Count == 0 && !state.IsNewerThanBinary;
+            context.Line(state.IsNewerThanBinary
+                ? $"schema version {state.CurrentVersion} is NEWER than this tool's {state.LatestVersion}"
+                : $"schema version {state.CurrentVersion} of {state.LatestVersion}{(current ? " (current)" : $", {state.Pending.Count} pending: run gatewayctl db migrate")}");
+            context.Document(new JsonObject
+            {
+                ["ok"] = current,
+                ["version"] = state.CurrentVersion,
+                ["latest"] = state.LatestVersion,
+                ["applied"] = new JsonArray([.. applied.Select(static m => (JsonNode)$"{m.Version:D4}_{m.Name}")]),
+                ["pending"] = new JsonArray([.. state.Pending.Select(static m => (JsonNode)$"{m.Version:D4}_{m.Name}")]),
+            });
+            return current ? ExitCodes.Success : ExitCodes.VerificationFailed;
+        }
+        catch (PostgresSchemaException ex)
+        {
+            context.Document(new JsonObject { ["ok"] = false, ["error"] = "schema_mismatch", ["message"] = ex.Message });
+            await context.Console.Error.WriteLineAsync("error: schema_mismatch: " + ex.Message);
+            return ExitCodes.VerificationFailed;
+        }
+        catch (Exception ex) when (ex is NpgsqlException or SocketException or TimeoutException && ex is not PostgresException)
+        {
+            context.Document(new JsonObject { ["ok"] = false, ["error"] = "unreachable", ["message"] = "the database could not be reached" });
+            await context.Console.Error.WriteLineAsync("error: unreachable: the database could not be reached (" + ex.GetType().Name + ")");
+            return ExitCodes.Unreachable;
+        }
+    }
+}

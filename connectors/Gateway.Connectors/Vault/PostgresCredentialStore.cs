@@ -1,0 +1,71 @@
+using Gateway.Store.Postgres;
+using Npgsql;
+
+namespace Gateway.Connectors.Vault;
+
+/// <summary>
+/// The vault's credential records in PostgreSQL (migration 0012), one row per tenant and name, in
+/// tenant-scoped transactions. Only the envelope (ciphertext) is stored; encryption stays in the vault.
+/// </summary>
+public sealed class PostgresCredentialStore : ICredentialRecordStore
+{
+    private const string Columns = "name, version, created_at, updated_at, revoked_at, envelope";
+    private readonly PostgresDatabase _database;
+
+    public PostgresCredentialStore(PostgresDatabase database) => _database = database ?? throw new ArgumentNullException(nameof(database));
+
+    /// <inheritdoc/>
+    public ValueTask<CredentialRecord?> GetAsync(string tenant, string name, CancellationToken cancellationToken = default) =>
+        PostgresRecordCalls.InTransactionAsync(_database, tenant, async scope =>
+        {
+            await using var select = scope.Command($"SELECT {Columns} FROM credentials WHERE tenant = $1 AND name = $2", tenant, name);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
+        }, cancellationToken);
+
+    /// <inheritdoc/>
+    public async ValueTask PutAsync(string tenant, CredentialRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        await PostgresRecordCalls.InTransactionAsync(_database, tenant, async scope =>
+        {
+            await using var upsert = scope.Command(
+                $"INSERT INTO credentials (tenant, {Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7) " +
+                "ON CONFLICT (tenant, name) DO UPDATE SET version = EXCLUDED.version, created_at = EXCLUDED.created_at, " +
+                "updated_at = EXCLUDED.updated_at, revoked_at = EXCLUDED.revoked_at, envelope = EXCLUDED.envelope",
+                tenant,
+                record.Name,
+                record.Version,
+                record.CreatedAt.ToUniversalTime(),
+                record.UpdatedAt.ToUniversalTime(),
+                record.RevokedAt?.ToUniversalTime(),
+                record.Envelope);
+            return await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<CredentialRecord>> ListAsync(string tenant, CancellationToken cancellationToken = default) =>
+        PostgresRecordCalls.InTransactionAsync<IReadOnlyList<CredentialRecord>>(_database, tenant, async scope =>
+        {
+            await using var select = scope.Command($"SELECT {Columns} FROM credentials WHERE tenant = $1 ORDER BY name", tenant);
+            var records = new List<CredentialRecord>();
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                records.Add(Read(reader));
+            }
+
+            return records;
+        }, cancellationToken);
+
+    private static CredentialRecord Read(NpgsqlDataReader reader) => new()
+    {
+        Name = reader.GetString(0),
+        Version = reader.GetInt32(1),
+        CreatedAt = reader.GetFieldValue<DateTimeOffset>(2),
+        UpdatedAt = reader.GetFieldValue<DateTimeOffset>(3),
+        RevokedAt = reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4),
+        Envelope = reader.IsDBNull(5) ? null : reader.GetString(5),
+    };
+}

@@ -1,0 +1,40 @@
+namespace Gateway.Oversight.Approvals;
+
+/// <summary>
+/// Where approval requests, their votes, their one outcome and the use of their warrants are kept.
+/// Every operation that decides a race is atomic in the store itself: a vote counts once per person
+/// and minter, the first outcome wins, and a warrant is used once. Three implementations:
+/// <see cref="StateStoreApprovalStore"/> (Redis or the embedded store) and the PostgreSQL one.
+/// </summary>
+public interface IApprovalStore
+{
+    /// <summary>Stores a new request and lists it for its tenant; false when the id is taken (nothing changes).</summary>
+    ValueTask<bool> TryCreateAsync(ApprovalDocument document, TimeSpan lifetime, CancellationToken cancellationToken = default);
+
+    /// <summary>The request, or null when unknown.</summary>
+    ValueTask<ApprovalDocument?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default);
+
+    /// <summary>The ids of the tenant's most recent <paramref name="window"/> requests, oldest first.</summary>
+    ValueTask<IReadOnlyList<string>> ListRecentAsync(string tenant, int window, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records that <paramref name="person"/>, holding a token minted by <paramref name="issuedBy"/>, approves.
+    /// Returns the tally after the vote, which includes every vote recorded before this one returned.
+    /// </summary>
+    ValueTask<ApprovalTally> AddVoteAsync(string tenant, string id, string person, string issuedBy, TimeSpan lifetime, CancellationToken cancellationToken = default);
+
+    /// <summary>The distinct persons who approved so far.</summary>
+    ValueTask<IReadOnlyList<string>> GetVotersAsync(string tenant, string id, CancellationToken cancellationToken = default);
+
+    /// <summary>The request's outcome, or null while none was written.</summary>
+    ValueTask<ApprovalOutcomeDocument?> GetOutcomeAsync(string tenant, string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes the outcome unless one exists; true for the one writer that won.</summary>
+    ValueTask<bool> TrySettleAsync(string tenant, string id, ApprovalOutcomeDocument outcome, TimeSpan lifetime, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks the request's warrant used unless it already is; true for the one caller that used it.</summary>
+    ValueTask<bool> TryUseWarrantAsync(string tenant, string approvalId, TimeSpan lifetime, CancellationToken cancellationToken = default);
+
+    /// <summary>Whether the request's warrant was used.</summary>
+    ValueTask<bool> IsWarrantUsedAsync(string tenant, string approvalId, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,186 @@
+using Gateway.Store.Postgres;
+using Npgsql;
+
+namespace Gateway.Oversight.Approvals;
+
+/// <summary>
+/// Approvals in PostgreSQL (migration 0010), every call a transaction scoped to the request's tenant.
+/// A vote locks its request's row first, so concurrent votes on different replicas are counted one after
+/// the other; the outcome is a conditional <c>UPDATE … WHERE outcome_status IS NULL</c> (first writer wins);
+/// a warrant's single use is the primary key of <c>warrant_uses</c>. Lifetimes are not applied here:
+/// rows stay until retention removes them.
+/// </summary>
+public sealed class PostgresApprovalStore : IApprovalStore
+{
+    private const string Columns =
+        "id, tenant, agent, tool, intent_digest, policy_digest, gate_id, approvers, approvals_required, created_at, expires_at, warrant_ttl_seconds, explanation";
+
+    private readonly PostgresDatabase _database;
+
+    public PostgresApprovalStore(PostgresDatabase database) => _database = database ?? throw new ArgumentNullException(nameof(database));
+
+    /// <inheritdoc/>
+    public ValueTask<bool> TryCreateAsync(ApprovalDocument document, TimeSpan lifetime, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        return PostgresRecordCalls.InTransactionAsync(_database, document.Tenant, async scope =>
+        {
+            await using var insert = scope.Command(
+                $"INSERT INTO approvals ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING",
+                document.Id,
+                document.Tenant,
+                document.Agent,
+                document.Tool,
+                document.IntentDigest,
+                document.PolicyDigest,
+                document.GateId,
+                document.Approvers.ToArray(),
+                document.ApprovalsRequired,
+                document.CreatedAt.ToUniversalTime(),
+                document.ExpiresAt.ToUniversalTime(),
+                document.WarrantTtlSeconds,
+                document.Explanation?.GetRawText());
+            return await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<ApprovalDocument?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default) =>
+        PostgresRecordCalls.InTransactionAsync(_database, tenant, async scope =>
+        {
+            await using var select = scope.Command($"SELECT {Columns} FROM approvals WHERE tenant = $1 AND id = $2", tenant, id);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadDocument(reader) : null;
+        }, cancellationToken);
+
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<string>> ListRecentAsync(string tenant, int window, CancellationToken cancellationToken = default) =>
+        PostgresRecordCalls.InTransactionAsync<IReadOnlyList<string>>(_database, tenant, async scope =>
+        {
+            await using var select = scope.Command(
+                "SELECT id FROM (SELECT id, listed FROM approvals WHERE tenant = $1 ORDER BY listed DESC LIMIT $2) recent ORDER BY listed",
+                tenant,
+                window);
+            return await PostgresRecordCalls.ReadStringsAsync(select, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+    /// <inheritdoc/>
+    public ValueTask<ApprovalTally> AddVoteAsync(string tenant, string id, string person, string issuedBy, TimeSpan lifetime, CancellationToken cancellationToken = default) =>
+        PostgresRecordCalls.InTransactionAsync(_database, tenant, async scope =>
+        {
+            await using (var lockRow = scope.Command("SELECT 1 FROM approvals WHERE tenant = $1 AND id = $2 FOR UPDATE", tenant, id))
+            {
+                if (await lockRow.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+                {
+                    return new ApprovalTally([], 0);
+                }
+            }
+
+            await using (var insert = scope.Command(
+                "INSERT INTO approval_votes (tenant, approval_id, person, issued_by) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                tenant,
+                id,
+                person,
+                issuedBy))
+            {
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await using var tally = scope.Command(
+                "SELECT coalesce(array_agg(DISTINCT person), '{}'), count(DISTINCT issued_by) FROM approval_votes WHERE tenant = $1 AND approval_id = $2",
+                tenant,
+                id);
+            await using var reader = await tally.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            return new ApprovalTally(reader.GetFieldValue<string[]>(0), (int)reader.GetInt64(1));
+        }, cancellationToken);
+
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<string>> GetVotersAsync(string tenant, string id, CancellationToken cancellationToken = default) =>
+        PostgresRecordCalls.InTransactionAsync<IReadOnlyList<string>>(_database, tenant, async scope =>
+        {
+            await using var select = scope.Command(
+                "SELECT DISTINCT person FROM approval_votes WHERE tenant = $1 AND approval_id = $2 ORDER BY person",
+                tenant,
+                id);
+            return await PostgresRecordCalls.ReadStringsAsync(select, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+    /// <inheritdoc/>
+    public ValueTask<ApprovalOutcomeDocument?> GetOutcomeAsync(string tenant, string id, CancellationToken cancellationToken = default) =>
+        PostgresRecordCalls.InTransactionAsync(_database, tenant, async scope =>
+        {
+            await using var select = scope.Command(
+                "SELECT outcome_status, outcome_at, outcome_by FROM approvals WHERE tenant = $1 AND id = $2 AND outcome_status IS NOT NULL",
+                tenant,
+                id);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            return new ApprovalOutcomeDocument
+            {
+                Status = reader.GetString(0),
+                At = reader.GetFieldValue<DateTimeOffset>(1),
+                By = reader.IsDBNull(2) ? null : reader.GetString(2),
+            };
+        }, cancellationToken);
+
+    /// <inheritdoc/>
+    public ValueTask<bool> TrySettleAsync(string tenant, string id, ApprovalOutcomeDocument outcome, TimeSpan lifetime, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        return PostgresRecordCalls.InTransactionAsync(_database, tenant, async scope =>
+        {
+            await using var update = scope.Command(
+                "UPDATE approvals SET outcome_status = $3, outcome_at = $4, outcome_by = $5 WHERE tenant = $1 AND id = $2 AND outcome_status IS NULL",
+                tenant,
+                id,
+                outcome.Status,
+                outcome.At.ToUniversalTime(),
+                outcome.By);
+            return await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<bool> TryUseWarrantAsync(string tenant, string approvalId, TimeSpan lifetime, CancellationToken cancellationToken = default) =>
+        PostgresRecordCalls.InTransactionAsync(_database, tenant, async scope =>
+        {
+            await using var insert = scope.Command(
+                "INSERT INTO warrant_uses (tenant, approval_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                tenant,
+                approvalId);
+            return await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }, cancellationToken);
+
+    /// <inheritdoc/>
+    public ValueTask<bool> IsWarrantUsedAsync(string tenant, string approvalId, CancellationToken cancellationToken = default) =>
+        PostgresRecordCalls.InTransactionAsync(_database, tenant, async scope =>
+        {
+            await using var select = scope.Command("SELECT 1 FROM warrant_uses WHERE tenant = $1 AND approval_id = $2", tenant, approvalId);
+            return await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null;
+        }, cancellationToken);
+
+    private static ApprovalDocument ReadDocument(NpgsqlDataReader reader)
+    {
+        return new ApprovalDocument
+        {
+            Id = reader.GetString(0),
+            Tenant = reader.GetString(1),
+            Agent = reader.GetString(2),
+            Tool = reader.GetString(3),
+            IntentDigest = reader.GetString(4),
+            PolicyDigest = reader.GetString(5),
+            GateId = reader.IsDBNull(6) ? null : reader.GetString(6),
+            Approvers = reader.GetFieldValue<string[]>(7),
+            ApprovalsRequired = reader.GetInt32(8),
+            CreatedAt = reader.GetFieldValue<DateTimeOffset>(9),
+            ExpiresAt = reader.GetFieldValue<DateTimeOffset>(10),
+            WarrantTtlSeconds = reader.GetInt64(11),
+            Explanation = PostgresRecordCalls.ReadJson(reader, 12),
+        };
+    }
+}

@@ -1,0 +1,186 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Gateway.Store.Postgres;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Gateway.Oversight.Audit;
+
+/// <summary>
+/// The journal in PostgreSQL (<c>audit_records</c>, migration 0001): a group is one multi-row
+/// <c>INSERT</c> in one tenant-scoped transaction as the application role, which may only insert and
+/// read. The database links each row to its chain's tip (trigger <c>audit_records_link</c>: seq
+/// contiguous, prev_hash = tip hash; SQLSTATE <c>GA001</c> otherwise), so a lost race, or any writer
+/// that does not extend the tip, is refused by the database itself and reported as a conflict. Rows
+/// are never updated or deleted by the application; <c>audit verify</c> names a hand edit.
+/// </summary>
+public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource
+{
+    /// <summary>The SQLSTATE the link trigger raises when a row does not extend its chain.</summary>
+    public const string DoesNotLinkState = "GA001";
+
+    private const int PageSize = 512;
+
+    private const string InsertGroup = """
+        INSERT INTO audit_records (tenant, replica, seq, time, agent, tool, decision, prev_hash, hash, line)
+        SELECT $1, $2, $3 + u.o, (u.j->>'time')::timestamptz, u.j->>'agent', u.j->>'tool', u.j->>'decision', u.j->>'prev_hash', u.j->>'hash', u.l
+        FROM (SELECT l, o, l::jsonb AS j FROM unnest($4::text[]) WITH ORDINALITY AS x(l, o)) AS u
+        ORDER BY u.o
+        """;
+
+    private readonly PostgresDatabase _database;
+
+    public PostgresAuditStore(PostgresDatabase database)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _database = database;
+    }
+
+    public async ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default)
+    {
+        await using var scope = await _database.OpenTenantAsync(partition.Tenant, cancellationToken).ConfigureAwait(false);
+        await using var command = scope.CreateCommand("SELECT length, last_hash FROM audit_chains WHERE tenant = $1 AND replica = $2");
+        AddPartition(command, partition);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new AuditTip(reader.GetInt64(0), reader.GetString(1))
+            : AuditTip.Genesis;
+    }
+
+    public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<string> lines, string lastHash, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        ArgumentOutOfRangeException.ThrowIfZero(lines.Count);
+        await using var scope = await _database.OpenTenantAsync(partition.Tenant, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using (var command = scope.CreateCommand(InsertGroup))
+            {
+                AddPartition(command, partition);
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = expectedLength });
+                command.Parameters.Add(new NpgsqlParameter { Value = lines as string[] ?? [.. lines], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await scope.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (PostgresException ex) when (ex.SqlState is DoesNotLinkState or PostgresErrorCodes.UniqueViolation)
+        {
+            // Another writer extended the chain first (or created it first): the caller re-reads the tip.
+            return false;
+        }
+    }
+
+    public async IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+
+        // Position, not seq: a hand-deleted row shifts positions exactly as a line cut from a file would.
+        var offset = start;
+        long? after = null;
+        while (true)
+        {
+            var page = new List<(long Seq, string Line)>(PageSize);
+            await using (var scope = await _database.OpenTenantAsync(partition.Tenant, cancellationToken).ConfigureAwait(false))
+            {
+                await using var command = scope.CreateCommand(after is null
+                    ? "SELECT seq, line FROM audit_records WHERE tenant = $1 AND replica = $2 ORDER BY seq OFFSET $3 LIMIT $4"
+                    : "SELECT seq, line FROM audit_records WHERE tenant = $1 AND replica = $2 AND seq > $3 ORDER BY seq LIMIT $4");
+                AddPartition(command, partition);
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after ?? offset });
+                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = PageSize });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    page.Add((reader.GetInt64(0), reader.GetString(1)));
+                }
+            }
+
+            foreach (var (_, line) in page)
+            {
+                yield return line;
+            }
+
+            if (page.Count < PageSize)
+            {
+                yield break;
+            }
+
+            after = page[^1].Seq;
+        }
+    }
+
+    public async ValueTask<IReadOnlyList<string>> ListReplicasAsync(string tenant, CancellationToken cancellationToken = default)
+    {
+        // The chains' tips, and any replica that has rows without one (a row inserted behind the trigger's back).
+        await using var scope = await _database.OpenTenantAsync(tenant, cancellationToken).ConfigureAwait(false);
+        await using var command = scope.CreateCommand("""
+            SELECT r FROM (
+                SELECT replica FROM audit_chains WHERE tenant = $1
+                UNION SELECT replica FROM audit_records WHERE tenant = $1) AS x(r)
+            ORDER BY r COLLATE "C"
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        var replicas = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            replicas.Add(reader.GetString(0));
+        }
+
+        return replicas;
+    }
+
+    public ValueTask ProbeAsync(CancellationToken cancellationToken = default) => _database.PingAsync(cancellationToken);
+
+    /// <summary>The query from the indexes on (tenant, time) and (tenant, agent, time), keyset-paged on (time, replica, seq).</summary>
+    public async ValueTask<AuditQueryPage> QueryAsync(string tenant, AuditQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var scope = await _database.OpenTenantAsync(tenant, cancellationToken).ConfigureAwait(false);
+        await using var command = scope.CreateCommand("""
+            SELECT line, time, replica, seq FROM audit_records
+            WHERE tenant = $1
+              AND ($2::timestamptz IS NULL OR time >= $2) AND ($3::timestamptz IS NULL OR time < $3)
+              AND ($4::text IS NULL OR agent = $4) AND ($5::text IS NULL OR decision = $5) AND ($6::text IS NULL OR tool = $6)
+              AND ($7::timestamptz IS NULL OR (time, replica COLLATE "C", seq) > ($7, $8 COLLATE "C", $9))
+            ORDER BY time, replica COLLATE "C", seq
+            LIMIT $10
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.From ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.To ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Agent ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Decision ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Tool ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.After?.Time ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.After?.Replica ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.After?.Seq ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = query.Limit + 1 });
+        var records = new List<JsonElement>();
+        AuditCursor? last = null;
+        var more = false;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (records.Count == query.Limit)
+            {
+                more = true;
+                break;
+            }
+
+            using var document = JsonDocument.Parse(reader.GetString(0));
+            records.Add(document.RootElement.Clone());
+            last = new AuditCursor(reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), reader.GetInt64(3));
+        }
+
+        return new AuditQueryPage(records, more ? last : null);
+    }
+
+    private static void AddPartition(NpgsqlCommand command, AuditPartition partition)
+    {
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = partition.Tenant });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = partition.Replica });
+    }
+}

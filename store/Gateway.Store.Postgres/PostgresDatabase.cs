@@ -1,0 +1,117 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Gateway.Store.Postgres;
+
+/// <summary>
+/// The process's one <see cref="NpgsqlDataSource"/> (pooled connections, Npgsql's tracing) and the
+/// only ways the application touches rows: <see cref="OpenTenantAsync"/> starts a transaction as the
+/// application role <see cref="ApplicationRole"/> (not the tables' owner, so row-level security
+/// applies) with <see cref="TenantSetting"/> set for that transaction only (<c>SET LOCAL</c>), so a
+/// query that forgets its <c>WHERE tenant = …</c> still sees only that tenant's rows.
+/// <see cref="OpenOwnerConnectionAsync"/> is the session user itself, for migrations and operators.
+/// </summary>
+public sealed class PostgresDatabase : IAsyncDisposable
+{
+    /// <summary>The role every application transaction runs as (created by migration 0001; owns nothing).</summary>
+    public const string ApplicationRole = "gamut_app";
+
+    /// <summary>The setting row-level security policies compare each row's tenant with.</summary>
+    public const string TenantSetting = "gamut.tenant";
+
+    private readonly bool _ownsDataSource;
+
+    public PostgresDatabase(NpgsqlDataSource dataSource, TimeSpan commandTimeout, bool ownsDataSource = true)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        DataSource = dataSource;
+        CommandTimeoutSeconds = Math.Max(1, (int)Math.Ceiling(commandTimeout.TotalSeconds));
+        _ownsDataSource = ownsDataSource;
+    }
+
+    /// <summary>The pooled data source (one per process).</summary>
+    public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>The timeout of every command a scope creates.</summary>
+    public int CommandTimeoutSeconds { get; }
+
+    /// <summary>Builds the data source from validated options (the connection string is read once, never logged).</summary>
+    public static PostgresDatabase Create(PostgresStoreOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var connection = new NpgsqlConnectionStringBuilder(options.ResolveConnectionString())
+        {
+            CommandTimeout = Math.Max(1, (int)Math.Ceiling(options.CommandTimeout.TotalSeconds)),
+        };
+        if (string.IsNullOrEmpty(connection.ApplicationName))
+        {
+            connection.ApplicationName = "gateway";
+        }
+
+        var builder = new NpgsqlDataSourceBuilder(connection.ConnectionString);
+        if (loggerFactory is not null)
+        {
+            builder.UseLoggerFactory(loggerFactory);
+        }
+
+        return new PostgresDatabase(builder.Build(), options.CommandTimeout);
+    }
+
+    /// <summary>
+    /// A transaction as <see cref="ApplicationRole"/> scoped to <paramref name="tenant"/>: every row it
+    /// reads or writes in a tenant table belongs to that tenant. Dispose without
+    /// <see cref="PostgresScope.CommitAsync"/> rolls back.
+    /// </summary>
+    public ValueTask<PostgresScope> OpenTenantAsync(string tenant, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
+        return OpenScopeAsync(tenant, cancellationToken);
+    }
+
+    /// <summary>A transaction as <see cref="ApplicationRole"/> with no tenant: tenant tables show no rows.</summary>
+    public ValueTask<PostgresScope> OpenAsync(CancellationToken cancellationToken = default) => OpenScopeAsync(null, cancellationToken);
+
+    /// <summary>A connection as the session user (the schema's owner): migrations and operator tooling only.</summary>
+    public ValueTask<NpgsqlConnection> OpenOwnerConnectionAsync(CancellationToken cancellationToken = default) =>
+        DataSource.OpenConnectionAsync(cancellationToken);
+
+    /// <summary>One round trip that proves the database answers (the readiness probe).</summary>
+    public async ValueTask PingAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = DataSource.CreateCommand("SELECT 1");
+        command.CommandTimeout = CommandTimeoutSeconds;
+        await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownsDataSource)
+        {
+            await DataSource.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask<PostgresScope> OpenScopeAsync(string? tenant, CancellationToken cancellationToken)
+    {
+        var connection = await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (var batch = new NpgsqlBatch(connection, transaction) { Timeout = CommandTimeoutSeconds })
+            {
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL ROLE " + ApplicationRole));
+                var scope = new NpgsqlBatchCommand("SELECT set_config('" + TenantSetting + "', $1, true)");
+                scope.Parameters.Add(new NpgsqlParameter { Value = tenant ?? string.Empty });
+                batch.BatchCommands.Add(scope);
+                await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return new PostgresScope(connection, transaction, tenant, CommandTimeoutSeconds);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+}

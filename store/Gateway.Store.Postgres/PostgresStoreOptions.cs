@@ -1,0 +1,70 @@
+using Npgsql;
+
+namespace Gateway.Store.Postgres;
+
+/// <summary>
+/// How the gateway reaches PostgreSQL (<c>Gateway:Store:Postgres</c>). Exactly one of
+/// <see cref="ConnectionString"/> and <see cref="ConnectionStringFile"/> (a mounted secret); the
+/// connection string is never logged or returned. <see cref="Validate"/> lists every problem at once.
+/// </summary>
+public sealed record PostgresStoreOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Gateway:Store:Postgres";
+
+    /// <summary>An Npgsql connection string (<c>Host=…;Port=…;Database=…;Username=…;Password=…</c>).</summary>
+    public string? ConnectionString { get; init; }
+
+    /// <summary>A file whose content (trimmed) is the connection string: a Kubernetes secret mounted as a file.</summary>
+    public string? ConnectionStringFile { get; init; }
+
+    /// <summary>Apply pending migrations at start-up (under an advisory lock); when false, start-up refuses a schema older than the binary.</summary>
+    public bool MigrateOnStart { get; init; } = true;
+
+    /// <summary>How long one command may run before it fails (and the request fails closed).</summary>
+    public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The connection string, read from <see cref="ConnectionStringFile"/> when that is set.</summary>
+    public string ResolveConnectionString() =>
+        ConnectionStringFile is { Length: > 0 } file
+            ? File.ReadAllText(file).Trim()
+            : ConnectionString ?? throw new InvalidOperationException($"{SectionName}: no ConnectionString or ConnectionStringFile.");
+
+    /// <summary>Every problem with these options (empty when valid); never echoes the connection string.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        var hasString = !string.IsNullOrWhiteSpace(ConnectionString);
+        var hasFile = !string.IsNullOrWhiteSpace(ConnectionStringFile);
+        if (hasString == hasFile)
+        {
+            errors.Add("set exactly one of ConnectionString and ConnectionStringFile.");
+        }
+        else if (hasFile && !File.Exists(ConnectionStringFile))
+        {
+            errors.Add($"ConnectionStringFile '{ConnectionStringFile}' does not exist.");
+        }
+        else
+        {
+            try
+            {
+                var builder = new NpgsqlConnectionStringBuilder(ResolveConnectionString());
+                if (string.IsNullOrWhiteSpace(builder.Host))
+                {
+                    errors.Add("the connection string names no Host.");
+                }
+            }
+            catch (Exception ex) when (ex is ArgumentException or FormatException or IOException or UnauthorizedAccessException or KeyNotFoundException)
+            {
+                errors.Add("the connection string is not a valid Npgsql connection string.");
+            }
+        }
+
+        if (CommandTimeout <= TimeSpan.Zero || CommandTimeout > TimeSpan.FromMinutes(10))
+        {
+            errors.Add("CommandTimeout must be more than 0 and at most 10 minutes.");
+        }
+
+        return errors;
+    }
+}

@@ -1,0 +1,96 @@
+using Gateway.Oversight.Admin;
+
+namespace Gateway.Records.Tests.Contracts;
+
+/// <summary>What every <see cref="IAdminTokenStore"/> must do; run against each implementation by a subclass.</summary>
+public abstract class AdminTokenStoreContract
+{
+    private static readonly DateTimeOffset Created = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+
+    /// <summary>A store; two calls give two clients of one shared back end.</summary>
+    protected abstract Task<IAdminTokenStore> StoreAsync();
+
+    [Fact]
+    public async Task TryAddAsync_NewName_StoresTheRecordByHashAndBindsTheName()
+    {
+        var store = await StoreAsync();
+        var name = UniqueName();
+        var hash = AdminTokenService.HashToken(AdminTokenService.NewToken());
+
+        Assert.True(await store.TryAddAsync(hash, Record(name) with { Tenant = "acme", Person = "alice", IssuedBy = "bootstrap" }));
+
+        var read = await store.GetAsync(hash);
+        Assert.Equal(name, read!.Name);
+        Assert.Equal(["admin", "auditor"], read.Roles);
+        Assert.Equal("acme", read.Tenant);
+        Assert.Equal("alice", read.Person);
+        Assert.Equal("bootstrap", read.IssuedBy);
+        Assert.Equal(Created, read.CreatedAt);
+        Assert.False(read.Revoked);
+        Assert.Equal(hash, await store.FindHashAsync(name));
+        Assert.Null(await store.GetAsync(AdminTokenService.HashToken("not-issued")));
+    }
+
+    [Fact]
+    public async Task TryAddAsync_NameHeldByALiveToken_ChangesNothing()
+    {
+        var store = await StoreAsync();
+        var name = UniqueName();
+        var first = AdminTokenService.HashToken(AdminTokenService.NewToken());
+        var second = AdminTokenService.HashToken(AdminTokenService.NewToken());
+        await store.TryAddAsync(first, Record(name));
+
+        Assert.False(await store.TryAddAsync(second, Record(name)));
+        Assert.Equal(first, await store.FindHashAsync(name));
+        Assert.Null(await store.GetAsync(second));
+    }
+
+    [Fact]
+    public async Task TryAddAsync_NameOfARevokedToken_IsTakenOver()
+    {
+        var store = await StoreAsync();
+        var name = UniqueName();
+        var first = AdminTokenService.HashToken(AdminTokenService.NewToken());
+        var second = AdminTokenService.HashToken(AdminTokenService.NewToken());
+        await store.TryAddAsync(first, Record(name));
+        await store.PutAsync(first, Record(name) with { Revoked = true, RevokedAt = Created.AddMinutes(1) }, bindName: false);
+
+        Assert.True(await store.TryAddAsync(second, Record(name)));
+        Assert.Equal(second, await store.FindHashAsync(name));
+        Assert.True((await store.GetAsync(first))!.Revoked);
+        Assert.Equal(Created.AddMinutes(1), (await store.GetAsync(first))!.RevokedAt);
+    }
+
+    [Fact]
+    public async Task TryAddAsync_ConcurrentIssuesOfOneNameOnTwoClients_ExactlyOneWins()
+    {
+        var first = await StoreAsync();
+        var second = await StoreAsync();
+        var name = UniqueName();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            (i % 2 == 0 ? first : second).TryAddAsync(AdminTokenService.HashToken(AdminTokenService.NewToken()), Record(name)).AsTask()));
+
+        // The key-value stores decide by set-if-absent on the name; PostgreSQL by the name's primary key.
+        Assert.Single(results, won => won);
+    }
+
+    [Fact]
+    public async Task PutAsync_BindName_OverwritesAndListShowsTheLatestTokenOfEachName()
+    {
+        var store = await StoreAsync();
+        var name = UniqueName();
+        var first = AdminTokenService.HashToken(AdminTokenService.NewToken());
+        var second = AdminTokenService.HashToken(AdminTokenService.NewToken());
+        await store.PutAsync(first, Record(name), bindName: true);
+        await store.PutAsync(second, Record(name) with { Roles = ["approver"] }, bindName: true);
+
+        Assert.Equal(second, await store.FindHashAsync(name));
+        var listed = Assert.Single(await store.ListAsync(), r => r.Name == name);
+        Assert.Equal(["approver"], listed.Roles);
+    }
+
+    private static string UniqueName() => "tok-" + Guid.NewGuid().ToString("N")[..10];
+
+    private static AdminTokenRecord Record(string name) => new() { Name = name, Roles = ["admin", "auditor"], CreatedAt = Created };
+}

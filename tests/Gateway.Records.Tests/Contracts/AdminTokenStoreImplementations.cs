@@ -1,0 +1,24 @@
+using Gateway.Oversight.Admin;
+using Gateway.Records.Tests.Infrastructure;
+using Gateway.Store;
+
+namespace Gateway.Records.Tests.Contracts;
+
+public sealed class InMemoryAdminTokenStoreTests : AdminTokenStoreContract
+{
+    private readonly InMemoryStateStore _shared = new();
+
+    protected override Task<IAdminTokenStore> StoreAsync() => Task.FromResult<IAdminTokenStore>(new StateStoreAdminTokenStore(_shared));
+}
+
+public sealed class RedisAdminTokenStoreTests : AdminTokenStoreContract
+{
+    protected override async Task<IAdminTokenStore> StoreAsync() => new StateStoreAdminTokenStore(await Backends.RedisAsync());
+}
+
+public sealed class PostgresAdminTokenStoreTests : AdminTokenStoreContract
+{
+    private readonly PostgresReplicas _replicas = new();
+
+    protected override async Task<IAdminTokenStore> StoreAsync() => new PostgresAdminTokenStore(await _replicas.NextAsync());
+}
