@@ -107,7 +107,7 @@ public sealed class GatewayKillTests
                 }
             }
 
-            Assert.Empty(acknowledged.Where(id => !stored.Contains(id)));
+            Assert.All(acknowledged, id => Assert.Contains(id, stored));
             await using var database = new PostgresDatabase(NpgsqlDataSource.Create(connectionString), TimeSpan.FromSeconds(30));
             var metrics = new OversightMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
             var journal = new AuditJournal(new PostgresAuditStore(database), [], TimeProvider.System, metrics, MsOptions.Create(new OversightOptions()), NullLogger<AuditJournal>.Instance);
