@@ -10,7 +10,7 @@
 #   LOADTEST_THREADS=2          wrk threads
 #   LOADTEST_CONNECTIONS=32     wrk connections at full load
 #   LOADTEST_HALF_CONNECTIONS=16  wrk connections of the fixed-rate ("half load") runs
-#   LOADTEST_STORES="memory redis"
+#   LOADTEST_STORES="memory redis"   add "postgres": Redis for hot state, the audit journal on a local PostgreSQL
 #   LOADTEST_SCENARIOS="allow block ratelimited stream"
 #   LOADTEST_HALF_SCENARIOS="allow stream"   scenarios also run at a fixed rate of half the measured throughput
 #   LOADTEST_TIMEOUT=1200       hard cap of the whole script in seconds (build included; default 1200 + LOADTEST_SOAK)
@@ -71,8 +71,27 @@ cleanup() {
   for pid in "${pids[@]}"; do
     kill -9 "$pid" 2>/dev/null || true
   done
+  stop_postgres
   rm -rf "$work"
   exit "$status"
+}
+# The "postgres" store: Debian's PostgreSQL in its own temp dir (as the postgres user when root), stopped on exit.
+pg_dir=""
+pg_run=()
+start_postgres() {
+  local bin; bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+  [[ -x "$bin/initdb" ]] || { echo "loadtest: PostgreSQL is required for the postgres store (apt-get install postgresql)" >&2; exit 1; }
+  pg_dir="$(mktemp -d /tmp/gateway-loadtest-pg.XXXXXX)"; pg_port="$(free_port)"
+  if [[ $(id -u) -eq 0 ]]; then chown postgres "$pg_dir"; pg_run=(runuser -u postgres --); fi
+  pg_ctl=("${pg_run[@]}" "$bin/pg_ctl" -D "$pg_dir/data")
+  "${pg_run[@]}" "$bin/initdb" -D "$pg_dir/data" -U postgres -A trust -E UTF8 --locale=C >"$pg_dir/initdb.log" 2>&1
+  "${pg_ctl[@]}" -l "$pg_dir/server.log" -w -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c max_connections=200" start >/dev/null
+  log "postgres $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$pg_port"
+}
+stop_postgres() {
+  [[ -n "$pg_dir" ]] || return 0
+  "${pg_ctl[@]}" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$pg_dir"; pg_dir=""
 }
 trap cleanup EXIT
 trap 'echo "loadtest: interrupted" >&2; exit 130' INT TERM
@@ -403,9 +422,13 @@ fi
 redis_pid=""
 for store in $stores; do
   store_args=(--Gateway:Store:Kind=memory)
-  if [[ "$store" == redis ]]; then
+  if [[ "$store" == redis || "$store" == postgres ]]; then
     start_redis
     store_args=(--Gateway:Store:Kind=redis "--Gateway:Store:Redis:Endpoint=127.0.0.1:$redis_port")
+  fi
+  if [[ "$store" == postgres ]]; then
+    start_postgres
+    store_args+=("--Gateway:Store:Postgres:ConnectionString=Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres;Maximum Pool Size=64")
   fi
 
   gateway_port="$(free_port)"
@@ -452,6 +475,7 @@ for store in $stores; do
   cp "$work/gateway-$store.log" "$report_dir/runs/gateway-$store.log" 2>/dev/null || true
   stop_pid "$gateway_pid"
   rss_record "$store" gateway "$work/rss-$store"
+  stop_postgres
   if [[ -n "$redis_pid" ]]; then
     stop_pid "$redis_pid"
     redis_pid=""

@@ -112,9 +112,11 @@ for (const f of valueSets) {
     }
   }
   const generated = /^\s*generate:\s*true/m.test(readFileSync(values(f), "utf8"));
+  // The embedded PostgreSQL's own Secret (its generated password) is not a keys Secret.
+  const keySecrets = all(objs, "Secret").filter((s) => !s.metadata.name.endsWith("-postgres"));
   check(`${f}: a Secret only with keys.generate: the keys Secret, kept on uninstall`, generated
-    ? all(objs, "Secret").length === 1 && all(objs, "Secret")[0].metadata.annotations["helm.sh/resource-policy"] === "keep"
-    : all(objs, "Secret").length === 0);
+    ? keySecrets.length === 1 && keySecrets[0].metadata.annotations["helm.sh/resource-policy"] === "keep"
+    : keySecrets.length === 0);
   check(`${f}: pod runs as non-root with a fixed non-zero UID`, psc.runAsNonRoot === true && psc.runAsUser > 0);
   check(`${f}: seccomp RuntimeDefault`, psc.seccompProfile?.type === "RuntimeDefault");
   check(`${f}: read-only root filesystem, no privilege escalation, all capabilities dropped`,
@@ -269,6 +271,31 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
   attempt(`${f}: no other egress`, () => egress.length === 4);
 }
 {
+  const f = "embedded-postgres.yaml";
+  const objs = rendered[f] ?? [];
+  const d = gw(objs);
+  const p = find(objs, "StatefulSet", `${release}-gateway-postgres`);
+  attempt(`${f}: embedded PostgreSQL StatefulSet with a volume, and its Service`, () =>
+    p.spec.replicas === 1 && p.spec.volumeClaimTemplates[0].spec.resources.requests.storage === "2Gi" &&
+    find(objs, "Service", `${release}-gateway-postgres`).spec.ports[0].port === 5432);
+  attempt(`${f}: journal on PostgreSQL, connection string mounted from the generated Secret as a file`, () =>
+    envValue(d, "Gateway__Audit__Sink") === "postgres" &&
+    envValue(d, "Gateway__Store__Postgres__ConnectionStringFile") === "/var/run/gateway/postgres/connection-string" &&
+    volume(d, mount(d, "/var/run/gateway/postgres").name).secret.secretName === `${release}-gateway-postgres` &&
+    find(objs, "Secret", `${release}-gateway-postgres`).stringData["connection-string"].startsWith(`Host=${release}-gateway-postgres;`));
+  attempt(`${f}: PostgreSQL runs non-root`, () => p.spec.template.spec.securityContext.runAsNonRoot === true);
+}
+{
+  const f = "external-postgres.yaml";
+  const objs = rendered[f] ?? [];
+  const d = gw(objs);
+  attempt(`${f}: the external connection string comes from the named Secret key, migrations left to gatewayctl`, () =>
+    volume(d, mount(d, "/var/run/gateway/postgres").name).secret.secretName === "gateway-postgres" &&
+    volume(d, mount(d, "/var/run/gateway/postgres").name).secret.items[0].key === "dsn" &&
+    envValue(d, "Gateway__Store__Postgres__MigrateOnStart") === "false" &&
+    !find(objs, "StatefulSet", `${release}-gateway-postgres`));
+}
+{
   const f = "embedded-redis.yaml";
   const objs = rendered[f] ?? [];
   const d = gw(objs);
@@ -414,9 +441,10 @@ function inSchema(path) {
 const unschemed = valueKeys.filter((k) => !inSchema(k));
 check("schema declares every value", unschemed.length === 0, unschemed.join(", "));
 const templates = readdirSync(join(chart, "templates"));
-check("only secret-keys.yaml creates key material, and only under keys.generate",
-  templates.every((t) => t === "secret-keys.yaml" || !/kind:\s*Secret|randAlpha|randAscii|genPrivateKey|randBytes/.test(readFileSync(join(chart, "templates", t), "utf8"))) &&
-  /^\{\{- if \.Values\.keys\.generate \}\}/.test(readFileSync(join(chart, "templates", "secret-keys.yaml"), "utf8")));
+check("only secret-keys.yaml creates key material, and only under keys.generate (the evaluation PostgreSQL its password, only when embedded)",
+  templates.every((t) => t === "secret-keys.yaml" || t === "postgres-embedded.yaml" || !/kind:\s*Secret|randAlpha|randAscii|genPrivateKey|randBytes/.test(readFileSync(join(chart, "templates", t), "utf8"))) &&
+  /^\{\{- if \.Values\.keys\.generate \}\}/.test(readFileSync(join(chart, "templates", "secret-keys.yaml"), "utf8")) &&
+  /^\{\{- if and \.Values\.postgres\.enabled \.Values\.postgres\.embedded\.enabled \}\}/.test(readFileSync(join(chart, "templates", "postgres-embedded.yaml"), "utf8")));
 
 writeFileSync(countFile, `chart: ${passed} passed, ${failed} failed\n`);
 console.log(`chart: ${passed} passed, ${failed} failed`);

@@ -118,6 +118,14 @@ app.kubernetes.io/part-of: gateway
 {{- fail (printf "gateway: store.kind=memory keeps nonces, limits, budgets and audit in one process, so it needs replicaCount=1 and autoscaling.enabled=false (got replicaCount=%d, autoscaling.enabled=%t); use Redis to scale" (int $v.replicaCount) $v.autoscaling.enabled) }}
 {{- end }}
 {{- end }}
+{{- if $v.postgres.enabled }}
+{{- if and $v.postgres.external.existingSecret $v.postgres.embedded.enabled }}
+{{- fail "gateway: configure exactly one PostgreSQL: postgres.external.existingSecret is set AND postgres.embedded.enabled is true; unset one of them" }}
+{{- end }}
+{{- if not (or $v.postgres.external.existingSecret $v.postgres.embedded.enabled) }}
+{{- fail "gateway: postgres.enabled but no PostgreSQL is configured; set postgres.external.existingSecret (a Secret with the connection string) or postgres.embedded.enabled=true (evaluation only)" }}
+{{- end }}
+{{- end }}
 {{- $keySecret := $v.keys.existingSecret }}
 {{- if $v.keys.generate }}
 {{- if or $keySecret $v.keys.dataEncryptionKeySecret $v.keys.decisionSigningKeySecret $v.keys.serviceKeySecret }}
@@ -170,4 +178,31 @@ app.kubernetes.io/part-of: gateway
 {{- $attrs = append $attrs (printf "%s=%s" $k (toString $v)) }}
 {{- end }}
 {{- join "," $attrs }}
+{{- end }}
+
+{{/* PostgreSQL: the embedded instance's names and the Secret holding the connection string. */}}
+{{- define "gateway.postgres.fullname" -}}
+{{- printf "%s-postgres" (include "gateway.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "gateway.postgres.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "gateway.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: postgres
+{{- end }}
+
+{{- define "gateway.postgres.labels" -}}
+helm.sh/chart: {{ include "gateway.chart" . }}
+{{ include "gateway.postgres.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Values.postgres.embedded.image.tag | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: gateway
+{{- end }}
+
+{{- define "gateway.postgres.secret" -}}
+{{- if .Values.postgres.embedded.enabled }}{{ include "gateway.postgres.fullname" . }}{{ else }}{{ .Values.postgres.external.existingSecret }}{{ end }}
+{{- end }}
+
+{{- define "gateway.postgres.secretKey" -}}
+{{- if .Values.postgres.embedded.enabled }}connection-string{{ else }}{{ .Values.postgres.external.connectionStringKey }}{{ end }}
 {{- end }}
