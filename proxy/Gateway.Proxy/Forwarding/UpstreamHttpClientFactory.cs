@@ -1,4 +1,5 @@
 using Gateway.Connectors.Mcp;
+using Gateway.Proxy.Routing;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Gateway.Proxy.Forwarding;
@@ -6,7 +7,8 @@ namespace Gateway.Proxy.Forwarding;
 /// <summary>
 /// The HTTP client of every connector cluster: YARP's pooled <see cref="SocketsHttpHandler"/> (no proxy,
 /// redirects, cookies or automatic decompression), wrapped by the retry of connection failures
-/// (<see cref="UpstreamRetryHandler"/>) and MCP session handling (<see cref="McpSessionHandler"/>).
+/// (<see cref="UpstreamRetryHandler"/>) and, for MCP servers' clusters only, MCP session handling
+/// (<see cref="McpSessionHandler"/>).
 /// </summary>
 internal sealed class UpstreamHttpClientFactory : ForwarderHttpClientFactory
 {
@@ -19,7 +21,10 @@ internal sealed class UpstreamHttpClientFactory : ForwarderHttpClientFactory
 
     protected override HttpMessageHandler WrapHandler(ForwarderHttpClientContext context, HttpMessageHandler handler)
     {
-        var wrapped = base.WrapHandler(context, handler);
-        return new McpSessionHandler { InnerHandler = new UpstreamRetryHandler { InnerHandler = wrapped } };
+        HttpMessageHandler wrapped = new UpstreamRetryHandler { InnerHandler = base.WrapHandler(context, handler) };
+
+        // Only an MCP server's cluster keeps sessions; every other request skips the handler entirely.
+        var mcp = context.NewMetadata?.TryGetValue(ConnectorClusters.KindKey, out var kind) == true && kind == nameof(Gateway.Policy.ConnectorKind.Mcp);
+        return mcp ? new McpSessionHandler { InnerHandler = wrapped } : wrapped;
     }
 }

@@ -17,6 +17,13 @@ internal static class ConnectorClusters
     /// <summary>How long a destination that failed passive health checks stays out of rotation.</summary>
     private static readonly TimeSpan ReactivationPeriod = TimeSpan.FromSeconds(10);
 
+    /// <summary>Cluster metadata: the tenant, the connector and its kind.</summary>
+    public const string TenantKey = "GamutTenant";
+
+    public const string ConnectorKey = "GamutConnector";
+
+    public const string KindKey = "GamutKind";
+
     /// <summary>The cluster id of a tenant's connector.</summary>
     public static string IdOf(string tenant, string connector) => tenant + "/" + connector;
 
@@ -97,7 +104,12 @@ internal static class ConnectorClusters
                 EnableMultipleHttp2Connections = true,
                 DangerousAcceptAnyServerCertificate = false,
             },
-            Metadata = new Dictionary<string, string> { ["GamutTenant"] = tenant, ["GamutConnector"] = entry.Name },
+            Metadata = new Dictionary<string, string>
+            {
+                [TenantKey] = tenant,
+                [ConnectorKey] = entry.Name,
+                [KindKey] = entry.Kind.ToString(),
+            },
         };
     }
 }
