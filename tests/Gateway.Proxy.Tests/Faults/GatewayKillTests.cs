@@ -30,38 +30,23 @@ public sealed class GatewayKillTests
         using var bundle = DemoBundle.Create(new Dictionary<string, string> { [ReplicaUpstreams.CrmOrigin] = crm.Origin });
         bundle.Rewrite(ReplicaUpstreams.WithoutCrmCredential);
         var dataDirectory = Directory.CreateTempSubdirectory("gw-kill-").FullName;
-        var port = FreePort.Next();
-        var start = new ProcessStartInfo("dotnet")
+        var environment = new Dictionary<string, string>
         {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
+            ["Gateway__Policy__BundlePath"] = bundle.Directory,
+            ["Gateway__DataDirectory"] = dataDirectory,
+            ["Gateway__Audit__ReplicaId"] = "doomed",
+            ["Gateway__Store__Postgres__ConnectionString"] = connectionString,
+            ["Logging__LogLevel__Default"] = "Warning",
         };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "gateway.dll"), "--urls", $"http://127.0.0.1:{port}" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["Gateway__Policy__BundlePath"] = bundle.Directory;
-        start.Environment["Gateway__DataDirectory"] = dataDirectory;
-        start.Environment["Gateway__Audit__ReplicaId"] = "doomed";
-        start.Environment["Gateway__Store__Postgres__ConnectionString"] = connectionString;
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var key in new[] { "DATA_ENCRYPTION_KEY", "DECISION_SIGNING_KEY", "GATEWAY_SERVICE_KEY" })
         {
-            start.Environment[key] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+            environment[key] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         }
 
-        using var gateway = Process.Start(start) ?? throw new InvalidOperationException("the gateway did not start");
-        gateway.OutputDataReceived += static (_, _) => { };
-        gateway.ErrorDataReceived += static (_, _) => { };
-        gateway.BeginOutputReadLine();
-        gateway.BeginErrorReadLine();
+        using var gateway = await GatewayProcess.StartAsync(environment);
         try
         {
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
-            await WaitReadyAsync(http, gateway);
+            var http = gateway.Http;
             var agent = new AgentClient(http, bundle.AgentSecret);
             var acknowledged = new ConcurrentBag<string>();
             var workers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
@@ -91,8 +76,7 @@ public sealed class GatewayKillTests
                 await Task.Delay(10);
             }
 
-            gateway.Kill(); // SIGKILL: no shutdown, no flush
-            await gateway.WaitForExitAsync();
+            await gateway.KillAsync();
             await Task.WhenAll(workers);
 
             var stored = new HashSet<string>(StringComparer.Ordinal);
@@ -117,35 +101,8 @@ public sealed class GatewayKillTests
         }
         finally
         {
-            if (!gateway.HasExited)
-            {
-                gateway.Kill();
-            }
-
+            await gateway.KillAsync();
             Directory.Delete(dataDirectory, recursive: true);
-        }
-    }
-
-    private static async Task WaitReadyAsync(HttpClient http, Process gateway)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            Assert.False(gateway.HasExited, "the gateway exited during start-up");
-            try
-            {
-                using var ready = await http.GetAsync("/readyz");
-                if (ready.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), "the gateway did not become ready");
-            await Task.Delay(100);
         }
     }
 }

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using Gateway.Testing;
+
+namespace Gateway.Proxy.Tests.Infrastructure;
+
+/// <summary>
+/// The gateway binary (<c>gateway.dll</c> next to the tests) as a child process on a free loopback
+/// port, configured through environment variables only, so a test can kill it with SIGKILL and start
+/// it again on the same state.
+/// </summary>
+public sealed class GatewayProcess : IDisposable
+{
+    private readonly Process _process;
+
+    private GatewayProcess(Process process, int port)
+    {
+        _process = process;
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>A client for the process's address.</summary>
+    public HttpClient Http { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Starts the gateway with <paramref name="environment"/> and waits until <c>/readyz</c> answers 2xx.</summary>
+    public static async Task<GatewayProcess> StartAsync(IReadOnlyDictionary<string, string> environment)
+    {
+        var port = FreePort.Next();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "gateway.dll"), "--urls", $"http://127.0.0.1:{port}" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var pair in environment)
+        {
+            start.Environment[pair.Key] = pair.Value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("the gateway did not start");
+        process.OutputDataReceived += static (_, _) => { };
+        process.ErrorDataReceived += static (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var gateway = new GatewayProcess(process, port);
+        try
+        {
+            await gateway.WaitReadyAsync();
+            return gateway;
+        }
+        catch
+        {
+            gateway.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>SIGKILL: no shutdown, no flush.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+        }
+
+        _process.Dispose();
+        Http.Dispose();
+    }
+
+    private async Task WaitReadyAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            Assert.False(_process.HasExited, "the gateway exited during start-up");
+            try
+            {
+                using var ready = await Http.GetAsync("/readyz");
+                if (ready.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), "the gateway did not become ready");
+            await Task.Delay(100);
+        }
+    }
+}
