@@ -154,6 +154,44 @@ public sealed class AuditJournal
     }
 
     /// <summary>
+    /// Every chain of the tenant (replicas in ordinal order), each from its first stored record up to (not
+    /// including) the first record at or after <paramref name="before"/>: a prefix of each chain, lines as
+    /// stored, so that an export verifies offline record by record (<c>gatewayctl audit verify --file</c>).
+    /// </summary>
+    public async IAsyncEnumerable<string> ExportAsync(string tenant, DateTimeOffset before, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        Identifiers.ThrowIfInvalidTenant(tenant);
+        foreach (var replica in await _store.ListReplicasAsync(tenant, cancellationToken).ConfigureAwait(false))
+        {
+            await foreach (var line in _store.ReadAsync(new AuditPartition(tenant, replica), 0, cancellationToken).ConfigureAwait(false))
+            {
+                if (RecordTime(line) is not { } time || time >= before)
+                {
+                    break;
+                }
+
+                yield return line;
+            }
+        }
+    }
+
+    private static DateTimeOffset? RecordTime(string line)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("time", out var time) && time.TryGetDateTimeOffset(out var value)
+                ? value
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// Up to <paramref name="limit"/> records from zero-based <paramref name="start"/> of one chain of the
     /// tenant (this replica's when <paramref name="replica"/> is null), as stored.
     /// </summary>
