@@ -163,7 +163,14 @@ public sealed class AuditJournal
         Identifiers.ThrowIfInvalidTenant(tenant);
         foreach (var replica in await _store.ListReplicasAsync(tenant, cancellationToken).ConfigureAwait(false))
         {
-            await foreach (var line in _store.ReadAsync(new AuditPartition(tenant, replica), 0, cancellationToken).ConfigureAwait(false))
+            var partition = new AuditPartition(tenant, replica);
+            var anchor = await _store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false);
+            if (anchor.Length > 0)
+            {
+                yield return AnchorLine(partition, anchor);
+            }
+
+            await foreach (var line in _store.ReadAsync(partition, 0, cancellationToken).ConfigureAwait(false))
             {
                 if (RecordTime(line) is not { } time || time >= before)
                 {
@@ -175,7 +182,14 @@ public sealed class AuditJournal
         }
     }
 
-    private static DateTimeOffset? RecordTime(string line)
+    /// <summary>The export's anchor line: records 1..seq of the partition were retired; hash is record seq's.</summary>
+    private static string AnchorLine(AuditPartition partition, AuditTip anchor) =>
+        "{\"anchor\":true,\"hash\":" + JsonSerializer.Serialize(anchor.LastHash, OversightJsonContext.Default.String)
+        + ",\"replica\":" + JsonSerializer.Serialize(partition.Replica, OversightJsonContext.Default.String)
+        + ",\"seq\":" + anchor.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        + ",\"tenant\":" + JsonSerializer.Serialize(partition.Tenant, OversightJsonContext.Default.String) + "}";
+
+    internal static DateTimeOffset? RecordTime(string line)
     {
         try
         {
@@ -298,11 +312,12 @@ public sealed class AuditJournal
 
     private async ValueTask<AuditChainVerification> VerifyChainAsync(AuditPartition partition, CancellationToken cancellationToken)
     {
-        var previous = AuditCanonicalJson.GenesisHash;
+        var anchor = await _store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false);
+        var previous = anchor.LastHash;
         long index = 0;
         await foreach (var line in _store.ReadAsync(partition, 0, cancellationToken).ConfigureAwait(false))
         {
-            var (reason, detail, hash) = Check(line, partition, index, previous);
+            var (reason, detail, hash) = Check(line, partition, anchor.Length + index, previous);
             if (reason is not null)
             {
                 OversightLog.AuditChainBroken(_logger, partition.ToString(), index, reason);
