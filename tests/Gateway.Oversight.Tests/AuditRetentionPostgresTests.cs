@@ -1,5 +1,6 @@
 using Gateway.Cli;
 using Gateway.Oversight.Audit;
+using Gateway.Oversight.Options;
 using Gateway.Oversight.Tests.Infrastructure;
 using Gateway.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -112,6 +113,36 @@ public sealed class AuditRetentionPostgresTests(PostgresFixture postgres) : ICla
         Assert.Equal("GA003", error.SqlState);
         Assert.Equal(2, (await journal.VerifyAsync(_tenant)).Records);
     }
+
+    [Fact]
+    public async Task RetentionJob_TenantOverride_RetiresOnlyThatTenantsOldRecordsAndAnUnwritableExportRetiresNothing()
+    {
+        var other = TestServices.NewTenant();
+        var journal = TestServices.Journal(new PostgresAuditStore(postgres.Database), _time);
+        await AppendAsync(journal, 2);
+        await journal.AppendAsync(new AuditEntry { Tenant = other, Agent = "agent-1", Decision = "allow", StatusCode = 200 });
+        _time.Advance(TimeSpan.FromDays(10));
+
+        var job = Job(journal, new AuditRetentionOptions { Tenants = new(StringComparer.Ordinal) { [_tenant] = TimeSpan.FromDays(5) }, ExportDirectory = _directory });
+        var unwritable = Path.Combine(_directory, "blocked");
+        Directory.CreateDirectory(_directory);
+        await File.WriteAllTextAsync(unwritable, "a file, not a directory");
+        var blocked = Job(journal, new AuditRetentionOptions { MaxAge = TimeSpan.FromDays(5), ExportDirectory = unwritable });
+
+        Assert.Equal(0, await blocked.RunOnceAsync(CancellationToken.None));
+        Assert.Equal(1, (await journal.VerifyAsync(other)).Records);
+        Assert.Equal(2, await job.RunOnceAsync(CancellationToken.None));
+        Assert.Equal(0, (await journal.VerifyAsync(_tenant)).Records);
+        Assert.True((await journal.VerifyAsync(_tenant)).Intact);
+        Assert.Equal(1, (await journal.VerifyAsync(other)).Records);
+    }
+
+    private AuditRetentionJob Job(AuditJournal journal, AuditRetentionOptions retention) => new(
+        new AuditRetention(journal, NullLogger<AuditRetention>.Instance),
+        journal,
+        Microsoft.Extensions.Options.Options.Create(new OversightOptions { Audit = new AuditOptions { Sink = AuditOptions.PostgresSink, Retention = retention } }),
+        _time,
+        NullLogger<AuditRetentionJob>.Instance);
 
     private async Task AppendAsync(AuditJournal journal, int count)
     {

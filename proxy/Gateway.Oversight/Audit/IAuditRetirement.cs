@@ -7,6 +7,9 @@ namespace Gateway.Oversight.Audit;
 /// </summary>
 public interface IAuditRetirement
 {
+    /// <summary>The tenants that have a chain in the sink (slugs only): the retention job's work list.</summary>
+    ValueTask<IReadOnlyList<string>> ListTenantsAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Retires records 1..<paramref name="throughSeq"/> of the partition; returns how many rows went.</summary>
     ValueTask<long> RetireAsync(AuditPartition partition, long throughSeq, CancellationToken cancellationToken = default);
 }

@@ -128,6 +128,21 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
     public ValueTask<AuditTip> GetAnchorAsync(AuditPartition partition, CancellationToken cancellationToken = default) =>
         ReadTipAsync("SELECT seq, hash FROM audit_anchors WHERE tenant = $1 AND replica = $2", partition, cancellationToken);
 
+    /// <summary>Through <c>audit_tenants()</c> (migration 0014): the application role sees no other tenant's rows.</summary>
+    public async ValueTask<IReadOnlyList<string>> ListTenantsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var scope = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = scope.CreateCommand("SELECT audit_tenants()");
+        var tenants = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            tenants.Add(reader.GetString(0));
+        }
+
+        return tenants;
+    }
+
     /// <summary>Retires records 1..<paramref name="throughSeq"/> through <c>audit_retire</c> (migration 0014), which also moves the anchor.</summary>
     public async ValueTask<long> RetireAsync(AuditPartition partition, long throughSeq, CancellationToken cancellationToken = default)
     {

@@ -53,3 +53,12 @@ END $$;
 
 REVOKE ALL ON FUNCTION audit_retire(text, text, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION audit_retire(text, text, bigint) TO gamut_app;
+
+-- The tenants that have an audit chain: the retention job's work list (slugs only; no row of any tenant).
+CREATE FUNCTION audit_tenants() RETURNS SETOF text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    SELECT DISTINCT tenant FROM audit_chains ORDER BY 1
+$$;
+
+REVOKE ALL ON FUNCTION audit_tenants() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION audit_tenants() TO gamut_app;
