@@ -58,6 +58,11 @@ public sealed class AuditRetentionPostgresTests(PostgresFixture postgres) : ICla
         var joined = AuditExportVerifier.Verify(new StringReader(string.Join('\n', exported.Concat(remaining.Skip(1)))));
         Assert.True(joined.Intact, joined.Reason);
         Assert.Equal(5, joined.Lines);
+        var forgedAnchor = remaining[0].Replace("\"seq\":3", "\"seq\":2", StringComparison.Ordinal);
+        var gap = AuditExportVerifier.Verify(new StringReader(string.Join('\n', remaining.Skip(1).Prepend(forgedAnchor))));
+        Assert.False(gap.Intact);
+        Assert.Equal(2, gap.BrokenAtLine);
+        Assert.Equal("sequence_gap", gap.Reason);
     }
 
     [Fact]
