@@ -45,5 +45,31 @@ internal sealed class AdminClient : IDisposable
         return new AdminResponse(response.StatusCode, body);
     }
 
+    /// <summary>
+    /// Copies a successful answer's body as it streams into <paramref name="destination"/> (an export); a
+    /// refusal comes back parsed as a problem, and nothing is written.
+    /// </summary>
+    public async Task<AdminResponse> DownloadAsync(string path, Stream destination, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "admin/v1/" + path.TrimStart('/'));
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (response.IsSuccessStatusCode)
+        {
+            await response.Content.CopyToAsync(destination, cancellationToken);
+            return new AdminResponse(response.StatusCode, null);
+        }
+
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        try
+        {
+            using var document = JsonDocument.Parse(bytes);
+            return new AdminResponse(response.StatusCode, document.RootElement.Clone());
+        }
+        catch (JsonException)
+        {
+            return new AdminResponse(response.StatusCode, null);
+        }
+    }
+
     public void Dispose() => _http.Dispose();
 }

@@ -10,6 +10,8 @@ internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
 
     public CliConsole Console => console;
 
+    public GlobalOptions Options => options;
+
     /// <summary>
     /// Calls the API; on success prints the JSON (with <c>--json</c>, and <paramref name="print"/> gets a
     /// null writer) or lets <paramref name="print"/> write text; its result is the exit code (null: 0).
@@ -17,17 +19,9 @@ internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
     public async Task<int> CallAsync(ParseResult parse, HttpMethod method, string path, string? body, Func<JsonElement, TextWriter?, int?> print, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(parse);
-        var (target, targetError) = GatewayTarget.Resolve(parse.GetValue(options.Url), console);
-        if (target is null)
+        var (target, token) = await ResolveAsync(parse);
+        if (target is null || token is null)
         {
-            await console.Error.WriteLineAsync(targetError);
-            return ExitCodes.InvalidInput;
-        }
-
-        var token = parse.GetValue(options.Token) ?? console.GetEnvironmentVariable(GlobalOptions.TokenVariable);
-        if (string.IsNullOrEmpty(token))
-        {
-            await console.Error.WriteLineAsync($"error: invalid_input: no admin token; pass --token or set {GlobalOptions.TokenVariable}");
             return ExitCodes.InvalidInput;
         }
 
@@ -70,6 +64,60 @@ internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
         }
 
         return print(element, console.Out) ?? ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// GETs <paramref name="path"/> and streams a successful body into <paramref name="destination"/> (an
+    /// export); a refusal prints its problem code and exits 1, an unreachable gateway exits 7.
+    /// </summary>
+    public async Task<int> DownloadAsync(ParseResult parse, string path, Stream destination, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        var (target, token) = await ResolveAsync(parse);
+        if (target is null || token is null)
+        {
+            return ExitCodes.InvalidInput;
+        }
+
+        AdminResponse response;
+        try
+        {
+            using var client = new AdminClient(target.BaseUrl, token, console.Handler);
+            response = await client.DownloadAsync(path, destination, cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            await console.Error.WriteLineAsync($"error: unreachable: cannot reach {target.BaseUrl}: {ex.Message}");
+            return ExitCodes.Unreachable;
+        }
+
+        if (!response.IsSuccess)
+        {
+            await console.Error.WriteLineAsync($"error: {response.ProblemCode}: {response.ProblemText}");
+            return ExitCodes.ApiError;
+        }
+
+        return ExitCodes.Success;
+    }
+
+    /// <summary>The gateway and the admin token of the call; when either is missing, says why on the error stream.</summary>
+    private async Task<(GatewayTarget? Target, string? Token)> ResolveAsync(ParseResult parse)
+    {
+        var (target, targetError) = GatewayTarget.Resolve(parse.GetValue(options.Url), console);
+        if (target is null)
+        {
+            await console.Error.WriteLineAsync(targetError);
+            return (null, null);
+        }
+
+        var token = parse.GetValue(options.Token) ?? console.GetEnvironmentVariable(GlobalOptions.TokenVariable);
+        if (string.IsNullOrEmpty(token))
+        {
+            await console.Error.WriteLineAsync($"error: invalid_input: no admin token; pass --token or set {GlobalOptions.TokenVariable}");
+            return (target, null);
+        }
+
+        return (target, token);
     }
 
     /// <summary>A JSON object with one string member, escaped properly.</summary>

@@ -79,4 +79,13 @@ internal static partial class OversightLog
 
     [LoggerMessage(EventId = 4061, Level = LogLevel.Information, Message = "Audit sink recovered: wrote {Count} records that waited in the backlog")]
     public static partial void AuditBacklogWritten(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 4070, Level = LogLevel.Information, Message = "Audit retention of tenant {Tenant}: exported {Records} records before {Cutoff} to {File}, retired {Retired}")]
+    public static partial void AuditRetired(ILogger logger, string tenant, long records, DateTimeOffset cutoff, string file, long retired);
+
+    [LoggerMessage(EventId = 4071, Level = LogLevel.Error, Message = "Audit retention of tenant {Tenant} failed before anything was retired: the export could not be written")]
+    public static partial void AuditRetentionExportFailed(ILogger logger, string tenant, Exception exception);
+
+    [LoggerMessage(EventId = 4072, Level = LogLevel.Error, Message = "Audit retention of tenant {Tenant} failed")]
+    public static partial void AuditRetentionFailed(ILogger logger, string tenant, Exception exception);
 }

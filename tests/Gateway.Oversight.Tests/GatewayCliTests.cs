@@ -125,6 +125,73 @@ public sealed class GatewayCliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AuditExport_ThenVerifyFile_VerifiesOfflineAndNamesAHandEditedLine()
+    {
+        var journal = _host.Get<AuditJournal>();
+        for (var i = 0; i < 4; i++)
+        {
+            await journal.AppendAsync(new AuditEntry { Tenant = _tenant, Agent = "agent-1", Decision = i == 2 ? "block" : "allow", StatusCode = 200 });
+        }
+
+        var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".jsonl");
+        try
+        {
+            var export = await RunAsync(TestKeys.BootstrapToken, "audit", "export", "--tenant", _tenant, "--output", path);
+            var intact = await RunAsync(token: null, url: "http://127.0.0.1:1", args: ["audit", "verify", "--file", path]);
+            var lines = await File.ReadAllLinesAsync(path);
+            lines[2] = lines[2].Replace("\"block\"", "\"allow\"", StringComparison.Ordinal);
+            await File.WriteAllLinesAsync(path, lines);
+            var edited = await RunAsync(token: null, args: ["audit", "verify", "--file", path]);
+
+            Assert.Equal(0, export.ExitCode);
+            Assert.Equal(4, lines.Length);
+            Assert.Equal(0, intact.ExitCode);
+            Assert.Contains("intact: 4 records in 1 chains", intact.Out, StringComparison.Ordinal);
+            Assert.Equal(2, edited.ExitCode);
+            Assert.Contains("BROKEN at line 3: hash_mismatch", edited.Out, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task AuditExport_Before_ExportsOnlyTheChainPrefixBeforeTheCut()
+    {
+        var journal = _host.Get<AuditJournal>();
+        for (var i = 0; i < 2; i++)
+        {
+            await journal.AppendAsync(new AuditEntry { Tenant = _tenant, Agent = "agent-1", Decision = "allow", StatusCode = 200 });
+        }
+
+        var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".jsonl");
+        try
+        {
+            var none = await RunAsync(TestKeys.BootstrapToken, "audit", "export", "--tenant", _tenant, "--before", "2000-01-01T00:00:00Z", "--output", path);
+            var empty = await File.ReadAllTextAsync(path);
+            var all = await RunAsync(TestKeys.BootstrapToken, "audit", "export", "--tenant", _tenant, "--before", "2999-01-01T00:00:00Z", "--output", path);
+
+            Assert.Equal(0, none.ExitCode);
+            Assert.Equal(string.Empty, empty);
+            Assert.Equal(0, all.ExitCode);
+            Assert.Equal(2, (await File.ReadAllLinesAsync(path)).Length);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task AuditVerifyFile_MissingFile_IsInvalidInput()
+    {
+        var result = await RunAsync(token: null, args: ["audit", "verify", "--file", Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"))]);
+
+        Assert.Equal(6, result.ExitCode);
+    }
+
+    [Fact]
     public async Task AuditQuery_ByDecision_PrintsOnlyMatchesAndTheNextCursor()
     {
         var journal = _host.Get<AuditJournal>();

@@ -26,6 +26,55 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public void Validate_RetentionWithoutExportDirectoryOnTheFileSink_ReportsEveryError()
+    {
+        var options = new OversightOptions
+        {
+            Audit = new AuditOptions
+            {
+                Sink = AuditOptions.FileSink,
+                Retention = new AuditRetentionOptions
+                {
+                    MaxAge = TimeSpan.FromDays(-1),
+                    Tenants = new(StringComparer.Ordinal) { ["Not A Slug"] = TimeSpan.FromDays(30) },
+                },
+            },
+        };
+
+        var result = new OversightOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        var failures = result.Failures!.ToList();
+        Assert.Equal(4, failures.Count);
+        Assert.Contains(failures, static f => f.Contains("ExportDirectory is required", StringComparison.Ordinal));
+        Assert.Contains(failures, static f => f.Contains("does not retire", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_RetentionOff_NeedsNoExportDirectory()
+    {
+        var result = new OversightOptionsValidator().Validate(null, new OversightOptions());
+
+        Assert.False(result.Failed);
+    }
+
+    [Fact]
+    public void Bind_RetentionTenantOverride_ReplacesTheDefaultAge()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Gateway:Audit:Retention:MaxAge"] = "90.00:00:00",
+            ["Gateway:Audit:Retention:Tenants:acme"] = "7.00:00:00",
+            ["Gateway:Audit:Retention:ExportDirectory"] = "/var/lib/gateway/audit-exports",
+        }).Build();
+
+        var retention = configuration.GetSection("Gateway").Get<OversightOptions>()!.Audit.Retention;
+
+        Assert.Equal(TimeSpan.FromDays(7), retention.AgeOf("acme"));
+        Assert.Equal(TimeSpan.FromDays(90), retention.AgeOf("globex"));
+    }
+
+    [Fact]
     public async Task StartAsync_ShortDecisionKey_FailsAtStartUp()
     {
         var builder = WebApplication.CreateBuilder();

@@ -11,10 +11,33 @@ internal static class AuditCommands
     {
         var command = new Command("audit", "The tenant's hash-chained audit journal");
 
-        var tenant = GlobalOptions.Tenant();
-        var verify = new Command("verify", "Walk every chain of the tenant (one per replica); exit 4 and name the first broken link when tampered") { tenant };
-        verify.SetAction((parse, ct) => runtime.CallAsync(parse, HttpMethod.Get, $"tenants/{CliRuntime.Segment(parse.GetValue(tenant)!)}/audit/verify", null, PrintVerify, ct));
+        var tenant = new Option<string?>("--tenant") { Description = "Tenant slug (verify through the gateway)" };
+        var file = new Option<string?>("--file") { Description = "An export (JSON Lines) to verify offline, without a gateway" };
+        var verify = new Command("verify", "Walk every chain of the tenant (one per replica), or of an export file offline; exit 2 and name the first broken link when tampered") { tenant, file };
+        verify.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(file) is { } path)
+            {
+                return parse.GetValue(tenant) is null
+                    ? await VerifyFileAsync(runtime.Console, path, parse.GetValue(runtime.Options.Json), ct)
+                    : await UsageAsync(runtime.Console, "pass --tenant or --file, not both");
+            }
+
+            return parse.GetValue(tenant) is { } slug
+                ? await runtime.CallAsync(parse, HttpMethod.Get, $"tenants/{CliRuntime.Segment(slug)}/audit/verify", null, PrintVerify, ct)
+                : await UsageAsync(runtime.Console, "pass --tenant (verify through the gateway) or --file (verify an export offline)");
+        });
         command.Subcommands.Add(verify);
+
+        var exportTenant = GlobalOptions.Tenant();
+        var before = new Option<string?>("--before") { Description = "Only records before this ISO 8601 time (default: every record)" };
+        var output = new Option<string>("--output", "-o") { Description = "The file to write (JSON Lines)", Required = true };
+        var export = new Command("export", "Write every chain of the tenant up to --before, in chain order, to a JSON Lines file that `audit verify --file` verifies offline")
+        {
+            exportTenant, before, output,
+        };
+        export.SetAction((parse, ct) => ExportAsync(runtime, parse, parse.GetValue(exportTenant)!, parse.GetValue(before), parse.GetValue(output)!, ct));
+        command.Subcommands.Add(export);
 
         var listTenant = GlobalOptions.Tenant();
         var start = new Option<long>("--start") { Description = "Zero-based position of the first record", DefaultValueFactory = _ => 0 };
@@ -58,6 +81,100 @@ internal static class AuditCommands
         });
         command.Subcommands.Add(query);
         return command;
+    }
+
+    private static async Task<int> ExportAsync(CliRuntime runtime, ParseResult parse, string tenant, string? before, string output, CancellationToken cancellationToken)
+    {
+        var path = "tenants/" + CliRuntime.Segment(tenant) + "/audit/export";
+        if (before is not null)
+        {
+            if (!DateTimeOffset.TryParse(before, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var cut))
+            {
+                return await UsageAsync(runtime.Console, "--before must be an ISO 8601 time");
+            }
+
+            path += "?before=" + Uri.EscapeDataString(cut.ToString("O", CultureInfo.InvariantCulture));
+        }
+
+        var full = Resolve(runtime.Console, output);
+        var partial = full + ".partial";
+        int code;
+        await using (var stream = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            code = await runtime.DownloadAsync(parse, path, stream, cancellationToken);
+            if (code == ExitCodes.Success)
+            {
+                await stream.FlushAsync(cancellationToken);
+                stream.Flush(flushToDisk: true);
+            }
+        }
+
+        if (code != ExitCodes.Success)
+        {
+            File.Delete(partial);
+            return code;
+        }
+
+        File.Move(partial, full, overwrite: true);
+        await runtime.Console.Error.WriteLineAsync($"exported tenant {tenant} to {full}");
+        return ExitCodes.Success;
+    }
+
+    private static async Task<int> VerifyFileAsync(CliConsole console, string file, bool json, CancellationToken cancellationToken)
+    {
+        AuditExportResult result;
+        try
+        {
+            using var reader = new StreamReader(Resolve(console, file));
+            result = AuditExportVerifier.Verify(reader);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return await UsageAsync(console, $"cannot read {file}: {ex.Message}");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (json)
+        {
+            await console.Out.WriteLineAsync(JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["intact"] = result.Intact,
+                ["records"] = result.Chains.Values.Sum(static c => c.Records),
+                ["broken_at_line"] = result.BrokenAtLine,
+                ["reason"] = result.Reason,
+                ["detail"] = result.Detail,
+                ["partitions"] = result.Chains.Values.Select(static c => new Dictionary<string, object?>
+                {
+                    ["replica"] = c.Replica,
+                    ["from_seq"] = c.AnchorSeq + 1,
+                    ["records"] = c.Records,
+                    ["tip_hash"] = c.Previous,
+                }).ToList(),
+            }));
+        }
+        else
+        {
+            foreach (var chain in result.Chains.Values)
+            {
+                var start = chain.AnchorSeq == 0 ? "genesis" : string.Create(CultureInfo.InvariantCulture, $"anchor at seq {chain.AnchorSeq}");
+                await console.Out.WriteLineAsync($"  replica {chain.Replica}: from {start}, {chain.Records} records verified, tip {chain.Previous}");
+            }
+
+            await console.Out.WriteLineAsync(result.Intact
+                ? $"Export {file} intact: {result.Chains.Values.Sum(static c => c.Records)} records in {result.Chains.Count} chains"
+                : $"Export {file} BROKEN at line {result.BrokenAtLine}: {result.Reason} ({result.Detail})");
+        }
+
+        return result.Intact ? ExitCodes.Success : ExitCodes.VerificationFailed;
+    }
+
+    private static string Resolve(CliConsole console, string path) =>
+        Path.GetFullPath(path, console.WorkingDirectory ?? Environment.CurrentDirectory);
+
+    private static async Task<int> UsageAsync(CliConsole console, string message)
+    {
+        await console.Error.WriteLineAsync("error: invalid_input: " + message);
+        return ExitCodes.InvalidInput;
     }
 
     private static int? PrintVerify(JsonElement body, TextWriter? output)

@@ -154,6 +154,58 @@ public sealed class AuditJournal
     }
 
     /// <summary>
+    /// Every chain of the tenant (replicas in ordinal order), each from its first stored record up to (not
+    /// including) the first record at or after <paramref name="before"/>: a prefix of each chain, lines as
+    /// stored, so that an export verifies offline record by record (<c>gatewayctl audit verify --file</c>).
+    /// </summary>
+    public async IAsyncEnumerable<string> ExportAsync(string tenant, DateTimeOffset before, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        Identifiers.ThrowIfInvalidTenant(tenant);
+        foreach (var replica in await _store.ListReplicasAsync(tenant, cancellationToken).ConfigureAwait(false))
+        {
+            var partition = new AuditPartition(tenant, replica);
+            var anchor = await _store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false);
+            if (anchor.Length > 0)
+            {
+                yield return AnchorLine(partition, anchor);
+            }
+
+            await foreach (var line in _store.ReadAsync(partition, 0, cancellationToken).ConfigureAwait(false))
+            {
+                if (RecordTime(line) is not { } time || time >= before)
+                {
+                    break;
+                }
+
+                yield return line;
+            }
+        }
+    }
+
+    /// <summary>The export's anchor line: records 1..seq of the partition were retired; hash is record seq's.</summary>
+    private static string AnchorLine(AuditPartition partition, AuditTip anchor) =>
+        "{\"anchor\":true,\"hash\":" + JsonSerializer.Serialize(anchor.LastHash, OversightJsonContext.Default.String)
+        + ",\"replica\":" + JsonSerializer.Serialize(partition.Replica, OversightJsonContext.Default.String)
+        + ",\"seq\":" + anchor.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        + ",\"tenant\":" + JsonSerializer.Serialize(partition.Tenant, OversightJsonContext.Default.String) + "}";
+
+    internal static DateTimeOffset? RecordTime(string line)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("time", out var time) && time.TryGetDateTimeOffset(out var value)
+                ? value
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// Up to <paramref name="limit"/> records from zero-based <paramref name="start"/> of one chain of the
     /// tenant (this replica's when <paramref name="replica"/> is null), as stored.
     /// </summary>
@@ -260,11 +312,12 @@ public sealed class AuditJournal
 
     private async ValueTask<AuditChainVerification> VerifyChainAsync(AuditPartition partition, CancellationToken cancellationToken)
     {
-        var previous = AuditCanonicalJson.GenesisHash;
+        var anchor = await _store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false);
+        var previous = anchor.LastHash;
         long index = 0;
         await foreach (var line in _store.ReadAsync(partition, 0, cancellationToken).ConfigureAwait(false))
         {
-            var (reason, detail, hash) = Check(line, partition, index, previous);
+            var (reason, detail, hash) = Check(line, partition, anchor.Length + index, previous);
             if (reason is not null)
             {
                 OversightLog.AuditChainBroken(_logger, partition.ToString(), index, reason);

@@ -25,6 +25,12 @@ public interface IAuditStore
     /// <summary>The replicas that hold a chain of <paramref name="tenant"/>, in ordinal order.</summary>
     ValueTask<IReadOnlyList<string>> ListReplicasAsync(string tenant, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Where the partition's stored records start: <see cref="AuditTip.Genesis"/>, or after retention the
+    /// anchor (the seq and hash of the last retired record), which the first stored record links to.
+    /// </summary>
+    ValueTask<AuditTip> GetAnchorAsync(AuditPartition partition, CancellationToken cancellationToken = default) => ValueTask.FromResult(AuditTip.Genesis);
+
     /// <summary>Throws when the sink cannot take appends now (directory gone, store unreachable): the readiness probe.</summary>
     ValueTask ProbeAsync(CancellationToken cancellationToken = default);
 }

@@ -14,7 +14,7 @@ namespace Gateway.Oversight.Audit;
 /// that does not extend the tip, is refused by the database itself and reported as a conflict. Rows
 /// are never updated or deleted by the application; <c>audit verify</c> names a hand edit.
 /// </summary>
-public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource
+public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditRetirement
 {
     /// <summary>The SQLSTATE the link trigger raises when a row does not extend its chain.</summary>
     public const string DoesNotLinkState = "GA001";
@@ -36,16 +36,8 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource
         _database = database;
     }
 
-    public async ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default)
-    {
-        await using var scope = await _database.OpenTenantAsync(partition.Tenant, cancellationToken).ConfigureAwait(false);
-        await using var command = scope.CreateCommand("SELECT length, last_hash FROM audit_chains WHERE tenant = $1 AND replica = $2");
-        AddPartition(command, partition);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? new AuditTip(reader.GetInt64(0), reader.GetString(1))
-            : AuditTip.Genesis;
-    }
+    public ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) =>
+        ReadTipAsync("SELECT length, last_hash FROM audit_chains WHERE tenant = $1 AND replica = $2", partition, cancellationToken);
 
     public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<string> lines, string lastHash, CancellationToken cancellationToken = default)
     {
@@ -132,6 +124,42 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource
         return replicas;
     }
 
+    /// <summary>The anchor of retention (<c>audit_anchors</c>, migration 0014), genesis when nothing was retired.</summary>
+    public ValueTask<AuditTip> GetAnchorAsync(AuditPartition partition, CancellationToken cancellationToken = default) =>
+        ReadTipAsync("SELECT seq, hash FROM audit_anchors WHERE tenant = $1 AND replica = $2", partition, cancellationToken);
+
+    /// <summary>Through <c>audit_tenants()</c> (migration 0014): the application role sees no other tenant's rows.</summary>
+    public async ValueTask<IReadOnlyList<string>> ListTenantsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var scope = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = scope.CreateCommand("SELECT audit_tenants()");
+        var tenants = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            tenants.Add(reader.GetString(0));
+        }
+
+        return tenants;
+    }
+
+    /// <summary>Retires records 1..<paramref name="throughSeq"/> through <c>audit_retire</c> (migration 0014), which also moves the anchor.</summary>
+    public async ValueTask<long> RetireAsync(AuditPartition partition, long throughSeq, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(throughSeq, 1);
+        await using var scope = await _database.OpenTenantAsync(partition.Tenant, cancellationToken).ConfigureAwait(false);
+        long retired;
+        await using (var command = scope.CreateCommand("SELECT audit_retire($1, $2, $3)"))
+        {
+            AddPartition(command, partition);
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = throughSeq });
+            retired = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
+        await scope.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return retired;
+    }
+
     public ValueTask ProbeAsync(CancellationToken cancellationToken = default) => _database.PingAsync(cancellationToken);
 
     /// <summary>The query from the indexes on (tenant, time) and (tenant, agent, time), keyset-paged on (time, replica, seq).</summary>
@@ -176,6 +204,18 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource
         }
 
         return new AuditQueryPage(records, more ? last : null);
+    }
+
+    /// <summary>A (seq, hash) row of the partition by <paramref name="sql"/>, or genesis when there is none.</summary>
+    private async ValueTask<AuditTip> ReadTipAsync(string sql, AuditPartition partition, CancellationToken cancellationToken)
+    {
+        await using var scope = await _database.OpenTenantAsync(partition.Tenant, cancellationToken).ConfigureAwait(false);
+        await using var command = scope.CreateCommand(sql);
+        AddPartition(command, partition);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new AuditTip(reader.GetInt64(0), reader.GetString(1))
+            : AuditTip.Genesis;
     }
 
     private static void AddPartition(NpgsqlCommand command, AuditPartition partition)

@@ -73,6 +73,8 @@ public static class OversightServiceCollectionExtensions
         services.TryAddSingleton<IncidentService>();
         services.AddHostedService<OversightStartup>();
         services.AddHostedService<AuditBacklogFlusher>();
+        services.TryAddSingleton<AuditRetention>();
+        services.AddHostedService<AuditRetentionJob>();
         services.AddHostedService(static sp => sp.GetRequiredService<IncidentNotifier>());
         return services;
     }

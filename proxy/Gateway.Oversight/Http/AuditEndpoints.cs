@@ -22,6 +22,7 @@ internal static class AuditEndpoints
         group.MapGet("/", ListAsync);
         group.MapGet("/verify", VerifyAsync);
         group.MapGet("/query", QueryAsync);
+        group.MapGet("/export", ExportAsync);
     }
 
     private static async Task<IResult> QueryAsync(HttpContext context, string tenant, AuditJournal journal)
@@ -104,6 +105,27 @@ internal static class AuditEndpoints
         var records = await journal.ReadAsync(tenant, start, (int)limit, context.RequestAborted, replica.Count == 1 ? replica[0] : null);
         long? next = records.Count == limit ? start + records.Count : null;
         return Results.Json(new AuditRecordsResponse(records, next), OversightJsonContext.Default.AuditRecordsResponse);
+    }
+
+    /// <summary>JSON Lines (<c>application/jsonl</c>): every chain's records before <c>?before=</c>, streamed in chain order.</summary>
+    private static async Task ExportAsync(HttpContext context, string tenant, AuditJournal journal)
+    {
+        var errors = new List<string>();
+        var before = context.Request.Query["before"].Count == 0 ? null : ReadTime(context.Request.Query["before"], "before", errors);
+        if (errors.Count > 0)
+        {
+            await AdminProblem.Create(context, StatusCodes.Status400BadRequest, ProblemCodes.InvalidQuery, string.Join("; ", errors)).ExecuteAsync(context);
+            return;
+        }
+
+        context.Response.ContentType = "application/jsonl";
+        var body = context.Response.Body;
+        var newline = "\n"u8.ToArray();
+        await foreach (var line in journal.ExportAsync(tenant, before ?? DateTimeOffset.MaxValue, context.RequestAborted))
+        {
+            await body.WriteAsync(System.Text.Encoding.UTF8.GetBytes(line), context.RequestAborted);
+            await body.WriteAsync(newline, context.RequestAborted);
+        }
     }
 
     private static async Task<IResult> VerifyAsync(HttpContext context, string tenant, AuditJournal journal)

@@ -27,4 +27,7 @@ public sealed record AuditOptions
 
     /// <summary>How many times an append retries after losing an optimistic-concurrency race.</summary>
     public int MaxAppendAttempts { get; init; } = 32;
+
+    /// <summary><c>Gateway:Audit:Retention</c>: export then retire records by age (off by default).</summary>
+    public AuditRetentionOptions Retention { get; init; } = new();
 }

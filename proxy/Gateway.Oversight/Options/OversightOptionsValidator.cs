@@ -75,6 +75,7 @@ internal sealed class OversightOptionsValidator : IValidateOptions<OversightOpti
             errors.Add("Gateway:Audit:MaxAppendAttempts must be between 1 and 1000.");
         }
 
+        ValidateRetention(audit, errors);
         var incidents = options.Incidents;
         if (incidents.WebhookUrl is { } url)
         {
@@ -109,5 +110,47 @@ internal sealed class OversightOptionsValidator : IValidateOptions<OversightOpti
         }
 
         return errors;
+    }
+
+    private static void ValidateRetention(AuditOptions audit, List<string> errors)
+    {
+        var retention = audit.Retention;
+        if (retention.Interval < TimeSpan.FromSeconds(1))
+        {
+            errors.Add("Gateway:Audit:Retention:Interval must be at least one second.");
+        }
+
+        if (!retention.Enabled)
+        {
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(retention.ExportDirectory))
+        {
+            errors.Add("Gateway:Audit:Retention:ExportDirectory is required when retention is on (records are exported before they are retired).");
+        }
+
+        if (audit.Sink != AuditOptions.PostgresSink)
+        {
+            errors.Add($"Gateway:Audit:Retention needs the '{AuditOptions.PostgresSink}' audit sink; the '{audit.Sink}' sink does not retire records.");
+        }
+
+        if (retention.MaxAge is { } age && age <= TimeSpan.Zero)
+        {
+            errors.Add("Gateway:Audit:Retention:MaxAge must be positive.");
+        }
+
+        foreach (var (tenant, tenantAge) in retention.Tenants)
+        {
+            if (!Identifiers.IsValidTenant(tenant))
+            {
+                errors.Add($"Gateway:Audit:Retention:Tenants: '{tenant}' is not a tenant slug.");
+            }
+
+            if (tenantAge <= TimeSpan.Zero)
+            {
+                errors.Add($"Gateway:Audit:Retention:Tenants:{tenant} must be positive.");
+            }
+        }
     }
 }

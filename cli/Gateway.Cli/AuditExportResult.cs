@@ -1,0 +1,10 @@
+namespace Gateway.Cli;
+
+/// <summary>The outcome of <see cref="AuditExportVerifier.Verify"/>: when broken, the 1-based line and the reason.</summary>
+internal sealed record AuditExportResult(
+    bool Intact,
+    long Lines,
+    IReadOnlyDictionary<string, AuditExportChain> Chains,
+    long? BrokenAtLine,
+    string? Reason,
+    string? Detail);
