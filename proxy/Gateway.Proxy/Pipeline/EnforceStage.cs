@@ -77,7 +77,7 @@ internal sealed partial class EnforceStage
         try
         {
             var entry = governed.Entry;
-            using var upstream = GatewayTelemetry.StartUpstream(entry.Name, WireNames.Of(entry.Kind), RequestedModel(exchange.ForwardBody));
+            using var upstream = GatewayTelemetry.StartUpstream(entry.Name, WireNames.Of(entry.Kind), exchange.RequestedModel);
             exchange.StartedTimestamp = Stopwatch.GetTimestamp();
             var clientBody = context.Response.Body;
             try
@@ -199,6 +199,7 @@ internal sealed partial class EnforceStage
 
         if (isModel)
         {
+            exchange.RequestedModel = RequestedModel(exchange.Envelope?.Body ?? exchange.ForwardBody);
             exchange.Reservation = await _budgets.TryReserveAsync(exchange.Tenant, exchange.Identity, entry.Name, reserve, context.RequestAborted).ConfigureAwait(false);
             if (exchange.Reservation is { Granted: false } refused)
             {
@@ -272,10 +273,10 @@ internal sealed partial class EnforceStage
     /// <summary>A native route: record the outcome, then answer with the decision and the result (or the refusal).</summary>
     private async Task CompleteNativeAsync(HttpContext context, GovernedExchange exchange, IForwarderErrorFeature? error)
     {
-        if ((exchange.ResponseRefusal ?? ForwardingFailure(error)) is { } refusal || exchange.Result is not { } result)
+        var refusal = exchange.ResponseRefusal ?? ForwardingFailure(error);
+        if (refusal is not null || exchange.Result is not { } result)
         {
-            refusal = exchange.ResponseRefusal ?? ForwardingFailure(error)
-                ?? new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable, "The upstream could not be reached or failed mid-request.");
+            refusal ??= new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable, "The upstream could not be reached or failed mid-request.");
             await RefuseAsync(context, exchange, refusal, invoked: exchange.UpstreamStatus is not null).ConfigureAwait(false);
             return;
         }
@@ -327,7 +328,7 @@ internal sealed partial class EnforceStage
     {
         if ((exchange.Usage?.Usage ?? exchange.Result?.Usage) is { } usage)
         {
-            var model = RequestedModel(exchange.Envelope?.Body ?? exchange.ForwardBody) ?? exchange.Governed!.Entry!.Name;
+            var model = exchange.RequestedModel ?? exchange.Governed!.Entry!.Name;
             _metrics.Tokens.Add(usage.InputTokens, new("model", model), new("tenant", exchange.Identity.Tenant), new("direction", "input"));
             _metrics.Tokens.Add(usage.OutputTokens, new("model", model), new("tenant", exchange.Identity.Tenant), new("direction", "output"));
         }

@@ -65,6 +65,9 @@ internal sealed class GovernedExchange
 
     public TokenReservation? Reservation { get; set; }
 
+    /// <summary>Model connectors: the model the request names (read once, for telemetry and token metrics).</summary>
+    public string? RequestedModel { get; set; }
+
     /// <summary>The body as forwarded (a model body may be rewritten by route degrade or to ask for usage).</summary>
     public ReadOnlyMemory<byte> ForwardBody { get; set; }
 

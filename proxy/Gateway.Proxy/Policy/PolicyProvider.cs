@@ -50,9 +50,6 @@ public sealed partial class PolicyProvider : IDisposable
     /// <summary>The policy in force, or null before the first successful load.</summary>
     public PolicySnapshot? Current => _current;
 
-    /// <summary>Raised after a new snapshot is in force.</summary>
-    public event Action<PolicySnapshot>? Reloaded;
-
     /// <summary>
     /// Raised with a new snapshot just before it becomes <see cref="Current"/>, so that what is derived
     /// from it (the proxy's routes and clusters) is in place before any request is decided on it.
@@ -170,7 +167,6 @@ public sealed partial class PolicyProvider : IDisposable
             _fingerprint = fingerprint;
             _metrics.PolicyReloads.Add(1, new KeyValuePair<string, object?>("result", "applied"));
             LogApplied(_logger, result.Set.Tenants.Count);
-            Reloaded?.Invoke(snapshot);
             return result;
         }
         finally

@@ -31,8 +31,7 @@ internal sealed class GovernedResultTransform : ResponseTransform
         exchange.UpstreamStatus = (int)proxyResponse.StatusCode;
         if (!await ResponseDecoding.DecodeAsync(httpContext, proxyResponse, context.CancellationToken).ConfigureAwait(false))
         {
-            exchange.ResponseRefusal = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
-                "The upstream answered in a content encoding the gateway cannot decode for redaction.");
+            exchange.ResponseRefusal = ResponseDecoding.Undecodable;
             return;
         }
 

@@ -34,8 +34,7 @@ internal sealed class ProviderBodyTransform : ResponseTransform
         exchange.UpstreamStatus = (int)proxyResponse.StatusCode;
         if (!await ResponseDecoding.DecodeAsync(httpContext, proxyResponse, context.CancellationToken).ConfigureAwait(false))
         {
-            Refuse(context, exchange, new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
-                "The upstream answered in a content encoding the gateway cannot decode for redaction; nothing of it was passed on."));
+            Refuse(context, exchange, ResponseDecoding.Undecodable);
             return;
         }
 

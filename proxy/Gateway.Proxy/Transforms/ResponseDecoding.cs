@@ -1,4 +1,6 @@
 using System.IO.Compression;
+using Gateway.Proxy.Execution;
+using Gateway.Proxy.Problems;
 
 namespace Gateway.Proxy.Transforms;
 
@@ -8,6 +10,10 @@ namespace Gateway.Proxy.Transforms;
 /// </summary>
 internal static class ResponseDecoding
 {
+    /// <summary>The refusal when the upstream's encoding cannot be decoded: nothing of the body is passed on.</summary>
+    public static readonly InvocationRefusal Undecodable = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
+        "The upstream answered in a content encoding the gateway cannot decode for redaction; nothing of it was passed on.");
+
     /// <summary>Replaces a gzip/br/deflate body by its decoded stream; false for any other encoding.</summary>
     public static async ValueTask<bool> DecodeAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, CancellationToken cancellationToken)
     {
