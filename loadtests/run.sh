@@ -22,6 +22,7 @@
 #   LOADTEST_REDIS_BENCH=1      the gateway's Redis client (StackExchange.Redis) against redis-benchmark, same commands
 #   LOADTEST_PROFILE=1          a CPU profile of the allow path (Redis) with dotnet-trace, summarised in profile.md
 #   LOADTEST_SOAK=0             seconds of one soak scenario (allow, Redis) after the rest, RSS sampled every minute
+#   LOADTEST_SOAK_RATE=0        the soak's fixed rate in req/s (0: full load, -c$LOADTEST_CONNECTIONS)
 #   LOADTEST_GATEWAY_ENV=""     extra environment for every gateway, e.g. "DOTNET_gcServer=0 DOTNET_TieredPGO=1"
 set -euo pipefail
 
@@ -49,6 +50,7 @@ replicas_on="${LOADTEST_REPLICAS:-1}"
 redis_bench="${LOADTEST_REDIS_BENCH:-1}"
 profile="${LOADTEST_PROFILE:-1}"
 soak="${LOADTEST_SOAK:-0}"
+soak_rate="${LOADTEST_SOAK_RATE:-0}"
 read -r -a gateway_env <<<"${LOADTEST_GATEWAY_ENV:-}"
 artifacts="${GATEWAY_ARTIFACTS:-$root/artifacts}"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
@@ -616,7 +618,9 @@ if (( soak > 0 )); then
   start_gateway soak "$soak_port" --Gateway:Store:Kind=redis "--Gateway:Store:Redis:Endpoint=127.0.0.1:$redis_port"
   soak_pid="$gateway_pid"
   rss_sampler "$soak_pid" "$work/rss-soak" 60
-  log "soak: allow (Redis) for ${soak}s, RSS every 60 s"
+  soak_conns="$connections"
+  (( soak_rate > 0 )) && soak_conns="$half_connections"
+  log "soak: allow (Redis) for ${soak}s at $( (( soak_rate > 0 )) && echo "$soak_rate req/s" || echo "full load"), RSS every 60 s"
   soak_end=$(( $(date +%s) + soak ))
   saved_duration="$duration"
   chunk=0
@@ -624,7 +628,7 @@ if (( soak > 0 )); then
     left=$(( soak_end - $(date +%s) ))
     duration=$(( left < 60 ? (left > 1 ? left : 1) : 60 ))
     chunk=$(( chunk + 1 ))
-    run soak gateway allow full "$chunk" "$connections" 0 "$soak_port"
+    run soak gateway allow full "$chunk" "$soak_conns" "$soak_rate" "$soak_port"
   done
   duration="$saved_duration"
   stop_pid "$soak_pid"
