@@ -23,6 +23,7 @@
 #   LOADTEST_PROFILE=1          a CPU profile of the allow path (Redis) with dotnet-trace, summarised in profile.md
 #   LOADTEST_SOAK=0             seconds of one soak scenario (allow, Redis) after the rest, RSS sampled every minute
 #   LOADTEST_SOAK_RATE=0        the soak's fixed rate in req/s (0: full load, -c$LOADTEST_CONNECTIONS)
+#   An empty LOADTEST_STORES / LOADTEST_SCENARIOS (set, but "") runs none: e.g. a soak on its own.
 #   LOADTEST_GATEWAY_ENV=""     extra environment for every gateway, e.g. "DOTNET_gcServer=0 DOTNET_TieredPGO=1"
 set -euo pipefail
 
@@ -42,9 +43,9 @@ warmup="${LOADTEST_WARMUP:-3}"
 threads="${LOADTEST_THREADS:-2}"
 connections="${LOADTEST_CONNECTIONS:-32}"
 half_connections="${LOADTEST_HALF_CONNECTIONS:-16}"
-stores="${LOADTEST_STORES:-memory redis}"
-scenarios="${LOADTEST_SCENARIOS:-allow block ratelimited stream}"
-half_scenarios="${LOADTEST_HALF_SCENARIOS:-allow stream}"
+stores="${LOADTEST_STORES-memory redis}"
+scenarios="${LOADTEST_SCENARIOS-allow block ratelimited stream}"
+half_scenarios="${LOADTEST_HALF_SCENARIOS-allow stream}"
 reference="${LOADTEST_REFERENCE:-1}"
 replicas_on="${LOADTEST_REPLICAS:-1}"
 redis_bench="${LOADTEST_REDIS_BENCH:-1}"
