@@ -116,6 +116,11 @@ def aggregate(rows):
             "exhausted": sum(r.get("exhausted", 0) for r in runs),
             "socket_errors": sum(r.get("socket_errors", 0) for r in runs),
             "statuses": statuses,
+            "cpu_us_per_request": {
+                name: median([r.get("cpu_us_per_request", {}).get(name) for r in runs])
+                for name in ("target", "upstream", "redis", "machine")
+                if any(name in r.get("cpu_us_per_request", {}) for r in runs)
+            },
         }
     return summary
 
@@ -261,6 +266,17 @@ def write_markdown(report_dir, env, summary, comps, goal, more):
                 f"| {r['store']} | {r['target']}:{r['scenario']}{rate} | {r['rps_median']:.0f} | "
                 f"{' / '.join(f'{x:.0f}' for x in r['rps_rounds'])} | {ms(r['p50_us'])} | {ms(r['p90_us'])} | {ms(r['p99_us'])} | "
                 f"{ms(r['p999_us'])} | {r['errors']} | {statuses} | {versus} |")
+        lines.append("")
+    cpu_rows = [r for r in ordered(summary, "full") if r.get("cpu_us_per_request")]
+    if cpu_rows:
+        cell = lambda r, name: "-" if r["cpu_us_per_request"].get(name) is None else f"{r['cpu_us_per_request'][name]:.0f}"
+        section(lines, "CPU per request at full load (µs, median of the rounds)",
+                ["store", "run", "proxy / gateway", "upstream", "redis-server", "whole machine"],
+                [[r["store"], f"{r['target']}:{r['scenario']}", cell(r, "target"), cell(r, "upstream"), cell(r, "redis"), cell(r, "machine")]
+                 for r in cpu_rows])
+        lines.append("From `/proc/<pid>/stat` (user + system) around each wrk run, divided by the requests it completed. "
+                     "The whole machine includes wrk, the corpus reader and anything else running; two cores give "
+                     "2,000,000 µs per second, so req/s ≈ 2,000,000 / whole-machine µs when the machine is saturated.")
         lines.append("")
     rss = more.get("rss") or []
     if rss:

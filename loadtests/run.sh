@@ -24,6 +24,8 @@
 #   LOADTEST_SOAK=0             seconds of one soak scenario (allow, Redis) after the rest, RSS sampled every minute
 #   LOADTEST_SOAK_RATE=0        the soak's fixed rate in req/s (0: full load, -c$LOADTEST_CONNECTIONS)
 #   An empty LOADTEST_STORES / LOADTEST_SCENARIOS (set, but "") runs none: e.g. a soak on its own.
+#   LOADTEST_PERF=0             1: Linux perf (kernel and native frames too) on every measured gateway run of round 1,
+#                               summarised by DSO and symbol in runs/<run>.perf.txt (needs perf; turns W^X off for the map)
 #   LOADTEST_GATEWAY_ENV=""     extra environment for every gateway, e.g. "DOTNET_gcServer=0 DOTNET_TieredPGO=1"
 set -euo pipefail
 
@@ -52,7 +54,10 @@ redis_bench="${LOADTEST_REDIS_BENCH:-1}"
 profile="${LOADTEST_PROFILE:-1}"
 soak="${LOADTEST_SOAK:-0}"
 soak_rate="${LOADTEST_SOAK_RATE:-0}"
+perf_on="${LOADTEST_PERF:-0}"
 read -r -a gateway_env <<<"${LOADTEST_GATEWAY_ENV:-}"
+# perf resolves JIT-compiled frames through /tmp/perf-<pid>.map, which W^X double mapping hides.
+[[ "$perf_on" == 1 ]] && gateway_env+=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)
 artifacts="${GATEWAY_ARTIFACTS:-$root/artifacts}"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 report_dir="${LOADTEST_REPORTS:-$root/loadtests/reports}/$stamp"
@@ -157,6 +162,15 @@ wait_http() { # url seconds
   done
 }
 
+# CPU accounting: the process serving each port, and CPU seconds of a process or of the whole machine.
+declare -A port_pid=()
+proc_cpu_ticks() { # pid -> utime+stime in clock ticks (0 when gone); fields counted after the ")" of comm
+  [[ -n "$1" && -r "/proc/$1/stat" ]] || { echo 0; return; }
+  sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
+}
+machine_cpu_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+clk_tck="$(getconf CLK_TCK)"
+
 started_pid=""
 start() { # logfile command...   (sets started_pid; every process started is stopped on exit)
   local logfile="$1"
@@ -212,6 +226,7 @@ start_gateway() {
     "--Gateway:Admin:BootstrapTokenSha256=$admin_token_sha" \
     --Logging:LogLevel:Default=Warning "$@" ${LOADTEST_GATEWAY_ARGS:-}
   gateway_pid="$started_pid"
+  port_pid[$port]="$started_pid"
   if ! wait_http "http://127.0.0.1:$port/healthz" 90; then
     cat "$work/gateway-$label.log" >&2
     echo "loadtest: the gateway ($label) did not start" >&2
@@ -238,10 +253,12 @@ mkdir -p "$report_dir/runs"
 # --- fixed processes: upstream and the bare proxy -------------------------------------------------
 upstream_port="$(free_port)"
 start "$work/upstream.log" "$upstream_bin" --urls "http://127.0.0.1:$upstream_port"
+port_pid[$upstream_port]="$started_pid"
 wait_http "http://127.0.0.1:$upstream_port/healthz" 60 || { cat "$work/upstream.log" >&2; echo "loadtest: upstream did not start" >&2; exit 1; }
 bare_port="$(free_port)"
 start "$work/bare.log" "$bare_bin" --urls "http://127.0.0.1:$bare_port" \
   "--ReverseProxy:Clusters:upstream:Destinations:upstream:Address=http://127.0.0.1:$upstream_port/"
+port_pid[$bare_port]="$started_pid"
 wait_http "http://127.0.0.1:$bare_port/healthz" 60 || { cat "$work/bare.log" >&2; echo "loadtest: bare proxy did not start" >&2; exit 1; }
 log "upstream on 127.0.0.1:$upstream_port, bare YARP proxy on 127.0.0.1:$bare_port"
 
@@ -311,14 +328,45 @@ run() {
   local out="$report_dir/runs/$name.txt"
   local rate_args=()
   [[ "$rate" != 0 ]] && rate_args=("$rate" "$threads")
+  local target_pid="${port_pid[$port]:-}" upstream_pid="${port_pid[$upstream_port]:-}"
+  local redis_stats=""
+  [[ -n "${redis_pid:-}" && "$target" == gateway && "$phase" != warmup ]] && redis_stats="$report_dir/runs/$name.redis-commandstats.txt"
+  [[ -n "$redis_stats" ]] && redis-cli -p "$redis_port" CONFIG RESETSTAT >/dev/null 2>&1
+  local cpu_before; cpu_before="$(proc_cpu_ticks "$target_pid") $(proc_cpu_ticks "$upstream_pid") $(proc_cpu_ticks "${redis_pid:-}") $(machine_cpu_ticks)"
+  local perf_pid=""
+  if [[ "$perf_on" == 1 && "$target" == gateway && "$phase" == full && "$round" == 1 && -n "$target_pid" ]] && command -v perf >/dev/null; then
+    perf record -q -F 499 -g -p "$target_pid" -o "$work/$name.perf.data" -- sleep "$seconds" >/dev/null 2>&1 &
+    perf_pid="$!"
+  fi
   timeout $(( seconds + 60 )) wrk -t "$threads" -c "$conns" -d "${seconds}s" --timeout 5s --latency -s "$lua" \
     "http://127.0.0.1:$port" -- "$prefix" "$expect" "${rate_args[@]}" >"$out" 2>&1 || true
+  if [[ -n "$perf_pid" ]]; then
+    wait "$perf_pid" 2>/dev/null || true
+    { perf report -i "$work/$name.perf.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -25
+      echo; perf report -i "$work/$name.perf.data" --no-children --sort sym --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -80
+    } >"$report_dir/runs/$name.perf.txt" || true
+    rm -f "$work/$name.perf.data"
+  fi
+  local cpu_after; cpu_after="$(proc_cpu_ticks "$target_pid") $(proc_cpu_ticks "$upstream_pid") $(proc_cpu_ticks "${redis_pid:-}") $(machine_cpu_ticks)"
+  [[ -n "$redis_stats" ]] && redis-cli -p "$redis_port" INFO commandstats >"$redis_stats" 2>&1
   rm -rf "$work/corpus"
   local json; json="$(sed -n 's/^WRK_JSON //p' "$out" | tail -1)"
   if [[ -z "$json" ]]; then
     log "  $name: wrk produced no summary (see runs/$name.txt)"
     json='{"requests":0,"rps":0,"ok":0,"ok_rps":0,"unexpected":0,"socket_errors":0,"timeouts":0,"exhausted":0,"corpus":0,"sent":0,"latency_us":{},"statuses":{},"failed":true}'
   fi
+  # CPU per request (µs) of the process under test, the upstream, Redis and the whole machine during the run.
+  json="$(python3 - "$json" "$cpu_before" "$cpu_after" "$clk_tck" "$target_pid" "${redis_pid:-}" <<'PY'
+import json, sys
+run = json.loads(sys.argv[1]); before = [int(x) for x in sys.argv[2].split()]; after = [int(x) for x in sys.argv[3].split()]
+tick_us = 1e6 / int(sys.argv[4]); n = run.get("requests") or 0
+names = ["target", "upstream", "redis", "machine"]
+present = [bool(sys.argv[5]), True, bool(sys.argv[6]), True]
+if n:
+    run["cpu_us_per_request"] = {name: round((a - b) * tick_us / n, 1) for name, a, b, ok in zip(names, after, before, present) if ok}
+print(json.dumps(run))
+PY
+)"
   local rps; rps="$(jq -r '.rps' <<<"$json")"
   if python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2] or 0) else 1)" "$rps" "${best_rps[$key]:-0}"; then
     best_rps[$key]="$rps"

@@ -131,7 +131,7 @@ public static class SecretMaterialDetector
             return;
         }
 
-        for (var match = SensitivePatterns.Sensitive().Match(text); match.Success && findings.Count < MaxFindings; match = match.NextMatch())
+        for (var match = SensitivePatterns.For(text).Match(text); match.Success && findings.Count < MaxFindings; match = match.NextMatch())
         {
             SecretKind? kind = SensitivePatterns.KindOf(match) switch
             {

@@ -12,7 +12,11 @@ internal static partial class SensitivePatterns
     /// <summary>Longest match of a bounded kind (e-mail, card); the streaming redactor holds back this many characters.</summary>
     public const int MaxBoundedMatchLength = 512;
 
-    private const string Pattern =
+    private const string Pattern = Keys + "|" + Email + "|" + Cards;
+
+    private const string PatternWithoutEmail = Keys + "|" + Cards;
+
+    private const string Keys =
         // PEM private key: header, body (base64, whitespace, JSON escapes, legacy headers), END line when present.
         @"(?<private_key>-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----(?:[A-Za-z0-9+/=\s\\:,.-]{0,16384}?-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----|[A-Za-z0-9+/=\s\\:,.-]*))"
         // Bearer credential: the scheme word, whitespace, a token of 12+ characters containing a digit or symbol.
@@ -31,17 +35,32 @@ internal static partial class SensitivePatterns
         + @"|AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"
         + @"|glpat-[A-Za-z0-9_-]{20,}"
         + @"|hf_[A-Za-z0-9]{30,}"
-        + @"))"
+        + @"))";
+
+    private const string Email =
         // E-mail: bounded local part and at most four dotted labels before the TLD.
-        + @"|(?<email>(?:(?<=\\[nrt])|(?<![A-Za-z0-9._%+\\-]))[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,4}[A-Za-z]{2,24}(?![A-Za-z0-9-]))"
+        @"(?<email>(?:(?<=\\[nrt])|(?<![A-Za-z0-9._%+\\-]))[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,4}[A-Za-z]{2,24}(?![A-Za-z0-9-]))";
+
+    private const string Cards =
         // Card number candidates: 13-19 digits with optional single spaces or dashes, or in groups of four
         // (Amex 4-6-5) separated by dots; Luhn and prefix checked in code.
-        + @"|(?<card_number>(?:(?<=\\[nrt])|(?<![A-Za-z0-9_\\.-]))(?:[2-6](?:[ -]?[0-9]){12,18}|[2-6][0-9]{3}(?:\.[0-9]{4}){3}(?:\.[0-9]{1,3})?|3[47][0-9]{2}\.[0-9]{6}\.[0-9]{5})(?![0-9A-Za-z_]|[.-][0-9]))";
+        @"(?<card_number>(?:(?<=\\[nrt])|(?<![A-Za-z0-9_\\.-]))(?:[2-6](?:[ -]?[0-9]){12,18}|[2-6][0-9]{3}(?:\.[0-9]{4}){3}(?:\.[0-9]{1,3})?|3[47][0-9]{2}\.[0-9]{6}\.[0-9]{5})(?![0-9A-Za-z_]|[.-][0-9]))";
 
     private static readonly string[] GroupNames = [.. RedactionKindNames.All.Select(k => k.ToWireName())];
 
+    /// <summary>
+    /// The pattern for <paramref name="text"/>: without the e-mail alternative when the text holds no
+    /// <c>@</c>, which no e-mail match can lack. Same matches either way (an alternative that cannot match
+    /// changes nothing), but the e-mail alternative starts at any letter or digit, so without it the
+    /// engine can skip ahead to the characters the other kinds start with.
+    /// </summary>
+    public static Regex For(string text) => text.Contains('@', StringComparison.Ordinal) ? Sensitive() : SensitiveWithoutEmail();
+
     [GeneratedRegex(Pattern, RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 2000)]
-    public static partial Regex Sensitive();
+    private static partial Regex Sensitive();
+
+    [GeneratedRegex(PatternWithoutEmail, RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 2000)]
+    private static partial Regex SensitiveWithoutEmail();
 
     // Continuations of a long token that reached the end of a streaming buffer: its alphabet, anchored.
     [GeneratedRegex(@"\G[A-Za-z0-9_-]*", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 2000)]
@@ -65,7 +84,7 @@ internal static partial class SensitivePatterns
         _ => ApiKeyContinuation(),
     };
 
-    /// <summary>The kind of a match of <see cref="Sensitive"/>.</summary>
+    /// <summary>The kind of a match of <see cref="For"/>'s pattern.</summary>
     public static RedactionKind KindOf(Match match)
     {
         for (var i = 0; i < GroupNames.Length; i++)

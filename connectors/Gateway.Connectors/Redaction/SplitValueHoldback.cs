@@ -64,7 +64,7 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
             var text = string.Concat(segments.Select(s => s.Value));
             var complete = final || !IsStreamed(segments[0].Path);
             var cut = complete ? text.Length : TrailingRunStart(text);
-            for (var match = SensitivePatterns.Sensitive().Match(text); match.Success; match = match.NextMatch())
+            for (var match = SensitivePatterns.For(text).Match(text); match.Success; match = match.NextMatch())
             {
                 var end = match.Index + match.Length;
                 if (!complete && (match.Index >= cut || end + LookaheadSlack > text.Length))

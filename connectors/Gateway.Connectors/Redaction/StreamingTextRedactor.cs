@@ -49,7 +49,7 @@ public sealed class StreamingTextRedactor
         var safe = final ? text.Length : Math.Max(start, text.Length - SensitivePatterns.MaxBoundedMatchLength);
         var cut = safe;
         var emitted = start;
-        for (var match = SensitivePatterns.Sensitive().Match(text, start); match.Success; match = match.NextMatch())
+        for (var match = SensitivePatterns.For(text).Match(text, start); match.Success; match = match.NextMatch())
         {
             if (match.Index >= safe && !final)
             {

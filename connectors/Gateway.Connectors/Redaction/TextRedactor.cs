@@ -13,7 +13,7 @@ public static class TextRedactor
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(counts);
-        var match = SensitivePatterns.Sensitive().Match(text);
+        var match = SensitivePatterns.For(text).Match(text);
         StringBuilder? builder = null;
         var last = 0;
         while (match.Success)

@@ -1,0 +1,58 @@
+using System.Text;
+using Gateway.Connectors.Redaction;
+
+namespace Gateway.Connectors.Tests;
+
+/// <summary>
+/// The redactor picks a pattern without the e-mail alternative for text with no <c>@</c>: it must find
+/// exactly what the full pattern finds there, and the full pattern must still be used when an <c>@</c> is present.
+/// </summary>
+public sealed class SensitivePatternsTests
+{
+    private const int Seed = 20261123;
+
+    private static readonly string[] Secrets =
+    [
+        Samples.OpenAiKey, Samples.AnthropicKey, Samples.AwsKey, Samples.GitHubToken, Samples.SlackToken, Samples.GoogleKey,
+        Samples.Jwt, Samples.Bearer, Samples.PrivateKey, Samples.Card, Samples.CardDashed, "4111.1111.1111.1111", "378282246310005",
+    ];
+
+    private static readonly string[] Filler =
+    [
+        "{\"id\":\"chatcmpl-123\",\"object\":\"chat.completion.chunk\",\"created\":1694268190}", " the quick brown fox ",
+        "data: {\"delta\":{\"content\":\"Hello\"}}\n\n", "1234567890123", "\\n", "eyJ", "sk-", "Bearer", "-----", " 4111 ", "ghp_x",
+    ];
+
+    [Fact]
+    public void For_TextWithoutAt_FindsWhatTheFullPatternFinds()
+    {
+        var random = new Random(Seed);
+        for (var i = 0; i < 300; i++)
+        {
+            var builder = new StringBuilder();
+            for (var part = random.Next(1, 12); part > 0; part--)
+            {
+                builder.Append(random.Next(3) == 0 ? Secrets[random.Next(Secrets.Length)] : Filler[random.Next(Filler.Length)]);
+            }
+
+            var text = builder.ToString();
+            var withoutAt = TextRedactor.Redact(text, new RedactionCounts());
+            // The same text followed by an "@" goes through the full pattern; the "@" alone matches nothing.
+            var withAt = TextRedactor.Redact(text + " @", new RedactionCounts());
+
+            Assert.Equal(withAt, withoutAt + " @");
+        }
+    }
+
+    [Fact]
+    public void For_TextWithAt_StillRedactsEmail()
+    {
+        var counts = new RedactionCounts();
+
+        var output = TextRedactor.Redact("write to " + Samples.Email + " with " + Samples.AwsKey, counts);
+
+        Assert.Equal("write to [REDACTED:email] with [REDACTED:api_key]", output);
+        Assert.Equal(1, counts[RedactionKind.Email]);
+        Assert.Equal(1, counts[RedactionKind.ApiKey]);
+    }
+}
