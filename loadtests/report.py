@@ -116,6 +116,9 @@ def aggregate(rows):
             "exhausted": sum(r.get("exhausted", 0) for r in runs),
             "socket_errors": sum(r.get("socket_errors", 0) for r in runs),
             "statuses": statuses,
+            "allocated_bytes_per_request": median([r.get("gc", {}).get("allocated_bytes_per_request") for r in runs]),
+            "gen0_per_1k": median([r.get("gc", {}).get("gen0_per_1k") for r in runs]),
+            "gen2_per_1k": median([r.get("gc", {}).get("gen2_per_1k") for r in runs]),
             "cpu_us_per_request": {
                 name: median([r.get("cpu_us_per_request", {}).get(name) for r in runs])
                 for name in ("target", "upstream", "redis", "machine")
@@ -271,8 +274,10 @@ def write_markdown(report_dir, env, summary, comps, goal, more):
     if cpu_rows:
         cell = lambda r, name: "-" if r["cpu_us_per_request"].get(name) is None else f"{r['cpu_us_per_request'][name]:.0f}"
         section(lines, "CPU per request at full load (µs, median of the rounds)",
-                ["store", "run", "proxy / gateway", "upstream", "redis-server", "whole machine"],
-                [[r["store"], f"{r['target']}:{r['scenario']}", cell(r, "target"), cell(r, "upstream"), cell(r, "redis"), cell(r, "machine")]
+                ["store", "run", "proxy / gateway", "upstream", "redis-server", "whole machine", "gateway KB allocated", "gen0 / gen2 GCs per 1k"],
+                [[r["store"], f"{r['target']}:{r['scenario']}", cell(r, "target"), cell(r, "upstream"), cell(r, "redis"), cell(r, "machine"),
+                  "-" if r.get("allocated_bytes_per_request") is None else f"{r['allocated_bytes_per_request'] / 1024:.1f}",
+                  "-" if r.get("gen0_per_1k") is None else f"{r['gen0_per_1k']:.2f} / {r['gen2_per_1k']:.2f}"]
                  for r in cpu_rows])
         lines.append("From `/proc/<pid>/stat` (user + system) around each wrk run, divided by the requests it completed. "
                      "The whole machine includes wrk, the corpus reader and anything else running; two cores give "

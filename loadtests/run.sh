@@ -163,7 +163,14 @@ wait_http() { # url seconds
 }
 
 # CPU accounting: the process serving each port, and CPU seconds of a process or of the whole machine.
-declare -A port_pid=()
+declare -A port_pid=() port_metrics=()
+gc_counters() { # metrics port -> "allocated-bytes gen0 gen1 gen2" from the gateway's /metrics (System.Runtime meter)
+  [[ -n "$1" ]] || { echo ""; return; }
+  curl -fsS --max-time 5 "http://127.0.0.1:$1/metrics" 2>/dev/null | awk '
+    /^dotnet_gc_heap_total_allocated_bytes_total[{ ]/ {a += $NF}
+    /^dotnet_gc_collections_total[{ ]/ { if ($0 ~ /gen0/) g0 += $NF; else if ($0 ~ /gen1/) g1 += $NF; else if ($0 ~ /gen2/) g2 += $NF }
+    END {printf "%.0f %.0f %.0f %.0f\n", a, g0, g1, g2}'
+}
 proc_cpu_ticks() { # pid -> utime+stime in clock ticks (0 when gone); fields counted after the ")" of comm
   [[ -n "$1" && -r "/proc/$1/stat" ]] || { echo 0; return; }
   sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
@@ -219,11 +226,14 @@ start_gateway() {
   local label="$1" port="$2"
   shift 2
   rm -rf "$work/data-$label" && mkdir -p "$work/data-$label"
+  # /metrics on a port of its own, as deployed (the chart sets 9464); a later --Gateway:Metrics:Port wins.
+  local metrics_port; metrics_port="$(free_port)"
+  port_metrics[$port]="$metrics_port"
   start "$work/gateway-$label.log" env -C "$work" \
     DATA_ENCRYPTION_KEY="$data_key" DECISION_SIGNING_KEY="$signing_key" GATEWAY_SERVICE_KEY="$service_key" "${gateway_env[@]}" \
     "$gateway_bin" --environment Production --urls "http://127.0.0.1:$port" \
     "--Gateway:Policy:BundlePath=$work/bundle" "--Gateway:DataDirectory=$work/data-$label" "--Gateway:Credentials:Root=$work/credentials" \
-    "--Gateway:Admin:BootstrapTokenSha256=$admin_token_sha" \
+    "--Gateway:Admin:BootstrapTokenSha256=$admin_token_sha" "--Gateway:Metrics:Port=$metrics_port" \
     --Logging:LogLevel:Default=Warning "$@" ${LOADTEST_GATEWAY_ARGS:-}
   gateway_pid="$started_pid"
   port_pid[$port]="$started_pid"
@@ -332,6 +342,8 @@ run() {
   local redis_stats=""
   [[ -n "${redis_pid:-}" && "$target" == gateway && "$phase" != warmup ]] && redis_stats="$report_dir/runs/$name.redis-commandstats.txt"
   [[ -n "$redis_stats" ]] && redis-cli -p "$redis_port" CONFIG RESETSTAT >/dev/null 2>&1
+  local gc_before=""
+  [[ "$target" == gateway ]] && gc_before="$(gc_counters "${port_metrics[$port]:-}")"
   local cpu_before; cpu_before="$(proc_cpu_ticks "$target_pid") $(proc_cpu_ticks "$upstream_pid") $(proc_cpu_ticks "${redis_pid:-}") $(machine_cpu_ticks)"
   local perf_pid=""
   if [[ "$perf_on" == 1 && "$target" == gateway && "$phase" == full && "$round" == 1 && -n "$target_pid" ]] && command -v perf >/dev/null; then
@@ -348,6 +360,8 @@ run() {
     rm -f "$work/$name.perf.data"
   fi
   local cpu_after; cpu_after="$(proc_cpu_ticks "$target_pid") $(proc_cpu_ticks "$upstream_pid") $(proc_cpu_ticks "${redis_pid:-}") $(machine_cpu_ticks)"
+  local gc_after=""
+  [[ -n "$gc_before" ]] && gc_after="$(gc_counters "${port_metrics[$port]:-}")"
   [[ -n "$redis_stats" ]] && redis-cli -p "$redis_port" INFO commandstats >"$redis_stats" 2>&1
   rm -rf "$work/corpus"
   local json; json="$(sed -n 's/^WRK_JSON //p' "$out" | tail -1)"
@@ -356,7 +370,8 @@ run() {
     json='{"requests":0,"rps":0,"ok":0,"ok_rps":0,"unexpected":0,"socket_errors":0,"timeouts":0,"exhausted":0,"corpus":0,"sent":0,"latency_us":{},"statuses":{},"failed":true}'
   fi
   # CPU per request (µs) of the process under test, the upstream, Redis and the whole machine during the run.
-  json="$(python3 - "$json" "$cpu_before" "$cpu_after" "$clk_tck" "$target_pid" "${redis_pid:-}" <<'PY'
+  # Bytes allocated and collections per 1,000 requests in the gateway (its /metrics, before and after).
+  json="$(python3 - "$json" "$cpu_before" "$cpu_after" "$clk_tck" "$target_pid" "${redis_pid:-}" "$gc_before" "$gc_after" <<'PY'
 import json, sys
 run = json.loads(sys.argv[1]); before = [int(x) for x in sys.argv[2].split()]; after = [int(x) for x in sys.argv[3].split()]
 tick_us = 1e6 / int(sys.argv[4]); n = run.get("requests") or 0
@@ -364,6 +379,11 @@ names = ["target", "upstream", "redis", "machine"]
 present = [bool(sys.argv[5]), True, bool(sys.argv[6]), True]
 if n:
     run["cpu_us_per_request"] = {name: round((a - b) * tick_us / n, 1) for name, a, b, ok in zip(names, after, before, present) if ok}
+    gc_before, gc_after = sys.argv[7].split(), sys.argv[8].split()
+    if len(gc_before) == 4 and len(gc_after) == 4 and int(gc_after[0]) > 0:
+        delta = [int(a) - int(b) for a, b in zip(gc_after, gc_before)]
+        run["gc"] = {"allocated_bytes_per_request": round(delta[0] / n), "gen0_per_1k": round(delta[1] * 1000 / n, 2),
+                     "gen1_per_1k": round(delta[2] * 1000 / n, 2), "gen2_per_1k": round(delta[3] * 1000 / n, 2)}
 print(json.dumps(run))
 PY
 )"
@@ -511,6 +531,8 @@ for store in $stores; do
       profile_wait
     done
   done
+
+  curl -fsS --max-time 10 "http://127.0.0.1:${port_metrics[$gateway_port]}/metrics" >"$report_dir/runs/gateway-$store.metrics.txt" 2>/dev/null || true
 
   # Half load: a fixed rate of half the gateway's median throughput, the same rate for the baseline.
   for scenario in $half_scenarios; do
