@@ -28,10 +28,14 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
 
     private readonly List<HeldEvent> _held = [];
 
+    // The string values of each held event, found once when it arrives (not again at every release).
+    private readonly List<Segment[]> _segments = [];
+
     /// <summary>Adds an event; returns the events that are now safe to write, in order.</summary>
     public IReadOnlyList<HeldEvent> Add(HeldEvent held)
     {
         _held.Add(held);
+        _segments.Add([.. SegmentsOf(held)]);
         return Release(final: false);
     }
 
@@ -40,29 +44,39 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
 
     private IReadOnlyList<HeldEvent> Release(bool final)
     {
-        var streams = new Dictionary<string, List<Segment>>(StringComparer.Ordinal);
+        var streamed = new Dictionary<string, List<Segment>>(StringComparer.Ordinal);
+        var streams = new List<List<Segment>>();
+        var heldChars = 0;
         for (var index = 0; index < _held.Count; index++)
         {
-            foreach (var segment in SegmentsOf(_held[index], index))
+            foreach (var segment in _segments[index])
             {
-                // A value that is not streamed is complete in its event: a stream of its own.
-                var key = IsStreamed(segment.Path) ? segment.Path : segment.Path + "#" + index.ToString(CultureInfo.InvariantCulture);
-                if (!streams.TryGetValue(key, out var list))
+                segment.Event = index;
+                heldChars += segment.Value.Length;
+                if (!segment.Streamed)
                 {
-                    streams[key] = list = [];
+                    // A value that is not streamed is complete in its event: a stream of its own.
+                    streams.Add([segment]);
                 }
-
-                list.Add(segment);
+                else if (streamed.TryGetValue(segment.Path, out var list))
+                {
+                    list.Add(segment);
+                }
+                else
+                {
+                    streamed[segment.Path] = list = [segment];
+                    streams.Add(list);
+                }
             }
         }
 
-        final |= _held.Count > MaxHeldEvents || streams.Values.Sum(l => l.Sum(s => s.Value.Length)) > maxHeldChars;
+        final |= _held.Count > MaxHeldEvents || heldChars > maxHeldChars;
         var keepFrom = _held.Count;
         var found = new List<Found>();
-        foreach (var segments in streams.Values)
+        foreach (var segments in streams)
         {
-            var text = string.Concat(segments.Select(s => s.Value));
-            var complete = final || !IsStreamed(segments[0].Path);
+            var text = segments.Count == 1 ? segments[0].Value : string.Concat(segments.Select(s => s.Value));
+            var complete = final || !segments[0].Streamed;
             var cut = complete ? text.Length : TrailingRunStart(text);
             for (var match = SensitivePatterns.For(text).Match(text); match.Success; match = match.NextMatch())
             {
@@ -109,6 +123,7 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
 
         var released = _held.GetRange(0, keepFrom);
         _held.RemoveRange(0, keepFrom);
+        _segments.RemoveRange(0, keepFrom);
         return released;
     }
 
@@ -179,17 +194,17 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
 
     private static bool IsWordChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '%' or '+' or '-' or '@' or '=' or '/' or '~';
 
-    private static IEnumerable<Segment> SegmentsOf(HeldEvent held, int index)
+    private static IEnumerable<Segment> SegmentsOf(HeldEvent held)
     {
         if (held.Json is { } json)
         {
-            return StringsOf(json, "$", index);
+            return StringsOf(json, "$");
         }
 
-        return held.Text is null ? [] : [new Segment(TextPath, index, held.Text, value => held.Text = value)];
+        return held.Text is null ? [] : [new Segment(TextPath, held.Text, value => held.Text = value)];
     }
 
-    private static IEnumerable<Segment> StringsOf(JsonNode node, string path, int index)
+    private static IEnumerable<Segment> StringsOf(JsonNode node, string path)
     {
         switch (node)
         {
@@ -198,11 +213,11 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
                 {
                     if (child is JsonValue value && value.TryGetValue<string>(out var text))
                     {
-                        yield return new Segment(path + "." + name, index, text, updated => obj[name] = updated);
+                        yield return new Segment(path + "." + name, text, updated => obj[name] = updated);
                     }
                     else if (child is not null)
                     {
-                        foreach (var inner in StringsOf(child, path + "." + name, index))
+                        foreach (var inner in StringsOf(child, path + "." + name))
                         {
                             yield return inner;
                         }
@@ -217,11 +232,11 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
                     var childPath = path + "[" + i.ToString(CultureInfo.InvariantCulture) + "]";
                     if (array[i] is JsonValue value && value.TryGetValue<string>(out var text))
                     {
-                        yield return new Segment(childPath, index, text, updated => array[position] = updated);
+                        yield return new Segment(childPath, text, updated => array[position] = updated);
                     }
                     else if (array[i] is { } child)
                     {
-                        foreach (var inner in StringsOf(child, childPath, index))
+                        foreach (var inner in StringsOf(child, childPath))
                         {
                             yield return inner;
                         }
@@ -234,11 +249,15 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
         }
     }
 
-    private sealed class Segment(string path, int @event, string value, Action<string> set)
+    private sealed class Segment(string path, string value, Action<string> set)
     {
         public string Path { get; } = path;
 
-        public int Event { get; } = @event;
+        /// <summary>Whether the value streams across events (<see cref="StreamedTextMembers"/>).</summary>
+        public bool Streamed { get; } = IsStreamed(path);
+
+        /// <summary>The index of its event among those held, set at each release.</summary>
+        public int Event { get; set; }
 
         public string Value { get; private set; } = value;
 
