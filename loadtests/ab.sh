@@ -10,12 +10,15 @@
 #
 # Built-in variants (used when none is given):
 #   default                                   the gateway as shipped
-#   workstation-gc   DOTNET_gcServer=0        one heap, no per-core GC threads
+#   workstation-gc   DOTNET_gcServer=0        one heap, no per-core GC threads (background GC on)
+#   workstation-nonconcurrent   DOTNET_gcServer=0 DOTNET_gcConcurrent=0   one heap, no background GC thread
+#   server-no-datas  DOTNET_GCDynamicAdaptationMode=0   Server GC with a heap per core, not adapted at run time
 #   gen0-64m         DOTNET_GCgen0size=0x4000000   a 64 MiB gen0 budget: fewer gen0 collections
-#   no-tiered-pgo    DOTNET_TieredPGO=0
 #   inline-sockets   DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1   socket continuations inline (Kestrel's
 #                                             UnsafePreferInlineScheduling): no thread-pool hop per read
-#   max-conn-256     --Kestrel:Limits:MaxConcurrentConnections=256
+#   no-spin          DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0   idle pool threads sleep at once instead of spinning
+#   no-tiered-pgo    DOTNET_TieredPGO=0       no instrumented tier before the optimised one
+# Another worth a run: max-conn-256:--Kestrel:Limits:MaxConcurrentConnections=256.
 # Kestrel's AllowSynchronousIO is already false by default (and the gateway never turns it on).
 #
 # Writes loadtests/reports/ab-<UTC stamp>/ab.jsonl (one line per variant and round) and ab.md (the table).
@@ -30,10 +33,12 @@ if [[ ${#variants[@]} -eq 0 ]]; then
   variants=(
     "default"
     "workstation-gc:DOTNET_gcServer=0"
+    "workstation-nonconcurrent:DOTNET_gcServer=0,DOTNET_gcConcurrent=0"
+    "server-no-datas:DOTNET_GCDynamicAdaptationMode=0"
     "gen0-64m:DOTNET_GCgen0size=0x4000000"
-    "no-tiered-pgo:DOTNET_TieredPGO=0"
     "inline-sockets:DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1"
-    "max-conn-256:--Kestrel:Limits:MaxConcurrentConnections=256"
+    "no-spin:DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0"
+    "no-tiered-pgo:DOTNET_TieredPGO=0"
   )
 fi
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
@@ -68,7 +73,9 @@ data = json.load(open(report, encoding="utf-8"))
 row = next((c for c in data.get("comparisons", []) if c.get("store") == store and c.get("scenario") == scenario and c.get("phase") == "full"), {})
 gw = next((s for s in data.get("summary", []) if s.get("store") == store and s.get("scenario") == scenario and s.get("target") == "gateway" and s.get("phase") == "full"), {})
 print(json.dumps({"variant": name, "round": int(round_), "ratio": row.get("throughput_ratio"), "gateway_rps": gw.get("rps_median"),
-                  "p99_us": gw.get("p99_us"), "status_5xx": row.get("status_5xx"), "report": report}))
+                  "p99_us": gw.get("p99_us"), "status_5xx": row.get("status_5xx"),
+                  "gateway_cpu_us": (gw.get("cpu_us_per_request") or {}).get("target"),
+                  "allocated_bytes": gw.get("allocated_bytes_per_request"), "report": report}))
 PY
     mv "$(dirname "$report")" "$out/runs/$name-r$round"
   done
@@ -82,12 +89,15 @@ by = {}
 for r in rows:
     by.setdefault(r["variant"], []).append(r)
 lines = ["# Runtime settings A/B", "", "Variants alternated round by round; ratio = gateway / bare YARP in the same run (median over rounds).", "",
-         "| variant | rounds | median ratio | ratios | median gateway req/s | 5xx |", "|---|---:|---:|---|---:|---:|"]
+         "| variant | rounds | median ratio | ratios | median gateway req/s | gateway CPU µs/request (median) | 5xx |",
+         "|---|---:|---:|---|---:|---:|---:|"]
 for name, rs in by.items():
     ratios = [r["ratio"] for r in rs if r["ratio"] is not None]
     rps = [r["gateway_rps"] for r in rs if r["gateway_rps"] is not None]
+    cpu = [r["gateway_cpu_us"] for r in rs if r.get("gateway_cpu_us") is not None]
+    cpu_cell = f"{statistics.median(cpu):.0f}" if cpu else "-"
     lines.append(f"| {name} | {len(rs)} | {statistics.median(ratios):.3f} | {', '.join(f'{x:.3f}' for x in ratios)} | "
-                 f"{statistics.median(rps):.0f} | {sum(r.get('status_5xx') or 0 for r in rs)} |" if ratios else f"| {name} | {len(rs)} | - | - | - | - |")
+                 f"{statistics.median(rps):.0f} | {cpu_cell} | {sum(r.get('status_5xx') or 0 for r in rs)} |" if ratios else f"| {name} | {len(rs)} | - | - | - | - | - |")
 open(os.path.join(out, "ab.md"), "w", encoding="utf-8").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
