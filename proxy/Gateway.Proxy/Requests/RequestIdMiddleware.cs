@@ -32,11 +32,30 @@ internal sealed class RequestIdMiddleware
     public static string GetRequestId(HttpContext context) =>
         context.Features.Get<GatewayRequestFeature>()?.RequestId ?? context.TraceIdentifier;
 
+    private const int IdBytes = 12;
+
+    // Random bytes drawn 1,024 at a time per thread: one call into the CSPRNG costs about as much for
+    // 1,024 bytes as for 12, and it was a measurable part of a refused request's CPU.
+    [ThreadStatic]
+    private static byte[]? t_random;
+
+    [ThreadStatic]
+    private static int t_used;
+
     private static string NewId()
     {
-        Span<byte> bytes = stackalloc byte[12];
-        RandomNumberGenerator.Fill(bytes);
-        return "req_" + Convert.ToHexStringLower(bytes);
+        if (t_random is null || t_used + IdBytes > t_random.Length)
+        {
+            t_random ??= new byte[IdBytes * 85];
+            RandomNumberGenerator.Fill(t_random);
+            t_used = 0;
+        }
+
+        var bytes = t_random.AsSpan(t_used, IdBytes);
+        t_used += IdBytes;
+        var id = "req_" + Convert.ToHexStringLower(bytes);
+        bytes.Clear();
+        return id;
     }
 
     private static bool IsPrintableAscii(string value)

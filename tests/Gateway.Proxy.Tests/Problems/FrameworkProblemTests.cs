@@ -37,6 +37,22 @@ public sealed class FrameworkProblemTests : IClassFixture<FrameworkProblemTests.
     }
 
     [Fact]
+    public async Task RequestIds_AcrossManyRequests_AreDistinctRandomHex()
+    {
+        // More ids than one thread's batch of random bytes holds (85), so a refill is crossed.
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < 300; i++)
+        {
+            using var response = await Gateway.Host.Client.GetAsync("/no/such/route");
+            ids.Add(response.Headers.GetValues("X-Request-Id").Single());
+        }
+
+        Assert.Equal(300, ids.Count);
+        Assert.All(ids, id => Assert.Matches("^req_[0-9a-f]{24}$", id));
+        Assert.DoesNotContain(ids, id => id == "req_" + new string('0', 24));
+    }
+
+    [Fact]
     public async Task AdminRefusal_IsWrittenByTheOneWriterInTheAdminShape()
     {
         using var response = await Gateway.Host.Client.GetAsync("/admin/v1/tenants/demo/approvals");
