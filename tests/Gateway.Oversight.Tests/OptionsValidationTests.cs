@@ -26,13 +26,13 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
-    public void Validate_RetentionWithoutExportDirectoryOnTheFileSink_ReportsEveryError()
+    public void Validate_RetentionWithoutExportDirectoryOnTheStoreSink_ReportsEveryError()
     {
         var options = new OversightOptions
         {
             Audit = new AuditOptions
             {
-                Sink = AuditOptions.FileSink,
+                Sink = AuditOptions.StoreSink,
                 Retention = new AuditRetentionOptions
                 {
                     MaxAge = TimeSpan.FromDays(-1),

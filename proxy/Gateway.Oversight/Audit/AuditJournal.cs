@@ -166,7 +166,7 @@ public sealed class AuditJournal
             var anchor = await _store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false);
             if (anchor.Length > 0)
             {
-                yield return AnchorLine(partition, anchor);
+                yield return AuditAnchorLine.Write(partition, anchor);
             }
 
             await foreach (var line in _store.ReadAsync(partition, 0, cancellationToken).ConfigureAwait(false))
@@ -180,13 +180,6 @@ public sealed class AuditJournal
             }
         }
     }
-
-    /// <summary>The export's anchor line: records 1..seq of the partition were retired; hash is record seq's.</summary>
-    private static string AnchorLine(AuditPartition partition, AuditTip anchor) =>
-        "{\"anchor\":true,\"hash\":" + JsonSerializer.Serialize(anchor.LastHash, OversightJsonContext.Default.String)
-        + ",\"replica\":" + JsonSerializer.Serialize(partition.Replica, OversightJsonContext.Default.String)
-        + ",\"seq\":" + anchor.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)
-        + ",\"tenant\":" + JsonSerializer.Serialize(partition.Tenant, OversightJsonContext.Default.String) + "}";
 
     internal static DateTimeOffset? RecordTime(string line)
     {
