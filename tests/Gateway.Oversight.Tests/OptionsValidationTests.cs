@@ -51,6 +51,32 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public void Validate_RecordsRetentionNonPositiveAgeAndTooShortInterval_ReportsBoth()
+    {
+        var options = new OversightOptions
+        {
+            Records = new RecordsOptions { Retention = new RecordsRetentionOptions { MaxAge = TimeSpan.Zero, Interval = TimeSpan.FromMilliseconds(10) } },
+        };
+
+        var failures = new OversightOptionsValidator().Validate(null, options).Failures!.ToList();
+
+        Assert.Equal(2, failures.Count);
+        Assert.Contains(failures, static f => f.Contains("Gateway:Records:Retention:MaxAge", StringComparison.Ordinal));
+        Assert.Contains(failures, static f => f.Contains("Gateway:Records:Retention:Interval", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_RetentionOnTheFileSink_IsAccepted()
+    {
+        var options = new OversightOptions
+        {
+            Audit = new AuditOptions { Sink = AuditOptions.FileSink, Retention = new AuditRetentionOptions { MaxAge = TimeSpan.FromDays(30), ExportDirectory = "exports" } },
+        };
+
+        Assert.False(new OversightOptionsValidator().Validate(null, options).Failed);
+    }
+
+    [Fact]
     public void Validate_RetentionOff_NeedsNoExportDirectory()
     {
         var result = new OversightOptionsValidator().Validate(null, new OversightOptions());

@@ -109,6 +109,17 @@ internal sealed class OversightOptionsValidator : IValidateOptions<OversightOpti
             errors.Add("Gateway:Incidents:AttemptTimeout must be positive.");
         }
 
+        var records = options.Records.Retention;
+        if (records.MaxAge is { } maxAge && maxAge <= TimeSpan.Zero)
+        {
+            errors.Add("Gateway:Records:Retention:MaxAge must be positive.");
+        }
+
+        if (records.Interval < TimeSpan.FromSeconds(1))
+        {
+            errors.Add("Gateway:Records:Retention:Interval must be at least one second.");
+        }
+
         return errors;
     }
 
