@@ -1,10 +1,12 @@
+using Gateway.Policy.Canonical;
+
 namespace Gateway.Cli;
 
 /// <summary>The outcome of <see cref="AuditExportVerifier.Verify"/>: when broken, the 1-based line and the reason.</summary>
 internal sealed record AuditExportResult(
     bool Intact,
     long Lines,
-    IReadOnlyDictionary<string, AuditExportChain> Chains,
+    IReadOnlyDictionary<string, AuditChainLink> Chains,
     long? BrokenAtLine,
     string? Reason,
     string? Detail);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Gateway.Policy.Canonical;
 
@@ -10,16 +9,14 @@ namespace Gateway.Cli;
 /// (SHA-256 over its canonical form without <c>hash</c>), from genesis or from the anchor line that starts the
 /// partition (<c>{"anchor":true,"tenant":…,"replica":…,"seq":N,"hash":…}</c>: records 1..N were retired and
 /// <c>hash</c> is record N's). Names the first broken link by line number. The reasons are the journal's
-/// (<c>docs/approvals-and-audit.md</c>).
+/// (<c>docs/approvals-and-audit.md</c>); the link check is the journal's own (<see cref="AuditChainLink"/>).
 /// </summary>
 internal static class AuditExportVerifier
 {
-    private const string GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
-
     public static AuditExportResult Verify(TextReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var chains = new SortedDictionary<string, AuditExportChain>(StringComparer.Ordinal);
+        var chains = new SortedDictionary<string, AuditChainLink>(StringComparer.Ordinal);
         string? tenant = null;
         long lineNumber = 0;
         long records = 0;
@@ -43,7 +40,7 @@ internal static class AuditExportVerifier
         return new AuditExportResult(true, records, chains, null, null, null);
     }
 
-    private static (string? Reason, string? Detail) Check(string line, SortedDictionary<string, AuditExportChain> chains, ref string? tenant)
+    private static (string? Reason, string? Detail) Check(string line, SortedDictionary<string, AuditChainLink> chains, ref string? tenant)
     {
         JsonDocument document;
         try
@@ -52,84 +49,40 @@ internal static class AuditExportVerifier
         }
         catch (JsonException)
         {
-            return ("malformed_record", "not JSON");
+            return (AuditBreakReasons.MalformedRecord, "not JSON");
         }
 
         using (document)
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("seq", out var seqElement) || !seqElement.TryGetInt64(out var seq)
-                || !root.TryGetProperty("tenant", out var tenantElement) || tenantElement.ValueKind != JsonValueKind.String
-                || !root.TryGetProperty("replica", out var replicaElement) || replicaElement.ValueKind != JsonValueKind.String
-                || !root.TryGetProperty("hash", out var hashElement) || hashElement.ValueKind != JsonValueKind.String)
+            if (!AuditChainLink.TryReadHead(root, out var seq, out var recordTenant, out var replica, out var hash))
             {
-                return ("malformed_record", "missing seq, tenant, replica or hash");
+                return (AuditBreakReasons.MalformedRecord, "missing seq, tenant, replica or hash");
             }
 
-            var recordTenant = tenantElement.GetString()!;
             tenant ??= recordTenant;
             if (!string.Equals(tenant, recordTenant, StringComparison.Ordinal))
             {
-                return ("tenant_mismatch", $"record names tenant '{recordTenant}', the export is of '{tenant}'");
+                return (AuditBreakReasons.TenantMismatch, $"record names tenant '{recordTenant}', the export is of '{tenant}'");
             }
 
-            var replica = replicaElement.GetString()!;
-            var hash = hashElement.GetString()!;
-            var isAnchor = root.TryGetProperty("anchor", out var anchor) && anchor.ValueKind == JsonValueKind.True;
-            if (isAnchor)
+            if (root.TryGetProperty("anchor", out var anchor) && anchor.ValueKind == JsonValueKind.True)
             {
                 if (chains.ContainsKey(replica) || seq < 1)
                 {
-                    return ("malformed_record", $"an anchor must start replica {replica}'s records and name seq >= 1");
+                    return (AuditBreakReasons.MalformedRecord, $"an anchor must start replica {replica}'s records and name seq >= 1");
                 }
 
-                chains[replica] = new AuditExportChain { Replica = replica, AnchorSeq = seq, NextSeq = seq + 1, Previous = hash };
+                chains[replica] = new AuditChainLink(replica, seq, hash);
                 return (null, null);
             }
 
             if (!chains.TryGetValue(replica, out var chain))
             {
-                chain = chains[replica] = new AuditExportChain { Replica = replica, AnchorSeq = 0, NextSeq = 1, Previous = GenesisHash };
+                chain = chains[replica] = new AuditChainLink(replica);
             }
 
-            if (seq != chain.NextSeq)
-            {
-                chain.BrokenAtSeq = seq;
-                return ("sequence_gap", string.Create(CultureInfo.InvariantCulture, $"replica {replica}: expected seq {chain.NextSeq}, found {seq}"));
-            }
-
-            if (!root.TryGetProperty("prev_hash", out var prevHash) || prevHash.ValueKind != JsonValueKind.String)
-            {
-                return ("malformed_record", "missing prev_hash");
-            }
-
-            if (!prevHash.ValueEquals(chain.Previous))
-            {
-                chain.BrokenAtSeq = seq;
-                return ("prev_hash_mismatch", string.Create(CultureInfo.InvariantCulture, $"replica {replica} seq {seq}: prev_hash is not the previous record's hash"));
-            }
-
-            string computed;
-            try
-            {
-                computed = CanonicalJson.Sha256Hex(root, static (writer, r) => writer.WriteObjectWithout(r, "hash"u8));
-            }
-            catch (FormatException ex)
-            {
-                return ("malformed_record", ex.Message);
-            }
-
-            if (!string.Equals(computed, hash, StringComparison.Ordinal))
-            {
-                chain.BrokenAtSeq = seq;
-                return ("hash_mismatch", string.Create(CultureInfo.InvariantCulture, $"replica {replica} seq {seq}: the record does not hash to its hash (edited)"));
-            }
-
-            chain.NextSeq = seq + 1;
-            chain.Previous = hash;
-            chain.Records++;
-            return (null, null);
+            return chain.Follow(root, seq, hash) is { } broken ? broken : (null, null);
         }
     }
 }

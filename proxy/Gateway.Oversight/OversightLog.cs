@@ -88,4 +88,10 @@ internal static partial class OversightLog
 
     [LoggerMessage(EventId = 4072, Level = LogLevel.Error, Message = "Audit retention of tenant {Tenant} failed")]
     public static partial void AuditRetentionFailed(ILogger logger, string tenant, Exception exception);
+
+    [LoggerMessage(EventId = 4073, Level = LogLevel.Information, Message = "Records retention before {Cutoff}: removed {Approvals} approvals, {WarrantUses} warrant uses, {Notifications} delivered notifications")]
+    public static partial void RecordsRetired(ILogger logger, DateTimeOffset cutoff, long approvals, long warrantUses, long notifications);
+
+    [LoggerMessage(EventId = 4074, Level = LogLevel.Error, Message = "Records retention failed; nothing was removed, the next run tries again")]
+    public static partial void RecordsRetentionFailed(ILogger logger, Exception exception);
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Gateway.Oversight.Audit;
 using Gateway.Oversight.Tests.Infrastructure;
+using Gateway.Policy.Canonical;
 using Npgsql;
 
 namespace Gateway.Oversight.Tests;

@@ -26,13 +26,13 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
-    public void Validate_RetentionWithoutExportDirectoryOnTheFileSink_ReportsEveryError()
+    public void Validate_RetentionWithoutExportDirectoryOnTheStoreSink_ReportsEveryError()
     {
         var options = new OversightOptions
         {
             Audit = new AuditOptions
             {
-                Sink = AuditOptions.FileSink,
+                Sink = AuditOptions.StoreSink,
                 Retention = new AuditRetentionOptions
                 {
                     MaxAge = TimeSpan.FromDays(-1),
@@ -48,6 +48,32 @@ public sealed class OptionsValidationTests
         Assert.Equal(4, failures.Count);
         Assert.Contains(failures, static f => f.Contains("ExportDirectory is required", StringComparison.Ordinal));
         Assert.Contains(failures, static f => f.Contains("does not retire", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_RecordsRetentionNonPositiveAgeAndTooShortInterval_ReportsBoth()
+    {
+        var options = new OversightOptions
+        {
+            Records = new RecordsOptions { Retention = new RecordsRetentionOptions { MaxAge = TimeSpan.Zero, Interval = TimeSpan.FromMilliseconds(10) } },
+        };
+
+        var failures = new OversightOptionsValidator().Validate(null, options).Failures!.ToList();
+
+        Assert.Equal(2, failures.Count);
+        Assert.Contains(failures, static f => f.Contains("Gateway:Records:Retention:MaxAge", StringComparison.Ordinal));
+        Assert.Contains(failures, static f => f.Contains("Gateway:Records:Retention:Interval", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_RetentionOnTheFileSink_IsAccepted()
+    {
+        var options = new OversightOptions
+        {
+            Audit = new AuditOptions { Sink = AuditOptions.FileSink, Retention = new AuditRetentionOptions { MaxAge = TimeSpan.FromDays(30), ExportDirectory = "exports" } },
+        };
+
+        Assert.False(new OversightOptionsValidator().Validate(null, options).Failed);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ namespace Gateway.Oversight.Audit;
 public static class AuditCanonicalJson
 {
     /// <summary>64 zeros: the previous hash of a tenant's first record.</summary>
-    public const string GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
+    public const string GenesisHash = AuditChainLink.GenesisHash;
 
     /// <summary>The member that carries the record's own hash (excluded from the hashed form).</summary>
     public const string HashMember = "hash";

@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Gateway.Oversight.Options;
+using Gateway.Policy.Canonical;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -167,7 +166,7 @@ public sealed class AuditJournal
             var anchor = await _store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false);
             if (anchor.Length > 0)
             {
-                yield return AnchorLine(partition, anchor);
+                yield return AuditAnchorLine.Write(partition, anchor);
             }
 
             await foreach (var line in _store.ReadAsync(partition, 0, cancellationToken).ConfigureAwait(false))
@@ -181,13 +180,6 @@ public sealed class AuditJournal
             }
         }
     }
-
-    /// <summary>The export's anchor line: records 1..seq of the partition were retired; hash is record seq's.</summary>
-    private static string AnchorLine(AuditPartition partition, AuditTip anchor) =>
-        "{\"anchor\":true,\"hash\":" + JsonSerializer.Serialize(anchor.LastHash, OversightJsonContext.Default.String)
-        + ",\"replica\":" + JsonSerializer.Serialize(partition.Replica, OversightJsonContext.Default.String)
-        + ",\"seq\":" + anchor.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)
-        + ",\"tenant\":" + JsonSerializer.Serialize(partition.Tenant, OversightJsonContext.Default.String) + "}";
 
     internal static DateTimeOffset? RecordTime(string line)
     {
@@ -313,34 +305,30 @@ public sealed class AuditJournal
     private async ValueTask<AuditChainVerification> VerifyChainAsync(AuditPartition partition, CancellationToken cancellationToken)
     {
         var anchor = await _store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false);
-        var previous = anchor.LastHash;
-        long index = 0;
+        var chain = new AuditChainLink(partition.Replica, anchor.Length, anchor.LastHash);
         await foreach (var line in _store.ReadAsync(partition, 0, cancellationToken).ConfigureAwait(false))
         {
-            var (reason, detail, hash) = Check(line, partition, anchor.Length + index, previous);
-            if (reason is not null)
+            if (Check(line, partition, chain) is { } broken)
             {
-                OversightLog.AuditChainBroken(_logger, partition.ToString(), index, reason);
+                OversightLog.AuditChainBroken(_logger, partition.ToString(), chain.Records, broken.Reason);
                 return new AuditChainVerification
                 {
                     Replica = partition.Replica,
                     Intact = false,
-                    Records = index,
-                    TipHash = previous,
-                    BrokenAtIndex = index,
-                    Reason = reason,
-                    Detail = detail,
+                    Records = chain.Records,
+                    TipHash = chain.Previous,
+                    BrokenAtIndex = chain.Records,
+                    Reason = broken.Reason,
+                    Detail = broken.Detail,
                 };
             }
-
-            previous = hash!;
-            index++;
         }
 
-        return new AuditChainVerification { Replica = partition.Replica, Intact = true, Records = index, TipHash = previous };
+        return new AuditChainVerification { Replica = partition.Replica, Intact = true, Records = chain.Records, TipHash = chain.Previous };
     }
 
-    private static (string? Reason, string? Detail, string? Hash) Check(string line, AuditPartition partition, long index, string previous)
+    /// <summary>Checks that the stored line belongs to the partition and is the chain's next link (<see cref="AuditChainLink"/>).</summary>
+    private static (string Reason, string Detail)? Check(string line, AuditPartition partition, AuditChainLink chain)
     {
         JsonDocument document;
         try
@@ -349,56 +337,28 @@ public sealed class AuditJournal
         }
         catch (JsonException)
         {
-            return (AuditBreakReasons.MalformedRecord, "not JSON", null);
+            return (AuditBreakReasons.MalformedRecord, "not JSON");
         }
 
         using (document)
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("seq", out var seq) || seq.ValueKind != JsonValueKind.Number || !seq.TryGetInt64(out var seqValue)
-                || !root.TryGetProperty("tenant", out var recordTenant) || recordTenant.ValueKind != JsonValueKind.String
-                || !root.TryGetProperty("replica", out var recordReplica) || recordReplica.ValueKind != JsonValueKind.String
-                || !root.TryGetProperty("prev_hash", out var prevHash) || prevHash.ValueKind != JsonValueKind.String
-                || !root.TryGetProperty(AuditCanonicalJson.HashMember, out var hash) || hash.ValueKind != JsonValueKind.String)
+            if (!AuditChainLink.TryReadHead(root, out var seq, out var tenant, out var replica, out var hash))
             {
-                return (AuditBreakReasons.MalformedRecord, "missing seq, tenant, replica, prev_hash or hash", null);
+                return (AuditBreakReasons.MalformedRecord, "missing seq, tenant, replica or hash");
             }
 
-            if (!recordTenant.ValueEquals(partition.Tenant))
+            if (!string.Equals(tenant, partition.Tenant, StringComparison.Ordinal))
             {
-                return (AuditBreakReasons.TenantMismatch, $"record names tenant '{recordTenant.GetString()}'", null);
+                return (AuditBreakReasons.TenantMismatch, $"record names tenant '{tenant}'");
             }
 
-            if (!recordReplica.ValueEquals(partition.Replica))
+            if (!string.Equals(replica, partition.Replica, StringComparison.Ordinal))
             {
-                return (AuditBreakReasons.ReplicaMismatch, $"record names replica '{recordReplica.GetString()}'", null);
+                return (AuditBreakReasons.ReplicaMismatch, $"record names replica '{replica}'");
             }
 
-            if (seqValue != index + 1)
-            {
-                return (AuditBreakReasons.SequenceGap, $"expected seq {index + 1}, found {seqValue}", null);
-            }
-
-            if (!prevHash.ValueEquals(previous))
-            {
-                return (AuditBreakReasons.PrevHashMismatch, "prev_hash is not the previous record's hash", null);
-            }
-
-            string computed;
-            try
-            {
-                computed = AuditCanonicalJson.ComputeHash(root);
-            }
-            catch (FormatException ex)
-            {
-                return (AuditBreakReasons.MalformedRecord, ex.Message, null);
-            }
-
-            var stored = hash.GetString()!;
-            return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(computed), Encoding.ASCII.GetBytes(stored))
-                ? (null, null, stored)
-                : (AuditBreakReasons.HashMismatch, "the content does not hash to the recorded hash", null);
+            return chain.Follow(root, seq, hash);
         }
     }
 

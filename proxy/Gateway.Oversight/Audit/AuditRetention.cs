@@ -8,10 +8,10 @@ namespace Gateway.Oversight.Audit;
 /// <summary>
 /// Retention by age, export first: for one tenant, writes every chain's records older than the cut
 /// (with each chain's anchor line, so the file verifies offline with <c>gatewayctl audit verify --file</c>)
-/// to <c>&lt;directory&gt;/&lt;tenant&gt;/&lt;from&gt;-&lt;to&gt;.jsonl</c>, fsyncs it and moves it into place, and only
-/// then retires those records through the sink (<see cref="IAuditRetirement"/>), which moves each chain's
-/// anchor. An export that cannot be written retires nothing. A sink that cannot retire (the embedded file
-/// and state-store sinks) retires nothing: see docs/operations.md.
+/// to <c>&lt;directory&gt;/&lt;tenant&gt;/&lt;from&gt;-&lt;to&gt;.jsonl</c>, fsyncs it, renames it into place and fsyncs
+/// the directory, and only then retires those records through the sink (<see cref="IAuditRetirement"/>), which moves each chain's
+/// anchor. An export that cannot be written retires nothing. The PostgreSQL and embedded file sinks retire;
+/// the state-store sink cannot and retires nothing: see docs/operations.md.
 /// </summary>
 public sealed class AuditRetention
 {
@@ -85,7 +85,7 @@ public sealed class AuditRetention
         return retired;
     }
 
-    /// <summary>Writes the lines to a temporary file, fsyncs it, renames it into place and returns its path.</summary>
+    /// <summary>Writes the lines to a temporary file, fsyncs it, renames it into place, fsyncs the directory and returns its path.</summary>
     private static async Task<string> WriteExportAsync(string directory, string tenant, DateTimeOffset from, DateTimeOffset to, List<string> lines, CancellationToken cancellationToken)
     {
         var folder = Path.Combine(directory, tenant);
@@ -104,7 +104,7 @@ public sealed class AuditRetention
             stream.Flush(flushToDisk: true);
         }
 
-        File.Move(partial, path, overwrite: true);
+        DurableRename.Replace(partial, path);
         return path;
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.Json;
 using Gateway.Oversight.Options;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,8 +18,12 @@ namespace Gateway.Oversight.Audit;
 /// written (a full file system, an I/O error) is cut off again, its append fails, and the readiness
 /// probe stays unready until a probe write of the same size with fsync succeeds in the directory
 /// (space has returned); appends then resume, with no restart.
+/// Retention (<see cref="IAuditRetirement"/>) rewrites a chain's file without its retired prefix, starting
+/// with the anchor line (<see cref="AuditAnchorLine"/>) that the first kept record links to: the new file is
+/// written beside the old one, fsynced, renamed over it and the directory fsynced, so a crash leaves either
+/// the old file or the new one, never a half.
 /// </summary>
-public sealed class FileAuditStore : IAuditStore, IDisposable
+public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
 {
     /// <summary>The file name suffix of a partition's journal.</summary>
     public const string FileSuffix = ".audit.jsonl";
@@ -27,6 +32,9 @@ public sealed class FileAuditStore : IAuditStore, IDisposable
     public const char ReplicaSeparator = '@';
 
     private const string ProbeFilePrefix = ".write-probe-";
+
+    // A chain's file being rewritten by retention (left behind only by a crash before its rename).
+    private const string RetiringSuffix = ".retiring";
     private const int MinimumProbeBytes = 4096;
 
     private readonly string _directory;
@@ -55,6 +63,11 @@ public sealed class FileAuditStore : IAuditStore, IDisposable
     {
         Directory.CreateDirectory(_directory);
         _directoryExisted = true;
+        foreach (var stale in Directory.EnumerateFiles(_directory, "*" + FileSuffix + RetiringSuffix))
+        {
+            File.Delete(stale);
+        }
+
         foreach (var path in Directory.EnumerateFiles(_directory, "*" + FileSuffix))
         {
             if (TryParse(Path.GetFileName(path), out var partition))
@@ -159,13 +172,34 @@ public sealed class FileAuditStore : IAuditStore, IDisposable
 
     public async IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var available = (await GetTipAsync(partition, cancellationToken)).Length;
-        var file = _files[partition];
-        var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var file = _files.GetOrAdd(partition, p => new PartitionFile(PathOf(p)));
+        FileStream stream;
+        long records;
+        bool anchored;
+        await file.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            EnsureOpen(partition, file);
+            records = file.Length - file.Anchor.Length;
+            anchored = file.Anchor.Length > 0;
+
+            // Opened under the gate: a retirement that replaces the file later leaves this reader on the one it opened.
+            stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        }
+        finally
+        {
+            file.Gate.Release();
+        }
+
         await using (stream.ConfigureAwait(false))
         {
             using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: false);
-            for (long index = 0; index < available; index++)
+            if (anchored && await reader.ReadLineAsync(cancellationToken) is null)
+            {
+                yield break;
+            }
+
+            for (long index = 0; index < records; index++)
             {
                 var line = await reader.ReadLineAsync(cancellationToken);
                 if (line is null)
@@ -179,6 +213,149 @@ public sealed class FileAuditStore : IAuditStore, IDisposable
                 }
             }
         }
+    }
+
+    /// <summary>Genesis, or after retention the anchor line the partition's file starts with.</summary>
+    public async ValueTask<AuditTip> GetAnchorAsync(AuditPartition partition, CancellationToken cancellationToken = default)
+    {
+        var file = _files.GetOrAdd(partition, p => new PartitionFile(PathOf(p)));
+        await file.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            EnsureOpen(partition, file);
+            return file.Anchor;
+        }
+        finally
+        {
+            file.Gate.Release();
+        }
+    }
+
+    public ValueTask<IReadOnlyList<string>> ListTenantsAsync(CancellationToken cancellationToken = default)
+    {
+        var tenants = new SortedSet<string>(StringComparer.Ordinal);
+        if (Directory.Exists(_directory))
+        {
+            foreach (var path in Directory.EnumerateFiles(_directory, "*" + FileSuffix))
+            {
+                if (TryParse(Path.GetFileName(path), out var partition))
+                {
+                    tenants.Add(partition.Tenant);
+                }
+            }
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<string>>([.. tenants]);
+    }
+
+    /// <summary>
+    /// Rewrites the partition's file as the anchor line of record <paramref name="throughSeq"/> followed by the
+    /// records after it (written beside the file, fsynced, renamed over it, the directory fsynced); returns how
+    /// many records went (0 when they already had). Refuses when the record at <paramref name="throughSeq"/>'s
+    /// place does not carry that seq (a damaged chain is never anchored over; verify it first).
+    /// </summary>
+    public async ValueTask<long> RetireAsync(AuditPartition partition, long throughSeq, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(throughSeq, 1);
+        var file = _files.GetOrAdd(partition, p => new PartitionFile(PathOf(p)));
+        await file.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            EnsureOpen(partition, file);
+            var anchor = file.Anchor;
+            if (throughSeq <= anchor.Length)
+            {
+                return 0;
+            }
+
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(throughSeq, file.Length);
+            var retired = throughSeq - anchor.Length;
+            var journal = file.Writer!;
+            var (keepFrom, lastRetired) = FindCut(journal, (anchor.Length > 0 ? 1 : 0) + retired);
+            var newAnchor = new AuditTip(throughSeq, HashOfRecord(lastRetired, throughSeq, file.Path));
+            var rewritten = file.Path + RetiringSuffix;
+            try
+            {
+                WriteRetired(journal, keepFrom, AuditAnchorLine.Write(partition, newAnchor), rewritten);
+                File.Move(rewritten, file.Path, overwrite: true);
+            }
+            catch
+            {
+                if (File.Exists(rewritten))
+                {
+                    File.Delete(rewritten);
+                }
+
+                throw;
+            }
+
+            Close(file);
+            Recover(partition, file);
+            DurableRename.SyncDirectory(_directory);
+            return retired;
+        }
+        finally
+        {
+            file.Gate.Release();
+        }
+    }
+
+    // The byte offset after the first `lines` lines of the journal, and the last of those lines.
+    private static (long KeepFrom, string LastLine) FindCut(FileStream journal, long lines)
+    {
+        var buffer = new byte[64 * 1024];
+        long position = 0, seen = 0, lineStart = 0;
+        journal.Seek(0, SeekOrigin.Begin);
+        while (true)
+        {
+            var read = journal.Read(buffer, 0, buffer.Length);
+            if (read == 0)
+            {
+                throw new InvalidDataException($"The audit journal file {journal.Name} holds fewer lines than its chain.");
+            }
+
+            for (var i = 0; i < read; i++)
+            {
+                if (buffer[i] != (byte)'\n')
+                {
+                    continue;
+                }
+
+                if (++seen == lines)
+                {
+                    var end = position + i;
+                    var last = new byte[end - lineStart];
+                    journal.Seek(lineStart, SeekOrigin.Begin);
+                    journal.ReadExactly(last);
+                    return (end + 1, Encoding.UTF8.GetString(last));
+                }
+
+                lineStart = position + i + 1;
+            }
+
+            position += read;
+        }
+    }
+
+    private static string HashOfRecord(string line, long seq, string path)
+    {
+        using var document = JsonDocument.Parse(line);
+        var root = document.RootElement;
+        return root.ValueKind == JsonValueKind.Object
+            && root.TryGetProperty("seq", out var recordSeq) && recordSeq.ValueKind == JsonValueKind.Number && recordSeq.TryGetInt64(out var value) && value == seq
+            && root.TryGetProperty(AuditCanonicalJson.HashMember, out var hash) && hash.ValueKind == JsonValueKind.String
+            ? hash.GetString()!
+            : throw new InvalidDataException($"The audit journal file {path} does not hold record {seq} where its chain puts it; nothing retired (run audit verify).");
+    }
+
+    // Writes the anchor line and the kept records to `path` and fsyncs it.
+    private static void WriteRetired(FileStream journal, long keepFrom, string anchorLine, string path)
+    {
+        using var output = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.None);
+        output.Write(Encoding.UTF8.GetBytes(anchorLine + "\n"));
+        journal.Seek(keepFrom, SeekOrigin.Begin);
+        journal.CopyTo(output);
+        output.Flush(flushToDisk: true);
     }
 
     public ValueTask<IReadOnlyList<string>> ListReplicasAsync(string tenant, CancellationToken cancellationToken = default)
@@ -319,7 +496,7 @@ public sealed class FileAuditStore : IAuditStore, IDisposable
         try
         {
             var length = stream.Length;
-            var (complete, lines, lastLineStart) = Scan(stream, length);
+            var (complete, lines, lastLineStart, firstLineEnd) = Scan(stream, length);
             if (complete != length)
             {
                 OversightLog.AuditTornTail(_logger, partition.ToString(), length - complete);
@@ -328,8 +505,17 @@ public sealed class FileAuditStore : IAuditStore, IDisposable
             }
 
             var lastHash = AuditCanonicalJson.GenesisHash;
+            var anchor = AuditTip.Genesis;
             if (lines > 0)
             {
+                var first = new byte[firstLineEnd];
+                stream.Seek(0, SeekOrigin.Begin);
+                stream.ReadExactly(first);
+                if (AuditAnchorLine.TryRead(Encoding.UTF8.GetString(first), partition, out var stored))
+                {
+                    anchor = stored;
+                }
+
                 var buffer = new byte[complete - 1 - lastLineStart];
                 stream.Seek(lastLineStart, SeekOrigin.Begin);
                 stream.ReadExactly(buffer);
@@ -337,10 +523,11 @@ public sealed class FileAuditStore : IAuditStore, IDisposable
             }
 
             stream.Seek(0, SeekOrigin.End);
-            file.Length = lines;
+            file.Anchor = anchor;
+            file.Length = anchor.Length > 0 ? anchor.Length + lines - 1 : lines;
             file.LastHash = lastHash;
             file.Writer = stream;
-            OversightLog.AuditRecovered(_logger, partition.ToString(), lines);
+            OversightLog.AuditRecovered(_logger, partition.ToString(), file.Length - anchor.Length);
         }
         catch
         {
@@ -349,11 +536,11 @@ public sealed class FileAuditStore : IAuditStore, IDisposable
         }
     }
 
-    // Returns the length up to and including the last newline, the number of complete lines, and where the last one starts.
-    private static (long Complete, long Lines, long LastLineStart) Scan(FileStream stream, long length)
+    // Returns the length up to and including the last newline, the number of complete lines, where the last one starts and where the first ends.
+    private static (long Complete, long Lines, long LastLineStart, long FirstLineEnd) Scan(FileStream stream, long length)
     {
         var buffer = new byte[64 * 1024];
-        long position = 0, lines = 0, lastNewline = -1, previousNewline = -1;
+        long position = 0, lines = 0, lastNewline = -1, previousNewline = -1, firstNewline = -1;
         stream.Seek(0, SeekOrigin.Begin);
         while (position < length)
         {
@@ -368,6 +555,11 @@ public sealed class FileAuditStore : IAuditStore, IDisposable
                 if (buffer[i] == (byte)'\n')
                 {
                     lines++;
+                    if (firstNewline < 0)
+                    {
+                        firstNewline = position + i;
+                    }
+
                     previousNewline = lastNewline;
                     lastNewline = position + i;
                 }
@@ -376,7 +568,7 @@ public sealed class FileAuditStore : IAuditStore, IDisposable
             position += read;
         }
 
-        return (lastNewline + 1, lines, previousNewline + 1);
+        return (lastNewline + 1, lines, previousNewline + 1, firstNewline);
     }
 
     private sealed class PartitionFile(string path)
@@ -387,7 +579,11 @@ public sealed class FileAuditStore : IAuditStore, IDisposable
 
         public FileStream? Writer { get; set; }
 
+        /// <summary>The chain's length: the seq of its last record (retired ones included).</summary>
         public long Length { get; set; }
+
+        /// <summary>Genesis, or the anchor line the file starts with after retention.</summary>
+        public AuditTip Anchor { get; set; } = AuditTip.Genesis;
 
         public string LastHash { get; set; } = AuditCanonicalJson.GenesisHash;
     }

@@ -75,6 +75,8 @@ public static class OversightServiceCollectionExtensions
         services.AddHostedService<AuditBacklogFlusher>();
         services.TryAddSingleton<AuditRetention>();
         services.AddHostedService<AuditRetentionJob>();
+        services.AddHostedService(static sp => new RecordsRetentionJob(
+            sp.GetService<PostgresDatabase>(), sp.GetRequiredService<IOptions<OversightOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<RecordsRetentionJob>>()));
         services.AddHostedService(static sp => sp.GetRequiredService<IncidentNotifier>());
         return services;
     }

@@ -3,7 +3,7 @@ namespace Gateway.Oversight.Options;
 /// <summary>
 /// Retention of the audit journal by age (<c>Gateway:Audit:Retention</c>), off by default. Records older
 /// than the tenant's age are exported to <see cref="ExportDirectory"/> first and only then retired (the
-/// PostgreSQL sink only); see docs/operations.md.
+/// PostgreSQL and embedded file sinks; the state-store sink cannot retire); see docs/operations.md.
 /// </summary>
 public sealed record AuditRetentionOptions
 {

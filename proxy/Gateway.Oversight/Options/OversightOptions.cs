@@ -17,4 +17,7 @@ public sealed record OversightOptions
 
     /// <summary><c>Gateway:Incidents</c>.</summary>
     public IncidentOptions Incidents { get; init; } = new();
+
+    /// <summary><c>Gateway:Records</c>.</summary>
+    public RecordsOptions Records { get; init; } = new();
 }

@@ -109,6 +109,17 @@ internal sealed class OversightOptionsValidator : IValidateOptions<OversightOpti
             errors.Add("Gateway:Incidents:AttemptTimeout must be positive.");
         }
 
+        var records = options.Records.Retention;
+        if (records.MaxAge is { } maxAge && maxAge <= TimeSpan.Zero)
+        {
+            errors.Add("Gateway:Records:Retention:MaxAge must be positive.");
+        }
+
+        if (records.Interval < TimeSpan.FromSeconds(1))
+        {
+            errors.Add("Gateway:Records:Retention:Interval must be at least one second.");
+        }
+
         return errors;
     }
 
@@ -130,9 +141,9 @@ internal sealed class OversightOptionsValidator : IValidateOptions<OversightOpti
             errors.Add("Gateway:Audit:Retention:ExportDirectory is required when retention is on (records are exported before they are retired).");
         }
 
-        if (audit.Sink != AuditOptions.PostgresSink)
+        if (audit.Sink is not (AuditOptions.PostgresSink or AuditOptions.FileSink))
         {
-            errors.Add($"Gateway:Audit:Retention needs the '{AuditOptions.PostgresSink}' audit sink; the '{audit.Sink}' sink does not retire records.");
+            errors.Add($"Gateway:Audit:Retention needs the '{AuditOptions.PostgresSink}' or '{AuditOptions.FileSink}' audit sink; the '{audit.Sink}' sink does not retire records.");
         }
 
         if (retention.MaxAge is { } age && age <= TimeSpan.Zero)

@@ -1,4 +1,4 @@
-namespace Gateway.Oversight.Audit;
+namespace Gateway.Policy.Canonical;
 
 /// <summary>Stable reasons a chain is broken at a record.</summary>
 public static class AuditBreakReasons

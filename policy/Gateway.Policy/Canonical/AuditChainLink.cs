@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Gateway.Policy.Canonical;
+
+/// <summary>
+/// One audit chain (a tenant's records written by one replica) walked record by record: the one check of a
+/// record's link, shared by the gateway's <c>audit verify</c> and the offline <c>gatewayctl audit verify --file</c>.
+/// A record follows when its <c>seq</c> is the next one, its <c>prev_hash</c> is the previous record's hash
+/// (or the anchor's, or genesis), and its content (the canonical form without <c>hash</c>) hashes to its
+/// <c>hash</c>. The walk starts at genesis or at an anchor (records 1..seq retired; hash is record seq's).
+/// </summary>
+public sealed class AuditChainLink
+{
+    /// <summary>64 zeros: the previous hash of a chain's first record.</summary>
+    public const string GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    /// <summary>Starts a walk of <paramref name="replica"/>'s chain after record <paramref name="anchorSeq"/> (0: genesis) whose hash is <paramref name="anchorHash"/>.</summary>
+    public AuditChainLink(string replica, long anchorSeq = 0, string anchorHash = GenesisHash)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        ArgumentOutOfRangeException.ThrowIfNegative(anchorSeq);
+        ArgumentException.ThrowIfNullOrEmpty(anchorHash);
+        Replica = replica;
+        AnchorSeq = anchorSeq;
+        NextSeq = anchorSeq + 1;
+        Previous = anchorHash;
+    }
+
+    public string Replica { get; }
+
+    /// <summary>The seq of the last retired record the walk starts after (0: genesis).</summary>
+    public long AnchorSeq { get; }
+
+    /// <summary>The seq the next record must carry.</summary>
+    public long NextSeq { get; private set; }
+
+    /// <summary>The last good hash: the tip so far.</summary>
+    public string Previous { get; private set; }
+
+    /// <summary>The records that followed so far.</summary>
+    public long Records { get; private set; }
+
+    /// <summary>The seq of the record that broke the chain (null while intact).</summary>
+    public long? BrokenAtSeq { get; private set; }
+
+    /// <summary>
+    /// Reads the members every record carries (<c>seq</c>, <c>tenant</c>, <c>replica</c>, <c>hash</c>); false
+    /// when <paramref name="record"/> is not an object or lacks one of them.
+    /// </summary>
+    public static bool TryReadHead(JsonElement record, out long seq, out string tenant, out string replica, out string hash)
+    {
+        seq = 0;
+        tenant = replica = hash = string.Empty;
+        if (record.ValueKind != JsonValueKind.Object
+            || !record.TryGetProperty("seq", out var seqElement) || seqElement.ValueKind != JsonValueKind.Number || !seqElement.TryGetInt64(out seq)
+            || !record.TryGetProperty("tenant", out var tenantElement) || tenantElement.ValueKind != JsonValueKind.String
+            || !record.TryGetProperty("replica", out var replicaElement) || replicaElement.ValueKind != JsonValueKind.String
+            || !record.TryGetProperty("hash", out var hashElement) || hashElement.ValueKind != JsonValueKind.String)
+        {
+            return false;
+        }
+
+        tenant = tenantElement.GetString()!;
+        replica = replicaElement.GetString()!;
+        hash = hashElement.GetString()!;
+        return true;
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="record"/> (whose head <see cref="TryReadHead"/> read as <paramref name="seq"/>
+    /// and <paramref name="hash"/>) is the next link: when it is, the walk moves past it and the result is null;
+    /// else the walk stays, <see cref="BrokenAtSeq"/> is set, and the result is one of <see cref="AuditBreakReasons"/> with a detail.
+    /// </summary>
+    public (string Reason, string Detail)? Follow(JsonElement record, long seq, string hash)
+    {
+        ArgumentNullException.ThrowIfNull(hash);
+        if (seq != NextSeq)
+        {
+            BrokenAtSeq = seq;
+            return (AuditBreakReasons.SequenceGap, string.Create(CultureInfo.InvariantCulture, $"replica {Replica}: expected seq {NextSeq}, found {seq}"));
+        }
+
+        if (!record.TryGetProperty("prev_hash", out var prevHash) || prevHash.ValueKind != JsonValueKind.String)
+        {
+            return (AuditBreakReasons.MalformedRecord, "missing prev_hash");
+        }
+
+        if (!prevHash.ValueEquals(Previous))
+        {
+            BrokenAtSeq = seq;
+            return (AuditBreakReasons.PrevHashMismatch, string.Create(CultureInfo.InvariantCulture, $"replica {Replica} seq {seq}: prev_hash is not the previous record's hash"));
+        }
+
+        string computed;
+        try
+        {
+            computed = CanonicalJson.Sha256Hex(record, static (writer, r) => writer.WriteObjectWithout(r, "hash"u8));
+        }
+        catch (FormatException ex)
+        {
+            return (AuditBreakReasons.MalformedRecord, ex.Message);
+        }
+
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(computed), Encoding.ASCII.GetBytes(hash)))
+        {
+            BrokenAtSeq = seq;
+            return (AuditBreakReasons.HashMismatch, string.Create(CultureInfo.InvariantCulture, $"replica {Replica} seq {seq}: the record does not hash to its hash (edited)"));
+        }
+
+        NextSeq = seq + 1;
+        Previous = hash;
+        Records++;
+        return null;
+    }
+}
