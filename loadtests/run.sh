@@ -6,7 +6,7 @@
 # Knobs (environment):
 #   LOADTEST_DURATION=10        seconds per measured run
 #   LOADTEST_ROUNDS=3           rounds; each round alternates baseline and gateway runs per scenario
-#   LOADTEST_WARMUP=3           seconds of unrecorded warm-up per target and scenario
+#   LOADTEST_WARMUP=10          seconds of unrecorded warm-up per target and scenario (tiered JIT needs ~10-20 s here)
 #   LOADTEST_THREADS=2          wrk threads
 #   LOADTEST_CONNECTIONS=32     wrk connections at full load
 #   LOADTEST_HALF_CONNECTIONS=16  wrk connections of the fixed-rate ("half load") runs
@@ -41,7 +41,7 @@ fi
 
 duration="${LOADTEST_DURATION:-10}"
 rounds="${LOADTEST_ROUNDS:-3}"
-warmup="${LOADTEST_WARMUP:-3}"
+warmup="${LOADTEST_WARMUP:-10}"
 threads="${LOADTEST_THREADS:-2}"
 connections="${LOADTEST_CONNECTIONS:-32}"
 half_connections="${LOADTEST_HALF_CONNECTIONS:-16}"
