@@ -56,7 +56,9 @@ public sealed class RedisAuthenticationTests : IAsyncLifetime
     [Fact]
     public async Task Store_NoPasswordToProtectedServer_FailsUnavailable()
     {
-        await using var store = new RedisStateStore(new RedisStoreOptions { Endpoint = _server.Endpoint });
+        // A connect timeout far above the handshake's time: the refusal arrives at once, but on a loaded
+        // machine the default 2 s could pass first and the error would say "not connected yet" instead.
+        await using var store = new RedisStateStore(new RedisStoreOptions { Endpoint = _server.Endpoint, ConnectTimeout = TimeSpan.FromSeconds(30) });
 
         var error = await Assert.ThrowsAsync<StateStoreUnavailableException>(async () => await store.PingAsync());
 

@@ -37,12 +37,16 @@ trap finish EXIT
 ok() { passed=$((passed + 1)); echo "ok   $*"; }
 not_ok() { failed=$((failed + 1)); echo "FAIL $*"; }
 
-# Free loopback ports: random ones that nothing answers on and that this run has not handed out.
+# Free loopback ports: random ones that nothing answers on and that this run has not handed out, below
+# the kernel's ephemeral range, where an outgoing connection of a concurrent test could take the port
+# between this check and the bind.
 taken=" "
+ephemeral_low="$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
+(( ephemeral_low > 21000 )) || ephemeral_low=60000
 free_port() {
   local port
   while :; do
-    port=$((20000 + RANDOM % 40000))
+    port=$((20000 + RANDOM % (ephemeral_low - 20000)))
     [[ "$taken" == *" $port "* ]] && continue
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
     taken+="$port "
