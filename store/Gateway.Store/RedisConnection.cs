@@ -16,6 +16,10 @@ public sealed class RedisConnection : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Task<ConnectionMultiplexer> _connecting;
     private volatile string? _lastFailure;
+
+    // An authentication failure is the reason until a connection is restored: the socket teardown that
+    // follows it must not hide it behind "SocketClosed".
+    private volatile string? _authenticationFailure;
     private int _disposed;
 
     public RedisConnection(RedisStoreOptions options, ILoggerFactory? loggerFactory = null)
@@ -70,7 +74,7 @@ public sealed class RedisConnection : IAsyncDisposable
     /// <summary>Wraps a client-side failure as the store's one exception type, naming the last connection failure.</summary>
     internal StateStoreUnavailableException Unavailable(Exception error)
     {
-        var reason = _lastFailure is { } failure ? $" (last connection failure: {failure})" : string.Empty;
+        var reason = (_authenticationFailure ?? _lastFailure) is { } failure ? $" (last connection failure: {failure})" : string.Empty;
         return new StateStoreUnavailableException($"Redis at {Endpoint} is unavailable: {error.Message}{reason}", error);
     }
 
@@ -94,7 +98,8 @@ public sealed class RedisConnection : IAsyncDisposable
 
     private async Task<ConnectionMultiplexer> ConnectAsync()
     {
-        var multiplexer = await ConnectionMultiplexer.ConnectAsync(_options.ToConfiguration()).ConfigureAwait(false);
+        var firstFailure = new RedisConnectFailureWriter();
+        var multiplexer = await ConnectionMultiplexer.ConnectAsync(_options.ToConfiguration(), firstFailure).ConfigureAwait(false);
         multiplexer.ConnectionFailed += OnConnectionFailed;
         multiplexer.ConnectionRestored += OnConnectionRestored;
         if (multiplexer.IsConnected)
@@ -103,9 +108,15 @@ public sealed class RedisConnection : IAsyncDisposable
         }
         else
         {
-            // The first attempt's failure is not raised as an event: read it from the status text.
-            _lastFailure ??= "not connected after the first attempt";
-            RedisConnectionLog.ConnectionFailed(_logger, Endpoint, "initial connect", null);
+            // The first attempt's failure is not raised as an event: it is read from the connect log.
+            var failure = firstFailure.Failure ?? "not connected after the first attempt";
+            _lastFailure ??= failure;
+            if (failure.StartsWith(nameof(ConnectionFailureType.AuthenticationFailure), StringComparison.Ordinal))
+            {
+                _authenticationFailure ??= failure;
+            }
+
+            RedisConnectionLog.ConnectionFailed(_logger, Endpoint, "initial connect: " + failure, null);
         }
 
         return multiplexer;
@@ -114,13 +125,31 @@ public sealed class RedisConnection : IAsyncDisposable
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
         // The server's text never contains the password; it names the failure (WRONGPASS, NOAUTH...).
-        _lastFailure = e.Exception is { } ex ? $"{e.FailureType}: {ex.Message}" : e.FailureType.ToString();
+        var failure = e.Exception is { } ex ? $"{e.FailureType}: {Innermost(ex).Message}" : e.FailureType.ToString();
+        _lastFailure = failure;
+        if (e.FailureType == ConnectionFailureType.AuthenticationFailure)
+        {
+            _authenticationFailure = failure;
+        }
+
         RedisConnectionLog.ConnectionFailed(_logger, Endpoint, e.FailureType.ToString(), e.Exception);
+    }
+
+    // The client's summary names the connection; the innermost error is the server's or the socket's reason.
+    private static Exception Innermost(Exception error)
+    {
+        while (error.InnerException is { } inner)
+        {
+            error = inner;
+        }
+
+        return error;
     }
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
         _lastFailure = null;
+        _authenticationFailure = null;
         RedisConnectionLog.ConnectionRestored(_logger, Endpoint);
     }
 }
