@@ -25,8 +25,19 @@ locate_dll() {
   return 1
 }
 
+# A port below the kernel's ephemeral range (bind 0 would pick one inside it), free when checked: an
+# outgoing connection of a concurrent test could take an ephemeral port between this check and the
+# gateway's bind. Two suites choosing the same port are caught by the readiness loop's retry.
+ephemeral_low="$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
+(( ephemeral_low > 21000 )) || ephemeral_low=60000
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  local port
+  while :; do
+    port=$((20000 + RANDOM % (ephemeral_low - 20000)))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
+    echo "$port"
+    return
+  done
 }
 
 start() {
