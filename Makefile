@@ -54,7 +54,7 @@ test-deps:
 
 test-dotnet:
 	@mkdir -p $(RESULTS)
-	$(DOTNET) test Gateway.sln --no-build -c Release -nologo -v:q 2>&1 | tee $(RESULTS)/dotnet.log
+	$(DOTNET) test Gateway.sln --no-build -c Release -nologo -v:q --logger "console;verbosity=minimal" 2>&1 | tee $(RESULTS)/dotnet.log
 
 test-node:
 	@mkdir -p $(RESULTS)

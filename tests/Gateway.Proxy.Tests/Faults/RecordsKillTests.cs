@@ -108,7 +108,13 @@ public sealed class RecordsKillTests
                     }
                     catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
                     {
-                        return; // the process is gone
+                        if (doomed.HasExited)
+                        {
+                            return; // the process is gone
+                        }
+
+                        // A call cut short while the gateway still runs (a slow answer on a loaded machine):
+                        // its order stays in flight, checked after the restart like one the kill cut short.
                     }
                 }
             })).ToArray();
