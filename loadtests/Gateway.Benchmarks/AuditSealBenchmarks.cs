@@ -65,10 +65,10 @@ public class AuditSealBenchmarks
     }
 
     [Benchmark(Baseline = true)]
-    public string SealSmall() => AuditSeal.Seal(_small).Line;
+    public byte[] SealSmall() => AuditSeal.Seal(_small).Line;
 
     [Benchmark]
-    public string SealTypical() => AuditSeal.Seal(_typical).Line;
+    public byte[] SealTypical() => AuditSeal.Seal(_typical).Line;
 
     /// <summary>The typical record's explanation alone, canonicalised and hashed (its share of the seal).</summary>
     [Benchmark]

@@ -27,7 +27,7 @@ public class EmbeddedJournalBenchmarks
     private SqliteCommand _advance = null!;
     private SqliteCommand _insert = null!;
     private long _sqliteLength;
-    private string[] _lines = [];
+    private byte[][] _lines = [];
     private string _lastHash = AuditCanonicalJson.GenesisHash;
 
     [Params(1, 16, 64)]
@@ -105,9 +105,9 @@ public class EmbeddedJournalBenchmarks
         return true;
     }
 
-    private static string[] SealGroup(int size, out string lastHash)
+    private static byte[][] SealGroup(int size, out string lastHash)
     {
-        var lines = new string[size];
+        var lines = new byte[size][];
         var previous = AuditCanonicalJson.GenesisHash;
         for (var i = 0; i < size; i++)
         {

@@ -63,10 +63,10 @@ public interface IStateStore
     ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, string entry, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Appends every one of <paramref name="entries"/> (at least one), in order, in one atomic step,
+    /// Appends every one of <paramref name="entries"/> (at least one, each UTF-8 text), in order, in one atomic step,
     /// only when the log currently holds exactly <paramref name="expectedLength"/> entries: all or none.
     /// </summary>
-    ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<string> entries, CancellationToken cancellationToken = default);
+    ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, CancellationToken cancellationToken = default);
 
     /// <summary>Number of entries in the log.</summary>
     ValueTask<long> LogLengthAsync(string logKey, CancellationToken cancellationToken = default);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text;
 
 namespace Gateway.Store;
 
@@ -185,12 +186,17 @@ public sealed class InMemoryStateStore : IStateStore
     }
 
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, string entry, CancellationToken cancellationToken = default) =>
-        TryAppendAsync(logKey, expectedLength, [entry], cancellationToken);
+        TryAppend(logKey, expectedLength, [entry], cancellationToken);
 
-    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<string> entries, CancellationToken cancellationToken = default)
+    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        ArgumentOutOfRangeException.ThrowIfZero(entries.Count);
+        return TryAppend(logKey, expectedLength, [.. entries.Select(static entry => Encoding.UTF8.GetString(entry))], cancellationToken);
+    }
+
+    private ValueTask<bool> TryAppend(string logKey, long expectedLength, string[] entries, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(entries.Length);
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {

@@ -127,19 +127,27 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
     }
 
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, string entry, CancellationToken cancellationToken = default) =>
-        TryAppendAsync(logKey, expectedLength, [entry], cancellationToken);
+        TryAppendAsync(logKey, expectedLength, [(RedisValue)entry], cancellationToken);
 
-    public async ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<string> entries, CancellationToken cancellationToken = default)
+    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(expectedLength);
         ArgumentNullException.ThrowIfNull(entries);
-        ArgumentOutOfRangeException.ThrowIfZero(entries.Count);
-        var values = new RedisValue[entries.Count + 1];
-        values[0] = expectedLength;
+        var values = new RedisValue[entries.Count];
         for (var i = 0; i < entries.Count; i++)
         {
-            values[i + 1] = entries[i];
+            values[i] = entries[i];
         }
+
+        return TryAppendAsync(logKey, expectedLength, values, cancellationToken);
+    }
+
+    private async ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, RedisValue[] entries, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(expectedLength);
+        ArgumentOutOfRangeException.ThrowIfZero(entries.Length);
+        var values = new RedisValue[entries.Length + 1];
+        values[0] = expectedLength;
+        entries.CopyTo(values, 1);
 
         var reply = await EvaluateAsync("log_append", RedisScripts.Append, [logKey], values, cancellationToken).ConfigureAwait(false);
         return (long)reply == 1;

@@ -124,7 +124,7 @@ public sealed class AuditJournalFailureTests : IDisposable
     {
         public ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) => throw new StateStoreUnavailableException("down");
 
-        public ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<string> lines, string lastHash, CancellationToken cancellationToken = default) =>
+        public ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, CancellationToken cancellationToken = default) =>
             throw new StateStoreUnavailableException("down");
 
         public IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, CancellationToken cancellationToken = default) => throw new StateStoreUnavailableException("down");
@@ -138,7 +138,7 @@ public sealed class AuditJournalFailureTests : IDisposable
     {
         public ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) => ValueTask.FromResult(AuditTip.Genesis);
 
-        public ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<string> lines, string lastHash, CancellationToken cancellationToken = default) =>
+        public ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, CancellationToken cancellationToken = default) =>
             ValueTask.FromResult(false);
 
         public IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, CancellationToken cancellationToken = default) => AsyncEnumerable.Empty<string>();

@@ -13,7 +13,7 @@ public sealed class AuditJournalSealTests
     [MemberData(nameof(Texts))]
     public void Seal_AnyText_LineIsCanonicalAndHashesToItsHash(string text)
     {
-        var (record, line) = AuditSeal.Seal(Unsigned(text));
+        var (record, line) = AuditVectors.SealToText(Unsigned(text));
 
         using var stored = JsonDocument.Parse(Encoding.UTF8.GetBytes(line));
         Assert.Equal(record.Hash, stored.RootElement.GetProperty("hash").GetString());
@@ -26,7 +26,7 @@ public sealed class AuditJournalSealTests
     [Fact]
     public void Seal_AllMembers_RoundTripThroughTheStoredLine()
     {
-        var (record, line) = AuditSeal.Seal(Unsigned("x") with { Simulated = true, LatencyMs = 0.1 + 0.2, UpstreamStatus = 502, ApprovalId = "ap-1", Actor = "erin" });
+        var (record, line) = AuditVectors.SealToText(Unsigned("x") with { Simulated = true, LatencyMs = 0.1 + 0.2, UpstreamStatus = 502, ApprovalId = "ap-1", Actor = "erin" });
 
         using var stored = JsonDocument.Parse(line);
         var root = stored.RootElement;
@@ -43,7 +43,7 @@ public sealed class AuditJournalSealTests
     [Fact]
     public void Seal_NullOptionalMembers_AreLeftOut()
     {
-        var (_, line) = AuditSeal.Seal(new AuditRecord { Seq = 1, Time = DateTimeOffset.UnixEpoch, Tenant = "t", Agent = "a", Decision = "block", PrevHash = AuditCanonicalJson.GenesisHash, Replica = "r" });
+        var (_, line) = AuditVectors.SealToText(new AuditRecord { Seq = 1, Time = DateTimeOffset.UnixEpoch, Tenant = "t", Agent = "a", Decision = "block", PrevHash = AuditCanonicalJson.GenesisHash, Replica = "r" });
 
         using var stored = JsonDocument.Parse(line);
         Assert.Equal(["agent", "decision", "hash", "invoked", "prev_hash", "replica", "seq", "status_code", "tenant", "time"], stored.RootElement.EnumerateObject().Select(p => p.Name));
@@ -55,7 +55,7 @@ public sealed class AuditJournalSealTests
     {
         var explanation = JsonDocument.Parse("{\"z\":\"ünïcode ✓ literal\",\"a\":[\"esc\\u00e9\\n\",\"\\u2713\"],\"m\":{\"y\":1e3,\"x\":-0.50}}").RootElement;
 
-        var (record, line) = AuditSeal.Seal(Unsigned("x") with { Explanation = explanation });
+        var (record, line) = AuditVectors.SealToText(Unsigned("x") with { Explanation = explanation });
 
         using var stored = JsonDocument.Parse(line);
         Assert.Equal(AuditCanonicalJson.Canonicalize(stored.RootElement), line);

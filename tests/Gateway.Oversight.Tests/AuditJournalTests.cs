@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Oversight.Audit;
@@ -316,7 +317,7 @@ public abstract class AuditJournalTests
 
         public ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) => inner.GetTipAsync(partition, cancellationToken);
 
-        public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<string> lines, string lastHash, CancellationToken cancellationToken = default)
+        public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, CancellationToken cancellationToken = default)
         {
             if (Interlocked.Increment(ref _appends) == 1)
             {
@@ -552,7 +553,7 @@ public abstract class AuditJournalStoreTests : AuditJournalTests
         var lines = (await Store.ReadLogAsync(key, 0, 10)).ToList();
         lines[1] = lines[1].Replace("\"status_code\":200", "\"status_code\":403", StringComparison.Ordinal);
         await Store.DeleteAsync(key);
-        Assert.True(await Store.TryAppendAsync(key, 0, lines));
+        Assert.True(await Store.TryAppendAsync(key, 0, [.. lines.Select(Encoding.UTF8.GetBytes)]));
 
         var result = await replicaA.VerifyAsync(Tenant);
 
@@ -570,7 +571,7 @@ public abstract class AuditJournalStoreTests : AuditJournalTests
         await replicaA.AppendAsync(Entry(0));
         var moved = await Store.ReadLogAsync(StoreKeys.AuditLog(Tenant, "replica-a"), 0, 1);
         await Store.SetAddAsync(StoreKeys.AuditReplicas(Tenant), "replica-z", null);
-        Assert.True(await Store.TryAppendAsync(StoreKeys.AuditLog(Tenant, "replica-z"), 0, moved));
+        Assert.True(await Store.TryAppendAsync(StoreKeys.AuditLog(Tenant, "replica-z"), 0, [.. moved.Select(Encoding.UTF8.GetBytes)]));
 
         var result = await replicaA.VerifyAsync(Tenant);
 
@@ -588,7 +589,7 @@ public abstract class AuditJournalStoreTests : AuditJournalTests
 
         public ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) => inner.GetTipAsync(partition, cancellationToken);
 
-        public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<string> lines, string lastHash, CancellationToken cancellationToken = default)
+        public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, CancellationToken cancellationToken = default)
         {
             var appended = await inner.TryAppendAsync(partition, expectedLength, lines, lastHash, cancellationToken);
             if (!appended)

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Gateway.Oversight.Audit;
 
@@ -87,6 +88,13 @@ internal static class AuditVectors
         PrevHash = new string('a', 64),
     };
 
+    /// <summary>Seals a record; its journal line (UTF-8) as text.</summary>
+    public static (AuditRecord Record, string Line) SealToText(AuditRecord unsigned)
+    {
+        var (record, line) = AuditSeal.Seal(unsigned);
+        return (record, Encoding.UTF8.GetString(line));
+    }
+
     /// <summary>Seals <see cref="Unsigned"/> into one chain; returns the journal lines.</summary>
     public static List<string> SealChain()
     {
@@ -94,7 +102,7 @@ internal static class AuditVectors
         var previous = AuditCanonicalJson.GenesisHash;
         foreach (var unsigned in Unsigned())
         {
-            var (record, line) = AuditSeal.Seal(unsigned with { PrevHash = previous });
+            var (record, line) = SealToText(unsigned with { PrevHash = previous });
             previous = record.Hash!;
             lines.Add(line);
         }

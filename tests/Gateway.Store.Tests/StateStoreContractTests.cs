@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text;
 
 namespace Gateway.Store.Tests;
 
@@ -393,8 +394,8 @@ public abstract class StateStoreContractTests
         var log = Key("group-log");
         Assert.True(await Store.TryAppendAsync(log, 0, "first"));
 
-        Assert.False(await Store.TryAppendAsync(log, 0, ["stale-a", "stale-b"]));
-        Assert.True(await Store.TryAppendAsync(log, 1, ["second", "third", "fourth"]));
+        Assert.False(await Store.TryAppendAsync(log, 0, [.. new[] { "stale-a", "stale-b" }.Select(Encoding.UTF8.GetBytes)]));
+        Assert.True(await Store.TryAppendAsync(log, 1, [.. new[] { "second", "third", "fourth" }.Select(Encoding.UTF8.GetBytes)]));
 
         Assert.Equal(4, await Store.LogLengthAsync(log));
         Assert.Equal(["first", "second", "third", "fourth"], await Store.ReadLogAsync(log, 0, 10));

@@ -129,9 +129,9 @@ internal sealed class AuditChainWriter
     }
 
     // Seals each record on the previous one; an entry that cannot be sealed fails alone.
-    private (List<string> Lines, List<(Pending Pending, AuditRecord Record)> Records, string LastHash) Seal(List<Pending> group, AuditTip tip)
+    private (List<byte[]> Lines, List<(Pending Pending, AuditRecord Record)> Records, string LastHash) Seal(List<Pending> group, AuditTip tip)
     {
-        var lines = new List<string>(group.Count);
+        var lines = new List<byte[]>(group.Count);
         var records = new List<(Pending, AuditRecord)>(group.Count);
         var previous = tip.LastHash;
         var now = _time.GetUtcNow();

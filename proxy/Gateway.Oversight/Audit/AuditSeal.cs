@@ -17,13 +17,15 @@ internal static class AuditSeal
 {
     private const int MaxRetainedBufferBytes = 256 * 1024;
 
+    private static ReadOnlySpan<byte> HashMember => "\"hash\":\""u8;
+
     // The one buffer per record, reused by the thread's next record (records are written one at a time per thread).
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
 
-    /// <summary>Hashes <paramref name="unsigned"/> (whose <see cref="AuditRecord.Hash"/> is null) and returns it sealed with its journal line.</summary>
+    /// <summary>Hashes <paramref name="unsigned"/> (whose <see cref="AuditRecord.Hash"/> is null) and returns it sealed with its journal line (UTF-8, no newline).</summary>
     /// <exception cref="ArgumentException">The entry holds text that does not survive UTF-8 (a lone surrogate) or a non-finite number.</exception>
-    public static (AuditRecord Record, string Line) Seal(AuditRecord unsigned)
+    public static (AuditRecord Record, byte[] Line) Seal(AuditRecord unsigned)
     {
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(16 * 1024);
         buffer.ResetWrittenCount();
@@ -44,21 +46,20 @@ internal static class AuditSeal
         var written = buffer.WrittenSpan;
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(written, digest);
-        var hash = Convert.ToHexStringLower(digest);
 
-        // {before,"hash":"…",after}: "hash" always has members on both sides (agent…, prev_hash…).
-        var line = string.Create(Encoding.UTF8.GetCharCount(written) + hash.Length + 10, (buffer, split, hash), static (chars, state) =>
-        {
-            var bytes = state.buffer.WrittenSpan;
-            var at = Encoding.UTF8.GetChars(bytes[..state.split], chars);
-            "\"hash\":\"".CopyTo(chars[at..]);
-            at += 8;
-            state.hash.CopyTo(chars[at..]);
-            at += state.hash.Length;
-            chars[at++] = '"';
-            chars[at++] = ',';
-            Encoding.UTF8.GetChars(bytes[state.split..], chars[at..]);
-        });
+        // {before,"hash":"…",after}: "hash" always has members on both sides (agent…, prev_hash…). The
+        // line stays UTF-8 (what every store writes): no transcoding to a string and back.
+        var line = new byte[written.Length + HashMember.Length + (2 * SHA256.HashSizeInBytes) + 2];
+        written[..split].CopyTo(line);
+        var at = split;
+        HashMember.CopyTo(line.AsSpan(at));
+        at += HashMember.Length;
+        Convert.TryToHexStringLower(digest, line.AsSpan(at), out var hexLength);
+        at += hexLength;
+        line[at++] = (byte)'"';
+        line[at++] = (byte)',';
+        written[split..].CopyTo(line.AsSpan(at));
+        var hash = Encoding.ASCII.GetString(line, split + HashMember.Length, hexLength);
 
         if (buffer.Capacity > MaxRetainedBufferBytes)
         {

@@ -92,19 +92,19 @@ public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
         }
     }
 
-    public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<string> lines, string lastHash, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lines);
         ArgumentOutOfRangeException.ThrowIfZero(lines.Count);
         var size = 0;
         foreach (var line in lines)
         {
-            if (line.Contains('\n', StringComparison.Ordinal))
+            if (line.AsSpan().Contains((byte)'\n'))
             {
                 throw new ArgumentException("A journal line must not contain a newline.", nameof(lines));
             }
 
-            size += Encoding.UTF8.GetByteCount(line) + 1;
+            size += line.Length + 1;
         }
 
         var file = _files.GetOrAdd(partition, p => new PartitionFile(PathOf(p)));
@@ -127,7 +127,8 @@ public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
             var at = 0;
             foreach (var line in lines)
             {
-                at += Encoding.UTF8.GetBytes(line, bytes.AsSpan(at));
+                line.CopyTo(bytes.AsSpan(at));
+                at += line.Length;
                 bytes[at++] = (byte)'\n';
             }
 

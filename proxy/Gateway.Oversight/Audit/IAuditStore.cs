@@ -12,12 +12,12 @@ public interface IAuditStore
     ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Appends every one of <paramref name="lines"/> (a group, in order; the last one's hash is
+    /// Appends every one of <paramref name="lines"/> (UTF-8, no newline; a group, in order; the last one's hash is
     /// <paramref name="lastHash"/>) durably and all-or-nothing, only when the chain holds exactly
     /// <paramref name="expectedLength"/> records; false when another writer got there first. Completes
     /// only once the lines are durable (one fsync or one store round trip per group).
     /// </summary>
-    ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<string> lines, string lastHash, CancellationToken cancellationToken = default);
+    ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, CancellationToken cancellationToken = default);
 
     /// <summary>The lines of the partition from zero-based <paramref name="start"/> onwards, in order.</summary>
     IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, CancellationToken cancellationToken = default);

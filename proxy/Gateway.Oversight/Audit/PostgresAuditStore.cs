@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 using Gateway.Store.Postgres;
 using Npgsql;
@@ -39,7 +40,7 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
     public ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) =>
         ReadTipAsync("SELECT length, last_hash FROM audit_chains WHERE tenant = $1 AND replica = $2", partition, cancellationToken);
 
-    public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<string> lines, string lastHash, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lines);
         ArgumentOutOfRangeException.ThrowIfZero(lines.Count);
@@ -50,7 +51,7 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
             {
                 AddPartition(command, partition);
                 command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = expectedLength });
-                command.Parameters.Add(new NpgsqlParameter { Value = lines as string[] ?? [.. lines], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+                command.Parameters.Add(new NpgsqlParameter { Value = lines.Select(static line => Encoding.UTF8.GetString(line)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 

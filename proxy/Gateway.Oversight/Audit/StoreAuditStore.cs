@@ -7,7 +7,7 @@ namespace Gateway.Oversight.Audit;
 
 /// <summary>
 /// The journal in the shared state store: one log per partition under <c>StoreKeys.AuditLog(tenant,
-/// replica)</c>, a group appended in one round trip with <see cref="IStateStore.TryAppendAsync(string, long, IReadOnlyList{string}, CancellationToken)"/>
+/// replica)</c>, a group appended in one round trip with <see cref="IStateStore.TryAppendAsync(string, long, IReadOnlyList{byte[]}, CancellationToken)"/>
 /// at the expected length, and the tenant's replicas listed in a set (<c>StoreKeys.AuditReplicas</c>)
 /// that each replica joins once per tenant.
 /// </summary>
@@ -40,7 +40,7 @@ public sealed class StoreAuditStore : IAuditStore
         return new AuditTip(length, ReadHash(last[0]));
     }
 
-    public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<string> lines, string lastHash, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, CancellationToken cancellationToken = default)
     {
         if (!_registered.ContainsKey(partition))
         {

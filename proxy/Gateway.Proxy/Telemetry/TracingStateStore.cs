@@ -71,7 +71,7 @@ internal sealed class TracingStateStore : IStateStore
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, string entry, CancellationToken cancellationToken = default) =>
         Run("log_append", (logKey, expectedLength, entry), static (s, a, ct) => s.TryAppendAsync(a.logKey, a.expectedLength, a.entry, ct), cancellationToken);
 
-    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<string> entries, CancellationToken cancellationToken = default) =>
+    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, CancellationToken cancellationToken = default) =>
         Run("log_append", (logKey, expectedLength, entries), static (s, a, ct) => s.TryAppendAsync(a.logKey, a.expectedLength, a.entries, ct), cancellationToken);
 
     public ValueTask<long> LogLengthAsync(string logKey, CancellationToken cancellationToken = default) =>

@@ -28,7 +28,7 @@ public sealed class CountingStateStore(IStateStore inner, ConcurrentQueue<(strin
     public ValueTask<IReadOnlyList<string>> SetMembersAsync(string key, CancellationToken cancellationToken = default) => Note(inner.SetMembersAsync(key, cancellationToken), "set_members");
 
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, string entry, CancellationToken cancellationToken = default) => Note(inner.TryAppendAsync(logKey, expectedLength, entry, cancellationToken), "append");
-    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<string> entries, CancellationToken cancellationToken = default) => Note(inner.TryAppendAsync(logKey, expectedLength, entries, cancellationToken), "append");
+    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, CancellationToken cancellationToken = default) => Note(inner.TryAppendAsync(logKey, expectedLength, entries, cancellationToken), "append");
 
     public ValueTask<long> LogLengthAsync(string logKey, CancellationToken cancellationToken = default) => Note(inner.LogLengthAsync(logKey, cancellationToken), "log_length");
 
