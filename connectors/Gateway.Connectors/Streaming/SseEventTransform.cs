@@ -29,22 +29,24 @@ public abstract class SseEventTransform : IBodyTransform
     protected abstract void RewriteEvent(IReadOnlyList<string> lines, StringBuilder builder);
 
     /// <summary>
-    /// Appends what is to be written for one event: by default the rewritten event and, when it was
+    /// Writes what is to be written for one event: by default the rewritten event and, when it was
     /// <paramref name="terminated"/> by a blank line, that terminator. A transform that holds events back
-    /// (to see the next one first) overrides this and <see cref="CompleteStream"/>.
+    /// (to see the next one first) or writes UTF-8 directly overrides this and <see cref="CompleteStream"/>.
     /// </summary>
-    protected virtual void WriteEvent(IReadOnlyList<string> lines, bool terminated, StringBuilder builder)
+    protected virtual void WriteEvent(IReadOnlyList<string> lines, bool terminated, IBufferWriter<byte> output)
     {
-        ArgumentNullException.ThrowIfNull(builder);
+        var builder = new StringBuilder();
         RewriteEvent(lines, builder);
         if (terminated)
         {
             builder.Append('\n');
         }
+
+        Emit(builder, output);
     }
 
-    /// <summary>Appends whatever is still held back when the stream ends (nothing by default).</summary>
-    protected virtual void CompleteStream(StringBuilder builder)
+    /// <summary>Writes whatever is still held back when the stream ends (nothing by default).</summary>
+    protected virtual void CompleteStream(IBufferWriter<byte> output)
     {
     }
 
@@ -101,19 +103,15 @@ public abstract class SseEventTransform : IBodyTransform
             FlushEvent(output, terminated: false);
         }
 
-        var rest = new StringBuilder();
-        CompleteStream(rest);
-        Emit(rest, output);
+        CompleteStream(output);
     }
 
     private void FlushEvent(IBufferWriter<byte> output, bool terminated)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var builder = new StringBuilder();
-        WriteEvent(_event, terminated, builder);
+        WriteEvent(_event, terminated, output);
         _event.Clear();
         _eventBytes = 0;
-        Emit(builder, output);
     }
 
     private static void Emit(StringBuilder builder, IBufferWriter<byte> output)
