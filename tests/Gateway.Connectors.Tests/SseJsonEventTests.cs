@@ -181,6 +181,34 @@ public sealed class SseJsonEventTests
         }
     }
 
+    [Fact]
+    public void Sse_RepeatedValuesAndMemberNames_RedactedAndCountedInEveryEvent()
+    {
+        var counts = new RedactionCounts();
+        var chunk = "data: {\"id\":\"" + Samples.Email + "\",\"model\":\"m-1\",\"" + Samples.OpenAiKey + "\":1,\"delta\":{\"content\":\"x \"}}\n\n";
+
+        var output = Redact(counts, chunk, chunk, chunk);
+
+        Assert.Equal(3, output.Split("\"id\":\"[REDACTED:email]\",\"model\":\"m-1\",\"[REDACTED:api_key]\":1", StringSplitOptions.None).Length - 1);
+        Assert.Equal(3, counts[RedactionKind.Email]);
+        Assert.Equal(3, counts[RedactionKind.ApiKey]);
+    }
+
+    [Fact]
+    public void Sse_InvalidUtf8InData_ReplacedAsDecodingDoes()
+    {
+        var input = Encoding.UTF8.GetBytes("data: {\"a\":\"x?y\"}\n\ndata:t?u\n\ndata\n\n");
+        input[Array.IndexOf(input, (byte)'?')] = 0xFF;
+        input[Array.LastIndexOf(input, (byte)'?')] = 0xC3;
+
+        var output = Run(input);
+
+        var lines = output.Split('\n');
+        using var document = JsonDocument.Parse(lines[0][6..]);
+        Assert.Equal("x\uFFFDy", document.RootElement.GetProperty("a").GetString());
+        Assert.Equal(["data: t\uFFFDu", string.Empty, "data: ", string.Empty, string.Empty], lines[2..]);
+    }
+
     private static string Chunk(string jsonEscapedContent) =>
         "data: {\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + jsonEscapedContent + "\"}}]}\n\n";
 

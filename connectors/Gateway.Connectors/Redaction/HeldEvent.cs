@@ -15,8 +15,13 @@ internal sealed class HeldEvent(IReadOnlyList<string> fields, int dataIndex, boo
 
     public bool Terminated { get; } = terminated;
 
-    /// <summary>The data as JSON; null when it is text (or there is none).</summary>
+    /// <summary>
+    /// The data as JSON, in the first <see cref="JsonLength"/> bytes of an array rented from
+    /// <see cref="System.Buffers.ArrayPool{T}.Shared"/> and returned once the event is written; null when it is text (or there is none).
+    /// </summary>
     public byte[]? Json { get; init; }
+
+    public int JsonLength { get; init; }
 
     /// <summary>The values the hold-back reads, in the order they appear (their byte ranges ascending).</summary>
     public IReadOnlyList<HeldValue> Values { get; init; } = [];

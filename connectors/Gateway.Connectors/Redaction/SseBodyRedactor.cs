@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using System.Text.Unicode;
 using Gateway.Connectors.Streaming;
 
 namespace Gateway.Connectors.Redaction;
@@ -41,9 +42,19 @@ public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
     {
         // One event on its own (not used by this class's own framing, which holds events back): redacted completely.
         ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(lines);
+        var eventBytes = new ArrayBufferWriter<byte>();
+        var ranges = new List<Range>(lines.Count);
+        foreach (var line in lines)
+        {
+            var start = eventBytes.WrittenCount;
+            Encoding.UTF8.GetBytes(line, eventBytes);
+            ranges.Add(start..eventBytes.WrittenCount);
+        }
+
         var alone = new SplitValueHoldback(Counts, maxHeldChars: int.MaxValue);
         var released = new List<HeldEvent>();
-        alone.Add(Parse(lines, terminated: false), released);
+        alone.Add(Parse(eventBytes.WrittenSpan, ranges, terminated: false), released);
         alone.Flush(released);
         var output = new ArrayBufferWriter<byte>();
         Write(released, output);
@@ -51,9 +62,9 @@ public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
     }
 
     /// <inheritdoc/>
-    protected override void WriteEvent(IReadOnlyList<string> lines, bool terminated, IBufferWriter<byte> output)
+    protected override void WriteEvent(ReadOnlySpan<byte> eventBytes, IReadOnlyList<Range> lines, bool terminated, IBufferWriter<byte> output)
     {
-        _holdback.Add(Parse(lines, terminated), _released);
+        _holdback.Add(Parse(eventBytes, lines, terminated), _released);
         Write(_released, output);
     }
 
@@ -67,38 +78,40 @@ public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
     private static bool IsField(string line, string field) =>
         line.StartsWith(field, StringComparison.Ordinal) && (line.Length == field.Length || line[field.Length] == ':');
 
-    private static ReadOnlySpan<char> FieldValue(string line, string field)
-    {
-        if (line.Length <= field.Length + 1)
-        {
-            return [];
-        }
+    private static bool IsData(ReadOnlySpan<byte> line) => line.StartsWith("data"u8) && (line.Length == 4 || line[4] == (byte)':');
 
-        var value = line.AsSpan(field.Length + 1);
-        return value[0] == ' ' ? value[1..] : value;
-    }
-
-    private HeldEvent Parse(IReadOnlyList<string> lines, bool terminated)
+    private HeldEvent Parse(ReadOnlySpan<byte> eventBytes, IReadOnlyList<Range> lines, bool terminated)
     {
         List<string>? fields = null;
         var dataIndex = -1;
         _data.ResetWrittenCount();
-        foreach (var line in lines)
+        foreach (var range in lines)
         {
-            if (IsField(line, "data"))
+            var bytes = eventBytes[range];
+            if (IsData(bytes))
             {
-                // The data lines joined by \n, as UTF-8.
+                // The data lines' values joined by \n, as UTF-8 (invalid sequences replaced, as decoding does).
                 if (dataIndex >= 0)
                 {
                     _data.Write("\n"u8);
                 }
 
                 dataIndex = dataIndex < 0 ? fields?.Count ?? 0 : dataIndex;
-                Encoding.UTF8.GetBytes(FieldValue(line, "data"), _data);
+                var value = bytes.Length <= 5 ? [] : bytes[5] == (byte)' ' ? bytes[6..] : bytes[5..];
+                if (Utf8.IsValid(value))
+                {
+                    _data.Write(value);
+                }
+                else
+                {
+                    Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(value), _data);
+                }
+
                 continue;
             }
 
             fields ??= [];
+            var line = Encoding.UTF8.GetString(bytes);
             if (IsField(line, "retry") || line.StartsWith(':'))
             {
                 fields.Add(IsField(line, "retry") ? line : TextRedactor.Redact(line, Counts));

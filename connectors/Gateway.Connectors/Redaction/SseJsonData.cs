@@ -19,6 +19,7 @@ internal sealed class SseJsonData
     // As deep as JsonNode.Parse read it before: deeper data stays text, as it did.
     private const int MaxDepth = 64;
     private const int MaxCached = 256;
+    private const int MaxCachedLength = 128;
 
     private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Skip, MaxDepth = MaxDepth };
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -29,11 +30,12 @@ internal sealed class SseJsonData
     private readonly Frame[] _frames = new Frame[MaxDepth + 2];
     private readonly List<Found> _found = [];
 
-    // Paths seen (with whether they stream) and member names that needed no redaction: no string per token.
+    // Paths seen (with whether they stream), and member names and complete values that needed no
+    // redaction (the id, model and object every chunk repeats): neither a string nor a match per token.
     private readonly Dictionary<string, bool> _paths = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool>.AlternateLookup<ReadOnlySpan<char>> _pathLookup;
-    private readonly HashSet<string> _cleanNames = new(StringComparer.Ordinal);
-    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _cleanNameLookup;
+    private readonly HashSet<string> _clean = new(StringComparer.Ordinal);
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _cleanLookup;
 
     private char[] _path = new char[128];
     private char[] _chars = new char[256];
@@ -45,7 +47,7 @@ internal sealed class SseJsonData
         _counts = counts;
         _writer = new Utf8JsonWriter(_buffer, WriterOptions);
         _pathLookup = _paths.GetAlternateLookup<ReadOnlySpan<char>>();
-        _cleanNameLookup = _cleanNames.GetAlternateLookup<ReadOnlySpan<char>>();
+        _cleanLookup = _clean.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>Whether <paramref name="data"/> starts like a JSON object or array (after JSON whitespace).</summary>
@@ -80,7 +82,8 @@ internal sealed class SseJsonData
             return null;
         }
 
-        var json = _buffer.WrittenSpan.ToArray();
+        var json = ArrayPool<byte>.Shared.Rent(_buffer.WrittenCount);
+        _buffer.WrittenSpan.CopyTo(json);
         var values = new HeldValue[_found.Count];
         for (var i = 0; i < values.Length; i++)
         {
@@ -90,13 +93,14 @@ internal sealed class SseJsonData
             values[i] = new HeldValue(path, streamed, value, start, end - start);
         }
 
-        return new HeldEvent(fields, dataIndex, terminated) { Json = json, Values = values, OtherChars = otherChars };
+        return new HeldEvent(fields, dataIndex, terminated) { Json = json, JsonLength = _buffer.WrittenCount, Values = values, OtherChars = otherChars };
     }
 
-    /// <summary>Writes the event's JSON with the values the hold-back changed.</summary>
+    /// <summary>Writes the event's JSON with the values the hold-back changed, and returns its buffer to the pool.</summary>
     public void Write(HeldEvent held, IBufferWriter<byte> output)
     {
-        var json = held.Json.AsSpan();
+        ArgumentNullException.ThrowIfNull(held.Json);
+        var json = held.Json.AsSpan(0, held.JsonLength);
         var copied = 0;
         foreach (var value in held.Values)
         {
@@ -113,6 +117,8 @@ internal sealed class SseJsonData
         }
 
         output.Write(json[copied..]);
+        // Cleared: it held string values before their redaction, and the pool is shared across streams.
+        ArrayPool<byte>.Shared.Return(held.Json, clearArray: true);
     }
 
     // Writes one token; returns the characters of a string value read and found clean (not held).
@@ -189,7 +195,7 @@ internal sealed class SseJsonData
             }
         }
 
-        if (!streamed && !SensitivePatterns.For(value).IsMatch(value))
+        if (!streamed && IsClean(value))
         {
             _writer.WriteStringValue(value);
             return value.Length;
@@ -202,20 +208,40 @@ internal sealed class SseJsonData
         return 0;
     }
 
+    private bool IsClean(ReadOnlySpan<char> value)
+    {
+        if (_cleanLookup.Contains(value))
+        {
+            return true;
+        }
+
+        if (SensitivePatterns.For(value).IsMatch(value))
+        {
+            return false;
+        }
+
+        if (value.Length <= MaxCachedLength && _clean.Count < MaxCached)
+        {
+            _cleanLookup.Add(value);
+        }
+
+        return true;
+    }
+
     // The member name, redacted; names seen before that needed nothing are not decoded into a new string.
     private string MemberName(ref Utf8JsonReader reader)
     {
         var chars = _chars.AsSpan(0, reader.CopyString(Chars(reader.ValueSpan.Length)));
-        if (_cleanNameLookup.TryGetValue(chars, out var clean))
+        if (_cleanLookup.TryGetValue(chars, out var clean))
         {
             return clean;
         }
 
         var name = chars.ToString();
         var redacted = TextRedactor.Redact(name, _counts);
-        if (ReferenceEquals(redacted, name) && _cleanNames.Count < MaxCached)
+        if (ReferenceEquals(redacted, name) && name.Length <= MaxCachedLength && _clean.Count < MaxCached)
         {
-            _cleanNames.Add(name);
+            _clean.Add(name);
         }
 
         return redacted;
