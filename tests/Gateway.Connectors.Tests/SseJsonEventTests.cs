@@ -209,6 +209,17 @@ public sealed class SseJsonEventTests
         Assert.Equal(["data: t\uFFFDu", string.Empty, "data: ", string.Empty, string.Empty], lines[2..]);
     }
 
+    [Fact]
+    public void Sse_MemberNamesThatRedactToTheSameName_AreAllKept()
+    {
+        var counts = new RedactionCounts();
+
+        var output = Redact(counts, "data: {\"a@example.com\":\"x\",\"b@example.com\":\"y\",\"n\":1,\"n\":2}\n\n");
+
+        Assert.Equal("data: {\"[REDACTED:email]\":\"x\",\"[REDACTED:email]\":\"y\",\"n\":1,\"n\":2}\n\n", output);
+        Assert.Equal(2, counts[RedactionKind.Email]);
+    }
+
     private static string Chunk(string jsonEscapedContent) =>
         "data: {\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + jsonEscapedContent + "\"}}]}\n\n";
 
