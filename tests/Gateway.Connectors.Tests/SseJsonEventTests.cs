@@ -212,6 +212,7 @@ public sealed class SseJsonEventTests
     [Fact]
     public void Sse_MemberNamesThatRedactToTheSameName_AreAllKept()
     {
+        // The JsonNode tree this replaced refused duplicate names (ArgumentException), failing the stream.
         var counts = new RedactionCounts();
 
         var output = Redact(counts, "data: {\"a@example.com\":\"x\",\"b@example.com\":\"y\",\"n\":1,\"n\":2}\n\n");
