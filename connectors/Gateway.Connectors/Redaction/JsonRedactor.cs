@@ -24,15 +24,7 @@ public static class JsonRedactor
     }
 
     /// <summary>Writes the redacted document to <paramref name="output"/>.</summary>
-    public static void Redact(ReadOnlySpan<byte> utf8Json, IBufferWriter<byte> output, RedactionCounts counts) =>
-        Redact(utf8Json, output, counts, stringValues: true);
-
-    /// <summary>
-    /// As <see cref="Redact(ReadOnlySpan{byte}, IBufferWriter{byte}, RedactionCounts)"/>; with
-    /// <paramref name="stringValues"/> false, string values are copied for the caller to redact (the SSE
-    /// redactor reads a value streamed across events as one text).
-    /// </summary>
-    internal static void Redact(ReadOnlySpan<byte> utf8Json, IBufferWriter<byte> output, RedactionCounts counts, bool stringValues)
+    public static void Redact(ReadOnlySpan<byte> utf8Json, IBufferWriter<byte> output, RedactionCounts counts)
     {
         ArgumentNullException.ThrowIfNull(counts);
         var reader = new Utf8JsonReader(utf8Json, ReaderOptions);
@@ -57,7 +49,7 @@ public static class JsonRedactor
                     writer.WritePropertyName(TextRedactor.Redact(reader.GetString()!, counts));
                     break;
                 case JsonTokenType.String:
-                    writer.WriteStringValue(stringValues ? TextRedactor.Redact(reader.GetString()!, counts) : reader.GetString()!);
+                    writer.WriteStringValue(TextRedactor.Redact(reader.GetString()!, counts));
                     break;
                 case JsonTokenType.Number when IsCardNumber(reader.ValueSpan):
                     writer.WriteStringValue(RedactionKind.CardNumber.Replacement());
@@ -83,7 +75,8 @@ public static class JsonRedactor
         writer.Flush();
     }
 
-    private static bool IsCardNumber(ReadOnlySpan<byte> number)
+    /// <summary>True when a JSON number is a card number (13–19 digits, network prefix, Luhn-valid).</summary>
+    internal static bool IsCardNumber(ReadOnlySpan<byte> number)
     {
         if (number.Length is < 13 or > 19 || number[0] is < (byte)'2' or > (byte)'6')
         {

@@ -54,7 +54,10 @@ internal static partial class SensitivePatterns
     /// changes nothing), but the e-mail alternative starts at any letter or digit, so without it the
     /// engine can skip ahead to the characters the other kinds start with.
     /// </summary>
-    public static Regex For(string text) => text.Contains('@', StringComparison.Ordinal) ? Sensitive() : SensitiveWithoutEmail();
+    public static Regex For(string text) => For(text.AsSpan());
+
+    /// <inheritdoc cref="For(string)"/>
+    public static Regex For(ReadOnlySpan<char> text) => text.Contains('@') ? Sensitive() : SensitiveWithoutEmail();
 
     [GeneratedRegex(Pattern, RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 2000)]
     private static partial Regex Sensitive();
@@ -84,7 +87,7 @@ internal static partial class SensitivePatterns
         _ => ApiKeyContinuation(),
     };
 
-    /// <summary>The kind of a match of <see cref="For"/>'s pattern.</summary>
+    /// <summary>The kind of a match of <see cref="For(string)"/>'s pattern.</summary>
     public static RedactionKind KindOf(Match match)
     {
         for (var i = 0; i < GroupNames.Length; i++)

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
-
 namespace Gateway.Connectors.Redaction;
 
 /// <summary>
@@ -16,64 +13,48 @@ namespace Gateway.Connectors.Redaction;
 /// </summary>
 internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChars)
 {
+    /// <summary>The path of text data (not JSON), which streams across events like a streamed member.</summary>
+    public const string TextPath = "$text";
+
     private const int MaxHeldEvents = 256;
     private const int LookaheadSlack = 2;
-    private const string TextPath = "$text";
 
     /// <summary>Member names whose values providers stream piece by piece across events.</summary>
-    public static IReadOnlySet<string> StreamedTextMembers { get; } = new HashSet<string>(StringComparer.Ordinal)
+    public static IReadOnlySet<string> StreamedTextMembers => StreamedMembers;
+
+    private static readonly HashSet<string> StreamedMembers = new(StringComparer.Ordinal)
     {
         "content", "text", "delta", "partial_json", "arguments", "refusal", "reasoning", "reasoning_content", "thinking", "output_text",
     };
 
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> StreamedMemberLookup = StreamedMembers.GetAlternateLookup<ReadOnlySpan<char>>();
+
     private readonly List<HeldEvent> _held = [];
 
-    // The string values of each held event, found once when it arrives (not again at every release).
-    private readonly List<Segment[]> _segments = [];
+    // Working sets of a release, kept between releases (a release runs once per event).
+    private readonly Dictionary<string, List<HeldValue>> _streamed = new(StringComparer.Ordinal);
+    private readonly List<List<HeldValue>> _streams = [];
+    private readonly List<List<HeldValue>> _spareLists = [];
+    private readonly List<Found> _found = [];
 
-    /// <summary>Adds an event; returns the events that are now safe to write, in order.</summary>
-    public IReadOnlyList<HeldEvent> Add(HeldEvent held)
+    /// <summary>Adds an event; appends the events that are now safe to write, in order, to <paramref name="released"/>.</summary>
+    public void Add(HeldEvent held, List<HeldEvent> released)
     {
         _held.Add(held);
-        _segments.Add([.. SegmentsOf(held)]);
-        return Release(final: false);
+        Release(final: false, released);
     }
 
-    /// <summary>The stream ended: every held event, redacted.</summary>
-    public IReadOnlyList<HeldEvent> Flush() => Release(final: true);
+    /// <summary>The stream ended: appends every held event, redacted, to <paramref name="released"/>.</summary>
+    public void Flush(List<HeldEvent> released) => Release(final: true, released);
 
-    private IReadOnlyList<HeldEvent> Release(bool final)
+    private void Release(bool final, List<HeldEvent> released)
     {
-        var streamed = new Dictionary<string, List<Segment>>(StringComparer.Ordinal);
-        var streams = new List<List<Segment>>();
-        var heldChars = 0;
-        for (var index = 0; index < _held.Count; index++)
-        {
-            foreach (var segment in _segments[index])
-            {
-                segment.Event = index;
-                heldChars += segment.Value.Length;
-                if (!segment.Streamed)
-                {
-                    // A value that is not streamed is complete in its event: a stream of its own.
-                    streams.Add([segment]);
-                }
-                else if (streamed.TryGetValue(segment.Path, out var list))
-                {
-                    list.Add(segment);
-                }
-                else
-                {
-                    streamed[segment.Path] = list = [segment];
-                    streams.Add(list);
-                }
-            }
-        }
-
+        ArgumentNullException.ThrowIfNull(released);
+        var heldChars = GroupStreams();
         final |= _held.Count > MaxHeldEvents || heldChars > maxHeldChars;
         var keepFrom = _held.Count;
-        var found = new List<Found>();
-        foreach (var segments in streams)
+        _found.Clear();
+        foreach (var segments in _streams)
         {
             var text = segments.Count == 1 ? segments[0].Value : string.Concat(segments.Select(s => s.Value));
             var complete = final || !segments[0].Streamed;
@@ -90,7 +71,7 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
                 var kind = SensitivePatterns.KindOf(match);
                 if (SensitivePatterns.IsReal(match, kind))
                 {
-                    found.Add(new Found(segments, match.Index, end, kind));
+                    _found.Add(new Found(segments, match.Index, end, kind));
                 }
             }
 
@@ -104,7 +85,7 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
         for (var changed = true; changed;)
         {
             changed = false;
-            foreach (var f in found)
+            foreach (var f in _found)
             {
                 var first = EventAt(f.Segments, f.Start);
                 if (EventAt(f.Segments, f.End - 1) >= keepFrom && first < keepFrom)
@@ -115,16 +96,65 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
             }
         }
 
-        foreach (var f in found.Where(f => EventAt(f.Segments, f.End - 1) < keepFrom).OrderByDescending(f => f.Start))
+        if (_found.Count > 0)
         {
-            Apply(f);
-            counts.Add(f.Kind);
+            foreach (var f in _found.Where(f => EventAt(f.Segments, f.End - 1) < keepFrom).OrderByDescending(f => f.Start))
+            {
+                Apply(f);
+                counts.Add(f.Kind);
+            }
         }
 
-        var released = _held.GetRange(0, keepFrom);
+        for (var i = 0; i < keepFrom; i++)
+        {
+            released.Add(_held[i]);
+        }
+
         _held.RemoveRange(0, keepFrom);
-        _segments.RemoveRange(0, keepFrom);
-        return released;
+    }
+
+    // Groups the held values into streams (one per streamed path; each other value a stream of its own),
+    // in the order they first appear; returns the characters held.
+    private int GroupStreams()
+    {
+        foreach (var list in _streams)
+        {
+            list.Clear();
+            _spareLists.Add(list);
+        }
+
+        _streams.Clear();
+        _streamed.Clear();
+        var heldChars = 0;
+        for (var index = 0; index < _held.Count; index++)
+        {
+            heldChars += _held[index].OtherChars;
+            foreach (var segment in _held[index].Values)
+            {
+                segment.Event = index;
+                heldChars += segment.Value.Length;
+                if (segment.Streamed && _streamed.TryGetValue(segment.Path, out var list))
+                {
+                    list.Add(segment);
+                    continue;
+                }
+
+                list = _spareLists.Count > 0 ? _spareLists[^1] : [];
+                if (_spareLists.Count > 0)
+                {
+                    _spareLists.RemoveAt(_spareLists.Count - 1);
+                }
+
+                list.Add(segment);
+                _streams.Add(list);
+                if (segment.Streamed)
+                {
+                    _streamed[segment.Path] = list;
+                }
+            }
+        }
+
+        return heldChars;
     }
 
     // Replaces the match in its first segment and deletes the rest of it from the following ones.
@@ -148,7 +178,7 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
         }
     }
 
-    private static int EventAt(List<Segment> segments, int position)
+    private static int EventAt(List<HeldValue> segments, int position)
     {
         var offset = 0;
         foreach (var segment in segments)
@@ -180,93 +210,20 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
         return before.Length >= 6 && before[^6..].Equals("bearer", StringComparison.OrdinalIgnoreCase) ? before.Length - 6 : i;
     }
 
-    private static bool IsStreamed(string path)
+    /// <summary>Whether a value at <paramref name="path"/> streams: text data, or a member of <see cref="StreamedTextMembers"/> (or an array in one).</summary>
+    internal static bool IsStreamed(string path)
     {
         if (path == TextPath)
         {
             return true;
         }
 
-        var member = path[(path.LastIndexOf('.') + 1)..];
-        var bracket = member.IndexOf('[', StringComparison.Ordinal);
-        return StreamedTextMembers.Contains(bracket < 0 ? member : member[..bracket]);
+        var member = path.AsSpan(path.LastIndexOf('.') + 1);
+        var bracket = member.IndexOf('[');
+        return StreamedMemberLookup.Contains(bracket < 0 ? member : member[..bracket]);
     }
 
     private static bool IsWordChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '%' or '+' or '-' or '@' or '=' or '/' or '~';
 
-    private static IEnumerable<Segment> SegmentsOf(HeldEvent held)
-    {
-        if (held.Json is { } json)
-        {
-            return StringsOf(json, "$");
-        }
-
-        return held.Text is null ? [] : [new Segment(TextPath, held.Text, value => held.Text = value)];
-    }
-
-    private static IEnumerable<Segment> StringsOf(JsonNode node, string path)
-    {
-        switch (node)
-        {
-            case JsonObject obj:
-                foreach (var (name, child) in obj.ToArray())
-                {
-                    if (child is JsonValue value && value.TryGetValue<string>(out var text))
-                    {
-                        yield return new Segment(path + "." + name, text, updated => obj[name] = updated);
-                    }
-                    else if (child is not null)
-                    {
-                        foreach (var inner in StringsOf(child, path + "." + name))
-                        {
-                            yield return inner;
-                        }
-                    }
-                }
-
-                break;
-            case JsonArray array:
-                for (var i = 0; i < array.Count; i++)
-                {
-                    var position = i;
-                    var childPath = path + "[" + i.ToString(CultureInfo.InvariantCulture) + "]";
-                    if (array[i] is JsonValue value && value.TryGetValue<string>(out var text))
-                    {
-                        yield return new Segment(childPath, text, updated => array[position] = updated);
-                    }
-                    else if (array[i] is { } child)
-                    {
-                        foreach (var inner in StringsOf(child, childPath))
-                        {
-                            yield return inner;
-                        }
-                    }
-                }
-
-                break;
-            default:
-                break;
-        }
-    }
-
-    private sealed class Segment(string path, string value, Action<string> set)
-    {
-        public string Path { get; } = path;
-
-        /// <summary>Whether the value streams across events (<see cref="StreamedTextMembers"/>).</summary>
-        public bool Streamed { get; } = IsStreamed(path);
-
-        /// <summary>The index of its event among those held, set at each release.</summary>
-        public int Event { get; set; }
-
-        public string Value { get; private set; } = value;
-
-        public void Set(string updated)
-        {
-            Value = updated;
-            set(updated);
-        }
-    }
-
-    private sealed record Found(List<Segment> Segments, int Start, int End, RedactionKind Kind);
+    private sealed record Found(List<HeldValue> Segments, int Start, int End, RedactionKind Kind);
 }

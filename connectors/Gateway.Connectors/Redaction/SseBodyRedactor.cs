@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
-using System.Text.Json.Nodes;
+using System.Text.Unicode;
 using Gateway.Connectors.Streaming;
 
 namespace Gateway.Connectors.Redaction;
@@ -13,20 +11,23 @@ namespace Gateway.Connectors.Redaction;
 /// <c>id:</c>, <c>event:</c> and unknown fields as text. A value a model streams piece by piece across
 /// events (the same JSON path in consecutive events, e.g. <c>choices[0].delta.content</c>) is redacted
 /// as one text: an event whose value might still be continued into something sensitive is held back
-/// until the next event shows it complete (see <see cref="SplitValueHoldback"/>). Events larger than the
-/// limit fail the stream (fail closed) with <see cref="InvalidDataException"/>.
+/// until the next event shows it complete (see <see cref="SplitValueHoldback"/>). JSON data is read and
+/// written on its UTF-8 bytes (<see cref="SseJsonData"/>). Events larger than the limit fail the stream
+/// (fail closed) with <see cref="InvalidDataException"/>.
 /// </summary>
 public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
 {
-    private static readonly JsonSerializerOptions WriteOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     private readonly SplitValueHoldback _holdback;
+    private readonly SseJsonData _json;
+    private readonly ArrayBufferWriter<byte> _data = new(1024);
+    private readonly List<HeldEvent> _released = [];
 
     public SseBodyRedactor(RedactionCounts? counts = null, int maxEventBytes = 1024 * 1024)
         : base(maxEventBytes)
     {
         Counts = counts ?? new RedactionCounts();
         _holdback = new SplitValueHoldback(Counts, maxHeldChars: maxEventBytes);
+        _json = new SseJsonData(Counts);
     }
 
     /// <inheritdoc/>
@@ -41,57 +42,76 @@ public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
     {
         // One event on its own (not used by this class's own framing, which holds events back): redacted completely.
         ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(lines);
+        var eventBytes = new ArrayBufferWriter<byte>();
+        var ranges = new List<Range>(lines.Count);
+        foreach (var line in lines)
+        {
+            var start = eventBytes.WrittenCount;
+            Encoding.UTF8.GetBytes(line, eventBytes);
+            ranges.Add(start..eventBytes.WrittenCount);
+        }
+
         var alone = new SplitValueHoldback(Counts, maxHeldChars: int.MaxValue);
-        foreach (var held in alone.Add(Parse(lines, terminated: false)).Concat(alone.Flush()))
-        {
-            Write(held, builder);
-        }
+        var released = new List<HeldEvent>();
+        alone.Add(Parse(eventBytes.WrittenSpan, ranges, terminated: false), released);
+        alone.Flush(released);
+        var output = new ArrayBufferWriter<byte>();
+        Write(released, output);
+        builder.Append(Encoding.UTF8.GetString(output.WrittenSpan));
     }
 
     /// <inheritdoc/>
-    protected override void WriteEvent(IReadOnlyList<string> lines, bool terminated, StringBuilder builder)
+    protected override void WriteEvent(ReadOnlySpan<byte> eventBytes, IReadOnlyList<Range> lines, bool terminated, IBufferWriter<byte> output)
     {
-        foreach (var released in _holdback.Add(Parse(lines, terminated)))
-        {
-            Write(released, builder);
-        }
+        _holdback.Add(Parse(eventBytes, lines, terminated), _released);
+        Write(_released, output);
     }
 
     /// <inheritdoc/>
-    protected override void CompleteStream(StringBuilder builder)
+    protected override void CompleteStream(IBufferWriter<byte> output)
     {
-        foreach (var released in _holdback.Flush())
-        {
-            Write(released, builder);
-        }
+        _holdback.Flush(_released);
+        Write(_released, output);
     }
 
     private static bool IsField(string line, string field) =>
         line.StartsWith(field, StringComparison.Ordinal) && (line.Length == field.Length || line[field.Length] == ':');
 
-    private static string FieldValue(string line, string field)
-    {
-        if (line.Length <= field.Length + 1)
-        {
-            return string.Empty;
-        }
+    private static bool IsData(ReadOnlySpan<byte> line) => line.StartsWith("data"u8) && (line.Length == 4 || line[4] == (byte)':');
 
-        var value = line.AsSpan(field.Length + 1);
-        return (value[0] == ' ' ? value[1..] : value).ToString();
-    }
-
-    private HeldEvent Parse(IReadOnlyList<string> lines, bool terminated)
+    private HeldEvent Parse(ReadOnlySpan<byte> eventBytes, IReadOnlyList<Range> lines, bool terminated)
     {
-        var fields = new List<string>();
+        List<string>? fields = null;
         var dataIndex = -1;
-        foreach (var line in lines)
+        _data.ResetWrittenCount();
+        foreach (var range in lines)
         {
-            if (IsField(line, "data"))
+            var bytes = eventBytes[range];
+            if (IsData(bytes))
             {
-                dataIndex = dataIndex < 0 ? fields.Count : dataIndex;
+                // The data lines' values joined by \n, as UTF-8 (invalid sequences replaced, as decoding does).
+                if (dataIndex >= 0)
+                {
+                    _data.Write("\n"u8);
+                }
+
+                dataIndex = dataIndex < 0 ? fields?.Count ?? 0 : dataIndex;
+                var value = bytes.Length <= 5 ? [] : bytes[5] == (byte)' ' ? bytes[6..] : bytes[5..];
+                if (Utf8.IsValid(value))
+                {
+                    _data.Write(value);
+                }
+                else
+                {
+                    Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(value), _data);
+                }
+
                 continue;
             }
 
+            fields ??= [];
+            var line = Encoding.UTF8.GetString(bytes);
             if (IsField(line, "retry") || line.StartsWith(':'))
             {
                 fields.Add(IsField(line, "retry") ? line : TextRedactor.Redact(line, Counts));
@@ -103,53 +123,71 @@ public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
             fields.Add(colon < 0 ? TextRedactor.Redact(line, Counts) : line[..(colon + 1)] + TextRedactor.Redact(line[(colon + 1)..], Counts));
         }
 
+        IReadOnlyList<string> kept = fields ?? (IReadOnlyList<string>)[];
         if (dataIndex < 0)
         {
-            return new HeldEvent(fields, -1, null, null, terminated);
+            return new HeldEvent(kept, -1, terminated);
         }
 
-        var data = string.Join('\n', lines.Where(l => IsField(l, "data")).Select(l => FieldValue(l, "data")));
-        var trimmed = data.AsSpan().TrimStart();
-        if (!trimmed.IsEmpty && (trimmed[0] == '{' || trimmed[0] == '['))
+        // Member names and numbers now; string values in the hold-back, which reads them across events.
+        var data = _data.WrittenSpan;
+        if (SseJsonData.LooksLikeJson(data) && _json.Read(data, kept, dataIndex, terminated) is { } json)
         {
-            try
-            {
-                // Member names and numbers now; string values in the hold-back, which reads them across events.
-                var redacted = new ArrayBufferWriter<byte>(data.Length + 64);
-                JsonRedactor.Redact(Encoding.UTF8.GetBytes(data), redacted, Counts, stringValues: false);
-                return new HeldEvent(fields, dataIndex, JsonNode.Parse(redacted.WrittenSpan), null, terminated);
-            }
-            catch (JsonException)
-            {
-                // Not JSON after all: redact as text below.
-            }
+            return json;
         }
 
-        return new HeldEvent(fields, dataIndex, null, data, terminated);
+        var text = Encoding.UTF8.GetString(data);
+        return new HeldEvent(kept, dataIndex, terminated) { Values = [new HeldValue(SplitValueHoldback.TextPath, streamed: true, text, start: -1, length: 0)] };
     }
 
-    private static void Write(HeldEvent held, StringBuilder builder)
+    private void Write(List<HeldEvent> released, IBufferWriter<byte> output)
+    {
+        foreach (var held in released)
+        {
+            Write(held, output);
+        }
+
+        released.Clear();
+    }
+
+    private void Write(HeldEvent held, IBufferWriter<byte> output)
     {
         for (var i = 0; i <= held.Fields.Count; i++)
         {
             if (i == held.DataIndex)
             {
-                var data = held.Json?.ToJsonString(WriteOptions) ?? held.Text ?? "null";
-                foreach (var line in data.Split('\n'))
-                {
-                    builder.Append("data: ").Append(line).Append('\n');
-                }
+                WriteData(held, output);
             }
 
             if (i < held.Fields.Count)
             {
-                builder.Append(held.Fields[i]).Append('\n');
+                Encoding.UTF8.GetBytes(held.Fields[i], output);
+                output.Write("\n"u8);
             }
         }
 
         if (held.Terminated)
         {
-            builder.Append('\n');
+            output.Write("\n"u8);
+        }
+    }
+
+    private void WriteData(HeldEvent held, IBufferWriter<byte> output)
+    {
+        if (held.Json is not null)
+        {
+            // Compact JSON: one line.
+            output.Write("data: "u8);
+            _json.Write(held, output);
+            output.Write("\n"u8);
+            return;
+        }
+
+        foreach (var line in held.Values[0].Value.AsSpan().Split('\n'))
+        {
+            output.Write("data: "u8);
+            Encoding.UTF8.GetBytes(held.Values[0].Value.AsSpan(line), output);
+            output.Write("\n"u8);
         }
     }
 }

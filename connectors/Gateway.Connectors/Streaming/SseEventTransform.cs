@@ -11,10 +11,13 @@ namespace Gateway.Connectors.Streaming;
 /// </summary>
 public abstract class SseEventTransform : IBodyTransform
 {
-    private readonly ArrayBufferWriter<byte> _line = new(256);
+    // The current event's lines, as received (UTF-8), and where each lies in it (without its line end).
+    private readonly ArrayBufferWriter<byte> _eventBytes = new(1024);
+    private readonly List<Range> _lines = [];
     private readonly List<string> _event = [];
     private readonly int _maxEventBytes;
-    private int _eventBytes;
+    private int _eventSize;
+    private int _lineStart;
 
     protected SseEventTransform(int maxEventBytes)
     {
@@ -29,22 +32,32 @@ public abstract class SseEventTransform : IBodyTransform
     protected abstract void RewriteEvent(IReadOnlyList<string> lines, StringBuilder builder);
 
     /// <summary>
-    /// Appends what is to be written for one event: by default the rewritten event and, when it was
-    /// <paramref name="terminated"/> by a blank line, that terminator. A transform that holds events back
-    /// (to see the next one first) overrides this and <see cref="CompleteStream"/>.
+    /// Writes what is to be written for one event, given as its UTF-8 bytes and the range of each line in
+    /// them: by default the event's lines decoded and rewritten by <see cref="RewriteEvent"/> and, when it
+    /// was <paramref name="terminated"/> by a blank line, that terminator. A transform that holds events
+    /// back (to see the next one first) or works on the UTF-8 directly overrides this and <see cref="CompleteStream"/>.
     /// </summary>
-    protected virtual void WriteEvent(IReadOnlyList<string> lines, bool terminated, StringBuilder builder)
+    protected virtual void WriteEvent(ReadOnlySpan<byte> eventBytes, IReadOnlyList<Range> lines, bool terminated, IBufferWriter<byte> output)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        RewriteEvent(lines, builder);
+        ArgumentNullException.ThrowIfNull(lines);
+        _event.Clear();
+        foreach (var line in lines)
+        {
+            _event.Add(Encoding.UTF8.GetString(eventBytes[line]));
+        }
+
+        var builder = new StringBuilder();
+        RewriteEvent(_event, builder);
         if (terminated)
         {
             builder.Append('\n');
         }
+
+        Emit(builder, output);
     }
 
-    /// <summary>Appends whatever is still held back when the stream ends (nothing by default).</summary>
-    protected virtual void CompleteStream(StringBuilder builder)
+    /// <summary>Writes whatever is still held back when the stream ends (nothing by default).</summary>
+    protected virtual void CompleteStream(IBufferWriter<byte> output)
     {
     }
 
@@ -55,34 +68,34 @@ public abstract class SseEventTransform : IBodyTransform
         {
             var newline = input.IndexOf((byte)'\n');
             var part = newline < 0 ? input : input[..newline];
-            _eventBytes += part.Length + 1;
-            if (_eventBytes > _maxEventBytes)
+            _eventSize += part.Length + 1;
+            if (_eventSize > _maxEventBytes)
             {
                 throw new InvalidDataException(OversizedEventMessage(_maxEventBytes));
             }
 
-            _line.Write(part);
+            _eventBytes.Write(part);
             if (newline < 0)
             {
                 return;
             }
 
-            var line = _line.WrittenSpan;
-            if (!line.IsEmpty && line[^1] == (byte)'\r')
+            var end = _eventBytes.WrittenCount;
+            if (end > _lineStart && _eventBytes.WrittenSpan[end - 1] == (byte)'\r')
             {
-                line = line[..^1];
+                end--;
             }
 
-            if (line.IsEmpty)
+            if (end == _lineStart)
             {
                 FlushEvent(output, terminated: true);
             }
             else
             {
-                _event.Add(Encoding.UTF8.GetString(line));
+                _lines.Add(_lineStart..end);
+                _lineStart = _eventBytes.WrittenCount;
             }
 
-            _line.ResetWrittenCount();
             input = input[(newline + 1)..];
         }
     }
@@ -90,30 +103,28 @@ public abstract class SseEventTransform : IBodyTransform
     /// <inheritdoc/>
     public void Complete(IBufferWriter<byte> output)
     {
-        if (_line.WrittenCount > 0)
+        if (_eventBytes.WrittenCount > _lineStart)
         {
-            _event.Add(Encoding.UTF8.GetString(_line.WrittenSpan));
-            _line.ResetWrittenCount();
+            // The last line, unterminated: kept as it came.
+            _lines.Add(_lineStart.._eventBytes.WrittenCount);
         }
 
-        if (_event.Count > 0)
+        if (_lines.Count > 0)
         {
             FlushEvent(output, terminated: false);
         }
 
-        var rest = new StringBuilder();
-        CompleteStream(rest);
-        Emit(rest, output);
+        CompleteStream(output);
     }
 
     private void FlushEvent(IBufferWriter<byte> output, bool terminated)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var builder = new StringBuilder();
-        WriteEvent(_event, terminated, builder);
-        _event.Clear();
-        _eventBytes = 0;
-        Emit(builder, output);
+        WriteEvent(_eventBytes.WrittenSpan, _lines, terminated, output);
+        _lines.Clear();
+        _eventBytes.ResetWrittenCount();
+        _lineStart = 0;
+        _eventSize = 0;
     }
 
     private static void Emit(StringBuilder builder, IBufferWriter<byte> output)

@@ -1,0 +1,305 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Gateway.Connectors.Redaction;
+
+/// <summary>
+/// The JSON of SSE <c>data:</c> fields, read once on its UTF-8 bytes: member names and card numbers are
+/// redacted as <see cref="JsonRedactor"/> redacts them, everything is written compactly, and each string
+/// value is found with its JSON path (<c>$.choices[0].delta.content</c>) and the place of its token in
+/// the written bytes. Values that stream across events, or that could hold something sensitive, go to
+/// <see cref="SplitValueHoldback"/>; a released event is written back with the values it changed
+/// spliced in, the rest of its bytes copied. One per stream (it keeps its buffers and the member names
+/// and paths seen so far, bounded); not thread-safe.
+/// </summary>
+internal sealed class SseJsonData
+{
+    // As deep as JsonNode.Parse read it before: deeper data stays text, as it did.
+    private const int MaxDepth = 64;
+    private const int MaxCached = 256;
+    private const int MaxCachedLength = 128;
+
+    private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Skip, MaxDepth = MaxDepth };
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private readonly RedactionCounts _counts;
+    private readonly ArrayBufferWriter<byte> _buffer = new(1024);
+    private readonly Utf8JsonWriter _writer;
+    private readonly Frame[] _frames = new Frame[MaxDepth + 2];
+    private readonly List<Found> _found = [];
+
+    // Paths seen (with whether they stream), and member names and complete values that needed no
+    // redaction (the id, model and object every chunk repeats): neither a string nor a match per token.
+    private readonly Dictionary<string, bool> _paths = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, bool>.AlternateLookup<ReadOnlySpan<char>> _pathLookup;
+    private readonly HashSet<string> _clean = new(StringComparer.Ordinal);
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _cleanLookup;
+
+    private char[] _path = new char[128];
+    private char[] _chars = new char[256];
+    private int _pathLength;
+    private int _depth;
+
+    public SseJsonData(RedactionCounts counts)
+    {
+        _counts = counts;
+        _writer = new Utf8JsonWriter(_buffer, WriterOptions);
+        _pathLookup = _paths.GetAlternateLookup<ReadOnlySpan<char>>();
+        _cleanLookup = _clean.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>Whether <paramref name="data"/> starts like a JSON object or array (after JSON whitespace).</summary>
+    public static bool LooksLikeJson(ReadOnlySpan<byte> data)
+    {
+        var trimmed = data.TrimStart(" \t\r\n"u8);
+        return !trimmed.IsEmpty && trimmed[0] is (byte)'{' or (byte)'[';
+    }
+
+    /// <summary>The event with its data read as JSON; null when the data is not JSON (it is then text).</summary>
+    public HeldEvent? Read(ReadOnlySpan<byte> data, IReadOnlyList<string> fields, int dataIndex, bool terminated)
+    {
+        _buffer.ResetWrittenCount();
+        _writer.Reset(_buffer);
+        _found.Clear();
+        _path[0] = '$';
+        _pathLength = 1;
+        _depth = 0;
+        var otherChars = 0;
+        try
+        {
+            var reader = new Utf8JsonReader(data, ReaderOptions);
+            while (reader.Read())
+            {
+                otherChars += ReadToken(ref reader);
+            }
+
+            _writer.Flush();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        var json = ArrayPool<byte>.Shared.Rent(_buffer.WrittenCount);
+        _buffer.WrittenSpan.CopyTo(json);
+        var values = new HeldValue[_found.Count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            // A value in an array is written after its separator.
+            var (path, streamed, value, start, end) = _found[i];
+            start += json[start] == (byte)',' ? 1 : 0;
+            values[i] = new HeldValue(path, streamed, value, start, end - start);
+        }
+
+        return new HeldEvent(fields, dataIndex, terminated) { Json = json, JsonLength = _buffer.WrittenCount, Values = values, OtherChars = otherChars };
+    }
+
+    /// <summary>Writes the event's JSON with the values the hold-back changed, and returns its buffer to the pool.</summary>
+    public void Write(HeldEvent held, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(held.Json);
+        var json = held.Json.AsSpan(0, held.JsonLength);
+        var copied = 0;
+        foreach (var value in held.Values)
+        {
+            if (!value.Changed)
+            {
+                continue;
+            }
+
+            output.Write(json[copied..value.Start]);
+            _writer.Reset(output);
+            _writer.WriteStringValue(value.Value);
+            _writer.Flush();
+            copied = value.Start + value.Length;
+        }
+
+        output.Write(json[copied..]);
+        // Cleared: it held string values before their redaction, and the pool is shared across streams.
+        ArrayPool<byte>.Shared.Return(held.Json, clearArray: true);
+    }
+
+    // Writes one token; returns the characters of a string value read and found clean (not held).
+    private int ReadToken(ref Utf8JsonReader reader)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.StartObject:
+            case JsonTokenType.StartArray:
+                BeginValue();
+                _frames[_depth++] = new Frame(reader.TokenType == JsonTokenType.StartArray, _pathLength);
+                if (reader.TokenType == JsonTokenType.StartArray)
+                {
+                    _writer.WriteStartArray();
+                }
+                else
+                {
+                    _writer.WriteStartObject();
+                }
+
+                return 0;
+            case JsonTokenType.EndObject:
+                _depth--;
+                _writer.WriteEndObject();
+                return 0;
+            case JsonTokenType.EndArray:
+                _depth--;
+                _writer.WriteEndArray();
+                return 0;
+            case JsonTokenType.PropertyName:
+                var name = MemberName(ref reader);
+                _pathLength = _frames[_depth - 1].PathLength;
+                Append(".");
+                Append(name);
+                _writer.WritePropertyName(name);
+                return 0;
+            case JsonTokenType.String:
+                BeginValue();
+                var length = reader.CopyString(Chars(reader.ValueSpan.Length));
+                return StringValue(_chars.AsSpan(0, length), null);
+            case JsonTokenType.Number when JsonRedactor.IsCardNumber(reader.ValueSpan):
+                BeginValue();
+                _counts.Add(RedactionKind.CardNumber);
+                var replacement = RedactionKind.CardNumber.Replacement();
+                return StringValue(replacement, replacement);
+            case JsonTokenType.Number:
+                BeginValue();
+                _writer.WriteRawValue(reader.ValueSpan, skipInputValidation: true);
+                return 0;
+            case JsonTokenType.True:
+            case JsonTokenType.False:
+                BeginValue();
+                _writer.WriteBooleanValue(reader.TokenType == JsonTokenType.True);
+                return 0;
+            case JsonTokenType.Null:
+                BeginValue();
+                _writer.WriteNullValue();
+                return 0;
+            default:
+                return 0;
+        }
+    }
+
+    // A string value: held when it streams or could match; otherwise written and only counted.
+    private int StringValue(ReadOnlySpan<char> value, string? text)
+    {
+        if (!_pathLookup.TryGetValue(_path.AsSpan(0, _pathLength), out var path, out var streamed))
+        {
+            path = new string(_path, 0, _pathLength);
+            streamed = SplitValueHoldback.IsStreamed(path);
+            if (_paths.Count < MaxCached)
+            {
+                _paths.Add(path, streamed);
+            }
+        }
+
+        if (!streamed && IsClean(value))
+        {
+            _writer.WriteStringValue(value);
+            return value.Length;
+        }
+
+        text ??= value.ToString();
+        var start = _writer.BytesCommitted + _writer.BytesPending;
+        _writer.WriteStringValue(text);
+        _found.Add(new Found(path, streamed, text, (int)start, (int)(_writer.BytesCommitted + _writer.BytesPending)));
+        return 0;
+    }
+
+    private bool IsClean(ReadOnlySpan<char> value)
+    {
+        if (_cleanLookup.Contains(value))
+        {
+            return true;
+        }
+
+        if (SensitivePatterns.For(value).IsMatch(value))
+        {
+            return false;
+        }
+
+        if (value.Length <= MaxCachedLength && _clean.Count < MaxCached)
+        {
+            _cleanLookup.Add(value);
+        }
+
+        return true;
+    }
+
+    // The member name, redacted; names seen before that needed nothing are not decoded into a new string.
+    private string MemberName(ref Utf8JsonReader reader)
+    {
+        var chars = _chars.AsSpan(0, reader.CopyString(Chars(reader.ValueSpan.Length)));
+        if (_cleanLookup.TryGetValue(chars, out var clean))
+        {
+            return clean;
+        }
+
+        var name = chars.ToString();
+        var redacted = TextRedactor.Redact(name, _counts);
+        if (ReferenceEquals(redacted, name) && name.Length <= MaxCachedLength && _clean.Count < MaxCached)
+        {
+            _clean.Add(name);
+        }
+
+        return redacted;
+    }
+
+    // An array element's path is its array's with the index appended.
+    private void BeginValue()
+    {
+        if (_depth == 0 || !_frames[_depth - 1].IsArray)
+        {
+            return;
+        }
+
+        ref var frame = ref _frames[_depth - 1];
+        _pathLength = frame.PathLength;
+        Append("[");
+        EnsurePath(11);
+        frame.Index.TryFormat(_path.AsSpan(_pathLength), out var written, provider: CultureInfo.InvariantCulture);
+        _pathLength += written;
+        frame.Index++;
+        Append("]");
+    }
+
+    private void Append(ReadOnlySpan<char> text)
+    {
+        EnsurePath(text.Length);
+        text.CopyTo(_path.AsSpan(_pathLength));
+        _pathLength += text.Length;
+    }
+
+    private void EnsurePath(int more)
+    {
+        if (_pathLength + more > _path.Length)
+        {
+            Array.Resize(ref _path, Math.Max(_path.Length * 2, _pathLength + more));
+        }
+    }
+
+    // Room for a token of utf8Length bytes decoded (never more characters than bytes).
+    private Span<char> Chars(int utf8Length)
+    {
+        if (_chars.Length < utf8Length)
+        {
+            _chars = new char[Math.Max(_chars.Length * 2, utf8Length)];
+        }
+
+        return _chars;
+    }
+
+    private struct Frame(bool isArray, int pathLength)
+    {
+        public bool IsArray { get; } = isArray;
+
+        /// <summary>The length of the container's own path; its members and elements extend it.</summary>
+        public int PathLength { get; } = pathLength;
+
+        public int Index { get; set; }
+    }
+
+    private readonly record struct Found(string Path, bool Streamed, string Value, int Start, int End);
+}
