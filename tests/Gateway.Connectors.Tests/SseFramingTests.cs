@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Text;
-using Gateway.Connectors.Redaction;
 
 namespace Gateway.Connectors.Tests;
 
@@ -36,16 +34,5 @@ public sealed class SseFramingTests
         }
     }
 
-    private static string Redact(params byte[][] chunks)
-    {
-        var redactor = new SseBodyRedactor();
-        var output = new ArrayBufferWriter<byte>();
-        foreach (var chunk in chunks)
-        {
-            redactor.Write(chunk, output);
-        }
-
-        redactor.Complete(output);
-        return Encoding.UTF8.GetString(output.WrittenSpan);
-    }
+    private static string Redact(params byte[][] chunks) => SseRedaction.Run(chunks);
 }

@@ -228,29 +228,8 @@ public sealed class SseJsonEventTests
         [.. sse.Split('\n').Where(l => l.StartsWith("data: {", StringComparison.Ordinal))
             .Select(l => JsonDocument.Parse(l[6..]).RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString()!)];
 
-    private static string Redact(RedactionCounts counts, params string[] events)
-    {
-        var redactor = new SseBodyRedactor(counts);
-        var output = new ArrayBufferWriter<byte>();
-        foreach (var sse in events)
-        {
-            redactor.Write(Encoding.UTF8.GetBytes(sse), output);
-        }
+    private static string Redact(RedactionCounts counts, params string[] events) =>
+        SseRedaction.Run(counts, [.. events.Select(Encoding.UTF8.GetBytes)]);
 
-        redactor.Complete(output);
-        return Encoding.UTF8.GetString(output.WrittenSpan);
-    }
-
-    private static string Run(params byte[][] chunks)
-    {
-        var redactor = new SseBodyRedactor();
-        var output = new ArrayBufferWriter<byte>();
-        foreach (var chunk in chunks)
-        {
-            redactor.Write(chunk, output);
-        }
-
-        redactor.Complete(output);
-        return Encoding.UTF8.GetString(output.WrittenSpan);
-    }
+    private static string Run(params byte[][] chunks) => SseRedaction.Run(chunks);
 }
