@@ -54,12 +54,11 @@ internal static class AuditSeal
         var at = split;
         HashMember.CopyTo(line.AsSpan(at));
         at += HashMember.Length;
-        Convert.TryToHexStringLower(digest, line.AsSpan(at), out var hexLength);
-        at += hexLength;
+        var hash = Convert.ToHexStringLower(digest);
+        at += Encoding.ASCII.GetBytes(hash, line.AsSpan(at));
         line[at++] = (byte)'"';
         line[at++] = (byte)',';
         written[split..].CopyTo(line.AsSpan(at));
-        var hash = Encoding.ASCII.GetString(line, split + HashMember.Length, hexLength);
 
         if (buffer.Capacity > MaxRetainedBufferBytes)
         {
