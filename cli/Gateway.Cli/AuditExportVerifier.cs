@@ -42,24 +42,14 @@ internal static class AuditExportVerifier
 
     private static (string? Reason, string? Detail) Check(string line, SortedDictionary<string, AuditChainLink> chains, ref string? tenant)
     {
-        JsonDocument document;
-        try
+        if (!AuditChainLink.TryParse(line, out var document, out var seq, out var recordTenant, out var replica, out var hash, out var malformed))
         {
-            document = JsonDocument.Parse(line);
-        }
-        catch (JsonException)
-        {
-            return (AuditBreakReasons.MalformedRecord, "not JSON");
+            return malformed;
         }
 
         using (document)
         {
             var root = document.RootElement;
-            if (!AuditChainLink.TryReadHead(root, out var seq, out var recordTenant, out var replica, out var hash))
-            {
-                return (AuditBreakReasons.MalformedRecord, "missing seq, tenant, replica or hash");
-            }
-
             tenant ??= recordTenant;
             if (!string.Equals(tenant, recordTenant, StringComparison.Ordinal))
             {

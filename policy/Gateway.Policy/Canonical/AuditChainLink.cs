@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -47,10 +48,42 @@ public sealed class AuditChainLink
     public long? BrokenAtSeq { get; private set; }
 
     /// <summary>
+    /// Parses a stored line and reads its head (<see cref="TryReadHead"/>); false with the malformed-record
+    /// break (<paramref name="malformed"/>) when it is not JSON or lacks a head member. The caller disposes
+    /// <paramref name="document"/>.
+    /// </summary>
+    public static bool TryParse(string line, [NotNullWhen(true)] out JsonDocument? document, out long seq, out string tenant, out string replica, out string hash, out (string Reason, string Detail) malformed)
+    {
+        seq = 0;
+        tenant = replica = hash = string.Empty;
+        malformed = default;
+        try
+        {
+            document = JsonDocument.Parse(line);
+        }
+        catch (JsonException)
+        {
+            document = null;
+            malformed = (AuditBreakReasons.MalformedRecord, "not JSON");
+            return false;
+        }
+
+        if (!TryReadHead(document.RootElement, out seq, out tenant, out replica, out hash))
+        {
+            document.Dispose();
+            document = null;
+            malformed = (AuditBreakReasons.MalformedRecord, "missing seq, tenant, replica or hash");
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
     /// Reads the members every record carries (<c>seq</c>, <c>tenant</c>, <c>replica</c>, <c>hash</c>); false
     /// when <paramref name="record"/> is not an object or lacks one of them.
     /// </summary>
-    public static bool TryReadHead(JsonElement record, out long seq, out string tenant, out string replica, out string hash)
+    private static bool TryReadHead(JsonElement record, out long seq, out string tenant, out string replica, out string hash)
     {
         seq = 0;
         tenant = replica = hash = string.Empty;

@@ -330,24 +330,14 @@ public sealed class AuditJournal
     /// <summary>Checks that the stored line belongs to the partition and is the chain's next link (<see cref="AuditChainLink"/>).</summary>
     private static (string Reason, string Detail)? Check(string line, AuditPartition partition, AuditChainLink chain)
     {
-        JsonDocument document;
-        try
+        if (!AuditChainLink.TryParse(line, out var document, out var seq, out var tenant, out var replica, out var hash, out var malformed))
         {
-            document = JsonDocument.Parse(line);
-        }
-        catch (JsonException)
-        {
-            return (AuditBreakReasons.MalformedRecord, "not JSON");
+            return malformed;
         }
 
         using (document)
         {
             var root = document.RootElement;
-            if (!AuditChainLink.TryReadHead(root, out var seq, out var tenant, out var replica, out var hash))
-            {
-                return (AuditBreakReasons.MalformedRecord, "missing seq, tenant, replica or hash");
-            }
-
             if (!string.Equals(tenant, partition.Tenant, StringComparison.Ordinal))
             {
                 return (AuditBreakReasons.TenantMismatch, $"record names tenant '{tenant}'");
