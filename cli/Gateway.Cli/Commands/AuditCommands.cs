@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Gateway.Store;
 
 namespace Gateway.Cli.Commands;
 
@@ -115,7 +116,7 @@ internal static class AuditCommands
             return code;
         }
 
-        File.Move(partial, full, overwrite: true);
+        DurableRename.Replace(partial, full);
         await runtime.Console.Error.WriteLineAsync($"exported tenant {tenant} to {full}");
         return ExitCodes.Success;
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Store;
 
 namespace Gateway.Connectors.Vault;
 
@@ -122,7 +123,7 @@ public sealed class FileCredentialStore : ICredentialRecordStore, IDisposable
                 stream.Flush(flushToDisk: true);
             }
 
-            File.Move(temp, _path, overwrite: true);
+            DurableRename.Replace(temp, _path);
         }
         catch
         {

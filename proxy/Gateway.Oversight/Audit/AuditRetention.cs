@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Gateway.Store;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Oversight.Audit;

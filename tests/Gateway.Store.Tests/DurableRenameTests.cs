@@ -1,8 +1,6 @@
-using Gateway.Oversight.Audit;
+namespace Gateway.Store.Tests;
 
-namespace Gateway.Oversight.Tests;
-
-/// <summary>The rename that retention's export and the file journal's rewrite rely on, with real files.</summary>
+/// <summary>The rename that retention's export, the file journal's rewrite, the vault file and gatewayctl's export rely on, with real files.</summary>
 public sealed class DurableRenameTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("durable-rename-").FullName;

@@ -1,13 +1,13 @@
 using System.Runtime.InteropServices;
 
-namespace Gateway.Oversight.Audit;
+namespace Gateway.Store;
 
 /// <summary>
 /// Moves a written and fsynced file into place so that a crash leaves either the old file or the new one:
 /// <c>rename(2)</c> is atomic, and the directory is fsynced after it so the rename itself survives a power
 /// loss (fsyncing the file alone does not make its new name durable).
 /// </summary>
-internal static partial class DurableRename
+public static partial class DurableRename
 {
     private const int ReadOnly = 0;
 
