@@ -127,29 +127,27 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
     }
 
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, string entry, CancellationToken cancellationToken = default) =>
-        TryAppendAsync(logKey, expectedLength, [(RedisValue)entry], cancellationToken);
+        AppendAsync(logKey, expectedLength, [default, entry], cancellationToken);
 
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        var values = new RedisValue[entries.Count];
+        var arguments = new RedisValue[entries.Count + 1];
         for (var i = 0; i < entries.Count; i++)
         {
-            values[i] = entries[i];
+            arguments[i + 1] = entries[i];
         }
 
-        return TryAppendAsync(logKey, expectedLength, values, cancellationToken);
+        return AppendAsync(logKey, expectedLength, arguments, cancellationToken);
     }
 
-    private async ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, RedisValue[] entries, CancellationToken cancellationToken)
+    // The append script's ARGV: the expected length, set here in the first slot, then the entries.
+    private async ValueTask<bool> AppendAsync(string logKey, long expectedLength, RedisValue[] arguments, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(expectedLength);
-        ArgumentOutOfRangeException.ThrowIfZero(entries.Length);
-        var values = new RedisValue[entries.Length + 1];
-        values[0] = expectedLength;
-        entries.CopyTo(values, 1);
-
-        var reply = await EvaluateAsync("log_append", RedisScripts.Append, [logKey], values, cancellationToken).ConfigureAwait(false);
+        ArgumentOutOfRangeException.ThrowIfZero(arguments.Length - 1, "entries");
+        arguments[0] = expectedLength;
+        var reply = await EvaluateAsync("log_append", RedisScripts.Append, [logKey], arguments, cancellationToken).ConfigureAwait(false);
         return (long)reply == 1;
     }
 
