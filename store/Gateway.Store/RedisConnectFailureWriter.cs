@@ -26,6 +26,18 @@ internal sealed class RedisConnectFailureWriter : TextWriter
 
     public override Encoding Encoding => Encoding.UTF8;
 
+    /// <summary>Whether the first connection failure the connect log reported was an authentication failure.</summary>
+    public bool IsAuthenticationFailure
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _failureType == nameof(StackExchange.Redis.ConnectionFailureType.AuthenticationFailure);
+            }
+        }
+    }
+
     /// <summary>The first connection failure the connect log reported, or null when it reported none.</summary>
     public string? Failure
     {

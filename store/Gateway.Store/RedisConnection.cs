@@ -111,7 +111,7 @@ public sealed class RedisConnection : IAsyncDisposable
             // The first attempt's failure is not raised as an event: it is read from the connect log.
             var failure = firstFailure.Failure ?? "not connected after the first attempt";
             _lastFailure ??= failure;
-            if (failure.StartsWith(nameof(ConnectionFailureType.AuthenticationFailure), StringComparison.Ordinal))
+            if (firstFailure.IsAuthenticationFailure)
             {
                 _authenticationFailure ??= failure;
             }

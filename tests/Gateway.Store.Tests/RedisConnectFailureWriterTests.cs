@@ -16,6 +16,7 @@ public sealed class RedisConnectFailureWriterTests
         writer.WriteLine(AuthDetail);
 
         Assert.Equal("AuthenticationFailure: SimpleError: NOAUTH Authentication required. Verify if the Redis password provided is correct. Attempted command: ECHO", writer.Failure);
+        Assert.True(writer.IsAuthenticationFailure);
     }
 
     [Fact]
@@ -41,6 +42,7 @@ public sealed class RedisConnectFailureWriterTests
         writer.WriteLine("06:40:48.2021: > a later line that is not this failure's detail");
 
         Assert.Equal("UnableToConnect", writer.Failure);
+        Assert.False(writer.IsAuthenticationFailure);
     }
 
     [Fact]
