@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Text;
 using System.Text.Unicode;
 using Gateway.Connectors.Streaming;
@@ -37,29 +38,9 @@ public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
     protected override string OversizedEventMessage(int maxEventBytes) =>
         $"A server-sent event is larger than {maxEventBytes} bytes; the stream is refused rather than forwarded unredacted.";
 
-    /// <inheritdoc/>
-    protected override void RewriteEvent(IReadOnlyList<string> lines, StringBuilder builder)
-    {
-        // One event on its own (not used by this class's own framing, which holds events back): redacted completely.
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(lines);
-        var eventBytes = new ArrayBufferWriter<byte>();
-        var ranges = new List<Range>(lines.Count);
-        foreach (var line in lines)
-        {
-            var start = eventBytes.WrittenCount;
-            Encoding.UTF8.GetBytes(line, eventBytes);
-            ranges.Add(start..eventBytes.WrittenCount);
-        }
-
-        var alone = new SplitValueHoldback(Counts, maxHeldChars: int.MaxValue);
-        var released = new List<HeldEvent>();
-        alone.Add(Parse(eventBytes.WrittenSpan, ranges, terminated: false), released);
-        alone.Flush(released);
-        var output = new ArrayBufferWriter<byte>();
-        Write(released, output);
-        builder.Append(Encoding.UTF8.GetString(output.WrittenSpan));
-    }
+    /// <summary>Never called: this sealed class overrides <see cref="WriteEvent"/>, the only caller, to hold events back.</summary>
+    protected override void RewriteEvent(IReadOnlyList<string> lines, StringBuilder builder) =>
+        throw new UnreachableException("SseBodyRedactor writes events through WriteEvent.");
 
     /// <inheritdoc/>
     protected override void WriteEvent(ReadOnlySpan<byte> eventBytes, IReadOnlyList<Range> lines, bool terminated, IBufferWriter<byte> output)
