@@ -25,20 +25,9 @@ locate_dll() {
   return 1
 }
 
-# A port below the kernel's ephemeral range (bind 0 would pick one inside it), free when checked: an
-# outgoing connection of a concurrent test could take an ephemeral port between this check and the
-# gateway's bind. Two suites choosing the same port are caught by the readiness loop's retry.
-ephemeral_low="$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
-(( ephemeral_low > 21000 )) || ephemeral_low=60000
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % (ephemeral_low - 20000)))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
-    echo "$port"
-    return
-  done
-}
+# Free loopback ports (build/free-port.sh). Two suites choosing the same port are caught by the
+# readiness loop's retry.
+source "$root/build/free-port.sh"
 
 start() {
   local work="$1" upstream="${2%/}"
@@ -55,7 +44,7 @@ start() {
   local token_hash; token_hash="$(printf '%s' "$admin_token" | sha256sum | awk '{print $1}')"
   local base="" attempt
   for attempt in 1 2 3; do
-    port="$(free_port)"
+    free_port port
     base="http://127.0.0.1:$port"
     (
       # The caller's configuration must not change the gateway under test.

@@ -37,28 +37,14 @@ trap finish EXIT
 ok() { passed=$((passed + 1)); echo "ok   $*"; }
 not_ok() { failed=$((failed + 1)); echo "FAIL $*"; }
 
-# Free loopback ports: random ones that nothing answers on and that this run has not handed out, below
-# the kernel's ephemeral range, where an outgoing connection of a concurrent test could take the port
-# between this check and the bind.
-taken=" "
-ephemeral_low="$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
-(( ephemeral_low > 21000 )) || ephemeral_low=60000
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % (ephemeral_low - 20000)))
-    [[ "$taken" == *" $port "* ]] && continue
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
-    taken+="$port "
-    echo "$port"
-    return
-  done
-}
+# Free loopback ports (build/free-port.sh).
+source "$root/build/free-port.sh"
 
 export GATEWAY_DEMO_ENV="$work/demo.env" GATEWAY_DATA_DIR="$work/data"
 for name in GATEWAY_PORT GATEWAY_METRICS_PORT DEMO_OPENAI_PORT DEMO_CRM_PORT DEMO_TICKETS_PORT DEMO_PAYMENTS_PORT \
   DEMO_MAIL_PORT DEMO_BUILDHOST_PORT DEMO_DOCS_PORT DEMO_CONTEXT_PORT; do
-  export "$name=$(free_port)"
+  free_port port
+  export "$name=$port"
 done
 unset GATEWAY_URL GATEWAY_ADMIN_TOKEN
 
@@ -91,7 +77,8 @@ done
 
 # 4. A port in use is an error that names the variable to set.
 set +e
-GATEWAY_DEMO_ENV="$work/second.env" GATEWAY_DATA_DIR="$work/second" GATEWAY_METRICS_PORT="$(free_port)" \
+free_port second_metrics_port
+GATEWAY_DEMO_ENV="$work/second.env" GATEWAY_DATA_DIR="$work/second" GATEWAY_METRICS_PORT="$second_metrics_port" \
   "$root/examples/run-demo.sh" >"$work/second.log" 2>&1
 status=$?
 set -e
@@ -105,7 +92,8 @@ fi
 # 5. gatewayctl and a GATEWAY_URL that the demo file contradicts.
 cli="$root/artifacts/bin/Gateway.Cli/release/gatewayctl.dll"
 set +e
-GATEWAY_URL="http://127.0.0.1:$(free_port)" GATEWAY_ADMIN_TOKEN=demo-admin-token-do-not-use-in-production \
+free_port nothing_port
+GATEWAY_URL="http://127.0.0.1:$nothing_port" GATEWAY_ADMIN_TOKEN=demo-admin-token-do-not-use-in-production \
   dotnet "$cli" agents suspend demo-agent --tenant demo >"$work/mismatch.out" 2>"$work/mismatch.err"
 status=$?
 set -e
