@@ -265,6 +265,25 @@ public sealed class McpTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public void ToolsListFilter_Sse_MessageOverSeveralDataLinesAndCrLf_FilteredAndOtherFieldsKept()
+    {
+        var filter = new ToolsListFilter(name => name == "search");
+        var output = new ArrayBufferWriter<byte>();
+        var message = ToolsList.Replace(",", ",\ndata:", StringComparison.Ordinal);
+
+        filter.Write(Encoding.UTF8.GetBytes((": ping\ndata:" + message + "\nid: 4\n\n").Replace("\n", "\r\n", StringComparison.Ordinal)), output);
+
+        var lines = Encoding.UTF8.GetString(output.WrittenSpan).Split('\n');
+        Assert.Equal(": ping", lines[0]);
+        Assert.StartsWith("data: ", lines[1], StringComparison.Ordinal);
+        Assert.Equal(["id: 4", "", ""], lines[^3..]);
+        var data = string.Join('\n', lines[1..^3].Select(l => l[6..]));
+        using var document = JsonDocument.Parse(data);
+        Assert.Equal(["search"], document.RootElement.GetProperty("result").GetProperty("tools").EnumerateArray().Select(t => t.GetProperty("name").GetString()));
+        Assert.Equal(2, filter.Removed);
+    }
+
     [Theory]
     [InlineData("<html>search, delete</html>")]
     [InlineData("")]

@@ -24,6 +24,34 @@ public sealed class ModelTests
     }
 
     [Theory]
+    [InlineData("""{"choices":[{"delta":{"content":"the usage was high"}}]}""")]
+    [InlineData("""{"choices":[{"delta":{"content":"usage"}}]}""")]
+    [InlineData("""{"usage":"none"}""")]
+    [InlineData("""{"usage":{"prompt_tokens":"ten"}}""")]
+    [InlineData("""{"usage":{"prompt_tokens":1""")]
+    [InlineData("[DONE]")]
+    public void UsageAccumulator_NoUsageObject_ReportsNone(string json)
+    {
+        var accumulator = new ModelUsageAccumulator();
+
+        accumulator.ObserveJson(Encoding.UTF8.GetBytes(json));
+
+        Assert.Null(accumulator.Usage);
+    }
+
+    [Fact]
+    public void UsageAccumulator_AnthropicStream_KeepsTheLargestCounts()
+    {
+        var accumulator = new ModelUsageAccumulator();
+
+        accumulator.ObserveJson("""{"type":"message_start","message":{"usage":{"input_tokens":25,"output_tokens":1}}}"""u8);
+        accumulator.ObserveJson("""{"type":"content_block_delta","delta":{"text":"no \u0075sage here"}}"""u8);
+        accumulator.ObserveJson("""  {"type":"message_delta","usage":{"output_tokens":15}}"""u8);
+
+        Assert.Equal(new ModelUsage(25, 15), accumulator.Usage);
+    }
+
+    [Theory]
     [InlineData("""{"max_tokens":300}""", 300)]
     [InlineData("""{"max_completion_tokens":200}""", 200)]
     [InlineData("""{"max_output_tokens":100}""", 100)]

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -14,6 +15,7 @@ namespace Gateway.Connectors.Mcp;
 public sealed class ToolsListFilter : SseEventTransform
 {
     private readonly Func<string, bool> _allowed;
+    private readonly ArrayBufferWriter<byte> _data = new(1024);
 
     public ToolsListFilter(Func<string, bool> allowed, int maxEventBytes = 4 * 1024 * 1024)
         : base(maxEventBytes)
@@ -90,28 +92,72 @@ public sealed class ToolsListFilter : SseEventTransform
     }
 
     /// <inheritdoc/>
-    protected override void RewriteEvent(IReadOnlyList<string> lines, StringBuilder builder)
+    protected override void WriteEvent(ReadOnlySpan<byte> eventBytes, IReadOnlyList<Range> lines, bool terminated, IBufferWriter<byte> output)
     {
-        var data = lines.Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l.Length > 5 && l[5] == ' ' ? l[6..] : l[5..]).ToList();
-        var dataWritten = false;
-        foreach (var line in lines)
-        {
-            if (!line.StartsWith("data:", StringComparison.Ordinal))
-            {
-                builder.Append(line).Append('\n');
-            }
-            else if (!dataWritten)
-            {
-                dataWritten = true;
-                var joined = string.Join('\n', data);
+        ArgumentNullException.ThrowIfNull(lines);
+        ArgumentNullException.ThrowIfNull(output);
 
-                // An empty data field (a stream's priming event) carries no message; anything else must be JSON-RPC.
-                var filtered = string.IsNullOrWhiteSpace(joined) ? joined : Encoding.UTF8.GetString(FilterJson(Encoding.UTF8.GetBytes(joined)));
-                foreach (var dataLine in filtered.Split('\n'))
+        // The data lines' values (after "data:" and one space) joined by \n: the event's one JSON-RPC message.
+        _data.ResetWrittenCount();
+        var firstData = -1;
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var line = eventBytes[lines[i]];
+            if (!line.StartsWith("data:"u8))
+            {
+                continue;
+            }
+
+            if (firstData >= 0)
+            {
+                _data.Write("\n"u8);
+            }
+
+            firstData = firstData < 0 ? i : firstData;
+            var value = line[5..];
+            _data.Write(value.StartsWith(" "u8) ? value[1..] : value);
+        }
+
+        // An empty data field (a stream's priming event) carries no message; anything else must be JSON-RPC.
+        var data = _data.WrittenSpan;
+        var filtered = firstData < 0 || data.Trim(" \t\r\n"u8).IsEmpty ? data : FilterJson(data);
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var line = eventBytes[lines[i]];
+            if (!line.StartsWith("data:"u8))
+            {
+                WriteLine(output, [], line);
+            }
+            else if (i == firstData)
+            {
+                // The filtered message, line by line, each as "data: …".
+                var rest = filtered;
+                while (true)
                 {
-                    builder.Append("data: ").Append(dataLine).Append('\n');
+                    var newline = rest.IndexOf((byte)'\n');
+                    WriteLine(output, "data: "u8, newline < 0 ? rest : rest[..newline]);
+                    if (newline < 0)
+                    {
+                        break;
+                    }
+
+                    rest = rest[(newline + 1)..];
                 }
             }
         }
+
+        if (terminated)
+        {
+            WriteLine(output, [], []);
+        }
+    }
+
+    private static void WriteLine(IBufferWriter<byte> output, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> line)
+    {
+        var destination = output.GetSpan(prefix.Length + line.Length + 1);
+        prefix.CopyTo(destination);
+        line.CopyTo(destination[prefix.Length..]);
+        destination[prefix.Length + line.Length] = (byte)'\n';
+        output.Advance(prefix.Length + line.Length + 1);
     }
 }

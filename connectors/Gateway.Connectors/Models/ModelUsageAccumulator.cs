@@ -14,18 +14,24 @@ public sealed class ModelUsageAccumulator
     /// <summary>The usage seen so far, or null when none was reported.</summary>
     public ModelUsage? Usage => _input is null && _output is null ? null : new ModelUsage(_input ?? 0, _output ?? 0);
 
-    /// <summary>Observes one JSON document (an SSE event's data, or a whole body). Non-JSON input (<c>[DONE]</c>) is ignored.</summary>
+    /// <summary>
+    /// Observes one JSON document (an SSE event's data, or a whole body). Non-JSON input (<c>[DONE]</c>) is
+    /// ignored, and so is a document that cannot name a <c>usage</c> member: one whose bytes hold neither
+    /// <c>usage</c> nor a <c>\u</c> escape (the only way to spell the name otherwise) is not parsed at all,
+    /// which is every content event of a stream.
+    /// </summary>
     public void ObserveJson(ReadOnlySpan<byte> utf8Json)
     {
         var trimmed = utf8Json.TrimStart(" \t\r\n"u8);
-        if (trimmed.IsEmpty || trimmed[0] != (byte)'{')
+        if (trimmed.IsEmpty || trimmed[0] != (byte)'{' || (trimmed.IndexOf("usage"u8) < 0 && trimmed.IndexOf("\\u"u8) < 0))
         {
             return;
         }
 
         try
         {
-            using var document = JsonDocument.Parse(trimmed.ToArray());
+            var reader = new Utf8JsonReader(trimmed);
+            using var document = JsonDocument.ParseValue(ref reader);
             if (ModelUsageReader.TryReadUsage(document.RootElement, out var input, out var output))
             {
                 _input = Max(_input, input);

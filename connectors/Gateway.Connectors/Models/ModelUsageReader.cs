@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 
 namespace Gateway.Connectors.Models;
@@ -23,12 +22,15 @@ public static class ModelUsageReader
     public static ModelUsage? FromSse(ReadOnlySpan<byte> sseBody)
     {
         var accumulator = new ModelUsageAccumulator();
-        foreach (var line in Encoding.UTF8.GetString(sseBody).Split('\n'))
+        var rest = sseBody;
+        while (!rest.IsEmpty)
         {
-            var trimmed = line.TrimEnd('\r');
-            if (trimmed.StartsWith("data:", StringComparison.Ordinal))
+            var newline = rest.IndexOf((byte)'\n');
+            var line = newline < 0 ? rest : rest[..newline];
+            rest = newline < 0 ? [] : rest[(newline + 1)..];
+            if (line.StartsWith("data:"u8))
             {
-                accumulator.ObserveJson(Encoding.UTF8.GetBytes(trimmed[5..].TrimStart(' ')));
+                accumulator.ObserveJson(line[5..]);
             }
         }
 

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Text;
 using System.Text.Unicode;
 using Gateway.Connectors.Streaming;
@@ -38,10 +37,6 @@ public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
     protected override string OversizedEventMessage(int maxEventBytes) =>
         $"A server-sent event is larger than {maxEventBytes} bytes; the stream is refused rather than forwarded unredacted.";
 
-    /// <summary>Never called: this sealed class overrides <see cref="WriteEvent"/>, the only caller, to hold events back.</summary>
-    protected override void RewriteEvent(IReadOnlyList<string> lines, StringBuilder builder) =>
-        throw new UnreachableException("SseBodyRedactor writes events through WriteEvent.");
-
     /// <inheritdoc/>
     protected override void WriteEvent(ReadOnlySpan<byte> eventBytes, IReadOnlyList<Range> lines, bool terminated, IBufferWriter<byte> output)
     {
@@ -58,8 +53,6 @@ public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
 
     private static bool IsField(string line, string field) =>
         line.StartsWith(field, StringComparison.Ordinal) && (line.Length == field.Length || line[field.Length] == ':');
-
-    private static bool IsData(ReadOnlySpan<byte> line) => line.StartsWith("data"u8) && (line.Length == 4 || line[4] == (byte)':');
 
     private HeldEvent Parse(ReadOnlySpan<byte> eventBytes, IReadOnlyList<Range> lines, bool terminated)
     {

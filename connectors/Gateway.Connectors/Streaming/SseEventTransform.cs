@@ -1,12 +1,11 @@
 using System.Buffers;
-using System.Text;
 
 namespace Gateway.Connectors.Streaming;
 
 /// <summary>
 /// The framing shared by transforms of a <c>text/event-stream</c> body: lines are collected across
-/// network chunks until an event's blank line, the whole event is handed to <see cref="RewriteEvent"/>,
-/// and its result is written at once. An event larger than the limit fails the stream with
+/// network chunks until an event's blank line, the whole event is handed to <see cref="WriteEvent"/> as
+/// its UTF-8 bytes and written at once. An event larger than the limit fails the stream with
 /// <see cref="InvalidDataException"/> (fail closed: nothing half-transformed is forwarded).
 /// </summary>
 public abstract class SseEventTransform : IBodyTransform
@@ -14,7 +13,6 @@ public abstract class SseEventTransform : IBodyTransform
     // The current event's lines, as received (UTF-8), and where each lies in it (without its line end).
     private readonly ArrayBufferWriter<byte> _eventBytes = new(1024);
     private readonly List<Range> _lines = [];
-    private readonly List<string> _event = [];
     private readonly int _maxEventBytes;
     private int _eventSize;
     private int _lineStart;
@@ -28,33 +26,37 @@ public abstract class SseEventTransform : IBodyTransform
     /// <summary>The message of the exception thrown for an event over the limit.</summary>
     protected virtual string OversizedEventMessage(int maxEventBytes) => $"A server-sent event is larger than {maxEventBytes} bytes.";
 
-    /// <summary>Appends the rewritten event's lines (each ending in <c>\n</c>, without the blank terminator) to <paramref name="builder"/>.</summary>
-    protected abstract void RewriteEvent(IReadOnlyList<string> lines, StringBuilder builder);
-
     /// <summary>
     /// Writes what is to be written for one event, given as its UTF-8 bytes and the range of each line in
-    /// them: by default the event's lines decoded and rewritten by <see cref="RewriteEvent"/> and, when it
-    /// was <paramref name="terminated"/> by a blank line, that terminator. A transform that holds events
-    /// back (to see the next one first) or works on the UTF-8 directly overrides this and <see cref="CompleteStream"/>.
+    /// them (without its line end); <paramref name="terminated"/> says whether a blank line ended it (the
+    /// stream's unterminated last event does not). A transform that holds events back (to see the next one
+    /// first) also overrides <see cref="CompleteStream"/>.
     /// </summary>
-    protected virtual void WriteEvent(ReadOnlySpan<byte> eventBytes, IReadOnlyList<Range> lines, bool terminated, IBufferWriter<byte> output)
+    protected abstract void WriteEvent(ReadOnlySpan<byte> eventBytes, IReadOnlyList<Range> lines, bool terminated, IBufferWriter<byte> output);
+
+    /// <summary>Writes the lines as they came, each ending in <c>\n</c>, then the blank terminator when the event had one.</summary>
+    protected static void WriteLines(ReadOnlySpan<byte> eventBytes, IReadOnlyList<Range> lines, bool terminated, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(lines);
-        _event.Clear();
-        foreach (var line in lines)
+        ArgumentNullException.ThrowIfNull(output);
+        foreach (var range in lines)
         {
-            _event.Add(Encoding.UTF8.GetString(eventBytes[line]));
+            var line = eventBytes[range];
+            var destination = output.GetSpan(line.Length + 1);
+            line.CopyTo(destination);
+            destination[line.Length] = (byte)'\n';
+            output.Advance(line.Length + 1);
         }
 
-        var builder = new StringBuilder();
-        RewriteEvent(_event, builder);
         if (terminated)
         {
-            builder.Append('\n');
+            output.GetSpan(1)[0] = (byte)'\n';
+            output.Advance(1);
         }
-
-        Emit(builder, output);
     }
+
+    /// <summary>Whether the line is a <c>data</c> field (<c>data</c> alone or <c>data:</c>…).</summary>
+    protected static bool IsData(ReadOnlySpan<byte> line) => line.StartsWith("data"u8) && (line.Length == 4 || line[4] == (byte)':');
 
     /// <summary>Writes whatever is still held back when the stream ends (nothing by default).</summary>
     protected virtual void CompleteStream(IBufferWriter<byte> output)
@@ -125,17 +127,5 @@ public abstract class SseEventTransform : IBodyTransform
         _eventBytes.ResetWrittenCount();
         _lineStart = 0;
         _eventSize = 0;
-    }
-
-    private static void Emit(StringBuilder builder, IBufferWriter<byte> output)
-    {
-        if (builder.Length == 0)
-        {
-            return;
-        }
-
-        var text = builder.ToString();
-        var destination = output.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
-        output.Advance(Encoding.UTF8.GetBytes(text, destination));
     }
 }

@@ -1,10 +1,13 @@
-using System.Text;
+using System.Buffers;
 using Gateway.Connectors.Models;
 using Gateway.Connectors.Streaming;
 
 namespace Gateway.Proxy.Forwarding;
 
-/// <summary>Passes a streamed model response through event by event, reading token usage from each event's <c>data</c>.</summary>
+/// <summary>
+/// Passes a streamed model response through event by event, as its bytes, reading token usage from
+/// each event's <c>data</c> (<see cref="ModelUsageAccumulator.ObserveJson"/>).
+/// </summary>
 internal sealed class SseUsageTap : SseEventTransform
 {
     private const int MaxEventBytes = 1024 * 1024;
@@ -13,16 +16,17 @@ internal sealed class SseUsageTap : SseEventTransform
     public SseUsageTap(ModelUsageAccumulator usage)
         : base(MaxEventBytes) => _usage = usage;
 
-    protected override void RewriteEvent(IReadOnlyList<string> lines, StringBuilder builder)
+    protected override void WriteEvent(ReadOnlySpan<byte> eventBytes, IReadOnlyList<Range> lines, bool terminated, IBufferWriter<byte> output)
     {
-        foreach (var line in lines)
+        foreach (var range in lines)
         {
-            if (line.StartsWith("data:", StringComparison.Ordinal))
+            var line = eventBytes[range];
+            if (line.StartsWith("data:"u8))
             {
-                _usage.ObserveJson(Encoding.UTF8.GetBytes(line[5..]));
+                _usage.ObserveJson(line[5..]);
             }
-
-            builder.Append(line).Append('\n');
         }
+
+        WriteLines(eventBytes, lines, terminated, output);
     }
 }
