@@ -14,6 +14,7 @@ public class AuditSealBenchmarks
 {
     private AuditRecord _small = null!;
     private AuditRecord _typical = null!;
+    private AuditRecord _typicalFromEntry = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -62,6 +63,14 @@ public class AuditSealBenchmarks
             UpstreamStatus = 200,
             LatencyMs = 12.75,
         };
+
+        // As the journal seals a decision record: the explanation as the agent was answered (the policy
+        // serializer's escaping), parsed and canonicalised inside the seal.
+        _typicalFromEntry = _typical with
+        {
+            Explanation = null,
+            ExplanationJson = JsonSerializer.SerializeToUtf8Bytes(explanation),
+        };
     }
 
     [Benchmark(Baseline = true)]
@@ -69,6 +78,10 @@ public class AuditSealBenchmarks
 
     [Benchmark]
     public byte[] SealTypical() => AuditSeal.Seal(_typical).Line;
+
+    /// <summary>The typical record as the journal seals it: the explanation arrives as the UTF-8 JSON the agent was sent.</summary>
+    [Benchmark]
+    public byte[] SealTypicalFromEntry() => AuditSeal.Seal(_typicalFromEntry).Line;
 
     /// <summary>The typical record's explanation alone, canonicalised and hashed (its share of the seal).</summary>
     [Benchmark]

@@ -64,6 +64,29 @@ public sealed class AuditJournalSealTests
     }
 
     [Fact]
+    public void Seal_ExplanationAsTheEntryCarriesIt_SameLineAsFromTheParsedElement()
+    {
+        var json = Encoding.UTF8.GetBytes(AuditVectors.PolicyExplanation);
+        using var parsed = JsonDocument.Parse(json);
+
+        var fromElement = AuditSeal.Seal(Unsigned("x") with { Explanation = parsed.RootElement });
+        var fromJson = AuditSeal.Seal(Unsigned("x") with { Explanation = null, ExplanationJson = json });
+
+        Assert.Equal(fromElement.Line, fromJson.Line);
+        Assert.Equal(fromElement.Record.Hash, fromJson.Record.Hash);
+        Assert.Null(fromJson.Record.Explanation);
+    }
+
+    [Theory]
+    [InlineData("""{"a":1""")]
+    [InlineData("""{"a":1,"a":2}""")]
+    [InlineData("not json")]
+    public void Seal_EntryExplanationNotJsonOrDuplicated_Refused(string json)
+    {
+        Assert.Throws<ArgumentException>(() => AuditSeal.Seal(Unsigned("x") with { Explanation = null, ExplanationJson = Encoding.UTF8.GetBytes(json) }));
+    }
+
+    [Fact]
     public void Seal_LoneSurrogate_Refused()
     {
         Assert.Throws<ArgumentException>(() => AuditSeal.Seal(Unsigned("broken \ud800 text")));

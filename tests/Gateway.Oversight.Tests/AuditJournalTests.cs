@@ -282,7 +282,7 @@ public abstract class AuditJournalTests
         RequestId = "req-" + i,
         Decision = "allow_and_log",
         FailingControls = ["red_team"],
-        Explanation = JsonDocument.Parse("""{"policy_digest":"p1","decision_path":[{"control":"agent_registration","outcome":"pass"}],"note":"ünïcode \"quoted\" <tag>"}""").RootElement,
+        Explanation = """{"policy_digest":"p1","decision_path":[{"control":"agent_registration","outcome":"pass"}],"note":"\u00fcn\u00efcode \"quoted\" \u003Ctag\u003E"}"""u8.ToArray(),
         PolicyDigest = "p1",
         IntentDigest = "i" + i,
         StatusCode = 200,

@@ -17,6 +17,8 @@ public sealed class DecisionTokenIssuer
 
     internal const string Prefix = "v1.";
 
+    private static ReadOnlySpan<byte> PrefixUtf8 => "v1."u8;
+
     private readonly byte[] _key;
     private readonly TimeProvider _time;
     private readonly TimeSpan _lifetime;
@@ -89,9 +91,22 @@ public sealed class DecisionTokenIssuer
             DegradeMode = decision == DecisionKind.Degrade ? degradeMode : null,
         };
 
-        var payloadPart = Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(payload, PolicyJsonContext.Default.DecisionTokenPayload));
-        var signingInput = Prefix + payloadPart;
-        return signingInput + "." + Base64Url.EncodeToString(Sign(_key, signingInput));
+        return Encode(JsonSerializer.SerializeToUtf8Bytes(payload, PolicyJsonContext.Default.DecisionTokenPayload));
+    }
+
+    // "v1." + payload part, signed, "." + signature part: written once as ASCII, one string at the end.
+    private string Encode(ReadOnlySpan<byte> payloadJson)
+    {
+        var signingInputLength = PrefixUtf8.Length + Base64Url.GetEncodedLength(payloadJson.Length);
+        var length = signingInputLength + 1 + Base64Url.GetEncodedLength(HMACSHA256.HashSizeInBytes);
+        var token = length <= 1024 ? stackalloc byte[length] : new byte[length];
+        PrefixUtf8.CopyTo(token);
+        Base64Url.EncodeToUtf8(payloadJson, token[PrefixUtf8.Length..signingInputLength]);
+        Span<byte> signature = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(_key, token[..signingInputLength], signature);
+        token[signingInputLength] = (byte)'.';
+        Base64Url.EncodeToUtf8(signature, token[(signingInputLength + 1)..]);
+        return Encoding.ASCII.GetString(token);
     }
 
     internal static byte[] Sign(byte[] key, string signingInput) => HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(signingInput));

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Gateway.Oversight.Audit;
 
 /// <summary>
@@ -28,7 +26,11 @@ public sealed record AuditEntry
     /// <summary>Ids of the controls that failed.</summary>
     public IReadOnlyList<string>? FailingControls { get; init; }
 
-    public JsonElement? Explanation { get; init; }
+    /// <summary>
+    /// The policy's explanation object as UTF-8 JSON (as the agent was answered), or empty for none. It is
+    /// canonicalised into the record when the record is sealed; nothing parses it before then.
+    /// </summary>
+    public ReadOnlyMemory<byte> Explanation { get; init; }
 
     public string? PolicyDigest { get; init; }
 

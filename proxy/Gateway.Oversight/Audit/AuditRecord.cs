@@ -30,7 +30,14 @@ public sealed record AuditRecord
 
     public IReadOnlyList<string>? FailingControls { get; init; }
 
+    /// <summary>The explanation object, as read back from a journal; null in a record the journal has just sealed (see <see cref="ExplanationJson"/>).</summary>
     public JsonElement? Explanation { get; init; }
+
+    /// <summary>
+    /// The explanation as the entry carried it (UTF-8 JSON), for sealing: a record sealed from an entry
+    /// keeps it here instead of parsing it into <see cref="Explanation"/>. Empty in records read back.
+    /// </summary>
+    internal ReadOnlyMemory<byte> ExplanationJson { get; init; }
 
     public string? PolicyDigest { get; init; }
 
@@ -72,7 +79,7 @@ public sealed record AuditRecord
         RequestId = entry.RequestId,
         Decision = entry.Decision,
         FailingControls = entry.FailingControls,
-        Explanation = entry.Explanation,
+        ExplanationJson = entry.Explanation,
         PolicyDigest = entry.PolicyDigest,
         IntentDigest = entry.IntentDigest,
         StatusCode = entry.StatusCode,

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Gateway.Policy.Canonical;
 
 namespace Gateway.Oversight.Audit;
@@ -41,6 +42,10 @@ internal static class AuditSeal
         catch (FormatException ex)
         {
             throw new ArgumentException("The audit entry's explanation is not canonical JSON: " + ex.Message, nameof(unsigned), ex);
+        }
+        catch (JsonException ex)
+        {
+            throw new ArgumentException("The audit entry's explanation is not JSON: " + ex.Message, nameof(unsigned), ex);
         }
 
         var written = buffer.WrittenSpan;
@@ -83,6 +88,13 @@ internal static class AuditSeal
         {
             members.Name("explanation"u8);
             json.WriteElement(explanation);
+        }
+        else if (!r.ExplanationJson.IsEmpty)
+        {
+            // Parsed here, once, into the pool's buffers, and canonicalised from them.
+            using var document = JsonDocument.Parse(r.ExplanationJson);
+            members.Name("explanation"u8);
+            json.WriteElement(document.RootElement);
         }
 
         if (r.FailingControls is { } controls)

@@ -38,7 +38,7 @@ internal sealed class AuditRecorder
             UpstreamStatus = invocation.UpstreamStatus,
             Redactions = invocation.Redactions,
             LatencyMs = invocation.Latency.TotalMilliseconds,
-            Explanation = null,
+            Explanation = default,
         });
 
     /// <summary>A refusal made before any decision (a rate limit, say).</summary>
@@ -65,7 +65,7 @@ internal sealed class AuditRecorder
             RequestId = RequestIdMiddleware.GetRequestId(context),
             Decision = WireNames.Of(governed.Kind),
             FailingControls = governed.FailingControls,
-            Explanation = governed.ExplanationElement,
+            Explanation = governed.ExplanationJson,
             PolicyDigest = governed.Decision.PolicyDigest,
             IntentDigest = governed.Decision.IntentDigest,
             ApprovalId = governed.Approval?.Id,

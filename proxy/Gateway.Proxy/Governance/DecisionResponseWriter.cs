@@ -1,7 +1,7 @@
-using System.Buffers;
 using System.Text.Json;
 using Gateway.Policy;
 using Gateway.Proxy.Problems;
+using Gateway.Proxy.Responses;
 
 namespace Gateway.Proxy.Governance;
 
@@ -14,9 +14,13 @@ internal static class DecisionResponseWriter
     /// <summary>A 200 response: <c>{invoked, decision, explanation, decision_token?, result?}</c>.</summary>
     public static Task WriteDecisionAsync(HttpContext context, GovernedDecision governed, bool invoked, ReadOnlyMemory<byte> resultJson = default, int? upstreamStatus = null)
     {
-        var buffer = new ArrayBufferWriter<byte>(1024 + governed.ExplanationJson.Length + resultJson.Length);
-        using (var writer = new Utf8JsonWriter(buffer))
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json";
+        response.Headers.CacheControl = "no-store";
+        return JsonResponseBody.WriteAsync(response, (governed, invoked, resultJson, upstreamStatus), static (writer, s) =>
         {
+            var (governed, invoked, resultJson, upstreamStatus) = s;
             writer.WriteStartObject();
             writer.WriteBoolean("invoked"u8, invoked);
             writer.WriteString("decision"u8, WireNames.Of(governed.Kind));
@@ -47,14 +51,7 @@ internal static class DecisionResponseWriter
             }
 
             writer.WriteEndObject();
-        }
-
-        var response = context.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "application/json";
-        response.Headers.CacheControl = "no-store";
-        response.ContentLength = buffer.WrittenCount;
-        return response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).AsTask();
+        }, context.RequestAborted);
     }
 
     /// <summary>The refusal for a decision that does not forward: 403 for the blocks, 409 for require_approval.</summary>

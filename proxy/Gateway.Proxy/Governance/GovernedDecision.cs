@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Gateway.Policy;
 
 namespace Gateway.Proxy.Governance;
@@ -49,33 +48,7 @@ internal sealed record GovernedDecision
         }
     }
 
-    /// <summary>The explanation as a JSON element for the audit records (parsed once per explanation).</summary>
-    public JsonElement ExplanationElement
-    {
-        get
-        {
-            if (_explanationElement is not { } element || !_explanationOf.Equals(ExplanationJson))
-            {
-                element = ParseExplanation(ExplanationJson);
-                _explanationElement = element;
-                _explanationOf = ExplanationJson;
-            }
-
-            return element;
-        }
-    }
-
     private IReadOnlyList<string>? _failingControls;
 
     private Decision? _failingControlsOf;
-
-    private JsonElement? _explanationElement;
-
-    private ReadOnlyMemory<byte> _explanationOf;
-
-    private static JsonElement ParseExplanation(ReadOnlyMemory<byte> json)
-    {
-        using var document = JsonDocument.Parse(json);
-        return document.RootElement.Clone();
-    }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Requests;
+using Gateway.Proxy.Responses;
 
 namespace Gateway.Proxy.Problems;
 
@@ -86,34 +87,40 @@ public static class ProblemResponse
             dialect = RefusalDialect.Problem;
         }
 
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
+        var facts = new RefusalFacts(problem.Status, problem.Code, problem.Detail ?? string.Empty, RequestIdMiddleware.GetRequestId(context), problem.Decision, problem.ExplanationJson);
+        string? jsonRpcId = null;
+        if (dialect == RefusalDialect.Problem)
         {
-            var facts = new RefusalFacts(problem.Status, problem.Code, problem.Detail ?? string.Empty, RequestIdMiddleware.GetRequestId(context), problem.Decision, problem.ExplanationJson);
-            if (dialect == RefusalDialect.Problem)
+            response.ContentType = ContentType;
+        }
+        else
+        {
+            SetProviderRetryHint(response);
+            response.ContentType = "application/json";
+            if (dialect == RefusalDialect.JsonRpc && feature!.JsonRpcId is { } id)
             {
-                response.ContentType = ContentType;
-                WriteProblem(writer, problem, facts, extensions);
-            }
-            else
-            {
-                SetProviderRetryHint(response);
-                response.ContentType = "application/json";
-                if (dialect == RefusalDialect.JsonRpc && feature!.JsonRpcId is { } id)
-                {
-                    // A JSON-RPC error is an answer to the call, not an HTTP failure.
-                    response.StatusCode = StatusCodes.Status200OK;
-                    ProviderRefusalBody.WriteJsonRpc(writer, facts, id);
-                }
-                else
-                {
-                    ProviderRefusalBody.WriteOpenAI(writer, facts);
-                }
+                // A JSON-RPC error is an answer to the call, not an HTTP failure.
+                response.StatusCode = StatusCodes.Status200OK;
+                jsonRpcId = id;
             }
         }
 
-        response.ContentLength = buffer.WrittenCount;
-        return response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).AsTask();
+        return JsonResponseBody.WriteAsync(response, (dialect, problem, facts, extensions, jsonRpcId), static (writer, s) =>
+        {
+            var (dialect, problem, facts, extensions, jsonRpcId) = s;
+            if (dialect == RefusalDialect.Problem)
+            {
+                WriteProblem(writer, problem, facts, extensions);
+            }
+            else if (jsonRpcId is { } id)
+            {
+                ProviderRefusalBody.WriteJsonRpc(writer, facts, id);
+            }
+            else
+            {
+                ProviderRefusalBody.WriteOpenAI(writer, facts);
+            }
+        }, context.RequestAborted);
     }
 
     /// <summary>The one problem+json body: <c>type, title, status, detail, code, request_id</c>, then <c>decision</c>, <c>explanation</c> and extensions.</summary>
