@@ -70,21 +70,27 @@ public sealed partial class CredentialInjectionTransform : RequestTransform
 
     private static void StripCredentialHeaders(RequestTransformContext context)
     {
-        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var name in context.HttpContext.Request.Headers.Keys)
-        {
-            if (GatewayHeaders.IsCredentialLike(name))
-            {
-                names.Add(name);
-            }
-        }
-
-        foreach (var header in context.ProxyRequest.Headers)
+        // Names only, and no set unless one is found: the header values are neither copied nor parsed.
+        HashSet<string>? names = null;
+        foreach (var header in context.HttpContext.Request.Headers)
         {
             if (GatewayHeaders.IsCredentialLike(header.Key))
             {
-                names.Add(header.Key);
+                (names ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase)).Add(header.Key);
             }
+        }
+
+        foreach (var header in context.ProxyRequest.Headers.NonValidated)
+        {
+            if (GatewayHeaders.IsCredentialLike(header.Key))
+            {
+                (names ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase)).Add(header.Key);
+            }
+        }
+
+        if (names is null)
+        {
+            return;
         }
 
         foreach (var name in names)

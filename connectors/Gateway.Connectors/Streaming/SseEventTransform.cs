@@ -34,7 +34,7 @@ public abstract class SseEventTransform : IBodyTransform
     /// </summary>
     protected abstract void WriteEvent(ReadOnlySpan<byte> eventBytes, IReadOnlyList<Range> lines, bool terminated, IBufferWriter<byte> output);
 
-    /// <summary>Writes the lines as they came, each ending in <c>\n</c>, then the blank terminator when the event had one.</summary>
+    /// <summary>Writes the lines as they came, each ending in <c>\n</c> (a <c>\r\n</c> line end becomes <c>\n</c>), then the blank terminator when the event had one.</summary>
     protected static void WriteLines(ReadOnlySpan<byte> eventBytes, IReadOnlyList<Range> lines, bool terminated, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(lines);

@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using Gateway.Connectors;
 using Yarp.ReverseProxy.Transforms;
 
@@ -48,19 +49,21 @@ internal sealed class HeaderAllowlistTransform : RequestTransform
         return false;
     }
 
+    private static readonly List<string> NoNames = [];
+
     /// <inheritdoc/>
     public override ValueTask ApplyAsync(RequestTransformContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var request = context.ProxyRequest;
-        foreach (var name in request.Headers.Select(static h => h.Key).Where(static n => !IsAllowed(n)).ToArray())
+        foreach (var name in Disallowed(request.Headers))
         {
             request.Headers.Remove(name);
         }
 
         if (request.Content is { } content)
         {
-            foreach (var name in content.Headers.Select(static h => h.Key).Where(static n => !IsAllowed(n)).ToArray())
+            foreach (var name in Disallowed(content.Headers))
             {
                 content.Headers.Remove(name);
             }
@@ -70,5 +73,20 @@ internal sealed class HeaderAllowlistTransform : RequestTransform
         request.Headers.TryAddWithoutValidation("Accept-Encoding", "identity");
         request.Headers.TryAddWithoutValidation(GatewayHeaders.RequestId, context.HttpContext.TraceIdentifier);
         return ValueTask.CompletedTask;
+    }
+
+    // The names to remove, read without parsing the values (HttpHeaders' own enumerator parses each one).
+    private static List<string> Disallowed(HttpHeaders headers)
+    {
+        List<string>? names = null;
+        foreach (var header in headers.NonValidated)
+        {
+            if (!IsAllowed(header.Key))
+            {
+                (names ??= []).Add(header.Key);
+            }
+        }
+
+        return names ?? NoNames;
     }
 }

@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""What one audit record costs redis-server, by size, growing the journal or not.
+
+Starts its own redis-server on a free loopback port (no persistence), sends the journal's own append
+script (read from store/Gateway.Store/RedisScripts.cs) in groups, and reads the server's CPU from
+INFO commandstats (usec spent inside each command, the script included) and from /proc. Three cases per
+record size:
+
+  grow   the journal as the gateway writes it: every group appended, the stream only grows
+  reuse  the same, but the stream is trimmed after every group, so the server reuses its memory
+  args   a script that does nothing with the same arguments: the cost of passing the records in
+
+Usage: loadtests/redis-append-cost.py [report-dir]   (default loadtests/reports/redis-append-<stamp>)
+"""
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GROUP = 11            # records per group: what the load test's allow run averaged (44,520 records in 4,037 groups)
+GROUPS = 1500
+SIZES = [300, 1024, 3300]
+
+
+def append_script():
+    source = open(os.path.join(ROOT, "store/Gateway.Store/RedisScripts.cs"), encoding="utf-8").read()
+    match = re.search(r'public static LuaScript Append \{ get; \} = LuaScript\.Prepare\("""\n(.*?)\n\s*"""\);', source, re.S)
+    if not match:
+        sys.exit("the Append script was not found in RedisScripts.cs")
+    return "\n".join(line.strip() for line in match.group(1).splitlines())
+
+
+class Redis:
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.file = self.sock.makefile("rb")
+
+    def call(self, *args):
+        out = [b"*%d\r\n" % len(args)]
+        for a in args:
+            a = a if isinstance(a, bytes) else str(a).encode()
+            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+        self.sock.sendall(b"".join(out))
+        return self.reply()
+
+    def reply(self):
+        line = self.file.readline()
+        kind, rest = line[:1], line[1:-2]
+        if kind == b"-":
+            raise RuntimeError(rest.decode())
+        if kind in (b"+", b":"):
+            return rest
+        if kind == b"$":
+            n = int(rest)
+            return None if n < 0 else self.file.read(n + 2)[:-2]
+        if kind == b"*":
+            return [self.reply() for _ in range(int(rest))]
+        raise RuntimeError("unexpected reply %r" % line)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_us(pid):
+    fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1_000_000 / os.sysconf("SC_CLK_TCK")
+
+
+def command_usec(redis):
+    stats = redis.call("INFO", "commandstats").decode()
+    total = 0
+    for line in stats.splitlines():
+        if line.startswith("cmdstat_") and not line.startswith(("cmdstat_info", "cmdstat_config", "cmdstat_flushall", "cmdstat_script")):
+            total += int(re.search(r"usec=(\d+)", line).group(1))
+    return total
+
+
+def measure(redis, pid, sha, noop, size, case):
+    redis.call("FLUSHALL")
+    redis.call("CONFIG", "RESETSTAT")
+    record = (b"r" * size)
+    records = [record] * GROUP
+    length = 0
+    cpu0 = cpu_us(pid)
+    started = time.time()
+    for _ in range(GROUPS):
+        if case == "args":
+            redis.call("EVALSHA", noop, 1, "audit", 0, *records)
+            continue
+        if redis.call("EVALSHA", sha, 1, "audit", length, *records) != b"1":
+            sys.exit("the append script refused a group")
+        length += GROUP
+        if case == "reuse":
+            # Keep the stream short (the XLEN the script checks stays in step): memory is freed and reused.
+            redis.call("DEL", "audit")
+            length = 0
+    elapsed = time.time() - started
+    records_sent = GROUPS * GROUP
+    return {
+        "case": case,
+        "size": size,
+        "usec_per_record": command_usec(redis) / records_sent,
+        "cpu_us_per_record": (cpu_us(pid) - cpu0) / records_sent,
+        "used_memory_mb": int(re.search(rb"used_memory:(\d+)", redis.call("INFO", "memory")).group(1)) / 1048576,
+        "elapsed_s": elapsed,
+    }
+
+
+def main():
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    report_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "loadtests/reports", "redis-append-" + stamp)
+    os.makedirs(report_dir, exist_ok=True)
+    port = free_port()
+    work = tempfile.mkdtemp(prefix="redis-append-")
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                               "--dir", work], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                redis = Redis(port)
+                redis.call("PING")
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            sys.exit("redis-server did not start")
+        sha = redis.call("SCRIPT", "LOAD", append_script()).decode()
+        noop = redis.call("SCRIPT", "LOAD", "return #ARGV").decode()
+        rows = [measure(redis, server.pid, sha, noop, size, case) for size in SIZES for case in ("grow", "reuse", "args")]
+        version = redis.call("INFO", "server").decode()
+        version = re.search(r"redis_version:(\S+)", version).group(1)
+    finally:
+        server.terminate()
+        server.wait()
+
+    lines = [
+        "# What one audit record costs redis-server",
+        "",
+        f"`loadtests/redis-append-cost.py`, {stamp}, redis {version}, {os.cpu_count()} cores. The journal's append script "
+        f"(`RedisScripts.Append`) in {GROUPS} groups of {GROUP} records per case. `usec` is the server's own accounting "
+        "(`INFO commandstats`, the script and the commands it runs); `cpu` is redis-server's user + system time from `/proc`, "
+        "which adds reading the request off the socket.",
+        "",
+        "| record bytes | case | usec per record | cpu µs per record | used memory at the end (MiB) |",
+        "|---:|---|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(f"| {r['size']} | {r['case']} | {r['usec_per_record']:.2f} | {r['cpu_us_per_record']:.2f} | {r['used_memory_mb']:.1f} |")
+    lines += [
+        "",
+        "grow: the stream only grows, as the gateway's journal does. reuse: the same appends, the stream deleted after each",
+        "group so the server's allocator reuses its memory. args: a script that returns at once, given the same records.",
+    ]
+    open(os.path.join(report_dir, "report.md"), "w", encoding="utf-8").write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
