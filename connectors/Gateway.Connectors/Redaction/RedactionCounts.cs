@@ -30,16 +30,16 @@ public sealed class RedactionCounts
     /// <summary>Non-zero counts keyed by wire name (<c>email</c>, <c>card_number</c>, …).</summary>
     public IReadOnlyDictionary<string, int> ToDictionary()
     {
-        var result = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        SortedDictionary<string, int>? result = null;
         foreach (var kind in RedactionKindNames.All)
         {
             if (this[kind] is > 0 and var count)
             {
-                result[kind.ToWireName()] = count;
+                (result ??= new SortedDictionary<string, int>(StringComparer.Ordinal))[kind.ToWireName()] = count;
             }
         }
 
-        return result;
+        return result ?? (IReadOnlyDictionary<string, int>)System.Collections.Immutable.ImmutableSortedDictionary<string, int>.Empty;
     }
 
     /// <inheritdoc/>
