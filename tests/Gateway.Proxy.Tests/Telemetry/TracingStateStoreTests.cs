@@ -13,7 +13,9 @@ namespace Gateway.Proxy.Tests.Telemetry;
 /// <summary>The store decorator: one client span per call inside a trace, none outside, no leaked current activity.</summary>
 public sealed class TracingStateStoreTests : IDisposable
 {
-    private static readonly ActivitySource TestSource = new("Gateway.Proxy.Tests.Telemetry");
+    private const string TestSourceName = "Gateway.Proxy.Tests.Telemetry";
+
+    private static readonly ActivitySource TestSource = new(TestSourceName);
     private readonly ConcurrentQueue<Activity> _stopped = new();
     private readonly ActivityListener _listener;
 
@@ -21,7 +23,9 @@ public sealed class TracingStateStoreTests : IDisposable
     {
         _listener = new ActivityListener
         {
-            ShouldListenTo = source => source.Name is GatewayActivitySource.Name || ReferenceEquals(source, TestSource),
+            // By name, not by reference: the first test's listener is added before TestSource may exist, and a
+            // source created while listeners are asked would not yet be in the static field to compare with.
+            ShouldListenTo = static source => source.Name is GatewayActivitySource.Name or TestSourceName,
             Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = _stopped.Enqueue,
         };
