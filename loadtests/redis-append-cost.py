@@ -7,7 +7,7 @@ INFO commandstats (usec spent inside each command, the script included) and from
 record size:
 
   grow   the journal as the gateway writes it: every group appended, the stream only grows
-  reuse  the same, but the stream is trimmed after every group, so the server reuses its memory
+  reuse  the same, but the stream is deleted after every group, so the server reuses its memory
   args   a script that does nothing with the same arguments: the cost of passing the records in
 
 Usage: loadtests/redis-append-cost.py [report-dir]   (default loadtests/reports/redis-append-<stamp>)

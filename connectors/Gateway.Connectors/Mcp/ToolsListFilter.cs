@@ -114,8 +114,7 @@ public sealed class ToolsListFilter : SseEventTransform
             }
 
             firstData = firstData < 0 ? i : firstData;
-            var value = line[5..];
-            _data.Write(value.StartsWith(" "u8) ? value[1..] : value);
+            _data.Write(DataValue(line));
         }
 
         // An empty data field (a stream's priming event) carries no message; anything else must be JSON-RPC.
@@ -126,7 +125,8 @@ public sealed class ToolsListFilter : SseEventTransform
             var line = eventBytes[lines[i]];
             if (!line.StartsWith("data:"u8))
             {
-                WriteLine(output, [], line);
+                output.Write(line);
+                output.Write("\n"u8);
             }
             else if (i == firstData)
             {
@@ -135,7 +135,9 @@ public sealed class ToolsListFilter : SseEventTransform
                 while (true)
                 {
                     var newline = rest.IndexOf((byte)'\n');
-                    WriteLine(output, "data: "u8, newline < 0 ? rest : rest[..newline]);
+                    output.Write("data: "u8);
+                    output.Write(newline < 0 ? rest : rest[..newline]);
+                    output.Write("\n"u8);
                     if (newline < 0)
                     {
                         break;
@@ -148,16 +150,7 @@ public sealed class ToolsListFilter : SseEventTransform
 
         if (terminated)
         {
-            WriteLine(output, [], []);
+            output.Write("\n"u8);
         }
-    }
-
-    private static void WriteLine(IBufferWriter<byte> output, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> line)
-    {
-        var destination = output.GetSpan(prefix.Length + line.Length + 1);
-        prefix.CopyTo(destination);
-        line.CopyTo(destination[prefix.Length..]);
-        destination[prefix.Length + line.Length] = (byte)'\n';
-        output.Advance(prefix.Length + line.Length + 1);
     }
 }

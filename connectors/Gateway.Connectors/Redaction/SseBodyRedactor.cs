@@ -71,7 +71,7 @@ public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
                 }
 
                 dataIndex = dataIndex < 0 ? fields?.Count ?? 0 : dataIndex;
-                var value = bytes.Length <= 5 ? [] : bytes[5] == (byte)' ' ? bytes[6..] : bytes[5..];
+                var value = DataValue(bytes);
                 if (Utf8.IsValid(value))
                 {
                     _data.Write(value);

@@ -41,22 +41,22 @@ public abstract class SseEventTransform : IBodyTransform
         ArgumentNullException.ThrowIfNull(output);
         foreach (var range in lines)
         {
-            var line = eventBytes[range];
-            var destination = output.GetSpan(line.Length + 1);
-            line.CopyTo(destination);
-            destination[line.Length] = (byte)'\n';
-            output.Advance(line.Length + 1);
+            output.Write(eventBytes[range]);
+            output.Write("\n"u8);
         }
 
         if (terminated)
         {
-            output.GetSpan(1)[0] = (byte)'\n';
-            output.Advance(1);
+            output.Write("\n"u8);
         }
     }
 
     /// <summary>Whether the line is a <c>data</c> field (<c>data</c> alone or <c>data:</c>…).</summary>
     protected static bool IsData(ReadOnlySpan<byte> line) => line.StartsWith("data"u8) && (line.Length == 4 || line[4] == (byte)':');
+
+    /// <summary>The value of a <c>data</c> line: what follows <c>data:</c> without its one optional leading space (empty for <c>data</c> alone).</summary>
+    protected static ReadOnlySpan<byte> DataValue(ReadOnlySpan<byte> line) =>
+        line.Length <= 5 ? [] : line[5] == (byte)' ' ? line[6..] : line[5..];
 
     /// <summary>Writes whatever is still held back when the stream ends (nothing by default).</summary>
     protected virtual void CompleteStream(IBufferWriter<byte> output)
