@@ -40,12 +40,15 @@ run: $(RUN_STAMP)
 # Installs what the tests need when missing, then runs every suite and prints one count line.
 test: test-deps build
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+	@./build/leftovers.sh before artifacts/running-before-tests
 	@status=0; \
 	$(MAKE) --no-print-directory test-dotnet || status=1; \
 	$(MAKE) --no-print-directory test-node || status=1; \
 	$(MAKE) --no-print-directory test-demo || status=1; \
 	$(MAKE) --no-print-directory test-sdk || status=1; \
 	$(MAKE) --no-print-directory chart-test || status=1; \
+	./build/leftovers.sh after artifacts/running-before-tests $(RESULTS) || status=1; \
+	grep -q " 0 failed" $(RESULTS)/leftovers.count || status=1; \
 	./build/sum-results.sh $(RESULTS); \
 	exit $$status
 

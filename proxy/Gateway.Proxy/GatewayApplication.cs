@@ -164,6 +164,12 @@ public static class GatewayApplication
                 : embedded ? AuditOptions.FileSink : AuditOptions.StoreSink;
         }
 
+        // The embedded store's journal: nonces, kill switches, warrants, approvals and limits survive a restart.
+        if (embedded && configuration["Gateway:Store:Memory:Directory"] is null)
+        {
+            configuration["Gateway:Store:Memory:Directory"] = Path.Combine(dataDirectory, "state");
+        }
+
         if (string.IsNullOrWhiteSpace(configuration["Gateway:Audit:Directory"]))
         {
             configuration["Gateway:Audit:Directory"] = Path.Combine(dataDirectory, "audit");

@@ -4,14 +4,18 @@ using System.Text;
 namespace Gateway.Store;
 
 /// <summary>
-/// The embedded store: one process, no persistence, everything under one lock per operation so
-/// that each call is atomic exactly as its Redis counterpart is. Expiry uses <see cref="TimeProvider"/>.
+/// The embedded store: one process, everything under one lock per operation so that each call is atomic
+/// exactly as its Redis counterpart is. Expiry uses <see cref="TimeProvider"/>. Opened with
+/// <see cref="OpenDurable"/> every change is also written to a <see cref="StateJournal"/> and fsynced before
+/// the call returns, so nonces, kill switches, single-use warrants, approvals, rate-limit windows and budgets
+/// survive a restart (a replayed request stays refused); without it (tests, tools) nothing is persisted.
 /// </summary>
-public sealed class InMemoryStateStore : IStateStore
+public sealed class InMemoryStateStore : IStateStore, IDisposable
 {
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
+    private StateJournal? _journal;
     private long _operations;
 
     public InMemoryStateStore(TimeProvider? timeProvider = null)
@@ -19,9 +23,28 @@ public sealed class InMemoryStateStore : IStateStore
         _time = timeProvider ?? TimeProvider.System;
     }
 
+    /// <summary>
+    /// A store whose state lives in <paramref name="directory"/>'s journal: replayed now, compacted to what is
+    /// still live, and appended to (fsynced per group of concurrent changes) from now on.
+    /// </summary>
+    /// <exception cref="StateStoreUnavailableException">The journal cannot be opened (or another process holds it).</exception>
+    public static InMemoryStateStore OpenDurable(string directory, TimeProvider? timeProvider = null, long compactionThresholdBytes = 64L * 1024 * 1024)
+    {
+        var store = new InMemoryStateStore(timeProvider);
+        store._journal = StateJournal.Open(directory, store.Replay, compactionThresholdBytes);
+        store.Compact(force: true);
+        return store;
+    }
+
+    /// <summary>The journal's path, or null when nothing is persisted.</summary>
+    public string? JournalPath => _journal?.Path;
+
+    public void Dispose() => _journal?.Dispose();
+
     public ValueTask<bool> TrySetIfAbsentAsync(string key, string value, TimeSpan expiry, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        long sequence;
         lock (_gate)
         {
             var now = Now;
@@ -32,8 +55,10 @@ public sealed class InMemoryStateStore : IStateStore
             }
 
             _entries[key] = new Entry(value, now + expiry);
-            return ValueTask.FromResult(true);
+            sequence = Journal(StateJournalOperation.PutText, key, now + expiry, text: value);
         }
+
+        return Durable(sequence, true);
     }
 
     public ValueTask<string?> GetAsync(string key, CancellationToken cancellationToken = default)
@@ -48,44 +73,63 @@ public sealed class InMemoryStateStore : IStateStore
     public ValueTask SetAsync(string key, string value, TimeSpan? expiry, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        long sequence;
         lock (_gate)
         {
             var now = Now;
-            _entries[key] = new Entry(value, expiry is { } e ? now + e : null);
-            return ValueTask.CompletedTask;
+            var expiresAt = expiry is { } e ? now + e : (DateTimeOffset?)null;
+            _entries[key] = new Entry(value, expiresAt);
+            sequence = Journal(StateJournalOperation.PutText, key, expiresAt, text: value);
         }
+
+        return sequence == 0 ? ValueTask.CompletedTask : _journal!.WaitDurableAsync(sequence);
     }
 
     public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        bool existed;
+        long sequence = 0;
         lock (_gate)
         {
-            var existed = TryGetLive(key, Now, out _);
-            _entries.TryRemove(key, out _);
-            return ValueTask.FromResult(existed);
+            existed = TryGetLive(key, Now, out _);
+            if (_entries.TryRemove(key, out _))
+            {
+                sequence = Journal(StateJournalOperation.Delete, key, null);
+            }
         }
+
+        return Durable(sequence, existed);
     }
 
     public ValueTask<string?> TakeAsync(string key, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        string? value;
+        long sequence = 0;
         lock (_gate)
         {
-            var value = TryGetLive(key, Now, out var entry) ? entry.Value as string : null;
-            _entries.TryRemove(key, out _);
-            return ValueTask.FromResult(value);
+            value = TryGetLive(key, Now, out var entry) ? entry.Value as string : null;
+            if (_entries.TryRemove(key, out _))
+            {
+                sequence = Journal(StateJournalOperation.Delete, key, null);
+            }
         }
+
+        return Durable(sequence, value);
     }
 
     public ValueTask<long> IncrementAsync(string key, long delta, TimeSpan? expiry, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        long value;
+        long sequence;
         lock (_gate)
         {
-            var now = Now;
-            return ValueTask.FromResult(AddLocked(key, delta, expiry, now));
+            value = AddLocked(key, delta, expiry, Now, out sequence);
         }
+
+        return Durable(sequence, value);
     }
 
     public ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
@@ -97,6 +141,8 @@ public sealed class InMemoryStateStore : IStateStore
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        AdmissionOutcome outcome;
+        long sequence;
         lock (_gate)
         {
             var now = Now;
@@ -107,6 +153,7 @@ public sealed class InMemoryStateStore : IStateStore
             }
 
             _entries[request.NonceKey] = new Entry(request.NonceValue, now + request.NonceLifetime);
+            sequence = Journal(StateJournalOperation.PutText, request.NonceKey, now + request.NonceLifetime, text: request.NonceValue);
             var switches = 0u;
             for (var i = 0; i < request.SwitchKeys.Count; i++)
             {
@@ -116,13 +163,17 @@ public sealed class InMemoryStateStore : IStateStore
                 }
             }
 
-            return ValueTask.FromResult(new AdmissionOutcome(true, switches, AcquireLocked(request.Windows, now)));
+            outcome = new AdmissionOutcome(true, switches, AcquireLocked(request.Windows, now, ref sequence));
         }
+
+        return Durable(sequence, outcome);
     }
 
     public ValueTask<BudgetOutcome> TryReserveAsync(string key, long amount, long limit, TimeSpan window, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        BudgetOutcome outcome;
+        long sequence;
         lock (_gate)
         {
             var now = Now;
@@ -133,44 +184,56 @@ public sealed class InMemoryStateStore : IStateStore
                 return ValueTask.FromResult(new BudgetOutcome(false, used, limit, resetsIn));
             }
 
-            used = AddLocked(slotKey, amount, resetsIn, now);
-            return ValueTask.FromResult(new BudgetOutcome(true, used, limit, resetsIn));
+            used = AddLocked(slotKey, amount, resetsIn, now, out sequence);
+            outcome = new BudgetOutcome(true, used, limit, resetsIn);
         }
+
+        return Durable(sequence, outcome);
     }
 
     public ValueTask<long> SettleAsync(string key, long reserved, long actual, TimeSpan window, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        long used;
+        long sequence;
         lock (_gate)
         {
             var now = Now;
             var (slotKey, resetsIn) = WindowSlot(key, window, now);
-            var used = AddLocked(slotKey, actual - reserved, resetsIn, now);
+            used = AddLocked(slotKey, actual - reserved, resetsIn, now, out sequence);
             if (used < 0)
             {
-                _entries[slotKey] = _entries[slotKey] with { Value = 0L };
+                var cleared = _entries[slotKey] with { Value = 0L };
+                _entries[slotKey] = cleared;
                 used = 0;
+                sequence = Journal(StateJournalOperation.PutCounter, slotKey, cleared.ExpiresAt, number: 0);
             }
-
-            return ValueTask.FromResult(used);
         }
+
+        return Durable(sequence, used);
     }
 
     public ValueTask<long> SetAddAsync(string key, string member, TimeSpan? expiry, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        long count;
+        long sequence;
         lock (_gate)
         {
             var now = Now;
             if (!TryGetLive(key, now, out var entry) || entry.Value is not HashSet<string> set)
             {
                 set = new HashSet<string>(StringComparer.Ordinal);
-                _entries[key] = new Entry(set, expiry is { } e ? now + e : null);
+                entry = new Entry(set, expiry is { } e ? now + e : null);
+                _entries[key] = entry;
             }
 
             set.Add(member);
-            return ValueTask.FromResult((long)set.Count);
+            count = set.Count;
+            sequence = Journal(StateJournalOperation.AddMember, key, entry.ExpiresAt, text: member);
         }
+
+        return Durable(sequence, count);
     }
 
     public ValueTask<IReadOnlyList<string>> SetMembersAsync(string key, CancellationToken cancellationToken = default)
@@ -198,6 +261,7 @@ public sealed class InMemoryStateStore : IStateStore
     {
         ArgumentOutOfRangeException.ThrowIfZero(entries.Length);
         cancellationToken.ThrowIfCancellationRequested();
+        long sequence;
         lock (_gate)
         {
             var log = GetLog(logKey, create: true)!;
@@ -207,8 +271,10 @@ public sealed class InMemoryStateStore : IStateStore
             }
 
             log.AddRange(entries);
-            return ValueTask.FromResult(true);
+            sequence = Journal(StateJournalOperation.AppendLog, logKey, null, entries: entries);
         }
+
+        return Durable(sequence, true);
     }
 
     public ValueTask<long> LogLengthAsync(string logKey, CancellationToken cancellationToken = default)
@@ -241,12 +307,13 @@ public sealed class InMemoryStateStore : IStateStore
     public ValueTask PingAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        _journal?.ThrowIfFailed();
         return ValueTask.CompletedTask;
     }
 
     private DateTimeOffset Now => _time.GetUtcNow();
 
-    private RateLimitOutcome AcquireLocked(IReadOnlyList<RateLimitWindow> windows, DateTimeOffset now)
+    private RateLimitOutcome AcquireLocked(IReadOnlyList<RateLimitWindow> windows, DateTimeOffset now, ref long sequence)
     {
         for (var i = 0; i < windows.Count; i++)
         {
@@ -262,7 +329,7 @@ public sealed class InMemoryStateStore : IStateStore
         foreach (var w in windows)
         {
             var (slotKey, resetsIn) = WindowSlot(w.Key, w.Window, now);
-            AddLocked(slotKey, w.Permits, resetsIn, now);
+            AddLocked(slotKey, w.Permits, resetsIn, now, out sequence);
         }
 
         return RateLimitOutcome.Admit;
@@ -295,17 +362,114 @@ public sealed class InMemoryStateStore : IStateStore
         return log;
     }
 
-    private long AddLocked(string key, long delta, TimeSpan? expiry, DateTimeOffset now)
+    private long AddLocked(string key, long delta, TimeSpan? expiry, DateTimeOffset now, out long sequence)
     {
-        if (TryGetLive(key, now, out var entry))
+        if (!TryGetLive(key, now, out var entry))
         {
-            var value = (long)entry.Value! + delta;
-            _entries[key] = entry with { Value = value };
-            return value;
+            entry = new Entry(0L, expiry is { } e ? now + e : null);
         }
 
-        _entries[key] = new Entry(delta, expiry is { } e ? now + e : null);
-        return delta;
+        var value = (long)entry.Value + delta;
+        _entries[key] = entry with { Value = value };
+        sequence = Journal(StateJournalOperation.PutCounter, key, entry.ExpiresAt, number: value);
+        return value;
+    }
+
+    /// <summary>Appends a change to the journal (under the lock, so in the order the changes were made); 0 without one.</summary>
+    private long Journal(StateJournalOperation operation, string key, DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null) =>
+        _journal?.Append(operation, key, expiresAt, text, number, entries) ?? 0;
+
+    /// <summary>The result once the change it follows is durable (at once without a journal).</summary>
+    private ValueTask<T> Durable<T>(long sequence, T result) =>
+        sequence == 0 ? ValueTask.FromResult(result) : AwaitDurableAsync(sequence, result);
+
+    private async ValueTask<T> AwaitDurableAsync<T>(long sequence, T result)
+    {
+        await _journal!.WaitDurableAsync(sequence).ConfigureAwait(false);
+        if (_journal.NeedsCompaction)
+        {
+            Compact(force: false);
+        }
+
+        return result;
+    }
+
+    /// <summary>Rewrites the journal as the live state (under the lock: no change is made meanwhile).</summary>
+    private void Compact(bool force)
+    {
+        lock (_gate)
+        {
+            if (_journal is null || (!force && !_journal.NeedsCompaction))
+            {
+                return;
+            }
+
+            var now = Now;
+            var snapshot = new StateJournalSnapshot();
+            foreach (var (key, entry) in _entries)
+            {
+                if (entry.ExpiresAt is { } at && at <= now)
+                {
+                    continue;
+                }
+
+                switch (entry.Value)
+                {
+                    case string text:
+                        snapshot.PutText(key, text, entry.ExpiresAt);
+                        break;
+                    case long number:
+                        snapshot.PutCounter(key, number, entry.ExpiresAt);
+                        break;
+                    case HashSet<string> set:
+                        foreach (var member in set)
+                        {
+                            snapshot.AddMember(key, member, entry.ExpiresAt);
+                        }
+
+                        break;
+                    case List<string> log:
+                        snapshot.AppendLog(key, log);
+                        break;
+                    default:
+                        throw new InvalidOperationException("An embedded store entry of an unknown kind.");
+                }
+            }
+
+            _journal.Rebase(snapshot);
+        }
+    }
+
+    /// <summary>Applies one journal record at start (before any caller can see the store).</summary>
+    private void Replay(StateJournalReader record)
+    {
+        switch (record.Operation)
+        {
+            case StateJournalOperation.PutText:
+                _entries[record.Key] = new Entry(record.Text(), record.ExpiresAt);
+                break;
+            case StateJournalOperation.Delete:
+                _entries.TryRemove(record.Key, out _);
+                break;
+            case StateJournalOperation.PutCounter:
+                _entries[record.Key] = new Entry(record.Number(), record.ExpiresAt);
+                break;
+            case StateJournalOperation.AddMember:
+                if (!_entries.TryGetValue(record.Key, out var entry) || entry.Value is not HashSet<string> set || entry.ExpiresAt != record.ExpiresAt)
+                {
+                    // A set re-created after its predecessor expired carries a new expiry.
+                    set = new HashSet<string>(StringComparer.Ordinal);
+                    _entries[record.Key] = new Entry(set, record.ExpiresAt);
+                }
+
+                set.Add(record.Text());
+                break;
+            case StateJournalOperation.AppendLog:
+                GetLog(record.Key, create: true)!.AddRange(record.Entries());
+                break;
+            default:
+                throw new StateStoreUnavailableException($"The embedded store's journal holds an unknown operation {(byte)record.Operation}.");
+        }
     }
 
     private bool TryGetLive(string key, DateTimeOffset now, out Entry entry)

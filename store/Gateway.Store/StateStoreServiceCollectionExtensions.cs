@@ -15,7 +15,7 @@ public static class StateStoreServiceCollectionExtensions
     /// <summary>
     /// Registers <see cref="Gateway.Store.IStateStore"/> and <see cref="Caching.Distributed.IDistributedCache"/>
     /// as singletons chosen by <c>Gateway:Store:Kind</c>: <c>memory</c> (the default; the in-memory
-    /// distributed cache) or <c>redis</c>, the latter configured by <c>Gateway:Store:Redis:*</c>
+    /// distributed cache; durable through a journal in <c>Gateway:Store:Memory:Directory</c> when that is set) or <c>redis</c>, the latter configured by <c>Gateway:Store:Redis:*</c>
     /// (<see cref="Gateway.Store.RedisStoreOptions"/>, validated at start-up with every error listed),
     /// with the store and the StackExchange.Redis cache sharing the process's one
     /// <see cref="Gateway.Store.RedisConnection"/>.
@@ -32,7 +32,11 @@ public static class StateStoreServiceCollectionExtensions
 
         if (string.IsNullOrWhiteSpace(kind) || string.Equals(kind, "memory", StringComparison.OrdinalIgnoreCase))
         {
-            services.AddSingleton<Gateway.Store.IStateStore>(static sp => new Gateway.Store.InMemoryStateStore(sp.GetRequiredService<TimeProvider>()));
+            // With Memory:Directory the embedded store keeps a journal there, so its state survives a restart.
+            var directory = section["Memory:Directory"];
+            services.AddSingleton<Gateway.Store.IStateStore>(sp => string.IsNullOrWhiteSpace(directory)
+                ? new Gateway.Store.InMemoryStateStore(sp.GetRequiredService<TimeProvider>())
+                : Gateway.Store.InMemoryStateStore.OpenDurable(directory, sp.GetRequiredService<TimeProvider>()));
             services.AddDistributedMemoryCache();
             return services;
         }

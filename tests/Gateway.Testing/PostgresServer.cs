@@ -134,10 +134,7 @@ public sealed class PostgresServer : IAsyncDisposable
         var stop = _runAs is null
             ? $"\"{Path.Combine(_binDirectory, "pg_ctl")}\""
             : $"\"{LocateRunuser()}\" -u {_runAs} -- \"{Path.Combine(_binDirectory, "pg_ctl")}\"";
-        var script = $"( while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 1; done; {stop} -D \"$0/data\" -m immediate stop; rm -rf \"$0\" ) >/dev/null 2>&1 </dev/null &";
-        using var janitor = Process.Start(new ProcessStartInfo("sh", ["-c", script, _root]) { UseShellExecute = false })
-            ?? throw new InvalidOperationException("sh did not start");
-        janitor.WaitForExit();
+        ProcessJanitor.AfterThisProcess($"{stop} -D \"$0/data\" -m immediate stop; rm -rf \"$0\"", _root);
     }
 
     private Task RunToolAsync(string tool, IReadOnlyList<string> args)

@@ -77,6 +77,9 @@ public sealed class RedisServer : IAsyncDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
+        // A server a test forgets to dispose (a shared one, say) still dies with the test process.
+        ProcessJanitor.KillAfterThisProcess(_process.Id, "redis-server");
+
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (DateTime.UtcNow < deadline)
         {

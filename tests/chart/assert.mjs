@@ -353,6 +353,10 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
     d.spec.template.spec.serviceAccountName === "default");
   attempt(`${f}: exec preStop sleep by default`, () =>
     JSON.stringify(container(d).lifecycle.preStop.exec.command) === '["/bin/sleep","10"]');
+  attempt(`${f}: the embedded store's state, journal and vault on a writable volume that survives container restarts`, () =>
+    envValue(d, "Gateway__DataDirectory") === "/var/lib/gateway" &&
+    container(d).volumeMounts.some((m) => m.name === "data" && m.mountPath === "/var/lib/gateway") &&
+    d.spec.template.spec.volumes.some((v) => v.name === "data" && v.emptyDir));
   attempt(`${f}: NOTES warn about the memory store`, () => notes(values(f)).includes("store.kind=memory"));
 }
 

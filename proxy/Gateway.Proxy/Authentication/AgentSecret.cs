@@ -47,6 +47,35 @@ public sealed class AgentSecret
     }
 
     /// <summary>
+    /// True when the secret appears in a request target (or a part of one) as sent or after any number of
+    /// rounds of percent-decoding (<c>%2541</c> is <c>%41</c> is <c>A</c>); a <c>+</c> in the query is also read as a space.
+    /// </summary>
+    public bool AppearsInTarget(string? target)
+    {
+        if (string.IsNullOrEmpty(target))
+        {
+            return false;
+        }
+
+        // Each round that changes the text removes at least two characters, so the loop ends.
+        for (var text = target; ;)
+        {
+            if (AppearsIn(text) || (text.Contains('+', StringComparison.Ordinal) && AppearsIn(text.Replace('+', ' '))))
+            {
+                return true;
+            }
+
+            var decoded = Uri.UnescapeDataString(text);
+            if (decoded.Length == text.Length)
+            {
+                return false;
+            }
+
+            text = decoded;
+        }
+    }
+
+    /// <summary>
     /// True when the secret's bytes appear inside <paramref name="bytes"/>, verbatim or, when the bytes
     /// are JSON, inside a string or member name once its escapes (<c>\/</c>, <c>\u0041</c>…) are undone.
     /// </summary>

@@ -105,7 +105,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
         }
 
         var secret = lookup.Secret;
-        if (SecretPresentedOutsideSignature(request, secret))
+        if (SecretPresentedOutsideSignature(context, secret))
         {
             return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SecretPresentedOtherwise,
                 "The runtime secret must never be sent; sign the request with it instead.");
@@ -207,9 +207,14 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
         return ProblemResponse.WriteAsync(Context, refusal.Status, refusal.Code, refusal.Detail);
     }
 
-    private static bool SecretPresentedOutsideSignature(HttpRequest request, AgentSecret secret)
+    /// <summary>
+    /// True when the secret appears in a header or in the request target (path and query) as sent or at
+    /// any depth of percent-decoding: a secret in a provider path would otherwise reach the upstream and
+    /// its access logs.
+    /// </summary>
+    private static bool SecretPresentedOutsideSignature(HttpContext context, AgentSecret secret)
     {
-        foreach (var header in request.Headers)
+        foreach (var header in context.Request.Headers)
         {
             foreach (var value in header.Value)
             {
@@ -220,8 +225,11 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             }
         }
 
-        return request.QueryString.HasValue && (secret.AppearsIn(request.QueryString.Value)
-            || secret.AppearsIn(Uri.UnescapeDataString(request.QueryString.Value!)));
+        var request = context.Request;
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        return secret.AppearsInTarget(target)
+            || secret.AppearsInTarget(request.PathBase.Value + request.Path.Value)
+            || secret.AppearsInTarget(request.QueryString.Value);
     }
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Signed request refused: {Status} {Code}")]

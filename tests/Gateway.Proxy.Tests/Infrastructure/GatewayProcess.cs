@@ -73,6 +73,19 @@ public sealed class GatewayProcess : IDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>SIGTERM: a graceful stop (the host's shutdown runs), awaited.</summary>
+    public async Task StopAsync()
+    {
+        if (!_process.HasExited)
+        {
+            using var term = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })
+                ?? throw new InvalidOperationException("kill did not start");
+            await term.WaitForExitAsync();
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)

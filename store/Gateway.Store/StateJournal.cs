@@ -1,0 +1,415 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Text;
+
+namespace Gateway.Store;
+
+/// <summary>
+/// The embedded store's write-ahead journal: every change <see cref="InMemoryStateStore"/> makes (a nonce
+/// stored, a counter moved, a kill switch set, a warrant taken) is appended here under the store's lock and
+/// made durable (written and fsynced) before the store's call returns, so a restart or a crash (a crash loop
+/// included) forgets nothing a caller was told. Changes that arrive while a group is being fsynced go
+/// together in the next group (one fsync per group, led by the first caller that finds none in flight: no
+/// writer thread). At start the journal is replayed into the store and rewritten as a snapshot of what is
+/// still live; it is rewritten again whenever it has grown to <see cref="CompactionThresholdBytes"/> and
+/// four times the last snapshot.
+/// </summary>
+/// <remarks>
+/// A record is <c>[length:int32][crc32 of payload:uint32][payload]</c>, little-endian; the payload is an
+/// operation byte and its fields (<see cref="StateJournalOperation"/>). A torn or corrupt tail (a crash
+/// mid-write) is cut off at the last whole record when the journal is opened. A failed write or fsync fails
+/// the waiting calls with <see cref="StateStoreUnavailableException"/> and every later one too (the store
+/// fails closed) until the process restarts.
+/// </remarks>
+public sealed class StateJournal : IDisposable
+{
+    /// <summary>The journal's file name inside its directory.</summary>
+    public const string FileName = "state.journal";
+
+    private const int HeaderBytes = 8;
+    private const int MaxRecordBytes = 64 * 1024 * 1024;
+
+    private readonly string _path;
+    private readonly Lock _lock = new();
+    private FileStream _file;
+    private ArrayBufferWriter<byte> _pending = new(64 * 1024);
+    private ArrayBufferWriter<byte> _spare = new(64 * 1024);
+    private readonly ArrayBufferWriter<byte> _scratch = new(256);
+    private long _appended;
+    private long _durable;
+    private long _inFlightEnd;
+    private TaskCompletionSource? _inFlight;
+    private TaskCompletionSource _next = NewCompletion();
+    private long _snapshotBytes;
+    private long _fileBytes;
+    private Exception? _failure;
+
+    private StateJournal(string path, FileStream file)
+    {
+        _path = path;
+        _file = file;
+    }
+
+    /// <summary>The smallest journal that is compacted (it also must be four times its last snapshot).</summary>
+    public long CompactionThresholdBytes { get; private init; }
+
+    /// <summary>The journal file's path.</summary>
+    public string Path => _path;
+
+    /// <summary>
+    /// Opens (creating when absent) the journal in <paramref name="directory"/>, hands every whole record to
+    /// <paramref name="replay"/> in order, and cuts off a torn tail.
+    /// </summary>
+    /// <exception cref="StateStoreUnavailableException">The directory or file cannot be used.</exception>
+    public static StateJournal Open(string directory, Action<StateJournalReader> replay, long compactionThresholdBytes = 64L * 1024 * 1024)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(compactionThresholdBytes);
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentNullException.ThrowIfNull(replay);
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var path = System.IO.Path.Combine(directory, FileName);
+            var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0, FileOptions.None);
+            var good = ReplayInto(file, replay);
+            if (good != file.Length)
+            {
+                file.SetLength(good);
+                file.Flush(flushToDisk: true);
+            }
+
+            file.Seek(0, SeekOrigin.End);
+            return new StateJournal(path, file) { _fileBytes = good, CompactionThresholdBytes = compactionThresholdBytes };
+        }
+        catch (IOException exception)
+        {
+            throw new StateStoreUnavailableException($"The embedded store's journal in {directory} cannot be opened: {exception.Message}", exception);
+        }
+        catch (UnauthorizedAccessException exception)
+        {
+            throw new StateStoreUnavailableException($"The embedded store's journal in {directory} cannot be opened: {exception.Message}", exception);
+        }
+    }
+
+    /// <summary>Appends one record (called under the store's lock, so records keep the store's order); returns its sequence number.</summary>
+    public long Append(StateJournalOperation operation, string key, DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null)
+    {
+        lock (_lock)
+        {
+            if (_failure is not null)
+            {
+                throw Unavailable(_failure);
+            }
+
+            WriteRecord(_pending, _scratch, operation, key, expiresAt, text, number, entries);
+            return ++_appended;
+        }
+    }
+
+    /// <summary>Completes once every record up to <paramref name="sequence"/> is fsynced.</summary>
+    /// <exception cref="StateStoreUnavailableException">A write or fsync failed.</exception>
+    public ValueTask WaitDurableAsync(long sequence)
+    {
+        Task wait;
+        lock (_lock)
+        {
+            if (_failure is not null)
+            {
+                return ValueTask.FromException(Unavailable(_failure));
+            }
+
+            if (_durable >= sequence)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            if (_inFlight is not null)
+            {
+                wait = (sequence <= _inFlightEnd ? _inFlight : _next).Task;
+                return new ValueTask(wait);
+            }
+        }
+
+        // No group in flight: this caller leads, and keeps leading while records are waiting.
+        FlushGroups();
+        lock (_lock)
+        {
+            return _failure is not null ? ValueTask.FromException(Unavailable(_failure)) : ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>True when the journal has grown enough to be rewritten as a snapshot.</summary>
+    public bool NeedsCompaction
+    {
+        get
+        {
+            lock (_lock)
+            {
+                var size = _fileBytes + _pending.WrittenCount;
+                return size >= CompactionThresholdBytes && size >= 4 * _snapshotBytes;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Replaces the journal with <paramref name="snapshot"/> (records written by <see cref="StateJournalSnapshot"/>
+    /// that restate the whole live state): written beside it, fsynced and renamed over it. Called under the store's
+    /// lock, so no record is appended meanwhile; records not yet fsynced are covered by the snapshot.
+    /// </summary>
+    public void Rebase(StateJournalSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        // A group being fsynced by its leader (who never needs the store's lock) is waited out first.
+        while (true)
+        {
+            lock (_lock)
+            {
+                if (_inFlight is null)
+                {
+                    RebaseLocked(snapshot);
+                    return;
+                }
+            }
+
+            Thread.Sleep(1);
+        }
+    }
+
+    private void RebaseLocked(StateJournalSnapshot snapshot)
+    {
+        if (_failure is not null)
+        {
+            throw Unavailable(_failure);
+        }
+
+        var temporary = _path + ".tmp";
+        try
+        {
+            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.None))
+            {
+                file.Write(snapshot.Written);
+                file.Flush(flushToDisk: true);
+            }
+
+            _file.Dispose();
+            DurableRename.Replace(temporary, _path);
+            _file = new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0, FileOptions.None);
+            _file.Seek(0, SeekOrigin.End);
+        }
+        catch (IOException exception)
+        {
+            _failure = exception;
+            throw Unavailable(exception);
+        }
+
+        _snapshotBytes = snapshot.Written.Length;
+        _fileBytes = _snapshotBytes;
+        _pending.ResetWrittenCount();
+        _durable = _appended;
+        var waiting = _next;
+        _next = NewCompletion();
+        waiting.TrySetResult();
+    }
+
+    /// <summary>Throws <see cref="StateStoreUnavailableException"/> once a write or fsync has failed.</summary>
+    public void ThrowIfFailed()
+    {
+        lock (_lock)
+        {
+            if (_failure is not null)
+            {
+                throw Unavailable(_failure);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _file.Dispose();
+        }
+    }
+
+    private void FlushGroups()
+    {
+        while (true)
+        {
+            ArrayBufferWriter<byte> group;
+            TaskCompletionSource completion;
+            long end;
+            lock (_lock)
+            {
+                if (_pending.WrittenCount == 0 || _failure is not null)
+                {
+                    _inFlight = null;
+                    return;
+                }
+
+                group = _pending;
+                _pending = _spare;
+                end = _appended;
+                completion = _next;
+                _next = NewCompletion();
+                _inFlight = completion;
+                _inFlightEnd = end;
+            }
+
+            Exception? failure = null;
+            var written = group.WrittenCount;
+            try
+            {
+                _file.Write(group.WrittenSpan);
+                _file.Flush(flushToDisk: true);
+            }
+            catch (Exception exception) when (exception is IOException or ObjectDisposedException or UnauthorizedAccessException)
+            {
+                failure = exception;
+            }
+
+            group.ResetWrittenCount();
+            lock (_lock)
+            {
+                _spare = group;
+                if (failure is null)
+                {
+                    _durable = end;
+                    _fileBytes += written;
+                }
+                else
+                {
+                    _failure = failure;
+                    _next.TrySetException(Unavailable(failure));
+                }
+
+                _inFlight = null;
+            }
+
+            if (failure is null)
+            {
+                completion.TrySetResult();
+            }
+            else
+            {
+                completion.TrySetException(Unavailable(failure));
+                return;
+            }
+
+            lock (_lock)
+            {
+                if (_pending.WrittenCount == 0)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private static long ReplayInto(FileStream file, Action<StateJournalReader> replay)
+    {
+        file.Seek(0, SeekOrigin.Begin);
+        var header = new byte[HeaderBytes];
+        var payload = new byte[4096];
+        long good = 0;
+        while (true)
+        {
+            if (file.ReadAtLeast(header, HeaderBytes, throwOnEndOfStream: false) < HeaderBytes)
+            {
+                return good;
+            }
+
+            var length = BinaryPrimitives.ReadInt32LittleEndian(header);
+            var crc = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4));
+            if (length <= 0 || length > MaxRecordBytes)
+            {
+                return good;
+            }
+
+            if (payload.Length < length)
+            {
+                payload = new byte[Math.Max(length, payload.Length * 2)];
+            }
+
+            if (file.ReadAtLeast(payload.AsSpan(0, length), length, throwOnEndOfStream: false) < length
+                || Crc32.HashToUInt32(payload.AsSpan(0, length)) != crc)
+            {
+                return good;
+            }
+
+            replay(new StateJournalReader(payload.AsMemory(0, length)));
+            good += HeaderBytes + length;
+        }
+    }
+
+    /// <summary>Encodes one operation into <paramref name="scratch"/> and writes it to <paramref name="records"/> as a framed record.</summary>
+    internal static void WriteRecord(IBufferWriter<byte> records, ArrayBufferWriter<byte> scratch, StateJournalOperation operation, string key,
+        DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null)
+    {
+        scratch.ResetWrittenCount();
+        WriteByte(scratch, (byte)operation);
+        WriteString(scratch, key);
+        WriteInt64(scratch, expiresAt?.ToUnixTimeMilliseconds() ?? -1);
+        switch (operation)
+        {
+            case StateJournalOperation.PutText:
+            case StateJournalOperation.AddMember:
+                WriteString(scratch, text ?? string.Empty);
+                break;
+            case StateJournalOperation.PutCounter:
+                WriteInt64(scratch, number);
+                break;
+            case StateJournalOperation.AppendLog:
+                ArgumentNullException.ThrowIfNull(entries);
+                WriteInt64(scratch, entries.Count);
+                foreach (var entry in entries)
+                {
+                    WriteString(scratch, entry);
+                }
+
+                break;
+            case StateJournalOperation.Delete:
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(operation));
+        }
+
+        WriteRecord(records, scratch.WrittenSpan);
+    }
+
+    /// <summary>Writes one framed record (<c>[length][crc32][payload]</c>).</summary>
+    private static void WriteRecord(IBufferWriter<byte> writer, ReadOnlySpan<byte> payload)
+    {
+        var span = writer.GetSpan(HeaderBytes + payload.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(span, payload.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[4..], Crc32.HashToUInt32(payload));
+        payload.CopyTo(span[HeaderBytes..]);
+        writer.Advance(HeaderBytes + payload.Length);
+    }
+
+    private static void WriteByte(IBufferWriter<byte> writer, byte value)
+    {
+        writer.GetSpan(1)[0] = value;
+        writer.Advance(1);
+    }
+
+    private static void WriteInt64(IBufferWriter<byte> writer, long value)
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(writer.GetSpan(8), value);
+        writer.Advance(8);
+    }
+
+    private static void WriteString(IBufferWriter<byte> writer, string value)
+    {
+        var length = Encoding.UTF8.GetByteCount(value);
+        var span = writer.GetSpan(4 + length);
+        BinaryPrimitives.WriteInt32LittleEndian(span, length);
+        Encoding.UTF8.GetBytes(value, span[4..]);
+        writer.Advance(4 + length);
+    }
+
+    private static TaskCompletionSource NewCompletion() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static StateStoreUnavailableException Unavailable(Exception failure) =>
+        new("The embedded store's journal cannot be written: " + failure.Message, failure);
+}

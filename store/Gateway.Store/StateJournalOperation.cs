@@ -1,0 +1,20 @@
+namespace Gateway.Store;
+
+/// <summary>What one <see cref="StateJournal"/> record does to the embedded store's state.</summary>
+public enum StateJournalOperation : byte
+{
+    /// <summary>The key holds a text value (a nonce, a kill switch, a warrant, a record) until it expires.</summary>
+    PutText = 1,
+
+    /// <summary>The key is gone (deleted, or taken once).</summary>
+    Delete = 2,
+
+    /// <summary>The key holds a counter's value (a rate-limit window, a budget) until it expires.</summary>
+    PutCounter = 3,
+
+    /// <summary>The key's set gains a member (created with the expiry when absent).</summary>
+    AddMember = 4,
+
+    /// <summary>The key's log gains entries, in order.</summary>
+    AppendLog = 5,
+}

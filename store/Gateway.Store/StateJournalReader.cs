@@ -1,0 +1,66 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Gateway.Store;
+
+/// <summary>One replayed <see cref="StateJournal"/> record's fields, in the order they were written.</summary>
+public readonly struct StateJournalReader
+{
+    private readonly ReadOnlyMemory<byte> _payload;
+
+    internal StateJournalReader(ReadOnlyMemory<byte> payload)
+    {
+        _payload = payload;
+        var span = payload.Span;
+        Operation = (StateJournalOperation)span[0];
+        var offset = 1;
+        Key = ReadString(span, ref offset);
+        var expires = BinaryPrimitives.ReadInt64LittleEndian(span[offset..]);
+        offset += 8;
+        ExpiresAt = expires < 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(expires);
+        FieldsOffset = offset;
+    }
+
+    public StateJournalOperation Operation { get; }
+
+    public string Key { get; }
+
+    public DateTimeOffset? ExpiresAt { get; }
+
+    private int FieldsOffset { get; }
+
+    /// <summary>The text of a <see cref="StateJournalOperation.PutText"/> or <see cref="StateJournalOperation.AddMember"/> record.</summary>
+    public string Text()
+    {
+        var offset = FieldsOffset;
+        return ReadString(_payload.Span, ref offset);
+    }
+
+    /// <summary>The value of a <see cref="StateJournalOperation.PutCounter"/> record.</summary>
+    public long Number() => BinaryPrimitives.ReadInt64LittleEndian(_payload.Span[FieldsOffset..]);
+
+    /// <summary>The entries of an <see cref="StateJournalOperation.AppendLog"/> record.</summary>
+    public IReadOnlyList<string> Entries()
+    {
+        var span = _payload.Span;
+        var offset = FieldsOffset;
+        var count = BinaryPrimitives.ReadInt64LittleEndian(span[offset..]);
+        offset += 8;
+        var entries = new List<string>((int)Math.Min(count, 1024));
+        for (var i = 0; i < count; i++)
+        {
+            entries.Add(ReadString(span, ref offset));
+        }
+
+        return entries;
+    }
+
+    private static string ReadString(ReadOnlySpan<byte> span, ref int offset)
+    {
+        var length = BinaryPrimitives.ReadInt32LittleEndian(span[offset..]);
+        offset += 4;
+        var text = Encoding.UTF8.GetString(span.Slice(offset, length));
+        offset += length;
+        return text;
+    }
+}

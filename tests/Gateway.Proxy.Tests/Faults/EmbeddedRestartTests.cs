@@ -1,0 +1,111 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using Gateway.Proxy.Tests.Infrastructure;
+
+namespace Gateway.Proxy.Tests.Faults;
+
+/// <summary>
+/// Finding 2 of the attack review: the embedded store (<c>make run</c>'s default, the chart's
+/// <c>store.kind=memory</c>) forgot everything at a restart, so a captured request could be replayed within
+/// its timestamp window after every restart (a crash loop made that a replay window on demand). The gateway
+/// binary runs as a child process on one data directory; after SIGKILL or SIGTERM and a new start, the same
+/// bytes are still refused as a replay, and a suspended agent is still suspended.
+/// </summary>
+public sealed class EmbeddedRestartTests : IDisposable
+{
+    private const string AdminToken = "embedded-restart-tests-admin-token-0123456789";
+    private const string EvaluateBody = """{"tool":"crm.read_contact","args":{"id":"42"}}""";
+    private readonly DemoBundle _bundle = DemoBundle.Create();
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("gw-restart-").FullName;
+    private readonly Dictionary<string, string> _environment;
+
+    public EmbeddedRestartTests()
+    {
+        _environment = new Dictionary<string, string>
+        {
+            ["Gateway__Policy__BundlePath"] = _bundle.Directory,
+            ["Gateway__DataDirectory"] = _dataDirectory,
+            ["Gateway__Admin__BootstrapTokenSha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(AdminToken))),
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        foreach (var key in new[] { "DATA_ENCRYPTION_KEY", "DECISION_SIGNING_KEY", "GATEWAY_SERVICE_KEY" })
+        {
+            _environment[key] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        }
+    }
+
+    [Theory]
+    [InlineData("kill-9")]
+    [InlineData("sigterm")]
+    public async Task Evaluate_ReplayedAfterRestart_IsStillRefused(string stop)
+    {
+        HttpRequestMessage replay;
+        using (var gateway = await GatewayProcess.StartAsync(_environment))
+        {
+            var agent = new AgentClient(gateway.Http, _bundle.AgentSecret);
+            using var original = agent.Create(HttpMethod.Post, "/v1/evaluate", EvaluateBody);
+            replay = await AgentClient.CloneAsync(original);
+            using var again = await AgentClient.CloneAsync(original);
+            using var first = await gateway.Http.SendAsync(original);
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            using var second = await gateway.Http.SendAsync(again);
+            await ProblemAssert.IsProblemAsync(second, HttpStatusCode.Unauthorized, "replayed_nonce");
+            await StopAsync(gateway, stop);
+        }
+
+        using (var restarted = await GatewayProcess.StartAsync(_environment))
+        using (replay)
+        {
+            // The same bytes, sent to the restarted process's address.
+            replay.RequestUri = new Uri(restarted.Http.BaseAddress!, replay.RequestUri!.PathAndQuery);
+            using var third = await restarted.Http.SendAsync(replay);
+
+            await ProblemAssert.IsProblemAsync(third, HttpStatusCode.Unauthorized, "replayed_nonce");
+
+            // The control: a fresh request from the same agent is still accepted after the restart.
+            using var fresh = await new AgentClient(restarted.Http, _bundle.AgentSecret).PostJsonAsync("/v1/evaluate", EvaluateBody);
+            Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Evaluate_AfterSuspensionAndKill9_StaysSuspended()
+    {
+        using (var gateway = await GatewayProcess.StartAsync(_environment))
+        {
+            using var admin = Admin(gateway);
+            using var suspend = await admin.PostAsync("/admin/v1/tenants/demo/agents/demo-agent/suspend", content: null);
+            Assert.Equal(HttpStatusCode.OK, suspend.StatusCode);
+            await gateway.KillAsync();
+        }
+
+        using var restarted = await GatewayProcess.StartAsync(_environment);
+        using var response = await new AgentClient(restarted.Http, _bundle.AgentSecret).PostJsonAsync("/v1/evaluate", EvaluateBody);
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains("\"decision\":\"block\"", body, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        _bundle.Dispose();
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static HttpClient Admin(GatewayProcess gateway)
+    {
+        var client = new HttpClient { BaseAddress = gateway.Http.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        return client;
+    }
+
+    private static Task StopAsync(GatewayProcess gateway, string how) => how == "kill-9" ? gateway.KillAsync() : gateway.StopAsync();
+}

@@ -1,0 +1,226 @@
+using Gateway.Testing;
+
+namespace Gateway.Store.Tests;
+
+/// <summary>
+/// What the embedded store's journal keeps across a restart (a new store opened on the same directory, as a
+/// new process would): nonces stay used, single-use values stay taken, kill switches stay on, rate-limit windows
+/// and budgets keep their counts, sets and logs their members; a torn tail is cut at the last whole record;
+/// compaction keeps exactly the live state.
+/// </summary>
+public sealed class DurableInMemoryStateStoreTests : IDisposable
+{
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("gw-state-");
+    private readonly ManualTimeProvider _time = new(DateTimeOffset.UtcNow);
+
+    public void Dispose() => _directory.Delete(recursive: true);
+
+    [Fact]
+    public async Task Admit_SameNonceAfterReopen_IsStillAReplay()
+    {
+        var request = Admission("nonce-1");
+        using (var store = Open())
+        {
+            Assert.True((await store.AdmitAsync(request)).NonceFresh);
+        }
+
+        using var reopened = Open();
+        Assert.False((await reopened.AdmitAsync(request)).NonceFresh);
+        Assert.True((await reopened.AdmitAsync(Admission("nonce-2"))).NonceFresh);
+    }
+
+    [Fact]
+    public async Task Take_SingleUseValueAfterReopen_StaysTaken()
+    {
+        using (var store = Open())
+        {
+            await store.SetAsync("warrant:w1", "payload", TimeSpan.FromMinutes(10));
+            await store.SetAsync("warrant:w2", "payload", TimeSpan.FromMinutes(10));
+            Assert.Equal("payload", await store.TakeAsync("warrant:w1"));
+        }
+
+        using var reopened = Open();
+        Assert.Null(await reopened.TakeAsync("warrant:w1"));
+        Assert.Equal("payload", await reopened.TakeAsync("warrant:w2"));
+    }
+
+    [Fact]
+    public async Task Set_KillSwitchAfterReopen_StaysOnUntilDeleted()
+    {
+        using (var store = Open())
+        {
+            await store.SetAsync("switch:agent", "on", expiry: null);
+        }
+
+        using (var reopened = Open())
+        {
+            Assert.True((await reopened.AdmitAsync(Admission("n-1", switches: ["switch:agent"]))).IsSwitchOn(0));
+            Assert.True(await reopened.DeleteAsync("switch:agent"));
+        }
+
+        using var again = Open();
+        Assert.False((await again.AdmitAsync(Admission("n-2", switches: ["switch:agent"]))).IsSwitchOn(0));
+    }
+
+    [Fact]
+    public async Task Admit_RateLimitWindowAfterReopen_KeepsItsCount()
+    {
+        var window = new RateLimitWindow("limit:refunds", 2, TimeSpan.FromHours(1), 1);
+        using (var store = Open())
+        {
+            Assert.True((await store.AdmitAsync(Admission("r-1", window))).RateLimit.Admitted);
+            Assert.True((await store.AdmitAsync(Admission("r-2", window))).RateLimit.Admitted);
+        }
+
+        using var reopened = Open();
+        Assert.False((await reopened.AdmitAsync(Admission("r-3", window))).RateLimit.Admitted);
+    }
+
+    [Fact]
+    public async Task Reserve_BudgetAfterReopen_KeepsWhatWasSettled()
+    {
+        using (var store = Open())
+        {
+            Assert.True((await store.TryReserveAsync("budget:tokens", 600, 1000, TimeSpan.FromHours(1))).Reserved);
+            Assert.Equal(400, await store.SettleAsync("budget:tokens", 600, 400, TimeSpan.FromHours(1)));
+        }
+
+        using var reopened = Open();
+        Assert.False((await reopened.TryReserveAsync("budget:tokens", 601, 1000, TimeSpan.FromHours(1))).Reserved);
+        Assert.True((await reopened.TryReserveAsync("budget:tokens", 600, 1000, TimeSpan.FromHours(1))).Reserved);
+    }
+
+    [Fact]
+    public async Task SetAddAndAppend_AfterReopen_KeepMembersAndEntriesInOrder()
+    {
+        using (var store = Open())
+        {
+            await store.SetAddAsync("approvers:a1", "alice", TimeSpan.FromHours(1));
+            await store.SetAddAsync("approvers:a1", "bob", TimeSpan.FromHours(1));
+            Assert.True(await store.TryAppendAsync("log:t", 0, "first"));
+            Assert.True(await store.TryAppendAsync("log:t", 1, [System.Text.Encoding.UTF8.GetBytes("second"), System.Text.Encoding.UTF8.GetBytes("third")]));
+            await store.IncrementAsync("counter:c", 5, expiry: null);
+        }
+
+        using var reopened = Open();
+        Assert.Equal(["alice", "bob"], await reopened.SetMembersAsync("approvers:a1"));
+        Assert.Equal(["first", "second", "third"], await reopened.ReadLogAsync("log:t", 0, 10));
+        Assert.Equal(7, await reopened.IncrementAsync("counter:c", 2, expiry: null));
+    }
+
+    [Fact]
+    public async Task Reopen_TornTail_KeepsEveryWholeRecordAndAcceptsNewOnes()
+    {
+        string path;
+        using (var store = Open())
+        {
+            Assert.True(await store.TrySetIfAbsentAsync("nonce:a", "1", TimeSpan.FromMinutes(10)));
+            Assert.True(await store.TrySetIfAbsentAsync("nonce:b", "1", TimeSpan.FromMinutes(10)));
+            path = store.JournalPath!;
+        }
+
+        // A crash in the middle of a group: half a record, then garbage.
+        var whole = new FileInfo(path).Length;
+        await using (var file = new FileStream(path, FileMode.Append))
+        {
+            await file.WriteAsync(new byte[] { 40, 0, 0, 0, 1, 2, 3, 4, 1, 9, 9 });
+        }
+
+        using (var reopened = Open())
+        {
+            Assert.False(await reopened.TrySetIfAbsentAsync("nonce:a", "1", TimeSpan.FromMinutes(10)));
+            Assert.False(await reopened.TrySetIfAbsentAsync("nonce:b", "1", TimeSpan.FromMinutes(10)));
+            Assert.True(await reopened.TrySetIfAbsentAsync("nonce:c", "1", TimeSpan.FromMinutes(10)));
+        }
+
+        using var again = Open();
+        Assert.False(await again.TrySetIfAbsentAsync("nonce:c", "1", TimeSpan.FromMinutes(10)));
+        Assert.True(new FileInfo(path).Length >= whole);
+    }
+
+    [Fact]
+    public async Task Reopen_CorruptRecordInTheMiddle_KeepsTheRecordsBeforeIt()
+    {
+        string path;
+        long firstEnd;
+        using (var store = Open())
+        {
+            Assert.True(await store.TrySetIfAbsentAsync("nonce:a", "1", TimeSpan.FromMinutes(10)));
+            path = store.JournalPath!;
+            firstEnd = new FileInfo(path).Length;
+            Assert.True(await store.TrySetIfAbsentAsync("nonce:b", "1", TimeSpan.FromMinutes(10)));
+        }
+
+        // Flip one byte of the second record's payload: its checksum no longer holds.
+        await using (var file = new FileStream(path, FileMode.Open))
+        {
+            file.Position = firstEnd + 12;
+            var b = (byte)file.ReadByte();
+            file.Position = firstEnd + 12;
+            file.WriteByte((byte)(b ^ 0xff));
+        }
+
+        using var reopened = Open();
+        Assert.False(await reopened.TrySetIfAbsentAsync("nonce:a", "1", TimeSpan.FromMinutes(10)));
+        Assert.True(await reopened.TrySetIfAbsentAsync("nonce:b", "1", TimeSpan.FromMinutes(10)));
+    }
+
+    [Fact]
+    public async Task Reopen_ExpiredEntries_AreNotKept()
+    {
+        using (var store = Open())
+        {
+            Assert.True(await store.TrySetIfAbsentAsync("nonce:old", "1", TimeSpan.FromSeconds(30)));
+            Assert.True(await store.TrySetIfAbsentAsync("nonce:live", "1", TimeSpan.FromMinutes(30)));
+        }
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        using var reopened = Open();
+        Assert.True(await reopened.TrySetIfAbsentAsync("nonce:old", "1", TimeSpan.FromSeconds(30)));
+        Assert.False(await reopened.TrySetIfAbsentAsync("nonce:live", "1", TimeSpan.FromMinutes(30)));
+    }
+
+    [Fact]
+    public async Task Compaction_JournalGrownPastItsThreshold_ShrinksToTheLiveStateAndKeepsIt()
+    {
+        string path;
+        using (var store = InMemoryStateStore.OpenDurable(_directory.FullName, _time, compactionThresholdBytes: 16 * 1024))
+        {
+            path = store.JournalPath!;
+            for (var i = 0; i < 2000; i++)
+            {
+                // The same counter rewritten: the journal grows, the live state stays one key.
+                await store.IncrementAsync("counter:hot", 1, expiry: null);
+            }
+
+            await store.SetAsync("switch:x", "on", expiry: null);
+            Assert.True(new FileInfo(path).Length < 16 * 1024 * 2, $"the journal was not compacted ({new FileInfo(path).Length} bytes)");
+        }
+
+        using var reopened = Open();
+        Assert.Equal(2001, await reopened.IncrementAsync("counter:hot", 1, expiry: null));
+        Assert.Equal("on", await reopened.GetAsync("switch:x"));
+    }
+
+    [Fact]
+    public async Task Admit_ManyConcurrentCallers_EveryAcknowledgedNonceSurvives()
+    {
+        var nonces = Enumerable.Range(0, 400).Select(i => "concurrent-" + i).ToArray();
+        using (var store = Open())
+        {
+            var outcomes = await Task.WhenAll(nonces.Select(n => Task.Run(async () => await store.AdmitAsync(Admission(n)))));
+            Assert.All(outcomes, o => Assert.True(o.NonceFresh));
+        }
+
+        using var reopened = Open();
+        foreach (var nonce in nonces)
+        {
+            Assert.False((await reopened.AdmitAsync(Admission(nonce))).NonceFresh, nonce);
+        }
+    }
+
+    private InMemoryStateStore Open() => InMemoryStateStore.OpenDurable(_directory.FullName, _time);
+
+    private static AdmissionRequest Admission(string nonce, RateLimitWindow? window = null, IReadOnlyList<string>? switches = null) =>
+        new("nonce:" + nonce, "0", TimeSpan.FromMinutes(10), switches ?? [], window is { } w ? [w] : []);
+}
