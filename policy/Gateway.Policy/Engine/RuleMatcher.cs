@@ -4,8 +4,10 @@ namespace Gateway.Policy;
 
 /// <summary>
 /// Whether a custom rule matches an action. Agent and tool globs are ordinal (they name register entries);
-/// target and argument globs compare case-insensitively (domains and mail addresses), and array-valued
-/// arguments are matched element-wise, so neither <c>GMAIL.com</c> nor <c>["x@gmail.com"]</c> evades a rule.
+/// target and argument globs compare case-insensitively the canonical spellings <see cref="ValueForms"/> gives
+/// (a target's by its kind, an argument's by its glob's shape), and array-valued arguments and recipient lists
+/// are matched element-wise, so neither <c>GMAIL.com.</c>, <c>Name &lt;x@gmail.com&gt;</c> nor
+/// <c>["x@gmail.com"]</c> evades a rule.
 /// </summary>
 internal static class RuleMatcher
 {
@@ -200,7 +202,7 @@ internal static class RuleMatcher
     {
         foreach (var condition in conditions)
         {
-            if ((condition.Kind is null || condition.Kind == target.Kind) && Glob.IsMatch(condition.Value, target.Value, ignoreCase: true))
+            if ((condition.Kind is null || condition.Kind == target.Kind) && ValueForms.IsMatch(condition.Value, target.Value, ValueForms.OfTarget(target.Kind)))
             {
                 return true;
             }
@@ -263,20 +265,12 @@ internal static class RuleMatcher
         var text = value.ValueKind == JsonValueKind.String ? value.GetString() ?? string.Empty : value.GetRawText();
         if (condition.Glob is { } glob)
         {
-            return Glob.IsMatch(glob, text, ignoreCase: true);
+            return ValueForms.GlobMatches(glob, text);
         }
 
         if (condition.NotIn is { } allowlist)
         {
-            foreach (var allowed in allowlist)
-            {
-                if (Glob.IsMatch(allowed, text, ignoreCase: true))
-                {
-                    return false;
-                }
-            }
-
-            return true;
+            return ValueForms.OutsideAll(allowlist, text);
         }
 
         return condition.Regex is { } regex && regex.IsMatch(text);

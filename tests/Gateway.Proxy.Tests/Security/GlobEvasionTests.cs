@@ -1,0 +1,52 @@
+using System.Text.Json;
+using Gateway.Proxy.Tests.Infrastructure;
+
+namespace Gateway.Proxy.Tests.Security;
+
+/// <summary>
+/// A block rule cannot be evaded by spelling the value it names differently: through the running gateway,
+/// the example bundle's <c>*@gmail.com</c> rule on <c>mail.send</c> blocks every spelling of a Gmail address
+/// exactly as it blocks <c>x@gmail.com</c>, and an address elsewhere still reaches the approval gate.
+/// </summary>
+public sealed class GlobEvasionTests : IClassFixture<GovernedGatewayFixture>
+{
+    private readonly GovernedGateway _gw;
+
+    public GlobEvasionTests(GovernedGatewayFixture fixture) => _gw = fixture.Gateway;
+
+    [Theory]
+    [InlineData("x@gmail.com")]
+    [InlineData("x@gmail.com.")]
+    [InlineData("x@gmail.com..")]
+    [InlineData("X@GMAIL.COM.")]
+    [InlineData("Xavier <x@gmail.com.>")]
+    [InlineData("x@gmail.com; ok@example.com")]
+    [InlineData("x@ｇｍａｉｌ.com")]
+    [InlineData("x@gmail。com")]
+    public async Task Evaluate_GmailAddressSpelledAnyWay_IsBlockedByTheRule(string to)
+    {
+        var before = _gw.Upstream.Received.Count;
+
+        using var response = await _gw.Agent.PostJsonAsync("/v1/evaluate", Body(to));
+
+        var json = await DecisionJson.DecisionAsync(response, "block");
+        Assert.Contains(json.GetProperty("explanation").GetProperty("rule_triggers").EnumerateArray(),
+            t => t.GetProperty("reason_code").GetString() == "personal_mail_domain");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
+    [Theory]
+    [InlineData("a@example.com")]
+    [InlineData("x@gmail.com.example.com")]
+    public async Task Evaluate_AddressOutsideTheRule_ReachesTheApprovalGate(string to)
+    {
+        using var response = await _gw.Agent.PostJsonAsync("/v1/evaluate", Body(to));
+
+        var json = await DecisionJson.DecisionAsync(response, "require_approval");
+        Assert.DoesNotContain(json.GetProperty("explanation").GetProperty("rule_triggers").EnumerateArray(),
+            t => t.GetProperty("reason_code").GetString() == "personal_mail_domain");
+    }
+
+    private static string Body(string to) =>
+        JsonSerializer.Serialize(new { tool = "mail.send", args = new { to, body = "hi" } });
+}
