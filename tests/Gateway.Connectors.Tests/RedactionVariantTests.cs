@@ -64,15 +64,15 @@ public sealed class RedactionVariantTests
         var redactor = new SseBodyRedactor();
         var output = new ArrayBufferWriter<byte>();
 
-        redactor.Write(Encoding.UTF8.GetBytes(Delta("write to jane.doe@exam")), output);
+        redactor.Write(Encoding.UTF8.GetBytes(SseRedaction.Delta("write to jane.doe@exam")), output);
         Assert.Equal(0, output.WrittenCount);
-        redactor.Write(Encoding.UTF8.GetBytes(Delta("ple.com today")), output);
+        redactor.Write(Encoding.UTF8.GetBytes(SseRedaction.Delta("ple.com today")), output);
         redactor.Complete(output);
 
         var text = Encoding.UTF8.GetString(output.WrittenSpan);
         Assert.DoesNotContain("jane.doe", text, StringComparison.Ordinal);
         Assert.DoesNotContain("ple.com", text, StringComparison.Ordinal);
-        Assert.Equal("write to [REDACTED:email] today", string.Concat(Contents(text)));
+        Assert.Equal("write to [REDACTED:email] today", string.Concat(SseRedaction.Contents(text)));
     }
 
     [Fact]
@@ -81,9 +81,9 @@ public sealed class RedactionVariantTests
         var redactor = new SseBodyRedactor();
         var output = new ArrayBufferWriter<byte>();
 
-        redactor.Write(Encoding.UTF8.GetBytes(Delta("The ")), output);
+        redactor.Write(Encoding.UTF8.GetBytes(SseRedaction.Delta("The ")), output);
 
-        Assert.Equal(["The "], Contents(Encoding.UTF8.GetString(output.WrittenSpan)));
+        Assert.Equal(["The "], SseRedaction.Contents(Encoding.UTF8.GetString(output.WrittenSpan)));
     }
 
     [Fact]
@@ -121,7 +121,7 @@ public sealed class RedactionVariantTests
 
             if (body.Contains("chatcmpl", StringComparison.Ordinal))
             {
-                Assert.Matches(@"^see \[REDACTED:(email|card_number)\] end$", string.Concat(Contents(output)));
+                Assert.Matches(@"^see \[REDACTED:(email|card_number)\] end$", string.Concat(SseRedaction.Contents(output)));
             }
         }
     }
@@ -146,7 +146,7 @@ public sealed class RedactionVariantTests
             default:
                 var secret = random.Next(2) == 0 ? email : dressed;
                 var pieces = Split(secret, random.Next(2, 5), random);
-                var events = string.Concat(pieces.Select((p, k) => Delta((k == 0 ? "see " : string.Empty) + p + (k == pieces.Length - 1 ? " end" : string.Empty))));
+                var events = string.Concat(pieces.Select((p, k) => SseRedaction.Delta((k == 0 ? "see " : string.Empty) + p + (k == pieces.Length - 1 ? " end" : string.Empty))));
                 return ("text/event-stream", events, [secret]);
         }
     }
@@ -189,13 +189,6 @@ public sealed class RedactionVariantTests
 
         return [.. chunks];
     }
-
-    private static string Delta(string content) =>
-        "data: " + JsonSerializer.Serialize(new { id = "chatcmpl-1", choices = new[] { new { delta = new { content } } } }) + "\n\n";
-
-    private static IEnumerable<string> Contents(string sse) =>
-        sse.Split('\n').Where(l => l.StartsWith("data: {", StringComparison.Ordinal))
-            .Select(l => JsonDocument.Parse(l[6..]).RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString()!);
 
     private static string Digits(string text) => new(text.Where(char.IsAsciiDigit).ToArray());
 

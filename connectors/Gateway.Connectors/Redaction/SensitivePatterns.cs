@@ -41,10 +41,21 @@ internal static partial class SensitivePatterns
         // E-mail: bounded local part and at most four dotted labels before the TLD.
         @"(?<email>(?:(?<=\\[nrt])|(?<![A-Za-z0-9._%+\\-]))[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,4}[A-Za-z]{2,24}(?![A-Za-z0-9-]))";
 
+    // A separator between the digit groups of a card number: space, tab, dash, dot, a Unicode space
+    // (no-break, figure, thin, narrow no-break, ideographic...) or dash, or the JSON escape \t of raw JSON text.
+    private const string CardSeparator = @"(?:[ \t.\u00A0\u2000-\u200A\u202F\u205F\u3000\u2010-\u2015\u2212-]|\\t)";
+
     private const string Cards =
-        // Card number candidates: 13-19 digits with optional single spaces or dashes, or in groups of four
-        // (Amex 4-6-5) separated by dots; Luhn and prefix checked in code.
-        @"(?<card_number>(?:(?<=\\[nrt])|(?<![A-Za-z0-9_\\.-]))(?:[2-6](?:[ -]?[0-9]){12,18}|[2-6][0-9]{3}(?:\.[0-9]{4}){3}(?:\.[0-9]{1,3})?|3[47][0-9]{2}\.[0-9]{6}\.[0-9]{5})(?![0-9A-Za-z_]|[.-][0-9]))";
+        // Card number candidates, 13-19 digits (Luhn checked in code): with optional single spaces or dashes
+        // between the digits, or in groups of 3-6 digits separated by runs of one to eight (MaxCardSeparators)
+        // separators (column-aligned and fixed-width output). A group never has fewer than three or more than
+        // six digits, so decimals (3.14159265358979), versions and dates are no candidates.
+        @"(?<card_number>(?:(?<=\\[nrt])|(?<![A-Za-z0-9_\\.-]))(?:[2-6](?:[ -]?[0-9]){12,18}"
+        + @"|[2-6](?:(?:(?<=[0-9]{3})(?<![0-9]{7})" + CardSeparator + "{1,8}" + @"(?=[0-9]{3,6}(?![0-9])))?[0-9]){12,18})"
+        + @"(?![0-9A-Za-z_]|[.-][0-9]))";
+
+    /// <summary>The most separators the pattern accepts between two digit groups of a card number.</summary>
+    public const int MaxCardSeparators = 8;
 
     private static readonly string[] GroupNames = [.. RedactionKindNames.All.Select(k => k.ToWireName())];
 
@@ -101,7 +112,11 @@ internal static partial class SensitivePatterns
         throw new InvalidOperationException("A sensitive match without a kind.");
     }
 
-    /// <summary>True when the card candidate is Luhn-valid with 13-19 digits.</summary>
+    /// <summary>
+    /// True when the card candidate is Luhn-valid with 13-19 digits. A candidate holds digits and the
+    /// separators the pattern accepts between them (the escape <c>\t</c> included), so every other
+    /// character is skipped.
+    /// </summary>
     public static bool IsCardNumber(ReadOnlySpan<char> candidate)
     {
         var sum = 0;
@@ -110,7 +125,7 @@ internal static partial class SensitivePatterns
         for (var i = candidate.Length - 1; i >= 0; i--)
         {
             var c = candidate[i];
-            if (c is ' ' or '-' or '.')
+            if (!char.IsAsciiDigit(c))
             {
                 continue;
             }
@@ -131,6 +146,37 @@ internal static partial class SensitivePatterns
         }
 
         return digits is >= 13 and <= 19 && sum % 10 == 0;
+    }
+
+    /// <summary>True for a character the pattern accepts between the digit groups of a card number (<see cref="CardSeparator"/> but the escape <c>\t</c>).</summary>
+    public static bool IsCardSeparator(char c) =>
+        c is ' ' or '\t' or '.' or '-' or '\u00A0' or (>= '\u2000' and <= '\u200A') or '\u202F' or '\u205F' or '\u3000' or (>= '\u2010' and <= '\u2015') or '\u2212';
+
+    /// <summary>
+    /// Where the run of card separators that ends at <paramref name="end"/> of <paramref name="text"/> starts,
+    /// looking back over at most <see cref="MaxCardSeparators"/> of them (the escape <c>\t</c> counts as one);
+    /// <paramref name="end"/> when no separator ends there.
+    /// </summary>
+    public static int CardSeparatorRunStart(ReadOnlySpan<char> text, int end)
+    {
+        var start = end;
+        for (var n = 0; n < MaxCardSeparators && start > 0; n++)
+        {
+            if (IsCardSeparator(text[start - 1]))
+            {
+                start--;
+            }
+            else if (start > 1 && text[start - 1] == 't' && text[start - 2] == '\\')
+            {
+                start -= 2;
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        return start;
     }
 
     /// <summary>True when a match is to be redacted (card candidates must pass Luhn).</summary>

@@ -7,9 +7,9 @@ namespace Gateway.Connectors.Redaction;
 /// of consecutive events are read as one text; other string values are complete in their event and
 /// redacted there without holding anything back;
 /// an event is released once everything it holds lies before the point where that text could still
-/// grow into a match (the start of an unfinished match, or of a trailing word, card-digit run or
-/// <c>Bearer</c> credential). A match spanning events is replaced in the first event and removed from
-/// the others. Bounded: past <c>maxHeldChars</c> or 256 events everything held is released, redacted as it stands.
+/// grow into a match (the start of an unfinished match, or of a trailing word, card-digit run with its
+/// separator runs, or <c>Bearer</c> credential). A match spanning events is replaced in the first event
+/// and removed from the others. Bounded: past <c>maxHeldChars</c> or 256 events everything held is released, redacted as it stands.
 /// </summary>
 internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChars)
 {
@@ -17,6 +17,9 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
     public const string TextPath = "$text";
 
     private const int MaxHeldEvents = 256;
+
+    // The patterns look at most two characters past a match; a card number that a separator run and a
+    // digit could still extend is held back by TrailingRunStart, which takes in those runs.
     private const int LookaheadSlack = 2;
 
     /// <summary>Member names whose values providers stream piece by piece across events.</summary>
@@ -195,15 +198,27 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
 
     /// <summary>
     /// Where the text could still be continued into a match: the start of its trailing run of word
-    /// characters (letters, digits, <c>._%+-@=/~</c>), with separators between card digits and a
-    /// <c>Bearer</c> scheme word before it included.
+    /// characters (letters, digits, <c>._%+-@=/~</c>), with the runs of card separators that follow a digit
+    /// (<see cref="SensitivePatterns.CardSeparatorRunStart"/>) and a <c>Bearer</c> scheme word before it included.
     /// </summary>
     internal static int TrailingRunStart(string text)
     {
         var i = text.Length;
-        while (i > 0 && (IsWordChar(text[i - 1]) || (text[i - 1] is ' ' or '-' or '.' && i > 1 && char.IsAsciiDigit(text[i - 2]))))
+        while (i > 0)
         {
-            i--;
+            var run = SensitivePatterns.CardSeparatorRunStart(text, i);
+            if (run < i && run > 0 && char.IsAsciiDigit(text[run - 1]))
+            {
+                i = run;
+            }
+            else if (IsWordChar(text[i - 1]))
+            {
+                i--;
+            }
+            else
+            {
+                break;
+            }
         }
 
         var before = text.AsSpan(0, i).TrimEnd(" \t");

@@ -14,7 +14,9 @@ public sealed class StreamingTextRedactor
     private const int ContextLength = 8;
     private const int PrivateKeyTail = 64;
 
-    // The patterns look at most two characters past a match (card numbers refuse "<digits>.<digit>").
+    // Only matches that start before the held-back tail reach this check, so only long tokens, and those
+    // look at most two characters past their end. (A card number can still grow by a separator run and
+    // a digit, but it is far shorter than the tail and so held back whole until it cannot.)
     private const int LookaheadSlack = 2;
     private readonly StringBuilder _pending = new();
     private readonly RedactionCounts _counts;

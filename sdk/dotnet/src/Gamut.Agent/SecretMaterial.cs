@@ -169,7 +169,7 @@ public static partial class SecretMaterial
         + @"|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Za-z])|gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}"
         + @"|xox[abeprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])|glpat-[A-Za-z0-9_-]{20,}|hf_[A-Za-z0-9]{30,}))"
         + @"|(?<email>(?:(?<=\\[nrt])|(?<![A-Za-z0-9._%+\\-]))[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,4}[A-Za-z]{2,24}(?![A-Za-z0-9-]))"
-        + @"|(?<card_number>(?:(?<=\\[nrt])|(?<![A-Za-z0-9_\\.-]))[2-6](?:[ -]?[0-9]){12,18}(?![0-9A-Za-z_]|[.-][0-9]))",
+        + @"|(?<card_number>(?:(?<=\\[nrt])|(?<![A-Za-z0-9_\\.-]))(?:[2-6](?:[ -]?[0-9]){12,18}|[2-6](?:(?:(?<=[0-9]{3})(?<![0-9]{7})(?:[ \t.\u00A0\u2000-\u200A\u202F\u205F\u3000\u2010-\u2015\u2212-]|\\t){1,8}(?=[0-9]{3,6}(?![0-9])))?[0-9]){12,18})(?![0-9A-Za-z_]|[.-][0-9]))",
         RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 2000)]
     private static partial Regex Sensitive();
 }
