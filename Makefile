@@ -6,6 +6,12 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 export MSBUILDDISABLENODEREUSE := 1
+# Registry fetches retry (npm's own retries, and build/retry.sh around every fetch) so that a registry
+# that was slow for a second never fails a run.
+export npm_config_fetch_retries := 5
+export npm_config_fetch_retry_mintimeout := 2000
+export npm_config_fetch_retry_maxtimeout := 30000
+export npm_config_fetch_timeout := 120000
 RESULTS := artifacts/test-results
 
 .PHONY: all restore build run test test-deps test-dotnet test-node test-demo test-sdk chart-test tool image bench loadtest clean
@@ -19,7 +25,7 @@ RUN_SOURCES := $(shell find proxy policy connectors store cli examples/DemoUpstr
 all: build
 
 restore:
-	$(DOTNET) restore Gateway.sln
+	./build/retry.sh $(DOTNET) restore Gateway.sln
 
 build: restore
 	$(DOTNET) build Gateway.sln --no-restore -c Release -nologo -v:q

@@ -14,6 +14,7 @@ if ((${#need[@]})); then
   sudo=""
   [[ $(id -u) -eq 0 ]] || sudo="sudo"
   echo "install-test-deps: installing ${need[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+  retry="$(dirname "$0")/retry.sh"
+  "$retry" $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "$retry" $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi

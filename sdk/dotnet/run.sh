@@ -6,7 +6,9 @@ here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/../testing/suite.sh"
 suite_results sdk-dotnet "${1:-}"
 cd "$here"
-if ! dotnet build tests/Gamut.Agent.Tests/Gamut.Agent.Tests.csproj -c Release -nologo -v:q > "$log" 2>&1; then
+# The restore is the only registry fetch here: retried, so a slow registry does not fail the suite.
+if ! "$here/../../build/retry.sh" dotnet restore tests/Gamut.Agent.Tests/Gamut.Agent.Tests.csproj -v:q > "$log" 2>&1 \
+  || ! dotnet build tests/Gamut.Agent.Tests/Gamut.Agent.Tests.csproj -c Release --no-restore -nologo -v:q >> "$log" 2>&1; then
   cat "$log" >&2; suite_count sdk-dotnet 0 1; exit 1
 fi
 if ! dotnet pack src/Gamut.Agent/Gamut.Agent.csproj -c Release --no-build -nologo -v:q >> "$log" 2>&1; then

