@@ -222,7 +222,7 @@ export class GamutClient {
     const target = url.pathname + url.search;
     const headers = new Headers(request.headers);
     headers.delete('authorization'); // the gateway injects the provider credential; nothing key-like leaves the agent
-    for (const [name, value] of Object.entries(signatureHeaders(this.#config, request.method, target, body))) headers.set(name, value);
+    for (const [name, value] of Object.entries(signatureHeaders(this.#config, request.method, target, body, Date.now(), headers))) headers.set(name, value);
     const hasBody = !['GET', 'HEAD'].includes(request.method.toUpperCase()) && body.length > 0;
     return this.#config.fetch(url, {
       method: request.method,

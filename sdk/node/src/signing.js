@@ -1,5 +1,6 @@
 // The agent protocol's request signature: the nine-line canonical string and v1= HMAC-SHA256.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { GamutSecretMaterialError } from './errors.js';
 
 export const SCHEME = 'GAMUT-HMAC-SHA256-V1';
 
@@ -24,8 +25,17 @@ export function freshNonce() {
   return randomBytes(24).toString('base64url');
 }
 
-/** The six X-Gamut-* headers for one request. */
-export function signatureHeaders({ tenant, workspace, agentId, secret }, method, target, body, now = Date.now()) {
+/**
+ * The six X-Gamut-* headers for one request. Throws `GamutSecretMaterialError` (findings `{path: 'target' | 'body' |
+ * 'header:<name>', kind: 'agent_secret'}`, never the value), before anything is signed, when the agent's own secret
+ * appears in the request: in `target` verbatim or after percent-decoding repeatedly until nothing changes (in the
+ * query also with '+' read as a space), in `body` as UTF-8 bytes or, for a JSON body, in a string once its escapes
+ * are undone, or in the value of one of `headers` (the other headers to be sent, a `Headers` or plain object, when
+ * the caller has them).
+ */
+export function signatureHeaders({ tenant, workspace, agentId, secret }, method, target, body, now = Date.now(), headers = undefined) {
+  const findings = agentSecretFindings(secret, target, body, headers);
+  if (findings.length > 0) throw new GamutSecretMaterialError(findings);
   const timestamp = Math.floor(now / 1000);
   const nonce = freshNonce();
   const canonical = canonicalString({ method, target, tenant, workspace, agent: agentId, timestamp, nonce, body });
@@ -37,4 +47,37 @@ export function signatureHeaders({ tenant, workspace, agentId, secret }, method,
     'X-Gamut-Nonce': nonce,
     'X-Gamut-Signature': sign(secret, canonical),
   };
+}
+
+function decodesTo(text, secret, plus) {
+  for (;;) {
+    if (plus) text = text.replaceAll('+', ' ');
+    if (text.includes(secret)) return true;
+    const decoded = text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => Buffer.from(run.replaceAll('%', ''), 'hex').toString('utf8'));
+    if (decoded === text) return false;
+    text = decoded;
+  }
+}
+
+function inJson(body, secret) {
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+    JSON.parse(text); // valid JSON: then every string literal (keys and values, duplicates included) matches below
+    return (text.match(/"(?:[^"\\]|\\.)*"/g) ?? []).some((literal) => JSON.parse(literal).includes(secret));
+  } catch {
+    return false;
+  }
+}
+
+/** Where the agent's own secret appears in a request (see `signatureHeaders`): 'target', 'body' or 'header:<name>'. */
+function agentSecretFindings(secret, target, body, headers) {
+  if (!secret) return [];
+  const findings = [];
+  const query = target.includes('?') ? target.slice(target.indexOf('?') + 1) : '';
+  if (decodesTo(target, secret, false) || decodesTo(query, secret, true)) findings.push({ path: 'target', kind: 'agent_secret' });
+  const raw = Buffer.from(body ?? new Uint8Array(0));
+  if (raw.includes(Buffer.from(secret, 'utf8')) || (raw.includes(0x5c) && inJson(raw, secret))) findings.push({ path: 'body', kind: 'agent_secret' });
+  const entries = headers instanceof Headers || headers instanceof Map ? headers : Object.entries(headers ?? {});
+  for (const [name, value] of entries) if (String(value).includes(secret)) findings.push({ path: `header:${name}`, kind: 'agent_secret' });
+  return findings;
 }

@@ -121,7 +121,8 @@ export declare function bodySha256(body?: Uint8Array): string;
 export declare function canonicalString(parts: { method: string; target: string; tenant: string; workspace: string; agent: string; timestamp: number | string; nonce: string; body?: Uint8Array | string }): string;
 export declare function sign(secret: string, canonical: string): string;
 export declare function freshNonce(): string;
-export declare function signatureHeaders(identity: Pick<GamutClientOptions, 'tenant' | 'workspace' | 'agentId' | 'secret'>, method: string, target: string, body?: Uint8Array, now?: number): Record<string, string>;
+/** Throws GamutSecretMaterialError (kind 'agent_secret') when the agent's secret is in the target (at any depth of percent-decoding), the body (raw or JSON-escaped) or one of `headers`. */
+export declare function signatureHeaders(identity: Pick<GamutClientOptions, 'tenant' | 'workspace' | 'agentId' | 'secret'>, method: string, target: string, body?: Uint8Array, now?: number, headers?: Headers | Map<string, string> | Record<string, string>): Record<string, string>;
 
 export declare class GamutError extends Error {
   readonly code: string;

@@ -1,11 +1,13 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace Gamut.Agent;
 
 /// <summary>The agent protocol's request signature: the nine-line canonical string and <c>v1=</c> HMAC-SHA256.</summary>
-public static class AgentSignature
+public static partial class AgentSignature
 {
     public const string Scheme = "GAMUT-HMAC-SHA256-V1";
 
@@ -24,11 +26,21 @@ public static class AgentSignature
     public static string FreshNonce() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
 
     /// <summary>Sets the six <c>X-Gamut-*</c> headers on a request whose body is <paramref name="body"/> (the exact bytes sent).</summary>
+    /// <remarks>
+    /// Throws <see cref="GamutSecretMaterialException"/> (findings <c>target</c>, <c>body</c> or <c>header:&lt;name&gt;</c> of kind
+    /// <c>agent_secret</c>, never the value), before anything is signed, when the agent's own secret appears in the request:
+    /// in the target verbatim or after percent-decoding repeatedly until nothing changes (in the query also with <c>+</c>
+    /// read as a space), in the body as UTF-8 bytes or, for a JSON body, in a string once its escapes are undone, or in the
+    /// value of a request or content header.
+    /// </remarks>
     public static void Apply(HttpRequestMessage request, GamutOptions options, ReadOnlySpan<byte> body, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(options);
         var uri = request.RequestUri ?? throw new ArgumentException("The request has no URI.", nameof(request));
+        var headers = request.Headers.Concat(request.Content?.Headers ?? Enumerable.Empty<KeyValuePair<string, IEnumerable<string>>>())
+            .SelectMany(h => h.Value.Select(v => KeyValuePair.Create(h.Key, v)));
+        ThrowIfAgentSecret(options.Secret, uri.PathAndQuery, body, headers);
         var timestamp = (time ?? TimeProvider.System).GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var nonce = FreshNonce();
         var canonical = CanonicalString(request.Method.Method, uri.PathAndQuery, options.Tenant, options.Workspace, options.AgentId, timestamp, nonce, body);
@@ -39,6 +51,75 @@ public static class AgentSignature
         Set(request, "X-Gamut-Nonce", nonce);
         Set(request, "X-Gamut-Signature", Sign(options.Secret, canonical));
     }
+
+    /// <summary>Throws <see cref="GamutSecretMaterialException"/> where the agent's own secret appears in a request (see <see cref="Apply"/>).</summary>
+    internal static void ThrowIfAgentSecret(string secret, string target, ReadOnlySpan<byte> body, IEnumerable<KeyValuePair<string, string>> headers)
+    {
+        if (string.IsNullOrEmpty(secret))
+        {
+            return;
+        }
+
+        var findings = new List<SecretFinding>();
+        var query = target.Contains('?', StringComparison.Ordinal) ? target[(target.IndexOf('?', StringComparison.Ordinal) + 1)..] : string.Empty;
+        if (DecodesTo(target, secret, plus: false) || DecodesTo(query, secret, plus: true))
+        {
+            findings.Add(new SecretFinding("target", "agent_secret"));
+        }
+
+        if (body.IndexOf(Encoding.UTF8.GetBytes(secret)) >= 0 || (body.Contains((byte)'\\') && InJson(body, secret)))
+        {
+            findings.Add(new SecretFinding("body", "agent_secret"));
+        }
+
+        findings.AddRange(headers.Where(h => h.Value.Contains(secret, StringComparison.Ordinal)).Select(h => new SecretFinding("header:" + h.Key, "agent_secret")));
+        if (findings.Count > 0)
+        {
+            throw new GamutSecretMaterialException(findings);
+        }
+    }
+
+    private static bool DecodesTo(string text, string secret, bool plus)
+    {
+        while (true)
+        {
+            text = plus ? text.Replace('+', ' ') : text;
+            if (text.Contains(secret, StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            var decoded = PercentEscapes().Replace(text, run => Encoding.UTF8.GetString(Convert.FromHexString(run.Value.Replace("%", string.Empty, StringComparison.Ordinal))));
+            if (decoded == text)
+            {
+                return false;
+            }
+
+            text = decoded;
+        }
+    }
+
+    private static bool InJson(ReadOnlySpan<byte> body, string secret)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
+        var found = false;
+        try
+        {
+            while (reader.Read())
+            {
+                found |= (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName) && reader.GetString()!.Contains(secret, StringComparison.Ordinal);
+            }
+
+            return found;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    [GeneratedRegex("(?:%[0-9A-Fa-f]{2})+", RegexOptions.CultureInvariant)]
+    private static partial Regex PercentEscapes();
 
     private static void Set(HttpRequestMessage request, string name, string value)
     {

@@ -64,6 +64,7 @@ public sealed class GamutPipelinePolicy : PipelinePolicy
         }
 
         request.Headers.Remove("Authorization");
+        AgentSignature.ThrowIfAgentSecret(_options.Secret, string.Empty, [], request.Headers); // Apply sees the target and body, not these headers
         using var signed = new HttpRequestMessage(new HttpMethod(request.Method), uri);
         AgentSignature.Apply(signed, _options, body, _time);
         foreach (var header in signed.Headers)

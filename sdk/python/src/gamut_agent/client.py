@@ -90,11 +90,13 @@ class GamutClient:
             raise GamutConfigurationError(f"'{connector}' is not a connector name.")
         return f"{self._config.base_url}/providers/{connector}"
 
-    def signature_headers(self, method: str, target: str, body: bytes = b"") -> dict[str, str]:
-        """The six X-Gamut-* headers for one request to this gateway (for provider-native clients)."""
+    def signature_headers(self, method: str, target: str, body: bytes = b"", headers: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The six X-Gamut-* headers for one request to this gateway (for provider-native clients). Raises
+        GamutSecretMaterialError when the agent's secret is in the target, the body or ``headers`` (see
+        :func:`gamut_agent.signature_headers`)."""
         c = self._config
         return signature_headers(tenant=c.tenant, workspace=c.workspace, agent_id=c.agent_id, secret=c.secret,
-                                 method=method, target=target, body=body)
+                                 method=method, target=target, body=body, headers=headers)
 
     # The three governed actions, evaluate, and approvals.
 
