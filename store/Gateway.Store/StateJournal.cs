@@ -39,6 +39,7 @@ public sealed class StateJournal : IDisposable
     private long _appended;
     private long _durable;
     private long _inFlightEnd;
+    private bool _leading;
     private TaskCompletionSource? _inFlight;
     private TaskCompletionSource _next = NewCompletion();
     private long _snapshotBytes;
@@ -82,11 +83,7 @@ public sealed class StateJournal : IDisposable
             file.Seek(0, SeekOrigin.End);
             return new StateJournal(path, file) { _fileBytes = good, CompactionThresholdBytes = compactionThresholdBytes };
         }
-        catch (IOException exception)
-        {
-            throw new StateStoreUnavailableException($"The embedded store's journal in {directory} cannot be opened: {exception.Message}", exception);
-        }
-        catch (UnauthorizedAccessException exception)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             throw new StateStoreUnavailableException($"The embedded store's journal in {directory} cannot be opened: {exception.Message}", exception);
         }
@@ -111,7 +108,6 @@ public sealed class StateJournal : IDisposable
     /// <exception cref="StateStoreUnavailableException">A write or fsync failed.</exception>
     public ValueTask WaitDurableAsync(long sequence)
     {
-        Task wait;
         lock (_lock)
         {
             if (_failure is not null)
@@ -124,14 +120,17 @@ public sealed class StateJournal : IDisposable
                 return ValueTask.CompletedTask;
             }
 
-            if (_inFlight is not null)
+            if (_leading)
             {
-                wait = (sequence <= _inFlightEnd ? _inFlight : _next).Task;
-                return new ValueTask(wait);
+                // The leader writes the group in flight, then every group that is waiting, this one's included.
+                return new ValueTask((_inFlight is not null && sequence <= _inFlightEnd ? _inFlight : _next).Task);
             }
+
+            // Claimed under the lock, so there is never more than one leader (one writer of the file).
+            _leading = true;
         }
 
-        // No group in flight: this caller leads, and keeps leading while records are waiting.
+        // This caller leads, and keeps leading while records are waiting.
         FlushGroups();
         lock (_lock)
         {
@@ -243,7 +242,7 @@ public sealed class StateJournal : IDisposable
             {
                 if (_pending.WrittenCount == 0 || _failure is not null)
                 {
-                    _inFlight = null;
+                    _leading = false;
                     return;
                 }
 
@@ -293,15 +292,6 @@ public sealed class StateJournal : IDisposable
             else
             {
                 completion.TrySetException(Unavailable(failure));
-                return;
-            }
-
-            lock (_lock)
-            {
-                if (_pending.WrittenCount == 0)
-                {
-                    return;
-                }
             }
         }
     }

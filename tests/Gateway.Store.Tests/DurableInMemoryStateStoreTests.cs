@@ -219,6 +219,33 @@ public sealed class DurableInMemoryStateStoreTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task TrySetIfAbsent_ManyConcurrentCallers_EachIsInTheJournalFileWhenAcknowledged()
+    {
+        using var store = Open();
+        var path = store.JournalPath!;
+        var late = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(worker => Task.Run(async () =>
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                var key = $"ack-{worker}-{i}-" + Guid.NewGuid().ToString("N");
+                Assert.True(await store.TrySetIfAbsentAsync(key, "1", TimeSpan.FromMinutes(10)));
+
+                // Acknowledged means written (and fsynced) by some group leader already: the key is in the file.
+                await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                var bytes = new byte[file.Length];
+                await file.ReadExactlyAsync(bytes);
+                if (bytes.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(key)) < 0)
+                {
+                    late.Add(key);
+                }
+            }
+        })));
+
+        Assert.Empty(late);
+    }
+
     private InMemoryStateStore Open() => InMemoryStateStore.OpenDurable(_directory.FullName, _time);
 
     private static AdmissionRequest Admission(string nonce, RateLimitWindow? window = null, IReadOnlyList<string>? switches = null) =>
