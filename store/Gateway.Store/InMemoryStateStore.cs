@@ -82,7 +82,7 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
             sequence = Journal(StateJournalOperation.PutText, key, expiresAt, text: value);
         }
 
-        return sequence == 0 ? ValueTask.CompletedTask : _journal!.WaitDurableAsync(sequence);
+        return sequence == 0 ? ValueTask.CompletedTask : DurableAsync(sequence);
     }
 
     public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
@@ -385,13 +385,18 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
 
     private async ValueTask<T> AwaitDurableAsync<T>(long sequence, T result)
     {
+        await DurableAsync(sequence).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>Completes once the change is durable; compacts the journal when it has grown.</summary>
+    private async ValueTask DurableAsync(long sequence)
+    {
         await _journal!.WaitDurableAsync(sequence).ConfigureAwait(false);
         if (_journal.NeedsCompaction)
         {
             Compact(force: false);
         }
-
-        return result;
     }
 
     /// <summary>Rewrites the journal as the live state (under the lock: no change is made meanwhile).</summary>

@@ -4,25 +4,6 @@ using System.Text;
 
 namespace Gateway.Policy;
 
-/// <summary>The kind of value a target or argument glob compares, which decides how its spellings are normalised.</summary>
-internal enum ValueForm
-{
-    /// <summary>Compared as written (case-insensitively).</summary>
-    Text,
-
-    /// <summary>A DNS name: <c>gmail.com.</c>, <c>GMAIL.com</c>, <c>ｇｍａｉｌ.com</c> and <c>gmail。com</c> are <c>gmail.com</c>.</summary>
-    Host,
-
-    /// <summary>A mail address (or, as a value, a recipient list): the domain after the last <c>@</c> is a host.</summary>
-    Email,
-
-    /// <summary>A URL: scheme, host, default port, dot segments, userinfo and fragment normalised.</summary>
-    Url,
-
-    /// <summary>A slash-separated path: dot segments resolved and repeated slashes collapsed.</summary>
-    Path,
-}
-
 /// <summary>
 /// What a target or argument glob compares: both the pattern and the value are brought to one canonical spelling
 /// of the name they denote before <see cref="Glob.IsMatch"/> (case-insensitive) runs, so that a block rule cannot
@@ -106,14 +87,10 @@ internal static class ValueForms
     public static bool GlobMatches(string pattern, string value)
     {
         var form = OfPattern(pattern);
-        if (form != ValueForm.Email)
+        var canonical = Normalize(pattern, form, isPattern: true);
+        foreach (var part in form == ValueForm.Email ? Addresses(value) : [value])
         {
-            return IsMatch(pattern, value, form);
-        }
-
-        foreach (var address in Addresses(value))
-        {
-            if (IsMatch(pattern, address, form))
+            if (Glob.IsMatch(canonical, Normalize(part, form), ignoreCase: true))
             {
                 return true;
             }
@@ -128,18 +105,22 @@ internal static class ValueForms
     /// </summary>
     public static bool OutsideAll(IReadOnlyList<string> allowlist, string value)
     {
+        // Each pattern's form and canonical spelling, once for all the parts of the value.
+        var patterns = new (ValueForm Form, string Canonical)[allowlist.Count];
         var split = false;
-        foreach (var pattern in allowlist)
+        for (var i = 0; i < patterns.Length; i++)
         {
-            split |= OfPattern(pattern) == ValueForm.Email;
+            var form = OfPattern(allowlist[i]);
+            patterns[i] = (form, Normalize(allowlist[i], form, isPattern: true));
+            split |= form == ValueForm.Email;
         }
 
         foreach (var part in split ? Addresses(value) : [value])
         {
             var inside = false;
-            foreach (var pattern in allowlist)
+            foreach (var (form, canonical) in patterns)
             {
-                if (IsMatch(pattern, part, OfPattern(pattern)))
+                if (Glob.IsMatch(canonical, Normalize(part, form), ignoreCase: true))
                 {
                     inside = true;
                     break;

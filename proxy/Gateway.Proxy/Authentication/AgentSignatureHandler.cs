@@ -105,7 +105,8 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
         }
 
         var secret = lookup.Secret;
-        if (SecretPresentedOutsideSignature(context, secret))
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (request.Path + request.QueryString).ToString();
+        if (SecretPresentedOutsideSignature(request.Headers, target, secret))
         {
             return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SecretPresentedOtherwise,
                 "The runtime secret must never be sent; sign the request with it instead.");
@@ -129,7 +130,6 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                 "The runtime secret must never be sent; sign the request with it instead.");
         }
 
-        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (request.Path + request.QueryString).ToString();
         var canonical = CanonicalRequest.Build(request.Method, target, headers.Tenant, headers.Workspace, headers.Agent,
             headers.TimestampText, headers.Nonce, CanonicalRequest.HashBody(body));
         if (!CanonicalRequest.Verify(secret.Key, canonical, headers.Signature))
@@ -208,13 +208,13 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
     }
 
     /// <summary>
-    /// True when the secret appears in a header or in the request target (path and query) as sent or at
-    /// any depth of percent-decoding: a secret in a provider path would otherwise reach the upstream and
-    /// its access logs.
+    /// True when the secret appears in a header or in the request target (path and query, as sent; every
+    /// depth of percent-decoding is looked at, which covers the server's decoded path): a secret in a
+    /// provider path would otherwise reach the upstream and its access logs.
     /// </summary>
-    private static bool SecretPresentedOutsideSignature(HttpContext context, AgentSecret secret)
+    private static bool SecretPresentedOutsideSignature(IHeaderDictionary headers, string target, AgentSecret secret)
     {
-        foreach (var header in context.Request.Headers)
+        foreach (var header in headers)
         {
             foreach (var value in header.Value)
             {
@@ -225,11 +225,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             }
         }
 
-        var request = context.Request;
-        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
-        return secret.AppearsInTarget(target)
-            || secret.AppearsInTarget(request.PathBase.Value + request.Path.Value)
-            || secret.AppearsInTarget(request.QueryString.Value);
+        return secret.AppearsInTarget(target);
     }
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Signed request refused: {Status} {Code}")]
