@@ -11,7 +11,7 @@ namespace Gateway.Proxy.Tests.Faults;
 /// <c>store.kind=memory</c>) forgot everything at a restart, so a captured request could be replayed within
 /// its timestamp window after every restart (a crash loop made that a replay window on demand). The gateway
 /// binary runs as a child process on one data directory; after SIGKILL or SIGTERM and a new start, the same
-/// bytes are still refused as a replay, and a suspended agent is still suspended.
+/// bytes are still refused as a replay, a suspended agent is still suspended and an exhausted rate limit is still exhausted.
 /// </summary>
 public sealed class EmbeddedRestartTests : IDisposable
 {
@@ -86,6 +86,29 @@ public sealed class EmbeddedRestartTests : IDisposable
 
         var body = await response.Content.ReadAsStringAsync();
         Assert.Contains("\"decision\":\"block\"", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Evaluate_RateLimitExhaustedThenKill9_StaysExhausted()
+    {
+        _bundle.Rewrite(yaml => yaml.Replace("{ scope: agent, agent: demo-agent, limit: 120, window: 1m }",
+            "{ scope: agent, agent: demo-agent, limit: 2, window: 1h }", StringComparison.Ordinal));
+        using (var gateway = await GatewayProcess.StartAsync(_environment))
+        {
+            var agent = new AgentClient(gateway.Http, _bundle.AgentSecret);
+            for (var i = 0; i < 2; i++)
+            {
+                using var allowed = await agent.PostJsonAsync("/v1/evaluate", EvaluateBody);
+                Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+            }
+
+            await gateway.KillAsync();
+        }
+
+        using var restarted = await GatewayProcess.StartAsync(_environment);
+        using var response = await new AgentClient(restarted.Http, _bundle.AgentSecret).PostJsonAsync("/v1/evaluate", EvaluateBody);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.TooManyRequests, "rate_limited");
     }
 
     public void Dispose()
