@@ -2,6 +2,7 @@ using Gateway.Policy;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
+using Gateway.Proxy.Hosting;
 
 namespace Gateway.Proxy.Routing;
 

@@ -1,4 +1,4 @@
-using Gateway.Proxy.Problems;
+using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Telemetry;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Gateway.Proxy.Requests;
+using Gateway.Proxy.Pipeline;
 
 namespace Gateway.Proxy.Telemetry;
 

@@ -1,6 +1,6 @@
 using System.Collections;
 using System.Diagnostics;
-using Gateway.Proxy.Requests;
+using Gateway.Proxy.Pipeline;
 
 namespace Gateway.Proxy.Telemetry;
 

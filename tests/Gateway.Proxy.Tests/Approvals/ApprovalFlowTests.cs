@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using Gateway.Policy.Tokens;
-using Gateway.Proxy.Policy;
-using Gateway.Proxy.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Gateway.Proxy.Bundle;
+using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Approvals;
 

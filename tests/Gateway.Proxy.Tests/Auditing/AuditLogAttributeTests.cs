@@ -1,6 +1,6 @@
 using Gateway.Oversight.Audit;
-using Gateway.Proxy.Adapters;
 using Microsoft.Extensions.Logging;
+using Gateway.Proxy.Hosting;
 
 namespace Gateway.Proxy.Tests.Auditing;
 

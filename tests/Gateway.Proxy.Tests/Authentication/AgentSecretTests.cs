@@ -1,5 +1,5 @@
 using System.Text;
-using Gateway.Proxy.Authentication;
+using Gateway.Proxy.Security;
 
 namespace Gateway.Proxy.Tests.Authentication;
 

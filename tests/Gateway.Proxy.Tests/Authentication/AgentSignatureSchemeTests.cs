@@ -1,16 +1,17 @@
 using System.Net;
 using System.Text.Json;
-using Gateway.Proxy.Authentication;
-using Gateway.Proxy.Configuration;
-using Gateway.Proxy.Refusals;
-using Gateway.Proxy.Requests;
-using Gateway.Proxy.Telemetry;
-using Gateway.Proxy.Tests.Infrastructure;
 using TestServer = Gateway.Testing.KestrelUpstream;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Gateway.Proxy.Authenticate;
+using Gateway.Proxy.Configuration;
+using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Refusals;
+using Gateway.Proxy.Security;
+using Gateway.Proxy.Telemetry;
+using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Authentication;
 

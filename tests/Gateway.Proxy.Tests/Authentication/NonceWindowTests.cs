@@ -1,9 +1,9 @@
 using System.Net;
-using Gateway.Proxy.Configuration;
-using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Gateway.Proxy.Configuration;
+using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Authentication;
 

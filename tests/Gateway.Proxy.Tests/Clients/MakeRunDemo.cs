@@ -3,8 +3,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
-using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Testing;
+using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Clients;
 

@@ -1,9 +1,9 @@
 using System.Net;
 using Gateway.Oversight.Http;
-using Gateway.Proxy.Tests.Infrastructure;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using YamlDotNet.RepresentationModel;
+using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Documentation;
 

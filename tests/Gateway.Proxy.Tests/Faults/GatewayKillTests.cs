@@ -5,13 +5,13 @@ using System.Security.Cryptography;
 using Gateway.Oversight;
 using Gateway.Oversight.Audit;
 using Gateway.Oversight.Options;
-using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Store.Postgres;
 using Gateway.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using MsOptions = Microsoft.Extensions.Options.Options;
+using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Faults;
 

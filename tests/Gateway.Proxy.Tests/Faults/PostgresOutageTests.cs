@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Net;
-using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Testing;
 using Microsoft.Extensions.Configuration;
 using Npgsql;
+using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Faults;
 

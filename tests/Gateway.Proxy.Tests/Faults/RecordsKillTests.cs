@@ -5,11 +5,11 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Testing;
 using KestrelUpstream = Gateway.Proxy.Tests.Infrastructure.KestrelUpstream;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Faults;
 

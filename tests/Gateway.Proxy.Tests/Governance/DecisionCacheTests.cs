@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Gateway.Proxy.Policy;
-using Gateway.Proxy.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Gateway.Proxy.Bundle;
+using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Governance;
 

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
-using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Store;
 using Microsoft.Extensions.DependencyInjection;
+using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Governance;
 

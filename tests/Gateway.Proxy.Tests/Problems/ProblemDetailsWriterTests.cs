@@ -1,11 +1,11 @@
 using System.Net;
-using Gateway.Proxy.Problems;
-using Gateway.Proxy.Requests;
-using Gateway.Proxy.Tests.Infrastructure;
 using TestServer = Gateway.Testing.KestrelUpstream;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
+using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Refusals;
+using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Problems;
 

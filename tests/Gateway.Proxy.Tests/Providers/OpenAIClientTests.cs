@@ -1,9 +1,9 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using Gateway.Connectors.Signing;
-using Gateway.Proxy.Tests.Infrastructure;
 using OpenAI;
 using OpenAI.Chat;
+using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Providers;
 

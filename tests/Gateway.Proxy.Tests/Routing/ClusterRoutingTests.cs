@@ -1,13 +1,13 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
-using Gateway.Proxy.Policy;
-using Gateway.Proxy.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Model;
+using Gateway.Proxy.Bundle;
+using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Routing;
 

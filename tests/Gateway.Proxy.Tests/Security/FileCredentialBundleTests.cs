@@ -1,6 +1,6 @@
-using Gateway.Proxy.Policy;
-using Gateway.Proxy.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Gateway.Proxy.Bundle;
+using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Security;
 

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
-using Gateway.Proxy.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
+using Gateway.Proxy.Security;
 
 namespace Gateway.Proxy.Tests.Security;
 

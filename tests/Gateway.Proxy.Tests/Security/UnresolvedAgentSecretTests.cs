@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
-using Gateway.Proxy.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
+using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Security;
 

@@ -1,7 +1,7 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Gateway.Proxy.Telemetry;
 using Gateway.Proxy.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Proxy.Tests.Telemetry;
 

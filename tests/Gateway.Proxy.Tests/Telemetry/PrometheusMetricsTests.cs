@@ -2,8 +2,8 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Testing;
+using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Telemetry;
 

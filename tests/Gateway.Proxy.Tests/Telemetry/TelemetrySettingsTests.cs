@@ -1,7 +1,7 @@
-using Gateway.Proxy.Telemetry;
 using Microsoft.Extensions.Configuration;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Trace;
+using Gateway.Proxy.Telemetry;
 
 namespace Gateway.Proxy.Tests.Telemetry;
 

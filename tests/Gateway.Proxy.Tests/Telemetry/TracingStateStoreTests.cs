@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Gateway.Proxy.Telemetry;
 using Gateway.Store;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Internal;
+using Gateway.Proxy.Telemetry;
 
 namespace Gateway.Proxy.Tests.Telemetry;
 

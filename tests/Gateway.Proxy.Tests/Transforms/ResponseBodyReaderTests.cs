@@ -1,4 +1,4 @@
-using Gateway.Proxy.Transforms;
+using Gateway.Proxy.Forward;
 
 namespace Gateway.Proxy.Tests.Transforms;
 

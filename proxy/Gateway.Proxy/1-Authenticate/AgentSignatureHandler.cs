@@ -1,0 +1,235 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Gateway.Connectors.Signing;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Gateway.Proxy.Configuration;
+using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Refusals;
+using Gateway.Proxy.Security;
+using Gateway.Proxy.Telemetry;
+
+namespace Gateway.Proxy.Authenticate;
+
+/// <summary>
+/// The <see cref="AgentSignatureDefaults.AuthenticationScheme"/> scheme: proves who sent the request,
+/// per the agent protocol. It runs only where the matched endpoint requires
+/// <see cref="AgentSignatureDefaults.AuthorizationPolicy"/> (chosen by endpoint metadata, never by the
+/// path's spelling, so <c>/V1/…</c> or <c>/PROVIDERS/…</c> cannot skip it). Every failure is a 401 (or
+/// 413/408/400 for the body, 503 when no policy is loaded), written by the challenge in the route's
+/// refusal dialect; nothing reaches the endpoint. Checks run cheapest first and touch no store: the
+/// nonce is stored by the Admit stage only after the signature is proven, so unauthenticated traffic
+/// cannot fill the store. On success <see cref="GatewayRequestFeature.Agent"/> and
+/// <see cref="GatewayRequestFeature.Body"/> are set and <see cref="HttpContext.User"/> carries the
+/// tenant, workspace and agent claims.
+/// </summary>
+internal sealed partial class AgentSignatureHandler : AuthenticationHandler<AgentSignatureOptions>
+{
+    private readonly IAgentDirectory _agents;
+    private readonly TimeProvider _time;
+    private readonly GatewayMetrics _metrics;
+    private readonly GatewayOptions _gateway;
+    private readonly ILogger<AgentSignatureHandler> _logger;
+    private Refusal? _refusal;
+
+    public AgentSignatureHandler(
+        IOptionsMonitor<AgentSignatureOptions> options,
+        ILogger<AgentSignatureHandler> logger,
+        UrlEncoder encoder,
+        IAgentDirectory agents,
+        TimeProvider time,
+        GatewayMetrics metrics,
+        IOptions<GatewayOptions> gateway)
+        // The base class's own lines (not authenticated, challenged) would say each refusal three times
+        // at Information; the one line per refusal is LogRefused below.
+        : base(options, NullLoggerFactory.Instance, encoder)
+    {
+        _logger = logger;
+        _agents = agents;
+        _time = time;
+        _metrics = metrics;
+        _gateway = gateway.Value;
+    }
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var context = Context;
+        if (!IsAgentRoute(context.GetEndpoint()))
+        {
+            // Health, admin, the OpenAPI document: nothing to prove, and no body to read.
+            return AuthenticateResult.NoResult();
+        }
+
+        // An agent route answers for itself: an upstream's bodiless error passes as it came.
+        if (context.Features.Get<IStatusCodePagesFeature>() is { } statusCodePages)
+        {
+            statusCodePages.Enabled = false;
+        }
+
+        var feature = context.Features.GetRequiredFeature<GatewayRequestFeature>();
+        if (RefusalDialectMetadata.ForEndpoint(context.GetEndpoint()) is { } dialect)
+        {
+            feature.Dialect = dialect;
+        }
+
+        var request = context.Request;
+        if (!SignedRequestHeaders.TryParse(request.Headers, out var headers, out var code, out var detail))
+        {
+            return Refuse(StatusCodes.Status401Unauthorized, code, detail);
+        }
+
+        // Milliseconds, not truncated seconds: at +600.3 s a timestamp 300 s ahead is 300.3 s old, not 300.
+        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (Math.Abs(nowMs - (headers.Timestamp * 1000)) > (long)_gateway.Authentication.MaxClockSkew.TotalMilliseconds)
+        {
+            return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.StaleTimestamp,
+                "The request timestamp is too far from the gateway's clock.");
+        }
+
+        var lookup = _agents.Find(headers.Tenant, headers.Workspace, headers.Agent);
+        if (lookup.Status != AgentLookupStatus.Found || lookup.Secret is null)
+        {
+            var (status, refusal) = lookup.Status switch
+            {
+                AgentLookupStatus.SecretRevoked => (StatusCodes.Status401Unauthorized, ProblemCodes.SecretRevoked),
+                AgentLookupStatus.SecretUnavailable => (StatusCodes.Status503ServiceUnavailable, ProblemCodes.PolicyUnavailable),
+                _ => (StatusCodes.Status401Unauthorized, ProblemCodes.UnknownAgent),
+            };
+            return Refuse(status, refusal, refusal == ProblemCodes.UnknownAgent
+                ? "The tenant, workspace or agent is not registered."
+                : "The agent's runtime secret cannot be used.");
+        }
+
+        var secret = lookup.Secret;
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (request.Path + request.QueryString).ToString();
+        if (SecretPresentedOutsideSignature(request.Headers, target, secret))
+        {
+            return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SecretPresentedOtherwise,
+                "The runtime secret must never be sent; sign the request with it instead.");
+        }
+
+        var (outcome, body) = await RequestBodyReader.ReadAsync(context, _gateway.Limits.MaxRequestBodyBytes, _gateway.Limits.BodyReadTimeout).ConfigureAwait(false);
+        switch (outcome)
+        {
+            case RequestBodyReader.Outcome.TooLarge:
+                return Refuse(StatusCodes.Status413PayloadTooLarge, ProblemCodes.PayloadTooLarge,
+                    $"The body exceeds {_gateway.Limits.MaxRequestBodyBytes} bytes.");
+            case RequestBodyReader.Outcome.TimedOut:
+                return Refuse(StatusCodes.Status408RequestTimeout, ProblemCodes.RequestTimeout, "The body did not arrive in time.");
+            case RequestBodyReader.Outcome.Malformed:
+                return Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The body's framing is broken.");
+        }
+
+        if (secret.AppearsIn(body))
+        {
+            return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SecretPresentedOtherwise,
+                "The runtime secret must never be sent; sign the request with it instead.");
+        }
+
+        var canonical = CanonicalRequest.Build(request.Method, target, headers.Tenant, headers.Workspace, headers.Agent,
+            headers.TimestampText, headers.Nonce, CanonicalRequest.HashBody(body));
+        if (!CanonicalRequest.Verify(secret.Key, canonical, headers.Signature))
+        {
+            return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SignatureMismatch, "The signature does not match the request.");
+        }
+
+        // Freshness (the nonce) and the kill switches are the Admit stage's, in its one store call.
+        feature.Agent = new AgentIdentity(headers.Tenant, headers.Workspace, headers.Agent, headers.Nonce, headers.Timestamp);
+        feature.Body = body;
+        request.Body = new MemoryStream(body, writable: false);
+        var identity = new ClaimsIdentity(
+            [
+                new Claim(AgentSignatureDefaults.TenantClaim, headers.Tenant),
+                new Claim(AgentSignatureDefaults.WorkspaceClaim, headers.Workspace),
+                new Claim(AgentSignatureDefaults.AgentClaim, headers.Agent),
+            ],
+            Scheme.Name,
+            AgentSignatureDefaults.AgentClaim,
+            roleType: null);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
+    }
+
+    /// <summary>Writes the refusal authentication decided on (no redirect, no <c>WWW-Authenticate</c> detail).</summary>
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        // A challenge without a recorded refusal means authentication never completed (it threw): fail closed.
+        var refusal = _refusal ?? new Refusal(StatusCodes.Status500InternalServerError, ProblemCodes.InternalError,
+            "The gateway failed to authenticate the request; nothing was forwarded.");
+        return WriteAsync(refusal);
+    }
+
+    /// <summary>An authenticated agent the route's policy still refuses (no gateway policy does so today).</summary>
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        WriteAsync(new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.Blocked, "This agent may not use this route."));
+
+    /// <summary>True when the endpoint's authorization requires this scheme (by policy name or by scheme).</summary>
+    private static bool IsAgentRoute(Endpoint? endpoint)
+    {
+        if (endpoint is null)
+        {
+            return false;
+        }
+
+        foreach (var data in endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>())
+        {
+            if (data.Policy == AgentSignatureDefaults.AuthorizationPolicy
+                || (data.AuthenticationSchemes?.Contains(AgentSignatureDefaults.AuthenticationScheme, StringComparison.Ordinal) ?? false))
+            {
+                return true;
+            }
+        }
+
+        foreach (var policy in endpoint.Metadata.GetOrderedMetadata<AuthorizationPolicy>())
+        {
+            if (policy.AuthenticationSchemes.Contains(AgentSignatureDefaults.AuthenticationScheme))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private AuthenticateResult Refuse(int status, string code, string detail)
+    {
+        _refusal = new Refusal(status, code, detail);
+        return AuthenticateResult.Fail(code);
+    }
+
+    private Task WriteAsync(Refusal refusal)
+    {
+        _metrics.Refusals.Add(1, new KeyValuePair<string, object?>("code", refusal.Code));
+        LogRefused(_logger, refusal.Status, refusal.Code);
+        return ProblemResponse.WriteAsync(Context, refusal.Status, refusal.Code, refusal.Detail);
+    }
+
+    /// <summary>
+    /// True when the secret appears in a header or in the request target (path and query, as sent; every
+    /// depth of percent-decoding is looked at, which covers the server's decoded path): a secret in a
+    /// provider path would otherwise reach the upstream and its access logs.
+    /// </summary>
+    private static bool SecretPresentedOutsideSignature(IHeaderDictionary headers, string target, AgentSecret secret)
+    {
+        foreach (var header in headers)
+        {
+            foreach (var value in header.Value)
+            {
+                if (secret.AppearsIn(value))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return secret.AppearsInTarget(target);
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Signed request refused: {Status} {Code}")]
+    private static partial void LogRefused(ILogger logger, int status, string code);
+
+    private sealed record Refusal(int Status, string Code, string Detail);
+}

@@ -1,0 +1,177 @@
+using System.Globalization;
+using Gateway.Connectors.Signing;
+using Microsoft.Extensions.Primitives;
+using Gateway.Proxy.Refusals;
+
+namespace Gateway.Proxy.Authenticate;
+
+/// <summary>
+/// The six signature headers of one request, parsed strictly: each present exactly once, ASCII only,
+/// within the protocol's alphabets and lengths. Anything else is <c>missing_header</c> or
+/// <c>malformed_header</c>; nothing here touches a secret or the store.
+/// </summary>
+internal readonly record struct SignedRequestHeaders(
+    string Tenant,
+    string Workspace,
+    string Agent,
+    long Timestamp,
+    string TimestampText,
+    string Nonce,
+    string Signature)
+{
+    public const int MinNonceLength = 16;
+    public const int MaxNonceLength = 128;
+    private const int MaxIdLength = 128;
+    private const int SignatureLength = 3 + 64;
+
+    public static bool TryParse(IHeaderDictionary headers, out SignedRequestHeaders parsed, out string code, out string detail)
+    {
+        parsed = default;
+        if (!TryGetSingle(headers, SignatureHeaders.Tenant, out var tenant, out code, out detail)
+            || !TryGetSingle(headers, SignatureHeaders.Workspace, out var workspace, out code, out detail)
+            || !TryGetSingle(headers, SignatureHeaders.Agent, out var agent, out code, out detail)
+            || !TryGetSingle(headers, SignatureHeaders.Timestamp, out var timestamp, out code, out detail)
+            || !TryGetSingle(headers, SignatureHeaders.Nonce, out var nonce, out code, out detail)
+            || !TryGetSingle(headers, SignatureHeaders.Signature, out var signature, out code, out detail))
+        {
+            return false;
+        }
+
+        code = ProblemCodes.MalformedHeader;
+        if (!IsTenantSlug(tenant))
+        {
+            detail = $"{SignatureHeaders.Tenant} must be a lowercase slug of 1 to 63 characters [a-z0-9-].";
+            return false;
+        }
+
+        if (!IsIdentifier(workspace) || !IsIdentifier(agent))
+        {
+            detail = $"{SignatureHeaders.Workspace} and {SignatureHeaders.Agent} must be 1 to {MaxIdLength} characters of [A-Za-z0-9_.:-].";
+            return false;
+        }
+
+        if (timestamp.Length is 0 or > 12 || !IsDigits(timestamp)
+            || !long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+        {
+            detail = $"{SignatureHeaders.Timestamp} must be Unix time in whole seconds.";
+            return false;
+        }
+
+        if (nonce.Length is < MinNonceLength or > MaxNonceLength || !IsNonceAlphabet(nonce))
+        {
+            detail = $"{SignatureHeaders.Nonce} must be {MinNonceLength} to {MaxNonceLength} characters of [A-Za-z0-9_-].";
+            return false;
+        }
+
+        if (signature.Length != SignatureLength || !signature.StartsWith(CanonicalRequest.SignaturePrefix, StringComparison.Ordinal)
+            || !IsLowerHex(signature.AsSpan(3)))
+        {
+            detail = $"{SignatureHeaders.Signature} must be v1= followed by 64 lowercase hex characters.";
+            return false;
+        }
+
+        parsed = new SignedRequestHeaders(tenant, workspace, agent, seconds, timestamp, nonce, signature);
+        code = string.Empty;
+        detail = string.Empty;
+        return true;
+    }
+
+    private static bool TryGetSingle(IHeaderDictionary headers, string name, out string value, out string code, out string detail)
+    {
+        StringValues values = headers[name];
+        value = string.Empty;
+        if (values.Count == 0 || string.IsNullOrEmpty(values[0]))
+        {
+            code = ProblemCodes.MissingHeader;
+            detail = $"The signed-request header {name} is missing.";
+            return false;
+        }
+
+        if (values.Count > 1)
+        {
+            code = ProblemCodes.MalformedHeader;
+            detail = $"The header {name} must appear exactly once.";
+            return false;
+        }
+
+        value = values[0]!;
+        code = string.Empty;
+        detail = string.Empty;
+        return true;
+    }
+
+    private static bool IsTenantSlug(string value)
+    {
+        if (value.Length is 0 or > 63 || value[0] == '-')
+        {
+            return false;
+        }
+
+        foreach (var c in value)
+        {
+            if (c is not ((>= 'a' and <= 'z') or (>= '0' and <= '9') or '-'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsIdentifier(string value)
+    {
+        if (value.Length is 0 or > MaxIdLength)
+        {
+            return false;
+        }
+
+        foreach (var c in value)
+        {
+            if (c is not ((>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' or '.' or ':' or '-'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsNonceAlphabet(string value)
+    {
+        foreach (var c in value)
+        {
+            if (c is not ((>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' or '-'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsDigits(string value)
+    {
+        foreach (var c in value)
+        {
+            if (c is < '0' or > '9')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsLowerHex(ReadOnlySpan<char> value)
+    {
+        foreach (var c in value)
+        {
+            if (c is not ((>= '0' and <= '9') or (>= 'a' and <= 'f')))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,197 @@
+using System.Text.Json;
+using Gateway.Policy;
+using Gateway.Policy.Serialization;
+using Gateway.Proxy.Refusals;
+
+namespace Gateway.Proxy.Describe;
+
+/// <summary>
+/// Turns the body of each governed route into an <see cref="ActionRequest"/>: strict JSON (unknown
+/// members refused, duplicate member names refused so that no two parsers can read two different
+/// requests from one body), <c>application/json</c> only.
+/// </summary>
+internal static class GovernedRequestReader
+{
+    private static readonly JsonDocumentOptions StrictDocument = new() { MaxDepth = 64, AllowDuplicateProperties = false };
+
+    /// <summary>The result: a request, or the status, code and detail of the refusal.</summary>
+    public readonly record struct Result(ActionRequest? Request, int Status, string? Code, string? Detail)
+    {
+        public static Result Ok(ActionRequest request) => new(request, StatusCodes.Status200OK, null, null);
+
+        public static Result Refuse(int status, string code, string detail) => new(null, status, code, detail);
+    }
+
+    /// <summary><c>/v1/evaluate</c> and <c>/v1/actions/invoke-tool</c>: the agent protocol's action body.</summary>
+    public static Result ReadAction(HttpRequest http, ReadOnlyMemory<byte> body)
+    {
+        if (Precheck(http, body, out var refusal) is false)
+        {
+            return refusal;
+        }
+
+        try
+        {
+            var request = JsonSerializer.Deserialize(body.Span, PolicyJsonContext.Default.ActionRequest);
+            return request is null || string.IsNullOrEmpty(request.Tool)
+                ? Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'tool' is required.")
+                : CheckArgs(request);
+        }
+        catch (JsonException ex)
+        {
+            return Malformed(ex);
+        }
+    }
+
+    /// <summary><c>/v1/actions/model</c>: <c>{"connector": "...", "request": {...}, "warrant": "..."}</c>.</summary>
+    public static Result ReadModel(HttpRequest http, ReadOnlyMemory<byte> body)
+    {
+        if (Precheck(http, body, out var refusal) is false)
+        {
+            return refusal;
+        }
+
+        return ReadEnvelope(body, ["connector", "request", "warrant", "simulate"], root =>
+        {
+            if (!root.TryGetProperty("connector", out var connector) || connector.ValueKind != JsonValueKind.String || connector.GetString() is not { Length: > 0 } name)
+            {
+                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'connector' (a string) is required.");
+            }
+
+            if (!root.TryGetProperty("request", out var providerRequest) || providerRequest.ValueKind != JsonValueKind.Object)
+            {
+                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'request' (the provider-native request object) is required.");
+            }
+
+            return Result.Ok(new ActionRequest
+            {
+                Tool = name,
+                Args = providerRequest.Clone(),
+                Warrant = OptionalString(root, "warrant"),
+                Simulate = root.TryGetProperty("simulate", out var simulate) && simulate.ValueKind == JsonValueKind.True,
+            });
+        });
+    }
+
+    /// <summary><c>/v1/actions/context</c>: <c>{"scope": "...", "query": "...", "max_bytes": N}</c>.</summary>
+    public static Result ReadContext(HttpRequest http, ReadOnlyMemory<byte> body)
+    {
+        if (Precheck(http, body, out var refusal) is false)
+        {
+            return refusal;
+        }
+
+        return ReadEnvelope(body, ["scope", "query", "max_bytes", "warrant", "simulate"], root =>
+        {
+            if (!root.TryGetProperty("scope", out var scope) || scope.ValueKind != JsonValueKind.String || scope.GetString() is not { Length: > 0 } name)
+            {
+                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'scope' (a string) is required.");
+            }
+
+            if (root.TryGetProperty("query", out var query) && query.ValueKind != JsonValueKind.String)
+            {
+                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'query' must be a string.");
+            }
+
+            if (root.TryGetProperty("max_bytes", out var max) && (max.ValueKind != JsonValueKind.Number || !max.TryGetInt32(out var maxBytes) || maxBytes < 1))
+            {
+                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'max_bytes' must be a positive integer.");
+            }
+
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                writer.WriteStartObject();
+                if (root.TryGetProperty("query", out var q))
+                {
+                    writer.WritePropertyName("query"u8);
+                    q.WriteTo(writer);
+                }
+
+                if (root.TryGetProperty("max_bytes", out var m))
+                {
+                    writer.WritePropertyName("max_bytes"u8);
+                    m.WriteTo(writer);
+                }
+
+                writer.WriteEndObject();
+            }
+
+            using var args = JsonDocument.Parse(buffer.WrittenMemory);
+            return Result.Ok(new ActionRequest
+            {
+                Tool = name,
+                Args = args.RootElement.Clone(),
+                Warrant = OptionalString(root, "warrant"),
+                Simulate = root.TryGetProperty("simulate", out var simulate) && simulate.ValueKind == JsonValueKind.True,
+            });
+        });
+    }
+
+    private static bool Precheck(HttpRequest http, ReadOnlyMemory<byte> body, out Result refusal)
+    {
+        refusal = default;
+        if (!IsJson(http.ContentType))
+        {
+            refusal = Result.Refuse(StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType, "Send the body as application/json.");
+            return false;
+        }
+
+        if (body.IsEmpty)
+        {
+            refusal = Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The request has no body.");
+            return false;
+        }
+
+        try
+        {
+            // One strict parse first: broken JSON, excessive depth and duplicate member names are refused here.
+            using var document = JsonDocument.Parse(body, StrictDocument);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                refusal = Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The body must be a JSON object.");
+                return false;
+            }
+        }
+        catch (JsonException ex)
+        {
+            refusal = Malformed(ex);
+            return false;
+        }
+
+        return true;
+    }
+
+    private static Result CheckArgs(ActionRequest request) =>
+        request.Args.ValueKind is JsonValueKind.Undefined or JsonValueKind.Object
+            ? Result.Ok(request)
+            : Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'args' must be a JSON object.");
+
+    private static Result ReadEnvelope(ReadOnlyMemory<byte> body, string[] allowed, Func<JsonElement, Result> read)
+    {
+        using var document = JsonDocument.Parse(body, StrictDocument);
+        foreach (var member in document.RootElement.EnumerateObject())
+        {
+            if (Array.IndexOf(allowed, member.Name) < 0)
+            {
+                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, $"Unknown member '{Truncate(member.Name)}'.");
+            }
+        }
+
+        return read(document.RootElement);
+    }
+
+    private static string? OptionalString(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static Result Malformed(JsonException ex) =>
+        Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
+            "The body is not valid for this route" + (ex.Path is { Length: > 0 } path ? $" (at {Truncate(path)})." : "."));
+
+    private static bool IsJson(string? contentType) =>
+        contentType is not null
+        && (contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
+            || (contentType.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && contentType.Contains("+json", StringComparison.OrdinalIgnoreCase)));
+
+    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
+}

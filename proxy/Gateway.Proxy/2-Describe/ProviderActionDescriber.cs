@@ -1,0 +1,120 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Gateway.Connectors.Mcp;
+using Gateway.Policy;
+using Microsoft.AspNetCore.WebUtilities;
+using Gateway.Proxy.Refusals;
+using Gateway.Proxy.Routing;
+
+namespace Gateway.Proxy.Describe;
+
+/// <summary>
+/// Turns a provider-native request on <c>/providers/{connector}/…</c> into the action the policy
+/// decides: the operation the kind's table maps the request to (<see cref="ProviderOperations"/>),
+/// with the path template's captures (and, for a query-bound HTTP tool, the query) among its
+/// arguments; for an MCP server, each <c>tools/call</c> names the catalog's <c>mcp_tool</c> entry for
+/// that tool, so tool permissions scope MCP tools one by one.
+/// </summary>
+internal static class ProviderActionDescriber
+{
+    /// <summary>The action, or the refusal when the request cannot be described.</summary>
+    public readonly record struct Result(ActionRequest? Request, McpRequest? Mcp, int Status, string? Code, string? Detail);
+
+    public static Result Describe(TenantPolicy tenant, ProviderOperation operation, string rawQuery, ReadOnlyMemory<byte> body, string? contentType)
+    {
+        var connector = operation.Entry;
+        var args = default(JsonElement);
+        if (!body.IsEmpty && IsJson(contentType))
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
+                args = document.RootElement.ValueKind == JsonValueKind.Object ? document.RootElement.Clone() : default;
+            }
+            catch (JsonException)
+            {
+                return new Result(null, null, StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The body is not valid JSON.");
+            }
+        }
+
+        if (connector.Kind != ConnectorKind.Mcp)
+        {
+            return new Result(new ActionRequest { Tool = connector.Name, Args = WithPathAndQuery(connector, operation, rawQuery, args) }, null, 200, null, null);
+        }
+
+        if (body.IsEmpty)
+        {
+            // A GET opening the server's event stream, or a DELETE ending the session.
+            return new Result(new ActionRequest { Tool = connector.Name }, null, 200, null, null);
+        }
+
+        if (!McpRequestParser.TryParse(body.Span, out var mcp, out var error))
+        {
+            return new Result(null, null, StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, error);
+        }
+
+        var toolNames = mcp.ToolNames.Distinct(StringComparer.Ordinal).ToArray();
+        if (toolNames.Length > 1 || (toolNames.Length == 1 && mcp.Messages.Count > 1))
+        {
+            return new Result(null, null, StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
+                "A tools/call must be sent on its own, one tool per request, so that each call is decided.");
+        }
+
+        if (toolNames.Length == 0)
+        {
+            return new Result(new ActionRequest { Tool = connector.Name }, mcp, 200, null, null);
+        }
+
+        var tool = FindMcpTool(tenant, connector.Name, toolNames[0]) ?? connector.Name + "." + toolNames[0];
+        var callArgs = args.ValueKind == JsonValueKind.Object && args.TryGetProperty("params", out var parameters)
+            && parameters.ValueKind == JsonValueKind.Object && parameters.TryGetProperty("arguments", out var arguments)
+            && arguments.ValueKind == JsonValueKind.Object
+                ? arguments.Clone()
+                : default;
+        return new Result(new ActionRequest { Tool = tool, Args = callArgs }, mcp, 200, null, null);
+    }
+
+    /// <summary>The catalog name of the <c>mcp_tool</c> entry serving <paramref name="toolName"/> on <paramref name="server"/>.</summary>
+    public static string? FindMcpTool(TenantPolicy tenant, string server, string toolName)
+    {
+        foreach (var entry in tenant.Catalog)
+        {
+            if (entry.Kind == ConnectorKind.McpTool && entry.Connector == server && entry.McpTool == toolName)
+            {
+                return entry.Name;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The body's members, then the query's (query-bound HTTP tools), then the path captures: what the tool call would have carried.</summary>
+    private static JsonElement WithPathAndQuery(CatalogEntry connector, ProviderOperation operation, string rawQuery, JsonElement body)
+    {
+        var queryBound = connector.Kind == ConnectorKind.Http && connector.Http?.Args == ArgumentLocation.Query && rawQuery.Length > 1;
+        if (operation.PathArgs.Count == 0 && !queryBound)
+        {
+            return body;
+        }
+
+        var merged = body.ValueKind == JsonValueKind.Object ? JsonObject.Create(body)!.DeepClone().AsObject() : new JsonObject();
+        if (queryBound)
+        {
+            foreach (var pair in QueryHelpers.ParseQuery(rawQuery))
+            {
+                merged[pair.Key] = pair.Value.Count == 1 ? pair.Value[0] : new JsonArray([.. pair.Value.Select(static v => (JsonNode?)v)]);
+            }
+        }
+
+        foreach (var (name, value) in operation.PathArgs)
+        {
+            merged[name] = value;
+        }
+
+        using var document = JsonDocument.Parse(merged.ToJsonString());
+        return document.RootElement.Clone();
+    }
+
+    private static bool IsJson(string? contentType) =>
+        contentType is not null && (contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) || contentType.Contains("+json", StringComparison.OrdinalIgnoreCase));
+}

@@ -1,0 +1,24 @@
+using Gateway.Proxy.Authenticate;
+
+namespace Gateway.Proxy.Admit;
+
+/// <summary>What the Admit stage decided about one request.</summary>
+/// <param name="Verdict">Admitted, or why not.</param>
+/// <param name="Identity">The caller, with an operator's suspension applied (when admitted).</param>
+/// <param name="Scope">For <see cref="AdmissionVerdict.RateLimited"/>: the refusing scope.</param>
+/// <param name="RetryAfter">For <see cref="AdmissionVerdict.RateLimited"/>: when the window resets.</param>
+internal sealed record Admission(AdmissionVerdict Verdict, AgentIdentity? Identity, string? Scope, TimeSpan RetryAfter)
+{
+    public static readonly Admission Replayed = new(AdmissionVerdict.Replayed, null, null, TimeSpan.Zero);
+
+    public static readonly Admission SecretRevoked = new(AdmissionVerdict.SecretRevoked, null, null, TimeSpan.Zero);
+}
+
+/// <summary>The Admit stage's verdicts.</summary>
+internal enum AdmissionVerdict
+{
+    Admitted,
+    Replayed,
+    SecretRevoked,
+    RateLimited,
+}

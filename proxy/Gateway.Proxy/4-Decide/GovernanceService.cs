@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Gateway.Oversight.Approvals;
+using Gateway.Oversight.Incidents;
+using Gateway.Policy;
+using Gateway.Policy.Serialization;
+using Gateway.Policy.Tokens;
+using Gateway.Store;
+using Gateway.Proxy.Authenticate;
+using Gateway.Proxy.Telemetry;
+
+namespace Gateway.Proxy.Decide;
+
+/// <summary>
+/// Decides one governed request: describe, decide (locally, every time: no decision cache, see
+/// docs/performance.md "Decision cache"), apply a presented
+/// warrant, then attach what the decision needs — a token for the allow family, an approval request
+/// for require_approval, an incident for block_and_open_incident. Any exception while deciding is a
+/// block (fail closed); a store failure propagates as <see cref="StateStoreUnavailableException"/>.
+/// </summary>
+internal sealed partial class GovernanceService
+{
+    /// <summary>How long approvers have to act on a request.</summary>
+    private static readonly TimeSpan ApprovalWindow = TimeSpan.FromHours(1);
+
+    /// <summary>The warrant's life when the decision names no gate TTL.</summary>
+    private static readonly TimeSpan DefaultWarrantTtl = TimeSpan.FromMinutes(15);
+
+    private readonly DecisionEngine _engine = DecisionEngine.Instance;
+    private readonly DecisionTokenIssuer _tokens;
+    private readonly ApprovalService _approvals;
+    private readonly IncidentService _incidents;
+    private readonly GatewayMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<GovernanceService> _logger;
+
+    public GovernanceService(
+        DecisionTokenIssuer tokens,
+        ApprovalService approvals,
+        IncidentService incidents,
+        GatewayMetrics metrics,
+        TimeProvider time,
+        ILogger<GovernanceService> logger)
+    {
+        _tokens = tokens;
+        _approvals = approvals;
+        _incidents = incidents;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+    }
+
+    public async ValueTask<GovernedDecision> DecideAsync(TenantPolicy tenant, AgentIdentity identity, ActionRequest request, CancellationToken cancellationToken)
+    {
+        var caller = new AuthenticatedCaller(identity.Tenant, identity.Workspace, identity.Agent);
+        var started = Stopwatch.GetTimestamp();
+        Decision decision;
+        CatalogEntry? entry = null;
+        try
+        {
+            var described = _engine.Describe(tenant, caller, request);
+            if (described.Descriptor is { } descriptor)
+            {
+                entry = descriptor.Entry;
+                decision = identity.Suspended
+                    ? OperatorSuspension.Block(_engine.Decide(tenant, descriptor, request))
+                    : _engine.Decide(tenant, descriptor, request);
+            }
+            else
+            {
+                decision = _engine.Evaluate(tenant, caller, request);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not StateStoreUnavailableException)
+        {
+            LogEvaluationFailed(_logger, ex);
+            decision = FailClosed.Block(tenant.Digest, "evaluation_error");
+        }
+
+        string? warrantRejection = null;
+        if (decision.Kind == DecisionKind.RequireApproval && request.Warrant is { Length: > 0 } warrant)
+        {
+            var presented = new WarrantPresentation(identity.Tenant, identity.Agent, decision.IntentDigest, decision.PolicyDigest, warrant);
+            var redemption = await (decision.EvaluateOnly ? _approvals.CheckWarrantAsync(presented, cancellationToken) : _approvals.RedeemWarrantAsync(presented, cancellationToken)).ConfigureAwait(false);
+            if (redemption.Redeemed)
+            {
+                decision = decision.WithWarrant(decision.IntentDigest);
+            }
+            else
+            {
+                warrantRejection = redemption.Reason ?? "warrant_rejected";
+            }
+        }
+
+        var explanationJson = JsonSerializer.SerializeToUtf8Bytes(decision.Explanation, PolicyJsonContext.Default.Explanation);
+        var governed = new GovernedDecision
+        {
+            Decision = decision,
+            Entry = entry,
+            ExplanationJson = explanationJson,
+            WarrantRejection = warrantRejection,
+        };
+
+        switch (decision.Kind)
+        {
+            case DecisionKind.Allow or DecisionKind.AllowAndLog or DecisionKind.Degrade when decision.MayExecute && decision.Descriptor is not null:
+                governed = governed with { DecisionToken = _tokens.Issue(decision) };
+
+                break;
+            case DecisionKind.RequireApproval when !decision.EvaluateOnly:
+                var approval = await _approvals.CreateAsync(
+                    identity.Tenant,
+                    identity.Agent,
+                    decision.Descriptor?.Tool ?? request.Tool,
+                    decision.IntentDigest,
+                    decision.PolicyDigest,
+                    System.Text.Encoding.UTF8.GetString(explanationJson),
+                    gateId: null,
+                    decision.Approvers,
+                    Math.Max(1, decision.ApprovalsRequired),
+                    ApprovalWindow,
+                    decision.WarrantTtl ?? DefaultWarrantTtl,
+                    cancellationToken).ConfigureAwait(false);
+                governed = governed with { Approval = new ApprovalReference(approval.Id, "/v1/approvals/" + approval.Id) };
+                break;
+            case DecisionKind.BlockAndOpenIncident when decision.OpensIncident:
+                var incident = await _incidents.OpenAsync(
+                    identity.Tenant,
+                    identity.Agent,
+                    decision.Descriptor?.Tool ?? request.Tool,
+                    decision.IntentDigest,
+                    System.Text.Encoding.UTF8.GetString(explanationJson),
+                    [.. decision.Explanation.OpenRisks.Select(r => r.Id)],
+                    identity.Workspace,
+                    cancellationToken).ConfigureAwait(false);
+                governed = governed with { IncidentId = incident.Id };
+                break;
+        }
+
+        Record(governed, started);
+        return governed;
+    }
+
+    private void Record(GovernedDecision governed, long started)
+    {
+        var failing = governed.FailingControls;
+        var decisionName = WireNames.Of(governed.Kind);
+        _metrics.Decisions.Add(
+            1,
+            new KeyValuePair<string, object?>("decision", decisionName),
+            new KeyValuePair<string, object?>("control", failing.Count > 0 ? failing[0] : "none"),
+            new KeyValuePair<string, object?>("tenant", governed.Decision.Descriptor?.Tenant ?? "unknown"));
+        _metrics.DecisionDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("decision", decisionName));
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Policy evaluation failed; the request is blocked (fail closed)")]
+    private static partial void LogEvaluationFailed(ILogger logger, Exception exception);
+}

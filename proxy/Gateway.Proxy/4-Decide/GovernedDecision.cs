@@ -1,0 +1,54 @@
+using Gateway.Policy;
+
+namespace Gateway.Proxy.Decide;
+
+/// <summary>
+/// A decision as the proxy enforces it: the policy's <see cref="Decision"/> plus what the gateway
+/// added (token, approval request, incident), or the refusal that came before any decision (rate limit).
+/// </summary>
+internal sealed record GovernedDecision
+{
+    public required Decision Decision { get; init; }
+
+    /// <summary>The catalog entry the request resolved to; null when the tool is unknown.</summary>
+    public CatalogEntry? Entry { get; init; }
+
+    /// <summary>The serialised explanation (agent-protocol JSON), written into responses and the audit record.</summary>
+    public required ReadOnlyMemory<byte> ExplanationJson { get; init; }
+
+    /// <summary>Allow family only.</summary>
+    public string? DecisionToken { get; init; }
+
+    /// <summary>require_approval only.</summary>
+    public ApprovalReference? Approval { get; init; }
+
+    /// <summary>block_and_open_incident only, once the incident is recorded.</summary>
+    public string? IncidentId { get; init; }
+
+    /// <summary>A warrant was presented and refused (with this reason).</summary>
+    public string? WarrantRejection { get; init; }
+
+    public DecisionKind Kind => Decision.Kind;
+
+    /// <summary>The failing controls, in order, for metrics and the audit record (derived once per decision).</summary>
+    public IReadOnlyList<string> FailingControls
+    {
+        get
+        {
+            // A copy made with another Decision must not reuse this one's result.
+            if (_failingControls is null || !ReferenceEquals(_failingControlsOf, Decision))
+            {
+                _failingControls = [.. Decision.Explanation.DecisionPath
+                    .Where(static result => result.Outcome == ControlOutcome.Fail)
+                    .Select(static result => WireNames.Of(result.Control))];
+                _failingControlsOf = Decision;
+            }
+
+            return _failingControls;
+        }
+    }
+
+    private IReadOnlyList<string>? _failingControls;
+
+    private Decision? _failingControlsOf;
+}

@@ -1,0 +1,44 @@
+using Gateway.Policy;
+
+namespace Gateway.Proxy.Decide;
+
+/// <summary>
+/// An agent suspended at run time through the admin API (a kill switch) fails the lifecycle control
+/// exactly as a register suspension does: block at once, the remaining controls not run.
+/// </summary>
+internal static class OperatorSuspension
+{
+    public static Decision Block(Decision evaluated)
+    {
+        var path = new List<ControlResult>(2);
+        foreach (var result in evaluated.Explanation.DecisionPath)
+        {
+            if (result.Control == ControlId.AgentRegistration)
+            {
+                path.Add(result);
+            }
+        }
+
+        path.Add(new ControlResult
+        {
+            Control = ControlId.Lifecycle,
+            Outcome = ControlOutcome.Fail,
+            Severity = Severity.Critical,
+            MissingEvidence = "The agent was suspended by an operator (kill switch).",
+            Remedy = "An admin resumes the agent: POST /admin/v1/tenants/{tenant}/agents/{agent}/resume.",
+        });
+        return evaluated with
+        {
+            Kind = DecisionKind.Block,
+            WouldBe = DecisionKind.Block,
+            Simulated = false,
+            Explanation = evaluated.Explanation with
+            {
+                DecisionPath = path,
+                WhatWouldChange = [path[^1].Remedy!],
+                Simulated = false,
+                WouldBe = null,
+            },
+        };
+    }
+}

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using Gateway.Oversight.Audit;
+using Gateway.Policy;
+using Gateway.Proxy.Authenticate;
+using Gateway.Proxy.Decide;
+using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Respond;
+using Gateway.Proxy.Telemetry;
+
+namespace Gateway.Proxy.Record;
+
+/// <summary>
+/// Puts every decision and its outcome in the tenant's hash-chained audit journal before the response
+/// returns. Only decision data goes in (ids, digests, explanation, statuses, redaction counts): never
+/// a body, a header value, a secret or a credential. A record that cannot be written throws
+/// <see cref="AuditWriteException"/> and the caller refuses the request (fail closed).
+/// </summary>
+internal sealed class AuditRecorder
+{
+    private readonly AuditJournal _journal;
+    private readonly GatewayMetrics _metrics;
+
+    public AuditRecorder(AuditJournal journal, GatewayMetrics metrics)
+    {
+        _journal = journal;
+        _metrics = metrics;
+    }
+
+    /// <summary>A decision; <paramref name="statusCode"/> 0 means "about to execute" (the outcome follows).</summary>
+    public ValueTask RecordDecisionAsync(HttpContext context, AgentIdentity identity, GovernedDecision governed, int statusCode) =>
+        AppendAsync(context, Entry(context, identity, governed) with { StatusCode = statusCode, Invoked = false });
+
+    /// <summary>What happened when the connector ran.</summary>
+    public ValueTask RecordOutcomeAsync(HttpContext context, AgentIdentity identity, GovernedDecision governed, InvocationResult invocation) =>
+        AppendAsync(context, Entry(context, identity, governed) with
+        {
+            StatusCode = invocation.Refusal?.Status ?? invocation.ClientStatus ?? StatusCodes.Status200OK,
+            Invoked = invocation.Invoked,
+            UpstreamStatus = invocation.UpstreamStatus,
+            Redactions = invocation.Redactions,
+            LatencyMs = invocation.Latency.TotalMilliseconds,
+            Explanation = default,
+        });
+
+    /// <summary>A refusal made before any decision (a rate limit, say).</summary>
+    public ValueTask RecordRefusalAsync(HttpContext context, AgentIdentity identity, string tool, string code, int statusCode) =>
+        AppendAsync(context, new AuditEntry
+        {
+            Tenant = identity.Tenant,
+            Workspace = identity.Workspace,
+            Agent = identity.Agent,
+            Tool = tool,
+            RequestId = RequestIdMiddleware.GetRequestId(context),
+            Decision = "refused:" + code,
+            StatusCode = statusCode,
+        });
+
+    private static AuditEntry Entry(HttpContext context, AgentIdentity identity, GovernedDecision governed) =>
+        new()
+        {
+            Tenant = identity.Tenant,
+            Workspace = identity.Workspace,
+            Agent = identity.Agent,
+            Tool = governed.Decision.Descriptor?.Tool,
+            Connector = governed.Entry?.Kind == ConnectorKind.McpTool ? governed.Entry.Connector : governed.Entry?.Name,
+            RequestId = RequestIdMiddleware.GetRequestId(context),
+            Decision = WireNames.Of(governed.Kind),
+            FailingControls = governed.FailingControls,
+            Explanation = governed.ExplanationJson,
+            PolicyDigest = governed.Decision.PolicyDigest,
+            IntentDigest = governed.Decision.IntentDigest,
+            ApprovalId = governed.Approval?.Id,
+            Simulated = governed.Decision.Simulated ? true : null,
+        };
+
+    private async ValueTask AppendAsync(HttpContext context, AuditEntry entry)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await _journal.AppendAsync(entry, context.RequestAborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            _metrics.AuditAppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+    }
+}

@@ -1,0 +1,142 @@
+using Gateway.Connectors.Mcp;
+using Gateway.Connectors.Redaction;
+using Gateway.Connectors.Streaming;
+using Microsoft.AspNetCore.Http.Features;
+using Yarp.ReverseProxy.Transforms;
+using Gateway.Proxy.Enforce;
+using Gateway.Proxy.Forwarding;
+using Gateway.Proxy.Refusals;
+using Gateway.Proxy.Respond;
+
+namespace Gateway.Proxy.Forward;
+
+/// <summary>
+/// The provider route's response body, streamed back: a compressed body is decoded first
+/// (<see cref="ResponseDecoding"/>), then passed chunk by chunk through the MCP <c>tools/list</c> filter
+/// (a JSON answer is filtered whole before anything is sent, an unreadable one refused), the usage tap
+/// (model connectors) and the redactor, and cut at the connector's <c>max_response_bytes</c>
+/// (<see cref="ResponseSizeLimitStream"/>, outermost). A response that cannot be passed on is
+/// suppressed and left on <see cref="GovernedExchange.ResponseRefusal"/> for the Enforce stage.
+/// </summary>
+internal sealed class ProviderBodyTransform : ResponseTransform
+{
+    /// <inheritdoc/>
+    public override async ValueTask ApplyAsync(ResponseTransformContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.ProxyResponse is not { } proxyResponse)
+        {
+            return;
+        }
+
+        var httpContext = context.HttpContext;
+        var exchange = httpContext.Features.GetRequiredFeature<GovernedExchange>();
+        exchange.UpstreamStatus = (int)proxyResponse.StatusCode;
+        if (!await ResponseDecoding.DecodeAsync(httpContext, proxyResponse, context.CancellationToken).ConfigureAwait(false))
+        {
+            Refuse(context, exchange, ResponseDecoding.Undecodable);
+            return;
+        }
+
+        if (proxyResponse.Content.Headers.ContentLength is { } length && length > exchange.MaxResponseBytes)
+        {
+            Refuse(context, exchange, TooLarge(exchange));
+            return;
+        }
+
+        var contentType = proxyResponse.Content.Headers.ContentType?.ToString();
+        var eventStream = contentType?.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase) == true;
+        var transforms = new List<IBodyTransform>(3);
+        if (exchange.McpToolAllowed is { } allowed)
+        {
+            if (eventStream)
+            {
+                transforms.Add(new ToolsListFilter(allowed));
+            }
+            else if (await FilterToolsListJsonAsync(httpContext, proxyResponse, exchange, new ToolsListFilter(allowed), context.CancellationToken).ConfigureAwait(false) is { } refusal)
+            {
+                Refuse(context, exchange, refusal);
+                return;
+            }
+        }
+
+        if (exchange.Usage is { } usage)
+        {
+            transforms.Add(eventStream ? new SseUsageTap(usage) : new JsonUsageTap(usage));
+        }
+
+        if (BodyRedactors.For(contentType, exchange.Redactions) is { } redactor)
+        {
+            transforms.Add(redactor);
+        }
+
+        var body = httpContext.Response.Body;
+        if (transforms.Count > 0)
+        {
+            // The body may change length: it goes out chunked.
+            httpContext.Response.Headers.ContentLength = null;
+            var stream = new BodyTransformStream(body, transforms.Count == 1 ? transforms[0] : new BodyTransformChain(transforms));
+            exchange.ResponseStream = stream;
+            body = stream;
+        }
+
+        // Outermost: counts the upstream's (decoded) bytes before any transform sees them.
+        exchange.SizeLimit = new ResponseSizeLimitStream(body, exchange.MaxResponseBytes);
+        httpContext.Response.Body = exchange.SizeLimit;
+    }
+
+    private static void Refuse(ResponseTransformContext context, GovernedExchange exchange, InvocationRefusal refusal)
+    {
+        exchange.ResponseRefusal = refusal;
+        context.SuppressResponseBody = true;
+
+        // The refusal is the gateway's own answer: none of the upstream's headers go with it.
+        var headers = context.HttpContext.Response.Headers;
+        foreach (var header in context.ProxyResponse!.Headers.Concat(context.ProxyResponse.Content.Headers))
+        {
+            headers.Remove(header.Key);
+        }
+    }
+
+    private static InvocationRefusal TooLarge(GovernedExchange exchange) =>
+        new(StatusCodes.Status502BadGateway, ProblemCodes.ResponseTooLarge,
+            $"The upstream's response exceeds the connector's limit of {exchange.MaxResponseBytes} bytes (max_response_bytes).");
+
+    /// <summary>
+    /// A tools/list answered as JSON (anything but an event stream): the whole body, read within
+    /// <c>max_response_bytes</c>, is filtered before a byte is sent and replaces the upstream's content.
+    /// </summary>
+    private static async ValueTask<InvocationRefusal?> FilterToolsListJsonAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, GovernedExchange exchange, ToolsListFilter filter, CancellationToken cancellationToken)
+    {
+        var original = proxyResponse.Content;
+        var (bytes, more) = await ResponseBodyReader.ReadUpToAsync(original, exchange.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
+        if (more)
+        {
+            return TooLarge(exchange);
+        }
+
+        byte[] filtered;
+        try
+        {
+            filtered = filter.FilterJson(bytes);
+        }
+        catch (InvalidDataException)
+        {
+            return new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
+                "The MCP server's answer to tools/list could not be read as JSON-RPC, so it could not be filtered to the tools the agent may call; nothing of it was passed on.");
+        }
+
+        var content = new ByteArrayContent(filtered);
+        foreach (var header in original.Headers)
+        {
+            if (!header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                content.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+        }
+
+        proxyResponse.Content = content;
+        httpContext.Response.Headers.ContentLength = filtered.Length;
+        return null;
+    }
+}

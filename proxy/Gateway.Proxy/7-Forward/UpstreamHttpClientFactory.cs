@@ -1,0 +1,30 @@
+using Gateway.Connectors.Mcp;
+using Yarp.ReverseProxy.Forwarder;
+using Gateway.Proxy.Routing;
+
+namespace Gateway.Proxy.Forward;
+
+/// <summary>
+/// The HTTP client of every connector cluster: YARP's pooled <see cref="SocketsHttpHandler"/> (no proxy,
+/// redirects, cookies or automatic decompression), wrapped by the retry of connection failures
+/// (<see cref="UpstreamRetryHandler"/>) and, for MCP servers' clusters only, MCP session handling
+/// (<see cref="McpSessionHandler"/>).
+/// </summary>
+internal sealed class UpstreamHttpClientFactory : ForwarderHttpClientFactory
+{
+    protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
+    {
+        base.ConfigureHandler(context, handler);
+        handler.ConnectTimeout = TimeSpan.FromSeconds(10);
+        handler.PooledConnectionLifetime = TimeSpan.FromMinutes(2);
+    }
+
+    protected override HttpMessageHandler WrapHandler(ForwarderHttpClientContext context, HttpMessageHandler handler)
+    {
+        HttpMessageHandler wrapped = new UpstreamRetryHandler { InnerHandler = base.WrapHandler(context, handler) };
+
+        // Only an MCP server's cluster keeps sessions; every other request skips the handler entirely.
+        var mcp = context.NewMetadata?.TryGetValue(ConnectorClusters.KindKey, out var kind) == true && kind == nameof(Gateway.Policy.ConnectorKind.Mcp);
+        return mcp ? new McpSessionHandler { InnerHandler = wrapped } : wrapped;
+    }
+}

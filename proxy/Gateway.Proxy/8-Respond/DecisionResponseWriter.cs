@@ -1,0 +1,92 @@
+using System.Text.Json;
+using Gateway.Policy;
+using Gateway.Proxy.Decide;
+using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Refusals;
+
+namespace Gateway.Proxy.Respond;
+
+/// <summary>
+/// Writes the agent protocol's decision responses: 200 with the decision (and the connector's result
+/// when invoked), or the problem+json refusal each decision maps to (403 block, 409 require_approval).
+/// </summary>
+internal static class DecisionResponseWriter
+{
+    /// <summary>A 200 response: <c>{invoked, decision, explanation, decision_token?, result?}</c>.</summary>
+    public static Task WriteDecisionAsync(HttpContext context, GovernedDecision governed, bool invoked, ReadOnlyMemory<byte> resultJson = default, int? upstreamStatus = null)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json";
+        response.Headers.CacheControl = "no-store";
+        return JsonResponseBody.WriteAsync(response, (governed, invoked, resultJson, upstreamStatus), static (writer, s) =>
+        {
+            var (governed, invoked, resultJson, upstreamStatus) = s;
+            writer.WriteStartObject();
+            writer.WriteBoolean("invoked"u8, invoked);
+            writer.WriteString("decision"u8, WireNames.Of(governed.Kind));
+            writer.WritePropertyName("explanation"u8);
+            writer.WriteRawValue(governed.ExplanationJson.Span, skipInputValidation: true);
+            if (governed.DecisionToken is not null)
+            {
+                writer.WriteString("decision_token"u8, governed.DecisionToken);
+            }
+
+            WriteApproval(writer, governed);
+            if (governed.Decision.Simulated)
+            {
+                writer.WriteBoolean("simulated"u8, true);
+                writer.WriteString("would_be"u8, WireNames.Of(governed.Decision.WouldBe));
+            }
+
+            if (upstreamStatus is { } upstream)
+            {
+                // An extension member: the connector ran, and this is what its upstream answered.
+                writer.WriteNumber("upstream_status"u8, upstream);
+            }
+
+            if (!resultJson.IsEmpty)
+            {
+                writer.WritePropertyName("result"u8);
+                writer.WriteRawValue(resultJson.Span, skipInputValidation: true);
+            }
+
+            writer.WriteEndObject();
+        }, context.RequestAborted);
+    }
+
+    /// <summary>The refusal for a decision that does not forward: 403 for the blocks, 409 for require_approval.</summary>
+    public static Task WriteRefusalAsync(HttpContext context, GovernedDecision governed)
+    {
+        var (status, code, detail) = governed.Kind switch
+        {
+            DecisionKind.RequireApproval when governed.WarrantRejection is not null => (StatusCodes.Status409Conflict, ProblemCodes.WarrantRejected,
+                $"The warrant was refused ({governed.WarrantRejection}); a new approval request was opened."),
+            DecisionKind.RequireApproval => (StatusCodes.Status409Conflict, ProblemCodes.ApprovalRequired,
+                "A named human must approve this action; poll the approval and retry with its warrant."),
+            DecisionKind.BlockAndOpenIncident => (StatusCodes.Status403Forbidden, ProblemCodes.BlockedIncidentOpened,
+                "The action is blocked and an incident was opened."),
+            _ => (StatusCodes.Status403Forbidden, ProblemCodes.Blocked, "The action is blocked by policy."),
+        };
+        return ProblemResponse.WriteAsync(context, status, code, detail, WireNames.Of(governed.Kind), governed.ExplanationJson, writer =>
+        {
+            writer.WriteBoolean("invoked"u8, false);
+            WriteApproval(writer, governed);
+            if (governed.IncidentId is not null)
+            {
+                writer.WriteString("incident_id"u8, governed.IncidentId);
+            }
+        });
+    }
+
+    private static void WriteApproval(Utf8JsonWriter writer, GovernedDecision governed)
+    {
+        if (governed.Approval is { } approval)
+        {
+            writer.WriteStartObject("approval"u8);
+            writer.WriteString("id"u8, approval.Id);
+            writer.WriteString("url"u8, approval.Url);
+            writer.WriteEndObject();
+        }
+    }
+}

@@ -1,0 +1,206 @@
+using System.Collections.Frozen;
+using Gateway.Connectors.Credentials;
+using Gateway.Policy;
+using Gateway.Policy.Bundles;
+using Microsoft.Extensions.Options;
+using Gateway.Proxy.Configuration;
+using Gateway.Proxy.Security;
+using Gateway.Proxy.Telemetry;
+
+namespace Gateway.Proxy.Bundle;
+
+/// <summary>
+/// Holds the current <see cref="PolicySnapshot"/> and replaces it when the bundle directory changes.
+/// A changed bundle is validated in full first: an invalid one is refused (logged with every error,
+/// counted), and the running policy stays. Readers never lock: the snapshot is swapped atomically.
+/// </summary>
+public sealed partial class PolicyProvider : IDisposable
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(5);
+
+    private readonly GatewayOptions.PolicySettings _settings;
+    private readonly IAgentSecretResolver _secrets;
+    private readonly CredentialFileConfinement _confinement;
+    private readonly GatewayMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<PolicyProvider> _logger;
+    private readonly SemaphoreSlim _reloadGate = new(1, 1);
+    private FileSystemWatcher? _watcher;
+    private ITimer? _debounce;
+    private ITimer? _poll;
+    private string _fingerprint = string.Empty;
+    private volatile PolicySnapshot? _current;
+
+    public PolicyProvider(
+        IOptions<GatewayOptions> options,
+        IAgentSecretResolver secrets,
+        CredentialFileConfinement confinement,
+        GatewayMetrics metrics,
+        TimeProvider time,
+        ILogger<PolicyProvider> logger)
+    {
+        _settings = options.Value.Policy;
+        _secrets = secrets;
+        _confinement = confinement;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>The policy in force, or null before the first successful load.</summary>
+    public PolicySnapshot? Current => _current;
+
+    /// <summary>
+    /// Raised with a new snapshot just before it becomes <see cref="Current"/>, so that what is derived
+    /// from it (the proxy's routes and clusters) is in place before any request is decided on it.
+    /// </summary>
+    public event Action<PolicySnapshot>? Applying;
+
+    /// <summary>
+    /// Loads the bundle for the first time and starts watching it. Throws with every validation
+    /// error when the bundle is invalid: the gateway does not start without a valid policy.
+    /// </summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var result = await TryLoadAsync(cancellationToken).ConfigureAwait(false);
+        if (result.Errors.Count > 0)
+        {
+            throw new InvalidOperationException("The policy bundle is invalid:" + Environment.NewLine
+                + string.Join(Environment.NewLine, result.Errors.Select(Format)));
+        }
+
+        _watcher = new FileSystemWatcher(Path.GetFullPath(_settings.BundlePath))
+        {
+            IncludeSubdirectories = true,
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
+        };
+        _watcher.Changed += OnChanged;
+        _watcher.Created += OnChanged;
+        _watcher.Deleted += OnChanged;
+        _watcher.Renamed += OnChanged;
+        _watcher.EnableRaisingEvents = true;
+
+        // Kubernetes swaps ConfigMap contents through a symlink, which some watchers miss: poll too.
+        _poll = _time.CreateTimer(_ => _ = ReloadIfChangedAsync(), null, PollInterval, PollInterval);
+    }
+
+    /// <summary>Reloads now; returns the errors that refused the new bundle (empty when applied).</summary>
+    public async Task<IReadOnlyList<BundleError>> ReloadAsync(CancellationToken cancellationToken = default)
+    {
+        var result = await TryLoadAsync(cancellationToken).ConfigureAwait(false);
+        return result.Errors;
+    }
+
+    public void Dispose()
+    {
+        _watcher?.Dispose();
+        _debounce?.Dispose();
+        _poll?.Dispose();
+        _reloadGate.Dispose();
+    }
+
+    private void OnChanged(object sender, FileSystemEventArgs e)
+    {
+        _debounce?.Dispose();
+        _debounce = _time.CreateTimer(_ => _ = ReloadIfChangedAsync(), null, _settings.ReloadDebounce, Timeout.InfiniteTimeSpan);
+    }
+
+    private async Task ReloadIfChangedAsync()
+    {
+        try
+        {
+            if (BundleFingerprint.Compute(_settings.BundlePath) != _fingerprint)
+            {
+                await TryLoadAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogReloadFailed(_logger, ex);
+        }
+    }
+
+    private async Task<BundleLoadResult> TryLoadAsync(CancellationToken cancellationToken)
+    {
+        await _reloadGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var fingerprint = BundleFingerprint.Compute(_settings.BundlePath);
+            var result = ConfineFileCredentials(PolicyBundleLoader.LoadDirectory(_settings.BundlePath));
+            if (result.Errors.Count > 0 || result.Set is null)
+            {
+                _fingerprint = fingerprint;
+                _metrics.PolicyReloads.Add(1, new KeyValuePair<string, object?>("result", "refused"));
+                foreach (var error in result.Errors)
+                {
+                    LogBundleError(_logger, Format(error));
+                }
+
+                LogReloadRefused(_logger, result.Errors.Count);
+                return result;
+            }
+
+            var secrets = new Dictionary<(string, string), AgentSecret>();
+            foreach (var tenant in result.Set.Tenants.Values)
+            {
+                foreach (var agent in tenant.Register.Agents)
+                {
+                    if (agent.Secret is null)
+                    {
+                        continue;
+                    }
+
+                    var text = await _secrets.ResolveAsync(tenant.Slug, agent.Secret, cancellationToken).ConfigureAwait(false);
+                    if (string.IsNullOrEmpty(text))
+                    {
+                        LogSecretUnresolved(_logger, tenant.Slug, agent.Id, agent.Secret.ToString());
+                        continue;
+                    }
+
+                    secrets[(tenant.Slug, agent.Id)] = new AgentSecret(text);
+                }
+            }
+
+            var snapshot = new PolicySnapshot(result.Set, secrets.ToFrozenDictionary(), _time.GetUtcNow());
+            Applying?.Invoke(snapshot);
+            _current = snapshot;
+            _fingerprint = fingerprint;
+            _metrics.PolicyReloads.Add(1, new KeyValuePair<string, object?>("result", "applied"));
+            LogApplied(_logger, result.Set.Tenants.Count);
+            return result;
+        }
+        finally
+        {
+            _reloadGate.Release();
+        }
+    }
+
+    /// <summary>Refuses a bundle whose <c>file:</c> credentials leave their tenant's credentials directory.</summary>
+    private BundleLoadResult ConfineFileCredentials(BundleLoadResult result)
+    {
+        var errors = (from tenant in result.Set?.Tenants.Values ?? []
+                      from entry in tenant.Catalog
+                      where entry.Credential is { Source: SecretSource.File }
+                      let refusal = _confinement.Check(tenant.Slug, entry.Credential!.Name, entry.Credential.ResolvedPath ?? entry.Credential.Name)
+                      where refusal is not null
+                      select new BundleError(tenant.SourceFile ?? tenant.Slug, 0, 0, "credential_file_confined", $"catalog entry '{entry.Name}': {refusal}")).ToArray();
+        return errors.Length == 0 ? result : result with { Set = null, Errors = [.. result.Errors, .. errors] };
+    }
+
+    private static string Format(BundleError error) => $"{error.File}:{error.Line}:{error.Column}: {error.Code}: {error.Message}";
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Policy applied: {TenantCount} tenant(s)")]
+    private static partial void LogApplied(ILogger logger, int tenantCount);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Policy bundle refused with {ErrorCount} error(s); the running policy stays in force")]
+    private static partial void LogReloadRefused(ILogger logger, int errorCount);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Policy bundle error: {Error}")]
+    private static partial void LogBundleError(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Runtime secret of agent {Tenant}/{Agent} could not be resolved from {Reference}; its requests are refused")]
+    private static partial void LogSecretUnresolved(ILogger logger, string tenant, string agent, string reference);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Policy reload check failed")]
+    private static partial void LogReloadFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,26 @@
+using System.Collections.Frozen;
+using Gateway.Policy;
+using Gateway.Proxy.Security;
+
+namespace Gateway.Proxy.Bundle;
+
+/// <summary>
+/// One loaded policy: the validated <see cref="PolicySet"/> and the agents' runtime secrets resolved
+/// from it. Immutable; swapped whole on reload so a request sees one consistent version.
+/// </summary>
+public sealed class PolicySnapshot
+{
+    public PolicySnapshot(PolicySet set, FrozenDictionary<(string Tenant, string Agent), AgentSecret> secrets, DateTimeOffset loadedAt)
+    {
+        Set = set;
+        Secrets = secrets;
+        LoadedAt = loadedAt;
+    }
+
+    public PolicySet Set { get; }
+
+    /// <summary>Runtime secrets by (tenant, agent); an agent whose secret could not be resolved is absent.</summary>
+    public FrozenDictionary<(string Tenant, string Agent), AgentSecret> Secrets { get; }
+
+    public DateTimeOffset LoadedAt { get; }
+}

@@ -1,0 +1,87 @@
+using Gateway.Policy;
+using Microsoft.Extensions.Primitives;
+using Yarp.ReverseProxy.Configuration;
+using Gateway.Proxy.Bundle;
+using Gateway.Proxy.Routing;
+
+namespace Gateway.Proxy.Hosting;
+
+/// <summary>
+/// YARP's configuration, derived from the loaded bundle: the fixed agent routes
+/// (<see cref="GatewayRoutes"/>) and one cluster per connector (<see cref="ConnectorClusters"/>).
+/// A policy reload swaps the whole configuration at once, before the new policy is in force
+/// (<see cref="PolicyProvider.Applying"/>), so a request decided on the new policy always finds its
+/// connector's cluster. A connector removed by a reload keeps its cluster for one more generation, so a
+/// request decided on the old policy an instant earlier still forwards.
+/// </summary>
+internal sealed class CatalogProxyConfigProvider : IProxyConfigProvider, IDisposable
+{
+    private readonly PolicyProvider _policy;
+    private readonly IReadOnlyList<RouteConfig> _routes = GatewayRoutes.Build();
+    private readonly Lock _gate = new();
+    private CatalogProxyConfig _config;
+
+    public CatalogProxyConfigProvider(PolicyProvider policy)
+    {
+        _policy = policy;
+        _config = new CatalogProxyConfig(_routes, ConnectorClusters.Build(policy.Current?.Set));
+        _policy.Applying += OnApplying;
+    }
+
+    /// <inheritdoc/>
+    public IProxyConfig GetConfig() => _config;
+
+    public void Dispose() => _policy.Applying -= OnApplying;
+
+    private void OnApplying(PolicySnapshot snapshot) => Apply(snapshot.Set);
+
+    private void Apply(PolicySet set)
+    {
+        CatalogProxyConfig previous;
+        lock (_gate)
+        {
+            previous = _config;
+            var clusters = ConnectorClusters.Build(set).ToList();
+            var ids = clusters.Select(static c => c.ClusterId).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            var retiring = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var cluster in previous.Clusters)
+            {
+                if (!ids.Contains(cluster.ClusterId) && !previous.Retiring.Contains(cluster.ClusterId))
+                {
+                    clusters.Add(cluster);
+                    retiring.Add(cluster.ClusterId);
+                }
+            }
+
+            _config = new CatalogProxyConfig(_routes, clusters, retiring);
+        }
+
+        // YARP applies the new configuration on this signal, synchronously for this provider.
+        previous.SignalChange();
+    }
+
+    /// <summary>One immutable configuration with the token that tells YARP it was replaced.</summary>
+    private sealed class CatalogProxyConfig : IProxyConfig
+    {
+        private readonly CancellationTokenSource _changed = new();
+
+        public CatalogProxyConfig(IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters, IReadOnlySet<string>? retiring = null)
+        {
+            Routes = routes;
+            Clusters = clusters;
+            Retiring = retiring ?? new HashSet<string>();
+            ChangeToken = new CancellationChangeToken(_changed.Token);
+        }
+
+        public IReadOnlyList<RouteConfig> Routes { get; }
+
+        public IReadOnlyList<ClusterConfig> Clusters { get; }
+
+        /// <summary>Clusters kept only so that requests decided on the previous policy still forward; dropped next time.</summary>
+        public IReadOnlySet<string> Retiring { get; }
+
+        public IChangeToken ChangeToken { get; }
+
+        public void SignalChange() => _changed.Cancel();
+    }
+}

@@ -1,0 +1,14 @@
+using Gateway.Proxy.Authenticate;
+namespace Gateway.Proxy.Hosting;
+
+/// <summary>Maps the agent routes that are not governed actions (the approval poll); the actions are YARP routes (<see cref="GatewayRoutes"/>).</summary>
+internal static class GovernedActionEndpoints
+{
+    public static IEndpointRouteBuilder MapAgentEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints = endpoints.MapGroup(string.Empty).RequireAuthorization(AgentSignatureDefaults.AuthorizationPolicy);
+        endpoints.MapGet("/v1/approvals/{id}", static (HttpContext context, string id, ApprovalPollHandler handler) =>
+            handler.HandleAsync(context, id));
+        return endpoints;
+    }
+}

@@ -1,0 +1,61 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Gateway.Proxy.Hosting;
+
+/// <summary>
+/// <c>/healthz</c>: the process is up. <c>/readyz</c>: every ASP.NET Core health check tagged
+/// <see cref="ReadyTag"/> passes — the gateway's store and policy checks and any other registered
+/// with that tag (the audit sink's); a replica that is not ready gets no traffic from Kubernetes.
+/// The body names each check: <c>{"store":"ok","policy":"not_loaded",…}</c>.
+/// </summary>
+internal static class HealthEndpoints
+{
+    /// <summary>The tag of the checks readiness is made of.</summary>
+    public const string ReadyTag = "ready";
+
+    public static IServiceCollection AddGatewayHealthChecks(this IServiceCollection services)
+    {
+        services.AddHealthChecks()
+            .AddCheck<StoreHealthCheck>("store", tags: [ReadyTag])
+            .AddCheck<PolicyHealthCheck>("policy", tags: [ReadyTag]);
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapGatewayHealth(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/healthz", static () => Results.Text("ok\n", "text/plain")).ExcludeFromDescription();
+        endpoints.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = static registration => registration.Tags.Contains(ReadyTag),
+            ResponseWriter = WriteAsync,
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        }).ExcludeFromDescription();
+        return endpoints;
+    }
+
+    private static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var (name, entry) in report.Entries)
+            {
+                writer.WriteString(name, entry.Status == HealthStatus.Healthy ? "ok" : entry.Description ?? entry.Status.ToString().ToLowerInvariant());
+            }
+
+            writer.WriteEndObject();
+        }
+
+        context.Response.ContentType = "application/json";
+        context.Response.Headers.CacheControl = "no-store";
+        return context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).AsTask();
+    }
+}

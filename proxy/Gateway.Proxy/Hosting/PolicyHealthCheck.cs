@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Gateway.Proxy.Bundle;
+
+namespace Gateway.Proxy.Hosting;
+
+/// <summary>Readiness: a policy bundle is loaded.</summary>
+internal sealed class PolicyHealthCheck : IHealthCheck
+{
+    private readonly PolicyProvider _policy;
+
+    public PolicyHealthCheck(PolicyProvider policy) => _policy = policy;
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_policy.Current is not null ? HealthCheckResult.Healthy("ok") : HealthCheckResult.Unhealthy("not_loaded"));
+}

@@ -1,0 +1,19 @@
+namespace Gateway.Proxy.Refusals;
+
+/// <summary>
+/// Registers <c>AddProblemDetails</c> with the gateway's one writer first, so the framework's problems
+/// (status-code pages, the exception handler, endpoint results) come out in the gateway's shape.
+/// </summary>
+internal static class ProblemDetailsServiceCollectionExtensions
+{
+    public static IServiceCollection AddGatewayProblemDetails(this IServiceCollection services)
+    {
+        // Before AddProblemDetails: the problem details service asks its writers in registration order.
+        services.AddSingleton<IProblemDetailsWriter, GatewayProblemDetailsWriter>();
+        services.AddProblemDetails();
+
+        // A parameter that cannot be bound is a 400 problem in every environment, never an exception.
+        services.Configure<RouteHandlerOptions>(static options => options.ThrowOnBadRequest = false);
+        return services;
+    }
+}
