@@ -1,14 +1,10 @@
-using Gateway.Connectors;
 using Gateway.Connectors.Credentials;
-using Gateway.Oversight;
+using Gateway.Connectors;
 using Gateway.Oversight.Audit;
 using Gateway.Oversight.Credentials;
 using Gateway.Oversight.Options;
+using Gateway.Oversight;
 using Gateway.Policy.Tokens;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
-using Yarp.ReverseProxy.Configuration;
-using Yarp.ReverseProxy.Forwarder;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Bundle;
@@ -22,6 +18,10 @@ using Gateway.Proxy.Record;
 using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Security;
 using Gateway.Proxy.Telemetry;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace Gateway.Proxy;
 

@@ -1,8 +1,57 @@
 namespace Gateway.Oversight.Http;
 
-/// <summary>The stable <c>code</c> values of the admin API's problem responses (besides approval codes).</summary>
+/// <summary>
+/// The stable snake_case reason codes of every refusal the gateway writes (the <c>code</c> member of
+/// problem+json, of an OpenAI error object, and of a JSON-RPC error's <c>data</c>): the agent routes' and
+/// the admin API's (approval codes are <see cref="Approvals.ApprovalErrorCodes"/>). Clients branch on
+/// these; never rename one.
+/// </summary>
 public static class ProblemCodes
 {
+    // 401: authentication
+    public const string MissingHeader = "missing_header";
+    public const string MalformedHeader = "malformed_header";
+    public const string UnknownAgent = "unknown_agent";
+    public const string SecretRevoked = "secret_revoked";
+    public const string SignatureMismatch = "signature_mismatch";
+    public const string StaleTimestamp = "stale_timestamp";
+    public const string ReplayedNonce = "replayed_nonce";
+    public const string SecretPresentedOtherwise = "secret_presented_otherwise";
+
+    // 400 / 404 / 413 / 415: the request itself
+    public const string MalformedBody = "malformed_body";
+    public const string SecretMaterialInPayload = "secret_material_in_payload";
+    public const string UnknownConnector = "unknown_connector";
+    public const string NotFound = "not_found";
+    public const string MethodNotAllowed = "method_not_allowed";
+    public const string BadRequest = "bad_request";
+    public const string PayloadTooLarge = "payload_too_large";
+    public const string UnsupportedMediaType = "unsupported_media_type";
+    public const string RequestTimeout = "request_timeout";
+    public const string PathNotCanonical = "path_not_canonical";
+    public const string MethodOverrideRefused = "method_override_refused";
+    public const string OperationNotMapped = "operation_not_mapped";
+
+    // 403 / 409 / 429: decisions and limits
+    public const string Blocked = "blocked";
+    public const string BlockedIncidentOpened = "blocked_incident_opened";
+    public const string ApprovalRequired = "approval_required";
+    public const string WarrantRejected = "warrant_rejected";
+    public const string RateLimited = "rate_limited";
+    public const string BudgetExhausted = "budget_exhausted";
+    public const string DegradeRefused = "degrade_refused";
+
+    // 5xx: fail closed
+    public const string StoreUnavailable = "store_unavailable";
+    public const string AuditUnavailable = "audit_unavailable";
+    public const string PolicyUnavailable = "policy_unavailable";
+    public const string UpstreamUnavailable = "upstream_unavailable";
+    public const string UpstreamTimeout = "upstream_timeout";
+    public const string CredentialUnavailable = "credential_unavailable";
+    public const string ResponseTooLarge = "response_too_large";
+    public const string InternalError = "internal_error";
+
+    // The admin API
     public const string TokenMissing = "admin_token_missing";
     public const string TokenInvalid = "admin_token_invalid";
     public const string TokenRevoked = "admin_token_revoked";
@@ -19,6 +68,4 @@ public static class ProblemCodes
     public const string TokenNotFound = "token_not_found";
     public const string CredentialNotFound = "credential_not_found";
     public const string CredentialsNotConfigured = "credentials_not_configured";
-    public const string StoreUnavailable = "store_unavailable";
-    public const string AuditUnavailable = "audit_unavailable";
 }

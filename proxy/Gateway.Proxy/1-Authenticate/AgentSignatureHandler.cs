@@ -1,17 +1,18 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Gateway.Connectors.Signing;
+using Gateway.Oversight.Http;
+using Gateway.Proxy.Configuration;
+using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Refusals;
+using Gateway.Proxy.Security;
+using Gateway.Proxy.Telemetry;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Gateway.Proxy.Configuration;
-using Gateway.Proxy.Pipeline;
-using Gateway.Proxy.Refusals;
-using Gateway.Proxy.Security;
-using Gateway.Proxy.Telemetry;
 
 namespace Gateway.Proxy.Authenticate;
 
@@ -23,8 +24,7 @@ namespace Gateway.Proxy.Authenticate;
 /// 413/408/400 for the body, 503 when no policy is loaded), written by the challenge in the route's
 /// refusal dialect; nothing reaches the endpoint. Checks run cheapest first and touch no store: the
 /// nonce is stored by the Admit stage only after the signature is proven, so unauthenticated traffic
-/// cannot fill the store. On success <see cref="GatewayRequestFeature.Agent"/> and
-/// <see cref="GatewayRequestFeature.Body"/> are set and <see cref="HttpContext.User"/> carries the
+/// cannot fill the store. On success its record, <see cref="AuthenticatedRequest"/> (who and the exact body), is added and <see cref="HttpContext.User"/> carries the
 /// tenant, workspace and agent claims.
 /// </summary>
 internal sealed partial class AgentSignatureHandler : AuthenticationHandler<AgentSignatureOptions>
@@ -71,11 +71,6 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
         }
 
         var feature = context.Features.GetRequiredFeature<GatewayRequestFeature>();
-        if (RefusalDialectMetadata.ForEndpoint(context.GetEndpoint()) is { } dialect)
-        {
-            feature.Dialect = dialect;
-        }
-
         var request = context.Request;
         if (!SignedRequestHeaders.TryParse(request.Headers, out var headers, out var code, out var detail))
         {
@@ -138,8 +133,8 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
         }
 
         // Freshness (the nonce) and the kill switches are the Admit stage's, in its one store call.
-        feature.Agent = new AgentIdentity(headers.Tenant, headers.Workspace, headers.Agent, headers.Nonce, headers.Timestamp);
-        feature.Body = body;
+        feature.Add(new AuthenticatedRequest(new AgentIdentity(headers.Tenant, headers.Workspace, headers.Agent, headers.Nonce, headers.Timestamp), body));
+        GatewayTelemetry.SetIdentity(context, headers.Tenant, headers.Workspace, headers.Agent);
         request.Body = new MemoryStream(body, writable: false);
         var identity = new ClaimsIdentity(
             [
@@ -157,8 +152,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         // A challenge without a recorded refusal means authentication never completed (it threw): fail closed.
-        var refusal = _refusal ?? new Refusal(StatusCodes.Status500InternalServerError, ProblemCodes.InternalError,
-            "The gateway failed to authenticate the request; nothing was forwarded.");
+        var refusal = _refusal ?? Refusal.Internal();
         return WriteAsync(refusal);
     }
 
@@ -204,7 +198,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
     {
         _metrics.Refusals.Add(1, new KeyValuePair<string, object?>("code", refusal.Code));
         LogRefused(_logger, refusal.Status, refusal.Code);
-        return ProblemResponse.WriteAsync(Context, refusal.Status, refusal.Code, refusal.Detail);
+        return RefusalResponse.WriteAsync(Context, refusal);
     }
 
     /// <summary>
@@ -230,6 +224,4 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Signed request refused: {Status} {Code}")]
     private static partial void LogRefused(ILogger logger, int status, string code);
-
-    private sealed record Refusal(int Status, string Code, string Detail);
 }

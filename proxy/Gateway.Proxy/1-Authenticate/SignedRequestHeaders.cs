@@ -1,7 +1,7 @@
 using System.Globalization;
 using Gateway.Connectors.Signing;
+using Gateway.Oversight.Http;
 using Microsoft.Extensions.Primitives;
-using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Authenticate;
 

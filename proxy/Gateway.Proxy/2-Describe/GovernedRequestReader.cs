@@ -1,6 +1,7 @@
 using System.Text.Json;
-using Gateway.Policy;
+using Gateway.Oversight.Http;
 using Gateway.Policy.Serialization;
+using Gateway.Policy;
 using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Describe;
@@ -15,11 +16,11 @@ internal static class GovernedRequestReader
     private static readonly JsonDocumentOptions StrictDocument = new() { MaxDepth = 64, AllowDuplicateProperties = false };
 
     /// <summary>The result: a request, or the status, code and detail of the refusal.</summary>
-    public readonly record struct Result(ActionRequest? Request, int Status, string? Code, string? Detail)
+    public readonly record struct Result(ActionRequest? Request, Refusal? Refusal)
     {
-        public static Result Ok(ActionRequest request) => new(request, StatusCodes.Status200OK, null, null);
+        public static Result Ok(ActionRequest request) => new(request, null);
 
-        public static Result Refuse(int status, string code, string detail) => new(null, status, code, detail);
+        public static Result Refuse(int status, string code, string detail) => new(null, new Refusal(status, code, detail));
     }
 
     /// <summary><c>/v1/evaluate</c> and <c>/v1/actions/invoke-tool</c>: the agent protocol's action body.</summary>

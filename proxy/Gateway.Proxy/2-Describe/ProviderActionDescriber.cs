@@ -1,10 +1,11 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using Gateway.Connectors.Mcp;
+using Gateway.Oversight.Http;
 using Gateway.Policy;
-using Microsoft.AspNetCore.WebUtilities;
 using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Routing;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace Gateway.Proxy.Describe;
 
@@ -18,9 +19,20 @@ namespace Gateway.Proxy.Describe;
 internal static class ProviderActionDescriber
 {
     /// <summary>The action, or the refusal when the request cannot be described.</summary>
-    public readonly record struct Result(ActionRequest? Request, McpRequest? Mcp, int Status, string? Code, string? Detail);
+    public readonly record struct Result(ActionRequest? Request, McpRequest? Mcp, Refusal? Refusal)
+    {
+        public static Result Refuse(int status, string code, string detail) => new(null, null, new Refusal(status, code, detail));
+    }
 
-    public static Result Describe(TenantPolicy tenant, ProviderOperation operation, string rawQuery, ReadOnlyMemory<byte> body, string? contentType)
+    /// <summary>The action, or the refusal when the request cannot be described.</summary>
+    /// <param name="tenant">The tenant whose catalog names the tools.</param>
+    /// <param name="operation">The operation the request maps to.</param>
+    /// <param name="rawQuery">The query as signed.</param>
+    /// <param name="body">The body as signed.</param>
+    /// <param name="contentType">The body's content type.</param>
+    /// <param name="mcp">For an MCP server: the body read as JSON-RPC by the Describe stage (null when it could not be).</param>
+    /// <param name="mcpError">Why it could not be.</param>
+    public static Result Describe(TenantPolicy tenant, ProviderOperation operation, string rawQuery, ReadOnlyMemory<byte> body, string? contentType, McpRequest? mcp, string? mcpError)
     {
         var connector = operation.Entry;
         var args = default(JsonElement);
@@ -33,36 +45,36 @@ internal static class ProviderActionDescriber
             }
             catch (JsonException)
             {
-                return new Result(null, null, StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The body is not valid JSON.");
+                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The body is not valid JSON.");
             }
         }
 
         if (connector.Kind != ConnectorKind.Mcp)
         {
-            return new Result(new ActionRequest { Tool = connector.Name, Args = WithPathAndQuery(connector, operation, rawQuery, args) }, null, 200, null, null);
+            return new Result(new ActionRequest { Tool = connector.Name, Args = WithPathAndQuery(connector, operation, rawQuery, args) }, null, null);
         }
 
         if (body.IsEmpty)
         {
             // A GET opening the server's event stream, or a DELETE ending the session.
-            return new Result(new ActionRequest { Tool = connector.Name }, null, 200, null, null);
+            return new Result(new ActionRequest { Tool = connector.Name }, null, null);
         }
 
-        if (!McpRequestParser.TryParse(body.Span, out var mcp, out var error))
+        if (mcp is null)
         {
-            return new Result(null, null, StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, error);
+            return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, mcpError ?? "The body is not a JSON-RPC request.");
         }
 
         var toolNames = mcp.ToolNames.Distinct(StringComparer.Ordinal).ToArray();
         if (toolNames.Length > 1 || (toolNames.Length == 1 && mcp.Messages.Count > 1))
         {
-            return new Result(null, null, StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
+            return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
                 "A tools/call must be sent on its own, one tool per request, so that each call is decided.");
         }
 
         if (toolNames.Length == 0)
         {
-            return new Result(new ActionRequest { Tool = connector.Name }, mcp, 200, null, null);
+            return new Result(new ActionRequest { Tool = connector.Name }, mcp, null);
         }
 
         var tool = FindMcpTool(tenant, connector.Name, toolNames[0]) ?? connector.Name + "." + toolNames[0];
@@ -71,7 +83,7 @@ internal static class ProviderActionDescriber
             && arguments.ValueKind == JsonValueKind.Object
                 ? arguments.Clone()
                 : default;
-        return new Result(new ActionRequest { Tool = tool, Args = callArgs }, mcp, 200, null, null);
+        return new Result(new ActionRequest { Tool = tool, Args = callArgs }, mcp, null);
     }
 
     /// <summary>The catalog name of the <c>mcp_tool</c> entry serving <paramref name="toolName"/> on <paramref name="server"/>.</summary>

@@ -1,10 +1,10 @@
 using Gateway.Oversight.Agents;
 using Gateway.Policy;
-using Gateway.Store;
-using Microsoft.Extensions.Options;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Configuration;
 using Gateway.Proxy.Telemetry;
+using Gateway.Store;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.Admit;
 

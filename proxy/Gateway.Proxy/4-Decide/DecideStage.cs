@@ -1,13 +1,15 @@
-using Microsoft.AspNetCore.Http.Features;
 using Gateway.Policy;
-using Gateway.Proxy.Enforce;
+using Gateway.Proxy.Admit;
+using Gateway.Proxy.Describe;
+using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Telemetry;
 
 namespace Gateway.Proxy.Decide;
 
 /// <summary>
 /// Decide: runs the policy engine (<see cref="GovernanceService"/>: the decision, its explanation and
-/// token, and the approval request or incident it calls for). Deciding is pure and fast; there is no cache.
+/// token, and the approval request or incident it calls for). Its record is the
+/// <see cref="GovernedDecision"/>. Deciding is pure and fast; there is no cache.
 /// </summary>
 internal sealed class DecideStage
 {
@@ -22,9 +24,11 @@ internal sealed class DecideStage
 
     public async Task InvokeAsync(HttpContext context)
     {
-        var exchange = context.Features.GetRequiredFeature<GovernedExchange>();
-        var governed = await _governance.DecideAsync(exchange.Tenant, exchange.Identity, exchange.Request!, context.RequestAborted).ConfigureAwait(false);
-        exchange.Governed = governed;
+        var feature = context.GatewayRequest();
+        var described = feature.Get<DescribedAction>();
+        var admission = feature.Get<Admission>();
+        var governed = await _governance.DecideAsync(described.Tenant, admission.Identity!, described.Request, context.RequestAborted).ConfigureAwait(false);
+        feature.Add(governed);
         GatewayTelemetry.SetDecision(context, WireNames.Of(governed.Kind), governed.FailingControls);
         await _next(context).ConfigureAwait(false);
     }

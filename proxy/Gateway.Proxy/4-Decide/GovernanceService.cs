@@ -2,12 +2,12 @@ using System.Diagnostics;
 using System.Text.Json;
 using Gateway.Oversight.Approvals;
 using Gateway.Oversight.Incidents;
-using Gateway.Policy;
 using Gateway.Policy.Serialization;
 using Gateway.Policy.Tokens;
-using Gateway.Store;
+using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Telemetry;
+using Gateway.Store;
 
 namespace Gateway.Proxy.Decide;
 

@@ -4,7 +4,6 @@ using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Pipeline;
-using Gateway.Proxy.Respond;
 using Gateway.Proxy.Telemetry;
 
 namespace Gateway.Proxy.Record;
@@ -31,7 +30,7 @@ internal sealed class AuditRecorder
         AppendAsync(context, Entry(context, identity, governed) with { StatusCode = statusCode, Invoked = false });
 
     /// <summary>What happened when the connector ran.</summary>
-    public ValueTask RecordOutcomeAsync(HttpContext context, AgentIdentity identity, GovernedDecision governed, InvocationResult invocation) =>
+    public ValueTask RecordOutcomeAsync(HttpContext context, AgentIdentity identity, GovernedDecision governed, ActionOutcome invocation) =>
         AppendAsync(context, Entry(context, identity, governed) with
         {
             StatusCode = invocation.Refusal?.Status ?? invocation.ClientStatus ?? StatusCodes.Status200OK,

@@ -1,15 +1,17 @@
-using Microsoft.AspNetCore.Http.Features;
 using Gateway.Policy;
-using Gateway.Proxy.Enforce;
+using Gateway.Proxy.Admit;
+using Gateway.Proxy.Decide;
+using Gateway.Proxy.Describe;
 using Gateway.Proxy.Pipeline;
 
 namespace Gateway.Proxy.Record;
 
 /// <summary>
 /// Record: the decision goes into the audit journal before anything acts on it, with the status the
-/// Enforce stage answers (200 for an evaluation, 409 require_approval, 403 the blocks), or 0 for a
-/// decision about to execute, whose outcome Enforce records once the upstream has answered. A record
-/// that cannot be written ends the request in a refusal (the fail-closed stage).
+/// agent is answered with (200 for an evaluation, 409 require_approval, 403 the blocks), or 0 for a
+/// decision about to be carried out, whose outcome the Respond stage records once the upstream has
+/// answered. Its record, <see cref="RecordedDecision"/>, says which. A record that cannot be written
+/// ends the request in a refusal (the Respond stage fails closed).
 /// </summary>
 internal sealed class RecordStage
 {
@@ -24,13 +26,17 @@ internal sealed class RecordStage
 
     public async Task InvokeAsync(HttpContext context)
     {
-        var exchange = context.Features.GetRequiredFeature<GovernedExchange>();
-        var governed = exchange.Governed!;
-        var status = exchange.Route == GatewayRouteKind.Evaluate || governed.Decision.EvaluateOnly ? StatusCodes.Status200OK
-            : !governed.Decision.MayExecute || governed.Entry is null
-                ? governed.Kind == DecisionKind.RequireApproval ? StatusCodes.Status409Conflict : StatusCodes.Status403Forbidden
-                : 0;
-        await _audit.RecordDecisionAsync(context, exchange.Identity, governed, status).ConfigureAwait(false);
+        var feature = context.GatewayRequest();
+        var governed = feature.Get<GovernedDecision>();
+        var recorded = Disposition(feature.Get<DescribedAction>().Route, governed);
+        await _audit.RecordDecisionAsync(context, feature.Get<Admission>().Identity!, governed, recorded.StatusCode).ConfigureAwait(false);
+        feature.Add(recorded);
         await _next(context).ConfigureAwait(false);
     }
+
+    private static RecordedDecision Disposition(GatewayRouteKind route, GovernedDecision governed) =>
+        route == GatewayRouteKind.Evaluate || governed.Decision.EvaluateOnly ? new(DecisionDisposition.Answer, StatusCodes.Status200OK)
+        : !governed.Decision.MayExecute || governed.Entry is null
+            ? new(DecisionDisposition.Refuse, governed.Kind == DecisionKind.RequireApproval ? StatusCodes.Status409Conflict : StatusCodes.Status403Forbidden)
+            : new(DecisionDisposition.Execute, 0);
 }

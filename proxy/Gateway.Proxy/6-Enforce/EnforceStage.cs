@@ -1,34 +1,31 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.Json;
-using Gateway.Connectors;
 using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Envelopes;
 using Gateway.Connectors.Models;
-using Gateway.Oversight.Audit;
+using Gateway.Connectors;
+using Gateway.Oversight.Http;
 using Gateway.Policy;
-using Gateway.Store;
-using Microsoft.AspNetCore.Http.Features;
-using Yarp.ReverseProxy;
-using Yarp.ReverseProxy.Forwarder;
+using Gateway.Proxy.Admit;
+using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Record;
 using Gateway.Proxy.Refusals;
-using Gateway.Proxy.Respond;
 using Gateway.Proxy.Routing;
-using Gateway.Proxy.Telemetry;
+using Yarp.ReverseProxy;
 
 namespace Gateway.Proxy.Enforce;
 
 /// <summary>
-/// Enforce: a decision that may not forward ends here (an evaluation answers with the decision; the
-/// blocks 403, require_approval 409). For the allow family the connector's own limits are checked (request
-/// size, read-only degrade, its credential in the vault, the model-token budget), the envelope is built,
-/// and the request is assigned its connector's YARP cluster; YARP's load balancing, health checks and
-/// forwarder do the rest, with the route's transforms. Once the upstream has answered, the outcome is
-/// recorded and the agent answered: the upstream's own response streamed (provider route) or the
-/// decision with its result (native routes).
+/// Enforce: a decision that is carried out meets the connector's own limits here (request size,
+/// read-only degrade, its credential in the vault, the model-token budget); the request sent upstream
+/// is settled (the envelope, or the model body as rewritten) and set as the request body, and the
+/// request is assigned its connector's YARP cluster. Its record is the <see cref="ForwardPlan"/>; a
+/// limit that stops it adds a <see cref="Refusal"/> instead. Decisions that answer or refuse pass
+/// through untouched: the Respond stage writes them.
 /// </summary>
 internal sealed partial class EnforceStage
 {
@@ -36,309 +33,177 @@ internal sealed partial class EnforceStage
 
     private readonly RequestDelegate _next;
     private readonly TokenBudgetGate _budgets;
-    private readonly AuditRecorder _audit;
     private readonly CredentialResolver _credentials;
     private readonly IProxyStateLookup _proxyState;
-    private readonly GatewayMetrics _metrics;
     private readonly ILogger<EnforceStage> _logger;
 
-    public EnforceStage(RequestDelegate next, TokenBudgetGate budgets, AuditRecorder audit, CredentialResolver credentials, IProxyStateLookup proxyState, GatewayMetrics metrics, ILogger<EnforceStage> logger)
+    public EnforceStage(RequestDelegate next, TokenBudgetGate budgets, CredentialResolver credentials, IProxyStateLookup proxyState, ILogger<EnforceStage> logger)
     {
         _next = next;
         _budgets = budgets;
-        _audit = audit;
         _credentials = credentials;
         _proxyState = proxyState;
-        _metrics = metrics;
         _logger = logger;
     }
 
     public async Task InvokeAsync(HttpContext context)
     {
-        var exchange = context.Features.GetRequiredFeature<GovernedExchange>();
-        var governed = exchange.Governed!;
-        if (exchange.Route == GatewayRouteKind.Evaluate || governed.Decision.EvaluateOnly)
+        var feature = context.GatewayRequest();
+        if (feature.Get<RecordedDecision>().Disposition != DecisionDisposition.Execute)
         {
-            await DecisionResponseWriter.WriteDecisionAsync(context, governed, invoked: false).ConfigureAwait(false);
             return;
         }
 
-        if (!governed.Decision.MayExecute || governed.Entry is null)
+        var governed = feature.Get<GovernedDecision>();
+        var planned = await PlanAsync(context, feature.Get<DescribedAction>(), feature.Get<Admission>().Identity!, governed).ConfigureAwait(false);
+        if (planned is Refusal refusal)
         {
-            await DecisionResponseWriter.WriteRefusalAsync(context, governed).ConfigureAwait(false);
+            LogRefusedAtEnforcement(_logger, governed.Entry?.Name ?? "(none)", refusal.Code);
+            feature.Add(refusal);
             return;
         }
 
-        if (await PrepareAsync(context, exchange, governed) is { } refusal)
+        var plan = (ForwardPlan)planned;
+        var body = plan.Envelope is { } envelope ? envelope.Body ?? [] : plan.Body;
+        if (!plan.Body.Equals(feature.Get<AuthenticatedRequest>().Body) || plan.Envelope is not null)
         {
-            await RefuseAsync(context, exchange, refusal, invoked: false).ConfigureAwait(false);
-            return;
+            // YARP streams the outgoing body from the request: what is sent upstream is set here, before it.
+            context.Request.Body = MemoryMarshal.TryGetArray(body, out var segment)
+                ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+                : new MemoryStream(body.ToArray(), writable: false);
+            context.Request.ContentLength = body.Length;
         }
 
-        try
+        feature.Add(plan);
+        context.Features.Set(new ConnectorRequestFeature
         {
-            var entry = governed.Entry;
-            using var upstream = GatewayTelemetry.StartUpstream(entry.Name, WireNames.Of(entry.Kind), exchange.RequestedModel);
-            exchange.StartedTimestamp = Stopwatch.GetTimestamp();
-            var clientBody = context.Response.Body;
-            try
-            {
-                await _next(context).ConfigureAwait(false);
-            }
-            finally
-            {
-                // Whatever the transforms wrapped, what is written from here on goes straight to the client.
-                context.Response.Body = clientBody;
-            }
-
-            var error = context.GetForwarderErrorFeature();
-            GatewayTelemetry.SetUpstreamResult(upstream, exchange.UpstreamStatus, error?.Exception);
-            var usage = exchange.Usage?.Usage ?? exchange.Result?.Usage;
-            if (usage is not null)
-            {
-                GatewayTelemetry.SetUsage(upstream, usage.InputTokens, usage.OutputTokens);
-            }
-
-            if (exchange.Route == GatewayRouteKind.Provider)
-            {
-                await CompleteProviderAsync(context, exchange, error).ConfigureAwait(false);
-            }
-            else
-            {
-                await CompleteNativeAsync(context, exchange, error).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            if (exchange.Reservation is { Granted: true } reservation)
-            {
-                var used = exchange.Usage?.Usage?.TotalTokens ?? exchange.Result?.Usage?.TotalTokens
-                    ?? (exchange.UpstreamStatus is null ? 0 : reservation.Reserved);
-                await _budgets.SettleAsync(reservation, used, CancellationToken.None).ConfigureAwait(false);
-            }
-        }
+            Tenant = plan.Tenant.Slug,
+            Workspace = plan.Identity.Workspace,
+            Connector = plan.Upstream,
+            DecisionToken = governed.DecisionToken,
+            DegradeMode = Degrade(governed)?.Mode,
+        });
+        await _next(context).ConfigureAwait(false);
     }
 
-    /// <summary>Everything checked and set before forwarding; the refusal when something stops it.</summary>
-    private async ValueTask<InvocationRefusal?> PrepareAsync(HttpContext context, GovernedExchange exchange, GovernedDecision governed)
+    /// <summary>The plan, or the refusal when one of the connector's limits stops the request.</summary>
+    private async ValueTask<object> PlanAsync(HttpContext context, DescribedAction described, AgentIdentity identity, GovernedDecision governed)
     {
         var entry = governed.Entry!;
-        if (RouteMismatch(entry, exchange.Route) is { } mismatch)
+        var tenant = described.Tenant;
+        if (RouteMismatch(entry, described.Route) is { } mismatch)
         {
-            return new(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, mismatch);
+            return new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, mismatch);
         }
 
-        var upstreamEntry = entry;
+        var upstream = entry;
         if (entry.Kind == ConnectorKind.McpTool)
         {
-            if (entry.Connector is null || !exchange.Tenant.TryGetCatalogEntry(entry.Connector, out var server) || server?.Upstream is null)
+            if (entry.Connector is null || !tenant.TryGetCatalogEntry(entry.Connector, out var server) || server?.Upstream is null)
             {
-                return new(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, $"MCP connector '{entry.Connector}' of tool '{entry.Name}' is not in the catalog.");
+                return new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, $"MCP connector '{entry.Connector}' of tool '{entry.Name}' is not in the catalog.");
             }
 
-            upstreamEntry = server;
+            upstream = server;
         }
 
-        exchange.Upstream = upstreamEntry;
-        var body = context.Features.GetRequiredFeature<GatewayRequestFeature>().Body;
-        exchange.ForwardBody = body;
-        exchange.MaxResponseBytes = entry.Limits.ResponseBytes;
+        var body = context.GatewayRequest().Get<AuthenticatedRequest>().Body;
         if (body.Length > entry.Limits.RequestBytes)
         {
-            return new(StatusCodes.Status413PayloadTooLarge, ProblemCodes.PayloadTooLarge, $"The payload exceeds the connector's limit of {entry.Limits.RequestBytes} bytes.");
+            return new Refusal(StatusCodes.Status413PayloadTooLarge, ProblemCodes.PayloadTooLarge, $"The payload exceeds the connector's limit of {entry.Limits.RequestBytes} bytes.");
         }
 
-        if (exchange.Route == GatewayRouteKind.Provider && exchange.Degrade?.Mode == DegradeMode.ReadOnly && exchange.Operation!.Writes)
+        var degrade = Degrade(governed);
+        if (described.Route == GatewayRouteKind.Provider && degrade?.Mode == DegradeMode.ReadOnly && described.Operation!.Writes)
         {
-            return new(StatusCodes.Status403Forbidden, ProblemCodes.DegradeRefused, "The action is degraded to read-only: only GET, HEAD and OPTIONS are let through.");
+            return new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.DegradeRefused, "The action is degraded to read-only: only GET, HEAD and OPTIONS are let through.");
         }
 
-        if (ConnectorCredentials.ReferenceOf(upstreamEntry) is { } reference && !await _credentials.IsAvailableAsync(exchange.Tenant.Slug, reference, context.RequestAborted).ConfigureAwait(false))
+        if (ConnectorCredentials.ReferenceOf(upstream) is { } reference && !await _credentials.IsAvailableAsync(tenant.Slug, reference, context.RequestAborted).ConfigureAwait(false))
         {
-            LogCredentialUnavailable(_logger, upstreamEntry.Name, exchange.Tenant.Slug);
-            return new(StatusCodes.Status503ServiceUnavailable, ProblemCodes.CredentialUnavailable,
-                $"The credential of connector '{upstreamEntry.Name}' is not in the vault (or cannot be read); an operator must store it. Nothing was forwarded.");
+            LogCredentialUnavailable(_logger, upstream.Name, tenant.Slug);
+            return new Refusal(StatusCodes.Status503ServiceUnavailable, ProblemCodes.CredentialUnavailable,
+                $"The credential of connector '{upstream.Name}' is not in the vault (or cannot be read); an operator must store it. Nothing was forwarded.");
         }
 
         var isModel = entry.Kind is ConnectorKind.OpenAI or ConnectorKind.Anthropic;
-        long reserve = 0;
-        if (exchange.Route == GatewayRouteKind.Provider)
+        UpstreamEnvelope? envelope = null;
+        var forwardBody = body;
+        if (described.Route == GatewayRouteKind.Provider)
         {
             if (isModel)
             {
-                exchange.ForwardBody = PrepareModelBody(context, entry, exchange.Degrade, body);
-                exchange.Usage = new ModelUsageAccumulator();
-                reserve = ReservationFor(exchange.ForwardBody);
-            }
-
-            if (exchange.Mcp is { } mcp && mcp.Messages.Any(static m => m.Method == "tools/list"))
-            {
-                exchange.McpToolAllowed = McpToolFilter(exchange.Tenant, exchange.Identity.Agent, entry.Name);
+                forwardBody = ModelBody(context, entry, degrade, body);
             }
         }
         else
         {
-            var args = exchange.Request!.Args.ValueKind == JsonValueKind.Undefined ? EmptyObject : exchange.Request.Args;
+            var args = described.Request.Args.ValueKind == JsonValueKind.Undefined ? EmptyObject : described.Request.Args;
             try
             {
-                exchange.Envelope = UpstreamEnvelopes.Build(entry, args, exchange.Degrade);
+                envelope = UpstreamEnvelopes.Build(entry, args, degrade);
             }
             catch (ConnectorArgumentException ex)
             {
-                return new(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, ex.Message);
+                return new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, ex.Message);
             }
             catch (DegradeRefusedException ex)
             {
-                return new(StatusCodes.Status403Forbidden, ProblemCodes.DegradeRefused, ex.Message);
+                return new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.DegradeRefused, ex.Message);
             }
 
-            if (isModel)
-            {
-                reserve = TokenEstimator.Estimate(exchange.Envelope.Body ?? []) + body.Length;
-            }
+            forwardBody = envelope.Body ?? ReadOnlyMemory<byte>.Empty;
         }
 
+        TokenReservation? reservation = null;
+        string? requestedModel = null;
         if (isModel)
         {
-            exchange.RequestedModel = RequestedModel(exchange.Envelope?.Body ?? exchange.ForwardBody);
-            exchange.Reservation = await _budgets.TryReserveAsync(exchange.Tenant, exchange.Identity, entry.Name, reserve, context.RequestAborted).ConfigureAwait(false);
-            if (exchange.Reservation is { Granted: false } refused)
+            // The model and the output ceiling of the request as sent; the body's length bounds its input tokens.
+            (requestedModel, var ceiling) = envelope is null && forwardBody.Equals(body)
+                ? ModelFacts(described.ModelRequest)
+                : ModelFacts(forwardBody);
+            reservation = await _budgets.TryReserveAsync(tenant, identity, entry.Name, ceiling + (envelope is null ? forwardBody.Length : body.Length), context.RequestAborted).ConfigureAwait(false);
+            if (reservation is { Granted: false } refused)
             {
-                return new(StatusCodes.Status429TooManyRequests, ProblemCodes.BudgetExhausted,
-                    $"The token budget for '{entry.Name}' cannot cover this request's {refused.Reserved} tokens.", refused.ResetsIn);
+                return new Refusal(StatusCodes.Status429TooManyRequests, ProblemCodes.BudgetExhausted,
+                    $"The token budget for '{entry.Name}' cannot cover this request's {refused.Reserved} tokens.") { RetryAfter = refused.ResetsIn };
             }
         }
 
-        var clusterId = ConnectorClusters.IdFor(exchange.Tenant, entry);
+        var clusterId = ConnectorClusters.IdFor(tenant, entry);
         if (clusterId is null || !_proxyState.TryGetCluster(clusterId, out var cluster))
         {
-            return new(StatusCodes.Status503ServiceUnavailable, ProblemCodes.UpstreamUnavailable,
-                $"Connector '{upstreamEntry.Name}' has no upstream in service yet; retry shortly.");
+            return new Refusal(StatusCodes.Status503ServiceUnavailable, ProblemCodes.UpstreamUnavailable,
+                $"Connector '{upstream.Name}' has no upstream in service yet; retry shortly.");
         }
 
-        context.Features.Set(new ConnectorRequestFeature
-        {
-            Tenant = exchange.Tenant.Slug,
-            Workspace = exchange.Identity.Workspace,
-            Connector = upstreamEntry,
-            DecisionToken = governed.DecisionToken,
-            DegradeMode = exchange.Degrade?.Mode,
-        });
         context.ReassignProxyRequest(cluster);
-        return null;
-    }
-
-    /// <summary>The provider route: the upstream's response has streamed; flush, count, record, and refuse what could not be passed on.</summary>
-    private async Task CompleteProviderAsync(HttpContext context, GovernedExchange exchange, IForwarderErrorFeature? error)
-    {
-        if (exchange.ResponseStream is { } stream && exchange.SizeLimit?.Exceeded != true && exchange.ResponseRefusal is null)
+        return new ForwardPlan
         {
-            await stream.CompleteAsync(context.RequestAborted).ConfigureAwait(false);
-        }
-
-        var refusal = exchange.ResponseRefusal;
-        if (refusal is null && exchange.SizeLimit?.Exceeded == true)
-        {
-            refusal = new(StatusCodes.Status502BadGateway, ProblemCodes.ResponseTooLarge,
-                $"The upstream's response exceeds the connector's limit of {exchange.MaxResponseBytes} bytes (max_response_bytes).");
-        }
-
-        refusal ??= ForwardingFailure(error);
-        CountUsageAndRedactions(exchange);
-        var invocation = new InvocationResult
-        {
-            Invoked = exchange.UpstreamStatus is not null,
-            UpstreamStatus = exchange.UpstreamStatus,
-            ClientStatus = context.Response.StatusCode,
-            Redactions = exchange.Redactions.ToDictionary(),
-            Latency = Stopwatch.GetElapsedTime(exchange.StartedTimestamp),
-            Refusal = refusal,
+            Route = described.Route,
+            Tenant = tenant,
+            Identity = identity,
+            Entry = entry,
+            Upstream = upstream,
+            ClusterId = clusterId,
+            Envelope = envelope,
+            Target = described.Target,
+            Body = forwardBody,
+            MaxResponseBytes = entry.Limits.ResponseBytes,
+            Reservation = reservation,
+            RequestedModel = requestedModel,
+            McpToolAllowed = described.Route == GatewayRouteKind.Provider && described.Mcp is { } mcp && mcp.Messages.Any(static m => m.Method == "tools/list")
+                ? McpToolFilter(tenant, identity.Agent, entry.Name)
+                : null,
+            Usage = described.Route == GatewayRouteKind.Provider && isModel ? new ModelUsageAccumulator() : null,
+            StartedTimestamp = Stopwatch.GetTimestamp(),
         };
-        try
-        {
-            await _audit.RecordOutcomeAsync(context, exchange.Identity, exchange.Governed!, invocation).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is AuditWriteException or StateStoreUnavailableException)
-        {
-            // The response has already streamed; the decision record (written before forwarding) stands.
-            LogOutcomeNotRecorded(_logger, ex);
-        }
-
-        if (refusal is not null)
-        {
-            // Before the response started: a clear refusal. After: the connection is aborted (never a cut body taken for whole).
-            await ProblemResponse.WriteAsync(context, refusal.Status, refusal.Code, refusal.Detail).ConfigureAwait(false);
-        }
     }
 
-    /// <summary>A native route: record the outcome, then answer with the decision and the result (or the refusal).</summary>
-    private async Task CompleteNativeAsync(HttpContext context, GovernedExchange exchange, IForwarderErrorFeature? error)
-    {
-        var refusal = exchange.ResponseRefusal ?? ForwardingFailure(error);
-        if (refusal is not null || exchange.Result is not { } result)
-        {
-            refusal ??= new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable, "The upstream could not be reached or failed mid-request.");
-            await RefuseAsync(context, exchange, refusal, invoked: exchange.UpstreamStatus is not null).ConfigureAwait(false);
-            return;
-        }
-
-        CountUsageAndRedactions(exchange);
-        await _audit.RecordOutcomeAsync(context, exchange.Identity, exchange.Governed!, new InvocationResult
-        {
-            Invoked = true,
-            ResultJson = result.Json,
-            UpstreamStatus = result.StatusCode,
-            Redactions = exchange.Redactions.ToDictionary(),
-            Latency = Stopwatch.GetElapsedTime(exchange.StartedTimestamp),
-        }).ConfigureAwait(false);
-        await DecisionResponseWriter.WriteDecisionAsync(context, exchange.Governed!, invoked: true, result.Json, result.StatusCode).ConfigureAwait(false);
-    }
-
-    /// <summary>Records the refusal as the outcome of the decided action, then answers it with the decision attached.</summary>
-    private async Task RefuseAsync(HttpContext context, GovernedExchange exchange, InvocationRefusal refusal, bool invoked)
-    {
-        var governed = exchange.Governed!;
-        LogRefusedAtExecution(_logger, governed.Entry?.Name ?? "(none)", refusal.Code);
-        await _audit.RecordOutcomeAsync(context, exchange.Identity, governed, new InvocationResult
-        {
-            Invoked = invoked,
-            UpstreamStatus = exchange.UpstreamStatus,
-            Latency = Stopwatch.GetElapsedTime(exchange.StartedTimestamp),
-            Refusal = refusal,
-        }).ConfigureAwait(false);
-        if (refusal.RetryAfter is { } retry)
-        {
-            GovernedRefusals.SetRetryAfter(context.Response, retry);
-        }
-
-        await ProblemResponse.WriteAsync(context, refusal.Status, refusal.Code, refusal.Detail, WireNames.Of(governed.Kind), governed.ExplanationJson,
-            static writer => writer.WriteBoolean("invoked"u8, false)).ConfigureAwait(false);
-    }
-
-    private static InvocationRefusal? ForwardingFailure(IForwarderErrorFeature? error) => error?.Error switch
-    {
-        null or ForwarderError.None => null,
-        ForwarderError.RequestCreation when error.Exception is CredentialUnavailableException => new(StatusCodes.Status503ServiceUnavailable, ProblemCodes.CredentialUnavailable,
-            "The connector's credential became unavailable (revoked or unreadable); nothing was forwarded."),
-        ForwarderError.RequestTimedOut => new(StatusCodes.Status504GatewayTimeout, ProblemCodes.UpstreamTimeout, "The upstream did not answer in time."),
-        ForwarderError.NoAvailableDestinations => new(StatusCodes.Status503ServiceUnavailable, ProblemCodes.UpstreamUnavailable, "No healthy destination of the connector is available."),
-        _ => new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable, "The upstream could not be reached or failed mid-request."),
-    };
-
-    private void CountUsageAndRedactions(GovernedExchange exchange)
-    {
-        if ((exchange.Usage?.Usage ?? exchange.Result?.Usage) is { } usage)
-        {
-            var model = exchange.RequestedModel ?? exchange.Governed!.Entry!.Name;
-            _metrics.Tokens.Add(usage.InputTokens, new("model", model), new("tenant", exchange.Identity.Tenant), new("direction", "input"));
-            _metrics.Tokens.Add(usage.OutputTokens, new("model", model), new("tenant", exchange.Identity.Tenant), new("direction", "output"));
-        }
-
-        foreach (var pair in exchange.Redactions.ToDictionary())
-        {
-            _metrics.Redactions.Add(pair.Value, new KeyValuePair<string, object?>("kind", pair.Key));
-        }
-    }
+    /// <summary>The degrade form in force, when the decision degrades.</summary>
+    private static DegradeSpec? Degrade(GovernedDecision governed) =>
+        governed.Kind == DecisionKind.Degrade ? governed.Decision.Degrade ?? DegradeSpec.DefaultReadOnly : null;
 
     private static string? RouteMismatch(CatalogEntry entry, GatewayRouteKind route) => route switch
     {
@@ -354,7 +219,7 @@ internal sealed partial class EnforceStage
     };
 
     /// <summary>Route degrade rewrites the model and caps tokens; a streamed OpenAI call is asked to report usage.</summary>
-    private static ReadOnlyMemory<byte> PrepareModelBody(HttpContext context, CatalogEntry entry, DegradeSpec? degrade, ReadOnlyMemory<byte> body)
+    private static ReadOnlyMemory<byte> ModelBody(HttpContext context, CatalogEntry entry, DegradeSpec? degrade, ReadOnlyMemory<byte> body)
     {
         if (body.IsEmpty)
         {
@@ -382,47 +247,30 @@ internal sealed partial class EnforceStage
             return body;
         }
 
-        if (rewritten is null)
-        {
-            return body;
-        }
-
-        context.Request.Body = new MemoryStream(rewritten, writable: false);
-        context.Request.ContentLength = rewritten.Length;
-        return rewritten;
+        return rewritten ?? body;
     }
 
-    private static long ReservationFor(ReadOnlyMemory<byte> body)
-    {
-        // Output ceiling plus an upper bound on input tokens (a token covers at least one byte).
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            return TokenEstimator.Estimate(document.RootElement) + body.Length;
-        }
-        catch (JsonException)
-        {
-            return TokenEstimator.DefaultMaxTokens + body.Length;
-        }
-    }
+    /// <summary>The model a request names and its output-token ceiling.</summary>
+    private static (string? Model, long Ceiling) ModelFacts(JsonElement request) =>
+        (request.ValueKind == JsonValueKind.Object && request.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String ? model.GetString() : null,
+            TokenEstimator.Estimate(request));
 
-    private static string? RequestedModel(ReadOnlyMemory<byte> body)
+    /// <summary>The same, for a body rewritten or built by the gateway (parsed here once).</summary>
+    private static (string? Model, long Ceiling) ModelFacts(ReadOnlyMemory<byte> body)
     {
         if (body.IsEmpty)
         {
-            return null;
+            return (null, TokenEstimator.DefaultMaxTokens);
         }
 
         try
         {
-            var reader = new Utf8JsonReader(body.Span);
-            using var document = JsonDocument.ParseValue(ref reader);
-            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("model", out var model)
-                && model.ValueKind == JsonValueKind.String ? model.GetString() : null;
+            using var document = JsonDocument.Parse(body);
+            return ModelFacts(document.RootElement);
         }
         catch (JsonException)
         {
-            return null;
+            return (null, TokenEstimator.DefaultMaxTokens);
         }
     }
 
@@ -448,12 +296,9 @@ internal sealed partial class EnforceStage
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 
-    [LoggerMessage(EventId = 3301, Level = LogLevel.Warning, Message = "Connector {Connector} refused at execution: {Code}")]
-    private static partial void LogRefusedAtExecution(ILogger logger, string connector, string code);
+    [LoggerMessage(EventId = 3301, Level = LogLevel.Warning, Message = "Connector {Connector} refused at enforcement: {Code}")]
+    private static partial void LogRefusedAtEnforcement(ILogger logger, string connector, string code);
 
     [LoggerMessage(EventId = 3302, Level = LogLevel.Warning, Message = "Credential of connector {Connector} unavailable for tenant {Tenant}")]
     private static partial void LogCredentialUnavailable(ILogger logger, string connector, string tenant);
-
-    [LoggerMessage(EventId = 3303, Level = LogLevel.Error, Message = "The outcome of a streamed provider request could not be recorded")]
-    private static partial void LogOutcomeNotRecorded(ILogger logger, Exception exception);
 }

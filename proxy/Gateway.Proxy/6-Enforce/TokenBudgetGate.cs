@@ -1,7 +1,7 @@
 using Gateway.Policy;
-using Gateway.Store;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Telemetry;
+using Gateway.Store;
 
 namespace Gateway.Proxy.Enforce;
 

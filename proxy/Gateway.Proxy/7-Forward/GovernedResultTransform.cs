@@ -1,18 +1,18 @@
 using Gateway.Connectors.Results;
-using Microsoft.AspNetCore.Http.Features;
-using Yarp.ReverseProxy.Transforms;
+using Gateway.Oversight.Http;
 using Gateway.Proxy.Enforce;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
+using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Proxy.Forward;
 
 /// <summary>
 /// A native governed action's response: the upstream's body is decoded, read within the connector's
 /// <c>max_response_bytes</c> (a context pack is cut to the agent's <c>max_bytes</c> on a character
-/// boundary instead), turned into the redacted <c>result</c> (<see cref="ConnectorResultReader"/>) and
-/// left on the exchange; nothing of the upstream's response (headers included) is passed on as such. The Enforce stage
-/// records the outcome and answers with the decision and the result.
+/// boundary instead) and turned into the redacted <c>result</c> (<see cref="ConnectorResultReader"/>),
+/// added as the <see cref="UpstreamResponse"/>; nothing of the upstream's response (headers included)
+/// is passed on as such. The Respond stage records the outcome and answers with the decision and the result.
 /// </summary>
 internal sealed class GovernedResultTransform : ResponseTransform
 {
@@ -26,21 +26,25 @@ internal sealed class GovernedResultTransform : ResponseTransform
         }
 
         var httpContext = context.HttpContext;
-        var exchange = httpContext.Features.GetRequiredFeature<GovernedExchange>();
+        var feature = httpContext.GatewayRequest();
+        var plan = feature.Get<ForwardPlan>();
         context.SuppressResponseBody = true;
-        exchange.UpstreamStatus = (int)proxyResponse.StatusCode;
+        var status = (int)proxyResponse.StatusCode;
         if (!await ResponseDecoding.DecodeAsync(httpContext, proxyResponse, context.CancellationToken).ConfigureAwait(false))
         {
-            exchange.ResponseRefusal = ResponseDecoding.Undecodable;
+            feature.Add(new UpstreamResponse(status) { Refusal = ResponseDecoding.Undecodable });
             return;
         }
 
-        var isContext = exchange.Route == GatewayRouteKind.Context;
-        var limit = isContext && exchange.Envelope?.ResultLimit is { } requested ? Math.Min(requested, exchange.MaxResponseBytes) : exchange.MaxResponseBytes;
+        var isContext = plan.Route == GatewayRouteKind.Context;
+        var limit = isContext && plan.Envelope?.ResultLimit is { } requested ? Math.Min(requested, plan.MaxResponseBytes) : plan.MaxResponseBytes;
         var (bytes, more) = await ResponseBodyReader.ReadUpToAsync(proxyResponse.Content, limit, context.CancellationToken).ConfigureAwait(false);
         if (more && !isContext)
         {
-            exchange.ResponseRefusal = new(StatusCodes.Status502BadGateway, ProblemCodes.ResponseTooLarge, "The upstream's response exceeds the connector's limit.");
+            feature.Add(new UpstreamResponse(status)
+            {
+                Refusal = new Refusal(StatusCodes.Status502BadGateway, ProblemCodes.ResponseTooLarge, "The upstream's response exceeds the connector's limit."),
+            });
             return;
         }
 
@@ -49,13 +53,16 @@ internal sealed class GovernedResultTransform : ResponseTransform
             bytes = bytes[..Utf8Boundary.LastCompleteLength(bytes)];
         }
 
-        exchange.Result = ConnectorResultReader.Read(
-            exchange.Governed!.Entry!.Kind,
-            (int)proxyResponse.StatusCode,
-            proxyResponse.Content.Headers.ContentType?.ToString(),
-            bytes,
-            exchange.Envelope?.JsonRpcId,
-            truncated: more,
-            exchange.Redactions);
+        feature.Add(new UpstreamResponse(status)
+        {
+            Result = ConnectorResultReader.Read(
+                plan.Entry.Kind,
+                status,
+                proxyResponse.Content.Headers.ContentType?.ToString(),
+                bytes,
+                plan.Envelope?.JsonRpcId,
+                truncated: more,
+                plan.Redactions),
+        });
     }
 }

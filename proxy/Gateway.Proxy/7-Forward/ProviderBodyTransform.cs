@@ -1,12 +1,12 @@
 using Gateway.Connectors.Mcp;
 using Gateway.Connectors.Redaction;
 using Gateway.Connectors.Streaming;
-using Microsoft.AspNetCore.Http.Features;
-using Yarp.ReverseProxy.Transforms;
+using Gateway.Oversight.Http;
 using Gateway.Proxy.Enforce;
 using Gateway.Proxy.Forwarding;
+using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
-using Gateway.Proxy.Respond;
+using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Proxy.Forward;
 
@@ -16,7 +16,7 @@ namespace Gateway.Proxy.Forward;
 /// (a JSON answer is filtered whole before anything is sent, an unreadable one refused), the usage tap
 /// (model connectors) and the redactor, and cut at the connector's <c>max_response_bytes</c>
 /// (<see cref="ResponseSizeLimitStream"/>, outermost). A response that cannot be passed on is
-/// suppressed and left on <see cref="GovernedExchange.ResponseRefusal"/> for the Enforce stage.
+/// suppressed; the <see cref="UpstreamResponse"/> it adds carries the refusal for the Respond stage.
 /// </summary>
 internal sealed class ProviderBodyTransform : ResponseTransform
 {
@@ -30,64 +30,66 @@ internal sealed class ProviderBodyTransform : ResponseTransform
         }
 
         var httpContext = context.HttpContext;
-        var exchange = httpContext.Features.GetRequiredFeature<GovernedExchange>();
-        exchange.UpstreamStatus = (int)proxyResponse.StatusCode;
+        var feature = httpContext.GatewayRequest();
+        var plan = feature.Get<ForwardPlan>();
+        var status = (int)proxyResponse.StatusCode;
         if (!await ResponseDecoding.DecodeAsync(httpContext, proxyResponse, context.CancellationToken).ConfigureAwait(false))
         {
-            Refuse(context, exchange, ResponseDecoding.Undecodable);
+            feature.Add(Refuse(context, status, ResponseDecoding.Undecodable));
             return;
         }
 
-        if (proxyResponse.Content.Headers.ContentLength is { } length && length > exchange.MaxResponseBytes)
+        if (proxyResponse.Content.Headers.ContentLength is { } length && length > plan.MaxResponseBytes)
         {
-            Refuse(context, exchange, TooLarge(exchange));
+            feature.Add(Refuse(context, status, TooLarge(plan)));
             return;
         }
 
         var contentType = proxyResponse.Content.Headers.ContentType?.ToString();
         var eventStream = contentType?.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase) == true;
         var transforms = new List<IBodyTransform>(3);
-        if (exchange.McpToolAllowed is { } allowed)
+        if (plan.McpToolAllowed is { } allowed)
         {
             if (eventStream)
             {
                 transforms.Add(new ToolsListFilter(allowed));
             }
-            else if (await FilterToolsListJsonAsync(httpContext, proxyResponse, exchange, new ToolsListFilter(allowed), context.CancellationToken).ConfigureAwait(false) is { } refusal)
+            else if (await FilterToolsListJsonAsync(httpContext, proxyResponse, plan, new ToolsListFilter(allowed), context.CancellationToken).ConfigureAwait(false) is { } refusal)
             {
-                Refuse(context, exchange, refusal);
+                feature.Add(Refuse(context, status, refusal));
                 return;
             }
         }
 
-        if (exchange.Usage is { } usage)
+        if (plan.Usage is { } usage)
         {
             transforms.Add(eventStream ? new SseUsageTap(usage) : new JsonUsageTap(usage));
         }
 
-        if (BodyRedactors.For(contentType, exchange.Redactions) is { } redactor)
+        if (BodyRedactors.For(contentType, plan.Redactions) is { } redactor)
         {
             transforms.Add(redactor);
         }
 
         var body = httpContext.Response.Body;
+        BodyTransformStream? stream = null;
         if (transforms.Count > 0)
         {
             // The body may change length: it goes out chunked.
             httpContext.Response.Headers.ContentLength = null;
-            var stream = new BodyTransformStream(body, transforms.Count == 1 ? transforms[0] : new BodyTransformChain(transforms));
-            exchange.ResponseStream = stream;
+            stream = new BodyTransformStream(body, transforms.Count == 1 ? transforms[0] : new BodyTransformChain(transforms));
             body = stream;
         }
 
         // Outermost: counts the upstream's (decoded) bytes before any transform sees them.
-        exchange.SizeLimit = new ResponseSizeLimitStream(body, exchange.MaxResponseBytes);
-        httpContext.Response.Body = exchange.SizeLimit;
+        var sizeLimit = new ResponseSizeLimitStream(body, plan.MaxResponseBytes);
+        httpContext.Response.Body = sizeLimit;
+        feature.Add(new UpstreamResponse(status) { Stream = stream, SizeLimit = sizeLimit });
     }
 
-    private static void Refuse(ResponseTransformContext context, GovernedExchange exchange, InvocationRefusal refusal)
+    /// <summary>The answer cannot be passed on: nothing of it is sent, and the refusal goes to the Respond stage.</summary>
+    private static UpstreamResponse Refuse(ResponseTransformContext context, int status, Refusal refusal)
     {
-        exchange.ResponseRefusal = refusal;
         context.SuppressResponseBody = true;
 
         // The refusal is the gateway's own answer: none of the upstream's headers go with it.
@@ -96,23 +98,26 @@ internal sealed class ProviderBodyTransform : ResponseTransform
         {
             headers.Remove(header.Key);
         }
+
+        return new UpstreamResponse(status) { Refusal = refusal };
     }
 
-    private static InvocationRefusal TooLarge(GovernedExchange exchange) =>
+    /// <summary>The refusal for an answer beyond the connector's <c>max_response_bytes</c>.</summary>
+    public static Refusal TooLarge(ForwardPlan plan) =>
         new(StatusCodes.Status502BadGateway, ProblemCodes.ResponseTooLarge,
-            $"The upstream's response exceeds the connector's limit of {exchange.MaxResponseBytes} bytes (max_response_bytes).");
+            $"The upstream's response exceeds the connector's limit of {plan.MaxResponseBytes} bytes (max_response_bytes).");
 
     /// <summary>
     /// A tools/list answered as JSON (anything but an event stream): the whole body, read within
     /// <c>max_response_bytes</c>, is filtered before a byte is sent and replaces the upstream's content.
     /// </summary>
-    private static async ValueTask<InvocationRefusal?> FilterToolsListJsonAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, GovernedExchange exchange, ToolsListFilter filter, CancellationToken cancellationToken)
+    private static async ValueTask<Refusal?> FilterToolsListJsonAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, ForwardPlan plan, ToolsListFilter filter, CancellationToken cancellationToken)
     {
         var original = proxyResponse.Content;
-        var (bytes, more) = await ResponseBodyReader.ReadUpToAsync(original, exchange.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
+        var (bytes, more) = await ResponseBodyReader.ReadUpToAsync(original, plan.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
         if (more)
         {
-            return TooLarge(exchange);
+            return TooLarge(plan);
         }
 
         byte[] filtered;

@@ -1,6 +1,6 @@
 using Yarp.ReverseProxy.Configuration;
-using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
+using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Proxy.Forward;
 

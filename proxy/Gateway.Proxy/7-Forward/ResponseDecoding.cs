@@ -1,6 +1,6 @@
 using System.IO.Compression;
+using Gateway.Oversight.Http;
 using Gateway.Proxy.Refusals;
-using Gateway.Proxy.Respond;
 
 namespace Gateway.Proxy.Forward;
 
@@ -11,7 +11,7 @@ namespace Gateway.Proxy.Forward;
 internal static class ResponseDecoding
 {
     /// <summary>The refusal when the upstream's encoding cannot be decoded: nothing of the body is passed on.</summary>
-    public static readonly InvocationRefusal Undecodable = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
+    public static readonly Refusal Undecodable = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
         "The upstream answered in a content encoding the gateway cannot decode for redaction; nothing of it was passed on.");
 
     /// <summary>Replaces a gzip/br/deflate body by its decoded stream; false for any other encoding.</summary>

@@ -1,11 +1,10 @@
 using System.Net.Http.Headers;
-using Gateway.Connectors;
 using Gateway.Connectors.Mcp;
 using Gateway.Connectors.Signing;
-using Microsoft.AspNetCore.Http.Features;
-using Yarp.ReverseProxy.Transforms;
+using Gateway.Connectors;
 using Gateway.Proxy.Enforce;
 using Gateway.Proxy.Pipeline;
+using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Proxy.Forward;
 
@@ -13,7 +12,7 @@ namespace Gateway.Proxy.Forward;
 /// Sets what is sent upstream on the chosen destination. The provider route sends the agent's own
 /// request on the path and query exactly as signed (already proven canonical), below the destination's
 /// base path. A native governed action sends its connector kind's envelope instead
-/// (<see cref="Gateway.Connectors.Envelopes.UpstreamEnvelopes"/>, built by the Enforce stage): method,
+/// (<see cref="ForwardPlan.Envelope"/>, built by the Enforce stage, which also set its body): method,
 /// path, query, JSON body and protocol headers; a webhook is then signed gateway→upstream, and an MCP
 /// <c>tools/call</c> is marked for its session (<see cref="McpSessionHandler"/>).
 /// </summary>
@@ -32,24 +31,22 @@ internal sealed class UpstreamEnvelopeTransform : RequestTransform
     public override ValueTask ApplyAsync(RequestTransformContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var exchange = context.HttpContext.Features.GetRequiredFeature<GovernedExchange>();
+        var plan = context.HttpContext.GatewayRequest().Get<ForwardPlan>();
         var prefix = context.DestinationPrefix.TrimEnd('/');
-        if (exchange.Route == GatewayRouteKind.Provider)
+        if (plan.Target is { } target)
         {
-            var target = exchange.Target!;
             var rest = target.RawPath.Length == 0 ? string.Empty : "/" + target.RawPath;
             context.ProxyRequest.RequestUri = new Uri(prefix + rest + target.RawQuery, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
             return ValueTask.CompletedTask;
         }
 
-        var envelope = exchange.Envelope!;
+        var envelope = plan.Envelope ?? throw new InvalidOperationException("A native route's plan carries no envelope.");
         var request = context.ProxyRequest;
         request.Method = new HttpMethod(envelope.Method);
         var path = envelope.RelativePath.Length == 0 ? string.Empty : "/" + envelope.RelativePath;
         request.RequestUri = new Uri(prefix + path + (envelope.Query.Length == 0 ? string.Empty : "?" + envelope.Query));
-        // YARP streams the outgoing body from HttpContext.Request.Body: the envelope is put there.
+        // The Enforce stage set the envelope's body as the request body, which YARP streams from.
         var body = envelope.Body ?? [];
-        context.HttpContext.Request.Body = new MemoryStream(body, writable: false);
         if (request.Content is { } content)
         {
             content.Headers.ContentLength = body.Length;
@@ -66,10 +63,10 @@ internal sealed class UpstreamEnvelopeTransform : RequestTransform
             request.Headers.TryAddWithoutValidation(header.Key, header.Value);
         }
 
-        request.Headers.TryAddWithoutValidation(GatewayHeaders.AgentId, exchange.Identity.Agent);
-        if (envelope.JsonRpcId is not null && exchange.Upstream is { } server)
+        request.Headers.TryAddWithoutValidation(GatewayHeaders.AgentId, plan.Identity.Agent);
+        if (envelope.JsonRpcId is not null)
         {
-            request.Options.Set(McpSession.OptionKey, new McpSession(exchange.Tenant.Slug, server.Name, body));
+            request.Options.Set(McpSession.OptionKey, new McpSession(plan.Tenant.Slug, plan.Upstream.Name, body));
         }
 
         if (envelope.SignedByGateway)
@@ -79,7 +76,7 @@ internal sealed class UpstreamEnvelopeTransform : RequestTransform
                 throw new InvalidOperationException("Webhook connectors need the gateway service key; none is configured.");
             }
 
-            new RequestSigner(_serviceKey.Span, exchange.Tenant.Slug, exchange.Identity.Workspace, SignatureHeaders.GatewayAgent, _time)
+            new RequestSigner(_serviceKey.Span, plan.Tenant.Slug, plan.Identity.Workspace, SignatureHeaders.GatewayAgent, _time)
                 .Sign(request, envelope.Body ?? []);
         }
 

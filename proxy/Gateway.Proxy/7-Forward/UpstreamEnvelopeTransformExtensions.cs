@@ -1,7 +1,7 @@
-using Yarp.ReverseProxy.Configuration;
-using Yarp.ReverseProxy.Transforms;
-using Yarp.ReverseProxy.Transforms.Builder;
 using Gateway.Proxy.Security;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Transforms.Builder;
+using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Proxy.Forward;
 

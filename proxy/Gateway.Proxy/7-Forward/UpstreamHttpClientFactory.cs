@@ -1,6 +1,6 @@
 using Gateway.Connectors.Mcp;
-using Yarp.ReverseProxy.Forwarder;
 using Gateway.Proxy.Routing;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace Gateway.Proxy.Forward;
 

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
-using Polly;
 using Polly.Retry;
+using Polly;
 
 namespace Gateway.Proxy.Forward;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Oversight.Http;
 using Gateway.Policy;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Pipeline;
@@ -7,8 +8,8 @@ using Gateway.Proxy.Refusals;
 namespace Gateway.Proxy.Respond;
 
 /// <summary>
-/// Writes the agent protocol's decision responses: 200 with the decision (and the connector's result
-/// when invoked), or the problem+json refusal each decision maps to (403 block, 409 require_approval).
+/// The agent protocol's decision responses: 200 with the decision (and the connector's result when
+/// invoked), or the refusal each decision maps to (403 block, 409 require_approval).
 /// </summary>
 internal static class DecisionResponseWriter
 {
@@ -56,7 +57,7 @@ internal static class DecisionResponseWriter
     }
 
     /// <summary>The refusal for a decision that does not forward: 403 for the blocks, 409 for require_approval.</summary>
-    public static Task WriteRefusalAsync(HttpContext context, GovernedDecision governed)
+    public static Refusal RefusalFor(GovernedDecision governed)
     {
         var (status, code, detail) = governed.Kind switch
         {
@@ -68,7 +69,15 @@ internal static class DecisionResponseWriter
                 "The action is blocked and an incident was opened."),
             _ => (StatusCodes.Status403Forbidden, ProblemCodes.Blocked, "The action is blocked by policy."),
         };
-        return ProblemResponse.WriteAsync(context, status, code, detail, WireNames.Of(governed.Kind), governed.ExplanationJson, writer =>
+        return WithDecision(new Refusal(status, code, detail), governed);
+    }
+
+    /// <summary>A refusal after the decision: the decision and its explanation go with it, and <c>invoked: false</c> (with the approval or incident, when there is one).</summary>
+    public static Refusal WithDecision(Refusal refusal, GovernedDecision governed) => refusal with
+    {
+        Decision = WireNames.Of(governed.Kind),
+        ExplanationJson = governed.ExplanationJson,
+        Members = writer =>
         {
             writer.WriteBoolean("invoked"u8, false);
             WriteApproval(writer, governed);
@@ -76,8 +85,8 @@ internal static class DecisionResponseWriter
             {
                 writer.WriteString("incident_id"u8, governed.IncidentId);
             }
-        });
-    }
+        },
+    };
 
     private static void WriteApproval(Utf8JsonWriter writer, GovernedDecision governed)
     {

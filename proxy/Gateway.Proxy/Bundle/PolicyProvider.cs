@@ -1,11 +1,11 @@
 using System.Collections.Frozen;
 using Gateway.Connectors.Credentials;
-using Gateway.Policy;
 using Gateway.Policy.Bundles;
-using Microsoft.Extensions.Options;
+using Gateway.Policy;
 using Gateway.Proxy.Configuration;
 using Gateway.Proxy.Security;
 using Gateway.Proxy.Telemetry;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.Bundle;
 

@@ -1,10 +1,11 @@
-using Microsoft.AspNetCore.Http.Features;
-using Gateway.Oversight;
 using Gateway.Oversight.Approvals;
-using Gateway.Store;
+using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Proxy.Admit;
+using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
+using Gateway.Store;
 
 namespace Gateway.Proxy.Hosting;
 
@@ -25,13 +26,13 @@ internal sealed class ApprovalPollHandler
 
     public async Task HandleAsync(HttpContext context, string id)
     {
-        var identity = context.Features.GetRequiredFeature<GatewayRequestFeature>().Agent!;
+        var identity = context.GatewayRequest().Get<AuthenticatedRequest>().Identity;
         ApprovalPollResult? poll;
         try
         {
             if (await _admission.AdmitAsync(null, identity, null, context.RequestAborted).ConfigureAwait(false) is { Verdict: not AdmissionVerdict.Admitted } refused)
             {
-                await GovernedRefusals.NotAdmittedAsync(context, refused).ConfigureAwait(false);
+                await RefusalResponse.WriteAsync(context, AdmissionRefusal.For(refused, "approvals")).ConfigureAwait(false);
                 return;
             }
 
@@ -39,8 +40,7 @@ internal sealed class ApprovalPollHandler
         }
         catch (StateStoreUnavailableException)
         {
-            await ProblemResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemCodes.StoreUnavailable,
-                "The state store cannot be reached.").ConfigureAwait(false);
+            await RefusalResponse.WriteAsync(context, new Refusal(StatusCodes.Status503ServiceUnavailable, ProblemCodes.StoreUnavailable, "The state store cannot be reached.")).ConfigureAwait(false);
             return;
         }
         catch (ArgumentException)
@@ -50,8 +50,7 @@ internal sealed class ApprovalPollHandler
 
         if (poll is null)
         {
-            await ProblemResponse.WriteAsync(context, StatusCodes.Status404NotFound, ProblemCodes.NotFound,
-                "No such approval request for this agent.").ConfigureAwait(false);
+            await RefusalResponse.WriteAsync(context, new Refusal(StatusCodes.Status404NotFound, ProblemCodes.NotFound, "No such approval request for this agent.")).ConfigureAwait(false);
             return;
         }
 

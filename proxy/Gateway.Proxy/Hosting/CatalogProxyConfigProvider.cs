@@ -1,8 +1,8 @@
 using Gateway.Policy;
-using Microsoft.Extensions.Primitives;
-using Yarp.ReverseProxy.Configuration;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Routing;
+using Microsoft.Extensions.Primitives;
+using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Proxy.Hosting;
 

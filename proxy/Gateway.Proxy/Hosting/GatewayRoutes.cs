@@ -1,9 +1,9 @@
 using Gateway.Connectors.Injection;
-using Yarp.ReverseProxy.Transforms;
-using Yarp.ReverseProxy.Configuration;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Forward;
 using Gateway.Proxy.Pipeline;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Proxy.Hosting;
 
@@ -14,17 +14,8 @@ namespace Gateway.Proxy.Hosting;
 /// </summary>
 internal static class GatewayRoutes
 {
-    /// <summary>The route metadata key naming the <see cref="GatewayRouteKind"/>.</summary>
-    public const string KindKey = "GamutRoute";
-
     /// <summary>The cluster every route points at until a decision assigns the connector's cluster.</summary>
     public const string UnassignedCluster = "gamut-unassigned";
-
-    /// <summary>The route kind a matched route declares, or null for a route that is not the gateway's.</summary>
-    public static GatewayRouteKind? KindOf(RouteConfig route) =>
-        route.Metadata is { } metadata && metadata.TryGetValue(KindKey, out var text) && Enum.TryParse<GatewayRouteKind>(text, out var kind)
-            ? kind
-            : null;
 
     /// <summary>The routes, with the transforms each carries (built by the factories in <c>Transforms/</c>).</summary>
     public static IReadOnlyList<RouteConfig> Build() =>
@@ -56,7 +47,7 @@ internal static class GatewayRoutes
         // Chosen by the route, not the path's spelling: every agent route needs the agent's signature.
         AuthorizationPolicy = AgentSignatureDefaults.AuthorizationPolicy,
         Match = new RouteMatch { Path = path, Methods = methods },
-        Metadata = new Dictionary<string, string> { [KindKey] = kind.ToString() },
+        Metadata = new Dictionary<string, string> { [GatewayRouteKinds.MetadataKey] = kind.ToString() },
         Transforms = [new Dictionary<string, string> { ["X-Forwarded"] = "Off" }],
     };
 }

@@ -2,6 +2,7 @@ using Gateway.Proxy.Admit;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Enforce;
+using Gateway.Proxy.Forward;
 using Gateway.Proxy.Record;
 using Gateway.Proxy.Respond;
 
@@ -11,18 +12,21 @@ namespace Gateway.Proxy.Hosting;
 internal static class GovernancePipelineExtensions
 {
     /// <summary>
-    /// fail closed → describe → admit → decide → record → enforce, then YARP's own session affinity,
-    /// load balancing and passive health checks before the forwarder (with the route's transforms).
-    /// Authentication ran before the pipeline, chosen by the route's endpoint metadata.
+    /// Respond wraps the walk (it answers last, from the records the stages left) → describe → admit →
+    /// decide → record → enforce → forward, then YARP's own session affinity, load balancing and passive
+    /// health checks before the forwarder (with the route's transforms). Authentication ran before the
+    /// pipeline, chosen by the route's endpoint metadata. A stage that refuses adds its refusal and
+    /// returns: the stages after it do not run.
     /// </summary>
     public static IReverseProxyApplicationBuilder UseGovernance(this IReverseProxyApplicationBuilder pipeline)
     {
-        pipeline.UseMiddleware<FailClosedStage>();
+        pipeline.UseMiddleware<RespondStage>();
         pipeline.UseMiddleware<DescribeStage>();
         pipeline.UseMiddleware<AdmitStage>();
         pipeline.UseMiddleware<DecideStage>();
         pipeline.UseMiddleware<RecordStage>();
         pipeline.UseMiddleware<EnforceStage>();
+        pipeline.UseMiddleware<ForwardStage>();
         pipeline.UseSessionAffinity();
         pipeline.UseLoadBalancing();
         pipeline.UsePassiveHealthChecks();

@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Gateway.Proxy.Bundle;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Gateway.Proxy.Hosting;
 

@@ -1,11 +1,15 @@
-using Gateway.Proxy.Authenticate;
-using Gateway.Proxy.Refusals;
-
 namespace Gateway.Proxy.Pipeline;
 
-/// <summary>Per-request state shared by the pipeline stages: who is asking, what body they sent, how it ended.</summary>
+/// <summary>
+/// The one per-request feature: the gateway's request id, how refusals are written on this route, and
+/// the records the stages add as the request walks the pipeline (authenticated request → described
+/// action → admission → decision → recorded decision → forward plan → upstream response, or a refusal).
+/// Each record is immutable and added once: a stage reads the records before it and adds its own.
+/// </summary>
 public sealed class GatewayRequestFeature
 {
+    private object?[] _records = new object?[RecordSlots.Initial];
+
     public GatewayRequestFeature(string requestId) => RequestId = requestId;
 
     /// <summary>The gateway's own id for this request.</summary>
@@ -14,26 +18,52 @@ public sealed class GatewayRequestFeature
     /// <summary>A well-formed id the client sent, kept for correlation only.</summary>
     public string? ClientRequestId { get; set; }
 
-    /// <summary>Set by authentication once the signature, timestamp and nonce are accepted.</summary>
-    public AgentIdentity? Agent { get; set; }
-
-    /// <summary>The exact body bytes the signature covered (empty when there was none).</summary>
-    public ReadOnlyMemory<byte> Body { get; set; }
-
     /// <summary>The format refusals are written in; set once the route knows its connector's kind.</summary>
     public RefusalDialect Dialect { get; set; }
 
     /// <summary>For <see cref="RefusalDialect.JsonRpc"/>: the id (raw JSON) of the request being answered.</summary>
     public string? JsonRpcId { get; set; }
 
-    /// <summary>The status and code of a refusal, when the gateway refused.</summary>
+    /// <summary>The status and code of the refusal written, when the gateway refused (for telemetry).</summary>
     public int? RefusalStatus { get; private set; }
 
     public string? RefusalCode { get; private set; }
 
-    public void RecordRefusal(int status, string code)
+    public void MarkRefused(int status, string code)
     {
         RefusalStatus = status;
         RefusalCode = code;
     }
+
+    /// <summary>Adds a stage's record. A record is added once: a second record of the same type is a bug.</summary>
+    public void Add<TRecord>(TRecord record)
+        where TRecord : class
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var slot = RecordSlots.Of<TRecord>();
+        if (slot >= _records.Length)
+        {
+            Array.Resize(ref _records, Math.Max(slot + 1, _records.Length * 2));
+        }
+
+        if (_records[slot] is not null)
+        {
+            throw new InvalidOperationException($"The request already carries a {typeof(TRecord).Name}; a stage's record is added once.");
+        }
+
+        _records[slot] = record;
+    }
+
+    /// <summary>The record an earlier stage added, or null when it did not (it refused, or the route has no such stage).</summary>
+    public TRecord? Find<TRecord>()
+        where TRecord : class
+    {
+        var slot = RecordSlots.Of<TRecord>();
+        return slot < _records.Length ? (TRecord?)_records[slot] : null;
+    }
+
+    /// <summary>The record an earlier stage must have added.</summary>
+    public TRecord Get<TRecord>()
+        where TRecord : class =>
+        Find<TRecord>() ?? throw new InvalidOperationException($"The request carries no {typeof(TRecord).Name}: a stage ran out of order.");
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Oversight.Http;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Gateway.Proxy.Refusals;
@@ -6,7 +7,7 @@ namespace Gateway.Proxy.Refusals;
 /// <summary>
 /// The gateway's <see cref="IProblemDetailsWriter"/>: every problem the framework produces (routing's
 /// 404 and 405 through the status-code pages, a binding 400, the exception handler's 500) and every
-/// endpoint's <c>TypedResults.Problem</c> (the admin API) is written by <see cref="ProblemResponse"/>,
+/// endpoint's <c>TypedResults.Problem</c> (the admin API) is written by <see cref="RefusalResponse"/>,
 /// the one writer, with a stable <c>code</c> and the request id. Framework extensions (<c>traceId</c>,
 /// exception details) are never written.
 /// </summary>
@@ -22,21 +23,18 @@ internal sealed class GatewayProblemDetailsWriter : IProblemDetailsWriter
         var http = context.HttpContext;
         var details = context.ProblemDetails;
         var status = details.Status ?? http.Response.StatusCode;
-        ProblemShape problem;
         if (context.Exception is not null)
         {
             // The exception handler: nothing of the exception is said, whatever the framework filled in.
-            problem = new ProblemShape(status, ProblemCodes.InternalError, "The gateway failed to handle the request; nothing was forwarded.",
-                Type: null, Title: null, Decision: null, ExplanationJson: default);
-            return new ValueTask(ProblemResponse.WriteAsync(http, problem, extensions: null));
+            return new ValueTask(RefusalResponse.WriteFrameworkProblemAsync(http, Refusal.Internal() with { Status = status }));
         }
 
         var code = details.Extensions.TryGetValue(CodeMember, out var given) && given is string named ? named : CodeFor(status);
 
         // An endpoint's problem with a title of its own and no detail leaves detail out, as it asked.
         var detail = details.Detail ?? (details.Title is null ? DetailFor(status) : null);
-        problem = new ProblemShape(status, code, detail, details.Type, details.Title, Decision: null, ExplanationJson: default);
-        return new ValueTask(ProblemResponse.WriteAsync(http, problem, Extensions(details)));
+        var refusal = new Refusal(status, code, detail) { Type = details.Type, Title = details.Title, Members = Extensions(details) };
+        return new ValueTask(RefusalResponse.WriteFrameworkProblemAsync(http, refusal));
     }
 
     /// <summary>The string, number and boolean members an endpoint added, except those the writer owns.</summary>

@@ -3,9 +3,9 @@ using System.Text.Json;
 namespace Gateway.Proxy.Refusals;
 
 /// <summary>
-/// The bodies of refusals in a provider's own format (<see cref="RefusalDialect"/>), so official
-/// clients show the gateway's code and message instead of "400 (no body)". Each carries the same
-/// facts as the problem+json form: code, request id, decision and explanation.
+/// A refusal in a provider's own format (<see cref="Pipeline.RefusalDialect"/>), so official clients show the
+/// gateway's code and message instead of "400 (no body)". Each carries the same facts as the
+/// problem+json form: code, request id, decision and explanation.
 /// </summary>
 internal static class ProviderRefusalBody
 {
@@ -13,21 +13,21 @@ internal static class ProviderRefusalBody
     public const int JsonRpcRefusalCode = -32001;
 
     /// <summary><c>{"error":{"message","type","code","param","request_id","decision","explanation"}}</c>.</summary>
-    public static void WriteOpenAI(Utf8JsonWriter writer, RefusalFacts facts)
+    public static void WriteOpenAI(Utf8JsonWriter writer, Refusal refusal, string requestId)
     {
         writer.WriteStartObject();
         writer.WriteStartObject("error"u8);
-        writer.WriteString("message"u8, facts.Detail);
-        writer.WriteString("type"u8, OpenAIType(facts.Status));
-        writer.WriteString("code"u8, facts.Code);
+        writer.WriteString("message"u8, refusal.Detail ?? string.Empty);
+        writer.WriteString("type"u8, OpenAIType(refusal.Status));
+        writer.WriteString("code"u8, refusal.Code);
         writer.WriteNull("param"u8);
-        WriteFacts(writer, facts);
+        WriteFacts(writer, refusal, requestId);
         writer.WriteEndObject();
         writer.WriteEndObject();
     }
 
     /// <summary><c>{"jsonrpc":"2.0","id":…,"error":{"code":-32001,"message","data":{code,status,request_id,decision,explanation}}}</c>.</summary>
-    public static void WriteJsonRpc(Utf8JsonWriter writer, RefusalFacts facts, string id)
+    public static void WriteJsonRpc(Utf8JsonWriter writer, Refusal refusal, string requestId, string id)
     {
         writer.WriteStartObject();
         writer.WriteString("jsonrpc"u8, "2.0");
@@ -35,29 +35,29 @@ internal static class ProviderRefusalBody
         writer.WriteRawValue(id, skipInputValidation: false);
         writer.WriteStartObject("error"u8);
         writer.WriteNumber("code"u8, JsonRpcRefusalCode);
-        writer.WriteString("message"u8, facts.Detail);
+        writer.WriteString("message"u8, refusal.Detail ?? string.Empty);
         writer.WriteStartObject("data"u8);
-        writer.WriteString("code"u8, facts.Code);
-        writer.WriteNumber("status"u8, facts.Status);
-        WriteFacts(writer, facts);
+        writer.WriteString("code"u8, refusal.Code);
+        writer.WriteNumber("status"u8, refusal.Status);
+        WriteFacts(writer, refusal, requestId);
         writer.WriteEndObject();
         writer.WriteEndObject();
         writer.WriteEndObject();
     }
 
     /// <summary>The members every refusal format shares: <c>request_id</c>, then <c>decision</c> and <c>explanation</c> when decided.</summary>
-    public static void WriteFacts(Utf8JsonWriter writer, RefusalFacts facts)
+    public static void WriteFacts(Utf8JsonWriter writer, Refusal refusal, string requestId)
     {
-        writer.WriteString("request_id"u8, facts.RequestId);
-        if (facts.Decision is not null)
+        writer.WriteString("request_id"u8, requestId);
+        if (refusal.Decision is not null)
         {
-            writer.WriteString("decision"u8, facts.Decision);
+            writer.WriteString("decision"u8, refusal.Decision);
         }
 
-        if (!facts.ExplanationJson.IsEmpty)
+        if (!refusal.ExplanationJson.IsEmpty)
         {
             writer.WritePropertyName("explanation"u8);
-            writer.WriteRawValue(facts.ExplanationJson.Span, skipInputValidation: true);
+            writer.WriteRawValue(refusal.ExplanationJson.Span, skipInputValidation: true);
         }
     }
 

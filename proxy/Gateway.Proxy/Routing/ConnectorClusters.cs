@@ -1,8 +1,8 @@
 using Gateway.Policy;
+using Gateway.Proxy.Hosting;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
-using Gateway.Proxy.Hosting;
 
 namespace Gateway.Proxy.Routing;
 

@@ -1,3 +1,4 @@
+using Gateway.Oversight.Http;
 using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Telemetry;
@@ -24,7 +25,7 @@ internal static class GatewayMetricsEndpoint
 
         app.UseOpenTelemetryPrometheusScrapingEndpoint(context => IsScrape(context, settings));
         app.Use((context, next) => context.Connection.LocalPort == port
-            ? ProblemResponse.WriteAsync(context, StatusCodes.Status404NotFound, ProblemCodes.NotFound, "This port serves /metrics only.")
+            ? RefusalResponse.WriteAsync(context, new Refusal(StatusCodes.Status404NotFound, ProblemCodes.NotFound, "This port serves /metrics only."))
             : next(context));
     }
 }

@@ -108,17 +108,9 @@ public static class GatewayTelemetry
             activity.SetTag(GatewaySpanAttributes.HttpRoute, route);
         }
 
-        if (context.Features.Get<GatewayRequestFeature>() is { } feature)
+        if (context.Features.Get<GatewayRequestFeature>()?.RefusalCode is { } code)
         {
-            if (feature.Agent is { } agent && activity.GetTagItem(GatewaySpanAttributes.Tenant) is null)
-            {
-                SetIdentity(context, agent.Tenant, agent.Workspace, agent.Agent);
-            }
-
-            if (feature.RefusalCode is { } code)
-            {
-                activity.SetTag(GatewaySpanAttributes.RefusalCode, code);
-            }
+            activity.SetTag(GatewaySpanAttributes.RefusalCode, code);
         }
 
         if (status >= StatusCodes.Status500InternalServerError)

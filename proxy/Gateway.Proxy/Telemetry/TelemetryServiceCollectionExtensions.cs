@@ -3,12 +3,12 @@ using Gateway.Oversight;
 using Gateway.Store;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
-using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using OpenTelemetry;
 
 namespace Gateway.Proxy.Telemetry;
 

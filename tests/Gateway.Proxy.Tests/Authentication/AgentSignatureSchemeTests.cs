@@ -8,7 +8,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Configuration;
 using Gateway.Proxy.Pipeline;
-using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Security;
 using Gateway.Proxy.Telemetry;
 using Gateway.Proxy.Tests.Infrastructure;
@@ -74,18 +73,6 @@ public sealed class AgentSignatureSchemeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Challenge_OnARouteDeclaringTheOpenAIDialect_IsAnOpenAIError()
-    {
-        using var request = _agent.Create(HttpMethod.Post, "/openai-kind", "{}");
-        request.Headers.Remove(Gateway.Connectors.Signing.SignatureHeaders.Signature);
-        request.Headers.Add(Gateway.Connectors.Signing.SignatureHeaders.Signature, "v1=" + new string('0', 64));
-
-        using var response = await _http.SendAsync(request);
-
-        await ProblemAssert.IsOpenAIErrorAsync(response, HttpStatusCode.Unauthorized, "signature_mismatch");
-    }
-
-    [Fact]
     public async Task Authenticate_RouteWithoutThePolicy_IsNeverAuthenticated()
     {
         using var response = await _agent.SendAsync(_agent.Create(HttpMethod.Post, "/open", "{}"));
@@ -107,16 +94,13 @@ public sealed class AgentSignatureSchemeTests : IAsyncLifetime
             ["name"] = context.User.Identity?.Name,
             ["tenant"] = context.User.FindFirst(AgentSignatureDefaults.TenantClaim)?.Value,
             ["workspace"] = context.User.FindFirst(AgentSignatureDefaults.WorkspaceClaim)?.Value,
-            ["agent"] = context.Features.GetRequiredFeature<GatewayRequestFeature>().Agent?.Agent,
-            ["body"] = System.Text.Encoding.UTF8.GetString(context.Features.GetRequiredFeature<GatewayRequestFeature>().Body.Span),
+            ["agent"] = context.Features.GetRequiredFeature<GatewayRequestFeature>().Find<AuthenticatedRequest>()?.Identity.Agent,
+            ["body"] = System.Text.Encoding.UTF8.GetString(context.Features.GetRequiredFeature<GatewayRequestFeature>().Find<AuthenticatedRequest>()?.Body.ToArray() ?? []),
         })).RequireAuthorization(AgentSignatureDefaults.AuthorizationPolicy);
-        app.MapPost("/openai-kind", static () => Results.Ok())
-            .RequireAuthorization(AgentSignatureDefaults.AuthorizationPolicy)
-            .WithMetadata(RefusalDialectMetadata.OpenAI);
         app.MapPost("/open", static (HttpContext context) => Results.Json(new Dictionary<string, bool>
         {
             ["authenticated"] = context.User.Identity?.IsAuthenticated ?? false,
-            ["agent"] = context.Features.GetRequiredFeature<GatewayRequestFeature>().Agent is not null,
+            ["agent"] = context.Features.GetRequiredFeature<GatewayRequestFeature>().Find<AuthenticatedRequest>() is not null,
         }));
     }
 

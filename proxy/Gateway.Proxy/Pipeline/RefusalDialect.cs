@@ -1,4 +1,4 @@
-namespace Gateway.Proxy.Refusals;
+namespace Gateway.Proxy.Pipeline;
 
 /// <summary>The error format a refusal is written in: the one the client on this route understands.</summary>
 public enum RefusalDialect

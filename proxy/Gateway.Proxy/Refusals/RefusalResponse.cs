@@ -5,17 +5,16 @@ using Gateway.Proxy.Pipeline;
 namespace Gateway.Proxy.Refusals;
 
 /// <summary>
-/// Writes RFC 9457 <c>application/problem+json</c> refusals with the agent protocol's extension
-/// members: <c>code</c>, <c>request_id</c>, and where a decision was made <c>decision</c> and
-/// <c>explanation</c>. The body is written with a <see cref="Utf8JsonWriter"/>: no reflection.
-/// On a provider route the same refusal is written in the provider's own format instead
-/// (<see cref="RefusalDialect"/>), with <c>x-should-retry: false</c> and no <c>Retry-After</c> longer
-/// than a client would wait.
-/// This is the gateway's one problem writer: the framework's problems (routing 404/405, binding 400,
+/// Writes a <see cref="Refusal"/>: RFC 9457 <c>application/problem+json</c> with the agent protocol's
+/// extension members (<c>code</c>, <c>request_id</c>, and where a decision was made <c>decision</c> and
+/// <c>explanation</c>), or, on a provider route, the same refusal in the provider's own format
+/// (<see cref="RefusalDialect"/>) with <c>x-should-retry</c> and no <c>Retry-After</c> longer than a
+/// client would wait. The body is written with a <see cref="Utf8JsonWriter"/>: no reflection.
+/// This is the gateway's one refusal writer: the framework's problems (routing 404/405, binding 400,
 /// the exception handler's 500) and the admin API's results reach it through
 /// <see cref="GatewayProblemDetailsWriter"/>.
 /// </summary>
-public static class ProblemResponse
+internal static class RefusalResponse
 {
     public const string ContentType = "application/problem+json";
 
@@ -25,17 +24,11 @@ public static class ProblemResponse
     /// <summary>The longest <c>Retry-After</c> a provider client is told; beyond it, retrying is pointless.</summary>
     public static readonly TimeSpan MaxProviderRetryAfter = TimeSpan.FromSeconds(60);
 
-    /// <summary>Writes a refusal. <paramref name="extensions"/> may add members (already-serialised JSON values).</summary>
-    public static Task WriteAsync(
-        HttpContext context,
-        int status,
-        string code,
-        string detail,
-        string? decision = null,
-        ReadOnlyMemory<byte> explanationJson = default,
-        Action<Utf8JsonWriter>? extensions = null)
+    /// <summary>Writes a refusal in place of whatever the response held.</summary>
+    public static Task WriteAsync(HttpContext context, Refusal refusal)
     {
         ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(refusal);
         var response = context.Response;
         if (response.HasStarted)
         {
@@ -44,23 +37,21 @@ public static class ProblemResponse
             return Task.CompletedTask;
         }
 
-        // Clear() drops headers; a Retry-After the caller set for this refusal must survive it.
-        var retryAfter = response.Headers.RetryAfter;
         response.Clear();
-        if (retryAfter.Count > 0)
+        if (refusal.RetryAfter is { } retryAfter)
         {
-            response.Headers.RetryAfter = retryAfter;
+            response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         }
 
-        return WriteBodyAsync(context, new ProblemShape(status, code, detail, Type: null, Title: null, decision, explanationJson), extensions);
+        return WriteBodyAsync(context, refusal);
     }
 
     /// <summary>
     /// Writes a problem the framework or an endpoint result asked for (through
     /// <see cref="GatewayProblemDetailsWriter"/>): the response is not cleared, so headers such as
-    /// <c>Allow</c> or <c>WWW-Authenticate</c> that came with it stay.
+    /// <c>Allow</c> that came with it stay.
     /// </summary>
-    internal static Task WriteAsync(HttpContext context, ProblemShape problem, Action<Utf8JsonWriter>? extensions)
+    public static Task WriteFrameworkProblemAsync(HttpContext context, Refusal refusal)
     {
         if (context.Response.HasStarted)
         {
@@ -68,16 +59,16 @@ public static class ProblemResponse
             return Task.CompletedTask;
         }
 
-        return WriteBodyAsync(context, problem, extensions);
+        return WriteBodyAsync(context, refusal);
     }
 
-    private static Task WriteBodyAsync(HttpContext context, ProblemShape problem, Action<Utf8JsonWriter>? extensions)
+    private static Task WriteBodyAsync(HttpContext context, Refusal refusal)
     {
         var response = context.Response;
-        response.StatusCode = problem.Status;
+        response.StatusCode = refusal.Status;
         response.Headers.CacheControl = "no-store";
         var feature = context.Features.Get<GatewayRequestFeature>();
-        feature?.RecordRefusal(problem.Status, problem.Code);
+        feature?.MarkRefused(refusal.Status, refusal.Code);
         var dialect = feature?.Dialect ?? RefusalDialect.Problem;
         if (dialect == RefusalDialect.JsonRpc && feature?.JsonRpcId is null)
         {
@@ -85,7 +76,6 @@ public static class ProblemResponse
             dialect = RefusalDialect.Problem;
         }
 
-        var facts = new RefusalFacts(problem.Status, problem.Code, problem.Detail ?? string.Empty, RequestIdMiddleware.GetRequestId(context), problem.Decision, problem.ExplanationJson);
         string? jsonRpcId = null;
         if (dialect == RefusalDialect.Problem)
         {
@@ -103,39 +93,40 @@ public static class ProblemResponse
             }
         }
 
-        return JsonResponseBody.WriteAsync(response, (dialect, problem, facts, extensions, jsonRpcId), static (writer, s) =>
+        var requestId = RequestIdMiddleware.GetRequestId(context);
+        return JsonResponseBody.WriteAsync(response, (dialect, refusal, requestId, jsonRpcId), static (writer, s) =>
         {
-            var (dialect, problem, facts, extensions, jsonRpcId) = s;
+            var (dialect, refusal, requestId, jsonRpcId) = s;
             if (dialect == RefusalDialect.Problem)
             {
-                WriteProblem(writer, problem, facts, extensions);
+                WriteProblem(writer, refusal, requestId);
             }
             else if (jsonRpcId is { } id)
             {
-                ProviderRefusalBody.WriteJsonRpc(writer, facts, id);
+                ProviderRefusalBody.WriteJsonRpc(writer, refusal, requestId, id);
             }
             else
             {
-                ProviderRefusalBody.WriteOpenAI(writer, facts);
+                ProviderRefusalBody.WriteOpenAI(writer, refusal, requestId);
             }
         }, context.RequestAborted);
     }
 
-    /// <summary>The one problem+json body: <c>type, title, status, detail, code, request_id</c>, then <c>decision</c>, <c>explanation</c> and extensions.</summary>
-    private static void WriteProblem(Utf8JsonWriter writer, ProblemShape problem, RefusalFacts facts, Action<Utf8JsonWriter>? extensions)
+    /// <summary>The one problem+json body: <c>type, title, status, detail, code, request_id</c>, then <c>decision</c>, <c>explanation</c> and the members.</summary>
+    private static void WriteProblem(Utf8JsonWriter writer, Refusal refusal, string requestId)
     {
         writer.WriteStartObject();
-        writer.WriteString("type"u8, problem.Type ?? TypePrefix + facts.Code);
-        writer.WriteString("title"u8, problem.Title ?? TitleFor(facts.Status));
-        writer.WriteNumber("status"u8, facts.Status);
-        if (problem.Detail is not null)
+        writer.WriteString("type"u8, refusal.Type ?? TypePrefix + refusal.Code);
+        writer.WriteString("title"u8, refusal.Title ?? TitleFor(refusal.Status));
+        writer.WriteNumber("status"u8, refusal.Status);
+        if (refusal.Detail is not null)
         {
-            writer.WriteString("detail"u8, problem.Detail);
+            writer.WriteString("detail"u8, refusal.Detail);
         }
 
-        writer.WriteString("code"u8, facts.Code);
-        ProviderRefusalBody.WriteFacts(writer, facts);
-        extensions?.Invoke(writer);
+        writer.WriteString("code"u8, refusal.Code);
+        ProviderRefusalBody.WriteFacts(writer, refusal, requestId);
+        refusal.Members?.Invoke(writer);
         writer.WriteEndObject();
     }
 

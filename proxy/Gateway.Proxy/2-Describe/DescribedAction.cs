@@ -1,0 +1,35 @@
+using System.Text.Json;
+using Gateway.Connectors.Mcp;
+using Gateway.Policy;
+using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Routing;
+
+namespace Gateway.Proxy.Describe;
+
+/// <summary>
+/// The Describe stage's record: the action policy decides, on which route, in which tenant. On the
+/// provider route it also carries the canonical target, the operation it maps to, and for an MCP
+/// server the JSON-RPC request; the body is parsed here once and later stages read the parse.
+/// </summary>
+internal sealed record DescribedAction(GatewayRouteKind Route, TenantPolicy Tenant, ActionRequest Request)
+{
+    /// <summary>Provider route: the canonical target (path and query exactly as signed).</summary>
+    public ProviderTarget? Target { get; init; }
+
+    /// <summary>Provider route: the operation of the connector's kind the request maps to.</summary>
+    public ProviderOperation? Operation { get; init; }
+
+    /// <summary>Provider route to an MCP server: the JSON-RPC request.</summary>
+    public McpRequest? Mcp { get; init; }
+
+    /// <summary>
+    /// A model call's request object, parsed once: the provider route's body, or the native route's
+    /// <c>request</c> member (Undefined for anything else).
+    /// </summary>
+    public JsonElement ModelRequest => Route switch
+    {
+        GatewayRouteKind.Provider => Request.Args,
+        GatewayRouteKind.Model when Request.Args.ValueKind == JsonValueKind.Object && Request.Args.TryGetProperty("request", out var request) => request,
+        _ => default,
+    };
+}

@@ -1,0 +1,19 @@
+namespace Gateway.Proxy.Record;
+
+/// <summary>The Record stage's record: the decision is in the audit journal, and what follows from it.</summary>
+/// <param name="Disposition">What the decision leads to: an answer, a refusal, or forwarding.</param>
+/// <param name="StatusCode">The status recorded with the decision: 200, 409 or 403; 0 for a decision about to be carried out.</param>
+internal sealed record RecordedDecision(DecisionDisposition Disposition, int StatusCode);
+
+/// <summary>What a recorded decision leads to.</summary>
+internal enum DecisionDisposition
+{
+    /// <summary>An evaluation (or an evaluate-only decision): the agent is answered with the decision; nothing runs.</summary>
+    Answer,
+
+    /// <summary>A block or require_approval: refused with the decision attached.</summary>
+    Refuse,
+
+    /// <summary>The allow family with a catalog entry: enforced and forwarded; the outcome is recorded after.</summary>
+    Execute,
+}

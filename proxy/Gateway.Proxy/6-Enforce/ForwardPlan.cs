@@ -1,0 +1,64 @@
+using Gateway.Connectors.Envelopes;
+using Gateway.Connectors.Models;
+using Gateway.Connectors.Redaction;
+using Gateway.Policy;
+using Gateway.Proxy.Authenticate;
+using Gateway.Proxy.Describe;
+using Gateway.Proxy.Pipeline;
+
+namespace Gateway.Proxy.Enforce;
+
+/// <summary>
+/// The Enforce stage's record: everything the forward stage and YARP's transforms need to send the
+/// decided request upstream, and nothing else. The transforms are functions of this plan and their
+/// route values; they read it and never change it. <see cref="Usage"/> and <see cref="Redactions"/> are
+/// the sinks the response transforms count into while the answer streams.
+/// </summary>
+internal sealed record ForwardPlan
+{
+    public required GatewayRouteKind Route { get; init; }
+
+    public required TenantPolicy Tenant { get; init; }
+
+    /// <summary>The caller as admitted.</summary>
+    public required AgentIdentity Identity { get; init; }
+
+    /// <summary>The decided catalog entry.</summary>
+    public required CatalogEntry Entry { get; init; }
+
+    /// <summary>The entry forwarded to: the decided entry, or for an mcp_tool its MCP server's.</summary>
+    public required CatalogEntry Upstream { get; init; }
+
+    /// <summary>The YARP cluster the request was assigned (<c>&lt;tenant&gt;/&lt;connector&gt;</c>).</summary>
+    public required string ClusterId { get; init; }
+
+    /// <summary>Native routes: the request sent upstream in place of the agent's envelope.</summary>
+    public UpstreamEnvelope? Envelope { get; init; }
+
+    /// <summary>Provider route: the canonical target, sent below the destination's base path exactly as signed.</summary>
+    public ProviderTarget? Target { get; init; }
+
+    /// <summary>The body as forwarded (an envelope's; a model body may be rewritten by route degrade or to ask for usage).</summary>
+    public ReadOnlyMemory<byte> Body { get; init; }
+
+    /// <summary>The connector's <c>max_response_bytes</c>.</summary>
+    public required long MaxResponseBytes { get; init; }
+
+    /// <summary>The token reservation to settle once the upstream has answered (model connectors with a budget).</summary>
+    public TokenReservation? Reservation { get; init; }
+
+    /// <summary>Model connectors: the model the request names (for telemetry and token metrics).</summary>
+    public string? RequestedModel { get; init; }
+
+    /// <summary>Provider route, MCP <c>tools/list</c>: the tools the agent may call (the rest are filtered out).</summary>
+    public Func<string, bool>? McpToolAllowed { get; init; }
+
+    /// <summary>Provider route to a model connector: the usage the response reports, counted as it streams.</summary>
+    public ModelUsageAccumulator? Usage { get; init; }
+
+    /// <summary>Counts of values redacted from the response, by kind.</summary>
+    public RedactionCounts Redactions { get; } = new();
+
+    /// <summary>When forwarding started (<see cref="System.Diagnostics.Stopwatch"/> ticks), for the outcome's latency.</summary>
+    public required long StartedTimestamp { get; init; }
+}

@@ -1,0 +1,47 @@
+using Gateway.Policy;
+using Gateway.Proxy.Enforce;
+using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Telemetry;
+
+namespace Gateway.Proxy.Forward;
+
+/// <summary>
+/// Forward: the planned request goes to its connector's cluster through YARP (session affinity, load
+/// balancing, passive health checks, then the forwarder with the route's transforms), inside the
+/// <c>gateway.upstream</c> span. The route's response transform adds the <see cref="UpstreamResponse"/>.
+/// A request without a plan (answered or refused before) never reaches YARP.
+/// </summary>
+internal sealed class ForwardStage
+{
+    private readonly RequestDelegate _next;
+
+    public ForwardStage(RequestDelegate next) => _next = next;
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var feature = context.GatewayRequest();
+        if (feature.Find<ForwardPlan>() is not { } plan)
+        {
+            return;
+        }
+
+        using var upstream = GatewayTelemetry.StartUpstream(plan.Entry.Name, WireNames.Of(plan.Entry.Kind), plan.RequestedModel);
+        var clientBody = context.Response.Body;
+        try
+        {
+            await _next(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Whatever the transforms wrapped, what is written from here on goes straight to the client.
+            context.Response.Body = clientBody;
+        }
+
+        var response = feature.Find<UpstreamResponse>();
+        GatewayTelemetry.SetUpstreamResult(upstream, response?.Status, context.GetForwarderErrorFeature()?.Exception);
+        if ((plan.Usage?.Usage ?? response?.Result?.Usage) is { } usage)
+        {
+            GatewayTelemetry.SetUsage(upstream, usage.InputTokens, usage.OutputTokens);
+        }
+    }
+}

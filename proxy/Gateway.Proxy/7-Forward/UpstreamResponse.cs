@@ -1,0 +1,27 @@
+using Gateway.Connectors.Results;
+using Gateway.Connectors.Streaming;
+using Gateway.Proxy.Refusals;
+
+namespace Gateway.Proxy.Forward;
+
+/// <summary>
+/// The forward stage's record, added by the route's response transform once the upstream has
+/// answered: its status, and either the redacted result (native routes), the streams the answer is
+/// passing through (provider route; completed by the Respond stage), or the refusal when the answer
+/// cannot be passed on (too large, undecodable, an unreadable tools/list) — nothing of it was sent.
+/// </summary>
+/// <param name="Status">The status the upstream answered with.</param>
+internal sealed record UpstreamResponse(int Status)
+{
+    /// <summary>Native routes: the result the agent receives.</summary>
+    public ConnectorResult? Result { get; init; }
+
+    /// <summary>Provider route: the transformed body stream, completed after forwarding to flush held-back bytes.</summary>
+    public BodyTransformStream? Stream { get; init; }
+
+    /// <summary>Provider route: the outermost stream, counting the upstream's bytes against the connector's limit.</summary>
+    public ResponseSizeLimitStream? SizeLimit { get; init; }
+
+    /// <summary>The answer could not be passed on; nothing of it was sent.</summary>
+    public Refusal? Refusal { get; init; }
+}

@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using Gateway.Connectors.Credentials;
+using Gateway.Oversight.Audit;
+using Gateway.Oversight.Http;
+using Gateway.Proxy.Admit;
+using Gateway.Proxy.Authenticate;
+using Gateway.Proxy.Decide;
+using Gateway.Proxy.Enforce;
+using Gateway.Proxy.Forward;
+using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Record;
+using Gateway.Proxy.Refusals;
+using Gateway.Proxy.Telemetry;
+using Gateway.Store;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Gateway.Proxy.Respond;
+
+/// <summary>
+/// Respond: the stage that answers. It wraps the walk (so it is the first middleware of the pipeline and
+/// does its work last) and reads the records the stages left: a <see cref="Refusal"/> is recorded where
+/// it says something about an action and written in the route's dialect; a decision that answers or
+/// refuses is written with its explanation; a forwarded request's outcome is recorded, then the agent
+/// is answered (the upstream's own stream, or the decision with its result). This is the one place
+/// refusals are recorded and written. A state store or audit journal that fails anywhere in the walk
+/// ends the request in a refusal (503), never in a forwarded request.
+/// </summary>
+internal sealed partial class RespondStage
+{
+    private readonly RequestDelegate _next;
+    private readonly AuditRecorder _audit;
+    private readonly TokenBudgetGate _budgets;
+    private readonly GatewayMetrics _metrics;
+    private readonly ILogger<RespondStage> _logger;
+
+    public RespondStage(RequestDelegate next, AuditRecorder audit, TokenBudgetGate budgets, GatewayMetrics metrics, ILogger<RespondStage> logger)
+    {
+        _next = next;
+        _audit = audit;
+        _budgets = budgets;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var feature = context.GatewayRequest();
+        try
+        {
+            await _next(context).ConfigureAwait(false);
+            await RespondAsync(context, feature).ConfigureAwait(false);
+        }
+        catch (StateStoreUnavailableException ex) when (!context.Response.HasStarted)
+        {
+            LogDependencyUnavailable(_logger, "store", ex);
+            await RefusalResponse.WriteAsync(context, Refusal.StoreUnavailable()).ConfigureAwait(false);
+        }
+        catch (AuditWriteException ex) when (!context.Response.HasStarted)
+        {
+            LogDependencyUnavailable(_logger, "audit", ex);
+            await RefusalResponse.WriteAsync(context, Refusal.AuditUnavailable()).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (feature.Find<ForwardPlan>()?.Reservation is { Granted: true } reservation)
+            {
+                await SettleAsync(feature, reservation).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private Task RespondAsync(HttpContext context, GatewayRequestFeature feature)
+    {
+        if (feature.Find<Refusal>() is { } refusal)
+        {
+            return RefuseAsync(context, feature, refusal, invoked: false);
+        }
+
+        var recorded = feature.Find<RecordedDecision>();
+        return recorded?.Disposition switch
+        {
+            DecisionDisposition.Answer => DecisionResponseWriter.WriteDecisionAsync(context, feature.Get<GovernedDecision>(), invoked: false),
+            DecisionDisposition.Refuse => RefusalResponse.WriteAsync(context, DecisionResponseWriter.RefusalFor(feature.Get<GovernedDecision>())),
+            DecisionDisposition.Execute => feature.Get<ForwardPlan>().Route == GatewayRouteKind.Provider
+                ? CompleteProviderAsync(context, feature)
+                : CompleteNativeAsync(context, feature),
+            _ => RefusalResponse.WriteAsync(context, Refusal.Internal()),
+        };
+    }
+
+    /// <summary>
+    /// A refusal: after a decision that was to be carried out, it is that decision's outcome (recorded,
+    /// and answered with the decision attached); before any decision it is recorded when it names an
+    /// action (<see cref="Refusal.AuditTool"/>).
+    /// </summary>
+    private async Task RefuseAsync(HttpContext context, GatewayRequestFeature feature, Refusal refusal, bool invoked)
+    {
+        if (feature.Find<RecordedDecision>() is { Disposition: DecisionDisposition.Execute })
+        {
+            var governed = feature.Get<GovernedDecision>();
+            await _audit.RecordOutcomeAsync(context, feature.Get<Admission>().Identity!, governed, new ActionOutcome
+            {
+                Invoked = invoked,
+                UpstreamStatus = feature.Find<UpstreamResponse>()?.Status,
+                Latency = Latency(feature),
+                Refusal = refusal,
+            }).ConfigureAwait(false);
+            refusal = DecisionResponseWriter.WithDecision(refusal, governed);
+        }
+        else if (refusal.AuditTool is { } tool && (feature.Find<Admission>()?.Identity ?? feature.Find<AuthenticatedRequest>()?.Identity) is { } identity)
+        {
+            await _audit.RecordRefusalAsync(context, identity, tool, refusal.Code, refusal.Status).ConfigureAwait(false);
+        }
+
+        await RefusalResponse.WriteAsync(context, refusal).ConfigureAwait(false);
+    }
+
+    /// <summary>The provider route: the upstream's response has streamed; flush, count, record, and refuse what could not be passed on.</summary>
+    private async Task CompleteProviderAsync(HttpContext context, GatewayRequestFeature feature)
+    {
+        var plan = feature.Get<ForwardPlan>();
+        var response = feature.Find<UpstreamResponse>();
+        if (response is { Stream: { } stream, Refusal: null } && response.SizeLimit?.Exceeded != true)
+        {
+            await stream.CompleteAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+
+        var refusal = response?.Refusal;
+        if (refusal is null && response?.SizeLimit?.Exceeded == true)
+        {
+            refusal = ProviderBodyTransform.TooLarge(plan);
+        }
+
+        refusal ??= ForwardingFailure(context.GetForwarderErrorFeature());
+        CountUsageAndRedactions(plan, response);
+        try
+        {
+            await _audit.RecordOutcomeAsync(context, plan.Identity, feature.Get<GovernedDecision>(), new ActionOutcome
+            {
+                Invoked = response is not null,
+                UpstreamStatus = response?.Status,
+                ClientStatus = context.Response.StatusCode,
+                Redactions = plan.Redactions.ToDictionary(),
+                Latency = Latency(feature),
+                Refusal = refusal,
+            }).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AuditWriteException or StateStoreUnavailableException)
+        {
+            // The response has already streamed; the decision record (written before forwarding) stands.
+            LogOutcomeNotRecorded(_logger, ex);
+        }
+
+        if (refusal is not null)
+        {
+            // Before the response started: a clear refusal. After: the connection is aborted (never a cut body taken for whole).
+            await RefusalResponse.WriteAsync(context, refusal).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A native route: record the outcome, then answer with the decision and the result (or the refusal).</summary>
+    private async Task CompleteNativeAsync(HttpContext context, GatewayRequestFeature feature)
+    {
+        var plan = feature.Get<ForwardPlan>();
+        var response = feature.Find<UpstreamResponse>();
+        var refusal = response?.Refusal ?? ForwardingFailure(context.GetForwarderErrorFeature());
+        if (refusal is not null || response?.Result is not { } result)
+        {
+            refusal ??= new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable, "The upstream could not be reached or failed mid-request.");
+            LogRefusedAfterForwarding(_logger, plan.Entry.Name, refusal.Code);
+            await RefuseAsync(context, feature, refusal, invoked: response is not null).ConfigureAwait(false);
+            return;
+        }
+
+        CountUsageAndRedactions(plan, response);
+        var governed = feature.Get<GovernedDecision>();
+        await _audit.RecordOutcomeAsync(context, plan.Identity, governed, new ActionOutcome
+        {
+            Invoked = true,
+            UpstreamStatus = result.StatusCode,
+            Redactions = plan.Redactions.ToDictionary(),
+            Latency = Latency(feature),
+        }).ConfigureAwait(false);
+        await DecisionResponseWriter.WriteDecisionAsync(context, governed, invoked: true, result.Json, result.StatusCode).ConfigureAwait(false);
+    }
+
+    private async Task SettleAsync(GatewayRequestFeature feature, TokenReservation reservation)
+    {
+        var response = feature.Find<UpstreamResponse>();
+        var used = feature.Get<ForwardPlan>().Usage?.Usage?.TotalTokens ?? response?.Result?.Usage?.TotalTokens
+            ?? (response is null ? 0 : reservation.Reserved);
+        await _budgets.SettleAsync(reservation, used, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private static TimeSpan Latency(GatewayRequestFeature feature) =>
+        feature.Find<ForwardPlan>() is { } plan ? Stopwatch.GetElapsedTime(plan.StartedTimestamp) : TimeSpan.Zero;
+
+    private static Refusal? ForwardingFailure(IForwarderErrorFeature? error) => error?.Error switch
+    {
+        null or ForwarderError.None => null,
+        ForwarderError.RequestCreation when error.Exception is CredentialUnavailableException => new(StatusCodes.Status503ServiceUnavailable, ProblemCodes.CredentialUnavailable,
+            "The connector's credential became unavailable (revoked or unreadable); nothing was forwarded."),
+        ForwarderError.RequestTimedOut => new(StatusCodes.Status504GatewayTimeout, ProblemCodes.UpstreamTimeout, "The upstream did not answer in time."),
+        ForwarderError.NoAvailableDestinations => new(StatusCodes.Status503ServiceUnavailable, ProblemCodes.UpstreamUnavailable, "No healthy destination of the connector is available."),
+        _ => new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable, "The upstream could not be reached or failed mid-request."),
+    };
+
+    private void CountUsageAndRedactions(ForwardPlan plan, UpstreamResponse? response)
+    {
+        if ((plan.Usage?.Usage ?? response?.Result?.Usage) is { } usage)
+        {
+            var model = plan.RequestedModel ?? plan.Entry.Name;
+            _metrics.Tokens.Add(usage.InputTokens, new("model", model), new("tenant", plan.Identity.Tenant), new("direction", "input"));
+            _metrics.Tokens.Add(usage.OutputTokens, new("model", model), new("tenant", plan.Identity.Tenant), new("direction", "output"));
+        }
+
+        foreach (var pair in plan.Redactions.ToDictionary())
+        {
+            _metrics.Redactions.Add(pair.Value, new KeyValuePair<string, object?>("kind", pair.Key));
+        }
+    }
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Dependency {Dependency} unavailable; request refused (fail closed)")]
+    private static partial void LogDependencyUnavailable(ILogger logger, string dependency, Exception exception);
+
+    [LoggerMessage(EventId = 3301, Level = LogLevel.Warning, Message = "Connector {Connector} refused after forwarding: {Code}")]
+    private static partial void LogRefusedAfterForwarding(ILogger logger, string connector, string code);
+
+    [LoggerMessage(EventId = 3303, Level = LogLevel.Error, Message = "The outcome of a streamed provider request could not be recorded")]
+    private static partial void LogOutcomeNotRecorded(ILogger logger, Exception exception);
+}

@@ -1,0 +1,66 @@
+using System.Text.Json;
+using Gateway.Oversight.Http;
+
+namespace Gateway.Proxy.Refusals;
+
+/// <summary>
+/// The gateway's one refusal: a status, a stable <see cref="ProblemCodes"/> code and a detail, with the
+/// decision and its explanation when one was made. Every stage that refuses adds one to the request
+/// (authentication writes its own, before the pipeline); the Respond stage records it and
+/// <see cref="RefusalResponse"/> writes it as problem+json, an OpenAI error object or a JSON-RPC error.
+/// </summary>
+/// <param name="Status">The HTTP status.</param>
+/// <param name="Code">The stable code clients branch on.</param>
+/// <param name="Detail">What happened, for a human; null leaves it out (a framework problem with a title of its own).</param>
+internal sealed record Refusal(int Status, string Code, string? Detail)
+{
+    /// <summary>When retrying can help: sent as <c>Retry-After</c> in whole seconds.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>The decision's wire name, when the refusal follows a decision.</summary>
+    public string? Decision { get; init; }
+
+    /// <summary>The decision's explanation (agent-protocol JSON), when the refusal follows a decision.</summary>
+    public ReadOnlyMemory<byte> ExplanationJson { get; init; }
+
+    /// <summary>Protocol members after the standard ones (<c>invoked</c>, <c>approval</c>, <c>scope</c>…), already JSON.</summary>
+    public Action<Utf8JsonWriter>? Members { get; init; }
+
+    /// <summary>
+    /// A refusal before any decision that still says something about an action (a rate limit, an
+    /// operation no connector declares): the tool or connector it is recorded under in the audit
+    /// journal. Null: not recorded (bad input says nothing about an action).
+    /// </summary>
+    public string? AuditTool { get; init; }
+
+    /// <summary>A framework problem's own <c>type</c>; null: <see cref="RefusalResponse.TypePrefix"/> and the code.</summary>
+    public string? Type { get; init; }
+
+    /// <summary>A framework problem's own <c>title</c>; null: the status's reason phrase.</summary>
+    public string? Title { get; init; }
+
+    /// <summary>The state store cannot be reached (fail closed).</summary>
+    public static Refusal StoreUnavailable() =>
+        new(StatusCodes.Status503ServiceUnavailable, ProblemCodes.StoreUnavailable, "The state store cannot be reached; nothing was forwarded.");
+
+    /// <summary>The audit record could not be written (fail closed).</summary>
+    public static Refusal AuditUnavailable() =>
+        new(StatusCodes.Status503ServiceUnavailable, ProblemCodes.AuditUnavailable, "The audit record could not be written, so the request is refused.");
+
+    /// <summary>No policy is loaded for the agent's tenant.</summary>
+    public static Refusal PolicyUnavailable() =>
+        new(StatusCodes.Status503ServiceUnavailable, ProblemCodes.PolicyUnavailable, "No policy is loaded for this tenant; nothing was forwarded.");
+
+    /// <summary>The pipeline met a request it cannot handle (a bug); nothing is forwarded.</summary>
+    public static Refusal Internal() =>
+        new(StatusCodes.Status500InternalServerError, ProblemCodes.InternalError, "The gateway failed to handle the request; nothing was forwarded.");
+
+    /// <summary>A rate-limit window of <paramref name="scope"/> is exhausted, recorded under <paramref name="tool"/>.</summary>
+    public static Refusal RateLimited(string scope, TimeSpan retryAfter, string tool) =>
+        new(StatusCodes.Status429TooManyRequests, ProblemCodes.RateLimited, $"The {scope} rate limit is exhausted; retry after the window resets.")
+        {
+            RetryAfter = retryAfter,
+            AuditTool = tool,
+            Members = writer => writer.WriteString("scope"u8, scope),
+        };
+}
