@@ -2,21 +2,19 @@ using Gateway.Connectors.Injection;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Forward;
 using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Routing;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Proxy.Hosting;
 
 /// <summary>
-/// The fixed agent routes of the YARP configuration. Every one starts on <see cref="UnassignedCluster"/>:
+/// The fixed agent routes of the YARP configuration. Every one starts on <see cref="ConnectorClusters.UnassignedCluster"/>:
 /// the pipeline's Enforce stage assigns the decided connector's cluster, so a request that was not
 /// decided has nowhere to go (the unassigned cluster has no destinations).
 /// </summary>
 internal static class GatewayRoutes
 {
-    /// <summary>The cluster every route points at until a decision assigns the connector's cluster.</summary>
-    public const string UnassignedCluster = "gamut-unassigned";
-
     /// <summary>The routes, with the transforms each carries (built by the factories in <c>Transforms/</c>).</summary>
     public static IReadOnlyList<RouteConfig> Build() =>
     [
@@ -42,7 +40,7 @@ internal static class GatewayRoutes
     private static RouteConfig Route(string id, string path, string[]? methods, GatewayRouteKind kind) => new()
     {
         RouteId = id,
-        ClusterId = UnassignedCluster,
+        ClusterId = ConnectorClusters.UnassignedCluster,
 
         // Chosen by the route, not the path's spelling: every agent route needs the agent's signature.
         AuthorizationPolicy = AgentSignatureDefaults.AuthorizationPolicy,

@@ -1,5 +1,4 @@
 using Gateway.Policy;
-using Gateway.Proxy.Hosting;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
@@ -15,6 +14,12 @@ namespace Gateway.Proxy.Routing;
 /// </summary>
 internal static class ConnectorClusters
 {
+    /// <summary>
+    /// The cluster every agent route points at until a decision assigns the connector's cluster: it has
+    /// no destinations, so a request that was not decided has nowhere to go.
+    /// </summary>
+    public const string UnassignedCluster = "gamut-unassigned";
+
     /// <summary>How long a destination that failed passive health checks stays out of rotation.</summary>
     private static readonly TimeSpan ReactivationPeriod = TimeSpan.FromSeconds(10);
 
@@ -37,7 +42,7 @@ internal static class ConnectorClusters
     /// <summary>Every connector cluster of a policy set, plus the unassigned cluster the routes start on.</summary>
     public static IReadOnlyList<ClusterConfig> Build(PolicySet? set)
     {
-        var clusters = new List<ClusterConfig> { new() { ClusterId = GatewayRoutes.UnassignedCluster } };
+        var clusters = new List<ClusterConfig> { new() { ClusterId = UnassignedCluster } };
         if (set is null)
         {
             return clusters;

@@ -78,7 +78,7 @@ public sealed class StageDependencyTests
 
             state[folder] = 1;
             path.Push(folder);
-            foreach (var used in ProxyFolders.Uses.TryGetValue(folder, out var uses) ? uses : [])
+            foreach (var used in ProxyFolders.Uses.TryGetValue(folder, out var uses) ? uses : new HashSet<string>())
             {
                 Visit(used);
             }
