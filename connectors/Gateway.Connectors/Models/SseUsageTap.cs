@@ -1,8 +1,7 @@
 using System.Buffers;
-using Gateway.Connectors.Models;
 using Gateway.Connectors.Streaming;
 
-namespace Gateway.Proxy.Forwarding;
+namespace Gateway.Connectors.Models;
 
 /// <summary>
 /// Passes a streamed model response through event by event, as its bytes, reading token usage from
