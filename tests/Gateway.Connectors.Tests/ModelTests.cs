@@ -23,6 +23,15 @@ public sealed class ModelTests
         Assert.Null(ModelUsageReader.FromSse("data: [DONE]\n\n"u8));
     }
 
+    [Fact]
+    public void UsageReader_StreamWithCrLineEndsAndDataOverSeveralLines_ReadsTheJoinedData()
+    {
+        var sse = "data: {\"type\":\"message_start\",\r\ndata: \"message\":{\"usage\":{\"input_tokens\":9,\"output_tokens\":1}}}\r\n\r\n"
+            + "event: message_delta\rdata: {\"usage\":{\"output_tokens\":4}}\r\r";
+
+        Assert.Equal(new ModelUsage(9, 4), ModelUsageReader.FromSse(Encoding.UTF8.GetBytes(sse)));
+    }
+
     [Theory]
     [InlineData("""{"choices":[{"delta":{"content":"the usage was high"}}]}""")]
     [InlineData("""{"choices":[{"delta":{"content":"usage"}}]}""")]

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Gateway.Connectors.Redaction;
+using Gateway.Connectors.Streaming;
 
 namespace Gateway.Connectors.Tests;
 
@@ -248,7 +249,7 @@ public sealed class RedactionTests
     {
         using var inner = new MemoryStream();
         var counts = new RedactionCounts();
-        var stream = new Streaming.BodyTransformStream(inner, new Utf8TextBodyRedactor(counts));
+        var stream = new BodyTransformStream(inner, new Utf8TextBodyRedactor(counts));
         var bytes = Encoding.UTF8.GetBytes("contact " + Samples.Email);
         await stream.WriteAsync(bytes.AsMemory(0, 12));
         await stream.WriteAsync(bytes.AsMemory(12));
@@ -258,7 +259,7 @@ public sealed class RedactionTests
         Assert.Equal(1, counts[RedactionKind.Email]);
     }
 
-    private static string RunChunks(Streaming.IBodyTransform transform, params byte[][] chunks)
+    private static string RunChunks(IBodyTransform transform, params byte[][] chunks)
     {
         var output = new ArrayBufferWriter<byte>();
         foreach (var chunk in chunks)

@@ -15,7 +15,6 @@ namespace Gateway.Connectors.Mcp;
 public sealed class ToolsListFilter : SseEventTransform
 {
     private readonly Func<string, bool> _allowed;
-    private readonly ArrayBufferWriter<byte> _data = new(1024);
 
     public ToolsListFilter(Func<string, bool> allowed, int maxEventBytes = 4 * 1024 * 1024)
         : base(maxEventBytes)
@@ -92,43 +91,23 @@ public sealed class ToolsListFilter : SseEventTransform
     }
 
     /// <inheritdoc/>
-    protected override void WriteEvent(ReadOnlySpan<byte> eventBytes, IReadOnlyList<Range> lines, bool terminated, IBufferWriter<byte> output)
+    protected override void WriteEvent(in SseEvent sseEvent, IBufferWriter<byte> output)
     {
-        ArgumentNullException.ThrowIfNull(lines);
         ArgumentNullException.ThrowIfNull(output);
 
-        // The data lines' values (after "data:" and one space) joined by \n: the event's one JSON-RPC message.
-        _data.ResetWrittenCount();
-        var firstData = -1;
-        for (var i = 0; i < lines.Count; i++)
+        // The event's data is its one JSON-RPC message. An empty data field (a stream's priming event)
+        // carries no message; anything else must be JSON-RPC.
+        var data = sseEvent.Data;
+        var filtered = !sseEvent.HasData || data.Trim(" \t\r\n"u8).IsEmpty ? data : FilterJson(data);
+        for (var i = 0; i < sseEvent.LineCount; i++)
         {
-            var line = eventBytes[lines[i]];
-            if (!line.StartsWith("data:"u8))
-            {
-                continue;
-            }
-
-            if (firstData >= 0)
-            {
-                _data.Write("\n"u8);
-            }
-
-            firstData = firstData < 0 ? i : firstData;
-            _data.Write(DataValue(line));
-        }
-
-        // An empty data field (a stream's priming event) carries no message; anything else must be JSON-RPC.
-        var data = _data.WrittenSpan;
-        var filtered = firstData < 0 || data.Trim(" \t\r\n"u8).IsEmpty ? data : FilterJson(data);
-        for (var i = 0; i < lines.Count; i++)
-        {
-            var line = eventBytes[lines[i]];
-            if (!line.StartsWith("data:"u8))
+            var line = sseEvent.Line(i);
+            if (!SseField.IsData(line))
             {
                 output.Write(line);
                 output.Write("\n"u8);
             }
-            else if (i == firstData)
+            else if (i == sseEvent.FirstDataLine)
             {
                 // The filtered message, line by line, each as "data: …".
                 var rest = filtered;
@@ -148,7 +127,7 @@ public sealed class ToolsListFilter : SseEventTransform
             }
         }
 
-        if (terminated)
+        if (sseEvent.Terminated)
         {
             output.Write("\n"u8);
         }

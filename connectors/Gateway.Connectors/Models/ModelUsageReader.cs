@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Connectors.Streaming;
 
 namespace Gateway.Connectors.Models;
 
@@ -22,15 +23,11 @@ public static class ModelUsageReader
     public static ModelUsage? FromSse(ReadOnlySpan<byte> sseBody)
     {
         var accumulator = new ModelUsageAccumulator();
-        var rest = sseBody;
-        while (!rest.IsEmpty)
+        foreach (var sseEvent in SseFramer.Enumerate(sseBody))
         {
-            var newline = rest.IndexOf((byte)'\n');
-            var line = newline < 0 ? rest : rest[..newline];
-            rest = newline < 0 ? [] : rest[(newline + 1)..];
-            if (line.StartsWith("data:"u8))
+            if (sseEvent.HasData)
             {
-                accumulator.ObserveJson(line[5..]);
+                accumulator.ObserveJson(sseEvent.Data);
             }
         }
 

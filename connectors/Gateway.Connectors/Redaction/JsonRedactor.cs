@@ -27,74 +27,9 @@ public static class JsonRedactor
     public static void Redact(ReadOnlySpan<byte> utf8Json, IBufferWriter<byte> output, RedactionCounts counts)
     {
         ArgumentNullException.ThrowIfNull(counts);
-        var reader = new Utf8JsonReader(utf8Json, ReaderOptions);
         using var writer = new Utf8JsonWriter(output, WriterOptions);
-        while (reader.Read())
-        {
-            switch (reader.TokenType)
-            {
-                case JsonTokenType.StartObject:
-                    writer.WriteStartObject();
-                    break;
-                case JsonTokenType.EndObject:
-                    writer.WriteEndObject();
-                    break;
-                case JsonTokenType.StartArray:
-                    writer.WriteStartArray();
-                    break;
-                case JsonTokenType.EndArray:
-                    writer.WriteEndArray();
-                    break;
-                case JsonTokenType.PropertyName:
-                    writer.WritePropertyName(TextRedactor.Redact(reader.GetString()!, counts));
-                    break;
-                case JsonTokenType.String:
-                    writer.WriteStringValue(TextRedactor.Redact(reader.GetString()!, counts));
-                    break;
-                case JsonTokenType.Number when IsCardNumber(reader.ValueSpan):
-                    writer.WriteStringValue(RedactionKind.CardNumber.Replacement());
-                    counts.Add(RedactionKind.CardNumber);
-                    break;
-                case JsonTokenType.Number:
-                    writer.WriteRawValue(reader.ValueSpan, skipInputValidation: true);
-                    break;
-                case JsonTokenType.True:
-                    writer.WriteBooleanValue(true);
-                    break;
-                case JsonTokenType.False:
-                    writer.WriteBooleanValue(false);
-                    break;
-                case JsonTokenType.Null:
-                    writer.WriteNullValue();
-                    break;
-                default:
-                    break;
-            }
-        }
-
+        JsonTokenWalk.Run(utf8Json, ReaderOptions, writer, new DocumentRedaction(counts));
         writer.Flush();
-    }
-
-    /// <summary>True when a JSON number is a card number (13–19 digits, network prefix, Luhn-valid).</summary>
-    internal static bool IsCardNumber(ReadOnlySpan<byte> number)
-    {
-        if (number.Length is < 13 or > 19 || number[0] is < (byte)'2' or > (byte)'6')
-        {
-            return false;
-        }
-
-        Span<char> digits = stackalloc char[number.Length];
-        for (var i = 0; i < number.Length; i++)
-        {
-            if (!char.IsAsciiDigit((char)number[i]))
-            {
-                return false;
-            }
-
-            digits[i] = (char)number[i];
-        }
-
-        return SensitivePatterns.IsCardNumber(digits);
     }
 
     /// <summary>Redacts a parsed element (for executors that already hold a <see cref="JsonElement"/>).</summary>
@@ -103,5 +38,33 @@ public static class JsonRedactor
         var bytes = Redact(JsonSerializer.SerializeToUtf8Bytes(element, ConnectorsJsonContext.Default.JsonElement), counts);
         using var document = JsonDocument.Parse(bytes);
         return document.RootElement.Clone();
+    }
+
+    // Every member name and string value redacted as text, card numbers replaced; paths are not followed.
+    private readonly struct DocumentRedaction(RedactionCounts counts) : IJsonTokenHandler
+    {
+        public void BeginValue()
+        {
+        }
+
+        public void BeginContainer(bool isArray)
+        {
+        }
+
+        public void EndContainer()
+        {
+        }
+
+        public void WritePropertyName(ref Utf8JsonReader reader, Utf8JsonWriter writer) =>
+            writer.WritePropertyName(TextRedactor.Redact(reader.GetString()!, counts));
+
+        public void WriteString(ref Utf8JsonReader reader, Utf8JsonWriter writer) =>
+            writer.WriteStringValue(TextRedactor.Redact(reader.GetString()!, counts));
+
+        public void WriteCardNumber(Utf8JsonWriter writer)
+        {
+            writer.WriteStringValue(RedactionKind.CardNumber.Replacement());
+            counts.Add(RedactionKind.CardNumber);
+        }
     }
 }

@@ -19,11 +19,11 @@ public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
 {
     private readonly SplitValueHoldback _holdback;
     private readonly SseJsonData _json;
-    private readonly ArrayBufferWriter<byte> _data = new(1024);
     private readonly List<HeldEvent> _released = [];
+    private ArrayBufferWriter<byte>? _replacedData;
 
     public SseBodyRedactor(RedactionCounts? counts = null, int maxEventBytes = 1024 * 1024)
-        : base(maxEventBytes)
+        : base(maxEventBytes, $"A server-sent event is larger than {maxEventBytes} bytes; the stream is refused rather than forwarded unredacted.")
     {
         Counts = counts ?? new RedactionCounts();
         _holdback = new SplitValueHoldback(Counts, maxHeldChars: maxEventBytes);
@@ -34,13 +34,9 @@ public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
     public RedactionCounts Counts { get; }
 
     /// <inheritdoc/>
-    protected override string OversizedEventMessage(int maxEventBytes) =>
-        $"A server-sent event is larger than {maxEventBytes} bytes; the stream is refused rather than forwarded unredacted.";
-
-    /// <inheritdoc/>
-    protected override void WriteEvent(ReadOnlySpan<byte> eventBytes, IReadOnlyList<Range> lines, bool terminated, IBufferWriter<byte> output)
+    protected override void WriteEvent(in SseEvent sseEvent, IBufferWriter<byte> output)
     {
-        _holdback.Add(Parse(eventBytes, lines, terminated), _released);
+        _holdback.Add(Parse(sseEvent), _released);
         Write(_released, output);
     }
 
@@ -51,44 +47,24 @@ public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
         Write(_released, output);
     }
 
-    private static bool IsField(string line, string field) =>
-        line.StartsWith(field, StringComparison.Ordinal) && (line.Length == field.Length || line[field.Length] == ':');
-
-    private HeldEvent Parse(ReadOnlySpan<byte> eventBytes, IReadOnlyList<Range> lines, bool terminated)
+    private HeldEvent Parse(in SseEvent sseEvent)
     {
+        // The data lines are written where the first of them stood, among the other fields.
         List<string>? fields = null;
-        var dataIndex = -1;
-        _data.ResetWrittenCount();
-        foreach (var range in lines)
+        for (var i = 0; i < sseEvent.LineCount; i++)
         {
-            var bytes = eventBytes[range];
-            if (IsData(bytes))
+            var bytes = sseEvent.Line(i);
+            if (SseField.IsData(bytes))
             {
-                // The data lines' values joined by \n, as UTF-8 (invalid sequences replaced, as decoding does).
-                if (dataIndex >= 0)
-                {
-                    _data.Write("\n"u8);
-                }
-
-                dataIndex = dataIndex < 0 ? fields?.Count ?? 0 : dataIndex;
-                var value = DataValue(bytes);
-                if (Utf8.IsValid(value))
-                {
-                    _data.Write(value);
-                }
-                else
-                {
-                    Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(value), _data);
-                }
-
                 continue;
             }
 
             fields ??= [];
             var line = Encoding.UTF8.GetString(bytes);
-            if (IsField(line, "retry") || line.StartsWith(':'))
+            var retry = SseField.Is(bytes, "retry"u8);
+            if (retry || SseField.IsComment(bytes))
             {
-                fields.Add(IsField(line, "retry") ? line : TextRedactor.Redact(line, Counts));
+                fields.Add(retry ? line : TextRedactor.Redact(line, Counts));
                 continue;
             }
 
@@ -98,13 +74,24 @@ public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
         }
 
         IReadOnlyList<string> kept = fields ?? (IReadOnlyList<string>)[];
+        var dataIndex = sseEvent.FirstDataLine;
+        var terminated = sseEvent.Terminated;
         if (dataIndex < 0)
         {
             return new HeldEvent(kept, -1, terminated);
         }
 
-        // Member names and numbers now; string values in the hold-back, which reads them across events.
-        var data = _data.WrittenSpan;
+        // The data as UTF-8 (invalid sequences replaced, as decoding does). Member names and numbers now;
+        // string values in the hold-back, which reads them across events.
+        var data = sseEvent.Data;
+        if (!Utf8.IsValid(data))
+        {
+            _replacedData ??= new ArrayBufferWriter<byte>(data.Length);
+            _replacedData.ResetWrittenCount();
+            Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(data), _replacedData);
+            data = _replacedData.WrittenSpan;
+        }
+
         if (SseJsonData.LooksLikeJson(data) && _json.Read(data, kept, dataIndex, terminated) is { } json)
         {
             return json;

@@ -14,7 +14,7 @@ namespace Gateway.Connectors.Redaction;
 /// spliced in, the rest of its bytes copied. One per stream (it keeps its buffers and the member names
 /// and paths seen so far, bounded); not thread-safe.
 /// </summary>
-internal sealed class SseJsonData
+internal sealed class SseJsonData : IJsonTokenHandler
 {
     // As deep as JsonNode.Parse read it before: deeper data stays text, as it did.
     private const int MaxDepth = 64;
@@ -41,6 +41,7 @@ internal sealed class SseJsonData
     private char[] _chars = new char[256];
     private int _pathLength;
     private int _depth;
+    private int _otherChars;
 
     public SseJsonData(RedactionCounts counts)
     {
@@ -66,15 +67,10 @@ internal sealed class SseJsonData
         _path[0] = '$';
         _pathLength = 1;
         _depth = 0;
-        var otherChars = 0;
+        _otherChars = 0;
         try
         {
-            var reader = new Utf8JsonReader(data, ReaderOptions);
-            while (reader.Read())
-            {
-                otherChars += ReadToken(ref reader);
-            }
-
+            JsonTokenWalk.Run(data, ReaderOptions, _writer, this);
             _writer.Flush();
         }
         catch (JsonException)
@@ -93,7 +89,7 @@ internal sealed class SseJsonData
             values[i] = new HeldValue(path, streamed, value, start, end - start);
         }
 
-        return new HeldEvent(fields, dataIndex, terminated) { Json = json, JsonLength = _buffer.WrittenCount, Values = values, OtherChars = otherChars };
+        return new HeldEvent(fields, dataIndex, terminated) { Json = json, JsonLength = _buffer.WrittenCount, Values = values, OtherChars = _otherChars };
     }
 
     /// <summary>Writes the event's JSON with the values the hold-back changed, and returns its buffer to the pool.</summary>
@@ -121,65 +117,35 @@ internal sealed class SseJsonData
         ArrayPool<byte>.Shared.Return(held.Json, clearArray: true);
     }
 
-    // Writes one token; returns the characters of a string value read and found clean (not held).
-    private int ReadToken(ref Utf8JsonReader reader)
-    {
-        switch (reader.TokenType)
-        {
-            case JsonTokenType.StartObject:
-            case JsonTokenType.StartArray:
-                BeginValue();
-                _frames[_depth++] = new Frame(reader.TokenType == JsonTokenType.StartArray, _pathLength);
-                if (reader.TokenType == JsonTokenType.StartArray)
-                {
-                    _writer.WriteStartArray();
-                }
-                else
-                {
-                    _writer.WriteStartObject();
-                }
+    /// <inheritdoc/>
+    void IJsonTokenHandler.BeginContainer(bool isArray) => _frames[_depth++] = new Frame(isArray, _pathLength);
 
-                return 0;
-            case JsonTokenType.EndObject:
-                _depth--;
-                _writer.WriteEndObject();
-                return 0;
-            case JsonTokenType.EndArray:
-                _depth--;
-                _writer.WriteEndArray();
-                return 0;
-            case JsonTokenType.PropertyName:
-                var name = MemberName(ref reader);
-                _pathLength = _frames[_depth - 1].PathLength;
-                Append(".");
-                Append(name);
-                _writer.WritePropertyName(name);
-                return 0;
-            case JsonTokenType.String:
-                BeginValue();
-                var length = reader.CopyString(Chars(reader.ValueSpan.Length));
-                return StringValue(_chars.AsSpan(0, length), null);
-            case JsonTokenType.Number when JsonRedactor.IsCardNumber(reader.ValueSpan):
-                BeginValue();
-                _counts.Add(RedactionKind.CardNumber);
-                var replacement = RedactionKind.CardNumber.Replacement();
-                return StringValue(replacement, replacement);
-            case JsonTokenType.Number:
-                BeginValue();
-                _writer.WriteRawValue(reader.ValueSpan, skipInputValidation: true);
-                return 0;
-            case JsonTokenType.True:
-            case JsonTokenType.False:
-                BeginValue();
-                _writer.WriteBooleanValue(reader.TokenType == JsonTokenType.True);
-                return 0;
-            case JsonTokenType.Null:
-                BeginValue();
-                _writer.WriteNullValue();
-                return 0;
-            default:
-                return 0;
-        }
+    /// <inheritdoc/>
+    void IJsonTokenHandler.EndContainer() => _depth--;
+
+    /// <inheritdoc/>
+    void IJsonTokenHandler.WritePropertyName(ref Utf8JsonReader reader, Utf8JsonWriter writer)
+    {
+        var name = MemberName(ref reader);
+        _pathLength = _frames[_depth - 1].PathLength;
+        Append(".");
+        Append(name);
+        writer.WritePropertyName(name);
+    }
+
+    /// <inheritdoc/>
+    void IJsonTokenHandler.WriteString(ref Utf8JsonReader reader, Utf8JsonWriter writer)
+    {
+        var length = reader.CopyString(Chars(reader.ValueSpan.Length));
+        _otherChars += StringValue(_chars.AsSpan(0, length), null);
+    }
+
+    /// <inheritdoc/>
+    void IJsonTokenHandler.WriteCardNumber(Utf8JsonWriter writer)
+    {
+        _counts.Add(RedactionKind.CardNumber);
+        var replacement = RedactionKind.CardNumber.Replacement();
+        _otherChars += StringValue(replacement, replacement);
     }
 
     // A string value: held when it streams or could match; otherwise written and only counted.
@@ -247,8 +213,9 @@ internal sealed class SseJsonData
         return redacted;
     }
 
-    // An array element's path is its array's with the index appended.
-    private void BeginValue()
+    /// <inheritdoc/>
+    /// <remarks>An array element's path is its array's with the index appended.</remarks>
+    void IJsonTokenHandler.BeginValue()
     {
         if (_depth == 0 || !_frames[_depth - 1].IsArray)
         {

@@ -1,9 +1,9 @@
 using System.Buffers;
-using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json;
 using Gateway.Connectors.Models;
 using Gateway.Connectors.Redaction;
+using Gateway.Connectors.Streaming;
 using Gateway.Policy;
 
 namespace Gateway.Connectors.Results;
@@ -79,9 +79,10 @@ public static class ConnectorResultReader
         JsonElement? reply = null;
         if (eventStream)
         {
-            foreach (var item in SseParser.Create(new MemoryStream(body.ToArray(), writable: false)).Enumerate())
+            // Only events a blank line ended: what an SSE client dispatches.
+            foreach (var sseEvent in SseFramer.Enumerate(body))
             {
-                if (MatchReply(item.Data, id) is { } match)
+                if (sseEvent.Terminated && sseEvent.HasData && MatchReply(Encoding.UTF8.GetString(sseEvent.Data), id) is { } match)
                 {
                     reply = match;
                     break;

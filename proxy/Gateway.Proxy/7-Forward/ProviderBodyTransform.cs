@@ -1,4 +1,5 @@
 using Gateway.Connectors.Mcp;
+using Gateway.Connectors.Models;
 using Gateway.Connectors.Redaction;
 using Gateway.Connectors.Streaming;
 using Gateway.Oversight.Http;

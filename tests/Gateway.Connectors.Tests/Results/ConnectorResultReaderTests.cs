@@ -142,6 +142,26 @@ public sealed class ConnectorResultReaderTests
     }
 
     [Fact]
+    public void Mcp_EventStreamReply_CrLinesSeveralDataLinesAndByteOrderMark_Matched()
+    {
+        var sse = "\uFEFFevent: message\r\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\"}\r\n\r\n"
+            + "event: message\rdata: " + McpReply[..17] + "\rdata: " + McpReply[17..] + "\r\r";
+
+        var result = Read(ConnectorKind.McpTool, "text/event-stream", sse, jsonRpcId: "7");
+
+        Assert.Equal(200, result.StatusCode);
+        Assert.Equal("create mail [REDACTED:email]", McpText(result));
+    }
+
+    [Fact]
+    public void Mcp_EventStreamReplyInAnUnterminatedLastEvent_NotDispatched()
+    {
+        var result = Read(ConnectorKind.McpTool, "text/event-stream", "event: message\ndata: " + McpReply + "\n", jsonRpcId: "7");
+
+        Assert.Equal(502, result.StatusCode);
+    }
+
+    [Fact]
     public void Mcp_JsonRpcError_502WithError()
     {
         var result = Read(ConnectorKind.McpTool, "application/json", """{"jsonrpc":"2.0","id":7,"error":{"code":-32602,"message":"unknown tool"}}""", jsonRpcId: "7");

@@ -1,8 +1,7 @@
 using System.Buffers;
-using Gateway.Connectors.Models;
 using Gateway.Connectors.Streaming;
 
-namespace Gateway.Proxy.Forwarding;
+namespace Gateway.Connectors.Models;
 
 /// <summary>
 /// Passes a streamed model response through event by event, as its bytes, reading token usage from
@@ -16,17 +15,13 @@ internal sealed class SseUsageTap : SseEventTransform
     public SseUsageTap(ModelUsageAccumulator usage)
         : base(MaxEventBytes) => _usage = usage;
 
-    protected override void WriteEvent(ReadOnlySpan<byte> eventBytes, IReadOnlyList<Range> lines, bool terminated, IBufferWriter<byte> output)
+    protected override void WriteEvent(in SseEvent sseEvent, IBufferWriter<byte> output)
     {
-        foreach (var range in lines)
+        if (sseEvent.HasData)
         {
-            var line = eventBytes[range];
-            if (line.StartsWith("data:"u8))
-            {
-                _usage.ObserveJson(line[5..]);
-            }
+            _usage.ObserveJson(sseEvent.Data);
         }
 
-        WriteLines(eventBytes, lines, terminated, output);
+        sseEvent.WriteTo(output);
     }
 }

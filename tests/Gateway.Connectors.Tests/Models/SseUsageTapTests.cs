@@ -1,9 +1,8 @@
 using System.Buffers;
 using System.Text;
 using Gateway.Connectors.Models;
-using Gateway.Proxy.Forwarding;
 
-namespace Gateway.Proxy.Tests.Forwarding;
+namespace Gateway.Connectors.Tests.Models;
 
 public sealed class SseUsageTapTests
 {

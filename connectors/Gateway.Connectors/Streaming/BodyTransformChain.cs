@@ -1,7 +1,6 @@
 using System.Buffers;
-using Gateway.Connectors.Streaming;
 
-namespace Gateway.Proxy.Forwarding;
+namespace Gateway.Connectors.Streaming;
 
 /// <summary>Runs body transforms one after another: the output of each is the input of the next.</summary>
 internal sealed class BodyTransformChain : IBodyTransform

@@ -1,8 +1,7 @@
 using System.Buffers;
-using Gateway.Connectors.Models;
 using Gateway.Connectors.Streaming;
 
-namespace Gateway.Proxy.Forwarding;
+namespace Gateway.Connectors.Models;
 
 /// <summary>
 /// Passes a JSON model response through unchanged while keeping a bounded copy, from which the token
