@@ -4,7 +4,6 @@ using Gateway.Connectors.Redaction;
 using Gateway.Connectors.Streaming;
 using Gateway.Oversight.Http;
 using Gateway.Proxy.Enforce;
-using Gateway.Proxy.Forwarding;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
 using Yarp.ReverseProxy.Transforms;
