@@ -1,4 +1,5 @@
 using System.Text;
+using Gateway.Policy.AuditChain;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Oversight.Audit;
@@ -32,9 +33,9 @@ internal static class AuditFileRecovery
                 var first = new byte[firstLineEnd];
                 stream.Seek(0, SeekOrigin.Begin);
                 stream.ReadExactly(first);
-                if (AuditAnchorLine.TryRead(Encoding.UTF8.GetString(first), partition, out var stored))
+                if (AuditAnchorLine.TryRead(Encoding.UTF8.GetString(first), partition.Tenant, partition.Replica, out var anchorSeq, out var anchorHash))
                 {
-                    anchor = stored;
+                    anchor = new AuditTip(anchorSeq, anchorHash);
                 }
 
                 var buffer = new byte[complete - 1 - lastLineStart];

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Gateway.Policy.AuditChain;
 
 namespace Gateway.Oversight.Audit;
 
@@ -38,7 +39,7 @@ internal static class AuditFileRetirement
         var rewritten = file.Path + Suffix;
         try
         {
-            WriteRetired(journal, keepFrom, AuditAnchorLine.Write(partition, newAnchor), rewritten);
+            WriteRetired(journal, keepFrom, AuditAnchorLine.Write(partition.Tenant, partition.Replica, newAnchor.Length, newAnchor.LastHash), rewritten);
             File.Move(rewritten, file.Path, overwrite: true);
         }
         catch

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Gateway.Oversight.Options;
+using Gateway.Policy.AuditChain;
 using Gateway.Store;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
