@@ -1,4 +1,4 @@
-using Gateway.Policy.Canonical;
+using Gateway.Policy.AuditChain;
 
 namespace Gateway.Cli;
 

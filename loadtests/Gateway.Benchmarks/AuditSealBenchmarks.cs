@@ -7,14 +7,16 @@ namespace Gateway.Benchmarks;
 /// <summary>
 /// Sealing one audit record (canonical form, SHA-256, journal line) with <see cref="AuditSeal.Seal"/>:
 /// the per-record CPU cost of the journal. Target: at most 10 µs and one buffer per record for a
-/// record of about 3 KB (an explanation with the full decision path of 11 controls).
+/// record of about 3 KB (an explanation with the full decision path of 11 controls). A record carries its
+/// explanation only as the UTF-8 JSON of its entry, so there is no longer a seal of an already parsed one
+/// (<c>SealTypical</c> in docs/performance.md).
 /// </summary>
 [MemoryDiagnoser]
 public class AuditSealBenchmarks
 {
     private AuditRecord _small = null!;
-    private AuditRecord _typical = null!;
     private AuditRecord _typicalFromEntry = null!;
+    private JsonElement _typicalExplanation;
 
     [GlobalSetup]
     public void Setup()
@@ -38,7 +40,7 @@ public class AuditSealBenchmarks
             ["reason"] = $"The control {i} checked the agent's registration, the tool's data classes and the provenance of the arguments — détails ✓",
             ["evidence"] = new Dictionary<string, object?> { ["rule"] = $"rule-{i}", ["matched"] = i % 2 == 0, ["score"] = i * 0.125 },
         }).ToArray();
-        var explanation = JsonSerializer.SerializeToElement(new Dictionary<string, object?>
+        _typicalExplanation = JsonSerializer.SerializeToElement(new Dictionary<string, object?>
         {
             ["policy_digest"] = new string('p', 64),
             ["intent_digest"] = new string('i', 64),
@@ -46,7 +48,9 @@ public class AuditSealBenchmarks
             ["decision_path"] = path,
             ["summary"] = "Allowed with logging: the arguments carry personal data that the policy lets this agent read.",
         });
-        _typical = _small with
+        // As the journal seals a decision record: the explanation as the agent was answered (the policy
+        // serializer's escaping), parsed and canonicalised inside the seal.
+        _typicalFromEntry = _small with
         {
             Workspace = "support",
             Tool = "crm.contacts.read",
@@ -54,7 +58,7 @@ public class AuditSealBenchmarks
             RequestId = Guid.NewGuid().ToString("N"),
             Decision = "allow_and_log",
             FailingControls = ["control_07_cccccccccccc"],
-            Explanation = explanation,
+            Explanation = JsonSerializer.SerializeToUtf8Bytes(_typicalExplanation),
             PolicyDigest = new string('p', 64),
             IntentDigest = new string('i', 64),
             StatusCode = 200,
@@ -63,21 +67,10 @@ public class AuditSealBenchmarks
             UpstreamStatus = 200,
             LatencyMs = 12.75,
         };
-
-        // As the journal seals a decision record: the explanation as the agent was answered (the policy
-        // serializer's escaping), parsed and canonicalised inside the seal.
-        _typicalFromEntry = _typical with
-        {
-            Explanation = null,
-            ExplanationJson = JsonSerializer.SerializeToUtf8Bytes(explanation),
-        };
     }
 
     [Benchmark(Baseline = true)]
     public byte[] SealSmall() => AuditSeal.Seal(_small).Line;
-
-    [Benchmark]
-    public byte[] SealTypical() => AuditSeal.Seal(_typical).Line;
 
     /// <summary>The typical record as the journal seals it: the explanation arrives as the UTF-8 JSON the agent was sent.</summary>
     [Benchmark]
@@ -85,5 +78,5 @@ public class AuditSealBenchmarks
 
     /// <summary>The typical record's explanation alone, canonicalised and hashed (its share of the seal).</summary>
     [Benchmark]
-    public string CanonicalExplanation() => Gateway.Policy.Canonical.CanonicalJson.Sha256Hex(_typical.Explanation!.Value, static (w, e) => w.WriteElement(e));
+    public string CanonicalExplanation() => Gateway.Policy.Canonical.CanonicalJson.Sha256Hex(_typicalExplanation, static (w, e) => w.WriteElement(e));
 }

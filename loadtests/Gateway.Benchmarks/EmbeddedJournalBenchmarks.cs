@@ -132,7 +132,7 @@ public class EmbeddedJournalBenchmarks
                 UpstreamStatus = 200,
                 Invoked = true,
                 LatencyMs = 12.75,
-                Explanation = System.Text.Json.JsonSerializer.SerializeToElement(new Dictionary<string, string>
+                Explanation = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string>
                 {
                     ["summary"] = "Allowed with logging: the arguments carry personal data that the policy lets this agent read.",
                     ["rule"] = "support-may-read-contacts",

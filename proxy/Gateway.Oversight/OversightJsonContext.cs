@@ -17,7 +17,6 @@ namespace Gateway.Oversight;
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip)]
-[JsonSerializable(typeof(ApprovalDocument))]
 [JsonSerializable(typeof(ApprovalOutcomeDocument))]
 [JsonSerializable(typeof(ApprovalRequest))]
 [JsonSerializable(typeof(ApprovalPollResult))]

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Gateway.Oversight.Audit;
 using Gateway.Oversight.Tests.Infrastructure;
-using Gateway.Policy.Canonical;
+using Gateway.Policy.AuditChain;
 using Npgsql;
 
 namespace Gateway.Oversight.Tests;

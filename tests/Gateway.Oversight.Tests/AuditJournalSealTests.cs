@@ -53,7 +53,7 @@ public sealed class AuditJournalSealTests
     [Fact]
     public void Seal_ExplanationWithLiteralUtf8AndEscapes_LineIsCanonical()
     {
-        var explanation = JsonDocument.Parse("{\"z\":\"ünïcode ✓ literal\",\"a\":[\"esc\\u00e9\\n\",\"\\u2713\"],\"m\":{\"y\":1e3,\"x\":-0.50}}").RootElement;
+        var explanation = Encoding.UTF8.GetBytes("{\"z\":\"ünïcode ✓ literal\",\"a\":[\"esc\\u00e9\\n\",\"\\u2713\"],\"m\":{\"y\":1e3,\"x\":-0.50}}");
 
         var (record, line) = AuditVectors.SealToText(Unsigned("x") with { Explanation = explanation });
 
@@ -69,12 +69,15 @@ public sealed class AuditJournalSealTests
         var json = Encoding.UTF8.GetBytes(AuditVectors.PolicyExplanation);
         using var parsed = JsonDocument.Parse(json);
 
-        var fromElement = AuditSeal.Seal(Unsigned("x") with { Explanation = parsed.RootElement });
-        var fromJson = AuditSeal.Seal(Unsigned("x") with { Explanation = null, ExplanationJson = json });
+        // The parsed element written back by the serializer (its own escapes): the seal canonicalises both alike.
+        var fromElement = AuditSeal.Seal(Unsigned("x") with { Explanation = JsonSerializer.SerializeToUtf8Bytes(parsed.RootElement) });
+        var fromJson = AuditSeal.Seal(Unsigned("x") with { Explanation = json });
 
         Assert.Equal(fromElement.Line, fromJson.Line);
         Assert.Equal(fromElement.Record.Hash, fromJson.Record.Hash);
-        Assert.Null(fromJson.Record.Explanation);
+
+        // The sealed record keeps the explanation as the entry carried it; nothing parsed into it.
+        Assert.Equal(json, fromJson.Record.Explanation.ToArray());
     }
 
     [Theory]
@@ -83,7 +86,7 @@ public sealed class AuditJournalSealTests
     [InlineData("not json")]
     public void Seal_EntryExplanationNotJsonOrDuplicated_Refused(string json)
     {
-        Assert.Throws<ArgumentException>(() => AuditSeal.Seal(Unsigned("x") with { Explanation = null, ExplanationJson = Encoding.UTF8.GetBytes(json) }));
+        Assert.Throws<ArgumentException>(() => AuditSeal.Seal(Unsigned("x") with { Explanation = Encoding.UTF8.GetBytes(json) }));
     }
 
     [Fact]
@@ -95,7 +98,7 @@ public sealed class AuditJournalSealTests
     [Fact]
     public void Seal_ExplanationWithDuplicateMember_Refused()
     {
-        var unsigned = Unsigned("x") with { Explanation = JsonDocument.Parse("""{"a":1,"a":2}""").RootElement };
+        var unsigned = Unsigned("x") with { Explanation = """{"a":1,"a":2}"""u8.ToArray() };
 
         Assert.Throws<ArgumentException>(() => AuditSeal.Seal(unsigned));
     }

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Oversight.Audit;
 using Gateway.Oversight.Tests.Infrastructure;
-using Gateway.Policy.Canonical;
+using Gateway.Policy.AuditChain;
 using Gateway.Store;
 using Gateway.Testing;
 

@@ -2,7 +2,13 @@ using System.Text.Json;
 
 namespace Gateway.Oversight.Approvals;
 
-/// <summary>An approval request as an approver or administrator sees it (never holds the warrant).</summary>
+/// <summary>
+/// An approval request as an approver or administrator sees it (never holds the warrant). An
+/// <see cref="IApprovalStore"/> keeps the part that never changes; the state (<see cref="Status"/>,
+/// <see cref="Approvals"/>, <see cref="DecidedAt"/>, <see cref="DecidedBy"/>) is the request's votes and its one
+/// outcome, which <see cref="ApprovalService"/> reads into it: as a store returns it, a request is pending with no
+/// approvals.
+/// </summary>
 public sealed record ApprovalRequest
 {
     public required string Id { get; init; }

@@ -93,7 +93,7 @@ public sealed class ApprovalService
         }
 
         var now = _time.GetUtcNow();
-        var document = new ApprovalDocument
+        var request = new ApprovalRequest
         {
             Id = ApprovalIds.New(),
             Tenant = tenant,
@@ -108,23 +108,25 @@ public sealed class ApprovalService
             ExpiresAt = now + ttl,
             WarrantTtlSeconds = (long)Math.Ceiling(warrantTtl.TotalSeconds),
             Explanation = explanation,
+            Status = ApprovalStatus.Pending,
+            Approvals = [],
         };
 
-        if (!await _store.TryCreateAsync(document, KeyLifetime(document, now), cancellationToken))
+        if (!await _store.TryCreateAsync(request, KeyLifetime(request, now), cancellationToken))
         {
             throw new InvalidOperationException("An approval id collided; refusing to overwrite.");
         }
 
         _metrics.ApprovalCreated(tenant);
-        OversightLog.ApprovalCreated(_logger, tenant, document.Id, agent, tool, approvalsRequired);
-        return ToRequest(document, outcome: null, votes: []);
+        OversightLog.ApprovalCreated(_logger, tenant, request.Id, agent, tool, approvalsRequired);
+        return request;
     }
 
     /// <summary>The request as approvers see it; null when unknown (or the id is not one of ours).</summary>
     public async ValueTask<ApprovalRequest?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default)
     {
-        var document = await LoadAsync(tenant, id, cancellationToken);
-        return document is null ? null : await CurrentAsync(document, cancellationToken);
+        var stored = await LoadAsync(tenant, id, cancellationToken);
+        return stored is null ? null : await CurrentAsync(stored, cancellationToken);
     }
 
     /// <summary>
@@ -133,18 +135,18 @@ public sealed class ApprovalService
     /// </summary>
     public async ValueTask<ApprovalPollResult?> PollAsync(string tenant, string agent, string id, CancellationToken cancellationToken = default)
     {
-        var document = await LoadAsync(tenant, id, cancellationToken);
-        if (document is null || !string.Equals(document.Agent, agent, StringComparison.Ordinal))
+        var stored = await LoadAsync(tenant, id, cancellationToken);
+        if (stored is null || !string.Equals(stored.Agent, agent, StringComparison.Ordinal))
         {
             return null;
         }
 
-        var request = await CurrentAsync(document, cancellationToken);
+        var request = await CurrentAsync(stored, cancellationToken);
         string? warrant = null;
         DateTimeOffset? warrantExpiresAt = null;
         if (request.Status == ApprovalStatus.Approved && request.DecidedAt is { } approvedAt)
         {
-            var claims = ClaimsFor(document, approvedAt);
+            var claims = ClaimsFor(stored, approvedAt);
             warrantExpiresAt = DateTimeOffset.FromUnixTimeSeconds(claims.Exp);
             if (warrantExpiresAt > _time.GetUtcNow())
             {
@@ -192,23 +194,23 @@ public sealed class ApprovalService
     public async ValueTask<ApprovalActionResult> ApproveAsync(string tenant, string id, ApprovalVoter voter, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(voter);
-        var (document, current, refusal) = await PrepareActionAsync(tenant, id, voter.Person, cancellationToken);
+        var (stored, current, refusal) = await PrepareActionAsync(tenant, id, voter.Person, cancellationToken);
         if (refusal is not null)
         {
             return refusal;
         }
 
         var now = _time.GetUtcNow();
-        var tally = await _store.AddVoteAsync(tenant, document!.Id, voter.Person, voter.IssuedBy, KeyLifetime(document, now), cancellationToken);
-        var count = Math.Min(CountedPersons(document, tally.Persons), tally.Issuers);
-        OversightLog.ApprovalVote(_logger, tenant, document.Id, voter.Person, count, document.ApprovalsRequired);
-        if (count >= document.ApprovalsRequired)
+        var tally = await _store.AddVoteAsync(tenant, stored!.Id, voter.Person, voter.IssuedBy, KeyLifetime(stored, now), cancellationToken);
+        var count = Math.Min(CountedPersons(stored, tally.Persons), tally.Issuers);
+        OversightLog.ApprovalVote(_logger, tenant, stored.Id, voter.Person, count, stored.ApprovalsRequired);
+        if (count >= stored.ApprovalsRequired)
         {
-            var status = now < document.ExpiresAt ? ApprovalStatus.Approved : ApprovalStatus.Expired;
-            await TrySettleAsync(document, status, by: null, now, cancellationToken);
+            var status = now < stored.ExpiresAt ? ApprovalStatus.Approved : ApprovalStatus.Expired;
+            await TrySettleAsync(stored, status, by: null, now, cancellationToken);
         }
 
-        current = await CurrentAsync(document, cancellationToken);
+        current = await CurrentAsync(stored, cancellationToken);
         return current.Status is ApprovalStatus.Approved or ApprovalStatus.Pending
             ? ApprovalActionResult.Ok(current)
             : ApprovalActionResult.Fail(current.Status == ApprovalStatus.Expired ? ApprovalErrorCodes.Expired : ApprovalErrorCodes.NotPending, current);
@@ -218,14 +220,14 @@ public sealed class ApprovalService
     public async ValueTask<ApprovalActionResult> DenyAsync(string tenant, string id, ApprovalVoter voter, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(voter);
-        var (document, _, refusal) = await PrepareActionAsync(tenant, id, voter.Person, cancellationToken);
+        var (stored, _, refusal) = await PrepareActionAsync(tenant, id, voter.Person, cancellationToken);
         if (refusal is not null)
         {
             return refusal;
         }
 
-        var won = await TrySettleAsync(document!, ApprovalStatus.Denied, voter.Person, _time.GetUtcNow(), cancellationToken);
-        var current = await CurrentAsync(document!, cancellationToken);
+        var won = await TrySettleAsync(stored!, ApprovalStatus.Denied, voter.Person, _time.GetUtcNow(), cancellationToken);
+        var current = await CurrentAsync(stored!, cancellationToken);
         return won ? ApprovalActionResult.Ok(current) : ApprovalActionResult.Fail(ApprovalErrorCodes.NotPending, current);
     }
 
@@ -314,112 +316,100 @@ public sealed class ApprovalService
         return first ? new WarrantRedemption(true, null, claims) : WarrantRedemption.Refused(WarrantReasons.AlreadyUsed, claims);
     }
 
-    private async ValueTask<(ApprovalDocument? Document, ApprovalRequest? Current, ApprovalActionResult? Refusal)> PrepareActionAsync(
+    private async ValueTask<(ApprovalRequest? Stored, ApprovalRequest? Current, ApprovalActionResult? Refusal)> PrepareActionAsync(
         string tenant, string id, string approverName, CancellationToken cancellationToken)
     {
-        var document = await LoadAsync(tenant, id, cancellationToken);
-        if (document is null)
+        var stored = await LoadAsync(tenant, id, cancellationToken);
+        if (stored is null)
         {
             return (null, null, ApprovalActionResult.Fail(ApprovalErrorCodes.NotFound));
         }
 
-        if (!document.Approvers.Contains(approverName, StringComparer.Ordinal))
+        if (!stored.Approvers.Contains(approverName, StringComparer.Ordinal))
         {
-            return (document, null, ApprovalActionResult.Fail(ApprovalErrorCodes.NotAnApprover));
+            return (stored, null, ApprovalActionResult.Fail(ApprovalErrorCodes.NotAnApprover));
         }
 
-        var current = await CurrentAsync(document, cancellationToken);
+        var current = await CurrentAsync(stored, cancellationToken);
         return current.Status switch
         {
-            ApprovalStatus.Pending => (document, current, null),
-            ApprovalStatus.Expired => (document, current, ApprovalActionResult.Fail(ApprovalErrorCodes.Expired, current)),
-            _ => (document, current, ApprovalActionResult.Fail(ApprovalErrorCodes.NotPending, current)),
+            ApprovalStatus.Pending => (stored, current, null),
+            ApprovalStatus.Expired => (stored, current, ApprovalActionResult.Fail(ApprovalErrorCodes.Expired, current)),
+            _ => (stored, current, ApprovalActionResult.Fail(ApprovalErrorCodes.NotPending, current)),
         };
     }
 
-    private async ValueTask<ApprovalDocument?> LoadAsync(string tenant, string id, CancellationToken cancellationToken)
+    private async ValueTask<ApprovalRequest?> LoadAsync(string tenant, string id, CancellationToken cancellationToken)
     {
         if (!Identifiers.IsValidTenant(tenant) || !ApprovalIds.IsWellFormed(id))
         {
             return null;
         }
 
-        var document = await _store.GetAsync(tenant, id, cancellationToken);
-        return document is not null && document.Tenant == tenant && document.Id == id ? document : null;
+        var stored = await _store.GetAsync(tenant, id, cancellationToken);
+        return stored is not null && stored.Tenant == tenant && stored.Id == id ? stored : null;
     }
 
-    private async ValueTask<ApprovalRequest> CurrentAsync(ApprovalDocument document, CancellationToken cancellationToken)
+    private async ValueTask<ApprovalRequest> CurrentAsync(ApprovalRequest stored, CancellationToken cancellationToken)
     {
-        var outcome = await _store.GetOutcomeAsync(document.Tenant, document.Id, cancellationToken);
+        var outcome = await _store.GetOutcomeAsync(stored.Tenant, stored.Id, cancellationToken);
         var now = _time.GetUtcNow();
-        if (outcome is null && now >= document.ExpiresAt)
+        if (outcome is null && now >= stored.ExpiresAt)
         {
-            await TrySettleAsync(document, ApprovalStatus.Expired, by: null, document.ExpiresAt, cancellationToken);
-            outcome = await _store.GetOutcomeAsync(document.Tenant, document.Id, cancellationToken)
-                ?? new ApprovalOutcomeDocument { Status = ApprovalStatus.Expired, At = document.ExpiresAt };
+            await TrySettleAsync(stored, ApprovalStatus.Expired, by: null, stored.ExpiresAt, cancellationToken);
+            outcome = await _store.GetOutcomeAsync(stored.Tenant, stored.Id, cancellationToken)
+                ?? new ApprovalOutcomeDocument { Status = ApprovalStatus.Expired, At = stored.ExpiresAt };
         }
 
-        var votes = await _store.GetVotersAsync(document.Tenant, document.Id, cancellationToken);
-        return ToRequest(document, outcome, votes);
+        var votes = await _store.GetVotersAsync(stored.Tenant, stored.Id, cancellationToken);
+        return WithState(stored, outcome, votes);
     }
 
-    private static int CountedPersons(ApprovalDocument document, IReadOnlyList<string> votes) =>
-        votes.Count(v => document.Approvers.Contains(v, StringComparer.Ordinal));
+    private static int CountedPersons(ApprovalRequest request, IReadOnlyList<string> votes) =>
+        votes.Count(v => request.Approvers.Contains(v, StringComparer.Ordinal));
 
-    private async ValueTask<bool> TrySettleAsync(ApprovalDocument document, string status, string? by, DateTimeOffset at, CancellationToken cancellationToken)
+    private async ValueTask<bool> TrySettleAsync(ApprovalRequest request, string status, string? by, DateTimeOffset at, CancellationToken cancellationToken)
     {
         var outcome = new ApprovalOutcomeDocument { Status = status, At = at, By = by };
-        var won = await _store.TrySettleAsync(document.Tenant, document.Id, outcome, KeyLifetime(document, _time.GetUtcNow()), cancellationToken);
+        var won = await _store.TrySettleAsync(request.Tenant, request.Id, outcome, KeyLifetime(request, _time.GetUtcNow()), cancellationToken);
         if (won)
         {
-            _metrics.ApprovalSettled(document.Tenant, status);
-            OversightLog.ApprovalSettled(_logger, document.Tenant, document.Id, status);
+            _metrics.ApprovalSettled(request.Tenant, status);
+            OversightLog.ApprovalSettled(_logger, request.Tenant, request.Id, status);
         }
 
         return won;
     }
 
-    private WarrantClaims ClaimsFor(ApprovalDocument document, DateTimeOffset approvedAt)
+    private WarrantClaims ClaimsFor(ApprovalRequest request, DateTimeOffset approvedAt)
     {
         var iat = approvedAt.ToUnixTimeSeconds();
         return new WarrantClaims
         {
-            Tid = document.Tenant,
-            Aid = document.Agent,
-            Tool = document.Tool,
-            Act = document.IntentDigest,
-            Apr = document.Id,
-            Pol = document.PolicyDigest,
+            Tid = request.Tenant,
+            Aid = request.Agent,
+            Tool = request.Tool,
+            Act = request.IntentDigest,
+            Apr = request.Id,
+            Pol = request.PolicyDigest,
             Iat = iat,
-            Exp = iat + document.WarrantTtlSeconds,
+            Exp = iat + request.WarrantTtlSeconds,
         };
     }
 
-    private TimeSpan KeyLifetime(ApprovalDocument document, DateTimeOffset now)
+    private TimeSpan KeyLifetime(ApprovalRequest request, DateTimeOffset now)
     {
-        var horizon = document.ExpiresAt + TimeSpan.FromSeconds(document.WarrantTtlSeconds) + _options.Retention;
+        var horizon = request.ExpiresAt + TimeSpan.FromSeconds(request.WarrantTtlSeconds) + _options.Retention;
         var lifetime = horizon - now;
         return lifetime > TimeSpan.FromMinutes(1) ? lifetime : TimeSpan.FromMinutes(1);
     }
 
-    private static ApprovalRequest ToRequest(ApprovalDocument document, ApprovalOutcomeDocument? outcome, IReadOnlyList<string> votes) => new()
+    /// <summary>The stored request with its state: the outcome (pending while there is none) and the approvers' votes.</summary>
+    private static ApprovalRequest WithState(ApprovalRequest stored, ApprovalOutcomeDocument? outcome, IReadOnlyList<string> votes) => stored with
     {
-        Id = document.Id,
-        Tenant = document.Tenant,
-        Agent = document.Agent,
-        Tool = document.Tool,
-        IntentDigest = document.IntentDigest,
-        PolicyDigest = document.PolicyDigest,
-        GateId = document.GateId,
         Status = outcome?.Status ?? ApprovalStatus.Pending,
-        Approvers = document.Approvers,
-        ApprovalsRequired = document.ApprovalsRequired,
-        Approvals = votes.Where(v => document.Approvers.Contains(v, StringComparer.Ordinal)).ToArray(),
-        CreatedAt = document.CreatedAt,
-        ExpiresAt = document.ExpiresAt,
+        Approvals = votes.Where(v => stored.Approvers.Contains(v, StringComparer.Ordinal)).ToArray(),
         DecidedAt = outcome?.At,
         DecidedBy = outcome?.By,
-        WarrantTtlSeconds = document.WarrantTtlSeconds,
-        Explanation = document.Explanation,
     };
 }

@@ -8,11 +8,14 @@ namespace Gateway.Oversight.Approvals;
 /// </summary>
 public interface IApprovalStore
 {
-    /// <summary>Stores a new request and lists it for its tenant; false when the id is taken (nothing changes).</summary>
-    ValueTask<bool> TryCreateAsync(ApprovalDocument document, TimeSpan lifetime, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Stores a new request (the part that never changes; its state is the votes and the outcome kept here apart)
+    /// and lists it for its tenant; false when the id is taken (nothing changes).
+    /// </summary>
+    ValueTask<bool> TryCreateAsync(ApprovalRequest request, TimeSpan lifetime, CancellationToken cancellationToken = default);
 
-    /// <summary>The request, or null when unknown.</summary>
-    ValueTask<ApprovalDocument?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default);
+    /// <summary>The request as it was created (pending, no approvals), or null when unknown.</summary>
+    ValueTask<ApprovalRequest?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default);
 
     /// <summary>The ids of the tenant's most recent <paramref name="window"/> requests, oldest first.</summary>
     ValueTask<IReadOnlyList<string>> ListRecentAsync(string tenant, int window, CancellationToken cancellationToken = default);

@@ -20,37 +20,37 @@ public sealed class PostgresApprovalStore : IApprovalStore
     public PostgresApprovalStore(PostgresDatabase database) => _database = database ?? throw new ArgumentNullException(nameof(database));
 
     /// <inheritdoc/>
-    public ValueTask<bool> TryCreateAsync(ApprovalDocument document, TimeSpan lifetime, CancellationToken cancellationToken = default)
+    public ValueTask<bool> TryCreateAsync(ApprovalRequest request, TimeSpan lifetime, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(document);
-        return PostgresRecordCalls.InTransactionAsync(_database, document.Tenant, async scope =>
+        ArgumentNullException.ThrowIfNull(request);
+        return PostgresRecordCalls.InTransactionAsync(_database, request.Tenant, async scope =>
         {
             await using var insert = scope.Command(
                 $"INSERT INTO approvals ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING",
-                document.Id,
-                document.Tenant,
-                document.Agent,
-                document.Tool,
-                document.IntentDigest,
-                document.PolicyDigest,
-                document.GateId,
-                document.Approvers.ToArray(),
-                document.ApprovalsRequired,
-                document.CreatedAt.ToUniversalTime(),
-                document.ExpiresAt.ToUniversalTime(),
-                document.WarrantTtlSeconds,
-                document.Explanation?.GetRawText());
+                request.Id,
+                request.Tenant,
+                request.Agent,
+                request.Tool,
+                request.IntentDigest,
+                request.PolicyDigest,
+                request.GateId,
+                request.Approvers.ToArray(),
+                request.ApprovalsRequired,
+                request.CreatedAt.ToUniversalTime(),
+                request.ExpiresAt.ToUniversalTime(),
+                request.WarrantTtlSeconds,
+                request.Explanation?.GetRawText());
             return await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
         }, cancellationToken);
     }
 
     /// <inheritdoc/>
-    public ValueTask<ApprovalDocument?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default) =>
+    public ValueTask<ApprovalRequest?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default) =>
         PostgresRecordCalls.InTransactionAsync(_database, tenant, async scope =>
         {
             await using var select = scope.Command($"SELECT {Columns} FROM approvals WHERE tenant = $1 AND id = $2", tenant, id);
             await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadDocument(reader) : null;
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadRequest(reader) : null;
         }, cancellationToken);
 
     /// <inheritdoc/>
@@ -164,9 +164,9 @@ public sealed class PostgresApprovalStore : IApprovalStore
             return await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null;
         }, cancellationToken);
 
-    private static ApprovalDocument ReadDocument(NpgsqlDataReader reader)
+    private static ApprovalRequest ReadRequest(NpgsqlDataReader reader)
     {
-        return new ApprovalDocument
+        return new ApprovalRequest
         {
             Id = reader.GetString(0),
             Tenant = reader.GetString(1),
@@ -181,6 +181,8 @@ public sealed class PostgresApprovalStore : IApprovalStore
             ExpiresAt = reader.GetFieldValue<DateTimeOffset>(10),
             WarrantTtlSeconds = reader.GetInt64(11),
             Explanation = PostgresRecordCalls.ReadJson(reader, 12),
+            Status = ApprovalStatus.Pending,
+            Approvals = [],
         };
     }
 }

@@ -5,7 +5,7 @@ namespace Gateway.Oversight.Approvals;
 
 /// <summary>
 /// Approvals as keys of an <see cref="IStateStore"/> (Redis or the embedded store): the request under
-/// <c>StoreKeys.Approval</c>, the distinct approving persons in the set <c>StoreKeys.ApprovalVotes</c> and
+/// <c>StoreKeys.Approval</c> (<see cref="StoredApprovalJson"/>), the distinct approving persons in the set <c>StoreKeys.ApprovalVotes</c> and
 /// the distinct minters of their tokens in <c>StoreKeys.ApprovalVotes(tenant, id + ":issuers")</c>, the one
 /// outcome under <c>StoreKeys.Approval(tenant, id + ":outcome")</c> (set-if-absent), a per-tenant index log
 /// under <c>StoreKeys.Approval(tenant, "index")</c>, and used warrants under <c>StoreKeys.Warrant</c> (set-if-absent).
@@ -22,20 +22,20 @@ public sealed class StateStoreApprovalStore : IApprovalStore
     public StateStoreApprovalStore(IStateStore store) => _store = store ?? throw new ArgumentNullException(nameof(store));
 
     /// <inheritdoc/>
-    public async ValueTask<bool> TryCreateAsync(ApprovalDocument document, TimeSpan lifetime, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> TryCreateAsync(ApprovalRequest request, TimeSpan lifetime, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(document);
-        var json = JsonSerializer.Serialize(document, OversightJsonContext.Default.ApprovalDocument);
-        if (!await _store.TrySetIfAbsentAsync(StoreKeys.Approval(document.Tenant, document.Id), json, lifetime, cancellationToken))
+        ArgumentNullException.ThrowIfNull(request);
+        var json = StoredApprovalJson.Write(request);
+        if (!await _store.TrySetIfAbsentAsync(StoreKeys.Approval(request.Tenant, request.Id), json, lifetime, cancellationToken))
         {
             return false;
         }
 
-        var key = StoreKeys.Approval(document.Tenant, IndexId);
+        var key = StoreKeys.Approval(request.Tenant, IndexId);
         for (var attempt = 0; attempt < IndexAppendAttempts; attempt++)
         {
             var length = await _store.LogLengthAsync(key, cancellationToken);
-            if (await _store.TryAppendAsync(key, length, document.Id, cancellationToken))
+            if (await _store.TryAppendAsync(key, length, request.Id, cancellationToken))
             {
                 return true;
             }
@@ -45,10 +45,10 @@ public sealed class StateStoreApprovalStore : IApprovalStore
     }
 
     /// <inheritdoc/>
-    public async ValueTask<ApprovalDocument?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default)
+    public async ValueTask<ApprovalRequest?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default)
     {
         var json = await _store.GetAsync(StoreKeys.Approval(tenant, id), cancellationToken);
-        return json is null ? null : JsonSerializer.Deserialize(json, OversightJsonContext.Default.ApprovalDocument);
+        return json is null ? null : StoredApprovalJson.Read(json);
     }
 
     /// <inheritdoc/>

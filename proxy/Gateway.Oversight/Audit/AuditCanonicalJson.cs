@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Gateway.Policy.AuditChain;
 using Gateway.Policy.Canonical;
 
 namespace Gateway.Oversight.Audit;

@@ -1,11 +1,14 @@
+using System.Text.Json.Serialization;
+
 namespace Gateway.Oversight.Audit;
 
 /// <summary>
 /// What the host records about one decision and its outcome. Pass only these fields, never a
 /// secret, credential, token or raw payload: the explanation is the policy's explanation object and
-/// <see cref="Redactions"/> holds counts only.
+/// <see cref="Redactions"/> holds counts only. The journal seals it into an <see cref="AuditRecord"/>,
+/// which is this entry plus its place in a chain.
 /// </summary>
-public sealed record AuditEntry
+public record AuditEntry
 {
     public required string Tenant { get; init; }
 
@@ -28,8 +31,10 @@ public sealed record AuditEntry
 
     /// <summary>
     /// The policy's explanation object as UTF-8 JSON (as the agent was answered), or empty for none. It is
-    /// canonicalised into the record when the record is sealed; nothing parses it before then.
+    /// canonicalised into the journal line when the record is sealed (<see cref="AuditSeal"/>); nothing parses it
+    /// before then, and a record's own JSON (<see cref="OversightJson.AuditRecord"/>) leaves it out.
     /// </summary>
+    [JsonIgnore]
     public ReadOnlyMemory<byte> Explanation { get; init; }
 
     public string? PolicyDigest { get; init; }

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Gateway.Oversight.Options;
-using Gateway.Policy.Canonical;
+using Gateway.Policy.AuditChain;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -166,7 +166,7 @@ public sealed class AuditJournal
             var anchor = await _store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false);
             if (anchor.Length > 0)
             {
-                yield return AuditAnchorLine.Write(partition, anchor);
+                yield return AuditAnchorLine.Write(tenant, replica, anchor.Length, anchor.LastHash);
             }
 
             await foreach (var line in _store.ReadAsync(partition, 0, cancellationToken).ConfigureAwait(false))
@@ -305,10 +305,11 @@ public sealed class AuditJournal
     private async ValueTask<AuditChainVerification> VerifyChainAsync(AuditPartition partition, CancellationToken cancellationToken)
     {
         var anchor = await _store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false);
-        var chain = new AuditChainLink(partition.Replica, anchor.Length, anchor.LastHash);
+        var chains = AuditTenantChains.ForStoredChain(partition.Tenant, partition.Replica, anchor.Length, anchor.LastHash);
+        var chain = chains.Chains[partition.Replica];
         await foreach (var line in _store.ReadAsync(partition, 0, cancellationToken).ConfigureAwait(false))
         {
-            if (Check(line, partition, chain) is { } broken)
+            if (chains.Check(line) is { } broken)
             {
                 OversightLog.AuditChainBroken(_logger, partition.ToString(), chain.Records, broken.Reason);
                 return new AuditChainVerification
@@ -325,31 +326,6 @@ public sealed class AuditJournal
         }
 
         return new AuditChainVerification { Replica = partition.Replica, Intact = true, Records = chain.Records, TipHash = chain.Previous };
-    }
-
-    /// <summary>Checks that the stored line belongs to the partition and is the chain's next link (<see cref="AuditChainLink"/>).</summary>
-    private static (string Reason, string Detail)? Check(string line, AuditPartition partition, AuditChainLink chain)
-    {
-        if (!AuditChainLink.TryParse(line, out var document, out var seq, out var tenant, out var replica, out var hash, out var malformed))
-        {
-            return malformed;
-        }
-
-        using (document)
-        {
-            var root = document.RootElement;
-            if (!string.Equals(tenant, partition.Tenant, StringComparison.Ordinal))
-            {
-                return (AuditBreakReasons.TenantMismatch, $"record names tenant '{tenant}'");
-            }
-
-            if (!string.Equals(replica, partition.Replica, StringComparison.Ordinal))
-            {
-                return (AuditBreakReasons.ReplicaMismatch, $"record names replica '{replica}'");
-            }
-
-            return chain.Follow(root, seq, hash);
-        }
     }
 
     private AuditChainWriter WriterOf(string tenant) =>

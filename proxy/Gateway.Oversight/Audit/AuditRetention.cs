@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Gateway.Policy.AuditChain;
 using Gateway.Store;
 using Microsoft.Extensions.Logging;
 
@@ -51,7 +52,7 @@ public sealed class AuditRetention
             lines.Add(line);
             using var document = JsonDocument.Parse(line);
             var root = document.RootElement;
-            if (root.TryGetProperty("anchor", out _))
+            if (AuditAnchorLine.IsAnchor(root))
             {
                 continue;
             }

@@ -84,15 +84,10 @@ internal static class AuditSeal
         members.String("approval_id"u8, r.ApprovalId);
         members.String("connector"u8, r.Connector);
         members.String("decision"u8, r.Decision);
-        if (r.Explanation is { } explanation)
-        {
-            members.Name("explanation"u8);
-            json.WriteElement(explanation);
-        }
-        else if (!r.ExplanationJson.IsEmpty)
+        if (!r.Explanation.IsEmpty)
         {
             // Parsed here, once, into the pool's buffers, and canonicalised from them.
-            using var document = JsonDocument.Parse(r.ExplanationJson);
+            using var document = JsonDocument.Parse(r.Explanation);
             members.Name("explanation"u8);
             json.WriteElement(document.RootElement);
         }

@@ -4,7 +4,7 @@ namespace Gateway.Oversight.Audit;
 /// The result of walking every chain of a tenant (one per replica). When broken,
 /// <see cref="Replica"/> names the first broken chain (in ordinal replica order),
 /// <see cref="BrokenAtIndex"/> is the zero-based position of its first bad record and
-/// <see cref="Reason"/> one of <see cref="Gateway.Policy.Canonical.AuditBreakReasons"/>; <see cref="Partitions"/> has every chain's result.
+/// <see cref="Reason"/> one of <see cref="Gateway.Policy.AuditChain.AuditBreakReasons"/>; <see cref="Partitions"/> has every chain's result.
 /// </summary>
 public sealed record AuditVerification
 {

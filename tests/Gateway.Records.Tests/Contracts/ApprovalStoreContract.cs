@@ -28,6 +28,8 @@ public abstract class ApprovalStoreContract
         Assert.Equal(document.ExpiresAt, read.ExpiresAt);
         Assert.Equal(document.WarrantTtlSeconds, read.WarrantTtlSeconds);
         Assert.Equal("""{"decision":"require_approval"}""", read.Explanation!.Value.GetRawText());
+        Assert.Equal(ApprovalStatus.Pending, read.Status);
+        Assert.Empty(read.Approvals);
         Assert.Null(await store.GetAsync(document.Tenant, ApprovalIds.New()));
     }
 
@@ -123,11 +125,11 @@ public abstract class ApprovalStoreContract
         Assert.False(await first.IsWarrantUsedAsync(Backends.NewTenant(), document.Id));
     }
 
-    private static ApprovalDocument Document(string tenant)
+    private static ApprovalRequest Document(string tenant)
     {
         var created = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         using var explanation = JsonDocument.Parse("""{"decision":"require_approval"}""");
-        return new ApprovalDocument
+        return new ApprovalRequest
         {
             Id = ApprovalIds.New(),
             Tenant = tenant,
@@ -141,6 +143,8 @@ public abstract class ApprovalStoreContract
             ExpiresAt = created.AddMinutes(30),
             WarrantTtlSeconds = 300,
             Explanation = explanation.RootElement.Clone(),
+            Status = ApprovalStatus.Pending,
+            Approvals = [],
         };
     }
 }

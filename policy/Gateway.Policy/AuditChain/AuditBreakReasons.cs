@@ -1,4 +1,4 @@
-namespace Gateway.Policy.Canonical;
+namespace Gateway.Policy.AuditChain;
 
 /// <summary>Stable reasons a chain is broken at a record.</summary>
 public static class AuditBreakReasons

@@ -3,12 +3,14 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Gateway.Policy.Canonical;
 
-namespace Gateway.Policy.Canonical;
+namespace Gateway.Policy.AuditChain;
 
 /// <summary>
 /// One audit chain (a tenant's records written by one replica) walked record by record: the one check of a
-/// record's link, shared by the gateway's <c>audit verify</c> and the offline <c>gatewayctl audit verify --file</c>.
+/// record's link, shared by the gateway's <c>audit verify</c> and the offline <c>gatewayctl audit verify --file</c>
+/// through <see cref="AuditTenantChains"/>.
 /// A record follows when its <c>seq</c> is the next one, its <c>prev_hash</c> is the previous record's hash
 /// (or the anchor's, or genesis), and its content (the canonical form without <c>hash</c>) hashes to its
 /// <c>hash</c>. The walk starts at genesis or at an anchor (records 1..seq retired; hash is record seq's).

@@ -1,0 +1,92 @@
+namespace Gateway.Policy.AuditChain;
+
+/// <summary>
+/// One tenant's audit chains checked stored line by stored line: the one check shared by the gateway's
+/// <c>audit verify</c> (a chain as its sink stores it, from the sink's anchor: <see cref="ForStoredChain"/>) and the
+/// offline <c>gatewayctl audit verify --file</c> (every chain of an export: <see cref="ForExport"/>). A line must be a
+/// record (<see cref="AuditChainLink.TryParse"/>) of the tenant and the next link of its replica's chain
+/// (<see cref="AuditChainLink.Follow"/>). In an export, an anchor line (<see cref="AuditAnchorLine"/>) before a
+/// replica's first record starts that chain after the retired records; a sink keeps its anchor apart, so in a
+/// stored chain every line is a record.
+/// </summary>
+public sealed class AuditTenantChains
+{
+    private readonly SortedDictionary<string, AuditChainLink> _chains = new(StringComparer.Ordinal);
+    private readonly bool _isExport;
+
+    private AuditTenantChains(string? tenant, bool isExport)
+    {
+        Tenant = tenant;
+        _isExport = isExport;
+    }
+
+    /// <summary>The tenant every line must name (in an export, the first line's; null before it).</summary>
+    public string? Tenant { get; private set; }
+
+    /// <summary>Each replica's chain so far, in ordinal replica order.</summary>
+    public IReadOnlyDictionary<string, AuditChainLink> Chains => _chains;
+
+    /// <summary>
+    /// The chains of an export: the tenant is the first line's, and each replica's chain starts at genesis or at
+    /// the anchor line before its first record.
+    /// </summary>
+    public static AuditTenantChains ForExport() => new(null, isExport: true);
+
+    /// <summary>
+    /// The one chain of <paramref name="tenant"/> and <paramref name="replica"/> as a sink stores it, after record
+    /// <paramref name="anchorSeq"/> (0: genesis) whose hash is <paramref name="anchorHash"/>: a line of another
+    /// replica is a <see cref="AuditBreakReasons.ReplicaMismatch"/>.
+    /// </summary>
+    public static AuditTenantChains ForStoredChain(string tenant, string replica, long anchorSeq, string anchorHash)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenant);
+        var chains = new AuditTenantChains(tenant, isExport: false);
+        chains._chains[replica] = new AuditChainLink(replica, anchorSeq, anchorHash);
+        return chains;
+    }
+
+    /// <summary>
+    /// Checks the next stored line: null when it follows (or, in an export, starts a chain at its anchor); else one
+    /// of <see cref="AuditBreakReasons"/> with a detail, and the chains stay where they were.
+    /// </summary>
+    public (string Reason, string Detail)? Check(string line)
+    {
+        if (!AuditChainLink.TryParse(line, out var document, out var seq, out var tenant, out var replica, out var hash, out var malformed))
+        {
+            return malformed;
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            Tenant ??= tenant;
+            if (!string.Equals(tenant, Tenant, StringComparison.Ordinal))
+            {
+                return (AuditBreakReasons.TenantMismatch, $"record names tenant '{tenant}', not '{Tenant}'");
+            }
+
+            if (_isExport && AuditAnchorLine.IsAnchor(root))
+            {
+                if (_chains.ContainsKey(replica) || seq < 1)
+                {
+                    return (AuditBreakReasons.MalformedRecord, $"an anchor must start replica {replica}'s records and name seq >= 1");
+                }
+
+                _chains[replica] = new AuditChainLink(replica, seq, hash);
+                return null;
+            }
+
+            if (!_chains.TryGetValue(replica, out var chain))
+            {
+                if (!_isExport)
+                {
+                    return (AuditBreakReasons.ReplicaMismatch, $"record names replica '{replica}'");
+                }
+
+                chain = _chains[replica] = new AuditChainLink(replica);
+            }
+
+            return chain.Follow(root, seq, hash);
+        }
+    }
+}
