@@ -15,9 +15,6 @@ public static class GatewayHeaders
     /// <summary>Prefix of the agent protocol's headers; everything an agent sends under it is stripped.</summary>
     public const string GamutPrefix = "X-Gamut-";
 
-    /// <summary>The <c>HttpContext.Items</c> key the host may use for the decision token instead of <see cref="ConnectorRequestFeature"/>.</summary>
-    public const string DecisionTokenItemKey = "Gateway.DecisionToken";
-
     /// <summary>Request headers that carry credentials and are never forwarded from an agent.</summary>
     public static IReadOnlyList<string> CredentialHeaders { get; } =
         ["Authorization", "Proxy-Authorization", "Cookie", "x-api-key", "api-key", "x-goog-api-key", "anthropic-api-key", "openai-api-key", "X-Amz-Security-Token"];

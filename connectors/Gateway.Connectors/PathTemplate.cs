@@ -6,49 +6,6 @@ namespace Gateway.Connectors;
 /// <summary>Fills <c>{arg}</c> placeholders of an HTTP connector's path template from the call's arguments.</summary>
 public static class PathTemplate
 {
-    /// <summary>Null when the template is well formed, else what is wrong with it.</summary>
-    public static string? Validate(string template)
-    {
-        ArgumentNullException.ThrowIfNull(template);
-        if (template.Contains("://", StringComparison.Ordinal))
-        {
-            return "must be a path, not an absolute URL.";
-        }
-
-        var depth = 0;
-        var nameLength = 0;
-        foreach (var c in template)
-        {
-            if (c == '{')
-            {
-                if (depth++ > 0)
-                {
-                    return "nested '{' is not allowed.";
-                }
-
-                nameLength = 0;
-            }
-            else if (c == '}')
-            {
-                if (depth-- == 0 || nameLength == 0)
-                {
-                    return "unbalanced or empty placeholder.";
-                }
-            }
-            else if (depth > 0)
-            {
-                if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
-                {
-                    return "placeholder names use letters, digits, '_', '-' and '.'.";
-                }
-
-                nameLength++;
-            }
-        }
-
-        return depth == 0 ? null : "unbalanced or empty placeholder.";
-    }
-
     /// <summary>
     /// Replaces every placeholder with the URL-encoded value of the argument of that name (strings
     /// verbatim, numbers and booleans as JSON text). Returns the path and the names consumed.

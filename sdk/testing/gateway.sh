@@ -10,6 +10,8 @@
 #   GAMUT_TEST_BASE_URL      the gateway
 #   GAMUT_TEST_ADMIN_TOKEN   an admin token for the test (credentials, approvals, kill switches)
 #   GAMUT_TEST_ROGUE_SECRET  the runtime secret of the bundle's rogue-agent (revoked by the tests)
+#   GAMUT_TEST_DECISION_SIGNING_KEY, GAMUT_TEST_SERVICE_KEY   the gateway's two keys (hex), for an upstream
+#                            that verifies decision tokens and webhook signatures as a real one would
 # The bundle's upstream http://127.0.0.1:9110/crm becomes UPSTREAM_BASE/crm, and so on for every port.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -38,9 +40,11 @@ start() {
   cp -r "$root/examples/bundle" "$work/bundle"
   sed -i -E "s#http://127\.0\.0\.1:(9[0-9]{3})#${upstream}#g" "$work/bundle"/*.yaml
 
-  local admin_token rogue_secret port
+  local admin_token rogue_secret decision_key service_key port
   admin_token="$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
   rogue_secret="rogue-$(head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+  decision_key="$(head -c 32 /dev/urandom | od -An -v -tx1 | tr -d ' \n')"
+  service_key="$(head -c 32 /dev/urandom | od -An -v -tx1 | tr -d ' \n')"
   local token_hash; token_hash="$(printf '%s' "$admin_token" | sha256sum | awk '{print $1}')"
   local base="" attempt
   for attempt in 1 2 3; do
@@ -50,6 +54,7 @@ start() {
       # The caller's configuration must not change the gateway under test.
       for name in $(env | sed -nE 's/^((Gateway__|GAMUT_|ASPNETCORE_)[^=]*)=.*/\1/p'); do unset "$name"; done
       export ROGUE_AGENT_SECRET="$rogue_secret" DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+      export DECISION_SIGNING_KEY="$decision_key" GATEWAY_SERVICE_KEY="$service_key"
       cd "$work"
       exec dotnet "$dll" --environment Development --urls "$base" \
         --Gateway:Policy:BundlePath="$work/bundle" \
@@ -68,6 +73,8 @@ start() {
         echo "GAMUT_TEST_BASE_URL=$base"
         echo "GAMUT_TEST_ADMIN_TOKEN=$admin_token"
         echo "GAMUT_TEST_ROGUE_SECRET=$rogue_secret"
+        echo "GAMUT_TEST_DECISION_SIGNING_KEY=$decision_key"
+        echo "GAMUT_TEST_SERVICE_KEY=$service_key"
       } | tee "$work/gateway.env"
       return 0
     fi

@@ -6,53 +6,53 @@ namespace Gateway.Policy.Tests;
 public sealed class CanonicalJsonTests
 {
     [Fact]
-    public void Serialize_NestedObjects_SortsKeysAndDropsWhitespace()
+    public void WriteElement_NestedObjects_SortsKeysAndDropsWhitespace()
     {
-        var canonical = CanonicalJson.Serialize("""{ "b": 1, "a": { "z": [3, 2, {"y": true, "x": null}], "c": "s" } }""");
+        var canonical = CanonicalText.Of("""{ "b": 1, "a": { "z": [3, 2, {"y": true, "x": null}], "c": "s" } }""");
 
         Assert.Equal("""{"a":{"c":"s","z":[3,2,{"x":null,"y":true}]},"b":1}""", canonical);
     }
 
     [Fact]
-    public void Serialize_Numbers_KeepsSourceForm()
+    public void WriteElement_Numbers_KeepsSourceForm()
     {
-        Assert.Equal("""[1.50,1e3,-0,100000000000000000000001]""", CanonicalJson.Serialize("[1.50, 1e3, -0, 100000000000000000000001]"));
+        Assert.Equal("""[1.50,1e3,-0,100000000000000000000001]""", CanonicalText.Of("[1.50, 1e3, -0, 100000000000000000000001]"));
     }
 
     [Fact]
-    public void Serialize_EscapedStrings_NormalisesEscapes()
+    public void WriteElement_EscapedStrings_NormalisesEscapes()
     {
-        Assert.Equal("[\"A/é\\n\\u0001\\\"\"]", CanonicalJson.Serialize("[\"\\u0041\\/\\u00e9\\n\\u0001\\\"\"]"));
+        Assert.Equal("[\"A/é\\n\\u0001\\\"\"]", CanonicalText.Of("[\"\\u0041\\/\\u00e9\\n\\u0001\\\"\"]"));
     }
 
     [Fact]
-    public void Serialize_EscapedKeys_SortByUnescapedName()
+    public void WriteElement_EscapedKeys_SortByUnescapedName()
     {
-        Assert.Equal("""{"a":1,"b":2}""", CanonicalJson.Serialize("""{"\u0062":2,"a":1}"""));
+        Assert.Equal("""{"a":1,"b":2}""", CanonicalText.Of("""{"\u0062":2,"a":1}"""));
     }
 
     [Fact]
-    public void Serialize_DuplicateMemberNames_AreRefused()
+    public void WriteElement_DuplicateMemberNames_AreRefused()
     {
-        Assert.Throws<FormatException>(() => CanonicalJson.Serialize("""{"a":1,"\u0061":2}"""));
+        Assert.Throws<FormatException>(() => CanonicalText.Of("""{"a":1,"\u0061":2}"""));
     }
 
     [Theory]
     [InlineData(3)]
     [InlineData(40)]
-    public void Serialize_ObjectsSmallAndLarge_SortedAndDuplicatesRefused(int members)
+    public void WriteElement_ObjectsSmallAndLarge_SortedAndDuplicatesRefused(int members)
     {
         var names = Enumerable.Range(0, members).Select(i => $"k{(i * 7919) % members:D3}").ToList();
         var json = "{" + string.Join(",", names.Select(n => $"\"{n}\":1")) + "}";
 
-        Assert.Equal("{" + string.Join(",", names.Order(StringComparer.Ordinal).Select(n => $"\"{n}\":1")) + "}", CanonicalJson.Serialize(json));
-        Assert.Throws<FormatException>(() => CanonicalJson.Serialize(json[..^1] + $",\"{names[members / 2]}\":2}}"));
+        Assert.Equal("{" + string.Join(",", names.Order(StringComparer.Ordinal).Select(n => $"\"{n}\":1")) + "}", CanonicalText.Of(json));
+        Assert.Throws<FormatException>(() => CanonicalText.Of(json[..^1] + $",\"{names[members / 2]}\":2}}"));
     }
 
     [Fact]
-    public void Serialize_EscapedLoneSurrogate_IsRefused()
+    public void WriteElement_EscapedLoneSurrogate_IsRefused()
     {
-        Assert.Throws<FormatException>(() => CanonicalJson.Serialize("""["\ud800 alone"]"""));
+        Assert.Throws<FormatException>(() => CanonicalText.Of("""["\ud800 alone"]"""));
     }
 
     [Fact]

@@ -36,7 +36,7 @@ internal static class CanonicalVectors
             vectors.Add(new JsonObject
             {
                 ["input"] = input,
-                ["canonical"] = CanonicalJson.Serialize(document.RootElement),
+                ["canonical"] = CanonicalText.Of(document.RootElement),
                 ["intent_digests"] = new JsonArray(IntentDigest.Compute(Fields(document.RootElement, 0)), IntentDigest.Compute(Fields(document.RootElement, 1))),
             });
         }

@@ -1,26 +1,30 @@
 using System.Text;
+using System.Text.Json;
 using Gateway.Policy.Tokens;
 
 namespace Gateway.Policy.Tests;
 
+/// <summary>
+/// <see cref="DecisionTokenIssuer"/>: what it issues and refuses. The verifier is an upstream's, in the agent SDK
+/// (sdk/dotnet, Gamut.Agent.Upstream), which verifies these tokens in <see cref="ExampleBundleTests"/> and the proxy's tests.
+/// </summary>
 public sealed class DecisionTokenTests
 {
     private static readonly byte[] Key = Encoding.UTF8.GetBytes("decision-signing-key-for-tests-0123456789");
     private static readonly string Digest = new('a', 64);
 
     [Fact]
-    public void Verify_FreshToken_ReturnsPayload()
+    public void Issue_Allow_IsAV1TokenOfThreePartsForThreeHundredSeconds()
     {
         var time = new ManualTime(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
         var token = new DecisionTokenIssuer(Key, time).Issue("demo", "demo-agent", "crm.read_contact", Digest, DecisionKind.Allow);
 
-        var result = new DecisionTokenVerifier(Key, time).Verify(token, "demo", "crm.read_contact", Digest);
+        using var payload = JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(token.Split('.')[1]));
 
-        Assert.True(result.IsValid, result.Reason);
-        Assert.Equal("demo-agent", result.Payload!.Agent);
-        Assert.Equal(300, result.Payload.ExpiresAt - result.Payload.IssuedAt);
         Assert.StartsWith("v1.", token, StringComparison.Ordinal);
         Assert.Equal(3, token.Split('.').Length);
+        Assert.Equal("demo-agent", payload.RootElement.GetProperty("aid").GetString());
+        Assert.Equal(300, payload.RootElement.GetProperty("exp").GetInt64() - payload.RootElement.GetProperty("iat").GetInt64());
     }
 
     [Fact]
@@ -44,69 +48,6 @@ public sealed class DecisionTokenTests
         var issuer = new DecisionTokenIssuer(Key, TimeProvider.System);
 
         Assert.Throws<InvalidOperationException>(() => issuer.Issue("demo", "a", "t", Digest, kind));
-    }
-
-    [Fact]
-    public void Verify_TamperedPayload_IsBadSignature()
-    {
-        var time = new ManualTime(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
-        var token = new DecisionTokenIssuer(Key, time).Issue("demo", "a", "t", Digest, DecisionKind.Allow);
-        var parts = token.Split('.');
-        var forged = System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(
-            Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(parts[1])).Replace("\"demo\"", "\"evil\"", StringComparison.Ordinal)));
-
-        var result = new DecisionTokenVerifier(Key, time).Verify($"v1.{forged}.{parts[2]}", "evil");
-
-        Assert.Equal(DecisionTokenFailure.BadSignature, result.Failure);
-        Assert.Equal("bad_signature", result.Reason);
-    }
-
-    [Fact]
-    public void Verify_OtherKey_IsBadSignature()
-    {
-        var time = new ManualTime(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
-        var token = new DecisionTokenIssuer(Key, time).Issue("demo", "a", "t", Digest, DecisionKind.Allow);
-
-        var result = new DecisionTokenVerifier(Encoding.UTF8.GetBytes("another-key-another-key-another-key-123"), time).Verify(token, "demo");
-
-        Assert.Equal(DecisionTokenFailure.BadSignature, result.Failure);
-    }
-
-    [Fact]
-    public void Verify_AfterExpiryPlusSkew_IsExpired()
-    {
-        var time = new ManualTime(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
-        var token = new DecisionTokenIssuer(Key, time).Issue("demo", "a", "t", Digest, DecisionKind.Allow);
-        var verifier = new DecisionTokenVerifier(Key, time, TimeSpan.FromSeconds(5));
-
-        time.Now = time.Now.AddSeconds(304);
-        Assert.True(verifier.Verify(token, "demo").IsValid);
-        time.Now = time.Now.AddSeconds(2);
-        Assert.Equal("expired", verifier.Verify(token, "demo").Reason);
-    }
-
-    [Fact]
-    public void Verify_WrongTenantToolOrIntent_Fails()
-    {
-        var time = new ManualTime(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
-        var token = new DecisionTokenIssuer(Key, time).Issue("demo", "a", "t", Digest, DecisionKind.AllowAndLog);
-        var verifier = new DecisionTokenVerifier(Key, time);
-
-        Assert.Equal(DecisionTokenFailure.WrongTenant, verifier.Verify(token, "other").Failure);
-        Assert.Equal(DecisionTokenFailure.WrongTool, verifier.Verify(token, "demo", "t2").Failure);
-        Assert.Equal(DecisionTokenFailure.WrongIntent, verifier.Verify(token, "demo", "t", new string('b', 64)).Failure);
-    }
-
-    [Theory]
-    [InlineData(null, "missing")]
-    [InlineData("", "missing")]
-    [InlineData("garbage", "malformed")]
-    [InlineData("v1.onlyonepart", "malformed")]
-    [InlineData("v1.abc.!!!", "malformed")]
-    [InlineData("v2.abc.def", "unsupported_version")]
-    public void Verify_MalformedInput_ReturnsStableReason(string? token, string reason)
-    {
-        Assert.Equal(reason, new DecisionTokenVerifier(Key, TimeProvider.System).Verify(token, "demo").Reason);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gamut.Agent.Upstream;
 using Gateway.Policy.Bundles;
 using Gateway.Policy.Serialization;
 using Gateway.Policy.Tokens;

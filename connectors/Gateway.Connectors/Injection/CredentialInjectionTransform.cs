@@ -56,7 +56,7 @@ public sealed partial class CredentialInjectionTransform : RequestTransform
             }
         }
 
-        var token = feature.DecisionToken ?? context.HttpContext.Items[GatewayHeaders.DecisionTokenItemKey] as string;
+        var token = feature.DecisionToken;
         if (!string.IsNullOrEmpty(token))
         {
             context.ProxyRequest.Headers.TryAddWithoutValidation(SignatureHeaders.DecisionToken, token);

@@ -1,32 +1,15 @@
 using System.Buffers;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 
 namespace Gateway.Policy.Canonical;
 
-/// <summary>Canonical JSON (see <see cref="CanonicalJsonWriter"/>) and SHA-256 digests over it.</summary>
+/// <summary>SHA-256 digests over canonical JSON (see <see cref="CanonicalJsonWriter"/>).</summary>
 public static class CanonicalJson
 {
     private const int MaxRetainedBufferBytes = 256 * 1024;
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
-
-    /// <summary>The canonical JSON text of <paramref name="element"/>.</summary>
-    public static string Serialize(JsonElement element)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        new CanonicalJsonWriter(buffer).WriteElement(element);
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-    /// <summary>The canonical JSON text of a JSON document.</summary>
-    public static string Serialize(string json)
-    {
-        using var document = JsonDocument.Parse(json);
-        return Serialize(document.RootElement);
-    }
 
     /// <summary>
     /// Lowercase hex SHA-256 of what <paramref name="write"/> produces. Uses a per-thread buffer, so the only

@@ -15,8 +15,6 @@ public sealed class DecisionTokenIssuer
     /// <summary>The longest lifetime the protocol allows.</summary>
     public static readonly TimeSpan MaxLifetime = TimeSpan.FromSeconds(300);
 
-    internal const string Prefix = "v1.";
-
     private static ReadOnlySpan<byte> PrefixUtf8 => "v1."u8;
 
     private readonly byte[] _key;
@@ -108,6 +106,4 @@ public sealed class DecisionTokenIssuer
         Base64Url.EncodeToUtf8(signature, token[(signingInputLength + 1)..]);
         return Encoding.ASCII.GetString(token);
     }
-
-    internal static byte[] Sign(byte[] key, string signingInput) => HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(signingInput));
 }

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Gateway.Policy.Tokens;
+using Gamut.Agent.Upstream;
 using Microsoft.Extensions.DependencyInjection;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Tests.Infrastructure;
@@ -51,7 +51,7 @@ public sealed class ApprovalFlowTests : IAsyncLifetime
         Assert.False(received.Headers.ContainsKey("Authorization"));
         var token = _gw.Verifier().Verify(received.Headers["X-Gamut-Decision-Token"], "demo", "payments.refund", DecisionJson.IntentDigest(json));
         Assert.Equal(DecisionTokenFailure.None, token.Failure);
-        Assert.Equal(Gateway.Policy.DecisionKind.AllowAndLog, token.Payload!.Decision);
+        Assert.Equal("allow_and_log", token.Payload!.Decision);
 
         // Single use: the same warrant again is refused and a fresh approval request is opened.
         using var again = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", WithWarrant(Refund, warrant));

@@ -1,8 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using Gamut.Agent.Upstream;
 using Gateway.Connectors.Signing;
-using Gateway.Policy;
-using Gateway.Policy.Tokens;
 using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Governance;
@@ -35,7 +34,7 @@ public sealed class DegradeTests : IClassFixture<DegradeTests.Fixture>
         Assert.Equal(256, sent.Body.GetProperty("max_tokens").GetInt32());
         var token = _gw.Verifier().Verify(sent.Request.Headers[SignatureHeaders.DecisionToken], "demo", "openai");
         Assert.Equal(DecisionTokenFailure.None, token.Failure);
-        Assert.Equal(DecisionKind.Degrade, token.Payload!.Decision);
+        Assert.Equal("degrade", token.Payload!.Decision);
         Assert.Equal(json.GetProperty("decision_token").GetString(), sent.Request.Headers[SignatureHeaders.DecisionToken]);
     }
 
@@ -55,7 +54,7 @@ public sealed class DegradeTests : IClassFixture<DegradeTests.Fixture>
         var ceilings = sent.Body.EnumerateObject().Where(p => p.Name is "max_tokens" or "max_completion_tokens").ToList();
         Assert.NotEmpty(ceilings);
         Assert.All(ceilings, p => Assert.Equal(256, p.Value.GetInt32()));
-        Assert.Equal(DecisionKind.Degrade, _gw.Verifier().Verify(sent.Request.Headers[SignatureHeaders.DecisionToken], "demo", "openai").Payload!.Decision);
+        Assert.Equal("degrade", _gw.Verifier().Verify(sent.Request.Headers[SignatureHeaders.DecisionToken], "demo", "openai").Payload!.Decision);
     }
 
     [Fact]
@@ -93,7 +92,7 @@ public sealed class DegradeTests : IClassFixture<DegradeTests.Fixture>
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var received = Assert.Single(_gw.Upstream.To("/crm/contacts/" + id));
-        Assert.Equal(DecisionKind.Degrade, _gw.Verifier().Verify(received.Headers[SignatureHeaders.DecisionToken], "demo").Payload!.Decision);
+        Assert.Equal("degrade", _gw.Verifier().Verify(received.Headers[SignatureHeaders.DecisionToken], "demo").Payload!.Decision);
     }
 
     [Fact]

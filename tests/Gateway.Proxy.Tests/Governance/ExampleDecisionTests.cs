@@ -2,8 +2,7 @@ using System.Buffers.Text;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Gateway.Policy;
-using Gateway.Policy.Tokens;
+using Gamut.Agent.Upstream;
 using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Governance;
@@ -59,7 +58,7 @@ public sealed class ExampleDecisionTests : IClassFixture<GovernedGatewayFixture>
         Assert.Empty(DecisionJson.WhatWouldChange(json));
         Assert.Equal(id, json.GetProperty("result").GetProperty("id").GetString());
         var check = AssertUpstreamVerified("/crm/contacts/" + id, json);
-        Assert.Equal(DecisionKind.Allow, check.Payload!.Decision);
+        Assert.Equal("allow", check.Payload!.Decision);
         Assert.Equal("crm.read_contact", check.Payload.Tool);
     }
 
@@ -75,7 +74,7 @@ public sealed class ExampleDecisionTests : IClassFixture<GovernedGatewayFixture>
         Assert.True(json.GetProperty("invoked").GetBoolean());
         Assert.Equal("pass", DecisionJson.Outcome(json, "data_movement"));
         var check = AssertUpstreamVerified("/crm/contacts/" + id, json);
-        Assert.Equal(DecisionKind.AllowAndLog, check.Payload!.Decision);
+        Assert.Equal("allow_and_log", check.Payload!.Decision);
         var received = Assert.Single(_gw.Upstream.To("/crm/contacts/" + id));
         Assert.Equal("PATCH", received.Method);
         Assert.Equal("n@example.com", JsonDocument.Parse(received.Body).RootElement.GetProperty("email").GetString());
@@ -97,7 +96,7 @@ public sealed class ExampleDecisionTests : IClassFixture<GovernedGatewayFixture>
         Assert.DoesNotContain(TestUpstream.Email, result, StringComparison.Ordinal);
         Assert.Contains("[REDACTED:email]", result, StringComparison.Ordinal);
         var check = AssertUpstreamVerified("/tickets/search?q=" + query, json);
-        Assert.Equal(DecisionKind.Degrade, check.Payload!.Decision);
+        Assert.Equal("degrade", check.Payload!.Decision);
     }
 
     [Fact]

@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Gamut.Agent.Upstream;
 using Gateway.Connectors.Signing;
-using Gateway.Policy.Tokens;
 using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Providers;

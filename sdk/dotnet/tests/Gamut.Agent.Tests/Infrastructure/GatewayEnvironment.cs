@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Gamut.Agent.Upstream;
 
 namespace Gamut.Agent.Tests.Infrastructure;
 
@@ -15,7 +16,7 @@ public sealed class GatewayEnvironment : IAsyncLifetime
 
     private readonly string _work = Directory.CreateTempSubdirectory("gamut-sdk-dotnet-").FullName;
     private readonly HttpClient _admin = new();
-    private string? _approverToken;
+    private readonly Dictionary<string, string> _approverTokens = new(StringComparer.Ordinal);
 
     internal SuiteUpstream Upstream { get; private set; } = null!;
 
@@ -32,11 +33,13 @@ public sealed class GatewayEnvironment : IAsyncLifetime
         var values = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1].Trim());
         BaseUrl = values["GAMUT_TEST_BASE_URL"];
         RogueSecret = values["GAMUT_TEST_ROGUE_SECRET"];
+        Upstream.Verifiers = new UpstreamVerifiers(GatewayKey.FromText(values["GAMUT_TEST_DECISION_SIGNING_KEY"]), GatewayKey.FromText(values["GAMUT_TEST_SERVICE_KEY"]));
         _admin.BaseAddress = new Uri(BaseUrl + "/admin/v1/");
         _admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", values["GAMUT_TEST_ADMIN_TOKEN"]);
         await PutCredentialAsync("crm-token", "crm-test-token");
         await PutCredentialAsync("payments-key", "payments-test-key");
         await PutCredentialAsync("openai-key", "openai-test-key");
+        await PutCredentialAsync("mail-hook", "mail-test-hook");
     }
 
     public async Task DisposeAsync()
@@ -58,14 +61,22 @@ public sealed class GatewayEnvironment : IAsyncLifetime
         return SendAdminAsync(request);
     }
 
-    public async Task ApproveAsync(string approvalId) =>
-        await AdminAsync(HttpMethod.Post, $"tenants/demo/approvals/{approvalId}/approve", token: await ApproverAsync());
+    public async Task ApproveAsync(string approvalId, string approver = "bob") =>
+        await AdminAsync(HttpMethod.Post, $"tenants/demo/approvals/{approvalId}/approve", token: await ApproverAsync(approver));
 
     public async Task DenyAsync(string approvalId) =>
-        await AdminAsync(HttpMethod.Post, $"tenants/demo/approvals/{approvalId}/deny", token: await ApproverAsync());
+        await AdminAsync(HttpMethod.Post, $"tenants/demo/approvals/{approvalId}/deny", token: await ApproverAsync("bob"));
 
-    private async Task<string> ApproverAsync() =>
-        _approverToken ??= (await AdminAsync(HttpMethod.Post, "tokens", new { name = "bob", roles = new[] { "approver" }, tenant = "demo", person = "bob" }))!["token"]!.GetValue<string>();
+    private async Task<string> ApproverAsync(string person)
+    {
+        if (!_approverTokens.TryGetValue(person, out var token))
+        {
+            token = (await AdminAsync(HttpMethod.Post, "tokens", new { name = person, roles = new[] { "approver" }, tenant = "demo", person }))!["token"]!.GetValue<string>();
+            _approverTokens[person] = token;
+        }
+
+        return token;
+    }
 
     private Task PutCredentialAsync(string name, string value) => AdminAsync(HttpMethod.Put, $"tenants/demo/credentials/{name}", new { value });
 

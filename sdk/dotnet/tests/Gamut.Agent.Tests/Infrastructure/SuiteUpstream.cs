@@ -9,14 +9,15 @@ using Microsoft.AspNetCore.Http;
 
 namespace Gamut.Agent.Tests.Infrastructure;
 
-/// <summary>One request the upstream received.</summary>
-internal sealed record UpstreamRequest(string Method, string Path, string Body, string? Authorization);
+/// <summary>One request the upstream received, and what it verified (once the gateway's keys are known).</summary>
+internal sealed record UpstreamRequest(string Method, string Path, string Body, string? Authorization, UpstreamChecks? Checks);
 
 /// <summary>
 /// A real Kestrel server standing in for every connector of the example bundle (crm, payments, the build
 /// host, context, MCP docs) and, named as such, a FAKE model server on /v1/chat/completions (no cloud
 /// here): it asks for the tool the user's message names (<c>call &lt;tool&gt; &lt;json&gt;</c>), then answers with
-/// what the tool returned. Every request is recorded.
+/// what the tool returned. Every request is recorded with what <see cref="Verifiers"/> found; the webhook
+/// (<c>/mail</c>) acts only on a request whose decision token and gateway signature both verify.
 /// </summary>
 internal sealed partial class SuiteUpstream : IAsyncDisposable
 {
@@ -28,6 +29,9 @@ internal sealed partial class SuiteUpstream : IAsyncDisposable
     public string BaseUrl => _server.BaseUri.AbsoluteUri.TrimEnd('/');
 
     public IReadOnlyList<UpstreamRequest> Requests => [.. _requests];
+
+    /// <summary>Set once the gateway is started with its keys.</summary>
+    public UpstreamVerifiers? Verifiers { get; set; }
 
     public int Count(string path) => _requests.Count(r => r.Path == path);
 
@@ -42,10 +46,11 @@ internal sealed partial class SuiteUpstream : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        var checks = Verifiers is { } verifiers ? await verifiers.CheckAsync(context) : null;
         using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
         var body = await reader.ReadToEndAsync();
         var path = context.Request.Path.Value ?? "/";
-        _requests.Enqueue(new UpstreamRequest(context.Request.Method, path, body, context.Request.Headers.Authorization.ToString()));
+        _requests.Enqueue(new UpstreamRequest(context.Request.Method, path, body, context.Request.Headers.Authorization.ToString(), checks));
         var response = context.Response;
         if (path.StartsWith("/crm/contacts/", StringComparison.Ordinal))
         {
@@ -60,6 +65,11 @@ internal sealed partial class SuiteUpstream : IAsyncDisposable
         else if (path == "/payments/refunds")
         {
             await response.WriteAsJsonAsync(new { refund = "rf_1", status = "accepted" });
+        }
+        else if (path == "/mail")
+        {
+            response.StatusCode = checks is { Token.IsValid: true, Signature.IsValid: true } ? 200 : 401;
+            await response.WriteAsJsonAsync(new { queued = response.StatusCode == 200 });
         }
         else if (path == "/exec")
         {

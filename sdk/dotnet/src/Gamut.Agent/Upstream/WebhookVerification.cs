@@ -1,4 +1,4 @@
-namespace Gateway.Connectors.Signing;
+namespace Gamut.Agent.Upstream;
 
 /// <summary>The outcome of verifying a gateway-signed request.</summary>
 /// <param name="IsValid">True when the request may be acted on.</param>

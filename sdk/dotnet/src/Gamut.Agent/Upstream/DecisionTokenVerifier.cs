@@ -1,21 +1,32 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
-using Gateway.Policy.Serialization;
 
-namespace Gateway.Policy.Tokens;
+namespace Gamut.Agent.Upstream;
 
 /// <summary>
-/// Verifies decision tokens for executors and webhooks: signature (constant time), expiry (with a small
-/// skew), lifetime, decision, and the expected tenant and optionally tool and intent digest.
+/// For an upstream service the gateway forwards to: verifies the decision token of the
+/// <see cref="GatewayRequestHeaders.DecisionToken"/> header, <c>v1.&lt;base64url(payload JSON)&gt;.&lt;base64url(HMAC-SHA256(key, "v1." + payload part))&gt;</c>,
+/// with the gateway's decision signing key: signature (constant time), lifetime, expiry (with a small skew),
+/// decision, and the expected tenant and optionally tool and intent digest.
 /// </summary>
 public sealed class DecisionTokenVerifier
 {
+    /// <summary>The longest lifetime the protocol allows, in seconds.</summary>
+    private const long MaxLifetimeSeconds = 300;
+
+    private const string Prefix = "v1.";
+
+    private static readonly HashSet<string> AllowFamily = new(["allow", "allow_and_log", "degrade"], StringComparer.Ordinal);
+    private static readonly HashSet<string> OtherDecisions = new(["require_approval", "block", "block_and_open_incident"], StringComparer.Ordinal);
+    private static readonly HashSet<string> DegradeModes = new(["redact", "read_only", "dry_run", "route", "mask"], StringComparer.Ordinal);
+
     private readonly byte[] _key;
     private readonly TimeProvider _time;
     private readonly long _skewSeconds;
 
-    /// <param name="key">The decision signing key.</param>
+    /// <param name="key">The gateway's decision signing key (<c>DECISION_SIGNING_KEY</c>, see <see cref="GatewayKey.FromText"/>).</param>
     /// <param name="time">The clock.</param>
     /// <param name="clockSkew">Tolerance for clock differences (default 5 s, at most 60 s).</param>
     public DecisionTokenVerifier(ReadOnlySpan<byte> key, TimeProvider time, TimeSpan? clockSkew = null)
@@ -46,13 +57,13 @@ public sealed class DecisionTokenVerifier
             return DecisionTokenVerification.Fail(DecisionTokenFailure.Missing);
         }
 
-        if (!token.StartsWith(DecisionTokenIssuer.Prefix, StringComparison.Ordinal))
+        if (!token.StartsWith(Prefix, StringComparison.Ordinal))
         {
             return DecisionTokenVerification.Fail(token.Contains('.', StringComparison.Ordinal) && char.IsAsciiLetter(token[0]) ? DecisionTokenFailure.UnsupportedVersion : DecisionTokenFailure.Malformed);
         }
 
         var lastDot = token.LastIndexOf('.');
-        if (lastDot <= DecisionTokenIssuer.Prefix.Length || lastDot == token.Length - 1 || token.AsSpan(DecisionTokenIssuer.Prefix.Length, lastDot - DecisionTokenIssuer.Prefix.Length).Contains('.'))
+        if (lastDot <= Prefix.Length || lastDot == token.Length - 1 || token.AsSpan(Prefix.Length, lastDot - Prefix.Length).Contains('.'))
         {
             return DecisionTokenVerification.Fail(DecisionTokenFailure.Malformed);
         }
@@ -65,7 +76,7 @@ public sealed class DecisionTokenVerifier
             return DecisionTokenVerification.Fail(DecisionTokenFailure.Malformed);
         }
 
-        var expected = DecisionTokenIssuer.Sign(_key, signingInput);
+        var expected = HMACSHA256.HashData(_key, Encoding.ASCII.GetBytes(signingInput));
         if (!CryptographicOperations.FixedTimeEquals(expected, presented[..signatureLength]))
         {
             return DecisionTokenVerification.Fail(DecisionTokenFailure.BadSignature);
@@ -74,21 +85,24 @@ public sealed class DecisionTokenVerifier
         DecisionTokenPayload? payload;
         try
         {
-            var json = Base64Url.DecodeFromChars(signingInput.AsSpan(DecisionTokenIssuer.Prefix.Length));
-            payload = JsonSerializer.Deserialize(json, PolicyJsonContext.Default.DecisionTokenPayload);
+            var json = Base64Url.DecodeFromChars(signingInput.AsSpan(Prefix.Length));
+            payload = JsonSerializer.Deserialize(json, DecisionTokenJsonContext.Default.DecisionTokenPayload);
         }
         catch (Exception ex) when (ex is FormatException or JsonException)
         {
             return DecisionTokenVerification.Fail(DecisionTokenFailure.Malformed);
         }
 
-        if (payload is null)
+        // A decision or degrade mode the protocol does not name is as unreadable as a missing member.
+        if (payload is null
+            || !(AllowFamily.Contains(payload.Decision) || OtherDecisions.Contains(payload.Decision))
+            || (payload.DegradeMode is { } mode && !DegradeModes.Contains(mode)))
         {
             return DecisionTokenVerification.Fail(DecisionTokenFailure.Malformed);
         }
 
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
-        if (payload.ExpiresAt - payload.IssuedAt > (long)DecisionTokenIssuer.MaxLifetime.TotalSeconds || payload.ExpiresAt < payload.IssuedAt)
+        if (payload.ExpiresAt - payload.IssuedAt > MaxLifetimeSeconds || payload.ExpiresAt < payload.IssuedAt)
         {
             return DecisionTokenVerification.Fail(DecisionTokenFailure.LifetimeTooLong);
         }
@@ -103,7 +117,7 @@ public sealed class DecisionTokenVerifier
             return DecisionTokenVerification.Fail(DecisionTokenFailure.NotYetValid);
         }
 
-        if (payload.Decision is not (DecisionKind.Allow or DecisionKind.AllowAndLog or DecisionKind.Degrade))
+        if (!AllowFamily.Contains(payload.Decision))
         {
             return DecisionTokenVerification.Fail(DecisionTokenFailure.DecisionNotAllowed);
         }

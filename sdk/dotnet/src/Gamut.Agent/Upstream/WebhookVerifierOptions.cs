@@ -1,4 +1,4 @@
-namespace Gateway.Connectors.Signing;
+namespace Gamut.Agent.Upstream;
 
 /// <summary>Limits of <see cref="WebhookSignatureVerifier"/>.</summary>
 public sealed record WebhookVerifierOptions
@@ -10,10 +10,7 @@ public sealed record WebhookVerifierOptions
     public TimeSpan NonceRetention { get; init; } = TimeSpan.FromSeconds(600);
 
     /// <summary>The agent line expected (the gateway signs as <c>gateway</c>).</summary>
-    public string ExpectedAgent { get; init; } = SignatureHeaders.GatewayAgent;
-
-    /// <summary>Largest body read by <see cref="WebhookSignatureVerifier.VerifyAsync(Microsoft.AspNetCore.Http.HttpRequest, CancellationToken)"/>.</summary>
-    public int MaxBodyBytes { get; init; } = 4 * 1024 * 1024;
+    public string ExpectedAgent { get; init; } = GatewayRequestHeaders.GatewayAgent;
 
     /// <summary>Every problem (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
@@ -32,11 +29,6 @@ public sealed record WebhookVerifierOptions
         if (string.IsNullOrWhiteSpace(ExpectedAgent))
         {
             errors.Add("expected agent is required.");
-        }
-
-        if (MaxBodyBytes <= 0)
-        {
-            errors.Add("max body bytes must be positive.");
         }
 
         return errors;

@@ -1,0 +1,93 @@
+using YamlDotNet.RepresentationModel;
+
+namespace Gateway.Policy.Bundles;
+
+/// <summary>
+/// Reads one entry of the <c>agents</c> section (with its tool permissions) and declares its id. The catalog is
+/// read first, so a permission without <c>action_types</c> takes its catalog entry's action type.
+/// </summary>
+internal sealed class AgentSectionParser(YamlNodeReader reader, CrossReferences references, SecretReferenceParser secrets)
+{
+    public AgentRecord? Parse(YamlNode node)
+    {
+        var f = reader.Mapping(node, "agent", "id", "name", "lifecycle", "human_owner", "security_owner", "atf_level", "risk_tier", "playbooks", "secret", "permissions");
+        if (f is null)
+        {
+            return null;
+        }
+
+        var id = f.RequiredString("id");
+        if (id is not null && !references.AgentIds.Add(id))
+        {
+            reader.Error(node, BundleErrorCodes.DuplicateId, $"duplicate agent id '{id}'");
+        }
+
+        var playbooks = Playbooks.None;
+        if (f["playbooks"] is { } pb)
+        {
+            foreach (var p in reader.EnumList<Playbooks>(pb, "playbook") ?? [])
+            {
+                playbooks |= p;
+            }
+        }
+
+        SecretReference? secret = null;
+        if (f["secret"] is { } secretNode && reader.String(secretNode, "agent.secret") is { } secretText)
+        {
+            secret = secrets.Parse(secretNode, secretText, "agent.secret");
+        }
+
+        var permissions = new List<ToolPermission>();
+        var permittedTools = new HashSet<string>(StringComparer.Ordinal);
+        if (f["permissions"] is { } perms)
+        {
+            foreach (var item in reader.Sequence(perms, "permissions"))
+            {
+                if (ParsePermission(item) is { } permission)
+                {
+                    if (!permittedTools.Add(permission.Tool))
+                    {
+                        reader.Error(item, BundleErrorCodes.DuplicateId, $"agent '{id}' has two permissions for tool '{permission.Tool}'");
+                    }
+
+                    permissions.Add(permission);
+                }
+            }
+        }
+
+        return id is null ? null : new AgentRecord
+        {
+            Id = id,
+            Name = f.OptionalString("name"),
+            Lifecycle = f["lifecycle"] is { } lc ? reader.Enum<AgentLifecycle>(lc, "lifecycle") ?? AgentLifecycle.Suspended : AgentLifecycle.Active,
+            HumanOwner = f.OptionalString("human_owner"),
+            SecurityOwner = f.OptionalString("security_owner"),
+            AtfLevel = f["atf_level"] is { } atf ? reader.Enum<AtfLevel>(atf, "atf_level") : null,
+            RiskTier = f["risk_tier"] is { } rt ? reader.Enum<RiskTier>(rt, "risk_tier") ?? RiskTier.Critical : RiskTier.Low,
+            Playbooks = playbooks,
+            Secret = secret,
+            Permissions = permissions,
+        };
+    }
+
+    private ToolPermission? ParsePermission(YamlNode node)
+    {
+        var f = reader.Mapping(node, "permission", "tool", "action_types", "audit_logging", "human_approval_required");
+        if (f?.RequiredString("tool") is not { } tool)
+        {
+            return null;
+        }
+
+        references.Reference(f["tool"]!, "tool", tool, "permission");
+        List<ActionType>? types = f["action_types"] is { } at ? reader.EnumList<ActionType>(at, "action type") : null;
+        // The catalog is read before the agents, so an omitted list can default to the entry's own action type.
+        types ??= references.Catalog.TryGetValue(tool, out var entry) ? [entry.ActionType] : [];
+        return new ToolPermission
+        {
+            Tool = tool,
+            ActionTypes = types,
+            AuditLogging = f.OptionalBool("audit_logging", true),
+            HumanApprovalRequired = f.OptionalBool("human_approval_required", false),
+        };
+    }
+}

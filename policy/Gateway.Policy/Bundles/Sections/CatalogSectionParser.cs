@@ -1,0 +1,163 @@
+using System.Text.RegularExpressions;
+using YamlDotNet.RepresentationModel;
+
+namespace Gateway.Policy.Bundles;
+
+/// <summary>
+/// Reads one entry of the <c>catalog</c> section (a connector or an MCP server's tool): kind, upstream and
+/// destinations, auth and credential, and its settings; declares its name for the cross-reference checks.
+/// </summary>
+internal sealed partial class CatalogSectionParser(
+    YamlNodeReader reader, CrossReferences references, SecretReferenceParser secrets, ConnectorSettingsParser settings, DegradeSpecParser degrade)
+{
+    public CatalogEntry? Parse(YamlNode node)
+    {
+        var f = reader.Mapping(node, "catalog entry", "name", "kind", "action_type", "risk_tier", "target_system", "data_classes", "external",
+            "upstream", "destinations", "health_check", "credential", "auth", "limits", "degrade", "http", "connector", "mcp_tool");
+        if (f is null)
+        {
+            return null;
+        }
+
+        var name = f.RequiredString("name");
+        var kind = f.Required("kind") is { } k ? reader.Enum<ConnectorKind>(k, "connector kind") : null;
+        var actionType = f.Required("action_type") is { } a ? reader.Enum<ActionType>(a, "action type") : null;
+
+        Uri? upstream = null;
+        if (f["upstream"] is { } up && reader.String(up, "upstream") is { } upText)
+        {
+            if (!Uri.TryCreate(upText, UriKind.Absolute, out upstream) || (upstream.Scheme != Uri.UriSchemeHttp && upstream.Scheme != Uri.UriSchemeHttps))
+            {
+                reader.Error(up, BundleErrorCodes.InvalidUrl, $"upstream '{upText}' must be an absolute http(s) URL");
+                upstream = null;
+            }
+        }
+        else if (kind is { } kk && kk != ConnectorKind.McpTool)
+        {
+            reader.Error(node, BundleErrorCodes.MissingRequired, $"catalog entry '{name}' needs 'upstream' (every kind except mcp_tool)");
+        }
+
+        var destinations = f["destinations"] is { } ds ? ParseDestinations(ds, upstream) : [];
+        if (destinations.Count > 0 && kind == ConnectorKind.McpTool)
+        {
+            reader.Error(f["destinations"]!, BundleErrorCodes.InvalidValue, "'destinations' does not apply to kind mcp_tool (its server's destinations are used)");
+        }
+
+        var connector = f.OptionalString("connector");
+        var mcpTool = f.OptionalString("mcp_tool");
+        if (kind == ConnectorKind.McpTool)
+        {
+            if (connector is null || mcpTool is null)
+            {
+                reader.Error(node, BundleErrorCodes.MissingRequired, $"mcp_tool entry '{name}' needs 'connector' (the mcp entry) and 'mcp_tool' (the tool's name on that server)");
+            }
+        }
+        else if (kind is not null && (connector is not null || mcpTool is not null))
+        {
+            reader.Error(f["connector"] ?? f["mcp_tool"]!, BundleErrorCodes.InvalidValue, "'connector' and 'mcp_tool' apply only to kind mcp_tool");
+        }
+
+        HttpBinding? http = null;
+        if (f["http"] is { } httpNode)
+        {
+            if (kind is not (ConnectorKind.Http or ConnectorKind.Webhook) && kind is not null)
+            {
+                reader.Error(httpNode, BundleErrorCodes.InvalidValue, "'http' applies only to kinds http and webhook");
+            }
+
+            http = settings.ParseHttp(httpNode);
+        }
+
+        var entry = name is null || kind is null || actionType is null ? null : new CatalogEntry
+        {
+            Name = name,
+            Kind = kind.Value,
+            ActionType = actionType.Value,
+            RiskTier = f["risk_tier"] is { } rt ? reader.Enum<RiskTier>(rt, "risk_tier") ?? RiskTier.Critical : RiskTier.Low,
+            TargetSystem = f.OptionalString("target_system"),
+            DataClasses = f["data_classes"] is { } dc ? reader.DataClasses(dc, "data class") ?? DataClassSet.None : DataClassSet.None,
+            External = f.OptionalBool("external", false),
+            Upstream = upstream,
+            Destinations = destinations,
+            HealthCheck = f["health_check"] is { } hc ? settings.ParseHealthCheck(hc) : null,
+            Credential = f["credential"] is { } cr && reader.String(cr, "credential") is { } crText ? secrets.Parse(cr, crText, "credential") : null,
+            Auth = f["auth"] is { } au ? ParseAuth(au) : ConnectorAuth.Bearer,
+            Limits = f["limits"] is { } li ? settings.ParseLimits(li) : ConnectorLimits.None,
+            Degrade = f["degrade"] is { } de ? degrade.Parse(de) : null,
+            Http = http,
+            Connector = connector,
+            McpTool = mcpTool,
+        };
+
+        if (entry is not null)
+        {
+            if (!references.Catalog.TryAdd(entry.Name, entry))
+            {
+                reader.Error(node, BundleErrorCodes.DuplicateId, $"duplicate catalog entry '{entry.Name}'");
+            }
+
+            if (entry.Kind == ConnectorKind.McpTool)
+            {
+                references.McpTools.Add((node, entry));
+            }
+        }
+
+        return entry;
+    }
+
+    private ConnectorAuth ParseAuth(YamlNode node)
+    {
+        var text = reader.String(node, "auth");
+        switch (text)
+        {
+            case null:
+                return ConnectorAuth.Bearer;
+            case "bearer":
+                return ConnectorAuth.Bearer;
+            case "x-api-key":
+                return new ConnectorAuth { HeaderName = "x-api-key" };
+        }
+
+        if (text.StartsWith("header:", StringComparison.Ordinal) && HeaderName().IsMatch(text[7..]))
+        {
+            return new ConnectorAuth { HeaderName = text[7..] };
+        }
+
+        reader.Error(node, BundleErrorCodes.InvalidValue, $"auth '{text}' must be bearer, x-api-key or header:<Name>");
+        return ConnectorAuth.Bearer;
+    }
+
+    private List<Uri> ParseDestinations(YamlNode node, Uri? upstream)
+    {
+        var result = new List<Uri>();
+        foreach (var item in reader.Sequence(node, "destinations"))
+        {
+            if (reader.String(item, "destination") is not { } text)
+            {
+                continue;
+            }
+
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                reader.Error(item, BundleErrorCodes.InvalidUrl, $"destination '{text}' must be an absolute http(s) URL");
+            }
+            else if (upstream is not null && !string.Equals(uri.AbsolutePath.TrimEnd('/'), upstream.AbsolutePath.TrimEnd('/'), StringComparison.Ordinal))
+            {
+                reader.Error(item, BundleErrorCodes.InvalidValue, $"destination '{text}' must have the same path as the upstream ('{upstream.AbsolutePath}'): destinations are copies of one service");
+            }
+            else if (result.Contains(uri) || uri == upstream)
+            {
+                reader.Error(item, BundleErrorCodes.DuplicateId, $"destination '{text}' is listed twice");
+            }
+            else
+            {
+                result.Add(uri);
+            }
+        }
+
+        return result;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9-]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex HeaderName();
+}

@@ -1,0 +1,84 @@
+using YamlDotNet.RepresentationModel;
+
+namespace Gateway.Policy.Bundles;
+
+/// <summary>Reads a catalog entry's <c>health_check</c>, <c>limits</c> and <c>http</c> binding.</summary>
+internal sealed class ConnectorSettingsParser(YamlNodeReader reader)
+{
+    public ConnectorHealthCheck? ParseHealthCheck(YamlNode node)
+    {
+        var f = reader.Mapping(node, "health_check", "path", "interval", "timeout");
+        if (f is null || f.RequiredString("path") is not { } path)
+        {
+            return null;
+        }
+
+        if (!path.StartsWith('/') || path.Contains("..", StringComparison.Ordinal) || path.Contains('?', StringComparison.Ordinal))
+        {
+            reader.Error(f["path"]!, BundleErrorCodes.InvalidValue, $"health_check.path '{path}' must be an absolute path without '..' or a query");
+            return null;
+        }
+
+        var check = new ConnectorHealthCheck { Path = path };
+        if (f["interval"] is { } i && reader.Duration(i, "health_check.interval") is { } interval)
+        {
+            check = check with { Interval = interval };
+        }
+
+        if (f["timeout"] is { } t && reader.Duration(t, "health_check.timeout") is { } timeout)
+        {
+            check = check with { Timeout = timeout };
+        }
+
+        if (check.Timeout > check.Interval)
+        {
+            reader.Error(node, BundleErrorCodes.InvalidValue, "health_check.timeout must not exceed health_check.interval");
+        }
+
+        return check;
+    }
+
+    public ConnectorLimits ParseLimits(YamlNode node)
+    {
+        var f = reader.Mapping(node, "limits", "max_request_bytes", "max_response_bytes", "timeout");
+        if (f is null)
+        {
+            return ConnectorLimits.None;
+        }
+
+        return new ConnectorLimits
+        {
+            MaxRequestBytes = f["max_request_bytes"] is { } a ? reader.Integer(a, "limits.max_request_bytes", 1) : null,
+            MaxResponseBytes = f["max_response_bytes"] is { } b ? reader.Integer(b, "limits.max_response_bytes", 1) : null,
+            Timeout = f["timeout"] is { } t ? reader.Duration(t, "limits.timeout") : null,
+        };
+    }
+
+    public HttpBinding? ParseHttp(YamlNode node)
+    {
+        var f = reader.Mapping(node, "http", "method", "path", "args");
+        if (f is null)
+        {
+            return null;
+        }
+
+        var method = f.OptionalString("method") ?? "POST";
+        if (method is not ("GET" or "POST" or "PUT" or "PATCH" or "DELETE"))
+        {
+            reader.Error(f["method"]!, BundleErrorCodes.InvalidValue, $"http.method '{method}' must be GET, POST, PUT, PATCH or DELETE");
+        }
+
+        var path = f.OptionalString("path") ?? string.Empty;
+        if (path.Length > 0 && path[0] != '/')
+        {
+            reader.Error(f["path"]!, BundleErrorCodes.InvalidValue, $"http.path '{path}' must start with '/'");
+        }
+
+        return new HttpBinding
+        {
+            Method = method,
+            Path = path,
+            Args = f["args"] is { } a ? reader.Enum<ArgumentLocation>(a, "http.args") ?? ArgumentLocation.Body : ArgumentLocation.Body,
+        };
+    }
+}

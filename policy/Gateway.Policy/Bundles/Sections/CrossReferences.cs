@@ -1,0 +1,73 @@
+using YamlDotNet.RepresentationModel;
+
+namespace Gateway.Policy.Bundles;
+
+/// <summary>
+/// The names a tenant file declares (agents, catalog entries, approvers) and the references its sections make to
+/// them, checked once every section is read so that section order in the file does not matter.
+/// </summary>
+internal sealed class CrossReferences(YamlNodeReader reader)
+{
+    private readonly List<(YamlNode Node, string Kind, string Name, string What)> _references = [];
+
+    /// <summary>The agent ids declared so far.</summary>
+    public HashSet<string> AgentIds { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The catalog entries declared so far, by name.</summary>
+    public Dictionary<string, CatalogEntry> Catalog { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The approver ids declared so far.</summary>
+    public HashSet<string> ApproverIds { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The <c>mcp_tool</c> catalog entries, whose connector must be an <c>mcp</c> entry.</summary>
+    public List<(YamlNode Node, CatalogEntry Entry)> McpTools { get; } = [];
+
+    /// <summary>Records a reference to check later: <paramref name="kind"/> is agent, agent-glob, tool, tool-glob or approver.</summary>
+    public void Reference(YamlNode node, string kind, string name, string what) => _references.Add((node, kind, name, what));
+
+    /// <summary>The strings of a list, each recorded as a reference of <paramref name="kind"/>.</summary>
+    public List<string> ReferencedList(YamlNode node, string kind, string what)
+    {
+        var list = reader.StringList(node, what);
+        foreach (var (value, item) in list)
+        {
+            Reference(item, kind, value, what);
+        }
+
+        return [.. list.Select(x => x.Value)];
+    }
+
+    /// <summary>Reports each <c>mcp_tool</c> entry whose connector is not an <c>mcp</c> entry of the catalog.</summary>
+    public void CheckMcpTools()
+    {
+        foreach (var (node, entry) in McpTools)
+        {
+            if (entry.Connector is { } connector && (!Catalog.TryGetValue(connector, out var server) || server.Kind != ConnectorKind.Mcp))
+            {
+                reader.Error(node, BundleErrorCodes.DanglingReference, $"mcp_tool '{entry.Name}' names connector '{connector}', which is not an mcp entry of the catalog");
+            }
+        }
+    }
+
+    /// <summary>Reports each recorded reference to an agent, catalog entry or approver the file does not declare.</summary>
+    public void CheckReferences()
+    {
+        foreach (var (node, kind, name, what) in _references)
+        {
+            var known = kind switch
+            {
+                "agent" => name == "*" || AgentIds.Contains(name),
+                "agent-glob" => name.Contains('*', StringComparison.Ordinal) || name.Contains('?', StringComparison.Ordinal) || AgentIds.Contains(name),
+                "tool" => name == "*" || Catalog.ContainsKey(name),
+                "tool-glob" => name.Contains('*', StringComparison.Ordinal) || name.Contains('?', StringComparison.Ordinal) || Catalog.ContainsKey(name),
+                "approver" => ApproverIds.Contains(name),
+                _ => false,
+            };
+            if (!known)
+            {
+                var noun = kind.StartsWith("agent", StringComparison.Ordinal) ? "agent" : kind.StartsWith("tool", StringComparison.Ordinal) ? "catalog entry" : "approver";
+                reader.Error(node, BundleErrorCodes.DanglingReference, $"{what} names unknown {noun} '{name}'");
+            }
+        }
+    }
+}

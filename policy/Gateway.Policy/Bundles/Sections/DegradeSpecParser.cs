@@ -1,0 +1,41 @@
+using YamlDotNet.RepresentationModel;
+
+namespace Gateway.Policy.Bundles;
+
+/// <summary>Reads a catalog entry's <c>degrade</c>: the reduced form, and for <c>route</c> the model and token cap.</summary>
+internal sealed class DegradeSpecParser(YamlNodeReader reader)
+{
+    public DegradeSpec? Parse(YamlNode node)
+    {
+        var f = reader.Mapping(node, "degrade", "mode", "route");
+        if (f is null || (f.Required("mode") is { } m ? reader.Enum<DegradeMode>(m, "degrade mode") : null) is not { } mode)
+        {
+            return null;
+        }
+
+        DegradeRoute? route = null;
+        if (f["route"] is { } routeNode)
+        {
+            if (mode != DegradeMode.Route)
+            {
+                reader.Error(routeNode, BundleErrorCodes.InvalidValue, "'route' applies only to degrade mode route");
+            }
+
+            var rf = reader.Mapping(routeNode, "degrade.route", "model", "max_tokens");
+            if (rf is not null)
+            {
+                route = new DegradeRoute
+                {
+                    Model = rf.OptionalString("model"),
+                    MaxTokens = rf["max_tokens"] is { } mt ? (int?)reader.Integer(mt, "degrade.route.max_tokens", 1) : null,
+                };
+            }
+        }
+        else if (mode == DegradeMode.Route)
+        {
+            reader.Error(node, BundleErrorCodes.MissingRequired, "degrade mode route needs 'route' (model and/or max_tokens)");
+        }
+
+        return new DegradeSpec { Mode = mode, Route = route };
+    }
+}

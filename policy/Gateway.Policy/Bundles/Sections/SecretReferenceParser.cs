@@ -1,0 +1,35 @@
+using System.Text.RegularExpressions;
+using YamlDotNet.RepresentationModel;
+
+namespace Gateway.Policy.Bundles;
+
+/// <summary>
+/// Reads a secret reference (<c>vault:</c>, <c>env:</c>, <c>file:</c> or <c>none</c>) of an agent or a catalog entry;
+/// a <c>file:</c> reference resolves against the bundle directory and must exist.
+/// </summary>
+internal sealed partial class SecretReferenceParser(YamlNodeReader reader, string baseDirectory)
+{
+    public SecretReference? Parse(YamlNode node, string text, string what)
+    {
+        if (!SecretReference.TryParse(text, baseDirectory, out var reference))
+        {
+            reader.Error(node, BundleErrorCodes.InvalidReference, $"{what} '{text}' must be vault:<name>, env:<VAR>, file:<path> or none");
+            return null;
+        }
+
+        if (reference!.Source == SecretSource.Environment && !EnvName().IsMatch(reference.Name))
+        {
+            reader.Error(node, BundleErrorCodes.InvalidReference, $"{what} '{text}' does not name a valid environment variable");
+        }
+
+        if (reference.Source == SecretSource.File && !System.IO.File.Exists(reference.ResolvedPath))
+        {
+            reader.Error(node, BundleErrorCodes.SecretFileMissing, $"{what} file '{reference.Name}' does not exist (resolved to {reference.ResolvedPath})");
+        }
+
+        return reference;
+    }
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex EnvName();
+}
