@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Mcp;
 using Gateway.Policy;
 using Gateway.Proxy.Problems;
-using Gateway.Proxy.Routing;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace Gateway.Proxy.Forwarding;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Gateway.Connectors.Envelopes;
+using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Mcp;
 using Gateway.Connectors.Models;
 using Gateway.Connectors.Redaction;

@@ -1,6 +1,7 @@
 using Gateway.Policy;
+using Microsoft.AspNetCore.Http;
 
-namespace Gateway.Proxy.Routing;
+namespace Gateway.Connectors.Kinds;
 
 /// <summary>
 /// The operation table of each connector kind: method + path (relative to the connector's upstream)
@@ -9,7 +10,7 @@ namespace Gateway.Proxy.Routing;
 /// reached through a read connector is decided as the write tool it is, and a path nothing declares
 /// is refused. MCP, webhook and context connectors accept only their own endpoint.
 /// </summary>
-internal static class ProviderOperations
+public static class ProviderOperations
 {
     private static readonly (string Method, string[] Path)[] OpenAIOperations =
     [
