@@ -17,7 +17,7 @@ public static class ConnectorTypes
     ]);
 
     /// <summary>Every kind's type, in the order of <see cref="ConnectorKind"/>.</summary>
-    public static IReadOnlyList<ConnectorType> All => ByKind;
+    public static IReadOnlyList<ConnectorType> All { get; } = Array.AsReadOnly(ByKind);
 
     /// <summary>The type of <paramref name="kind"/>.</summary>
     public static ConnectorType Of(ConnectorKind kind) =>
