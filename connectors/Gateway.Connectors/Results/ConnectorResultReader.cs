@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Models;
 using Gateway.Connectors.Redaction;
 using Gateway.Connectors.Streaming;
@@ -22,12 +23,13 @@ public static class ConnectorResultReader
         ArgumentNullException.ThrowIfNull(counts);
         var mediaType = MediaTypeOf(contentType);
         var eventStream = mediaType == "text/event-stream";
-        if (kind == ConnectorKind.McpTool)
+        var type = ConnectorTypes.Of(kind);
+        if (type.ResultIsJsonRpcReply)
         {
             return McpReply(statusCode, eventStream, body, jsonRpcId, counts);
         }
 
-        ModelUsage? usage = kind is ConnectorKind.OpenAI or ConnectorKind.Anthropic
+        ModelUsage? usage = type.IsModel
             ? eventStream ? ModelUsageReader.FromSse(body) : ModelUsageReader.FromJson(body)
             : null;
         var isJson = !truncated && mediaType is not null && (mediaType == "application/json" || mediaType.EndsWith("+json", StringComparison.Ordinal));

@@ -1,3 +1,4 @@
+using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Mcp;
 using Gateway.Oversight.Http;
 using Gateway.Policy;
@@ -5,7 +6,6 @@ using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
-using Gateway.Proxy.Routing;
 using Gateway.Proxy.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -15,7 +15,7 @@ namespace Gateway.Proxy.Describe;
 /// Describe: turns the authenticated request into the action policy decides (<see cref="DescribedAction"/>).
 /// Native routes read their JSON envelope (<see cref="GovernedRequestReader"/>); the provider route reads
 /// the raw target strictly (<see cref="ProviderTarget"/>), refuses method overrides and compressed bodies,
-/// and maps the request to its connector kind's operation (<see cref="ProviderOperations"/>): a request
+/// and maps the request to its connector kind's operation (<see cref="ConnectorType.MatchOperation"/>): a request
 /// no operation maps is refused (and recorded), never forwarded as something else.
 /// </summary>
 internal sealed class DescribeStage
@@ -82,21 +82,22 @@ internal sealed class DescribeStage
             return Refusal.PolicyUnavailable();
         }
 
-        if (!tenant.TryGetCatalogEntry(target.Connector, out var named) || named is null || named.Kind == ConnectorKind.McpTool || named.Upstream is null)
+        if (!tenant.TryGetCatalogEntry(target.Connector, out var named) || named is null || !named.Type().HasOwnUpstream || named.Upstream is null)
         {
             return new Refusal(StatusCodes.Status404NotFound, ProblemCodes.UnknownConnector, $"No connector '{Truncate(target.Connector)}' is in this tenant's catalog.");
         }
 
-        feature.Dialect = named.Kind switch
+        var kind = named.Type();
+        feature.Dialect = kind.ErrorFormat switch
         {
-            ConnectorKind.OpenAI => RefusalDialect.OpenAI,
-            ConnectorKind.Mcp => RefusalDialect.JsonRpc,
+            ErrorFormat.OpenAIError => RefusalDialect.OpenAI,
+            ErrorFormat.JsonRpc => RefusalDialect.JsonRpc,
             _ => RefusalDialect.Problem,
         };
         var body = authenticated.Body;
         McpRequest? rpc = null;
         string? rpcError = null;
-        if (named.Kind == ConnectorKind.Mcp && !body.IsEmpty && McpRequestParser.TryParse(body.Span, out rpc, out rpcError) && !rpc.IsBatch)
+        if (kind.IsMcpServer && !body.IsEmpty && McpRequestParser.TryParse(body.Span, out rpc, out rpcError) && !rpc.IsBatch)
         {
             feature.JsonRpcId = rpc.Messages[0].Id;
         }
@@ -111,7 +112,7 @@ internal sealed class DescribeStage
             return new Refusal(StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType, "A compressed request body cannot be inspected; send it uncompressed.");
         }
 
-        if (ProviderOperations.Match(tenant, named, context.Request.Method, target.Segments) is not { } operation)
+        if (kind.MatchOperation(tenant, named, context.Request.Method, target.Segments) is not { } operation)
         {
             return new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.OperationNotMapped,
                 $"{context.Request.Method} /{Truncate(target.CanonicalPath)} is not an operation connector '{named.Name}' declares; nothing was forwarded.")

@@ -1,8 +1,8 @@
 using System.Text.Json;
+using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Mcp;
 using Gateway.Policy;
 using Gateway.Proxy.Pipeline;
-using Gateway.Proxy.Routing;
 
 namespace Gateway.Proxy.Describe;
 

@@ -1,17 +1,17 @@
 using System.Text.Json.Nodes;
 using System.Text.Json;
+using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Mcp;
 using Gateway.Oversight.Http;
 using Gateway.Policy;
 using Gateway.Proxy.Refusals;
-using Gateway.Proxy.Routing;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace Gateway.Proxy.Describe;
 
 /// <summary>
 /// Turns a provider-native request on <c>/providers/{connector}/…</c> into the action the policy
-/// decides: the operation the kind's table maps the request to (<see cref="ProviderOperations"/>),
+/// decides: the operation the kind's table maps the request to (<see cref="ConnectorType.MatchOperation"/>),
 /// with the path template's captures (and, for a query-bound HTTP tool, the query) among its
 /// arguments; for an MCP server, each <c>tools/call</c> names the catalog's <c>mcp_tool</c> entry for
 /// that tool, so tool permissions scope MCP tools one by one.
@@ -49,7 +49,7 @@ internal static class ProviderActionDescriber
             }
         }
 
-        if (connector.Kind != ConnectorKind.Mcp)
+        if (!connector.Type().IsMcpServer)
         {
             return new Result(new ActionRequest { Tool = connector.Name, Args = WithPathAndQuery(connector, operation, rawQuery, args) }, null, null);
         }
@@ -103,7 +103,7 @@ internal static class ProviderActionDescriber
     /// <summary>The body's members, then the query's (query-bound HTTP tools), then the path captures: what the tool call would have carried.</summary>
     private static JsonElement WithPathAndQuery(CatalogEntry connector, ProviderOperation operation, string rawQuery, JsonElement body)
     {
-        var queryBound = connector.Kind == ConnectorKind.Http && connector.Http?.Args == ArgumentLocation.Query && rawQuery.Length > 1;
+        var queryBound = connector.Type().QueryCarriesArguments(connector) && rawQuery.Length > 1;
         if (operation.PathArgs.Count == 0 && !queryBound)
         {
             return body;

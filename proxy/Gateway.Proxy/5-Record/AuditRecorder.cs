@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Gateway.Connectors.Kinds;
 using Gateway.Oversight.Audit;
 using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
@@ -61,7 +62,7 @@ internal sealed class AuditRecorder
             Workspace = identity.Workspace,
             Agent = identity.Agent,
             Tool = governed.Decision.Descriptor?.Tool,
-            Connector = governed.Entry?.Kind == ConnectorKind.McpTool ? governed.Entry.Connector : governed.Entry?.Name,
+            Connector = governed.Entry is { } entry ? entry.Type().ForwardedConnectorName(entry) : null,
             RequestId = RequestIdMiddleware.GetRequestId(context),
             Decision = WireNames.Of(governed.Kind),
             FailingControls = governed.FailingControls,

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Envelopes;
+using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Models;
 using Gateway.Connectors;
 using Gateway.Oversight.Http;
@@ -96,15 +97,10 @@ internal sealed partial class EnforceStage
             return new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, mismatch);
         }
 
-        var upstream = entry;
-        if (entry.Kind == ConnectorKind.McpTool)
+        var kind = entry.Type();
+        if (kind.ForwardedEntry(tenant, entry) is not { } upstream)
         {
-            if (entry.Connector is null || !tenant.TryGetCatalogEntry(entry.Connector, out var server) || server?.Upstream is null)
-            {
-                return new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, $"MCP connector '{entry.Connector}' of tool '{entry.Name}' is not in the catalog.");
-            }
-
-            upstream = server;
+            return new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, $"MCP connector '{entry.Connector}' of tool '{entry.Name}' is not in the catalog.");
         }
 
         var body = context.GatewayRequest().Get<AuthenticatedRequest>().Body;
@@ -126,7 +122,7 @@ internal sealed partial class EnforceStage
                 $"The credential of connector '{upstream.Name}' is not in the vault (or cannot be read); an operator must store it. Nothing was forwarded.");
         }
 
-        var isModel = entry.Kind is ConnectorKind.OpenAI or ConnectorKind.Anthropic;
+        var isModel = kind.IsModel;
         UpstreamEnvelope? envelope = null;
         var forwardBody = body;
         if (described.Route == GatewayRouteKind.Provider)
@@ -205,18 +201,19 @@ internal sealed partial class EnforceStage
     private static DegradeSpec? Degrade(GovernedDecision governed) =>
         governed.Kind == DecisionKind.Degrade ? governed.Decision.Degrade ?? DegradeSpec.DefaultReadOnly : null;
 
-    private static string? RouteMismatch(CatalogEntry entry, GatewayRouteKind route) => route switch
+    private static string? RouteMismatch(CatalogEntry entry, GatewayRouteKind route)
     {
-        GatewayRouteKind.Model when entry.Kind is not (ConnectorKind.OpenAI or ConnectorKind.Anthropic) =>
-            $"'{entry.Name}' is not a model connector; use /v1/actions/invoke-tool.",
-        GatewayRouteKind.Context when entry.Kind != ConnectorKind.Context =>
-            $"'{entry.Name}' is not a context scope.",
-        GatewayRouteKind.InvokeTool when entry.Kind is ConnectorKind.Mcp =>
-            $"'{entry.Name}' is an MCP server; invoke one of its tools (kind mcp_tool) instead.",
-        GatewayRouteKind.InvokeTool or GatewayRouteKind.Model or GatewayRouteKind.Context when entry.Upstream is null && entry.Kind != ConnectorKind.McpTool =>
-            $"connector '{entry.Name}' has no upstream.",
-        _ => null,
-    };
+        var kind = entry.Type();
+        return route switch
+        {
+            GatewayRouteKind.Model when !kind.IsModel => $"'{entry.Name}' is not a model connector; use /v1/actions/invoke-tool.",
+            GatewayRouteKind.Context when !kind.IsContextScope => $"'{entry.Name}' is not a context scope.",
+            GatewayRouteKind.InvokeTool when kind.NotInvocableReason(entry) is { } reason => reason,
+            GatewayRouteKind.InvokeTool or GatewayRouteKind.Model or GatewayRouteKind.Context when entry.Upstream is null && kind.HasOwnUpstream =>
+                $"connector '{entry.Name}' has no upstream.",
+            _ => null,
+        };
+    }
 
     /// <summary>Route degrade rewrites the model and caps tokens; a streamed OpenAI call is asked to report usage.</summary>
     private static ReadOnlyMemory<byte> ModelBody(HttpContext context, CatalogEntry entry, DegradeSpec? degrade, ReadOnlyMemory<byte> body)
@@ -226,9 +223,11 @@ internal sealed partial class EnforceStage
             return body;
         }
 
-        var api = entry.Kind == ConnectorKind.Anthropic ? ModelApi.AnthropicMessages
-            : context.Request.Path.Value?.EndsWith("/responses", StringComparison.Ordinal) == true ? ModelApi.OpenAIResponses
-            : ModelApi.OpenAIChatCompletions;
+        if (entry.Type().ModelApiFor(context.Request.Path.Value ?? string.Empty) is not { } api)
+        {
+            return body;
+        }
+
         byte[]? rewritten = null;
         try
         {

@@ -1,3 +1,4 @@
+using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Mcp;
 using Gateway.Proxy.Routing;
 using Yarp.ReverseProxy.Forwarder;
@@ -24,7 +25,7 @@ internal sealed class UpstreamHttpClientFactory : ForwarderHttpClientFactory
         HttpMessageHandler wrapped = new UpstreamRetryHandler { InnerHandler = base.WrapHandler(context, handler) };
 
         // Only an MCP server's cluster keeps sessions; every other request skips the handler entirely.
-        var mcp = context.NewMetadata?.TryGetValue(ConnectorClusters.KindKey, out var kind) == true && kind == nameof(Gateway.Policy.ConnectorKind.Mcp);
+        var mcp = ConnectorClusters.KindOf(context.NewMetadata) is { } kind && ConnectorTypes.Of(kind).IsMcpServer;
         return mcp ? new McpSessionHandler { InnerHandler = wrapped } : wrapped;
     }
 }

@@ -1,3 +1,4 @@
+using Gateway.Connectors.Kinds;
 using Gateway.Policy;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
@@ -30,14 +31,18 @@ internal static class ConnectorClusters
 
     public const string KindKey = "GamutKind";
 
+    /// <summary>The kind of the connector a cluster's metadata names, or null for a cluster that is no connector's.</summary>
+    public static ConnectorKind? KindOf(IReadOnlyDictionary<string, string>? metadata) =>
+        metadata is not null && metadata.TryGetValue(KindKey, out var text) && Enum.TryParse<ConnectorKind>(text, out var kind)
+            ? kind
+            : null;
+
     /// <summary>The cluster id of a tenant's connector.</summary>
     public static string IdOf(string tenant, string connector) => tenant + "/" + connector;
 
     /// <summary>The cluster a decided entry forwards to (an mcp_tool entry's is its server's), or null when it has none.</summary>
     public static string? IdFor(TenantPolicy tenant, CatalogEntry entry) =>
-        entry.Kind == ConnectorKind.McpTool
-            ? entry.Connector is { } server && tenant.TryGetCatalogEntry(server, out var s) && s?.Upstream is not null ? IdOf(tenant.Slug, server) : null
-            : entry.Upstream is null ? null : IdOf(tenant.Slug, entry.Name);
+        entry.Type().ForwardedEntry(tenant, entry) is { Upstream: not null } forwarded ? IdOf(tenant.Slug, forwarded.Name) : null;
 
     /// <summary>Every connector cluster of a policy set, plus the unassigned cluster the routes start on.</summary>
     public static IReadOnlyList<ClusterConfig> Build(PolicySet? set)
@@ -52,7 +57,7 @@ internal static class ConnectorClusters
         {
             foreach (var entry in tenant.Catalog)
             {
-                if (entry.Kind != ConnectorKind.McpTool && entry.Upstream is { } upstream)
+                if (entry.Type().HasOwnUpstream && entry.Upstream is { } upstream)
                 {
                     clusters.Add(Build(tenant.Slug, entry, upstream));
                 }

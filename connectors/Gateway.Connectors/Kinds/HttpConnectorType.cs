@@ -1,0 +1,180 @@
+using System.Globalization;
+using System.Text.Json;
+using Gateway.Connectors.Envelopes;
+using Gateway.Policy;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Connectors.Kinds;
+
+/// <summary>
+/// <c>http</c>: one operation of an HTTP API, its <c>http</c> binding's method and path template. A
+/// governed call fills the template from the arguments (URL-encoded) and sends the others as a JSON
+/// body or as query parameters (always query for GET/HEAD). On the transparent route, the operation
+/// table is every HTTP entry on the same upstream, so a write path reached through a read connector is
+/// decided as the write tool it is, and a path nothing declares is refused.
+/// </summary>
+public sealed class HttpConnectorType : ConnectorType
+{
+    internal HttpConnectorType()
+        : base(ConnectorKind.Http)
+    {
+    }
+
+    /// <summary>True when the binding takes its arguments in the query (<c>args: query</c>).</summary>
+    public override bool QueryCarriesArguments(CatalogEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return entry.Http?.Args == ArgumentLocation.Query;
+    }
+
+    /// <summary>
+    /// <paramref name="connector"/>'s own binding, else that of another HTTP entry on the same upstream;
+    /// HEAD matches a GET binding, and anything but GET, HEAD and OPTIONS writes.
+    /// </summary>
+    private protected override ProviderOperation? OperationFor(TenantPolicy tenant, CatalogEntry connector, string method, IReadOnlyList<string> segments)
+    {
+        if (TryMatchBinding(connector, method, segments) is { } own)
+        {
+            return own;
+        }
+
+        foreach (var entry in tenant.Catalog)
+        {
+            if (entry.Kind == Kind && !ReferenceEquals(entry, connector) && entry.Upstream == connector.Upstream
+                && TryMatchBinding(entry, method, segments) is { } sibling)
+            {
+                return sibling;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The binding's method to its path template filled from <paramref name="args"/>; read_only refuses
+    /// a write verb, dry_run adds <c>dry_run=true</c>.
+    /// </summary>
+    private protected override UpstreamEnvelope EnvelopeFor(CatalogEntry entry, JsonElement args, DegradeSpec? degrade)
+    {
+        var mode = degrade?.Mode;
+        var binding = entry.Http ?? new HttpBinding();
+        var method = binding.Method.ToUpperInvariant();
+        if (mode == DegradeMode.ReadOnly && ReadOnlyGuard.IsWriteVerb(method))
+        {
+            throw new DegradeRefusedException($"connector '{entry.Name}' is degraded to read_only; this call would write.");
+        }
+
+        (string Path, IReadOnlySet<string> Used) filled;
+        try
+        {
+            filled = PathTemplate.Fill(binding.Path, args);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ConnectorArgumentException(ex.Message, ex);
+        }
+
+        var remaining = args.ValueKind == JsonValueKind.Object
+            ? args.EnumerateObject().Where(p => !filled.Used.Contains(p.Name)).ToList()
+            : [];
+        var useQuery = binding.Args == ArgumentLocation.Query || method is "GET" or "HEAD";
+        var query = new List<string>();
+        if (useQuery)
+        {
+            foreach (var property in remaining)
+            {
+                AppendQuery(query, property.Name, property.Value);
+            }
+        }
+
+        if (mode == DegradeMode.DryRun)
+        {
+            query.Add("dry_run=true");
+        }
+
+        return new UpstreamEnvelope
+        {
+            Method = method,
+            RelativePath = filled.Path.TrimStart('/'),
+            Query = string.Join('&', query),
+            Body = !useQuery && remaining.Count > 0 ? JsonObjectOf(remaining) : null,
+        };
+    }
+
+    private static ProviderOperation? TryMatchBinding(CatalogEntry entry, string method, IReadOnlyList<string> segments)
+    {
+        var binding = entry.Http ?? new HttpBinding();
+        var declared = binding.Method.ToUpperInvariant();
+        var matchesMethod = string.Equals(declared, method, StringComparison.Ordinal)
+            || (HttpMethods.IsHead(method) && declared == HttpMethods.Get);
+        if (!matchesMethod)
+        {
+            return null;
+        }
+
+        var template = binding.Path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (template.Length != segments.Count)
+        {
+            return null;
+        }
+
+        var captured = new List<KeyValuePair<string, string>>();
+        for (var i = 0; i < template.Length; i++)
+        {
+            var part = template[i];
+            if (part.Length > 2 && part[0] == '{' && part[^1] == '}' && part.IndexOf('{', 1) < 0)
+            {
+                captured.Add(new(part[1..^1], segments[i]));
+            }
+            else if (!string.Equals(part, segments[i], StringComparison.Ordinal))
+            {
+                return null;
+            }
+        }
+
+        return new ProviderOperation(entry, Writes: ReadOnlyGuard.IsWriteVerb(method), captured);
+    }
+
+    private static void AppendQuery(List<string> query, string name, JsonElement value)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Array:
+                foreach (var item in value.EnumerateArray())
+                {
+                    AppendQuery(query, name, item);
+                }
+
+                break;
+            case JsonValueKind.Null or JsonValueKind.Undefined:
+                break;
+            default:
+                var text = value.ValueKind switch
+                {
+                    JsonValueKind.String => value.GetString()!,
+                    JsonValueKind.True => "true",
+                    JsonValueKind.False => "false",
+                    _ => value.GetRawText(),
+                };
+                query.Add(string.Create(CultureInfo.InvariantCulture, $"{Uri.EscapeDataString(name)}={Uri.EscapeDataString(text)}"));
+                break;
+        }
+    }
+
+    private static byte[] JsonObjectOf(List<JsonProperty> properties)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            foreach (var property in properties)
+            {
+                property.WriteTo(writer);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return stream.ToArray();
+    }
+}

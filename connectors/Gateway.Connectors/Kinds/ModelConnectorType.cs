@@ -1,0 +1,89 @@
+using System.Text.Json;
+using Gateway.Connectors.Envelopes;
+using Gateway.Connectors.Models;
+using Gateway.Policy;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Connectors.Kinds;
+
+/// <summary>
+/// What the model kinds share: a fixed table of the provider API's operations (inference and model
+/// listing, none of which changes anything upstream; HEAD is looked up as GET), and the envelope of a
+/// governed call, the provider-native request POSTed to the kind's inference endpoint, rewritten under
+/// route degrade.
+/// </summary>
+public abstract class ModelConnectorType : ConnectorType
+{
+    private protected ModelConnectorType(ConnectorKind kind)
+        : base(kind)
+    {
+    }
+
+    /// <inheritdoc/>
+    public sealed override bool IsModel => true;
+
+    /// <summary>The endpoint a governed call is POSTed to, relative to the upstream (e.g. <c>chat/completions</c>).</summary>
+    public abstract string InferencePath { get; }
+
+    /// <summary>The provider API the requests of governed calls are written for.</summary>
+    public abstract ModelApi InferenceApi { get; }
+
+    /// <summary>The operations of the provider API: method and path, <c>*</c> matching any one segment.</summary>
+    private protected abstract IReadOnlyList<(string Method, string[] Path)> Operations { get; }
+
+    /// <summary>Headers the provider API wants on every call (beyond <c>Accept</c>).</summary>
+    private protected virtual IReadOnlyList<KeyValuePair<string, string>> ApiHeaders => [];
+
+    /// <inheritdoc/>
+    private protected override ProviderOperation? OperationFor(TenantPolicy tenant, CatalogEntry connector, string method, IReadOnlyList<string> segments)
+    {
+        var lookup = HttpMethods.IsHead(method) ? HttpMethods.Get : method;
+        foreach (var (opMethod, path) in Operations)
+        {
+            if (string.Equals(opMethod, lookup, StringComparison.Ordinal) && path.Length == segments.Count
+                && path.Select((p, i) => p == "*" || string.Equals(p, segments[i], StringComparison.Ordinal)).All(static ok => ok))
+            {
+                // Model calls (inference, listing) change nothing upstream.
+                return new ProviderOperation(connector, Writes: false, []);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The request (a JSON object) POSTed to <see cref="InferencePath"/>, its model and token ceilings
+    /// rewritten under route degrade (the decision's route, else the entry's); <c>Accept</c> says
+    /// whether it streams.
+    /// </summary>
+    private protected override UpstreamEnvelope EnvelopeFor(CatalogEntry entry, JsonElement args, DegradeSpec? degrade)
+    {
+        if (args.ValueKind != JsonValueKind.Object)
+        {
+            throw new ConnectorArgumentException("a model request must be a JSON object.");
+        }
+
+        var body = JsonSerializer.SerializeToUtf8Bytes(args, ConnectorsJsonContext.Default.JsonElement);
+        if (degrade?.Mode == DegradeMode.Route)
+        {
+            body = ModelRequestRewriter.Route(body, degrade.Route?.Model ?? entry.Degrade?.Route?.Model, degrade.Route?.MaxTokens ?? entry.Degrade?.Route?.MaxTokens, InferenceApi);
+        }
+
+        var streaming = ModelRequestRewriter.IsStreaming(args);
+        if (streaming)
+        {
+            body = AskForStreamedUsage(body);
+        }
+
+        return new UpstreamEnvelope
+        {
+            Method = "POST",
+            RelativePath = InferencePath,
+            Body = body,
+            Headers = [.. ApiHeaders, new("Accept", streaming ? "text/event-stream" : "application/json")],
+        };
+    }
+
+    /// <summary>A streamed request's body, changed where the API reports usage in a stream only when asked.</summary>
+    private protected virtual byte[] AskForStreamedUsage(byte[] body) => body;
+}

@@ -1,0 +1,45 @@
+using Gateway.Connectors.Models;
+using Gateway.Policy;
+
+namespace Gateway.Connectors.Kinds;
+
+/// <summary>
+/// <c>openai</c>: the OpenAI API or a compatible server. Governed calls go to <c>chat/completions</c>
+/// (a streamed one asked to report usage); the transparent route forwards chat completions,
+/// completions, responses, embeddings and the model listing; refusals there are OpenAI error objects.
+/// </summary>
+public sealed class OpenAIConnectorType : ModelConnectorType
+{
+    private static readonly (string Method, string[] Path)[] OpenAIOperations =
+    [
+        ("POST", ["chat", "completions"]), ("POST", ["completions"]), ("POST", ["responses"]), ("POST", ["embeddings"]),
+        ("GET", ["models"]), ("GET", ["models", "*"]),
+    ];
+
+    internal OpenAIConnectorType()
+        : base(ConnectorKind.OpenAI)
+    {
+    }
+
+    /// <inheritdoc/>
+    public override ErrorFormat ErrorFormat => ErrorFormat.OpenAIError;
+
+    /// <inheritdoc/>
+    public override string InferencePath => "chat/completions";
+
+    /// <inheritdoc/>
+    public override ModelApi InferenceApi => ModelApi.OpenAIChatCompletions;
+
+    /// <inheritdoc/>
+    private protected override IReadOnlyList<(string Method, string[] Path)> Operations => OpenAIOperations;
+
+    /// <summary><see cref="ModelApi.OpenAIResponses"/> for a path ending in <c>/responses</c>, else chat completions.</summary>
+    public override ModelApi? ModelApiFor(string requestPath)
+    {
+        ArgumentNullException.ThrowIfNull(requestPath);
+        return requestPath.EndsWith("/responses", StringComparison.Ordinal) ? ModelApi.OpenAIResponses : ModelApi.OpenAIChatCompletions;
+    }
+
+    /// <summary>A streamed chat completion reports usage in its final chunk only when asked (<c>stream_options.include_usage</c>).</summary>
+    private protected override byte[] AskForStreamedUsage(byte[] body) => ModelRequestRewriter.EnsureStreamUsage(body);
+}

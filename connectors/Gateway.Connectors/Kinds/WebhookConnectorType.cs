@@ -1,0 +1,36 @@
+using System.Text.Json;
+using Gateway.Connectors.Envelopes;
+using Gateway.Policy;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Connectors.Kinds;
+
+/// <summary>
+/// <c>webhook</c>: an endpoint the gateway POSTs the arguments to as JSON, signed under the gateway's
+/// service key. Its transparent route accepts only that POST, which writes.
+/// </summary>
+public sealed class WebhookConnectorType : ConnectorType
+{
+    internal WebhookConnectorType()
+        : base(ConnectorKind.Webhook)
+    {
+    }
+
+    /// <summary>POST to the upstream itself.</summary>
+    private protected override ProviderOperation? OperationFor(TenantPolicy tenant, CatalogEntry connector, string method, IReadOnlyList<string> segments) =>
+        segments.Count == 0 && HttpMethods.IsPost(method) ? new ProviderOperation(connector, Writes: true, []) : null;
+
+    /// <summary>The arguments POSTed as JSON and signed; read_only refuses unless the action type reads, dry_run adds <c>dry_run=true</c>.</summary>
+    private protected override UpstreamEnvelope EnvelopeFor(CatalogEntry entry, JsonElement args, DegradeSpec? degrade)
+    {
+        var mode = degrade?.Mode;
+        RefuseWriteUnderReadOnly(entry, mode);
+        return new UpstreamEnvelope
+        {
+            Method = "POST",
+            Query = mode == DegradeMode.DryRun ? "dry_run=true" : string.Empty,
+            Body = JsonSerializer.SerializeToUtf8Bytes(args.ValueKind == JsonValueKind.Undefined ? EmptyObject : args, ConnectorsJsonContext.Default.JsonElement),
+            SignedByGateway = true,
+        };
+    }
+}
