@@ -11,10 +11,12 @@ namespace Gateway.Proxy.Tests.Infrastructure;
 public sealed class GatewayHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly string? _ownDataDirectory;
 
-    private GatewayHost(WebApplication app, Uri baseAddress)
+    private GatewayHost(WebApplication app, Uri baseAddress, string? ownDataDirectory)
     {
         _app = app;
+        _ownDataDirectory = ownDataDirectory;
         BaseAddress = baseAddress;
         Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
@@ -41,6 +43,15 @@ public sealed class GatewayHost : IAsyncDisposable
             }
         }
 
+        // A data directory of its own (the embedded store's journal, dev keys, the audit files): gateways
+        // must not share one, within a run or across runs, or one's nonces replay in another.
+        string? ownDataDirectory = null;
+        if (!config.ContainsKey("Gateway:DataDirectory"))
+        {
+            ownDataDirectory = Directory.CreateTempSubdirectory("gateway-host-").FullName;
+            config["Gateway:DataDirectory"] = ownDataDirectory;
+        }
+
         var app = GatewayApplication.Build(["--urls", "http://127.0.0.1:0", "--environment", "Development"], builder =>
         {
             builder.Configuration.AddInMemoryCollection(config);
@@ -48,7 +59,7 @@ public sealed class GatewayHost : IAsyncDisposable
         });
         await app.StartAsync().ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new GatewayHost(app, new Uri(address));
+        return new GatewayHost(app, new Uri(address), ownDataDirectory);
     }
 
     public async ValueTask DisposeAsync()
@@ -56,5 +67,9 @@ public sealed class GatewayHost : IAsyncDisposable
         Client.Dispose();
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        if (_ownDataDirectory is not null)
+        {
+            Directory.Delete(_ownDataDirectory, recursive: true);
+        }
     }
 }
