@@ -38,26 +38,25 @@ internal sealed class DescribeStage
         var route = GatewayRouteKinds.Of(context.GetReverseProxyFeature().Route.Config);
 
         // Only authenticated requests on the gateway's own routes reach this pipeline.
-        var described = authenticated is null || route is null ? Refusal.Internal()
+        var (action, refusal) = authenticated is null || route is null ? (null, Refusal.Internal())
             : route == GatewayRouteKind.Provider ? DescribeProvider(context, feature, authenticated)
             : DescribeNative(context, authenticated, route.Value);
-        if (described is Refusal refusal)
+        if (action is null)
         {
-            feature.Add(refusal);
+            feature.Add(refusal!);
             return Task.CompletedTask;
         }
 
-        var action = (DescribedAction)described;
         feature.Add(action);
         GatewayTelemetry.SetTool(context, action.Request.Tool);
         return _next(context);
     }
 
-    private object DescribeNative(HttpContext context, AuthenticatedRequest authenticated, GatewayRouteKind route)
+    private (DescribedAction? Action, Refusal? Refusal) DescribeNative(HttpContext context, AuthenticatedRequest authenticated, GatewayRouteKind route)
     {
         if (Tenant(authenticated.Identity) is not { } tenant)
         {
-            return Refusal.PolicyUnavailable();
+            return (null, Refusal.PolicyUnavailable());
         }
 
         var read = route switch
@@ -66,25 +65,25 @@ internal sealed class DescribeStage
             GatewayRouteKind.Context => GovernedRequestReader.ReadContext(context.Request, authenticated.Body),
             _ => GovernedRequestReader.ReadAction(context.Request, authenticated.Body),
         };
-        return read.Request is { } request ? new DescribedAction(route, tenant, request) : read.Refusal!;
+        return read.Request is { } request ? (new DescribedAction(route, tenant, request), null) : (null, read.Refusal);
     }
 
-    private object DescribeProvider(HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated)
+    private (DescribedAction? Action, Refusal? Refusal) DescribeProvider(HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated)
     {
         var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (context.Request.PathBase + context.Request.Path + context.Request.QueryString).ToString();
         if (!ProviderTarget.TryParse(rawTarget, out var target, out var notCanonical))
         {
-            return new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.PathNotCanonical, notCanonical + " Send the path exactly as the provider documents it.");
+            return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.PathNotCanonical, notCanonical + " Send the path exactly as the provider documents it."));
         }
 
         if (Tenant(authenticated.Identity) is not { } tenant)
         {
-            return Refusal.PolicyUnavailable();
+            return (null, Refusal.PolicyUnavailable());
         }
 
         if (!tenant.TryGetCatalogEntry(target.Connector, out var named) || named is null || !named.Type().HasOwnUpstream || named.Upstream is null)
         {
-            return new Refusal(StatusCodes.Status404NotFound, ProblemCodes.UnknownConnector, $"No connector '{Truncate(target.Connector)}' is in this tenant's catalog.");
+            return (null, new Refusal(StatusCodes.Status404NotFound, ProblemCodes.UnknownConnector, $"No connector '{Truncate(target.Connector)}' is in this tenant's catalog."));
         }
 
         var kind = named.Type();
@@ -104,30 +103,30 @@ internal sealed class DescribeStage
 
         if (MethodOverrideHeader(context.Request.Headers) is { } overrideHeader)
         {
-            return new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MethodOverrideRefused, $"Method override headers ({overrideHeader}) are refused; send the real method.");
+            return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MethodOverrideRefused, $"Method override headers ({overrideHeader}) are refused; send the real method."));
         }
 
         if (context.Request.Headers.ContentEncoding is { Count: > 0 } encoding && !string.Equals(encoding.ToString(), "identity", StringComparison.OrdinalIgnoreCase))
         {
-            return new Refusal(StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType, "A compressed request body cannot be inspected; send it uncompressed.");
+            return (null, new Refusal(StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType, "A compressed request body cannot be inspected; send it uncompressed."));
         }
 
         if (kind.MatchOperation(tenant, named, context.Request.Method, target.Segments) is not { } operation)
         {
-            return new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.OperationNotMapped,
+            return (null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.OperationNotMapped,
                 $"{context.Request.Method} /{Truncate(target.CanonicalPath)} is not an operation connector '{named.Name}' declares; nothing was forwarded.")
             {
                 AuditTool = named.Name,
-            };
+            });
         }
 
         var described = ProviderActionDescriber.Describe(tenant, operation, target.RawQuery, body, context.Request.ContentType, rpc, rpcError);
         if (described.Request is not { } request)
         {
-            return described.Refusal!;
+            return (null, described.Refusal);
         }
 
-        return new DescribedAction(GatewayRouteKind.Provider, tenant, request) { Target = target, Operation = operation, Mcp = described.Mcp };
+        return (new DescribedAction(GatewayRouteKind.Provider, tenant, request) { Target = target, Operation = operation, Mcp = described.Mcp }, null);
     }
 
     private TenantPolicy? Tenant(AgentIdentity identity) =>

@@ -6,8 +6,8 @@ namespace Gateway.Proxy.Admit;
 /// <summary>The refusal for an <see cref="Admission"/> that did not admit the request.</summary>
 internal static class AdmissionRefusal
 {
-    /// <summary>A replay or a revoked secret is 401; an exhausted rate limit 429, recorded under <paramref name="tool"/>.</summary>
-    public static Refusal For(Admission admission, string tool) => admission.Verdict switch
+    /// <summary>A replay or a revoked secret is 401; an exhausted rate limit 429, recorded under <paramref name="tool"/> (when there is one).</summary>
+    public static Refusal For(Admission admission, string? tool) => admission.Verdict switch
     {
         AdmissionVerdict.Replayed => new(StatusCodes.Status401Unauthorized, ProblemCodes.ReplayedNonce, "This nonce was already used."),
         AdmissionVerdict.SecretRevoked => new(StatusCodes.Status401Unauthorized, ProblemCodes.SecretRevoked, "The agent's runtime secret has been revoked."),

@@ -30,6 +30,9 @@ internal sealed record GovernedDecision
 
     public DecisionKind Kind => Decision.Kind;
 
+    /// <summary>The degrade form in force when the decision degrades (read-only when the rule names none); null otherwise.</summary>
+    public DegradeSpec? Degrade => Kind == DecisionKind.Degrade ? Decision.Degrade ?? DegradeSpec.DefaultReadOnly : null;
+
     /// <summary>The failing controls, in order, for metrics and the audit record (derived once per decision).</summary>
     public IReadOnlyList<string> FailingControls
     {

@@ -56,19 +56,19 @@ internal sealed partial class EnforceStage
         }
 
         var governed = feature.Get<GovernedDecision>();
-        var planned = await PlanAsync(context, feature.Get<DescribedAction>(), feature.Get<Admission>().Identity!, governed).ConfigureAwait(false);
-        if (planned is Refusal refusal)
+        var received = feature.Get<AuthenticatedRequest>().Body;
+        var (plan, refusal) = await PlanAsync(context, feature.Get<DescribedAction>(), feature.Get<Admission>().Identity!, governed, received).ConfigureAwait(false);
+        if (plan is null)
         {
-            LogRefusedAtEnforcement(_logger, governed.Entry?.Name ?? "(none)", refusal.Code);
-            feature.Add(refusal);
+            feature.Add(refusal!);
             return;
         }
 
-        var plan = (ForwardPlan)planned;
-        var body = plan.Envelope is { } envelope ? envelope.Body ?? [] : plan.Body;
-        if (!plan.Body.Equals(feature.Get<AuthenticatedRequest>().Body) || plan.Envelope is not null)
+        if (!plan.Body.Equals(received))
         {
-            // YARP streams the outgoing body from the request: what is sent upstream is set here, before it.
+            // YARP streams the outgoing body from the request: what is sent upstream (an envelope, a
+            // rewritten model body) is set here, before it.
+            var body = plan.Body;
             context.Request.Body = MemoryMarshal.TryGetArray(body, out var segment)
                 ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
                 : new MemoryStream(body.ToArray(), writable: false);
@@ -82,44 +82,43 @@ internal sealed partial class EnforceStage
             Workspace = plan.Identity.Workspace,
             Connector = plan.Upstream,
             DecisionToken = governed.DecisionToken,
-            DegradeMode = Degrade(governed)?.Mode,
+            DegradeMode = governed.Degrade?.Mode,
         });
         await _next(context).ConfigureAwait(false);
     }
 
     /// <summary>The plan, or the refusal when one of the connector's limits stops the request.</summary>
-    private async ValueTask<object> PlanAsync(HttpContext context, DescribedAction described, AgentIdentity identity, GovernedDecision governed)
+    private async ValueTask<(ForwardPlan? Plan, Refusal? Refusal)> PlanAsync(HttpContext context, DescribedAction described, AgentIdentity identity, GovernedDecision governed, ReadOnlyMemory<byte> body)
     {
         var entry = governed.Entry!;
         var tenant = described.Tenant;
         if (RouteMismatch(entry, described.Route) is { } mismatch)
         {
-            return new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, mismatch);
+            return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, mismatch));
         }
 
         var kind = entry.Type();
         if (kind.ForwardedEntry(tenant, entry) is not { } upstream)
         {
-            return new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, $"MCP connector '{entry.Connector}' of tool '{entry.Name}' is not in the catalog.");
+            return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, $"MCP connector '{entry.Connector}' of tool '{entry.Name}' is not in the catalog."));
         }
 
-        var body = context.GatewayRequest().Get<AuthenticatedRequest>().Body;
         if (body.Length > entry.Limits.RequestBytes)
         {
-            return new Refusal(StatusCodes.Status413PayloadTooLarge, ProblemCodes.PayloadTooLarge, $"The payload exceeds the connector's limit of {entry.Limits.RequestBytes} bytes.");
+            return (null, new Refusal(StatusCodes.Status413PayloadTooLarge, ProblemCodes.PayloadTooLarge, $"The payload exceeds the connector's limit of {entry.Limits.RequestBytes} bytes."));
         }
 
-        var degrade = Degrade(governed);
+        var degrade = governed.Degrade;
         if (described.Route == GatewayRouteKind.Provider && degrade?.Mode == DegradeMode.ReadOnly && described.Operation!.Writes)
         {
-            return new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.DegradeRefused, "The action is degraded to read-only: only GET, HEAD and OPTIONS are let through.");
+            return (null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.DegradeRefused, "The action is degraded to read-only: only GET, HEAD and OPTIONS are let through."));
         }
 
         if (ConnectorCredentials.ReferenceOf(upstream) is { } reference && !await _credentials.IsAvailableAsync(tenant.Slug, reference, context.RequestAborted).ConfigureAwait(false))
         {
             LogCredentialUnavailable(_logger, upstream.Name, tenant.Slug);
-            return new Refusal(StatusCodes.Status503ServiceUnavailable, ProblemCodes.CredentialUnavailable,
-                $"The credential of connector '{upstream.Name}' is not in the vault (or cannot be read); an operator must store it. Nothing was forwarded.");
+            return (null, new Refusal(StatusCodes.Status503ServiceUnavailable, ProblemCodes.CredentialUnavailable,
+                $"The credential of connector '{upstream.Name}' is not in the vault (or cannot be read); an operator must store it. Nothing was forwarded."));
         }
 
         var isModel = kind.IsModel;
@@ -141,11 +140,11 @@ internal sealed partial class EnforceStage
             }
             catch (ConnectorArgumentException ex)
             {
-                return new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, ex.Message);
+                return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, ex.Message));
             }
             catch (DegradeRefusedException ex)
             {
-                return new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.DegradeRefused, ex.Message);
+                return (null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.DegradeRefused, ex.Message));
             }
 
             forwardBody = envelope.Body ?? ReadOnlyMemory<byte>.Empty;
@@ -162,20 +161,20 @@ internal sealed partial class EnforceStage
             reservation = await _budgets.TryReserveAsync(tenant, identity, entry.Name, ceiling + (envelope is null ? forwardBody.Length : body.Length), context.RequestAborted).ConfigureAwait(false);
             if (reservation is { Granted: false } refused)
             {
-                return new Refusal(StatusCodes.Status429TooManyRequests, ProblemCodes.BudgetExhausted,
-                    $"The token budget for '{entry.Name}' cannot cover this request's {refused.Reserved} tokens.") { RetryAfter = refused.ResetsIn };
+                return (null, new Refusal(StatusCodes.Status429TooManyRequests, ProblemCodes.BudgetExhausted,
+                    $"The token budget for '{entry.Name}' cannot cover this request's {refused.Reserved} tokens.") { RetryAfter = refused.ResetsIn });
             }
         }
 
         var clusterId = ConnectorClusters.IdFor(tenant, entry);
         if (clusterId is null || !_proxyState.TryGetCluster(clusterId, out var cluster))
         {
-            return new Refusal(StatusCodes.Status503ServiceUnavailable, ProblemCodes.UpstreamUnavailable,
-                $"Connector '{upstream.Name}' has no upstream in service yet; retry shortly.");
+            return (null, new Refusal(StatusCodes.Status503ServiceUnavailable, ProblemCodes.UpstreamUnavailable,
+                $"Connector '{upstream.Name}' has no upstream in service yet; retry shortly."));
         }
 
         context.ReassignProxyRequest(cluster);
-        return new ForwardPlan
+        return (new ForwardPlan
         {
             Route = described.Route,
             Tenant = tenant,
@@ -194,12 +193,8 @@ internal sealed partial class EnforceStage
                 : null,
             Usage = described.Route == GatewayRouteKind.Provider && isModel ? new ModelUsageAccumulator() : null,
             StartedTimestamp = Stopwatch.GetTimestamp(),
-        };
+        }, null);
     }
-
-    /// <summary>The degrade form in force, when the decision degrades.</summary>
-    private static DegradeSpec? Degrade(GovernedDecision governed) =>
-        governed.Kind == DecisionKind.Degrade ? governed.Decision.Degrade ?? DegradeSpec.DefaultReadOnly : null;
 
     private static string? RouteMismatch(CatalogEntry entry, GatewayRouteKind route)
     {
@@ -294,9 +289,6 @@ internal sealed partial class EnforceStage
     };
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
-
-    [LoggerMessage(EventId = 3301, Level = LogLevel.Warning, Message = "Connector {Connector} refused at enforcement: {Code}")]
-    private static partial void LogRefusedAtEnforcement(ILogger logger, string connector, string code);
 
     [LoggerMessage(EventId = 3302, Level = LogLevel.Warning, Message = "Credential of connector {Connector} unavailable for tenant {Tenant}")]
     private static partial void LogCredentialUnavailable(ILogger logger, string connector, string tenant);

@@ -9,7 +9,7 @@ namespace Gateway.Proxy.Forward;
 /// Forward: the planned request goes to its connector's cluster through YARP (session affinity, load
 /// balancing, passive health checks, then the forwarder with the route's transforms), inside the
 /// <c>gateway.upstream</c> span. The route's response transform adds the <see cref="UpstreamResponse"/>.
-/// A request without a plan (answered or refused before) never reaches YARP.
+/// Only the Enforce stage calls it, with a plan: a request answered or refused before never reaches YARP.
 /// </summary>
 internal sealed class ForwardStage
 {
@@ -20,11 +20,7 @@ internal sealed class ForwardStage
     public async Task InvokeAsync(HttpContext context)
     {
         var feature = context.GatewayRequest();
-        if (feature.Find<ForwardPlan>() is not { } plan)
-        {
-            return;
-        }
-
+        var plan = feature.Get<ForwardPlan>();
         using var upstream = GatewayTelemetry.StartUpstream(plan.Entry.Name, WireNames.Of(plan.Entry.Kind), plan.RequestedModel);
         var clientBody = context.Response.Body;
         try

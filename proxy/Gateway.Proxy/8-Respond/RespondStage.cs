@@ -27,6 +27,8 @@ namespace Gateway.Proxy.Respond;
 /// </summary>
 internal sealed partial class RespondStage
 {
+    private static readonly Refusal UpstreamFailed = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable, "The upstream could not be reached or failed mid-request.");
+
     private readonly RequestDelegate _next;
     private readonly AuditRecorder _audit;
     private readonly TokenBudgetGate _budgets;
@@ -73,7 +75,7 @@ internal sealed partial class RespondStage
     {
         if (feature.Find<Refusal>() is { } refusal)
         {
-            return RefuseAsync(context, feature, refusal, invoked: false);
+            return RefuseAsync(context, feature, refusal);
         }
 
         var recorded = feature.Find<RecordedDecision>();
@@ -93,15 +95,17 @@ internal sealed partial class RespondStage
     /// and answered with the decision attached); before any decision it is recorded when it names an
     /// action (<see cref="Refusal.AuditTool"/>).
     /// </summary>
-    private async Task RefuseAsync(HttpContext context, GatewayRequestFeature feature, Refusal refusal, bool invoked)
+    private async Task RefuseAsync(HttpContext context, GatewayRequestFeature feature, Refusal refusal)
     {
         if (feature.Find<RecordedDecision>() is { Disposition: DecisionDisposition.Execute })
         {
             var governed = feature.Get<GovernedDecision>();
+            var response = feature.Find<UpstreamResponse>();
+            LogRefusedAtExecution(_logger, governed.Entry?.Name ?? "(none)", refusal.Code);
             await _audit.RecordOutcomeAsync(context, feature.Get<Admission>().Identity!, governed, new ActionOutcome
             {
-                Invoked = invoked,
-                UpstreamStatus = feature.Find<UpstreamResponse>()?.Status,
+                Invoked = response is not null,
+                UpstreamStatus = response?.Status,
                 Latency = Latency(feature),
                 Refusal = refusal,
             }).ConfigureAwait(false);
@@ -166,9 +170,7 @@ internal sealed partial class RespondStage
         var refusal = response?.Refusal ?? ForwardingFailure(context.GetForwarderErrorFeature());
         if (refusal is not null || response?.Result is not { } result)
         {
-            refusal ??= new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable, "The upstream could not be reached or failed mid-request.");
-            LogRefusedAfterForwarding(_logger, plan.Entry.Name, refusal.Code);
-            await RefuseAsync(context, feature, refusal, invoked: response is not null).ConfigureAwait(false);
+            await RefuseAsync(context, feature, refusal ?? UpstreamFailed).ConfigureAwait(false);
             return;
         }
 
@@ -202,7 +204,7 @@ internal sealed partial class RespondStage
             "The connector's credential became unavailable (revoked or unreadable); nothing was forwarded."),
         ForwarderError.RequestTimedOut => new(StatusCodes.Status504GatewayTimeout, ProblemCodes.UpstreamTimeout, "The upstream did not answer in time."),
         ForwarderError.NoAvailableDestinations => new(StatusCodes.Status503ServiceUnavailable, ProblemCodes.UpstreamUnavailable, "No healthy destination of the connector is available."),
-        _ => new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable, "The upstream could not be reached or failed mid-request."),
+        _ => UpstreamFailed,
     };
 
     private void CountUsageAndRedactions(ForwardPlan plan, UpstreamResponse? response)
@@ -223,8 +225,8 @@ internal sealed partial class RespondStage
     [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Dependency {Dependency} unavailable; request refused (fail closed)")]
     private static partial void LogDependencyUnavailable(ILogger logger, string dependency, Exception exception);
 
-    [LoggerMessage(EventId = 3301, Level = LogLevel.Warning, Message = "Connector {Connector} refused after forwarding: {Code}")]
-    private static partial void LogRefusedAfterForwarding(ILogger logger, string connector, string code);
+    [LoggerMessage(EventId = 3301, Level = LogLevel.Warning, Message = "Connector {Connector} refused at execution: {Code}")]
+    private static partial void LogRefusedAtExecution(ILogger logger, string connector, string code);
 
     [LoggerMessage(EventId = 3303, Level = LogLevel.Error, Message = "The outcome of a streamed provider request could not be recorded")]
     private static partial void LogOutcomeNotRecorded(ILogger logger, Exception exception);

@@ -32,7 +32,7 @@ internal sealed class ApprovalPollHandler
         {
             if (await _admission.AdmitAsync(null, identity, null, context.RequestAborted).ConfigureAwait(false) is { Verdict: not AdmissionVerdict.Admitted } refused)
             {
-                await RefusalResponse.WriteAsync(context, AdmissionRefusal.For(refused, "approvals")).ConfigureAwait(false);
+                await RefusalResponse.WriteAsync(context, AdmissionRefusal.For(refused, tool: null)).ConfigureAwait(false);
                 return;
             }
 

@@ -55,8 +55,8 @@ internal sealed record Refusal(int Status, string Code, string? Detail)
     public static Refusal Internal() =>
         new(StatusCodes.Status500InternalServerError, ProblemCodes.InternalError, "The gateway failed to handle the request; nothing was forwarded.");
 
-    /// <summary>A rate-limit window of <paramref name="scope"/> is exhausted, recorded under <paramref name="tool"/>.</summary>
-    public static Refusal RateLimited(string scope, TimeSpan retryAfter, string tool) =>
+    /// <summary>A rate-limit window of <paramref name="scope"/> is exhausted, recorded under <paramref name="tool"/> (when there is one).</summary>
+    public static Refusal RateLimited(string scope, TimeSpan retryAfter, string? tool) =>
         new(StatusCodes.Status429TooManyRequests, ProblemCodes.RateLimited, $"The {scope} rate limit is exhausted; retry after the window resets.")
         {
             RetryAfter = retryAfter,

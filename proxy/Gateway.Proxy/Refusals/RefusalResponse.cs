@@ -38,11 +38,6 @@ internal static class RefusalResponse
         }
 
         response.Clear();
-        if (refusal.RetryAfter is { } retryAfter)
-        {
-            response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        }
-
         return WriteBodyAsync(context, refusal);
     }
 
@@ -76,14 +71,17 @@ internal static class RefusalResponse
             dialect = RefusalDialect.Problem;
         }
 
+        // Retry-After in whole seconds, at least one.
+        var retrySeconds = refusal.RetryAfter is { } retryAfter ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)) : (int?)null;
         string? jsonRpcId = null;
         if (dialect == RefusalDialect.Problem)
         {
             response.ContentType = ContentType;
+            SetRetryAfter(response, retrySeconds);
         }
         else
         {
-            SetProviderRetryHint(response);
+            SetProviderRetryHint(response, retrySeconds);
             response.ContentType = "application/json";
             if (dialect == RefusalDialect.JsonRpc && feature!.JsonRpcId is { } id)
             {
@@ -130,13 +128,20 @@ internal static class RefusalResponse
         writer.WriteEndObject();
     }
 
-    /// <summary>Official provider clients retry on 408/409/429/5xx: tell them not to, unless a short wait helps.</summary>
-    private static void SetProviderRetryHint(HttpResponse response)
+    private static void SetRetryAfter(HttpResponse response, int? seconds)
     {
-        var retryAfter = response.Headers.RetryAfter;
-        var seconds = retryAfter.Count > 0 && int.TryParse(retryAfter[0], NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : (int?)null;
+        if (seconds is { } wait)
+        {
+            response.Headers.RetryAfter = wait.ToString(CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>Official provider clients retry on 408/409/429/5xx: tell them not to, unless a short wait helps.</summary>
+    private static void SetProviderRetryHint(HttpResponse response, int? seconds)
+    {
         if (seconds is { } wait && wait <= MaxProviderRetryAfter.TotalSeconds)
         {
+            SetRetryAfter(response, wait);
             response.Headers["x-should-retry"] = "true";
             return;
         }
