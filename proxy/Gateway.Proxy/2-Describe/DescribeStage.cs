@@ -65,7 +65,7 @@ internal sealed class DescribeStage
             GatewayRouteKind.Context => GovernedRequestReader.ReadContext(context.Request, authenticated.Body),
             _ => GovernedRequestReader.ReadAction(context.Request, authenticated.Body),
         };
-        return read.Request is { } request ? (new DescribedAction(route, tenant, request), null) : (null, read.Refusal);
+        return read.Request is { } request ? (new DescribedAction(route, tenant, request) { Body = read.Body }, null) : (null, read.Refusal);
     }
 
     private (DescribedAction? Action, Refusal? Refusal) DescribeProvider(HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated)
@@ -126,7 +126,7 @@ internal sealed class DescribeStage
             return (null, described.Refusal);
         }
 
-        return (new DescribedAction(GatewayRouteKind.Provider, tenant, request) { Target = target, Operation = operation, Mcp = described.Mcp }, null);
+        return (new DescribedAction(GatewayRouteKind.Provider, tenant, request) { Target = target, Operation = operation, Mcp = described.Mcp, Body = described.Body }, null);
     }
 
     private TenantPolicy? Tenant(AgentIdentity identity) =>

@@ -23,13 +23,14 @@ internal sealed record DescribedAction(GatewayRouteKind Route, TenantPolicy Tena
     public McpRequest? Mcp { get; init; }
 
     /// <summary>
-    /// A model call's request object, parsed once: the provider route's body, or the native route's
-    /// <c>request</c> member (Undefined for anything else).
+    /// The whole request body, parsed here once (Undefined when it is not JSON or not read as such):
+    /// later stages read it instead of parsing the bytes again.
     /// </summary>
-    public JsonElement ModelRequest => Route switch
-    {
-        GatewayRouteKind.Provider => Request.Args,
-        GatewayRouteKind.Model when Request.Args.ValueKind == JsonValueKind.Object && Request.Args.TryGetProperty("request", out var request) => request,
-        _ => default,
-    };
+    public JsonElement Body { get; init; }
+
+    /// <summary>
+    /// A model call's request object: the provider route's body, or the native model route's
+    /// <c>request</c> member, which the action's arguments are (Undefined for any other route).
+    /// </summary>
+    public JsonElement ModelRequest => Route is GatewayRouteKind.Provider or GatewayRouteKind.Model ? Request.Args : default;
 }

@@ -15,9 +15,12 @@ internal static class GovernedRequestReader
 {
     private static readonly JsonDocumentOptions StrictDocument = new() { MaxDepth = 64, AllowDuplicateProperties = false };
 
-    /// <summary>The result: a request, or the status, code and detail of the refusal.</summary>
+    /// <summary>The result: a request and the body it was read from (parsed once, here), or the refusal.</summary>
     public readonly record struct Result(ActionRequest? Request, Refusal? Refusal)
     {
+        /// <summary>The whole body as parsed; later stages read it instead of parsing again.</summary>
+        public JsonElement Body { get; init; }
+
         public static Result Ok(ActionRequest request) => new(request, null);
 
         public static Result Refuse(int status, string code, string detail) => new(null, new Refusal(status, code, detail));
@@ -26,17 +29,17 @@ internal static class GovernedRequestReader
     /// <summary><c>/v1/evaluate</c> and <c>/v1/actions/invoke-tool</c>: the agent protocol's action body.</summary>
     public static Result ReadAction(HttpRequest http, ReadOnlyMemory<byte> body)
     {
-        if (Precheck(http, body, out var refusal) is false)
+        if (Precheck(http, body, out var root, out var refusal) is false)
         {
             return refusal;
         }
 
         try
         {
-            var request = JsonSerializer.Deserialize(body.Span, PolicyJsonContext.Default.ActionRequest);
-            return request is null || string.IsNullOrEmpty(request.Tool)
+            var request = root.Deserialize(PolicyJsonContext.Default.ActionRequest);
+            return (request is null || string.IsNullOrEmpty(request.Tool)
                 ? Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'tool' is required.")
-                : CheckArgs(request);
+                : CheckArgs(request)) with { Body = root };
         }
         catch (JsonException ex)
         {
@@ -47,12 +50,12 @@ internal static class GovernedRequestReader
     /// <summary><c>/v1/actions/model</c>: <c>{"connector": "...", "request": {...}, "warrant": "..."}</c>.</summary>
     public static Result ReadModel(HttpRequest http, ReadOnlyMemory<byte> body)
     {
-        if (Precheck(http, body, out var refusal) is false)
+        if (Precheck(http, body, out var parsed, out var refusal) is false)
         {
             return refusal;
         }
 
-        return ReadEnvelope(body, ["connector", "request", "warrant", "simulate"], root =>
+        return ReadEnvelope(parsed, ["connector", "request", "warrant", "simulate"], root =>
         {
             if (!root.TryGetProperty("connector", out var connector) || connector.ValueKind != JsonValueKind.String || connector.GetString() is not { Length: > 0 } name)
             {
@@ -67,7 +70,7 @@ internal static class GovernedRequestReader
             return Result.Ok(new ActionRequest
             {
                 Tool = name,
-                Args = providerRequest.Clone(),
+                Args = providerRequest,
                 Warrant = OptionalString(root, "warrant"),
                 Simulate = root.TryGetProperty("simulate", out var simulate) && simulate.ValueKind == JsonValueKind.True,
             });
@@ -77,12 +80,12 @@ internal static class GovernedRequestReader
     /// <summary><c>/v1/actions/context</c>: <c>{"scope": "...", "query": "...", "max_bytes": N}</c>.</summary>
     public static Result ReadContext(HttpRequest http, ReadOnlyMemory<byte> body)
     {
-        if (Precheck(http, body, out var refusal) is false)
+        if (Precheck(http, body, out var parsed, out var refusal) is false)
         {
             return refusal;
         }
 
-        return ReadEnvelope(body, ["scope", "query", "max_bytes", "warrant", "simulate"], root =>
+        return ReadEnvelope(parsed, ["scope", "query", "max_bytes", "warrant", "simulate"], root =>
         {
             if (!root.TryGetProperty("scope", out var scope) || scope.ValueKind != JsonValueKind.String || scope.GetString() is not { Length: > 0 } name)
             {
@@ -129,8 +132,10 @@ internal static class GovernedRequestReader
         });
     }
 
-    private static bool Precheck(HttpRequest http, ReadOnlyMemory<byte> body, out Result refusal)
+    /// <summary>The content type and the one strict parse of the body: its root (kept), or the refusal.</summary>
+    private static bool Precheck(HttpRequest http, ReadOnlyMemory<byte> body, out JsonElement root, out Result refusal)
     {
+        root = default;
         refusal = default;
         if (!IsJson(http.ContentType))
         {
@@ -146,13 +151,15 @@ internal static class GovernedRequestReader
 
         try
         {
-            // One strict parse first: broken JSON, excessive depth and duplicate member names are refused here.
+            // One strict parse: broken JSON, excessive depth and duplicate member names are refused here.
             using var document = JsonDocument.Parse(body, StrictDocument);
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 refusal = Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The body must be a JSON object.");
                 return false;
             }
+
+            root = document.RootElement.Clone();
         }
         catch (JsonException ex)
         {
@@ -168,10 +175,9 @@ internal static class GovernedRequestReader
             ? Result.Ok(request)
             : Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'args' must be a JSON object.");
 
-    private static Result ReadEnvelope(ReadOnlyMemory<byte> body, string[] allowed, Func<JsonElement, Result> read)
+    private static Result ReadEnvelope(JsonElement root, string[] allowed, Func<JsonElement, Result> read)
     {
-        using var document = JsonDocument.Parse(body, StrictDocument);
-        foreach (var member in document.RootElement.EnumerateObject())
+        foreach (var member in root.EnumerateObject())
         {
             if (Array.IndexOf(allowed, member.Name) < 0)
             {
@@ -179,7 +185,7 @@ internal static class GovernedRequestReader
             }
         }
 
-        return read(document.RootElement);
+        return read(root) with { Body = root };
     }
 
     private static string? OptionalString(JsonElement root, string name) =>

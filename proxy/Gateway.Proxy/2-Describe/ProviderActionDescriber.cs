@@ -21,6 +21,9 @@ internal static class ProviderActionDescriber
     /// <summary>The action, or the refusal when the request cannot be described.</summary>
     public readonly record struct Result(ActionRequest? Request, McpRequest? Mcp, Refusal? Refusal)
     {
+        /// <summary>A JSON body as parsed here (Undefined for any other); later stages read it instead of parsing again.</summary>
+        public JsonElement Body { get; init; }
+
         public static Result Refuse(int status, string code, string detail) => new(null, null, new Refusal(status, code, detail));
     }
 
@@ -34,14 +37,13 @@ internal static class ProviderActionDescriber
     /// <param name="mcpError">Why it could not be.</param>
     public static Result Describe(TenantPolicy tenant, ProviderOperation operation, string rawQuery, ReadOnlyMemory<byte> body, string? contentType, McpRequest? mcp, string? mcpError)
     {
-        var connector = operation.Entry;
-        var args = default(JsonElement);
+        var parsed = default(JsonElement);
         if (!body.IsEmpty && IsJson(contentType))
         {
             try
             {
                 using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
-                args = document.RootElement.ValueKind == JsonValueKind.Object ? document.RootElement.Clone() : default;
+                parsed = document.RootElement.Clone();
             }
             catch (JsonException)
             {
@@ -49,6 +51,13 @@ internal static class ProviderActionDescriber
             }
         }
 
+        var args = parsed.ValueKind == JsonValueKind.Object ? parsed : default;
+        return Describe(tenant, operation, rawQuery, body, args, mcp, mcpError) with { Body = parsed };
+    }
+
+    private static Result Describe(TenantPolicy tenant, ProviderOperation operation, string rawQuery, ReadOnlyMemory<byte> body, JsonElement args, McpRequest? mcp, string? mcpError)
+    {
+        var connector = operation.Entry;
         if (!connector.Type().IsMcpServer)
         {
             return new Result(new ActionRequest { Tool = connector.Name, Args = WithPathAndQuery(connector, operation, rawQuery, args) }, null, null);

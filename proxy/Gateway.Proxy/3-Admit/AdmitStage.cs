@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Gateway.Connectors.Detection;
 using Gateway.Oversight.Http;
 using Gateway.Proxy.Authenticate;
@@ -29,8 +30,7 @@ internal sealed class AdmitStage
         var feature = context.GatewayRequest();
         var authenticated = feature.Get<AuthenticatedRequest>();
         var described = feature.Get<DescribedAction>();
-        var body = authenticated.Body;
-        if (!body.IsEmpty && SecretMaterialDetector.Scan(body.Span) is [var finding, ..] && finding is not null)
+        if (SecretMaterial(authenticated.Body, described) is [var finding, ..] && finding is not null)
         {
             feature.Add(new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.SecretMaterialInPayload,
                 $"The payload carries provider configuration or secret material ({finding.KindName} at {finding.Path}); the gateway holds credentials, agents never send them."));
@@ -48,4 +48,10 @@ internal sealed class AdmitStage
         feature.Add(admission);
         await _next(context).ConfigureAwait(false);
     }
+
+    /// <summary>The secret material in the body: read from Describe's parse when there is one, else from the bytes.</summary>
+    private static IReadOnlyList<SecretFinding> SecretMaterial(ReadOnlyMemory<byte> body, DescribedAction described) =>
+        body.IsEmpty ? []
+        : described.Body.ValueKind == JsonValueKind.Undefined ? SecretMaterialDetector.Scan(body.Span)
+        : SecretMaterialDetector.Scan(described.Body);
 }

@@ -154,10 +154,11 @@ internal sealed partial class EnforceStage
         string? requestedModel = null;
         if (isModel)
         {
-            // The model and the output ceiling of the request as sent; the body's length bounds its input tokens.
-            (requestedModel, var ceiling) = envelope is null && forwardBody.Equals(body)
-                ? ModelFacts(described.ModelRequest)
-                : ModelFacts(forwardBody);
+            // The model and the output ceiling of the request as sent (only a route degrade changes them, in
+            // the body it rewrote); the body's length bounds its input tokens.
+            (requestedModel, var ceiling) = degrade?.Mode == DegradeMode.Route
+                ? ModelFacts(forwardBody)
+                : ModelFacts(described.ModelRequest);
             reservation = await _budgets.TryReserveAsync(tenant, identity, entry.Name, ceiling + (envelope is null ? forwardBody.Length : body.Length), context.RequestAborted).ConfigureAwait(false);
             if (reservation is { Granted: false } refused)
             {
@@ -249,7 +250,7 @@ internal sealed partial class EnforceStage
         (request.ValueKind == JsonValueKind.Object && request.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String ? model.GetString() : null,
             TokenEstimator.Estimate(request));
 
-    /// <summary>The same, for a body rewritten or built by the gateway (parsed here once).</summary>
+    /// <summary>The same, for a body a route degrade rewrote (parsed here once).</summary>
     private static (string? Model, long Ceiling) ModelFacts(ReadOnlyMemory<byte> body)
     {
         if (body.IsEmpty)

@@ -111,6 +111,16 @@ public sealed class RequestValidationTests : IClassFixture<GovernedGatewayFixtur
         await AssertRefusedAsync("/v1/actions/invoke-tool", """{"tool":"crm.read_contact","args":{}}""", HttpStatusCode.BadRequest, "malformed_body");
     }
 
+    [Theory]
+    [InlineData("""{"tool":5}""", "$.tool")]
+    [InlineData("""{"tool":"crm.read_contact","args":{"id":"c-1"},"simulate":"yes"}""", "$.simulate")]
+    public async Task InvokeTool_MemberOfTheWrongType_NamesItsPath(string body, string path)
+    {
+        var problem = await AssertRefusedAsync("/v1/actions/invoke-tool", body, HttpStatusCode.BadRequest, "malformed_body");
+
+        Assert.Equal($"The body is not valid for this route (at {path}).", problem.GetProperty("detail").GetString());
+    }
+
     private async Task<System.Text.Json.JsonElement> AssertRefusedAsync(string route, string body, HttpStatusCode status, string code)
     {
         var before = _gw.Upstream.Received.Count;
