@@ -77,23 +77,13 @@ public static class GatewayApplication
             options.Resolver = options.Resolver with { CredentialsRoot = configuration["Gateway:Credentials:Root"] };
         });
 
-        // The one forwarding path: YARP, with routes and clusters from the bundle and the gateway's transforms.
-        services.AddReverseProxy()
-            .AddTransformFactory<HeaderAllowlistTransformFactory>()
-            .AddTransformFactory<UpstreamEnvelopeTransformFactory>()
-            .AddTransformFactory<ProviderBodyTransformFactory>()
-            .AddTransformFactory<GovernedResultTransformFactory>()
-            .AddGatewayConnectorTransforms();
-        services.AddSingleton<CatalogProxyConfigProvider>();
-        services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<CatalogProxyConfigProvider>());
-        services.AddSingleton<IForwarderHttpClientFactory, UpstreamHttpClientFactory>();
-
         // Oversight: approvals, admin tokens, kill switches, audit journal, incidents.
         services.AddGatewayOversight(configuration, _ => new OversightKeys(keys.DecisionSigningKey, keys.ServiceKey));
         services.AddSingleton<ICredentialAdmin, VaultCredentialAdmin>();
         services.AddSingleton<IAuditExporter, LoggingAuditExporter>();
 
-        // Policy and the decision path.
+        // The stages' services, in request order (the stages themselves: Hosting/GovernancePipelineExtensions.cs).
+        // 1-Authenticate (and 2-Describe): the loaded bundle, the agents' secrets from it, the signature scheme.
         services.AddSingleton<IAgentSecretResolver>(sp =>
         {
             var vault = sp.GetRequiredService<CredentialResolver>();
@@ -104,14 +94,37 @@ public static class GatewayApplication
         services.AddHostedService<PolicyStartupService>();
         services.AddSingleton<IAgentDirectory, PolicyAgentDirectory>();
         services.AddAgentSignatureAuthentication();
-        services.AddGatewayProblemDetails();
+
+        // 3-Admit: nonce, kill switches, rate limits in one store call.
+        services.AddSingleton<AdmissionGate>();
+
+        // 4-Decide: the engine, decision tokens, approvals and warrants against the register.
         services.AddSingleton<Gateway.Oversight.Register.IRegisterDirectory, PolicyRegisterDirectory>();
         services.AddSingleton<Gateway.Oversight.Approvals.IWarrantCompatibility, PolicyWarrantCompatibility>();
         services.AddSingleton(sp => new DecisionTokenIssuer(keys.DecisionSigningKey.Span, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<GovernanceService>();
-        services.AddSingleton<AdmissionGate>();
-        services.AddSingleton<TokenBudgetGate>();
+
+        // 5-Record: the audit journal's writer for decisions and outcomes.
         services.AddSingleton<AuditRecorder>();
+
+        // 6-Enforce: model-token budgets.
+        services.AddSingleton<TokenBudgetGate>();
+
+        // 7-Forward: the one forwarding path, YARP, with routes and clusters from the bundle and the gateway's transforms.
+        services.AddReverseProxy()
+            .AddTransformFactory<HeaderAllowlistTransformFactory>()
+            .AddTransformFactory<UpstreamEnvelopeTransformFactory>()
+            .AddTransformFactory<ProviderBodyTransformFactory>()
+            .AddTransformFactory<GovernedResultTransformFactory>()
+            .AddGatewayConnectorTransforms();
+        services.AddSingleton<CatalogProxyConfigProvider>();
+        services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<CatalogProxyConfigProvider>());
+        services.AddSingleton<IForwarderHttpClientFactory, UpstreamHttpClientFactory>();
+
+        // 8-Respond: every refusal in the gateway's shape, the framework's own included.
+        services.AddGatewayProblemDetails();
+
+        // Beside the walk: the approval poll and health.
         services.AddSingleton<ApprovalPollHandler>();
         services.AddGatewayHealthChecks();
 
