@@ -210,6 +210,46 @@ public abstract class AuditJournalTests
     }
 
     [Fact]
+    public async Task AppendAsync_RepeatedRefusalsInOneGroup_AreOneRecordListingEveryRequestId()
+    {
+        var sink = new GatedSink(CreateSink());
+        var journal = TestServices.Journal(sink, Time);
+        var first = journal.AppendAsync(Entry(0)).AsTask();
+        await sink.FirstAppendStarted.Task;
+
+        // The next group: five rate-limit refusals of one agent and tool, a decision between them, two replays
+        // of another agent (their own record), one rate-limit refusal of another tool (alone: stays as it is).
+        var limited = Enumerable.Range(1, 5).Select(i => journal.AppendAsync(Refused("agent-1", "crm.update", "rate_limited", 429, "rl-" + i)).AsTask()).ToList();
+        var decision = journal.AppendAsync(Entry(9)).AsTask();
+        limited.Add(journal.AppendAsync(Refused("agent-1", "crm.update", "rate_limited", 429, "rl-6")).AsTask());
+        var replays = new[] { "rp-1", "rp-2" }.Select(id => journal.AppendAsync(Refused("agent-2", "crm.update", "replayed_nonce", 401, id)).AsTask()).ToArray();
+        var alone = journal.AppendAsync(Refused("agent-1", "crm.read", "rate_limited", 429, "rl-other")).AsTask();
+        sink.Release.SetResult();
+        await first;
+        var decided = await decision;
+        var single = await alone;
+        var storm = Assert.Single((await Task.WhenAll(limited)).DistinctBy(r => r.Seq));
+        Assert.Equal(6, storm.Count);
+        Assert.Null(storm.RequestId);
+        Assert.Equal(["rl-1", "rl-2", "rl-3", "rl-4", "rl-5", "rl-6"], storm.RequestIds);
+        Assert.Equal(2, storm.Seq);
+        Assert.Equal(3, decided.Seq);
+        var flood = Assert.Single((await Task.WhenAll(replays)).DistinctBy(r => r.Seq));
+        Assert.Equal(["rp-1", "rp-2"], flood.RequestIds);
+        Assert.Equal("rl-other", single.RequestId);
+        Assert.Null(single.Count);
+        var lines = await ReadRawAsync();
+        Assert.Equal(5, lines.Count);
+        using var stored = JsonDocument.Parse(lines[1]);
+        Assert.Equal(6, stored.RootElement.GetProperty("count").GetInt32());
+        Assert.Equal(["rl-1", "rl-2", "rl-3", "rl-4", "rl-5", "rl-6"], stored.RootElement.GetProperty("request_ids").EnumerateArray().Select(e => e.GetString()));
+        Assert.False(stored.RootElement.TryGetProperty("request_id", out _));
+        var result = await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant);
+        Assert.True(result.Intact, result.Reason);
+        Assert.Equal(5, result.Records);
+    }
+
+    [Fact]
     public async Task AppendAsync_ManyConcurrentCallers_EveryRecordVerifies()
     {
         var journal = TestServices.Journal(CreateSink(), Time);
@@ -271,6 +311,17 @@ public abstract class AuditJournalTests
     /// <summary>Journals that append concurrently (two replicas for shared sinks; one process for files).</summary>
     protected virtual IReadOnlyList<AuditJournal> CreateConcurrentJournals() =>
         [TestServices.Journal(CreateSink(), Time), TestServices.Journal(CreateSink(), Time)];
+
+    private AuditEntry Refused(string agent, string tool, string code, int status, string requestId) => new()
+    {
+        Tenant = Tenant,
+        Agent = agent,
+        Tool = tool,
+        RequestId = requestId,
+        Decision = "refused:" + code,
+        StatusCode = status,
+        Aggregatable = true,
+    };
 
     protected AuditEntry Entry(int i) => new()
     {

@@ -102,10 +102,13 @@ internal sealed class AuditChainWriter
                 if (await _store.TryAppendAsync(_partition, tip.Length, sealedGroup.Lines, sealedGroup.LastHash).ConfigureAwait(false))
                 {
                     _tip = new AuditTip(tip.Length + sealedGroup.Lines.Count, sealedGroup.LastHash);
-                    foreach (var (pending, record) in sealedGroup.Records)
+                    foreach (var (pendings, record) in sealedGroup.Records)
                     {
                         _metrics.AuditAppended(record.Tenant, record.Decision);
-                        pending.Completion.TrySetResult(record);
+                        foreach (var pending in pendings)
+                        {
+                            pending.Completion.TrySetResult(record);
+                        }
                     }
 
                     return;
@@ -128,30 +131,30 @@ internal sealed class AuditChainWriter
         }
     }
 
-    // Seals each record on the previous one; an entry that cannot be sealed fails alone.
-    private (List<byte[]> Lines, List<(Pending Pending, AuditRecord Record)> Records, string LastHash) Seal(List<Pending> group, AuditTip tip)
+    // Seals each record on the previous one (repeated refusals folded into one, AuditRefusalAggregation);
+    // an entry that cannot be sealed fails alone.
+    private (List<byte[]> Lines, List<(List<Pending> Pending, AuditRecord Record)> Records, string LastHash) Seal(List<Pending> group, AuditTip tip)
     {
         var lines = new List<byte[]>(group.Count);
-        var records = new List<(Pending, AuditRecord)>(group.Count);
+        var records = new List<(List<Pending>, AuditRecord)>(group.Count);
         var previous = tip.LastHash;
         var now = _time.GetUtcNow();
-        foreach (var pending in group)
+        var waiting = group.FindAll(static pending => !pending.Completion.Task.IsCompleted);
+        foreach (var (entry, pendings) in AuditRefusalAggregation.Fold(waiting, static pending => pending.Entry))
         {
-            if (pending.Completion.Task.IsCompleted)
-            {
-                continue;
-            }
-
             try
             {
-                var (record, line) = AuditSeal.Seal(AuditRecord.From(pending.Entry, _partition.Replica, tip.Length + lines.Count + 1, now, previous));
+                var (record, line) = AuditSeal.Seal(AuditRecord.From(entry, _partition.Replica, tip.Length + lines.Count + 1, now, previous));
                 lines.Add(line);
-                records.Add((pending, record));
+                records.Add((pendings, record));
                 previous = record.Hash!;
             }
             catch (Exception ex) when (ex is ArgumentException or JsonException)
             {
-                pending.Completion.TrySetException(ex);
+                foreach (var pending in pendings)
+                {
+                    pending.Completion.TrySetException(ex);
+                }
             }
         }
 

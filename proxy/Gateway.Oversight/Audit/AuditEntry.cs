@@ -62,4 +62,22 @@ public record AuditEntry
 
     /// <summary>True when the decision was recorded in simulate (shadow) mode and not enforced.</summary>
     public bool? Simulated { get; init; }
+
+    /// <summary>
+    /// For one record standing for several repeated refusals (<see cref="Aggregatable"/>): how many requests
+    /// it records; their ids are <see cref="RequestIds"/> and <see cref="RequestId"/> is null. Null for a
+    /// record of one request.
+    /// </summary>
+    public int? Count { get; init; }
+
+    /// <summary>The ids of every request an aggregated record stands for, in arrival order.</summary>
+    public IReadOnlyList<string>? RequestIds { get; init; }
+
+    /// <summary>
+    /// True for a repeated refusal (a rate limit, a replayed nonce) that may share one record with the other
+    /// refusals of the same tenant, agent, tool, decision and status written in the same group
+    /// (<see cref="AuditRefusalAggregation"/>). Not part of the record.
+    /// </summary>
+    [JsonIgnore]
+    public bool Aggregatable { get; init; }
 }

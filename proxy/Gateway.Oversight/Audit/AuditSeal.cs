@@ -83,6 +83,7 @@ internal static class AuditSeal
         members.String("agent"u8, r.Agent);
         members.String("approval_id"u8, r.ApprovalId);
         members.String("connector"u8, r.Connector);
+        members.Number("count"u8, r.Count);
         members.String("decision"u8, r.Decision);
         if (!r.Explanation.IsEmpty)
         {
@@ -95,18 +96,7 @@ internal static class AuditSeal
         if (r.FailingControls is { } controls)
         {
             members.Name("failing_controls"u8);
-            json.WriteRaw("["u8);
-            for (var i = 0; i < controls.Count; i++)
-            {
-                if (i > 0)
-                {
-                    json.WriteRaw(","u8);
-                }
-
-                json.WriteString(controls[i]);
-            }
-
-            json.WriteRaw("]"u8);
+            WriteStrings(json, controls);
         }
 
         // "hash" sorts here; the next member starts after a comma that the splice supplies.
@@ -124,6 +114,12 @@ internal static class AuditSeal
 
         members.String("replica"u8, r.Replica);
         members.String("request_id"u8, r.RequestId);
+        if (r.RequestIds is { } requestIds)
+        {
+            members.Name("request_ids"u8);
+            WriteStrings(json, requestIds);
+        }
+
         members.Number("seq"u8, r.Seq);
         if (r.Simulated is { } simulated)
         {
@@ -141,6 +137,22 @@ internal static class AuditSeal
         members.String("workspace"u8, r.Workspace);
         json.WriteRaw("}"u8);
         return split;
+    }
+
+    private static void WriteStrings(CanonicalJsonWriter json, IReadOnlyList<string> values)
+    {
+        json.WriteRaw("["u8);
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (i > 0)
+            {
+                json.WriteRaw(","u8);
+            }
+
+            json.WriteString(values[i]);
+        }
+
+        json.WriteRaw("]"u8);
     }
 
     /// <summary>The redaction counts sorted by ordinal name (a handful of data classes: sorted in place on the stack's copy, no LINQ).</summary>

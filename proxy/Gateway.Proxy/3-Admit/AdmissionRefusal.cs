@@ -6,10 +6,10 @@ namespace Gateway.Proxy.Admit;
 /// <summary>The refusal for an <see cref="Admission"/> that did not admit the request.</summary>
 internal static class AdmissionRefusal
 {
-    /// <summary>A replay or a revoked secret is 401; an exhausted rate limit 429, recorded under <paramref name="tool"/> (when there is one).</summary>
+    /// <summary>A replay or a revoked secret is 401; an exhausted rate limit 429; a replay and a rate limit are recorded under <paramref name="tool"/> (when there is one).</summary>
     public static Refusal For(Admission admission, string? tool) => admission.Verdict switch
     {
-        AdmissionVerdict.Replayed => new(StatusCodes.Status401Unauthorized, ProblemCodes.ReplayedNonce, "This nonce was already used."),
+        AdmissionVerdict.Replayed => new(StatusCodes.Status401Unauthorized, ProblemCodes.ReplayedNonce, "This nonce was already used.") { AuditTool = tool },
         AdmissionVerdict.SecretRevoked => new(StatusCodes.Status401Unauthorized, ProblemCodes.SecretRevoked, "The agent's runtime secret has been revoked."),
         AdmissionVerdict.RateLimited => Refusal.RateLimited(admission.Scope!, admission.RetryAfter, tool),
         _ => throw new ArgumentException("The request was admitted.", nameof(admission)),

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Gateway.Connectors.Kinds;
 using Gateway.Oversight.Audit;
+using Gateway.Oversight.Http;
 using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Decide;
@@ -42,7 +43,10 @@ internal sealed class AuditRecorder
             Explanation = default,
         });
 
-    /// <summary>A refusal made before any decision (a rate limit, say).</summary>
+    /// <summary>
+    /// A refusal made before any decision (a rate limit, say). A rate limit and a replayed nonce come in
+    /// storms: those may share one record with their repeats in the same group (<see cref="AuditEntry.Count"/>).
+    /// </summary>
     public ValueTask RecordRefusalAsync(HttpContext context, AgentIdentity identity, string tool, string code, int statusCode) =>
         AppendAsync(context, new AuditEntry
         {
@@ -53,6 +57,7 @@ internal sealed class AuditRecorder
             RequestId = RequestIdMiddleware.GetRequestId(context),
             Decision = "refused:" + code,
             StatusCode = statusCode,
+            Aggregatable = code is ProblemCodes.RateLimited or ProblemCodes.ReplayedNonce,
         });
 
     private static AuditEntry Entry(HttpContext context, AgentIdentity identity, GovernedDecision governed) =>

@@ -38,6 +38,9 @@ internal static class RefusalResponse
         }
 
         response.Clear();
+
+        // Clearing took the request id's header with it: a refusal is the answer a client most needs to quote.
+        response.Headers[RequestIdMiddleware.HeaderName] = RequestIdMiddleware.GetRequestId(context);
         return WriteBodyAsync(context, refusal);
     }
 

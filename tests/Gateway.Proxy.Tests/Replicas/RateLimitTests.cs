@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Replicas;
@@ -77,6 +78,81 @@ public sealed class RateLimitTests : IAsyncLifetime
                 Assert.True(retryAfter is not null, $"429 rate_limited without Retry-After; response headers: {refused.Headers}");
                 Assert.InRange(retryAfter!.Value.TotalSeconds, 1, 60);
             }
+        }
+        finally
+        {
+            foreach (var response in responses)
+            {
+                response.Dispose();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task InvokeTool_RateLimitStormAndReplayFlood_EveryRefusedRequestIdRecordedOnce()
+    {
+        var agent = _cluster.Agent(0);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var storm = Enumerable.Range(0, 30).Select(i => Task.Run(async () =>
+        {
+            var request = agent.Create(HttpMethod.Post, "/v1/actions/invoke-tool", ReplicaUpstreams.ReadContact("s" + i));
+            await gate.Task;
+            return await agent.SendAsync(request);
+        }));
+        var original = agent.Create(HttpMethod.Post, "/v1/actions/invoke-tool", ReplicaUpstreams.ReadContact("replayed"));
+        var copies = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => AgentClient.CloneAsync(original)));
+        var flood = copies.Select(copy => Task.Run(async () =>
+        {
+            await gate.Task;
+            return await agent.SendAsync(copy);
+        }));
+        gate.SetResult();
+        var responses = await Task.WhenAll([.. storm, .. flood]);
+        try
+        {
+            var refused = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var response in responses.Where(r => r.StatusCode != HttpStatusCode.OK))
+            {
+                var code = response.StatusCode == HttpStatusCode.TooManyRequests ? "rate_limited" : "replayed_nonce";
+                var problem = await ProblemAssert.IsProblemAsync(response, response.StatusCode, code);
+                var requestId = Assert.Single(response.Headers.GetValues("X-Request-Id"));
+                Assert.Equal(requestId, problem.GetProperty("request_id").GetString());
+                refused.Add(requestId, "refused:" + code);
+            }
+
+            Assert.Equal(9, refused.Count(pair => pair.Value == "refused:replayed_nonce"));
+            Assert.Equal(30 + 1 - Limit, refused.Count(pair => pair.Value == "refused:rate_limited"));
+
+            // Each refused request id is in exactly one record of its decision: its own, or an aggregated one
+            // that counts exactly the ids it lists.
+            using var admin = _cluster.Admin(0);
+            using var page = JsonDocument.Parse(await admin.GetStringAsync("/admin/v1/tenants/demo/audit/query?limit=1000"));
+            var recorded = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var record in page.RootElement.GetProperty("records").EnumerateArray())
+            {
+                var decision = record.GetProperty("decision").GetString()!;
+                if (!decision.StartsWith("refused:", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                if (record.TryGetProperty("request_ids", out var ids))
+                {
+                    Assert.Equal(record.GetProperty("count").GetInt32(), ids.GetArrayLength());
+                    Assert.True(ids.GetArrayLength() > 1, record.ToString());
+                    Assert.False(record.TryGetProperty("request_id", out _), record.ToString());
+                    foreach (var id in ids.EnumerateArray())
+                    {
+                        recorded.Add(id.GetString()!, decision);
+                    }
+                }
+                else
+                {
+                    recorded.Add(record.GetProperty("request_id").GetString()!, decision);
+                }
+            }
+
+            Assert.Equal(refused.OrderBy(p => p.Key, StringComparer.Ordinal), recorded.OrderBy(p => p.Key, StringComparer.Ordinal));
         }
         finally
         {
