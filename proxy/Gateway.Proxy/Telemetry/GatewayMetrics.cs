@@ -12,8 +12,9 @@ public sealed class GatewayMetrics
     public const string MeterName = "Gateway";
 
     /// <summary>
-    /// Buckets, in seconds, of <see cref="StageDuration"/>: 5 µs to 2 s at most 1.5x apart (1, 1.5, 2, 3, 5,
-    /// 7.5 per decade), so a stage's p50 and p99 read from the buckets within half a step.
+    /// Buckets, in seconds, of <see cref="StageDuration"/>: 5 µs to 2 s, each bound at most 1.5x the one
+    /// before (1, 1.5, 2, 3, 5, 7.5 per decade), so a stage's p50 and p99 read from the buckets are off by
+    /// less than one bucket.
     /// </summary>
     internal static readonly double[] StageBuckets =
     [
