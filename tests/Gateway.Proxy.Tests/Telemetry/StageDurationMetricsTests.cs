@@ -52,7 +52,7 @@ public sealed class StageDurationMetricsTests
         Assert.True(sums["total"] >= sums.Where(p => p.Key != "total").Sum(p => p.Value) * 0.99, "the stages take no more than the whole request");
         var bounds = samples.Where(s => s.Name == Histogram + "_bucket" && Stage(s.Labels) == "total")
             .Select(s => Le(s.Labels)).Where(double.IsFinite).ToList();
-        Assert.True(bounds.Min() <= 5e-6 && bounds.Max() >= 2, $"buckets {string.Join(", ", bounds)}");
+        Assert.True(bounds.Min() <= 1e-6 && bounds.Max() >= 2, $"buckets {string.Join(", ", bounds)}");
     }
 
     private static string Stage(string labels) => Label(labels, "stage");
