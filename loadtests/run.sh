@@ -552,8 +552,10 @@ NGINX
 fi
 
 # --- variants: allow again on a gateway started with extra arguments (LOADTEST_VARIANTS) ------------
-# run_variants <store> <store args...>: per "name:args" a fresh gateway on the same store, warmed up,
-# then the rounds at full load (no baseline runs of its own: its row is compared with the store's).
+# run_variants <store> <store args...>: per "name:args" a fresh gateway on the same store (Redis emptied
+# first, as the store's own gateway found it; and its audit export stays as small as at the store's
+# round 1), warmed up, then the rounds at full load (no baseline runs of its own: its row is compared
+# with the store's).
 run_variants() {
   local store="$1" variant name args port
   shift
@@ -572,6 +574,7 @@ run_variants() {
     local variant_args=()
     read -r -a variant_args <<<"$args"
     port="$(free_port)"
+    [[ -n "$redis_pid" ]] && redis-cli -p "$redis_port" FLUSHALL >/dev/null
     start_gateway "$store-$name" "$port" "$@" "${variant_args[@]}"
     rss_sampler "$gateway_pid" "$work/rss-$store-$name" 1
     log "gateway ($store store, variant $name: ${variant_args[*]}) on 127.0.0.1:$port"
