@@ -29,6 +29,8 @@ SCENARIO_TEXT = {
     "nginx": "reference: Debian nginx, one worker, keep-alive to the upstream, as a plain reverse proxy",
 }
 ORDER = ["get", "allow", "block", "ratelimited", "sse", "stream"]
+# gateway.request.stage.duration's stages, in request order (loadtests/histograms.py reads them from /metrics).
+STAGES = ["authenticate", "describe", "admit", "decide", "record", "enforce", "forward", "respond"]
 # The targets of issue #13 (ratios to bare YARP measured in the same run).
 RATIO_TARGETS = {"allow": 0.6, "block": 1.0, "ratelimited": 1.0, "stream": 0.6}
 ALLOW_STRETCH = 0.8
@@ -38,6 +40,36 @@ P99_TARGET_US = 2000
 def median(values):
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
+
+
+def base_scenario(scenario):
+    """allow[label] (a LOADTEST_VARIANTS row) is the allow scenario."""
+    return scenario.split("[", 1)[0]
+
+
+def split(runs, field):
+    """Per stage (or audit phase), the medians over the rounds of: its mean, p50 and p99 (µs), how many
+    times it ran per request, and the µs it took per request (its sum over the run / the run's requests
+    as the total stage counted them)."""
+    names = []
+    for r in runs:
+        names += [n for n in r.get(field, {}) if n not in names]
+    out = {}
+    for name in names:
+        rows = []
+        for r in runs:
+            entry = r.get(field, {}).get(name)
+            total = (r.get("stages", {}).get("total") or {}).get("count")
+            if entry:
+                rows.append((entry, total))
+        out[name] = {
+            "mean_us": median([e.get("mean_us") for e, _ in rows]),
+            "p50_us": median([e.get("p50_us") for e, _ in rows]),
+            "p99_us": median([e.get("p99_us") for e, _ in rows]),
+            "per_request": median([e["count"] / t if t else None for e, t in rows]),
+            "us_per_request": median([e["sum_us"] / t if t else None for e, t in rows]),
+        }
+    return out
 
 
 def read_jsonl(path):
@@ -124,6 +156,15 @@ def aggregate(rows):
                 for name in ("target", "upstream", "redis", "machine")
                 if any(name in r.get("cpu_us_per_request", {}) for r in runs)
             },
+            "ctxt_switches_per_request": {
+                name: median([r.get("ctxt_switches_per_request", {}).get(name) for r in runs])
+                for name in ("voluntary", "nonvoluntary")
+                if any(name in r.get("ctxt_switches_per_request", {}) for r in runs)
+            },
+            "stages": split(runs, "stages"),
+            "audit_phases": split(runs, "audit_phases"),
+            "audit_records_per_request": median([r.get("audit_records_per_request") for r in runs]),
+            "audit_export": next((r["audit_export"] for r in runs if r.get("audit_export")), None),
         }
     return summary
 
@@ -133,8 +174,9 @@ def comparisons(summary):
     for (store, phase, scenario, target), gw in sorted(summary.items()):
         if target == "baseline":
             continue
-        base = summary.get((store, phase, BASE_OF.get(scenario, "get"), "baseline"))
-        item = {"store": store, "phase": phase, "scenario": scenario, "target": target, "baseline": BASE_OF.get(scenario, "get")}
+        base_name = BASE_OF.get(base_scenario(scenario), "get")
+        base = summary.get((store, phase, base_name, "baseline"))
+        item = {"store": store, "phase": phase, "scenario": scenario, "target": target, "baseline": base_name}
         if base and base["rps_median"] and gw["rps_median"] is not None:
             item["throughput_ratio"] = gw["rps_median"] / base["rps_median"]
         if base and base["p99_us"] is not None and gw["p99_us"] is not None:
@@ -206,8 +248,8 @@ def ordered(summary, phase):
     out = []
     for store in stores:
         for scenario in ORDER:
-            for r in sorted(rows, key=lambda r: (r["target"] != "baseline", r["target"])):
-                if r["store"] == store and r["scenario"] == scenario:
+            for r in sorted(rows, key=lambda r: (r["target"] != "baseline", r["target"], r["scenario"])):
+                if r["store"] == store and base_scenario(r["scenario"]) == scenario:
                     out.append(r)
     return out
 
@@ -273,15 +315,58 @@ def write_markdown(report_dir, env, summary, comps, goal, more):
     cpu_rows = [r for r in ordered(summary, "full") if r.get("cpu_us_per_request")]
     if cpu_rows:
         cell = lambda r, name: "-" if r["cpu_us_per_request"].get(name) is None else f"{r['cpu_us_per_request'][name]:.0f}"
+        ctx = lambda r: ("-" if r.get("ctxt_switches_per_request", {}).get("voluntary") is None
+                         else f"{r['ctxt_switches_per_request']['voluntary']:.2f} / {r['ctxt_switches_per_request']['nonvoluntary']:.2f}")
         section(lines, "CPU per request at full load (µs, median of the rounds)",
-                ["store", "run", "proxy / gateway", "upstream", "redis-server", "whole machine", "gateway KB allocated", "gen0 / gen2 GCs per 1k"],
+                ["store", "run", "proxy / gateway", "upstream", "redis-server", "whole machine", "gateway KB allocated", "gen0 / gen2 GCs per 1k",
+                 "context switches per request (voluntary / involuntary)"],
                 [[r["store"], f"{r['target']}:{r['scenario']}", cell(r, "target"), cell(r, "upstream"), cell(r, "redis"), cell(r, "machine"),
                   "-" if r.get("allocated_bytes_per_request") is None else f"{r['allocated_bytes_per_request'] / 1024:.1f}",
-                  "-" if r.get("gen0_per_1k") is None else f"{r['gen0_per_1k']:.2f} / {r['gen2_per_1k']:.2f}"]
+                  "-" if r.get("gen0_per_1k") is None else f"{r['gen0_per_1k']:.2f} / {r['gen2_per_1k']:.2f}", ctx(r)]
                  for r in cpu_rows])
         lines.append("From `/proc/<pid>/stat` (user + system) around each wrk run, divided by the requests it completed. "
                      "The whole machine includes wrk, the corpus reader and anything else running; two cores give "
-                     "2,000,000 µs per second, so req/s ≈ 2,000,000 / whole-machine µs when the machine is saturated.")
+                     "2,000,000 µs per second, so req/s ≈ 2,000,000 / whole-machine µs when the machine is saturated. "
+                     "Context switches are those of the proxy or gateway process, every thread's `voluntary_ctxt_switches` and "
+                     "`nonvoluntary_ctxt_switches` summed from `/proc/<pid>/task/*/status` around the run (`/proc/<pid>/status` "
+                     "counts the main thread only); a thread that exits during the run takes its count with it.")
+        lines.append("")
+    stage_rows = [r for r in ordered(summary, "full") if r["target"] == "gateway" and r.get("stages")]
+    if stage_rows:
+        us = lambda v: "-" if v is None else f"{v:.0f}" if v >= 100 else f"{v:.1f}"
+        table = []
+        for r in stage_rows:
+            run = f"gateway:{r['scenario']}"
+            named = [(stage, r["stages"][stage]) for stage in STAGES if stage in r["stages"]]
+            named += [(f"audit {phase}", figures) for phase, figures in r.get("audit_phases", {}).items()]
+            for stage, f in named:
+                table.append([r["store"], run, stage, "-" if f["per_request"] is None else f"{f['per_request']:.2f}",
+                              us(f["mean_us"]), us(f["p50_us"]), us(f["p99_us"]), us(f["us_per_request"])])
+            summed = [r["stages"][stage]["us_per_request"] for stage in STAGES if stage in r["stages"]]
+            total = r["stages"].get("total", {})
+            table.append([r["store"], run, "**stages summed**", "", "", "", "", us(sum(v for v in summed if v is not None))])
+            table.append([r["store"], run, "**total**", "-" if total.get("per_request") is None else f"{total['per_request']:.2f}",
+                          us(total.get("mean_us")), us(total.get("p50_us")), us(total.get("p99_us")), us(total.get("us_per_request"))])
+        section(lines, "Where a request's time goes: per stage at full load (µs, median of the rounds)",
+                ["store", "run", "stage", "runs per request", "mean", "p50", "p99", "µs per request"], table)
+        lines.append("From the gateway's `gateway_request_stage_duration_seconds` histogram (and `gateway_audit_append_phase_seconds`, "
+                     "when exported), scraped from its `/metrics` right before and right after each wrk run: mean = the sum's delta / the "
+                     "count's delta; p50 and p99 are estimated from the bucket deltas by linear interpolation inside the bucket the "
+                     "quantile falls in (as PromQL's `histogram_quantile`; buckets 1, 1.5, 2, 3, 5, 7.5 per decade from 1 µs to 2 s, so off by less than one bucket). "
+                     "µs per request = the stage's time over the run / the requests the `total` stage counted; the stages summed stay "
+                     "below `total`, whose rest is routing, authorization and YARP's own pipeline. Wall time: on a saturated machine it "
+                     "includes waiting for a core.")
+        lines.append("")
+    audit_rows = [r for r in ordered(summary, "full") + ordered(summary, "half") if r.get("audit_export")]
+    if audit_rows:
+        section(lines, "Audit record bytes per allowed request",
+                ["store", "run", "records", "records per request", "bytes per record", "bytes per request"],
+                [[r["store"], f"{r['phase']} gateway:{r['scenario']}", r["audit_export"]["records"], f"{r['audit_export']['records_per_request']:.2f}",
+                  r["audit_export"]["bytes_per_record"], r["audit_export"]["bytes_per_request"]] for r in audit_rows])
+        lines.append("Round 1 of each allow row: the admin API's `GET /admin/v1/tenants/demo/audit/export?before=` (JSON Lines, every chain, "
+                     "the records as stored) right before and right after the wrk run; its growth (newlines excluded) over the records it "
+                     "gained, and over the requests the run completed. The same for every sink (file, Redis stream, PostgreSQL); the "
+                     "sink's own overhead (stream ids, row headers, indexes) is not counted.")
         lines.append("")
     rss = more.get("rss") or []
     if rss:
@@ -317,6 +402,9 @@ def write_markdown(report_dir, env, summary, comps, goal, more):
         lines.append("CPU profile of the allow path: [profile.md](profile.md).")
         lines.append("")
     lines.append("Runs: " + "; ".join(f"`{k}` {v}" for k, v in SCENARIO_TEXT.items()) + ".")
+    if env.get("variants"):
+        lines.append(f"Variants (`LOADTEST_VARIANTS`): `allow[name]` is allow on a gateway of the same store started with the "
+                     f"variant's extra arguments: `{env['variants']}`.")
     lines.append("Errors: statuses other than the expected ones (200; 403 for block; 429 or 200 for ratelimited), "
                  "socket errors and timeouts, and requests beyond the corpus (each would be a replay).")
     lines.append("")

@@ -27,6 +27,9 @@
 #   LOADTEST_PERF=0             1: Linux perf (kernel and native frames too) on every measured gateway run of round 1,
 #                               summarised by DSO and symbol in runs/<run>.perf.txt (needs perf; turns W^X off for the map)
 #   LOADTEST_GATEWAY_ENV=""     extra environment for every gateway, e.g. "DOTNET_gcServer=0 DOTNET_TieredPGO=1"
+#   LOADTEST_VARIANTS=""        per store, the allow scenario again (warm-up and the rounds, full load) on a gateway started
+#                               with extra arguments, one row each: "name:args;name:args", arguments separated by spaces,
+#                               e.g. "unbatched:--Gateway:Store:Redis:BatchAdmissions=false" gives the row allow[unbatched]
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -56,6 +59,7 @@ soak="${LOADTEST_SOAK:-0}"
 soak_rate="${LOADTEST_SOAK_RATE:-0}"
 perf_on="${LOADTEST_PERF:-0}"
 read -r -a gateway_env <<<"${LOADTEST_GATEWAY_ENV:-}"
+variants="${LOADTEST_VARIANTS:-}"
 # perf resolves JIT-compiled frames through /tmp/perf-<pid>.map, which W^X double mapping hides.
 [[ "$perf_on" == 1 ]] && gateway_env+=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)
 artifacts="${GATEWAY_ARTIFACTS:-$root/artifacts}"
@@ -164,13 +168,34 @@ wait_http() { # url seconds
 
 # CPU accounting: the process serving each port, and CPU seconds of a process or of the whole machine.
 declare -A port_pid=() port_metrics=()
-gc_counters() { # metrics port -> "allocated-bytes gen0 gen1 gen2" from the gateway's /metrics (System.Runtime meter)
-  [[ -n "$1" ]] || { echo ""; return; }
-  curl -fsS --max-time 5 "http://127.0.0.1:$1/metrics" 2>/dev/null | awk '
+scrape_metrics() { # metrics port file -> the gateway's /metrics into file (empty when not read)
+  : >"$2"
+  [[ -n "$1" ]] || return 0
+  curl -fsS --max-time 5 "http://127.0.0.1:$1/metrics" >"$2" 2>/dev/null || : >"$2"
+}
+gc_counters() { # scrape file -> "allocated-bytes gen0 gen1 gen2" (System.Runtime meter), or "" when not scraped
+  [[ -s "$1" ]] || { echo ""; return; }
+  awk '
     /^dotnet_gc_heap_total_allocated_bytes_total[{ ]/ {a += $NF}
     /^dotnet_gc_collections_total[{ ]/ { if ($0 ~ /gen0/) g0 += $NF; else if ($0 ~ /gen1/) g1 += $NF; else if ($0 ~ /gen2/) g2 += $NF }
-    END {printf "%.0f %.0f %.0f %.0f\n", a, g0, g1, g2}'
+    END {printf "%.0f %.0f %.0f %.0f\n", a, g0, g1, g2}' "$1"
 }
+# Context switches of every thread: /proc/<pid>/status counts the main thread only (it equals
+# /proc/<pid>/task/<pid>/status), so sum /proc/<pid>/task/*/status. A thread that exits during the run
+# takes its count with it (a slight undercount).
+ctxt_switches() { # pid -> "voluntary nonvoluntary" summed over its threads ("0 0" when gone)
+  [[ -n "$1" && -d "/proc/$1/task" ]] || { echo "0 0"; return; }
+  cat /proc/"$1"/task/*/status 2>/dev/null \
+    | awk '/^voluntary_ctxt_switches:/ {v += $2} /^nonvoluntary_ctxt_switches:/ {n += $2} END {printf "%d %d\n", v, n}'
+}
+# The audit journal as the admin API exports it (JSON Lines, every chain of tenant demo, records before a time).
+audit_export_size() { # gateway port ISO-time -> "lines bytes" (newlines excluded), or "" when not read
+  local out
+  out="$(curl -fsS --max-time 120 -H "Authorization: Bearer $admin_token" \
+    "http://127.0.0.1:$1/admin/v1/tenants/demo/audit/export?before=$2" 2>/dev/null | wc -l -c)" || { echo ""; return; }
+  awk '{print $1, $2 - $1}' <<<"$out"
+}
+now_iso() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
 proc_cpu_ticks() { # pid -> utime+stime in clock ticks (0 when gone); fields counted after the ")" of comm
   [[ -n "$1" && -r "/proc/$1/stat" ]] || { echo 0; return; }
   sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
@@ -313,18 +338,20 @@ corpus_size() { # key seconds
 }
 
 # run <store> <target: gateway|baseline> <scenario> <phase: warmup|full|half> <round> <conns> <rate> <port>
+# A scenario "allow[label]" is allow, reported as its own row (LOADTEST_VARIANTS).
 run() {
   local store="$1" target="$2" scenario="$3" phase="$4" round="$5" conns="$6" rate="$7" port="$8"
   local seconds="$duration"
   [[ "$phase" == warmup ]] && seconds="$warmup"
-  local key="$target/$scenario" name="$store-$target-$scenario-$phase-r$round"
+  local kind="${scenario%%\[*}" label="${scenario//[\[\]]/-}"
+  local key="$target/$scenario" name="$store-$target-${label%-}-$phase-r$round"
   local count; count="$(corpus_size "$key" "$seconds")"
   local prefix="$work/corpus/$name" expect
   rm -rf "$work/corpus" && mkdir -p "$work/corpus"
   if [[ "$target" == gateway ]]; then
-    expect="$(gw_expect "$scenario")"
+    expect="$(gw_expect "$kind")"
     "$corpus_bin" --out "$prefix" --count "$count" --shards "$threads" --host "127.0.0.1:$port" \
-      --method "$(gw_method "$scenario")" --target "$(gw_target "$scenario")" --body "$(gw_body "$scenario")" \
+      --method "$(gw_method "$kind")" --target "$(gw_target "$kind")" --body "$(gw_body "$kind")" \
       --tenant demo --workspace ws-demo --agent demo-agent --secret-env LOADTEST_AGENT_SECRET >/dev/null
   elif [[ "$scenario" == sse ]]; then
     expect=200
@@ -342,8 +369,17 @@ run() {
   local redis_stats=""
   [[ -n "${redis_pid:-}" && "$target" == gateway && "$phase" != warmup ]] && redis_stats="$report_dir/runs/$name.redis-commandstats.txt"
   [[ -n "$redis_stats" ]] && redis-cli -p "$redis_port" CONFIG RESETSTAT >/dev/null 2>&1
-  local gc_before=""
-  [[ "$target" == gateway ]] && gc_before="$(gc_counters "${port_metrics[$port]:-}")"
+  # The audit journal's size before the run (allow, round 1 of each store's rows: the export reads the whole journal).
+  local audit_before="" audit_after=""
+  if [[ "$target" == gateway && "$kind" == allow && "$phase" != warmup && "$round" == 1 && "$store" != soak ]]; then
+    local audit_start; audit_start="$(now_iso)"
+    audit_before="$(audit_export_size "$port" "$audit_start")"
+  fi
+  local metrics_before="$work/metrics-before.txt" metrics_after="$work/metrics-after.txt"
+  : >"$metrics_before"; : >"$metrics_after"
+  [[ "$target" == gateway ]] && scrape_metrics "${port_metrics[$port]:-}" "$metrics_before"
+  local gc_before; gc_before="$(gc_counters "$metrics_before")"
+  local ctx_before; ctx_before="$(ctxt_switches "$target_pid")"
   local cpu_before; cpu_before="$(proc_cpu_ticks "$target_pid") $(proc_cpu_ticks "$upstream_pid") $(proc_cpu_ticks "${redis_pid:-}") $(machine_cpu_ticks)"
   local perf_pid=""
   if [[ "$perf_on" == 1 && "$target" == gateway && "$phase" == full && "$round" == 1 && -n "$target_pid" ]] && command -v perf >/dev/null; then
@@ -360,8 +396,14 @@ run() {
     rm -f "$work/$name.perf.data"
   fi
   local cpu_after; cpu_after="$(proc_cpu_ticks "$target_pid") $(proc_cpu_ticks "$upstream_pid") $(proc_cpu_ticks "${redis_pid:-}") $(machine_cpu_ticks)"
-  local gc_after=""
-  [[ -n "$gc_before" ]] && gc_after="$(gc_counters "${port_metrics[$port]:-}")"
+  local ctx_after; ctx_after="$(ctxt_switches "$target_pid")"
+  [[ -s "$metrics_before" ]] && scrape_metrics "${port_metrics[$port]:-}" "$metrics_after"
+  local gc_after; gc_after="$(gc_counters "$metrics_after")"
+  local stages="{}"
+  if [[ -s "$metrics_before" && -s "$metrics_after" ]]; then
+    stages="$(python3 "$root/loadtests/histograms.py" "$metrics_before" "$metrics_after" 2>/dev/null || echo '{}')"
+  fi
+  [[ -n "$audit_before" ]] && audit_after="$(audit_export_size "$port" "$(now_iso)")"
   [[ -n "$redis_stats" ]] && redis-cli -p "$redis_port" INFO commandstats >"$redis_stats" 2>&1
   rm -rf "$work/corpus"
   local json; json="$(sed -n 's/^WRK_JSON //p' "$out" | tail -1)"
@@ -371,7 +413,10 @@ run() {
   fi
   # CPU per request (µs) of the process under test, the upstream, Redis and the whole machine during the run.
   # Bytes allocated and collections per 1,000 requests in the gateway (its /metrics, before and after).
-  json="$(python3 - "$json" "$cpu_before" "$cpu_after" "$clk_tck" "$target_pid" "${redis_pid:-}" "$gc_before" "$gc_after" <<'PY'
+  # Context switches per request of the process under test (all its threads). The gateway's per-stage
+  # latency (histogram deltas, loadtests/histograms.py) and, for allow, the audit journal's growth.
+  json="$(python3 - "$json" "$cpu_before" "$cpu_after" "$clk_tck" "$target_pid" "${redis_pid:-}" "$gc_before" "$gc_after" \
+    "$ctx_before" "$ctx_after" "$stages" "$audit_before" "$audit_after" <<'PY'
 import json, sys
 run = json.loads(sys.argv[1]); before = [int(x) for x in sys.argv[2].split()]; after = [int(x) for x in sys.argv[3].split()]
 tick_us = 1e6 / int(sys.argv[4]); n = run.get("requests") or 0
@@ -384,6 +429,23 @@ if n:
         delta = [int(a) - int(b) for a, b in zip(gc_after, gc_before)]
         run["gc"] = {"allocated_bytes_per_request": round(delta[0] / n), "gen0_per_1k": round(delta[1] * 1000 / n, 2),
                      "gen1_per_1k": round(delta[2] * 1000 / n, 2), "gen2_per_1k": round(delta[3] * 1000 / n, 2)}
+    ctx_before, ctx_after = [int(x) for x in sys.argv[9].split()], [int(x) for x in sys.argv[10].split()]
+    if sys.argv[5] and sum(ctx_after) > 0:
+        run["ctxt_switches_per_request"] = {"voluntary": round((ctx_after[0] - ctx_before[0]) / n, 2),
+                                            "nonvoluntary": round((ctx_after[1] - ctx_before[1]) / n, 2)}
+    stages = json.loads(sys.argv[11] or "{}")
+    if stages.get("stages"):
+        run["stages"] = stages["stages"]
+        if stages.get("audit_phases"):
+            run["audit_phases"] = stages["audit_phases"]
+        if "audit_records" in stages:
+            run["audit_records_per_request"] = round(stages["audit_records"] / n, 3)
+    audit_before, audit_after = sys.argv[12].split(), sys.argv[13].split()
+    if len(audit_before) == 2 and len(audit_after) == 2:
+        records, size = int(audit_after[0]) - int(audit_before[0]), int(audit_after[1]) - int(audit_before[1])
+        if records > 0:
+            run["audit_export"] = {"records": records, "bytes": size, "bytes_per_record": round(size / records),
+                                   "records_per_request": round(records / n, 3), "bytes_per_request": round(size / n)}
 print(json.dumps(run))
 PY
 )"
@@ -489,6 +551,44 @@ NGINX
   [[ -n "$nginx_port" ]] && stop_pid "$nginx_pid"
 fi
 
+# --- variants: allow again on a gateway started with extra arguments (LOADTEST_VARIANTS) ------------
+# run_variants <store> <store args...>: per "name:args" a fresh gateway on the same store (Redis emptied
+# first, as the store's own gateway found it; and its audit export stays as small as at the store's
+# round 1), warmed up, then the rounds at full load (no baseline runs of its own: its row is compared
+# with the store's).
+run_variants() {
+  local store="$1" variant name args port
+  shift
+  local list=()
+  IFS=';' read -r -a list <<<"$variants"
+  for variant in "${list[@]}"; do
+    [[ -n "${variant// /}" ]] || continue
+    name="${variant%%:*}"
+    args="${variant#*:}"
+    [[ "$variant" == *:* ]] || args=""
+    name="${name// /}"
+    if [[ ! "$name" =~ ^[a-z0-9_-]+$ ]]; then
+      log "variant '$name': a name is lowercase letters, digits, '-' and '_' (skipped)"
+      continue
+    fi
+    local variant_args=()
+    read -r -a variant_args <<<"$args"
+    port="$(free_port)"
+    [[ -n "$redis_pid" ]] && redis-cli -p "$redis_port" FLUSHALL >/dev/null
+    start_gateway "$store-$name" "$port" "$@" "${variant_args[@]}"
+    rss_sampler "$gateway_pid" "$work/rss-$store-$name" 1
+    log "gateway ($store store, variant $name: ${variant_args[*]}) on 127.0.0.1:$port"
+    run "$store" gateway "allow[$name]" warmup 0 "$connections" 0 "$port"
+    for round in $(seq 1 "$rounds"); do
+      log "$store: variant $name, round $round/$rounds"
+      run "$store" gateway "allow[$name]" full "$round" "$connections" 0 "$port"
+    done
+    cp "$work/gateway-$store-$name.log" "$report_dir/runs/gateway-$store-$name.log" 2>/dev/null || true
+    stop_pid "$gateway_pid"
+    rss_record "$store" "gateway[$name]" "$work/rss-$store-$name"
+  done
+}
+
 # --- per store -----------------------------------------------------------------------------------
 redis_pid=""
 for store in $stores; do
@@ -548,6 +648,7 @@ for store in $stores; do
   cp "$work/gateway-$store.log" "$report_dir/runs/gateway-$store.log" 2>/dev/null || true
   stop_pid "$gateway_pid"
   rss_record "$store" gateway "$work/rss-$store"
+  run_variants "$store" "${store_args[@]}"
   stop_postgres
   if [[ -n "$redis_pid" ]]; then
     stop_pid "$redis_pid"
@@ -735,6 +836,7 @@ fi
   echo "  \"dirty\": $( [[ -n "$(git -C "$root" status --porcelain 2>/dev/null)" ]] && echo true || echo false),"
   echo "  \"duration_s\": $duration, \"rounds\": $rounds, \"threads\": $threads, \"connections\": $connections, \"half_connections\": $half_connections,"
   echo "  \"gateway_env\": $(jq -n --arg v "${LOADTEST_GATEWAY_ENV:-}" '$v'), \"soak_s\": $soak,"
+  echo "  \"variants\": $(jq -n --arg v "$variants" '$v'),"
   echo "  \"elapsed_s\": $(( $(date +%s) - started_at ))"
   echo "}"
 } >"$report_dir/environment.json"

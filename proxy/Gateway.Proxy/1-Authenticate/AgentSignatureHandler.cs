@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Gateway.Connectors.Signing;
@@ -64,88 +65,98 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             return AuthenticateResult.NoResult();
         }
 
-        // An agent route answers for itself: an upstream's bodiless error passes as it came.
-        if (context.Features.Get<IStatusCodePagesFeature>() is { } statusCodePages)
-        {
-            statusCodePages.Enabled = false;
-        }
-
+        // The authenticate stage's time: the checks below, refused or not.
+        var started = Stopwatch.GetTimestamp();
         var feature = context.Features.GetRequiredFeature<GatewayRequestFeature>();
-        var request = context.Request;
-        if (!SignedRequestHeaders.TryParse(request.Headers, out var headers, out var code, out var detail))
+        feature.Signed = true;
+        try
         {
-            return Refuse(StatusCodes.Status401Unauthorized, code, detail);
-        }
-
-        // Milliseconds, not truncated seconds: at +600.3 s a timestamp 300 s ahead is 300.3 s old, not 300.
-        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (Math.Abs(nowMs - (headers.Timestamp * 1000)) > (long)_gateway.Authentication.MaxClockSkew.TotalMilliseconds)
-        {
-            return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.StaleTimestamp,
-                "The request timestamp is too far from the gateway's clock.");
-        }
-
-        var lookup = _agents.Find(headers.Tenant, headers.Workspace, headers.Agent);
-        if (lookup.Status != AgentLookupStatus.Found || lookup.Secret is null)
-        {
-            var (status, refusal) = lookup.Status switch
+            // An agent route answers for itself: an upstream's bodiless error passes as it came.
+            if (context.Features.Get<IStatusCodePagesFeature>() is { } statusCodePages)
             {
-                AgentLookupStatus.SecretRevoked => (StatusCodes.Status401Unauthorized, ProblemCodes.SecretRevoked),
-                AgentLookupStatus.SecretUnavailable => (StatusCodes.Status503ServiceUnavailable, ProblemCodes.PolicyUnavailable),
-                _ => (StatusCodes.Status401Unauthorized, ProblemCodes.UnknownAgent),
-            };
-            return Refuse(status, refusal, refusal == ProblemCodes.UnknownAgent
-                ? "The tenant, workspace or agent is not registered."
-                : "The agent's runtime secret cannot be used.");
-        }
+                statusCodePages.Enabled = false;
+            }
 
-        var secret = lookup.Secret;
-        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (request.Path + request.QueryString).ToString();
-        if (SecretPresentedOutsideSignature(request.Headers, target, secret))
+            var request = context.Request;
+            if (!SignedRequestHeaders.TryParse(request.Headers, out var headers, out var code, out var detail))
+            {
+                return Refuse(StatusCodes.Status401Unauthorized, code, detail);
+            }
+
+            // Milliseconds, not truncated seconds: at +600.3 s a timestamp 300 s ahead is 300.3 s old, not 300.
+            var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            if (Math.Abs(nowMs - (headers.Timestamp * 1000)) > (long)_gateway.Authentication.MaxClockSkew.TotalMilliseconds)
+            {
+                return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.StaleTimestamp,
+                    "The request timestamp is too far from the gateway's clock.");
+            }
+
+            var lookup = _agents.Find(headers.Tenant, headers.Workspace, headers.Agent);
+            if (lookup.Status != AgentLookupStatus.Found || lookup.Secret is null)
+            {
+                var (status, refusal) = lookup.Status switch
+                {
+                    AgentLookupStatus.SecretRevoked => (StatusCodes.Status401Unauthorized, ProblemCodes.SecretRevoked),
+                    AgentLookupStatus.SecretUnavailable => (StatusCodes.Status503ServiceUnavailable, ProblemCodes.PolicyUnavailable),
+                    _ => (StatusCodes.Status401Unauthorized, ProblemCodes.UnknownAgent),
+                };
+                return Refuse(status, refusal, refusal == ProblemCodes.UnknownAgent
+                    ? "The tenant, workspace or agent is not registered."
+                    : "The agent's runtime secret cannot be used.");
+            }
+
+            var secret = lookup.Secret;
+            var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (request.Path + request.QueryString).ToString();
+            if (SecretPresentedOutsideSignature(request.Headers, target, secret))
+            {
+                return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SecretPresentedOtherwise,
+                    "The runtime secret must never be sent; sign the request with it instead.");
+            }
+
+            var (outcome, body) = await RequestBodyReader.ReadAsync(context, _gateway.Limits.MaxRequestBodyBytes, _gateway.Limits.BodyReadTimeout).ConfigureAwait(false);
+            switch (outcome)
+            {
+                case RequestBodyReader.Outcome.TooLarge:
+                    return Refuse(StatusCodes.Status413PayloadTooLarge, ProblemCodes.PayloadTooLarge,
+                        $"The body exceeds {_gateway.Limits.MaxRequestBodyBytes} bytes.");
+                case RequestBodyReader.Outcome.TimedOut:
+                    return Refuse(StatusCodes.Status408RequestTimeout, ProblemCodes.RequestTimeout, "The body did not arrive in time.");
+                case RequestBodyReader.Outcome.Malformed:
+                    return Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The body's framing is broken.");
+            }
+
+            if (secret.AppearsIn(body))
+            {
+                return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SecretPresentedOtherwise,
+                    "The runtime secret must never be sent; sign the request with it instead.");
+            }
+
+            var canonical = CanonicalRequest.Build(request.Method, target, headers.Tenant, headers.Workspace, headers.Agent,
+                headers.TimestampText, headers.Nonce, CanonicalRequest.HashBody(body));
+            if (!CanonicalRequest.Verify(secret.Key, canonical, headers.Signature))
+            {
+                return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SignatureMismatch, "The signature does not match the request.");
+            }
+
+            // Freshness (the nonce) and the kill switches are the Admit stage's, in its one store call.
+            feature.Add(new AuthenticatedRequest(new AgentIdentity(headers.Tenant, headers.Workspace, headers.Agent, headers.Nonce, headers.Timestamp), body));
+            GatewayTelemetry.SetIdentity(context, headers.Tenant, headers.Workspace, headers.Agent);
+            request.Body = new MemoryStream(body, writable: false);
+            var identity = new ClaimsIdentity(
+                [
+                    new Claim(AgentSignatureDefaults.TenantClaim, headers.Tenant),
+                    new Claim(AgentSignatureDefaults.WorkspaceClaim, headers.Workspace),
+                    new Claim(AgentSignatureDefaults.AgentClaim, headers.Agent),
+                ],
+                Scheme.Name,
+                AgentSignatureDefaults.AgentClaim,
+                roleType: null);
+            return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
+        }
+        finally
         {
-            return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SecretPresentedOtherwise,
-                "The runtime secret must never be sent; sign the request with it instead.");
+            _metrics.RecordStage(GatewayStage.Authenticate, started);
         }
-
-        var (outcome, body) = await RequestBodyReader.ReadAsync(context, _gateway.Limits.MaxRequestBodyBytes, _gateway.Limits.BodyReadTimeout).ConfigureAwait(false);
-        switch (outcome)
-        {
-            case RequestBodyReader.Outcome.TooLarge:
-                return Refuse(StatusCodes.Status413PayloadTooLarge, ProblemCodes.PayloadTooLarge,
-                    $"The body exceeds {_gateway.Limits.MaxRequestBodyBytes} bytes.");
-            case RequestBodyReader.Outcome.TimedOut:
-                return Refuse(StatusCodes.Status408RequestTimeout, ProblemCodes.RequestTimeout, "The body did not arrive in time.");
-            case RequestBodyReader.Outcome.Malformed:
-                return Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The body's framing is broken.");
-        }
-
-        if (secret.AppearsIn(body))
-        {
-            return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SecretPresentedOtherwise,
-                "The runtime secret must never be sent; sign the request with it instead.");
-        }
-
-        var canonical = CanonicalRequest.Build(request.Method, target, headers.Tenant, headers.Workspace, headers.Agent,
-            headers.TimestampText, headers.Nonce, CanonicalRequest.HashBody(body));
-        if (!CanonicalRequest.Verify(secret.Key, canonical, headers.Signature))
-        {
-            return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SignatureMismatch, "The signature does not match the request.");
-        }
-
-        // Freshness (the nonce) and the kill switches are the Admit stage's, in its one store call.
-        feature.Add(new AuthenticatedRequest(new AgentIdentity(headers.Tenant, headers.Workspace, headers.Agent, headers.Nonce, headers.Timestamp), body));
-        GatewayTelemetry.SetIdentity(context, headers.Tenant, headers.Workspace, headers.Agent);
-        request.Body = new MemoryStream(body, writable: false);
-        var identity = new ClaimsIdentity(
-            [
-                new Claim(AgentSignatureDefaults.TenantClaim, headers.Tenant),
-                new Claim(AgentSignatureDefaults.WorkspaceClaim, headers.Workspace),
-                new Claim(AgentSignatureDefaults.AgentClaim, headers.Agent),
-            ],
-            Scheme.Name,
-            AgentSignatureDefaults.AgentClaim,
-            roleType: null);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
     }
 
     /// <summary>Writes the refusal authentication decided on (no redirect, no <c>WWW-Authenticate</c> detail).</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Mcp;
 using Gateway.Oversight.Http;
@@ -24,31 +25,42 @@ internal sealed class DescribeStage
 
     private readonly RequestDelegate _next;
     private readonly PolicyProvider _policy;
+    private readonly GatewayMetrics _metrics;
 
-    public DescribeStage(RequestDelegate next, PolicyProvider policy)
+    public DescribeStage(RequestDelegate next, PolicyProvider policy, GatewayMetrics metrics)
     {
         _next = next;
         _policy = policy;
+        _metrics = metrics;
     }
 
     public Task InvokeAsync(HttpContext context)
     {
-        var feature = context.GatewayRequest();
-        var authenticated = feature.Find<AuthenticatedRequest>();
-        var route = GatewayRouteKinds.Of(context.GetReverseProxyFeature().Route.Config);
-
-        // Only authenticated requests on the gateway's own routes reach this pipeline.
-        var (action, refusal) = authenticated is null || route is null ? (null, Refusal.Internal())
-            : route == GatewayRouteKind.Provider ? DescribeProvider(context, feature, authenticated)
-            : DescribeNative(context, authenticated, route.Value);
-        if (action is null)
+        var started = Stopwatch.GetTimestamp();
+        try
         {
-            feature.Add(refusal!);
-            return Task.CompletedTask;
+            var feature = context.GatewayRequest();
+            var authenticated = feature.Find<AuthenticatedRequest>();
+            var route = GatewayRouteKinds.Of(context.GetReverseProxyFeature().Route.Config);
+
+            // Only authenticated requests on the gateway's own routes reach this pipeline.
+            var (action, refusal) = authenticated is null || route is null ? (null, Refusal.Internal())
+                : route == GatewayRouteKind.Provider ? DescribeProvider(context, feature, authenticated)
+                : DescribeNative(context, authenticated, route.Value);
+            if (action is null)
+            {
+                feature.Add(refusal!);
+                return Task.CompletedTask;
+            }
+
+            feature.Add(action);
+            GatewayTelemetry.SetTool(context, action.Request.Tool);
+        }
+        finally
+        {
+            _metrics.RecordStage(GatewayStage.Describe, started);
         }
 
-        feature.Add(action);
-        GatewayTelemetry.SetTool(context, action.Request.Tool);
         return _next(context);
     }
 

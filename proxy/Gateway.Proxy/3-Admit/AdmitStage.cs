@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Gateway.Connectors.Detection;
 using Gateway.Oversight.Http;
@@ -5,6 +6,7 @@ using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
+using Gateway.Proxy.Telemetry;
 
 namespace Gateway.Proxy.Admit;
 
@@ -18,34 +20,45 @@ internal sealed class AdmitStage
 {
     private readonly RequestDelegate _next;
     private readonly AdmissionGate _admission;
+    private readonly GatewayMetrics _metrics;
 
-    public AdmitStage(RequestDelegate next, AdmissionGate admission)
+    public AdmitStage(RequestDelegate next, AdmissionGate admission, GatewayMetrics metrics)
     {
         _next = next;
         _admission = admission;
+        _metrics = metrics;
     }
 
     public async Task InvokeAsync(HttpContext context)
     {
-        var feature = context.GatewayRequest();
-        var authenticated = feature.Get<AuthenticatedRequest>();
-        var described = feature.Get<DescribedAction>();
-        if (SecretMaterial(authenticated.Body, described) is [var finding, ..] && finding is not null)
+        var started = Stopwatch.GetTimestamp();
+        try
         {
-            feature.Add(new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.SecretMaterialInPayload,
-                $"The payload carries provider configuration or secret material ({finding.KindName} at {finding.Path}); the gateway holds credentials, agents never send them."));
-            return;
+            var feature = context.GatewayRequest();
+            var authenticated = feature.Get<AuthenticatedRequest>();
+            var described = feature.Get<DescribedAction>();
+            if (SecretMaterial(authenticated.Body, described) is [var finding, ..] && finding is not null)
+            {
+                feature.Add(new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.SecretMaterialInPayload,
+                    $"The payload carries provider configuration or secret material ({finding.KindName} at {finding.Path}); the gateway holds credentials, agents never send them."));
+                return;
+            }
+
+            var tool = described.Request.Tool;
+            var admission = await _admission.AdmitAsync(described.Tenant, authenticated.Identity, tool, context.RequestAborted).ConfigureAwait(false);
+            if (admission.Verdict != AdmissionVerdict.Admitted)
+            {
+                feature.Add(AdmissionRefusal.For(admission, tool));
+                return;
+            }
+
+            feature.Add(admission);
+        }
+        finally
+        {
+            _metrics.RecordStage(GatewayStage.Admit, started);
         }
 
-        var tool = described.Request.Tool;
-        var admission = await _admission.AdmitAsync(described.Tenant, authenticated.Identity, tool, context.RequestAborted).ConfigureAwait(false);
-        if (admission.Verdict != AdmissionVerdict.Admitted)
-        {
-            feature.Add(AdmissionRefusal.For(admission, tool));
-            return;
-        }
-
-        feature.Add(admission);
         await _next(context).ConfigureAwait(false);
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Gateway.Policy;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Describe;
@@ -15,21 +16,32 @@ internal sealed class DecideStage
 {
     private readonly RequestDelegate _next;
     private readonly GovernanceService _governance;
+    private readonly GatewayMetrics _metrics;
 
-    public DecideStage(RequestDelegate next, GovernanceService governance)
+    public DecideStage(RequestDelegate next, GovernanceService governance, GatewayMetrics metrics)
     {
         _next = next;
         _governance = governance;
+        _metrics = metrics;
     }
 
     public async Task InvokeAsync(HttpContext context)
     {
-        var feature = context.GatewayRequest();
-        var described = feature.Get<DescribedAction>();
-        var admission = feature.Get<Admission>();
-        var governed = await _governance.DecideAsync(described.Tenant, admission.Identity!, described.Request, context.RequestAborted).ConfigureAwait(false);
-        feature.Add(governed);
-        GatewayTelemetry.SetDecision(context, WireNames.Of(governed.Kind), governed.FailingControls);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var feature = context.GatewayRequest();
+            var described = feature.Get<DescribedAction>();
+            var admission = feature.Get<Admission>();
+            var governed = await _governance.DecideAsync(described.Tenant, admission.Identity!, described.Request, context.RequestAborted).ConfigureAwait(false);
+            feature.Add(governed);
+            GatewayTelemetry.SetDecision(context, WireNames.Of(governed.Kind), governed.FailingControls);
+        }
+        finally
+        {
+            _metrics.RecordStage(GatewayStage.Decide, started);
+        }
+
         await _next(context).ConfigureAwait(false);
     }
 }

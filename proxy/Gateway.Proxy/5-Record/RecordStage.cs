@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using Gateway.Policy;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Telemetry;
 
 namespace Gateway.Proxy.Record;
 
@@ -17,20 +19,31 @@ internal sealed class RecordStage
 {
     private readonly RequestDelegate _next;
     private readonly AuditRecorder _audit;
+    private readonly GatewayMetrics _metrics;
 
-    public RecordStage(RequestDelegate next, AuditRecorder audit)
+    public RecordStage(RequestDelegate next, AuditRecorder audit, GatewayMetrics metrics)
     {
         _next = next;
         _audit = audit;
+        _metrics = metrics;
     }
 
     public async Task InvokeAsync(HttpContext context)
     {
-        var feature = context.GatewayRequest();
-        var governed = feature.Get<GovernedDecision>();
-        var recorded = Disposition(feature.Get<DescribedAction>().Route, governed);
-        await _audit.RecordDecisionAsync(context, feature.Get<Admission>().Identity!, governed, recorded.StatusCode).ConfigureAwait(false);
-        feature.Add(recorded);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var feature = context.GatewayRequest();
+            var governed = feature.Get<GovernedDecision>();
+            var recorded = Disposition(feature.Get<DescribedAction>().Route, governed);
+            await _audit.RecordDecisionAsync(context, feature.Get<Admission>().Identity!, governed, recorded.StatusCode).ConfigureAwait(false);
+            feature.Add(recorded);
+        }
+        finally
+        {
+            _metrics.RecordStage(GatewayStage.Record, started);
+        }
+
         await _next(context).ConfigureAwait(false);
     }
 

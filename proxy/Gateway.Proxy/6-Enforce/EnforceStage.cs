@@ -16,6 +16,7 @@ using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Record;
 using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Routing;
+using Gateway.Proxy.Telemetry;
 using Yarp.ReverseProxy;
 
 namespace Gateway.Proxy.Enforce;
@@ -37,53 +38,64 @@ internal sealed partial class EnforceStage
     private readonly CredentialResolver _credentials;
     private readonly IProxyStateLookup _proxyState;
     private readonly ILogger<EnforceStage> _logger;
+    private readonly GatewayMetrics _metrics;
 
-    public EnforceStage(RequestDelegate next, TokenBudgetGate budgets, CredentialResolver credentials, IProxyStateLookup proxyState, ILogger<EnforceStage> logger)
+    public EnforceStage(RequestDelegate next, TokenBudgetGate budgets, CredentialResolver credentials, IProxyStateLookup proxyState, ILogger<EnforceStage> logger, GatewayMetrics metrics)
     {
         _next = next;
         _budgets = budgets;
         _credentials = credentials;
         _proxyState = proxyState;
         _logger = logger;
+        _metrics = metrics;
     }
 
     public async Task InvokeAsync(HttpContext context)
     {
-        var feature = context.GatewayRequest();
-        if (feature.Get<RecordedDecision>().Disposition != DecisionDisposition.Execute)
+        var started = Stopwatch.GetTimestamp();
+        try
         {
-            return;
+            var feature = context.GatewayRequest();
+            if (feature.Get<RecordedDecision>().Disposition != DecisionDisposition.Execute)
+            {
+                return;
+            }
+
+            var governed = feature.Get<GovernedDecision>();
+            var received = feature.Get<AuthenticatedRequest>().Body;
+            var (plan, refusal) = await PlanAsync(context, feature.Get<DescribedAction>(), feature.Get<Admission>().Identity!, governed, received).ConfigureAwait(false);
+            if (plan is null)
+            {
+                feature.Add(refusal!);
+                return;
+            }
+
+            if (!plan.Body.Equals(received))
+            {
+                // YARP streams the outgoing body from the request: what is sent upstream (an envelope, a
+                // rewritten model body) is set here, before it.
+                var body = plan.Body;
+                context.Request.Body = MemoryMarshal.TryGetArray(body, out var segment)
+                    ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+                    : new MemoryStream(body.ToArray(), writable: false);
+                context.Request.ContentLength = body.Length;
+            }
+
+            feature.Add(plan);
+            context.Features.Set(new ConnectorRequestFeature
+            {
+                Tenant = plan.Tenant.Slug,
+                Workspace = plan.Identity.Workspace,
+                Connector = plan.Upstream,
+                DecisionToken = governed.DecisionToken,
+                DegradeMode = governed.Degrade?.Mode,
+            });
+        }
+        finally
+        {
+            _metrics.RecordStage(GatewayStage.Enforce, started);
         }
 
-        var governed = feature.Get<GovernedDecision>();
-        var received = feature.Get<AuthenticatedRequest>().Body;
-        var (plan, refusal) = await PlanAsync(context, feature.Get<DescribedAction>(), feature.Get<Admission>().Identity!, governed, received).ConfigureAwait(false);
-        if (plan is null)
-        {
-            feature.Add(refusal!);
-            return;
-        }
-
-        if (!plan.Body.Equals(received))
-        {
-            // YARP streams the outgoing body from the request: what is sent upstream (an envelope, a
-            // rewritten model body) is set here, before it.
-            var body = plan.Body;
-            context.Request.Body = MemoryMarshal.TryGetArray(body, out var segment)
-                ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-                : new MemoryStream(body.ToArray(), writable: false);
-            context.Request.ContentLength = body.Length;
-        }
-
-        feature.Add(plan);
-        context.Features.Set(new ConnectorRequestFeature
-        {
-            Tenant = plan.Tenant.Slug,
-            Workspace = plan.Identity.Workspace,
-            Connector = plan.Upstream,
-            DecisionToken = governed.DecisionToken,
-            DegradeMode = governed.Degrade?.Mode,
-        });
         await _next(context).ConfigureAwait(false);
     }
 

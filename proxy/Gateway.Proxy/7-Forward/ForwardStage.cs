@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Gateway.Policy;
 using Gateway.Proxy.Enforce;
 using Gateway.Proxy.Pipeline;
@@ -10,15 +11,23 @@ namespace Gateway.Proxy.Forward;
 /// balancing, passive health checks, then the forwarder with the route's transforms), inside the
 /// <c>gateway.upstream</c> span. The route's response transform adds the <see cref="UpstreamResponse"/>.
 /// Only the Enforce stage calls it, with a plan: a request answered or refused before never reaches YARP.
+/// Its time ends when the upstream's status and headers arrive (<see cref="GatewayRequestFeature.UpstreamAnsweredTimestamp"/>);
+/// the response transforms and the body are the Respond stage's.
 /// </summary>
 internal sealed class ForwardStage
 {
     private readonly RequestDelegate _next;
+    private readonly GatewayMetrics _metrics;
 
-    public ForwardStage(RequestDelegate next) => _next = next;
+    public ForwardStage(RequestDelegate next, GatewayMetrics metrics)
+    {
+        _next = next;
+        _metrics = metrics;
+    }
 
     public async Task InvokeAsync(HttpContext context)
     {
+        var started = Stopwatch.GetTimestamp();
         var feature = context.GatewayRequest();
         var plan = feature.Get<ForwardPlan>();
         using var upstream = GatewayTelemetry.StartUpstream(plan.Entry.Name, WireNames.Of(plan.Entry.Kind), plan.RequestedModel);
@@ -31,6 +40,10 @@ internal sealed class ForwardStage
         {
             // Whatever the transforms wrapped, what is written from here on goes straight to the client.
             context.Response.Body = clientBody;
+
+            // No answer (the upstream failed or timed out): forwarding took all the time YARP did.
+            var answered = feature.UpstreamAnsweredTimestamp;
+            _metrics.RecordStage(GatewayStage.Forward, started, answered > 0 ? answered : Stopwatch.GetTimestamp());
         }
 
         var response = feature.Find<UpstreamResponse>();

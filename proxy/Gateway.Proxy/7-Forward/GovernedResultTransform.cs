@@ -27,6 +27,7 @@ internal sealed class GovernedResultTransform : ResponseTransform
 
         var httpContext = context.HttpContext;
         var feature = httpContext.GatewayRequest();
+        feature.MarkUpstreamAnswered();
         var plan = feature.Get<ForwardPlan>();
         context.SuppressResponseBody = true;
         var status = (int)proxyResponse.StatusCode;

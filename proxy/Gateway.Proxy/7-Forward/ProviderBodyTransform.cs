@@ -31,6 +31,7 @@ internal sealed class ProviderBodyTransform : ResponseTransform
 
         var httpContext = context.HttpContext;
         var feature = httpContext.GatewayRequest();
+        feature.MarkUpstreamAnswered();
         var plan = feature.Get<ForwardPlan>();
         var status = (int)proxyResponse.StatusCode;
         if (!await ResponseDecoding.DecodeAsync(httpContext, proxyResponse, context.CancellationToken).ConfigureAwait(false))

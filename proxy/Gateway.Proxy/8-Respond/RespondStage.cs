@@ -23,7 +23,9 @@ namespace Gateway.Proxy.Respond;
 /// refuses is written with its explanation; a forwarded request's outcome is recorded, then the agent
 /// is answered (the upstream's own stream, or the decision with its result). This is the one place
 /// refusals are recorded and written. A state store or audit journal that fails anywhere in the walk
-/// ends the request in a refusal (503), never in a forwarded request.
+/// ends the request in a refusal (503), never in a forwarded request. Its time runs from the upstream's
+/// answer (the response transforms and body included) or, when nothing was forwarded, from the end of
+/// the walk, until the request is answered and its token reservation settled.
 /// </summary>
 internal sealed partial class RespondStage
 {
@@ -47,9 +49,18 @@ internal sealed partial class RespondStage
     public async Task InvokeAsync(HttpContext context)
     {
         var feature = context.GatewayRequest();
+        var walked = 0L;
         try
         {
-            await _next(context).ConfigureAwait(false);
+            try
+            {
+                await _next(context).ConfigureAwait(false);
+            }
+            finally
+            {
+                walked = Stopwatch.GetTimestamp();
+            }
+
             await RespondAsync(context, feature).ConfigureAwait(false);
         }
         catch (StateStoreUnavailableException ex) when (!context.Response.HasStarted)
@@ -68,6 +79,9 @@ internal sealed partial class RespondStage
             {
                 await SettleAsync(feature, reservation).ConfigureAwait(false);
             }
+
+            var answered = feature.UpstreamAnsweredTimestamp;
+            _metrics.RecordStage(GatewayStage.Respond, answered > 0 ? answered : walked);
         }
     }
 

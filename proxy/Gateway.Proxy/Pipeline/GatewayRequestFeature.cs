@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Gateway.Proxy.Pipeline;
 
 /// <summary>
@@ -34,6 +36,22 @@ public sealed class GatewayRequestFeature
         RefusalStatus = status;
         RefusalCode = code;
     }
+
+    /// <summary>
+    /// True once the signature scheme took the request up (a signed route, whether it then refused or
+    /// not): the request's stages and its total are timed (<c>gateway.request.stage.duration</c>).
+    /// </summary>
+    public bool Signed { get; set; }
+
+    /// <summary>
+    /// When the upstream's response status and headers reached the route's response transform
+    /// (<see cref="Stopwatch.GetTimestamp"/>), or 0: where the forward stage's time ends and the
+    /// respond stage's begins.
+    /// </summary>
+    public long UpstreamAnsweredTimestamp { get; private set; }
+
+    /// <summary>Notes that the upstream's response status and headers have arrived (the response transform calls it first).</summary>
+    public void MarkUpstreamAnswered() => UpstreamAnsweredTimestamp = Stopwatch.GetTimestamp();
 
     /// <summary>Adds a stage's record. A record is added once: a second record of the same type is a bug.</summary>
     public void Add<TRecord>(TRecord record)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace Gateway.Proxy.Telemetry;
@@ -9,6 +10,28 @@ namespace Gateway.Proxy.Telemetry;
 public sealed class GatewayMetrics
 {
     public const string MeterName = "Gateway";
+
+    /// <summary>
+    /// Buckets, in seconds, of <see cref="StageDuration"/>: 1 µs to 2 s, each bound at most 1.5x the one
+    /// before (1, 1.5, 2, 3, 5, 7.5 per decade), so a stage's p50 and p99 read from the buckets are off by
+    /// less than one bucket (the cheap stages take a few microseconds).
+    /// </summary>
+    internal static readonly double[] StageBuckets =
+    [
+        0.000001, 0.0000015, 0.000002, 0.000003, 0.000005, 0.0000075,
+        0.00001, 0.000015, 0.00002, 0.00003, 0.00005, 0.000075,
+        0.0001, 0.00015, 0.0002, 0.0003, 0.0005, 0.00075,
+        0.001, 0.0015, 0.002, 0.003, 0.005, 0.0075,
+        0.01, 0.015, 0.02, 0.03, 0.05, 0.075,
+        0.1, 0.15, 0.2, 0.3, 0.5, 0.75,
+        1, 1.5, 2,
+    ];
+
+    /// <summary>The <c>stage</c> tag of each <see cref="GatewayStage"/>, made once (recording one allocates nothing).</summary>
+    private static readonly KeyValuePair<string, object?>[] StageTags =
+    [
+        .. Enum.GetValues<GatewayStage>().Select(static stage => new KeyValuePair<string, object?>("stage", stage.ToString().ToLowerInvariant())),
+    ];
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -24,6 +47,12 @@ public sealed class GatewayMetrics
         Redactions = meter.CreateCounter<long>("gateway.redactions", "{redaction}", "Values redacted from responses, by kind.");
         AuditAppendDuration = meter.CreateHistogram<double>("gateway.audit.append.duration", "s", "Time to append one audit record.");
         PolicyReloads = meter.CreateCounter<long>("gateway.policy.reloads", "{reload}", "Policy bundle reloads, by result (applied, refused).");
+        StageDuration = meter.CreateHistogram<double>(
+            "gateway.request.stage.duration",
+            "s",
+            "Wall time of one stage of a governed request (authenticate ... respond), and of the whole request (total).",
+            tags: null,
+            new InstrumentAdvice<double> { HistogramBucketBoundaries = StageBuckets });
     }
 
     public Counter<long> Decisions { get; }
@@ -45,4 +74,14 @@ public sealed class GatewayMetrics
     public Histogram<double> AuditAppendDuration { get; }
 
     public Counter<long> PolicyReloads { get; }
+
+    public Histogram<double> StageDuration { get; }
+
+    /// <summary>Records a stage that started at <paramref name="startedTimestamp"/> (<see cref="Stopwatch.GetTimestamp"/>) and ends now.</summary>
+    public void RecordStage(GatewayStage stage, long startedTimestamp) =>
+        RecordStage(stage, startedTimestamp, Stopwatch.GetTimestamp());
+
+    /// <summary>Records a stage between two <see cref="Stopwatch.GetTimestamp"/> readings.</summary>
+    public void RecordStage(GatewayStage stage, long startedTimestamp, long endedTimestamp) =>
+        StageDuration.Record(Stopwatch.GetElapsedTime(startedTimestamp, endedTimestamp).TotalSeconds, StageTags[(int)stage]);
 }

@@ -8,35 +8,33 @@ namespace Gateway.Proxy.Telemetry;
 /// Wraps the rest of the pipeline in the <c>gateway.request</c> span and a logging scope carrying the
 /// gateway's request id (<c>gateway.request_id</c>), so every log line of the request, exported or
 /// written to the console, leads to the request and its trace. Place it right after the request-id
-/// middleware: <c>app.UseGatewayTelemetry()</c>.
+/// middleware: <c>app.UseGatewayTelemetry()</c>. A signed request's whole time is the <c>total</c> of
+/// <c>gateway.request.stage.duration</c>.
 /// </summary>
 internal sealed class GatewayTelemetryMiddleware
 {
     private readonly RequestDelegate _next;
+    private readonly GatewayMetrics _metrics;
     private readonly ILogger<GatewayTelemetryMiddleware> _logger;
 
-    public GatewayTelemetryMiddleware(RequestDelegate next, ILogger<GatewayTelemetryMiddleware> logger)
+    public GatewayTelemetryMiddleware(RequestDelegate next, GatewayMetrics metrics, ILogger<GatewayTelemetryMiddleware> logger)
     {
         _next = next;
+        _metrics = metrics;
         _logger = logger;
     }
 
     public async Task InvokeAsync(HttpContext context)
     {
-        var requestId = context.Features.Get<GatewayRequestFeature>()?.RequestId ?? context.TraceIdentifier;
-        using var scope = _logger.BeginScope(new RequestLogScope(requestId));
+        var started = Stopwatch.GetTimestamp();
+        var feature = context.Features.Get<GatewayRequestFeature>();
+        using var scope = _logger.BeginScope(new RequestLogScope(feature?.RequestId ?? context.TraceIdentifier));
         using var activity = GatewayTelemetry.StartRequest(context);
-        if (activity is null)
-        {
-            await _next(context).ConfigureAwait(false);
-            return;
-        }
-
         try
         {
             await _next(context).ConfigureAwait(false);
         }
-        catch (Exception ex)
+        catch (Exception ex) when (activity is not null)
         {
             activity.SetTag(GatewaySpanAttributes.ErrorType, ex.GetType().FullName);
             activity.SetStatus(ActivityStatusCode.Error);
@@ -44,7 +42,15 @@ internal sealed class GatewayTelemetryMiddleware
         }
         finally
         {
-            GatewayTelemetry.CompleteRequest(context);
+            if (activity is not null)
+            {
+                GatewayTelemetry.CompleteRequest(context);
+            }
+
+            if (feature is { Signed: true })
+            {
+                _metrics.RecordStage(GatewayStage.Total, started);
+            }
         }
     }
 

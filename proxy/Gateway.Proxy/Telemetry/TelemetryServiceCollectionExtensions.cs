@@ -39,7 +39,10 @@ public static class TelemetryServiceCollectionExtensions
         "System.Runtime",
     ];
 
-    /// <summary>Buckets, in seconds, of the gateway's own duration histograms (the SDK's default buckets suit milliseconds).</summary>
+    /// <summary>
+    /// Buckets, in seconds, of the gateway's own duration histograms (the SDK's default buckets suit
+    /// milliseconds); a histogram that advises its own (<see cref="GatewayMetrics.StageBuckets"/>) keeps them.
+    /// </summary>
     internal static readonly double[] SecondsBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
     /// <summary>
@@ -174,8 +177,10 @@ public static class TelemetryServiceCollectionExtensions
         return options;
     }
 
+    /// <summary>A histogram in seconds on a gateway meter that does not name its own buckets (<see cref="InstrumentAdvice{T}"/>).</summary>
     private static bool IsGatewaySecondsHistogram(Instrument instrument) =>
-        instrument is Histogram<double>
+        instrument is Histogram<double> histogram
+        && histogram.Advice?.HistogramBucketBoundaries is null
         && instrument.Unit == "s"
         && (instrument.Meter.Name == GatewayMetrics.MeterName || instrument.Meter.Name.StartsWith(GatewayMetrics.MeterName + ".", StringComparison.Ordinal));
 
