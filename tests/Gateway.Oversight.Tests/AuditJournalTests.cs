@@ -6,6 +6,7 @@ using Gateway.Oversight.Tests.Infrastructure;
 using Gateway.Policy.AuditChain;
 using Gateway.Store;
 using Gateway.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Oversight.Tests;
 
@@ -837,6 +838,51 @@ public sealed class AuditJournalInMemoryStoreTests : AuditJournalStoreTests
     }
 
     protected override IStateStore Store { get; }
+
+    [Fact]
+    public async Task AppendAsync_EachEntry_IsMeasuredInEveryPhaseInSeconds()
+    {
+        var factory = new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        var phases = new System.Collections.Concurrent.ConcurrentQueue<(string Phase, double Seconds)>();
+        string? unit = null;
+        IReadOnlyList<double>? buckets = null;
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (ReferenceEquals(instrument.Meter.Scope, factory) && instrument.Name == "gateway.audit.append.phase")
+                {
+                    unit = instrument.Unit;
+                    buckets = ((System.Diagnostics.Metrics.Histogram<double>)instrument).Advice?.HistogramBucketBoundaries;
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "phase")
+                {
+                    phases.Enqueue(((string)tag.Value!, value));
+                }
+            }
+        });
+        listener.Start();
+        var journal = new AuditJournal(CreateSink(), [], Time, new OversightMetrics(factory), Microsoft.Extensions.Options.Options.Create(TestServices.DefaultOptions with { Audit = TestServices.DefaultOptions.Audit with { ReplicaId = TestServices.Replica } }), Microsoft.Extensions.Logging.Abstractions.NullLogger<AuditJournal>.Instance);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await journal.AppendAsync(Explained(i));
+        }
+
+        Assert.Equal("s", unit);
+        Assert.Equal(0.00001, buckets![0]);
+        Assert.Equal(1, buckets[^1]);
+        Assert.Equal(["queued", "seal", "write"], phases.GroupBy(p => p.Phase).Select(g => g.Key).Order(StringComparer.Ordinal));
+        Assert.All(phases.GroupBy(p => p.Phase), g => Assert.Equal(3, g.Count()));
+        Assert.All(phases, p => Assert.True(p.Seconds >= 0));
+    }
 }
 
 public sealed class AuditJournalRedisStoreTests(RedisFixture redis) : AuditJournalStoreTests, IClassFixture<RedisFixture>
