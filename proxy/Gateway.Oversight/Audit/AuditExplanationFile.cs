@@ -89,30 +89,7 @@ internal sealed class AuditExplanationFile(string path, string tenant)
         }
 
         var bytes = lines.SelectMany(static l => l.Line).ToArray();
-        try
-        {
-            stream.Seek(0, SeekOrigin.End);
-            await stream.WriteAsync(bytes, CancellationToken.None);
-            stream.Flush(flushToDisk: true);
-        }
-        catch (Exception ex)
-        {
-            if (ex is IOException)
-            {
-                space.GroupFailed(bytes.Length);
-            }
-
-            try
-            {
-                stream.SetLength(before);
-            }
-            finally
-            {
-                Close();
-            }
-
-            throw;
-        }
+        await AuditFileAppend.WriteDurablyAsync(stream, bytes, space, Close);
 
         var at = before;
         foreach (var (digest, line) in lines)
