@@ -7,7 +7,9 @@ namespace Gateway.Cli;
 /// gateway: per partition (tenant and replica), every record's <c>seq</c>, <c>prev_hash</c> link and seal
 /// (SHA-256 over its canonical form without <c>hash</c>), from genesis or from the anchor line that starts the
 /// partition (<c>{"anchor":true,"tenant":…,"replica":…,"seq":N,"hash":…}</c>: records 1..N were retired and
-/// <c>hash</c> is record N's). Names the first broken link by line number. The reasons and the check of each
+/// <c>hash</c> is record N's). A record that refers to its explanation by <c>explanation_digest</c> needs the
+/// explanation line before it (<c>{"digest":…,"explanation":{…},"kind":"explanation","tenant":…}</c>) hashing to that
+/// digest (<c>explanation_missing</c>, <c>explanation_altered</c> otherwise). Names the first broken link by line number. The reasons and the check of each
 /// line are the journal's own (<see cref="AuditTenantChains"/>).
 /// </summary>
 internal static class AuditExportVerifier

@@ -14,8 +14,22 @@ public sealed class OversightMetrics
     private readonly Counter<long> _auditRecords;
     private readonly Counter<long> _auditConflicts;
     private readonly Counter<long> _auditBacklogDropped;
+    private readonly Histogram<double> _auditAppendPhase;
     private readonly Counter<long> _incidents;
     private readonly Counter<long> _incidentNotifications;
+
+    /// <summary>The <c>phase</c> of <c>gateway.audit.append.phase</c>: an entry's wait from enqueue until its group starts sealing.</summary>
+    public const string PhaseQueued = "queued";
+
+    /// <summary>The <c>phase</c> of <c>gateway.audit.append.phase</c>: sealing the entry's group.</summary>
+    public const string PhaseSeal = "seal";
+
+    /// <summary>The <c>phase</c> of <c>gateway.audit.append.phase</c>: the entry's group's store call.</summary>
+    public const string PhaseWrite = "write";
+
+    // 10 µs to 1 s, about three buckets a decade.
+    private static readonly double[] AppendPhaseBuckets =
+        [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
     public OversightMetrics(IMeterFactory meterFactory)
     {
@@ -27,6 +41,12 @@ public sealed class OversightMetrics
         _auditRecords = meter.CreateCounter<long>("gateway.audit.records", "{record}", "Audit records appended.");
         _auditConflicts = meter.CreateCounter<long>("gateway.audit.append_conflicts", "{conflict}", "Appends retried because another writer extended the chain first (per partition: tenant and replica).");
         _auditBacklogDropped = meter.CreateCounter<long>("gateway.audit.backlog_dropped", "{record}", "Refusals that could not be recorded later because the backlog (sink down) was full.");
+        _auditAppendPhase = meter.CreateHistogram(
+            "gateway.audit.append.phase",
+            "s",
+            "Each audit record's time in one phase of its append (tag phase): queued (from enqueue until its group starts sealing), seal (sealing its group), write (its group's store call).",
+            tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = AppendPhaseBuckets });
         _incidents = meter.CreateCounter<long>("gateway.incidents.opened", "{incident}", "Incidents opened.");
         _incidentNotifications = meter.CreateCounter<long>("gateway.incidents.notifications", "{notification}", "Incident webhook deliveries by outcome.");
     }
@@ -48,6 +68,10 @@ public sealed class OversightMetrics
     /// <summary>An append lost to another writer of the same chain (tagged with the partition: tenant and replica).</summary>
     internal void AuditConflict(string tenant, string replica) =>
         _auditConflicts.Add(1, new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("replica", replica));
+
+    /// <summary>One entry's time in one phase of its append (<see cref="PhaseQueued"/>, <see cref="PhaseSeal"/>, <see cref="PhaseWrite"/>).</summary>
+    internal void AuditAppendPhase(string phase, TimeSpan elapsed) =>
+        _auditAppendPhase.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("phase", phase));
 
     internal void AuditBacklogDropped(string tenant) => _auditBacklogDropped.Add(1, new KeyValuePair<string, object?>("tenant", tenant));
 

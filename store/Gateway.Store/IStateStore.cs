@@ -68,6 +68,20 @@ public interface IStateStore
     /// </summary>
     ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Like <see cref="TryAppendAsync(string, long, IReadOnlyList{byte[]}, CancellationToken)"/>, and in the same atomic
+    /// step, only when the entries are appended: sets each of <paramref name="fields"/> in the hash
+    /// <paramref name="hashKey"/> only where that field is absent (<c>HSETNX</c>; a present field keeps its value).
+    /// The log and the hash must share a Redis Cluster hash slot (the same <c>{tenant}</c> tag, <see cref="StoreKeys"/>).
+    /// </summary>
+    ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, CancellationToken cancellationToken = default);
+
+    /// <summary>The value of <paramref name="field"/> in the hash <paramref name="hashKey"/>, or null when absent.</summary>
+    ValueTask<string?> HashGetAsync(string hashKey, string field, CancellationToken cancellationToken = default);
+
+    /// <summary>The number of fields in the hash <paramref name="hashKey"/> (0 when absent).</summary>
+    ValueTask<long> HashLengthAsync(string hashKey, CancellationToken cancellationToken = default);
+
     /// <summary>Number of entries in the log.</summary>
     ValueTask<long> LogLengthAsync(string logKey, CancellationToken cancellationToken = default);
 

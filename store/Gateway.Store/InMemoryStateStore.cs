@@ -257,7 +257,34 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
         return TryAppend(logKey, expectedLength, [.. entries.Select(static entry => Encoding.UTF8.GetString(entry))], cancellationToken);
     }
 
-    private ValueTask<bool> TryAppend(string logKey, long expectedLength, string[] entries, CancellationToken cancellationToken)
+    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(hashKey);
+        ArgumentNullException.ThrowIfNull(fields);
+        return TryAppend(logKey, expectedLength, [.. entries.Select(static entry => Encoding.UTF8.GetString(entry))], cancellationToken, hashKey, fields);
+    }
+
+    public ValueTask<string?> HashGetAsync(string hashKey, string field, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return ValueTask.FromResult(GetHash(hashKey, create: false)?.GetValueOrDefault(field));
+        }
+    }
+
+    public ValueTask<long> HashLengthAsync(string hashKey, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return ValueTask.FromResult((long)(GetHash(hashKey, create: false)?.Count ?? 0));
+        }
+    }
+
+    // The hash's fields are journalled before the log's entries: a crash between them keeps fields no entry refers to, never the reverse.
+    private ValueTask<bool> TryAppend(string logKey, long expectedLength, string[] entries, CancellationToken cancellationToken, string? hashKey = null, IReadOnlyList<KeyValuePair<string, byte[]>>? fields = null)
     {
         ArgumentOutOfRangeException.ThrowIfZero(entries.Length);
         cancellationToken.ThrowIfCancellationRequested();
@@ -268,6 +295,19 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
             if (log.Count != expectedLength)
             {
                 return ValueTask.FromResult(false);
+            }
+
+            if (fields is { Count: > 0 })
+            {
+                var hash = GetHash(hashKey!, create: true)!;
+                foreach (var (field, value) in fields)
+                {
+                    var text = Encoding.UTF8.GetString(value);
+                    if (hash.TryAdd(field, text))
+                    {
+                        Journal(StateJournalOperation.PutField, hashKey!, null, text: text, field: field);
+                    }
+                }
             }
 
             log.AddRange(entries);
@@ -362,6 +402,23 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
         return log;
     }
 
+    private Dictionary<string, string>? GetHash(string hashKey, bool create)
+    {
+        if (_entries.TryGetValue(hashKey, out var entry) && entry.Value is Dictionary<string, string> hash)
+        {
+            return hash;
+        }
+
+        if (!create)
+        {
+            return null;
+        }
+
+        hash = new Dictionary<string, string>(StringComparer.Ordinal);
+        _entries[hashKey] = new Entry(hash, null);
+        return hash;
+    }
+
     private long AddLocked(string key, long delta, TimeSpan? expiry, DateTimeOffset now, out long sequence)
     {
         if (!TryGetLive(key, now, out var entry))
@@ -376,8 +433,8 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
     }
 
     /// <summary>Appends a change to the journal (under the lock, so in the order the changes were made); 0 without one.</summary>
-    private long Journal(StateJournalOperation operation, string key, DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null) =>
-        _journal?.Append(operation, key, expiresAt, text, number, entries) ?? 0;
+    private long Journal(StateJournalOperation operation, string key, DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null, string? field = null) =>
+        _journal?.Append(operation, key, expiresAt, text, number, entries, field) ?? 0;
 
     /// <summary>The result once the change it follows is durable (at once without a journal).</summary>
     private ValueTask<T> Durable<T>(long sequence, T result) =>
@@ -436,6 +493,13 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
                     case List<string> log:
                         snapshot.AppendLog(key, log);
                         break;
+                    case Dictionary<string, string> hash:
+                        foreach (var (field, value) in hash)
+                        {
+                            snapshot.PutField(key, field, value);
+                        }
+
+                        break;
                     default:
                         throw new InvalidOperationException("An embedded store entry of an unknown kind.");
                 }
@@ -471,6 +535,9 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
                 break;
             case StateJournalOperation.AppendLog:
                 GetLog(record.Key, create: true)!.AddRange(record.Entries());
+                break;
+            case StateJournalOperation.PutField:
+                GetHash(record.Key, create: true)!.TryAdd(record.Field(), record.Text());
                 break;
             default:
                 throw new StateStoreUnavailableException($"The embedded store's journal holds an unknown operation {(byte)record.Operation}.");

@@ -150,6 +150,29 @@ internal static class RedisScripts
         return 1
         """);
 
+    /// <summary>
+    /// <see cref="Append"/> that also sets hash fields where absent. KEYS[1]: log stream, KEYS[2]: hash; ARGV: expected
+    /// length, field count n, n (field, value) pairs, then one or more entries. Only when the log holds exactly the
+    /// expected length: each field <c>HSETNX</c>, then the entries as <see cref="Append"/> does. Returns 1 when
+    /// appended, 0 otherwise. Both keys carry the same <c>{tenant}</c> tag, so that on Redis Cluster they share the
+    /// one hash slot a script needs.
+    /// </summary>
+    public static LuaScript AppendWithFields { get; } = LuaScript.Prepare("""
+        local length = redis.call('XLEN', KEYS[1])
+        if length ~= tonumber(ARGV[1]) then
+          return 0
+        end
+        local fields = tonumber(ARGV[2])
+        for i = 0, fields - 1 do
+          redis.call('HSETNX', KEYS[2], ARGV[3 + 2 * i], ARGV[4 + 2 * i])
+        end
+        local first = 3 + 2 * fields
+        for i = first, #ARGV do
+          redis.call('XADD', KEYS[1], string.format('%d-0', length + i - first + 1), 'e', ARGV[i])
+        end
+        return 1
+        """);
+
     /// <summary>Every script, loaded on each server when the connection comes up.</summary>
-    public static IReadOnlyList<LuaScript> All { get; } = [Increment, Admit, Reserve, Settle, SetAdd, Append];
+    public static IReadOnlyList<LuaScript> All { get; } = [Increment, Admit, Reserve, Settle, SetAdd, Append, AppendWithFields];
 }

@@ -151,6 +151,42 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         return (long)reply == 1;
     }
 
+    public async ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(fields);
+        ArgumentOutOfRangeException.ThrowIfNegative(expectedLength);
+        ArgumentOutOfRangeException.ThrowIfZero(entries.Count);
+        if (fields.Count == 0)
+        {
+            return await TryAppendAsync(logKey, expectedLength, entries, cancellationToken).ConfigureAwait(false);
+        }
+
+        // ARGV: expected length, field count, the (field, value) pairs, then the entries (RedisScripts.AppendWithFields).
+        var arguments = new RedisValue[2 + (2 * fields.Count) + entries.Count];
+        arguments[0] = expectedLength;
+        arguments[1] = fields.Count;
+        for (var i = 0; i < fields.Count; i++)
+        {
+            arguments[2 + (2 * i)] = fields[i].Key;
+            arguments[3 + (2 * i)] = fields[i].Value;
+        }
+
+        for (var i = 0; i < entries.Count; i++)
+        {
+            arguments[2 + (2 * fields.Count) + i] = entries[i];
+        }
+
+        var reply = await EvaluateAsync("log_append", RedisScripts.AppendWithFields, [logKey, hashKey], arguments, cancellationToken).ConfigureAwait(false);
+        return (long)reply == 1;
+    }
+
+    public async ValueTask<string?> HashGetAsync(string hashKey, string field, CancellationToken cancellationToken = default) =>
+        await RunAsync("hash_get", (hashKey, field), static (db, s) => db.HashGetAsync(s.hashKey, s.field), cancellationToken).ConfigureAwait(false);
+
+    public ValueTask<long> HashLengthAsync(string hashKey, CancellationToken cancellationToken = default) =>
+        RunAsync("hash_length", hashKey, static (db, k) => db.HashLengthAsync(k), cancellationToken);
+
     public ValueTask<long> LogLengthAsync(string logKey, CancellationToken cancellationToken = default) =>
         RunAsync("log_length", logKey, static (db, k) => db.StreamLengthAsync(k), cancellationToken);
 

@@ -90,7 +90,7 @@ public sealed class StateJournal : IDisposable
     }
 
     /// <summary>Appends one record (called under the store's lock, so records keep the store's order); returns its sequence number.</summary>
-    public long Append(StateJournalOperation operation, string key, DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null)
+    public long Append(StateJournalOperation operation, string key, DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null, string? field = null)
     {
         lock (_lock)
         {
@@ -99,7 +99,7 @@ public sealed class StateJournal : IDisposable
                 throw Unavailable(_failure);
             }
 
-            WriteRecord(_pending, _scratch, operation, key, expiresAt, text, number, entries);
+            WriteRecord(_pending, _scratch, operation, key, expiresAt, text, number, entries, field);
             return ++_appended;
         }
     }
@@ -334,7 +334,7 @@ public sealed class StateJournal : IDisposable
 
     /// <summary>Encodes one operation into <paramref name="scratch"/> and writes it to <paramref name="records"/> as a framed record.</summary>
     internal static void WriteRecord(IBufferWriter<byte> records, ArrayBufferWriter<byte> scratch, StateJournalOperation operation, string key,
-        DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null)
+        DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null, string? field = null)
     {
         scratch.ResetWrittenCount();
         WriteByte(scratch, (byte)operation);
@@ -348,6 +348,11 @@ public sealed class StateJournal : IDisposable
                 break;
             case StateJournalOperation.PutCounter:
                 WriteInt64(scratch, number);
+                break;
+            case StateJournalOperation.PutField:
+                ArgumentNullException.ThrowIfNull(field);
+                WriteString(scratch, text ?? string.Empty);
+                WriteString(scratch, field);
                 break;
             case StateJournalOperation.AppendLog:
                 ArgumentNullException.ThrowIfNull(entries);

@@ -17,4 +17,7 @@ public enum StateJournalOperation : byte
 
     /// <summary>The key's log gains entries, in order.</summary>
     AppendLog = 5,
+
+    /// <summary>The key's hash gains a field (kept when present: fields are only ever set where absent).</summary>
+    PutField = 6,
 }

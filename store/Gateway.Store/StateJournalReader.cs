@@ -29,7 +29,15 @@ public readonly struct StateJournalReader
 
     private int FieldsOffset { get; }
 
-    /// <summary>The text of a <see cref="StateJournalOperation.PutText"/> or <see cref="StateJournalOperation.AddMember"/> record.</summary>
+    /// <summary>The field of a <see cref="StateJournalOperation.PutField"/> record (whose value is <see cref="Text"/>).</summary>
+    public string Field()
+    {
+        var offset = FieldsOffset;
+        ReadString(_payload.Span, ref offset);
+        return ReadString(_payload.Span, ref offset);
+    }
+
+    /// <summary>The text of a <see cref="StateJournalOperation.PutText"/>, <see cref="StateJournalOperation.AddMember"/> or <see cref="StateJournalOperation.PutField"/> record.</summary>
     public string Text()
     {
         var offset = FieldsOffset;

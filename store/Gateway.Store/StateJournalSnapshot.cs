@@ -23,6 +23,9 @@ public sealed class StateJournalSnapshot
     public void AddMember(string key, string member, DateTimeOffset? expiresAt) =>
         StateJournal.WriteRecord(_records, _scratch, StateJournalOperation.AddMember, key, expiresAt, text: member);
 
+    public void PutField(string key, string field, string value) =>
+        StateJournal.WriteRecord(_records, _scratch, StateJournalOperation.PutField, key, null, text: value, field: field);
+
     public void AppendLog(string key, IReadOnlyList<string> entries) =>
         StateJournal.WriteRecord(_records, _scratch, StateJournalOperation.AppendLog, key, null, entries: entries);
 }

@@ -23,6 +23,9 @@ public static class StoreKeys
     /// <summary>One replica's audit chain of the tenant.</summary>
     public static string AuditLog(string tenant, string replica) => $"{Prefix}{{{tenant}}}:audit:{replica}";
 
+    /// <summary>The tenant's stored audit explanations: a hash of explanation digest → explanation JSON, shared by its replicas' chains.</summary>
+    public static string AuditExplanations(string tenant) => $"{Prefix}{{{tenant}}}:audit-explanations";
+
     /// <summary>The set of replicas holding an audit chain of the tenant.</summary>
     public static string AuditReplicas(string tenant) => $"{Prefix}{{{tenant}}}:audit-replicas";
 

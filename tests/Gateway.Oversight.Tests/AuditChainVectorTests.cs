@@ -1,26 +1,29 @@
 using System.Text;
 using System.Text.Json;
 using Gateway.Oversight.Audit;
+using Gateway.Policy.AuditChain;
 
 namespace Gateway.Oversight.Tests;
 
 /// <summary>
 /// Journals written before still verify, and the seal still writes the same bytes: Fixtures/audit-chain-vectors.jsonl
-/// was sealed by the journal as it was before the audit and the policy shared one canonical writer.
+/// was sealed by the journal as it was before the audit and the policy shared one canonical writer (explanations
+/// inline), Fixtures/audit-chain-vectors-digest.jsonl by the journal since records refer to explanations by digest
+/// (as an export gives it: each explanation's line before its first record).
 /// </summary>
 public sealed class AuditChainVectorTests
 {
     [Fact]
     public void Seal_RecordedInputs_WritesTheRecordedLines()
     {
-        Assert.Equal(Recorded(), AuditVectors.SealChain());
+        Assert.Equal(Recorded("audit-chain-vectors-digest.jsonl"), AuditVectors.SealExport());
     }
 
     [Fact]
     public void ComputeHash_RecordedChain_EveryRecordHashesToItsHashAndLinks()
     {
         var previous = AuditCanonicalJson.GenesisHash;
-        foreach (var line in Recorded())
+        foreach (var line in Recorded("audit-chain-vectors.jsonl"))
         {
             using var document = JsonDocument.Parse(Encoding.UTF8.GetBytes(line));
             var root = document.RootElement;
@@ -33,6 +36,31 @@ public sealed class AuditChainVectorTests
         }
     }
 
-    private static string[] Recorded() =>
-        File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "Fixtures", "audit-chain-vectors.jsonl"), Encoding.UTF8);
+    [Theory]
+    [InlineData("audit-chain-vectors.jsonl", 8)]
+    [InlineData("audit-chain-vectors-digest.jsonl", 8)]
+    public void Check_RecordedChain_VerifiesOfflineAsAnExport(string file, int records)
+    {
+        var chains = AuditTenantChains.ForExport();
+
+        Assert.All(Recorded(file), line => Assert.Null(chains.Check(line)));
+        Assert.Equal(records, chains.Chains["replica-1"].Records);
+    }
+
+    [Fact]
+    public void Check_RecordedDigestChainWithAnEditedExplanationLine_IsExplanationAltered()
+    {
+        var lines = Recorded("audit-chain-vectors-digest.jsonl");
+        var at = Array.FindIndex(lines, l => l.Contains("\"kind\":\"explanation\"", StringComparison.Ordinal) && l.Contains("\"approvals_required\":1", StringComparison.Ordinal));
+        lines[at] = lines[at].Replace("\"approvals_required\":1", "\"approvals_required\":0", StringComparison.Ordinal);
+        var chains = AuditTenantChains.ForExport();
+
+        var broken = lines.Select(chains.Check).First(b => b is not null)!.Value;
+
+        Assert.Equal(AuditBreakReasons.ExplanationAltered, broken.Reason);
+        Assert.Contains("seq 7", broken.Detail, StringComparison.Ordinal);
+    }
+
+    private static string[] Recorded(string file) =>
+        File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "Fixtures", file), Encoding.UTF8);
 }

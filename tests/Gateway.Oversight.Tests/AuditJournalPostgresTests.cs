@@ -104,7 +104,7 @@ public sealed class AuditJournalPostgresTests(PostgresFixture postgres) : AuditJ
         var sink = CreateSink();
         var partition = new AuditPartition(Tenant, TestServices.Replica);
 
-        Assert.False(await sink.TryAppendAsync(partition, 1, ["""{"seq":2,"agent":"a","decision":"allow","time":"2026-01-01T00:00:00Z","prev_hash":"x","hash":"y"}"""u8.ToArray()], "y"));
+        Assert.False(await sink.TryAppendAsync(partition, 1, ["""{"seq":2,"agent":"a","decision":"allow","time":"2026-01-01T00:00:00Z","prev_hash":"x","hash":"y"}"""u8.ToArray()], "y", []));
         Assert.Equal(2, (await sink.GetTipAsync(partition)).Length);
     }
 
@@ -127,6 +127,30 @@ public sealed class AuditJournalPostgresTests(PostgresFixture postgres) : AuditJ
 
         return lines;
     }
+
+    protected override async Task<long> CountExplanationsAsync()
+    {
+        await using var command = postgres.Database.DataSource.CreateCommand("SELECT count(*) FROM audit_explanations WHERE tenant = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = Tenant });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    protected override Task ReplaceExplanationsAsync(string digest, string explanation) => postgres.ExecuteAsOwnerAsync($"""
+        BEGIN;
+        ALTER TABLE audit_explanations DISABLE TRIGGER USER;
+        DELETE FROM audit_explanations WHERE tenant = '{Tenant}';
+        INSERT INTO audit_explanations (tenant, digest, explanation) VALUES ('{Tenant}', '{digest}', '{explanation.Replace("'", "''", StringComparison.Ordinal)}');
+        ALTER TABLE audit_explanations ENABLE TRIGGER USER;
+        COMMIT;
+        """);
+
+    protected override Task RemoveExplanationsAsync() => postgres.ExecuteAsOwnerAsync($"""
+        BEGIN;
+        ALTER TABLE audit_explanations DISABLE TRIGGER USER;
+        DELETE FROM audit_explanations WHERE tenant = '{Tenant}';
+        ALTER TABLE audit_explanations ENABLE TRIGGER USER;
+        COMMIT;
+        """);
 
     // The owner rewrites the chain with the triggers off: rows renumbered by position, as a rewritten file would be.
     protected override async Task WriteRawAsync(IReadOnlyList<string> lines)

@@ -1,11 +1,13 @@
 using System.Text;
 using System.Text.Json;
 using Gateway.Oversight.Audit;
+using Gateway.Policy.AuditChain;
+using Xunit.Abstractions;
 
 namespace Gateway.Oversight.Tests;
 
 /// <summary>The one-pass seal writes exactly the canonical form that verification recomputes from the stored line.</summary>
-public sealed class AuditJournalSealTests
+public sealed class AuditJournalSealTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Texts => [.. AuditVectors.Texts];
 
@@ -13,14 +15,18 @@ public sealed class AuditJournalSealTests
     [MemberData(nameof(Texts))]
     public void Seal_AnyText_LineIsCanonicalAndHashesToItsHash(string text)
     {
-        var (record, line) = AuditVectors.SealToText(Unsigned(text));
+        var sealedRecord = AuditSeal.Seal(Unsigned(text));
+        var (record, line) = (sealedRecord.Record, Encoding.UTF8.GetString(sealedRecord.Line));
 
         using var stored = JsonDocument.Parse(Encoding.UTF8.GetBytes(line));
         Assert.Equal(record.Hash, stored.RootElement.GetProperty("hash").GetString());
         Assert.Equal(record.Hash, AuditCanonicalJson.ComputeHash(stored.RootElement));
         Assert.Equal(AuditCanonicalJson.Canonicalize(stored.RootElement), line);
         Assert.Equal(text, stored.RootElement.GetProperty("tool").GetString());
-        Assert.Equal(text, stored.RootElement.GetProperty("explanation").GetProperty("b")[1].GetProperty(text).GetString());
+        using var explanation = JsonDocument.Parse(sealedRecord.Explanation!.Json);
+        Assert.Equal(text, explanation.RootElement.GetProperty("b")[1].GetProperty(text).GetString());
+        Assert.Equal(sealedRecord.Explanation.Digest, stored.RootElement.GetProperty("explanation_digest").GetString());
+        Assert.Equal(AuditExplanationLine.Digest(explanation.RootElement), sealedRecord.Explanation.Digest);
     }
 
     [Fact]
@@ -55,12 +61,13 @@ public sealed class AuditJournalSealTests
     {
         var explanation = Encoding.UTF8.GetBytes("{\"z\":\"ünïcode ✓ literal\",\"a\":[\"esc\\u00e9\\n\",\"\\u2713\"],\"m\":{\"y\":1e3,\"x\":-0.50}}");
 
-        var (record, line) = AuditVectors.SealToText(Unsigned("x") with { Explanation = explanation });
+        var sealedRecord = AuditSeal.Seal(Unsigned("x") with { Explanation = explanation });
 
+        var line = Encoding.UTF8.GetString(sealedRecord.Line);
         using var stored = JsonDocument.Parse(line);
         Assert.Equal(AuditCanonicalJson.Canonicalize(stored.RootElement), line);
-        Assert.Equal(record.Hash, AuditCanonicalJson.ComputeHash(stored.RootElement));
-        Assert.Contains("\"explanation\":{\"a\":[\"esc\u00e9\\n\",\"\u2713\"],\"m\":{\"x\":-0.50,\"y\":1e3},\"z\":\"ünïcode ✓ literal\"}", line, StringComparison.Ordinal);
+        Assert.Equal(sealedRecord.Record.Hash, AuditCanonicalJson.ComputeHash(stored.RootElement));
+        Assert.Equal("{\"a\":[\"esc\u00e9\\n\",\"\u2713\"],\"m\":{\"x\":-0.50,\"y\":1e3},\"z\":\"ünïcode ✓ literal\"}", Encoding.UTF8.GetString(sealedRecord.Explanation!.Json));
     }
 
     [Fact]
@@ -101,6 +108,45 @@ public sealed class AuditJournalSealTests
         var unsigned = Unsigned("x") with { Explanation = """{"a":1,"a":2}"""u8.ToArray() };
 
         Assert.Throws<ArgumentException>(() => AuditSeal.Seal(unsigned));
+    }
+
+    [Fact]
+    public void Seal_TypicalAllowedDecision_LineIsAtLeastFourTimesSmallerThanWithTheExplanationInline()
+    {
+        var path = Enumerable.Range(0, 11).Select(i => new Dictionary<string, object?>
+        {
+            ["control"] = $"control_{i:00}_" + new string('c', 12),
+            ["outcome"] = "pass",
+            ["reason"] = $"The control {i} checked the agent's registration, the tool's data classes and the provenance of the arguments — détails ✓",
+            ["evidence"] = new Dictionary<string, object?> { ["rule"] = $"rule-{i}", ["matched"] = i % 2 == 0, ["score"] = i * 0.125 },
+        }).ToArray();
+        var explanation = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object?>
+        {
+            ["policy_digest"] = new string('p', 64),
+            ["intent_digest"] = new string('i', 64),
+            ["decision_path"] = path,
+            ["rule_triggers"] = Array.Empty<object>(),
+            ["open_risks"] = Array.Empty<object>(),
+            ["what_would_change"] = Array.Empty<object>(),
+        });
+        var unsigned = Unsigned("crm.contacts.read") with { Decision = "allow", FailingControls = null, Explanation = explanation, PolicyDigest = new string('p', 64), IntentDigest = new string('i', 64) };
+
+        var sealedRecord = AuditSeal.Seal(unsigned);
+
+        // The same record as it was sealed before digests: the explanation inline, canonical.
+        using var stored = JsonDocument.Parse(sealedRecord.Line);
+        var inline = System.Text.Json.Nodes.JsonNode.Parse(sealedRecord.Line)!.AsObject();
+        inline.Remove("explanation_digest");
+        inline.Remove("hash");
+        using var parsed = JsonDocument.Parse(explanation);
+        inline["explanation"] = System.Text.Json.Nodes.JsonNode.Parse(AuditCanonicalJson.Canonicalize(parsed.RootElement));
+        using var inlineDocument = JsonDocument.Parse(inline.ToJsonString());
+        var before = Encoding.UTF8.GetByteCount(AuditCanonicalJson.Canonicalize(inlineDocument.RootElement)) + 74;
+        var after = sealedRecord.Line.Length;
+
+        output.WriteLine($"record line of a typical allowed decision: {before} bytes with the explanation inline, {after} bytes by digest ({(double)before / after:0.0}x smaller)");
+        Assert.True(before >= 3000, $"inline record of {before} bytes");
+        Assert.True(before >= 4 * after, $"record line {before} bytes inline, {after} bytes by digest ({(double)before / after:0.0}x)");
     }
 
     private static AuditRecord Unsigned(string text) => AuditVectors.Record(7, text);

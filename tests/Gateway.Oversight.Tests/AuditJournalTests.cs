@@ -6,6 +6,7 @@ using Gateway.Oversight.Tests.Infrastructure;
 using Gateway.Policy.AuditChain;
 using Gateway.Store;
 using Gateway.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Oversight.Tests;
 
@@ -23,6 +24,163 @@ public abstract class AuditJournalTests
 
     /// <summary>Replaces the tenant's stored lines behind the journal's back (the tamperer).</summary>
     protected abstract Task WriteRawAsync(IReadOnlyList<string> lines);
+
+    /// <summary>How many explanations the sink holds for the tenant.</summary>
+    protected abstract Task<long> CountExplanationsAsync();
+
+    /// <summary>Replaces the tenant's stored explanations with the one <paramref name="explanation"/> under <paramref name="digest"/> (the tamperer).</summary>
+    protected abstract Task ReplaceExplanationsAsync(string digest, string explanation);
+
+    /// <summary>Removes every stored explanation of the tenant (the tamperer).</summary>
+    protected abstract Task RemoveExplanationsAsync();
+
+    [Fact]
+    public async Task AppendAsync_Explanation_RecordCarriesItsDigestAndReadsWithTheExplanation()
+    {
+        var journal = TestServices.Journal(CreateSink(), Time);
+
+        var record = await journal.AppendAsync(Explained(0));
+
+        var line = Assert.Single(await ReadRawAsync());
+        using var stored = JsonDocument.Parse(line);
+        Assert.False(stored.RootElement.TryGetProperty("explanation", out _));
+        Assert.Equal(record.ExplanationDigest, stored.RootElement.GetProperty("explanation_digest").GetString());
+        Assert.Equal(record.Hash, AuditCanonicalJson.ComputeHash(stored.RootElement));
+        var read = Assert.Single(await TestServices.Journal(CreateSink(), Time).ReadAsync(Tenant, 0, 10));
+        Assert.Equal(ExplainedCanonical(0), AuditCanonicalJson.Canonicalize(read.GetProperty("explanation")));
+        Assert.Equal(record.ExplanationDigest, read.GetProperty("explanation_digest").GetString());
+        var queried = Assert.Single((await TestServices.Journal(CreateSink(), Time).QueryAsync(Tenant, new AuditQuery())).Records);
+        Assert.Equal(ExplainedCanonical(0), AuditCanonicalJson.Canonicalize(queried.GetProperty("explanation")));
+        var result = await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant);
+        Assert.True(result.Intact, result.Detail);
+    }
+
+    [Fact]
+    public async Task AppendAsync_RepeatedExplanationWithOtherIntents_IsStoredOnce()
+    {
+        var journal = TestServices.Journal(CreateSink(), Time);
+
+        var records = new List<AuditRecord>();
+        for (var i = 0; i < 5; i++)
+        {
+            records.Add(await journal.AppendAsync(Explained(i)));
+        }
+
+        await TestServices.Journal(CreateSink(), Time).AppendAsync(Explained(5));
+
+        Assert.Single(records.Select(r => r.ExplanationDigest).Distinct());
+        Assert.Equal(1, await CountExplanationsAsync());
+        var read = await TestServices.Journal(CreateSink(), Time).ReadAsync(Tenant, 0, 10);
+        Assert.Equal(Enumerable.Range(0, 6).Select(ExplainedCanonical), read.Select(r => AuditCanonicalJson.Canonicalize(r.GetProperty("explanation"))));
+    }
+
+    [Fact]
+    public async Task VerifyAsync_AlteredExplanation_NamesTheRecordAndTheDigest()
+    {
+        await TestServices.Journal(CreateSink(), Time).AppendAsync(Entry(0) with { Explanation = default });
+        var record = await TestServices.Journal(CreateSink(), Time).AppendAsync(Explained(1));
+        await ReplaceExplanationsAsync(record.ExplanationDigest!, """{"decision_path":[],"policy_digest":"forged"}""");
+
+        var result = await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant);
+
+        Assert.False(result.Intact);
+        Assert.Equal(AuditBreakReasons.ExplanationAltered, result.Reason);
+        Assert.Equal(1, result.BrokenAtIndex);
+        Assert.Contains("seq 2", result.Detail, StringComparison.Ordinal);
+        Assert.Contains(record.ExplanationDigest!, result.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_MissingExplanation_NamesTheRecordAndTheDigest()
+    {
+        var record = await TestServices.Journal(CreateSink(), Time).AppendAsync(Explained(0));
+        await RemoveExplanationsAsync();
+
+        var result = await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant);
+
+        Assert.False(result.Intact);
+        Assert.Equal(AuditBreakReasons.ExplanationMissing, result.Reason);
+        Assert.Equal(0, result.BrokenAtIndex);
+        Assert.Contains("seq 1", result.Detail, StringComparison.Ordinal);
+        Assert.Contains(record.ExplanationDigest!, result.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExportAsync_RecordsByDigest_GiveEachExplanationOnceBeforeItsFirstRecordAndVerifyOffline()
+    {
+        var journal = TestServices.Journal(CreateSink(), Time);
+        await journal.AppendAsync(Entry(0) with { Explanation = default });
+        for (var i = 1; i < 4; i++)
+        {
+            await journal.AppendAsync(Explained(i));
+        }
+
+        var lines = await TestServices.Journal(CreateSink(), Time).ExportAsync(Tenant, DateTimeOffset.MaxValue).ToListAsync();
+
+        Assert.Equal(5, lines.Count);
+        Assert.Contains("\"kind\":\"explanation\"", lines[1], StringComparison.Ordinal);
+        var chains = AuditTenantChains.ForExport();
+        Assert.All(lines, line => Assert.Null(chains.Check(line)));
+        Assert.Equal(4, chains.Chains[TestServices.Replica].Records);
+        var withoutExplanation = AuditTenantChains.ForExport();
+        Assert.Equal(AuditBreakReasons.ExplanationMissing, lines.Where((_, i) => i != 1).Select(l => withoutExplanation.Check(l)).First(b => b is not null)!.Value.Reason);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_OldRecordsWithInlineExplanationsThenNewOnes_VerifyAndReadAsBefore()
+    {
+        // Two records as the journal wrote them before digests (explanation inline), then two by digest.
+        var old = new List<string>();
+        var previous = AuditCanonicalJson.GenesisHash;
+        for (var i = 0; i < 2; i++)
+        {
+            var node = JsonNode.Parse(Encoding.UTF8.GetString(AuditSeal.Seal(AuditRecord.From(Entry(i) with { Explanation = default }, TestServices.Replica, i + 1, Time.GetUtcNow(), previous)).Line))!.AsObject();
+            node["explanation"] = JsonNode.Parse(ExplainedCanonical(i));
+            using (var unsealed = JsonDocument.Parse(node.ToJsonString()))
+            {
+                node["hash"] = previous = AuditCanonicalJson.ComputeHash(unsealed.RootElement);
+            }
+
+            using var sealedLine = JsonDocument.Parse(node.ToJsonString());
+            old.Add(AuditCanonicalJson.Canonicalize(sealedLine.RootElement));
+        }
+
+        var next = new List<string>();
+        for (var i = 2; i < 4; i++)
+        {
+            var sealedRecord = AuditSeal.Seal(AuditRecord.From(Explained(i), TestServices.Replica, i + 1, Time.GetUtcNow(), previous));
+            previous = sealedRecord.Record.Hash!;
+            next.Add(Encoding.UTF8.GetString(sealedRecord.Line));
+        }
+
+        // The explanation is stored by another replica's record of the same decision; the chain is then replaced by the mixed one.
+        await TestServices.Journal(CreateSink(), Time, "replica-other").AppendAsync(Explained(9));
+        await TestServices.Journal(CreateSink(), Time).AppendAsync(Entry(0) with { Explanation = default });
+        await WriteRawAsync([.. old, .. next]);
+
+        var journal = TestServices.Journal(CreateSink(), Time);
+        var result = await journal.VerifyAsync(Tenant);
+        var read = await journal.ReadAsync(Tenant, 0, 10);
+
+        Assert.True(result.Intact, result.Detail);
+        Assert.Equal(5, result.Records);
+        Assert.Equal(old, read.Take(2).Select(r => AuditCanonicalJson.Canonicalize(r)));
+        Assert.Equal(Enumerable.Range(0, 4).Select(ExplainedCanonical), read.Select(r => AuditCanonicalJson.Canonicalize(r.GetProperty("explanation"))));
+    }
+
+    [Fact]
+    public async Task AppendAsync_ExplanationAlreadyStoredByThisWriter_IsSentOnlyWithTheFirstGroup()
+    {
+        var sink = new ExplanationCountingSink(CreateSink());
+        var journal = TestServices.Journal(sink, Time);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await journal.AppendAsync(Explained(i));
+        }
+
+        Assert.Equal([1, 0, 0], sink.ExplanationsPerAppend);
+    }
 
     [Fact]
     public async Task AppendAsync_Records_FormAHashChainFromGenesis()
@@ -343,6 +501,16 @@ public abstract class AuditJournalTests
         LatencyMs = 12.5,
     };
 
+    /// <summary>An entry whose explanation carries the entry's own intent digest (as the policy's does).</summary>
+    protected AuditEntry Explained(int i) => Entry(i) with
+    {
+        Explanation = Encoding.UTF8.GetBytes($$"""{"policy_digest":"p1","intent_digest":"i{{i}}","decision_path":[{"control":"agent_registration","outcome":"pass"}],"what_would_change":[],"note":"\u00fcn\u00efcode \"quoted\""}"""),
+    };
+
+    /// <summary>The canonical form of <see cref="Explained"/>'s explanation, as reads give it back.</summary>
+    protected static string ExplainedCanonical(int i) =>
+        $$"""{"decision_path":[{"control":"agent_registration","outcome":"pass"}],"intent_digest":"i{{i}}","note":"ünïcode \"quoted\"","policy_digest":"p1","what_would_change":[]}""";
+
     private async Task<string> AppendManyAsync(int count)
     {
         var journal = TestServices.Journal(CreateSink(), Time);
@@ -368,7 +536,7 @@ public abstract class AuditJournalTests
 
         public ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) => inner.GetTipAsync(partition, cancellationToken);
 
-        public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, CancellationToken cancellationToken = default)
+        public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, CancellationToken cancellationToken = default)
         {
             if (Interlocked.Increment(ref _appends) == 1)
             {
@@ -376,10 +544,34 @@ public abstract class AuditJournalTests
                 await Release.Task;
             }
 
-            return await inner.TryAppendAsync(partition, expectedLength, lines, lastHash, cancellationToken);
+            return await inner.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, cancellationToken);
         }
 
         public IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, CancellationToken cancellationToken = default) => inner.ReadAsync(partition, start, cancellationToken);
+
+        public ValueTask<string?> GetExplanationAsync(string tenant, string digest, CancellationToken cancellationToken = default) => inner.GetExplanationAsync(tenant, digest, cancellationToken);
+
+        public ValueTask<IReadOnlyList<string>> ListReplicasAsync(string tenant, CancellationToken cancellationToken = default) => inner.ListReplicasAsync(tenant, cancellationToken);
+
+        public ValueTask ProbeAsync(CancellationToken cancellationToken = default) => inner.ProbeAsync(cancellationToken);
+    }
+
+    /// <summary>Counts the explanations each append carries.</summary>
+    private sealed class ExplanationCountingSink(IAuditStore inner) : IAuditStore
+    {
+        public List<int> ExplanationsPerAppend { get; } = [];
+
+        public ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) => inner.GetTipAsync(partition, cancellationToken);
+
+        public ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, CancellationToken cancellationToken = default)
+        {
+            ExplanationsPerAppend.Add(explanations.Count);
+            return inner.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, cancellationToken);
+        }
+
+        public IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, CancellationToken cancellationToken = default) => inner.ReadAsync(partition, start, cancellationToken);
+
+        public ValueTask<string?> GetExplanationAsync(string tenant, string digest, CancellationToken cancellationToken = default) => inner.GetExplanationAsync(tenant, digest, cancellationToken);
 
         public ValueTask<IReadOnlyList<string>> ListReplicasAsync(string tenant, CancellationToken cancellationToken = default) => inner.ListReplicasAsync(tenant, cancellationToken);
 
@@ -407,6 +599,8 @@ public sealed class AuditJournalFileTests : AuditJournalTests, IDisposable
     private readonly List<FileAuditStore> _sinks = [];
 
     private string FilePath => Path.Combine(_directory, Tenant + FileAuditStore.ReplicaSeparator + TestServices.Replica + FileAuditStore.FileSuffix);
+
+    private string ExplanationsPath => Path.Combine(_directory, Tenant + FileAuditStore.ExplanationsSuffix);
 
     [Fact]
     public async Task RecoverAllAsync_TornLastLine_IsCutAndTheChainContinues()
@@ -479,6 +673,21 @@ public sealed class AuditJournalFileTests : AuditJournalTests, IDisposable
 
     protected override async Task<List<string>> ReadRawAsync() => [.. await File.ReadAllLinesAsync(FilePath)];
 
+    protected override async Task<long> CountExplanationsAsync() => (await File.ReadAllLinesAsync(ExplanationsPath)).Length;
+
+    protected override async Task ReplaceExplanationsAsync(string digest, string explanation)
+    {
+        DisposeSinks();
+        await File.WriteAllLinesAsync(ExplanationsPath, [AuditExplanationLine.Write(Tenant, digest, explanation)]);
+    }
+
+    protected override Task RemoveExplanationsAsync()
+    {
+        DisposeSinks();
+        File.Delete(ExplanationsPath);
+        return Task.CompletedTask;
+    }
+
     protected override async Task WriteRawAsync(IReadOnlyList<string> lines)
     {
         DisposeSinks();
@@ -510,6 +719,17 @@ public abstract class AuditJournalStoreTests : AuditJournalTests
         var key = StoreKeys.AuditLog(Tenant, TestServices.Replica);
         return [.. await Store.ReadLogAsync(key, 0, (int)await Store.LogLengthAsync(key))];
     }
+
+    protected override Task<long> CountExplanationsAsync() => Store.HashLengthAsync(StoreKeys.AuditExplanations(Tenant)).AsTask();
+
+    protected override async Task ReplaceExplanationsAsync(string digest, string explanation)
+    {
+        var key = StoreKeys.AuditExplanations(Tenant);
+        await Store.DeleteAsync(key);
+        Assert.True(await Store.TryAppendAsync(key + ":scratch", 0, ["x"u8.ToArray()], key, [KeyValuePair.Create(digest, Encoding.UTF8.GetBytes(explanation))]));
+    }
+
+    protected override async Task RemoveExplanationsAsync() => await Store.DeleteAsync(StoreKeys.AuditExplanations(Tenant));
 
     protected override async Task WriteRawAsync(IReadOnlyList<string> lines)
     {
@@ -640,9 +860,9 @@ public abstract class AuditJournalStoreTests : AuditJournalTests
 
         public ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) => inner.GetTipAsync(partition, cancellationToken);
 
-        public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, CancellationToken cancellationToken = default)
+        public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, CancellationToken cancellationToken = default)
         {
-            var appended = await inner.TryAppendAsync(partition, expectedLength, lines, lastHash, cancellationToken);
+            var appended = await inner.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, cancellationToken);
             if (!appended)
             {
                 Interlocked.Increment(ref _conflicts);
@@ -652,6 +872,8 @@ public abstract class AuditJournalStoreTests : AuditJournalTests
         }
 
         public IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, CancellationToken cancellationToken = default) => inner.ReadAsync(partition, start, cancellationToken);
+
+        public ValueTask<string?> GetExplanationAsync(string tenant, string digest, CancellationToken cancellationToken = default) => inner.GetExplanationAsync(tenant, digest, cancellationToken);
 
         public ValueTask<IReadOnlyList<string>> ListReplicasAsync(string tenant, CancellationToken cancellationToken = default) => inner.ListReplicasAsync(tenant, cancellationToken);
 
@@ -667,6 +889,51 @@ public sealed class AuditJournalInMemoryStoreTests : AuditJournalStoreTests
     }
 
     protected override IStateStore Store { get; }
+
+    [Fact]
+    public async Task AppendAsync_EachEntry_IsMeasuredInEveryPhaseInSeconds()
+    {
+        var factory = new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        var phases = new System.Collections.Concurrent.ConcurrentQueue<(string Phase, double Seconds)>();
+        string? unit = null;
+        IReadOnlyList<double>? buckets = null;
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (ReferenceEquals(instrument.Meter.Scope, factory) && instrument.Name == "gateway.audit.append.phase")
+                {
+                    unit = instrument.Unit;
+                    buckets = ((System.Diagnostics.Metrics.Histogram<double>)instrument).Advice?.HistogramBucketBoundaries;
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "phase")
+                {
+                    phases.Enqueue(((string)tag.Value!, value));
+                }
+            }
+        });
+        listener.Start();
+        var journal = new AuditJournal(CreateSink(), [], Time, new OversightMetrics(factory), Microsoft.Extensions.Options.Options.Create(TestServices.DefaultOptions with { Audit = TestServices.DefaultOptions.Audit with { ReplicaId = TestServices.Replica } }), Microsoft.Extensions.Logging.Abstractions.NullLogger<AuditJournal>.Instance);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await journal.AppendAsync(Explained(i));
+        }
+
+        Assert.Equal("s", unit);
+        Assert.Equal(0.00001, buckets![0]);
+        Assert.Equal(1, buckets[^1]);
+        Assert.Equal(["queued", "seal", "write"], phases.GroupBy(p => p.Phase).Select(g => g.Key).Order(StringComparer.Ordinal));
+        Assert.All(phases.GroupBy(p => p.Phase), g => Assert.Equal(3, g.Count()));
+        Assert.All(phases, p => Assert.True(p.Seconds >= 0));
+    }
 }
 
 public sealed class AuditJournalRedisStoreTests(RedisFixture redis) : AuditJournalStoreTests, IClassFixture<RedisFixture>

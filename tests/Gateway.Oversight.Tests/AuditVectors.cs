@@ -95,6 +95,30 @@ internal static class AuditVectors
         return (record, Encoding.UTF8.GetString(line));
     }
 
+    /// <summary>
+    /// Seals <see cref="Unsigned"/> into one chain as an export gives it: each record by digest, its explanation's line
+    /// (<see cref="Gateway.Policy.AuditChain.AuditExplanationLine"/>) before the first record that refers to it.
+    /// </summary>
+    public static List<string> SealExport()
+    {
+        var lines = new List<string>();
+        var given = new HashSet<string>(StringComparer.Ordinal);
+        var previous = AuditCanonicalJson.GenesisHash;
+        foreach (var unsigned in Unsigned())
+        {
+            var sealedRecord = AuditSeal.Seal(unsigned with { PrevHash = previous });
+            previous = sealedRecord.Record.Hash!;
+            if (sealedRecord.Explanation is { } explanation && given.Add(explanation.Digest))
+            {
+                lines.Add(Gateway.Policy.AuditChain.AuditExplanationLine.Write(unsigned.Tenant, explanation.Digest, Encoding.UTF8.GetString(explanation.Json)));
+            }
+
+            lines.Add(Encoding.UTF8.GetString(sealedRecord.Line));
+        }
+
+        return lines;
+    }
+
     /// <summary>Seals <see cref="Unsigned"/> into one chain; returns the journal lines.</summary>
     public static List<string> SealChain()
     {

@@ -157,6 +157,47 @@ public sealed class GatewayCliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AuditExportAndVerify_RecordsByDigest_VerifyOfflineAndAMissingOrAlteredExplanationIsNamed()
+    {
+        var journal = _host.Get<AuditJournal>();
+        var explanation = """{"policy_digest":"p","intent_digest":"d","decision_path":[{"control":"agent_registration","outcome":"pass"}]}"""u8.ToArray();
+        for (var i = 0; i < 3; i++)
+        {
+            await journal.AppendAsync(new AuditEntry { Tenant = _tenant, Agent = "agent-1", Decision = "allow", StatusCode = 200, Explanation = explanation, IntentDigest = "d" });
+        }
+
+        var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".jsonl");
+        try
+        {
+            var export = await RunAsync(TestKeys.BootstrapToken, "audit", "export", "--tenant", _tenant, "--output", path);
+            var intact = await RunAsync(token: null, url: "http://127.0.0.1:1", args: ["audit", "verify", "--file", path]);
+            var lines = await File.ReadAllLinesAsync(path);
+            await File.WriteAllLinesAsync(path, [lines[0].Replace("agent_registration", "agent_registered", StringComparison.Ordinal), .. lines[1..]]);
+            var altered = await RunAsync(token: null, args: ["audit", "verify", "--file", path]);
+            await File.WriteAllLinesAsync(path, lines[1..]);
+            var missing = await RunAsync(token: null, args: ["audit", "verify", "--file", path]);
+            await _host.Store.DeleteAsync(StoreKeys.AuditExplanations(_tenant));
+            var online = await RunAsync(TestKeys.BootstrapToken, "audit", "verify", "--tenant", _tenant);
+
+            Assert.Equal(0, export.ExitCode);
+            Assert.Equal(4, lines.Length);
+            Assert.Contains("\"kind\":\"explanation\"", lines[0], StringComparison.Ordinal);
+            Assert.Equal(0, intact.ExitCode);
+            Assert.Contains("intact: 3 records in 1 chains", intact.Out, StringComparison.Ordinal);
+            Assert.Equal(2, altered.ExitCode);
+            Assert.Contains("BROKEN at line 2: explanation_altered", altered.Out, StringComparison.Ordinal);
+            Assert.Equal(2, missing.ExitCode);
+            Assert.Contains("BROKEN at line 1: explanation_missing", missing.Out, StringComparison.Ordinal);
+            Assert.Equal(2, online.ExitCode);
+            Assert.Contains($"replica {journal.Replica} at index 0: explanation_missing", online.Out, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task AuditExport_Before_ExportsOnlyTheChainPrefixBeforeTheCut()
     {
         var journal = _host.Get<AuditJournal>();

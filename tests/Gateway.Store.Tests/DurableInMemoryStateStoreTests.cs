@@ -109,6 +109,28 @@ public sealed class DurableInMemoryStateStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task AppendWithFields_AfterReopenAndCompaction_KeepsTheFieldsFirstValues()
+    {
+        using (var store = Open())
+        {
+            Assert.True(await store.TryAppendAsync("log:e", 0, [System.Text.Encoding.UTF8.GetBytes("first")], "hash:e", [KeyValuePair.Create("d1", System.Text.Encoding.UTF8.GetBytes("one"))]));
+            Assert.True(await store.TryAppendAsync("log:e", 1, [System.Text.Encoding.UTF8.GetBytes("second")], "hash:e", [KeyValuePair.Create("d1", System.Text.Encoding.UTF8.GetBytes("again")), KeyValuePair.Create("d2", System.Text.Encoding.UTF8.GetBytes("two"))]));
+        }
+
+        // Opened twice: replayed from the appended records, then from the snapshot the first reopen compacted them to.
+        using (var reopened = Open())
+        {
+            Assert.Equal("one", await reopened.HashGetAsync("hash:e", "d1"));
+        }
+
+        using var again = Open();
+        Assert.Equal("one", await again.HashGetAsync("hash:e", "d1"));
+        Assert.Equal("two", await again.HashGetAsync("hash:e", "d2"));
+        Assert.Equal(2, await again.HashLengthAsync("hash:e"));
+        Assert.Equal(["first", "second"], await again.ReadLogAsync("log:e", 0, 10));
+    }
+
+    [Fact]
     public async Task Reopen_TornTail_KeepsEveryWholeRecordAndAcceptsNewOnes()
     {
         string path;

@@ -403,6 +403,24 @@ public abstract class StateStoreContractTests
     }
 
     [Fact]
+    public async Task TryAppendWithFields_AtExpectedLength_SetsAbsentFieldsWithTheEntriesElseNothing()
+    {
+        var log = Key("explained-log");
+        var hash = Key("explanations");
+        Assert.True(await Store.TryAppendAsync(log, 0, [Encoding.UTF8.GetBytes("first")], hash, [KeyValuePair.Create("d1", Encoding.UTF8.GetBytes("{\"v\":1}"))]));
+
+        Assert.False(await Store.TryAppendAsync(log, 0, [Encoding.UTF8.GetBytes("stale")], hash, [KeyValuePair.Create("d2", Encoding.UTF8.GetBytes("stale"))]));
+        Assert.True(await Store.TryAppendAsync(log, 1, [Encoding.UTF8.GetBytes("second")], hash, [KeyValuePair.Create("d1", Encoding.UTF8.GetBytes("replaced")), KeyValuePair.Create("d3", Encoding.UTF8.GetBytes("ünï"))]));
+
+        Assert.Equal(["first", "second"], await Store.ReadLogAsync(log, 0, 10));
+        Assert.Equal("{\"v\":1}", await Store.HashGetAsync(hash, "d1"));
+        Assert.Null(await Store.HashGetAsync(hash, "d2"));
+        Assert.Equal("ünï", await Store.HashGetAsync(hash, "d3"));
+        Assert.Equal(2, await Store.HashLengthAsync(hash));
+        Assert.Equal(0, await Store.HashLengthAsync(Key("no-such-hash")));
+    }
+
+    [Fact]
     public async Task ReadLog_Ranges_ReturnRequestedSlices()
     {
         var log = Key("ranges");

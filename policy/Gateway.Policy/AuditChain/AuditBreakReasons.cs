@@ -20,4 +20,10 @@ public static class AuditBreakReasons
 
     /// <summary>The record names another replica than the chain holding it (moved between chains).</summary>
     public const string ReplicaMismatch = "replica_mismatch";
+
+    /// <summary>The record refers by <c>explanation_digest</c> to an explanation that is not stored (or, in an export, not given before it).</summary>
+    public const string ExplanationMissing = "explanation_missing";
+
+    /// <summary>The explanation the record refers to does not hash to its <c>explanation_digest</c> (edited).</summary>
+    public const string ExplanationAltered = "explanation_altered";
 }

@@ -85,7 +85,7 @@ public sealed class AuditChainLink
     /// Reads the members every record carries (<c>seq</c>, <c>tenant</c>, <c>replica</c>, <c>hash</c>); false
     /// when <paramref name="record"/> is not an object or lacks one of them.
     /// </summary>
-    private static bool TryReadHead(JsonElement record, out long seq, out string tenant, out string replica, out string hash)
+    internal static bool TryReadHead(JsonElement record, out long seq, out string tenant, out string replica, out string hash)
     {
         seq = 0;
         tenant = replica = hash = string.Empty;
@@ -109,7 +109,11 @@ public sealed class AuditChainLink
     /// and <paramref name="hash"/>) is the next link: when it is, the walk moves past it and the result is null;
     /// else the walk stays, <see cref="BrokenAtSeq"/> is set, and the result is one of <see cref="AuditBreakReasons"/> with a detail.
     /// </summary>
-    public (string Reason, string Detail)? Follow(JsonElement record, long seq, string hash)
+    /// <remarks>
+    /// <paramref name="content"/>, when given, checks the record's content further once its link and seal hold (the
+    /// explanation it refers to): a break it returns breaks the chain at this record.
+    /// </remarks>
+    public (string Reason, string Detail)? Follow(JsonElement record, long seq, string hash, Func<JsonElement, long, (string Reason, string Detail)?>? content = null)
     {
         ArgumentNullException.ThrowIfNull(hash);
         if (seq != NextSeq)
@@ -143,6 +147,12 @@ public sealed class AuditChainLink
         {
             BrokenAtSeq = seq;
             return (AuditBreakReasons.HashMismatch, string.Create(CultureInfo.InvariantCulture, $"replica {Replica} seq {seq}: the record does not hash to its hash (edited)"));
+        }
+
+        if (content?.Invoke(record, seq) is { } broken)
+        {
+            BrokenAtSeq = seq;
+            return broken;
         }
 
         NextSeq = seq + 1;

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text.Json;
+
 namespace Gateway.Policy.AuditChain;
 
 /// <summary>
@@ -7,17 +10,22 @@ namespace Gateway.Policy.AuditChain;
 /// record (<see cref="AuditChainLink.TryParse"/>) of the tenant and the next link of its replica's chain
 /// (<see cref="AuditChainLink.Follow"/>). In an export, an anchor line (<see cref="AuditAnchorLine"/>) before a
 /// replica's first record starts that chain after the retired records; a sink keeps its anchor apart, so in a
-/// stored chain every line is a record.
+/// stored chain every line is a record. A record that refers to its explanation by digest
+/// (<see cref="AuditExplanationLine"/>) follows only when that explanation is known and hashes to the digest: in an
+/// export from an explanation line before it, for a stored chain from the sink (<see cref="AddExplanation"/>).
 /// </summary>
 public sealed class AuditTenantChains
 {
     private readonly SortedDictionary<string, AuditChainLink> _chains = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, bool> _explanations = new(StringComparer.Ordinal);
+    private readonly Func<JsonElement, long, (string Reason, string Detail)?> _checkExplanation;
     private readonly bool _isExport;
 
     private AuditTenantChains(string? tenant, bool isExport)
     {
         Tenant = tenant;
         _isExport = isExport;
+        _checkExplanation = CheckExplanation;
     }
 
     /// <summary>The tenant every line must name (in an export, the first line's; null before it).</summary>
@@ -46,19 +54,55 @@ public sealed class AuditTenantChains
     }
 
     /// <summary>
-    /// Checks the next stored line: null when it follows (or, in an export, starts a chain at its anchor); else one
-    /// of <see cref="AuditBreakReasons"/> with a detail, and the chains stay where they were.
+    /// Makes the explanation stored under <paramref name="digest"/> known (JSON text as stored): records that refer
+    /// to it follow when it hashes to the digest, and break with <see cref="AuditBreakReasons.ExplanationAltered"/>
+    /// when it does not. An explanation never added is missing (<see cref="AuditBreakReasons.ExplanationMissing"/>).
+    /// </summary>
+    public void AddExplanation(string digest, string explanation)
+    {
+        ArgumentNullException.ThrowIfNull(digest);
+        Remember(digest, AuditExplanationLine.Matches(explanation, digest));
+    }
+
+    /// <summary>Whether the explanation stored under <paramref name="digest"/> was added (<see cref="AddExplanation"/>), intact or not.</summary>
+    public bool KnowsExplanation(string digest) => _explanations.ContainsKey(digest);
+
+    /// <summary>
+    /// Checks the next stored line: null when it follows (or, in an export, starts a chain at its anchor, or gives an
+    /// explanation); else one of <see cref="AuditBreakReasons"/> with a detail, and the chains stay where they were.
     /// </summary>
     public (string Reason, string Detail)? Check(string line)
     {
-        if (!AuditChainLink.TryParse(line, out var document, out var seq, out var tenant, out var replica, out var hash, out var malformed))
+        JsonDocument document;
+        try
         {
-            return malformed;
+            document = JsonDocument.Parse(line);
+        }
+        catch (JsonException)
+        {
+            return (AuditBreakReasons.MalformedRecord, "not JSON");
         }
 
         using (document)
         {
             var root = document.RootElement;
+            if (_isExport && AuditExplanationLine.TryRead(root, out var explanationTenant, out var digest, out var explanation))
+            {
+                Tenant ??= explanationTenant;
+                if (!string.Equals(explanationTenant, Tenant, StringComparison.Ordinal))
+                {
+                    return (AuditBreakReasons.TenantMismatch, $"explanation names tenant '{explanationTenant}', not '{Tenant}'");
+                }
+
+                Remember(digest, AuditExplanationLine.Matches(explanation, digest));
+                return null;
+            }
+
+            if (!AuditChainLink.TryReadHead(root, out var seq, out var tenant, out var replica, out var hash))
+            {
+                return (AuditBreakReasons.MalformedRecord, "missing seq, tenant, replica or hash");
+            }
+
             Tenant ??= tenant;
             if (!string.Equals(tenant, Tenant, StringComparison.Ordinal))
             {
@@ -86,7 +130,34 @@ public sealed class AuditTenantChains
                 chain = _chains[replica] = new AuditChainLink(replica);
             }
 
-            return chain.Follow(root, seq, hash);
+            return chain.Follow(root, seq, hash, _checkExplanation);
         }
+    }
+
+    // A digest given twice (two explanation lines) is intact only when both are.
+    private void Remember(string digest, bool intact) => _explanations[digest] = intact && _explanations.GetValueOrDefault(digest, true);
+
+    // Runs once a record's link and seal hold: the explanation it refers to must be known and intact.
+    private (string Reason, string Detail)? CheckExplanation(JsonElement record, long seq)
+    {
+        string? digest;
+        try
+        {
+            digest = AuditExplanationLine.ReferencedDigest(record);
+        }
+        catch (FormatException ex)
+        {
+            return (AuditBreakReasons.MalformedRecord, ex.Message);
+        }
+
+        if (digest is null)
+        {
+            return null;
+        }
+
+        var replica = record.GetProperty("replica").GetString();
+        return _explanations.TryGetValue(digest, out var intact)
+            ? intact ? null : (AuditBreakReasons.ExplanationAltered, string.Create(CultureInfo.InvariantCulture, $"replica {replica} seq {seq}: explanation {digest} does not hash to its digest (altered)"))
+            : (AuditBreakReasons.ExplanationMissing, string.Create(CultureInfo.InvariantCulture, $"replica {replica} seq {seq}: explanation {digest} is missing"));
     }
 }

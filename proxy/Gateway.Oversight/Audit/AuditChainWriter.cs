@@ -9,11 +9,19 @@ namespace Gateway.Oversight.Audit;
 /// <see cref="MaxGroup"/>), seals each record on the previous one's hash, and appends the group in one
 /// store call (one round trip, or one fsync). Records that arrive meanwhile form the next group. Each
 /// append completes only when its group is durable; a failed group fails each of its appends.
+/// A record refers to its explanation by digest (<see cref="AuditSeal"/>); the group's store call carries each
+/// explanation this writer has not stored yet, and the writer remembers (up to <see cref="MaxRememberedDigests"/>)
+/// the digests its acknowledged groups stored, forgetting them all after any failed or conflicted group (the store
+/// keeps the first copy of a digest, so sending one again is harmless). Each entry's time is measured by phase
+/// (<c>gateway.audit.append.phase</c>): queued until its group starts sealing, sealing its group, its group's store call.
 /// </summary>
 internal sealed class AuditChainWriter
 {
     /// <summary>The most records one group carries.</summary>
     public const int MaxGroup = 256;
+
+    /// <summary>The most explanation digests remembered as stored (past it, the memory starts again empty).</summary>
+    public const int MaxRememberedDigests = 4096;
 
     private readonly AuditPartition _partition;
     private readonly IAuditStore _store;
@@ -21,12 +29,16 @@ internal sealed class AuditChainWriter
     private readonly OversightMetrics _metrics;
     private readonly ILogger _logger;
     private readonly int _maxAttempts;
+    private readonly AuditExplanationCache _explanations;
     private readonly Lock _gate = new();
     private readonly Queue<Pending> _queue = new();
+
+    // Read and changed only by the one group in flight.
+    private readonly HashSet<string> _storedDigests = new(StringComparer.Ordinal);
     private bool _writing;
     private AuditTip? _tip;
 
-    public AuditChainWriter(AuditPartition partition, IAuditStore store, TimeProvider time, OversightMetrics metrics, ILogger logger, int maxAttempts)
+    public AuditChainWriter(AuditPartition partition, IAuditStore store, TimeProvider time, OversightMetrics metrics, ILogger logger, int maxAttempts, AuditExplanationCache explanations)
     {
         _partition = partition;
         _store = store;
@@ -34,12 +46,13 @@ internal sealed class AuditChainWriter
         _metrics = metrics;
         _logger = logger;
         _maxAttempts = maxAttempts;
+        _explanations = explanations;
     }
 
     /// <summary>Queues the entry; the task completes with the sealed record once it is durable.</summary>
     public Task<AuditRecord> AppendAsync(AuditEntry entry)
     {
-        var pending = new Pending(entry);
+        var pending = new Pending(entry, _time.GetTimestamp());
         bool start;
         lock (_gate)
         {
@@ -88,21 +101,43 @@ internal sealed class AuditChainWriter
 
     private async Task WriteGroupAsync(List<Pending> group)
     {
+        var started = _time.GetTimestamp();
+        foreach (var pending in group)
+        {
+            _metrics.AuditAppendPhase(OversightMetrics.PhaseQueued, _time.GetElapsedTime(pending.Enqueued, started));
+        }
+
+        TimeSpan sealing = default, writing = default;
         try
         {
             for (var attempt = 1; attempt <= _maxAttempts; attempt++)
             {
                 var tip = _tip ?? await _store.GetTipAsync(_partition).ConfigureAwait(false);
+                var sealStarted = _time.GetTimestamp();
                 var sealedGroup = Seal(group, tip);
+                sealing += _time.GetElapsedTime(sealStarted);
                 if (sealedGroup.Lines.Count == 0)
                 {
                     return;
                 }
 
-                if (await _store.TryAppendAsync(_partition, tip.Length, sealedGroup.Lines, sealedGroup.LastHash).ConfigureAwait(false))
+                var writeStarted = _time.GetTimestamp();
+                var explanations = ToStore(sealedGroup.Records);
+                bool appended;
+                try
+                {
+                    appended = await _store.TryAppendAsync(_partition, tip.Length, sealedGroup.Lines, sealedGroup.LastHash, explanations).ConfigureAwait(false);
+                }
+                finally
+                {
+                    writing += _time.GetElapsedTime(writeStarted);
+                }
+
+                if (appended)
                 {
                     _tip = new AuditTip(tip.Length + sealedGroup.Lines.Count, sealedGroup.LastHash);
-                    foreach (var (pendings, record) in sealedGroup.Records)
+                    Remember(explanations);
+                    foreach (var (pendings, record, _) in sealedGroup.Records)
                     {
                         _metrics.AuditAppended(record.Tenant, record.Decision);
                         foreach (var pending in pendings)
@@ -116,6 +151,7 @@ internal sealed class AuditChainWriter
 
                 // Another writer extended this chain (two processes sharing a replica id): re-read the tip.
                 _tip = null;
+                _storedDigests.Clear();
                 _metrics.AuditConflict(_partition.Tenant, _partition.Replica);
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 + attempt)), _time).ConfigureAwait(false);
             }
@@ -126,17 +162,54 @@ internal sealed class AuditChainWriter
         catch (Exception ex)
         {
             _tip = null;
+            _storedDigests.Clear();
             OversightLog.AuditAppendFailed(_logger, ex, _partition.Tenant);
             Fail(group, new AuditWriteException("The audit record could not be written.", ex));
+        }
+        finally
+        {
+            for (var i = 0; i < group.Count; i++)
+            {
+                _metrics.AuditAppendPhase(OversightMetrics.PhaseSeal, sealing);
+                _metrics.AuditAppendPhase(OversightMetrics.PhaseWrite, writing);
+            }
+        }
+    }
+
+    // The group's explanations that this writer has not stored yet, each once.
+    private List<AuditExplanation> ToStore(List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> records)
+    {
+        var explanations = new List<AuditExplanation>();
+        foreach (var (_, _, explanation) in records)
+        {
+            if (explanation is not null && !_storedDigests.Contains(explanation.Digest) && !explanations.Exists(e => e.Digest == explanation.Digest))
+            {
+                explanations.Add(explanation);
+            }
+        }
+
+        return explanations;
+    }
+
+    private void Remember(List<AuditExplanation> stored)
+    {
+        if (_storedDigests.Count + stored.Count > MaxRememberedDigests)
+        {
+            _storedDigests.Clear();
+        }
+
+        foreach (var explanation in stored)
+        {
+            _storedDigests.Add(explanation.Digest);
         }
     }
 
     // Seals each record on the previous one (repeated refusals folded into one, AuditRefusalAggregation);
     // an entry that cannot be sealed fails alone.
-    private (List<byte[]> Lines, List<(List<Pending> Pending, AuditRecord Record)> Records, string LastHash) Seal(List<Pending> group, AuditTip tip)
+    private (List<byte[]> Lines, List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> Records, string LastHash) Seal(List<Pending> group, AuditTip tip)
     {
         var lines = new List<byte[]>(group.Count);
-        var records = new List<(List<Pending>, AuditRecord)>(group.Count);
+        var records = new List<(List<Pending>, AuditRecord, AuditExplanation?)>(group.Count);
         var previous = tip.LastHash;
         var now = _time.GetUtcNow();
         var waiting = group.FindAll(static pending => !pending.Completion.Task.IsCompleted);
@@ -144,9 +217,9 @@ internal sealed class AuditChainWriter
         {
             try
             {
-                var (record, line) = AuditSeal.Seal(AuditRecord.From(entry, _partition.Replica, tip.Length + lines.Count + 1, now, previous));
+                var (record, line, explanation) = AuditSeal.Seal(AuditRecord.From(entry, _partition.Replica, tip.Length + lines.Count + 1, now, previous), _explanations);
                 lines.Add(line);
-                records.Add((pendings, record));
+                records.Add((pendings, record, explanation));
                 previous = record.Hash!;
             }
             catch (Exception ex) when (ex is ArgumentException or JsonException)
@@ -169,9 +242,12 @@ internal sealed class AuditChainWriter
         }
     }
 
-    private sealed class Pending(AuditEntry entry)
+    private sealed class Pending(AuditEntry entry, long enqueued)
     {
         public AuditEntry Entry { get; } = entry;
+
+        /// <summary>When it was queued (<see cref="TimeProvider.GetTimestamp"/>).</summary>
+        public long Enqueued { get; } = enqueued;
 
         public TaskCompletionSource<AuditRecord> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

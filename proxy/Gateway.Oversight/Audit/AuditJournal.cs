@@ -12,6 +12,10 @@ namespace Gateway.Oversight.Audit;
 /// (<see cref="AuditPartition"/>), so replicas never contend, each written with group commit
 /// (<see cref="AuditChainWriter"/>). <see cref="AppendAsync"/> completes only once the record is
 /// durable; when it throws (<see cref="AuditWriteException"/>) the host must fail the request closed.
+/// A record refers to its explanation by digest (<c>explanation_digest</c>), the explanation being stored once per
+/// tenant and digest in the same sink (<see cref="AuditExplanation"/>); reads put it back, exports give it on an
+/// explanation line before the first record that refers to it, and verification checks it is there and intact.
+/// Records written before digests carry their explanation inline and read and verify as they always did.
 /// </summary>
 public sealed class AuditJournal
 {
@@ -23,6 +27,7 @@ public sealed class AuditJournal
     private readonly int _maxAttempts;
     private readonly ConcurrentDictionary<string, AuditChainWriter> _writers = new(StringComparer.Ordinal);
     private readonly AuditBacklog _backlog = new();
+    private readonly AuditExplanationCache _explanations = new();
     private readonly SemaphoreSlim _flushing = new(1, 1);
 
     public AuditJournal(
@@ -132,9 +137,10 @@ public sealed class AuditJournal
     {
         Identifiers.ThrowIfInvalidTenant(tenant);
         var partitions = new List<AuditChainVerification>();
+        var explanations = new AuditExplanationReader(_store, tenant);
         foreach (var replica in await _store.ListReplicasAsync(tenant, cancellationToken).ConfigureAwait(false))
         {
-            partitions.Add(await VerifyChainAsync(new AuditPartition(tenant, replica), cancellationToken).ConfigureAwait(false));
+            partitions.Add(await VerifyChainAsync(new AuditPartition(tenant, replica), explanations, cancellationToken).ConfigureAwait(false));
         }
 
         var broken = partitions.FirstOrDefault(static p => !p.Intact);
@@ -155,11 +161,15 @@ public sealed class AuditJournal
     /// <summary>
     /// Every chain of the tenant (replicas in ordinal order), each from its first stored record up to (not
     /// including) the first record at or after <paramref name="before"/>: a prefix of each chain, lines as
-    /// stored, so that an export verifies offline record by record (<c>gatewayctl audit verify --file</c>).
+    /// stored, so that an export verifies offline record by record (<c>gatewayctl audit verify --file</c>). Before the
+    /// first record that refers to an explanation by digest comes that explanation's line (<see cref="AuditExplanationLine"/>),
+    /// as stored; an explanation the sink does not hold has no line (and the export's verification names it missing).
     /// </summary>
     public async IAsyncEnumerable<string> ExportAsync(string tenant, DateTimeOffset before, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         Identifiers.ThrowIfInvalidTenant(tenant);
+        var explanations = new AuditExplanationReader(_store, tenant);
+        var given = new HashSet<string>(StringComparer.Ordinal);
         foreach (var replica in await _store.ListReplicasAsync(tenant, cancellationToken).ConfigureAwait(false))
         {
             var partition = new AuditPartition(tenant, replica);
@@ -171,9 +181,15 @@ public sealed class AuditJournal
 
             await foreach (var line in _store.ReadAsync(partition, 0, cancellationToken).ConfigureAwait(false))
             {
-                if (RecordTime(line) is not { } time || time >= before)
+                var (time, digest) = ReadTimeAndDigest(line);
+                if (time is null || time >= before)
                 {
                     break;
+                }
+
+                if (digest is not null && given.Add(digest) && await explanations.GetAsync(digest, cancellationToken).ConfigureAwait(false) is { } explanation)
+                {
+                    yield return AuditExplanationLine.Write(tenant, digest, explanation);
                 }
 
                 yield return line;
@@ -181,25 +197,34 @@ public sealed class AuditJournal
         }
     }
 
-    internal static DateTimeOffset? RecordTime(string line)
+    internal static DateTimeOffset? RecordTime(string line) => ReadTimeAndDigest(line).Time;
+
+    // A stored line's time (null when it has none or is not JSON) and the explanation digest it refers to (null for none).
+    private static (DateTimeOffset? Time, string? Digest) ReadTimeAndDigest(string line)
     {
         try
         {
             using var document = JsonDocument.Parse(line);
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty("time", out var time) && time.TryGetDateTimeOffset(out var value)
-                ? value
-                : null;
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return (null, null);
+            }
+
+            DateTimeOffset? time = root.TryGetProperty("time", out var member) && member.TryGetDateTimeOffset(out var value) ? value : null;
+            var digest = root.TryGetProperty(AuditExplanationLine.DigestMember, out var reference) && reference.ValueKind == JsonValueKind.String ? reference.GetString() : null;
+            return (time, digest);
         }
         catch (JsonException)
         {
-            return null;
+            return (null, null);
         }
     }
 
     /// <summary>
     /// Up to <paramref name="limit"/> records from zero-based <paramref name="start"/> of one chain of the
-    /// tenant (this replica's when <paramref name="replica"/> is null), as stored.
+    /// tenant (this replica's when <paramref name="replica"/> is null), as stored, with the explanation of each record
+    /// that refers to one by digest put back (<see cref="AuditExplanationReader"/>).
     /// </summary>
     public async ValueTask<IReadOnlyList<JsonElement>> ReadAsync(string tenant, long start, int limit, CancellationToken cancellationToken = default, string? replica = null)
     {
@@ -212,12 +237,13 @@ public sealed class AuditJournal
         }
 
         var records = new List<JsonElement>(Math.Min(limit, 256));
+        var explanations = new AuditExplanationReader(_store, tenant);
         await foreach (var line in _store.ReadAsync(new AuditPartition(tenant, replica ?? Replica), start, cancellationToken).ConfigureAwait(false))
         {
             try
             {
                 using var document = JsonDocument.Parse(line);
-                records.Add(document.RootElement.Clone());
+                records.Add(await explanations.ExpandAsync(document.RootElement.Clone(), cancellationToken).ConfigureAwait(false));
             }
             catch (JsonException)
             {
@@ -236,13 +262,26 @@ public sealed class AuditJournal
     /// <summary>
     /// Records of every chain of the tenant matching <paramref name="query"/>, in (time, replica, seq)
     /// order: from the sink's index when it has one (<see cref="IAuditQuerySource"/>), else by walking
-    /// every chain (the embedded sinks).
+    /// every chain (the embedded sinks); each with its explanation put back, as <see cref="ReadAsync"/> does.
     /// </summary>
     public async ValueTask<AuditQueryPage> QueryAsync(string tenant, AuditQuery query, CancellationToken cancellationToken = default)
     {
         Identifiers.ThrowIfInvalidTenant(tenant);
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        var page = await QueryStoredAsync(tenant, query, cancellationToken).ConfigureAwait(false);
+        var explanations = new AuditExplanationReader(_store, tenant);
+        var records = new JsonElement[page.Records.Count];
+        for (var i = 0; i < records.Length; i++)
+        {
+            records[i] = await explanations.ExpandAsync(page.Records[i], cancellationToken).ConfigureAwait(false);
+        }
+
+        return page with { Records = records };
+    }
+
+    private async ValueTask<AuditQueryPage> QueryStoredAsync(string tenant, AuditQuery query, CancellationToken cancellationToken)
+    {
         if (_store is IAuditQuerySource source)
         {
             return await source.QueryAsync(tenant, query, cancellationToken).ConfigureAwait(false);
@@ -261,10 +300,10 @@ public sealed class AuditJournal
         }
 
         matches.Sort(static (a, b) => a.Key.CompareTo(b.Key));
-        var page = matches.Take(query.Limit + 1).ToList();
+        var matched = matches.Take(query.Limit + 1).ToList();
         return new AuditQueryPage(
-            [.. page.Take(query.Limit).Select(static m => m.Record)],
-            page.Count > query.Limit ? page[query.Limit - 1].Key : null);
+            [.. matched.Take(query.Limit).Select(static m => m.Record)],
+            matched.Count > query.Limit ? matched[query.Limit - 1].Key : null);
     }
 
     private static bool TryMatch(string line, string replica, AuditQuery query, out AuditCursor? key, out JsonElement record)
@@ -302,13 +341,20 @@ public sealed class AuditJournal
     private static bool Matches(JsonElement root, string member, string? wanted) =>
         wanted is null || (root.TryGetProperty(member, out var value) && value.ValueKind == JsonValueKind.String && value.ValueEquals(wanted));
 
-    private async ValueTask<AuditChainVerification> VerifyChainAsync(AuditPartition partition, CancellationToken cancellationToken)
+    private async ValueTask<AuditChainVerification> VerifyChainAsync(AuditPartition partition, AuditExplanationReader explanations, CancellationToken cancellationToken)
     {
         var anchor = await _store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false);
         var chains = AuditTenantChains.ForStoredChain(partition.Tenant, partition.Replica, anchor.Length, anchor.LastHash);
         var chain = chains.Chains[partition.Replica];
         await foreach (var line in _store.ReadAsync(partition, 0, cancellationToken).ConfigureAwait(false))
         {
+            // The explanation the record refers to, from the sink, before the record is checked against it.
+            if (ReadTimeAndDigest(line).Digest is { } digest && !chains.KnowsExplanation(digest)
+                && await explanations.GetAsync(digest, cancellationToken).ConfigureAwait(false) is { } explanation)
+            {
+                chains.AddExplanation(digest, explanation);
+            }
+
             if (chains.Check(line) is { } broken)
             {
                 OversightLog.AuditChainBroken(_logger, partition.ToString(), chain.Records, broken.Reason);
@@ -330,7 +376,7 @@ public sealed class AuditJournal
 
     private AuditChainWriter WriterOf(string tenant) =>
         _writers.GetOrAdd(tenant, static (tenant, journal) => new AuditChainWriter(
-            new AuditPartition(tenant, journal.Replica), journal._store, journal._time, journal._metrics, journal._logger, journal._maxAttempts), this);
+            new AuditPartition(tenant, journal.Replica), journal._store, journal._time, journal._metrics, journal._logger, journal._maxAttempts, journal._explanations), this);
 
     private async ValueTask ExportAsync(AuditRecord record, CancellationToken cancellationToken)
     {

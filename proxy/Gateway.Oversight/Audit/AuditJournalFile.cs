@@ -29,33 +29,7 @@ internal sealed class AuditJournalFile(string path)
     /// </summary>
     public async ValueTask AppendAsync(byte[] bytes, int records, string lastHash, AuditFileSpaceProbe space)
     {
-        var stream = Writer!;
-        var before = stream.Length;
-        try
-        {
-            stream.Seek(0, SeekOrigin.End);
-            await stream.WriteAsync(bytes, CancellationToken.None);
-            stream.Flush(flushToDisk: true);
-        }
-        catch (Exception ex)
-        {
-            if (ex is IOException)
-            {
-                space.GroupFailed(bytes.Length);
-            }
-
-            try
-            {
-                stream.SetLength(before);
-            }
-            finally
-            {
-                Close();
-            }
-
-            throw;
-        }
-
+        await AuditFileAppend.WriteDurablyAsync(Writer!, bytes, space, Close);
         Length += records;
         LastHash = lastHash;
     }

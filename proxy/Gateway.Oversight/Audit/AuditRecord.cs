@@ -38,6 +38,12 @@ public sealed record AuditRecord : AuditEntry
     [JsonPropertyOrder(2)]
     public required string PrevHash { get; init; }
 
+    /// <summary>
+    /// The digest of the explanation as stored apart from the record (<see cref="AuditExplanation"/>), which the line
+    /// carries instead of the explanation; null when the record has none, or was written before digests (inline explanation).
+    /// </summary>
+    public string? ExplanationDigest { get; init; }
+
     /// <summary>Null only while the hash is being computed.</summary>
     [JsonPropertyOrder(3)]
     public string? Hash { get; init; }

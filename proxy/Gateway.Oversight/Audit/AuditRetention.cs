@@ -14,6 +14,9 @@ namespace Gateway.Oversight.Audit;
 /// the directory, and only then retires those records through the sink (<see cref="IAuditRetirement"/>), which moves each chain's
 /// anchor. An export that cannot be written retires nothing. The PostgreSQL and embedded file sinks retire;
 /// the state-store sink cannot and retires nothing: see docs/operations.md.
+/// Retention retires records only, never a stored explanation: a kept record may share its explanation (by
+/// digest) with a retired one, and a tenant's explanations are one per distinct decision, not per request. The
+/// export carries the explanation line of every retired record that refers to one, so it verifies on its own.
 /// </summary>
 public sealed class AuditRetention
 {
@@ -52,7 +55,7 @@ public sealed class AuditRetention
             lines.Add(line);
             using var document = JsonDocument.Parse(line);
             var root = document.RootElement;
-            if (AuditAnchorLine.IsAnchor(root))
+            if (AuditAnchorLine.IsAnchor(root) || AuditExplanationLine.IsExplanation(root))
             {
                 continue;
             }

@@ -12,7 +12,10 @@ namespace Gateway.Oversight.Audit;
 /// gateway's one <see cref="CanonicalJsonWriter"/>) is written once, straight into one buffer, with the
 /// members already in sorted order; the SHA-256 of that buffer is
 /// the record's hash, and the journal line is the same bytes with <c>"hash"</c> spliced in at its
-/// sorted place. No serializer, no parse, no second canonicalisation.
+/// sorted place. No serializer, no parse, no second canonicalisation. The entry's explanation is not in the line:
+/// the line carries <c>explanation_digest</c>, the digest of the explanation as stored apart
+/// (<see cref="AuditExplanation"/>, resolved through the journal's <see cref="AuditExplanationCache"/>), which the
+/// record's hash covers like any other member.
 /// </summary>
 internal static class AuditSeal
 {
@@ -24,16 +27,27 @@ internal static class AuditSeal
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
 
-    /// <summary>Hashes <paramref name="unsigned"/> (whose <see cref="AuditRecord.Hash"/> is null) and returns it sealed with its journal line (UTF-8, no newline).</summary>
-    /// <exception cref="ArgumentException">The entry holds text that does not survive UTF-8 (a lone surrogate) or a non-finite number.</exception>
-    public static (AuditRecord Record, byte[] Line) Seal(AuditRecord unsigned)
+    /// <summary>
+    /// Hashes <paramref name="unsigned"/> (whose <see cref="AuditRecord.Hash"/> is null) and returns it sealed with its
+    /// journal line (UTF-8, no newline) and the explanation to store for it (null when it has none).
+    /// </summary>
+    /// <exception cref="ArgumentException">The entry holds text that does not survive UTF-8 (a lone surrogate) or a non-finite number, or an explanation that is not JSON.</exception>
+    public static AuditSealed Seal(AuditRecord unsigned, AuditExplanationCache? explanations = null)
     {
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(16 * 1024);
         buffer.ResetWrittenCount();
         int split;
+        AuditExplanation? explanation = null;
         try
         {
-            split = WriteUnsigned(buffer, unsigned);
+            if (!unsigned.Explanation.IsEmpty)
+            {
+                explanation = explanations is null
+                    ? AuditExplanationCache.Compute(unsigned.Explanation, unsigned.IntentDigest)
+                    : explanations.Resolve(unsigned.Explanation, unsigned.IntentDigest);
+            }
+
+            split = WriteUnsigned(buffer, unsigned, explanation?.Digest);
         }
         catch (EncoderFallbackException ex)
         {
@@ -70,11 +84,11 @@ internal static class AuditSeal
             t_buffer = null;
         }
 
-        return (unsigned with { Hash = hash }, line);
+        return new AuditSealed(unsigned with { Hash = hash, ExplanationDigest = explanation?.Digest }, line, explanation);
     }
 
     /// <summary>Writes the canonical form without <c>hash</c>; returns the byte offset where <c>"hash":…,</c> belongs.</summary>
-    private static int WriteUnsigned(ArrayBufferWriter<byte> w, AuditRecord r)
+    private static int WriteUnsigned(ArrayBufferWriter<byte> w, AuditRecord r, string? explanationDigest)
     {
         var json = new CanonicalJsonWriter(w);
         var members = new MemberWriter(json);
@@ -85,13 +99,7 @@ internal static class AuditSeal
         members.String("connector"u8, r.Connector);
         members.Number("count"u8, r.Count);
         members.String("decision"u8, r.Decision);
-        if (!r.Explanation.IsEmpty)
-        {
-            // Parsed here, once, into the pool's buffers, and canonicalised from them.
-            using var document = JsonDocument.Parse(r.Explanation);
-            members.Name("explanation"u8);
-            json.WriteElement(document.RootElement);
-        }
+        members.String("explanation_digest"u8, explanationDigest);
 
         if (r.FailingControls is { } controls)
         {

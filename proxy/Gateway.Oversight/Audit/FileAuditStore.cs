@@ -23,6 +23,9 @@ namespace Gateway.Oversight.Audit;
 /// with the anchor line (<see cref="AuditAnchorLine"/>) that the first kept record links to: the new file is
 /// written beside the old one, fsynced, renamed over it and the directory fsynced, so a crash leaves either
 /// the old file or the new one, never a half (<see cref="AuditFileRetirement"/>).
+/// A tenant's explanations (records refer to them by digest) are one file beside the chain files,
+/// <c>{tenant}.explanations.jsonl</c> (<see cref="AuditExplanationFile"/>): an explanation is appended and fsynced
+/// there before the lines of the first group that refers to it. Retention keeps it whole.
 /// </summary>
 public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
 {
@@ -32,9 +35,13 @@ public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
     /// <summary>Separates the tenant from the replica in a file name (never part of either).</summary>
     public const char ReplicaSeparator = '@';
 
+    /// <summary>The file name suffix of a tenant's stored explanations.</summary>
+    public const string ExplanationsSuffix = ".explanations.jsonl";
+
     private readonly string _directory;
     private readonly ILogger<FileAuditStore> _logger;
     private readonly ConcurrentDictionary<AuditPartition, AuditJournalFile> _files = new();
+    private readonly ConcurrentDictionary<string, AuditExplanationFile> _explanations = new(StringComparer.Ordinal);
     private readonly AuditFileSpaceProbe _space;
     private volatile bool _directoryExisted;
 
@@ -51,6 +58,9 @@ public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
 
     /// <summary>The file of a partition.</summary>
     public string PathOf(AuditPartition partition) => AuditFileNames.PathOf(_directory, partition);
+
+    /// <summary>The file of a tenant's stored explanations.</summary>
+    public string ExplanationsPathOf(string tenant) => Path.Combine(_directory, tenant + ExplanationsSuffix);
 
     /// <summary>Creates the directory when missing and recovers the tip of every partition file present (called at start-up).</summary>
     public async ValueTask RecoverAllAsync(CancellationToken cancellationToken = default)
@@ -77,9 +87,10 @@ public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
         }
     }
 
-    public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lines);
+        ArgumentNullException.ThrowIfNull(explanations);
         ArgumentOutOfRangeException.ThrowIfZero(lines.Count);
         var size = 0;
         foreach (var line in lines)
@@ -104,6 +115,20 @@ public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
             {
                 file.Close();
                 throw new IOException($"The audit journal file {file.Path} vanished; appends resume once it is restored.");
+            }
+
+            if (explanations.Count > 0)
+            {
+                // Durable before any line that refers to them (the partition's gate is taken first, never the other way round).
+                var explained = await EnterExplanationsAsync(partition.Tenant, create: true, cancellationToken);
+                try
+                {
+                    await explained!.AppendAsync(explanations, _space);
+                }
+                finally
+                {
+                    explained!.Gate.Release();
+                }
             }
 
             var bytes = new byte[size];
@@ -165,6 +190,24 @@ public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
                     yield return line;
                 }
             }
+        }
+    }
+
+    public async ValueTask<string?> GetExplanationAsync(string tenant, string digest, CancellationToken cancellationToken = default)
+    {
+        Identifiers.ThrowIfInvalidTenant(tenant);
+        if (await EnterExplanationsAsync(tenant, create: false, cancellationToken) is not { } file)
+        {
+            return null;
+        }
+
+        try
+        {
+            return file.Read(digest);
+        }
+        finally
+        {
+            file.Gate.Release();
         }
     }
 
@@ -249,6 +292,39 @@ public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
         }
 
         _files.Clear();
+        foreach (var file in _explanations.Values)
+        {
+            file.Close();
+            file.Gate.Dispose();
+        }
+
+        _explanations.Clear();
+    }
+
+    /// <summary>
+    /// The tenant's explanations file under its gate, open; null (no gate held) when it does not exist and
+    /// <paramref name="create"/> is false. The caller releases the gate.
+    /// </summary>
+    private async ValueTask<AuditExplanationFile?> EnterExplanationsAsync(string tenant, bool create, CancellationToken cancellationToken)
+    {
+        var file = _explanations.GetOrAdd(tenant, static (t, store) => new AuditExplanationFile(store.ExplanationsPathOf(t), t), this);
+        await file.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!create && !File.Exists(file.Path))
+            {
+                file.Gate.Release();
+                return null;
+            }
+
+            file.EnsureOpen(_logger);
+            return file;
+        }
+        catch
+        {
+            file.Gate.Release();
+            throw;
+        }
     }
 
     /// <summary>The partition's file under its gate, open (recovered when it was closed); the caller releases the gate.</summary>

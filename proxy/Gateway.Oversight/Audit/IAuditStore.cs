@@ -15,9 +15,14 @@ public interface IAuditStore
     /// Appends every one of <paramref name="lines"/> (UTF-8, no newline; a group, in order; the last one's hash is
     /// <paramref name="lastHash"/>) durably and all-or-nothing, only when the chain holds exactly
     /// <paramref name="expectedLength"/> records; false when another writer got there first. Completes
-    /// only once the lines are durable (one fsync or one store round trip per group).
+    /// only once the lines are durable (one fsync or one store round trip per group). Each of
+    /// <paramref name="explanations"/> (the group's records refer to them by digest) is stored for the tenant where
+    /// its digest is not stored yet, durably no later than the lines (a stored one is kept as it is).
     /// </summary>
-    ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, CancellationToken cancellationToken = default);
+    ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, CancellationToken cancellationToken = default);
+
+    /// <summary>The explanation of <paramref name="tenant"/> stored under <paramref name="digest"/> (JSON text as stored), or null when there is none.</summary>
+    ValueTask<string?> GetExplanationAsync(string tenant, string digest, CancellationToken cancellationToken = default);
 
     /// <summary>The lines of the partition from zero-based <paramref name="start"/> onwards, in order.</summary>
     IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, CancellationToken cancellationToken = default);

@@ -13,7 +13,9 @@ namespace Gateway.Oversight.Audit;
 /// read. The database links each row to its chain's tip (trigger <c>audit_records_link</c>: seq
 /// contiguous, prev_hash = tip hash; SQLSTATE <c>GA001</c> otherwise), so a lost race, or any writer
 /// that does not extend the tip, is refused by the database itself and reported as a conflict. Rows
-/// are never updated or deleted by the application; <c>audit verify</c> names a hand edit.
+/// are never updated or deleted by the application; <c>audit verify</c> names a hand edit. The group's explanations
+/// go into <c>audit_explanations</c> (migration 0016, one row per tenant and digest, <c>ON CONFLICT DO NOTHING</c>)
+/// in the same statement, so in the same transaction.
 /// </summary>
 public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditRetirement
 {
@@ -22,7 +24,12 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
 
     private const int PageSize = 512;
 
+    // The explanations ($5 digests, $6 texts; empty arrays for none) in a data-modifying WITH: one statement, one round trip.
     private const string InsertGroup = """
+        WITH explanations AS (
+            INSERT INTO audit_explanations (tenant, digest, explanation)
+            SELECT $1, x.d, x.e FROM unnest($5::text[], $6::text[]) AS x(d, e)
+            ON CONFLICT (tenant, digest) DO NOTHING)
         INSERT INTO audit_records (tenant, replica, seq, time, agent, tool, decision, prev_hash, hash, line)
         SELECT $1, $2, $3 + u.o, (u.j->>'time')::timestamptz, u.j->>'agent', u.j->>'tool', u.j->>'decision', u.j->>'prev_hash', u.j->>'hash', u.l
         FROM (SELECT l, o, l::jsonb AS j FROM unnest($4::text[]) WITH ORDINALITY AS x(l, o)) AS u
@@ -40,9 +47,10 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
     public ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) =>
         ReadTipAsync("SELECT length, last_hash FROM audit_chains WHERE tenant = $1 AND replica = $2", partition, cancellationToken);
 
-    public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lines);
+        ArgumentNullException.ThrowIfNull(explanations);
         ArgumentOutOfRangeException.ThrowIfZero(lines.Count);
         await using var scope = await _database.OpenTenantAsync(partition.Tenant, cancellationToken).ConfigureAwait(false);
         try
@@ -52,6 +60,8 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
                 AddPartition(command, partition);
                 command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = expectedLength });
                 command.Parameters.Add(new NpgsqlParameter { Value = lines.Select(static line => Encoding.UTF8.GetString(line)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+                command.Parameters.Add(new NpgsqlParameter { Value = explanations.Select(static e => e.Digest).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+                command.Parameters.Add(new NpgsqlParameter { Value = explanations.Select(static e => Encoding.UTF8.GetString(e.Json)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
@@ -123,6 +133,16 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
         }
 
         return replicas;
+    }
+
+    /// <summary>The explanation stored under the digest (<c>audit_explanations</c>, migration 0016), or null.</summary>
+    public async ValueTask<string?> GetExplanationAsync(string tenant, string digest, CancellationToken cancellationToken = default)
+    {
+        await using var scope = await _database.OpenTenantAsync(tenant, cancellationToken).ConfigureAwait(false);
+        await using var command = scope.CreateCommand("SELECT explanation FROM audit_explanations WHERE tenant = $1 AND digest = $2");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = digest });
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
     }
 
     /// <summary>The anchor of retention (<c>audit_anchors</c>, migration 0014), genesis when nothing was retired.</summary>

@@ -9,7 +9,8 @@ namespace Gateway.Oversight.Audit;
 /// The journal in the shared state store: one log per partition under <c>StoreKeys.AuditLog(tenant,
 /// replica)</c>, a group appended in one round trip with <see cref="IStateStore.TryAppendAsync(string, long, IReadOnlyList{byte[]}, CancellationToken)"/>
 /// at the expected length, and the tenant's replicas listed in a set (<c>StoreKeys.AuditReplicas</c>)
-/// that each replica joins once per tenant.
+/// that each replica joins once per tenant. The tenant's explanations live in one hash (<c>StoreKeys.AuditExplanations</c>,
+/// digest → explanation), each set where absent in the same atomic call as the group that first refers to it.
 /// </summary>
 public sealed class StoreAuditStore : IAuditStore
 {
@@ -40,16 +41,23 @@ public sealed class StoreAuditStore : IAuditStore
         return new AuditTip(length, ReadHash(last[0]));
     }
 
-    public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(explanations);
         if (!_registered.ContainsKey(partition))
         {
             await _store.SetAddAsync(StoreKeys.AuditReplicas(partition.Tenant), partition.Replica, null, cancellationToken);
             _registered[partition] = true;
         }
 
-        return await _store.TryAppendAsync(StoreKeys.AuditLog(partition.Tenant, partition.Replica), expectedLength, lines, cancellationToken);
+        var log = StoreKeys.AuditLog(partition.Tenant, partition.Replica);
+        return explanations.Count == 0
+            ? await _store.TryAppendAsync(log, expectedLength, lines, cancellationToken)
+            : await _store.TryAppendAsync(log, expectedLength, lines, StoreKeys.AuditExplanations(partition.Tenant), [.. explanations.Select(static e => KeyValuePair.Create(e.Digest, e.Json))], cancellationToken);
     }
+
+    public ValueTask<string?> GetExplanationAsync(string tenant, string digest, CancellationToken cancellationToken = default) =>
+        _store.HashGetAsync(StoreKeys.AuditExplanations(tenant), digest, cancellationToken);
 
     public async IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

@@ -74,6 +74,15 @@ internal sealed class TracingStateStore : IStateStore
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, CancellationToken cancellationToken = default) =>
         Run("log_append", (logKey, expectedLength, entries), static (s, a, ct) => s.TryAppendAsync(a.logKey, a.expectedLength, a.entries, ct), cancellationToken);
 
+    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, CancellationToken cancellationToken = default) =>
+        Run("log_append", (logKey, expectedLength, entries, hashKey, fields), static (s, a, ct) => s.TryAppendAsync(a.logKey, a.expectedLength, a.entries, a.hashKey, a.fields, ct), cancellationToken);
+
+    public ValueTask<string?> HashGetAsync(string hashKey, string field, CancellationToken cancellationToken = default) =>
+        Run("hash_get", (hashKey, field), static (s, a, ct) => s.HashGetAsync(a.hashKey, a.field, ct), cancellationToken);
+
+    public ValueTask<long> HashLengthAsync(string hashKey, CancellationToken cancellationToken = default) =>
+        Run("hash_length", hashKey, static (s, k, ct) => s.HashLengthAsync(k, ct), cancellationToken);
+
     public ValueTask<long> LogLengthAsync(string logKey, CancellationToken cancellationToken = default) =>
         Run("log_length", logKey, static (s, k, ct) => s.LogLengthAsync(k, ct), cancellationToken);
 

@@ -29,6 +29,11 @@ public sealed class CountingStateStore(IStateStore inner, ConcurrentQueue<(strin
 
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, string entry, CancellationToken cancellationToken = default) => Note(inner.TryAppendAsync(logKey, expectedLength, entry, cancellationToken), "append");
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, CancellationToken cancellationToken = default) => Note(inner.TryAppendAsync(logKey, expectedLength, entries, cancellationToken), "append");
+    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, CancellationToken cancellationToken = default) => Note(inner.TryAppendAsync(logKey, expectedLength, entries, hashKey, fields, cancellationToken), "append");
+
+    public ValueTask<string?> HashGetAsync(string hashKey, string field, CancellationToken cancellationToken = default) => Note(inner.HashGetAsync(hashKey, field, cancellationToken), "hash_get");
+
+    public ValueTask<long> HashLengthAsync(string hashKey, CancellationToken cancellationToken = default) => Note(inner.HashLengthAsync(hashKey, cancellationToken), "hash_length");
 
     public ValueTask<long> LogLengthAsync(string logKey, CancellationToken cancellationToken = default) => Note(inner.LogLengthAsync(logKey, cancellationToken), "log_length");
 
