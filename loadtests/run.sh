@@ -29,7 +29,8 @@
 #   LOADTEST_GATEWAY_ENV=""     extra environment for every gateway, e.g. "DOTNET_gcServer=0 DOTNET_TieredPGO=1"
 #   LOADTEST_VARIANTS=""        per store, the allow scenario again (warm-up and the rounds, full load) on a gateway started
 #                               with extra arguments, one row each: "name:args;name:args", arguments separated by spaces,
-#                               e.g. "unbatched:--Gateway:Store:Redis:BatchAdmissions=false" gives the row allow[unbatched]
+#                               e.g. "unbatched:--Gateway:Store:Redis:BatchAdmissions=false" gives the row allow[unbatched];
+#                               NAME=value words go to the gateway's environment instead ("wks:DOTNET_gcServer=0")
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -571,13 +572,20 @@ run_variants() {
       log "variant '$name': a name is lowercase letters, digits, '-' and '_' (skipped)"
       continue
     fi
-    local variant_args=()
-    read -r -a variant_args <<<"$args"
+    local words=() variant_args=() variant_env=() word
+    read -r -a words <<<"$args"
+    # NAME=value words go to the gateway's environment (runtime knobs such as DOTNET_gcServer=0), the rest are arguments.
+    for word in "${words[@]}"; do
+      if [[ "$word" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; then variant_env+=("$word"); else variant_args+=("$word"); fi
+    done
     port="$(free_port)"
     [[ -n "$redis_pid" ]] && redis-cli -p "$redis_port" FLUSHALL >/dev/null
+    local saved_env=("${gateway_env[@]}")
+    gateway_env+=("${variant_env[@]}")
     start_gateway "$store-$name" "$port" "$@" "${variant_args[@]}"
+    gateway_env=("${saved_env[@]}")
     rss_sampler "$gateway_pid" "$work/rss-$store-$name" 1
-    log "gateway ($store store, variant $name: ${variant_args[*]}) on 127.0.0.1:$port"
+    log "gateway ($store store, variant $name: ${variant_env[*]} ${variant_args[*]}) on 127.0.0.1:$port"
     run "$store" gateway "allow[$name]" warmup 0 "$connections" 0 "$port"
     for round in $(seq 1 "$rounds"); do
       log "$store: variant $name, round $round/$rounds"
