@@ -113,7 +113,8 @@ public sealed class AuditJournalPostgresTests(PostgresFixture postgres) : AuditJ
     [Fact]
     public async Task TryAppendAsync_OneGroup_TakesOneRoundTrip()
     {
-        var connection = new NpgsqlConnectionStringBuilder(postgres.ConnectionString);
+        // One pooled connection, so the statements it prepared can be read back from it below.
+        var connection = new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { MaxPoolSize = 1 };
         await using var relay = RoundTripCountingRelay.Start(connection.Port);
         connection.Port = relay.Port;
         await using var database = PostgresDatabase.Create(new PostgresStoreOptions { ConnectionString = connection.ConnectionString });
@@ -133,6 +134,8 @@ public sealed class AuditJournalPostgresTests(PostgresFixture postgres) : AuditJ
         var result = await journal.VerifyAsync(Tenant);
         Assert.True(result.Intact, result.Reason);
         Assert.Equal(9, result.Records);
+        await using var prepared = database.DataSource.CreateCommand("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'INSERT INTO audit_records%'");
+        Assert.Equal(1L, (long)(await prepared.ExecuteScalarAsync())!);
     }
 
     protected override IAuditStore CreateSink() => new PostgresAuditStore(postgres.Database);

@@ -1,0 +1,68 @@
+using Gateway.Testing;
+
+namespace Gateway.Store.Postgres.Tests;
+
+/// <summary>Automatic preparation as <see cref="PostgresDatabase.Create"/> sets it, seen in the server's <c>pg_prepared_statements</c>.</summary>
+public sealed class AutoPrepareTests
+{
+    private const string Probe = "SELECT count(*) FROM audit_records WHERE seq > $1";
+
+    [Fact]
+    public async Task Create_ConnectionStringLeavesPreparationUnset_RepeatedStatementIsPrepared()
+    {
+        await using var database = await CreateAsync(string.Empty);
+
+        await RunProbeAsync(database, times: PostgresDatabase.DefaultAutoPrepareMinUsages);
+
+        Assert.Contains(Probe, await PreparedStatementsAsync(database));
+    }
+
+    [Fact]
+    public async Task Create_OperatorTurnsPreparationOff_NothingIsPrepared()
+    {
+        await using var database = await CreateAsync(";Max Auto Prepare=0");
+
+        await RunProbeAsync(database, times: 5);
+
+        Assert.DoesNotContain(Probe, await PreparedStatementsAsync(database));
+    }
+
+    [Fact]
+    public async Task Create_OperatorSetsMinUsages_TheirsIsKept()
+    {
+        await using var database = await CreateAsync(";Auto Prepare Min Usages=4");
+
+        await RunProbeAsync(database, times: 3);
+        Assert.DoesNotContain(Probe, await PreparedStatementsAsync(database));
+        await RunProbeAsync(database, times: 1);
+        Assert.Contains(Probe, await PreparedStatementsAsync(database));
+    }
+
+    // One connection in the pool: prepared statements belong to a connection.
+    private static async Task<PostgresDatabase> CreateAsync(string settings)
+    {
+        var server = await PostgresServer.Shared;
+        var database = PostgresDatabase.Create(new PostgresStoreOptions { ConnectionString = await server.CreateDatabaseAsync() + ";Maximum Pool Size=1" + settings });
+        await new PostgresMigrator(database).MigrateAsync();
+        return database;
+    }
+
+    private static async Task RunProbeAsync(PostgresDatabase database, int times)
+    {
+        for (var i = 0; i < times; i++)
+        {
+            await using var scope = await database.OpenTenantAsync("acme");
+            await using var command = scope.Command(Probe, 0L);
+            await command.ExecuteScalarAsync();
+            await scope.CommitAsync();
+        }
+    }
+
+    private static async Task<IReadOnlyList<string>> PreparedStatementsAsync(PostgresDatabase database)
+    {
+        await using var connection = await database.OpenOwnerConnectionAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT statement FROM pg_prepared_statements";
+        return await PostgresRecordCalls.ReadStringsAsync(command, CancellationToken.None);
+    }
+}
