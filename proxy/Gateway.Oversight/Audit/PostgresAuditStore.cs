@@ -11,10 +11,11 @@ namespace Gateway.Oversight.Audit;
 /// The journal in PostgreSQL (<c>audit_records</c>, migration 0001): a group is one multi-row
 /// <c>INSERT</c> in one tenant-scoped transaction as the application role, which may only insert and
 /// read, sent with its <c>BEGIN</c> and <c>COMMIT</c> in one round trip
-/// (<see cref="PostgresDatabase.CommitTenantBatchAsync"/>). The database links each row to its chain's tip (trigger <c>audit_records_link</c>: seq
-/// contiguous, prev_hash = tip hash; SQLSTATE <c>GA001</c> otherwise), so a lost race, or any writer
-/// that does not extend the tip, is refused by the database itself and reported as a conflict. Rows
-/// are never updated or deleted by the application; <c>audit verify</c> names a hand edit.
+/// (<see cref="PostgresDatabase.CommitTenantBatchAsync"/>). The database links each row to its
+/// chain's tip (trigger <c>audit_records_link</c>: seq contiguous, prev_hash = tip hash; SQLSTATE
+/// <c>GA001</c> otherwise), so a lost race, or any writer that does not extend the tip, is refused by
+/// the database itself and reported as a conflict. Rows are never updated or deleted by the
+/// application; <c>audit verify</c> names a hand edit.
 /// </summary>
 public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditRetirement
 {
