@@ -38,6 +38,27 @@ public sealed class AutoPrepareTests
         Assert.Contains(Probe, await PreparedStatementsAsync(database));
     }
 
+    [Fact]
+    public async Task Create_PreparedStatement_StillSeesOnlyTheTransactionsTenant()
+    {
+        await using var database = await CreateAsync(string.Empty);
+        await database.CommitTenantBatchAsync("acme", [TestDatabases.AuditRow("acme", 1, TestDatabases.Genesis, TestDatabases.Hash('a'))]);
+        await database.CommitTenantBatchAsync("globex", [
+            TestDatabases.AuditRow("globex", 1, TestDatabases.Genesis, TestDatabases.Hash('a')),
+            TestDatabases.AuditRow("globex", 2, TestDatabases.Hash('a'), TestDatabases.Hash('b'))]);
+
+        var counts = new List<long>();
+        foreach (var tenant in new[] { "acme", "acme", "globex", "acme", "globex", "nobody" })
+        {
+            await using var scope = await database.OpenTenantAsync(tenant);
+            await using var command = scope.Command(Probe, 0L);
+            counts.Add((long)(await command.ExecuteScalarAsync())!);
+        }
+
+        Assert.Contains(Probe, await PreparedStatementsAsync(database));
+        Assert.Equal([1L, 1L, 2L, 1L, 2L, 0L], counts);
+    }
+
     // One connection in the pool: prepared statements belong to a connection.
     private static async Task<PostgresDatabase> CreateAsync(string settings)
     {

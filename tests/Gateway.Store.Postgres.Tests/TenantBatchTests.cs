@@ -18,8 +18,8 @@ public sealed class TenantBatchTests
 
         var before = relay.RoundTrips;
         await database.CommitTenantBatchAsync("acme", [
-            AuditRow("acme", 1, TestDatabases.Genesis, TestDatabases.Hash('a')),
-            AuditRow("acme", 2, TestDatabases.Hash('a'), TestDatabases.Hash('b'))]);
+            TestDatabases.AuditRow("acme", 1, TestDatabases.Genesis, TestDatabases.Hash('a')),
+            TestDatabases.AuditRow("acme", 2, TestDatabases.Hash('a'), TestDatabases.Hash('b'))]);
 
         Assert.Equal(1, relay.RoundTrips - before);
         Assert.Equal(2L, await CountRowsAsync(database, "acme"));
@@ -52,14 +52,14 @@ public sealed class TenantBatchTests
 
         // The first row is inserted, then the row of another tenant is refused by the policy.
         var error = await Assert.ThrowsAsync<PostgresException>(async () => await database.CommitTenantBatchAsync("acme", [
-            AuditRow("acme", 1, TestDatabases.Genesis, TestDatabases.Hash('a')),
-            AuditRow("globex", 1, TestDatabases.Genesis, TestDatabases.Hash('b'))]));
+            TestDatabases.AuditRow("acme", 1, TestDatabases.Genesis, TestDatabases.Hash('a')),
+            TestDatabases.AuditRow("globex", 1, TestDatabases.Genesis, TestDatabases.Hash('b'))]));
 
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
         Assert.Equal(0L, await CountRowsAsync(database, "acme"));
 
         // The only connection went back to the pool rolled back: the same chain starts again from genesis.
-        await database.CommitTenantBatchAsync("acme", [AuditRow("acme", 1, TestDatabases.Genesis, TestDatabases.Hash('c'))]);
+        await database.CommitTenantBatchAsync("acme", [TestDatabases.AuditRow("acme", 1, TestDatabases.Genesis, TestDatabases.Hash('c'))]);
         Assert.Equal(1L, await CountRowsAsync(database, "acme"));
     }
 
@@ -67,25 +67,14 @@ public sealed class TenantBatchTests
     public async Task CommitTenantBatchAsync_RowThatDoesNotLink_ThrowsTheLinkTriggersState()
     {
         await using var database = await TestDatabases.CreateAsync();
-        await database.CommitTenantBatchAsync("acme", [AuditRow("acme", 1, TestDatabases.Genesis, TestDatabases.Hash('a'))]);
+        await database.CommitTenantBatchAsync("acme", [TestDatabases.AuditRow("acme", 1, TestDatabases.Genesis, TestDatabases.Hash('a'))]);
 
         // A second writer with the same stale tip: the trigger refuses it and the first row stands.
         var error = await Assert.ThrowsAsync<PostgresException>(async () =>
-            await database.CommitTenantBatchAsync("acme", [AuditRow("acme", 1, TestDatabases.Genesis, TestDatabases.Hash('b'))]));
+            await database.CommitTenantBatchAsync("acme", [TestDatabases.AuditRow("acme", 1, TestDatabases.Genesis, TestDatabases.Hash('b'))]));
 
         Assert.Equal("GA001", error.SqlState);
         Assert.Equal(1L, await CountRowsAsync(database, "acme"));
-    }
-
-    private static NpgsqlBatchCommand AuditRow(string tenant, long seq, string prevHash, string hash)
-    {
-        var command = new NpgsqlBatchCommand(
-            "INSERT INTO audit_records (tenant, replica, seq, time, agent, decision, prev_hash, hash, line) VALUES ($1, 'r1', $2, now(), 'agent', 'allow', $3, $4, '{}')");
-        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
-        command.Parameters.Add(new NpgsqlParameter { Value = seq });
-        command.Parameters.Add(new NpgsqlParameter { Value = prevHash });
-        command.Parameters.Add(new NpgsqlParameter { Value = hash });
-        return command;
     }
 
     private static async Task<long> CountRowsAsync(PostgresDatabase database, string tenant)
