@@ -1,4 +1,5 @@
 using Gateway.Testing;
+using Npgsql;
 
 namespace Gateway.Store.Postgres.Tests;
 
@@ -57,6 +58,28 @@ public sealed class AutoPrepareTests
 
         Assert.Contains(Probe, await PreparedStatementsAsync(database));
         Assert.Equal([1L, 1L, 2L, 1L, 2L, 0L], counts);
+    }
+
+    [Fact]
+    public async Task Create_BatchFailsWhilePreparing_TheConnectionGoesOn()
+    {
+        await using var database = await CreateAsync(string.Empty);
+        await database.CommitTenantBatchAsync("acme", [TestDatabases.AuditRow("acme", 1, TestDatabases.Genesis, TestDatabases.Hash('a'))]);
+
+        // Second use of every statement, so this batch prepares them; the insert fails and the server skips the COMMIT's preparation.
+        var error = await Assert.ThrowsAsync<PostgresException>(async () =>
+            await database.CommitTenantBatchAsync("acme", [TestDatabases.AuditRow("acme", 1, TestDatabases.Genesis, TestDatabases.Hash('b'))]));
+        Assert.Equal("GA001", error.SqlState);
+
+        for (var seq = 2; seq <= 4; seq++)
+        {
+            await database.CommitTenantBatchAsync("acme", [TestDatabases.AuditRow("acme", seq, TestDatabases.Hash((char)('a' + seq - 2)), TestDatabases.Hash((char)('a' + seq - 1)))]);
+        }
+
+        Assert.Contains("COMMIT", await PreparedStatementsAsync(database));
+        await using var scope = await database.OpenTenantAsync("acme");
+        await using var count = scope.CreateCommand("SELECT count(*) FROM audit_records");
+        Assert.Equal(4L, (long)(await count.ExecuteScalarAsync())!);
     }
 
     // One connection in the pool: prepared statements belong to a connection.
