@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -9,6 +10,7 @@ namespace Gateway.Store.Postgres;
 /// application role <see cref="ApplicationRole"/> (not the tables' owner, so row-level security
 /// applies) with <see cref="TenantSetting"/> set for that transaction only (<c>SET LOCAL</c>), so a
 /// query that forgets its <c>WHERE tenant = …</c> still sees only that tenant's rows.
+/// <see cref="CommitTenantBatchAsync"/> is a whole such transaction of writes in one round trip.
 /// <see cref="OpenOwnerConnectionAsync"/> is the session user itself, for migrations and operators.
 /// </summary>
 public sealed class PostgresDatabase : IAsyncDisposable
@@ -18,6 +20,17 @@ public sealed class PostgresDatabase : IAsyncDisposable
 
     /// <summary>The setting row-level security policies compare each row's tenant with.</summary>
     public const string TenantSetting = "gamut.tenant";
+
+    /// <summary>
+    /// <c>Max Auto Prepare</c> when the connection string does not set it: Npgsql keeps up to this many
+    /// statements prepared per connection (least recently used recycled), so the hot statements are
+    /// parsed and planned once per connection instead of on every call. The gateway runs a few dozen
+    /// distinct statements.
+    /// </summary>
+    public const int DefaultMaxAutoPrepare = 64;
+
+    /// <summary><c>Auto Prepare Min Usages</c> when the connection string does not set it: a statement is prepared on its second use.</summary>
+    public const int DefaultAutoPrepareMinUsages = 2;
 
     private readonly bool _ownsDataSource;
 
@@ -35,7 +48,13 @@ public sealed class PostgresDatabase : IAsyncDisposable
     /// <summary>The timeout of every command a scope creates.</summary>
     public int CommandTimeoutSeconds { get; }
 
-    /// <summary>Builds the data source from validated options (the connection string is read once, never logged).</summary>
+    /// <summary>
+    /// Builds the data source from validated options (the connection string is read once, never logged).
+    /// What the connection string leaves unset: <c>Application Name</c> is <c>gateway</c>, and automatic
+    /// preparation is on (<see cref="DefaultMaxAutoPrepare"/>, <see cref="DefaultAutoPrepareMinUsages"/>);
+    /// <c>Max Auto Prepare=0</c> in the connection string turns it off (a pooler that cannot keep
+    /// prepared statements).
+    /// </summary>
     public static PostgresDatabase Create(PostgresStoreOptions options, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -46,6 +65,18 @@ public sealed class PostgresDatabase : IAsyncDisposable
         if (string.IsNullOrEmpty(connection.ApplicationName))
         {
             connection.ApplicationName = "gateway";
+        }
+
+        // Npgsql's builder claims every keyword it knows; its canonical string names only those set.
+        var configured = new DbConnectionStringBuilder { ConnectionString = connection.ConnectionString };
+        if (!configured.ContainsKey("Max Auto Prepare"))
+        {
+            connection.MaxAutoPrepare = DefaultMaxAutoPrepare;
+        }
+
+        if (!configured.ContainsKey("Auto Prepare Min Usages"))
+        {
+            connection.AutoPrepareMinUsages = DefaultAutoPrepareMinUsages;
         }
 
         var builder = new NpgsqlDataSourceBuilder(connection.ConnectionString);
@@ -66,6 +97,38 @@ public sealed class PostgresDatabase : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
         return OpenScopeAsync(tenant, cancellationToken);
+    }
+
+    /// <summary>
+    /// A whole transaction as <see cref="ApplicationRole"/> scoped to <paramref name="tenant"/> in one
+    /// round trip: <c>BEGIN</c>, the role, the tenant, <paramref name="commands"/> in order and <c>COMMIT</c>
+    /// go to the server as one pipelined batch, and the call returns once the commit is acknowledged.
+    /// For work that writes without reading first (an audit group and what goes with it): add one more
+    /// statement to the same transaction by adding it to <paramref name="commands"/>. When a command
+    /// fails, the server skips the rest, <c>COMMIT</c> included, nothing is committed, its
+    /// <see cref="PostgresException"/> is thrown (its <see cref="NpgsqlException.BatchCommand"/> names
+    /// the command) and the transaction is rolled back before the connection returns to the pool.
+    /// Each command's <see cref="NpgsqlBatchCommand.RecordsAffected"/> is set on success.
+    /// </summary>
+    public async ValueTask CommitTenantBatchAsync(string tenant, IReadOnlyList<NpgsqlBatchCommand> commands, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
+        ArgumentNullException.ThrowIfNull(commands);
+        ArgumentOutOfRangeException.ThrowIfZero(commands.Count);
+        await using var connection = await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection) { Timeout = CommandTimeoutSeconds };
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+        AddScope(batch, tenant);
+        foreach (var command in commands)
+        {
+            batch.BatchCommands.Add(command);
+        }
+
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+
+        // On an error the server skips to the end of the batch and the connection is left in a failed
+        // transaction block, which Npgsql rolls back when the connection is closed (returned to the pool).
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A transaction as <see cref="ApplicationRole"/> with no tenant: tenant tables show no rows.</summary>
@@ -99,10 +162,7 @@ public sealed class PostgresDatabase : IAsyncDisposable
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (var batch = new NpgsqlBatch(connection, transaction) { Timeout = CommandTimeoutSeconds })
             {
-                batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL ROLE " + ApplicationRole));
-                var scope = new NpgsqlBatchCommand("SELECT set_config('" + TenantSetting + "', $1, true)");
-                scope.Parameters.Add(new NpgsqlParameter { Value = tenant ?? string.Empty });
-                batch.BatchCommands.Add(scope);
+                AddScope(batch, tenant);
                 await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
@@ -113,5 +173,14 @@ public sealed class PostgresDatabase : IAsyncDisposable
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>The statements that make a transaction the application role's, scoped to <paramref name="tenant"/> (none: empty), for that transaction only.</summary>
+    private static void AddScope(NpgsqlBatch batch, string? tenant)
+    {
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL ROLE " + ApplicationRole));
+        var scope = new NpgsqlBatchCommand("SELECT set_config('" + TenantSetting + "', $1, true)");
+        scope.Parameters.Add(new NpgsqlParameter { Value = tenant ?? string.Empty });
+        batch.BatchCommands.Add(scope);
     }
 }

@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Gateway.Oversight.Audit;
 using Gateway.Oversight.Tests.Infrastructure;
 using Gateway.Policy.AuditChain;
+using Gateway.Store.Postgres;
+using Gateway.Testing;
 using Npgsql;
 
 namespace Gateway.Oversight.Tests;
@@ -106,6 +108,34 @@ public sealed class AuditJournalPostgresTests(PostgresFixture postgres) : AuditJ
 
         Assert.False(await sink.TryAppendAsync(partition, 1, ["""{"seq":2,"agent":"a","decision":"allow","time":"2026-01-01T00:00:00Z","prev_hash":"x","hash":"y"}"""u8.ToArray()], "y", []));
         Assert.Equal(2, (await sink.GetTipAsync(partition)).Length);
+    }
+
+    [Fact]
+    public async Task TryAppendAsync_OneGroup_TakesOneRoundTrip()
+    {
+        // One pooled connection, so the statements it prepared can be read back from it below.
+        var connection = new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { MaxPoolSize = 1 };
+        await using var relay = RoundTripCountingRelay.Start(connection.Port);
+        connection.Port = relay.Port;
+        await using var database = PostgresDatabase.Create(new PostgresStoreOptions { ConnectionString = connection.ConnectionString });
+        var journal = TestServices.Journal(new PostgresAuditStore(database), Time);
+        await journal.AppendAsync(Entry(0)); // reads the tip once and opens the pooled connection
+
+        // Enough groups to cross automatic preparation (the statements are prepared in the same round trip).
+        var roundTrips = new List<long>();
+        for (var i = 1; i <= 8; i++)
+        {
+            var before = relay.RoundTrips;
+            await journal.AppendAsync(Entry(i));
+            roundTrips.Add(relay.RoundTrips - before);
+        }
+
+        Assert.Equal(Enumerable.Repeat(1L, 8), roundTrips);
+        var result = await journal.VerifyAsync(Tenant);
+        Assert.True(result.Intact, result.Reason);
+        Assert.Equal(9, result.Records);
+        await using var prepared = database.DataSource.CreateCommand("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'INSERT INTO audit_records%'");
+        Assert.Equal(1L, (long)(await prepared.ExecuteScalarAsync())!);
     }
 
     protected override IAuditStore CreateSink() => new PostgresAuditStore(postgres.Database);

@@ -31,6 +31,18 @@ internal static class TestDatabases
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>The same row as a command for <see cref="PostgresDatabase.CommitTenantBatchAsync"/> (replica <c>r1</c>).</summary>
+    public static NpgsqlBatchCommand AuditRow(string tenant, long seq, string prevHash, string hash)
+    {
+        var command = new NpgsqlBatchCommand(
+            "INSERT INTO audit_records (tenant, replica, seq, time, agent, decision, prev_hash, hash, line) VALUES ($1, 'r1', $2, now(), 'agent', 'allow', $3, $4, '{}')");
+        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+        command.Parameters.Add(new NpgsqlParameter { Value = seq });
+        command.Parameters.Add(new NpgsqlParameter { Value = prevHash });
+        command.Parameters.Add(new NpgsqlParameter { Value = hash });
+        return command;
+    }
+
     public static string Hash(char c) => new(c, 64);
 
     public static string Genesis => Hash('0');

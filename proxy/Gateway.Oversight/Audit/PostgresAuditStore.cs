@@ -10,11 +10,13 @@ namespace Gateway.Oversight.Audit;
 /// <summary>
 /// The journal in PostgreSQL (<c>audit_records</c>, migration 0001): a group is one multi-row
 /// <c>INSERT</c> in one tenant-scoped transaction as the application role, which may only insert and
-/// read. The database links each row to its chain's tip (trigger <c>audit_records_link</c>: seq
-/// contiguous, prev_hash = tip hash; SQLSTATE <c>GA001</c> otherwise), so a lost race, or any writer
-/// that does not extend the tip, is refused by the database itself and reported as a conflict. Rows
-/// are never updated or deleted by the application; <c>audit verify</c> names a hand edit. The group's explanations
-/// go into <c>audit_explanations</c> (migration 0016, one row per tenant and digest, <c>ON CONFLICT DO NOTHING</c>)
+/// read, sent with its <c>BEGIN</c> and <c>COMMIT</c> in one round trip
+/// (<see cref="PostgresDatabase.CommitTenantBatchAsync"/>). The database links each row to its
+/// chain's tip (trigger <c>audit_records_link</c>: seq contiguous, prev_hash = tip hash; SQLSTATE
+/// <c>GA001</c> otherwise), so a lost race, or any writer that does not extend the tip, is refused by
+/// the database itself and reported as a conflict. Rows are never updated or deleted by the
+/// application; <c>audit verify</c> names a hand edit. The group's explanations go into
+/// <c>audit_explanations</c> (migration 0016, one row per tenant and digest, <c>ON CONFLICT DO NOTHING</c>)
 /// in the same statement, so in the same transaction.
 /// </summary>
 public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditRetirement
@@ -52,20 +54,16 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
         ArgumentNullException.ThrowIfNull(lines);
         ArgumentNullException.ThrowIfNull(explanations);
         ArgumentOutOfRangeException.ThrowIfZero(lines.Count);
-        await using var scope = await _database.OpenTenantAsync(partition.Tenant, cancellationToken).ConfigureAwait(false);
+        var insert = new NpgsqlBatchCommand(InsertGroup);
+        AddPartition(insert.Parameters, partition);
+        insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = expectedLength });
+        insert.Parameters.Add(new NpgsqlParameter { Value = lines.Select(static line => Encoding.UTF8.GetString(line)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        insert.Parameters.Add(new NpgsqlParameter { Value = explanations.Select(static e => e.Digest).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        insert.Parameters.Add(new NpgsqlParameter { Value = explanations.Select(static e => Encoding.UTF8.GetString(e.Json)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         try
         {
-            await using (var command = scope.CreateCommand(InsertGroup))
-            {
-                AddPartition(command, partition);
-                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = expectedLength });
-                command.Parameters.Add(new NpgsqlParameter { Value = lines.Select(static line => Encoding.UTF8.GetString(line)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-                command.Parameters.Add(new NpgsqlParameter { Value = explanations.Select(static e => e.Digest).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-                command.Parameters.Add(new NpgsqlParameter { Value = explanations.Select(static e => Encoding.UTF8.GetString(e.Json)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            await scope.CommitAsync(cancellationToken).ConfigureAwait(false);
+            // The whole transaction (scope, insert, commit) in one round trip.
+            await _database.CommitTenantBatchAsync(partition.Tenant, [insert], cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (PostgresException ex) when (ex.SqlState is DoesNotLinkState or PostgresErrorCodes.UniqueViolation)
@@ -239,9 +237,11 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
             : AuditTip.Genesis;
     }
 
-    private static void AddPartition(NpgsqlCommand command, AuditPartition partition)
+    private static void AddPartition(NpgsqlCommand command, AuditPartition partition) => AddPartition(command.Parameters, partition);
+
+    private static void AddPartition(NpgsqlParameterCollection parameters, AuditPartition partition)
     {
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = partition.Tenant });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = partition.Replica });
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = partition.Tenant });
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = partition.Replica });
     }
 }
