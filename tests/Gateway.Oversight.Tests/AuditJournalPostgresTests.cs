@@ -134,7 +134,7 @@ public sealed class AuditJournalPostgresTests(PostgresFixture postgres) : AuditJ
         var result = await journal.VerifyAsync(Tenant);
         Assert.True(result.Intact, result.Reason);
         Assert.Equal(9, result.Records);
-        await using var prepared = database.DataSource.CreateCommand("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'INSERT INTO audit_records%'");
+        await using var prepared = database.DataSource.CreateCommand("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%INSERT INTO audit_records%'");
         Assert.Equal(1L, (long)(await prepared.ExecuteScalarAsync())!);
     }
 
