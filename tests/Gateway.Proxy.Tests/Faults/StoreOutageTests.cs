@@ -26,11 +26,15 @@ public sealed class StoreOutageTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _crm = await ReplicaUpstreams.StartCrmAsync();
+
+        // Redis is killed here, not hung: while it is down every command fails at once (the client fails fast),
+        // so a short command timeout detects nothing and would only turn a slow but healthy command on a loaded
+        // machine into a 503 where these tests assert success (a hung Redis is StoreHangTests' subject).
         _cluster = await ReplicaCluster.StartAsync(
             replicas: 1,
             new Dictionary<string, string> { [ReplicaUpstreams.CrmOrigin] = _crm.Origin },
-            ReplicaUpstreams.WithoutCrmCredential,
-            ReplicaCluster.FaultTimeout);
+            WithoutCrmCredentialOrRateLimits,
+            ReplicaCluster.HealthyTimeout);
     }
 
     public async Task DisposeAsync()
@@ -162,11 +166,19 @@ public sealed class StoreOutageTests : IAsyncLifetime
         var firstSuccess = all.Where(r => r.Started > restarted && r.Status == HttpStatusCode.OK).MinBy(r => r.Ended);
         Assert.NotNull(firstSuccess);
         Assert.True(firstSuccess!.Ended - restarted < RecoveryDeadline, $"recovered only after {(firstSuccess.Ended - restarted).TotalSeconds:F1} s");
-        Assert.All(all.Where(r => r.Started > firstSuccess.Ended + TimeSpan.FromMilliseconds(100)), r => Assert.Equal(HttpStatusCode.OK, r.Status));
+        Assert.All(all.Where(r => r.Started > firstSuccess.Ended + TimeSpan.FromMilliseconds(100)), r => Assert.True(r.Status == HttpStatusCode.OK, $"{r.Id} after recovery: {(int)r.Status} {r.Body}"));
 
         // Every success was really forwarded (the upstream saw its id).
         Assert.All(all.Where(r => r.Status == HttpStatusCode.OK), r => Assert.Contains(r.Id, forwarded));
     }
+
+    /// <summary>
+    /// The traffic runs until the gateway has recovered, so its volume is not bounded by a count: the demo
+    /// agent's 120 requests per minute (and the tenant's 1,000) are not this test's subject and are lifted.
+    /// </summary>
+    private static string WithoutCrmCredentialOrRateLimits(string bundle) => ReplicaUpstreams.WithoutCrmCredential(bundle)
+        .Replace("limit: 120, window: 1m", "limit: 100000, window: 1m", StringComparison.Ordinal)
+        .Replace("limit: 1000, window: 1m", "limit: 100000, window: 1m", StringComparison.Ordinal);
 
     private static async Task<List<Outcome>> FireAsync(AgentClient agent, string prefix, int tasks, int perTask)
     {

@@ -45,6 +45,9 @@ public sealed class GatewayProcess : IDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("the gateway did not start");
+
+        // A gateway a failed or killed test run leaves running still dies with the test process.
+        ProcessJanitor.KillAfterThisProcess(process.Id, "gateway.dll");
         process.OutputDataReceived += static (_, _) => { };
         process.ErrorDataReceived += static (_, _) => { };
         process.BeginOutputReadLine();

@@ -1,0 +1,61 @@
+using System.Diagnostics.Metrics;
+using System.Text.Json;
+using Gateway.Oversight;
+using Gateway.Oversight.Audit;
+using Gateway.Oversight.Options;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using MsOptions = Microsoft.Extensions.Options.Options;
+
+namespace Gateway.Proxy.Tests.Infrastructure;
+
+/// <summary>
+/// An audit sink opened from the test process, as an operator's tool would open it once the gateway is gone:
+/// the records of a tenant's chains as stored, and the chains verified with the gateway's own
+/// <see cref="AuditJournal.VerifyAsync"/>. Reads only the members every record format carries (seq, request id,
+/// status), never the explanation.
+/// </summary>
+public sealed class AuditSinkReader : IAsyncDisposable
+{
+    private readonly IAuditStore _store;
+    private readonly Func<ValueTask> _close;
+    private readonly AuditJournal _journal;
+
+    /// <summary>Reads <paramref name="store"/>; <paramref name="close"/> (closing the connection or files under it) runs when the reader is disposed.</summary>
+    public AuditSinkReader(IAuditStore store, Func<ValueTask> close)
+    {
+        _store = store;
+        _close = close;
+        var metrics = new OversightMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
+        _journal = new AuditJournal(store, [], TimeProvider.System, metrics, MsOptions.Create(new OversightOptions()), NullLogger<AuditJournal>.Instance);
+    }
+
+    /// <summary>Every stored record of <paramref name="tenant"/>, chain by chain, in chain order.</summary>
+    public async Task<IReadOnlyList<StoredAuditRecord>> ReadAsync(string tenant)
+    {
+        var records = new List<StoredAuditRecord>();
+        foreach (var replica in await _store.ListReplicasAsync(tenant))
+        {
+            await foreach (var line in _store.ReadAsync(new AuditPartition(tenant, replica), 0))
+            {
+                using var json = JsonDocument.Parse(line);
+                var root = json.RootElement;
+                records.Add(new StoredAuditRecord(
+                    replica,
+                    root.GetProperty("seq").GetInt64(),
+                    root.TryGetProperty("request_id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null,
+                    root.TryGetProperty("status_code", out var status) ? status.GetInt32() : 0));
+            }
+        }
+
+        return records;
+    }
+
+    /// <summary>Walks every chain of <paramref name="tenant"/> from its start and names the first broken link.</summary>
+    public ValueTask<AuditVerification> VerifyAsync(string tenant) => _journal.VerifyAsync(tenant);
+
+    public ValueTask DisposeAsync() => _close();
+}
+
+/// <summary>What the kill tests read of a stored record: its chain, its place in it, the request and the status answered (0: about to execute).</summary>
+public sealed record StoredAuditRecord(string Replica, long Seq, string? RequestId, int StatusCode);

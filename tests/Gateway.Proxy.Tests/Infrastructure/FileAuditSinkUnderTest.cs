@@ -1,0 +1,28 @@
+using Gateway.Oversight.Audit;
+using Gateway.Oversight.Options;
+using Microsoft.Extensions.Logging.Abstractions;
+using MsOptions = Microsoft.Extensions.Options.Options;
+
+namespace Gateway.Proxy.Tests.Infrastructure;
+
+/// <summary>
+/// The embedded journal: no shared store configured, so the gateway writes one JSON-lines file per chain under
+/// <c>{data directory}/audit</c>; read back with the gateway's own <see cref="FileAuditStore"/> (which cuts a
+/// torn last line off, as a restart does).
+/// </summary>
+public sealed class FileAuditSinkUnderTest(string dataDirectory) : AuditSinkUnderTest
+{
+    public override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
+
+    public override async ValueTask<AuditSinkReader> OpenAsync()
+    {
+        var options = new OversightOptions { Audit = new AuditOptions { Directory = Path.Combine(dataDirectory, "audit") } };
+        var store = new FileAuditStore(MsOptions.Create(options), NullLogger<FileAuditStore>.Instance);
+        await store.RecoverAllAsync();
+        return new AuditSinkReader(store, () =>
+        {
+            store.Dispose();
+            return ValueTask.CompletedTask;
+        });
+    }
+}
