@@ -86,6 +86,43 @@ internal static class RedisScripts
         return {1, mask, outcome[1], outcome[2]}
         """);
 
+    /// <summary>
+    /// A batch of admissions, each decided exactly as <see cref="Admit"/> would decide it, in order (a
+    /// nonce stored by an earlier request of the batch makes a later one a replay). ARGV[1]: the number
+    /// of requests; then per request: nonce value, nonce lifetime ms, switch count, window count, then
+    /// limit, window ms, permits per window. KEYS per request: the nonce, its kill-switch keys, its
+    /// windows' keys. Returns the four values <see cref="Admit"/> returns, per request, one flat array.
+    /// </summary>
+    public static LuaScript AdmitBatch { get; } = LuaScript.Prepare(AcquireWindows + """
+        local results = {}
+        local k = 0
+        local a = 1
+        for r = 0, tonumber(ARGV[1]) - 1 do
+          local switches = tonumber(ARGV[a + 3])
+          local windows = tonumber(ARGV[a + 4])
+          local fresh, mask, refused, retry = 0, 0, -1, 0
+          if redis.call('SET', KEYS[k + 1], ARGV[a + 1], 'NX', 'PX', ARGV[a + 2]) then
+            fresh = 1
+            for i = 1, switches do
+              if redis.call('EXISTS', KEYS[k + 1 + i]) == 1 then
+                mask = mask + 2 ^ (i - 1)
+              end
+            end
+            if windows > 0 then
+              local outcome = acquire(k + 1 + switches, a + 4, windows)
+              refused, retry = outcome[1], outcome[2]
+            end
+          end
+          results[4 * r + 1] = fresh
+          results[4 * r + 2] = mask
+          results[4 * r + 3] = refused
+          results[4 * r + 4] = retry
+          k = k + 1 + switches + windows
+          a = a + 4 + 3 * windows
+        end
+        return results
+        """);
+
     /// <summary>KEYS[1]: budget; ARGV: amount, limit, window ms. Returns {reserved 0|1, used, resets-in ms}.</summary>
     public static LuaScript Reserve { get; } = LuaScript.Prepare(Now + """
         local now = now_ms()
@@ -174,5 +211,5 @@ internal static class RedisScripts
         """);
 
     /// <summary>Every script, loaded on each server when the connection comes up.</summary>
-    public static IReadOnlyList<LuaScript> All { get; } = [Increment, Admit, Reserve, Settle, SetAdd, Append, AppendWithFields];
+    public static IReadOnlyList<LuaScript> All { get; } = [Increment, Admit, AdmitBatch, Reserve, Settle, SetAdd, Append, AppendWithFields];
 }

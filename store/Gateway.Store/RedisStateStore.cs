@@ -23,6 +23,7 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
     private readonly StateStoreMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly TimeSpan _commandTimeout;
+    private readonly RedisAdmissionBatcher? _admissions;
 
     /// <summary>A store with a connection of its own (closed on dispose).</summary>
     public RedisStateStore(RedisStoreOptions options, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null, TimeProvider? timeProvider = null)
@@ -44,6 +45,7 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         _time = timeProvider ?? TimeProvider.System;
         _metrics = new StateStoreMetrics(meterFactory);
         _commandTimeout = connection.Options.CommandTimeout;
+        _admissions = connection.Options.BatchAdmissions ? new RedisAdmissionBatcher(AdmitBatchAsync, connection.Options.MaxAdmissionBatch) : null;
     }
 
     /// <summary>True while the connection to Redis is up.</summary>
@@ -70,7 +72,13 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         return (long)reply;
     }
 
-    public async ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// With <see cref="RedisStoreOptions.BatchAdmissions"/> the request may share its script run with
+    /// others that arrived while the previous admission call was in flight
+    /// (<see cref="RedisAdmissionBatcher"/>); its outcome is the one it would have had alone, in
+    /// arrival order. A failed batch fails every request in it.
+    /// </remarks>
+    public ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.SwitchKeys.Count > AdmissionRequest.MaxSwitchKeys)
@@ -78,22 +86,83 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
             throw new ArgumentException($"At most {AdmissionRequest.MaxSwitchKeys} kill-switch keys per admission.", nameof(request));
         }
 
-        var switches = request.SwitchKeys.Count;
-        var keys = new RedisKey[1 + switches + request.Windows.Count];
-        var values = new RedisValue[3 + (request.Windows.Count * 3)];
-        keys[0] = request.NonceKey;
-        values[0] = request.NonceValue;
-        values[1] = (long)Milliseconds(request.NonceLifetime).TotalMilliseconds;
-        values[2] = switches;
-        for (var i = 0; i < switches; i++)
+        // Checked here, so that a bad request fails alone rather than the batch it would join.
+        foreach (var window in request.Windows)
         {
-            keys[1 + i] = request.SwitchKeys[i];
+            WindowMilliseconds(window.Window);
         }
 
-        AddWindows(request.Windows, keys, 1 + switches, values, 3);
-        var reply = (RedisResult[])(await EvaluateAsync("admit", RedisScripts.Admit, keys, values, cancellationToken).ConfigureAwait(false))!;
-        return new AdmissionOutcome((long)reply[0] == 1, (uint)(long)reply[1], ToOutcome((int)reply[2], (long)reply[3]));
+        return _admissions is { } batcher ? batcher.AdmitAsync(request, cancellationToken) : AdmitOneAsync(request, cancellationToken);
     }
+
+    // The per-request script: ARGV nonce value, lifetime ms, switch count, then the windows.
+    private async ValueTask<AdmissionOutcome> AdmitOneAsync(AdmissionRequest request, CancellationToken cancellationToken)
+    {
+        var keys = new RedisKey[1 + request.SwitchKeys.Count + request.Windows.Count];
+        var values = new RedisValue[3 + (request.Windows.Count * 3)];
+        WriteAdmission(request, keys, 0, values, 0, countWindows: false);
+        var reply = (RedisResult[])(await EvaluateAsync("admit", RedisScripts.Admit, keys, values, cancellationToken).ConfigureAwait(false))!;
+        return ToAdmission(reply, 0);
+    }
+
+    // The batch script: ARGV[1] the request count, then per request nonce value, lifetime ms, switch
+    // count, window count and the windows. Never cancelled: other callers wait for the same call.
+    private async Task<AdmissionOutcome[]> AdmitBatchAsync(IReadOnlyList<AdmissionRequest> batch)
+    {
+        int keyCount = 0, valueCount = 1;
+        foreach (var request in batch)
+        {
+            keyCount += 1 + request.SwitchKeys.Count + request.Windows.Count;
+            valueCount += 4 + (request.Windows.Count * 3);
+        }
+
+        var keys = new RedisKey[keyCount];
+        var values = new RedisValue[valueCount];
+        values[0] = batch.Count;
+        int key = 0, value = 1;
+        foreach (var request in batch)
+        {
+            WriteAdmission(request, keys, key, values, value, countWindows: true);
+            key += 1 + request.SwitchKeys.Count + request.Windows.Count;
+            value += 4 + (request.Windows.Count * 3);
+        }
+
+        _metrics.RecordAdmissionBatch(batch.Count);
+        var reply = (RedisResult[])(await EvaluateAsync("admit_batch", RedisScripts.AdmitBatch, keys, values, CancellationToken.None).ConfigureAwait(false))!;
+        var outcomes = new AdmissionOutcome[reply.Length / 4];
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            outcomes[i] = ToAdmission(reply, 4 * i);
+        }
+
+        return outcomes;
+    }
+
+    // One request's keys (nonce, switches, windows) and arguments (nonce value, lifetime ms, switch
+    // count, the window count when countWindows, then limit, window ms and permits per window).
+    private static void WriteAdmission(AdmissionRequest request, RedisKey[] keys, int firstKey, RedisValue[] values, int firstValue, bool countWindows)
+    {
+        var switches = request.SwitchKeys.Count;
+        keys[firstKey] = request.NonceKey;
+        values[firstValue] = request.NonceValue;
+        values[firstValue + 1] = (long)Milliseconds(request.NonceLifetime).TotalMilliseconds;
+        values[firstValue + 2] = switches;
+        if (countWindows)
+        {
+            values[firstValue + 3] = request.Windows.Count;
+        }
+
+        for (var i = 0; i < switches; i++)
+        {
+            keys[firstKey + 1 + i] = request.SwitchKeys[i];
+        }
+
+        AddWindows(request.Windows, keys, firstKey + 1 + switches, values, firstValue + (countWindows ? 4 : 3));
+    }
+
+    // {fresh 0|1, switches bit mask, refused index or -1, retry-after ms} at offset.
+    private static AdmissionOutcome ToAdmission(RedisResult[] reply, int offset) =>
+        new((long)reply[offset] == 1, (uint)(long)reply[offset + 1], ToOutcome((int)reply[offset + 2], (long)reply[offset + 3]));
 
     public async ValueTask<BudgetOutcome> TryReserveAsync(string key, long amount, long limit, TimeSpan window, CancellationToken cancellationToken = default)
     {
