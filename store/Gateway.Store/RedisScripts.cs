@@ -88,23 +88,79 @@ internal static class RedisScripts
 
     /// <summary>
     /// A batch of admissions, each decided exactly as <see cref="Admit"/> would decide it, in order (a
-    /// nonce stored by an earlier request of the batch makes a later one a replay). ARGV[1]: the number
-    /// of requests; then per request: nonce value, nonce lifetime ms, switch count, window count, then
+    /// nonce stored by an earlier request of the batch makes a later one a replay; a refusal counts in
+    /// no window), all at one instant: the server's clock is read once. ARGV[1]: the number of
+    /// requests; then per request: nonce value, nonce lifetime ms, switch count, window count, then
     /// limit, window ms, permits per window. KEYS per request: the nonce, its kill-switch keys, its
     /// windows' keys. Returns the four values <see cref="Admit"/> returns, per request, one flat array.
     /// </summary>
-    public static LuaScript AdmitBatch { get; } = LuaScript.Prepare(AcquireWindows + """
+    /// <remarks>
+    /// Nothing else runs and no key expires while a script runs, so what the script has read or
+    /// written of a key (whether it exists, a window's count, that its expiry is set) holds until the
+    /// script itself writes that key again: each is asked of Redis once per batch, not once per
+    /// request. Requests of one agent or tenant share their switch and window keys, so a batch of them
+    /// costs about one <c>SET</c> and one <c>INCRBY</c> per window per request.
+    /// </remarks>
+    public static LuaScript AdmitBatch { get; } = LuaScript.Prepare("""
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local exists, used, expiring = {}, {}, {}
+
+        local function key_exists(key)
+          if exists[key] == nil then
+            exists[key] = redis.call('EXISTS', key)
+          end
+          return exists[key] == 1
+        end
+
+        -- As AcquireWindows, with the counts and expiries this batch already knows.
+        local function acquire(k0, a0, count)
+          local slots = {}
+          for i = 1, count do
+            local limit = tonumber(ARGV[a0 + 3 * i - 2])
+            local window = tonumber(ARGV[a0 + 3 * i - 1])
+            local permits = tonumber(ARGV[a0 + 3 * i])
+            local slot = math.floor(now / window)
+            local key = KEYS[k0 + i] .. ':' .. string.format('%d', slot)
+            local resets = (slot + 1) * window - now
+            if used[key] == nil then
+              used[key] = tonumber(redis.call('GET', key) or '0')
+            end
+            if used[key] + permits > limit then
+              return {i - 1, resets}
+            end
+            slots[i] = {key, permits, resets}
+          end
+          for i = 1, #slots do
+            local s = slots[i]
+            used[s[1]] = redis.call('INCRBY', s[1], s[2])
+            exists[s[1]] = 1
+            if not expiring[s[1]] then
+              if redis.call('PTTL', s[1]) < 0 then
+                redis.call('PEXPIRE', s[1], s[3])
+              end
+              expiring[s[1]] = true
+            end
+          end
+          return {-1, 0}
+        end
+
         local results = {}
         local k = 0
         local a = 1
         for r = 0, tonumber(ARGV[1]) - 1 do
+          local nonce = KEYS[k + 1]
           local switches = tonumber(ARGV[a + 3])
           local windows = tonumber(ARGV[a + 4])
           local fresh, mask, refused, retry = 0, 0, -1, 0
-          if redis.call('SET', KEYS[k + 1], ARGV[a + 1], 'NX', 'PX', ARGV[a + 2]) then
+          local stored = exists[nonce] ~= 1 and redis.call('SET', nonce, ARGV[a + 1], 'NX', 'PX', ARGV[a + 2])
+          exists[nonce] = 1
+          if stored then
             fresh = 1
+            used[nonce] = nil
+            expiring[nonce] = true
             for i = 1, switches do
-              if redis.call('EXISTS', KEYS[k + 1 + i]) == 1 then
+              if key_exists(KEYS[k + 1 + i]) then
                 mask = mask + 2 ^ (i - 1)
               end
             end

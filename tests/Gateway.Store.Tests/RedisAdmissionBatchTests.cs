@@ -11,7 +11,7 @@ namespace Gateway.Store.Tests;
 /// </summary>
 public sealed class RedisAdmissionBatchTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
+    private static readonly TimeSpan Day = TimeSpan.FromDays(1);
     private readonly string _prefix = $"batch:{Guid.NewGuid():N}:";
     private RedisServer _server = null!;
     private RedisAdmin _admin = null!;
@@ -43,7 +43,7 @@ public sealed class RedisAdmissionBatchTests : IAsyncLifetime
             "1700000000",
             TimeSpan.FromMinutes(5),
             [_prefix + "switch:on", _prefix + "switch:off"],
-            [new RateLimitWindow(_prefix + run + ":shared", 17, Hour), new RateLimitWindow(_prefix + run + ":own:" + i, 1, Hour)]))];
+            [new RateLimitWindow(_prefix + run + ":shared", 17, Day), new RateLimitWindow(_prefix + run + ":own:" + i, 1, Day)]))];
         var batch = Sequence("batched");
         var reference = Sequence("reference");
         Assert.True(await batched.TrySetIfAbsentAsync(_prefix + "batched:nonce:stored", "0", TimeSpan.FromMinutes(5)));
@@ -67,7 +67,7 @@ public sealed class RedisAdmissionBatchTests : IAsyncLifetime
         }
 
         Assert.Equal(0, outcomes[19].RateLimit.RefusedIndex);
-        Assert.InRange(outcomes[19].RateLimit.RetryAfter, TimeSpan.FromMilliseconds(1), Hour);
+        Assert.InRange(outcomes[19].RateLimit.RetryAfter, TimeSpan.FromMilliseconds(1), Day);
 
         // Exactly what the per-request script decides for the same sequence.
         Assert.Equal(expected.Select(Decision), outcomes.Select(Decision));
@@ -77,10 +77,40 @@ public sealed class RedisAdmissionBatchTests : IAsyncLifetime
         Assert.True(scriptCalls <= 2, $"{scriptCalls} script calls for {requests} admissions");
 
         // The refused request counted in neither window (all-or-nothing), the replays in none at all.
-        Assert.True((await batched.AdmitAsync(Fresh([new RateLimitWindow(_prefix + "batched:own:19", 1, Hour)]))).RateLimit.Admitted);
-        Assert.True((await batched.AdmitAsync(Fresh([new RateLimitWindow(_prefix + "batched:own:5", 1, Hour)]))).RateLimit.Admitted);
-        Assert.False((await batched.AdmitAsync(Fresh([new RateLimitWindow(_prefix + "batched:own:4", 1, Hour)]))).RateLimit.Admitted);
-        Assert.False((await batched.AdmitAsync(Fresh([new RateLimitWindow(_prefix + "batched:shared", 17, Hour)]))).RateLimit.Admitted);
+        Assert.True((await batched.AdmitAsync(Fresh([new RateLimitWindow(_prefix + "batched:own:19", 1, Day)]))).RateLimit.Admitted);
+        Assert.True((await batched.AdmitAsync(Fresh([new RateLimitWindow(_prefix + "batched:own:5", 1, Day)]))).RateLimit.Admitted);
+        Assert.False((await batched.AdmitAsync(Fresh([new RateLimitWindow(_prefix + "batched:own:4", 1, Day)]))).RateLimit.Admitted);
+        Assert.False((await batched.AdmitAsync(Fresh([new RateLimitWindow(_prefix + "batched:shared", 17, Day)]))).RateLimit.Admitted);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public async Task AdmitAsync_RandomBatchOverSharedKeys_DecidesAsThePerRequestScriptInTheSameOrder(int seed)
+    {
+        await using var batched = await StoreAsync(batch: true);
+        await using var perRequest = await StoreAsync(batch: false);
+        var batch = await PrepareRandomRunAsync(batched, "batched", seed);
+        var reference = await PrepareRandomRunAsync(perRequest, "reference", seed);
+
+        var outcomes = await AdmitWhileHeldAsync(batched, batch);
+        var expected = new List<AdmissionOutcome>();
+        foreach (var request in reference)
+        {
+            expected.Add(await perRequest.AdmitAsync(request));
+        }
+
+        for (var i = 0; i < batch.Length; i++)
+        {
+            Assert.True(Decision(expected[i]) == Decision(outcomes[i]), $"request {i} ({Describe(batch[i])}): batched {Decision(outcomes[i])}, per request {Decision(expected[i])}");
+        }
+
+        Assert.Contains(outcomes, o => !o.NonceFresh);
+        Assert.Contains(outcomes, o => o.NonceFresh && !o.RateLimit.Admitted);
+        Assert.Contains(outcomes, o => o.NonceFresh && o.SwitchesOn != 0);
     }
 
     [Fact]
@@ -166,6 +196,43 @@ public sealed class RedisAdmissionBatchTests : IAsyncLifetime
         Assert.True((await RedisStateStoreTests.EventuallyAsync(() => store.AdmitAsync(Fresh([])).AsTask())).NonceFresh);
     }
 
+    /// <summary>
+    /// Sixty admissions drawn with <paramref name="seed"/> over few keys, so that they share nonces
+    /// (replays), switches (one of which is a nonce key an earlier request stores, another a window's
+    /// counter) and windows (some twice in one request, some counted before, one's counter also a
+    /// nonce), with the same state stored first under <paramref name="run"/>'s keys.
+    /// </summary>
+    private async Task<AdmissionRequest[]> PrepareRandomRunAsync(IStateStore store, string run, int seed)
+    {
+        var random = new Random(seed);
+        (string Key, long Limit)[] windows = [($"{_prefix}{run}:window:0", 4), ($"{_prefix}{run}:window:1", 9), ($"{_prefix}{run}:window:2", 15), ($"{_prefix}{run}:window:3", 30)];
+
+        // The key a window counts in today (the scripts' slot key): one is read as a switch, one stored as a nonce.
+        var slot = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / (long)Day.TotalMilliseconds;
+        string Nonce(int i) => i == 40 ? $"{windows[1].Key}:{slot}" : $"{_prefix}{run}:nonce:{i}";
+        string[] switches = [$"{_prefix}{run}:switch:0", $"{_prefix}{run}:switch:1", $"{_prefix}{run}:switch:2", Nonce(3), $"{windows[0].Key}:{slot}"];
+        await store.SetAsync(switches[1], "on", null);
+        Assert.True(await store.TrySetIfAbsentAsync(Nonce(7), "0", TimeSpan.FromMinutes(5)));
+        Assert.True((await store.AdmitAsync(new AdmissionRequest($"{_prefix}{run}:nonce:prepare", "0", TimeSpan.FromMinutes(5), [], [new RateLimitWindow(windows[2].Key, windows[2].Limit, Day, 6)]))).RateLimit.Admitted);
+        return [.. Enumerable.Range(0, 60).Select(_ =>
+        {
+            var windowCount = random.Next(0, 4);
+            return new AdmissionRequest(
+                Nonce(random.Next(0, 41)),
+                "1700000000",
+                TimeSpan.FromMinutes(5),
+                [.. Enumerable.Range(0, random.Next(0, 4)).Select(_ => switches[random.Next(switches.Length)])],
+                [.. Enumerable.Range(0, windowCount).Select(_ =>
+                {
+                    var (key, limit) = windows[random.Next(windows.Length)];
+                    return new RateLimitWindow(key, limit, Day, random.Next(1, 4));
+                })]);
+        })];
+    }
+
+    private string Describe(AdmissionRequest request) =>
+        $"nonce {request.NonceKey[_prefix.Length..]}, switches [{string.Join(", ", request.SwitchKeys.Select(k => k[_prefix.Length..]))}], windows [{string.Join(", ", request.Windows.Select(w => $"{w.Key[_prefix.Length..]} {w.Permits}/{w.Limit}"))}]";
+
     private static (bool Fresh, uint Switches, bool Admitted, int RefusedIndex) Decision(AdmissionOutcome outcome) =>
         (outcome.NonceFresh, outcome.SwitchesOn, outcome.RateLimit.Admitted, outcome.RateLimit.RefusedIndex);
 
@@ -184,7 +251,7 @@ public sealed class RedisAdmissionBatchTests : IAsyncLifetime
             BatchAdmissions = batch,
             MaxAdmissionBatch = maxBatch,
         });
-        await store.AdmitAsync(Fresh([new RateLimitWindow(_prefix + "warm-up", 1000, Hour)]));
+        await store.AdmitAsync(Fresh([new RateLimitWindow(_prefix + "warm-up", 1000, Day)]));
         return store;
     }
 
