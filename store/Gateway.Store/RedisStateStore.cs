@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -23,7 +24,11 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
     private readonly StateStoreMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly TimeSpan _commandTimeout;
-    private readonly RedisAdmissionBatcher? _admissions;
+    private readonly bool _batchAdmissions;
+    private readonly int _maxAdmissionBatch;
+
+    // One batcher per hash tag ({tenant}): a script may touch a single Redis Cluster slot.
+    private readonly ConcurrentDictionary<string, RedisAdmissionBatcher> _admissions = new(StringComparer.Ordinal);
 
     /// <summary>A store with a connection of its own (closed on dispose).</summary>
     public RedisStateStore(RedisStoreOptions options, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null, TimeProvider? timeProvider = null)
@@ -45,7 +50,8 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         _time = timeProvider ?? TimeProvider.System;
         _metrics = new StateStoreMetrics(meterFactory);
         _commandTimeout = connection.Options.CommandTimeout;
-        _admissions = connection.Options.BatchAdmissions ? new RedisAdmissionBatcher(AdmitBatchAsync, connection.Options.MaxAdmissionBatch) : null;
+        _batchAdmissions = connection.Options.BatchAdmissions;
+        _maxAdmissionBatch = connection.Options.MaxAdmissionBatch;
     }
 
     /// <summary>True while the connection to Redis is up.</summary>
@@ -74,9 +80,10 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
 
     /// <remarks>
     /// With <see cref="RedisStoreOptions.BatchAdmissions"/> the request may share its script run with
-    /// others that arrived while the previous admission call was in flight
-    /// (<see cref="RedisAdmissionBatcher"/>); its outcome is the one it would have had alone, in
-    /// arrival order. A failed batch fails every request in it.
+    /// others of its nonce key's hash tag (its tenant) that arrived while the previous admission call
+    /// of that tag was in flight (<see cref="RedisAdmissionBatcher"/>); its outcome is the one it would
+    /// have had alone, in arrival order. A failed batch fails every request in it. A nonce key without
+    /// a hash tag is admitted alone.
     /// </remarks>
     public ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
     {
@@ -92,7 +99,26 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
             WindowMilliseconds(window.Window);
         }
 
-        return _admissions is { } batcher ? batcher.AdmitAsync(request, cancellationToken) : AdmitOneAsync(request, cancellationToken);
+        var tag = HashTag(request.NonceKey);
+        return _batchAdmissions && !tag.IsEmpty ? BatcherFor(tag).AdmitAsync(request, cancellationToken) : AdmitOneAsync(request, cancellationToken);
+    }
+
+    // Requests share a batch only with requests of the same hash tag (a tenant's keys all carry it).
+    private RedisAdmissionBatcher BatcherFor(ReadOnlySpan<char> tag)
+    {
+        var lookup = _admissions.GetAlternateLookup<ReadOnlySpan<char>>();
+        return lookup.TryGetValue(tag, out var batcher)
+            ? batcher
+            : _admissions.GetOrAdd(tag.ToString(), static (_, store) => new RedisAdmissionBatcher(store.AdmitBatchAsync, store._maxAdmissionBatch), this);
+    }
+
+    // Redis Cluster's hash tag: the text between the first '{' and the next '}'; empty when there is
+    // none (the whole key is hashed then, so a key without a tag is admitted on its own, unbatched).
+    private static ReadOnlySpan<char> HashTag(string key)
+    {
+        var open = key.IndexOf('{', StringComparison.Ordinal);
+        var close = open < 0 ? -1 : key.IndexOf('}', open + 1);
+        return close > open + 1 ? key.AsSpan(open + 1, close - open - 1) : [];
     }
 
     // The per-request script: ARGV nonce value, lifetime ms, switch count, then the windows.

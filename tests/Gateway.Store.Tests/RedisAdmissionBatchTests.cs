@@ -12,7 +12,8 @@ namespace Gateway.Store.Tests;
 public sealed class RedisAdmissionBatchTests : IAsyncLifetime
 {
     private static readonly TimeSpan Day = TimeSpan.FromDays(1);
-    private readonly string _prefix = $"batch:{Guid.NewGuid():N}:";
+    // One hash tag for every key of a test: batches are per tag (a Redis Cluster slot), as the gateway's {tenant}.
+    private readonly string _prefix = $"{{batch-{Guid.NewGuid():N}}}:";
     private RedisServer _server = null!;
     private RedisAdmin _admin = null!;
 
@@ -111,6 +112,48 @@ public sealed class RedisAdmissionBatchTests : IAsyncLifetime
         Assert.Contains(outcomes, o => !o.NonceFresh);
         Assert.Contains(outcomes, o => o.NonceFresh && !o.RateLimit.Admitted);
         Assert.Contains(outcomes, o => o.NonceFresh && o.SwitchesOn != 0);
+    }
+
+    [Fact]
+    public async Task AdmitAsync_BurstOfTwoTenantsOnRedisCluster_BatchedPerTenantAndAllAdmitted()
+    {
+        // A one-node Redis Cluster: a script may touch one hash slot only, and each tenant's keys share
+        // the slot of their {tenant} tag, so a batch must not mix tenants.
+        var nodes = Path.Combine(Path.GetTempPath(), $"gateway-nodes-{Guid.NewGuid():N}.conf");
+        await using var server = await RedisServer.StartAsync(extraArgs: $"--cluster-enabled yes --cluster-config-file {nodes} --enable-debug-command yes");
+        try
+        {
+            await using var admin = await RedisAdmin.ConnectAsync(server.Endpoint);
+            await admin.ExecuteAsync("CLUSTER", "ADDSLOTSRANGE", "0", "16383");
+            while (!((string)(await admin.ExecuteAsync("CLUSTER", "INFO"))!).Contains("cluster_state:ok", StringComparison.Ordinal))
+            {
+                await Task.Delay(50);
+            }
+
+            await using var store = new RedisStateStore(new RedisStoreOptions { Endpoint = server.Endpoint, ConnectTimeout = TimeSpan.FromSeconds(10), CommandTimeout = TimeSpan.FromSeconds(10) });
+            AdmissionRequest Request(string tenant) => new(
+                StoreKeys.Nonce(tenant, "agent", Guid.NewGuid().ToString("N")),
+                "1700000000",
+                TimeSpan.FromMinutes(5),
+                [StoreKeys.AgentStatus(tenant, "agent")],
+                [new RateLimitWindow(StoreKeys.RateLimit(tenant, "agent:day"), 1000, Day)]);
+            Assert.True((await store.AdmitAsync(Request("t1"))).NonceFresh);
+            Assert.True((await store.AdmitAsync(Request("t2"))).NonceFresh);
+            await admin.ExecuteAsync("CONFIG", "RESETSTAT");
+
+            var sleep = admin.ExecuteAsync("DEBUG", "SLEEP", "1");
+            await Task.Delay(200);
+            var outcomes = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => store.AdmitAsync(Request(i % 2 == 0 ? "t1" : "t2")).AsTask()).ToArray());
+            await sleep;
+
+            Assert.All(outcomes, o => Assert.True(o.NonceFresh && o.RateLimit.Admitted));
+            var calls = await admin.CommandCallsAsync();
+            Assert.InRange(calls.GetValueOrDefault("evalsha") + calls.GetValueOrDefault("eval"), 2, 4);
+        }
+        finally
+        {
+            File.Delete(nodes);
+        }
     }
 
     [Fact]
