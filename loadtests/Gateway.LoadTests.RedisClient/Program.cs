@@ -1,58 +1,124 @@
 using System.Diagnostics;
 using System.Globalization;
 using Gateway.Store;
+using StackExchange.Redis;
 
-// Usage: Gateway.LoadTests.RedisClient <endpoint> <setnx|admit> <seconds> <concurrency>
-// Prints one JSON line: {"client":"StackExchange.Redis","command":…,"ops":…,"ops_per_s":…,"errors":…}.
-// setnx = the nonce write (SET key value NX PX 300000); admit = the admission script (nonce, two
-// kill switches, two rate-limit windows) as the gateway sends it per request.
-if (args.Length != 4)
+// Usage: Gateway.LoadTests.RedisClient <endpoint> <setnx|admit|admit-per-request|admit-compare> <seconds> <concurrency> [agents]
+// Prints one JSON line per run: {"client":"StackExchange.Redis","command":…,"ops":…,"ops_per_s":…,"errors":…}.
+// setnx = the nonce write (SET key value NX PX 300000); admit = the admission (nonce, two kill
+// switches, two rate-limit windows) as the gateway sends it, batched (the default options);
+// admit-per-request = the same with BatchAdmissions off (one script run per admission);
+// admit-compare = admit-per-request then admit, same concurrency and duration. Admission lines add
+// redis-server's CPU per admission (INFO cpu, user + sys, main and background threads), the part of it
+// spent inside the scripts and its script calls (INFO commandstats, evalsha + eval).
+if (args.Length is < 4 or > 5 || args[1] is not ("setnx" or "admit" or "admit-per-request" or "admit-compare"))
 {
-    Console.Error.WriteLine("usage: Gateway.LoadTests.RedisClient <host:port> <setnx|admit> <seconds> <concurrency>");
+    Console.Error.WriteLine("usage: Gateway.LoadTests.RedisClient <host:port> <setnx|admit|admit-per-request|admit-compare> <seconds> <concurrency> [agents]");
     return 2;
 }
 
+var endpoint = args[0];
 var command = args[1];
 var seconds = int.Parse(args[2], CultureInfo.InvariantCulture);
 var concurrency = int.Parse(args[3], CultureInfo.InvariantCulture);
-await using var store = new RedisStateStore(new RedisStoreOptions { Endpoint = args[0], CommandTimeout = TimeSpan.FromSeconds(5) });
-await store.PingAsync();
-
-long ops = 0, errors = 0;
-using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
-var clock = Stopwatch.StartNew();
-var workers = Enumerable.Range(0, concurrency).Select(worker => Task.Run(async () =>
+var agents = args.Length == 5 ? int.Parse(args[4], CultureInfo.InvariantCulture) : concurrency;
+var runs = command switch
 {
-    var windows = new[]
-    {
-        new RateLimitWindow(StoreKeys.RateLimit("bench", $"agent-{worker}:minute"), long.MaxValue / 2, TimeSpan.FromMinutes(1)),
-        new RateLimitWindow(StoreKeys.RateLimit("bench", $"agent-{worker}:hour"), long.MaxValue / 2, TimeSpan.FromHours(1)),
-    };
-    var switches = new[] { StoreKeys.AgentStatus("bench", $"agent-{worker}"), "gw:{bench}:kill" };
-    long n = 0;
-    while (!stop.IsCancellationRequested)
-    {
-        var nonce = StoreKeys.Nonce("bench", $"agent-{worker}", $"{worker}-{n++}-{Guid.NewGuid():N}");
-        try
-        {
-            if (command == "admit")
-            {
-                await store.AdmitAsync(new AdmissionRequest(nonce, "1700000000", TimeSpan.FromMinutes(5), switches, windows));
-            }
-            else
-            {
-                await store.TrySetIfAbsentAsync(nonce, "1700000000", TimeSpan.FromMinutes(5));
-            }
+    "setnx" => [("setnx", true)],
+    "admit" => [("admit", true)],
+    "admit-per-request" => [("admit-per-request", false)],
+    _ => new[] { ("admit-per-request", false), ("admit", true) },
+};
 
-            Interlocked.Increment(ref ops);
-        }
-        catch (StateStoreUnavailableException)
+var serverOptions = ConfigurationOptions.Parse(endpoint);
+serverOptions.AllowAdmin = true;
+await using var server = await ConnectionMultiplexer.ConnectAsync(serverOptions);
+foreach (var (name, batched) in runs)
+{
+    Console.WriteLine(await RunAsync(name, batched));
+}
+
+return 0;
+
+async Task<string> RunAsync(string name, bool batched)
+{
+    await using var store = new RedisStateStore(new RedisStoreOptions { Endpoint = endpoint, CommandTimeout = TimeSpan.FromSeconds(5), BatchAdmissions = batched });
+    await store.PingAsync();
+    var admit = name != "setnx";
+    var before = await ServerCountersAsync();
+    long ops = 0, errors = 0;
+    using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+    var clock = Stopwatch.StartNew();
+    var workers = Enumerable.Range(0, concurrency).Select(worker => Task.Run(async () =>
+    {
+        var agent = worker % agents;
+        var windows = new[]
         {
-            Interlocked.Increment(ref errors);
+            new RateLimitWindow(StoreKeys.RateLimit("bench", $"agent-{agent}:minute"), long.MaxValue / 2, TimeSpan.FromMinutes(1)),
+            new RateLimitWindow(StoreKeys.RateLimit("bench", $"agent-{agent}:hour"), long.MaxValue / 2, TimeSpan.FromHours(1)),
+        };
+        var switches = new[] { StoreKeys.AgentStatus("bench", $"agent-{agent}"), "gw:{bench}:kill" };
+        long n = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            var nonce = StoreKeys.Nonce("bench", $"agent-{agent}", $"{worker}-{n++}-{Guid.NewGuid():N}");
+            try
+            {
+                if (admit)
+                {
+                    await store.AdmitAsync(new AdmissionRequest(nonce, "1700000000", TimeSpan.FromMinutes(5), switches, windows));
+                }
+                else
+                {
+                    await store.TrySetIfAbsentAsync(nonce, "1700000000", TimeSpan.FromMinutes(5));
+                }
+
+                Interlocked.Increment(ref ops);
+            }
+            catch (StateStoreUnavailableException)
+            {
+                Interlocked.Increment(ref errors);
+            }
+        }
+    })).ToArray();
+    await Task.WhenAll(workers);
+    var elapsed = clock.Elapsed.TotalSeconds;
+    var after = await ServerCountersAsync();
+    var line = string.Create(CultureInfo.InvariantCulture, $"{{\"client\":\"StackExchange.Redis\",\"command\":\"{name}\",\"concurrency\":{concurrency},\"agents\":{agents},\"ops\":{ops},\"ops_per_s\":{ops / elapsed:F0},\"errors\":{errors}");
+    if (admit)
+    {
+        var cpu = after.CpuSeconds - before.CpuSeconds;
+        var scripts = after.ScriptCalls - before.ScriptCalls;
+        var inScripts = after.ScriptMicroseconds - before.ScriptMicroseconds;
+        line += string.Create(CultureInfo.InvariantCulture,
+            $",\"batched\":{(batched ? "true" : "false")},\"redis_cpu_us_per_op\":{(ops == 0 ? 0 : cpu * 1e6 / ops):F2},\"redis_cpu_share\":{cpu / elapsed:F2},\"redis_script_us_per_op\":{(ops == 0 ? 0 : (double)inScripts / ops):F2},\"script_calls\":{scripts},\"ops_per_script_call\":{(scripts == 0 ? 0 : (double)ops / scripts):F2}");
+    }
+
+    return line + "}";
+}
+
+// redis-server's CPU seconds so far (user + sys), its script calls (evalsha + eval) and the time spent running them.
+async Task<(double CpuSeconds, long ScriptCalls, long ScriptMicroseconds)> ServerCountersAsync()
+{
+    var database = server.GetDatabase();
+    var cpu = 0.0;
+    long scripts = 0, inScripts = 0;
+    var text = (string)(await database.ExecuteAsync("INFO", "cpu"))! + (string)(await database.ExecuteAsync("INFO", "commandstats"))!;
+    foreach (var raw in text.Split('\n'))
+    {
+        var line = raw.Trim();
+        if (line.StartsWith("used_cpu_user:", StringComparison.Ordinal) || line.StartsWith("used_cpu_sys:", StringComparison.Ordinal))
+        {
+            cpu += double.Parse(line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..], CultureInfo.InvariantCulture);
+        }
+        else if (line.StartsWith("cmdstat_evalsha:", StringComparison.Ordinal) || line.StartsWith("cmdstat_eval:", StringComparison.Ordinal))
+        {
+            // cmdstat_evalsha:calls=3,usec=42,usec_per_call=14.00,...
+            var fields = line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Split(',');
+            scripts += long.Parse(fields[0]["calls=".Length..], CultureInfo.InvariantCulture);
+            inScripts += long.Parse(fields[1]["usec=".Length..], CultureInfo.InvariantCulture);
         }
     }
-})).ToArray();
-await Task.WhenAll(workers);
-var elapsed = clock.Elapsed.TotalSeconds;
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"client\":\"StackExchange.Redis\",\"command\":\"{command}\",\"concurrency\":{concurrency},\"ops\":{ops},\"ops_per_s\":{ops / elapsed:F0},\"errors\":{errors}}}"));
-return 0;
+
+    return (cpu, scripts, inScripts);
+}

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -23,6 +24,11 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
     private readonly StateStoreMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly TimeSpan _commandTimeout;
+    private readonly bool _batchAdmissions;
+    private readonly int _maxAdmissionBatch;
+
+    // One batcher per hash tag ({tenant}): a script may touch a single Redis Cluster slot.
+    private readonly ConcurrentDictionary<string, RedisAdmissionBatcher> _admissions = new(StringComparer.Ordinal);
 
     /// <summary>A store with a connection of its own (closed on dispose).</summary>
     public RedisStateStore(RedisStoreOptions options, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null, TimeProvider? timeProvider = null)
@@ -44,6 +50,8 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         _time = timeProvider ?? TimeProvider.System;
         _metrics = new StateStoreMetrics(meterFactory);
         _commandTimeout = connection.Options.CommandTimeout;
+        _batchAdmissions = connection.Options.BatchAdmissions;
+        _maxAdmissionBatch = connection.Options.MaxAdmissionBatch;
     }
 
     /// <summary>True while the connection to Redis is up.</summary>
@@ -70,7 +78,14 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         return (long)reply;
     }
 
-    public async ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// With <see cref="RedisStoreOptions.BatchAdmissions"/> the request may share its script run with
+    /// others of its nonce key's hash tag (its tenant) that arrived while the previous admission call
+    /// of that tag was in flight (<see cref="RedisAdmissionBatcher"/>); its outcome is the one it would
+    /// have had alone, in arrival order. A failed batch fails every request in it. A nonce key without
+    /// a hash tag is admitted alone.
+    /// </remarks>
+    public ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.SwitchKeys.Count > AdmissionRequest.MaxSwitchKeys)
@@ -78,22 +93,102 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
             throw new ArgumentException($"At most {AdmissionRequest.MaxSwitchKeys} kill-switch keys per admission.", nameof(request));
         }
 
-        var switches = request.SwitchKeys.Count;
-        var keys = new RedisKey[1 + switches + request.Windows.Count];
-        var values = new RedisValue[3 + (request.Windows.Count * 3)];
-        keys[0] = request.NonceKey;
-        values[0] = request.NonceValue;
-        values[1] = (long)Milliseconds(request.NonceLifetime).TotalMilliseconds;
-        values[2] = switches;
-        for (var i = 0; i < switches; i++)
+        // Checked here, so that a bad request fails alone rather than the batch it would join.
+        foreach (var window in request.Windows)
         {
-            keys[1 + i] = request.SwitchKeys[i];
+            WindowMilliseconds(window.Window);
         }
 
-        AddWindows(request.Windows, keys, 1 + switches, values, 3);
-        var reply = (RedisResult[])(await EvaluateAsync("admit", RedisScripts.Admit, keys, values, cancellationToken).ConfigureAwait(false))!;
-        return new AdmissionOutcome((long)reply[0] == 1, (uint)(long)reply[1], ToOutcome((int)reply[2], (long)reply[3]));
+        var tag = HashTag(request.NonceKey);
+        return _batchAdmissions && !tag.IsEmpty ? BatcherFor(tag).AdmitAsync(request, cancellationToken) : AdmitOneAsync(request, cancellationToken);
     }
+
+    // Requests share a batch only with requests of the same hash tag (a tenant's keys all carry it).
+    private RedisAdmissionBatcher BatcherFor(ReadOnlySpan<char> tag)
+    {
+        var lookup = _admissions.GetAlternateLookup<ReadOnlySpan<char>>();
+        return lookup.TryGetValue(tag, out var batcher)
+            ? batcher
+            : _admissions.GetOrAdd(tag.ToString(), static (_, store) => new RedisAdmissionBatcher(store.AdmitBatchAsync, store._maxAdmissionBatch), this);
+    }
+
+    // Redis Cluster's hash tag: the text between the first '{' and the next '}'; empty when there is
+    // none (the whole key is hashed then, so a key without a tag is admitted on its own, unbatched).
+    private static ReadOnlySpan<char> HashTag(string key)
+    {
+        var open = key.IndexOf('{', StringComparison.Ordinal);
+        var close = open < 0 ? -1 : key.IndexOf('}', open + 1);
+        return close > open + 1 ? key.AsSpan(open + 1, close - open - 1) : [];
+    }
+
+    // The per-request script: ARGV nonce value, lifetime ms, switch count, then the windows.
+    private async ValueTask<AdmissionOutcome> AdmitOneAsync(AdmissionRequest request, CancellationToken cancellationToken)
+    {
+        var keys = new RedisKey[1 + request.SwitchKeys.Count + request.Windows.Count];
+        var values = new RedisValue[3 + (request.Windows.Count * 3)];
+        WriteAdmission(request, keys, 0, values, 0, countWindows: false);
+        var reply = (RedisResult[])(await EvaluateAsync("admit", RedisScripts.Admit, keys, values, cancellationToken).ConfigureAwait(false))!;
+        return ToAdmission(reply, 0);
+    }
+
+    // The batch script: ARGV[1] the request count, then per request nonce value, lifetime ms, switch
+    // count, window count and the windows. Never cancelled: other callers wait for the same call.
+    private async Task<AdmissionOutcome[]> AdmitBatchAsync(IReadOnlyList<AdmissionRequest> batch)
+    {
+        int keyCount = 0, valueCount = 1;
+        foreach (var request in batch)
+        {
+            keyCount += 1 + request.SwitchKeys.Count + request.Windows.Count;
+            valueCount += 4 + (request.Windows.Count * 3);
+        }
+
+        var keys = new RedisKey[keyCount];
+        var values = new RedisValue[valueCount];
+        values[0] = batch.Count;
+        int key = 0, value = 1;
+        foreach (var request in batch)
+        {
+            WriteAdmission(request, keys, key, values, value, countWindows: true);
+            key += 1 + request.SwitchKeys.Count + request.Windows.Count;
+            value += 4 + (request.Windows.Count * 3);
+        }
+
+        _metrics.RecordAdmissionBatch(batch.Count);
+        var reply = (RedisResult[])(await EvaluateAsync("admit_batch", RedisScripts.AdmitBatch, keys, values, CancellationToken.None).ConfigureAwait(false))!;
+        var outcomes = new AdmissionOutcome[reply.Length / 4];
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            outcomes[i] = ToAdmission(reply, 4 * i);
+        }
+
+        return outcomes;
+    }
+
+    // One request's keys (nonce, switches, windows) and arguments (nonce value, lifetime ms, switch
+    // count, the window count when countWindows, then limit, window ms and permits per window).
+    private static void WriteAdmission(AdmissionRequest request, RedisKey[] keys, int firstKey, RedisValue[] values, int firstValue, bool countWindows)
+    {
+        var switches = request.SwitchKeys.Count;
+        keys[firstKey] = request.NonceKey;
+        values[firstValue] = request.NonceValue;
+        values[firstValue + 1] = (long)Milliseconds(request.NonceLifetime).TotalMilliseconds;
+        values[firstValue + 2] = switches;
+        if (countWindows)
+        {
+            values[firstValue + 3] = request.Windows.Count;
+        }
+
+        for (var i = 0; i < switches; i++)
+        {
+            keys[firstKey + 1 + i] = request.SwitchKeys[i];
+        }
+
+        AddWindows(request.Windows, keys, firstKey + 1 + switches, values, firstValue + (countWindows ? 4 : 3));
+    }
+
+    // {fresh 0|1, switches bit mask, refused index or -1, retry-after ms} at offset.
+    private static AdmissionOutcome ToAdmission(RedisResult[] reply, int offset) =>
+        new((long)reply[offset] == 1, (uint)(long)reply[offset + 1], ToOutcome((int)reply[offset + 2], (long)reply[offset + 3]));
 
     public async ValueTask<BudgetOutcome> TryReserveAsync(string key, long amount, long limit, TimeSpan window, CancellationToken cancellationToken = default)
     {

@@ -42,6 +42,19 @@ public sealed record RedisStoreOptions
 
     public TimeSpan ReconnectMaxBackoff { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>The most admissions <see cref="MaxAdmissionBatch"/> may be set to.</summary>
+    public const int MaxAdmissionBatchLimit = 1024;
+
+    /// <summary>
+    /// Admissions that arrive while one admission call is in flight share the next call (one script
+    /// run for the whole batch, each request still decided on its own, in arrival order). False sends
+    /// one script run per request.
+    /// </summary>
+    public bool BatchAdmissions { get; init; } = true;
+
+    /// <summary>The most admissions one batched call carries (1 to <see cref="MaxAdmissionBatchLimit"/>).</summary>
+    public int MaxAdmissionBatch { get; init; } = 64;
+
     /// <summary>
     /// The StackExchange.Redis configuration: no connect abort, no backlog (a call while disconnected
     /// fails at once), command timeouts from <see cref="CommandTimeout"/> and exponential reconnect backoff.
@@ -113,6 +126,11 @@ public sealed record RedisStoreOptions
             errors.Add($"ReconnectMaxBackoff ({ReconnectMaxBackoff}) must not be below ReconnectMinBackoff ({ReconnectMinBackoff}).");
         }
 
+        if (MaxAdmissionBatch is < 1 or > MaxAdmissionBatchLimit)
+        {
+            errors.Add($"MaxAdmissionBatch must be from 1 to {MaxAdmissionBatchLimit} (was {MaxAdmissionBatch}).");
+        }
+
         if (!UseTls && (!string.IsNullOrEmpty(TlsServerName) || !string.IsNullOrEmpty(CaCertificatePath) || AllowUntrustedCertificate))
         {
             errors.Add("TlsServerName, CaCertificatePath and AllowUntrustedCertificate need UseTls = true.");
@@ -155,7 +173,9 @@ public sealed record RedisStoreOptions
             .Append(", ConnectTimeout = ").Append(ConnectTimeout)
             .Append(", CommandTimeout = ").Append(CommandTimeout)
             .Append(", ReconnectMinBackoff = ").Append(ReconnectMinBackoff)
-            .Append(", ReconnectMaxBackoff = ").Append(ReconnectMaxBackoff);
+            .Append(", ReconnectMaxBackoff = ").Append(ReconnectMaxBackoff)
+            .Append(", BatchAdmissions = ").Append(BatchAdmissions)
+            .Append(", MaxAdmissionBatch = ").Append(MaxAdmissionBatch);
         return true;
     }
 }

@@ -5,7 +5,8 @@ namespace Gateway.Store;
 
 /// <summary>
 /// The store's instruments on meter <c>Gateway.Store</c>: <c>gateway.store.duration</c> (seconds,
-/// per operation) and <c>gateway.store.errors</c> (per operation and error kind).
+/// per operation), <c>gateway.store.errors</c> (per operation and error kind) and
+/// <c>gateway.store.admission_batch.size</c> (admissions per batched admission call).
 /// </summary>
 internal sealed class StateStoreMetrics
 {
@@ -15,16 +16,20 @@ internal sealed class StateStoreMetrics
 
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _errors;
+    private readonly Histogram<int> _admissionBatch;
 
     public StateStoreMetrics(IMeterFactory? meterFactory)
     {
         var meter = meterFactory?.Create(MeterName) ?? SharedMeter;
         _duration = meter.CreateHistogram<double>("gateway.store.duration", unit: "s", description: "Duration of state store operations.");
         _errors = meter.CreateCounter<long>("gateway.store.errors", unit: "{error}", description: "State store operations that failed.");
+        _admissionBatch = meter.CreateHistogram<int>("gateway.store.admission_batch.size", unit: "{admission}", description: "Admissions decided by one batched admission call.");
     }
 
     public void RecordDuration(string operation, TimeSpan elapsed) =>
         _duration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("operation", operation));
+
+    public void RecordAdmissionBatch(int size) => _admissionBatch.Record(size);
 
     public void RecordError(string operation, Exception error)
     {

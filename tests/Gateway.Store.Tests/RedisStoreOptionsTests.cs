@@ -62,6 +62,43 @@ public sealed class RedisStoreOptionsTests
     }
 
     [Fact]
+    public void Defaults_BatchAdmissionsOfAtMostSixtyFour()
+    {
+        var options = new RedisStoreOptions();
+
+        Assert.True(options.BatchAdmissions);
+        Assert.Equal(64, options.MaxAdmissionBatch);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(RedisStoreOptions.MaxAdmissionBatchLimit + 1)]
+    public void Validate_MaxAdmissionBatchOutOfRange_Rejected(int batch)
+    {
+        var error = Assert.Single(new RedisStoreOptions { MaxAdmissionBatch = batch }.Validate());
+
+        Assert.Contains("MaxAdmissionBatch", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AddGatewayStateStore_Redis_BindsAdmissionBatchOptions()
+    {
+        await using var provider = Build(new()
+        {
+            ["Gateway:Store:Kind"] = "redis",
+            ["Gateway:Store:Redis:BatchAdmissions"] = "false",
+            ["Gateway:Store:Redis:MaxAdmissionBatch"] = "8",
+        });
+        provider.GetRequiredService<IStartupValidator>().Validate();
+
+        var options = provider.GetRequiredService<IOptions<RedisStoreOptions>>().Value;
+
+        Assert.False(options.BatchAdmissions);
+        Assert.Equal(8, options.MaxAdmissionBatch);
+    }
+
+    [Fact]
     public void ToString_WithPassword_NeverPrintsIt()
     {
         var text = new RedisStoreOptions { User = "gw", Password = "hunter2" }.ToString();

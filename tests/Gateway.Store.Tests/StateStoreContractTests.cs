@@ -14,7 +14,8 @@ public abstract class StateStoreContractTests
     // Long enough that the calls made before it passes finish first even on a loaded machine.
     private static readonly TimeSpan ShortExpiry = TimeSpan.FromMilliseconds(1500);
     private static readonly TimeSpan PastShortExpiry = TimeSpan.FromMilliseconds(2000);
-    private readonly string _prefix = $"test:{Guid.NewGuid():N}:";
+    // One hash tag per test, as the gateway's {tenant}: the Redis store batches admissions per tag.
+    private readonly string _prefix = $"{{test-{Guid.NewGuid():N}}}:";
 
     protected abstract IStateStore Store { get; }
 

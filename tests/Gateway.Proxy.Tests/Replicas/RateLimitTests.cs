@@ -1,12 +1,17 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json;
 using Gateway.Proxy.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Proxy.Tests.Replicas;
 
 /// <summary>
 /// A rate limit is one counter in the shared store, not one per replica: twenty concurrent requests
-/// spread over two replicas against an agent limit of 5 per minute admit exactly five.
+/// spread over two replicas against an agent limit of 5 per minute admit exactly five. Concurrent
+/// requests to one replica share its admission calls (batched admission), yet each is decided on its
+/// own: a burst of six distinct requests and a replay refuses exactly the replay and one request over
+/// the limit, and every request, admitted or refused, has its audit record.
 /// </summary>
 [Collection(ReplicaCollection.Name)]
 public sealed class RateLimitTests : IAsyncLifetime
@@ -161,5 +166,131 @@ public sealed class RateLimitTests : IAsyncLifetime
                 response.Dispose();
             }
         }
+    }
+
+    [Fact]
+    public async Task InvokeTool_ConcurrentBurstWithReplayAndOneOverLimit_RefusesOnlyThoseAndAuditsTheRest()
+    {
+        var agent = _cluster.Agent(0);
+        var requests = Enumerable.Range(0, Limit + 1).Select(i => agent.Create(HttpMethod.Post, "/v1/actions/invoke-tool", ReplicaUpstreams.ReadContact("b" + i))).ToList();
+        requests.Add(await AgentClient.CloneAsync(requests[0]));
+        using var batches = new AdmissionBatchListener(_cluster[0].Services.GetRequiredService<IMeterFactory>());
+
+        // Redis is frozen while the burst arrives, so that the first admission is in flight and the
+        // others queue behind it: the batching under test, made certain rather than left to timing.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sends = requests.Select(request => Task.Run(async () =>
+        {
+            await gate.Task;
+            return await agent.SendAsync(request);
+        })).ToArray();
+        await _cluster.Redis.SignalAsync(freeze: true);
+        HttpResponseMessage[] responses;
+        try
+        {
+            gate.SetResult();
+            await Task.Delay(TimeSpan.FromMilliseconds(700));
+        }
+        finally
+        {
+            await _cluster.Redis.SignalAsync(freeze: false);
+        }
+
+        responses = await Task.WhenAll(sends);
+        try
+        {
+            var statuses = string.Join(", ", responses.Select(r => (int)r.StatusCode));
+            Assert.True(responses.Count(r => r.StatusCode == HttpStatusCode.OK) == Limit, statuses);
+            await ProblemAssert.IsProblemAsync(Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Unauthorized), HttpStatusCode.Unauthorized, "replayed_nonce");
+            var limited = await ProblemAssert.IsProblemAsync(Assert.Single(responses, r => r.StatusCode == HttpStatusCode.TooManyRequests), HttpStatusCode.TooManyRequests, "rate_limited");
+            Assert.Equal("agent", limited.GetProperty("scope").GetString());
+            Assert.Equal(Limit, _crm.Received.Count);
+
+            // Fewer admission calls than requests, and every request went through one of them.
+            Assert.Equal(requests.Count, batches.Admissions);
+            Assert.InRange(batches.Calls, 1, requests.Count - 1);
+
+            // Every request, admitted or refused, has its audit record (its own, or an aggregated
+            // refusal record listing it).
+            var audited = await AuditedRequestIdsAsync();
+            foreach (var response in responses)
+            {
+                var requestId = await RequestIdAsync(response);
+                Assert.True(audited.Contains(requestId), $"no audit record for {requestId} ({(int)response.StatusCode})");
+            }
+        }
+        finally
+        {
+            foreach (var response in responses)
+            {
+                response.Dispose();
+            }
+
+            foreach (var request in requests)
+            {
+                request.Dispose();
+            }
+        }
+    }
+
+    private static async Task<string> RequestIdAsync(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("X-Request-Id", out var ids) ? ids.Single()
+        : JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("request_id").GetString()!;
+
+    private async Task<HashSet<string>> AuditedRequestIdsAsync()
+    {
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        long? start = 0;
+        while (start is { } from)
+        {
+            var page = JsonDocument.Parse(await _cluster.Admin(0).GetStringAsync($"/admin/v1/tenants/demo/audit?start={from}&limit=1000")).RootElement.Clone();
+            foreach (var record in page.GetProperty("records").EnumerateArray())
+            {
+                if (record.TryGetProperty("request_id", out var id) && id.GetString() is { } requestId)
+                {
+                    found.Add(requestId);
+                }
+
+                if (record.TryGetProperty("request_ids", out var ids))
+                {
+                    found.UnionWith(ids.EnumerateArray().Select(i => i.GetString()!));
+                }
+            }
+
+            start = page.TryGetProperty("next_start", out var next) && next.ValueKind == JsonValueKind.Number ? next.GetInt64() : null;
+        }
+
+        return found;
+    }
+
+    /// <summary>Counts this gateway's batched admission calls and the admissions they carried (<c>gateway.store.admission_batch.size</c>).</summary>
+    private sealed class AdmissionBatchListener : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private long _calls;
+        private long _admissions;
+
+        public AdmissionBatchListener(IMeterFactory gatewayMeters)
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Scope == gatewayMeters && instrument.Name == "gateway.store.admission_batch.size")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<int>((_, size, _, _) =>
+            {
+                Interlocked.Increment(ref _calls);
+                Interlocked.Add(ref _admissions, size);
+            });
+            _listener.Start();
+        }
+
+        public long Calls => Interlocked.Read(ref _calls);
+
+        public long Admissions => Interlocked.Read(ref _admissions);
+
+        public void Dispose() => _listener.Dispose();
     }
 }

@@ -1,0 +1,318 @@
+using Gateway.Testing;
+
+namespace Gateway.Store.Tests;
+
+/// <summary>
+/// Batched admission on a real redis-server: admissions that arrive while one admission call is in
+/// flight share the next call, yet each is decided as the per-request script would decide it in
+/// arrival order (nonces single-use within the batch, windows all-or-nothing per request); a store
+/// failure fails the whole batch; one caller's cancellation touches no other. The server is held
+/// with <c>DEBUG SLEEP</c> so that the first admission is in flight while the others queue behind it.
+/// </summary>
+public sealed class RedisAdmissionBatchTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Day = TimeSpan.FromDays(1);
+    // One hash tag for every key of a test: batches are per tag (a Redis Cluster slot), as the gateway's {tenant}.
+    private readonly string _prefix = $"{{batch-{Guid.NewGuid():N}}}:";
+    private RedisServer _server = null!;
+    private RedisAdmin _admin = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await RedisServer.StartAsync(extraArgs: "--enable-debug-command yes");
+        _admin = await RedisAdmin.ConnectAsync(_server.Endpoint);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _admin.DisposeAsync();
+        await _server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task AdmitAsync_ConcurrentBatchWithReplaysAndFullWindow_RefusesOnlyThoseAsPerRequestWould()
+    {
+        const int requests = 20;
+        await using var batched = await StoreAsync(batch: true);
+        await using var perRequest = await StoreAsync(batch: false);
+        await _admin.ExecuteAsync("SET", _prefix + "switch:on", "1");
+
+        // Request 5 repeats request 3's nonce, request 7 carries a nonce already stored; the shared
+        // window admits 17 of the 18 fresh requests, so the last one (19) is refused by it.
+        AdmissionRequest[] Sequence(string run) => [.. Enumerable.Range(0, requests).Select(i => new AdmissionRequest(
+            _prefix + run + ":nonce:" + (i switch { 5 => "3", 7 => "stored", _ => i.ToString(System.Globalization.CultureInfo.InvariantCulture) }),
+            "1700000000",
+            TimeSpan.FromMinutes(5),
+            [_prefix + "switch:on", _prefix + "switch:off"],
+            [new RateLimitWindow(_prefix + run + ":shared", 17, Day), new RateLimitWindow(_prefix + run + ":own:" + i, 1, Day)]))];
+        var batch = Sequence("batched");
+        var reference = Sequence("reference");
+        Assert.True(await batched.TrySetIfAbsentAsync(_prefix + "batched:nonce:stored", "0", TimeSpan.FromMinutes(5)));
+        Assert.True(await batched.TrySetIfAbsentAsync(_prefix + "reference:nonce:stored", "0", TimeSpan.FromMinutes(5)));
+
+        await _admin.ExecuteAsync("CONFIG", "RESETSTAT");
+        var outcomes = await AdmitWhileHeldAsync(batched, batch);
+        var calls = await _admin.CommandCallsAsync();
+        var expected = new List<AdmissionOutcome>();
+        foreach (var request in reference)
+        {
+            expected.Add(await perRequest.AdmitAsync(request));
+        }
+
+        // Only the two replays and the request over the shared window are refused.
+        for (var i = 0; i < requests; i++)
+        {
+            Assert.Equal(i is not (5 or 7), outcomes[i].NonceFresh);
+            Assert.Equal(i is 5 or 7 ? 0u : 1u, outcomes[i].SwitchesOn);
+            Assert.Equal(i != 19, outcomes[i].RateLimit.Admitted);
+        }
+
+        Assert.Equal(0, outcomes[19].RateLimit.RefusedIndex);
+        Assert.InRange(outcomes[19].RateLimit.RetryAfter, TimeSpan.FromMilliseconds(1), Day);
+
+        // Exactly what the per-request script decides for the same sequence.
+        Assert.Equal(expected.Select(Decision), outcomes.Select(Decision));
+
+        // Fewer store calls than requests: the first alone, the others together behind it.
+        var scriptCalls = calls.GetValueOrDefault("evalsha") + calls.GetValueOrDefault("eval");
+        Assert.True(scriptCalls <= 2, $"{scriptCalls} script calls for {requests} admissions");
+
+        // The refused request counted in neither window (all-or-nothing), the replays in none at all.
+        Assert.True((await batched.AdmitAsync(Fresh([new RateLimitWindow(_prefix + "batched:own:19", 1, Day)]))).RateLimit.Admitted);
+        Assert.True((await batched.AdmitAsync(Fresh([new RateLimitWindow(_prefix + "batched:own:5", 1, Day)]))).RateLimit.Admitted);
+        Assert.False((await batched.AdmitAsync(Fresh([new RateLimitWindow(_prefix + "batched:own:4", 1, Day)]))).RateLimit.Admitted);
+        Assert.False((await batched.AdmitAsync(Fresh([new RateLimitWindow(_prefix + "batched:shared", 17, Day)]))).RateLimit.Admitted);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public async Task AdmitAsync_RandomBatchOverSharedKeys_DecidesAsThePerRequestScriptInTheSameOrder(int seed)
+    {
+        await using var batched = await StoreAsync(batch: true);
+        await using var perRequest = await StoreAsync(batch: false);
+        var batch = await PrepareRandomRunAsync(batched, "batched", seed);
+        var reference = await PrepareRandomRunAsync(perRequest, "reference", seed);
+
+        var outcomes = await AdmitWhileHeldAsync(batched, batch);
+        var expected = new List<AdmissionOutcome>();
+        foreach (var request in reference)
+        {
+            expected.Add(await perRequest.AdmitAsync(request));
+        }
+
+        for (var i = 0; i < batch.Length; i++)
+        {
+            Assert.True(Decision(expected[i]) == Decision(outcomes[i]), $"request {i} ({Describe(batch[i])}): batched {Decision(outcomes[i])}, per request {Decision(expected[i])}");
+        }
+
+        Assert.Contains(outcomes, o => !o.NonceFresh);
+        Assert.Contains(outcomes, o => o.NonceFresh && !o.RateLimit.Admitted);
+        Assert.Contains(outcomes, o => o.NonceFresh && o.SwitchesOn != 0);
+    }
+
+    [Fact]
+    public async Task AdmitAsync_BurstOfTwoTenantsOnRedisCluster_BatchedPerTenantAndAllAdmitted()
+    {
+        // A one-node Redis Cluster: a script may touch one hash slot only, and each tenant's keys share
+        // the slot of their {tenant} tag, so a batch must not mix tenants.
+        var nodes = Path.Combine(Path.GetTempPath(), $"gateway-nodes-{Guid.NewGuid():N}.conf");
+        await using var server = await RedisServer.StartAsync(extraArgs: $"--cluster-enabled yes --cluster-config-file {nodes} --enable-debug-command yes");
+        try
+        {
+            await using var admin = await RedisAdmin.ConnectAsync(server.Endpoint);
+            await admin.ExecuteAsync("CLUSTER", "ADDSLOTSRANGE", "0", "16383");
+            while (!((string)(await admin.ExecuteAsync("CLUSTER", "INFO"))!).Contains("cluster_state:ok", StringComparison.Ordinal))
+            {
+                await Task.Delay(50);
+            }
+
+            await using var store = new RedisStateStore(new RedisStoreOptions { Endpoint = server.Endpoint, ConnectTimeout = TimeSpan.FromSeconds(10), CommandTimeout = TimeSpan.FromSeconds(10) });
+            AdmissionRequest Request(string tenant) => new(
+                StoreKeys.Nonce(tenant, "agent", Guid.NewGuid().ToString("N")),
+                "1700000000",
+                TimeSpan.FromMinutes(5),
+                [StoreKeys.AgentStatus(tenant, "agent")],
+                [new RateLimitWindow(StoreKeys.RateLimit(tenant, "agent:day"), 1000, Day)]);
+            Assert.True((await store.AdmitAsync(Request("t1"))).NonceFresh);
+            Assert.True((await store.AdmitAsync(Request("t2"))).NonceFresh);
+            await admin.ExecuteAsync("CONFIG", "RESETSTAT");
+
+            var sleep = admin.ExecuteAsync("DEBUG", "SLEEP", "1");
+            await Task.Delay(200);
+            var outcomes = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => store.AdmitAsync(Request(i % 2 == 0 ? "t1" : "t2")).AsTask()).ToArray());
+            await sleep;
+
+            Assert.All(outcomes, o => Assert.True(o.NonceFresh && o.RateLimit.Admitted));
+            var calls = await admin.CommandCallsAsync();
+            Assert.InRange(calls.GetValueOrDefault("evalsha") + calls.GetValueOrDefault("eval"), 2, 4);
+        }
+        finally
+        {
+            File.Delete(nodes);
+        }
+    }
+
+    [Fact]
+    public async Task AdmitAsync_MoreQueuedThanMaxBatch_SentInBatchesOfAtMostMax()
+    {
+        const int requests = 21;
+        await using var store = await StoreAsync(batch: true, maxBatch: 4);
+        await _admin.ExecuteAsync("CONFIG", "RESETSTAT");
+
+        var outcomes = await AdmitWhileHeldAsync(store, [.. Enumerable.Range(0, requests).Select(_ => Fresh([]))]);
+
+        var calls = await _admin.CommandCallsAsync();
+        var scriptCalls = calls.GetValueOrDefault("evalsha") + calls.GetValueOrDefault("eval");
+        Assert.All(outcomes, o => Assert.True(o.NonceFresh));
+        Assert.InRange(scriptCalls, 1 + ((requests - 1) / 4), requests - 1);
+    }
+
+    [Fact]
+    public async Task AdmitAsync_OneQueuedAndOneInFlightCallerCancelled_OthersAdmittedAndQueuedNonceUnspent()
+    {
+        await using var store = await StoreAsync(batch: true);
+        var requests = Enumerable.Range(0, 5).Select(_ => Fresh([])).ToArray();
+        using var inFlight = new CancellationTokenSource();
+        using var queued = new CancellationTokenSource();
+
+        var sleep = await HoldServerAsync();
+        var admissions = requests.Select((r, i) => store.AdmitAsync(r, i switch { 0 => inFlight.Token, 2 => queued.Token, _ => default }).AsTask()).ToArray();
+        await inFlight.CancelAsync();
+        await queued.CancelAsync();
+        await sleep;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => admissions[0]);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => admissions[2]);
+        foreach (var i in new[] { 1, 3, 4 })
+        {
+            Assert.True((await admissions[i]).NonceFresh);
+        }
+
+        // The queued request was dropped before it was sent; the one in flight was decided regardless.
+        Assert.True(await store.TrySetIfAbsentAsync(requests[2].NonceKey, "0", TimeSpan.FromMinutes(1)));
+        Assert.False(await store.TrySetIfAbsentAsync(requests[0].NonceKey, "0", TimeSpan.FromMinutes(1)));
+    }
+
+    [Fact]
+    public async Task AdmitAsync_ServerKilledMidBatch_FailsEveryRequestThenRecovers()
+    {
+        await using var store = await StoreAsync(batch: true);
+        var sleep = await HoldServerAsync(seconds: 5);
+        var admissions = Enumerable.Range(0, 10).Select(_ => store.AdmitAsync(Fresh([])).AsTask()).ToArray();
+
+        await _server.KillAsync();
+
+        foreach (var admission in admissions)
+        {
+            await Assert.ThrowsAsync<StateStoreUnavailableException>(() => admission);
+        }
+
+        await Assert.ThrowsAnyAsync<Exception>(() => sleep);
+        await _server.StartAsync();
+        Assert.True((await RedisStateStoreTests.EventuallyAsync(() => store.AdmitAsync(Fresh([])).AsTask())).NonceFresh);
+    }
+
+    [Fact]
+    public async Task AdmitAsync_ServerFrozenMidBatch_FailsEveryRequestWithTimeoutThenRecovers()
+    {
+        await using var store = await StoreAsync(batch: true, commandTimeout: TimeSpan.FromMilliseconds(300));
+        Task<AdmissionOutcome>[] admissions;
+        await _server.SignalAsync(freeze: true);
+        try
+        {
+            admissions = [.. Enumerable.Range(0, 10).Select(_ => store.AdmitAsync(Fresh([])).AsTask())];
+            foreach (var admission in admissions)
+            {
+                var refused = await Assert.ThrowsAsync<StateStoreUnavailableException>(() => admission);
+                Assert.IsAssignableFrom<TimeoutException>(refused.InnerException);
+            }
+        }
+        finally
+        {
+            await _server.SignalAsync(freeze: false);
+        }
+
+        Assert.True((await RedisStateStoreTests.EventuallyAsync(() => store.AdmitAsync(Fresh([])).AsTask())).NonceFresh);
+    }
+
+    /// <summary>
+    /// Sixty admissions drawn with <paramref name="seed"/> over few keys, so that they share nonces
+    /// (replays), switches (one of which is a nonce key an earlier request stores, another a window's
+    /// counter) and windows (some twice in one request, some counted before, one's counter also a
+    /// nonce), with the same state stored first under <paramref name="run"/>'s keys.
+    /// </summary>
+    private async Task<AdmissionRequest[]> PrepareRandomRunAsync(IStateStore store, string run, int seed)
+    {
+        var random = new Random(seed);
+        (string Key, long Limit)[] windows = [($"{_prefix}{run}:window:0", 4), ($"{_prefix}{run}:window:1", 9), ($"{_prefix}{run}:window:2", 15), ($"{_prefix}{run}:window:3", 30)];
+
+        // The key a window counts in today (the scripts' slot key): one is read as a switch, one stored as a nonce.
+        var slot = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / (long)Day.TotalMilliseconds;
+        string Nonce(int i) => i == 40 ? $"{windows[1].Key}:{slot}" : $"{_prefix}{run}:nonce:{i}";
+        string[] switches = [$"{_prefix}{run}:switch:0", $"{_prefix}{run}:switch:1", $"{_prefix}{run}:switch:2", Nonce(3), $"{windows[0].Key}:{slot}"];
+        await store.SetAsync(switches[1], "on", null);
+        Assert.True(await store.TrySetIfAbsentAsync(Nonce(7), "0", TimeSpan.FromMinutes(5)));
+        Assert.True((await store.AdmitAsync(new AdmissionRequest($"{_prefix}{run}:nonce:prepare", "0", TimeSpan.FromMinutes(5), [], [new RateLimitWindow(windows[2].Key, windows[2].Limit, Day, 6)]))).RateLimit.Admitted);
+        return [.. Enumerable.Range(0, 60).Select(_ =>
+        {
+            var windowCount = random.Next(0, 4);
+            return new AdmissionRequest(
+                Nonce(random.Next(0, 41)),
+                "1700000000",
+                TimeSpan.FromMinutes(5),
+                [.. Enumerable.Range(0, random.Next(0, 4)).Select(_ => switches[random.Next(switches.Length)])],
+                [.. Enumerable.Range(0, windowCount).Select(_ =>
+                {
+                    var (key, limit) = windows[random.Next(windows.Length)];
+                    return new RateLimitWindow(key, limit, Day, random.Next(1, 4));
+                })]);
+        })];
+    }
+
+    private string Describe(AdmissionRequest request) =>
+        $"nonce {request.NonceKey[_prefix.Length..]}, switches [{string.Join(", ", request.SwitchKeys.Select(k => k[_prefix.Length..]))}], windows [{string.Join(", ", request.Windows.Select(w => $"{w.Key[_prefix.Length..]} {w.Permits}/{w.Limit}"))}]";
+
+    private static (bool Fresh, uint Switches, bool Admitted, int RefusedIndex) Decision(AdmissionOutcome outcome) =>
+        (outcome.NonceFresh, outcome.SwitchesOn, outcome.RateLimit.Admitted, outcome.RateLimit.RefusedIndex);
+
+    private AdmissionRequest Fresh(IReadOnlyList<RateLimitWindow> windows) =>
+        new(_prefix + "nonce:" + Guid.NewGuid().ToString("N"), "1700000000", TimeSpan.FromMinutes(5), [], windows);
+
+    /// <summary>A store of its own, its scripts loaded by one admission so that every later call is one EVALSHA.</summary>
+    private async Task<RedisStateStore> StoreAsync(bool batch, int maxBatch = 64, TimeSpan? commandTimeout = null)
+    {
+        var store = new RedisStateStore(new RedisStoreOptions
+        {
+            Endpoint = _server.Endpoint,
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            CommandTimeout = commandTimeout ?? TimeSpan.FromSeconds(10),
+            ReconnectMaxBackoff = TimeSpan.FromMilliseconds(200),
+            BatchAdmissions = batch,
+            MaxAdmissionBatch = maxBatch,
+        });
+        await store.AdmitAsync(Fresh([new RateLimitWindow(_prefix + "warm-up", 1000, Day)]));
+        return store;
+    }
+
+    /// <summary>Blocks the server for <paramref name="seconds"/> and returns once the block has surely begun.</summary>
+    private async Task<Task> HoldServerAsync(int seconds = 1)
+    {
+        var sleep = _admin.ExecuteAsync("DEBUG", "SLEEP", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Task.Delay(200);
+        return sleep;
+    }
+
+    /// <summary>Starts every admission in order while the server is held (the first goes in flight, the rest queue), then awaits them.</summary>
+    private async Task<AdmissionOutcome[]> AdmitWhileHeldAsync(IStateStore store, IReadOnlyList<AdmissionRequest> requests)
+    {
+        var sleep = await HoldServerAsync();
+        var admissions = requests.Select(r => store.AdmitAsync(r).AsTask()).ToArray();
+        var outcomes = await Task.WhenAll(admissions);
+        await sleep;
+        return outcomes;
+    }
+}
