@@ -10,10 +10,11 @@
 #   LOADTEST_THREADS=2          wrk threads
 #   LOADTEST_CONNECTIONS=32     wrk connections at full load
 #   LOADTEST_HALF_CONNECTIONS=16  wrk connections of the fixed-rate ("half load") runs
-#   LOADTEST_STORES="memory redis"   add "postgres": Redis for hot state, the audit journal on a local PostgreSQL
+#   LOADTEST_STORES="memory redis postgres"   postgres: Redis for hot state, the audit journal on a local PostgreSQL
+#   LOADTEST_POSTGRES_SCENARIOS="allow"   the scenarios of the postgres store (no half load there)
 #   LOADTEST_SCENARIOS="allow block ratelimited stream"
 #   LOADTEST_HALF_SCENARIOS="allow stream"   scenarios also run at a fixed rate of half the measured throughput
-#   LOADTEST_TIMEOUT=1200       hard cap of the whole script in seconds (build included; default 1200 + LOADTEST_SOAK)
+#   LOADTEST_TIMEOUT=2400       hard cap of the whole script in seconds (build included; default 2400 + LOADTEST_SOAK)
 #   LOADTEST_SKIP_BUILD=1       use the binaries already built (Release)
 #   LOADTEST_GATEWAY_ARGS=""    extra gateway arguments, e.g. "--Gateway:Audit:Sink=store" (diagnostics)
 #   LOADTEST_REPORTS=loadtests/reports   where reports/<timestamp>/ goes
@@ -27,15 +28,17 @@
 #   LOADTEST_PERF=0             1: Linux perf (kernel and native frames too) on every measured gateway run of round 1,
 #                               summarised by DSO and symbol in runs/<run>.perf.txt (needs perf; turns W^X off for the map)
 #   LOADTEST_GATEWAY_ENV=""     extra environment for every gateway, e.g. "DOTNET_gcServer=0 DOTNET_TieredPGO=1"
-#   LOADTEST_VARIANTS=""        per store, the allow scenario again (warm-up and the rounds, full load) on a gateway started
+#   LOADTEST_VARIANTS="…"       per store, the allow scenario again (warm-up and the rounds, full load) on a gateway started
 #                               with extra arguments, one row each: "name:args;name:args", arguments separated by spaces,
 #                               e.g. "unbatched:--Gateway:Store:Redis:BatchAdmissions=false" gives the row allow[unbatched];
-#                               NAME=value words go to the gateway's environment instead ("wks:DOTNET_gcServer=0")
+#                               NAME=value words go to the gateway's environment instead ("wks:DOTNET_gcServer=0");
+#                               default: allow[unbatched], admission per request (against batched admission)
+#   LOADTEST_VARIANT_STORES="redis"   the stores the variants run on
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 # The default cap leaves room for a soak: LOADTEST_SOAK=3600 alone must not be cut off by it.
-timeout_s="${LOADTEST_TIMEOUT:-$(( 1200 + ${LOADTEST_SOAK:-0} ))}"
+timeout_s="${LOADTEST_TIMEOUT:-$(( 2400 + ${LOADTEST_SOAK:-0} ))}"
 
 # The hard cap: the script re-runs itself under timeout(1); the trap below cleans up either way.
 if [[ -z "${LOADTEST_CAPPED:-}" ]]; then
@@ -49,7 +52,7 @@ warmup="${LOADTEST_WARMUP:-10}"
 threads="${LOADTEST_THREADS:-2}"
 connections="${LOADTEST_CONNECTIONS:-32}"
 half_connections="${LOADTEST_HALF_CONNECTIONS:-16}"
-stores="${LOADTEST_STORES-memory redis}"
+stores="${LOADTEST_STORES-memory redis postgres}"
 scenarios="${LOADTEST_SCENARIOS-allow block ratelimited stream}"
 half_scenarios="${LOADTEST_HALF_SCENARIOS-allow stream}"
 reference="${LOADTEST_REFERENCE:-1}"
@@ -60,7 +63,8 @@ soak="${LOADTEST_SOAK:-0}"
 soak_rate="${LOADTEST_SOAK_RATE:-0}"
 perf_on="${LOADTEST_PERF:-0}"
 read -r -a gateway_env <<<"${LOADTEST_GATEWAY_ENV:-}"
-variants="${LOADTEST_VARIANTS:-}"
+variants="${LOADTEST_VARIANTS-unbatched:--Gateway:Store:Redis:BatchAdmissions=false}"
+variant_stores="${LOADTEST_VARIANT_STORES-redis}"
 # perf resolves JIT-compiled frames through /tmp/perf-<pid>.map, which W^X double mapping hides.
 [[ "$perf_on" == 1 ]] && gateway_env+=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)
 artifacts="${GATEWAY_ARTIFACTS:-$root/artifacts}"
@@ -610,6 +614,13 @@ for store in $stores; do
     store_args+=("--Gateway:Store:Postgres:ConnectionString=Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres;Maximum Pool Size=64")
   fi
 
+  store_scenarios="$scenarios"
+  store_half_scenarios="$half_scenarios"
+  if [[ "$store" == postgres ]]; then
+    store_scenarios="${LOADTEST_POSTGRES_SCENARIOS-allow}"
+    store_half_scenarios=""
+  fi
+
   gateway_port="$(free_port)"
   start_gateway "$store" "$gateway_port" "${store_args[@]}"
   rss_sampler "$gateway_pid" "$work/rss-$store" 1
@@ -617,8 +628,8 @@ for store in $stores; do
 
   # Warm-up (JIT, connection pools, store connection): not recorded.
   run "$store" baseline get warmup 0 "$connections" 0 "$bare_port"
-  [[ " $scenarios " == *" stream "* ]] && run "$store" baseline sse warmup 0 "$connections" 0 "$bare_port"
-  for scenario in $scenarios; do
+  [[ " $store_scenarios " == *" stream "* ]] && run "$store" baseline sse warmup 0 "$connections" 0 "$bare_port"
+  for scenario in $store_scenarios; do
     run "$store" gateway "$scenario" warmup 0 "$connections" 0 "$gateway_port"
   done
 
@@ -626,7 +637,7 @@ for store in $stores; do
   for round in $(seq 1 "$rounds"); do
     log "$store: round $round/$rounds (full load, -t$threads -c$connections, ${duration}s each)"
     last_base=""
-    for scenario in $scenarios; do
+    for scenario in $store_scenarios; do
       base="$(base_of "$scenario")"
       if [[ "$base" != "$last_base" ]]; then
         run "$store" baseline "$base" full "$round" "$connections" 0 "$bare_port"
@@ -643,8 +654,8 @@ for store in $stores; do
   curl -fsS --max-time 10 "http://127.0.0.1:${port_metrics[$gateway_port]}/metrics" >"$report_dir/runs/gateway-$store.metrics.txt" 2>/dev/null || true
 
   # Half load: a fixed rate of half the gateway's median throughput, the same rate for the baseline.
-  for scenario in $half_scenarios; do
-    [[ " $scenarios " == *" $scenario "* ]] || continue
+  for scenario in $store_half_scenarios; do
+    [[ " $store_scenarios " == *" $scenario "* ]] || continue
     base="$(base_of "$scenario")"
     gw="$(median_rps gateway "$scenario" "$store" full)"
     rate="$(python3 -c 'import sys; print(max(50, int(float(sys.argv[1]) / 2)))' "$gw")"
@@ -656,7 +667,7 @@ for store in $stores; do
   cp "$work/gateway-$store.log" "$report_dir/runs/gateway-$store.log" 2>/dev/null || true
   stop_pid "$gateway_pid"
   rss_record "$store" gateway "$work/rss-$store"
-  run_variants "$store" "${store_args[@]}"
+  [[ " $variant_stores " == *" $store "* ]] && run_variants "$store" "${store_args[@]}"
   stop_postgres
   if [[ -n "$redis_pid" ]]; then
     stop_pid "$redis_pid"
@@ -774,7 +785,7 @@ if [[ "$redis_bench" == 1 ]] && command -v redis-benchmark >/dev/null; then
   start_redis
   : >"$report_dir/redis-bench.jsonl"
   bench_seconds=$(( duration > 3 ? duration : 3 ))
-  for command in setnx admit; do
+  for command in setnx admit admit-per-request; do
     timeout $(( bench_seconds + 60 )) "$redis_client_bin" "127.0.0.1:$redis_port" "$command" "$bench_seconds" "$connections" \
       >>"$report_dir/redis-bench.jsonl" 2>"$work/redis-client.log" || log "the Redis client run ($command) failed"
   done
