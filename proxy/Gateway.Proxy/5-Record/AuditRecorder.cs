@@ -31,7 +31,12 @@ internal sealed class AuditRecorder
     public ValueTask RecordDecisionAsync(HttpContext context, AgentIdentity identity, GovernedDecision governed, int statusCode) =>
         AppendAsync(context, Entry(context, identity, governed) with { StatusCode = statusCode, Invoked = false });
 
-    /// <summary>What happened when the connector ran.</summary>
+    /// <summary>
+    /// What happened when the connector ran. The request's decision record, written before it in the same
+    /// chain under the same request id, already carries the explanation, the digests and the failing
+    /// controls: the outcome names the request (agent, tool, decision, request id) and says what happened,
+    /// without repeating them.
+    /// </summary>
     public ValueTask RecordOutcomeAsync(HttpContext context, AgentIdentity identity, GovernedDecision governed, ActionOutcome invocation) =>
         AppendAsync(context, Entry(context, identity, governed) with
         {
@@ -41,6 +46,9 @@ internal sealed class AuditRecorder
             Redactions = invocation.Redactions,
             LatencyMs = invocation.Latency.TotalMilliseconds,
             Explanation = default,
+            IntentDigest = null,
+            PolicyDigest = null,
+            FailingControls = null,
         });
 
     /// <summary>

@@ -230,6 +230,32 @@ public sealed class ProviderRouteSecurityTests : IClassFixture<GovernedGatewayFi
         Assert.Equal(404, outcome.GetProperty("upstream_status").GetInt32());
     }
 
+    [Fact]
+    public async Task Providers_ForwardedRequest_OutcomeRecordLeavesTheDigestsToItsDecisionRecord()
+    {
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Get, "/providers/crm.read_contact/contacts/c-digests"));
+
+        var requestId = Assert.Single(response.Headers.GetValues("X-Request-Id"));
+        var records = await AuditRecordsAsync(requestId);
+        Assert.Equal(2, records.Count);
+        var decision = records[0];
+        var outcome = records[1];
+        Assert.False(decision.GetProperty("invoked").GetBoolean());
+        Assert.Equal(64, decision.GetProperty("explanation_digest").GetString()!.Length);
+        Assert.Equal(64, decision.GetProperty("intent_digest").GetString()!.Length);
+        Assert.True(decision.TryGetProperty("policy_digest", out _));
+        Assert.True(outcome.GetProperty("invoked").GetBoolean());
+        Assert.True(outcome.GetProperty("seq").GetInt64() > decision.GetProperty("seq").GetInt64());
+        foreach (var repeated in new[] { "intent_digest", "policy_digest", "failing_controls", "explanation", "explanation_digest" })
+        {
+            Assert.False(outcome.TryGetProperty(repeated, out _), $"the outcome record repeats {repeated}: {outcome}");
+        }
+
+        Assert.Equal(decision.GetProperty("agent").GetString(), outcome.GetProperty("agent").GetString());
+        Assert.Equal(decision.GetProperty("tool").GetString(), outcome.GetProperty("tool").GetString());
+        Assert.Equal(decision.GetProperty("decision").GetString(), outcome.GetProperty("decision").GetString());
+    }
+
     private async Task<List<JsonElement>> AuditRecordsAsync(string requestId)
     {
         var found = new List<JsonElement>();
