@@ -435,7 +435,8 @@ if n:
         run["gc"] = {"allocated_bytes_per_request": round(delta[0] / n), "gen0_per_1k": round(delta[1] * 1000 / n, 2),
                      "gen1_per_1k": round(delta[2] * 1000 / n, 2), "gen2_per_1k": round(delta[3] * 1000 / n, 2)}
     ctx_before, ctx_after = [int(x) for x in sys.argv[9].split()], [int(x) for x in sys.argv[10].split()]
-    if sys.argv[5] and sum(ctx_after) > 0:
+    # A thread that exits during the run takes its count with it: a sum that went down is no measurement.
+    if sys.argv[5] and sum(ctx_after) > 0 and all(a >= b for a, b in zip(ctx_after, ctx_before)):
         run["ctxt_switches_per_request"] = {"voluntary": round((ctx_after[0] - ctx_before[0]) / n, 2),
                                             "nonvoluntary": round((ctx_after[1] - ctx_before[1]) / n, 2)}
     stages = json.loads(sys.argv[11] or "{}")
