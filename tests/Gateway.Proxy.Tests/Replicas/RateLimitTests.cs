@@ -130,30 +130,12 @@ public sealed class RateLimitTests : IAsyncLifetime
 
             // Each refused request id is in exactly one record of its decision: its own, or an aggregated one
             // that counts exactly the ids it lists.
-            using var admin = _cluster.Admin(0);
-            using var page = JsonDocument.Parse(await admin.GetStringAsync("/admin/v1/tenants/demo/audit/query?limit=1000"));
             var recorded = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var record in page.RootElement.GetProperty("records").EnumerateArray())
+            foreach (var (requestId, decision) in await RecordedRequestIdsAsync())
             {
-                var decision = record.GetProperty("decision").GetString()!;
-                if (!decision.StartsWith("refused:", StringComparison.Ordinal))
+                if (decision.StartsWith("refused:", StringComparison.Ordinal))
                 {
-                    continue;
-                }
-
-                if (record.TryGetProperty("request_ids", out var ids))
-                {
-                    Assert.Equal(record.GetProperty("count").GetInt32(), ids.GetArrayLength());
-                    Assert.True(ids.GetArrayLength() > 1, record.ToString());
-                    Assert.False(record.TryGetProperty("request_id", out _), record.ToString());
-                    foreach (var id in ids.EnumerateArray())
-                    {
-                        recorded.Add(id.GetString()!, decision);
-                    }
-                }
-                else
-                {
-                    recorded.Add(record.GetProperty("request_id").GetString()!, decision);
+                    recorded.Add(requestId, decision);
                 }
             }
 
@@ -212,10 +194,10 @@ public sealed class RateLimitTests : IAsyncLifetime
 
             // Every request, admitted or refused, has its audit record (its own, or an aggregated
             // refusal record listing it).
-            var audited = await AuditedRequestIdsAsync();
+            var audited = (await RecordedRequestIdsAsync()).Select(r => r.RequestId).ToHashSet(StringComparer.Ordinal);
             foreach (var response in responses)
             {
-                var requestId = await RequestIdAsync(response);
+                var requestId = Assert.Single(response.Headers.GetValues("X-Request-Id"));
                 Assert.True(audited.Contains(requestId), $"no audit record for {requestId} ({(int)response.StatusCode})");
             }
         }
@@ -233,34 +215,33 @@ public sealed class RateLimitTests : IAsyncLifetime
         }
     }
 
-    private static async Task<string> RequestIdAsync(HttpResponseMessage response) =>
-        response.Headers.TryGetValues("X-Request-Id", out var ids) ? ids.Single()
-        : JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("request_id").GetString()!;
-
-    private async Task<HashSet<string>> AuditedRequestIdsAsync()
+    /// <summary>
+    /// Every request id the tenant's records name (every chain), with the record's decision: a record's own
+    /// <c>request_id</c>, or each id of an aggregated refusal record, which must count exactly the ids it lists.
+    /// </summary>
+    private async Task<List<(string RequestId, string Decision)>> RecordedRequestIdsAsync()
     {
-        var found = new HashSet<string>(StringComparer.Ordinal);
-        long? start = 0;
-        while (start is { } from)
+        using var admin = _cluster.Admin(0);
+        using var page = JsonDocument.Parse(await admin.GetStringAsync("/admin/v1/tenants/demo/audit/query?limit=1000"));
+        Assert.False(page.RootElement.TryGetProperty("next_cursor", out var next) && next.ValueKind == JsonValueKind.String, "more records than one page");
+        var recorded = new List<(string, string)>();
+        foreach (var record in page.RootElement.GetProperty("records").EnumerateArray())
         {
-            var page = JsonDocument.Parse(await _cluster.Admin(0).GetStringAsync($"/admin/v1/tenants/demo/audit?start={from}&limit=1000")).RootElement.Clone();
-            foreach (var record in page.GetProperty("records").EnumerateArray())
+            var decision = record.GetProperty("decision").GetString()!;
+            if (record.TryGetProperty("request_ids", out var ids))
             {
-                if (record.TryGetProperty("request_id", out var id) && id.GetString() is { } requestId)
-                {
-                    found.Add(requestId);
-                }
-
-                if (record.TryGetProperty("request_ids", out var ids))
-                {
-                    found.UnionWith(ids.EnumerateArray().Select(i => i.GetString()!));
-                }
+                Assert.Equal(record.GetProperty("count").GetInt32(), ids.GetArrayLength());
+                Assert.True(ids.GetArrayLength() > 1, record.ToString());
+                Assert.False(record.TryGetProperty("request_id", out _), record.ToString());
+                recorded.AddRange(ids.EnumerateArray().Select(id => (id.GetString()!, decision)));
             }
-
-            start = page.TryGetProperty("next_start", out var next) && next.ValueKind == JsonValueKind.Number ? next.GetInt64() : null;
+            else
+            {
+                recorded.Add((record.GetProperty("request_id").GetString()!, decision));
+            }
         }
 
-        return found;
+        return recorded;
     }
 
     /// <summary>Counts this gateway's batched admission calls and the admissions they carried (<c>gateway.store.admission_batch.size</c>).</summary>
