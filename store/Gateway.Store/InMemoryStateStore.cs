@@ -13,10 +13,13 @@ namespace Gateway.Store;
 public sealed class InMemoryStateStore : IStateStore, IDisposable
 {
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+
+    // Every expiry set, soonest first, so that a sweep touches only what has expired (a key rewritten with
+    // another expiry is queued again; the stale item is skipped when it comes up).
+    private readonly PriorityQueue<string, DateTimeOffset> _expiries = new();
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
     private StateJournal? _journal;
-    private long _operations;
 
     public InMemoryStateStore(TimeProvider? timeProvider = null)
     {
@@ -36,6 +39,9 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
         return store;
     }
 
+    /// <summary>How many keys are held, expired ones not yet swept included (for tests).</summary>
+    internal int KeyCount => _entries.Count;
+
     /// <summary>The journal's path, or null when nothing is persisted.</summary>
     public string? JournalPath => _journal?.Path;
 
@@ -54,7 +60,7 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
                 return ValueTask.FromResult(false);
             }
 
-            _entries[key] = new Entry(value, now + expiry);
+            Put(key, new Entry(value, now + expiry));
             sequence = Journal(StateJournalOperation.PutText, key, now + expiry, text: value);
         }
 
@@ -78,7 +84,7 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
         {
             var now = Now;
             var expiresAt = expiry is { } e ? now + e : (DateTimeOffset?)null;
-            _entries[key] = new Entry(value, expiresAt);
+            Put(key, new Entry(value, expiresAt));
             sequence = Journal(StateJournalOperation.PutText, key, expiresAt, text: value);
         }
 
@@ -152,7 +158,7 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
                 return ValueTask.FromResult(new AdmissionOutcome(false, 0, RateLimitOutcome.Admit));
             }
 
-            _entries[request.NonceKey] = new Entry(request.NonceValue, now + request.NonceLifetime);
+            Put(request.NonceKey, new Entry(request.NonceValue, now + request.NonceLifetime));
             sequence = Journal(StateJournalOperation.PutText, request.NonceKey, now + request.NonceLifetime, text: request.NonceValue);
             var switches = 0u;
             for (var i = 0; i < request.SwitchKeys.Count; i++)
@@ -204,7 +210,7 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
             if (used < 0)
             {
                 var cleared = _entries[slotKey] with { Value = 0L };
-                _entries[slotKey] = cleared;
+                Put(slotKey, cleared);
                 used = 0;
                 sequence = Journal(StateJournalOperation.PutCounter, slotKey, cleared.ExpiresAt, number: 0);
             }
@@ -225,7 +231,7 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
             {
                 set = new HashSet<string>(StringComparer.Ordinal);
                 entry = new Entry(set, expiry is { } e ? now + e : null);
-                _entries[key] = entry;
+                Put(key, entry);
             }
 
             set.Add(member);
@@ -398,7 +404,7 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
         }
 
         log = [];
-        _entries[logKey] = new Entry(log, null);
+        Put(logKey, new Entry(log, null));
         return log;
     }
 
@@ -415,7 +421,7 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
         }
 
         hash = new Dictionary<string, string>(StringComparer.Ordinal);
-        _entries[hashKey] = new Entry(hash, null);
+        Put(hashKey, new Entry(hash, null));
         return hash;
     }
 
@@ -427,7 +433,7 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
         }
 
         var value = (long)entry.Value + delta;
-        _entries[key] = entry with { Value = value };
+        Put(key, entry with { Value = value });
         sequence = Journal(StateJournalOperation.PutCounter, key, entry.ExpiresAt, number: value);
         return value;
     }
@@ -515,20 +521,20 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
         switch (record.Operation)
         {
             case StateJournalOperation.PutText:
-                _entries[record.Key] = new Entry(record.Text(), record.ExpiresAt);
+                Put(record.Key, new Entry(record.Text(), record.ExpiresAt));
                 break;
             case StateJournalOperation.Delete:
                 _entries.TryRemove(record.Key, out _);
                 break;
             case StateJournalOperation.PutCounter:
-                _entries[record.Key] = new Entry(record.Number(), record.ExpiresAt);
+                Put(record.Key, new Entry(record.Number(), record.ExpiresAt));
                 break;
             case StateJournalOperation.AddMember:
                 if (!_entries.TryGetValue(record.Key, out var entry) || entry.Value is not HashSet<string> set || entry.ExpiresAt != record.ExpiresAt)
                 {
                     // A set re-created after its predecessor expired carries a new expiry.
                     set = new HashSet<string>(StringComparer.Ordinal);
-                    _entries[record.Key] = new Entry(set, record.ExpiresAt);
+                    Put(record.Key, new Entry(set, record.ExpiresAt));
                 }
 
                 set.Add(record.Text());
@@ -560,20 +566,28 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
         return false;
     }
 
-    // Amortised clean-up of expired keys: nonces would otherwise accumulate for ever.
+    // Clean-up of expired keys in expiry order, so that nonces do not accumulate for ever and a sweep costs
+    // what has expired, not what is stored.
     private void Sweep(DateTimeOffset now)
     {
-        if (++_operations % 4096 != 0)
+        while (_expiries.TryPeek(out var key, out var at) && at <= now)
         {
-            return;
-        }
-
-        foreach (var pair in _entries)
-        {
-            if (pair.Value.ExpiresAt is { } at && at <= now)
+            _expiries.Dequeue();
+            if (_entries.TryGetValue(key, out var entry) && entry.ExpiresAt is { } expiresAt && expiresAt <= now)
             {
-                _entries.TryRemove(pair.Key, out _);
+                _entries.TryRemove(key, out _);
             }
+        }
+    }
+
+    /// <summary>Writes an entry (under the lock), queueing its expiry when that is new.</summary>
+    private void Put(string key, Entry entry)
+    {
+        var previous = _entries.TryGetValue(key, out var existing) ? existing.ExpiresAt : null;
+        _entries[key] = entry;
+        if (entry.ExpiresAt is { } at && at != previous)
+        {
+            _expiries.Enqueue(key, at);
         }
     }
 
