@@ -408,6 +408,156 @@ public abstract class AuditJournalTests
     }
 
     [Fact]
+    public async Task AppendAsync_OutcomesInOneGroup_AreOneRecordListingEachRequestWithItsOwnOutcome()
+    {
+        var sink = new GatedSink(CreateSink());
+        var journal = TestServices.Journal(sink, Time);
+        var first = journal.AppendAsync(Entry(0)).AsTask();
+        await sink.FirstAppendStarted.Task;
+
+        // The next group: three outcomes of one agent, tool and decision (statuses and latencies of their own) around a
+        // decision record, one outcome of another tool and one of another decision (each alone: a record of its own).
+        var outcomes = new List<Task<AuditRecord>>
+        {
+            journal.AppendAsync(Outcome("crm.update", "allow", "out-1", 200, 201, 1.5)).AsTask(),
+            journal.AppendAsync(Outcome("crm.update", "allow", "out-2", 404, 404, 2.25)).AsTask(),
+        };
+        var decision = journal.AppendAsync(Entry(9) with { StatusCode = 0, Invoked = false, Redactions = null, UpstreamStatus = null, LatencyMs = null }).AsTask();
+        outcomes.Add(journal.AppendAsync(Outcome("crm.update", "allow", "out-3", 200, 200, 3) with { Redactions = new Dictionary<string, int> { ["pii"] = 1 } }).AsTask());
+        var otherTool = journal.AppendAsync(Outcome("crm.read", "allow", "out-other-tool", 200, 200, 4)).AsTask();
+        var otherDecision = journal.AppendAsync(Outcome("crm.update", "allow_and_log", "out-other-decision", 200, 200, 5)).AsTask();
+        sink.Release.SetResult();
+        await first;
+
+        var folded = Assert.Single((await Task.WhenAll(outcomes)).DistinctBy(r => r.Seq));
+        Assert.Equal(2, folded.Seq);
+        Assert.Equal(3, (await decision).Seq);
+        Assert.Equal(3, folded.Count);
+        Assert.Null(folded.RequestId);
+        Assert.Equal(["out-1", "out-2", "out-3"], folded.Outcomes!.Select(o => o.RequestId));
+        Assert.Equal("out-other-tool", (await otherTool).RequestId);
+        Assert.Null((await otherTool).Outcomes);
+        Assert.Equal("out-other-decision", (await otherDecision).RequestId);
+        var lines = await ReadRawAsync();
+        Assert.Equal(5, lines.Count);
+        using var stored = JsonDocument.Parse(lines[1]);
+        var root = stored.RootElement;
+        Assert.Equal(3, root.GetProperty("count").GetInt32());
+        Assert.Equal("crm", root.GetProperty("connector").GetString());
+        Assert.Equal("allow", root.GetProperty("decision").GetString());
+        foreach (var member in new[] { "request_id", "request_ids", "status_code", "invoked", "upstream_status", "latency_ms", "redactions" })
+        {
+            Assert.False(root.TryGetProperty(member, out _), $"the folded record carries {member}: {lines[1]}");
+        }
+
+        Assert.Equal(
+            """[{"invoked":true,"latency_ms":1.5,"request_id":"out-1","status_code":200,"upstream_status":201},"""
+            + """{"invoked":true,"latency_ms":2.25,"request_id":"out-2","status_code":404,"upstream_status":404},"""
+            + """{"invoked":true,"latency_ms":3,"redactions":{"pii":1},"request_id":"out-3","status_code":200,"upstream_status":200}]""",
+            root.GetProperty("outcomes").GetRawText());
+        Assert.Equal(folded.Hash, AuditCanonicalJson.ComputeHash(root));
+        using var decided = JsonDocument.Parse(lines[2]);
+        Assert.False(decided.RootElement.TryGetProperty("status_code", out _), lines[2]);
+        Assert.False(decided.RootElement.TryGetProperty("invoked", out _), lines[2]);
+        using var alone = JsonDocument.Parse(lines[3]);
+        Assert.Equal(200, alone.RootElement.GetProperty("status_code").GetInt32());
+        Assert.True(alone.RootElement.GetProperty("invoked").GetBoolean());
+        var result = await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant);
+        Assert.True(result.Intact, result.Reason);
+        Assert.Equal(5, result.Records);
+    }
+
+    [Fact]
+    public async Task QueryAsync_ByRequestId_FindsItsOwnRecordAndTheRecordsThatFoldedIt()
+    {
+        var sink = new GatedSink(CreateSink());
+        var journal = TestServices.Journal(sink, Time);
+        var first = journal.AppendAsync(Entry(0)).AsTask();
+        await sink.FirstAppendStarted.Task;
+        var group = new[]
+        {
+            journal.AppendAsync(Outcome("crm.update", "allow", "out-1", 200, 200, 1)).AsTask(),
+            journal.AppendAsync(Outcome("crm.update", "allow", "out-2", 200, 200, 2)).AsTask(),
+            journal.AppendAsync(Refused("agent-1", "crm.update", "rate_limited", 429, "rl-1")).AsTask(),
+            journal.AppendAsync(Refused("agent-1", "crm.update", "rate_limited", 429, "rl-2")).AsTask(),
+        };
+        sink.Release.SetResult();
+        await Task.WhenAll([first, .. group]);
+
+        var reader = TestServices.Journal(CreateSink(), Time);
+        var own = await reader.QueryAsync(Tenant, new AuditQuery { RequestId = "req-0" });
+        var outcome = await reader.QueryAsync(Tenant, new AuditQuery { RequestId = "out-2", Decision = "allow" });
+        var refusal = await reader.QueryAsync(Tenant, new AuditQuery { RequestId = "rl-2" });
+        var none = await reader.QueryAsync(Tenant, new AuditQuery { RequestId = "out-3" });
+
+        Assert.Equal("req-0", Assert.Single(own.Records).GetProperty("request_id").GetString());
+        Assert.Equal(
+            ["out-1", "out-2"],
+            Assert.Single(outcome.Records).GetProperty("outcomes").EnumerateArray().Select(o => o.GetProperty("request_id").GetString()));
+        Assert.Equal(2, Assert.Single(refusal.Records).GetProperty("count").GetInt32());
+        Assert.Empty(none.Records);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_OldTwoRecordRequestsThenFoldedOutcomes_VerifyInTheSinkAndOffline()
+    {
+        // A group whose outcomes fold, as the journal writes it today.
+        var sink = new GatedSink(CreateSink());
+        var journal = TestServices.Journal(sink, Time);
+        var next = journal.AppendAsync(Entry(2) with { StatusCode = 0, Invoked = false }).AsTask();
+        await sink.FirstAppendStarted.Task;
+        var folded = Enumerable.Range(2, 4).Select(i => journal.AppendAsync(Outcome("crm.update", "allow_and_log", "req-" + i, 200, 200, i)).AsTask()).ToArray();
+        sink.Release.SetResult();
+        await Task.WhenAll([next, .. folded]);
+        var today = await ReadRawAsync();
+        Assert.Equal(2, today.Count);
+
+        // Before it in the chain, a request as journals recorded it before outcomes folded: its decision record with
+        // status_code 0 and invoked false, then its own outcome record. Today's records are re-linked after them.
+        var previous = AuditCanonicalJson.GenesisHash;
+        var lines = new List<string>();
+        var old = new[] { Entry(1) with { StatusCode = 0, Invoked = false, Redactions = null, UpstreamStatus = null, LatencyMs = null }, Outcome("crm.update", "allow_and_log", "req-1", 200, 201, 9) };
+        var nodes = old.Select((entry, i) =>
+        {
+            var node = JsonNode.Parse(Encoding.UTF8.GetString(AuditSeal.Seal(AuditRecord.From(entry, TestServices.Replica, i + 1, Time.GetUtcNow(), previous)).Line))!.AsObject();
+            node["status_code"] = entry.StatusCode;
+            node["invoked"] = entry.Invoked;
+            return node;
+        }).Concat(today.Select(line => JsonNode.Parse(line)!.AsObject())).ToList();
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            var node = nodes[i];
+            node.Remove("hash");
+            node["seq"] = i + 1;
+            node["prev_hash"] = previous;
+            using (var unsealed = JsonDocument.Parse(node.ToJsonString()))
+            {
+                node["hash"] = previous = AuditCanonicalJson.ComputeHash(unsealed.RootElement);
+            }
+
+            using var sealedLine = JsonDocument.Parse(node.ToJsonString());
+            lines.Add(AuditCanonicalJson.Canonicalize(sealedLine.RootElement));
+        }
+
+        Assert.Contains("\"status_code\":0", lines[0], StringComparison.Ordinal);
+        await WriteRawAsync(lines);
+
+        var reader = TestServices.Journal(CreateSink(), Time);
+        var result = await reader.VerifyAsync(Tenant);
+        var exported = await reader.ExportAsync(Tenant, DateTimeOffset.MaxValue).ToListAsync();
+
+        Assert.True(result.Intact, result.Detail);
+        Assert.Equal(4, result.Records);
+        var chains = AuditTenantChains.ForExport();
+        Assert.All(exported, line => Assert.Null(chains.Check(line)));
+        Assert.Equal(4, chains.Chains[TestServices.Replica].Records);
+        Assert.Contains(exported, line => line.Contains("\"outcomes\":[", StringComparison.Ordinal));
+        var tampered = exported.Select(l => l.Replace("\"request_id\":\"req-4\"", "\"request_id\":\"req-X\"", StringComparison.Ordinal)).ToList();
+        var offline = AuditTenantChains.ForExport();
+        Assert.Equal(AuditBreakReasons.HashMismatch, tampered.Select(l => offline.Check(l)).First(b => b is not null)!.Value.Reason);
+    }
+
+    [Fact]
     public async Task AppendAsync_ManyConcurrentCallers_EveryRecordVerifies()
     {
         var journal = TestServices.Journal(CreateSink(), Time);
@@ -478,7 +628,24 @@ public abstract class AuditJournalTests
         RequestId = requestId,
         Decision = "refused:" + code,
         StatusCode = status,
-        Aggregatable = true,
+        Fold = AuditFold.RepeatedRefusal,
+    };
+
+    /// <summary>What happened when a forwarded request ran, as the host records it (no digests: its decision record has them).</summary>
+    private AuditEntry Outcome(string tool, string decision, string requestId, int status, int upstream, double latencyMs) => new()
+    {
+        Tenant = Tenant,
+        Workspace = "ws-1",
+        Agent = "agent-1",
+        Tool = tool,
+        Connector = "crm",
+        RequestId = requestId,
+        Decision = decision,
+        StatusCode = status,
+        Invoked = true,
+        UpstreamStatus = upstream,
+        LatencyMs = latencyMs,
+        Fold = AuditFold.Outcome,
     };
 
     protected AuditEntry Entry(int i) => new()

@@ -64,20 +64,27 @@ public record AuditEntry
     public bool? Simulated { get; init; }
 
     /// <summary>
-    /// For one record standing for several repeated refusals (<see cref="Aggregatable"/>): how many requests
-    /// it records; their ids are <see cref="RequestIds"/> and <see cref="RequestId"/> is null. Null for a
-    /// record of one request.
+    /// For one record standing for several requests (<see cref="Fold"/>): how many requests it records; their ids are
+    /// <see cref="RequestIds"/> (repeated refusals) or those of <see cref="Outcomes"/> (outcomes), and
+    /// <see cref="RequestId"/> is null. Null for a record of one request.
     /// </summary>
     public int? Count { get; init; }
 
-    /// <summary>The ids of every request an aggregated record stands for, in arrival order.</summary>
+    /// <summary>The ids of every request a record of repeated refusals stands for, in arrival order.</summary>
     public IReadOnlyList<string>? RequestIds { get; init; }
 
     /// <summary>
-    /// True for a repeated refusal (a rate limit, a replayed nonce) that may share one record with the other
-    /// refusals of the same tenant, agent, tool, decision and status written in the same group
-    /// (<see cref="AuditRefusalAggregation"/>). Not part of the record.
+    /// For one record standing for the outcomes of several forwarded requests: each request's own outcome (its id,
+    /// status, invocation, upstream status, latency, redactions) in arrival order; the record's own
+    /// <see cref="StatusCode"/>, <see cref="Invoked"/>, <see cref="UpstreamStatus"/>, <see cref="LatencyMs"/> and
+    /// <see cref="Redactions"/> are then not part of it. Null for a record of one request.
+    /// </summary>
+    public IReadOnlyList<AuditOutcome>? Outcomes { get; init; }
+
+    /// <summary>
+    /// Whether the entry may share one record with the others of its kind written in the same group
+    /// (<see cref="AuditGroupFold"/>): a repeated refusal, or an outcome. Not part of the record.
     /// </summary>
     [JsonIgnore]
-    public bool Aggregatable { get; init; }
+    public AuditFold Fold { get; init; }
 }

@@ -282,7 +282,9 @@ public sealed class AuditJournal
 
     private async ValueTask<AuditQueryPage> QueryStoredAsync(string tenant, AuditQuery query, CancellationToken cancellationToken)
     {
-        if (_store is IAuditQuerySource source)
+        // The index answers filters by time, agent, decision and tool; a request id may be inside a record standing for
+        // several requests, so that search walks the chains in every sink.
+        if (_store is IAuditQuerySource source && query.RequestId is null)
         {
             return await source.QueryAsync(tenant, query, cancellationToken).ConfigureAwait(false);
         }
@@ -324,6 +326,7 @@ public sealed class AuditJournal
             key = new AuditCursor(time, replica, seq);
             if ((query.From is { } from && time < from) || (query.To is { } to && time >= to)
                 || !Matches(root, "agent", query.Agent) || !Matches(root, "decision", query.Decision) || !Matches(root, "tool", query.Tool)
+                || (query.RequestId is { } requestId && !NamesRequest(root, requestId))
                 || (query.After is { } after && key.CompareTo(after) <= 0))
             {
                 return false;
@@ -340,6 +343,39 @@ public sealed class AuditJournal
 
     private static bool Matches(JsonElement root, string member, string? wanted) =>
         wanted is null || (root.TryGetProperty(member, out var value) && value.ValueKind == JsonValueKind.String && value.ValueEquals(wanted));
+
+    // The record's own request id, one of a record of repeated refusals' request_ids, or one of a folded record's outcomes'.
+    private static bool NamesRequest(JsonElement root, string requestId)
+    {
+        if (Matches(root, "request_id", requestId))
+        {
+            return true;
+        }
+
+        if (root.TryGetProperty("request_ids", out var ids) && ids.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var id in ids.EnumerateArray())
+            {
+                if (id.ValueKind == JsonValueKind.String && id.ValueEquals(requestId))
+                {
+                    return true;
+                }
+            }
+        }
+
+        if (root.TryGetProperty("outcomes", out var outcomes) && outcomes.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var outcome in outcomes.EnumerateArray())
+            {
+                if (outcome.ValueKind == JsonValueKind.Object && Matches(outcome, "request_id", requestId))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
 
     private async ValueTask<AuditChainVerification> VerifyChainAsync(AuditPartition partition, AuditExplanationReader explanations, CancellationToken cancellationToken)
     {

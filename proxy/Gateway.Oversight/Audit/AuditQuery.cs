@@ -20,6 +20,12 @@ public sealed record AuditQuery
 
     public string? Tool { get; init; }
 
+    /// <summary>
+    /// A request's id: matches the record whose <c>request_id</c> it is, and a record standing for several requests that
+    /// lists it (in <c>request_ids</c>, or as the <c>request_id</c> of one of its <c>outcomes</c>).
+    /// </summary>
+    public string? RequestId { get; init; }
+
     public int Limit { get; init; } = 100;
 
     public AuditCursor? After { get; init; }

@@ -110,16 +110,25 @@ internal static class AuditSeal
         // "hash" sorts here; the next member starts after a comma that the splice supplies.
         var split = w.WrittenCount + 1;
         members.String("intent_digest"u8, r.IntentDigest);
-        members.Boolean("invoked"u8, r.Invoked);
-        members.Number("latency_ms"u8, r.LatencyMs);
-        members.String("policy_digest"u8, r.PolicyDigest);
-        members.String("prev_hash"u8, r.PrevHash);
-        if (r.Redactions is { } redactions)
+
+        // A record with no status answered yet (a decision written before its request is forwarded, or one standing for
+        // several outcomes, each with its own) leaves out status_code 0 and invoked false: a reader infers both.
+        var answered = r.StatusCode != 0 || r.Invoked;
+        if (answered)
         {
-            members.Name("redactions"u8);
-            WriteRedactions(json, redactions);
+            members.Boolean("invoked"u8, r.Invoked);
         }
 
+        members.Number("latency_ms"u8, r.LatencyMs);
+        if (r.Outcomes is { } outcomes)
+        {
+            members.Name("outcomes"u8);
+            WriteOutcomes(json, outcomes);
+        }
+
+        members.String("policy_digest"u8, r.PolicyDigest);
+        members.String("prev_hash"u8, r.PrevHash);
+        members.Redactions(r.Redactions);
         members.String("replica"u8, r.Replica);
         members.String("request_id"u8, r.RequestId);
         if (r.RequestIds is { } requestIds)
@@ -134,7 +143,11 @@ internal static class AuditSeal
             members.Boolean("simulated"u8, simulated);
         }
 
-        members.Number("status_code"u8, r.StatusCode);
+        if (answered)
+        {
+            members.Number("status_code"u8, r.StatusCode);
+        }
+
         members.String("tenant"u8, r.Tenant);
         members.Name("time"u8);
         Span<char> time = stackalloc char[40];
@@ -145,6 +158,32 @@ internal static class AuditSeal
         members.String("workspace"u8, r.Workspace);
         json.WriteRaw("}"u8);
         return split;
+    }
+
+    /// <summary>Each request's outcome of a folded record, in arrival order: only what varies, members sorted, absent values left out.</summary>
+    private static void WriteOutcomes(CanonicalJsonWriter json, IReadOnlyList<AuditOutcome> outcomes)
+    {
+        json.WriteRaw("["u8);
+        for (var i = 0; i < outcomes.Count; i++)
+        {
+            if (i > 0)
+            {
+                json.WriteRaw(","u8);
+            }
+
+            var outcome = outcomes[i];
+            var members = new MemberWriter(json);
+            json.WriteRaw("{"u8);
+            members.Boolean("invoked"u8, outcome.Invoked);
+            members.Number("latency_ms"u8, outcome.LatencyMs);
+            members.Redactions(outcome.Redactions);
+            members.String("request_id"u8, outcome.RequestId);
+            members.Number("status_code"u8, outcome.StatusCode);
+            members.Number("upstream_status"u8, outcome.UpstreamStatus);
+            json.WriteRaw("}"u8);
+        }
+
+        json.WriteRaw("]"u8);
     }
 
     private static void WriteStrings(CanonicalJsonWriter json, IReadOnlyList<string> values)
@@ -220,6 +259,17 @@ internal static class AuditSeal
 
             Name(name);
             json.WriteString(value);
+        }
+
+        public void Redactions(IReadOnlyDictionary<string, int>? redactions)
+        {
+            if (redactions is null)
+            {
+                return;
+            }
+
+            Name("redactions"u8);
+            WriteRedactions(json, redactions);
         }
 
         public void Boolean(ReadOnlySpan<byte> name, bool value)

@@ -43,7 +43,7 @@ internal static class AuditEndpoints
         }
 
         var filters = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var name in new[] { "agent", "decision", "tool" })
+        foreach (var name in new[] { "agent", "decision", "tool", "request_id" })
         {
             var value = query[name];
             if (value.Count > 1 || (value.Count == 1 && (string.IsNullOrEmpty(value[0]) || value[0]!.Length > 256)))
@@ -66,6 +66,7 @@ internal static class AuditEndpoints
             Agent = filters["agent"],
             Decision = filters["decision"],
             Tool = filters["tool"],
+            RequestId = filters["request_id"],
             Limit = (int)limit,
             After = after,
         }, context.RequestAborted);

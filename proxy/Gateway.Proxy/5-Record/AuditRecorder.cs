@@ -35,7 +35,8 @@ internal sealed class AuditRecorder
     /// What happened when the connector ran. The request's decision record, written before it in the same
     /// chain under the same request id, already carries the explanation, the digests and the failing
     /// controls: the outcome names the request (agent, tool, decision, request id) and says what happened,
-    /// without repeating them.
+    /// without repeating them. The outcomes of one agent, tool and decision written in the same group share one
+    /// record, each request's own outcome in it (<see cref="AuditEntry.Outcomes"/>).
     /// </summary>
     public ValueTask RecordOutcomeAsync(HttpContext context, AgentIdentity identity, GovernedDecision governed, ActionOutcome invocation) =>
         AppendAsync(context, Entry(context, identity, governed) with
@@ -49,11 +50,12 @@ internal sealed class AuditRecorder
             IntentDigest = null,
             PolicyDigest = null,
             FailingControls = null,
+            Fold = AuditFold.Outcome,
         });
 
     /// <summary>
     /// A refusal made before any decision (a rate limit, say). A rate limit and a replayed nonce come in
-    /// storms: those may share one record with their repeats in the same group (<see cref="AuditEntry.Count"/>).
+    /// storms: those may share one record with their repeats in the same group (<see cref="AuditEntry.RequestIds"/>).
     /// </summary>
     public ValueTask RecordRefusalAsync(HttpContext context, AgentIdentity identity, string tool, string code, int statusCode) =>
         AppendAsync(context, new AuditEntry
@@ -65,7 +67,7 @@ internal sealed class AuditRecorder
             RequestId = RequestIdMiddleware.GetRequestId(context),
             Decision = "refused:" + code,
             StatusCode = statusCode,
-            Aggregatable = code is ProblemCodes.RateLimited or ProblemCodes.ReplayedNonce,
+            Fold = code is ProblemCodes.RateLimited or ProblemCodes.ReplayedNonce ? AuditFold.RepeatedRefusal : AuditFold.None,
         });
 
     private static AuditEntry Entry(HttpContext context, AgentIdentity identity, GovernedDecision governed) =>
