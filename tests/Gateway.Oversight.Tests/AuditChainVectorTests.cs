@@ -9,14 +9,16 @@ namespace Gateway.Oversight.Tests;
 /// Journals written before still verify, and the seal still writes the same bytes: Fixtures/audit-chain-vectors.jsonl
 /// was sealed by the journal as it was before the audit and the policy shared one canonical writer (explanations
 /// inline), Fixtures/audit-chain-vectors-digest.jsonl by the journal since records refer to explanations by digest
-/// (as an export gives it: each explanation's line before its first record).
+/// (as an export gives it: each explanation's line before its first record), and
+/// Fixtures/audit-chain-vectors-folded.jsonl by the journal since outcomes of one group share a record (a decision
+/// written before forwarding leaves out status_code 0 and invoked false). The older files still verify.
 /// </summary>
 public sealed class AuditChainVectorTests
 {
     [Fact]
     public void Seal_RecordedInputs_WritesTheRecordedLines()
     {
-        Assert.Equal(Recorded("audit-chain-vectors-digest.jsonl"), AuditVectors.SealExport());
+        Assert.Equal(Recorded("audit-chain-vectors-folded.jsonl"), AuditVectors.SealExport());
     }
 
     [Fact]
@@ -39,6 +41,7 @@ public sealed class AuditChainVectorTests
     [Theory]
     [InlineData("audit-chain-vectors.jsonl", 8)]
     [InlineData("audit-chain-vectors-digest.jsonl", 8)]
+    [InlineData("audit-chain-vectors-folded.jsonl", 10)]
     public void Check_RecordedChain_VerifiesOfflineAsAnExport(string file, int records)
     {
         var chains = AuditTenantChains.ForExport();

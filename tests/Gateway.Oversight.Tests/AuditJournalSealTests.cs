@@ -52,8 +52,18 @@ public sealed class AuditJournalSealTests(ITestOutputHelper output)
         var (_, line) = AuditVectors.SealToText(new AuditRecord { Seq = 1, Time = DateTimeOffset.UnixEpoch, Tenant = "t", Agent = "a", Decision = "block", PrevHash = AuditCanonicalJson.GenesisHash, Replica = "r" });
 
         using var stored = JsonDocument.Parse(line);
-        Assert.Equal(["agent", "decision", "hash", "invoked", "prev_hash", "replica", "seq", "status_code", "tenant", "time"], stored.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["agent", "decision", "hash", "prev_hash", "replica", "seq", "tenant", "time"], stored.RootElement.EnumerateObject().Select(p => p.Name));
         Assert.Equal(stored.RootElement.GetProperty("hash").GetString(), AuditCanonicalJson.ComputeHash(stored.RootElement));
+    }
+
+    [Fact]
+    public void Seal_RefusalNotInvoked_KeepsItsStatusAndInvokedFalse()
+    {
+        var (_, line) = AuditVectors.SealToText(new AuditRecord { Seq = 1, Time = DateTimeOffset.UnixEpoch, Tenant = "t", Agent = "a", Decision = "block", StatusCode = 403, PrevHash = AuditCanonicalJson.GenesisHash, Replica = "r" });
+
+        using var stored = JsonDocument.Parse(line);
+        Assert.Equal(403, stored.RootElement.GetProperty("status_code").GetInt32());
+        Assert.False(stored.RootElement.GetProperty("invoked").GetBoolean());
     }
 
     [Fact]

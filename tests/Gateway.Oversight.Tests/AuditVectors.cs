@@ -5,7 +5,8 @@ using Gateway.Oversight.Audit;
 namespace Gateway.Oversight.Tests;
 
 /// <summary>
-/// The inputs of the recorded audit chain (Fixtures/audit-chain-vectors.jsonl): one chain of records
+/// The inputs of the recorded audit chain (Fixtures/audit-chain-vectors.jsonl; since outcomes fold,
+/// Fixtures/audit-chain-vectors-folded.jsonl with a decision before forwarding and a folded outcome record): one chain of records
 /// with every member, escaped and literal non-ASCII text, and an explanation as the policy serialises it
 /// (its default encoder escapes <c>'</c>, <c>+</c>, <c>&lt;</c> and non-ASCII as <c>\uXXXX</c>).
 /// </summary>
@@ -51,6 +52,12 @@ internal static class AuditVectors
             Replica = "replica-1",
             PrevHash = string.Empty,
         };
+        foreach (var record in Forwarded(seq))
+        {
+            seq++;
+            yield return record;
+        }
+
         seq++;
         yield return new AuditRecord
         {
@@ -61,6 +68,34 @@ internal static class AuditVectors
             Decision = "admin_action",
             Actor = "erin",
             Replica = "replica-1",
+            PrevHash = string.Empty,
+        };
+    }
+
+    /// <summary>
+    /// Only in the chain sealed since outcomes fold (Fixtures/audit-chain-vectors-folded.jsonl): a decision written before
+    /// its request is forwarded (no status yet), and one record standing for the outcomes of two requests.
+    /// </summary>
+    private static IEnumerable<AuditRecord> Forwarded(long after)
+    {
+        var decision = Record(after + 1, "plain") with { StatusCode = 0, Invoked = false, Redactions = null, PrevHash = string.Empty };
+        yield return decision;
+        yield return Record(after + 2, "plain") with
+        {
+            RequestId = null,
+            FailingControls = null,
+            Explanation = default,
+            PolicyDigest = null,
+            IntentDigest = null,
+            StatusCode = 0,
+            Invoked = false,
+            Redactions = null,
+            Count = 2,
+            Outcomes =
+            [
+                new AuditOutcome { RequestId = "req-" + (after + 1), StatusCode = 200, Invoked = true, UpstreamStatus = 201, LatencyMs = 12.5, Redactions = new Dictionary<string, int> { ["pii"] = 2, ["email"] = 1 } },
+                new AuditOutcome { RequestId = "req-x", StatusCode = 502, Invoked = true, LatencyMs = 0.1 + 0.2 },
+            ],
             PrevHash = string.Empty,
         };
     }

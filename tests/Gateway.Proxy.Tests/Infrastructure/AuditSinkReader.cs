@@ -13,7 +13,8 @@ namespace Gateway.Proxy.Tests.Infrastructure;
 /// An audit sink opened from the test process, as an operator's tool would open it once the gateway is gone:
 /// the records of a tenant's chains as stored, and the chains verified with the gateway's own
 /// <see cref="AuditJournal.VerifyAsync"/>. Reads only the members every record format carries (seq, request id,
-/// status), never the explanation.
+/// status), never the explanation; a record standing for several requests (folded outcomes, repeated refusals) reads
+/// as one entry per request.
 /// </summary>
 public sealed class AuditSinkReader : IAsyncDisposable
 {
@@ -40,16 +41,31 @@ public sealed class AuditSinkReader : IAsyncDisposable
             {
                 using var json = JsonDocument.Parse(line);
                 var root = json.RootElement;
-                records.Add(new StoredAuditRecord(
-                    replica,
-                    root.GetProperty("seq").GetInt64(),
-                    root.TryGetProperty("request_id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null,
-                    root.TryGetProperty("status_code", out var status) ? status.GetInt32() : 0));
+                var seq = root.GetProperty("seq").GetInt64();
+                if (root.TryGetProperty("outcomes", out var outcomes))
+                {
+                    // One record standing for the outcomes of several requests: one entry per request, with its own status.
+                    records.AddRange(outcomes.EnumerateArray().Select(o => new StoredAuditRecord(replica, seq, RequestId(o), Status(o))));
+                }
+                else if (root.TryGetProperty("request_ids", out var ids))
+                {
+                    records.AddRange(ids.EnumerateArray().Select(id => new StoredAuditRecord(replica, seq, id.GetString(), Status(root))));
+                }
+                else
+                {
+                    records.Add(new StoredAuditRecord(replica, seq, RequestId(root), Status(root)));
+                }
             }
         }
 
         return records;
     }
+
+    private static string? RequestId(JsonElement record) =>
+        record.TryGetProperty("request_id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+
+    // A record without status_code is a decision written before its request was forwarded (0: about to execute).
+    private static int Status(JsonElement record) => record.TryGetProperty("status_code", out var status) ? status.GetInt32() : 0;
 
     /// <summary>Walks every chain of <paramref name="tenant"/> from its start and names the first broken link.</summary>
     public ValueTask<AuditVerification> VerifyAsync(string tenant) => _journal.VerifyAsync(tenant);

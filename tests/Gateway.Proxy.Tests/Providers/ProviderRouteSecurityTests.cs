@@ -225,7 +225,7 @@ public sealed class ProviderRouteSecurityTests : IClassFixture<GovernedGatewayFi
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         var requestId = Assert.Single(response.Headers.GetValues("X-Request-Id"));
         var records = await AuditRecordsAsync(requestId);
-        var outcome = Assert.Single(records, r => r.GetProperty("invoked").GetBoolean());
+        var outcome = Assert.Single(records, r => r.TryGetProperty("invoked", out var invoked) && invoked.GetBoolean());
         Assert.Equal(404, outcome.GetProperty("status_code").GetInt32());
         Assert.Equal(404, outcome.GetProperty("upstream_status").GetInt32());
     }
@@ -240,7 +240,7 @@ public sealed class ProviderRouteSecurityTests : IClassFixture<GovernedGatewayFi
         Assert.Equal(2, records.Count);
         var decision = records[0];
         var outcome = records[1];
-        Assert.False(decision.GetProperty("invoked").GetBoolean());
+        Assert.False(decision.TryGetProperty("invoked", out var invoked) && invoked.GetBoolean());
         Assert.Equal(64, decision.GetProperty("explanation_digest").GetString()!.Length);
         Assert.Equal(64, decision.GetProperty("intent_digest").GetString()!.Length);
         Assert.True(decision.TryGetProperty("policy_digest", out _));
