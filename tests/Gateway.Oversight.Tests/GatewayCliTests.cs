@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Gateway.Cli;
 using Gateway.Oversight.Admin;
 using Gateway.Oversight.Agents;
@@ -248,6 +249,58 @@ public sealed class GatewayCliTests : IAsyncLifetime
         Assert.Equal(2, lines.Count(l => l.Contains(" block ", StringComparison.Ordinal)));
         Assert.DoesNotContain(lines, l => l.Contains(" allow ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("next page: --cursor ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AuditQuery_ByRequestIdOfConcurrentOutcomes_FindsEachAndTheExportVerifiesOffline()
+    {
+        var journal = _host.Get<AuditJournal>();
+        var ids = Enumerable.Range(0, 24).Select(i => "req-" + i).ToArray();
+        await Task.WhenAll(ids.Select((id, i) => journal.AppendAsync(new AuditEntry
+        {
+            Tenant = _tenant,
+            Agent = "agent-1",
+            Tool = "crm.read",
+            Connector = "crm",
+            Decision = "allow",
+            RequestId = id,
+            StatusCode = i % 2 == 0 ? 200 : 404,
+            Invoked = true,
+            LatencyMs = i,
+            Fold = AuditFold.Outcome,
+        }).AsTask()));
+        var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".jsonl");
+        try
+        {
+            var export = await RunAsync(TestKeys.BootstrapToken, "audit", "export", "--tenant", _tenant, "--output", path);
+            var verified = await RunAsync(token: null, url: "http://127.0.0.1:1", args: ["audit", "verify", "--file", path]);
+            var lines = await File.ReadAllLinesAsync(path);
+            var named = new List<string>();
+            foreach (var exported in lines)
+            {
+                using var document = JsonDocument.Parse(exported);
+                var record = document.RootElement;
+                named.AddRange(record.TryGetProperty("outcomes", out var outcomes)
+                    ? outcomes.EnumerateArray().Select(o => o.GetProperty("request_id").GetString()!)
+                    : [record.GetProperty("request_id").GetString()!]);
+            }
+
+            Assert.Equal(0, export.ExitCode);
+            Assert.Equal(0, verified.ExitCode);
+            Assert.Contains($"intact: {lines.Length} records in 1 chains", verified.Out, StringComparison.Ordinal);
+            Assert.Equal(ids.Order(StringComparer.Ordinal), named.Order(StringComparer.Ordinal));
+            foreach (var id in new[] { "req-0", "req-23" })
+            {
+                var found = await RunAsync(TestKeys.BootstrapToken, "audit", "query", "--tenant", _tenant, "--request-id", id);
+                Assert.Equal(0, found.ExitCode);
+                var line = Assert.Single(found.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+                Assert.Contains(" allow ", line, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]

@@ -61,16 +61,17 @@ internal static class AuditCommands
         var agent = new Option<string?>("--agent") { Description = "Only this agent" };
         var decision = new Option<string?>("--decision") { Description = "Only this decision (allow, block, refused:audit_unavailable, ...)" };
         var tool = new Option<string?>("--tool") { Description = "Only this tool" };
+        var requestId = new Option<string?>("--request-id") { Description = "Only the records of this request (its own, or one that folded it with others)" };
         var queryLimit = new Option<int>("--limit") { Description = "How many records (1-1000)", DefaultValueFactory = _ => 100 };
         var cursor = new Option<string?>("--cursor") { Description = "The next_cursor of the previous page" };
-        var query = new Command("query", "Search every chain of the tenant by time, agent, decision and tool, oldest first; prints the next page's cursor")
+        var query = new Command("query", "Search every chain of the tenant by time, agent, decision, tool and request id, oldest first; prints the next page's cursor")
         {
-            queryTenant, from, to, agent, decision, tool, queryLimit, cursor,
+            queryTenant, from, to, agent, decision, tool, requestId, queryLimit, cursor,
         };
         query.SetAction((parse, ct) =>
         {
             var parameters = new List<string> { string.Create(CultureInfo.InvariantCulture, $"limit={parse.GetValue(queryLimit)}") };
-            foreach (var (name, option) in new[] { ("from", from), ("to", to), ("agent", agent), ("decision", decision), ("tool", tool), ("cursor", cursor) })
+            foreach (var (name, option) in new[] { ("from", from), ("to", to), ("agent", agent), ("decision", decision), ("tool", tool), ("request_id", requestId), ("cursor", cursor) })
             {
                 if (parse.GetValue(option) is { } value)
                 {
@@ -210,7 +211,7 @@ internal static class AuditCommands
 
         foreach (var r in Json.Array(body, "records"))
         {
-            output.WriteLine($"{Json.Str(r, "time")} {Json.Str(r, "replica")}#{Json.Str(r, "seq")} {Json.Str(r, "agent")} {Json.Str(r, "tool")} {Json.Str(r, "decision")} {Json.Str(r, "status_code")}");
+            output.WriteLine($"{Json.Str(r, "time")} {Json.Str(r, "replica")}#{Json.Str(r, "seq")} {Json.Str(r, "agent")} {Json.Str(r, "tool")} {Json.Str(r, "decision")} {Answered(r)}");
         }
 
         if (body.TryGetProperty("next_cursor", out var next) && next.ValueKind == JsonValueKind.String)
@@ -230,9 +231,24 @@ internal static class AuditCommands
 
         foreach (var r in Json.Array(body, "records"))
         {
-            output.WriteLine($"{Json.Str(r, "seq"),6} {Json.Str(r, "time")} {Json.Str(r, "agent")} {Json.Str(r, "tool")} {Json.Str(r, "decision")} {Json.Str(r, "status_code")} {Json.Str(r, "actor")}");
+            output.WriteLine($"{Json.Str(r, "seq"),6} {Json.Str(r, "time")} {Json.Str(r, "agent")} {Json.Str(r, "tool")} {Json.Str(r, "decision")} {Answered(r)} {Json.Str(r, "actor")}");
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// What the record's request was answered: its status; for a record standing for several requests, how many and
+    /// (folded outcomes) each request's status; none yet for a decision written before its request was forwarded.
+    /// </summary>
+    private static string Answered(JsonElement record)
+    {
+        if (record.TryGetProperty("outcomes", out var outcomes) && outcomes.ValueKind == JsonValueKind.Array)
+        {
+            return $"x{Json.Str(record, "count")} [{string.Join(',', outcomes.EnumerateArray().Select(o => Json.Str(o, "status_code")))}]";
+        }
+
+        var status = Json.Str(record, "status_code");
+        return record.TryGetProperty("count", out _) ? $"{status} x{Json.Str(record, "count")}" : status.Length > 0 ? status : "-";
     }
 }
