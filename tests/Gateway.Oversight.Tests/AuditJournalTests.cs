@@ -337,6 +337,27 @@ public abstract class AuditJournalTests
     }
 
     [Fact]
+    public async Task AppendAsync_FoldedRecords_ReachTheExportersOnceEach()
+    {
+        var exported = new List<AuditRecord>();
+        var sink = new GatedSink(CreateSink());
+        var journal = TestServices.Journal(sink, Time, new ListExporter(exported));
+        var first = journal.AppendAsync(Entry(0)).AsTask();
+        await sink.FirstAppendStarted.Task;
+        var group = Enumerable.Range(1, 3).Select(i => journal.AppendAsync(Outcome("crm.update", "allow", "out-" + i, 200, 200, i)).AsTask())
+            .Concat(Enumerable.Range(1, 2).Select(i => journal.AppendAsync(Refused("agent-1", "crm.update", "rate_limited", 429, "rl-" + i)).AsTask()))
+            .ToArray();
+        sink.Release.SetResult();
+        var records = await Task.WhenAll([first, .. group]);
+
+        Assert.Equal(3, records.DistinctBy(r => r.Seq).Count());
+        lock (exported)
+        {
+            Assert.Equal([1L, 2L, 3L], exported.Select(r => r.Seq).Order());
+        }
+    }
+
+    [Fact]
     public async Task ReadAsync_FromStart_ReturnsStoredRecordsInOrder()
     {
         await AppendManyAsync(5);
@@ -754,7 +775,11 @@ public abstract class AuditJournalTests
     {
         public ValueTask ExportAsync(AuditRecord record, CancellationToken cancellationToken = default)
         {
-            records.Add(record);
+            lock (records)
+            {
+                records.Add(record);
+            }
+
             return ValueTask.CompletedTask;
         }
     }

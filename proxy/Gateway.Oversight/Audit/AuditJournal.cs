@@ -87,9 +87,18 @@ public sealed class AuditJournal
             throw;
         }
 
-        await ExportAsync(record, cancellationToken).ConfigureAwait(false);
+        if (StandsFirstFor(record, entry))
+        {
+            await ExportAsync(record, cancellationToken).ConfigureAwait(false);
+        }
+
         return record;
     }
+
+    // A record standing for several requests (folded outcomes, repeated refusals) is exported once, by its first request.
+    private static bool StandsFirstFor(AuditRecord record, AuditEntry entry) =>
+        record.Count is null
+        || string.Equals(record.Outcomes is { Count: > 0 } outcomes ? outcomes[0].RequestId : record.RequestIds?.FirstOrDefault(), entry.RequestId, StringComparison.Ordinal);
 
     /// <summary>Writes the backlog in arrival order until it is empty or the sink fails again; returns how many were written.</summary>
     public async ValueTask<int> FlushBacklogAsync(CancellationToken cancellationToken = default)
