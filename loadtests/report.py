@@ -388,7 +388,9 @@ def write_markdown(report_dir, env, summary, comps, goal, more):
         lines.append("Round 1 of each allow row: the admin API's `GET /admin/v1/tenants/demo/audit/export?before=` (JSON Lines, every chain, "
                      "the records as stored) right before and right after the wrk run; its growth (newlines excluded) over the records it "
                      "gained, and over the requests the run completed. The same for every sink (file, Redis stream, PostgreSQL); the "
-                     "sink's own overhead (stream ids, row headers, indexes) is not counted.")
+                     "sink's own overhead (stream ids, row headers, indexes) is not counted. Bytes per request divide by requests, not records, so "
+                     "they stay right when one record stands for several requests (outcomes of one group, repeated refusals): records per "
+                     "request is then below 2, and bytes per record is an average over decision and folded records.")
         lines.append("")
     rss = more.get("rss") or []
     if rss:
