@@ -340,10 +340,7 @@ public abstract class AuditJournalTests
     public async Task AppendAsync_FoldedRecords_ReachTheExportersOnceEach()
     {
         var exported = new List<AuditRecord>();
-        var sink = new GatedSink(CreateSink());
-        var journal = TestServices.Journal(sink, Time, new ListExporter(exported));
-        var first = journal.AppendAsync(Entry(0)).AsTask();
-        await sink.FirstAppendStarted.Task;
+        var (journal, sink, first) = await HoldFirstGroupAsync(new ListExporter(exported));
         var group = Enumerable.Range(1, 3).Select(i => journal.AppendAsync(Outcome("crm.update", "allow", "out-" + i, 200, 200, i)).AsTask())
             .Concat(Enumerable.Range(1, 2).Select(i => journal.AppendAsync(Refused("agent-1", "crm.update", "rate_limited", 429, "rl-" + i)).AsTask()))
             .ToArray();
@@ -391,10 +388,7 @@ public abstract class AuditJournalTests
     [Fact]
     public async Task AppendAsync_RepeatedRefusalsInOneGroup_AreOneRecordListingEveryRequestId()
     {
-        var sink = new GatedSink(CreateSink());
-        var journal = TestServices.Journal(sink, Time);
-        var first = journal.AppendAsync(Entry(0)).AsTask();
-        await sink.FirstAppendStarted.Task;
+        var (journal, sink, first) = await HoldFirstGroupAsync();
 
         // The next group: five rate-limit refusals of one agent and tool, a decision between them, two replays
         // of another agent (their own record), one rate-limit refusal of another tool (alone: stays as it is).
@@ -431,10 +425,7 @@ public abstract class AuditJournalTests
     [Fact]
     public async Task AppendAsync_OutcomesInOneGroup_AreOneRecordListingEachRequestWithItsOwnOutcome()
     {
-        var sink = new GatedSink(CreateSink());
-        var journal = TestServices.Journal(sink, Time);
-        var first = journal.AppendAsync(Entry(0)).AsTask();
-        await sink.FirstAppendStarted.Task;
+        var (journal, sink, first) = await HoldFirstGroupAsync();
 
         // The next group: three outcomes of one agent, tool and decision (statuses and latencies of their own) around a
         // decision record, one outcome of another tool and one of another decision (each alone: a record of its own).
@@ -491,10 +482,7 @@ public abstract class AuditJournalTests
     [Fact]
     public async Task QueryAsync_ByRequestId_FindsItsOwnRecordAndTheRecordsThatFoldedIt()
     {
-        var sink = new GatedSink(CreateSink());
-        var journal = TestServices.Journal(sink, Time);
-        var first = journal.AppendAsync(Entry(0)).AsTask();
-        await sink.FirstAppendStarted.Task;
+        var (journal, sink, first) = await HoldFirstGroupAsync();
         var group = new[]
         {
             journal.AppendAsync(Outcome("crm.update", "allow", "out-1", 200, 200, 1)).AsTask(),
@@ -523,10 +511,7 @@ public abstract class AuditJournalTests
     public async Task VerifyAsync_OldTwoRecordRequestsThenFoldedOutcomes_VerifyInTheSinkAndOffline()
     {
         // A group whose outcomes fold, as the journal writes it today.
-        var sink = new GatedSink(CreateSink());
-        var journal = TestServices.Journal(sink, Time);
-        var next = journal.AppendAsync(Entry(2) with { StatusCode = 0, Invoked = false }).AsTask();
-        await sink.FirstAppendStarted.Task;
+        var (journal, sink, next) = await HoldFirstGroupAsync(first: Entry(2) with { StatusCode = 0, Invoked = false });
         var folded = Enumerable.Range(2, 4).Select(i => journal.AppendAsync(Outcome("crm.update", "allow_and_log", "req-" + i, 200, 200, i)).AsTask()).ToArray();
         sink.Release.SetResult();
         await Task.WhenAll([next, .. folded]);
@@ -651,6 +636,19 @@ public abstract class AuditJournalTests
         StatusCode = status,
         Fold = AuditFold.RepeatedRefusal,
     };
+
+    /// <summary>
+    /// A journal over a <see cref="GatedSink"/> whose first group (<paramref name="first"/>, by default <c>Entry(0)</c>) is
+    /// being written and held: what is appended next queues and goes in one group once the sink is released.
+    /// </summary>
+    private async Task<(AuditJournal Journal, GatedSink Sink, Task<AuditRecord> First)> HoldFirstGroupAsync(IAuditExporter? exporter = null, AuditEntry? first = null)
+    {
+        var sink = new GatedSink(CreateSink());
+        var journal = exporter is null ? TestServices.Journal(sink, Time) : TestServices.Journal(sink, Time, exporter);
+        var appended = journal.AppendAsync(first ?? Entry(0)).AsTask();
+        await sink.FirstAppendStarted.Task;
+        return (journal, sink, appended);
+    }
 
     /// <summary>What happened when a forwarded request ran, as the host records it (no digests: its decision record has them).</summary>
     private AuditEntry Outcome(string tool, string decision, string requestId, int status, int upstream, double latencyMs) => new()
