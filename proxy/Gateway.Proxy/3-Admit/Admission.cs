@@ -1,5 +1,4 @@
 using Gateway.Proxy.Authenticate;
-using Gateway.Proxy.Enforce;
 
 namespace Gateway.Proxy.Admit;
 

@@ -2,7 +2,6 @@ using Gateway.Oversight.Agents;
 using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Configuration;
-using Gateway.Proxy.Enforce;
 using Gateway.Proxy.Telemetry;
 using Gateway.Store;
 using Microsoft.Extensions.Options;

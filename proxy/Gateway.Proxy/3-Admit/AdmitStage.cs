@@ -4,7 +4,6 @@ using Gateway.Connectors.Detection;
 using Gateway.Oversight.Http;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Describe;
-using Gateway.Proxy.Enforce;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Telemetry;

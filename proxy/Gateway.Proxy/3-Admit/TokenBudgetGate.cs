@@ -7,7 +7,7 @@ using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Telemetry;
 using Gateway.Store;
 
-namespace Gateway.Proxy.Enforce;
+namespace Gateway.Proxy.Admit;
 
 /// <summary>
 /// Model-token budgets: the request's maximum tokens are reserved atomically before the call (shared
