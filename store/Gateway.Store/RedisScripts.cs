@@ -95,15 +95,21 @@ internal static class RedisScripts
         """;
 
     // A settle: key KEYS[k], delta (actual - reserved) and window ms at ARGV[a ...]. Adds the delta to
-    // the current window's slot, never below zero; returns the used amount.
+    // the current window's slot, never below zero; returns the used amount. A slot's expiry is checked
+    // once per script run (SET ... KEEPTTL keeps it).
     private const string Settles = Now + """
+        local expiring = {}
+
         local function settle(k, a, now)
           local window = tonumber(ARGV[a + 1])
           local slot = math.floor(now / window)
           local key = KEYS[k] .. ':' .. string.format('%d', slot)
           local used = redis.call('INCRBY', key, ARGV[a])
-          if redis.call('PTTL', key) < 0 then
-            redis.call('PEXPIRE', key, (slot + 1) * window - now)
+          if not expiring[key] then
+            if redis.call('PTTL', key) < 0 then
+              redis.call('PEXPIRE', key, (slot + 1) * window - now)
+            end
+            expiring[key] = true
           end
           if used < 0 then
             redis.call('SET', key, '0', 'KEEPTTL')
