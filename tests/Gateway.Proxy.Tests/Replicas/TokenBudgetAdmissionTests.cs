@@ -25,13 +25,7 @@ public sealed class TokenBudgetAdmissionTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _openai = await OpenAIUpstream.StartAsync(promptTokens: 40, completionTokens: 100);
-        _cluster = await ReplicaCluster.StartAsync(
-            replicas: 1,
-            new Dictionary<string, string> { [ReplicaUpstreams.OpenAIOrigin] = _openai.Server.Origin },
-            text => text
-                .Replace("credential: vault:openai-key", "credential: none", StringComparison.Ordinal)
-                .Replace("- { agent: demo-agent, connector: openai, tokens: 50000, window: 1h }",
-                    $"- {{ agent: demo-agent, connector: openai, tokens: {Budget}, window: 1h }}", StringComparison.Ordinal));
+        _cluster = await ReplicaUpstreams.StartWithOpenAIBudgetAsync(replicas: 1, _openai, Budget);
     }
 
     public async Task DisposeAsync()
