@@ -49,7 +49,7 @@ def median(values):
 
 
 def base_scenario(scenario):
-    """allow[label] (a LOADTEST_VARIANTS row) is the allow scenario."""
+    """scenario[label] (a LOADTEST_VARIANTS row) is that scenario: allow[unbatched] is allow, stream[label] stream."""
     return scenario.split("[", 1)[0]
 
 
@@ -427,8 +427,9 @@ def write_markdown(report_dir, env, summary, comps, goal, more):
         lines.append("")
     lines.append("Runs: " + "; ".join(f"`{k}` {v}" for k, v in SCENARIO_TEXT.items()) + ".")
     if env.get("variants"):
-        lines.append(f"Variants (`LOADTEST_VARIANTS`): `allow[name]` is allow on a gateway of the same store started with the "
-                     f"variant's extra arguments: `{env['variants']}`.")
+        lines.append(f"Variants (`LOADTEST_VARIANTS`): `scenario[name]` is that scenario (allow unless the variant names one, "
+                     f"`name@scenario`) on a gateway of the same store started with the variant's extra arguments, at half load "
+                     f"at the store's own rate for it: `{env['variants']}`.")
     lines.append("Errors: statuses other than the expected ones (200; 403 for block; 429 or 200 for ratelimited), "
                  "socket errors and timeouts, and requests beyond the corpus (each would be a replay).")
     lines.append("")

@@ -28,10 +28,14 @@
 #   LOADTEST_PERF=0             1: Linux perf (kernel and native frames too) on every measured gateway run of round 1,
 #                               summarised by DSO and symbol in runs/<run>.perf.txt (needs perf; turns W^X off for the map)
 #   LOADTEST_GATEWAY_ENV=""     extra environment for every gateway, e.g. "DOTNET_gcServer=0 DOTNET_TieredPGO=1"
-#   LOADTEST_VARIANTS="…"       per store, the allow scenario again (warm-up and the rounds, full load) on a gateway started
+#   LOADTEST_VARIANTS="…"       per store, a scenario again (warm-up and the rounds, full load) on a gateway started
 #                               with extra arguments, one row each: "name:args;name:args", arguments separated by spaces,
 #                               e.g. "unbatched:--Gateway:Store:Redis:BatchAdmissions=false" gives the row allow[unbatched];
 #                               NAME=value words go to the gateway's environment instead ("wks:DOTNET_gcServer=0");
+#                               "name@scenario:args" runs that scenario instead of allow (allow, block, ratelimited or
+#                               stream), e.g. "budgetcall@stream:--Gateway:Store:Redis:BatchBudgets=false" gives
+#                               stream[budgetcall]; a scenario in LOADTEST_HALF_SCENARIOS also runs at half load, at
+#                               the store's own half-load rate for it;
 #                               default: allow[unbatched], admission per request (against batched admission)
 #   LOADTEST_VARIANT_STORES="redis"   the stores the variants run on
 set -euo pipefail
@@ -557,13 +561,13 @@ NGINX
   [[ -n "$nginx_port" ]] && stop_pid "$nginx_pid"
 fi
 
-# --- variants: allow again on a gateway started with extra arguments (LOADTEST_VARIANTS) ------------
-# run_variants <store> <store args...>: per "name:args" a fresh gateway on the same store (Redis emptied
-# first, as the store's own gateway found it; and its audit export stays as small as at the store's
-# round 1), warmed up, then the rounds at full load (no baseline runs of its own: its row is compared
-# with the store's).
+# --- variants: a scenario again on a gateway started with extra arguments (LOADTEST_VARIANTS) -----
+# run_variants <store> <store args...>: per "name[@scenario]:args" a fresh gateway on the same store
+# (Redis emptied first, as the store's own gateway found it; and its audit export stays as small as at
+# the store's round 1), warmed up, then the rounds at full load and, for a half-load scenario, one run
+# at the store's half-load rate (no baseline runs of its own: its row is compared with the store's).
 run_variants() {
-  local store="$1" variant name args port
+  local store="$1" variant name args port scenario
   shift
   local list=()
   IFS=';' read -r -a list <<<"$variants"
@@ -573,8 +577,17 @@ run_variants() {
     args="${variant#*:}"
     [[ "$variant" == *:* ]] || args=""
     name="${name// /}"
+    scenario=allow
+    if [[ "$name" == *@* ]]; then
+      scenario="${name#*@}"
+      name="${name%%@*}"
+    fi
     if [[ ! "$name" =~ ^[a-z0-9_-]+$ ]]; then
       log "variant '$name': a name is lowercase letters, digits, '-' and '_' (skipped)"
+      continue
+    fi
+    if [[ ! " allow block ratelimited stream " == *" $scenario "* ]]; then
+      log "variant '$name': scenario '$scenario' is not one of allow, block, ratelimited, stream (skipped)"
       continue
     fi
     local words=() variant_args=() variant_env=() word
@@ -591,11 +604,17 @@ run_variants() {
     gateway_env=("${saved_env[@]}")
     rss_sampler "$gateway_pid" "$work/rss-$store-$name" 1
     log "gateway ($store store, variant $name: ${variant_env[*]} ${variant_args[*]}) on 127.0.0.1:$port"
-    run "$store" gateway "allow[$name]" warmup 0 "$connections" 0 "$port"
+    run "$store" gateway "$scenario[$name]" warmup 0 "$connections" 0 "$port"
     for round in $(seq 1 "$rounds"); do
-      log "$store: variant $name, round $round/$rounds"
-      run "$store" gateway "allow[$name]" full "$round" "$connections" 0 "$port"
+      log "$store: variant $name ($scenario), round $round/$rounds"
+      run "$store" gateway "$scenario[$name]" full "$round" "$connections" 0 "$port"
     done
+    if [[ " $store_half_scenarios " == *" $scenario "* && " $store_scenarios " == *" $scenario "* ]]; then
+      local rate
+      rate="$(python3 -c 'import sys; print(max(50, int(float(sys.argv[1]) / 2)))' "$(median_rps gateway "$scenario" "$store" full)")"
+      log "$store: variant $name, half load for $scenario at $rate req/s (-c$half_connections)"
+      run "$store" gateway "$scenario[$name]" half 1 "$half_connections" "$rate" "$port"
+    fi
     cp "$work/gateway-$store-$name.log" "$report_dir/runs/gateway-$store-$name.log" 2>/dev/null || true
     stop_pid "$gateway_pid"
     rss_record "$store" "gateway[$name]" "$work/rss-$store-$name"

@@ -10,7 +10,6 @@ using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Configuration;
 using Gateway.Proxy.Decide;
-using Gateway.Proxy.Enforce;
 using Gateway.Proxy.Forward;
 using Gateway.Proxy.Hosting;
 using Gateway.Proxy.Pipeline;

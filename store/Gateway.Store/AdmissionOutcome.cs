@@ -8,4 +8,11 @@ public readonly record struct AdmissionOutcome(bool NonceFresh, uint SwitchesOn,
 {
     /// <summary>True when the switch at <paramref name="index"/> in the request's <c>SwitchKeys</c> is on.</summary>
     public bool IsSwitchOn(int index) => (SwitchesOn & (1u << index)) != 0;
+
+    /// <summary>
+    /// The outcome of the request's <see cref="AdmissionRequest.Budget"/> reservation, as
+    /// <see cref="IStateStore.TryReserveAsync"/> would have answered it; null when none was asked for, the
+    /// nonce was a replay or a window refused (nothing was reserved then).
+    /// </summary>
+    public BudgetOutcome? Budget { get; init; }
 }

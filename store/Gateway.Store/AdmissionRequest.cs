@@ -3,7 +3,7 @@ namespace Gateway.Store;
 /// <summary>
 /// Everything the store decides before a request may be admitted, asked in one step
 /// (<see cref="IStateStore.AdmitAsync"/>): the nonce to store when absent, the kill-switch keys to
-/// read, and the rate-limit windows to acquire.
+/// read, the rate-limit windows to acquire and, optionally, a token-budget reservation.
 /// </summary>
 /// <param name="NonceKey">Stored with <paramref name="NonceValue"/> for <paramref name="NonceLifetime"/> only when absent.</param>
 /// <param name="NonceValue">The value kept under the nonce key (the request's timestamp).</param>
@@ -19,4 +19,10 @@ public sealed record AdmissionRequest(
 {
     /// <summary>The most kill-switch keys one admission may read (<see cref="AdmissionOutcome.SwitchesOn"/> is a bit mask).</summary>
     public const int MaxSwitchKeys = 32;
+
+    /// <summary>
+    /// A budget reservation made in the same step, only when the nonce was fresh and every window
+    /// admitted (<see cref="AdmissionOutcome.Budget"/>); null for none.
+    /// </summary>
+    public BudgetReservation? Budget { get; init; }
 }

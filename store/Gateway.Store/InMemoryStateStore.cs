@@ -146,6 +146,11 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
             throw new ArgumentException($"At most {AdmissionRequest.MaxSwitchKeys} kill-switch keys per admission.", nameof(request));
         }
 
+        if (request.Budget is { } budget)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(budget.Window, TimeSpan.Zero, nameof(request));
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
         AdmissionOutcome outcome;
         long sequence;
@@ -169,7 +174,12 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
                 }
             }
 
-            outcome = new AdmissionOutcome(true, switches, AcquireLocked(request.Windows, now, ref sequence));
+            var rateLimit = AcquireLocked(request.Windows, now, ref sequence);
+            outcome = new AdmissionOutcome(true, switches, rateLimit)
+            {
+                // Reserved in the same step, only when every window admitted.
+                Budget = rateLimit.Admitted && request.Budget is { } asked ? TryReserveLocked(asked.Key, asked.Amount, asked.Limit, asked.Window, now, ref sequence) : null,
+            };
         }
 
         return Durable(sequence, outcome);
@@ -179,22 +189,27 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         BudgetOutcome outcome;
-        long sequence;
+        long sequence = 0;
         lock (_gate)
         {
-            var now = Now;
-            var (slotKey, resetsIn) = WindowSlot(key, window, now);
-            var used = TryGetLive(slotKey, now, out var entry) ? (long)entry.Value! : 0;
-            if (used + amount > limit)
-            {
-                return ValueTask.FromResult(new BudgetOutcome(false, used, limit, resetsIn));
-            }
-
-            used = AddLocked(slotKey, amount, resetsIn, now, out sequence);
-            outcome = new BudgetOutcome(true, used, limit, resetsIn);
+            outcome = TryReserveLocked(key, amount, limit, window, Now, ref sequence);
         }
 
         return Durable(sequence, outcome);
+    }
+
+    // The whole amount in the window's current slot, or nothing (sequence unchanged then).
+    private BudgetOutcome TryReserveLocked(string key, long amount, long limit, TimeSpan window, DateTimeOffset now, ref long sequence)
+    {
+        var (slotKey, resetsIn) = WindowSlot(key, window, now);
+        var used = TryGetLive(slotKey, now, out var entry) ? (long)entry.Value! : 0;
+        if (used + amount > limit)
+        {
+            return new BudgetOutcome(false, used, limit, resetsIn);
+        }
+
+        used = AddLocked(slotKey, amount, resetsIn, now, out sequence);
+        return new BudgetOutcome(true, used, limit, resetsIn);
     }
 
     public ValueTask<long> SettleAsync(string key, long reserved, long actual, TimeSpan window, CancellationToken cancellationToken = default)

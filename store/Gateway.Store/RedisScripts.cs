@@ -25,7 +25,9 @@ internal static class RedisScripts
     //
     // Windows: keys KEYS[k0 + i], arguments limit, window ms, permits at ARGV[a0 + 3i - 2 ...].
     // Counts in every window only when all admit; returns {refused index or -1, retry-after ms}.
-    private const string AcquireWindows = Now + """
+    // A budget: key KEYS[k], arguments amount, limit, window ms at ARGV[a ...]. Reserves the whole
+    // amount in the current window's slot or nothing; returns {reserved 0|1, used, resets-in ms}.
+    private const string Counters = Now + """
         local exists, used, expiring = {}, {}, {}
 
         local function key_exists(key)
@@ -66,6 +68,56 @@ internal static class RedisScripts
           return {-1, 0}
         end
 
+        local function reserve(k, a, now)
+          local amount = tonumber(ARGV[a])
+          local limit = tonumber(ARGV[a + 1])
+          local window = tonumber(ARGV[a + 2])
+          local slot = math.floor(now / window)
+          local key = KEYS[k] .. ':' .. string.format('%d', slot)
+          local resets = (slot + 1) * window - now
+          if used[key] == nil then
+            used[key] = tonumber(redis.call('GET', key) or '0')
+          end
+          if used[key] + amount > limit then
+            return {0, used[key], resets}
+          end
+          used[key] = redis.call('INCRBY', key, amount)
+          exists[key] = 1
+          if not expiring[key] then
+            if redis.call('PTTL', key) < 0 then
+              redis.call('PEXPIRE', key, resets)
+            end
+            expiring[key] = true
+          end
+          return {1, used[key], resets}
+        end
+
+        """;
+
+    // A settle: key KEYS[k], delta (actual - reserved) and window ms at ARGV[a ...]. Adds the delta to
+    // the current window's slot, never below zero; returns the used amount. A slot's expiry is checked
+    // once per script run (SET ... KEEPTTL keeps it).
+    private const string Settles = Now + """
+        local expiring = {}
+
+        local function settle(k, a, now)
+          local window = tonumber(ARGV[a + 1])
+          local slot = math.floor(now / window)
+          local key = KEYS[k] .. ':' .. string.format('%d', slot)
+          local used = redis.call('INCRBY', key, ARGV[a])
+          if not expiring[key] then
+            if redis.call('PTTL', key) < 0 then
+              redis.call('PEXPIRE', key, (slot + 1) * window - now)
+            end
+            expiring[key] = true
+          end
+          if used < 0 then
+            redis.call('SET', key, '0', 'KEEPTTL')
+            used = 0
+          end
+          return used
+        end
+
         """;
 
     /// <summary>KEYS[1]: counter; ARGV: delta, expiry ms (0 = none). Expiry only when created.</summary>
@@ -81,44 +133,54 @@ internal static class RedisScripts
 
     /// <summary>
     /// The admission step. KEYS: the nonce, then <c>ARGV[3]</c> kill-switch keys, then the windows'
-    /// keys; ARGV: nonce value, nonce lifetime ms, switch count, then limit, window ms, permits per
-    /// window. Returns {fresh 0|1, switches bit mask, refused index or -1, retry-after ms}; a replay
-    /// (nonce already present) reads and counts nothing.
+    /// keys, then the budget's key when <c>ARGV[4]</c> is 1; ARGV: nonce value, nonce lifetime ms,
+    /// switch count, budget 0|1, then limit, window ms, permits per window, then the budget's amount,
+    /// limit and window ms. Returns {fresh 0|1, switches bit mask, refused index or -1, retry-after ms,
+    /// budget -1 (not asked or not tried) | 0 (refused) | 1 (reserved), budget used, budget resets-in ms};
+    /// a replay (nonce already present) reads and counts nothing, and the budget is reserved only when
+    /// every window admitted.
     /// </summary>
-    public static LuaScript Admit { get; } = LuaScript.Prepare(AcquireWindows + """
+    public static LuaScript Admit { get; } = LuaScript.Prepare(Counters + """
         if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-          return {0, 0, -1, 0}
+          return {0, 0, -1, 0, -1, 0, 0}
         end
         local switches = tonumber(ARGV[3])
+        local budget = tonumber(ARGV[4])
         local mask = 0
         for i = 1, switches do
           if redis.call('EXISTS', KEYS[1 + i]) == 1 then
             mask = mask + 2 ^ (i - 1)
           end
         end
-        local windows = #KEYS - 1 - switches
-        if windows == 0 then
-          return {1, mask, -1, 0}
+        local windows = #KEYS - 1 - switches - budget
+        if windows == 0 and budget == 0 then
+          return {1, mask, -1, 0, -1, 0, 0}
         end
-        local outcome = acquire(1 + switches, 3, windows, now_ms())
-        return {1, mask, outcome[1], outcome[2]}
+        local now = now_ms()
+        local outcome = windows == 0 and {-1, 0} or acquire(1 + switches, 4, windows, now)
+        if outcome[1] >= 0 or budget == 0 then
+          return {1, mask, outcome[1], outcome[2], -1, 0, 0}
+        end
+        local reserved = reserve(#KEYS, 5 + 3 * windows, now)
+        return {1, mask, -1, 0, reserved[1], reserved[2], reserved[3]}
         """);
 
     /// <summary>
     /// A batch of admissions, each decided exactly as <see cref="Admit"/> would decide it, in order (a
     /// nonce stored by an earlier request of the batch makes a later one a replay; a refusal counts in
-    /// no window), all at one instant: the server's clock is read once. ARGV[1]: the number of
-    /// requests; then per request: nonce value, nonce lifetime ms, switch count, window count, then
-    /// limit, window ms, permits per window. KEYS per request: the nonce, its kill-switch keys, its
-    /// windows' keys. Returns the four values <see cref="Admit"/> returns, per request, one flat array.
+    /// no window and reserves nothing), all at one instant: the server's clock is read once. ARGV[1]:
+    /// the number of requests; then per request: nonce value, nonce lifetime ms, switch count, window
+    /// count, budget 0|1, then limit, window ms, permits per window, then the budget's amount, limit and
+    /// window ms. KEYS per request: the nonce, its kill-switch keys, its windows' keys, its budget's key.
+    /// Returns the seven values <see cref="Admit"/> returns, per request, one flat array.
     /// </summary>
     /// <remarks>
-    /// What the script has read or written of a key (whether it exists, a window's count, that its
-    /// expiry is set) is asked of Redis once per batch, not once per request: requests of one agent
-    /// or tenant share their switch and window keys, so a batch of them costs about one <c>SET</c> and
-    /// one <c>INCRBY</c> per window per request.
+    /// What the script has read or written of a key (whether it exists, a window's or a budget's count,
+    /// that its expiry is set) is asked of Redis once per batch, not once per request: requests of one
+    /// agent or tenant share their switch, window and budget keys, so a batch of them costs about one
+    /// <c>SET</c> and one <c>INCRBY</c> per window and budget per request.
     /// </remarks>
-    public static LuaScript AdmitBatch { get; } = LuaScript.Prepare(AcquireWindows + """
+    public static LuaScript AdmitBatch { get; } = LuaScript.Prepare(Counters + """
         local now = now_ms()
         local results = {}
         local k = 0
@@ -127,7 +189,9 @@ internal static class RedisScripts
           local nonce = KEYS[k + 1]
           local switches = tonumber(ARGV[a + 3])
           local windows = tonumber(ARGV[a + 4])
+          local budget = tonumber(ARGV[a + 5])
           local fresh, mask, refused, retry = 0, 0, -1, 0
+          local reserved = {-1, 0, 0}
           local stored = exists[nonce] ~= 1 and redis.call('SET', nonce, ARGV[a + 1], 'NX', 'PX', ARGV[a + 2])
           exists[nonce] = 1
           if stored then
@@ -140,55 +204,47 @@ internal static class RedisScripts
               end
             end
             if windows > 0 then
-              local outcome = acquire(k + 1 + switches, a + 4, windows, now)
+              local outcome = acquire(k + 1 + switches, a + 5, windows, now)
               refused, retry = outcome[1], outcome[2]
             end
+            if budget == 1 and refused < 0 then
+              reserved = reserve(k + 2 + switches + windows, a + 6 + 3 * windows, now)
+            end
           end
-          results[4 * r + 1] = fresh
-          results[4 * r + 2] = mask
-          results[4 * r + 3] = refused
-          results[4 * r + 4] = retry
-          k = k + 1 + switches + windows
-          a = a + 4 + 3 * windows
+          results[7 * r + 1] = fresh
+          results[7 * r + 2] = mask
+          results[7 * r + 3] = refused
+          results[7 * r + 4] = retry
+          results[7 * r + 5] = reserved[1]
+          results[7 * r + 6] = reserved[2]
+          results[7 * r + 7] = reserved[3]
+          k = k + 1 + switches + windows + budget
+          a = a + 5 + 3 * windows + 3 * budget
         end
         return results
         """);
 
     /// <summary>KEYS[1]: budget; ARGV: amount, limit, window ms. Returns {reserved 0|1, used, resets-in ms}.</summary>
-    public static LuaScript Reserve { get; } = LuaScript.Prepare(Now + """
-        local now = now_ms()
-        local amount = tonumber(ARGV[1])
-        local limit = tonumber(ARGV[2])
-        local window = tonumber(ARGV[3])
-        local slot = math.floor(now / window)
-        local key = KEYS[1] .. ':' .. string.format('%d', slot)
-        local resets = (slot + 1) * window - now
-        local used = tonumber(redis.call('GET', key) or '0')
-        if used + amount > limit then
-          return {0, used, resets}
-        end
-        used = redis.call('INCRBY', key, amount)
-        if redis.call('PTTL', key) < 0 then
-          redis.call('PEXPIRE', key, resets)
-        end
-        return {1, used, resets}
+    public static LuaScript Reserve { get; } = LuaScript.Prepare(Counters + """
+        return reserve(1, 1, now_ms())
         """);
 
     /// <summary>KEYS[1]: budget; ARGV: delta (actual - reserved), window ms. Returns the used amount, clamped at 0.</summary>
-    public static LuaScript Settle { get; } = LuaScript.Prepare(Now + """
+    public static LuaScript Settle { get; } = LuaScript.Prepare(Settles + """
+        return settle(1, 1, now_ms())
+        """);
+
+    /// <summary>
+    /// A batch of settles, each as <see cref="Settle"/> would make it, in order, at one instant. KEYS:
+    /// one budget per settle; ARGV: per settle its delta and window ms. Returns the used amounts, in order.
+    /// </summary>
+    public static LuaScript SettleBatch { get; } = LuaScript.Prepare(Settles + """
         local now = now_ms()
-        local window = tonumber(ARGV[2])
-        local slot = math.floor(now / window)
-        local key = KEYS[1] .. ':' .. string.format('%d', slot)
-        local used = redis.call('INCRBY', key, ARGV[1])
-        if redis.call('PTTL', key) < 0 then
-          redis.call('PEXPIRE', key, (slot + 1) * window - now)
+        local results = {}
+        for i = 1, #KEYS do
+          results[i] = settle(i, 2 * i - 1, now)
         end
-        if used < 0 then
-          redis.call('SET', key, '0', 'KEEPTTL')
-          used = 0
-        end
-        return used
+        return results
         """);
 
     /// <summary>KEYS[1]: set; ARGV: member, expiry ms (0 = none). Expiry only when created. Returns the size.</summary>
@@ -242,5 +298,5 @@ internal static class RedisScripts
         """);
 
     /// <summary>Every script, loaded on each server when the connection comes up.</summary>
-    public static IReadOnlyList<LuaScript> All { get; } = [Increment, Admit, AdmitBatch, Reserve, Settle, SetAdd, Append, AppendWithFields];
+    public static IReadOnlyList<LuaScript> All { get; } = [Increment, Admit, AdmitBatch, Reserve, Settle, SettleBatch, SetAdd, Append, AppendWithFields];
 }

@@ -25,10 +25,12 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly TimeSpan _commandTimeout;
     private readonly bool _batchAdmissions;
+    private readonly bool _batchBudgets;
     private readonly int _maxAdmissionBatch;
 
-    // One batcher per hash tag ({tenant}): a script may touch a single Redis Cluster slot.
-    private readonly ConcurrentDictionary<string, RedisAdmissionBatcher> _admissions = new(StringComparer.Ordinal);
+    // One group commit per hash tag ({tenant}): a script may touch a single Redis Cluster slot.
+    private readonly ConcurrentDictionary<string, RedisGroupCommit<AdmissionRequest, AdmissionOutcome>> _admissions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RedisGroupCommit<PendingSettle, long>> _settles = new(StringComparer.Ordinal);
 
     /// <summary>A store with a connection of its own (closed on dispose).</summary>
     public RedisStateStore(RedisStoreOptions options, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null, TimeProvider? timeProvider = null)
@@ -51,6 +53,7 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         _metrics = new StateStoreMetrics(meterFactory);
         _commandTimeout = connection.Options.CommandTimeout;
         _batchAdmissions = connection.Options.BatchAdmissions;
+        _batchBudgets = connection.Options.BatchBudgets;
         _maxAdmissionBatch = connection.Options.MaxAdmissionBatch;
     }
 
@@ -81,9 +84,12 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
     /// <remarks>
     /// With <see cref="RedisStoreOptions.BatchAdmissions"/> the request may share its script run with
     /// others of its nonce key's hash tag (its tenant) that arrived while the previous admission call
-    /// of that tag was in flight (<see cref="RedisAdmissionBatcher"/>); its outcome is the one it would
-    /// have had alone, in arrival order. A failed batch fails every request in it. A nonce key without
-    /// a hash tag is admitted alone.
+    /// of that tag was in flight (<see cref="RedisGroupCommit{TRequest, TOutcome}"/>); its outcome is the
+    /// one it would have had alone, in arrival order. A failed batch fails every request in it. A nonce
+    /// key without a hash tag is admitted alone. A budget reservation rides the same script run when
+    /// its key carries the nonce key's hash tag (one Redis Cluster slot) and
+    /// <see cref="RedisStoreOptions.BatchBudgets"/> is on; otherwise it is made with a call of its own
+    /// right after an admission that admitted.
     /// </remarks>
     public ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
     {
@@ -100,16 +106,43 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         }
 
         var tag = HashTag(request.NonceKey);
-        return _batchAdmissions && !tag.IsEmpty ? BatcherFor(tag).AdmitAsync(request, cancellationToken) : AdmitOneAsync(request, cancellationToken);
+        if (request.Budget is { } budget)
+        {
+            WindowMilliseconds(budget.Window);
+            if (!_batchBudgets || !tag.SequenceEqual(HashTag(budget.Key)))
+            {
+                return AdmitThenReserveAsync(request with { Budget = null }, budget, cancellationToken);
+            }
+        }
+
+        return _batchAdmissions && !tag.IsEmpty
+            ? AdmissionsFor(tag).SendAsync(request, cancellationToken)
+            : AdmitOneAsync(request, cancellationToken);
+    }
+
+    // A budget that cannot ride the admission's script run (another hash slot, or BatchBudgets off):
+    // reserved with a call of its own right after an admission that admitted.
+    private async ValueTask<AdmissionOutcome> AdmitThenReserveAsync(AdmissionRequest request, BudgetReservation budget, CancellationToken cancellationToken)
+    {
+        var outcome = await AdmitAsync(request, cancellationToken).ConfigureAwait(false);
+        return outcome.NonceFresh && outcome.RateLimit.Admitted
+            ? outcome with { Budget = await TryReserveAsync(budget.Key, budget.Amount, budget.Limit, budget.Window, CancellationToken.None).ConfigureAwait(false) }
+            : outcome;
     }
 
     // Requests share a batch only with requests of the same hash tag (a tenant's keys all carry it).
-    private RedisAdmissionBatcher BatcherFor(ReadOnlySpan<char> tag)
+    private RedisGroupCommit<AdmissionRequest, AdmissionOutcome> AdmissionsFor(ReadOnlySpan<char> tag) =>
+        GroupFor(_admissions, tag, static store => new(store.AdmitBatchAsync, store._maxAdmissionBatch));
+
+    private RedisGroupCommit<PendingSettle, long> SettlesFor(ReadOnlySpan<char> tag) =>
+        GroupFor(_settles, tag, static store => new(store.SettleBatchAsync, store._maxAdmissionBatch));
+
+    private RedisGroupCommit<TRequest, TOutcome> GroupFor<TRequest, TOutcome>(ConcurrentDictionary<string, RedisGroupCommit<TRequest, TOutcome>> groups, ReadOnlySpan<char> tag, Func<RedisStateStore, RedisGroupCommit<TRequest, TOutcome>> create)
     {
-        var lookup = _admissions.GetAlternateLookup<ReadOnlySpan<char>>();
-        return lookup.TryGetValue(tag, out var batcher)
-            ? batcher
-            : _admissions.GetOrAdd(tag.ToString(), static (_, store) => new RedisAdmissionBatcher(store.AdmitBatchAsync, store._maxAdmissionBatch), this);
+        var lookup = groups.GetAlternateLookup<ReadOnlySpan<char>>();
+        return lookup.TryGetValue(tag, out var group)
+            ? group
+            : groups.GetOrAdd(tag.ToString(), static (_, state) => state.create(state.store), (store: this, create));
     }
 
     // Redis Cluster's hash tag: the text between the first '{' and the next '}'; empty when there is
@@ -121,25 +154,31 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         return close > open + 1 ? key.AsSpan(open + 1, close - open - 1) : [];
     }
 
-    // The per-request script: ARGV nonce value, lifetime ms, switch count, then the windows.
+    // The per-request script: ARGV nonce value, lifetime ms, switch count, budget 0|1, then the windows and the budget.
     private async ValueTask<AdmissionOutcome> AdmitOneAsync(AdmissionRequest request, CancellationToken cancellationToken)
     {
-        var keys = new RedisKey[1 + request.SwitchKeys.Count + request.Windows.Count];
-        var values = new RedisValue[3 + (request.Windows.Count * 3)];
+        var keys = new RedisKey[KeyCount(request)];
+        var values = new RedisValue[ValueCount(request, countWindows: false)];
         WriteAdmission(request, keys, 0, values, 0, countWindows: false);
         var reply = (RedisResult[])(await EvaluateAsync("admit", RedisScripts.Admit, keys, values, cancellationToken).ConfigureAwait(false))!;
-        return ToAdmission(reply, 0);
+        return ToAdmission(reply, 0, request.Budget);
     }
 
+    private static int KeyCount(AdmissionRequest request) => 1 + request.SwitchKeys.Count + request.Windows.Count + (request.Budget is null ? 0 : 1);
+
+    private static int ValueCount(AdmissionRequest request, bool countWindows) =>
+        (countWindows ? 5 : 4) + (request.Windows.Count * 3) + (request.Budget is null ? 0 : 3);
+
     // The batch script: ARGV[1] the request count, then per request nonce value, lifetime ms, switch
-    // count, window count and the windows. Never cancelled: other callers wait for the same call.
+    // count, window count, budget 0|1, the windows and the budget. Never cancelled: other callers wait
+    // for the same call.
     private async Task<AdmissionOutcome[]> AdmitBatchAsync(IReadOnlyList<AdmissionRequest> batch)
     {
         int keyCount = 0, valueCount = 1;
         foreach (var request in batch)
         {
-            keyCount += 1 + request.SwitchKeys.Count + request.Windows.Count;
-            valueCount += 4 + (request.Windows.Count * 3);
+            keyCount += KeyCount(request);
+            valueCount += ValueCount(request, countWindows: true);
         }
 
         var keys = new RedisKey[keyCount];
@@ -149,23 +188,24 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         foreach (var request in batch)
         {
             WriteAdmission(request, keys, key, values, value, countWindows: true);
-            key += 1 + request.SwitchKeys.Count + request.Windows.Count;
-            value += 4 + (request.Windows.Count * 3);
+            key += KeyCount(request);
+            value += ValueCount(request, countWindows: true);
         }
 
         _metrics.RecordAdmissionBatch(batch.Count);
         var reply = (RedisResult[])(await EvaluateAsync("admit_batch", RedisScripts.AdmitBatch, keys, values, CancellationToken.None).ConfigureAwait(false))!;
-        var outcomes = new AdmissionOutcome[reply.Length / 4];
+        var outcomes = new AdmissionOutcome[reply.Length / AdmissionReplyLength];
         for (var i = 0; i < outcomes.Length; i++)
         {
-            outcomes[i] = ToAdmission(reply, 4 * i);
+            outcomes[i] = ToAdmission(reply, AdmissionReplyLength * i, batch[i].Budget);
         }
 
         return outcomes;
     }
 
-    // One request's keys (nonce, switches, windows) and arguments (nonce value, lifetime ms, switch
-    // count, the window count when countWindows, then limit, window ms and permits per window).
+    // One request's keys (nonce, switches, windows, budget) and arguments (nonce value, lifetime ms,
+    // switch count, the window count when countWindows, budget 0|1, then limit, window ms and permits
+    // per window, then the budget's amount, limit and window ms).
     private static void WriteAdmission(AdmissionRequest request, RedisKey[] keys, int firstKey, RedisValue[] values, int firstValue, bool countWindows)
     {
         var switches = request.SwitchKeys.Count;
@@ -173,22 +213,40 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         values[firstValue] = request.NonceValue;
         values[firstValue + 1] = (long)Milliseconds(request.NonceLifetime).TotalMilliseconds;
         values[firstValue + 2] = switches;
+        var value = firstValue + 3;
         if (countWindows)
         {
-            values[firstValue + 3] = request.Windows.Count;
+            values[value++] = request.Windows.Count;
         }
 
+        values[value++] = request.Budget is null ? 0 : 1;
         for (var i = 0; i < switches; i++)
         {
             keys[firstKey + 1 + i] = request.SwitchKeys[i];
         }
 
-        AddWindows(request.Windows, keys, firstKey + 1 + switches, values, firstValue + (countWindows ? 4 : 3));
+        AddWindows(request.Windows, keys, firstKey + 1 + switches, values, value);
+        if (request.Budget is { } budget)
+        {
+            var key = firstKey + 1 + switches + request.Windows.Count;
+            value += 3 * request.Windows.Count;
+            keys[key] = budget.Key;
+            values[value] = budget.Amount;
+            values[value + 1] = budget.Limit;
+            values[value + 2] = WindowMilliseconds(budget.Window);
+        }
     }
 
-    // {fresh 0|1, switches bit mask, refused index or -1, retry-after ms} at offset.
-    private static AdmissionOutcome ToAdmission(RedisResult[] reply, int offset) =>
-        new((long)reply[offset] == 1, (uint)(long)reply[offset + 1], ToOutcome((int)reply[offset + 2], (long)reply[offset + 3]));
+    // The admission scripts' reply per request: {fresh 0|1, switches bit mask, refused index or -1,
+    // retry-after ms, budget -1|0|1, budget used, budget resets-in ms}.
+    private const int AdmissionReplyLength = 7;
+
+    private static AdmissionOutcome ToAdmission(RedisResult[] reply, int offset, BudgetReservation? budget) =>
+        new((long)reply[offset] == 1, (uint)(long)reply[offset + 1], ToOutcome((int)reply[offset + 2], (long)reply[offset + 3]))
+        {
+            Budget = (long)reply[offset + 4] < 0 || budget is not { } asked ? null
+                : new BudgetOutcome((long)reply[offset + 4] == 1, (long)reply[offset + 5], asked.Limit, TimeSpan.FromMilliseconds((long)reply[offset + 6])),
+        };
 
     public async ValueTask<BudgetOutcome> TryReserveAsync(string key, long amount, long limit, TimeSpan window, CancellationToken cancellationToken = default)
     {
@@ -196,10 +254,44 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         return new BudgetOutcome((long)reply[0] == 1, (long)reply[1], limit, TimeSpan.FromMilliseconds((long)reply[2]));
     }
 
+    /// <remarks>
+    /// With <see cref="RedisStoreOptions.BatchBudgets"/> the settle may share its script run with others of
+    /// its key's hash tag that arrived while the previous settle call of that tag was in flight; a failed
+    /// call fails every settle in it (the reservations stand).
+    /// </remarks>
     public async ValueTask<long> SettleAsync(string key, long reserved, long actual, TimeSpan window, CancellationToken cancellationToken = default)
     {
-        var reply = await EvaluateAsync("settle", RedisScripts.Settle, [key], [actual - reserved, WindowMilliseconds(window)], cancellationToken).ConfigureAwait(false);
+        var settle = new PendingSettle(key, actual - reserved, WindowMilliseconds(window));
+        var tag = HashTag(key);
+        if (_batchBudgets && !tag.IsEmpty)
+        {
+            return await SettlesFor(tag).SendAsync(settle, cancellationToken).ConfigureAwait(false);
+        }
+
+        var reply = await EvaluateAsync("settle", RedisScripts.Settle, [key], [settle.Delta, settle.WindowMs], cancellationToken).ConfigureAwait(false);
         return (long)reply;
+    }
+
+    // The batch script: KEYS the budgets, ARGV per settle its delta and window ms. Never cancelled.
+    private async Task<long[]> SettleBatchAsync(IReadOnlyList<PendingSettle> batch)
+    {
+        var keys = new RedisKey[batch.Count];
+        var values = new RedisValue[2 * batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            keys[i] = batch[i].Key;
+            values[2 * i] = batch[i].Delta;
+            values[(2 * i) + 1] = batch[i].WindowMs;
+        }
+
+        var reply = (RedisResult[])(await EvaluateAsync("settle_batch", RedisScripts.SettleBatch, keys, values, CancellationToken.None).ConfigureAwait(false))!;
+        var used = new long[reply.Length];
+        for (var i = 0; i < used.Length; i++)
+        {
+            used[i] = (long)reply[i];
+        }
+
+        return used;
     }
 
     public async ValueTask<long> SetAddAsync(string key, string member, TimeSpan? expiry, CancellationToken cancellationToken = default)
@@ -384,4 +476,7 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         _metrics.RecordError(operation, error);
         return error;
     }
+
+    /// <summary>One settle of a batch: the budget, the amount to add (negative refunds) and the window.</summary>
+    private readonly record struct PendingSettle(string Key, long Delta, long WindowMs);
 }

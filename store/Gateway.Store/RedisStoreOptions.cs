@@ -52,7 +52,15 @@ public sealed record RedisStoreOptions
     /// </summary>
     public bool BatchAdmissions { get; init; } = true;
 
-    /// <summary>The most admissions one batched call carries (1 to <see cref="MaxAdmissionBatchLimit"/>).</summary>
+    /// <summary>
+    /// A token-budget reservation asked with an admission (<see cref="AdmissionRequest.Budget"/>) is made in
+    /// the admission's own script run, and settles that arrive while one settle call is in flight share the
+    /// next call. False makes the reservation with a call of its own after the admission, and one settle
+    /// call per request (the outcomes are the same; only the number of round trips differs).
+    /// </summary>
+    public bool BatchBudgets { get; init; } = true;
+
+    /// <summary>The most admissions (or settles) one batched call carries (1 to <see cref="MaxAdmissionBatchLimit"/>).</summary>
     public int MaxAdmissionBatch { get; init; } = 64;
 
     /// <summary>
@@ -175,6 +183,7 @@ public sealed record RedisStoreOptions
             .Append(", ReconnectMinBackoff = ").Append(ReconnectMinBackoff)
             .Append(", ReconnectMaxBackoff = ").Append(ReconnectMaxBackoff)
             .Append(", BatchAdmissions = ").Append(BatchAdmissions)
+            .Append(", BatchBudgets = ").Append(BatchBudgets)
             .Append(", MaxAdmissionBatch = ").Append(MaxAdmissionBatch);
         return true;
     }

@@ -84,6 +84,103 @@ public sealed class RedisAdmissionBatchTests : IAsyncLifetime
         Assert.False((await batched.AdmitAsync(Fresh([new RateLimitWindow(_prefix + "batched:shared", 17, Day)]))).RateLimit.Admitted);
     }
 
+    [Fact]
+    public async Task AdmitAsync_BatchWithOneReservationOverTheBudget_RefusesOnlyThatReservationAsPerRequestWould()
+    {
+        const int requests = 10;
+        await using var batched = await StoreAsync(batch: true);
+        await using var perRequest = await StoreAsync(batch: false);
+
+        // 100 tokens each, but request 4 asks 650: after four (400) it does not fit a budget of 1,000, the five after it do.
+        AdmissionRequest[] Sequence(string run) => [.. Enumerable.Range(0, requests).Select(i => Fresh([new RateLimitWindow(_prefix + run + ":rl", 100, Day)]) with
+        {
+            Budget = new BudgetReservation(_prefix + run + ":budget", i == 4 ? 650 : 100, 1000, Day),
+        })];
+        var expected = new List<AdmissionOutcome>();
+        foreach (var request in Sequence("reference"))
+        {
+            expected.Add(await perRequest.AdmitAsync(request));
+        }
+
+        await _admin.ExecuteAsync("CONFIG", "RESETSTAT");
+        var outcomes = await AdmitWhileHeldAsync(batched, Sequence("batched"));
+        var calls = await _admin.CommandCallsAsync();
+
+        Assert.All(outcomes, o => Assert.True(o.NonceFresh && o.RateLimit.Admitted));
+        for (var i = 0; i < requests; i++)
+        {
+            Assert.Equal(i != 4, outcomes[i].Budget!.Value.Reserved);
+        }
+
+        Assert.Equal(400, outcomes[4].Budget!.Value.Used);
+        Assert.InRange(outcomes[4].Budget!.Value.ResetsIn, TimeSpan.FromMilliseconds(1), Day);
+        Assert.Equal(expected.Select(BudgetDecision), outcomes.Select(BudgetDecision));
+
+        // The reservations rode the admissions' script runs: no call of their own.
+        var scriptCalls = calls.GetValueOrDefault("evalsha") + calls.GetValueOrDefault("eval");
+        Assert.True(scriptCalls <= 2, $"{scriptCalls} script calls for {requests} admissions with their reservations");
+        Assert.True((await batched.TryReserveAsync(_prefix + "batched:budget", 100, 1000, Day)).Reserved);
+        Assert.False((await batched.TryReserveAsync(_prefix + "batched:budget", 1, 1000, Day)).Reserved);
+    }
+
+    [Fact]
+    public async Task AdmitAsync_BudgetOfAnotherHashTag_ReservedByACallOfItsOwnOnlyWhenAdmitted()
+    {
+        await using var store = await StoreAsync(batch: true);
+        var budget = new BudgetReservation($"{{other-{Guid.NewGuid():N}}}:budget", 70, 100, Day);
+        var window = new RateLimitWindow(_prefix + "other-tag:rl", 1, Day);
+
+        await _admin.ExecuteAsync("CONFIG", "RESETSTAT");
+        var admitted = await store.AdmitAsync(Fresh([window]) with { Budget = budget });
+        var calls = await _admin.CommandCallsAsync();
+        var limited = await store.AdmitAsync(Fresh([window]) with { Budget = budget });
+
+        Assert.True(admitted.Budget!.Value.Reserved);
+        Assert.Equal(2, calls.GetValueOrDefault("evalsha") + calls.GetValueOrDefault("eval"));
+        Assert.False(limited.RateLimit.Admitted);
+        Assert.Null(limited.Budget);
+        Assert.False((await store.TryReserveAsync(budget.Key, 31, 100, Day)).Reserved);
+    }
+
+    [Fact]
+    public async Task SettleAsync_SettlesWhileOneIsInFlight_ShareTheNextCallAndEachCounts()
+    {
+        await using var store = await StoreAsync(batch: true);
+        var key = _prefix + "settle:budget";
+        Assert.True((await store.TryReserveAsync(key, 1000, 1000, Day)).Reserved);
+
+        await _admin.ExecuteAsync("CONFIG", "RESETSTAT");
+        var sleep = await HoldServerAsync();
+        var settles = Enumerable.Range(0, 20).Select(_ => store.SettleAsync(key, reserved: 30, actual: 10, Day).AsTask()).ToArray();
+        var used = await Task.WhenAll(settles);
+        await sleep;
+        var calls = await _admin.CommandCallsAsync();
+
+        Assert.Equal(600, used.Min());
+        var scriptCalls = calls.GetValueOrDefault("evalsha") + calls.GetValueOrDefault("eval");
+        Assert.True(scriptCalls <= 2, $"{scriptCalls} script calls for 20 settles");
+        Assert.True((await store.TryReserveAsync(key, 400, 1000, Day)).Reserved);
+        Assert.False((await store.TryReserveAsync(key, 1, 1000, Day)).Reserved);
+    }
+
+    [Fact]
+    public async Task AdmitAsync_ServerKilledMidBatchWithReservations_FailsEveryRequest()
+    {
+        await using var store = await StoreAsync(batch: true);
+        var sleep = await HoldServerAsync(seconds: 5);
+        var admissions = Enumerable.Range(0, 10).Select(_ => store.AdmitAsync(Fresh([]) with { Budget = new BudgetReservation(_prefix + "killed:budget", 10, 1000, Day) }).AsTask()).ToArray();
+
+        await _server.KillAsync();
+
+        foreach (var admission in admissions)
+        {
+            await Assert.ThrowsAsync<StateStoreUnavailableException>(() => admission);
+        }
+
+        await Assert.ThrowsAnyAsync<Exception>(() => sleep);
+        await _server.StartAsync();
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
@@ -279,11 +376,14 @@ public sealed class RedisAdmissionBatchTests : IAsyncLifetime
     private static (bool Fresh, uint Switches, bool Admitted, int RefusedIndex) Decision(AdmissionOutcome outcome) =>
         (outcome.NonceFresh, outcome.SwitchesOn, outcome.RateLimit.Admitted, outcome.RateLimit.RefusedIndex);
 
+    private static (bool, bool, bool?, long?) BudgetDecision(AdmissionOutcome outcome) =>
+        (outcome.NonceFresh, outcome.RateLimit.Admitted, outcome.Budget?.Reserved, outcome.Budget?.Used);
+
     private AdmissionRequest Fresh(IReadOnlyList<RateLimitWindow> windows) =>
         new(_prefix + "nonce:" + Guid.NewGuid().ToString("N"), "1700000000", TimeSpan.FromMinutes(5), [], windows);
 
     /// <summary>A store of its own, its scripts loaded by one admission so that every later call is one EVALSHA.</summary>
-    private async Task<RedisStateStore> StoreAsync(bool batch, int maxBatch = 64, TimeSpan? commandTimeout = null)
+    private async Task<RedisStateStore> StoreAsync(bool batch, int maxBatch = 64, TimeSpan? commandTimeout = null, bool batchBudgets = true)
     {
         var store = new RedisStateStore(new RedisStoreOptions
         {
@@ -292,6 +392,7 @@ public sealed class RedisAdmissionBatchTests : IAsyncLifetime
             CommandTimeout = commandTimeout ?? TimeSpan.FromSeconds(10),
             ReconnectMaxBackoff = TimeSpan.FromMilliseconds(200),
             BatchAdmissions = batch,
+            BatchBudgets = batchBudgets,
             MaxAdmissionBatch = maxBatch,
         });
         await store.AdmitAsync(Fresh([new RateLimitWindow(_prefix + "warm-up", 1000, Day)]));

@@ -6,8 +6,14 @@ public sealed class RedisStateStoreContractTests(RedisStoreFixture fixture) : St
     protected override IStateStore Store => fixture.Store;
 }
 
-/// <summary>The contract against <see cref="RedisStateStore"/> with admission batching off (one script run per admission).</summary>
+/// <summary>The contract against <see cref="RedisStateStore"/> with admission and budget batching off (one script run per admission, reservation and settle).</summary>
 public sealed class UnbatchedRedisStateStoreContractTests(UnbatchedRedisStoreFixture fixture) : StateStoreContractTests, IClassFixture<UnbatchedRedisStoreFixture>
+{
+    protected override IStateStore Store => fixture.Store;
+}
+
+/// <summary>The contract against <see cref="RedisStateStore"/> with one admission script run per request, its budget reserved in that run.</summary>
+public sealed class PerRequestAdmissionRedisStateStoreContractTests(PerRequestAdmissionRedisStoreFixture fixture) : StateStoreContractTests, IClassFixture<PerRequestAdmissionRedisStoreFixture>
 {
     protected override IStateStore Store => fixture.Store;
 }

@@ -6,16 +6,24 @@ namespace Gateway.Store.Tests;
 public class RedisStoreFixture : IAsyncLifetime
 {
     private readonly bool _batchAdmissions;
+    private readonly bool _batchBudgets;
     private RedisServer? _server;
     private RedisStateStore? _store;
 
     public RedisStoreFixture()
-        : this(batchAdmissions: true)
+        : this(batchAdmissions: true, batchBudgets: true)
     {
     }
 
-    /// <summary>A fixture whose store batches admissions or sends one script run per admission.</summary>
-    protected RedisStoreFixture(bool batchAdmissions) => _batchAdmissions = batchAdmissions;
+    /// <summary>
+    /// A fixture whose store batches admissions or sends one script run per admission, and reserves
+    /// budgets in the admission's script run (settles batched) or with calls of their own.
+    /// </summary>
+    protected RedisStoreFixture(bool batchAdmissions, bool batchBudgets)
+    {
+        _batchAdmissions = batchAdmissions;
+        _batchBudgets = batchBudgets;
+    }
 
     public RedisServer Server => _server ?? throw new InvalidOperationException("Not started.");
 
@@ -24,7 +32,7 @@ public class RedisStoreFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = await RedisServer.StartAsync();
-        _store = new RedisStateStore(new RedisStoreOptions { ConnectTimeout = TimeSpan.FromSeconds(10), Endpoint = _server.Endpoint, CommandTimeout = TimeSpan.FromSeconds(5), BatchAdmissions = _batchAdmissions });
+        _store = new RedisStateStore(new RedisStoreOptions { ConnectTimeout = TimeSpan.FromSeconds(10), Endpoint = _server.Endpoint, CommandTimeout = TimeSpan.FromSeconds(5), BatchAdmissions = _batchAdmissions, BatchBudgets = _batchBudgets });
         await _store.PingAsync();
     }
 
@@ -42,5 +50,8 @@ public class RedisStoreFixture : IAsyncLifetime
     }
 }
 
-/// <summary>The fixture with admission batching off: one script run per admission, as before batching.</summary>
-public sealed class UnbatchedRedisStoreFixture() : RedisStoreFixture(batchAdmissions: false);
+/// <summary>The fixture with admission and budget batching off: one script run per admission, reservation and settle, as before batching.</summary>
+public sealed class UnbatchedRedisStoreFixture() : RedisStoreFixture(batchAdmissions: false, batchBudgets: false);
+
+/// <summary>The fixture with one script run per admission that also makes its budget reservation (settles batched).</summary>
+public sealed class PerRequestAdmissionRedisStoreFixture() : RedisStoreFixture(batchAdmissions: false, batchBudgets: true);

@@ -273,6 +273,82 @@ public abstract class StateStoreContractTests
     }
 
     [Fact]
+    public async Task Admit_WithBudget_ReservedInTheSameStepOnlyForAFreshNonceWhoseWindowsAdmitted()
+    {
+        var budget = new BudgetReservation(Key("adm-budget"), 60, 100, LongWindow);
+        var window = new RateLimitWindow(Key("adm-budget-rl"), 2, LongWindow);
+        var first = Admission("budget-first", [], [window]) with { Budget = budget };
+
+        var admitted = await Store.AdmitAsync(first);
+        var replay = await Store.AdmitAsync(first);
+        var refused = await Store.AdmitAsync(Admission("budget-second", [], [window]) with { Budget = budget });
+        var limited = await Store.AdmitAsync(Admission("budget-third", [], [window]) with { Budget = budget with { Amount = 1 } });
+
+        Assert.True(admitted.RateLimit.Admitted);
+        Assert.True(admitted.Budget!.Value.Reserved);
+        Assert.Equal((60L, 100L), (admitted.Budget.Value.Used, admitted.Budget.Value.Limit));
+        Assert.InRange(admitted.Budget.Value.ResetsIn, TimeSpan.FromTicks(1), LongWindow);
+
+        // A replay reserves nothing and is told nothing of the budget.
+        Assert.False(replay.NonceFresh);
+        Assert.Null(replay.Budget);
+
+        // The budget cannot cover a second 60: refused as TryReserve refuses, the window still counted.
+        Assert.True(refused.RateLimit.Admitted);
+        Assert.False(refused.Budget!.Value.Reserved);
+        Assert.Equal(60, refused.Budget.Value.Used);
+        Assert.InRange(refused.Budget.Value.ResetsIn, TimeSpan.FromTicks(1), LongWindow);
+
+        // The window is full: refused by it, and the budget is not asked.
+        Assert.False(limited.RateLimit.Admitted);
+        Assert.Null(limited.Budget);
+
+        // Exactly 40 is left: only the first admission reserved.
+        Assert.False((await Store.TryReserveAsync(budget.Key, 41, 100, LongWindow)).Reserved);
+        Assert.True((await Store.TryReserveAsync(budget.Key, 40, 100, LongWindow)).Reserved);
+    }
+
+    [Fact]
+    public async Task Admit_WithBudgetReleasedBySettlingToZero_BudgetWholeAgain()
+    {
+        var budget = new BudgetReservation(Key("adm-release"), 100, 100, LongWindow);
+        Assert.True((await Store.AdmitAsync(Admission("release-1", [], []) with { Budget = budget })).Budget!.Value.Reserved);
+        Assert.False((await Store.AdmitAsync(Admission("release-2", [], []) with { Budget = budget })).Budget!.Value.Reserved);
+
+        Assert.Equal(0, await Store.SettleAsync(budget.Key, reserved: 100, actual: 0, LongWindow));
+
+        Assert.True((await Store.AdmitAsync(Admission("release-3", [], []) with { Budget = budget })).Budget!.Value.Reserved);
+    }
+
+    [Fact]
+    public async Task Admit_FiftyParallelAdmissionsWithBudget_NeverOverspend()
+    {
+        var budget = new BudgetReservation(Key("adm-par-budget"), 30, 1000, LongWindow);
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 50).Select(i =>
+            Task.Run(async () => await Store.AdmitAsync(Admission("par-budget-" + i, [], []) with { Budget = budget }))));
+
+        Assert.All(outcomes, o => Assert.True(o.NonceFresh));
+        Assert.Equal(33, outcomes.Count(o => o.Budget!.Value.Reserved));
+        Assert.Equal(990, outcomes.Where(o => o.Budget!.Value.Reserved).Max(o => o.Budget!.Value.Used));
+        Assert.All(outcomes, o => Assert.True(o.Budget!.Value.Used <= 1000));
+        Assert.True((await Store.TryReserveAsync(budget.Key, 10, 1000, LongWindow)).Reserved);
+        Assert.False((await Store.TryReserveAsync(budget.Key, 1, 1000, LongWindow)).Reserved);
+    }
+
+    [Fact]
+    public async Task Settle_FiftyParallelSettles_EachCountedOnce()
+    {
+        var key = Key("par-settle");
+        Assert.True((await Store.TryReserveAsync(key, 1000, 1000, LongWindow)).Reserved);
+
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Task.Run(async () => await Store.SettleAsync(key, reserved: 20, actual: 10, LongWindow))));
+
+        Assert.True((await Store.TryReserveAsync(key, 500, 1000, LongWindow)).Reserved);
+        Assert.False((await Store.TryReserveAsync(key, 1, 1000, LongWindow)).Reserved);
+    }
+
+    [Fact]
     public async Task TryReserve_FiftyParallelReservers_NeverOverspend()
     {
         var key = Key("budget");

@@ -9,6 +9,13 @@ namespace Gateway.Proxy.Admit;
 /// <param name="RetryAfter">For <see cref="AdmissionVerdict.RateLimited"/>: when the window resets.</param>
 internal sealed record Admission(AdmissionVerdict Verdict, AgentIdentity? Identity, string? Scope, TimeSpan RetryAfter)
 {
+    /// <summary>
+    /// For a model call under a token budget: the reservation the admission made (granted or refused),
+    /// which Enforce takes up; null when none was asked or made. Held until Enforce takes it up, else
+    /// released when the request ends (<see cref="TokenBudgetGate"/>).
+    /// </summary>
+    public TokenReservation? Reservation { get; init; }
+
     public static readonly Admission Replayed = new(AdmissionVerdict.Replayed, null, null, TimeSpan.Zero);
 
     public static readonly Admission SecretRevoked = new(AdmissionVerdict.SecretRevoked, null, null, TimeSpan.Zero);

@@ -13,7 +13,8 @@ namespace Gateway.Proxy.Admit;
 /// <summary>
 /// Admit: refuses a payload that carries secret material, then makes the request's one store call
 /// (<see cref="AdmissionGate"/>): the nonce is stored if absent (a replay is 401), the agent's kill
-/// switches are read and the rate-limit windows acquired (429, recorded). Its record is the
+/// switches are read, the rate-limit windows acquired (429, recorded) and a model call's token budget
+/// reserved (a refusal of the budget is answered by Enforce, after the decision). Its record is the
 /// <see cref="Admission"/>, with the caller as the store knows it (an operator's suspension applied).
 /// </summary>
 internal sealed class AdmitStage
@@ -45,7 +46,8 @@ internal sealed class AdmitStage
             }
 
             var tool = described.Request.Tool;
-            var admission = await _admission.AdmitAsync(described.Tenant, authenticated.Identity, tool, context.RequestAborted).ConfigureAwait(false);
+            var budget = TokenBudgetGate.ForAdmission(described, authenticated.Identity, authenticated.Body.Length);
+            var admission = await _admission.AdmitAsync(described.Tenant, authenticated.Identity, tool, budget, context.RequestAborted).ConfigureAwait(false);
             if (admission.Verdict != AdmissionVerdict.Admitted)
             {
                 feature.Add(AdmissionRefusal.For(admission, tool));

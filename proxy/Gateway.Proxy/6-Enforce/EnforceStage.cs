@@ -31,8 +31,6 @@ namespace Gateway.Proxy.Enforce;
 /// </summary>
 internal sealed partial class EnforceStage
 {
-    private static readonly MaxTokensEstimator TokenEstimator = new();
-
     private readonly RequestDelegate _next;
     private readonly TokenBudgetGate _budgets;
     private readonly CredentialResolver _credentials;
@@ -63,7 +61,7 @@ internal sealed partial class EnforceStage
 
             var governed = feature.Get<GovernedDecision>();
             var received = feature.Get<AuthenticatedRequest>().Body;
-            var (plan, refusal) = await PlanAsync(context, feature.Get<DescribedAction>(), feature.Get<Admission>().Identity!, governed, received).ConfigureAwait(false);
+            var (plan, refusal) = await PlanAsync(context, feature, feature.Get<Admission>(), governed, received).ConfigureAwait(false);
             if (plan is null)
             {
                 feature.Add(refusal!);
@@ -100,8 +98,10 @@ internal sealed partial class EnforceStage
     }
 
     /// <summary>The plan, or the refusal when one of the connector's limits stops the request.</summary>
-    private async ValueTask<(ForwardPlan? Plan, Refusal? Refusal)> PlanAsync(HttpContext context, DescribedAction described, AgentIdentity identity, GovernedDecision governed, ReadOnlyMemory<byte> body)
+    private async ValueTask<(ForwardPlan? Plan, Refusal? Refusal)> PlanAsync(HttpContext context, GatewayRequestFeature feature, Admission admission, GovernedDecision governed, ReadOnlyMemory<byte> body)
     {
+        var described = feature.Get<DescribedAction>();
+        var identity = admission.Identity!;
         var entry = governed.Entry!;
         var tenant = described.Tenant;
         if (RouteMismatch(entry, described.Route) is { } mismatch)
@@ -171,7 +171,14 @@ internal sealed partial class EnforceStage
             (requestedModel, var ceiling) = degrade?.Mode == DegradeMode.Route
                 ? ModelFacts(forwardBody)
                 : ModelFacts(described.ModelRequest);
-            reservation = await _budgets.TryReserveAsync(tenant, identity, entry.Name, ceiling + (envelope is null ? forwardBody.Length : body.Length), context.RequestAborted).ConfigureAwait(false);
+            // The admission's reservation taken up (or, when it does not cover this, the budget asked here).
+            reservation = await _budgets.TryReserveAsync(tenant, identity, entry.Name, ceiling + (envelope is null ? forwardBody.Length : body.Length), admission.Reservation, context.RequestAborted).ConfigureAwait(false);
+            if (reservation is not null)
+            {
+                // What the request holds from here on (the Respond stage settles or releases it).
+                feature.Add(reservation);
+            }
+
             if (reservation is { Granted: false } refused)
             {
                 return (null, new Refusal(StatusCodes.Status429TooManyRequests, ProblemCodes.BudgetExhausted,
@@ -260,14 +267,14 @@ internal sealed partial class EnforceStage
     /// <summary>The model a request names and its output-token ceiling.</summary>
     private static (string? Model, long Ceiling) ModelFacts(JsonElement request) =>
         (request.ValueKind == JsonValueKind.Object && request.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String ? model.GetString() : null,
-            TokenEstimator.Estimate(request));
+            TokenBudgetGate.TokenEstimator.Estimate(request));
 
     /// <summary>The same, for a body a route degrade rewrote (parsed here once).</summary>
     private static (string? Model, long Ceiling) ModelFacts(ReadOnlyMemory<byte> body)
     {
         if (body.IsEmpty)
         {
-            return (null, TokenEstimator.DefaultMaxTokens);
+            return (null, TokenBudgetGate.TokenEstimator.DefaultMaxTokens);
         }
 
         try
@@ -277,7 +284,7 @@ internal sealed partial class EnforceStage
         }
         catch (JsonException)
         {
-            return (null, TokenEstimator.DefaultMaxTokens);
+            return (null, TokenBudgetGate.TokenEstimator.DefaultMaxTokens);
         }
     }
 

@@ -2,6 +2,7 @@ using Gateway.Connectors.Envelopes;
 using Gateway.Connectors.Models;
 using Gateway.Connectors.Redaction;
 using Gateway.Policy;
+using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Pipeline;

@@ -75,7 +75,8 @@ internal sealed partial class RespondStage
         }
         finally
         {
-            if (feature.Find<ForwardPlan>()?.Reservation is { Granted: true } reservation)
+            // What Enforce took up (settled against use), else the admission's own (not forwarded: released).
+            if ((feature.Find<TokenReservation>() ?? feature.Find<Admission>()?.Reservation) is { Granted: true } reservation)
             {
                 await SettleAsync(feature, reservation).ConfigureAwait(false);
             }
@@ -203,7 +204,7 @@ internal sealed partial class RespondStage
     private async Task SettleAsync(GatewayRequestFeature feature, TokenReservation reservation)
     {
         var response = feature.Find<UpstreamResponse>();
-        var used = feature.Get<ForwardPlan>().Usage?.Usage?.TotalTokens ?? response?.Result?.Usage?.TotalTokens
+        var used = feature.Find<ForwardPlan>()?.Usage?.Usage?.TotalTokens ?? response?.Result?.Usage?.TotalTokens
             ?? (response is null ? 0 : reservation.Reserved);
         await _budgets.SettleAsync(reservation, used, CancellationToken.None).ConfigureAwait(false);
     }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
+using Gateway.Oversight.Agents;
 using Gateway.Store;
 using Microsoft.Extensions.DependencyInjection;
 using Gateway.Proxy.Tests.Infrastructure;
@@ -10,7 +11,9 @@ namespace Gateway.Proxy.Tests.Governance;
 /// <summary>
 /// The Admit stage is one store call: an allowed request touches the state store exactly once
 /// (<c>admit</c>: nonce, kill switches and rate limits together; the embedded audit journal is a file),
-/// and a replay is refused by that same single call. Counted by a decorator around the gateway's real store.
+/// and a replay is refused by that same single call. A model call under a token budget reserves its
+/// tokens in that same call and settles once; one that is not forwarded gives its reservation back.
+/// Counted by a decorator around the gateway's real store.
 /// </summary>
 public sealed class StoreCallsPerRequestTests : IAsyncLifetime
 {
@@ -45,13 +48,60 @@ public sealed class StoreCallsPerRequestTests : IAsyncLifetime
         Assert.Equal(["admit"], calls);
     }
 
-    private async Task<string[]> CallsOfAsync(HttpRequestMessage request, HttpStatusCode expected)
+    [Fact]
+    public async Task ModelAction_UnderABudget_ReservesInTheAdmissionCallThenSettlesOnce()
+    {
+        using var warm = await _gw.Agent.PostJsonAsync("/v1/actions/model", ModelCall("warm"));
+        Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+
+        var calls = await CallsOfAsync(_gw.Agent.Create(HttpMethod.Post, "/v1/actions/model", ModelCall("reserved")), HttpStatusCode.OK, settles: true);
+
+        Assert.Equal(["admit", "settle"], calls);
+    }
+
+    [Fact]
+    public async Task ModelAction_BlockedBySuspension_ReleasesTheAdmissionsReservation()
+    {
+        var store = _gw.Host.Services.GetRequiredService<IStateStore>();
+        var budget = StoreKeys.Budget("demo", "demo-agent:openai");
+        await store.SetAsync(AgentStatusService.SuspendedKey("demo", "demo-agent"), "test", null);
+        string[] calls;
+        try
+        {
+            calls = await CallsOfAsync(_gw.Agent.Create(HttpMethod.Post, "/v1/actions/model", ModelCall("blocked")), HttpStatusCode.Forbidden, settles: true);
+        }
+        finally
+        {
+            await store.DeleteAsync(AgentStatusService.SuspendedKey("demo", "demo-agent"));
+        }
+
+        // Reserved with the admission, given back whole once the decision blocked: the budget (50,000 an hour) is untouched.
+        Assert.Equal(["admit", "settle"], calls);
+        var whole = await store.TryReserveAsync(budget, 50000, 50000, TimeSpan.FromHours(1));
+        Assert.True(whole.Reserved, $"the budget holds {whole.Used} tokens after a blocked call");
+        await store.SettleAsync(budget, 50000, 0, TimeSpan.FromHours(1));
+    }
+
+    private static string ModelCall(string marker) =>
+        """{"connector":"openai","request":{"model":"gpt-4o","max_tokens":100,"messages":[{"role":"user","content":"MARKER"}]}}""".Replace("MARKER", marker, StringComparison.Ordinal);
+
+    /// <summary>
+    /// The store calls the request made. With <paramref name="settles"/>, those once its settle has
+    /// been made: the response may reach the client before the request's last stage has finished.
+    /// </summary>
+    private async Task<string[]> CallsOfAsync(HttpRequestMessage request, HttpStatusCode expected, bool settles = false)
     {
         using var response = await _gw.Host.Client.SendAsync(request);
         Assert.Equal(expected, response.StatusCode);
         var requestId = response.Headers.TryGetValues("X-Request-Id", out var ids) ? ids.Single()
             : JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("request_id").GetString();
-        return [.. _calls.Where(c => c.Request == requestId).Select(c => c.Call)];
+        string[] Calls() => [.. _calls.Where(c => c.Request == requestId).Select(c => c.Call)];
+        for (var waited = 0; settles && !Calls().Contains("settle") && waited < 5000; waited += 20)
+        {
+            await Task.Delay(20);
+        }
+
+        return Calls();
     }
 
     /// <summary>Wraps whatever IStateStore the gateway finally registered, after all of its own registrations.</summary>

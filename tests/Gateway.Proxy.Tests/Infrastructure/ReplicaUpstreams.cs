@@ -23,6 +23,19 @@ public static class ReplicaUpstreams
     public static string WithoutCrmCredential(string bundle) =>
         bundle.Replace("credential: vault:crm-token", "credential: none", StringComparison.Ordinal);
 
+    /// <summary>
+    /// <paramref name="replicas"/> replicas whose openai connector reaches <paramref name="openai"/> with no
+    /// credential, and whose demo-agent budget for it is <paramref name="budget"/> tokens an hour.
+    /// </summary>
+    public static Task<ReplicaCluster> StartWithOpenAIBudgetAsync(int replicas, OpenAIUpstream openai, int budget) =>
+        ReplicaCluster.StartAsync(
+            replicas,
+            new Dictionary<string, string> { [OpenAIOrigin] = openai.Server.Origin },
+            text => text
+                .Replace("credential: vault:openai-key", "credential: none", StringComparison.Ordinal)
+                .Replace("- { agent: demo-agent, connector: openai, tokens: 50000, window: 1h }",
+                    $"- {{ agent: demo-agent, connector: openai, tokens: {budget}, window: 1h }}", StringComparison.Ordinal));
+
     /// <summary>The invoke-tool body reading one contact.</summary>
     public static string ReadContact(string id) => """{"tool":"crm.read_contact","args":{"id":""" + JsonSerializer.Serialize(id) + "}}";
 

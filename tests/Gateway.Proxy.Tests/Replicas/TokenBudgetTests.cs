@@ -24,13 +24,7 @@ public sealed class TokenBudgetTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _openai = await OpenAIUpstream.StartAsync(PromptTokens, CompletionTokens);
-        _cluster = await ReplicaCluster.StartAsync(
-            replicas: 2,
-            new Dictionary<string, string> { [ReplicaUpstreams.OpenAIOrigin] = _openai.Server.Origin },
-            text => text
-                .Replace("credential: vault:openai-key", "credential: none", StringComparison.Ordinal)
-                .Replace("- { agent: demo-agent, connector: openai, tokens: 50000, window: 1h }",
-                    $"- {{ agent: demo-agent, connector: openai, tokens: {Budget}, window: 1h }}", StringComparison.Ordinal));
+        _cluster = await ReplicaUpstreams.StartWithOpenAIBudgetAsync(replicas: 2, _openai, Budget);
     }
 
     public async Task DisposeAsync()

@@ -1,29 +1,32 @@
 namespace Gateway.Store;
 
 /// <summary>
-/// Group commit for admissions (<see cref="RedisStateStore.AdmitAsync"/> with
-/// <see cref="RedisStoreOptions.BatchAdmissions"/>): whoever finds no admission call in flight sends at
-/// once (no timer, no thread of its own); admissions that arrive meanwhile queue and go, up to
+/// Group commit for store calls of one kind: admissions (<see cref="RedisStateStore.AdmitAsync"/> with
+/// <see cref="RedisStoreOptions.BatchAdmissions"/>) and budget settles (<see cref="RedisStateStore.SettleAsync"/>
+/// with <see cref="RedisStoreOptions.BatchBudgets"/>). Whoever finds no call in flight sends at once (no
+/// timer, no thread of its own); requests that arrive meanwhile queue and go, up to
 /// <see cref="RedisStoreOptions.MaxAdmissionBatch"/> at a time and in arrival order, in the next call
 /// when the current one completes. Each request keeps its own outcome; a failed call fails every
 /// request it carried with <see cref="StateStoreUnavailableException"/> (fail closed).
 /// </summary>
+/// <typeparam name="TRequest">One caller's request.</typeparam>
+/// <typeparam name="TOutcome">Its outcome.</typeparam>
 /// <remarks>
 /// A caller's cancellation ends only its own wait: the call it is part of goes on for the others. A
-/// request cancelled while still queued is never sent (its nonce stays unspent); one already sent is
-/// decided by the store regardless, as a cancelled single call would be.
+/// request cancelled while still queued is never sent (an admission's nonce stays unspent); one already
+/// sent is decided by the store regardless, as a cancelled single call would be.
 /// </remarks>
-internal sealed class RedisAdmissionBatcher
+internal sealed class RedisGroupCommit<TRequest, TOutcome>
 {
-    private readonly Func<IReadOnlyList<AdmissionRequest>, Task<AdmissionOutcome[]>> _send;
+    private readonly Func<IReadOnlyList<TRequest>, Task<TOutcome[]>> _send;
     private readonly int _maxBatch;
     private readonly Lock _gate = new();
     private readonly Queue<Pending> _queue = new();
     private bool _sending;
 
-    /// <param name="send">Decides a batch in one store call: one outcome per request, in order.</param>
+    /// <param name="send">Carries out a batch in one store call: one outcome per request, in order.</param>
     /// <param name="maxBatch">The most requests one call carries.</param>
-    public RedisAdmissionBatcher(Func<IReadOnlyList<AdmissionRequest>, Task<AdmissionOutcome[]>> send, int maxBatch)
+    public RedisGroupCommit(Func<IReadOnlyList<TRequest>, Task<TOutcome[]>> send, int maxBatch)
     {
         ArgumentNullException.ThrowIfNull(send);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
@@ -31,8 +34,8 @@ internal sealed class RedisAdmissionBatcher
         _maxBatch = maxBatch;
     }
 
-    /// <summary>Queues the (already validated) request; completes with its outcome once its batch is decided.</summary>
-    public async ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken)
+    /// <summary>Queues the (already validated) request; completes with its outcome once its batch is carried out.</summary>
+    public async ValueTask<TOutcome> SendAsync(TRequest request, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var pending = new Pending(request);
@@ -61,7 +64,7 @@ internal sealed class RedisAdmissionBatcher
     private async Task SendQueuedAsync()
     {
         var batch = new List<Pending>(16);
-        var requests = new List<AdmissionRequest>(16);
+        var requests = new List<TRequest>(16);
         for (var round = 0; ; round++)
         {
             if (round > 0)
@@ -91,19 +94,19 @@ internal sealed class RedisAdmissionBatcher
                 }
             }
 
-            await SendAsync(batch, requests).ConfigureAwait(false);
+            await SendBatchAsync(batch, requests).ConfigureAwait(false);
         }
     }
 
     // Never throws: a batch that fails fails its requests, and the next batch is still sent.
-    private async Task SendAsync(List<Pending> batch, List<AdmissionRequest> requests)
+    private async Task SendBatchAsync(List<Pending> batch, List<TRequest> requests)
     {
         try
         {
             var outcomes = await _send(requests).ConfigureAwait(false);
             if (outcomes.Length != batch.Count)
             {
-                throw new InvalidOperationException($"The admission batch of {batch.Count} returned {outcomes.Length} outcomes.");
+                throw new InvalidOperationException($"The batch of {batch.Count} returned {outcomes.Length} outcomes.");
             }
 
             for (var i = 0; i < batch.Count; i++)
@@ -117,7 +120,7 @@ internal sealed class RedisAdmissionBatcher
         }
         catch (Exception ex)
         {
-            Fail(batch, new StateStoreUnavailableException("The admission batch failed: " + ex.Message, ex));
+            Fail(batch, new StateStoreUnavailableException("The batched store call failed: " + ex.Message, ex));
         }
     }
 
@@ -129,10 +132,10 @@ internal sealed class RedisAdmissionBatcher
         }
     }
 
-    private sealed class Pending(AdmissionRequest request)
+    private sealed class Pending(TRequest request)
     {
-        public AdmissionRequest Request { get; } = request;
+        public TRequest Request { get; } = request;
 
-        public TaskCompletionSource<AdmissionOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<TOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
