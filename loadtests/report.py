@@ -159,7 +159,7 @@ def aggregate(rows):
             "gen2_per_1k": median([r.get("gc", {}).get("gen2_per_1k") for r in runs]),
             "cpu_us_per_request": {
                 name: median([r.get("cpu_us_per_request", {}).get(name) for r in runs])
-                for name in ("target", "upstream", "redis", "machine")
+                for name in ("target", "upstream", "redis", "postgres", "machine")
                 if any(name in r.get("cpu_us_per_request", {}) for r in runs)
             },
             "ctxt_switches_per_request": {
@@ -340,13 +340,16 @@ def write_markdown(report_dir, env, summary, comps, goal, more):
         ctx = lambda r: ("-" if r.get("ctxt_switches_per_request", {}).get("voluntary") is None
                          else f"{r['ctxt_switches_per_request']['voluntary']:.2f} / {r['ctxt_switches_per_request']['nonvoluntary']:.2f}")
         section(lines, "CPU per request at full load (µs, median of the rounds)",
-                ["store", "run", "proxy / gateway", "upstream", "redis-server", "whole machine", "gateway KB allocated", "gen0 / gen2 GCs per 1k",
+                ["store", "run", "proxy / gateway", "upstream", "redis-server", "postgres", "whole machine", "gateway KB allocated", "gen0 / gen2 GCs per 1k",
                  "context switches per request (voluntary / involuntary)"],
-                [[r["store"], f"{r['target']}:{r['scenario']}", cell(r, "target"), cell(r, "upstream"), cell(r, "redis"), cell(r, "machine"),
+                [[r["store"], f"{r['target']}:{r['scenario']}", cell(r, "target"), cell(r, "upstream"), cell(r, "redis"), cell(r, "postgres"), cell(r, "machine"),
                   "-" if r.get("allocated_bytes_per_request") is None else f"{r['allocated_bytes_per_request'] / 1024:.1f}",
                   "-" if r.get("gen0_per_1k") is None else f"{r['gen0_per_1k']:.2f} / {r['gen2_per_1k']:.2f}", ctx(r)]
                  for r in cpu_rows])
         lines.append("From `/proc/<pid>/stat` (user + system) around each wrk run, divided by the requests it completed. "
+                     "The postgres column (postgres store only) is the PostgreSQL server's whole process tree: the postmaster, "
+                     "its live children (backends, walwriter, checkpointer…) and, through the postmaster's cutime + cstime, "
+                     "the children that exited during the run. "
                      "The whole machine includes wrk, the corpus reader and anything else running; two cores give "
                      "2,000,000 µs per second, so req/s ≈ 2,000,000 / whole-machine µs when the machine is saturated. "
                      "Context switches are those of the proxy or gateway process, every thread's `voluntary_ctxt_switches` and "

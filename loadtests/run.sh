@@ -99,6 +99,7 @@ cleanup() {
 # The "postgres" store: Debian's PostgreSQL in its own temp dir (as the postgres user when root), stopped on exit.
 pg_dir=""
 pg_run=()
+pg_pid=""
 start_postgres() {
   local bin; bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
   [[ -x "$bin/initdb" ]] || { echo "loadtest: PostgreSQL is required for the postgres store (apt-get install postgresql)" >&2; exit 1; }
@@ -107,12 +108,13 @@ start_postgres() {
   pg_ctl=("${pg_run[@]}" "$bin/pg_ctl" -D "$pg_dir/data")
   "${pg_run[@]}" "$bin/initdb" -D "$pg_dir/data" -U postgres -A trust -E UTF8 --locale=C >"$pg_dir/initdb.log" 2>&1
   "${pg_ctl[@]}" -l "$pg_dir/server.log" -w -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c max_connections=200" start >/dev/null
+  pg_pid="$(head -1 "$pg_dir/data/postmaster.pid")"
   log "postgres $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$pg_port"
 }
 stop_postgres() {
   [[ -n "$pg_dir" ]] || return 0
   "${pg_ctl[@]}" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$pg_dir"; pg_dir=""
+  rm -rf "$pg_dir"; pg_dir=""; pg_pid=""
 }
 trap cleanup EXIT
 trap 'echo "loadtest: interrupted" >&2; exit 130' INT TERM
@@ -208,6 +210,17 @@ now_iso() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
 proc_cpu_ticks() { # pid -> utime+stime in clock ticks (0 when gone); fields counted after the ")" of comm
   [[ -n "$1" && -r "/proc/$1/stat" ]] || { echo 0; return; }
   sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
+}
+# PostgreSQL's whole server: the postmaster and every process it started (backends, walwriter, checkpointer,
+# autovacuum workers…). Live children count their own utime+stime; a child that exited has been reaped by the
+# postmaster, whose cutime+cstime then holds it, so a backend that exits during the run is still counted.
+postgres_cpu_ticks() { # postmaster pid -> ticks of its process tree (0 when gone)
+  [[ -n "$1" && -r "/proc/$1/stat" ]] || { echo 0; return; }
+  cat /proc/[0-9]*/stat 2>/dev/null | awk -v pm="$1" '
+    { pid = $1; sub(/^.*\) /, "") }
+    pid == pm { t += $12 + $13 + $14 + $15; next }
+    $2 == pm { t += $12 + $13 }
+    END { print t + 0 }'
 }
 machine_cpu_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
 clk_tck="$(getconf CLK_TCK)"
@@ -389,7 +402,7 @@ run() {
   [[ "$target" == gateway ]] && scrape_metrics "${port_metrics[$port]:-}" "$metrics_before"
   local gc_before; gc_before="$(gc_counters "$metrics_before")"
   local ctx_before; ctx_before="$(ctxt_switches "$target_pid")"
-  local cpu_before; cpu_before="$(proc_cpu_ticks "$target_pid") $(proc_cpu_ticks "$upstream_pid") $(proc_cpu_ticks "${redis_pid:-}") $(machine_cpu_ticks)"
+  local cpu_before; cpu_before="$(proc_cpu_ticks "$target_pid") $(proc_cpu_ticks "$upstream_pid") $(proc_cpu_ticks "${redis_pid:-}") $(postgres_cpu_ticks "${pg_pid:-}") $(machine_cpu_ticks)"
   local perf_pid=""
   if [[ "$perf_on" == 1 && "$target" == gateway && "$phase" == full && "$round" == 1 && -n "$target_pid" ]] && command -v perf >/dev/null; then
     perf record -q -F 499 -g -p "$target_pid" -o "$work/$name.perf.data" -- sleep "$seconds" >/dev/null 2>&1 &
@@ -404,7 +417,7 @@ run() {
     } >"$report_dir/runs/$name.perf.txt" || true
     rm -f "$work/$name.perf.data"
   fi
-  local cpu_after; cpu_after="$(proc_cpu_ticks "$target_pid") $(proc_cpu_ticks "$upstream_pid") $(proc_cpu_ticks "${redis_pid:-}") $(machine_cpu_ticks)"
+  local cpu_after; cpu_after="$(proc_cpu_ticks "$target_pid") $(proc_cpu_ticks "$upstream_pid") $(proc_cpu_ticks "${redis_pid:-}") $(postgres_cpu_ticks "${pg_pid:-}") $(machine_cpu_ticks)"
   local ctx_after; ctx_after="$(ctxt_switches "$target_pid")"
   [[ -s "$metrics_before" ]] && scrape_metrics "${port_metrics[$port]:-}" "$metrics_after"
   local gc_after; gc_after="$(gc_counters "$metrics_after")"
@@ -420,37 +433,38 @@ run() {
     log "  $name: wrk produced no summary (see runs/$name.txt)"
     json='{"requests":0,"rps":0,"ok":0,"ok_rps":0,"unexpected":0,"socket_errors":0,"timeouts":0,"exhausted":0,"corpus":0,"sent":0,"latency_us":{},"statuses":{},"failed":true}'
   fi
-  # CPU per request (µs) of the process under test, the upstream, Redis and the whole machine during the run.
+  # CPU per request (µs) of the process under test, the upstream, Redis, PostgreSQL (its whole process tree; the
+  # postgres store only) and the whole machine during the run.
   # Bytes allocated and collections per 1,000 requests in the gateway (its /metrics, before and after).
   # Context switches per request of the process under test (all its threads). The gateway's per-stage
   # latency (histogram deltas, loadtests/histograms.py) and, for allow, the audit journal's growth.
-  json="$(python3 - "$json" "$cpu_before" "$cpu_after" "$clk_tck" "$target_pid" "${redis_pid:-}" "$gc_before" "$gc_after" \
+  json="$(python3 - "$json" "$cpu_before" "$cpu_after" "$clk_tck" "$target_pid" "${redis_pid:-}" "${pg_pid:-}" "$gc_before" "$gc_after" \
     "$ctx_before" "$ctx_after" "$stages" "$audit_before" "$audit_after" <<'PY'
 import json, sys
 run = json.loads(sys.argv[1]); before = [int(x) for x in sys.argv[2].split()]; after = [int(x) for x in sys.argv[3].split()]
 tick_us = 1e6 / int(sys.argv[4]); n = run.get("requests") or 0
-names = ["target", "upstream", "redis", "machine"]
-present = [bool(sys.argv[5]), True, bool(sys.argv[6]), True]
+names = ["target", "upstream", "redis", "postgres", "machine"]
+present = [bool(sys.argv[5]), True, bool(sys.argv[6]), bool(sys.argv[7]), True]
 if n:
     run["cpu_us_per_request"] = {name: round((a - b) * tick_us / n, 1) for name, a, b, ok in zip(names, after, before, present) if ok}
-    gc_before, gc_after = sys.argv[7].split(), sys.argv[8].split()
+    gc_before, gc_after = sys.argv[8].split(), sys.argv[9].split()
     if len(gc_before) == 4 and len(gc_after) == 4 and int(gc_after[0]) > 0:
         delta = [int(a) - int(b) for a, b in zip(gc_after, gc_before)]
         run["gc"] = {"allocated_bytes_per_request": round(delta[0] / n), "gen0_per_1k": round(delta[1] * 1000 / n, 2),
                      "gen1_per_1k": round(delta[2] * 1000 / n, 2), "gen2_per_1k": round(delta[3] * 1000 / n, 2)}
-    ctx_before, ctx_after = [int(x) for x in sys.argv[9].split()], [int(x) for x in sys.argv[10].split()]
+    ctx_before, ctx_after = [int(x) for x in sys.argv[10].split()], [int(x) for x in sys.argv[11].split()]
     # A thread that exits during the run takes its count with it: a sum that went down is no measurement.
     if sys.argv[5] and sum(ctx_after) > 0 and all(a >= b for a, b in zip(ctx_after, ctx_before)):
         run["ctxt_switches_per_request"] = {"voluntary": round((ctx_after[0] - ctx_before[0]) / n, 2),
                                             "nonvoluntary": round((ctx_after[1] - ctx_before[1]) / n, 2)}
-    stages = json.loads(sys.argv[11] or "{}")
+    stages = json.loads(sys.argv[12] or "{}")
     if stages.get("stages"):
         run["stages"] = stages["stages"]
         if stages.get("audit_phases"):
             run["audit_phases"] = stages["audit_phases"]
         if "audit_records" in stages:
             run["audit_records_per_request"] = round(stages["audit_records"] / n, 3)
-    audit_before, audit_after = sys.argv[12].split(), sys.argv[13].split()
+    audit_before, audit_after = sys.argv[13].split(), sys.argv[14].split()
     if len(audit_before) == 2 and len(audit_after) == 2:
         records, size = int(audit_after[0]) - int(audit_before[0]), int(audit_after[1]) - int(audit_before[1])
         if records > 0:

@@ -84,6 +84,42 @@ public sealed class AuditJournalPostgresTests(PostgresFixture postgres) : AuditJ
     }
 
     [Fact]
+    public async Task AppendAsync_Groups_StoreTheColumnsTheirLinesHold()
+    {
+        // The gateway reads the columns from each line (migration 0017); they must be what the database would read.
+        const string Quoted = "agent \"quoted\" \u00e9\u2028\\";
+        var journal = TestServices.Journal(CreateSink(), Time);
+        await Task.WhenAll(Enumerable.Range(0, 30).Select(i => journal.AppendAsync(Entry(i) with
+        {
+            Agent = i % 2 == 0 ? Quoted : "agent-1",
+            Tool = i % 3 == 0 ? null : "crm.update",
+            Decision = i % 5 == 0 ? "require_approval" : "allow_and_log",
+        }).AsTask()));
+
+        await using var command = postgres.Database.DataSource.CreateCommand("""
+            SELECT count(*),
+                   count(*) FILTER (WHERE time IS DISTINCT FROM (line::jsonb ->> 'time')::timestamptz
+                       OR agent IS DISTINCT FROM line::jsonb ->> 'agent' OR tool IS DISTINCT FROM line::jsonb ->> 'tool'
+                       OR decision IS DISTINCT FROM line::jsonb ->> 'decision'
+                       OR prev_hash IS DISTINCT FROM line::jsonb ->> 'prev_hash' OR hash IS DISTINCT FROM line::jsonb ->> 'hash'),
+                   count(tool)
+            FROM audit_records WHERE tenant = $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = Tenant });
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal((30L, 0L, 20L), (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)));
+        }
+
+        var quoted = await journal.QueryAsync(Tenant, new AuditQuery { Agent = Quoted, Limit = 100 });
+        Assert.Equal(15, quoted.Records.Count);
+        Assert.All(quoted.Records, static r => Assert.Equal(Quoted, r.GetProperty("agent").GetString()));
+        Assert.Equal(6, (await journal.QueryAsync(Tenant, new AuditQuery { Decision = "require_approval", Limit = 100 })).Records.Count);
+        Assert.True((await journal.VerifyAsync(Tenant)).Intact);
+    }
+
+    [Fact]
     public async Task AppendAsync_TwoReplicas_TwoChainsBothVerify()
     {
         var replicaA = TestServices.Journal(new PostgresAuditStore(postgres.Database), Time, "replica-a");

@@ -11,8 +11,10 @@ namespace Gateway.Oversight.Audit;
 /// The journal in PostgreSQL (<c>audit_records</c>, migration 0001): a group is one multi-row
 /// <c>INSERT</c> in one tenant-scoped transaction as the application role, which may only insert and
 /// read, sent with its <c>BEGIN</c> and <c>COMMIT</c> in one round trip
-/// (<see cref="PostgresDatabase.CommitTenantBatchAsync"/>). The database links each row to its
-/// chain's tip (trigger <c>audit_records_link</c>: seq contiguous, prev_hash = tip hash; SQLSTATE
+/// (<see cref="PostgresDatabase.CommitTenantBatchAsync"/>). Each line goes with the columns it is indexed and
+/// linked by, read from the line here (<see cref="PostgresAuditColumns"/>), so the database parses no JSON.
+/// The database links the rows to their chain's tip (trigger <c>audit_records_link</c>, once per statement
+/// since migration 0017: seq contiguous, prev_hash = the previous row's hash or the tip's; SQLSTATE
 /// <c>GA001</c> otherwise), so a lost race, or any writer that does not extend the tip, is refused by
 /// the database itself and reported as a conflict. Rows are never updated or deleted by the
 /// application; <c>audit verify</c> names a hand edit. The group's explanations go into
@@ -26,15 +28,18 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
 
     private const int PageSize = 512;
 
-    // The explanations ($5 digests, $6 texts; empty arrays for none) in a data-modifying WITH: one statement, one round trip.
+    // The group's columns beside its lines ($4 lines; $5 times as text, cast as the line's text was; $6 agents, $7 tools,
+    // $8 decisions, $9 prev_hashes, $10 hashes: PostgresAuditColumns), so the database parses no JSON; the explanations
+    // ($11 digests, $12 texts; empty arrays for none) in a data-modifying WITH: one statement, one round trip.
     private const string InsertGroup = """
         WITH explanations AS (
             INSERT INTO audit_explanations (tenant, digest, explanation)
-            SELECT $1, x.d, x.e FROM unnest($5::text[], $6::text[]) AS x(d, e)
+            SELECT $1, x.d, x.e FROM unnest($11::text[], $12::text[]) AS x(d, e)
             ON CONFLICT (tenant, digest) DO NOTHING)
         INSERT INTO audit_records (tenant, replica, seq, time, agent, tool, decision, prev_hash, hash, line)
-        SELECT $1, $2, $3 + u.o, (u.j->>'time')::timestamptz, u.j->>'agent', u.j->>'tool', u.j->>'decision', u.j->>'prev_hash', u.j->>'hash', u.l
-        FROM (SELECT l, o, l::jsonb AS j FROM unnest($4::text[]) WITH ORDINALITY AS x(l, o)) AS u
+        SELECT $1, $2, $3 + u.o, u.t::timestamptz, u.a, u.tl, u.d, u.p, u.h, u.l
+        FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+            WITH ORDINALITY AS u(l, t, a, tl, d, p, h, o)
         ORDER BY u.o
         """;
 
@@ -57,9 +62,16 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
         var insert = new NpgsqlBatchCommand(InsertGroup);
         AddPartition(insert.Parameters, partition);
         insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = expectedLength });
-        insert.Parameters.Add(new NpgsqlParameter { Value = lines.Select(static line => Encoding.UTF8.GetString(line)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        insert.Parameters.Add(new NpgsqlParameter { Value = explanations.Select(static e => e.Digest).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        insert.Parameters.Add(new NpgsqlParameter { Value = explanations.Select(static e => Encoding.UTF8.GetString(e.Json)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        var columns = PostgresAuditColumns.Read(lines);
+        AddTexts(insert.Parameters, columns.Lines);
+        AddTexts(insert.Parameters, columns.Times);
+        AddTexts(insert.Parameters, columns.Agents);
+        AddTexts(insert.Parameters, columns.Tools);
+        AddTexts(insert.Parameters, columns.Decisions);
+        AddTexts(insert.Parameters, columns.PrevHashes);
+        AddTexts(insert.Parameters, columns.Hashes);
+        AddTexts(insert.Parameters, explanations.Select(static e => e.Digest).ToArray());
+        AddTexts(insert.Parameters, explanations.Select(static e => Encoding.UTF8.GetString(e.Json)).ToArray());
         try
         {
             // The whole transaction (scope, insert, commit) in one round trip.
@@ -236,6 +248,9 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
             ? new AuditTip(reader.GetInt64(0), reader.GetString(1))
             : AuditTip.Genesis;
     }
+
+    private static void AddTexts(NpgsqlParameterCollection parameters, string?[] values) =>
+        parameters.Add(new NpgsqlParameter { Value = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
 
     private static void AddPartition(NpgsqlCommand command, AuditPartition partition) => AddPartition(command.Parameters, partition);
 
