@@ -36,7 +36,8 @@
 #                               stream), e.g. "budgetcall@stream:--Gateway:Store:Redis:BatchBudgets=false" gives
 #                               stream[budgetcall]; a scenario in LOADTEST_HALF_SCENARIOS also runs at half load, at
 #                               the store's own half-load rate for it;
-#                               default: allow[unbatched], admission per request (against batched admission)
+#                               default: allow[unbatched], admission per request (against batched admission), and
+#                               stream[budgetcall], the token budget reserved by a call of its own (against in the admission)
 #   LOADTEST_VARIANT_STORES="redis"   the stores the variants run on
 set -euo pipefail
 
@@ -67,7 +68,7 @@ soak="${LOADTEST_SOAK:-0}"
 soak_rate="${LOADTEST_SOAK_RATE:-0}"
 perf_on="${LOADTEST_PERF:-0}"
 read -r -a gateway_env <<<"${LOADTEST_GATEWAY_ENV:-}"
-variants="${LOADTEST_VARIANTS-unbatched:--Gateway:Store:Redis:BatchAdmissions=false}"
+variants="${LOADTEST_VARIANTS-unbatched:--Gateway:Store:Redis:BatchAdmissions=false;budgetcall@stream:--Gateway:Store:Redis:BatchBudgets=false}"
 variant_stores="${LOADTEST_VARIANT_STORES-redis}"
 # perf resolves JIT-compiled frames through /tmp/perf-<pid>.map, which W^X double mapping hides.
 [[ "$perf_on" == 1 ]] && gateway_env+=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)
