@@ -564,6 +564,171 @@ public abstract class AuditJournalTests
     }
 
     [Fact]
+    public async Task AppendAsync_DecisionsInOneGroup_AreOneRecordListingEachRequestWithItsIntentDigest()
+    {
+        var (journal, sink, first) = await HoldFirstGroupAsync();
+
+        // The next group: three decisions of one agent, tool, decision, policy and explanation (each its own request and
+        // intent digest) around an outcome; one with another explanation, one with another policy digest, one of another
+        // tool (each alone: a record of its own as today); two blocks of the same kind (their own folded record).
+        var decisions = new List<Task<AuditRecord>> { journal.AppendAsync(Decided(1)).AsTask(), journal.AppendAsync(Decided(2)).AsTask() };
+        var outcome = journal.AppendAsync(Outcome("crm.update", "allow", "out-1", 200, 200, 1)).AsTask();
+        decisions.Add(journal.AppendAsync(Decided(3)).AsTask());
+        var otherExplanation = journal.AppendAsync(Decided(4) with { Explanation = Encoding.UTF8.GetBytes("""{"policy_digest":"p1","intent_digest":"i4","what_would_change":["a warrant"]}""") }).AsTask();
+        var otherPolicy = journal.AppendAsync(Decided(5) with { PolicyDigest = "p2" }).AsTask();
+        var otherTool = journal.AppendAsync(Decided(6) with { Tool = "crm.read" }).AsTask();
+        var blocks = new[] { 7, 8 }.Select(i => journal.AppendAsync(Decided(i) with { Decision = "block", StatusCode = 403 }).AsTask()).ToArray();
+        sink.Release.SetResult();
+        await first;
+
+        var folded = Assert.Single((await Task.WhenAll(decisions)).DistinctBy(r => r.Seq));
+        Assert.Equal(2, folded.Seq);
+        Assert.Equal(3, (await outcome).Seq);
+        Assert.Equal(3, folded.Count);
+        Assert.Null(folded.RequestId);
+        Assert.Null(folded.IntentDigest);
+        Assert.Equal([("req-1", "i1"), ("req-2", "i2"), ("req-3", "i3")], folded.Decisions!.Select(d => (d.RequestId, d.IntentDigest)));
+        Assert.Equal((await otherTool).ExplanationDigest, folded.ExplanationDigest);
+        foreach (var (alone, i) in new[] { (await otherExplanation, 4), (await otherPolicy, 5), (await otherTool, 6) })
+        {
+            Assert.Equal("req-" + i, alone.RequestId);
+            Assert.Equal("i" + i, alone.IntentDigest);
+            Assert.Null(alone.Count);
+            Assert.Null(alone.Decisions);
+        }
+
+        var blocked = Assert.Single((await Task.WhenAll(blocks)).DistinctBy(r => r.Seq));
+        Assert.Equal(["req-7", "req-8"], blocked.Decisions!.Select(d => d.RequestId));
+        var lines = await ReadRawAsync();
+        Assert.Equal(7, lines.Count);
+        using var stored = JsonDocument.Parse(lines[1]);
+        var root = stored.RootElement;
+        Assert.Equal(3, root.GetProperty("count").GetInt32());
+        Assert.Equal("allow", root.GetProperty("decision").GetString());
+        Assert.Equal("p1", root.GetProperty("policy_digest").GetString());
+        Assert.Equal(["red_team"], root.GetProperty("failing_controls").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(folded.ExplanationDigest, root.GetProperty("explanation_digest").GetString());
+        foreach (var member in new[] { "request_id", "request_ids", "intent_digest", "status_code", "invoked", "outcomes", "explanation" })
+        {
+            Assert.False(root.TryGetProperty(member, out _), $"the folded record carries {member}: {lines[1]}");
+        }
+
+        Assert.Equal(
+            """[{"intent_digest":"i1","request_id":"req-1"},{"intent_digest":"i2","request_id":"req-2"},{"intent_digest":"i3","request_id":"req-3"}]""",
+            root.GetProperty("decisions").GetRawText());
+        Assert.Equal(folded.Hash, AuditCanonicalJson.ComputeHash(root));
+        using var blockLine = JsonDocument.Parse(lines[6]);
+        Assert.Equal(403, blockLine.RootElement.GetProperty("status_code").GetInt32());
+        Assert.False(blockLine.RootElement.GetProperty("invoked").GetBoolean());
+        Assert.Equal(2, blockLine.RootElement.GetProperty("count").GetInt32());
+        Assert.Equal(3, await CountExplanationsAsync());
+        var read = (await TestServices.Journal(CreateSink(), Time).ReadAsync(Tenant, 0, 10))[1];
+        Assert.Equal(
+            """{"decision_path":[{"control":"agent_registration","outcome":"pass"}],"note":"ünïcode \"quoted\"","policy_digest":"p1","what_would_change":[]}""",
+            AuditCanonicalJson.Canonicalize(read.GetProperty("explanation")));
+        var result = await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant);
+        Assert.True(result.Intact, result.Detail);
+        Assert.Equal(7, result.Records);
+    }
+
+    [Fact]
+    public async Task AppendAsync_LoneDecision_IsARecordOfItsOwnAsBefore()
+    {
+        var folding = await TestServices.Journal(CreateSink(), Time).AppendAsync(Decided(1));
+        var line = Assert.Single(await ReadRawAsync());
+
+        var expected = AuditSeal.Seal(AuditRecord.From(Decided(1) with { Fold = AuditFold.None }, TestServices.Replica, 1, Time.GetUtcNow(), AuditCanonicalJson.GenesisHash));
+
+        Assert.Equal(Encoding.UTF8.GetString(expected.Line), line);
+        Assert.Equal("req-1", folding.RequestId);
+        Assert.Null(folding.Decisions);
+    }
+
+    [Fact]
+    public async Task QueryAsync_ByFoldedDecisionRequestId_FindsTheRecordThatFoldedIt()
+    {
+        var exported = new List<AuditRecord>();
+        var (journal, sink, first) = await HoldFirstGroupAsync(new ListExporter(exported));
+        var group = new[] { journal.AppendAsync(Decided(1)).AsTask(), journal.AppendAsync(Decided(2)).AsTask() };
+        sink.Release.SetResult();
+        await Task.WhenAll([first, .. group]);
+
+        var reader = TestServices.Journal(CreateSink(), Time);
+        var second = await reader.QueryAsync(Tenant, new AuditQuery { RequestId = "req-2", Decision = "allow" });
+        var firstOfThem = await reader.QueryAsync(Tenant, new AuditQuery { RequestId = "req-1" });
+        var none = await reader.QueryAsync(Tenant, new AuditQuery { RequestId = "req-3" });
+
+        var found = Assert.Single(second.Records);
+        Assert.Equal(["req-1", "req-2"], found.GetProperty("decisions").EnumerateArray().Select(d => d.GetProperty("request_id").GetString()));
+        Assert.Equal(["i1", "i2"], found.GetProperty("decisions").EnumerateArray().Select(d => d.GetProperty("intent_digest").GetString()));
+        Assert.True(found.TryGetProperty("explanation", out _));
+        Assert.Equal(found.GetProperty("seq").GetInt64(), Assert.Single(firstOfThem.Records).GetProperty("seq").GetInt64());
+        Assert.Empty(none.Records);
+        lock (exported)
+        {
+            Assert.Equal([1L, 2L], exported.Select(r => r.Seq).Order());
+        }
+    }
+
+    [Fact]
+    public async Task VerifyAsync_OldRecordsThenFoldedDecisions_VerifyInTheSinkAndOffline()
+    {
+        // A group whose decisions and outcomes fold, as the journal writes it today.
+        var (journal, sink, next) = await HoldFirstGroupAsync(first: Decided(2));
+        var folded = Enumerable.Range(3, 3).Select(i => journal.AppendAsync(Decided(i)).AsTask())
+            .Concat(Enumerable.Range(3, 3).Select(i => journal.AppendAsync(Outcome("crm.update", "allow", "req-" + i, 200, 200, i)).AsTask()))
+            .ToArray();
+        sink.Release.SetResult();
+        await Task.WhenAll([next, .. folded]);
+        var today = await ReadRawAsync();
+        Assert.Equal(3, today.Count);
+
+        // Before it in the chain, a request as journals recorded it before decisions folded: its decision record with
+        // status_code 0 and invoked false, then its own outcome record. Today's records are re-linked after them.
+        var previous = AuditCanonicalJson.GenesisHash;
+        var lines = new List<string>();
+        var old = new[] { Decided(1) with { Fold = AuditFold.None }, Outcome("crm.update", "allow", "req-1", 200, 201, 9) };
+        var nodes = old.Select((entry, i) =>
+        {
+            var node = JsonNode.Parse(Encoding.UTF8.GetString(AuditSeal.Seal(AuditRecord.From(entry, TestServices.Replica, i + 1, Time.GetUtcNow(), previous)).Line))!.AsObject();
+            node["status_code"] = entry.StatusCode;
+            node["invoked"] = entry.Invoked;
+            return node;
+        }).Concat(today.Select(line => JsonNode.Parse(line)!.AsObject())).ToList();
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            var node = nodes[i];
+            node.Remove("hash");
+            node["seq"] = i + 1;
+            node["prev_hash"] = previous;
+            using (var unsealed = JsonDocument.Parse(node.ToJsonString()))
+            {
+                node["hash"] = previous = AuditCanonicalJson.ComputeHash(unsealed.RootElement);
+            }
+
+            using var sealedLine = JsonDocument.Parse(node.ToJsonString());
+            lines.Add(AuditCanonicalJson.Canonicalize(sealedLine.RootElement));
+        }
+
+        Assert.Contains("\"status_code\":0", lines[0], StringComparison.Ordinal);
+        await WriteRawAsync(lines);
+
+        var reader = TestServices.Journal(CreateSink(), Time);
+        var result = await reader.VerifyAsync(Tenant);
+        var exported = await reader.ExportAsync(Tenant, DateTimeOffset.MaxValue).ToListAsync();
+
+        Assert.True(result.Intact, result.Detail);
+        Assert.Equal(5, result.Records);
+        var chains = AuditTenantChains.ForExport();
+        Assert.All(exported, line => Assert.Null(chains.Check(line)));
+        Assert.Equal(5, chains.Chains[TestServices.Replica].Records);
+        Assert.Contains(exported, line => line.Contains("\"decisions\":[", StringComparison.Ordinal));
+        var tampered = exported.Select(l => l.Replace("\"intent_digest\":\"i4\"", "\"intent_digest\":\"iX\"", StringComparison.Ordinal)).ToList();
+        var offline = AuditTenantChains.ForExport();
+        Assert.Equal(AuditBreakReasons.HashMismatch, tampered.Select(l => offline.Check(l)).First(b => b is not null)!.Value.Reason);
+    }
+
+    [Fact]
     public async Task AppendAsync_ManyConcurrentCallers_EveryRecordVerifies()
     {
         var journal = TestServices.Journal(CreateSink(), Time);
@@ -649,6 +814,21 @@ public abstract class AuditJournalTests
         await sink.FirstAppendStarted.Task;
         return (journal, sink, appended);
     }
+
+    /// <summary>
+    /// A decision written before its request is forwarded, as the host records it (no status yet, may fold): its
+    /// explanation carries its own intent digest, so decisions <paramref name="i"/> differ only in request and intent.
+    /// </summary>
+    private AuditEntry Decided(int i) => Explained(i) with
+    {
+        Decision = "allow",
+        StatusCode = 0,
+        Invoked = false,
+        Redactions = null,
+        UpstreamStatus = null,
+        LatencyMs = null,
+        Fold = AuditFold.Decision,
+    };
 
     /// <summary>What happened when a forwarded request ran, as the host records it (no digests: its decision record has them).</summary>
     private AuditEntry Outcome(string tool, string decision, string requestId, int status, int upstream, double latencyMs) => new()

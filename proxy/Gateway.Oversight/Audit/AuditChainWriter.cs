@@ -204,7 +204,7 @@ internal sealed class AuditChainWriter
         }
     }
 
-    // Seals each record on the previous one (repeated refusals, and outcomes, of one kind folded into one: AuditGroupFold);
+    // Seals each record on the previous one (repeated refusals, outcomes and decisions of one kind folded into one: AuditGroupFold);
     // an entry that cannot be sealed fails alone.
     private (List<byte[]> Lines, List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> Records, string LastHash) Seal(List<Pending> group, AuditTip tip)
     {
@@ -213,7 +213,7 @@ internal sealed class AuditChainWriter
         var previous = tip.LastHash;
         var now = _time.GetUtcNow();
         var waiting = group.FindAll(static pending => !pending.Completion.Task.IsCompleted);
-        foreach (var (entry, pendings) in AuditGroupFold.Fold(waiting, static pending => pending.Entry))
+        foreach (var (entry, pendings) in AuditGroupFold.Fold(waiting, static pending => pending.Entry, _explanations))
         {
             try
             {

@@ -65,7 +65,8 @@ public record AuditEntry
 
     /// <summary>
     /// For one record standing for several requests (<see cref="Fold"/>): how many requests it records; their ids are
-    /// <see cref="RequestIds"/> (repeated refusals) or those of <see cref="Outcomes"/> (outcomes), and
+    /// <see cref="RequestIds"/> (repeated refusals), or those of <see cref="Outcomes"/> (outcomes) or of
+    /// <see cref="Decisions"/> (decisions), and
     /// <see cref="RequestId"/> is null. Null for a record of one request.
     /// </summary>
     public int? Count { get; init; }
@@ -82,8 +83,15 @@ public record AuditEntry
     public IReadOnlyList<AuditOutcome>? Outcomes { get; init; }
 
     /// <summary>
+    /// For one record standing for the decisions of several requests: each request's id and intent digest in arrival
+    /// order; the record's own <see cref="RequestId"/> and <see cref="IntentDigest"/> are then null, and everything else
+    /// it says holds for each of them. Null for a record of one request.
+    /// </summary>
+    public IReadOnlyList<AuditDecision>? Decisions { get; init; }
+
+    /// <summary>
     /// Whether the entry may share one record with the others of its kind written in the same group
-    /// (<see cref="AuditGroupFold"/>): a repeated refusal, or an outcome. Not part of the record.
+    /// (<see cref="AuditGroupFold"/>): a repeated refusal, an outcome, or a decision. Not part of the record.
     /// </summary>
     [JsonIgnore]
     public AuditFold Fold { get; init; }

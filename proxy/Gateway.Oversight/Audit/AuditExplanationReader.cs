@@ -7,7 +7,9 @@ namespace Gateway.Oversight.Audit;
 /// <summary>
 /// Reads a tenant's stored explanations for one read of the journal (each digest fetched once) and shows a record
 /// as it was before digests: with <c>explanation</c> put back (its <c>intent_digest</c> from the record's when the
-/// stored one left it out) beside <c>explanation_digest</c>.
+/// stored one left it out) beside <c>explanation_digest</c>. A record standing for several decisions has no
+/// <c>intent_digest</c> of its own: its explanation is put back as stored, and each request's is that with the
+/// <c>intent_digest</c> of its entry in <c>decisions</c>.
 /// </summary>
 internal sealed class AuditExplanationReader(IAuditStore store, string tenant)
 {

@@ -1,3 +1,6 @@
+using System.Text;
+using System.Text.Json;
+
 namespace Gateway.Oversight.Audit;
 
 /// <summary>
@@ -8,29 +11,32 @@ namespace Gateway.Oversight.Audit;
 /// in arrival order;</item>
 /// <item>outcomes of forwarded requests: one record per tenant, agent, workspace, tool, connector and decision (and
 /// approval and simulate flag), carrying the <see cref="AuditEntry.Count"/> and each request's own
-/// <see cref="AuditEntry.Outcomes"/> in arrival order.</item>
+/// <see cref="AuditEntry.Outcomes"/> in arrival order;</item>
+/// <item>decisions: one record per tenant, agent, workspace, tool, connector, decision, status, policy digest,
+/// explanation digest, failing controls, approval and simulate flag, carrying the <see cref="AuditEntry.Count"/> and
+/// each request's id and intent digest (<see cref="AuditEntry.Decisions"/>) in arrival order.</item>
 /// </list>
-/// The group is the window: such a record is durable before any of the requests it stands for is answered, like
-/// any other. Every other entry, and one that is the only one of its kind in the group, stays a record of its own,
-/// in its place.
+/// The group is the window: such a record is durable before any of the requests it stands for is answered (or
+/// forwarded), like any other. Every other entry, and one that is the only one of its kind in the group, stays a record
+/// of its own, in its place.
 /// </summary>
 internal static class AuditGroupFold
 {
     /// <summary>
     /// The entries to seal, in order, each with the items it answers: a folded entry sits where its first member
-    /// arrived. An entry that is the only one of its kind in the group is left as it is.
+    /// arrived. An entry that is the only one of its kind in the group is left as it is. Decisions fold by the digest
+    /// of their stored explanation, resolved through <paramref name="explanations"/> (computed when it is null).
     /// </summary>
-    public static List<(AuditEntry Entry, List<T> Items)> Fold<T>(IReadOnlyList<T> items, Func<T, AuditEntry> entryOf)
+    public static List<(AuditEntry Entry, List<T> Items)> Fold<T>(IReadOnlyList<T> items, Func<T, AuditEntry> entryOf, AuditExplanationCache? explanations = null)
     {
         var folded = new List<(AuditEntry Entry, List<T> Items)>(items.Count);
         Dictionary<Kind, int>? open = null;
         foreach (var item in items)
         {
             var entry = entryOf(item);
-            if (entry.Fold != AuditFold.None)
+            if (Kind.Of(entry, explanations) is { } kind)
             {
                 open ??= [];
-                var kind = Kind.Of(entry);
                 if (open.TryGetValue(kind, out var at))
                 {
                     folded[at].Items.Add(item);
@@ -53,7 +59,12 @@ internal static class AuditGroupFold
             var (first, members) = folded[at];
             if (members.Count > 1)
             {
-                folded[at] = (first.Fold == AuditFold.Outcome ? Outcomes(first, members, entryOf) : Refusals(first, members, entryOf), members);
+                folded[at] = (first.Fold switch
+                {
+                    AuditFold.Outcome => Outcomes(first, members, entryOf),
+                    AuditFold.Decision => Decisions(first, members, entryOf),
+                    _ => Refusals(first, members, entryOf),
+                }, members);
             }
         }
 
@@ -105,19 +116,104 @@ internal static class AuditGroupFold
         };
     }
 
-    // Refusals carry no connector, approval or simulate flag; outcomes fold across statuses (each keeps its own).
-    private readonly record struct Kind(
-        AuditFold Fold, string Agent, string? Workspace, string? Tool, string? Connector, string Decision, int Status, string? ApprovalId, bool? Simulated)
+    // A decision's request id and intent digest vary; everything else is in its kind. The record keeps the first's
+    // explanation, which the seal stores less its intent digest (the same stored explanation for every member).
+    private static AuditEntry Decisions<T>(AuditEntry first, List<T> members, Func<T, AuditEntry> entryOf)
     {
-        public static Kind Of(AuditEntry entry) => new(
-            entry.Fold,
-            entry.Agent,
-            entry.Workspace,
-            entry.Tool,
-            entry.Connector,
-            entry.Decision,
-            entry.Fold == AuditFold.Outcome ? 0 : entry.StatusCode,
-            entry.ApprovalId,
-            entry.Simulated);
+        var decisions = new List<AuditDecision>(members.Count);
+        foreach (var member in members)
+        {
+            var entry = entryOf(member);
+            decisions.Add(new AuditDecision { RequestId = entry.RequestId ?? string.Empty, IntentDigest = entry.IntentDigest });
+        }
+
+        return first with { RequestId = null, IntentDigest = null, Count = members.Count, Decisions = decisions };
+    }
+
+    // Refusals carry no connector, approval or simulate flag; outcomes fold across statuses (each keeps its own);
+    // decisions also by policy digest, explanation digest and failing controls (joined into one string to compare).
+    private readonly record struct Kind(
+        AuditFold Fold,
+        string Agent,
+        string? Workspace,
+        string? Tool,
+        string? Connector,
+        string Decision,
+        int Status,
+        string? ApprovalId,
+        bool? Simulated,
+        string? PolicyDigest,
+        string? ExplanationDigest,
+        string? FailingControls)
+    {
+        /// <summary>The entry's kind, or null when it keeps a record of its own.</summary>
+        public static Kind? Of(AuditEntry entry, AuditExplanationCache? explanations)
+        {
+            if (entry.Fold == AuditFold.None)
+            {
+                return null;
+            }
+
+            string? explanationDigest = null, failingControls = null;
+            if (entry.Fold == AuditFold.Decision)
+            {
+                // A decision carries nothing of an outcome; one that does (or whose explanation does not resolve, which
+                // its seal then refuses alone) keeps a record of its own.
+                if (entry.Invoked || entry.UpstreamStatus is not null || entry.LatencyMs is not null || entry.Redactions is not null
+                    || !TryResolve(entry, explanations, out explanationDigest))
+                {
+                    return null;
+                }
+
+                failingControls = entry.FailingControls is { } controls ? Joined(controls) : null;
+            }
+
+            return new Kind(
+                entry.Fold,
+                entry.Agent,
+                entry.Workspace,
+                entry.Tool,
+                entry.Connector,
+                entry.Decision,
+                entry.Fold == AuditFold.Outcome ? 0 : entry.StatusCode,
+                entry.ApprovalId,
+                entry.Simulated,
+                entry.Fold == AuditFold.Decision ? entry.PolicyDigest : null,
+                explanationDigest,
+                failingControls);
+        }
+
+        // Each control as its length and itself: two lists join to the same string only when they are equal.
+        private static string Joined(IReadOnlyList<string> controls)
+        {
+            var joined = new StringBuilder();
+            foreach (var control in controls)
+            {
+                joined.Append(control.Length).Append(':').Append(control);
+            }
+
+            return joined.ToString();
+        }
+
+        private static bool TryResolve(AuditEntry entry, AuditExplanationCache? explanations, out string? digest)
+        {
+            digest = null;
+            if (entry.Explanation.IsEmpty)
+            {
+                return true;
+            }
+
+            try
+            {
+                digest = (explanations is null
+                    ? AuditExplanationCache.Compute(entry.Explanation, entry.IntentDigest)
+                    : explanations.Resolve(entry.Explanation, entry.IntentDigest)).Digest;
+                return true;
+            }
+            catch (Exception ex) when (ex is JsonException or FormatException)
+            {
+                return false;
+            }
+        }
     }
 }

@@ -95,10 +95,15 @@ public sealed class AuditJournal
         return record;
     }
 
-    // A record standing for several requests (folded outcomes, repeated refusals) is exported once, by its first request.
+    // A record standing for several requests (folded decisions or outcomes, repeated refusals) is exported once, by its first request.
     private static bool StandsFirstFor(AuditRecord record, AuditEntry entry) =>
         record.Count is null
-        || string.Equals(record.Outcomes is { Count: > 0 } outcomes ? outcomes[0].RequestId : record.RequestIds?.FirstOrDefault(), entry.RequestId, StringComparison.Ordinal);
+        || string.Equals(
+            record.Decisions is { Count: > 0 } decisions ? decisions[0].RequestId
+            : record.Outcomes is { Count: > 0 } outcomes ? outcomes[0].RequestId
+            : record.RequestIds?.FirstOrDefault(),
+            entry.RequestId,
+            StringComparison.Ordinal);
 
     /// <summary>Writes the backlog in arrival order until it is empty or the sink fails again; returns how many were written.</summary>
     public async ValueTask<int> FlushBacklogAsync(CancellationToken cancellationToken = default)
@@ -353,7 +358,7 @@ public sealed class AuditJournal
     private static bool Matches(JsonElement root, string member, string? wanted) =>
         wanted is null || (root.TryGetProperty(member, out var value) && value.ValueKind == JsonValueKind.String && value.ValueEquals(wanted));
 
-    // The record's own request id, one of a record of repeated refusals' request_ids, or one of a folded record's outcomes'.
+    // The record's own request id, one of a record of repeated refusals' request_ids, or one of a folded record's outcomes' or decisions'.
     private static bool NamesRequest(JsonElement root, string requestId)
     {
         if (Matches(root, "request_id", requestId))
@@ -372,11 +377,17 @@ public sealed class AuditJournal
             }
         }
 
-        if (root.TryGetProperty("outcomes", out var outcomes) && outcomes.ValueKind == JsonValueKind.Array)
+        return NamesRequestIn(root, "outcomes", requestId) || NamesRequestIn(root, "decisions", requestId);
+    }
+
+    // Whether one of the objects of the record's array member (folded outcomes or decisions) has the request id.
+    private static bool NamesRequestIn(JsonElement root, string member, string requestId)
+    {
+        if (root.TryGetProperty(member, out var items) && items.ValueKind == JsonValueKind.Array)
         {
-            foreach (var outcome in outcomes.EnumerateArray())
+            foreach (var item in items.EnumerateArray())
             {
-                if (outcome.ValueKind == JsonValueKind.Object && Matches(outcome, "request_id", requestId))
+                if (item.ValueKind == JsonValueKind.Object && Matches(item, "request_id", requestId))
                 {
                     return true;
                 }

@@ -22,7 +22,7 @@ public sealed record AuditQuery
 
     /// <summary>
     /// A request's id: matches the record whose <c>request_id</c> it is, and a record standing for several requests that
-    /// lists it (in <c>request_ids</c>, or as the <c>request_id</c> of one of its <c>outcomes</c>).
+    /// lists it (in <c>request_ids</c>, or as the <c>request_id</c> of one of its <c>outcomes</c> or <c>decisions</c>).
     /// </summary>
     public string? RequestId { get; init; }
 

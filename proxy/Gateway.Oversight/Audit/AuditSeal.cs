@@ -42,9 +42,11 @@ internal static class AuditSeal
         {
             if (!unsigned.Explanation.IsEmpty)
             {
+                // A record standing for several decisions keeps its first's explanation, stored less that one's intent digest.
+                var intentDigest = unsigned.Decisions is { Count: > 0 } decisions ? decisions[0].IntentDigest : unsigned.IntentDigest;
                 explanation = explanations is null
-                    ? AuditExplanationCache.Compute(unsigned.Explanation, unsigned.IntentDigest)
-                    : explanations.Resolve(unsigned.Explanation, unsigned.IntentDigest);
+                    ? AuditExplanationCache.Compute(unsigned.Explanation, intentDigest)
+                    : explanations.Resolve(unsigned.Explanation, intentDigest);
             }
 
             split = WriteUnsigned(buffer, unsigned, explanation?.Digest);
@@ -99,6 +101,12 @@ internal static class AuditSeal
         members.String("connector"u8, r.Connector);
         members.Number("count"u8, r.Count);
         members.String("decision"u8, r.Decision);
+        if (r.Decisions is { } decisions)
+        {
+            members.Name("decisions"u8);
+            WriteDecisions(json, decisions);
+        }
+
         members.String("explanation_digest"u8, explanationDigest);
 
         if (r.FailingControls is { } controls)
@@ -180,6 +188,27 @@ internal static class AuditSeal
             members.String("request_id"u8, outcome.RequestId);
             members.Number("status_code"u8, outcome.StatusCode);
             members.Number("upstream_status"u8, outcome.UpstreamStatus);
+            json.WriteRaw("}"u8);
+        }
+
+        json.WriteRaw("]"u8);
+    }
+
+    /// <summary>Each request's decision of a folded record, in arrival order: its intent digest and id, members sorted, absent values left out.</summary>
+    private static void WriteDecisions(CanonicalJsonWriter json, IReadOnlyList<AuditDecision> decisions)
+    {
+        json.WriteRaw("["u8);
+        for (var i = 0; i < decisions.Count; i++)
+        {
+            if (i > 0)
+            {
+                json.WriteRaw(","u8);
+            }
+
+            var members = new MemberWriter(json);
+            json.WriteRaw("{"u8);
+            members.String("intent_digest"u8, decisions[i].IntentDigest);
+            members.String("request_id"u8, decisions[i].RequestId);
             json.WriteRaw("}"u8);
         }
 
