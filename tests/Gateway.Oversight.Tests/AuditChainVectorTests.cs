@@ -11,14 +11,15 @@ namespace Gateway.Oversight.Tests;
 /// inline), Fixtures/audit-chain-vectors-digest.jsonl by the journal since records refer to explanations by digest
 /// (as an export gives it: each explanation's line before its first record), and
 /// Fixtures/audit-chain-vectors-folded.jsonl by the journal since outcomes of one group share a record (a decision
-/// written before forwarding leaves out status_code 0 and invoked false). The older files still verify.
+/// written before forwarding leaves out status_code 0 and invoked false), and
+/// Fixtures/audit-chain-vectors-decisions.jsonl since decisions of one group share a record too. The older files still verify.
 /// </summary>
 public sealed class AuditChainVectorTests
 {
     [Fact]
     public void Seal_RecordedInputs_WritesTheRecordedLines()
     {
-        Assert.Equal(Recorded("audit-chain-vectors-folded.jsonl"), AuditVectors.SealExport());
+        Assert.Equal(Recorded("audit-chain-vectors-decisions.jsonl"), AuditVectors.SealExport());
     }
 
     [Fact]
@@ -42,6 +43,7 @@ public sealed class AuditChainVectorTests
     [InlineData("audit-chain-vectors.jsonl", 8)]
     [InlineData("audit-chain-vectors-digest.jsonl", 8)]
     [InlineData("audit-chain-vectors-folded.jsonl", 10)]
+    [InlineData("audit-chain-vectors-decisions.jsonl", 11)]
     public void Check_RecordedChain_VerifiesOfflineAsAnExport(string file, int records)
     {
         var chains = AuditTenantChains.ForExport();

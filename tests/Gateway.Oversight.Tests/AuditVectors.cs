@@ -6,7 +6,8 @@ namespace Gateway.Oversight.Tests;
 
 /// <summary>
 /// The inputs of the recorded audit chain (Fixtures/audit-chain-vectors.jsonl; since outcomes fold,
-/// Fixtures/audit-chain-vectors-folded.jsonl with a decision before forwarding and a folded outcome record): one chain of records
+/// Fixtures/audit-chain-vectors-folded.jsonl with a decision before forwarding and a folded outcome record; since decisions
+/// fold, Fixtures/audit-chain-vectors-decisions.jsonl with a folded decision record too): one chain of records
 /// with every member, escaped and literal non-ASCII text, and an explanation as the policy serialises it
 /// (its default encoder escapes <c>'</c>, <c>+</c>, <c>&lt;</c> and non-ASCII as <c>\uXXXX</c>).
 /// </summary>
@@ -73,8 +74,9 @@ internal static class AuditVectors
     }
 
     /// <summary>
-    /// Only in the chain sealed since outcomes fold (Fixtures/audit-chain-vectors-folded.jsonl): a decision written before
-    /// its request is forwarded (no status yet), and one record standing for the outcomes of two requests.
+    /// Only in the chains sealed since outcomes fold (Fixtures/audit-chain-vectors-folded.jsonl): a decision written before
+    /// its request is forwarded (no status yet), and one record standing for the outcomes of two requests; and since
+    /// decisions fold (Fixtures/audit-chain-vectors-decisions.jsonl), one standing for the decisions of two requests.
     /// </summary>
     private static IEnumerable<AuditRecord> Forwarded(long after)
     {
@@ -96,6 +98,21 @@ internal static class AuditVectors
                 new AuditOutcome { RequestId = "req-" + (after + 1), StatusCode = 200, Invoked = true, UpstreamStatus = 201, LatencyMs = 12.5, Redactions = new Dictionary<string, int> { ["pii"] = 2, ["email"] = 1 } },
                 new AuditOutcome { RequestId = "req-x", StatusCode = 502, Invoked = true, LatencyMs = 0.1 + 0.2 },
             ],
+            PrevHash = string.Empty,
+        };
+
+        // Since decisions fold (Fixtures/audit-chain-vectors-decisions.jsonl): one record standing for the decisions of two
+        // requests, each with its id and intent digest; the explanation is stored less the first one's.
+        yield return Record(after + 3, "plain") with
+        {
+            RequestId = null,
+            IntentDigest = null,
+            Explanation = Encoding.UTF8.GetBytes(PolicyExplanation.Replace("\"intent_digest\":\"9a1b\"", "\"intent_digest\":\"i-y\"", StringComparison.Ordinal)),
+            StatusCode = 0,
+            Invoked = false,
+            Redactions = null,
+            Count = 2,
+            Decisions = [new AuditDecision { RequestId = "req-y", IntentDigest = "i-y" }, new AuditDecision { RequestId = "req-z", IntentDigest = "i-\u00e9 \"z\"" }],
             PrevHash = string.Empty,
         };
     }

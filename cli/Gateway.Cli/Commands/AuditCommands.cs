@@ -239,7 +239,8 @@ internal static class AuditCommands
 
     /// <summary>
     /// What the record's request was answered: its status; for a record standing for several requests, how many and
-    /// (folded outcomes) each request's status; none yet for a decision written before its request was forwarded.
+    /// (folded outcomes) each request's status; none yet (<c>-</c>) for a decision written before its request was
+    /// forwarded, one request's or several's (folded decisions: <c>- x3</c>).
     /// </summary>
     private static string Answered(JsonElement record)
     {
@@ -249,6 +250,7 @@ internal static class AuditCommands
         }
 
         var status = Json.Str(record, "status_code");
-        return record.TryGetProperty("count", out _) ? $"{status} x{Json.Str(record, "count")}" : status.Length > 0 ? status : "-";
+        var answered = status.Length > 0 ? status : "-";
+        return record.TryGetProperty("count", out _) ? $"{answered} x{Json.Str(record, "count")}" : answered;
     }
 }

@@ -28,13 +28,19 @@ internal sealed class AuditRecorder
     }
 
     /// <summary>
-    /// A decision; <paramref name="statusCode"/> 0 means "about to execute" (the outcome follows). The decisions of one
-    /// agent, tool, decision, status, policy and explanation written in the same group share one record, each request's
-    /// id and intent digest in it (<see cref="AuditEntry.Decisions"/>); it is durable before any of them is forwarded
-    /// or answered, like a record of its own.
+    /// A decision, with the status it is answered with (0: about to execute, the outcome follows). The decisions that
+    /// are carried out or refused (not evaluations, which keep a record each) of one agent, tool, decision, status,
+    /// policy and explanation written in the same group share one record, each request's id and intent digest in it
+    /// (<see cref="AuditEntry.Decisions"/>); it is durable before any of them is forwarded or answered, like a record
+    /// of its own.
     /// </summary>
-    public ValueTask RecordDecisionAsync(HttpContext context, AgentIdentity identity, GovernedDecision governed, int statusCode) =>
-        AppendAsync(context, Entry(context, identity, governed) with { StatusCode = statusCode, Invoked = false, Fold = AuditFold.Decision });
+    public ValueTask RecordDecisionAsync(HttpContext context, AgentIdentity identity, GovernedDecision governed, RecordedDecision recorded) =>
+        AppendAsync(context, Entry(context, identity, governed) with
+        {
+            StatusCode = recorded.StatusCode,
+            Invoked = false,
+            Fold = recorded.Disposition == DecisionDisposition.Answer ? AuditFold.None : AuditFold.Decision,
+        });
 
     /// <summary>
     /// What happened when the connector ran. The request's decision record, written before it in the same

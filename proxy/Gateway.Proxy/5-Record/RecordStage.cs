@@ -36,7 +36,7 @@ internal sealed class RecordStage
             var feature = context.GatewayRequest();
             var governed = feature.Get<GovernedDecision>();
             var recorded = Disposition(feature.Get<DescribedAction>().Route, governed);
-            await _audit.RecordDecisionAsync(context, feature.Get<Admission>().Identity!, governed, recorded.StatusCode).ConfigureAwait(false);
+            await _audit.RecordDecisionAsync(context, feature.Get<Admission>().Identity!, governed, recorded).ConfigureAwait(false);
             feature.Add(recorded);
         }
         finally

@@ -13,7 +13,7 @@ namespace Gateway.Proxy.Tests.Infrastructure;
 /// An audit sink opened from the test process, as an operator's tool would open it once the gateway is gone:
 /// the records of a tenant's chains as stored, and the chains verified with the gateway's own
 /// <see cref="AuditJournal.VerifyAsync"/>. Reads only the members every record format carries (seq, request id,
-/// status), never the explanation; a record standing for several requests (folded outcomes, repeated refusals) reads
+/// status), never the explanation; a record standing for several requests (folded decisions or outcomes, repeated refusals) reads
 /// as one entry per request.
 /// </summary>
 public sealed class AuditSinkReader : IAsyncDisposable
@@ -46,6 +46,11 @@ public sealed class AuditSinkReader : IAsyncDisposable
                 {
                     // One record standing for the outcomes of several requests: one entry per request, with its own status.
                     records.AddRange(outcomes.EnumerateArray().Select(o => new StoredAuditRecord(replica, seq, RequestId(o), Status(o))));
+                }
+                else if (root.TryGetProperty("decisions", out var decisions))
+                {
+                    // One record standing for the decisions of several requests: one entry per request, with the record's status.
+                    records.AddRange(decisions.EnumerateArray().Select(d => new StoredAuditRecord(replica, seq, RequestId(d), Status(root))));
                 }
                 else if (root.TryGetProperty("request_ids", out var ids))
                 {

@@ -217,7 +217,7 @@ public sealed class RateLimitTests : IAsyncLifetime
 
     /// <summary>
     /// Every request id the tenant's records name (every chain), with the record's decision: a record's own
-    /// <c>request_id</c>, or each id of an aggregated refusal record or a folded outcome record, which must count exactly the ids it lists.
+    /// <c>request_id</c>, or each id of an aggregated refusal record or a folded outcome or decision record, which must count exactly the ids it lists.
     /// </summary>
     private async Task<List<(string RequestId, string Decision)>> RecordedRequestIdsAsync()
     {
@@ -241,6 +241,13 @@ public sealed class RateLimitTests : IAsyncLifetime
                 Assert.True(outcomes.GetArrayLength() > 1, record.ToString());
                 Assert.False(record.TryGetProperty("request_id", out _), record.ToString());
                 recorded.AddRange(outcomes.EnumerateArray().Select(outcome => (outcome.GetProperty("request_id").GetString()!, decision)));
+            }
+            else if (record.TryGetProperty("decisions", out var decisions))
+            {
+                Assert.Equal(record.GetProperty("count").GetInt32(), decisions.GetArrayLength());
+                Assert.True(decisions.GetArrayLength() > 1, record.ToString());
+                Assert.False(record.TryGetProperty("request_id", out _), record.ToString());
+                recorded.AddRange(decisions.EnumerateArray().Select(d => (d.GetProperty("request_id").GetString()!, decision)));
             }
             else
             {
