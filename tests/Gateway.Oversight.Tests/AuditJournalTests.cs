@@ -520,47 +520,11 @@ public abstract class AuditJournalTests
 
         // Before it in the chain, a request as journals recorded it before outcomes folded: its decision record with
         // status_code 0 and invoked false, then its own outcome record. Today's records are re-linked after them.
-        var previous = AuditCanonicalJson.GenesisHash;
-        var lines = new List<string>();
-        var old = new[] { Entry(1) with { StatusCode = 0, Invoked = false, Redactions = null, UpstreamStatus = null, LatencyMs = null }, Outcome("crm.update", "allow_and_log", "req-1", 200, 201, 9) };
-        var nodes = old.Select((entry, i) =>
-        {
-            var node = JsonNode.Parse(Encoding.UTF8.GetString(AuditSeal.Seal(AuditRecord.From(entry, TestServices.Replica, i + 1, Time.GetUtcNow(), previous)).Line))!.AsObject();
-            node["status_code"] = entry.StatusCode;
-            node["invoked"] = entry.Invoked;
-            return node;
-        }).Concat(today.Select(line => JsonNode.Parse(line)!.AsObject())).ToList();
-        for (var i = 0; i < nodes.Count; i++)
-        {
-            var node = nodes[i];
-            node.Remove("hash");
-            node["seq"] = i + 1;
-            node["prev_hash"] = previous;
-            using (var unsealed = JsonDocument.Parse(node.ToJsonString()))
-            {
-                node["hash"] = previous = AuditCanonicalJson.ComputeHash(unsealed.RootElement);
-            }
-
-            using var sealedLine = JsonDocument.Parse(node.ToJsonString());
-            lines.Add(AuditCanonicalJson.Canonicalize(sealedLine.RootElement));
-        }
-
-        Assert.Contains("\"status_code\":0", lines[0], StringComparison.Ordinal);
-        await WriteRawAsync(lines);
-
-        var reader = TestServices.Journal(CreateSink(), Time);
-        var result = await reader.VerifyAsync(Tenant);
-        var exported = await reader.ExportAsync(Tenant, DateTimeOffset.MaxValue).ToListAsync();
+        var (result, exported) = await WriteAfterOldRecordsAndReadAsync(today, Entry(1) with { StatusCode = 0, Invoked = false, Redactions = null, UpstreamStatus = null, LatencyMs = null }, Outcome("crm.update", "allow_and_log", "req-1", 200, 201, 9));
 
         Assert.True(result.Intact, result.Detail);
         Assert.Equal(4, result.Records);
-        var chains = AuditTenantChains.ForExport();
-        Assert.All(exported, line => Assert.Null(chains.Check(line)));
-        Assert.Equal(4, chains.Chains[TestServices.Replica].Records);
-        Assert.Contains(exported, line => line.Contains("\"outcomes\":[", StringComparison.Ordinal));
-        var tampered = exported.Select(l => l.Replace("\"request_id\":\"req-4\"", "\"request_id\":\"req-X\"", StringComparison.Ordinal)).ToList();
-        var offline = AuditTenantChains.ForExport();
-        Assert.Equal(AuditBreakReasons.HashMismatch, tampered.Select(l => offline.Check(l)).First(b => b is not null)!.Value.Reason);
+        AssertVerifiesOffline(exported, 4, "outcomes", "\"request_id\":\"req-4\"", "\"request_id\":\"req-X\"");
     }
 
     [Fact]
@@ -685,47 +649,11 @@ public abstract class AuditJournalTests
 
         // Before it in the chain, a request as journals recorded it before decisions folded: its decision record with
         // status_code 0 and invoked false, then its own outcome record. Today's records are re-linked after them.
-        var previous = AuditCanonicalJson.GenesisHash;
-        var lines = new List<string>();
-        var old = new[] { Decided(1) with { Fold = AuditFold.None }, Outcome("crm.update", "allow", "req-1", 200, 201, 9) };
-        var nodes = old.Select((entry, i) =>
-        {
-            var node = JsonNode.Parse(Encoding.UTF8.GetString(AuditSeal.Seal(AuditRecord.From(entry, TestServices.Replica, i + 1, Time.GetUtcNow(), previous)).Line))!.AsObject();
-            node["status_code"] = entry.StatusCode;
-            node["invoked"] = entry.Invoked;
-            return node;
-        }).Concat(today.Select(line => JsonNode.Parse(line)!.AsObject())).ToList();
-        for (var i = 0; i < nodes.Count; i++)
-        {
-            var node = nodes[i];
-            node.Remove("hash");
-            node["seq"] = i + 1;
-            node["prev_hash"] = previous;
-            using (var unsealed = JsonDocument.Parse(node.ToJsonString()))
-            {
-                node["hash"] = previous = AuditCanonicalJson.ComputeHash(unsealed.RootElement);
-            }
-
-            using var sealedLine = JsonDocument.Parse(node.ToJsonString());
-            lines.Add(AuditCanonicalJson.Canonicalize(sealedLine.RootElement));
-        }
-
-        Assert.Contains("\"status_code\":0", lines[0], StringComparison.Ordinal);
-        await WriteRawAsync(lines);
-
-        var reader = TestServices.Journal(CreateSink(), Time);
-        var result = await reader.VerifyAsync(Tenant);
-        var exported = await reader.ExportAsync(Tenant, DateTimeOffset.MaxValue).ToListAsync();
+        var (result, exported) = await WriteAfterOldRecordsAndReadAsync(today, Decided(1) with { Fold = AuditFold.None }, Outcome("crm.update", "allow", "req-1", 200, 201, 9));
 
         Assert.True(result.Intact, result.Detail);
         Assert.Equal(5, result.Records);
-        var chains = AuditTenantChains.ForExport();
-        Assert.All(exported, line => Assert.Null(chains.Check(line)));
-        Assert.Equal(5, chains.Chains[TestServices.Replica].Records);
-        Assert.Contains(exported, line => line.Contains("\"decisions\":[", StringComparison.Ordinal));
-        var tampered = exported.Select(l => l.Replace("\"intent_digest\":\"i4\"", "\"intent_digest\":\"iX\"", StringComparison.Ordinal)).ToList();
-        var offline = AuditTenantChains.ForExport();
-        Assert.Equal(AuditBreakReasons.HashMismatch, tampered.Select(l => offline.Check(l)).First(b => b is not null)!.Value.Reason);
+        AssertVerifiesOffline(exported, 5, "decisions", "\"intent_digest\":\"i4\"", "\"intent_digest\":\"iX\"");
     }
 
     [Fact]
@@ -829,6 +757,63 @@ public abstract class AuditJournalTests
         LatencyMs = null,
         Fold = AuditFold.Decision,
     };
+
+    /// <summary>
+    /// Writes <paramref name="old"/> sealed as journals wrote them before issue #33 (a decision with status_code 0 and
+    /// invoked false) and <paramref name="today"/>'s lines re-linked after them, as the tenant's chain; returns the
+    /// chain verified and exported by a fresh journal.
+    /// </summary>
+    private async Task<(AuditVerification Result, List<string> Exported)> WriteAfterOldRecordsAndReadAsync(IReadOnlyList<string> today, params AuditEntry[] old)
+    {
+        var previous = AuditCanonicalJson.GenesisHash;
+        var lines = new List<string>();
+        var nodes = old.Select((entry, i) =>
+        {
+            var node = JsonNode.Parse(Encoding.UTF8.GetString(AuditSeal.Seal(AuditRecord.From(entry, TestServices.Replica, i + 1, Time.GetUtcNow(), previous)).Line))!.AsObject();
+            node["status_code"] = entry.StatusCode;
+            node["invoked"] = entry.Invoked;
+            return node;
+        }).Concat(today.Select(line => JsonNode.Parse(line)!.AsObject())).ToList();
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            var node = nodes[i];
+            node.Remove("hash");
+            node["seq"] = i + 1;
+            node["prev_hash"] = previous;
+            using (var unsealed = JsonDocument.Parse(node.ToJsonString()))
+            {
+                node["hash"] = previous = AuditCanonicalJson.ComputeHash(unsealed.RootElement);
+            }
+
+            using var sealedLine = JsonDocument.Parse(node.ToJsonString());
+            lines.Add(AuditCanonicalJson.Canonicalize(sealedLine.RootElement));
+        }
+
+        Assert.Contains("\"status_code\":0", lines[0], StringComparison.Ordinal);
+        await WriteRawAsync(lines);
+
+        var reader = TestServices.Journal(CreateSink(), Time);
+        var result = await reader.VerifyAsync(Tenant);
+        var exported = await reader.ExportAsync(Tenant, DateTimeOffset.MaxValue).ToListAsync();
+
+        return (result, exported);
+    }
+
+    /// <summary>
+    /// The export verifies offline (<paramref name="records"/> records, one of them carrying the array member
+    /// <paramref name="folded"/>), and with <paramref name="original"/> replaced by <paramref name="edited"/> the offline
+    /// check names the edited record's hash.
+    /// </summary>
+    private static void AssertVerifiesOffline(List<string> exported, int records, string folded, string original, string edited)
+    {
+        var chains = AuditTenantChains.ForExport();
+        Assert.All(exported, line => Assert.Null(chains.Check(line)));
+        Assert.Equal(records, chains.Chains[TestServices.Replica].Records);
+        Assert.Contains(exported, line => line.Contains("\"" + folded + "\":[", StringComparison.Ordinal));
+        var tampered = exported.Select(l => l.Replace(original, edited, StringComparison.Ordinal)).ToList();
+        var offline = AuditTenantChains.ForExport();
+        Assert.Equal(AuditBreakReasons.HashMismatch, tampered.Select(l => offline.Check(l)).First(b => b is not null)!.Value.Reason);
+    }
 
     /// <summary>What happened when a forwarded request ran, as the host records it (no digests: its decision record has them).</summary>
     private AuditEntry Outcome(string tool, string decision, string requestId, int status, int upstream, double latencyMs) => new()
