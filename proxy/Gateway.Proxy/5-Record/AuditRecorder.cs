@@ -78,7 +78,7 @@ internal sealed class AuditRecorder
             RequestId = RequestIdMiddleware.GetRequestId(context),
             Decision = "refused:" + code,
             StatusCode = statusCode,
-            Fold = code is ProblemCodes.RateLimited or ProblemCodes.ReplayedNonce ? AuditFold.RepeatedRefusal : AuditFold.None,
+            Fold = code is ProblemCodes.RateLimited or ProblemCodes.ReplayedNonce or ProblemCodes.StoreUnavailable ? AuditFold.RepeatedRefusal : AuditFold.None,
         });
 
     private static AuditEntry Entry(HttpContext context, AgentIdentity identity, GovernedDecision governed) =>

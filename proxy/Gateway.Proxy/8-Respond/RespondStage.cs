@@ -5,6 +5,7 @@ using Gateway.Oversight.Http;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Decide;
+using Gateway.Proxy.Describe;
 using Gateway.Proxy.Enforce;
 using Gateway.Proxy.Forward;
 using Gateway.Proxy.Pipeline;
@@ -66,7 +67,9 @@ internal sealed partial class RespondStage
         catch (StateStoreUnavailableException ex) when (!context.Response.HasStarted)
         {
             LogDependencyUnavailable(_logger, "store", ex);
-            await RefusalResponse.WriteAsync(context, Refusal.StoreUnavailable()).ConfigureAwait(false);
+            var refusal = Refusal.StoreUnavailable();
+            await RecordStoreOutageAsync(context, feature, refusal).ConfigureAwait(false);
+            await RefusalResponse.WriteAsync(context, refusal).ConfigureAwait(false);
         }
         catch (AuditWriteException ex) when (!context.Response.HasStarted)
         {
@@ -201,6 +204,29 @@ internal sealed partial class RespondStage
         await DecisionResponseWriter.WriteDecisionAsync(context, governed, invoked: true, result.Json, result.StatusCode).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Records a request the state store's outage refused, under the tool it named, when the journal can take it
+    /// (a journal on file or PostgreSQL is up while Redis is down). When it cannot, the refusal is answered all the
+    /// same and the failure logged: nothing was forwarded either way.
+    /// </summary>
+    private async Task RecordStoreOutageAsync(HttpContext context, GatewayRequestFeature feature, Refusal refusal)
+    {
+        if ((feature.Find<Admission>()?.Identity ?? feature.Find<AuthenticatedRequest>()?.Identity) is not { } identity
+            || feature.Find<DescribedAction>()?.Request.Tool is not { } tool)
+        {
+            return;
+        }
+
+        try
+        {
+            await _audit.RecordRefusalAsync(context, identity, tool, refusal.Code, refusal.Status).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AuditWriteException or StateStoreUnavailableException)
+        {
+            LogRefusalNotRecorded(_logger, refusal.Code, ex);
+        }
+    }
+
     private async Task SettleAsync(GatewayRequestFeature feature, TokenReservation reservation)
     {
         var response = feature.Find<UpstreamResponse>();
@@ -242,6 +268,9 @@ internal sealed partial class RespondStage
 
     [LoggerMessage(EventId = 3301, Level = LogLevel.Warning, Message = "Connector {Connector} refused at execution: {Code}")]
     private static partial void LogRefusedAtExecution(ILogger logger, string connector, string code);
+
+    [LoggerMessage(EventId = 3304, Level = LogLevel.Error, Message = "A refusal ({Code}) could not be recorded; it was answered and nothing was forwarded")]
+    private static partial void LogRefusalNotRecorded(ILogger logger, string code, Exception exception);
 
     [LoggerMessage(EventId = 3303, Level = LogLevel.Error, Message = "The outcome of a streamed provider request could not be recorded")]
     private static partial void LogOutcomeNotRecorded(ILogger logger, Exception exception);

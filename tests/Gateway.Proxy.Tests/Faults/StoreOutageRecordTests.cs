@@ -1,0 +1,78 @@
+using System.Net;
+using System.Security.Cryptography;
+using Gateway.Proxy.Tests.Infrastructure;
+using Gateway.Testing;
+
+namespace Gateway.Proxy.Tests.Faults;
+
+/// <summary>
+/// The state store (a real redis-server) dies while the audit journal lives elsewhere (the embedded files): a
+/// request the outage refuses is answered 503 <c>store_unavailable</c>, never forwarded, and recorded in the
+/// journal under the tool it named, so the outage leaves evidence of what it refused.
+/// </summary>
+public sealed class StoreOutageRecordTests
+{
+    [Fact]
+    public async Task InvokeTool_RedisKilledJournalOnFile_RefusalIsRecordedAndNothingForwarded()
+    {
+        await using var crm = await ReplicaUpstreams.StartCrmAsync();
+        using var bundle = DemoBundle.Create(new Dictionary<string, string> { [ReplicaUpstreams.CrmOrigin] = crm.Origin });
+        bundle.Rewrite(ReplicaUpstreams.WithoutCrmCredential);
+        await using var redis = await RedisServer.StartAsync();
+        var dataDirectory = Directory.CreateTempSubdirectory("gw-store-outage-").FullName;
+        try
+        {
+            var environment = new Dictionary<string, string>
+            {
+                ["Gateway__Policy__BundlePath"] = bundle.Directory,
+                ["Gateway__DataDirectory"] = dataDirectory,
+                ["Gateway__Store__Kind"] = "redis",
+                ["Gateway__Store__Redis__Endpoint"] = redis.Endpoint,
+                ["Gateway__Audit__Sink"] = AuditSinkUnderTest.File,
+                ["Gateway__Audit__ReplicaId"] = "outage",
+                ["Logging__LogLevel__Default"] = "Warning",
+            };
+            foreach (var key in new[] { "DATA_ENCRYPTION_KEY", "DECISION_SIGNING_KEY", "GATEWAY_SERVICE_KEY" })
+            {
+                environment[key] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+            }
+
+            var refused = new List<string>();
+            using (var gateway = await GatewayProcess.StartAsync(environment))
+            {
+                var agent = new AgentClient(gateway.Http, bundle.AgentSecret);
+                using (var healthy = await agent.PostJsonAsync("/v1/actions/invoke-tool", ReplicaUpstreams.ReadContact("before")))
+                {
+                    Assert.Equal(HttpStatusCode.OK, healthy.StatusCode);
+                }
+
+                await redis.KillAsync();
+                for (var i = 0; i < 3; i++)
+                {
+                    using var response = await agent.PostJsonAsync("/v1/actions/invoke-tool", ReplicaUpstreams.ReadContact($"down-{i}"));
+                    await ProblemAssert.IsProblemAsync(response, HttpStatusCode.ServiceUnavailable, "store_unavailable");
+                    refused.Add(response.Headers.GetValues("X-Request-Id").Single());
+                }
+
+                await gateway.StopAsync();
+            }
+
+            Assert.DoesNotContain(ReplicaUpstreams.ContactIds(crm), id => id.StartsWith("down-", StringComparison.Ordinal));
+            await using var sink = new FileAuditSinkUnderTest(dataDirectory);
+            await using var reader = await sink.OpenAsync();
+            var stored = await reader.ReadAsync(DemoBundle.Tenant);
+            foreach (var id in refused)
+            {
+                var record = Assert.Single(stored, r => r.RequestId == id);
+                Assert.Equal((int)HttpStatusCode.ServiceUnavailable, record.StatusCode);
+            }
+
+            var verification = await reader.VerifyAsync(DemoBundle.Tenant);
+            Assert.True(verification.Intact, verification.Reason);
+        }
+        finally
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+    }
+}
