@@ -259,29 +259,13 @@ internal static class RedisScripts
         """);
 
     /// <summary>
-    /// KEYS[1]: log stream; ARGV: expected length, then one or more entries. Appends them all with the
-    /// explicit IDs <c>(index + 1)-0</c> so that reads can seek by index, only when the log holds
-    /// exactly the expected length. Returns 1 when appended, 0 otherwise.
+    /// KEYS[1]: log stream, KEYS[2] (only when fields are set): hash; ARGV: expected length, field count n, n
+    /// (field, value) pairs, then one or more entries. Only when the log holds exactly the expected length: each
+    /// field <c>HSETNX</c>, then the entries appended with the explicit IDs <c>(index + 1)-0</c> so that reads can
+    /// seek by index. Returns 1 when appended, 0 otherwise. Both keys carry the same <c>{tenant}</c> tag, so that
+    /// on Redis Cluster they share the one hash slot a script needs.
     /// </summary>
     public static LuaScript Append { get; } = LuaScript.Prepare("""
-        local length = redis.call('XLEN', KEYS[1])
-        if length ~= tonumber(ARGV[1]) then
-          return 0
-        end
-        for i = 2, #ARGV do
-          redis.call('XADD', KEYS[1], string.format('%d-0', length + i - 1), 'e', ARGV[i])
-        end
-        return 1
-        """);
-
-    /// <summary>
-    /// <see cref="Append"/> that also sets hash fields where absent. KEYS[1]: log stream, KEYS[2]: hash; ARGV: expected
-    /// length, field count n, n (field, value) pairs, then one or more entries. Only when the log holds exactly the
-    /// expected length: each field <c>HSETNX</c>, then the entries as <see cref="Append"/> does. Returns 1 when
-    /// appended, 0 otherwise. Both keys carry the same <c>{tenant}</c> tag, so that on Redis Cluster they share the
-    /// one hash slot a script needs.
-    /// </summary>
-    public static LuaScript AppendWithFields { get; } = LuaScript.Prepare("""
         local length = redis.call('XLEN', KEYS[1])
         if length ~= tonumber(ARGV[1]) then
           return 0
@@ -298,5 +282,5 @@ internal static class RedisScripts
         """);
 
     /// <summary>Every script, loaded on each server when the connection comes up.</summary>
-    public static IReadOnlyList<LuaScript> All { get; } = [Increment, Admit, AdmitBatch, Reserve, Settle, SettleBatch, SetAdd, Append, AppendWithFields];
+    public static IReadOnlyList<LuaScript> All { get; } = [Increment, Admit, AdmitBatch, Reserve, Settle, SettleBatch, SetAdd, Append];
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -314,42 +315,25 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
     }
 
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, string entry, CancellationToken cancellationToken = default) =>
-        AppendAsync(logKey, expectedLength, [default, entry], cancellationToken);
+        AppendAsync(logKey, expectedLength, [Encoding.UTF8.GetBytes(entry)], hashKey: null, [], cancellationToken);
 
-    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, CancellationToken cancellationToken = default)
+    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, CancellationToken cancellationToken = default) =>
+        AppendAsync(logKey, expectedLength, entries, hashKey: null, [], cancellationToken);
+
+    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(entries);
-        var arguments = new RedisValue[entries.Count + 1];
-        for (var i = 0; i < entries.Count; i++)
-        {
-            arguments[i + 1] = entries[i];
-        }
-
-        return AppendAsync(logKey, expectedLength, arguments, cancellationToken);
+        ArgumentNullException.ThrowIfNull(hashKey);
+        return AppendAsync(logKey, expectedLength, entries, hashKey, fields, cancellationToken);
     }
 
-    // The append script's ARGV: the expected length, set here in the first slot, then the entries.
-    private async ValueTask<bool> AppendAsync(string logKey, long expectedLength, RedisValue[] arguments, CancellationToken cancellationToken)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(expectedLength);
-        ArgumentOutOfRangeException.ThrowIfZero(arguments.Length - 1, "entries");
-        arguments[0] = expectedLength;
-        var reply = await EvaluateAsync("log_append", RedisScripts.Append, [logKey], arguments, cancellationToken).ConfigureAwait(false);
-        return (long)reply == 1;
-    }
-
-    public async ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, CancellationToken cancellationToken = default)
+    // ARGV: expected length, field count, the (field, value) pairs, then the entries (RedisScripts.Append); the hash
+    // is a key of the script only when there are fields to set.
+    private async ValueTask<bool> AppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entries);
         ArgumentNullException.ThrowIfNull(fields);
         ArgumentOutOfRangeException.ThrowIfNegative(expectedLength);
         ArgumentOutOfRangeException.ThrowIfZero(entries.Count);
-        if (fields.Count == 0)
-        {
-            return await TryAppendAsync(logKey, expectedLength, entries, cancellationToken).ConfigureAwait(false);
-        }
-
-        // ARGV: expected length, field count, the (field, value) pairs, then the entries (RedisScripts.AppendWithFields).
         var arguments = new RedisValue[2 + (2 * fields.Count) + entries.Count];
         arguments[0] = expectedLength;
         arguments[1] = fields.Count;
@@ -364,7 +348,8 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
             arguments[2 + (2 * fields.Count) + i] = entries[i];
         }
 
-        var reply = await EvaluateAsync("log_append", RedisScripts.AppendWithFields, [logKey, hashKey], arguments, cancellationToken).ConfigureAwait(false);
+        RedisKey[] keys = fields.Count == 0 ? [logKey] : [logKey, hashKey!];
+        var reply = await EvaluateAsync("log_append", RedisScripts.Append, keys, arguments, cancellationToken).ConfigureAwait(false);
         return (long)reply == 1;
     }
 
