@@ -86,6 +86,28 @@ public sealed class AuditJournalFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task ProbeAsync_ExplanationsFileDeleted_UnreadyAndAppendRefusedUntilRestored()
+    {
+        using var sink = TestServices.FileSink(_directory);
+        var journal = TestServices.Journal(sink, _time);
+        var health = new AuditSinkHealthCheck(sink);
+        var explained = Entry() with { Explanation = """{"reason":"allowed"}"""u8.ToArray() };
+        await journal.AppendAsync(explained);
+        var path = sink.ExplanationsPathOf("t1");
+        var saved = await File.ReadAllBytesAsync(path);
+
+        File.Delete(path);
+
+        Assert.Equal(HealthStatus.Unhealthy, (await health.CheckHealthAsync(Context(health))).Status);
+        await Assert.ThrowsAsync<AuditWriteException>(() => journal.AppendAsync(explained with { Explanation = """{"reason":"another"}"""u8.ToArray() }).AsTask());
+
+        await File.WriteAllBytesAsync(path, saved);
+        Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync(Context(health))).Status);
+        Assert.Equal(2, (await journal.AppendAsync(explained)).Seq);
+        Assert.True((await journal.VerifyAsync("t1")).Intact);
+    }
+
+    [Fact]
     public async Task AppendAsync_RedisDown_RefusedAndUnreadyThenRecoversWithoutRestart()
     {
         await using var server = await RedisServer.StartAsync();

@@ -21,6 +21,9 @@ internal sealed class AuditExplanationFile(string path, string tenant)
 
     public SemaphoreSlim Gate { get; } = new(1, 1);
 
+    /// <summary>True once the file was opened (it exists on disk from then on unless someone removes it).</summary>
+    public bool IsOpen => _stream is not null;
+
     /// <summary>Opens the file (creating it when missing) and indexes it, cutting off a torn last line; nothing when open.</summary>
     public void EnsureOpen(ILogger logger)
     {

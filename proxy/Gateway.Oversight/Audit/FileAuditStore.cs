@@ -279,6 +279,15 @@ public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
             }
         }
 
+        // Records refer to their explanations by digest: a tenant's explanations file gone is a journal that cannot append.
+        foreach (var file in _explanations.Values)
+        {
+            if (file.IsOpen && !File.Exists(file.Path))
+            {
+                throw new FileNotFoundException("An audit explanations file is gone.", file.Path);
+            }
+        }
+
         _space.ThrowIfStillFull();
         return ValueTask.CompletedTask;
     }
