@@ -169,17 +169,9 @@ internal static class AuditSeal
     }
 
     /// <summary>Each request's outcome of a folded record, in arrival order: only what varies, members sorted, absent values left out.</summary>
-    private static void WriteOutcomes(CanonicalJsonWriter json, IReadOnlyList<AuditOutcome> outcomes)
-    {
-        json.WriteRaw("["u8);
-        for (var i = 0; i < outcomes.Count; i++)
+    private static void WriteOutcomes(CanonicalJsonWriter json, IReadOnlyList<AuditOutcome> outcomes) =>
+        WriteArray(json, outcomes, static (json, outcome) =>
         {
-            if (i > 0)
-            {
-                json.WriteRaw(","u8);
-            }
-
-            var outcome = outcomes[i];
             var members = new MemberWriter(json);
             json.WriteRaw("{"u8);
             members.Boolean("invoked"u8, outcome.Invoked);
@@ -189,43 +181,34 @@ internal static class AuditSeal
             members.Number("status_code"u8, outcome.StatusCode);
             members.Number("upstream_status"u8, outcome.UpstreamStatus);
             json.WriteRaw("}"u8);
-        }
-
-        json.WriteRaw("]"u8);
-    }
+        });
 
     /// <summary>Each request's decision of a folded record, in arrival order: its intent digest and id, members sorted, absent values left out.</summary>
-    private static void WriteDecisions(CanonicalJsonWriter json, IReadOnlyList<AuditDecision> decisions)
-    {
-        json.WriteRaw("["u8);
-        for (var i = 0; i < decisions.Count; i++)
+    private static void WriteDecisions(CanonicalJsonWriter json, IReadOnlyList<AuditDecision> decisions) =>
+        WriteArray(json, decisions, static (json, decision) =>
         {
-            if (i > 0)
-            {
-                json.WriteRaw(","u8);
-            }
-
             var members = new MemberWriter(json);
             json.WriteRaw("{"u8);
-            members.String("intent_digest"u8, decisions[i].IntentDigest);
-            members.String("request_id"u8, decisions[i].RequestId);
+            members.String("intent_digest"u8, decision.IntentDigest);
+            members.String("request_id"u8, decision.RequestId);
             json.WriteRaw("}"u8);
-        }
+        });
 
-        json.WriteRaw("]"u8);
-    }
+    private static void WriteStrings(CanonicalJsonWriter json, IReadOnlyList<string> values) =>
+        WriteArray(json, values, static (json, value) => json.WriteString(value));
 
-    private static void WriteStrings(CanonicalJsonWriter json, IReadOnlyList<string> values)
+    /// <summary>A JSON array of <paramref name="items"/>, each written by <paramref name="write"/>, in order.</summary>
+    private static void WriteArray<T>(CanonicalJsonWriter json, IReadOnlyList<T> items, Action<CanonicalJsonWriter, T> write)
     {
         json.WriteRaw("["u8);
-        for (var i = 0; i < values.Count; i++)
+        for (var i = 0; i < items.Count; i++)
         {
             if (i > 0)
             {
                 json.WriteRaw(","u8);
             }
 
-            json.WriteString(values[i]);
+            write(json, items[i]);
         }
 
         json.WriteRaw("]"u8);
