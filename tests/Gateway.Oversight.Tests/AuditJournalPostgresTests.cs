@@ -174,6 +174,110 @@ public sealed class AuditJournalPostgresTests(PostgresFixture postgres) : AuditJ
         Assert.Equal(1L, (long)(await prepared.ExecuteScalarAsync())!);
     }
 
+    [Fact]
+    public async Task AppendAsync_FoldedGroup_StoresEveryRequestIdItsLinesName()
+    {
+        await AppendFoldedGroupAsync();
+
+        var rows = await ReadRequestIdsAsync(postgres.Database, Tenant);
+
+        // What the gateway sent is what migration 0018's backfill reads from the same line (audit_request_ids).
+        Assert.All(rows, static row => Assert.Equal(row.FromLine, row.Column));
+        Assert.Equal(FoldedGroupRequestIds, rows.Select(static row => row.Column));
+    }
+
+    [Fact]
+    public async Task QueryAsync_ByRequestId_AnswersFromTheIndexedColumnWithItsPaging()
+    {
+        await AppendFoldedGroupAsync();
+        var reader = TestServices.Journal(CreateSink(), Time);
+
+        // req-2's decision and its outcome are two folded records; a page of one, then the next.
+        var first = await reader.QueryAsync(Tenant, new AuditQuery { RequestId = "req-2", Limit = 1 });
+        var second = await reader.QueryAsync(Tenant, new AuditQuery { RequestId = "req-2", Limit = 1, After = first.Next });
+        var refusal = await reader.QueryAsync(Tenant, new AuditQuery { RequestId = "rl-2", Decision = "refused:rate_limited" });
+        var otherDecision = await reader.QueryAsync(Tenant, new AuditQuery { RequestId = "rl-2", Decision = "allow" });
+
+        // The owner rewrites one row's column and not its line: the store answers from the column, not from the line.
+        await postgres.ExecuteAsOwnerAsync($"""
+            BEGIN;
+            ALTER TABLE audit_records DISABLE TRIGGER audit_records_immutable;
+            UPDATE audit_records SET request_ids = ARRAY['only-in-the-column'] WHERE tenant = '{Tenant}' AND seq = 3;
+            ALTER TABLE audit_records ENABLE TRIGGER audit_records_immutable;
+            COMMIT;
+            """);
+        var byColumn = await reader.QueryAsync(Tenant, new AuditQuery { RequestId = "only-in-the-column" });
+        var byLineOnly = await reader.QueryAsync(Tenant, new AuditQuery { RequestId = "rl-2" });
+
+        Assert.Equal(2, Assert.Single(first.Records).GetProperty("seq").GetInt64());
+        Assert.NotNull(first.Next);
+        Assert.Equal(4, Assert.Single(second.Records).GetProperty("seq").GetInt64());
+        Assert.Null(second.Next);
+        Assert.Equal(2, Assert.Single(refusal.Records).GetProperty("count").GetInt32());
+        Assert.Empty(otherDecision.Records);
+        Assert.Equal(3, Assert.Single(byColumn.Records).GetProperty("seq").GetInt64());
+        Assert.Empty(byLineOnly.Records);
+    }
+
+    [Fact]
+    public async Task QueryAsync_ByRequestId_IsPlannedOnTheRequestIdIndex()
+    {
+        // A journal of 5,000 rows, each naming one request, analysed: what the planner does with the store's statement.
+        await using var database = new PostgresDatabase(NpgsqlDataSource.Create(await (await PostgresServer.Shared).CreateDatabaseAsync()), TimeSpan.FromSeconds(30));
+        await new PostgresMigrator(database).MigrateAsync();
+        await using (var fill = database.DataSource.CreateCommand($$"""
+            INSERT INTO audit_records (tenant, replica, seq, time, agent, decision, prev_hash, hash, line, request_ids)
+            SELECT '{{Tenant}}', 'r1', k, now() + make_interval(secs => k), 'agent', 'allow',
+                   CASE WHEN k = 1 THEN repeat('0', 64) ELSE md5((k - 1)::text) || md5((k - 1)::text) END,
+                   md5(k::text) || md5(k::text), '{}', ARRAY['q-' || k]
+            FROM generate_series(1, 5000) AS k;
+            ANALYZE audit_records;
+            """))
+        {
+            await fill.ExecuteNonQueryAsync();
+        }
+
+        var query = new AuditQuery { RequestId = "q-2500" };
+        await using var explain = database.DataSource.CreateCommand("EXPLAIN " + PostgresAuditStore.QuerySql(query));
+        PostgresAuditStore.AddQueryParameters(explain.Parameters, Tenant, query);
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.Contains(plan, static line => line.Contains("Bitmap Index Scan on audit_records_request_ids", StringComparison.Ordinal));
+        Assert.Single((await new PostgresAuditStore(database).QueryAsync(Tenant, query)).Records);
+    }
+
+    [Fact]
+    public async Task QueryAsync_RowsWrittenBeforeMigration0018_AreFoundByEveryRequestIdTheyName()
+    {
+        // The same records in a database at migration 0017 (no request_ids column), upgraded with them in it.
+        await AppendFoldedGroupAsync();
+        await using var upgraded = new PostgresDatabase(NpgsqlDataSource.Create(await (await PostgresServer.Shared).CreateDatabaseAsync()), TimeSpan.FromSeconds(30));
+        await new PostgresMigrator(upgraded, [.. PostgresMigration.Embedded.Where(static m => m.Version < 18)], null).MigrateAsync();
+        await CopyJournalAsync(upgraded);
+
+        var applied = await new PostgresMigrator(upgraded).MigrateAsync();
+        var journal = TestServices.Journal(new PostgresAuditStore(upgraded), Time);
+        var decisionAndOutcome = await journal.QueryAsync(Tenant, new AuditQuery { RequestId = "req-1" });
+        var refusal = await journal.QueryAsync(Tenant, new AuditQuery { RequestId = "rl-1" });
+        var own = await journal.QueryAsync(Tenant, new AuditQuery { RequestId = "req-0" });
+
+        Assert.Contains(18, applied.Select(static m => m.Version));
+        Assert.Equal(FoldedGroupRequestIds, (await ReadRequestIdsAsync(upgraded, Tenant)).Select(static row => row.Column));
+        Assert.Equal([2L, 4L], decisionAndOutcome.Records.Select(static r => r.GetProperty("seq").GetInt64()));
+        Assert.Equal(3, Assert.Single(refusal.Records).GetProperty("seq").GetInt64());
+        Assert.Equal(1, Assert.Single(own.Records).GetProperty("seq").GetInt64());
+        var verified = await journal.VerifyAsync(Tenant);
+        Assert.True(verified.Intact, verified.Reason);
+        Assert.Equal(5, verified.Records);
+    }
+
     protected override IAuditStore CreateSink() => new PostgresAuditStore(postgres.Database);
 
     protected override IReadOnlyList<AuditJournal> CreateConcurrentJournals() =>
@@ -252,6 +356,76 @@ public sealed class AuditJournalPostgresTests(PostgresFixture postgres) : AuditJ
         }
 
         await transaction.CommitAsync();
+    }
+
+    /// <summary>The request ids of <see cref="AppendFoldedGroupAsync"/>'s records, by seq (null: a record naming none).</summary>
+    private static readonly string[]?[] FoldedGroupRequestIds = [["req-0"], ["req-1", "req-2"], ["rl-1", "rl-2"], ["req-1", "req-2"], null];
+
+    /// <summary>
+    /// Entry(0) as a group of its own, then one group: two outcomes, two repeated refusals, two decisions (each folding
+    /// into one record: seq 2, 3, 4) and a record that names no request (seq 5).
+    /// </summary>
+    private async Task AppendFoldedGroupAsync()
+    {
+        var (journal, sink, first) = await HoldFirstGroupAsync();
+        var group = new[]
+        {
+            journal.AppendAsync(Outcome("crm.update", "allow", "req-1", 200, 200, 1)).AsTask(),
+            journal.AppendAsync(Outcome("crm.update", "allow", "req-2", 200, 200, 2)).AsTask(),
+            journal.AppendAsync(Refused("agent-1", "crm.update", "rate_limited", 429, "rl-1")).AsTask(),
+            journal.AppendAsync(Refused("agent-1", "crm.update", "rate_limited", 429, "rl-2")).AsTask(),
+            journal.AppendAsync(Decided(1)).AsTask(),
+            journal.AppendAsync(Decided(2)).AsTask(),
+            journal.AppendAsync(Entry(5) with { RequestId = null }).AsTask(),
+        };
+        sink.Release.SetResult();
+        await Task.WhenAll([first, .. group]);
+    }
+
+    /// <summary>Each row's request_ids column beside what <c>audit_request_ids</c> (migration 0018) reads from its line, by seq.</summary>
+    private static async Task<List<(string[]? Column, string[]? FromLine)>> ReadRequestIdsAsync(PostgresDatabase database, string tenant)
+    {
+        await using var command = database.DataSource.CreateCommand(
+            "SELECT request_ids, audit_request_ids(line) FROM audit_records WHERE tenant = $1 ORDER BY seq");
+        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+        var rows = new List<(string[]?, string[]?)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add((reader.IsDBNull(0) ? null : reader.GetFieldValue<string[]>(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<string[]>(1)));
+        }
+
+        return rows;
+    }
+
+    /// <summary>The tenant's rows and explanations, copied as the owner into <paramref name="target"/> (the chain's link trigger checks them).</summary>
+    private async Task CopyJournalAsync(PostgresDatabase target)
+    {
+        var explanations = new List<(string Digest, string Explanation)>();
+        await using (var read = postgres.Database.DataSource.CreateCommand("SELECT digest, explanation FROM audit_explanations WHERE tenant = $1"))
+        {
+            read.Parameters.Add(new NpgsqlParameter { Value = Tenant });
+            await using var reader = await read.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                explanations.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+
+        await using var insert = target.DataSource.CreateCommand("""
+            WITH explanations AS (
+                INSERT INTO audit_explanations (tenant, digest, explanation) SELECT $1, d, e FROM unnest($4::text[], $5::text[]) AS x(d, e))
+            INSERT INTO audit_records (tenant, replica, seq, time, agent, tool, decision, prev_hash, hash, line)
+            SELECT $1, $2, (l::jsonb ->> 'seq')::bigint, (l::jsonb ->> 'time')::timestamptz, l::jsonb ->> 'agent', l::jsonb ->> 'tool',
+                   l::jsonb ->> 'decision', l::jsonb ->> 'prev_hash', l::jsonb ->> 'hash', l
+            FROM unnest($3::text[]) WITH ORDINALITY AS x(l, o) ORDER BY o
+            """);
+        insert.Parameters.Add(new NpgsqlParameter { Value = Tenant });
+        insert.Parameters.Add(new NpgsqlParameter { Value = TestServices.Replica });
+        insert.Parameters.Add(new NpgsqlParameter { Value = (await ReadRawAsync()).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = explanations.Select(static e => e.Digest).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter { Value = explanations.Select(static e => e.Explanation).ToArray() });
+        await insert.ExecuteNonQueryAsync();
     }
 
     private async Task<List<AuditRecord>> AppendAsync(int count)

@@ -719,7 +719,7 @@ public abstract class AuditJournalTests
     protected virtual IReadOnlyList<AuditJournal> CreateConcurrentJournals() =>
         [TestServices.Journal(CreateSink(), Time), TestServices.Journal(CreateSink(), Time)];
 
-    private AuditEntry Refused(string agent, string tool, string code, int status, string requestId) => new()
+    protected AuditEntry Refused(string agent, string tool, string code, int status, string requestId) => new()
     {
         Tenant = Tenant,
         Agent = agent,
@@ -734,7 +734,7 @@ public abstract class AuditJournalTests
     /// A journal over a <see cref="GatedSink"/> whose first group (<paramref name="first"/>, by default <c>Entry(0)</c>) is
     /// being written and held: what is appended next queues and goes in one group once the sink is released.
     /// </summary>
-    private async Task<(AuditJournal Journal, GatedSink Sink, Task<AuditRecord> First)> HoldFirstGroupAsync(IAuditExporter? exporter = null, AuditEntry? first = null)
+    protected async Task<(AuditJournal Journal, GatedSink Sink, Task<AuditRecord> First)> HoldFirstGroupAsync(IAuditExporter? exporter = null, AuditEntry? first = null)
     {
         var sink = new GatedSink(CreateSink());
         var journal = exporter is null ? TestServices.Journal(sink, Time) : TestServices.Journal(sink, Time, exporter);
@@ -747,7 +747,7 @@ public abstract class AuditJournalTests
     /// A decision written before its request is forwarded, as the host records it (no status yet, may fold): its
     /// explanation carries its own intent digest, so decisions <paramref name="i"/> differ only in request and intent.
     /// </summary>
-    private AuditEntry Decided(int i) => Explained(i) with
+    protected AuditEntry Decided(int i) => Explained(i) with
     {
         Decision = "allow",
         StatusCode = 0,
@@ -816,7 +816,7 @@ public abstract class AuditJournalTests
     }
 
     /// <summary>What happened when a forwarded request ran, as the host records it (no digests: its decision record has them).</summary>
-    private AuditEntry Outcome(string tool, string decision, string requestId, int status, int upstream, double latencyMs) => new()
+    protected AuditEntry Outcome(string tool, string decision, string requestId, int status, int upstream, double latencyMs) => new()
     {
         Tenant = Tenant,
         Workspace = "ws-1",
@@ -875,7 +875,7 @@ public abstract class AuditJournalTests
     }
 
     /// <summary>Holds the first group's append until released, so that later appends queue behind it; counts appends.</summary>
-    private sealed class GatedSink(IAuditStore inner) : IAuditStore
+    protected sealed class GatedSink(IAuditStore inner) : IAuditStore
     {
         private int _appends;
 

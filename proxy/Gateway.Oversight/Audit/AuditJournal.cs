@@ -296,9 +296,9 @@ public sealed class AuditJournal
 
     private async ValueTask<AuditQueryPage> QueryStoredAsync(string tenant, AuditQuery query, CancellationToken cancellationToken)
     {
-        // The index answers filters by time, agent, decision and tool; a request id may be inside a record standing for
-        // several requests, so that search walks the chains in every sink.
-        if (_store is IAuditQuerySource source && query.RequestId is null)
+        // A sink with an index answers every filter (PostgreSQL indexes each request id a record names, folded ones too);
+        // the others walk the chains.
+        if (_store is IAuditQuerySource source)
         {
             return await source.QueryAsync(tenant, query, cancellationToken).ConfigureAwait(false);
         }

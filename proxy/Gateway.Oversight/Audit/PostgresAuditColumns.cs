@@ -9,7 +9,11 @@ namespace Gateway.Oversight.Audit;
 /// <c>prev_hash</c> and <c>hash</c> read from the very bytes that are stored, with the meaning of PostgreSQL's
 /// <c>line::jsonb -&gt;&gt; 'member'</c> (absent or JSON null: null; a string: its unescaped value; any other
 /// value: its JSON text), so that the database parses no JSON per row. <c>time</c> stays text; the statement
-/// casts it to <c>timestamptz</c> as before.
+/// casts it to <c>timestamptz</c> as before. Since migration 0018 also every request id the line names (its own
+/// <c>request_id</c>, then its <c>request_ids</c>, <c>outcomes[].request_id</c> and <c>decisions[].request_id</c>, string
+/// values only), as the database's <c>audit_request_ids(line)</c> reads them: all rows' ids in one array
+/// (<see cref="RequestIds"/>), each row's from <see cref="RequestIdStarts"/> (1-based, as PostgreSQL's arrays) for
+/// <see cref="RequestIdCounts"/> ids, so that a group's ids go in one parameter without a JSON text to parse.
 /// </summary>
 internal sealed class PostgresAuditColumns
 {
@@ -22,6 +26,8 @@ internal sealed class PostgresAuditColumns
         Decisions = new string?[count];
         PrevHashes = new string?[count];
         Hashes = new string?[count];
+        RequestIdStarts = new int[count];
+        RequestIdCounts = new int[count];
     }
 
     public string[] Lines { get; }
@@ -38,22 +44,36 @@ internal sealed class PostgresAuditColumns
 
     public string?[] Hashes { get; }
 
+    /// <summary>Every row's request ids, row after row.</summary>
+    public string[] RequestIds { get; private set; } = [];
+
+    /// <summary>Where each row's request ids start in <see cref="RequestIds"/>, 1-based.</summary>
+    public int[] RequestIdStarts { get; }
+
+    /// <summary>How many request ids each row names (0: none, the column stays null).</summary>
+    public int[] RequestIdCounts { get; }
+
     /// <summary>The columns of every one of <paramref name="lines"/> (UTF-8 JSON objects), in order; throws <see cref="JsonException"/> on a line that is not one.</summary>
     public static PostgresAuditColumns Read(IReadOnlyList<byte[]> lines)
     {
         ArgumentNullException.ThrowIfNull(lines);
         var columns = new PostgresAuditColumns(lines.Count);
+        var requestIds = new List<string>(lines.Count);
         for (var i = 0; i < lines.Count; i++)
         {
             columns.Lines[i] = Encoding.UTF8.GetString(lines[i]);
-            columns.ReadMembers(lines[i], i);
+            var named = columns.ReadMembers(lines[i], i);
+            columns.RequestIdStarts[i] = requestIds.Count + 1;
+            columns.RequestIdCounts[i] = named.AppendTo(requestIds);
         }
 
+        columns.RequestIds = [.. requestIds];
         return columns;
     }
 
-    private void ReadMembers(byte[] line, int row)
+    private NamedRequests ReadMembers(byte[] line, int row)
     {
+        var named = default(NamedRequests);
         var reader = new Utf8JsonReader(line);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
@@ -62,6 +82,11 @@ internal sealed class PostgresAuditColumns
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
+            if (named.TryRead(ref reader))
+            {
+                continue;
+            }
+
             var column = reader.ValueTextEquals("time"u8) ? Times
                 : reader.ValueTextEquals("agent"u8) ? Agents
                 : reader.ValueTextEquals("tool"u8) ? Tools
@@ -85,6 +110,8 @@ internal sealed class PostgresAuditColumns
                 _ => Encoding.UTF8.GetString(reader.ValueSpan),
             };
         }
+
+        return named;
     }
 
     /// <summary>An object or array member as its JSON text (the reader moved past it).</summary>
@@ -93,5 +120,130 @@ internal sealed class PostgresAuditColumns
         var start = (int)reader.TokenStartIndex;
         reader.Skip();
         return Encoding.UTF8.GetString(line, start, (int)reader.BytesConsumed - start);
+    }
+
+    /// <summary>
+    /// The request ids of one line by member (the last occurrence of a member wins, as in jsonb): its own
+    /// <c>request_id</c>, its <c>request_ids</c> (strings), and the <c>request_id</c> of each object in its
+    /// <c>outcomes</c> and <c>decisions</c>.
+    /// </summary>
+    private struct NamedRequests
+    {
+        private string? _own;
+        private List<string>? _refusals;
+        private List<string>? _outcomes;
+        private List<string>? _decisions;
+
+        /// <summary>Reads the member at the reader's property name if it names requests (the reader moved past it).</summary>
+        public bool TryRead(ref Utf8JsonReader reader)
+        {
+            if (reader.ValueTextEquals("request_id"u8))
+            {
+                reader.Read();
+                _own = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                reader.Skip();
+            }
+            else if (reader.ValueTextEquals("request_ids"u8))
+            {
+                reader.Read();
+                _refusals = ReadStrings(ref reader);
+            }
+            else if (reader.ValueTextEquals("outcomes"u8))
+            {
+                reader.Read();
+                _outcomes = ReadRequestIdsOfObjects(ref reader);
+            }
+            else if (reader.ValueTextEquals("decisions"u8))
+            {
+                reader.Read();
+                _decisions = ReadRequestIdsOfObjects(ref reader);
+            }
+            else
+            {
+                return false;
+            }
+
+            return true;
+        }
+
+        /// <summary>Appends the line's request ids in the column's order; returns how many.</summary>
+        public readonly int AppendTo(List<string> requestIds)
+        {
+            var before = requestIds.Count;
+            if (_own is not null)
+            {
+                requestIds.Add(_own);
+            }
+
+            requestIds.AddRange(_refusals ?? []);
+            requestIds.AddRange(_outcomes ?? []);
+            requestIds.AddRange(_decisions ?? []);
+            return requestIds.Count - before;
+        }
+
+        // The string items of an array (null for anything else; the reader moved past the value).
+        private static List<string>? ReadStrings(ref Utf8JsonReader reader)
+        {
+            if (reader.TokenType != JsonTokenType.StartArray)
+            {
+                reader.Skip();
+                return null;
+            }
+
+            var strings = new List<string>();
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    strings.Add(reader.GetString()!);
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+
+            return strings;
+        }
+
+        // The string request_id of each object item of an array (null for anything else; the reader moved past the value).
+        private static List<string>? ReadRequestIdsOfObjects(ref Utf8JsonReader reader)
+        {
+            if (reader.TokenType != JsonTokenType.StartArray)
+            {
+                reader.Skip();
+                return null;
+            }
+
+            var requestIds = new List<string>();
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    reader.Skip();
+                    continue;
+                }
+
+                string? requestId = null;
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var isRequestId = reader.ValueTextEquals("request_id"u8);
+                    reader.Read();
+                    if (isRequestId)
+                    {
+                        requestId = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    }
+
+                    reader.Skip();
+                }
+
+                if (requestId is not null)
+                {
+                    requestIds.Add(requestId);
+                }
+            }
+
+            return requestIds;
+        }
     }
 }

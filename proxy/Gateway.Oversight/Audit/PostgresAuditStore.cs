@@ -12,7 +12,9 @@ namespace Gateway.Oversight.Audit;
 /// <c>INSERT</c> in one tenant-scoped transaction as the application role, which may only insert and
 /// read, sent with its <c>BEGIN</c> and <c>COMMIT</c> in one round trip
 /// (<see cref="PostgresDatabase.CommitTenantBatchAsync"/>). Each line goes with the columns it is indexed and
-/// linked by, read from the line here (<see cref="PostgresAuditColumns"/>), so the database parses no JSON.
+/// linked by, read from the line here (<see cref="PostgresAuditColumns"/>), so the database parses no JSON; since
+/// migration 0018 these include every request id the line names (<c>request_ids</c>, indexed), so a query by request id
+/// reads an index too.
 /// The database links the rows to their chain's tip (trigger <c>audit_records_link</c>, once per statement
 /// since migration 0017: seq contiguous, prev_hash = the previous row's hash or the tip's; SQLSTATE
 /// <c>GA001</c> otherwise), so a lost race, or any writer that does not extend the tip, is refused by
@@ -30,17 +32,42 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
 
     // The group's columns beside its lines ($4 lines; $5 times as text, cast as the line's text was; $6 agents, $7 tools,
     // $8 decisions, $9 prev_hashes, $10 hashes: PostgresAuditColumns), so the database parses no JSON; the explanations
-    // ($11 digests, $12 texts; empty arrays for none) in a data-modifying WITH: one statement, one round trip.
+    // ($11 digests, $12 texts; empty arrays for none) in a data-modifying WITH: one statement, one round trip. Since
+    // migration 0018 the request ids: all rows' in $13, each row's from $14 for $15 (none: NULL).
     private const string InsertGroup = """
         WITH explanations AS (
             INSERT INTO audit_explanations (tenant, digest, explanation)
             SELECT $1, x.d, x.e FROM unnest($11::text[], $12::text[]) AS x(d, e)
             ON CONFLICT (tenant, digest) DO NOTHING)
-        INSERT INTO audit_records (tenant, replica, seq, time, agent, tool, decision, prev_hash, hash, line)
-        SELECT $1, $2, $3 + u.o, u.t::timestamptz, u.a, u.tl, u.d, u.p, u.h, u.l
-        FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
-            WITH ORDINALITY AS u(l, t, a, tl, d, p, h, o)
+        INSERT INTO audit_records (tenant, replica, seq, time, agent, tool, decision, prev_hash, hash, line, request_ids)
+        SELECT $1, $2, $3 + u.o, u.t::timestamptz, u.a, u.tl, u.d, u.p, u.h, u.l,
+               CASE WHEN u.n > 0 THEN ($13::text[])[u.s:u.s + u.n - 1] END
+        FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $14::int[], $15::int[])
+            WITH ORDINALITY AS u(l, t, a, tl, d, p, h, s, n, o)
         ORDER BY u.o
+        """;
+
+    // The query's filters after the tenant ($2, $3 the time range; $4 agent, $5 decision, $6 tool; $7..$9 the cursor),
+    // each ignored when null, in (time, replica, seq) order, $10 rows at most.
+    private const string QueryFiltersAndOrder = """
+          AND ($2::timestamptz IS NULL OR time >= $2) AND ($3::timestamptz IS NULL OR time < $3)
+          AND ($4::text IS NULL OR agent = $4) AND ($5::text IS NULL OR decision = $5) AND ($6::text IS NULL OR tool = $6)
+          AND ($7::timestamptz IS NULL OR (time, replica COLLATE "C", seq) > ($7, $8 COLLATE "C", $9))
+        ORDER BY time, replica COLLATE "C", seq
+        LIMIT $10
+        """;
+
+    private const string Query = $"""
+        SELECT line, time, replica, seq FROM audit_records
+        WHERE tenant = $1
+        {QueryFiltersAndOrder}
+        """;
+
+    // By request id ($11): from the GIN index on request_ids (migration 0018), which names every request a row stands for.
+    private const string QueryByRequestId = $"""
+        SELECT line, time, replica, seq FROM audit_records
+        WHERE tenant = $1 AND request_ids @> ARRAY[$11::text]
+        {QueryFiltersAndOrder}
         """;
 
     private readonly PostgresDatabase _database;
@@ -72,6 +99,9 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
         AddTexts(insert.Parameters, columns.Hashes);
         AddTexts(insert.Parameters, explanations.Select(static e => e.Digest).ToArray());
         AddTexts(insert.Parameters, explanations.Select(static e => Encoding.UTF8.GetString(e.Json)).ToArray());
+        AddTexts(insert.Parameters, columns.RequestIds);
+        AddIntegers(insert.Parameters, columns.RequestIdStarts);
+        AddIntegers(insert.Parameters, columns.RequestIdCounts);
         try
         {
             // The whole transaction (scope, insert, commit) in one round trip.
@@ -193,30 +223,16 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
 
     public ValueTask ProbeAsync(CancellationToken cancellationToken = default) => _database.PingAsync(cancellationToken);
 
-    /// <summary>The query from the indexes on (tenant, time) and (tenant, agent, time), keyset-paged on (time, replica, seq).</summary>
+    /// <summary>
+    /// The query from the indexes on (tenant, time) and (tenant, agent, time), or by request id from the GIN index on
+    /// request_ids (migration 0018), keyset-paged on (time, replica, seq).
+    /// </summary>
     public async ValueTask<AuditQueryPage> QueryAsync(string tenant, AuditQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         await using var scope = await _database.OpenTenantAsync(tenant, cancellationToken).ConfigureAwait(false);
-        await using var command = scope.CreateCommand("""
-            SELECT line, time, replica, seq FROM audit_records
-            WHERE tenant = $1
-              AND ($2::timestamptz IS NULL OR time >= $2) AND ($3::timestamptz IS NULL OR time < $3)
-              AND ($4::text IS NULL OR agent = $4) AND ($5::text IS NULL OR decision = $5) AND ($6::text IS NULL OR tool = $6)
-              AND ($7::timestamptz IS NULL OR (time, replica COLLATE "C", seq) > ($7, $8 COLLATE "C", $9))
-            ORDER BY time, replica COLLATE "C", seq
-            LIMIT $10
-            """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.From ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.To ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Agent ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Decision ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Tool ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.After?.Time ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.After?.Replica ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.After?.Seq ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = query.Limit + 1 });
+        await using var command = scope.CreateCommand(QuerySql(query));
+        AddQueryParameters(command.Parameters, tenant, query);
         var records = new List<JsonElement>();
         AuditCursor? last = null;
         var more = false;
@@ -248,6 +264,31 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
             ? new AuditTip(reader.GetInt64(0), reader.GetString(1))
             : AuditTip.Genesis;
     }
+
+    /// <summary>The statement that answers <paramref name="query"/>: by request id from its index when it names one.</summary>
+    internal static string QuerySql(AuditQuery query) => query.RequestId is null ? Query : QueryByRequestId;
+
+    /// <summary>The parameters of <see cref="QuerySql"/>.</summary>
+    internal static void AddQueryParameters(NpgsqlParameterCollection parameters, string tenant, AuditQuery query)
+    {
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+        parameters.Add(new NpgsqlParameter { Value = (object?)query.From ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        parameters.Add(new NpgsqlParameter { Value = (object?)query.To ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        parameters.Add(new NpgsqlParameter { Value = (object?)query.Agent ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        parameters.Add(new NpgsqlParameter { Value = (object?)query.Decision ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        parameters.Add(new NpgsqlParameter { Value = (object?)query.Tool ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        parameters.Add(new NpgsqlParameter { Value = (object?)query.After?.Time ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        parameters.Add(new NpgsqlParameter { Value = (object?)query.After?.Replica ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        parameters.Add(new NpgsqlParameter { Value = (object?)query.After?.Seq ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        parameters.Add(new NpgsqlParameter<int> { TypedValue = query.Limit + 1 });
+        if (query.RequestId is { } requestId)
+        {
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = requestId });
+        }
+    }
+
+    private static void AddIntegers(NpgsqlParameterCollection parameters, int[] values) =>
+        parameters.Add(new NpgsqlParameter { Value = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
 
     private static void AddTexts(NpgsqlParameterCollection parameters, string?[] values) =>
         parameters.Add(new NpgsqlParameter { Value = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
