@@ -358,8 +358,8 @@ public sealed class AuditJournalPostgresTests(PostgresFixture postgres) : AuditJ
         await transaction.CommitAsync();
     }
 
-    /// <summary>The request ids of <see cref="AppendFoldedGroupAsync"/>'s records, by seq (null: a record naming none).</summary>
-    private static readonly string[]?[] FoldedGroupRequestIds = [["req-0"], ["req-1", "req-2"], ["rl-1", "rl-2"], ["req-1", "req-2"], null];
+    /// <summary>The request ids of <see cref="AppendFoldedGroupAsync"/>'s records, by seq (empty: a record naming none).</summary>
+    private static readonly string[]?[] FoldedGroupRequestIds = [["req-0"], ["req-1", "req-2"], ["rl-1", "rl-2"], ["req-1", "req-2"], []];
 
     /// <summary>
     /// Entry(0) as a group of its own, then one group: two outcomes, two repeated refusals, two decisions (each folding

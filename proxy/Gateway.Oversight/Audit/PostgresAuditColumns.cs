@@ -50,7 +50,7 @@ internal sealed class PostgresAuditColumns
     /// <summary>Where each row's request ids start in <see cref="RequestIds"/>, 1-based.</summary>
     public int[] RequestIdStarts { get; }
 
-    /// <summary>How many request ids each row names (0: none, the column stays null).</summary>
+    /// <summary>How many request ids each row names (0: none, the column is empty).</summary>
     public int[] RequestIdCounts { get; }
 
     /// <summary>The columns of every one of <paramref name="lines"/> (UTF-8 JSON objects), in order; throws <see cref="JsonException"/> on a line that is not one.</summary>
@@ -146,17 +146,17 @@ internal sealed class PostgresAuditColumns
             else if (reader.ValueTextEquals("request_ids"u8))
             {
                 reader.Read();
-                _refusals = ReadStrings(ref reader);
+                _refusals = ReadArray(ref reader, ofObjects: false);
             }
             else if (reader.ValueTextEquals("outcomes"u8))
             {
                 reader.Read();
-                _outcomes = ReadRequestIdsOfObjects(ref reader);
+                _outcomes = ReadArray(ref reader, ofObjects: true);
             }
             else if (reader.ValueTextEquals("decisions"u8))
             {
                 reader.Read();
-                _decisions = ReadRequestIdsOfObjects(ref reader);
+                _decisions = ReadArray(ref reader, ofObjects: true);
             }
             else
             {
@@ -181,33 +181,9 @@ internal sealed class PostgresAuditColumns
             return requestIds.Count - before;
         }
 
-        // The string items of an array (null for anything else; the reader moved past the value).
-        private static List<string>? ReadStrings(ref Utf8JsonReader reader)
-        {
-            if (reader.TokenType != JsonTokenType.StartArray)
-            {
-                reader.Skip();
-                return null;
-            }
-
-            var strings = new List<string>();
-            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-            {
-                if (reader.TokenType == JsonTokenType.String)
-                {
-                    strings.Add(reader.GetString()!);
-                }
-                else
-                {
-                    reader.Skip();
-                }
-            }
-
-            return strings;
-        }
-
-        // The string request_id of each object item of an array (null for anything else; the reader moved past the value).
-        private static List<string>? ReadRequestIdsOfObjects(ref Utf8JsonReader reader)
+        // The request ids of an array member: its string items, or (ofObjects) the string request_id of each of its object
+        // items; null for anything but an array. The reader moved past the value.
+        private static List<string>? ReadArray(ref Utf8JsonReader reader, bool ofObjects)
         {
             if (reader.TokenType != JsonTokenType.StartArray)
             {
@@ -218,25 +194,10 @@ internal sealed class PostgresAuditColumns
             var requestIds = new List<string>();
             while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
             {
-                if (reader.TokenType != JsonTokenType.StartObject)
-                {
-                    reader.Skip();
-                    continue;
-                }
-
-                string? requestId = null;
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    var isRequestId = reader.ValueTextEquals("request_id"u8);
-                    reader.Read();
-                    if (isRequestId)
-                    {
-                        requestId = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                    }
-
-                    reader.Skip();
-                }
-
+                var requestId = ofObjects ? ReadRequestIdOf(ref reader)
+                    : reader.TokenType == JsonTokenType.String ? reader.GetString()
+                    : null;
+                reader.Skip();
                 if (requestId is not null)
                 {
                     requestIds.Add(requestId);
@@ -244,6 +205,30 @@ internal sealed class PostgresAuditColumns
             }
 
             return requestIds;
+        }
+
+        // The string request_id of an object (the reader at its end); null for anything else (the reader where it was).
+        private static string? ReadRequestIdOf(ref Utf8JsonReader reader)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            string? requestId = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isRequestId = reader.ValueTextEquals("request_id"u8);
+                reader.Read();
+                if (isRequestId)
+                {
+                    requestId = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                }
+
+                reader.Skip();
+            }
+
+            return requestId;
         }
     }
 }

@@ -33,7 +33,7 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
     // The group's columns beside its lines ($4 lines; $5 times as text, cast as the line's text was; $6 agents, $7 tools,
     // $8 decisions, $9 prev_hashes, $10 hashes: PostgresAuditColumns), so the database parses no JSON; the explanations
     // ($11 digests, $12 texts; empty arrays for none) in a data-modifying WITH: one statement, one round trip. Since
-    // migration 0018 the request ids: all rows' in $13, each row's from $14 for $15 (none: NULL).
+    // migration 0018 the request ids: all rows' in $13, each row's from $14 for $15 (none: empty, never NULL).
     private const string InsertGroup = """
         WITH explanations AS (
             INSERT INTO audit_explanations (tenant, digest, explanation)
@@ -41,7 +41,7 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
             ON CONFLICT (tenant, digest) DO NOTHING)
         INSERT INTO audit_records (tenant, replica, seq, time, agent, tool, decision, prev_hash, hash, line, request_ids)
         SELECT $1, $2, $3 + u.o, u.t::timestamptz, u.a, u.tl, u.d, u.p, u.h, u.l,
-               CASE WHEN u.n > 0 THEN ($13::text[])[u.s:u.s + u.n - 1] END
+               CASE WHEN u.n > 0 THEN ($13::text[])[u.s:u.s + u.n - 1] ELSE '{}' END
         FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $14::int[], $15::int[])
             WITH ORDINALITY AS u(l, t, a, tl, d, p, h, s, n, o)
         ORDER BY u.o
