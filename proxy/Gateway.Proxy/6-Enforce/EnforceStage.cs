@@ -206,7 +206,6 @@ internal sealed partial class EnforceStage
             Target = described.Target,
             Body = forwardBody,
             MaxResponseBytes = entry.Limits.ResponseBytes,
-            Reservation = reservation,
             RequestedModel = requestedModel,
             McpToolAllowed = described.Route == GatewayRouteKind.Provider && described.Mcp is { } mcp && mcp.Messages.Any(static m => m.Method == "tools/list")
                 ? McpToolFilter(tenant, identity.Agent, entry.Name)

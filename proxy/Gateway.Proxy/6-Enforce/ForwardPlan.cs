@@ -2,7 +2,6 @@ using Gateway.Connectors.Envelopes;
 using Gateway.Connectors.Models;
 using Gateway.Connectors.Redaction;
 using Gateway.Policy;
-using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Pipeline;
@@ -44,9 +43,6 @@ internal sealed record ForwardPlan
 
     /// <summary>The connector's <c>max_response_bytes</c>.</summary>
     public required long MaxResponseBytes { get; init; }
-
-    /// <summary>The token reservation to settle once the upstream has answered (model connectors with a budget).</summary>
-    public TokenReservation? Reservation { get; init; }
 
     /// <summary>Model connectors: the model the request names (for telemetry and token metrics).</summary>
     public string? RequestedModel { get; init; }
