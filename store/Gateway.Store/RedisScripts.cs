@@ -22,11 +22,15 @@ internal static class RedisScripts
     // What the running script has read or written of a key: whether it exists, a window's count, that
     // its expiry is set. Nothing else runs and no key expires while a script runs, so each holds until
     // the script writes that key again (a nonce's SET forgets it), and Redis is asked once per script.
+    // A counter lives in the slot of its window that now falls in (key:(nowMs / windowMs)), which
+    // expires when the window resets.
     //
     // Windows: keys KEYS[k0 + i], arguments limit, window ms, permits at ARGV[a0 + 3i - 2 ...].
     // Counts in every window only when all admit; returns {refused index or -1, retry-after ms}.
     // A budget: key KEYS[k], arguments amount, limit, window ms at ARGV[a ...]. Reserves the whole
     // amount in the current window's slot or nothing; returns {reserved 0|1, used, resets-in ms}.
+    // A settle: key KEYS[k], delta (actual - reserved) and window ms at ARGV[a ...]. Adds the delta to
+    // the current window's slot, never below zero; returns the used amount.
     private const string Counters = Now + """
         local exists, used, expiring = {}, {}, {}
 
@@ -37,50 +41,19 @@ internal static class RedisScripts
           return exists[key] == 1
         end
 
-        local function acquire(k0, a0, count, now)
-          local slots = {}
-          for i = 1, count do
-            local limit = tonumber(ARGV[a0 + 3 * i - 2])
-            local window = tonumber(ARGV[a0 + 3 * i - 1])
-            local permits = tonumber(ARGV[a0 + 3 * i])
-            local slot = math.floor(now / window)
-            local key = KEYS[k0 + i] .. ':' .. string.format('%d', slot)
-            local resets = (slot + 1) * window - now
-            if used[key] == nil then
-              used[key] = tonumber(redis.call('GET', key) or '0')
-            end
-            if used[key] + permits > limit then
-              return {i - 1, resets}
-            end
-            slots[i] = {key, permits, resets}
-          end
-          for i = 1, #slots do
-            local s = slots[i]
-            used[s[1]] = redis.call('INCRBY', s[1], s[2])
-            exists[s[1]] = 1
-            if not expiring[s[1]] then
-              if redis.call('PTTL', s[1]) < 0 then
-                redis.call('PEXPIRE', s[1], s[3])
-              end
-              expiring[s[1]] = true
-            end
-          end
-          return {-1, 0}
+        local function slot_of(base, window, now)
+          local slot = math.floor(now / window)
+          return base .. ':' .. string.format('%d', slot), (slot + 1) * window - now
         end
 
-        local function reserve(k, a, now)
-          local amount = tonumber(ARGV[a])
-          local limit = tonumber(ARGV[a + 1])
-          local window = tonumber(ARGV[a + 2])
-          local slot = math.floor(now / window)
-          local key = KEYS[k] .. ':' .. string.format('%d', slot)
-          local resets = (slot + 1) * window - now
+        local function count_of(key)
           if used[key] == nil then
             used[key] = tonumber(redis.call('GET', key) or '0')
           end
-          if used[key] + amount > limit then
-            return {0, used[key], resets}
-          end
+          return used[key]
+        end
+
+        local function add(key, amount, resets)
           used[key] = redis.call('INCRBY', key, amount)
           exists[key] = 1
           if not expiring[key] then
@@ -89,33 +62,42 @@ internal static class RedisScripts
             end
             expiring[key] = true
           end
-          return {1, used[key], resets}
+          return used[key]
         end
 
-        """;
+        local function acquire(k0, a0, count, now)
+          local slots = {}
+          for i = 1, count do
+            local limit = tonumber(ARGV[a0 + 3 * i - 2])
+            local permits = tonumber(ARGV[a0 + 3 * i])
+            local key, resets = slot_of(KEYS[k0 + i], tonumber(ARGV[a0 + 3 * i - 1]), now)
+            if count_of(key) + permits > limit then
+              return {i - 1, resets}
+            end
+            slots[i] = {key, permits, resets}
+          end
+          for i = 1, #slots do
+            add(slots[i][1], slots[i][2], slots[i][3])
+          end
+          return {-1, 0}
+        end
 
-    // A settle: key KEYS[k], delta (actual - reserved) and window ms at ARGV[a ...]. Adds the delta to
-    // the current window's slot, never below zero; returns the used amount. A slot's expiry is checked
-    // once per script run (SET ... KEEPTTL keeps it).
-    private const string Settles = Now + """
-        local expiring = {}
+        local function reserve(k, a, now)
+          local amount = tonumber(ARGV[a])
+          local key, resets = slot_of(KEYS[k], tonumber(ARGV[a + 2]), now)
+          if count_of(key) + amount > tonumber(ARGV[a + 1]) then
+            return {0, used[key], resets}
+          end
+          return {1, add(key, amount, resets), resets}
+        end
 
         local function settle(k, a, now)
-          local window = tonumber(ARGV[a + 1])
-          local slot = math.floor(now / window)
-          local key = KEYS[k] .. ':' .. string.format('%d', slot)
-          local used = redis.call('INCRBY', key, ARGV[a])
-          if not expiring[key] then
-            if redis.call('PTTL', key) < 0 then
-              redis.call('PEXPIRE', key, (slot + 1) * window - now)
-            end
-            expiring[key] = true
-          end
-          if used < 0 then
+          local key, resets = slot_of(KEYS[k], tonumber(ARGV[a + 1]), now)
+          if add(key, ARGV[a], resets) < 0 then
             redis.call('SET', key, '0', 'KEEPTTL')
-            used = 0
+            used[key] = 0
           end
-          return used
+          return used[key]
         end
 
         """;
@@ -230,7 +212,7 @@ internal static class RedisScripts
         """);
 
     /// <summary>KEYS[1]: budget; ARGV: delta (actual - reserved), window ms. Returns the used amount, clamped at 0.</summary>
-    public static LuaScript Settle { get; } = LuaScript.Prepare(Settles + """
+    public static LuaScript Settle { get; } = LuaScript.Prepare(Counters + """
         return settle(1, 1, now_ms())
         """);
 
@@ -238,7 +220,7 @@ internal static class RedisScripts
     /// A batch of settles, each as <see cref="Settle"/> would make it, in order, at one instant. KEYS:
     /// one budget per settle; ARGV: per settle its delta and window ms. Returns the used amounts, in order.
     /// </summary>
-    public static LuaScript SettleBatch { get; } = LuaScript.Prepare(Settles + """
+    public static LuaScript SettleBatch { get; } = LuaScript.Prepare(Counters + """
         local now = now_ms()
         local results = {}
         for i = 1, #KEYS do
