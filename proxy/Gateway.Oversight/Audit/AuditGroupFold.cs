@@ -25,9 +25,10 @@ internal static class AuditGroupFold
     /// <summary>
     /// The entries to seal, in order, each with the items it answers: a folded entry sits where its first member
     /// arrived. An entry that is the only one of its kind in the group is left as it is. Decisions fold by the digest
-    /// of their stored explanation, resolved through <paramref name="explanations"/> (computed when it is null).
+    /// of their stored explanation, resolved through <paramref name="explanations"/> (the cache the seal resolves it
+    /// through again, so the second time is a lookup).
     /// </summary>
-    public static List<(AuditEntry Entry, List<T> Items)> Fold<T>(IReadOnlyList<T> items, Func<T, AuditEntry> entryOf, AuditExplanationCache? explanations = null)
+    public static List<(AuditEntry Entry, List<T> Items)> Fold<T>(IReadOnlyList<T> items, Func<T, AuditEntry> entryOf, AuditExplanationCache explanations)
     {
         var folded = new List<(AuditEntry Entry, List<T> Items)>(items.Count);
         Dictionary<Kind, int>? open = null;
@@ -147,7 +148,7 @@ internal static class AuditGroupFold
         string? FailingControls)
     {
         /// <summary>The entry's kind, or null when it keeps a record of its own.</summary>
-        public static Kind? Of(AuditEntry entry, AuditExplanationCache? explanations)
+        public static Kind? Of(AuditEntry entry, AuditExplanationCache explanations)
         {
             if (entry.Fold == AuditFold.None)
             {
@@ -195,7 +196,7 @@ internal static class AuditGroupFold
             return joined.ToString();
         }
 
-        private static bool TryResolve(AuditEntry entry, AuditExplanationCache? explanations, out string? digest)
+        private static bool TryResolve(AuditEntry entry, AuditExplanationCache explanations, out string? digest)
         {
             digest = null;
             if (entry.Explanation.IsEmpty)
@@ -205,9 +206,7 @@ internal static class AuditGroupFold
 
             try
             {
-                digest = (explanations is null
-                    ? AuditExplanationCache.Compute(entry.Explanation, entry.IntentDigest)
-                    : explanations.Resolve(entry.Explanation, entry.IntentDigest)).Digest;
+                digest = explanations.Resolve(entry.Explanation, entry.IntentDigest).Digest;
                 return true;
             }
             catch (Exception ex) when (ex is JsonException or FormatException)
