@@ -30,10 +30,7 @@ public sealed class EmbeddedRestartTests : IDisposable
             ["Gateway__Admin__BootstrapTokenSha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(AdminToken))),
             ["Logging__LogLevel__Default"] = "Warning",
         };
-        foreach (var key in new[] { "DATA_ENCRYPTION_KEY", "DECISION_SIGNING_KEY", "GATEWAY_SERVICE_KEY" })
-        {
-            _environment[key] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        }
+        GatewayProcess.AddFreshKeys(_environment);
     }
 
     [Theory]

@@ -44,10 +44,7 @@ public sealed class GatewayKillTests
                 ["Gateway__Admin__BootstrapTokenSha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(AdminToken))),
                 ["Logging__LogLevel__Default"] = "Warning",
             };
-            foreach (var key in new[] { "DATA_ENCRYPTION_KEY", "DECISION_SIGNING_KEY", "GATEWAY_SERVICE_KEY" })
-            {
-                environment[key] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-            }
+            GatewayProcess.AddFreshKeys(environment);
 
             // Under load, killed: nothing acknowledged is lost.
             Answers answered;

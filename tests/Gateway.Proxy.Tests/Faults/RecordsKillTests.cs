@@ -48,10 +48,7 @@ public sealed class RecordsKillTests
             ["Gateway__Admin__BootstrapTokenSha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(BootstrapToken))),
             ["Logging__LogLevel__Default"] = "Warning",
         };
-        foreach (var key in new[] { "DATA_ENCRYPTION_KEY", "DECISION_SIGNING_KEY", "GATEWAY_SERVICE_KEY" })
-        {
-            environment[key] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        }
+        GatewayProcess.AddFreshKeys(environment);
 
         var votes = new ConcurrentBag<(string ApprovalId, string Person)>();
         var consumed = new ConcurrentBag<(string Order, string Warrant)>();

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
 using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Testing;
 
@@ -32,10 +31,7 @@ public sealed class StoreOutageRecordTests
                 ["Gateway__Audit__ReplicaId"] = "outage",
                 ["Logging__LogLevel__Default"] = "Warning",
             };
-            foreach (var key in new[] { "DATA_ENCRYPTION_KEY", "DECISION_SIGNING_KEY", "GATEWAY_SERVICE_KEY" })
-            {
-                environment[key] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-            }
+            GatewayProcess.AddFreshKeys(environment);
 
             var refused = new List<string>();
             using (var gateway = await GatewayProcess.StartAsync(environment))

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
 using Gateway.Testing;
 
 namespace Gateway.Proxy.Tests.Infrastructure;
@@ -22,6 +23,15 @@ public sealed class GatewayProcess : IDisposable
     public HttpClient Http { get; }
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>Adds fresh random keys for every purpose the gateway needs one (data encryption, decision signing, service).</summary>
+    public static void AddFreshKeys(IDictionary<string, string> environment)
+    {
+        foreach (var key in new[] { "DATA_ENCRYPTION_KEY", "DECISION_SIGNING_KEY", "GATEWAY_SERVICE_KEY" })
+        {
+            environment[key] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        }
+    }
 
     /// <summary>Starts the gateway with <paramref name="environment"/> and waits until <c>/readyz</c> answers 2xx.</summary>
     public static async Task<GatewayProcess> StartAsync(IReadOnlyDictionary<string, string> environment)
