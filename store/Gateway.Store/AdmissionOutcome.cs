@@ -15,4 +15,10 @@ public readonly record struct AdmissionOutcome(bool NonceFresh, uint SwitchesOn,
     /// nonce was a replay or a window refused (nothing was reserved then).
     /// </summary>
     public BudgetOutcome? Budget { get; init; }
+
+    /// <summary>
+    /// What the request's <see cref="AdmissionRequest.Token"/> recorded, read and consumed; null when none was asked
+    /// for, or the nonce was a replay, a window refused or the budget was refused (nothing was recorded then).
+    /// </summary>
+    public TokenRecordingOutcome? Token { get; init; }
 }

@@ -25,4 +25,11 @@ public sealed record AdmissionRequest(
     /// admitted (<see cref="AdmissionOutcome.Budget"/>); null for none.
     /// </summary>
     public BudgetReservation? Budget { get; init; }
+
+    /// <summary>
+    /// The decision token record to write, the generation counters to read and the presented token to consume, in the
+    /// same step, only when the nonce was fresh, every window admitted and the budget (when asked) was reserved
+    /// (<see cref="AdmissionOutcome.Token"/>); null for none.
+    /// </summary>
+    public TokenRecording? Token { get; init; }
 }

@@ -19,6 +19,12 @@ public interface IStateStore
     /// <summary>Returns the value, or null when absent or expired.</summary>
     ValueTask<string?> GetAsync(string key, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The values of <paramref name="keys"/>, in order (null where absent or expired), read in one step (one round
+    /// trip on Redis: the keys must share a Redis Cluster hash slot, the same <c>{tenant}</c> tag).
+    /// </summary>
+    ValueTask<IReadOnlyList<string?>> GetManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default);
+
     /// <summary>Stores the value, replacing any previous one; <paramref name="expiry"/> null keeps it forever.</summary>
     ValueTask SetAsync(string key, string value, TimeSpan? expiry, CancellationToken cancellationToken = default);
 

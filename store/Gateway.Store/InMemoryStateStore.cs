@@ -76,6 +76,23 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
         }
     }
 
+    public ValueTask<IReadOnlyList<string?>> GetManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        cancellationToken.ThrowIfCancellationRequested();
+        var values = new string?[keys.Count];
+        lock (_gate)
+        {
+            var now = Now;
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = TryGetLive(keys[i], now, out var entry) ? entry.Value as string : null;
+            }
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<string?>>(values);
+    }
+
     public ValueTask SetAsync(string key, string value, TimeSpan? expiry, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();

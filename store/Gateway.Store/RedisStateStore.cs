@@ -67,6 +67,30 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
     public async ValueTask<string?> GetAsync(string key, CancellationToken cancellationToken = default) =>
         await RunAsync("get", key, static (db, k) => db.StringGetAsync(k), cancellationToken).ConfigureAwait(false);
 
+    public async ValueTask<IReadOnlyList<string?>> GetManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        if (keys.Count == 0)
+        {
+            return [];
+        }
+
+        var redisKeys = new RedisKey[keys.Count];
+        for (var i = 0; i < redisKeys.Length; i++)
+        {
+            redisKeys[i] = keys[i];
+        }
+
+        var reply = await RunAsync("get_many", redisKeys, static (db, k) => db.StringGetAsync(k), cancellationToken).ConfigureAwait(false);
+        var values = new string?[reply.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = reply[i];
+        }
+
+        return values;
+    }
+
     public async ValueTask SetAsync(string key, string value, TimeSpan? expiry, CancellationToken cancellationToken = default) =>
         await RunAsync("set", (key, value, expiry), static (db, s) => db.StringSetAsync(s.key, s.value, s.expiry is { } e ? Milliseconds(e) : (TimeSpan?)null, When.Always), cancellationToken).ConfigureAwait(false);
 

@@ -41,6 +41,9 @@ internal sealed class TracingStateStore : IStateStore
     public ValueTask<string?> GetAsync(string key, CancellationToken cancellationToken = default) =>
         Run("get", key, static (s, k, ct) => s.GetAsync(k, ct), cancellationToken);
 
+    public ValueTask<IReadOnlyList<string?>> GetManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default) =>
+        Run("get_many", keys, static (s, k, ct) => s.GetManyAsync(k, ct), cancellationToken);
+
     public ValueTask SetAsync(string key, string value, TimeSpan? expiry, CancellationToken cancellationToken = default) =>
         Run("set", (key, value, expiry), static (s, a, ct) => s.SetAsync(a.key, a.value, a.expiry, ct), cancellationToken);
 

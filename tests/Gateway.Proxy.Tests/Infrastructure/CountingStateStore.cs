@@ -11,6 +11,8 @@ public sealed class CountingStateStore(IStateStore inner, ConcurrentQueue<(strin
 
     public ValueTask<string?> GetAsync(string key, CancellationToken cancellationToken = default) => Note(inner.GetAsync(key, cancellationToken), "get");
 
+    public ValueTask<IReadOnlyList<string?>> GetManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default) => Note(inner.GetManyAsync(keys, cancellationToken), "get_many");
+
     public ValueTask SetAsync(string key, string value, TimeSpan? expiry, CancellationToken cancellationToken = default) => Note(inner.SetAsync(key, value, expiry, cancellationToken), "set");
 
     public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) => Note(inner.DeleteAsync(key, cancellationToken), "delete");
