@@ -3,11 +3,12 @@ using System.Text.Json.Serialization;
 namespace Gamut.Agent.Upstream;
 
 /// <summary>
-/// Source-generated JSON metadata for <see cref="DecisionTokenPayload"/>: an unknown member, or a missing one other than
-/// <c>deg</c>, is refused; <c>deg</c> is written only when set.
+/// Source-generated JSON metadata for <see cref="DecisionTokenPayload"/>: a missing member other than <c>deg</c> is
+/// refused; a member this version does not know is skipped (the gateway adds claims an older verifier need not read:
+/// the signature covers them all); <c>deg</c> is written only when set.
 /// </summary>
 [JsonSourceGenerationOptions(
-    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
     RespectRequiredConstructorParameters = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(DecisionTokenPayload))]
