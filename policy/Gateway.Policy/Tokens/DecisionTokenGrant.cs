@@ -16,7 +16,7 @@ public sealed record DecisionTokenGrant(string TokenId, long TenantGeneration, l
     public string? ApprovalId { get; init; }
 
     /// <summary>
-    /// True when the decision only answers (<c>/v1/evaluate</c>, or a simulated action): its token is the evaluation's,
+    /// True when the decision only answers (<c>/v1/evaluate</c>): its token is the evaluation's,
     /// which the agent may present once on the action it evaluated (<see cref="DecisionTokenPayload.Evaluation"/>).
     /// </summary>
     public bool Evaluation { get; init; }
