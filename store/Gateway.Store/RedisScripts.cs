@@ -102,6 +102,52 @@ internal static class RedisScripts
 
         """;
 
+    // A decision token's step: KEYS[tk] its record, KEYS[tk + 1 ...] its generation counters, then the presented
+    // token's record when asked; ARGV[ta] the record's lifetime ms, ARGV[ta + 1] the counter count, ARGV[ta + 2] consume
+    // 0|1. Sets the record to 'issued', reads each counter (once per script run: nothing increments one during it) and
+    // sets a presented record from 'issued' to 'used' (read afresh each time, so that two requests of one run cannot
+    // both use it). Returns the consumption code (0 nothing asked, 1 consumed, 2 already used, 3 no record) and the
+    // generations (four slots, 0 beyond those asked).
+    private const string TokenStep = """
+        local generations = {}
+
+        local function token_step(tk, ta)
+          local counters = tonumber(ARGV[ta + 1])
+          redis.call('SET', KEYS[tk], 'issued', 'PX', ARGV[ta])
+          local read = {0, 0, 0, 0}
+          for i = 1, counters do
+            local key = KEYS[tk + i]
+            if generations[key] == nil then
+              generations[key] = tonumber(redis.call('GET', key) or '0')
+            end
+            read[i] = generations[key]
+          end
+          if tonumber(ARGV[ta + 2]) ~= 1 then
+            return 0, read
+          end
+          local record = KEYS[tk + counters + 1]
+          local state = redis.call('GET', record)
+          if state == 'issued' then
+            redis.call('SET', record, 'used', 'KEEPTTL')
+            return 1, read
+          elseif state == 'used' then
+            return 2, read
+          end
+          return 3, read
+        end
+
+        """;
+
+    /// <summary>
+    /// The decision-token step alone, for an admission whose budget was reserved by a call of its own (see
+    /// <see cref="Admit"/>): KEYS the token's record, its generation keys, the presented token's record; ARGV the
+    /// record's lifetime ms, the generation count, consume 0|1. Returns {consumption code, four generations}.
+    /// </summary>
+    public static LuaScript RecordToken { get; } = LuaScript.Prepare(TokenStep + """
+        local used, read = token_step(1, 1)
+        return {used, read[1], read[2], read[3], read[4]}
+        """);
+
     /// <summary>KEYS[1]: counter; ARGV: delta, expiry ms (0 = none). Expiry only when created.</summary>
     public static LuaScript Increment { get; } = LuaScript.Prepare("""
         local existed = redis.call('EXISTS', KEYS[1])
@@ -139,18 +185,11 @@ internal static class RedisScripts
     /// nonce, one <c>INCRBY</c> per window and budget and one <c>SET</c> for the token's record per request. A presented
     /// token's record is read afresh each time, so that two requests of one batch cannot both use it.
     /// </remarks>
-    public static LuaScript Admit { get; } = LuaScript.Prepare(Counters + """
+    public static LuaScript Admit { get; } = LuaScript.Prepare(Counters + TokenStep + """
         local now = now_ms()
         local results = {}
-        local generations = {}
         local k = 0
         local a = 1
-        local function generation_of(key)
-          if generations[key] == nil then
-            generations[key] = tonumber(redis.call('GET', key) or '0')
-          end
-          return generations[key]
-        end
         for r = 0, tonumber(ARGV[1]) - 1 do
           local nonce = KEYS[k + 1]
           local switches = tonumber(ARGV[a + 3])
@@ -184,23 +223,7 @@ internal static class RedisScripts
               reserved = reserve(k + 2 + switches + windows, a + 7 + 3 * windows, now)
             end
             if token == 1 and refused < 0 and reserved[1] ~= 0 then
-              redis.call('SET', KEYS[tk], 'issued', 'PX', ARGV[ta])
-              for i = 1, counters do
-                generation[i] = generation_of(KEYS[tk + i])
-              end
-              used_token = 0
-              if consume == 1 then
-                local record = KEYS[tk + counters + 1]
-                local state = redis.call('GET', record)
-                if state == 'issued' then
-                  redis.call('SET', record, 'used', 'KEEPTTL')
-                  used_token = 1
-                elseif state == 'used' then
-                  used_token = 2
-                else
-                  used_token = 3
-                end
-              end
+              used_token, generation = token_step(tk, ta)
             end
           end
           local o = 12 * r
@@ -282,5 +305,5 @@ internal static class RedisScripts
         """);
 
     /// <summary>Every script, loaded on each server when the connection comes up.</summary>
-    public static IReadOnlyList<LuaScript> All { get; } = [Increment, Admit, Reserve, Settle, SettleBatch, SetAdd, Append];
+    public static IReadOnlyList<LuaScript> All { get; } = [Increment, Admit, RecordToken, Reserve, Settle, SettleBatch, SetAdd, Append];
 }

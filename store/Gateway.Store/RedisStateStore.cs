@@ -138,7 +138,7 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
             WindowMilliseconds(budget.Window);
             if (!_batchBudgets || !tag.SequenceEqual(HashTag(budget.Key)))
             {
-                return AdmitThenReserveAsync(request with { Budget = null }, budget, cancellationToken);
+                return AdmitThenReserveAsync(request with { Budget = null, Token = null }, budget, request.Token, cancellationToken);
             }
         }
 
@@ -148,15 +148,32 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
     }
 
     // A budget that cannot ride the admission's script run (another hash slot, or BatchBudgets off):
-    // reserved with a call of its own right after an admission that admitted. The token step has then already run
-    // with the admission: a request whose budget is refused here leaves a token record no token bears (it expires),
-    // and a token it presented is used up although the request is refused.
-    private async ValueTask<AdmissionOutcome> AdmitThenReserveAsync(AdmissionRequest request, BudgetReservation budget, CancellationToken cancellationToken)
+    // reserved with a call of its own right after an admission that admitted, and the token step, when asked, with a
+    // third only when the budget was reserved (as the admission script would have decided it).
+    private async ValueTask<AdmissionOutcome> AdmitThenReserveAsync(AdmissionRequest request, BudgetReservation budget, TokenRecording? token, CancellationToken cancellationToken)
     {
         var outcome = await AdmitAsync(request, cancellationToken).ConfigureAwait(false);
-        return outcome.NonceFresh && outcome.RateLimit.Admitted
-            ? outcome with { Budget = await TryReserveAsync(budget.Key, budget.Amount, budget.Limit, budget.Window, CancellationToken.None).ConfigureAwait(false) }
-            : outcome;
+        if (!outcome.NonceFresh || !outcome.RateLimit.Admitted)
+        {
+            return outcome;
+        }
+
+        var reserved = await TryReserveAsync(budget.Key, budget.Amount, budget.Limit, budget.Window, CancellationToken.None).ConfigureAwait(false);
+        return outcome with
+        {
+            Budget = reserved,
+            Token = reserved.Reserved && token is not null ? await RecordTokenAsync(token).ConfigureAwait(false) : null,
+        };
+    }
+
+    // RedisScripts.RecordToken: the token step alone. Never cancelled: the admission it completes has been made.
+    private async ValueTask<TokenRecordingOutcome> RecordTokenAsync(TokenRecording token)
+    {
+        var keys = new RedisKey[1 + token.GenerationKeys.Count + (token.ConsumeKey is null ? 0 : 1)];
+        var values = new RedisValue[3];
+        WriteToken(token, keys, 0, values, 0);
+        var reply = (RedisResult[])(await EvaluateAsync("record_token", RedisScripts.RecordToken, keys, values, CancellationToken.None).ConfigureAwait(false))!;
+        return ToToken(reply, 0, token);
     }
 
     // Requests share a batch only with requests of the same hash tag (a tenant's keys all carry it).
@@ -266,21 +283,27 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
 
         if (request.Token is { } token)
         {
-            keys[key++] = token.RecordKey;
-            foreach (var generation in token.GenerationKeys)
-            {
-                keys[key++] = generation;
-            }
-
-            if (token.ConsumeKey is { } consume)
-            {
-                keys[key] = consume;
-            }
-
-            values[value] = (long)Milliseconds(token.Lifetime).TotalMilliseconds;
-            values[value + 1] = token.GenerationKeys.Count;
-            values[value + 2] = token.ConsumeKey is null ? 0 : 1;
+            WriteToken(token, keys, key, values, value);
         }
+    }
+
+    // The token step's keys (record, generations, presented record) and arguments (lifetime ms, generation count, consume 0|1).
+    private static void WriteToken(TokenRecording token, RedisKey[] keys, int key, RedisValue[] values, int value)
+    {
+        keys[key++] = token.RecordKey;
+        foreach (var generation in token.GenerationKeys)
+        {
+            keys[key++] = generation;
+        }
+
+        if (token.ConsumeKey is { } consume)
+        {
+            keys[key] = consume;
+        }
+
+        values[value] = (long)Milliseconds(token.Lifetime).TotalMilliseconds;
+        values[value + 1] = token.GenerationKeys.Count;
+        values[value + 2] = token.ConsumeKey is null ? 0 : 1;
     }
 
     private static AdmissionOutcome ToAdmission(RedisResult[] reply, int offset, AdmissionRequest request) =>

@@ -225,6 +225,21 @@ public sealed class DurableInMemoryStateStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Admit_TokenRecordsAndTheirUse_SurviveARestart()
+    {
+        using (var store = Open())
+        {
+            await store.AdmitAsync(Admission("token-a") with { Token = new TokenRecording("token:a", TimeSpan.FromMinutes(5), []) });
+            await store.AdmitAsync(Admission("token-b") with { Token = new TokenRecording("token:b", TimeSpan.FromMinutes(5), []) { ConsumeKey = "token:a" } });
+        }
+
+        using var reopened = Open();
+        Assert.Equal([TokenRecording.Used, TokenRecording.Issued], await reopened.GetManyAsync(["token:a", "token:b"]));
+        var again = await reopened.AdmitAsync(Admission("token-c") with { Token = new TokenRecording("token:c", TimeSpan.FromMinutes(5), []) { ConsumeKey = "token:a" } });
+        Assert.Equal(TokenConsumption.AlreadyUsed, again.Token!.Consumption);
+    }
+
+    [Fact]
     public async Task Admit_ManyConcurrentCallers_EveryAcknowledgedNonceSurvives()
     {
         var nonces = Enumerable.Range(0, 400).Select(i => "concurrent-" + i).ToArray();

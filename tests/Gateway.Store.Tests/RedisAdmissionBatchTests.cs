@@ -379,6 +379,25 @@ public sealed class RedisAdmissionBatchTests : IAsyncLifetime
     private static (bool, bool, bool?, long?) BudgetDecision(AdmissionOutcome outcome) =>
         (outcome.NonceFresh, outcome.RateLimit.Admitted, outcome.Budget?.Reserved, outcome.Budget?.Used);
 
+    [Fact]
+    public async Task AdmitAsync_TwoRequestsOfOneBatchUsingOneToken_OnlyTheFirstUsesIt()
+    {
+        await using var batched = await StoreAsync(batch: true);
+        var presented = _prefix + "token:presented";
+        Assert.NotNull((await batched.AdmitAsync(Fresh([]) with { Token = new TokenRecording(presented, TimeSpan.FromMinutes(5), []) })).Token);
+        await batched.IncrementAsync(_prefix + "gen", 2, expiry: null);
+
+        var outcomes = await AdmitWhileHeldAsync(batched, [.. Enumerable.Range(0, 3).Select(i => Fresh([]) with
+        {
+            Token = new TokenRecording(_prefix + "token:" + i, TimeSpan.FromMinutes(5), [_prefix + "gen"]) { ConsumeKey = presented },
+        })]);
+
+        Assert.Equal([TokenConsumption.Consumed, TokenConsumption.AlreadyUsed, TokenConsumption.AlreadyUsed], outcomes.Select(o => o.Token!.Consumption));
+        Assert.All(outcomes, o => Assert.Equal([2L], o.Token!.Generations));
+        Assert.Equal([TokenRecording.Used, TokenRecording.Issued, TokenRecording.Issued, TokenRecording.Issued],
+            await batched.GetManyAsync([presented, _prefix + "token:0", _prefix + "token:1", _prefix + "token:2"]));
+    }
+
     private AdmissionRequest Fresh(IReadOnlyList<RateLimitWindow> windows) =>
         new(_prefix + "nonce:" + Guid.NewGuid().ToString("N"), "1700000000", TimeSpan.FromMinutes(5), [], windows);
 
