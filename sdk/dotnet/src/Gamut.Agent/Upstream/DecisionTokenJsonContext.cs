@@ -4,7 +4,8 @@ namespace Gamut.Agent.Upstream;
 
 /// <summary>
 /// Source-generated JSON metadata for <see cref="DecisionTokenPayload"/>: an unknown member, or a missing one other than
-/// <c>deg</c>, is refused; <c>deg</c> is written only when set.
+/// the optional ones (<c>deg</c>, <c>tgn</c>, <c>agn</c>, <c>pol</c>, <c>rid</c>, <c>apr</c>, <c>evl</c>), is refused;
+/// optional members are written only when set.
 /// </summary>
 [JsonSourceGenerationOptions(
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,

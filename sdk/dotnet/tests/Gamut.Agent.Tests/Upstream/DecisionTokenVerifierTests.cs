@@ -46,6 +46,32 @@ public sealed class DecisionTokenVerifierTests
     }
 
     [Fact]
+    public void Verify_TokenWithRevocationClaims_ParsesThem()
+    {
+        var token = DecisionTokens.Sign(Key, Encoding.UTF8.GetBytes(
+            """{"tid":"demo","aid":"a","tool":"t","act":"d","dec":"allow","iat":1800000000,"exp":1800000300,"jti":"j","tgn":3,"agn":7,"pol":"sha256:p","rid":"req-1","apr":"apr_1","evl":true}"""));
+
+        var result = new DecisionTokenVerifier(Key, Clock()).Verify(token, "demo", "t", "d");
+
+        Assert.True(result.IsValid, result.Reason);
+        var payload = result.Payload!;
+        Assert.Equal((3L, 7L, "sha256:p", "req-1", "apr_1", true), (payload.TenantGeneration, payload.AgentGeneration, payload.PolicyDigest, payload.RequestId, payload.ApprovalId, payload.IsEvaluation));
+    }
+
+    [Fact]
+    public void Verify_TokenWithoutRevocationClaims_StillVerifies()
+    {
+        var token = DecisionTokens.Sign(Key, Encoding.UTF8.GetBytes(
+            """{"tid":"demo","aid":"a","tool":"t","act":"d","dec":"allow","iat":1800000000,"exp":1800000300,"jti":"j"}"""));
+
+        var result = new DecisionTokenVerifier(Key, Clock()).Verify(token, "demo", "t", "d");
+
+        Assert.True(result.IsValid, result.Reason);
+        var payload = result.Payload!;
+        Assert.Equal(((long?)null, (long?)null, (string?)null, (string?)null, (string?)null, false), (payload.TenantGeneration, payload.AgentGeneration, payload.PolicyDigest, payload.RequestId, payload.ApprovalId, payload.IsEvaluation));
+    }
+
+    [Fact]
     public void Verify_TamperedPayload_IsBadSignature()
     {
         var time = Clock();
@@ -114,6 +140,8 @@ public sealed class DecisionTokenVerifierTests
     [InlineData("""{"tid":"demo","aid":"a","tool":"t","act":"d","dec":"degrade","deg":"shrink","iat":1800000000,"exp":1800000300,"jti":"j"}""", "malformed")]
     [InlineData("""{"tid":"demo","aid":"a","tool":"t","act":"d","dec":"allow","iat":1800000000,"exp":1800000300}""", "malformed")]
     [InlineData("""{"tid":"demo","aid":"a","tool":"t","act":"d","dec":"allow","iat":1800000000,"exp":1800000300,"jti":"j","extra":1}""", "malformed")]
+    [InlineData("""{"tid":"demo","aid":"a","tool":"t","act":"d","dec":"allow","iat":1800000000,"exp":1800000300,"jti":"j","tgn":-1}""", "malformed")]
+    [InlineData("""{"tid":"demo","aid":"a","tool":"t","act":"d","dec":"allow","iat":1800000000,"exp":1800000300,"jti":"j","agn":"1"}""", "malformed")]
     [InlineData("null", "malformed")]
     public void Verify_SignedButUnacceptablePayload_ReturnsStableReason(string payloadJson, string reason)
     {
