@@ -32,6 +32,18 @@ internal static partial class OversightLog
     [LoggerMessage(EventId = 4020, Level = LogLevel.Warning, Message = "Kill switch {Switch} of agent {Agent} (tenant {Tenant}) set to {On} by {Actor}")]
     public static partial void AgentSwitch(ILogger logger, string tenant, string agent, string @switch, bool on, string actor);
 
+    [LoggerMessage(EventId = 4021, Level = LogLevel.Warning, Message = "Kill switch {Switch} of tenant {Tenant} set to {On} by {Actor}")]
+    public static partial void TenantSwitch(ILogger logger, string tenant, string @switch, bool on, string actor);
+
+    [LoggerMessage(EventId = 4080, Level = LogLevel.Warning, Message = "Decision tokens of tenant {Tenant}, agent {Agent} revoked ({Cause}); token generation now {Generation}")]
+    public static partial void TokensRevoked(ILogger logger, string tenant, string agent, string cause, long generation);
+
+    [LoggerMessage(EventId = 4081, Level = LogLevel.Warning, Message = "Approval {ApprovalId} of tenant {Tenant} revoked by {Actor}: its warrant and the decision tokens issued under it are void")]
+    public static partial void ApprovalRevoked(ILogger logger, string tenant, string approvalId, string actor);
+
+    [LoggerMessage(EventId = 4082, Level = LogLevel.Warning, Message = "A decision token could not be verified: the state store is unavailable (answered 503, never live)")]
+    public static partial void TokenVerificationUnavailable(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 4030, Level = LogLevel.Error, Message = "Audit append failed for tenant {Tenant}")]
     public static partial void AuditAppendFailed(ILogger logger, Exception exception, string tenant);
 

@@ -11,6 +11,7 @@ public sealed class OversightMetrics
     private readonly UpDownCounter<long> _approvalsPending;
     private readonly Counter<long> _approvalsSettled;
     private readonly Counter<long> _warrants;
+    private readonly Counter<long> _tokenVerifications;
     private readonly Counter<long> _auditRecords;
     private readonly Counter<long> _auditConflicts;
     private readonly Counter<long> _auditBacklogDropped;
@@ -38,6 +39,7 @@ public sealed class OversightMetrics
         _approvalsPending = meter.CreateUpDownCounter<long>("gateway.approvals.pending", "{request}", "Approval requests waiting for approvers (created here minus settled here; sum over replicas).");
         _approvalsSettled = meter.CreateCounter<long>("gateway.approvals.settled", "{request}", "Approval requests approved, denied or expired.");
         _warrants = meter.CreateCounter<long>("gateway.warrants.redemptions", "{warrant}", "Warrant redemptions by outcome.");
+        _tokenVerifications = meter.CreateCounter<long>("gateway.decision_tokens.verifications", "{verification}", "Decision-token verifications asked by executors, by status (live, revoked, expired, invalid, unavailable).");
         _auditRecords = meter.CreateCounter<long>("gateway.audit.records", "{record}", "Audit records appended.");
         _auditConflicts = meter.CreateCounter<long>("gateway.audit.append_conflicts", "{conflict}", "Appends retried because another writer extended the chain first (per partition: tenant and replica).");
         _auditBacklogDropped = meter.CreateCounter<long>("gateway.audit.backlog_dropped", "{record}", "Refusals that could not be recorded later because the backlog (sink down) was full.");
@@ -61,6 +63,9 @@ public sealed class OversightMetrics
 
     internal void WarrantRedemption(string tenant, string outcome) =>
         _warrants.Add(1, new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("outcome", outcome));
+
+    internal void TokenVerified(string? tenant, string status) =>
+        _tokenVerifications.Add(1, new KeyValuePair<string, object?>("tenant", tenant ?? "unknown"), new KeyValuePair<string, object?>("status", status));
 
     internal void AuditAppended(string tenant, string decision) =>
         _auditRecords.Add(1, new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("decision", decision));

@@ -90,6 +90,7 @@ public static class GatewayApplication
                 (await vault.ResolveAsync(tenant, "vault:" + name, cancellationToken).ConfigureAwait(false)).Value);
         });
         services.AddSingleton<PolicyProvider>();
+        services.AddHostedService<PolicyInForcePublisher>();
         services.AddHostedService<PolicyStartupService>();
         services.AddSingleton<IAgentDirectory, PolicyAgentDirectory>();
         services.AddAgentSignatureAuthentication();
@@ -154,6 +155,7 @@ public static class GatewayApplication
         // Every agent action (the native /v1 routes and /providers) walks the governance stages inside YARP.
         app.MapReverseProxy(static pipeline => pipeline.UseGovernance());
         app.MapGatewayAdmin();
+        app.MapDecisionTokenVerification();
         return app;
     }
 

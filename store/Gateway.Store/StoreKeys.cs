@@ -35,5 +35,23 @@ public static class StoreKeys
 
     public static string AgentStatus(string tenant, string agent) => $"{Prefix}{{{tenant}}}:agent-status:{agent}";
 
+    /// <summary>A tenant's kill switches (suffixed per switch, as <see cref="AgentStatus"/>).</summary>
+    public static string TenantStatus(string tenant) => $"{Prefix}{{{tenant}}}:tenant-status";
+
+    /// <summary>The record of an issued decision token, by its id, until the token expires.</summary>
+    public static string DecisionToken(string tenant, string tokenId) => $"{Prefix}{{{tenant}}}:decision-token:{tokenId}";
+
+    /// <summary>The tenant's token generation: raising it revokes every token of the tenant issued before.</summary>
+    public static string TokenGeneration(string tenant) => $"{Prefix}{{{tenant}}}:token-generation";
+
+    /// <summary>The agent's token generation: raising it revokes every token of the agent issued before.</summary>
+    public static string TokenGeneration(string tenant, string agent) => $"{Prefix}{{{tenant}}}:token-generation:agent:{agent}";
+
+    /// <summary>The digest of the tenant's policy in force: a decision token issued under another is revoked.</summary>
+    public static string TokenPolicyDigest(string tenant) => $"{Prefix}{{{tenant}}}:token-policy-digest";
+
+    /// <summary>Present when the approval was revoked after it was granted: its warrant and the tokens issued under it are void.</summary>
+    public static string ApprovalRevoked(string tenant, string approvalId) => $"{Prefix}{{{tenant}}}:approval-revoked:{approvalId}";
+
     public static string AdminToken(string tokenHash) => $"{Prefix}admin-token:{tokenHash}";
 }

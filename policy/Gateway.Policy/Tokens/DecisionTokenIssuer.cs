@@ -43,7 +43,28 @@ public sealed class DecisionTokenIssuer
         _lifetime = effective;
     }
 
-    /// <summary>Issues a token for <paramref name="decision"/>; throws unless <see cref="Decision.MayExecute"/>.</summary>
+    /// <summary>The lifetime of every token this issuer signs.</summary>
+    public TimeSpan Lifetime => _lifetime;
+
+    /// <summary>
+    /// Issues the token of <paramref name="decision"/> under <paramref name="grant"/>: for an executable allow,
+    /// allow_and_log or degrade decision, or for one of those made by <c>/v1/evaluate</c> (evaluate-only), whose
+    /// token says so (<see cref="DecisionTokenPayload.Evaluation"/>). Throws for any other decision.
+    /// </summary>
+    public string Issue(Decision decision, DecisionTokenGrant grant)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        ArgumentNullException.ThrowIfNull(grant);
+        if (!decision.IsAllowFamily || decision.Descriptor is null)
+        {
+            throw new InvalidOperationException($"Decision tokens are issued only for allow, allow_and_log or degrade decisions about a catalog tool, not '{WireNames.Of(decision.Kind)}'.");
+        }
+
+        var d = decision.Descriptor;
+        return Issue(d.Tenant, d.Agent, d.Tool, d.IntentDigest, decision.Kind, decision.Kind == DecisionKind.Degrade ? decision.Degrade?.Mode : null, grant, decision.EvaluateOnly, decision.PolicyDigest);
+    }
+
+    /// <summary>Issues a token for <paramref name="decision"/> with a fresh id and generation 0; throws unless <see cref="Decision.MayExecute"/>.</summary>
     public string Issue(Decision decision)
     {
         ArgumentNullException.ThrowIfNull(decision);
@@ -52,17 +73,20 @@ public sealed class DecisionTokenIssuer
             throw new InvalidOperationException($"Decision tokens are issued only for executable allow, allow_and_log or degrade decisions, not '{WireNames.Of(decision.Kind)}'{(decision.EvaluateOnly ? " (evaluate-only)" : string.Empty)}.");
         }
 
-        var d = decision.Descriptor;
-        return Issue(d.Tenant, d.Agent, d.Tool, d.IntentDigest, decision.Kind, decision.Kind == DecisionKind.Degrade ? decision.Degrade?.Mode : null);
+        return Issue(decision, new DecisionTokenGrant(DecisionTokenGrant.NewTokenId(), 0, 0));
     }
 
-    /// <summary>Issues a token from its parts; throws for decisions outside the allow family.</summary>
-    public string Issue(string tenant, string agent, string tool, string intentDigest, DecisionKind decision, DegradeMode? degradeMode = null)
+    /// <summary>Issues a token from its parts, with a fresh id and generation 0; throws for decisions outside the allow family.</summary>
+    public string Issue(string tenant, string agent, string tool, string intentDigest, DecisionKind decision, DegradeMode? degradeMode = null) =>
+        Issue(tenant, agent, tool, intentDigest, decision, degradeMode, new DecisionTokenGrant(DecisionTokenGrant.NewTokenId(), 0, 0), evaluation: false, policyDigest: null);
+
+    private string Issue(string tenant, string agent, string tool, string intentDigest, DecisionKind decision, DegradeMode? degradeMode, DecisionTokenGrant grant, bool evaluation, string? policyDigest)
     {
         ArgumentException.ThrowIfNullOrEmpty(tenant);
         ArgumentException.ThrowIfNullOrEmpty(agent);
         ArgumentException.ThrowIfNullOrEmpty(tool);
         ArgumentException.ThrowIfNullOrEmpty(intentDigest);
+        ArgumentException.ThrowIfNullOrEmpty(grant.TokenId);
         if (decision is not (DecisionKind.Allow or DecisionKind.AllowAndLog or DecisionKind.Degrade))
         {
             throw new InvalidOperationException($"Decision tokens are never issued for '{WireNames.Of(decision)}'.");
@@ -74,8 +98,6 @@ public sealed class DecisionTokenIssuer
         }
 
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
-        Span<byte> jti = stackalloc byte[16];
-        RandomNumberGenerator.Fill(jti);
         var payload = new DecisionTokenPayload
         {
             Tenant = tenant,
@@ -85,8 +107,14 @@ public sealed class DecisionTokenIssuer
             Decision = decision,
             IssuedAt = now,
             ExpiresAt = now + (long)_lifetime.TotalSeconds,
-            TokenId = Base64Url.EncodeToString(jti),
+            TokenId = grant.TokenId,
             DegradeMode = decision == DecisionKind.Degrade ? degradeMode : null,
+            TenantGeneration = grant.TenantGeneration,
+            AgentGeneration = grant.AgentGeneration,
+            PolicyDigest = policyDigest,
+            RequestId = grant.RequestId,
+            ApprovalId = grant.ApprovalId,
+            Evaluation = evaluation ? true : null,
         };
 
         return Encode(JsonSerializer.SerializeToUtf8Bytes(payload, PolicyJsonContext.Default.DecisionTokenPayload));

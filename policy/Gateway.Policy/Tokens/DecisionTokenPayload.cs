@@ -39,4 +39,32 @@ public sealed record DecisionTokenPayload
     [JsonPropertyName("deg")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public DegradeMode? DegradeMode { get; init; }
+
+    /// <summary>The tenant's token generation the token was issued under (0 in a token that predates it).</summary>
+    [JsonPropertyName("tgn")]
+    public long TenantGeneration { get; init; }
+
+    /// <summary>The agent's token generation the token was issued under (0 in a token that predates it).</summary>
+    [JsonPropertyName("agn")]
+    public long AgentGeneration { get; init; }
+
+    /// <summary>The digest of the tenant's policy the decision was made under.</summary>
+    [JsonPropertyName("pol")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? PolicyDigest { get; init; }
+
+    /// <summary>The id of the request the decision was made for (its audit record).</summary>
+    [JsonPropertyName("rid")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? RequestId { get; init; }
+
+    /// <summary>The approval whose warrant the decision redeemed, when it did.</summary>
+    [JsonPropertyName("apr")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ApprovalId { get; init; }
+
+    /// <summary>True on a token from <c>/v1/evaluate</c>: it may be presented once on the action it evaluated.</summary>
+    [JsonPropertyName("evl")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Evaluation { get; init; }
 }

@@ -12,7 +12,13 @@ public static class AdminRoles
     /// <summary>Reads and verifies the audit journal and incidents.</summary>
     public const string Auditor = "auditor";
 
-    public static IReadOnlyList<string> All { get; } = [Approver, Admin, Auditor];
+    /// <summary>
+    /// A service that carries out actions the gateway decided (an executor): may verify decision tokens
+    /// (<c>POST /v1/decision-tokens/verify</c>) and nothing else.
+    /// </summary>
+    public const string Executor = "executor";
+
+    public static IReadOnlyList<string> All { get; } = [Approver, Admin, Auditor, Executor];
 
     public static bool IsKnown(string role) => All.Contains(role, StringComparer.Ordinal);
 }

@@ -1,3 +1,4 @@
+using Gateway.Oversight.Tokens;
 using Gateway.Store;
 using Microsoft.Extensions.Logging;
 
@@ -6,7 +7,9 @@ namespace Gateway.Oversight.Agents;
 /// <summary>
 /// Kill switches kept in the shared store, so every replica sees a change on its next request (no
 /// cache). Each switch is its own key under <c>StoreKeys.AgentStatus</c> (suffix <c>:suspended</c>,
-/// <c>:secret-revoked</c>) so that two operators flipping different switches never lose one.
+/// <c>:secret-revoked</c>) so that two operators flipping different switches never lose one; a tenant's
+/// suspension is the key <c>StoreKeys.TenantStatus</c> + <c>:suspended</c>. Turning a switch on also revokes
+/// the decision tokens it covers (<see cref="TokenGenerations"/>): the agent's, or every one of the tenant.
 /// </summary>
 public sealed class AgentStatusService
 {
@@ -14,12 +17,14 @@ public sealed class AgentStatusService
     private const string SecretRevokedSuffix = ":secret-revoked";
 
     private readonly IStateStore _store;
+    private readonly TokenGenerations _tokens;
     private readonly TimeProvider _time;
     private readonly ILogger<AgentStatusService> _logger;
 
-    public AgentStatusService(IStateStore store, TimeProvider time, ILogger<AgentStatusService> logger)
+    public AgentStatusService(IStateStore store, TokenGenerations tokens, TimeProvider time, ILogger<AgentStatusService> logger)
     {
         _store = store;
+        _tokens = tokens;
         _time = time;
         _logger = logger;
     }
@@ -39,6 +44,30 @@ public sealed class AgentStatusService
 
     /// <summary>The key whose existence means "suspended" (read by the host's admission in its one store step).</summary>
     public static string SuspendedKey(string tenant, string agent) => StoreKeys.AgentStatus(tenant, agent) + SuspendedSuffix;
+
+    /// <summary>The key whose existence means "every agent of the tenant suspended" (read by the admission as a switch).</summary>
+    public static string TenantSuspendedKey(string tenant) => StoreKeys.TenantStatus(tenant) + SuspendedSuffix;
+
+    /// <summary>Whether the tenant is suspended. Store failure throws (fail closed).</summary>
+    public async ValueTask<bool> IsTenantSuspendedAsync(string tenant, CancellationToken cancellationToken = default) =>
+        await _store.GetAsync(TenantSuspendedKey(tenant), cancellationToken) is not null;
+
+    /// <summary>Suspends every agent of the tenant (each request blocked) and revokes every decision token of the tenant.</summary>
+    public async ValueTask SuspendTenantAsync(string tenant, string actor, CancellationToken cancellationToken = default)
+    {
+        Identifiers.ThrowIfInvalidTenant(tenant);
+        await _store.SetAsync(TenantSuspendedKey(tenant), SwitchValue(actor), null, cancellationToken);
+        await _tokens.RevokeTenantAsync(tenant, "tenant_suspended", cancellationToken);
+        OversightLog.TenantSwitch(_logger, tenant, "suspended", true, actor);
+    }
+
+    /// <summary>Lifts the tenant's suspension (its revoked tokens stay revoked).</summary>
+    public async ValueTask ResumeTenantAsync(string tenant, string actor, CancellationToken cancellationToken = default)
+    {
+        Identifiers.ThrowIfInvalidTenant(tenant);
+        await _store.DeleteAsync(TenantSuspendedKey(tenant), cancellationToken);
+        OversightLog.TenantSwitch(_logger, tenant, "suspended", false, actor);
+    }
 
     /// <summary>The key whose existence means "runtime secret revoked".</summary>
     public static string SecretRevokedKey(string tenant, string agent) => StoreKeys.AgentStatus(tenant, agent) + SecretRevokedSuffix;
@@ -62,8 +91,11 @@ public sealed class AgentStatusService
         var key = StoreKeys.AgentStatus(tenant, agent) + suffix;
         if (on)
         {
-            var value = actor + "@" + _time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture);
-            await _store.SetAsync(key, value, null, cancellationToken);
+            await _store.SetAsync(key, SwitchValue(actor), null, cancellationToken);
+
+            // Set first, then revoked: a token issued between the two was issued under the old generation and is
+            // revoked with the rest; a request admitted after the switch is refused by it.
+            await _tokens.RevokeAgentAsync(tenant, agent, suffix.TrimStart(':'), cancellationToken);
         }
         else
         {
@@ -72,4 +104,6 @@ public sealed class AgentStatusService
 
         OversightLog.AgentSwitch(_logger, tenant, agent, suffix.TrimStart(':'), on, actor);
     }
+
+    private string SwitchValue(string actor) => actor + "@" + _time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture);
 }

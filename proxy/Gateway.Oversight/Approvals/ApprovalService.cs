@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Gateway.Oversight.Options;
+using Gateway.Store;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -13,6 +14,7 @@ namespace Gateway.Oversight.Approvals;
 public sealed class ApprovalService
 {
     private readonly IApprovalStore _store;
+    private readonly IStateStore _state;
     private readonly WarrantSigner _signer;
     private readonly IWarrantCompatibility _compatibility;
     private readonly TimeProvider _time;
@@ -22,6 +24,7 @@ public sealed class ApprovalService
 
     public ApprovalService(
         IApprovalStore store,
+        IStateStore state,
         WarrantSigner signer,
         IWarrantCompatibility compatibility,
         TimeProvider time,
@@ -31,6 +34,7 @@ public sealed class ApprovalService
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
+        _state = state;
         _signer = signer;
         _compatibility = compatibility;
         _time = time;
@@ -255,6 +259,39 @@ public sealed class ApprovalService
     }
 
     /// <summary>
+    /// Revokes an approved request after the fact: its warrant is refused from now on (<see cref="WarrantReasons.Revoked"/>),
+    /// and every decision token issued under it verifies as revoked, on every replica at once (a mark in the shared
+    /// state store, kept until the last such token has expired). Only an approved request can be revoked; a pending one
+    /// is denied instead.
+    /// </summary>
+    public async ValueTask<ApprovalActionResult> RevokeAsync(string tenant, string id, string actor, CancellationToken cancellationToken = default)
+    {
+        var stored = await LoadAsync(tenant, id, cancellationToken);
+        if (stored is null)
+        {
+            return ApprovalActionResult.Fail(ApprovalErrorCodes.NotFound);
+        }
+
+        var current = await CurrentAsync(stored, cancellationToken);
+        if (current.Status != ApprovalStatus.Approved)
+        {
+            return ApprovalActionResult.Fail(ApprovalErrorCodes.NotApproved, current);
+        }
+
+        // A warrant lives WarrantTtlSeconds from the decision; a token issued under it at most 300 s more.
+        var decidedAt = current.DecidedAt ?? _time.GetUtcNow();
+        var until = decidedAt + TimeSpan.FromSeconds(current.WarrantTtlSeconds) + TimeSpan.FromSeconds(300) + TimeSpan.FromMinutes(1);
+        var lifetime = until - _time.GetUtcNow();
+        if (lifetime > TimeSpan.Zero)
+        {
+            await _state.SetAsync(StoreKeys.ApprovalRevoked(tenant, id), actor, lifetime, cancellationToken);
+        }
+
+        OversightLog.ApprovalRevoked(_logger, tenant, id, actor);
+        return ApprovalActionResult.Ok(current);
+    }
+
+    /// <summary>
     /// The same checks as <see cref="RedeemWarrantAsync"/>, including "not used yet", without consuming
     /// the warrant: for <c>simulate</c> requests, which must report what a real call would do and leave
     /// the warrant good for it.
@@ -301,6 +338,11 @@ public sealed class ApprovalService
         if (!ApprovalIds.IsWellFormed(claims.Apr))
         {
             return WarrantRedemption.Refused(WarrantReasons.Malformed, claims);
+        }
+
+        if (await _state.GetAsync(StoreKeys.ApprovalRevoked(presentation.Tenant, claims.Apr), cancellationToken) is not null)
+        {
+            return WarrantRedemption.Refused(WarrantReasons.Revoked, claims);
         }
 
         if (!consume)

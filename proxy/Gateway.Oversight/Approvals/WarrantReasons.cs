@@ -11,4 +11,7 @@ public static class WarrantReasons
     public const string IntentMismatch = "warrant_intent_mismatch";
     public const string AlreadyUsed = "warrant_already_used";
     public const string PolicyChanged = "warrant_policy_changed";
+
+    /// <summary>The approval was revoked after it was granted.</summary>
+    public const string Revoked = "warrant_revoked";
 }

@@ -57,6 +57,12 @@ public record AuditEntry
     /// <summary>The approval whose warrant was redeemed, when there was one.</summary>
     public string? ApprovalId { get; init; }
 
+    /// <summary>
+    /// For an action that presented an evaluation's decision token: the id of the evaluation's request, whose record
+    /// holds the decision the agent was shown before it acted.
+    /// </summary>
+    public string? EvaluationRequestId { get; init; }
+
     /// <summary>For admin actions, the admin token's name.</summary>
     public string? Actor { get; init; }
 

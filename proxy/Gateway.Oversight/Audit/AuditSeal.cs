@@ -107,6 +107,7 @@ internal static class AuditSeal
             WriteDecisions(json, decisions);
         }
 
+        members.String("evaluation_request_id"u8, r.EvaluationRequestId);
         members.String("explanation_digest"u8, explanationDigest);
 
         if (r.FailingControls is { } controls)

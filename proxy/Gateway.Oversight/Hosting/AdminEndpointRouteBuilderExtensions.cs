@@ -23,6 +23,7 @@ public static class AdminEndpointRouteBuilderExtensions
         ApprovalEndpoints.Map(admin);
         TokenEndpoints.Map(admin);
         AgentEndpoints.Map(admin);
+        TenantEndpoints.Map(admin);
         AuditEndpoints.Map(admin);
         IncidentEndpoints.Map(admin);
         CredentialEndpoints.Map(admin);
@@ -30,5 +31,15 @@ public static class AdminEndpointRouteBuilderExtensions
             AdminProblem.Create(context, StatusCodes.Status404NotFound, "not_found", "No such admin route"))
             .WithMetadata(new AdminRolesMetadata(Admin.AdminRoles.All.ToArray()));
         return admin;
+    }
+
+    /// <summary>
+    /// Maps <c>POST /v1/decision-tokens/verify</c> for executors (an admin-API token with role <c>executor</c>, never an
+    /// agent's credential): whether a decision token is live, revoked, expired or invalid.
+    /// </summary>
+    public static RouteHandlerBuilder MapDecisionTokenVerification(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return DecisionTokenEndpoints.Map(app);
     }
 }

@@ -61,6 +61,9 @@ public static class OversightServiceCollectionExtensions
         services.TryAddSingleton<ApprovalService>();
         services.TryAddSingleton<AdminTokenService>();
         services.TryAddSingleton<AgentStatusService>();
+        services.TryAddSingleton<Tokens.TokenGenerations>();
+        services.TryAddSingleton(static sp => new Gateway.Policy.Tokens.DecisionTokenReader(sp.GetRequiredService<OversightKeys>().DecisionSigningKey.Span));
+        services.TryAddSingleton<Tokens.DecisionTokenVerifier>();
         services.TryAddSingleton<IAuditStore>(static sp => sp.GetRequiredService<IOptions<OversightOptions>>().Value.Audit.Sink switch
         {
             AuditOptions.StoreSink => new StoreAuditStore(sp.GetRequiredService<IStateStore>()),

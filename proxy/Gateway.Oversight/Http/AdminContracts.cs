@@ -48,3 +48,48 @@ public sealed record CredentialListResponse(IReadOnlyList<CredentialInfo> Creden
 public sealed record TokenRevokedResponse(string Name, bool Revoked);
 
 public sealed record TokenListResponse(IReadOnlyList<AdminTokenSummary> Tokens);
+
+/// <summary>Body of <c>POST /v1/decision-tokens/verify</c>: the token an executor was handed. Unknown members are refused.</summary>
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
+public sealed record VerifyDecisionTokenRequest
+{
+    public string? Token { get; init; }
+}
+
+/// <summary>
+/// Response of <c>POST /v1/decision-tokens/verify</c>: the status, why when not live, and the token's claims when its
+/// signature verified (never for an invalid token).
+/// </summary>
+public sealed record VerifyDecisionTokenResponse
+{
+    public required string Status { get; init; }
+
+    public string? Reason { get; init; }
+
+    public string? Tenant { get; init; }
+
+    public string? Agent { get; init; }
+
+    public string? Tool { get; init; }
+
+    public string? IntentDigest { get; init; }
+
+    public string? Decision { get; init; }
+
+    public string? DegradeMode { get; init; }
+
+    public string? TokenId { get; init; }
+
+    public long? IssuedAt { get; init; }
+
+    public long? ExpiresAt { get; init; }
+
+    public string? RequestId { get; init; }
+
+    public string? ApprovalId { get; init; }
+
+    public bool? Evaluation { get; init; }
+}
+
+/// <summary>Response of the tenant kill-switch calls.</summary>
+public sealed record TenantStatusResponse(string Tenant, bool Suspended);

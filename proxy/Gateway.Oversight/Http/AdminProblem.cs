@@ -31,6 +31,7 @@ internal static class AdminProblem
         ApprovalErrorCodes.NotAnApprover => Create(context, StatusCodes.Status403Forbidden, code, "You are not a named approver of this request"),
         ApprovalErrorCodes.OwnRequest => Create(context, StatusCodes.Status403Forbidden, code, "You own the agent that asks; another approver must decide"),
         ApprovalErrorCodes.Expired => Create(context, StatusCodes.Status409Conflict, code, "The approval request has expired"),
+        ApprovalErrorCodes.NotApproved => Create(context, StatusCodes.Status409Conflict, code, "Only an approved request can be revoked (deny a pending one)"),
         _ => Create(context, StatusCodes.Status409Conflict, code, "The approval request is no longer pending"),
     };
 }

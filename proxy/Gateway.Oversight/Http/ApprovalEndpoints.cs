@@ -11,6 +11,8 @@ namespace Gateway.Oversight.Http;
 /// <c>/admin/v1/tenants/{tenant}/approvals</c>: list pending, get one, approve, deny (role
 /// <c>approver</c>; approve and deny also need the token bound to a person whom the tenant's register
 /// still lists as an approver, who is named on the request and does not own the requesting agent).
+/// <c>POST .../approvals/{id}/revoke</c> takes an approved request back (role <c>admin</c>, or an approver named on
+/// it): its warrant and the decision tokens issued under it are void at once.
 /// </summary>
 internal static class ApprovalEndpoints
 {
@@ -23,6 +25,35 @@ internal static class ApprovalEndpoints
             ActAsync(c, tenant, id, a, r, "approval.approve", a.ApproveAsync));
         group.MapPost("/{id}/deny", (HttpContext c, string tenant, string id, ApprovalService a, IRegisterDirectory r) =>
             ActAsync(c, tenant, id, a, r, "approval.deny", a.DenyAsync));
+        admin.MapPost("/tenants/{tenant}/approvals/{id}/revoke", RevokeAsync).WithMetadata(new AdminRolesMetadata(AdminRoles.Admin, AdminRoles.Approver));
+    }
+
+    private static async Task<IResult> RevokeAsync(HttpContext context, string tenant, string id, ApprovalService approvals, IRegisterDirectory register)
+    {
+        var principal = AdminAuthFilter.Principal(context);
+        if (!principal.Roles.Contains(AdminRoles.Admin, StringComparer.Ordinal))
+        {
+            // An approver revokes only what they were asked to approve, while the register still lists them.
+            var request = await approvals.GetAsync(tenant, id, context.RequestAborted);
+            if (request is null)
+            {
+                return AdminProblem.ForApproval(context, ApprovalErrorCodes.NotFound);
+            }
+
+            if (principal.Person is not { } person || !register.IsApprover(tenant, person) || !request.Approvers.Contains(person, StringComparer.Ordinal))
+            {
+                return AdminProblem.ForApproval(context, ApprovalErrorCodes.NotAnApprover);
+            }
+        }
+
+        var result = await approvals.RevokeAsync(tenant, id, principal.AccountableAs, context.RequestAborted);
+        if (!result.Succeeded)
+        {
+            return AdminProblem.ForApproval(context, result.Code!);
+        }
+
+        await AdminActionAudit.RecordAsync(context, tenant, "approval.revoke", result.Request!.Agent, result.Request.Id);
+        return Results.Json(result.Request, OversightJsonContext.Default.ApprovalRequest);
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, string tenant, ApprovalService approvals)

@@ -41,6 +41,13 @@ public static class ProblemCodes
     public const string BudgetExhausted = "budget_exhausted";
     public const string DegradeRefused = "degrade_refused";
 
+    // 403: an evaluation's decision token presented on the action (X-Gamut-Decision-Token)
+    public const string DecisionTokenInvalid = "decision_token_invalid";
+    public const string DecisionTokenExpired = "decision_token_expired";
+    public const string DecisionTokenRevoked = "decision_token_revoked";
+    public const string DecisionTokenUsed = "decision_token_used";
+    public const string DecisionTokenMismatch = "decision_token_mismatch";
+
     // 5xx: fail closed
     public const string StoreUnavailable = "store_unavailable";
     public const string AuditUnavailable = "audit_unavailable";

@@ -1,3 +1,4 @@
+using Gateway.Policy.Tokens;
 using Gateway.Proxy.Authenticate;
 
 namespace Gateway.Proxy.Admit;
@@ -16,6 +17,15 @@ internal sealed record Admission(AdmissionVerdict Verdict, AgentIdentity? Identi
     /// </summary>
     public TokenReservation? Reservation { get; init; }
 
+    /// <summary>
+    /// The decision token the request may be issued, recorded by the admission under its id, with the token
+    /// generations it is issued under; null when none was recorded (a request that issues none, or whose budget was refused).
+    /// </summary>
+    public DecisionTokenGrant? TokenGrant { get; init; }
+
+    /// <summary>The evaluation's token presented on the action and used up by this admission (live until then); null for none.</summary>
+    public DecisionTokenPayload? Evaluation { get; init; }
+
     public static readonly Admission Replayed = new(AdmissionVerdict.Replayed, null, null, TimeSpan.Zero);
 
     public static readonly Admission SecretRevoked = new(AdmissionVerdict.SecretRevoked, null, null, TimeSpan.Zero);
@@ -28,4 +38,10 @@ internal enum AdmissionVerdict
     Replayed,
     SecretRevoked,
     RateLimited,
+
+    /// <summary>The evaluation's token presented on the action was used before.</summary>
+    EvaluationUsed,
+
+    /// <summary>The evaluation's token presented on the action was revoked, or the gateway holds no record of it.</summary>
+    EvaluationRevoked,
 }

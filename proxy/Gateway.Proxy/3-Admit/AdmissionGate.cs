@@ -1,5 +1,6 @@
 using Gateway.Oversight.Agents;
 using Gateway.Policy;
+using Gateway.Policy.Tokens;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Configuration;
 using Gateway.Proxy.Telemetry;
@@ -12,7 +13,9 @@ namespace Gateway.Proxy.Admit;
 /// The Admit stage: ONE store call per request (<see cref="IStateStore.AdmitAsync"/>) stores the nonce
 /// if absent, reads the agent's kill switches and acquires the bundle's rate-limit windows (tenant,
 /// agent, tool), shared by every replica, and for a model call under a token budget reserves its
-/// tokens (<see cref="TokenBudgetGate.ForAdmission"/>). Authentication proved the signature; this
+/// tokens (<see cref="TokenBudgetGate.ForAdmission"/>). For a request that may be issued a decision token it records
+/// the token's id and reads the tenant's and agent's token generations it will be issued under, and uses up an
+/// evaluation's token presented on the action, in the same call. Authentication proved the signature; this
 /// proves freshness.
 /// </summary>
 internal sealed class AdmissionGate
@@ -21,27 +24,34 @@ internal sealed class AdmissionGate
     private readonly TokenBudgetGate _budgets;
     private readonly GatewayMetrics _metrics;
     private readonly TimeSpan _nonceLifetime;
+    private readonly TimeSpan _tokenRecordLifetime;
 
-    public AdmissionGate(IStateStore store, TokenBudgetGate budgets, GatewayMetrics metrics, IOptions<GatewayOptions> options)
+    public AdmissionGate(IStateStore store, TokenBudgetGate budgets, GatewayMetrics metrics, DecisionTokenIssuer tokens, IOptions<GatewayOptions> options)
     {
         _store = store;
         _budgets = budgets;
         _metrics = metrics;
         _nonceLifetime = options.Value.Authentication.NonceLifetime;
+
+        // The record outlives its token by a few seconds, so that a token is never "not recorded" before it is "expired".
+        _tokenRecordLifetime = tokens.Lifetime + TimeSpan.FromSeconds(5);
     }
 
-    /// <summary>Admits a request that reserves no budget (<see cref="AdmitAsync(TenantPolicy?, AgentIdentity, string?, BudgetReservation?, CancellationToken)"/>).</summary>
+    /// <summary>Admits a request that reserves no budget and is issued no decision token.</summary>
     public ValueTask<Admission> AdmitAsync(TenantPolicy? tenant, AgentIdentity identity, string? tool, CancellationToken cancellationToken) =>
-        AdmitAsync(tenant, identity, tool, budget: null, cancellationToken);
+        AdmitAsync(tenant, identity, tool, budget: null, issuesToken: false, evaluation: null, cancellationToken);
 
     /// <summary>
-    /// Admits the request: the refusal when it may not go on, else the identity with the operator's
-    /// suspension applied. <paramref name="tenant"/> and <paramref name="tool"/> select the rate limits
+    /// Admits the request: the refusal when it may not go on, else the identity with the operator's (or
+    /// the tenant's) suspension applied. <paramref name="tenant"/> and <paramref name="tool"/> select the rate limits
     /// (none when null); <paramref name="budget"/>, when not null, is reserved in the same store call, only
-    /// for a fresh nonce whose windows all admitted (<see cref="Admission.Reservation"/>). A store failure
-    /// throws <see cref="StateStoreUnavailableException"/> (fail closed).
+    /// for a fresh nonce whose windows all admitted (<see cref="Admission.Reservation"/>). When
+    /// <paramref name="issuesToken"/>, the decision token the request may be issued is recorded in the same call
+    /// (<see cref="Admission.TokenGrant"/>), and <paramref name="evaluation"/>, an evaluation's token presented on the
+    /// action, is used up there: a token used before, unknown or revoked is refused (<see cref="Admission.Evaluation"/>
+    /// once used). A store failure throws <see cref="StateStoreUnavailableException"/> (fail closed).
     /// </summary>
-    public async ValueTask<Admission> AdmitAsync(TenantPolicy? tenant, AgentIdentity identity, string? tool, BudgetReservation? budget, CancellationToken cancellationToken)
+    public async ValueTask<Admission> AdmitAsync(TenantPolicy? tenant, AgentIdentity identity, string? tool, BudgetReservation? budget, bool issuesToken, DecisionTokenPayload? evaluation, CancellationToken cancellationToken)
     {
         List<RateLimitWindow>? windows = null;
         List<string>? scopes = null;
@@ -66,11 +76,27 @@ internal sealed class AdmissionGate
             StoreKeys.Nonce(identity.Tenant, identity.Agent, identity.Nonce),
             identity.Timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture),
             _nonceLifetime,
-            [AgentStatusService.SuspendedKey(identity.Tenant, identity.Agent), AgentStatusService.SecretRevokedKey(identity.Tenant, identity.Agent)],
+            [AgentStatusService.SuspendedKey(identity.Tenant, identity.Agent), AgentStatusService.SecretRevokedKey(identity.Tenant, identity.Agent), AgentStatusService.TenantSuspendedKey(identity.Tenant)],
             (IReadOnlyList<RateLimitWindow>?)windows ?? [])
         {
             Budget = budget,
         };
+        string? tokenId = null;
+        if (issuesToken)
+        {
+            tokenId = DecisionTokenGrant.NewTokenId();
+            request = request with
+            {
+                Token = new TokenRecording(
+                    StoreKeys.DecisionToken(identity.Tenant, tokenId),
+                    _tokenRecordLifetime,
+                    [StoreKeys.TokenGeneration(identity.Tenant), StoreKeys.TokenGeneration(identity.Tenant, identity.Agent)])
+                {
+                    ConsumeKey = evaluation is null ? null : StoreKeys.DecisionToken(identity.Tenant, evaluation.TokenId),
+                },
+            };
+        }
+
         var outcome = await _store.AdmitAsync(request, cancellationToken).ConfigureAwait(false);
         if (!outcome.NonceFresh)
         {
@@ -97,9 +123,31 @@ internal sealed class AdmissionGate
             return new Admission(AdmissionVerdict.RateLimited, identity, refused, outcome.RateLimit.RetryAfter);
         }
 
-        return new Admission(AdmissionVerdict.Admitted, outcome.IsSwitchOn(0) ? identity with { Suspended = true } : identity, null, TimeSpan.Zero)
+        var grant = outcome.Token is { } recorded ? new DecisionTokenGrant(tokenId!, recorded.Generations[0], recorded.Generations[1]) : null;
+        if (evaluation is not null && outcome.Token is { } used && EvaluationVerdict(evaluation, used) is { } refusedEvaluation)
+        {
+            if (reservation is { Granted: true })
+            {
+                await _budgets.ReleaseAsync(reservation).ConfigureAwait(false);
+            }
+
+            return new Admission(refusedEvaluation, identity, null, TimeSpan.Zero);
+        }
+
+        var suspended = outcome.IsSwitchOn(0) || outcome.IsSwitchOn(2);
+        return new Admission(AdmissionVerdict.Admitted, suspended ? identity with { Suspended = true } : identity, null, TimeSpan.Zero)
         {
             Reservation = reservation,
+            TokenGrant = grant,
+            Evaluation = outcome.Token is not null ? evaluation : null,
         };
     }
+
+    // An evaluation's token is good for the action once, while the generations it was issued under are current.
+    private static AdmissionVerdict? EvaluationVerdict(DecisionTokenPayload evaluation, TokenRecordingOutcome recorded) => recorded.Consumption switch
+    {
+        TokenConsumption.AlreadyUsed => AdmissionVerdict.EvaluationUsed,
+        TokenConsumption.Consumed when recorded.Generations[0] == evaluation.TenantGeneration && recorded.Generations[1] == evaluation.AgentGeneration => null,
+        _ => AdmissionVerdict.EvaluationRevoked,
+    };
 }

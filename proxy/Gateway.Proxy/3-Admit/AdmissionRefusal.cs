@@ -6,12 +6,17 @@ namespace Gateway.Proxy.Admit;
 /// <summary>The refusal for an <see cref="Admission"/> that did not admit the request.</summary>
 internal static class AdmissionRefusal
 {
-    /// <summary>A replay or a revoked secret is 401; an exhausted rate limit 429; a replay and a rate limit are recorded under <paramref name="tool"/> (when there is one).</summary>
+    /// <summary>
+    /// A replay or a revoked secret is 401; an exhausted rate limit 429; an evaluation's token used before or revoked
+    /// 403; a replay, a rate limit and a refused token are recorded under <paramref name="tool"/> (when there is one).
+    /// </summary>
     public static Refusal For(Admission admission, string? tool) => admission.Verdict switch
     {
         AdmissionVerdict.Replayed => new(StatusCodes.Status401Unauthorized, ProblemCodes.ReplayedNonce, "This nonce was already used.") { AuditTool = tool },
         AdmissionVerdict.SecretRevoked => new(StatusCodes.Status401Unauthorized, ProblemCodes.SecretRevoked, "The agent's runtime secret has been revoked."),
         AdmissionVerdict.RateLimited => Refusal.RateLimited(admission.Scope!, admission.RetryAfter, tool),
+        AdmissionVerdict.EvaluationUsed => PresentedEvaluation.Refused(ProblemCodes.DecisionTokenUsed, "The presented decision token was already used on an action; evaluate again.", tool),
+        AdmissionVerdict.EvaluationRevoked => PresentedEvaluation.Refused(ProblemCodes.DecisionTokenRevoked, "The presented decision token has been revoked (or the gateway holds no record of it); evaluate again.", tool),
         _ => throw new ArgumentException("The request was admitted.", nameof(admission)),
     };
 }

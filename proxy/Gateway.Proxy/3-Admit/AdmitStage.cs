@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Gateway.Connectors.Detection;
 using Gateway.Oversight.Http;
+using Gateway.Policy.Tokens;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Pipeline;
@@ -14,19 +15,25 @@ namespace Gateway.Proxy.Admit;
 /// Admit: refuses a payload that carries secret material, then makes the request's one store call
 /// (<see cref="AdmissionGate"/>): the nonce is stored if absent (a replay is 401), the agent's kill
 /// switches are read, the rate-limit windows acquired (429, recorded) and a model call's token budget
-/// reserved (a refusal of the budget is answered by Enforce, after the decision). Its record is the
-/// <see cref="Admission"/>, with the caller as the store knows it (an operator's suspension applied).
+/// reserved (a refusal of the budget is answered by Enforce, after the decision); in the same call the id of the
+/// decision token the request may be issued is recorded, and an evaluation's token presented on an action
+/// (<see cref="PresentedEvaluation"/>) is used up. Its record is the <see cref="Admission"/>, with the caller as the
+/// store knows it (an operator's suspension applied).
 /// </summary>
 internal sealed class AdmitStage
 {
     private readonly RequestDelegate _next;
     private readonly AdmissionGate _admission;
+    private readonly DecisionTokenReader _tokens;
+    private readonly TimeProvider _time;
     private readonly GatewayMetrics _metrics;
 
-    public AdmitStage(RequestDelegate next, AdmissionGate admission, GatewayMetrics metrics)
+    public AdmitStage(RequestDelegate next, AdmissionGate admission, DecisionTokenReader tokens, TimeProvider time, GatewayMetrics metrics)
     {
         _next = next;
         _admission = admission;
+        _tokens = tokens;
+        _time = time;
         _metrics = metrics;
     }
 
@@ -46,8 +53,21 @@ internal sealed class AdmitStage
             }
 
             var tool = described.Request.Tool;
+
+            // An evaluation (or a simulated action) executes nothing: a token presented on it is not used up.
+            DecisionTokenPayload? evaluation = null;
+            if (described.Route != GatewayRouteKind.Evaluate && !described.Request.Simulate)
+            {
+                (evaluation, var refused) = PresentedEvaluation.Read(context.Request, _tokens, authenticated.Identity, _time, tool);
+                if (refused is not null)
+                {
+                    feature.Add(refused);
+                    return;
+                }
+            }
+
             var budget = TokenBudgetGate.ForAdmission(described, authenticated.Identity, authenticated.Body.Length);
-            var admission = await _admission.AdmitAsync(described.Tenant, authenticated.Identity, tool, budget, context.RequestAborted).ConfigureAwait(false);
+            var admission = await _admission.AdmitAsync(described.Tenant, authenticated.Identity, tool, budget, issuesToken: true, evaluation, context.RequestAborted).ConfigureAwait(false);
             if (admission.Verdict != AdmissionVerdict.Admitted)
             {
                 feature.Add(AdmissionRefusal.For(admission, tool));

@@ -33,7 +33,14 @@ internal sealed class DecideStage
             var feature = context.GatewayRequest();
             var described = feature.Get<DescribedAction>();
             var admission = feature.Get<Admission>();
-            var governed = await _governance.DecideAsync(described.Tenant, admission.Identity!, described.Request, context.RequestAborted).ConfigureAwait(false);
+            var governed = await _governance.DecideAsync(
+                described.Tenant,
+                admission.Identity!,
+                described.Request,
+                admission.TokenGrant,
+                admission.Evaluation,
+                RequestIdMiddleware.GetRequestId(context),
+                context.RequestAborted).ConfigureAwait(false);
             feature.Add(governed);
             GatewayTelemetry.SetDecision(context, WireNames.Of(governed.Kind), governed.FailingControls);
         }

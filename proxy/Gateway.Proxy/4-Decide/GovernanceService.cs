@@ -50,7 +50,13 @@ internal sealed partial class GovernanceService
         _logger = logger;
     }
 
-    public async ValueTask<GovernedDecision> DecideAsync(TenantPolicy tenant, AgentIdentity identity, ActionRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Decides <paramref name="request"/> for <paramref name="identity"/>. <paramref name="grant"/> is the decision token
+    /// the admission recorded (none is issued without one); <paramref name="evaluation"/>, an evaluation's token the
+    /// admission used up, blocks the action unless it is the action evaluated (<see cref="EvaluationMismatch"/>).
+    /// <paramref name="requestId"/> names the request in the token (its audit record).
+    /// </summary>
+    public async ValueTask<GovernedDecision> DecideAsync(TenantPolicy tenant, AgentIdentity identity, ActionRequest request, DecisionTokenGrant? grant, DecisionTokenPayload? evaluation, string requestId, CancellationToken cancellationToken)
     {
         var caller = new AuthenticatedCaller(identity.Tenant, identity.Workspace, identity.Agent);
         var started = Stopwatch.GetTimestamp();
@@ -78,6 +84,7 @@ internal sealed partial class GovernanceService
         }
 
         string? warrantRejection = null;
+        string? redeemedApproval = null;
         if (decision.Kind == DecisionKind.RequireApproval && request.Warrant is { Length: > 0 } warrant)
         {
             var presented = new WarrantPresentation(identity.Tenant, identity.Agent, decision.IntentDigest, decision.PolicyDigest, warrant);
@@ -85,11 +92,18 @@ internal sealed partial class GovernanceService
             if (redemption.Redeemed)
             {
                 decision = decision.WithWarrant(decision.IntentDigest);
+                redeemedApproval = redemption.Claims?.Apr;
             }
             else
             {
                 warrantRejection = redemption.Reason ?? "warrant_rejected";
             }
+        }
+
+        var mismatch = evaluation is not null && EvaluationMismatch.Differs(decision, evaluation);
+        if (mismatch)
+        {
+            decision = EvaluationMismatch.Block(decision, evaluation!);
         }
 
         var explanationJson = JsonSerializer.SerializeToUtf8Bytes(decision.Explanation, PolicyJsonContext.Default.Explanation);
@@ -99,12 +113,15 @@ internal sealed partial class GovernanceService
             Entry = entry,
             ExplanationJson = explanationJson,
             WarrantRejection = warrantRejection,
+            EvaluationMismatch = mismatch,
+            Evaluation = evaluation,
         };
 
         switch (decision.Kind)
         {
-            case DecisionKind.Allow or DecisionKind.AllowAndLog or DecisionKind.Degrade when decision.MayExecute && decision.Descriptor is not null:
-                governed = governed with { DecisionToken = _tokens.Issue(decision) };
+            case DecisionKind.Allow or DecisionKind.AllowAndLog or DecisionKind.Degrade when decision.Descriptor is not null && grant is not null:
+                // An executable decision's token goes to the executor; an evaluation's back to the agent, for the action.
+                governed = governed with { DecisionToken = _tokens.Issue(decision, grant with { RequestId = requestId, ApprovalId = redeemedApproval }) };
 
                 break;
             case DecisionKind.RequireApproval when !decision.EvaluateOnly:

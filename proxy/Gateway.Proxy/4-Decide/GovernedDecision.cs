@@ -28,6 +28,12 @@ internal sealed record GovernedDecision
     /// <summary>A warrant was presented and refused (with this reason).</summary>
     public string? WarrantRejection { get; init; }
 
+    /// <summary>The evaluation's token presented on the action and used up by it (the action's record refers to the evaluation's).</summary>
+    public Gateway.Policy.Tokens.DecisionTokenPayload? Evaluation { get; init; }
+
+    /// <summary>True when the action is not the one <see cref="Evaluation"/> evaluated: the decision is then a block.</summary>
+    public bool EvaluationMismatch { get; init; }
+
     public DecisionKind Kind => Decision.Kind;
 
     /// <summary>The degrade form in force when the decision degrades (read-only when the rule names none); null otherwise.</summary>

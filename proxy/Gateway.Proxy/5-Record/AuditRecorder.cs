@@ -96,6 +96,7 @@ internal sealed class AuditRecorder
             PolicyDigest = governed.Decision.PolicyDigest,
             IntentDigest = governed.Decision.IntentDigest,
             ApprovalId = governed.Approval?.Id,
+            EvaluationRequestId = governed.Evaluation?.RequestId,
             Simulated = governed.Decision.Simulated ? true : null,
         };
 

@@ -61,6 +61,8 @@ internal static class DecisionResponseWriter
     {
         var (status, code, detail) = governed.Kind switch
         {
+            _ when governed.EvaluationMismatch => (StatusCodes.Status403Forbidden, ProblemCodes.DecisionTokenMismatch,
+                "The decision token presented was evaluated for another action; nothing was forwarded."),
             DecisionKind.RequireApproval when governed.WarrantRejection is not null => (StatusCodes.Status409Conflict, ProblemCodes.WarrantRejected,
                 $"The warrant was refused ({governed.WarrantRejection}); a new approval request was opened."),
             DecisionKind.RequireApproval => (StatusCodes.Status409Conflict, ProblemCodes.ApprovalRequired,

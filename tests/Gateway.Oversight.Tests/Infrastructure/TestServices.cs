@@ -28,13 +28,13 @@ internal static class TestServices
     public static AdminPrincipal Operator { get; } = new(AdminTokenService.BootstrapName, [AdminRoles.Admin]);
 
     public static ApprovalService Approvals(IStateStore store, TimeProvider time, OversightKeys? keys = null, IWarrantCompatibility? compatibility = null) =>
-        new(new StateStoreApprovalStore(store), new WarrantSigner(keys ?? TestKeys.Keys), compatibility ?? new EqualPolicyDigestsOnly(), time, Metrics, MsOptions.Create(DefaultOptions), NullLogger<ApprovalService>.Instance);
+        new(new StateStoreApprovalStore(store), store, new WarrantSigner(keys ?? TestKeys.Keys), compatibility ?? new EqualPolicyDigestsOnly(), time, Metrics, MsOptions.Create(DefaultOptions), NullLogger<ApprovalService>.Instance);
 
     public static AdminTokenService Tokens(IStateStore store, TimeProvider time, IRegisterDirectory? register = null) =>
         new(new StateStoreAdminTokenStore(store), register ?? new TestRegister(), time, MsOptions.Create(DefaultOptions), NullLogger<AdminTokenService>.Instance);
 
     public static AgentStatusService Agents(IStateStore store, TimeProvider time) =>
-        new(store, time, NullLogger<AgentStatusService>.Instance);
+        new(store, new Gateway.Oversight.Tokens.TokenGenerations(store, NullLogger<Gateway.Oversight.Tokens.TokenGenerations>.Instance), time, NullLogger<AgentStatusService>.Instance);
 
     /// <summary>The replica id of journals built here unless another is given.</summary>
     public const string Replica = "test-replica";

@@ -21,5 +21,5 @@ internal static class TestOversight
     public static OversightMetrics Metrics { get; } = new(Meters);
 
     public static ApprovalService Approvals(IApprovalStore store, TimeProvider? time = null) =>
-        new(store, new WarrantSigner(Keys), new EqualPolicyDigestsOnly(), time ?? TimeProvider.System, Metrics, MsOptions.Create(new OversightOptions()), NullLogger<ApprovalService>.Instance);
+        new(store, new Gateway.Store.InMemoryStateStore(), new WarrantSigner(Keys), new EqualPolicyDigestsOnly(), time ?? TimeProvider.System, Metrics, MsOptions.Create(new OversightOptions()), NullLogger<ApprovalService>.Instance);
 }

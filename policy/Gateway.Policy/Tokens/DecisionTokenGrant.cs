@@ -1,0 +1,25 @@
+namespace Gateway.Policy.Tokens;
+
+/// <summary>
+/// What the host settled before a token is issued: its id (already recorded in the shared store), the token
+/// generations it is issued under (read in the same step), the request it answers and the approval it rests on.
+/// </summary>
+/// <param name="TokenId">The token's <c>jti</c>: base64url of 16 random bytes (<see cref="NewTokenId"/>).</param>
+/// <param name="TenantGeneration">The tenant's token generation when the token was recorded.</param>
+/// <param name="AgentGeneration">The agent's token generation when the token was recorded.</param>
+public sealed record DecisionTokenGrant(string TokenId, long TenantGeneration, long AgentGeneration)
+{
+    /// <summary>The id of the request the decision is made for.</summary>
+    public string? RequestId { get; init; }
+
+    /// <summary>The approval whose warrant the decision redeemed.</summary>
+    public string? ApprovalId { get; init; }
+
+    /// <summary>A fresh token id: 16 random bytes, base64url (22 characters).</summary>
+    public static string NewTokenId()
+    {
+        Span<byte> id = stackalloc byte[16];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(id);
+        return System.Buffers.Text.Base64Url.EncodeToString(id);
+    }
+}

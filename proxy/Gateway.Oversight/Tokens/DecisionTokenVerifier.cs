@@ -1,0 +1,76 @@
+using Gateway.Policy.Tokens;
+using Gateway.Store;
+
+namespace Gateway.Oversight.Tokens;
+
+/// <summary>
+/// Says whether a decision token is live, for executors (<c>POST /v1/decision-tokens/verify</c>): signed by this
+/// gateway, not expired, issued under the tenant's and the agent's current token generations and under the policy now
+/// in force (<see cref="TokenGenerations.PolicyInForceAsync"/>), its approval (when it names one) not revoked, and its
+/// record in the shared store still unused. One store call (<see cref="IStateStore.GetManyAsync"/>);
+/// nothing is cached, so a revocation is seen by the next verification on any replica. A store failure throws
+/// <see cref="StateStoreUnavailableException"/>: a token is never live because it could not be checked.
+/// </summary>
+public sealed class DecisionTokenVerifier
+{
+    private readonly DecisionTokenReader _reader;
+    private readonly IStateStore _store;
+    private readonly TimeProvider _time;
+
+    public DecisionTokenVerifier(DecisionTokenReader reader, IStateStore store, TimeProvider time)
+    {
+        _reader = reader;
+        _store = store;
+        _time = time;
+    }
+
+    public async ValueTask<DecisionTokenStatus> VerifyAsync(string? token, CancellationToken cancellationToken = default)
+    {
+        var read = _reader.Read(token);
+        if (read.Payload is not { } payload)
+        {
+            return new DecisionTokenStatus(DecisionTokenStatus.Invalid, read.Failure, null);
+        }
+
+        if (!Identifiers.IsValidTenant(payload.Tenant) || !Identifiers.IsValidAgent(payload.Agent) || string.IsNullOrEmpty(payload.TokenId))
+        {
+            return new DecisionTokenStatus(DecisionTokenStatus.Invalid, DecisionTokenRead.MalformedReason, null);
+        }
+
+        if (_time.GetUtcNow().ToUnixTimeSeconds() >= payload.ExpiresAt)
+        {
+            return new DecisionTokenStatus(DecisionTokenStatus.Expired, DecisionTokenStatus.Reasons.Expired, payload);
+        }
+
+        var keys = new List<string>(5)
+        {
+            StoreKeys.DecisionToken(payload.Tenant, payload.TokenId),
+            StoreKeys.TokenGeneration(payload.Tenant),
+            StoreKeys.TokenGeneration(payload.Tenant, payload.Agent),
+            StoreKeys.TokenPolicyDigest(payload.Tenant),
+        };
+        if (payload.ApprovalId is { } approval)
+        {
+            keys.Add(StoreKeys.ApprovalRevoked(payload.Tenant, approval));
+        }
+
+        var values = await _store.GetManyAsync(keys, cancellationToken).ConfigureAwait(false);
+        var reason = Generation(values[1]) != payload.TenantGeneration ? DecisionTokenStatus.Reasons.TenantRevoked
+            : Generation(values[2]) != payload.AgentGeneration ? DecisionTokenStatus.Reasons.AgentRevoked
+            : payload.PolicyDigest is not null && values[3] is { } inForce && !string.Equals(inForce, payload.PolicyDigest, StringComparison.Ordinal) ? DecisionTokenStatus.Reasons.PolicyChanged
+            : values.Count > 4 && values[4] is not null ? DecisionTokenStatus.Reasons.ApprovalRevoked
+            : values[0] switch
+            {
+                TokenRecording.Issued => null,
+                TokenRecording.Used => DecisionTokenStatus.Reasons.Used,
+                _ => DecisionTokenStatus.Reasons.NotRecorded,
+            };
+        return reason is null
+            ? new DecisionTokenStatus(DecisionTokenStatus.Live, null, payload)
+            : new DecisionTokenStatus(DecisionTokenStatus.Revoked, reason, payload);
+    }
+
+    /// <summary>A generation counter's value; an absent counter is generation 0.</summary>
+    public static long Generation(string? value) =>
+        value is null ? 0 : long.Parse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture);
+}
