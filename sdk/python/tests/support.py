@@ -107,6 +107,16 @@ def environment() -> Environment:
         return _environment
 
 
+class ManualClock:
+    """A clock a test moves by hand (seconds since the epoch), for caches and expiry."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def eventually(predicate, what: str, timeout: float = 20.0):
     """Polls until ``predicate()`` is truthy (no wall-clock assertion)."""
     deadline = time.monotonic() + timeout

@@ -15,6 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from gamut_agent import DecisionTokenStatus, DecisionTokenVerifier, GatewayDecisionTokenVerifier, gateway_key
 
+from .support import ManualClock
+
 KEY = b"decision-signing-key-for-tests-0123456789"
 NOW = 1_800_000_000
 DIGEST = "a" * 64
@@ -34,30 +36,22 @@ def claims(**extra) -> dict:
     return {k: v for k, v in payload.items() if v is not None}
 
 
-class Clock:
-    def __init__(self, now: float = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 class OfflineVerifierTests(unittest.TestCase):
     def test_a_token_with_the_revocation_claims_verifies_and_they_are_read(self):
         token = sign(claims(tgn=3, agn=7, pol="sha256:p", rid="req-1", apr="apr_1", evl=True))
-        result = DecisionTokenVerifier(KEY, clock=Clock()).verify(token, tenant="demo", tool="t", intent_digest=DIGEST)
+        result = DecisionTokenVerifier(KEY, clock=ManualClock(NOW)).verify(token, tenant="demo", tool="t", intent_digest=DIGEST)
         self.assertTrue(result.valid, result.reason)
         c = result.claims
         self.assertEqual((c.tenant_generation, c.agent_generation, c.policy_digest, c.request_id, c.approval_id, c.is_evaluation),
                          (3, 7, "sha256:p", "req-1", "apr_1", True))
 
     def test_a_token_without_them_still_verifies(self):
-        result = DecisionTokenVerifier(KEY, clock=Clock()).verify(sign(claims()), tenant="demo")
+        result = DecisionTokenVerifier(KEY, clock=ManualClock(NOW)).verify(sign(claims()), tenant="demo")
         self.assertTrue(result.valid, result.reason)
         self.assertEqual((result.claims.agent, result.claims.tenant_generation, result.claims.is_evaluation), ("a", None, False))
 
     def test_every_refusal_has_its_stable_reason(self):
-        verifier = DecisionTokenVerifier(KEY, clock=Clock())
+        verifier = DecisionTokenVerifier(KEY, clock=ManualClock(NOW))
         tampered = base64.urlsafe_b64encode(json.dumps(claims(tid="evil")).encode()).decode().rstrip("=")
         cases = [
             (None, "missing"), ("", "missing"), ("garbage", "malformed"), ("v1.onlyonepart", "malformed"), ("v1.abc.!!!", "malformed"),
@@ -84,13 +78,13 @@ class OfflineVerifierTests(unittest.TestCase):
         self.assertEqual(verifier.verify(token, tenant="demo", tool="t", intent_digest="b" * 64).reason, "wrong_intent")
 
     def test_expiry_and_not_before_allow_the_clock_skew(self):
-        clock = Clock(NOW + 305)
+        clock = ManualClock(NOW + 305)
         verifier = DecisionTokenVerifier(KEY, clock=clock, clock_skew=5)
         token = sign(claims())
         self.assertTrue(verifier.verify(token, tenant="demo").valid)
         clock.now += 1
         self.assertEqual(verifier.verify(token, tenant="demo").reason, "expired")
-        self.assertEqual(DecisionTokenVerifier(KEY, clock=Clock(NOW - 6)).verify(token, tenant="demo").reason, "not_yet_valid")
+        self.assertEqual(DecisionTokenVerifier(KEY, clock=ManualClock(NOW - 6)).verify(token, tenant="demo").reason, "not_yet_valid")
 
     def test_gateway_key_reads_hex_and_base64_and_refuses_short_keys(self):
         self.assertEqual(gateway_key("ab" * 32), b"\xab" * 32)
@@ -141,7 +135,7 @@ class FailingGatewayTests(unittest.TestCase):
         type(self).answer = staticmethod(answer)
 
     def verifier(self, **options) -> GatewayDecisionTokenVerifier:
-        settings = {"gateway_url": self.base_url, "executor_token": EXECUTOR, "decision_signing_key": KEY, "clock": Clock(), **options}
+        settings = {"gateway_url": self.base_url, "executor_token": EXECUTOR, "decision_signing_key": KEY, "clock": ManualClock(NOW), **options}
         return GatewayDecisionTokenVerifier(**settings)
 
     def test_5xx_a_refused_credential_and_undocumented_answers_are_unavailable_and_asked_again(self):
@@ -174,7 +168,7 @@ class FailingGatewayTests(unittest.TestCase):
 
     def test_a_revoked_answer_is_kept_until_expiry_and_the_request_carries_the_executor_credential(self):
         self.respond(200, "application/json", '{"status":"revoked","reason":"policy_changed","token_id":"jti-1"}')
-        clock = Clock()
+        clock = ManualClock(NOW)
         verifier = self.verifier(clock=clock, live_cache=0)
         before = self.calls
         revoked = verifier.verify(sign(claims()), tenant="demo")
@@ -202,7 +196,7 @@ class FailingGatewayTests(unittest.TestCase):
         token = sign(claims())
         wrong_tool = self.verifier().verify(token, tenant="demo", tool="other.tool")
         other_key = self.verifier(decision_signing_key=b"another-key-another-key-another-key-123").verify(token, tenant="demo")
-        expired = self.verifier(clock=Clock(NOW + 306)).verify(token, tenant="demo")
+        expired = self.verifier(clock=ManualClock(NOW + 306)).verify(token, tenant="demo")
         self.assertEqual((wrong_tool.status, wrong_tool.reason), (DecisionTokenStatus.INVALID, "wrong_tool"))
         self.assertEqual((other_key.status, other_key.reason), (DecisionTokenStatus.INVALID, "bad_signature"))
         self.assertEqual((expired.status, expired.reason), (DecisionTokenStatus.EXPIRED, "expired"))

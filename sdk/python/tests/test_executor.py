@@ -8,7 +8,7 @@ import unittest
 
 from gamut_agent import DecisionTokenStatus, GamutClient, GatewayDecisionTokenVerifier
 
-from .support import DEMO, environment
+from .support import DEMO, ManualClock, environment
 
 TOOL = "crm.read_contact"
 
@@ -58,7 +58,7 @@ class ExecutorVerifierTests(unittest.TestCase):
 
     def test_a_live_answer_is_reused_within_the_cache_time_then_asked_again(self):
         token = self.evaluate("executor-4").decision_token
-        clock = _Clock(time.time())
+        clock = ManualClock(time.time())
         verifier = self.verifier(live_cache=5, clock=clock)
         self.assertTrue(verifier.verify(token, tenant="demo", tool=TOOL).live)
         with self.env.suspended(DEMO["agent_id"]):
@@ -77,10 +77,3 @@ class ExecutorVerifierTests(unittest.TestCase):
                 result = self.verifier(executor_token=credential).verify(token, tenant="demo", tool=TOOL)
                 self.assertEqual((result.status, result.reason), (DecisionTokenStatus.UNAVAILABLE, "credential_refused"))
 
-
-class _Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
