@@ -21,7 +21,6 @@ const MEMBERS = [
   ['pol', 'policyDigest', 'string'], ['rid', 'requestId', 'string'], ['apr', 'approvalId', 'string'], ['evl', 'evaluation', 'boolean'],
 ];
 const REQUIRED = 8;
-const WIRE_NAMES = new Set(MEMBERS.map(([wire]) => wire));
 
 /** What a decision token was found to be. */
 export const DecisionTokenStatus = Object.freeze({
@@ -97,7 +96,10 @@ export class DecisionTokenVerifier {
   }
 }
 
-/** The claims of a payload part, or null when it is not the protocol's payload (unknown or missing members, wrong types). */
+/**
+ * The claims of a payload part, or null when it is not the protocol's payload (missing members, wrong types). A member
+ * this version does not know is skipped: a newer gateway adds claims, and the signature covers them all.
+ */
 function readPayload(part) {
   let payload;
   try {
@@ -106,7 +108,6 @@ function readPayload(part) {
     return null;
   }
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return null;
-  if (Object.keys(payload).some((name) => !WIRE_NAMES.has(name))) return null;
   const claims = {};
   for (const [index, [wire, name, type]] of MEMBERS.entries()) {
     const value = payload[wire];

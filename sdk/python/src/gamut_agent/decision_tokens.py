@@ -42,7 +42,6 @@ _MEMBERS = (
     ("pol", "policy_digest", str), ("rid", "request_id", str), ("apr", "approval_id", str), ("evl", "evaluation", bool),
 )
 _REQUIRED = 8
-_WIRE_NAMES = frozenset(wire for wire, _, _ in _MEMBERS)
 
 
 def gateway_key(text: str) -> bytes:
@@ -199,12 +198,13 @@ def _fail(reason: str) -> OfflineVerification:
 
 
 def _read_payload(part: str) -> DecisionTokenClaims | None:
-    """The claims, or None when the payload is not the protocol's (unknown or missing members, wrong types)."""
+    """The claims, or None when the payload is not the protocol's (missing members, wrong types). A member this version
+    does not know is skipped: a newer gateway adds claims, and the signature covers them all."""
     try:
         payload = json.loads(_b64url(part).decode("utf-8"))
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return None
-    if not isinstance(payload, dict) or any(name not in _WIRE_NAMES for name in payload):
+    if not isinstance(payload, dict):
         return None
     values: dict[str, Any] = {}
     for index, (wire, name, kind) in enumerate(_MEMBERS):

@@ -3,12 +3,12 @@ using System.Text.Json.Serialization;
 namespace Gamut.Agent.Upstream;
 
 /// <summary>
-/// Source-generated JSON metadata for <see cref="DecisionTokenPayload"/>: an unknown member, or a missing one other than
-/// the optional ones (<c>deg</c>, <c>tgn</c>, <c>agn</c>, <c>pol</c>, <c>rid</c>, <c>apr</c>, <c>evl</c>), is refused;
-/// optional members are written only when set.
+/// Source-generated JSON metadata for <see cref="DecisionTokenPayload"/>: a missing member other than <c>deg</c> is
+/// refused; a member this version does not know is skipped (the gateway adds claims an older verifier need not read:
+/// the signature covers them all); <c>deg</c> is written only when set.
 /// </summary>
 [JsonSourceGenerationOptions(
-    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
     RespectRequiredConstructorParameters = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(DecisionTokenPayload))]
