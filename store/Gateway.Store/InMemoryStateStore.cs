@@ -72,7 +72,7 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
-            return ValueTask.FromResult(TryGetLive(key, Now, out var entry) ? entry.Value as string : null);
+            return ValueTask.FromResult(TryGetLive(key, Now, out var entry) ? TextOf(entry) : null);
         }
     }
 
@@ -86,7 +86,7 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
             var now = Now;
             for (var i = 0; i < values.Length; i++)
             {
-                values[i] = TryGetLive(keys[i], now, out var entry) ? entry.Value as string : null;
+                values[i] = TryGetLive(keys[i], now, out var entry) ? TextOf(entry) : null;
             }
         }
 
@@ -168,6 +168,7 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
             ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(budget.Window, TimeSpan.Zero, nameof(request));
         }
 
+        ValidateToken(request.Token);
         cancellationToken.ThrowIfCancellationRequested();
         AdmissionOutcome outcome;
         long sequence;
@@ -192,10 +193,13 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
             }
 
             var rateLimit = AcquireLocked(request.Windows, now, ref sequence);
+
+            // Reserved in the same step, only when every window admitted; the token recorded only when the budget was too.
+            BudgetOutcome? reserved = rateLimit.Admitted && request.Budget is { } asked ? TryReserveLocked(asked.Key, asked.Amount, asked.Limit, asked.Window, now, ref sequence) : null;
             outcome = new AdmissionOutcome(true, switches, rateLimit)
             {
-                // Reserved in the same step, only when every window admitted.
-                Budget = rateLimit.Admitted && request.Budget is { } asked ? TryReserveLocked(asked.Key, asked.Amount, asked.Limit, asked.Window, now, ref sequence) : null,
+                Budget = reserved,
+                Token = rateLimit.Admitted && reserved is not { Reserved: false } && request.Token is { } token ? RecordTokenLocked(token, now, ref sequence) : null,
             };
         }
 
@@ -456,6 +460,63 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
         Put(hashKey, new Entry(hash, null));
         return hash;
     }
+
+    // The admission's token step (TokenRecording): the record written, the generations read, a presented token used up.
+    private TokenRecordingOutcome RecordTokenLocked(TokenRecording token, DateTimeOffset now, ref long sequence)
+    {
+        var expires = now + token.Lifetime;
+        if (!TryGetLive(token.RecordKey, now, out _))
+        {
+            Put(token.RecordKey, new Entry(TokenRecording.Issued, expires));
+            sequence = Journal(StateJournalOperation.PutText, token.RecordKey, expires, text: TokenRecording.Issued);
+        }
+
+        var generations = new long[token.GenerationKeys.Count];
+        for (var i = 0; i < generations.Length; i++)
+        {
+            generations[i] = TryGetLive(token.GenerationKeys[i], now, out var counter) && counter.Value is long value ? value : 0;
+        }
+
+        var consumption = TokenConsumption.NotAsked;
+        if (token.ConsumeKey is { } consume)
+        {
+            consumption = !TryGetLive(consume, now, out var record) ? TokenConsumption.NotRecorded
+                : record.Value is TokenRecording.Used ? TokenConsumption.AlreadyUsed
+                : record.Value is TokenRecording.Issued ? TokenConsumption.Consumed
+                : TokenConsumption.NotRecorded;
+            if (consumption == TokenConsumption.Consumed)
+            {
+                Put(consume, record with { Value = TokenRecording.Used });
+                sequence = Journal(StateJournalOperation.PutText, consume, record.ExpiresAt, text: TokenRecording.Used);
+            }
+        }
+
+        return new TokenRecordingOutcome(generations, consumption);
+    }
+
+    /// <summary>Refuses a token step no store could run (too many counters, no lifetime) before it joins a batch.</summary>
+    internal static void ValidateToken(TokenRecording? token)
+    {
+        if (token is null)
+        {
+            return;
+        }
+
+        if (token.GenerationKeys.Count > TokenRecording.MaxGenerationKeys)
+        {
+            throw new ArgumentException($"At most {TokenRecording.MaxGenerationKeys} generation keys per admission.", nameof(token));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(token.Lifetime, TimeSpan.Zero, nameof(token));
+    }
+
+    // A key's value as Redis would answer GET: text as stored, a counter as its decimal text.
+    private static string? TextOf(Entry entry) => entry.Value switch
+    {
+        string text => text,
+        long number => number.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        _ => null,
+    };
 
     private long AddLocked(string key, long delta, TimeSpan? expiry, DateTimeOffset now, out long sequence)
     {

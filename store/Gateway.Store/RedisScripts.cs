@@ -114,66 +114,57 @@ internal static class RedisScripts
         """);
 
     /// <summary>
-    /// The admission step. KEYS: the nonce, then <c>ARGV[3]</c> kill-switch keys, then the windows'
-    /// keys, then the budget's key when <c>ARGV[4]</c> is 1; ARGV: nonce value, nonce lifetime ms,
-    /// switch count, budget 0|1, then limit, window ms, permits per window, then the budget's amount,
-    /// limit and window ms. Returns {fresh 0|1, switches bit mask, refused index or -1, retry-after ms,
-    /// budget -1 (not asked or not tried) | 0 (refused) | 1 (reserved), budget used, budget resets-in ms};
-    /// a replay (nonce already present) reads and counts nothing, and the budget is reserved only when
-    /// every window admitted.
-    /// </summary>
-    public static LuaScript Admit { get; } = LuaScript.Prepare(Counters + """
-        if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-          return {0, 0, -1, 0, -1, 0, 0}
-        end
-        local switches = tonumber(ARGV[3])
-        local budget = tonumber(ARGV[4])
-        local mask = 0
-        for i = 1, switches do
-          if redis.call('EXISTS', KEYS[1 + i]) == 1 then
-            mask = mask + 2 ^ (i - 1)
-          end
-        end
-        local windows = #KEYS - 1 - switches - budget
-        if windows == 0 and budget == 0 then
-          return {1, mask, -1, 0, -1, 0, 0}
-        end
-        local now = now_ms()
-        local outcome = windows == 0 and {-1, 0} or acquire(1 + switches, 4, windows, now)
-        if outcome[1] >= 0 or budget == 0 then
-          return {1, mask, outcome[1], outcome[2], -1, 0, 0}
-        end
-        local reserved = reserve(#KEYS, 5 + 3 * windows, now)
-        return {1, mask, -1, 0, reserved[1], reserved[2], reserved[3]}
-        """);
-
-    /// <summary>
-    /// A batch of admissions, each decided exactly as <see cref="Admit"/> would decide it, in order (a
-    /// nonce stored by an earlier request of the batch makes a later one a replay; a refusal counts in
-    /// no window and reserves nothing), all at one instant: the server's clock is read once. ARGV[1]:
-    /// the number of requests; then per request: nonce value, nonce lifetime ms, switch count, window
-    /// count, budget 0|1, then limit, window ms, permits per window, then the budget's amount, limit and
-    /// window ms. KEYS per request: the nonce, its kill-switch keys, its windows' keys, its budget's key.
-    /// Returns the seven values <see cref="Admit"/> returns, per request, one flat array.
+    /// The admission step, for a batch of requests (one request when admissions are not batched), each decided in
+    /// order as if alone (a nonce stored by an earlier request of the batch makes a later one a replay; a refusal counts
+    /// in no window and reserves nothing), all at one instant: the server's clock is read once. Per request: the nonce is
+    /// stored only when absent (else nothing else is read or counted); its kill-switch keys are read; its windows
+    /// acquired all-or-nothing; its budget reserved only when every window admitted; and its decision-token step run
+    /// only when every window admitted and the budget (when asked) was reserved: the token's record set to
+    /// <c>issued</c> for its lifetime, the generation counters read, and a presented token's record set from
+    /// <c>issued</c> to <c>used</c> (keeping its expiry).
+    /// ARGV[1]: the number of requests; then per request: nonce value, nonce lifetime ms, switch count, window count,
+    /// budget 0|1, token 0|1, then limit, window ms, permits per window, then the budget's amount, limit and window ms,
+    /// then the token's record lifetime ms, generation count and consume 0|1.
+    /// KEYS per request: the nonce, its kill-switch keys, its windows' keys, its budget's key, the token's record key,
+    /// its generation keys and the presented token's record key.
+    /// Returns per request, one flat array of <see cref="ReplyLength"/>: {fresh 0|1, switches bit mask, refused index or
+    /// -1, retry-after ms, budget -1 (not asked or not tried) | 0 (refused) | 1 (reserved), budget used, budget resets-in
+    /// ms, token -1 (not asked or not run) | 0 (recorded, nothing to consume) | 1 (consumed) | 2 (already used) | 3 (no
+    /// record to consume), then <see cref="TokenRecording.MaxGenerationKeys"/> generations (0 beyond those asked)}.
     /// </summary>
     /// <remarks>
-    /// What the script has read or written of a key (whether it exists, a window's or a budget's count,
-    /// that its expiry is set) is asked of Redis once per batch, not once per request: requests of one
-    /// agent or tenant share their switch, window and budget keys, so a batch of them costs about one
-    /// <c>SET</c> and one <c>INCRBY</c> per window and budget per request.
+    /// What the script has read or written of a key (whether it exists, a window's or a budget's count, that its expiry
+    /// is set, a generation) is asked of Redis once per batch, not once per request: requests of one agent or tenant
+    /// share their switch, window, budget and generation keys, so a batch of them costs about one <c>SET</c> for the
+    /// nonce, one <c>INCRBY</c> per window and budget and one <c>SET</c> for the token's record per request. A presented
+    /// token's record is read afresh each time, so that two requests of one batch cannot both use it.
     /// </remarks>
-    public static LuaScript AdmitBatch { get; } = LuaScript.Prepare(Counters + """
+    public static LuaScript Admit { get; } = LuaScript.Prepare(Counters + """
         local now = now_ms()
         local results = {}
+        local generations = {}
         local k = 0
         local a = 1
+        local function generation_of(key)
+          if generations[key] == nil then
+            generations[key] = tonumber(redis.call('GET', key) or '0')
+          end
+          return generations[key]
+        end
         for r = 0, tonumber(ARGV[1]) - 1 do
           local nonce = KEYS[k + 1]
           local switches = tonumber(ARGV[a + 3])
           local windows = tonumber(ARGV[a + 4])
           local budget = tonumber(ARGV[a + 5])
+          local token = tonumber(ARGV[a + 6])
+          local ta = a + 7 + 3 * windows + 3 * budget
+          local tk = k + 2 + switches + windows + budget
+          local counters = token == 1 and tonumber(ARGV[ta + 1]) or 0
+          local consume = token == 1 and tonumber(ARGV[ta + 2]) or 0
           local fresh, mask, refused, retry = 0, 0, -1, 0
           local reserved = {-1, 0, 0}
+          local used_token = -1
+          local generation = {0, 0, 0, 0}
           local stored = exists[nonce] ~= 1 and redis.call('SET', nonce, ARGV[a + 1], 'NX', 'PX', ARGV[a + 2])
           exists[nonce] = 1
           if stored then
@@ -186,25 +177,52 @@ internal static class RedisScripts
               end
             end
             if windows > 0 then
-              local outcome = acquire(k + 1 + switches, a + 5, windows, now)
+              local outcome = acquire(k + 1 + switches, a + 6, windows, now)
               refused, retry = outcome[1], outcome[2]
             end
             if budget == 1 and refused < 0 then
-              reserved = reserve(k + 2 + switches + windows, a + 6 + 3 * windows, now)
+              reserved = reserve(k + 2 + switches + windows, a + 7 + 3 * windows, now)
+            end
+            if token == 1 and refused < 0 and reserved[1] ~= 0 then
+              redis.call('SET', KEYS[tk], 'issued', 'PX', ARGV[ta])
+              for i = 1, counters do
+                generation[i] = generation_of(KEYS[tk + i])
+              end
+              used_token = 0
+              if consume == 1 then
+                local record = KEYS[tk + counters + 1]
+                local state = redis.call('GET', record)
+                if state == 'issued' then
+                  redis.call('SET', record, 'used', 'KEEPTTL')
+                  used_token = 1
+                elseif state == 'used' then
+                  used_token = 2
+                else
+                  used_token = 3
+                end
+              end
             end
           end
-          results[7 * r + 1] = fresh
-          results[7 * r + 2] = mask
-          results[7 * r + 3] = refused
-          results[7 * r + 4] = retry
-          results[7 * r + 5] = reserved[1]
-          results[7 * r + 6] = reserved[2]
-          results[7 * r + 7] = reserved[3]
-          k = k + 1 + switches + windows + budget
-          a = a + 5 + 3 * windows + 3 * budget
+          local o = 12 * r
+          results[o + 1] = fresh
+          results[o + 2] = mask
+          results[o + 3] = refused
+          results[o + 4] = retry
+          results[o + 5] = reserved[1]
+          results[o + 6] = reserved[2]
+          results[o + 7] = reserved[3]
+          results[o + 8] = used_token
+          for i = 1, 4 do
+            results[o + 8 + i] = generation[i]
+          end
+          k = k + 1 + switches + windows + budget + (token == 1 and (1 + counters + consume) or 0)
+          a = a + 6 + 3 * windows + 3 * budget + 3 * token
         end
         return results
         """);
+
+    /// <summary>The values <see cref="Admit"/> returns per request.</summary>
+    public const int ReplyLength = 8 + TokenRecording.MaxGenerationKeys;
 
     /// <summary>KEYS[1]: budget; ARGV: amount, limit, window ms. Returns {reserved 0|1, used, resets-in ms}.</summary>
     public static LuaScript Reserve { get; } = LuaScript.Prepare(Counters + """
@@ -264,5 +282,5 @@ internal static class RedisScripts
         """);
 
     /// <summary>Every script, loaded on each server when the connection comes up.</summary>
-    public static IReadOnlyList<LuaScript> All { get; } = [Increment, Admit, AdmitBatch, Reserve, Settle, SettleBatch, SetAdd, Append];
+    public static IReadOnlyList<LuaScript> All { get; } = [Increment, Admit, Reserve, Settle, SettleBatch, SetAdd, Append];
 }

@@ -130,6 +130,8 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
             WindowMilliseconds(window.Window);
         }
 
+        InMemoryStateStore.ValidateToken(request.Token);
+
         var tag = HashTag(request.NonceKey);
         if (request.Budget is { } budget)
         {
@@ -146,7 +148,9 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
     }
 
     // A budget that cannot ride the admission's script run (another hash slot, or BatchBudgets off):
-    // reserved with a call of its own right after an admission that admitted.
+    // reserved with a call of its own right after an admission that admitted. The token step has then already run
+    // with the admission: a request whose budget is refused here leaves a token record no token bears (it expires),
+    // and a token it presented is used up although the request is refused.
     private async ValueTask<AdmissionOutcome> AdmitThenReserveAsync(AdmissionRequest request, BudgetReservation budget, CancellationToken cancellationToken)
     {
         var outcome = await AdmitAsync(request, cancellationToken).ConfigureAwait(false);
@@ -179,31 +183,32 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         return close > open + 1 ? key.AsSpan(open + 1, close - open - 1) : [];
     }
 
-    // The per-request script: ARGV nonce value, lifetime ms, switch count, budget 0|1, then the windows and the budget.
-    private async ValueTask<AdmissionOutcome> AdmitOneAsync(AdmissionRequest request, CancellationToken cancellationToken)
+    // Unbatched: the same script, with a batch of one.
+    private async ValueTask<AdmissionOutcome> AdmitOneAsync(AdmissionRequest request, CancellationToken cancellationToken) =>
+        (await RunAdmitAsync("admit", [request], cancellationToken).ConfigureAwait(false))[0];
+
+    private static int KeyCount(AdmissionRequest request) =>
+        1 + request.SwitchKeys.Count + request.Windows.Count + (request.Budget is null ? 0 : 1)
+        + (request.Token is { } token ? 1 + token.GenerationKeys.Count + (token.ConsumeKey is null ? 0 : 1) : 0);
+
+    private static int ValueCount(AdmissionRequest request) =>
+        6 + (request.Windows.Count * 3) + (request.Budget is null ? 0 : 3) + (request.Token is null ? 0 : 3);
+
+    // A batch: never cancelled, for other callers wait for the same call.
+    private Task<AdmissionOutcome[]> AdmitBatchAsync(IReadOnlyList<AdmissionRequest> batch)
     {
-        var keys = new RedisKey[KeyCount(request)];
-        var values = new RedisValue[ValueCount(request, countWindows: false)];
-        WriteAdmission(request, keys, 0, values, 0, countWindows: false);
-        var reply = (RedisResult[])(await EvaluateAsync("admit", RedisScripts.Admit, keys, values, cancellationToken).ConfigureAwait(false))!;
-        return ToAdmission(reply, 0, request.Budget);
+        _metrics.RecordAdmissionBatch(batch.Count);
+        return RunAdmitAsync("admit_batch", batch, CancellationToken.None);
     }
 
-    private static int KeyCount(AdmissionRequest request) => 1 + request.SwitchKeys.Count + request.Windows.Count + (request.Budget is null ? 0 : 1);
-
-    private static int ValueCount(AdmissionRequest request, bool countWindows) =>
-        (countWindows ? 5 : 4) + (request.Windows.Count * 3) + (request.Budget is null ? 0 : 3);
-
-    // The batch script: ARGV[1] the request count, then per request nonce value, lifetime ms, switch
-    // count, window count, budget 0|1, the windows and the budget. Never cancelled: other callers wait
-    // for the same call.
-    private async Task<AdmissionOutcome[]> AdmitBatchAsync(IReadOnlyList<AdmissionRequest> batch)
+    // RedisScripts.Admit: ARGV[1] the request count, then each request's arguments and keys (WriteAdmission).
+    private async Task<AdmissionOutcome[]> RunAdmitAsync(string operation, IReadOnlyList<AdmissionRequest> batch, CancellationToken cancellationToken)
     {
         int keyCount = 0, valueCount = 1;
         foreach (var request in batch)
         {
             keyCount += KeyCount(request);
-            valueCount += ValueCount(request, countWindows: true);
+            valueCount += ValueCount(request);
         }
 
         var keys = new RedisKey[keyCount];
@@ -212,66 +217,97 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         int key = 0, value = 1;
         foreach (var request in batch)
         {
-            WriteAdmission(request, keys, key, values, value, countWindows: true);
+            WriteAdmission(request, keys, key, values, value);
             key += KeyCount(request);
-            value += ValueCount(request, countWindows: true);
+            value += ValueCount(request);
         }
 
-        _metrics.RecordAdmissionBatch(batch.Count);
-        var reply = (RedisResult[])(await EvaluateAsync("admit_batch", RedisScripts.AdmitBatch, keys, values, CancellationToken.None).ConfigureAwait(false))!;
-        var outcomes = new AdmissionOutcome[reply.Length / AdmissionReplyLength];
+        var reply = (RedisResult[])(await EvaluateAsync(operation, RedisScripts.Admit, keys, values, cancellationToken).ConfigureAwait(false))!;
+        var outcomes = new AdmissionOutcome[reply.Length / RedisScripts.ReplyLength];
         for (var i = 0; i < outcomes.Length; i++)
         {
-            outcomes[i] = ToAdmission(reply, AdmissionReplyLength * i, batch[i].Budget);
+            outcomes[i] = ToAdmission(reply, RedisScripts.ReplyLength * i, batch[i]);
         }
 
         return outcomes;
     }
 
-    // One request's keys (nonce, switches, windows, budget) and arguments (nonce value, lifetime ms,
-    // switch count, the window count when countWindows, budget 0|1, then limit, window ms and permits
-    // per window, then the budget's amount, limit and window ms).
-    private static void WriteAdmission(AdmissionRequest request, RedisKey[] keys, int firstKey, RedisValue[] values, int firstValue, bool countWindows)
+    // One request's keys (nonce, switches, windows, budget, token record, generations, presented record) and arguments
+    // (nonce value, lifetime ms, switch count, window count, budget 0|1, token 0|1, then limit, window ms and permits per
+    // window, then the budget's amount, limit and window ms, then the record's lifetime ms, generation count, consume 0|1).
+    private static void WriteAdmission(AdmissionRequest request, RedisKey[] keys, int firstKey, RedisValue[] values, int firstValue)
     {
         var switches = request.SwitchKeys.Count;
         keys[firstKey] = request.NonceKey;
         values[firstValue] = request.NonceValue;
         values[firstValue + 1] = (long)Milliseconds(request.NonceLifetime).TotalMilliseconds;
         values[firstValue + 2] = switches;
-        var value = firstValue + 3;
-        if (countWindows)
-        {
-            values[value++] = request.Windows.Count;
-        }
-
-        values[value++] = request.Budget is null ? 0 : 1;
+        values[firstValue + 3] = request.Windows.Count;
+        values[firstValue + 4] = request.Budget is null ? 0 : 1;
+        values[firstValue + 5] = request.Token is null ? 0 : 1;
         for (var i = 0; i < switches; i++)
         {
             keys[firstKey + 1 + i] = request.SwitchKeys[i];
         }
 
-        AddWindows(request.Windows, keys, firstKey + 1 + switches, values, value);
+        var key = firstKey + 1 + switches;
+        var value = firstValue + 6;
+        AddWindows(request.Windows, keys, key, values, value);
+        key += request.Windows.Count;
+        value += 3 * request.Windows.Count;
         if (request.Budget is { } budget)
         {
-            var key = firstKey + 1 + switches + request.Windows.Count;
-            value += 3 * request.Windows.Count;
-            keys[key] = budget.Key;
+            keys[key++] = budget.Key;
             values[value] = budget.Amount;
             values[value + 1] = budget.Limit;
             values[value + 2] = WindowMilliseconds(budget.Window);
+            value += 3;
+        }
+
+        if (request.Token is { } token)
+        {
+            keys[key++] = token.RecordKey;
+            foreach (var generation in token.GenerationKeys)
+            {
+                keys[key++] = generation;
+            }
+
+            if (token.ConsumeKey is { } consume)
+            {
+                keys[key] = consume;
+            }
+
+            values[value] = (long)Milliseconds(token.Lifetime).TotalMilliseconds;
+            values[value + 1] = token.GenerationKeys.Count;
+            values[value + 2] = token.ConsumeKey is null ? 0 : 1;
         }
     }
 
-    // The admission scripts' reply per request: {fresh 0|1, switches bit mask, refused index or -1,
-    // retry-after ms, budget -1|0|1, budget used, budget resets-in ms}.
-    private const int AdmissionReplyLength = 7;
-
-    private static AdmissionOutcome ToAdmission(RedisResult[] reply, int offset, BudgetReservation? budget) =>
+    private static AdmissionOutcome ToAdmission(RedisResult[] reply, int offset, AdmissionRequest request) =>
         new((long)reply[offset] == 1, (uint)(long)reply[offset + 1], ToOutcome((int)reply[offset + 2], (long)reply[offset + 3]))
         {
-            Budget = (long)reply[offset + 4] < 0 || budget is not { } asked ? null
+            Budget = (long)reply[offset + 4] < 0 || request.Budget is not { } asked ? null
                 : new BudgetOutcome((long)reply[offset + 4] == 1, (long)reply[offset + 5], asked.Limit, TimeSpan.FromMilliseconds((long)reply[offset + 6])),
+            Token = (long)reply[offset + 7] < 0 || request.Token is not { } token ? null : ToToken(reply, offset + 7, token),
         };
+
+    private static TokenRecordingOutcome ToToken(RedisResult[] reply, int offset, TokenRecording token)
+    {
+        var generations = new long[token.GenerationKeys.Count];
+        for (var i = 0; i < generations.Length; i++)
+        {
+            generations[i] = (long)reply[offset + 1 + i];
+        }
+
+        var consumption = (long)reply[offset] switch
+        {
+            1 => TokenConsumption.Consumed,
+            2 => TokenConsumption.AlreadyUsed,
+            3 => TokenConsumption.NotRecorded,
+            _ => TokenConsumption.NotAsked,
+        };
+        return new TokenRecordingOutcome(generations, consumption);
+    }
 
     public async ValueTask<BudgetOutcome> TryReserveAsync(string key, long amount, long limit, TimeSpan window, CancellationToken cancellationToken = default)
     {

@@ -15,6 +15,12 @@ public sealed record DecisionTokenGrant(string TokenId, long TenantGeneration, l
     /// <summary>The approval whose warrant the decision redeemed.</summary>
     public string? ApprovalId { get; init; }
 
+    /// <summary>
+    /// True when the decision only answers (<c>/v1/evaluate</c>, or a simulated action): its token is the evaluation's,
+    /// which the agent may present once on the action it evaluated (<see cref="DecisionTokenPayload.Evaluation"/>).
+    /// </summary>
+    public bool Evaluation { get; init; }
+
     /// <summary>A fresh token id: 16 random bytes, base64url (22 characters).</summary>
     public static string NewTokenId()
     {

@@ -47,9 +47,9 @@ public sealed class DecisionTokenIssuer
     public TimeSpan Lifetime => _lifetime;
 
     /// <summary>
-    /// Issues the token of <paramref name="decision"/> under <paramref name="grant"/>: for an executable allow,
-    /// allow_and_log or degrade decision, or for one of those made by <c>/v1/evaluate</c> (evaluate-only), whose
-    /// token says so (<see cref="DecisionTokenPayload.Evaluation"/>). Throws for any other decision.
+    /// Issues the token of <paramref name="decision"/> under <paramref name="grant"/>: for an allow, allow_and_log or
+    /// degrade decision; an evaluation's token (<see cref="DecisionTokenGrant.Evaluation"/>, or an evaluate-only
+    /// decision) says so (<see cref="DecisionTokenPayload.Evaluation"/>). Throws for any other decision.
     /// </summary>
     public string Issue(Decision decision, DecisionTokenGrant grant)
     {
@@ -61,7 +61,7 @@ public sealed class DecisionTokenIssuer
         }
 
         var d = decision.Descriptor;
-        return Issue(d.Tenant, d.Agent, d.Tool, d.IntentDigest, decision.Kind, decision.Kind == DecisionKind.Degrade ? decision.Degrade?.Mode : null, grant, decision.EvaluateOnly, decision.PolicyDigest);
+        return Issue(d.Tenant, d.Agent, d.Tool, d.IntentDigest, decision.Kind, decision.Kind == DecisionKind.Degrade ? decision.Degrade?.Mode : null, grant, grant.Evaluation || decision.EvaluateOnly, decision.PolicyDigest);
     }
 
     /// <summary>Issues a token for <paramref name="decision"/> with a fresh id and generation 0; throws unless <see cref="Decision.MayExecute"/>.</summary>

@@ -37,7 +37,7 @@ internal sealed class DecideStage
                 described.Tenant,
                 admission.Identity!,
                 described.Request,
-                admission.TokenGrant,
+                described.Route == GatewayRouteKind.Evaluate && admission.TokenGrant is { } grant ? grant with { Evaluation = true } : admission.TokenGrant,
                 admission.Evaluation,
                 RequestIdMiddleware.GetRequestId(context),
                 context.RequestAborted).ConfigureAwait(false);

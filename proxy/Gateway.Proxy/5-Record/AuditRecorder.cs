@@ -61,6 +61,7 @@ internal sealed class AuditRecorder
             IntentDigest = null,
             PolicyDigest = null,
             FailingControls = null,
+            EvaluationRequestId = null,
             Fold = AuditFold.Outcome,
         });
 
