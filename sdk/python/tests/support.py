@@ -65,9 +65,9 @@ class Environment:
             self._approver = self.admin("POST", "/tokens", {"name": "bob", "roles": ["approver"], "tenant": "demo", "person": "bob"})["token"]
         return self._approver
 
-    def executor_token(self, tenant: str | None = None) -> str:
-        """An admin-API token with role executor, for the verify endpoint (``tenant`` confines it)."""
-        return self.admin("POST", "/tokens", {"name": "crm-executor", "roles": ["executor"], **({"tenant": tenant} if tenant else {})})["token"]
+    def executor_token(self) -> str:
+        """An admin-API token with role executor, for the verify endpoint."""
+        return self.admin("POST", "/tokens", {"name": "crm-executor", "roles": ["executor"]})["token"]
 
     @contextlib.contextmanager
     def suspended(self, agent: str):

@@ -71,8 +71,8 @@ class ExecutorVerifierTests(unittest.TestCase):
 
     def test_a_credential_without_the_executor_role_is_refused_unavailable_credential_refused(self):
         token = self.evaluate("executor-5").decision_token
-        # The agent's own secret (an agent never verifies), an admin token, an approver token, an executor of another tenant.
-        for credential in (DEMO["secret"], self.env.admin_token, self.env.approver(), self.env.executor_token("acme")):
+        # The agent's own secret (an agent never verifies), an admin token, an approver token.
+        for credential in (DEMO["secret"], self.env.admin_token, self.env.approver()):
             with self.subTest(credential=credential[:4]):
                 result = self.verifier(executor_token=credential).verify(token, tenant="demo", tool=TOOL)
                 self.assertEqual((result.status, result.reason), (DecisionTokenStatus.UNAVAILABLE, "credential_refused"))

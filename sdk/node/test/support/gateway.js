@@ -60,9 +60,9 @@ export async function startEnvironment() {
       bobToken ??= (await admin('POST', '/tokens', { name: 'bob', roles: ['approver'], tenant: 'demo', person: 'bob' })).token;
       return bobToken;
     },
-    /** An admin-API token with role executor, for the verify endpoint (`tenant` confines it). */
-    async executorToken(tenant) {
-      return (await admin('POST', '/tokens', { name: 'crm-executor', roles: ['executor'], ...(tenant ? { tenant } : {}) })).token;
+    /** An admin-API token with role executor, for the verify endpoint. */
+    async executorToken() {
+      return (await admin('POST', '/tokens', { name: 'crm-executor', roles: ['executor'] })).token;
     },
     /** Suspends an agent of tenant demo for the duration of `body`, then resumes it. */
     async whileSuspended(agent, body) {

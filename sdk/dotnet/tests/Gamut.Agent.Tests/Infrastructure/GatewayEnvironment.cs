@@ -87,7 +87,8 @@ public sealed class GatewayEnvironment : IAsyncLifetime
         return new Resume(this, agent);
     }
 
-    private async Task<string> ApproverAsync(string person)
+    /// <summary>An approver token of tenant demo for <paramref name="person"/> (minted once per person).</summary>
+    public async Task<string> ApproverAsync(string person)
     {
         if (!_approverTokens.TryGetValue(person, out var token))
         {
