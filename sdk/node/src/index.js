@@ -5,3 +5,4 @@ export { findSecretMaterial } from './detector.js';
 export { explainRefusal, isRefusal } from './refusal.js';
 export { bodySha256, canonicalString, freshNonce, sign, signatureHeaders } from './signing.js';
 export * from './errors.js';
+export { DecisionTokenStatus, DecisionTokenVerifier, GatewayDecisionTokenVerifier, gatewayKey } from './decision-tokens.js';

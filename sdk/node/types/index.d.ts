@@ -149,3 +149,81 @@ export declare class GamutProtocolError extends GamutError {}
 export declare class GamutApprovalDeniedError extends GamutError {}
 export declare class GamutApprovalExpiredError extends GamutError {}
 export declare class GamutApprovalTimeoutError extends GamutError {}
+
+/** The claims of a decision token (camelCase of its members); the ones from tenantGeneration on are absent from tokens issued before revocable tokens. */
+export interface DecisionTokenClaims {
+  /** tid */ tenant: string;
+  /** aid */ agent: string;
+  tool: string;
+  /** act */ intentDigest: string;
+  /** dec */ decision: 'allow' | 'allow_and_log' | 'degrade';
+  /** iat, Unix seconds */ issuedAt: number;
+  /** exp, Unix seconds (at most iat + 300) */ expiresAt: number;
+  /** jti */ tokenId: string;
+  /** deg */ degradeMode?: 'redact' | 'read_only' | 'dry_run' | 'route' | 'mask';
+  /** tgn */ tenantGeneration?: number;
+  /** agn */ agentGeneration?: number;
+  /** pol */ policyDigest?: string;
+  /** rid: the request (audit record) the decision was made for */ requestId?: string;
+  /** apr: the approval whose warrant the decision redeemed */ approvalId?: string;
+  /** evl: true on a token from POST /v1/evaluate */ evaluation?: boolean;
+}
+
+export interface DecisionTokenExpectation {
+  tenant: string;
+  tool?: string;
+  intentDigest?: string;
+}
+
+/** The offline check: `reason` is a stable code (missing, malformed, unsupported_version, bad_signature, expired, not_yet_valid, lifetime_too_long, decision_not_allowed, wrong_tenant, wrong_tool, wrong_intent). */
+export type OfflineDecisionTokenResult =
+  | { readonly valid: true; readonly reason: null; readonly claims: Readonly<DecisionTokenClaims> }
+  | { readonly valid: false; readonly reason: string; readonly claims: null };
+
+/** Offline: signature (constant time), lifetime, expiry with a skew, allow family, expected tenant/tool/intent. Cannot see revocations. */
+export declare class DecisionTokenVerifier {
+  /** `key`: the decision signing key (bytes, or its text as the gateway reads it). */
+  constructor(key: Uint8Array | string, options?: { clockSkewMs?: number; now?: () => number });
+  verify(token: string | null | undefined, expected: DecisionTokenExpectation): OfflineDecisionTokenResult;
+}
+
+export type DecisionTokenStatusValue = 'live' | 'revoked' | 'expired' | 'invalid' | 'unavailable';
+export declare const DecisionTokenStatus: Readonly<{ LIVE: 'live'; REVOKED: 'revoked'; EXPIRED: 'expired'; INVALID: 'invalid'; UNAVAILABLE: 'unavailable' }>;
+
+/**
+ * Act only when `status === 'live'`. `reason` is null when live; otherwise the offline reason, the gateway's
+ * (agent_revoked, tenant_revoked, policy_changed, approval_revoked, used, not_recorded, signature_invalid, ...) or, for
+ * unavailable, gateway_unreachable | timeout | gateway_error | credential_refused | unexpected_answer.
+ */
+export interface GatewayDecisionTokenResult {
+  readonly status: DecisionTokenStatusValue;
+  readonly reason: string | null;
+  /** Set when the signature verified offline and the gateway answered about the token. */
+  readonly claims: Readonly<DecisionTokenClaims> | null;
+}
+
+export interface GatewayDecisionTokenVerifierOptions {
+  /** The gateway's base URL; the verifier posts to /v1/decision-tokens/verify under it. */
+  gatewayUrl: string;
+  /** An admin-API token with role executor (never an agent's secret). */
+  executorToken: string;
+  /** The gateway's DECISION_SIGNING_KEY (bytes, or its text). */
+  decisionSigningKey: Uint8Array | string;
+  /** Reuse a live answer for the same token id this long: default 2000, at most 5000, 0 = ask every time. */
+  liveCacheMs?: number;
+  /** Wait this long for the gateway (default 2000), then `unavailable`. */
+  timeoutMs?: number;
+  clockSkewMs?: number;
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+/** The offline check, then the gateway's verify endpoint; live cached briefly, revoked until exp, unavailable never cached. */
+export declare class GatewayDecisionTokenVerifier {
+  constructor(options: GatewayDecisionTokenVerifierOptions);
+  /** Rejects only when `signal` aborts. */
+  verify(token: string | null | undefined, expected: DecisionTokenExpectation & { signal?: AbortSignal }): Promise<GatewayDecisionTokenResult>;
+}
+
+/** A gateway key's bytes from its text (hex when an even number of hex digits, else base64; at least 32 bytes). */
+export declare function gatewayKey(text: string): Buffer;

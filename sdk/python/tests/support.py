@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import atexit
 import base64
+import contextlib
 import json
 import shutil
 import subprocess
@@ -44,6 +45,7 @@ class Environment:
         self.base_url = values["GAMUT_TEST_BASE_URL"]
         self.admin_token = values["GAMUT_TEST_ADMIN_TOKEN"]
         self.rogue_secret = values["GAMUT_TEST_ROGUE_SECRET"]
+        self.decision_signing_key = values["GAMUT_TEST_DECISION_SIGNING_KEY"]
         self.demo = {**DEMO, "base_url": self.base_url}
         self._approver: str | None = None
         for name, value in (("crm-token", "crm-test-token"), ("payments-key", "payments-test-key"), ("openai-key", "openai-test-key")):
@@ -62,6 +64,19 @@ class Environment:
         if self._approver is None:
             self._approver = self.admin("POST", "/tokens", {"name": "bob", "roles": ["approver"], "tenant": "demo", "person": "bob"})["token"]
         return self._approver
+
+    def executor_token(self) -> str:
+        """An admin-API token with role executor, for the verify endpoint."""
+        return self.admin("POST", "/tokens", {"name": "crm-executor", "roles": ["executor"]})["token"]
+
+    @contextlib.contextmanager
+    def suspended(self, agent: str):
+        """Suspends an agent of tenant demo for the ``with`` block, then resumes it."""
+        self.admin("POST", f"/tenants/demo/agents/{agent}/suspend")
+        try:
+            yield
+        finally:
+            self.admin("POST", f"/tenants/demo/agents/{agent}/resume")
 
     def approve(self, approval_id: str) -> None:
         self.admin("POST", f"/tenants/demo/approvals/{approval_id}/approve", token=self.approver())
@@ -90,6 +105,16 @@ def environment() -> Environment:
             _environment = Environment()
             atexit.register(_environment.stop)
         return _environment
+
+
+class ManualClock:
+    """A clock a test moves by hand (seconds since the epoch), for caches and expiry."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def eventually(predicate, what: str, timeout: float = 20.0):

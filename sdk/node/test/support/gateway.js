@@ -51,12 +51,27 @@ export async function startEnvironment() {
     upstream,
     baseUrl,
     rogueSecret: values.GAMUT_TEST_ROGUE_SECRET,
+    adminToken,
+    decisionSigningKey: values.GAMUT_TEST_DECISION_SIGNING_KEY,
     demo: { ...DEMO, baseUrl },
     admin,
     putCredential: (name, value) => admin('PUT', `/tenants/demo/credentials/${name}`, { value }),
     async approver() {
       bobToken ??= (await admin('POST', '/tokens', { name: 'bob', roles: ['approver'], tenant: 'demo', person: 'bob' })).token;
       return bobToken;
+    },
+    /** An admin-API token with role executor, for the verify endpoint. */
+    async executorToken() {
+      return (await admin('POST', '/tokens', { name: 'crm-executor', roles: ['executor'] })).token;
+    },
+    /** Suspends an agent of tenant demo for the duration of `body`, then resumes it. */
+    async whileSuspended(agent, body) {
+      await admin('POST', `/tenants/demo/agents/${agent}/suspend`);
+      try {
+        return await body();
+      } finally {
+        await admin('POST', `/tenants/demo/agents/${agent}/resume`);
+      }
     },
     async approve(id) { return admin('POST', `/tenants/demo/approvals/${id}/approve`, undefined, await env.approver()); },
     async deny(id) { return admin('POST', `/tenants/demo/approvals/${id}/deny`, undefined, await env.approver()); },

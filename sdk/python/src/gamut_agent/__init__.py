@@ -2,6 +2,10 @@
 
 from .client import Decision, GamutClient, WaitForApproval
 from .config import ENV_NAMES, GamutConfig
+from .decision_tokens import (
+    DecisionTokenCheck, DecisionTokenClaims, DecisionTokenStatus, DecisionTokenVerifier, GatewayDecisionTokenVerifier,
+    OfflineVerification, gateway_key,
+)
 from .detector import find_secret_material
 from .errors import (
     GamutApprovalDeniedError, GamutApprovalExpiredError, GamutApprovalRequiredError, GamutApprovalTimeoutError,
@@ -13,11 +17,13 @@ from .signing import body_sha256, canonical_string, fresh_nonce, sign, signature
 from .tools import explain_refusal, governed_tool, is_refusal, tool_callable
 
 __all__ = [
-    "Decision", "ENV_NAMES", "GamutApprovalDeniedError", "GamutApprovalExpiredError", "GamutApprovalRequiredError",
+    "Decision", "DecisionTokenCheck", "DecisionTokenClaims", "DecisionTokenStatus", "DecisionTokenVerifier",
+    "ENV_NAMES", "GamutApprovalDeniedError", "GamutApprovalExpiredError", "GamutApprovalRequiredError",
     "GamutApprovalTimeoutError", "GamutAuthenticationError", "GamutClient", "GamutConfig", "GamutConfigurationError",
     "GamutDeniedError", "GamutError", "GamutHttpError", "GamutIdentityMismatchError", "GamutNotInvokedError",
-    "GamutProtocolError", "GamutRateLimitedError", "GamutSecretMaterialError", "GamutTimeoutError", "GamutUpstreamError",
-    "WaitForApproval", "body_sha256", "canonical_string", "explain_refusal", "find_secret_material", "fresh_nonce",
-    "governed_tool", "is_refusal", "sign", "signature_headers", "tool_callable",
+    "GamutProtocolError", "GamutRateLimitedError", "GamutSecretMaterialError", "GamutTimeoutError",
+    "GamutUpstreamError", "GatewayDecisionTokenVerifier", "OfflineVerification", "WaitForApproval", "body_sha256",
+    "canonical_string", "explain_refusal", "find_secret_material", "fresh_nonce", "gateway_key", "governed_tool",
+    "is_refusal", "sign", "signature_headers", "tool_callable",
 ]
 __version__ = "0.1.0"

@@ -9,7 +9,9 @@ namespace Gamut.Agent.Upstream;
 /// For an upstream service the gateway forwards to: verifies the decision token of the
 /// <see cref="GatewayRequestHeaders.DecisionToken"/> header, <c>v1.&lt;base64url(payload JSON)&gt;.&lt;base64url(HMAC-SHA256(key, "v1." + payload part))&gt;</c>,
 /// with the gateway's decision signing key: signature (constant time), lifetime, expiry (with a small skew),
-/// decision, and the expected tenant and optionally tool and intent digest.
+/// decision, and the expected tenant and optionally tool and intent digest. It cannot know whether the gateway has
+/// revoked the token since (agent or tenant revoked, policy changed, evaluation token used): an executor that must
+/// honour revocation uses <see cref="GatewayDecisionTokenVerifier"/>, which runs this check first.
 /// </summary>
 public sealed class DecisionTokenVerifier
 {
@@ -96,7 +98,8 @@ public sealed class DecisionTokenVerifier
         // A decision or degrade mode the protocol does not name is as unreadable as a missing member.
         if (payload is null
             || !(AllowFamily.Contains(payload.Decision) || OtherDecisions.Contains(payload.Decision))
-            || (payload.DegradeMode is { } mode && !DegradeModes.Contains(mode)))
+            || (payload.DegradeMode is { } mode && !DegradeModes.Contains(mode))
+            || payload.TenantGeneration < 0 || payload.AgentGeneration < 0)
         {
             return DecisionTokenVerification.Fail(DecisionTokenFailure.Malformed);
         }

@@ -17,12 +17,19 @@ public sealed class GatewayEnvironment : IAsyncLifetime
     private readonly string _work = Directory.CreateTempSubdirectory("gamut-sdk-dotnet-").FullName;
     private readonly HttpClient _admin = new();
     private readonly Dictionary<string, string> _approverTokens = new(StringComparer.Ordinal);
+    private string? _executorToken;
 
     internal SuiteUpstream Upstream { get; private set; } = null!;
 
     public string BaseUrl { get; private set; } = string.Empty;
 
     public string RogueSecret { get; private set; } = string.Empty;
+
+    /// <summary>The gateway's decision signing key, for an executor's verifier.</summary>
+    public byte[] DecisionSigningKey { get; private set; } = [];
+
+    /// <summary>The launcher's admin token (role admin), for a test that presents a credential without the executor role.</summary>
+    public string AdminToken { get; private set; } = string.Empty;
 
     public GamutOptions Demo => new() { BaseUrl = BaseUrl, Tenant = "demo", Workspace = "ws-demo", AgentId = "demo-agent", Secret = DemoSecret };
 
@@ -33,9 +40,11 @@ public sealed class GatewayEnvironment : IAsyncLifetime
         var values = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1].Trim());
         BaseUrl = values["GAMUT_TEST_BASE_URL"];
         RogueSecret = values["GAMUT_TEST_ROGUE_SECRET"];
-        Upstream.Verifiers = new UpstreamVerifiers(GatewayKey.FromText(values["GAMUT_TEST_DECISION_SIGNING_KEY"]), GatewayKey.FromText(values["GAMUT_TEST_SERVICE_KEY"]));
+        DecisionSigningKey = GatewayKey.FromText(values["GAMUT_TEST_DECISION_SIGNING_KEY"]);
+        AdminToken = values["GAMUT_TEST_ADMIN_TOKEN"];
+        Upstream.Verifiers = new UpstreamVerifiers(DecisionSigningKey, GatewayKey.FromText(values["GAMUT_TEST_SERVICE_KEY"]));
         _admin.BaseAddress = new Uri(BaseUrl + "/admin/v1/");
-        _admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", values["GAMUT_TEST_ADMIN_TOKEN"]);
+        _admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
         await PutCredentialAsync("crm-token", "crm-test-token");
         await PutCredentialAsync("payments-key", "payments-test-key");
         await PutCredentialAsync("openai-key", "openai-test-key");
@@ -67,7 +76,19 @@ public sealed class GatewayEnvironment : IAsyncLifetime
     public async Task DenyAsync(string approvalId) =>
         await AdminAsync(HttpMethod.Post, $"tenants/demo/approvals/{approvalId}/deny", token: await ApproverAsync("bob"));
 
-    private async Task<string> ApproverAsync(string person)
+    /// <summary>An admin-API token with the role <c>executor</c> (minted once), for the verify endpoint.</summary>
+    public async Task<string> ExecutorTokenAsync() =>
+        _executorToken ??= (await AdminAsync(HttpMethod.Post, "tokens", new { name = "crm-executor", roles = new[] { "executor" } }))!["token"]!.GetValue<string>();
+
+    /// <summary>Suspends an agent of tenant demo (its kill switch); dispose to resume it.</summary>
+    public async Task<IAsyncDisposable> SuspendAsync(string agent)
+    {
+        await AdminAsync(HttpMethod.Post, $"tenants/demo/agents/{agent}/suspend");
+        return new Resume(this, agent);
+    }
+
+    /// <summary>An approver token of tenant demo for <paramref name="person"/> (minted once per person).</summary>
+    public async Task<string> ApproverAsync(string person)
     {
         if (!_approverTokens.TryGetValue(person, out var token))
         {
@@ -76,6 +97,11 @@ public sealed class GatewayEnvironment : IAsyncLifetime
         }
 
         return token;
+    }
+
+    private sealed class Resume(GatewayEnvironment env, string agent) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await env.AdminAsync(HttpMethod.Post, $"tenants/demo/agents/{agent}/resume");
     }
 
     private Task PutCredentialAsync(string name, string value) => AdminAsync(HttpMethod.Put, $"tenants/demo/credentials/{name}", new { value });

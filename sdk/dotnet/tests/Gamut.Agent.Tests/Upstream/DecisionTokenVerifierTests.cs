@@ -46,6 +46,43 @@ public sealed class DecisionTokenVerifierTests
     }
 
     [Fact]
+    public void Verify_TokenWithRevocationClaims_ParsesThem()
+    {
+        var token = DecisionTokens.Sign(Key, Encoding.UTF8.GetBytes(
+            """{"tid":"demo","aid":"a","tool":"t","act":"d","dec":"allow","iat":1800000000,"exp":1800000300,"jti":"j","tgn":3,"agn":7,"pol":"sha256:p","rid":"req-1","apr":"apr_1","evl":true}"""));
+
+        var result = new DecisionTokenVerifier(Key, Clock()).Verify(token, "demo", "t", "d");
+
+        Assert.True(result.IsValid, result.Reason);
+        var payload = result.Payload!;
+        Assert.Equal((3L, 7L, "sha256:p", "req-1", "apr_1", true), (payload.TenantGeneration, payload.AgentGeneration, payload.PolicyDigest, payload.RequestId, payload.ApprovalId, payload.IsEvaluation));
+    }
+
+    [Fact]
+    public void Verify_TokenWithoutRevocationClaims_StillVerifies()
+    {
+        var token = DecisionTokens.Sign(Key, Encoding.UTF8.GetBytes(
+            """{"tid":"demo","aid":"a","tool":"t","act":"d","dec":"allow","iat":1800000000,"exp":1800000300,"jti":"j"}"""));
+
+        var result = new DecisionTokenVerifier(Key, Clock()).Verify(token, "demo", "t", "d");
+
+        Assert.True(result.IsValid, result.Reason);
+        var payload = result.Payload!;
+        Assert.Equal(((long?)null, (long?)null, (string?)null, (string?)null, (string?)null, false), (payload.TenantGeneration, payload.AgentGeneration, payload.PolicyDigest, payload.RequestId, payload.ApprovalId, payload.IsEvaluation));
+    }
+
+    [Theory]
+    [InlineData("""{"tid":"demo","aid":"a","tool":"t","act":"d","dec":"allow","iat":1800000000,"exp":1800000300,"jti":"j","tgn":-1}""")]
+    [InlineData("""{"tid":"demo","aid":"a","tool":"t","act":"d","dec":"allow","iat":1800000000,"exp":1800000300,"jti":"j","agn":"1"}""")]
+    [InlineData("""{"tid":"demo","aid":"a","tool":"t","act":"d","dec":"allow","iat":1800000000,"exp":1800000300,"jti":"j","evl":"yes"}""")]
+    public void Verify_RevocationClaimOfTheWrongKind_IsMalformed(string payloadJson)
+    {
+        var token = DecisionTokens.Sign(Key, Encoding.UTF8.GetBytes(payloadJson));
+
+        Assert.Equal("malformed", new DecisionTokenVerifier(Key, Clock()).Verify(token, "demo").Reason);
+    }
+
+    [Fact]
     public void Verify_TamperedPayload_IsBadSignature()
     {
         var time = Clock();

@@ -1,0 +1,208 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+
+namespace Gamut.Agent.Upstream;
+
+/// <summary>
+/// For an executor (a service that acts on the gateway's decisions): verifies a decision token offline with the
+/// gateway's decision signing key (<see cref="DecisionTokenVerifier"/>: signature, expiry, tenant, tool, intent), then
+/// asks the gateway's <c>POST /v1/decision-tokens/verify</c>, with the executor's credential, whether it has been revoked
+/// since. A token that fails offline is answered without a call. A live answer is reused for the same token id for at
+/// most <see cref="GatewayDecisionTokenVerifierOptions.LiveCacheDuration"/>, a revoked one until the token expires;
+/// anything else is asked again. When the gateway cannot answer (connection error, timeout, 5xx, a refused credential,
+/// an unexpected answer) the result is <see cref="DecisionTokenStatus.Unavailable"/>, never live, and is not cached.
+/// Nothing it returns or throws contains the token or the credential.
+/// </summary>
+/// <remarks>
+/// The <see cref="HttpClient"/> is the caller's (e.g. a typed or named client of <c>IHttpClientFactory</c>) and is not
+/// disposed here; the verifier's own <see cref="GatewayDecisionTokenVerifierOptions.Timeout"/> bounds each call. One
+/// instance is meant to be shared: it is thread-safe and its cache is per instance.
+/// </remarks>
+public sealed class GatewayDecisionTokenVerifier
+{
+    /// <summary>The verify endpoint, relative to the gateway's base URL.</summary>
+    public const string VerifyPath = "v1/decision-tokens/verify";
+
+    private const int MaxAnswerBytes = 64 * 1024;
+    private const int PruneThreshold = 1024;
+
+    private const string JsonMediaType = "application/json";
+
+    private readonly HttpClient _http;
+    private readonly DecisionTokenVerifier _offline;
+    private readonly Uri _endpoint;
+    private readonly string _executorToken;
+    private readonly TimeSpan _liveFor;
+    private readonly TimeSpan _timeout;
+    private readonly TimeSpan _skew;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, CachedAnswer> _answers = new(StringComparer.Ordinal);
+
+    /// <param name="httpClient">The client to call the gateway with (not disposed by the verifier).</param>
+    /// <param name="decisionSigningKey">The gateway's decision signing key (<c>DECISION_SIGNING_KEY</c>, see <see cref="GatewayKey.FromText"/>).</param>
+    /// <param name="options">The gateway, the executor credential, the cache and timeout.</param>
+    /// <param name="timeProvider">The clock for expiry, the cache and the timeout (default the system clock).</param>
+    public GatewayDecisionTokenVerifier(HttpClient httpClient, ReadOnlySpan<byte> decisionSigningKey, GatewayDecisionTokenVerifierOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(httpClient);
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid decision token verifier options: " + string.Join(" ", errors), nameof(options));
+        }
+
+        _time = timeProvider ?? TimeProvider.System;
+        _offline = new DecisionTokenVerifier(decisionSigningKey, _time, options.ClockSkew);
+        _http = httpClient;
+        _endpoint = new Uri(new Uri(options.GatewayUrl.AbsoluteUri.TrimEnd('/') + "/"), VerifyPath);
+        _executorToken = options.ExecutorToken;
+        _liveFor = options.LiveCacheDuration;
+        _timeout = options.Timeout;
+        _skew = options.ClockSkew;
+    }
+
+    /// <summary>
+    /// Verifies <paramref name="token"/> for an action in <paramref name="expectedTenant"/> (and, when given, of
+    /// <paramref name="expectedTool"/> with <paramref name="expectedIntentDigest"/>). Act only when the result
+    /// <see cref="GatewayDecisionTokenVerification.IsLive"/>. Throws only when <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    public async ValueTask<GatewayDecisionTokenVerification> VerifyAsync(string? token, string expectedTenant, string? expectedTool = null, string? expectedIntentDigest = null, CancellationToken cancellationToken = default)
+    {
+        var offline = _offline.Verify(token, expectedTenant, expectedTool, expectedIntentDigest);
+        if (!offline.IsValid)
+        {
+            return new(offline.Failure == DecisionTokenFailure.Expired ? DecisionTokenStatus.Expired : DecisionTokenStatus.Invalid, offline.Reason, null);
+        }
+
+        var claims = offline.Payload!;
+        if (_answers.TryGetValue(claims.TokenId, out var cached) && _time.GetUtcNow() < cached.Until)
+        {
+            return cached.Answer;
+        }
+
+        var answer = await AskGatewayAsync(token!, claims, cancellationToken).ConfigureAwait(false);
+        Remember(claims, answer);
+        return answer;
+    }
+
+    private async ValueTask<GatewayDecisionTokenVerification> AskGatewayAsync(string token, DecisionTokenPayload claims, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(_timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = RequestBody(token) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _executorToken);
+        try
+        {
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
+            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+            {
+                return Unavailable("credential_refused");
+            }
+
+            if ((int)response.StatusCode >= 500)
+            {
+                return Unavailable("gateway_error");
+            }
+
+            if (response.StatusCode != HttpStatusCode.OK || response.Content.Headers.ContentType?.MediaType != JsonMediaType)
+            {
+                return DecisionTokenVerifyAnswer.Unexpected;
+            }
+
+            var body = await ReadBoundedAsync(response.Content, linked.Token).ConfigureAwait(false);
+            return body is null ? DecisionTokenVerifyAnswer.Unexpected : DecisionTokenVerifyAnswer.Read(body.WrittenSpan, claims);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Unavailable("timeout");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            return Unavailable("gateway_unreachable");
+        }
+    }
+
+    private void Remember(DecisionTokenPayload claims, GatewayDecisionTokenVerification answer)
+    {
+        var now = _time.GetUtcNow();
+        var lastValid = DateTimeOffset.FromUnixTimeSeconds(claims.ExpiresAt) + _skew;
+        DateTimeOffset until;
+        if (answer.Status == DecisionTokenStatus.Live && _liveFor > TimeSpan.Zero)
+        {
+            until = now + _liveFor < lastValid ? now + _liveFor : lastValid;
+        }
+        else if (answer.Status == DecisionTokenStatus.Revoked)
+        {
+            until = lastValid;
+        }
+        else
+        {
+            return;
+        }
+
+        if (_answers.Count >= PruneThreshold)
+        {
+            foreach (var entry in _answers)
+            {
+                if (entry.Value.Until <= now)
+                {
+                    _answers.TryRemove(entry);
+                }
+            }
+        }
+
+        _answers[claims.TokenId] = new CachedAnswer(answer, until);
+    }
+
+    private static ByteArrayContent RequestBody(string token)
+    {
+        var buffer = new ArrayBufferWriter<byte>(token.Length + 16);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("token", token);
+            writer.WriteEndObject();
+        }
+
+        var content = new ByteArrayContent(buffer.WrittenSpan.ToArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue(JsonMediaType);
+        return content;
+    }
+
+    /// <summary>The body, or null when it is longer than <see cref="MaxAnswerBytes"/>.</summary>
+    private static async ValueTask<ArrayBufferWriter<byte>?> ReadBoundedAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        if (content.Headers.ContentLength > MaxAnswerBytes)
+        {
+            return null;
+        }
+
+        var body = new ArrayBufferWriter<byte>(1024);
+        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            while (true)
+            {
+                var read = await stream.ReadAsync(body.GetMemory(4096), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    return body;
+                }
+
+                body.Advance(read);
+                if (body.WrittenCount > MaxAnswerBytes)
+                {
+                    return null;
+                }
+            }
+        }
+    }
+
+    private static GatewayDecisionTokenVerification Unavailable(string reason) => new(DecisionTokenStatus.Unavailable, reason, null);
+
+    private sealed record CachedAnswer(GatewayDecisionTokenVerification Answer, DateTimeOffset Until);
+}
