@@ -119,7 +119,7 @@ internal sealed partial class GovernanceService
 
         switch (decision.Kind)
         {
-            case DecisionKind.Allow or DecisionKind.AllowAndLog or DecisionKind.Degrade when decision.Descriptor is not null && grant is not null && (decision.MayExecute || grant.Evaluation):
+            case DecisionKind.Allow or DecisionKind.AllowAndLog or DecisionKind.Degrade when decision.MayExecute && decision.Descriptor is not null && grant is not null:
                 // An executable decision's token goes to the executor; an evaluation's back to the agent, for the action.
                 governed = governed with { DecisionToken = _tokens.Issue(decision, grant with { RequestId = requestId, ApprovalId = redeemedApproval }) };
 
