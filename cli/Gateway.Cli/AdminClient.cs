@@ -4,9 +4,15 @@ using System.Text.Json;
 
 namespace Gateway.Cli;
 
-/// <summary>A thin HTTP client over <c>/admin/v1</c> that sends the bearer token and parses JSON answers.</summary>
+/// <summary>
+/// A thin HTTP client over <c>/admin/v1</c> (and the other bearer-token routes, such as the executor's
+/// <c>/v1/decision-tokens/verify</c>) that sends the bearer token and parses JSON answers.
+/// </summary>
 internal sealed class AdminClient : IDisposable
 {
+    /// <summary>The admin API's routes, relative to the gateway's base URL.</summary>
+    public const string AdminPrefix = "admin/v1/";
+
     private readonly HttpClient _http;
 
     public AdminClient(Uri baseUrl, string token, HttpMessageHandler? handler)
@@ -18,9 +24,10 @@ internal sealed class AdminClient : IDisposable
         _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
     }
 
-    public async Task<AdminResponse> SendAsync(HttpMethod method, string path, string? jsonBody, CancellationToken cancellationToken)
+    /// <summary>Sends to <paramref name="route"/>, relative to the gateway's base URL (e.g. <c>admin/v1/tokens</c>).</summary>
+    public async Task<AdminResponse> SendAsync(HttpMethod method, string route, string? jsonBody, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, "admin/v1/" + path.TrimStart('/'));
+        using var request = new HttpRequestMessage(method, route.TrimStart('/'));
         if (jsonBody is not null)
         {
             request.Content = new StringContent(jsonBody, Encoding.UTF8, "application/json");
@@ -51,7 +58,7 @@ internal sealed class AdminClient : IDisposable
     /// </summary>
     public async Task<AdminResponse> DownloadAsync(string path, Stream destination, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "admin/v1/" + path.TrimStart('/'));
+        using var request = new HttpRequestMessage(HttpMethod.Get, AdminPrefix + path.TrimStart('/'));
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (response.IsSuccessStatusCode)
         {

@@ -6,7 +6,8 @@ namespace Gateway.Cli;
 /// <summary>Runs one admin API call for a parsed command and turns the answer into output and an exit code.</summary>
 internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    /// <summary>How JSON answers are printed.</summary>
+    public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     public CliConsole Console => console;
 
@@ -16,7 +17,18 @@ internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
     /// Calls the API; on success prints the JSON (with <c>--json</c>, and <paramref name="print"/> gets a
     /// null writer) or lets <paramref name="print"/> write text; its result is the exit code (null: 0).
     /// </summary>
-    public async Task<int> CallAsync(ParseResult parse, HttpMethod method, string path, string? body, Func<JsonElement, TextWriter?, int?> print, CancellationToken cancellationToken)
+    public Task<int> CallAsync(ParseResult parse, HttpMethod method, string path, string? body, Func<JsonElement, TextWriter?, int?> print, CancellationToken cancellationToken) =>
+        CallAsync(parse, method, AdminClient.AdminPrefix + path.TrimStart('/'), body, print, ExitCodes.ApiError, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="CallAsync(ParseResult, HttpMethod, string, string?, Func{JsonElement, TextWriter?, int?}, CancellationToken)"/>
+    /// for a bearer-token route outside <c>/admin/v1</c> (<paramref name="route"/> relative to the gateway's base URL),
+    /// whose 503 (the gateway could not check: its store is unreachable) exits 7 like an unreachable gateway.
+    /// </summary>
+    public Task<int> CallGatewayAsync(ParseResult parse, HttpMethod method, string route, string? body, Func<JsonElement, TextWriter?, int?> print, CancellationToken cancellationToken) =>
+        CallAsync(parse, method, route, body, print, ExitCodes.Unreachable, cancellationToken);
+
+    private async Task<int> CallAsync(ParseResult parse, HttpMethod method, string route, string? body, Func<JsonElement, TextWriter?, int?> print, int unavailableExitCode, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(parse);
         var (target, token) = await ResolveAsync(parse);
@@ -36,7 +48,7 @@ internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
         try
         {
             using var client = new AdminClient(baseUrl, token, console.Handler);
-            response = await client.SendAsync(method, path, body, cancellationToken);
+            response = await client.SendAsync(method, route, body, cancellationToken);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
@@ -53,7 +65,7 @@ internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
             }
 
             await console.Error.WriteLineAsync($"error: {response.ProblemCode}: {response.ProblemText}");
-            return ExitCodes.ApiError;
+            return response.Status == System.Net.HttpStatusCode.ServiceUnavailable ? unavailableExitCode : ExitCodes.ApiError;
         }
 
         var element = response.Body ?? JsonSerializer.SerializeToElement(new { status = (int)response.Status });

@@ -11,7 +11,7 @@ internal static class ExitCodes
     /// <summary>The gateway refused the call; the problem's <c>code</c> is printed.</summary>
     public const int ApiError = 1;
 
-    /// <summary>A verification failed: a broken audit chain, an analyze expectation, <c>fmt --check</c>, a doctor finding.</summary>
+    /// <summary>A verification failed: a broken audit chain, an analyze expectation, <c>fmt --check</c>, a doctor finding, a decision token not live.</summary>
     public const int VerificationFailed = 2;
 
     /// <summary>The evaluated decision is block or block_and_open_incident.</summary>
@@ -26,11 +26,17 @@ internal static class ExitCodes
     /// <summary>The command line or its input (bundle, fixture, file) was invalid.</summary>
     public const int InvalidInput = 6;
 
-    /// <summary>The gateway could not be reached.</summary>
+    /// <summary>
+    /// The gateway could not be reached; for <c>decision-tokens verify</c> also when it answered 503 (it could not
+    /// check the token: unavailable, never live).
+    /// </summary>
     public const int Unreachable = 7;
 
     /// <summary><c>audit verify</c> found the chain broken.</summary>
     public const int ChainBroken = VerificationFailed;
+
+    /// <summary><c>decision-tokens verify</c>: the token is not live (revoked, expired or invalid).</summary>
+    public const int TokenNotLive = VerificationFailed;
 
     /// <summary>The exit code of an evaluated decision: 0 for the allow family, 3 blocked, 4 approval required.</summary>
     public static int ForDecision(Gateway.Policy.DecisionKind kind) => kind switch

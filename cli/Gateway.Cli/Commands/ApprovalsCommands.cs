@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace Gateway.Cli.Commands;
 
-/// <summary><c>approvals list|show|approve|deny</c>.</summary>
+/// <summary><c>approvals list|show|approve|deny|revoke</c>.</summary>
 internal static class ApprovalsCommands
 {
     public static Command Build(CliRuntime runtime)
@@ -15,13 +15,20 @@ internal static class ApprovalsCommands
         list.SetAction((parse, ct) => runtime.CallAsync(parse, HttpMethod.Get, $"tenants/{CliRuntime.Segment(parse.GetValue(tenant)!)}/approvals", null, PrintList, ct));
         command.Subcommands.Add(list);
 
-        command.Subcommands.Add(Single(runtime, "show", "Show one approval request", HttpMethod.Get, string.Empty));
-        command.Subcommands.Add(Single(runtime, "approve", "Approve a request you are named on", HttpMethod.Post, "/approve"));
-        command.Subcommands.Add(Single(runtime, "deny", "Deny a request you are named on", HttpMethod.Post, "/deny"));
+        command.Subcommands.Add(Single(runtime, "show", "Show one approval request", HttpMethod.Get, string.Empty, PrintOne));
+        command.Subcommands.Add(Single(runtime, "approve", "Approve a request you are named on", HttpMethod.Post, "/approve", PrintOne));
+        command.Subcommands.Add(Single(runtime, "deny", "Deny a request you are named on", HttpMethod.Post, "/deny", PrintOne));
+        command.Subcommands.Add(Single(
+            runtime,
+            "revoke",
+            "Take back an approved request (admin, or an approver named on it): its warrant and the decision tokens issued under it are void at once",
+            HttpMethod.Post,
+            "/revoke",
+            PrintRevoked));
         return command;
     }
 
-    private static Command Single(CliRuntime runtime, string name, string description, HttpMethod method, string suffix)
+    private static Command Single(CliRuntime runtime, string name, string description, HttpMethod method, string suffix, Func<JsonElement, TextWriter?, int?> print)
     {
         var tenant = GlobalOptions.Tenant();
         var id = new Argument<string>("id") { Description = "The approval request id" };
@@ -31,7 +38,7 @@ internal static class ApprovalsCommands
             method,
             $"tenants/{CliRuntime.Segment(parse.GetValue(tenant)!)}/approvals/{CliRuntime.Segment(parse.GetValue(id)!)}{suffix}",
             method == HttpMethod.Post ? "{}" : null,
-            PrintOne,
+            print,
             ct));
         return command;
     }
@@ -56,6 +63,13 @@ internal static class ApprovalsCommands
             output.WriteLine($"{Json.Str(a, "id"),-28} {Json.Str(a, "agent"),-20} {Json.Str(a, "tool"),-24} {Json.Count(a, "approvals") + "/" + Json.Str(a, "approvals_required"),-10} {Json.Str(a, "expires_at"),-26} {Json.List(a, "approvers")}");
         }
 
+        return null;
+    }
+
+    private static int? PrintRevoked(JsonElement a, TextWriter? output)
+    {
+        output?.WriteLine($"Approval {Json.Str(a, "id")} revoked: its warrant is refused and every decision token issued under it verifies as revoked.");
+        output?.WriteLine($"  agent {Json.Str(a, "agent")}, tool {Json.Str(a, "tool")}, approved by {Json.List(a, "approvals")}");
         return null;
     }
 

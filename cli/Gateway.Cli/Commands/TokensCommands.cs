@@ -10,15 +10,15 @@ internal static class TokensCommands
         var command = new Command("tokens", "Admin API tokens");
 
         var name = new Option<string>("--name") { Description = "The token's unique name", Required = true };
-        var tenant = new Option<string?>("--tenant") { Description = "The one tenant the token may act in (required for approvers; omit for an operator token)" };
+        var tenant = new Option<string?>("--tenant") { Description = "The one tenant the token may act in (required for approvers; for an executor, the one tenant whose decision tokens it may verify; omit for an operator token)" };
         var person = new Option<string?>("--person") { Description = "The person of the tenant's register the token speaks for (required for approvers)" };
         var roles = new Option<string[]>("--role")
         {
-            Description = "approver, admin or auditor (repeat for several)",
+            Description = "approver, admin, auditor or executor (repeat for several)",
             Required = true,
             AllowMultipleArgumentsPerToken = false,
         };
-        roles.AcceptOnlyFromAmong("approver", "admin", "auditor");
+        roles.AcceptOnlyFromAmong("approver", "admin", "auditor", "executor");
         var issue = new Command("issue", "Issue a token; it is printed once and never again") { name, roles, tenant, person };
         issue.SetAction((parse, ct) => runtime.CallAsync(
             parse,

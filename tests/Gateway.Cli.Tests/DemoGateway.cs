@@ -1,0 +1,141 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Gateway.Connectors.Signing;
+using Gateway.Proxy;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Cli.Tests;
+
+/// <summary>
+/// The real gateway (<see cref="GatewayApplication"/>) on Kestrel over a private copy of the example bundle, with a
+/// bootstrap admin token, and the example's <c>demo-agent</c> signing its requests: what the admin commands talk to.
+/// </summary>
+internal sealed class DemoGateway : IAsyncDisposable
+{
+    public const string Tenant = "demo";
+
+    /// <summary>The bootstrap admin token; the gateway knows only its SHA-256.</summary>
+    public const string AdminToken = "gatewayctl-tests-bootstrap-admin-token-0123456789";
+
+    private readonly WebApplication _app;
+    private readonly string _bundle;
+    private readonly string _data;
+    private readonly HttpClient _http;
+    private readonly RequestSigner _agent;
+
+    private DemoGateway(WebApplication app, Uri baseAddress, string bundle, string data)
+    {
+        _app = app;
+        _bundle = bundle;
+        _data = data;
+        BaseAddress = baseAddress;
+        _http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var secret = File.ReadAllText(Path.Combine(bundle, "secrets", "demo-agent.secret")).Trim();
+        _agent = RequestSigner.FromSecret(secret, Tenant, "ws-demo", "demo-agent");
+    }
+
+    public Uri BaseAddress { get; }
+
+    public static async Task<DemoGateway> StartAsync()
+    {
+        var bundle = CliRun.CopyBundle();
+        var data = Directory.CreateTempSubdirectory("gatewayctl-gateway-").FullName;
+        var settings = new Dictionary<string, string?>
+        {
+            ["Gateway:Policy:BundlePath"] = bundle,
+            ["Gateway:DataDirectory"] = data,
+            ["Gateway:Admin:BootstrapTokenSha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(AdminToken))),
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        var app = GatewayApplication.Build(["--urls", "http://127.0.0.1:0", "--environment", "Development"], builder => builder.Configuration.AddInMemoryCollection(settings));
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return new DemoGateway(app, new Uri(address), bundle, data);
+    }
+
+    /// <summary>Runs gatewayctl against this gateway with <paramref name="token"/> in GATEWAY_ADMIN_TOKEN (and <paramref name="stdin"/> piped).</summary>
+    public Task<CliResult> RunWithStdinAsync(string token, string? stdin, params string[] args) =>
+        CliRun.RunWithStdinAsync(new() { ["GATEWAY_ADMIN_TOKEN"] = token }, stdin, [.. args, "--url", BaseAddress.ToString()]);
+
+    public Task<CliResult> RunAsync(string token, params string[] args) => RunWithStdinAsync(token, stdin: null, args);
+
+    /// <summary>Issues a token through <c>gatewayctl tokens issue</c> (by the bootstrap admin) and returns it.</summary>
+    public async Task<string> IssueTokenAsync(params string[] options)
+    {
+        var issued = await RunAsync(AdminToken, ["tokens", "issue", .. options, "--json"]);
+        Assert.True(issued.ExitCode == 0, issued.Error);
+        using var body = JsonDocument.Parse(issued.Out);
+        return body.RootElement.GetProperty("token").GetString()!;
+    }
+
+    /// <summary>The demo agent's <c>/v1/evaluate</c> of <paramref name="action"/>; returns the decision token of an allow-family answer.</summary>
+    public async Task<string> EvaluateAsync(string action)
+    {
+        using var answer = await ReadAsync(await SendAsync(HttpMethod.Post, "/v1/evaluate", action), HttpStatusCode.OK);
+        return answer.RootElement.GetProperty("decision_token").GetString()!;
+    }
+
+    /// <summary>The demo agent asks for <paramref name="action"/>, which needs approval (409); returns the approval request's id.</summary>
+    public async Task<string> RequestApprovalAsync(string action)
+    {
+        using var refusal = await ReadAsync(await SendAsync(HttpMethod.Post, "/v1/actions/invoke-tool", action), HttpStatusCode.Conflict);
+        return refusal.RootElement.GetProperty("approval").GetProperty("id").GetString()!;
+    }
+
+    /// <summary>The warrant of approved request <paramref name="id"/>, as the demo agent polls it.</summary>
+    public async Task<string> WarrantAsync(string id)
+    {
+        using var approval = await ReadAsync(await SendAsync(HttpMethod.Get, "/v1/approvals/" + id, null), HttpStatusCode.OK);
+        return approval.RootElement.GetProperty("warrant").GetString()!;
+    }
+
+    /// <summary>The demo agent sends <paramref name="action"/> carrying <paramref name="warrant"/>; returns the status and the problem's detail.</summary>
+    public async Task<(HttpStatusCode Status, string Code, string Detail)> ActWithWarrantAsync(string action, string warrant)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/v1/actions/invoke-tool", action[..^1] + ",\"warrant\":" + JsonSerializer.Serialize(warrant) + "}");
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var root = problem.RootElement;
+        return (response.StatusCode, root.TryGetProperty("code", out var code) ? code.GetString()! : string.Empty, root.TryGetProperty("detail", out var detail) ? detail.GetString()! : string.Empty);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Directory.Delete(_bundle, recursive: true);
+        Directory.Delete(_data, recursive: true);
+    }
+
+    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string target, string? json)
+    {
+        var request = new HttpRequestMessage(method, target);
+        var body = json is null ? [] : Encoding.UTF8.GetBytes(json);
+        if (json is not null)
+        {
+            request.Content = new ByteArrayContent(body);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+
+        _agent.Sign(request, body);
+        return _http.SendAsync(request);
+    }
+
+    private static async Task<JsonDocument> ReadAsync(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == expected, $"{(int)response.StatusCode} {text}");
+            return JsonDocument.Parse(text);
+        }
+    }
+}
