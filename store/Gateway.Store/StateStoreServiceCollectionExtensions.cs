@@ -13,12 +13,12 @@ public static class StateStoreServiceCollectionExtensions
     public const string SectionName = "Gateway:Store";
 
     /// <summary>
-    /// Registers <see cref="Gateway.Store.IStateStore"/> and <see cref="Caching.Distributed.IDistributedCache"/>
-    /// as singletons chosen by <c>Gateway:Store:Kind</c>: <c>memory</c> (the default; the in-memory
-    /// distributed cache; durable through a journal in <c>Gateway:Store:Memory:Directory</c> when that is set) or <c>redis</c>, the latter configured by <c>Gateway:Store:Redis:*</c>
-    /// (<see cref="Gateway.Store.RedisStoreOptions"/>, validated at start-up with every error listed),
-    /// with the store and the StackExchange.Redis cache sharing the process's one
-    /// <see cref="Gateway.Store.RedisConnection"/>.
+    /// Registers <see cref="Gateway.Store.IStateStore"/> as a singleton chosen by <c>Gateway:Store:Kind</c>:
+    /// <c>memory</c> (the default; durable through a journal in <c>Gateway:Store:Memory:Directory</c> when that is
+    /// set) or <c>redis</c>, the latter configured by <c>Gateway:Store:Redis:*</c>
+    /// (<see cref="Gateway.Store.RedisStoreOptions"/>, validated at start-up with every error listed) over the
+    /// process's one <see cref="Gateway.Store.RedisConnection"/>. The decision-token cache is this store: each
+    /// token's record rides the admission's call (docs/decision-tokens.md), so no separate cache client is registered.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The application's configuration root (the section is looked up in it).</param>
@@ -37,7 +37,6 @@ public static class StateStoreServiceCollectionExtensions
             services.AddSingleton<Gateway.Store.IStateStore>(sp => string.IsNullOrWhiteSpace(directory)
                 ? new Gateway.Store.InMemoryStateStore(sp.GetRequiredService<TimeProvider>())
                 : Gateway.Store.InMemoryStateStore.OpenDurable(directory, sp.GetRequiredService<TimeProvider>()));
-            services.AddDistributedMemoryCache();
             return services;
         }
 
@@ -57,13 +56,6 @@ public static class StateStoreServiceCollectionExtensions
             sp.GetRequiredService<Gateway.Store.RedisConnection>(),
             sp.GetService<IMeterFactory>(),
             sp.GetRequiredService<TimeProvider>()));
-        services.AddStackExchangeRedisCache(static _ => { });
-        services.AddOptions<Caching.StackExchangeRedis.RedisCacheOptions>()
-            .Configure<Gateway.Store.RedisConnection>(static (cache, connection) =>
-            {
-                cache.InstanceName = Gateway.Store.StoreKeys.Prefix + "cache:";
-                cache.ConnectionMultiplexerFactory = async () => await connection.GetMultiplexerAsync().ConfigureAwait(false);
-            });
         return services;
     }
 }

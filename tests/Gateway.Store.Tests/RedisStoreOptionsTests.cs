@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Caching.Distributed;
 using Gateway.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -163,44 +162,6 @@ public sealed class RedisStoreOptionsTests
         Assert.Equal(2, options.Database);
         Assert.Same(store, provider.GetRequiredService<IStateStore>());
         Assert.Equal("from redis", await store.GetAsync("di:key"));
-    }
-
-    [Fact]
-    public async Task AddGatewayStateStore_Redis_DistributedCacheSharesTheStoresConnection()
-    {
-        await using var server = await RedisServer.StartAsync();
-        await using var provider = Build(new()
-        {
-            ["Gateway:Store:Kind"] = "redis",
-            ["Gateway:Store:Redis:Endpoint"] = server.Endpoint,
-            ["Gateway:Store:Redis:ConnectTimeout"] = "00:00:10",
-        });
-        var connection = provider.GetRequiredService<RedisConnection>();
-        var cache = provider.GetRequiredService<Microsoft.Extensions.Caching.Distributed.IDistributedCache>();
-
-        await cache.SetStringAsync("decision", "allow");
-        await server.KillAsync();
-        await Assert.ThrowsAnyAsync<Exception>(async () => await cache.GetStringAsync("decision"));
-        await server.StartAsync();
-        await RedisStateStoreTests.EventuallyAsync(async () => { await provider.GetRequiredService<IStateStore>().PingAsync(); return true; });
-
-        Assert.IsAssignableFrom<Microsoft.Extensions.Caching.StackExchangeRedis.RedisCache>(cache);
-        Assert.Same(await connection.GetMultiplexerAsync(), await connection.GetMultiplexerAsync());
-        Assert.Null(await cache.GetStringAsync("decision")); // the restarted server kept nothing
-        await cache.SetStringAsync("decision", "block");
-        Assert.Equal("block", await cache.GetStringAsync("decision"));
-    }
-
-    [Fact]
-    public async Task AddGatewayStateStore_Memory_RegistersInMemoryDistributedCache()
-    {
-        await using var provider = Build([]);
-        var cache = provider.GetRequiredService<Microsoft.Extensions.Caching.Distributed.IDistributedCache>();
-
-        await cache.SetStringAsync("k", "v");
-
-        Assert.IsType<Microsoft.Extensions.Caching.Distributed.MemoryDistributedCache>(cache);
-        Assert.Equal("v", await cache.GetStringAsync("k"));
     }
 
     private static ServiceProvider Build(Dictionary<string, string?> settings)
