@@ -58,7 +58,7 @@ internal sealed class AdmitStage
             DecisionTokenPayload? evaluation = null;
             if (described.Route != GatewayRouteKind.Evaluate && !described.Request.Simulate)
             {
-                (evaluation, var refused) = PresentedEvaluation.Read(context.Request, _tokens, authenticated.Identity, _time, tool);
+                (evaluation, var refused) = PresentedEvaluation.Read(context.Request, _tokens, authenticated.Identity, described.Tenant.Digest, _time, tool);
                 if (refused is not null)
                 {
                     feature.Add(refused);

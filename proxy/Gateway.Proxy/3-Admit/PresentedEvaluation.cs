@@ -8,8 +8,9 @@ namespace Gateway.Proxy.Admit;
 
 /// <summary>
 /// The decision token of an evaluation (<c>/v1/evaluate</c>) that the agent presents on the action it evaluated, in
-/// <c>X-Gamut-Decision-Token</c>: signed by this gateway, issued to this caller by an evaluation, and not expired. The
-/// admission then uses it once (<see cref="AdmissionGate"/>), and the decision must be for the same intent.
+/// <c>X-Gamut-Decision-Token</c>: signed by this gateway, issued to this caller by an evaluation under the policy in
+/// force, and not expired. The admission then uses it once (<see cref="AdmissionGate"/>), and the decision must be for
+/// the same intent.
 /// </summary>
 internal static class PresentedEvaluation
 {
@@ -17,7 +18,7 @@ internal static class PresentedEvaluation
     /// The presented token's payload; null with no refusal when none was presented; a refusal (403, recorded under
     /// <paramref name="tool"/>) when one was presented that may not be used here.
     /// </summary>
-    public static (DecisionTokenPayload? Token, Refusal? Refusal) Read(HttpRequest request, DecisionTokenReader reader, AgentIdentity caller, TimeProvider time, string? tool)
+    public static (DecisionTokenPayload? Token, Refusal? Refusal) Read(HttpRequest request, DecisionTokenReader reader, AgentIdentity caller, string policyDigest, TimeProvider time, string? tool)
     {
         var presented = request.Headers[SignatureHeaders.DecisionToken];
         if (presented.Count == 0)
@@ -49,6 +50,12 @@ internal static class PresentedEvaluation
         if (time.GetUtcNow().ToUnixTimeSeconds() >= token.ExpiresAt)
         {
             return (null, Refused(ProblemCodes.DecisionTokenExpired, "The presented decision token has expired; evaluate again.", tool));
+        }
+
+        if (!string.Equals(token.PolicyDigest, policyDigest, StringComparison.Ordinal))
+        {
+            // Evaluated under a policy no longer in force: what was reviewed is not what would be decided now.
+            return (null, Refused(ProblemCodes.DecisionTokenRevoked, "The presented decision token was issued under a policy no longer in force; evaluate again.", tool));
         }
 
         return (token, null);

@@ -2,7 +2,9 @@ using System.Net;
 using System.Text.Json;
 using Gateway.Policy;
 using Gateway.Policy.Tokens;
+using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using static Gateway.Proxy.Tests.Infrastructure.DecisionTokenCalls;
 
 namespace Gateway.Proxy.Tests.DecisionTokens;
@@ -119,6 +121,19 @@ public sealed class EvaluateThenActTests : IAsyncLifetime
         var fresh = TokenOf(await EvaluateAsync(_gw.Agent, ReadContact));
         using var acted = await ActAsync(_gw.Agent, ReadContact, fresh);
         await DecisionJson.DecisionAsync(acted, "allow");
+    }
+
+    [Fact]
+    public async Task Act_AfterAReloadThatChangedThePolicy_IsRefusedAsRevokedAndNothingIsUsedUp()
+    {
+        var token = TokenOf(await EvaluateAsync(_gw.Agent, ReadContact));
+        _gw.Bundle.Rewrite(text => text.Replace("warrant_ttl: 15m", "warrant_ttl: 14m", StringComparison.Ordinal));
+        Assert.Empty(await _gw.Host.Services.GetRequiredService<PolicyProvider>().ReloadAsync());
+
+        using var refused = await ActAsync(_gw.Agent, ReadContact, token);
+
+        await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.Forbidden, "decision_token_revoked");
+        Assert.Empty(_gw.Upstream.To("/crm/"));
     }
 
     [Fact]
