@@ -16,38 +16,12 @@ internal static class EvaluationMismatch
         || !string.Equals(descriptor.Tool, evaluation.Tool, StringComparison.Ordinal)
         || !string.Equals(decided.IntentDigest, evaluation.IntentDigest, StringComparison.Ordinal);
 
-    public static Decision Block(Decision decided, DecisionTokenPayload evaluation)
+    public static Decision Block(Decision decided, DecisionTokenPayload evaluation) => ShortCircuitBlock.At(decided, new ControlResult
     {
-        // The controls before the approval gate as they ran, then the gate failing: a short-circuit block.
-        var path = new List<ControlResult>(decided.Explanation.DecisionPath.Count + 1);
-        foreach (var result in decided.Explanation.DecisionPath)
-        {
-            if (result.Control < ControlId.ApprovalGate)
-            {
-                path.Add(result);
-            }
-        }
-
-        path.Add(new ControlResult
-        {
-            Control = ControlId.ApprovalGate,
-            Outcome = ControlOutcome.Fail,
-            Severity = Severity.Critical,
-            MissingEvidence = $"The decision token presented was evaluated for another action (tool '{evaluation.Tool}', intent {evaluation.IntentDigest}).",
-            Remedy = "Evaluate this exact action (POST /v1/evaluate) and present its token, or send the action without one.",
-        });
-        return decided with
-        {
-            Kind = DecisionKind.Block,
-            WouldBe = DecisionKind.Block,
-            Simulated = false,
-            Explanation = decided.Explanation with
-            {
-                DecisionPath = path,
-                WhatWouldChange = [path[^1].Remedy!],
-                Simulated = false,
-                WouldBe = null,
-            },
-        };
-    }
+        Control = ControlId.ApprovalGate,
+        Outcome = ControlOutcome.Fail,
+        Severity = Severity.Critical,
+        MissingEvidence = $"The decision token presented was evaluated for another action (tool '{evaluation.Tool}', intent {evaluation.IntentDigest}).",
+        Remedy = "Evaluate this exact action (POST /v1/evaluate) and present its token, or send the action without one.",
+    });
 }

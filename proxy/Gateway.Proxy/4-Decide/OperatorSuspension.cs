@@ -8,37 +8,12 @@ namespace Gateway.Proxy.Decide;
 /// </summary>
 internal static class OperatorSuspension
 {
-    public static Decision Block(Decision evaluated)
+    public static Decision Block(Decision evaluated) => ShortCircuitBlock.At(evaluated, new ControlResult
     {
-        var path = new List<ControlResult>(2);
-        foreach (var result in evaluated.Explanation.DecisionPath)
-        {
-            if (result.Control == ControlId.AgentRegistration)
-            {
-                path.Add(result);
-            }
-        }
-
-        path.Add(new ControlResult
-        {
-            Control = ControlId.Lifecycle,
-            Outcome = ControlOutcome.Fail,
-            Severity = Severity.Critical,
-            MissingEvidence = "The agent, or its tenant, was suspended by an operator (kill switch).",
-            Remedy = "An admin resumes the agent (POST /admin/v1/tenants/{tenant}/agents/{agent}/resume) or the tenant (POST /admin/v1/tenants/{tenant}/resume).",
-        });
-        return evaluated with
-        {
-            Kind = DecisionKind.Block,
-            WouldBe = DecisionKind.Block,
-            Simulated = false,
-            Explanation = evaluated.Explanation with
-            {
-                DecisionPath = path,
-                WhatWouldChange = [path[^1].Remedy!],
-                Simulated = false,
-                WouldBe = null,
-            },
-        };
-    }
+        Control = ControlId.Lifecycle,
+        Outcome = ControlOutcome.Fail,
+        Severity = Severity.Critical,
+        MissingEvidence = "The agent, or its tenant, was suspended by an operator (kill switch).",
+        Remedy = "An admin resumes the agent (POST /admin/v1/tenants/{tenant}/agents/{agent}/resume) or the tenant (POST /admin/v1/tenants/{tenant}/resume).",
+    });
 }

@@ -1,0 +1,38 @@
+using Gateway.Policy;
+
+namespace Gateway.Proxy.Decide;
+
+/// <summary>
+/// A block the gateway imposes on a decided request at one control (an operator's suspension, an evaluation's token
+/// for another action): the controls before it as they ran, then it failing; the controls after it did not run, as
+/// after any short-circuit block. The decision is enforced, never simulated.
+/// </summary>
+internal static class ShortCircuitBlock
+{
+    public static Decision At(Decision decided, ControlResult failing)
+    {
+        var path = new List<ControlResult>(decided.Explanation.DecisionPath.Count + 1);
+        foreach (var result in decided.Explanation.DecisionPath)
+        {
+            if (result.Control < failing.Control)
+            {
+                path.Add(result);
+            }
+        }
+
+        path.Add(failing);
+        return decided with
+        {
+            Kind = DecisionKind.Block,
+            WouldBe = DecisionKind.Block,
+            Simulated = false,
+            Explanation = decided.Explanation with
+            {
+                DecisionPath = path,
+                WhatWouldChange = failing.Remedy is { } remedy ? [remedy] : [],
+                Simulated = false,
+                WouldBe = null,
+            },
+        };
+    }
+}
