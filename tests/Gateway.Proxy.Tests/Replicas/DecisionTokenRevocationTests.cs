@@ -146,6 +146,19 @@ public sealed class DecisionTokenRevocationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Act_OnReplicaBForAnotherIntentThanEvaluatedOnReplicaA_IsRefused()
+    {
+        using var evaluate = await _cluster.Agent(0).PostJsonAsync("/v1/evaluate", ReadContact);
+        var token = TokenOf(await DecisionJson.DecisionAsync(evaluate, "allow"));
+        var forwarded = _crm.Received.Count;
+
+        using var other = await ActAsync(_cluster.Agent(1), ReplicaUpstreams.ReadContact("43"), token);
+
+        await ProblemAssert.IsProblemAsync(other, HttpStatusCode.Forbidden, "decision_token_mismatch");
+        Assert.Equal(forwarded, _crm.Received.Count);
+    }
+
+    [Fact]
     public async Task Act_ConcurrentlyOnBothReplicasWithOneEvaluation_RunsExactlyOnce()
     {
         using var evaluate = await _cluster.Agent(0).PostJsonAsync("/v1/evaluate", ReadContact);
