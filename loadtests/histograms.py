@@ -4,10 +4,12 @@
 Usage: histograms.py BEFORE AFTER   (Prometheus text files, scraped right before and right after the run)
 
 Prints one JSON object: for gateway.request.stage.duration (label `stage`) and, when the gateway exports
-it, gateway.audit.append.phase (label `phase`), per label value the run's count, the sum in µs, the mean,
+them, gateway.audit.append.phase (label `phase`) and gateway.store.duration (label `operation`: one per
+store call, field `store_operations`), per label value the run's count, the sum in µs, the mean,
 and p50/p99 estimated from the bucket deltas by linear interpolation inside the bucket the quantile falls
 in (as Prometheus' histogram_quantile does; a quantile in the +Inf bucket is the highest finite bound),
-plus the audit records appended in the run (gateway_audit_records_total). Series of other labels
+plus the audit records appended in the run (gateway_audit_records_total) and the Redis store's batched
+admissions (gateway.store.admission_batch.size: calls and admissions they decided). Series of other labels
 (replica, tenant) are summed. Standard library only.
 """
 
@@ -18,6 +20,7 @@ import sys
 HISTOGRAMS = {
     "stages": ("gateway_request_stage_duration_seconds", "stage"),
     "audit_phases": ("gateway_audit_append_phase_seconds", "phase"),
+    "store_operations": ("gateway_store_duration_seconds", "operation"),
 }
 LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
@@ -115,6 +118,11 @@ def main():
     records_before, records_after = counter(before, "gateway_audit_records_total"), counter(after, "gateway_audit_records_total")
     if records_before is not None and records_after is not None:
         result["audit_records"] = int(round(records_after - records_before))
+    batch = "gateway_store_admission_batch_size"
+    calls = (counter(after, batch + "_count") or 0) - (counter(before, batch + "_count") or 0)
+    if calls > 0:
+        admissions = (counter(after, batch + "_sum") or 0) - (counter(before, batch + "_sum") or 0)
+        result["admission_batches"] = {"calls": int(round(calls)), "admissions": int(round(admissions))}
     print(json.dumps(result))
     return 0
 

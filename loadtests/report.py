@@ -78,6 +78,49 @@ def split(runs, field):
     return out
 
 
+def redis_figures(runs):
+    """Per request, the medians over the rounds of what the runs cost Redis (run.sh's loadtests/redis_stats.py):
+    commands by name and summed, script runs, used_memory's growth and the keys added; and the keys in Redis after
+    the last of the runs."""
+    rows = [r["redis"] for r in runs if r.get("redis")]
+    if not rows:
+        return None
+    commands = []
+    for row in rows:
+        commands += [c for c in row.get("commands_per_request", {}) if c not in commands]
+    by_command = {c: median([row.get("commands_per_request", {}).get(c, 0.0) for row in rows]) for c in commands}
+    return {
+        "rounds": len(rows),
+        "script_runs_per_request": median([row.get("script_runs_per_request") for row in rows]),
+        "commands_per_request": median([row.get("commands_total_per_request") for row in rows]),
+        "by_command": dict(sorted(by_command.items(), key=lambda item: (-item[1], item[0]))),
+        "memory_bytes_per_request": median([row.get("memory_bytes_per_request") for row in rows]),
+        "keys_after": rows[-1].get("keys_after"),
+        "keys_added_per_request": median([row.get("keys_added_per_request") for row in rows]),
+    }
+
+
+def store_calls(summary):
+    """The key figure of issue #32, per allow row of the gateway (variants too), full load then half load: the
+    gateway's store calls per request by operation and summed, and what the requests cost Redis."""
+    out = []
+    for phase in ("full", "half"):
+        for r in ordered(summary, phase):
+            if r["target"] != "gateway" or base_scenario(r["scenario"]) != "allow":
+                continue
+            if not r.get("store_operations") and not r.get("redis"):
+                continue
+            by_operation = {op: f["per_request"] for op, f in r.get("store_operations", {}).items()}
+            out.append({
+                "store": r["store"], "phase": phase, "scenario": r["scenario"],
+                "store_calls_per_request": sum(v for v in by_operation.values() if v is not None) if by_operation else None,
+                "by_operation": by_operation,
+                "admissions_per_batch": r.get("admissions_per_batch"),
+                "redis": r.get("redis"),
+            })
+    return out
+
+
 def read_jsonl(path):
     rows = []
     if os.path.exists(path):
@@ -169,6 +212,9 @@ def aggregate(rows):
             },
             "stages": split(runs, "stages"),
             "audit_phases": split(runs, "audit_phases"),
+            "store_operations": split(runs, "store_operations"),
+            "admissions_per_batch": median([b["admissions"] / b["calls"] for b in (r.get("admission_batches") for r in runs) if b and b.get("calls")]),
+            "redis": redis_figures(runs),
             "audit_records_per_request": median([r.get("audit_records_per_request") for r in runs]),
             "audit_export": next((r["audit_export"] for r in runs if r.get("audit_export")), None),
         }
@@ -274,14 +320,70 @@ def ordered(summary, phase):
     return out
 
 
-def section(lines, title, headers, rows):
+def section(lines, title, headers, rows, level="##"):
     """A markdown section holding one table; columns after the first two are right-aligned."""
-    lines.append(f"## {title}")
+    lines.append(f"{level} {title}")
     lines.append("")
     lines.append("| " + " | ".join(headers) + " |")
     lines.append("|" + "|".join("---" if i < 2 else "---:" for i in range(len(headers))) + "|")
     for row in rows:
         lines.append("| " + " | ".join(str(cell) for cell in row) + " |")
+    lines.append("")
+
+
+def per(value):
+    """A count per request: two decimals, three below 0.1 (a health check's ping), "-" when not measured."""
+    return "-" if value is None else f"{value:.3f}" if abs(value) < 0.1 else f"{value:.2f}"
+
+
+def write_store_calls(lines, rows):
+    """Issue #32's figure: the store calls an allowed request makes, by operation, and what they cost Redis."""
+    if not rows:
+        return
+    us = lambda v: "-" if v is None else f"{v:.0f}" if v >= 100 else f"{v:.1f}"
+    table = []
+    for row in rows:
+        run = f"{row['phase']} gateway:{row['scenario']}"
+        ops = sorted(row["by_operation"].items(), key=lambda item: (-(item[1] or 0), item[0]))
+        for op, value in ops:
+            table.append([row["store"], run, op, per(value)])
+        if ops:
+            table.append([row["store"], run, "**all operations**", f"**{per(row['store_calls_per_request'])}**"])
+    if table:
+        section(lines, "Store calls per allowed request", ["store", "run", "operation", "calls per request"], table)
+    redis = [row for row in rows if row.get("redis")]
+    if redis:
+        section(lines, "Redis per allowed request", ["store", "run", "script runs", "commands", "commands by name",
+                                                     "admissions per admit_batch", "used_memory bytes", "keys added", "keys after the last run"],
+                [[row["store"], f"{row['phase']} gateway:{row['scenario']}", per(row["redis"]["script_runs_per_request"]),
+                  per(row["redis"]["commands_per_request"]),
+                  ", ".join(f"{name} {per(value)}" for name, value in row["redis"]["by_command"].items()),
+                  "-" if row.get("admissions_per_batch") is None else f"{row['admissions_per_batch']:.1f}",
+                  us(row["redis"]["memory_bytes_per_request"]), per(row["redis"]["keys_added_per_request"]),
+                  "-" if row["redis"]["keys_after"] is None else f"{row['redis']['keys_after']:.0f}"] for row in redis],
+                level="###")
+    lines.append("Store calls: the gateway's `gateway_store_duration_seconds` histogram (label `operation`), its count's delta over "
+                 "the run (the same two `/metrics` scrapes as the stages) / the requests the `total` stage counted, median of the "
+                 "rounds; **all operations** sums the medians. One count is one call of the store the gateway runs on: for the "
+                 "embedded memory store one in-process call per `IStateStore` method (`admit` is each request's admission); for "
+                 "Redis (redis and postgres stores) one command sent to Redis, with its own reply (StackExchange.Redis pipelines "
+                 "concurrent ones on its connection): `admit_batch` is one run of the admission script for every admission of a "
+                 "tenant waiting at that moment (admissions per admit_batch is `gateway_store_admission_batch_size`'s mean), `admit` "
+                 "one run for a single admission (the unbatched variant), `log_append` one append of audit records to the Redis "
+                 "stream, `ping` the health checks. The decision token's record rides the admission script run, so it adds no call "
+                 "(`record_token`, a call of its own, only after a budget that could not ride it either); "
+                 "the PostgreSQL journal's writes are not store calls (see the audit phases). "
+                 "Redis: `INFO commandstats` after the run, counters reset with `CONFIG RESETSTAT` right before the first scrape "
+                 "(the reset itself left out), per request wrk completed, median of the rounds. Script runs = `evalsha` + `eval` + "
+                 "`fcall`: the scripts the gateway sent. Redis 7 counts each command a script runs (`redis.call`) under that "
+                 "command's name too, and so does `total_commands_processed`, so the commands (all, and by name) are the top-level "
+                 "ones and those inside scripts together; the top-level commands are the store calls above (Redis store), of which "
+                 "the script runs are the scripts. used_memory bytes = `INFO memory`'s used_memory after the run minus before, per "
+                 "request: the keys written (nonces, token records, rate-limit windows, the audit stream) net of keys that expired "
+                 "during the run, plus allocator and client-buffer noise. Keys added = `DBSIZE` after minus before, per request; "
+                 "it holds while nothing expires: a token record lives 305 s (the token's 300 s + 5), a nonce 605 s, so later in "
+                 "the test expiry takes earlier runs' keys back during a run, and the keys after the last run ≈ the requests of the last "
+                 "305 s (token records) + those of the last 605 s (nonces) + the rate-limit windows and streams.")
     lines.append("")
 
 
@@ -395,6 +497,7 @@ def write_markdown(report_dir, env, summary, comps, goal, more):
                      "they stay right when one record stands for several requests (outcomes of one group, repeated refusals): records per "
                      "request is then below 2, and bytes per record is an average over decision and folded records.")
         lines.append("")
+    write_store_calls(lines, store_calls(summary))
     rss = more.get("rss") or []
     if rss:
         section(lines, "Gateway memory (RSS)", ["store", "gateway", "peak MiB", "final MiB", "samples"],
@@ -533,6 +636,7 @@ def main():
         "environment": env,
         "targets": goal,
         "comparisons": comps,
+        "store_calls_per_allowed_request": store_calls(summary),
         "summary": sorted(summary.values(), key=lambda r: (r["store"], r["phase"], ORDER.index(r["scenario"]) if r["scenario"] in ORDER else 99, r["target"])),
         "runs": rows,
         **more,

@@ -208,6 +208,12 @@ audit_export_size() { # gateway port ISO-time -> "lines bytes" (newlines exclude
   awk '{print $1, $2 - $1}' <<<"$out"
 }
 now_iso() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
+redis_memory_keys() { # -> "used_memory dbsize" of the store's Redis (bytes, keys), or "" when it did not answer
+  local used keys
+  used="$(redis-cli -p "$redis_port" INFO memory 2>/dev/null | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')" || true
+  keys="$(redis-cli -p "$redis_port" DBSIZE 2>/dev/null)" || true
+  [[ "$used" =~ ^[0-9]+$ && "$keys" =~ ^[0-9]+$ ]] && echo "$used $keys" || echo ""
+}
 proc_cpu_ticks() { # pid -> utime+stime in clock ticks (0 when gone); fields counted after the ")" of comm
   [[ -n "$1" && -r "/proc/$1/stat" ]] || { echo 0; return; }
   sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
@@ -391,7 +397,6 @@ run() {
   local target_pid="${port_pid[$port]:-}" upstream_pid="${port_pid[$upstream_port]:-}"
   local redis_stats=""
   [[ -n "${redis_pid:-}" && "$target" == gateway && "$phase" != warmup ]] && redis_stats="$report_dir/runs/$name.redis-commandstats.txt"
-  [[ -n "$redis_stats" ]] && redis-cli -p "$redis_port" CONFIG RESETSTAT >/dev/null 2>&1
   # The audit journal's size before the run (allow, round 1 of each store's rows: the export reads the whole journal).
   local audit_before="" audit_after=""
   if [[ "$target" == gateway && "$kind" == allow && "$phase" != warmup && "$round" == 1 && "$store" != soak ]]; then
@@ -400,6 +405,12 @@ run() {
   fi
   local metrics_before="$work/metrics-before.txt" metrics_after="$work/metrics-after.txt"
   : >"$metrics_before"; : >"$metrics_after"
+  # Redis' command counters over the same window as the metrics scrapes; memory and keys read outside it.
+  local redis_before="" redis_after=""
+  if [[ -n "$redis_stats" ]]; then
+    redis_before="$(redis_memory_keys)"
+    redis-cli -p "$redis_port" CONFIG RESETSTAT >/dev/null 2>&1 || true
+  fi
   [[ "$target" == gateway ]] && scrape_metrics "${port_metrics[$port]:-}" "$metrics_before"
   local gc_before; gc_before="$(gc_counters "$metrics_before")"
   local ctx_before; ctx_before="$(ctxt_switches "$target_pid")"
@@ -421,13 +432,16 @@ run() {
   local cpu_after; cpu_after="$(proc_cpu_ticks "$target_pid") $(proc_cpu_ticks "$upstream_pid") $(proc_cpu_ticks "${redis_pid:-}") $(postgres_cpu_ticks "${pg_pid:-}") $(machine_cpu_ticks)"
   local ctx_after; ctx_after="$(ctxt_switches "$target_pid")"
   [[ -s "$metrics_before" ]] && scrape_metrics "${port_metrics[$port]:-}" "$metrics_after"
+  if [[ -n "$redis_stats" ]]; then
+    redis-cli -p "$redis_port" INFO commandstats >"$redis_stats" 2>&1 || true
+    redis_after="$(redis_memory_keys)"
+  fi
   local gc_after; gc_after="$(gc_counters "$metrics_after")"
   local stages="{}"
   if [[ -s "$metrics_before" && -s "$metrics_after" ]]; then
     stages="$(python3 "$root/loadtests/histograms.py" "$metrics_before" "$metrics_after" 2>/dev/null || echo '{}')"
   fi
   [[ -n "$audit_before" ]] && audit_after="$(audit_export_size "$port" "$(now_iso)")"
-  [[ -n "$redis_stats" ]] && redis-cli -p "$redis_port" INFO commandstats >"$redis_stats" 2>&1
   rm -rf "$work/corpus"
   local json; json="$(sed -n 's/^WRK_JSON //p' "$out" | tail -1)"
   if [[ -z "$json" ]]; then
@@ -461,8 +475,9 @@ if n:
     stages = json.loads(sys.argv[12] or "{}")
     if stages.get("stages"):
         run["stages"] = stages["stages"]
-        if stages.get("audit_phases"):
-            run["audit_phases"] = stages["audit_phases"]
+        for field in ("audit_phases", "store_operations", "admission_batches"):
+            if stages.get(field):
+                run[field] = stages[field]
         if "audit_records" in stages:
             run["audit_records_per_request"] = round(stages["audit_records"] / n, 3)
     audit_before, audit_after = sys.argv[13].split(), sys.argv[14].split()
@@ -474,6 +489,12 @@ if n:
 print(json.dumps(run))
 PY
 )"
+  # Redis' commands, script runs, memory and keys per request (loadtests/redis_stats.py).
+  if [[ -n "$redis_stats" ]]; then
+    local redis_json
+    redis_json="$(python3 "$root/loadtests/redis_stats.py" "$redis_stats" "$(jq -r '.requests // 0' <<<"$json")" "$redis_before" "$redis_after" 2>/dev/null || true)"
+    json="$(jq -c --argjson redis "${redis_json:-"{}"}" 'if ($redis | length) > 0 then . + {redis: $redis} else . end' <<<"$json" 2>/dev/null || printf '%s\n' "$json")"
+  fi
   local rps; rps="$(jq -r '.rps' <<<"$json")"
   if python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2] or 0) else 1)" "$rps" "${best_rps[$key]:-0}"; then
     best_rps[$key]="$rps"
