@@ -37,6 +37,23 @@ public sealed class StoreCallsPerRequestTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task InvokeTool_WithAnEvaluationsToken_RecordsItsOwnAndUsesThePresentedOneInTheOneStoreCall()
+    {
+        using var evaluate = await _gw.Agent.PostJsonAsync("/v1/evaluate", """{"tool":"crm.read_contact","args":{"id":"c-3"}}""");
+        var token = (await DecisionJson.DecisionAsync(evaluate, "allow")).GetProperty("decision_token").GetString()!;
+        var action = _gw.Agent.Create(HttpMethod.Post, "/v1/actions/invoke-tool", """{"tool":"crm.read_contact","args":{"id":"c-3"}}""");
+        action.Headers.TryAddWithoutValidation("X-Gamut-Decision-Token", token);
+
+        var calls = await CallsOfAsync(action, HttpStatusCode.OK);
+
+        Assert.Equal(["admit"], calls);
+        var forwarded = _gw.Upstream.To("/crm/contacts/c-3").Single().Headers["X-Gamut-Decision-Token"];
+        var store = _gw.Host.Services.GetRequiredService<IStateStore>();
+        Assert.Equal([TokenRecording.Used, TokenRecording.Issued],
+            await store.GetManyAsync([RecordKeyOf(token), RecordKeyOf(forwarded)]));
+    }
+
+    [Fact]
     public async Task Evaluate_Replayed_IsRefusedByTheSameSingleStoreCall()
     {
         using var original = _gw.Agent.Create(HttpMethod.Post, "/v1/evaluate", """{"tool":"crm.read_contact","args":{"id":"c-2"}}""");
@@ -80,6 +97,13 @@ public sealed class StoreCallsPerRequestTests : IAsyncLifetime
         var whole = await store.TryReserveAsync(budget, 50000, 50000, TimeSpan.FromHours(1));
         Assert.True(whole.Reserved, $"the budget holds {whole.Used} tokens after a blocked call");
         await store.SettleAsync(budget, 50000, 0, TimeSpan.FromHours(1));
+    }
+
+    // The store key of a token's record: its tenant and id, read from its payload.
+    private static string RecordKeyOf(string token)
+    {
+        var payload = JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(token.Split('.')[1])).RootElement;
+        return StoreKeys.DecisionToken(payload.GetProperty("tid").GetString()!, payload.GetProperty("jti").GetString()!);
     }
 
     private static string ModelCall(string marker) =>
