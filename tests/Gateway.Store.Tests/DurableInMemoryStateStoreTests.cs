@@ -240,6 +240,30 @@ public sealed class DurableInMemoryStateStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Admit_UsedTokenRecordAfterReopen_KeepsItsExpiry()
+    {
+        using (var store = Open())
+        {
+            await store.AdmitAsync(Admission("token-a") with { Token = new TokenRecording("token:a", TimeSpan.FromMinutes(5), []) });
+            _time.Advance(TimeSpan.FromMinutes(4));
+            var used = await store.AdmitAsync(Admission("token-b") with { Token = new TokenRecording("token:b", TimeSpan.FromMinutes(5), []) { ConsumeKey = "token:a" } });
+            Assert.Equal(TokenConsumption.Consumed, used.Token!.Consumption);
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(59));
+        using (var reopened = Open())
+        {
+            Assert.Equal([TokenRecording.Used, TokenRecording.Issued], await reopened.GetManyAsync(["token:a", "token:b"]));
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        using var later = Open();
+        Assert.Equal([null, TokenRecording.Issued], await later.GetManyAsync(["token:a", "token:b"]));
+        var again = await later.AdmitAsync(Admission("token-c") with { Token = new TokenRecording("token:c", TimeSpan.FromMinutes(5), []) { ConsumeKey = "token:a" } });
+        Assert.Equal(TokenConsumption.NotRecorded, again.Token!.Consumption);
+    }
+
+    [Fact]
     public async Task Admit_ManyConcurrentCallers_EveryAcknowledgedNonceSurvives()
     {
         var nonces = Enumerable.Range(0, 400).Select(i => "concurrent-" + i).ToArray();

@@ -184,6 +184,28 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
         Assert.Equal(0, calls.GetValueOrDefault("eval"));
     }
 
+    [Fact]
+    public async Task Admit_TokenRecord_PttlIsItsLifetimeAndUsingItKeepsIt()
+    {
+        var lifetime = TimeSpan.FromSeconds(300);
+        var record = StoreKeys.DecisionToken("t1", "pttl-" + Guid.NewGuid().ToString("N"));
+        var request = new AdmissionRequest(StoreKeys.Nonce("t1", "agent", Guid.NewGuid().ToString("N")), "0", TimeSpan.FromMinutes(5), [], []);
+        Assert.NotNull((await _store.AdmitAsync(request with { Token = new TokenRecording(record, lifetime, []) })).Token);
+        var issued = (long)await _admin.ExecuteAsync("PTTL", record);
+        await _admin.ExecuteAsync("PEXPIRE", record, 200_000);
+
+        var use = await _store.AdmitAsync(request with
+        {
+            NonceKey = StoreKeys.Nonce("t1", "agent", Guid.NewGuid().ToString("N")),
+            Token = new TokenRecording(StoreKeys.DecisionToken("t1", Guid.NewGuid().ToString("N")), lifetime, []) { ConsumeKey = record },
+        });
+
+        Assert.InRange(issued, 290_000, 300_000);
+        Assert.Equal(TokenConsumption.Consumed, use.Token!.Consumption);
+        Assert.Equal(TokenRecording.Used, await _store.GetAsync(record));
+        Assert.InRange((long)await _admin.ExecuteAsync("PTTL", record), 190_000, 200_000);
+    }
+
     internal static async Task<T> EventuallyAsync<T>(Func<Task<T>> call)
     {
         // Generous: a loaded machine may take a while, and nothing here asserts speed.

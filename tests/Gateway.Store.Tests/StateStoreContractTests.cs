@@ -616,6 +616,72 @@ public abstract class StateStoreContractTests
         await Assert.ThrowsAsync<ArgumentException>(async () => await Store.AdmitAsync(Admission("token-many", [], []) with { Token = token }));
     }
 
+    [Fact]
+    public async Task Admit_TokenRecordAlreadyStored_KeepsItsValueAndExpiry()
+    {
+        var record = Key("token:again");
+        Assert.NotNull((await Store.AdmitAsync(Admission("token-again-first", [], []) with { Token = new TokenRecording(record, ShortExpiry, []) })).Token);
+        Assert.Equal(TokenConsumption.Consumed, (await Store.AdmitAsync(Admission("token-again-use", [], []) with
+        {
+            Token = new TokenRecording(Key("token:again-user"), TimeSpan.FromMinutes(5), []) { ConsumeKey = record },
+        })).Token!.Consumption);
+
+        // Recorded again (SET NX): a used record is not made issued again, nor does it live longer.
+        Assert.NotNull((await Store.AdmitAsync(Admission("token-again-second", [], []) with { Token = new TokenRecording(record, TimeSpan.FromMinutes(5), []) })).Token);
+        Assert.Equal(TokenRecording.Used, await Store.GetAsync(record));
+
+        await Task.Delay(PastShortExpiry);
+
+        Assert.Null(await Store.GetAsync(record));
+    }
+
+    [Fact]
+    public async Task Admit_WithTokenAndReservedBudget_RecordsReadsAndUsesInTheSameStep()
+    {
+        var presented = Key("token:budget-presented");
+        var generation = Key("token:budget-gen");
+        await Store.IncrementAsync(generation, 7, expiry: null);
+        Assert.NotNull((await Store.AdmitAsync(Admission("token-budget-seed", [], []) with { Token = new TokenRecording(presented, TimeSpan.FromMinutes(5), []) })).Token);
+
+        var outcome = await Store.AdmitAsync(Admission("token-budget-reserved", [], [new RateLimitWindow(Key("token-budget-rl"), 5, LongWindow)]) with
+        {
+            Budget = new BudgetReservation(Key("token-budget-ok"), 60, 100, LongWindow),
+            Token = new TokenRecording(Key("token:budget-recorded"), TimeSpan.FromMinutes(5), [generation, Key("token:budget-gen-absent")]) { ConsumeKey = presented },
+        });
+
+        Assert.True(outcome.Budget!.Value.Reserved);
+        Assert.Equal([7L, 0L], outcome.Token!.Generations);
+        Assert.Equal(TokenConsumption.Consumed, outcome.Token.Consumption);
+        Assert.Equal([TokenRecording.Used, TokenRecording.Issued], await Store.GetManyAsync([presented, Key("token:budget-recorded")]));
+    }
+
+    [Fact]
+    public async Task Admit_TokenLifetimeNotPositive_RejectedBeforeTheNonceIsSpent()
+    {
+        var request = Admission("token-no-lifetime", [], []) with { Token = new TokenRecording(Key("token:no-lifetime"), TimeSpan.Zero, []) };
+
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await Store.AdmitAsync(request));
+
+        Assert.True(await Store.TrySetIfAbsentAsync(request.NonceKey, "0", TimeSpan.FromMinutes(1)));
+        Assert.Null(await Store.GetAsync(Key("token:no-lifetime")));
+    }
+
+    [Fact]
+    public async Task GetMany_TextCountersAndAbsentKeys_ValuesInOrderWithNulls()
+    {
+        await Store.SetAsync(Key("many:text"), "nouvelle valeur ✓", null);
+        await Store.IncrementAsync(Key("many:counter"), 42, expiry: null);
+        await Store.SetAsync(Key("many:expired"), "gone", ShortExpiry);
+
+        Assert.Empty(await Store.GetManyAsync([]));
+        Assert.Equal(["42", null, "nouvelle valeur ✓", "42", "gone"],
+            await Store.GetManyAsync([Key("many:counter"), Key("many:absent"), Key("many:text"), Key("many:counter"), Key("many:expired")]));
+
+        await Task.Delay(PastShortExpiry);
+
+        Assert.Equal([null, "nouvelle valeur ✓"], await Store.GetManyAsync([Key("many:expired"), Key("many:text")]));
+    }
+
     private AdmissionRequest Admission(string nonce, IReadOnlyList<string> switches, IReadOnlyList<RateLimitWindow> windows) =>
         new(Key("nonce-" + nonce), "ts-" + nonce, TimeSpan.FromMinutes(5), switches, windows);
 }
