@@ -104,36 +104,50 @@ internal static class RedisScripts
 
     // A decision token's step: KEYS[tk] its record, KEYS[tk + 1 ...] its generation counters, then the presented
     // token's record when asked; ARGV[ta] the record's lifetime ms, ARGV[ta + 1] the counter count, ARGV[ta + 2] consume
-    // 0|1. Sets the record to 'issued', reads each counter (once per script run: nothing increments one during it) and
-    // sets a presented record from 'issued' to 'used' (read afresh each time, so that two requests of one run cannot
-    // both use it). Returns the consumption code (0 nothing asked, 1 consumed, 2 already used, 3 no record) and the
-    // generations (four slots, 0 beyond those asked).
-    private const string TokenStep = """
+    // 0|1. Sets the record to 'issued' only when absent (SET NX: a record used before stays used, its expiry unchanged),
+    // reads each counter (once per script run: nothing increments one during it) and sets a presented record from
+    // 'issued' to 'used' keeping its expiry (read afresh each time, so that two requests of one run cannot both use it).
+    // Writes into out[o] the consumption code (0 nothing asked, 1 consumed, 2 already used, 3 no record), then into
+    // out[o + 1 ...] the generations (token_slots of them, 0 beyond those asked); token_none writes what a request whose
+    // step did not run answers (-1, then zeros). Needs Counters (exists).
+    private static readonly string TokenStep = $$"""
+        local token_slots = {{TokenRecording.MaxGenerationKeys}}
         local generations = {}
 
-        local function token_step(tk, ta)
+        local function token_step(tk, ta, out, o)
           local counters = tonumber(ARGV[ta + 1])
-          redis.call('SET', KEYS[tk], 'issued', 'PX', ARGV[ta])
-          local read = {0, 0, 0, 0}
+          redis.call('SET', KEYS[tk], 'issued', 'NX', 'PX', ARGV[ta])
+          exists[KEYS[tk]] = 1
           for i = 1, counters do
             local key = KEYS[tk + i]
             if generations[key] == nil then
               generations[key] = tonumber(redis.call('GET', key) or '0')
             end
-            read[i] = generations[key]
+            out[o + i] = generations[key]
           end
-          if tonumber(ARGV[ta + 2]) ~= 1 then
-            return 0, read
+          for i = counters + 1, token_slots do
+            out[o + i] = 0
           end
-          local record = KEYS[tk + counters + 1]
-          local state = redis.call('GET', record)
-          if state == 'issued' then
-            redis.call('SET', record, 'used', 'KEEPTTL')
-            return 1, read
-          elseif state == 'used' then
-            return 2, read
+          out[o] = 0
+          if tonumber(ARGV[ta + 2]) == 1 then
+            local record = KEYS[tk + counters + 1]
+            local state = redis.call('GET', record)
+            if state == 'issued' then
+              redis.call('SET', record, 'used', 'KEEPTTL')
+              out[o] = 1
+            elseif state == 'used' then
+              out[o] = 2
+            else
+              out[o] = 3
+            end
           end
-          return 3, read
+        end
+
+        local function token_none(out, o)
+          out[o] = -1
+          for i = 1, token_slots do
+            out[o + i] = 0
+          end
         end
 
         """;
@@ -141,11 +155,13 @@ internal static class RedisScripts
     /// <summary>
     /// The decision-token step alone, for an admission whose budget was reserved by a call of its own (see
     /// <see cref="Admit"/>): KEYS the token's record, its generation keys, the presented token's record; ARGV the
-    /// record's lifetime ms, the generation count, consume 0|1. Returns {consumption code, four generations}.
+    /// record's lifetime ms, the generation count, consume 0|1. Returns {consumption code, then
+    /// <see cref="TokenRecording.MaxGenerationKeys"/> generations}, as the tail of <see cref="Admit"/>'s reply.
     /// </summary>
-    public static LuaScript RecordToken { get; } = LuaScript.Prepare(TokenStep + """
-        local used, read = token_step(1, 1)
-        return {used, read[1], read[2], read[3], read[4]}
+    public static LuaScript RecordToken { get; } = LuaScript.Prepare(Counters + TokenStep + """
+        local out = {}
+        token_step(1, 1, out, 1)
+        return out
         """);
 
     /// <summary>KEYS[1]: counter; ARGV: delta, expiry ms (0 = none). Expiry only when created.</summary>
@@ -166,8 +182,9 @@ internal static class RedisScripts
     /// stored only when absent (else nothing else is read or counted); its kill-switch keys are read; its windows
     /// acquired all-or-nothing; its budget reserved only when every window admitted; and its decision-token step run
     /// only when every window admitted and the budget (when asked) was reserved: the token's record set to
-    /// <c>issued</c> for its lifetime, the generation counters read, and a presented token's record set from
-    /// <c>issued</c> to <c>used</c> (keeping its expiry).
+    /// <c>issued</c> for its lifetime when absent (<c>SET NX</c>: a record already there keeps its value and expiry),
+    /// the generation counters read, and a presented token's record set from <c>issued</c> to <c>used</c> (keeping its
+    /// expiry).
     /// ARGV[1]: the number of requests; then per request: nonce value, nonce lifetime ms, switch count, window count,
     /// budget 0|1, token 0|1, then limit, window ms, permits per window, then the budget's amount, limit and window ms,
     /// then the token's record lifetime ms, generation count and consume 0|1.
@@ -182,8 +199,9 @@ internal static class RedisScripts
     /// What the script has read or written of a key (whether it exists, a window's or a budget's count, that its expiry
     /// is set, a generation) is asked of Redis once per batch, not once per request: requests of one agent or tenant
     /// share their switch, window, budget and generation keys, so a batch of them costs about one <c>SET</c> for the
-    /// nonce, one <c>INCRBY</c> per window and budget and one <c>SET</c> for the token's record per request. A presented
-    /// token's record is read afresh each time, so that two requests of one batch cannot both use it.
+    /// nonce, one <c>INCRBY</c> per window and budget and one <c>SET</c> for the token's record per request, and one
+    /// <c>GET</c> per generation key per batch. A presented token's record is read afresh each time (one <c>GET</c>, and
+    /// one <c>SET ... KEEPTTL</c> when used), so that two requests of one batch cannot both use it.
     /// </remarks>
     public static LuaScript Admit { get; } = LuaScript.Prepare(Counters + TokenStep + """
         local now = now_ms()
@@ -202,8 +220,7 @@ internal static class RedisScripts
           local consume = token == 1 and tonumber(ARGV[ta + 2]) or 0
           local fresh, mask, refused, retry = 0, 0, -1, 0
           local reserved = {-1, 0, 0}
-          local used_token = -1
-          local generation = {0, 0, 0, 0}
+          local o = (8 + token_slots) * r
           local stored = exists[nonce] ~= 1 and redis.call('SET', nonce, ARGV[a + 1], 'NX', 'PX', ARGV[a + 2])
           exists[nonce] = 1
           if stored then
@@ -222,11 +239,7 @@ internal static class RedisScripts
             if budget == 1 and refused < 0 then
               reserved = reserve(k + 2 + switches + windows, a + 7 + 3 * windows, now)
             end
-            if token == 1 and refused < 0 and reserved[1] ~= 0 then
-              used_token, generation = token_step(tk, ta)
-            end
           end
-          local o = 12 * r
           results[o + 1] = fresh
           results[o + 2] = mask
           results[o + 3] = refused
@@ -234,9 +247,10 @@ internal static class RedisScripts
           results[o + 5] = reserved[1]
           results[o + 6] = reserved[2]
           results[o + 7] = reserved[3]
-          results[o + 8] = used_token
-          for i = 1, 4 do
-            results[o + 8 + i] = generation[i]
+          if fresh == 1 and token == 1 and refused < 0 and reserved[1] ~= 0 then
+            token_step(tk, ta, results, o + 8)
+          else
+            token_none(results, o + 8)
           end
           k = k + 1 + switches + windows + budget + (token == 1 and (1 + counters + consume) or 0)
           a = a + 6 + 3 * windows + 3 * budget + 3 * token

@@ -114,7 +114,13 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
     /// key without a hash tag is admitted alone. A budget reservation rides the same script run when
     /// its key carries the nonce key's hash tag (one Redis Cluster slot) and
     /// <see cref="RedisStoreOptions.BatchBudgets"/> is on; otherwise it is made with a call of its own
-    /// right after an admission that admitted.
+    /// right after an admission that admitted. The decision-token step (<see cref="AdmissionRequest.Token"/>) rides
+    /// the admission's script run too, except on that path: there it is a third call
+    /// (<see cref="RedisScripts.RecordToken"/>), made only when the budget was reserved, so that a refused budget
+    /// records and uses nothing, as in one step. Those calls are not one atomic step: the generations are read by the
+    /// third call (a generation raised since the admission is the one read), and when the second or third call fails
+    /// the nonce stays spent and the windows (and the budget) counted, the call failing with
+    /// <see cref="StateStoreUnavailableException"/>.
     /// </remarks>
     public ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
     {
