@@ -101,7 +101,10 @@ public static class GatewayApplication
         // 4-Decide: the engine, decision tokens, approvals and warrants against the register.
         services.AddSingleton<Gateway.Oversight.Register.IRegisterDirectory, PolicyRegisterDirectory>();
         services.AddSingleton<Gateway.Oversight.Approvals.IWarrantCompatibility, PolicyWarrantCompatibility>();
-        services.AddSingleton(sp => new DecisionTokenIssuer(keys.DecisionSigningKey.Span, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new DecisionTokenIssuer(
+            keys.DecisionSigningKey.Span,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<GatewayOptions>>().Value.DecisionTokens.Lifetime));
         services.AddSingleton<GovernanceService>();
 
         // 5-Record: the audit journal's writer for decisions and outcomes.

@@ -11,6 +11,9 @@ public sealed class GatewayOptions
 
     public LimitSettings Limits { get; set; } = new();
 
+    /// <summary><c>Gateway:DecisionTokens</c>.</summary>
+    public DecisionTokenSettings DecisionTokens { get; set; } = new();
+
     /// <summary>Where the policy bundle lives and how it is watched.</summary>
     public sealed class PolicySettings
     {
@@ -42,5 +45,15 @@ public sealed class GatewayOptions
 
         /// <summary>A client that has not sent its whole body within this time is refused (slow clients).</summary>
         public TimeSpan BodyReadTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    }
+
+    public sealed class DecisionTokenSettings
+    {
+        /// <summary>
+        /// How long a decision token lives (more than 0, at most 300 s, the default). Each token's record is kept in the
+        /// state store this long plus 5 s, so a shorter lifetime also bounds the store's memory: about requests per
+        /// second × (lifetime + 5 s) records.
+        /// </summary>
+        public TimeSpan Lifetime { get; set; } = Gateway.Policy.Tokens.DecisionTokenIssuer.MaxLifetime;
     }
 }

@@ -28,6 +28,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             errors.Add("Gateway:Authentication:MaxClockSkew must be positive and at most 300 seconds (agent protocol).");
         }
 
+        if (options.DecisionTokens.Lifetime <= TimeSpan.Zero || options.DecisionTokens.Lifetime > Gateway.Policy.Tokens.DecisionTokenIssuer.MaxLifetime)
+        {
+            errors.Add("Gateway:DecisionTokens:Lifetime must be more than 0 and at most 300 seconds (agent protocol).");
+        }
+
         if (options.Authentication.NonceLifetime < TimeSpan.FromSeconds(600))
         {
             errors.Add("Gateway:Authentication:NonceLifetime must be at least 600 seconds (agent protocol).");
