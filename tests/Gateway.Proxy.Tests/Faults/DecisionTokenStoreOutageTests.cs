@@ -28,22 +28,12 @@ public sealed class DecisionTokenStoreOutageTests
         var body = ReplicaUpstreams.ReadContact("42");
         try
         {
-            var environment = new Dictionary<string, string>
-            {
-                ["Gateway__Policy__BundlePath"] = bundle.Directory,
-                ["Gateway__DataDirectory"] = dataDirectory,
-                ["Gateway__Store__Kind"] = "redis",
-                ["Gateway__Store__Redis__Endpoint"] = redis.Endpoint,
-                ["Gateway__Store__Redis__CommandTimeout"] = "00:00:00.5",
-                ["Gateway__Store__Redis__ConnectTimeout"] = "00:00:00.5",
-                ["Gateway__Store__Redis__ReconnectMinBackoff"] = "00:00:00.02",
-                ["Gateway__Store__Redis__ReconnectMaxBackoff"] = "00:00:00.2",
-                ["Gateway__Audit__Sink"] = AuditSinkUnderTest.File,
-                ["Gateway__Audit__ReplicaId"] = "token-outage",
-                ["Gateway__Admin__BootstrapTokenSha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(AdminToken))),
-                ["Logging__LogLevel__Default"] = "Warning",
-            };
-            GatewayProcess.AddFreshKeys(environment);
+            var environment = GatewayProcess.RedisWithJournalOnFile(bundle.Directory, redis.Endpoint, dataDirectory, "token-outage");
+            environment["Gateway__Store__Redis__CommandTimeout"] = "00:00:00.5";
+            environment["Gateway__Store__Redis__ConnectTimeout"] = "00:00:00.5";
+            environment["Gateway__Store__Redis__ReconnectMinBackoff"] = "00:00:00.02";
+            environment["Gateway__Store__Redis__ReconnectMaxBackoff"] = "00:00:00.2";
+            environment["Gateway__Admin__BootstrapTokenSha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(AdminToken)));
 
             string refusedAction, unknownAction;
             using (var gateway = await GatewayProcess.StartAsync(environment))

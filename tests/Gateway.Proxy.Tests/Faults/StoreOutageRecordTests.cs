@@ -21,17 +21,7 @@ public sealed class StoreOutageRecordTests
         var dataDirectory = Directory.CreateTempSubdirectory("gw-store-outage-").FullName;
         try
         {
-            var environment = new Dictionary<string, string>
-            {
-                ["Gateway__Policy__BundlePath"] = bundle.Directory,
-                ["Gateway__DataDirectory"] = dataDirectory,
-                ["Gateway__Store__Kind"] = "redis",
-                ["Gateway__Store__Redis__Endpoint"] = redis.Endpoint,
-                ["Gateway__Audit__Sink"] = AuditSinkUnderTest.File,
-                ["Gateway__Audit__ReplicaId"] = "outage",
-                ["Logging__LogLevel__Default"] = "Warning",
-            };
-            GatewayProcess.AddFreshKeys(environment);
+            var environment = GatewayProcess.RedisWithJournalOnFile(bundle.Directory, redis.Endpoint, dataDirectory, "outage");
 
             var refused = new List<string>();
             using (var gateway = await GatewayProcess.StartAsync(environment))

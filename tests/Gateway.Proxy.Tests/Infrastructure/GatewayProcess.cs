@@ -33,6 +33,26 @@ public sealed class GatewayProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// The environment of a gateway on Redis (at <paramref name="redisEndpoint"/>) whose audit journal lives on file in
+    /// <paramref name="dataDirectory"/> (so it can record what a Redis outage refuses), with fresh keys.
+    /// </summary>
+    public static Dictionary<string, string> RedisWithJournalOnFile(string bundleDirectory, string redisEndpoint, string dataDirectory, string replicaId)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["Gateway__Policy__BundlePath"] = bundleDirectory,
+            ["Gateway__DataDirectory"] = dataDirectory,
+            ["Gateway__Store__Kind"] = "redis",
+            ["Gateway__Store__Redis__Endpoint"] = redisEndpoint,
+            ["Gateway__Audit__Sink"] = AuditSinkUnderTest.File,
+            ["Gateway__Audit__ReplicaId"] = replicaId,
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        AddFreshKeys(environment);
+        return environment;
+    }
+
     /// <summary>Starts the gateway with <paramref name="environment"/> and waits until <c>/readyz</c> answers 2xx.</summary>
     public static async Task<GatewayProcess> StartAsync(IReadOnlyDictionary<string, string> environment)
     {
