@@ -9,8 +9,13 @@ namespace Gateway.Proxy.Refusals;
 /// </summary>
 internal static class ProviderRefusalBody
 {
-    /// <summary>The JSON-RPC error code of a refusal by the gateway (implementation-defined server error range).</summary>
-    public const int JsonRpcRefusalCode = -32001;
+    /// <summary>
+    /// The JSON-RPC error code of a refusal by the gateway: an application-defined code outside the range JSON-RPC
+    /// reserves (-32768 to -32000), where the MCP specification and its official SDKs assign their own codes (the
+    /// TypeScript SDK's <c>RequestTimeout</c> is -32001, so a client could not tell policy from its own timeout). The
+    /// refusal's stable code is in <c>error.data.code</c>.
+    /// </summary>
+    public const int JsonRpcRefusalCode = -31000;
 
     /// <summary><c>{"error":{"message","type","code","param","request_id","decision","explanation"}}</c>.</summary>
     public static void WriteOpenAI(Utf8JsonWriter writer, Refusal refusal, string requestId)
@@ -26,7 +31,7 @@ internal static class ProviderRefusalBody
         writer.WriteEndObject();
     }
 
-    /// <summary><c>{"jsonrpc":"2.0","id":…,"error":{"code":-32001,"message","data":{code,status,request_id,decision,explanation}}}</c>.</summary>
+    /// <summary><c>{"jsonrpc":"2.0","id":…,"error":{"code":-31000,"message","data":{code,status,request_id,decision,explanation}}}</c>.</summary>
     public static void WriteJsonRpc(Utf8JsonWriter writer, Refusal refusal, string requestId, string id)
     {
         writer.WriteStartObject();

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { startGateway } from '../lib/gateway.js';
 import { createSigningFetch, DEMO_AGENT } from '../lib/signing.js';
 import { startMcpUpstream } from '../lib/upstreams.js';
@@ -65,7 +66,9 @@ describe('MCP SDK client through /providers/docs', () => {
       client.callTool({ name: 'delete_document', arguments: { id: 'doc-42' } }),
       (error) => {
         // The gateway answers the call with a JSON-RPC error, the decision in error.data: the SDK raises it as an McpError.
-        assert.equal(error.code, -32001, `expected the JSON-RPC refusal code -32001, got ${error}`);
+        assert.equal(error.code, -31000, `expected the JSON-RPC refusal code -31000, got ${error}`);
+        // Not a code the SDK itself uses: a policy refusal must never read as its RequestTimeout (-32001) or any other.
+        assert.ok(!Object.values(ErrorCode).includes(error.code), `the refusal code ${error.code} is one the SDK reserves`);
         assert.match(String(error.message), /block/);
         assert.equal(error.data?.code, 'blocked');
         assert.equal(error.data?.status, 403);
