@@ -245,6 +245,18 @@ public sealed class McpTests : IAsyncLifetime
         Assert.Equal(other, filter.FilterJson(other));
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData(" \r\n")]
+    public void ToolsListFilter_JsonWithNoMessage_PassesUnchanged(string body)
+    {
+        // 202 Accepted for a notification carries no message: nothing to filter, nothing to refuse.
+        var filter = new ToolsListFilter(name => name == "search");
+
+        Assert.Equal(Encoding.UTF8.GetBytes(body), filter.FilterJson(Encoding.UTF8.GetBytes(body)));
+        Assert.Equal(0, filter.Removed);
+    }
+
     [Fact]
     public void ToolsListFilter_Sse_EverySplitPoint()
     {
@@ -286,7 +298,6 @@ public sealed class McpTests : IAsyncLifetime
 
     [Theory]
     [InlineData("<html>search, delete</html>")]
-    [InlineData("")]
     [InlineData("\"tools\"")]
     [InlineData("""{"jsonrpc":"2.0","id":1,"result":{"tools":{"delete":{"name":"delete"}}}}""")]
     [InlineData("""[{"jsonrpc":"2.0","id":1,"result":{"tools":[]}},"delete"]""")]

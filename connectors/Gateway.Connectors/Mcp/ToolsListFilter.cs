@@ -27,11 +27,17 @@ public sealed class ToolsListFilter : SseEventTransform
 
     /// <summary>
     /// Filters a JSON body (one JSON-RPC message or a batch); returns it unchanged when it holds no tools/list
-    /// result. Throws <see cref="InvalidDataException"/> for anything it cannot read as JSON-RPC (not JSON, not
+    /// result, or nothing at all. Throws <see cref="InvalidDataException"/> for anything it cannot read as JSON-RPC (not JSON, not
     /// an object or an array of objects, a <c>tools</c> that is not an array): fail closed, never passed through.
     /// </summary>
     public byte[] FilterJson(ReadOnlySpan<byte> body)
     {
+        if (body.Trim(" \t\r\n"u8).IsEmpty)
+        {
+            // No message at all (202 Accepted for a notification or a response): nothing to filter.
+            return body.ToArray();
+        }
+
         JsonNode? root;
         try
         {

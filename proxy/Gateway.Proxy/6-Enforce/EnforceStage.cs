@@ -207,7 +207,9 @@ internal sealed partial class EnforceStage
             Body = forwardBody,
             MaxResponseBytes = entry.Limits.ResponseBytes,
             RequestedModel = requestedModel,
-            McpToolAllowed = described.Route == GatewayRouteKind.Provider && described.Mcp is { } mcp && mcp.Messages.Any(static m => m.Method == "tools/list")
+            // Every answer an MCP server sends through the provider route is filtered, not only the answer to a POST that
+            // asked tools/list: a resumed stream (GET with Last-Event-ID) replays answers without their request.
+            McpToolAllowed = described.Route == GatewayRouteKind.Provider && (kind.IsMcpServer || (described.Mcp is { } mcp && mcp.Messages.Any(static m => m.Method == "tools/list")))
                 ? McpToolFilter(tenant, identity.Agent, entry.Name)
                 : null,
             Usage = described.Route == GatewayRouteKind.Provider && isModel ? new ModelUsageAccumulator() : null,

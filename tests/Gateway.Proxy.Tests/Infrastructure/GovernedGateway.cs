@@ -316,6 +316,11 @@ public sealed class TestUpstream : IAsyncDisposable
                     ? """{"jsonrpc":"2.0","id":"tools-not-a-list","result":{"tools":{"delete_document":{"name":"delete_document"}}}}"""
                     : McpToolsListAnswer(first.GetProperty("id")), "application/json");
             });
+            app.MapGet("/mcp", static (HttpContext context) =>
+                // A resumed stream (Last-Event-ID): the server replays what it sent, here an earlier tools/list answer.
+                context.Request.Headers.ContainsKey("Last-Event-ID")
+                    ? Results.Text("id: 4\nevent: message\ndata: " + McpToolsListAnswer(JsonDocument.Parse("1").RootElement) + "\n\n", "text/event-stream")
+                    : Results.StatusCode(StatusCodes.Status405MethodNotAllowed));
             app.MapPost("/v1/chat/completions", static async (HttpContext context) =>
             {
                 using var request = await JsonDocument.ParseAsync(context.Request.Body).ConfigureAwait(false);

@@ -45,6 +45,24 @@ public sealed class McpToolsListFilterTests : IClassFixture<GovernedGatewayFixtu
         Assert.DoesNotContain("delete_document", body, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Providers_McpResumedStreamReplayingToolsList_ListsOnlyPermittedTools()
+    {
+        // GET with the session and Last-Event-ID: the server replays a tools/list answer the POST that asked for it
+        // no longer accompanies; it is filtered exactly as the original was.
+        var request = _gw.Agent.Create(HttpMethod.Get, "/providers/docs");
+        request.Headers.TryAddWithoutValidation("Accept", "text/event-stream");
+        request.Headers.TryAddWithoutValidation("Mcp-Session-Id", "session-1");
+        request.Headers.TryAddWithoutValidation("Last-Event-ID", "3");
+        using var response = await _gw.Agent.SendAsync(request);
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        var data = Assert.Single(body.Split('\n'), l => l.StartsWith("data: ", StringComparison.Ordinal));
+        Assert.Equal(["search"], ToolNames(JsonDocument.Parse(data[6..]).RootElement));
+        Assert.DoesNotContain("delete_document", body, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("unreadable")]
     [InlineData("tools-not-a-list")]
