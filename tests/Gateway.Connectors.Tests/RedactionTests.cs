@@ -213,6 +213,23 @@ public sealed class RedactionTests
     }
 
     [Fact]
+    public void Sse_McpServerRequestEndingMidWord_IsWrittenAtOnceUnlessTheStreamIsAModels()
+    {
+        // An MCP server's sampling request: the server sends nothing more until the client answers it.
+        var request = "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"sampling/createMessage\",\"params\":{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\",\"text\":\"Write to ada.lovelace@example.com about the wor\"}}]}}\n\n"u8.ToArray();
+
+        var mcp = new ArrayBufferWriter<byte>();
+        new SseBodyRedactor(holdSplitValues: false).Write(request, mcp);
+        var models = new ArrayBufferWriter<byte>();
+        new SseBodyRedactor().Write(request, models);
+
+        var written = Encoding.UTF8.GetString(mcp.WrittenSpan);
+        Assert.Contains("\"text\":\"Write to [REDACTED:email] about the wor\"", written, StringComparison.Ordinal);
+        Assert.EndsWith("\n\n", written, StringComparison.Ordinal);
+        Assert.Equal(0, models.WrittenCount);
+    }
+
+    [Fact]
     public void Sse_OversizedEvent_FailsClosed()
     {
         var redactor = new SseBodyRedactor(maxEventBytes: 100);

@@ -22,13 +22,17 @@ public static class BodyRedactors
     /// text when the bytes are UTF-8 text (no NUL, valid UTF-8), refused otherwise; anything else (images,
     /// audio, video, PDF, archives, unknown types) → refused.
     /// </summary>
-    public static IBodyRedactor For(string? contentType, RedactionCounts? counts = null, int maxBufferedJsonBytes = 4 * 1024 * 1024)
+    /// <param name="contentType">The body's content type.</param>
+    /// <param name="counts">Where the redactions are counted.</param>
+    /// <param name="maxBufferedJsonBytes">The largest JSON body read whole.</param>
+    /// <param name="modelTokenStream">True when an event stream is a model's tokens: a value split across events is redacted as one (held back until complete); any other stream's events are written at once.</param>
+    public static IBodyRedactor For(string? contentType, RedactionCounts? counts = null, int maxBufferedJsonBytes = 4 * 1024 * 1024, bool modelTokenStream = true)
     {
         var mediaType = (contentType ?? string.Empty).Split(';', 2)[0].Trim().ToLowerInvariant();
         counts ??= new RedactionCounts();
         if (mediaType == "text/event-stream")
         {
-            return new SseBodyRedactor(counts);
+            return new SseBodyRedactor(counts, holdSplitValues: modelTokenStream);
         }
 
         if (mediaType is "application/json" or "application/problem+json" || mediaType.EndsWith("+json", StringComparison.Ordinal))

@@ -67,7 +67,8 @@ internal sealed class ProviderBodyTransform : ResponseTransform
             transforms.Add(eventStream ? new SseUsageTap(usage) : new JsonUsageTap(usage));
         }
 
-        if (BodyRedactors.For(contentType, plan.Redactions) is { } redactor)
+        // Only a model's token stream holds split values back: an MCP server's request to the client must reach it at once.
+        if (BodyRedactors.For(contentType, plan.Redactions, modelTokenStream: plan.Usage is not null) is { } redactor)
         {
             transforms.Add(redactor);
         }
