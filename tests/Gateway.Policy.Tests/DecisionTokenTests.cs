@@ -55,11 +55,4 @@ public sealed class DecisionTokenTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new DecisionTokenIssuer(Key, TimeProvider.System, TimeSpan.FromSeconds(301)));
     }
-
-    private sealed class ManualTime(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
 }

@@ -87,6 +87,21 @@ public sealed class ExampleBundleTests
     }
 
     [Fact]
+    public void Issue_UnderAGrant_TheReaderReadsTheGrantsClaims()
+    {
+        var request = JsonSerializer.Deserialize("""{"tool":"crm.read_contact","args":{"id":"c-2"}}""", PolicyJsonContext.Default.ActionRequest)!;
+        var decision = DecisionEngine.Instance.Evaluate(Set.Value.Tenants["demo"], new AuthenticatedCaller("demo", "ws-demo", "demo-agent"), request);
+        var key = new byte[32];
+        var grant = new DecisionTokenGrant("abcdefghijklmnopqrstuv", 3, 9) { RequestId = "req_1", ApprovalId = "apr_1", Evaluation = true };
+
+        var payload = new DecisionTokenReader(key).Read(new DecisionTokenIssuer(key, TimeProvider.System).Issue(decision, grant)).Payload!;
+
+        Assert.Equal(("abcdefghijklmnopqrstuv", 3L, 9L), (payload.TokenId, payload.TenantGeneration, payload.AgentGeneration));
+        Assert.Equal(("req_1", "apr_1", (bool?)true), (payload.RequestId, payload.ApprovalId, payload.Evaluation));
+        Assert.Equal((decision.IntentDigest, decision.PolicyDigest), (payload.IntentDigest, payload.PolicyDigest));
+    }
+
+    [Fact]
     public void Issue_AllowDecisionFromExampleBundle_VerifiesForTheSameIntent()
     {
         var tenant = Set.Value.Tenants["demo"];

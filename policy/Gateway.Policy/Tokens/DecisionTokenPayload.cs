@@ -2,7 +2,12 @@ using System.Text.Json.Serialization;
 
 namespace Gateway.Policy.Tokens;
 
-/// <summary>The payload of a decision token (agent-protocol "Decision tokens").</summary>
+/// <summary>
+/// The payload of a decision token (agent-protocol "Decision tokens", extended: docs/decision-tokens.md). A claim this
+/// version does not know is skipped when reading, as every verifier must: a newer replica may add claims during an
+/// upgrade, and the signature covers them all.
+/// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Skip)]
 public sealed record DecisionTokenPayload
 {
     /// <summary>Tenant slug.</summary>
