@@ -212,6 +212,12 @@ public sealed class TestUpstream : IAsyncDisposable
     /// <summary>The upstream's verification of each request's decision token, in order.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<TokenCheck> TokenChecks { get; } = new();
 
+    /// <summary>
+    /// Set by a test once its client has read the MCP server's sampling request (id <c>sampling</c>): the server sends
+    /// nothing more until then, as a real one waits for the client's answer.
+    /// </summary>
+    public TaskCompletionSource SamplingAnswered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>The requests received whose path starts with <paramref name="prefix"/>.</summary>
     public IReadOnlyList<ReceivedRequest> To(string prefix) =>
         [.. Server.Received.Where(r => r.Target.StartsWith(prefix, StringComparison.Ordinal))];
@@ -291,12 +297,24 @@ public sealed class TestUpstream : IAsyncDisposable
             app.MapPost("/mail", static () => Results.Json(new { queued = true }));
             app.MapPost("/exec", static () => Results.Json(new { ran = true }));
             app.MapGet("/context", static () => Results.Text("workspace context", "text/plain"));
-            app.MapPost("/mcp", static async (HttpContext context) =>
+            app.MapPost("/mcp", async (HttpContext context) =>
             {
                 // An MCP server listing every tool (two of them an agent may not call); the request's id names how it answers.
                 using var request = await JsonDocument.ParseAsync(context.Request.Body).ConfigureAwait(false);
                 var first = request.RootElement.ValueKind == JsonValueKind.Array ? request.RootElement[0] : request.RootElement;
                 var mode = first.GetProperty("id").ToString();
+                if (mode == "sampling")
+                {
+                    // A tools/call answered on an event stream: first the server's sampling request to the client (its
+                    // text ends mid-word), then, only once the client has it, the call's result.
+                    context.Response.ContentType = "text/event-stream";
+                    await context.Response.WriteAsync("event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":70,\"method\":\"sampling/createMessage\",\"params\":{\"messages\":[{\"role\":\"user\",\"content\":{\"type\":\"text\",\"text\":\"Write to " + Email + " about the wor\"}}],\"maxTokens\":50}}\n\n").ConfigureAwait(false);
+                    await context.Response.Body.FlushAsync().ConfigureAwait(false);
+                    await self!.SamplingAnswered.Task.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+                    await context.Response.WriteAsync("event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":\"sampling\",\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"sampled\"}]}}\n\n").ConfigureAwait(false);
+                    return Results.Empty;
+                }
+
                 if (mode == "unreadable")
                 {
                     return Results.Text("<html>tools: search, delete_document</html>", "application/json");
