@@ -168,7 +168,7 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
             ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(budget.Window, TimeSpan.Zero, nameof(request));
         }
 
-        ValidateToken(request.Token);
+        request.Token?.ThrowIfInvalid();
         cancellationToken.ThrowIfCancellationRequested();
         AdmissionOutcome outcome;
         long sequence;
@@ -492,22 +492,6 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
         }
 
         return new TokenRecordingOutcome(generations, consumption);
-    }
-
-    /// <summary>Refuses a token step no store could run (too many counters, no lifetime) before it joins a batch.</summary>
-    internal static void ValidateToken(TokenRecording? token)
-    {
-        if (token is null)
-        {
-            return;
-        }
-
-        if (token.GenerationKeys.Count > TokenRecording.MaxGenerationKeys)
-        {
-            throw new ArgumentException($"At most {TokenRecording.MaxGenerationKeys} generation keys per admission.", nameof(token));
-        }
-
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(token.Lifetime, TimeSpan.Zero, nameof(token));
     }
 
     // A key's value as Redis would answer GET: text as stored, a counter as its decimal text.

@@ -136,7 +136,7 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
             WindowMilliseconds(window.Window);
         }
 
-        InMemoryStateStore.ValidateToken(request.Token);
+        request.Token?.ThrowIfInvalid();
 
         var tag = HashTag(request.NonceKey);
         if (request.Budget is { } budget)

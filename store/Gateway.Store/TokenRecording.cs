@@ -24,4 +24,15 @@ public sealed record TokenRecording(string RecordKey, TimeSpan Lifetime, IReadOn
     /// step; null for none. <see cref="TokenRecordingOutcome.Consumption"/> says what was found.
     /// </summary>
     public string? ConsumeKey { get; init; }
+
+    /// <summary>Refuses a token step no store can run (too many counters, no lifetime), before it joins a batch.</summary>
+    internal void ThrowIfInvalid()
+    {
+        if (GenerationKeys.Count > MaxGenerationKeys)
+        {
+            throw new ArgumentException($"At most {MaxGenerationKeys} generation keys per admission.", nameof(GenerationKeys));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(Lifetime, TimeSpan.Zero, nameof(Lifetime));
+    }
 }
