@@ -42,35 +42,43 @@ public sealed class DecisionTokenVerifier
             return new DecisionTokenStatus(DecisionTokenStatus.Expired, DecisionTokenStatus.Reasons.Expired, payload);
         }
 
-        var keys = new List<string>(5)
-        {
-            StoreKeys.DecisionToken(payload.Tenant, payload.TokenId),
-            StoreKeys.TokenGeneration(payload.Tenant),
-            StoreKeys.TokenGeneration(payload.Tenant, payload.Agent),
-            StoreKeys.TokenPolicyDigest(payload.Tenant),
-        };
+        var generations = TokenGenerations.KeysOf(payload.Tenant, payload.Agent);
+        var keys = new List<string>(5) { StoreKeys.DecisionToken(payload.Tenant, payload.TokenId), generations[0], generations[1], StoreKeys.TokenPolicyDigest(payload.Tenant) };
         if (payload.ApprovalId is { } approval)
         {
             keys.Add(StoreKeys.ApprovalRevoked(payload.Tenant, approval));
         }
 
-        var values = await _store.GetManyAsync(keys, cancellationToken).ConfigureAwait(false);
-        var reason = Generation(values[1]) != payload.TenantGeneration ? DecisionTokenStatus.Reasons.TenantRevoked
-            : Generation(values[2]) != payload.AgentGeneration ? DecisionTokenStatus.Reasons.AgentRevoked
-            : payload.PolicyDigest is not null && values[3] is { } inForce && !string.Equals(inForce, payload.PolicyDigest, StringComparison.Ordinal) ? DecisionTokenStatus.Reasons.PolicyChanged
-            : values.Count > 4 && values[4] is not null ? DecisionTokenStatus.Reasons.ApprovalRevoked
-            : values[0] switch
-            {
-                TokenRecording.Issued => null,
-                TokenRecording.Used => DecisionTokenStatus.Reasons.Used,
-                _ => DecisionTokenStatus.Reasons.NotRecorded,
-            };
+        var reason = RevocationOf(payload, await _store.GetManyAsync(keys, cancellationToken).ConfigureAwait(false));
         return reason is null
             ? new DecisionTokenStatus(DecisionTokenStatus.Live, null, payload)
             : new DecisionTokenStatus(DecisionTokenStatus.Revoked, reason, payload);
     }
 
-    /// <summary>A generation counter's value; an absent counter is generation 0.</summary>
-    public static long Generation(string? value) =>
-        value is null ? 0 : long.Parse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture);
+    // Why the token is no longer live, from what the store holds: its record, the tenant's and the agent's generations,
+    // the policy in force, and the approval's revocation mark when the token names an approval; null while live.
+    private static string? RevocationOf(DecisionTokenPayload payload, IReadOnlyList<string?> values)
+    {
+        if (TokenGenerations.RevocationOf(payload, TokenGenerations.Generation(values[1]), TokenGenerations.Generation(values[2])) is { } byGeneration)
+        {
+            return byGeneration;
+        }
+
+        if (payload.PolicyDigest is not null && values[3] is { } inForce && !string.Equals(inForce, payload.PolicyDigest, StringComparison.Ordinal))
+        {
+            return DecisionTokenStatus.Reasons.PolicyChanged;
+        }
+
+        if (values.Count > 4 && values[4] is not null)
+        {
+            return DecisionTokenStatus.Reasons.ApprovalRevoked;
+        }
+
+        return values[0] switch
+        {
+            TokenRecording.Issued => null,
+            TokenRecording.Used => DecisionTokenStatus.Reasons.Used,
+            _ => DecisionTokenStatus.Reasons.NotRecorded,
+        };
+    }
 }

@@ -1,3 +1,4 @@
+using Gateway.Policy.Tokens;
 using Gateway.Store;
 using Microsoft.Extensions.Logging;
 
@@ -19,6 +20,22 @@ public sealed class TokenGenerations
         _store = store;
         _logger = logger;
     }
+
+    /// <summary>The counters a token of <paramref name="agent"/> in <paramref name="tenant"/> is issued under, in claim order (<c>tgn</c>, <c>agn</c>).</summary>
+    public static IReadOnlyList<string> KeysOf(string tenant, string agent) => [StoreKeys.TokenGeneration(tenant), StoreKeys.TokenGeneration(tenant, agent)];
+
+    /// <summary>
+    /// Why <paramref name="token"/> is revoked by the generations now current (read from <see cref="KeysOf"/>, in that
+    /// order): <c>tenant_revoked</c> or <c>agent_revoked</c>; null while both are those it was issued under.
+    /// </summary>
+    public static string? RevocationOf(DecisionTokenPayload token, long tenantGeneration, long agentGeneration) =>
+        tenantGeneration != token.TenantGeneration ? DecisionTokenStatus.Reasons.TenantRevoked
+        : agentGeneration != token.AgentGeneration ? DecisionTokenStatus.Reasons.AgentRevoked
+        : null;
+
+    /// <summary>A generation counter's value as the store answers it; an absent counter is generation 0.</summary>
+    public static long Generation(string? value) =>
+        value is null ? 0 : long.Parse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Revokes every token issued to the agent so far (a suspension, a revoked secret).</summary>
     public async ValueTask RevokeAgentAsync(string tenant, string agent, string cause, CancellationToken cancellationToken = default)

@@ -1,4 +1,5 @@
 using Gateway.Oversight.Agents;
+using Gateway.Oversight.Tokens;
 using Gateway.Policy;
 using Gateway.Policy.Tokens;
 using Gateway.Proxy.Authenticate;
@@ -90,7 +91,7 @@ internal sealed class AdmissionGate
                 Token = new TokenRecording(
                     StoreKeys.DecisionToken(identity.Tenant, tokenId),
                     _tokenRecordLifetime,
-                    [StoreKeys.TokenGeneration(identity.Tenant), StoreKeys.TokenGeneration(identity.Tenant, identity.Agent)])
+                    TokenGenerations.KeysOf(identity.Tenant, identity.Agent))
                 {
                     ConsumeKey = evaluation is null ? null : StoreKeys.DecisionToken(identity.Tenant, evaluation.TokenId),
                 },
@@ -147,7 +148,7 @@ internal sealed class AdmissionGate
     private static AdmissionVerdict? EvaluationVerdict(DecisionTokenPayload evaluation, TokenRecordingOutcome recorded) => recorded.Consumption switch
     {
         TokenConsumption.AlreadyUsed => AdmissionVerdict.EvaluationUsed,
-        TokenConsumption.Consumed when recorded.Generations[0] == evaluation.TenantGeneration && recorded.Generations[1] == evaluation.AgentGeneration => null,
+        TokenConsumption.Consumed when TokenGenerations.RevocationOf(evaluation, recorded.Generations[0], recorded.Generations[1]) is null => null,
         _ => AdmissionVerdict.EvaluationRevoked,
     };
 }
