@@ -197,38 +197,14 @@ public sealed class ApprovalFlowTests : IAsyncLifetime
         Assert.Equal("approved", (await DecisionJson.ReadAsync(approve, HttpStatusCode.OK)).GetProperty("status").GetString());
     }
 
-    private async Task<string> ApprovedWarrantAsync()
-    {
-        var approvalId = await RequestApprovalAsync(Refund);
-        var alice = _gw.Admin(await _gw.IssueTokenAsync("alice", "approver"));
-        using (var approve = await alice.PostAsync($"/admin/v1/tenants/demo/approvals/{approvalId}/approve", null))
-        {
-            Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
-        }
+    private async Task<string> ApprovedWarrantAsync() =>
+        (await ApprovalCalls.ApprovedWarrantAsync(_gw.Agent, _gw.Admin(await _gw.IssueTokenAsync("alice", "approver")), Refund)).Warrant;
 
-        return (await PollAsync(approvalId)).GetProperty("warrant").GetString()!;
-    }
+    private Task<string> RequestApprovalAsync(string body) => ApprovalCalls.RequestApprovalAsync(_gw.Agent, body);
 
-    private async Task<string> RequestApprovalAsync(string body)
-    {
-        using var response = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", body);
-        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Conflict, "approval_required");
-        var id = problem.GetProperty("approval").GetProperty("id").GetString()!;
-        var poll = await PollAsync(id);
-        Assert.Equal("pending", poll.GetProperty("status").GetString());
-        return id;
-    }
+    private Task<JsonElement> PollAsync(string id) => ApprovalCalls.PollAsync(_gw.Agent, id);
 
-    private async Task<JsonElement> PollAsync(string id)
-    {
-        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Get, "/v1/approvals/" + id));
-        var json = await DecisionJson.ReadAsync(response, HttpStatusCode.OK);
-        Assert.Equal(id, json.GetProperty("id").GetString());
-        return json;
-    }
-
-    internal static string WithWarrant(string body, string warrant) =>
-        body[..^1] + ",\"warrant\":" + JsonSerializer.Serialize(warrant) + "}";
+    private static string WithWarrant(string body, string warrant) => ApprovalCalls.WithWarrant(body, warrant);
 }
 
 /// <summary>A gate that needs two approvals (a copy of the example with <c>approvals_required: 2</c>).</summary>
@@ -280,14 +256,10 @@ public sealed class TwoPersonApprovalTests : IAsyncLifetime
         Assert.Equal("approved", approved.GetProperty("status").GetString());
         Assert.Equal(["alice", "bob"], approved.GetProperty("approvals").EnumerateArray().Select(a => a.GetString()!).Order().ToArray());
 
-        using var retry = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", ApprovalFlowTests.WithWarrant(Refund, approved.GetProperty("warrant").GetString()!));
+        using var retry = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", ApprovalCalls.WithWarrant(Refund, approved.GetProperty("warrant").GetString()!));
         await DecisionJson.DecisionAsync(retry, "allow_and_log");
         Assert.Single(_gw.Upstream.To("/payments/refunds"));
     }
 
-    private async Task<JsonElement> PollAsync(string id)
-    {
-        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Get, "/v1/approvals/" + id));
-        return await DecisionJson.ReadAsync(response, HttpStatusCode.OK);
-    }
+    private Task<JsonElement> PollAsync(string id) => ApprovalCalls.PollAsync(_gw.Agent, id);
 }
