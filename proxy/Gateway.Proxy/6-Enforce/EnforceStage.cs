@@ -208,8 +208,9 @@ internal sealed partial class EnforceStage
             MaxResponseBytes = entry.Limits.ResponseBytes,
             RequestedModel = requestedModel,
             // Every answer an MCP server sends through the provider route is filtered, not only the answer to a POST that
-            // asked tools/list: a resumed stream (GET with Last-Event-ID) replays answers without their request.
-            McpToolAllowed = described.Route == GatewayRouteKind.Provider && (kind.IsMcpServer || (described.Mcp is { } mcp && mcp.Messages.Any(static m => m.Method == "tools/list")))
+            // asked tools/list: a resumed stream (GET with Last-Event-ID) replays answers without their request. (A
+            // tools/call, sent alone, resolves to its mcp_tool entry; everything else to the server's.)
+            McpToolAllowed = described.Route == GatewayRouteKind.Provider && kind.IsMcpServer
                 ? McpToolFilter(tenant, identity.Agent, entry.Name)
                 : null,
             Usage = described.Route == GatewayRouteKind.Provider && isModel ? new ModelUsageAccumulator() : null,
