@@ -147,6 +147,9 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                     new Claim(AgentSignatureDefaults.TenantClaim, headers.Tenant),
                     new Claim(AgentSignatureDefaults.WorkspaceClaim, headers.Workspace),
                     new Claim(AgentSignatureDefaults.AgentClaim, headers.Agent),
+
+                    // Who the agent is across tenants: what binds an MCP session on /mcp to the agent that opened it.
+                    new Claim(ClaimTypes.NameIdentifier, headers.Tenant + "/" + headers.Agent),
                 ],
                 Scheme.Name,
                 AgentSignatureDefaults.AgentClaim,
