@@ -17,6 +17,7 @@ using Gateway.Proxy.Record;
 using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Routing;
 using Gateway.Proxy.Telemetry;
+using Gateway.Connectors.Mcp;
 using Gateway.Proxy.Mcp;
 using Yarp.ReverseProxy;
 
@@ -175,6 +176,13 @@ internal sealed partial class EnforceStage
             catch (DegradeRefusedException ex)
             {
                 return (null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.DegradeRefused, ex.Message));
+            }
+
+            if (described.Route == GatewayRouteKind.McpToolCall && envelope.JsonRpcId is not null && envelope.Body is { } call
+                && McpProgressToken.Of(described.Body) is { } progressToken)
+            {
+                // The server's progress names the token the client waits on; the transform relays it as it comes.
+                envelope = envelope with { Body = McpProgressToken.Carry(call, progressToken) };
             }
 
             forwardBody = envelope.Body ?? ReadOnlyMemory<byte>.Empty;

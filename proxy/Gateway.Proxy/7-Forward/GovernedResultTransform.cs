@@ -1,4 +1,5 @@
 using Gateway.Connectors.Results;
+using Gateway.Policy;
 using Gateway.Oversight.Http;
 using Gateway.Proxy.Enforce;
 using Gateway.Proxy.Pipeline;
@@ -39,7 +40,10 @@ internal sealed class GovernedResultTransform : ResponseTransform
 
         var isContext = plan.Route == GatewayRouteKind.Context;
         var limit = isContext && plan.Envelope?.ResultLimit is { } requested ? Math.Min(requested, plan.MaxResponseBytes) : plan.MaxResponseBytes;
-        var (bytes, more) = await ResponseBodyReader.ReadUpToAsync(proxyResponse.Content, limit, context.CancellationToken).ConfigureAwait(false);
+        var (bytes, more) = plan.Route == GatewayRouteKind.McpToolCall && plan.Entry.Kind == ConnectorKind.McpTool
+            && proxyResponse.Content.Headers.ContentType?.MediaType == "text/event-stream"
+            ? await McpProgressRelay.ReadAsync(httpContext, proxyResponse.Content, limit, plan.Redactions, context.CancellationToken).ConfigureAwait(false)
+            : await ResponseBodyReader.ReadUpToAsync(proxyResponse.Content, limit, context.CancellationToken).ConfigureAwait(false);
         if (more && !isContext)
         {
             feature.Add(new UpstreamResponse(status)

@@ -12,7 +12,8 @@ namespace Gateway.Proxy.Respond;
 /// answered it (redacted), structured and binary content included; its JSON-RPC error is passed on as an error. An
 /// HTTP tool's answer becomes a tool result: its body as text, a JSON object also as <c>structuredContent</c>, and
 /// <c>isError</c> for a 4xx or 5xx. Every result carries the decision, the decision token and the request id under
-/// <c>_meta</c> (<c>gamut.dev/…</c> keys), which a client that does not know them ignores.
+/// <c>_meta</c> (<c>gamut.dev/…</c> keys), which a client that does not know them ignores. When the server's progress
+/// was relayed (<c>7-Forward/McpProgressRelay.cs</c>), the response is already an event stream and the answer is its last event.
 /// </summary>
 internal static class McpToolResultWriter
 {
@@ -98,6 +99,12 @@ internal static class McpToolResultWriter
     private static Task WriteAsync<TState>(HttpContext context, TState state, Action<Utf8JsonWriter, TState> write)
     {
         var response = context.Response;
+        if (response.HasStarted)
+        {
+            // The server's progress was relayed as it came: the answer is the stream's last event.
+            return JsonResponseBody.WriteEventAsync(response, state, write, context.RequestAborted);
+        }
+
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";
         response.Headers.CacheControl = "no-store";

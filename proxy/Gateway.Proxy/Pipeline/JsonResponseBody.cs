@@ -20,7 +20,20 @@ internal static class JsonResponseBody
     private static Utf8JsonWriter? t_writer;
 
     /// <summary>Writes what <paramref name="write"/> writes as the response body; headers and status are the caller's.</summary>
-    public static Task WriteAsync<TState>(HttpResponse response, TState state, Action<Utf8JsonWriter, TState> write, CancellationToken cancellationToken)
+    public static Task WriteAsync<TState>(HttpResponse response, TState state, Action<Utf8JsonWriter, TState> write, CancellationToken cancellationToken) =>
+        WriteAsync(response, state, write, asEvent: false, cancellationToken);
+
+    /// <summary>
+    /// Writes what <paramref name="write"/> writes as one server-sent event (<c>event: message</c>, the JSON as its data) on a
+    /// response that is already an event stream, and flushes it.
+    /// </summary>
+    public static async Task WriteEventAsync<TState>(HttpResponse response, TState state, Action<Utf8JsonWriter, TState> write, CancellationToken cancellationToken)
+    {
+        await WriteAsync(response, state, write, asEvent: true, cancellationToken).ConfigureAwait(false);
+        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static Task WriteAsync<TState>(HttpResponse response, TState state, Action<Utf8JsonWriter, TState> write, bool asEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(write);
@@ -32,8 +45,19 @@ internal static class JsonResponseBody
         int length;
         try
         {
+            if (asEvent)
+            {
+                buffer.Write("event: message\ndata: "u8);
+            }
+
             write(writer, state);
             writer.Flush();
+            if (asEvent)
+            {
+                // JSON has no raw line breaks, so the whole of it is one data line.
+                buffer.Write("\n\n"u8);
+            }
+
             length = buffer.WrittenCount;
             body = ArrayPool<byte>.Shared.Rent(length);
             buffer.WrittenSpan.CopyTo(body);
@@ -48,7 +72,11 @@ internal static class JsonResponseBody
             }
         }
 
-        response.ContentLength = length;
+        if (!asEvent)
+        {
+            response.ContentLength = length;
+        }
+
         return WriteAndReturnAsync(response.Body, body, length, cancellationToken);
     }
 

@@ -82,7 +82,7 @@ public sealed class McpTestServer : IAsyncDisposable
                     InputSchema = JsonDocument.Parse("""{"type":"object","properties":{"text":{"type":"string"}}}""").RootElement.Clone(),
                 })],
             }))
-            .WithCallToolHandler((request, _) =>
+            .WithCallToolHandler(async (request, cancellationToken) =>
             {
                 var name = request.Params!.Name;
                 var arguments = JsonSerializer.Serialize(request.Params.Arguments ?? new Dictionary<string, JsonElement>());
@@ -93,11 +93,24 @@ public sealed class McpTestServer : IAsyncDisposable
                     throw new McpProtocolException($"Unknown tool '{name}'.", McpErrorCode.InvalidParams);
                 }
 
-                return ValueTask.FromResult(new CallToolResult
+                if (request.Params.ProgressToken is { } progressToken)
+                {
+                    // A long-running tool: it reports its progress before it answers.
+                    for (var step = 1; step <= 3; step++)
+                    {
+                        await request.Server.SendNotificationAsync(NotificationMethods.ProgressNotification, new ProgressNotificationParams
+                        {
+                            ProgressToken = progressToken,
+                            Progress = new ProgressNotificationValue { Progress = step, Total = 3, Message = $"step {step} for ada.lovelace@example.com" },
+                        }, cancellationToken: cancellationToken);
+                    }
+                }
+
+                return new CallToolResult
                 {
                     Content = [new TextContentBlock { Text = $"{name} ran with {arguments}" }],
                     StructuredContent = JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["tool"] = name }),
-                });
+                };
             });
         var app = builder.Build();
         app.Use((context, next) =>

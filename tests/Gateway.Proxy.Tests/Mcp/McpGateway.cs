@@ -77,12 +77,18 @@ public sealed class McpGateway : IAsyncDisposable
     /// <summary>Posts one JSON-RPC message to <c>/mcp</c>, signed, and returns the status and the JSON answer.</summary>
     public async Task<(System.Net.HttpStatusCode Status, System.Text.Json.JsonElement Json)> PostAsync(string json)
     {
+        var (status, text) = await PostRawAsync(json);
+        return (status, text.Length == 0 ? default : System.Text.Json.JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    /// <summary>Posts one JSON-RPC message to <c>/mcp</c>, signed, and returns the status and the body as text.</summary>
+    public async Task<(System.Net.HttpStatusCode Status, string Body)> PostRawAsync(string json)
+    {
         using var http = SignedHttp();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
         request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
         using var response = await http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length == 0 ? default : System.Text.Json.JsonDocument.Parse(text).RootElement.Clone());
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
     /// <summary>An MCP client of <c>/mcp</c> (the official .NET SDK), every request signed as the demo agent.</summary>
