@@ -41,8 +41,15 @@ internal sealed partial class AgentSignatureHandler
         var error = refusal.Code is ProblemCodes.AccessTokenInvalid or ProblemCodes.AccessTokenExpired ? ", error=\"invalid_token\""
             : refusal.Code == ProblemCodes.DpopProofInvalid ? ", error=\"invalid_dpop_proof\""
             : string.Empty;
-        Context.Response.Headers.Append("WWW-Authenticate", $"Bearer resource_metadata=\"{metadata}\"{error}");
-        Context.Response.Headers.Append("WWW-Authenticate", $"DPoP algs=\"{DpopProof.Algorithm}\", resource_metadata=\"{metadata}\"{error}");
+        var response = Context.Response;
+
+        // When the headers go out: writing the refusal clears the response first.
+        response.OnStarting(() =>
+        {
+            response.Headers.Append("WWW-Authenticate", $"Bearer resource_metadata=\"{metadata}\"{error}");
+            response.Headers.Append("WWW-Authenticate", $"DPoP algs=\"{DpopProof.Algorithm}\", resource_metadata=\"{metadata}\"{error}");
+            return Task.CompletedTask;
+        });
     }
 
     private static string? ResourcePath(Endpoint? endpoint) =>
