@@ -129,6 +129,9 @@ public static class GatewayApplication
         // 8-Respond: every refusal in the gateway's shape, the framework's own included.
         services.AddGatewayProblemDetails();
 
+        // The gateway's own MCP server on /mcp: its tool calls walk the stages above (route McpToolCall).
+        services.AddGatewayMcpServer(configuration);
+
         // Beside the walk: the approval poll and health.
         services.AddSingleton<ApprovalPollHandler>();
         services.AddGatewayHealthChecks();
@@ -151,12 +154,16 @@ public static class GatewayApplication
         app.UseStatusCodePages();
         app.UseRouting();
         app.UseAuthentication();
+
+        // On /mcp, after authentication and before authorization: a tools/call is handed to the governed walk.
+        app.UseMiddleware<McpEndpointGate>();
         app.UseAuthorization();
         app.MapGatewayHealth();
         app.MapGet("/openapi.yaml", static (IWebHostEnvironment environment) =>
             OpenApiDocument.Serve(environment)).ExcludeFromDescription();
         app.MapAgentEndpoints();
         app.MapGatewayAccessTokens();
+        app.MapGatewayMcp();
 
         // Every agent action (the native /v1 routes and /providers) walks the governance stages inside YARP.
         app.MapReverseProxy(static pipeline => pipeline.UseGovernance());

@@ -38,6 +38,9 @@ public static class StoreKeys
     /// <summary>A tenant's kill switches (suffixed per switch, as <see cref="AgentStatus"/>).</summary>
     public static string TenantStatus(string tenant) => $"{Prefix}{{{tenant}}}:tenant-status";
 
+    /// <summary>An MCP session on <c>/mcp</c>: its agent and initialize handshake, so that any replica can continue it.</summary>
+    public static string McpSession(string tenant, string sessionId) => $"{Prefix}{{{tenant}}}:mcp-session:{sessionId}";
+
     /// <summary>The record of an issued decision token, by its id, until the token expires.</summary>
     public static string DecisionToken(string tenant, string tokenId) => $"{Prefix}{{{tenant}}}:decision-token:{tokenId}";
 

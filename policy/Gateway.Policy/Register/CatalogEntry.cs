@@ -50,6 +50,15 @@ public sealed record CatalogEntry
     /// <summary>For <see cref="ConnectorKind.McpTool"/>: the tool's name on that server.</summary>
     public string? McpTool { get; init; }
 
+    /// <summary>What the entry does, for people and for agents (a tool's description on <c>/mcp</c>).</summary>
+    public string? Description { get; init; }
+
+    /// <summary>For <c>http</c> and <c>webhook</c>: the JSON Schema of the tool's arguments, as compact JSON text.</summary>
+    public string? InputSchema { get; init; }
+
+    /// <summary>For <see cref="ConnectorKind.McpTool"/>: the digest (<c>sha256:…</c>) the server's definition of the tool must match.</summary>
+    public string? Pin { get; init; }
+
     /// <summary>Impact from the catalog alone (action type and risk tier; decision-model §1).</summary>
     public ActionImpact Impact => ActionType is ActionType.Write or ActionType.Delete or ActionType.External
         or ActionType.Financial or ActionType.CodeModification || RiskTier is RiskTier.High or RiskTier.Critical

@@ -166,6 +166,12 @@ public sealed class TenantPolicy
 
     public bool TryGetCatalogEntry(string name, out CatalogEntry? entry) => _catalog.TryGetValue(name, out entry);
 
+    /// <summary>
+    /// True when <paramref name="agentId"/> holds a permission for the catalog entry <paramref name="tool"/>: what an agent
+    /// may use, and so what the MCP surfaces list (the decision of each call still runs every control).
+    /// </summary>
+    public bool Permits(string agentId, string tool) => _agents.TryGetValue(agentId, out var index) && index.Permissions.ContainsKey(tool);
+
     public bool TryGetApprover(string id, out Approver? approver) => _approvers.TryGetValue(id, out approver);
 
     /// <summary>Active gates that may apply to <paramref name="actionType"/>, in bundle order.</summary>

@@ -34,6 +34,10 @@ public static class ProblemCodes
     public const string PathNotCanonical = "path_not_canonical";
     public const string MethodOverrideRefused = "method_override_refused";
     public const string OperationNotMapped = "operation_not_mapped";
+    public const string UnknownTool = "unknown_tool";
+    public const string InvalidArguments = "invalid_arguments";
+    public const string ToolDefinitionChanged = "tool_definition_changed";
+    public const string McpSessionLimit = "mcp_session_limit";
 
     // 403 / 409 / 429: decisions and limits
     public const string Blocked = "blocked";

@@ -17,6 +17,7 @@ using Gateway.Proxy.Record;
 using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Routing;
 using Gateway.Proxy.Telemetry;
+using Gateway.Proxy.Mcp;
 using Yarp.ReverseProxy;
 
 namespace Gateway.Proxy.Enforce;
@@ -35,15 +36,18 @@ internal sealed partial class EnforceStage
     private readonly TokenBudgetGate _budgets;
     private readonly CredentialResolver _credentials;
     private readonly IProxyStateLookup _proxyState;
+    private readonly McpToolPins _pins;
     private readonly ILogger<EnforceStage> _logger;
     private readonly GatewayMetrics _metrics;
 
-    public EnforceStage(RequestDelegate next, TokenBudgetGate budgets, CredentialResolver credentials, IProxyStateLookup proxyState, ILogger<EnforceStage> logger, GatewayMetrics metrics)
+    public EnforceStage(RequestDelegate next, TokenBudgetGate budgets, CredentialResolver credentials, IProxyStateLookup proxyState, McpToolPins pins,
+        ILogger<EnforceStage> logger, GatewayMetrics metrics)
     {
         _next = next;
         _budgets = budgets;
         _credentials = credentials;
         _proxyState = proxyState;
+        _pins = pins;
         _logger = logger;
         _metrics = metrics;
     }
@@ -118,6 +122,20 @@ internal sealed partial class EnforceStage
         if (body.Length > entry.Limits.RequestBytes)
         {
             return (null, new Refusal(StatusCodes.Status413PayloadTooLarge, ProblemCodes.PayloadTooLarge, $"The payload exceeds the connector's limit of {entry.Limits.RequestBytes} bytes."));
+        }
+
+        if (entry.Pin is not null && await _pins.CheckAsync(tenant, entry, context.RequestAborted).ConfigureAwait(false) is { State: not McpToolPinState.Trusted } pin)
+        {
+            // A pinned tool is carried out only while its server serves the definition that was approved.
+            if (pin.State == McpToolPinState.Drifted)
+            {
+                await _pins.ReportDriftAsync(tenant.Slug, identity.Agent, identity.Workspace, entry, pin, context.RequestAborted).ConfigureAwait(false);
+                return (null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.ToolDefinitionChanged,
+                    $"The MCP server no longer serves the definition of '{entry.Name}' that was pinned; it is refused until the pin is renewed. Nothing was forwarded."));
+            }
+
+            return (null, new Refusal(StatusCodes.Status503ServiceUnavailable, ProblemCodes.UpstreamUnavailable,
+                $"The definition of the pinned tool '{entry.Name}' could not be checked: its MCP server is unavailable. Nothing was forwarded."));
         }
 
         var degrade = governed.Degrade;
@@ -225,8 +243,8 @@ internal sealed partial class EnforceStage
         {
             GatewayRouteKind.Model when !kind.IsModel => $"'{entry.Name}' is not a model connector; use /v1/actions/invoke-tool.",
             GatewayRouteKind.Context when !kind.IsContextScope => $"'{entry.Name}' is not a context scope.",
-            GatewayRouteKind.InvokeTool when kind.NotInvocableReason(entry) is { } reason => reason,
-            GatewayRouteKind.InvokeTool or GatewayRouteKind.Model or GatewayRouteKind.Context when entry.Upstream is null && kind.HasOwnUpstream =>
+            GatewayRouteKind.InvokeTool or GatewayRouteKind.McpToolCall when kind.NotInvocableReason(entry) is { } reason => reason,
+            GatewayRouteKind.InvokeTool or GatewayRouteKind.McpToolCall or GatewayRouteKind.Model or GatewayRouteKind.Context when entry.Upstream is null && kind.HasOwnUpstream =>
                 $"connector '{entry.Name}' has no upstream.",
             _ => null,
         };
@@ -290,25 +308,9 @@ internal sealed partial class EnforceStage
         }
     }
 
+    /// <summary>A tool is listed only when the agent could call it: its mcp_tool entry exists and is permitted.</summary>
     private static Func<string, bool> McpToolFilter(TenantPolicy tenant, string agent, string server) => toolName =>
-    {
-        // A tool is listed only when the agent could call it: its mcp_tool entry exists and is permitted.
-        var catalogName = ProviderActionDescriber.FindMcpTool(tenant, server, toolName);
-        if (catalogName is null || !tenant.TryGetAgent(agent, out var record) || record is null)
-        {
-            return false;
-        }
-
-        foreach (var permission in record.Permissions)
-        {
-            if (permission.Tool == catalogName)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    };
+        ProviderActionDescriber.FindMcpTool(tenant, server, toolName) is { } catalogName && tenant.Permits(agent, catalogName);
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 

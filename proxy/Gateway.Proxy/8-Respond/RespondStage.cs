@@ -99,6 +99,8 @@ internal sealed partial class RespondStage
         var recorded = feature.Find<RecordedDecision>();
         return recorded?.Disposition switch
         {
+            DecisionDisposition.Answer when feature.JsonRpcId is { } id && feature.Get<DescribedAction>().Route == GatewayRouteKind.McpToolCall
+                => McpToolResultWriter.WriteDecisionAsync(context, id, feature.Get<GovernedDecision>()),
             DecisionDisposition.Answer => DecisionResponseWriter.WriteDecisionAsync(context, feature.Get<GovernedDecision>(), invoked: false),
             DecisionDisposition.Refuse => RefusalResponse.WriteAsync(context, DecisionResponseWriter.RefusalFor(feature.Get<GovernedDecision>())),
             DecisionDisposition.Execute => feature.Get<ForwardPlan>().Route == GatewayRouteKind.Provider
@@ -201,6 +203,12 @@ internal sealed partial class RespondStage
             Redactions = plan.Redactions.ToDictionary(),
             Latency = Latency(feature),
         }).ConfigureAwait(false);
+        if (plan.Route == GatewayRouteKind.McpToolCall && feature.JsonRpcId is { } id)
+        {
+            await McpToolResultWriter.WriteResultAsync(context, id, governed, result).ConfigureAwait(false);
+            return;
+        }
+
         await DecisionResponseWriter.WriteDecisionAsync(context, governed, invoked: true, result.Json, result.StatusCode).ConfigureAwait(false);
     }
 

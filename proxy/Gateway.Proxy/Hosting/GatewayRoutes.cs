@@ -1,6 +1,7 @@
 using Gateway.Connectors.Injection;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Forward;
+using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Routing;
 using Yarp.ReverseProxy.Configuration;
@@ -22,6 +23,10 @@ internal static class GatewayRoutes
         Native("gamut-invoke-tool", "/v1/actions/invoke-tool", GatewayRouteKind.InvokeTool),
         Native("gamut-model", "/v1/actions/model", GatewayRouteKind.Model),
         Native("gamut-context", "/v1/actions/context", GatewayRouteKind.Context),
+
+        // Never chosen by routing (the MCP server's own endpoint on /mcp comes first): McpEndpointGate hands a
+        // tools/call to it after authentication, so that a tool call walks the same stages as invoke-tool.
+        Native(McpEndpoint.ToolCallRouteId, McpEndpoint.Path, GatewayRouteKind.McpToolCall) with { Order = McpEndpoint.ToolCallRouteOrder },
         Route("gamut-providers", "/providers/{connector}/{**path}", null, GatewayRouteKind.Provider)
             .WithTransformHeaderAllowlist()
             .WithTransformCredentialInjection()

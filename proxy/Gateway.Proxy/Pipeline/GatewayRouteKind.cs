@@ -17,4 +17,11 @@ internal enum GatewayRouteKind
 
     /// <summary><c>ANY /providers/{connector}/{**path}</c>: the transparent route for provider-native clients.</summary>
     Provider,
+
+    /// <summary>
+    /// A <c>tools/call</c> on <c>POST /mcp</c>, the gateway's own MCP server: an invoke-tool of the catalog entry the tool
+    /// name resolves to, read from the JSON-RPC request and answered in JSON-RPC. The endpoint's other messages are
+    /// served by the MCP server itself (<c>Hosting/McpEndpointGate.cs</c> sends only this one down the walk).
+    /// </summary>
+    McpToolCall,
 }

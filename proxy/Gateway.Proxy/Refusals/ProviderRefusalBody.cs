@@ -31,7 +31,10 @@ internal static class ProviderRefusalBody
         writer.WriteEndObject();
     }
 
-    /// <summary><c>{"jsonrpc":"2.0","id":…,"error":{"code":-31000,"message","data":{code,status,request_id,decision,explanation}}}</c>.</summary>
+    /// <summary>
+    /// <c>{"jsonrpc":"2.0","id":…,"error":{"code":-31000,"message","data":{code,status,request_id,decision,explanation,…}}}</c>;
+    /// <c>data</c> ends with the refusal's own members (<c>invoked</c>, an approval to wait for, an incident).
+    /// </summary>
     public static void WriteJsonRpc(Utf8JsonWriter writer, Refusal refusal, string requestId, string id)
     {
         writer.WriteStartObject();
@@ -45,6 +48,7 @@ internal static class ProviderRefusalBody
         writer.WriteString("code"u8, refusal.Code);
         writer.WriteNumber("status"u8, refusal.Status);
         WriteFacts(writer, refusal, requestId);
+        refusal.Members?.Invoke(writer);
         writer.WriteEndObject();
         writer.WriteEndObject();
         writer.WriteEndObject();

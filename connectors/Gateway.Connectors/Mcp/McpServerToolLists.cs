@@ -1,0 +1,233 @@
+using System.Collections.Concurrent;
+using Gateway.Connectors.Credentials;
+using Gateway.Policy;
+using Microsoft.Extensions.Logging;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace Gateway.Connectors.Mcp;
+
+/// <summary>
+/// The tools each <c>mcp</c> connector's server serves, read by the gateway's own MCP client (the official .NET SDK)
+/// with the connector's credential from the vault: one pooled session per tenant and server, its listing kept for
+/// <see cref="RefreshInterval"/> and dropped at once when the server says its list changed. A session that fails
+/// (the server restarted, forgot the session, or is down) is closed and a new one opened on the next listing, so an
+/// expired upstream session recovers by itself; while a server is down its listing says so
+/// (<see cref="McpServerTools.Available"/> false), and only its own tools are affected.
+/// </summary>
+public sealed partial class McpServerToolLists : IAsyncDisposable
+{
+    /// <summary>How long a listing is served before the server is asked again.</summary>
+    public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a failed server is left alone before it is tried again.</summary>
+    public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(2);
+
+    private readonly ConcurrentDictionary<(string Tenant, string Server), Upstream> _upstreams = new();
+    private readonly CredentialResolver _credentials;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+
+    public McpServerToolLists(CredentialResolver credentials, TimeProvider time, ILoggerFactory loggers)
+    {
+        _credentials = credentials;
+        _time = time;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<McpServerToolLists>();
+    }
+
+    /// <summary>Raised with the tenant and server whose tools changed (the server said so, or a new listing differs).</summary>
+    public event Action<string, string>? Changed;
+
+    /// <summary>The tools <paramref name="server"/> (an <c>mcp</c> entry of <paramref name="tenant"/>) serves.</summary>
+    public async ValueTask<McpServerTools> GetAsync(string tenant, CatalogEntry server, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        if (server.Upstream is null)
+        {
+            return new McpServerTools(false, [], "the connector has no upstream");
+        }
+
+        var upstream = _upstreams.GetOrAdd((tenant, server.Name), static key => new Upstream(key.Tenant, key.Server));
+        var now = _time.GetUtcNow();
+        if (upstream.Current is { } current && now - upstream.FetchedAt < (current.Available ? RefreshInterval : RetryInterval) && !upstream.Stale)
+        {
+            return current;
+        }
+
+        await upstream.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            now = _time.GetUtcNow();
+            if (upstream.Current is { } fresh && now - upstream.FetchedAt < (fresh.Available ? RefreshInterval : RetryInterval) && !upstream.Stale)
+            {
+                return fresh;
+            }
+
+            var listed = await ListAsync(upstream, server, cancellationToken).ConfigureAwait(false);
+            var changed = upstream.Current is { } previous && !SameTools(previous, listed);
+            upstream.Current = listed;
+            upstream.FetchedAt = _time.GetUtcNow();
+            upstream.Stale = false;
+            if (changed)
+            {
+                Changed?.Invoke(tenant, server.Name);
+            }
+
+            return listed;
+        }
+        finally
+        {
+            upstream.Gate.Release();
+        }
+    }
+
+    /// <summary>The last listing of a server, without asking it (null when it was never listed).</summary>
+    public McpServerTools? Peek(string tenant, string server) =>
+        _upstreams.TryGetValue((tenant, server), out var upstream) ? upstream.Current : null;
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var upstream in _upstreams.Values)
+        {
+            await upstream.CloseAsync().ConfigureAwait(false);
+        }
+
+        _upstreams.Clear();
+    }
+
+    private async Task<McpServerTools> ListAsync(Upstream upstream, CatalogEntry server, CancellationToken cancellationToken)
+    {
+        // A session that failed once is replaced: the second attempt runs on a new session.
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var client = upstream.Client ??= await ConnectAsync(upstream, server, cancellationToken).ConfigureAwait(false);
+                var tools = new List<Tool>();
+                string? cursor = null;
+                do
+                {
+                    var page = await client.ListToolsAsync(new ListToolsRequestParams { Cursor = cursor }, cancellationToken).ConfigureAwait(false);
+                    tools.AddRange(page.Tools);
+                    cursor = page.NextCursor;
+                }
+                while (cursor is not null && tools.Count < 10_000);
+
+                return new McpServerTools(true, tools, null);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                await upstream.CloseAsync().ConfigureAwait(false);
+                if (attempt > 0)
+                {
+                    LogUnavailable(_logger, upstream.Server, upstream.Tenant, ex.GetType().Name, ex.Message);
+                    return new McpServerTools(false, [], $"the MCP server '{server.Name}' could not be reached ({ex.GetType().Name})");
+                }
+            }
+        }
+    }
+
+    private async Task<McpClient> ConnectAsync(Upstream upstream, CatalogEntry server, CancellationToken cancellationToken)
+    {
+        var http = new HttpClient(new CredentialHeaderHandler(_credentials, upstream.Tenant, server) { InnerHandler = new SocketsHttpHandler() })
+        {
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+        var transport = new HttpClientTransport(
+            new HttpClientTransportOptions { Endpoint = server.Upstream!, TransportMode = HttpTransportMode.StreamableHttp, Name = "gamut:" + server.Name },
+            http,
+            _loggers,
+            ownsHttpClient: true);
+        var options = new McpClientOptions
+        {
+            ClientInfo = new Implementation { Name = "gamut-gateway", Version = "1.0" },
+            Handlers = new McpClientHandlers
+            {
+                NotificationHandlers =
+                [
+                    new(NotificationMethods.ToolListChangedNotification, (_, _) =>
+                    {
+                        upstream.Stale = true;
+                        Changed?.Invoke(upstream.Tenant, upstream.Server);
+                        return ValueTask.CompletedTask;
+                    }),
+                ],
+            },
+        };
+        return await McpClient.CreateAsync(transport, options, _loggers, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static bool SameTools(McpServerTools a, McpServerTools b)
+    {
+        if (a.Available != b.Available || a.Tools.Count != b.Tools.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < a.Tools.Count; i++)
+        {
+            if (!string.Equals(McpToolDefinition.Digest(a.Tools[i]), McpToolDefinition.Digest(b.Tools[i]), StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    [LoggerMessage(EventId = 4301, Level = LogLevel.Warning, Message = "MCP server {Server} of tenant {Tenant} is unavailable for listing: {Error} {Reason}")]
+    private static partial void LogUnavailable(ILogger logger, string server, string tenant, string error, string reason);
+
+    /// <summary>One server of one tenant: its session and last listing.</summary>
+    private sealed class Upstream(string tenant, string server)
+    {
+        public string Tenant { get; } = tenant;
+
+        public string Server { get; } = server;
+
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public McpClient? Client { get; set; }
+
+        public McpServerTools? Current { get; set; }
+
+        public DateTimeOffset FetchedAt { get; set; }
+
+        public volatile bool Stale;
+
+        public async ValueTask CloseAsync()
+        {
+            if (Client is { } client)
+            {
+                Client = null;
+                try
+                {
+                    await client.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // Closing a session the server already dropped: nothing to do.
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes the connector's credential from the vault on each request of the gateway's own MCP client.</summary>
+    private sealed class CredentialHeaderHandler(CredentialResolver credentials, string tenant, CatalogEntry server) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (ConnectorCredentials.ReferenceOf(server) is { } reference)
+            {
+                var secret = await credentials.ResolveAsync(tenant, reference, cancellationToken).ConfigureAwait(false);
+                request.Headers.Remove(server.Auth.HeaderName);
+                request.Headers.TryAddWithoutValidation(server.Auth.HeaderName, ConnectorCredentials.HeaderValue(server.Auth, secret.Value));
+            }
+
+            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,16 @@
+using System.Text.Json;
+using Gateway.Policy.Tools;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+
+namespace Gateway.Connectors.Mcp;
+
+/// <summary>A served MCP tool definition as JSON, and its digest (what a catalog entry's <c>pin</c> holds).</summary>
+public static class McpToolDefinition
+{
+    /// <summary>The tool as it is sent on the wire.</summary>
+    public static JsonElement ToJson(Tool tool) => JsonSerializer.SerializeToElement(tool, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(Tool)));
+
+    /// <summary><c>sha256:…</c> over the tool's name, title, description, schemas and annotations (<see cref="ToolDefinitionDigest"/>).</summary>
+    public static string Digest(Tool tool) => ToolDefinitionDigest.Compute(ToJson(tool));
+}

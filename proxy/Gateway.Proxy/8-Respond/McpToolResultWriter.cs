@@ -1,0 +1,155 @@
+using System.Text.Json;
+using Gateway.Connectors.Results;
+using Gateway.Policy;
+using Gateway.Proxy.Decide;
+using Gateway.Proxy.Mcp;
+using Gateway.Proxy.Pipeline;
+
+namespace Gateway.Proxy.Respond;
+
+/// <summary>
+/// Answers a <c>tools/call</c> on <c>/mcp</c> in JSON-RPC. An MCP server's tool result is passed on as its server
+/// answered it (redacted), structured and binary content included; its JSON-RPC error is passed on as an error. An
+/// HTTP tool's answer becomes a tool result: its body as text, a JSON object also as <c>structuredContent</c>, and
+/// <c>isError</c> for a 4xx or 5xx. Every result carries the decision, the decision token and the request id under
+/// <c>_meta</c> (<c>gamut.dev/…</c> keys), which a client that does not know them ignores.
+/// </summary>
+internal static class McpToolResultWriter
+{
+    /// <summary>The answer to a call that was carried out.</summary>
+    public static Task WriteResultAsync(HttpContext context, string id, GovernedDecision governed, ConnectorResult result) =>
+        WriteAsync(context, (id, governed, result, RequestIdMiddleware.GetRequestId(context)), static (writer, s) =>
+        {
+            var (id, governed, result, requestId) = s;
+            WriteEnvelopeStart(writer, id);
+            using var document = JsonDocument.Parse(result.Json);
+            var json = document.RootElement;
+            if (governed.Entry?.Kind == ConnectorKind.McpTool)
+            {
+                if (result.StatusCode is >= 200 and < 300 && json.ValueKind == JsonValueKind.Object)
+                {
+                    writer.WriteStartObject("result"u8);
+                    WriteMembersExceptMeta(writer, json);
+                    WriteMeta(writer, json, governed, requestId);
+                    writer.WriteEndObject();
+                }
+                else if (json.ValueKind == JsonValueKind.Object)
+                {
+                    // The server's own JSON-RPC error, as it sent it (redacted).
+                    writer.WritePropertyName("error"u8);
+                    json.WriteTo(writer);
+                }
+                else
+                {
+                    WriteToolError(writer, "The MCP server gave no answer to the call.", governed, requestId);
+                }
+            }
+            else
+            {
+                writer.WriteStartObject("result"u8);
+                writer.WriteStartArray("content"u8);
+                writer.WriteStartObject();
+                writer.WriteString("type"u8, "text"u8);
+                writer.WriteString("text"u8, json.ValueKind == JsonValueKind.String ? json.GetString() : json.GetRawText());
+                writer.WriteEndObject();
+                writer.WriteEndArray();
+                if (json.ValueKind == JsonValueKind.Object)
+                {
+                    writer.WritePropertyName("structuredContent"u8);
+                    json.WriteTo(writer);
+                }
+
+                writer.WriteBoolean("isError"u8, result.StatusCode >= 400);
+                WriteMeta(writer, default, governed, requestId);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndObject();
+        });
+
+    /// <summary>The answer to a call that was decided but not carried out (a simulation, an evaluation-only decision).</summary>
+    public static Task WriteDecisionAsync(HttpContext context, string id, GovernedDecision governed) =>
+        WriteAsync(context, (id, governed, RequestIdMiddleware.GetRequestId(context)), static (writer, s) =>
+        {
+            var (id, governed, requestId) = s;
+            WriteEnvelopeStart(writer, id);
+            writer.WriteStartObject("result"u8);
+            writer.WriteStartArray("content"u8);
+            writer.WriteStartObject();
+            writer.WriteString("type"u8, "text"u8);
+            writer.WriteString("text"u8, $"The gateway decided {WireNames.Of(governed.Kind)} and carried nothing out (a simulation).");
+            writer.WriteEndObject();
+            writer.WriteEndArray();
+            writer.WriteBoolean("isError"u8, false);
+            WriteMeta(writer, default, governed, requestId);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        });
+
+    private static Task WriteAsync<TState>(HttpContext context, TState state, Action<Utf8JsonWriter, TState> write)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json";
+        response.Headers.CacheControl = "no-store";
+        return JsonResponseBody.WriteAsync(response, state, write, context.RequestAborted);
+    }
+
+    private static void WriteEnvelopeStart(Utf8JsonWriter writer, string id)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("jsonrpc"u8, "2.0"u8);
+        writer.WritePropertyName("id"u8);
+        writer.WriteRawValue(id, skipInputValidation: false);
+    }
+
+    private static void WriteToolError(Utf8JsonWriter writer, string text, GovernedDecision governed, string requestId)
+    {
+        writer.WriteStartObject("result"u8);
+        writer.WriteStartArray("content"u8);
+        writer.WriteStartObject();
+        writer.WriteString("type"u8, "text"u8);
+        writer.WriteString("text"u8, text);
+        writer.WriteEndObject();
+        writer.WriteEndArray();
+        writer.WriteBoolean("isError"u8, true);
+        WriteMeta(writer, default, governed, requestId);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteMembersExceptMeta(Utf8JsonWriter writer, JsonElement result)
+    {
+        foreach (var member in result.EnumerateObject())
+        {
+            if (!member.NameEquals("_meta"u8))
+            {
+                member.WriteTo(writer);
+            }
+        }
+    }
+
+    /// <summary><c>_meta</c>: the server's own members, then the gateway's.</summary>
+    private static void WriteMeta(Utf8JsonWriter writer, JsonElement result, GovernedDecision governed, string requestId)
+    {
+        writer.WriteStartObject("_meta"u8);
+        if (result.ValueKind == JsonValueKind.Object && result.TryGetProperty("_meta"u8, out var meta) && meta.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var member in meta.EnumerateObject())
+            {
+                if (!member.Name.StartsWith("gamut.dev/", StringComparison.Ordinal))
+                {
+                    member.WriteTo(writer);
+                }
+            }
+        }
+
+        writer.WriteString(McpEndpoint.DecisionMetaKey, WireNames.Of(governed.Kind));
+        if (governed.DecisionToken is not null)
+        {
+            writer.WriteString(McpEndpoint.DecisionTokenMetaKey, governed.DecisionToken);
+        }
+
+        writer.WriteString(McpEndpoint.RequestIdMetaKey, requestId);
+        writer.WriteEndObject();
+    }
+}

@@ -1,0 +1,155 @@
+using Gateway.Connectors.Mcp;
+using Gateway.Oversight.Http;
+using Gateway.Proxy.Admit;
+using Gateway.Proxy.Authenticate;
+using Gateway.Proxy.Bundle;
+using Gateway.Proxy.Mcp;
+using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Record;
+using Gateway.Proxy.Refusals;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.Proxy.Hosting;
+
+/// <summary>
+/// Stands before the MCP server's endpoint on <c>/mcp</c>, after authentication. A <c>tools/call</c> is a governed
+/// action: it is handed to the route that walks the stages (describe, admit, decide, record, enforce, forward,
+/// respond), exactly like an invoke-tool. Every other message is admitted here (its nonce stored, the agent's kill
+/// switches read, the rate limits counted: one store call) and then served by the MCP server itself. Batches are
+/// refused (the MCP specification removed them), as is a session of another agent or one session too many.
+/// </summary>
+internal sealed partial class McpEndpointGate
+{
+    private const string SessionHeader = "Mcp-Session-Id";
+
+    private readonly RequestDelegate _next;
+    private readonly EndpointDataSource _endpoints;
+    private readonly AdmissionGate _admission;
+    private readonly PolicyProvider _policy;
+    private readonly McpSessions _sessions;
+    private readonly AuditRecorder _audit;
+    private readonly McpEndpointOptions _options;
+    private (IReadOnlyList<Endpoint> From, Endpoint? ToolCall) _toolCall;
+
+    public McpEndpointGate(RequestDelegate next, EndpointDataSource endpoints, AdmissionGate admission, PolicyProvider policy, McpSessions sessions,
+        AuditRecorder audit, IOptions<McpEndpointOptions> options)
+    {
+        _next = next;
+        _endpoints = endpoints;
+        _admission = admission;
+        _policy = policy;
+        _sessions = sessions;
+        _audit = audit;
+        _options = options.Value;
+    }
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<McpServerEndpointMetadata>() is null
+            || context.Features.Get<GatewayRequestFeature>()?.Find<AuthenticatedRequest>() is not { } authenticated)
+        {
+            // Not /mcp, or not authenticated (authorization answers that).
+            return _next(context);
+        }
+
+        return GateAsync(context, context.GatewayRequest(), authenticated.Identity, authenticated.Body);
+    }
+
+    private async Task GateAsync(HttpContext context, GatewayRequestFeature feature, AgentIdentity identity, ReadOnlyMemory<byte> body)
+    {
+        feature.Dialect = RefusalDialect.JsonRpc;
+        JsonRpcMessageInfo? message = null;
+        if (HttpMethods.IsPost(context.Request.Method))
+        {
+            if (!McpRequestParser.TryParse(body.Span, out var parsed, out var error))
+            {
+                await RefusalResponse.WriteAsync(context, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The body is not a JSON-RPC message: " + error)).ConfigureAwait(false);
+                return;
+            }
+
+            if (parsed.IsBatch)
+            {
+                await RefusalResponse.WriteAsync(context, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
+                    "JSON-RPC batches are not accepted on /mcp (the MCP specification removed them); send one message per request.")).ConfigureAwait(false);
+                return;
+            }
+
+            message = parsed.Messages[0];
+            feature.JsonRpcId = message.Id;
+        }
+
+        string? sessionId = context.Request.Headers[SessionHeader];
+        if (!string.IsNullOrEmpty(sessionId))
+        {
+            if (_sessions.BelongsToAnother(sessionId, identity.Tenant, identity.Agent))
+            {
+                await RefusalResponse.WriteAsync(context, new Refusal(StatusCodes.Status404NotFound, ProblemCodes.NotFound, "No such MCP session for this agent; initialize a new one.")).ConfigureAwait(false);
+                return;
+            }
+
+            _sessions.Seen(sessionId, identity.Tenant, identity.Agent);
+        }
+
+        if (message is { IsToolCall: true } && ToolCallEndpoint() is { } toolCall)
+        {
+            // A governed action: the walk decides, records and forwards it, and answers in JSON-RPC.
+            context.SetEndpoint(toolCall);
+            await _next(context).ConfigureAwait(false);
+            return;
+        }
+
+        if (message?.Method == "initialize" && _sessions.CountFor(identity.Tenant, identity.Agent) >= _options.MaxSessionsPerAgent)
+        {
+            await RefusalResponse.WriteAsync(context, new Refusal(StatusCodes.Status429TooManyRequests, ProblemCodes.McpSessionLimit,
+                $"This agent holds {_options.MaxSessionsPerAgent} MCP sessions already; end one (DELETE /mcp) or reuse it.")).ConfigureAwait(false);
+            return;
+        }
+
+        var tenant = _policy.Current?.Set is { } set && set.TryGetTenant(identity.Tenant, out var t) ? t : null;
+        var admission = await _admission.AdmitAsync(tenant, identity, McpEndpoint.AuditTool, context.RequestAborted).ConfigureAwait(false);
+        if (admission.Verdict != AdmissionVerdict.Admitted)
+        {
+            var refusal = AdmissionRefusal.For(admission, McpEndpoint.AuditTool);
+            await _audit.RecordRefusalAsync(context, identity, McpEndpoint.AuditTool, refusal.Code, refusal.Status).ConfigureAwait(false);
+            await RefusalResponse.WriteAsync(context, refusal).ConfigureAwait(false);
+            return;
+        }
+
+        feature.Add(admission);
+        if (HttpMethods.IsDelete(context.Request.Method) && !string.IsNullOrEmpty(sessionId))
+        {
+            _sessions.Ended(sessionId);
+        }
+
+        await _next(context).ConfigureAwait(false);
+        if (message?.Method == "initialize" && context.Response.Headers[SessionHeader].ToString() is { Length: > 0 } opened)
+        {
+            _sessions.Seen(opened, identity.Tenant, identity.Agent);
+        }
+    }
+
+    /// <summary>YARP's endpoint of the tool-call route (found again whenever YARP rebuilds its endpoints).</summary>
+    private Endpoint? ToolCallEndpoint()
+    {
+        var endpoints = _endpoints.Endpoints;
+        var cached = _toolCall;
+        if (ReferenceEquals(cached.From, endpoints))
+        {
+            return cached.ToolCall;
+        }
+
+        Endpoint? found = null;
+        foreach (var endpoint in endpoints)
+        {
+            if (endpoint.Metadata.GetMetadata<RouteModel>()?.Config.RouteId == McpEndpoint.ToolCallRouteId)
+            {
+                found = endpoint;
+                break;
+            }
+        }
+
+        _toolCall = (endpoints, found);
+        return found;
+    }
+}

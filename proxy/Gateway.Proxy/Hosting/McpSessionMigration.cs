@@ -1,0 +1,56 @@
+using System.Text.Json;
+using Gateway.Proxy.Authenticate;
+using Gateway.Proxy.Mcp;
+using Gateway.Proxy.Pipeline;
+using Gateway.Store;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol;
+using ModelContextProtocol.AspNetCore;
+using ModelContextProtocol.Protocol;
+
+namespace Gateway.Proxy.Hosting;
+
+/// <summary>
+/// Sessions across replicas: a session's initialize handshake and its agent are kept in the state store under the
+/// session id (for the idle timeout), and a replica that receives a session id it does not know continues that
+/// session from the store, for the same agent only. The chart's replicas need no sticky sessions.
+/// </summary>
+internal sealed class McpSessionMigration : ISessionMigrationHandler
+{
+    private readonly IStateStore _store;
+    private readonly TimeSpan _lifetime;
+
+    public McpSessionMigration(IStateStore store, IOptions<McpEndpointOptions> options)
+    {
+        _store = store;
+        _lifetime = options.Value.IdleTimeout;
+    }
+
+    public async ValueTask OnSessionInitializedAsync(HttpContext context, string sessionId, InitializeRequestParams initializeParams, CancellationToken cancellationToken)
+    {
+        var identity = IdentityOf(context) ?? throw new InvalidOperationException("An MCP session was initialized without an authenticated agent.");
+        var record = new SessionRecord(identity.Agent, JsonSerializer.SerializeToElement(initializeParams, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(InitializeRequestParams))));
+        await _store.SetAsync(StoreKeys.McpSession(identity.Tenant, sessionId), JsonSerializer.Serialize(record, McpSessionJsonContext.Default.SessionRecord), _lifetime, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<InitializeRequestParams?> AllowSessionMigrationAsync(HttpContext context, string sessionId, CancellationToken cancellationToken)
+    {
+        if (IdentityOf(context) is not { } identity || sessionId.Length > 256)
+        {
+            return null;
+        }
+
+        var stored = await _store.GetAsync(StoreKeys.McpSession(identity.Tenant, sessionId), cancellationToken).ConfigureAwait(false);
+        if (stored is null || JsonSerializer.Deserialize(stored, McpSessionJsonContext.Default.SessionRecord) is not { } record
+            || !string.Equals(record.Agent, identity.Agent, StringComparison.Ordinal))
+        {
+            // Unknown, expired, or another agent's session: the client starts a new one.
+            return null;
+        }
+
+        return (InitializeRequestParams?)record.Initialize.Deserialize(McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(InitializeRequestParams)));
+    }
+
+    private static AgentIdentity? IdentityOf(HttpContext context) =>
+        context.Features.Get<GatewayRequestFeature>()?.Find<AuthenticatedRequest>()?.Identity;
+}

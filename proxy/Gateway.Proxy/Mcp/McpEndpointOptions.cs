@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Gateway.Proxy.Mcp;
+
+/// <summary><c>Gateway:Mcp</c>: the limits of the gateway's MCP server on <c>/mcp</c>.</summary>
+internal sealed class McpEndpointOptions
+{
+    public const string Section = "Gateway:Mcp";
+
+    /// <summary>Sessions one agent may hold open on one replica; an <c>initialize</c> beyond it is refused.</summary>
+    [Range(1, 10_000)]
+    public int MaxSessionsPerAgent { get; set; } = 16;
+
+    /// <summary>A session with no request for this long is closed (on every replica: its record in the store expires too).</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Idle sessions kept in memory on one replica before the oldest are closed.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxIdleSessions { get; set; } = 10_000;
+}

@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using Gateway.Connectors.Mcp;
+using Gateway.Proxy.Bundle;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+
+namespace Gateway.Proxy.Mcp;
+
+/// <summary>
+/// The live MCP sessions on this replica: how many each agent holds (the limit <see cref="McpEndpointOptions.MaxSessionsPerAgent"/>),
+/// and the sessions that listed tools, which are told <c>notifications/tools/list_changed</c> when what their agent may
+/// use changes: a bundle reload, a kill switch or a suspension set through this replica's admin API, or an upstream
+/// server whose tools changed. A session not seen for the idle timeout is forgotten, as the MCP server forgets it.
+/// </summary>
+internal sealed partial class McpSessions : IDisposable
+{
+    private readonly ConcurrentDictionary<string, Session> _sessions = new(StringComparer.Ordinal);
+    private readonly PolicyProvider _policy;
+    private readonly McpServerToolLists _servers;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _idle;
+    private readonly ILogger<McpSessions> _logger;
+
+    public McpSessions(PolicyProvider policy, McpServerToolLists servers, IOptions<McpEndpointOptions> options, TimeProvider time, ILogger<McpSessions> logger)
+    {
+        _policy = policy;
+        _servers = servers;
+        _time = time;
+        _idle = options.Value.IdleTimeout;
+        _logger = logger;
+        _policy.Applying += OnPolicyApplying;
+        _servers.Changed += OnServerChanged;
+    }
+
+    /// <summary>Records a session opened (or continued) by <paramref name="agent"/> of <paramref name="tenant"/>.</summary>
+    public void Seen(string sessionId, string tenant, string agent)
+    {
+        var now = _time.GetUtcNow();
+        _sessions.AddOrUpdate(sessionId, static (_, s) => new Session(s.tenant, s.agent) { LastSeen = s.now }, static (_, existing, s) =>
+        {
+            existing.LastSeen = s.now;
+            return existing;
+        }, (tenant, agent, now));
+    }
+
+    /// <summary>Forgets a session the client ended.</summary>
+    public void Ended(string sessionId) => _sessions.TryRemove(sessionId, out _);
+
+    /// <summary>True when the session is known here and belongs to someone else than <paramref name="agent"/> of <paramref name="tenant"/>.</summary>
+    public bool BelongsToAnother(string sessionId, string tenant, string agent) =>
+        _sessions.TryGetValue(sessionId, out var session) && (session.Tenant != tenant || session.Agent != agent);
+
+    /// <summary>The sessions <paramref name="agent"/> holds on this replica (idle ones forgotten first).</summary>
+    public int CountFor(string tenant, string agent)
+    {
+        var cutoff = _time.GetUtcNow() - _idle;
+        var count = 0;
+        foreach (var (id, session) in _sessions)
+        {
+            if (session.LastSeen < cutoff)
+            {
+                _sessions.TryRemove(id, out _);
+            }
+            else if (session.Tenant == tenant && session.Agent == agent)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Remembers the MCP server of a session that listed tools, to tell it when they change.</summary>
+    public void Listens(string? sessionId, McpServer server, string tenant, string agent)
+    {
+        if (sessionId is not null && _sessions.TryGetValue(sessionId, out var session) && session.Tenant == tenant && session.Agent == agent)
+        {
+            session.Server = server;
+        }
+    }
+
+    /// <summary>Tells the sessions of <paramref name="tenant"/> (of one agent, when given) that their tools changed.</summary>
+    public Task NotifyToolsChangedAsync(string? tenant, string? agent = null)
+    {
+        var sends = new List<Task>();
+        foreach (var (id, session) in _sessions)
+        {
+            if (session.Server is { } server && (tenant is null || session.Tenant == tenant) && (agent is null || session.Agent == agent))
+            {
+                sends.Add(SendAsync(id, server));
+            }
+        }
+
+        return Task.WhenAll(sends);
+    }
+
+    public void Dispose()
+    {
+        _policy.Applying -= OnPolicyApplying;
+        _servers.Changed -= OnServerChanged;
+    }
+
+    private async Task SendAsync(string id, McpServer server)
+    {
+        try
+        {
+            await server.SendNotificationAsync(NotificationMethods.ToolListChangedNotification, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The session ended (or its stream is gone): it has nothing to be told any more.
+            if (_sessions.TryGetValue(id, out var session) && ReferenceEquals(session.Server, server))
+            {
+                session.Server = null;
+            }
+
+            LogNotifyFailed(_logger, id, ex.GetType().Name);
+        }
+    }
+
+    private void OnPolicyApplying(PolicySnapshot snapshot) => _ = NotifyWhenInForceAsync(snapshot);
+
+    /// <summary>The new policy is raised just before it is in force: the sessions are told once it is, so their next listing reads it.</summary>
+    private async Task NotifyWhenInForceAsync(PolicySnapshot snapshot)
+    {
+        for (var i = 0; i < 100 && !ReferenceEquals(_policy.Current, snapshot); i++)
+        {
+            await Task.Delay(10).ConfigureAwait(false);
+        }
+
+        await NotifyToolsChangedAsync(null).ConfigureAwait(false);
+    }
+
+    private void OnServerChanged(string tenant, string server) => _ = NotifyToolsChangedAsync(tenant);
+
+    [LoggerMessage(EventId = 4320, Level = LogLevel.Debug, Message = "MCP session {Session} could not be told its tools changed ({Error})")]
+    private static partial void LogNotifyFailed(ILogger logger, string session, string error);
+
+    private sealed class Session(string tenant, string agent)
+    {
+        public string Tenant { get; } = tenant;
+
+        public string Agent { get; } = agent;
+
+        public DateTimeOffset LastSeen { get; set; }
+
+        public volatile McpServer? Server;
+    }
+}

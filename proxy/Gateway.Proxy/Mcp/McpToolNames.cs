@@ -1,0 +1,83 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using Gateway.Policy;
+
+namespace Gateway.Proxy.Mcp;
+
+/// <summary>
+/// The names a tenant's governed tools have on <c>/mcp</c>. An <c>mcp_tool</c> entry is named by its server and the
+/// tool's name there (<c>docs__search</c>); an <c>http</c> or <c>webhook</c> entry by its catalog name. Names keep to
+/// <c>[A-Za-z0-9_-]</c> and 64 characters (what the MCP specification allows and what model APIs accept as a
+/// function name): any other character becomes <c>_</c>. When two entries would still share a name, or a name is
+/// too long, each is named by its first 55 characters and eight hex digits of the SHA-256 of its catalog name, which
+/// is unique in the tenant: two tools can never share a name. Built once per loaded policy.
+/// </summary>
+internal sealed class McpToolNames
+{
+    /// <summary>The longest name: the limit model APIs put on a function name.</summary>
+    public const int MaxLength = 64;
+
+    private const string ServerSeparator = "__";
+    private const int HashedPrefixLength = MaxLength - 9;
+
+    private static readonly ConditionalWeakTable<TenantPolicy, McpToolNames> Cache = [];
+
+    private readonly Dictionary<string, CatalogEntry> _byName;
+    private readonly Dictionary<string, string> _nameOf;
+
+    private McpToolNames(TenantPolicy tenant)
+    {
+        var wanted = new List<(CatalogEntry Entry, string Name)>();
+        foreach (var entry in tenant.Catalog)
+        {
+            if (IsTool(entry))
+            {
+                wanted.Add((entry, Sanitize(entry.Kind == ConnectorKind.McpTool ? entry.Connector + ServerSeparator + entry.McpTool : entry.Name)));
+            }
+        }
+
+        var counts = wanted.GroupBy(w => w.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        _byName = new(StringComparer.Ordinal);
+        _nameOf = new(StringComparer.Ordinal);
+        foreach (var (entry, name) in wanted)
+        {
+            var unique = counts[name] == 1 && name.Length <= MaxLength ? name : Hashed(name, entry.Name);
+            _byName[unique] = entry;
+            _nameOf[entry.Name] = unique;
+        }
+    }
+
+    /// <summary>Every tool of the tenant, by its name on <c>/mcp</c>, in catalog order.</summary>
+    public IEnumerable<(string Name, CatalogEntry Entry)> Tools => _nameOf.Select(pair => (pair.Value, _byName[pair.Value]));
+
+    /// <summary>The names of <paramref name="tenant"/>'s tools (computed once per loaded policy).</summary>
+    public static McpToolNames For(TenantPolicy tenant) => Cache.GetValue(tenant, static t => new McpToolNames(t));
+
+    /// <summary>True for the kinds <c>/mcp</c> serves as tools: a tool of an MCP server, an HTTP tool, a webhook.</summary>
+    public static bool IsTool(CatalogEntry entry) => entry.Kind is ConnectorKind.McpTool or ConnectorKind.Http or ConnectorKind.Webhook;
+
+    /// <summary>The catalog entry a name on <c>/mcp</c> stands for.</summary>
+    public bool TryResolve(string name, out CatalogEntry entry) => _byName.TryGetValue(name, out entry!);
+
+    /// <summary>The name on <c>/mcp</c> of the catalog entry <paramref name="catalogName"/>, if it is a tool.</summary>
+    public string? NameOf(string catalogName) => _nameOf.GetValueOrDefault(catalogName);
+
+    private static string Sanitize(string name)
+    {
+        var builder = new StringBuilder(name.Length);
+        foreach (var c in name)
+        {
+            builder.Append(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '_');
+        }
+
+        return builder.ToString();
+    }
+
+    private static string Hashed(string name, string catalogName)
+    {
+        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(catalogName));
+        var prefix = name.Length <= HashedPrefixLength ? name : name[..HashedPrefixLength];
+        return prefix + "_" + Convert.ToHexStringLower(digest.AsSpan(0, 4));
+    }
+}

@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using ModelContextProtocol;
+using ModelContextProtocol.AspNetCore;
+using ModelContextProtocol.Protocol;
+
+namespace Gateway.Proxy.Tests.Infrastructure;
+
+/// <summary>
+/// A real MCP server (the official .NET SDK, streamable HTTP, stateful sessions) on a loopback port, serving tools that
+/// echo their name and arguments. It records each call with the credential it arrived with, lets a test change a
+/// tool's description (as a compromised server would), and can be stopped and started again on the same port, which
+/// forgets every session (an upstream session expired mid-use).
+/// </summary>
+public sealed class McpTestServer : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, string> _descriptions;
+    private WebApplication? _app;
+
+    private McpTestServer(IEnumerable<(string Name, string Description)> tools) =>
+        _descriptions = new ConcurrentDictionary<string, string>(tools.ToDictionary(t => t.Name, t => t.Description), StringComparer.Ordinal);
+
+    /// <summary>"http://127.0.0.1:port/mcp".</summary>
+    public string Url { get; private set; } = string.Empty;
+
+    /// <summary>Each tools/call: the tool, its arguments, the Authorization header it carried.</summary>
+    public ConcurrentQueue<(string Tool, string Arguments, string? Authorization)> Calls { get; } = new();
+
+    /// <summary>Sessions the server opened (initialize requests answered).</summary>
+    public int Initializations => _initializations;
+
+    private int _initializations;
+
+    public static async Task<McpTestServer> StartAsync(params (string Name, string Description)[] tools)
+    {
+        var server = new McpTestServer(tools);
+        await server.StartAsync(0).ConfigureAwait(false);
+        return server;
+    }
+
+    /// <summary>Serves <paramref name="tool"/> with a new description from now on.</summary>
+    public void Describe(string tool, string description) => _descriptions[tool] = description;
+
+    /// <summary>Stops serving (the port refuses connections).</summary>
+    public async Task StopAsync()
+    {
+        if (_app is { } app)
+        {
+            _app = null;
+            await app.StopAsync().ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Starts again on the same port, with no memory of any session.</summary>
+    public Task RestartAsync() => StopAsync().ContinueWith(_ => StartAsync(new Uri(Url).Port)).Unwrap();
+
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    private async Task StartAsync(int port)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.Logging.ClearProviders();
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddMcpServer(options => options.ServerInfo = new Implementation { Name = "mcp-test-server", Version = "1.0" })
+            .WithHttpTransport(options => options.SessionMode = HttpServerSessionMode.Stateful)
+            .WithListToolsHandler((_, _) => ValueTask.FromResult(new ListToolsResult
+            {
+                Tools = [.. _descriptions.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new Tool
+                {
+                    Name = t.Key,
+                    Description = t.Value,
+                    InputSchema = JsonDocument.Parse("""{"type":"object","properties":{"text":{"type":"string"}}}""").RootElement.Clone(),
+                })],
+            }))
+            .WithCallToolHandler((request, _) =>
+            {
+                var name = request.Params!.Name;
+                var arguments = JsonSerializer.Serialize(request.Params.Arguments ?? new Dictionary<string, JsonElement>());
+                var http = request.Services!.GetRequiredService<IHttpContextAccessor>().HttpContext;
+                Calls.Enqueue((name, arguments, http?.Request.Headers.Authorization.ToString()));
+                if (!_descriptions.ContainsKey(name))
+                {
+                    throw new McpProtocolException($"Unknown tool '{name}'.", McpErrorCode.InvalidParams);
+                }
+
+                return ValueTask.FromResult(new CallToolResult
+                {
+                    Content = [new TextContentBlock { Text = $"{name} ran with {arguments}" }],
+                    StructuredContent = JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["tool"] = name }),
+                });
+            });
+        var app = builder.Build();
+        app.Use((context, next) =>
+        {
+            if (HttpMethods.IsPost(context.Request.Method) && !context.Request.Headers.ContainsKey("Mcp-Session-Id"))
+            {
+                Interlocked.Increment(ref _initializations);
+            }
+
+            return next(context);
+        });
+        app.MapMcp("/mcp");
+        await app.StartAsync().ConfigureAwait(false);
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        Url = address.TrimEnd('/') + "/mcp";
+        _app = app;
+    }
+}

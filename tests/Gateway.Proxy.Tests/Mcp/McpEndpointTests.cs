@@ -1,0 +1,134 @@
+using System.Text.Json;
+using Gateway.Proxy.Tests.Infrastructure;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+
+namespace Gateway.Proxy.Tests.Mcp;
+
+/// <summary>
+/// <c>/mcp</c> driven by the official .NET MCP client: one endpoint lists exactly what the agent may use across two
+/// MCP servers and the catalog's HTTP tools, and each tools/call is a governed action.
+/// </summary>
+public sealed class McpEndpointTests : IAsyncLifetime
+{
+    private McpGateway _mcp = null!;
+
+    public async Task InitializeAsync() => _mcp = await McpGateway.StartAsync();
+
+    public async Task DisposeAsync() => await _mcp.DisposeAsync();
+
+    [Fact]
+    public async Task ListTools_TwoServersAndHttpTools_ListsOnlyWhatTheAgentMayUse()
+    {
+        await using var client = await _mcp.ConnectAsync();
+
+        var names = (await client.ListToolsAsync()).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+
+        Assert.Contains("notes__find", names);
+        Assert.Contains("files__read_file", names);
+        Assert.Contains("files__write_file", names);
+        Assert.Contains("crm_read_contact", names);
+        Assert.Contains("payments_refund", names);
+        Assert.DoesNotContain("notes__erase", names);
+        Assert.DoesNotContain("shell_exec", names);
+        Assert.All(names, n => Assert.Matches("^[A-Za-z0-9_-]{1,64}$", n));
+    }
+
+    [Fact]
+    public async Task ListTools_McpServerTool_IsDescribedAsItsServerServesIt()
+    {
+        await using var client = await _mcp.ConnectAsync();
+
+        var find = (await client.ListToolsAsync()).Single(t => t.Name == "notes__find");
+
+        Assert.Equal("Finds notes.", find.Description);
+        Assert.Equal("string", find.JsonSchema.GetProperty("properties").GetProperty("text").GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task CallTool_Permitted_ReachesItsServerWithTheVaultCredential()
+    {
+        await using var client = await _mcp.ConnectAsync();
+
+        var result = await client.CallToolAsync("notes__find", new Dictionary<string, object?> { ["text"] = "gateway" });
+
+        Assert.NotEqual(true, result.IsError);
+        Assert.Equal("find ran with {\"text\":\"gateway\"}", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text);
+        Assert.Equal("find", result.StructuredContent?.GetProperty("tool").GetString());
+        var call = Assert.Single(_mcp.Notes.Calls);
+        Assert.Equal("find", call.Tool);
+        Assert.Equal("Bearer " + McpGateway.NotesCredential, call.Authorization);
+        Assert.Equal("allow", result.Meta?["gamut.dev/decision"]?.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task CallTool_NotPermitted_IsRefusedWithTheDecisionAndNeverReachesItsServer()
+    {
+        await using var client = await _mcp.ConnectAsync();
+
+        var refused = await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("notes__erase").AsTask());
+
+        Assert.Equal(-31000, (int)refused.ErrorCode);
+        Assert.DoesNotContain(_mcp.Notes.Calls, c => c.Tool == "erase");
+    }
+
+    [Fact]
+    public async Task CallTool_UnknownName_IsRefused()
+    {
+        await using var client = await _mcp.ConnectAsync();
+
+        var refused = await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("notes__nothing").AsTask());
+
+        Assert.Contains("notes__nothing", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(_mcp.Notes.Calls);
+    }
+
+    [Fact]
+    public async Task CallTool_HttpTool_ReturnsItsAnswerAsAToolResult()
+    {
+        await using var client = await _mcp.ConnectAsync();
+
+        var result = await client.CallToolAsync("crm_read_contact", new Dictionary<string, object?> { ["id"] = "c-42" });
+
+        Assert.NotEqual(true, result.IsError);
+        Assert.NotEmpty(result.Content);
+        Assert.Contains(_mcp.Gateway.Upstream.Received, r => r.Target.Contains("/contacts/c-42", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CallTool_RequiresApproval_RefusesWithTheApprovalAndSucceedsWithItsWarrant()
+    {
+        await using var client = await _mcp.ConnectAsync();
+        var arguments = new Dictionary<string, object?> { ["order_id"] = "o-7", ["amount"] = 12 };
+
+        var (_, refusal) = await _mcp.PostAsync("""{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"payments_refund","arguments":{"order_id":"o-7","amount":12}}}""");
+        var approvalId = ApprovalIdOf(refusal);
+        var alice = _mcp.Gateway.Admin(await _mcp.Gateway.IssueTokenAsync("alice", "approver"));
+        using (var approve = await alice.PostAsync($"/admin/v1/tenants/demo/approvals/{approvalId}/approve", null))
+        {
+            approve.EnsureSuccessStatusCode();
+        }
+
+        var warrant = (await ApprovalCalls.PollAsync(_mcp.Gateway.Agent, approvalId)).GetProperty("warrant").GetString()!;
+        var result = await client.CallToolAsync(new CallToolRequestParams
+        {
+            Name = "payments_refund",
+            Arguments = JsonSerializer.SerializeToElement(arguments).EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone()),
+            Meta = new System.Text.Json.Nodes.JsonObject { ["gamut.dev/warrant"] = warrant },
+        });
+
+        Assert.NotEqual(true, result.IsError);
+        Assert.Contains(_mcp.Gateway.Upstream.Received, r => r.Target.Contains("/refunds", StringComparison.Ordinal));
+    }
+
+    private static string ApprovalIdOf(JsonElement refusal)
+    {
+        Assert.Equal(7, refusal.GetProperty("id").GetInt32());
+        var error = refusal.GetProperty("error");
+        Assert.Equal(-31000, error.GetProperty("code").GetInt32());
+        var data = error.GetProperty("data");
+        Assert.Equal("approval_required", data.GetProperty("code").GetString());
+        Assert.Equal("require_approval", data.GetProperty("decision").GetString());
+        return data.GetProperty("approval").GetProperty("id").GetString()!;
+    }
+}

@@ -1,0 +1,110 @@
+using Gamut.Agent;
+using Gateway.Proxy.Tests.Infrastructure;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace Gateway.Proxy.Tests.Mcp;
+
+/// <summary>
+/// The governed gateway with two real MCP servers (the official .NET SDK) in its catalog beside the example's HTTP
+/// tools: <c>notes</c> (tools <c>find</c>, which the demo agent may use, and <c>erase</c>, which it may not; a vault
+/// credential) and <c>files</c> (<c>read_file</c>, permitted, and <c>write_file</c>, permitted and pinned to the
+/// definition it serves at start).
+/// </summary>
+public sealed class McpGateway : IAsyncDisposable
+{
+    public const string NotesCredential = "notes-vault-credential-1ee7";
+
+    private McpGateway(GovernedGateway gateway, McpTestServer notes, McpTestServer files)
+    {
+        Gateway = gateway;
+        Notes = notes;
+        Files = files;
+    }
+
+    public GovernedGateway Gateway { get; }
+
+    public McpTestServer Notes { get; }
+
+    public McpTestServer Files { get; }
+
+    public static async Task<McpGateway> StartAsync(Func<string, string>? rewrite = null)
+    {
+        var notes = await McpTestServer.StartAsync(("find", "Finds notes."), ("erase", "Erases a note."));
+        var files = await McpTestServer.StartAsync(("read_file", "Reads a file."), ("write_file", "Writes a file."));
+        var gateway = await GovernedGateway.StartAsync(text =>
+        {
+            text = text.Replace("catalog:\n", $$"""
+                catalog:
+                  - { name: notes, kind: mcp, action_type: read, target_system: notes, upstream: "{{notes.Url}}", credential: "vault:notes-token" }
+                  - { name: notes.find, kind: mcp_tool, action_type: read, target_system: notes, connector: notes, mcp_tool: find }
+                  - { name: notes.erase, kind: mcp_tool, action_type: delete, target_system: notes, connector: notes, mcp_tool: erase }
+                  - { name: files, kind: mcp, action_type: read, target_system: files, upstream: "{{files.Url}}", credential: none }
+                  - { name: files.read, kind: mcp_tool, action_type: read, target_system: files, connector: files, mcp_tool: read_file }
+                  - { name: files.write, kind: mcp_tool, action_type: write, target_system: files, connector: files, mcp_tool: write_file }
+
+                """.Replace("\r", string.Empty), StringComparison.Ordinal);
+            text = text.Replace("      - { tool: workspace }\n", "      - { tool: workspace }\n      - { tool: notes.find }\n      - { tool: files.read }\n      - { tool: files.write }\n", StringComparison.Ordinal);
+            return rewrite?.Invoke(text) ?? text;
+        });
+        using var put = await gateway.Admin().PutAsync("/admin/v1/tenants/demo/credentials/notes-token",
+            new StringContent($$"""{"value":"{{NotesCredential}}"}""", System.Text.Encoding.UTF8, "application/json"));
+        put.EnsureSuccessStatusCode();
+        return new McpGateway(gateway, notes, files);
+    }
+
+    /// <summary>The pin of a tool as <see cref="McpTestServer"/> serves it.</summary>
+    public static string PinOf(string name, string description) => global::Gateway.Connectors.Mcp.McpToolDefinition.Digest(new Tool
+    {
+        Name = name,
+        Description = description,
+        InputSchema = System.Text.Json.JsonDocument.Parse("""{"type":"object","properties":{"text":{"type":"string"}}}""").RootElement.Clone(),
+    });
+
+    /// <summary>An HTTP client signing every request as the demo agent (for raw JSON-RPC on <c>/mcp</c>).</summary>
+    public HttpClient SignedHttp() => new(new GamutSigningHandler(new GamutOptions
+    {
+        BaseUrl = Gateway.Host.BaseAddress.ToString(),
+        Tenant = "demo",
+        Workspace = "ws-demo",
+        AgentId = "demo-agent",
+        Secret = Gateway.Bundle.AgentSecret,
+    }))
+    {
+        BaseAddress = Gateway.Host.BaseAddress,
+    };
+
+    /// <summary>Posts one JSON-RPC message to <c>/mcp</c>, signed, and returns the status and the JSON answer.</summary>
+    public async Task<(System.Net.HttpStatusCode Status, System.Text.Json.JsonElement Json)> PostAsync(string json)
+    {
+        using var http = SignedHttp();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? default : System.Text.Json.JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    /// <summary>An MCP client of <c>/mcp</c> (the official .NET SDK), every request signed as the demo agent.</summary>
+    public Task<McpClient> ConnectAsync(string? protocolVersion = null, McpClientHandlers? handlers = null)
+    {
+        var signed = SignedHttp();
+        var transport = new HttpClientTransport(
+            new HttpClientTransportOptions { Endpoint = new Uri(Gateway.Host.BaseAddress, "/mcp"), TransportMode = HttpTransportMode.StreamableHttp },
+            signed,
+            ownsHttpClient: true);
+        return McpClient.CreateAsync(transport, new McpClientOptions
+        {
+            ClientInfo = new Implementation { Name = "gateway-tests", Version = "1.0" },
+            ProtocolVersion = protocolVersion,
+            Handlers = handlers ?? new McpClientHandlers(),
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Gateway.DisposeAsync();
+        await Notes.DisposeAsync();
+        await Files.DisposeAsync();
+    }
+}
