@@ -52,6 +52,5 @@ internal sealed partial class AgentSignatureHandler
         });
     }
 
-    private static string? ResourcePath(Endpoint? endpoint) =>
-        endpoint is RouteEndpoint route ? "/" + (route.RoutePattern.RawText ?? string.Empty).Trim('/') : null;
+    private static string? ResourcePath(Endpoint? endpoint) => endpoint?.Metadata.GetMetadata<AccessTokenResourceMetadata>()?.ResourcePath;
 }

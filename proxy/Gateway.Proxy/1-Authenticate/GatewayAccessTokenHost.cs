@@ -27,9 +27,9 @@ internal sealed class GatewayAccessTokenHost : IAccessTokenHost
     }
 
     public IReadOnlyList<string> ResourcePaths =>
-        _endpoints.Endpoints.OfType<RouteEndpoint>()
-            .Where(static endpoint => endpoint.Metadata.GetMetadata<AccessTokenResourceMetadata>() is not null)
-            .Select(static endpoint => "/" + (endpoint.RoutePattern.RawText ?? string.Empty).Trim('/'))
+        _endpoints.Endpoints
+            .Select(static endpoint => endpoint.Metadata.GetMetadata<AccessTokenResourceMetadata>()?.ResourcePath)
+            .OfType<string>()
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)
             .ToList();

@@ -45,13 +45,13 @@ public sealed class AccessTokenTests : IAsyncLifetime
     private string Origin => _oauth.Origin;
 
     [Fact]
-    public async Task ProtectedResourceMetadata_MarkedEndpoint_NamesItsResourceAndTheGatewayAsAuthorizationServer()
+    public async Task ProtectedResourceMetadata_MarkedEndpointsAndTheRoot_NameTheResourceAndTheGatewayAsAuthorizationServer()
     {
-        foreach (var path in new[] { "/.well-known/oauth-protected-resource" + ProbePath, "/.well-known/oauth-protected-resource" })
+        foreach (var (path, resource) in new[] { ("/.well-known/oauth-protected-resource" + ProbePath, ProbePath), ("/.well-known/oauth-protected-resource/mcp", "/mcp"), ("/.well-known/oauth-protected-resource", "/mcp") })
         {
             var json = await GetJsonAsync(path);
 
-            Assert.Equal(Origin + ProbePath, json.GetProperty("resource").GetString());
+            Assert.Equal(Origin + resource, json.GetProperty("resource").GetString());
             Assert.Equal([Origin], json.GetProperty("authorization_servers").EnumerateArray().Select(static e => e.GetString()));
             Assert.Equal(["header"], json.GetProperty("bearer_methods_supported").EnumerateArray().Select(static e => e.GetString()));
             Assert.Equal(["ES256"], json.GetProperty("dpop_signing_alg_values_supported").EnumerateArray().Select(static e => e.GetString()));
@@ -310,7 +310,7 @@ public sealed class AccessTokenTests : IAsyncLifetime
     {
         app.MapPost(ProbePath, static (HttpContext context, AdmissionGate admission) => AnswerAsync(context, admission))
             .RequireAuthorization(AgentSignatureDefaults.AuthorizationPolicy)
-            .AcceptAccessTokens();
+            .AcceptAccessTokens(ProbePath);
         app.MapPost(SignedOnlyPath, static (HttpContext context, AdmissionGate admission) => AnswerAsync(context, admission))
             .RequireAuthorization(AgentSignatureDefaults.AuthorizationPolicy);
     }
