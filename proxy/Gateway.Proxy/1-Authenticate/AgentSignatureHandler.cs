@@ -172,6 +172,9 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                     new Claim(AgentSignatureDefaults.TenantClaim, claimed.Tenant),
                     new Claim(AgentSignatureDefaults.WorkspaceClaim, claimed.Workspace),
                     new Claim(AgentSignatureDefaults.AgentClaim, claimed.Agent),
+
+                    // Who the agent is across tenants: what binds an MCP session on /mcp to the agent that opened it.
+                    new Claim(ClaimTypes.NameIdentifier, claimed.Tenant + "/" + claimed.Agent),
                 ],
                 Scheme.Name,
                 AgentSignatureDefaults.AgentClaim,

@@ -1,0 +1,164 @@
+using System.Net;
+using System.Text.Json;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using Gateway.Proxy.Bundle;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Proxy.Tests.Mcp;
+
+/// <summary>
+/// <c>/mcp</c> while things change: a bundle reload tells listening sessions their tools changed, a server that is
+/// down takes only its own tools with it, a server that forgot its session is re-initialized without the agent
+/// noticing, and a kill switch empties the agent's list.
+/// </summary>
+public sealed class McpLiveTests : IAsyncLifetime
+{
+    private McpGateway _mcp = null!;
+
+    public async Task InitializeAsync() => _mcp = await McpGateway.StartAsync();
+
+    public async Task DisposeAsync() => await _mcp.DisposeAsync();
+
+    [Fact]
+    public async Task ListChanged_BundleReloadTakesAPermissionAway_SessionIsToldAndNoLongerListsIt()
+    {
+        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var client = await _mcp.ConnectAsync("2025-11-25", new McpClientHandlers
+        {
+            NotificationHandlers = [new(NotificationMethods.ToolListChangedNotification, (_, _) =>
+            {
+                changed.TrySetResult();
+                return ValueTask.CompletedTask;
+            })],
+        });
+        Assert.Contains(await client.ListToolsAsync(), t => t.Name == "notes__find");
+
+        _mcp.Gateway.Bundle.Rewrite(text => text.Replace("      - { tool: notes.find }\n", string.Empty, StringComparison.Ordinal));
+        Assert.Empty(await _mcp.Gateway.Host.Services.GetRequiredService<PolicyProvider>().ReloadAsync());
+
+        await changed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain(await client.ListToolsAsync(), t => t.Name == "notes__find");
+    }
+
+    [Fact]
+    public async Task ListTools_OneServerDown_ListsTheOthersToolsOnly()
+    {
+        await using var client = await _mcp.ConnectAsync();
+        await _mcp.Notes.StopAsync();
+
+        var names = (await client.ListToolsAsync()).Select(t => t.Name).ToList();
+
+        Assert.DoesNotContain("notes__find", names);
+        Assert.Contains("files__read_file", names);
+        Assert.Contains("crm_read_contact", names);
+    }
+
+    [Fact]
+    public async Task CallTool_OneServerDown_FailsClosedForItsToolsWhileTheOtherServes()
+    {
+        await using var client = await _mcp.ConnectAsync();
+        await _mcp.Notes.StopAsync();
+
+        var refused = await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("notes__find").AsTask());
+        var served = await client.CallToolAsync("files__read_file", new Dictionary<string, object?> { ["text"] = "a.txt" });
+
+        Assert.Equal(-31000, (int)refused.ErrorCode);
+        Assert.NotEqual(true, served.IsError);
+        Assert.Single(_mcp.Files.Calls);
+    }
+
+    [Fact]
+    public async Task CallTool_UpstreamForgotItsSessionMidUse_IsReinitializedAndServed()
+    {
+        await using var client = await _mcp.ConnectAsync();
+        await client.CallToolAsync("notes__find", new Dictionary<string, object?> { ["text"] = "one" });
+        var before = _mcp.Notes.Initializations;
+
+        await _mcp.Notes.RestartAsync();
+        var result = await client.CallToolAsync("notes__find", new Dictionary<string, object?> { ["text"] = "two" });
+
+        Assert.NotEqual(true, result.IsError);
+        Assert.Equal(2, _mcp.Notes.Calls.Count(c => c.Tool == "find"));
+        Assert.True(_mcp.Notes.Initializations > before, "the gateway opened a new session with the restarted server");
+    }
+
+    [Fact]
+    public async Task ListTools_AgentSuspended_ListsNothingAndCallsAreRefused()
+    {
+        await using var client = await _mcp.ConnectAsync();
+        using (var suspend = await _mcp.Gateway.Admin().PostAsync("/admin/v1/tenants/demo/agents/demo-agent/suspend", content: null))
+        {
+            suspend.EnsureSuccessStatusCode();
+        }
+
+        Assert.Empty(await client.ListToolsAsync());
+        await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("notes__find").AsTask());
+        Assert.Empty(_mcp.Notes.Calls);
+    }
+
+    [Fact]
+    public async Task Post_Batch_IsRefusedAndNothingReachesAServer()
+    {
+        var (status, json) = await _mcp.PostAsync("""[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"notes__find"}},{"jsonrpc":"2.0","id":2,"method":"tools/list"}]""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("malformed_body", json.GetProperty("code").GetString());
+        Assert.Empty(_mcp.Notes.Calls);
+    }
+
+    [Fact]
+    public async Task Post_RepeatedMember_IsRefused()
+    {
+        var (status, json) = await _mcp.PostAsync("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"notes__find","name":"notes__erase"}}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("malformed_body", json.GetProperty("code").GetString());
+        Assert.Empty(_mcp.Notes.Calls);
+    }
+
+    [Fact]
+    public async Task Post_ArgumentsNotAnObject_IsAJsonRpcError()
+    {
+        var (status, json) = await _mcp.PostAsync("""{"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"name":"notes__find","arguments":[1,2]}}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("a", json.GetProperty("id").GetString());
+        Assert.Equal(-31000, json.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Equal("malformed_body", json.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
+        Assert.Empty(_mcp.Notes.Calls);
+    }
+
+    [Fact]
+    public async Task Post_ToolCallWithoutSignature_IsRefusedAndNothingReachesAServer()
+    {
+        using var unsigned = new HttpClient { BaseAddress = _mcp.Gateway.Host.BaseAddress };
+        using var response = await unsigned.PostAsync("/mcp", new StringContent("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"notes__find"}}""", System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Empty(_mcp.Notes.Calls);
+    }
+
+    [Fact]
+    public async Task Post_ReplayedSignedMessage_IsRefusedAsAJsonRpcError()
+    {
+        using var http = _mcp.SignedHttp();
+        using var first = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = new StringContent("""{"jsonrpc":"2.0","id":1,"method":"ping"}""", System.Text.Encoding.UTF8, "application/json") };
+        first.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+        using var answered = await http.SendAsync(first);
+        var replay = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = new StringContent("""{"jsonrpc":"2.0","id":1,"method":"ping"}""", System.Text.Encoding.UTF8, "application/json") };
+        foreach (var header in first.Headers)
+        {
+            replay.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+
+        using var plain = new HttpClient { BaseAddress = _mcp.Gateway.Host.BaseAddress };
+        using var replayed = await plain.SendAsync(replay);
+
+        var refusal = JsonDocument.Parse(await replayed.Content.ReadAsStringAsync()).RootElement;
+        Assert.NotEqual(HttpStatusCode.Unauthorized, answered.StatusCode);
+        Assert.Equal(-31000, refusal.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Equal("replayed_nonce", refusal.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
+    }
+}
