@@ -57,10 +57,11 @@ internal sealed partial class TokenEndpoint
     private async Task<IResult> IssueAsync(HttpContext context)
     {
         var request = context.Request;
-        AccessTokenSubject subject;
-        string nonce;
+        AccessTokenSubject? subject = null;
+        var nonce = string.Empty;
         if (request.Headers.ContainsKey(SignatureHeaders.Signature))
         {
+            // Signed: the signature scheme reads the body within its limits (the form is read from its copy below).
             var signed = await _host.AuthenticateSignedAsync(context).ConfigureAwait(false);
             if (signed.Subject is null)
             {
@@ -68,10 +69,6 @@ internal sealed partial class TokenEndpoint
             }
 
             (subject, nonce) = (signed.Subject, signed.Nonce);
-        }
-        else
-        {
-            (subject, nonce) = (null!, string.Empty);
         }
 
         var (form, formProblem) = await ReadFormAsync(context).ConfigureAwait(false);
@@ -86,7 +83,7 @@ internal sealed partial class TokenEndpoint
         }
 
         var now = _time.GetUtcNow();
-        if (nonce.Length == 0)
+        if (subject is null)
         {
             var (assertion, problem) = AuthenticateAssertion(request, form, now);
             if (assertion is null)
