@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Gateway.Connectors.Credentials;
+using Gateway.Connectors.Envelopes;
 using Gateway.Policy;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Client;
@@ -144,6 +145,9 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
         var options = new McpClientOptions
         {
             ClientInfo = new Implementation { Name = "gamut-gateway", Version = "1.0" },
+
+            // The revision the gateway's governed calls speak to the same server (McpSessionHandler): one per server.
+            ProtocolVersion = UpstreamEnvelopes.McpProtocolVersion,
             Handlers = new McpClientHandlers
             {
                 NotificationHandlers =

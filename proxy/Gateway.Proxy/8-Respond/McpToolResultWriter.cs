@@ -16,11 +16,17 @@ namespace Gateway.Proxy.Respond;
 /// </summary>
 internal static class McpToolResultWriter
 {
+    /// <summary>
+    /// The first protocol revision whose results carry <c>resultType</c> (a client of it refuses a result without one;
+    /// older clients are answered without it).
+    /// </summary>
+    private const string ResultTypeRevision = "2026-07-28";
+
     /// <summary>The answer to a call that was carried out.</summary>
-    public static Task WriteResultAsync(HttpContext context, string id, GovernedDecision governed, ConnectorResult result) =>
-        WriteAsync(context, (id, governed, result, RequestIdMiddleware.GetRequestId(context)), static (writer, s) =>
+    public static Task WriteResultAsync(HttpContext context, string id, JsonElement call, GovernedDecision governed, ConnectorResult result) =>
+        WriteAsync(context, (id, governed, result, RequestIdMiddleware.GetRequestId(context), WantsResultType(context, call)), static (writer, s) =>
         {
-            var (id, governed, result, requestId) = s;
+            var (id, governed, result, requestId, resultType) = s;
             WriteEnvelopeStart(writer, id);
             using var document = JsonDocument.Parse(result.Json);
             var json = document.RootElement;
@@ -30,6 +36,7 @@ internal static class McpToolResultWriter
                 {
                     writer.WriteStartObject("result"u8);
                     WriteMembersExceptMeta(writer, json);
+                    WriteResultType(writer, json, resultType);
                     WriteMeta(writer, json, governed, requestId);
                     writer.WriteEndObject();
                 }
@@ -41,7 +48,7 @@ internal static class McpToolResultWriter
                 }
                 else
                 {
-                    WriteToolError(writer, "The MCP server gave no answer to the call.", governed, requestId);
+                    WriteToolError(writer, "The MCP server gave no answer to the call.", governed, requestId, resultType);
                 }
             }
             else
@@ -60,6 +67,7 @@ internal static class McpToolResultWriter
                 }
 
                 writer.WriteBoolean("isError"u8, result.StatusCode >= 400);
+                WriteResultType(writer, default, resultType);
                 WriteMeta(writer, default, governed, requestId);
                 writer.WriteEndObject();
             }
@@ -68,10 +76,10 @@ internal static class McpToolResultWriter
         });
 
     /// <summary>The answer to a call that was decided but not carried out (a simulation, an evaluation-only decision).</summary>
-    public static Task WriteDecisionAsync(HttpContext context, string id, GovernedDecision governed) =>
-        WriteAsync(context, (id, governed, RequestIdMiddleware.GetRequestId(context)), static (writer, s) =>
+    public static Task WriteDecisionAsync(HttpContext context, string id, JsonElement call, GovernedDecision governed) =>
+        WriteAsync(context, (id, governed, RequestIdMiddleware.GetRequestId(context), WantsResultType(context, call)), static (writer, s) =>
         {
-            var (id, governed, requestId) = s;
+            var (id, governed, requestId, resultType) = s;
             WriteEnvelopeStart(writer, id);
             writer.WriteStartObject("result"u8);
             writer.WriteStartArray("content"u8);
@@ -81,6 +89,7 @@ internal static class McpToolResultWriter
             writer.WriteEndObject();
             writer.WriteEndArray();
             writer.WriteBoolean("isError"u8, false);
+            WriteResultType(writer, default, resultType);
             WriteMeta(writer, default, governed, requestId);
             writer.WriteEndObject();
             writer.WriteEndObject();
@@ -103,7 +112,7 @@ internal static class McpToolResultWriter
         writer.WriteRawValue(id, skipInputValidation: false);
     }
 
-    private static void WriteToolError(Utf8JsonWriter writer, string text, GovernedDecision governed, string requestId)
+    private static void WriteToolError(Utf8JsonWriter writer, string text, GovernedDecision governed, string requestId, bool resultType)
     {
         writer.WriteStartObject("result"u8);
         writer.WriteStartArray("content"u8);
@@ -113,8 +122,35 @@ internal static class McpToolResultWriter
         writer.WriteEndObject();
         writer.WriteEndArray();
         writer.WriteBoolean("isError"u8, true);
+        WriteResultType(writer, default, resultType);
         WriteMeta(writer, default, governed, requestId);
         writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// True when the client speaks a revision that requires <c>resultType</c>: it says so in the call's
+    /// <c>params._meta["io.modelcontextprotocol/protocolVersion"]</c> or in the <c>MCP-Protocol-Version</c> header.
+    /// </summary>
+    private static bool WantsResultType(HttpContext context, JsonElement call)
+    {
+        string? version = context.Request.Headers["MCP-Protocol-Version"];
+        if (call.ValueKind == JsonValueKind.Object && call.TryGetProperty("params"u8, out var parameters) && parameters.ValueKind == JsonValueKind.Object
+            && parameters.TryGetProperty("_meta"u8, out var meta) && meta.ValueKind == JsonValueKind.Object
+            && meta.TryGetProperty("io.modelcontextprotocol/protocolVersion"u8, out var declared) && declared.ValueKind == JsonValueKind.String)
+        {
+            version = declared.GetString();
+        }
+
+        return version is not null && string.CompareOrdinal(version, ResultTypeRevision) >= 0;
+    }
+
+    /// <summary><c>"resultType":"complete"</c> for a client that needs it, unless the server's result said it already.</summary>
+    private static void WriteResultType(Utf8JsonWriter writer, JsonElement result, bool wanted)
+    {
+        if (wanted && !(result.ValueKind == JsonValueKind.Object && result.TryGetProperty("resultType"u8, out _)))
+        {
+            writer.WriteString("resultType"u8, "complete"u8);
+        }
     }
 
     private static void WriteMembersExceptMeta(Utf8JsonWriter writer, JsonElement result)

@@ -100,7 +100,7 @@ internal sealed partial class RespondStage
         return recorded?.Disposition switch
         {
             DecisionDisposition.Answer when feature.JsonRpcId is { } id && feature.Get<DescribedAction>().Route == GatewayRouteKind.McpToolCall
-                => McpToolResultWriter.WriteDecisionAsync(context, id, feature.Get<GovernedDecision>()),
+                => McpToolResultWriter.WriteDecisionAsync(context, id, feature.Get<DescribedAction>().Body, feature.Get<GovernedDecision>()),
             DecisionDisposition.Answer => DecisionResponseWriter.WriteDecisionAsync(context, feature.Get<GovernedDecision>(), invoked: false),
             DecisionDisposition.Refuse => RefusalResponse.WriteAsync(context, DecisionResponseWriter.RefusalFor(feature.Get<GovernedDecision>())),
             DecisionDisposition.Execute => feature.Get<ForwardPlan>().Route == GatewayRouteKind.Provider
@@ -205,7 +205,7 @@ internal sealed partial class RespondStage
         }).ConfigureAwait(false);
         if (plan.Route == GatewayRouteKind.McpToolCall && feature.JsonRpcId is { } id)
         {
-            await McpToolResultWriter.WriteResultAsync(context, id, governed, result).ConfigureAwait(false);
+            await McpToolResultWriter.WriteResultAsync(context, id, feature.Get<DescribedAction>().Body, governed, result).ConfigureAwait(false);
             return;
         }
 

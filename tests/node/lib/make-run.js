@@ -71,5 +71,5 @@ export async function startMakeRun({ readyTimeoutMs = 180_000 } = {}) {
     await stop();
     throw error;
   }
-  return { baseUrl, rogueSecret, stop };
+  return { baseUrl, adminToken, rogueSecret, stop };
 }
