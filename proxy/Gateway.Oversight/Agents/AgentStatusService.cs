@@ -33,6 +33,13 @@ public sealed class AgentStatusService
     /// The agent's switches; the host calls this on every agent request (after signature checks):
     /// secret revoked → 401; suspended → block. Store failure throws (the host fails closed, 503).
     /// </summary>
+    /// <summary>
+    /// Raised after a kill switch or a suspension was flipped through this process, with the tenant and the agent (null
+    /// for the tenant's own switch): what listens to it (the MCP sessions told their tools changed) acts at once here;
+    /// other replicas read the switch on each request.
+    /// </summary>
+    public event Action<string, string?>? Switched;
+
     public async ValueTask<AgentStatus> GetAsync(string tenant, string agent, CancellationToken cancellationToken = default)
     {
         var suspended = _store.GetAsync(SuspendedKey(tenant, agent), cancellationToken);
@@ -59,6 +66,7 @@ public sealed class AgentStatusService
         await _store.SetAsync(TenantSuspendedKey(tenant), SwitchValue(actor), null, cancellationToken);
         await _tokens.RevokeTenantAsync(tenant, "tenant_suspended", cancellationToken);
         OversightLog.TenantSwitch(_logger, tenant, "suspended", true, actor);
+        Switched?.Invoke(tenant, null);
     }
 
     /// <summary>Lifts the tenant's suspension (its revoked tokens stay revoked).</summary>
@@ -67,6 +75,7 @@ public sealed class AgentStatusService
         Identifiers.ThrowIfInvalidTenant(tenant);
         await _store.DeleteAsync(TenantSuspendedKey(tenant), cancellationToken);
         OversightLog.TenantSwitch(_logger, tenant, "suspended", false, actor);
+        Switched?.Invoke(tenant, null);
     }
 
     /// <summary>The key whose existence means "runtime secret revoked".</summary>
@@ -103,6 +112,7 @@ public sealed class AgentStatusService
         }
 
         OversightLog.AgentSwitch(_logger, tenant, agent, suffix.TrimStart(':'), on, actor);
+        Switched?.Invoke(tenant, agent);
     }
 
     private string SwitchValue(string actor) => actor + "@" + _time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture);

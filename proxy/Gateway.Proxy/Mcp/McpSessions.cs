@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Gateway.Connectors.Mcp;
+using Gateway.Oversight.Agents;
 using Gateway.Proxy.Bundle;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.Protocol;
@@ -18,19 +19,23 @@ internal sealed partial class McpSessions : IDisposable
     private readonly ConcurrentDictionary<string, Session> _sessions = new(StringComparer.Ordinal);
     private readonly PolicyProvider _policy;
     private readonly McpServerToolLists _servers;
+    private readonly AgentStatusService _switches;
     private readonly TimeProvider _time;
     private readonly TimeSpan _idle;
     private readonly ILogger<McpSessions> _logger;
 
-    public McpSessions(PolicyProvider policy, McpServerToolLists servers, IOptions<McpEndpointOptions> options, TimeProvider time, ILogger<McpSessions> logger)
+    public McpSessions(PolicyProvider policy, McpServerToolLists servers, AgentStatusService switches, IOptions<McpEndpointOptions> options, TimeProvider time,
+        ILogger<McpSessions> logger)
     {
         _policy = policy;
         _servers = servers;
+        _switches = switches;
         _time = time;
         _idle = options.Value.IdleTimeout;
         _logger = logger;
         _policy.Applying += OnPolicyApplying;
         _servers.Changed += OnServerChanged;
+        _switches.Switched += OnSwitched;
     }
 
     /// <summary>Records a session opened (or continued) by <paramref name="agent"/> of <paramref name="tenant"/>.</summary>
@@ -99,6 +104,7 @@ internal sealed partial class McpSessions : IDisposable
     {
         _policy.Applying -= OnPolicyApplying;
         _servers.Changed -= OnServerChanged;
+        _switches.Switched -= OnSwitched;
     }
 
     private async Task SendAsync(string id, McpServer server)
@@ -133,6 +139,8 @@ internal sealed partial class McpSessions : IDisposable
     }
 
     private void OnServerChanged(string tenant, string server) => _ = NotifyToolsChangedAsync(tenant);
+
+    private void OnSwitched(string tenant, string? agent) => _ = NotifyToolsChangedAsync(tenant, agent);
 
     [LoggerMessage(EventId = 4320, Level = LogLevel.Debug, Message = "MCP session {Session} could not be told its tools changed ({Error})")]
     private static partial void LogNotifyFailed(ILogger logger, string session, string error);

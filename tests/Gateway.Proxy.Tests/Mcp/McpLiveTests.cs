@@ -85,14 +85,25 @@ public sealed class McpLiveTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ListTools_AgentSuspended_ListsNothingAndCallsAreRefused()
+    public async Task ListChanged_AgentSuspended_SessionIsToldListsNothingAndCallsAreRefused()
     {
-        await using var client = await _mcp.ConnectAsync();
+        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var client = await _mcp.ConnectAsync("2025-11-25", new McpClientHandlers
+        {
+            NotificationHandlers = [new(NotificationMethods.ToolListChangedNotification, (_, _) =>
+            {
+                changed.TrySetResult();
+                return ValueTask.CompletedTask;
+            })],
+        });
+        Assert.NotEmpty(await client.ListToolsAsync());
+
         using (var suspend = await _mcp.Gateway.Admin().PostAsync("/admin/v1/tenants/demo/agents/demo-agent/suspend", content: null))
         {
             suspend.EnsureSuccessStatusCode();
         }
 
+        await changed.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Empty(await client.ListToolsAsync());
         await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("notes__find").AsTask());
         Assert.Empty(_mcp.Notes.Calls);
