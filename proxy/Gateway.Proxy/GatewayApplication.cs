@@ -4,6 +4,7 @@ using Gateway.Oversight.Audit;
 using Gateway.Oversight.Credentials;
 using Gateway.Oversight.Options;
 using Gateway.Oversight;
+using Gateway.Oversight.AccessTokens;
 using Gateway.Policy.Tokens;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
@@ -94,6 +95,7 @@ public static class GatewayApplication
         services.AddHostedService<PolicyStartupService>();
         services.AddSingleton<IAgentDirectory, PolicyAgentDirectory>();
         services.AddAgentSignatureAuthentication();
+        services.AddAgentAccessTokens(configuration, keys);
 
         // 3-Admit: nonce, kill switches, rate limits in one store call.
         services.AddSingleton<AdmissionGate>();
@@ -160,6 +162,7 @@ public static class GatewayApplication
         app.MapGet("/openapi.yaml", static (IWebHostEnvironment environment) =>
             OpenApiDocument.Serve(environment)).ExcludeFromDescription();
         app.MapAgentEndpoints();
+        app.MapGatewayAccessTokens();
         app.MapGatewayMcp();
 
         // Every agent action (the native /v1 routes and /providers) walks the governance stages inside YARP.

@@ -17,6 +17,9 @@ public static class ProblemCodes
     public const string StaleTimestamp = "stale_timestamp";
     public const string ReplayedNonce = "replayed_nonce";
     public const string SecretPresentedOtherwise = "secret_presented_otherwise";
+    public const string AccessTokenInvalid = "access_token_invalid";
+    public const string AccessTokenExpired = "access_token_expired";
+    public const string DpopProofInvalid = "dpop_proof_invalid";
 
     // 400 / 404 / 413 / 415: the request itself
     public const string MalformedBody = "malformed_body";

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Gateway.Connectors.Signing;
+using Gateway.Oversight.AccessTokens;
 using Gateway.Oversight.Http;
 using Gateway.Proxy.Configuration;
 using Gateway.Proxy.Pipeline;
@@ -78,20 +79,41 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             }
 
             var request = context.Request;
-            if (!SignedRequestHeaders.TryParse(request.Headers, out var headers, out var code, out var detail))
+            AgentIdentity claimed;
+            string? signature = null;
+            string? timestampText = null;
+            if (AcceptsAccessToken(context.GetEndpoint()) && AccessTokenVerifier.IsPresented(request.Headers)
+                && !request.Headers.ContainsKey(SignatureHeaders.Signature))
             {
-                return Refuse(StatusCodes.Status401Unauthorized, code, detail);
+                // An access token instead of a signature: the same identity, the same checks of the agent and the body below.
+                var presented = VerifyAccessToken(context);
+                if (presented.Subject is not { } subject)
+                {
+                    return Refuse(StatusCodes.Status401Unauthorized, presented.Code, presented.Detail);
+                }
+
+                claimed = new AgentIdentity(subject.Tenant, subject.Workspace, subject.Agent, presented.Nonce, presented.Timestamp);
+            }
+            else
+            {
+                if (!SignedRequestHeaders.TryParse(request.Headers, out var headers, out var code, out var detail))
+                {
+                    return Refuse(StatusCodes.Status401Unauthorized, code, detail);
+                }
+
+                // Milliseconds, not truncated seconds: at +600.3 s a timestamp 300 s ahead is 300.3 s old, not 300.
+                var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+                if (Math.Abs(nowMs - (headers.Timestamp * 1000)) > (long)_gateway.Authentication.MaxClockSkew.TotalMilliseconds)
+                {
+                    return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.StaleTimestamp,
+                        "The request timestamp is too far from the gateway's clock.");
+                }
+
+                claimed = new AgentIdentity(headers.Tenant, headers.Workspace, headers.Agent, headers.Nonce, headers.Timestamp);
+                (signature, timestampText) = (headers.Signature, headers.TimestampText);
             }
 
-            // Milliseconds, not truncated seconds: at +600.3 s a timestamp 300 s ahead is 300.3 s old, not 300.
-            var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-            if (Math.Abs(nowMs - (headers.Timestamp * 1000)) > (long)_gateway.Authentication.MaxClockSkew.TotalMilliseconds)
-            {
-                return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.StaleTimestamp,
-                    "The request timestamp is too far from the gateway's clock.");
-            }
-
-            var lookup = _agents.Find(headers.Tenant, headers.Workspace, headers.Agent);
+            var lookup = _agents.Find(claimed.Tenant, claimed.Workspace, claimed.Agent);
             if (lookup.Status != AgentLookupStatus.Found || lookup.Secret is null)
             {
                 var (status, refusal) = lookup.Status switch
@@ -131,25 +153,28 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                     "The runtime secret must never be sent; sign the request with it instead.");
             }
 
-            var canonical = CanonicalRequest.Build(request.Method, target, headers.Tenant, headers.Workspace, headers.Agent,
-                headers.TimestampText, headers.Nonce, CanonicalRequest.HashBody(body));
-            if (!CanonicalRequest.Verify(secret.Key, canonical, headers.Signature))
+            if (signature is not null)
             {
-                return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SignatureMismatch, "The signature does not match the request.");
+                var canonical = CanonicalRequest.Build(request.Method, target, claimed.Tenant, claimed.Workspace, claimed.Agent,
+                    timestampText!, claimed.Nonce, CanonicalRequest.HashBody(body));
+                if (!CanonicalRequest.Verify(secret.Key, canonical, signature))
+                {
+                    return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SignatureMismatch, "The signature does not match the request.");
+                }
             }
 
             // Freshness (the nonce) and the kill switches are the Admit stage's, in its one store call.
-            feature.Add(new AuthenticatedRequest(new AgentIdentity(headers.Tenant, headers.Workspace, headers.Agent, headers.Nonce, headers.Timestamp), body));
-            GatewayTelemetry.SetIdentity(context, headers.Tenant, headers.Workspace, headers.Agent);
+            feature.Add(new AuthenticatedRequest(claimed, body));
+            GatewayTelemetry.SetIdentity(context, claimed.Tenant, claimed.Workspace, claimed.Agent);
             request.Body = new MemoryStream(body, writable: false);
             var identity = new ClaimsIdentity(
                 [
-                    new Claim(AgentSignatureDefaults.TenantClaim, headers.Tenant),
-                    new Claim(AgentSignatureDefaults.WorkspaceClaim, headers.Workspace),
-                    new Claim(AgentSignatureDefaults.AgentClaim, headers.Agent),
+                    new Claim(AgentSignatureDefaults.TenantClaim, claimed.Tenant),
+                    new Claim(AgentSignatureDefaults.WorkspaceClaim, claimed.Workspace),
+                    new Claim(AgentSignatureDefaults.AgentClaim, claimed.Agent),
 
                     // Who the agent is across tenants: what binds an MCP session on /mcp to the agent that opened it.
-                    new Claim(ClaimTypes.NameIdentifier, headers.Tenant + "/" + headers.Agent),
+                    new Claim(ClaimTypes.NameIdentifier, claimed.Tenant + "/" + claimed.Agent),
                 ],
                 Scheme.Name,
                 AgentSignatureDefaults.AgentClaim,
@@ -167,6 +192,11 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
     {
         // A challenge without a recorded refusal means authentication never completed (it threw): fail closed.
         var refusal = _refusal ?? Refusal.Internal();
+        if (refusal.Status == StatusCodes.Status401Unauthorized && AcceptsAccessToken(Context.GetEndpoint()))
+        {
+            ChallengeForAccessToken(refusal);
+        }
+
         return WriteAsync(refusal);
     }
 
@@ -180,6 +210,12 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
         if (endpoint is null)
         {
             return false;
+        }
+
+        if (endpoint.Metadata.GetMetadata<SignedRequestAcceptedMetadata>() is not null)
+        {
+            // The endpoint asks this scheme itself, only for a request that carries the signature headers.
+            return true;
         }
 
         foreach (var data in endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>())

@@ -64,6 +64,7 @@ internal static class McpServerHosting
     public static IEndpointConventionBuilder MapGatewayMcp(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapMcp(McpEndpoint.Path)
             .RequireAuthorization(AgentSignatureDefaults.AuthorizationPolicy)
+            .AcceptAccessTokens(McpEndpoint.Path)
             .WithMetadata(McpServerEndpointMetadata.Instance);
 
     private static async ValueTask<ListToolsResult> ListToolsAsync(RequestContext<ListToolsRequestParams> request, CancellationToken cancellationToken)

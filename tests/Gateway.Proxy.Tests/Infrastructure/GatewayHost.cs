@@ -28,7 +28,8 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<GatewayHost> StartAsync(string bundlePath, IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null)
+    /// <summary>Starts a gateway; <paramref name="map"/>, when given, maps test-only endpoints after the gateway's own.</summary>
+    public static async Task<GatewayHost> StartAsync(string bundlePath, IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null, Action<WebApplication>? map = null)
     {
         var config = new Dictionary<string, string?>
         {
@@ -57,6 +58,7 @@ public sealed class GatewayHost : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(config);
             configure?.Invoke(builder);
         });
+        map?.Invoke(app);
         await app.StartAsync().ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new GatewayHost(app, new Uri(address), ownDataDirectory);

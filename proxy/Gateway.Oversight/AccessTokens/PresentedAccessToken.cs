@@ -1,0 +1,11 @@
+namespace Gateway.Oversight.AccessTokens;
+
+/// <summary>
+/// An access token presented on a request, as <see cref="AccessTokenVerifier"/> found it: the agent, the request's
+/// nonce and timestamp (a DPoP proof's <c>jti</c> hash and <c>iat</c>; a fresh random nonce and the gateway's clock for
+/// a bearer token), or the refusal's code and detail.
+/// </summary>
+public sealed record PresentedAccessToken(AccessTokenSubject? Subject, string Nonce, long Timestamp, string Code, string Detail)
+{
+    public static PresentedAccessToken Refused(string code, string detail) => new(null, string.Empty, 0, code, detail);
+}

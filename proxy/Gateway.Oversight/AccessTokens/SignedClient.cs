@@ -1,0 +1,7 @@
+namespace Gateway.Oversight.AccessTokens;
+
+/// <summary>What <see cref="IAccessTokenHost.AuthenticateSignedAsync"/> proved: the agent and its request's nonce, or the refusal's code.</summary>
+public sealed record SignedClient(AccessTokenSubject? Subject, string Nonce, string Problem)
+{
+    public static SignedClient Refused(string problem) => new(null, string.Empty, problem);
+}

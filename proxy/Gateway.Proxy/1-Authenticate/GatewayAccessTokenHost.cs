@@ -1,0 +1,67 @@
+using System.Security.Cryptography;
+using Gateway.Oversight.AccessTokens;
+using Gateway.Proxy.Configuration;
+using Gateway.Proxy.Pipeline;
+using Gateway.Store;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Proxy.Authenticate;
+
+/// <summary>
+/// The gateway as the access-token service's host: agents from the loaded bundle (their secrets never leave this class:
+/// it checks MACs), the protected resources (the endpoints marked <see cref="AccessTokenResourceMetadata"/>), the signed
+/// requests' window, and the signature scheme for token requests signed instead of asserted.
+/// </summary>
+internal sealed class GatewayAccessTokenHost : IAccessTokenHost
+{
+    private readonly IAgentDirectory _agents;
+    private readonly EndpointDataSource _endpoints;
+    private readonly GatewayOptions _gateway;
+
+    public GatewayAccessTokenHost(IAgentDirectory agents, EndpointDataSource endpoints, IOptions<GatewayOptions> gateway)
+    {
+        _agents = agents;
+        _endpoints = endpoints;
+        _gateway = gateway.Value;
+    }
+
+    public IReadOnlyList<string> ResourcePaths =>
+        _endpoints.Endpoints
+            .Select(static endpoint => endpoint.Metadata.GetMetadata<AccessTokenResourceMetadata>()?.ResourcePath)
+            .OfType<string>()
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+    public TimeSpan ClockSkew => _gateway.Authentication.MaxClockSkew;
+
+    public TimeSpan NonceLifetime => _gateway.Authentication.NonceLifetime;
+
+    public string NonceKey(AccessTokenSubject subject, string nonce) => StoreKeys.Nonce(subject.Tenant, subject.Agent, nonce);
+
+    public AccessTokenClient FindClient(AccessTokenSubject subject)
+    {
+        var lookup = _agents.Find(subject.Tenant, subject.Workspace, subject.Agent);
+        return lookup switch
+        {
+            { Status: AgentLookupStatus.Found, Secret: { } secret } => AccessTokenClient.Found((input, mac) =>
+                CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(secret.Key, input), mac)),
+            { Status: AgentLookupStatus.SecretRevoked } => AccessTokenClient.Unknown(AccessTokenClientStatus.SecretRevoked),
+            { Status: AgentLookupStatus.SecretUnavailable } => AccessTokenClient.Unknown(AccessTokenClientStatus.Unavailable),
+            _ => AccessTokenClient.Unknown(AccessTokenClientStatus.Unknown),
+        };
+    }
+
+    public async Task<SignedClient> AuthenticateSignedAsync(HttpContext context)
+    {
+        var result = await context.AuthenticateAsync(AgentSignatureDefaults.AuthenticationScheme).ConfigureAwait(false);
+        if (!result.Succeeded || context.GatewayRequest().Find<AuthenticatedRequest>() is not { } authenticated)
+        {
+            return SignedClient.Refused(result.Failure?.Message ?? "the request is not signed");
+        }
+
+        var identity = authenticated.Identity;
+        return new SignedClient(new AccessTokenSubject(identity.Tenant, identity.Workspace, identity.Agent), identity.Nonce, string.Empty);
+    }
+}
