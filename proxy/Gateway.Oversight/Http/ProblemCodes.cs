@@ -38,6 +38,7 @@ public static class ProblemCodes
     public const string InvalidArguments = "invalid_arguments";
     public const string ToolDefinitionChanged = "tool_definition_changed";
     public const string McpSessionLimit = "mcp_session_limit";
+    public const string McpPendingLimit = "mcp_pending_limit";
 
     // 403 / 409 / 429: decisions and limits
     public const string Blocked = "blocked";

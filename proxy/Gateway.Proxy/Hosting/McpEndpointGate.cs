@@ -93,9 +93,24 @@ internal sealed partial class McpEndpointGate
 
         if (message is { IsToolCall: true } && ToolCallEndpoint() is { } toolCall)
         {
+            if (!_sessions.TryStartCall(identity.Tenant, identity.Agent, _options.MaxPendingCallsPerAgent))
+            {
+                await RefusalResponse.WriteAsync(context, new Refusal(StatusCodes.Status429TooManyRequests, ProblemCodes.McpPendingLimit,
+                    $"This agent has {_options.MaxPendingCallsPerAgent} tool calls in flight already; wait for one to end.") { RetryAfter = TimeSpan.FromSeconds(1) }).ConfigureAwait(false);
+                return;
+            }
+
             // A governed action: the walk decides, records and forwards it, and answers in JSON-RPC.
-            context.SetEndpoint(toolCall);
-            await _next(context).ConfigureAwait(false);
+            try
+            {
+                context.SetEndpoint(toolCall);
+                await _next(context).ConfigureAwait(false);
+            }
+            finally
+            {
+                _sessions.EndCall(identity.Tenant, identity.Agent);
+            }
+
             return;
         }
 

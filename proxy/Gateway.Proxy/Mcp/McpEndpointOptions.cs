@@ -11,6 +11,10 @@ internal sealed class McpEndpointOptions
     [Range(1, 10_000)]
     public int MaxSessionsPerAgent { get; set; } = 16;
 
+    /// <summary>Tool calls one agent may have in flight on <c>/mcp</c> on one replica; one more is refused (429) until one ends.</summary>
+    [Range(1, 10_000)]
+    public int MaxPendingCallsPerAgent { get; set; } = 32;
+
     /// <summary>A session with no request for this long is closed (on every replica: its record in the store expires too).</summary>
     [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);

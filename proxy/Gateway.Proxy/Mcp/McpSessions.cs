@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Gateway.Connectors.Mcp;
 using Gateway.Oversight.Agents;
 using Gateway.Proxy.Bundle;
@@ -9,7 +10,8 @@ using ModelContextProtocol.Server;
 namespace Gateway.Proxy.Mcp;
 
 /// <summary>
-/// The live MCP sessions on this replica: how many each agent holds (the limit <see cref="McpEndpointOptions.MaxSessionsPerAgent"/>),
+/// The live MCP sessions on this replica: how many each agent holds (the limit <see cref="McpEndpointOptions.MaxSessionsPerAgent"/>)
+/// and how many tool calls it has in flight (<see cref="McpEndpointOptions.MaxPendingCallsPerAgent"/>),
 /// and the sessions that listed tools, which are told <c>notifications/tools/list_changed</c> when what their agent may
 /// use changes: a bundle reload, a kill switch or a suspension set through this replica's admin API, or an upstream
 /// server whose tools changed. A session not seen for the idle timeout is forgotten, as the MCP server forgets it.
@@ -17,6 +19,7 @@ namespace Gateway.Proxy.Mcp;
 internal sealed partial class McpSessions : IDisposable
 {
     private readonly ConcurrentDictionary<string, Session> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Tenant, string Agent), StrongBox<int>> _pending = new();
     private readonly PolicyProvider _policy;
     private readonly McpServerToolLists _servers;
     private readonly AgentStatusService _switches;
@@ -74,6 +77,31 @@ internal sealed partial class McpSessions : IDisposable
         }
 
         return count;
+    }
+
+    /// <summary>
+    /// Counts a tool call of <paramref name="agent"/> in flight, unless it already has <paramref name="limit"/>: false then.
+    /// Each true is ended by <see cref="EndCall"/>.
+    /// </summary>
+    public bool TryStartCall(string tenant, string agent, int limit)
+    {
+        var pending = _pending.GetOrAdd((tenant, agent), static _ => new StrongBox<int>());
+        if (Interlocked.Increment(ref pending.Value) <= limit)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref pending.Value);
+        return false;
+    }
+
+    /// <summary>A tool call counted by <see cref="TryStartCall"/> ended.</summary>
+    public void EndCall(string tenant, string agent)
+    {
+        if (_pending.TryGetValue((tenant, agent), out var pending))
+        {
+            Interlocked.Decrement(ref pending.Value);
+        }
     }
 
     /// <summary>Remembers the MCP server of a session that listed tools, to tell it when they change.</summary>

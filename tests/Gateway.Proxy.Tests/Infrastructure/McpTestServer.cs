@@ -46,6 +46,9 @@ public sealed class McpTestServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>While set, every call waits for it before it answers (a tool that takes its time).</summary>
+    public TaskCompletionSource? Hold { get; set; }
+
     /// <summary>Serves <paramref name="tool"/> with a new description from now on.</summary>
     public void Describe(string tool, string description) => _descriptions[tool] = description;
 
@@ -91,6 +94,11 @@ public sealed class McpTestServer : IAsyncDisposable
                 if (!_descriptions.ContainsKey(name))
                 {
                     throw new McpProtocolException($"Unknown tool '{name}'.", McpErrorCode.InvalidParams);
+                }
+
+                if (Hold is { } hold)
+                {
+                    await hold.Task.WaitAsync(cancellationToken);
                 }
 
                 if (request.Params.ProgressToken is { } progressToken)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Gamut.Agent;
 using Gateway.Proxy.Tests.Infrastructure;
 using ModelContextProtocol.Client;
@@ -28,7 +29,7 @@ public sealed class McpGateway : IAsyncDisposable
 
     public McpTestServer Files { get; }
 
-    public static async Task<McpGateway> StartAsync(Func<string, string>? rewrite = null)
+    public static async Task<McpGateway> StartAsync(Func<string, string>? rewrite = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var notes = await McpTestServer.StartAsync(("find", "Finds notes."), ("erase", "Erases a note."));
         var files = await McpTestServer.StartAsync(("read_file", "Reads a file."), ("write_file", "Writes a file."));
@@ -46,7 +47,7 @@ public sealed class McpGateway : IAsyncDisposable
                 """.Replace("\r", string.Empty), StringComparison.Ordinal);
             text = text.Replace("      - { tool: workspace }\n", "      - { tool: workspace }\n      - { tool: notes.find }\n      - { tool: files.read }\n      - { tool: files.write }\n", StringComparison.Ordinal);
             return rewrite?.Invoke(text) ?? text;
-        });
+        }, settings is null ? null : (Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>)(builder => builder.Configuration.AddInMemoryCollection(settings)));
         using var put = await gateway.Admin().PutAsync("/admin/v1/tenants/demo/credentials/notes-token",
             new StringContent($$"""{"value":"{{NotesCredential}}"}""", System.Text.Encoding.UTF8, "application/json"));
         put.EnsureSuccessStatusCode();
