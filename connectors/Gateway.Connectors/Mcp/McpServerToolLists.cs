@@ -84,6 +84,15 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
         }
     }
 
+    /// <summary>Every server is asked again at its next listing (a new bundle may have new servers or new pins).</summary>
+    public void Invalidate()
+    {
+        foreach (var upstream in _upstreams.Values)
+        {
+            upstream.Stale = true;
+        }
+    }
+
     /// <summary>The last listing of a server, without asking it (null when it was never listed).</summary>
     public McpServerTools? Peek(string tenant, string server) =>
         _upstreams.TryGetValue((tenant, server), out var upstream) ? upstream.Current : null;

@@ -153,7 +153,11 @@ internal sealed partial class McpSessions : IDisposable
         }
     }
 
-    private void OnPolicyApplying(PolicySnapshot snapshot) => _ = NotifyWhenInForceAsync(snapshot);
+    private void OnPolicyApplying(PolicySnapshot snapshot)
+    {
+        _servers.Invalidate();
+        _ = NotifyWhenInForceAsync(snapshot);
+    }
 
     /// <summary>The new policy is raised just before it is in force: the sessions are told once it is, so their next listing reads it.</summary>
     private async Task NotifyWhenInForceAsync(PolicySnapshot snapshot)

@@ -33,6 +33,7 @@ public sealed class McpGateway : IAsyncDisposable
     {
         var notes = await McpTestServer.StartAsync(("find", "Finds notes."), ("erase", "Erases a note."));
         var files = await McpTestServer.StartAsync(("read_file", "Reads a file."), ("write_file", "Writes a file."));
+        var pin = PinOf("write_file", "Writes a file.");
         var gateway = await GovernedGateway.StartAsync(text =>
         {
             text = text.Replace("catalog:\n", $$"""
@@ -42,7 +43,7 @@ public sealed class McpGateway : IAsyncDisposable
                   - { name: notes.erase, kind: mcp_tool, action_type: delete, target_system: notes, connector: notes, mcp_tool: erase }
                   - { name: files, kind: mcp, action_type: read, target_system: files, upstream: "{{files.Url}}", credential: none }
                   - { name: files.read, kind: mcp_tool, action_type: read, target_system: files, connector: files, mcp_tool: read_file }
-                  - { name: files.write, kind: mcp_tool, action_type: write, target_system: files, connector: files, mcp_tool: write_file }
+                  - { name: files.write, kind: mcp_tool, action_type: write, target_system: files, connector: files, mcp_tool: write_file, pin: "{{pin}}" }
 
                 """.Replace("\r", string.Empty), StringComparison.Ordinal);
             text = text.Replace("      - { tool: workspace }\n", "      - { tool: workspace }\n      - { tool: notes.find }\n      - { tool: files.read }\n      - { tool: files.write }\n", StringComparison.Ordinal);

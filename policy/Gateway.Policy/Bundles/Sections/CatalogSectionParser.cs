@@ -13,7 +13,7 @@ internal sealed partial class CatalogSectionParser(
     public CatalogEntry? Parse(YamlNode node)
     {
         var f = reader.Mapping(node, "catalog entry", "name", "kind", "action_type", "risk_tier", "target_system", "data_classes", "external",
-            "upstream", "destinations", "health_check", "credential", "auth", "limits", "degrade", "http", "connector", "mcp_tool");
+            "upstream", "destinations", "health_check", "credential", "auth", "limits", "degrade", "http", "connector", "mcp_tool", "pin");
         if (f is null)
         {
             return null;
@@ -57,6 +57,15 @@ internal sealed partial class CatalogSectionParser(
             reader.Error(f["connector"] ?? f["mcp_tool"]!, BundleErrorCodes.InvalidValue, "'connector' and 'mcp_tool' apply only to kind mcp_tool");
         }
 
+        var pin = f.OptionalString("pin");
+        if (pin is not null && (kind != ConnectorKind.McpTool || !PinFormat().IsMatch(pin)))
+        {
+            reader.Error(f["pin"]!, BundleErrorCodes.InvalidValue, kind != ConnectorKind.McpTool
+                ? "'pin' applies only to kind mcp_tool"
+                : $"pin '{pin}' must be 'sha256:' and 64 lowercase hex digits (gatewayctl catalog pin-mcp writes it)");
+            pin = null;
+        }
+
         HttpBinding? http = null;
         if (f["http"] is { } httpNode)
         {
@@ -87,6 +96,7 @@ internal sealed partial class CatalogSectionParser(
             Http = http,
             Connector = connector,
             McpTool = mcpTool,
+            Pin = pin,
         };
 
         if (entry is not null)
@@ -160,4 +170,7 @@ internal sealed partial class CatalogSectionParser(
 
     [GeneratedRegex("^[A-Za-z0-9-]+$", RegexOptions.CultureInvariant)]
     private static partial Regex HeaderName();
+
+    [GeneratedRegex("^sha256:[0-9a-f]{64}$", RegexOptions.CultureInvariant)]
+    private static partial Regex PinFormat();
 }
