@@ -129,7 +129,7 @@ public static class GatewayApplication
         // 8-Respond: every refusal in the gateway's shape, the framework's own included.
         services.AddGatewayProblemDetails();
 
-        // The gateway's own MCP server on /mcp: its tool calls walk the stages above (route McpToolCall).
+        // The gateway's own MCP server on /mcp: its tool calls walk the stages above (route McpCall).
         services.AddGatewayMcpServer(configuration);
 
         // Beside the walk: the approval poll and health.

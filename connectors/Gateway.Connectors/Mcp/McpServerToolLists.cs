@@ -84,6 +84,39 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="use"/> on the gateway's session with <paramref name="server"/> (its prompts, its resources): null
+    /// when the server is unreachable or refuses, the session then replaced for the next use.
+    /// </summary>
+    public async ValueTask<T?> WithServerAsync<T>(string tenant, CatalogEntry server, Func<McpClient, CancellationToken, ValueTask<T>> use, CancellationToken cancellationToken)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        ArgumentNullException.ThrowIfNull(use);
+        if (server.Upstream is null)
+        {
+            return null;
+        }
+
+        var upstream = _upstreams.GetOrAdd((tenant, server.Name), static key => new Upstream(key.Tenant, key.Server));
+        await upstream.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            upstream.Client ??= await ConnectAsync(upstream, server, cancellationToken).ConfigureAwait(false);
+            return await use(upstream.Client, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            await upstream.CloseAsync().ConfigureAwait(false);
+            LogUnavailable(_logger, upstream.Server, upstream.Tenant, ex.GetType().Name, ex.Message);
+            return null;
+        }
+        finally
+        {
+            upstream.Gate.Release();
+        }
+    }
+
     /// <summary>Every server is asked again at its next listing (a new bundle may have new servers or new pins).</summary>
     public void Invalidate()
     {

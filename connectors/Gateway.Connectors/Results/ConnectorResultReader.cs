@@ -12,8 +12,9 @@ namespace Gateway.Connectors.Results;
 /// <summary>
 /// Turns the body a governed action's upstream answered into the <c>result</c> the agent receives,
 /// always redacted: JSON when the media type says JSON, else the text (an event stream redacted
-/// event by event) as a JSON string; for <c>mcp_tool</c>, the JSON-RPC <c>result</c> (or <c>error</c>,
-/// status 502) of the reply to the call, from a JSON answer or an event stream.
+/// event by event) as a JSON string; for <c>mcp_tool</c>, and for the gateway's own request to an MCP server (a prompt
+/// or a resource on <c>/mcp</c>), the JSON-RPC <c>result</c> (or <c>error</c>, status 502) of the reply to the call, from
+/// a JSON answer or an event stream.
 /// </summary>
 public static class ConnectorResultReader
 {
@@ -24,7 +25,7 @@ public static class ConnectorResultReader
         var mediaType = MediaTypeOf(contentType);
         var eventStream = mediaType == "text/event-stream";
         var type = ConnectorTypes.Of(kind);
-        if (type.ResultIsJsonRpcReply)
+        if (type.ResultIsJsonRpcReply || (type.IsMcpServer && jsonRpcId is not null))
         {
             return McpReply(statusCode, eventStream, body, jsonRpcId, counts);
         }

@@ -46,7 +46,7 @@ internal sealed class DescribeStage
             // Only authenticated requests on the gateway's own routes reach this pipeline.
             var (action, refusal) = authenticated is null || route is null ? (null, Refusal.Internal())
                 : route == GatewayRouteKind.Provider ? DescribeProvider(context, feature, authenticated)
-                : route == GatewayRouteKind.McpToolCall ? DescribeMcpToolCall(feature, authenticated)
+                : route == GatewayRouteKind.McpCall ? DescribeMcpCall(feature, authenticated)
                 : DescribeNative(context, authenticated, route.Value);
             if (action is null)
             {
@@ -81,8 +81,8 @@ internal sealed class DescribeStage
         return read.Request is { } request ? (new DescribedAction(route, tenant, request) { Body = read.Body }, null) : (null, read.Refusal);
     }
 
-    /// <summary>A <c>tools/call</c> on <c>/mcp</c>: an invoke-tool of the entry its name resolves to, answered in JSON-RPC.</summary>
-    private (DescribedAction? Action, Refusal? Refusal) DescribeMcpToolCall(GatewayRequestFeature feature, AuthenticatedRequest authenticated)
+    /// <summary>A governed call on <c>/mcp</c> (a tool call, a prompt, a resource), answered in JSON-RPC.</summary>
+    private (DescribedAction? Action, Refusal? Refusal) DescribeMcpCall(GatewayRequestFeature feature, AuthenticatedRequest authenticated)
     {
         feature.Dialect = RefusalDialect.JsonRpc;
         if (Tenant(authenticated.Identity) is not { } tenant)
@@ -90,10 +90,10 @@ internal sealed class DescribeStage
             return (null, Refusal.PolicyUnavailable());
         }
 
-        var read = McpToolCallReader.Read(tenant, authenticated.Body);
+        var read = McpCallReader.Read(tenant, authenticated.Body);
         feature.JsonRpcId = read.Id;
         return read.Request is { } request
-            ? (new DescribedAction(GatewayRouteKind.McpToolCall, tenant, request) { Body = read.Body }, null)
+            ? (new DescribedAction(GatewayRouteKind.McpCall, tenant, request) { Body = read.Body, McpServerCall = read.ServerCall }, null)
             : (null, read.Refusal);
     }
 

@@ -22,6 +22,9 @@ internal sealed record DescribedAction(GatewayRouteKind Route, TenantPolicy Tena
     /// <summary>Provider route to an MCP server: the JSON-RPC request.</summary>
     public McpRequest? Mcp { get; init; }
 
+    /// <summary><c>/mcp</c>: a prompt or resource request as its MCP server receives it (null for a tool call).</summary>
+    public McpServerCall? McpServerCall { get; init; }
+
     /// <summary>
     /// The whole request body, parsed here once (Undefined when it is not JSON or not read as such):
     /// later stages read it instead of parsing the bytes again.

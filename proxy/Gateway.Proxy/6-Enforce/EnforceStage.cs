@@ -109,7 +109,7 @@ internal sealed partial class EnforceStage
         var identity = admission.Identity!;
         var entry = governed.Entry!;
         var tenant = described.Tenant;
-        if (RouteMismatch(entry, described.Route) is { } mismatch)
+        if (described.McpServerCall is null && RouteMismatch(entry, described.Route) is { } mismatch)
         {
             return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, mismatch));
         }
@@ -167,7 +167,10 @@ internal sealed partial class EnforceStage
             var args = described.Request.Args.ValueKind == JsonValueKind.Undefined ? EmptyObject : described.Request.Args;
             try
             {
-                envelope = UpstreamEnvelopes.Build(entry, args, degrade);
+                // A prompt or a resource on /mcp is the server's own request; everything else the entry's envelope.
+                envelope = described.McpServerCall is { } serverCall
+                    ? McpServerRequestEnvelope.For(serverCall.Method, serverCall.Params)
+                    : UpstreamEnvelopes.Build(entry, args, degrade);
             }
             catch (ConnectorArgumentException ex)
             {
@@ -178,7 +181,7 @@ internal sealed partial class EnforceStage
                 return (null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.DegradeRefused, ex.Message));
             }
 
-            if (described.Route == GatewayRouteKind.McpToolCall && envelope.JsonRpcId is not null && envelope.Body is { } call
+            if (described.Route == GatewayRouteKind.McpCall && envelope.JsonRpcId is not null && envelope.Body is { } call
                 && McpProgressToken.Of(described.Body) is { } progressToken)
             {
                 // The server's progress names the token the client waits on; the transform relays it as it comes.
@@ -251,8 +254,8 @@ internal sealed partial class EnforceStage
         {
             GatewayRouteKind.Model when !kind.IsModel => $"'{entry.Name}' is not a model connector; use /v1/actions/invoke-tool.",
             GatewayRouteKind.Context when !kind.IsContextScope => $"'{entry.Name}' is not a context scope.",
-            GatewayRouteKind.InvokeTool or GatewayRouteKind.McpToolCall when kind.NotInvocableReason(entry) is { } reason => reason,
-            GatewayRouteKind.InvokeTool or GatewayRouteKind.McpToolCall or GatewayRouteKind.Model or GatewayRouteKind.Context when entry.Upstream is null && kind.HasOwnUpstream =>
+            GatewayRouteKind.InvokeTool or GatewayRouteKind.McpCall when kind.NotInvocableReason(entry) is { } reason => reason,
+            GatewayRouteKind.InvokeTool or GatewayRouteKind.McpCall or GatewayRouteKind.Model or GatewayRouteKind.Context when entry.Upstream is null && kind.HasOwnUpstream =>
                 $"connector '{entry.Name}' has no upstream.",
             _ => null,
         };

@@ -40,7 +40,7 @@ internal sealed class GovernedResultTransform : ResponseTransform
 
         var isContext = plan.Route == GatewayRouteKind.Context;
         var limit = isContext && plan.Envelope?.ResultLimit is { } requested ? Math.Min(requested, plan.MaxResponseBytes) : plan.MaxResponseBytes;
-        var (bytes, more) = plan.Route == GatewayRouteKind.McpToolCall && plan.Entry.Kind == ConnectorKind.McpTool
+        var (bytes, more) = plan.Route == GatewayRouteKind.McpCall && plan.Entry.Kind is ConnectorKind.McpTool or ConnectorKind.Mcp
             && proxyResponse.Content.Headers.ContentType?.MediaType == "text/event-stream"
             ? await McpProgressRelay.ReadAsync(httpContext, proxyResponse.Content, limit, plan.Redactions, context.CancellationToken).ConfigureAwait(false)
             : await ResponseBodyReader.ReadUpToAsync(proxyResponse.Content, limit, context.CancellationToken).ConfigureAwait(false);

@@ -31,7 +31,7 @@ internal static class McpToolResultWriter
             WriteEnvelopeStart(writer, id);
             using var document = JsonDocument.Parse(result.Json);
             var json = document.RootElement;
-            if (governed.Entry?.Kind == ConnectorKind.McpTool)
+            if (governed.Entry?.Kind is ConnectorKind.McpTool or ConnectorKind.Mcp)
             {
                 if (result.StatusCode is >= 200 and < 300 && json.ValueKind == JsonValueKind.Object)
                 {

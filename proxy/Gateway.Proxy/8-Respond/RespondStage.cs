@@ -99,7 +99,7 @@ internal sealed partial class RespondStage
         var recorded = feature.Find<RecordedDecision>();
         return recorded?.Disposition switch
         {
-            DecisionDisposition.Answer when feature.JsonRpcId is { } id && feature.Get<DescribedAction>().Route == GatewayRouteKind.McpToolCall
+            DecisionDisposition.Answer when feature.JsonRpcId is { } id && feature.Get<DescribedAction>().Route == GatewayRouteKind.McpCall
                 => McpToolResultWriter.WriteDecisionAsync(context, id, feature.Get<DescribedAction>().Body, feature.Get<GovernedDecision>()),
             DecisionDisposition.Answer => DecisionResponseWriter.WriteDecisionAsync(context, feature.Get<GovernedDecision>(), invoked: false),
             DecisionDisposition.Refuse => RefusalResponse.WriteAsync(context, DecisionResponseWriter.RefusalFor(feature.Get<GovernedDecision>())),
@@ -203,7 +203,7 @@ internal sealed partial class RespondStage
             Redactions = plan.Redactions.ToDictionary(),
             Latency = Latency(feature),
         }).ConfigureAwait(false);
-        if (plan.Route == GatewayRouteKind.McpToolCall && feature.JsonRpcId is { } id)
+        if (plan.Route == GatewayRouteKind.McpCall && feature.JsonRpcId is { } id)
         {
             await McpToolResultWriter.WriteResultAsync(context, id, feature.Get<DescribedAction>().Body, governed, result).ConfigureAwait(false);
             return;

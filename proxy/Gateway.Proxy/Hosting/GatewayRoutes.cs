@@ -26,7 +26,7 @@ internal static class GatewayRoutes
 
         // Never chosen by routing (the MCP server's own endpoint on /mcp comes first): McpEndpointGate hands a
         // tools/call to it after authentication, so that a tool call walks the same stages as invoke-tool.
-        Native(McpEndpoint.ToolCallRouteId, McpEndpoint.Path, GatewayRouteKind.McpToolCall) with { Order = McpEndpoint.ToolCallRouteOrder },
+        Native(McpEndpoint.CallRouteId, McpEndpoint.Path, GatewayRouteKind.McpCall) with { Order = McpEndpoint.CallRouteOrder },
         Route("gamut-providers", "/providers/{connector}/{**path}", null, GatewayRouteKind.Provider)
             .WithTransformHeaderAllowlist()
             .WithTransformCredentialInjection()

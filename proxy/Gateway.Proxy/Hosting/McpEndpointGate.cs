@@ -13,8 +13,8 @@ using Yarp.ReverseProxy.Model;
 namespace Gateway.Proxy.Hosting;
 
 /// <summary>
-/// Stands before the MCP server's endpoint on <c>/mcp</c>, after authentication. A <c>tools/call</c> is a governed
-/// action: it is handed to the route that walks the stages (describe, admit, decide, record, enforce, forward,
+/// Stands before the MCP server's endpoint on <c>/mcp</c>, after authentication. A <c>tools/call</c>, a <c>prompts/get</c>
+/// and a <c>resources/read</c> are governed actions: each is handed to the route that walks the stages (describe, admit, decide, record, enforce, forward,
 /// respond), exactly like an invoke-tool. Every other message is admitted here (its nonce stored, the agent's kill
 /// switches read, the rate limits counted: one store call) and then served by the MCP server itself. Batches are
 /// refused (the MCP specification removed them), as is a session of another agent or one session too many.
@@ -91,7 +91,7 @@ internal sealed partial class McpEndpointGate
             _sessions.Seen(sessionId, identity.Tenant, identity.Agent);
         }
 
-        if (message is { IsToolCall: true } && ToolCallEndpoint() is { } toolCall)
+        if (message?.Method is "tools/call" or "prompts/get" or "resources/read" && message.Id is not null && CallEndpoint() is { } toolCall)
         {
             if (!_sessions.TryStartCall(identity.Tenant, identity.Agent, _options.MaxPendingCallsPerAgent))
             {
@@ -145,7 +145,7 @@ internal sealed partial class McpEndpointGate
     }
 
     /// <summary>YARP's endpoint of the tool-call route (found again whenever YARP rebuilds its endpoints).</summary>
-    private Endpoint? ToolCallEndpoint()
+    private Endpoint? CallEndpoint()
     {
         var endpoints = _endpoints.Endpoints;
         var cached = _toolCall;
@@ -157,7 +157,7 @@ internal sealed partial class McpEndpointGate
         Endpoint? found = null;
         foreach (var endpoint in endpoints)
         {
-            if (endpoint.Metadata.GetMetadata<RouteModel>()?.Config.RouteId == McpEndpoint.ToolCallRouteId)
+            if (endpoint.Metadata.GetMetadata<RouteModel>()?.Config.RouteId == McpEndpoint.CallRouteId)
             {
                 found = endpoint;
                 break;

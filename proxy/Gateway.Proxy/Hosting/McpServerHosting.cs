@@ -16,8 +16,9 @@ namespace Gateway.Proxy.Hosting;
 /// <summary>
 /// The gateway's own MCP server on <c>/mcp</c>, hosted with the official .NET SDK (streamable HTTP, stateful sessions
 /// that any replica continues through <see cref="McpSessionMigration"/>). It serves <c>initialize</c>, <c>ping</c>,
-/// <c>tools/list</c> (<see cref="McpToolListing"/>) and the notification stream; a <c>tools/call</c> never reaches it
-/// (<see cref="McpEndpointGate"/> sends it down the governed walk).
+/// <c>tools/list</c> (<see cref="McpToolListing"/>), <c>prompts/list</c> and <c>resources/list</c>
+/// (<see cref="McpServerListing"/>) and the notification stream; a tool call, a prompt or a resource read never reaches
+/// it (<see cref="McpEndpointGate"/> sends each down the governed walk).
 /// </summary>
 internal static class McpServerHosting
 {
@@ -28,6 +29,7 @@ internal static class McpServerHosting
         services.AddSingleton<McpServerToolLists>();
         services.AddSingleton<McpToolPins>();
         services.AddSingleton<McpToolListing>();
+        services.AddSingleton<McpServerListing>();
         services.AddSingleton<McpSessions>();
         services.AddSingleton<ISessionMigrationHandler, McpSessionMigration>();
         services.AddOptions<HttpServerTransportOptions>().Configure<IOptions<McpEndpointOptions>>(static (transport, endpoint) =>
@@ -50,14 +52,23 @@ internal static class McpServerHosting
                     Title = "Gamut Gateway",
                     Version = typeof(McpServerHosting).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0",
                 };
-                options.Capabilities = new ServerCapabilities { Tools = new ToolsCapability { ListChanged = true } };
+                options.Capabilities = new ServerCapabilities
+                {
+                    Tools = new ToolsCapability { ListChanged = true },
+                    Prompts = new PromptsCapability(),
+                    Resources = new ResourcesCapability(),
+                };
                 options.ServerInstructions = "Every tool here is governed: each call is decided by policy, recorded, and carried out with a credential you never hold. "
                     + "A refusal is a JSON-RPC error with code -31000 whose data says why (data.code, data.decision, data.explanation); "
                     + "an approval is retried with params._meta[\"" + McpEndpoint.WarrantMetaKey + "\"] set to the warrant.";
             })
             .WithHttpTransport()
             .WithListToolsHandler(ListToolsAsync)
-            .WithCallToolHandler(static (_, _) => throw new McpProtocolException("tools/call is carried out by the gateway's governed route.", McpErrorCode.InternalError));
+            .WithListPromptsHandler(ListPromptsAsync)
+            .WithListResourcesHandler(ListResourcesAsync)
+            .WithCallToolHandler(static (_, _) => throw NotHere())
+            .WithGetPromptHandler(static (_, _) => throw NotHere())
+            .WithReadResourceHandler(static (_, _) => throw NotHere());
         return services;
     }
 
@@ -69,19 +80,42 @@ internal static class McpServerHosting
 
     private static async ValueTask<ListToolsResult> ListToolsAsync(RequestContext<ListToolsRequestParams> request, CancellationToken cancellationToken)
     {
-        var services = request.Services ?? request.Server.Services!;
-        var feature = services.GetRequiredService<IHttpContextAccessor>().HttpContext?.Features.Get<GatewayRequestFeature>();
-
-        // Only an admitted request is listed anything (its nonce stored, its kill switches read), and a suspended
-        // or revoked agent nothing at all.
-        if (feature?.Find<Admission>() is not { Identity: { Suspended: false } identity }
-            || services.GetRequiredService<PolicyProvider>().Current?.Set is not { } set || !set.TryGetTenant(identity.Tenant, out var tenant) || tenant is null)
+        if (Admitted(request) is not { } caller)
         {
             return new ListToolsResult { Tools = [] };
         }
 
-        var tools = await services.GetRequiredService<McpToolListing>().ListAsync(tenant, identity.Agent, identity.Workspace, cancellationToken).ConfigureAwait(false);
-        services.GetRequiredService<McpSessions>().Listens(request.Server.SessionId, request.Server, identity.Tenant, identity.Agent);
+        var services = caller.Services;
+        var tools = await services.GetRequiredService<McpToolListing>().ListAsync(caller.Tenant, caller.Identity.Agent, caller.Identity.Workspace, cancellationToken).ConfigureAwait(false);
+        services.GetRequiredService<McpSessions>().Listens(request.Server.SessionId, request.Server, caller.Identity.Tenant, caller.Identity.Agent);
         return new ListToolsResult { Tools = tools };
     }
+
+    private static async ValueTask<ListPromptsResult> ListPromptsAsync(RequestContext<ListPromptsRequestParams> request, CancellationToken cancellationToken) =>
+        Admitted(request) is { } caller
+            ? new ListPromptsResult { Prompts = await caller.Services.GetRequiredService<McpServerListing>().PromptsAsync(caller.Tenant, caller.Identity.Agent, cancellationToken).ConfigureAwait(false) }
+            : new ListPromptsResult { Prompts = [] };
+
+    private static async ValueTask<ListResourcesResult> ListResourcesAsync(RequestContext<ListResourcesRequestParams> request, CancellationToken cancellationToken) =>
+        Admitted(request) is { } caller
+            ? new ListResourcesResult { Resources = await caller.Services.GetRequiredService<McpServerListing>().ResourcesAsync(caller.Tenant, caller.Identity.Agent, cancellationToken).ConfigureAwait(false) }
+            : new ListResourcesResult { Resources = [] };
+
+    /// <summary>
+    /// The caller of a listing: only an admitted request is listed anything (its nonce stored, its kill switches read),
+    /// and a suspended or revoked agent nothing at all.
+    /// </summary>
+    private static Caller? Admitted<TParams>(RequestContext<TParams> request)
+    {
+        var services = request.Services ?? request.Server.Services!;
+        var feature = services.GetRequiredService<IHttpContextAccessor>().HttpContext?.Features.Get<GatewayRequestFeature>();
+        return feature?.Find<Admission>() is { Identity: { Suspended: false } identity }
+            && services.GetRequiredService<PolicyProvider>().Current?.Set is { } set && set.TryGetTenant(identity.Tenant, out var tenant) && tenant is not null
+                ? new Caller(identity, tenant, services)
+                : null;
+    }
+
+    private static McpProtocolException NotHere() => new("Governed calls are carried out by the gateway's governed route.", McpErrorCode.InternalError);
+
+    private sealed record Caller(AgentIdentity Identity, Gateway.Policy.TenantPolicy Tenant, IServiceProvider Services);
 }

@@ -10,13 +10,13 @@ internal static class McpEndpoint
     /// The order of the YARP route a <c>tools/call</c> walks: after the MCP server's own endpoint, so routing never
     /// chooses it; <c>Hosting/McpEndpointGate.cs</c> does, for a tool call only.
     /// </summary>
-    public const int ToolCallRouteOrder = 1000;
+    public const int CallRouteOrder = 1000;
 
     /// <summary>The tool a refusal of an <c>/mcp</c> message other than a tool call is recorded under.</summary>
     public const string AuditTool = "mcp";
 
     /// <summary>The YARP route id of a tool call.</summary>
-    public const string ToolCallRouteId = "gamut-mcp-tool-call";
+    public const string CallRouteId = "gamut-mcp-call";
 
     /// <summary>
     /// <c>params._meta</c> key of a <c>tools/call</c> carrying an approval's warrant (the retry after a

@@ -11,7 +11,8 @@ namespace Gateway.Proxy.Mcp;
 /// <c>[A-Za-z0-9_-]</c> and 64 characters (what the MCP specification allows and what model APIs accept as a
 /// function name): any other character becomes <c>_</c>. When two entries would still share a name, or a name is
 /// too long, each is named by its first 55 characters and eight hex digits of the SHA-256 of its catalog name, which
-/// is unique in the tenant: two tools can never share a name. Built once per loaded policy.
+/// is unique in the tenant: two tools can never share a name. MCP servers are named the same way (their catalog name),
+/// and a server's prompts are <c>server__prompt</c>. Built once per loaded policy.
 /// </summary>
 internal sealed class McpToolNames
 {
@@ -23,29 +24,15 @@ internal sealed class McpToolNames
 
     private static readonly ConditionalWeakTable<TenantPolicy, McpToolNames> Cache = [];
 
-    private readonly Dictionary<string, CatalogEntry> _byName;
-    private readonly Dictionary<string, string> _nameOf;
+    private readonly Dictionary<string, CatalogEntry> _byName = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _nameOf = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CatalogEntry> _serverByName = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _serverNameOf = new(StringComparer.Ordinal);
 
     private McpToolNames(TenantPolicy tenant)
     {
-        var wanted = new List<(CatalogEntry Entry, string Name)>();
-        foreach (var entry in tenant.Catalog)
-        {
-            if (IsTool(entry))
-            {
-                wanted.Add((entry, Sanitize(entry.Kind == ConnectorKind.McpTool ? entry.Connector + ServerSeparator + entry.McpTool : entry.Name)));
-            }
-        }
-
-        var counts = wanted.GroupBy(w => w.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-        _byName = new(StringComparer.Ordinal);
-        _nameOf = new(StringComparer.Ordinal);
-        foreach (var (entry, name) in wanted)
-        {
-            var unique = counts[name] == 1 && name.Length <= MaxLength ? name : Hashed(name, entry.Name);
-            _byName[unique] = entry;
-            _nameOf[entry.Name] = unique;
-        }
+        Name(tenant.Catalog.Where(IsTool), e => e.Kind == ConnectorKind.McpTool ? e.Connector + ServerSeparator + e.McpTool : e.Name, _byName, _nameOf);
+        Name(tenant.Catalog.Where(e => e.Kind == ConnectorKind.Mcp), e => e.Name, _serverByName, _serverNameOf);
     }
 
     /// <summary>Every tool of the tenant, by its name on <c>/mcp</c>, in catalog order.</summary>
@@ -62,6 +49,50 @@ internal sealed class McpToolNames
 
     /// <summary>The name on <c>/mcp</c> of the catalog entry <paramref name="catalogName"/>, if it is a tool.</summary>
     public string? NameOf(string catalogName) => _nameOf.GetValueOrDefault(catalogName);
+
+    /// <summary>The name on <c>/mcp</c> of the MCP server <paramref name="catalogName"/>: what its prompts' names and its resources' URIs start with.</summary>
+    public string? ServerNameOf(string catalogName) => _serverNameOf.GetValueOrDefault(catalogName);
+
+    /// <summary>The MCP server whose name on <c>/mcp</c> is <paramref name="name"/>.</summary>
+    public bool TryResolveServer(string name, out CatalogEntry server) => _serverByName.TryGetValue(name, out server!);
+
+    /// <summary>The name on <c>/mcp</c> of a server's own <paramref name="item"/> (a prompt): <c>server__item</c>.</summary>
+    public static string ItemName(string serverName, string item) => serverName + ServerSeparator + item;
+
+    /// <summary>
+    /// The server and its own name of <paramref name="name"/> (<c>server__item</c>): the longest server name that
+    /// prefixes it, so that a server named with <c>__</c> still resolves.
+    /// </summary>
+    public bool TryResolveItem(string name, out CatalogEntry server, out string item)
+    {
+        server = null!;
+        item = string.Empty;
+        var best = -1;
+        foreach (var (serverName, entry) in _serverByName)
+        {
+            if (serverName.Length > best && name.Length > serverName.Length + ServerSeparator.Length
+                && name.StartsWith(serverName, StringComparison.Ordinal) && name.AsSpan(serverName.Length).StartsWith(ServerSeparator, StringComparison.Ordinal))
+            {
+                best = serverName.Length;
+                server = entry;
+                item = name[(serverName.Length + ServerSeparator.Length)..];
+            }
+        }
+
+        return best >= 0;
+    }
+
+    private static void Name(IEnumerable<CatalogEntry> entries, Func<CatalogEntry, string> wantedName, Dictionary<string, CatalogEntry> byName, Dictionary<string, string> nameOf)
+    {
+        var wanted = entries.Select(e => (Entry: e, Name: Sanitize(wantedName(e)))).ToList();
+        var counts = wanted.GroupBy(w => w.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        foreach (var (entry, name) in wanted)
+        {
+            var unique = counts[name] == 1 && name.Length <= MaxLength ? name : Hashed(name, entry.Name);
+            byName[unique] = entry;
+            nameOf[entry.Name] = unique;
+        }
+    }
 
     private static string Sanitize(string name)
     {

@@ -19,9 +19,10 @@ internal enum GatewayRouteKind
     Provider,
 
     /// <summary>
-    /// A <c>tools/call</c> on <c>POST /mcp</c>, the gateway's own MCP server: an invoke-tool of the catalog entry the tool
-    /// name resolves to, read from the JSON-RPC request and answered in JSON-RPC. The endpoint's other messages are
-    /// served by the MCP server itself (<c>Hosting/McpEndpointGate.cs</c> sends only this one down the walk).
+    /// A governed message on <c>POST /mcp</c>, the gateway's own MCP server: a <c>tools/call</c> (an invoke-tool of the
+    /// catalog entry the tool's name resolves to), a <c>prompts/get</c> or a <c>resources/read</c> (an action on the MCP
+    /// server's entry), read from the JSON-RPC request and answered in JSON-RPC. The endpoint's other messages are
+    /// served by the MCP server itself (<c>Hosting/McpEndpointGate.cs</c> sends only these down the walk).
     /// </summary>
-    McpToolCall,
+    McpCall,
 }

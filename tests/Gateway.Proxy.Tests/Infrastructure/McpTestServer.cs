@@ -34,6 +34,9 @@ public sealed class McpTestServer : IAsyncDisposable
     /// <summary>Each tools/call: the tool, its arguments, the Authorization header it carried.</summary>
     public ConcurrentQueue<(string Tool, string Arguments, string? Authorization)> Calls { get; } = new();
 
+    /// <summary>Each resources/read: the URI asked for.</summary>
+    public ConcurrentQueue<string> Reads { get; } = new();
+
     /// <summary>Sessions the server opened (initialize requests answered).</summary>
     public int Initializations => _initializations;
 
@@ -85,6 +88,26 @@ public sealed class McpTestServer : IAsyncDisposable
                     InputSchema = JsonDocument.Parse("""{"type":"object","properties":{"text":{"type":"string"}}}""").RootElement.Clone(),
                 })],
             }))
+            .WithListPromptsHandler((_, _) => ValueTask.FromResult(new ListPromptsResult
+            {
+                Prompts = [new Prompt { Name = "summarize", Description = "Summarizes a topic.", Arguments = [new PromptArgument { Name = "topic", Required = true }] }],
+            }))
+            .WithGetPromptHandler((request, _) => ValueTask.FromResult(new GetPromptResult
+            {
+                Messages = [new PromptMessage { Role = Role.User, Content = new TextContentBlock { Text = $"Summarize {request.Params!.Arguments?["topic"]} ({request.Params.Name})." } }],
+            }))
+            .WithListResourcesHandler((_, _) => ValueTask.FromResult(new ListResourcesResult
+            {
+                Resources = [new Resource { Uri = "note://q3-plan", Name = "q3-plan", MimeType = "text/plain" }],
+            }))
+            .WithReadResourceHandler((request, _) =>
+            {
+                Reads.Enqueue(request.Params!.Uri);
+                return ValueTask.FromResult(new ReadResourceResult
+                {
+                    Contents = [new TextResourceContents { Uri = request.Params.Uri, MimeType = "text/plain", Text = "The Q3 plan, owned by ada.lovelace@example.com." }],
+                });
+            })
             .WithCallToolHandler(async (request, cancellationToken) =>
             {
                 var name = request.Params!.Name;

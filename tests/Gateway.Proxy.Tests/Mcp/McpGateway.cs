@@ -46,7 +46,7 @@ public sealed class McpGateway : IAsyncDisposable
                   - { name: files.write, kind: mcp_tool, action_type: write, target_system: files, connector: files, mcp_tool: write_file, pin: "{{pin}}" }
 
                 """.Replace("\r", string.Empty), StringComparison.Ordinal);
-            text = text.Replace("      - { tool: workspace }\n", "      - { tool: workspace }\n      - { tool: notes.find }\n      - { tool: files.read }\n      - { tool: files.write }\n", StringComparison.Ordinal);
+            text = text.Replace("      - { tool: workspace }\n", "      - { tool: workspace }\n      - { tool: notes }\n      - { tool: notes.find }\n      - { tool: files.read }\n      - { tool: files.write }\n", StringComparison.Ordinal);
             return rewrite?.Invoke(text) ?? text;
         }, settings is null ? null : (Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>)(builder => builder.Configuration.AddInMemoryCollection(settings)));
         using var put = await gateway.Admin().PutAsync("/admin/v1/tenants/demo/credentials/notes-token",

@@ -1,0 +1,165 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Gateway.Oversight.Http;
+using Gateway.Policy;
+using Gateway.Proxy.Mcp;
+using Gateway.Proxy.Refusals;
+
+namespace Gateway.Proxy.Describe;
+
+/// <summary>
+/// Reads a governed call sent to <c>/mcp</c> into the action it is. A <c>tools/call</c> is the invoke-tool of the catalog
+/// entry its name names (<see cref="McpToolNames"/>), <c>params.arguments</c> its arguments. A <c>prompts/get</c>
+/// (<c>server__prompt</c>) or a <c>resources/read</c> (<c>gamut-mcp://server/…</c>, <see cref="McpResourceUris"/>) is an
+/// action on the MCP server's entry, with the prompt or the server's own URI as its arguments and the request the server
+/// receives (<see cref="McpServerCall"/>). <c>params._meta["gamut.dev/warrant"]</c> is an approval's warrant. Strict like
+/// every governed body: one JSON-RPC 2.0 request (no batch, no notification), no repeated member, an object of arguments.
+/// </summary>
+internal static class McpCallReader
+{
+    private static readonly JsonDocumentOptions StrictDocument = new() { MaxDepth = 64, AllowDuplicateProperties = false };
+
+    /// <summary>The action, its JSON-RPC id (raw JSON) and the parsed body; or the refusal (with the id when one was read).</summary>
+    public readonly record struct Result(ActionRequest? Request, Refusal? Refusal, string? Id, JsonElement Body)
+    {
+        /// <summary>For a prompt or a resource: the request the server receives.</summary>
+        public McpServerCall? ServerCall { get; init; }
+    }
+
+    public static Result Read(TenantPolicy tenant, ReadOnlyMemory<byte> body)
+    {
+        JsonElement root;
+        try
+        {
+            using var document = JsonDocument.Parse(body, StrictDocument);
+            root = document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return Refuse(null, ProblemCodes.MalformedBody, "The body is not one JSON-RPC message (not JSON, or a repeated member).");
+        }
+
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("id", out var idElement)
+            || idElement.ValueKind is not (JsonValueKind.String or JsonValueKind.Number))
+        {
+            return Refuse(null, ProblemCodes.MalformedBody, "A governed call must be one JSON-RPC request with an id.");
+        }
+
+        var id = idElement.GetRawText();
+        if (!root.TryGetProperty("params", out var parameters) || parameters.ValueKind != JsonValueKind.Object)
+        {
+            return Refuse(id, ProblemCodes.MalformedBody, "The request needs params.");
+        }
+
+        var names = McpToolNames.For(tenant);
+        var method = root.TryGetProperty("method", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
+        return method switch
+        {
+            "tools/call" => ReadToolCall(names, id, root, parameters),
+            "prompts/get" => ReadPromptGet(names, id, root, parameters),
+            "resources/read" => ReadResourceRead(names, id, root, parameters),
+            _ => Refuse(id, ProblemCodes.MalformedBody, "Only tools/call, prompts/get and resources/read are governed calls."),
+        };
+    }
+
+    private static Result ReadToolCall(McpToolNames names, string id, JsonElement root, JsonElement parameters)
+    {
+        if (!parameters.TryGetProperty("name", out var nameElement) || nameElement.ValueKind != JsonValueKind.String)
+        {
+            return Refuse(id, ProblemCodes.MalformedBody, "tools/call needs params.name.");
+        }
+
+        var name = nameElement.GetString()!;
+        if (!names.TryResolve(name, out var entry))
+        {
+            return Refuse(id, ProblemCodes.UnknownTool, $"No tool '{Truncate(name)}' is served on /mcp to this agent; list the tools to see what it may use.");
+        }
+
+        if (!TryArguments(parameters, out var arguments) || !TryWarrant(parameters, out var warrant))
+        {
+            return Refuse(id, ProblemCodes.MalformedBody, $"params.arguments must be an object and params._meta[\"{McpEndpoint.WarrantMetaKey}\"] a string.");
+        }
+
+        return new Result(new ActionRequest { Tool = entry.Name, Args = arguments, Warrant = warrant }, null, id, root);
+    }
+
+    /// <summary>A server's prompt (<c>server__prompt</c>): an action on the server's entry, with the prompt and its arguments.</summary>
+    private static Result ReadPromptGet(McpToolNames names, string id, JsonElement root, JsonElement parameters)
+    {
+        if (!parameters.TryGetProperty("name", out var nameElement) || nameElement.ValueKind != JsonValueKind.String
+            || !names.TryResolveItem(nameElement.GetString()!, out var server, out var prompt))
+        {
+            return Refuse(id, ProblemCodes.UnknownTool, "No such prompt is served on /mcp to this agent; list the prompts to see what it may use.");
+        }
+
+        if (!TryArguments(parameters, out var arguments) || !TryWarrant(parameters, out var warrant))
+        {
+            return Refuse(id, ProblemCodes.MalformedBody, $"params.arguments must be an object and params._meta[\"{McpEndpoint.WarrantMetaKey}\"] a string.");
+        }
+
+        var args = new JsonObject { ["prompt"] = prompt, ["arguments"] = arguments.ValueKind == JsonValueKind.Object ? JsonNode.Parse(arguments.GetRawText()) : new JsonObject() };
+        var call = new JsonObject { ["name"] = prompt, ["arguments"] = args["arguments"]!.DeepClone() };
+        return ServerAction(server, "prompts/get", args, call, warrant, id, root);
+    }
+
+    /// <summary>A server's resource (<c>gamut-mcp://server/…</c>): an action on the server's entry, with the server's own URI.</summary>
+    private static Result ReadResourceRead(McpToolNames names, string id, JsonElement root, JsonElement parameters)
+    {
+        if (!parameters.TryGetProperty("uri", out var uriElement) || uriElement.ValueKind != JsonValueKind.String
+            || !McpResourceUris.TryParse(uriElement.GetString()!, out var serverName, out var uri) || !names.TryResolveServer(serverName, out var server))
+        {
+            return Refuse(id, ProblemCodes.UnknownTool, "No such resource is served on /mcp to this agent; list the resources to see what it may read.");
+        }
+
+        if (!TryWarrant(parameters, out var warrant))
+        {
+            return Refuse(id, ProblemCodes.MalformedBody, $"params._meta[\"{McpEndpoint.WarrantMetaKey}\"] must be a string.");
+        }
+
+        return ServerAction(server, "resources/read", new JsonObject { ["uri"] = uri }, new JsonObject { ["uri"] = uri }, warrant, id, root);
+    }
+
+    private static Result ServerAction(CatalogEntry server, string method, JsonObject args, JsonObject call, string? warrant, string id, JsonElement root) =>
+        new(new ActionRequest { Tool = server.Name, Args = JsonSerializer.SerializeToElement(args, McpCallJsonContext.Default.JsonObject), Warrant = warrant }, null, id, root)
+        {
+            ServerCall = new McpServerCall(method, JsonSerializer.SerializeToElement(call, McpCallJsonContext.Default.JsonObject)),
+        };
+
+    private static bool TryArguments(JsonElement parameters, out JsonElement arguments)
+    {
+        arguments = default;
+        if (parameters.TryGetProperty("arguments", out var args) && args.ValueKind != JsonValueKind.Null)
+        {
+            if (args.ValueKind != JsonValueKind.Object)
+            {
+                return false;
+            }
+
+            arguments = args;
+        }
+
+        return true;
+    }
+
+    private static bool TryWarrant(JsonElement parameters, out string? warrant)
+    {
+        warrant = null;
+        if (parameters.TryGetProperty("_meta", out var meta) && meta.ValueKind == JsonValueKind.Object
+            && meta.TryGetProperty(McpEndpoint.WarrantMetaKey, out var warrantElement))
+        {
+            if (warrantElement.ValueKind != JsonValueKind.String)
+            {
+                return false;
+            }
+
+            warrant = warrantElement.GetString();
+        }
+
+        return true;
+    }
+
+    private static Result Refuse(string? id, string code, string detail) =>
+        new(null, new Refusal(StatusCodes.Status400BadRequest, code, detail), id, default);
+
+    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
+}

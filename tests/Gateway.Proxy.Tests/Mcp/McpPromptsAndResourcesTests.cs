@@ -1,0 +1,70 @@
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+
+namespace Gateway.Proxy.Tests.Mcp;
+
+/// <summary>
+/// Prompts and resources on <c>/mcp</c>: those of the MCP servers the agent holds a permission for (<c>notes</c>, not
+/// <c>files</c>), renamed by server; a get or a read is a governed action on the server's entry, redacted.
+/// </summary>
+public sealed class McpPromptsAndResourcesTests : IAsyncLifetime
+{
+    private McpGateway _mcp = null!;
+
+    public async Task InitializeAsync() => _mcp = await McpGateway.StartAsync();
+
+    public async Task DisposeAsync() => await _mcp.DisposeAsync();
+
+    [Fact]
+    public async Task ListPrompts_OnlyThePermittedServers_NamedByServer()
+    {
+        await using var client = await _mcp.ConnectAsync();
+
+        var names = (await client.ListPromptsAsync()).Select(p => p.Name).ToList();
+
+        Assert.Equal(["notes__summarize"], names);
+    }
+
+    [Fact]
+    public async Task GetPrompt_PermittedServer_ReturnsTheServersPrompt()
+    {
+        await using var client = await _mcp.ConnectAsync();
+
+        var prompt = await client.GetPromptAsync("notes__summarize", new Dictionary<string, object?> { ["topic"] = "the roadmap" });
+
+        Assert.Equal("Summarize the roadmap (summarize).", Assert.IsType<TextContentBlock>(Assert.Single(prompt.Messages).Content).Text);
+    }
+
+    [Fact]
+    public async Task ListResources_OnlyThePermittedServers_UnderTheirServersName()
+    {
+        await using var client = await _mcp.ConnectAsync();
+
+        var uris = (await client.ListResourcesAsync()).Select(r => r.Uri).ToList();
+
+        Assert.Equal(["gamut-mcp://notes/note%3A%2F%2Fq3-plan"], uris);
+    }
+
+    [Fact]
+    public async Task ReadResource_PermittedServer_ReachesItWithItsOwnUriAndIsRedacted()
+    {
+        await using var client = await _mcp.ConnectAsync();
+
+        var read = await client.ReadResourceAsync("gamut-mcp://notes/note%3A%2F%2Fq3-plan");
+
+        var text = Assert.IsType<TextResourceContents>(Assert.Single(read.Contents)).Text;
+        Assert.Equal("The Q3 plan, owned by [REDACTED:email].", text);
+        Assert.Equal(["note://q3-plan"], _mcp.Notes.Reads);
+    }
+
+    [Fact]
+    public async Task ReadResource_ServerNotPermitted_IsRefusedAndNeverReachesIt()
+    {
+        await using var client = await _mcp.ConnectAsync();
+
+        var refused = await Assert.ThrowsAsync<McpProtocolException>(() => client.ReadResourceAsync("gamut-mcp://files/note%3A%2F%2Fq3-plan").AsTask());
+
+        Assert.Equal(-31000, (int)refused.ErrorCode);
+        Assert.Empty(_mcp.Files.Reads);
+    }
+}
