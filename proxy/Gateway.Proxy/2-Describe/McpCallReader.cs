@@ -102,11 +102,30 @@ internal static class McpCallReader
         return ServerAction(server, "prompts/get", args, call, warrant, id, root);
     }
 
-    /// <summary>A server's resource (<c>gamut-mcp://server/…</c>): an action on the server's entry, with the server's own URI.</summary>
+    /// <summary>
+    /// A server's resource (<c>gamut-mcp://server/…</c>): an action on the server's entry, with the server's own URI. A
+    /// context pack (<c>gamut-context://pack?query=…</c>): the context action of the pack, with its query and byte limit.
+    /// </summary>
     private static Result ReadResourceRead(McpToolNames names, string id, JsonElement root, JsonElement parameters)
     {
-        if (!parameters.TryGetProperty("uri", out var uriElement) || uriElement.ValueKind != JsonValueKind.String
-            || !McpResourceUris.TryParse(uriElement.GetString()!, out var serverName, out var uri) || !names.TryResolveServer(serverName, out var server))
+        var requested = parameters.TryGetProperty("uri", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString()! : string.Empty;
+        if (McpResourceUris.TryParseContextPack(requested, out var packName, out var query, out var maxBytes))
+        {
+            if (!names.TryResolveContextPack(packName, out var pack) || !TryWarrant(parameters, out var packWarrant))
+            {
+                return Refuse(id, ProblemCodes.UnknownTool, "No such context pack is served on /mcp to this agent; list the resources to see what it may read.");
+            }
+
+            var args = new JsonObject { ["query"] = query ?? string.Empty };
+            if (maxBytes is { } limit)
+            {
+                args["max_bytes"] = limit;
+            }
+
+            return new Result(new ActionRequest { Tool = pack.Name, Args = JsonSerializer.SerializeToElement(args, McpCallJsonContext.Default.JsonObject), Warrant = packWarrant }, null, id, root);
+        }
+
+        if (!McpResourceUris.TryParse(requested, out var serverName, out var uri) || !names.TryResolveServer(serverName, out var server))
         {
             return Refuse(id, ProblemCodes.UnknownTool, "No such resource is served on /mcp to this agent; list the resources to see what it may read.");
         }

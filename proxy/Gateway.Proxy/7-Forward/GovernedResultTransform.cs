@@ -38,7 +38,8 @@ internal sealed class GovernedResultTransform : ResponseTransform
             return;
         }
 
-        var isContext = plan.Route == GatewayRouteKind.Context;
+        // A context pack, on the context route or read as a resource on /mcp, is cut to the agent's max_bytes.
+        var isContext = plan.Entry.Kind == ConnectorKind.Context;
         var limit = isContext && plan.Envelope?.ResultLimit is { } requested ? Math.Min(requested, plan.MaxResponseBytes) : plan.MaxResponseBytes;
         var (bytes, more) = plan.Route == GatewayRouteKind.McpCall && plan.Entry.Kind is ConnectorKind.McpTool or ConnectorKind.Mcp
             && proxyResponse.Content.Headers.ContentType?.MediaType == "text/event-stream"

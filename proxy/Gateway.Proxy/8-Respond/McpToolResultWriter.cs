@@ -25,9 +25,9 @@ internal static class McpToolResultWriter
 
     /// <summary>The answer to a call that was carried out.</summary>
     public static Task WriteResultAsync(HttpContext context, string id, JsonElement call, GovernedDecision governed, ConnectorResult result) =>
-        WriteAsync(context, (id, governed, result, RequestIdMiddleware.GetRequestId(context), WantsResultType(context, call)), static (writer, s) =>
+        WriteAsync(context, (id, governed, result, RequestIdMiddleware.GetRequestId(context), WantsResultType(context, call), call), static (writer, s) =>
         {
-            var (id, governed, result, requestId, resultType) = s;
+            var (id, governed, result, requestId, resultType, call) = s;
             WriteEnvelopeStart(writer, id);
             using var document = JsonDocument.Parse(result.Json);
             var json = document.RootElement;
@@ -51,6 +51,21 @@ internal static class McpToolResultWriter
                 {
                     WriteToolError(writer, "The MCP server gave no answer to the call.", governed, requestId, resultType);
                 }
+            }
+            else if (governed.Entry?.Kind == ConnectorKind.Context)
+            {
+                // A context pack read as a resource: its contents under the URI the client asked for.
+                writer.WriteStartObject("result"u8);
+                writer.WriteStartArray("contents"u8);
+                writer.WriteStartObject();
+                writer.WriteString("uri"u8, RequestedUri(call));
+                writer.WriteString("mimeType"u8, json.ValueKind == JsonValueKind.String ? "text/plain" : "application/json");
+                writer.WriteString("text"u8, json.ValueKind == JsonValueKind.String ? json.GetString() : json.GetRawText());
+                writer.WriteEndObject();
+                writer.WriteEndArray();
+                WriteResultType(writer, default, resultType);
+                WriteMeta(writer, default, governed, requestId);
+                writer.WriteEndObject();
             }
             else
             {
@@ -150,6 +165,11 @@ internal static class McpToolResultWriter
 
         return version is not null && string.CompareOrdinal(version, ResultTypeRevision) >= 0;
     }
+
+    private static string RequestedUri(JsonElement call) =>
+        call.TryGetProperty("params"u8, out var parameters) && parameters.TryGetProperty("uri"u8, out var uri) && uri.ValueKind == JsonValueKind.String
+            ? uri.GetString()!
+            : string.Empty;
 
     /// <summary><c>"resultType":"complete"</c> for a client that needs it, unless the server's result said it already.</summary>
     private static void WriteResultType(Utf8JsonWriter writer, JsonElement result, bool wanted)

@@ -1,14 +1,57 @@
 namespace Gateway.Proxy.Mcp;
 
 /// <summary>
-/// A resource of an MCP server as <c>/mcp</c> names it: <c>gamut-mcp://&lt;server&gt;/&lt;the server's URI, escaped&gt;</c>, so that
-/// two servers serving the same URI stay apart and a read names the server it goes to.
+/// A resource as <c>/mcp</c> names it. An MCP server's: <c>gamut-mcp://&lt;server&gt;/&lt;the server's URI, escaped&gt;</c>, so that
+/// two servers serving the same URI stay apart and a read names the server it goes to. A context pack:
+/// <c>gamut-context://&lt;pack&gt;</c>, read with an optional <c>?query=…&amp;max_bytes=…</c>.
 /// </summary>
 internal static class McpResourceUris
 {
     public const string Scheme = "gamut-mcp";
 
+    public const string ContextScheme = "gamut-context";
+
     private const string Prefix = Scheme + "://";
+
+    private const string ContextPrefix = ContextScheme + "://";
+
+    /// <summary>The URI on <c>/mcp</c> of the context pack named <paramref name="packName"/> there.</summary>
+    public static string OfContextPack(string packName) => ContextPrefix + packName;
+
+    /// <summary>The pack's name, query and byte limit of a context pack's URI (<c>gamut-context://pack?query=…&amp;max_bytes=…</c>).</summary>
+    public static bool TryParseContextPack(string uri, out string packName, out string? query, out long? maxBytes)
+    {
+        packName = string.Empty;
+        query = null;
+        maxBytes = null;
+        if (!uri.StartsWith(ContextPrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var rest = uri[ContextPrefix.Length..].TrimEnd('/');
+        var mark = rest.IndexOf('?', StringComparison.Ordinal);
+        packName = mark < 0 ? rest : rest[..mark];
+        if (mark >= 0)
+        {
+            foreach (var pair in Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(rest[mark..]))
+            {
+                switch (pair.Key)
+                {
+                    case "query":
+                        query = pair.Value.ToString();
+                        break;
+                    case "max_bytes" when long.TryParse(pair.Value.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var limit) && limit > 0:
+                        maxBytes = limit;
+                        break;
+                    default:
+                        return false;
+                }
+            }
+        }
+
+        return packName.Length > 0;
+    }
 
     /// <summary>The URI on <c>/mcp</c> of <paramref name="uri"/> served by the server named <paramref name="serverName"/> there.</summary>
     public static string Of(string serverName, string uri) => Prefix + serverName + "/" + Uri.EscapeDataString(uri);

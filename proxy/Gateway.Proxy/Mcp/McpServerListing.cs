@@ -6,7 +6,8 @@ using ModelContextProtocol.Protocol;
 namespace Gateway.Proxy.Mcp;
 
 /// <summary>
-/// <c>prompts/list</c> and <c>resources/list</c> on <c>/mcp</c>: the prompts and resources of every MCP server the agent
+/// <c>prompts/list</c> and <c>resources/list</c> on <c>/mcp</c>: the context packs the agent may read, as resources
+/// (<c>gamut-context://pack</c>), then the prompts and resources of every MCP server the agent
 /// holds a permission for (the server's own catalog entry, as on <c>/providers/{server}</c>), asked on the gateway's
 /// session with each server that offers them, renamed so that a get or a read names its server: a prompt
 /// <c>server__prompt</c> (<see cref="McpToolNames"/>), a resource <c>gamut-mcp://server/…</c> (<see cref="McpResourceUris"/>).
@@ -40,8 +41,14 @@ internal sealed class McpServerListing
 
     public async ValueTask<IList<Resource>> ResourcesAsync(TenantPolicy tenant, string agent, CancellationToken cancellationToken)
     {
-        var resources = new List<Resource>();
         var names = McpToolNames.For(tenant);
+        var resources = names.ContextPacks.Where(p => tenant.Permits(agent, p.Entry.Name)).Select(p => new Resource
+        {
+            Uri = McpResourceUris.OfContextPack(p.Name),
+            Name = p.Entry.Name,
+            Description = p.Entry.Description ?? $"The context pack '{p.Entry.Name}'; read it with ?query=… (and max_bytes=…) for what you need.",
+            MimeType = "text/plain",
+        }).ToList();
         foreach (var (server, served) in await AskAsync(tenant, agent, static (client, ct) =>
             client.ServerCapabilities.Resources is null ? ValueTask.FromResult<IList<McpClientResource>>([]) : client.ListResourcesAsync(cancellationToken: ct), cancellationToken).ConfigureAwait(false))
         {

@@ -28,12 +28,21 @@ internal sealed class McpToolNames
     private readonly Dictionary<string, string> _nameOf = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CatalogEntry> _serverByName = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _serverNameOf = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CatalogEntry> _contextByName = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _contextNameOf = new(StringComparer.Ordinal);
 
     private McpToolNames(TenantPolicy tenant)
     {
         Name(tenant.Catalog.Where(IsTool), e => e.Kind == ConnectorKind.McpTool ? e.Connector + ServerSeparator + e.McpTool : e.Name, _byName, _nameOf);
         Name(tenant.Catalog.Where(e => e.Kind == ConnectorKind.Mcp), e => e.Name, _serverByName, _serverNameOf);
+        Name(tenant.Catalog.Where(e => e.Kind == ConnectorKind.Context), e => e.Name, _contextByName, _contextNameOf);
     }
+
+    /// <summary>Every context pack of the tenant, by its name on <c>/mcp</c> (its resource is <c>gamut-context://name</c>).</summary>
+    public IEnumerable<(string Name, CatalogEntry Entry)> ContextPacks => _contextNameOf.Select(pair => (pair.Value, _contextByName[pair.Value]));
+
+    /// <summary>The context pack whose name on <c>/mcp</c> is <paramref name="name"/>.</summary>
+    public bool TryResolveContextPack(string name, out CatalogEntry entry) => _contextByName.TryGetValue(name, out entry!);
 
     /// <summary>Every tool of the tenant, by its name on <c>/mcp</c>, in catalog order.</summary>
     public IEnumerable<(string Name, CatalogEntry Entry)> Tools => _nameOf.Select(pair => (pair.Value, _byName[pair.Value]));

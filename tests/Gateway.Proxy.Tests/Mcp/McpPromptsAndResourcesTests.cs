@@ -4,8 +4,9 @@ using ModelContextProtocol.Protocol;
 namespace Gateway.Proxy.Tests.Mcp;
 
 /// <summary>
-/// Prompts and resources on <c>/mcp</c>: those of the MCP servers the agent holds a permission for (<c>notes</c>, not
-/// <c>files</c>), renamed by server; a get or a read is a governed action on the server's entry, redacted.
+/// Prompts and resources on <c>/mcp</c>: the context packs the agent may read, and the prompts and resources of the MCP
+/// servers it holds a permission for (<c>notes</c>, not <c>files</c>), renamed by server; a get or a read is a governed
+/// action (on the server's entry, or the context pack's), redacted.
 /// </summary>
 public sealed class McpPromptsAndResourcesTests : IAsyncLifetime
 {
@@ -42,7 +43,7 @@ public sealed class McpPromptsAndResourcesTests : IAsyncLifetime
 
         var uris = (await client.ListResourcesAsync()).Select(r => r.Uri).ToList();
 
-        Assert.Equal(["gamut-mcp://notes/note%3A%2F%2Fq3-plan"], uris);
+        Assert.Equal(["gamut-context://workspace", "gamut-mcp://notes/note%3A%2F%2Fq3-plan"], uris);
     }
 
     [Fact]
@@ -55,6 +56,19 @@ public sealed class McpPromptsAndResourcesTests : IAsyncLifetime
         var text = Assert.IsType<TextResourceContents>(Assert.Single(read.Contents)).Text;
         Assert.Equal("The Q3 plan, owned by [REDACTED:email].", text);
         Assert.Equal(["note://q3-plan"], _mcp.Notes.Reads);
+    }
+
+    [Fact]
+    public async Task ReadResource_ContextPack_IsTheContextActionWithTheQueryAndAnswersUnderTheAskedUri()
+    {
+        await using var client = await _mcp.ConnectAsync();
+
+        var read = await client.ReadResourceAsync("gamut-context://workspace?query=road%20map&max_bytes=9");
+
+        var contents = Assert.IsType<TextResourceContents>(Assert.Single(read.Contents));
+        Assert.Equal("gamut-context://workspace?query=road%20map&max_bytes=9", contents.Uri);
+        Assert.Equal("workspace", contents.Text);
+        Assert.Contains(_mcp.Gateway.Upstream.Received, r => r.Target.StartsWith("/context?", StringComparison.Ordinal) && r.Target.Contains("query=road%20map", StringComparison.Ordinal));
     }
 
     [Fact]
