@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Gateway.Connectors.Mcp;
 using Gateway.Oversight.Http;
 using Gateway.Proxy.Admit;
@@ -16,8 +17,9 @@ namespace Gateway.Proxy.Hosting;
 /// Stands before the MCP server's endpoint on <c>/mcp</c>, after authentication. A <c>tools/call</c>, a <c>prompts/get</c>
 /// and a <c>resources/read</c> are governed actions: each is handed to the route that walks the stages (describe, admit, decide, record, enforce, forward,
 /// respond), exactly like an invoke-tool. Every other message is admitted here (its nonce stored, the agent's kill
-/// switches read, the rate limits counted: one store call) and then served by the MCP server itself. Batches are
-/// refused (the MCP specification removed them), as is a session of another agent or one session too many.
+/// switches read, the rate limits counted: one store call) and then served by the MCP server itself; a
+/// <c>notifications/cancelled</c> also aborts the agent's call it names, when that call runs here. Batches are refused
+/// (the MCP specification removed them), as is a session of another agent, one session or one call in flight too many.
 /// </summary>
 internal sealed partial class McpEndpointGate
 {
@@ -101,6 +103,7 @@ internal sealed partial class McpEndpointGate
             }
 
             // A governed action: the walk decides, records and forwards it, and answers in JSON-RPC.
+            var cancellable = _sessions.TrackCall(identity.Tenant, identity.Agent, message.Id!, context);
             try
             {
                 context.SetEndpoint(toolCall);
@@ -108,6 +111,11 @@ internal sealed partial class McpEndpointGate
             }
             finally
             {
+                if (cancellable)
+                {
+                    _sessions.UntrackCall(identity.Tenant, identity.Agent, message.Id!, context);
+                }
+
                 _sessions.EndCall(identity.Tenant, identity.Agent);
             }
 
@@ -132,6 +140,12 @@ internal sealed partial class McpEndpointGate
         }
 
         feature.Add(admission);
+        if (message?.Method == "notifications/cancelled" && CancelledRequestId(body) is { } cancelled)
+        {
+            // Passed on to the MCP server too, which ignores a request it does not know.
+            _sessions.Cancel(identity.Tenant, identity.Agent, cancelled);
+        }
+
         if (HttpMethods.IsDelete(context.Request.Method) && !string.IsNullOrEmpty(sessionId))
         {
             _sessions.Ended(sessionId);
@@ -142,6 +156,16 @@ internal sealed partial class McpEndpointGate
         {
             _sessions.Seen(opened, identity.Tenant, identity.Agent);
         }
+    }
+
+    /// <summary>The raw JSON id of the request a <c>notifications/cancelled</c> names (<c>params.requestId</c>).</summary>
+    private static string? CancelledRequestId(ReadOnlyMemory<byte> body)
+    {
+        using var document = JsonDocument.Parse(body);
+        return document.RootElement.TryGetProperty("params"u8, out var parameters) && parameters.ValueKind == JsonValueKind.Object
+            && parameters.TryGetProperty("requestId"u8, out var id) && id.ValueKind is JsonValueKind.String or JsonValueKind.Number
+                ? id.GetRawText()
+                : null;
     }
 
     /// <summary>YARP's endpoint of the tool-call route (found again whenever YARP rebuilds its endpoints).</summary>

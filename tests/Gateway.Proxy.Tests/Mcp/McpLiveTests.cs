@@ -110,6 +110,24 @@ public sealed class McpLiveTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cancelled_ACallInFlight_IsAbortedAtOnce()
+    {
+        _mcp.Notes.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = _mcp.PostRawAsync("""{"jsonrpc":"2.0","id":41,"method":"tools/call","params":{"name":"notes__find","arguments":{"text":"long"}}}""");
+        for (var i = 0; i < 200 && _mcp.Notes.Calls.IsEmpty; i++)
+        {
+            await Task.Delay(25);
+        }
+
+        await _mcp.PostRawAsync("""{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":41,"reason":"the user changed their mind"}}""");
+
+        var aborted = await Xunit.Record.ExceptionAsync(() => held.WaitAsync(TimeSpan.FromSeconds(10)));
+        _mcp.Notes.Hold.SetResult();
+        Assert.IsAssignableFrom<HttpRequestException>(aborted);
+        Assert.Single(_mcp.Notes.Calls);
+    }
+
+    [Fact]
     public async Task Post_Batch_IsRefusedAndNothingReachesAServer()
     {
         var (status, json) = await _mcp.PostAsync("""[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"notes__find"}},{"jsonrpc":"2.0","id":2,"method":"tools/list"}]""");
