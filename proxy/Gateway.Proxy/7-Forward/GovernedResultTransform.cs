@@ -41,10 +41,27 @@ internal sealed class GovernedResultTransform : ResponseTransform
         // A context pack, on the context route or read as a resource on /mcp, is cut to the agent's max_bytes.
         var isContext = plan.Entry.Kind == ConnectorKind.Context;
         var limit = isContext && plan.Envelope?.ResultLimit is { } requested ? Math.Min(requested, plan.MaxResponseBytes) : plan.MaxResponseBytes;
-        var (bytes, more) = plan.Route == GatewayRouteKind.McpCall && plan.Entry.Kind is ConnectorKind.McpTool or ConnectorKind.Mcp
-            && proxyResponse.Content.Headers.ContentType?.MediaType == "text/event-stream"
-            ? await McpProgressRelay.ReadAsync(httpContext, proxyResponse.Content, limit, plan.Redactions, context.CancellationToken).ConfigureAwait(false)
-            : await ResponseBodyReader.ReadUpToAsync(proxyResponse.Content, limit, context.CancellationToken).ConfigureAwait(false);
+        byte[] bytes;
+        bool more;
+        if (plan.Route == GatewayRouteKind.McpCall && plan.Entry.Kind is ConnectorKind.McpTool or ConnectorKind.Mcp
+            && proxyResponse.Content.Headers.ContentType?.MediaType == "text/event-stream")
+        {
+            string? serverRequest;
+            (bytes, more, serverRequest) = await McpProgressRelay.ReadAsync(httpContext, proxyResponse.Content, limit, plan.Redactions, context.CancellationToken).ConfigureAwait(false);
+            if (serverRequest is not null)
+            {
+                feature.Add(new UpstreamResponse(status)
+                {
+                    Refusal = new Refusal(StatusCodes.Status502BadGateway, ProblemCodes.McpServerRequestNotRelayed,
+                        $"The MCP server asked the client for '{serverRequest}' mid-call, which /mcp does not relay; the call was ended. Use /providers/{plan.Upstream.Name} for a server that needs it."),
+                });
+                return;
+            }
+        }
+        else
+        {
+            (bytes, more) = await ResponseBodyReader.ReadUpToAsync(proxyResponse.Content, limit, context.CancellationToken).ConfigureAwait(false);
+        }
         if (more && !isContext)
         {
             feature.Add(new UpstreamResponse(status)

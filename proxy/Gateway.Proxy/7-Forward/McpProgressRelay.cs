@@ -16,8 +16,12 @@ internal static class McpProgressRelay
 {
     private const int ChunkBytes = 16 * 1024;
 
-    /// <summary>Reads <paramref name="content"/> up to <paramref name="limit"/> bytes, relaying notifications; returns the body and whether more was left.</summary>
-    public static async Task<(byte[] Body, bool More)> ReadAsync(HttpContext context, HttpContent content, long limit, RedactionCounts counts, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads <paramref name="content"/> up to <paramref name="limit"/> bytes, relaying notifications; returns the body,
+    /// whether more was left, and the method of a request the server sent the client (sampling, elicitation, roots),
+    /// which stops the read: it is not relayed on <c>/mcp</c>, and the server would wait for its answer forever.
+    /// </summary>
+    public static async Task<(byte[] Body, bool More, string? ServerRequest)> ReadAsync(HttpContext context, HttpContent content, long limit, RedactionCounts counts, CancellationToken cancellationToken)
     {
         var body = new ArrayBufferWriter<byte>(ChunkBytes);
         var framer = new SseFramer((int)Math.Min(limit, int.MaxValue));
@@ -30,18 +34,24 @@ internal static class McpProgressRelay
                 var read = await stream.ReadAsync(chunk.AsMemory(0, ChunkBytes), cancellationToken).ConfigureAwait(false);
                 if (read == 0)
                 {
-                    return (body.WrittenSpan.ToArray(), false);
+                    return (body.WrittenSpan.ToArray(), false, null);
                 }
 
                 if (body.WrittenCount + read > limit)
                 {
-                    return (body.WrittenSpan.ToArray(), true);
+                    return (body.WrittenSpan.ToArray(), true, null);
                 }
 
                 body.Write(chunk.AsSpan(0, read));
-                foreach (var notification in Notifications(framer, chunk.AsSpan(0, read), counts))
+                var (notifications, serverRequest) = Read(framer, chunk.AsSpan(0, read), counts);
+                foreach (var notification in notifications)
                 {
                     await RelayAsync(context.Response, notification, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (serverRequest is not null)
+                {
+                    return (body.WrittenSpan.ToArray(), false, serverRequest);
                 }
             }
         }
@@ -51,36 +61,59 @@ internal static class McpProgressRelay
         }
     }
 
-    /// <summary>The notifications the chunk completes, redacted.</summary>
-    private static List<byte[]> Notifications(SseFramer framer, ReadOnlySpan<byte> input, RedactionCounts counts)
+    /// <summary>The notifications the chunk completes (redacted), and the method of a request to the client among them.</summary>
+    private static (List<byte[]> Notifications, string? ServerRequest) Read(SseFramer framer, ReadOnlySpan<byte> input, RedactionCounts counts)
     {
-        List<byte[]>? found = null;
+        var found = new List<byte[]>();
         while (framer.TryRead(ref input, out var sseEvent))
         {
-            if (sseEvent.Terminated && sseEvent.HasData && IsNotification(sseEvent.Data))
+            if (!sseEvent.Terminated || !sseEvent.HasData)
             {
-                (found ??= []).Add(JsonRedactor.Redact(sseEvent.Data, counts));
+                continue;
+            }
+
+            switch (Classify(sseEvent.Data, out var method))
+            {
+                case Message.Notification:
+                    found.Add(JsonRedactor.Redact(sseEvent.Data, counts));
+                    break;
+                case Message.Request:
+                    return (found, method);
             }
         }
 
-        return found ?? [];
+        return (found, null);
     }
 
-    private static bool IsNotification(ReadOnlySpan<byte> data)
+    private static Message Classify(ReadOnlySpan<byte> data, out string? method)
     {
+        method = null;
         try
         {
             var reader = new Utf8JsonReader(data);
             using var document = JsonDocument.ParseValue(ref reader);
             var root = document.RootElement;
-            return root.ValueKind == JsonValueKind.Object && !root.TryGetProperty("id"u8, out _)
-                && root.TryGetProperty("method"u8, out var method) && method.ValueKind == JsonValueKind.String
-                && method.GetString() is "notifications/progress" or "notifications/message";
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("method"u8, out var m) || m.ValueKind != JsonValueKind.String)
+            {
+                return Message.Other;
+            }
+
+            method = m.GetString();
+            return root.TryGetProperty("id"u8, out _) ? Message.Request
+                : method is "notifications/progress" or "notifications/message" ? Message.Notification
+                : Message.Other;
         }
         catch (JsonException)
         {
-            return false;
+            return Message.Other;
         }
+    }
+
+    private enum Message
+    {
+        Other,
+        Notification,
+        Request,
     }
 
     private static async Task RelayAsync(HttpResponse response, byte[] notification, CancellationToken cancellationToken)
