@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Oversight.Http;
 using Gateway.Policy;
+using Gateway.Policy.Tools;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Refusals;
 
@@ -18,6 +19,7 @@ namespace Gateway.Proxy.Describe;
 internal static class McpCallReader
 {
     private static readonly JsonDocumentOptions StrictDocument = new() { MaxDepth = 64, AllowDuplicateProperties = false };
+    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 
     /// <summary>The action, its JSON-RPC id (raw JSON) and the parsed body; or the refusal (with the id when one was read).</summary>
     public readonly record struct Result(ActionRequest? Request, Refusal? Refusal, string? Id, JsonElement Body)
@@ -80,7 +82,20 @@ internal static class McpCallReader
             return Refuse(id, ProblemCodes.MalformedBody, $"params.arguments must be an object and params._meta[\"{McpEndpoint.WarrantMetaKey}\"] a string.");
         }
 
+        if (entry.InputSchema is { } inputSchema && InvalidArguments(inputSchema, arguments) is { } invalid)
+        {
+            return new Result(null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.InvalidArguments, invalid) { AuditTool = entry.Name }, id, default);
+        }
+
         return new Result(new ActionRequest { Tool = entry.Name, Args = arguments, Warrant = warrant }, null, id, root);
+    }
+
+    /// <summary>What is wrong with a call's arguments under the tool's input schema (the one <c>/mcp</c> listed), or null.</summary>
+    private static string? InvalidArguments(string inputSchema, JsonElement arguments)
+    {
+        using var schema = JsonDocument.Parse(inputSchema);
+        var errors = ToolInputSchema.Validate(schema.RootElement, arguments.ValueKind == JsonValueKind.Undefined ? EmptyObject : arguments);
+        return errors.Count == 0 ? null : "The arguments do not fit the tool's input schema: " + string.Join("; ", errors.Take(5)) + (errors.Count > 5 ? "; …" : ".");
     }
 
     /// <summary>A server's prompt (<c>server__prompt</c>): an action on the server's entry, with the prompt and its arguments.</summary>

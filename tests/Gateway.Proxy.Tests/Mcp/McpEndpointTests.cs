@@ -111,6 +111,32 @@ public sealed class McpEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ListTools_HttpTool_IsDescribedByItsCatalogEntry()
+    {
+        await using var client = await _mcp.ConnectAsync();
+
+        var read = (await client.ListToolsAsync()).Single(t => t.Name == "crm_read_contact");
+
+        Assert.Equal("Reads one CRM contact by its id.", read.Description);
+        Assert.Equal("id", Assert.Single(read.JsonSchema.GetProperty("required").EnumerateArray()).GetString());
+    }
+
+    [Theory]
+    [InlineData("""{"id":42}""", "$.id: expected string")]
+    [InlineData("""{"id":"42"}""", "$.id: does not match the pattern")]
+    [InlineData("""{}""", "$.id: required")]
+    [InlineData("""{"id":"c-1","and":"more"}""", "$.and: not an argument this tool takes")]
+    public async Task CallTool_ArgumentsOutsideTheHttpToolsSchema_AreRefusedBeforeAnythingIsDecided(string arguments, string error)
+    {
+        var (_, refusal) = await _mcp.PostAsync("""{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"crm_read_contact","arguments":""" + arguments + "}}");
+
+        var data = refusal.GetProperty("error").GetProperty("data");
+        Assert.Equal("invalid_arguments", data.GetProperty("code").GetString());
+        Assert.Contains(error, refusal.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(_mcp.Gateway.Upstream.Received, r => r.Target.Contains("/contacts/", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task CallTool_RequiresApproval_RefusesWithTheApprovalAndSucceedsWithItsWarrant()
     {
         await using var client = await _mcp.ConnectAsync();

@@ -46,6 +46,10 @@ public sealed class McpGateway : IAsyncDisposable
                   - { name: files.write, kind: mcp_tool, action_type: write, target_system: files, connector: files, mcp_tool: write_file, pin: "{{pin}}" }
 
                 """.Replace("\r", string.Empty), StringComparison.Ordinal);
+            text = text.Replace(
+                "    http: { method: GET, path: \"/contacts/{id}\", args: query }\n",
+                "    http: { method: GET, path: \"/contacts/{id}\", args: query }\n    description: Reads one CRM contact by its id.\n    input_schema: { type: object, properties: { id: { type: string, pattern: \"^c-[0-9]+$\" } }, required: [id], additionalProperties: false }\n",
+                StringComparison.Ordinal);
             text = text.Replace("      - { tool: workspace }\n", "      - { tool: workspace }\n      - { tool: notes }\n      - { tool: notes.find }\n      - { tool: files.read }\n      - { tool: files.write }\n", StringComparison.Ordinal);
             return rewrite?.Invoke(text) ?? text;
         }, settings is null ? null : (Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>)(builder => builder.Configuration.AddInMemoryCollection(settings)));

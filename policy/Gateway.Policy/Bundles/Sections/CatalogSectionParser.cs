@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Gateway.Policy.Tools;
 using YamlDotNet.RepresentationModel;
 
 namespace Gateway.Policy.Bundles;
@@ -10,10 +11,12 @@ namespace Gateway.Policy.Bundles;
 internal sealed partial class CatalogSectionParser(
     YamlNodeReader reader, CrossReferences references, SecretReferenceParser secrets, ConnectorSettingsParser settings, DegradeSpecParser degrade)
 {
+    private const int MaxDescriptionLength = 4096;
+
     public CatalogEntry? Parse(YamlNode node)
     {
         var f = reader.Mapping(node, "catalog entry", "name", "kind", "action_type", "risk_tier", "target_system", "data_classes", "external",
-            "upstream", "destinations", "health_check", "credential", "auth", "limits", "degrade", "http", "connector", "mcp_tool", "pin");
+            "upstream", "destinations", "health_check", "credential", "auth", "limits", "degrade", "http", "connector", "mcp_tool", "pin", "description", "input_schema");
         if (f is null)
         {
             return null;
@@ -66,6 +69,14 @@ internal sealed partial class CatalogSectionParser(
             pin = null;
         }
 
+        var description = f.OptionalString("description");
+        if (description is { Length: > MaxDescriptionLength })
+        {
+            reader.Error(f["description"]!, BundleErrorCodes.InvalidValue, $"a description is at most {MaxDescriptionLength} characters");
+        }
+
+        var inputSchema = f["input_schema"] is { } schemaNode ? ParseInputSchema(schemaNode, kind) : null;
+
         HttpBinding? http = null;
         if (f["http"] is { } httpNode)
         {
@@ -97,6 +108,8 @@ internal sealed partial class CatalogSectionParser(
             Connector = connector,
             McpTool = mcpTool,
             Pin = pin,
+            Description = description,
+            InputSchema = inputSchema,
         };
 
         if (entry is not null)
@@ -113,6 +126,37 @@ internal sealed partial class CatalogSectionParser(
         }
 
         return entry;
+    }
+
+    /// <summary>An http or webhook tool's input schema, as compact JSON; every error of it reported where it is written.</summary>
+    private string? ParseInputSchema(YamlNode node, ConnectorKind? kind)
+    {
+        if (kind is not (ConnectorKind.Http or ConnectorKind.Webhook) && kind is not null)
+        {
+            reader.Error(node, BundleErrorCodes.InvalidValue, "'input_schema' applies only to kinds http and webhook (an MCP server describes its own tools)");
+            return null;
+        }
+
+        var json = Authoring.YamlJson.Convert(node);
+        System.Text.Json.JsonDocument schema;
+        try
+        {
+            schema = System.Text.Json.JsonDocument.Parse(json, new System.Text.Json.JsonDocumentOptions { MaxDepth = 4 * ToolInputSchema.MaxDepth });
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            reader.Error(node, BundleErrorCodes.InvalidValue, $"input_schema is nested deeper than {ToolInputSchema.MaxDepth} schemas");
+            return null;
+        }
+
+        using var parsed = schema;
+        var errors = ToolInputSchema.Check(schema.RootElement);
+        foreach (var error in errors)
+        {
+            reader.Error(node, BundleErrorCodes.InvalidValue, "input_schema " + error);
+        }
+
+        return errors.Count == 0 ? json : null;
     }
 
     private ConnectorAuth ParseAuth(YamlNode node)

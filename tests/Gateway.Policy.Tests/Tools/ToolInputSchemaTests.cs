@@ -1,0 +1,67 @@
+using System.Text.Json;
+using Gateway.Policy.Tools;
+
+namespace Gateway.Policy.Tests.Tools;
+
+public sealed class ToolInputSchemaTests
+{
+    private const string Refund = """
+        {"type":"object","properties":{
+          "order_id":{"type":"string","pattern":"^o-[0-9]+$"},
+          "amount":{"type":"number","minimum":0,"maximum":500},
+          "reason":{"type":"string","maxLength":5},
+          "lines":{"type":"array","items":{"$ref":"#/$defs/line"},"maxItems":2},
+          "mode":{"enum":["full","partial"]}},
+         "required":["order_id","amount"],"additionalProperties":false,
+         "$defs":{"line":{"type":"object","properties":{"sku":{"type":"string"}},"required":["sku"]}}}
+        """;
+
+    [Fact]
+    public void Check_SoundSchema_HasNoErrors() => Assert.Empty(ToolInputSchema.Check(Json(Refund)));
+
+    [Theory]
+    [InlineData("""{"type":"array"}""", "type: object")]
+    [InlineData("""{"type":"object","properties":{"x":{"type":"strng"}}}""", "$.properties.x.type")]
+    [InlineData("""{"type":"object","required":["y"],"properties":{}}""", "'y' is required but not among the properties")]
+    [InlineData("""{"type":"object","propertees":{}}""", "'propertees' is not a keyword")]
+    [InlineData("""{"type":"object","properties":{"x":{"$ref":"#/$defs/none"}}}""", "$ref names a schema")]
+    [InlineData("""{"type":"object","properties":{"x":{"pattern":"("}}}""", "pattern is a regular expression")]
+    public void Check_BrokenSchema_SaysWhere(string schema, string error) =>
+        Assert.Contains(ToolInputSchema.Check(Json(schema)), e => e.Contains(error, StringComparison.Ordinal));
+
+    [Fact]
+    public void Check_TooDeep_IsRefused()
+    {
+        var schema = string.Concat(Enumerable.Repeat("""{"type":"object","properties":{"x":""", 40)) + "{}" + new string('}', 80);
+
+        Assert.Contains(ToolInputSchema.Check(Json(schema)), e => e.Contains("nested deeper", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_FittingArguments_HasNoErrors() =>
+        Assert.Empty(ToolInputSchema.Validate(Json(Refund), Json("""{"order_id":"o-7","amount":12.5,"lines":[{"sku":"a"}],"mode":"full"}""")));
+
+    [Theory]
+    [InlineData("""{"amount":1}""", "$.order_id: required")]
+    [InlineData("""{"order_id":"x","amount":1}""", "$.order_id: does not match the pattern")]
+    [InlineData("""{"order_id":"o-1","amount":501}""", "$.amount: above the maximum")]
+    [InlineData("""{"order_id":"o-1","amount":"1"}""", "$.amount: expected number, got string")]
+    [InlineData("""{"order_id":"o-1","amount":1,"reason":"too long"}""", "$.reason: at most 5 characters")]
+    [InlineData("""{"order_id":"o-1","amount":1,"lines":[{}]}""", "$.lines[0].sku: required")]
+    [InlineData("""{"order_id":"o-1","amount":1,"lines":[{"sku":"a"},{"sku":"b"},{"sku":"c"}]}""", "$.lines: at most 2 items")]
+    [InlineData("""{"order_id":"o-1","amount":1,"mode":"all"}""", "$.mode: not one of the allowed values")]
+    [InlineData("""{"order_id":"o-1","amount":1,"extra":true}""", "$.extra: not an argument this tool takes")]
+    public void Validate_ArgumentsOutsideTheSchema_SaysWhere(string arguments, string error) =>
+        Assert.Contains(ToolInputSchema.Validate(Json(Refund), Json(arguments)), e => e.Contains(error, StringComparison.Ordinal));
+
+    [Fact]
+    public void Validate_OneOf_NeedsExactlyOne()
+    {
+        var schema = Json("""{"type":"object","properties":{"v":{"oneOf":[{"type":"integer"},{"type":"number"}]}}}""");
+
+        Assert.Contains(ToolInputSchema.Validate(schema, Json("""{"v":1}""")), e => e.Contains("exactly one of oneOf", StringComparison.Ordinal));
+        Assert.Empty(ToolInputSchema.Validate(schema, Json("""{"v":1.5}""")));
+    }
+
+    private static JsonElement Json(string text) => JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 256 }).RootElement.Clone();
+}
