@@ -23,6 +23,7 @@ internal static class GatewayCli
         root.Subcommands.Add(IncidentsCommands.Build(runtime));
         root.Subcommands.Add(DecisionTokensCommands.Build(runtime));
         root.Subcommands.Add(PolicyCommands.Build(options, console));
+        root.Subcommands.Add(CatalogCommands.Build(options, console));
         root.Subcommands.Add(GateCommands.Build(options, console));
         root.Subcommands.Add(DoctorCommand.Build(options, console));
         root.Subcommands.Add(DbCommands.Build(options, console));
