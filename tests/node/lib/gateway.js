@@ -44,8 +44,11 @@ export async function freePort() {
   });
 }
 
-/** Copies examples/bundle into a temp dir, pointing the connectors at the given local upstreams. */
-export function prepareBundle(workDir, upstreams) {
+/**
+ * Copies examples/bundle into a temp dir, pointing the connectors at the given local upstreams; `edit`, when given,
+ * changes each tenant file's text after that (to add catalog entries and permissions for a test).
+ */
+export function prepareBundle(workDir, upstreams, edit = (text) => text) {
   const bundle = join(workDir, 'bundle');
   cpSync(join(REPO_ROOT, 'examples', 'bundle'), bundle, { recursive: true });
   for (const name of readdirSync(bundle)) {
@@ -56,19 +59,19 @@ export function prepareBundle(workDir, upstreams) {
       if (!text.includes(from)) throw new Error(`${name} no longer has upstream ${from}`);
       text = text.split(from).join(to);
     }
-    writeFileSync(path, text);
+    writeFileSync(path, edit(text));
   }
   return bundle;
 }
 
 /**
  * Starts the gateway; resolves once GET /readyz answers 200. `upstreams` maps the example bundle's
- * upstream URLs to local ones. Always call `stop()` (it is idempotent).
+ * upstream URLs to local ones, `edit` changes the tenant file's text. Always call `stop()` (it is idempotent).
  */
-export async function startGateway({ upstreams = {}, env: extraEnv = {}, readyTimeoutMs = 30_000 } = {}) {
+export async function startGateway({ upstreams = {}, edit, env: extraEnv = {}, readyTimeoutMs = 30_000 } = {}) {
   const dll = locateGatewayDll();
   const workDir = mkdtempSync(join(tmpdir(), 'gateway-node-'));
-  const bundle = prepareBundle(workDir, upstreams);
+  const bundle = prepareBundle(workDir, upstreams, edit);
   const dataDir = join(workDir, 'data');
   const adminToken = randomBytes(32).toString('base64url');
   const adminTokenSha256 = createHash('sha256').update(adminToken, 'utf8').digest('hex');

@@ -1,0 +1,172 @@
+// A real MCP server nobody here wrote, @modelcontextprotocol/server-everything, behind the real gateway, driven by
+// the official MCP TypeScript SDK client through /providers/everything (its own protocol surface, filtered) and
+// through /mcp (the gateway's one endpoint). The bundle permits the server, echo, get-sum, the long-running
+// operation, structured content, the tiny image and the sampling tool; get-env (it returns the server's environment)
+// is in the catalog but not permitted, and no other tool has an entry.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CreateMessageRequestSchema, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { startEverything } from '../lib/everything.js';
+import { startGateway } from '../lib/gateway.js';
+import { createSigningFetch, DEMO_AGENT } from '../lib/signing.js';
+
+const PERMITTED = ['echo', 'get-structured-content', 'get-sum', 'get-tiny-image', 'trigger-long-running-operation', 'trigger-sampling-request'];
+
+function bundle(url) {
+  const entries = [
+    `  - { name: everything, kind: mcp, action_type: read, target_system: everything, upstream: "${url}", credential: none }`,
+    ...[...PERMITTED, 'get-env'].map((tool) => `  - { name: "everything.${tool}", kind: mcp_tool, action_type: read, target_system: everything, connector: everything, mcp_tool: "${tool}" }`),
+  ];
+  const permissions = ['everything', ...PERMITTED.map((tool) => `everything.${tool}`)].map((tool) => `      - { tool: "${tool}" }`);
+  return (text) => text
+    .replace('catalog:\n', `catalog:\n${entries.join('\n')}\n`)
+    .replace('      - { tool: workspace }\n', `      - { tool: workspace }\n${permissions.join('\n')}\n`);
+}
+
+async function refusalOf(promise) {
+  return promise.then(() => assert.fail('the call was not refused'), (error) => error);
+}
+
+describe('server-everything through the gateway', () => {
+  let everything;
+  let gateway;
+
+  before(async () => {
+    everything = await startEverything();
+    gateway = await startGateway({ edit: bundle(everything.url) });
+  });
+
+  after(async () => {
+    await gateway?.stop();
+    await everything?.stop();
+  });
+
+  describe('through /providers/everything', () => {
+    let client;
+    const sampled = [];
+
+    before(async () => {
+      client = new Client({ name: 'everything-tests', version: '1.0.0' }, { capabilities: { sampling: {} } });
+      client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
+        sampled.push(request.params);
+        return { model: 'stand-in', role: 'assistant', content: { type: 'text', text: 'a sampled answer' } };
+      });
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${gateway.baseUrl}/providers/everything`), { fetch: createSigningFetch(DEMO_AGENT) }));
+    });
+
+    after(async () => {
+      await client?.close().catch(() => {});
+    });
+
+    test('tools/list lists exactly the permitted tools the server serves', async () => {
+      const { tools } = await client.listTools();
+      assert.deepEqual(tools.map((t) => t.name).sort(), PERMITTED);
+    });
+
+    test('a tool the agent may not use is refused with -31000, a code no SDK reserves', async () => {
+      const refused = await refusalOf(client.callTool({ name: 'get-env', arguments: {} }));
+      assert.ok(refused instanceof McpError, String(refused));
+      assert.equal(refused.code, -31000);
+      assert.ok(!Object.values(ErrorCode).includes(refused.code));
+      assert.equal(refused.data.code, 'blocked');
+    });
+
+    test('an allowed tool answers', async () => {
+      const result = await client.callTool({ name: 'echo', arguments: { message: 'through the gateway' } });
+      assert.deepEqual(result.content, [{ type: 'text', text: 'Echo: through the gateway' }]);
+    });
+
+    test('a long-running tool\'s progress reaches the client in order', async () => {
+      const progress = [];
+      const result = await client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 0.3, steps: 3 } }, undefined, {
+        onprogress: (p) => progress.push(p.progress),
+      });
+      assert.ok(!result.isError, JSON.stringify(result));
+      assert.deepEqual(progress, [1, 2, 3]);
+    });
+
+    test('the server\'s sampling request mid-call reaches the client and the call completes', async () => {
+      const result = await client.callTool({ name: 'trigger-sampling-request', arguments: { prompt: 'Say something.', maxTokens: 20 } });
+      assert.ok(!result.isError, JSON.stringify(result));
+      assert.equal(sampled.length, 1);
+      assert.match(JSON.stringify(result.content), /a sampled answer/);
+    });
+
+    test('resources list and read', async () => {
+      const { resources } = await client.listResources();
+      assert.ok(resources.length > 0);
+      const read = await client.readResource({ uri: resources[0].uri });
+      assert.equal(read.contents[0].uri, resources[0].uri);
+    });
+
+    test('prompts list and get', async () => {
+      const { prompts } = await client.listPrompts();
+      assert.ok(prompts.some((p) => p.name === 'simple-prompt'), prompts.map((p) => p.name).join(','));
+      const prompt = await client.getPrompt({ name: 'simple-prompt' });
+      assert.ok(prompt.messages.length > 0);
+    });
+  });
+
+  describe('through /mcp', () => {
+    let client;
+
+    before(async () => {
+      client = new Client({ name: 'everything-tests-mcp', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${gateway.baseUrl}/mcp`), { fetch: createSigningFetch(DEMO_AGENT) }));
+    });
+
+    after(async () => {
+      await client?.close().catch(() => {});
+    });
+
+    test('tools/list names the server\'s permitted tools under the server and nothing it may not use', async () => {
+      const names = (await client.listTools()).tools.map((t) => t.name).filter((n) => n.startsWith('everything__')).sort();
+      // The sampling tool is one server-everything registers only for clients that can sample; the gateway's own
+      // session with it declares no such capability, so /mcp never offers a tool whose call would need it.
+      assert.deepEqual(names, PERMITTED.filter((t) => t !== 'trigger-sampling-request').map((t) => `everything__${t}`));
+    });
+
+    test('a call answers, with the decision under _meta', async () => {
+      const result = await client.callTool({ name: 'everything__get-sum', arguments: { a: 2, b: 3 } });
+      assert.match(JSON.stringify(result.content), /5/);
+      assert.equal(result._meta['gamut.dev/decision'], 'allow');
+    });
+
+    test('structured and binary content pass through intact', async () => {
+      const structured = await client.callTool({ name: 'everything__get-structured-content', arguments: { location: 'New York' } });
+      assert.ok(structured.structuredContent, JSON.stringify(structured));
+      const image = await client.callTool({ name: 'everything__get-tiny-image', arguments: {} });
+      const png = image.content.find((c) => c.type === 'image');
+      assert.equal(png.mimeType, 'image/png');
+      assert.ok(Buffer.from(png.data, 'base64').subarray(1, 4).toString() === 'PNG');
+    });
+
+    test('progress reaches the client in order', async () => {
+      const progress = [];
+      const result = await client.callTool({ name: 'everything__trigger-long-running-operation', arguments: { duration: 0.3, steps: 3 } }, undefined, {
+        onprogress: (p) => progress.push(p.progress),
+      });
+      assert.ok(!result.isError, JSON.stringify(result));
+      assert.deepEqual(progress, [1, 2, 3]);
+    });
+
+    test('a tool the agent may not use is neither listed nor callable', async () => {
+      const refused = await refusalOf(client.callTool({ name: 'everything__get-env', arguments: {} }));
+      assert.equal(refused.code, -31000);
+    });
+
+    test('the server\'s prompts and resources are served under its name', async () => {
+      const { prompts } = await client.listPrompts();
+      assert.ok(prompts.some((p) => p.name === 'everything__simple-prompt'), prompts.map((p) => p.name).join(','));
+      const prompt = await client.getPrompt({ name: 'everything__simple-prompt' });
+      assert.ok(prompt.messages.length > 0);
+      const { resources } = await client.listResources();
+      const served = resources.find((r) => r.uri.startsWith('gamut-mcp://everything/'));
+      assert.ok(served, resources.map((r) => r.uri).join(','));
+      const read = await client.readResource({ uri: served.uri });
+      assert.ok(read.contents.length > 0);
+    });
+  });
+});
