@@ -101,6 +101,50 @@ describe('server-everything through the gateway', () => {
       assert.equal(read.contents[0].uri, resources[0].uri);
     });
 
+    // Known defect (left open in issue #25): server-everything replays the rest of the stream to the gateway (a logging
+    // hop in between shows the events arrive), but the gateway passes none of it to the client while the resumed GET
+    // stays open; a hand-written upstream's resumed GET streams through at once. Kept as a todo until it is found.
+    test('a stream cut mid-call resumes with Last-Event-ID through the gateway and delivers the rest', { skip: 'known defect, issue #25: the replay is held by the gateway' }, async () => {
+      const signed = createSigningFetch(DEMO_AGENT);
+      const url = `${gateway.baseUrl}/providers/everything`;
+      const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+      const init = await signed(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }) });
+      const session = init.headers.get('mcp-session-id');
+      await init.text();
+      const sessionHeaders = { ...headers, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' };
+      await (await signed(url, { method: 'POST', headers: sessionHeaders, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
+
+      const cut = new AbortController();
+      const call = await signed(url, {
+        method: 'POST',
+        headers: sessionHeaders,
+        signal: cut.signal,
+        body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'trigger-long-running-operation', arguments: { duration: 0.6, steps: 3 }, _meta: { progressToken: 'resume' } } }),
+      });
+      const reader = call.body.getReader();
+      let seen = '';
+      while (!/\nid: ?\S+/.test(seen)) {
+        const { value, done } = await reader.read();
+        assert.ok(!done, `the stream ended before its first event: ${seen}`);
+        seen += Buffer.from(value).toString('utf8');
+      }
+      const lastEventId = seen.match(/\nid: ?(\S+)/)[1];
+      cut.abort();
+
+      const resumed = await signed(url, { method: 'GET', headers: { accept: 'text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18', 'last-event-id': lastEventId } });
+      assert.equal(resumed.status, 200);
+      const rest = resumed.body.getReader();
+      let replay = '';
+      while (!replay.includes('"result"')) {
+        const { value, done } = await rest.read();
+        assert.ok(!done, `the resumed stream ended before the result: ${replay}`);
+        replay += Buffer.from(value).toString('utf8');
+      }
+      await rest.cancel();
+      assert.match(replay, /"progress":3/);
+      assert.match(replay, /Long running operation completed/);
+    });
+
     test('prompts list and get', async () => {
       const { prompts } = await client.listPrompts();
       assert.ok(prompts.some((p) => p.name === 'simple-prompt'), prompts.map((p) => p.name).join(','));
