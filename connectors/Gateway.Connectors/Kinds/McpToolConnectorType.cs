@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Gateway.Connectors.Envelopes;
+using Gateway.Connectors.Mcp;
 using Gateway.Policy;
 
 namespace Gateway.Connectors.Kinds;
@@ -68,12 +69,6 @@ public sealed class McpToolConnectorType : ConnectorType
             writer.WriteEndObject();
         }
 
-        return new UpstreamEnvelope
-        {
-            Method = "POST",
-            Body = buffer.ToArray(),
-            Headers = [new("Accept", "application/json, text/event-stream"), new("MCP-Protocol-Version", UpstreamEnvelopes.McpProtocolVersion)],
-            JsonRpcId = id,
-        };
+        return McpServerRequestEnvelope.Post(buffer.ToArray(), id);
     }
 }

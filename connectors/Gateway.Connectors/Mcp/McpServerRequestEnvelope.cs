@@ -29,12 +29,15 @@ public static class McpServerRequestEnvelope
             writer.WriteEndObject();
         }
 
-        return new UpstreamEnvelope
-        {
-            Method = "POST",
-            Body = buffer.ToArray(),
-            Headers = [new("Accept", "application/json, text/event-stream"), new("MCP-Protocol-Version", UpstreamEnvelopes.McpProtocolVersion)],
-            JsonRpcId = id,
-        };
+        return Post(buffer.ToArray(), id);
     }
+
+    /// <summary>A JSON-RPC request the gateway POSTs to an MCP server on its session, whose reply is the one with <paramref name="id"/>.</summary>
+    public static UpstreamEnvelope Post(byte[] body, string id) => new()
+    {
+        Method = "POST",
+        Body = body,
+        Headers = [new("Accept", "application/json, text/event-stream"), new("MCP-Protocol-Version", UpstreamEnvelopes.McpProtocolVersion)],
+        JsonRpcId = id,
+    };
 }
