@@ -25,7 +25,7 @@ internal static class GatewayRoutes
         Native("gamut-context", "/v1/actions/context", GatewayRouteKind.Context),
 
         // Never chosen by routing (the MCP server's own endpoint on /mcp comes first): McpEndpointGate hands a
-        // tools/call to it after authentication, so that a tool call walks the same stages as invoke-tool.
+        // governed call (a tool call, a prompt, a resource read) to it after authentication: it walks the same stages as invoke-tool.
         Native(McpEndpoint.CallRouteId, McpEndpoint.Path, GatewayRouteKind.McpCall) with { Order = McpEndpoint.CallRouteOrder },
         Route("gamut-providers", "/providers/{connector}/{**path}", null, GatewayRouteKind.Provider)
             .WithTransformHeaderAllowlist()

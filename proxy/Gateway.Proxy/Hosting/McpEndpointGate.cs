@@ -21,7 +21,7 @@ namespace Gateway.Proxy.Hosting;
 /// <c>notifications/cancelled</c> also aborts the agent's call it names, when that call runs here. Batches are refused
 /// (the MCP specification removed them), as is a session of another agent, one session or one call in flight too many.
 /// </summary>
-internal sealed partial class McpEndpointGate
+internal sealed class McpEndpointGate
 {
     private const string SessionHeader = "Mcp-Session-Id";
 
@@ -32,7 +32,7 @@ internal sealed partial class McpEndpointGate
     private readonly McpSessions _sessions;
     private readonly AuditRecorder _audit;
     private readonly McpEndpointOptions _options;
-    private (IReadOnlyList<Endpoint> From, Endpoint? ToolCall) _toolCall;
+    private (IReadOnlyList<Endpoint> From, Endpoint? Call) _callEndpoint;
 
     public McpEndpointGate(RequestDelegate next, EndpointDataSource endpoints, AdmissionGate admission, PolicyProvider policy, McpSessions sessions,
         AuditRecorder audit, IOptions<McpEndpointOptions> options)
@@ -93,12 +93,12 @@ internal sealed partial class McpEndpointGate
             _sessions.Seen(sessionId, identity.Tenant, identity.Agent);
         }
 
-        if (message?.Method is "tools/call" or "prompts/get" or "resources/read" && message.Id is not null && CallEndpoint() is { } toolCall)
+        if (message?.Method is "tools/call" or "prompts/get" or "resources/read" && message.Id is not null && CallEndpoint() is { } callEndpoint)
         {
             if (!_sessions.TryStartCall(identity.Tenant, identity.Agent, _options.MaxPendingCallsPerAgent))
             {
                 await RefusalResponse.WriteAsync(context, new Refusal(StatusCodes.Status429TooManyRequests, ProblemCodes.McpPendingLimit,
-                    $"This agent has {_options.MaxPendingCallsPerAgent} tool calls in flight already; wait for one to end.") { RetryAfter = TimeSpan.FromSeconds(1) }).ConfigureAwait(false);
+                    $"This agent has {_options.MaxPendingCallsPerAgent} calls in flight on /mcp already; wait for one to end.") { RetryAfter = TimeSpan.FromSeconds(1) }).ConfigureAwait(false);
                 return;
             }
 
@@ -106,7 +106,7 @@ internal sealed partial class McpEndpointGate
             var cancellable = _sessions.TrackCall(identity.Tenant, identity.Agent, message.Id!, context);
             try
             {
-                context.SetEndpoint(toolCall);
+                context.SetEndpoint(callEndpoint);
                 await _next(context).ConfigureAwait(false);
             }
             finally
@@ -168,14 +168,14 @@ internal sealed partial class McpEndpointGate
                 : null;
     }
 
-    /// <summary>YARP's endpoint of the tool-call route (found again whenever YARP rebuilds its endpoints).</summary>
+    /// <summary>YARP's endpoint of the governed-call route (found again whenever YARP rebuilds its endpoints).</summary>
     private Endpoint? CallEndpoint()
     {
         var endpoints = _endpoints.Endpoints;
-        var cached = _toolCall;
+        var cached = _callEndpoint;
         if (ReferenceEquals(cached.From, endpoints))
         {
-            return cached.ToolCall;
+            return cached.Call;
         }
 
         Endpoint? found = null;
@@ -188,7 +188,7 @@ internal sealed partial class McpEndpointGate
             }
         }
 
-        _toolCall = (endpoints, found);
+        _callEndpoint = (endpoints, found);
         return found;
     }
 }

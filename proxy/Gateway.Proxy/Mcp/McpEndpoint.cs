@@ -7,15 +7,15 @@ internal static class McpEndpoint
     public const string Path = "/mcp";
 
     /// <summary>
-    /// The order of the YARP route a <c>tools/call</c> walks: after the MCP server's own endpoint, so routing never
-    /// chooses it; <c>Hosting/McpEndpointGate.cs</c> does, for a tool call only.
+    /// The order of the YARP route a governed call walks: after the MCP server's own endpoint, so routing never chooses
+    /// it; <c>Hosting/McpEndpointGate.cs</c> does, for a tool call, a prompt or a resource read only.
     /// </summary>
     public const int CallRouteOrder = 1000;
 
     /// <summary>The tool a refusal of an <c>/mcp</c> message other than a tool call is recorded under.</summary>
     public const string AuditTool = "mcp";
 
-    /// <summary>The YARP route id of a tool call.</summary>
+    /// <summary>The YARP route id of a governed call.</summary>
     public const string CallRouteId = "gamut-mcp-call";
 
     /// <summary>
