@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { GamutClient, GamutSecretMaterialError } from '../src/index.js';
-import { createMcpTransport } from '../src/mcp.js';
+import { createMcpTransport, withWarrant } from '../src/mcp.js';
 import { startEnvironment } from './support/gateway.js';
 import { STREAM_PIECES } from './support/upstream.js';
 
@@ -64,8 +64,31 @@ describe('provider-native clients through /providers', () => {
     }
   });
 
+  test('MCP client on /mcp: every governed tool the agent may use, one endpoint, each call decided', async () => {
+    const mcp = new Client({ name: 'sdk-test', version: '1.0.0' });
+    await mcp.connect(createMcpTransport(gamut));
+    try {
+      const names = (await mcp.listTools()).tools.map((t) => t.name);
+      assert.ok(names.includes('docs__search'), names.join(','));
+      assert.ok(names.includes('crm_read_contact'), names.join(','));
+      assert.ok(!names.includes('docs__delete_document'), names.join(','));
+      const result = await mcp.callTool({ name: 'docs__search', arguments: { query: 'gateways' } });
+      assert.equal(result.content[0].text, '3 documents match "gateways"');
+      assert.equal(result._meta['gamut.dev/decision'], 'allow');
+    } finally {
+      await mcp.close();
+    }
+  });
+
+  test('withWarrant puts the warrant under _meta and keeps the rest', () => {
+    const params = withWarrant({ name: 'payments_refund', arguments: { amount: 5 }, _meta: { progressToken: 1 } }, 'w.1');
+    assert.deepEqual(params, { name: 'payments_refund', arguments: { amount: 5 }, _meta: { progressToken: 1, 'gamut.dev/warrant': 'w.1' } });
+    assert.throws(() => withWarrant({ name: 'x' }, ''), TypeError);
+  });
+
   test('MCP transport refuses another URL, headers or auth', () => {
     assert.throws(() => createMcpTransport(gamut, 'docs', { requestInit: { headers: { Authorization: 'x' } } }), TypeError);
     assert.throws(() => createMcpTransport(gamut, '../elsewhere'), Error);
+    assert.throws(() => createMcpTransport(gamut, { requestInit: {} }), TypeError);
   });
 });

@@ -1,20 +1,47 @@
+using System.Text.Json.Nodes;
 using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
 
 namespace Gamut.Agent;
 
-/// <summary>An MCP client transport through the gateway: <c>await McpClient.CreateAsync(gamut.CreateMcpTransport("docs"))</c>.</summary>
+/// <summary>
+/// MCP client transports through the gateway, every request signed: <c>await McpClient.CreateAsync(gamut.CreateMcpTransport())</c>
+/// for <c>/mcp</c> (every governed tool the agent may use, one endpoint), or <c>gamut.CreateMcpTransport("docs")</c> for one
+/// connector's server on <c>/providers/docs</c>.
+/// </summary>
 public static class GamutMcp
 {
+    /// <summary>The <c>_meta</c> key a retried call carries an approval's warrant under.</summary>
+    public const string WarrantMetaKey = "gamut.dev/warrant";
+
+    /// <summary>A Streamable HTTP transport on <c>&lt;GAMUT_BASE_URL&gt;/mcp</c>, the gateway's own MCP server.</summary>
+    public static HttpClientTransport CreateMcpTransport(this GamutClient gamut)
+    {
+        ArgumentNullException.ThrowIfNull(gamut);
+        return Transport(gamut, new Uri(gamut.BaseUri.AbsoluteUri.TrimEnd('/') + "/mcp"), "gamut");
+    }
+
     /// <summary>A Streamable HTTP transport on <c>&lt;GAMUT_BASE_URL&gt;/providers/&lt;connector&gt;</c>, every request signed.</summary>
     public static HttpClientTransport CreateMcpTransport(this GamutClient gamut, string connector)
     {
         ArgumentNullException.ThrowIfNull(gamut);
         var endpoint = gamut.ProviderUri(connector);
-        var http = new HttpClient(gamut.CreateSigningHandler());
-        return new HttpClientTransport(
-            new HttpClientTransportOptions { Endpoint = new Uri(endpoint.AbsoluteUri.TrimEnd('/')), TransportMode = HttpTransportMode.StreamableHttp, Name = $"gamut:{connector}" },
-            http,
-            loggerFactory: null,
-            ownsHttpClient: true);
+        return Transport(gamut, new Uri(endpoint.AbsoluteUri.TrimEnd('/')), $"gamut:{connector}");
     }
+
+    /// <summary><paramref name="call"/> with the approval's warrant under <c>_meta</c>: the retry of a call a human approved.</summary>
+    public static CallToolRequestParams WithWarrant(this CallToolRequestParams call, string warrant)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ArgumentException.ThrowIfNullOrEmpty(warrant);
+        var meta = call.Meta?.DeepClone().AsObject() ?? new JsonObject();
+        meta[WarrantMetaKey] = warrant;
+        return new CallToolRequestParams { Name = call.Name, Arguments = call.Arguments, Meta = meta };
+    }
+
+    private static HttpClientTransport Transport(GamutClient gamut, Uri endpoint, string name) => new(
+        new HttpClientTransportOptions { Endpoint = endpoint, TransportMode = HttpTransportMode.StreamableHttp, Name = name },
+        new HttpClient(gamut.CreateSigningHandler()),
+        loggerFactory: null,
+        ownsHttpClient: true);
 }

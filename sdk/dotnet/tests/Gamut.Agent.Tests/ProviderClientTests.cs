@@ -98,4 +98,30 @@ public sealed class ProviderClientTests(GatewayEnvironment env) : IDisposable
         var result = await mcp.CallToolAsync("search", new Dictionary<string, object?> { ["query"] = "gateways" });
         Assert.Equal("3 documents match \"gateways\"", Assert.IsType<ModelContextProtocol.Protocol.TextContentBlock>(result.Content[0]).Text);
     }
+
+    [Fact]
+    public async Task McpClient_OnTheGatewaysOwnEndpoint_ListsEveryPermittedToolAndCallsOne()
+    {
+        await using var mcp = await McpClient.CreateAsync(_gamut.CreateMcpTransport());
+        var names = (await mcp.ListToolsAsync()).Select(t => t.Name).ToList();
+        Assert.Contains("docs__search", names);
+        Assert.Contains("crm_read_contact", names);
+        Assert.DoesNotContain("docs__delete_document", names);
+        var result = await mcp.CallToolAsync("docs__search", new Dictionary<string, object?> { ["query"] = "gateways" });
+        Assert.Equal("3 documents match \"gateways\"", Assert.IsType<ModelContextProtocol.Protocol.TextContentBlock>(result.Content[0]).Text);
+        Assert.Equal("allow", result.Meta?["gamut.dev/decision"]?.GetValue<string>());
+    }
+
+    [Fact]
+    public void WithWarrant_KeepsTheCallAndAddsTheWarrantUnderMeta()
+    {
+        var call = new ModelContextProtocol.Protocol.CallToolRequestParams { Name = "payments_refund", Meta = new System.Text.Json.Nodes.JsonObject { ["progressToken"] = 1 } };
+
+        var retried = call.WithWarrant("w.1");
+
+        Assert.Equal("payments_refund", retried.Name);
+        Assert.Equal("w.1", retried.Meta?["gamut.dev/warrant"]?.GetValue<string>());
+        Assert.Equal(1, retried.Meta?["progressToken"]?.GetValue<int>());
+        Assert.Throws<ArgumentException>(() => call.WithWarrant(""));
+    }
 }
