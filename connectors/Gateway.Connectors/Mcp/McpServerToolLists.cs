@@ -50,9 +50,8 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
             return new McpServerTools(false, [], "the connector has no upstream");
         }
 
-        var upstream = _upstreams.GetOrAdd((tenant, server.Name), static key => new Upstream(key.Tenant, key.Server));
-        var now = _time.GetUtcNow();
-        if (upstream.Current is { } current && now - upstream.FetchedAt < (current.Available ? RefreshInterval : RetryInterval) && !upstream.Stale)
+        var upstream = UpstreamOf(tenant, server);
+        if (Fresh(upstream) is { } current)
         {
             return current;
         }
@@ -60,8 +59,7 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
         await upstream.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            now = _time.GetUtcNow();
-            if (upstream.Current is { } fresh && now - upstream.FetchedAt < (fresh.Available ? RefreshInterval : RetryInterval) && !upstream.Stale)
+            if (Fresh(upstream) is { } fresh)
             {
                 return fresh;
             }
@@ -98,18 +96,17 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
             return null;
         }
 
-        var upstream = _upstreams.GetOrAdd((tenant, server.Name), static key => new Upstream(key.Tenant, key.Server));
+        var upstream = UpstreamOf(tenant, server);
         await upstream.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            upstream.Client ??= await ConnectAsync(upstream, server, cancellationToken).ConfigureAwait(false);
-            return await use(upstream.Client, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            await upstream.CloseAsync().ConfigureAwait(false);
-            LogUnavailable(_logger, upstream.Server, upstream.Tenant, ex.GetType().Name, ex.Message);
-            return null;
+            var (value, failure) = await UseAsync(upstream, server, use, cancellationToken).ConfigureAwait(false);
+            if (failure is not null)
+            {
+                LogUnavailable(_logger, upstream.Server, upstream.Tenant, failure.GetType().Name, failure.Message);
+            }
+
+            return value;
         }
         finally
         {
@@ -125,10 +122,6 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
             upstream.Stale = true;
         }
     }
-
-    /// <summary>The last listing of a server, without asking it (null when it was never listed).</summary>
-    public McpServerTools? Peek(string tenant, string server) =>
-        _upstreams.TryGetValue((tenant, server), out var upstream) ? upstream.Current : null;
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
@@ -146,32 +139,63 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
         // A session that failed once is replaced: the second attempt runs on a new session.
         for (var attempt = 0; ; attempt++)
         {
-            try
+            var (tools, failure) = await UseAsync(upstream, server, ListToolsAsync, cancellationToken).ConfigureAwait(false);
+            if (tools is not null)
             {
-                var client = upstream.Client ??= await ConnectAsync(upstream, server, cancellationToken).ConfigureAwait(false);
-                var tools = new List<Tool>();
-                string? cursor = null;
-                do
-                {
-                    var page = await client.ListToolsAsync(new ListToolsRequestParams { Cursor = cursor }, cancellationToken).ConfigureAwait(false);
-                    tools.AddRange(page.Tools);
-                    cursor = page.NextCursor;
-                }
-                while (cursor is not null && tools.Count < 10_000);
-
                 return new McpServerTools(true, tools, null);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+
+            if (attempt > 0)
             {
-                await upstream.CloseAsync().ConfigureAwait(false);
-                if (attempt > 0)
-                {
-                    LogUnavailable(_logger, upstream.Server, upstream.Tenant, ex.GetType().Name, ex.Message);
-                    return new McpServerTools(false, [], $"the MCP server '{server.Name}' could not be reached ({ex.GetType().Name})");
-                }
+                LogUnavailable(_logger, upstream.Server, upstream.Tenant, failure!.GetType().Name, failure.Message);
+                return new McpServerTools(false, [], $"the MCP server '{server.Name}' could not be reached ({failure.GetType().Name})");
             }
         }
     }
+
+    private static async ValueTask<List<Tool>> ListToolsAsync(McpClient client, CancellationToken cancellationToken)
+    {
+        var tools = new List<Tool>();
+        string? cursor = null;
+        do
+        {
+            var page = await client.ListToolsAsync(new ListToolsRequestParams { Cursor = cursor }, cancellationToken).ConfigureAwait(false);
+            tools.AddRange(page.Tools);
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null && tools.Count < 10_000);
+
+        return tools;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="use"/> on the server's session (opened first when there is none; the caller holds the gate).
+    /// A failure closes the session, so that the next use opens a new one, and is returned instead of thrown.
+    /// </summary>
+    private async Task<(T? Value, Exception? Failure)> UseAsync<T>(Upstream upstream, CatalogEntry server, Func<McpClient, CancellationToken, ValueTask<T>> use, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            upstream.Client ??= await ConnectAsync(upstream, server, cancellationToken).ConfigureAwait(false);
+            return (await use(upstream.Client, cancellationToken).ConfigureAwait(false), null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            await upstream.CloseAsync().ConfigureAwait(false);
+            return (null, ex);
+        }
+    }
+
+    private Upstream UpstreamOf(string tenant, CatalogEntry server) =>
+        _upstreams.GetOrAdd((tenant, server.Name), static key => new Upstream(key.Tenant, key.Server));
+
+    /// <summary>The server's listing while it is fresh: for <see cref="RefreshInterval"/>, a failed one for <see cref="RetryInterval"/>, until the server says it changed.</summary>
+    private McpServerTools? Fresh(Upstream upstream) =>
+        upstream.Current is { } current && !upstream.Stale
+        && _time.GetUtcNow() - upstream.FetchedAt < (current.Available ? RefreshInterval : RetryInterval)
+            ? current
+            : null;
 
     private async Task<McpClient> ConnectAsync(Upstream upstream, CatalogEntry server, CancellationToken cancellationToken)
     {
