@@ -135,8 +135,8 @@ internal static class CatalogCommands
             foreach (var tool in tools.Select(t => t.ProtocolTool).OrderBy(t => t.Name, StringComparer.Ordinal))
             {
                 var pin = ToolDefinitionDigest.Compute(JsonSerializer.SerializeToElement(tool, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(Tool))));
-                yaml.Append("  - { name: ").Append(Quote(name + "." + tool.Name)).Append(", kind: mcp_tool, action_type: ").Append(parse.GetValue(actionType))
-                    .Append(", connector: ").Append(Quote(name)).Append(", mcp_tool: ").Append(Quote(tool.Name)).Append(", pin: ").Append(Quote(pin)).Append(" }\n");
+                yaml.Append("  - { name: ").Append(YamlJson.Quote(name + "." + tool.Name)).Append(", kind: mcp_tool, action_type: ").Append(parse.GetValue(actionType))
+                    .Append(", connector: ").Append(YamlJson.Quote(name)).Append(", mcp_tool: ").Append(YamlJson.Quote(tool.Name)).Append(", pin: ").Append(YamlJson.Quote(pin)).Append(" }\n");
                 entries.Add(new JsonObject { ["tool"] = tool.Name, ["pin"] = pin, ["description"] = tool.Description });
             }
 
@@ -159,6 +159,4 @@ internal static class CatalogCommands
             context.Line(yaml.TrimEnd('\n'));
         }
     }
-
-    private static string Quote(string value) => JsonValue.Create(value).ToJsonString();
 }

@@ -152,16 +152,16 @@ public static partial class OpenApiImport
         var summary = operation["summary"]?.GetValue<string>() ?? operation["description"]?.GetValue<string>();
         var actionType = method switch { "get" => "read", "delete" => "delete", _ => "write" };
         var entry = new StringBuilder();
-        entry.Append("  - name: ").Append(Quote(name)).Append('\n');
+        entry.Append("  - name: ").Append(YamlJson.Quote(name)).Append('\n');
         entry.Append("    kind: http\n");
         entry.Append("    action_type: ").Append(actionType).Append('\n');
-        entry.Append("    target_system: ").Append(Quote(options.TargetSystem ?? options.Prefix)).Append('\n');
-        entry.Append("    upstream: ").Append(Quote(options.Upstream)).Append('\n');
-        entry.Append("    credential: ").Append(Quote(options.Credential ?? "none")).Append('\n');
-        entry.Append("    http: { method: ").Append(method.ToUpperInvariant()).Append(", path: ").Append(Quote(path)).Append(", args: ").Append(args).Append(" }\n");
+        entry.Append("    target_system: ").Append(YamlJson.Quote(options.TargetSystem ?? options.Prefix)).Append('\n');
+        entry.Append("    upstream: ").Append(YamlJson.Quote(options.Upstream)).Append('\n');
+        entry.Append("    credential: ").Append(YamlJson.Quote(options.Credential ?? "none")).Append('\n');
+        entry.Append("    http: { method: ").Append(method.ToUpperInvariant()).Append(", path: ").Append(YamlJson.Quote(path)).Append(", args: ").Append(args).Append(" }\n");
         if (!string.IsNullOrWhiteSpace(summary))
         {
-            entry.Append("    description: ").Append(Quote(summary.Length > 4096 ? summary[..4096] : summary.Trim())).Append('\n');
+            entry.Append("    description: ").Append(YamlJson.Quote(summary.Length > 4096 ? summary[..4096] : summary.Trim())).Append('\n');
         }
 
         entry.Append("    input_schema: ").Append(inputSchema.ToJsonString()).Append('\n');
@@ -255,7 +255,4 @@ public static partial class OpenApiImport
 
         return name;
     }
-
-    /// <summary>A YAML double-quoted scalar (JSON's string escapes are YAML's).</summary>
-    private static string Quote(string value) => JsonValue.Create(value).ToJsonString();
 }

@@ -23,6 +23,9 @@ public static partial class YamlJson
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
+    /// <summary><paramref name="value"/> as a YAML double-quoted scalar (a JSON string: JSON's escapes are YAML's), for written YAML.</summary>
+    public static string Quote(string value) => System.Text.Json.Nodes.JsonValue.Create(value).ToJsonString();
+
     /// <summary>Parses one YAML (or JSON) document; null when the text is not YAML.</summary>
     public static YamlNode? Parse(string text, out string? error)
     {
