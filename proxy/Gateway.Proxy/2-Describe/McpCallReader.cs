@@ -53,18 +53,23 @@ internal static class McpCallReader
             return Refuse(id, ProblemCodes.MalformedBody, "The request needs params.");
         }
 
+        if (!TryWarrant(parameters, out var warrant))
+        {
+            return Refuse(id, ProblemCodes.MalformedBody, $"params._meta[\"{McpEndpoint.WarrantMetaKey}\"] must be a string.");
+        }
+
         var names = McpToolNames.For(tenant);
         var method = root.TryGetProperty("method", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
         return method switch
         {
-            "tools/call" => ReadToolCall(names, id, root, parameters),
-            "prompts/get" => ReadPromptGet(names, id, root, parameters),
-            "resources/read" => ReadResourceRead(names, id, root, parameters),
+            "tools/call" => ReadToolCall(names, id, root, parameters, warrant),
+            "prompts/get" => ReadPromptGet(names, id, root, parameters, warrant),
+            "resources/read" => ReadResourceRead(names, id, root, parameters, warrant),
             _ => Refuse(id, ProblemCodes.MalformedBody, "Only tools/call, prompts/get and resources/read are governed calls."),
         };
     }
 
-    private static Result ReadToolCall(McpToolNames names, string id, JsonElement root, JsonElement parameters)
+    private static Result ReadToolCall(McpToolNames names, string id, JsonElement root, JsonElement parameters, string? warrant)
     {
         if (!parameters.TryGetProperty("name", out var nameElement) || nameElement.ValueKind != JsonValueKind.String)
         {
@@ -77,9 +82,9 @@ internal static class McpCallReader
             return Refuse(id, ProblemCodes.UnknownTool, $"No tool '{Truncate(name)}' is served on /mcp to this agent; list the tools to see what it may use.");
         }
 
-        if (!TryArguments(parameters, out var arguments) || !TryWarrant(parameters, out var warrant))
+        if (!TryArguments(parameters, out var arguments))
         {
-            return Refuse(id, ProblemCodes.MalformedBody, $"params.arguments must be an object and params._meta[\"{McpEndpoint.WarrantMetaKey}\"] a string.");
+            return NotAnObject(id);
         }
 
         if (entry.InputSchema is { } inputSchema && InvalidArguments(inputSchema, arguments) is { } invalid)
@@ -99,7 +104,7 @@ internal static class McpCallReader
     }
 
     /// <summary>A server's prompt (<c>server__prompt</c>): an action on the server's entry, with the prompt and its arguments.</summary>
-    private static Result ReadPromptGet(McpToolNames names, string id, JsonElement root, JsonElement parameters)
+    private static Result ReadPromptGet(McpToolNames names, string id, JsonElement root, JsonElement parameters, string? warrant)
     {
         if (!parameters.TryGetProperty("name", out var nameElement) || nameElement.ValueKind != JsonValueKind.String
             || !names.TryResolveItem(nameElement.GetString()!, out var server, out var prompt))
@@ -107,9 +112,9 @@ internal static class McpCallReader
             return Refuse(id, ProblemCodes.UnknownTool, "No such prompt is served on /mcp to this agent; list the prompts to see what it may use.");
         }
 
-        if (!TryArguments(parameters, out var arguments) || !TryWarrant(parameters, out var warrant))
+        if (!TryArguments(parameters, out var arguments))
         {
-            return Refuse(id, ProblemCodes.MalformedBody, $"params.arguments must be an object and params._meta[\"{McpEndpoint.WarrantMetaKey}\"] a string.");
+            return NotAnObject(id);
         }
 
         var args = new JsonObject { ["prompt"] = prompt, ["arguments"] = arguments.ValueKind == JsonValueKind.Object ? JsonNode.Parse(arguments.GetRawText()) : new JsonObject() };
@@ -121,12 +126,12 @@ internal static class McpCallReader
     /// A server's resource (<c>gamut-mcp://server/…</c>): an action on the server's entry, with the server's own URI. A
     /// context pack (<c>gamut-context://pack?query=…</c>): the context action of the pack, with its query and byte limit.
     /// </summary>
-    private static Result ReadResourceRead(McpToolNames names, string id, JsonElement root, JsonElement parameters)
+    private static Result ReadResourceRead(McpToolNames names, string id, JsonElement root, JsonElement parameters, string? warrant)
     {
         var requested = parameters.TryGetProperty("uri", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString()! : string.Empty;
         if (McpResourceUris.TryParseContextPack(requested, out var packName, out var query, out var maxBytes))
         {
-            if (!names.TryResolveContextPack(packName, out var pack) || !TryWarrant(parameters, out var packWarrant))
+            if (!names.TryResolveContextPack(packName, out var pack))
             {
                 return Refuse(id, ProblemCodes.UnknownTool, "No such context pack is served on /mcp to this agent; list the resources to see what it may read.");
             }
@@ -137,17 +142,12 @@ internal static class McpCallReader
                 args["max_bytes"] = limit;
             }
 
-            return new Result(new ActionRequest { Tool = pack.Name, Args = JsonSerializer.SerializeToElement(args, McpCallJsonContext.Default.JsonObject), Warrant = packWarrant }, null, id, root);
+            return new Result(new ActionRequest { Tool = pack.Name, Args = JsonSerializer.SerializeToElement(args, McpCallJsonContext.Default.JsonObject), Warrant = warrant }, null, id, root);
         }
 
         if (!McpResourceUris.TryParse(requested, out var serverName, out var uri) || !names.TryResolveServer(serverName, out var server))
         {
             return Refuse(id, ProblemCodes.UnknownTool, "No such resource is served on /mcp to this agent; list the resources to see what it may read.");
-        }
-
-        if (!TryWarrant(parameters, out var warrant))
-        {
-            return Refuse(id, ProblemCodes.MalformedBody, $"params._meta[\"{McpEndpoint.WarrantMetaKey}\"] must be a string.");
         }
 
         return ServerAction(server, "resources/read", new JsonObject { ["uri"] = uri }, new JsonObject { ["uri"] = uri }, warrant, id, root);
@@ -191,6 +191,8 @@ internal static class McpCallReader
 
         return true;
     }
+
+    private static Result NotAnObject(string id) => Refuse(id, ProblemCodes.MalformedBody, "params.arguments must be an object.");
 
     private static Result Refuse(string? id, string code, string detail) =>
         new(null, new Refusal(StatusCodes.Status400BadRequest, code, detail), id, default);
