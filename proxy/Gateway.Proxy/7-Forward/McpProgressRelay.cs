@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using Gateway.Connectors.Redaction;
 using Gateway.Connectors.Streaming;
+using Gateway.Proxy.Pipeline;
 
 namespace Gateway.Proxy.Forward;
 
@@ -125,9 +126,7 @@ internal static class McpProgressRelay
             response.Headers.CacheControl = "no-store";
         }
 
-        await response.Body.WriteAsync("event: message\ndata: "u8.ToArray(), cancellationToken).ConfigureAwait(false);
-        await response.Body.WriteAsync(notification, cancellationToken).ConfigureAwait(false);
-        await response.Body.WriteAsync("\n\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+        await response.Body.WriteAsync(SseMessageEvent.Frame(notification), cancellationToken).ConfigureAwait(false);
         await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -24,8 +24,8 @@ internal static class JsonResponseBody
         WriteAsync(response, state, write, asEvent: false, cancellationToken);
 
     /// <summary>
-    /// Writes what <paramref name="write"/> writes as one server-sent event (<c>event: message</c>, the JSON as its data) on a
-    /// response that is already an event stream, and flushes it.
+    /// Writes what <paramref name="write"/> writes as one server-sent event (<see cref="SseMessageEvent"/>) on a response that
+    /// is already an event stream, and flushes it.
     /// </summary>
     public static async Task WriteEventAsync<TState>(HttpResponse response, TState state, Action<Utf8JsonWriter, TState> write, CancellationToken cancellationToken)
     {
@@ -47,15 +47,14 @@ internal static class JsonResponseBody
         {
             if (asEvent)
             {
-                buffer.Write("event: message\ndata: "u8);
+                buffer.Write(SseMessageEvent.Prefix);
             }
 
             write(writer, state);
             writer.Flush();
             if (asEvent)
             {
-                // JSON has no raw line breaks, so the whole of it is one data line.
-                buffer.Write("\n\n"u8);
+                buffer.Write(SseMessageEvent.Suffix);
             }
 
             length = buffer.WrittenCount;
