@@ -49,7 +49,7 @@ internal static class McpToolResultWriter
                 }
                 else
                 {
-                    WriteToolError(writer, "The MCP server gave no answer to the call.", governed, requestId, resultType);
+                    WriteTextResult(writer, "The MCP server gave no answer to the call.", default, isError: true, governed, requestId, resultType);
                 }
             }
             else if (governed.Entry?.Kind == ConnectorKind.Context)
@@ -69,23 +69,8 @@ internal static class McpToolResultWriter
             }
             else
             {
-                writer.WriteStartObject("result"u8);
-                writer.WriteStartArray("content"u8);
-                writer.WriteStartObject();
-                writer.WriteString("type"u8, "text"u8);
-                writer.WriteString("text"u8, json.ValueKind == JsonValueKind.String ? json.GetString() : json.GetRawText());
-                writer.WriteEndObject();
-                writer.WriteEndArray();
-                if (json.ValueKind == JsonValueKind.Object)
-                {
-                    writer.WritePropertyName("structuredContent"u8);
-                    json.WriteTo(writer);
-                }
-
-                writer.WriteBoolean("isError"u8, result.StatusCode >= 400);
-                WriteResultType(writer, default, resultType);
-                WriteMeta(writer, default, governed, requestId);
-                writer.WriteEndObject();
+                WriteTextResult(writer, json.ValueKind == JsonValueKind.String ? json.GetString()! : json.GetRawText(), json.ValueKind == JsonValueKind.Object ? json : default,
+                    isError: result.StatusCode >= 400, governed, requestId, resultType);
             }
 
             writer.WriteEndObject();
@@ -97,17 +82,7 @@ internal static class McpToolResultWriter
         {
             var (id, governed, requestId, resultType) = s;
             WriteEnvelopeStart(writer, id);
-            writer.WriteStartObject("result"u8);
-            writer.WriteStartArray("content"u8);
-            writer.WriteStartObject();
-            writer.WriteString("type"u8, "text"u8);
-            writer.WriteString("text"u8, $"The gateway decided {WireNames.Of(governed.Kind)} and carried nothing out (a simulation).");
-            writer.WriteEndObject();
-            writer.WriteEndArray();
-            writer.WriteBoolean("isError"u8, false);
-            WriteResultType(writer, default, resultType);
-            WriteMeta(writer, default, governed, requestId);
-            writer.WriteEndObject();
+            WriteTextResult(writer, $"The gateway decided {WireNames.Of(governed.Kind)} and carried nothing out (a simulation).", default, isError: false, governed, requestId, resultType);
             writer.WriteEndObject();
         });
 
@@ -134,7 +109,8 @@ internal static class McpToolResultWriter
         writer.WriteRawValue(id, skipInputValidation: false);
     }
 
-    private static void WriteToolError(Utf8JsonWriter writer, string text, GovernedDecision governed, string requestId, bool resultType)
+    /// <summary>A tool result of one text content (and the JSON object it is, as structured content), its error flag and the gateway's <c>_meta</c>.</summary>
+    private static void WriteTextResult(Utf8JsonWriter writer, string text, JsonElement structured, bool isError, GovernedDecision governed, string requestId, bool resultType)
     {
         writer.WriteStartObject("result"u8);
         writer.WriteStartArray("content"u8);
@@ -143,7 +119,13 @@ internal static class McpToolResultWriter
         writer.WriteString("text"u8, text);
         writer.WriteEndObject();
         writer.WriteEndArray();
-        writer.WriteBoolean("isError"u8, true);
+        if (structured.ValueKind == JsonValueKind.Object)
+        {
+            writer.WritePropertyName("structuredContent"u8);
+            structured.WriteTo(writer);
+        }
+
+        writer.WriteBoolean("isError"u8, isError);
         WriteResultType(writer, default, resultType);
         WriteMeta(writer, default, governed, requestId);
         writer.WriteEndObject();
