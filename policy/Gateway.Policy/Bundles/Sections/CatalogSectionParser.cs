@@ -149,8 +149,12 @@ internal sealed partial class CatalogSectionParser(
             return null;
         }
 
-        using var parsed = schema;
-        var errors = ToolInputSchema.Check(schema.RootElement);
+        IReadOnlyList<string> errors;
+        using (schema)
+        {
+            errors = ToolInputSchema.Check(schema.RootElement);
+        }
+
         foreach (var error in errors)
         {
             reader.Error(node, BundleErrorCodes.InvalidValue, "input_schema " + error);
