@@ -41,6 +41,12 @@ public static class StoreKeys
     /// <summary>An MCP session on <c>/mcp</c>: its agent and initialize handshake, so that any replica can continue it.</summary>
     public static string McpSession(string tenant, string sessionId) => $"{Prefix}{{{tenant}}}:mcp-session:{sessionId}";
 
+    /// <summary>
+    /// A request an MCP server sent the client mid-call on <c>/mcp</c> (sampling, elicitation), under the id the client
+    /// saw, until the client's answer is sent to the server on its session (by whichever replica the answer reaches).
+    /// </summary>
+    public static string McpServerRequest(string tenant, string relayId) => $"{Prefix}{{{tenant}}}:mcp-ask:{relayId}";
+
     /// <summary>The record of an issued decision token, by its id, until the token expires.</summary>
     public static string DecisionToken(string tenant, string tokenId) => $"{Prefix}{{{tenant}}}:decision-token:{tokenId}";
 

@@ -3,6 +3,7 @@ using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Envelopes;
 using Gateway.Policy;
 using Microsoft.Extensions.Logging;
+using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
@@ -199,7 +200,7 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
 
     private async Task<McpClient> ConnectAsync(Upstream upstream, CatalogEntry server, CancellationToken cancellationToken)
     {
-        var http = new HttpClient(new CredentialHeaderHandler(_credentials, upstream.Tenant, server) { InnerHandler = new SocketsHttpHandler() })
+        var http = new HttpClient(new ConnectorCredentialHandler(_credentials, upstream.Tenant, server) { InnerHandler = new SocketsHttpHandler() })
         {
             Timeout = TimeSpan.FromSeconds(30),
         };
@@ -216,6 +217,13 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
             ProtocolVersion = UpstreamEnvelopes.McpProtocolVersion,
             Handlers = new McpClientHandlers
             {
+                // The capabilities the gateway's sessions declare (McpSessionHandler): a server lists the same tools here as
+                // it serves the calls. Its requests to the client belong to a call, relayed there; none comes to a listing.
+                // Sampling is deprecated from the 2026-07-28 revision on; the servers the gateway speaks to at 2025-06-18 still ask for it.
+#pragma warning disable MCP9005
+                SamplingHandler = static (_, _, _) => throw NoClientHere(),
+#pragma warning restore MCP9005
+                ElicitationHandler = static (_, _) => throw NoClientHere(),
                 NotificationHandlers =
                 [
                     new(NotificationMethods.ToolListChangedNotification, (_, _) =>
@@ -229,6 +237,9 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
         };
         return await McpClient.CreateAsync(transport, options, _loggers, cancellationToken).ConfigureAwait(false);
     }
+
+    private static McpProtocolException NoClientHere() =>
+        new("The gateway's listing session has no client to ask; a server's request to the client is relayed only within a call.", McpErrorCode.MethodNotFound);
 
     private static bool SameTools(McpServerTools a, McpServerTools b)
     {
@@ -282,22 +293,6 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
                     // Closing a session the server already dropped: nothing to do.
                 }
             }
-        }
-    }
-
-    /// <summary>Writes the connector's credential from the vault on each request of the gateway's own MCP client.</summary>
-    private sealed class CredentialHeaderHandler(CredentialResolver credentials, string tenant, CatalogEntry server) : DelegatingHandler
-    {
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            if (ConnectorCredentials.ReferenceOf(server) is { } reference)
-            {
-                var secret = await credentials.ResolveAsync(tenant, reference, cancellationToken).ConfigureAwait(false);
-                request.Headers.Remove(server.Auth.HeaderName);
-                request.Headers.TryAddWithoutValidation(server.Auth.HeaderName, ConnectorCredentials.HeaderValue(server.Auth, secret.Value));
-            }
-
-            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -8,7 +8,9 @@ namespace Gateway.Connectors.Mcp;
 /// <summary>
 /// MCP streamable-HTTP sessions for governed <c>tools/call</c>s, as a handler in the cluster's client:
 /// before the first call to a server (per tenant, server and destination) it sends <c>initialize</c>
-/// and <c>notifications/initialized</c> with the call's own headers (so the same credential), keeps
+/// and <c>notifications/initialized</c> with the call's own headers (so the same credential), declaring the client
+/// capabilities whose requests are relayed to the calling agent within a call (sampling, elicitation; not roots, which
+/// would tell one agent's roots to a session that every agent of the tenant shares), keeps
 /// the server's <c>Mcp-Session-Id</c> and sends it with every call; a call answered 404 on a cached
 /// session (the server forgot it) is re-initialized and sent once more. Requests without an
 /// <see cref="McpSession"/> marker pass through untouched.
@@ -51,7 +53,7 @@ public sealed class McpSessionHandler : DelegatingHandler
 
     private async Task<string?> InitializeAsync(HttpRequestMessage call, CancellationToken cancellationToken)
     {
-        var initialize = """{"jsonrpc":"2.0","id":"gamut-initialize","method":"initialize","params":{"protocolVersion":"PROTOCOL","capabilities":{},"clientInfo":{"name":"gamut-gateway","version":"1.0"}}}"""
+        var initialize = """{"jsonrpc":"2.0","id":"gamut-initialize","method":"initialize","params":{"protocolVersion":"PROTOCOL","capabilities":{"sampling":{},"elicitation":{}},"clientInfo":{"name":"gamut-gateway","version":"1.0"}}}"""
             .Replace("PROTOCOL", UpstreamEnvelopes.McpProtocolVersion, StringComparison.Ordinal);
         string? session;
         using (var request = Message(call, initialize, null))

@@ -40,6 +40,7 @@ public static class ProblemCodes
     public const string McpSessionLimit = "mcp_session_limit";
     public const string McpPendingLimit = "mcp_pending_limit";
     public const string McpServerRequestNotRelayed = "mcp_server_request_not_relayed";
+    public const string McpAnswerUnknown = "mcp_answer_unknown";
 
     // 403 / 409 / 429: decisions and limits
     public const string Blocked = "blocked";

@@ -1,9 +1,12 @@
+using Gateway.Connectors.Mcp;
 using Gateway.Connectors.Results;
 using Gateway.Policy;
 using Gateway.Oversight.Http;
 using Gateway.Proxy.Enforce;
+using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
+using Gateway.Store;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Proxy.Forward;
@@ -46,14 +49,21 @@ internal sealed class GovernedResultTransform : ResponseTransform
         if (plan.Route == GatewayRouteKind.McpCall && plan.Entry.Kind is ConnectorKind.McpTool or ConnectorKind.Mcp
             && proxyResponse.Content.Headers.ContentType?.MediaType == "text/event-stream")
         {
-            string? serverRequest;
-            (bytes, more, serverRequest) = await McpProgressRelay.ReadAsync(httpContext, proxyResponse.Content, limit, plan.Redactions, context.CancellationToken).ConfigureAwait(false);
-            if (serverRequest is not null)
+            var requests = httpContext.RequestServices.GetRequiredService<McpServerRequests>();
+            var request = proxyResponse.RequestMessage;
+            var origin = new McpCallOrigin(plan.Identity.Tenant, plan.Identity.Agent, plan.Upstream.Name, (request?.RequestUri ?? plan.Upstream.Upstream!).ToString(),
+                request?.Headers.TryGetValues(McpSessionHandler.SessionHeader, out var sessions) == true ? sessions.FirstOrDefault() : null);
+            try
             {
+                (bytes, more) = await McpProgressRelay.ReadAsync(httpContext, proxyResponse.Content, limit, plan.Redactions, requests, origin, context.CancellationToken).ConfigureAwait(false);
+            }
+            catch (StateStoreUnavailableException)
+            {
+                // Where the client's answer goes could not be kept: the server would wait for an answer that cannot reach it.
                 feature.Add(new UpstreamResponse(status)
                 {
-                    Refusal = new Refusal(StatusCodes.Status502BadGateway, ProblemCodes.McpServerRequestNotRelayed,
-                        $"The MCP server asked the client for '{serverRequest}' mid-call, which /mcp does not relay; the call was ended. Use /providers/{plan.Upstream.Name} for a server that needs it."),
+                    Refusal = new Refusal(StatusCodes.Status503ServiceUnavailable, ProblemCodes.McpServerRequestNotRelayed,
+                        "The MCP server asked the client for input mid-call, and the gateway's store could not keep where the answer goes; the call was ended."),
                 });
                 return;
             }

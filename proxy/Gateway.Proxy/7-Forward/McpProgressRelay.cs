@@ -2,27 +2,30 @@ using System.Buffers;
 using System.Text.Json;
 using Gateway.Connectors.Redaction;
 using Gateway.Connectors.Streaming;
+using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
 
 namespace Gateway.Proxy.Forward;
 
 /// <summary>
-/// A <c>tools/call</c> on <c>/mcp</c> whose MCP server answers with an event stream: the server's notifications
-/// (<c>notifications/progress</c>, <c>notifications/message</c>) are passed on to the client as they arrive, redacted,
-/// the response becoming an event stream at the first one; the whole body is kept (within the connector's limit) for
-/// the reply, which the Respond stage writes as the stream's last event once the outcome is on record. Nothing else the
-/// server sends is passed on: its requests to the client (sampling, elicitation) are not relayed on <c>/mcp</c> (docs/mcp.md).
+/// A governed call on <c>/mcp</c> whose MCP server answers with an event stream: what the server sends the client before
+/// its answer is passed on as it arrives, redacted, the response becoming an event stream at the first message. Its
+/// notifications (<c>notifications/progress</c>, <c>notifications/message</c>) go as they are; its requests to the client
+/// (<c>sampling/createMessage</c>, <c>elicitation/create</c>) go under an id of the gateway's own, kept with where the
+/// answer goes (<see cref="McpServerRequests"/>), so that the client's answer, posted to <c>/mcp</c>, reaches the server on
+/// the session that asked. Nothing else is passed on. The whole body is kept (within the connector's limit) for the reply,
+/// which the Respond stage writes as the stream's last event once the outcome is on record.
 /// </summary>
 internal static class McpProgressRelay
 {
     private const int ChunkBytes = 16 * 1024;
 
     /// <summary>
-    /// Reads <paramref name="content"/> up to <paramref name="limit"/> bytes, relaying notifications; returns the body,
-    /// whether more was left, and the method of a request the server sent the client (sampling, elicitation, roots),
-    /// which stops the read: it is not relayed on <c>/mcp</c>, and the server would wait for its answer forever.
+    /// Reads <paramref name="content"/> up to <paramref name="limit"/> bytes, relaying what the server sends the client
+    /// meanwhile; returns the body and whether more was left.
     /// </summary>
-    public static async Task<(byte[] Body, bool More, string? ServerRequest)> ReadAsync(HttpContext context, HttpContent content, long limit, RedactionCounts counts, CancellationToken cancellationToken)
+    public static async Task<(byte[] Body, bool More)> ReadAsync(HttpContext context, HttpContent content, long limit, RedactionCounts counts,
+        McpServerRequests requests, McpCallOrigin origin, CancellationToken cancellationToken)
     {
         var body = new ArrayBufferWriter<byte>(ChunkBytes);
         var framer = new SseFramer((int)Math.Min(limit, int.MaxValue));
@@ -35,24 +38,21 @@ internal static class McpProgressRelay
                 var read = await stream.ReadAsync(chunk.AsMemory(0, ChunkBytes), cancellationToken).ConfigureAwait(false);
                 if (read == 0)
                 {
-                    return (body.WrittenSpan.ToArray(), false, null);
+                    return (body.WrittenSpan.ToArray(), false);
                 }
 
                 if (body.WrittenCount + read > limit)
                 {
-                    return (body.WrittenSpan.ToArray(), true, null);
+                    return (body.WrittenSpan.ToArray(), true);
                 }
 
                 body.Write(chunk.AsSpan(0, read));
-                var (notifications, serverRequest) = Read(framer, chunk.AsSpan(0, read), counts);
-                foreach (var notification in notifications)
+                foreach (var message in Read(framer, chunk.AsSpan(0, read), counts))
                 {
-                    await RelayAsync(context.Response, notification, cancellationToken).ConfigureAwait(false);
-                }
-
-                if (serverRequest is not null)
-                {
-                    return (body.WrittenSpan.ToArray(), false, serverRequest);
+                    var relayed = message.RequestId is { } id
+                        ? await requests.HoldAsync(origin, id, message.Method, message.Json, cancellationToken).ConfigureAwait(false)
+                        : message.Json;
+                    await RelayAsync(context.Response, relayed, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -62,33 +62,27 @@ internal static class McpProgressRelay
         }
     }
 
-    /// <summary>The notifications the chunk completes (redacted), and the method of a request to the client among them.</summary>
-    private static (List<byte[]> Notifications, string? ServerRequest) Read(SseFramer framer, ReadOnlySpan<byte> input, RedactionCounts counts)
+    /// <summary>The messages for the client that the chunk completes, redacted.</summary>
+    private static List<ClientMessage> Read(SseFramer framer, ReadOnlySpan<byte> input, RedactionCounts counts)
     {
-        var found = new List<byte[]>();
+        var found = new List<ClientMessage>();
         while (framer.TryRead(ref input, out var sseEvent))
         {
-            if (!sseEvent.Terminated || !sseEvent.HasData)
+            if (sseEvent.Terminated && sseEvent.HasData && Classify(sseEvent.Data) is var (method, requestId) && method is not null)
             {
-                continue;
-            }
-
-            switch (Classify(sseEvent.Data, out var method))
-            {
-                case Message.Notification:
-                    found.Add(JsonRedactor.Redact(sseEvent.Data, counts));
-                    break;
-                case Message.Request:
-                    return (found, method);
+                found.Add(new ClientMessage(method, requestId, JsonRedactor.Redact(sseEvent.Data, counts)));
             }
         }
 
-        return (found, null);
+        return found;
     }
 
-    private static Message Classify(ReadOnlySpan<byte> data, out string? method)
+    /// <summary>
+    /// The method of a message for the client (a request to it, with its raw id, or a notification it is told), or no
+    /// method for anything else (the answer, a notification that is not relayed, what is not JSON-RPC).
+    /// </summary>
+    private static (string? Method, string? RequestId) Classify(ReadOnlySpan<byte> data)
     {
-        method = null;
         try
         {
             var reader = new Utf8JsonReader(data);
@@ -96,28 +90,26 @@ internal static class McpProgressRelay
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("method"u8, out var m) || m.ValueKind != JsonValueKind.String)
             {
-                return Message.Other;
+                return (null, null);
             }
 
-            method = m.GetString();
-            return root.TryGetProperty("id"u8, out _) ? Message.Request
-                : method is "notifications/progress" or "notifications/message" ? Message.Notification
-                : Message.Other;
+            var method = m.GetString();
+            if (root.TryGetProperty("id"u8, out var id) && id.ValueKind is JsonValueKind.String or JsonValueKind.Number)
+            {
+                return (method, id.GetRawText());
+            }
+
+            return method is "notifications/progress" or "notifications/message" ? (method, null) : (null, null);
         }
         catch (JsonException)
         {
-            return Message.Other;
+            return (null, null);
         }
     }
 
-    private enum Message
-    {
-        Other,
-        Notification,
-        Request,
-    }
+    private sealed record ClientMessage(string Method, string? RequestId, byte[] Json);
 
-    private static async Task RelayAsync(HttpResponse response, byte[] notification, CancellationToken cancellationToken)
+    private static async Task RelayAsync(HttpResponse response, byte[] message, CancellationToken cancellationToken)
     {
         if (!response.HasStarted)
         {
@@ -126,7 +118,7 @@ internal static class McpProgressRelay
             response.Headers.CacheControl = "no-store";
         }
 
-        await response.Body.WriteAsync(SseMessageEvent.Frame(notification), cancellationToken).ConfigureAwait(false);
+        await response.Body.WriteAsync(SseMessageEvent.Frame(message), cancellationToken).ConfigureAwait(false);
         await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 }

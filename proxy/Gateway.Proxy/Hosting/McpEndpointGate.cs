@@ -18,7 +18,8 @@ namespace Gateway.Proxy.Hosting;
 /// and a <c>resources/read</c> are governed actions: each is handed to the route that walks the stages (describe, admit, decide, record, enforce, forward,
 /// respond), exactly like an invoke-tool. Every other message is admitted here (its nonce stored, the agent's kill
 /// switches read, the rate limits counted: one store call) and then served by the MCP server itself; a
-/// <c>notifications/cancelled</c> also aborts the agent's call it names, when that call runs here. Batches are refused
+/// <c>notifications/cancelled</c> also aborts the agent's call it names, when that call runs here, and the client's answer
+/// to a request an MCP server sent it mid-call is sent to that server (<see cref="McpServerRequests"/>). Batches are refused
 /// (the MCP specification removed them), as is a session of another agent, one session or one call in flight too many.
 /// </summary>
 internal sealed class McpEndpointGate
@@ -32,11 +33,15 @@ internal sealed class McpEndpointGate
     private readonly McpSessions _sessions;
     private readonly AuditRecorder _audit;
     private readonly McpEndpointOptions _options;
+    private readonly McpServerRequests _requests;
+    private readonly McpServerAnswers _answers;
     private (IReadOnlyList<Endpoint> From, Endpoint? Call) _callEndpoint;
 
     public McpEndpointGate(RequestDelegate next, EndpointDataSource endpoints, AdmissionGate admission, PolicyProvider policy, McpSessions sessions,
-        AuditRecorder audit, IOptions<McpEndpointOptions> options)
+        AuditRecorder audit, IOptions<McpEndpointOptions> options, McpServerRequests requests, McpServerAnswers answers)
     {
+        _requests = requests;
+        _answers = answers;
         _next = next;
         _endpoints = endpoints;
         _admission = admission;
@@ -78,7 +83,9 @@ internal sealed class McpEndpointGate
             }
 
             message = parsed.Messages[0];
-            feature.JsonRpcId = message.Id;
+
+            // A client's answer to a server's request is no call: a refusal of it is said in HTTP.
+            feature.JsonRpcId = message.Method is null ? null : message.Id;
         }
 
         string? sessionId = context.Request.Headers[SessionHeader];
@@ -140,6 +147,12 @@ internal sealed class McpEndpointGate
         }
 
         feature.Add(admission);
+        if (message is { Method: null, Id: { } answered } && McpServerRequests.IsRelayId(answered))
+        {
+            await AnswerAsync(context, identity, tenant, answered, body).ConfigureAwait(false);
+            return;
+        }
+
         if (message?.Method == "notifications/cancelled" && CancelledRequestId(body) is { } cancelled)
         {
             // Passed on to the MCP server too, which ignores a request it does not know.
@@ -156,6 +169,42 @@ internal sealed class McpEndpointGate
         {
             _sessions.Seen(opened, identity.Tenant, identity.Agent);
         }
+    }
+
+    /// <summary>
+    /// The client's answer to a request an MCP server sent it mid-call (relayed under <paramref name="relayId"/>): sent to
+    /// that server on the session that asked, under the server's own id, once; 202 when the server took it.
+    /// </summary>
+    private async Task AnswerAsync(HttpContext context, AgentIdentity identity, Gateway.Policy.TenantPolicy? tenant, string relayId, ReadOnlyMemory<byte> body)
+    {
+        var asked = await _requests.TakeAsync(identity.Tenant, identity.Agent, relayId, context.RequestAborted).ConfigureAwait(false);
+        if (asked is null || tenant is null || !tenant.TryGetCatalogEntry(asked.Server, out var server) || server is null)
+        {
+            const string Unknown = "No request of an MCP server awaits this answer from this agent: it was answered already, it expired, or it is not this agent's.";
+            await _audit.RecordRefusalAsync(context, identity, McpEndpoint.AuditTool, ProblemCodes.McpAnswerUnknown, StatusCodes.Status404NotFound).ConfigureAwait(false);
+            await RefusalResponse.WriteAsync(context, new Refusal(StatusCodes.Status404NotFound, ProblemCodes.McpAnswerUnknown, Unknown)).ConfigureAwait(false);
+            return;
+        }
+
+        int status;
+        try
+        {
+            status = await _answers.SendAsync(identity.Tenant, server, new Uri(asked.Upstream), asked.Session, McpServerRequests.WithRawId(body.Span, asked.Id), context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or Gateway.Connectors.Credentials.CredentialUnavailableException && !context.RequestAborted.IsCancellationRequested)
+        {
+            status = StatusCodes.Status502BadGateway;
+        }
+
+        if (status is < 200 or > 299)
+        {
+            await RefusalResponse.WriteAsync(context, new Refusal(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
+                $"The MCP server '{server.Name}' did not take the answer to its '{asked.Method}' request (it said {status})."))
+                .ConfigureAwait(false);
+            return;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status202Accepted;
     }
 
     /// <summary>The raw JSON id of the request a <c>notifications/cancelled</c> names (<c>params.requestId</c>).</summary>

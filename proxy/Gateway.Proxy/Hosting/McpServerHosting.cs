@@ -31,6 +31,8 @@ internal static class McpServerHosting
         services.AddSingleton<McpToolListing>();
         services.AddSingleton<McpServerListing>();
         services.AddSingleton<McpSessions>();
+        services.AddSingleton<McpServerRequests>();
+        services.AddSingleton<McpServerAnswers>();
         services.AddSingleton<ISessionMigrationHandler, McpSessionMigration>();
         services.AddOptions<HttpServerTransportOptions>().Configure<IOptions<McpEndpointOptions>>(static (transport, endpoint) =>
         {

@@ -37,6 +37,12 @@ public sealed class McpTestServer : IAsyncDisposable
     /// <summary>Each resources/read: the URI asked for.</summary>
     public ConcurrentQueue<string> Reads { get; } = new();
 
+    /// <summary>A tool, when served, that asks the client's model mid-call (<c>sampling/createMessage</c>) and returns its answer.</summary>
+    public const string AskModelTool = "ask_model";
+
+    /// <summary>A tool, when served, that asks the person at the client mid-call (<c>elicitation/create</c>) and returns the choice.</summary>
+    public const string AskPersonTool = "ask_person";
+
     /// <summary>Sessions the server opened (initialize requests answered).</summary>
     public int Initializations => _initializations;
 
@@ -117,6 +123,35 @@ public sealed class McpTestServer : IAsyncDisposable
                 if (!_descriptions.ContainsKey(name))
                 {
                     throw new McpProtocolException($"Unknown tool '{name}'.", McpErrorCode.InvalidParams);
+                }
+
+                if (name == AskModelTool)
+                {
+                    // A tool that asks the client's model mid-call (sampling), about a person the gateway redacts on the way.
+#pragma warning disable MCP9005 // Sampling is deprecated from 2026-07-28 on; servers at 2025-06-18 still use it.
+                    var sampled = await request.Server.SampleAsync(new CreateMessageRequestParams
+                    {
+                        Messages = [new SamplingMessage { Role = Role.User, Content = [new TextContentBlock { Text = "Summarize the notes of ada.lovelace@example.com." }] }],
+                        MaxTokens = 50,
+                    }, cancellationToken);
+#pragma warning restore MCP9005
+                    var answer = string.Concat(sampled.Content.OfType<TextContentBlock>().Select(b => b.Text));
+                    return new CallToolResult { Content = [new TextContentBlock { Text = $"the model said: {answer}" }] };
+                }
+
+                if (name == AskPersonTool)
+                {
+                    // A tool that asks the person at the client mid-call (elicitation).
+                    var elicited = await request.Server.ElicitAsync(new ElicitRequestParams
+                    {
+                        Message = "Which folder?",
+                        RequestedSchema = new ElicitRequestParams.RequestSchema
+                        {
+                            Properties = new Dictionary<string, ElicitRequestParams.PrimitiveSchemaDefinition> { ["folder"] = new ElicitRequestParams.StringSchema() },
+                        },
+                    }, cancellationToken);
+                    var folder = elicited.Content?.TryGetValue("folder", out var value) == true ? value.GetString() : null;
+                    return new CallToolResult { Content = [new TextContentBlock { Text = $"the person chose {elicited.Action}: {folder}" }] };
                 }
 
                 if (Hold is { } hold)

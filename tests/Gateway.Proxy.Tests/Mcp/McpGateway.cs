@@ -68,13 +68,16 @@ public sealed class McpGateway : IAsyncDisposable
     });
 
     /// <summary>An HTTP client signing every request as the demo agent (for raw JSON-RPC on <c>/mcp</c>).</summary>
-    public HttpClient SignedHttp() => new(new GamutSigningHandler(new GamutOptions
+    public HttpClient SignedHttp() => SignedHttp("demo-agent", Gateway.Bundle.AgentSecret);
+
+    /// <summary>An HTTP client signing every request as <paramref name="agent"/> of the demo tenant.</summary>
+    public HttpClient SignedHttp(string agent, string secret) => new(new GamutSigningHandler(new GamutOptions
     {
         BaseUrl = Gateway.Host.BaseAddress.ToString(),
         Tenant = "demo",
         Workspace = "ws-demo",
-        AgentId = "demo-agent",
-        Secret = Gateway.Bundle.AgentSecret,
+        AgentId = agent,
+        Secret = secret,
     }))
     {
         BaseAddress = Gateway.Host.BaseAddress,

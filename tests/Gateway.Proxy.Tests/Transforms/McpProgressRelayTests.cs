@@ -1,12 +1,24 @@
 using System.Text;
 using Gateway.Connectors.Redaction;
+using System.Text.Json;
 using Gateway.Proxy.Forward;
+using Gateway.Proxy.Mcp;
+using Gateway.Store;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.Tests.Transforms;
 
-public sealed class McpProgressRelayTests
+public sealed class McpProgressRelayTests : IDisposable
 {
+    private static readonly McpCallOrigin Origin = new("demo", "demo-agent", "notes", "http://127.0.0.1:1/mcp", "upstream-session-1");
+    private readonly InMemoryStateStore _store = new();
+    private readonly McpServerRequests _requests;
+
+    public McpProgressRelayTests() => _requests = new McpServerRequests(_store, Options.Create(new McpEndpointOptions()));
+
+    public void Dispose() => _store.Dispose();
+
     private const string Progress = """{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"p","progress":1,"message":"for ada.lovelace@example.com"}}""";
     private const string Log = """{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"working"}}""";
     private const string Sampling = """{"jsonrpc":"2.0","id":"s1","method":"sampling/createMessage","params":{"messages":[]}}""";
@@ -18,11 +30,10 @@ public sealed class McpProgressRelayTests
         var (context, relayed) = Context();
         var body = Events(Progress, Log, Result);
 
-        var (read, more, serverRequest) = await McpProgressRelay.ReadAsync(context, new StringContent(body), 1 << 20, new RedactionCounts(), CancellationToken.None);
+        var (read, more) = await McpProgressRelay.ReadAsync(context, new StringContent(body), 1 << 20, new RedactionCounts(), _requests, Origin, CancellationToken.None);
 
         Assert.Equal(body, Encoding.UTF8.GetString(read));
         Assert.False(more);
-        Assert.Null(serverRequest);
         var sent = Encoding.UTF8.GetString(relayed.ToArray());
         Assert.Equal(2, sent.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.Contains("[REDACTED:email]", sent, StringComparison.Ordinal);
@@ -32,14 +43,35 @@ public sealed class McpProgressRelayTests
     }
 
     [Fact]
-    public async Task ReadAsync_ServerAsksTheClientForSampling_StopsAndNamesTheRequest()
+    public async Task ReadAsync_ServerAsksTheClientForSampling_RelaysItUnderAnIdOfTheGatewaysAndKeepsWhereTheAnswerGoes()
     {
         var (context, relayed) = Context();
 
-        var (_, _, serverRequest) = await McpProgressRelay.ReadAsync(context, new StringContent(Events(Progress, Sampling, Result)), 1 << 20, new RedactionCounts(), CancellationToken.None);
+        var (read, _) = await McpProgressRelay.ReadAsync(context, new StringContent(Events(Progress, Sampling, Result)), 1 << 20, new RedactionCounts(), _requests, Origin, CancellationToken.None);
 
-        Assert.Equal("sampling/createMessage", serverRequest);
-        Assert.DoesNotContain("sampling", Encoding.UTF8.GetString(relayed.ToArray()), StringComparison.Ordinal);
+        var sent = Encoding.UTF8.GetString(relayed.ToArray()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, sent.Length);
+        var request = JsonDocument.Parse(sent[1][(sent[1].IndexOf("data: ", StringComparison.Ordinal) + 6)..]).RootElement;
+        Assert.Equal("sampling/createMessage", request.GetProperty("method").GetString());
+        var relayId = request.GetProperty("id").GetString()!;
+        Assert.StartsWith(McpServerRequests.IdPrefix, relayId, StringComparison.Ordinal);
+        var asked = await _requests.TakeAsync("demo", "demo-agent", JsonSerializer.Serialize(relayId), CancellationToken.None);
+        Assert.Equal(new ServerRequestRecord("demo-agent", "notes", Origin.Upstream, "upstream-session-1", "\"s1\"", "sampling/createMessage"), asked);
+        Assert.Null(await _requests.TakeAsync("demo", "demo-agent", JsonSerializer.Serialize(relayId), CancellationToken.None));
+        Assert.Contains("\"result\"", Encoding.UTF8.GetString(read), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TakeAsync_AnotherAgent_FindsNothingAndLeavesItForItsOwn()
+    {
+        var (context, relayed) = Context();
+        await McpProgressRelay.ReadAsync(context, new StringContent(Events(Sampling)), 1 << 20, new RedactionCounts(), _requests, Origin, CancellationToken.None);
+        var sent = Encoding.UTF8.GetString(relayed.ToArray());
+        var relayId = JsonDocument.Parse(sent[(sent.IndexOf("data: ", StringComparison.Ordinal) + 6)..]).RootElement.GetProperty("id").GetRawText();
+
+        Assert.Null(await _requests.TakeAsync("demo", "rogue-agent", relayId, CancellationToken.None));
+        Assert.Null(await _requests.TakeAsync("other-tenant", "demo-agent", relayId, CancellationToken.None));
+        Assert.NotNull(await _requests.TakeAsync("demo", "demo-agent", relayId, CancellationToken.None));
     }
 
     [Fact]
@@ -47,7 +79,7 @@ public sealed class McpProgressRelayTests
     {
         var (context, _) = Context();
 
-        var (_, more, _) = await McpProgressRelay.ReadAsync(context, new StringContent(Events(Result)), 10, new RedactionCounts(), CancellationToken.None);
+        var (_, more) = await McpProgressRelay.ReadAsync(context, new StringContent(Events(Result)), 10, new RedactionCounts(), _requests, Origin, CancellationToken.None);
 
         Assert.True(more);
     }

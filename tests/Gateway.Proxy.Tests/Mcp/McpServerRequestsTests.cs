@@ -1,0 +1,161 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Gateway.Proxy.Tests.Infrastructure;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace Gateway.Proxy.Tests.Mcp;
+
+/// <summary>
+/// A real MCP server (the official .NET SDK) whose tools ask the client mid-call, for its model's answer (sampling) or the
+/// person's choice (elicitation), behind <c>/mcp</c>: the request reaches the agent's client on the call's stream,
+/// redacted and under an id of the gateway's own; the client's answer reaches the server on the session that asked, once,
+/// and only from the agent whose call it was.
+/// </summary>
+public sealed class McpServerRequestsTests : IAsyncLifetime
+{
+    private McpTestServer _asking = null!;
+    private McpGateway _mcp = null!;
+
+    public async Task InitializeAsync()
+    {
+        _asking = await McpTestServer.StartAsync((McpTestServer.AskModelTool, "Asks the client's model."), (McpTestServer.AskPersonTool, "Asks the person."));
+        _mcp = await McpGateway.StartAsync(text => text
+            .Replace("catalog:\n", $$"""
+                catalog:
+                  - { name: asking, kind: mcp, action_type: read, target_system: asking, upstream: "{{_asking.Url}}", credential: none }
+                  - { name: asking.model, kind: mcp_tool, action_type: read, target_system: asking, connector: asking, mcp_tool: {{McpTestServer.AskModelTool}} }
+                  - { name: asking.person, kind: mcp_tool, action_type: read, target_system: asking, connector: asking, mcp_tool: {{McpTestServer.AskPersonTool}} }
+
+                """.Replace("\r", string.Empty), StringComparison.Ordinal)
+            .Replace("      - { tool: workspace }\n", "      - { tool: workspace }\n      - { tool: asking.model }\n      - { tool: asking.person }\n", StringComparison.Ordinal));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _mcp.DisposeAsync();
+        await _asking.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("2025-06-18")]
+    public async Task CallTool_ServerAsksTheClientsModel_TheClientAnswersAndTheCallCompletes(string? protocolVersion)
+    {
+        var asked = new List<string>();
+        await using var client = await _mcp.ConnectAsync(protocolVersion, new McpClientHandlers
+        {
+#pragma warning disable MCP9005 // the sampling handler: deprecated from 2026-07-28 on, still what a 2025-06-18 server asks for
+            SamplingHandler = (request, _, _) =>
+            {
+                asked.Add(JsonSerializer.Serialize(request));
+                return ValueTask.FromResult(new CreateMessageResult { Model = "stand-in", Role = Role.Assistant, Content = [new TextContentBlock { Text = "three notes" }] });
+            },
+#pragma warning restore MCP9005
+        });
+
+        var result = await client.CallToolAsync("asking__ask_model");
+
+        Assert.NotEqual(true, result.IsError);
+        Assert.Equal("the model said: three notes", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text);
+        var request = Assert.Single(asked);
+        Assert.Contains("Summarize the notes of", request, StringComparison.Ordinal);
+        Assert.DoesNotContain("ada.lovelace@example.com", request, StringComparison.Ordinal);
+        Assert.Equal("allow", result.Meta?["gamut.dev/decision"]?.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task CallTool_ServerAsksThePerson_TheElicitationIsRelayedAndAnswered()
+    {
+        await using var client = await _mcp.ConnectAsync(handlers: new McpClientHandlers
+        {
+            ElicitationHandler = (request, _) => ValueTask.FromResult(new ElicitResult
+            {
+                Action = "accept",
+                Content = new Dictionary<string, JsonElement> { ["folder"] = JsonSerializer.SerializeToElement(request!.Message == "Which folder?" ? "reports" : "wrong question") },
+            }),
+        });
+
+        var result = await client.CallToolAsync("asking__ask_person");
+
+        Assert.Equal("the person chose accept: reports", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text);
+    }
+
+    [Fact]
+    public async Task Answer_SentTwice_ReachesTheServerOnceAndTheSecondIsRefused()
+    {
+        using var http = _mcp.SignedHttp();
+        using var call = await StartCallAsync(http, McpTestServer.AskPersonTool);
+        var (events, relayed) = await ReadUntilRequestAsync(call);
+
+        Assert.Equal("elicitation/create", relayed.GetProperty("method").GetString());
+        var id = relayed.GetProperty("id").GetString()!;
+        Assert.StartsWith("gamut-ask-", id, StringComparison.Ordinal);
+        var answer = Answer(id, "inbox");
+        Assert.Equal(HttpStatusCode.Accepted, (await _mcp.PostRawAsync(answer)).Status);
+        var (again, problem) = await _mcp.PostRawAsync(answer);
+
+        Assert.Equal(HttpStatusCode.NotFound, again);
+        Assert.Equal("mcp_answer_unknown", JsonDocument.Parse(problem).RootElement.GetProperty("code").GetString());
+        var rest = await events.ReadToEndAsync();
+        Assert.Contains("the person chose accept: inbox", rest, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Answer_FromAnotherAgent_IsRefusedAndTheOwnerCanStillAnswer()
+    {
+        using var http = _mcp.SignedHttp();
+        using var call = await StartCallAsync(http, McpTestServer.AskPersonTool);
+        var (events, relayed) = await ReadUntilRequestAsync(call);
+        var id = relayed.GetProperty("id").GetString()!;
+        var answer = Answer(id, "stolen");
+
+        using var rogue = _mcp.SignedHttp("rogue-agent", _mcp.Gateway.RogueSecret);
+        using var stolen = await rogue.PostAsync("/mcp", new StringContent(answer, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.NotFound, stolen.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await _mcp.PostRawAsync(answer.Replace("stolen", "mine", StringComparison.Ordinal))).Status);
+        Assert.Contains("the person chose accept: mine", await events.ReadToEndAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Answer_ToNoRequest_IsRefusedInHttp()
+    {
+        var (status, body) = await _mcp.PostRawAsync("""{"jsonrpc":"2.0","id":"gamut-ask-00000000000000000000000000000000","result":{}}""");
+
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Equal("mcp_answer_unknown", JsonDocument.Parse(body).RootElement.GetProperty("code").GetString());
+        Assert.Empty(_asking.Calls);
+    }
+
+    private static string Answer(string id, string folder) =>
+        JsonSerializer.Serialize(new { jsonrpc = "2.0", id, result = new { action = "accept", content = new { folder } } });
+
+    private static async Task<HttpResponseMessage> StartCallAsync(HttpClient http, string tool)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new { jsonrpc = "2.0", id = 7, method = "tools/call", @params = new { name = "asking__" + tool, arguments = new { } } }), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        return response;
+    }
+
+    /// <summary>Reads the call's stream up to the server's request to the client; the reader goes on from there.</summary>
+    private static async Task<(StreamReader Events, JsonElement Request)> ReadUntilRequestAsync(HttpResponseMessage call)
+    {
+        var events = new StreamReader(await call.Content.ReadAsStreamAsync());
+        while (await events.ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal) && JsonDocument.Parse(line[6..]).RootElement is { } message && message.TryGetProperty("method", out _))
+            {
+                return (events, message.Clone());
+            }
+        }
+
+        throw new InvalidOperationException("The call's stream ended before the server's request.");
+    }
+}
