@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CreateMessageRequestSchema, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { CreateMessageRequestSchema, ElicitRequestSchema, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { startEverything } from '../lib/everything.js';
 import { startGateway } from '../lib/gateway.js';
 import { createSigningFetch, DEMO_AGENT } from '../lib/signing.js';
 
-const PERMITTED = ['echo', 'get-structured-content', 'get-sum', 'get-tiny-image', 'trigger-long-running-operation', 'trigger-sampling-request'];
+const PERMITTED = ['echo', 'get-structured-content', 'get-sum', 'get-tiny-image', 'trigger-elicitation-request', 'trigger-long-running-operation', 'trigger-sampling-request'];
 
 function bundle(url) {
   const entries = [
@@ -48,7 +48,7 @@ describe('server-everything through the gateway', () => {
     const sampled = [];
 
     before(async () => {
-      client = new Client({ name: 'everything-tests', version: '1.0.0' }, { capabilities: { sampling: {} } });
+      client = new Client({ name: 'everything-tests', version: '1.0.0' }, { capabilities: { sampling: {}, elicitation: {} } });
       client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
         sampled.push(request.params);
         return { model: 'stand-in', role: 'assistant', content: { type: 'text', text: 'a sampled answer' } };
@@ -155,9 +155,19 @@ describe('server-everything through the gateway', () => {
 
   describe('through /mcp', () => {
     let client;
+    const sampled = [];
+    const elicited = [];
 
     before(async () => {
-      client = new Client({ name: 'everything-tests-mcp', version: '1.0.0' });
+      client = new Client({ name: 'everything-tests-mcp', version: '1.0.0' }, { capabilities: { sampling: {}, elicitation: {} } });
+      client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
+        sampled.push(request.params);
+        return { model: 'stand-in', role: 'assistant', content: { type: 'text', text: 'a sampled answer via /mcp' } };
+      });
+      client.setRequestHandler(ElicitRequestSchema, async (request) => {
+        elicited.push(request.params);
+        return { action: 'accept', content: { name: 'Ada', check: true, integer: 7 } };
+      });
       await client.connect(new StreamableHTTPClientTransport(new URL(`${gateway.baseUrl}/mcp`), { fetch: createSigningFetch(DEMO_AGENT) }));
     });
 
@@ -167,9 +177,25 @@ describe('server-everything through the gateway', () => {
 
     test('tools/list names the server\'s permitted tools under the server and nothing it may not use', async () => {
       const names = (await client.listTools()).tools.map((t) => t.name).filter((n) => n.startsWith('everything__')).sort();
-      // The sampling tool is one server-everything registers only for clients that can sample; the gateway's own
-      // session with it declares no such capability, so /mcp never offers a tool whose call would need it.
-      assert.deepEqual(names, PERMITTED.filter((t) => t !== 'trigger-sampling-request').map((t) => `everything__${t}`));
+      // server-everything registers its sampling and elicitation tools only for clients that can answer them: the
+      // gateway's sessions with it declare both, because it relays the server's requests to the calling agent.
+      assert.deepEqual(names, PERMITTED.map((t) => `everything__${t}`));
+    });
+
+    test('the server\'s sampling request mid-call reaches the client through /mcp, and its answer the server', async () => {
+      const result = await client.callTool({ name: 'everything__trigger-sampling-request', arguments: { prompt: 'Say something.', maxTokens: 20 } });
+      assert.ok(!result.isError, JSON.stringify(result));
+      assert.equal(sampled.length, 1);
+      assert.match(JSON.stringify(sampled[0].messages), /Say something/);
+      assert.match(JSON.stringify(result.content), /a sampled answer via \/mcp/);
+      assert.equal(result._meta['gamut.dev/decision'], 'allow');
+    });
+
+    test('the server\'s elicitation request mid-call reaches the client through /mcp, and the person\'s answer the server', async () => {
+      const result = await client.callTool({ name: 'everything__trigger-elicitation-request', arguments: {} });
+      assert.ok(!result.isError, JSON.stringify(result));
+      assert.equal(elicited.length, 1);
+      assert.match(JSON.stringify(result.content), /Ada/);
     });
 
     test('a call answers, with the decision under _meta', async () => {
