@@ -16,8 +16,8 @@ namespace Gateway.Proxy.Hosting;
 /// <summary>
 /// The gateway's own MCP server on <c>/mcp</c>, hosted with the official .NET SDK (streamable HTTP, stateful sessions
 /// that any replica continues through <see cref="McpSessionMigration"/>). It serves <c>initialize</c>, <c>ping</c>,
-/// <c>tools/list</c> (<see cref="McpToolListing"/>), <c>prompts/list</c> and <c>resources/list</c>
-/// (<see cref="McpServerListing"/>) and the notification stream; a tool call, a prompt or a resource read never reaches
+/// <c>tools/list</c> (<see cref="McpToolListing"/>), <c>prompts/list</c>, <c>resources/list</c>,
+/// <c>resources/templates/list</c> and <c>completion/complete</c> (<see cref="McpServerListing"/>) and the notification stream; a tool call, a prompt or a resource read never reaches
 /// it (<see cref="McpEndpointGate"/> sends each down the governed walk).
 /// </summary>
 internal static class McpServerHosting
@@ -59,6 +59,7 @@ internal static class McpServerHosting
                     Tools = new ToolsCapability { ListChanged = true },
                     Prompts = new PromptsCapability(),
                     Resources = new ResourcesCapability(),
+                    Completions = new CompletionsCapability(),
                 };
                 options.ServerInstructions = "Every tool here is governed: each call is decided by policy, recorded, and carried out with a credential you never hold. "
                     + "A refusal is a JSON-RPC error with code -31000 whose data says why (data.code, data.decision, data.explanation); "
@@ -68,6 +69,8 @@ internal static class McpServerHosting
             .WithListToolsHandler(ListToolsAsync)
             .WithListPromptsHandler(ListPromptsAsync)
             .WithListResourcesHandler(ListResourcesAsync)
+            .WithListResourceTemplatesHandler(ListResourceTemplatesAsync)
+            .WithCompleteHandler(CompleteAsync)
             .WithCallToolHandler(static (_, _) => throw NotHere())
             .WithGetPromptHandler(static (_, _) => throw NotHere())
             .WithReadResourceHandler(static (_, _) => throw NotHere());
@@ -102,6 +105,16 @@ internal static class McpServerHosting
         Admitted(request) is { } caller
             ? new ListResourcesResult { Resources = await caller.Services.GetRequiredService<McpServerListing>().ResourcesAsync(caller.Tenant, caller.Identity.Agent, cancellationToken).ConfigureAwait(false) }
             : new ListResourcesResult { Resources = [] };
+
+    private static async ValueTask<ListResourceTemplatesResult> ListResourceTemplatesAsync(RequestContext<ListResourceTemplatesRequestParams> request, CancellationToken cancellationToken) =>
+        Admitted(request) is { } caller
+            ? new ListResourceTemplatesResult { ResourceTemplates = await caller.Services.GetRequiredService<McpServerListing>().ResourceTemplatesAsync(caller.Tenant, caller.Identity.Agent, cancellationToken).ConfigureAwait(false) }
+            : new ListResourceTemplatesResult { ResourceTemplates = [] };
+
+    private static async ValueTask<CompleteResult> CompleteAsync(RequestContext<CompleteRequestParams> request, CancellationToken cancellationToken) =>
+        Admitted(request) is { } caller && request.Params is { } asked
+            ? new CompleteResult { Completion = await caller.Services.GetRequiredService<McpServerListing>().CompleteAsync(caller.Tenant, caller.Identity.Agent, asked, cancellationToken).ConfigureAwait(false) }
+            : new CompleteResult();
 
     /// <summary>
     /// The caller of a listing: only an admitted request is listed anything (its nonce stored, its kill switches read),

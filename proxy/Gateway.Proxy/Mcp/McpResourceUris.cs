@@ -56,7 +56,34 @@ internal static class McpResourceUris
     /// <summary>The URI on <c>/mcp</c> of <paramref name="uri"/> served by the server named <paramref name="serverName"/> there.</summary>
     public static string Of(string serverName, string uri) => Prefix + serverName + "/" + Uri.EscapeDataString(uri);
 
-    /// <summary>The server's name on <c>/mcp</c> and its own URI, from a URI <see cref="Of"/> made.</summary>
+    /// <summary>
+    /// The URI template on <c>/mcp</c> of <paramref name="uriTemplate"/> (RFC 6570) served by the server named
+    /// <paramref name="serverName"/> there: its literal text escaped as <see cref="Of"/> escapes a URI, its expressions
+    /// (<c>{…}</c>) kept, so that a URI the client expands from it is one <see cref="TryParse"/> reads back to the URI the
+    /// server's own template gives (an expression's value is percent-encoded by the expansion, and unescaped here).
+    /// </summary>
+    public static string OfTemplate(string serverName, string uriTemplate)
+    {
+        var escaped = new System.Text.StringBuilder(Prefix.Length + serverName.Length + uriTemplate.Length * 2).Append(Prefix).Append(serverName).Append('/');
+        var at = 0;
+        while (at < uriTemplate.Length)
+        {
+            var open = uriTemplate.IndexOf('{', at);
+            var close = open < 0 ? -1 : uriTemplate.IndexOf('}', open);
+            if (open < 0 || close < 0)
+            {
+                escaped.Append(Uri.EscapeDataString(uriTemplate[at..]));
+                break;
+            }
+
+            escaped.Append(Uri.EscapeDataString(uriTemplate[at..open])).Append(uriTemplate, open, close - open + 1);
+            at = close + 1;
+        }
+
+        return escaped.ToString();
+    }
+
+    /// <summary>The server's name on <c>/mcp</c> and its own URI (or URI template), from a URI <see cref="Of"/> (or <see cref="OfTemplate"/>) made.</summary>
     public static bool TryParse(string uri, out string serverName, out string serverUri)
     {
         serverName = string.Empty;

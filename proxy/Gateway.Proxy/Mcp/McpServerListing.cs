@@ -6,7 +6,7 @@ using ModelContextProtocol.Protocol;
 namespace Gateway.Proxy.Mcp;
 
 /// <summary>
-/// <c>prompts/list</c> and <c>resources/list</c> on <c>/mcp</c>: the context packs the agent may read, as resources
+/// <c>prompts/list</c>, <c>resources/list</c>, <c>resources/templates/list</c> and <c>completion/complete</c> on <c>/mcp</c>: the context packs the agent may read, as resources
 /// (<c>gamut-context://pack</c>), then the prompts and resources of every MCP server the agent
 /// holds a permission for (the server's own catalog entry, as on <c>/providers/{server}</c>), asked on the gateway's
 /// session with each server that offers them, renamed so that a get or a read names its server: a prompt
@@ -65,6 +65,54 @@ internal sealed class McpServerListing
         }
 
         return resources;
+    }
+
+    public async ValueTask<IList<ResourceTemplate>> ResourceTemplatesAsync(TenantPolicy tenant, string agent, CancellationToken cancellationToken)
+    {
+        var names = McpToolNames.For(tenant);
+        var templates = new List<ResourceTemplate>();
+        foreach (var (server, served) in await AskAsync(tenant, agent, static (client, ct) =>
+            client.ServerCapabilities.Resources is null ? ValueTask.FromResult<IList<McpClientResourceTemplate>>([]) : client.ListResourceTemplatesAsync(cancellationToken: ct), cancellationToken).ConfigureAwait(false))
+        {
+            var serverName = names.ServerNameOf(server.Name)!;
+            templates.AddRange(served.Select(t => new ResourceTemplate
+            {
+                UriTemplate = McpResourceUris.OfTemplate(serverName, t.ProtocolResourceTemplate.UriTemplate),
+                Name = t.ProtocolResourceTemplate.Name,
+                Title = t.ProtocolResourceTemplate.Title,
+                Description = t.ProtocolResourceTemplate.Description,
+                MimeType = t.ProtocolResourceTemplate.MimeType,
+            }));
+        }
+
+        return templates;
+    }
+
+    /// <summary>
+    /// <c>completion/complete</c> for a prompt (<c>server__prompt</c>) or a resource template (<c>gamut-mcp://server/…</c>)
+    /// of a server the agent may use: asked of that server under its own names; nothing for anything else (a context pack,
+    /// a server the agent may not use, a server that cannot be reached or does not complete).
+    /// </summary>
+    public async ValueTask<Completion> CompleteAsync(TenantPolicy tenant, string agent, CompleteRequestParams request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var names = McpToolNames.For(tenant);
+        (CatalogEntry Server, Reference Reference)? target = request.Ref switch
+        {
+            PromptReference prompt when names.TryResolveItem(prompt.Name, out var server, out var item) => (server, new PromptReference { Name = item }),
+            ResourceTemplateReference { Uri: { } templateUri } when McpResourceUris.TryParse(templateUri, out var serverName, out var uri) && names.TryResolveServer(serverName, out var server) =>
+                (server, new ResourceTemplateReference { Uri = uri }),
+            _ => null,
+        };
+        if (target is not { } found || !tenant.Permits(agent, found.Server.Name))
+        {
+            return new Completion { Values = [] };
+        }
+
+        var asked = new CompleteRequestParams { Ref = found.Reference, Argument = request.Argument, Context = request.Context };
+        var answer = await _servers.WithServerAsync(tenant.Slug, found.Server, (client, ct) =>
+            client.ServerCapabilities.Completions is null ? ValueTask.FromResult(new CompleteResult()) : client.CompleteAsync(asked, ct), cancellationToken).ConfigureAwait(false);
+        return answer?.Completion ?? new Completion { Values = [] };
     }
 
     /// <summary>Asks every server the agent may use, all at once; the ones that answered, in catalog order.</summary>

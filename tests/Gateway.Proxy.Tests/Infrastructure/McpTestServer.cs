@@ -106,6 +106,19 @@ public sealed class McpTestServer : IAsyncDisposable
             {
                 Resources = [new Resource { Uri = "note://q3-plan", Name = "q3-plan", MimeType = "text/plain" }],
             }))
+            .WithListResourceTemplatesHandler((_, _) => ValueTask.FromResult(new ListResourceTemplatesResult
+            {
+                ResourceTemplates = [new ResourceTemplate { UriTemplate = "note://{id}", Name = "note", MimeType = "text/plain" }],
+            }))
+            .WithCompleteHandler((request, _) => ValueTask.FromResult(new CompleteResult
+            {
+                // The topics a prompt's argument (or a note's id) can take, that begin with what the client typed so far.
+                Completion = new Completion
+                {
+                    Values = [.. (request.Params!.Ref is PromptReference { Name: "summarize" } ? new[] { "gateway", "governance", "roadmap" } : ["q3-plan", "q4-plan"])
+                        .Where(v => v.StartsWith(request.Params.Argument.Value, StringComparison.Ordinal))],
+                },
+            }))
             .WithReadResourceHandler((request, _) =>
             {
                 Reads.Enqueue(request.Params!.Uri);

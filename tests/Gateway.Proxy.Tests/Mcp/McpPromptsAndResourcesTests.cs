@@ -47,6 +47,58 @@ public sealed class McpPromptsAndResourcesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ListResourceTemplates_OnlyThePermittedServers_UnderTheirServersNameWithTheirExpressionsKept()
+    {
+        await using var client = await _mcp.ConnectAsync();
+
+        var templates = (await client.ListResourceTemplatesAsync()).Select(t => t.UriTemplate).ToList();
+
+        Assert.Equal(["gamut-mcp://notes/note%3A%2F%2F{id}"], templates);
+    }
+
+    [Fact]
+    public async Task ReadResource_ExpandedFromATemplate_ReachesTheServerAsTheUriItsOwnTemplateGives()
+    {
+        await using var client = await _mcp.ConnectAsync();
+        var template = Assert.Single(await client.ListResourceTemplatesAsync()).UriTemplate;
+
+        // What a client's RFC 6570 expansion gives: the value percent-encoded in place of the expression.
+        await client.ReadResourceAsync(template.Replace("{id}", Uri.EscapeDataString("q3 plan/draft"), StringComparison.Ordinal));
+
+        Assert.Equal(["note://q3 plan/draft"], _mcp.Notes.Reads);
+    }
+
+    [Fact]
+    public async Task Complete_PromptArgumentOfAPermittedServer_IsAskedOfThatServer()
+    {
+        await using var client = await _mcp.ConnectAsync();
+
+        var completed = await client.CompleteAsync(new PromptReference { Name = "notes__summarize" }, "topic", "g");
+
+        Assert.Equal(["gateway", "governance"], completed.Completion.Values);
+    }
+
+    [Fact]
+    public async Task Complete_ResourceTemplateOfAPermittedServer_IsAskedOfThatServerUnderItsOwnTemplate()
+    {
+        await using var client = await _mcp.ConnectAsync();
+
+        var completed = await client.CompleteAsync(new ResourceTemplateReference { Uri = "gamut-mcp://notes/note%3A%2F%2F{id}" }, "id", "q4");
+
+        Assert.Equal(["q4-plan"], completed.Completion.Values);
+    }
+
+    [Fact]
+    public async Task Complete_ServerTheAgentMayNotUse_CompletesNothing()
+    {
+        await using var client = await _mcp.ConnectAsync();
+
+        var completed = await client.CompleteAsync(new PromptReference { Name = "files__summarize" }, "topic", "g");
+
+        Assert.Empty(completed.Completion.Values);
+    }
+
+    [Fact]
     public async Task ReadResource_PermittedServer_ReachesItWithItsOwnUriAndIsRedacted()
     {
         await using var client = await _mcp.ConnectAsync();
