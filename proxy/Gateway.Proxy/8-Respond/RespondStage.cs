@@ -37,9 +37,12 @@ internal sealed partial class RespondStage
     private readonly TokenBudgetGate _budgets;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<RespondStage> _logger;
+    private readonly McpApprovalElicitation _approvalElicitation;
 
-    public RespondStage(RequestDelegate next, AuditRecorder audit, TokenBudgetGate budgets, GatewayMetrics metrics, ILogger<RespondStage> logger)
+    public RespondStage(RequestDelegate next, AuditRecorder audit, TokenBudgetGate budgets, GatewayMetrics metrics, ILogger<RespondStage> logger,
+        McpApprovalElicitation approvalElicitation)
     {
+        _approvalElicitation = approvalElicitation;
         _next = next;
         _audit = audit;
         _budgets = budgets;
@@ -102,6 +105,8 @@ internal sealed partial class RespondStage
             DecisionDisposition.Answer when feature.JsonRpcId is { } id && feature.Get<DescribedAction>().Route == GatewayRouteKind.McpCall
                 => McpToolResultWriter.WriteDecisionAsync(context, id, feature.Get<DescribedAction>().Body, feature.Get<GovernedDecision>()),
             DecisionDisposition.Answer => DecisionResponseWriter.WriteDecisionAsync(context, feature.Get<GovernedDecision>(), invoked: false),
+            DecisionDisposition.Refuse when feature.Get<DescribedAction>().Route == GatewayRouteKind.McpCall && feature.Get<GovernedDecision>() is { Approval: not null } held
+                => RefuseHeldMcpCallAsync(context, held),
             DecisionDisposition.Refuse => RefusalResponse.WriteAsync(context, DecisionResponseWriter.RefusalFor(feature.Get<GovernedDecision>())),
             DecisionDisposition.Execute => feature.Get<ForwardPlan>().Route == GatewayRouteKind.Provider
                 ? CompleteProviderAsync(context, feature)
@@ -109,6 +114,10 @@ internal sealed partial class RespondStage
             _ => RefusalResponse.WriteAsync(context, Refusal.Internal()),
         };
     }
+
+    /// <summary>A governed call on <c>/mcp</c> held for approval: offered as a URL elicitation where the client accepts one.</summary>
+    private async Task RefuseHeldMcpCallAsync(HttpContext context, GovernedDecision held) =>
+        await RefusalResponse.WriteAsync(context, await _approvalElicitation.OfferAsync(context, DecisionResponseWriter.RefusalFor(held), held).ConfigureAwait(false)).ConfigureAwait(false);
 
     /// <summary>
     /// A refusal: after a decision that was to be carried out, it is that decision's outcome (recorded,

@@ -33,6 +33,7 @@ internal static class McpServerHosting
         services.AddSingleton<McpSessions>();
         services.AddSingleton<McpServerRequests>();
         services.AddSingleton<McpServerAnswers>();
+        services.AddSingleton<Respond.McpApprovalElicitation>();
         services.AddSingleton<ISessionMigrationHandler, McpSessionMigration>();
         services.AddOptions<HttpServerTransportOptions>().Configure<IOptions<McpEndpointOptions>>(static (transport, endpoint) =>
         {

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Gateway.Proxy.Mcp;
 
 /// <summary><c>Gateway:Mcp</c>: the limits of the gateway's MCP server on <c>/mcp</c>.</summary>
-internal sealed class McpEndpointOptions
+internal sealed class McpEndpointOptions : IValidatableObject
 {
     public const string Section = "Gateway:Mcp";
 
@@ -19,7 +19,28 @@ internal sealed class McpEndpointOptions
     [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// The page where a named human approves an action, with <c>{tenant}</c> and <c>{approval_id}</c> in it (e.g.
+    /// <c>https://console.example.com/approvals/{tenant}/{approval_id}</c>). When set, a require_approval on <c>/mcp</c> is
+    /// offered to a client that accepts URL elicitation as one (JSON-RPC error -32042 with the link); empty: never.
+    /// </summary>
+    public string ApprovalPageUrl { get; set; } = string.Empty;
+
     /// <summary>Idle sessions kept in memory on one replica before the oldest are closed.</summary>
     [Range(1, 1_000_000)]
     public int MaxIdleSessions { get; set; } = 10_000;
+
+    /// <inheritdoc/>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (ApprovalPageUrl.Length > 0
+            && (!ApprovalPageUrl.Contains("{approval_id}", StringComparison.Ordinal)
+                || !Uri.TryCreate(ApprovalPageUrl.Replace("{approval_id}", "a", StringComparison.Ordinal).Replace("{tenant}", "t", StringComparison.Ordinal), UriKind.Absolute, out var page)
+                || page.Scheme is not ("https" or "http")))
+        {
+            yield return new ValidationResult(
+                $"{Section}:ApprovalPageUrl must be an absolute http(s) URL with {{approval_id}} in it (and optionally {{tenant}}), e.g. https://console.example.com/approvals/{{tenant}}/{{approval_id}}.",
+                [nameof(ApprovalPageUrl)]);
+        }
+    }
 }

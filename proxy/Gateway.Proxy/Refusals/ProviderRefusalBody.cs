@@ -42,7 +42,7 @@ internal static class ProviderRefusalBody
         writer.WritePropertyName("id"u8);
         writer.WriteRawValue(id, skipInputValidation: false);
         writer.WriteStartObject("error"u8);
-        writer.WriteNumber("code"u8, JsonRpcRefusalCode);
+        writer.WriteNumber("code"u8, refusal.JsonRpcCode ?? JsonRpcRefusalCode);
         writer.WriteString("message"u8, refusal.Detail ?? string.Empty);
         writer.WriteStartObject("data"u8);
         writer.WriteString("code"u8, refusal.Code);

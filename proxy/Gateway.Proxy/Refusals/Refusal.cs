@@ -33,6 +33,9 @@ internal sealed record Refusal(int Status, string Code, string? Detail)
     /// </summary>
     public string? AuditTool { get; init; }
 
+    /// <summary>The JSON-RPC error code, where the MCP specification names one for this refusal; null: -31000.</summary>
+    public int? JsonRpcCode { get; init; }
+
     /// <summary>A framework problem's own <c>type</c>; null: <see cref="RefusalResponse.TypePrefix"/> and the code.</summary>
     public string? Type { get; init; }
 

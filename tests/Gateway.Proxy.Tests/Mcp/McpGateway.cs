@@ -101,7 +101,7 @@ public sealed class McpGateway : IAsyncDisposable
     }
 
     /// <summary>An MCP client of <c>/mcp</c> (the official .NET SDK), every request signed as the demo agent.</summary>
-    public Task<McpClient> ConnectAsync(string? protocolVersion = null, McpClientHandlers? handlers = null)
+    public Task<McpClient> ConnectAsync(string? protocolVersion = null, McpClientHandlers? handlers = null, ClientCapabilities? capabilities = null)
     {
         var signed = SignedHttp();
         var transport = new HttpClientTransport(
@@ -113,6 +113,7 @@ public sealed class McpGateway : IAsyncDisposable
             ClientInfo = new Implementation { Name = "gateway-tests", Version = "1.0" },
             ProtocolVersion = protocolVersion,
             Handlers = handlers ?? new McpClientHandlers(),
+            Capabilities = capabilities,
         });
     }
 

@@ -1,0 +1,103 @@
+using System.Text.Json;
+using Gateway.Proxy.Authenticate;
+using Gateway.Proxy.Decide;
+using Gateway.Proxy.Mcp;
+using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Refusals;
+using Gateway.Store;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Proxy.Respond;
+
+/// <summary>
+/// A require_approval on <c>/mcp</c>, offered as a URL elicitation (JSON-RPC error -32042, <c>URLElicitationRequired</c>)
+/// to a client that accepts one: <c>data.elicitations</c> holds one <c>url</c> elicitation whose id is the approval's and
+/// whose link is the approval's page (<see cref="McpEndpointOptions.ApprovalPageUrl"/>), beside the refusal's own data
+/// (decision, explanation, approval). The client shows the person the link; the agent still polls the approval and retries
+/// with its warrant. A client accepts URL elicitation when it declared <c>elicitation.url</c>: in the request's
+/// <c>_meta["io.modelcontextprotocol/clientCapabilities"]</c> (the 2026-07-28 revision) or in its session's
+/// <c>initialize</c> (earlier revisions; read from the store only on this path).
+/// </summary>
+internal sealed class McpApprovalElicitation
+{
+    /// <summary>The MCP specification's code for an error that a URL elicitation resolves.</summary>
+    public const int UrlElicitationRequired = -32042;
+
+    private const string CapabilitiesMetaKey = "io.modelcontextprotocol/clientCapabilities";
+
+    private readonly IStateStore _store;
+    private readonly string _page;
+
+    public McpApprovalElicitation(IStateStore store, IOptions<McpEndpointOptions> options)
+    {
+        _store = store;
+        _page = options.Value.ApprovalPageUrl;
+    }
+
+    /// <summary><paramref name="refusal"/> as a URL elicitation, when the page is configured and the client accepts one; else as it is.</summary>
+    public async ValueTask<Refusal> OfferAsync(HttpContext context, Refusal refusal, GovernedDecision governed)
+    {
+        if (_page.Length == 0 || governed.Approval is not { } approval
+            || context.Features.Get<GatewayRequestFeature>()?.Find<AuthenticatedRequest>() is not { } authenticated
+            || !await AcceptsUrlElicitationAsync(context, authenticated).ConfigureAwait(false))
+        {
+            return refusal;
+        }
+
+        var link = _page.Replace("{approval_id}", Uri.EscapeDataString(approval.Id), StringComparison.Ordinal)
+            .Replace("{tenant}", Uri.EscapeDataString(authenticated.Identity.Tenant), StringComparison.Ordinal);
+        var members = refusal.Members;
+        return refusal with
+        {
+            JsonRpcCode = UrlElicitationRequired,
+            Members = writer =>
+            {
+                members?.Invoke(writer);
+                writer.WriteStartArray("elicitations"u8);
+                writer.WriteStartObject();
+                writer.WriteString("mode"u8, "url");
+                writer.WriteString("elicitationId"u8, approval.Id);
+                writer.WriteString("url"u8, link);
+                writer.WriteString("message"u8, "A named human must approve this action. Open the link to see it; the agent retries with the warrant once it is approved.");
+                writer.WriteEndObject();
+                writer.WriteEndArray();
+            },
+        };
+    }
+
+    private async ValueTask<bool> AcceptsUrlElicitationAsync(HttpContext context, AuthenticatedRequest authenticated)
+    {
+        using (var request = JsonDocument.Parse(authenticated.Body))
+        {
+            if (request.RootElement.TryGetProperty("params"u8, out var parameters) && parameters.ValueKind == JsonValueKind.Object
+                && parameters.TryGetProperty("_meta"u8, out var meta) && meta.ValueKind == JsonValueKind.Object
+                && meta.TryGetProperty(CapabilitiesMetaKey, out var declared))
+            {
+                return DeclaresUrl(declared);
+            }
+        }
+
+        if (context.Request.Headers["Mcp-Session-Id"].ToString() is not { Length: > 0 and <= 256 } session)
+        {
+            return false;
+        }
+
+        try
+        {
+            var stored = await _store.GetAsync(StoreKeys.McpSession(authenticated.Identity.Tenant, session), context.RequestAborted).ConfigureAwait(false);
+            return stored is not null && JsonSerializer.Deserialize(stored, McpSessionJsonContext.Default.SessionRecord) is { } record
+                && string.Equals(record.Agent, authenticated.Identity.Agent, StringComparison.Ordinal)
+                && record.Initialize.ValueKind == JsonValueKind.Object && record.Initialize.TryGetProperty("capabilities"u8, out var capabilities)
+                && DeclaresUrl(capabilities);
+        }
+        catch (StateStoreUnavailableException)
+        {
+            // The refusal is said as it is, without the link.
+            return false;
+        }
+    }
+
+    private static bool DeclaresUrl(JsonElement capabilities) =>
+        capabilities.ValueKind == JsonValueKind.Object && capabilities.TryGetProperty("elicitation"u8, out var elicitation)
+        && elicitation.ValueKind == JsonValueKind.Object && elicitation.TryGetProperty("url"u8, out var url) && url.ValueKind == JsonValueKind.Object;
+}
