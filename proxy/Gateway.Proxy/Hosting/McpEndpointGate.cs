@@ -35,11 +35,14 @@ internal sealed class McpEndpointGate
     private readonly McpEndpointOptions _options;
     private readonly McpServerRequests _requests;
     private readonly McpServerAnswers _answers;
+    private readonly McpResourceSubscriptions _subscriptions;
     private (IReadOnlyList<Endpoint> From, Endpoint? Call) _callEndpoint;
 
     public McpEndpointGate(RequestDelegate next, EndpointDataSource endpoints, AdmissionGate admission, PolicyProvider policy, McpSessions sessions,
-        AuditRecorder audit, IOptions<McpEndpointOptions> options, McpServerRequests requests, McpServerAnswers answers)
+        AuditRecorder audit, IOptions<McpEndpointOptions> options, McpServerRequests requests, McpServerAnswers answers,
+        McpResourceSubscriptions subscriptions)
     {
+        _subscriptions = subscriptions;
         _requests = requests;
         _answers = answers;
         _next = next;
@@ -162,6 +165,7 @@ internal sealed class McpEndpointGate
         if (HttpMethods.IsDelete(context.Request.Method) && !string.IsNullOrEmpty(sessionId))
         {
             _sessions.Ended(sessionId);
+            await _subscriptions.EndedAsync(sessionId).ConfigureAwait(false);
         }
 
         await _next(context).ConfigureAwait(false);

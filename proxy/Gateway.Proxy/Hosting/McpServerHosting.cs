@@ -33,6 +33,7 @@ internal static class McpServerHosting
         services.AddSingleton<McpSessions>();
         services.AddSingleton<McpServerRequests>();
         services.AddSingleton<McpServerAnswers>();
+        services.AddSingleton<McpResourceSubscriptions>();
         services.AddSingleton<Respond.McpApprovalElicitation>();
         services.AddSingleton<ISessionMigrationHandler, McpSessionMigration>();
         services.AddOptions<HttpServerTransportOptions>().Configure<IOptions<McpEndpointOptions>>(static (transport, endpoint) =>
@@ -59,7 +60,7 @@ internal static class McpServerHosting
                 {
                     Tools = new ToolsCapability { ListChanged = true },
                     Prompts = new PromptsCapability(),
-                    Resources = new ResourcesCapability(),
+                    Resources = new ResourcesCapability { Subscribe = true },
                     Completions = new CompletionsCapability(),
                 };
                 options.ServerInstructions = "Every tool here is governed: each call is decided by policy, recorded, and carried out with a credential you never hold. "
@@ -72,6 +73,8 @@ internal static class McpServerHosting
             .WithListResourcesHandler(ListResourcesAsync)
             .WithListResourceTemplatesHandler(ListResourceTemplatesAsync)
             .WithCompleteHandler(CompleteAsync)
+            .WithSubscribeToResourcesHandler(SubscribeAsync)
+            .WithUnsubscribeFromResourcesHandler(UnsubscribeAsync)
             .WithCallToolHandler(static (_, _) => throw NotHere())
             .WithGetPromptHandler(static (_, _) => throw NotHere())
             .WithReadResourceHandler(static (_, _) => throw NotHere());
@@ -116,6 +119,32 @@ internal static class McpServerHosting
         Admitted(request) is { } caller && request.Params is { } asked
             ? new CompleteResult { Completion = await caller.Services.GetRequiredService<McpServerListing>().CompleteAsync(caller.Tenant, caller.Identity.Agent, asked, cancellationToken).ConfigureAwait(false) }
             : new CompleteResult();
+
+    private static async ValueTask<EmptyResult> SubscribeAsync(RequestContext<SubscribeRequestParams> request, CancellationToken cancellationToken)
+    {
+        if (request.Server.SessionId is null)
+        {
+            throw new McpProtocolException("resources/subscribe needs a session (the initialize handshake).", McpErrorCode.InvalidRequest);
+        }
+
+        if (Admitted(request) is not { } caller || request.Params?.Uri is not { } uri
+            || !await caller.Services.GetRequiredService<McpResourceSubscriptions>().SubscribeAsync(caller.Tenant, caller.Identity.Agent, request.Server, uri, cancellationToken).ConfigureAwait(false))
+        {
+            throw new McpProtocolException("No resource of an MCP server this agent may use has that URI, or its server would not subscribe.", McpErrorCode.InvalidParams);
+        }
+
+        return new EmptyResult();
+    }
+
+    private static async ValueTask<EmptyResult> UnsubscribeAsync(RequestContext<UnsubscribeRequestParams> request, CancellationToken cancellationToken)
+    {
+        if (Admitted(request) is { } caller && request.Params?.Uri is { } uri && request.Server.SessionId is { } session)
+        {
+            await caller.Services.GetRequiredService<McpResourceSubscriptions>().UnsubscribeAsync(caller.Tenant.Slug, session, uri).ConfigureAwait(false);
+        }
+
+        return new EmptyResult();
+    }
 
     /// <summary>
     /// The caller of a listing: only an admitted request is listed anything (its nonce stored, its kill switches read),

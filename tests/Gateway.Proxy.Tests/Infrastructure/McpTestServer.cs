@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using ModelContextProtocol;
 using ModelContextProtocol.AspNetCore;
 using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
 
 namespace Gateway.Proxy.Tests.Infrastructure;
 
@@ -36,6 +37,26 @@ public sealed class McpTestServer : IAsyncDisposable
 
     /// <summary>Each resources/read: the URI asked for.</summary>
     public ConcurrentQueue<string> Reads { get; } = new();
+
+    /// <summary>Each resources/unsubscribe: the URI.</summary>
+    public ConcurrentQueue<string> Unsubscribed { get; } = new();
+
+    /// <summary>The sessions subscribed to a resource.</summary>
+    public int Subscribers => _subscribers.Count;
+
+    private readonly ConcurrentDictionary<string, (McpServer Session, string Uri)> _subscribers = new(StringComparer.Ordinal);
+
+    /// <summary>Tells every session subscribed to <paramref name="uri"/> that it changed.</summary>
+    public async Task UpdatedAsync(string uri)
+    {
+        foreach (var (session, subscribed) in _subscribers.Values)
+        {
+            if (subscribed == uri)
+            {
+                await session.SendNotificationAsync(NotificationMethods.ResourceUpdatedNotification, new ResourceUpdatedNotificationParams { Uri = uri });
+            }
+        }
+    }
 
     /// <summary>A tool, when served, that asks the client's model mid-call (<c>sampling/createMessage</c>) and returns its answer.</summary>
     public const string AskModelTool = "ask_model";
@@ -119,6 +140,17 @@ public sealed class McpTestServer : IAsyncDisposable
                         .Where(v => v.StartsWith(request.Params.Argument.Value, StringComparison.Ordinal))],
                 },
             }))
+            .WithSubscribeToResourcesHandler((request, _) =>
+            {
+                _subscribers[request.Server.SessionId!] = (request.Server, request.Params!.Uri);
+                return ValueTask.FromResult(new EmptyResult());
+            })
+            .WithUnsubscribeFromResourcesHandler((request, _) =>
+            {
+                _subscribers.TryRemove(request.Server.SessionId!, out var _);
+                Unsubscribed.Enqueue(request.Params!.Uri);
+                return ValueTask.FromResult(new EmptyResult());
+            })
             .WithReadResourceHandler((request, _) =>
             {
                 Reads.Enqueue(request.Params!.Uri);

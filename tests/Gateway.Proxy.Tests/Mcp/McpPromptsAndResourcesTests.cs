@@ -99,6 +99,64 @@ public sealed class McpPromptsAndResourcesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Subscribe_PermittedServersResource_EachUpdateReachesTheClientUnderItsMcpUriUntilUnsubscribed()
+    {
+        const string Uri = "gamut-mcp://notes/note%3A%2F%2Fq3-plan";
+        await using var client = await _mcp.ConnectAsync("2025-11-25");
+        var updates = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        await using (var subscription = await client.SubscribeToResourceAsync(Uri, (updated, _) => updates.Writer.WriteAsync(updated.Uri)))
+        {
+            await _mcp.Notes.UpdatedAsync("note://q3-plan");
+
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            Assert.Equal(Uri, await updates.Reader.ReadAsync(wait.Token));
+            Assert.Equal(1, _mcp.Notes.Subscribers);
+        }
+
+        await WaitForAsync(() => _mcp.Notes.Unsubscribed.Contains("note://q3-plan"));
+        Assert.Equal(0, _mcp.Notes.Subscribers);
+    }
+
+    [Fact]
+    public async Task Subscribe_TwoClientsToOneResource_TheServerIsSubscribedOnceAndBothHearTheUpdate()
+    {
+        const string Uri = "gamut-mcp://notes/note%3A%2F%2Fq3-plan";
+        await using var first = await _mcp.ConnectAsync("2025-11-25");
+        await using var second = await _mcp.ConnectAsync("2025-11-25");
+        var heard = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        await using var one = await first.SubscribeToResourceAsync(Uri, (updated, _) => heard.Writer.WriteAsync("first " + updated.Uri));
+        await using var two = await second.SubscribeToResourceAsync(Uri, (updated, _) => heard.Writer.WriteAsync("second " + updated.Uri));
+
+        await _mcp.Notes.UpdatedAsync("note://q3-plan");
+
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var both = new[] { await heard.Reader.ReadAsync(wait.Token), await heard.Reader.ReadAsync(wait.Token) }.Order(StringComparer.Ordinal);
+        Assert.Equal(["first " + Uri, "second " + Uri], both);
+        Assert.Equal(1, _mcp.Notes.Subscribers);
+    }
+
+    [Fact]
+    public async Task Subscribe_ServerTheAgentMayNotUse_IsRefused()
+    {
+        await using var client = await _mcp.ConnectAsync("2025-11-25");
+
+        var refused = await Assert.ThrowsAsync<McpProtocolException>(() => client.SubscribeToResourceAsync("gamut-mcp://files/note%3A%2F%2Fq3-plan"));
+
+        Assert.Equal(McpErrorCode.InvalidParams, refused.ErrorCode);
+        Assert.Equal(0, _mcp.Files.Subscribers);
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 200 && !condition(); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(condition());
+    }
+
+    [Fact]
     public async Task ReadResource_PermittedServer_ReachesItWithItsOwnUriAndIsRedacted()
     {
         await using var client = await _mcp.ConnectAsync();

@@ -1,0 +1,184 @@
+using System.Collections.Concurrent;
+using Gateway.Connectors.Mcp;
+using Gateway.Policy;
+using Gateway.Proxy.Bundle;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+
+namespace Gateway.Proxy.Mcp;
+
+/// <summary>
+/// <c>resources/subscribe</c> on <c>/mcp</c> for a server's resource (<c>gamut-mcp://server/…</c>): the gateway's session
+/// with that server subscribes once per resource, however many client sessions subscribe, and each
+/// <c>notifications/resources/updated</c> it sends is passed, under the <c>/mcp</c> URI, to the subscribed sessions whose
+/// agent may still use the server under the policy in force at that moment. The last subscriber gone (unsubscribed, its
+/// session ended, or no longer reachable) unsubscribes the server. Subscriptions live on this replica.
+/// </summary>
+internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<(string Tenant, string Server, string Uri), Upstream> _upstreams = new();
+    private readonly McpServerToolLists _servers;
+    private readonly PolicyProvider _policy;
+    private readonly ILogger<McpResourceSubscriptions> _logger;
+
+    public McpResourceSubscriptions(McpServerToolLists servers, PolicyProvider policy, ILogger<McpResourceSubscriptions> logger)
+    {
+        _servers = servers;
+        _policy = policy;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Subscribes <paramref name="session"/> (of <paramref name="agent"/>) to <paramref name="clientUri"/>; false when the URI
+    /// names no server's resource the agent may use, or the server would not subscribe.
+    /// </summary>
+    public async ValueTask<bool> SubscribeAsync(TenantPolicy tenant, string agent, McpServer session, string clientUri, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        if (!McpResourceUris.TryParse(clientUri, out var serverName, out var uri)
+            || !McpToolNames.For(tenant).TryResolveServer(serverName, out var server) || !tenant.Permits(agent, server.Name))
+        {
+            return false;
+        }
+
+        var key = (tenant.Slug, server.Name, uri);
+        var upstream = _upstreams.GetOrAdd(key, static _ => new Upstream());
+        await upstream.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var sessionId = session.SessionId ?? throw new ArgumentException("A subscription needs a session.", nameof(session));
+            upstream.Subscribers[sessionId] = new Subscriber(agent, clientUri, session);
+            upstream.Subscription ??= await _servers.WithServerAsync<IAsyncDisposable>(tenant.Slug, server,
+                async (client, ct) => await client.SubscribeToResourceAsync(uri, (_, token) => OnUpdatedAsync(key, token), cancellationToken: ct).ConfigureAwait(false),
+                cancellationToken).ConfigureAwait(false);
+            if (upstream.Subscription is null)
+            {
+                upstream.Subscribers.TryRemove(sessionId, out _);
+                return false;
+            }
+
+            return true;
+        }
+        finally
+        {
+            upstream.Gate.Release();
+        }
+    }
+
+    /// <summary>Ends the subscription of the session <paramref name="sessionId"/> to <paramref name="clientUri"/>.</summary>
+    public async ValueTask UnsubscribeAsync(string tenant, string sessionId, string clientUri)
+    {
+        foreach (var (key, upstream) in _upstreams)
+        {
+            if (key.Tenant == tenant && upstream.Subscribers.TryGetValue(sessionId, out var subscriber) && subscriber.ClientUri == clientUri)
+            {
+                upstream.Subscribers.TryRemove(sessionId, out _);
+                await ReleaseIfUnusedAsync(key, upstream).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Ends every subscription of the session <paramref name="sessionId"/> (the client ended it).</summary>
+    public async ValueTask EndedAsync(string sessionId)
+    {
+        foreach (var (key, upstream) in _upstreams)
+        {
+            if (upstream.Subscribers.TryRemove(sessionId, out _))
+            {
+                await ReleaseIfUnusedAsync(key, upstream).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (key, upstream) in _upstreams)
+        {
+            upstream.Subscribers.Clear();
+            await ReleaseIfUnusedAsync(key, upstream).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask OnUpdatedAsync((string Tenant, string Server, string Uri) key, CancellationToken cancellationToken)
+    {
+        if (!_upstreams.TryGetValue(key, out var upstream))
+        {
+            return;
+        }
+
+        var tenant = _policy.Current?.Set is { } set && set.TryGetTenant(key.Tenant, out var t) ? t : null;
+        foreach (var (sessionId, subscriber) in upstream.Subscribers)
+        {
+            if (tenant is null || !tenant.Permits(subscriber.Agent, key.Server))
+            {
+                // The agent may no longer use the server: its session hears nothing more of it.
+                upstream.Subscribers.TryRemove(sessionId, out _);
+                continue;
+            }
+
+            try
+            {
+                await subscriber.Session.SendNotificationAsync(NotificationMethods.ResourceUpdatedNotification,
+                    new ResourceUpdatedNotificationParams { Uri = subscriber.ClientUri }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogSubscriberGone(_logger, key.Server, key.Tenant, ex.GetType().Name);
+                upstream.Subscribers.TryRemove(sessionId, out _);
+            }
+        }
+
+        if (upstream.Subscribers.IsEmpty)
+        {
+            // Not from within the server's own notification: the unsubscribe is a request on the same session.
+            _ = Task.Run(async () => await ReleaseIfUnusedAsync(key, upstream).ConfigureAwait(false), CancellationToken.None);
+        }
+    }
+
+    private async ValueTask ReleaseIfUnusedAsync((string Tenant, string Server, string Uri) key, Upstream upstream)
+    {
+        await upstream.Gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (!upstream.Subscribers.IsEmpty || upstream.Subscription is not { } subscription)
+            {
+                return;
+            }
+
+            upstream.Subscription = null;
+            _upstreams.TryRemove(new KeyValuePair<(string, string, string), Upstream>(key, upstream));
+            try
+            {
+                await subscription.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // The server's session is gone already: nothing is subscribed there any more.
+                LogUnsubscribeFailed(_logger, key.Server, key.Tenant, ex.GetType().Name);
+            }
+        }
+        finally
+        {
+            upstream.Gate.Release();
+        }
+    }
+
+    [LoggerMessage(EventId = 4330, Level = LogLevel.Information, Message = "A session subscribed to a resource of MCP server {Server} (tenant {Tenant}) is gone: {Error}")]
+    private static partial void LogSubscriberGone(ILogger logger, string server, string tenant, string error);
+
+    [LoggerMessage(EventId = 4331, Level = LogLevel.Information, Message = "Unsubscribing from a resource of MCP server {Server} (tenant {Tenant}) failed: {Error}")]
+    private static partial void LogUnsubscribeFailed(ILogger logger, string server, string tenant, string error);
+
+    private sealed record Subscriber(string Agent, string ClientUri, McpServer Session);
+
+    /// <summary>One resource of one server of one tenant: the sessions subscribed to it, and the gateway's subscription.</summary>
+    private sealed class Upstream
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public ConcurrentDictionary<string, Subscriber> Subscribers { get; } = new(StringComparer.Ordinal);
+
+        public IAsyncDisposable? Subscription { get; set; }
+    }
+}
