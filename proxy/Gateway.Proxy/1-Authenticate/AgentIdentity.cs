@@ -5,4 +5,13 @@ public sealed record AgentIdentity(string Tenant, string Workspace, string Agent
 {
     /// <summary>An operator suspended the agent at run time (kill switch); the lifecycle control blocks it.</summary>
     public bool Suspended { get; init; }
+
+    /// <summary>Which of the agent's secrets verified the signature; null for a request that presented an access token.</summary>
+    public SecretSlot? SecretSlot { get; init; }
+
+    /// <summary>
+    /// The <see cref="Security.AgentSecret.Fingerprint"/> of the secret that verified the signature (never the secret): the
+    /// Admit stage refuses the request when that secret was retired. Null for an access token.
+    /// </summary>
+    public string? SecretFingerprint { get; init; }
 }

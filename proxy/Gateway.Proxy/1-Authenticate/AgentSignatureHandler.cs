@@ -7,7 +7,6 @@ using Gateway.Oversight.Http;
 using Gateway.Proxy.Configuration;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
-using Gateway.Proxy.Security;
 using Gateway.Proxy.Telemetry;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -127,9 +126,8 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                     : "The agent's runtime secret cannot be used.");
             }
 
-            var secret = lookup.Secret;
             var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (request.Path + request.QueryString).ToString();
-            if (SecretPresentedOutsideSignature(request.Headers, target, secret))
+            if (SecretPresentedOutsideSignature(request.Headers, target, lookup))
             {
                 return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SecretPresentedOtherwise,
                     "The runtime secret must never be sent; sign the request with it instead.");
@@ -147,7 +145,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                     return Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The body's framing is broken.");
             }
 
-            if (secret.AppearsIn(body))
+            if (lookup.Accepted().Any(secret => secret.AppearsIn(body)))
             {
                 return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SecretPresentedOtherwise,
                     "The runtime secret must never be sent; sign the request with it instead.");
@@ -157,10 +155,13 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             {
                 var canonical = CanonicalRequest.Build(request.Method, target, claimed.Tenant, claimed.Workspace, claimed.Agent,
                     timestampText!, claimed.Nonce, CanonicalRequest.HashBody(body));
-                if (!CanonicalRequest.Verify(secret.Key, canonical, signature))
+                if (SignatureSlotVerifier.Verify(lookup, canonical, signature) is not { } verified)
                 {
                     return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SignatureMismatch, "The signature does not match the request.");
                 }
+
+                claimed = claimed with { SecretSlot = verified.Slot, SecretFingerprint = verified.Secret.Fingerprint };
+                _metrics.RecordAuthenticated(verified.Slot);
             }
 
             // Freshness (the nonce) and the kill switches are the Admit stage's, in its one store call.
@@ -252,24 +253,32 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
     }
 
     /// <summary>
-    /// True when the secret appears in a header or in the request target (path and query, as sent; every
+    /// True when a secret the agent may sign with appears in a header or in the request target (path and query, as sent; every
     /// depth of percent-decoding is looked at, which covers the server's decoded path): a secret in a
     /// provider path would otherwise reach the upstream and its access logs.
     /// </summary>
-    private static bool SecretPresentedOutsideSignature(IHeaderDictionary headers, string target, AgentSecret secret)
+    private static bool SecretPresentedOutsideSignature(IHeaderDictionary headers, string target, AgentLookup lookup)
     {
-        foreach (var header in headers)
+        foreach (var secret in lookup.Accepted())
         {
-            foreach (var value in header.Value)
+            foreach (var header in headers)
             {
-                if (secret.AppearsIn(value))
+                foreach (var value in header.Value)
                 {
-                    return true;
+                    if (secret.AppearsIn(value))
+                    {
+                        return true;
+                    }
                 }
+            }
+
+            if (secret.AppearsInTarget(target))
+            {
+                return true;
             }
         }
 
-        return secret.AppearsInTarget(target);
+        return false;
     }
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Signed request refused: {Status} {Code}")]

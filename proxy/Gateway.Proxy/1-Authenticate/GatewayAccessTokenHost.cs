@@ -46,7 +46,9 @@ internal sealed class GatewayAccessTokenHost : IAccessTokenHost
         return lookup switch
         {
             { Status: AgentLookupStatus.Found, Secret: { } secret } => AccessTokenClient.Found((input, mac) =>
-                CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(secret.Key, input), mac)),
+                // Either secret of a rotation's window; both compared, in constant time.
+                CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(secret.Key, input), mac)
+                | (lookup.Next is { } next && CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(next.Key, input), mac))),
             { Status: AgentLookupStatus.SecretRevoked } => AccessTokenClient.Unknown(AccessTokenClientStatus.SecretRevoked),
             { Status: AgentLookupStatus.SecretUnavailable } => AccessTokenClient.Unknown(AccessTokenClientStatus.Unavailable),
             _ => AccessTokenClient.Unknown(AccessTokenClientStatus.Unknown),

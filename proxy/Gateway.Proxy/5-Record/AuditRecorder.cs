@@ -78,6 +78,7 @@ internal sealed class AuditRecorder
             Tool = tool,
             RequestId = RequestIdMiddleware.GetRequestId(context),
             Decision = "refused:" + code,
+            SecretSlot = identity.SecretSlot?.WireName(),
             StatusCode = statusCode,
             Fold = code is ProblemCodes.RateLimited or ProblemCodes.ReplayedNonce or ProblemCodes.StoreUnavailable ? AuditFold.RepeatedRefusal : AuditFold.None,
         });
@@ -99,6 +100,7 @@ internal sealed class AuditRecorder
             ApprovalId = governed.Approval?.Id,
             EvaluationRequestId = governed.Evaluation?.RequestId,
             Simulated = governed.Decision.Simulated ? true : null,
+            SecretSlot = identity.SecretSlot?.WireName(),
         };
 
     private async ValueTask AppendAsync(HttpContext context, AuditEntry entry)
