@@ -1,3 +1,5 @@
+using Gateway.Proxy.Security;
+
 namespace Gateway.Proxy.Authenticate;
 
 /// <summary>An authenticated agent: tenant, workspace and agent come from the signed headers, never from a body.</summary>
@@ -10,7 +12,7 @@ public sealed record AgentIdentity(string Tenant, string Workspace, string Agent
     public SecretSlot? SecretSlot { get; init; }
 
     /// <summary>
-    /// The <see cref="Security.AgentSecret.Fingerprint"/> of the secret that verified the signature (never the secret): the
+    /// The <see cref="AgentSecret.Fingerprint"/> of the secret that verified the signature (never the secret): the
     /// Admit stage refuses the request when that secret was retired. Null for an access token.
     /// </summary>
     public string? SecretFingerprint { get; init; }

@@ -6,6 +6,7 @@ using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Security;
 using Gateway.Proxy.Telemetry;
 
 namespace Gateway.Proxy.Record;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Gateway.Proxy.Authenticate;
+using Gateway.Proxy.Security;
 
 namespace Gateway.Proxy.Telemetry;
 

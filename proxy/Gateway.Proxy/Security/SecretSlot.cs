@@ -1,4 +1,4 @@
-namespace Gateway.Proxy.Authenticate;
+namespace Gateway.Proxy.Security;
 
 /// <summary>Which of an agent's secrets signed a request (<c>current</c> or, during a rotation, <c>next</c>).</summary>
 public enum SecretSlot
