@@ -89,6 +89,29 @@ public sealed class SecretRotationTests : IDisposable
         Assert.Equal(["current", "next"], slots.Values.Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task Token_AssertionAfterRetirement_OnlyTheNextSecretGetsOne()
+    {
+        await using var gw = await GovernedGateway.StartAsync(_rotation.Rewrite());
+        using var current = new OAuthClient(gw.Host.Client, gw.Bundle.AgentSecret);
+        using var next = new OAuthClient(gw.Host.Client, _rotation.NextSecret);
+        using (var before = await current.RequestTokenAsync(current.TokenForm("/mcp")))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        using (var retire = await gw.Admin().PostAsync(AgentPath + "/retire-secret", content: null))
+        {
+            Assert.Equal(HttpStatusCode.OK, retire.StatusCode);
+        }
+
+        using var refused = await current.RequestTokenAsync(current.TokenForm("/mcp"));
+        using var issued = await next.RequestTokenAsync(next.TokenForm("/mcp"));
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Contains("invalid_client", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, issued.StatusCode);
+    }
+
     private AgentClient Next(GovernedGateway gw) => new(gw.Host.Client, _rotation.NextSecret);
 
     /// <summary>A request signed with the current secret is refused with <paramref name="code"/>; one signed with the next is answered.</summary>
