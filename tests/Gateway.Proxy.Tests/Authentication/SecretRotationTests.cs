@@ -74,7 +74,7 @@ public sealed class SecretRotationTests : IDisposable
     }
 
     [Fact]
-    public async Task Evaluate_SignedWithEitherSecret_AuditRecordAndMetricNameTheSlot()
+    public async Task Evaluate_SignedWithEitherSecret_AuditRecordAndMetricNameTheSlotAndTheChainVerifies()
     {
         await using var gw = await GovernedGateway.StartAsync(_rotation.Rewrite());
         using var slots = new InstrumentTagListener<long>(gw.Host.Services.GetRequiredService<IMeterFactory>(), "gateway.auth.authenticated", "secret_slot");
@@ -87,6 +87,8 @@ public sealed class SecretRotationTests : IDisposable
         Assert.Equal("current", await RecordedSlotAsync(gw, current));
         Assert.Equal("next", await RecordedSlotAsync(gw, next));
         Assert.Equal(["current", "next"], slots.Values.Order(StringComparer.Ordinal));
+        using var verified = JsonDocument.Parse(await gw.Admin().GetStringAsync("/admin/v1/tenants/demo/audit/verify"));
+        Assert.True(verified.RootElement.GetProperty("intact").GetBoolean(), verified.RootElement.ToString());
     }
 
     [Fact]
