@@ -12,20 +12,6 @@ public readonly record struct AgentLookup(AgentLookupStatus Status, AgentSecret?
     public static AgentLookup Unknown(AgentLookupStatus status) => new(status, null);
 
     public static AgentLookup Found(AgentSecret secret, AgentSecret? next = null) => new(AgentLookupStatus.Found, secret) { Next = next };
-
-    /// <summary>The secrets accepted now: the current one, then the next one during a rotation.</summary>
-    public IEnumerable<AgentSecret> Accepted()
-    {
-        if (Secret is not null)
-        {
-            yield return Secret;
-        }
-
-        if (Next is not null)
-        {
-            yield return Next;
-        }
-    }
 }
 
 /// <summary>Why an agent could or could not be found.</summary>

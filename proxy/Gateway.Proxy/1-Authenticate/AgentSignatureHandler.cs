@@ -7,6 +7,7 @@ using Gateway.Oversight.Http;
 using Gateway.Proxy.Configuration;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
+using Gateway.Proxy.Security;
 using Gateway.Proxy.Telemetry;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -126,8 +127,11 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                     : "The agent's runtime secret cannot be used.");
             }
 
+            // During a rotation, neither of the agent's two secrets may be sent.
+            var (secret, next) = (lookup.Secret, lookup.Next);
             var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (request.Path + request.QueryString).ToString();
-            if (SecretPresentedOutsideSignature(request.Headers, target, lookup))
+            if (SecretPresentedOutsideSignature(request.Headers, target, secret)
+                || (next is not null && SecretPresentedOutsideSignature(request.Headers, target, next)))
             {
                 return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SecretPresentedOtherwise,
                     "The runtime secret must never be sent; sign the request with it instead.");
@@ -145,7 +149,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                     return Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The body's framing is broken.");
             }
 
-            if (lookup.Accepted().Any(secret => secret.AppearsIn(body)))
+            if (secret.AppearsIn(body) || (next is not null && next.AppearsIn(body)))
             {
                 return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SecretPresentedOtherwise,
                     "The runtime secret must never be sent; sign the request with it instead.");
@@ -253,32 +257,24 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
     }
 
     /// <summary>
-    /// True when a secret the agent may sign with appears in a header or in the request target (path and query, as sent; every
+    /// True when the secret appears in a header or in the request target (path and query, as sent; every
     /// depth of percent-decoding is looked at, which covers the server's decoded path): a secret in a
     /// provider path would otherwise reach the upstream and its access logs.
     /// </summary>
-    private static bool SecretPresentedOutsideSignature(IHeaderDictionary headers, string target, AgentLookup lookup)
+    private static bool SecretPresentedOutsideSignature(IHeaderDictionary headers, string target, AgentSecret secret)
     {
-        foreach (var secret in lookup.Accepted())
+        foreach (var header in headers)
         {
-            foreach (var header in headers)
+            foreach (var value in header.Value)
             {
-                foreach (var value in header.Value)
+                if (secret.AppearsIn(value))
                 {
-                    if (secret.AppearsIn(value))
-                    {
-                        return true;
-                    }
+                    return true;
                 }
-            }
-
-            if (secret.AppearsInTarget(target))
-            {
-                return true;
             }
         }
 
-        return false;
+        return secret.AppearsInTarget(target);
     }
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Signed request refused: {Status} {Code}")]

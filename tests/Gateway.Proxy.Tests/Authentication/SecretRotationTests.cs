@@ -31,6 +31,18 @@ public sealed class SecretRotationTests : IDisposable
     }
 
     [Fact]
+    public async Task Evaluate_OtherSecretSentInAHeader_IsRefusedDuringTheWindow()
+    {
+        await using var gw = await GovernedGateway.StartAsync(_rotation.Rewrite());
+        using var request = gw.Agent.Create(HttpMethod.Post, "/v1/evaluate", Evaluate);
+        request.Headers.Add("X-Debug", _rotation.NextSecret);
+
+        using var response = await gw.Host.Client.SendAsync(request);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Unauthorized, "secret_presented_otherwise");
+    }
+
+    [Fact]
     public async Task Evaluate_AfterRotationEnds_OnlyNextSecretIsAccepted()
     {
         await using var gw = await GovernedGateway.StartAsync(_rotation.Rewrite("2020-01-01T00:00:00Z"));
