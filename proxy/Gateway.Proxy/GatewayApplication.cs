@@ -102,6 +102,7 @@ public static class GatewayApplication
 
         // 4-Decide: the engine, decision tokens, approvals and warrants against the register.
         services.AddSingleton<Gateway.Oversight.Register.IRegisterDirectory, PolicyRegisterDirectory>();
+        services.AddSingleton<Gateway.Oversight.Agents.IAgentSecretRotation, PolicySecretRotation>();
         services.AddSingleton<Gateway.Oversight.Approvals.IWarrantCompatibility, PolicyWarrantCompatibility>();
         services.AddSingleton(sp => new DecisionTokenIssuer(
             keys.DecisionSigningKey.Span,

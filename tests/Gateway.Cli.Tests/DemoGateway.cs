@@ -44,9 +44,16 @@ internal sealed class DemoGateway : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<DemoGateway> StartAsync()
+    /// <summary>Starts the gateway on a copy of the example bundle, its main file changed by <paramref name="rewrite"/> first when given.</summary>
+    public static async Task<DemoGateway> StartAsync(Func<string, string>? rewrite = null)
     {
         var bundle = CliRun.CopyBundle();
+        if (rewrite is not null)
+        {
+            var main = Path.Combine(bundle, "demo.yaml");
+            File.WriteAllText(main, rewrite(File.ReadAllText(main)));
+        }
+
         var data = Directory.CreateTempSubdirectory("gatewayctl-gateway-").FullName;
         var settings = new Dictionary<string, string?>
         {

@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace Gateway.Cli.Commands;
 
-/// <summary><c>agents suspend|resume|revoke-secret|restore-secret|status &lt;agent&gt; --tenant</c>.</summary>
+/// <summary><c>agents suspend|resume|revoke-secret|retire-secret|restore-secret|status &lt;agent&gt; --tenant</c>.</summary>
 internal static class AgentsCommands
 {
     public static Command Build(CliRuntime runtime)
@@ -12,6 +12,7 @@ internal static class AgentsCommands
         command.Subcommands.Add(Switch(runtime, "suspend", "Refuse every request of the agent", HttpMethod.Post));
         command.Subcommands.Add(Switch(runtime, "resume", "Lift a suspension", HttpMethod.Post));
         command.Subcommands.Add(Switch(runtime, "revoke-secret", "Refuse the agent's runtime secret (401)", HttpMethod.Post));
+        command.Subcommands.Add(Switch(runtime, "retire-secret", "During a rotation, refuse the agent's current secret: only its next_secret is accepted (401 secret_retired)", HttpMethod.Post));
         command.Subcommands.Add(Switch(runtime, "restore-secret", "Accept the agent's runtime secret again", HttpMethod.Post));
         command.Subcommands.Add(Switch(runtime, "status", "Show the agent's switches", HttpMethod.Get));
         return command;

@@ -23,5 +23,14 @@ public sealed record AgentRecord
     /// <summary>The runtime secret the host verifies request signatures with.</summary>
     public SecretReference? Secret { get; init; }
 
+    /// <summary>
+    /// The secret the agent rotates to: while <see cref="RotationEnds"/> has not passed (or is not set), a signature made
+    /// with either secret is accepted; null when no rotation is under way.
+    /// </summary>
+    public SecretReference? NextSecret { get; init; }
+
+    /// <summary>When set, the instant after which only <see cref="NextSecret"/> is accepted (it is then the current one in effect).</summary>
+    public DateTimeOffset? RotationEnds { get; init; }
+
     public IReadOnlyList<ToolPermission> Permissions { get; init; } = [];
 }

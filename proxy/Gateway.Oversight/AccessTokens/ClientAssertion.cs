@@ -5,7 +5,7 @@ namespace Gateway.Oversight.AccessTokens;
 /// its runtime secret, so the secret itself is never sent. <c>iss</c> and <c>sub</c> are the <c>client_id</c>
 /// (<c>tenant/workspace/agent</c>), <c>aud</c> the issuer or the token endpoint, <c>exp</c> at most
 /// <see cref="MaxLifetime"/> ahead, and a <c>jti</c> the caller uses once. The signature is checked by the caller
-/// against the agent's secret (<see cref="AccessTokenClient.Signed"/>).
+/// against the agent's secret (<see cref="AccessTokenClient.SignedBy"/>).
 /// </summary>
 public sealed class ClientAssertion
 {

@@ -58,6 +58,7 @@ internal sealed partial class TokenEndpoint
     {
         var request = context.Request;
         AccessTokenSubject? subject = null;
+        string? fingerprint = null;
         var nonce = string.Empty;
         if (request.Headers.ContainsKey(SignatureHeaders.Signature))
         {
@@ -68,7 +69,7 @@ internal sealed partial class TokenEndpoint
                 return Refuse(StatusCodes.Status401Unauthorized, OAuthErrors.InvalidClient, "The signed request was refused: " + signed.Problem + ".");
             }
 
-            (subject, nonce) = (signed.Subject, signed.Nonce);
+            (subject, nonce, fingerprint) = (signed.Subject, signed.Nonce, signed.SecretFingerprint);
         }
 
         var (form, formProblem) = await ReadFormAsync(context).ConfigureAwait(false);
@@ -85,13 +86,13 @@ internal sealed partial class TokenEndpoint
         var now = _time.GetUtcNow();
         if (subject is null)
         {
-            var (assertion, problem) = AuthenticateAssertion(request, form, now);
+            var (assertion, signer, problem) = AuthenticateAssertion(request, form, now);
             if (assertion is null)
             {
                 return Refuse(StatusCodes.Status401Unauthorized, OAuthErrors.InvalidClient, problem);
             }
 
-            (subject, nonce) = (assertion.Subject, AccessTokenNonces.Assertion(assertion.Jti));
+            (subject, nonce, fingerprint) = (assertion.Subject, AccessTokenNonces.Assertion(assertion.Jti), signer);
         }
 
         var resourcePath = _host.ResourcePaths.FirstOrDefault(path => _urls.Resource(request, path) == Single(form, "resource"));
@@ -118,7 +119,7 @@ internal sealed partial class TokenEndpoint
             (thumbprint, proofNonce) = (proof.Thumbprint, AccessTokenNonces.Dpop(proof.Jti));
         }
 
-        if (await KillSwitchAsync(subject).ConfigureAwait(false) is { } refused)
+        if (await KillSwitchAsync(subject, fingerprint).ConfigureAwait(false) is { } refused)
         {
             return refused;
         }
@@ -144,49 +145,61 @@ internal sealed partial class TokenEndpoint
         });
     }
 
-    /// <summary>The client assertion of an unsigned request; never a secret in the form or an <c>Authorization</c> header.</summary>
-    private (ClientAssertion? Assertion, string Problem) AuthenticateAssertion(HttpRequest request, IFormCollection form, DateTimeOffset now)
+    /// <summary>
+    /// The client assertion of an unsigned request, with the fingerprint of the agent's secret it is signed with; never a
+    /// secret in the form or an <c>Authorization</c> header.
+    /// </summary>
+    private (ClientAssertion? Assertion, string? Signer, string Problem) AuthenticateAssertion(HttpRequest request, IFormCollection form, DateTimeOffset now)
     {
         if (form.ContainsKey("client_secret") || request.Headers.Authorization.Count > 0)
         {
-            return (null, "The runtime secret is never sent: authenticate with a client_assertion signed with it (client_secret_jwt), or sign the request.");
+            return (null, null, "The runtime secret is never sent: authenticate with a client_assertion signed with it (client_secret_jwt), or sign the request.");
         }
 
         if (Single(form, "client_assertion_type") != ClientAssertion.Type)
         {
-            return (null, "client_assertion_type must be " + ClientAssertion.Type + ".");
+            return (null, null, "client_assertion_type must be " + ClientAssertion.Type + ".");
         }
 
         var assertion = ClientAssertion.Read(Single(form, "client_assertion"), [_urls.Issuer(request), _urls.TokenEndpoint(request)], now, _host.ClockSkew, out var problem);
         if (assertion is null)
         {
-            return (null, problem);
+            return (null, null, problem);
         }
 
         if (Single(form, "client_id") is { } clientId && clientId != assertion.Subject.ClientId)
         {
-            return (null, "client_id differs from the assertion's iss.");
+            return (null, null, "client_id differs from the assertion's iss.");
         }
 
         var client = _host.FindClient(assertion.Subject);
+        var signer = client.Status == AccessTokenClientStatus.Found ? client.SignedBy(assertion.Jws) : null;
         return client.Status switch
         {
-            AccessTokenClientStatus.Found when client.Signed(assertion.Jws) => (assertion, string.Empty),
-            AccessTokenClientStatus.Found => (null, "The client assertion's signature does not verify under the agent's runtime secret."),
-            AccessTokenClientStatus.SecretRevoked => (null, "The agent's runtime secret is revoked."),
-            AccessTokenClientStatus.Unavailable => (null, "No policy is loaded; no agent can be verified."),
-            _ => (null, "The tenant, workspace or agent is not registered."),
+            AccessTokenClientStatus.Found when signer is not null => (assertion, signer, string.Empty),
+            AccessTokenClientStatus.Found => (null, null, "The client assertion's signature does not verify under the agent's runtime secret."),
+            AccessTokenClientStatus.SecretRevoked => (null, null, "The agent's runtime secret is revoked."),
+            AccessTokenClientStatus.Unavailable => (null, null, "No policy is loaded; no agent can be verified."),
+            _ => (null, null, "The tenant, workspace or agent is not registered."),
         };
     }
 
-    /// <summary>The agent's kill switches, read from the store on every request (no cache): the refusal when one is on.</summary>
-    private async Task<IResult?> KillSwitchAsync(AccessTokenSubject subject)
+    /// <summary>
+    /// The agent's kill switches, read from the store on every request (no cache): the refusal when one is on, or when
+    /// the secret that signed (<paramref name="fingerprint"/>, when known) was retired.
+    /// </summary>
+    private async Task<IResult?> KillSwitchAsync(AccessTokenSubject subject, string? fingerprint)
     {
-        var switches = await _store.GetManyAsync(
-            [AgentStatusService.SecretRevokedKey(subject.Tenant, subject.Agent), AgentStatusService.SuspendedKey(subject.Tenant, subject.Agent), AgentStatusService.TenantSuspendedKey(subject.Tenant)]).ConfigureAwait(false);
+        string[] keys = [AgentStatusService.SecretRevokedKey(subject.Tenant, subject.Agent), AgentStatusService.SuspendedKey(subject.Tenant, subject.Agent), AgentStatusService.TenantSuspendedKey(subject.Tenant)];
+        var switches = await _store.GetManyAsync(fingerprint is null ? keys : [.. keys, AgentStatusService.SecretRetiredKey(subject.Tenant, subject.Agent, fingerprint)]).ConfigureAwait(false);
         if (switches[0] is not null)
         {
             return Refuse(StatusCodes.Status401Unauthorized, OAuthErrors.InvalidClient, "The agent's runtime secret is revoked.");
+        }
+
+        if (fingerprint is not null && switches[3] is not null)
+        {
+            return Refuse(StatusCodes.Status401Unauthorized, OAuthErrors.InvalidClient, "The secret that signed the request has been retired; use the agent's next secret.");
         }
 
         return switches[1] is not null || switches[2] is not null

@@ -15,6 +15,7 @@ public sealed class AgentStatusService
 {
     private const string SuspendedSuffix = ":suspended";
     private const string SecretRevokedSuffix = ":secret-revoked";
+    private const string SecretRetiredSuffix = ":secret-retired:";
 
     private readonly IStateStore _store;
     private readonly TokenGenerations _tokens;
@@ -80,6 +81,31 @@ public sealed class AgentStatusService
 
     /// <summary>The key whose existence means "runtime secret revoked".</summary>
     public static string SecretRevokedKey(string tenant, string agent) => StoreKeys.AgentStatus(tenant, agent) + SecretRevokedSuffix;
+
+    /// <summary>
+    /// The key whose existence means "the secret with this fingerprint is retired": a request it signs is refused
+    /// (401), whichever slot the bundle now gives it, while the agent's other secret goes on working.
+    /// </summary>
+    public static string SecretRetiredKey(string tenant, string agent, string fingerprint) =>
+        StoreKeys.AgentStatus(tenant, agent) + SecretRetiredSuffix + fingerprint;
+
+    /// <summary>
+    /// Retires one of the agent's secrets, named by its fingerprint (never the secret): every replica refuses it from its
+    /// next request. The agent's decision tokens stay valid: the agent is not stopped, it only signs with its next secret.
+    /// </summary>
+    public async ValueTask RetireSecretAsync(string tenant, string agent, string fingerprint, string actor, CancellationToken cancellationToken = default)
+    {
+        Identifiers.ThrowIfInvalidTenant(tenant);
+        Identifiers.ThrowIfInvalidAgent(agent);
+        if (fingerprint.Length != 32 || !fingerprint.All(char.IsAsciiHexDigitLower))
+        {
+            throw new ArgumentException("A secret's fingerprint is 32 lowercase hex digits.", nameof(fingerprint));
+        }
+
+        await _store.SetAsync(SecretRetiredKey(tenant, agent, fingerprint), SwitchValue(actor), null, cancellationToken);
+        OversightLog.AgentSwitch(_logger, tenant, agent, "secret-retired", true, actor);
+        Switched?.Invoke(tenant, agent);
+    }
 
     public ValueTask SuspendAsync(string tenant, string agent, string actor, CancellationToken cancellationToken = default) =>
         SetAsync(tenant, agent, SuspendedSuffix, on: true, actor, cancellationToken);

@@ -70,6 +70,12 @@ public record AuditEntry
     public bool? Simulated { get; init; }
 
     /// <summary>
+    /// Which of the agent's secrets signed the request: <c>current</c> or, during a rotation, <c>next</c>; null for a
+    /// request that presented an access token, for an admin action, and in records written before rotations.
+    /// </summary>
+    public string? SecretSlot { get; init; }
+
+    /// <summary>
     /// For one record standing for several requests (<see cref="Fold"/>): how many requests it records; their ids are
     /// <see cref="RequestIds"/> (repeated refusals), or those of <see cref="Outcomes"/> (outcomes) or of
     /// <see cref="Decisions"/> (decisions), and

@@ -144,6 +144,7 @@ internal static class AuditGroupFold
         string? ApprovalId,
         string? EvaluationRequestId,
         bool? Simulated,
+        string? SecretSlot,
         string? PolicyDigest,
         string? ExplanationDigest,
         string? FailingControls)
@@ -181,6 +182,7 @@ internal static class AuditGroupFold
                 entry.ApprovalId,
                 entry.EvaluationRequestId,
                 entry.Simulated,
+                entry.SecretSlot,
                 entry.Fold == AuditFold.Decision ? entry.PolicyDigest : null,
                 explanationDigest,
                 failingControls);

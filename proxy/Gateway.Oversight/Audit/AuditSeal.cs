@@ -146,6 +146,7 @@ internal static class AuditSeal
             WriteStrings(json, requestIds);
         }
 
+        members.String("secret_slot"u8, r.SecretSlot);
         members.Number("seq"u8, r.Seq);
         if (r.Simulated is { } simulated)
         {

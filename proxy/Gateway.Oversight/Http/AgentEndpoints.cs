@@ -26,6 +26,7 @@ internal static class AgentEndpoints
             FlipAsync(c, tenant, agent, "agent.resume", p => s.ResumeAsync(tenant, agent, p, c.RequestAborted), s));
         switches.MapPost("/revoke-secret", (HttpContext c, string tenant, string agent, AgentStatusService s) =>
             FlipAsync(c, tenant, agent, "agent.revoke_secret", p => s.RevokeSecretAsync(tenant, agent, p, c.RequestAborted), s));
+        switches.MapPost("/retire-secret", RetireSecretAsync);
         switches.MapPost("/restore-secret", (HttpContext c, string tenant, string agent, AgentStatusService s) =>
             FlipAsync(c, tenant, agent, "agent.restore_secret", p => s.RestoreSecretAsync(tenant, agent, p, c.RequestAborted), s));
     }
@@ -38,19 +39,50 @@ internal static class AgentEndpoints
 
     private static async Task<IResult> FlipAsync(HttpContext context, string tenant, string agent, string action, Func<string, ValueTask> flip, AgentStatusService statuses)
     {
+        if (NotInRegister(context, tenant, agent) is { } notFound)
+        {
+            return notFound;
+        }
+
+        await flip(AdminAuthFilter.Principal(context).Name);
+        await AdminActionAudit.RecordAsync(context, tenant, action, agent);
+        return await GetAsync(context, tenant, agent, statuses);
+    }
+
+    /// <summary>
+    /// Retires the agent's current secret during a rotation: from now on only its next secret is accepted, on every
+    /// replica. Refused (409, nothing stored) when no next secret is accepted now, which would leave the agent no secret
+    /// at all (<c>revoke-secret</c> is the switch for that).
+    /// </summary>
+    private static async Task<IResult> RetireSecretAsync(HttpContext context, string tenant, string agent, AgentStatusService statuses)
+    {
+        if (NotInRegister(context, tenant, agent) is { } notFound)
+        {
+            return notFound;
+        }
+
+        if (context.RequestServices.GetService<IAgentSecretRotation>()?.RetirableSecret(tenant, agent) is not { } fingerprint)
+        {
+            return AdminProblem.Create(context, StatusCodes.Status409Conflict, ProblemCodes.NoSecretRotation,
+                "The agent has no next secret accepted now; retiring its current secret would leave it none (revoke-secret does that)");
+        }
+
+        await statuses.RetireSecretAsync(tenant, agent, fingerprint, AdminAuthFilter.Principal(context).Name, context.RequestAborted);
+        await AdminActionAudit.RecordAsync(context, tenant, "agent.retire_secret", agent);
+        return await GetAsync(context, tenant, agent, statuses);
+    }
+
+    /// <summary>The 404 for a tenant or agent that is not in the policy in force; null when both are.</summary>
+    private static IResult? NotInRegister(HttpContext context, string tenant, string agent)
+    {
         var register = context.RequestServices.GetRequiredService<IRegisterDirectory>();
         if (!register.HasTenant(tenant))
         {
             return AdminProblem.Create(context, StatusCodes.Status404NotFound, ProblemCodes.TenantNotFound, "No such tenant in the policy in force");
         }
 
-        if (!register.HasAgent(tenant, agent))
-        {
-            return AdminProblem.Create(context, StatusCodes.Status404NotFound, ProblemCodes.AgentNotFound, "No such agent in the tenant's register");
-        }
-
-        await flip(AdminAuthFilter.Principal(context).Name);
-        await AdminActionAudit.RecordAsync(context, tenant, action, agent);
-        return await GetAsync(context, tenant, agent, statuses);
+        return register.HasAgent(tenant, agent)
+            ? null
+            : AdminProblem.Create(context, StatusCodes.Status404NotFound, ProblemCodes.AgentNotFound, "No such agent in the tenant's register");
     }
 }

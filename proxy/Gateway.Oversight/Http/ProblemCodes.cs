@@ -13,6 +13,7 @@ public static class ProblemCodes
     public const string MalformedHeader = "malformed_header";
     public const string UnknownAgent = "unknown_agent";
     public const string SecretRevoked = "secret_revoked";
+    public const string SecretRetired = "secret_retired";
     public const string SignatureMismatch = "signature_mismatch";
     public const string StaleTimestamp = "stale_timestamp";
     public const string ReplayedNonce = "replayed_nonce";
@@ -77,6 +78,7 @@ public static class ProblemCodes
     public const string TenantForbidden = "tenant_forbidden";
     public const string TenantNotFound = "tenant_not_found";
     public const string AgentNotFound = "agent_not_found";
+    public const string NoSecretRotation = "no_secret_rotation";
     public const string InvalidTenant = "invalid_tenant";
     public const string InvalidAgent = "invalid_agent";
     public const string InvalidName = "invalid_name";

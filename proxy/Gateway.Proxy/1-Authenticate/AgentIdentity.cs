@@ -1,3 +1,5 @@
+using Gateway.Proxy.Security;
+
 namespace Gateway.Proxy.Authenticate;
 
 /// <summary>An authenticated agent: tenant, workspace and agent come from the signed headers, never from a body.</summary>
@@ -5,4 +7,13 @@ public sealed record AgentIdentity(string Tenant, string Workspace, string Agent
 {
     /// <summary>An operator suspended the agent at run time (kill switch); the lifecycle control blocks it.</summary>
     public bool Suspended { get; init; }
+
+    /// <summary>Which of the agent's secrets verified the signature; null for a request that presented an access token.</summary>
+    public SecretSlot? SecretSlot { get; init; }
+
+    /// <summary>
+    /// The <see cref="AgentSecret.Fingerprint"/> of the secret that verified the signature (never the secret): the
+    /// Admit stage refuses the request when that secret was retired. Null for an access token.
+    /// </summary>
+    public string? SecretFingerprint { get; init; }
 }

@@ -2,11 +2,16 @@ using Gateway.Proxy.Security;
 namespace Gateway.Proxy.Authenticate;
 
 /// <summary>The outcome of <see cref="IAgentDirectory.Find"/>.</summary>
+/// <param name="Status">Found, or why not.</param>
+/// <param name="Secret">The current secret in effect (during a rotation, the one the bundle names <c>secret</c>).</param>
 public readonly record struct AgentLookup(AgentLookupStatus Status, AgentSecret? Secret)
 {
+    /// <summary>During a rotation's window, the next secret, accepted as well; null otherwise.</summary>
+    public AgentSecret? Next { get; init; }
+
     public static AgentLookup Unknown(AgentLookupStatus status) => new(status, null);
 
-    public static AgentLookup Found(AgentSecret secret) => new(AgentLookupStatus.Found, secret);
+    public static AgentLookup Found(AgentSecret secret, AgentSecret? next = null) => new(AgentLookupStatus.Found, secret) { Next = next };
 }
 
 /// <summary>Why an agent could or could not be found.</summary>

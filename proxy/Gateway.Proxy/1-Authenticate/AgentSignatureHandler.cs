@@ -127,9 +127,11 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                     : "The agent's runtime secret cannot be used.");
             }
 
-            var secret = lookup.Secret;
+            // During a rotation, neither of the agent's two secrets may be sent.
+            var (secret, next) = (lookup.Secret, lookup.Next);
             var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (request.Path + request.QueryString).ToString();
-            if (SecretPresentedOutsideSignature(request.Headers, target, secret))
+            if (SecretPresentedOutsideSignature(request.Headers, target, secret)
+                || (next is not null && SecretPresentedOutsideSignature(request.Headers, target, next)))
             {
                 return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SecretPresentedOtherwise,
                     "The runtime secret must never be sent; sign the request with it instead.");
@@ -147,7 +149,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                     return Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The body's framing is broken.");
             }
 
-            if (secret.AppearsIn(body))
+            if (secret.AppearsIn(body) || (next is not null && next.AppearsIn(body)))
             {
                 return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SecretPresentedOtherwise,
                     "The runtime secret must never be sent; sign the request with it instead.");
@@ -157,10 +159,13 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             {
                 var canonical = CanonicalRequest.Build(request.Method, target, claimed.Tenant, claimed.Workspace, claimed.Agent,
                     timestampText!, claimed.Nonce, CanonicalRequest.HashBody(body));
-                if (!CanonicalRequest.Verify(secret.Key, canonical, signature))
+                if (SignatureSlotVerifier.Verify(lookup, canonical, signature) is not { } verified)
                 {
                     return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SignatureMismatch, "The signature does not match the request.");
                 }
+
+                claimed = claimed with { SecretSlot = verified.Slot, SecretFingerprint = verified.Secret.Fingerprint };
+                _metrics.RecordAuthenticated(verified.Slot);
             }
 
             // Freshness (the nonce) and the kill switches are the Admit stage's, in its one store call.

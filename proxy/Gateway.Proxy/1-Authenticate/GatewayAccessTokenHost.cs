@@ -46,7 +46,12 @@ internal sealed class GatewayAccessTokenHost : IAccessTokenHost
         return lookup switch
         {
             { Status: AgentLookupStatus.Found, Secret: { } secret } => AccessTokenClient.Found((input, mac) =>
-                CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(secret.Key, input), mac)),
+            {
+                // Either secret of a rotation's window: both compared, in constant time, whatever the first gave.
+                var current = CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(secret.Key, input), mac);
+                var next = lookup.Next is { } nextSecret && CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(nextSecret.Key, input), mac);
+                return current ? secret.Fingerprint : next ? lookup.Next!.Fingerprint : null;
+            }),
             { Status: AgentLookupStatus.SecretRevoked } => AccessTokenClient.Unknown(AccessTokenClientStatus.SecretRevoked),
             { Status: AgentLookupStatus.SecretUnavailable } => AccessTokenClient.Unknown(AccessTokenClientStatus.Unavailable),
             _ => AccessTokenClient.Unknown(AccessTokenClientStatus.Unknown),
@@ -62,6 +67,9 @@ internal sealed class GatewayAccessTokenHost : IAccessTokenHost
         }
 
         var identity = authenticated.Identity;
-        return new SignedClient(new AccessTokenSubject(identity.Tenant, identity.Workspace, identity.Agent), identity.Nonce, string.Empty);
+        return new SignedClient(new AccessTokenSubject(identity.Tenant, identity.Workspace, identity.Agent), identity.Nonce, string.Empty)
+        {
+            SecretFingerprint = identity.SecretFingerprint,
+        };
     }
 }

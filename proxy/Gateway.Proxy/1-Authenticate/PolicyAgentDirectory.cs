@@ -2,12 +2,20 @@ using Gateway.Proxy.Bundle;
 
 namespace Gateway.Proxy.Authenticate;
 
-/// <summary>Finds agents and their secrets in the current policy snapshot.</summary>
+/// <summary>
+/// Finds agents and their secrets in the current policy snapshot: during a rotation's window, the current and the next
+/// secret; after its <c>rotation_ends</c>, the next one alone as the current one in effect.
+/// </summary>
 internal sealed class PolicyAgentDirectory : IAgentDirectory
 {
     private readonly PolicyProvider _policy;
+    private readonly TimeProvider _time;
 
-    public PolicyAgentDirectory(PolicyProvider policy) => _policy = policy;
+    public PolicyAgentDirectory(PolicyProvider policy, TimeProvider time)
+    {
+        _policy = policy;
+        _time = time;
+    }
 
     public AgentLookup Find(string tenant, string workspace, string agent)
     {
@@ -32,8 +40,12 @@ internal sealed class PolicyAgentDirectory : IAgentDirectory
             return AgentLookup.Unknown(AgentLookupStatus.UnknownAgent);
         }
 
-        return snapshot.Secrets.TryGetValue((tenant, agent), out var secret)
-            ? AgentLookup.Found(secret)
-            : AgentLookup.Unknown(AgentLookupStatus.SecretUnresolved);
+        if (!snapshot.Secrets.TryGetValue((tenant, agent), out var secrets))
+        {
+            return AgentLookup.Unknown(AgentLookupStatus.SecretUnresolved);
+        }
+
+        var (current, next) = secrets.AcceptedAt(_time.GetUtcNow());
+        return AgentLookup.Found(current, next);
     }
 }

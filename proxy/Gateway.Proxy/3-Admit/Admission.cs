@@ -29,6 +29,8 @@ internal sealed record Admission(AdmissionVerdict Verdict, AgentIdentity? Identi
     public static readonly Admission Replayed = new(AdmissionVerdict.Replayed, null, null, TimeSpan.Zero);
 
     public static readonly Admission SecretRevoked = new(AdmissionVerdict.SecretRevoked, null, null, TimeSpan.Zero);
+
+    public static readonly Admission SecretRetired = new(AdmissionVerdict.SecretRetired, null, null, TimeSpan.Zero);
 }
 
 /// <summary>The Admit stage's verdicts.</summary>
@@ -37,6 +39,9 @@ internal enum AdmissionVerdict
     Admitted,
     Replayed,
     SecretRevoked,
+
+    /// <summary>The secret that signed the request was retired (the agent's other secret is still accepted).</summary>
+    SecretRetired,
     RateLimited,
 
     /// <summary>The evaluation's token presented on the action was used before.</summary>

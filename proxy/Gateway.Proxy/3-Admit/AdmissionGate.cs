@@ -27,6 +27,9 @@ internal sealed class AdmissionGate
     private readonly TimeSpan _nonceLifetime;
     private readonly TimeSpan _tokenRecordLifetime;
 
+    /// <summary>The index, in the admission's switch keys, of the switch that says the secret that signed the request is retired.</summary>
+    private const int RetiredSwitch = 3;
+
     public AdmissionGate(IStateStore store, TokenBudgetGate budgets, GatewayMetrics metrics, DecisionTokenIssuer tokens, IOptions<GatewayOptions> options)
     {
         _store = store;
@@ -77,7 +80,7 @@ internal sealed class AdmissionGate
             StoreKeys.Nonce(identity.Tenant, identity.Agent, identity.Nonce),
             identity.Timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture),
             _nonceLifetime,
-            [AgentStatusService.SuspendedKey(identity.Tenant, identity.Agent), AgentStatusService.SecretRevokedKey(identity.Tenant, identity.Agent), AgentStatusService.TenantSuspendedKey(identity.Tenant)],
+            SwitchKeys(identity),
             (IReadOnlyList<RateLimitWindow>?)windows ?? [])
         {
             Budget = budget,
@@ -106,7 +109,7 @@ internal sealed class AdmissionGate
         }
 
         var reservation = TokenBudgetGate.Admitted(budget, outcome.Budget);
-        if (outcome.IsSwitchOn(1))
+        if (outcome.IsSwitchOn(1) || outcome.IsSwitchOn(RetiredSwitch))
         {
             if (reservation is { Granted: true })
             {
@@ -114,7 +117,7 @@ internal sealed class AdmissionGate
                 await _budgets.ReleaseAsync(reservation).ConfigureAwait(false);
             }
 
-            return Admission.SecretRevoked;
+            return outcome.IsSwitchOn(1) ? Admission.SecretRevoked : Admission.SecretRetired;
         }
 
         if (!outcome.RateLimit.Admitted)
@@ -143,6 +146,22 @@ internal sealed class AdmissionGate
             Evaluation = outcome.Token is not null ? evaluation : null,
         };
     }
+
+    /// <summary>
+    /// The kill switches read in the admission: suspended (0), secret revoked (1), tenant suspended (2) and, for a signed
+    /// request, the secret that signed it retired (<see cref="RetiredSwitch"/>).
+    /// </summary>
+    private static string[] SwitchKeys(AgentIdentity identity) => identity.SecretFingerprint is { } fingerprint
+        ?
+        [
+            AgentStatusService.SuspendedKey(identity.Tenant, identity.Agent), AgentStatusService.SecretRevokedKey(identity.Tenant, identity.Agent),
+            AgentStatusService.TenantSuspendedKey(identity.Tenant), AgentStatusService.SecretRetiredKey(identity.Tenant, identity.Agent, fingerprint),
+        ]
+        :
+        [
+            AgentStatusService.SuspendedKey(identity.Tenant, identity.Agent), AgentStatusService.SecretRevokedKey(identity.Tenant, identity.Agent),
+            AgentStatusService.TenantSuspendedKey(identity.Tenant),
+        ];
 
     // An evaluation's token is good for the action once, while the generations it was issued under are current.
     private static AdmissionVerdict? EvaluationVerdict(DecisionTokenPayload evaluation, TokenRecordingOutcome recorded) => recorded.Consumption switch

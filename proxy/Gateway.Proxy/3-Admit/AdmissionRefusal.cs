@@ -7,13 +7,14 @@ namespace Gateway.Proxy.Admit;
 internal static class AdmissionRefusal
 {
     /// <summary>
-    /// A replay or a revoked secret is 401; an exhausted rate limit 429; an evaluation's token used before or revoked
+    /// A replay, a revoked or a retired secret is 401; an exhausted rate limit 429; an evaluation's token used before or revoked
     /// 403; a replay, a rate limit and a refused token are recorded under <paramref name="tool"/> (when there is one).
     /// </summary>
     public static Refusal For(Admission admission, string? tool) => admission.Verdict switch
     {
         AdmissionVerdict.Replayed => new(StatusCodes.Status401Unauthorized, ProblemCodes.ReplayedNonce, "This nonce was already used.") { AuditTool = tool },
         AdmissionVerdict.SecretRevoked => new(StatusCodes.Status401Unauthorized, ProblemCodes.SecretRevoked, "The agent's runtime secret has been revoked."),
+        AdmissionVerdict.SecretRetired => new(StatusCodes.Status401Unauthorized, ProblemCodes.SecretRetired, "The secret that signed the request has been retired; sign with the agent's next secret."),
         AdmissionVerdict.RateLimited => Refusal.RateLimited(admission.Scope!, admission.RetryAfter, tool),
         AdmissionVerdict.EvaluationUsed => PresentedEvaluation.Refused(ProblemCodes.DecisionTokenUsed, "The presented decision token was already used on an action; evaluate again.", tool),
         AdmissionVerdict.EvaluationRevoked => PresentedEvaluation.Refused(ProblemCodes.DecisionTokenRevoked, "The presented decision token has been revoked (or the gateway holds no record of it); evaluate again.", tool),

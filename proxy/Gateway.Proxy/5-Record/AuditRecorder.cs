@@ -6,6 +6,7 @@ using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Security;
 using Gateway.Proxy.Telemetry;
 
 namespace Gateway.Proxy.Record;
@@ -78,6 +79,7 @@ internal sealed class AuditRecorder
             Tool = tool,
             RequestId = RequestIdMiddleware.GetRequestId(context),
             Decision = "refused:" + code,
+            SecretSlot = identity.SecretSlot?.WireName(),
             StatusCode = statusCode,
             Fold = code is ProblemCodes.RateLimited or ProblemCodes.ReplayedNonce or ProblemCodes.StoreUnavailable ? AuditFold.RepeatedRefusal : AuditFold.None,
         });
@@ -99,6 +101,7 @@ internal sealed class AuditRecorder
             ApprovalId = governed.Approval?.Id,
             EvaluationRequestId = governed.Evaluation?.RequestId,
             Simulated = governed.Decision.Simulated ? true : null,
+            SecretSlot = identity.SecretSlot?.WireName(),
         };
 
     private async ValueTask AppendAsync(HttpContext context, AuditEntry entry)

@@ -140,7 +140,7 @@ public sealed partial class PolicyProvider : IDisposable
                 return result;
             }
 
-            var secrets = new Dictionary<(string, string), AgentSecret>();
+            var secrets = new Dictionary<(string, string), AgentSecrets>();
             foreach (var tenant in result.Set.Tenants.Values)
             {
                 foreach (var agent in tenant.Register.Agents)
@@ -157,7 +157,7 @@ public sealed partial class PolicyProvider : IDisposable
                         continue;
                     }
 
-                    secrets[(tenant.Slug, agent.Id)] = new AgentSecret(text);
+                    secrets[(tenant.Slug, agent.Id)] = new AgentSecrets(new AgentSecret(text), await ResolveNextAsync(tenant.Slug, agent, text, cancellationToken).ConfigureAwait(false), agent.RotationEnds);
                 }
             }
 
@@ -173,6 +173,27 @@ public sealed partial class PolicyProvider : IDisposable
         {
             _reloadGate.Release();
         }
+    }
+
+    /// <summary>
+    /// The agent's next secret, or null when it names none, resolves to nothing or to the current secret's text (no
+    /// rotation then: its requests are verified with the current secret alone).
+    /// </summary>
+    private async ValueTask<AgentSecret?> ResolveNextAsync(string tenant, AgentRecord agent, string current, CancellationToken cancellationToken)
+    {
+        if (agent.NextSecret is null)
+        {
+            return null;
+        }
+
+        var next = await _secrets.ResolveAsync(tenant, agent.NextSecret, cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrEmpty(next) || next == current)
+        {
+            LogNextSecretUnused(_logger, tenant, agent.Id, agent.NextSecret.ToString());
+            return null;
+        }
+
+        return new AgentSecret(next);
     }
 
     /// <summary>Refuses a bundle whose <c>file:</c> credentials leave their tenant's credentials directory.</summary>
@@ -200,6 +221,9 @@ public sealed partial class PolicyProvider : IDisposable
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Runtime secret of agent {Tenant}/{Agent} could not be resolved from {Reference}; its requests are refused")]
     private static partial void LogSecretUnresolved(ILogger logger, string tenant, string agent, string reference);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Next runtime secret of agent {Tenant}/{Agent} from {Reference} resolves to nothing or to the current secret; only the current secret is accepted")]
+    private static partial void LogNextSecretUnused(ILogger logger, string tenant, string agent, string reference);
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Policy reload check failed")]
     private static partial void LogReloadFailed(ILogger logger, Exception exception);

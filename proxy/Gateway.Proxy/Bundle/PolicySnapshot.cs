@@ -10,7 +10,7 @@ namespace Gateway.Proxy.Bundle;
 /// </summary>
 public sealed class PolicySnapshot
 {
-    public PolicySnapshot(PolicySet set, FrozenDictionary<(string Tenant, string Agent), AgentSecret> secrets, DateTimeOffset loadedAt)
+    public PolicySnapshot(PolicySet set, FrozenDictionary<(string Tenant, string Agent), AgentSecrets> secrets, DateTimeOffset loadedAt)
     {
         Set = set;
         Secrets = secrets;
@@ -19,8 +19,8 @@ public sealed class PolicySnapshot
 
     public PolicySet Set { get; }
 
-    /// <summary>Runtime secrets by (tenant, agent); an agent whose secret could not be resolved is absent.</summary>
-    public FrozenDictionary<(string Tenant, string Agent), AgentSecret> Secrets { get; }
+    /// <summary>Runtime secrets by (tenant, agent); an agent whose current secret could not be resolved is absent.</summary>
+    public FrozenDictionary<(string Tenant, string Agent), AgentSecrets> Secrets { get; }
 
     public DateTimeOffset LoadedAt { get; }
 }

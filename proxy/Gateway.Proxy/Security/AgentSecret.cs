@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text;
 
@@ -25,6 +26,12 @@ public sealed class AgentSecret
 
     /// <summary>The HMAC key: the UTF-8 bytes of the secret.</summary>
     public ReadOnlySpan<byte> Key => _key;
+
+    /// <summary>
+    /// Names this secret without revealing it (the first 16 bytes, in hex, of an HMAC under the secret of a fixed
+    /// label): the same on every replica, so the kill switch that retires the secret can be keyed by it.
+    /// </summary>
+    public string Fingerprint => field ??= Convert.ToHexStringLower(HMACSHA256.HashData(_key, "gamut agent secret fingerprint v1"u8)[..16]);
 
     /// <summary>
     /// True when the secret appears inside <paramref name="value"/> (a header or query value): verbatim,

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Gateway.Proxy.Security;
 
 namespace Gateway.Proxy.Telemetry;
 
@@ -33,6 +34,12 @@ public sealed class GatewayMetrics
         .. Enum.GetValues<GatewayStage>().Select(static stage => new KeyValuePair<string, object?>("stage", stage.ToString().ToLowerInvariant())),
     ];
 
+    /// <summary>The <c>secret_slot</c> tag of each <see cref="SecretSlot"/>, made once.</summary>
+    private static readonly KeyValuePair<string, object?>[] SecretSlotTags =
+    [
+        .. Enum.GetValues<SecretSlot>().Select(static slot => new KeyValuePair<string, object?>("secret_slot", slot.WireName())),
+    ];
+
     public GatewayMetrics(IMeterFactory meterFactory)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
@@ -40,6 +47,7 @@ public sealed class GatewayMetrics
         Decisions = meter.CreateCounter<long>("gateway.decisions", "{decision}", "Decisions made, by decision, failing control and tenant.");
         DecisionDuration = meter.CreateHistogram<double>("gateway.decision.duration", "s", "Time to describe and decide one action.");
         Refusals = meter.CreateCounter<long>("gateway.requests.refused", "{request}", "Requests refused, by stable problem code.");
+        Authenticated = meter.CreateCounter<long>("gateway.auth.authenticated", "{request}", "Signed requests whose signature verified, by the agent's secret that signed them (secret_slot: current, next).");
         Replays = meter.CreateCounter<long>("gateway.auth.replays", "{request}", "Requests refused because their nonce was already seen.");
         RateLimitRefusals = meter.CreateCounter<long>("gateway.ratelimit.refusals", "{request}", "Requests refused by a rate limit, by scope.");
         BudgetRefusals = meter.CreateCounter<long>("gateway.budget.refusals", "{request}", "Model calls refused because the token budget could not cover them.");
@@ -61,6 +69,8 @@ public sealed class GatewayMetrics
 
     public Counter<long> Refusals { get; }
 
+    public Counter<long> Authenticated { get; }
+
     public Counter<long> Replays { get; }
 
     public Counter<long> RateLimitRefusals { get; }
@@ -76,6 +86,9 @@ public sealed class GatewayMetrics
     public Counter<long> PolicyReloads { get; }
 
     public Histogram<double> StageDuration { get; }
+
+    /// <summary>Counts a signed request whose signature <paramref name="slot"/>'s secret verified.</summary>
+    public void RecordAuthenticated(SecretSlot slot) => Authenticated.Add(1, SecretSlotTags[(int)slot]);
 
     /// <summary>Records a stage that started at <paramref name="startedTimestamp"/> (<see cref="Stopwatch.GetTimestamp"/>) and ends now.</summary>
     public void RecordStage(GatewayStage stage, long startedTimestamp) =>

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Internal;
 using Gateway.Proxy.Telemetry;
+using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Telemetry;
 
@@ -68,34 +69,13 @@ public sealed class TracingStateStoreTests : IDisposable
     {
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var factory = services.GetRequiredService<IMeterFactory>();
-        var operations = new ConcurrentQueue<string>();
-        using var meters = new MeterListener
-        {
-            InstrumentPublished = (instrument, listener) =>
-            {
-                if (ReferenceEquals(instrument.Meter.Scope, factory) && instrument.Meter.Name == "Gateway.Store" && instrument.Name == "gateway.store.duration")
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        meters.SetMeasurementEventCallback<double>((_, _, tags, _) =>
-        {
-            foreach (var tag in tags)
-            {
-                if (tag.Key == "operation")
-                {
-                    operations.Enqueue((string)tag.Value!);
-                }
-            }
-        });
-        meters.Start();
+        using var operations = new InstrumentTagListener<double>(factory, "gateway.store.duration", "operation", meter: "Gateway.Store");
         var store = new TracingStateStore(new InMemoryStateStore(), factory);
 
         await store.IncrementAsync("counter", 1, null);
         await store.TryAppendAsync("log", 0, "entry");
 
-        Assert.Equal(["increment", "log_append"], operations);
+        Assert.Equal(["increment", "log_append"], operations.Values);
     }
 
     [Fact]

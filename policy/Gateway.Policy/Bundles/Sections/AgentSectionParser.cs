@@ -10,7 +10,7 @@ internal sealed class AgentSectionParser(YamlNodeReader reader, CrossReferences 
 {
     public AgentRecord? Parse(YamlNode node)
     {
-        var f = reader.Mapping(node, "agent", "id", "name", "lifecycle", "human_owner", "security_owner", "atf_level", "risk_tier", "playbooks", "secret", "permissions");
+        var f = reader.Mapping(node, "agent", "id", "name", "lifecycle", "human_owner", "security_owner", "atf_level", "risk_tier", "playbooks", "secret", "next_secret", "rotation_ends", "permissions");
         if (f is null)
         {
             return null;
@@ -31,11 +31,9 @@ internal sealed class AgentSectionParser(YamlNodeReader reader, CrossReferences 
             }
         }
 
-        SecretReference? secret = null;
-        if (f["secret"] is { } secretNode && reader.String(secretNode, "agent.secret") is { } secretText)
-        {
-            secret = secrets.Parse(secretNode, secretText, "agent.secret");
-        }
+        var secret = ParseSecret(f, "secret");
+        var nextSecret = ParseSecret(f, "next_secret");
+        var rotationEnds = ParseRotation(f, secret, nextSecret);
 
         var permissions = new List<ToolPermission>();
         var permittedTools = new HashSet<string>(StringComparer.Ordinal);
@@ -66,8 +64,54 @@ internal sealed class AgentSectionParser(YamlNodeReader reader, CrossReferences 
             RiskTier = f["risk_tier"] is { } rt ? reader.Enum<RiskTier>(rt, "risk_tier") ?? RiskTier.Critical : RiskTier.Low,
             Playbooks = playbooks,
             Secret = secret,
+            NextSecret = nextSecret,
+            RotationEnds = rotationEnds,
             Permissions = permissions,
         };
+    }
+
+    private SecretReference? ParseSecret(YamlNodeReader.Fields f, string key) =>
+        f[key] is { } node && reader.String(node, "agent." + key) is { } text ? secrets.Parse(node, text, "agent." + key) : null;
+
+    /// <summary>
+    /// Checks the rotation fields: a <c>next_secret</c> needs a <c>secret</c> to rotate from and must name another one;
+    /// <c>rotation_ends</c> is an ISO-8601 instant with an offset, and only with a <c>next_secret</c>.
+    /// </summary>
+    private DateTimeOffset? ParseRotation(YamlNodeReader.Fields f, SecretReference? secret, SecretReference? nextSecret)
+    {
+        if (f["next_secret"] is { } nextNode && nextSecret is not null)
+        {
+            if (f["secret"] is null)
+            {
+                reader.Error(nextNode, BundleErrorCodes.MissingRequired, "agent.next_secret needs agent.secret, the secret it rotates from");
+            }
+            else if (secret is not null && secret.ToString() == nextSecret.ToString())
+            {
+                reader.Error(nextNode, BundleErrorCodes.InvalidValue, $"agent.next_secret '{nextSecret}' names the same secret as agent.secret");
+            }
+            else if (nextSecret.Source == SecretSource.None)
+            {
+                reader.Error(nextNode, BundleErrorCodes.InvalidValue, "agent.next_secret cannot be none");
+            }
+        }
+
+        if (f["rotation_ends"] is not { } endsNode || reader.String(endsNode, "agent.rotation_ends") is not { } text)
+        {
+            return null;
+        }
+
+        if (!RotationInstant.TryParse(text, out var ends))
+        {
+            reader.Error(endsNode, BundleErrorCodes.InvalidValue, $"agent.rotation_ends '{text}' is not an ISO-8601 instant with an offset (e.g. 2026-12-01T00:00:00Z)");
+            return null;
+        }
+
+        if (f["next_secret"] is null)
+        {
+            reader.Error(endsNode, BundleErrorCodes.MissingRequired, "agent.rotation_ends needs agent.next_secret, the secret accepted after it");
+        }
+
+        return ends;
     }
 
     private ToolPermission? ParsePermission(YamlNode node)

@@ -1,0 +1,151 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Text.Json;
+using Gateway.Proxy.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Proxy.Tests.Authentication;
+
+/// <summary>
+/// An agent rotating its secret (<c>next_secret</c>, <c>rotation_ends</c> in the bundle): both secrets sign during the
+/// window, only the next one after it or once the current one is retired; the audit record and the metric say which signed.
+/// </summary>
+public sealed class SecretRotationTests : IDisposable
+{
+    private const string AgentPath = "/admin/v1/tenants/demo/agents/demo-agent";
+    private const string Evaluate = """{"tool":"crm.read_contact","args":{"id":"c-1"}}""";
+    private readonly SecretRotation _rotation = new();
+
+    public void Dispose() => _rotation.Dispose();
+
+    [Fact]
+    public async Task Evaluate_DuringRotationWindow_BothSecretsAreAccepted()
+    {
+        await using var gw = await GovernedGateway.StartAsync(_rotation.Rewrite("2999-01-01T00:00:00Z"));
+
+        using var current = await gw.Agent.PostJsonAsync("/v1/evaluate", Evaluate);
+        using var next = await Next(gw).PostJsonAsync("/v1/evaluate", Evaluate);
+
+        Assert.Equal(HttpStatusCode.OK, current.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+    }
+
+    [Fact]
+    public async Task Evaluate_OtherSecretSentInAHeader_IsRefusedDuringTheWindow()
+    {
+        await using var gw = await GovernedGateway.StartAsync(_rotation.Rewrite());
+        using var request = gw.Agent.Create(HttpMethod.Post, "/v1/evaluate", Evaluate);
+        request.Headers.Add("X-Debug", _rotation.NextSecret);
+
+        using var response = await gw.Host.Client.SendAsync(request);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Unauthorized, "secret_presented_otherwise");
+    }
+
+    [Fact]
+    public async Task Evaluate_AfterRotationEnds_OnlyNextSecretIsAccepted()
+    {
+        await using var gw = await GovernedGateway.StartAsync(_rotation.Rewrite("2020-01-01T00:00:00Z"));
+
+        await AssertOnlyNextAcceptedAsync(gw, "signature_mismatch");
+    }
+
+    [Fact]
+    public async Task RetireSecret_DuringWindow_OnlyNextSecretIsAcceptedFromThen()
+    {
+        await using var gw = await GovernedGateway.StartAsync(_rotation.Rewrite());
+
+        using (var retire = await gw.Admin().PostAsync(AgentPath + "/retire-secret", content: null))
+        {
+            Assert.Equal(HttpStatusCode.OK, retire.StatusCode);
+            var body = await retire.Content.ReadAsStringAsync();
+            Assert.DoesNotContain(gw.Bundle.AgentSecret, body, StringComparison.Ordinal);
+            Assert.DoesNotContain(_rotation.NextSecret, body, StringComparison.Ordinal);
+        }
+
+        await AssertOnlyNextAcceptedAsync(gw, "secret_retired");
+    }
+
+    [Fact]
+    public async Task RetireSecret_NoNextSecretOrWindowOver_Is409AndTheSecretStillWorks()
+    {
+        await using var gw = await GovernedGateway.StartAsync(_rotation.Rewrite("2020-01-01T00:00:00Z"));
+
+        using (var ended = await gw.Admin().PostAsync(AgentPath + "/retire-secret", content: null))
+        {
+            await ProblemAssert.IsProblemAsync(ended, HttpStatusCode.Conflict, "no_secret_rotation");
+        }
+
+        using (var none = await gw.Admin().PostAsync("/admin/v1/tenants/demo/agents/rogue-agent/retire-secret", content: null))
+        {
+            await ProblemAssert.IsProblemAsync(none, HttpStatusCode.Conflict, "no_secret_rotation");
+        }
+
+        using var next = await Next(gw).PostJsonAsync("/v1/evaluate", Evaluate);
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+    }
+
+    [Fact]
+    public async Task Evaluate_SignedWithEitherSecret_AuditRecordAndMetricNameTheSlotAndTheChainVerifies()
+    {
+        await using var gw = await GovernedGateway.StartAsync(_rotation.Rewrite());
+        using var slots = new InstrumentTagListener<long>(gw.Host.Services.GetRequiredService<IMeterFactory>(), "gateway.auth.authenticated", "secret_slot");
+
+        using var current = await gw.Agent.PostJsonAsync("/v1/evaluate", Evaluate);
+        using var next = await Next(gw).PostJsonAsync("/v1/evaluate", Evaluate);
+
+        Assert.Equal(HttpStatusCode.OK, current.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        Assert.Equal("current", await RecordedSlotAsync(gw, current));
+        Assert.Equal("next", await RecordedSlotAsync(gw, next));
+        Assert.Equal(["current", "next"], slots.Values.Order(StringComparer.Ordinal));
+        using var verified = JsonDocument.Parse(await gw.Admin().GetStringAsync("/admin/v1/tenants/demo/audit/verify"));
+        Assert.True(verified.RootElement.GetProperty("intact").GetBoolean(), verified.RootElement.ToString());
+    }
+
+    [Fact]
+    public async Task Token_AssertionAfterRetirement_OnlyTheNextSecretGetsOne()
+    {
+        await using var gw = await GovernedGateway.StartAsync(_rotation.Rewrite());
+        using var current = new OAuthClient(gw.Host.Client, gw.Bundle.AgentSecret);
+        using var next = new OAuthClient(gw.Host.Client, _rotation.NextSecret);
+        using (var before = await current.RequestTokenAsync(current.TokenForm("/mcp")))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        using (var retire = await gw.Admin().PostAsync(AgentPath + "/retire-secret", content: null))
+        {
+            Assert.Equal(HttpStatusCode.OK, retire.StatusCode);
+        }
+
+        using var refused = await current.RequestTokenAsync(current.TokenForm("/mcp"));
+        using var issued = await next.RequestTokenAsync(next.TokenForm("/mcp"));
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Contains("invalid_client", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, issued.StatusCode);
+    }
+
+    private AgentClient Next(GovernedGateway gw) => new(gw.Host.Client, _rotation.NextSecret);
+
+    /// <summary>A request signed with the current secret is refused with <paramref name="code"/>; one signed with the next is answered.</summary>
+    private async Task AssertOnlyNextAcceptedAsync(GovernedGateway gw, string code)
+    {
+        using var current = await gw.Agent.PostJsonAsync("/v1/evaluate", Evaluate);
+        using var next = await Next(gw).PostJsonAsync("/v1/evaluate", Evaluate);
+
+        await ProblemAssert.IsProblemAsync(current, HttpStatusCode.Unauthorized, code);
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+    }
+
+    /// <summary>The <c>secret_slot</c> of the audit record of the request <paramref name="response"/> answered.</summary>
+    private static async Task<string?> RecordedSlotAsync(GovernedGateway gw, HttpResponseMessage response)
+    {
+        var requestId = Assert.Single(response.Headers.GetValues("X-Request-Id"));
+        using var admin = gw.Admin();
+        using var page = JsonDocument.Parse(await admin.GetStringAsync("/admin/v1/tenants/demo/audit?start=0&limit=1000"));
+        var record = Assert.Single(page.RootElement.GetProperty("records").EnumerateArray(),
+            r => r.TryGetProperty("request_id", out var id) && id.GetString() == requestId);
+        return record.TryGetProperty("secret_slot", out var slot) ? slot.GetString() : null;
+    }
+}
