@@ -10,9 +10,7 @@ public static class McpProgressToken
 {
     /// <summary>The token of <paramref name="call"/> (a JSON-RPC request), when it has one (a string or a number).</summary>
     public static JsonElement? Of(JsonElement call) =>
-        call.ValueKind == JsonValueKind.Object && call.TryGetProperty("params"u8, out var parameters) && parameters.ValueKind == JsonValueKind.Object
-        && parameters.TryGetProperty("_meta"u8, out var meta) && meta.ValueKind == JsonValueKind.Object
-        && meta.TryGetProperty("progressToken"u8, out var token) && token.ValueKind is JsonValueKind.String or JsonValueKind.Number
+        JsonRpcMeta.TryGet(call, "progressToken", out var token) && token.ValueKind is JsonValueKind.String or JsonValueKind.Number
             ? token
             : null;
 

@@ -190,19 +190,18 @@ internal sealed partial class TokenEndpoint
     /// </summary>
     private async Task<IResult?> KillSwitchAsync(AccessTokenSubject subject, string? fingerprint)
     {
-        string[] keys = [AgentStatusService.SecretRevokedKey(subject.Tenant, subject.Agent), AgentStatusService.SuspendedKey(subject.Tenant, subject.Agent), AgentStatusService.TenantSuspendedKey(subject.Tenant)];
-        var switches = await _store.GetManyAsync(fingerprint is null ? keys : [.. keys, AgentStatusService.SecretRetiredKey(subject.Tenant, subject.Agent, fingerprint)]).ConfigureAwait(false);
-        if (switches[0] is not null)
+        var switches = await _store.GetManyAsync(AgentStatusService.SwitchKeys(subject.Tenant, subject.Agent, fingerprint)).ConfigureAwait(false);
+        if (switches[AgentStatusService.SecretRevokedSwitch] is not null)
         {
             return Refuse(StatusCodes.Status401Unauthorized, OAuthErrors.InvalidClient, "The agent's runtime secret is revoked.");
         }
 
-        if (fingerprint is not null && switches[3] is not null)
+        if (fingerprint is not null && switches[AgentStatusService.SecretRetiredSwitch] is not null)
         {
             return Refuse(StatusCodes.Status401Unauthorized, OAuthErrors.InvalidClient, "The secret that signed the request has been retired; use the agent's next secret.");
         }
 
-        return switches[1] is not null || switches[2] is not null
+        return switches[AgentStatusService.SuspendedSwitch] is not null || switches[AgentStatusService.TenantSuspendedSwitch] is not null
             ? Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidGrant, "The agent (or its tenant) is suspended; no token is issued.")
             : null;
     }

@@ -82,6 +82,37 @@ public sealed class AgentStatusService
     /// <summary>The key whose existence means "runtime secret revoked".</summary>
     public static string SecretRevokedKey(string tenant, string agent) => StoreKeys.AgentStatus(tenant, agent) + SecretRevokedSuffix;
 
+    /// <summary>The index, in <see cref="SwitchKeys"/>, of the agent's suspension.</summary>
+    public const int SuspendedSwitch = 0;
+
+    /// <summary>The index, in <see cref="SwitchKeys"/>, of the revocation of the agent's runtime secret.</summary>
+    public const int SecretRevokedSwitch = 1;
+
+    /// <summary>The index, in <see cref="SwitchKeys"/>, of the tenant's suspension.</summary>
+    public const int TenantSuspendedSwitch = 2;
+
+    /// <summary>The index, in <see cref="SwitchKeys"/>, of the retirement of the secret that signed (only when it is known).</summary>
+    public const int SecretRetiredSwitch = 3;
+
+    /// <summary>
+    /// The kill switches a request of <paramref name="agent"/> is checked against, read together in one store call, at
+    /// the indexes above: the retired-secret switch only for a request whose signing secret is known
+    /// (<paramref name="secretFingerprint"/>).
+    /// </summary>
+    public static string[] SwitchKeys(string tenant, string agent, string? secretFingerprint)
+    {
+        var keys = new string[secretFingerprint is null ? SecretRetiredSwitch : SecretRetiredSwitch + 1];
+        keys[SuspendedSwitch] = SuspendedKey(tenant, agent);
+        keys[SecretRevokedSwitch] = SecretRevokedKey(tenant, agent);
+        keys[TenantSuspendedSwitch] = TenantSuspendedKey(tenant);
+        if (secretFingerprint is not null)
+        {
+            keys[SecretRetiredSwitch] = SecretRetiredKey(tenant, agent, secretFingerprint);
+        }
+
+        return keys;
+    }
+
     /// <summary>
     /// The key whose existence means "the secret with this fingerprint is retired": a request it signs is refused
     /// (401), whichever slot the bundle now gives it, while the agent's other secret goes on working.

@@ -45,13 +45,9 @@ internal sealed class GatewayAccessTokenHost : IAccessTokenHost
         var lookup = _agents.Find(subject.Tenant, subject.Workspace, subject.Agent);
         return lookup switch
         {
-            { Status: AgentLookupStatus.Found, Secret: { } secret } => AccessTokenClient.Found((input, mac) =>
-            {
-                // Either secret of a rotation's window: both compared, in constant time, whatever the first gave.
-                var current = CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(secret.Key, input), mac);
-                var next = lookup.Next is { } nextSecret && CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(nextSecret.Key, input), mac);
-                return current ? secret.Fingerprint : next ? lookup.Next!.Fingerprint : null;
-            }),
+            // Either secret of a rotation's window, both compared in constant time.
+            { Status: AgentLookupStatus.Found } => AccessTokenClient.Found((input, mac) => SignatureSlotVerifier.Match(lookup, (input, mac),
+                static (secret, s) => CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(secret.Key, s.input), s.mac))?.Secret.Fingerprint),
             { Status: AgentLookupStatus.SecretRevoked } => AccessTokenClient.Unknown(AccessTokenClientStatus.SecretRevoked),
             { Status: AgentLookupStatus.SecretUnavailable } => AccessTokenClient.Unknown(AccessTokenClientStatus.Unavailable),
             _ => AccessTokenClient.Unknown(AccessTokenClientStatus.Unknown),

@@ -4,17 +4,22 @@ using Gateway.Proxy.Security;
 namespace Gateway.Proxy.Authenticate;
 
 /// <summary>
-/// Verifies a request's signature against each secret the agent may sign with (the current one, then during a
-/// rotation the next one). Every accepted secret is tried, each MAC compared in constant time, whatever an earlier one
-/// gave: the time taken says how many secrets the agent has, never which one matched.
+/// Verifies a MAC against each secret the agent may sign with (the current one, then during a rotation the next one).
+/// Every accepted secret is tried, each MAC compared in constant time, whatever an earlier one gave: the time taken says
+/// how many secrets the agent has, never which one matched.
 /// </summary>
 internal static class SignatureSlotVerifier
 {
-    /// <summary>The slot and secret that verified <paramref name="signature"/>; null when none did.</summary>
-    public static (SecretSlot Slot, AgentSecret Secret)? Verify(AgentLookup lookup, string canonical, string signature)
+    /// <summary>The slot and secret that verified a request's <paramref name="signature"/> over <paramref name="canonical"/>; null when none did.</summary>
+    public static (SecretSlot Slot, AgentSecret Secret)? Verify(AgentLookup lookup, string canonical, string signature) =>
+        Match(lookup, (canonical, signature), static (secret, s) => CanonicalRequest.Verify(secret.Key, s.canonical, s.signature));
+
+    /// <summary>The slot and secret for which <paramref name="verifies"/> holds; null when it holds for none.</summary>
+    public static (SecretSlot Slot, AgentSecret Secret)? Match<TState>(AgentLookup lookup, TState state, Func<AgentSecret, TState, bool> verifies)
     {
-        var current = lookup.Secret is { } secret && CanonicalRequest.Verify(secret.Key, canonical, signature);
-        var next = lookup.Next is { } nextSecret && CanonicalRequest.Verify(nextSecret.Key, canonical, signature);
+        ArgumentNullException.ThrowIfNull(verifies);
+        var current = lookup.Secret is { } secret && verifies(secret, state);
+        var next = lookup.Next is { } nextSecret && verifies(nextSecret, state);
         return current ? (SecretSlot.Current, lookup.Secret!) : next ? (SecretSlot.Next, lookup.Next!) : null;
     }
 }

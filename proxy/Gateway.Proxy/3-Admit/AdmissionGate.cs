@@ -27,9 +27,6 @@ internal sealed class AdmissionGate
     private readonly TimeSpan _nonceLifetime;
     private readonly TimeSpan _tokenRecordLifetime;
 
-    /// <summary>The index, in the admission's switch keys, of the switch that says the secret that signed the request is retired.</summary>
-    private const int RetiredSwitch = 3;
-
     public AdmissionGate(IStateStore store, TokenBudgetGate budgets, GatewayMetrics metrics, DecisionTokenIssuer tokens, IOptions<GatewayOptions> options)
     {
         _store = store;
@@ -80,7 +77,7 @@ internal sealed class AdmissionGate
             StoreKeys.Nonce(identity.Tenant, identity.Agent, identity.Nonce),
             identity.Timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture),
             _nonceLifetime,
-            SwitchKeys(identity),
+            AgentStatusService.SwitchKeys(identity.Tenant, identity.Agent, identity.SecretFingerprint),
             (IReadOnlyList<RateLimitWindow>?)windows ?? [])
         {
             Budget = budget,
@@ -109,7 +106,7 @@ internal sealed class AdmissionGate
         }
 
         var reservation = TokenBudgetGate.Admitted(budget, outcome.Budget);
-        if (outcome.IsSwitchOn(1) || outcome.IsSwitchOn(RetiredSwitch))
+        if (outcome.IsSwitchOn(AgentStatusService.SecretRevokedSwitch) || outcome.IsSwitchOn(AgentStatusService.SecretRetiredSwitch))
         {
             if (reservation is { Granted: true })
             {
@@ -117,7 +114,7 @@ internal sealed class AdmissionGate
                 await _budgets.ReleaseAsync(reservation).ConfigureAwait(false);
             }
 
-            return outcome.IsSwitchOn(1) ? Admission.SecretRevoked : Admission.SecretRetired;
+            return outcome.IsSwitchOn(AgentStatusService.SecretRevokedSwitch) ? Admission.SecretRevoked : Admission.SecretRetired;
         }
 
         if (!outcome.RateLimit.Admitted)
@@ -138,7 +135,7 @@ internal sealed class AdmissionGate
             return new Admission(refusedEvaluation, identity, null, TimeSpan.Zero);
         }
 
-        var suspended = outcome.IsSwitchOn(0) || outcome.IsSwitchOn(2);
+        var suspended = outcome.IsSwitchOn(AgentStatusService.SuspendedSwitch) || outcome.IsSwitchOn(AgentStatusService.TenantSuspendedSwitch);
         return new Admission(AdmissionVerdict.Admitted, suspended ? identity with { Suspended = true } : identity, null, TimeSpan.Zero)
         {
             Reservation = reservation,
@@ -146,22 +143,6 @@ internal sealed class AdmissionGate
             Evaluation = outcome.Token is not null ? evaluation : null,
         };
     }
-
-    /// <summary>
-    /// The kill switches read in the admission: suspended (0), secret revoked (1), tenant suspended (2) and, for a signed
-    /// request, the secret that signed it retired (<see cref="RetiredSwitch"/>).
-    /// </summary>
-    private static string[] SwitchKeys(AgentIdentity identity) => identity.SecretFingerprint is { } fingerprint
-        ?
-        [
-            AgentStatusService.SuspendedKey(identity.Tenant, identity.Agent), AgentStatusService.SecretRevokedKey(identity.Tenant, identity.Agent),
-            AgentStatusService.TenantSuspendedKey(identity.Tenant), AgentStatusService.SecretRetiredKey(identity.Tenant, identity.Agent, fingerprint),
-        ]
-        :
-        [
-            AgentStatusService.SuspendedKey(identity.Tenant, identity.Agent), AgentStatusService.SecretRevokedKey(identity.Tenant, identity.Agent),
-            AgentStatusService.TenantSuspendedKey(identity.Tenant),
-        ];
 
     // An evaluation's token is good for the action once, while the generations it was issued under are current.
     private static AdmissionVerdict? EvaluationVerdict(DecisionTokenPayload evaluation, TokenRecordingOutcome recorded) => recorded.Consumption switch

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Connectors.Mcp;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Mcp;
@@ -34,12 +35,15 @@ internal sealed class McpApprovalElicitation
         _page = options.Value.ApprovalPageUrl;
     }
 
-    /// <summary><paramref name="refusal"/> as a URL elicitation, when the page is configured and the client accepts one; else as it is.</summary>
-    public async ValueTask<Refusal> OfferAsync(HttpContext context, Refusal refusal, GovernedDecision governed)
+    /// <summary>
+    /// <paramref name="refusal"/> of <paramref name="call"/> (the JSON-RPC request as described) as a URL elicitation, when
+    /// the page is configured and the client accepts one; else as it is.
+    /// </summary>
+    public async ValueTask<Refusal> OfferAsync(HttpContext context, JsonElement call, Refusal refusal, GovernedDecision governed)
     {
         if (_page.Length == 0 || governed.Approval is not { } approval
             || context.Features.Get<GatewayRequestFeature>()?.Find<AuthenticatedRequest>() is not { } authenticated
-            || !await AcceptsUrlElicitationAsync(context, authenticated).ConfigureAwait(false))
+            || !await AcceptsUrlElicitationAsync(context, call, authenticated.Identity).ConfigureAwait(false))
         {
             return refusal;
         }
@@ -65,16 +69,11 @@ internal sealed class McpApprovalElicitation
         };
     }
 
-    private async ValueTask<bool> AcceptsUrlElicitationAsync(HttpContext context, AuthenticatedRequest authenticated)
+    private async ValueTask<bool> AcceptsUrlElicitationAsync(HttpContext context, JsonElement call, AgentIdentity identity)
     {
-        using (var request = JsonDocument.Parse(authenticated.Body))
+        if (JsonRpcMeta.TryGet(call, CapabilitiesMetaKey, out var declared))
         {
-            if (request.RootElement.TryGetProperty("params"u8, out var parameters) && parameters.ValueKind == JsonValueKind.Object
-                && parameters.TryGetProperty("_meta"u8, out var meta) && meta.ValueKind == JsonValueKind.Object
-                && meta.TryGetProperty(CapabilitiesMetaKey, out var declared))
-            {
-                return DeclaresUrl(declared);
-            }
+            return DeclaresUrl(declared);
         }
 
         if (context.Request.Headers["Mcp-Session-Id"].ToString() is not { Length: > 0 and <= 256 } session)
@@ -84,9 +83,7 @@ internal sealed class McpApprovalElicitation
 
         try
         {
-            var stored = await _store.GetAsync(StoreKeys.McpSession(authenticated.Identity.Tenant, session), context.RequestAborted).ConfigureAwait(false);
-            return stored is not null && JsonSerializer.Deserialize(stored, McpSessionJsonContext.Default.SessionRecord) is { } record
-                && string.Equals(record.Agent, authenticated.Identity.Agent, StringComparison.Ordinal)
+            return await SessionRecord.FindAsync(_store, identity.Tenant, identity.Agent, session, context.RequestAborted).ConfigureAwait(false) is { } record
                 && record.Initialize.ValueKind == JsonValueKind.Object && record.Initialize.TryGetProperty("capabilities"u8, out var capabilities)
                 && DeclaresUrl(capabilities);
         }

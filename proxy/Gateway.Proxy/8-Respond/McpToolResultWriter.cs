@@ -1,3 +1,4 @@
+using Gateway.Connectors.Mcp;
 using System.Text.Json;
 using Gateway.Connectors.Results;
 using Gateway.Policy;
@@ -138,9 +139,7 @@ internal static class McpToolResultWriter
     private static bool WantsResultType(HttpContext context, JsonElement call)
     {
         string? version = context.Request.Headers["MCP-Protocol-Version"];
-        if (call.ValueKind == JsonValueKind.Object && call.TryGetProperty("params"u8, out var parameters) && parameters.ValueKind == JsonValueKind.Object
-            && parameters.TryGetProperty("_meta"u8, out var meta) && meta.ValueKind == JsonValueKind.Object
-            && meta.TryGetProperty("io.modelcontextprotocol/protocolVersion"u8, out var declared) && declared.ValueKind == JsonValueKind.String)
+        if (JsonRpcMeta.TryGet(call, "io.modelcontextprotocol/protocolVersion", out var declared) && declared.ValueKind == JsonValueKind.String)
         {
             version = declared.GetString();
         }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Diagnostics;
 using Gateway.Connectors.Credentials;
 using Gateway.Oversight.Audit;
@@ -106,7 +107,7 @@ internal sealed partial class RespondStage
                 => McpToolResultWriter.WriteDecisionAsync(context, id, feature.Get<DescribedAction>().Body, feature.Get<GovernedDecision>()),
             DecisionDisposition.Answer => DecisionResponseWriter.WriteDecisionAsync(context, feature.Get<GovernedDecision>(), invoked: false),
             DecisionDisposition.Refuse when feature.Get<DescribedAction>().Route == GatewayRouteKind.McpCall && feature.Get<GovernedDecision>() is { Approval: not null } held
-                => RefuseHeldMcpCallAsync(context, held),
+                => RefuseHeldMcpCallAsync(context, feature.Get<DescribedAction>().Body, held),
             DecisionDisposition.Refuse => RefusalResponse.WriteAsync(context, DecisionResponseWriter.RefusalFor(feature.Get<GovernedDecision>())),
             DecisionDisposition.Execute => feature.Get<ForwardPlan>().Route == GatewayRouteKind.Provider
                 ? CompleteProviderAsync(context, feature)
@@ -116,8 +117,8 @@ internal sealed partial class RespondStage
     }
 
     /// <summary>A governed call on <c>/mcp</c> held for approval: offered as a URL elicitation where the client accepts one.</summary>
-    private async Task RefuseHeldMcpCallAsync(HttpContext context, GovernedDecision held) =>
-        await RefusalResponse.WriteAsync(context, await _approvalElicitation.OfferAsync(context, DecisionResponseWriter.RefusalFor(held), held).ConfigureAwait(false)).ConfigureAwait(false);
+    private async Task RefuseHeldMcpCallAsync(HttpContext context, JsonElement call, GovernedDecision held) =>
+        await RefusalResponse.WriteAsync(context, await _approvalElicitation.OfferAsync(context, call, DecisionResponseWriter.RefusalFor(held), held).ConfigureAwait(false)).ConfigureAwait(false);
 
     /// <summary>
     /// A refusal: after a decision that was to be carried out, it is that decision's outcome (recorded,

@@ -40,9 +40,7 @@ internal sealed class McpSessionMigration : ISessionMigrationHandler
             return null;
         }
 
-        var stored = await _store.GetAsync(StoreKeys.McpSession(identity.Tenant, sessionId), cancellationToken).ConfigureAwait(false);
-        if (stored is null || JsonSerializer.Deserialize(stored, McpSessionJsonContext.Default.SessionRecord) is not { } record
-            || !string.Equals(record.Agent, identity.Agent, StringComparison.Ordinal))
+        if (await SessionRecord.FindAsync(_store, identity.Tenant, identity.Agent, sessionId, cancellationToken).ConfigureAwait(false) is not { } record)
         {
             // Unknown, expired, or another agent's session: the client starts a new one.
             return null;

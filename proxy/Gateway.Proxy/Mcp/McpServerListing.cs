@@ -19,41 +19,29 @@ internal sealed class McpServerListing
 
     public McpServerListing(McpServerToolLists servers) => _servers = servers;
 
-    public async ValueTask<IList<Prompt>> PromptsAsync(TenantPolicy tenant, string agent, CancellationToken cancellationToken)
-    {
-        var prompts = new List<Prompt>();
-        var names = McpToolNames.For(tenant);
-        foreach (var (server, served) in await AskAsync(tenant, agent, static (client, ct) =>
-            client.ServerCapabilities.Prompts is null ? ValueTask.FromResult<IList<McpClientPrompt>>([]) : client.ListPromptsAsync(cancellationToken: ct), cancellationToken).ConfigureAwait(false))
-        {
-            var serverName = names.ServerNameOf(server.Name)!;
-            prompts.AddRange(served.Select(p => new Prompt
+    public async ValueTask<IList<Prompt>> PromptsAsync(TenantPolicy tenant, string agent, CancellationToken cancellationToken) =>
+        await AskAsync(tenant, agent, static (client, ct) =>
+            client.ServerCapabilities.Prompts is null ? ValueTask.FromResult<IList<McpClientPrompt>>([]) : client.ListPromptsAsync(cancellationToken: ct),
+            static (serverName, p) => new Prompt
             {
                 Name = McpToolNames.ItemName(serverName, p.ProtocolPrompt.Name),
                 Title = p.ProtocolPrompt.Title,
                 Description = p.ProtocolPrompt.Description,
                 Arguments = p.ProtocolPrompt.Arguments,
-            }));
-        }
-
-        return prompts;
-    }
+            }, cancellationToken).ConfigureAwait(false);
 
     public async ValueTask<IList<Resource>> ResourcesAsync(TenantPolicy tenant, string agent, CancellationToken cancellationToken)
     {
-        var names = McpToolNames.For(tenant);
-        var resources = names.ContextPacks.Where(p => tenant.Permits(agent, p.Entry.Name)).Select(p => new Resource
+        var resources = McpToolNames.For(tenant).ContextPacks.Where(p => tenant.Permits(agent, p.Entry.Name)).Select(p => new Resource
         {
             Uri = McpResourceUris.OfContextPack(p.Name),
             Name = p.Entry.Name,
             Description = p.Entry.Description ?? $"The context pack '{p.Entry.Name}'; read it with ?query=… (and max_bytes=…) for what you need.",
             MimeType = "text/plain",
         }).ToList();
-        foreach (var (server, served) in await AskAsync(tenant, agent, static (client, ct) =>
-            client.ServerCapabilities.Resources is null ? ValueTask.FromResult<IList<McpClientResource>>([]) : client.ListResourcesAsync(cancellationToken: ct), cancellationToken).ConfigureAwait(false))
-        {
-            var serverName = names.ServerNameOf(server.Name)!;
-            resources.AddRange(served.Select(r => new Resource
+        resources.AddRange(await AskAsync(tenant, agent, static (client, ct) =>
+            client.ServerCapabilities.Resources is null ? ValueTask.FromResult<IList<McpClientResource>>([]) : client.ListResourcesAsync(cancellationToken: ct),
+            static (serverName, r) => new Resource
             {
                 Uri = McpResourceUris.Of(serverName, r.ProtocolResource.Uri),
                 Name = r.ProtocolResource.Name,
@@ -61,32 +49,21 @@ internal sealed class McpServerListing
                 Description = r.ProtocolResource.Description,
                 MimeType = r.ProtocolResource.MimeType,
                 Size = r.ProtocolResource.Size,
-            }));
-        }
-
+            }, cancellationToken).ConfigureAwait(false));
         return resources;
     }
 
-    public async ValueTask<IList<ResourceTemplate>> ResourceTemplatesAsync(TenantPolicy tenant, string agent, CancellationToken cancellationToken)
-    {
-        var names = McpToolNames.For(tenant);
-        var templates = new List<ResourceTemplate>();
-        foreach (var (server, served) in await AskAsync(tenant, agent, static (client, ct) =>
-            client.ServerCapabilities.Resources is null ? ValueTask.FromResult<IList<McpClientResourceTemplate>>([]) : client.ListResourceTemplatesAsync(cancellationToken: ct), cancellationToken).ConfigureAwait(false))
-        {
-            var serverName = names.ServerNameOf(server.Name)!;
-            templates.AddRange(served.Select(t => new ResourceTemplate
+    public async ValueTask<IList<ResourceTemplate>> ResourceTemplatesAsync(TenantPolicy tenant, string agent, CancellationToken cancellationToken) =>
+        await AskAsync(tenant, agent, static (client, ct) =>
+            client.ServerCapabilities.Resources is null ? ValueTask.FromResult<IList<McpClientResourceTemplate>>([]) : client.ListResourceTemplatesAsync(cancellationToken: ct),
+            static (serverName, t) => new ResourceTemplate
             {
                 UriTemplate = McpResourceUris.OfTemplate(serverName, t.ProtocolResourceTemplate.UriTemplate),
                 Name = t.ProtocolResourceTemplate.Name,
                 Title = t.ProtocolResourceTemplate.Title,
                 Description = t.ProtocolResourceTemplate.Description,
                 MimeType = t.ProtocolResourceTemplate.MimeType,
-            }));
-        }
-
-        return templates;
-    }
+            }, cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// <c>completion/complete</c> for a prompt (<c>server__prompt</c>) or a resource template (<c>gamut-mcp://server/…</c>)
@@ -115,21 +92,26 @@ internal sealed class McpServerListing
         return answer?.Completion ?? new Completion { Values = [] };
     }
 
-    /// <summary>Asks every server the agent may use, all at once; the ones that answered, in catalog order.</summary>
-    private async Task<List<(CatalogEntry Server, IList<T> Items)>> AskAsync<T>(TenantPolicy tenant, string agent,
-        Func<McpClient, CancellationToken, ValueTask<IList<T>>> ask, CancellationToken cancellationToken)
+    /// <summary>
+    /// Asks every server the agent may use, all at once, and names what each served under the server's name on
+    /// <c>/mcp</c> (<paramref name="rename"/>); the servers that answered, in catalog order.
+    /// </summary>
+    private async Task<List<TListed>> AskAsync<TServed, TListed>(TenantPolicy tenant, string agent,
+        Func<McpClient, CancellationToken, ValueTask<IList<TServed>>> ask, Func<string, TServed, TListed> rename, CancellationToken cancellationToken)
     {
+        var names = McpToolNames.For(tenant);
         var servers = tenant.Catalog.Where(e => e.Kind == ConnectorKind.Mcp && tenant.Permits(agent, e.Name)).ToList();
         var answers = await Task.WhenAll(servers.Select(s => _servers.WithServerAsync(tenant.Slug, s, ask, cancellationToken).AsTask())).ConfigureAwait(false);
-        var found = new List<(CatalogEntry, IList<T>)>();
+        var listed = new List<TListed>();
         for (var i = 0; i < servers.Count; i++)
         {
-            if (answers[i] is { } items)
+            if (answers[i] is { } served)
             {
-                found.Add((servers[i], items));
+                var serverName = names.ServerNameOf(servers[i].Name)!;
+                listed.AddRange(served.Select(item => rename(serverName, item)));
             }
         }
 
-        return found;
+        return listed;
     }
 }

@@ -1,6 +1,19 @@
 using System.Text.Json;
+using Gateway.Store;
 
 namespace Gateway.Proxy.Mcp;
 
 /// <summary>What the state store keeps of an MCP session: its agent and the client's initialize parameters.</summary>
-internal sealed record SessionRecord(string Agent, JsonElement Initialize);
+internal sealed record SessionRecord(string Agent, JsonElement Initialize)
+{
+    /// <summary>The session <paramref name="sessionId"/> of <paramref name="agent"/> of <paramref name="tenant"/>; null when unknown, expired or another agent's.</summary>
+    public static async ValueTask<SessionRecord?> FindAsync(IStateStore store, string tenant, string agent, string sessionId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var stored = await store.GetAsync(StoreKeys.McpSession(tenant, sessionId), cancellationToken).ConfigureAwait(false);
+        return stored is not null && JsonSerializer.Deserialize(stored, McpSessionJsonContext.Default.SessionRecord) is { } record
+            && string.Equals(record.Agent, agent, StringComparison.Ordinal)
+                ? record
+                : null;
+    }
+}
