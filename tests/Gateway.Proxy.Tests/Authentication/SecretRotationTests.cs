@@ -96,8 +96,8 @@ public sealed class SecretRotationTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, current.StatusCode);
         Assert.Equal(HttpStatusCode.OK, next.StatusCode);
-        Assert.Equal("current", await RecordedSlotAsync(gw, current));
-        Assert.Equal("next", await RecordedSlotAsync(gw, next));
+        Assert.Equal("current", await gw.RecordedSecretSlotAsync(current));
+        Assert.Equal("next", await gw.RecordedSecretSlotAsync(next));
         Assert.Equal(["current", "next"], slots.Values.Order(StringComparer.Ordinal));
         using var verified = JsonDocument.Parse(await gw.Admin().GetStringAsync("/admin/v1/tenants/demo/audit/verify"));
         Assert.True(verified.RootElement.GetProperty("intact").GetBoolean(), verified.RootElement.ToString());
@@ -136,16 +136,5 @@ public sealed class SecretRotationTests : IDisposable
 
         await ProblemAssert.IsProblemAsync(current, HttpStatusCode.Unauthorized, code);
         Assert.Equal(HttpStatusCode.OK, next.StatusCode);
-    }
-
-    /// <summary>The <c>secret_slot</c> of the audit record of the request <paramref name="response"/> answered.</summary>
-    private static async Task<string?> RecordedSlotAsync(GovernedGateway gw, HttpResponseMessage response)
-    {
-        var requestId = Assert.Single(response.Headers.GetValues("X-Request-Id"));
-        using var admin = gw.Admin();
-        using var page = JsonDocument.Parse(await admin.GetStringAsync("/admin/v1/tenants/demo/audit?start=0&limit=1000"));
-        var record = Assert.Single(page.RootElement.GetProperty("records").EnumerateArray(),
-            r => r.TryGetProperty("request_id", out var id) && id.GetString() == requestId);
-        return record.TryGetProperty("secret_slot", out var slot) ? slot.GetString() : null;
     }
 }
