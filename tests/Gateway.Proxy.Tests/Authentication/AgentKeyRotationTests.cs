@@ -1,7 +1,5 @@
-using System.Diagnostics.Metrics;
 using System.Net;
 using Gateway.Proxy.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Proxy.Tests.Authentication;
 
@@ -23,16 +21,8 @@ public sealed class AgentKeyRotationTests
     public async Task Evaluate_DuringRotationWindow_BothKeysAreAcceptedAndTheSlotIsRecorded()
     {
         await using var gw = await GovernedGateway.StartAsync(Rotating("2999-01-01T00:00:00Z"));
-        using var slots = new InstrumentTagListener<long>(gw.Host.Services.GetRequiredService<IMeterFactory>(), "gateway.auth.authenticated", "secret_slot");
 
-        using var current = await Current(gw).PostJsonAsync("/v1/evaluate", Evaluate);
-        using var next = await Next(gw).PostJsonAsync("/v1/evaluate", Evaluate);
-
-        Assert.Equal(HttpStatusCode.OK, current.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
-        Assert.Equal("current", await gw.RecordedSecretSlotAsync(current));
-        Assert.Equal("next", await gw.RecordedSecretSlotAsync(next));
-        Assert.Equal(["current", "next"], slots.Values.Order(StringComparer.Ordinal));
+        await RotationAssert.BothAcceptedAndRecordedAsync(gw, () => Current(gw).PostJsonAsync("/v1/evaluate", Evaluate), () => Next(gw).PostJsonAsync("/v1/evaluate", Evaluate));
     }
 
     [Fact]
@@ -51,20 +41,8 @@ public sealed class AgentKeyRotationTests
     public async Task RetireSecret_DuringKeyRotation_RefusesTheCurrentKeyAtOnceAndKeepsTheNext()
     {
         await using var gw = await GovernedGateway.StartAsync(Rotating());
-        using (var before = await Current(gw).PostJsonAsync("/v1/evaluate", Evaluate))
-        {
-            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
-        }
 
-        using (var retire = await gw.Admin().PostAsync(AgentPath + "/retire-secret", content: null))
-        {
-            Assert.Equal(HttpStatusCode.OK, retire.StatusCode);
-        }
-
-        using var current = await Current(gw).PostJsonAsync("/v1/evaluate", Evaluate);
-        using var next = await Next(gw).PostJsonAsync("/v1/evaluate", Evaluate);
-        await ProblemAssert.IsProblemAsync(current, HttpStatusCode.Unauthorized, "secret_retired");
-        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        await RotationAssert.RetiredThenOnlyNextAsync(gw.Admin(), () => Current(gw).PostJsonAsync("/v1/evaluate", Evaluate), () => Next(gw).PostJsonAsync("/v1/evaluate", Evaluate));
     }
 
     [Fact]
