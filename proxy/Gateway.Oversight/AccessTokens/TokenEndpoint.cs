@@ -60,9 +60,9 @@ internal sealed partial class TokenEndpoint
         AccessTokenSubject? subject = null;
         string? fingerprint = null;
         var nonce = string.Empty;
-        if (request.Headers.ContainsKey(SignatureHeaders.Signature))
+        if (request.Headers.ContainsKey(SignatureHeaders.Signature) || request.Headers.ContainsKey(SignatureHeaders.SignatureInput))
         {
-            // Signed: the signature scheme reads the body within its limits (the form is read from its copy below).
+            // Signed (v1 HMAC, or RFC 9421 by an agent registered with a public key): the signature scheme reads the body within its limits (the form is read from its copy below).
             var signed = await _host.AuthenticateSignedAsync(context).ConfigureAwait(false);
             if (signed.Subject is null)
             {

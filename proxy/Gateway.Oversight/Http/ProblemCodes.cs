@@ -22,6 +22,14 @@ public static class ProblemCodes
     public const string AccessTokenExpired = "access_token_expired";
     public const string DpopProofInvalid = "dpop_proof_invalid";
 
+    // 401: the RFC 9421 profile (agents registered with a public key)
+    public const string SignatureSchemeMismatch = "signature_scheme_mismatch";
+    public const string SignatureComponentMissing = "signature_component_missing";
+    public const string SignatureComponentUnsupported = "signature_component_unsupported";
+    public const string ContentDigestMismatch = "content_digest_mismatch";
+    public const string UnknownKeyId = "unknown_key_id";
+    public const string KeyAlgorithmMismatch = "key_algorithm_mismatch";
+
     // 400 / 404 / 413 / 415: the request itself
     public const string MalformedBody = "malformed_body";
     public const string SecretMaterialInPayload = "secret_material_in_payload";

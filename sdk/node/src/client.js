@@ -7,14 +7,18 @@ import {
   GamutIdentityMismatchError, GamutNotInvokedError, GamutProtocolError, GamutRateLimitedError,
   GamutSecretMaterialError, GamutTimeoutError, GamutUpstreamError,
 } from './errors.js';
-import { signatureHeaders } from './signing.js';
+import { messageSignatureHeaders, signatureHeaders } from './signing.js';
 
 const ALLOW_FAMILY = new Set(['allow', 'allow_and_log', 'degrade']);
 
 export class GamutClient {
   #config;
 
-  /** `options`: exactly baseUrl, tenant, workspace, agentId, secret (+ timeoutMs, fetch). Anything else is refused. */
+  /**
+   * `options`: exactly baseUrl, tenant, workspace, agentId and secret — or, for an agent registered with a public key,
+   * privateKey (a KeyObject, PEM or base64 PKCS#8; Ed25519 or P-256) and keyId instead of secret — (+ timeoutMs,
+   * fetch). Anything else is refused.
+   */
   constructor(options) {
     this.#config = resolveConfig(options);
     /** A `fetch` that signs every request to this gateway and refuses any other origin (for provider-native clients). */
@@ -177,7 +181,7 @@ export class GamutClient {
       if (findings.length > 0) throw new GamutSecretMaterialError(findings);
       bytes = Buffer.from(JSON.stringify(body), 'utf8');
     }
-    const headers = signatureHeaders(this.#config, method, target, bytes ?? new Uint8Array(0));
+    const headers = this.#sign(method, target, this.#config.baseUrl + target, bytes ?? new Uint8Array(0));
     headers.Accept = 'application/json, application/problem+json';
     if (bytes) headers['Content-Type'] = 'application/json';
     const timeoutMs = options.timeoutMs ?? this.#config.timeoutMs;
@@ -205,6 +209,13 @@ export class GamutClient {
     return json;
   }
 
+  /** The signature headers: v1 HMAC with the secret, or RFC 9421 over `targetUri` with the agent's private key. */
+  #sign(method, target, targetUri, body, headers = undefined) {
+    return this.#config.agentKey
+      ? messageSignatureHeaders(this.#config, method, targetUri, body)
+      : signatureHeaders(this.#config, method, target, body, Date.now(), headers);
+  }
+
   async #signingFetch(input, init = {}) {
     const request = new Request(input, init);
     const url = new URL(request.url);
@@ -222,7 +233,7 @@ export class GamutClient {
     const target = url.pathname + url.search;
     const headers = new Headers(request.headers);
     headers.delete('authorization'); // the gateway injects the provider credential; nothing key-like leaves the agent
-    for (const [name, value] of Object.entries(signatureHeaders(this.#config, request.method, target, body, Date.now(), headers))) headers.set(name, value);
+    for (const [name, value] of Object.entries(this.#sign(request.method, target, url.href, body, headers))) headers.set(name, value);
     const hasBody = !['GET', 'HEAD'].includes(request.method.toUpperCase()) && body.length > 0;
     return this.#config.fetch(url, {
       method: request.method,
