@@ -7,9 +7,6 @@ namespace Gateway.Policy;
 /// </summary>
 public sealed record DelegationSettings
 {
-    /// <summary>The default: children of at most 15 minutes, one level deep.</summary>
-    public static DelegationSettings Default { get; } = new();
-
     /// <summary>The default maximum time to live of a child (15 minutes).</summary>
     public static readonly TimeSpan DefaultMaxTtl = TimeSpan.FromMinutes(15);
 
@@ -18,6 +15,9 @@ public sealed record DelegationSettings
 
     /// <summary>The deepest a tenant may set <see cref="MaxDepth"/> to.</summary>
     public const int MaxMaxDepth = 8;
+
+    /// <summary>The default: children of at most 15 minutes, one level deep.</summary>
+    public static DelegationSettings Default { get; } = new();
 
     /// <summary>The longest a child may live; a grant's <c>ttl_seconds</c> defaults to it.</summary>
     public TimeSpan MaxTtl { get; init; } = DefaultMaxTtl;
