@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Gateway.Policy;
 
 namespace Gateway.Oversight.Delegations;
@@ -55,9 +56,11 @@ public sealed record DelegationRecord
     public required string SecretEnvelope { get; init; }
 
     /// <summary>The registered agent at the root of the chain.</summary>
+    [JsonIgnore]
     public string Agent => ActorChain.From(Chain).Agent;
 
     /// <summary>The ids of the children above this one (its ancestors, the registered agent excluded), root first.</summary>
+    [JsonIgnore]
     public IEnumerable<string> AncestorDelegates => Chain.Where(static l => l.Kind == ActorKind.Delegate).Select(static l => l.Id).SkipLast(1);
 
     /// <summary>The scope the decision engine narrows the registered agent's entry by.</summary>
