@@ -19,6 +19,7 @@ internal sealed partial class TenantFileParser
     private readonly RiskSectionParser _risks;
     private readonly RuleSectionParser _rules;
     private readonly LimitSectionParser _limits;
+    private readonly DelegationSectionParser _delegation;
 
     public TenantFileParser(YamlNodeReader reader, string baseDirectory)
     {
@@ -32,12 +33,13 @@ internal sealed partial class TenantFileParser
         _risks = new RiskSectionParser(reader, _references);
         _rules = new RuleSectionParser(reader, _references, new RuleMatchParser(reader, _references));
         _limits = new LimitSectionParser(reader, _references);
+        _delegation = new DelegationSectionParser(reader);
     }
 
     public TenantRegister? Parse(YamlNode root)
     {
         var f = _r.Mapping(root, "tenant file", "tenant", "environment", "simulate", "workspaces", "approvers", "agents", "catalog",
-            "approval_gates", "data_flows", "risks", "red_team_tests", "rules", "rate_limits", "budgets", "default_verdict", "compatible_with");
+            "approval_gates", "data_flows", "risks", "red_team_tests", "rules", "rate_limits", "budgets", "default_verdict", "compatible_with", "delegation");
         if (f is null)
         {
             return null;
@@ -67,6 +69,7 @@ internal sealed partial class TenantFileParser
         var limits = List(f["rate_limits"], "rate_limits", _limits.ParseRateLimit);
         var budgets = List(f["budgets"], "budgets", _limits.ParseBudget);
 
+        var delegation = _delegation.Parse(f["delegation"]);
         var defaultVerdict = f["default_verdict"] is { } dv ? _r.Enum<RuleEffect>(dv, "default_verdict") ?? RuleEffect.Block : RuleEffect.Allow;
         var compatibleWith = new List<string>();
         if (f["compatible_with"] is { } cw)
@@ -106,6 +109,7 @@ internal sealed partial class TenantFileParser
             Budgets = Items(budgets),
             DefaultVerdict = defaultVerdict,
             CompatibleWith = compatibleWith,
+            Delegation = delegation,
         };
     }
 

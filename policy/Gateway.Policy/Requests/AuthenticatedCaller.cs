@@ -1,4 +1,11 @@
 namespace Gateway.Policy;
 
 /// <summary>Tenant, workspace and agent from the authenticated request headers (never from the body).</summary>
-public readonly record struct AuthenticatedCaller(string Tenant, string Workspace, string Agent);
+public readonly record struct AuthenticatedCaller(string Tenant, string Workspace, string Agent)
+{
+    /// <summary>
+    /// For a delegated child (<see cref="Agent"/> is the child's id): what its grants allow, evaluated against its
+    /// registered agent's entry; null for a registered agent.
+    /// </summary>
+    public DelegationScope? Delegation { get; init; }
+}

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Gateway.Policy;
 
 namespace Gateway.Oversight.Audit;
 
@@ -145,6 +146,7 @@ internal static class AuditGroupFold
         string? EvaluationRequestId,
         bool? Simulated,
         string? SecretSlot,
+        string? ActorChain,
         string? PolicyDigest,
         string? ExplanationDigest,
         string? FailingControls)
@@ -183,6 +185,7 @@ internal static class AuditGroupFold
                 entry.EvaluationRequestId,
                 entry.Simulated,
                 entry.SecretSlot,
+                entry.ActorChain is { } chain ? Joined(chain.Select(static l => WireNames.Of(l.Kind) + "/" + l.Id + "/" + l.Name + "/" + l.RunId).ToList()) : null,
                 entry.Fold == AuditFold.Decision ? entry.PolicyDigest : null,
                 explanationDigest,
                 failingControls);

@@ -1,3 +1,4 @@
+using Gateway.Policy;
 using Gateway.Proxy.Security;
 
 namespace Gateway.Proxy.Authenticate;
@@ -16,4 +17,19 @@ public sealed record AgentIdentity(string Tenant, string Workspace, string Agent
     /// token presented (never the secret): the Admit stage refuses the request when that secret was retired.
     /// </summary>
     public string? SecretFingerprint { get; init; }
+
+    /// <summary>
+    /// Who is acting (person → agent → child → …), <see cref="Agent"/> its last link: the agent alone unless the
+    /// request was signed by a delegated child (or, later, made for a person).
+    /// </summary>
+    public ActorChain Chain { get; init; } = ActorChain.Of(Agent);
+
+    /// <summary>For a delegated child: its grant, as the shared store holds it now; null for a registered agent.</summary>
+    public DelegatedAgent? Delegation { get; init; }
+
+    /// <summary>The registered agent whose entry, limits and kill switches govern the request: <see cref="Agent"/>, or a child's agent.</summary>
+    public string RegisteredAgent => Delegation?.Scope.Agent ?? Agent;
+
+    /// <summary>The chain's links when they say more than the signing agent alone (what decisions, tokens and records carry); else null.</summary>
+    public IReadOnlyList<ActorLink>? ChainLinks => Chain.IsDelegatedOrForPerson ? Chain.Links : null;
 }

@@ -80,6 +80,7 @@ internal sealed class AuditRecorder
             RequestId = RequestIdMiddleware.GetRequestId(context),
             Decision = "refused:" + code,
             SecretSlot = identity.SecretSlot?.WireName(),
+            ActorChain = identity.ChainLinks,
             StatusCode = statusCode,
             Fold = code is ProblemCodes.RateLimited or ProblemCodes.ReplayedNonce or ProblemCodes.StoreUnavailable ? AuditFold.RepeatedRefusal : AuditFold.None,
         });
@@ -102,6 +103,7 @@ internal sealed class AuditRecorder
             EvaluationRequestId = governed.Evaluation?.RequestId,
             Simulated = governed.Decision.Simulated ? true : null,
             SecretSlot = identity.SecretSlot?.WireName(),
+            ActorChain = identity.ChainLinks,
         };
 
     private async ValueTask AppendAsync(HttpContext context, AuditEntry entry)

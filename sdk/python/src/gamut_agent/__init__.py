@@ -1,6 +1,6 @@
 """gamut_agent: the agent's side of the Gamut agent protocol (standard library only)."""
 
-from .client import Decision, GamutClient, WaitForApproval
+from .client import Decision, DelegatedPermission, Delegation, GamutClient, WaitForApproval
 from .config import ENV_NAMES, GamutConfig
 from .decision_tokens import (
     DecisionTokenCheck, DecisionTokenClaims, DecisionTokenStatus, DecisionTokenVerifier, GatewayDecisionTokenVerifier,
@@ -17,7 +17,7 @@ from .signing import body_sha256, canonical_string, fresh_nonce, sign, signature
 from .tools import explain_refusal, governed_tool, is_refusal, tool_callable
 
 __all__ = [
-    "Decision", "DecisionTokenCheck", "DecisionTokenClaims", "DecisionTokenStatus", "DecisionTokenVerifier",
+    "Decision", "DecisionTokenCheck", "DelegatedPermission", "Delegation", "DecisionTokenClaims", "DecisionTokenStatus", "DecisionTokenVerifier",
     "ENV_NAMES", "GamutApprovalDeniedError", "GamutApprovalExpiredError", "GamutApprovalRequiredError",
     "GamutApprovalTimeoutError", "GamutAuthenticationError", "GamutClient", "GamutConfig", "GamutConfigurationError",
     "GamutDeniedError", "GamutError", "GamutHttpError", "GamutIdentityMismatchError", "GamutNotInvokedError",

@@ -40,6 +40,25 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class DelegatedPermission:
+    """One tool granted to a delegated child; ``action_types`` None: the parent's on that tool."""
+
+    tool: str
+    action_types: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Delegation:
+    """The delegation a child's client was issued under (its secret is held by the client only)."""
+
+    agent_id: str
+    name: str
+    parent: str
+    depth: int
+    expires_at: str
+
+
+@dataclass(frozen=True)
 class WaitForApproval:
     """How to wait on a required approval: poll with backoff until approved, denied, expired or the deadline."""
 
@@ -65,6 +84,7 @@ class GamutClient:
             raise GamutConfigurationError("timeout must be a positive number of seconds.")
         self._timeout = float(timeout)
         self._http = urllib.request.build_opener(_NoRedirect)
+        self._delegation: Delegation | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, timeout: float = 30.0) -> "GamutClient":
@@ -83,6 +103,42 @@ class GamutClient:
     @property
     def base_url(self) -> str:
         return self._config.base_url
+
+    @property
+    def delegation(self) -> Delegation | None:
+        """For a delegated child's client: the delegation it was issued under; None for a registered agent's."""
+        return self._delegation
+
+    def delegate(self, name: str, permissions: list[DelegatedPermission | str], *, atf_level: str | None = None,
+                 data_class_ceiling: str | None = None, ttl_seconds: int | None = None, run_id: str | None = None,
+                 may_delegate: bool = False, timeout: float | None = None) -> "GamutClient":
+        """POST /v1/delegations: issues a short-lived child identity that only narrows this agent and returns a client
+        signed as the child with its own id and secret (shown nowhere else). The child is governed like any agent against
+        this agent's entry narrowed by the grant, and refused from its next request once this agent is suspended, loses
+        the permission, or the grant is revoked or expires. A grant asking beyond this agent raises GamutDeniedError with
+        code ``delegation_widens_authority`` (each widening in ``error.problem["widenings"]``)."""
+        granted = [p if isinstance(p, DelegatedPermission) else DelegatedPermission(p) for p in permissions]
+        body: dict[str, Any] = {
+            "name": name,
+            "permissions": [{"tool": p.tool, **({"action_types": list(p.action_types)} if p.action_types else {})} for p in granted],
+        }
+        for key, value in (("atf_level", atf_level), ("data_class_ceiling", data_class_ceiling), ("ttl_seconds", ttl_seconds), ("run_id", run_id)):
+            if value is not None:
+                body[key] = value
+        if may_delegate:
+            body["may_delegate"] = True
+        answer = self._request("POST", "/v1/delegations", body, timeout)
+        issued = answer.get("delegation")
+        if not isinstance(answer.get("agent"), str) or not isinstance(answer.get("secret"), str) or not isinstance(issued, dict):
+            raise GamutProtocolError("The gateway answered the delegation without the child's id and secret.")
+        c = self._config
+        if answer.get("tenant") != c.tenant or issued.get("parent") != c.agent_id:
+            raise GamutIdentityMismatchError(
+                f"The delegation names tenant '{answer.get('tenant')}' and parent '{issued.get('parent')}', not this agent.", code="identity_mismatch")
+        child = GamutClient(base_url=c.base_url, tenant=c.tenant, workspace=c.workspace, agent_id=answer["agent"],
+                            secret=answer["secret"], timeout=self._timeout)
+        child._delegation = Delegation(answer["agent"], issued.get("name", name), issued["parent"], int(issued.get("depth", 1)), issued.get("expires_at", ""))
+        return child
 
     def provider_url(self, connector: str) -> str:
         """The provider-native base URL of a connector, e.g. ``<base>/providers/openai``."""
