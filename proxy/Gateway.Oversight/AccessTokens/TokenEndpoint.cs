@@ -135,7 +135,7 @@ internal sealed partial class TokenEndpoint
             return Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidDpopProof, "This DPoP proof was used before; make a new one.");
         }
 
-        var token = _format.Issue(_urls.Issuer(request), _urls.Resource(request, resourcePath), subject, thumbprint, now, _options.Lifetime);
+        var token = _format.Issue(_urls.Issuer(request), _urls.Resource(request, resourcePath), subject, thumbprint, fingerprint, now, _options.Lifetime);
         LogIssued(_logger, subject.Tenant, subject.Agent, resourcePath, thumbprint is not null);
         return OAuthJson.Object(StatusCodes.Status200OK, json =>
         {

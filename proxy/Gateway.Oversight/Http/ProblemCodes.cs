@@ -50,6 +50,7 @@ public static class ProblemCodes
     public const string McpPendingLimit = "mcp_pending_limit";
     public const string McpServerRequestNotRelayed = "mcp_server_request_not_relayed";
     public const string McpAnswerUnknown = "mcp_answer_unknown";
+    public const string McpStreamUnknown = "mcp_stream_unknown";
 
     // 403 / 409 / 429: decisions and limits
     public const string Blocked = "blocked";

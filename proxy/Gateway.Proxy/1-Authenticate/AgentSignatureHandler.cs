@@ -108,7 +108,10 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                     return Refuse(StatusCodes.Status401Unauthorized, presented.Code, presented.Detail);
                 }
 
-                claimed = new AgentIdentity(subject.Tenant, subject.Workspace, subject.Agent, presented.Nonce, presented.Timestamp);
+                claimed = new AgentIdentity(subject.Tenant, subject.Workspace, subject.Agent, presented.Nonce, presented.Timestamp)
+                {
+                    SecretFingerprint = presented.SecretFingerprint,
+                };
             }
             else
             {

@@ -116,6 +116,43 @@ public sealed class SecretRotationTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, issued.StatusCode);
     }
 
+    [Fact]
+    public async Task Token_ObtainedWithTheRetiredSecret_IsRefusedAtOnceAndOneOfTheNextStillWorks()
+    {
+        await using var gw = await GovernedGateway.StartAsync(_rotation.Rewrite());
+        using var current = new OAuthClient(gw.Host.Client, gw.Bundle.AgentSecret);
+        using var next = new OAuthClient(gw.Host.Client, _rotation.NextSecret);
+        var before = await current.TokenAsync("/mcp");
+        var after = await next.TokenAsync("/mcp");
+        using (var accepted = await InitializeMcpAsync(gw, before))
+        {
+            Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        }
+
+        using (var retire = await gw.Admin().PostAsync(AgentPath + "/retire-secret", content: null))
+        {
+            Assert.Equal(HttpStatusCode.OK, retire.StatusCode);
+        }
+
+        using var refused = await InitializeMcpAsync(gw, before);
+        using var stillValid = await InitializeMcpAsync(gw, after);
+        Assert.Contains("secret_retired", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, stillValid.StatusCode);
+    }
+
+    /// <summary>An MCP initialize on <c>/mcp</c> with a bearer access token instead of a signature.</summary>
+    private static async Task<HttpResponseMessage> InitializeMcpAsync(GovernedGateway gw, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp")
+        {
+            Content = new StringContent("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}""",
+                System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return await gw.Host.Client.SendAsync(request);
+    }
+
     private AgentClient Next(GovernedGateway gw) => new(gw.Host.Client, _rotation.NextSecret);
 
     /// <summary>A request signed with the current secret is refused with <paramref name="code"/>; one signed with the next is answered.</summary>
