@@ -9,7 +9,7 @@ public sealed record AgentIdentity(string Tenant, string Workspace, string Agent
     /// <summary>An operator suspended the agent at run time (kill switch); the lifecycle control blocks it.</summary>
     public bool Suspended { get; init; }
 
-    /// <summary>Which of the agent's secrets verified the signature; null for a request that presented an access token.</summary>
+    /// <summary>Which of the agent's secrets (or public keys) verified the signature; null for a request that presented an access token.</summary>
     public SecretSlot? SecretSlot { get; init; }
 
     /// <summary>

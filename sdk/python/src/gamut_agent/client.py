@@ -8,6 +8,7 @@ import re
 import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -20,7 +21,7 @@ from .errors import (
     GamutNotInvokedError, GamutProtocolError, GamutRateLimitedError, GamutSecretMaterialError, GamutTimeoutError,
     GamutUpstreamError,
 )
-from .signing import signature_headers
+from .signing import message_signature_headers, signature_headers
 
 _ALLOW_FAMILY = frozenset({"allow", "allow_and_log", "degrade"})
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]+")
@@ -74,12 +75,14 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 class GamutClient:
-    """Signed, fail-closed calls to the gateway. Configured with exactly the five GAMUT_* values."""
+    """Signed, fail-closed calls to the gateway. Configured with exactly the five GAMUT_* values (an agent registered
+    with a public key gives ``private_key`` and ``key_id`` instead of ``secret``)."""
 
-    def __init__(self, *, base_url: str, tenant: str, workspace: str, agent_id: str, secret: str,
-                 timeout: float = 30.0, **other: Any) -> None:
+    def __init__(self, *, base_url: str, tenant: str, workspace: str, agent_id: str, secret: str | None = None,
+                 private_key: object = None, key_id: str | None = None, timeout: float = 30.0, **other: Any) -> None:
         refuse_unknown_options(other, "GamutClient")
-        self._config = GamutConfig.create(base_url=base_url, tenant=tenant, workspace=workspace, agent_id=agent_id, secret=secret)
+        self._config = GamutConfig.create(base_url=base_url, tenant=tenant, workspace=workspace, agent_id=agent_id, secret=secret,
+                                          private_key=private_key, key_id=key_id)
         if not timeout or timeout <= 0:
             raise GamutConfigurationError("timeout must be a positive number of seconds.")
         self._timeout = float(timeout)
@@ -88,10 +91,11 @@ class GamutClient:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, timeout: float = 30.0) -> "GamutClient":
-        """GAMUT_BASE_URL, GAMUT_TENANT_SLUG, GAMUT_WORKSPACE_ID, GAMUT_AGENT_ID, GAMUT_BYO_AGENT_SECRET."""
+        """GAMUT_BASE_URL, GAMUT_TENANT_SLUG, GAMUT_WORKSPACE_ID, GAMUT_AGENT_ID, GAMUT_BYO_AGENT_SECRET (or
+        GAMUT_AGENT_PRIVATE_KEY and GAMUT_AGENT_KEY_ID instead of the secret)."""
         config = GamutConfig.from_env(env)
         return cls(base_url=config.base_url, tenant=config.tenant, workspace=config.workspace, agent_id=config.agent_id,
-                   secret=config.secret, timeout=timeout)
+                   secret=config.secret, private_key=config.agent_key, key_id=config.key_id, timeout=timeout)
 
     def __repr__(self) -> str:
         return f"GamutClient({self._config!r})"
@@ -146,11 +150,18 @@ class GamutClient:
             raise GamutConfigurationError(f"'{connector}' is not a connector name.")
         return f"{self._config.base_url}/providers/{connector}"
 
-    def signature_headers(self, method: str, target: str, body: bytes = b"", headers: Mapping[str, str] | None = None) -> dict[str, str]:
-        """The six X-Gamut-* headers for one request to this gateway (for provider-native clients). Raises
-        GamutSecretMaterialError when the agent's secret is in the target, the body or ``headers`` (see
-        :func:`gamut_agent.signature_headers`)."""
+    def signature_headers(self, method: str, target: str, body: bytes = b"", headers: Mapping[str, str] | None = None,
+                          *, target_uri: str | None = None) -> dict[str, str]:
+        """The signature headers for one request to this gateway (for provider-native clients): the six X-Gamut-*
+        headers, or for an agent with a key pair the RFC 9421 ones over ``target_uri`` (the absolute URL sent to;
+        by default the base URL's origin followed by ``target``). Raises GamutSecretMaterialError when the agent's
+        secret is in the target, the body or ``headers`` (see :func:`gamut_agent.signature_headers`)."""
         c = self._config
+        if c.agent_key is not None:
+            parts = urllib.parse.urlsplit(c.base_url)
+            return message_signature_headers(tenant=c.tenant, workspace=c.workspace, agent_id=c.agent_id, agent_key=c.agent_key,
+                                             key_id=c.key_id, method=method, body=body,
+                                             target_uri=target_uri or f"{parts.scheme}://{parts.netloc}{target}")
         return signature_headers(tenant=c.tenant, workspace=c.workspace, agent_id=c.agent_id, secret=c.secret,
                                  method=method, target=target, body=body, headers=headers)
 
@@ -297,7 +308,7 @@ class GamutClient:
             if findings:
                 raise GamutSecretMaterialError(findings)
             data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        headers = self.signature_headers(method, target, data or b"")
+        headers = self.signature_headers(method, target, data or b"", target_uri=self._config.base_url + target)
         headers["Accept"] = "application/json, application/problem+json"
         if data is not None:
             headers["Content-Type"] = "application/json"
