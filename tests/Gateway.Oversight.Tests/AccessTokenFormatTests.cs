@@ -19,20 +19,21 @@ public sealed class AccessTokenFormatTests
     private readonly AccessTokenFormat _format = new(AccessTokenSigningKey.DeriveFrom(RandomNumberGenerator.GetBytes(32)));
 
     [Fact]
-    public void Read_IssuedToken_GivesItsSubjectAndBinding()
+    public void Read_IssuedToken_GivesItsSubjectBindingAndSecret()
     {
-        var token = _format.Issue(Issuer, Resource, Subject, "thumb", Now, TimeSpan.FromMinutes(5));
+        var token = _format.Issue(Issuer, Resource, Subject, "thumb", "fp-1", Now, TimeSpan.FromMinutes(5));
 
         var read = _format.Read(token, Issuer, Resource, Now.AddMinutes(4));
 
         Assert.Equal(Subject, read.Subject);
         Assert.Equal("thumb", read.Thumbprint);
+        Assert.Equal("fp-1", read.SecretFingerprint);
     }
 
     [Fact]
     public void Read_OtherAudienceIssuerKeyOrExpired_IsRefused()
     {
-        var token = _format.Issue(Issuer, Resource, Subject, null, Now, TimeSpan.FromMinutes(5));
+        var token = _format.Issue(Issuer, Resource, Subject, null, null, Now, TimeSpan.FromMinutes(5));
         var otherKey = new AccessTokenFormat(AccessTokenSigningKey.DeriveFrom(RandomNumberGenerator.GetBytes(32)));
 
         Assert.Null(_format.Read(token, Issuer, Issuer + "/other", Now).Subject);
@@ -47,7 +48,7 @@ public sealed class AccessTokenFormatTests
     public void DeriveFrom_SameRootKey_GivesTheSameKeyAndAnotherRootAnother()
     {
         var root = RandomNumberGenerator.GetBytes(32);
-        var token = new AccessTokenFormat(AccessTokenSigningKey.DeriveFrom(root)).Issue(Issuer, Resource, Subject, null, Now, TimeSpan.FromMinutes(5));
+        var token = new AccessTokenFormat(AccessTokenSigningKey.DeriveFrom(root)).Issue(Issuer, Resource, Subject, null, null, Now, TimeSpan.FromMinutes(5));
 
         Assert.NotNull(new AccessTokenFormat(AccessTokenSigningKey.DeriveFrom(root)).Read(token, Issuer, Resource, Now).Subject);
 
@@ -66,7 +67,7 @@ public sealed class AccessTokenFormatTests
     {
         var key = RandomNumberGenerator.GetBytes(32);
         var format = new AccessTokenFormat(AccessTokenSigningKey.DeriveFrom(key));
-        var valid = format.Issue(Issuer, Resource, Subject, null, Now, TimeSpan.FromMinutes(5));
+        var valid = format.Issue(Issuer, Resource, Subject, null, null, Now, TimeSpan.FromMinutes(5));
         var parts = valid.Split('.');
 
         // Same payload and signature under another header: never accepted, whatever the header says.
@@ -81,7 +82,7 @@ public sealed class AccessTokenFormatTests
     [InlineData("\n")]
     public void TryParse_CharacterOutsideBase64Url_IsRefused(string inserted)
     {
-        var token = _format.Issue(Issuer, Resource, Subject, null, Now, TimeSpan.FromMinutes(5));
+        var token = _format.Issue(Issuer, Resource, Subject, null, null, Now, TimeSpan.FromMinutes(5));
 
         Assert.False(CompactJws.TryParse(token.Insert(10, inserted), 4096, out _));
         Assert.True(CompactJws.TryParse(token, 4096, out _));
