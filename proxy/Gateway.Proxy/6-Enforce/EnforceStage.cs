@@ -323,7 +323,7 @@ internal sealed partial class EnforceStage
     // A delegated child sees the tools its agent holds and its grant names.
     private static Func<string, bool> McpToolFilter(TenantPolicy tenant, AgentIdentity identity, string server) => toolName =>
         ProviderActionDescriber.FindMcpTool(tenant, server, toolName) is { } catalogName
-        && (identity.Delegation is { } delegated ? tenant.Permits(delegated.Scope, catalogName) : tenant.Permits(identity.Agent, catalogName));
+        && tenant.Permits(identity, catalogName);
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 

@@ -1,12 +1,13 @@
 using System.Text.Json;
 using Gateway.Connectors.Mcp;
 using Gateway.Policy;
+using Gateway.Proxy.Authenticate;
 using ModelContextProtocol.Protocol;
 
 namespace Gateway.Proxy.Mcp;
 
 /// <summary>
-/// <c>tools/list</c> on <c>/mcp</c>: the union of what this agent may use (<see cref="TenantPolicy.Permits(string, string)"/>), named
+/// <c>tools/list</c> on <c>/mcp</c>: the union of what this agent may use (<see cref="IdentityPermissions.Permits"/>: a delegated child's grant narrows its agent's), named
 /// by <see cref="McpToolNames"/>. A tool of an MCP server is described as its server serves it today (title,
 /// description, schemas, annotations), and is left out while its server is unreachable or its definition has drifted
 /// from its pin (<see cref="McpToolPins"/>); an HTTP tool or webhook is described by its catalog entry (its
@@ -25,10 +26,10 @@ internal sealed class McpToolListing
         _pins = pins;
     }
 
-    /// <summary>The tools <paramref name="agent"/> (in <paramref name="workspace"/>) may use, in catalog order.</summary>
-    public async ValueTask<IList<Tool>> ListAsync(TenantPolicy tenant, string agent, string? workspace, CancellationToken cancellationToken)
+    /// <summary>The tools <paramref name="caller"/> may use, in catalog order.</summary>
+    public async ValueTask<IList<Tool>> ListAsync(TenantPolicy tenant, AgentIdentity caller, CancellationToken cancellationToken)
     {
-        var permitted = McpToolNames.For(tenant).Tools.Where(t => tenant.Permits(agent, t.Entry.Name)).ToList();
+        var permitted = McpToolNames.For(tenant).Tools.Where(t => tenant.Permits(caller, t.Entry.Name)).ToList();
 
         // Each server that serves a permitted tool is asked once, all of them at the same time.
         var servers = new Dictionary<string, Task<McpServerTools>>(StringComparer.Ordinal);
@@ -65,7 +66,7 @@ internal sealed class McpToolListing
             var pin = McpToolPins.Compare(entry, served);
             if (pin.State == McpToolPinState.Drifted)
             {
-                await _pins.ReportDriftAsync(tenant.Slug, agent, workspace, entry, pin, cancellationToken).ConfigureAwait(false);
+                await _pins.ReportDriftAsync(tenant.Slug, caller.Agent, caller.Workspace, entry, pin, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 

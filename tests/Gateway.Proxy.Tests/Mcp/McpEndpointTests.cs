@@ -77,6 +77,24 @@ public sealed class McpEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ListTools_DelegatedChild_ListsAndCallsOnlyWhatItsGrantNames()
+    {
+        var parent = new AgentClient(_mcp.Gateway.Host.Client, _mcp.Gateway.Bundle.AgentSecret);
+        var (child, _) = await DelegationCalls.DelegateAsync(parent, _mcp.Gateway.Host.Client,
+            """{"name":"notes-reader","permissions":[{"tool":"notes","action_types":["read"]},{"tool":"notes.find","action_types":["read"]}],"data_class_ceiling":"internal"}""");
+        await using var client = await _mcp.ConnectAsync(_mcp.SignedHttp(child.Agent, child.Secret));
+
+        var names = (await client.ListToolsAsync()).Select(t => t.Name).ToList();
+        var allowed = await client.CallToolAsync("notes__find", new Dictionary<string, object?> { ["text"] = "child" });
+        var refused = await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("files__read_file").AsTask());
+
+        Assert.Equal(["notes__find"], names);
+        Assert.NotEqual(true, allowed.IsError);
+        Assert.Equal(-31000, (int)refused.ErrorCode);
+        Assert.DoesNotContain(_mcp.Files.Calls, c => c.Tool == "read_file");
+    }
+
+    [Fact]
     public async Task CallTool_NotPermitted_IsRefusedWithTheDecisionAndNeverReachesItsServer()
     {
         await using var client = await _mcp.ConnectAsync();

@@ -101,9 +101,12 @@ public sealed class McpGateway : IAsyncDisposable
     }
 
     /// <summary>An MCP client of <c>/mcp</c> (the official .NET SDK), every request signed as the demo agent.</summary>
-    public Task<McpClient> ConnectAsync(string? protocolVersion = null, McpClientHandlers? handlers = null, ClientCapabilities? capabilities = null)
+    public Task<McpClient> ConnectAsync(string? protocolVersion = null, McpClientHandlers? handlers = null, ClientCapabilities? capabilities = null) =>
+        ConnectAsync(SignedHttp(), protocolVersion, handlers, capabilities);
+
+    /// <summary>An MCP client of <c>/mcp</c> (the official .NET SDK) over <paramref name="signed"/>, which it owns.</summary>
+    public Task<McpClient> ConnectAsync(HttpClient signed, string? protocolVersion = null, McpClientHandlers? handlers = null, ClientCapabilities? capabilities = null)
     {
-        var signed = SignedHttp();
         var transport = new HttpClientTransport(
             new HttpClientTransportOptions { Endpoint = new Uri(Gateway.Host.BaseAddress, "/mcp"), TransportMode = HttpTransportMode.StreamableHttp },
             signed,
