@@ -1,4 +1,8 @@
 namespace Gateway.Policy;
 
 /// <summary>Tenant, workspace and agent from the authenticated request headers (never from the body).</summary>
-public readonly record struct AuthenticatedCaller(string Tenant, string Workspace, string Agent);
+public readonly record struct AuthenticatedCaller(string Tenant, string Workspace, string Agent)
+{
+    /// <summary>The person the agent acts for, from a verified identity token bound to the request's signature; null when none.</summary>
+    public ActingPerson? Person { get; init; }
+}
