@@ -13,6 +13,7 @@ using Gateway.Proxy.Configuration;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Forward;
 using Gateway.Proxy.Hosting;
+using Gateway.Proxy.People;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Record;
 using Gateway.Proxy.Refusals;
@@ -95,6 +96,8 @@ public static class GatewayApplication
         services.AddHostedService<PolicyStartupService>();
         services.AddSingleton<IAgentDirectory, PolicyAgentDirectory>();
         services.AddAgentSignatureAuthentication();
+        services.AddActingForPerson(configuration);
+        services.AddSingleton<PersonAuthentication>();
         services.AddAgentAccessTokens(configuration, keys);
 
         // 3-Admit: nonce, kill switches, rate limits in one store call.

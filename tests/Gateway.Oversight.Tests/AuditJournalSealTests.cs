@@ -32,7 +32,7 @@ public sealed class AuditJournalSealTests(ITestOutputHelper output)
     [Fact]
     public void Seal_AllMembers_RoundTripThroughTheStoredLine()
     {
-        var (record, line) = AuditVectors.SealToText(Unsigned("x") with { Simulated = true, LatencyMs = 0.1 + 0.2, UpstreamStatus = 502, ApprovalId = "ap-1", Actor = "erin", SecretSlot = "next" });
+        var (record, line) = AuditVectors.SealToText(Unsigned("x") with { Simulated = true, LatencyMs = 0.1 + 0.2, UpstreamStatus = 502, ApprovalId = "ap-1", Actor = "erin", SecretSlot = "next", Person = "erin@example.com", PersonIssuer = "https://login.example.com" });
 
         using var stored = JsonDocument.Parse(line);
         var root = stored.RootElement;
@@ -41,6 +41,8 @@ public sealed class AuditJournalSealTests(ITestOutputHelper output)
         Assert.True(root.GetProperty("simulated").GetBoolean());
         Assert.Equal("erin", root.GetProperty("actor").GetString());
         Assert.Equal("next", root.GetProperty("secret_slot").GetString());
+        Assert.Equal("erin@example.com", root.GetProperty("person").GetString());
+        Assert.Equal("https://login.example.com", root.GetProperty("person_issuer").GetString());
         Assert.Equal("replica-1", root.GetProperty("replica").GetString());
         Assert.Equal(record.Time, root.GetProperty("time").GetDateTimeOffset());
         Assert.Equal([1, 2], new[] { root.GetProperty("redactions").GetProperty("email").GetInt32(), root.GetProperty("redactions").GetProperty("pii").GetInt32() });

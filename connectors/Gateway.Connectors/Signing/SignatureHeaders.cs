@@ -11,6 +11,12 @@ public static class SignatureHeaders
     public const string Signature = "X-Gamut-Signature";
     public const string DecisionToken = "X-Gamut-Decision-Token";
 
+    /// <summary>
+    /// The identity token (a JWT from the tenant's OpenID provider) of the person the agent acts for. Optional; when sent,
+    /// the signature covers it through a tenth canonical line (<see cref="CanonicalRequest.HashPersonToken"/>).
+    /// </summary>
+    public const string Person = "X-Gamut-Person";
+
     /// <summary>The agent line used when the gateway itself signs a call to an executor or webhook.</summary>
     public const string GatewayAgent = "gateway";
 

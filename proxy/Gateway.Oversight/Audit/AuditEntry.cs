@@ -76,6 +76,15 @@ public record AuditEntry
     public string? SecretSlot { get; init; }
 
     /// <summary>
+    /// The subject (<c>sub</c>) of the person the agent acted for, from the verified identity token the request carried
+    /// (<c>X-Gamut-Person</c>); with <see cref="PersonIssuer"/>. Null when the request named no person.
+    /// </summary>
+    public string? Person { get; init; }
+
+    /// <summary>The issuer (<c>iss</c>) of the person's identity token: the tenant's OpenID provider.</summary>
+    public string? PersonIssuer { get; init; }
+
+    /// <summary>
     /// For one record standing for several requests (<see cref="Fold"/>): how many requests it records; their ids are
     /// <see cref="RequestIds"/> (repeated refusals), or those of <see cref="Outcomes"/> (outcomes) or of
     /// <see cref="Decisions"/> (decisions), and

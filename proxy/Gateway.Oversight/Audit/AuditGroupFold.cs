@@ -145,6 +145,8 @@ internal static class AuditGroupFold
         string? EvaluationRequestId,
         bool? Simulated,
         string? SecretSlot,
+        string? Person,
+        string? PersonIssuer,
         string? PolicyDigest,
         string? ExplanationDigest,
         string? FailingControls)
@@ -183,6 +185,8 @@ internal static class AuditGroupFold
                 entry.EvaluationRequestId,
                 entry.Simulated,
                 entry.SecretSlot,
+                entry.Person,
+                entry.PersonIssuer,
                 entry.Fold == AuditFold.Decision ? entry.PolicyDigest : null,
                 explanationDigest,
                 failingControls);

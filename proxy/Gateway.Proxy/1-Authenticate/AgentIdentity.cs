@@ -1,3 +1,4 @@
+using Gateway.Policy;
 using Gateway.Proxy.Security;
 
 namespace Gateway.Proxy.Authenticate;
@@ -16,4 +17,10 @@ public sealed record AgentIdentity(string Tenant, string Workspace, string Agent
     /// Admit stage refuses the request when that secret was retired. Null for an access token.
     /// </summary>
     public string? SecretFingerprint { get; init; }
+
+    /// <summary>
+    /// The person the agent acts for: from the <c>X-Gamut-Person</c> identity token, verified against the tenant's OpenID
+    /// provider and covered by the request's signature. Null when the request names no person.
+    /// </summary>
+    public ActingPerson? Person { get; init; }
 }

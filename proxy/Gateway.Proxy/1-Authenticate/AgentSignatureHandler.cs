@@ -82,10 +82,16 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             AgentIdentity claimed;
             string? signature = null;
             string? timestampText = null;
+            string? personToken = null;
             if (AcceptsAccessToken(context.GetEndpoint()) && AccessTokenVerifier.IsPresented(request.Headers)
                 && !request.Headers.ContainsKey(SignatureHeaders.Signature))
             {
                 // An access token instead of a signature: the same identity, the same checks of the agent and the body below.
+                if (!TryReadPersonToken(context, signed: false, out _, out var personCode, out var personDetail))
+                {
+                    return Refuse(StatusCodes.Status401Unauthorized, personCode, personDetail);
+                }
+
                 var presented = VerifyAccessToken(context);
                 if (presented.Subject is not { } subject)
                 {
@@ -97,6 +103,11 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             else
             {
                 if (!SignedRequestHeaders.TryParse(request.Headers, out var headers, out var code, out var detail))
+                {
+                    return Refuse(StatusCodes.Status401Unauthorized, code, detail);
+                }
+
+                if (!TryReadPersonToken(context, signed: true, out personToken, out code, out detail))
                 {
                     return Refuse(StatusCodes.Status401Unauthorized, code, detail);
                 }
@@ -158,7 +169,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             if (signature is not null)
             {
                 var canonical = CanonicalRequest.Build(request.Method, target, claimed.Tenant, claimed.Workspace, claimed.Agent,
-                    timestampText!, claimed.Nonce, CanonicalRequest.HashBody(body));
+                    timestampText!, claimed.Nonce, CanonicalRequest.HashBody(body), PersonLine(personToken));
                 if (SignatureSlotVerifier.Verify(lookup, canonical, signature) is not { } verified)
                 {
                     return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SignatureMismatch, "The signature does not match the request.");
@@ -166,6 +177,16 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
 
                 claimed = claimed with { SecretSlot = verified.Slot, SecretFingerprint = verified.Secret.Fingerprint };
                 _metrics.RecordAuthenticated(verified.Slot);
+                if (personToken is not null)
+                {
+                    // The signature covers the token; now the person it names, against the tenant's OpenID provider.
+                    if (await AddPersonAsync(context, feature, claimed, personToken).ConfigureAwait(false) is not { } withPerson)
+                    {
+                        return AuthenticateResult.Fail(_refusal!.Code);
+                    }
+
+                    claimed = withPerson;
+                }
             }
 
             // Freshness (the nonce) and the kill switches are the Admit stage's, in its one store call.

@@ -80,6 +80,8 @@ internal sealed class AuditRecorder
             RequestId = RequestIdMiddleware.GetRequestId(context),
             Decision = "refused:" + code,
             SecretSlot = identity.SecretSlot?.WireName(),
+            Person = identity.Person?.Subject,
+            PersonIssuer = identity.Person?.Issuer,
             StatusCode = statusCode,
             Fold = code is ProblemCodes.RateLimited or ProblemCodes.ReplayedNonce or ProblemCodes.StoreUnavailable ? AuditFold.RepeatedRefusal : AuditFold.None,
         });
@@ -102,6 +104,8 @@ internal sealed class AuditRecorder
             EvaluationRequestId = governed.Evaluation?.RequestId,
             Simulated = governed.Decision.Simulated ? true : null,
             SecretSlot = identity.SecretSlot?.WireName(),
+            Person = identity.Person?.Subject,
+            PersonIssuer = identity.Person?.Issuer,
         };
 
     private async ValueTask AppendAsync(HttpContext context, AuditEntry entry)
