@@ -9,6 +9,7 @@ internal static class PersonServiceCollectionExtensions
         services.AddSingleton<OpenIdProviderHttp>();
         services.AddSingleton<OpenIdConfigurations>();
         services.AddSingleton<PersonTokenVerifier>();
+        services.AddSingleton<PersonCredentials>();
         return services;
     }
 }
