@@ -13,10 +13,13 @@ const ALLOW_FAMILY = new Set(['allow', 'allow_and_log', 'degrade']);
 
 export class GamutClient {
   #config;
+  #options;
+  #person;
 
   /** `options`: exactly baseUrl, tenant, workspace, agentId, secret (+ timeoutMs, fetch). Anything else is refused. */
   constructor(options) {
     this.#config = resolveConfig(options);
+    this.#options = options;
     /** A `fetch` that signs every request to this gateway and refuses any other origin (for provider-native clients). */
     this.fetch = this.#signingFetch.bind(this);
     Object.freeze(this);
@@ -31,6 +34,20 @@ export class GamutClient {
   get tenant() { return this.#config.tenant; }
   get workspace() { return this.#config.workspace; }
   get agentId() { return this.#config.agentId; }
+
+  /** The identity token of the person every call of this client acts for (`forPerson`); undefined for the agent alone. */
+  get personToken() { return this.#person; }
+
+  /**
+   * A client whose calls act for the person `personToken` names: their identity token from the tenant's OpenID provider,
+   * sent as X-Gamut-Person and covered by each request's signature (also by `fetch`, for provider-native clients).
+   */
+  forPerson(personToken) {
+    if (typeof personToken !== 'string' || personToken.trim() === '') throw new GamutConfigurationError('A person\'s identity token is required.');
+    const client = new GamutClient(this.#options);
+    client.#person = personToken;
+    return client;
+  }
 
   /** The provider-native base URL of a connector, e.g. `<base>/providers/openai`. */
   providerUrl(connector) {
@@ -177,7 +194,8 @@ export class GamutClient {
       if (findings.length > 0) throw new GamutSecretMaterialError(findings);
       bytes = Buffer.from(JSON.stringify(body), 'utf8');
     }
-    const headers = signatureHeaders(this.#config, method, target, bytes ?? new Uint8Array(0));
+    // A person's token (per call, else the client's) rides in X-Gamut-Person, covered by the signature.
+    const headers = signatureHeaders(this.#config, method, target, bytes ?? new Uint8Array(0), Date.now(), undefined, options.personToken ?? this.#person);
     headers.Accept = 'application/json, application/problem+json';
     if (bytes) headers['Content-Type'] = 'application/json';
     const timeoutMs = options.timeoutMs ?? this.#config.timeoutMs;
@@ -222,7 +240,8 @@ export class GamutClient {
     const target = url.pathname + url.search;
     const headers = new Headers(request.headers);
     headers.delete('authorization'); // the gateway injects the provider credential; nothing key-like leaves the agent
-    for (const [name, value] of Object.entries(signatureHeaders(this.#config, request.method, target, body, Date.now(), headers))) headers.set(name, value);
+    const person = headers.get('x-gamut-person') ?? this.#person;
+    for (const [name, value] of Object.entries(signatureHeaders(this.#config, request.method, target, body, Date.now(), headers, person ?? undefined))) headers.set(name, value);
     const hasBody = !['GET', 'HEAD'].includes(request.method.toUpperCase()) && body.length > 0;
     return this.#config.fetch(url, {
       method: request.method,

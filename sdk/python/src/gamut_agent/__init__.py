@@ -13,12 +13,12 @@ from .errors import (
     GamutIdentityMismatchError, GamutNotInvokedError, GamutProtocolError, GamutRateLimitedError,
     GamutSecretMaterialError, GamutTimeoutError, GamutUpstreamError,
 )
-from .signing import body_sha256, canonical_string, fresh_nonce, sign, signature_headers
+from .signing import PERSON_HEADER, body_sha256, canonical_string, fresh_nonce, sign, signature_headers
 from .tools import explain_refusal, governed_tool, is_refusal, tool_callable
 
 __all__ = [
     "Decision", "DecisionTokenCheck", "DecisionTokenClaims", "DecisionTokenStatus", "DecisionTokenVerifier",
-    "ENV_NAMES", "GamutApprovalDeniedError", "GamutApprovalExpiredError", "GamutApprovalRequiredError",
+    "ENV_NAMES", "PERSON_HEADER", "GamutApprovalDeniedError", "GamutApprovalExpiredError", "GamutApprovalRequiredError",
     "GamutApprovalTimeoutError", "GamutAuthenticationError", "GamutClient", "GamutConfig", "GamutConfigurationError",
     "GamutDeniedError", "GamutError", "GamutHttpError", "GamutIdentityMismatchError", "GamutNotInvokedError",
     "GamutProtocolError", "GamutRateLimitedError", "GamutSecretMaterialError", "GamutTimeoutError",
