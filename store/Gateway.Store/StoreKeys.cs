@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Gateway.Store;
 
 /// <summary>
@@ -46,6 +48,13 @@ public static class StoreKeys
     /// saw, until the client's answer is sent to the server on its session (by whichever replica the answer reaches).
     /// </summary>
     public static string McpServerRequest(string tenant, string relayId) => $"{Prefix}{{{tenant}}}:mcp-ask:{relayId}";
+
+    /// <summary>
+    /// One event of a governed call's event stream on <c>/mcp</c>, under the agent that made the call, so that the agent
+    /// can resume the stream (<c>Last-Event-ID</c>) on whichever replica it reconnects to.
+    /// </summary>
+    public static string McpCallEvent(string tenant, string agent, string stream, int sequence) =>
+        string.Create(CultureInfo.InvariantCulture, $"{Prefix}{{{tenant}}}:mcp-event:{agent}:{stream}:{sequence}");
 
     /// <summary>The record of an issued decision token, by its id, until the token expires.</summary>
     public static string DecisionToken(string tenant, string tokenId) => $"{Prefix}{{{tenant}}}:decision-token:{tokenId}";

@@ -16,6 +16,14 @@ public static class SignatureHeaders
     /// the signature covers it through a tenth canonical line (<see cref="CanonicalRequest.HashPersonToken"/>).
     /// </summary>
     public const string Person = "X-Gamut-Person";
+    /// <summary>RFC 9421's signature input: its presence selects the asymmetric profile (an agent registered with a public key) over <see cref="Signature"/>.</summary>
+    public const string SignatureInput = "Signature-Input";
+
+    /// <summary>RFC 9421's signature, beside <see cref="SignatureInput"/>.</summary>
+    public const string MessageSignature = "Signature";
+
+    /// <summary>RFC 9530's digest of the body, covered by an RFC 9421 signature.</summary>
+    public const string ContentDigest = "Content-Digest";
 
     /// <summary>The agent line used when the gateway itself signs a call to an executor or webhook.</summary>
     public const string GatewayAgent = "gateway";

@@ -29,7 +29,21 @@ public sealed record AgentRecord
     /// </summary>
     public SecretReference? NextSecret { get; init; }
 
-    /// <summary>When set, the instant after which only <see cref="NextSecret"/> is accepted (it is then the current one in effect).</summary>
+    /// <summary>
+    /// The public key the agent signs with (RFC 9421) instead of a runtime secret; an agent has one or the other, never both.
+    /// </summary>
+    public AgentPublicKey? PublicKey { get; init; }
+
+    /// <summary>
+    /// The key the agent rotates to: while <see cref="RotationEnds"/> has not passed (or is not set), a signature made with
+    /// either key is accepted; null when no key rotation is under way.
+    /// </summary>
+    public AgentPublicKey? NextPublicKey { get; init; }
+
+    /// <summary>
+    /// When set, the instant after which only <see cref="NextSecret"/> (or <see cref="NextPublicKey"/>) is accepted (it is
+    /// then the current one in effect).
+    /// </summary>
     public DateTimeOffset? RotationEnds { get; init; }
 
     public IReadOnlyList<ToolPermission> Permissions { get; init; } = [];

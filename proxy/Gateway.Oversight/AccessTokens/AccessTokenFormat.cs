@@ -19,8 +19,11 @@ public sealed class AccessTokenFormat
 
     public AccessTokenFormat(AccessTokenSigningKey key) => _key = key;
 
-    /// <summary>Issues a token for <paramref name="subject"/> to use at <paramref name="audience"/>.</summary>
-    public string Issue(string issuer, string audience, AccessTokenSubject subject, string? thumbprint, DateTimeOffset now, TimeSpan lifetime)
+    /// <summary>
+    /// Issues a token for <paramref name="subject"/> to use at <paramref name="audience"/>; <paramref name="secretFingerprint"/>
+    /// (<c>sfp</c>) names the agent secret that obtained it, so that retiring that secret ends the token too.
+    /// </summary>
+    public string Issue(string issuer, string audience, AccessTokenSubject subject, string? thumbprint, string? secretFingerprint, DateTimeOffset now, TimeSpan lifetime)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
         using (var json = new Utf8JsonWriter(buffer))
@@ -35,6 +38,11 @@ public sealed class AccessTokenFormat
             json.WriteString("jti", Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16)));
             json.WriteNumber("iat", now.ToUnixTimeSeconds());
             json.WriteNumber("exp", (now + lifetime).ToUnixTimeSeconds());
+            if (secretFingerprint is not null)
+            {
+                json.WriteString("sfp", secretFingerprint);
+            }
+
             if (thumbprint is not null)
             {
                 json.WriteStartObject("cnf");
@@ -89,6 +97,6 @@ public sealed class AccessTokenFormat
             }
         }
 
-        return new AccessTokenRead(subject, thumbprint, false, null);
+        return new AccessTokenRead(subject, thumbprint, false, null) { SecretFingerprint = jws.ClaimString("sfp") };
     }
 }

@@ -7,5 +7,8 @@ namespace Gateway.Oversight.AccessTokens;
 /// </summary>
 public sealed record PresentedAccessToken(AccessTokenSubject? Subject, string Nonce, long Timestamp, string Code, string Detail)
 {
+    /// <summary>The fingerprint of the agent secret that obtained the token: the Admit stage refuses it once that secret is retired.</summary>
+    public string? SecretFingerprint { get; init; }
+
     public static PresentedAccessToken Refused(string code, string detail) => new(null, string.Empty, 0, code, detail);
 }

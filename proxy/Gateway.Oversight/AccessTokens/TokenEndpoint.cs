@@ -60,9 +60,9 @@ internal sealed partial class TokenEndpoint
         AccessTokenSubject? subject = null;
         string? fingerprint = null;
         var nonce = string.Empty;
-        if (request.Headers.ContainsKey(SignatureHeaders.Signature))
+        if (request.Headers.ContainsKey(SignatureHeaders.Signature) || request.Headers.ContainsKey(SignatureHeaders.SignatureInput))
         {
-            // Signed: the signature scheme reads the body within its limits (the form is read from its copy below).
+            // Signed (v1 HMAC, or RFC 9421 by an agent registered with a public key): the signature scheme reads the body within its limits (the form is read from its copy below).
             var signed = await _host.AuthenticateSignedAsync(context).ConfigureAwait(false);
             if (signed.Subject is null)
             {
@@ -135,7 +135,7 @@ internal sealed partial class TokenEndpoint
             return Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidDpopProof, "This DPoP proof was used before; make a new one.");
         }
 
-        var token = _format.Issue(_urls.Issuer(request), _urls.Resource(request, resourcePath), subject, thumbprint, now, _options.Lifetime);
+        var token = _format.Issue(_urls.Issuer(request), _urls.Resource(request, resourcePath), subject, thumbprint, fingerprint, now, _options.Lifetime);
         LogIssued(_logger, subject.Tenant, subject.Agent, resourcePath, thumbprint is not null);
         return OAuthJson.Object(StatusCodes.Status200OK, json =>
         {

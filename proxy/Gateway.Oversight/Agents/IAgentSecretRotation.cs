@@ -1,14 +1,15 @@
 namespace Gateway.Oversight.Agents;
 
 /// <summary>
-/// What the admin API needs to retire an agent's current secret: which secret that is. The host implements it over the
-/// policy in force; the secret itself never leaves the host, only its fingerprint.
+/// What the admin API needs to retire an agent's current secret (or, for an agent registered with a public key, its
+/// current key): which one that is. The host implements it over the policy in force; the secret itself never leaves the
+/// host, only its fingerprint.
 /// </summary>
 public interface IAgentSecretRotation
 {
     /// <summary>
-    /// The fingerprint of the agent's current secret while a rotation's window is open (its next secret accepted as
-    /// well); null when there is nothing to retire it for: no next secret, or <c>rotation_ends</c> has passed.
+    /// The fingerprint of the agent's current secret or key while a rotation's window is open (its next secret or key
+    /// accepted as well); null when there is nothing to retire it for: no next one, or <c>rotation_ends</c> has passed.
     /// </summary>
     string? RetirableSecret(string tenant, string agent);
 }

@@ -64,7 +64,7 @@ internal static class AgentEndpoints
         if (context.RequestServices.GetService<IAgentSecretRotation>()?.RetirableSecret(tenant, agent) is not { } fingerprint)
         {
             return AdminProblem.Create(context, StatusCodes.Status409Conflict, ProblemCodes.NoSecretRotation,
-                "The agent has no next secret accepted now; retiring its current secret would leave it none (revoke-secret does that)");
+                "The agent has no next secret or key accepted now; retiring its current one would leave it none (revoke-secret does that)");
         }
 
         await statuses.RetireSecretAsync(tenant, agent, fingerprint, AdminAuthFilter.Principal(context).Name, context.RequestAborted);

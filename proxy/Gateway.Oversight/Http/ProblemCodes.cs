@@ -27,6 +27,13 @@ public static class ProblemCodes
     public const string PersonTokenExpired = "person_token_expired";
     public const string PersonTokenUnbound = "person_token_unbound";
     public const string PersonProviderUnavailable = "person_provider_unavailable";
+    // 401: the RFC 9421 profile (agents registered with a public key)
+    public const string SignatureSchemeMismatch = "signature_scheme_mismatch";
+    public const string SignatureComponentMissing = "signature_component_missing";
+    public const string SignatureComponentUnsupported = "signature_component_unsupported";
+    public const string ContentDigestMismatch = "content_digest_mismatch";
+    public const string UnknownKeyId = "unknown_key_id";
+    public const string KeyAlgorithmMismatch = "key_algorithm_mismatch";
 
     // 400 / 404 / 413 / 415: the request itself
     public const string MalformedBody = "malformed_body";
@@ -48,6 +55,7 @@ public static class ProblemCodes
     public const string McpPendingLimit = "mcp_pending_limit";
     public const string McpServerRequestNotRelayed = "mcp_server_request_not_relayed";
     public const string McpAnswerUnknown = "mcp_answer_unknown";
+    public const string McpStreamUnknown = "mcp_stream_unknown";
 
     // 403 / 409 / 429: decisions and limits
     public const string Blocked = "blocked";

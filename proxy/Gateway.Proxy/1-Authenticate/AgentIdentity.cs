@@ -13,8 +13,8 @@ public sealed record AgentIdentity(string Tenant, string Workspace, string Agent
     public SecretSlot? SecretSlot { get; init; }
 
     /// <summary>
-    /// The <see cref="AgentSecret.Fingerprint"/> of the secret that verified the signature (never the secret): the
-    /// Admit stage refuses the request when that secret was retired. Null for an access token.
+    /// The <see cref="AgentSecret.Fingerprint"/> of the secret that verified the signature, or that obtained the access
+    /// token presented (never the secret): the Admit stage refuses the request when that secret was retired.
     /// </summary>
     public string? SecretFingerprint { get; init; }
 

@@ -83,7 +83,29 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             string? signature = null;
             string? timestampText = null;
             string? personToken = null;
-            if (AcceptsAccessToken(context.GetEndpoint()) && AccessTokenVerifier.IsPresented(request.Headers)
+            MessageSignature? messageSignature = null;
+            if (request.Headers.ContainsKey(SignatureHeaders.SignatureInput))
+            {
+                // RFC 9421: an agent registered with a public key (AgentSignatureHandler.MessageSignatures.cs).
+                if (!MessageSignature.TryParse(request.Headers, out messageSignature, out var code, out var detail))
+                {
+                    return Refuse(StatusCodes.Status401Unauthorized, code, detail);
+                }
+
+                // The profile's covered components do not include X-Gamut-Person: nothing would bind a person's token here.
+                if (!TryReadPersonToken(context, signed: false, out _, out code, out detail))
+                {
+                    return Refuse(StatusCodes.Status401Unauthorized, code, detail);
+                }
+
+                if (StaleMessageSignature(messageSignature!) is { } stale)
+                {
+                    return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.StaleTimestamp, stale);
+                }
+
+                claimed = new AgentIdentity(messageSignature!.Tenant, messageSignature.Workspace, messageSignature.Agent, messageSignature.Nonce, messageSignature.Created);
+            }
+            else if (AcceptsAccessToken(context.GetEndpoint()) && AccessTokenVerifier.IsPresented(request.Headers)
                 && !request.Headers.ContainsKey(SignatureHeaders.Signature))
             {
                 // An access token instead of a signature: the same identity, the same checks of the agent and the body below.
@@ -98,7 +120,10 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                     return Refuse(StatusCodes.Status401Unauthorized, presented.Code, presented.Detail);
                 }
 
-                claimed = new AgentIdentity(subject.Tenant, subject.Workspace, subject.Agent, presented.Nonce, presented.Timestamp);
+                claimed = new AgentIdentity(subject.Tenant, subject.Workspace, subject.Agent, presented.Nonce, presented.Timestamp)
+                {
+                    SecretFingerprint = presented.SecretFingerprint,
+                };
             }
             else
             {
@@ -125,7 +150,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             }
 
             var lookup = _agents.Find(claimed.Tenant, claimed.Workspace, claimed.Agent);
-            if (lookup.Status != AgentLookupStatus.Found || lookup.Secret is null)
+            if (lookup.Status != AgentLookupStatus.Found || (lookup.Secret is null && lookup.Key is null))
             {
                 var (status, refusal) = lookup.Status switch
                 {
@@ -138,11 +163,23 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                     : "The agent's runtime secret cannot be used.");
             }
 
+            // An agent signs the way it is registered: with its secret (v1 HMAC) or with its public key (RFC 9421).
+            if (SchemeMismatch(lookup, signature is not null, messageSignature is not null) is { } mismatch)
+            {
+                return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SignatureSchemeMismatch, mismatch);
+            }
+
+            (AgentKey Key, SecretSlot Slot) signingKey = default;
+            if (messageSignature is not null && !TrySelectKey(lookup, messageSignature, out signingKey, out var keyCode, out var keyDetail))
+            {
+                return Refuse(StatusCodes.Status401Unauthorized, keyCode, keyDetail);
+            }
+
             // During a rotation, neither of the agent's two secrets may be sent.
             var (secret, next) = (lookup.Secret, lookup.Next);
             var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (request.Path + request.QueryString).ToString();
-            if (SecretPresentedOutsideSignature(request.Headers, target, secret)
-                || (next is not null && SecretPresentedOutsideSignature(request.Headers, target, next)))
+            if (secret is not null && (SecretPresentedOutsideSignature(request.Headers, target, secret)
+                || (next is not null && SecretPresentedOutsideSignature(request.Headers, target, next))))
             {
                 return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SecretPresentedOtherwise,
                     "The runtime secret must never be sent; sign the request with it instead.");
@@ -160,7 +197,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                     return Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The body's framing is broken.");
             }
 
-            if (secret.AppearsIn(body) || (next is not null && next.AppearsIn(body)))
+            if (secret is not null && (secret.AppearsIn(body) || (next is not null && next.AppearsIn(body))))
             {
                 return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SecretPresentedOtherwise,
                     "The runtime secret must never be sent; sign the request with it instead.");
@@ -187,6 +224,16 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
 
                     claimed = withPerson;
                 }
+            }
+            else if (messageSignature is not null)
+            {
+                if (VerifyMessageSignature(messageSignature, signingKey.Key!, target, body) is { } refused)
+                {
+                    return Refuse(StatusCodes.Status401Unauthorized, refused.Code, refused.Detail);
+                }
+
+                claimed = claimed with { SecretSlot = signingKey.Slot, SecretFingerprint = signingKey.Key!.Fingerprint };
+                _metrics.RecordAuthenticated(signingKey.Slot);
             }
 
             // Freshness (the nonce) and the kill switches are the Admit stage's, in its one store call.

@@ -3,8 +3,8 @@ using Gateway.Proxy.Bundle;
 namespace Gateway.Proxy.Authenticate;
 
 /// <summary>
-/// Finds agents and their secrets in the current policy snapshot: during a rotation's window, the current and the next
-/// secret; after its <c>rotation_ends</c>, the next one alone as the current one in effect.
+/// Finds agents and their secrets (or public keys) in the current policy snapshot: during a rotation's window, the current
+/// and the next; after its <c>rotation_ends</c>, the next one alone as the current one in effect.
 /// </summary>
 internal sealed class PolicyAgentDirectory : IAgentDirectory
 {
@@ -40,12 +40,18 @@ internal sealed class PolicyAgentDirectory : IAgentDirectory
             return AgentLookup.Unknown(AgentLookupStatus.UnknownAgent);
         }
 
-        if (!snapshot.Secrets.TryGetValue((tenant, agent), out var secrets))
+        if (snapshot.Secrets.TryGetValue((tenant, agent), out var secrets))
         {
-            return AgentLookup.Unknown(AgentLookupStatus.SecretUnresolved);
+            var (current, next) = secrets.AcceptedAt(_time.GetUtcNow());
+            return AgentLookup.Found(current, next);
         }
 
-        var (current, next) = secrets.AcceptedAt(_time.GetUtcNow());
-        return AgentLookup.Found(current, next);
+        if (snapshot.Keys.TryGetValue((tenant, agent), out var keys))
+        {
+            var (current, next) = keys.AcceptedAt(_time.GetUtcNow());
+            return AgentLookup.Found(current, next);
+        }
+
+        return AgentLookup.Unknown(AgentLookupStatus.SecretUnresolved);
     }
 }

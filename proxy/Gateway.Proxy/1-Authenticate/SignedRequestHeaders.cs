@@ -27,9 +27,7 @@ internal readonly record struct SignedRequestHeaders(
     public static bool TryParse(IHeaderDictionary headers, out SignedRequestHeaders parsed, out string code, out string detail)
     {
         parsed = default;
-        if (!TryGetSingle(headers, SignatureHeaders.Tenant, out var tenant, out code, out detail)
-            || !TryGetSingle(headers, SignatureHeaders.Workspace, out var workspace, out code, out detail)
-            || !TryGetSingle(headers, SignatureHeaders.Agent, out var agent, out code, out detail)
+        if (!TryParseIdentity(headers, out var tenant, out var workspace, out var agent, out code, out detail)
             || !TryGetSingle(headers, SignatureHeaders.Timestamp, out var timestamp, out code, out detail)
             || !TryGetSingle(headers, SignatureHeaders.Nonce, out var nonce, out code, out detail)
             || !TryGetSingle(headers, SignatureHeaders.Signature, out var signature, out code, out detail))
@@ -38,18 +36,6 @@ internal readonly record struct SignedRequestHeaders(
         }
 
         code = ProblemCodes.MalformedHeader;
-        if (!IsTenantSlug(tenant))
-        {
-            detail = $"{SignatureHeaders.Tenant} must be a lowercase slug of 1 to 63 characters [a-z0-9-].";
-            return false;
-        }
-
-        if (!IsIdentifier(workspace) || !IsIdentifier(agent))
-        {
-            detail = $"{SignatureHeaders.Workspace} and {SignatureHeaders.Agent} must be 1 to {MaxIdLength} characters of [A-Za-z0-9_.:-].";
-            return false;
-        }
-
         if (timestamp.Length is 0 or > 12 || !IsDigits(timestamp)
             || !long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
         {
@@ -57,7 +43,7 @@ internal readonly record struct SignedRequestHeaders(
             return false;
         }
 
-        if (nonce.Length is < MinNonceLength or > MaxNonceLength || !IsNonceAlphabet(nonce))
+        if (!IsNonce(nonce))
         {
             detail = $"{SignatureHeaders.Nonce} must be {MinNonceLength} to {MaxNonceLength} characters of [A-Za-z0-9_-].";
             return false;
@@ -76,7 +62,42 @@ internal readonly record struct SignedRequestHeaders(
         return true;
     }
 
-    private static bool TryGetSingle(IHeaderDictionary headers, string name, out string value, out string code, out string detail)
+    /// <summary>
+    /// The tenant, workspace and agent headers, each present once and within its alphabet: the identity both the v1 HMAC
+    /// scheme and the RFC 9421 profile claim.
+    /// </summary>
+    public static bool TryParseIdentity(IHeaderDictionary headers, out string tenant, out string workspace, out string agent, out string code, out string detail)
+    {
+        workspace = agent = string.Empty;
+        if (!TryGetSingle(headers, SignatureHeaders.Tenant, out tenant, out code, out detail)
+            || !TryGetSingle(headers, SignatureHeaders.Workspace, out workspace, out code, out detail)
+            || !TryGetSingle(headers, SignatureHeaders.Agent, out agent, out code, out detail))
+        {
+            return false;
+        }
+
+        code = ProblemCodes.MalformedHeader;
+        if (!IsTenantSlug(tenant))
+        {
+            detail = $"{SignatureHeaders.Tenant} must be a lowercase slug of 1 to 63 characters [a-z0-9-].";
+            return false;
+        }
+
+        if (!IsIdentifier(workspace) || !IsIdentifier(agent))
+        {
+            detail = $"{SignatureHeaders.Workspace} and {SignatureHeaders.Agent} must be 1 to {MaxIdLength} characters of [A-Za-z0-9_.:-].";
+            return false;
+        }
+
+        code = string.Empty;
+        return true;
+    }
+
+    /// <summary>True when <paramref name="nonce"/> keeps the protocol's nonce rules: 16 to 128 characters of <c>[A-Za-z0-9_-]</c>.</summary>
+    public static bool IsNonce(string nonce) => nonce.Length is >= MinNonceLength and <= MaxNonceLength && IsNonceAlphabet(nonce);
+
+    /// <summary>The one value of header <paramref name="name"/>: <c>missing_header</c> when absent or empty, <c>malformed_header</c> when repeated.</summary>
+    public static bool TryGetSingle(IHeaderDictionary headers, string name, out string value, out string code, out string detail)
     {
         StringValues values = headers[name];
         value = string.Empty;

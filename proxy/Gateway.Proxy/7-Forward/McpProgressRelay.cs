@@ -13,7 +13,8 @@ namespace Gateway.Proxy.Forward;
 /// notifications (<c>notifications/progress</c>, <c>notifications/message</c>) go as they are; its requests to the client
 /// (<c>sampling/createMessage</c>, <c>elicitation/create</c>) go under an id of the gateway's own, kept with where the
 /// answer goes (<see cref="McpServerRequests"/>), so that the client's answer, posted to <c>/mcp</c>, reaches the server on
-/// the session that asked. Nothing else is passed on. The whole body is kept (within the connector's limit) for the reply,
+/// the session that asked. Each is an event of the call's stream (<see cref="McpCallStream"/>: numbered and kept, so
+/// that a client whose connection is cut resumes it). Nothing else is passed on. The whole body is kept (within the connector's limit) for the reply,
 /// which the Respond stage writes as the stream's last event once the outcome is on record.
 /// </summary>
 internal static class McpProgressRelay
@@ -27,6 +28,7 @@ internal static class McpProgressRelay
     public static async Task<(byte[] Body, bool More)> ReadAsync(HttpContext context, HttpContent content, long limit, RedactionCounts counts,
         McpServerRequests requests, McpCallOrigin origin, CancellationToken cancellationToken)
     {
+        var events = context.GatewayRequest().Get<McpCallStream>();
         var body = new ArrayBufferWriter<byte>(ChunkBytes);
         var framer = new SseFramer((int)Math.Min(limit, int.MaxValue));
         var chunk = ArrayPool<byte>.Shared.Rent(ChunkBytes);
@@ -52,7 +54,7 @@ internal static class McpProgressRelay
                     var relayed = message.RequestId is { } id
                         ? await requests.HoldAsync(origin, id, message.Method, message.Json, cancellationToken).ConfigureAwait(false)
                         : message.Json;
-                    await RelayAsync(context.Response, relayed, cancellationToken).ConfigureAwait(false);
+                    await events.WriteAsync(context.Response, relayed, last: false, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -108,17 +110,4 @@ internal static class McpProgressRelay
     }
 
     private sealed record ClientMessage(string Method, string? RequestId, byte[] Json);
-
-    private static async Task RelayAsync(HttpResponse response, byte[] message, CancellationToken cancellationToken)
-    {
-        if (!response.HasStarted)
-        {
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = "text/event-stream";
-            response.Headers.CacheControl = "no-store";
-        }
-
-        await response.Body.WriteAsync(SseMessageEvent.Frame(message), cancellationToken).ConfigureAwait(false);
-        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
-    }
 }

@@ -93,7 +93,7 @@ internal static class McpToolResultWriter
         if (response.HasStarted)
         {
             // The server's progress was relayed as it came: the answer is the stream's last event.
-            return JsonResponseBody.WriteEventAsync(response, state, write, context.RequestAborted);
+            return context.GatewayRequest().Get<McpCallStream>().WriteAsync(response, JsonResponseBody.Serialize(state, write), last: true, context.RequestAborted);
         }
 
         response.StatusCode = StatusCodes.Status200OK;

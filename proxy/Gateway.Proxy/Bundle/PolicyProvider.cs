@@ -141,10 +141,17 @@ public sealed partial class PolicyProvider : IDisposable
             }
 
             var secrets = new Dictionary<(string, string), AgentSecrets>();
+            var keys = new Dictionary<(string, string), AgentKeys>();
             foreach (var tenant in result.Set.Tenants.Values)
             {
                 foreach (var agent in tenant.Register.Agents)
                 {
+                    if (agent.PublicKey is { } publicKey)
+                    {
+                        keys[(tenant.Slug, agent.Id)] = new AgentKeys(new AgentKey(publicKey), agent.NextPublicKey is { } next ? new AgentKey(next) : null, agent.RotationEnds);
+                        continue;
+                    }
+
                     if (agent.Secret is null)
                     {
                         continue;
@@ -161,7 +168,7 @@ public sealed partial class PolicyProvider : IDisposable
                 }
             }
 
-            var snapshot = new PolicySnapshot(result.Set, secrets.ToFrozenDictionary(), _time.GetUtcNow());
+            var snapshot = new PolicySnapshot(result.Set, secrets.ToFrozenDictionary(), keys.ToFrozenDictionary(), _time.GetUtcNow());
             Applying?.Invoke(snapshot);
             _current = snapshot;
             _fingerprint = fingerprint;

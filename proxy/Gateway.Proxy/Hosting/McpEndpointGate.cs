@@ -25,6 +25,10 @@ namespace Gateway.Proxy.Hosting;
 internal sealed class McpEndpointGate
 {
     private const string SessionHeader = "Mcp-Session-Id";
+    private const string LastEventIdHeader = "Last-Event-ID";
+
+    private static readonly Refusal CallEndedUnanswered = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
+        "The call ended without an answer: it was cancelled, ran out of time, or its server failed mid-call.");
 
     private readonly RequestDelegate _next;
     private readonly EndpointDataSource _endpoints;
@@ -36,12 +40,14 @@ internal sealed class McpEndpointGate
     private readonly McpServerRequests _requests;
     private readonly McpServerAnswers _answers;
     private readonly McpResourceSubscriptions _subscriptions;
+    private readonly McpCallStreams _streams;
     private (IReadOnlyList<Endpoint> From, Endpoint? Call) _callEndpoint;
 
     public McpEndpointGate(RequestDelegate next, EndpointDataSource endpoints, AdmissionGate admission, PolicyProvider policy, McpSessions sessions,
         AuditRecorder audit, IOptions<McpEndpointOptions> options, McpServerRequests requests, McpServerAnswers answers,
-        McpResourceSubscriptions subscriptions)
+        McpResourceSubscriptions subscriptions, McpCallStreams streams)
     {
+        _streams = streams;
         _subscriptions = subscriptions;
         _requests = requests;
         _answers = answers;
@@ -112,8 +118,15 @@ internal sealed class McpEndpointGate
                 return;
             }
 
-            // A governed action: the walk decides, records and forwards it, and answers in JSON-RPC.
-            var cancellable = _sessions.TrackCall(identity.Tenant, identity.Agent, message.Id!, context);
+            // A governed action: the walk decides, records and forwards it, and answers in JSON-RPC. The call outlives its
+            // client's connection (the agent resumes its event stream on reconnecting) until it ends, is cancelled or
+            // runs out of the session idle timeout.
+            var clientGone = context.RequestAborted;
+            using var lifetime = new CancellationTokenSource(_options.IdleTimeout);
+            context.RequestAborted = lifetime.Token;
+            var stream = _streams.Open(identity.Tenant, identity.Agent, clientGone);
+            feature.Add(stream);
+            var cancellable = _sessions.TrackCall(identity.Tenant, identity.Agent, message.Id!, context, lifetime);
             try
             {
                 context.SetEndpoint(callEndpoint);
@@ -121,9 +134,16 @@ internal sealed class McpEndpointGate
             }
             finally
             {
+                if (stream.Unanswered)
+                {
+                    // The stream began and the call ended without its answer: the stream ends with one, for a client that resumes it.
+                    await RefusalResponse.WriteAsync(context, CallEndedUnanswered).ConfigureAwait(false);
+                }
+
+                context.RequestAborted = clientGone;
                 if (cancellable)
                 {
-                    _sessions.UntrackCall(identity.Tenant, identity.Agent, message.Id!, context);
+                    _sessions.UntrackCall(identity.Tenant, identity.Agent, message.Id!, context, lifetime);
                 }
 
                 _sessions.EndCall(identity.Tenant, identity.Agent);
@@ -150,6 +170,12 @@ internal sealed class McpEndpointGate
         }
 
         feature.Add(admission);
+        if (HttpMethods.IsGet(context.Request.Method) && McpCallStream.TryParseEventId(context.Request.Headers[LastEventIdHeader], out var resumed, out var after))
+        {
+            await ResumeAsync(context, identity, resumed, after).ConfigureAwait(false);
+            return;
+        }
+
         if (message is { Method: null, Id: { } answered } && McpServerRequests.IsRelayId(answered))
         {
             await AnswerAsync(context, identity, tenant, answered, body).ConfigureAwait(false);
@@ -172,6 +198,17 @@ internal sealed class McpEndpointGate
         if (message?.Method == "initialize" && context.Response.Headers[SessionHeader].ToString() is { Length: > 0 } opened)
         {
             _sessions.Seen(opened, identity.Tenant, identity.Agent);
+        }
+    }
+
+    /// <summary>The agent resumes the event stream of one of its calls, after the last event it saw (on any replica).</summary>
+    private async Task ResumeAsync(HttpContext context, AgentIdentity identity, string stream, int after)
+    {
+        if (!await _streams.ResumeAsync(context, identity.Tenant, identity.Agent, stream, after).ConfigureAwait(false))
+        {
+            await _audit.RecordRefusalAsync(context, identity, McpEndpoint.AuditTool, ProblemCodes.McpStreamUnknown, StatusCodes.Status404NotFound).ConfigureAwait(false);
+            await RefusalResponse.WriteAsync(context, new Refusal(StatusCodes.Status404NotFound, ProblemCodes.McpStreamUnknown,
+                "This agent has no call stream with that event: it expired, or it is not this agent's.")).ConfigureAwait(false);
         }
     }
 

@@ -32,6 +32,7 @@ internal static class McpServerHosting
         services.AddSingleton<McpServerListing>();
         services.AddSingleton<McpSessions>();
         services.AddSingleton<McpServerRequests>();
+        services.AddSingleton<McpCallStreams>();
         services.AddSingleton<McpServerAnswers>();
         services.AddSingleton<McpResourceSubscriptions>();
         services.AddSingleton<Respond.McpApprovalElicitation>();

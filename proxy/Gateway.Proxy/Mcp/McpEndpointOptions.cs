@@ -15,7 +15,10 @@ internal sealed class McpEndpointOptions : IValidatableObject
     [Range(1, 10_000)]
     public int MaxPendingCallsPerAgent { get; set; } = 32;
 
-    /// <summary>A session with no request for this long is closed (on every replica: its record in the store expires too).</summary>
+    /// <summary>
+    /// A session with no request for this long is closed (on every replica: its record in the store expires too). It is
+    /// also the longest a governed call runs, and how long its stream's events are kept for a client to resume it.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
 

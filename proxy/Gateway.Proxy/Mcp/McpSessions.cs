@@ -20,7 +20,7 @@ internal sealed partial class McpSessions : IDisposable
 {
     private readonly ConcurrentDictionary<string, Session> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Tenant, string Agent), StrongBox<int>> _pending = new();
-    private readonly ConcurrentDictionary<(string Tenant, string Agent, string Id), HttpContext> _inFlight = new();
+    private readonly ConcurrentDictionary<(string Tenant, string Agent, string Id), (HttpContext Call, CancellationTokenSource Lifetime)> _inFlight = new();
     private readonly PolicyProvider _policy;
     private readonly McpServerToolLists _servers;
     private readonly AgentStatusService _switches;
@@ -105,26 +105,39 @@ internal sealed partial class McpSessions : IDisposable
         }
     }
 
-    /// <summary>Remembers the request carrying the agent's call <paramref name="id"/> (raw JSON-RPC id), so that the agent can cancel it.</summary>
-    public bool TrackCall(string tenant, string agent, string id, HttpContext call) => _inFlight.TryAdd((tenant, agent, id), call);
+    /// <summary>
+    /// Remembers the lifetime of the agent's call <paramref name="id"/> (raw JSON-RPC id), so that the agent can cancel it:
+    /// the call outlives its client's connection, and only this, or its time running out, ends it early.
+    /// </summary>
+    public bool TrackCall(string tenant, string agent, string id, HttpContext call, CancellationTokenSource lifetime) => _inFlight.TryAdd((tenant, agent, id), (call, lifetime));
 
     /// <summary>Forgets a call <see cref="TrackCall"/> remembered.</summary>
-    public void UntrackCall(string tenant, string agent, string id, HttpContext call) =>
-        _inFlight.TryRemove(new KeyValuePair<(string, string, string), HttpContext>((tenant, agent, id), call));
+    public void UntrackCall(string tenant, string agent, string id, HttpContext call, CancellationTokenSource lifetime) =>
+        _inFlight.TryRemove(new KeyValuePair<(string, string, string), (HttpContext, CancellationTokenSource)>((tenant, agent, id), (call, lifetime)));
 
     /// <summary>
     /// The agent's <c>notifications/cancelled</c>: its call <paramref name="id"/> still in flight on this replica is
-    /// aborted (the forwarder cancels the request to the server, and the outcome is recorded as such). False when there
-    /// is no such call here (it ended, or runs on another replica).
+    /// cancelled (the forwarder cancels the request to the server, and the outcome is recorded as such) and its response
+    /// aborted (no answer is sent to a cancelled request). False when there is no such call here (it ended, or runs on
+    /// another replica).
     /// </summary>
     public bool Cancel(string tenant, string agent, string id)
     {
-        if (!_inFlight.TryRemove((tenant, agent, id), out var call))
+        if (!_inFlight.TryRemove((tenant, agent, id), out var inFlight))
         {
             return false;
         }
 
-        call.Abort();
+        inFlight.Call.Abort();
+        try
+        {
+            inFlight.Lifetime.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The call ended meanwhile.
+        }
+
         return true;
     }
 

@@ -19,64 +19,67 @@ internal static class JsonResponseBody
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
-    /// <summary>Writes what <paramref name="write"/> writes as the response body; headers and status are the caller's.</summary>
-    public static Task WriteAsync<TState>(HttpResponse response, TState state, Action<Utf8JsonWriter, TState> write, CancellationToken cancellationToken) =>
-        WriteAsync(response, state, write, asEvent: false, cancellationToken);
-
-    /// <summary>
-    /// Writes what <paramref name="write"/> writes as one server-sent event (<see cref="SseMessageEvent"/>) on a response that
-    /// is already an event stream, and flushes it.
-    /// </summary>
-    public static async Task WriteEventAsync<TState>(HttpResponse response, TState state, Action<Utf8JsonWriter, TState> write, CancellationToken cancellationToken)
+    /// <summary>What <paramref name="write"/> writes, as a new array (for a body that is kept as well as written).</summary>
+    public static byte[] Serialize<TState>(TState state, Action<Utf8JsonWriter, TState> write)
     {
-        await WriteAsync(response, state, write, asEvent: true, cancellationToken).ConfigureAwait(false);
-        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(write);
+        var (buffer, writer) = Rent();
+        try
+        {
+            write(writer, state);
+            writer.Flush();
+            return buffer.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            Return(buffer, writer);
+        }
     }
 
-    private static Task WriteAsync<TState>(HttpResponse response, TState state, Action<Utf8JsonWriter, TState> write, bool asEvent, CancellationToken cancellationToken)
+    /// <summary>Writes what <paramref name="write"/> writes as the response body; headers and status are the caller's.</summary>
+    public static Task WriteAsync<TState>(HttpResponse response, TState state, Action<Utf8JsonWriter, TState> write, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(write);
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
-        var writer = t_writer ??= new Utf8JsonWriter(buffer);
-        buffer.ResetWrittenCount();
-        writer.Reset(buffer);
+        var (buffer, writer) = Rent();
         byte[] body;
         int length;
         try
         {
-            if (asEvent)
-            {
-                buffer.Write(SseMessageEvent.Prefix);
-            }
-
             write(writer, state);
             writer.Flush();
-            if (asEvent)
-            {
-                buffer.Write(SseMessageEvent.Suffix);
-            }
-
             length = buffer.WrittenCount;
             body = ArrayPool<byte>.Shared.Rent(length);
             buffer.WrittenSpan.CopyTo(body);
         }
         finally
         {
-            writer.Reset();
-            if (buffer.Capacity > MaxRetainedBufferBytes)
-            {
-                t_buffer = null;
-                t_writer = null;
-            }
+            Return(buffer, writer);
         }
 
-        if (!asEvent)
-        {
-            response.ContentLength = length;
-        }
-
+        response.ContentLength = length;
         return WriteAndReturnAsync(response.Body, body, length, cancellationToken);
+    }
+
+    /// <summary>The thread's buffer and writer, empty.</summary>
+    private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Writer) Rent()
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
+        var writer = t_writer ??= new Utf8JsonWriter(buffer);
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+        return (buffer, writer);
+    }
+
+    /// <summary>Done with the thread's buffer: one grown past what is worth keeping is let go.</summary>
+    private static void Return(ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer)
+    {
+        writer.Reset();
+        if (buffer.Capacity > MaxRetainedBufferBytes)
+        {
+            t_buffer = null;
+            t_writer = null;
+        }
     }
 
     private static async Task WriteAndReturnAsync(Stream destination, byte[] body, int length, CancellationToken cancellationToken)

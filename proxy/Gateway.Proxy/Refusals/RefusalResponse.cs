@@ -32,6 +32,16 @@ internal static class RefusalResponse
         var response = context.Response;
         if (response.HasStarted)
         {
+            var feature = context.Features.Get<GatewayRequestFeature>();
+            if (feature?.Find<McpCallStream>() is { } stream && feature.JsonRpcId is { } id)
+            {
+                // A governed call's event stream on /mcp: the refusal is its answer, the stream's last event.
+                feature.MarkRefused(refusal.Status, refusal.Code);
+                var requestId = RequestIdMiddleware.GetRequestId(context);
+                return stream.WriteAsync(response, JsonResponseBody.Serialize((refusal, requestId, id), static (writer, s) =>
+                    ProviderRefusalBody.WriteJsonRpc(writer, s.refusal, s.requestId, s.id)), last: true, context.RequestAborted);
+            }
+
             // Nothing can be said any more; abort so the client never mistakes a cut body for success.
             context.Abort();
             return Task.CompletedTask;

@@ -10,10 +10,5 @@ public sealed record AgentSecrets(AgentSecret Current, AgentSecret? Next, DateTi
     /// The secrets accepted at <paramref name="now"/>: both during the window; after <see cref="RotationEnds"/>, the next
     /// one alone, as the current one in effect.
     /// </summary>
-    public (AgentSecret Current, AgentSecret? Next) AcceptedAt(DateTimeOffset now) => Next switch
-    {
-        null => (Current, null),
-        { } next when RotationEnds is { } ends && now > ends => (next, null),
-        { } next => (Current, next),
-    };
+    public (AgentSecret Current, AgentSecret? Next) AcceptedAt(DateTimeOffset now) => RotationWindow.AcceptedAt(Current, Next, RotationEnds, now);
 }

@@ -7,7 +7,7 @@ import {
   GamutIdentityMismatchError, GamutNotInvokedError, GamutProtocolError, GamutRateLimitedError,
   GamutSecretMaterialError, GamutTimeoutError, GamutUpstreamError,
 } from './errors.js';
-import { signatureHeaders } from './signing.js';
+import { messageSignatureHeaders, signatureHeaders } from './signing.js';
 
 const ALLOW_FAMILY = new Set(['allow', 'allow_and_log', 'degrade']);
 
@@ -16,7 +16,11 @@ export class GamutClient {
   #options;
   #person;
 
-  /** `options`: exactly baseUrl, tenant, workspace, agentId, secret (+ timeoutMs, fetch). Anything else is refused. */
+  /**
+   * `options`: exactly baseUrl, tenant, workspace, agentId and secret — or, for an agent registered with a public key,
+   * privateKey (a KeyObject, PEM or base64 PKCS#8; Ed25519 or P-256) and keyId instead of secret — (+ timeoutMs,
+   * fetch). Anything else is refused.
+   */
   constructor(options) {
     this.#config = resolveConfig(options);
     this.#options = options;
@@ -195,7 +199,7 @@ export class GamutClient {
       bytes = Buffer.from(JSON.stringify(body), 'utf8');
     }
     // A person's token (per call, else the client's) rides in X-Gamut-Person, covered by the signature.
-    const headers = signatureHeaders(this.#config, method, target, bytes ?? new Uint8Array(0), Date.now(), undefined, options.personToken ?? this.#person);
+    const headers = this.#sign(method, target, this.#config.baseUrl + target, bytes ?? new Uint8Array(0), undefined, options.personToken ?? this.#person);
     headers.Accept = 'application/json, application/problem+json';
     if (bytes) headers['Content-Type'] = 'application/json';
     const timeoutMs = options.timeoutMs ?? this.#config.timeoutMs;
@@ -223,6 +227,17 @@ export class GamutClient {
     return json;
   }
 
+  /** The signature headers: v1 HMAC with the secret, or RFC 9421 over `targetUri` with the agent's private key. */
+  #sign(method, target, targetUri, body, headers = undefined, personToken = undefined) {
+    if (this.#config.agentKey && personToken !== undefined) {
+      // The RFC 9421 profile's covered components do not include X-Gamut-Person: nothing would bind the token.
+      throw new GamutConfigurationError('Acting for a person needs the v1 HMAC signature (an agent with a secret); the key-pair profile cannot cover X-Gamut-Person.');
+    }
+    return this.#config.agentKey
+      ? messageSignatureHeaders(this.#config, method, targetUri, body)
+      : signatureHeaders(this.#config, method, target, body, Date.now(), headers, personToken);
+  }
+
   async #signingFetch(input, init = {}) {
     const request = new Request(input, init);
     const url = new URL(request.url);
@@ -241,7 +256,7 @@ export class GamutClient {
     const headers = new Headers(request.headers);
     headers.delete('authorization'); // the gateway injects the provider credential; nothing key-like leaves the agent
     const person = headers.get('x-gamut-person') ?? this.#person;
-    for (const [name, value] of Object.entries(signatureHeaders(this.#config, request.method, target, body, Date.now(), headers, person ?? undefined))) headers.set(name, value);
+    for (const [name, value] of Object.entries(this.#sign(request.method, target, url.href, body, headers, person ?? undefined))) headers.set(name, value);
     const hasBody = !['GET', 'HEAD'].includes(request.method.toUpperCase()) && body.length > 0;
     return this.#config.fetch(url, {
       method: request.method,

@@ -1,6 +1,8 @@
-// Exactly the five GAMUT_* values; anything that looks like provider configuration is refused.
+// Exactly the five GAMUT_* values (or, for an agent registered with a public key, its private key and key id instead
+// of the secret); anything that looks like provider configuration is refused.
 import { GamutConfigurationError } from './errors.js';
 import { secretKindsIn, sensitiveMemberKind } from './detector.js';
+import { agentPrivateKey } from './signing.js';
 
 export const ENV_NAMES = Object.freeze({
   baseUrl: 'GAMUT_BASE_URL',
@@ -8,6 +10,12 @@ export const ENV_NAMES = Object.freeze({
   workspace: 'GAMUT_WORKSPACE_ID',
   agentId: 'GAMUT_AGENT_ID',
   secret: 'GAMUT_BYO_AGENT_SECRET',
+});
+
+/** An agent registered with a public key: its private key (PEM or base64 PKCS#8) and key id, instead of the secret. */
+export const KEY_ENV_NAMES = Object.freeze({
+  privateKey: 'GAMUT_AGENT_PRIVATE_KEY',
+  keyId: 'GAMUT_AGENT_KEY_ID',
 });
 
 const SETTINGS = new Set(['timeoutMs', 'fetch']);
@@ -22,20 +30,27 @@ const PROVIDER_HOSTS = [
 export function resolveConfig(options) {
   if (options === null || typeof options !== 'object') throw new GamutConfigurationError('Options must be an object.');
   for (const name of Object.keys(options)) {
-    if (name in ENV_NAMES || SETTINGS.has(name)) continue;
+    if (name in ENV_NAMES || name in KEY_ENV_NAMES || SETTINGS.has(name)) continue;
     const kind = sensitiveMemberKind(name);
     throw new GamutConfigurationError(kind
       ? `'${name}' is provider configuration or a credential: an agent receives only the five GAMUT_* values; the gateway holds provider keys and endpoints.`
       : `Unknown option '${name}': an agent is configured with exactly the five GAMUT_* values.`);
   }
+  const keyPair = options.privateKey !== undefined || options.keyId !== undefined;
+  if (keyPair && options.secret !== undefined) {
+    throw new GamutConfigurationError(`An agent signs with ${ENV_NAMES.secret} or with ${KEY_ENV_NAMES.privateKey} and ${KEY_ENV_NAMES.keyId}, never both.`);
+  }
   const config = {};
   for (const [name, envName] of Object.entries(ENV_NAMES)) {
+    if (keyPair && name === 'secret') continue;
     const value = options[name];
     if (typeof value !== 'string' || value.trim() === '') throw new GamutConfigurationError(`${envName} (${name}) is required.`);
     config[name] = value.trim();
   }
   config.baseUrl = checkBaseUrl(config.baseUrl);
-  if (secretKindsIn(config.secret).length > 0) {
+  if (keyPair) {
+    Object.assign(config, resolveKeyPair(options));
+  } else if (secretKindsIn(config.secret).length > 0) {
     throw new GamutConfigurationError(`${ENV_NAMES.secret} looks like a provider key or token; it must be the agent's Gamut runtime secret.`);
   }
   const timeoutMs = options.timeoutMs ?? 30_000;
@@ -46,17 +61,37 @@ export function resolveConfig(options) {
   return Object.freeze(config);
 }
 
-/** The five values from the environment. Another GAMUT_* variable naming a provider setting or credential is refused. */
+/**
+ * The five values from the environment (GAMUT_AGENT_PRIVATE_KEY and GAMUT_AGENT_KEY_ID instead of the secret, when
+ * set). Another GAMUT_* variable naming a provider setting or credential is refused.
+ */
 export function configFromEnv(env = process.env) {
   for (const name of Object.keys(env)) {
-    if (!name.startsWith('GAMUT_') || Object.values(ENV_NAMES).includes(name)) continue;
+    if (!name.startsWith('GAMUT_') || Object.values(ENV_NAMES).includes(name) || Object.values(KEY_ENV_NAMES).includes(name)) continue;
     if (sensitiveMemberKind(name.slice('GAMUT_'.length)) || /(_API_KEY|_BASE_URL|_ENDPOINT|_TOKEN)$/.test(name)) {
       throw new GamutConfigurationError(`${name} is provider configuration or a credential: an agent receives only the five GAMUT_* values.`);
     }
   }
   const options = {};
-  for (const [name, envName] of Object.entries(ENV_NAMES)) options[name] = env[envName];
+  const keyPair = Object.values(KEY_ENV_NAMES).some((name) => env[name] !== undefined);
+  for (const [name, envName] of Object.entries(ENV_NAMES)) if (!(keyPair && name === 'secret')) options[name] = env[envName];
+  if (keyPair) for (const [name, envName] of Object.entries(KEY_ENV_NAMES)) options[name] = env[envName];
   return options;
+}
+
+function resolveKeyPair({ privateKey, keyId }) {
+  if (typeof keyId !== 'string' || !/^[A-Za-z0-9._:-]{1,128}$/.test(keyId.trim())) {
+    throw new GamutConfigurationError(`${KEY_ENV_NAMES.keyId} (keyId) is required: the key_id the agent's public key is registered under.`);
+  }
+  if (privateKey === undefined || privateKey === null || privateKey === '') {
+    throw new GamutConfigurationError(`${KEY_ENV_NAMES.privateKey} (privateKey) is required with a key id.`);
+  }
+  try {
+    return { agentKey: agentPrivateKey(privateKey), keyId: keyId.trim() };
+  } catch (error) {
+    // Never the key itself in the message.
+    throw new GamutConfigurationError(`${KEY_ENV_NAMES.privateKey} is not an Ed25519 or ECDSA P-256 private key (PEM or base64 PKCS#8): ${error.message.split('\n')[0]}`);
+  }
 }
 
 function checkBaseUrl(text) {

@@ -1,6 +1,7 @@
-// The agent protocol's request signature: the nine-line canonical string and v1= HMAC-SHA256; a request acting for a
-// person carries their identity token in X-Gamut-Person, and the canonical string a tenth line, the token's SHA-256.
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+// The agent protocol's request signatures: the nine-line canonical string and v1= HMAC-SHA256 (an agent with a
+// secret), or the RFC 9421 profile (an agent registered with a public key). A request acting for a person carries their
+// identity token in X-Gamut-Person, and the v1 canonical string a tenth line, the token's SHA-256.
+import { KeyObject, createHash, createHmac, createPrivateKey, randomBytes, sign as cryptoSign } from 'node:crypto';
 import { GamutSecretMaterialError } from './errors.js';
 
 export const SCHEME = 'GAMUT-HMAC-SHA256-V1';
@@ -91,4 +92,72 @@ function agentSecretFindings(secret, target, body, headers) {
   const entries = headers instanceof Headers || headers instanceof Map ? headers : Object.entries(headers ?? {});
   for (const [name, value] of entries) if (String(value).includes(secret)) findings.push({ path: `header:${name}`, kind: 'agent_secret' });
   return findings;
+}
+
+// ---- RFC 9421: an agent registered with a public key signs with its private key instead of a secret ----
+
+/** The components every RFC 9421 signature covers, in this order (docs/identity.md, "Asymmetric agent keys"). */
+export const MESSAGE_SIGNATURE_COMPONENTS = Object.freeze(['@method', '@target-uri', 'content-digest', 'x-gamut-tenant', 'x-gamut-workspace', 'x-gamut-agent']);
+
+const DIGESTS = { 'sha-256': 'sha256', 'sha-512': 'sha512' };
+
+/** RFC 9530 Content-Digest of the body bytes: `sha-256=:<base64>:` (and `, sha-512=:…:` when asked). */
+export function contentDigest(body, algorithms = ['sha-256']) {
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : (body ?? new Uint8Array(0));
+  return algorithms.map((a) => `${a}=:${createHash(DIGESTS[a]).update(bytes).digest('base64')}:`).join(', ');
+}
+
+/** The signature's parameters as RFC 8941 serialises them: Signature-Input's value and the base's last line. */
+export function signatureParams({ created, nonce, keyId, alg }) {
+  return `(${MESSAGE_SIGNATURE_COMPONENTS.map((c) => `"${c}"`).join(' ')});created=${created};nonce="${nonce}";keyid="${keyId}";alg="${alg}"`;
+}
+
+/** The RFC 9421 §2.5 signature base: one `"name": value` line per component, then `"@signature-params": …`. */
+export function signatureBase({ method, targetUri, contentDigest: digest, tenant, workspace, agent, created, nonce, keyId, alg }) {
+  const values = [method, targetUri, digest, tenant, workspace, agent];
+  const lines = MESSAGE_SIGNATURE_COMPONENTS.map((c, i) => `"${c}": ${values[i]}`);
+  lines.push(`"@signature-params": ${signatureParams({ created, nonce, keyId, alg })}`);
+  return lines.join('\n');
+}
+
+/**
+ * An agent's private key, from a `KeyObject`, PEM (PKCS#8) or base64 of PKCS#8 DER: `{ key, alg }` with `alg`
+ * `ed25519` or `ecdsa-p256-sha256`. Any other kind of key is refused.
+ */
+export function agentPrivateKey(privateKey) {
+  let key = privateKey;
+  if (!(key instanceof KeyObject)) {
+    const text = String(key).trim();
+    key = text.startsWith('-----BEGIN')
+      ? createPrivateKey(text)
+      : createPrivateKey({ key: Buffer.from(text, 'base64'), format: 'der', type: 'pkcs8' });
+  }
+  if (key.type !== 'private') throw new TypeError('The agent key must be a private key.');
+  if (key.asymmetricKeyType === 'ed25519') return { key, alg: 'ed25519' };
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return { key, alg: 'ecdsa-p256-sha256' };
+  throw new TypeError('The agent key must be an Ed25519 or an ECDSA P-256 private key.');
+}
+
+/** The signature of `base` (UTF-8) under the agent key: Ed25519, or ECDSA P-256 SHA-256 as r||s (64 bytes). */
+export function signMessage({ key, alg }, base) {
+  const data = Buffer.from(base, 'utf8');
+  return alg === 'ed25519' ? cryptoSign(null, data, key) : cryptoSign('sha256', data, { key, dsaEncoding: 'ieee-p1363' });
+}
+
+/**
+ * The six headers of an RFC 9421 request for an agent registered with a public key: X-Gamut-Tenant, -Workspace,
+ * -Agent, Content-Digest, Signature-Input and Signature (label sig1). `targetUri` is the absolute URL sent to.
+ */
+export function messageSignatureHeaders({ tenant, workspace, agentId, agentKey, keyId }, method, targetUri, body, now = Date.now()) {
+  const digest = contentDigest(body);
+  const params = { created: Math.floor(now / 1000), nonce: freshNonce(), keyId, alg: agentKey.alg };
+  const base = signatureBase({ method: method.toUpperCase(), targetUri, contentDigest: digest, tenant, workspace, agent: agentId, ...params });
+  return {
+    'X-Gamut-Tenant': tenant,
+    'X-Gamut-Workspace': workspace,
+    'X-Gamut-Agent': agentId,
+    'Content-Digest': digest,
+    'Signature-Input': `sig1=${signatureParams(params)}`,
+    Signature: `sig1=:${signMessage(agentKey, base).toString('base64')}:`,
+  };
 }

@@ -1,6 +1,9 @@
 // Types of @gamut/agent-sdk (the implementation is plain ESM JavaScript in src/).
 
-/** Exactly the five values of the agent protocol, plus two settings. Anything else is refused. */
+/**
+ * Exactly the five values of the agent protocol, plus two settings. Anything else is refused. An agent registered with
+ * a public key gives `privateKey` and `keyId` instead of `secret` (never both).
+ */
 export interface GamutClientOptions {
   /** GAMUT_BASE_URL: the gateway's one base URL. */
   baseUrl: string;
@@ -10,8 +13,12 @@ export interface GamutClientOptions {
   workspace: string;
   /** GAMUT_AGENT_ID */
   agentId: string;
-  /** GAMUT_BYO_AGENT_SECRET: the agent's runtime secret. */
-  secret: string;
+  /** GAMUT_BYO_AGENT_SECRET: the agent's runtime secret (absent for an agent that signs with a key pair). */
+  secret?: string;
+  /** GAMUT_AGENT_PRIVATE_KEY: the agent's Ed25519 or ECDSA P-256 private key (KeyObject, PEM or base64 PKCS#8), instead of `secret`. */
+  privateKey?: import('node:crypto').KeyObject | string;
+  /** GAMUT_AGENT_KEY_ID: the key_id its public key is registered under in the bundle. */
+  keyId?: string;
   /** Per-request timeout (default 30 000 ms). A timed-out call is never retried. */
   timeoutMs?: number;
   /** The fetch to send with (default globalThis.fetch). */
@@ -120,6 +127,7 @@ export declare class GamutClient {
 export interface SecretFinding { path: string; kind: 'provider_configuration' | 'credential_member' | 'bearer_token' | 'jwt' | 'api_key' | 'private_key' }
 
 export declare const ENV_NAMES: Readonly<{ baseUrl: 'GAMUT_BASE_URL'; tenant: 'GAMUT_TENANT_SLUG'; workspace: 'GAMUT_WORKSPACE_ID'; agentId: 'GAMUT_AGENT_ID'; secret: 'GAMUT_BYO_AGENT_SECRET' }>;
+export declare const KEY_ENV_NAMES: Readonly<{ privateKey: 'GAMUT_AGENT_PRIVATE_KEY'; keyId: 'GAMUT_AGENT_KEY_ID' }>;
 export declare function findSecretMaterial(value: unknown): SecretFinding[];
 export declare function isRefusal(error: unknown): boolean;
 export declare function explainRefusal(error: GamutError): string;
@@ -131,6 +139,21 @@ export declare function sign(secret: string, canonical: string): string;
 export declare function freshNonce(): string;
 /** Throws GamutSecretMaterialError (kind 'agent_secret') when the agent's secret is in the target (at any depth of percent-decoding), the body (raw or JSON-escaped) or one of `headers`. */
 export declare function signatureHeaders(identity: Pick<GamutClientOptions, 'tenant' | 'workspace' | 'agentId' | 'secret'>, method: string, target: string, body?: Uint8Array, now?: number, headers?: Headers | Map<string, string> | Record<string, string>, personToken?: string): Record<string, string>;
+
+/** The components every RFC 9421 signature covers, in order. */
+export declare const MESSAGE_SIGNATURE_COMPONENTS: readonly string[];
+export interface AgentPrivateKey { key: import('node:crypto').KeyObject; alg: 'ed25519' | 'ecdsa-p256-sha256' }
+export interface SignatureParams { created: number; nonce: string; keyId: string; alg: string }
+/** Reads an Ed25519 or P-256 private key (KeyObject, PEM or base64 PKCS#8); throws on any other key. */
+export declare function agentPrivateKey(privateKey: import('node:crypto').KeyObject | string): AgentPrivateKey;
+/** RFC 9530 Content-Digest of the body: sha-256 (and sha-512 when asked). */
+export declare function contentDigest(body?: Uint8Array | string, algorithms?: Array<'sha-256' | 'sha-512'>): string;
+export declare function signatureParams(params: SignatureParams): string;
+export declare function signatureBase(parts: SignatureParams & { method: string; targetUri: string; contentDigest: string; tenant: string; workspace: string; agent: string }): string;
+/** Ed25519, or ECDSA P-256 SHA-256 as r||s. */
+export declare function signMessage(key: AgentPrivateKey, base: string): Buffer;
+/** X-Gamut-Tenant/-Workspace/-Agent, Content-Digest, Signature-Input and Signature for one request (RFC 9421). */
+export declare function messageSignatureHeaders(identity: { tenant: string; workspace: string; agentId: string; agentKey: AgentPrivateKey; keyId: string }, method: string, targetUri: string, body?: Uint8Array, now?: number): Record<string, string>;
 
 export declare class GamutError extends Error {
   readonly code: string;

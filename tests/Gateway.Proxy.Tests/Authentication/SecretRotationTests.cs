@@ -1,8 +1,6 @@
-using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json;
 using Gateway.Proxy.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Proxy.Tests.Authentication;
 
@@ -89,16 +87,8 @@ public sealed class SecretRotationTests : IDisposable
     public async Task Evaluate_SignedWithEitherSecret_AuditRecordAndMetricNameTheSlotAndTheChainVerifies()
     {
         await using var gw = await GovernedGateway.StartAsync(_rotation.Rewrite());
-        using var slots = new InstrumentTagListener<long>(gw.Host.Services.GetRequiredService<IMeterFactory>(), "gateway.auth.authenticated", "secret_slot");
 
-        using var current = await gw.Agent.PostJsonAsync("/v1/evaluate", Evaluate);
-        using var next = await Next(gw).PostJsonAsync("/v1/evaluate", Evaluate);
-
-        Assert.Equal(HttpStatusCode.OK, current.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
-        Assert.Equal("current", await RecordedSlotAsync(gw, current));
-        Assert.Equal("next", await RecordedSlotAsync(gw, next));
-        Assert.Equal(["current", "next"], slots.Values.Order(StringComparer.Ordinal));
+        await RotationAssert.BothAcceptedAndRecordedAsync(gw, () => gw.Agent.PostJsonAsync("/v1/evaluate", Evaluate), () => Next(gw).PostJsonAsync("/v1/evaluate", Evaluate));
         using var verified = JsonDocument.Parse(await gw.Admin().GetStringAsync("/admin/v1/tenants/demo/audit/verify"));
         Assert.True(verified.RootElement.GetProperty("intact").GetBoolean(), verified.RootElement.ToString());
     }
@@ -126,6 +116,43 @@ public sealed class SecretRotationTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, issued.StatusCode);
     }
 
+    [Fact]
+    public async Task Token_ObtainedWithTheRetiredSecret_IsRefusedAtOnceAndOneOfTheNextStillWorks()
+    {
+        await using var gw = await GovernedGateway.StartAsync(_rotation.Rewrite());
+        using var current = new OAuthClient(gw.Host.Client, gw.Bundle.AgentSecret);
+        using var next = new OAuthClient(gw.Host.Client, _rotation.NextSecret);
+        var before = await current.TokenAsync("/mcp");
+        var after = await next.TokenAsync("/mcp");
+        using (var accepted = await InitializeMcpAsync(gw, before))
+        {
+            Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        }
+
+        using (var retire = await gw.Admin().PostAsync(AgentPath + "/retire-secret", content: null))
+        {
+            Assert.Equal(HttpStatusCode.OK, retire.StatusCode);
+        }
+
+        using var refused = await InitializeMcpAsync(gw, before);
+        using var stillValid = await InitializeMcpAsync(gw, after);
+        Assert.Contains("secret_retired", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, stillValid.StatusCode);
+    }
+
+    /// <summary>An MCP initialize on <c>/mcp</c> with a bearer access token instead of a signature.</summary>
+    private static async Task<HttpResponseMessage> InitializeMcpAsync(GovernedGateway gw, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp")
+        {
+            Content = new StringContent("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}""",
+                System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return await gw.Host.Client.SendAsync(request);
+    }
+
     private AgentClient Next(GovernedGateway gw) => new(gw.Host.Client, _rotation.NextSecret);
 
     /// <summary>A request signed with the current secret is refused with <paramref name="code"/>; one signed with the next is answered.</summary>
@@ -136,16 +163,5 @@ public sealed class SecretRotationTests : IDisposable
 
         await ProblemAssert.IsProblemAsync(current, HttpStatusCode.Unauthorized, code);
         Assert.Equal(HttpStatusCode.OK, next.StatusCode);
-    }
-
-    /// <summary>The <c>secret_slot</c> of the audit record of the request <paramref name="response"/> answered.</summary>
-    private static async Task<string?> RecordedSlotAsync(GovernedGateway gw, HttpResponseMessage response)
-    {
-        var requestId = Assert.Single(response.Headers.GetValues("X-Request-Id"));
-        using var admin = gw.Admin();
-        using var page = JsonDocument.Parse(await admin.GetStringAsync("/admin/v1/tenants/demo/audit?start=0&limit=1000"));
-        var record = Assert.Single(page.RootElement.GetProperty("records").EnumerateArray(),
-            r => r.TryGetProperty("request_id", out var id) && id.GetString() == requestId);
-        return record.TryGetProperty("secret_slot", out var slot) ? slot.GetString() : null;
     }
 }

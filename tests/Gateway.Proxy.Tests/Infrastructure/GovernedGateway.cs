@@ -153,6 +153,16 @@ public sealed class GovernedGateway : IAsyncDisposable
         return JsonDocument.Parse(text).RootElement.GetProperty("token").GetString()!;
     }
 
+    /// <summary>The <c>secret_slot</c> of the audit record of the request <paramref name="response"/> answered (null when it has none).</summary>
+    public async Task<string?> RecordedSecretSlotAsync(HttpResponseMessage response)
+    {
+        var requestId = Assert.Single(response.Headers.GetValues("X-Request-Id"));
+        using var page = JsonDocument.Parse(await Admin().GetStringAsync("/admin/v1/tenants/demo/audit?start=0&limit=1000").ConfigureAwait(false));
+        var record = Assert.Single(page.RootElement.GetProperty("records").EnumerateArray(),
+            r => r.TryGetProperty("request_id", out var id) && id.GetString() == requestId);
+        return record.TryGetProperty("secret_slot", out var slot) ? slot.GetString() : null;
+    }
+
     /// <summary>A verifier holding the gateway's decision-signing key, on the given clock.</summary>
     public DecisionTokenVerifier Verifier(TimeProvider? time = null) => new(DecisionSigningKey, time ?? TimeProvider.System);
 

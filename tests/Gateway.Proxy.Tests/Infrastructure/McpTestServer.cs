@@ -79,6 +79,9 @@ public sealed class McpTestServer : IAsyncDisposable
     /// <summary>While set, every call waits for it before it answers (a tool that takes its time).</summary>
     public TaskCompletionSource? Hold { get; set; }
 
+    /// <summary>While set, a call that reports progress waits for it after its first step (a tool cut off mid-call).</summary>
+    public TaskCompletionSource? HoldAfterFirstStep { get; set; }
+
     /// <summary>Serves <paramref name="tool"/> with a new description from now on.</summary>
     public void Describe(string tool, string description) => _descriptions[tool] = description;
 
@@ -214,6 +217,10 @@ public sealed class McpTestServer : IAsyncDisposable
                             ProgressToken = progressToken,
                             Progress = new ProgressNotificationValue { Progress = step, Total = 3, Message = $"step {step} for ada.lovelace@example.com" },
                         }, cancellationToken: cancellationToken);
+                        if (step == 1 && HoldAfterFirstStep is { } afterFirst)
+                        {
+                            await afterFirst.Task.WaitAsync(cancellationToken);
+                        }
                     }
                 }
 

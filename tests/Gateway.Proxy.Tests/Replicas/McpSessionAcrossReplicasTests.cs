@@ -1,3 +1,5 @@
+using System.Net;
+using System.Text;
 using Gamut.Agent;
 using Gateway.Proxy.Tests.Infrastructure;
 using ModelContextProtocol.Client;
@@ -7,7 +9,8 @@ namespace Gateway.Proxy.Tests.Replicas;
 
 /// <summary>
 /// One MCP session on <c>/mcp</c> served by two replicas in turn (a load balancer without sticky sessions, every
-/// request to the other replica): the session opened on one is continued on the other from the shared Redis.
+/// request to the other replica): the session opened on one is continued on the other from the shared Redis, and a
+/// call's event stream cut on one is resumed on the other.
 /// </summary>
 [Collection(ReplicaCollection.Name)]
 public sealed class McpSessionAcrossReplicasTests : IAsyncLifetime
@@ -53,16 +56,51 @@ public sealed class McpSessionAcrossReplicasTests : IAsyncLifetime
         Assert.Equal(2, _files.Calls.Count);
     }
 
+    [Fact]
+    public async Task CallStream_CutOnOneReplica_IsResumedOnTheOtherToItsAnswer()
+    {
+        _files.HoldAfterFirstStep = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        string firstId;
+        using (var first = Signed(_cluster[0].BaseAddress))
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/mcp")
+        {
+            Content = new StringContent("""{"jsonrpc":"2.0","id":"r1","method":"tools/call","params":{"name":"files__read_file","arguments":{"text":"a"},"_meta":{"progressToken":"t"}}}""", Encoding.UTF8, "application/json"),
+        })
+        {
+            request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+            using var response = await first.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            firstId = (await SseEvents.ReadFirstAsync(await response.Content.ReadAsStreamAsync())).Id!;
+        }
+
+        _files.HoldAfterFirstStep.SetResult();
+        using var second = Signed(_cluster[1].BaseAddress);
+        using var resume = new HttpRequestMessage(HttpMethod.Get, "/mcp");
+        resume.Headers.TryAddWithoutValidation("Accept", "text/event-stream");
+        resume.Headers.TryAddWithoutValidation("Last-Event-ID", firstId);
+        using var resumed = await second.SendAsync(resume);
+        var rest = SseEvents.Parse(await resumed.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
+        Assert.Equal([2, 3], rest.Take(2).Select(e => e.Json.GetProperty("params").GetProperty("progress").GetInt32()));
+        Assert.Equal("r1", rest[^1].Json.GetProperty("id").GetString());
+        Assert.Equal("read_file ran with {\"text\":\"a\"}", rest[^1].Json.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString());
+        Assert.Single(_files.Calls);
+    }
+
+    private HttpClient Signed(Uri replica) => new(new GamutSigningHandler(DemoAgent(replica))) { BaseAddress = replica };
+
+    private GamutOptions DemoAgent(Uri replica) => new()
+    {
+        BaseUrl = replica.ToString(),
+        Tenant = "demo",
+        Workspace = "ws-demo",
+        AgentId = "demo-agent",
+        Secret = _cluster.Bundle.AgentSecret,
+    };
+
     private Task<McpClient> ConnectAsync(AlternatingReplicas alternate)
     {
-        var signed = new HttpClient(new GamutSigningHandler(new GamutOptions
-        {
-            BaseUrl = _cluster[0].BaseAddress.ToString(),
-            Tenant = "demo",
-            Workspace = "ws-demo",
-            AgentId = "demo-agent",
-            Secret = _cluster.Bundle.AgentSecret,
-        }, alternate));
+        var signed = new HttpClient(new GamutSigningHandler(DemoAgent(_cluster[0].BaseAddress), alternate));
         var transport = new HttpClientTransport(
             new HttpClientTransportOptions { Endpoint = new Uri(_cluster[0].BaseAddress, "/mcp"), TransportMode = HttpTransportMode.StreamableHttp },
             signed,

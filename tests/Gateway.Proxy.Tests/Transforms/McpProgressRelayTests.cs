@@ -3,6 +3,7 @@ using Gateway.Connectors.Redaction;
 using System.Text.Json;
 using Gateway.Proxy.Forward;
 using Gateway.Proxy.Mcp;
+using Gateway.Proxy.Pipeline;
 using Gateway.Store;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -86,11 +87,14 @@ public sealed class McpProgressRelayTests : IDisposable
 
     private static string Events(params string[] data) => string.Concat(data.Select(d => "event: message\ndata: " + d + "\n\n"));
 
-    private static (HttpContext Context, MemoryStream Relayed) Context()
+    private (HttpContext Context, MemoryStream Relayed) Context()
     {
         var relayed = new MemoryStream();
         var context = new DefaultHttpContext();
         context.Response.Body = relayed;
+        var feature = new GatewayRequestFeature("req-relay");
+        feature.Add(new McpCallStream("demo", "demo-agent", _store, TimeSpan.FromMinutes(1), CancellationToken.None, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
+        context.Features.Set(feature);
         return (context, relayed);
     }
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CreateMessageRequestSchema, ElicitRequestSchema, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, CreateMessageRequestSchema, ElicitRequestSchema, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { startEverything } from '../lib/everything.js';
 import { startGateway } from '../lib/gateway.js';
 import { createSigningFetch, DEMO_AGENT } from '../lib/signing.js';
@@ -227,6 +227,35 @@ describe('server-everything through the gateway', () => {
       });
       assert.ok(!result.isError, JSON.stringify(result));
       assert.deepEqual(progress, [1, 2, 3]);
+    });
+
+    test('a stream cut mid-call is resumed by the SDK with its resumption token and delivers the answer', async () => {
+      // The official client's own resumption: it keeps the last event id of a call's stream (onresumptiontoken) and, on a
+      // new transport of the same session, resumes the call with it (a GET with Last-Event-ID) instead of calling again.
+      const url = new URL(`${gateway.baseUrl}/mcp`);
+      const first = new StreamableHTTPClientTransport(url, { fetch: createSigningFetch(DEMO_AGENT) });
+      const cutClient = new Client({ name: 'resume-cut', version: '1.0.0' });
+      await cutClient.connect(first);
+      const session = first.sessionId;
+      const tokens = [];
+      const call = { method: 'tools/call', params: { name: 'everything__trigger-long-running-operation', arguments: { duration: 1.5, steps: 3 } } };
+      const cut = cutClient.request(call, CallToolResultSchema, { onprogress: () => {}, onresumptiontoken: (token) => tokens.push(token) });
+      cut.catch(() => {});
+      for (let i = 0; i < 200 && tokens.length === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      assert.ok(tokens.length > 0, 'no event id reached the client');
+      assert.match(tokens[0], /^gamut-call-[0-9a-f]{32}\.1$/);
+      await first.close();
+
+      const second = new StreamableHTTPClientTransport(url, { fetch: createSigningFetch(DEMO_AGENT), sessionId: session });
+      const resumingClient = new Client({ name: 'resume-rest', version: '1.0.0' });
+      await resumingClient.connect(second);
+      const result = await resumingClient.request(call, CallToolResultSchema, { resumptionToken: tokens.at(-1) });
+      await resumingClient.close();
+
+      assert.match(JSON.stringify(result.content), /Long running operation completed/);
+      assert.equal(result._meta['gamut.dev/decision'], 'allow');
     });
 
     test('a tool the agent may not use is neither listed nor callable', async () => {

@@ -10,7 +10,7 @@ internal sealed class AgentSectionParser(YamlNodeReader reader, CrossReferences 
 {
     public AgentRecord? Parse(YamlNode node)
     {
-        var f = reader.Mapping(node, "agent", "id", "name", "lifecycle", "human_owner", "security_owner", "atf_level", "risk_tier", "playbooks", "secret", "next_secret", "rotation_ends", "permissions");
+        var f = reader.Mapping(node, "agent", "id", "name", "lifecycle", "human_owner", "security_owner", "atf_level", "risk_tier", "playbooks", "secret", "next_secret", "public_key", "next_public_key", "rotation_ends", "permissions");
         if (f is null)
         {
             return null;
@@ -33,6 +33,9 @@ internal sealed class AgentSectionParser(YamlNodeReader reader, CrossReferences 
 
         var secret = ParseSecret(f, "secret");
         var nextSecret = ParseSecret(f, "next_secret");
+        var publicKey = ParseKey(f, "public_key");
+        var nextPublicKey = ParseKey(f, "next_public_key");
+        CheckKeys(f, publicKey, nextPublicKey);
         var rotationEnds = ParseRotation(f, secret, nextSecret);
 
         var permissions = new List<ToolPermission>();
@@ -65,6 +68,8 @@ internal sealed class AgentSectionParser(YamlNodeReader reader, CrossReferences 
             Playbooks = playbooks,
             Secret = secret,
             NextSecret = nextSecret,
+            PublicKey = publicKey,
+            NextPublicKey = nextPublicKey,
             RotationEnds = rotationEnds,
             Permissions = permissions,
         };
@@ -73,9 +78,45 @@ internal sealed class AgentSectionParser(YamlNodeReader reader, CrossReferences 
     private SecretReference? ParseSecret(YamlNodeReader.Fields f, string key) =>
         f[key] is { } node && reader.String(node, "agent." + key) is { } text ? secrets.Parse(node, text, "agent." + key) : null;
 
+    private AgentPublicKey? ParseKey(YamlNodeReader.Fields f, string key) =>
+        f[key] is { } node ? new PublicKeyParser(reader).Parse(node, "agent." + key) : null;
+
+    /// <summary>
+    /// Checks an agent's keys: a secret or a public key, never both; a <c>next_public_key</c> needs a <c>public_key</c> to
+    /// rotate from and must be another key under another key id.
+    /// </summary>
+    private void CheckKeys(YamlNodeReader.Fields f, AgentPublicKey? publicKey, AgentPublicKey? nextPublicKey)
+    {
+        if (f["public_key"] is { } keyNode && (f["secret"] is not null || f["next_secret"] is not null))
+        {
+            reader.Error(keyNode, BundleErrorCodes.InvalidValue, "an agent signs with a secret or with a public key, not both: remove agent.secret and agent.next_secret, or agent.public_key");
+        }
+
+        if (f["next_public_key"] is not { } nextNode)
+        {
+            return;
+        }
+
+        if (f["public_key"] is null)
+        {
+            reader.Error(nextNode, BundleErrorCodes.MissingRequired, "agent.next_public_key needs agent.public_key, the key it rotates from");
+        }
+        else if (publicKey is not null && nextPublicKey is not null)
+        {
+            if (publicKey.KeyId == nextPublicKey.KeyId)
+            {
+                reader.Error(nextNode, BundleErrorCodes.InvalidValue, $"agent.next_public_key has the same key_id '{nextPublicKey.KeyId}' as agent.public_key");
+            }
+            else if (publicKey.SubjectPublicKeyInfo.Span.SequenceEqual(nextPublicKey.SubjectPublicKeyInfo.Span))
+            {
+                reader.Error(nextNode, BundleErrorCodes.InvalidValue, "agent.next_public_key is the same key as agent.public_key");
+            }
+        }
+    }
+
     /// <summary>
     /// Checks the rotation fields: a <c>next_secret</c> needs a <c>secret</c> to rotate from and must name another one;
-    /// <c>rotation_ends</c> is an ISO-8601 instant with an offset, and only with a <c>next_secret</c>.
+    /// <c>rotation_ends</c> is an ISO-8601 instant with an offset, and only with a <c>next_secret</c> or a <c>next_public_key</c>.
     /// </summary>
     private DateTimeOffset? ParseRotation(YamlNodeReader.Fields f, SecretReference? secret, SecretReference? nextSecret)
     {
@@ -106,9 +147,9 @@ internal sealed class AgentSectionParser(YamlNodeReader reader, CrossReferences 
             return null;
         }
 
-        if (f["next_secret"] is null)
+        if (f["next_secret"] is null && f["next_public_key"] is null)
         {
-            reader.Error(endsNode, BundleErrorCodes.MissingRequired, "agent.rotation_ends needs agent.next_secret, the secret accepted after it");
+            reader.Error(endsNode, BundleErrorCodes.MissingRequired, "agent.rotation_ends needs agent.next_secret or agent.next_public_key, the secret or key accepted after it");
         }
 
         return ends;

@@ -1,0 +1,97 @@
+// Key-pair signing (RFC 9421): the shared vectors (tests/vectors/agent-protocol.json, message_signatures), which the
+// gateway and the other two SDKs are tested against too, and the bundle's key-agent against the REAL gateway.
+import assert from 'node:assert/strict';
+import { createPublicKey, verify } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import {
+  GamutAuthenticationError, GamutClient, GamutConfigurationError, agentPrivateKey, contentDigest, signMessage,
+  signatureBase, signatureParams,
+} from '../src/index.js';
+import { REPO_ROOT, rejection, useGateway } from './support/gateway.js';
+
+const vectors = JSON.parse(readFileSync(join(REPO_ROOT, 'tests', 'vectors', 'agent-protocol.json'), 'utf8')).message_signatures;
+const keys = Object.fromEntries(vectors.keys.map((k) => [k.name, k]));
+
+function verifies(key, base, signature) {
+  const publicKey = createPublicKey({ key: Buffer.from(key.public_key_spki, 'base64'), format: 'der', type: 'spki' });
+  const data = Buffer.from(base, 'utf8');
+  return key.alg === 'ed25519' ? verify(null, data, publicKey, signature) : verify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
+}
+
+describe('shared vectors: RFC 9421 message signatures', () => {
+  for (const v of vectors.requests) {
+    test(`signature base and signature: ${v.name}`, () => {
+      const key = keys[v.key];
+      const agentKey = agentPrivateKey(key.private_key_pem);
+      assert.equal(agentKey.alg, key.alg);
+      assert.equal(contentDigest(v.body, v.digest_algorithms), v.content_digest);
+      const params = { created: v.created, nonce: v.nonce, keyId: key.key_id, alg: key.alg };
+      assert.equal(`sig1=${signatureParams(params)}`, v.signature_input);
+      const base = signatureBase({ ...v, targetUri: v.target_uri, contentDigest: v.content_digest, ...params });
+      assert.equal(base, v.signature_base);
+      const signature = signMessage(agentKey, base);
+      if (v.deterministic) assert.equal(`sig1=:${signature.toString('base64')}:`, v.signature);
+      assert.ok(verifies(key, base, signature));
+      assert.ok(verifies(key, base, Buffer.from(v.signature.slice('sig1=:'.length, -1), 'base64')));
+      assert.ok(!verifies(key, base + ' ', signature));
+    });
+  }
+
+  test('the same key as base64 PKCS#8 DER is read as the PEM is', () => {
+    const fromDer = agentPrivateKey(keys['ed25519-demo'].private_key_pkcs8);
+    const fromPem = agentPrivateKey(keys['ed25519-demo'].private_key_pem);
+    assert.deepEqual(signMessage(fromDer, 'x'), signMessage(fromPem, 'x'));
+  });
+});
+
+describe('key-pair configuration', () => {
+  const base = { baseUrl: 'http://127.0.0.1:1', tenant: 'demo', workspace: 'ws-demo', agentId: 'key-agent' };
+
+  test('fromEnv reads GAMUT_AGENT_PRIVATE_KEY and GAMUT_AGENT_KEY_ID instead of the secret', () => {
+    const client = GamutClient.fromEnv({
+      GAMUT_BASE_URL: base.baseUrl, GAMUT_TENANT_SLUG: 'demo', GAMUT_WORKSPACE_ID: 'ws-demo', GAMUT_AGENT_ID: 'key-agent',
+      GAMUT_AGENT_PRIVATE_KEY: keys['p256-demo'].private_key_pem, GAMUT_AGENT_KEY_ID: 'demo-p256-2026',
+    });
+    assert.equal(client.agentId, 'key-agent');
+  });
+
+  test('a secret and a key together, a key without its id, or a key of another kind are refused without echoing the key', () => {
+    assert.throws(() => new GamutClient({ ...base, secret: 's', privateKey: keys['ed25519-demo'].private_key_pem, keyId: 'k' }), GamutConfigurationError);
+    assert.throws(() => new GamutClient({ ...base, privateKey: keys['ed25519-demo'].private_key_pem }), GamutConfigurationError);
+    const error = assert.throws(() => new GamutClient({ ...base, privateKey: 'bm90IGEga2V5', keyId: 'k' }), (e) => {
+      assert.ok(e instanceof GamutConfigurationError);
+      assert.ok(!e.message.includes('bm90IGEga2V5'));
+      return true;
+    });
+    assert.equal(error, undefined);
+  });
+});
+
+describe('key-agent against the real gateway', () => {
+  const suite = useGateway(GamutClient);
+  const keyAgent = (name) => new GamutClient({
+    baseUrl: suite.env.baseUrl, tenant: 'demo', workspace: 'ws-demo', agentId: 'key-agent',
+    privateKey: keys[name].private_key_pem, keyId: keys[name].key_id,
+  });
+
+  for (const name of ['ed25519-demo', 'p256-demo']) {
+    test(`evaluate signed with the ${name} key is answered`, async () => {
+      const decision = await keyAgent(name).evaluate('crm.read_contact', { id: '11' });
+      assert.equal(decision.decision, 'allow');
+    });
+  }
+
+  test('invokeTool signed with a key reaches the upstream through the gateway', async () => {
+    const action = await keyAgent('ed25519-demo').invokeTool('crm.read_contact', { id: '42' });
+    assert.equal(action.invoked, true);
+    assert.equal(action.result.name, 'Dana Example');
+  });
+
+  test('the key-agent signing with a secret is refused: signature_scheme_mismatch', async () => {
+    const hmac = new GamutClient({ baseUrl: suite.env.baseUrl, tenant: 'demo', workspace: 'ws-demo', agentId: 'key-agent', secret: 'not-the-agents-secret-0123456789' });
+    const error = await rejection(hmac.evaluate('crm.read_contact', { id: '11' }), GamutAuthenticationError);
+    assert.equal(error.code, 'signature_scheme_mismatch');
+  });
+});

@@ -1,0 +1,145 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Gateway.Proxy.Tests.Infrastructure;
+
+namespace Gateway.Proxy.Tests.Mcp;
+
+/// <summary>
+/// A governed call's event stream on <c>/mcp</c> is resumable: every event has an id, a client whose connection is cut
+/// mid-call reconnects with <c>GET /mcp</c> and <c>Last-Event-ID</c> and gets what it missed and the answer, and the call
+/// itself goes on at the server meanwhile.
+/// </summary>
+public sealed class McpCallStreamTests : IAsyncLifetime
+{
+    private const string LongCall = """{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"notes__find","arguments":{"text":"long"},"_meta":{"progressToken":"cut"}}}""";
+
+    private McpGateway _mcp = null!;
+
+    public async Task InitializeAsync() => _mcp = await McpGateway.StartAsync();
+
+    public async Task DisposeAsync() => await _mcp.DisposeAsync();
+
+    [Fact]
+    public async Task CallStream_EveryEvent_CarriesAnIdOfTheStreamInOrder()
+    {
+        var (_, body) = await _mcp.PostRawAsync(LongCall);
+
+        var ids = SseEvents.Parse(body).Select(e => e.Id).ToList();
+
+        Assert.Equal(4, ids.Count);
+        Assert.All(ids, id => Assert.Matches("^gamut-call-[0-9a-f]{32}\\.[1-4]$", id));
+        Assert.Single(ids.Select(id => id![..^2]).Distinct());
+        Assert.Equal(["1", "2", "3", "4"], ids.Select(id => id![^1..]));
+    }
+
+    [Fact]
+    public async Task Resume_StreamCutMidCall_ReplaysWhatWasMissedThenFollowsTheCallToItsAnswer()
+    {
+        _mcp.Notes.HoldAfterFirstStep = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = await CutAfterFirstEventAsync(LongCall);
+
+        // The client is gone; the call goes on at the server.
+        _mcp.Notes.HoldAfterFirstStep.SetResult();
+        using var resumed = await ResumeAsync(_mcp.SignedHttp(), first.Id!);
+        var rest = SseEvents.Parse(await resumed.Content.ReadAsStringAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+
+        Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
+        Assert.Equal("text/event-stream", resumed.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(1, first.Json.GetProperty("params").GetProperty("progress").GetInt32());
+        Assert.Equal([2, 3], rest.Take(2).Select(e => e.Json.GetProperty("params").GetProperty("progress").GetInt32()));
+        var answer = rest[^1].Json;
+        Assert.Equal(7, answer.GetProperty("id").GetInt32());
+        Assert.Equal("find ran with {\"text\":\"long\"}", answer.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString());
+        Assert.Equal("allow", answer.GetProperty("result").GetProperty("_meta").GetProperty("gamut.dev/decision").GetString());
+        Assert.Equal([first.Id![..^1] + "2", first.Id[..^1] + "3", first.Id[..^1] + "4"], rest.Select(e => e.Id));
+        Assert.Single(_mcp.Notes.Calls);
+    }
+
+    [Fact]
+    public async Task Resume_AfterAnEarlierEvent_ReplaysFromThere()
+    {
+        var (_, body) = await _mcp.PostRawAsync(LongCall);
+        var events = SseEvents.Parse(body);
+
+        using var resumed = await ResumeAsync(_mcp.SignedHttp(), events[1].Id!);
+        var rest = SseEvents.Parse(await resumed.Content.ReadAsStringAsync());
+
+        Assert.Equal(events.Skip(2).Select(e => e.Id), rest.Select(e => e.Id));
+        Assert.Equal(events[3].Json.GetRawText(), rest[^1].Json.GetRawText());
+    }
+
+    [Fact]
+    public async Task Resume_AfterTheAnswer_HasNothingMore()
+    {
+        var (_, body) = await _mcp.PostRawAsync(LongCall);
+
+        using var resumed = await ResumeAsync(_mcp.SignedHttp(), SseEvents.Parse(body)[^1].Id!);
+
+        Assert.Equal(HttpStatusCode.NoContent, resumed.StatusCode);
+    }
+
+    [Fact]
+    public async Task Resume_AnotherAgentsStream_IsRefusedAsUnknown()
+    {
+        var (_, body) = await _mcp.PostRawAsync(LongCall);
+        var eventId = SseEvents.Parse(body)[0].Id!;
+
+        using var resumed = await ResumeAsync(_mcp.SignedHttp("rogue-agent", _mcp.Gateway.RogueSecret), eventId);
+        var problem = JsonDocument.Parse(await resumed.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.Equal(HttpStatusCode.NotFound, resumed.StatusCode);
+        Assert.Equal("mcp_stream_unknown", problem.GetProperty("code").GetString());
+        Assert.DoesNotContain("find ran", problem.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("gamut-call-00000000000000000000000000000000.1")]
+    [InlineData("gamut-call-0123456789abcdef0123456789abcdef.99")]
+    public async Task Resume_UnknownStreamOrEvent_IsRefusedAsUnknown(string eventId)
+    {
+        using var resumed = await ResumeAsync(_mcp.SignedHttp(), eventId);
+
+        Assert.Equal(HttpStatusCode.NotFound, resumed.StatusCode);
+        Assert.Equal("mcp_stream_unknown", JsonDocument.Parse(await resumed.Content.ReadAsStringAsync()).RootElement.GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Cancelled_ACallWhoseClientIsGone_EndsAtTheServer()
+    {
+        _mcp.Notes.HoldAfterFirstStep = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = await CutAfterFirstEventAsync(LongCall);
+
+        await _mcp.PostRawAsync("""{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7,"reason":"gone for good"}}""");
+        using var resumed = await ResumeAsync(_mcp.SignedHttp(), first.Id!);
+        var rest = SseEvents.Parse(await resumed.Content.ReadAsStringAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+        _mcp.Notes.HoldAfterFirstStep.TrySetResult();
+
+        var answer = Assert.Single(rest).Json;
+        Assert.Equal(7, answer.GetProperty("id").GetInt32());
+        Assert.True(answer.TryGetProperty("error", out _), answer.GetRawText());
+    }
+
+    /// <summary>Posts <paramref name="call"/>, reads its stream's first event and cuts the connection.</summary>
+    private async Task<SseEvent> CutAfterFirstEventAsync(string call)
+    {
+        using var http = _mcp.SignedHttp();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = new StringContent(call, Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        return await SseEvents.ReadFirstAsync(await response.Content.ReadAsStreamAsync());
+    }
+
+    private static async Task<HttpResponseMessage> ResumeAsync(HttpClient http, string lastEventId)
+    {
+        using (http)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/mcp");
+            request.Headers.TryAddWithoutValidation("Accept", "text/event-stream");
+            request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);
+            var response = await http.SendAsync(request);
+            await response.Content.LoadIntoBufferAsync();
+            return response;
+        }
+    }
+}
