@@ -10,6 +10,8 @@ command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# The Python SDK's key-pair signing (RFC 9421): Ed25519 and P-256 through 'cryptography'.
+python3 -c 'import cryptography' >/dev/null 2>&1 || need+=(python3-cryptography)
 if ((${#need[@]})); then
   sudo=""
   [[ $(id -u) -eq 0 ]] || sudo="sudo"

@@ -18,4 +18,6 @@ public static class OversightJson
     public static JsonTypeInfo<AuditRecord> AuditRecord => OversightJsonContext.Default.AuditRecord;
 
     public static JsonTypeInfo<Incident> Incident => OversightJsonContext.Default.Incident;
+
+    public static JsonTypeInfo<Delegations.DelegationIssued> DelegationIssued => OversightJsonContext.Default.DelegationIssued;
 }

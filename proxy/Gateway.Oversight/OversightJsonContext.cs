@@ -42,6 +42,10 @@ namespace Gateway.Oversight;
 [JsonSerializable(typeof(CredentialListResponse))]
 [JsonSerializable(typeof(TokenRevokedResponse))]
 [JsonSerializable(typeof(TokenListResponse))]
+[JsonSerializable(typeof(Delegations.DelegationRecord))]
+[JsonSerializable(typeof(Delegations.DelegationIssued))]
+[JsonSerializable(typeof(DelegationListResponse))]
+[JsonSerializable(typeof(DelegationRevokedResponse))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(string))]
 internal sealed partial class OversightJsonContext : JsonSerializerContext;

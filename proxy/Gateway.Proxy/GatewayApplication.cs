@@ -95,6 +95,7 @@ public static class GatewayApplication
         services.AddHostedService<PolicyInForcePublisher>();
         services.AddHostedService<PolicyStartupService>();
         services.AddSingleton<IAgentDirectory, PolicyAgentDirectory>();
+        services.AddSingleton<DelegateDirectory>();
         services.AddAgentSignatureAuthentication();
         services.AddActingForPerson(configuration);
         services.AddSingleton<PersonAuthentication>();
@@ -136,8 +137,9 @@ public static class GatewayApplication
         // The gateway's own MCP server on /mcp: its tool calls walk the stages above (route McpCall).
         services.AddGatewayMcpServer(configuration);
 
-        // Beside the walk: the approval poll and health.
+        // Beside the walk: the approval poll, delegations and health.
         services.AddSingleton<ApprovalPollHandler>();
+        services.AddSingleton<DelegationHandler>();
         services.AddGatewayHealthChecks();
 
         // Last: it decorates the registered IStateStore with store spans.

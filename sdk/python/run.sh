@@ -6,6 +6,12 @@ here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/../testing/suite.sh"
 suite_results sdk-python "${1:-}"
 cd "$here"
+# Key-pair signing uses 'cryptography' (Debian's python3-cryptography): installed, retried, when a fresh machine lacks it.
+if ! python3 -c 'import cryptography' 2>/dev/null; then
+  sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  "$here/../../build/retry.sh" $sudo apt-get update -qq >&2 || true
+  DEBIAN_FRONTEND=noninteractive "$here/../../build/retry.sh" $sudo apt-get install -y -qq python3-cryptography >&2 || { suite_count sdk-python 0 1; exit 1; }
+fi
 status=0
 PYTHONPATH="$here/src" PYTHONDONTWRITEBYTECODE=1 timeout --kill-after=10 400 python3 -m unittest discover -v -s tests -t . 2>&1 | tee "$log" || status=$?
 ran="$(sed -nE 's/^Ran ([0-9]+) tests? in .*/\1/p' "$log" | tail -n1)"

@@ -71,5 +71,14 @@ public static class StoreKeys
     /// <summary>Present when the approval was revoked after it was granted: its warrant and the tokens issued under it are void.</summary>
     public static string ApprovalRevoked(string tenant, string approvalId) => $"{Prefix}{{{tenant}}}:approval-revoked:{approvalId}";
 
+    /// <summary>A delegated child identity's record (its grant, chain and encrypted secret), expiring with the child.</summary>
+    public static string Delegation(string tenant, string childId) => $"{Prefix}{{{tenant}}}:delegation:{childId}";
+
+    /// <summary>The children an agent or child issued on one UTC day (a set of child ids), to list and revoke its subtree.</summary>
+    public static string DelegationChildren(string tenant, string parent, long day) => $"{Prefix}{{{tenant}}}:delegation-children:{parent}:{day}";
+
+    /// <summary>A registered agent's delegation generation: raising it revokes every child it (and its children) issued before.</summary>
+    public static string DelegationGeneration(string tenant, string agent) => $"{Prefix}{{{tenant}}}:delegation-generation:{agent}";
+
     public static string AdminToken(string tokenHash) => $"{Prefix}admin-token:{tokenHash}";
 }

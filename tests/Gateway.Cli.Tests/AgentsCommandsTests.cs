@@ -36,4 +36,35 @@ public sealed class AgentsCommandsTests : IDisposable
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("no_secret_rotation", result.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AgentsDelegations_AfterADelegation_ListsTheChildAndRevokeDelegationRemovesIt()
+    {
+        await using var gw = await DemoGateway.StartAsync();
+        var child = await gw.DelegateAsync("""{"name":"researcher","permissions":[{"tool":"crm.read_contact"}],"data_class_ceiling":"internal"}""");
+
+        var listed = await gw.RunAsync(DemoGateway.AdminToken, "agents", "delegations", "demo-agent", "--tenant", DemoGateway.Tenant);
+        var revoked = await gw.RunAsync(DemoGateway.AdminToken, "agents", "revoke-delegation", child, "--tenant", DemoGateway.Tenant);
+        var after = await gw.RunAsync(DemoGateway.AdminToken, "agents", "delegations", "demo-agent", "--tenant", DemoGateway.Tenant, "--json");
+
+        Assert.True(listed.ExitCode == 0, listed.Error);
+        Assert.Contains("Agent demo-agent of tenant demo: 1 live delegation(s)", listed.Out, StringComparison.Ordinal);
+        Assert.Contains($"{child} \"researcher\" parent=demo-agent tools=crm.read_contact atf=L3 ceiling=internal may_delegate=no", listed.Out, StringComparison.Ordinal);
+        Assert.True(revoked.ExitCode == 0, revoked.Error);
+        Assert.Contains($"Revoked 1 delegation(s) under {child} of tenant demo: {child}", revoked.Out, StringComparison.Ordinal);
+        Assert.True(after.ExitCode == 0, after.Error);
+        using var json = System.Text.Json.JsonDocument.Parse(after.Out);
+        Assert.Equal(0, json.RootElement.GetProperty("delegations").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task AgentsRevokeDelegation_UnknownChild_Exits1WithTheProblemCode()
+    {
+        await using var gw = await DemoGateway.StartAsync();
+
+        var result = await gw.RunAsync(DemoGateway.AdminToken, "agents", "revoke-delegation", "dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa", "--tenant", DemoGateway.Tenant);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("delegation_not_found", result.Error, StringComparison.Ordinal);
+    }
 }

@@ -90,6 +90,13 @@ internal sealed class DemoGateway : IAsyncDisposable
         return answer.RootElement.GetProperty("decision_token").GetString()!;
     }
 
+    /// <summary>The demo agent delegates <paramref name="grant"/> (<c>POST /v1/delegations</c>, 201); returns the child's id.</summary>
+    public async Task<string> DelegateAsync(string grant)
+    {
+        using var issued = await ReadAsync(await SendAsync(HttpMethod.Post, "/v1/delegations", grant), HttpStatusCode.Created);
+        return issued.RootElement.GetProperty("agent").GetString()!;
+    }
+
     /// <summary>The demo agent asks for <paramref name="action"/>, which needs approval (409); returns the approval request's id.</summary>
     public async Task<string> RequestApprovalAsync(string action)
     {

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Gateway.Oversight.Audit;
+using Gateway.Policy;
 using Gateway.Policy.AuditChain;
 using Xunit.Abstractions;
 
@@ -32,7 +33,7 @@ public sealed class AuditJournalSealTests(ITestOutputHelper output)
     [Fact]
     public void Seal_AllMembers_RoundTripThroughTheStoredLine()
     {
-        var (record, line) = AuditVectors.SealToText(Unsigned("x") with { Simulated = true, LatencyMs = 0.1 + 0.2, UpstreamStatus = 502, ApprovalId = "ap-1", Actor = "erin", SecretSlot = "next", Person = "erin@example.com", PersonIssuer = "https://login.example.com" });
+        var (record, line) = AuditVectors.SealToText(Unsigned("x") with { Simulated = true, LatencyMs = 0.1 + 0.2, UpstreamStatus = 502, ApprovalId = "ap-1", Actor = "erin", SecretSlot = "next", ActorChain = Chain, Person = "erin@example.com", PersonIssuer = "https://login.example.com" });
 
         using var stored = JsonDocument.Parse(line);
         var root = stored.RootElement;
@@ -43,10 +44,26 @@ public sealed class AuditJournalSealTests(ITestOutputHelper output)
         Assert.Equal("next", root.GetProperty("secret_slot").GetString());
         Assert.Equal("erin@example.com", root.GetProperty("person").GetString());
         Assert.Equal("https://login.example.com", root.GetProperty("person_issuer").GetString());
+        Assert.Equal("""[{"kind":"person","id":"ada@example.com"},{"kind":"agent","id":"a"},{"kind":"delegate","id":"dlg-1","name":"helper","run_id":"run-7"}]""",
+            JsonSerializer.Serialize(root.GetProperty("actor_chain").EnumerateArray().Select(l => new { kind = l.GetProperty("kind").GetString(), id = l.GetProperty("id").GetString(), name = l.TryGetProperty("name", out var n) ? n.GetString() : null, run_id = l.TryGetProperty("run_id", out var r) ? r.GetString() : null }), new JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
         Assert.Equal("replica-1", root.GetProperty("replica").GetString());
         Assert.Equal(record.Time, root.GetProperty("time").GetDateTimeOffset());
         Assert.Equal([1, 2], new[] { root.GetProperty("redactions").GetProperty("email").GetInt32(), root.GetProperty("redactions").GetProperty("pii").GetInt32() });
         Assert.Equal(AuditCanonicalJson.Canonicalize(root), line);
+    }
+
+    [Fact]
+    public void Seal_ActorChain_IsWrittenInCanonicalOrderBetweenActorAndAgent()
+    {
+        var (_, line) = AuditVectors.SealToText(Unsigned("x") with { Actor = "erin", ActorChain = Chain });
+
+        using var stored = JsonDocument.Parse(line);
+        var names = stored.RootElement.EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Equal(names.Order(StringComparer.Ordinal), names);
+        Assert.Equal(names.IndexOf("actor") + 1, names.IndexOf("actor_chain"));
+        Assert.Equal(["id", "kind", "name", "run_id"], stored.RootElement.GetProperty("actor_chain")[2].EnumerateObject().Select(p => p.Name));
+        Assert.Equal(AuditCanonicalJson.Canonicalize(stored.RootElement), line);
+        Assert.Equal(stored.RootElement.GetProperty("hash").GetString(), AuditCanonicalJson.ComputeHash(stored.RootElement));
     }
 
     [Fact]
@@ -163,4 +180,11 @@ public sealed class AuditJournalSealTests(ITestOutputHelper output)
     }
 
     private static AuditRecord Unsigned(string text) => AuditVectors.Record(7, text);
+
+    private static readonly IReadOnlyList<ActorLink> Chain =
+    [
+        new(ActorKind.Person, "ada@example.com"),
+        new(ActorKind.Agent, "a"),
+        new(ActorKind.Delegate, "dlg-1") { Name = "helper", RunId = "run-7" },
+    ];
 }

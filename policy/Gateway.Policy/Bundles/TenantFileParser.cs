@@ -20,6 +20,7 @@ internal sealed partial class TenantFileParser
     private readonly RuleSectionParser _rules;
     private readonly LimitSectionParser _limits;
     private readonly PersonSectionParser _people;
+    private readonly DelegationSectionParser _delegation;
 
     public TenantFileParser(YamlNodeReader reader, string baseDirectory)
     {
@@ -34,12 +35,13 @@ internal sealed partial class TenantFileParser
         _risks = new RiskSectionParser(reader, _references);
         _rules = new RuleSectionParser(reader, _references, new RuleMatchParser(reader, _references));
         _limits = new LimitSectionParser(reader, _references);
+        _delegation = new DelegationSectionParser(reader);
     }
 
     public TenantRegister? Parse(YamlNode root)
     {
         var f = _r.Mapping(root, "tenant file", "tenant", "environment", "simulate", "workspaces", "approvers", "agents", "catalog",
-            "approval_gates", "data_flows", "risks", "red_team_tests", "rules", "rate_limits", "budgets", "default_verdict", "compatible_with", "openid_provider");
+            "approval_gates", "data_flows", "risks", "red_team_tests", "rules", "rate_limits", "budgets", "default_verdict", "compatible_with", "delegation", "openid_provider");
         if (f is null)
         {
             return null;
@@ -71,6 +73,7 @@ internal sealed partial class TenantFileParser
         var openIdProvider = f["openid_provider"] is { } op ? _people.ParseProvider(op) : null;
         _people.CheckRequirements(openIdProvider, catalog);
 
+        var delegation = _delegation.Parse(f["delegation"]);
         var defaultVerdict = f["default_verdict"] is { } dv ? _r.Enum<RuleEffect>(dv, "default_verdict") ?? RuleEffect.Block : RuleEffect.Allow;
         var compatibleWith = new List<string>();
         if (f["compatible_with"] is { } cw)
@@ -111,6 +114,7 @@ internal sealed partial class TenantFileParser
             DefaultVerdict = defaultVerdict,
             CompatibleWith = compatibleWith,
             OpenIdProvider = openIdProvider,
+            Delegation = delegation,
         };
     }
 

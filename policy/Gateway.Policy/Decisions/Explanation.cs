@@ -67,4 +67,12 @@ public sealed record Explanation
     [JsonPropertyName("error")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Error { get; init; }
+
+    /// <summary>
+    /// Who acted (<see cref="Policy.ActorChain"/>: person → agent → child → …), when that is more than the signing agent
+    /// alone; null (absent) for a registered agent acting for no one.
+    /// </summary>
+    [JsonPropertyName("actor_chain")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ActorLink>? ActorChain { get; init; }
 }

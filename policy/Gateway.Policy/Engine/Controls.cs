@@ -201,6 +201,19 @@ internal static class Controls
 
     public static ControlResult DataMovement(ref EvaluationState state, TenantPolicy tenant, AgentIndex agent, ActionDescriptor d)
     {
+        var beyond = d.DataClasses & ~agent.DataClassCeiling;
+        if (beyond != DataClassSet.None)
+        {
+            var classes = string.Join(", ", DataClassSets.ToList(beyond).Select(WireNames.Of));
+            return state.Record(
+                ControlResult.Failed(
+                    ControlId.DataMovement,
+                    Severity.Critical,
+                    $"delegated agent '{agent.Record.Id}' may not touch {classes}: beyond its delegation's data-class ceiling",
+                    $"ask agent '{d.RegisteredAgent}' for a delegation whose data_class_ceiling covers {classes}"),
+                "beyond_delegation_ceiling");
+        }
+
         var regulated = d.DataClasses & DataClassSet.Regulated;
         if (regulated == DataClassSet.None)
         {

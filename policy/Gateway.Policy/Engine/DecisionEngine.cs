@@ -72,6 +72,7 @@ public sealed class DecisionEngine
                 IntentDigest = IntentDigest.Compute(fields),
                 Person = caller.Person,
                 Entry = entry,
+                Delegation = caller.Delegation,
             },
             null);
     }
@@ -84,7 +85,7 @@ public sealed class DecisionEngine
         ArgumentNullException.ThrowIfNull(request);
 
         var state = default(EvaluationState);
-        var agent = tenant.FindAgent(descriptor.Agent);
+        var agent = descriptor.Delegation is { } delegation ? tenant.FindDelegate(descriptor.Agent, delegation) : tenant.FindAgent(descriptor.Agent);
         var path = new ControlResult[ControlCount];
         path[0] = Controls.AgentRegistration(ref state, agent, descriptor);
         if (agent is null)
@@ -300,7 +301,9 @@ public sealed class DecisionEngine
     {
         ArgumentNullException.ThrowIfNull(tenant);
         ArgumentNullException.ThrowIfNull(request);
-        var agent = errorCode == "unknown_tool" ? tenant.FindAgent(caller.Agent) : null;
+        var agent = errorCode != "unknown_tool" ? null
+            : caller.Delegation is { } delegation ? tenant.FindDelegate(caller.Agent, delegation)
+            : tenant.FindAgent(caller.Agent);
         var path = agent is null ? [] : UnknownToolPath(agent, request.Tool);
         var escalate = agent is { HasOpenCriticalFinding: true } && path.Length == ControlCount;
         var remedy = errorCode == "unknown_tool" ? $"add '{request.Tool}' to the catalog of tenant '{tenant.Slug}'" : "call with a tenant and workspace of this policy";

@@ -124,7 +124,9 @@ internal static class RuleMatcher
 
     private static bool ScopeHolds(RuleMatch match, ActionDescriptor descriptor)
     {
-        if (match.Agents is not null && !Glob.AnyMatch(match.Agents, descriptor.Agent))
+        // A rule naming a registered agent binds its delegated children too: a child is never less governed.
+        if (match.Agents is not null && !Glob.AnyMatch(match.Agents, descriptor.Agent)
+            && (descriptor.Delegation is null || !Glob.AnyMatch(match.Agents, descriptor.Delegation.Agent)))
         {
             return false;
         }

@@ -38,4 +38,13 @@ internal sealed class AgentIndex
     public bool HasOpenCriticalFinding { get; }
 
     public bool HasPassedRedTeam { get; }
+
+    /// <summary>
+    /// The classes the agent may touch at all: every class for a registered agent; for a delegated child, those at or
+    /// below its grant's ceiling (a request beyond it fails data movement, critical).
+    /// </summary>
+    public DataClassSet DataClassCeiling { get; init; } = DelegationCeilings.AtOrBelow(DelegationCeilings.Unbounded);
+
+    /// <summary>True for a delegated child narrowed from its registered agent's entry.</summary>
+    public bool Delegated { get; init; }
 }

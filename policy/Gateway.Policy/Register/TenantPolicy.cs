@@ -212,6 +212,54 @@ public sealed class TenantPolicy
 
     internal AgentIndex? FindAgent(string agentId) => _agents.GetValueOrDefault(agentId);
 
+    /// <summary>
+    /// A delegated child as the controls see it: its registered agent's entry as the bundle has it now, under the child's
+    /// id, narrowed by <paramref name="scope"/> (permissions ∩ granted, the lower ATF level, the data-class ceiling).
+    /// Null when the registered agent is no longer in the register.
+    /// </summary>
+    internal AgentIndex? FindDelegate(string childId, DelegationScope scope)
+    {
+        if (!_agents.TryGetValue(scope.Agent, out var parent))
+        {
+            return null;
+        }
+
+        var permissions = new Dictionary<string, PermissionIndex>(scope.Permissions.Count, StringComparer.Ordinal);
+        foreach (var granted in scope.Permissions)
+        {
+            if (!parent.Permissions.TryGetValue(granted.Tool, out var held))
+            {
+                continue;
+            }
+
+            var types = granted.ActionTypes.Where(held.Permits).ToArray();
+            permissions[granted.Tool] = new PermissionIndex(held.Permission with { ActionTypes = types });
+        }
+
+        var record = parent.Record with
+        {
+            Id = childId,
+            Name = scope.Name ?? parent.Record.Name,
+            AtfLevel = parent.Record.AtfLevel is { } level ? DelegationCeilings.Lower(level, scope.AtfLevel) : null,
+            Permissions = [.. permissions.Values.Select(static p => p.Permission)],
+        };
+        return new AgentIndex(record, permissions.ToFrozenDictionary(StringComparer.Ordinal), parent.FlowsByTool, parent.OpenRisks, parent.HasPassedRedTeam)
+        {
+            DataClassCeiling = scope.AllowedDataClasses,
+            Delegated = true,
+        };
+    }
+
+    /// <summary>
+    /// True when the delegated child with <paramref name="scope"/> may use <paramref name="tool"/>: its registered agent holds
+    /// a permission for it now and the grant names it.
+    /// </summary>
+    public bool Permits(DelegationScope scope, string tool)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        return Permits(scope.Agent, tool) && scope.Permissions.Any(p => string.Equals(p.Tool, tool, StringComparison.Ordinal));
+    }
+
     internal DataClassSet DocumentedFlows(AgentIndex agent, string tool)
         => (agent.FlowsByTool.TryGetValue(tool, out var own) ? own : DataClassSet.None)
             | (_wildcardFlows.TryGetValue(tool, out var any) ? any : DataClassSet.None);

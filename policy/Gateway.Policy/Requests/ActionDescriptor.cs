@@ -41,6 +41,17 @@ public sealed record ActionDescriptor
     [JsonIgnore]
     public required CatalogEntry Entry { get; init; }
 
+    /// <summary>
+    /// For a delegated child (<see cref="Agent"/> is its id): the scope its grants allow, evaluated against its registered
+    /// agent's entry (<see cref="DelegationScope.Agent"/>); null for a registered agent.
+    /// </summary>
+    [JsonIgnore]
+    public DelegationScope? Delegation { get; init; }
+
+    /// <summary>The registered agent whose entry governs the action: the caller itself, or a delegated child's agent.</summary>
+    [JsonIgnore]
+    public string RegisteredAgent => Delegation?.Agent ?? Agent;
+
     /// <summary>An external action: the external flag, or action type <c>external</c>.</summary>
     public bool IsExternalAction => External || ActionType == ActionType.External;
 }

@@ -21,6 +21,9 @@ public sealed record DecisionTokenGrant(string TokenId, long TenantGeneration, l
     /// </summary>
     public bool Evaluation { get; init; }
 
+    /// <summary>The actor chain the token names (<see cref="DecisionTokenPayload.ActorChain"/>); null when the agent acted alone.</summary>
+    public IReadOnlyList<ActorLink>? ActorChain { get; init; }
+
     /// <summary>A fresh token id: 16 random bytes, base64url (22 characters).</summary>
     public static string NewTokenId()
     {

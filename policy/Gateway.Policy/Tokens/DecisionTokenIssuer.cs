@@ -115,6 +115,7 @@ public sealed class DecisionTokenIssuer
             RequestId = grant.RequestId,
             ApprovalId = grant.ApprovalId,
             Evaluation = evaluation ? true : null,
+            ActorChain = grant.ActorChain,
         };
 
         return Encode(JsonSerializer.SerializeToUtf8Bytes(payload, PolicyJsonContext.Default.DecisionTokenPayload));

@@ -72,4 +72,34 @@ public sealed record DecisionTokenPayload
     [JsonPropertyName("evl")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public bool? Evaluation { get; init; }
+
+    /// <summary>
+    /// The actor chain (person → agent → child → …) when it says more than <see cref="Agent"/> alone; then
+    /// <see cref="Agent"/> is its last link and the chain's registered agent is the one whose token generation
+    /// (<see cref="AgentGeneration"/>) the token was issued under.
+    /// </summary>
+    [JsonPropertyName("chn")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ActorLink>? ActorChain { get; init; }
+
+    /// <summary>The agent whose token generation governs the token: the chain's registered agent, else <see cref="Agent"/>.</summary>
+    [JsonIgnore]
+    public string GenerationAgent
+    {
+        get
+        {
+            if (ActorChain is { } links)
+            {
+                foreach (var link in links)
+                {
+                    if (link.Kind == ActorKind.Agent)
+                    {
+                        return link.Id;
+                    }
+                }
+            }
+
+            return Agent;
+        }
+    }
 }

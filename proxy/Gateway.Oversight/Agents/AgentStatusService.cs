@@ -113,6 +113,34 @@ public sealed class AgentStatusService
         return keys;
     }
 
+    /// <summary>The index, in <see cref="DelegateSwitchKeys"/>, of the suspension of the child's registered agent.</summary>
+    public const int AgentSuspendedSwitch = SecretRetiredSwitch + 1;
+
+    /// <summary>The index, in <see cref="DelegateSwitchKeys"/>, of the revocation of the registered agent's secret.</summary>
+    public const int AgentSecretRevokedSwitch = SecretRetiredSwitch + 2;
+
+    /// <summary>The index, in <see cref="DelegateSwitchKeys"/>, of the retirement of the agent's secret that issued the child (when known).</summary>
+    public const int IssuerSecretRetiredSwitch = SecretRetiredSwitch + 3;
+
+    /// <summary>
+    /// The kill switches a delegated child's request is checked against, in one store call: its own (at the indexes of
+    /// <see cref="SwitchKeys"/>), then its registered agent's suspension and secret revocation, and the retirement of the
+    /// agent's secret that signed the delegation (when the agent issued it): a child never outlives what stops its agent.
+    /// </summary>
+    public static string[] DelegateSwitchKeys(string tenant, string child, string secretFingerprint, string agent, string? issuerFingerprint)
+    {
+        var keys = new string[issuerFingerprint is null ? IssuerSecretRetiredSwitch : IssuerSecretRetiredSwitch + 1];
+        SwitchKeys(tenant, child, secretFingerprint).CopyTo(keys, 0);
+        keys[AgentSuspendedSwitch] = SuspendedKey(tenant, agent);
+        keys[AgentSecretRevokedSwitch] = SecretRevokedKey(tenant, agent);
+        if (issuerFingerprint is not null)
+        {
+            keys[IssuerSecretRetiredSwitch] = SecretRetiredKey(tenant, agent, issuerFingerprint);
+        }
+
+        return keys;
+    }
+
     /// <summary>
     /// The key whose existence means "the secret with this fingerprint is retired": a request it signs is refused
     /// (401), whichever slot the bundle now gives it, while the agent's other secret goes on working.

@@ -85,6 +85,13 @@ public record AuditEntry
     public string? PersonIssuer { get; init; }
 
     /// <summary>
+    /// Who acted, first principal first (person → agent → delegated child → …; <see cref="Agent"/> is its last link),
+    /// when that is more than the signing agent alone: a request signed by a delegated child, or made for a person. Null
+    /// for a registered agent acting for no one, for an admin action, and in records written before delegation.
+    /// </summary>
+    public IReadOnlyList<Gateway.Policy.ActorLink>? ActorChain { get; init; }
+
+    /// <summary>
     /// For one record standing for several requests (<see cref="Fold"/>): how many requests it records; their ids are
     /// <see cref="RequestIds"/> (repeated refusals), or those of <see cref="Outcomes"/> (outcomes) or of
     /// <see cref="Decisions"/> (decisions), and

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Gateway.Policy;
 
 namespace Gateway.Oversight.Audit;
 
@@ -147,6 +148,7 @@ internal static class AuditGroupFold
         string? SecretSlot,
         string? Person,
         string? PersonIssuer,
+        string? ActorChain,
         string? PolicyDigest,
         string? ExplanationDigest,
         string? FailingControls)
@@ -187,6 +189,7 @@ internal static class AuditGroupFold
                 entry.SecretSlot,
                 entry.Person,
                 entry.PersonIssuer,
+                entry.ActorChain is { } chain ? Joined(chain.Select(static l => WireNames.Of(l.Kind) + "/" + l.Id + "/" + l.Name + "/" + l.RunId).ToList()) : null,
                 entry.Fold == AuditFold.Decision ? entry.PolicyDigest : null,
                 explanationDigest,
                 failingControls);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Gateway.Policy;
 using Gateway.Policy.Canonical;
 
 namespace Gateway.Oversight.Audit;
@@ -96,6 +97,12 @@ internal static class AuditSeal
         var members = new MemberWriter(json);
         json.WriteRaw("{"u8);
         members.String("actor"u8, r.Actor);
+        if (r.ActorChain is { } chain)
+        {
+            members.Name("actor_chain"u8);
+            WriteActorChain(json, chain);
+        }
+
         members.String("agent"u8, r.Agent);
         members.String("approval_id"u8, r.ApprovalId);
         members.String("connector"u8, r.Connector);
@@ -195,6 +202,19 @@ internal static class AuditSeal
             json.WriteRaw("{"u8);
             members.String("intent_digest"u8, decision.IntentDigest);
             members.String("request_id"u8, decision.RequestId);
+            json.WriteRaw("}"u8);
+        });
+
+    /// <summary>The actor chain, first principal first: each link's members sorted (<c>id</c>, <c>kind</c>, <c>name</c>, <c>run_id</c>), absent values left out.</summary>
+    private static void WriteActorChain(CanonicalJsonWriter json, IReadOnlyList<ActorLink> chain) =>
+        WriteArray(json, chain, static (json, link) =>
+        {
+            var members = new MemberWriter(json);
+            json.WriteRaw("{"u8);
+            members.String("id"u8, link.Id);
+            members.String("kind"u8, WireNames.Of(link.Kind));
+            members.String("name"u8, link.Name);
+            members.String("run_id"u8, link.RunId);
             json.WriteRaw("}"u8);
         });
 

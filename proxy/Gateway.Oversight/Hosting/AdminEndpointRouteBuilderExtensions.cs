@@ -23,6 +23,7 @@ public static class AdminEndpointRouteBuilderExtensions
         ApprovalEndpoints.Map(admin);
         TokenEndpoints.Map(admin);
         AgentEndpoints.Map(admin);
+        DelegationEndpoints.Map(admin);
         TenantEndpoints.Map(admin);
         AuditEndpoints.Map(admin);
         IncidentEndpoints.Map(admin);

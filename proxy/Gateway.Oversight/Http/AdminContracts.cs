@@ -32,6 +32,12 @@ public sealed record ApprovalListResponse(IReadOnlyList<ApprovalRequest> Approva
 /// <summary>Response of the agent kill-switch calls.</summary>
 public sealed record AgentStatusResponse(string Tenant, string Agent, bool Suspended, bool SecretRevoked);
 
+/// <summary>Response of an agent's delegations listing: its live subtree, each child after its parent.</summary>
+public sealed record DelegationListResponse(string Tenant, string Agent, IReadOnlyList<Delegations.DelegationInfo> Delegations);
+
+/// <summary>Response of a delegation's revocation: the children revoked (the one named and its subtree).</summary>
+public sealed record DelegationRevokedResponse(string Tenant, string Agent, IReadOnlyList<string> Revoked);
+
 /// <summary>Response of the audit record listing.</summary>
 public sealed record AuditRecordsResponse(IReadOnlyList<JsonElement> Records, long? NextStart);
 

@@ -78,6 +78,10 @@ public static class ProblemCodes
     public const string DecisionTokenUsed = "decision_token_used";
     public const string DecisionTokenMismatch = "decision_token_mismatch";
 
+    // 403: POST /v1/delegations
+    public const string DelegationWidensAuthority = "delegation_widens_authority";
+    public const string DelegatorSuspended = "delegator_suspended";
+
     // 5xx: fail closed
     public const string StoreUnavailable = "store_unavailable";
     public const string AuditUnavailable = "audit_unavailable";
@@ -98,6 +102,7 @@ public static class ProblemCodes
     public const string TenantNotFound = "tenant_not_found";
     public const string AgentNotFound = "agent_not_found";
     public const string NoSecretRotation = "no_secret_rotation";
+    public const string DelegationNotFound = "delegation_not_found";
     public const string InvalidTenant = "invalid_tenant";
     public const string InvalidAgent = "invalid_agent";
     public const string InvalidName = "invalid_name";

@@ -32,7 +32,7 @@ public sealed class DecisionTokenVerifier
             return new DecisionTokenStatus(DecisionTokenStatus.Invalid, read.Failure, null);
         }
 
-        if (!Identifiers.IsValidTenant(payload.Tenant) || !Identifiers.IsValidAgent(payload.Agent) || string.IsNullOrEmpty(payload.TokenId))
+        if (!Identifiers.IsValidTenant(payload.Tenant) || !Identifiers.IsValidAgent(payload.Agent) || !Identifiers.IsValidAgent(payload.GenerationAgent) || string.IsNullOrEmpty(payload.TokenId))
         {
             return new DecisionTokenStatus(DecisionTokenStatus.Invalid, DecisionTokenRead.MalformedReason, null);
         }
@@ -42,7 +42,7 @@ public sealed class DecisionTokenVerifier
             return new DecisionTokenStatus(DecisionTokenStatus.Expired, DecisionTokenStatus.Reasons.Expired, payload);
         }
 
-        var generations = TokenGenerations.KeysOf(payload.Tenant, payload.Agent);
+        var generations = TokenGenerations.KeysOf(payload.Tenant, payload.GenerationAgent);
         var keys = new List<string>(5) { StoreKeys.DecisionToken(payload.Tenant, payload.TokenId), generations[0], generations[1], StoreKeys.TokenPolicyDigest(payload.Tenant) };
         if (payload.ApprovalId is { } approval)
         {

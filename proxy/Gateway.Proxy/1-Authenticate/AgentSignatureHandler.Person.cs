@@ -1,5 +1,6 @@
 using Gateway.Connectors.Signing;
 using Gateway.Oversight.Http;
+using Gateway.Policy;
 using Gateway.Proxy.People;
 using Gateway.Proxy.Pipeline;
 
@@ -49,5 +50,21 @@ internal sealed partial class AgentSignatureHandler
 
         feature.Add(new PresentedPerson(person, check.Expires) { Token = token });
         return claimed with { Person = person };
+    }
+
+    /// <summary>
+    /// The identity with its verified person at the head of its actor chain: prepended to a chain that names none (an
+    /// agent's, or a child's issued without a person); a child's chain that names another person is null (refused).
+    /// </summary>
+    private static AgentIdentity? PersonAtHead(AgentIdentity claimed)
+    {
+        var person = claimed.Person!;
+        var chain = claimed.Chain;
+        if (chain.Person is { } head)
+        {
+            return string.Equals(head.Id, person.Subject, StringComparison.Ordinal) ? claimed : null;
+        }
+
+        return claimed with { Chain = ActorChain.From([new ActorLink(ActorKind.Person, person.Subject), .. chain.Links]) };
     }
 }

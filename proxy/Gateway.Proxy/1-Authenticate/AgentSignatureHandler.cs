@@ -3,12 +3,15 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Gateway.Connectors.Signing;
 using Gateway.Oversight.AccessTokens;
+using Gateway.Oversight.Delegations;
 using Gateway.Oversight.Http;
 using Gateway.Proxy.Configuration;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Security;
 using Gateway.Proxy.Telemetry;
+using Gateway.Policy;
+using Gateway.Store;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Diagnostics;
@@ -32,6 +35,7 @@ namespace Gateway.Proxy.Authenticate;
 internal sealed partial class AgentSignatureHandler : AuthenticationHandler<AgentSignatureOptions>
 {
     private readonly IAgentDirectory _agents;
+    private readonly DelegateDirectory _delegates;
     private readonly TimeProvider _time;
     private readonly GatewayMetrics _metrics;
     private readonly GatewayOptions _gateway;
@@ -43,6 +47,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
         ILogger<AgentSignatureHandler> logger,
         UrlEncoder encoder,
         IAgentDirectory agents,
+        DelegateDirectory delegates,
         TimeProvider time,
         GatewayMetrics metrics,
         IOptions<GatewayOptions> gateway)
@@ -52,6 +57,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
     {
         _logger = logger;
         _agents = agents;
+        _delegates = delegates;
         _time = time;
         _metrics = metrics;
         _gateway = gateway.Value;
@@ -150,6 +156,20 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             }
 
             var lookup = _agents.Find(claimed.Tenant, claimed.Workspace, claimed.Agent);
+            DelegatedAgent? delegated = null;
+            if (lookup.Status == AgentLookupStatus.UnknownAgent && DelegationIds.IsDelegate(claimed.Agent))
+            {
+                // A delegated child: its grant and secret live in the shared store, as every replica sees them now.
+                try
+                {
+                    (lookup, delegated) = await _delegates.FindAsync(claimed.Tenant, claimed.Workspace, claimed.Agent, context.RequestAborted).ConfigureAwait(false);
+                }
+                catch (StateStoreUnavailableException)
+                {
+                    return Refuse(StatusCodes.Status503ServiceUnavailable, ProblemCodes.StoreUnavailable, "The state store cannot be reached.");
+                }
+            }
+
             if (lookup.Status != AgentLookupStatus.Found || (lookup.Secret is null && lookup.Key is null))
             {
                 var (status, refusal) = lookup.Status switch
@@ -234,6 +254,24 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
 
                 claimed = claimed with { SecretSlot = signingKey.Slot, SecretFingerprint = signingKey.Key!.Fingerprint };
                 _metrics.RecordAuthenticated(signingKey.Slot);
+            }
+
+            if (delegated is not null)
+            {
+                // The chain the child's record holds, ending in the child: what every later stage governs and records.
+                claimed = claimed with { Chain = ActorChain.From(delegated.Record.Chain), Delegation = delegated };
+            }
+
+            if (claimed.Person is not null)
+            {
+                // The person heads the chain: person → agent → child → ….
+                if (PersonAtHead(claimed) is not { } forPerson)
+                {
+                    return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.PersonTokenInvalid,
+                        "This delegated child was issued for another person than the token names.");
+                }
+
+                claimed = forPerson;
             }
 
             // Freshness (the nonce) and the kill switches are the Admit stage's, in its one store call.

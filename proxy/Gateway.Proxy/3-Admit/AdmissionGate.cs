@@ -58,13 +58,15 @@ internal sealed class AdmissionGate
         List<string>? scopes = null;
         if (tenant is not null && tool is not null)
         {
-            foreach (var limit in tenant.RateLimitsFor(identity.Agent, tool))
+            // A delegated child counts against its registered agent's limits: delegating never adds capacity.
+            var agent = identity.RegisteredAgent;
+            foreach (var limit in tenant.RateLimitsFor(agent, tool))
             {
                 var (scope, key) = limit.Scope switch
                 {
                     RateLimitScope.Tenant => ("tenant", "tenant"),
-                    RateLimitScope.Agent => ("agent", "agent:" + identity.Agent),
-                    _ => ("tool", "tool:" + (limit.Agent is null ? "*" : identity.Agent) + ":" + (limit.Tool ?? tool)),
+                    RateLimitScope.Agent => ("agent", "agent:" + agent),
+                    _ => ("tool", "tool:" + (limit.Agent is null ? "*" : agent) + ":" + (limit.Tool ?? tool)),
                 };
                 windows ??= [];
                 scopes ??= [];
@@ -77,7 +79,9 @@ internal sealed class AdmissionGate
             StoreKeys.Nonce(identity.Tenant, identity.Agent, identity.Nonce),
             identity.Timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture),
             _nonceLifetime,
-            AgentStatusService.SwitchKeys(identity.Tenant, identity.Agent, identity.SecretFingerprint),
+            identity.Delegation is { } delegated && identity.SecretFingerprint is { } fingerprint
+                ? AgentStatusService.DelegateSwitchKeys(identity.Tenant, identity.Agent, fingerprint, identity.RegisteredAgent, delegated.Record.IssuerSecretFingerprint)
+                : AgentStatusService.SwitchKeys(identity.Tenant, identity.Agent, identity.SecretFingerprint),
             (IReadOnlyList<RateLimitWindow>?)windows ?? [])
         {
             Budget = budget,
@@ -91,7 +95,7 @@ internal sealed class AdmissionGate
                 Token = new TokenRecording(
                     StoreKeys.DecisionToken(identity.Tenant, tokenId),
                     _tokenRecordLifetime,
-                    TokenGenerations.KeysOf(identity.Tenant, identity.Agent))
+                    TokenGenerations.KeysOf(identity.Tenant, identity.RegisteredAgent))
                 {
                     ConsumeKey = evaluation is null ? null : StoreKeys.DecisionToken(identity.Tenant, evaluation.TokenId),
                 },
@@ -106,7 +110,10 @@ internal sealed class AdmissionGate
         }
 
         var reservation = TokenBudgetGate.Admitted(budget, outcome.Budget);
-        if (outcome.IsSwitchOn(AgentStatusService.SecretRevokedSwitch) || outcome.IsSwitchOn(AgentStatusService.SecretRetiredSwitch))
+        var isDelegate = identity.Delegation is not null;
+        var secretRevoked = outcome.IsSwitchOn(AgentStatusService.SecretRevokedSwitch) || (isDelegate && outcome.IsSwitchOn(AgentStatusService.AgentSecretRevokedSwitch));
+        var secretRetired = outcome.IsSwitchOn(AgentStatusService.SecretRetiredSwitch) || (isDelegate && outcome.IsSwitchOn(AgentStatusService.IssuerSecretRetiredSwitch));
+        if (secretRevoked || secretRetired)
         {
             if (reservation is { Granted: true })
             {
@@ -114,7 +121,7 @@ internal sealed class AdmissionGate
                 await _budgets.ReleaseAsync(reservation).ConfigureAwait(false);
             }
 
-            return outcome.IsSwitchOn(AgentStatusService.SecretRevokedSwitch) ? Admission.SecretRevoked : Admission.SecretRetired;
+            return secretRevoked ? Admission.SecretRevoked : Admission.SecretRetired;
         }
 
         if (!outcome.RateLimit.Admitted)
@@ -135,7 +142,8 @@ internal sealed class AdmissionGate
             return new Admission(refusedEvaluation, identity, null, TimeSpan.Zero);
         }
 
-        var suspended = outcome.IsSwitchOn(AgentStatusService.SuspendedSwitch) || outcome.IsSwitchOn(AgentStatusService.TenantSuspendedSwitch);
+        var suspended = outcome.IsSwitchOn(AgentStatusService.SuspendedSwitch) || outcome.IsSwitchOn(AgentStatusService.TenantSuspendedSwitch)
+            || (isDelegate && outcome.IsSwitchOn(AgentStatusService.AgentSuspendedSwitch));
         return new Admission(AdmissionVerdict.Admitted, suspended ? identity with { Suspended = true } : identity, null, TimeSpan.Zero)
         {
             Reservation = reservation,

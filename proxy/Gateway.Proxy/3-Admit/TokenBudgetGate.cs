@@ -49,7 +49,7 @@ internal sealed class TokenBudgetGate
             || !described.Tenant.TryGetCatalogEntry(tool, out var entry)
             || entry is null
             || !entry.Type().IsModel
-            || described.Tenant.BudgetFor(identity.Agent, entry.Name) is not { } budget)
+            || described.Tenant.BudgetFor(identity.RegisteredAgent, entry.Name) is not { } budget)
         {
             return null;
         }
@@ -76,7 +76,7 @@ internal sealed class TokenBudgetGate
     /// </summary>
     public async ValueTask<TokenReservation?> TryReserveAsync(TenantPolicy tenant, AgentIdentity identity, string connector, long tokens, TokenReservation? admitted, CancellationToken cancellationToken)
     {
-        var budget = tenant.BudgetFor(identity.Agent, connector);
+        var budget = tenant.BudgetFor(identity.RegisteredAgent, connector);
         var key = budget is null ? null : KeyFor(budget, identity, connector);
         TokenReservation? reservation;
         if (admitted is not null && admitted.Key != key)
@@ -147,7 +147,7 @@ internal sealed class TokenBudgetGate
 
     // A budget written for "*" is shared by everyone it covers; one for an agent or connector is its own.
     private static string KeyFor(TokenBudget budget, AgentIdentity identity, string connector) =>
-        StoreKeys.Budget(identity.Tenant, $"{(budget.Agent == "*" ? "*" : identity.Agent)}:{(budget.Connector == "*" ? "*" : connector)}");
+        StoreKeys.Budget(identity.Tenant, $"{(budget.Agent == "*" ? "*" : identity.RegisteredAgent)}:{(budget.Connector == "*" ? "*" : connector)}");
 }
 
 /// <summary>

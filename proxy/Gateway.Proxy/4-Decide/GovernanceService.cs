@@ -58,7 +58,7 @@ internal sealed partial class GovernanceService
     /// </summary>
     public async ValueTask<GovernedDecision> DecideAsync(TenantPolicy tenant, AgentIdentity identity, ActionRequest request, DecisionTokenGrant? grant, DecisionTokenPayload? evaluation, string requestId, CancellationToken cancellationToken)
     {
-        var caller = new AuthenticatedCaller(identity.Tenant, identity.Workspace, identity.Agent) { Person = identity.Person };
+        var caller = new AuthenticatedCaller(identity.Tenant, identity.Workspace, identity.Agent) { Person = identity.Person, Delegation = identity.Delegation?.Scope };
         var started = Stopwatch.GetTimestamp();
         Decision decision;
         CatalogEntry? entry = null;
@@ -104,6 +104,13 @@ internal sealed partial class GovernanceService
         if (mismatch)
         {
             decision = EvaluationMismatch.Block(decision, evaluation!);
+        }
+
+        if (identity.ChainLinks is { } chain)
+        {
+            // Who acted goes with the decision: its explanation (so every response, approval and record), and its token.
+            decision = decision with { Explanation = decision.Explanation with { ActorChain = chain } };
+            grant = grant is null ? null : grant with { ActorChain = chain };
         }
 
         var explanationJson = JsonSerializer.SerializeToUtf8Bytes(decision.Explanation, PolicyJsonContext.Default.Explanation);

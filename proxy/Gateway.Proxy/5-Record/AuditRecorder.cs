@@ -82,6 +82,7 @@ internal sealed class AuditRecorder
             SecretSlot = identity.SecretSlot?.WireName(),
             Person = identity.Person?.Subject,
             PersonIssuer = identity.Person?.Issuer,
+            ActorChain = identity.ChainLinks,
             StatusCode = statusCode,
             Fold = code is ProblemCodes.RateLimited or ProblemCodes.ReplayedNonce or ProblemCodes.StoreUnavailable ? AuditFold.RepeatedRefusal : AuditFold.None,
         });
@@ -106,6 +107,7 @@ internal sealed class AuditRecorder
             SecretSlot = identity.SecretSlot?.WireName(),
             Person = identity.Person?.Subject,
             PersonIssuer = identity.Person?.Issuer,
+            ActorChain = identity.ChainLinks,
         };
 
     private async ValueTask AppendAsync(HttpContext context, AuditEntry entry)

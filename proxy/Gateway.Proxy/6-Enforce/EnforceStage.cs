@@ -251,7 +251,7 @@ internal sealed partial class EnforceStage
             // asked tools/list: a resumed stream (GET with Last-Event-ID) replays answers without their request. (A
             // tools/call, sent alone, resolves to its mcp_tool entry; everything else to the server's.)
             McpToolAllowed = described.Route == GatewayRouteKind.Provider && kind.IsMcpServer
-                ? McpToolFilter(tenant, identity.Agent, entry.Name)
+                ? McpToolFilter(tenant, identity, entry.Name)
                 : null,
             Usage = described.Route == GatewayRouteKind.Provider && isModel ? new ModelUsageAccumulator() : null,
             PersonCredential = personCredential,
@@ -332,8 +332,10 @@ internal sealed partial class EnforceStage
     }
 
     /// <summary>A tool is listed only when the agent could call it: its mcp_tool entry exists and is permitted.</summary>
-    private static Func<string, bool> McpToolFilter(TenantPolicy tenant, string agent, string server) => toolName =>
-        ProviderActionDescriber.FindMcpTool(tenant, server, toolName) is { } catalogName && tenant.Permits(agent, catalogName);
+    // A delegated child sees the tools its agent holds and its grant names.
+    private static Func<string, bool> McpToolFilter(TenantPolicy tenant, AgentIdentity identity, string server) => toolName =>
+        ProviderActionDescriber.FindMcpTool(tenant, server, toolName) is { } catalogName
+        && (identity.Delegation is { } delegated ? tenant.Permits(delegated.Scope, catalogName) : tenant.Permits(identity.Agent, catalogName));
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 

@@ -1,7 +1,7 @@
 using Gateway.Proxy.Authenticate;
 namespace Gateway.Proxy.Hosting;
 
-/// <summary>Maps the agent routes that are not governed actions (the approval poll); the actions are YARP routes (<see cref="GatewayRoutes"/>).</summary>
+/// <summary>Maps the agent routes that are not governed actions (the approval poll, delegations); the actions are YARP routes (<see cref="GatewayRoutes"/>).</summary>
 internal static class GovernedActionEndpoints
 {
     public static IEndpointRouteBuilder MapAgentEndpoints(this IEndpointRouteBuilder endpoints)
@@ -9,6 +9,7 @@ internal static class GovernedActionEndpoints
         endpoints = endpoints.MapGroup(string.Empty).RequireAuthorization(AgentSignatureDefaults.AuthorizationPolicy);
         endpoints.MapGet("/v1/approvals/{id}", static (HttpContext context, string id, ApprovalPollHandler handler) =>
             handler.HandleAsync(context, id));
+        endpoints.MapPost("/v1/delegations", static (HttpContext context, DelegationHandler handler) => handler.HandleAsync(context));
         return endpoints;
     }
 }

@@ -6,7 +6,7 @@ using ModelContextProtocol.Protocol;
 namespace Gateway.Proxy.Mcp;
 
 /// <summary>
-/// <c>tools/list</c> on <c>/mcp</c>: the union of what this agent may use (<see cref="TenantPolicy.Permits"/>), named
+/// <c>tools/list</c> on <c>/mcp</c>: the union of what this agent may use (<see cref="TenantPolicy.Permits(string, string)"/>), named
 /// by <see cref="McpToolNames"/>. A tool of an MCP server is described as its server serves it today (title,
 /// description, schemas, annotations), and is left out while its server is unreachable or its definition has drifted
 /// from its pin (<see cref="McpToolPins"/>); an HTTP tool or webhook is described by its catalog entry (its

@@ -47,7 +47,7 @@ public sealed class GatewayMetrics
         Decisions = meter.CreateCounter<long>("gateway.decisions", "{decision}", "Decisions made, by decision, failing control and tenant.");
         DecisionDuration = meter.CreateHistogram<double>("gateway.decision.duration", "s", "Time to describe and decide one action.");
         Refusals = meter.CreateCounter<long>("gateway.requests.refused", "{request}", "Requests refused, by stable problem code.");
-        Authenticated = meter.CreateCounter<long>("gateway.auth.authenticated", "{request}", "Signed requests whose signature verified, by the agent's secret that signed them (secret_slot: current, next).");
+        Authenticated = meter.CreateCounter<long>("gateway.auth.authenticated", "{request}", "Signed requests whose signature verified, by the agent's secret or public key that signed them (secret_slot: current, next).");
         Replays = meter.CreateCounter<long>("gateway.auth.replays", "{request}", "Requests refused because their nonce was already seen.");
         RateLimitRefusals = meter.CreateCounter<long>("gateway.ratelimit.refusals", "{request}", "Requests refused by a rate limit, by scope.");
         BudgetRefusals = meter.CreateCounter<long>("gateway.budget.refusals", "{request}", "Model calls refused because the token budget could not cover them.");

@@ -11,6 +11,9 @@ import { messageSignatureHeaders, signatureHeaders } from './signing.js';
 
 const ALLOW_FAMILY = new Set(['allow', 'allow_and_log', 'degrade']);
 
+// The delegation a child's client was issued under (its clients are frozen, so it is kept beside them).
+const DELEGATIONS = new WeakMap();
+
 export class GamutClient {
   #config;
   #options;
@@ -51,6 +54,46 @@ export class GamutClient {
     const client = new GamutClient(this.#options);
     client.#person = personToken;
     return client;
+  }
+
+  /** For a delegated child's client: `{agentId, name, parent, depth, expiresAt}`; undefined for a registered agent's. */
+  get delegation() { return DELEGATIONS.get(this); }
+
+  /**
+   * POST /v1/delegations: issues a short-lived child identity that only narrows this agent and returns a client signed
+   * as the child with its own id and secret (shown nowhere else). `grant`: `{name, permissions: [{tool, actionTypes?}],
+   * atfLevel?, dataClassCeiling?, ttlSeconds?, runId?, mayDelegate?}`. The child is governed like any agent against this
+   * agent's entry narrowed by the grant, and refused from its next request once this agent is suspended, loses the
+   * permission, or the grant is revoked or expires. A grant asking beyond this agent rejects with a GamutDeniedError
+   * whose code is `delegation_widens_authority` (each widening in `error.problem.widenings`).
+   */
+  async delegate(grant, options = {}) {
+    if (grant === null || typeof grant !== 'object' || !Array.isArray(grant.permissions)) {
+      throw new GamutConfigurationError('A delegation needs a name and a list of permissions.');
+    }
+    const body = {
+      name: grant.name,
+      permissions: grant.permissions.map(({ tool, actionTypes }) => (actionTypes ? { tool, action_types: actionTypes } : { tool })),
+    };
+    if (grant.atfLevel !== undefined) body.atf_level = grant.atfLevel;
+    if (grant.dataClassCeiling !== undefined) body.data_class_ceiling = grant.dataClassCeiling;
+    if (grant.ttlSeconds !== undefined) body.ttl_seconds = grant.ttlSeconds;
+    if (grant.runId !== undefined) body.run_id = grant.runId;
+    if (grant.mayDelegate) body.may_delegate = true;
+    const answer = await this.#request('POST', '/v1/delegations', body, options);
+    const issued = answer?.delegation;
+    if (typeof answer?.agent !== 'string' || typeof answer?.secret !== 'string' || issued === null || typeof issued !== 'object') {
+      throw new GamutProtocolError('The gateway answered the delegation without the child\'s id and secret.');
+    }
+    if (answer.tenant !== this.#config.tenant || issued.parent !== this.#config.agentId) {
+      throw new GamutIdentityMismatchError(`The delegation names tenant '${answer.tenant}' and parent '${issued.parent}', not this agent.`, { code: 'identity_mismatch' });
+    }
+    const { baseUrl, tenant, workspace, timeoutMs, fetch } = this.#config;
+    const child = new GamutClient({ baseUrl, tenant, workspace, agentId: answer.agent, secret: answer.secret, timeoutMs, fetch });
+    DELEGATIONS.set(child, Object.freeze({
+      agentId: answer.agent, name: issued.name, parent: issued.parent, depth: issued.depth, expiresAt: new Date(issued.expires_at),
+    }));
+    return child;
   }
 
   /** The provider-native base URL of a connector, e.g. `<base>/providers/openai`. */

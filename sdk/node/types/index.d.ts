@@ -122,6 +122,31 @@ export declare class GamutClient {
   getApproval(id: string): Promise<ApprovalState>;
   /** Polls until approved (returns the warrant), denied, expired or the deadline. */
   waitForApproval(id: string, options?: WaitForApprovalOptions & { tool?: string }): Promise<string>;
+  /** POST /v1/delegations: a client signed as a short-lived child that only narrows this agent. */
+  delegate(grant: DelegationGrant, options?: CallOptions): Promise<GamutClient>;
+  /** For a delegated child's client: the delegation it was issued under. */
+  readonly delegation?: Delegation;
+}
+
+/** What a parent asks for its child; anything beyond the parent rejects with `delegation_widens_authority`. */
+export interface DelegationGrant {
+  name: string;
+  /** Each a tool the parent holds; `actionTypes` (default: the parent's) a subset of the parent's on that tool. */
+  permissions: { tool: string; actionTypes?: string[] }[];
+  atfLevel?: 'L1' | 'L2' | 'L3' | 'L4';
+  dataClassCeiling?: 'public' | 'internal' | 'confidential' | 'pii' | 'restricted' | 'top_secret';
+  /** Default: the longest the tenant (15 min by default) and the parent allow. */
+  ttlSeconds?: number;
+  runId?: string;
+  mayDelegate?: boolean;
+}
+
+export interface Delegation {
+  readonly agentId: string;
+  readonly name: string;
+  readonly parent: string;
+  readonly depth: number;
+  readonly expiresAt: Date;
 }
 
 export interface SecretFinding { path: string; kind: 'provider_configuration' | 'credential_member' | 'bearer_token' | 'jwt' | 'api_key' | 'private_key' }

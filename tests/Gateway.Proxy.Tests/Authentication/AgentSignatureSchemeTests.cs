@@ -36,6 +36,13 @@ public sealed class AgentSignatureSchemeTests : IAsyncLifetime
             builder.Services.AddSingleton<GatewayMetrics>();
             builder.Services.AddOptions<GatewayOptions>();
             builder.Services.AddSingleton<IAgentDirectory>(new OneAgentDirectory());
+
+            // A delegated child's id is looked up in the store: none is issued here, so every such id is unknown.
+            builder.Services.AddSingleton<Gateway.Store.IStateStore>(new Gateway.Store.InMemoryStateStore(TimeProvider.System));
+            builder.Services.AddSingleton(Gateway.Connectors.Vault.EncryptionKeyRing.FromEnvironment(static name =>
+                name == Gateway.Connectors.Vault.DataEncryptionKey.EnvironmentVariable ? Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) : null));
+            builder.Services.AddSingleton<Gateway.Oversight.Delegations.DelegationStore>();
+            builder.Services.AddSingleton<DelegateDirectory>();
             builder.Services.AddAgentSignatureAuthentication();
         });
         _http = new HttpClient { BaseAddress = _app.BaseUri, Timeout = TimeSpan.FromSeconds(30) };

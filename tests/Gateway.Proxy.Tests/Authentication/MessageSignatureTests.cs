@@ -189,6 +189,23 @@ public sealed class MessageSignatureTests
     }
 
     [Fact]
+    public async Task Token_SignedRequestWithTheKey_IssuesATokenAndItsReplayIsRefused()
+    {
+        await using var gw = await GovernedGateway.StartAsync(WithKey(VectorKeyPair.Ed25519));
+        var agent = new MessageSigningClient(gw.Host.Client, VectorKeyPair.Ed25519);
+        var form = "grant_type=client_credentials&resource=" + Uri.EscapeDataString(gw.Host.BaseAddress.GetLeftPart(UriPartial.Authority) + "/mcp");
+        using var request = agent.Create(HttpMethod.Post, "/oauth/token", form, contentType: "application/x-www-form-urlencoded");
+        using var replay = await AgentClient.CloneAsync(request);
+
+        using var issued = await agent.SendAsync(request);
+        using var replayed = await agent.SendAsync(replay);
+
+        Assert.Equal(HttpStatusCode.OK, issued.StatusCode);
+        Assert.Contains("access_token", await issued.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, replayed.StatusCode);
+    }
+
+    [Fact]
     public async Task Evaluate_MalformedSignatureInputOrMissingDigest_IsRefused()
     {
         await using var gw = await GovernedGateway.StartAsync(WithKey(VectorKeyPair.Ed25519));

@@ -61,7 +61,8 @@ public sealed class MessageSigningClient(HttpClient http, VectorKeyPair key, str
         string? json = null,
         Func<MessageSigningParts, MessageSigningParts>? signedOver = null,
         Func<MessageSigningParts, MessageSigningParts>? sentParameters = null,
-        long? created = null)
+        long? created = null,
+        string contentType = "application/json")
     {
         var uri = new Uri(http.BaseAddress!, target);
         var request = new HttpRequestMessage(method, uri);
@@ -69,7 +70,7 @@ public sealed class MessageSigningClient(HttpClient http, VectorKeyPair key, str
         if (json is not null)
         {
             request.Content = new ByteArrayContent(body);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
         }
 
         var parts = new MessageSigningParts(

@@ -7,8 +7,10 @@ using System.Text.RegularExpressions;
 namespace Gamut.Agent;
 
 /// <summary>
-/// The agent protocol's request signature: the nine-line canonical string and <c>v1=</c> HMAC-SHA256; a request acting for
-/// a person (<see cref="PersonHeader"/>) has a tenth line, the SHA-256 of the person's token, so the signature covers it.
+/// The agent protocol's request signature: the nine-line canonical string and <c>v1=</c> HMAC-SHA256; for an agent
+/// configured with a key pair, <see cref="Apply"/> signs with <see cref="MessageSignature"/> (RFC 9421) instead. A request
+/// acting for a person (<see cref="PersonHeader"/>) has a tenth v1 line, the SHA-256 of the person's token, so the
+/// signature covers it.
 /// </summary>
 public static partial class AgentSignature
 {
@@ -52,6 +54,12 @@ public static partial class AgentSignature
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(options);
+        if (options.KeyPair is { } key)
+        {
+            MessageSignature.Apply(request, options, key, options.KeyId!, body, time);
+            return;
+        }
+
         var uri = request.RequestUri ?? throw new ArgumentException("The request has no URI.", nameof(request));
         var headers = request.Headers.Concat(request.Content?.Headers ?? Enumerable.Empty<KeyValuePair<string, IEnumerable<string>>>())
             .SelectMany(h => h.Value.Select(v => KeyValuePair.Create(h.Key, v)));
@@ -137,7 +145,7 @@ public static partial class AgentSignature
     [GeneratedRegex("(?:%[0-9A-Fa-f]{2})+", RegexOptions.CultureInvariant)]
     private static partial Regex PercentEscapes();
 
-    private static void Set(HttpRequestMessage request, string name, string value)
+    internal static void Set(HttpRequestMessage request, string name, string value)
     {
         request.Headers.Remove(name);
         request.Headers.TryAddWithoutValidation(name, value);

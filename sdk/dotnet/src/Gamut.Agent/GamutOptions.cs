@@ -4,9 +4,10 @@ using System.Text.RegularExpressions;
 namespace Gamut.Agent;
 
 /// <summary>
-/// Exactly the five values of the agent protocol (and a timeout). Nothing here can carry a provider key,
-/// a tool credential or an upstream URL; <see cref="Validate"/> refuses a base URL that is a provider or
-/// model endpoint and a secret shaped like a provider key.
+/// Exactly the five values of the agent protocol (and a timeout); an agent registered with a public key gives
+/// <see cref="PrivateKey"/> and <see cref="KeyId"/> instead of <see cref="Secret"/>. Nothing here can carry a provider
+/// key, a tool credential or an upstream URL; <see cref="Validate"/> refuses a base URL that is a provider or model
+/// endpoint, a secret shaped like a provider key, and a secret and a key together.
 /// </summary>
 public sealed partial record GamutOptions
 {
@@ -15,6 +16,8 @@ public sealed partial record GamutOptions
     public const string WorkspaceVariable = "GAMUT_WORKSPACE_ID";
     public const string AgentIdVariable = "GAMUT_AGENT_ID";
     public const string SecretVariable = "GAMUT_BYO_AGENT_SECRET";
+    public const string PrivateKeyVariable = "GAMUT_AGENT_PRIVATE_KEY";
+    public const string KeyIdVariable = "GAMUT_AGENT_KEY_ID";
 
     /// <summary>GAMUT_BASE_URL: the gateway's one base URL.</summary>
     public required string BaseUrl { get; init; }
@@ -28,8 +31,20 @@ public sealed partial record GamutOptions
     /// <summary>GAMUT_AGENT_ID.</summary>
     public required string AgentId { get; init; }
 
-    /// <summary>GAMUT_BYO_AGENT_SECRET: the agent's runtime secret (never printed by <see cref="ToString"/>).</summary>
-    public required string Secret { get; init; }
+    /// <summary>GAMUT_BYO_AGENT_SECRET: the agent's runtime secret (never printed by <see cref="ToString"/>); empty for an agent that signs with a key pair.</summary>
+    public string Secret { get; init; } = string.Empty;
+
+    /// <summary>
+    /// GAMUT_AGENT_PRIVATE_KEY: the agent's Ed25519 or ECDSA P-256 private key (PEM or base64 PKCS#8), instead of
+    /// <see cref="Secret"/>, for an agent registered with its public key (never printed by <see cref="ToString"/>).
+    /// </summary>
+    public string? PrivateKey { get; init; }
+
+    /// <summary>GAMUT_AGENT_KEY_ID: the <c>key_id</c> the agent's public key is registered under in the bundle.</summary>
+    public string? KeyId { get; init; }
+
+    /// <summary>The parsed <see cref="PrivateKey"/>, read once; null for an agent that signs with a secret.</summary>
+    internal AgentKeyPair? KeyPair => string.IsNullOrWhiteSpace(PrivateKey) ? null : field ??= AgentKeyPair.Parse(PrivateKey);
 
     /// <summary>Per-request timeout; a timed-out call is never retried.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
@@ -41,7 +56,7 @@ public sealed partial record GamutOptions
         foreach (DictionaryEntry entry in environment)
         {
             var name = (string)entry.Key;
-            if (!name.StartsWith("GAMUT_", StringComparison.Ordinal) || name is BaseUrlVariable or TenantVariable or WorkspaceVariable or AgentIdVariable or SecretVariable)
+            if (!name.StartsWith("GAMUT_", StringComparison.Ordinal) || name is BaseUrlVariable or TenantVariable or WorkspaceVariable or AgentIdVariable or SecretVariable or PrivateKeyVariable or KeyIdVariable)
             {
                 continue;
             }
@@ -59,6 +74,8 @@ public sealed partial record GamutOptions
             Workspace = environment[WorkspaceVariable] as string ?? string.Empty,
             AgentId = environment[AgentIdVariable] as string ?? string.Empty,
             Secret = environment[SecretVariable] as string ?? string.Empty,
+            PrivateKey = environment[PrivateKeyVariable] as string,
+            KeyId = environment[KeyIdVariable] as string,
         };
     }
 
@@ -66,7 +83,8 @@ public sealed partial record GamutOptions
     public Uri Validate()
     {
         var errors = new List<string>();
-        foreach (var (value, name) in new[] { (BaseUrl, BaseUrlVariable), (Tenant, TenantVariable), (Workspace, WorkspaceVariable), (AgentId, AgentIdVariable), (Secret, SecretVariable) })
+        var keyPair = PrivateKey is not null || KeyId is not null;
+        foreach (var (value, name) in new[] { (BaseUrl, BaseUrlVariable), (Tenant, TenantVariable), (Workspace, WorkspaceVariable), (AgentId, AgentIdVariable), (keyPair ? "-" : Secret, SecretVariable) })
         {
             if (string.IsNullOrWhiteSpace(value))
             {
@@ -96,6 +114,11 @@ public sealed partial record GamutOptions
             errors.Add($"{SecretVariable} looks like a provider key or token; it must be the agent's Gamut runtime secret.");
         }
 
+        if (keyPair)
+        {
+            ValidateKeyPair(errors);
+        }
+
         if (Timeout <= TimeSpan.Zero)
         {
             errors.Add("Timeout must be positive.");
@@ -109,6 +132,32 @@ public sealed partial record GamutOptions
         return new Uri(baseUri!.GetLeftPart(UriPartial.Authority) + baseUri.AbsolutePath.TrimEnd('/'));
     }
 
+    /// <summary>A key pair instead of the secret: both the key and its id, never with a secret, the key readable.</summary>
+    private void ValidateKeyPair(List<string> errors)
+    {
+        if (!string.IsNullOrEmpty(Secret))
+        {
+            errors.Add($"An agent signs with {SecretVariable} or with {PrivateKeyVariable} and {KeyIdVariable}, never both.");
+        }
+
+        if (KeyId is null || !KeyIdPattern().IsMatch(KeyId))
+        {
+            errors.Add($"{KeyIdVariable} is required with a key: the key_id the agent's public key is registered under (1 to 128 of [A-Za-z0-9._:-]).");
+        }
+
+        try
+        {
+            if (KeyPair is null)
+            {
+                errors.Add($"{PrivateKeyVariable} is required with a key id.");
+            }
+        }
+        catch (GamutConfigurationException ex)
+        {
+            errors.Add(ex.Message);
+        }
+    }
+
     /// <inheritdoc/>
     public override string ToString() => $"GamutOptions {{ BaseUrl = {BaseUrl}, Tenant = {Tenant}, Workspace = {Workspace}, AgentId = {AgentId} }}";
 
@@ -117,6 +166,9 @@ public sealed partial record GamutOptions
 
     [GeneratedRegex(@"/providers(/|$)|/v\d+$", RegexOptions.CultureInvariant)]
     private static partial Regex ProviderPath();
+
+    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$", RegexOptions.CultureInvariant)]
+    private static partial Regex KeyIdPattern();
 
     [GeneratedRegex("(_API_KEY|_BASE_URL|_ENDPOINT|_TOKEN)$", RegexOptions.CultureInvariant)]
     private static partial Regex ProviderVariable();

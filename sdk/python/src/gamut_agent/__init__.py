@@ -1,7 +1,7 @@
 """gamut_agent: the agent's side of the Gamut agent protocol (standard library only)."""
 
-from .client import Decision, GamutClient, WaitForApproval
-from .config import ENV_NAMES, GamutConfig
+from .client import Decision, DelegatedPermission, Delegation, GamutClient, WaitForApproval
+from .config import ENV_NAMES, KEY_ENV_NAMES, GamutConfig
 from .decision_tokens import (
     DecisionTokenCheck, DecisionTokenClaims, DecisionTokenStatus, DecisionTokenVerifier, GatewayDecisionTokenVerifier,
     OfflineVerification, gateway_key,
@@ -13,11 +13,17 @@ from .errors import (
     GamutIdentityMismatchError, GamutNotInvokedError, GamutProtocolError, GamutRateLimitedError,
     GamutSecretMaterialError, GamutTimeoutError, GamutUpstreamError,
 )
-from .signing import PERSON_HEADER, body_sha256, canonical_string, fresh_nonce, sign, signature_headers
+from .keys import AgentKey
+from .signing import (
+    MESSAGE_SIGNATURE_COMPONENTS, PERSON_HEADER, body_sha256, canonical_string, content_digest, fresh_nonce, message_signature_headers, sign,
+    signature_base, signature_headers, signature_params,
+)
 from .tools import explain_refusal, governed_tool, is_refusal, tool_callable
 
 __all__ = [
-    "Decision", "DecisionTokenCheck", "DecisionTokenClaims", "DecisionTokenStatus", "DecisionTokenVerifier",
+    "AgentKey", "KEY_ENV_NAMES", "MESSAGE_SIGNATURE_COMPONENTS", "content_digest", "message_signature_headers",
+    "signature_base", "signature_params",
+    "Decision", "DecisionTokenCheck", "DelegatedPermission", "Delegation", "DecisionTokenClaims", "DecisionTokenStatus", "DecisionTokenVerifier",
     "ENV_NAMES", "PERSON_HEADER", "GamutApprovalDeniedError", "GamutApprovalExpiredError", "GamutApprovalRequiredError",
     "GamutApprovalTimeoutError", "GamutAuthenticationError", "GamutClient", "GamutConfig", "GamutConfigurationError",
     "GamutDeniedError", "GamutError", "GamutHttpError", "GamutIdentityMismatchError", "GamutNotInvokedError",

@@ -9,6 +9,7 @@ import re
 import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -21,7 +22,7 @@ from .errors import (
     GamutNotInvokedError, GamutProtocolError, GamutRateLimitedError, GamutSecretMaterialError, GamutTimeoutError,
     GamutUpstreamError,
 )
-from .signing import PERSON_HEADER, signature_headers
+from .signing import PERSON_HEADER, message_signature_headers, signature_headers
 
 _ALLOW_FAMILY = frozenset({"allow", "allow_and_log", "degrade"})
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]+")
@@ -41,6 +42,25 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class DelegatedPermission:
+    """One tool granted to a delegated child; ``action_types`` None: the parent's on that tool."""
+
+    tool: str
+    action_types: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Delegation:
+    """The delegation a child's client was issued under (its secret is held by the client only)."""
+
+    agent_id: str
+    name: str
+    parent: str
+    depth: int
+    expires_at: str
+
+
+@dataclass(frozen=True)
 class WaitForApproval:
     """How to wait on a required approval: poll with backoff until approved, denied, expired or the deadline."""
 
@@ -56,24 +76,28 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 class GamutClient:
-    """Signed, fail-closed calls to the gateway. Configured with exactly the five GAMUT_* values."""
+    """Signed, fail-closed calls to the gateway. Configured with exactly the five GAMUT_* values (an agent registered
+    with a public key gives ``private_key`` and ``key_id`` instead of ``secret``)."""
 
-    def __init__(self, *, base_url: str, tenant: str, workspace: str, agent_id: str, secret: str,
-                 timeout: float = 30.0, **other: Any) -> None:
+    def __init__(self, *, base_url: str, tenant: str, workspace: str, agent_id: str, secret: str | None = None,
+                 private_key: object = None, key_id: str | None = None, timeout: float = 30.0, **other: Any) -> None:
         refuse_unknown_options(other, "GamutClient")
-        self._config = GamutConfig.create(base_url=base_url, tenant=tenant, workspace=workspace, agent_id=agent_id, secret=secret)
+        self._config = GamutConfig.create(base_url=base_url, tenant=tenant, workspace=workspace, agent_id=agent_id, secret=secret,
+                                          private_key=private_key, key_id=key_id)
         if not timeout or timeout <= 0:
             raise GamutConfigurationError("timeout must be a positive number of seconds.")
         self._timeout = float(timeout)
         self._http = urllib.request.build_opener(_NoRedirect)
         self._person: str | None = None
+        self._delegation: Delegation | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, timeout: float = 30.0) -> "GamutClient":
-        """GAMUT_BASE_URL, GAMUT_TENANT_SLUG, GAMUT_WORKSPACE_ID, GAMUT_AGENT_ID, GAMUT_BYO_AGENT_SECRET."""
+        """GAMUT_BASE_URL, GAMUT_TENANT_SLUG, GAMUT_WORKSPACE_ID, GAMUT_AGENT_ID, GAMUT_BYO_AGENT_SECRET (or
+        GAMUT_AGENT_PRIVATE_KEY and GAMUT_AGENT_KEY_ID instead of the secret)."""
         config = GamutConfig.from_env(env)
         return cls(base_url=config.base_url, tenant=config.tenant, workspace=config.workspace, agent_id=config.agent_id,
-                   secret=config.secret, timeout=timeout)
+                   secret=config.secret, private_key=config.agent_key, key_id=config.key_id, timeout=timeout)
 
     def __repr__(self) -> str:
         return f"GamutClient({self._config!r})"
@@ -100,6 +124,42 @@ class GamutClient:
         client._person = person_token
         return client
 
+    @property
+    def delegation(self) -> Delegation | None:
+        """For a delegated child's client: the delegation it was issued under; None for a registered agent's."""
+        return self._delegation
+
+    def delegate(self, name: str, permissions: list[DelegatedPermission | str], *, atf_level: str | None = None,
+                 data_class_ceiling: str | None = None, ttl_seconds: int | None = None, run_id: str | None = None,
+                 may_delegate: bool = False, timeout: float | None = None) -> "GamutClient":
+        """POST /v1/delegations: issues a short-lived child identity that only narrows this agent and returns a client
+        signed as the child with its own id and secret (shown nowhere else). The child is governed like any agent against
+        this agent's entry narrowed by the grant, and refused from its next request once this agent is suspended, loses
+        the permission, or the grant is revoked or expires. A grant asking beyond this agent raises GamutDeniedError with
+        code ``delegation_widens_authority`` (each widening in ``error.problem["widenings"]``)."""
+        granted = [p if isinstance(p, DelegatedPermission) else DelegatedPermission(p) for p in permissions]
+        body: dict[str, Any] = {
+            "name": name,
+            "permissions": [{"tool": p.tool, **({"action_types": list(p.action_types)} if p.action_types else {})} for p in granted],
+        }
+        for key, value in (("atf_level", atf_level), ("data_class_ceiling", data_class_ceiling), ("ttl_seconds", ttl_seconds), ("run_id", run_id)):
+            if value is not None:
+                body[key] = value
+        if may_delegate:
+            body["may_delegate"] = True
+        answer = self._request("POST", "/v1/delegations", body, timeout)
+        issued = answer.get("delegation")
+        if not isinstance(answer.get("agent"), str) or not isinstance(answer.get("secret"), str) or not isinstance(issued, dict):
+            raise GamutProtocolError("The gateway answered the delegation without the child's id and secret.")
+        c = self._config
+        if answer.get("tenant") != c.tenant or issued.get("parent") != c.agent_id:
+            raise GamutIdentityMismatchError(
+                f"The delegation names tenant '{answer.get('tenant')}' and parent '{issued.get('parent')}', not this agent.", code="identity_mismatch")
+        child = GamutClient(base_url=c.base_url, tenant=c.tenant, workspace=c.workspace, agent_id=answer["agent"],
+                            secret=answer["secret"], timeout=self._timeout)
+        child._delegation = Delegation(answer["agent"], issued.get("name", name), issued["parent"], int(issued.get("depth", 1)), issued.get("expires_at", ""))
+        return child
+
     def provider_url(self, connector: str) -> str:
         """The provider-native base URL of a connector, e.g. ``<base>/providers/openai``."""
         if not re.fullmatch(r"[A-Za-z0-9._-]+", connector or ""):
@@ -107,13 +167,22 @@ class GamutClient:
         return f"{self._config.base_url}/providers/{connector}"
 
     def signature_headers(self, method: str, target: str, body: bytes = b"", headers: Mapping[str, str] | None = None,
-                          person_token: str | None = None) -> dict[str, str]:
-        """The six X-Gamut-* headers for one request to this gateway (for provider-native clients). Raises
-        GamutSecretMaterialError when the agent's secret is in the target, the body or ``headers`` (see
-        :func:`gamut_agent.signature_headers`). The person's token (``person_token``, else an ``X-Gamut-Person`` in
-        ``headers``, else this client's) is sent and covered by the signature."""
+                          person_token: str | None = None, *, target_uri: str | None = None) -> dict[str, str]:
+        """The signature headers for one request to this gateway (for provider-native clients): the six X-Gamut-*
+        headers, or for an agent with a key pair the RFC 9421 ones over ``target_uri`` (the absolute URL sent to;
+        by default the base URL's origin followed by ``target``). Raises GamutSecretMaterialError when the agent's
+        secret is in the target, the body or ``headers`` (see :func:`gamut_agent.signature_headers`). The person's token
+        (``person_token``, else an ``X-Gamut-Person`` in ``headers``, else this client's) is sent and covered by the v1
+        signature; the key-pair profile cannot cover it, so a key-pair client refuses to send one."""
         c = self._config
         sent = next((v for k, v in (headers or {}).items() if k.lower() == PERSON_HEADER.lower()), None)
+        if c.agent_key is not None:
+            if person_token or sent or self._person:
+                raise GamutConfigurationError("Acting for a person needs the v1 HMAC signature (an agent with a secret); the key-pair profile cannot cover X-Gamut-Person.")
+            parts = urllib.parse.urlsplit(c.base_url)
+            return message_signature_headers(tenant=c.tenant, workspace=c.workspace, agent_id=c.agent_id, agent_key=c.agent_key,
+                                             key_id=c.key_id, method=method, body=body,
+                                             target_uri=target_uri or f"{parts.scheme}://{parts.netloc}{target}")
         return signature_headers(tenant=c.tenant, workspace=c.workspace, agent_id=c.agent_id, secret=c.secret,
                                  method=method, target=target, body=body, headers=headers,
                                  person_token=person_token or sent or self._person)
@@ -265,7 +334,7 @@ class GamutClient:
                 raise GamutSecretMaterialError(findings)
             data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         # A person's token (per call, else the client's) rides in X-Gamut-Person, covered by the signature.
-        headers = self.signature_headers(method, target, data or b"", person_token=person)
+        headers = self.signature_headers(method, target, data or b"", person_token=person, target_uri=self._config.base_url + target)
         headers["Accept"] = "application/json, application/problem+json"
         if data is not None:
             headers["Content-Type"] = "application/json"

@@ -1,4 +1,5 @@
-"""Exactly the five GAMUT_* values; anything that looks like provider configuration is refused."""
+"""Exactly the five GAMUT_* values (or, for an agent registered with a public key, its private key and key id instead of
+the secret); anything that looks like provider configuration is refused."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from urllib.parse import urlsplit
 
 from .detector import secret_kinds_in, sensitive_member_kind
 from .errors import GamutConfigurationError
+from .keys import AgentKey
 
 ENV_NAMES = {
     "base_url": "GAMUT_BASE_URL",
@@ -19,6 +21,12 @@ ENV_NAMES = {
     "secret": "GAMUT_BYO_AGENT_SECRET",
 }
 
+# An agent registered with a public key: its private key (PEM or base64 PKCS#8) and key id, instead of the secret.
+KEY_ENV_NAMES = {
+    "private_key": "GAMUT_AGENT_PRIVATE_KEY",
+    "key_id": "GAMUT_AGENT_KEY_ID",
+}
+
 _PROVIDER_HOSTS = re.compile(
     r"(^|\.)(openai\.com|openai\.azure\.com|anthropic\.com|googleapis\.com|mistral\.ai|groq\.com|cohere\.(ai|com)"
     r"|together\.xyz|openrouter\.ai|amazonaws\.com|huggingface\.co)$", re.IGNORECASE)
@@ -26,26 +34,42 @@ _PROVIDER_HOSTS = re.compile(
 
 @dataclass(frozen=True)
 class GamutConfig:
-    """The five values of the agent protocol (the secret is never shown in ``repr``)."""
+    """The five values of the agent protocol (the secret is never shown in ``repr``); for an agent registered with a
+    public key, ``agent_key`` and ``key_id`` instead of ``secret``."""
 
     base_url: str
     tenant: str
     workspace: str
     agent_id: str
-    secret: str
+    secret: str | None
+    agent_key: AgentKey | None = None
+    key_id: str | None = None
 
     def __repr__(self) -> str:
         return f"GamutConfig(base_url={self.base_url!r}, tenant={self.tenant!r}, workspace={self.workspace!r}, agent_id={self.agent_id!r})"
 
     @classmethod
-    def create(cls, **values: str | None) -> "GamutConfig":
-        checked = {}
+    def create(cls, **values: object) -> "GamutConfig":
+        key_pair = values.get("private_key") is not None or values.get("key_id") is not None
+        if key_pair and values.get("secret") is not None:
+            raise GamutConfigurationError(f"An agent signs with {ENV_NAMES['secret']} or with {KEY_ENV_NAMES['private_key']} and "
+                                          f"{KEY_ENV_NAMES['key_id']}, never both.")
+        checked: dict[str, object] = {"secret": None}
         for name, env_name in ENV_NAMES.items():
+            if key_pair and name == "secret":
+                continue
             value = values.get(name)
             if not isinstance(value, str) or not value.strip():
                 raise GamutConfigurationError(f"{env_name} ({name}) is required.")
             checked[name] = value.strip()
         checked["base_url"] = _check_base_url(checked["base_url"])
+        if key_pair:
+            key_id = values.get("key_id")
+            if not isinstance(key_id, str) or not re.fullmatch(r"[A-Za-z0-9._:-]{1,128}", key_id.strip()):
+                raise GamutConfigurationError(f"{KEY_ENV_NAMES['key_id']} (key_id) is required: the key_id the agent's public key is registered under.")
+            if values.get("private_key") in (None, ""):
+                raise GamutConfigurationError(f"{KEY_ENV_NAMES['private_key']} (private_key) is required with a key id.")
+            return cls(**checked, agent_key=_agent_key(values["private_key"]), key_id=key_id.strip())
         if secret_kinds_in(checked["secret"]):
             raise GamutConfigurationError(f"{ENV_NAMES['secret']} looks like a provider key or token; it must be the agent's Gamut runtime secret.")
         return cls(**checked)
@@ -54,11 +78,15 @@ class GamutConfig:
     def from_env(cls, env: Mapping[str, str] | None = None) -> "GamutConfig":
         env = os.environ if env is None else env
         for name in env:
-            if not name.startswith("GAMUT_") or name in ENV_NAMES.values():
+            if not name.startswith("GAMUT_") or name in ENV_NAMES.values() or name in KEY_ENV_NAMES.values():
                 continue
             if sensitive_member_kind(name[len("GAMUT_"):]) or re.search(r"(_API_KEY|_BASE_URL|_ENDPOINT|_TOKEN)$", name):
                 raise GamutConfigurationError(f"{name} is provider configuration or a credential: an agent receives only the five GAMUT_* values.")
-        return cls.create(**{name: env.get(env_name) for name, env_name in ENV_NAMES.items()})
+        return cls.create(**{name: env.get(env_name) for name, env_name in {**ENV_NAMES, **KEY_ENV_NAMES}.items()})
+
+
+def _agent_key(private_key: object) -> AgentKey:
+    return private_key if isinstance(private_key, AgentKey) else AgentKey(private_key)
 
 
 def refuse_unknown_options(options: Mapping[str, object], what: str) -> None:

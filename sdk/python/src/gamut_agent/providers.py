@@ -55,7 +55,7 @@ class SigningHandler(urllib.request.BaseHandler):
                 del request.headers[name]
         request.unredirected_hdrs.pop("Authorization", None)
         sent = {**request.headers, **request.unredirected_hdrs}
-        for name, value in self._client.signature_headers(request.get_method(), request.selector, bytes(body), sent).items():
+        for name, value in self._client.signature_headers(request.get_method(), request.selector, bytes(body), sent, target_uri=request.full_url).items():
             request.add_unredirected_header(name, value)
         return request
 
@@ -78,7 +78,7 @@ def httpx_auth(client: "GamutClient"):
             body = request.content
             _check_body(body, request.headers.get("content-type"))
             request.headers.pop("authorization", None)
-            for name, value in client.signature_headers(request.method, request.url.raw_path.decode("ascii"), body, request.headers).items():
+            for name, value in client.signature_headers(request.method, request.url.raw_path.decode("ascii"), body, request.headers, target_uri=str(request.url)).items():
                 request.headers[name] = value
             del target
             yield request

@@ -1,6 +1,7 @@
-"""The agent protocol's request signature: the nine-line canonical string and ``v1=`` HMAC-SHA256.
+"""The agent protocol's request signatures: the nine-line canonical string and ``v1=`` HMAC-SHA256 (an agent with a
+secret), or the RFC 9421 profile (an agent registered with a public key; the key itself is :mod:`gamut_agent.keys`).
 
-A request acting for a person carries their identity token in ``X-Gamut-Person``, and the canonical string a tenth
+A request acting for a person carries their identity token in ``X-Gamut-Person``, and the v1 canonical string a tenth
 line, the token's SHA-256, so the signature binds the token to that one request."""
 
 from __future__ import annotations
@@ -119,3 +120,50 @@ def agent_secret_findings(secret: str, target: str, body: bytes = b"", headers: 
         findings.append({"path": "body", "kind": "agent_secret"})
     findings.extend({"path": f"header:{name}", "kind": "agent_secret"} for name, value in (headers or {}).items() if secret in str(value))
     return findings
+
+
+# ---- RFC 9421: an agent registered with a public key signs with its private key instead of a secret ----
+
+MESSAGE_SIGNATURE_COMPONENTS = ("@method", "@target-uri", "content-digest", "x-gamut-tenant", "x-gamut-workspace", "x-gamut-agent")
+_DIGESTS = {"sha-256": hashlib.sha256, "sha-512": hashlib.sha512}
+
+
+def content_digest(body: bytes | str = b"", algorithms: tuple[str, ...] | list[str] = ("sha-256",)) -> str:
+    """RFC 9530 ``Content-Digest`` of the body bytes: ``sha-256=:<base64>:`` (and ``, sha-512=:…:`` when asked)."""
+    raw = body.encode("utf-8") if isinstance(body, str) else bytes(body or b"")
+    return ", ".join(f"{a}=:{base64.b64encode(_DIGESTS[a](raw).digest()).decode('ascii')}:" for a in algorithms)
+
+
+def signature_params(*, created: int, nonce: str, key_id: str, alg: str) -> str:
+    """The signature's parameters as RFC 8941 serialises them: ``Signature-Input``'s value and the base's last line."""
+    components = " ".join(f'"{c}"' for c in MESSAGE_SIGNATURE_COMPONENTS)
+    return f'({components});created={created};nonce="{nonce}";keyid="{key_id}";alg="{alg}"'
+
+
+def signature_base(*, method: str, target_uri: str, content_digest: str, tenant: str, workspace: str, agent: str,
+                   created: int, nonce: str, key_id: str, alg: str) -> str:
+    """The RFC 9421 §2.5 signature base: one ``"name": value`` line per component, then ``"@signature-params": …``."""
+    values = (method, target_uri, content_digest, tenant, workspace, agent)
+    lines = [f'"{c}": {v}' for c, v in zip(MESSAGE_SIGNATURE_COMPONENTS, values)]
+    lines.append(f'"@signature-params": {signature_params(created=created, nonce=nonce, key_id=key_id, alg=alg)}')
+    return "\n".join(lines)
+
+
+def message_signature_headers(*, tenant: str, workspace: str, agent_id: str, agent_key, key_id: str, method: str,
+                              target_uri: str, body: bytes = b"", now: float | None = None) -> dict[str, str]:
+    """The six headers of an RFC 9421 request (label ``sig1``): X-Gamut-Tenant, -Workspace, -Agent, Content-Digest,
+    Signature-Input and Signature. ``agent_key`` is a :class:`gamut_agent.keys.AgentKey`; ``target_uri`` the absolute
+    URL the request is sent to."""
+    digest = content_digest(body)
+    params = {"created": int(time.time() if now is None else now), "nonce": fresh_nonce(), "key_id": key_id, "alg": agent_key.alg}
+    base = signature_base(method=method.upper(), target_uri=target_uri, content_digest=digest, tenant=tenant,
+                          workspace=workspace, agent=agent_id, **params)
+    signature = base64.b64encode(agent_key.sign(base.encode("utf-8"))).decode("ascii")
+    return {
+        "X-Gamut-Tenant": tenant,
+        "X-Gamut-Workspace": workspace,
+        "X-Gamut-Agent": agent_id,
+        "Content-Digest": digest,
+        "Signature-Input": f"sig1={signature_params(**params)}",
+        "Signature": f"sig1=:{signature}:",
+    }

@@ -1,0 +1,27 @@
+namespace Gateway.Policy;
+
+/// <summary>
+/// A tenant's limits on delegated child identities (bundle key <c>delegation</c>): how long a child may live at most
+/// (its <c>ttl_seconds</c> defaults to this, and is refused above it) and how many delegations deep a chain may go
+/// (1: a registered agent may delegate, its children may not).
+/// </summary>
+public sealed record DelegationSettings
+{
+    /// <summary>The default maximum time to live of a child (15 minutes).</summary>
+    public static readonly TimeSpan DefaultMaxTtl = TimeSpan.FromMinutes(15);
+
+    /// <summary>The most a tenant may set <see cref="MaxTtl"/> to: a child identity is short-lived by design.</summary>
+    public static readonly TimeSpan MaxMaxTtl = TimeSpan.FromHours(24);
+
+    /// <summary>The deepest a tenant may set <see cref="MaxDepth"/> to.</summary>
+    public const int MaxMaxDepth = 8;
+
+    /// <summary>The default: children of at most 15 minutes, one level deep.</summary>
+    public static DelegationSettings Default { get; } = new();
+
+    /// <summary>The longest a child may live; a grant's <c>ttl_seconds</c> defaults to it.</summary>
+    public TimeSpan MaxTtl { get; init; } = DefaultMaxTtl;
+
+    /// <summary>How many delegations deep a chain may go; 0 turns delegation off for the tenant.</summary>
+    public int MaxDepth { get; init; } = 1;
+}

@@ -1,0 +1,155 @@
+using System.Text.Json;
+using Gateway.Store;
+
+namespace Gateway.Oversight.Delegations;
+
+/// <summary>
+/// Delegated children in the shared store, so that every replica sees an issue or a revocation on its next request (no
+/// cache): each child's record under <c>StoreKeys.Delegation</c>, expiring with the child; the children each parent issued,
+/// by UTC day (<c>StoreKeys.DelegationChildren</c>, kept two days: a child lives at most 24 h), to list and revoke a
+/// subtree; and each registered agent's delegation generation, raised to revoke everything it ever delegated. A child is
+/// live only while its own record, every ancestor's record and its agent's generation are as they were at issue
+/// (<see cref="FindLiveAsync"/>): revoking a child removes its subtree at once, even a grandchild not yet found.
+/// </summary>
+public sealed class DelegationStore
+{
+    private static readonly TimeSpan IndexLifetime = TimeSpan.FromDays(2);
+
+    private readonly IStateStore _store;
+    private readonly TimeProvider _time;
+
+    public DelegationStore(IStateStore store, TimeProvider time)
+    {
+        _store = store;
+        _time = time;
+    }
+
+    /// <summary>The registered agent's delegation generation now (0 when never raised).</summary>
+    public async ValueTask<long> GenerationAsync(string tenant, string agent, CancellationToken cancellationToken = default) =>
+        Generation(await _store.GetAsync(StoreKeys.DelegationGeneration(tenant, agent), cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Stores a new child until it expires and lists it under its parent.</summary>
+    public async ValueTask CreateAsync(DelegationRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var ttl = record.ExpiresAt - _time.GetUtcNow();
+        if (ttl <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("The delegation has already expired.", nameof(record));
+        }
+
+        await _store.SetAsync(StoreKeys.Delegation(record.Tenant, record.Id), JsonSerializer.Serialize(record, OversightJsonContext.Default.DelegationRecord), ttl, cancellationToken).ConfigureAwait(false);
+        await _store.SetAddAsync(StoreKeys.DelegationChildren(record.Tenant, record.Parent, Day(record.CreatedAt)), record.Id, IndexLifetime, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The child's record while it is stored (not expired, not revoked itself); its ancestors are not checked.</summary>
+    public async ValueTask<DelegationRecord?> FindAsync(string tenant, string child, CancellationToken cancellationToken = default) =>
+        Parse(await _store.GetAsync(StoreKeys.Delegation(tenant, child), cancellationToken).ConfigureAwait(false));
+
+    /// <summary>
+    /// The child's record when it is live: stored, every ancestor child still stored and its registered agent's delegation
+    /// generation unchanged since issue. Null otherwise (expired, revoked, or a parent revoked). Store failure throws.
+    /// </summary>
+    public async ValueTask<DelegationRecord?> FindLiveAsync(string tenant, string child, CancellationToken cancellationToken = default)
+    {
+        if (await FindAsync(tenant, child, cancellationToken).ConfigureAwait(false) is not { } record || record.Tenant != tenant)
+        {
+            return null;
+        }
+
+        var keys = new List<string> { StoreKeys.DelegationGeneration(tenant, record.Agent) };
+        keys.AddRange(record.AncestorDelegates.Select(id => StoreKeys.Delegation(tenant, id)));
+        var values = await _store.GetManyAsync(keys, cancellationToken).ConfigureAwait(false);
+        if (Generation(values[0]) != record.Generation)
+        {
+            return null;
+        }
+
+        for (var i = 1; i < values.Count; i++)
+        {
+            if (values[i] is null)
+            {
+                return null;
+            }
+        }
+
+        return record;
+    }
+
+    /// <summary>The live children <paramref name="parent"/> issued and theirs, depth first, each after its parent.</summary>
+    public async ValueTask<IReadOnlyList<DelegationRecord>> SubtreeAsync(string tenant, string parent, CancellationToken cancellationToken = default)
+    {
+        var found = new List<DelegationRecord>();
+        await CollectAsync(tenant, parent, found, cancellationToken).ConfigureAwait(false);
+        return found;
+    }
+
+    /// <summary>
+    /// Revokes <paramref name="child"/> and its subtree on every replica: their records are removed (a grandchild not
+    /// listed is refused all the same, its ancestor being gone). Returns the children revoked (empty when none was live).
+    /// </summary>
+    public async ValueTask<IReadOnlyList<DelegationRecord>> RevokeAsync(string tenant, string child, CancellationToken cancellationToken = default)
+    {
+        if (await FindAsync(tenant, child, cancellationToken).ConfigureAwait(false) is not { } record)
+        {
+            return [];
+        }
+
+        return await RemoveSubtreeAsync(tenant, child, [record], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Revokes everything <paramref name="agent"/> (a registered agent) ever delegated, on every replica: its delegation
+    /// generation is raised first (every child issued before is refused from then on), then the children found are removed.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<DelegationRecord>> RevokeAllAsync(string tenant, string agent, CancellationToken cancellationToken = default)
+    {
+        await _store.IncrementAsync(StoreKeys.DelegationGeneration(tenant, agent), 1, expiry: null, cancellationToken).ConfigureAwait(false);
+        return await RemoveSubtreeAsync(tenant, agent, [], cancellationToken).ConfigureAwait(false);
+    }
+
+    // Finds the subtree below parent (after the records already in revoked) and removes every record in it.
+    private async ValueTask<IReadOnlyList<DelegationRecord>> RemoveSubtreeAsync(string tenant, string parent, List<DelegationRecord> revoked, CancellationToken cancellationToken)
+    {
+        await CollectAsync(tenant, parent, revoked, cancellationToken).ConfigureAwait(false);
+        foreach (var each in revoked)
+        {
+            await _store.DeleteAsync(StoreKeys.Delegation(tenant, each.Id), cancellationToken).ConfigureAwait(false);
+        }
+
+        return revoked;
+    }
+
+    private async ValueTask CollectAsync(string tenant, string parent, List<DelegationRecord> found, CancellationToken cancellationToken)
+    {
+        var today = Day(_time.GetUtcNow());
+        var ids = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var day in new[] { today - 1, today })
+        {
+            ids.UnionWith(await _store.SetMembersAsync(StoreKeys.DelegationChildren(tenant, parent, day), cancellationToken).ConfigureAwait(false));
+        }
+
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        var values = await _store.GetManyAsync([.. ids.Select(id => StoreKeys.Delegation(tenant, id))], cancellationToken).ConfigureAwait(false);
+        foreach (var value in values)
+        {
+            if (Parse(value) is { } child && !found.Exists(r => r.Id == child.Id))
+            {
+                found.Add(child);
+                await CollectAsync(tenant, child.Id, found, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static DelegationRecord? Parse(string? json) =>
+        json is null ? null : JsonSerializer.Deserialize(json, OversightJsonContext.Default.DelegationRecord);
+
+    private static long Generation(string? value) =>
+        value is null ? 0 : long.Parse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture);
+
+    private static long Day(DateTimeOffset instant) => instant.ToUnixTimeSeconds() / 86_400;
+}

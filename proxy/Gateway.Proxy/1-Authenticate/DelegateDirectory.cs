@@ -1,0 +1,46 @@
+using Gateway.Connectors.Vault;
+using Gateway.Oversight.Delegations;
+using Gateway.Proxy.Security;
+
+namespace Gateway.Proxy.Authenticate;
+
+/// <summary>
+/// Finds a delegated child for the signature check: its record live in the shared store (not expired, not revoked, no
+/// ancestor revoked, its agent's delegation generation unchanged), in the workspace it was issued for, its registered agent
+/// still in the policy in force, and its secret opened from its envelope. Asked only for an id of the child form
+/// (<see cref="DelegationIds.IsDelegate"/>) that the bundle does not register: one store read before the signature is
+/// proven, a read only (nothing is written for unauthenticated traffic). A store failure throws (the caller answers 503).
+/// </summary>
+internal sealed class DelegateDirectory
+{
+    private readonly DelegationStore _delegations;
+    private readonly IAgentDirectory _agents;
+    private readonly EncryptionKeyRing _keys;
+
+    public DelegateDirectory(DelegationStore delegations, IAgentDirectory agents, EncryptionKeyRing keys)
+    {
+        _delegations = delegations;
+        _agents = agents;
+        _keys = keys;
+    }
+
+    public async ValueTask<(AgentLookup Lookup, DelegatedAgent? Delegate)> FindAsync(string tenant, string workspace, string child, CancellationToken cancellationToken)
+    {
+        if (await _delegations.FindLiveAsync(tenant, child, cancellationToken).ConfigureAwait(false) is not { } record
+            || !string.Equals(record.Workspace, workspace, StringComparison.Ordinal))
+        {
+            return (AgentLookup.Unknown(AgentLookupStatus.UnknownAgent), null);
+        }
+
+        var agent = _agents.Find(tenant, workspace, record.Agent);
+        if (agent.Status != AgentLookupStatus.Found)
+        {
+            // Its agent left the register (or no policy is loaded): the child goes with it.
+            return (AgentLookup.Unknown(agent.Status == AgentLookupStatus.SecretUnavailable ? AgentLookupStatus.SecretUnavailable : AgentLookupStatus.UnknownAgent), null);
+        }
+
+        return DelegationSecrets.Open(_keys, record) is { } secret
+            ? (AgentLookup.Found(new AgentSecret(secret)), new DelegatedAgent(record, record.Scope()))
+            : (AgentLookup.Unknown(AgentLookupStatus.SecretUnresolved), null);
+    }
+}

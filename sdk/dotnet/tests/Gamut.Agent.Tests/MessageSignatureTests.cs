@@ -1,0 +1,132 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Gamut.Agent.Tests.Infrastructure;
+using NSec.Cryptography;
+
+namespace Gamut.Agent.Tests;
+
+/// <summary>
+/// Key-pair signing (RFC 9421): the shared vectors (tests/vectors/agent-protocol.json, <c>message_signatures</c>), which
+/// the gateway and the Node and Python SDKs are tested against too, and the bundle's key-agent against the REAL gateway.
+/// </summary>
+[Collection(GatewayCollection.Name)]
+public sealed class MessageSignatureTests(GatewayEnvironment env)
+{
+    private static readonly JsonElement Vectors = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(RepositoryRoot.Path, "tests", "vectors", "agent-protocol.json")))
+        .RootElement.GetProperty("message_signatures").Clone();
+
+    public static TheoryData<string> Requests() => [.. Vectors.GetProperty("requests").EnumerateArray().Select(v => v.GetProperty("name").GetString()!)];
+
+    public static TheoryData<string> KeyNames() => ["ed25519-demo", "p256-demo"];
+
+    [Theory]
+    [MemberData(nameof(Requests))]
+    public void SignatureBase_SharedVector_IsBuiltAndSigned(string name)
+    {
+        var v = Vectors.GetProperty("requests").EnumerateArray().Single(r => Text(r, "name") == name);
+        var keyVector = Key(Text(v, "key"));
+        using var key = AgentKeyPair.Parse(Text(keyVector, "private_key_pem"));
+        var body = Encoding.UTF8.GetBytes(Text(v, "body"));
+
+        Assert.Equal(Text(keyVector, "alg"), key.Algorithm);
+        Assert.Equal(Text(v, "content_digest"), MessageSignature.ContentDigest(body, sha512: v.GetProperty("digest_algorithms").GetArrayLength() == 2));
+        var parameters = MessageSignature.SignatureParameters(v.GetProperty("created").GetInt64(), Text(v, "nonce"), Text(keyVector, "key_id"), key.Algorithm);
+        Assert.Equal(Text(v, "signature_input"), "sig1=" + parameters);
+        var signatureBase = MessageSignature.SignatureBase(Text(v, "method"), Text(v, "target_uri"), Text(v, "content_digest"), Text(v, "tenant"), Text(v, "workspace"), Text(v, "agent"), parameters);
+        Assert.Equal(Text(v, "signature_base"), signatureBase);
+        var data = Encoding.UTF8.GetBytes(signatureBase);
+        var signature = key.Sign(data);
+        if (v.GetProperty("deterministic").GetBoolean())
+        {
+            Assert.Equal(Text(v, "signature"), "sig1=:" + Convert.ToBase64String(signature) + ":");
+        }
+
+        var published = Convert.FromBase64String(Text(v, "signature")["sig1=:".Length..^1]);
+        Assert.True(Verifies(keyVector, data, signature));
+        Assert.True(Verifies(keyVector, data, published));
+        Assert.False(Verifies(keyVector, [.. data, (byte)' '], signature));
+    }
+
+    [Fact]
+    public void FromEnvironment_PrivateKeyAndKeyId_ReplaceTheSecret()
+    {
+        var options = GamutOptions.FromEnvironment(new Dictionary<string, string>
+        {
+            ["GAMUT_BASE_URL"] = "http://127.0.0.1:1", ["GAMUT_TENANT_SLUG"] = "demo", ["GAMUT_WORKSPACE_ID"] = "ws-demo", ["GAMUT_AGENT_ID"] = "key-agent",
+            ["GAMUT_AGENT_PRIVATE_KEY"] = Text(Key("p256-demo"), "private_key_pem"), ["GAMUT_AGENT_KEY_ID"] = "demo-p256-2026",
+        });
+
+        options.Validate();
+        Assert.DoesNotContain("PRIVATE", options.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_SecretAndKeyTogetherOrKeyWithoutIdOrNotAKey_IsRefusedWithoutEchoingIt()
+    {
+        var pem = Text(Key("ed25519-demo"), "private_key_pem");
+        var options = new GamutOptions { BaseUrl = "http://127.0.0.1:1", Tenant = "demo", Workspace = "ws-demo", AgentId = "key-agent" };
+
+        Assert.Throws<GamutConfigurationException>(() => (options with { Secret = "s", PrivateKey = pem, KeyId = "k" }).Validate());
+        Assert.Throws<GamutConfigurationException>(() => (options with { PrivateKey = pem }).Validate());
+        var notAKey = Assert.Throws<GamutConfigurationException>(() => (options with { PrivateKey = "bm90IGEga2V5", KeyId = "k" }).Validate());
+        Assert.DoesNotContain("bm90IGEga2V5", notAKey.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(KeyNames))]
+    public async Task EvaluateAsync_KeyAgentSigningWithEachKey_IsAnswered(string keyName)
+    {
+        using var gamut = new GamutClient(KeyAgent(keyName));
+
+        var decision = await gamut.EvaluateAsync("crm.read_contact", new JsonObject { ["id"] = "11" });
+
+        Assert.Equal("allow", decision.Decision);
+    }
+
+    [Fact]
+    public async Task InvokeToolAsync_KeyAgent_ReachesTheUpstream()
+    {
+        using var gamut = new GamutClient(KeyAgent("ed25519-demo"));
+
+        var action = await gamut.InvokeToolAsync("crm.read_contact", new JsonObject { ["id"] = "42" });
+
+        Assert.True(action.Invoked);
+        Assert.Equal("Dana Example", action.Result!.Value.GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_KeyAgentSigningWithASecret_IsRefused()
+    {
+        using var gamut = new GamutClient(KeyAgent("ed25519-demo") with { PrivateKey = null, KeyId = null, Secret = "not-the-agents-secret-0123456789" });
+
+        var refused = await Assert.ThrowsAsync<GamutAuthenticationException>(() => gamut.EvaluateAsync("crm.read_contact", new JsonObject { ["id"] = "11" }));
+
+        Assert.Equal("signature_scheme_mismatch", refused.Code);
+    }
+
+    private GamutOptions KeyAgent(string keyName) => new()
+    {
+        BaseUrl = env.BaseUrl, Tenant = "demo", Workspace = "ws-demo", AgentId = "key-agent",
+        PrivateKey = Text(Key(keyName), "private_key_pem"), KeyId = Text(Key(keyName), "key_id"),
+    };
+
+    private static bool Verifies(JsonElement key, byte[] data, byte[] signature)
+    {
+        var spki = Convert.FromBase64String(Text(key, "public_key_spki"));
+        if (Text(key, "alg") == "ed25519")
+        {
+            var publicKey = NSec.Cryptography.PublicKey.Import(SignatureAlgorithm.Ed25519, spki, KeyBlobFormat.PkixPublicKey);
+            return SignatureAlgorithm.Ed25519.Verify(publicKey, data, signature);
+        }
+
+        using var ecdsa = ECDsa.Create();
+        ecdsa.ImportSubjectPublicKeyInfo(spki, out _);
+        return ecdsa.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+    }
+
+    private static JsonElement Key(string name) => Vectors.GetProperty("keys").EnumerateArray().Single(k => Text(k, "name") == name);
+
+    private static string Text(JsonElement element, string member) => element.GetProperty(member).GetString()!;
+}

@@ -1,0 +1,106 @@
+"""Key-pair signing (RFC 9421): the shared vectors (tests/vectors/agent-protocol.json, message_signatures), which the
+gateway and the other two SDKs are tested against too, and the bundle's key-agent against the REAL gateway."""
+
+import base64
+import json
+import unittest
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from gamut_agent import (
+    AgentKey, GamutAuthenticationError, GamutClient, GamutConfigurationError, content_digest, signature_base, signature_params,
+)
+
+from .support import REPO_ROOT, environment
+
+VECTORS = json.loads((REPO_ROOT / "tests" / "vectors" / "agent-protocol.json").read_text(encoding="utf-8"))["message_signatures"]
+KEYS = {k["name"]: k for k in VECTORS["keys"]}
+
+
+def verifies(key: dict, base: str, signature: bytes) -> bool:
+    public = serialization.load_der_public_key(base64.b64decode(key["public_key_spki"]))
+    try:
+        if key["alg"] == "ed25519":
+            public.verify(signature, base.encode("utf-8"))
+        else:
+            der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+            public.verify(der, base.encode("utf-8"), ec.ECDSA(hashes.SHA256()))
+        return True
+    except InvalidSignature:
+        return False
+
+
+class SharedMessageSignatureVectorTests(unittest.TestCase):
+    def test_each_vector_builds_its_base_and_signs_it(self):
+        for v in VECTORS["requests"]:
+            with self.subTest(v["name"]):
+                key = KEYS[v["key"]]
+                agent_key = AgentKey(key["private_key_pem"])
+                self.assertEqual(agent_key.alg, key["alg"])
+                self.assertEqual(content_digest(v["body"], v["digest_algorithms"]), v["content_digest"])
+                params = {"created": v["created"], "nonce": v["nonce"], "key_id": key["key_id"], "alg": key["alg"]}
+                self.assertEqual(f"sig1={signature_params(**params)}", v["signature_input"])
+                base = signature_base(method=v["method"], target_uri=v["target_uri"], content_digest=v["content_digest"],
+                                      tenant=v["tenant"], workspace=v["workspace"], agent=v["agent"], **params)
+                self.assertEqual(base, v["signature_base"])
+                signature = agent_key.sign(base.encode("utf-8"))
+                if v["deterministic"]:
+                    self.assertEqual(f"sig1=:{base64.b64encode(signature).decode()}:", v["signature"])
+                self.assertTrue(verifies(key, base, signature))
+                self.assertTrue(verifies(key, base, base64.b64decode(v["signature"][len("sig1=:"):-1])))
+                self.assertFalse(verifies(key, base + " ", signature))
+
+    def test_the_same_key_as_base64_pkcs8_der_signs_as_the_pem_does(self):
+        key = KEYS["ed25519-demo"]
+        self.assertEqual(AgentKey(key["private_key_pkcs8"]).sign(b"x"), AgentKey(key["private_key_pem"]).sign(b"x"))
+
+
+class KeyPairConfigurationTests(unittest.TestCase):
+    BASE = {"base_url": "http://127.0.0.1:1", "tenant": "demo", "workspace": "ws-demo", "agent_id": "key-agent"}
+
+    def test_from_env_reads_the_private_key_and_key_id_instead_of_the_secret(self):
+        client = GamutClient.from_env({"GAMUT_BASE_URL": "http://127.0.0.1:1", "GAMUT_TENANT_SLUG": "demo", "GAMUT_WORKSPACE_ID": "ws-demo",
+                                       "GAMUT_AGENT_ID": "key-agent", "GAMUT_AGENT_PRIVATE_KEY": KEYS["p256-demo"]["private_key_pem"],
+                                       "GAMUT_AGENT_KEY_ID": "demo-p256-2026"})
+        self.assertEqual(client.config.key_id, "demo-p256-2026")
+        self.assertNotIn("PRIVATE", repr(client))
+
+    def test_secret_and_key_together_a_key_without_id_or_a_non_key_are_refused_without_echoing_it(self):
+        pem = KEYS["ed25519-demo"]["private_key_pem"]
+        with self.assertRaises(GamutConfigurationError):
+            GamutClient(**self.BASE, secret="s", private_key=pem, key_id="k")
+        with self.assertRaises(GamutConfigurationError):
+            GamutClient(**self.BASE, private_key=pem)
+        with self.assertRaises(GamutConfigurationError) as refused:
+            GamutClient(**self.BASE, private_key="bm90IGEga2V5", key_id="k")
+        self.assertNotIn("bm90IGEga2V5", str(refused.exception))
+
+
+class KeyAgentGatewayTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.env = environment()
+
+    def key_agent(self, name: str) -> GamutClient:
+        return GamutClient(base_url=self.env.base_url, tenant="demo", workspace="ws-demo", agent_id="key-agent",
+                           private_key=KEYS[name]["private_key_pem"], key_id=KEYS[name]["key_id"])
+
+    def test_evaluate_signed_with_each_key_is_answered(self):
+        for name in ("ed25519-demo", "p256-demo"):
+            with self.subTest(name):
+                self.assertEqual(self.key_agent(name).evaluate("crm.read_contact", {"id": "11"}).decision, "allow")
+
+    def test_invoke_tool_signed_with_a_key_reaches_the_upstream(self):
+        action = self.key_agent("ed25519-demo").invoke_tool("crm.read_contact", {"id": "42"})
+        self.assertTrue(action.invoked)
+        self.assertEqual(action.result["name"], "Dana Example")
+
+    def test_the_key_agent_signing_with_a_secret_is_refused(self):
+        hmac = GamutClient(base_url=self.env.base_url, tenant="demo", workspace="ws-demo", agent_id="key-agent",
+                           secret="not-the-agents-secret-0123456789")
+        with self.assertRaises(GamutAuthenticationError) as refused:
+            hmac.evaluate("crm.read_contact", {"id": "11"})
+        self.assertEqual(refused.exception.code, "signature_scheme_mismatch")

@@ -1,0 +1,142 @@
+using Gateway.Policy.Bundles;
+
+namespace Gateway.Policy.Tests;
+
+/// <summary>
+/// Delegation in the policy library: the tenant's settings as read from a bundle, a grant checked against its parent
+/// (every widening collected), and a child decided against its agent's entry narrowed by the grant.
+/// </summary>
+public sealed class DelegationTests
+{
+    private const string Bundle = """
+        tenant: t1
+        workspaces: [w]
+        #SETTINGS#
+        catalog:
+          - { name: read, kind: http, action_type: read, upstream: "http://127.0.0.1:1/r", credential: none, data_classes: [internal] }
+          - { name: write, kind: http, action_type: write, upstream: "http://127.0.0.1:1/w", credential: none }
+        agents:
+          - id: a
+            human_owner: h@example.com
+            security_owner: s
+            atf_level: L3
+            playbooks: [prompt_injection, unauthorised_external_action, rogue_agent]
+            secret: env:A
+            permissions: [{ tool: read }, { tool: write }]
+        rules:
+          - { id: no-write-for-a, match: { agents: [a], tools: [write] }, effect: block, reason: frozen }
+        """;
+
+    private static readonly DateTimeOffset Now = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void LoadTenantText_DelegationSettings_AreReadAndDefaulted()
+    {
+        Assert.Equal(DelegationSettings.Default, Load(string.Empty).Register.Delegation);
+        var settings = Load("delegation: { max_ttl: 5m, max_depth: 3 }").Register.Delegation;
+
+        Assert.Equal(TimeSpan.FromMinutes(5), settings.MaxTtl);
+        Assert.Equal(3, settings.MaxDepth);
+    }
+
+    [Theory]
+    [InlineData("delegation: { max_ttl: 48h }", "delegation.max_ttl must be between")]
+    [InlineData("delegation: { max_depth: 9 }", "delegation.max_depth must be at most 8")]
+    [InlineData("delegation: { max_depth: -1 }", "delegation.max_depth must be at least 0")]
+    [InlineData("delegation: { depth: 1 }", "depth")]
+    public void LoadTenantText_BadDelegationSettings_AreRefused(string line, string message)
+    {
+        var result = PolicyBundleLoader.LoadTenantText("t1.yaml", Bundle.Replace("#SETTINGS#", line, StringComparison.Ordinal), Path.GetTempPath());
+
+        Assert.Contains(result.Errors, e => e.Message.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Evaluate_NarrowingGrant_SettlesScopeAndDefaults()
+    {
+        var tenant = Load(string.Empty);
+        var parent = DelegationAuthority.Of(tenant, "a")!;
+
+        var result = DelegationCheck.Evaluate(parent, Grant(new DelegationToolRequest("read", null)), tenant.Register.Delegation, Now);
+
+        Assert.Empty(result.Widenings);
+        Assert.Equal(AtfLevel.L3, result.Scope!.AtfLevel);
+        Assert.Equal(DataClass.TopSecret, result.Scope.DataClassCeiling);
+        Assert.Equal([ActionType.Read], result.Scope.Permissions.Single().ActionTypes);
+        Assert.Equal(Now + DelegationSettings.DefaultMaxTtl, result.ExpiresAt);
+        Assert.Equal(1, result.Depth);
+    }
+
+    [Fact]
+    public void Evaluate_EveryWidening_IsCollected()
+    {
+        var tenant = Load(string.Empty);
+        var parent = DelegationAuthority.Of(tenant, "a")!;
+        var grant = Grant(new DelegationToolRequest("other", null), new DelegationToolRequest("read", [ActionType.Delete])) with
+        {
+            AtfLevel = AtfLevel.L4,
+            Ttl = TimeSpan.FromHours(1),
+            MayDelegate = true,
+        };
+
+        var result = DelegationCheck.Evaluate(parent, grant, tenant.Register.Delegation, Now);
+
+        Assert.Null(result.Scope);
+        Assert.Equal(["tool", "action_type", "atf_level", "ttl", "depth"], result.Widenings.Select(w => w.Kind));
+    }
+
+    [Fact]
+    public void Evaluate_ChildParent_CannotOutliveNorWidenItsCeiling()
+    {
+        var tenant = Load("delegation: { max_depth: 2 }");
+        var scope = new DelegationScope { Agent = "a", Permissions = [new ToolPermission { Tool = "read", ActionTypes = [ActionType.Read] }], AtfLevel = AtfLevel.L2, DataClassCeiling = DataClass.Internal };
+        var parent = DelegationAuthority.Of(tenant, "dlg-child", scope, Now.AddMinutes(2), depth: 1, mayDelegate: true)!;
+
+        var result = DelegationCheck.Evaluate(parent, Grant(new DelegationToolRequest("read", null)) with { DataClassCeiling = DataClass.Pii, Ttl = TimeSpan.FromMinutes(5) }, tenant.Register.Delegation, Now);
+
+        Assert.Equal(["data_class", "ttl"], result.Widenings.Select(w => w.Kind));
+        Assert.Contains("would outlive the parent", result.Widenings[1].Detail, StringComparison.Ordinal);
+        var defaulted = DelegationCheck.Evaluate(parent, Grant(new DelegationToolRequest("read", null)), tenant.Register.Delegation, Now);
+        Assert.Equal(Now.AddMinutes(2), defaulted.ExpiresAt);
+        Assert.Equal(2, defaulted.Depth);
+    }
+
+    [Fact]
+    public void Decide_Child_IsNarrowedAndBoundByRulesNamingItsAgent()
+    {
+        var tenant = Load(string.Empty);
+        var scope = new DelegationScope { Agent = "a", Permissions = [new ToolPermission { Tool = "read", ActionTypes = [ActionType.Read] }, new ToolPermission { Tool = "write", ActionTypes = [ActionType.Write] }], AtfLevel = AtfLevel.L3, DataClassCeiling = DataClass.Public };
+        var caller = new AuthenticatedCaller("t1", "w", "dlg-child") { Delegation = scope };
+
+        var beyondCeiling = DecisionEngine.Instance.Evaluate(tenant, caller, new ActionRequest { Tool = "read" });
+        var ruled = DecisionEngine.Instance.Evaluate(tenant, caller, new ActionRequest { Tool = "write" });
+        var withinPublic = DecisionEngine.Instance.Evaluate(tenant, caller with { Delegation = scope with { DataClassCeiling = DataClass.Internal } }, new ActionRequest { Tool = "read" });
+
+        Assert.Equal(DecisionKind.Block, beyondCeiling.Kind);
+        Assert.Contains(beyondCeiling.Explanation.RuleTriggers, t => t.ReasonCode == "beyond_delegation_ceiling");
+        Assert.Contains(ruled.Explanation.RuleTriggers, t => t.Rule == "no-write-for-a");
+        Assert.Equal(DecisionKind.Allow, withinPublic.Kind);
+        Assert.Equal("dlg-child", withinPublic.Descriptor!.Agent);
+    }
+
+    [Fact]
+    public void ActorChain_From_RefusesAChainWithoutOneAgent()
+    {
+        var chain = ActorChain.ForPerson("ada", "a").Delegate(new ActorLink(ActorKind.Delegate, "dlg-1"));
+
+        Assert.Equal("a", chain.Agent);
+        Assert.Equal(1, chain.Depth);
+        Assert.Equal("person:ada → agent:a → delegate:dlg-1", chain.ToString());
+        Assert.Throws<FormatException>(() => ActorChain.From([new ActorLink(ActorKind.Delegate, "dlg-1")]));
+        Assert.Throws<FormatException>(() => ActorChain.From([new ActorLink(ActorKind.Agent, "a"), new ActorLink(ActorKind.Agent, "b")]));
+    }
+
+    private static DelegationGrantRequest Grant(params DelegationToolRequest[] tools) => new() { Name = "child", Tools = tools };
+
+    private static TenantPolicy Load(string line)
+    {
+        var result = PolicyBundleLoader.LoadTenantText("t1.yaml", Bundle.Replace("#SETTINGS#", line, StringComparison.Ordinal), Path.GetTempPath());
+        Assert.Empty(result.Errors);
+        return result.Tenant!;
+    }
+}
