@@ -16,7 +16,7 @@ public sealed class PersonTokenTests
     private const string Evaluate = """{"tool":"crm.read_contact","args":{"id":"c-1"}}""";
 
     [Fact]
-    public async Task Evaluate_ValidPersonToken_IsAnsweredAndTheExplanationAndRecordNameThePerson()
+    public async Task Evaluate_ValidPersonToken_IsAnsweredAndTheExplanationRecordAndChainNameThePerson()
     {
         await using var gw = await PersonGateway.StartAsync();
         var token = gw.Provider.Issue("erin@example.com", ["staff", "sales"]);
@@ -33,6 +33,8 @@ public sealed class PersonTokenTests
         var record = await RecordAsync(gw, response);
         Assert.Equal("erin@example.com", record.GetProperty("person").GetString());
         Assert.Equal(gw.Provider.Issuer, record.GetProperty("person_issuer").GetString());
+        Assert.Equal(["person:erin@example.com", "agent:demo-agent"],
+            record.GetProperty("actor_chain").EnumerateArray().Select(l => l.GetProperty("kind").GetString() + ":" + l.GetProperty("id").GetString()));
         Assert.DoesNotContain(token, text, StringComparison.Ordinal);
     }
 
