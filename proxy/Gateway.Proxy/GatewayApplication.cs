@@ -13,6 +13,7 @@ using Gateway.Proxy.Configuration;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Forward;
 using Gateway.Proxy.Hosting;
+using Gateway.Proxy.People;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Record;
 using Gateway.Proxy.Refusals;
@@ -96,6 +97,8 @@ public static class GatewayApplication
         services.AddSingleton<IAgentDirectory, PolicyAgentDirectory>();
         services.AddSingleton<DelegateDirectory>();
         services.AddAgentSignatureAuthentication();
+        services.AddActingForPerson(configuration);
+        services.AddSingleton<PersonAuthentication>();
         services.AddAgentAccessTokens(configuration, keys);
 
         // 3-Admit: nonce, kill switches, rate limits in one store call.

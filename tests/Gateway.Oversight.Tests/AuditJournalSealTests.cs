@@ -33,7 +33,7 @@ public sealed class AuditJournalSealTests(ITestOutputHelper output)
     [Fact]
     public void Seal_AllMembers_RoundTripThroughTheStoredLine()
     {
-        var (record, line) = AuditVectors.SealToText(Unsigned("x") with { Simulated = true, LatencyMs = 0.1 + 0.2, UpstreamStatus = 502, ApprovalId = "ap-1", Actor = "erin", SecretSlot = "next", ActorChain = Chain });
+        var (record, line) = AuditVectors.SealToText(Unsigned("x") with { Simulated = true, LatencyMs = 0.1 + 0.2, UpstreamStatus = 502, ApprovalId = "ap-1", Actor = "erin", SecretSlot = "next", ActorChain = Chain, Person = "erin@example.com", PersonIssuer = "https://login.example.com" });
 
         using var stored = JsonDocument.Parse(line);
         var root = stored.RootElement;
@@ -42,6 +42,8 @@ public sealed class AuditJournalSealTests(ITestOutputHelper output)
         Assert.True(root.GetProperty("simulated").GetBoolean());
         Assert.Equal("erin", root.GetProperty("actor").GetString());
         Assert.Equal("next", root.GetProperty("secret_slot").GetString());
+        Assert.Equal("erin@example.com", root.GetProperty("person").GetString());
+        Assert.Equal("https://login.example.com", root.GetProperty("person_issuer").GetString());
         Assert.Equal("""[{"kind":"person","id":"ada@example.com"},{"kind":"agent","id":"a"},{"kind":"delegate","id":"dlg-1","name":"helper","run_id":"run-7"}]""",
             JsonSerializer.Serialize(root.GetProperty("actor_chain").EnumerateArray().Select(l => new { kind = l.GetProperty("kind").GetString(), id = l.GetProperty("id").GetString(), name = l.TryGetProperty("name", out var n) ? n.GetString() : null, run_id = l.TryGetProperty("run_id", out var r) ? r.GetString() : null }), new JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
         Assert.Equal("replica-1", root.GetProperty("replica").GetString());

@@ -65,7 +65,7 @@ public sealed class BundleSchemaTests
         Assert.Contains(errors, e => e.Contains("$.agents[0].atf_level", StringComparison.Ordinal));
     }
 
-    private static List<string> Validate(string yaml)
+    internal static List<string> Validate(string yaml)
     {
         using var document = JsonDocument.Parse(YamlJson.Convert(YamlJson.Parse(yaml, out _)!));
         var errors = new List<string>();

@@ -9,10 +9,14 @@ public static class ConnectorCredentials
     public static string? ReferenceOf(CatalogEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        return entry.Credential is { Source: not SecretSource.None } credential
+        return ReferenceOf(entry.Credential);
+    }
+
+    /// <summary>The resolver's reference for a bundle's secret reference (a <c>file:</c> one by its resolved path), or null for none.</summary>
+    public static string? ReferenceOf(SecretReference? credential) =>
+        credential is { Source: not SecretSource.None }
             ? credential.Source == SecretSource.File ? "file:" + (credential.ResolvedPath ?? credential.Name) : credential.ToString()
             : null;
-    }
 
     /// <summary>The header value carrying <paramref name="secret"/> under the entry's auth scheme (<c>Bearer …</c> or the raw value).</summary>
     public static string HeaderValue(ConnectorAuth auth, string secret)

@@ -11,6 +11,8 @@ namespace Gateway.Connectors.Injection;
 /// removing everything credential-like the agent sent (<c>Authorization</c>, <c>x-api-key</c>, <c>api-key</c>,
 /// <c>Cookie</c>, <c>Proxy-Authorization</c>, every <c>X-Gamut-*</c> signature header), and sets
 /// <c>X-Gamut-Decision-Token</c> (and <c>X-Gamut-Dry-Run</c> under dry_run) from <see cref="ConnectorRequestFeature"/>.
+/// For a connector that acts for a person, the person's credential the host obtained (<see cref="ConnectorRequestFeature.PersonCredential"/>)
+/// is set instead of the connector's own.
 /// The credential is resolved per request through <see cref="CredentialResolver"/> (which caches) and
 /// written straight to the outgoing header; it is never put on <c>HttpContext</c>. When the tenant,
 /// connector or credential is missing it throws, so the forwarder sends nothing (the host answers
@@ -41,7 +43,13 @@ public sealed partial class CredentialInjectionTransform : RequestTransform
         }
 
         var connector = feature.Connector;
-        if (ConnectorCredentials.ReferenceOf(connector) is { } reference)
+        if (feature.PersonCredential is { } personal)
+        {
+            // A connector that acts for a person is sent that person's credential, not its own.
+            context.ProxyRequest.Headers.Remove(connector.Auth.HeaderName);
+            context.ProxyRequest.Headers.TryAddWithoutValidation(connector.Auth.HeaderName, ConnectorCredentials.HeaderValue(connector.Auth, personal.Value));
+        }
+        else if (ConnectorCredentials.ReferenceOf(connector) is { } reference)
         {
             try
             {

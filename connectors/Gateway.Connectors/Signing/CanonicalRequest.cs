@@ -6,7 +6,9 @@ namespace Gateway.Connectors.Signing;
 
 /// <summary>
 /// The canonical string of the agent protocol: nine lines joined by <c>\n</c>, no trailing newline,
-/// and its HMAC-SHA256 signature <c>v1=&lt;lowercase hex&gt;</c>.
+/// and its HMAC-SHA256 signature <c>v1=&lt;lowercase hex&gt;</c>. A request that carries the person's identity token
+/// (<see cref="SignatureHeaders.Person"/>) has a tenth line, the token's SHA-256: a request without one is signed
+/// exactly as before, so clients that never send it see no change.
 /// </summary>
 public static class CanonicalRequest
 {
@@ -16,6 +18,10 @@ public static class CanonicalRequest
     /// <summary>Lowercase hex SHA-256 of the empty string.</summary>
     public const string EmptyBodySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
+    /// <summary>
+    /// The canonical string: the nine lines, then, only when <paramref name="personTokenSha256Hex"/> is given (the request
+    /// carries <see cref="SignatureHeaders.Person"/>), a tenth: <see cref="HashPersonToken"/> of the header's value.
+    /// </summary>
     public static string Build(
         string method,
         string target,
@@ -24,9 +30,27 @@ public static class CanonicalRequest
         string agent,
         string timestamp,
         string nonce,
-        string bodySha256Hex)
+        string bodySha256Hex,
+        string? personTokenSha256Hex = null)
     {
-        return string.Join('\n', Scheme, method.ToUpperInvariant(), target, tenant, workspace, agent, timestamp, nonce, bodySha256Hex);
+        var nine = string.Join('\n', Scheme, method.ToUpperInvariant(), target, tenant, workspace, agent, timestamp, nonce, bodySha256Hex);
+        return personTokenSha256Hex is null ? nine : nine + "\n" + personTokenSha256Hex;
+    }
+
+    /// <summary>Lowercase hex SHA-256 of the <c>X-Gamut-Person</c> header's value (its UTF-8 bytes, as sent): the tenth line.</summary>
+    public static string HashPersonToken(string token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        var max = Encoding.UTF8.GetMaxByteCount(token.Length);
+        var rented = ArrayPool<byte>.Shared.Rent(max);
+        try
+        {
+            return HashBody(rented.AsSpan(0, Encoding.UTF8.GetBytes(token, rented)));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     /// <summary>Lowercase hex SHA-256 of the body bytes.</summary>

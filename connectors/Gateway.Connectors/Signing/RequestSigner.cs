@@ -32,7 +32,10 @@ public sealed class RequestSigner
     /// <summary>A fresh nonce: 32 URL-safe characters from 24 random bytes.</summary>
     public static string NewNonce() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
 
-    /// <summary>Adds the six signature headers for <paramref name="body"/> (which must be the exact bytes sent).</summary>
+    /// <summary>
+    /// Adds the six signature headers for <paramref name="body"/> (which must be the exact bytes sent); an
+    /// <c>X-Gamut-Person</c> header already on the request is covered by the signature.
+    /// </summary>
     public void Sign(HttpRequestMessage request, ReadOnlySpan<byte> body, string? nonce = null)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -40,8 +43,12 @@ public sealed class RequestSigner
         var target = uri.IsAbsoluteUri ? uri.PathAndQuery : uri.OriginalString;
         var timestamp = _time.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
         nonce ??= NewNonce();
-        var canonical = CanonicalRequest.Build(request.Method.Method, target, _tenant, _workspace, _agent, timestamp, nonce, CanonicalRequest.HashBody(body));
         var headers = request.Headers;
+
+        // A person's identity token the request carries is covered too (the tenth canonical line).
+        var person = headers.TryGetValues(SignatureHeaders.Person, out var personValues) ? personValues.Single() : null;
+        var canonical = CanonicalRequest.Build(request.Method.Method, target, _tenant, _workspace, _agent, timestamp, nonce, CanonicalRequest.HashBody(body),
+            person is null ? null : CanonicalRequest.HashPersonToken(person));
         headers.Remove(SignatureHeaders.Tenant);
         headers.Remove(SignatureHeaders.Workspace);
         headers.Remove(SignatureHeaders.Agent);

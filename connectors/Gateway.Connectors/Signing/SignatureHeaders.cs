@@ -11,6 +11,11 @@ public static class SignatureHeaders
     public const string Signature = "X-Gamut-Signature";
     public const string DecisionToken = "X-Gamut-Decision-Token";
 
+    /// <summary>
+    /// The identity token (a JWT from the tenant's OpenID provider) of the person the agent acts for. Optional; when sent,
+    /// the signature covers it through a tenth canonical line (<see cref="CanonicalRequest.HashPersonToken"/>).
+    /// </summary>
+    public const string Person = "X-Gamut-Person";
     /// <summary>RFC 9421's signature input: its presence selects the asymmetric profile (an agent registered with a public key) over <see cref="Signature"/>.</summary>
     public const string SignatureInput = "Signature-Input";
 

@@ -19,6 +19,7 @@ internal sealed partial class TenantFileParser
     private readonly RiskSectionParser _risks;
     private readonly RuleSectionParser _rules;
     private readonly LimitSectionParser _limits;
+    private readonly PersonSectionParser _people;
     private readonly DelegationSectionParser _delegation;
 
     public TenantFileParser(YamlNodeReader reader, string baseDirectory)
@@ -27,7 +28,8 @@ internal sealed partial class TenantFileParser
         _references = new CrossReferences(reader);
         var secrets = new SecretReferenceParser(reader, baseDirectory);
         _approvals = new ApprovalSectionParser(reader, _references);
-        _catalog = new CatalogSectionParser(reader, _references, secrets, new ConnectorSettingsParser(reader), new DegradeSpecParser(reader));
+        _people = new PersonSectionParser(reader, secrets);
+        _catalog = new CatalogSectionParser(reader, _references, secrets, new ConnectorSettingsParser(reader), new DegradeSpecParser(reader), _people);
         _agents = new AgentSectionParser(reader, _references, secrets);
         _flows = new DataFlowSectionParser(reader, _references);
         _risks = new RiskSectionParser(reader, _references);
@@ -39,7 +41,7 @@ internal sealed partial class TenantFileParser
     public TenantRegister? Parse(YamlNode root)
     {
         var f = _r.Mapping(root, "tenant file", "tenant", "environment", "simulate", "workspaces", "approvers", "agents", "catalog",
-            "approval_gates", "data_flows", "risks", "red_team_tests", "rules", "rate_limits", "budgets", "default_verdict", "compatible_with", "delegation");
+            "approval_gates", "data_flows", "risks", "red_team_tests", "rules", "rate_limits", "budgets", "default_verdict", "compatible_with", "delegation", "openid_provider");
         if (f is null)
         {
             return null;
@@ -68,6 +70,8 @@ internal sealed partial class TenantFileParser
         var rules = List(f["rules"], "rules", _rules.Parse);
         var limits = List(f["rate_limits"], "rate_limits", _limits.ParseRateLimit);
         var budgets = List(f["budgets"], "budgets", _limits.ParseBudget);
+        var openIdProvider = f["openid_provider"] is { } op ? _people.ParseProvider(op) : null;
+        _people.CheckRequirements(openIdProvider, catalog);
 
         var delegation = _delegation.Parse(f["delegation"]);
         var defaultVerdict = f["default_verdict"] is { } dv ? _r.Enum<RuleEffect>(dv, "default_verdict") ?? RuleEffect.Block : RuleEffect.Allow;
@@ -109,6 +113,7 @@ internal sealed partial class TenantFileParser
             Budgets = Items(budgets),
             DefaultVerdict = defaultVerdict,
             CompatibleWith = compatibleWith,
+            OpenIdProvider = openIdProvider,
             Delegation = delegation,
         };
     }

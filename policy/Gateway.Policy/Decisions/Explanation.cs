@@ -58,6 +58,11 @@ public sealed record Explanation
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool WarrantApplied { get; init; }
 
+    /// <summary>The person the agent acted for (subject, issuer, groups), when the request carried one.</summary>
+    [JsonPropertyName("person")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ActingPerson? Person { get; init; }
+
     /// <summary>When the descriptor could not be derived: why (e.g. <c>unknown_tool</c>).</summary>
     [JsonPropertyName("error")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

@@ -70,6 +70,7 @@ public sealed class DecisionEngine
                 External = entry.External,
                 Impact = impact,
                 IntentDigest = IntentDigest.Compute(fields),
+                Person = caller.Person,
                 Entry = entry,
                 Delegation = caller.Delegation,
             },
@@ -245,6 +246,7 @@ public sealed class DecisionEngine
             DegradeMode = degrade?.Mode,
             Simulated = simulated,
             WouldBe = simulated ? kind : null,
+            Person = descriptor.Person,
         };
 
         return new Decision
@@ -320,6 +322,7 @@ public sealed class DecisionEngine
                 RuleTriggers = [new RuleTrigger { Rule = "descriptor", ReasonCode = errorCode, Effect = DecisionKind.Block, Message = $"the request could not be described: {errorCode}" }],
                 OpenRisks = agent?.OpenRisks ?? [],
                 WhatWouldChange = [remedy],
+                Person = caller.Person,
                 Error = errorCode,
             },
         };

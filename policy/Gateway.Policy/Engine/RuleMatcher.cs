@@ -146,7 +146,44 @@ internal static class RuleMatcher
             return false;
         }
 
+        if (!PersonHolds(match, descriptor.Person))
+        {
+            return false;
+        }
+
         return match.External is not { } external || external == descriptor.IsExternalAction;
+    }
+
+    /// <summary>
+    /// The person conditions: <c>person</c> (globs over the subject) and <c>person_groups</c> (any group) hold only for an
+    /// action taken for a person who matches; without a person neither holds.
+    /// </summary>
+    private static bool PersonHolds(RuleMatch match, ActingPerson? person)
+    {
+        if (match.Person is null && match.PersonGroups is null)
+        {
+            return true;
+        }
+
+        if (person is null || (match.Person is { } subjects && !Glob.AnyMatch(subjects, person.Subject)))
+        {
+            return false;
+        }
+
+        if (match.PersonGroups is { } groups)
+        {
+            foreach (var group in groups)
+            {
+                if (person.IsInGroup(group))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>An argument whose content came from external or tool output, on an external action.</summary>

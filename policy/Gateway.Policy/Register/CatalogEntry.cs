@@ -37,6 +37,9 @@ public sealed record CatalogEntry
 
     public ConnectorAuth Auth { get; init; } = ConnectorAuth.Bearer;
 
+    /// <summary>The connector acts for a person (<c>person:</c>): refused without one; what is sent upstream for them.</summary>
+    public PersonRequirement? Person { get; init; }
+
     public ConnectorLimits Limits { get; init; } = ConnectorLimits.None;
 
     /// <summary>The declared reduced form; null means <see cref="DegradeSpec.DefaultReadOnly"/>.</summary>

@@ -23,6 +23,12 @@ public sealed record RuleMatch
 
     public IReadOnlyList<ProvenanceCondition>? Provenance { get; init; }
 
+    /// <summary>Globs over the subject (<c>sub</c>) of the person the agent acts for; holds only when there is one.</summary>
+    public IReadOnlyList<string>? Person { get; init; }
+
+    /// <summary>Groups of the person the agent acts for: holds when the person is in any of them (none without a person).</summary>
+    public IReadOnlyList<string>? PersonGroups { get; init; }
+
     /// <summary>When set, the action's external flag (or action type external) must equal it.</summary>
     public bool? External { get; init; }
 

@@ -35,6 +35,9 @@ public sealed record TenantRegister
 
     public IReadOnlyList<Approver> Approvers { get; init; } = [];
 
+    /// <summary>The tenant's OpenID provider (<c>openid_provider:</c>), whose tokens name the person an agent acts for; null when none.</summary>
+    public OpenIdProvider? OpenIdProvider { get; init; }
+
     /// <summary>What applies to an action no <c>allow</c> rule matches (default allow: the controls and rules decide).</summary>
     public RuleEffect DefaultVerdict { get; init; } = RuleEffect.Allow;
 

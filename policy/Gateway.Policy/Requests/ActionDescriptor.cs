@@ -33,6 +33,10 @@ public sealed record ActionDescriptor
     /// <summary>Lowercase hex SHA-256 of the canonical JSON of this descriptor plus the request's args and targets.</summary>
     public required string IntentDigest { get; init; }
 
+    /// <summary>The person the agent acts for (<see cref="AuthenticatedCaller.Person"/>); null when none.</summary>
+    [JsonIgnore]
+    public ActingPerson? Person { get; init; }
+
     /// <summary>The catalog entry the tool resolved to.</summary>
     [JsonIgnore]
     public required CatalogEntry Entry { get; init; }

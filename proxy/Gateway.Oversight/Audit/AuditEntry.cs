@@ -76,6 +76,15 @@ public record AuditEntry
     public string? SecretSlot { get; init; }
 
     /// <summary>
+    /// The subject (<c>sub</c>) of the person the agent acted for, from the verified identity token the request carried
+    /// (<c>X-Gamut-Person</c>); with <see cref="PersonIssuer"/>. Null when the request named no person.
+    /// </summary>
+    public string? Person { get; init; }
+
+    /// <summary>The issuer (<c>iss</c>) of the person's identity token: the tenant's OpenID provider.</summary>
+    public string? PersonIssuer { get; init; }
+
+    /// <summary>
     /// Who acted, first principal first (person → agent → delegated child → …; <see cref="Agent"/> is its last link),
     /// when that is more than the signing agent alone: a request signed by a delegated child, or made for a person. Null
     /// for a registered agent acting for no one, for an admin action, and in records written before delegation.

@@ -142,6 +142,8 @@ internal static class AuditSeal
             WriteOutcomes(json, outcomes);
         }
 
+        members.String("person"u8, r.Person);
+        members.String("person_issuer"u8, r.PersonIssuer);
         members.String("policy_digest"u8, r.PolicyDigest);
         members.String("prev_hash"u8, r.PrevHash);
         members.Redactions(r.Redactions);

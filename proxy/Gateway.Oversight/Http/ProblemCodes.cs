@@ -22,6 +22,11 @@ public static class ProblemCodes
     public const string AccessTokenExpired = "access_token_expired";
     public const string DpopProofInvalid = "dpop_proof_invalid";
 
+    // The person an agent acts for (X-Gamut-Person): 401 for the token, 503 when its provider cannot be read.
+    public const string PersonTokenInvalid = "person_token_invalid";
+    public const string PersonTokenExpired = "person_token_expired";
+    public const string PersonTokenUnbound = "person_token_unbound";
+    public const string PersonProviderUnavailable = "person_provider_unavailable";
     // 401: the RFC 9421 profile (agents registered with a public key)
     public const string SignatureSchemeMismatch = "signature_scheme_mismatch";
     public const string SignatureComponentMissing = "signature_component_missing";
@@ -60,6 +65,11 @@ public static class ProblemCodes
     public const string RateLimited = "rate_limited";
     public const string BudgetExhausted = "budget_exhausted";
     public const string DegradeRefused = "degrade_refused";
+
+    // A connector that acts for a person: 403 without one, 403/503 when their upstream credential cannot be had.
+    public const string PersonRequired = "person_required";
+    public const string PersonTokenExchangeFailed = "person_token_exchange_failed";
+    public const string PersonCredentialUnavailable = "person_credential_unavailable";
 
     // 403: an evaluation's decision token presented on the action (X-Gamut-Decision-Token)
     public const string DecisionTokenInvalid = "decision_token_invalid";

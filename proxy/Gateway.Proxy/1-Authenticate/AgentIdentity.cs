@@ -19,8 +19,14 @@ public sealed record AgentIdentity(string Tenant, string Workspace, string Agent
     public string? SecretFingerprint { get; init; }
 
     /// <summary>
+    /// The person the agent acts for: from the <c>X-Gamut-Person</c> identity token, verified against the tenant's OpenID
+    /// provider and covered by the request's signature. Null when the request names no person.
+    /// </summary>
+    public ActingPerson? Person { get; init; }
+
+    /// <summary>
     /// Who is acting (person → agent → child → …), <see cref="Agent"/> its last link: the agent alone unless the
-    /// request was signed by a delegated child (or, later, made for a person).
+    /// request was signed by a delegated child or made for a person (<see cref="Person"/> at its head).
     /// </summary>
     public ActorChain Chain { get; init; } = ActorChain.Of(Agent);
 

@@ -88,11 +88,18 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             AgentIdentity claimed;
             string? signature = null;
             string? timestampText = null;
+            string? personToken = null;
             MessageSignature? messageSignature = null;
             if (request.Headers.ContainsKey(SignatureHeaders.SignatureInput))
             {
                 // RFC 9421: an agent registered with a public key (AgentSignatureHandler.MessageSignatures.cs).
                 if (!MessageSignature.TryParse(request.Headers, out messageSignature, out var code, out var detail))
+                {
+                    return Refuse(StatusCodes.Status401Unauthorized, code, detail);
+                }
+
+                // The profile's covered components do not include X-Gamut-Person: nothing would bind a person's token here.
+                if (!TryReadPersonToken(context, signed: false, out _, out code, out detail))
                 {
                     return Refuse(StatusCodes.Status401Unauthorized, code, detail);
                 }
@@ -108,6 +115,11 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                 && !request.Headers.ContainsKey(SignatureHeaders.Signature))
             {
                 // An access token instead of a signature: the same identity, the same checks of the agent and the body below.
+                if (!TryReadPersonToken(context, signed: false, out _, out var personCode, out var personDetail))
+                {
+                    return Refuse(StatusCodes.Status401Unauthorized, personCode, personDetail);
+                }
+
                 var presented = VerifyAccessToken(context);
                 if (presented.Subject is not { } subject)
                 {
@@ -122,6 +134,11 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             else
             {
                 if (!SignedRequestHeaders.TryParse(request.Headers, out var headers, out var code, out var detail))
+                {
+                    return Refuse(StatusCodes.Status401Unauthorized, code, detail);
+                }
+
+                if (!TryReadPersonToken(context, signed: true, out personToken, out code, out detail))
                 {
                     return Refuse(StatusCodes.Status401Unauthorized, code, detail);
                 }
@@ -209,7 +226,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             if (signature is not null)
             {
                 var canonical = CanonicalRequest.Build(request.Method, target, claimed.Tenant, claimed.Workspace, claimed.Agent,
-                    timestampText!, claimed.Nonce, CanonicalRequest.HashBody(body));
+                    timestampText!, claimed.Nonce, CanonicalRequest.HashBody(body), PersonLine(personToken));
                 if (SignatureSlotVerifier.Verify(lookup, canonical, signature) is not { } verified)
                 {
                     return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SignatureMismatch, "The signature does not match the request.");
@@ -217,6 +234,16 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
 
                 claimed = claimed with { SecretSlot = verified.Slot, SecretFingerprint = verified.Secret.Fingerprint };
                 _metrics.RecordAuthenticated(verified.Slot);
+                if (personToken is not null)
+                {
+                    // The signature covers the token; now the person it names, against the tenant's OpenID provider.
+                    if (await AddPersonAsync(context, feature, claimed, personToken).ConfigureAwait(false) is not { } withPerson)
+                    {
+                        return AuthenticateResult.Fail(_refusal!.Code);
+                    }
+
+                    claimed = withPerson;
+                }
             }
             else if (messageSignature is not null)
             {
@@ -233,6 +260,18 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             {
                 // The chain the child's record holds, ending in the child: what every later stage governs and records.
                 claimed = claimed with { Chain = ActorChain.From(delegated.Record.Chain), Delegation = delegated };
+            }
+
+            if (claimed.Person is not null)
+            {
+                // The person heads the chain: person → agent → child → ….
+                if (PersonAtHead(claimed) is not { } forPerson)
+                {
+                    return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.PersonTokenInvalid,
+                        "This delegated child was issued for another person than the token names.");
+                }
+
+                claimed = forPerson;
             }
 
             // Freshness (the nonce) and the kill switches are the Admit stage's, in its one store call.

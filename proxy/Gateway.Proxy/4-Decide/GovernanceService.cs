@@ -58,7 +58,7 @@ internal sealed partial class GovernanceService
     /// </summary>
     public async ValueTask<GovernedDecision> DecideAsync(TenantPolicy tenant, AgentIdentity identity, ActionRequest request, DecisionTokenGrant? grant, DecisionTokenPayload? evaluation, string requestId, CancellationToken cancellationToken)
     {
-        var caller = new AuthenticatedCaller(identity.Tenant, identity.Workspace, identity.Agent) { Delegation = identity.Delegation?.Scope };
+        var caller = new AuthenticatedCaller(identity.Tenant, identity.Workspace, identity.Agent) { Person = identity.Person, Delegation = identity.Delegation?.Scope };
         var started = Stopwatch.GetTimestamp();
         Decision decision;
         CatalogEntry? entry = null;

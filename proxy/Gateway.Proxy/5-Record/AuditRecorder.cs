@@ -80,6 +80,8 @@ internal sealed class AuditRecorder
             RequestId = RequestIdMiddleware.GetRequestId(context),
             Decision = "refused:" + code,
             SecretSlot = identity.SecretSlot?.WireName(),
+            Person = identity.Person?.Subject,
+            PersonIssuer = identity.Person?.Issuer,
             ActorChain = identity.ChainLinks,
             StatusCode = statusCode,
             Fold = code is ProblemCodes.RateLimited or ProblemCodes.ReplayedNonce or ProblemCodes.StoreUnavailable ? AuditFold.RepeatedRefusal : AuditFold.None,
@@ -103,6 +105,8 @@ internal sealed class AuditRecorder
             EvaluationRequestId = governed.Evaluation?.RequestId,
             Simulated = governed.Decision.Simulated ? true : null,
             SecretSlot = identity.SecretSlot?.WireName(),
+            Person = identity.Person?.Subject,
+            PersonIssuer = identity.Person?.Issuer,
             ActorChain = identity.ChainLinks,
         };
 

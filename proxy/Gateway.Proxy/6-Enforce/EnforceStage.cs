@@ -19,6 +19,7 @@ using Gateway.Proxy.Routing;
 using Gateway.Proxy.Telemetry;
 using Gateway.Connectors.Mcp;
 using Gateway.Proxy.Mcp;
+using Gateway.Proxy.People;
 using Yarp.ReverseProxy;
 
 namespace Gateway.Proxy.Enforce;
@@ -38,17 +39,19 @@ internal sealed partial class EnforceStage
     private readonly CredentialResolver _credentials;
     private readonly IProxyStateLookup _proxyState;
     private readonly McpToolPins _pins;
+    private readonly PersonCredentials _people;
     private readonly ILogger<EnforceStage> _logger;
     private readonly GatewayMetrics _metrics;
 
     public EnforceStage(RequestDelegate next, TokenBudgetGate budgets, CredentialResolver credentials, IProxyStateLookup proxyState, McpToolPins pins,
-        ILogger<EnforceStage> logger, GatewayMetrics metrics)
+        PersonCredentials people, ILogger<EnforceStage> logger, GatewayMetrics metrics)
     {
         _next = next;
         _budgets = budgets;
         _credentials = credentials;
         _proxyState = proxyState;
         _pins = pins;
+        _people = people;
         _logger = logger;
         _metrics = metrics;
     }
@@ -92,6 +95,7 @@ internal sealed partial class EnforceStage
                 Connector = plan.Upstream,
                 DecisionToken = governed.DecisionToken,
                 DegradeMode = governed.Degrade?.Mode,
+                PersonCredential = plan.PersonCredential,
             });
         }
         finally
@@ -145,7 +149,14 @@ internal sealed partial class EnforceStage
             return (null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.DegradeRefused, "The action is degraded to read-only: only GET, HEAD and OPTIONS are let through."));
         }
 
-        if (ConnectorCredentials.ReferenceOf(upstream) is { } reference && !await _credentials.IsAvailableAsync(tenant.Slug, reference, context.RequestAborted).ConfigureAwait(false))
+        // A connector that acts for a person: refused without one; their own credential replaces the connector's.
+        var (personCredential, personRefusal) = await _people.ObtainAsync(tenant, entry, upstream, feature.Find<PresentedPerson>(), context.RequestAborted).ConfigureAwait(false);
+        if (personRefusal is not null)
+        {
+            return (null, personRefusal);
+        }
+
+        if (personCredential is null && ConnectorCredentials.ReferenceOf(upstream) is { } reference && !await _credentials.IsAvailableAsync(tenant.Slug, reference, context.RequestAborted).ConfigureAwait(false))
         {
             LogCredentialUnavailable(_logger, upstream.Name, tenant.Slug);
             return (null, new Refusal(StatusCodes.Status503ServiceUnavailable, ProblemCodes.CredentialUnavailable,
@@ -243,6 +254,7 @@ internal sealed partial class EnforceStage
                 ? McpToolFilter(tenant, identity, entry.Name)
                 : null,
             Usage = described.Route == GatewayRouteKind.Provider && isModel ? new ModelUsageAccumulator() : null,
+            PersonCredential = personCredential,
             StartedTimestamp = Stopwatch.GetTimestamp(),
         }, null);
     }

@@ -1,3 +1,4 @@
+using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Envelopes;
 using Gateway.Connectors.Models;
 using Gateway.Connectors.Redaction;
@@ -52,6 +53,9 @@ internal sealed record ForwardPlan
 
     /// <summary>Provider route to a model connector: the usage the response reports, counted as it streams.</summary>
     public ModelUsageAccumulator? Usage { get; init; }
+
+    /// <summary>For a connector that acts for a person: that person's credential, sent in place of the connector's own.</summary>
+    public SecretValue? PersonCredential { get; init; }
 
     /// <summary>Counts of values redacted from the response, by kind.</summary>
     public RedactionCounts Redactions { get; } = new();

@@ -16,6 +16,8 @@ const DELEGATIONS = new WeakMap();
 
 export class GamutClient {
   #config;
+  #options;
+  #person;
 
   /**
    * `options`: exactly baseUrl, tenant, workspace, agentId and secret — or, for an agent registered with a public key,
@@ -24,6 +26,7 @@ export class GamutClient {
    */
   constructor(options) {
     this.#config = resolveConfig(options);
+    this.#options = options;
     /** A `fetch` that signs every request to this gateway and refuses any other origin (for provider-native clients). */
     this.fetch = this.#signingFetch.bind(this);
     Object.freeze(this);
@@ -38,6 +41,20 @@ export class GamutClient {
   get tenant() { return this.#config.tenant; }
   get workspace() { return this.#config.workspace; }
   get agentId() { return this.#config.agentId; }
+
+  /** The identity token of the person every call of this client acts for (`forPerson`); undefined for the agent alone. */
+  get personToken() { return this.#person; }
+
+  /**
+   * A client whose calls act for the person `personToken` names: their identity token from the tenant's OpenID provider,
+   * sent as X-Gamut-Person and covered by each request's signature (also by `fetch`, for provider-native clients).
+   */
+  forPerson(personToken) {
+    if (typeof personToken !== 'string' || personToken.trim() === '') throw new GamutConfigurationError('A person\'s identity token is required.');
+    const client = new GamutClient(this.#options);
+    client.#person = personToken;
+    return client;
+  }
 
   /** For a delegated child's client: `{agentId, name, parent, depth, expiresAt}`; undefined for a registered agent's. */
   get delegation() { return DELEGATIONS.get(this); }
@@ -224,7 +241,8 @@ export class GamutClient {
       if (findings.length > 0) throw new GamutSecretMaterialError(findings);
       bytes = Buffer.from(JSON.stringify(body), 'utf8');
     }
-    const headers = this.#sign(method, target, this.#config.baseUrl + target, bytes ?? new Uint8Array(0));
+    // A person's token (per call, else the client's) rides in X-Gamut-Person, covered by the signature.
+    const headers = this.#sign(method, target, this.#config.baseUrl + target, bytes ?? new Uint8Array(0), undefined, options.personToken ?? this.#person);
     headers.Accept = 'application/json, application/problem+json';
     if (bytes) headers['Content-Type'] = 'application/json';
     const timeoutMs = options.timeoutMs ?? this.#config.timeoutMs;
@@ -253,10 +271,14 @@ export class GamutClient {
   }
 
   /** The signature headers: v1 HMAC with the secret, or RFC 9421 over `targetUri` with the agent's private key. */
-  #sign(method, target, targetUri, body, headers = undefined) {
+  #sign(method, target, targetUri, body, headers = undefined, personToken = undefined) {
+    if (this.#config.agentKey && personToken !== undefined) {
+      // The RFC 9421 profile's covered components do not include X-Gamut-Person: nothing would bind the token.
+      throw new GamutConfigurationError('Acting for a person needs the v1 HMAC signature (an agent with a secret); the key-pair profile cannot cover X-Gamut-Person.');
+    }
     return this.#config.agentKey
       ? messageSignatureHeaders(this.#config, method, targetUri, body)
-      : signatureHeaders(this.#config, method, target, body, Date.now(), headers);
+      : signatureHeaders(this.#config, method, target, body, Date.now(), headers, personToken);
   }
 
   async #signingFetch(input, init = {}) {
@@ -276,7 +298,8 @@ export class GamutClient {
     const target = url.pathname + url.search;
     const headers = new Headers(request.headers);
     headers.delete('authorization'); // the gateway injects the provider credential; nothing key-like leaves the agent
-    for (const [name, value] of Object.entries(this.#sign(request.method, target, url.href, body, headers))) headers.set(name, value);
+    const person = headers.get('x-gamut-person') ?? this.#person;
+    for (const [name, value] of Object.entries(this.#sign(request.method, target, url.href, body, headers, person ?? undefined))) headers.set(name, value);
     const hasBody = !['GET', 'HEAD'].includes(request.method.toUpperCase()) && body.length > 0;
     return this.#config.fetch(url, {
       method: request.method,

@@ -1,19 +1,28 @@
 // The agent protocol's request signatures: the nine-line canonical string and v1= HMAC-SHA256 (an agent with a
-// secret), or the RFC 9421 profile (an agent registered with a public key).
+// secret), or the RFC 9421 profile (an agent registered with a public key). A request acting for a person carries their
+// identity token in X-Gamut-Person, and the v1 canonical string a tenth line, the token's SHA-256.
 import { KeyObject, createHash, createHmac, createPrivateKey, randomBytes, sign as cryptoSign } from 'node:crypto';
 import { GamutSecretMaterialError } from './errors.js';
 
 export const SCHEME = 'GAMUT-HMAC-SHA256-V1';
+
+/** The header carrying the identity token of the person the agent acts for (a protocol extension). */
+export const PERSON_HEADER = 'X-Gamut-Person';
 
 /** Lowercase hex SHA-256 of the body bytes (of the empty string when there is no body). */
 export function bodySha256(body) {
   return createHash('sha256').update(body ?? new Uint8Array(0)).digest('hex');
 }
 
-/** The nine lines joined by `\n`, no trailing newline. `body` is the exact bytes (or UTF-8 text) sent. */
-export function canonicalString({ method, target, tenant, workspace, agent, timestamp, nonce, body }) {
+/**
+ * The nine lines joined by `\n`, no trailing newline. `body` is the exact bytes (or UTF-8 text) sent. With
+ * `personToken` (the X-Gamut-Person value), a tenth line: its lowercase hex SHA-256.
+ */
+export function canonicalString({ method, target, tenant, workspace, agent, timestamp, nonce, body, personToken }) {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  return [SCHEME, method.toUpperCase(), target, tenant, workspace, agent, String(timestamp), nonce, bodySha256(bytes)].join('\n');
+  const lines = [SCHEME, method.toUpperCase(), target, tenant, workspace, agent, String(timestamp), nonce, bodySha256(bytes)];
+  if (personToken !== undefined && personToken !== null) lines.push(bodySha256(Buffer.from(personToken, 'utf8')));
+  return lines.join('\n');
 }
 
 /** `v1=` + lowercase hex HMAC-SHA256(UTF-8 bytes of the secret, canonical string). */
@@ -32,15 +41,17 @@ export function freshNonce() {
  * appears in the request: in `target` verbatim or after percent-decoding repeatedly until nothing changes (in the
  * query also with '+' read as a space), in `body` as UTF-8 bytes or, for a JSON body, in a string once its escapes
  * are undone, or in the value of one of `headers` (the other headers to be sent, a `Headers` or plain object, when
- * the caller has them).
+ * the caller has them). With `personToken`, the person's identity token is sent in X-Gamut-Person and covered by
+ * the signature (a tenth canonical line).
  */
-export function signatureHeaders({ tenant, workspace, agentId, secret }, method, target, body, now = Date.now(), headers = undefined) {
+export function signatureHeaders({ tenant, workspace, agentId, secret }, method, target, body, now = Date.now(), headers = undefined, personToken = undefined) {
   const findings = agentSecretFindings(secret, target, body, headers);
   if (findings.length > 0) throw new GamutSecretMaterialError(findings);
   const timestamp = Math.floor(now / 1000);
   const nonce = freshNonce();
-  const canonical = canonicalString({ method, target, tenant, workspace, agent: agentId, timestamp, nonce, body });
+  const canonical = canonicalString({ method, target, tenant, workspace, agent: agentId, timestamp, nonce, body, personToken });
   return {
+    ...(personToken === undefined || personToken === null ? {} : { [PERSON_HEADER]: personToken }),
     'X-Gamut-Tenant': tenant,
     'X-Gamut-Workspace': workspace,
     'X-Gamut-Agent': agentId,

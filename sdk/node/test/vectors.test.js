@@ -20,6 +20,17 @@ describe('shared vectors: signing', () => {
   }
 });
 
+describe('shared vectors: signing for a person', () => {
+  for (const v of vectors.person_signing) {
+    test(`ten-line canonical string and signature: ${v.name}`, () => {
+      const canonical = canonicalString({ ...v, body: v.body, personToken: v.person });
+      assert.equal(canonical, v.canonical);
+      assert.equal(sign(v.secret, canonical), v.signature);
+      assert.equal(sign(v.secret, canonicalString({ ...v, body: v.body })), v.signature_without_person);
+    });
+  }
+});
+
 describe('shared vectors: secret material', () => {
   for (const v of vectors.refuse) {
     test(`refused: ${v.name}`, () => assert.deepEqual(findSecretMaterial(v.payload), v.findings));

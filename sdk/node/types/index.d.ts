@@ -73,6 +73,8 @@ export interface WaitForApprovalOptions {
 export interface CallOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** The identity token of the person this call acts for (X-Gamut-Person, covered by the signature); overrides `forPerson`'s. */
+  personToken?: string;
 }
 
 export interface ToolCallOptions extends CallOptions {
@@ -104,6 +106,10 @@ export declare class GamutClient {
   readonly tenant: string;
   readonly workspace: string;
   readonly agentId: string;
+  /** The identity token of the person every call acts for (`forPerson`), or undefined. */
+  readonly personToken: string | undefined;
+  /** A client whose calls (and `fetch`) act for the person this identity token names. */
+  forPerson(personToken: string): GamutClient;
   /** A fetch that signs every request to the gateway and refuses any other origin. */
   readonly fetch: typeof fetch;
   providerUrl(connector: string): string;
@@ -151,11 +157,13 @@ export declare function findSecretMaterial(value: unknown): SecretFinding[];
 export declare function isRefusal(error: unknown): boolean;
 export declare function explainRefusal(error: GamutError): string;
 export declare function bodySha256(body?: Uint8Array): string;
-export declare function canonicalString(parts: { method: string; target: string; tenant: string; workspace: string; agent: string; timestamp: number | string; nonce: string; body?: Uint8Array | string }): string;
+export declare function canonicalString(parts: { method: string; target: string; tenant: string; workspace: string; agent: string; timestamp: number | string; nonce: string; body?: Uint8Array | string; personToken?: string }): string;
+/** 'X-Gamut-Person': the header carrying the identity token of the person the agent acts for. */
+export declare const PERSON_HEADER: 'X-Gamut-Person';
 export declare function sign(secret: string, canonical: string): string;
 export declare function freshNonce(): string;
 /** Throws GamutSecretMaterialError (kind 'agent_secret') when the agent's secret is in the target (at any depth of percent-decoding), the body (raw or JSON-escaped) or one of `headers`. */
-export declare function signatureHeaders(identity: Pick<GamutClientOptions, 'tenant' | 'workspace' | 'agentId' | 'secret'>, method: string, target: string, body?: Uint8Array, now?: number, headers?: Headers | Map<string, string> | Record<string, string>): Record<string, string>;
+export declare function signatureHeaders(identity: Pick<GamutClientOptions, 'tenant' | 'workspace' | 'agentId' | 'secret'>, method: string, target: string, body?: Uint8Array, now?: number, headers?: Headers | Map<string, string> | Record<string, string>, personToken?: string): Record<string, string>;
 
 /** The components every RFC 9421 signature covers, in order. */
 export declare const MESSAGE_SIGNATURE_COMPONENTS: readonly string[];

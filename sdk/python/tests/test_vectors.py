@@ -20,6 +20,16 @@ class SharedVectorTests(unittest.TestCase):
                 self.assertEqual(canonical, v["canonical"])
                 self.assertEqual(sign(v["secret"], canonical), v["signature"])
 
+    def test_person_signing_vectors_match(self):
+        for v in VECTORS["person_signing"]:
+            with self.subTest(v["name"]):
+                parts = dict(method=v["method"], target=v["target"], tenant=v["tenant"], workspace=v["workspace"],
+                             agent=v["agent"], timestamp=v["timestamp"], nonce=v["nonce"], body=v["body"])
+                canonical = canonical_string(**parts, person_token=v["person"])
+                self.assertEqual(canonical, v["canonical"])
+                self.assertEqual(sign(v["secret"], canonical), v["signature"])
+                self.assertEqual(sign(v["secret"], canonical_string(**parts)), v["signature_without_person"])
+
     def test_refused_payloads_report_the_gateways_findings(self):
         for v in VECTORS["refuse"]:
             with self.subTest(v["name"]):

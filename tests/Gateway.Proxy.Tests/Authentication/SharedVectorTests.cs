@@ -17,6 +17,8 @@ public sealed class SharedVectorTests
 
     public static TheoryData<string> SigningCases() => Names("signing");
 
+    public static TheoryData<string> PersonSigningCases() => Names("person_signing");
+
     public static TheoryData<string> RefuseCases() => Names("refuse");
 
     public static TheoryData<string> AcceptCases() => Names("accept");
@@ -49,6 +51,30 @@ public sealed class SharedVectorTests
         var signature = Text(vector, "signature");
         Assert.False(CanonicalRequest.Verify(key, Text(vector, "canonical"), signature.ToUpperInvariant().Replace("V1=", "v1=", StringComparison.Ordinal)));
         Assert.False(CanonicalRequest.Verify(key, Text(vector, "canonical") + "\n", signature));
+    }
+
+    [Theory]
+    [MemberData(nameof(PersonSigningCases))]
+    public void CanonicalRequest_WithPersonToken_MatchesSharedVectorAndDiffersFromTheNineLines(string name)
+    {
+        var vector = Find("person_signing", name);
+        var bodyHash = CanonicalRequest.HashBody(Encoding.UTF8.GetBytes(Text(vector, "body")));
+        var personHash = CanonicalRequest.HashPersonToken(Text(vector, "person"));
+        Assert.Equal(Text(vector, "person_sha256"), personHash);
+
+        var canonical = CanonicalRequest.Build(
+            Text(vector, "method"), Text(vector, "target"), Text(vector, "tenant"), Text(vector, "workspace"),
+            Text(vector, "agent"), Text(vector, "timestamp"), Text(vector, "nonce"), bodyHash, personHash);
+        var nine = CanonicalRequest.Build(
+            Text(vector, "method"), Text(vector, "target"), Text(vector, "tenant"), Text(vector, "workspace"),
+            Text(vector, "agent"), Text(vector, "timestamp"), Text(vector, "nonce"), bodyHash);
+
+        var key = Encoding.UTF8.GetBytes(Text(vector, "secret"));
+        Assert.Equal(Text(vector, "canonical"), canonical);
+        Assert.Equal(nine + "\n" + personHash, canonical);
+        Assert.Equal(Text(vector, "signature"), CanonicalRequest.Sign(key, canonical));
+        Assert.Equal(Text(vector, "signature_without_person"), CanonicalRequest.Sign(key, nine));
+        Assert.False(CanonicalRequest.Verify(key, nine, Text(vector, "signature")));
     }
 
     [Theory]

@@ -33,13 +33,22 @@ public sealed class AgentClient
     public HttpRequestMessage Create(HttpMethod method, string target, string? json = null, string? nonce = null) =>
         Create(method, new Uri(_http.BaseAddress!, target), json, nonce);
 
+    /// <summary>Builds and signs a request carrying a person's identity token (<c>X-Gamut-Person</c>, covered by the signature).</summary>
+    public HttpRequestMessage CreateForPerson(HttpMethod method, string target, string? json, string personToken, string? nonce = null) =>
+        Create(method, new Uri(_http.BaseAddress!, target), json, nonce, personToken);
+
     /// <summary>Builds and signs a request whose target is sent exactly as written (no dot-segment or escape normalisation).</summary>
     public HttpRequestMessage CreateRaw(HttpMethod method, string rawTarget, string? json = null) =>
         Create(method, new Uri(_http.BaseAddress!.GetLeftPart(UriPartial.Authority) + rawTarget, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true }), json, null);
 
-    private HttpRequestMessage Create(HttpMethod method, Uri uri, string? json, string? nonce)
+    private HttpRequestMessage Create(HttpMethod method, Uri uri, string? json, string? nonce, string? personToken = null)
     {
         var request = new HttpRequestMessage(method, uri);
+        if (personToken is not null)
+        {
+            request.Headers.TryAddWithoutValidation(SignatureHeaders.Person, personToken);
+        }
+
         var body = json is null ? [] : Encoding.UTF8.GetBytes(json);
         if (json is not null)
         {

@@ -13,19 +13,25 @@ export function freshNonce() {
   return randomBytes(24).toString('base64url'); // 32 chars of [A-Za-z0-9_-]
 }
 
-/** The nine-line canonical string of the agent protocol. */
-export function canonicalString({ method, target, tenant, workspace, agent, timestamp, nonce, body }) {
+/**
+ * The canonical string of the agent protocol: nine lines, and a tenth (the SHA-256 of the X-Gamut-Person header's
+ * value) only when the request carries a person's identity token.
+ */
+export function canonicalString({ method, target, tenant, workspace, agent, timestamp, nonce, body, personToken }) {
   const bodyHash = createHash('sha256').update(body ?? new Uint8Array(0)).digest('hex');
-  return ['GAMUT-HMAC-SHA256-V1', method.toUpperCase(), target, tenant, workspace, agent, String(timestamp), nonce, bodyHash].join('\n');
+  const lines = ['GAMUT-HMAC-SHA256-V1', method.toUpperCase(), target, tenant, workspace, agent, String(timestamp), nonce, bodyHash];
+  if (personToken !== undefined) lines.push(createHash('sha256').update(personToken, 'utf8').digest('hex'));
+  return lines.join('\n');
 }
 
-/** The X-Gamut-* headers for one request. */
-export function signatureHeaders(identity, method, target, body) {
+/** The X-Gamut-* headers for one request (with X-Gamut-Person, covered by the signature, when `personToken` is given). */
+export function signatureHeaders(identity, method, target, body, personToken) {
   const timestamp = Math.floor(Date.now() / 1000);
   const nonce = freshNonce();
-  const canonical = canonicalString({ method, target, ...identity, timestamp, nonce, body });
+  const canonical = canonicalString({ method, target, ...identity, timestamp, nonce, body, personToken });
   const signature = 'v1=' + createHmac('sha256', Buffer.from(identity.secret, 'utf8')).update(canonical, 'utf8').digest('hex');
   return {
+    ...(personToken === undefined ? {} : { 'X-Gamut-Person': personToken }),
     'X-Gamut-Tenant': identity.tenant,
     'X-Gamut-Workspace': identity.workspace,
     'X-Gamut-Agent': identity.agent,

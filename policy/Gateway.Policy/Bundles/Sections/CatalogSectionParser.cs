@@ -9,14 +9,14 @@ namespace Gateway.Policy.Bundles;
 /// destinations, auth and credential, and its settings; declares its name for the cross-reference checks.
 /// </summary>
 internal sealed partial class CatalogSectionParser(
-    YamlNodeReader reader, CrossReferences references, SecretReferenceParser secrets, ConnectorSettingsParser settings, DegradeSpecParser degrade)
+    YamlNodeReader reader, CrossReferences references, SecretReferenceParser secrets, ConnectorSettingsParser settings, DegradeSpecParser degrade, PersonSectionParser people)
 {
     private const int MaxDescriptionLength = 4096;
 
     public CatalogEntry? Parse(YamlNode node)
     {
         var f = reader.Mapping(node, "catalog entry", "name", "kind", "action_type", "risk_tier", "target_system", "data_classes", "external",
-            "upstream", "destinations", "health_check", "credential", "auth", "limits", "degrade", "http", "connector", "mcp_tool", "pin", "description", "input_schema");
+            "upstream", "destinations", "health_check", "credential", "auth", "limits", "degrade", "http", "connector", "mcp_tool", "pin", "description", "input_schema", "person");
         if (f is null)
         {
             return null;
@@ -102,6 +102,7 @@ internal sealed partial class CatalogSectionParser(
             HealthCheck = f["health_check"] is { } hc ? settings.ParseHealthCheck(hc) : null,
             Credential = f["credential"] is { } cr && reader.String(cr, "credential") is { } crText ? secrets.Parse(cr, crText, "credential") : null,
             Auth = f["auth"] is { } au ? ParseAuth(au) : ConnectorAuth.Bearer,
+            Person = f["person"] is { } pe ? people.ParseRequirement(pe, name) : null,
             Limits = f["limits"] is { } li ? settings.ParseLimits(li) : ConnectorLimits.None,
             Degrade = f["degrade"] is { } de ? degrade.Parse(de) : null,
             Http = http,

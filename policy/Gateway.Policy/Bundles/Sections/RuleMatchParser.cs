@@ -12,7 +12,7 @@ internal sealed class RuleMatchParser(YamlNodeReader reader, CrossReferences ref
     public RuleMatch? Parse(YamlNode node, string? ruleId)
     {
         var what = $"rule '{ruleId}' match";
-        var f = reader.Mapping(node, what, "agents", "tools", "action_types", "targets", "allowed_targets", "data_classes", "args", "provenance", "external", "not", "any", "all");
+        var f = reader.Mapping(node, what, "agents", "tools", "action_types", "targets", "allowed_targets", "data_classes", "args", "provenance", "external", "person", "person_groups", "not", "any", "all");
         if (f is null)
         {
             return null;
@@ -62,11 +62,25 @@ internal sealed class RuleMatchParser(YamlNodeReader reader, CrossReferences ref
             Args = args,
             Provenance = provenance,
             External = f["external"] is { } ex ? reader.Bool(ex, "external") : null,
+            Person = f["person"] is { } pe ? NonEmpty(pe, ruleId, "person") : null,
+            PersonGroups = f["person_groups"] is { } pg ? NonEmpty(pg, ruleId, "person_groups") : null,
             AllowedTargets = allowedTargets,
             Not = not,
             Any = any,
             All = all,
         };
+    }
+
+    /// <summary>A string or a list of strings (subject globs, group names), at least one.</summary>
+    private List<string> NonEmpty(YamlNode node, string? ruleId, string what)
+    {
+        List<string> values = node is YamlSequenceNode ? [.. reader.StringList(node, what).Select(x => x.Value)] : reader.String(node, what) is { } one ? [one] : [];
+        if (values.Count == 0 || values.Exists(string.IsNullOrEmpty))
+        {
+            reader.Error(node, BundleErrorCodes.MissingRequired, $"rule '{ruleId}' match.{what} needs at least one non-empty value");
+        }
+
+        return values;
     }
 
     private List<TargetCondition> ParseTargetConditions(YamlNode node, string what)

@@ -8,18 +8,29 @@ namespace Gamut.Agent;
 
 /// <summary>
 /// The agent protocol's request signature: the nine-line canonical string and <c>v1=</c> HMAC-SHA256; for an agent
-/// configured with a key pair, <see cref="Apply"/> signs with <see cref="MessageSignature"/> (RFC 9421) instead.
+/// configured with a key pair, <see cref="Apply"/> signs with <see cref="MessageSignature"/> (RFC 9421) instead. A request
+/// acting for a person (<see cref="PersonHeader"/>) has a tenth v1 line, the SHA-256 of the person's token, so the
+/// signature covers it.
 /// </summary>
 public static partial class AgentSignature
 {
     public const string Scheme = "GAMUT-HMAC-SHA256-V1";
 
+    /// <summary>The header carrying the identity token of the person the agent acts for (a protocol extension).</summary>
+    public const string PersonHeader = "X-Gamut-Person";
+
     /// <summary>Lowercase hex SHA-256 of the body bytes (of the empty string when there is no body).</summary>
     public static string BodySha256(ReadOnlySpan<byte> body) => Convert.ToHexStringLower(SHA256.HashData(body));
 
-    /// <summary>The nine lines joined by <c>\n</c>, no trailing newline.</summary>
-    public static string CanonicalString(string method, string target, string tenant, string workspace, string agent, string timestamp, string nonce, ReadOnlySpan<byte> body) =>
-        string.Join('\n', Scheme, method.ToUpperInvariant(), target, tenant, workspace, agent, timestamp, nonce, BodySha256(body));
+    /// <summary>
+    /// The nine lines joined by <c>\n</c>, no trailing newline; with <paramref name="personToken"/> (the value of
+    /// <see cref="PersonHeader"/>), a tenth: its lowercase hex SHA-256.
+    /// </summary>
+    public static string CanonicalString(string method, string target, string tenant, string workspace, string agent, string timestamp, string nonce, ReadOnlySpan<byte> body, string? personToken = null)
+    {
+        var nine = string.Join('\n', Scheme, method.ToUpperInvariant(), target, tenant, workspace, agent, timestamp, nonce, BodySha256(body));
+        return personToken is null ? nine : nine + "\n" + BodySha256(Encoding.UTF8.GetBytes(personToken));
+    }
 
     /// <summary><c>v1=</c> + lowercase hex HMAC-SHA256(UTF-8 bytes of the secret, canonical string).</summary>
     public static string Sign(string secret, string canonical) =>
@@ -28,7 +39,10 @@ public static partial class AgentSignature
     /// <summary>A fresh nonce: 32 characters of <c>[A-Za-z0-9_-]</c> from 24 random bytes.</summary>
     public static string FreshNonce() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
 
-    /// <summary>Sets the six <c>X-Gamut-*</c> headers on a request whose body is <paramref name="body"/> (the exact bytes sent).</summary>
+    /// <summary>
+    /// Sets the six <c>X-Gamut-*</c> headers on a request whose body is <paramref name="body"/> (the exact bytes sent); a
+    /// person's token already on the request (<see cref="PersonHeader"/>) is covered by the signature.
+    /// </summary>
     /// <remarks>
     /// Throws <see cref="GamutSecretMaterialException"/> (findings <c>target</c>, <c>body</c> or <c>header:&lt;name&gt;</c> of kind
     /// <c>agent_secret</c>, never the value), before anything is signed, when the agent's own secret appears in the request:
@@ -52,7 +66,8 @@ public static partial class AgentSignature
         ThrowIfAgentSecret(options.Secret, uri.PathAndQuery, body, headers);
         var timestamp = (time ?? TimeProvider.System).GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var nonce = FreshNonce();
-        var canonical = CanonicalString(request.Method.Method, uri.PathAndQuery, options.Tenant, options.Workspace, options.AgentId, timestamp, nonce, body);
+        var person = request.Headers.TryGetValues(PersonHeader, out var personValues) ? personValues.Single() : null;
+        var canonical = CanonicalString(request.Method.Method, uri.PathAndQuery, options.Tenant, options.Workspace, options.AgentId, timestamp, nonce, body, person);
         Set(request, "X-Gamut-Tenant", options.Tenant);
         Set(request, "X-Gamut-Workspace", options.Workspace);
         Set(request, "X-Gamut-Agent", options.AgentId);

@@ -24,7 +24,7 @@ public sealed partial class GamutClient
     public async Task<GamutClient> DelegateAsync(DelegationGrant grant, HttpMessageHandler? innerHandler = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(grant);
-        var answer = await SendAsync(HttpMethod.Post, "/v1/delegations", Body(grant), null, cancellationToken).ConfigureAwait(false);
+        var answer = await SendAsync(HttpMethod.Post, "/v1/delegations", Body(grant), null, PersonToken, cancellationToken).ConfigureAwait(false);
         string? Text(JsonElement element, string name) => element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
         if (Text(answer, "agent") is not { } agent || Text(answer, "secret") is not { } secret
             || !answer.TryGetProperty("delegation", out var issued) || issued.ValueKind != JsonValueKind.Object)

@@ -18,6 +18,7 @@ public sealed partial class GamutClient : IDisposable
     private static readonly HashSet<string> AllowFamily = ["allow", "allow_and_log", "degrade"];
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
+    private readonly bool _ownsHttp = true;
 
     /// <param name="options">Exactly the five GAMUT_* values (validated here).</param>
     /// <param name="innerHandler">The transport under the signing handler (default: a SocketsHttpHandler without redirects).</param>
@@ -29,6 +30,26 @@ public sealed partial class GamutClient : IDisposable
         Options = options;
         _time = timeProvider ?? TimeProvider.System;
         _http = new HttpClient(new GamutSigningHandler(options, innerHandler, _time)) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+    }
+
+    private GamutClient(GamutClient parent, string personToken)
+    {
+        (BaseUri, Options, _time, _http, _ownsHttp) = (parent.BaseUri, parent.Options, parent._time, parent._http, false);
+        PersonToken = personToken;
+    }
+
+    /// <summary>The identity token of the person every call of this client acts for; null for the agent alone.</summary>
+    public string? PersonToken { get; }
+
+    /// <summary>
+    /// A client whose calls act for the person <paramref name="personToken"/> names (their identity token from the tenant's
+    /// OpenID provider, sent as <c>X-Gamut-Person</c> and covered by each request's signature). It shares this client's
+    /// connection; disposing it does not close this one.
+    /// </summary>
+    public GamutClient ForPerson(string personToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(personToken);
+        return new GamutClient(this, personToken);
     }
 
     /// <summary>A client from GAMUT_BASE_URL, GAMUT_TENANT_SLUG, GAMUT_WORKSPACE_ID, GAMUT_AGENT_ID, GAMUT_BYO_AGENT_SECRET.</summary>
@@ -56,13 +77,13 @@ public sealed partial class GamutClient : IDisposable
     /// <summary>POST /v1/evaluate: decide only. Returns the decision for the allow family; throws for every other outcome.</summary>
     public async Task<GamutDecision> EvaluateAsync(string tool, JsonObject? args = null, ToolCallOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var answer = await SendAsync(HttpMethod.Post, "/v1/evaluate", ToolBody(tool, args, options), options?.Timeout, cancellationToken).ConfigureAwait(false);
+        var answer = await SendAsync(HttpMethod.Post, "/v1/evaluate", ToolBody(tool, args, options), options?.Timeout, options?.PersonToken ?? PersonToken, cancellationToken).ConfigureAwait(false);
         return CheckDecision(answer, tool, requireInvoked: false, simulate: options?.Simulate == true);
     }
 
     /// <summary>POST /v1/actions/invoke-tool. With <see cref="ToolCallOptions.WaitForApproval"/>, waits and retries once with the warrant.</summary>
     public Task<GamutDecision> InvokeToolAsync(string tool, JsonObject? args = null, ToolCallOptions? options = null, CancellationToken cancellationToken = default) =>
-        GovernedAsync("/v1/actions/invoke-tool", ToolBody(tool, args, options), tool, options?.WaitForApproval, options?.Timeout, cancellationToken);
+        GovernedAsync("/v1/actions/invoke-tool", ToolBody(tool, args, options), tool, options?.WaitForApproval, options?.Timeout, options?.PersonToken ?? PersonToken, cancellationToken);
 
     /// <summary>POST /v1/actions/context: a bounded, tenant-scoped context pack.</summary>
     public Task<GamutDecision> ContextAsync(string scope, string? query = null, int? maxBytes = null, CancellationToken cancellationToken = default)
@@ -78,12 +99,12 @@ public sealed partial class GamutClient : IDisposable
             body["max_bytes"] = max;
         }
 
-        return GovernedAsync("/v1/actions/context", body, null, null, null, cancellationToken);
+        return GovernedAsync("/v1/actions/context", body, null, null, null, PersonToken, cancellationToken);
     }
 
     /// <summary>POST /v1/actions/model: a provider-native request through a model connector (the gateway holds the key).</summary>
     public Task<GamutDecision> ModelAsync(string connector, JsonNode request, ApprovalWait? waitForApproval = null, CancellationToken cancellationToken = default) =>
-        GovernedAsync("/v1/actions/model", new JsonObject { ["connector"] = connector, ["request"] = request.DeepClone() }, connector, waitForApproval, null, cancellationToken);
+        GovernedAsync("/v1/actions/model", new JsonObject { ["connector"] = connector, ["request"] = request.DeepClone() }, connector, waitForApproval, null, PersonToken, cancellationToken);
 
     /// <summary>GET /v1/approvals/{id}.</summary>
     public async Task<ApprovalState> GetApprovalAsync(string approvalId, CancellationToken cancellationToken = default)
@@ -93,7 +114,7 @@ public sealed partial class GamutClient : IDisposable
             throw new GamutConfigurationException("An approval id is required.");
         }
 
-        var answer = await SendAsync(HttpMethod.Get, $"/v1/approvals/{approvalId}", null, null, cancellationToken).ConfigureAwait(false);
+        var answer = await SendAsync(HttpMethod.Get, $"/v1/approvals/{approvalId}", null, null, null, cancellationToken).ConfigureAwait(false);
         var state = answer.Deserialize<ApprovalState>() ?? throw new GamutProtocolException("The approval answer is empty.");
         return state.Id == approvalId ? state : throw new GamutIdentityMismatchException($"The gateway answered for approval '{state.Id}', not '{approvalId}'.");
     }
@@ -136,14 +157,20 @@ public sealed partial class GamutClient : IDisposable
     }
 
     /// <inheritdoc/>
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+    }
 
-    private async Task<GamutDecision> GovernedAsync(string target, JsonObject body, string? tool, ApprovalWait? wait, TimeSpan? timeout, CancellationToken cancellationToken)
+    private async Task<GamutDecision> GovernedAsync(string target, JsonObject body, string? tool, ApprovalWait? wait, TimeSpan? timeout, string? person, CancellationToken cancellationToken)
     {
         JsonElement answer;
         try
         {
-            answer = await SendAsync(HttpMethod.Post, target, body, timeout, cancellationToken).ConfigureAwait(false);
+            answer = await SendAsync(HttpMethod.Post, target, body, timeout, person, cancellationToken).ConfigureAwait(false);
         }
         catch (GamutApprovalRequiredException required) when (wait is not null)
         {
@@ -151,7 +178,7 @@ public sealed partial class GamutClient : IDisposable
             var warrant = await WaitForApprovalAsync(required.ApprovalId, wait, tool, cancellationToken).ConfigureAwait(false);
             var retried = (JsonObject)body.DeepClone();
             retried["warrant"] = warrant;
-            answer = await SendAsync(HttpMethod.Post, target, retried, timeout, cancellationToken).ConfigureAwait(false);
+            answer = await SendAsync(HttpMethod.Post, target, retried, timeout, person, cancellationToken).ConfigureAwait(false);
         }
 
         return CheckDecision(answer, tool, requireInvoked: true);
@@ -241,7 +268,7 @@ public sealed partial class GamutClient : IDisposable
             payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
     }
 
-    private async Task<JsonElement> SendAsync(HttpMethod method, string target, JsonObject? body, TimeSpan? timeout, CancellationToken cancellationToken)
+    private async Task<JsonElement> SendAsync(HttpMethod method, string target, JsonObject? body, TimeSpan? timeout, string? person, CancellationToken cancellationToken)
     {
         byte[]? bytes = null;
         if (body is not null)
@@ -257,6 +284,11 @@ public sealed partial class GamutClient : IDisposable
         using var request = new HttpRequestMessage(method, new Uri(BaseUri.AbsoluteUri.TrimEnd('/') + target));
         request.Headers.Accept.ParseAdd("application/json");
         request.Headers.Accept.ParseAdd("application/problem+json");
+        if (person is not null)
+        {
+            // Covered by the signature (its tenth line): the token cannot be moved onto another request.
+            request.Headers.TryAddWithoutValidation(AgentSignature.PersonHeader, person);
+        }
         if (bytes is not null)
         {
             request.Content = new ByteArrayContent(bytes);

@@ -22,6 +22,12 @@ public sealed record ToolCallOptions
     /// <summary>When set, a required approval is waited on and the request retried once with its warrant.</summary>
     public ApprovalWait? WaitForApproval { get; init; }
 
+    /// <summary>
+    /// The identity token of the person this call acts for (sent as <c>X-Gamut-Person</c>, covered by the signature);
+    /// overrides <see cref="GamutClient.ForPerson"/>'s.
+    /// </summary>
+    public string? PersonToken { get; init; }
+
     /// <summary>Overrides the client's timeout for this call.</summary>
     public TimeSpan? Timeout { get; init; }
 }

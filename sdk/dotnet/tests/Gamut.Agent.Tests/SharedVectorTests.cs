@@ -33,6 +33,19 @@ public sealed class SharedVectorTests
     }
 
     [Theory]
+    [MemberData(nameof(Names), "person_signing")]
+    public void AgentSignature_WithPersonToken_MatchesSharedVector(string name)
+    {
+        var v = Find("person_signing", name);
+        var body = Encoding.UTF8.GetBytes(Text(v, "body"));
+        var canonical = AgentSignature.CanonicalString(Text(v, "method"), Text(v, "target"), Text(v, "tenant"), Text(v, "workspace"), Text(v, "agent"), Text(v, "timestamp"), Text(v, "nonce"), body, Text(v, "person"));
+        Assert.Equal(Text(v, "canonical"), canonical);
+        Assert.Equal(Text(v, "signature"), AgentSignature.Sign(Text(v, "secret"), canonical));
+        var nine = AgentSignature.CanonicalString(Text(v, "method"), Text(v, "target"), Text(v, "tenant"), Text(v, "workspace"), Text(v, "agent"), Text(v, "timestamp"), Text(v, "nonce"), body);
+        Assert.Equal(Text(v, "signature_without_person"), AgentSignature.Sign(Text(v, "secret"), nine));
+    }
+
+    [Theory]
     [MemberData(nameof(Names), "refuse")]
     public void SecretMaterial_ReportsSharedFindings(string name)
     {

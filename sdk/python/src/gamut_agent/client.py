@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import re
 import socket
@@ -21,7 +22,7 @@ from .errors import (
     GamutNotInvokedError, GamutProtocolError, GamutRateLimitedError, GamutSecretMaterialError, GamutTimeoutError,
     GamutUpstreamError,
 )
-from .signing import message_signature_headers, signature_headers
+from .signing import PERSON_HEADER, message_signature_headers, signature_headers
 
 _ALLOW_FAMILY = frozenset({"allow", "allow_and_log", "degrade"})
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]+")
@@ -87,6 +88,7 @@ class GamutClient:
             raise GamutConfigurationError("timeout must be a positive number of seconds.")
         self._timeout = float(timeout)
         self._http = urllib.request.build_opener(_NoRedirect)
+        self._person: str | None = None
         self._delegation: Delegation | None = None
 
     @classmethod
@@ -107,6 +109,20 @@ class GamutClient:
     @property
     def base_url(self) -> str:
         return self._config.base_url
+
+    @property
+    def person_token(self) -> str | None:
+        """The identity token of the person every call of this client acts for (:meth:`for_person`), or None."""
+        return self._person
+
+    def for_person(self, person_token: str) -> "GamutClient":
+        """A client whose calls (and provider-native signing) act for the person ``person_token`` names: their identity
+        token from the tenant's OpenID provider, sent as ``X-Gamut-Person`` and covered by each request's signature."""
+        if not isinstance(person_token, str) or not person_token.strip():
+            raise GamutConfigurationError("A person's identity token is required.")
+        client = copy.copy(self)
+        client._person = person_token
+        return client
 
     @property
     def delegation(self) -> Delegation | None:
@@ -151,34 +167,42 @@ class GamutClient:
         return f"{self._config.base_url}/providers/{connector}"
 
     def signature_headers(self, method: str, target: str, body: bytes = b"", headers: Mapping[str, str] | None = None,
-                          *, target_uri: str | None = None) -> dict[str, str]:
+                          person_token: str | None = None, *, target_uri: str | None = None) -> dict[str, str]:
         """The signature headers for one request to this gateway (for provider-native clients): the six X-Gamut-*
         headers, or for an agent with a key pair the RFC 9421 ones over ``target_uri`` (the absolute URL sent to;
         by default the base URL's origin followed by ``target``). Raises GamutSecretMaterialError when the agent's
-        secret is in the target, the body or ``headers`` (see :func:`gamut_agent.signature_headers`)."""
+        secret is in the target, the body or ``headers`` (see :func:`gamut_agent.signature_headers`). The person's token
+        (``person_token``, else an ``X-Gamut-Person`` in ``headers``, else this client's) is sent and covered by the v1
+        signature; the key-pair profile cannot cover it, so a key-pair client refuses to send one."""
         c = self._config
+        sent = next((v for k, v in (headers or {}).items() if k.lower() == PERSON_HEADER.lower()), None)
         if c.agent_key is not None:
+            if person_token or sent or self._person:
+                raise GamutConfigurationError("Acting for a person needs the v1 HMAC signature (an agent with a secret); the key-pair profile cannot cover X-Gamut-Person.")
             parts = urllib.parse.urlsplit(c.base_url)
             return message_signature_headers(tenant=c.tenant, workspace=c.workspace, agent_id=c.agent_id, agent_key=c.agent_key,
                                              key_id=c.key_id, method=method, body=body,
                                              target_uri=target_uri or f"{parts.scheme}://{parts.netloc}{target}")
         return signature_headers(tenant=c.tenant, workspace=c.workspace, agent_id=c.agent_id, secret=c.secret,
-                                 method=method, target=target, body=body, headers=headers)
+                                 method=method, target=target, body=body, headers=headers,
+                                 person_token=person_token or sent or self._person)
 
     # The three governed actions, evaluate, and approvals.
 
     def evaluate(self, tool: str, args: Mapping[str, Any] | None = None, **options: Any) -> Decision:
         """POST /v1/evaluate: decide only. Returns the decision for the allow family; raises for every other outcome."""
         timeout = options.pop("timeout", None)
+        person = options.pop("person_token", None)
         body = _tool_body(tool, args, options)
-        answer = self._request("POST", "/v1/evaluate", body, timeout)
+        answer = self._request("POST", "/v1/evaluate", body, timeout, person)
         return self._check_decision(answer, tool=tool, require_invoked=False, simulate=body.get("simulate") is True)
 
     def invoke_tool(self, tool: str, args: Mapping[str, Any] | None = None, *,
                     wait_for_approval: WaitForApproval | bool | None = None, **options: Any) -> Decision:
         """POST /v1/actions/invoke-tool. With ``wait_for_approval``, waits and retries once with the warrant."""
         timeout = options.pop("timeout", None)
-        return self._governed("/v1/actions/invoke-tool", _tool_body(tool, args, options), tool, wait_for_approval, timeout)
+        person = options.pop("person_token", None)
+        return self._governed("/v1/actions/invoke-tool", _tool_body(tool, args, options), tool, wait_for_approval, timeout, person)
 
     def context(self, scope: str, query: str | None = None, max_bytes: int | None = None, *,
                 timeout: float | None = None) -> Decision:
@@ -246,16 +270,17 @@ class GamutClient:
 
     # Internals.
 
-    def _governed(self, target: str, body: dict, tool: str | None, wait: WaitForApproval | bool | None, timeout: float | None) -> Decision:
+    def _governed(self, target: str, body: dict, tool: str | None, wait: WaitForApproval | bool | None, timeout: float | None,
+                  person: str | None = None) -> Decision:
         try:
-            answer = self._request("POST", target, body, timeout)
+            answer = self._request("POST", target, body, timeout, person)
         except GamutApprovalRequiredError as error:
             # The first attempt was refused (not invoked), so one retry with the warrant cannot run the action twice.
             approval_id = (error.approval or {}).get("id")
             if not wait or not approval_id:
                 raise
             warrant = self.wait_for_approval(approval_id, wait if isinstance(wait, WaitForApproval) else None, tool=tool)
-            answer = self._request("POST", target, {**body, "warrant": warrant}, timeout)
+            answer = self._request("POST", target, {**body, "warrant": warrant}, timeout, person)
         return self._check_decision(answer, tool=tool, require_invoked=True)
 
     def _check_decision(self, answer: Any, *, tool: str | None, require_invoked: bool, simulate: bool = False) -> Decision:
@@ -301,14 +326,15 @@ class GamutClient:
         if mismatches:
             raise GamutIdentityMismatchError(f"{what} names {', '.join(mismatches)}, not this agent's request.", code="identity_mismatch")
 
-    def _request(self, method: str, target: str, body: dict | None, timeout: float | None) -> dict:
+    def _request(self, method: str, target: str, body: dict | None, timeout: float | None, person: str | None = None) -> dict:
         data = None
         if body is not None:
             findings = find_secret_material(body)
             if findings:
                 raise GamutSecretMaterialError(findings)
             data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        headers = self.signature_headers(method, target, data or b"", target_uri=self._config.base_url + target)
+        # A person's token (per call, else the client's) rides in X-Gamut-Person, covered by the signature.
+        headers = self.signature_headers(method, target, data or b"", person_token=person, target_uri=self._config.base_url + target)
         headers["Accept"] = "application/json, application/problem+json"
         if data is not None:
             headers["Content-Type"] = "application/json"

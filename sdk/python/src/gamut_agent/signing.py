@@ -1,5 +1,8 @@
 """The agent protocol's request signatures: the nine-line canonical string and ``v1=`` HMAC-SHA256 (an agent with a
-secret), or the RFC 9421 profile (an agent registered with a public key; the key itself is :mod:`gamut_agent.keys`)."""
+secret), or the RFC 9421 profile (an agent registered with a public key; the key itself is :mod:`gamut_agent.keys`).
+
+A request acting for a person carries their identity token in ``X-Gamut-Person``, and the v1 canonical string a tenth
+line, the token's SHA-256, so the signature binds the token to that one request."""
 
 from __future__ import annotations
 
@@ -16,6 +19,9 @@ from .errors import GamutSecretMaterialError
 
 SCHEME = "GAMUT-HMAC-SHA256-V1"
 
+#: The header carrying the identity token of the person the agent acts for (a protocol extension).
+PERSON_HEADER = "X-Gamut-Person"
+
 
 def body_sha256(body: bytes = b"") -> str:
     """Lowercase hex SHA-256 of the body bytes (of the empty string when there is no body)."""
@@ -23,10 +29,14 @@ def body_sha256(body: bytes = b"") -> str:
 
 
 def canonical_string(*, method: str, target: str, tenant: str, workspace: str, agent: str, timestamp: int | str,
-                     nonce: str, body: bytes | str = b"") -> str:
-    """The nine lines joined by ``\\n``, no trailing newline. ``body`` is the exact bytes (or UTF-8 text) sent."""
+                     nonce: str, body: bytes | str = b"", person_token: str | None = None) -> str:
+    """The nine lines joined by ``\\n``, no trailing newline. ``body`` is the exact bytes (or UTF-8 text) sent. With
+    ``person_token`` (the ``X-Gamut-Person`` value), a tenth line: its lowercase hex SHA-256."""
     raw = body.encode("utf-8") if isinstance(body, str) else body
-    return "\n".join([SCHEME, method.upper(), target, tenant, workspace, agent, str(timestamp), nonce, body_sha256(raw)])
+    lines = [SCHEME, method.upper(), target, tenant, workspace, agent, str(timestamp), nonce, body_sha256(raw)]
+    if person_token is not None:
+        lines.append(body_sha256(person_token.encode("utf-8")))
+    return "\n".join(lines)
 
 
 def sign(secret: str, canonical: str) -> str:
@@ -40,8 +50,9 @@ def fresh_nonce() -> str:
 
 
 def signature_headers(*, tenant: str, workspace: str, agent_id: str, secret: str, method: str, target: str,
-                      body: bytes = b"", now: float | None = None, headers: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The six ``X-Gamut-*`` headers for one request.
+                      body: bytes = b"", now: float | None = None, headers: Mapping[str, str] | None = None,
+                      person_token: str | None = None) -> dict[str, str]:
+    """The six ``X-Gamut-*`` headers for one request (and ``X-Gamut-Person``, covered by the signature, with ``person_token``).
 
     Raises :class:`GamutSecretMaterialError` (findings ``{"path": "target" | "body" | "header:<name>", "kind":
     "agent_secret"}``, never the value), before anything is signed, when the agent's own secret appears in the
@@ -54,8 +65,9 @@ def signature_headers(*, tenant: str, workspace: str, agent_id: str, secret: str
     timestamp = int(time.time() if now is None else now)
     nonce = fresh_nonce()
     canonical = canonical_string(method=method, target=target, tenant=tenant, workspace=workspace, agent=agent_id,
-                                 timestamp=timestamp, nonce=nonce, body=body)
+                                 timestamp=timestamp, nonce=nonce, body=body, person_token=person_token)
     return {
+        **({} if person_token is None else {PERSON_HEADER: person_token}),
         "X-Gamut-Tenant": tenant,
         "X-Gamut-Workspace": workspace,
         "X-Gamut-Agent": agent_id,

@@ -1,0 +1,70 @@
+using Gateway.Connectors.Signing;
+using Gateway.Oversight.Http;
+using Gateway.Policy;
+using Gateway.Proxy.People;
+using Gateway.Proxy.Pipeline;
+
+namespace Gateway.Proxy.Authenticate;
+
+/// <summary>
+/// The person half of the agent scheme: a signed request may carry the identity token of the person the agent acts for
+/// (<c>X-Gamut-Person</c>). Its SHA-256 is the tenth line of the canonical string, so the signature binds the token to
+/// this one request; once the signature verified, the token is checked against the tenant's OpenID provider
+/// (<see cref="PersonAuthentication"/>) and the person joins the identity (<see cref="AgentIdentity.Person"/>). A request
+/// presenting an access token instead of a signature has nothing to bind the token to and is refused.
+/// </summary>
+internal sealed partial class AgentSignatureHandler
+{
+    /// <summary>The person's token as sent, or the refusal (a malformed header, or one sent with an access token).</summary>
+    private bool TryReadPersonToken(HttpContext context, bool signed, out string? token, out string code, out string detail)
+    {
+        var people = context.RequestServices.GetService<PersonAuthentication>();
+        if (!PersonTokenHeader.TryRead(context.Request.Headers, people?.MaxTokenLength ?? 0, out token, out code, out detail))
+        {
+            return false;
+        }
+
+        if (token is not null && (!signed || people is null))
+        {
+            (token, code, detail) = (null, ProblemCodes.PersonTokenUnbound,
+                $"{SignatureHeaders.Person} is accepted only on a request signed with {SignatureHeaders.Signature}, whose signature covers it.");
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>The tenth canonical line for <paramref name="token"/>, or null without one.</summary>
+    private static string? PersonLine(string? token) => token is null ? null : CanonicalRequest.HashPersonToken(token);
+
+    /// <summary>The identity with the verified person and the feature's <see cref="PresentedPerson"/>, or null after a refusal.</summary>
+    private async ValueTask<AgentIdentity?> AddPersonAsync(HttpContext context, GatewayRequestFeature feature, AgentIdentity claimed, string token)
+    {
+        var people = context.RequestServices.GetRequiredService<PersonAuthentication>();
+        var check = await people.AuthenticateAsync(context, claimed, token).ConfigureAwait(false);
+        if (check.Person is not { } person)
+        {
+            Refuse(check.Status, check.Code, check.Detail);
+            return null;
+        }
+
+        feature.Add(new PresentedPerson(person, check.Expires) { Token = token });
+        return claimed with { Person = person };
+    }
+
+    /// <summary>
+    /// The identity with its verified person at the head of its actor chain: prepended to a chain that names none (an
+    /// agent's, or a child's issued without a person); a child's chain that names another person is null (refused).
+    /// </summary>
+    private static AgentIdentity? PersonAtHead(AgentIdentity claimed)
+    {
+        var person = claimed.Person!;
+        var chain = claimed.Chain;
+        if (chain.Person is { } head)
+        {
+            return string.Equals(head.Id, person.Subject, StringComparison.Ordinal) ? claimed : null;
+        }
+
+        return claimed with { Chain = ActorChain.From([new ActorLink(ActorKind.Person, person.Subject), .. chain.Links]) };
+    }
+}

@@ -1,0 +1,247 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Gateway.Connectors.Credentials;
+using Gateway.Oversight.Http;
+using Gateway.Policy;
+using Gateway.Proxy.Refusals;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Proxy.People;
+
+/// <summary>
+/// What a connector that acts for a person (<see cref="CatalogEntry.Person"/>) sends upstream for them: with
+/// <c>token_exchange</c>, a person-scoped token from an RFC 8693 token exchange at the tenant's OpenID provider's token
+/// endpoint (the gateway authenticates as its client, <c>client_secret_basic</c>; <c>subject_token</c> is the person's
+/// identity token), cached per tenant, person and audience until <see cref="PersonOptions.ExchangedTokenMargin"/> before it
+/// expires; with <c>vault</c>, that person's own credential, <c>vault:&lt;vault_prefix&gt;.&lt;subject&gt;</c>. A request
+/// without a person is refused (<c>person_required</c>), so is one whose credential cannot be had; nothing is forwarded.
+/// </summary>
+internal sealed partial class PersonCredentials : IDisposable
+{
+    private const string TokenExchangeGrant = "urn:ietf:params:oauth:grant-type:token-exchange";
+    private const string IdTokenType = "urn:ietf:params:oauth:token-type:id_token";
+    private const string AccessTokenType = "urn:ietf:params:oauth:token-type:access_token";
+
+    private readonly MemoryCache _exchanged = new(new MemoryCacheOptions { SizeLimit = 100_000 });
+    private readonly OpenIdConfigurations _configurations;
+    private readonly OpenIdProviderHttp _http;
+    private readonly CredentialResolver _vault;
+    private readonly PersonOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<PersonCredentials> _logger;
+
+    public PersonCredentials(OpenIdConfigurations configurations, OpenIdProviderHttp http, CredentialResolver vault, IOptions<PersonOptions> options, TimeProvider time, ILogger<PersonCredentials> logger)
+    {
+        _configurations = configurations;
+        _http = http;
+        _vault = vault;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// The person's credential for <paramref name="connector"/> (null when it needs none of its own), or the refusal.
+    /// <paramref name="decided"/> is the entry decided on (an mcp_tool's person needs count as its server's).
+    /// </summary>
+    public async ValueTask<(SecretValue? Credential, Refusal? Refusal)> ObtainAsync(
+        TenantPolicy tenant, CatalogEntry decided, CatalogEntry connector, PresentedPerson? person, CancellationToken cancellationToken)
+    {
+        if ((decided.Person ?? connector.Person) is not { } needs)
+        {
+            return (null, null);
+        }
+
+        if (person is null)
+        {
+            return (null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.PersonRequired,
+                $"Connector '{connector.Name}' acts for a person: send the person's identity token in X-Gamut-Person, covered by the signature. Nothing was forwarded."));
+        }
+
+        return needs.Credential switch
+        {
+            PersonCredential.TokenExchange => await ExchangeAsync(tenant, connector, needs, person, cancellationToken).ConfigureAwait(false),
+            PersonCredential.Vault => await FromVaultAsync(tenant, connector, needs, person, cancellationToken).ConfigureAwait(false),
+            _ => (null, null),
+        };
+    }
+
+    public void Dispose() => _exchanged.Dispose();
+
+    private async ValueTask<(SecretValue?, Refusal?)> FromVaultAsync(TenantPolicy tenant, CatalogEntry connector, PersonRequirement needs, PresentedPerson person, CancellationToken cancellationToken)
+    {
+        var name = needs.VaultPrefix + "." + person.Person.Subject;
+        try
+        {
+            if (name.Length > 128 || !IsCredentialName(person.Person.Subject))
+            {
+                throw new CredentialUnavailableException("the person's subject cannot name a vault credential");
+            }
+
+            return (await _vault.ResolveAsync(tenant.Slug, "vault:" + name, cancellationToken).ConfigureAwait(false), null);
+        }
+        catch (CredentialUnavailableException ex)
+        {
+            LogPersonCredentialUnavailable(_logger, connector.Name, tenant.Slug, ex.Message);
+            return (null, new Refusal(StatusCodes.Status503ServiceUnavailable, ProblemCodes.PersonCredentialUnavailable,
+                $"The person's own credential for connector '{connector.Name}' is not in the vault (or cannot be read); an operator must store it. Nothing was forwarded."));
+        }
+    }
+
+    private async ValueTask<(SecretValue?, Refusal?)> ExchangeAsync(TenantPolicy tenant, CatalogEntry connector, PersonRequirement needs, PresentedPerson person, CancellationToken cancellationToken)
+    {
+        var provider = tenant.Register.OpenIdProvider;
+        var key = string.Join('\n', tenant.Slug, person.Person.Issuer, person.Person.Subject, needs.CacheKey);
+        if (_exchanged.TryGetValue(key, out Exchanged? cached) && cached is not null && cached.UseUntil > _time.GetUtcNow())
+        {
+            return (cached.Token, null);
+        }
+
+        if (provider?.ClientId is not { } clientId || ConnectorCredentials.ReferenceOf(provider.ClientSecret) is not { } secretReference)
+        {
+            return (null, ExchangeFailed(StatusCodes.Status503ServiceUnavailable, connector, "the tenant's OpenID provider names no client to exchange tokens as"));
+        }
+
+        try
+        {
+            var configuration = await _configurations.GetAsync(provider, cancellationToken).ConfigureAwait(false);
+            if (!Uri.TryCreate(configuration.TokenEndpoint, UriKind.Absolute, out var endpoint)
+                || !(endpoint.Scheme == Uri.UriSchemeHttps || (endpoint.Scheme == Uri.UriSchemeHttp && provider.Issuer.Scheme == Uri.UriSchemeHttp)))
+            {
+                return (null, ExchangeFailed(StatusCodes.Status503ServiceUnavailable, connector, "the provider's discovery document names no usable token_endpoint"));
+            }
+
+            var clientSecret = await _vault.ResolveAsync(tenant.Slug, secretReference, cancellationToken).ConfigureAwait(false);
+            using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new FormUrlEncodedContent(Form(needs, person.Token)) };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(
+                Uri.EscapeDataString(clientId) + ":" + Uri.EscapeDataString(clientSecret.Value))));
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            using var response = await _http.Client.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                var error = ErrorCode(body);
+                LogExchangeRefused(_logger, connector.Name, tenant.Slug, (int)response.StatusCode, error);
+                return (null, (int)response.StatusCode is >= 400 and < 500
+                    ? ExchangeFailed(StatusCodes.Status403Forbidden, connector, $"the provider refused it ({error})")
+                    : ExchangeFailed(StatusCodes.Status503ServiceUnavailable, connector, $"the provider answered {(int)response.StatusCode}"));
+            }
+
+            if (Issued(body) is not { } issued)
+            {
+                return (null, ExchangeFailed(StatusCodes.Status503ServiceUnavailable, connector, "the provider's answer holds no bearer access_token"));
+            }
+
+            var token = new SecretValue(issued.Token);
+            if (issued.ExpiresIn is { } lifetime && lifetime > _options.ExchangedTokenMargin)
+            {
+                _exchanged.Set(key, new Exchanged(token, _time.GetUtcNow() + lifetime - _options.ExchangedTokenMargin),
+                    new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = lifetime - _options.ExchangedTokenMargin });
+            }
+
+            return (token, null);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested
+            && ex is OpenIdProviderUnavailableException or CredentialUnavailableException or HttpRequestException or OperationCanceledException)
+        {
+            // Unreachable, timed out (the client's timeout), or the gateway's own client secret unreadable: fail closed.
+            LogExchangeFailed(_logger, connector.Name, tenant.Slug, ex.GetType().Name);
+            return (null, ExchangeFailed(StatusCodes.Status503ServiceUnavailable, connector, "the provider (or the gateway's client secret) could not be reached"));
+        }
+    }
+
+    private static IEnumerable<KeyValuePair<string, string>> Form(PersonRequirement needs, string subjectToken)
+    {
+        yield return new("grant_type", TokenExchangeGrant);
+        yield return new("subject_token", subjectToken);
+        yield return new("subject_token_type", IdTokenType);
+        yield return new("requested_token_type", AccessTokenType);
+        if (needs.Audience is { } audience)
+        {
+            yield return new("audience", audience);
+        }
+
+        if (needs.Resource is { } resource)
+        {
+            yield return new("resource", resource.AbsoluteUri);
+        }
+
+        if (needs.Scope is { } scope)
+        {
+            yield return new("scope", scope);
+        }
+    }
+
+    /// <summary>RFC 8693 §2.2.1: <c>access_token</c>, and <c>token_type</c> Bearer (or N_A, used as a bearer token).</summary>
+    private static (string Token, TimeSpan? ExpiresIn)? Issued(byte[] body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("access_token", out var token) || token.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(token.GetString())
+                || !root.TryGetProperty("token_type", out var type) || type.ValueKind != JsonValueKind.String
+                || !(string.Equals(type.GetString(), "Bearer", StringComparison.OrdinalIgnoreCase) || type.GetString() == "N_A"))
+            {
+                return null;
+            }
+
+            TimeSpan? expiresIn = root.TryGetProperty("expires_in", out var expires) && expires.TryGetInt64(out var seconds) && seconds > 0
+                ? TimeSpan.FromSeconds(Math.Min(seconds, 86_400))
+                : null;
+            return (token.GetString()!, expiresIn);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The OAuth <c>error</c> code of a refusal (a short identifier, never its description), or <c>unknown</c>.</summary>
+    private static string ErrorCode(byte[] body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("error", out var error)
+                && error.ValueKind == JsonValueKind.String && error.GetString() is { Length: > 0 and <= 64 } code && code.All(static c => c is (>= 'a' and <= 'z') or '_')
+                ? code
+                : "unknown";
+        }
+        catch (JsonException)
+        {
+            return "unknown";
+        }
+    }
+
+    private static Refusal ExchangeFailed(int status, CatalogEntry connector, string why) =>
+        new(status, ProblemCodes.PersonTokenExchangeFailed,
+            $"No person-scoped token for connector '{connector.Name}' could be obtained by token exchange: {why}. Nothing was forwarded.");
+
+    private static bool IsCredentialName(string subject)
+    {
+        foreach (var c in subject)
+        {
+            if (c is not ((>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '.' or '_' or '-'))
+            {
+                return false;
+            }
+        }
+
+        return subject.Length > 0;
+    }
+
+    [LoggerMessage(EventId = 3311, Level = LogLevel.Warning, Message = "Token exchange for connector {Connector} of tenant {Tenant} refused by the provider: {Status} {Error}")]
+    private static partial void LogExchangeRefused(ILogger logger, string connector, string tenant, int status, string error);
+
+    [LoggerMessage(EventId = 3312, Level = LogLevel.Warning, Message = "Token exchange for connector {Connector} of tenant {Tenant} failed: {Reason}")]
+    private static partial void LogExchangeFailed(ILogger logger, string connector, string tenant, string reason);
+
+    [LoggerMessage(EventId = 3313, Level = LogLevel.Warning, Message = "The person's credential for connector {Connector} of tenant {Tenant} is unavailable: {Reason}")]
+    private static partial void LogPersonCredentialUnavailable(ILogger logger, string connector, string tenant, string reason);
+
+    private sealed record Exchanged(SecretValue Token, DateTimeOffset UseUntil);
+}

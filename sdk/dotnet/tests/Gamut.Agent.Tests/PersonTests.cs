@@ -1,0 +1,60 @@
+using System.Text.Json.Nodes;
+using Gamut.Agent.Tests.Infrastructure;
+
+namespace Gamut.Agent.Tests;
+
+/// <summary>
+/// Acting for a person with the .NET SDK against the REAL gateway: the person's token rides in <c>X-Gamut-Person</c>,
+/// covered by the signature (the suite's tenant declares no OpenID provider, so the gateway, having verified the
+/// signature over the ten lines, refuses the token itself — not the signature); per call or for a whole client.
+/// </summary>
+[Collection(GatewayCollection.Name)]
+public sealed class PersonTests(GatewayEnvironment env) : IDisposable
+{
+    /// <summary>Shaped like an identity token (the gateway checks it against the tenant's provider only after the signature).</summary>
+    private const string PersonToken = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJlcmluIn0.c2lnbmF0dXJl";
+
+    private readonly GamutClient _gamut = new(env.Demo);
+
+    public void Dispose() => _gamut.Dispose();
+
+    [Fact]
+    public async Task ForPerson_EvaluateAsync_SignatureCoversTheTokenAndTheGatewayChecksTheTokenItself()
+    {
+        using var erin = _gamut.ForPerson(PersonToken);
+
+        var refused = await Assert.ThrowsAsync<GamutAuthenticationException>(() => erin.EvaluateAsync("crm.read_contact", new JsonObject { ["id"] = "7" }));
+
+        Assert.Equal("person_token_invalid", refused.Code);
+        Assert.Equal(PersonToken, erin.PersonToken);
+    }
+
+    [Fact]
+    public async Task InvokeToolAsync_PersonTokenPerCall_IsSentAndSigned()
+    {
+        var before = env.Upstream.Requests.Count;
+
+        var refused = await Assert.ThrowsAsync<GamutAuthenticationException>(() =>
+            _gamut.InvokeToolAsync("crm.read_contact", new JsonObject { ["id"] = "7" }, new ToolCallOptions { PersonToken = PersonToken }));
+
+        Assert.Equal("person_token_invalid", refused.Code);
+        Assert.Equal(before, env.Upstream.Requests.Count);
+    }
+
+    [Fact]
+    public async Task ForPerson_DisposingThePersonsClient_LeavesTheAgentsClientWorking()
+    {
+        using (_gamut.ForPerson(PersonToken))
+        {
+        }
+
+        var decision = await _gamut.EvaluateAsync("crm.read_contact", new JsonObject { ["id"] = "7" });
+
+        Assert.Equal("allow", decision.Decision);
+        Assert.Null(_gamut.PersonToken);
+    }
+
+    [Fact]
+    public void ForPerson_EmptyToken_IsRefused() =>
+        Assert.Throws<ArgumentException>(() => _gamut.ForPerson(" "));
+}

@@ -1,0 +1,98 @@
+// A REAL OpenID provider on loopback: oidc-provider (npm), with an RFC 8693 token-exchange grant registered through its
+// extension point (it has none built in). Two clients: `agent-app`, the application a person signs in to (their ID token's
+// audience), and `gamut-gateway`, the gateway's client, which exchanges a person's ID token for an access token scoped to
+// that person and the audience it asks for.
+import { createServer } from 'node:http';
+import Provider, { errors } from 'oidc-provider';
+import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import { freePort } from './gateway.js';
+
+export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const ID_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:id_token';
+export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+export const AGENT_APP = 'agent-app';
+export const GATEWAY_CLIENT = 'gamut-gateway';
+
+/**
+ * Starts the provider; `refuse(subject)` says whose exchanges it answers with invalid_grant. Returns its issuer, the
+ * provider, `signIn(sub, groups)` (an ID token for `agent-app`, issued by the provider with its own keys), the gateway
+ * client's secret, the exchanges it answered, and `close()`.
+ */
+export async function startOidcProvider({ refuse = () => false } = {}) {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const signingKey = { ...(await exportJWK(privateKey)), kid: 'person-rs256', alg: 'RS256', use: 'sig' };
+  const gatewaySecret = `gateway-client-secret-${Math.random().toString(36).slice(2)}-${Date.now()}`;
+  const provider = new Provider(issuer, {
+    jwks: { keys: [signingKey] },
+    clients: [
+      { client_id: AGENT_APP, client_secret: 'agent-app-secret-not-used-here-0123456789', redirect_uris: ['http://127.0.0.1/cb'], grant_types: ['authorization_code'], response_types: ['code'] },
+      { client_id: GATEWAY_CLIENT, client_secret: gatewaySecret, grant_types: [TOKEN_EXCHANGE], redirect_uris: [], response_types: [], token_endpoint_auth_method: 'client_secret_basic' },
+    ],
+    claims: { openid: ['sub'], groups: ['groups'] },
+    findAccount: async (ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, groups: accounts.get(sub) ?? [] }) }),
+    features: { devInteractions: { enabled: false } },
+    ttl: { IdToken: 600, AccessToken: 600 },
+  });
+  const accounts = new Map();
+  const exchanges = [];
+  const publicKeys = createLocalJWKSet({ keys: [publicPart(signingKey)] });
+
+  // RFC 8693 token exchange: the subject token must be an ID token this provider issued (its keys, its issuer, for
+  // agent-app, unexpired); the access token issued is the person's (accountId = their sub), for the audience asked.
+  provider.registerGrantType(TOKEN_EXCHANGE, async (ctx) => {
+    const { params, client } = ctx.oidc;
+    if (params.subject_token_type !== ID_TOKEN_TYPE) throw new errors.InvalidRequest('unsupported subject_token_type');
+    if (params.requested_token_type && params.requested_token_type !== ACCESS_TOKEN_TYPE) throw new errors.InvalidRequest('unsupported requested_token_type');
+    let subject;
+    try {
+      ({ payload: subject } = await jwtVerify(params.subject_token, publicKeys, { issuer, audience: AGENT_APP, algorithms: ['RS256'] }));
+    } catch {
+      throw new errors.InvalidGrant('subject_token is not a valid ID token of this provider');
+    }
+    if (refuse(subject.sub)) throw new errors.InvalidGrant('this person may not be delegated to that audience');
+    const token = new provider.AccessToken({
+      accountId: subject.sub,
+      client,
+      gty: 'token_exchange',
+      scope: params.scope || undefined,
+      extra: { act: { sub: client.clientId } },
+    });
+    if (params.audience) token.aud = params.audience;
+    const value = await token.save();
+    exchanges.push({ subject: subject.sub, audience: params.audience, scope: params.scope, client: client.clientId, token: value });
+    ctx.body = { access_token: value, issued_token_type: ACCESS_TOKEN_TYPE, token_type: 'Bearer', expires_in: token.expiration };
+  }, ['subject_token', 'subject_token_type', 'requested_token_type', 'audience', 'resource', 'scope'], ['audience', 'resource']);
+
+  const server = createServer(provider.callback());
+  await new Promise((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolveListen);
+  });
+
+  return {
+    issuer,
+    provider,
+    gatewaySecret,
+    exchanges,
+    /** An ID token for `sub` (audience agent-app), issued and signed by the provider itself. */
+    async signIn(sub, groups = []) {
+      accounts.set(sub, groups);
+      const client = await provider.Client.find(AGENT_APP);
+      const idToken = new provider.IdToken({ sub, groups }, { client });
+      idToken.scope = 'openid groups';
+      return idToken.issue({ use: 'idtoken' });
+    },
+    close() {
+      return new Promise((resolveClose) => {
+        server.closeAllConnections?.();
+        server.close(() => resolveClose());
+      });
+    },
+  };
+}
+
+function publicPart({ kty, n, e, kid, alg }) {
+  return { kty, n, e, kid, alg, use: 'sig' };
+}
