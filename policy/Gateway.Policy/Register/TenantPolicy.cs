@@ -260,6 +260,12 @@ public sealed class TenantPolicy
         return Permits(scope.Agent, tool) && scope.Permissions.Any(p => string.Equals(p.Tool, tool, StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// True when the caller may use <paramref name="tool"/>: a registered agent (<paramref name="grant"/> null) what its
+    /// permissions name, a delegated child what its agent's name now and its grant names too.
+    /// </summary>
+    public bool Permits(string agentId, DelegationScope? grant, string tool) => grant is null ? Permits(agentId, tool) : Permits(grant, tool);
+
     internal DataClassSet DocumentedFlows(AgentIndex agent, string tool)
         => (agent.FlowsByTool.TryGetValue(tool, out var own) ? own : DataClassSet.None)
             | (_wildcardFlows.TryGetValue(tool, out var any) ? any : DataClassSet.None);

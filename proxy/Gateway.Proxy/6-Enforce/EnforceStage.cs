@@ -335,7 +335,7 @@ internal sealed partial class EnforceStage
     // A delegated child sees the tools its agent holds and its grant names.
     private static Func<string, bool> McpToolFilter(TenantPolicy tenant, AgentIdentity identity, string server) => toolName =>
         ProviderActionDescriber.FindMcpTool(tenant, server, toolName) is { } catalogName
-        && tenant.Permits(identity, catalogName);
+        && tenant.Permits(identity.Agent, identity.Delegation?.Scope, catalogName);
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 

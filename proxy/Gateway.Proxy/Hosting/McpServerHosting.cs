@@ -96,29 +96,29 @@ internal static class McpServerHosting
         }
 
         var services = caller.Services;
-        var tools = await services.GetRequiredService<McpToolListing>().ListAsync(caller.Tenant, caller.Identity, cancellationToken).ConfigureAwait(false);
+        var tools = await services.GetRequiredService<McpToolListing>().ListAsync(caller.Tenant, caller.Mcp, cancellationToken).ConfigureAwait(false);
         services.GetRequiredService<McpSessions>().Listens(request.Server.SessionId, request.Server, caller.Identity.Tenant, caller.Identity.Agent);
         return new ListToolsResult { Tools = tools };
     }
 
     private static async ValueTask<ListPromptsResult> ListPromptsAsync(RequestContext<ListPromptsRequestParams> request, CancellationToken cancellationToken) =>
         Admitted(request) is { } caller
-            ? new ListPromptsResult { Prompts = await caller.Services.GetRequiredService<McpServerListing>().PromptsAsync(caller.Tenant, caller.Identity, cancellationToken).ConfigureAwait(false) }
+            ? new ListPromptsResult { Prompts = await caller.Services.GetRequiredService<McpServerListing>().PromptsAsync(caller.Tenant, caller.Mcp, cancellationToken).ConfigureAwait(false) }
             : new ListPromptsResult { Prompts = [] };
 
     private static async ValueTask<ListResourcesResult> ListResourcesAsync(RequestContext<ListResourcesRequestParams> request, CancellationToken cancellationToken) =>
         Admitted(request) is { } caller
-            ? new ListResourcesResult { Resources = await caller.Services.GetRequiredService<McpServerListing>().ResourcesAsync(caller.Tenant, caller.Identity, cancellationToken).ConfigureAwait(false) }
+            ? new ListResourcesResult { Resources = await caller.Services.GetRequiredService<McpServerListing>().ResourcesAsync(caller.Tenant, caller.Mcp, cancellationToken).ConfigureAwait(false) }
             : new ListResourcesResult { Resources = [] };
 
     private static async ValueTask<ListResourceTemplatesResult> ListResourceTemplatesAsync(RequestContext<ListResourceTemplatesRequestParams> request, CancellationToken cancellationToken) =>
         Admitted(request) is { } caller
-            ? new ListResourceTemplatesResult { ResourceTemplates = await caller.Services.GetRequiredService<McpServerListing>().ResourceTemplatesAsync(caller.Tenant, caller.Identity, cancellationToken).ConfigureAwait(false) }
+            ? new ListResourceTemplatesResult { ResourceTemplates = await caller.Services.GetRequiredService<McpServerListing>().ResourceTemplatesAsync(caller.Tenant, caller.Mcp, cancellationToken).ConfigureAwait(false) }
             : new ListResourceTemplatesResult { ResourceTemplates = [] };
 
     private static async ValueTask<CompleteResult> CompleteAsync(RequestContext<CompleteRequestParams> request, CancellationToken cancellationToken) =>
         Admitted(request) is { } caller && request.Params is { } asked
-            ? new CompleteResult { Completion = await caller.Services.GetRequiredService<McpServerListing>().CompleteAsync(caller.Tenant, caller.Identity, asked, cancellationToken).ConfigureAwait(false) }
+            ? new CompleteResult { Completion = await caller.Services.GetRequiredService<McpServerListing>().CompleteAsync(caller.Tenant, caller.Mcp, asked, cancellationToken).ConfigureAwait(false) }
             : new CompleteResult();
 
     private static async ValueTask<EmptyResult> SubscribeAsync(RequestContext<SubscribeRequestParams> request, CancellationToken cancellationToken)
@@ -163,5 +163,9 @@ internal static class McpServerHosting
 
     private static McpProtocolException NotHere() => new("Governed calls are carried out by the gateway's governed route.", McpErrorCode.InternalError);
 
-    private sealed record Caller(AgentIdentity Identity, Gateway.Policy.TenantPolicy Tenant, IServiceProvider Services);
+    private sealed record Caller(AgentIdentity Identity, Gateway.Policy.TenantPolicy Tenant, IServiceProvider Services)
+    {
+        /// <summary>The caller as the listings see it.</summary>
+        public McpCaller Mcp => new(Identity.Agent, Identity.Workspace, Identity.Delegation?.Scope);
+    }
 }

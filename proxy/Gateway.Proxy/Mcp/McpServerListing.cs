@@ -1,6 +1,5 @@
 using Gateway.Connectors.Mcp;
 using Gateway.Policy;
-using Gateway.Proxy.Authenticate;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
@@ -20,7 +19,7 @@ internal sealed class McpServerListing
 
     public McpServerListing(McpServerToolLists servers) => _servers = servers;
 
-    public async ValueTask<IList<Prompt>> PromptsAsync(TenantPolicy tenant, AgentIdentity caller, CancellationToken cancellationToken) =>
+    public async ValueTask<IList<Prompt>> PromptsAsync(TenantPolicy tenant, McpCaller caller, CancellationToken cancellationToken) =>
         await AskAsync(tenant, caller, static (client, ct) =>
             client.ServerCapabilities.Prompts is null ? ValueTask.FromResult<IList<McpClientPrompt>>([]) : client.ListPromptsAsync(cancellationToken: ct),
             static (serverName, p) => new Prompt
@@ -31,9 +30,9 @@ internal sealed class McpServerListing
                 Arguments = p.ProtocolPrompt.Arguments,
             }, cancellationToken).ConfigureAwait(false);
 
-    public async ValueTask<IList<Resource>> ResourcesAsync(TenantPolicy tenant, AgentIdentity caller, CancellationToken cancellationToken)
+    public async ValueTask<IList<Resource>> ResourcesAsync(TenantPolicy tenant, McpCaller caller, CancellationToken cancellationToken)
     {
-        var resources = McpToolNames.For(tenant).ContextPacks.Where(p => tenant.Permits(caller, p.Entry.Name)).Select(p => new Resource
+        var resources = McpToolNames.For(tenant).ContextPacks.Where(p => caller.MayUse(tenant, p.Entry.Name)).Select(p => new Resource
         {
             Uri = McpResourceUris.OfContextPack(p.Name),
             Name = p.Entry.Name,
@@ -54,7 +53,7 @@ internal sealed class McpServerListing
         return resources;
     }
 
-    public async ValueTask<IList<ResourceTemplate>> ResourceTemplatesAsync(TenantPolicy tenant, AgentIdentity caller, CancellationToken cancellationToken) =>
+    public async ValueTask<IList<ResourceTemplate>> ResourceTemplatesAsync(TenantPolicy tenant, McpCaller caller, CancellationToken cancellationToken) =>
         await AskAsync(tenant, caller, static (client, ct) =>
             client.ServerCapabilities.Resources is null ? ValueTask.FromResult<IList<McpClientResourceTemplate>>([]) : client.ListResourceTemplatesAsync(cancellationToken: ct),
             static (serverName, t) => new ResourceTemplate
@@ -71,7 +70,7 @@ internal sealed class McpServerListing
     /// of a server the agent may use: asked of that server under its own names; nothing for anything else (a context pack,
     /// a server the agent may not use, a server that cannot be reached or does not complete).
     /// </summary>
-    public async ValueTask<Completion> CompleteAsync(TenantPolicy tenant, AgentIdentity caller, CompleteRequestParams request, CancellationToken cancellationToken)
+    public async ValueTask<Completion> CompleteAsync(TenantPolicy tenant, McpCaller caller, CompleteRequestParams request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var names = McpToolNames.For(tenant);
@@ -82,7 +81,7 @@ internal sealed class McpServerListing
                 (server, new ResourceTemplateReference { Uri = uri }),
             _ => null,
         };
-        if (target is not { } found || !tenant.Permits(caller, found.Server.Name))
+        if (target is not { } found || !caller.MayUse(tenant, found.Server.Name))
         {
             return new Completion { Values = [] };
         }
@@ -97,11 +96,11 @@ internal sealed class McpServerListing
     /// Asks every server the agent may use, all at once, and names what each served under the server's name on
     /// <c>/mcp</c> (<paramref name="rename"/>); the servers that answered, in catalog order.
     /// </summary>
-    private async Task<List<TListed>> AskAsync<TServed, TListed>(TenantPolicy tenant, AgentIdentity caller,
+    private async Task<List<TListed>> AskAsync<TServed, TListed>(TenantPolicy tenant, McpCaller caller,
         Func<McpClient, CancellationToken, ValueTask<IList<TServed>>> ask, Func<string, TServed, TListed> rename, CancellationToken cancellationToken)
     {
         var names = McpToolNames.For(tenant);
-        var servers = tenant.Catalog.Where(e => e.Kind == ConnectorKind.Mcp && tenant.Permits(caller, e.Name)).ToList();
+        var servers = tenant.Catalog.Where(e => e.Kind == ConnectorKind.Mcp && caller.MayUse(tenant, e.Name)).ToList();
         var answers = await Task.WhenAll(servers.Select(s => _servers.WithServerAsync(tenant.Slug, s, ask, cancellationToken).AsTask())).ConfigureAwait(false);
         var listed = new List<TListed>();
         for (var i = 0; i < servers.Count; i++)

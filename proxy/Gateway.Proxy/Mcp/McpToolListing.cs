@@ -1,13 +1,12 @@
 using System.Text.Json;
 using Gateway.Connectors.Mcp;
 using Gateway.Policy;
-using Gateway.Proxy.Authenticate;
 using ModelContextProtocol.Protocol;
 
 namespace Gateway.Proxy.Mcp;
 
 /// <summary>
-/// <c>tools/list</c> on <c>/mcp</c>: the union of what this agent may use (<see cref="IdentityPermissions.Permits"/>: a delegated child's grant narrows its agent's), named
+/// <c>tools/list</c> on <c>/mcp</c>: the union of what this agent may use (<see cref="McpCaller.MayUse"/>: a delegated child's grant narrows its agent's), named
 /// by <see cref="McpToolNames"/>. A tool of an MCP server is described as its server serves it today (title,
 /// description, schemas, annotations), and is left out while its server is unreachable or its definition has drifted
 /// from its pin (<see cref="McpToolPins"/>); an HTTP tool or webhook is described by its catalog entry (its
@@ -27,9 +26,9 @@ internal sealed class McpToolListing
     }
 
     /// <summary>The tools <paramref name="caller"/> may use, in catalog order.</summary>
-    public async ValueTask<IList<Tool>> ListAsync(TenantPolicy tenant, AgentIdentity caller, CancellationToken cancellationToken)
+    public async ValueTask<IList<Tool>> ListAsync(TenantPolicy tenant, McpCaller caller, CancellationToken cancellationToken)
     {
-        var permitted = McpToolNames.For(tenant).Tools.Where(t => tenant.Permits(caller, t.Entry.Name)).ToList();
+        var permitted = McpToolNames.For(tenant).Tools.Where(t => caller.MayUse(tenant, t.Entry.Name)).ToList();
 
         // Each server that serves a permitted tool is asked once, all of them at the same time.
         var servers = new Dictionary<string, Task<McpServerTools>>(StringComparer.Ordinal);
