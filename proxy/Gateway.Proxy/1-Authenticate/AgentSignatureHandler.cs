@@ -6,6 +6,7 @@ using Gateway.Oversight.AccessTokens;
 using Gateway.Oversight.Delegations;
 using Gateway.Oversight.Http;
 using Gateway.Proxy.Configuration;
+using Gateway.Proxy.People;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Security;
@@ -267,8 +268,10 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                 // The person heads the chain: person → agent → child → ….
                 if (PersonAtHead(claimed) is not { } forPerson)
                 {
-                    return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.PersonTokenInvalid,
-                        "This delegated child was issued for another person than the token names.");
+                    var refused = await context.RequestServices.GetRequiredService<PersonAuthentication>().RecordRefusalAsync(context, claimed,
+                        PersonTokenCheck.Refused(StatusCodes.Status401Unauthorized, ProblemCodes.PersonTokenInvalid,
+                            "This delegated child was issued for another person than the token names.")).ConfigureAwait(false);
+                    return Refuse(refused.Status, refused.Code, refused.Detail);
                 }
 
                 claimed = forPerson;

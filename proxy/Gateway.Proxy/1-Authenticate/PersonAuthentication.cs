@@ -35,11 +35,13 @@ internal sealed class PersonAuthentication
     {
         var provider = _policy.Current?.Set is { } set && set.TryGetTenant(agent.Tenant, out var tenant) ? tenant?.Register.OpenIdProvider : null;
         var check = await _verifier.VerifyAsync(provider, token, context.RequestAborted).ConfigureAwait(false);
-        if (check.Person is not null)
-        {
-            return check;
-        }
+        return check.Person is not null ? check : await RecordRefusalAsync(context, agent, check).ConfigureAwait(false);
+    }
 
+    /// <summary><paramref name="refused"/>, recorded under the agent that sent it; a 503 when it could not be recorded.</summary>
+    public async ValueTask<PersonTokenCheck> RecordRefusalAsync(HttpContext context, AgentIdentity agent, PersonTokenCheck refused)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
         try
         {
             // As the Record stage writes a refusal made before any decision; the agent is proven, the person is not.
@@ -50,9 +52,9 @@ internal sealed class PersonAuthentication
                     Workspace = agent.Workspace,
                     Agent = agent.Agent,
                     RequestId = RequestIdMiddleware.GetRequestId(context),
-                    Decision = "refused:" + check.Code,
+                    Decision = "refused:" + refused.Code,
                     SecretSlot = agent.SecretSlot?.WireName(),
-                    StatusCode = check.Status,
+                    StatusCode = refused.Status,
                 },
                 context.RequestAborted).ConfigureAwait(false);
         }
@@ -62,6 +64,6 @@ internal sealed class PersonAuthentication
                 "The refusal could not be recorded; nothing was forwarded.");
         }
 
-        return check;
+        return refused;
     }
 }

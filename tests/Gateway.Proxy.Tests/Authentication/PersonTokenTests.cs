@@ -39,6 +39,25 @@ public sealed class PersonTokenTests
     }
 
     [Fact]
+    public async Task Evaluate_ChildIssuedForOnePersonActingForAnother_Is401Recorded()
+    {
+        await using var gw = await PersonGateway.StartAsync();
+        using var delegated = await gw.PostAsPersonAsync("/v1/delegations", DelegationCalls.ReadContactGrant, gw.Provider.Issue("erin@example.com"));
+        var child = DelegationCalls.ChildOf(await DecisionJson.ReadAsync(delegated, HttpStatusCode.Created), gw.Gateway.Host.Client);
+        using var asErin = child.CreateForPerson(HttpMethod.Post, "/v1/evaluate", Evaluate, gw.Provider.Issue("erin@example.com"));
+        using var asMallory = child.CreateForPerson(HttpMethod.Post, "/v1/evaluate", Evaluate, gw.Provider.Issue("mallory@example.com"));
+
+        using var forErin = await child.SendAsync(asErin);
+        using var forMallory = await child.SendAsync(asMallory);
+
+        Assert.Equal(HttpStatusCode.OK, forErin.StatusCode);
+        await ProblemAssert.IsProblemAsync(forMallory, HttpStatusCode.Unauthorized, "person_token_invalid");
+        var record = await RecordAsync(gw, forMallory);
+        Assert.Equal("refused:person_token_invalid", record.GetProperty("decision").GetString());
+        Assert.Equal(child.Agent, record.GetProperty("agent").GetString());
+    }
+
+    [Fact]
     public async Task Evaluate_EcdsaSignedToken_IsAccepted()
     {
         await using var gw = await PersonGateway.StartAsync();
