@@ -18,6 +18,13 @@ internal sealed partial class AgentSignatureHandler
     /// <summary>The person's token as sent, or the refusal (a malformed header, or one sent with an access token).</summary>
     private bool TryReadPersonToken(HttpContext context, bool signed, out string? token, out string code, out string detail)
     {
+        if (!context.Request.Headers.ContainsKey(SignatureHeaders.Person))
+        {
+            // Most requests act for no one: nothing more to resolve on the hot path.
+            (token, code, detail) = (null, string.Empty, string.Empty);
+            return true;
+        }
+
         var people = context.RequestServices.GetService<PersonAuthentication>();
         if (!PersonTokenHeader.TryRead(context.Request.Headers, people?.MaxTokenLength ?? 0, out token, out code, out detail))
         {

@@ -52,7 +52,7 @@ internal sealed class McpCallStreams
         }
 
         var response = context.Response;
-        if (McpCallEvent.Parse(kept[0]!).Last)
+        if (McpCallEvent.IsLast(kept[0]!))
         {
             // The agent saw the answer already: the stream has nothing more.
             response.StatusCode = StatusCodes.Status204NoContent;

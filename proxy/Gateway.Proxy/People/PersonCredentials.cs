@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Gateway.Connectors.Credentials;
+using Gateway.Connectors.Vault;
 using Gateway.Oversight.Http;
 using Gateway.Policy;
 using Gateway.Proxy.Refusals;
@@ -75,7 +76,7 @@ internal sealed partial class PersonCredentials : IDisposable
         var name = needs.VaultPrefix + "." + person.Person.Subject;
         try
         {
-            if (name.Length > 128 || !IsCredentialName(person.Person.Subject))
+            if (person.Person.Subject.Length == 0 || !CredentialName.IsValid(name))
             {
                 throw new CredentialUnavailableException("the person's subject cannot name a vault credential");
             }
@@ -220,19 +221,6 @@ internal sealed partial class PersonCredentials : IDisposable
     private static Refusal ExchangeFailed(int status, CatalogEntry connector, string why) =>
         new(status, ProblemCodes.PersonTokenExchangeFailed,
             $"No person-scoped token for connector '{connector.Name}' could be obtained by token exchange: {why}. Nothing was forwarded.");
-
-    private static bool IsCredentialName(string subject)
-    {
-        foreach (var c in subject)
-        {
-            if (c is not ((>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '.' or '_' or '-'))
-            {
-                return false;
-            }
-        }
-
-        return subject.Length > 0;
-    }
 
     [LoggerMessage(EventId = 3311, Level = LogLevel.Warning, Message = "Token exchange for connector {Connector} of tenant {Tenant} refused by the provider: {Status} {Error}")]
     private static partial void LogExchangeRefused(ILogger logger, string connector, string tenant, int status, string error);

@@ -8,5 +8,8 @@ internal static class McpCallEvent
     public static string Format(ReadOnlySpan<byte> json, bool last) => (last ? "e" : "m") + Encoding.UTF8.GetString(json);
 
     /// <summary>The message and whether it ends the stream.</summary>
-    public static (byte[] Json, bool Last) Parse(string kept) => (Encoding.UTF8.GetBytes(kept, 1, kept.Length - 1), kept.StartsWith('e'));
+    public static (byte[] Json, bool Last) Parse(string kept) => (Encoding.UTF8.GetBytes(kept, 1, kept.Length - 1), IsLast(kept));
+
+    /// <summary>True when the kept event is the answer, which ends the stream.</summary>
+    public static bool IsLast(string kept) => kept.StartsWith('e');
 }

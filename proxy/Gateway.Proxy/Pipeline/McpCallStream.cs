@@ -18,7 +18,10 @@ internal sealed partial class McpCallStream
     /// <summary>The start of every stream id the gateway gives.</summary>
     public const string IdPrefix = "gamut-call-";
 
-    private const int IdLength = 11 + 32;
+    /// <summary>Hex digits of a stream id's 128 random bits.</summary>
+    private const int HexLength = 32;
+
+    private static readonly int IdLength = IdPrefix.Length + HexLength;
 
     private readonly string _tenant;
     private readonly string _agent;
@@ -29,6 +32,7 @@ internal sealed partial class McpCallStream
     private int _sequence;
     private bool _answered;
     private bool _detached;
+    private string? _id;
 
     public McpCallStream(string tenant, string agent, IStateStore store, TimeSpan kept, CancellationToken clientGone, ILogger logger)
     {
@@ -40,8 +44,8 @@ internal sealed partial class McpCallStream
         _logger = logger;
     }
 
-    /// <summary>The stream's id: the part of every event id before the dot.</summary>
-    public string Id { get; } = IdPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    /// <summary>The stream's id: the part of every event id before the dot (drawn at the first event: most calls never stream).</summary>
+    public string Id => _id ??= IdPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(HexLength / 2));
 
     /// <summary>True when the stream began and its answer was never written (the call failed or was cancelled mid-stream).</summary>
     public bool Unanswered => _sequence > 0 && !_answered;
@@ -105,7 +109,7 @@ internal sealed partial class McpCallStream
             return false;
         }
 
-        var hex = eventId.AsSpan(IdPrefix.Length, 32);
+        var hex = eventId.AsSpan(IdPrefix.Length, HexLength);
         if (hex.ContainsAnyExcept("0123456789abcdef")
             || !int.TryParse(eventId.AsSpan(IdLength + 1), NumberStyles.None, CultureInfo.InvariantCulture, out sequence) || sequence < 1)
         {
