@@ -270,14 +270,13 @@ export class GamutClient {
     return json;
   }
 
-  /** The signature headers: v1 HMAC with the secret, or RFC 9421 over `targetUri` with the agent's private key. */
+  /**
+   * The signature headers: v1 HMAC with the secret, or RFC 9421 over `targetUri` with the agent's private key; either
+   * covers `personToken` (X-Gamut-Person) when there is one.
+   */
   #sign(method, target, targetUri, body, headers = undefined, personToken = undefined) {
-    if (this.#config.agentKey && personToken !== undefined) {
-      // The RFC 9421 profile's covered components do not include X-Gamut-Person: nothing would bind the token.
-      throw new GamutConfigurationError('Acting for a person needs the v1 HMAC signature (an agent with a secret); the key-pair profile cannot cover X-Gamut-Person.');
-    }
     return this.#config.agentKey
-      ? messageSignatureHeaders(this.#config, method, targetUri, body)
+      ? messageSignatureHeaders(this.#config, method, targetUri, body, Date.now(), personToken)
       : signatureHeaders(this.#config, method, target, body, Date.now(), headers, personToken);
   }
 
