@@ -172,20 +172,18 @@ class GamutClient:
         headers, or for an agent with a key pair the RFC 9421 ones over ``target_uri`` (the absolute URL sent to;
         by default the base URL's origin followed by ``target``). Raises GamutSecretMaterialError when the agent's
         secret is in the target, the body or ``headers`` (see :func:`gamut_agent.signature_headers`). The person's token
-        (``person_token``, else an ``X-Gamut-Person`` in ``headers``, else this client's) is sent and covered by the v1
-        signature; the key-pair profile cannot cover it, so a key-pair client refuses to send one."""
+        (``person_token``, else an ``X-Gamut-Person`` in ``headers``, else this client's) is sent and covered by the
+        signature: the v1 tenth line, or the RFC 9421 component ``x-gamut-person``."""
         c = self._config
         sent = next((v for k, v in (headers or {}).items() if k.lower() == PERSON_HEADER.lower()), None)
+        person = person_token or sent or self._person
         if c.agent_key is not None:
-            if person_token or sent or self._person:
-                raise GamutConfigurationError("Acting for a person needs the v1 HMAC signature (an agent with a secret); the key-pair profile cannot cover X-Gamut-Person.")
             parts = urllib.parse.urlsplit(c.base_url)
             return message_signature_headers(tenant=c.tenant, workspace=c.workspace, agent_id=c.agent_id, agent_key=c.agent_key,
-                                             key_id=c.key_id, method=method, body=body,
+                                             key_id=c.key_id, method=method, body=body, person_token=person,
                                              target_uri=target_uri or f"{parts.scheme}://{parts.netloc}{target}")
         return signature_headers(tenant=c.tenant, workspace=c.workspace, agent_id=c.agent_id, secret=c.secret,
-                                 method=method, target=target, body=body, headers=headers,
-                                 person_token=person_token or sent or self._person)
+                                 method=method, target=target, body=body, headers=headers, person_token=person)
 
     # The three governed actions, evaluate, and approvals.
 
