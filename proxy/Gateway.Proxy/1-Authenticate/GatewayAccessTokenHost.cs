@@ -10,8 +10,9 @@ namespace Gateway.Proxy.Authenticate;
 
 /// <summary>
 /// The gateway as the access-token service's host: agents from the loaded bundle (their secrets never leave this class:
-/// it checks MACs; an agent registered with a public key, signatures under it), the protected resources (the endpoints marked <see cref="AccessTokenResourceMetadata"/>), the signed
-/// requests' window, and the signature scheme for token requests signed instead of asserted.
+/// it checks MACs; for an agent registered with a public key, signatures under it), the protected resources (the
+/// endpoints marked <see cref="AccessTokenResourceMetadata"/>), the signed requests' window, and the signature scheme for
+/// token requests signed instead of asserted.
 /// </summary>
 internal sealed class GatewayAccessTokenHost : IAccessTokenHost
 {

@@ -28,9 +28,6 @@ internal sealed record MessageSignature(
     string ContentDigest,
     byte[] Signature)
 {
-    /// <summary>True when the signature covers <see cref="PersonComponent"/>: the person's token is bound to this request.</summary>
-    public bool CoversPerson => Components.Contains(PersonComponent);
-
     /// <summary>The components every signature must cover (lowercase, as RFC 9421 names them), in the order the SDKs sign them.</summary>
     public static readonly IReadOnlyList<string> RequiredComponents =
         ["@method", "@target-uri", "content-digest", "x-gamut-tenant", "x-gamut-workspace", "x-gamut-agent"];
@@ -40,6 +37,9 @@ internal sealed record MessageSignature(
     /// after the six); a request carrying the header without covering it is refused <c>person_token_unbound</c>.
     /// </summary>
     public const string PersonComponent = "x-gamut-person";
+
+    /// <summary>True when the signature covers <see cref="PersonComponent"/>: the person's token is bound to this request.</summary>
+    public bool CoversPerson => Components.Contains(PersonComponent);
 
     private const int MaxKeyIdLength = 128;
     private const int MaxSignatureBytes = 64;
