@@ -23,6 +23,7 @@ internal static class MessageSignatureBase
                 "x-gamut-tenant" => signature.Tenant,
                 "x-gamut-workspace" => signature.Workspace,
                 "x-gamut-agent" => signature.Agent,
+                MessageSignature.RunComponent => signature.Run,
                 _ => throw new InvalidOperationException($"The profile covers no component {component}."),
             };
             builder.Append('"').Append(component).Append("\": ").Append(value).Append('\n');

@@ -17,7 +17,8 @@ public sealed record MessageSigningParts(
     string Nonce,
     string KeyId,
     string Algorithm,
-    IReadOnlyList<string> Components)
+    IReadOnlyList<string> Components,
+    string? Run = null)
 {
     /// <summary>The profile's components, in the order the SDKs sign them.</summary>
     public static readonly IReadOnlyList<string> Profile =
@@ -34,7 +35,7 @@ public sealed record MessageSigningParts(
         var values = new Dictionary<string, string>
         {
             ["@method"] = Method, ["@target-uri"] = TargetUri, ["content-digest"] = ContentDigest,
-            ["x-gamut-tenant"] = Tenant, ["x-gamut-workspace"] = Workspace, ["x-gamut-agent"] = Agent,
+            ["x-gamut-tenant"] = Tenant, ["x-gamut-workspace"] = Workspace, ["x-gamut-agent"] = Agent, ["x-gamut-run"] = Run ?? string.Empty,
         };
         return string.Concat(Components.Select(c => $"\"{c}\": {values[c]}\n")) + "\"@signature-params\": " + SignatureParameters;
     }
@@ -62,7 +63,8 @@ public sealed class MessageSigningClient(HttpClient http, VectorKeyPair key, str
         Func<MessageSigningParts, MessageSigningParts>? signedOver = null,
         Func<MessageSigningParts, MessageSigningParts>? sentParameters = null,
         long? created = null,
-        string contentType = "application/json")
+        string contentType = "application/json",
+        string? run = null)
     {
         var uri = new Uri(http.BaseAddress!, target);
         var request = new HttpRequestMessage(method, uri);
@@ -76,7 +78,13 @@ public sealed class MessageSigningClient(HttpClient http, VectorKeyPair key, str
         var parts = new MessageSigningParts(
             method.Method, uri.GetLeftPart(UriPartial.Authority) + uri.PathAndQuery, Digest(body), tenant, workspace, agent,
             created ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds(), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
-            Key.KeyId, Key.Algorithm, MessageSigningParts.Profile);
+            Key.KeyId, Key.Algorithm, run is null ? MessageSigningParts.Profile : [.. MessageSigningParts.Profile, "x-gamut-run"], run);
+        if (run is not null)
+        {
+            // The run the request belongs to, covered after the profile's six components.
+            request.Headers.Add("X-Gamut-Run", run);
+        }
+
         request.Headers.Add("X-Gamut-Tenant", parts.Tenant);
         request.Headers.Add("X-Gamut-Workspace", parts.Workspace);
         request.Headers.Add("X-Gamut-Agent", parts.Agent);
