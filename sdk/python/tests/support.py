@@ -84,6 +84,14 @@ class Environment:
     def deny(self, approval_id: str) -> None:
         self.admin("POST", f"/tenants/demo/approvals/{approval_id}/deny", token=self.approver())
 
+    def run_records(self, run_id: str) -> list[dict]:
+        """The tenant's audit records of one run (``?run_id=``), in order: its start, each action and event."""
+        return self.admin("GET", f"/tenants/demo/audit/query?run_id={run_id}&limit=1000")["records"]
+
+    def cancel_run(self, run_id: str, reason: str = "stopped by the test's operator") -> dict:
+        """An operator cancels a run of tenant demo through the admin API."""
+        return self.admin("POST", f"/tenants/demo/runs/{run_id}/cancel", {"reason": reason})
+
     def count(self, path: str) -> int:
         return sum(1 for p in self.upstream.paths() if p == path)
 

@@ -19,10 +19,11 @@ from .detector import find_secret_material
 from .errors import (
     GamutApprovalDeniedError, GamutApprovalExpiredError, GamutApprovalRequiredError, GamutApprovalTimeoutError,
     GamutAuthenticationError, GamutConfigurationError, GamutDeniedError, GamutHttpError, GamutIdentityMismatchError,
-    GamutNotInvokedError, GamutProtocolError, GamutRateLimitedError, GamutSecretMaterialError, GamutTimeoutError,
-    GamutUpstreamError,
+    GamutNotInvokedError, GamutProtocolError, GamutRateLimitedError, GamutRunCancelledError, GamutRunEndedError,
+    GamutSecretMaterialError, GamutTimeoutError, GamutUpstreamError,
 )
-from .signing import PERSON_HEADER, message_signature_headers, signature_headers
+from .runs import GamutRun, ambient_run, check_run_id, run_owner
+from .signing import PERSON_HEADER, RUN_HEADER, message_signature_headers, signature_headers
 
 _ALLOW_FAMILY = frozenset({"allow", "allow_and_log", "degrade"})
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]+")
@@ -89,6 +90,7 @@ class GamutClient:
         self._timeout = float(timeout)
         self._http = urllib.request.build_opener(_NoRedirect)
         self._person: str | None = None
+        self._run: str | None = None
         self._delegation: Delegation | None = None
 
     @classmethod
@@ -123,6 +125,31 @@ class GamutClient:
         client = copy.copy(self)
         client._person = person_token
         return client
+
+    @property
+    def run_id(self) -> str | None:
+        """The run every call of this client carries: the one it is bound to (:meth:`in_run`), else the run of the
+        enclosing ``with gamut.run(...)`` block of this agent, else None."""
+        return self._run or ambient_run(run_owner(self))
+
+    def in_run(self, run_id: str) -> "GamutClient":
+        """A client whose calls (and provider-native signing) belong to the run ``run_id``: each sends ``X-Gamut-Run``,
+        covered by the signature. It shares this client's connection."""
+        client = copy.copy(self)
+        client._run = check_run_id(run_id)
+        return client
+
+    def run(self, *, framework: str | None = None, purpose: str | None = None, parent_run: str | None = None,
+            timeout: float | None = None) -> GamutRun:
+        """A run to enter: ``with gamut.run(framework="langgraph", purpose="refund triage") as run:`` starts it
+        (``POST /v1/runs``), makes every call of this client in the block carry it, and ends it completed (or failed,
+        when the block raises). An operator's cancel surfaces as GamutRunCancelledError. See :mod:`gamut_agent.runs`."""
+        return GamutRun(self, framework=framework, purpose=purpose, parent_run=parent_run, timeout=timeout)
+
+    def start_run(self, *, framework: str | None = None, purpose: str | None = None, parent_run: str | None = None,
+                  timeout: float | None = None) -> GamutRun:
+        """``POST /v1/runs`` now: the started run, whose ``client`` carries it; end it with ``complete()``/``fail()``."""
+        return self.run(framework=framework, purpose=purpose, parent_run=parent_run, timeout=timeout).start()
 
     @property
     def delegation(self) -> Delegation | None:
@@ -167,23 +194,24 @@ class GamutClient:
         return f"{self._config.base_url}/providers/{connector}"
 
     def signature_headers(self, method: str, target: str, body: bytes = b"", headers: Mapping[str, str] | None = None,
-                          person_token: str | None = None, *, target_uri: str | None = None) -> dict[str, str]:
+                          person_token: str | None = None, *, target_uri: str | None = None, run_id: str | None = None) -> dict[str, str]:
         """The signature headers for one request to this gateway (for provider-native clients): the six X-Gamut-*
         headers, or for an agent with a key pair the RFC 9421 ones over ``target_uri`` (the absolute URL sent to;
         by default the base URL's origin followed by ``target``). Raises GamutSecretMaterialError when the agent's
         secret is in the target, the body or ``headers`` (see :func:`gamut_agent.signature_headers`). The person's token
         (``person_token``, else an ``X-Gamut-Person`` in ``headers``, else this client's) is sent and covered by the
-        signature: the v1 tenth line, or the RFC 9421 component ``x-gamut-person``."""
+        signature: the v1 tenth line, or the RFC 9421 component ``x-gamut-person``. So is the run (``run_id``, else an
+        ``X-Gamut-Run`` in ``headers``, else this client's :attr:`run_id`): the v1 last line, or ``x-gamut-run``."""
         c = self._config
-        sent = next((v for k, v in (headers or {}).items() if k.lower() == PERSON_HEADER.lower()), None)
-        person = person_token or sent or self._person
+        person = person_token or _header(headers, PERSON_HEADER) or self._person
+        run = run_id or _header(headers, RUN_HEADER) or self.run_id
         if c.agent_key is not None:
             parts = urllib.parse.urlsplit(c.base_url)
             return message_signature_headers(tenant=c.tenant, workspace=c.workspace, agent_id=c.agent_id, agent_key=c.agent_key,
-                                             key_id=c.key_id, method=method, body=body, person_token=person,
+                                             key_id=c.key_id, method=method, body=body, person_token=person, run_id=run,
                                              target_uri=target_uri or f"{parts.scheme}://{parts.netloc}{target}")
         return signature_headers(tenant=c.tenant, workspace=c.workspace, agent_id=c.agent_id, secret=c.secret,
-                                 method=method, target=target, body=body, headers=headers, person_token=person)
+                                 method=method, target=target, body=body, headers=headers, person_token=person, run_id=run)
 
     # The three governed actions, evaluate, and approvals.
 
@@ -360,6 +388,10 @@ class GamutClient:
         return parsed
 
 
+def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    return next((v for k, v in (headers or {}).items() if k.lower() == name.lower()), None)
+
+
 def _read(error: urllib.error.HTTPError) -> bytes:
     try:
         return error.read()
@@ -392,6 +424,10 @@ def _error_for(status: int, problem: dict | None, retry_after: str | None) -> Ga
         return GamutDeniedError(message, **details)
     if status == 409 and problem.get("approval"):
         return GamutApprovalRequiredError(message, **details)
+    if status == 409 and code == "run_cancelled":
+        return GamutRunCancelledError(message, **details)
+    if status == 409 and code == "run_ended":
+        return GamutRunEndedError(message, **details)
     if status == 429:
         error = GamutRateLimitedError(message, **details)
         try:
