@@ -5,8 +5,9 @@ import {
   GamutApprovalDeniedError, GamutApprovalExpiredError, GamutApprovalRequiredError, GamutApprovalTimeoutError,
   GamutAuthenticationError, GamutConfigurationError, GamutDeniedError, GamutHttpError,
   GamutIdentityMismatchError, GamutNotInvokedError, GamutProtocolError, GamutRateLimitedError,
-  GamutSecretMaterialError, GamutTimeoutError, GamutUpstreamError,
+  GamutRunCancelledError, GamutRunEndedError, GamutSecretMaterialError, GamutTimeoutError, GamutUpstreamError,
 } from './errors.js';
+import { ambientRun, checkRunId, startRun } from './runs.js';
 import { messageSignatureHeaders, signatureHeaders } from './signing.js';
 
 const ALLOW_FAMILY = new Set(['allow', 'allow_and_log', 'degrade']);
@@ -14,10 +15,18 @@ const ALLOW_FAMILY = new Set(['allow', 'allow_and_log', 'degrade']);
 // The delegation a child's client was issued under (its clients are frozen, so it is kept beside them).
 const DELEGATIONS = new WeakMap();
 
+/** Sends a signed request as `client` (the run scope's events use it; not part of the package's API). */
+export let requestAs; // assigned once, in the class's static block
+
 export class GamutClient {
   #config;
   #options;
   #person;
+  #run;
+
+  static {
+    requestAs = (client, method, target, body, options) => client.#request(method, target, body, options);
+  }
 
   /**
    * `options`: exactly baseUrl, tenant, workspace, agentId and secret — or, for an agent registered with a public key,
@@ -51,8 +60,46 @@ export class GamutClient {
    */
   forPerson(personToken) {
     if (typeof personToken !== 'string' || personToken.trim() === '') throw new GamutConfigurationError('A person\'s identity token is required.');
+    return this.#view(personToken, this.#run);
+  }
+
+  /**
+   * The run every call of this client carries: the one it is bound to (`inRun`), else the run of the enclosing `withRun`
+   * callback of this agent, else undefined.
+   */
+  get runId() { return this.#run ?? ambientRun(this); }
+
+  /**
+   * A client whose calls (and signing `fetch`) belong to the run `runId`: each sends X-Gamut-Run, covered by the
+   * signature.
+   */
+  inRun(runId) {
+    return this.#view(this.#person, checkRunId(runId));
+  }
+
+  /**
+   * POST /v1/runs: starts a run (a sub-run of the one this client carries, if any) and returns it; `run.client`
+   * carries it, `run.step()`/`run.event()` record its events, `run.complete()`/`run.fail()` end it. `options`:
+   * `{framework?, purpose?, parentRun?, timeoutMs?, signal?}`.
+   */
+  startRun(options = {}) {
+    return startRun(this, options);
+  }
+
+  /**
+   * Starts a run, calls `body(run)` with every call of this client (and of its views) in the callback's async context
+   * carrying the run, and ends the run as `body` ends: completed, or failed when it throws (the error is rethrown). An
+   * operator's cancel surfaces as GamutRunCancelledError. Resolves to what `body` resolves to.
+   */
+  async withRun(options, body) {
+    if (typeof options === 'function') [options, body] = [{}, options];
+    return (await startRun(this, options)).scope(body);
+  }
+
+  #view(person, run) {
     const client = new GamutClient(this.#options);
-    client.#person = personToken;
+    client.#person = person;
+    client.#run = run;
     return client;
   }
 
@@ -241,8 +288,8 @@ export class GamutClient {
       if (findings.length > 0) throw new GamutSecretMaterialError(findings);
       bytes = Buffer.from(JSON.stringify(body), 'utf8');
     }
-    // A person's token (per call, else the client's) rides in X-Gamut-Person, covered by the signature.
-    const headers = this.#sign(method, target, this.#config.baseUrl + target, bytes ?? new Uint8Array(0), undefined, options.personToken ?? this.#person);
+    // A person's token (per call, else the client's) rides in X-Gamut-Person, the run in X-Gamut-Run, both covered by the signature.
+    const headers = this.#sign(method, target, this.#config.baseUrl + target, bytes ?? new Uint8Array(0), undefined, options.personToken ?? this.#person, this.runId);
     headers.Accept = 'application/json, application/problem+json';
     if (bytes) headers['Content-Type'] = 'application/json';
     const timeoutMs = options.timeoutMs ?? this.#config.timeoutMs;
@@ -272,12 +319,12 @@ export class GamutClient {
 
   /**
    * The signature headers: v1 HMAC with the secret, or RFC 9421 over `targetUri` with the agent's private key; either
-   * covers `personToken` (X-Gamut-Person) when there is one.
+   * covers `personToken` (X-Gamut-Person) and `runId` (X-Gamut-Run) when there are.
    */
-  #sign(method, target, targetUri, body, headers = undefined, personToken = undefined) {
+  #sign(method, target, targetUri, body, headers, personToken, runId) {
     return this.#config.agentKey
-      ? messageSignatureHeaders(this.#config, method, targetUri, body, Date.now(), personToken)
-      : signatureHeaders(this.#config, method, target, body, Date.now(), headers, personToken);
+      ? messageSignatureHeaders(this.#config, method, targetUri, body, Date.now(), personToken, runId)
+      : signatureHeaders(this.#config, method, target, body, Date.now(), headers, personToken, runId);
   }
 
   async #signingFetch(input, init = {}) {
@@ -298,7 +345,8 @@ export class GamutClient {
     const headers = new Headers(request.headers);
     headers.delete('authorization'); // the gateway injects the provider credential; nothing key-like leaves the agent
     const person = headers.get('x-gamut-person') ?? this.#person;
-    for (const [name, value] of Object.entries(this.#sign(request.method, target, url.href, body, headers, person ?? undefined))) headers.set(name, value);
+    const run = headers.get('x-gamut-run') ?? this.runId;
+    for (const [name, value] of Object.entries(this.#sign(request.method, target, url.href, body, headers, person ?? undefined, run ?? undefined))) headers.set(name, value);
     const hasBody = !['GET', 'HEAD'].includes(request.method.toUpperCase()) && body.length > 0;
     return this.#config.fetch(url, {
       method: request.method,
@@ -334,7 +382,11 @@ function errorFor(response, problem) {
   switch (response.status) {
     case 401: return new GamutAuthenticationError(message, details);
     case 403: return new GamutDeniedError(message, details);
-    case 409: return problem?.approval ? new GamutApprovalRequiredError(message, details) : new GamutHttpError(message, details);
+    case 409:
+      if (problem?.approval) return new GamutApprovalRequiredError(message, details);
+      if (details.code === 'run_cancelled') return new GamutRunCancelledError(message, details);
+      if (details.code === 'run_ended') return new GamutRunEndedError(message, details);
+      return new GamutHttpError(message, details);
     case 429: return new GamutRateLimitedError(message, details, Number(response.headers.get('retry-after')) || undefined);
     default: return new GamutHttpError(message, details);
   }
