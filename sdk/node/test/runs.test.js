@@ -41,6 +41,7 @@ describe('the run scope through the real gateway', () => {
     const records = await suite.env.runRecords(run.id);
     assert.deepEqual(story(records), ['event:created', 'crm.read_contact:allow', 'event:step', 'crm.read_contact:allow', 'crm.read_contact:allow:invoked', 'event:completed']);
     assert.equal(records[2].run_event.name, 'looked up the contact');
+    assert.equal((await suite.env.runStory(run.id)).run.status, 'completed');
     assert.ok(records.every((r) => r.run_id === run.id));
   });
 
@@ -69,9 +70,12 @@ describe('the run scope through the real gateway', () => {
     assert.deepEqual([error.status, error.code, error.runId], [409, 'run_cancelled', run.id]);
     assert.equal(run.ended, 'cancelled');
     assert.equal(suite.count('/crm/contacts/42'), before);
-    const lines = story(await suite.env.runRecords(run.id));
-    assert.ok(lines.includes('crm.read_contact:refused:run_cancelled'), lines.join(','));
-    assert.equal(lines.at(-1), 'event:cancelled', 'the agent acknowledged the cancel when its callback ended');
+    const shown = await suite.env.runStory(run.id);
+    assert.equal(shown.run.status, 'cancelled');
+    assert.match(shown.run.ended_by, /^admin:/);
+    const refused = shown.records.find((r) => r.decision === 'refused:run_cancelled');
+    assert.deepEqual([refused.tool, refused.run_ended_by], ['crm.read_contact', shown.run.ended_by]);
+    assert.equal(story(shown.records).at(-1), 'event:cancelled', 'the agent acknowledged the cancel when its callback ended');
   });
 
   test('a cancel by another process of the agent (its signing fetch) rejects the next action', async () => {

@@ -52,6 +52,7 @@ class RunScopeTests(unittest.TestCase):
         self.assertEqual(story(records), ["event:created", "crm.read_contact:allow", "event:step", "crm.read_contact:allow",
                                          "crm.read_contact:allow:invoked", "event:completed"])
         self.assertEqual(records[2]["run_event"]["name"], "looked up the contact")
+        self.assertEqual(self.env.run_story(run.id)["run"]["status"], "completed")
         self.assertTrue(all(r["run_id"] == run.id for r in records))
 
     def test_a_block_that_raises_records_failed_and_the_exception_propagates(self):
@@ -75,9 +76,12 @@ class RunScopeTests(unittest.TestCase):
         self.assertEqual((error.status, error.code, error.run_id), (409, "run_cancelled", run.id))
         self.assertEqual(run.ended, "cancelled")
         self.assertEqual(self.env.count("/crm/contacts/42"), before)
-        records = self.env.run_records(run.id)
-        self.assertIn("crm.read_contact:refused:run_cancelled", story(records))
-        self.assertEqual(story(records)[-1], "event:cancelled", "the agent acknowledged the cancel when its block ended")
+        shown = self.env.run_story(run.id)
+        self.assertEqual(shown["run"]["status"], "cancelled")
+        self.assertTrue(shown["run"]["ended_by"].startswith("admin:"), shown["run"])
+        refused = next(r for r in shown["records"] if r["decision"] == "refused:run_cancelled")
+        self.assertEqual((refused["tool"], refused["run_ended_by"]), ("crm.read_contact", shown["run"]["ended_by"]))
+        self.assertEqual(story(shown["records"])[-1], "event:cancelled", "the agent acknowledged the cancel when its block ended")
 
     def test_a_cancel_by_another_process_of_the_agent_raises_run_cancelled_at_the_next_action(self):
         with self.assertRaises(GamutRunCancelledError) as raised:

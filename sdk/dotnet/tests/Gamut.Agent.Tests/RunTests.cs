@@ -113,9 +113,13 @@ public sealed class RunTests(GatewayEnvironment env) : IDisposable
         Assert.Equal((409, "run_cancelled", run!.Id), (cancelled.Status, cancelled.Code, cancelled.RunId));
         Assert.Equal("cancelled", run.Ended);
         Assert.Equal(before, env.Upstream.Count("/crm/contacts/42"));
-        var story = await env.RunStoryAsync(run.Id);
-        Assert.Contains("crm.read_contact:refused:run_cancelled", story);
-        Assert.Equal("event:cancelled", story[^1]);
+        var shown = await env.RunStoryResponseAsync(run.Id);
+        var endedBy = shown["run"]!["ended_by"]!.GetValue<string>();
+        Assert.Equal("cancelled", shown["run"]!["status"]!.GetValue<string>());
+        Assert.StartsWith("admin:", endedBy, StringComparison.Ordinal);
+        var refused = shown["records"]!.AsArray().Single(r => r!["decision"]!.GetValue<string>() == "refused:run_cancelled")!;
+        Assert.Equal(("crm.read_contact", endedBy), (refused["tool"]!.GetValue<string>(), refused["run_ended_by"]!.GetValue<string>()));
+        Assert.Equal("event:cancelled", (await env.RunStoryAsync(run.Id))[^1]);
     }
 
     [Fact]

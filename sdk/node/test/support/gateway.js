@@ -73,8 +73,10 @@ export async function startEnvironment() {
         await admin('POST', `/tenants/demo/agents/${agent}/resume`);
       }
     },
-    /** The tenant's audit records of one run (`?run_id=`), in order: its start, each action and event. */
-    async runRecords(runId) { return (await admin('GET', `/tenants/demo/audit/query?run_id=${runId}&limit=1000`)).records; },
+    /** One run of tenant demo as the admin API shows it: `run` (its status, who ended it) and `records`, its story. */
+    runStory: (runId) => admin('GET', `/tenants/demo/runs/${runId}?limit=1000`),
+    /** A run's story: every record of it in the audit journal, in order (its start, each action and event). */
+    async runRecords(runId) { return (await env.runStory(runId)).records; },
     /** An operator cancels a run of tenant demo through the admin API. */
     cancelRun: (runId, reason = 'stopped by the test\'s operator') => admin('POST', `/tenants/demo/runs/${runId}/cancel`, { reason }),
     async approve(id) { return admin('POST', `/tenants/demo/approvals/${id}/approve`, undefined, await env.approver()); },

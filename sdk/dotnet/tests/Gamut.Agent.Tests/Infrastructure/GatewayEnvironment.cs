@@ -80,9 +80,11 @@ public sealed class GatewayEnvironment : IAsyncLifetime
     public async Task<string> ExecutorTokenAsync() =>
         _executorToken ??= (await AdminAsync(HttpMethod.Post, "tokens", new { name = "crm-executor", roles = new[] { "executor" } }))!["token"]!.GetValue<string>();
 
-    /// <summary>The tenant's audit records of one run (<c>?run_id=</c>), in order: its start, each action and event.</summary>
-    public async Task<JsonArray> RunRecordsAsync(string runId) =>
-        (await AdminAsync(HttpMethod.Get, $"tenants/demo/audit/query?run_id={runId}&limit=1000"))!["records"]!.AsArray();
+    /// <summary>One run of tenant demo as the admin API shows it: <c>run</c> (its status, who ended it) and <c>records</c>, its story.</summary>
+    public async Task<JsonNode> RunStoryResponseAsync(string runId) => (await AdminAsync(HttpMethod.Get, $"tenants/demo/runs/{runId}?limit=1000"))!;
+
+    /// <summary>A run's story: every record of it in the audit journal, in order (its start, each action and event).</summary>
+    public async Task<JsonArray> RunRecordsAsync(string runId) => (await RunStoryResponseAsync(runId))["records"]!.AsArray();
 
     /// <summary>An operator cancels a run of tenant demo through the admin API.</summary>
     public Task CancelRunAsync(string runId, string reason = "stopped by the test's operator") =>
