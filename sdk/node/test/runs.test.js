@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
-  GamutClient, GamutConfigurationError, GamutDeniedError, GamutRunCancelledError, GamutRunEndedError, RUN_HEADER, RUN_ID,
+  GamutAuthenticationError, GamutClient, GamutConfigurationError, GamutDeniedError, GamutRunCancelledError, GamutRunEndedError, RUN_HEADER, RUN_ID,
 } from '../src/index.js';
 import { createMcpTransport } from '../src/mcp.js';
 import { REPO_ROOT, rejection, story, useGateway } from './support/gateway.js';
 
 const CONTACT = { id: '42' };
+const PERSON_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJlcmluIn0.c2lnbmF0dXJl';
 const keys = Object.fromEntries(JSON.parse(readFileSync(join(REPO_ROOT, 'tests', 'vectors', 'agent-protocol.json'), 'utf8'))
   .message_signatures.keys.map((k) => [k.name, k]));
 
@@ -172,6 +173,16 @@ describe('the run scope through the real gateway', () => {
     const error = await rejection(suite.gamut.inRun(theirs.id).evaluate('crm.read_contact', CONTACT), GamutDeniedError);
     assert.deepEqual([error.status, error.code], [403, 'run_foreign']);
     await theirs.complete();
+  });
+
+  test('acting for a person in a run covers both (v1 and RFC 9421); the gateway checks the token itself', async () => {
+    // The suite's tenant declares no OpenID provider: a signature over both verified, the token itself is refused.
+    for (const client of [suite.gamut, keyAgent('ed25519-demo')]) {
+      const run = await client.startRun({ purpose: 'for a person' });
+      const error = await rejection(run.client.forPerson(PERSON_TOKEN).evaluate('crm.read_contact', CONTACT), GamutAuthenticationError);
+      assert.equal(error.code, 'person_token_invalid', client.agentId);
+      await run.complete();
+    }
   });
 
   test('inRun refuses a malformed run id and signs a well-formed one', async () => {

@@ -9,7 +9,7 @@ import unittest
 import urllib.request
 
 from gamut_agent import (
-    RUN_HEADER, RUN_ID, GamutClient, GamutConfigurationError, GamutDeniedError, GamutRunCancelledError, GamutRunEndedError,
+    RUN_HEADER, RUN_ID, GamutAuthenticationError, GamutClient, GamutConfigurationError, GamutDeniedError, GamutRunCancelledError, GamutRunEndedError,
     governed_run, governed_tool,
 )
 
@@ -17,6 +17,7 @@ from .support import environment
 from .test_message_signatures import KEYS
 
 CONTACT = {"id": "42"}
+PERSON_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJlcmluIn0.c2lnbmF0dXJl"
 
 
 def story(records: list[dict]) -> list[str]:
@@ -149,6 +150,16 @@ class RunScopeTests(unittest.TestCase):
         self.assertEqual(decision.explanation["run_id"], run.id)
         self.assertEqual(story(self.env.run_records(run.id))[-1], "event:completed")
 
+    def test_acting_for_a_person_in_a_run_covers_both_and_the_gateway_checks_the_token_itself(self):
+        # The suite's tenant declares no OpenID provider: a signature over both verified, the token itself is refused.
+        for client in (self.gamut, self.key_agent("ed25519-demo")):
+            with self.subTest(client.config.agent_id):
+                run = client.start_run(purpose="for a person")
+                with self.assertRaises(GamutAuthenticationError) as raised:
+                    run.client.for_person(PERSON_TOKEN).evaluate("crm.read_contact", CONTACT)
+                self.assertEqual(raised.exception.code, "person_token_invalid")
+                run.complete()
+
     def test_a_run_of_another_agent_is_refused_as_foreign(self):
         key_agent = self.key_agent("ed25519-demo")
         theirs = key_agent.start_run(purpose="not yours")
@@ -204,6 +215,10 @@ class GovernedRunTests(unittest.TestCase):
         self.assertEqual(story(first), ["event:created", "crm.read_contact:allow", "crm.read_contact:allow:invoked", "event:completed"])
         self.assertEqual(first[0]["run_event"]["detail"]["purpose"], "agent")
         self.assertEqual(story(failed)[-1], "event:failed")
+
+    def test_governed_run_refuses_a_provider_option(self):
+        with self.assertRaises(GamutConfigurationError):
+            governed_run(self.gamut, base_url="https://api.openai.com/v1")
 
     def test_a_coroutine_entry_point_is_one_run_too(self):
         @governed_run(self.gamut, purpose="async agent")

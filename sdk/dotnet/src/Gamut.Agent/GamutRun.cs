@@ -71,7 +71,7 @@ public sealed class GamutRun : IAsyncDisposable
         JsonElement answer;
         try
         {
-            answer = await Client.SendAsync(HttpMethod.Post, $"/v1/runs/{Id}/events", body, null, null, cancellationToken).ConfigureAwait(false);
+            answer = await Client.SendAsync(HttpMethod.Post, $"/v1/runs/{Id}/events", body, null, Client.PersonToken, cancellationToken).ConfigureAwait(false);
         }
         catch (GamutRunCancelledException) when (type != "cancelled")
         {
@@ -182,7 +182,7 @@ public sealed class GamutRun : IAsyncDisposable
         Ended = "cancelled";
         try
         {
-            await Client.SendAsync(HttpMethod.Post, $"/v1/runs/{Id}/events", new JsonObject { ["type"] = "cancelled" }, null, null, CancellationToken.None).ConfigureAwait(false);
+            await Client.SendAsync(HttpMethod.Post, $"/v1/runs/{Id}/events", new JsonObject { ["type"] = "cancelled" }, null, Client.PersonToken, CancellationToken.None).ConfigureAwait(false);
         }
         catch (GamutException)
         {

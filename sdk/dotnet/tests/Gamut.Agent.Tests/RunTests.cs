@@ -216,6 +216,23 @@ public sealed class RunTests(GatewayEnvironment env) : IDisposable
         Assert.Equal((403, "run_foreign"), (foreign.Status, foreign.Code));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ForPersonInARun_SignatureCoversBoth_TheGatewayChecksTheTokenItself(bool keyPair)
+    {
+        // The suite's tenant declares no OpenID provider: a signature over both verified, the token itself is refused.
+        using var agent = keyPair ? KeyAgent("ed25519-demo") : new GamutClient(env.Demo);
+        await using var run = await agent.StartRunAsync(new GamutRunOptions { Purpose = "for a person" });
+        using var erin = run.Client.ForPerson("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJlcmluIn0.c2lnbmF0dXJl");
+
+        var refused = await Assert.ThrowsAsync<GamutAuthenticationException>(() => erin.EvaluateAsync("crm.read_contact", Contact));
+        await run.CompleteAsync();
+
+        Assert.Equal("person_token_invalid", refused.Code);
+        Assert.Equal(run.Id, erin.RunId);
+    }
+
     [Fact]
     public void InRun_MalformedRunId_IsRefused() =>
         Assert.Throws<GamutConfigurationException>(() => _gamut.InRun("run-42"));
