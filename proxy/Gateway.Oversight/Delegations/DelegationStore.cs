@@ -57,23 +57,52 @@ public sealed class DelegationStore
             return null;
         }
 
-        var keys = new List<string> { StoreKeys.DelegationGeneration(tenant, record.Agent) };
-        keys.AddRange(record.AncestorDelegates.Select(id => StoreKeys.Delegation(tenant, id)));
-        var values = await _store.GetManyAsync(keys, cancellationToken).ConfigureAwait(false);
-        if (Generation(values[0]) != record.Generation)
+        var values = await _store.GetManyAsync(LivenessKeys(tenant, record.Agent, record.AncestorDelegates), cancellationToken).ConfigureAwait(false);
+        return IsLive(values, record.Generation) ? record : null;
+    }
+
+    /// <summary>
+    /// The keys whose values say whether delegated children are live, read together in one store call: the registered
+    /// <paramref name="agent"/>'s delegation generation, then the record of each child in <paramref name="delegates"/>.
+    /// </summary>
+    public static IReadOnlyList<string> LivenessKeys(string tenant, string agent, IEnumerable<string> delegates)
+    {
+        ArgumentNullException.ThrowIfNull(delegates);
+        return [StoreKeys.DelegationGeneration(tenant, agent), .. delegates.Select(id => StoreKeys.Delegation(tenant, id))];
+    }
+
+    /// <summary>
+    /// True when the values of <see cref="LivenessKeys"/> say the children are live: the agent's delegation generation is
+    /// still <paramref name="issuedGeneration"/> (the one they were issued under) and every child's record is still stored.
+    /// </summary>
+    public static bool IsLive(IReadOnlyList<string?> values, long issuedGeneration)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (Generation(values[0]) != issuedGeneration)
         {
-            return null;
+            return false;
         }
 
         for (var i = 1; i < values.Count; i++)
         {
             if (values[i] is null)
             {
-                return null;
+                return false;
             }
         }
 
-        return record;
+        return true;
+    }
+
+    /// <summary>
+    /// True when the values of <see cref="LivenessKeys"/>, asked for every child of an actor chain (the last one the child
+    /// that acted), say the chain is live: its last child's record stored, issued under the generation now current, and
+    /// every child above it stored. What a decision token naming the chain is checked against.
+    /// </summary>
+    public static bool IsChainLive(IReadOnlyList<string?> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        return values.Count > 1 && Parse(values[^1]) is { } acting && IsLive(values, acting.Generation);
     }
 
     /// <summary>The live children <paramref name="parent"/> issued and theirs, depth first, each after its parent.</summary>
