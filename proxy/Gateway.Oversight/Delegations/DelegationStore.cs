@@ -24,6 +24,13 @@ public sealed class DelegationStore
         _time = time;
     }
 
+    /// <summary>
+    /// Raised after a revocation made through this process, with the tenant and what was revoked: a child (with its
+    /// subtree), or a registered agent whose every delegation was. What listens (the MCP sessions told their tools changed)
+    /// acts at once here; other replicas refuse the children at their next request.
+    /// </summary>
+    public event Action<string, string>? Revoked;
+
     /// <summary>The registered agent's delegation generation now (0 when never raised).</summary>
     public async ValueTask<long> GenerationAsync(string tenant, string agent, CancellationToken cancellationToken = default) =>
         Generation(await _store.GetAsync(StoreKeys.DelegationGeneration(tenant, agent), cancellationToken).ConfigureAwait(false));
@@ -124,7 +131,9 @@ public sealed class DelegationStore
             return [];
         }
 
-        return await RemoveSubtreeAsync(tenant, child, [record], cancellationToken).ConfigureAwait(false);
+        var revoked = await RemoveSubtreeAsync(tenant, child, [record], cancellationToken).ConfigureAwait(false);
+        Revoked?.Invoke(tenant, child);
+        return revoked;
     }
 
     /// <summary>
@@ -134,7 +143,9 @@ public sealed class DelegationStore
     public async ValueTask<IReadOnlyList<DelegationRecord>> RevokeAllAsync(string tenant, string agent, CancellationToken cancellationToken = default)
     {
         await _store.IncrementAsync(StoreKeys.DelegationGeneration(tenant, agent), 1, expiry: null, cancellationToken).ConfigureAwait(false);
-        return await RemoveSubtreeAsync(tenant, agent, [], cancellationToken).ConfigureAwait(false);
+        var revoked = await RemoveSubtreeAsync(tenant, agent, [], cancellationToken).ConfigureAwait(false);
+        Revoked?.Invoke(tenant, agent);
+        return revoked;
     }
 
     // Finds the subtree below parent (after the records already in revoked) and removes every record in it.
