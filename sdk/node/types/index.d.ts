@@ -185,6 +185,8 @@ export interface DelegationGrant {
   ttlSeconds?: number;
   runId?: string;
   mayDelegate?: boolean;
+  /** The child's own Ed25519 or P-256 private key: its public half is registered and the child signs with it (no secret is minted). */
+  privateKey?: import('node:crypto').KeyObject | string;
 }
 
 export interface Delegation {
@@ -193,6 +195,8 @@ export interface Delegation {
   readonly parent: string;
   readonly depth: number;
   readonly expiresAt: Date;
+  /** For a child given a key pair: its key's fingerprint as the gateway names it. */
+  readonly keyFingerprint?: string;
 }
 
 export interface SecretFinding { path: string; kind: 'provider_configuration' | 'credential_member' | 'bearer_token' | 'jwt' | 'api_key' | 'private_key' }

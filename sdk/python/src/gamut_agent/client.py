@@ -22,6 +22,7 @@ from .errors import (
     GamutNotInvokedError, GamutProtocolError, GamutRateLimitedError, GamutRunCancelledError, GamutRunEndedError,
     GamutSecretMaterialError, GamutTimeoutError, GamutUpstreamError,
 )
+from .keys import AgentKey
 from .runs import GamutRun, ambient_run, check_run_id, run_owner
 from .signing import PERSON_HEADER, RUN_HEADER, message_signature_headers, signature_headers
 
@@ -52,13 +53,15 @@ class DelegatedPermission:
 
 @dataclass(frozen=True)
 class Delegation:
-    """The delegation a child's client was issued under (its secret is held by the client only)."""
+    """The delegation a child's client was issued under (its secret, or its private key, is held by the client only)."""
 
     agent_id: str
     name: str
     parent: str
     depth: int
     expires_at: str
+    key_fingerprint: str | None = None
+    """For a child given a key pair: its key's fingerprint as the gateway names it."""
 
 
 @dataclass(frozen=True)
@@ -158,9 +161,11 @@ class GamutClient:
 
     def delegate(self, name: str, permissions: list[DelegatedPermission | str], *, atf_level: str | None = None,
                  data_class_ceiling: str | None = None, ttl_seconds: int | None = None, run_id: str | None = None,
-                 may_delegate: bool = False, timeout: float | None = None) -> "GamutClient":
+                 may_delegate: bool = False, private_key: object = None, timeout: float | None = None) -> "GamutClient":
         """POST /v1/delegations: issues a short-lived child identity that only narrows this agent and returns a client
-        signed as the child with its own id and secret (shown nowhere else). The child is governed like any agent against
+        signed as the child with its own id and secret (shown nowhere else). With ``private_key`` (the child's own
+        Ed25519 or P-256 key: a ``cryptography`` key, PEM or base64 PKCS#8) its public half is registered instead of a
+        secret being minted, and the child's client signs with it (RFC 9421, its own id as key id). The child is governed like any agent against
         this agent's entry narrowed by the grant, and refused from its next request once this agent is suspended, loses
         the permission, or the grant is revoked or expires. A grant asking beyond this agent raises GamutDeniedError with
         code ``delegation_widens_authority`` (each widening in ``error.problem["widenings"]``)."""
@@ -174,17 +179,25 @@ class GamutClient:
                 body[key] = value
         if may_delegate:
             body["may_delegate"] = True
+        child_key = None if private_key is None else (private_key if isinstance(private_key, AgentKey) else AgentKey(private_key))
+        if child_key is not None:
+            body["public_key"] = {"alg": child_key.alg, "key": base64.b64encode(child_key.public_key_spki()).decode("ascii")}
         answer = self._request("POST", "/v1/delegations", body, timeout)
         issued = answer.get("delegation")
-        if not isinstance(answer.get("agent"), str) or not isinstance(answer.get("secret"), str) or not isinstance(issued, dict):
-            raise GamutProtocolError("The gateway answered the delegation without the child's id and secret.")
+        registered = issued.get("public_key") if isinstance(issued, dict) else None
+        if not isinstance(answer.get("agent"), str) or not isinstance(issued, dict) or (
+                ("secret" in answer or not isinstance(registered, dict) or registered.get("key_id") != answer["agent"])
+                if child_key is not None else not isinstance(answer.get("secret"), str)):
+            raise GamutProtocolError("The gateway answered the delegation without the child's id and secret (or, for a key child, its key).")
         c = self._config
         if answer.get("tenant") != c.tenant or issued.get("parent") != c.agent_id:
             raise GamutIdentityMismatchError(
                 f"The delegation names tenant '{answer.get('tenant')}' and parent '{issued.get('parent')}', not this agent.", code="identity_mismatch")
+        signing: dict[str, Any] = {"secret": answer["secret"]} if child_key is None else {"private_key": child_key, "key_id": answer["agent"]}
         child = GamutClient(base_url=c.base_url, tenant=c.tenant, workspace=c.workspace, agent_id=answer["agent"],
-                            secret=answer["secret"], timeout=self._timeout)
-        child._delegation = Delegation(answer["agent"], issued.get("name", name), issued["parent"], int(issued.get("depth", 1)), issued.get("expires_at", ""))
+                            timeout=self._timeout, **signing)
+        child._delegation = Delegation(answer["agent"], issued.get("name", name), issued["parent"], int(issued.get("depth", 1)), issued.get("expires_at", ""),
+                                       registered.get("fingerprint") if child_key is not None else None)
         return child
 
     def provider_url(self, connector: str) -> str:
