@@ -262,9 +262,9 @@ export declare class GamutProtocolError extends GamutError {}
 export declare class GamutApprovalDeniedError extends GamutError {}
 export declare class GamutApprovalExpiredError extends GamutError {}
 export declare class GamutApprovalTimeoutError extends GamutError {}
-/** 409 run_ended: the run has ended (completed or failed); `endedBy` when the gateway says. */
+/** 409 run_ended: the run has ended (completed or failed); `endedBy` when the problem names who ended it. */
 export declare class GamutRunEndedError extends GamutHttpError { readonly runId?: string; readonly runStatus?: string; readonly endedBy?: string }
-/** 409 run_cancelled: the run was cancelled (by an operator, or the agent); `cancelledBy` when the gateway says. */
+/** 409 run_cancelled: the run was cancelled (by an operator, or the agent); `cancelledBy` when the problem names who cancelled it. */
 export declare class GamutRunCancelledError extends GamutRunEndedError { readonly cancelledBy?: string }
 
 /** The claims of a decision token (camelCase of its members); the ones from tenantGeneration on are absent from tokens issued before revocable tokens. */

@@ -109,7 +109,7 @@ public sealed class GamutApprovalTimeoutException(string message) : GamutExcepti
 
 /// <summary>
 /// 409 <c>run_ended</c>: the run the request belongs to has ended (completed or failed); nothing more may be done in it.
-/// <see cref="RunId"/> names the run, <see cref="RunStatus"/> how it ended, <see cref="EndedBy"/> who ended it when the gateway says.
+/// <see cref="RunId"/> names the run, <see cref="RunStatus"/> how it ended, <see cref="EndedBy"/> who ended it when the problem names it (this gateway records that in the run's story and never answers it).
 /// </summary>
 public class GamutRunEndedException(string message, string code, string? requestId, JsonElement? problem)
     : GamutHttpException(message, code, 409, requestId: requestId, problem: problem)
@@ -126,8 +126,8 @@ public class GamutRunEndedException(string message, string code, string? request
 
 /// <summary>
 /// 409 <c>run_cancelled</c>: an operator (or the agent) cancelled the run; the action was refused and nothing more may be
-/// done in it. <see cref="GamutRunEndedException.RunId"/> names the run; <see cref="CancelledBy"/> who cancelled it, when the
-/// gateway says (<c>admin:&lt;name&gt;</c>, <c>agent:&lt;id&gt;</c>).
+/// done in it. <see cref="GamutRunEndedException.RunId"/> names the run; <see cref="CancelledBy"/> who cancelled it
+/// (<c>admin:&lt;name&gt;</c>, <c>agent:&lt;id&gt;</c>) when the problem names it.
 /// </summary>
 public sealed class GamutRunCancelledException(string message, string code, string? requestId, JsonElement? problem)
     : GamutRunEndedException(message, code, requestId, problem)

@@ -105,7 +105,7 @@ class GamutApprovalTimeoutError(GamutError):
 
 class GamutRunEndedError(GamutHttpError):
     """409 ``run_ended``: the run this request belongs to has ended (completed or failed); nothing more may be done in
-    it. ``run_id`` names the run, ``run_status`` how it ended, ``ended_by`` who ended it when the gateway says."""
+    it. ``run_id`` names the run, ``run_status`` how it ended, ``ended_by`` who ended it when the problem names it (this gateway records that in the run's story and never answers it)."""
 
     @property
     def run_id(self) -> str | None:
@@ -122,8 +122,8 @@ class GamutRunEndedError(GamutHttpError):
 
 class GamutRunCancelledError(GamutRunEndedError):
     """409 ``run_cancelled``: an operator (or the agent) cancelled the run; the action was refused and nothing more may be
-    done in it. ``run_id`` names the run; ``cancelled_by`` who cancelled it, when the gateway says (``admin:<name>``,
-    ``agent:<id>``)."""
+    done in it. ``run_id`` names the run; ``cancelled_by`` who cancelled it (``admin:<name>``, ``agent:<id>``)
+    when the problem names it."""
 
     @property
     def cancelled_by(self) -> str | None:
