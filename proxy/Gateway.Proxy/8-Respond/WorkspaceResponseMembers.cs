@@ -10,7 +10,7 @@ namespace Gateway.Proxy.Respond;
 /// <summary>
 /// The members a governed action's answer carries for a workspace (extensions an old client ignores): after a
 /// writeback, <c>written</c> (the scope, the item's name and the data classes the gateway labelled it with); after a read
-/// of a workspace store, <c>withheld</c> (the items not returned, counted by their classes, with the decision reading
+/// of a workspace store that withheld any, <c>withheld</c> (the items not returned, counted by their classes, with the decision reading
 /// them gets and what would change it). The outcome's audit record counts the withheld items as <c>withheld_item</c>.
 /// </summary>
 internal static class WorkspaceResponseMembers
@@ -34,7 +34,7 @@ internal static class WorkspaceResponseMembers
             };
         }
 
-        if (response.Withheld is not { } withheld)
+        if (response.Withheld is not { Count: > 0 } withheld)
         {
             return null;
         }
