@@ -6,7 +6,8 @@ namespace Gateway.Proxy.Tests.Governance;
 
 /// <summary>
 /// Which items of a workspace pack a read may receive: those its own decision covers, and those whose reading, with the
-/// item's classes declared, is decided no more strictly than the read was; never by a warrant approved for the read.
+/// item's classes declared, is decided no more strictly than the read was; never by a warrant approved for the read, and
+/// never an item of a regulated class under a redact degrade.
 /// </summary>
 public sealed class WorkspaceItemClearanceTests
 {
@@ -16,9 +17,10 @@ public sealed class WorkspaceItemClearanceTests
         approvers: [{ id: alice }]
         catalog:
           - { name: notes, kind: context, action_type: context, data_classes: [internal], upstream: "http://h/notes", writeback: {} }
+          - { name: records, kind: context, action_type: context, data_classes: [internal], upstream: "http://h/records", writeback: {}, degrade: { mode: redact } }
         agents:
-          - { id: reader, human_owner: hugo, security_owner: alice, atf_level: L3, permissions: [{ tool: notes }] }
-          - { id: ownerless, security_owner: alice, atf_level: L3, permissions: [{ tool: notes }] }
+          - { id: reader, human_owner: hugo, security_owner: alice, atf_level: L3, permissions: [{ tool: notes }, { tool: records }] }
+          - { id: ownerless, security_owner: alice, atf_level: L3, permissions: [{ tool: notes }, { tool: records }] }
           - { id: gated, human_owner: hugo, security_owner: alice, atf_level: L3, permissions: [{ tool: notes }] }
           - { id: cleared, human_owner: hugo, security_owner: alice, atf_level: L3, permissions: [{ tool: notes }] }
         data_flows:
@@ -74,6 +76,31 @@ public sealed class WorkspaceItemClearanceTests
     }
 
     [Fact]
+    public void Clear_ReadDegradedToRedact_WithholdsEveryItemOfARegulatedClass()
+    {
+        var tenant = Load();
+        var read = Read(tenant, "ownerless", "records");
+        Assert.Equal(DegradeMode.Redact, read.Degrade!.Mode);
+        var clearance = new WorkspaceItemClearance(tenant, Caller("ownerless"), Request("records"), read);
+
+        Assert.True(clearance.Clear(DataClass.Internal.ToSet()).Returned);
+        var verdict = clearance.Clear(Pii);
+        Assert.False(verdict.Returned);
+        Assert.Equal(DecisionKind.Degrade, verdict.Decision);
+    }
+
+    [Fact]
+    public void Clear_ReadDeclaringTheClassOfAStoreThatRedacts_StillReceivesNoItemOfIt()
+    {
+        var tenant = Load();
+        var declared = Request("records") with { DataClasses = [DataClass.Pii] };
+        var read = DecisionEngine.Instance.Evaluate(tenant, Caller("reader"), declared);
+        Assert.Equal(DecisionKind.Degrade, read.Kind);
+
+        Assert.False(new WorkspaceItemClearance(tenant, Caller("reader"), declared, read).Clear(Pii).Returned);
+    }
+
+    [Fact]
     public void Clear_ReadApprovedWithAWarrant_DoesNotCarryTheApprovalToAnItemsClasses()
     {
         var tenant = Load();
@@ -101,9 +128,9 @@ public sealed class WorkspaceItemClearanceTests
     private static WorkspaceItemClearance Clearance(TenantPolicy tenant, string agent) =>
         new(tenant, Caller(agent), Request(), Read(tenant, agent));
 
-    private static Decision Read(TenantPolicy tenant, string agent) => DecisionEngine.Instance.Evaluate(tenant, Caller(agent), Request());
+    private static Decision Read(TenantPolicy tenant, string agent, string tool = "notes") => DecisionEngine.Instance.Evaluate(tenant, Caller(agent), Request(tool));
 
-    private static ActionRequest Request() => new() { Tool = "notes" };
+    private static ActionRequest Request(string tool = "notes") => new() { Tool = tool };
 
     private static AuthenticatedCaller Caller(string agent) => new("t1", "w", agent);
 

@@ -4,7 +4,7 @@ namespace Gateway.Proxy.Tests.Workspace;
 
 /// <summary>
 /// The example bundle with its <c>workspace</c> context connector made a workspace store (<c>writeback</c>, 4 KiB items,
-/// upstream a real <see cref="WorkspaceStore"/>), and the policy a writeback meets: the demo agent may read and write it
+/// upstream a real <see cref="WorkspaceStore"/>, a redact degrade), and the policy a writeback meets: the demo agent may read and write it
 /// and has a documented flow for pii and confidential data through it; a confidential write needs alice's approval; a
 /// restricted or top-secret write is blocked by a rule. <c>reader-agent</c> (signing with the rogue agent's secret) may only
 /// read it, with no flow for regulated data. <c>archive</c> is a workspace store nobody listens on.
@@ -26,7 +26,7 @@ public sealed class WritebackFixture : IAsyncLifetime
         Store = await WorkspaceStore.StartAsync();
         Gateway = await GovernedGateway.StartAsync(text => Replace(text,
             ("    upstream: http://127.0.0.1:9300/context\n    credential: none\n",
-             $"    upstream: {Store.Url}\n    credential: none\n    writeback: {{ max_bytes: 4096 }}\n\n"
+             $"    upstream: {Store.Url}\n    credential: none\n    writeback: {{ max_bytes: 4096 }}\n    degrade: {{ mode: redact }}\n\n"
              + $"  - {{ name: archive, kind: context, action_type: context, target_system: workspace, upstream: \"{DownUrl}\", credential: none, writeback: {{}} }}\n"),
             ("      - { tool: workspace }\n", "      - { tool: workspace, action_types: [context, write] }\n      - { tool: archive, action_types: [context, write] }\n"),
             ("\napproval_gates:\n", """

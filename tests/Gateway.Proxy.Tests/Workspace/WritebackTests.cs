@@ -153,6 +153,23 @@ public sealed class WritebackTests : IClassFixture<WritebackFixture>
     }
 
     [Fact]
+    public async Task Context_ReaderDeclaringTheClass_IsDegradedToRedactAndStillReceivesNoItemOfIt()
+    {
+        var name = Unique("contacts");
+        using (var personal = await Write(name, "\"ops lead: grace.hopper@example.com\""))
+        {
+            await DecisionJson.DecisionAsync(personal, "allow_and_log");
+        }
+
+        using var read = await _fixture.Reader.PostJsonAsync("/v1/actions/context", $$"""{"scope":"workspace","query":"{{name}}","data_classes":["pii"]}""");
+
+        var json = await DecisionJson.DecisionAsync(read, "degrade");
+        Assert.Equal("redact", json.GetProperty("explanation").GetProperty("degrade_mode").GetString());
+        Assert.Empty(json.GetProperty("result").GetProperty("items").EnumerateArray());
+        Assert.Equal("degrade", Assert.Single(json.GetProperty("withheld").EnumerateArray()).GetProperty("decision").GetString());
+    }
+
+    [Fact]
     public async Task Context_ItemWithUnreadableDataClasses_IsWithheld()
     {
         var name = Unique("forged");
