@@ -153,6 +153,33 @@ public sealed class WritebackTests : IClassFixture<WritebackFixture>
     }
 
     [Fact]
+    public async Task McpResourceRead_OfTheStore_ReturnsOnlyWhatTheReaderMayReceive()
+    {
+        var topic = Unique("handover");
+        using (var plain = await Write(topic + "-steps", "\"rotate the on-call\""))
+        {
+            await DecisionJson.DecisionAsync(plain, "allow_and_log");
+        }
+
+        using (var personal = await Write(topic + "-people", "\"call grace.hopper@example.com\""))
+        {
+            await DecisionJson.DecisionAsync(personal, "allow_and_log");
+        }
+
+        var call = $$$"""{"jsonrpc":"2.0","id":7,"method":"resources/read","params":{"uri":"gamut-context://workspace?query={{{topic}}}"}}""";
+        using var request = _fixture.Reader.Create(HttpMethod.Post, "/mcp", call);
+        request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+
+        using var response = await _fixture.Reader.SendAsync(request);
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains(topic + "-steps", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(topic + "-people", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("grace.hopper", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Context_ReaderDeclaringTheClass_IsDegradedToRedactAndStillReceivesNoItemOfIt()
     {
         var name = Unique("contacts");
