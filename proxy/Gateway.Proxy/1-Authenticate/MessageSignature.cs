@@ -7,7 +7,8 @@ namespace Gateway.Proxy.Authenticate;
 /// <summary>
 /// One request's RFC 9421 signature under the gateway's profile, parsed strictly from <c>Signature-Input</c>,
 /// <c>Signature</c>, <c>Content-Digest</c> and the identity headers: one signature, covering exactly
-/// <see cref="RequiredComponents"/> (each once, no component parameters), with the parameters <c>created</c>,
+/// <see cref="RequiredComponents"/> and, on a request acting for a person, <see cref="PersonComponent"/> (each once, no
+/// component parameters; a covered person's header must be sent), with the parameters <c>created</c>,
 /// <c>nonce</c> (the v1 nonce rules), <c>keyid</c> and <c>alg</c> (and <c>expires</c>, when given) and no other.
 /// A signature that leaves a required component uncovered is <c>signature_component_missing</c>, one that covers
 /// anything else <c>signature_component_unsupported</c>; everything else malformed is <c>malformed_header</c>, anything
@@ -30,6 +31,15 @@ internal sealed record MessageSignature(
     /// <summary>The components every signature must cover (lowercase, as RFC 9421 names them), in the order the SDKs sign them.</summary>
     public static readonly IReadOnlyList<string> RequiredComponents =
         ["@method", "@target-uri", "content-digest", "x-gamut-tenant", "x-gamut-workspace", "x-gamut-agent"];
+
+    /// <summary>
+    /// The one optional component: <c>X-Gamut-Person</c>, which a request acting for a person must cover (the SDKs sign it
+    /// after the six); a request carrying the header without covering it is refused <c>person_token_unbound</c>.
+    /// </summary>
+    public const string PersonComponent = "x-gamut-person";
+
+    /// <summary>True when the signature covers <see cref="PersonComponent"/>: the person's token is bound to this request.</summary>
+    public bool CoversPerson => Components.Contains(PersonComponent);
 
     private const int MaxKeyIdLength = 128;
     private const int MaxSignatureBytes = 64;
@@ -66,6 +76,14 @@ internal sealed record MessageSignature(
             return false;
         }
 
+        if (components.Contains(PersonComponent) && !headers.ContainsKey(SignatureHeaders.Person))
+        {
+            // RFC 9421 §2.5: a covered field the message lacks cannot be signed over.
+            code = ProblemCodes.MissingHeader;
+            detail = $"The signature covers \"{PersonComponent}\" but the request has no {SignatureHeaders.Person} header.";
+            return false;
+        }
+
         parsed = new MessageSignature(tenant, workspace, agent, components, StructuredField.SerializeInnerList(input),
             parameters.Created, parameters.Expires, parameters.Nonce, parameters.KeyId, parameters.Algorithm, contentDigest, signature);
         code = string.Empty;
@@ -96,10 +114,10 @@ internal sealed record MessageSignature(
         components = covered;
         foreach (var item in items)
         {
-            if (item.Value is not string name || item.Parameters.Count > 0 || !RequiredComponents.Contains(name) || components.Contains(name))
+            if (item.Value is not string name || item.Parameters.Count > 0 || !(RequiredComponents.Contains(name) || name == PersonComponent) || components.Contains(name))
             {
                 code = ProblemCodes.SignatureComponentUnsupported;
-                detail = $"The signature covers {Describe(item)}; this profile covers exactly {string.Join(", ", RequiredComponents)}, each once, without parameters.";
+                detail = $"The signature covers {Describe(item)}; this profile covers exactly {string.Join(", ", RequiredComponents)} (and {PersonComponent} for a person), each once, without parameters.";
                 return false;
             }
 

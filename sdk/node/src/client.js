@@ -1,4 +1,5 @@
 // The agent's client: signed, fail-closed calls to the gateway's governed actions.
+import { createPublicKey } from 'node:crypto';
 import { configFromEnv, resolveConfig } from './config.js';
 import { findSecretMaterial } from './detector.js';
 import {
@@ -7,7 +8,7 @@ import {
   GamutIdentityMismatchError, GamutNotInvokedError, GamutProtocolError, GamutRateLimitedError,
   GamutSecretMaterialError, GamutTimeoutError, GamutUpstreamError,
 } from './errors.js';
-import { messageSignatureHeaders, signatureHeaders } from './signing.js';
+import { agentPrivateKey, messageSignatureHeaders, signatureHeaders } from './signing.js';
 
 const ALLOW_FAMILY = new Set(['allow', 'allow_and_log', 'degrade']);
 
@@ -56,13 +57,18 @@ export class GamutClient {
     return client;
   }
 
-  /** For a delegated child's client: `{agentId, name, parent, depth, expiresAt}`; undefined for a registered agent's. */
+  /**
+   * For a delegated child's client: `{agentId, name, parent, depth, expiresAt}` (and `keyFingerprint` for a child given a
+   * key pair); undefined for a registered agent's.
+   */
   get delegation() { return DELEGATIONS.get(this); }
 
   /**
    * POST /v1/delegations: issues a short-lived child identity that only narrows this agent and returns a client signed
    * as the child with its own id and secret (shown nowhere else). `grant`: `{name, permissions: [{tool, actionTypes?}],
-   * atfLevel?, dataClassCeiling?, ttlSeconds?, runId?, mayDelegate?}`. The child is governed like any agent against this
+   * atfLevel?, dataClassCeiling?, ttlSeconds?, runId?, mayDelegate?, privateKey?}`. With `privateKey` (the child's own
+   * Ed25519 or P-256 key: a KeyObject, PEM or base64 PKCS#8) its public half is registered instead of a secret being
+   * minted, and the child's client signs with it (RFC 9421, its own id as key id). The child is governed like any agent against this
    * agent's entry narrowed by the grant, and refused from its next request once this agent is suspended, loses the
    * permission, or the grant is revoked or expires. A grant asking beyond this agent rejects with a GamutDeniedError
    * whose code is `delegation_widens_authority` (each widening in `error.problem.widenings`).
@@ -80,18 +86,23 @@ export class GamutClient {
     if (grant.ttlSeconds !== undefined) body.ttl_seconds = grant.ttlSeconds;
     if (grant.runId !== undefined) body.run_id = grant.runId;
     if (grant.mayDelegate) body.may_delegate = true;
+    const childKey = grant.privateKey === undefined ? undefined : delegatedKey(grant.privateKey);
+    if (childKey) body.public_key = { alg: childKey.alg, key: createPublicKey(childKey.key).export({ type: 'spki', format: 'der' }).toString('base64') };
     const answer = await this.#request('POST', '/v1/delegations', body, options);
     const issued = answer?.delegation;
-    if (typeof answer?.agent !== 'string' || typeof answer?.secret !== 'string' || issued === null || typeof issued !== 'object') {
-      throw new GamutProtocolError('The gateway answered the delegation without the child\'s id and secret.');
+    if (typeof answer?.agent !== 'string' || issued === null || typeof issued !== 'object'
+      || (childKey ? answer.secret !== undefined || issued.public_key?.key_id !== answer.agent : typeof answer.secret !== 'string')) {
+      throw new GamutProtocolError('The gateway answered the delegation without the child\'s id and secret (or, for a key child, its key).');
     }
     if (answer.tenant !== this.#config.tenant || issued.parent !== this.#config.agentId) {
       throw new GamutIdentityMismatchError(`The delegation names tenant '${answer.tenant}' and parent '${issued.parent}', not this agent.`, { code: 'identity_mismatch' });
     }
     const { baseUrl, tenant, workspace, timeoutMs, fetch } = this.#config;
-    const child = new GamutClient({ baseUrl, tenant, workspace, agentId: answer.agent, secret: answer.secret, timeoutMs, fetch });
+    const signing = childKey ? { privateKey: childKey.key, keyId: answer.agent } : { secret: answer.secret };
+    const child = new GamutClient({ baseUrl, tenant, workspace, agentId: answer.agent, ...signing, timeoutMs, fetch });
     DELEGATIONS.set(child, Object.freeze({
       agentId: answer.agent, name: issued.name, parent: issued.parent, depth: issued.depth, expiresAt: new Date(issued.expires_at),
+      ...(childKey ? { keyFingerprint: issued.public_key.fingerprint } : {}),
     }));
     return child;
   }
@@ -270,14 +281,13 @@ export class GamutClient {
     return json;
   }
 
-  /** The signature headers: v1 HMAC with the secret, or RFC 9421 over `targetUri` with the agent's private key. */
+  /**
+   * The signature headers: v1 HMAC with the secret, or RFC 9421 over `targetUri` with the agent's private key; either
+   * covers `personToken` (X-Gamut-Person) when there is one.
+   */
   #sign(method, target, targetUri, body, headers = undefined, personToken = undefined) {
-    if (this.#config.agentKey && personToken !== undefined) {
-      // The RFC 9421 profile's covered components do not include X-Gamut-Person: nothing would bind the token.
-      throw new GamutConfigurationError('Acting for a person needs the v1 HMAC signature (an agent with a secret); the key-pair profile cannot cover X-Gamut-Person.');
-    }
     return this.#config.agentKey
-      ? messageSignatureHeaders(this.#config, method, targetUri, body)
+      ? messageSignatureHeaders(this.#config, method, targetUri, body, Date.now(), personToken)
       : signatureHeaders(this.#config, method, target, body, Date.now(), headers, personToken);
   }
 
@@ -350,3 +360,11 @@ function sleep(ms, signal) {
   });
 }
 
+// A delegated child's own private key, read before anything is sent (never echoed in the error).
+function delegatedKey(privateKey) {
+  try {
+    return agentPrivateKey(privateKey);
+  } catch (error) {
+    throw new GamutConfigurationError(`A delegated child's privateKey must be an Ed25519 or ECDSA P-256 private key (KeyObject, PEM or base64 PKCS#8): ${error.message.split('\n')[0]}`);
+  }
+}

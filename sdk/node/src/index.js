@@ -4,7 +4,7 @@ export { ENV_NAMES, KEY_ENV_NAMES } from './config.js';
 export { findSecretMaterial } from './detector.js';
 export { explainRefusal, isRefusal } from './refusal.js';
 export {
-  MESSAGE_SIGNATURE_COMPONENTS, PERSON_HEADER, agentPrivateKey, bodySha256, canonicalString, contentDigest, freshNonce, messageSignatureHeaders,
+  MESSAGE_SIGNATURE_COMPONENTS, PERSON_COMPONENT, PERSON_HEADER, agentPrivateKey, bodySha256, canonicalString, contentDigest, freshNonce, messageSignatureHeaders,
   sign, signMessage, signatureBase, signatureHeaders, signatureParams,
 } from './signing.js';
 export * from './errors.js';

@@ -1,6 +1,7 @@
 // The agent protocol's request signatures: the nine-line canonical string and v1= HMAC-SHA256 (an agent with a
 // secret), or the RFC 9421 profile (an agent registered with a public key). A request acting for a person carries their
-// identity token in X-Gamut-Person, and the v1 canonical string a tenth line, the token's SHA-256.
+// identity token in X-Gamut-Person, covered by the signature: a tenth v1 canonical line (the token's SHA-256), or the
+// RFC 9421 component x-gamut-person.
 import { KeyObject, createHash, createHmac, createPrivateKey, randomBytes, sign as cryptoSign } from 'node:crypto';
 import { GamutSecretMaterialError } from './errors.js';
 
@@ -99,6 +100,13 @@ function agentSecretFindings(secret, target, body, headers) {
 /** The components every RFC 9421 signature covers, in this order (docs/identity.md, "Asymmetric agent keys"). */
 export const MESSAGE_SIGNATURE_COMPONENTS = Object.freeze(['@method', '@target-uri', 'content-digest', 'x-gamut-tenant', 'x-gamut-workspace', 'x-gamut-agent']);
 
+/** The component covered after those six when a request acts for a person: X-Gamut-Person's value, as sent. */
+export const PERSON_COMPONENT = 'x-gamut-person';
+
+function coveredComponents(personToken) {
+  return personToken === undefined || personToken === null ? MESSAGE_SIGNATURE_COMPONENTS : [...MESSAGE_SIGNATURE_COMPONENTS, PERSON_COMPONENT];
+}
+
 const DIGESTS = { 'sha-256': 'sha256', 'sha-512': 'sha512' };
 
 /** RFC 9530 Content-Digest of the body bytes: `sha-256=:<base64>:` (and `, sha-512=:…:` when asked). */
@@ -107,16 +115,22 @@ export function contentDigest(body, algorithms = ['sha-256']) {
   return algorithms.map((a) => `${a}=:${createHash(DIGESTS[a]).update(bytes).digest('base64')}:`).join(', ');
 }
 
-/** The signature's parameters as RFC 8941 serialises them: Signature-Input's value and the base's last line. */
-export function signatureParams({ created, nonce, keyId, alg }) {
-  return `(${MESSAGE_SIGNATURE_COMPONENTS.map((c) => `"${c}"`).join(' ')});created=${created};nonce="${nonce}";keyid="${keyId}";alg="${alg}"`;
+/**
+ * The signature's parameters as RFC 8941 serialises them: Signature-Input's value and the base's last line. With
+ * `personToken`, the covered components end with `x-gamut-person`.
+ */
+export function signatureParams({ created, nonce, keyId, alg, personToken }) {
+  return `(${coveredComponents(personToken).map((c) => `"${c}"`).join(' ')});created=${created};nonce="${nonce}";keyid="${keyId}";alg="${alg}"`;
 }
 
-/** The RFC 9421 §2.5 signature base: one `"name": value` line per component, then `"@signature-params": …`. */
-export function signatureBase({ method, targetUri, contentDigest: digest, tenant, workspace, agent, created, nonce, keyId, alg }) {
-  const values = [method, targetUri, digest, tenant, workspace, agent];
-  const lines = MESSAGE_SIGNATURE_COMPONENTS.map((c, i) => `"${c}": ${values[i]}`);
-  lines.push(`"@signature-params": ${signatureParams({ created, nonce, keyId, alg })}`);
+/**
+ * The RFC 9421 §2.5 signature base: one `"name": value` line per component, then `"@signature-params": …`. With
+ * `personToken` (X-Gamut-Person's value), its line `"x-gamut-person": <token>` follows the six.
+ */
+export function signatureBase({ method, targetUri, contentDigest: digest, tenant, workspace, agent, created, nonce, keyId, alg, personToken }) {
+  const values = [method, targetUri, digest, tenant, workspace, agent, personToken];
+  const lines = coveredComponents(personToken).map((c, i) => `"${c}": ${values[i]}`);
+  lines.push(`"@signature-params": ${signatureParams({ created, nonce, keyId, alg, personToken })}`);
   return lines.join('\n');
 }
 
@@ -146,13 +160,15 @@ export function signMessage({ key, alg }, base) {
 
 /**
  * The six headers of an RFC 9421 request for an agent registered with a public key: X-Gamut-Tenant, -Workspace,
- * -Agent, Content-Digest, Signature-Input and Signature (label sig1). `targetUri` is the absolute URL sent to.
+ * -Agent, Content-Digest, Signature-Input and Signature (label sig1). `targetUri` is the absolute URL sent to. With
+ * `personToken`, the person's identity token is sent in X-Gamut-Person and covered by the signature (x-gamut-person).
  */
-export function messageSignatureHeaders({ tenant, workspace, agentId, agentKey, keyId }, method, targetUri, body, now = Date.now()) {
+export function messageSignatureHeaders({ tenant, workspace, agentId, agentKey, keyId }, method, targetUri, body, now = Date.now(), personToken = undefined) {
   const digest = contentDigest(body);
-  const params = { created: Math.floor(now / 1000), nonce: freshNonce(), keyId, alg: agentKey.alg };
+  const params = { created: Math.floor(now / 1000), nonce: freshNonce(), keyId, alg: agentKey.alg, personToken };
   const base = signatureBase({ method: method.toUpperCase(), targetUri, contentDigest: digest, tenant, workspace, agent: agentId, ...params });
   return {
+    ...(personToken === undefined || personToken === null ? {} : { [PERSON_HEADER]: personToken }),
     'X-Gamut-Tenant': tenant,
     'X-Gamut-Workspace': workspace,
     'X-Gamut-Agent': agentId,

@@ -139,6 +139,8 @@ export interface DelegationGrant {
   ttlSeconds?: number;
   runId?: string;
   mayDelegate?: boolean;
+  /** The child's own Ed25519 or P-256 private key: its public half is registered and the child signs with it (no secret is minted). */
+  privateKey?: import('node:crypto').KeyObject | string;
 }
 
 export interface Delegation {
@@ -147,6 +149,8 @@ export interface Delegation {
   readonly parent: string;
   readonly depth: number;
   readonly expiresAt: Date;
+  /** For a child given a key pair: its key's fingerprint as the gateway names it. */
+  readonly keyFingerprint?: string;
 }
 
 export interface SecretFinding { path: string; kind: 'provider_configuration' | 'credential_member' | 'bearer_token' | 'jwt' | 'api_key' | 'private_key' }
@@ -167,8 +171,11 @@ export declare function signatureHeaders(identity: Pick<GamutClientOptions, 'ten
 
 /** The components every RFC 9421 signature covers, in order. */
 export declare const MESSAGE_SIGNATURE_COMPONENTS: readonly string[];
+/** 'x-gamut-person': covered after the six when a request acts for a person. */
+export declare const PERSON_COMPONENT: 'x-gamut-person';
 export interface AgentPrivateKey { key: import('node:crypto').KeyObject; alg: 'ed25519' | 'ecdsa-p256-sha256' }
-export interface SignatureParams { created: number; nonce: string; keyId: string; alg: string }
+/** With `personToken` (X-Gamut-Person's value), the covered components end with x-gamut-person. */
+export interface SignatureParams { created: number; nonce: string; keyId: string; alg: string; personToken?: string }
 /** Reads an Ed25519 or P-256 private key (KeyObject, PEM or base64 PKCS#8); throws on any other key. */
 export declare function agentPrivateKey(privateKey: import('node:crypto').KeyObject | string): AgentPrivateKey;
 /** RFC 9530 Content-Digest of the body: sha-256 (and sha-512 when asked). */
@@ -177,8 +184,8 @@ export declare function signatureParams(params: SignatureParams): string;
 export declare function signatureBase(parts: SignatureParams & { method: string; targetUri: string; contentDigest: string; tenant: string; workspace: string; agent: string }): string;
 /** Ed25519, or ECDSA P-256 SHA-256 as r||s. */
 export declare function signMessage(key: AgentPrivateKey, base: string): Buffer;
-/** X-Gamut-Tenant/-Workspace/-Agent, Content-Digest, Signature-Input and Signature for one request (RFC 9421). */
-export declare function messageSignatureHeaders(identity: { tenant: string; workspace: string; agentId: string; agentKey: AgentPrivateKey; keyId: string }, method: string, targetUri: string, body?: Uint8Array, now?: number): Record<string, string>;
+/** X-Gamut-Tenant/-Workspace/-Agent, Content-Digest, Signature-Input and Signature for one request (RFC 9421); with `personToken`, X-Gamut-Person too, covered. */
+export declare function messageSignatureHeaders(identity: { tenant: string; workspace: string; agentId: string; agentKey: AgentPrivateKey; keyId: string }, method: string, targetUri: string, body?: Uint8Array, now?: number, personToken?: string): Record<string, string>;
 
 export declare class GamutError extends Error {
   readonly code: string;

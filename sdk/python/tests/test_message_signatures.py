@@ -4,6 +4,8 @@ gateway and the other two SDKs are tested against too, and the bundle's key-agen
 import base64
 import json
 import unittest
+import urllib.error
+import urllib.request
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -11,13 +13,15 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from gamut_agent import (
-    AgentKey, GamutAuthenticationError, GamutClient, GamutConfigurationError, content_digest, signature_base, signature_params,
+    PERSON_COMPONENT, PERSON_HEADER, AgentKey, GamutAuthenticationError, GamutClient, GamutConfigurationError, content_digest,
+    message_signature_headers, signature_base, signature_params,
 )
 
 from .support import REPO_ROOT, environment
 
 VECTORS = json.loads((REPO_ROOT / "tests" / "vectors" / "agent-protocol.json").read_text(encoding="utf-8"))["message_signatures"]
 KEYS = {k["name"]: k for k in VECTORS["keys"]}
+PERSON_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJlcmluIn0.c2lnbmF0dXJl"
 
 
 def verifies(key: dict, base: str, signature: bytes) -> bool:
@@ -41,8 +45,10 @@ class SharedMessageSignatureVectorTests(unittest.TestCase):
                 agent_key = AgentKey(key["private_key_pem"])
                 self.assertEqual(agent_key.alg, key["alg"])
                 self.assertEqual(content_digest(v["body"], v["digest_algorithms"]), v["content_digest"])
-                params = {"created": v["created"], "nonce": v["nonce"], "key_id": key["key_id"], "alg": key["alg"]}
+                params = {"created": v["created"], "nonce": v["nonce"], "key_id": key["key_id"], "alg": key["alg"],
+                          "person_token": v.get("person")}
                 self.assertEqual(f"sig1={signature_params(**params)}", v["signature_input"])
+                self.assertEqual(f'"{PERSON_COMPONENT}"' in v["signature_input"], "person" in v)
                 base = signature_base(method=v["method"], target_uri=v["target_uri"], content_digest=v["content_digest"],
                                       tenant=v["tenant"], workspace=v["workspace"], agent=v["agent"], **params)
                 self.assertEqual(base, v["signature_base"])
@@ -52,6 +58,26 @@ class SharedMessageSignatureVectorTests(unittest.TestCase):
                 self.assertTrue(verifies(key, base, signature))
                 self.assertTrue(verifies(key, base, base64.b64decode(v["signature"][len("sig1=:"):-1])))
                 self.assertFalse(verifies(key, base + " ", signature))
+
+    def test_a_person_vector_signed_over_another_persons_token_does_not_verify(self):
+        v = next(r for r in VECTORS["requests"] if "person" in r)
+        key = KEYS[v["key"]]
+        swapped = v["person"][:-1] + ("B" if v["person"].endswith("A") else "A")
+        base = signature_base(method=v["method"], target_uri=v["target_uri"], content_digest=v["content_digest"], tenant=v["tenant"],
+                              workspace=v["workspace"], agent=v["agent"], created=v["created"], nonce=v["nonce"],
+                              key_id=key["key_id"], alg=key["alg"], person_token=swapped)
+        self.assertFalse(verifies(key, base, base64.b64decode(v["signature"][len("sig1=:"):-1])))
+
+    def test_message_signature_headers_with_a_person_send_and_cover_it(self):
+        agent_key = AgentKey(KEYS["ed25519-demo"]["private_key_pem"])
+        identity = {"tenant": "demo", "workspace": "ws-demo", "agent_id": "key-agent", "agent_key": agent_key, "key_id": "demo-ed25519-2026",
+                    "method": "POST", "target_uri": "https://gw.example/v1/evaluate", "body": b"{}"}
+        with_person = message_signature_headers(**identity, person_token="a.b.c")
+        without = message_signature_headers(**identity)
+        self.assertEqual(with_person[PERSON_HEADER], "a.b.c")
+        self.assertIn('"x-gamut-agent" "x-gamut-person");', with_person["Signature-Input"])
+        self.assertNotIn(PERSON_HEADER, without)
+        self.assertIn('"x-gamut-agent");', without["Signature-Input"])
 
     def test_the_same_key_as_base64_pkcs8_der_signs_as_the_pem_does(self):
         key = KEYS["ed25519-demo"]
@@ -97,6 +123,27 @@ class KeyAgentGatewayTests(unittest.TestCase):
         action = self.key_agent("ed25519-demo").invoke_tool("crm.read_contact", {"id": "42"})
         self.assertTrue(action.invoked)
         self.assertEqual(action.result["name"], "Dana Example")
+
+    def test_for_person_on_a_key_pair_client_signs_the_token_and_the_gateway_checks_the_token_itself(self):
+        # The suite's tenant declares no OpenID provider: the gateway, having verified the signature over x-gamut-person,
+        # refuses the token itself (person_token_invalid), never person_token_unbound or signature_mismatch.
+        for name in ("ed25519-demo", "p256-demo"):
+            with self.subTest(name):
+                before = len(self.env.upstream.requests)
+                with self.assertRaises(GamutAuthenticationError) as refused:
+                    self.key_agent(name).for_person(PERSON_TOKEN).invoke_tool("crm.read_contact", {"id": "7"})
+                self.assertEqual(refused.exception.code, "person_token_invalid")
+                self.assertEqual(len(self.env.upstream.requests), before)
+
+    def test_the_opener_of_a_key_pair_client_covers_an_x_gamut_person_header_the_caller_sets(self):
+        gamut = self.key_agent("ed25519-demo")
+        body = json.dumps({"tool": "crm.read_contact", "args": {"id": "7"}}).encode("utf-8")
+        request = urllib.request.Request(gamut.base_url + "/v1/evaluate", data=body, method="POST",
+                                         headers={"Content-Type": "application/json", PERSON_HEADER: PERSON_TOKEN})
+        with self.assertRaises(urllib.error.HTTPError) as raised:
+            gamut.opener().open(request, timeout=10)
+        self.assertEqual(raised.exception.code, 401)
+        self.assertEqual(json.loads(raised.exception.read())["code"], "person_token_invalid")
 
     def test_the_key_agent_signing_with_a_secret_is_refused(self):
         hmac = GamutClient(base_url=self.env.base_url, tenant="demo", workspace="ws-demo", agent_id="key-agent",

@@ -17,11 +17,15 @@ public sealed record MessageSigningParts(
     string Nonce,
     string KeyId,
     string Algorithm,
-    IReadOnlyList<string> Components)
+    IReadOnlyList<string> Components,
+    string? Person = null)
 {
     /// <summary>The profile's components, in the order the SDKs sign them.</summary>
     public static readonly IReadOnlyList<string> Profile =
         ["@method", "@target-uri", "content-digest", "x-gamut-tenant", "x-gamut-workspace", "x-gamut-agent"];
+
+    /// <summary>The profile's components for a request acting for a person: the six, then <c>x-gamut-person</c>.</summary>
+    public static readonly IReadOnlyList<string> ProfileForPerson = [.. Profile, "x-gamut-person"];
 
     /// <summary>The serialised inner list with its parameters: <c>Signature-Input</c>'s value and the base's last line.</summary>
     public string SignatureParameters =>
@@ -35,6 +39,7 @@ public sealed record MessageSigningParts(
         {
             ["@method"] = Method, ["@target-uri"] = TargetUri, ["content-digest"] = ContentDigest,
             ["x-gamut-tenant"] = Tenant, ["x-gamut-workspace"] = Workspace, ["x-gamut-agent"] = Agent,
+            ["x-gamut-person"] = Person ?? string.Empty,
         };
         return string.Concat(Components.Select(c => $"\"{c}\": {values[c]}\n")) + "\"@signature-params\": " + SignatureParameters;
     }
@@ -54,6 +59,7 @@ public sealed class MessageSigningClient(HttpClient http, VectorKeyPair key, str
     /// <summary>
     /// Builds and signs a request: <paramref name="signedOver"/> changes what the signature covers (the base and the
     /// parameters it names), <paramref name="sentParameters"/> changes only the parameters sent in <c>Signature-Input</c>.
+    /// With <paramref name="personToken"/>, the request carries it in <c>X-Gamut-Person</c> and the signature covers it.
     /// </summary>
     public HttpRequestMessage Create(
         HttpMethod method,
@@ -62,7 +68,8 @@ public sealed class MessageSigningClient(HttpClient http, VectorKeyPair key, str
         Func<MessageSigningParts, MessageSigningParts>? signedOver = null,
         Func<MessageSigningParts, MessageSigningParts>? sentParameters = null,
         long? created = null,
-        string contentType = "application/json")
+        string contentType = "application/json",
+        string? personToken = null)
     {
         var uri = new Uri(http.BaseAddress!, target);
         var request = new HttpRequestMessage(method, uri);
@@ -76,7 +83,12 @@ public sealed class MessageSigningClient(HttpClient http, VectorKeyPair key, str
         var parts = new MessageSigningParts(
             method.Method, uri.GetLeftPart(UriPartial.Authority) + uri.PathAndQuery, Digest(body), tenant, workspace, agent,
             created ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds(), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
-            Key.KeyId, Key.Algorithm, MessageSigningParts.Profile);
+            Key.KeyId, Key.Algorithm, personToken is null ? MessageSigningParts.Profile : MessageSigningParts.ProfileForPerson, personToken);
+        if (personToken is not null)
+        {
+            request.Headers.TryAddWithoutValidation("X-Gamut-Person", personToken);
+        }
+
         request.Headers.Add("X-Gamut-Tenant", parts.Tenant);
         request.Headers.Add("X-Gamut-Workspace", parts.Workspace);
         request.Headers.Add("X-Gamut-Agent", parts.Agent);
@@ -92,4 +104,8 @@ public sealed class MessageSigningClient(HttpClient http, VectorKeyPair key, str
     public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request) => http.SendAsync(request);
 
     public Task<HttpResponseMessage> PostJsonAsync(string target, string json) => http.SendAsync(Create(HttpMethod.Post, target, json));
+
+    /// <summary>Sends <paramref name="json"/> to <paramref name="target"/> acting for the person <paramref name="personToken"/> names (covered by the signature).</summary>
+    public Task<HttpResponseMessage> PostAsPersonAsync(string target, string json, string personToken) =>
+        http.SendAsync(Create(HttpMethod.Post, target, json, personToken: personToken));
 }

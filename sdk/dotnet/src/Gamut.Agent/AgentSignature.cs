@@ -9,8 +9,8 @@ namespace Gamut.Agent;
 /// <summary>
 /// The agent protocol's request signature: the nine-line canonical string and <c>v1=</c> HMAC-SHA256; for an agent
 /// configured with a key pair, <see cref="Apply"/> signs with <see cref="MessageSignature"/> (RFC 9421) instead. A request
-/// acting for a person (<see cref="PersonHeader"/>) has a tenth v1 line, the SHA-256 of the person's token, so the
-/// signature covers it.
+/// acting for a person (<see cref="PersonHeader"/>) has a tenth v1 line, the SHA-256 of the person's token (or, RFC 9421,
+/// the covered component <see cref="MessageSignature.PersonComponent"/>), so the signature covers it.
 /// </summary>
 public static partial class AgentSignature
 {

@@ -286,7 +286,7 @@ public sealed partial class GamutClient : IDisposable
         request.Headers.Accept.ParseAdd("application/problem+json");
         if (person is not null)
         {
-            // Covered by the signature (its tenth line): the token cannot be moved onto another request.
+            // Covered by the signature (its tenth v1 line, or the RFC 9421 component x-gamut-person): it cannot be moved onto another request.
             request.Headers.TryAddWithoutValidation(AgentSignature.PersonHeader, person);
         }
         if (bytes is not null)

@@ -32,9 +32,10 @@ public sealed class MessageSignatureTests(GatewayEnvironment env)
 
         Assert.Equal(Text(keyVector, "alg"), key.Algorithm);
         Assert.Equal(Text(v, "content_digest"), MessageSignature.ContentDigest(body, sha512: v.GetProperty("digest_algorithms").GetArrayLength() == 2));
-        var parameters = MessageSignature.SignatureParameters(v.GetProperty("created").GetInt64(), Text(v, "nonce"), Text(keyVector, "key_id"), key.Algorithm);
+        var person = v.TryGetProperty("person", out var token) ? token.GetString() : null;
+        var parameters = MessageSignature.SignatureParameters(v.GetProperty("created").GetInt64(), Text(v, "nonce"), Text(keyVector, "key_id"), key.Algorithm, person is not null);
         Assert.Equal(Text(v, "signature_input"), "sig1=" + parameters);
-        var signatureBase = MessageSignature.SignatureBase(Text(v, "method"), Text(v, "target_uri"), Text(v, "content_digest"), Text(v, "tenant"), Text(v, "workspace"), Text(v, "agent"), parameters);
+        var signatureBase = MessageSignature.SignatureBase(Text(v, "method"), Text(v, "target_uri"), Text(v, "content_digest"), Text(v, "tenant"), Text(v, "workspace"), Text(v, "agent"), parameters, person);
         Assert.Equal(Text(v, "signature_base"), signatureBase);
         var data = Encoding.UTF8.GetBytes(signatureBase);
         var signature = key.Sign(data);
@@ -47,6 +48,35 @@ public sealed class MessageSignatureTests(GatewayEnvironment env)
         Assert.True(Verifies(keyVector, data, signature));
         Assert.True(Verifies(keyVector, data, published));
         Assert.False(Verifies(keyVector, [.. data, (byte)' '], signature));
+    }
+
+    [Fact]
+    public void SignatureBase_PersonVectorOverAnotherPersonsToken_DoesNotVerify()
+    {
+        var v = Vectors.GetProperty("requests").EnumerateArray().First(r => r.TryGetProperty("person", out _));
+        var person = Text(v, "person");
+        var swapped = person[..^1] + (person[^1] == 'A' ? 'B' : 'A');
+        var parameters = Text(v, "signature_input")["sig1=".Length..];
+
+        var signatureBase = MessageSignature.SignatureBase(Text(v, "method"), Text(v, "target_uri"), Text(v, "content_digest"), Text(v, "tenant"), Text(v, "workspace"), Text(v, "agent"), parameters, swapped);
+
+        Assert.False(Verifies(Key(Text(v, "key")), Encoding.UTF8.GetBytes(signatureBase), Convert.FromBase64String(Text(v, "signature")["sig1=:".Length..^1])));
+    }
+
+    [Fact]
+    public void Apply_KeyPairWithAPersonHeader_CoversIt()
+    {
+        using var key = AgentKeyPair.Parse(Text(Key("ed25519-demo"), "private_key_pem"));
+        var options = new GamutOptions { BaseUrl = "https://gw.example", Tenant = "demo", Workspace = "ws-demo", AgentId = "key-agent" };
+        using var withPerson = new HttpRequestMessage(HttpMethod.Post, "https://gw.example/v1/evaluate");
+        withPerson.Headers.TryAddWithoutValidation(AgentSignature.PersonHeader, "a.b.c");
+        using var without = new HttpRequestMessage(HttpMethod.Post, "https://gw.example/v1/evaluate");
+
+        MessageSignature.Apply(withPerson, options, key, "demo-ed25519-2026", "{}"u8);
+        MessageSignature.Apply(without, options, key, "demo-ed25519-2026", "{}"u8);
+
+        Assert.Contains("\"x-gamut-agent\" \"x-gamut-person\");", withPerson.Headers.GetValues("Signature-Input").Single(), StringComparison.Ordinal);
+        Assert.Contains("\"x-gamut-agent\");", without.Headers.GetValues("Signature-Input").Single(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -94,6 +124,24 @@ public sealed class MessageSignatureTests(GatewayEnvironment env)
 
         Assert.True(action.Invoked);
         Assert.Equal("Dana Example", action.Result!.Value.GetProperty("name").GetString());
+    }
+
+    /// <summary>
+    /// The suite's tenant declares no OpenID provider: once the signature over <c>x-gamut-person</c> verified, the gateway
+    /// refuses the token itself (<c>person_token_invalid</c>), never <c>person_token_unbound</c> or <c>signature_mismatch</c>.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(KeyNames))]
+    public async Task ForPerson_KeyAgentSigningWithEachKey_CoversTheTokenAndTheGatewayChecksTheTokenItself(string keyName)
+    {
+        using var gamut = new GamutClient(KeyAgent(keyName));
+        using var erin = gamut.ForPerson("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJlcmluIn0.c2lnbmF0dXJl");
+        var before = env.Upstream.Requests.Count;
+
+        var refused = await Assert.ThrowsAsync<GamutAuthenticationException>(() => erin.InvokeToolAsync("crm.read_contact", new JsonObject { ["id"] = "7" }));
+
+        Assert.Equal("person_token_invalid", refused.Code);
+        Assert.Equal(before, env.Upstream.Requests.Count);
     }
 
     [Fact]

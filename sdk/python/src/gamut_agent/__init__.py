@@ -15,13 +15,13 @@ from .errors import (
 )
 from .keys import AgentKey
 from .signing import (
-    MESSAGE_SIGNATURE_COMPONENTS, PERSON_HEADER, body_sha256, canonical_string, content_digest, fresh_nonce, message_signature_headers, sign,
+    MESSAGE_SIGNATURE_COMPONENTS, PERSON_COMPONENT, PERSON_HEADER, body_sha256, canonical_string, content_digest, fresh_nonce, message_signature_headers, sign,
     signature_base, signature_headers, signature_params,
 )
 from .tools import explain_refusal, governed_tool, is_refusal, tool_callable
 
 __all__ = [
-    "AgentKey", "KEY_ENV_NAMES", "MESSAGE_SIGNATURE_COMPONENTS", "content_digest", "message_signature_headers",
+    "AgentKey", "KEY_ENV_NAMES", "MESSAGE_SIGNATURE_COMPONENTS", "PERSON_COMPONENT", "content_digest", "message_signature_headers",
     "signature_base", "signature_params",
     "Decision", "DecisionTokenCheck", "DelegatedPermission", "Delegation", "DecisionTokenClaims", "DecisionTokenStatus", "DecisionTokenVerifier",
     "ENV_NAMES", "PERSON_HEADER", "GamutApprovalDeniedError", "GamutApprovalExpiredError", "GamutApprovalRequiredError",

@@ -1,8 +1,9 @@
 """The agent protocol's request signatures: the nine-line canonical string and ``v1=`` HMAC-SHA256 (an agent with a
 secret), or the RFC 9421 profile (an agent registered with a public key; the key itself is :mod:`gamut_agent.keys`).
 
-A request acting for a person carries their identity token in ``X-Gamut-Person``, and the v1 canonical string a tenth
-line, the token's SHA-256, so the signature binds the token to that one request."""
+A request acting for a person carries their identity token in ``X-Gamut-Person``, covered by the signature so that it
+is bound to that one request: a tenth v1 canonical line (the token's SHA-256), or the RFC 9421 component
+``x-gamut-person``."""
 
 from __future__ import annotations
 
@@ -125,6 +126,8 @@ def agent_secret_findings(secret: str, target: str, body: bytes = b"", headers: 
 # ---- RFC 9421: an agent registered with a public key signs with its private key instead of a secret ----
 
 MESSAGE_SIGNATURE_COMPONENTS = ("@method", "@target-uri", "content-digest", "x-gamut-tenant", "x-gamut-workspace", "x-gamut-agent")
+#: The component covered after those six when a request acts for a person: ``X-Gamut-Person``'s value, as sent.
+PERSON_COMPONENT = "x-gamut-person"
 _DIGESTS = {"sha-256": hashlib.sha256, "sha-512": hashlib.sha512}
 
 
@@ -134,32 +137,42 @@ def content_digest(body: bytes | str = b"", algorithms: tuple[str, ...] | list[s
     return ", ".join(f"{a}=:{base64.b64encode(_DIGESTS[a](raw).digest()).decode('ascii')}:" for a in algorithms)
 
 
-def signature_params(*, created: int, nonce: str, key_id: str, alg: str) -> str:
-    """The signature's parameters as RFC 8941 serialises them: ``Signature-Input``'s value and the base's last line."""
-    components = " ".join(f'"{c}"' for c in MESSAGE_SIGNATURE_COMPONENTS)
+def _covered(person_token: str | None) -> tuple[str, ...]:
+    return MESSAGE_SIGNATURE_COMPONENTS if person_token is None else (*MESSAGE_SIGNATURE_COMPONENTS, PERSON_COMPONENT)
+
+
+def signature_params(*, created: int, nonce: str, key_id: str, alg: str, person_token: str | None = None) -> str:
+    """The signature's parameters as RFC 8941 serialises them: ``Signature-Input``'s value and the base's last line.
+    With ``person_token``, the covered components end with ``x-gamut-person``."""
+    components = " ".join(f'"{c}"' for c in _covered(person_token))
     return f'({components});created={created};nonce="{nonce}";keyid="{key_id}";alg="{alg}"'
 
 
 def signature_base(*, method: str, target_uri: str, content_digest: str, tenant: str, workspace: str, agent: str,
-                   created: int, nonce: str, key_id: str, alg: str) -> str:
-    """The RFC 9421 §2.5 signature base: one ``"name": value`` line per component, then ``"@signature-params": …``."""
-    values = (method, target_uri, content_digest, tenant, workspace, agent)
-    lines = [f'"{c}": {v}' for c, v in zip(MESSAGE_SIGNATURE_COMPONENTS, values)]
-    lines.append(f'"@signature-params": {signature_params(created=created, nonce=nonce, key_id=key_id, alg=alg)}')
+                   created: int, nonce: str, key_id: str, alg: str, person_token: str | None = None) -> str:
+    """The RFC 9421 §2.5 signature base: one ``"name": value`` line per component, then ``"@signature-params": …``.
+    With ``person_token`` (``X-Gamut-Person``'s value), its line ``"x-gamut-person": <token>`` follows the six."""
+    values = (method, target_uri, content_digest, tenant, workspace, agent, person_token)
+    lines = [f'"{c}": {v}' for c, v in zip(_covered(person_token), values)]
+    params = signature_params(created=created, nonce=nonce, key_id=key_id, alg=alg, person_token=person_token)
+    lines.append(f'"@signature-params": {params}')
     return "\n".join(lines)
 
 
 def message_signature_headers(*, tenant: str, workspace: str, agent_id: str, agent_key, key_id: str, method: str,
-                              target_uri: str, body: bytes = b"", now: float | None = None) -> dict[str, str]:
+                              target_uri: str, body: bytes = b"", now: float | None = None,
+                              person_token: str | None = None) -> dict[str, str]:
     """The six headers of an RFC 9421 request (label ``sig1``): X-Gamut-Tenant, -Workspace, -Agent, Content-Digest,
     Signature-Input and Signature. ``agent_key`` is a :class:`gamut_agent.keys.AgentKey`; ``target_uri`` the absolute
-    URL the request is sent to."""
+    URL the request is sent to. With ``person_token``, ``X-Gamut-Person`` too, covered by the signature."""
     digest = content_digest(body)
-    params = {"created": int(time.time() if now is None else now), "nonce": fresh_nonce(), "key_id": key_id, "alg": agent_key.alg}
+    params = {"created": int(time.time() if now is None else now), "nonce": fresh_nonce(), "key_id": key_id,
+              "alg": agent_key.alg, "person_token": person_token}
     base = signature_base(method=method.upper(), target_uri=target_uri, content_digest=digest, tenant=tenant,
                           workspace=workspace, agent=agent_id, **params)
     signature = base64.b64encode(agent_key.sign(base.encode("utf-8"))).decode("ascii")
     return {
+        **({} if person_token is None else {PERSON_HEADER: person_token}),
         "X-Gamut-Tenant": tenant,
         "X-Gamut-Workspace": workspace,
         "X-Gamut-Agent": agent_id,
