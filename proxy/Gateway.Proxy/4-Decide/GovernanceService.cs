@@ -58,7 +58,7 @@ internal sealed partial class GovernanceService
     /// </summary>
     public async ValueTask<GovernedDecision> DecideAsync(TenantPolicy tenant, AgentIdentity identity, ActionRequest request, DecisionTokenGrant? grant, DecisionTokenPayload? evaluation, string requestId, CancellationToken cancellationToken)
     {
-        var caller = new AuthenticatedCaller(identity.Tenant, identity.Workspace, identity.Agent) { Person = identity.Person, Delegation = identity.Delegation?.Scope };
+        var caller = CallerOf(identity);
         var started = Stopwatch.GetTimestamp();
         Decision decision;
         CatalogEntry? entry = null;
@@ -164,6 +164,10 @@ internal sealed partial class GovernanceService
         Record(governed, started);
         return governed;
     }
+
+    /// <summary>Who the policy decides for: the authenticated agent (a delegated child with its grant) and the person it acts for.</summary>
+    public static AuthenticatedCaller CallerOf(AgentIdentity identity) =>
+        new(identity.Tenant, identity.Workspace, identity.Agent) { Person = identity.Person, Delegation = identity.Delegation?.Scope };
 
     private void Record(GovernedDecision governed, long started)
     {
