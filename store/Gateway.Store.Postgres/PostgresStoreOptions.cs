@@ -53,6 +53,10 @@ public sealed record PostgresStoreOptions
                 {
                     errors.Add("the connection string names no Host.");
                 }
+                else if (TargetError(builder) is { } target)
+                {
+                    errors.Add(target);
+                }
             }
             catch (Exception ex) when (ex is ArgumentException or FormatException or IOException or UnauthorizedAccessException or KeyNotFoundException)
             {
@@ -66,5 +70,25 @@ public sealed record PostgresStoreOptions
         }
 
         return errors;
+    }
+
+    /// <summary>
+    /// What is wrong with where the connection string lets the gateway write (null: nothing). The gateway writes on every
+    /// governed request, so it must land on the writable primary: <c>Target Session Attributes</c> may only be
+    /// <c>primary</c> or <c>read-write</c> (or unset for a single host), and a connection string naming several hosts (a
+    /// primary and its standbys: Npgsql's failover) must set one of the two, or a standby could take the writes.
+    /// </summary>
+    private static string? TargetError(NpgsqlConnectionStringBuilder builder)
+    {
+        var hosts = builder.Host!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length;
+        var target = builder.TargetSessionAttributes?.Trim().ToLowerInvariant();
+        if (target is not (null or "" or "any" or "primary" or "read-write"))
+        {
+            return $"Target Session Attributes '{target}' can hand the gateway a standby; it writes: use primary or read-write.";
+        }
+
+        return hosts > 1 && target is null or "" or "any"
+            ? $"the connection string names {hosts} hosts: set Target Session Attributes=primary (or read-write) so that the gateway writes only to the writable primary and follows it after a failover."
+            : null;
     }
 }

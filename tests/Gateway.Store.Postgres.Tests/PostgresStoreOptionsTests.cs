@@ -51,4 +51,37 @@ public sealed class PostgresStoreOptionsTests
             File.Delete(file);
         }
     }
+
+    [Theory]
+    [InlineData("Host=db1:5432,db2:5432;Target Session Attributes=primary")]
+    [InlineData("Host=db1,db2,db3;Target Session Attributes=read-write;Load Balance Hosts=false")]
+    [InlineData("Host=db;Target Session Attributes=primary")]
+    [InlineData("Host=db")]
+    public void Validate_WritablePrimaryTarget_Passes(string connectionString)
+    {
+        Assert.Empty(new PostgresStoreOptions { ConnectionString = connectionString }.Validate());
+    }
+
+    [Theory]
+    [InlineData("Host=db1:5432,db2:5432")]
+    [InlineData("Host=db1,db2;Target Session Attributes=any")]
+    public void Validate_SeveralHostsWithoutPrimaryTarget_NamesTheSetting(string connectionString)
+    {
+        var error = Assert.Single(new PostgresStoreOptions { ConnectionString = connectionString }.Validate());
+
+        Assert.Contains("Target Session Attributes=primary", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("prefer-primary")]
+    [InlineData("standby")]
+    [InlineData("prefer-standby")]
+    [InlineData("read-only")]
+    public void Validate_TargetThatCanBeAStandby_Fails(string target)
+    {
+        var error = Assert.Single(new PostgresStoreOptions { ConnectionString = "Host=db1,db2;Password=s3cret;Target Session Attributes=" + target }.Validate());
+
+        Assert.Contains(target, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", error, StringComparison.Ordinal);
+    }
 }
