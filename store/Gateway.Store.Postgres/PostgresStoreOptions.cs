@@ -24,6 +24,12 @@ public sealed record PostgresStoreOptions
     /// <summary>How long one command may run before it fails (and the request fails closed).</summary>
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How many days after today (UTC) the audit journal's daily partitions are created ahead (migration 0030; the gateway
+    /// checks at start-up and every hour). 1 to 366; default 7: a week in which a failing check hurts nothing.
+    /// </summary>
+    public int AuditPartitionDaysAhead { get; init; } = 7;
+
     /// <summary>The connection string, read from <see cref="ConnectionStringFile"/> when that is set.</summary>
     public string ResolveConnectionString() =>
         ConnectionStringFile is { Length: > 0 } file
@@ -67,6 +73,11 @@ public sealed record PostgresStoreOptions
         if (CommandTimeout <= TimeSpan.Zero || CommandTimeout > TimeSpan.FromMinutes(10))
         {
             errors.Add("CommandTimeout must be more than 0 and at most 10 minutes.");
+        }
+
+        if (AuditPartitionDaysAhead is < 1 or > 366)
+        {
+            errors.Add("AuditPartitionDaysAhead must be 1 to 366.");
         }
 
         return errors;

@@ -84,4 +84,14 @@ public sealed class PostgresStoreOptionsTests
         Assert.Contains(target, error, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cret", error, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(367)]
+    public void Validate_AuditPartitionDaysAheadOutOfRange_Fails(int days)
+    {
+        var error = Assert.Single(new PostgresStoreOptions { ConnectionString = "Host=db", AuditPartitionDaysAhead = days }.Validate());
+
+        Assert.Contains("AuditPartitionDaysAhead", error, StringComparison.Ordinal);
+    }
 }
