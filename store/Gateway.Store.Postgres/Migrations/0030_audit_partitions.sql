@@ -106,16 +106,32 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
     ORDER BY 3
 $$;
 
--- Creates the daily partitions from the end of the newest one through p_days_ahead days after today (UTC), and
--- returns how many it created (0: every one was there). Each is made apart and then attached, which takes a lock on
--- audit_records that writers do not wait for (not the lock creating it as a partition would take). One caller at a
--- time (a transaction advisory lock): replicas starting together create each partition once.
+-- Creates the partition of the UTC day that contains p_day (audit_records_pYYYYMMDD) and returns its name. It is made
+-- apart and then attached, which takes a lock on audit_records that writers do not wait for (not the lock that creating
+-- it as a partition would take); its primary key is its own (tenant, replica, seq), its other indexes and its row
+-- triggers come from the parent. A day that overlaps an existing partition is refused by PostgreSQL (42P17).
+CREATE FUNCTION audit_partition_create(p_day timestamptz) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+DECLARE
+    v_from timestamptz := date_trunc('day', p_day, 'UTC');
+    v_name text := 'audit_records_p' || to_char(date_trunc('day', p_day, 'UTC') AT TIME ZONE 'UTC', 'YYYYMMDD');
+BEGIN
+    EXECUTE format('CREATE TABLE %I (LIKE audit_records INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMPRESSION)', v_name);
+    EXECUTE format('ALTER TABLE %I ADD PRIMARY KEY (tenant, replica, seq)', v_name);
+    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', v_name);
+    EXECUTE format('CREATE TRIGGER audit_records_no_truncate BEFORE TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION audit_records_immutable()', v_name);
+    EXECUTE format('ALTER TABLE audit_records ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', v_name, v_from, v_from + interval '1 day');
+    RETURN v_name;
+END $$;
+
+-- Creates the daily partitions from the end of the newest one through p_days_ahead days after today (UTC), and returns
+-- how many it created (0: every one was there). One caller at a time (a transaction advisory lock): replicas starting
+-- together create each partition once.
 CREATE FUNCTION audit_partitions_ensure(p_days_ahead integer) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
     v_from    timestamptz;
     v_until   timestamptz;
-    v_name    text;
     v_created integer := 0;
 BEGIN
     IF p_days_ahead IS NULL OR p_days_ahead < 1 OR p_days_ahead > 366 THEN
@@ -127,18 +143,14 @@ BEGIN
     SELECT max(p.upper) INTO v_from FROM audit_partitions() AS p;
     v_from := coalesce(v_from, date_trunc('day', now(), 'UTC'));
     WHILE v_from < v_until LOOP
-        v_name := 'audit_records_p' || to_char(v_from AT TIME ZONE 'UTC', 'YYYYMMDD');
-        EXECUTE format('CREATE TABLE %I (LIKE audit_records INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMPRESSION)', v_name);
-        EXECUTE format('ALTER TABLE %I ADD PRIMARY KEY (tenant, replica, seq)', v_name);
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', v_name);
-        EXECUTE format('CREATE TRIGGER audit_records_no_truncate BEFORE TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION audit_records_immutable()', v_name);
-        EXECUTE format('ALTER TABLE audit_records ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', v_name, v_from, v_from + interval '1 day');
+        PERFORM audit_partition_create(v_from);
         v_from := v_from + interval '1 day';
         v_created := v_created + 1;
     END LOOP;
     RETURN v_created;
 END $$;
 
+REVOKE ALL ON FUNCTION audit_partition_create(timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION audit_partitions() FROM PUBLIC;
 REVOKE ALL ON FUNCTION audit_partitions_ensure(integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION audit_partitions() TO gamut_app;
