@@ -5,7 +5,8 @@ namespace Gateway.Store.Postgres;
 /// <summary>
 /// How the gateway reaches PostgreSQL (<c>Gateway:Store:Postgres</c>). Exactly one of
 /// <see cref="ConnectionString"/> and <see cref="ConnectionStringFile"/> (a mounted secret); the
-/// connection string is never logged or returned. <see cref="Validate"/> lists every problem at once.
+/// connection string is never logged or returned. Its password may come apart, from <see cref="PasswordFile"/>, so
+/// that the rest (hosts, TLS) can be plain configuration. <see cref="Validate"/> lists every problem at once.
 /// </summary>
 public sealed record PostgresStoreOptions
 {
@@ -17,6 +18,13 @@ public sealed record PostgresStoreOptions
 
     /// <summary>A file whose content (trimmed) is the connection string: a Kubernetes secret mounted as a file.</summary>
     public string? ConnectionStringFile { get; init; }
+
+    /// <summary>
+    /// A file whose content (trimmed) is the password, which then takes the place of any in the connection string: a
+    /// Kubernetes secret mounted as a file beside a connection string that holds no secret (the chart's
+    /// <c>postgres.external.hosts</c>).
+    /// </summary>
+    public string? PasswordFile { get; init; }
 
     /// <summary>Apply pending migrations at start-up (under an advisory lock); when false, start-up refuses a schema older than the binary.</summary>
     public bool MigrateOnStart { get; init; } = true;
@@ -30,11 +38,19 @@ public sealed record PostgresStoreOptions
     /// </summary>
     public int AuditPartitionDaysAhead { get; init; } = 7;
 
-    /// <summary>The connection string, read from <see cref="ConnectionStringFile"/> when that is set.</summary>
-    public string ResolveConnectionString() =>
-        ConnectionStringFile is { Length: > 0 } file
+    /// <summary>
+    /// The connection string, read from <see cref="ConnectionStringFile"/> when that is set, with the password of
+    /// <see cref="PasswordFile"/> when that is set.
+    /// </summary>
+    public string ResolveConnectionString()
+    {
+        var connectionString = ConnectionStringFile is { Length: > 0 } file
             ? File.ReadAllText(file).Trim()
             : ConnectionString ?? throw new InvalidOperationException($"{SectionName}: no ConnectionString or ConnectionStringFile.");
+        return PasswordFile is { Length: > 0 } passwordFile
+            ? new NpgsqlConnectionStringBuilder(connectionString) { Password = File.ReadAllText(passwordFile).Trim() }.ConnectionString
+            : connectionString;
+    }
 
     /// <summary>Every problem with these options (empty when valid); never echoes the connection string.</summary>
     public IReadOnlyList<string> Validate()
@@ -49,6 +65,10 @@ public sealed record PostgresStoreOptions
         else if (hasFile && !File.Exists(ConnectionStringFile))
         {
             errors.Add($"ConnectionStringFile '{ConnectionStringFile}' does not exist.");
+        }
+        else if (!string.IsNullOrWhiteSpace(PasswordFile) && !File.Exists(PasswordFile))
+        {
+            errors.Add($"PasswordFile '{PasswordFile}' does not exist.");
         }
         else
         {

@@ -57,6 +57,8 @@ public sealed class PostgresStoreOptionsTests
     [InlineData("Host=db1,db2,db3;Target Session Attributes=read-write;Load Balance Hosts=false")]
     [InlineData("Host=db;Target Session Attributes=primary")]
     [InlineData("Host=db")]
+    // What the chart writes from postgres.external.hosts and tls (charts/gateway/templates/_helpers.tpl).
+    [InlineData("Host=pg-0.db.internal:5432,pg-1.db.internal:6432;Database=gateway;Username=gateway;Target Session Attributes=read-write;Host Recheck Seconds=3;SSL Mode=VerifyFull;Root Certificate=/var/run/gateway/postgres-tls/ca/ca.crt;SSL Certificate=/var/run/gateway/postgres-tls/client/tls.crt;SSL Key=/var/run/gateway/postgres-tls/client/tls.key")]
     public void Validate_WritablePrimaryTarget_Passes(string connectionString)
     {
         Assert.Empty(new PostgresStoreOptions { ConnectionString = connectionString }.Validate());
@@ -93,5 +95,31 @@ public sealed class PostgresStoreOptionsTests
         var error = Assert.Single(new PostgresStoreOptions { ConnectionString = "Host=db", AuditPartitionDaysAhead = days }.Validate());
 
         Assert.Contains("AuditPartitionDaysAhead", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ResolveConnectionString_PasswordFile_TakesThePlaceOfThePassword()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "s3cret\n");
+            var options = new PostgresStoreOptions { ConnectionString = "Host=db1,db2;Username=gateway;Password=old;Target Session Attributes=primary", PasswordFile = file };
+
+            Assert.Empty(options.Validate());
+            Assert.Equal("s3cret", new Npgsql.NpgsqlConnectionStringBuilder(options.ResolveConnectionString()).Password);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void Validate_MissingPasswordFile_NamesThePath()
+    {
+        var error = Assert.Single(new PostgresStoreOptions { ConnectionString = "Host=db", PasswordFile = "/no/password" }.Validate());
+
+        Assert.Contains("/no/password", error, StringComparison.Ordinal);
     }
 }

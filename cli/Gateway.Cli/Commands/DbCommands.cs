@@ -14,6 +14,8 @@ internal static class DbCommands
 
     public const string ConnectionStringFileVariable = "Gateway__Store__Postgres__ConnectionStringFile";
 
+    public const string PasswordFileVariable = "Gateway__Store__Postgres__PasswordFile";
+
     public static Command Build(GlobalOptions options, CliConsole console)
     {
         var command = new Command("db", "The PostgreSQL system of record's schema");
@@ -22,7 +24,8 @@ internal static class DbCommands
         var migrate = new Command("migrate", $"""
             Apply the pending forward-only migrations under the advisory lock (safe while replicas start), as the schema's owner.
             The connection string comes from --connection-string-file or the gateway's own environment values
-            {ConnectionStringVariable} / {ConnectionStringFileVariable} (never from an argument: it holds a password).
+            {ConnectionStringVariable} / {ConnectionStringFileVariable}, the password from {PasswordFileVariable} when set
+            (never from an argument: it holds a password).
             Exit 0 applied or already current, 2 the schema is newer than this tool (or an applied script changed),
             6 no or an invalid connection string, 7 the database could not be reached.
             Example:
@@ -50,9 +53,10 @@ internal static class DbCommands
     internal static PostgresDatabase? OpenDatabase(PolicyCommandContext context, string? file, out int exitCode)
     {
         var env = context.Console.GetEnvironmentVariable;
-        var settings = file is not null
+        var settings = (file is not null
             ? new PostgresStoreOptions { ConnectionStringFile = file }
-            : new PostgresStoreOptions { ConnectionString = env(ConnectionStringVariable), ConnectionStringFile = env(ConnectionStringFileVariable) };
+            : new PostgresStoreOptions { ConnectionString = env(ConnectionStringVariable), ConnectionStringFile = env(ConnectionStringFileVariable) })
+            with { PasswordFile = env(PasswordFileVariable) };
         var errors = settings.Validate();
         exitCode = errors.Count > 0 ? context.Invalid("PostgreSQL connection: " + string.Join(" ", errors)) : ExitCodes.Success;
         return errors.Count > 0 ? null : PostgresDatabase.Create(settings with { CommandTimeout = TimeSpan.FromMinutes(5) });
