@@ -55,12 +55,16 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output) : IAsyncLife
         var refusedSinceSwitch = 0;
         var servedAfterSwitch = 0;
         var switched = false;
+        var clock = Stopwatch.StartNew();
+        var promotedAt = long.MaxValue;
+        var firstServedAfterPromotion = long.MaxValue;
 
         async Task LoadAsync()
         {
             while (!stop.IsCancellationRequested)
             {
                 var contact = "c-" + Interlocked.Increment(ref counter);
+                var started = clock.ElapsedTicks;
                 using var response = await _gateway.Agent.SendAsync(_gateway.Agent.Create(HttpMethod.Get, "/providers/crm.read_contact/contacts/" + contact));
                 var requestId = Assert.Single(response.Headers.GetValues("X-Request-Id"));
                 string? code = null;
@@ -76,6 +80,10 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output) : IAsyncLife
                     if (response.StatusCode == HttpStatusCode.OK)
                     {
                         Interlocked.Increment(ref servedAfterSwitch);
+                        if (started > Interlocked.Read(ref promotedAt))
+                        {
+                            Interlocked.CompareExchange(ref firstServedAfterPromotion, clock.ElapsedTicks, long.MaxValue);
+                        }
                     }
                     else
                     {
@@ -88,7 +96,9 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output) : IAsyncLife
         var load = Enumerable.Range(0, 6).Select(_ => Task.Run(LoadAsync)).ToArray();
         await WaitUntilAsync(() => answered.Count >= 60, "traffic before the switch");
         Volatile.Write(ref switched, true);
+        var switchedAt = clock.ElapsedTicks;
         await _postgres.FailOverAsync();
+        Interlocked.Exchange(ref promotedAt, clock.ElapsedTicks);
 
         // The same process follows the new primary: traffic is served again without a restart.
         await WaitUntilAsync(() => Volatile.Read(ref servedAfterSwitch) >= 60, "traffic served by the new primary");
@@ -119,6 +129,8 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output) : IAsyncLife
         // A refused request whose decision record is on the new primary too: its commit reached the standby but the
         // acknowledgement died with the old primary (in doubt). It was refused all the same and says so in its refusal.
         var inDoubt = refused.Count(r => decided.Contains(r.Key));
+        output.WriteLine($"primary stopped and standby promoted in {(promotedAt - switchedAt) / (double)Stopwatch.Frequency:F2} s; "
+            + $"first request served by the new primary {(firstServedAfterPromotion - promotedAt) / (double)Stopwatch.Frequency:F2} s after the promotion");
         output.WriteLine($"{acknowledged.Count} acknowledged and forwarded, {refused.Count} refused ({inDoubt} of them in doubt), {forwarded.Count} seen upstream");
 
         using var verify = JsonDocument.Parse(await _gateway.Admin().GetStringAsync("/admin/v1/tenants/demo/audit/verify"));
