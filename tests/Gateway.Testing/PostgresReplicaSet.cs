@@ -7,7 +7,7 @@ namespace Gateway.Testing;
 /// A real PostgreSQL primary and a hot standby streaming from it (<see cref="PostgresServer.CreateStandbyAsync"/>), both on
 /// free loopback ports. Synchronous (<c>synchronous_standby_names = '*'</c>, <c>synchronous_commit = on</c>): the primary
 /// acknowledges a commit only once the standby has flushed its WAL, so a commit the primary acknowledged is on the standby
-/// when the primary dies. <see cref="FailOverAsync"/> stops the primary at once (<c>pg_ctl stop -m immediate</c>: a crash,
+/// when the primary dies. <see cref="FailOverAsync"/> (or its two steps) stops the primary at once (<c>pg_ctl stop -m immediate</c>: a crash,
 /// nothing more is shipped) and promotes the standby. The clients' view is <see cref="ConnectionString"/>: both hosts, the
 /// writable primary targeted, as the gateway is configured in production.
 /// </summary>
@@ -64,9 +64,15 @@ public sealed class PostgresReplicaSet : IAsyncDisposable
     /// <summary>The primary dies (immediate stop, as a crash) and the standby is promoted: the switch a failover manager makes.</summary>
     public async Task FailOverAsync()
     {
-        await Primary.StopAsync().ConfigureAwait(false);
-        await Standby.PromoteAsync().ConfigureAwait(false);
+        await StopPrimaryAsync().ConfigureAwait(false);
+        await PromoteStandbyAsync().ConfigureAwait(false);
     }
+
+    /// <summary>The primary dies (immediate stop, as a crash): nothing is shipped to the standby after it.</summary>
+    public Task StopPrimaryAsync() => Primary.StopAsync();
+
+    /// <summary>The standby is promoted (returns once it takes writes).</summary>
+    public Task PromoteStandbyAsync() => Standby.PromoteAsync();
 
     public async ValueTask DisposeAsync()
     {
