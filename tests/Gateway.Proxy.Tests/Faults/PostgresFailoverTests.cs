@@ -16,7 +16,8 @@ namespace Gateway.Proxy.Tests.Faults;
 /// primary dies (immediate stop) and the standby is promoted. Nothing acknowledged is lost: every request the gateway
 /// forwarded (its decision record was acknowledged before forwarding) has its record on the new primary; every request
 /// refused during the switch was refused (503), never forwarded, and its refusal is recorded once the new primary takes
-/// writes; the same process follows the new primary without a restart, and the tenant's chain verifies.
+/// writes; <c>/readyz</c> is unready while no primary answers; the same process follows the new primary without a
+/// restart, and the tenant's chain verifies.
 /// </summary>
 public sealed class PostgresFailoverTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -101,6 +102,11 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output) : IAsyncLife
         var switchedAt = clock.ElapsedTicks;
         await _postgres.StopPrimaryAsync();
         await WaitUntilAsync(() => Volatile.Read(ref refusedSinceSwitch) > 0, "a refusal while no primary answers");
+        using (var unready = await _gateway.Host.Client.GetAsync("/readyz"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, unready.StatusCode);
+        }
+
         await _postgres.PromoteStandbyAsync();
         Interlocked.Exchange(ref promotedAt, clock.ElapsedTicks);
 
@@ -108,6 +114,11 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output) : IAsyncLife
         await WaitUntilAsync(() => Volatile.Read(ref servedAfterSwitch) >= 60, "traffic served by the new primary");
         await stop.CancelAsync();
         await Task.WhenAll(load);
+        await WaitUntilAsync(async () =>
+        {
+            using var ready = await _gateway.Host.Client.GetAsync("/readyz");
+            return ready.StatusCode == HttpStatusCode.OK;
+        }, "ready again");
 
         var forwarded = _gateway.Upstream.Received.Select(static r => r.Target[(r.Target.LastIndexOf('/') + 1)..]).ToHashSet(StringComparer.Ordinal);
         var acknowledged = answered.Where(static a => a.Value.Status == HttpStatusCode.OK).ToDictionary(static a => a.Key, static a => a.Value.Contact, StringComparer.Ordinal);
