@@ -9,7 +9,7 @@ namespace Gateway.Oversight.Http;
 
 /// <summary>
 /// <c>/admin/v1/tenants/{tenant}/audit</c>: records of one chain (paged; <c>?replica=</c>, this replica's by
-/// default), a query across the tenant's chains by time, agent, decision and tool (cursor-paged), and
+/// default), a query across the tenant's chains by time, agent, decision, tool, request and run (cursor-paged), and
 /// verification of every chain of the tenant (auditor or admin).
 /// </summary>
 internal static class AuditEndpoints
@@ -43,7 +43,7 @@ internal static class AuditEndpoints
         }
 
         var filters = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var name in new[] { "agent", "decision", "tool", "request_id" })
+        foreach (var name in new[] { "agent", "decision", "tool", "request_id", "run_id" })
         {
             var value = query[name];
             if (value.Count > 1 || (value.Count == 1 && (string.IsNullOrEmpty(value[0]) || value[0]!.Length > 256)))
@@ -67,6 +67,7 @@ internal static class AuditEndpoints
             Decision = filters["decision"],
             Tool = filters["tool"],
             RequestId = filters["request_id"],
+            RunId = filters["run_id"],
             Limit = (int)limit,
             After = after,
         }, context.RequestAborted);
