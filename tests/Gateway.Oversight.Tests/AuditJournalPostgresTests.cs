@@ -238,16 +238,7 @@ public sealed class AuditJournalPostgresTests(PostgresFixture postgres) : AuditJ
         }
 
         var query = new AuditQuery { RequestId = "q-2500" };
-        await using var explain = database.DataSource.CreateCommand("EXPLAIN " + PostgresAuditStore.QuerySql(query));
-        PostgresAuditStore.AddQueryParameters(explain.Parameters, Tenant, query);
-        var plan = new List<string>();
-        await using (var reader = await explain.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                plan.Add(reader.GetString(0));
-            }
-        }
+        var plan = await PlanAsync(database, query);
 
         Assert.Contains(plan, static line => line.Contains("Bitmap Index Scan on audit_records_request_ids", StringComparison.Ordinal));
         Assert.Single((await new PostgresAuditStore(database).QueryAsync(Tenant, query)).Records);
@@ -272,16 +263,7 @@ public sealed class AuditJournalPostgresTests(PostgresFixture postgres) : AuditJ
         }
 
         var query = new AuditQuery { RunId = "run-" + Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData("25"u8)) };
-        await using var explain = database.DataSource.CreateCommand("EXPLAIN " + PostgresAuditStore.QuerySql(query));
-        PostgresAuditStore.AddQueryParameters(explain.Parameters, Tenant, query);
-        var plan = new List<string>();
-        await using (var reader = await explain.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                plan.Add(reader.GetString(0));
-            }
-        }
+        var plan = await PlanAsync(database, query);
 
         Assert.Contains(plan, static line => line.Contains("audit_records_tenant_run_time", StringComparison.Ordinal));
         Assert.Equal(100, (await new PostgresAuditStore(database).QueryAsync(Tenant, query with { Limit = 1000 })).Records.Count);
@@ -414,6 +396,21 @@ public sealed class AuditJournalPostgresTests(PostgresFixture postgres) : AuditJ
         };
         sink.Release.SetResult();
         await Task.WhenAll([first, .. group]);
+    }
+
+    /// <summary>What the planner does with the store's statement for <paramref name="query"/>, line by line.</summary>
+    private async Task<List<string>> PlanAsync(PostgresDatabase database, AuditQuery query)
+    {
+        await using var explain = database.DataSource.CreateCommand("EXPLAIN " + PostgresAuditStore.QuerySql(query));
+        PostgresAuditStore.AddQueryParameters(explain.Parameters, Tenant, query);
+        var plan = new List<string>();
+        await using var reader = await explain.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            plan.Add(reader.GetString(0));
+        }
+
+        return plan;
     }
 
     /// <summary>Each row's request_ids column beside what <c>audit_request_ids</c> (migration 0018) reads from its line, by seq.</summary>
