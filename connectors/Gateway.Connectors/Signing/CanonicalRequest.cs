@@ -7,8 +7,9 @@ namespace Gateway.Connectors.Signing;
 /// <summary>
 /// The canonical string of the agent protocol: nine lines joined by <c>\n</c>, no trailing newline,
 /// and its HMAC-SHA256 signature <c>v1=&lt;lowercase hex&gt;</c>. A request that carries the person's identity token
-/// (<see cref="SignatureHeaders.Person"/>) has a tenth line, the token's SHA-256: a request without one is signed
-/// exactly as before, so clients that never send it see no change.
+/// (<see cref="SignatureHeaders.Person"/>) has a tenth line, the token's SHA-256; a request that carries a run
+/// (<see cref="SignatureHeaders.Run"/>) has one more line after those, the run id itself. A request without either is
+/// signed exactly as before, so clients that never send them see no change.
 /// </summary>
 public static class CanonicalRequest
 {
@@ -20,7 +21,9 @@ public static class CanonicalRequest
 
     /// <summary>
     /// The canonical string: the nine lines, then, only when <paramref name="personTokenSha256Hex"/> is given (the request
-    /// carries <see cref="SignatureHeaders.Person"/>), a tenth: <see cref="HashPersonToken"/> of the header's value.
+    /// carries <see cref="SignatureHeaders.Person"/>), a tenth: <see cref="HashPersonToken"/> of the header's value; then,
+    /// only when <paramref name="runId"/> is given (the request carries <see cref="SignatureHeaders.Run"/>), the run id as
+    /// sent, last (the tenth line without a person, the eleventh with one).
     /// </summary>
     public static string Build(
         string method,
@@ -31,10 +34,12 @@ public static class CanonicalRequest
         string timestamp,
         string nonce,
         string bodySha256Hex,
-        string? personTokenSha256Hex = null)
+        string? personTokenSha256Hex = null,
+        string? runId = null)
     {
         var nine = string.Join('\n', Scheme, method.ToUpperInvariant(), target, tenant, workspace, agent, timestamp, nonce, bodySha256Hex);
-        return personTokenSha256Hex is null ? nine : nine + "\n" + personTokenSha256Hex;
+        var withPerson = personTokenSha256Hex is null ? nine : nine + "\n" + personTokenSha256Hex;
+        return runId is null ? withPerson : withPerson + "\n" + runId;
     }
 
     /// <summary>Lowercase hex SHA-256 of the <c>X-Gamut-Person</c> header's value (its UTF-8 bytes, as sent): the tenth line.</summary>

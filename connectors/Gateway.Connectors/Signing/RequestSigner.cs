@@ -34,7 +34,7 @@ public sealed class RequestSigner
 
     /// <summary>
     /// Adds the six signature headers for <paramref name="body"/> (which must be the exact bytes sent); an
-    /// <c>X-Gamut-Person</c> header already on the request is covered by the signature.
+    /// <c>X-Gamut-Person</c> or <c>X-Gamut-Run</c> header already on the request is covered by the signature.
     /// </summary>
     public void Sign(HttpRequestMessage request, ReadOnlySpan<byte> body, string? nonce = null)
     {
@@ -45,10 +45,11 @@ public sealed class RequestSigner
         nonce ??= NewNonce();
         var headers = request.Headers;
 
-        // A person's identity token the request carries is covered too (the tenth canonical line).
+        // A person's identity token the request carries is covered too (the tenth canonical line), and so is its run (the last).
         var person = headers.TryGetValues(SignatureHeaders.Person, out var personValues) ? personValues.Single() : null;
+        var run = headers.TryGetValues(SignatureHeaders.Run, out var runValues) ? runValues.Single() : null;
         var canonical = CanonicalRequest.Build(request.Method.Method, target, _tenant, _workspace, _agent, timestamp, nonce, CanonicalRequest.HashBody(body),
-            person is null ? null : CanonicalRequest.HashPersonToken(person));
+            person is null ? null : CanonicalRequest.HashPersonToken(person), run);
         headers.Remove(SignatureHeaders.Tenant);
         headers.Remove(SignatureHeaders.Workspace);
         headers.Remove(SignatureHeaders.Agent);

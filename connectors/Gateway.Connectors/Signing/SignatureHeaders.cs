@@ -16,6 +16,14 @@ public static class SignatureHeaders
     /// the signature covers it through a tenth canonical line (<see cref="CanonicalRequest.HashPersonToken"/>).
     /// </summary>
     public const string Person = "X-Gamut-Person";
+
+    /// <summary>
+    /// The run (<c>run-</c> + 32 hex, minted by <c>POST /v1/runs</c>) a governed request belongs to. Optional; when sent,
+    /// the signature covers it: the canonical string's last line (after the person's), or the RFC 9421 component
+    /// <c>x-gamut-run</c>.
+    /// </summary>
+    public const string Run = "X-Gamut-Run";
+
     /// <summary>RFC 9421's signature input: its presence selects the asymmetric profile (an agent registered with a public key) over <see cref="Signature"/>.</summary>
     public const string SignatureInput = "Signature-Input";
 

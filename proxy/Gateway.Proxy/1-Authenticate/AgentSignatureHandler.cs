@@ -91,6 +91,13 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             string? timestampText = null;
             string? personToken = null;
             MessageSignature? messageSignature = null;
+
+            // The run the request belongs to (X-Gamut-Run), covered by whichever signature proves the agent.
+            if (!RunHeader.TryRead(request.Headers, out var run, out var runCode, out var runDetail))
+            {
+                return Refuse(StatusCodes.Status401Unauthorized, runCode, runDetail);
+            }
+
             if (request.Headers.ContainsKey(SignatureHeaders.SignatureInput))
             {
                 // RFC 9421: an agent registered with a public key (AgentSignatureHandler.MessageSignatures.cs).
@@ -227,7 +234,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             if (signature is not null)
             {
                 var canonical = CanonicalRequest.Build(request.Method, target, claimed.Tenant, claimed.Workspace, claimed.Agent,
-                    timestampText!, claimed.Nonce, CanonicalRequest.HashBody(body), PersonLine(personToken));
+                    timestampText!, claimed.Nonce, CanonicalRequest.HashBody(body), PersonLine(personToken), run);
                 if (SignatureSlotVerifier.Verify(lookup, canonical, signature) is not { } verified)
                 {
                     return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SignatureMismatch, "The signature does not match the request.");
@@ -278,6 +285,13 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
 
                 claimed = forPerson;
             }
+
+            if (await AddRunAsync(context, claimed, run).ConfigureAwait(false) is not { } inRun)
+            {
+                return AuthenticateResult.Fail(_refusal!.Code);
+            }
+
+            claimed = inRun;
 
             // Freshness (the nonce) and the kill switches are the Admit stage's, in its one store call.
             feature.Add(new AuthenticatedRequest(claimed, body));

@@ -7,8 +7,9 @@ namespace Gateway.Proxy.Authenticate;
 /// <summary>
 /// One request's RFC 9421 signature under the gateway's profile, parsed strictly from <c>Signature-Input</c>,
 /// <c>Signature</c>, <c>Content-Digest</c> and the identity headers: one signature, covering exactly
-/// <see cref="RequiredComponents"/> and, on a request acting for a person, <see cref="PersonComponent"/> (each once, no
-/// component parameters; a covered person's header must be sent), with the parameters <c>created</c>,
+/// <see cref="RequiredComponents"/> (each once, no component parameters) and, on a request acting for a person,
+/// <see cref="PersonComponent"/> (a covered person's header must be sent) and, when the request carries a run
+/// (<c>X-Gamut-Run</c>), <see cref="RunComponent"/> too, with the parameters <c>created</c>,
 /// <c>nonce</c> (the v1 nonce rules), <c>keyid</c> and <c>alg</c> (and <c>expires</c>, when given) and no other.
 /// A signature that leaves a required component uncovered is <c>signature_component_missing</c>, one that covers
 /// anything else <c>signature_component_unsupported</c>; everything else malformed is <c>malformed_header</c>, anything
@@ -28,6 +29,9 @@ internal sealed record MessageSignature(
     string ContentDigest,
     byte[] Signature)
 {
+    /// <summary>The component that covers <c>X-Gamut-Run</c>: required when the request carries the header, refused when it does not.</summary>
+    public const string RunComponent = "x-gamut-run";
+
     /// <summary>The components every signature must cover (lowercase, as RFC 9421 names them), in the order the SDKs sign them.</summary>
     public static readonly IReadOnlyList<string> RequiredComponents =
         ["@method", "@target-uri", "content-digest", "x-gamut-tenant", "x-gamut-workspace", "x-gamut-agent"];
@@ -44,13 +48,17 @@ internal sealed record MessageSignature(
     private const int MaxKeyIdLength = 128;
     private const int MaxSignatureBytes = 64;
 
+    /// <summary>The run the request belongs to (<c>X-Gamut-Run</c>, covered as <see cref="RunComponent"/>); null without one.</summary>
+    public string? Run { get; init; }
+
     public static bool TryParse(IHeaderDictionary headers, out MessageSignature? parsed, out string code, out string detail)
     {
         parsed = null;
         if (!SignedRequestHeaders.TryParseIdentity(headers, out var tenant, out var workspace, out var agent, out code, out detail)
             || !SignedRequestHeaders.TryGetSingle(headers, SignatureHeaders.SignatureInput, out var inputText, out code, out detail)
             || !SignedRequestHeaders.TryGetSingle(headers, SignatureHeaders.MessageSignature, out var signatureText, out code, out detail)
-            || !TryGetContentDigest(headers, out var contentDigest, out code, out detail))
+            || !TryGetContentDigest(headers, out var contentDigest, out code, out detail)
+            || !RunHeader.TryRead(headers, out var run, out code, out detail))
         {
             return false;
         }
@@ -70,7 +78,7 @@ internal sealed record MessageSignature(
             return false;
         }
 
-        if (!TryReadComponents(input.Items, out var components, out code, out detail)
+        if (!TryReadComponents(input.Items, run is not null, out var components, out code, out detail)
             || !TryReadParameters(input.Parameters, out var parameters, out code, out detail))
         {
             return false;
@@ -85,7 +93,10 @@ internal sealed record MessageSignature(
         }
 
         parsed = new MessageSignature(tenant, workspace, agent, components, StructuredField.SerializeInnerList(input),
-            parameters.Created, parameters.Expires, parameters.Nonce, parameters.KeyId, parameters.Algorithm, contentDigest, signature);
+            parameters.Created, parameters.Expires, parameters.Nonce, parameters.KeyId, parameters.Algorithm, contentDigest, signature)
+        {
+            Run = run,
+        };
         code = string.Empty;
         detail = string.Empty;
         return true;
@@ -108,16 +119,23 @@ internal sealed record MessageSignature(
         return true;
     }
 
-    private static bool TryReadComponents(IReadOnlyList<StructuredMember> items, out List<string> components, out string code, out string detail)
+    private static bool TryReadComponents(IReadOnlyList<StructuredMember> items, bool carriesRun, out List<string> components, out string code, out string detail)
     {
         var covered = new List<string>(items.Count);
         components = covered;
         foreach (var item in items)
         {
-            if (item.Value is not string name || item.Parameters.Count > 0 || !(RequiredComponents.Contains(name) || name == PersonComponent) || components.Contains(name))
+            if (item.Value is RunComponent && item.Parameters.Count == 0 && !carriesRun)
             {
                 code = ProblemCodes.SignatureComponentUnsupported;
-                detail = $"The signature covers {Describe(item)}; this profile covers exactly {string.Join(", ", RequiredComponents)} (and {PersonComponent} for a person), each once, without parameters.";
+                detail = $"The signature covers \"{RunComponent}\" but the request carries no {SignatureHeaders.Run}.";
+                return false;
+            }
+
+            if (item.Value is not string name || item.Parameters.Count > 0 || !(RequiredComponents.Contains(name) || name == PersonComponent || name == RunComponent) || components.Contains(name))
+            {
+                code = ProblemCodes.SignatureComponentUnsupported;
+                detail = $"The signature covers {Describe(item)}; this profile covers exactly {string.Join(", ", RequiredComponents)} (and \"{PersonComponent}\" for a person, \"{RunComponent}\" with {SignatureHeaders.Run}), each once, without parameters.";
                 return false;
             }
 
@@ -128,6 +146,13 @@ internal sealed record MessageSignature(
         {
             code = ProblemCodes.SignatureComponentMissing;
             detail = $"The signature does not cover \"{missing}\"; it must cover {string.Join(", ", RequiredComponents)}.";
+            return false;
+        }
+
+        if (carriesRun && !covered.Contains(RunComponent))
+        {
+            code = ProblemCodes.SignatureComponentMissing;
+            detail = $"The request carries {SignatureHeaders.Run}: the signature must cover \"{RunComponent}\" too.";
             return false;
         }
 

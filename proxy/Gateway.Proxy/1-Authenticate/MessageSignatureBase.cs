@@ -27,6 +27,7 @@ internal static class MessageSignatureBase
                 "x-gamut-workspace" => signature.Workspace,
                 "x-gamut-agent" => signature.Agent,
                 MessageSignature.PersonComponent => personToken ?? throw new InvalidOperationException("The signature covers the person, who is absent."),
+                MessageSignature.RunComponent => signature.Run,
                 _ => throw new InvalidOperationException($"The profile covers no component {component}."),
             };
             builder.Append('"').Append(component).Append("\": ").Append(value).Append('\n');

@@ -17,16 +17,9 @@ namespace Gateway.Proxy.Tests.Authentication;
 /// </summary>
 public sealed class MessageSignatureVectorTests
 {
-    public static TheoryData<string> Requests()
-    {
-        var data = new TheoryData<string>();
-        foreach (var vector in VectorKeyPair.Vectors.GetProperty("requests").EnumerateArray())
-        {
-            data.Add(vector.GetProperty("name").GetString()!);
-        }
+    public static TheoryData<string> Requests() => NamesOf(VectorKeyPair.Vectors);
 
-        return data;
-    }
+    public static TheoryData<string> RunRequests() => NamesOf(RunVectors);
 
     [Theory]
     [MemberData(nameof(Requests))]
@@ -50,6 +43,46 @@ public sealed class MessageSignatureVectorTests
         Assert.True(key.Verify(signatureBase, parsed.Signature));
         signatureBase[^2] ^= 1;
         Assert.False(key.Verify(signatureBase, parsed.Signature));
+    }
+
+    [Theory]
+    [MemberData(nameof(RunRequests))]
+    public void Verify_SharedRunVector_CoversTheRunAndAcceptsItsSignature(string name)
+    {
+        var vector = FindRun(name);
+        var headers = Headers(vector);
+        headers["X-Gamut-Run"] = Text(vector, "run");
+
+        Assert.True(MessageSignature.TryParse(headers, out var parsed, out var code, out var detail), code + ": " + detail);
+        Assert.Equal(Text(vector, "run"), parsed!.Run);
+        Assert.Equal(RunVectors.GetProperty("components").EnumerateArray().Select(c => c.GetString()), parsed.Components);
+        var signatureBase = MessageSignatureBase.Build(parsed, Text(vector, "method"), Text(vector, "target_uri"));
+        Assert.Equal(Text(vector, "signature_base"), Encoding.UTF8.GetString(signatureBase));
+        Assert.True(Key(vector).Verify(signatureBase, parsed.Signature));
+
+        // Another run in the header: the base changes with it, and the signature no longer verifies.
+        headers["X-Gamut-Run"] = "run-" + new string('0', 32);
+        Assert.True(MessageSignature.TryParse(headers, out var other, out _, out _));
+        Assert.False(Key(vector).Verify(MessageSignatureBase.Build(other!, Text(vector, "method"), Text(vector, "target_uri")), other!.Signature));
+    }
+
+    [Theory]
+    [MemberData(nameof(RunRequests))]
+    public void TryParse_RunVectorWithoutItsRunHeader_IsRefused(string name)
+    {
+        Assert.False(MessageSignature.TryParse(Headers(FindRun(name)), out _, out var code, out _));
+        Assert.Equal("signature_component_unsupported", code);
+    }
+
+    [Theory]
+    [MemberData(nameof(Requests))]
+    public void TryParse_RunHeaderTheSignatureDoesNotCover_IsRefused(string name)
+    {
+        var headers = Headers(Find(name));
+        headers["X-Gamut-Run"] = "run-0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+
+        Assert.False(MessageSignature.TryParse(headers, out _, out var code, out _));
+        Assert.Equal("signature_component_missing", code);
     }
 
     [Theory]
@@ -123,6 +156,22 @@ public sealed class MessageSignatureVectorTests
         Assert.True(WireNames.TryParse<PublicKeyAlgorithm>(pair.Algorithm, out var algorithm));
         return new AgentKey(new AgentPublicKey(algorithm, pair.KeyId, Convert.FromBase64String(pair.PublicKeySpki)));
     }
+
+    private static TheoryData<string> NamesOf(JsonElement group)
+    {
+        var data = new TheoryData<string>();
+        foreach (var vector in group.GetProperty("requests").EnumerateArray())
+        {
+            data.Add(vector.GetProperty("name").GetString()!);
+        }
+
+        return data;
+    }
+
+    private static JsonElement RunVectors => VectorKeyPair.RunSigningVectors.GetProperty("message_signatures");
+
+    private static JsonElement FindRun(string name) =>
+        RunVectors.GetProperty("requests").EnumerateArray().Single(v => v.GetProperty("name").GetString() == name);
 
     private static JsonElement Find(string name) =>
         VectorKeyPair.Vectors.GetProperty("requests").EnumerateArray().Single(v => v.GetProperty("name").GetString() == name);

@@ -19,6 +19,17 @@ public sealed class SharedVectorTests
 
     public static TheoryData<string> PersonSigningCases() => Names("person_signing");
 
+    public static TheoryData<string> RunSigningCases()
+    {
+        var data = new TheoryData<string>();
+        foreach (var vector in Vectors.GetProperty("run_signing").GetProperty("v1").EnumerateArray())
+        {
+            data.Add(vector.GetProperty("name").GetString()!);
+        }
+
+        return data;
+    }
+
     public static TheoryData<string> RefuseCases() => Names("refuse");
 
     public static TheoryData<string> AcceptCases() => Names("accept");
@@ -75,6 +86,30 @@ public sealed class SharedVectorTests
         Assert.Equal(Text(vector, "signature"), CanonicalRequest.Sign(key, canonical));
         Assert.Equal(Text(vector, "signature_without_person"), CanonicalRequest.Sign(key, nine));
         Assert.False(CanonicalRequest.Verify(key, nine, Text(vector, "signature")));
+    }
+
+    [Theory]
+    [MemberData(nameof(RunSigningCases))]
+    public void CanonicalRequest_WithRun_MatchesSharedVectorWithTheRunLineLast(string name)
+    {
+        var vector = Vectors.GetProperty("run_signing").GetProperty("v1").EnumerateArray().Single(v => v.GetProperty("name").GetString() == name);
+        var bodyHash = CanonicalRequest.HashBody(Encoding.UTF8.GetBytes(Text(vector, "body")));
+        Assert.Equal(Text(vector, "body_sha256"), bodyHash);
+        var personHash = vector.TryGetProperty("person", out var person) ? CanonicalRequest.HashPersonToken(person.GetString()!) : null;
+        string Build(string? run) => CanonicalRequest.Build(
+            Text(vector, "method"), Text(vector, "target"), Text(vector, "tenant"), Text(vector, "workspace"),
+            Text(vector, "agent"), Text(vector, "timestamp"), Text(vector, "nonce"), bodyHash, personHash, run);
+
+        var canonical = Build(Text(vector, "run"));
+        var withoutRun = Build(null);
+
+        var key = Encoding.UTF8.GetBytes(Text(vector, "secret"));
+        Assert.Equal(Text(vector, "canonical"), canonical);
+        Assert.Equal(withoutRun + "\n" + Text(vector, "run"), canonical);
+        Assert.Equal(personHash is null ? 10 : 11, canonical.Split('\n').Length);
+        Assert.Equal(Text(vector, "signature"), CanonicalRequest.Sign(key, canonical));
+        Assert.Equal(Text(vector, "signature_without_run"), CanonicalRequest.Sign(key, withoutRun));
+        Assert.False(CanonicalRequest.Verify(key, withoutRun, Text(vector, "signature")));
     }
 
     [Theory]

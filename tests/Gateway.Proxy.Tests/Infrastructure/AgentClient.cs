@@ -37,13 +37,22 @@ public sealed class AgentClient
     public HttpRequestMessage CreateForPerson(HttpMethod method, string target, string? json, string personToken, string? nonce = null) =>
         Create(method, new Uri(_http.BaseAddress!, target), json, nonce, personToken);
 
+    /// <summary>Builds and signs a request that belongs to a run (<c>X-Gamut-Run</c>, covered by the signature's last line).</summary>
+    public HttpRequestMessage CreateInRun(HttpMethod method, string target, string? json, string run, string? personToken = null) =>
+        Create(method, new Uri(_http.BaseAddress!, target), json, null, personToken, run);
+
     /// <summary>Builds and signs a request whose target is sent exactly as written (no dot-segment or escape normalisation).</summary>
     public HttpRequestMessage CreateRaw(HttpMethod method, string rawTarget, string? json = null) =>
         Create(method, new Uri(_http.BaseAddress!.GetLeftPart(UriPartial.Authority) + rawTarget, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true }), json, null);
 
-    private HttpRequestMessage Create(HttpMethod method, Uri uri, string? json, string? nonce, string? personToken = null)
+    private HttpRequestMessage Create(HttpMethod method, Uri uri, string? json, string? nonce, string? personToken = null, string? run = null)
     {
         var request = new HttpRequestMessage(method, uri);
+        if (run is not null)
+        {
+            request.Headers.TryAddWithoutValidation(SignatureHeaders.Run, run);
+        }
+
         if (personToken is not null)
         {
             request.Headers.TryAddWithoutValidation(SignatureHeaders.Person, personToken);

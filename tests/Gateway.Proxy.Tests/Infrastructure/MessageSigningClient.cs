@@ -18,7 +18,8 @@ public sealed record MessageSigningParts(
     string KeyId,
     string Algorithm,
     IReadOnlyList<string> Components,
-    string? Person = null)
+    string? Person = null,
+    string? Run = null)
 {
     /// <summary>The profile's components, in the order the SDKs sign them.</summary>
     public static readonly IReadOnlyList<string> Profile =
@@ -39,7 +40,7 @@ public sealed record MessageSigningParts(
         {
             ["@method"] = Method, ["@target-uri"] = TargetUri, ["content-digest"] = ContentDigest,
             ["x-gamut-tenant"] = Tenant, ["x-gamut-workspace"] = Workspace, ["x-gamut-agent"] = Agent,
-            ["x-gamut-person"] = Person ?? string.Empty,
+            ["x-gamut-person"] = Person ?? string.Empty, ["x-gamut-run"] = Run ?? string.Empty,
         };
         return string.Concat(Components.Select(c => $"\"{c}\": {values[c]}\n")) + "\"@signature-params\": " + SignatureParameters;
     }
@@ -69,7 +70,8 @@ public sealed class MessageSigningClient(HttpClient http, VectorKeyPair key, str
         Func<MessageSigningParts, MessageSigningParts>? sentParameters = null,
         long? created = null,
         string contentType = "application/json",
-        string? personToken = null)
+        string? personToken = null,
+        string? run = null)
     {
         var uri = new Uri(http.BaseAddress!, target);
         var request = new HttpRequestMessage(method, uri);
@@ -83,10 +85,18 @@ public sealed class MessageSigningClient(HttpClient http, VectorKeyPair key, str
         var parts = new MessageSigningParts(
             method.Method, uri.GetLeftPart(UriPartial.Authority) + uri.PathAndQuery, Digest(body), tenant, workspace, agent,
             created ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds(), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
-            Key.KeyId, Key.Algorithm, personToken is null ? MessageSigningParts.Profile : MessageSigningParts.ProfileForPerson, personToken);
+            Key.KeyId, Key.Algorithm,
+            [.. personToken is null ? MessageSigningParts.Profile : MessageSigningParts.ProfileForPerson, .. run is null ? [] : (string[])["x-gamut-run"]],
+            personToken, run);
         if (personToken is not null)
         {
             request.Headers.TryAddWithoutValidation("X-Gamut-Person", personToken);
+        }
+
+        if (run is not null)
+        {
+            // The run the request belongs to, covered after the profile's six components (and the person's).
+            request.Headers.Add("X-Gamut-Run", run);
         }
 
         request.Headers.Add("X-Gamut-Tenant", parts.Tenant);

@@ -22,7 +22,10 @@ public sealed class VectorKeyPair
     }
 
     /// <summary>The <c>message_signatures</c> group of the shared vectors (first: the keys below are read from it).</summary>
-    public static JsonElement Vectors { get; } = LoadVectors();
+    public static JsonElement Vectors { get; } = LoadVectors("message_signatures");
+
+    /// <summary>The <c>run_signing</c> group: requests that belong to a run (<c>X-Gamut-Run</c>), signed with these keys.</summary>
+    public static JsonElement RunSigningVectors { get; } = LoadVectors("run_signing");
 
     public static VectorKeyPair Ed25519 { get; } = Load("ed25519-demo");
 
@@ -59,9 +62,9 @@ public sealed class VectorKeyPair
     private static VectorKeyPair Load(string name) =>
         new(Vectors.GetProperty("keys").EnumerateArray().Single(k => k.GetProperty("name").GetString() == name));
 
-    private static JsonElement LoadVectors()
+    private static JsonElement LoadVectors(string group)
     {
         using var document = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(RepositoryRoot.Path, "tests", "vectors", "agent-protocol.json")));
-        return document.RootElement.GetProperty("message_signatures").Clone();
+        return document.RootElement.GetProperty(group).Clone();
     }
 }
