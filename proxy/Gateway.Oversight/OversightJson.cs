@@ -20,4 +20,8 @@ public static class OversightJson
     public static JsonTypeInfo<Incident> Incident => OversightJsonContext.Default.Incident;
 
     public static JsonTypeInfo<Delegations.DelegationIssued> DelegationIssued => OversightJsonContext.Default.DelegationIssued;
+
+    public static JsonTypeInfo<Runs.RunInfo> RunInfo => OversightJsonContext.Default.RunInfo;
+
+    public static JsonTypeInfo<Runs.RunEventRecorded> RunEventRecorded => OversightJsonContext.Default.RunEventRecorded;
 }

@@ -46,6 +46,13 @@ namespace Gateway.Oversight;
 [JsonSerializable(typeof(Delegations.DelegationIssued))]
 [JsonSerializable(typeof(DelegationListResponse))]
 [JsonSerializable(typeof(DelegationRevokedResponse))]
+[JsonSerializable(typeof(Runs.RunRecord))]
+[JsonSerializable(typeof(Runs.RunEnd))]
+[JsonSerializable(typeof(Runs.RunInfo))]
+[JsonSerializable(typeof(Runs.RunEventRecorded))]
+[JsonSerializable(typeof(RunCancelRequest))]
+[JsonSerializable(typeof(RunListResponse))]
+[JsonSerializable(typeof(RunStoryResponse))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(string))]
 internal sealed partial class OversightJsonContext : JsonSerializerContext;

@@ -99,6 +99,7 @@ public static class GatewayApplication
         services.AddAgentSignatureAuthentication();
         services.AddActingForPerson(configuration);
         services.AddSingleton<PersonAuthentication>();
+        services.AddSingleton<RunAuthentication>();
         services.AddAgentAccessTokens(configuration, keys);
 
         // 3-Admit: nonce, kill switches, rate limits in one store call.
@@ -137,9 +138,10 @@ public static class GatewayApplication
         // The gateway's own MCP server on /mcp: its tool calls walk the stages above (route McpCall).
         services.AddGatewayMcpServer(configuration);
 
-        // Beside the walk: the approval poll, delegations and health.
+        // Beside the walk: the approval poll, delegations, runs and health.
         services.AddSingleton<ApprovalPollHandler>();
         services.AddSingleton<DelegationHandler>();
+        services.AddSingleton<RunHandler>();
         services.AddGatewayHealthChecks();
 
         // Last: it decorates the registered IStateStore with store spans.

@@ -80,5 +80,17 @@ public static class StoreKeys
     /// <summary>A registered agent's delegation generation: raising it revokes every child it (and its children) issued before.</summary>
     public static string DelegationGeneration(string tenant, string agent) => $"{Prefix}{{{tenant}}}:delegation-generation:{agent}";
 
+    /// <summary>A run's record (written once at start), under the registered agent it belongs to, until the run's retention ends.</summary>
+    public static string Run(string tenant, string agent, string runId) => $"{Prefix}{{{tenant}}}:run:{agent}:{runId}";
+
+    /// <summary>How the run ended (completed, failed, cancelled, by whom): absent while it is active; the first ending stored wins.</summary>
+    public static string RunEnd(string tenant, string agent, string runId) => $"{Prefix}{{{tenant}}}:run-end:{agent}:{runId}";
+
+    /// <summary>The registered agent a run of the tenant belongs to, by the run's id alone (what an operator names).</summary>
+    public static string RunOwner(string tenant, string runId) => $"{Prefix}{{{tenant}}}:run-owner:{runId}";
+
+    /// <summary>The runs of the tenant started on one UTC day (a set of <c>agent/run id</c>), to list them.</summary>
+    public static string Runs(string tenant, long day) => string.Create(CultureInfo.InvariantCulture, $"{Prefix}{{{tenant}}}:runs:{day}");
+
     public static string AdminToken(string tokenHash) => $"{Prefix}admin-token:{tokenHash}";
 }

@@ -238,19 +238,36 @@ public sealed class AuditJournalPostgresTests(PostgresFixture postgres) : AuditJ
         }
 
         var query = new AuditQuery { RequestId = "q-2500" };
-        await using var explain = database.DataSource.CreateCommand("EXPLAIN " + PostgresAuditStore.QuerySql(query));
-        PostgresAuditStore.AddQueryParameters(explain.Parameters, Tenant, query);
-        var plan = new List<string>();
-        await using (var reader = await explain.ExecuteReaderAsync())
+        var plan = await PlanAsync(database, query);
+
+        // The journal is partitioned by day (migration 0030): the index is each partition's copy of audit_records_request_ids.
+        Assert.Contains(plan, static line => System.Text.RegularExpressions.Regex.IsMatch(line, @"Bitmap Index Scan on audit_records_\w*request_ids"));
+        Assert.Single((await new PostgresAuditStore(database).QueryAsync(Tenant, query)).Records);
+    }
+
+    [Fact]
+    public async Task QueryAsync_ByRun_IsPlannedOnTheRunIndex()
+    {
+        // 5,000 rows, one run every 100 of them, analysed: a run's timeline reads the (tenant, run_id, time) index.
+        await using var database = new PostgresDatabase(NpgsqlDataSource.Create(await (await PostgresServer.Shared).CreateDatabaseAsync()), TimeSpan.FromSeconds(30));
+        await new PostgresMigrator(database).MigrateAsync();
+        await using (var fill = database.DataSource.CreateCommand($$"""
+            INSERT INTO audit_records (tenant, replica, seq, time, agent, decision, prev_hash, hash, line, request_ids, run_id)
+            SELECT '{{Tenant}}', 'r1', k, now() + make_interval(secs => k), 'agent', 'allow',
+                   CASE WHEN k = 1 THEN repeat('0', 64) ELSE md5((k - 1)::text) || md5((k - 1)::text) END,
+                   md5(k::text) || md5(k::text), '{}', '{}', 'run-' || md5((k / 100)::text)
+            FROM generate_series(1, 5000) AS k;
+            ANALYZE audit_records;
+            """))
         {
-            while (await reader.ReadAsync())
-            {
-                plan.Add(reader.GetString(0));
-            }
+            await fill.ExecuteNonQueryAsync();
         }
 
-        Assert.Contains(plan, static line => line.Contains("Bitmap Index Scan on audit_records_request_ids", StringComparison.Ordinal));
-        Assert.Single((await new PostgresAuditStore(database).QueryAsync(Tenant, query)).Records);
+        var query = new AuditQuery { RunId = "run-" + Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData("25"u8)) };
+        var plan = await PlanAsync(database, query);
+
+        Assert.Contains(plan, static line => line.Contains("audit_records_tenant_run_time", StringComparison.Ordinal));
+        Assert.Equal(100, (await new PostgresAuditStore(database).QueryAsync(Tenant, query with { Limit = 1000 })).Records.Count);
     }
 
     [Fact]
@@ -276,6 +293,33 @@ public sealed class AuditJournalPostgresTests(PostgresFixture postgres) : AuditJ
         var verified = await journal.VerifyAsync(Tenant);
         Assert.True(verified.Intact, verified.Reason);
         Assert.Equal(5, verified.Records);
+    }
+
+    [Fact]
+    public async Task Migrate0030_JournalWrittenBeforePartitioning_GoesOnInThePartitionedJournalAndVerifies()
+    {
+        // A journal the writer filled at migration 0018, partitioned in place with its rows in it, then written on.
+        await using var upgraded = new PostgresDatabase(NpgsqlDataSource.Create(await (await PostgresServer.Shared).CreateDatabaseAsync()), TimeSpan.FromSeconds(30));
+        await new PostgresMigrator(upgraded, [.. PostgresMigration.Embedded.Where(static m => m.Version < 30)], null).MigrateAsync();
+        var before = TestServices.Journal(new PostgresAuditStore(upgraded), Time);
+        for (var i = 0; i < 3; i++)
+        {
+            await before.AppendAsync(new AuditEntry { Tenant = Tenant, Agent = "agent-1", Decision = "allow", StatusCode = 200, RequestId = "before-" + i });
+        }
+
+        var applied = await new PostgresMigrator(upgraded).MigrateAsync();
+        var after = TestServices.Journal(new PostgresAuditStore(upgraded), Time);
+        for (var i = 0; i < 2; i++)
+        {
+            await after.AppendAsync(new AuditEntry { Tenant = Tenant, Agent = "agent-1", Decision = "allow", StatusCode = 200, RequestId = "after-" + i });
+        }
+
+        Assert.Contains(30, applied.Select(static m => m.Version));
+        var verified = await after.VerifyAsync(Tenant);
+        Assert.True(verified.Intact, verified.Reason);
+        Assert.Equal(5, verified.Records);
+        Assert.Single((await after.QueryAsync(Tenant, new AuditQuery { RequestId = "before-1" })).Records);
+        Assert.NotEmpty(await new PostgresAuditPartitions(upgraded).ListAsync());
     }
 
     protected override IAuditStore CreateSink() => new PostgresAuditStore(postgres.Database);
@@ -380,6 +424,21 @@ public sealed class AuditJournalPostgresTests(PostgresFixture postgres) : AuditJ
         };
         sink.Release.SetResult();
         await Task.WhenAll([first, .. group]);
+    }
+
+    /// <summary>What the planner does with the store's statement for <paramref name="query"/>, line by line.</summary>
+    private async Task<List<string>> PlanAsync(PostgresDatabase database, AuditQuery query)
+    {
+        await using var explain = database.DataSource.CreateCommand("EXPLAIN " + PostgresAuditStore.QuerySql(query));
+        PostgresAuditStore.AddQueryParameters(explain.Parameters, Tenant, query);
+        var plan = new List<string>();
+        await using var reader = await explain.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            plan.Add(reader.GetString(0));
+        }
+
+        return plan;
     }
 
     /// <summary>Each row's request_ids column beside what <c>audit_request_ids</c> (migration 0018) reads from its line, by seq.</summary>

@@ -67,6 +67,28 @@ public sealed class AuditJournalSealTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Seal_RunMembers_AreWrittenCanonicallyWithTheEventsDetailSorted()
+    {
+        using var detail = JsonDocument.Parse("""{"z":"é\u0041","a":[3,{"y":1,"b":true}]}""");
+        var (_, line) = AuditVectors.SealToText(Unsigned("x") with
+        {
+            RunId = "run-0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+            RunEndedBy = "admin:ops",
+            RunEvent = new AuditRunEvent { Type = "step", Name = "plan", Detail = detail.RootElement.Clone(), By = "agent:a" },
+        });
+
+        using var stored = JsonDocument.Parse(line);
+        var root = stored.RootElement;
+        var names = root.EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Equal(names.Order(StringComparer.Ordinal), names);
+        Assert.Equal("run-0f1e2d3c4b5a69788796a5b4c3d2e1f0", root.GetProperty("run_id").GetString());
+        Assert.Equal("admin:ops", root.GetProperty("run_ended_by").GetString());
+        Assert.Equal("""{"by":"agent:a","detail":{"a":[3,{"b":true,"y":1}],"z":"éA"},"name":"plan","type":"step"}""", root.GetProperty("run_event").GetRawText());
+        Assert.Equal(AuditCanonicalJson.Canonicalize(root), line);
+        Assert.Equal(root.GetProperty("hash").GetString(), AuditCanonicalJson.ComputeHash(root));
+    }
+
+    [Fact]
     public void Seal_NullOptionalMembers_AreLeftOut()
     {
         var (_, line) = AuditVectors.SealToText(new AuditRecord { Seq = 1, Time = DateTimeOffset.UnixEpoch, Tenant = "t", Agent = "a", Decision = "block", PrevHash = AuditCanonicalJson.GenesisHash, Replica = "r" });

@@ -183,6 +183,39 @@ public abstract class AuditJournalTests
     }
 
     [Fact]
+    public async Task QueryAsync_ByRun_ReturnsTheRunsRecordsInOrderAndNoOther()
+    {
+        const string Run = "run-0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+        var journal = TestServices.Journal(CreateSink(), Time);
+        for (var i = 0; i < 6; i++)
+        {
+            Time.Advance(TimeSpan.FromMilliseconds(10));
+            await journal.AppendAsync(new AuditEntry
+            {
+                Tenant = Tenant,
+                Agent = "a",
+                Decision = i % 3 == 0 ? "run_event" : "allow",
+                RequestId = "run-req-" + i,
+                StatusCode = 200,
+                RunId = i % 2 == 0 ? Run : null,
+                RunEvent = i % 3 == 0 ? new AuditRunEvent { Type = "step", Name = "s" + i } : null,
+            });
+        }
+
+        var reader = TestServices.Journal(CreateSink(), Time);
+        var all = await reader.QueryAsync(Tenant, new AuditQuery { RunId = Run });
+        var first = await reader.QueryAsync(Tenant, new AuditQuery { RunId = Run, Limit = 2 });
+        var rest = await reader.QueryAsync(Tenant, new AuditQuery { RunId = Run, Limit = 2, After = first.Next });
+        var events = await reader.QueryAsync(Tenant, new AuditQuery { RunId = Run, Decision = "run_event" });
+
+        Assert.Equal(["run-req-0", "run-req-2", "run-req-4"], all.Records.Select(r => r.GetProperty("request_id").GetString()));
+        Assert.Equal(["run-req-0", "run-req-2", "run-req-4"], first.Records.Concat(rest.Records).Select(r => r.GetProperty("request_id").GetString()));
+        Assert.Equal("s0", Assert.Single(events.Records).GetProperty("run_event").GetProperty("name").GetString());
+        Assert.Empty((await reader.QueryAsync(Tenant, new AuditQuery { RunId = "run-" + new string('0', 32) })).Records);
+        Assert.True((await reader.VerifyAsync(Tenant)).Intact);
+    }
+
+    [Fact]
     public async Task AppendAsync_Records_FormAHashChainFromGenesis()
     {
         var journal = TestServices.Journal(CreateSink(), Time);

@@ -75,4 +75,9 @@ public sealed record Explanation
     [JsonPropertyName("actor_chain")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<ActorLink>? ActorChain { get; init; }
+
+    /// <summary>The run the request acted in (<c>X-Gamut-Run</c>, or a delegated child's grant); null (absent) for none.</summary>
+    [JsonPropertyName("run_id")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? RunId { get; init; }
 }

@@ -24,6 +24,9 @@ public sealed record DecisionTokenGrant(string TokenId, long TenantGeneration, l
     /// <summary>The actor chain the token names (<see cref="DecisionTokenPayload.ActorChain"/>); null when the agent acted alone.</summary>
     public IReadOnlyList<ActorLink>? ActorChain { get; init; }
 
+    /// <summary>The run the token names (<see cref="DecisionTokenPayload.Run"/>); null when the request named none.</summary>
+    public string? Run { get; init; }
+
     /// <summary>A fresh token id: 16 random bytes, base64url (22 characters).</summary>
     public static string NewTokenId()
     {

@@ -116,6 +116,7 @@ public sealed class DecisionTokenIssuer
             ApprovalId = grant.ApprovalId,
             Evaluation = evaluation ? true : null,
             ActorChain = grant.ActorChain,
+            Run = grant.Run,
         };
 
         return Encode(JsonSerializer.SerializeToUtf8Bytes(payload, PolicyJsonContext.Default.DecisionTokenPayload));

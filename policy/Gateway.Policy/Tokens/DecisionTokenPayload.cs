@@ -82,6 +82,11 @@ public sealed record DecisionTokenPayload
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<ActorLink>? ActorChain { get; init; }
 
+    /// <summary>The run the decision was made in (<c>X-Gamut-Run</c>, or a delegated child's grant), when it was made in one.</summary>
+    [JsonPropertyName("run")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Run { get; init; }
+
     /// <summary>The agent whose token generation governs the token: the chain's registered agent, else <see cref="Agent"/>.</summary>
     [JsonIgnore]
     public string GenerationAgent

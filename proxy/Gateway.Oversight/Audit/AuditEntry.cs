@@ -92,6 +92,21 @@ public record AuditEntry
     public IReadOnlyList<Gateway.Policy.ActorLink>? ActorChain { get; init; }
 
     /// <summary>
+    /// The run the request acted in (its <c>X-Gamut-Run</c>, or a delegated child's grant), or the run a run's own record is
+    /// about; null for a request that named no run, and in records written before runs.
+    /// </summary>
+    public string? RunId { get; init; }
+
+    /// <summary>On a run's own records (it started, an event, it was cancelled): what happened; null on every other record.</summary>
+    public AuditRunEvent? RunEvent { get; init; }
+
+    /// <summary>
+    /// On a refusal because the run had ended (<c>run_cancelled</c>, <c>run_ended</c>): who ended it (<c>agent:&lt;id&gt;</c>,
+    /// <c>admin:&lt;token name&gt;</c>); null otherwise.
+    /// </summary>
+    public string? RunEndedBy { get; init; }
+
+    /// <summary>
     /// For one record standing for several requests (<see cref="Fold"/>): how many requests it records; their ids are
     /// <see cref="RequestIds"/> (repeated refusals), or those of <see cref="Outcomes"/> (outcomes) or of
     /// <see cref="Decisions"/> (decisions), and

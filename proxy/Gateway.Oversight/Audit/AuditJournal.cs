@@ -340,6 +340,7 @@ public sealed class AuditJournal
             key = new AuditCursor(time, replica, seq);
             if ((query.From is { } from && time < from) || (query.To is { } to && time >= to)
                 || !Matches(root, "agent", query.Agent) || !Matches(root, "decision", query.Decision) || !Matches(root, "tool", query.Tool)
+                || !Matches(root, "run_id", query.RunId)
                 || (query.RequestId is { } requestId && !NamesRequest(root, requestId))
                 || (query.After is { } after && key.CompareTo(after) <= 0))
             {

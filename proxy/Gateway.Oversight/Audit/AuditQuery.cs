@@ -26,6 +26,9 @@ public sealed record AuditQuery
     /// </summary>
     public string? RequestId { get; init; }
 
+    /// <summary>A run's id: the records of the requests that acted in it and the run's own records (started, events, cancelled).</summary>
+    public string? RunId { get; init; }
+
     public int Limit { get; init; } = 100;
 
     public AuditCursor? After { get; init; }

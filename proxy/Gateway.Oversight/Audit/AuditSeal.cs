@@ -155,6 +155,14 @@ internal static class AuditSeal
             WriteStrings(json, requestIds);
         }
 
+        members.String("run_ended_by"u8, r.RunEndedBy);
+        if (r.RunEvent is { } runEvent)
+        {
+            members.Name("run_event"u8);
+            WriteRunEvent(json, runEvent);
+        }
+
+        members.String("run_id"u8, r.RunId);
         members.String("secret_slot"u8, r.SecretSlot);
         members.Number("seq"u8, r.Seq);
         if (r.Simulated is { } simulated)
@@ -204,6 +212,23 @@ internal static class AuditSeal
             members.String("request_id"u8, decision.RequestId);
             json.WriteRaw("}"u8);
         });
+
+    /// <summary>A run's event: its members sorted (<c>by</c>, <c>detail</c>, <c>name</c>, <c>type</c>), absent values left out, the detail canonical.</summary>
+    private static void WriteRunEvent(CanonicalJsonWriter json, AuditRunEvent runEvent)
+    {
+        var members = new MemberWriter(json);
+        json.WriteRaw("{"u8);
+        members.String("by"u8, runEvent.By);
+        if (runEvent.Detail is { } detail)
+        {
+            members.Name("detail"u8);
+            json.WriteElement(detail);
+        }
+
+        members.String("name"u8, runEvent.Name);
+        members.String("type"u8, runEvent.Type);
+        json.WriteRaw("}"u8);
+    }
 
     /// <summary>The actor chain, first principal first: each link's members sorted (<c>id</c>, <c>kind</c>, <c>name</c>, <c>run_id</c>), absent values left out.</summary>
     private static void WriteActorChain(CanonicalJsonWriter json, IReadOnlyList<ActorLink> chain) =>

@@ -13,7 +13,8 @@ namespace Gateway.Oversight.Audit;
 /// <c>request_id</c>, then its <c>request_ids</c>, <c>outcomes[].request_id</c> and <c>decisions[].request_id</c>, string
 /// values only), as the database's <c>audit_request_ids(line)</c> reads them: all rows' ids in one array
 /// (<see cref="RequestIds"/>), each row's from <see cref="RequestIdStarts"/> (1-based, as PostgreSQL's arrays) for
-/// <see cref="RequestIdCounts"/> ids, so that a group's ids go in one parameter without a JSON text to parse.
+/// <see cref="RequestIdCounts"/> ids, so that a group's ids go in one parameter without a JSON text to parse. Since
+/// migration 0019 also the line's <c>run_id</c> (<see cref="RunIds"/>).
 /// </summary>
 internal sealed class PostgresAuditColumns
 {
@@ -26,6 +27,7 @@ internal sealed class PostgresAuditColumns
         Decisions = new string?[count];
         PrevHashes = new string?[count];
         Hashes = new string?[count];
+        RunIds = new string?[count];
         RequestIdStarts = new int[count];
         RequestIdCounts = new int[count];
     }
@@ -43,6 +45,9 @@ internal sealed class PostgresAuditColumns
     public string?[] PrevHashes { get; }
 
     public string?[] Hashes { get; }
+
+    /// <summary>The run each line names (<c>run_id</c>), null for none.</summary>
+    public string?[] RunIds { get; }
 
     /// <summary>Every row's request ids, row after row.</summary>
     public string[] RequestIds { get; private set; } = [];
@@ -93,6 +98,7 @@ internal sealed class PostgresAuditColumns
                 : reader.ValueTextEquals("decision"u8) ? Decisions
                 : reader.ValueTextEquals("prev_hash"u8) ? PrevHashes
                 : reader.ValueTextEquals("hash"u8) ? Hashes
+                : reader.ValueTextEquals("run_id"u8) ? RunIds
                 : null;
             reader.Read();
             if (column is null)

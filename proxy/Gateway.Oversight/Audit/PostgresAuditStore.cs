@@ -33,25 +33,27 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
     // The group's columns beside its lines ($4 lines; $5 times as text, cast as the line's text was; $6 agents, $7 tools,
     // $8 decisions, $9 prev_hashes, $10 hashes: PostgresAuditColumns), so the database parses no JSON; the explanations
     // ($11 digests, $12 texts; empty arrays for none) in a data-modifying WITH: one statement, one round trip. Since
-    // migration 0018 the request ids: all rows' in $13, each row's from $14 for $15 (none: empty, never NULL).
+    // migration 0018 the request ids: all rows' in $13, each row's from $14 for $15 (none: empty, never NULL); since
+    // migration 0019 each row's run ($16, NULL for none).
     private const string InsertGroup = """
         WITH explanations AS (
             INSERT INTO audit_explanations (tenant, digest, explanation)
             SELECT $1, x.d, x.e FROM unnest($11::text[], $12::text[]) AS x(d, e)
             ON CONFLICT (tenant, digest) DO NOTHING)
-        INSERT INTO audit_records (tenant, replica, seq, time, agent, tool, decision, prev_hash, hash, line, request_ids)
+        INSERT INTO audit_records (tenant, replica, seq, time, agent, tool, decision, prev_hash, hash, line, request_ids, run_id)
         SELECT $1, $2, $3 + u.o, u.t::timestamptz, u.a, u.tl, u.d, u.p, u.h, u.l,
-               CASE WHEN u.n > 0 THEN ($13::text[])[u.s:u.s + u.n - 1] ELSE '{}' END
-        FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $14::int[], $15::int[])
-            WITH ORDINALITY AS u(l, t, a, tl, d, p, h, s, n, o)
+               CASE WHEN u.n > 0 THEN ($13::text[])[u.s:u.s + u.n - 1] ELSE '{}' END, u.r
+        FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $14::int[], $15::int[], $16::text[])
+            WITH ORDINALITY AS u(l, t, a, tl, d, p, h, s, n, r, o)
         ORDER BY u.o
         """;
 
-    // The query's filters after the tenant ($2, $3 the time range; $4 agent, $5 decision, $6 tool; $7..$9 the cursor),
-    // each ignored when null, in (time, replica, seq) order, $10 rows at most.
+    // The query's filters after the tenant ($2, $3 the time range; $4 agent, $5 decision, $6 tool; $7..$9 the cursor;
+    // $11 the run), each ignored when null, in (time, replica, seq) order, $10 rows at most.
     private const string QueryFiltersAndOrder = """
           AND ($2::timestamptz IS NULL OR time >= $2) AND ($3::timestamptz IS NULL OR time < $3)
           AND ($4::text IS NULL OR agent = $4) AND ($5::text IS NULL OR decision = $5) AND ($6::text IS NULL OR tool = $6)
+          AND ($11::text IS NULL OR run_id = $11)
           AND ($7::timestamptz IS NULL OR (time, replica COLLATE "C", seq) > ($7, $8 COLLATE "C", $9))
         ORDER BY time, replica COLLATE "C", seq
         LIMIT $10
@@ -63,10 +65,17 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
         {QueryFiltersAndOrder}
         """;
 
-    // By request id ($11): from the GIN index on request_ids (migration 0018), which names every request a row stands for.
+    // By run ($11, not null): from the index on (tenant, run_id, time) (migration 0019): a run's records in time order.
+    private const string QueryByRun = $"""
+        SELECT line, time, replica, seq FROM audit_records
+        WHERE tenant = $1 AND run_id = $11
+        {QueryFiltersAndOrder}
+        """;
+
+    // By request id ($12): from the GIN index on request_ids (migration 0018), which names every request a row stands for.
     private const string QueryByRequestId = $"""
         SELECT line, time, replica, seq FROM audit_records
-        WHERE tenant = $1 AND request_ids @> ARRAY[$11::text]
+        WHERE tenant = $1 AND request_ids @> ARRAY[$12::text]
         {QueryFiltersAndOrder}
         """;
 
@@ -102,6 +111,7 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
         AddTexts(insert.Parameters, columns.RequestIds);
         AddIntegers(insert.Parameters, columns.RequestIdStarts);
         AddIntegers(insert.Parameters, columns.RequestIdCounts);
+        AddTexts(insert.Parameters, columns.RunIds);
         try
         {
             // The whole transaction (scope, insert, commit) in one round trip.
@@ -266,7 +276,7 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
     }
 
     /// <summary>The statement that answers <paramref name="query"/>: by request id from its index when it names one.</summary>
-    internal static string QuerySql(AuditQuery query) => query.RequestId is null ? Query : QueryByRequestId;
+    internal static string QuerySql(AuditQuery query) => query.RequestId is not null ? QueryByRequestId : query.RunId is not null ? QueryByRun : Query;
 
     /// <summary>The parameters of <see cref="QuerySql"/>.</summary>
     internal static void AddQueryParameters(NpgsqlParameterCollection parameters, string tenant, AuditQuery query)
@@ -281,6 +291,7 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
         parameters.Add(new NpgsqlParameter { Value = (object?)query.After?.Replica ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         parameters.Add(new NpgsqlParameter { Value = (object?)query.After?.Seq ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
         parameters.Add(new NpgsqlParameter<int> { TypedValue = query.Limit + 1 });
+        parameters.Add(new NpgsqlParameter { Value = (object?)query.RunId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         if (query.RequestId is { } requestId)
         {
             parameters.Add(new NpgsqlParameter<string> { TypedValue = requestId });

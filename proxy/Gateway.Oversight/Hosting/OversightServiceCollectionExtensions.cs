@@ -62,6 +62,7 @@ public static class OversightServiceCollectionExtensions
         services.TryAddSingleton<AdminTokenService>();
         services.TryAddSingleton<AgentStatusService>();
         services.TryAddSingleton<Delegations.DelegationStore>();
+        services.TryAddSingleton<Runs.RunStore>();
         services.TryAddSingleton<Tokens.TokenGenerations>();
         services.TryAddSingleton(static sp => new Gateway.Policy.Tokens.DecisionTokenReader(sp.GetRequiredService<OversightKeys>().DecisionSigningKey.Span));
         services.TryAddSingleton<Tokens.DecisionTokenVerifier>();

@@ -82,6 +82,12 @@ public static class ProblemCodes
     public const string DelegationWidensAuthority = "delegation_widens_authority";
     public const string DelegatorSuspended = "delegator_suspended";
 
+    // Runs (X-Gamut-Run, POST /v1/runs): 403 a run that is not the agent's (unknown, another agent's or tenant's: one
+    // code for all), 409 a run that was cancelled or has ended
+    public const string RunForeign = "run_foreign";
+    public const string RunCancelled = "run_cancelled";
+    public const string RunEnded = "run_ended";
+
     // 5xx: fail closed
     public const string StoreUnavailable = "store_unavailable";
     public const string AuditUnavailable = "audit_unavailable";
@@ -103,6 +109,7 @@ public static class ProblemCodes
     public const string AgentNotFound = "agent_not_found";
     public const string NoSecretRotation = "no_secret_rotation";
     public const string DelegationNotFound = "delegation_not_found";
+    public const string RunNotFound = "run_not_found";
     public const string InvalidTenant = "invalid_tenant";
     public const string InvalidAgent = "invalid_agent";
     public const string InvalidName = "invalid_name";

@@ -76,6 +76,16 @@ internal sealed class OversightOptionsValidator : IValidateOptions<OversightOpti
         }
 
         ValidateRetention(audit, errors);
+        if (options.Runs.Retention < TimeSpan.FromHours(1) || options.Runs.Retention > TimeSpan.FromDays(366))
+        {
+            errors.Add("Gateway:Runs:Retention must be between 1 hour and 366 days.");
+        }
+
+        if (options.Runs.MaxEventBytes is < 1024 or > 1024 * 1024)
+        {
+            errors.Add("Gateway:Runs:MaxEventBytes must be between 1024 and 1048576.");
+        }
+
         var incidents = options.Incidents;
         if (incidents.WebhookUrl is { } url)
         {

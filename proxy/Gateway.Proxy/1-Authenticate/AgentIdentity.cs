@@ -33,6 +33,9 @@ public sealed record AgentIdentity(string Tenant, string Workspace, string Agent
     /// <summary>For a delegated child: its grant, as the shared store holds it now; null for a registered agent.</summary>
     public DelegatedAgent? Delegation { get; init; }
 
+    /// <summary>The run the request acts in (<c>X-Gamut-Run</c>, or a delegated child's grant), as stored when it arrived; null for none.</summary>
+    public RunBinding? Run { get; init; }
+
     /// <summary>The registered agent whose entry, limits and kill switches govern the request: <see cref="Agent"/>, or a child's agent.</summary>
     public string RegisteredAgent => Delegation?.Scope.Agent ?? Agent;
 

@@ -286,6 +286,13 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                 claimed = forPerson;
             }
 
+            if (await AddRunAsync(context, claimed, run).ConfigureAwait(false) is not { } inRun)
+            {
+                return AuthenticateResult.Fail(_refusal!.Code);
+            }
+
+            claimed = inRun;
+
             // Freshness (the nonce) and the kill switches are the Admit stage's, in its one store call.
             feature.Add(new AuthenticatedRequest(claimed, body));
             GatewayTelemetry.SetIdentity(context, claimed.Tenant, claimed.Workspace, claimed.Agent);

@@ -7,9 +7,9 @@ namespace Gateway.Proxy.Authenticate;
 /// <summary>
 /// One request's RFC 9421 signature under the gateway's profile, parsed strictly from <c>Signature-Input</c>,
 /// <c>Signature</c>, <c>Content-Digest</c> and the identity headers: one signature, covering exactly
-/// <see cref="RequiredComponents"/>, on a request acting for a person <see cref="PersonComponent"/> and, when the
-/// request carries a run (<c>X-Gamut-Run</c>), <see cref="RunComponent"/> too (each once, no component parameters; a
-/// covered person's header must be sent), with the parameters <c>created</c>,
+/// <see cref="RequiredComponents"/> (each once, no component parameters) and, on a request acting for a person,
+/// <see cref="PersonComponent"/> (a covered person's header must be sent) and, when the request carries a run
+/// (<c>X-Gamut-Run</c>), <see cref="RunComponent"/> too, with the parameters <c>created</c>,
 /// <c>nonce</c> (the v1 nonce rules), <c>keyid</c> and <c>alg</c> (and <c>expires</c>, when given) and no other.
 /// A signature that leaves a required component uncovered is <c>signature_component_missing</c>, one that covers
 /// anything else <c>signature_component_unsupported</c>; everything else malformed is <c>malformed_header</c>, anything
@@ -46,10 +46,10 @@ internal sealed record MessageSignature(
     public bool CoversPerson => Components.Contains(PersonComponent);
 
     private const int MaxKeyIdLength = 128;
+    private const int MaxSignatureBytes = 64;
 
     /// <summary>The run the request belongs to (<c>X-Gamut-Run</c>, covered as <see cref="RunComponent"/>); null without one.</summary>
     public string? Run { get; init; }
-    private const int MaxSignatureBytes = 64;
 
     public static bool TryParse(IHeaderDictionary headers, out MessageSignature? parsed, out string code, out string detail)
     {

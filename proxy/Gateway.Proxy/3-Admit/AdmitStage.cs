@@ -12,7 +12,9 @@ using Gateway.Proxy.Telemetry;
 namespace Gateway.Proxy.Admit;
 
 /// <summary>
-/// Admit: refuses a payload that carries secret material, then makes the request's one store call
+/// Admit: refuses an action in a run that has ended (cancelled by an operator on any replica, or ended by its agent:
+/// <see cref="RunRefusals.Ended"/>, from the run the Authenticate stage read) and a payload that carries secret
+/// material, then makes the request's one store call
 /// (<see cref="AdmissionGate"/>): the nonce is stored if absent (a replay is 401), the agent's kill
 /// switches are read, the rate-limit windows acquired (429, recorded) and a model call's token budget
 /// reserved (a refusal of the budget is answered by Enforce, after the decision); in the same call the id of the
@@ -57,6 +59,12 @@ internal sealed class AdmitStage
             }
 
             var tool = described.Request.Tool;
+            if (RunRefusals.Ended(authenticated.Identity.Run, tool) is { } ended)
+            {
+                // The run was cancelled (or ended) on some replica: nothing more is done in it, here either.
+                feature.Add(ended);
+                return;
+            }
 
             // An evaluation (or a simulated action) executes nothing: a token presented on it is not used up.
             DecisionTokenPayload? evaluation = null;

@@ -113,6 +113,13 @@ internal sealed partial class GovernanceService
             grant = grant is null ? null : grant with { ActorChain = chain };
         }
 
+        if (identity.Run is { } run)
+        {
+            // The run goes with the decision the same way: its explanation (so its records) and its token.
+            decision = decision with { Explanation = decision.Explanation with { RunId = run.Id } };
+            grant = grant is null ? null : grant with { Run = run.Id };
+        }
+
         var explanationJson = JsonSerializer.SerializeToUtf8Bytes(decision.Explanation, PolicyJsonContext.Default.Explanation);
         var governed = new GovernedDecision
         {

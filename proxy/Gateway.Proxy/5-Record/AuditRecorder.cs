@@ -71,19 +71,9 @@ internal sealed class AuditRecorder
     /// storms: those may share one record with their repeats in the same group (<see cref="AuditEntry.RequestIds"/>).
     /// </summary>
     public ValueTask RecordRefusalAsync(HttpContext context, AgentIdentity identity, string tool, string code, int statusCode) =>
-        AppendAsync(context, new AuditEntry
+        AppendAsync(context, AgentAuditEntry.Of(context, identity, tool, "refused:" + code, statusCode) with
         {
-            Tenant = identity.Tenant,
-            Workspace = identity.Workspace,
-            Agent = identity.Agent,
-            Tool = tool,
-            RequestId = RequestIdMiddleware.GetRequestId(context),
-            Decision = "refused:" + code,
-            SecretSlot = identity.SecretSlot?.WireName(),
-            Person = identity.Person?.Subject,
-            PersonIssuer = identity.Person?.Issuer,
-            ActorChain = identity.ChainLinks,
-            StatusCode = statusCode,
+            RunEndedBy = RunRefusals.IsEnded(code) ? identity.Run?.End?.By : null,
             Fold = code is ProblemCodes.RateLimited or ProblemCodes.ReplayedNonce or ProblemCodes.StoreUnavailable ? AuditFold.RepeatedRefusal : AuditFold.None,
         });
 
@@ -108,6 +98,7 @@ internal sealed class AuditRecorder
             Person = identity.Person?.Subject,
             PersonIssuer = identity.Person?.Issuer,
             ActorChain = identity.ChainLinks,
+            RunId = identity.Run?.Id,
         };
 
     private async ValueTask AppendAsync(HttpContext context, AuditEntry entry)

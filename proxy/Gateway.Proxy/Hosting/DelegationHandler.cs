@@ -3,6 +3,7 @@ using Gateway.Oversight;
 using Gateway.Oversight.Audit;
 using Gateway.Oversight.Delegations;
 using Gateway.Oversight.Http;
+using Gateway.Oversight.Runs;
 using Gateway.Policy;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
@@ -29,9 +30,11 @@ internal sealed class DelegationHandler
     private readonly EncryptionKeyRing _keys;
     private readonly AuditJournal _journal;
     private readonly TimeProvider _time;
+    private readonly RunStore _runs;
 
-    public DelegationHandler(AdmissionGate admission, PolicyProvider policy, DelegationStore delegations, EncryptionKeyRing keys, AuditJournal journal, TimeProvider time)
+    public DelegationHandler(AdmissionGate admission, PolicyProvider policy, DelegationStore delegations, EncryptionKeyRing keys, AuditJournal journal, TimeProvider time, RunStore runs)
     {
+        _runs = runs;
         _admission = admission;
         _policy = policy;
         _delegations = delegations;
@@ -74,10 +77,22 @@ internal sealed class DelegationHandler
             return;
         }
 
+        if (RunRefusals.Ended(identity.Run, "delegation") is { } ended)
+        {
+            // Nothing more is done in a run that has ended: no child is issued in it either.
+            await RefuseAsync(context, identity, ended).ConfigureAwait(false);
+            return;
+        }
+
         var (asked, error) = DelegationRequestReader.Read(body.Span);
         if (asked is null)
         {
             await RefusalResponse.WriteAsync(context, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, error)).ConfigureAwait(false);
+            return;
+        }
+
+        if (await BindRunAsync(context, identity, asked.Grant).ConfigureAwait(false) is not { } request)
+        {
             return;
         }
 
@@ -96,7 +111,6 @@ internal sealed class DelegationHandler
             return;
         }
 
-        var request = asked.Grant;
         var checkedGrant = DelegationCheck.Evaluate(authority, request, tenant.Register.Delegation, now);
         if (checkedGrant.Scope is not { } scope)
         {
@@ -140,12 +154,50 @@ internal sealed class DelegationHandler
         };
 
         // Recorded first: a child no record names is never issued.
-        await RecordAsync(context, identity, "delegation_issued", StatusCodes.Status201Created, record.Chain).ConfigureAwait(false);
+        await RecordAsync(context, identity, "delegation_issued", StatusCodes.Status201Created, record.Chain, identity.Run?.Id ?? (RunIds.IsValid(record.RunId) ? record.RunId : null)).ConfigureAwait(false);
         await _delegations.CreateAsync(record, context.RequestAborted).ConfigureAwait(false);
         context.Response.Headers.CacheControl = "no-store";
         context.Response.Headers.Location = "/v1/delegations/" + id;
         await Results.Json(new DelegationIssued(record.Tenant, record.Workspace, id, secret, record.Info()), OversightJson.DelegationIssued, statusCode: StatusCodes.Status201Created)
             .ExecuteAsync(context).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The grant with the run it binds the child to, or null after a refusal (written and recorded). A <c>run_id</c> of a
+    /// run id's form binds the child to that run, which must be an active run of the parent's registered agent; a child
+    /// bound to a run can only issue children bound to it (named or not). Any other <c>run_id</c> is a label, as before runs.
+    /// </summary>
+    private async ValueTask<DelegationGrantRequest?> BindRunAsync(HttpContext context, AgentIdentity identity, DelegationGrantRequest request)
+    {
+        if (RunAuthentication.BoundRun(identity) is { } parentRun)
+        {
+            if (request.RunId is not null && request.RunId != parentRun)
+            {
+                await RefuseAsync(context, identity, RunRefusals.Foreign()).ConfigureAwait(false);
+                return null;
+            }
+
+            return request with { RunId = parentRun };
+        }
+
+        if (!RunIds.IsValid(request.RunId))
+        {
+            return request;
+        }
+
+        var run = identity.Run is { } carried && carried.Id == request.RunId
+            ? carried
+            : await _runs.FindAsync(identity.Tenant, identity.RegisteredAgent, request.RunId!, context.RequestAborted).ConfigureAwait(false) is { } state
+                ? new RunBinding(state.Record, state.End)
+                : null;
+        var refusal = run is null ? RunRefusals.Foreign() : RunRefusals.Ended(run, "delegation");
+        if (refusal is not null)
+        {
+            await RefuseAsync(context, identity, refusal, run).ConfigureAwait(false);
+            return null;
+        }
+
+        return request;
     }
 
     /// <summary>The 403 naming every way the grant asked beyond the parent, each also as a <c>widenings</c> member.</summary>
@@ -168,23 +220,14 @@ internal sealed class DelegationHandler
             },
         };
 
-    private async Task RefuseAsync(HttpContext context, AgentIdentity identity, Refusal refusal)
+    private async Task RefuseAsync(HttpContext context, AgentIdentity identity, Refusal refusal, RunBinding? run = null)
     {
-        await RecordAsync(context, identity, "refused:" + refusal.Code, refusal.Status, identity.ChainLinks).ConfigureAwait(false);
+        run ??= identity.Run;
+        await RecordAsync(context, identity, "refused:" + refusal.Code, refusal.Status, identity.ChainLinks, run?.Id,
+            RunRefusals.IsEnded(refusal.Code) ? run?.End?.By : null).ConfigureAwait(false);
         await RefusalResponse.WriteAsync(context, refusal).ConfigureAwait(false);
     }
 
-    private ValueTask<AuditRecord> RecordAsync(HttpContext context, AgentIdentity identity, string decision, int status, IReadOnlyList<ActorLink>? chain) =>
-        _journal.AppendAsync(new AuditEntry
-        {
-            Tenant = identity.Tenant,
-            Workspace = identity.Workspace,
-            Agent = identity.Agent,
-            Tool = "delegation",
-            RequestId = RequestIdMiddleware.GetRequestId(context),
-            Decision = decision,
-            StatusCode = status,
-            SecretSlot = identity.SecretSlot is { } slot ? Security.SecretSlots.WireName(slot) : null,
-            ActorChain = chain,
-        }, context.RequestAborted);
+    private ValueTask<AuditRecord> RecordAsync(HttpContext context, AgentIdentity identity, string decision, int status, IReadOnlyList<ActorLink>? chain, string? runId = null, string? runEndedBy = null) =>
+        _journal.AppendAsync(AgentAuditEntry.Of(context, identity, "delegation", decision, status) with { ActorChain = chain, RunId = runId, RunEndedBy = runEndedBy }, context.RequestAborted);
 }

@@ -86,7 +86,7 @@ public sealed class MessageSigningClient(HttpClient http, VectorKeyPair key, str
             method.Method, uri.GetLeftPart(UriPartial.Authority) + uri.PathAndQuery, Digest(body), tenant, workspace, agent,
             created ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds(), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
             Key.KeyId, Key.Algorithm,
-            [.. personToken is null ? MessageSigningParts.Profile : MessageSigningParts.ProfileForPerson, .. run is null ? Array.Empty<string>() : ["x-gamut-run"]],
+            [.. personToken is null ? MessageSigningParts.Profile : MessageSigningParts.ProfileForPerson, .. run is null ? [] : (string[])["x-gamut-run"]],
             personToken, run);
         if (personToken is not null)
         {

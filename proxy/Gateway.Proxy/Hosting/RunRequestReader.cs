@@ -1,0 +1,138 @@
+using System.Text.Json;
+using Gateway.Oversight.Runs;
+
+namespace Gateway.Proxy.Hosting;
+
+/// <summary>What <c>POST /v1/runs</c> asks: the agent's framework, the run's purpose and the run it is started under, each optional.</summary>
+internal sealed record RunStartRequest(string? Framework, string? Purpose, string? ParentRun);
+
+/// <summary>One lifecycle event of <c>POST /v1/runs/{id}/events</c>: its type, and optionally a name and a detail object.</summary>
+internal sealed record RunEventRequest(string Type, string? Name, JsonElement? Detail);
+
+/// <summary>
+/// Reads the bodies of the run routes, or says exactly what is wrong (400): a JSON object with only the members each
+/// route knows (any other is refused, as on every agent route), each within its bounds. The body's size is bounded before
+/// (<c>Gateway:Runs:MaxEventBytes</c>).
+/// </summary>
+internal static class RunRequestReader
+{
+    /// <summary>The lifecycle events an agent may send; the last three end the run.</summary>
+    public static readonly IReadOnlyList<string> EventTypes = ["started", "step", RunStatuses.Completed, RunStatuses.Failed, RunStatuses.Cancelled];
+
+    private const int MaxFrameworkLength = 64;
+    private const int MaxPurposeLength = 1024;
+    private const int MaxNameLength = 256;
+
+    /// <summary><c>{"framework"?, "purpose"?, "parent_run"?}</c>; an empty body asks for none of them.</summary>
+    public static (RunStartRequest? Request, string? Error) ReadStart(ReadOnlySpan<byte> body)
+    {
+        if (body.IsEmpty)
+        {
+            return (new RunStartRequest(null, null, null), null);
+        }
+
+        if (Parse(body, out var error) is not { } document)
+        {
+            return (null, error);
+        }
+
+        using (document)
+        {
+            string? framework = null, purpose = null, parent = null;
+            foreach (var member in document.RootElement.EnumerateObject())
+            {
+                error = member.Name switch
+                {
+                    "framework" => Text(member.Value, "framework", MaxFrameworkLength, out framework),
+                    "purpose" => Text(member.Value, "purpose", MaxPurposeLength, out purpose),
+                    "parent_run" => member.Value.ValueKind == JsonValueKind.String && RunIds.IsValid(member.Value.GetString())
+                        ? Set(out parent, member.Value.GetString())
+                        : $"parent_run must be a run id ({RunIds.Prefix} followed by 32 lowercase hex characters).",
+                    _ => $"Unknown member '{member.Name}'.",
+                };
+                if (error is not null)
+                {
+                    return (null, error);
+                }
+            }
+
+            return (new RunStartRequest(framework, purpose, parent), null);
+        }
+    }
+
+    /// <summary><c>{"type", "name"?, "detail"?}</c>: type one of <see cref="EventTypes"/>, detail a JSON object.</summary>
+    public static (RunEventRequest? Request, string? Error) ReadEvent(ReadOnlySpan<byte> body)
+    {
+        if (Parse(body, out var error) is not { } document)
+        {
+            return (null, error);
+        }
+
+        using (document)
+        {
+            string? type = null, name = null;
+            JsonElement? detail = null;
+            foreach (var member in document.RootElement.EnumerateObject())
+            {
+                error = member.Name switch
+                {
+                    "type" => member.Value.ValueKind == JsonValueKind.String && EventTypes.Contains(member.Value.GetString())
+                        ? Set(out type, member.Value.GetString())
+                        : "type must be one of: " + string.Join(", ", EventTypes) + ".",
+                    "name" => Text(member.Value, "name", MaxNameLength, out name),
+                    "detail" => member.Value.ValueKind == JsonValueKind.Object
+                        ? Set(out detail, member.Value.Clone())
+                        : "detail must be a JSON object.",
+                    _ => $"Unknown member '{member.Name}'.",
+                };
+                if (error is not null)
+                {
+                    return (null, error);
+                }
+            }
+
+            return type is null ? (null, "type is required.") : (new RunEventRequest(type, name, detail), null);
+        }
+    }
+
+    private static JsonDocument? Parse(ReadOnlySpan<byte> body, out string? error)
+    {
+        try
+        {
+            var document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 32 });
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                error = null;
+                return document;
+            }
+
+            document.Dispose();
+            error = "The body must be a JSON object.";
+        }
+        catch (JsonException)
+        {
+            error = "The body is not JSON.";
+        }
+
+        return null;
+    }
+
+    // A string of 1 to max characters with no control character.
+    private static string? Text(JsonElement value, string what, int max, out string? text)
+    {
+        text = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        if (text is { Length: > 0 } && text.Length <= max && !text.Any(char.IsControl))
+        {
+            return null;
+        }
+
+        text = null;
+        return $"{what} must be a string of 1 to {max} characters, no control characters.";
+    }
+
+    private static string? Set<T>(out T target, T value)
+    {
+        target = value;
+        return null;
+    }
+}
