@@ -28,7 +28,7 @@ public sealed record WorkspaceItem
 
     /// <summary>
     /// The body sent to the store: <c>{"scope", "name", "content", "data_classes", "written_by": {"agent", "workspace",
-    /// "request_id", "person"?}}</c>, built by the gateway (the classes are the decision's, not the agent's alone).
+    /// "request_id", "person"?, "run_id"?}}</c>, built by the gateway (the classes are the decision's, not the agent's alone).
     /// </summary>
     public byte[] ToJson(string scope)
     {
@@ -55,6 +55,11 @@ public sealed record WorkspaceItem
             if (WrittenBy.Person is { } person)
             {
                 writer.WriteString("person"u8, person);
+            }
+
+            if (WrittenBy.RunId is { } run)
+            {
+                writer.WriteString("run_id"u8, run);
             }
 
             writer.WriteEndObject();

@@ -301,7 +301,7 @@ internal sealed partial class EnforceStage
         Name = args.GetProperty("name").GetString()!,
         Content = args.GetProperty("content"),
         DataClasses = governed.Decision.Descriptor!.DataClasses,
-        WrittenBy = new WorkspaceWriter(identity.Agent, identity.Workspace, RequestIdMiddleware.GetRequestId(context)) { Person = identity.Person?.Subject },
+        WrittenBy = new WorkspaceWriter(identity.Agent, identity.Workspace, RequestIdMiddleware.GetRequestId(context)) { Person = identity.Person?.Subject, RunId = identity.Run?.Id },
     };
 
     /// <summary>Route degrade rewrites the model and caps tokens; a streamed OpenAI call is asked to report usage.</summary>

@@ -63,6 +63,19 @@ public sealed class WritebackTests : IClassFixture<WritebackFixture>
     }
 
     [Fact]
+    public async Task Writeback_InARun_NamesTheRunAmongTheWriters()
+    {
+        var name = Unique("run-note");
+        var run = await RunCalls.StartIdAsync(_gw.Agent);
+
+        using var response = await RunCalls.InRunAsync(_gw.Agent, run, "/v1/actions/writeback", WriteBody(name, "\"step 3 done\""));
+
+        await DecisionJson.DecisionAsync(response, "allow_and_log");
+        var put = Assert.Single(_fixture.Store.Writes, w => w.Body.Contains(name, StringComparison.Ordinal));
+        Assert.Equal(run, JsonDocument.Parse(put.Body).RootElement.GetProperty("written_by").GetProperty("run_id").GetString());
+    }
+
+    [Fact]
     public async Task Writeback_RestrictedDataClass_IsBlockedByTheRuleAndNothingIsWritten()
     {
         var name = Unique("restricted");
