@@ -36,8 +36,11 @@ public sealed class RedisConnection : IAsyncDisposable
         _connecting = ConnectAsync();
     }
 
-    /// <summary>The endpoint as configured, <c>host:port</c>.</summary>
-    public string Endpoint => _options.Endpoint;
+    /// <summary>
+    /// The deployment as configured: <c>host:port</c> for a standalone server, the seeds of a cluster or the service
+    /// and sentinels of a Sentinel setup (<see cref="RedisStoreOptions.Description"/>).
+    /// </summary>
+    public string Endpoint => _options.Description;
 
     /// <summary>The options this connection was made with.</summary>
     public RedisStoreOptions Options => _options;
@@ -104,7 +107,7 @@ public sealed class RedisConnection : IAsyncDisposable
         multiplexer.ConnectionRestored += OnConnectionRestored;
         if (multiplexer.IsConnected)
         {
-            RedisConnectionLog.Connected(_logger, Endpoint, _options.Database, _options.UseTls);
+            RedisConnectionLog.Connected(_logger, Endpoint, _options.Database, _options.UseTls, _options.RequiredReplicaAcknowledgements);
         }
         else
         {
@@ -124,15 +127,17 @@ public sealed class RedisConnection : IAsyncDisposable
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
-        // The server's text never contains the password; it names the failure (WRONGPASS, NOAUTH...).
-        var failure = e.Exception is { } ex ? $"{e.FailureType}: {Innermost(ex).Message}" : e.FailureType.ToString();
+        // The server's text never contains the password; it names the failure (WRONGPASS, NOAUTH...) and, on a
+        // cluster or behind sentinels, the server it concerns.
+        var server = _options.Topology == RedisTopology.Standalone ? string.Empty : $" ({e.EndPoint})";
+        var failure = (e.Exception is { } ex ? $"{e.FailureType}: {Innermost(ex).Message}" : e.FailureType.ToString()) + server;
         _lastFailure = failure;
         if (e.FailureType == ConnectionFailureType.AuthenticationFailure)
         {
             _authenticationFailure = failure;
         }
 
-        RedisConnectionLog.ConnectionFailed(_logger, Endpoint, e.FailureType.ToString(), e.Exception);
+        RedisConnectionLog.ConnectionFailed(_logger, Endpoint, e.FailureType + server, e.Exception);
     }
 
     // The client's summary names the connection; the innermost error is the server's or the socket's reason.
@@ -150,6 +155,6 @@ public sealed class RedisConnection : IAsyncDisposable
     {
         _lastFailure = null;
         _authenticationFailure = null;
-        RedisConnectionLog.ConnectionRestored(_logger, Endpoint);
+        RedisConnectionLog.ConnectionRestored(_logger, _options.Topology == RedisTopology.Standalone ? Endpoint : $"{e.EndPoint} of {Endpoint}");
     }
 }
