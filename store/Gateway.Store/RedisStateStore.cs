@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -553,6 +554,11 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         {
             throw Record(operation, _connection.Unavailable(ex));
         }
+        catch (RedisCommandException ex)
+        {
+            // The client found no server fit for the call (a primary it knows of only as the replica it was).
+            throw Record(operation, _connection.Unavailable(ex));
+        }
         catch (Exception ex) when (ex is StateStoreUnavailableException or OperationCanceledException)
         {
             _metrics.RecordError(operation, ex);
@@ -565,20 +571,33 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
     }
 
     // The write, then WAIT on the primary it went to. The primary is the one that owns the key's slot before the write
-    // and still after it: a slot that moved in between (a failover, a MOVED reply) leaves unknown where the write
-    // landed, so the call fails closed rather than wait on a server that never saw it.
+    // and still after it: a slot whose owner was not connected, or that moved in between (a failover, a MOVED reply),
+    // leaves unknown where the write landed, so the call fails closed rather than wait on a server that never saw it.
+    // The write is sent even then: its redirection is how the client learns the slot's new owner after a failover.
     private async Task<TResult> WriteAndAwaitReplicasAsync<TState, TResult>(IConnectionMultiplexer multiplexer, IDatabaseAsync database, TState state, Func<IDatabaseAsync, TState, CommandFlags, Task<TResult>> call, RedisKey written)
     {
-        var primary = PrimaryFor(multiplexer, written);
+        var before = ConnectedPrimaryOf(multiplexer, written);
         var result = await call(database, state, CommandFlags.DemandMaster).ConfigureAwait(false);
-        var after = PrimaryFor(multiplexer, written);
-        if (!Equals(primary.EndPoint, after.EndPoint))
+        var primary = PrimaryFor(multiplexer, written);
+        if (!Equals(before, primary.EndPoint))
         {
-            throw new StateStoreUnavailableException($"The hash slot of the write moved from {primary.EndPoint} to {after.EndPoint} while it ran (a failover): refused, since it cannot be known to be replicated.");
+            throw new StateStoreUnavailableException($"The hash slot of the write moved from {before?.ToString() ?? "a disconnected primary"} to {primary.EndPoint} while it ran (a failover): refused, since it cannot be known to be replicated.");
         }
 
         await AwaitReplicasAsync(primary).ConfigureAwait(false);
         return result;
+    }
+
+    private static EndPoint? ConnectedPrimaryOf(IConnectionMultiplexer multiplexer, RedisKey key)
+    {
+        try
+        {
+            return multiplexer.GetServer(key, flags: CommandFlags.DemandMaster).EndPoint;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
@@ -587,7 +606,8 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
     /// </summary>
     private async Task AwaitReplicasAsync(IServer primary)
     {
-        var acknowledged = (long)await primary.ExecuteAsync("WAIT", [_replicaAcknowledgements, _replicaTimeoutMs], CommandFlags.DemandMaster).ConfigureAwait(false);
+        // Sent to that server as chosen: it was picked as a primary (by the key's slot, or the cluster's own word).
+        var acknowledged = (long)await primary.ExecuteAsync("WAIT", [_replicaAcknowledgements, _replicaTimeoutMs], CommandFlags.None).ConfigureAwait(false);
         if (acknowledged < _replicaAcknowledgements)
         {
             throw new StateStoreUnavailableException(
@@ -615,7 +635,8 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         var primaries = await ClusterPrimariesAsync(multiplexer, PrimaryFor(multiplexer, default)).ConfigureAwait(false);
         await Task.WhenAll(primaries.Select(async primary =>
         {
-            await primary.PingAsync(CommandFlags.DemandMaster).ConfigureAwait(false);
+            // The cluster names it a slot owner; the client may still take it for the replica it was before a promotion.
+            await primary.PingAsync(CommandFlags.None).ConfigureAwait(false);
             if (_replicaAcknowledgements > 0)
             {
                 await AwaitReplicasAsync(primary).ConfigureAwait(false);
@@ -640,7 +661,7 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
 
     private static async Task<IReadOnlyList<IServer>> ClusterPrimariesAsync(IConnectionMultiplexer multiplexer, IServer any)
     {
-        var nodes = await any.ClusterNodesAsync(CommandFlags.DemandMaster).ConfigureAwait(false)
+        var nodes = await any.ClusterNodesAsync(CommandFlags.None).ConfigureAwait(false)
             ?? throw new StateStoreUnavailableException($"{any.EndPoint} did not describe the cluster (CLUSTER NODES).");
         var owners = nodes.Nodes.Where(static node => !node.IsReplica && node.Slots.Count > 0).ToList();
         var covered = owners.Where(static node => !node.IsFail && !node.IsPossiblyFail).Sum(static node => node.Slots.Sum(static range => range.To - range.From + 1));

@@ -180,6 +180,17 @@ public sealed record RedisStoreOptions
         return configuration;
     }
 
+    /// <summary>A connection to the sentinels themselves (Sentinel only): their credentials, the same TLS settings.</summary>
+    internal ConfigurationOptions ToSentinelConfiguration()
+    {
+        var configuration = ToConfiguration();
+        configuration.ServiceName = null;
+        configuration.ClientName = "gateway-sentinel-check";
+        configuration.User = string.IsNullOrEmpty(SentinelUser) ? configuration.User : SentinelUser;
+        configuration.Password = string.IsNullOrEmpty(SentinelPassword) ? configuration.Password : SentinelPassword;
+        return configuration;
+    }
+
     /// <summary>Every problem with these options (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
     {
