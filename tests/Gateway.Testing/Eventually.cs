@@ -4,7 +4,10 @@ namespace Gateway.Testing;
 public static class Eventually
 {
     /// <summary>Polls <paramref name="condition"/> every 50 ms until it is true; throws <see cref="TimeoutException"/> with <paramref name="failure"/> after <paramref name="within"/>.</summary>
-    public static async Task HoldsAsync(Func<Task<bool>> condition, TimeSpan within, string failure)
+    public static Task HoldsAsync(Func<Task<bool>> condition, TimeSpan within, string failure) => HoldsAsync(condition, within, () => failure);
+
+    /// <summary>As above, the failure described when it happens (the state it ended in, say).</summary>
+    public static async Task HoldsAsync(Func<Task<bool>> condition, TimeSpan within, Func<string> failure)
     {
         ArgumentNullException.ThrowIfNull(condition);
         var deadline = TimeProvider.System.GetTimestamp() + (long)(within.TotalSeconds * TimeProvider.System.TimestampFrequency);
@@ -26,7 +29,7 @@ public static class Eventually
 
             if (TimeProvider.System.GetTimestamp() > deadline)
             {
-                throw new TimeoutException(failure + (last is null ? string.Empty : $" (last error: {last.Message})"), last);
+                throw new TimeoutException(failure() + (last is null ? string.Empty : $" (last error: {last.Message})"), last);
             }
 
             await Task.Delay(50).ConfigureAwait(false);

@@ -53,8 +53,12 @@ public sealed class RedisCluster : IAsyncDisposable
             var starts = Enumerable.Range(0, count).Select(async i =>
             {
                 var tlsPort = security.NextTlsPort();
+
+                // A directory of its own: a replica's full sync writes dump.rdb there, which a server started later
+                // in the same directory would load.
+                var nodeDirectory = Directory.CreateDirectory(Path.Combine(directory, $"node-{i}")).FullName;
                 var arguments = string.Create(CultureInfo.InvariantCulture,
-                    $"--cluster-enabled yes --cluster-config-file {Path.Combine(directory, $"nodes-{i}.conf")} --cluster-port {FreePort.Next()} ") +
+                    $"--dir {nodeDirectory} --cluster-enabled yes --cluster-config-file nodes.conf --cluster-port {FreePort.Next()} ") +
                     string.Create(CultureInfo.InvariantCulture, $"--cluster-node-timeout {(int)NodeTimeout.TotalMilliseconds} --cluster-replica-validity-factor 0 ") +
                     "--cluster-allow-replica-migration no " + security.DataServerArguments(tlsPort, cluster: true);
                 return (Server: await RedisServer.StartAsync(extraArgs: arguments).ConfigureAwait(false), TlsPort: tlsPort);

@@ -132,7 +132,10 @@ public sealed class RedisSentinelSet : IAsyncDisposable
     private async Task<RedisServer> StartDataServerAsync(RedisServer? replicaOf)
     {
         var tlsPort = Security.NextTlsPort();
-        var arguments = Security.DataServerArguments(tlsPort, cluster: false);
+
+        // A directory of its own: a replica's full sync writes dump.rdb there.
+        var directory = Directory.CreateDirectory(Path.Combine(_directory, $"data-{DataServers.Count}")).FullName;
+        var arguments = $"--dir {directory} " + Security.DataServerArguments(tlsPort, cluster: false);
         if (replicaOf is not null)
         {
             // Over TLS when it is on (tls-replication): the primary's TLS port.
