@@ -29,10 +29,14 @@ public sealed record RedisStoreOptions
     /// <summary>The name the sentinels monitor the primary under (<c>sentinel monitor NAME ...</c>); Sentinel only.</summary>
     public string? ServiceName { get; init; }
 
-    /// <summary>ACL user for the sentinels, when it differs from <see cref="User"/>; Sentinel only.</summary>
+    /// <summary>
+    /// ACL user for the sentinels, with <see cref="SentinelPassword"/>; Sentinel only. Without a sentinel password the
+    /// sentinels are asked with <see cref="User"/> and <see cref="Password"/>, as StackExchange.Redis does (so sentinels
+    /// without a password suit data servers whose default user has none).
+    /// </summary>
     public string? SentinelUser { get; init; }
 
-    /// <summary>The sentinels' password, when it differs from <see cref="Password"/>; Sentinel only. Never logged or printed.</summary>
+    /// <summary>The sentinels' password (their default user's, or <see cref="SentinelUser"/>'s); Sentinel only. Never logged or printed.</summary>
     public string? SentinelPassword { get; init; }
 
     /// <summary>ACL user name for <c>AUTH user password</c>; null authenticates with the password only.</summary>
@@ -186,8 +190,13 @@ public sealed record RedisStoreOptions
         var configuration = ToConfiguration();
         configuration.ServiceName = null;
         configuration.ClientName = "gateway-sentinel-check";
-        configuration.User = string.IsNullOrEmpty(SentinelUser) ? configuration.User : SentinelUser;
-        configuration.Password = string.IsNullOrEmpty(SentinelPassword) ? configuration.Password : SentinelPassword;
+        if (!string.IsNullOrEmpty(SentinelPassword))
+        {
+            // The sentinels' own credentials: a user of theirs, or their default user's password.
+            configuration.User = string.IsNullOrEmpty(SentinelUser) ? null : SentinelUser;
+            configuration.Password = SentinelPassword;
+        }
+
         return configuration;
     }
 
