@@ -44,13 +44,7 @@ public sealed class RedisTopologySecurityTests : IDisposable
     public async Task Store_SentinelOverTlsAsAclUserWithSentinelPassword_ServesAndWaitsForTheReplica()
     {
         await using var set = await RedisSentinelSet.StartAsync(Security);
-        await using var store = new RedisStateStore(Secured(new RedisStoreOptions
-        {
-            Topology = RedisTopology.Sentinel,
-            Endpoints = [.. set.SentinelEndpoints],
-            ServiceName = RedisSentinelSet.ServiceName,
-            SentinelPassword = "sentinel-secret",
-        }));
+        await using var store = new RedisStateStore(Secured(BehindSentinels(set, "sentinel-secret")));
 
         await store.PingAsync();
         await AssertServesAsync(store, shards: 1);
@@ -60,14 +54,7 @@ public sealed class RedisTopologySecurityTests : IDisposable
     public async Task Store_SentinelWithWrongSentinelPassword_FailsUnavailableNamingNoPassword()
     {
         await using var set = await RedisSentinelSet.StartAsync(Security);
-        await using var store = new RedisStateStore(Secured(new RedisStoreOptions
-        {
-            Topology = RedisTopology.Sentinel,
-            Endpoints = [.. set.SentinelEndpoints],
-            ServiceName = RedisSentinelSet.ServiceName,
-            SentinelPassword = "not-the-sentinel-secret",
-            ConnectTimeout = TimeSpan.FromSeconds(2),
-        }));
+        await using var store = new RedisStateStore(Secured(BehindSentinels(set, "not-the-sentinel-secret") with { ConnectTimeout = TimeSpan.FromSeconds(2) }));
 
         var error = await Assert.ThrowsAsync<StateStoreUnavailableException>(async () => await store.PingAsync());
 
@@ -75,6 +62,14 @@ public sealed class RedisTopologySecurityTests : IDisposable
         Assert.DoesNotContain("not-the-sentinel-secret", error.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain(UserPassword, error.ToString(), StringComparison.Ordinal);
     }
+
+    private static RedisStoreOptions BehindSentinels(RedisSentinelSet set, string sentinelPassword) => new()
+    {
+        Topology = RedisTopology.Sentinel,
+        Endpoints = [.. set.SentinelEndpoints],
+        ServiceName = RedisSentinelSet.ServiceName,
+        SentinelPassword = sentinelPassword,
+    };
 
     private RedisStoreOptions Secured(RedisStoreOptions options) => options with
     {
