@@ -632,7 +632,7 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
             return true;
         }
 
-        var primaries = await ClusterPrimariesAsync(multiplexer, PrimaryFor(multiplexer, default)).ConfigureAwait(false);
+        var primaries = await ClusterPrimariesAsync(multiplexer).ConfigureAwait(false);
         await Task.WhenAll(primaries.Select(async primary =>
         {
             // The cluster names it a slot owner; the client may still take it for the replica it was before a promotion.
@@ -659,10 +659,31 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         }
     }
 
-    private static async Task<IReadOnlyList<IServer>> ClusterPrimariesAsync(IConnectionMultiplexer multiplexer, IServer any)
+    // The slot owners as the first connected node that answers describes them (a dead primary is skipped, so readiness
+    // returns once the cluster has replaced it, whether or not it comes back).
+    private async Task<IReadOnlyList<IServer>> ClusterPrimariesAsync(IConnectionMultiplexer multiplexer)
     {
-        var nodes = await any.ClusterNodesAsync(CommandFlags.None).ConfigureAwait(false)
-            ?? throw new StateStoreUnavailableException($"{any.EndPoint} did not describe the cluster (CLUSTER NODES).");
+        ClusterConfiguration? nodes = null;
+        IServer? any = null;
+        foreach (var server in multiplexer.GetServers().Where(static s => s.IsConnected))
+        {
+            try
+            {
+                nodes = await server.ClusterNodesAsync(CommandFlags.None).ConfigureAwait(false);
+                any = server;
+                break;
+            }
+            catch (RedisException)
+            {
+                // The next node may answer.
+            }
+        }
+
+        if (nodes is null || any is null)
+        {
+            throw new StateStoreUnavailableException($"Redis at {_connection.Endpoint} is unavailable: no connected cluster node described the cluster (CLUSTER NODES).");
+        }
+
         var owners = nodes.Nodes.Where(static node => !node.IsReplica && node.Slots.Count > 0).ToList();
         var covered = owners.Where(static node => !node.IsFail && !node.IsPossiblyFail).Sum(static node => node.Slots.Sum(static range => range.To - range.From + 1));
         if (covered < ClusterSlots)

@@ -69,13 +69,16 @@ public sealed class RedisClusterFailoverTests(RedisClusterStoreFixture fixture, 
             await Cluster.WaitForPromotionAsync(StoreKeys.Nonce(tenant, "agent", "x"), primary, Deadline);
 
             // What Redis cannot promise: the acknowledged nonce is gone, so the same request is admitted a second time.
-            var second = await RedisStateStoreTests.EventuallyAsync(async () => await unwaited.AdmitAsync(AdmissionTraffic.Request(tenant, "unwaited")));
+            await RedisStateStoreTests.EventuallyAsync(async () => await unwaited.AdmitAsync(AdmissionTraffic.Request(tenant, "probe-" + Guid.NewGuid().ToString("N"))));
+            var second = await unwaited.AdmitAsync(AdmissionTraffic.Request(tenant, "unwaited"));
             Assert.True(second.NonceFresh, "the promoted replica held a write it never received");
 
             // The waiting store never acknowledged its nonce: admitting it now (once a replica is back) is its first acceptance, and its last.
             await primary.StartAsync();
             await Cluster.WaitUntilHealthyAsync(Deadline);
-            Assert.True((await RedisStateStoreTests.EventuallyAsync(async () => await waited.AdmitAsync(AdmissionTraffic.Request(tenant, "waited")))).NonceFresh);
+            // (Once the store serves the tenant again: a retried admission would find the nonce its failed try spent.)
+            await RedisStateStoreTests.EventuallyAsync(async () => await waited.AdmitAsync(AdmissionTraffic.Request(tenant, "probe-" + Guid.NewGuid().ToString("N"))));
+            Assert.True((await waited.AdmitAsync(AdmissionTraffic.Request(tenant, "waited"))).NonceFresh);
             Assert.False((await waited.AdmitAsync(AdmissionTraffic.Request(tenant, "waited"))).NonceFresh);
         }
         finally
@@ -87,6 +90,34 @@ public sealed class RedisClusterFailoverTests(RedisClusterStoreFixture fixture, 
 
             await RestoreAsync(primary);
         }
+    }
+
+    [Fact]
+    public async Task Admit_ReplicaFrozenWithItsLinkOpen_TheWaitCountsTheWriteAndRefusesIt()
+    {
+        var tenant = "frozen-" + Guid.NewGuid().ToString("N")[..8];
+        var primary = await Cluster.PrimaryForAsync(StoreKeys.Nonce(tenant, "agent", "x"));
+        var replica = Assert.Single(await Cluster.ReplicasOfAsync(primary));
+        await using var waited = new RedisStateStore(fixture.StoreOptions(Cluster) with { ReplicaAcknowledgementTimeout = TimeSpan.FromMilliseconds(300) });
+        Assert.True((await waited.AdmitAsync(AdmissionTraffic.Request(tenant, "before"))).NonceFresh);
+        await replica.SignalAsync(freeze: true);
+        try
+        {
+            // The primary still counts the replica as connected: only a WAIT on the connection that sent the write, for
+            // that write, finds it unacknowledged (a WAIT elsewhere, with nothing outstanding, would count the replica).
+            var refused = await Assert.ThrowsAsync<StateStoreUnavailableException>(async () => await waited.AdmitAsync(AdmissionTraffic.Request(tenant, "during")));
+            Assert.Contains("to 0 of the 1 replicas required", refused.Message, StringComparison.Ordinal);
+            var replication = RedisCommandLine.ParseInfo(await RedisCommandLine.RunAsync(primary.Port, "INFO", "replication"));
+            Assert.Equal("1", replication["connected_slaves"]);
+        }
+        finally
+        {
+            await replica.SignalAsync(freeze: false);
+        }
+
+        // Refused, yet spent on the primary: a refused request's nonce is not admitted later either.
+        await Cluster.WaitUntilHealthyAsync(Deadline);
+        Assert.False((await RedisStateStoreTests.EventuallyAsync(async () => await waited.AdmitAsync(AdmissionTraffic.Request(tenant, "during")))).NonceFresh);
     }
 
     // Every node running again and the cluster healthy, for the next test (roles may have changed).
