@@ -19,7 +19,7 @@ public sealed class RedisTopologySecurityTests : IDisposable
         Tls = _tls,
         User = User,
         UserPassword = UserPassword,
-        UserRules = "~gw:* &* +@all",
+        UserRules = "~gw:* &* +@all -@dangerous +info +cluster|nodes +cluster|slots +cluster|shards",
         SentinelPassword = "sentinel-secret",
     };
 
