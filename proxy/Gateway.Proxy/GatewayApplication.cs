@@ -52,11 +52,17 @@ public static class GatewayApplication
     {
         var dataDirectory = Path.GetFullPath(configuration["Gateway:DataDirectory"] ?? Path.Combine(environment.ContentRootPath, ".gateway-data"));
         var keys = GatewayKeysLoader.Load(configuration, environment, dataDirectory);
+        var (receiptKeys, ephemeralReceiptKeys) = ReceiptKeysLoader.Load(configuration, environment, dataDirectory);
         var embedded = !string.Equals(configuration["Gateway:Store:Kind"], "redis", StringComparison.OrdinalIgnoreCase);
         ApplyStoreDefaults(configuration, embedded, dataDirectory);
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(keys);
+        services.AddSingleton(receiptKeys);
+        if (ephemeralReceiptKeys)
+        {
+            services.AddHostedService<EphemeralReceiptKeysWarning>();
+        }
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
         services.AddSingleton<GatewayMetrics>();
@@ -116,6 +122,7 @@ public static class GatewayApplication
 
         // 5-Record: the audit journal's writer for decisions and outcomes.
         services.AddSingleton<AuditRecorder>();
+        services.AddSingleton<ReceiptIssuer>();
 
         // 6-Enforce: model-token budgets.
         services.AddSingleton<TokenBudgetGate>();
@@ -175,6 +182,7 @@ public static class GatewayApplication
         app.MapReverseProxy(static pipeline => pipeline.UseGovernance());
         app.MapGatewayAdmin();
         app.MapDecisionTokenVerification();
+        app.MapReceiptKeys();
         return app;
     }
 

@@ -18,6 +18,9 @@ public sealed record OversightOptions
     /// <summary><c>Gateway:Incidents</c>.</summary>
     public IncidentOptions Incidents { get; init; } = new();
 
+    /// <summary><c>Gateway:Evidence</c>.</summary>
+    public EvidenceOptions Evidence { get; init; } = new();
+
     /// <summary><c>Gateway:Records</c>.</summary>
     public RecordsOptions Records { get; init; } = new();
 }
