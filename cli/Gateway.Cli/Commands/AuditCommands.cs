@@ -82,6 +82,7 @@ internal static class AuditCommands
             return runtime.CallAsync(parse, HttpMethod.Get, $"tenants/{CliRuntime.Segment(parse.GetValue(queryTenant)!)}/audit/query?{string.Join('&', parameters)}", null, PrintQuery, ct);
         });
         command.Subcommands.Add(query);
+        AuditProveCommand.AddTo(command, runtime);
         return command;
     }
 

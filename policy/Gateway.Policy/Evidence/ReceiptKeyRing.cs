@@ -98,6 +98,22 @@ public sealed class ReceiptKeyRing
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
+    /// <summary>Writes <see cref="ToPrivateJson"/> to <paramref name="path"/> atomically, the file created with mode 0600 before any key is in it.</summary>
+    public void WritePrivateFile(string path)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, string.Empty);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        File.WriteAllText(temporary, ToPrivateJson());
+        File.Move(temporary, path, overwrite: true);
+    }
+
     /// <summary>The public JWKS (RFC 7517): every key, active and retired, with <c>kid</c>, <c>alg</c> ES256 and <c>use</c> sig. Never a private member.</summary>
     public string ToJwks()
     {

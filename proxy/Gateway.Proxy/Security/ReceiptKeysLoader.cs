@@ -41,22 +41,7 @@ internal static class ReceiptKeysLoader
         }
 
         var ring = ReceiptKeyRing.Generate(DateTimeOffset.UtcNow);
-        Write(path, ring);
+        ring.WritePrivateFile(path);
         return (ring, false);
-    }
-
-    /// <summary>Writes the ring's private file atomically, mode 0600 (the way <c>gatewayctl keys</c> writes it too).</summary>
-    public static void Write(string path, ReceiptKeyRing ring)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, string.Empty);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        File.WriteAllText(temporary, ring.ToPrivateJson());
-        File.Move(temporary, path, overwrite: true);
     }
 }
