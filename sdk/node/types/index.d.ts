@@ -54,6 +54,8 @@ export interface Decision<TResult = unknown> {
   decision: DecisionKind;
   explanation: Explanation;
   decisionToken?: string;
+  /** The decision's signed receipt (docs/evidence.md): verify it offline with verifyReceipt(receipt, jwks). */
+  receipt?: string;
   result?: TResult;
   upstreamStatus?: number;
   simulated: boolean;
