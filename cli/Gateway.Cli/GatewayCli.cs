@@ -20,6 +20,7 @@ internal static class GatewayCli
         root.Subcommands.Add(AgentsCommands.Build(runtime));
         root.Subcommands.Add(TenantsCommands.Build(runtime));
         root.Subcommands.Add(TokensCommands.Build(runtime));
+        root.Subcommands.Add(KeysCommands.Build(runtime));
         root.Subcommands.Add(IncidentsCommands.Build(runtime));
         root.Subcommands.Add(RunsCommands.Build(runtime));
         root.Subcommands.Add(RegressCommands.Build(runtime));

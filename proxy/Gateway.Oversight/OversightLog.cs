@@ -106,4 +106,13 @@ internal static partial class OversightLog
 
     [LoggerMessage(EventId = 4074, Level = LogLevel.Error, Message = "Records retention failed; nothing was removed, the next run tries again")]
     public static partial void RecordsRetentionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 4091, Level = LogLevel.Warning, Message = "Checkpoint of {Partition} at size {TreeSize} not accepted by the witness (attempt {Attempt}: {Error})")]
+    public static partial void WitnessPushFailed(ILogger logger, string partition, long treeSize, int attempt, string error);
+
+    [LoggerMessage(EventId = 4092, Level = LogLevel.Error, Message = "Checkpoint of {Partition} at size {TreeSize} dropped after {Attempts} attempts to reach the witness")]
+    public static partial void WitnessPushDropped(ILogger logger, string partition, long treeSize, int attempts);
+
+    [LoggerMessage(EventId = 4093, Level = LogLevel.Error, Message = "Checkpointing the audit chain {Partition} failed; the next interval tries again")]
+    public static partial void CheckpointFailed(ILogger logger, Exception exception, string partition);
 }

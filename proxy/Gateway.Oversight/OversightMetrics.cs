@@ -18,6 +18,8 @@ public sealed class OversightMetrics
     private readonly Histogram<double> _auditAppendPhase;
     private readonly Counter<long> _incidents;
     private readonly Counter<long> _incidentNotifications;
+    private readonly Counter<long> _witnessPushes;
+    private readonly Counter<long> _checkpoints;
 
     /// <summary>The <c>phase</c> of <c>gateway.audit.append.phase</c>: an entry's wait from enqueue until its group starts sealing.</summary>
     public const string PhaseQueued = "queued";
@@ -51,6 +53,8 @@ public sealed class OversightMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = AppendPhaseBuckets });
         _incidents = meter.CreateCounter<long>("gateway.incidents.opened", "{incident}", "Incidents opened.");
         _incidentNotifications = meter.CreateCounter<long>("gateway.incidents.notifications", "{notification}", "Incident webhook deliveries by outcome.");
+        _witnessPushes = meter.CreateCounter<long>("gateway.evidence.witness_pushes", "{checkpoint}", "Checkpoint pushes to the witness by outcome (delivered, retried, dropped).");
+        _checkpoints = meter.CreateCounter<long>("gateway.evidence.checkpoints", "{checkpoint}", "Signed audit checkpoints published.");
     }
 
     internal void ApprovalCreated(string tenant) => _approvalsPending.Add(1, new KeyValuePair<string, object?>("tenant", tenant));
@@ -87,4 +91,10 @@ public sealed class OversightMetrics
 
     internal void IncidentNotificationDropped(string tenant) =>
         _incidentNotifications.Add(1, new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("outcome", "dropped"));
+
+    internal void WitnessPush(string tenant, string outcome) =>
+        _witnessPushes.Add(1, new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("outcome", outcome));
+
+    internal void CheckpointPublished(string tenant) =>
+        _checkpoints.Add(1, new KeyValuePair<string, object?>("tenant", tenant));
 }

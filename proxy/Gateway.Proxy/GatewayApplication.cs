@@ -53,11 +53,17 @@ public static class GatewayApplication
     {
         var dataDirectory = Path.GetFullPath(configuration["Gateway:DataDirectory"] ?? Path.Combine(environment.ContentRootPath, ".gateway-data"));
         var keys = GatewayKeysLoader.Load(configuration, environment, dataDirectory);
+        var (receiptKeys, ephemeralReceiptKeys) = ReceiptKeysLoader.Load(configuration, environment, dataDirectory);
         var embedded = !string.Equals(configuration["Gateway:Store:Kind"], "redis", StringComparison.OrdinalIgnoreCase);
         ApplyStoreDefaults(configuration, embedded, dataDirectory);
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(keys);
+        services.AddSingleton(receiptKeys);
+        if (ephemeralReceiptKeys)
+        {
+            services.AddHostedService<EphemeralReceiptKeysWarning>();
+        }
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
         services.AddSingleton<GatewayMetrics>();
@@ -121,6 +127,7 @@ public static class GatewayApplication
 
         // 5-Record: the audit journal's writer for decisions and outcomes.
         services.AddSingleton<AuditRecorder>();
+        services.AddSingleton<ReceiptIssuer>();
 
         // 6-Enforce: model-token budgets.
         services.AddSingleton<TokenBudgetGate>();
@@ -183,6 +190,7 @@ public static class GatewayApplication
         app.MapGatewayAdmin().MapConsoleUserAdmin();
         app.MapGatewayConsole();
         app.MapDecisionTokenVerification();
+        app.MapReceiptKeys();
         return app;
     }
 

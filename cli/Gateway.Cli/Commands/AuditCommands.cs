@@ -84,6 +84,7 @@ internal static class AuditCommands
         });
         command.Subcommands.Add(query);
         command.Subcommands.Add(AuditPartitionCommands.Build(runtime.Options, runtime.Console));
+        AuditProveCommand.AddTo(command, runtime);
         return command;
     }
 

@@ -54,6 +54,9 @@ public sealed class AuditJournal
     /// <summary>This replica's id: the chain of each tenant this process appends to.</summary>
     public string Replica { get; }
 
+    /// <summary>The tenants whose chain this replica has appended to since it started (the partitions it checkpoints).</summary>
+    public IReadOnlyCollection<string> WrittenTenants => [.. _writers.Keys];
+
     /// <summary>Entries that could not be written while the sink was down, waiting to be (see <see cref="AuditBacklog"/>).</summary>
     public int BacklogCount => _backlog.Count;
 

@@ -48,6 +48,14 @@ public sealed record AuditRecord : AuditEntry
     [JsonPropertyOrder(3)]
     public string? Hash { get; init; }
 
+    /// <summary>
+    /// The record's leaf in its chain's Merkle tree: lowercase hex SHA-256(0x00 ‖ its journal line), the line being the
+    /// record's canonical JSON with <c>hash</c> (RFC 6962 leaf hash; its index is <see cref="Seq"/> − 1). Known once the
+    /// record is sealed; not part of the line.
+    /// </summary>
+    [JsonIgnore]
+    public string? LeafHash { get; init; }
+
     internal static AuditRecord From(AuditEntry entry, string replica, long seq, DateTimeOffset time, string prevHash) =>
         new(entry, replica, seq, time, prevHash);
 }

@@ -87,7 +87,8 @@ internal static class AuditSeal
             t_buffer = null;
         }
 
-        return new AuditSealed(unsigned with { Hash = hash, ExplanationDigest = explanation?.Digest }, line, explanation);
+        var leafHash = Convert.ToHexStringLower(Gateway.Policy.Evidence.MerkleTree.LeafHash(line));
+        return new AuditSealed(unsigned with { Hash = hash, ExplanationDigest = explanation?.Digest, LeafHash = leafHash }, line, explanation);
     }
 
     /// <summary>Writes the canonical form without <c>hash</c>; returns the byte offset where <c>"hash":…,</c> belongs.</summary>

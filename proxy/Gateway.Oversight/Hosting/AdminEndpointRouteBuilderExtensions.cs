@@ -27,6 +27,7 @@ public static class AdminEndpointRouteBuilderExtensions
         RunEndpoints.Map(admin);
         TenantEndpoints.Map(admin);
         AuditEndpoints.Map(admin);
+        AuditProofEndpoints.Map(admin);
         IncidentEndpoints.Map(admin);
         CredentialEndpoints.Map(admin);
         admin.MapFallback(static (HttpContext context) =>

@@ -40,6 +40,7 @@ public static class OversightServiceCollectionExtensions
         services.TryAddSingleton<IStateStore>(sp => new InMemoryStateStore(sp.GetRequiredService<TimeProvider>()));
         services.AddMetrics();
         services.AddHttpClient(IncidentNotifier.HttpClientName);
+        services.AddHttpClient(Evidence.CheckpointPublisher.HttpClientName);
         if (keys is not null)
         {
             services.AddSingleton(keys);
@@ -73,6 +74,14 @@ public static class OversightServiceCollectionExtensions
             _ => ActivatorUtilities.CreateInstance<FileAuditStore>(sp),
         });
         services.TryAddSingleton<AuditJournal>();
+
+        // The Merkle audit log: leaves, proofs and signed checkpoints, signed with the host's receipt key ring (one generated
+        // for this process when the host registers none: the gateway loads its own, ReceiptKeysLoader).
+        services.TryAddSingleton(static sp => Gateway.Policy.Evidence.ReceiptKeyRing.Generate(sp.GetRequiredService<TimeProvider>().GetUtcNow()));
+        services.TryAddSingleton(static sp => new Evidence.AuditLeaves(sp.GetRequiredService<IAuditStore>()));
+        services.TryAddSingleton<Evidence.AuditProofs>();
+        services.TryAddSingleton<Evidence.CheckpointPublisher>();
+        services.AddHostedService(static sp => sp.GetRequiredService<Evidence.CheckpointPublisher>());
         services.AddHealthChecks().AddCheck<AuditSinkHealthCheck>(AuditSinkHealthCheck.Name, tags: ["ready"]);
         services.TryAddSingleton<IncidentNotifier>();
         services.TryAddSingleton<IncidentService>();

@@ -21,6 +21,9 @@ public sealed record OversightOptions
     /// <summary><c>Gateway:Runs</c>.</summary>
     public RunOptions Runs { get; init; } = new();
 
+    /// <summary><c>Gateway:Evidence</c>.</summary>
+    public EvidenceOptions Evidence { get; init; } = new();
+
     /// <summary><c>Gateway:Records</c>.</summary>
     public RecordsOptions Records { get; init; } = new();
 }

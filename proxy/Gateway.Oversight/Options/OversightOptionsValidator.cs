@@ -99,6 +99,7 @@ internal sealed class OversightOptionsValidator : IValidateOptions<OversightOpti
             }
         }
 
+        CollectEvidence(options.Evidence, errors);
         if (incidents.MaxAttempts is < 1 or > 100)
         {
             errors.Add("Gateway:Incidents:MaxAttempts must be between 1 and 100.");
@@ -172,6 +173,30 @@ internal sealed class OversightOptionsValidator : IValidateOptions<OversightOpti
             {
                 errors.Add($"Gateway:Audit:Retention:Tenants:{tenant} must be positive.");
             }
+        }
+    }
+
+    private static void CollectEvidence(EvidenceOptions evidence, List<string> errors)
+    {
+        if (evidence.CheckpointInterval < TimeSpan.FromSeconds(1) || evidence.CheckpointInterval > TimeSpan.FromHours(24))
+        {
+            errors.Add("Gateway:Evidence:CheckpointInterval must be between 1 second and 24 hours.");
+        }
+
+        if (evidence.WitnessUrl is { } url
+            && (!url.IsAbsoluteUri || !(url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback))))
+        {
+            errors.Add("Gateway:Evidence:WitnessUrl must be an absolute https URL (http only to loopback).");
+        }
+
+        if (evidence.WitnessMaxAttempts is < 1 or > 100)
+        {
+            errors.Add("Gateway:Evidence:WitnessMaxAttempts must be between 1 and 100.");
+        }
+
+        if (evidence.WitnessInitialBackoff <= TimeSpan.Zero || evidence.WitnessTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("Gateway:Evidence:WitnessInitialBackoff and WitnessTimeout must be positive.");
         }
     }
 }

@@ -35,7 +35,7 @@ internal sealed class AuditRecorder
     /// (<see cref="AuditEntry.Decisions"/>); it is durable before any of them is forwarded or answered, like a record
     /// of its own.
     /// </summary>
-    public ValueTask RecordDecisionAsync(HttpContext context, AgentIdentity identity, GovernedDecision governed, RecordedDecision recorded) =>
+    public ValueTask<AuditRecord> RecordDecisionAsync(HttpContext context, AgentIdentity identity, GovernedDecision governed, RecordedDecision recorded) =>
         AppendAsync(context, Entry(context, identity, governed) with
         {
             StatusCode = recorded.StatusCode,
@@ -50,7 +50,7 @@ internal sealed class AuditRecorder
     /// without repeating them. The outcomes of one agent, tool and decision written in the same group share one
     /// record, each request's own outcome in it (<see cref="AuditEntry.Outcomes"/>).
     /// </summary>
-    public ValueTask RecordOutcomeAsync(HttpContext context, AgentIdentity identity, GovernedDecision governed, ActionOutcome invocation) =>
+    public ValueTask<AuditRecord> RecordOutcomeAsync(HttpContext context, AgentIdentity identity, GovernedDecision governed, ActionOutcome invocation) =>
         AppendAsync(context, Entry(context, identity, governed) with
         {
             StatusCode = invocation.Refusal?.Status ?? invocation.ClientStatus ?? StatusCodes.Status200OK,
@@ -70,7 +70,7 @@ internal sealed class AuditRecorder
     /// A refusal made before any decision (a rate limit, say). A rate limit and a replayed nonce come in
     /// storms: those may share one record with their repeats in the same group (<see cref="AuditEntry.RequestIds"/>).
     /// </summary>
-    public ValueTask RecordRefusalAsync(HttpContext context, AgentIdentity identity, string tool, string code, int statusCode) =>
+    public ValueTask<AuditRecord> RecordRefusalAsync(HttpContext context, AgentIdentity identity, string tool, string code, int statusCode) =>
         AppendAsync(context, AgentAuditEntry.Of(context, identity, tool, "refused:" + code, statusCode) with
         {
             RunEndedBy = RunRefusals.IsEnded(code) ? identity.Run?.End?.By : null,
@@ -101,12 +101,12 @@ internal sealed class AuditRecorder
             RunId = identity.Run?.Id,
         };
 
-    private async ValueTask AppendAsync(HttpContext context, AuditEntry entry)
+    private async ValueTask<AuditRecord> AppendAsync(HttpContext context, AuditEntry entry)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
-            await _journal.AppendAsync(entry, context.RequestAborted).ConfigureAwait(false);
+            return await _journal.AppendAsync(entry, context.RequestAborted).ConfigureAwait(false);
         }
         finally
         {

@@ -12,19 +12,23 @@ namespace Gateway.Proxy.Record;
 /// Record: the decision goes into the audit journal before anything acts on it, with the status the
 /// agent is answered with (200 for an evaluation, 409 require_approval, 403 the blocks), or 0 for a
 /// decision about to be carried out, whose outcome the Respond stage records once the upstream has
-/// answered. Its record, <see cref="RecordedDecision"/>, says which. A record that cannot be written
-/// ends the request in a refusal (the Respond stage fails closed).
+/// answered. Its record, <see cref="RecordedDecision"/>, says which, and carries the decision's signed receipt
+/// (<see cref="ReceiptIssuer"/>), issued once the record's leaf in the chain's Merkle tree is known and sent in the
+/// <c>Gamut-Receipt</c> header at once. A record that cannot be written ends the request in a refusal (the Respond
+/// stage fails closed).
 /// </summary>
 internal sealed class RecordStage
 {
     private readonly RequestDelegate _next;
     private readonly AuditRecorder _audit;
+    private readonly ReceiptIssuer _receipts;
     private readonly GatewayMetrics _metrics;
 
-    public RecordStage(RequestDelegate next, AuditRecorder audit, GatewayMetrics metrics)
+    public RecordStage(RequestDelegate next, AuditRecorder audit, ReceiptIssuer receipts, GatewayMetrics metrics)
     {
         _next = next;
         _audit = audit;
+        _receipts = receipts;
         _metrics = metrics;
     }
 
@@ -36,8 +40,13 @@ internal sealed class RecordStage
             var feature = context.GatewayRequest();
             var governed = feature.Get<GovernedDecision>();
             var recorded = Disposition(feature.Get<DescribedAction>().Route, governed);
-            await _audit.RecordDecisionAsync(context, feature.Get<Admission>().Identity!, governed, recorded).ConfigureAwait(false);
-            feature.Add(recorded);
+            var identity = feature.Get<Admission>().Identity!;
+            var record = await _audit.RecordDecisionAsync(context, identity, governed, recorded).ConfigureAwait(false);
+
+            // The record's place in its chain's Merkle tree is known now: the receipt binds it (one signature per request).
+            var receipt = _receipts.Issue(identity, governed, record, RequestIdMiddleware.GetRequestId(context));
+            context.Response.Headers[RecordedDecision.Header] = receipt;
+            feature.Add(recorded with { Receipt = receipt });
         }
         finally
         {

@@ -24,9 +24,10 @@ internal static class DecisionResponseWriter
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";
         response.Headers.CacheControl = "no-store";
-        return JsonResponseBody.WriteAsync(response, (governed, invoked, resultJson, upstreamStatus, members), static (writer, s) =>
+        var receipt = Record.RecordedDecision.ReceiptOf(context);
+        return JsonResponseBody.WriteAsync(response, (governed, invoked, resultJson, upstreamStatus, members, receipt), static (writer, s) =>
         {
-            var (governed, invoked, resultJson, upstreamStatus, members) = s;
+            var (governed, invoked, resultJson, upstreamStatus, members, receipt) = s;
             writer.WriteStartObject();
             writer.WriteBoolean("invoked"u8, invoked);
             writer.WriteString("decision"u8, WireNames.Of(governed.Kind));
@@ -44,6 +45,7 @@ internal static class DecisionResponseWriter
                 writer.WriteString("would_be"u8, WireNames.Of(governed.Decision.WouldBe));
             }
 
+            WriteReceipt(writer, receipt);
             if (upstreamStatus is { } upstream)
             {
                 // An extension member: the connector ran, and this is what its upstream answered.
@@ -62,7 +64,7 @@ internal static class DecisionResponseWriter
     }
 
     /// <summary>The refusal for a decision that does not forward: 403 for the blocks, 409 for require_approval.</summary>
-    public static Refusal RefusalFor(GovernedDecision governed)
+    public static Refusal RefusalFor(GovernedDecision governed, string? receipt)
     {
         var (status, code, detail) = governed.Kind switch
         {
@@ -76,11 +78,15 @@ internal static class DecisionResponseWriter
                 "The action is blocked and an incident was opened."),
             _ => (StatusCodes.Status403Forbidden, ProblemCodes.Blocked, "The action is blocked by policy."),
         };
-        return WithDecision(new Refusal(status, code, detail), governed);
+        return WithDecision(new Refusal(status, code, detail), governed, receipt);
     }
 
-    /// <summary>A refusal after the decision: the decision and its explanation go with it, and <c>invoked: false</c> (with the approval or incident, when there is one).</summary>
-    public static Refusal WithDecision(Refusal refusal, GovernedDecision governed) => refusal with
+    /// <summary>
+    /// A refusal after the decision: the decision and its explanation go with it, and <c>invoked: false</c> (with the
+    /// approval or incident, when there is one, and the decision's signed receipt: in problem+json and in the provider's
+    /// own error object alike).
+    /// </summary>
+    public static Refusal WithDecision(Refusal refusal, GovernedDecision governed, string? receipt) => refusal with
     {
         Decision = WireNames.Of(governed.Kind),
         ExplanationJson = governed.ExplanationJson,
@@ -92,8 +98,19 @@ internal static class DecisionResponseWriter
             {
                 writer.WriteString("incident_id"u8, governed.IncidentId);
             }
+
+            WriteReceipt(writer, receipt);
         },
     };
+
+    /// <summary>An extension member: the decision's signed receipt (docs/evidence.md); a client that does not know it ignores it.</summary>
+    private static void WriteReceipt(Utf8JsonWriter writer, string? receipt)
+    {
+        if (receipt is not null)
+        {
+            writer.WriteString("receipt"u8, receipt);
+        }
+    }
 
     private static void WriteApproval(Utf8JsonWriter writer, GovernedDecision governed)
     {

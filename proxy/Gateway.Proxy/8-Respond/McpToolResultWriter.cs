@@ -6,6 +6,8 @@ using Gateway.Proxy.Decide;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
 
+using Gateway.Proxy.Record;
+
 namespace Gateway.Proxy.Respond;
 
 /// <summary>
@@ -26,7 +28,7 @@ internal static class McpToolResultWriter
 
     /// <summary>The answer to a call that was carried out.</summary>
     public static Task WriteResultAsync(HttpContext context, string id, JsonElement call, GovernedDecision governed, ConnectorResult result) =>
-        WriteAsync(context, (id, governed, result, RequestIdMiddleware.GetRequestId(context), WantsResultType(context, call), call), static (writer, s) =>
+        WriteAsync(context, (id, governed, result, new MetaIds(RequestIdMiddleware.GetRequestId(context), RecordedDecision.ReceiptOf(context)), WantsResultType(context, call), call), static (writer, s) =>
         {
             var (id, governed, result, requestId, resultType, call) = s;
             WriteEnvelopeStart(writer, id);
@@ -79,7 +81,7 @@ internal static class McpToolResultWriter
 
     /// <summary>The answer to a call that was decided but not carried out (a simulation, an evaluation-only decision).</summary>
     public static Task WriteDecisionAsync(HttpContext context, string id, JsonElement call, GovernedDecision governed) =>
-        WriteAsync(context, (id, governed, RequestIdMiddleware.GetRequestId(context), WantsResultType(context, call)), static (writer, s) =>
+        WriteAsync(context, (id, governed, new MetaIds(RequestIdMiddleware.GetRequestId(context), RecordedDecision.ReceiptOf(context)), WantsResultType(context, call)), static (writer, s) =>
         {
             var (id, governed, requestId, resultType) = s;
             WriteEnvelopeStart(writer, id);
@@ -111,7 +113,7 @@ internal static class McpToolResultWriter
     }
 
     /// <summary>A tool result of one text content (and the JSON object it is, as structured content), its error flag and the gateway's <c>_meta</c>.</summary>
-    private static void WriteTextResult(Utf8JsonWriter writer, string text, JsonElement structured, bool isError, GovernedDecision governed, string requestId, bool resultType)
+    private static void WriteTextResult(Utf8JsonWriter writer, string text, JsonElement structured, bool isError, GovernedDecision governed, MetaIds requestId, bool resultType)
     {
         writer.WriteStartObject("result"u8);
         writer.WriteStartArray("content"u8);
@@ -173,7 +175,7 @@ internal static class McpToolResultWriter
     }
 
     /// <summary><c>_meta</c>: the server's own members, then the gateway's.</summary>
-    private static void WriteMeta(Utf8JsonWriter writer, JsonElement result, GovernedDecision governed, string requestId)
+    private static void WriteMeta(Utf8JsonWriter writer, JsonElement result, GovernedDecision governed, MetaIds ids)
     {
         writer.WriteStartObject("_meta"u8);
         if (result.ValueKind == JsonValueKind.Object && result.TryGetProperty("_meta"u8, out var meta) && meta.ValueKind == JsonValueKind.Object)
@@ -193,7 +195,15 @@ internal static class McpToolResultWriter
             writer.WriteString(McpEndpoint.DecisionTokenMetaKey, governed.DecisionToken);
         }
 
-        writer.WriteString(McpEndpoint.RequestIdMetaKey, requestId);
+        writer.WriteString(McpEndpoint.RequestIdMetaKey, ids.RequestId);
+        if (ids.Receipt is not null)
+        {
+            writer.WriteString(McpEndpoint.ReceiptMetaKey, ids.Receipt);
+        }
+
         writer.WriteEndObject();
     }
+
+    /// <summary>What the gateway's <c>_meta</c> names besides the decision: the request id and the decision's signed receipt.</summary>
+    private readonly record struct MetaIds(string RequestId, string? Receipt);
 }

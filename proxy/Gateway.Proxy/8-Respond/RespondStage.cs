@@ -108,7 +108,7 @@ internal sealed partial class RespondStage
             DecisionDisposition.Answer => DecisionResponseWriter.WriteDecisionAsync(context, feature.Get<GovernedDecision>(), invoked: false),
             DecisionDisposition.Refuse when feature.Get<DescribedAction>().Route == GatewayRouteKind.McpCall && feature.Get<GovernedDecision>() is { Approval: not null } held
                 => RefuseHeldMcpCallAsync(context, feature.Get<DescribedAction>().Body, held),
-            DecisionDisposition.Refuse => RefusalResponse.WriteAsync(context, DecisionResponseWriter.RefusalFor(feature.Get<GovernedDecision>())),
+            DecisionDisposition.Refuse => RefusalResponse.WriteAsync(context, DecisionResponseWriter.RefusalFor(feature.Get<GovernedDecision>(), RecordedDecision.ReceiptOf(context))),
             DecisionDisposition.Execute => feature.Get<ForwardPlan>().Route == GatewayRouteKind.Provider
                 ? CompleteProviderAsync(context, feature)
                 : CompleteNativeAsync(context, feature),
@@ -118,7 +118,7 @@ internal sealed partial class RespondStage
 
     /// <summary>A governed call on <c>/mcp</c> held for approval: offered as a URL elicitation where the client accepts one.</summary>
     private async Task RefuseHeldMcpCallAsync(HttpContext context, JsonElement call, GovernedDecision held) =>
-        await RefusalResponse.WriteAsync(context, await _approvalElicitation.OfferAsync(context, call, DecisionResponseWriter.RefusalFor(held), held).ConfigureAwait(false)).ConfigureAwait(false);
+        await RefusalResponse.WriteAsync(context, await _approvalElicitation.OfferAsync(context, call, DecisionResponseWriter.RefusalFor(held, RecordedDecision.ReceiptOf(context)), held).ConfigureAwait(false)).ConfigureAwait(false);
 
     /// <summary>
     /// A refusal: after a decision that was to be carried out, it is that decision's outcome (recorded,
@@ -139,7 +139,7 @@ internal sealed partial class RespondStage
                 Latency = Latency(feature),
                 Refusal = refusal,
             }).ConfigureAwait(false);
-            refusal = DecisionResponseWriter.WithDecision(refusal, governed);
+            refusal = DecisionResponseWriter.WithDecision(refusal, governed, RecordedDecision.ReceiptOf(context));
         }
         else if (refusal.AuditTool is { } tool && (feature.Find<Admission>()?.Identity ?? feature.Find<AuthenticatedRequest>()?.Identity) is { } identity)
         {

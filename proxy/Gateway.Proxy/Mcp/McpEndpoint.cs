@@ -32,4 +32,7 @@ internal static class McpEndpoint
 
     /// <summary><c>_meta</c> key of a tool result carrying the gateway's request id.</summary>
     public const string RequestIdMetaKey = "gamut.dev/request_id";
+
+    /// <summary><c>_meta</c> key of a tool result or refusal carrying the decision's signed receipt (docs/evidence.md).</summary>
+    public const string ReceiptMetaKey = "gamut.dev/receipt";
 }

@@ -51,6 +51,13 @@ internal static class RefusalResponse
 
         // Clearing took the request id's header with it: a refusal is the answer a client most needs to quote.
         response.Headers[RequestIdMiddleware.HeaderName] = RequestIdMiddleware.GetRequestId(context);
+
+        // And the decision's receipt, when the refusal follows a recorded decision.
+        if (Record.RecordedDecision.ReceiptOf(context) is { } receipt)
+        {
+            response.Headers[Record.RecordedDecision.Header] = receipt;
+        }
+
         return WriteBodyAsync(context, refusal);
     }
 

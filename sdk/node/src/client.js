@@ -270,6 +270,8 @@ export class GamutClient {
       result: answer.result,
       upstreamStatus: answer.upstream_status,
       simulated: answer.simulated ?? false,
+      // The decision's signed receipt (docs/evidence.md), verifiable offline with verifyReceipt; absent from older gateways.
+      receipt: answer.receipt,
     };
   }
 

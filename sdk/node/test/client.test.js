@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import {
   GamutApprovalDeniedError, GamutApprovalRequiredError, GamutApprovalTimeoutError, GamutAuthenticationError,
   GamutClient, GamutDeniedError, GamutHttpError, GamutIdentityMismatchError, GamutNotInvokedError,
-  GamutSecretMaterialError, GamutTimeoutError,
+  GamutSecretMaterialError, GamutTimeoutError, verifyReceipt,
 } from '../src/index.js';
 import { eventually, rejection, useGateway } from './support/gateway.js';
 import { startTamperingRelay } from './support/relay.js';
@@ -32,6 +32,16 @@ describe('GamutClient against the real gateway', () => {
     assert.equal(decision.invoked, false);
     assert.match(decision.decisionToken, /^v1\./);
     assert.equal(suite.env.upstream.requests.length, before);
+  });
+
+  test('evaluate returns a receipt that verifies offline with the gateway\'s JWKS', async () => {
+    const decision = await suite.gamut.evaluate('crm.read_contact', { id: '9' });
+    const jwks = await (await fetch(`${suite.env.baseUrl}/.well-known/gamut-receipt-keys.json`)).json();
+    const claims = verifyReceipt(decision.receipt, jwks);
+    assert.equal(claims.decision, 'allow');
+    assert.equal(claims.tool, 'crm.read_contact');
+    assert.equal(claims.tenant, 'demo');
+    assert.ok(Number.isInteger(claims.leaf_index));
   });
 
   test('evaluate with simulate returns the decision without a token and runs nothing', async () => {

@@ -54,6 +54,8 @@ export interface Decision<TResult = unknown> {
   decision: DecisionKind;
   explanation: Explanation;
   decisionToken?: string;
+  /** The decision's signed receipt (docs/evidence.md): verify it offline with verifyReceipt(receipt, jwks). */
+  receipt?: string;
   result?: TResult;
   upstreamStatus?: number;
   simulated: boolean;
@@ -344,3 +346,41 @@ export declare class GatewayDecisionTokenVerifier {
 
 /** A gateway key's bytes from its text (hex when an even number of hex digits, else base64; at least 32 bytes). */
 export declare function gatewayKey(text: string): Buffer;
+
+/** The claims of a verified decision receipt (docs/evidence.md). */
+export interface ReceiptClaims {
+  v: 1;
+  tenant: string;
+  replica: string;
+  request_id: string;
+  agent: string;
+  actor_chain?: Array<{ kind: string; id: string; name?: string; run_id?: string }>;
+  tool?: string;
+  decision: string;
+  intent_digest?: string;
+  policy_digest?: string;
+  leaf_index: number;
+  leaf_hash: string;
+  record_hash: string;
+  iat: number;
+}
+
+/** The gateway's receipt keys, as served at /.well-known/gamut-receipt-keys.json. */
+export interface ReceiptJwks {
+  keys: Array<{ kty: string; crv?: string; x?: string; y?: string; kid?: string; alg?: string; use?: string }>;
+}
+
+export const RECEIPT_TYPE: 'gamut-receipt+jws';
+
+export type ReceiptErrorCode = 'malformed' | 'unsupported_algorithm' | 'wrong_type' | 'unknown_key' | 'bad_signature' | 'invalid_claims';
+
+export class ReceiptError extends Error {
+  readonly code: ReceiptErrorCode;
+  constructor(code: ReceiptErrorCode, message?: string);
+}
+
+/** Verifies a receipt offline with the JWKS; returns its claims or throws ReceiptError. */
+export function verifyReceipt(receipt: string, jwks: ReceiptJwks): ReceiptClaims;
+
+/** Verifies a compact JWS of the receipt keys with the given typ (a checkpoint: 'gamut-checkpoint+jws'); returns its payload. */
+export function verifyEvidenceToken(token: string, jwks: ReceiptJwks, type: string): Record<string, unknown>;

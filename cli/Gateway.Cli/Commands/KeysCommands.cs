@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Globalization;
+using Gateway.Policy.Evidence;
+
+namespace Gateway.Cli.Commands;
+
+/// <summary>
+/// <c>keys init|rotate|list --file</c>: the receipt signing key ring (ES256 keys that sign decision receipts and audit
+/// checkpoints), a local file the gateway reads at start-up (<c>Gateway:Receipts:KeyRingFile</c>). Rotation adds a new
+/// active key and keeps the old ones' public keys, so what they signed still verifies. No gateway needed.
+/// </summary>
+internal static class KeysCommands
+{
+    public static Command Build(CliRuntime runtime)
+    {
+        var command = new Command("keys", "The receipt signing key ring (docs/evidence.md)");
+
+        var initFile = RingFile();
+        var init = new Command("init", "Write a new ring with one active key (mode 0600); refuses to overwrite a ring") { initFile };
+        init.SetAction(async (parse, _) =>
+        {
+            var path = Resolve(runtime, parse.GetValue(initFile)!);
+            if (File.Exists(path))
+            {
+                return await FailAsync(runtime, $"{path} exists; use 'keys rotate' to add a key");
+            }
+
+            var ring = ReceiptKeyRing.Generate(DateTimeOffset.UtcNow);
+            ring.WritePrivateFile(path);
+            await runtime.Console.Out.WriteLineAsync($"Receipt key ring {path}: active key {ring.Active.KeyId}");
+            return ExitCodes.Success;
+        });
+        command.Subcommands.Add(init);
+
+        var rotateFile = RingFile();
+        var rotate = new Command("rotate", "Add a new active key; the previous one is retired (its public key stays in the JWKS). Restart or roll the gateways to sign with it") { rotateFile };
+        rotate.SetAction(async (parse, _) =>
+        {
+            var path = Resolve(runtime, parse.GetValue(rotateFile)!);
+            if (await ReadAsync(runtime, path) is not { } ring)
+            {
+                return ExitCodes.InvalidInput;
+            }
+
+            var rotated = ring.Rotate(DateTimeOffset.UtcNow);
+            rotated.WritePrivateFile(path);
+            await runtime.Console.Out.WriteLineAsync($"Receipt key ring {path}: active key {rotated.Active.KeyId}, retired {ring.Active.KeyId}");
+            return ExitCodes.Success;
+        });
+        command.Subcommands.Add(rotate);
+
+        var listFile = RingFile();
+        var jwks = new Option<bool>("--jwks") { Description = "Print the public JWKS (what /.well-known/gamut-receipt-keys.json serves) instead" };
+        var list = new Command("list", "Each key's kid, status and creation time (never a private key)") { listFile, jwks };
+        list.SetAction(async (parse, _) =>
+        {
+            if (await ReadAsync(runtime, Resolve(runtime, parse.GetValue(listFile)!)) is not { } ring)
+            {
+                return ExitCodes.InvalidInput;
+            }
+
+            if (parse.GetValue(jwks) || parse.GetValue(runtime.Options.Json))
+            {
+                await runtime.Console.Out.WriteLineAsync(ring.ToJwks());
+                return ExitCodes.Success;
+            }
+
+            foreach (var key in ring.Keys)
+            {
+                await runtime.Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"{key.KeyId}  {(key.Retired ? "retired" : "active ")}  ES256  created {key.Created:O}"));
+            }
+
+            return ExitCodes.Success;
+        });
+        command.Subcommands.Add(list);
+        return command;
+    }
+
+    private static Option<string> RingFile() => new("--file") { Description = "The ring file (a secret: mode 0600)", Required = true };
+
+    private static string Resolve(CliRuntime runtime, string path) => Path.GetFullPath(path, runtime.Console.WorkingDirectory ?? Environment.CurrentDirectory);
+
+    private static async Task<ReceiptKeyRing?> ReadAsync(CliRuntime runtime, string path)
+    {
+        try
+        {
+            return ReceiptKeyRing.Parse(await File.ReadAllTextAsync(path));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        {
+            await FailAsync(runtime, $"cannot read the ring {path}: {ex.Message}");
+            return null;
+        }
+    }
+
+    private static async Task<int> FailAsync(CliRuntime runtime, string message)
+    {
+        await runtime.Console.Error.WriteLineAsync("error: invalid_input: " + message);
+        return ExitCodes.InvalidInput;
+    }
+}

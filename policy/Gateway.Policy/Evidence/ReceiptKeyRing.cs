@@ -1,0 +1,174 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Gateway.Policy.Evidence;
+
+/// <summary>
+/// The gateway's receipt signing keys: one active key that signs receipts and checkpoints, and the retired ones whose
+/// public keys stay in the JWKS so that everything they signed still verifies. Kept as a JSON file
+/// (<c>{"keys":[{"kid","alg":"ES256","crv":"P-256","created","status":"active"|"retired","x","y","d"}]}</c>, a
+/// secret: mode 0600) written by <c>gatewayctl keys init|rotate</c> and read by the gateway at start-up.
+/// </summary>
+public sealed class ReceiptKeyRing
+{
+    private ReceiptKeyRing(IReadOnlyList<ReceiptKey> keys)
+    {
+        Keys = keys;
+        Active = keys.Single(static k => !k.Retired);
+    }
+
+    /// <summary>Every key, oldest first.</summary>
+    public IReadOnlyList<ReceiptKey> Keys { get; }
+
+    /// <summary>The one key that signs.</summary>
+    public ReceiptKey Active { get; }
+
+    /// <summary>A ring with one new active key.</summary>
+    public static ReceiptKeyRing Generate(DateTimeOffset now) => new([NewKey(now)]);
+
+    /// <summary>This ring with a new active key; the previous active key is retired (its public key kept).</summary>
+    public ReceiptKeyRing Rotate(DateTimeOffset now) => new([.. Keys.Select(static k => k.Retired ? k : k.AsRetired()), NewKey(now)]);
+
+    /// <summary>Reads a ring file's text.</summary>
+    /// <exception cref="FormatException">Not a ring: not JSON, no key, not exactly one active key, a key that is not P-256 or whose <c>kid</c> is not its thumbprint.</exception>
+    public static ReceiptKeyRing Parse(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { AllowDuplicateProperties = false });
+            if (!document.RootElement.TryGetProperty("keys", out var array) || array.ValueKind != JsonValueKind.Array || array.GetArrayLength() == 0)
+            {
+                throw new FormatException("The receipt key ring has no keys.");
+            }
+
+            var keys = new List<ReceiptKey>();
+            foreach (var item in array.EnumerateArray())
+            {
+                keys.Add(ParseKey(item));
+            }
+
+            if (keys.Count(static k => !k.Retired) != 1)
+            {
+                throw new FormatException("The receipt key ring must have exactly one active key.");
+            }
+
+            if (keys.Select(static k => k.KeyId).Distinct(StringComparer.Ordinal).Count() != keys.Count)
+            {
+                throw new FormatException("The receipt key ring holds a key twice.");
+            }
+
+            return new ReceiptKeyRing(keys);
+        }
+        catch (Exception ex) when (ex is JsonException or CryptographicException or InvalidOperationException or KeyNotFoundException)
+        {
+            throw new FormatException("The receipt key ring is not valid: " + ex.Message, ex);
+        }
+    }
+
+    /// <summary>The ring file's text, private keys included: write it only to a file of mode 0600.</summary>
+    public string ToPrivateJson()
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("keys");
+            foreach (var key in Keys)
+            {
+                var parameters = key.Key.ExportParameters(includePrivateParameters: true);
+                json.WriteStartObject();
+                json.WriteString("kid", key.KeyId);
+                json.WriteString("alg", "ES256");
+                json.WriteString("crv", "P-256");
+                json.WriteString("created", key.Created.ToString("O", CultureInfo.InvariantCulture));
+                json.WriteString("status", key.Retired ? "retired" : "active");
+                json.WriteString("x", key.X);
+                json.WriteString("y", key.Y);
+                json.WriteString("d", Base64Url.EncodeToString(parameters.D));
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>Writes <see cref="ToPrivateJson"/> to <paramref name="path"/> atomically, the file created with mode 0600 before any key is in it.</summary>
+    public void WritePrivateFile(string path)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, string.Empty);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        File.WriteAllText(temporary, ToPrivateJson());
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>The public JWKS (RFC 7517): every key, active and retired, with <c>kid</c>, <c>alg</c> ES256 and <c>use</c> sig. Never a private member.</summary>
+    public string ToJwks()
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream))
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("keys");
+            foreach (var key in Keys)
+            {
+                json.WriteStartObject();
+                json.WriteString("kty", "EC");
+                json.WriteString("crv", "P-256");
+                json.WriteString("x", key.X);
+                json.WriteString("y", key.Y);
+                json.WriteString("kid", key.KeyId);
+                json.WriteString("alg", "ES256");
+                json.WriteString("use", "sig");
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static ReceiptKey NewKey(DateTimeOffset now) =>
+        new(ECDsa.Create(ECCurve.NamedCurves.nistP256), DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds()), retired: false);
+
+    private static ReceiptKey ParseKey(JsonElement item)
+    {
+        string Text(string name) =>
+            item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : throw new FormatException($"A receipt key has no '{name}'.");
+
+        if (Text("alg") != "ES256" || Text("crv") != "P-256")
+        {
+            throw new FormatException("A receipt key is not ES256 on P-256.");
+        }
+
+        var status = Text("status");
+        if (status is not ("active" or "retired"))
+        {
+            throw new FormatException("A receipt key's status is neither 'active' nor 'retired'.");
+        }
+
+        var key = ECDsa.Create(new ECParameters
+        {
+            Curve = ECCurve.NamedCurves.nistP256,
+            Q = new ECPoint { X = Base64Url.DecodeFromChars(Text("x")), Y = Base64Url.DecodeFromChars(Text("y")) },
+            D = Base64Url.DecodeFromChars(Text("d")),
+        });
+        var created = DateTimeOffset.Parse(Text("created"), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+        var parsed = new ReceiptKey(key, created, status == "retired");
+        return parsed.KeyId == Text("kid") ? parsed : throw new FormatException($"The receipt key '{Text("kid")}' is not its public key's thumbprint.");
+    }
+}

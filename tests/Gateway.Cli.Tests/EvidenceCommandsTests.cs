@@ -1,0 +1,130 @@
+using System.Text;
+using System.Text.Json;
+using Gateway.Policy.Evidence;
+
+namespace Gateway.Cli.Tests;
+
+/// <summary>
+/// <c>gatewayctl keys</c> on a ring file, and <c>audit prove --verify</c> offline with the JWKS alone: an honest
+/// consistency proof verifies against the checkpoint exported before; a log rewritten since (even re-signed with the
+/// gateway's own key) is named against that checkpoint; an altered record fails its inclusion proof.
+/// </summary>
+public sealed class EvidenceCommandsTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 1, 9, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Keys_InitRotateList_KeepsTheRetiredKeyAndPrintsNoPrivateKey()
+    {
+        var dir = Directory.CreateTempSubdirectory("gatewayctl-keys-").FullName;
+        var ring = Path.Combine(dir, "receipt-keys.json");
+
+        var init = await CliRun.RunAsync("keys", "init", "--file", ring);
+        var again = await CliRun.RunAsync("keys", "init", "--file", ring);
+        var rotate = await CliRun.RunAsync("keys", "rotate", "--file", ring);
+        var list = await CliRun.RunAsync("keys", "list", "--file", ring);
+        var jwks = await CliRun.RunAsync("keys", "list", "--file", ring, "--jwks");
+
+        Assert.Equal(0, init.ExitCode);
+        Assert.Equal(6, again.ExitCode);
+        Assert.Equal(0, rotate.ExitCode);
+        var parsed = ReceiptKeyRing.Parse(File.ReadAllText(ring));
+        Assert.Equal(2, parsed.Keys.Count);
+        Assert.Contains(parsed.Active.KeyId + "  active", list.Out, StringComparison.Ordinal);
+        Assert.Contains(parsed.Keys[0].KeyId + "  retired", list.Out, StringComparison.Ordinal);
+        Assert.Equal(2, EvidenceKeySet.Parse(jwks.Out).KeyIds.Count);
+        Assert.DoesNotContain("\"d\"", jwks.Out + list.Out, StringComparison.Ordinal);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(ring));
+        }
+    }
+
+    [Fact]
+    public async Task ProveVerify_HonestConsistencyProof_Verifies()
+    {
+        var (dir, ring) = Setup();
+        var leaves = Leaves(12, tag: 0);
+        Write(dir, "earlier.json", Checkpoint(ring, leaves, 5));
+        Write(dir, "proof.json", Consistency(ring, leaves, 5, 12));
+
+        var result = await CliRun.RunAsync("audit", "prove", "--verify", Path.Combine(dir, "proof.json"), "--jwks", Path.Combine(dir, "jwks.json"), "--checkpoint", Path.Combine(dir, "earlier.json"));
+
+        Assert.True(result.ExitCode == 0, result.Out + result.Error);
+    }
+
+    [Fact]
+    public async Task ProveVerify_HistoryRewrittenAfterTheExportedCheckpoint_IsNamed()
+    {
+        var (dir, ring) = Setup();
+        Write(dir, "earlier.json", Checkpoint(ring, Leaves(12, tag: 0), 5));
+        var rewritten = Leaves(12, tag: 0);
+        rewritten[2] = MerkleTree.LeafHash("{\"edited\":true}"u8);
+        Write(dir, "proof.json", Consistency(ring, rewritten, 5, 12));
+
+        var result = await CliRun.RunAsync("audit", "prove", "--verify", Path.Combine(dir, "proof.json"), "--jwks", Path.Combine(dir, "jwks.json"), "--checkpoint", Path.Combine(dir, "earlier.json"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("history_rewritten", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProveVerify_InclusionOfAnAlteredRecord_Fails()
+    {
+        var (dir, ring) = Setup();
+        var lines = Enumerable.Range(1, 7).Select(static i => $"{{\"seq\":{i}}}").ToList();
+        var leaves = lines.Select(static l => MerkleTree.LeafHash(Encoding.UTF8.GetBytes(l))).ToList();
+        string Proof(string record) => JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["kind"] = "inclusion",
+            ["leaf_index"] = 3,
+            ["leaf_hash"] = Convert.ToHexStringLower(leaves[3]),
+            ["path"] = MerkleTree.InclusionPath(leaves, 3, 7).Select(Convert.ToHexStringLower).ToArray(),
+            ["record"] = record,
+            ["checkpoint"] = JsonDocument.Parse(Checkpoint(ring, leaves, 7)).RootElement,
+        });
+        Write(dir, "good.json", Proof(lines[3]));
+        Write(dir, "bad.json", Proof("{\"seq\":4,\"x\":1}"));
+
+        var good = await CliRun.RunAsync("audit", "prove", "--verify", Path.Combine(dir, "good.json"), "--jwks", Path.Combine(dir, "jwks.json"));
+        var bad = await CliRun.RunAsync("audit", "prove", "--verify", Path.Combine(dir, "bad.json"), "--jwks", Path.Combine(dir, "jwks.json"));
+
+        Assert.True(good.ExitCode == 0, good.Out + good.Error);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("record_altered", bad.Out, StringComparison.Ordinal);
+    }
+
+    private static (string Dir, ReceiptKeyRing Ring) Setup()
+    {
+        var dir = Directory.CreateTempSubdirectory("gatewayctl-prove-").FullName;
+        var ring = ReceiptKeyRing.Generate(Now);
+        Write(dir, "jwks.json", ring.ToJwks());
+        return (dir, ring);
+    }
+
+    private static List<byte[]> Leaves(int count, int tag) =>
+        [.. Enumerable.Range(0, count).Select(i => MerkleTree.LeafHash(Encoding.UTF8.GetBytes($"{{\"seq\":{i + 1},\"t\":{tag}}}")))];
+
+    private static string Checkpoint(ReceiptKeyRing ring, List<byte[]> leaves, long size)
+    {
+        var claims = new AuditCheckpoint { Tenant = "acme", Replica = "gw-0", TreeSize = size, RootHash = Convert.ToHexStringLower(MerkleTree.Root(leaves, size)), Time = Now };
+        return JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["checkpoint"] = claims.Sign(ring.Active),
+            ["tenant"] = claims.Tenant,
+            ["replica"] = claims.Replica,
+            ["tree_size"] = claims.TreeSize,
+            ["root_hash"] = claims.RootHash,
+        });
+    }
+
+    private static string Consistency(ReceiptKeyRing ring, List<byte[]> leaves, long first, long second) => JsonSerializer.Serialize(new Dictionary<string, object>
+    {
+        ["kind"] = "consistency",
+        ["path"] = MerkleTree.ConsistencyPath(leaves, first, second).Select(Convert.ToHexStringLower).ToArray(),
+        ["first"] = JsonDocument.Parse(Checkpoint(ring, leaves, first)).RootElement,
+        ["second"] = JsonDocument.Parse(Checkpoint(ring, leaves, second)).RootElement,
+    });
+
+    private static void Write(string dir, string name, string text) => File.WriteAllText(Path.Combine(dir, name), text);
+}
