@@ -34,6 +34,7 @@ internal static class ConsoleEndpoints
         ConsoleApprovalPages.Map(console);
         ConsoleJournalPages.Map(console);
         ConsoleAgentPages.Map(console);
+        ConsoleRunPages.Map(console);
         return app;
     }
 

@@ -40,4 +40,22 @@ internal static class ConsoleHttp
         var match = Regex.Match(html, "name=\"" + Regex.Escape(name) + "\" value=\"([^\"]+)\"");
         return match.Success ? match.Groups[1].Value : null;
     }
+
+    /// <summary>Signs in to tenant demo with an admin token (Development); returns the session cookie.</summary>
+    public static async Task<string> TokenSignInAsync(HttpClient client, string token)
+    {
+        using var response = await TokenFormPostAsync(client, token);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Redirect, await response.Content.ReadAsStringAsync());
+        return Cookie(response, "gamut_console");
+    }
+
+    /// <summary>Opens the admin-token form (its check value and cookie), then posts <paramref name="token"/> with them.</summary>
+    public static async Task<HttpResponseMessage> TokenFormPostAsync(HttpClient client, string token)
+    {
+        using var form = await client.GetAsync("/console/demo/token-sign-in");
+        Assert.Equal(System.Net.HttpStatusCode.OK, form.StatusCode);
+        var check = Hidden(await form.Content.ReadAsStringAsync(), "check")!;
+        return await client.SendAsync(PostForm("/console/demo/token-sign-in", Cookie(form, "gamut_console_token_form"),
+            new Dictionary<string, string> { ["check"] = check, ["token"] = token }));
+    }
 }

@@ -20,7 +20,7 @@ public sealed class ConsoleTokenSignInTests
         await using var gw = await GovernedGateway.StartAsync();
         using var client = Browser(gw.Host.BaseAddress);
         var approval = await ApprovalCalls.RequestApprovalAsync(gw.Agent, Refund);
-        var session = await SignInAsync(client, await gw.IssueTokenAsync("bob", "approver"));
+        var session = await TokenSignInAsync(client, await gw.IssueTokenAsync("bob", "approver"));
 
         using var queue = await client.SendAsync(Get("/console/demo/approvals", session));
         var html = await queue.Content.ReadAsStringAsync();
@@ -45,7 +45,7 @@ public sealed class ConsoleTokenSignInTests
         await using var gw = await GovernedGateway.StartAsync();
         using var client = Browser(gw.Host.BaseAddress);
 
-        var session = await SignInAsync(client, GovernedGateway.AdminToken);
+        var session = await TokenSignInAsync(client, GovernedGateway.AdminToken);
 
         using var audit = await client.SendAsync(Get("/console/demo/audit", session));
         using var queue = await client.SendAsync(Get("/console/demo/approvals", session));
@@ -60,7 +60,7 @@ public sealed class ConsoleTokenSignInTests
         await using var gw = await GovernedGateway.StartAsync();
         using var client = Browser(gw.Host.BaseAddress);
 
-        using var response = await PostTokenAsync(client, "gwa_not-a-token");
+        using var response = await TokenFormPostAsync(client, "gwa_not-a-token");
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Contains("console_admin_token_invalid", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -95,22 +95,5 @@ public sealed class ConsoleTokenSignInTests
         Assert.Equal(HttpStatusCode.NotFound, post.StatusCode);
         Assert.Equal(HttpStatusCode.OK, home.StatusCode);
         Assert.DoesNotContain("token-sign-in", await home.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-    }
-
-    private static async Task<string> SignInAsync(HttpClient client, string token)
-    {
-        using var response = await PostTokenAsync(client, token);
-        Assert.True(response.StatusCode == HttpStatusCode.Redirect, await response.Content.ReadAsStringAsync());
-        return Cookie(response, "gamut_console");
-    }
-
-    /// <summary>Opens the form (its check value and cookie), then posts <paramref name="token"/> with them.</summary>
-    private static async Task<HttpResponseMessage> PostTokenAsync(HttpClient client, string token)
-    {
-        using var form = await client.GetAsync("/console/demo/token-sign-in");
-        Assert.Equal(HttpStatusCode.OK, form.StatusCode);
-        var check = Hidden(await form.Content.ReadAsStringAsync(), "check")!;
-        return await client.SendAsync(PostForm("/console/demo/token-sign-in", Cookie(form, "gamut_console_token_form"),
-            new Dictionary<string, string> { ["check"] = check, ["token"] = token }));
     }
 }
