@@ -5,6 +5,9 @@
 # Each run makes two of the five refunds an hour the example bundle allows (its rate-limit demo): a
 # third run within the hour meets 429 rate_limited, and restarting `make run` resets the limits.
 #   examples/first-win.sh          prints each step and exits non-zero at the first surprise
+#   FIRST_WIN_APPROVE_IN=console examples/first-win.sh
+#                                  bob approves the refund in the console (/console, admin-token sign-in,
+#                                  Development only) as a browser would, instead of with gatewayctl
 # Needs curl and openssl (examples/sign.sh); uses `gatewayctl` from PATH, else the built one.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -24,6 +27,19 @@ else
   gatewayctl() { dotnet "$cli" "$@"; }
 fi
 sign() { "$here/sign.sh" "$@"; }
+hidden() { sed -n "s/.*name=\"$2\" value=\"\([^\"]*\)\".*/\1/p" <<<"$1" | head -1; } # HTML FIELD
+console_approve() { # APPROVAL TOKEN: sign in to /console with the token, open the request, approve it with a reason
+  local jar page status
+  jar="$(mktemp)"
+  page="$(curl -sS -c "$jar" "$GATEWAY_URL/console/demo/token-sign-in")"
+  curl -sS -b "$jar" -c "$jar" -o /dev/null --data-urlencode "check=$(hidden "$page" check)" --data-urlencode "token=$2" \
+    "$GATEWAY_URL/console/demo/token-sign-in"
+  page="$(curl -sS -b "$jar" "$GATEWAY_URL/console/demo/approvals/$1")"
+  status="$(curl -sS -b "$jar" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$(hidden "$page" csrf)" \
+    --data-urlencode "reason=first win: order checked" "$GATEWAY_URL/console/demo/approvals/$1/approve")"
+  rm -f "$jar"
+  [[ "$status" == 302 ]] || { echo "first-win: the console answered $status to the approval:" >&2; echo "$page" | head -c 2000 >&2; return 1; }
+}
 steps=0
 step() { steps=$((steps + 1)); echo "== $steps. $*"; }
 expect() { # ANSWER TEXT WHAT
@@ -71,7 +87,12 @@ approval="$(grep -o '"id":"apr_[^"]*"' <<<"$answer" | head -1 | sed -E 's/.*"(ap
 [[ -n "$approval" ]] || { echo "first-win: no approval id in the answer" >&2; exit 1; }
 bob="$(person_token bob approver)"
 [[ -n "$bob" ]] || { echo "first-win: could not issue bob's approver token" >&2; exit 1; }
-GATEWAY_ADMIN_TOKEN="$bob" gatewayctl approvals approve "$approval" --tenant demo >/dev/null
+if [[ "${FIRST_WIN_APPROVE_IN:-gatewayctl}" == console ]]; then
+  echo "   (approved by bob in the console: $GATEWAY_URL/console/demo/approvals/$approval)"
+  console_approve "$approval" "$bob"
+else
+  GATEWAY_ADMIN_TOKEN="$bob" gatewayctl approvals approve "$approval" --tenant demo >/dev/null
+fi
 answer="$(sign GET "/v1/approvals/$approval")"
 expect "$answer" '"approved"' "the approval approved"
 warrant="$(field "$answer" warrant)"

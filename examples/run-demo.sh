@@ -108,6 +108,7 @@ trap 'exit 130' INT TERM
 echo "Demo upstreams on 127.0.0.1 ports $DEMO_OPENAI_PORT-$DEMO_CONTEXT_PORT (log: $upstreams_log)"
 echo "Gateway on $gateway_url, /metrics on http://127.0.0.1:$GATEWAY_METRICS_PORT/metrics — demo admin token: $demo_admin_token"
 echo "Targets written to $demo_env"
+echo "Console: $gateway_url/console (Development: sign in with an admin token, e.g. an approver token from 'gatewayctl tokens issue')"
 cd "$root"
 started=$(date +%s%N)
 dotnet "$gateway" --environment Development --urls "$gateway_url" \

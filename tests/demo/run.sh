@@ -4,7 +4,7 @@
 #   1. `make run` with GATEWAY_PORT and every DEMO_*_PORT set becomes ready (the ports it would take by
 #      default may well be in use here: that is the point)
 #   2. examples/first-win.sh passes against it, and
-#   3. passes again, unchanged (the first win can be pasted twice)
+#   3. passes again, unchanged (the first win can be pasted twice), this time approving in the console
 #   4. a second `make run` on a port in use stops with an error naming GATEWAY_PORT
 #   5. gatewayctl refuses a GATEWAY_URL that the demo file contradicts, and sends nothing
 #   6. /metrics on GATEWAY_METRICS_PORT parses as Prometheus text with the gateway's counters
@@ -65,10 +65,11 @@ else
   exit 1
 fi
 
-# 2 and 3. The first win, twice in a row against the same gateway.
+# 2 and 3. The first win, twice in a row against the same gateway: bob approves with gatewayctl, then in the console.
 for run in 1 2; do
-  if "$root/examples/first-win.sh" >"$work/first-win-$run.log" 2>&1; then
-    ok "examples/first-win.sh, run $run"
+  approve_in=gatewayctl; [[ $run == 2 ]] && approve_in=console
+  if FIRST_WIN_APPROVE_IN=$approve_in "$root/examples/first-win.sh" >"$work/first-win-$run.log" 2>&1; then
+    ok "examples/first-win.sh, run $run (approved with $approve_in)"
   else
     not_ok "examples/first-win.sh, run $run:"
     tail -30 "$work/first-win-$run.log"

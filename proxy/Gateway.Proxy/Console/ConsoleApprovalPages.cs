@@ -146,7 +146,7 @@ internal static class ConsoleApprovalPages
             return Refusal(StatusCodes.Status403Forbidden, ApprovalErrorCodes.OwnRequest, "You own the requesting agent; someone else must decide.", session);
         }
 
-        var voter = new ApprovalVoter(session.Person, session.Person);
+        var voter = new ApprovalVoter(session.Person, session.IssuedBy ?? session.Person);
         var result = approve
             ? await approvals.ApproveAsync(tenant, id, voter, context.RequestAborted)
             : await approvals.DenyAsync(tenant, id, voter, context.RequestAborted);

@@ -21,23 +21,38 @@ internal static class ConsoleEndpoints
         }
 
         var console = app.MapGroup(Prefix).ExcludeFromDescription();
-        console.MapGet("/", Home);
+        var environment = app.ServiceProvider.GetRequiredService<IHostEnvironment>();
+        console.MapGet("/", (ConsoleSignIn signIn, Gateway.Proxy.Bundle.PolicyProvider policy) => Home(signIn, policy, environment));
         console.MapGet("/console.css", static () => Results.Text(Stylesheet, "text/css; charset=utf-8"));
-        console.MapGet("/{tenant}/sign-in", static async (HttpContext c, string tenant, ConsoleSignIn signIn) => Answer(await signIn.StartAsync(c, tenant)));
+        console.MapGet("/{tenant}/sign-in", async (HttpContext c, string tenant, ConsoleSignIn signIn) =>
+            environment.IsDevelopment() && signIn.ProviderOf(tenant) is null
+                ? Results.Redirect("/console/" + Uri.EscapeDataString(tenant) + "/token-sign-in")
+                : Answer(await signIn.StartAsync(c, tenant)));
         console.MapGet("/{tenant}/callback", static async (HttpContext c, string tenant, ConsoleSignIn signIn) => Answer(await signIn.CallbackAsync(c, tenant)));
         console.MapPost("/sign-out", SignOutAsync);
+        ConsoleTokenSignIn.Map(console, environment);
         ConsoleApprovalPages.Map(console);
         ConsoleJournalPages.Map(console);
         ConsoleAgentPages.Map(console);
+        ConsoleRunPages.Map(console);
         return app;
     }
 
-    private static IResult Home(ConsoleSignIn signIn)
+    /// <summary>The tenants one can sign in to; in Development also every tenant of the register with an admin token.</summary>
+    private static IResult Home(ConsoleSignIn signIn, Gateway.Proxy.Bundle.PolicyProvider policy, IHostEnvironment environment)
     {
         var body = new StringBuilder("<p>Sign in through your organisation's identity provider.</p><ul>");
         foreach (var tenant in signIn.Tenants)
         {
             body.Append("<li><a href=\"/console/").Append(E(U(tenant))).Append("/sign-in\">Sign in to ").Append(E(tenant)).Append("</a></li>");
+        }
+
+        if (environment.IsDevelopment() && policy.Current is { } snapshot)
+        {
+            foreach (var tenant in snapshot.Set.Tenants.Keys.Order(StringComparer.Ordinal))
+            {
+                body.Append("<li>").Append(ConsoleTokenSignIn.Link(tenant)).Append("</li>");
+            }
         }
 
         return Page("Sign in", null, body.Append("</ul>").ToString());

@@ -36,6 +36,17 @@ internal static class ConsoleHtml
     public static string Json(JsonElement? value) =>
         value is { } element ? "<pre>" + E(JsonSerializer.Serialize(element, Indented)) + "</pre>" : "<p>(none)</p>";
 
+    /// <summary>One audit record as a list item: time, agent, tool or run event, decision; the whole record unfolds (a keyboard-reachable <c>details</c>).</summary>
+    public static string AuditRecord(JsonElement record)
+    {
+        string Text(string name) => record.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null ? v.ToString() : string.Empty;
+        var what = record.TryGetProperty("run_event", out var run) && run.ValueKind == JsonValueKind.Object && run.TryGetProperty("type", out var type)
+            ? "run " + type.GetString()
+            : Text("tool");
+        return "<li><details><summary>" + E(Text("time")) + " · " + E(Text("agent")) + " · " + E(what) + " · <strong>" + E(Text("decision"))
+            + "</strong></summary>" + Json(record) + "</details></li>";
+    }
+
     /// <summary>A whole page: the navigation for the session's roles, the sign-out form, the body.</summary>
     public static IResult Page(string title, ConsoleSession? session, string body, int status = StatusCodes.Status200OK)
     {
@@ -54,7 +65,7 @@ internal static class ConsoleHtml
             if (session.HasAny(ConsoleRoles.Readers))
             {
                 html.Append("<a href=\"").Append(t).Append("/audit\">Audit journal</a> <a href=\"").Append(t)
-                    .Append("/incidents\">Incidents</a> <a href=\"").Append(t).Append("/agents\">Agents</a>");
+                    .Append("/incidents\">Incidents</a> <a href=\"").Append(t).Append("/agents\">Agents</a> <a href=\"").Append(t).Append("/runs\">Runs</a>");
             }
 
             html.Append("</nav><span>").Append(E(session.Person)).Append(" · ").Append(E(session.Tenant)).Append("</span>")

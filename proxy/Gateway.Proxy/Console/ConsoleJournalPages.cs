@@ -47,10 +47,7 @@ internal static class ConsoleJournalPages
             .Append("<button type=\"submit\">Filter</button></form><ol>");
         foreach (var record in page.Records)
         {
-            string Text(string name) => record.TryGetProperty(name, out var v) ? v.ToString() : string.Empty;
-            body.Append("<li><details><summary>").Append(E(Text("time"))).Append(" · ").Append(E(Text("agent"))).Append(" · ")
-                .Append(E(Text("tool"))).Append(" · <strong>").Append(E(Text("decision"))).Append("</strong></summary>")
-                .Append(Json(record)).Append("</details></li>");
+            body.Append(AuditRecord(record));
         }
 
         return Page("Audit journal", session, body.Append("</ol>").ToString());

@@ -21,6 +21,12 @@ internal sealed record ConsoleSession
 
     public required DateTimeOffset ExpiresAt { get; init; }
 
+    /// <summary>
+    /// For a session started with an admin token (Development only): who minted that token, so that the tokens one
+    /// admin minted still count as one approval; null for a person signed in at the provider (they count as themselves).
+    /// </summary>
+    public string? IssuedBy { get; init; }
+
     public bool Has(string role) => Roles.Contains(role, StringComparer.Ordinal);
 
     public bool HasAny(IReadOnlyList<string> roles) => roles.Any(Has);

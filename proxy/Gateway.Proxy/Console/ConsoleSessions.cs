@@ -29,7 +29,7 @@ internal sealed class ConsoleSessions
     }
 
     /// <summary>Creates a session and sets its cookie.</summary>
-    public async ValueTask<ConsoleSession> StartAsync(HttpContext context, string tenant, string subject, string issuer, string person, IReadOnlyList<string> roles)
+    public async ValueTask<ConsoleSession> StartAsync(HttpContext context, string tenant, string subject, string issuer, string person, IReadOnlyList<string> roles, string? issuedBy = null)
     {
         var id = RandomToken();
         var session = new ConsoleSession
@@ -39,6 +39,7 @@ internal sealed class ConsoleSessions
             Issuer = issuer,
             Person = person,
             Roles = roles,
+            IssuedBy = issuedBy,
             Csrf = RandomToken(),
             ExpiresAt = _time.GetUtcNow() + _options.SessionLifetime,
         };

@@ -202,7 +202,7 @@ internal sealed partial class ConsoleSignIn
 
         var session = await _sessions.StartAsync(context, tenant, token.Subject, token.Issuer, person, roles);
         LogSignedIn(_logger, tenant, session.Person, string.Join(',', roles));
-        return ConsoleOutcome.Redirect("/console/" + Uri.EscapeDataString(tenant) + "/approvals", session);
+        return ConsoleOutcome.Redirect("/console/" + Uri.EscapeDataString(tenant) + (session.Has(ConsoleRoles.Approver) ? "/approvals" : "/audit"), session);
     }
 
     private async ValueTask<string?> ExchangeAsync(string tenant, OpenIdProvider provider, ConsoleSignInFlow flow, string code, CancellationToken cancellationToken)

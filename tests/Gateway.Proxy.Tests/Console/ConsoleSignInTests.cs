@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Gateway.Proxy.Tests.Infrastructure;
 using Microsoft.AspNetCore.WebUtilities;
+using static Gateway.Proxy.Tests.Console.ConsoleHttp;
 
 namespace Gateway.Proxy.Tests.Console;
 
@@ -173,8 +174,7 @@ public sealed class ConsoleSignInTests
         Assert.Equal("/console/other-tenant/sign-in", other.Headers.Location?.OriginalString);
     }
 
-    private static HttpClient Browser(PersonGateway gw) =>
-        new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = gw.Gateway.Host.BaseAddress };
+    private static HttpClient Browser(PersonGateway gw) => ConsoleHttp.Browser(gw.Gateway.Host.BaseAddress);
 
     /// <summary>GET /console/demo/sign-in: the state and nonce sent to the provider, and the state cookie.</summary>
     private static async Task<(string State, string Nonce, string Cookie)> StartAsync(HttpClient client)
@@ -199,23 +199,7 @@ public sealed class ConsoleSignInTests
     {
         using var response = await client.SendAsync(Get(page, session));
         var html = await response.Content.ReadAsStringAsync();
-        var match = System.Text.RegularExpressions.Regex.Match(html, "name=\"csrf\" value=\"([^\"]+)\"");
-        Assert.True(match.Success, html);
-        return match.Groups[1].Value;
-    }
-
-    private static string Cookie(HttpResponseMessage response, string name) =>
-        response.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]).Single(c => c.StartsWith(name + "=", StringComparison.Ordinal));
-
-    private static HttpRequestMessage Get(string path, string? cookie)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, path);
-        if (cookie is not null)
-        {
-            request.Headers.Add("Cookie", cookie);
-        }
-
-        return request;
+        return ConsoleHttp.Hidden(html, "csrf") ?? throw new Xunit.Sdk.XunitException(html);
     }
 
     private static HttpRequestMessage Post(string path, string session, string? csrf, string reason)
@@ -226,9 +210,7 @@ public sealed class ConsoleSignInTests
             fields["csrf"] = csrf;
         }
 
-        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(fields) };
-        request.Headers.Add("Cookie", session);
-        return request;
+        return ConsoleHttp.PostForm(path, session, fields);
     }
 
     private static string Flip(string state) => (state[0] == 'A' ? 'B' : 'A') + state[1..];

@@ -28,8 +28,8 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Starts a gateway; <paramref name="map"/>, when given, maps test-only endpoints after the gateway's own.</summary>
-    public static async Task<GatewayHost> StartAsync(string bundlePath, IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null, Action<WebApplication>? map = null)
+    /// <summary>Starts a gateway in <paramref name="environment"/>; <paramref name="map"/>, when given, maps test-only endpoints after the gateway's own.</summary>
+    public static async Task<GatewayHost> StartAsync(string bundlePath, IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null, Action<WebApplication>? map = null, string environment = "Development")
     {
         var config = new Dictionary<string, string?>
         {
@@ -53,7 +53,7 @@ public sealed class GatewayHost : IAsyncDisposable
             config["Gateway:DataDirectory"] = ownDataDirectory;
         }
 
-        var app = GatewayApplication.Build(["--urls", "http://127.0.0.1:0", "--environment", "Development"], builder =>
+        var app = GatewayApplication.Build(["--urls", "http://127.0.0.1:0", "--environment", environment], builder =>
         {
             builder.Configuration.AddInMemoryCollection(config);
             configure?.Invoke(builder);

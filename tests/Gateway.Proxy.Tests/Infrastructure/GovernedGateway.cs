@@ -67,9 +67,9 @@ public sealed class GovernedGateway : IAsyncDisposable
     /// <summary>
     /// Starts the upstream, copies the bundle (credentials moved to the vault, the rogue agent's secret
     /// to a file, then <paramref name="rewrite"/> applied, then the upstreams rewritten), starts the
-    /// gateway and fills the vault.
+    /// gateway (in <paramref name="environment"/>) and fills the vault.
     /// </summary>
-    public static async Task<GovernedGateway> StartAsync(Func<string, string>? rewrite = null, Action<WebApplicationBuilder>? configure = null)
+    public static async Task<GovernedGateway> StartAsync(Func<string, string>? rewrite = null, Action<WebApplicationBuilder>? configure = null, string environment = "Development")
     {
         var decisionKey = RandomNumberGenerator.GetBytes(32);
         var upstream = await TestUpstream.StartAsync(decisionKey).ConfigureAwait(false);
@@ -101,7 +101,7 @@ public sealed class GovernedGateway : IAsyncDisposable
                 ["DECISION_SIGNING_KEY"] = Convert.ToBase64String(decisionKey),
                 ["GATEWAY_SERVICE_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             };
-            gateway.Host = await GatewayHost.StartAsync(bundle.Directory, settings, configure).ConfigureAwait(false);
+            gateway.Host = await GatewayHost.StartAsync(bundle.Directory, settings, configure, environment: environment).ConfigureAwait(false);
             var admin = gateway.Admin();
             foreach (var credential in Credentials)
             {

@@ -2,16 +2,20 @@
 // and a REAL OpenID provider (oidc-provider) on loopback: a signed agent request for a refund is held for approval; bob
 // signs in through the provider's login form, sees it in his queue, approves it with a reason; the agent's retry with
 // the warrant is forwarded. Mallory (signed in, approver role, but not named by the register) cannot approve, and a
-// form without the session's CSRF token changes nothing.
+// form without the session's CSRF token changes nothing. Keyboard only: bob signs in and approves with Tab and Enter,
+// and every input, textarea and select of the console's pages has a label. With CONSOLE_SCREENSHOTS=<dir>
+// (docs/screenshots.sh), the main pages are saved there as PNGs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { freePort, startGateway } from '../lib/gateway.js';
 import { DEMO_AGENT, signatureHeaders } from '../lib/signing.js';
 import { AGENT_APP, GATEWAY_CLIENT, startOidcProvider } from '../lib/oidc.js';
 
+const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS;
 const CHROMIUM = process.env.CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 
 async function startRecordingUpstream() {
@@ -39,6 +43,7 @@ describe('the approvals console (chromium, oidc-provider)', { skip: CHROMIUM ? f
     op = await startOidcProvider({ consoleRedirectUri: `http://127.0.0.1:${port}/console/demo/callback` });
     op.setAccount('bob', ['payments-approvers']);
     op.setAccount('mallory', ['payments-approvers']);
+    op.setAccount('olivia', ['sre-oncall']);
     upstream = await startRecordingUpstream();
     gateway = await startGateway({
       port,
@@ -46,6 +51,7 @@ describe('the approvals console (chromium, oidc-provider)', { skip: CHROMIUM ? f
       env: {
         OIDC_CLIENT_SECRET: op.gatewaySecret,
         Gateway__Console__Tenants__demo__Roles__approver__0: 'payments-approvers',
+        Gateway__Console__Tenants__demo__Roles__operator__0: 'sre-oncall',
       },
       edit: (text) => text.replace('workspaces: [ws-demo]\n',
         `workspaces: [ws-demo]\nopenid_provider:\n  issuer: "${op.issuer}"\n  audiences: [${AGENT_APP}]\n  client_id: ${GATEWAY_CLIENT}\n  client_secret: env:OIDC_CLIENT_SECRET\n`),
@@ -73,7 +79,7 @@ describe('the approvals console (chromium, oidc-provider)', { skip: CHROMIUM ? f
   }
 
   /** Signs `login` in to the console through the provider's own login and consent pages, in a fresh browser context. */
-  async function signIn(login) {
+  async function signIn(login, home = '/console/demo/approvals') {
     const context = await browser.createBrowserContext();
     const page = await context.newPage();
     await page.goto(`${gateway.baseUrl}/console`);
@@ -87,7 +93,7 @@ describe('the approvals console (chromium, oidc-provider)', { skip: CHROMIUM ? f
       await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
     }
 
-    assert.equal(new URL(page.url()).pathname, '/console/demo/approvals', await page.content());
+    assert.equal(new URL(page.url()).pathname, home, await page.content());
     return { context, page };
   }
 
@@ -190,6 +196,116 @@ describe('the approvals console (chromium, oidc-provider)', { skip: CHROMIUM ? f
     } finally {
       await context.close();
       await fetch(`${gateway.baseUrl}/admin/v1/tenants/demo/console-users/bob/resume`, { method: 'POST', headers: { authorization: `Bearer ${gateway.adminToken}` } });
+    }
+  });
+
+  /** Presses Tab until the focused element matches `selector` (at most 60 times); fails otherwise. */
+  async function tabTo(page, selector) {
+    for (let i = 0; i < 60; i++) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate((sel) => document.activeElement?.matches(sel) ?? false, selector)) return;
+    }
+    assert.fail(`Tab never reached ${selector} on ${page.url()}`);
+  }
+
+  /** Presses Enter on the focused element and waits for the page it leads to. */
+  async function enter(page) {
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  }
+
+  /** Every visible form control of the page has a label (a <label for>, a wrapping label or aria-label). */
+  async function assertLabelled(page) {
+    const unlabelled = await page.$$eval('input:not([type="hidden"]), textarea, select',
+      (controls) => controls.filter((c) => !(c.labels?.length || c.getAttribute('aria-label'))).map((c) => c.outerHTML));
+    assert.deepEqual(unlabelled, [], `unlabelled controls on ${page.url()}`);
+  }
+
+  test('keyboard only: bob signs in and approves with Tab and Enter; every control is labelled', async () => {
+    const held = await signed('POST', '/v1/actions/invoke-tool', { tool: 'payments.refund', args: { order: `K-${Date.now()}`, amount: 25 } });
+    assert.equal(held.status, 409, held.text);
+    const approvalId = held.body.approval.id;
+    const context = await browser.createBrowserContext();
+    const page = await context.newPage();
+    try {
+      await page.goto(`${gateway.baseUrl}/console`);
+      await assertLabelled(page);
+      await tabTo(page, 'a[href="/console/demo/sign-in"]');
+      await enter(page);
+      assert.ok(page.url().startsWith(op.issuer), `the provider's login page, not ${page.url()}`);
+      await tabTo(page, 'input[name="login"]');
+      await page.keyboard.type('bob');
+      await tabTo(page, 'input[name="password"]');
+      await page.keyboard.type('any-password');
+      await enter(page);
+      if (page.url().startsWith(op.issuer)) {
+        await tabTo(page, 'button[type="submit"]');
+        await enter(page);
+      }
+
+      assert.equal(new URL(page.url()).pathname, '/console/demo/approvals', await page.content());
+      await assertLabelled(page);
+      await tabTo(page, `a[href="/console/demo/approvals/${approvalId}"]`);
+      await enter(page);
+      await assertLabelled(page);
+      await tabTo(page, '#approve-reason');
+      await page.keyboard.type('Checked by keyboard');
+      await tabTo(page, 'form[action$="/approve"] button[type="submit"]');
+      await enter(page);
+      assert.match(await page.content(), /approved/);
+    } finally {
+      await context.close();
+    }
+
+    assert.equal((await signed('GET', `/v1/approvals/${approvalId}`)).body.status, 'approved');
+  });
+
+  test('an operator\'s pages (audit, incidents, agents with kill switches, runs) have labelled controls', async () => {
+    const { context, page } = await signIn('olivia', '/console/demo/audit');
+    try {
+      for (const path of ['/console/demo/audit', '/console/demo/incidents', '/console/demo/agents', '/console/demo/runs']) {
+        const answer = await page.goto(gateway.baseUrl + path);
+        assert.equal(answer.status(), 200, path);
+        await assertLabelled(page);
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('screenshots of the main pages (CONSOLE_SCREENSHOTS=<dir>)', { skip: SCREENSHOTS ? false : 'set CONSOLE_SCREENSHOTS to a directory (docs/screenshots.sh)' }, async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    const shoot = async (page, name) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+    const held = await signed('POST', '/v1/actions/invoke-tool', { tool: 'payments.refund', args: { order: `S-${Date.now()}`, amount: 25 } });
+    assert.equal(held.status, 409, held.text);
+    const approvalId = held.body.approval.id;
+
+    const signInContext = await browser.createBrowserContext();
+    const first = await signInContext.newPage();
+    await first.setViewport({ width: 1100, height: 500 });
+    await first.goto(`${gateway.baseUrl}/console`);
+    await shoot(first, 'sign-in');
+    await signInContext.close();
+
+    const bob = await signIn('bob');
+    try {
+      await bob.page.setViewport({ width: 1100, height: 600 });
+      await bob.page.reload();
+      await shoot(bob.page, 'queue');
+      await bob.page.goto(`${gateway.baseUrl}/console/demo/approvals/${approvalId}`);
+      await shoot(bob.page, 'approval');
+    } finally {
+      await bob.context.close();
+    }
+
+    const olivia = await signIn('olivia', '/console/demo/audit');
+    try {
+      await olivia.page.setViewport({ width: 1100, height: 700 });
+      await olivia.page.reload();
+      await shoot(olivia.page, 'audit');
+      await olivia.page.goto(`${gateway.baseUrl}/console/demo/agents`);
+      await shoot(olivia.page, 'kill-switches');
+    } finally {
+      await olivia.context.close();
     }
   });
 });

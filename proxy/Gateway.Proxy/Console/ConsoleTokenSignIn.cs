@@ -1,0 +1,144 @@
+using System.Security.Cryptography;
+using System.Text;
+using Gateway.Oversight.Admin;
+using Gateway.Oversight.Register;
+using static Gateway.Proxy.Console.ConsoleHtml;
+
+namespace Gateway.Proxy.Console;
+
+/// <summary>
+/// Sign-in with an admin token (the ones <c>gatewayctl</c> uses), for <c>make run</c> only: mapped in the Development
+/// environment and nowhere else (its routes answer 404 outside it). The token is checked by the admin API's own
+/// <see cref="AdminTokenService"/> (hash lookup, bootstrap compared in constant time, revocation) behind the admin API's
+/// failure throttle; the session gets the token's roles in the route's tenant (approver only for a token bound to a
+/// person of that tenant, as on the admin API), its person, and who minted it (so one minter's tokens count as one
+/// approval). The form carries a random value that must equal a short-lived HttpOnly cookie's (login CSRF: a page on
+/// another site cannot sign this browser in as someone else).
+/// </summary>
+internal static partial class ConsoleTokenSignIn
+{
+    private const string FormCookie = "gamut_console_token_form";
+
+    public static void Map(RouteGroupBuilder console, IHostEnvironment environment)
+    {
+        if (!environment.IsDevelopment())
+        {
+            return;
+        }
+
+        console.MapGet("/{tenant}/token-sign-in", FormAsync);
+        console.MapPost("/{tenant}/token-sign-in", SignInAsync);
+    }
+
+    /// <summary>The link the home page and the sign-in page show in Development.</summary>
+    public static string Link(string tenant) =>
+        "<a href=\"/console/" + E(U(tenant)) + "/token-sign-in\">Sign in to " + E(tenant) + " with an admin token (Development only)</a>";
+
+    private static IResult FormAsync(HttpContext context, string tenant, IRegisterDirectory register)
+    {
+        if (!register.HasTenant(tenant))
+        {
+            return Refusal(StatusCodes.Status404NotFound, "console_tenant_unknown", "No such tenant.");
+        }
+
+        var check = ConsoleSessions.RandomToken();
+        context.Response.Cookies.Append(FormCookie, check, ConsoleSessions.Cookie(context, TimeSpan.FromMinutes(10)));
+        var body = new StringBuilder()
+            .Append("<p>Development only: sign in with an admin token, as <code>gatewayctl</code> uses (<code>gatewayctl tokens issue</code>). ")
+            .Append("The session gets the token's roles in this tenant.</p>")
+            .Append("<form method=\"post\" action=\"/console/").Append(E(U(tenant))).Append("/token-sign-in\">")
+            .Append("<input type=\"hidden\" name=\"check\" value=\"").Append(E(check)).Append("\">")
+            .Append("<label for=\"admin-token\">Admin token</label>")
+            .Append("<input id=\"admin-token\" name=\"token\" type=\"password\" autocomplete=\"off\" required maxlength=\"512\" size=\"60\">")
+            .Append("<button type=\"submit\">Sign in</button></form>");
+        return Page("Sign in to " + tenant + " with an admin token", null, body.ToString());
+    }
+
+    private static async Task<IResult> SignInAsync(HttpContext context, string tenant, IRegisterDirectory register, AdminTokenService tokens, AdminAuthThrottle throttle, ConsoleSessions sessions, ILogger<ConsoleSessions> logger)
+    {
+        context.Request.Cookies.TryGetValue(FormCookie, out var cookie);
+        context.Response.Cookies.Delete(FormCookie, ConsoleSessions.Cookie(context, TimeSpan.Zero));
+        var form = await ConsoleGuard.ReadFormAsync(context);
+        var check = form is not null && form["check"].Count == 1 ? form["check"][0] : null;
+        if (string.IsNullOrEmpty(check) || string.IsNullOrEmpty(cookie) || check.Length > 128
+            || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(check), Encoding.UTF8.GetBytes(cookie)))
+        {
+            return Refusal(StatusCodes.Status400BadRequest, "console_state_mismatch", "This sign-in form was not opened in this browser. Open it again.");
+        }
+
+        if (!register.HasTenant(tenant))
+        {
+            return Refusal(StatusCodes.Status404NotFound, "console_tenant_unknown", "No such tenant.");
+        }
+
+        var source = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (throttle.RetryAfter(source) is not null)
+        {
+            return Refusal(StatusCodes.Status429TooManyRequests, "auth_throttled", "Too many failed sign-ins from this address; wait and try again.");
+        }
+
+        var result = await tokens.AuthenticateAsync(form!["token"].Count == 1 ? form["token"][0]?.Trim() : null, context.RequestAborted);
+        if (result.Status != AdminAuthStatus.Authenticated || result.Principal is not { } principal)
+        {
+            if (result.Status is AdminAuthStatus.Invalid or AdminAuthStatus.Revoked)
+            {
+                throttle.RecordFailure(source);
+            }
+
+            LogRefused(logger, tenant, "console_admin_token_invalid");
+            return Refusal(StatusCodes.Status401Unauthorized, "console_admin_token_invalid", "That admin token is unknown or revoked.");
+        }
+
+        if (!principal.MayActIn(tenant))
+        {
+            LogRefused(logger, tenant, "console_tenant_forbidden");
+            return Refusal(StatusCodes.Status403Forbidden, "console_tenant_forbidden", "That admin token is confined to another tenant.");
+        }
+
+        var roles = RolesOf(principal, tenant);
+        if (roles.Count == 0)
+        {
+            LogRefused(logger, tenant, "console_no_role");
+            return Refusal(StatusCodes.Status403Forbidden, "console_no_role", "That admin token gives no console role in this tenant.");
+        }
+
+        var subject = "admin-token:" + principal.Name;
+        if (await sessions.IsSuspendedAsync(tenant, subject, context.RequestAborted))
+        {
+            return Refusal(StatusCodes.Status403Forbidden, "console_person_suspended", "Your console access is suspended.");
+        }
+
+        var session = await sessions.StartAsync(context, tenant, subject, "admin-token", principal.AccountableAs, roles, principal.IssuedBy ?? principal.AccountableAs);
+        LogSignedIn(logger, tenant, session.Person, string.Join(',', roles));
+        var home = session.Has(ConsoleRoles.Approver) ? "/approvals" : "/audit";
+        return Results.Redirect("/console/" + Uri.EscapeDataString(tenant) + home);
+    }
+
+    /// <summary>The admin API's roles as console roles: approver (bound to a person of this tenant), auditor, admin.</summary>
+    private static List<string> RolesOf(AdminPrincipal principal, string tenant)
+    {
+        var roles = new List<string>(3);
+        if (principal.Roles.Contains(AdminRoles.Approver) && principal.Person is not null && string.Equals(principal.Tenant, tenant, StringComparison.Ordinal))
+        {
+            roles.Add(ConsoleRoles.Approver);
+        }
+
+        if (principal.Roles.Contains(AdminRoles.Auditor))
+        {
+            roles.Add(ConsoleRoles.Auditor);
+        }
+
+        if (principal.Roles.Contains(AdminRoles.Admin))
+        {
+            roles.Add(ConsoleRoles.Admin);
+        }
+
+        return roles;
+    }
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Information, Message = "Console (Development): {Person} signed in to tenant {Tenant} with an admin token as {Roles}")]
+    private static partial void LogSignedIn(ILogger logger, string tenant, string person, string roles);
+
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Information, Message = "Console (Development): an admin-token sign-in to tenant {Tenant} was refused: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string tenant, string reason);
+}
