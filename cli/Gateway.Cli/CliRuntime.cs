@@ -28,7 +28,32 @@ internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
     public Task<int> CallGatewayAsync(ParseResult parse, HttpMethod method, string route, string? body, Func<JsonElement, TextWriter?, int?> print, CancellationToken cancellationToken) =>
         CallAsync(parse, method, route, body, print, ExitCodes.Unreachable, cancellationToken);
 
-    private async Task<int> CallAsync(ParseResult parse, HttpMethod method, string route, string? body, Func<JsonElement, TextWriter?, int?> print, int unavailableExitCode, CancellationToken cancellationToken)
+    private Task<int> CallAsync(ParseResult parse, HttpMethod method, string route, string? body, Func<JsonElement, TextWriter?, int?> print, int unavailableExitCode, CancellationToken cancellationToken) =>
+        RunAsync(parse, announce: method != HttpMethod.Get, client => client.SendAsync(method, route, body, cancellationToken), print, unavailableExitCode);
+
+    /// <summary>
+    /// Several admin API GETs for one command (a run's story page by page, two runs to compare): <paramref name="gather"/>
+    /// is handed a function that GETs an admin path and returns its JSON, and returns the one document the command prints
+    /// (with <c>--json</c>) or hands <paramref name="print"/>. The first refusal ends it as <see cref="CallAsync(ParseResult, HttpMethod, string, string?, Func{JsonElement, TextWriter?, int?}, CancellationToken)"/> would.
+    /// </summary>
+    public Task<int> FetchAsync(ParseResult parse, Func<Func<string, Task<JsonElement>>, Task<JsonElement>> gather, Func<JsonElement, TextWriter?, int?> print, CancellationToken cancellationToken) =>
+        RunAsync(parse, announce: false, async client =>
+        {
+            try
+            {
+                return new AdminResponse(System.Net.HttpStatusCode.OK, await gather(async path =>
+                {
+                    var response = await client.SendAsync(HttpMethod.Get, AdminClient.AdminPrefix + path.TrimStart('/'), null, cancellationToken);
+                    return response.IsSuccess && response.Body is { } body ? body : throw new RefusedCallException(response);
+                }));
+            }
+            catch (RefusedCallException refused)
+            {
+                return refused.Response;
+            }
+        }, print, ExitCodes.ApiError);
+
+    private async Task<int> RunAsync(ParseResult parse, bool announce, Func<AdminClient, Task<AdminResponse>> call, Func<JsonElement, TextWriter?, int?> print, int unavailableExitCode)
     {
         ArgumentNullException.ThrowIfNull(parse);
         var (target, token) = await ResolveAsync(parse);
@@ -39,7 +64,7 @@ internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
 
         // Every change says where it goes (on the error stream, so that --json output stays one document).
         var baseUrl = target.BaseUrl;
-        if (method != HttpMethod.Get)
+        if (announce)
         {
             await console.Error.WriteLineAsync($"gateway: {baseUrl} (from {target.Source})");
         }
@@ -48,7 +73,7 @@ internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
         try
         {
             using var client = new AdminClient(baseUrl, token, console.Handler);
-            response = await client.SendAsync(method, route, body, cancellationToken);
+            response = await call(client);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
@@ -145,4 +170,10 @@ internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
     }
 
     public static string Segment(string value) => Uri.EscapeDataString(value);
+
+    /// <summary>A refused GET of <see cref="FetchAsync"/>: its answer ends the command.</summary>
+    private sealed class RefusedCallException(AdminResponse response) : Exception
+    {
+        public AdminResponse Response { get; } = response;
+    }
 }

@@ -10,7 +10,7 @@ internal static class GatewayCli
     {
         var options = new GlobalOptions();
         var runtime = new CliRuntime(console, options);
-        var root = new RootCommand("gatewayctl: operate the gateway's approvals, credentials, audit journal, kill switches and admin tokens over its admin API, and verify its decision tokens.");
+        var root = new RootCommand("gatewayctl: operate the gateway's approvals, credentials, audit journal, kill switches, runs and admin tokens over its admin API, and verify its decision tokens.");
         root.Options.Add(options.Url);
         root.Options.Add(options.Token);
         root.Options.Add(options.Json);
@@ -21,6 +21,8 @@ internal static class GatewayCli
         root.Subcommands.Add(TenantsCommands.Build(runtime));
         root.Subcommands.Add(TokensCommands.Build(runtime));
         root.Subcommands.Add(IncidentsCommands.Build(runtime));
+        root.Subcommands.Add(RunsCommands.Build(runtime));
+        root.Subcommands.Add(RegressCommands.Build(runtime));
         root.Subcommands.Add(DecisionTokensCommands.Build(runtime));
         root.Subcommands.Add(PolicyCommands.Build(options, console));
         root.Subcommands.Add(CatalogCommands.Build(options, console));

@@ -50,6 +50,9 @@ namespace Gateway.Oversight;
 [JsonSerializable(typeof(Runs.RunEnd))]
 [JsonSerializable(typeof(Runs.RunInfo))]
 [JsonSerializable(typeof(Runs.RunEventRecorded))]
+[JsonSerializable(typeof(RunCancelRequest))]
+[JsonSerializable(typeof(RunListResponse))]
+[JsonSerializable(typeof(RunStoryResponse))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(string))]
 internal sealed partial class OversightJsonContext : JsonSerializerContext;

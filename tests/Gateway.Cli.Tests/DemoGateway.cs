@@ -44,6 +44,9 @@ internal sealed class DemoGateway : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>The bundle the gateway runs (a private copy of the example's).</summary>
+    public string BundleDirectory => _bundle;
+
     /// <summary>Starts the gateway on a copy of the example bundle, its main file changed by <paramref name="rewrite"/> first when given.</summary>
     public static async Task<DemoGateway> StartAsync(Func<string, string>? rewrite = null)
     {
@@ -120,6 +123,24 @@ internal sealed class DemoGateway : IAsyncDisposable
         return (response.StatusCode, root.TryGetProperty("code", out var code) ? code.GetString()! : string.Empty, root.TryGetProperty("detail", out var detail) ? detail.GetString()! : string.Empty);
     }
 
+    /// <summary>The demo agent starts a run (<c>POST /v1/runs</c>, 201); returns its id.</summary>
+    public async Task<string> StartRunAsync(string body = """{"framework":"gatewayctl-tests","purpose":"look up a customer"}""")
+    {
+        using var started = await ReadAsync(await SendAsync(HttpMethod.Post, "/v1/runs", body), HttpStatusCode.Created);
+        return started.RootElement.GetProperty("run_id").GetString()!;
+    }
+
+    /// <summary>The demo agent sends one event of <paramref name="run"/> (200 asserted).</summary>
+    public async Task RunEventAsync(string run, string type, string? name = null) =>
+        (await ReadAsync(await SendAsync(HttpMethod.Post, $"/v1/runs/{run}/events", JsonSerializer.Serialize(new Dictionary<string, string?> { ["type"] = type, ["name"] = name }.Where(p => p.Value is not null).ToDictionary())), HttpStatusCode.OK)).Dispose();
+
+    /// <summary>The demo agent's <c>/v1/evaluate</c> of <paramref name="action"/> in <paramref name="run"/>; returns the status.</summary>
+    public async Task<HttpStatusCode> EvaluateInRunAsync(string run, string action)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/v1/evaluate", action, run);
+        return response.StatusCode;
+    }
+
     public async ValueTask DisposeAsync()
     {
         _http.Dispose();
@@ -129,9 +150,15 @@ internal sealed class DemoGateway : IAsyncDisposable
         Directory.Delete(_data, recursive: true);
     }
 
-    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string target, string? json)
+    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string target, string? json, string? run = null)
     {
         var request = new HttpRequestMessage(method, target);
+        if (run is not null)
+        {
+            // The run the request belongs to: covered by the signature's last line.
+            request.Headers.Add(SignatureHeaders.Run, run);
+        }
+
         var body = json is null ? [] : Encoding.UTF8.GetBytes(json);
         if (json is not null)
         {

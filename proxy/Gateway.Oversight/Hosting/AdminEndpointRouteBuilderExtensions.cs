@@ -24,6 +24,7 @@ public static class AdminEndpointRouteBuilderExtensions
         TokenEndpoints.Map(admin);
         AgentEndpoints.Map(admin);
         DelegationEndpoints.Map(admin);
+        RunEndpoints.Map(admin);
         TenantEndpoints.Map(admin);
         AuditEndpoints.Map(admin);
         IncidentEndpoints.Map(admin);

@@ -15,8 +15,12 @@ internal static class AdminActionAudit
 
     public const string RefusedDecision = "admin_refused";
 
-    public static ValueTask<AuditRecord> RecordAsync(HttpContext context, string tenant, string action, string? agent = null, string? approvalId = null, string? subject = null) =>
-        AppendAsync(context, Entry(context, tenant, action, agent) with { Connector = subject, ApprovalId = approvalId });
+    /// <summary>An admin action; <paramref name="configure"/> adds what is the action's own (a run's, say).</summary>
+    public static ValueTask<AuditRecord> RecordAsync(HttpContext context, string tenant, string action, string? agent = null, string? approvalId = null, string? subject = null, Func<AuditEntry, AuditEntry>? configure = null)
+    {
+        var entry = Entry(context, tenant, action, agent) with { Connector = subject, ApprovalId = approvalId };
+        return AppendAsync(context, configure is null ? entry : configure(entry));
+    }
 
     /// <summary>A refused call: tool <c>admin.&lt;what&gt;</c>, the refusal's status.</summary>
     public static ValueTask<AuditRecord> RecordRefusalAsync(HttpContext context, string tenant, string what, int status) =>

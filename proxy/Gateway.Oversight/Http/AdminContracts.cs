@@ -38,6 +38,21 @@ public sealed record DelegationListResponse(string Tenant, string Agent, IReadOn
 /// <summary>Response of a delegation's revocation: the children revoked (the one named and its subtree).</summary>
 public sealed record DelegationRevokedResponse(string Tenant, string Agent, IReadOnlyList<string> Revoked);
 
+/// <summary>Body of <c>POST /admin/v1/tenants/{tenant}/runs/{run}/cancel</c> (optional): why.</summary>
+public sealed record RunCancelRequest
+{
+    public string? Reason { get; init; }
+}
+
+/// <summary>Response of the run listing: the tenant's runs the store still holds, newest first.</summary>
+public sealed record RunListResponse(string Tenant, IReadOnlyList<Runs.RunInfo> Runs);
+
+/// <summary>
+/// Response of one run: the run as stored (absent once the store forgot it) and a page of its records in the audit
+/// journal in (time, replica, seq) order, with the next page's cursor (absent on the last page).
+/// </summary>
+public sealed record RunStoryResponse(string Tenant, string RunId, Runs.RunInfo? Run, IReadOnlyList<JsonElement> Records, string? NextCursor);
+
 /// <summary>Response of the audit record listing.</summary>
 public sealed record AuditRecordsResponse(IReadOnlyList<JsonElement> Records, long? NextStart);
 

@@ -14,8 +14,6 @@ namespace Gateway.Oversight.Http;
 /// </summary>
 internal static class AuditEndpoints
 {
-    private const int MaxLimit = 1000;
-
     public static void Map(RouteGroupBuilder admin)
     {
         var group = admin.MapGroup("/tenants/{tenant}/audit").WithMetadata(new AdminRolesMetadata(AdminRoles.Auditor, AdminRoles.Admin));
@@ -29,9 +27,9 @@ internal static class AuditEndpoints
     {
         var query = context.Request.Query;
         var errors = new List<string>();
-        var from = ReadTime(query["from"], "from", errors);
-        var to = ReadTime(query["to"], "to", errors);
-        if (!TryReadLong(context, "limit", 100, out var limit) || limit is < 1 or > MaxLimit)
+        var from = AdminQuery.Time(query["from"], "from", errors);
+        var to = AdminQuery.Time(query["to"], "to", errors);
+        if (!TryReadLong(context, "limit", 100, out var limit) || limit is < 1 or > AdminQuery.MaxLimit)
         {
             errors.Add("limit must be 1..1000");
         }
@@ -45,13 +43,7 @@ internal static class AuditEndpoints
         var filters = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var name in new[] { "agent", "decision", "tool", "request_id", "run_id" })
         {
-            var value = query[name];
-            if (value.Count > 1 || (value.Count == 1 && (string.IsNullOrEmpty(value[0]) || value[0]!.Length > 256)))
-            {
-                errors.Add(name + " must be one value of 1..256 characters");
-            }
-
-            filters[name] = value.Count == 1 ? value[0] : null;
+            filters[name] = AdminQuery.Text(query[name], name, errors);
         }
 
         if (errors.Count > 0)
@@ -74,26 +66,10 @@ internal static class AuditEndpoints
         return Results.Json(new AuditQueryResponse(page.Records, page.Next?.Encode()), OversightJsonContext.Default.AuditQueryResponse);
     }
 
-    private static DateTimeOffset? ReadTime(Microsoft.Extensions.Primitives.StringValues raw, string name, List<string> errors)
-    {
-        if (raw.Count == 0)
-        {
-            return null;
-        }
-
-        if (raw.Count == 1 && DateTimeOffset.TryParse(raw[0], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
-        {
-            return time;
-        }
-
-        errors.Add(name + " must be one ISO 8601 time");
-        return null;
-    }
-
     private static async Task<IResult> ListAsync(HttpContext context, string tenant, AuditJournal journal)
     {
         if (!TryReadLong(context, "start", 0, out var start) || start < 0
-            || !TryReadLong(context, "limit", 100, out var limit) || limit is < 1 or > MaxLimit)
+            || !TryReadLong(context, "limit", 100, out var limit) || limit is < 1 or > AdminQuery.MaxLimit)
         {
             return AdminProblem.Create(context, StatusCodes.Status400BadRequest, ProblemCodes.InvalidQuery, "start must be >= 0 and limit 1..1000");
         }
@@ -113,7 +89,7 @@ internal static class AuditEndpoints
     private static async Task ExportAsync(HttpContext context, string tenant, AuditJournal journal)
     {
         var errors = new List<string>();
-        var before = context.Request.Query["before"].Count == 0 ? null : ReadTime(context.Request.Query["before"], "before", errors);
+        var before = context.Request.Query["before"].Count == 0 ? null : AdminQuery.Time(context.Request.Query["before"], "before", errors);
         if (errors.Count > 0)
         {
             await AdminProblem.Create(context, StatusCodes.Status400BadRequest, ProblemCodes.InvalidQuery, string.Join("; ", errors)).ExecuteAsync(context);

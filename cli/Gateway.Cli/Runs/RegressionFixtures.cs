@@ -1,0 +1,87 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Gateway.Cli.Runs;
+
+/// <summary>
+/// <c>regress init --from-run</c>'s file: one fixture of <c>gatewayctl policy test</c> (docs/policy-bundles.md) per decision
+/// the run was given, expecting that decision, its failing controls and its reason codes again. The audit journal never
+/// holds a payload, so each request names its tool only: the file says so at its top, for the author to add the
+/// arguments a decision depends on. A delegated child's steps are fixtures of its registered agent (its grant's narrowing
+/// is not replayed).
+/// </summary>
+internal static class RegressionFixtures
+{
+    /// <summary>The fixtures file for <paramref name="story"/>'s decisions; null when the run was given none.</summary>
+    public static string? Write(RunStory story, string tenant)
+    {
+        var decisions = story.Steps.Where(static s => s.Kind == RunStepKind.Action).ToList();
+        if (decisions.Count == 0)
+        {
+            return null;
+        }
+
+        var registered = story.Run is { } run ? RunStory.Str(run, "agent") : null;
+        var text = new StringBuilder();
+        text.Append("# Regression fixtures from run ").Append(story.RunId).Append(" of tenant ").Append(tenant)
+            .Append(", written by gatewayctl regress init --from-run: one per decision, in the run's order.\n")
+            .Append("# The audit journal never holds payloads: each request names its tool only. Add the args (and target, provenance)\n")
+            .Append("# a decision depends on, then: gatewayctl policy test <bundle> <this file>\n")
+            .Append("fixtures:\n");
+        var index = 0;
+        foreach (var step in decisions)
+        {
+            index++;
+            var record = step.Record;
+            var agent = registered is { Length: > 0 } ? registered : RegisteredAgent(record);
+            text.Append("  - name: ").Append(Quote($"{story.RunId} step {index}: {step.What} → {step.Decision}")).Append('\n')
+                .Append("    tenant: ").Append(Quote(RunStory.Str(record, "tenant"))).Append('\n');
+            if (RunStory.Str(record, "workspace") is { Length: > 0 } workspace)
+            {
+                text.Append("    workspace: ").Append(Quote(workspace)).Append('\n');
+            }
+
+            text.Append("    agent: ").Append(Quote(agent)).Append('\n')
+                .Append("    request: { tool: ").Append(Quote(step.What)).Append(", args: {} }\n")
+                .Append("    expect: { decision: ").Append(Quote(step.Decision))
+                .Append(", failing_controls: ").Append(List(step.FailingControls));
+            if (ReasonCodes(record) is { Count: > 0 } reasons)
+            {
+                text.Append(", reason_codes: ").Append(List(reasons));
+            }
+
+            text.Append(" }\n");
+        }
+
+        return text.ToString();
+    }
+
+    // The registered agent of a record: the agent link of its chain (a delegated child's record), else its agent.
+    private static string RegisteredAgent(JsonElement record)
+    {
+        if (record.TryGetProperty("actor_chain", out var chain))
+        {
+            foreach (var link in chain.EnumerateArray())
+            {
+                if (RunStory.Str(link, "kind") == "agent")
+                {
+                    return RunStory.Str(link, "id");
+                }
+            }
+        }
+
+        return RunStory.Str(record, "agent");
+    }
+
+    private static List<string> ReasonCodes(JsonElement record) =>
+        record.TryGetProperty("explanation", out var explanation) && explanation.TryGetProperty("rule_triggers", out var triggers)
+            ? [.. triggers.EnumerateArray().Select(t => RunStory.Str(t, "reason_code")).Where(static c => c.Length > 0).Distinct()]
+            : [];
+
+    private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    // A YAML double-quoted scalar: JSON's escapes are YAML's.
+    private static string Quote(string value) => JsonSerializer.Serialize(value, Readable);
+
+    private static string List(IEnumerable<string> values) => "[" + string.Join(", ", values.Select(Quote)) + "]";
+}
