@@ -9,7 +9,8 @@ namespace Gateway.Proxy.Decide;
 
 /// <summary>
 /// Decide: runs the policy engine (<see cref="GovernanceService"/>: the decision, its explanation and
-/// token, and the approval request or incident it calls for). Its record is the
+/// token, and the approval request or incident it calls for), with what the admission counted of the run the request
+/// acts in (its intent's count, for the run's loop detection). Its record is the
 /// <see cref="GovernedDecision"/>. Deciding is pure and fast; there is no cache.
 /// </summary>
 internal sealed class DecideStage
@@ -39,6 +40,8 @@ internal sealed class DecideStage
                 described.Request,
                 described.Route == GatewayRouteKind.Evaluate && admission.TokenGrant is { } grant ? grant with { Evaluation = true } : admission.TokenGrant,
                 admission.Evaluation,
+                admission.Described,
+                admission.Run?.Activity,
                 RequestIdMiddleware.GetRequestId(context),
                 context.RequestAborted).ConfigureAwait(false);
             feature.Add(governed);
