@@ -54,17 +54,8 @@ public sealed class RunLimitTests
     {
         var reserved = RunLimitBundles.Reserved();
         await using var gw = await GovernedGateway.StartAsync(RunLimitBundles.With($$"""{ agent: "*", tokens: {{reserved + 5}} }"""));
-        var run = await RunCalls.StartIdAsync(gw.Agent);
-        using (var first = await RunCalls.InRunAsync(gw.Agent, run, Model, RunLimitBundles.ModelCall()))
-        {
-            Assert.True((await DecisionJson.DecisionAsync(first, "allow")).GetProperty("invoked").GetBoolean());
-        }
 
-        using var second = await RunCalls.InRunAsync(gw.Agent, run, Model, RunLimitBundles.ModelCall());
-
-        var problem = await ProblemAssert.IsProblemAsync(second, HttpStatusCode.TooManyRequests, "run_limit_exceeded");
-        Assert.Equal("tokens", problem.GetProperty("limit").GetString());
-        var trigger = AssertLimitExplained(problem, run, "run_limits.tokens");
+        var (run, trigger) = await SecondModelCallRefusedAsync(gw, "tokens");
 
         // The first call was settled to the 12 tokens the provider reported: that, not its reservation, is what was used.
         Assert.Contains($"reserves up to {reserved} tokens and run {run} has used 12 of its {reserved + 5}", trigger.GetProperty("message").GetString(), StringComparison.Ordinal);
@@ -115,17 +106,8 @@ public sealed class RunLimitTests
         // One call's reservation fits; the 83 micro-units it really cost (5 + 7 tokens) and a second reservation do not.
         var reserved = RunLimitBundles.ReservedCostMicros();
         await using var gw = await GovernedGateway.StartAsync(RunLimitBundles.With($$"""{ agent: "*", cost: {{RunLimitBundles.Amount(reserved + 40)}} }"""));
-        var run = await RunCalls.StartIdAsync(gw.Agent);
-        using (var first = await RunCalls.InRunAsync(gw.Agent, run, Model, RunLimitBundles.ModelCall()))
-        {
-            await DecisionJson.DecisionAsync(first, "allow");
-        }
 
-        using var second = await RunCalls.InRunAsync(gw.Agent, run, Model, RunLimitBundles.ModelCall());
-
-        var problem = await ProblemAssert.IsProblemAsync(second, HttpStatusCode.TooManyRequests, "run_limit_exceeded");
-        Assert.Equal("cost", problem.GetProperty("limit").GetString());
-        var trigger = AssertLimitExplained(problem, run, "run_limits.cost");
+        var (run, trigger) = await SecondModelCallRefusedAsync(gw, "cost");
         Assert.Contains($"may cost up to {RunLimitBundles.Amount(reserved)} USD and run {run} has spent 0.000083 USD of its {RunLimitBundles.Amount(reserved + 40)} USD",
             trigger.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Single(gw.Upstream.To("/v1/chat/completions"));
@@ -259,6 +241,22 @@ public sealed class RunLimitTests
             using var response = await gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", RunCalls.ReadContact);
             await DecisionJson.DecisionAsync(response, "allow");
         }
+    }
+
+    // A run's first model call is carried out and its second refused for limit: the run and the refusal's trigger.
+    private static async Task<(string Run, JsonElement Trigger)> SecondModelCallRefusedAsync(GovernedGateway gw, string limit)
+    {
+        var run = await RunCalls.StartIdAsync(gw.Agent);
+        using (var first = await RunCalls.InRunAsync(gw.Agent, run, Model, RunLimitBundles.ModelCall()))
+        {
+            Assert.True((await DecisionJson.DecisionAsync(first, "allow")).GetProperty("invoked").GetBoolean());
+        }
+
+        using var second = await RunCalls.InRunAsync(gw.Agent, run, Model, RunLimitBundles.ModelCall());
+
+        var problem = await ProblemAssert.IsProblemAsync(second, HttpStatusCode.TooManyRequests, "run_limit_exceeded");
+        Assert.Equal(limit, problem.GetProperty("limit").GetString());
+        return (run, AssertLimitExplained(problem, run, "run_limits." + limit));
     }
 
     private static string Contact(int i) => """{"tool":"crm.read_contact","args":{"id":"c-""" + i + "\"}}";
