@@ -25,6 +25,22 @@ public sealed class OptionsValidationTests
         Assert.Equal(4, result.Failures!.Count());
     }
 
+    [Theory]
+    [InlineData(0.5, 16384, "Gateway:Runs:Retention")]
+    [InlineData(24 * 400, 16384, "Gateway:Runs:Retention")]
+    [InlineData(24, 100, "Gateway:Runs:MaxEventBytes")]
+    [InlineData(24, 2 * 1024 * 1024, "Gateway:Runs:MaxEventBytes")]
+    public void Validate_RunSettingOutOfBounds_IsNamed(double retentionHours, int maxEventBytes, string named)
+    {
+        var options = new OversightOptions { Runs = new RunOptions { Retention = TimeSpan.FromHours(retentionHours), MaxEventBytes = maxEventBytes } };
+
+        var result = new OversightOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.StartsWith(named, Assert.Single(result.Failures!), StringComparison.Ordinal);
+        Assert.True(new OversightOptionsValidator().Validate(null, new OversightOptions()).Succeeded);
+    }
+
     [Fact]
     public void Validate_RetentionWithoutExportDirectoryOnTheStoreSink_ReportsEveryError()
     {

@@ -62,16 +62,17 @@ internal static class AuditCommands
         var decision = new Option<string?>("--decision") { Description = "Only this decision (allow, block, refused:audit_unavailable, ...)" };
         var tool = new Option<string?>("--tool") { Description = "Only this tool" };
         var requestId = new Option<string?>("--request-id") { Description = "Only the records of this request (its own, or one that folded it with others)" };
+        var runId = new Option<string?>("--run-id") { Description = "Only the records of this run (its start, events, actions, refusals, cancel)" };
         var queryLimit = new Option<int>("--limit") { Description = "How many records (1-1000)", DefaultValueFactory = _ => 100 };
         var cursor = new Option<string?>("--cursor") { Description = "The next_cursor of the previous page" };
-        var query = new Command("query", "Search every chain of the tenant by time, agent, decision, tool and request id, oldest first; prints the next page's cursor")
+        var query = new Command("query", "Search every chain of the tenant by time, agent, decision, tool, request id and run, oldest first; prints the next page's cursor")
         {
-            queryTenant, from, to, agent, decision, tool, requestId, queryLimit, cursor,
+            queryTenant, from, to, agent, decision, tool, requestId, runId, queryLimit, cursor,
         };
         query.SetAction((parse, ct) =>
         {
             var parameters = new List<string> { string.Create(CultureInfo.InvariantCulture, $"limit={parse.GetValue(queryLimit)}") };
-            foreach (var (name, option) in new[] { ("from", from), ("to", to), ("agent", agent), ("decision", decision), ("tool", tool), ("request_id", requestId), ("cursor", cursor) })
+            foreach (var (name, option) in new[] { ("from", from), ("to", to), ("agent", agent), ("decision", decision), ("tool", tool), ("request_id", requestId), ("run_id", runId), ("cursor", cursor) })
             {
                 if (parse.GetValue(option) is { } value)
                 {

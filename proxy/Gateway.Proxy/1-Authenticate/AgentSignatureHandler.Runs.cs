@@ -1,4 +1,5 @@
 using Gateway.Oversight.Http;
+using Gateway.Proxy.Telemetry;
 using Gateway.Store;
 
 namespace Gateway.Proxy.Authenticate;
@@ -27,6 +28,7 @@ internal sealed partial class AgentSignatureHandler
                 return null;
             }
 
+            GatewayTelemetry.SetRun(context, identity!.Run!.Id);
             return identity;
         }
         catch (StateStoreUnavailableException)

@@ -39,9 +39,11 @@ internal sealed class RunHandler
     private readonly AuditJournal _journal;
     private readonly TimeProvider _time;
     private readonly int _maxBodyBytes;
+    private readonly RunTraceSampling _sampling;
 
-    public RunHandler(AdmissionGate admission, RunStore runs, AuditJournal journal, TimeProvider time, IOptions<OversightOptions> options)
+    public RunHandler(AdmissionGate admission, RunStore runs, AuditJournal journal, TimeProvider time, IOptions<OversightOptions> options, RunTraceSampling sampling)
     {
+        _sampling = sampling;
         _admission = admission;
         _runs = runs;
         _journal = journal;
@@ -165,6 +167,11 @@ internal sealed class RunHandler
         // Recorded first: a run no record names is never started.
         await RecordAsync(context, identity, id, "run_started", StatusCodes.Status201Created, new AuditRunEvent { Type = "created", Detail = Created(record) }).ConfigureAwait(false);
         await _runs.CreateAsync(record, context.RequestAborted).ConfigureAwait(false);
+        GatewayTelemetry.SetRun(context, id);
+        if (parentSpan is null)
+        {
+            TraceStart(record);
+        }
         context.Response.Headers.CacheControl = "no-store";
         context.Response.Headers.Location = "/v1/runs/" + id;
         await Results.Json(RunInfo.Of(new RunState(record, null)), OversightJson.RunInfo, statusCode: StatusCodes.Status201Created).ExecuteAsync(context).ConfigureAwait(false);
@@ -214,6 +221,19 @@ internal sealed class RunHandler
         await RecordAsync(context, identity, id, "run_event", StatusCodes.Status200OK,
             new AuditRunEvent { Type = request.Type, Name = request.Name, Detail = request.Detail, By = by }).ConfigureAwait(false);
         await Results.Json(new RunEventRecorded(id, request.Type, run.Status), OversightJson.RunEventRecorded).ExecuteAsync(context).ConfigureAwait(false);
+    }
+
+    /// <summary>The run's start as a span of the run's own trace, linked to the request that started it (<c>gateway.run</c>).</summary>
+    private void TraceStart(RunRecord run)
+    {
+        var links = Activity.Current is { } request ? new[] { new ActivityLink(request.Context) } : null;
+        using var span = GatewayActivitySource.Source.StartActivity(GatewayActivitySource.RunSpan, ActivityKind.Internal, RunTrace.ContextOf(run.Id, _sampling.IsSampled(run.Id)), links: links);
+        if (span is { IsAllDataRequested: true })
+        {
+            span.SetTag(GatewaySpanAttributes.Tenant, run.Tenant);
+            span.SetTag(GatewaySpanAttributes.Agent, run.StartedBy);
+            span.SetTag(GatewaySpanAttributes.Run, run.Id);
+        }
     }
 
     private async ValueTask<RunBinding?> FindAsync(AgentIdentity identity, string id, CancellationToken cancellationToken) =>

@@ -17,6 +17,12 @@ public static class GatewayActivitySource
     /// <summary>Prefix of the store spans, named <c>gateway.store &lt;operation&gt;</c> (kind Client).</summary>
     public const string StoreSpan = "gateway.store";
 
+    /// <summary>
+    /// A run's start (<c>POST /v1/runs</c>), kind Internal, in the run's own trace (a child of the run's span,
+    /// <see cref="RunTrace"/>) and linked to the request that started it; absent when the agent's traceparent is the run's trace.
+    /// </summary>
+    public const string RunSpan = "gateway.run";
+
     /// <summary>The call to the connector's upstream (tool API, model provider, executor): kind Client.</summary>
     public const string UpstreamSpan = "gateway.upstream";
 
@@ -30,6 +36,7 @@ public static class GatewaySpanAttributes
     public const string Tenant = "gamut.tenant";
     public const string Workspace = "gamut.workspace";
     public const string Agent = "gamut.agent";
+    public const string Run = "gamut.run_id";
     public const string Tool = "gamut.tool";
     public const string Decision = "gamut.decision";
     public const string FailingControls = "gamut.failing_controls";

@@ -61,6 +61,12 @@ public static class GatewayTelemetry
         activity.SetTag(GatewaySpanAttributes.Agent, agent);
     }
 
+    /// <summary>The run the request acts in (<c>gamut.run_id</c>).</summary>
+    public static void SetRun(HttpContext context, string run)
+    {
+        Recording(context)?.SetTag(GatewaySpanAttributes.Run, run);
+    }
+
     /// <summary>The catalog tool the request asks for (<c>gamut.tool</c>); for model calls, the connector.</summary>
     public static void SetTool(HttpContext context, string tool)
     {

@@ -71,6 +71,11 @@ public static class TelemetryServiceCollectionExtensions
         settings.MetricsEndpoint.AddListener(configuration, errors);
         settings.AddErrors(errors);
         services.AddSingleton(settings);
+
+        // A request naming a run and no traceparent is in the run's own trace (docs/observability.md, "Runs").
+        services.AddSingleton<RunTraceSampling>();
+        services.AddSingleton<System.Diagnostics.DistributedContextPropagator>(static sp =>
+            new RunTracePropagator(System.Diagnostics.DistributedContextPropagator.Current, sp.GetRequiredService<RunTraceSampling>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, GatewayTelemetryLifetime>());
         DecorateStateStore(services);
         if (settings.Errors.Count > 0)
