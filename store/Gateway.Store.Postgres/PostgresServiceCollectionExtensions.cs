@@ -13,7 +13,7 @@ public static class PostgresServiceCollectionExtensions
     /// Registers <see cref="PostgresDatabase"/> (one data source per process) from
     /// <c>Gateway:Store:Postgres</c> (<see cref="PostgresStoreOptions"/>, validated at start-up with every
     /// error listed), the <see cref="PostgresMigrator"/>, the start-up schema step and the
-    /// <c>postgres</c> health check tagged <c>ready</c>. Safe to call more than once.
+    /// <c>postgres</c> health check tagged <c>ready</c>, and the upkeep of the audit journal's partitions ahead (after the schema step). Safe to call more than once.
     /// </summary>
     public static IServiceCollection AddGatewayPostgres(this IServiceCollection services, IConfiguration configuration)
     {
@@ -33,6 +33,8 @@ public static class PostgresServiceCollectionExtensions
             sp.GetService<ILoggerFactory>()));
         services.AddSingleton(static sp => new PostgresMigrator(sp.GetRequiredService<PostgresDatabase>(), sp.GetService<ILogger<PostgresMigrator>>()));
         services.AddHostedService<PostgresSchemaStartup>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHostedService<PostgresAuditPartitionMaintenance>();
         services.AddHealthChecks().AddCheck<PostgresHealthCheck>(PostgresHealthCheck.Name, tags: ["ready"]);
         return services;
     }

@@ -9,7 +9,8 @@ namespace Gateway.Testing;
 /// refuses to run as root, so as root it runs as the <c>postgres</c> system user (<c>runuser</c>);
 /// as anyone else, as that user. It can be stopped and started again on the same port (an outage).
 /// <see cref="Shared"/> is one server per test process; <see cref="CreateDatabaseAsync"/> gives each
-/// test its own empty database in it.
+/// test its own empty database in it. <see cref="CreateStandbyAsync"/> clones a running server into a streaming
+/// standby (<c>pg_basebackup -R</c>) that <see cref="PromoteAsync"/> turns into a primary: a failover.
 /// </summary>
 public sealed class PostgresServer : IAsyncDisposable
 {
@@ -18,12 +19,15 @@ public sealed class PostgresServer : IAsyncDisposable
     private readonly string _root;
     private readonly string? _runAs;
 
-    private PostgresServer(string binDirectory, string root, string? runAs, int port)
+    private readonly bool _durable;
+
+    private PostgresServer(string binDirectory, string root, string? runAs, int port, bool durable)
     {
         _binDirectory = binDirectory;
         _root = root;
         _runAs = runAs;
         Port = port;
+        _durable = durable;
     }
 
     public int Port { get; }
@@ -32,6 +36,9 @@ public sealed class PostgresServer : IAsyncDisposable
     public string DataDirectory => Path.Combine(_root, "data");
 
     public bool IsRunning { get; private set; }
+
+    /// <summary>The <c>host:port</c> of this server, as a multi-host connection string lists it.</summary>
+    public string Endpoint => $"127.0.0.1:{Port}";
 
     /// <summary>One server for the whole test process, stopped when the process exits.</summary>
     public static Task<PostgresServer> Shared => SharedServer.Value;
@@ -54,24 +61,34 @@ public sealed class PostgresServer : IAsyncDisposable
         return ConnectionString(name);
     }
 
-    /// <summary>Initialises a new cluster in a temporary directory and starts it on a free port.</summary>
-    public static async Task<PostgresServer> CreateAsync()
+    /// <summary>
+    /// Initialises a new cluster in a temporary directory and starts it on a free port. Not <paramref name="durable"/>
+    /// (the tests' default): <c>fsync</c> and full page writes off, which a crash of the process survives but a crash of
+    /// the machine does not; durable: PostgreSQL's own defaults, for measuring what a commit costs.
+    /// </summary>
+    public static async Task<PostgresServer> CreateAsync(bool durable = false)
     {
-        var bin = LocateBinDirectory();
-        var runAs = Environment.IsPrivilegedProcess ? "postgres" : null;
-        var root = Path.Combine(Path.GetTempPath(), "gateway-pg-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(root);
-        if (runAs is not null)
-        {
-            await RunAsync("chown", [runAs, root], null).ConfigureAwait(false);
-        }
-
-        var server = new PostgresServer(bin, root, runAs, FreePort.Next());
-        server.StartJanitor();
+        var server = await PrepareAsync(LocateBinDirectory(), Environment.IsPrivilegedProcess ? "postgres" : null, durable).ConfigureAwait(false);
         await server.RunToolAsync("initdb", ["-D", server.DataDirectory, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"]).ConfigureAwait(false);
         await server.StartAsync().ConfigureAwait(false);
         return server;
     }
+
+    /// <summary>
+    /// Clones this running server into a hot standby streaming from it (<c>pg_basebackup -X stream -R</c>: the WAL of
+    /// the backup, then <c>standby.signal</c> and <c>primary_conninfo</c> naming this server), started on its own free
+    /// port; every database of this server is on it.
+    /// </summary>
+    public async Task<PostgresServer> CreateStandbyAsync()
+    {
+        var standby = await PrepareAsync(_binDirectory, _runAs, _durable).ConfigureAwait(false);
+        await standby.RunToolAsync("pg_basebackup", ["-h", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres", "-D", standby.DataDirectory, "-X", "stream", "-R", "--no-sync"]).ConfigureAwait(false);
+        await standby.StartAsync().ConfigureAwait(false);
+        return standby;
+    }
+
+    /// <summary>Promotes this standby to a primary (<c>pg_ctl promote -w</c>: returns once it takes writes).</summary>
+    public Task PromoteAsync() => RunToolAsync("pg_ctl", ["-D", DataDirectory, "-w", "-t", "60", "promote"]);
 
     /// <summary>Starts the (stopped) server again on the same port and data.</summary>
     public async Task StartAsync()
@@ -81,7 +98,7 @@ public sealed class PostgresServer : IAsyncDisposable
             return;
         }
 
-        var options = $"-c listen_addresses=127.0.0.1 -p {Port} -k {_root} -c fsync=off -c full_page_writes=off -c shared_buffers=16MB -c max_connections=300";
+        var options = $"-c listen_addresses=127.0.0.1 -p {Port} -k {_root} {(_durable ? "-c shared_buffers=128MB" : "-c fsync=off -c full_page_writes=off -c shared_buffers=16MB")} -c max_connections=300";
         await RunToolAsync("pg_ctl", ["-D", DataDirectory, "-l", Path.Combine(_root, "server.log"), "-w", "-t", "60", "-o", options, "start"]).ConfigureAwait(false);
         IsRunning = true;
     }
@@ -118,6 +135,21 @@ public sealed class PostgresServer : IAsyncDisposable
             {
             }
         }
+    }
+
+    // An empty temporary directory (owned by the user PostgreSQL runs as), a free port and the janitor; no cluster yet.
+    private static async Task<PostgresServer> PrepareAsync(string bin, string? runAs, bool durable)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "gateway-pg-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(root);
+        if (runAs is not null)
+        {
+            await RunAsync("chown", [runAs, root], null).ConfigureAwait(false);
+        }
+
+        var server = new PostgresServer(bin, root, runAs, FreePort.Next(), durable);
+        server.StartJanitor();
+        return server;
     }
 
     private static async Task<PostgresServer> CreateSharedAsync()

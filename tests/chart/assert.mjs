@@ -296,6 +296,28 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
     !find(objs, "StatefulSet", `${release}-gateway-postgres`));
 }
 {
+  const f = "external-postgres-hosts.yaml";
+  const objs = rendered[f] ?? [];
+  const d = gw(objs);
+  const connection = envValue(d, "Gateway__Store__Postgres__ConnectionString") ?? "";
+  attempt(`${f}: the chart writes a connection string with every host and the writable primary targeted, and no password in it`, () =>
+    connection.startsWith("Host=pg-0.db.internal:5432,pg-1.db.internal:6432;Database=gateway;Username=gateway;") &&
+    connection.includes(";Target Session Attributes=read-write;Host Recheck Seconds=3;") &&
+    !/password/i.test(connection) && envValue(d, "Gateway__Store__Postgres__ConnectionStringFile") === undefined);
+  attempt(`${f}: the password is mounted from its Secret key as a file`, () =>
+    envValue(d, "Gateway__Store__Postgres__PasswordFile") === "/var/run/gateway/postgres-password/password" &&
+    volume(d, mount(d, "/var/run/gateway/postgres-password").name).secret.secretName === "gateway-postgres-password" &&
+    volume(d, mount(d, "/var/run/gateway/postgres-password").name).secret.items[0].key === "pw");
+  attempt(`${f}: TLS verifies the server against the mounted CA and presents the mounted client certificate`, () =>
+    connection.includes(";SSL Mode=VerifyFull;Root Certificate=/var/run/gateway/postgres-tls/ca/ca.crt;") &&
+    connection.endsWith(";SSL Certificate=/var/run/gateway/postgres-tls/client/tls.crt;SSL Key=/var/run/gateway/postgres-tls/client/tls.key") &&
+    volume(d, mount(d, "/var/run/gateway/postgres-tls/ca").name).secret.secretName === "postgres-ca" &&
+    volume(d, mount(d, "/var/run/gateway/postgres-tls/client").name).secret.secretName === "gateway-postgres-client");
+  attempt(`${f}: partitions kept 14 days ahead`, () => envValue(d, "Gateway__Store__Postgres__AuditPartitionDaysAhead") === "14");
+  const egress = (find(objs, "NetworkPolicy", `${release}-gateway`)?.spec?.egress ?? []).flatMap((e) => (e.ports ?? []).map((p) => p.port));
+  attempt(`${f}: egress open to each PostgreSQL port the hosts name`, () => egress.includes(5432) && egress.includes(6432));
+}
+{
   const f = "embedded-redis.yaml";
   const objs = rendered[f] ?? [];
   const d = gw(objs);

@@ -119,11 +119,20 @@ app.kubernetes.io/part-of: gateway
 {{- end }}
 {{- end }}
 {{- if $v.postgres.enabled }}
-{{- if and $v.postgres.external.existingSecret $v.postgres.embedded.enabled }}
-{{- fail "gateway: configure exactly one PostgreSQL: postgres.external.existingSecret is set AND postgres.embedded.enabled is true; unset one of them" }}
+{{- $pe := $v.postgres.external }}
+{{- $configured := 0 }}
+{{- range $set := list $pe.existingSecret (gt (len $pe.hosts) 0) $v.postgres.embedded.enabled }}{{ if $set }}{{ $configured = add1 $configured }}{{ end }}{{ end }}
+{{- if gt $configured 1 }}
+{{- fail "gateway: configure exactly one PostgreSQL: more than one of postgres.external.existingSecret, postgres.external.hosts and postgres.embedded.enabled is set; keep one of them" }}
 {{- end }}
-{{- if not (or $v.postgres.external.existingSecret $v.postgres.embedded.enabled) }}
-{{- fail "gateway: postgres.enabled but no PostgreSQL is configured; set postgres.external.existingSecret (a Secret with the connection string) or postgres.embedded.enabled=true (evaluation only)" }}
+{{- if eq $configured 0 }}
+{{- fail "gateway: postgres.enabled but no PostgreSQL is configured; set postgres.external.existingSecret (a Secret with the connection string), postgres.external.hosts (with database, username and passwordSecret), or postgres.embedded.enabled=true (evaluation only)" }}
+{{- end }}
+{{- if and (gt (len $pe.hosts) 0) (not (and $pe.database $pe.username)) }}
+{{- fail "gateway: postgres.external.hosts needs postgres.external.database and postgres.external.username" }}
+{{- end }}
+{{- if and (gt (len $pe.hosts) 0) (not (or $pe.passwordSecret $pe.tls.clientSecret)) }}
+{{- fail "gateway: postgres.external.hosts needs a credential: postgres.external.passwordSecret, or a client certificate in postgres.external.tls.clientSecret" }}
 {{- end }}
 {{- end }}
 {{- $keySecret := $v.keys.existingSecret }}
@@ -197,6 +206,17 @@ helm.sh/chart: {{ include "gateway.chart" . }}
 app.kubernetes.io/version: {{ .Values.postgres.embedded.image.tag | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: gateway
+{{- end }}
+
+{{/*
+The Npgsql connection string the chart writes from postgres.external.hosts: no secret in it (the password is mounted
+apart: Gateway:Store:Postgres:PasswordFile), every host listed, the writable primary targeted, TLS files mounted.
+*/}}
+{{- define "gateway.postgres.connectionString" -}}
+{{- $pe := .Values.postgres.external -}}
+Host={{ join "," $pe.hosts }};Database={{ $pe.database }};Username={{ $pe.username }};Target Session Attributes={{ $pe.targetSessionAttributes }};Host Recheck Seconds={{ $pe.hostRecheckSeconds }};SSL Mode={{ $pe.tls.sslMode }}
+{{- if $pe.tls.caSecret }};Root Certificate=/var/run/gateway/postgres-tls/ca/{{ $pe.tls.caKey }}{{ end }}
+{{- if $pe.tls.clientSecret }};SSL Certificate=/var/run/gateway/postgres-tls/client/tls.crt;SSL Key=/var/run/gateway/postgres-tls/client/tls.key{{ end }}
 {{- end }}
 
 {{- define "gateway.postgres.secret" -}}

@@ -16,7 +16,7 @@ internal static class AgentsCommands
         command.Subcommands.Add(Switch(runtime, "revoke-secret", "Refuse the agent's runtime secret (401)", HttpMethod.Post));
         command.Subcommands.Add(Switch(runtime, "retire-secret", "During a rotation, refuse the agent's current secret: only its next_secret is accepted (401 secret_retired)", HttpMethod.Post));
         command.Subcommands.Add(Switch(runtime, "restore-secret", "Accept the agent's runtime secret again", HttpMethod.Post));
-        command.Subcommands.Add(Switch(runtime, "status", "Show the agent's switches", HttpMethod.Get));
+        command.Subcommands.Add(Switch(runtime, "status", "Show the agent's switches, its secrets or keys by fingerprint (current, next, retired) and its live delegations", HttpMethod.Get));
         command.Subcommands.Add(Switch(runtime, "delegations", "List the live delegated children the agent (or a child) issued, and theirs", HttpMethod.Get, PrintDelegations));
         command.Subcommands.Add(Switch(runtime, "revoke-delegation", "Revoke a delegated child and its subtree on every replica; for a registered agent, everything it delegated", HttpMethod.Post, PrintRevoked));
         return command;
@@ -39,7 +39,30 @@ internal static class AgentsCommands
 
     private static int? Print(JsonElement body, TextWriter? output)
     {
-        output?.WriteLine($"Agent {Json.Str(body, "agent")} of tenant {Json.Str(body, "tenant")}: suspended={Json.YesNo(Json.Bool(body, "suspended"))}, secret revoked={Json.YesNo(Json.Bool(body, "secret_revoked"))}");
+        if (output is null)
+        {
+            return null;
+        }
+
+        output.WriteLine($"Agent {Json.Str(body, "agent")} of tenant {Json.Str(body, "tenant")}: suspended={Json.YesNo(Json.Bool(body, "suspended"))}, secret revoked={Json.YesNo(Json.Bool(body, "secret_revoked"))}");
+        if (body.TryGetProperty("credentials", out var credentials) && credentials.ValueKind == JsonValueKind.Object)
+        {
+            // Each secret or key by its slot and fingerprint, never the secret.
+            var kind = Json.Str(credentials, "kind") == "public_key" ? "key" : "secret";
+            var ends = Json.Str(credentials, "rotation_ends");
+            foreach (var slot in Json.Array(credentials, "slots"))
+            {
+                var key = kind == "key" ? $" key_id={Json.Str(slot, "key_id")} alg={Json.Str(slot, "alg")}" : string.Empty;
+                var window = Json.Str(slot, "slot") == "next" && ends.Length > 0 ? $" rotation_ends={ends}" : string.Empty;
+                output.WriteLine($"  {kind} {Json.Str(slot, "slot")}{key} fingerprint={Json.Str(slot, "fingerprint")} accepted={Json.YesNo(Json.Bool(slot, "accepted"))} retired={Json.YesNo(Json.Bool(slot, "retired"))}{window}");
+            }
+        }
+
+        if (body.TryGetProperty("live_delegations", out var live) && live.ValueKind == JsonValueKind.Number)
+        {
+            output.WriteLine($"  live delegations: {live.GetInt32()}");
+        }
+
         return null;
     }
 

@@ -5,7 +5,7 @@ using Gateway.Store;
 
 namespace Gateway.Cli.Commands;
 
-/// <summary><c>audit verify|list|query</c>.</summary>
+/// <summary><c>audit verify|export|list|query|retire-partition</c>.</summary>
 internal static class AuditCommands
 {
     public static Command Build(CliRuntime runtime)
@@ -83,6 +83,7 @@ internal static class AuditCommands
             return runtime.CallAsync(parse, HttpMethod.Get, $"tenants/{CliRuntime.Segment(parse.GetValue(queryTenant)!)}/audit/query?{string.Join('&', parameters)}", null, PrintQuery, ct);
         });
         command.Subcommands.Add(query);
+        command.Subcommands.Add(AuditPartitionCommands.Build(runtime.Options, runtime.Console));
         return command;
     }
 

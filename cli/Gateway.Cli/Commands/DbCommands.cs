@@ -14,6 +14,8 @@ internal static class DbCommands
 
     public const string ConnectionStringFileVariable = "Gateway__Store__Postgres__ConnectionStringFile";
 
+    public const string PasswordFileVariable = "Gateway__Store__Postgres__PasswordFile";
+
     public static Command Build(GlobalOptions options, CliConsole console)
     {
         var command = new Command("db", "The PostgreSQL system of record's schema");
@@ -22,7 +24,8 @@ internal static class DbCommands
         var migrate = new Command("migrate", $"""
             Apply the pending forward-only migrations under the advisory lock (safe while replicas start), as the schema's owner.
             The connection string comes from --connection-string-file or the gateway's own environment values
-            {ConnectionStringVariable} / {ConnectionStringFileVariable} (never from an argument: it holds a password).
+            {ConnectionStringVariable} / {ConnectionStringFileVariable}, the password from {PasswordFileVariable} when set
+            (never from an argument: it holds a password).
             Exit 0 applied or already current, 2 the schema is newer than this tool (or an applied script changed),
             6 no or an invalid connection string, 7 the database could not be reached.
             Example:
@@ -38,22 +41,46 @@ internal static class DbCommands
         return command;
     }
 
-    private static Option<string?> ConnectionFileOption() =>
+    /// <summary>The option naming a file that holds the connection string (the commands that go straight to the database).</summary>
+    internal static Option<string?> ConnectionFileOption() =>
         new("--connection-string-file") { Description = "A file holding the connection string (a mounted secret)" };
+
+    /// <summary>
+    /// The database as the schema's owner, from <paramref name="file"/> or the gateway's own environment values (never an
+    /// argument: the connection string holds a password); null when they are missing or invalid (reported, exit 6 in
+    /// <paramref name="exitCode"/>).
+    /// </summary>
+    internal static PostgresDatabase? OpenDatabase(PolicyCommandContext context, string? file, out int exitCode)
+    {
+        var env = context.Console.GetEnvironmentVariable;
+        var settings = (file is not null
+            ? new PostgresStoreOptions { ConnectionStringFile = file }
+            : new PostgresStoreOptions { ConnectionString = env(ConnectionStringVariable), ConnectionStringFile = env(ConnectionStringFileVariable) })
+            with { PasswordFile = env(PasswordFileVariable) };
+        var errors = settings.Validate();
+        exitCode = errors.Count > 0 ? context.Invalid("PostgreSQL connection: " + string.Join(" ", errors)) : ExitCodes.Success;
+        return errors.Count > 0 ? null : PostgresDatabase.Create(settings with { CommandTimeout = TimeSpan.FromMinutes(5) });
+    }
+
+    /// <summary>Whether a failure means the database could not be reached (not a refusal it answered with).</summary>
+    internal static bool IsUnreachable(Exception ex) => ex is NpgsqlException or SocketException or TimeoutException && ex is not PostgresException;
+
+    /// <summary>Reports that the database could not be reached; exit 7.</summary>
+    internal static async Task<int> UnreachableAsync(PolicyCommandContext context, Exception ex)
+    {
+        context.Document(new JsonObject { ["ok"] = false, ["error"] = "unreachable", ["message"] = "the database could not be reached" });
+        await context.Console.Error.WriteLineAsync("error: unreachable: the database could not be reached (" + ex.GetType().Name + ")");
+        return ExitCodes.Unreachable;
+    }
 
     private static async Task<int> RunAsync(PolicyCommandContext context, string? file, bool migrate, CancellationToken cancellationToken)
     {
-        var env = context.Console.GetEnvironmentVariable;
-        var settings = file is not null
-            ? new PostgresStoreOptions { ConnectionStringFile = file }
-            : new PostgresStoreOptions { ConnectionString = env(ConnectionStringVariable), ConnectionStringFile = env(ConnectionStringFileVariable) };
-        var errors = settings.Validate();
-        if (errors.Count > 0)
+        await using var database = OpenDatabase(context, file, out var invalid);
+        if (database is null)
         {
-            return context.Invalid("PostgreSQL connection: " + string.Join(" ", errors));
+            return invalid;
         }
 
-        await using var database = PostgresDatabase.Create(settings with { CommandTimeout = TimeSpan.FromMinutes(5) });
         var migrator = new PostgresMigrator(database);
         try
         {
@@ -84,11 +111,9 @@ internal static class DbCommands
             await context.Console.Error.WriteLineAsync("error: schema_mismatch: " + ex.Message);
             return ExitCodes.VerificationFailed;
         }
-        catch (Exception ex) when (ex is NpgsqlException or SocketException or TimeoutException && ex is not PostgresException)
+        catch (Exception ex) when (IsUnreachable(ex))
         {
-            context.Document(new JsonObject { ["ok"] = false, ["error"] = "unreachable", ["message"] = "the database could not be reached" });
-            await context.Console.Error.WriteLineAsync("error: unreachable: the database could not be reached (" + ex.GetType().Name + ")");
-            return ExitCodes.Unreachable;
+            return await UnreachableAsync(context, ex);
         }
     }
 }

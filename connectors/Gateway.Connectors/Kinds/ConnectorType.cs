@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Gateway.Connectors.Envelopes;
 using Gateway.Connectors.Models;
+using Gateway.Connectors.Redaction;
+using Gateway.Connectors.Workspace;
 using Gateway.Policy;
 
 namespace Gateway.Connectors.Kinds;
@@ -30,6 +32,13 @@ public abstract class ConnectorType
 
     /// <summary>A context provider: what <c>/v1/actions/context</c> reaches.</summary>
     public virtual bool IsContextScope => false;
+
+    /// <summary>
+    /// <paramref name="entry"/> is a workspace store that <c>/v1/actions/writeback</c> writes items to (a context entry
+    /// that declares <c>writeback</c>): its packs carry each item's data classes, and a read returns only the items
+    /// policy lets the reader receive.
+    /// </summary>
+    public virtual bool AcceptsWriteback(CatalogEntry entry) => false;
 
     /// <summary>
     /// An MCP server: its transparent route carries MCP JSON-RPC messages (each <c>tools/call</c> decided
@@ -102,6 +111,22 @@ public abstract class ConnectorType
         return EnvelopeFor(entry, args, degrade);
     }
 
+    /// <summary>
+    /// The upstream request of a writeback of <paramref name="item"/> to <paramref name="entry"/> under the decision's
+    /// degrade form (null: none); a redact degrade redacts the content first, counting into <paramref name="redactions"/>.
+    /// A call the degrade form forbids raises <see cref="DegradeRefusedException"/>; a kind that stores nothing raises
+    /// <see cref="ConnectorArgumentException"/>.
+    /// </summary>
+    public UpstreamEnvelope BuildWritebackEnvelope(CatalogEntry entry, WorkspaceItem item, DegradeSpec? degrade, RedactionCounts redactions)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(item);
+        ArgumentNullException.ThrowIfNull(redactions);
+        return AcceptsWriteback(entry)
+            ? WritebackEnvelopeFor(entry, item, degrade, redactions)
+            : throw new ConnectorArgumentException($"connector '{entry.Name}' is not a workspace store; nothing can be written back to it.");
+    }
+
     /// <inheritdoc/>
     public override string ToString() => Kind.ToString();
 
@@ -110,6 +135,10 @@ public abstract class ConnectorType
 
     /// <summary><see cref="BuildEnvelope"/> for this kind, its arguments checked.</summary>
     private protected abstract UpstreamEnvelope EnvelopeFor(CatalogEntry entry, JsonElement args, DegradeSpec? degrade);
+
+    /// <summary><see cref="BuildWritebackEnvelope"/> for a kind that <see cref="AcceptsWriteback"/>.</summary>
+    private protected virtual UpstreamEnvelope WritebackEnvelopeFor(CatalogEntry entry, WorkspaceItem item, DegradeSpec? degrade, RedactionCounts redactions) =>
+        throw new ConnectorArgumentException($"connector '{entry.Name}' is not a workspace store; nothing can be written back to it.");
 
     /// <summary>read_only lets through only a call whose catalog action type reads (read or context).</summary>
     private protected static void RefuseWriteUnderReadOnly(CatalogEntry entry, DegradeMode? mode)

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using Gateway.Connectors.Envelopes;
+using Gateway.Connectors.Redaction;
+using Gateway.Connectors.Workspace;
 using Gateway.Policy;
 using Microsoft.AspNetCore.Http;
 
@@ -8,7 +10,10 @@ namespace Gateway.Connectors.Kinds;
 
 /// <summary>
 /// <c>context</c>: a context provider, fetched with <c>GET ?scope=&amp;query=</c> and cut to the
-/// agent's <c>max_bytes</c>. Its transparent route accepts only GET (and HEAD) of the upstream itself.
+/// agent's <c>max_bytes</c>. Its transparent route accepts only GET (and HEAD) of the upstream itself. One that declares
+/// <c>writeback</c> is a workspace store: a writeback PUTs an item the gateway builds (<see cref="WorkspaceItem"/>), and
+/// its packs are read only through the governed route, which returns each item only as policy allows
+/// (<see cref="WorkspacePack"/>): its transparent route forwards nothing.
 /// </summary>
 public sealed class ContextConnectorType : ConnectorType
 {
@@ -20,11 +25,26 @@ public sealed class ContextConnectorType : ConnectorType
     /// <inheritdoc/>
     public override bool IsContextScope => true;
 
-    /// <summary>GET or HEAD of the upstream itself; neither writes.</summary>
-    private protected override ProviderOperation? OperationFor(TenantPolicy tenant, CatalogEntry connector, string method, IReadOnlyList<string> segments) =>
-        segments.Count == 0 && (HttpMethods.IsGet(method) || HttpMethods.IsHead(method)) ? new ProviderOperation(connector, Writes: false, []) : null;
+    /// <inheritdoc/>
+    public override bool AcceptsWriteback(CatalogEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return entry.Writeback is not null;
+    }
 
-    /// <summary><c>GET ?scope=&amp;query=</c> from the request <c>{"scope", "query", "max_bytes"}</c>, <c>max_bytes</c> as the result's limit.</summary>
+    /// <summary>
+    /// GET or HEAD of the upstream itself; neither writes. None for a workspace store: its items are checked against the
+    /// reader's policy on the governed route only, which the transparent route (the store's bytes as they stream) cannot do.
+    /// </summary>
+    private protected override ProviderOperation? OperationFor(TenantPolicy tenant, CatalogEntry connector, string method, IReadOnlyList<string> segments) =>
+        !AcceptsWriteback(connector) && segments.Count == 0 && (HttpMethods.IsGet(method) || HttpMethods.IsHead(method))
+            ? new ProviderOperation(connector, Writes: false, [])
+            : null;
+
+    /// <summary>
+    /// <c>GET ?scope=&amp;query=</c> from the request <c>{"scope", "query", "max_bytes"}</c> (the scope is the entry's name
+    /// when the arguments name none: a context action's scope is its connector), <c>max_bytes</c> as the result's limit.
+    /// </summary>
     private protected override UpstreamEnvelope EnvelopeFor(CatalogEntry entry, JsonElement args, DegradeSpec? degrade)
     {
         if (args.ValueKind != JsonValueKind.Object)
@@ -32,7 +52,7 @@ public sealed class ContextConnectorType : ConnectorType
             throw new ConnectorArgumentException("a context request is a JSON object {\"scope\", \"query\", \"max_bytes\"}.");
         }
 
-        var scope = args.TryGetProperty("scope", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString()! : string.Empty;
+        var scope = args.TryGetProperty("scope", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString()! : entry.Name;
         var query = args.TryGetProperty("query", out var q) && q.ValueKind == JsonValueKind.String ? q.GetString()! : string.Empty;
         long? limit = null;
         if (args.TryGetProperty("max_bytes", out var m) && m.ValueKind != JsonValueKind.Null)
@@ -50,6 +70,31 @@ public sealed class ContextConnectorType : ConnectorType
             Method = "GET",
             Query = string.Create(CultureInfo.InvariantCulture, $"scope={Uri.EscapeDataString(scope)}&query={Uri.EscapeDataString(query)}"),
             ResultLimit = limit,
+        };
+    }
+
+    /// <summary>
+    /// <c>PUT</c> of the item the gateway built (<see cref="WorkspaceItem.ToJson"/>) to the store itself. read_only refuses
+    /// it (a writeback writes); redact and mask write the content redacted; dry_run adds <c>dry_run=true</c>.
+    /// </summary>
+    private protected override UpstreamEnvelope WritebackEnvelopeFor(CatalogEntry entry, WorkspaceItem item, DegradeSpec? degrade, RedactionCounts redactions)
+    {
+        var mode = degrade?.Mode;
+        if (mode == DegradeMode.ReadOnly)
+        {
+            throw new DegradeRefusedException($"connector '{entry.Name}' is degraded to read_only; a writeback writes.");
+        }
+
+        if (mode is DegradeMode.Redact or DegradeMode.Mask)
+        {
+            item = item with { Content = JsonRedactor.Redact(item.Content, redactions) };
+        }
+
+        return new UpstreamEnvelope
+        {
+            Method = "PUT",
+            Query = mode == DegradeMode.DryRun ? "dry_run=true" : string.Empty,
+            Body = item.ToJson(entry.Name),
         };
     }
 }

@@ -23,8 +23,8 @@ public sealed class DecisionEngine
     }
 
     /// <summary>
-    /// Derives the action descriptor: the catalog entry's action type, target, classes (widened by the
-    /// request's), external flag and impact, the tenant's environment, and the intent digest.
+    /// Derives the action descriptor: the catalog entry's action type (or the route's, <see cref="ActionRequest.RouteActionType"/>),
+    /// target, classes (widened by the request's), external flag and impact, the tenant's environment, and the intent digest.
     /// </summary>
     public DescribeResult Describe(TenantPolicy tenant, AuthenticatedCaller caller, ActionRequest request)
     {
@@ -54,8 +54,10 @@ public sealed class DecisionEngine
             }
         }
 
-        var impact = entry.Impact;
-        var fields = new IntentFields(caller.Tenant, caller.Workspace, caller.Agent, entry.Name, entry.ActionType, entry.TargetSystem, classes, tenant.Environment, entry.External, impact, request.Args, request.Targets);
+        // The route's action on the entry (a writeback writes to a context entry), else the entry's own.
+        var actionType = request.RouteActionType() ?? entry.ActionType;
+        var impact = entry.ImpactOf(actionType);
+        var fields = new IntentFields(caller.Tenant, caller.Workspace, caller.Agent, entry.Name, actionType, entry.TargetSystem, classes, tenant.Environment, entry.External, impact, request.Args, request.Targets);
         return new DescribeResult(
             new ActionDescriptor
             {
@@ -63,7 +65,7 @@ public sealed class DecisionEngine
                 Workspace = caller.Workspace,
                 Agent = caller.Agent,
                 Tool = entry.Name,
-                ActionType = entry.ActionType,
+                ActionType = actionType,
                 TargetSystem = entry.TargetSystem,
                 DataClasses = classes,
                 Environment = tenant.Environment,

@@ -65,8 +65,17 @@ public sealed record CatalogEntry
     /// <summary>For <see cref="ConnectorKind.McpTool"/>: the digest (<c>sha256:…</c>) the server's definition of the tool must match.</summary>
     public string? Pin { get; init; }
 
+    /// <summary>For <see cref="ConnectorKind.Context"/>: the entry is a workspace store agents write back to (<c>writeback:</c>); null: read-only.</summary>
+    public WritebackSettings? Writeback { get; init; }
+
     /// <summary>Impact from the catalog alone (action type and risk tier; decision-model §1).</summary>
-    public ActionImpact Impact => ActionType is ActionType.Write or ActionType.Delete or ActionType.External
+    public ActionImpact Impact => ImpactOf(ActionType);
+
+    /// <summary>
+    /// The impact of an action of <paramref name="actionType"/> on this entry: high for a write, delete, external,
+    /// financial or code-modification action, or on a high- or critical-risk entry; low otherwise (decision-model §1).
+    /// </summary>
+    public ActionImpact ImpactOf(ActionType actionType) => actionType is ActionType.Write or ActionType.Delete or ActionType.External
         or ActionType.Financial or ActionType.CodeModification || RiskTier is RiskTier.High or RiskTier.Critical
         ? ActionImpact.High
         : ActionImpact.Low;

@@ -33,4 +33,22 @@ public sealed record ActionRequest
     /// <summary>Evaluate in shadow mode: report what would happen, enforce nothing.</summary>
     [JsonPropertyName("simulate")]
     public bool Simulate { get; init; }
+
+    // Not a property: the serializer would then know the member name and skip it on the wire instead of refusing it.
+    private ActionType? _actionType;
+
+    /// <summary>
+    /// The action type of what the route does with the entry, when it is not the entry's own: a writeback is a
+    /// <c>write</c> on a <c>context</c> entry (<see cref="WithActionType"/>). Null: the catalog entry's. Set by the host,
+    /// never read from the wire (a body naming <c>action_type</c> is refused like any unknown member).
+    /// </summary>
+    public ActionType? RouteActionType() => _actionType;
+
+    /// <summary>This request as an action of <paramref name="actionType"/> on its entry (see <see cref="RouteActionType"/>).</summary>
+    public ActionRequest WithActionType(ActionType actionType)
+    {
+        var copy = this with { };
+        copy._actionType = actionType;
+        return copy;
+    }
 }

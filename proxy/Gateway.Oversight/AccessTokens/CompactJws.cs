@@ -88,6 +88,16 @@ public sealed class CompactJws
     public bool VerifyHs256(Func<byte[], byte[], bool> verify) =>
         Algorithm == "HS256" && _signature.Length == HMACSHA256.HashSizeInBytes && verify(_signingInput, _signature);
 
+    /// <summary>
+    /// True when <paramref name="verify"/> accepts the signature over the signing input under the header's own
+    /// <see cref="Algorithm"/> (a public key held elsewhere, which must check that it signs with that algorithm).
+    /// </summary>
+    public bool VerifyWith(Func<string, byte[], byte[], bool> verify)
+    {
+        ArgumentNullException.ThrowIfNull(verify);
+        return Algorithm.Length > 0 && verify(Algorithm, _signingInput, _signature);
+    }
+
     /// <summary>True when the header says ES256 and the signature (R‖S, 64 bytes) verifies under <paramref name="key"/>.</summary>
     public bool VerifyEs256(ECDsa key) =>
         Algorithm == "ES256" && _signature.Length == 64

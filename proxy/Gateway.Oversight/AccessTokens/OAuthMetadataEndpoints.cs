@@ -8,8 +8,11 @@ namespace Gateway.Oversight.AccessTokens;
 /// </summary>
 internal static class OAuthMetadataEndpoints
 {
-    /// <summary>The only client authentication the token endpoint accepts besides a signed request.</summary>
+    /// <summary>A client assertion HS256 under the agent's runtime secret.</summary>
     public const string ClientSecretJwt = "client_secret_jwt";
+
+    /// <summary>A client assertion signed with the private key of an agent registered with a public key.</summary>
+    public const string PrivateKeyJwt = "private_key_jwt";
 
     /// <summary>
     /// <c>/.well-known/oauth-protected-resource{path}</c>: the document of the resource at <paramref name="path"/> (an
@@ -46,8 +49,8 @@ internal static class OAuthMetadataEndpoints
         json.WriteStartArray("response_types_supported");
         json.WriteEndArray();
         WriteArray(json, "grant_types_supported", "client_credentials");
-        WriteArray(json, "token_endpoint_auth_methods_supported", ClientSecretJwt);
-        WriteArray(json, "token_endpoint_auth_signing_alg_values_supported", "HS256");
+        WriteArray(json, "token_endpoint_auth_methods_supported", ClientSecretJwt, PrivateKeyJwt);
+        WriteArray(json, "token_endpoint_auth_signing_alg_values_supported", [.. ClientAssertion.Algorithms]);
         WriteArray(json, "dpop_signing_alg_values_supported", DpopProof.Algorithm);
     });
 
@@ -55,10 +58,14 @@ internal static class OAuthMetadataEndpoints
     public static IResult Authorize() => OAuthJson.Error(StatusCodes.Status400BadRequest, "unsupported_response_type",
         "This gateway issues tokens only by the client-credentials grant at its token endpoint.");
 
-    private static void WriteArray(System.Text.Json.Utf8JsonWriter json, string name, string value)
+    private static void WriteArray(System.Text.Json.Utf8JsonWriter json, string name, params ReadOnlySpan<string> values)
     {
         json.WriteStartArray(name);
-        json.WriteStringValue(value);
+        foreach (var value in values)
+        {
+            json.WriteStringValue(value);
+        }
+
         json.WriteEndArray();
     }
 }

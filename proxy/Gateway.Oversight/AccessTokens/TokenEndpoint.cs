@@ -11,8 +11,9 @@ namespace Gateway.Oversight.AccessTokens;
 
 /// <summary>
 /// <c>POST /oauth/token</c>: the client-credentials grant (RFC 6749 §4.4) for registered agents. The agent proves itself
-/// without sending its runtime secret: a client assertion signed with it (<see cref="ClientAssertion"/>), or the agent
-/// protocol's signature headers. The <c>resource</c> (RFC 8707) must be an endpoint that accepts access tokens; a DPoP
+/// without sending anything secret: a client assertion (<see cref="ClientAssertion"/>) signed with its runtime secret
+/// (<c>client_secret_jwt</c>) or its registered private key (<c>private_key_jwt</c>), or the agent protocol's signature
+/// headers. The <c>resource</c> (RFC 8707) must be an endpoint that accepts access tokens; a DPoP
 /// proof (RFC 9449) binds the token to the client's key. Refused, with an OAuth error, for an unknown agent or one whose
 /// secret is revoked (<c>invalid_client</c>), a suspended agent or tenant (<c>invalid_grant</c>, the kill switches read
 /// from the store on every request), another resource (<c>invalid_target</c>), a replayed assertion or proof. Each
@@ -153,7 +154,7 @@ internal sealed partial class TokenEndpoint
     {
         if (form.ContainsKey("client_secret") || request.Headers.Authorization.Count > 0)
         {
-            return (null, null, "The runtime secret is never sent: authenticate with a client_assertion signed with it (client_secret_jwt), or sign the request.");
+            return (null, null, "The runtime secret is never sent: authenticate with a client_assertion signed with it (client_secret_jwt) or with the agent's private key (private_key_jwt), or sign the request.");
         }
 
         if (Single(form, "client_assertion_type") != ClientAssertion.Type)
@@ -177,7 +178,9 @@ internal sealed partial class TokenEndpoint
         return client.Status switch
         {
             AccessTokenClientStatus.Found when signer is not null => (assertion, signer, string.Empty),
-            AccessTokenClientStatus.Found => (null, null, "The client assertion's signature does not verify under the agent's runtime secret."),
+            AccessTokenClientStatus.Found when client.SignsWithKey => (null, null,
+                "The client assertion's signature does not verify under the agent's registered key (private_key_jwt: EdDSA for an Ed25519 key, ES256 for P-256; a kid, when sent, names the key's key_id)."),
+            AccessTokenClientStatus.Found => (null, null, "The client assertion's signature does not verify under the agent's runtime secret (client_secret_jwt: HS256)."),
             AccessTokenClientStatus.SecretRevoked => (null, null, "The agent's runtime secret is revoked."),
             AccessTokenClientStatus.Unavailable => (null, null, "No policy is loaded; no agent can be verified."),
             _ => (null, null, "The tenant, workspace or agent is not registered."),
@@ -198,7 +201,7 @@ internal sealed partial class TokenEndpoint
 
         if (fingerprint is not null && switches[AgentStatusService.SecretRetiredSwitch] is not null)
         {
-            return Refuse(StatusCodes.Status401Unauthorized, OAuthErrors.InvalidClient, "The secret that signed the request has been retired; use the agent's next secret.");
+            return Refuse(StatusCodes.Status401Unauthorized, OAuthErrors.InvalidClient, "The secret or key that signed the request has been retired; use the agent's next one.");
         }
 
         return switches[AgentStatusService.SuspendedSwitch] is not null || switches[AgentStatusService.TenantSuspendedSwitch] is not null

@@ -50,6 +50,19 @@ public sealed class AgentStatusService
         return new AgentStatus(isSuspended, isRevoked);
     }
 
+    /// <summary>Which of <paramref name="fingerprints"/> (the agent's secrets or keys) an operator retired. Store failure throws.</summary>
+    public async ValueTask<IReadOnlySet<string>> RetiredAsync(string tenant, string agent, IReadOnlyList<string> fingerprints, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fingerprints);
+        if (fingerprints.Count == 0)
+        {
+            return new HashSet<string>();
+        }
+
+        var values = await _store.GetManyAsync([.. fingerprints.Select(f => SecretRetiredKey(tenant, agent, f))], cancellationToken);
+        return fingerprints.Where((_, i) => values[i] is not null).ToHashSet(StringComparer.Ordinal);
+    }
+
     /// <summary>The key whose existence means "suspended" (read by the host's admission in its one store step).</summary>
     public static string SuspendedKey(string tenant, string agent) => StoreKeys.AgentStatus(tenant, agent) + SuspendedSuffix;
 

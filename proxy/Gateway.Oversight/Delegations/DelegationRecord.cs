@@ -5,7 +5,8 @@ namespace Gateway.Oversight.Delegations;
 
 /// <summary>
 /// A delegated child identity as the shared store keeps it (<c>StoreKeys.Delegation</c>, expiring with the child): its
-/// grant, its place in the actor chain and its secret, encrypted under the gateway's data key (never in clear).
+/// grant, its place in the actor chain, and either its secret, encrypted under the gateway's data key (never in clear), or
+/// the public key it was registered with.
 /// </summary>
 public sealed record DelegationRecord
 {
@@ -52,8 +53,14 @@ public sealed record DelegationRecord
     /// </summary>
     public string? IssuerSecretFingerprint { get; init; }
 
-    /// <summary>The child's secret in the vault's AES-256-GCM envelope, bound to the tenant and the child's id.</summary>
-    public required string SecretEnvelope { get; init; }
+    /// <summary>
+    /// The child's secret in the vault's AES-256-GCM envelope, bound to the tenant and the child's id; null for a child
+    /// registered with a <see cref="PublicKey"/>.
+    /// </summary>
+    public string? SecretEnvelope { get; init; }
+
+    /// <summary>The public key the child signs with (RFC 9421, its <c>keyid</c> the child's id) instead of a secret; null otherwise.</summary>
+    public DelegatedPublicKey? PublicKey { get; init; }
 
     /// <summary>The registered agent at the root of the chain.</summary>
     [JsonIgnore]
@@ -73,9 +80,24 @@ public sealed record DelegationRecord
         DataClassCeiling = DataClassCeiling,
     };
 
-    /// <summary>What the admin API and the issuing agent are shown: everything but the secret.</summary>
-    public DelegationInfo Info() => new(Id, Name, Parent, Chain, Permissions, AtfLevel, DataClassCeiling, RunId, MayDelegate, Depth, CreatedAt, ExpiresAt);
+    /// <summary>What the admin API and the issuing agent are shown: everything but the secret (a key child's key by its fingerprint).</summary>
+    public DelegationInfo Info() => new(Id, Name, Parent, Chain, Permissions, AtfLevel, DataClassCeiling, RunId, MayDelegate, Depth, CreatedAt, ExpiresAt)
+    {
+        PublicKey = PublicKey is { } key ? new DelegatedKeyInfo(key.Algorithm, Id, key.Fingerprint) : null,
+    };
 }
+
+/// <summary>
+/// A child's registered public key as stored: its algorithm, the key (base64 of its DER SubjectPublicKeyInfo) and its
+/// fingerprint (how the admin API and the issuing agent name it, as an agent's key is named). Public: nothing here is secret.
+/// </summary>
+public sealed record DelegatedPublicKey(PublicKeyAlgorithm Algorithm, string Key, string Fingerprint);
+
+/// <summary>A key child's key as shown: its algorithm, the <c>keyid</c> its signatures name (the child's id) and its fingerprint.</summary>
+public sealed record DelegatedKeyInfo(
+    [property: JsonPropertyName("alg")] PublicKeyAlgorithm Algorithm,
+    string KeyId,
+    string Fingerprint);
 
 /// <summary>One tool granted to a child, with the action types on it.</summary>
 public sealed record DelegatedTool(string Tool, IReadOnlyList<ActionType> ActionTypes);
@@ -93,13 +115,18 @@ public sealed record DelegationInfo(
     bool MayDelegate,
     int Depth,
     DateTimeOffset CreatedAt,
-    DateTimeOffset ExpiresAt);
+    DateTimeOffset ExpiresAt)
+{
+    /// <summary>For a child registered with a public key, that key (never the secret of a secret child); null otherwise.</summary>
+    public DelegatedKeyInfo? PublicKey { get; init; }
+}
 
 /// <summary>
 /// The answer to <c>POST /v1/delegations</c> (201): the child's id and its secret, the only time the secret is ever
-/// shown, with the grant as stored. The child signs its own requests with them, as any agent does.
+/// shown, with the grant as stored. The child signs its own requests with them, as any agent does. A child registered
+/// with a public key is given no secret (<see cref="Secret"/> null): the grant names its key by its fingerprint.
 /// </summary>
-public sealed record DelegationIssued(string Tenant, string Workspace, string Agent, string Secret, DelegationInfo Delegation)
+public sealed record DelegationIssued(string Tenant, string Workspace, string Agent, string? Secret, DelegationInfo Delegation)
 {
     public override string ToString() => $"DelegationIssued({Tenant}/{Agent})";
 }

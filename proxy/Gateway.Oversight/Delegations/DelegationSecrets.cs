@@ -20,10 +20,18 @@ public static class DelegationSecrets
         return (secret, CredentialEnvelope.Encrypt(ring, secret, Context(tenant, child)));
     }
 
-    /// <summary>The secret in <paramref name="record"/>; null when its envelope does not open (tampered, or a key no longer in the ring).</summary>
+    /// <summary>
+    /// The secret in <paramref name="record"/>; null when it has none (a key child) or its envelope does not open (tampered,
+    /// or a key no longer in the ring).
+    /// </summary>
     public static string? Open(EncryptionKeyRing ring, DelegationRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
+        if (record.SecretEnvelope is null)
+        {
+            return null;
+        }
+
         try
         {
             return CredentialEnvelope.DecryptString(ring, record.SecretEnvelope, Context(record.Tenant, record.Id));

@@ -24,6 +24,13 @@ public sealed class DelegationStore
         _time = time;
     }
 
+    /// <summary>
+    /// Raised after a revocation made through this process, with the tenant and what was revoked: a child (with its
+    /// subtree), or a registered agent whose every delegation was. What listens (the MCP sessions told their tools changed)
+    /// acts at once here; other replicas refuse the children at their next request.
+    /// </summary>
+    public event Action<string, string>? Revoked;
+
     /// <summary>The registered agent's delegation generation now (0 when never raised).</summary>
     public async ValueTask<long> GenerationAsync(string tenant, string agent, CancellationToken cancellationToken = default) =>
         Generation(await _store.GetAsync(StoreKeys.DelegationGeneration(tenant, agent), cancellationToken).ConfigureAwait(false));
@@ -57,23 +64,52 @@ public sealed class DelegationStore
             return null;
         }
 
-        var keys = new List<string> { StoreKeys.DelegationGeneration(tenant, record.Agent) };
-        keys.AddRange(record.AncestorDelegates.Select(id => StoreKeys.Delegation(tenant, id)));
-        var values = await _store.GetManyAsync(keys, cancellationToken).ConfigureAwait(false);
-        if (Generation(values[0]) != record.Generation)
+        var values = await _store.GetManyAsync(LivenessKeys(tenant, record.Agent, record.AncestorDelegates), cancellationToken).ConfigureAwait(false);
+        return IsLive(values, record.Generation) ? record : null;
+    }
+
+    /// <summary>
+    /// The keys whose values say whether delegated children are live, read together in one store call: the registered
+    /// <paramref name="agent"/>'s delegation generation, then the record of each child in <paramref name="delegates"/>.
+    /// </summary>
+    public static IReadOnlyList<string> LivenessKeys(string tenant, string agent, IEnumerable<string> delegates)
+    {
+        ArgumentNullException.ThrowIfNull(delegates);
+        return [StoreKeys.DelegationGeneration(tenant, agent), .. delegates.Select(id => StoreKeys.Delegation(tenant, id))];
+    }
+
+    /// <summary>
+    /// True when the values of <see cref="LivenessKeys"/> say the children are live: the agent's delegation generation is
+    /// still <paramref name="issuedGeneration"/> (the one they were issued under) and every child's record is still stored.
+    /// </summary>
+    public static bool IsLive(IReadOnlyList<string?> values, long issuedGeneration)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (Generation(values[0]) != issuedGeneration)
         {
-            return null;
+            return false;
         }
 
         for (var i = 1; i < values.Count; i++)
         {
             if (values[i] is null)
             {
-                return null;
+                return false;
             }
         }
 
-        return record;
+        return true;
+    }
+
+    /// <summary>
+    /// True when the values of <see cref="LivenessKeys"/>, asked for every child of an actor chain (the last one the child
+    /// that acted), say the chain is live: its last child's record stored, issued under the generation now current, and
+    /// every child above it stored. What a decision token naming the chain is checked against.
+    /// </summary>
+    public static bool IsChainLive(IReadOnlyList<string?> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        return values.Count > 1 && Parse(values[^1]) is { } acting && IsLive(values, acting.Generation);
     }
 
     /// <summary>The live children <paramref name="parent"/> issued and theirs, depth first, each after its parent.</summary>
@@ -95,7 +131,9 @@ public sealed class DelegationStore
             return [];
         }
 
-        return await RemoveSubtreeAsync(tenant, child, [record], cancellationToken).ConfigureAwait(false);
+        var revoked = await RemoveSubtreeAsync(tenant, child, [record], cancellationToken).ConfigureAwait(false);
+        Revoked?.Invoke(tenant, child);
+        return revoked;
     }
 
     /// <summary>
@@ -105,7 +143,9 @@ public sealed class DelegationStore
     public async ValueTask<IReadOnlyList<DelegationRecord>> RevokeAllAsync(string tenant, string agent, CancellationToken cancellationToken = default)
     {
         await _store.IncrementAsync(StoreKeys.DelegationGeneration(tenant, agent), 1, expiry: null, cancellationToken).ConfigureAwait(false);
-        return await RemoveSubtreeAsync(tenant, agent, [], cancellationToken).ConfigureAwait(false);
+        var revoked = await RemoveSubtreeAsync(tenant, agent, [], cancellationToken).ConfigureAwait(false);
+        Revoked?.Invoke(tenant, agent);
+        return revoked;
     }
 
     // Finds the subtree below parent (after the records already in revoked) and removes every record in it.

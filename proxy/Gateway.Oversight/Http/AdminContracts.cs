@@ -29,8 +29,18 @@ public sealed record CredentialValueRequest
 /// <summary>Response of the pending-approvals list.</summary>
 public sealed record ApprovalListResponse(IReadOnlyList<ApprovalRequest> Approvals);
 
-/// <summary>Response of the agent kill-switch calls.</summary>
-public sealed record AgentStatusResponse(string Tenant, string Agent, bool Suspended, bool SecretRevoked);
+/// <summary>
+/// Response of the agent kill-switch calls: the switches, the agent's secrets or keys by fingerprint (with which are
+/// accepted and retired now), and how many delegated children it has live.
+/// </summary>
+public sealed record AgentStatusResponse(string Tenant, string Agent, bool Suspended, bool SecretRevoked)
+{
+    /// <summary>What the agent signs with; absent when it is not in the policy in force (a delegated child).</summary>
+    public Agents.AgentCredentials? Credentials { get; init; }
+
+    /// <summary>The live children in the subtree the agent (or a child) issued.</summary>
+    public int LiveDelegations { get; init; }
+}
 
 /// <summary>Response of an agent's delegations listing: its live subtree, each child after its parent.</summary>
 public sealed record DelegationListResponse(string Tenant, string Agent, IReadOnlyList<Delegations.DelegationInfo> Delegations);

@@ -1,5 +1,6 @@
 using Gateway.Oversight.Admin;
 using Gateway.Oversight.Agents;
+using Gateway.Oversight.Delegations;
 using Gateway.Oversight.Register;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -10,7 +11,8 @@ namespace Gateway.Oversight.Http;
 
 /// <summary>
 /// <c>/admin/v1/tenants/{tenant}/agents/{agent}</c>: the kill switches (role <c>admin</c>) and their
-/// state (admin or auditor). A switch for a tenant or agent that is not in the policy in force is
+/// state (admin or auditor): the switches, the agent's secrets or keys by fingerprint (which are accepted and retired
+/// now) and its live delegations. A switch for a tenant or agent that is not in the policy in force is
 /// refused with 404, so that a typo cannot leave the real agent running while the operator believes it stopped.
 /// </summary>
 internal static class AgentEndpoints
@@ -34,7 +36,20 @@ internal static class AgentEndpoints
     private static async Task<IResult> GetAsync(HttpContext context, string tenant, string agent, AgentStatusService statuses)
     {
         var status = await statuses.GetAsync(tenant, agent, context.RequestAborted);
-        return Results.Json(new AgentStatusResponse(tenant, agent, status.Suspended, status.SecretRevoked), OversightJsonContext.Default.AgentStatusResponse);
+        var credentials = context.RequestServices.GetService<IAgentSecretRotation>()?.CredentialsOf(tenant, agent);
+        if (credentials is not null)
+        {
+            var retired = await statuses.RetiredAsync(tenant, agent, [.. credentials.Slots.Select(static s => s.Fingerprint)], context.RequestAborted);
+            credentials = credentials with
+            {
+                Slots = [.. credentials.Slots.Select(s => retired.Contains(s.Fingerprint) ? s with { Retired = true, Accepted = false } : s)],
+            };
+        }
+
+        var delegations = await context.RequestServices.GetRequiredService<DelegationStore>().SubtreeAsync(tenant, agent, context.RequestAborted);
+        return Results.Json(
+            new AgentStatusResponse(tenant, agent, status.Suspended, status.SecretRevoked) { Credentials = credentials, LiveDelegations = delegations.Count },
+            OversightJsonContext.Default.AgentStatusResponse);
     }
 
     private static async Task<IResult> FlipAsync(HttpContext context, string tenant, string agent, string action, Func<string, ValueTask> flip, AgentStatusService statuses)

@@ -19,6 +19,7 @@ public sealed record DecisionTokenStatus(string Status, string? Reason, Decision
         public const string TenantRevoked = "tenant_revoked";
         public const string AgentRevoked = "agent_revoked";
         public const string ApprovalRevoked = "approval_revoked";
+        public const string DelegationRevoked = "delegation_revoked";
         public const string PolicyChanged = "policy_changed";
         public const string Used = "used";
         public const string NotRecorded = "not_recorded";

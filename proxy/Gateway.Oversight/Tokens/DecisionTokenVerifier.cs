@@ -1,3 +1,5 @@
+using Gateway.Oversight.Delegations;
+using Gateway.Policy;
 using Gateway.Policy.Tokens;
 using Gateway.Store;
 
@@ -6,8 +8,8 @@ namespace Gateway.Oversight.Tokens;
 /// <summary>
 /// Says whether a decision token is live, for executors (<c>POST /v1/decision-tokens/verify</c>): signed by this
 /// gateway, not expired, issued under the tenant's and the agent's current token generations and under the policy now
-/// in force (<see cref="TokenGenerations.PolicyInForceAsync"/>), its approval (when it names one) not revoked, and its
-/// record in the shared store still unused. One store call (<see cref="IStateStore.GetManyAsync"/>);
+/// in force (<see cref="TokenGenerations.PolicyInForceAsync"/>), its approval (when it names one) not revoked, the
+/// delegated children its chain names (when it names any) still live, and its record in the shared store still unused. One store call (<see cref="IStateStore.GetManyAsync"/>);
 /// nothing is cached, so a revocation is seen by the next verification on any replica. A store failure throws
 /// <see cref="StateStoreUnavailableException"/>: a token is never live because it could not be checked.
 /// </summary>
@@ -49,19 +51,35 @@ public sealed class DecisionTokenVerifier
             keys.Add(StoreKeys.ApprovalRevoked(payload.Tenant, approval));
         }
 
-        var reason = RevocationOf(payload, await _store.GetManyAsync(keys, cancellationToken).ConfigureAwait(false));
+        // A delegated child's token lives only while its chain does: the child, every child above it, its agent's
+        // delegation generation (revoking the grant, its parent's or everything the agent delegated revokes it).
+        var delegates = Delegates(payload);
+        var chainAt = keys.Count;
+        if (delegates.Count > 0)
+        {
+            keys.AddRange(DelegationStore.LivenessKeys(payload.Tenant, payload.GenerationAgent, delegates));
+        }
+
+        var values = await _store.GetManyAsync(keys, cancellationToken).ConfigureAwait(false);
+        var reason = RevocationOf(payload, values, chainAt);
         return reason is null
             ? new DecisionTokenStatus(DecisionTokenStatus.Live, null, payload)
             : new DecisionTokenStatus(DecisionTokenStatus.Revoked, reason, payload);
     }
 
     // Why the token is no longer live, from what the store holds: its record, the tenant's and the agent's generations,
-    // the policy in force, and the approval's revocation mark when the token names an approval; null while live.
-    private static string? RevocationOf(DecisionTokenPayload payload, IReadOnlyList<string?> values)
+    // the delegated chain's liveness (from chainAt, when the token names children), the policy in force, and the
+    // approval's revocation mark when the token names an approval; null while live.
+    private static string? RevocationOf(DecisionTokenPayload payload, IReadOnlyList<string?> values, int chainAt)
     {
         if (TokenGenerations.RevocationOf(payload, TokenGenerations.Generation(values[1]), TokenGenerations.Generation(values[2])) is { } byGeneration)
         {
             return byGeneration;
+        }
+
+        if (values.Count > chainAt && !DelegationStore.IsChainLive([.. values.Skip(chainAt)]))
+        {
+            return DecisionTokenStatus.Reasons.DelegationRevoked;
         }
 
         if (payload.PolicyDigest is not null && values[3] is { } inForce && !string.Equals(inForce, payload.PolicyDigest, StringComparison.Ordinal))
@@ -69,7 +87,7 @@ public sealed class DecisionTokenVerifier
             return DecisionTokenStatus.Reasons.PolicyChanged;
         }
 
-        if (values.Count > 4 && values[4] is not null)
+        if (payload.ApprovalId is not null && values[4] is not null)
         {
             return DecisionTokenStatus.Reasons.ApprovalRevoked;
         }
@@ -81,4 +99,8 @@ public sealed class DecisionTokenVerifier
             _ => DecisionTokenStatus.Reasons.NotRecorded,
         };
     }
+
+    // The delegated children the token's chain names, from its registered agent down to the child that acted.
+    private static List<string> Delegates(DecisionTokenPayload payload) =>
+        payload.ActorChain is { } chain ? [.. chain.Where(static l => l.Kind == ActorKind.Delegate).Select(static l => l.Id)] : [];
 }

@@ -59,15 +59,18 @@ internal sealed partial class AgentSignatureHandler
         return true;
     }
 
-    /// <summary>Checks the body's digest, then the signature over the base; the refusal's code and detail, or null when both hold.</summary>
-    private (string Code, string Detail)? VerifyMessageSignature(MessageSignature signature, AgentKey key, string target, byte[] body)
+    /// <summary>
+    /// Checks the body's digest, then the signature over the base (with the person's token when it covers it); the
+    /// refusal's code and detail, or null when both hold.
+    /// </summary>
+    private (string Code, string Detail)? VerifyMessageSignature(MessageSignature signature, AgentKey key, string target, byte[] body, string? personToken)
     {
         if (!ContentDigest.Matches(signature.ContentDigest, body, out var code, out var detail))
         {
             return (code, detail);
         }
 
-        var signatureBase = MessageSignatureBase.Build(signature, Context.Request.Method, TargetUri(target));
+        var signatureBase = MessageSignatureBase.Build(signature, Context.Request.Method, TargetUri(target), personToken);
         return key.Verify(signatureBase, signature.Signature)
             ? null
             : (ProblemCodes.SignatureMismatch, "The signature does not match the request.");

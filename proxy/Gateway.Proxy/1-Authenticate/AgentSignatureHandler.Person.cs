@@ -8,14 +8,19 @@ namespace Gateway.Proxy.Authenticate;
 
 /// <summary>
 /// The person half of the agent scheme: a signed request may carry the identity token of the person the agent acts for
-/// (<c>X-Gamut-Person</c>). Its SHA-256 is the tenth line of the canonical string, so the signature binds the token to
-/// this one request; once the signature verified, the token is checked against the tenant's OpenID provider
+/// (<c>X-Gamut-Person</c>). Its SHA-256 is the tenth line of the v1 canonical string, or the header is a covered
+/// component of the RFC 9421 signature (<see cref="MessageSignature.PersonComponent"/>), so the signature binds the token
+/// to this one request; once the signature verified, the token is checked against the tenant's OpenID provider
 /// (<see cref="PersonAuthentication"/>) and the person joins the identity (<see cref="AgentIdentity.Person"/>). A request
-/// presenting an access token instead of a signature has nothing to bind the token to and is refused.
+/// presenting an access token instead of a signature, or an RFC 9421 signature not covering the header, has nothing
+/// binding the token and is refused.
 /// </summary>
 internal sealed partial class AgentSignatureHandler
 {
-    /// <summary>The person's token as sent, or the refusal (a malformed header, or one sent with an access token).</summary>
+    /// <summary>
+    /// The person's token as sent, or the refusal: a malformed header, or one that <paramref name="signed"/> says no
+    /// signature covers (sent with an access token, or outside an RFC 9421 signature's components).
+    /// </summary>
     private bool TryReadPersonToken(HttpContext context, bool signed, out string? token, out string code, out string detail)
     {
         if (!context.Request.Headers.ContainsKey(SignatureHeaders.Person))
@@ -34,7 +39,7 @@ internal sealed partial class AgentSignatureHandler
         if (token is not null && (!signed || people is null))
         {
             (token, code, detail) = (null, ProblemCodes.PersonTokenUnbound,
-                $"{SignatureHeaders.Person} is accepted only on a request signed with {SignatureHeaders.Signature}, whose signature covers it.");
+                $"{SignatureHeaders.Person} is accepted only on a request whose signature covers it: {SignatureHeaders.Signature} (its tenth line), or an RFC 9421 signature covering \"{MessageSignature.PersonComponent}\".");
             return false;
         }
 

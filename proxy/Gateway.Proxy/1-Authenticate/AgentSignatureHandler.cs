@@ -106,8 +106,8 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                     return Refuse(StatusCodes.Status401Unauthorized, code, detail);
                 }
 
-                // The profile's covered components do not include X-Gamut-Person: nothing would bind a person's token here.
-                if (!TryReadPersonToken(context, signed: false, out _, out code, out detail))
+                // A person's token is bound only when the signature covers it ("x-gamut-person"); sent uncovered, nothing binds it.
+                if (!TryReadPersonToken(context, signed: messageSignature!.CoversPerson, out personToken, out code, out detail))
                 {
                     return Refuse(StatusCodes.Status401Unauthorized, code, detail);
                 }
@@ -242,26 +242,28 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
 
                 claimed = claimed with { SecretSlot = verified.Slot, SecretFingerprint = verified.Secret.Fingerprint };
                 _metrics.RecordAuthenticated(verified.Slot);
-                if (personToken is not null)
-                {
-                    // The signature covers the token; now the person it names, against the tenant's OpenID provider.
-                    if (await AddPersonAsync(context, feature, claimed, personToken).ConfigureAwait(false) is not { } withPerson)
-                    {
-                        return AuthenticateResult.Fail(_refusal!.Code);
-                    }
-
-                    claimed = withPerson;
-                }
             }
             else if (messageSignature is not null)
             {
-                if (VerifyMessageSignature(messageSignature, signingKey.Key!, target, body) is { } refused)
+                if (VerifyMessageSignature(messageSignature, signingKey.Key!, target, body, personToken) is { } refused)
                 {
                     return Refuse(StatusCodes.Status401Unauthorized, refused.Code, refused.Detail);
                 }
 
                 claimed = claimed with { SecretSlot = signingKey.Slot, SecretFingerprint = signingKey.Key!.Fingerprint };
                 _metrics.RecordAuthenticated(signingKey.Slot);
+            }
+
+            if (personToken is not null)
+            {
+                // The signature covers the token (v1's tenth line, or RFC 9421's "x-gamut-person"); now the person it
+                // names, against the tenant's OpenID provider.
+                if (await AddPersonAsync(context, feature, claimed, personToken).ConfigureAwait(false) is not { } withPerson)
+                {
+                    return AuthenticateResult.Fail(_refusal!.Code);
+                }
+
+                claimed = withPerson;
             }
 
             if (delegated is not null)

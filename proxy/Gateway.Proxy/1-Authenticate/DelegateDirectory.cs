@@ -1,5 +1,6 @@
 using Gateway.Connectors.Vault;
 using Gateway.Oversight.Delegations;
+using Gateway.Policy;
 using Gateway.Proxy.Security;
 
 namespace Gateway.Proxy.Authenticate;
@@ -7,7 +8,8 @@ namespace Gateway.Proxy.Authenticate;
 /// <summary>
 /// Finds a delegated child for the signature check: its record live in the shared store (not expired, not revoked, no
 /// ancestor revoked, its agent's delegation generation unchanged), in the workspace it was issued for, its registered agent
-/// still in the policy in force, and its secret opened from its envelope. Asked only for an id of the child form
+/// still in the policy in force, and its secret opened from its envelope (or, for a child registered with a public key, that
+/// key, named by the child's id). Asked only for an id of the child form
 /// (<see cref="DelegationIds.IsDelegate"/>) that the bundle does not register: one store read before the signature is
 /// proven, a read only (nothing is written for unauthenticated traffic). A store failure throws (the caller answers 503).
 /// </summary>
@@ -39,8 +41,34 @@ internal sealed class DelegateDirectory
             return (AgentLookup.Unknown(agent.Status == AgentLookupStatus.SecretUnavailable ? AgentLookupStatus.SecretUnavailable : AgentLookupStatus.UnknownAgent), null);
         }
 
+        if (record.PublicKey is { } publicKey)
+        {
+            return KeyOf(record, publicKey) is { } key
+                ? (AgentLookup.Found(key, next: null), new DelegatedAgent(record, record.Scope()))
+                : (AgentLookup.Unknown(AgentLookupStatus.SecretUnresolved), null);
+        }
+
         return DelegationSecrets.Open(_keys, record) is { } secret
             ? (AgentLookup.Found(new AgentSecret(secret)), new DelegatedAgent(record, record.Scope()))
             : (AgentLookup.Unknown(AgentLookupStatus.SecretUnresolved), null);
+    }
+
+    /// <summary>A key child's key, its <c>keyid</c> the child's id; null when the stored key is no key of its algorithm (refused like an unresolved secret).</summary>
+    private static AgentKey? KeyOf(DelegationRecord record, DelegatedPublicKey publicKey)
+    {
+        var spki = new byte[publicKey.Key.Length];
+        if (!Convert.TryFromBase64String(publicKey.Key, spki, out var written))
+        {
+            return null;
+        }
+
+        try
+        {
+            return new AgentKey(new AgentPublicKey(publicKey.Algorithm, record.Id, spki[..written]));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 }

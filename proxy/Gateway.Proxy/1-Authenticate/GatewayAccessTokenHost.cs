@@ -10,8 +10,9 @@ namespace Gateway.Proxy.Authenticate;
 
 /// <summary>
 /// The gateway as the access-token service's host: agents from the loaded bundle (their secrets never leave this class:
-/// it checks MACs), the protected resources (the endpoints marked <see cref="AccessTokenResourceMetadata"/>), the signed
-/// requests' window, and the signature scheme for token requests signed instead of asserted.
+/// it checks MACs; for an agent registered with a public key, signatures under it), the protected resources (the
+/// endpoints marked <see cref="AccessTokenResourceMetadata"/>), the signed requests' window, and the signature scheme for
+/// token requests signed instead of asserted.
 /// </summary>
 internal sealed class GatewayAccessTokenHost : IAccessTokenHost
 {
@@ -45,6 +46,11 @@ internal sealed class GatewayAccessTokenHost : IAccessTokenHost
         var lookup = _agents.Find(subject.Tenant, subject.Workspace, subject.Agent);
         return lookup switch
         {
+            // Either key of a rotation's window (the current, or the next), the one the JWS alg and any kid name.
+            { Status: AgentLookupStatus.Found, Key: { } key } => AccessTokenClient.FoundWithKey((algorithm, keyId, input, signature) =>
+                new[] { key, lookup.NextKey }.FirstOrDefault(k => k is not null && k.JwsAlgorithm == algorithm && (keyId is null || keyId == k.KeyId)
+                    && k.Verify(input, signature))?.Fingerprint),
+
             // Either secret of a rotation's window, both compared in constant time.
             { Status: AgentLookupStatus.Found } => AccessTokenClient.Found((input, mac) => SignatureSlotVerifier.Match(lookup, (input, mac),
                 static (secret, s) => CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(secret.Key, s.input), s.mac))?.Secret.Fingerprint),

@@ -7,7 +7,8 @@ namespace Gateway.Proxy.Authenticate;
 /// <summary>
 /// One request's RFC 9421 signature under the gateway's profile, parsed strictly from <c>Signature-Input</c>,
 /// <c>Signature</c>, <c>Content-Digest</c> and the identity headers: one signature, covering exactly
-/// <see cref="RequiredComponents"/> (each once, no component parameters) and, when the request carries a run
+/// <see cref="RequiredComponents"/> (each once, no component parameters) and, on a request acting for a person,
+/// <see cref="PersonComponent"/> (a covered person's header must be sent) and, when the request carries a run
 /// (<c>X-Gamut-Run</c>), <see cref="RunComponent"/> too, with the parameters <c>created</c>,
 /// <c>nonce</c> (the v1 nonce rules), <c>keyid</c> and <c>alg</c> (and <c>expires</c>, when given) and no other.
 /// A signature that leaves a required component uncovered is <c>signature_component_missing</c>, one that covers
@@ -35,11 +36,20 @@ internal sealed record MessageSignature(
     public static readonly IReadOnlyList<string> RequiredComponents =
         ["@method", "@target-uri", "content-digest", "x-gamut-tenant", "x-gamut-workspace", "x-gamut-agent"];
 
+    /// <summary>
+    /// The one optional component: <c>X-Gamut-Person</c>, which a request acting for a person must cover (the SDKs sign it
+    /// after the six); a request carrying the header without covering it is refused <c>person_token_unbound</c>.
+    /// </summary>
+    public const string PersonComponent = "x-gamut-person";
+
+    /// <summary>True when the signature covers <see cref="PersonComponent"/>: the person's token is bound to this request.</summary>
+    public bool CoversPerson => Components.Contains(PersonComponent);
+
     private const int MaxKeyIdLength = 128;
+    private const int MaxSignatureBytes = 64;
 
     /// <summary>The run the request belongs to (<c>X-Gamut-Run</c>, covered as <see cref="RunComponent"/>); null without one.</summary>
     public string? Run { get; init; }
-    private const int MaxSignatureBytes = 64;
 
     public static bool TryParse(IHeaderDictionary headers, out MessageSignature? parsed, out string code, out string detail)
     {
@@ -71,6 +81,14 @@ internal sealed record MessageSignature(
         if (!TryReadComponents(input.Items, run is not null, out var components, out code, out detail)
             || !TryReadParameters(input.Parameters, out var parameters, out code, out detail))
         {
+            return false;
+        }
+
+        if (components.Contains(PersonComponent) && !headers.ContainsKey(SignatureHeaders.Person))
+        {
+            // RFC 9421 §2.5: a covered field the message lacks cannot be signed over.
+            code = ProblemCodes.MissingHeader;
+            detail = $"The signature covers \"{PersonComponent}\" but the request has no {SignatureHeaders.Person} header.";
             return false;
         }
 
@@ -114,10 +132,10 @@ internal sealed record MessageSignature(
                 return false;
             }
 
-            if (item.Value is not string name || item.Parameters.Count > 0 || !(RequiredComponents.Contains(name) || name == RunComponent) || components.Contains(name))
+            if (item.Value is not string name || item.Parameters.Count > 0 || !(RequiredComponents.Contains(name) || name == PersonComponent || name == RunComponent) || components.Contains(name))
             {
                 code = ProblemCodes.SignatureComponentUnsupported;
-                detail = $"The signature covers {Describe(item)}; this profile covers exactly {string.Join(", ", RequiredComponents)} (and \"{RunComponent}\" with {SignatureHeaders.Run}), each once, without parameters.";
+                detail = $"The signature covers {Describe(item)}; this profile covers exactly {string.Join(", ", RequiredComponents)} (and \"{PersonComponent}\" for a person, \"{RunComponent}\" with {SignatureHeaders.Run}), each once, without parameters.";
                 return false;
             }
 

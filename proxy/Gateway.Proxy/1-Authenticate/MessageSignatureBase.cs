@@ -9,8 +9,11 @@ namespace Gateway.Proxy.Authenticate;
 /// </summary>
 internal static class MessageSignatureBase
 {
-    /// <summary>The base of <paramref name="signature"/> for a request with <paramref name="method"/> sent to <paramref name="targetUri"/>.</summary>
-    public static byte[] Build(MessageSignature signature, string method, string targetUri)
+    /// <summary>
+    /// The base of <paramref name="signature"/> for a request with <paramref name="method"/> sent to <paramref name="targetUri"/>,
+    /// carrying <paramref name="personToken"/> in <c>X-Gamut-Person</c> (its value as sent, RFC 9421 §2.1) when the signature covers it.
+    /// </summary>
+    public static byte[] Build(MessageSignature signature, string method, string targetUri, string? personToken = null)
     {
         var builder = new StringBuilder(512);
         foreach (var component in signature.Components)
@@ -23,6 +26,7 @@ internal static class MessageSignatureBase
                 "x-gamut-tenant" => signature.Tenant,
                 "x-gamut-workspace" => signature.Workspace,
                 "x-gamut-agent" => signature.Agent,
+                MessageSignature.PersonComponent => personToken ?? throw new InvalidOperationException("The signature covers the person, who is absent."),
                 MessageSignature.RunComponent => signature.Run,
                 _ => throw new InvalidOperationException($"The profile covers no component {component}."),
             };

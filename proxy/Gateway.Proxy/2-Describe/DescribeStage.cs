@@ -76,9 +76,25 @@ internal sealed class DescribeStage
         {
             GatewayRouteKind.Model => GovernedRequestReader.ReadModel(context.Request, authenticated.Body),
             GatewayRouteKind.Context => GovernedRequestReader.ReadContext(context.Request, authenticated.Body),
+            GatewayRouteKind.Writeback => GovernedRequestReader.ReadWriteback(context.Request, authenticated.Body),
             _ => GovernedRequestReader.ReadAction(context.Request, authenticated.Body),
         };
-        return read.Request is { } request ? (new DescribedAction(route, tenant, request) { Body = read.Body }, null) : (null, read.Refusal);
+        if (read.Request is not { } request)
+        {
+            return (null, read.Refusal);
+        }
+
+        // A writeback goes only to a workspace store; a name the catalog lacks is decided (and blocked) as any unknown tool.
+        if (route == GatewayRouteKind.Writeback && tenant.TryGetCatalogEntry(request.Tool, out var entry) && entry is not null && !entry.Type().AcceptsWriteback(entry))
+        {
+            return (null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.OperationNotMapped,
+                $"Connector '{entry.Name}' is not a workspace store (a context connector that declares writeback); nothing was written.")
+            {
+                AuditTool = entry.Name,
+            });
+        }
+
+        return (new DescribedAction(route, tenant, request) { Body = read.Body }, null);
     }
 
     /// <summary>A governed call on <c>/mcp</c> (a tool call, a prompt, a resource), answered in JSON-RPC.</summary>

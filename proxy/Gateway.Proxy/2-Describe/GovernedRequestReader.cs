@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Connectors.Detection;
 using Gateway.Oversight.Http;
 using Gateway.Policy.Serialization;
 using Gateway.Policy;
@@ -13,6 +14,9 @@ namespace Gateway.Proxy.Describe;
 /// </summary>
 internal static class GovernedRequestReader
 {
+    /// <summary>The longest name a written item may have.</summary>
+    public const int MaxItemNameLength = 256;
+
     private static readonly JsonDocumentOptions StrictDocument = new() { MaxDepth = 64, AllowDuplicateProperties = false };
 
     /// <summary>The result: a request and the body it was read from (parsed once, here), or the refusal.</summary>
@@ -77,7 +81,10 @@ internal static class GovernedRequestReader
         });
     }
 
-    /// <summary><c>/v1/actions/context</c>: <c>{"scope": "...", "query": "...", "max_bytes": N}</c>.</summary>
+    /// <summary>
+    /// <c>/v1/actions/context</c>: <c>{"scope": "...", "query": "...", "max_bytes": N, "data_classes"?: [...]}</c>; the classes
+    /// widen the read (so that a workspace store's items of those classes are decided with it, approval included).
+    /// </summary>
     public static Result ReadContext(HttpRequest http, ReadOnlyMemory<byte> body)
     {
         if (Precheck(http, body, out var parsed, out var refusal) is false)
@@ -85,7 +92,7 @@ internal static class GovernedRequestReader
             return refusal;
         }
 
-        return ReadEnvelope(parsed, ["scope", "query", "max_bytes", "warrant", "simulate"], root =>
+        return ReadEnvelope(parsed, ["scope", "query", "max_bytes", "data_classes", "warrant", "simulate"], root =>
         {
             if (!root.TryGetProperty("scope", out var scope) || scope.ValueKind != JsonValueKind.String || scope.GetString() is not { Length: > 0 } name)
             {
@@ -121,16 +128,123 @@ internal static class GovernedRequestReader
                 writer.WriteEndObject();
             }
 
+            if (!TryReadDataClasses(root, out var dataClasses))
+            {
+                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'data_classes' must be a list of data classes (public, internal, confidential, pii, restricted, top_secret).");
+            }
+
             using var args = JsonDocument.Parse(buffer.WrittenMemory);
             return Result.Ok(new ActionRequest
             {
                 Tool = name,
                 Args = args.RootElement.Clone(),
+                DataClasses = dataClasses,
                 Warrant = OptionalString(root, "warrant"),
                 Simulate = root.TryGetProperty("simulate", out var simulate) && simulate.ValueKind == JsonValueKind.True,
             });
         });
     }
+
+    /// <summary>
+    /// <c>/v1/actions/writeback</c>: <c>{"scope": "&lt;context connector&gt;", "name": "...", "content": &lt;string or any JSON&gt;,
+    /// "data_classes"?, "provenance"?, "warrant"?, "simulate"?}</c>, a <c>write</c> on the scope's entry whose arguments are
+    /// <c>{"name", "content"}</c> and whose classes are those declared widened by those the content shows
+    /// (<see cref="DataClassDetector"/>).
+    /// </summary>
+    public static Result ReadWriteback(HttpRequest http, ReadOnlyMemory<byte> body)
+    {
+        if (Precheck(http, body, out var parsed, out var refusal) is false)
+        {
+            return refusal;
+        }
+
+        return ReadEnvelope(parsed, ["scope", "name", "content", "data_classes", "provenance", "warrant", "simulate"], root =>
+        {
+            if (!root.TryGetProperty("scope", out var scope) || scope.ValueKind != JsonValueKind.String || scope.GetString() is not { Length: > 0 } connector)
+            {
+                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'scope' (the context connector written to, a string) is required.");
+            }
+
+            if (!root.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String || name.GetString() is not { } itemName || !IsItemName(itemName))
+            {
+                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
+                    $"The member 'name' (the item's name: 1 to {MaxItemNameLength} characters, no control characters) is required.");
+            }
+
+            if (!root.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)
+            {
+                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'content' (a string or any JSON value) is required.");
+            }
+
+            // The action's own members are read as every action's are (strictly, unknown classes refused).
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("tool"u8, connector);
+                writer.WriteStartObject("args"u8);
+                writer.WriteString("name"u8, itemName);
+                writer.WritePropertyName("content"u8);
+                content.WriteTo(writer);
+                writer.WriteEndObject();
+                foreach (var member in root.EnumerateObject())
+                {
+                    if (member.NameEquals("data_classes"u8) || member.NameEquals("provenance"u8) || member.NameEquals("warrant"u8) || member.NameEquals("simulate"u8))
+                    {
+                        member.WriteTo(writer);
+                    }
+                }
+
+                writer.WriteEndObject();
+            }
+
+            ActionRequest? request;
+            try
+            {
+                request = JsonSerializer.Deserialize(buffer.WrittenSpan, PolicyJsonContext.Default.ActionRequest);
+            }
+            catch (JsonException ex)
+            {
+                return Malformed(ex);
+            }
+
+            var classes = DataClassSets.ToSet(request!.DataClasses) | DataClassDetector.Detect(content);
+            return Result.Ok((request with { DataClasses = classes == DataClassSet.None ? null : DataClassSets.ToList(classes) }).WithActionType(ActionType.Write));
+        });
+    }
+
+    /// <summary>The optional <c>data_classes</c> member: absent (null), or a list of class names.</summary>
+    private static bool TryReadDataClasses(JsonElement root, out IReadOnlyList<DataClass>? classes)
+    {
+        classes = null;
+        if (!root.TryGetProperty("data_classes", out var member))
+        {
+            return true;
+        }
+
+        if (member.ValueKind != JsonValueKind.Array)
+        {
+            return false;
+        }
+
+        var list = new List<DataClass>(member.GetArrayLength());
+        foreach (var item in member.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String || !WireNames.TryParse<DataClass>(item.GetString(), out var dataClass))
+            {
+                return false;
+            }
+
+            list.Add(dataClass);
+        }
+
+        classes = list;
+        return true;
+    }
+
+    /// <summary>An item's name: 1 to <see cref="MaxItemNameLength"/> characters, none of them a control character.</summary>
+    private static bool IsItemName(string name) =>
+        name.Length is > 0 and <= MaxItemNameLength && !name.Any(char.IsControl);
 
     /// <summary>The content type and the one strict parse of the body: its root (kept), or the refusal.</summary>
     private static bool Precheck(HttpRequest http, ReadOnlyMemory<byte> body, out JsonElement root, out Result refusal)

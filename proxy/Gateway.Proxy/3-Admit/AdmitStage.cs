@@ -53,7 +53,11 @@ internal sealed class AdmitStage
             if (SecretMaterial(authenticated.Body, described) is [var finding, ..] && finding is not null)
             {
                 feature.Add(new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.SecretMaterialInPayload,
-                    $"The payload carries provider configuration or secret material ({finding.KindName} at {finding.Path}); the gateway holds credentials, agents never send them."));
+                    $"The payload carries provider configuration or secret material ({finding.KindName} at {finding.Path}); the gateway holds credentials, agents never send them.")
+                {
+                    // Recorded: an agent that sends credentials is what a security team wants to see.
+                    AuditTool = described.Request.Tool,
+                });
                 return;
             }
 

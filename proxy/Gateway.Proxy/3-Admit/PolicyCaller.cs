@@ -3,7 +3,10 @@ using Gateway.Proxy.Authenticate;
 
 namespace Gateway.Proxy.Admit;
 
-/// <summary>The caller as the policy describes and decides it: tenant, workspace, agent, the person acted for, a delegated child's grant.</summary>
+/// <summary>
+/// Who the policy describes and decides for: the authenticated agent (a delegated child with its grant) and the person it
+/// acts for. Admit describes with it (a run's loop detection), Decide decides with it.
+/// </summary>
 internal static class PolicyCaller
 {
     public static AuthenticatedCaller Of(AgentIdentity identity) =>

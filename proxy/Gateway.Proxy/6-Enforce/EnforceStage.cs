@@ -1,10 +1,13 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Envelopes;
 using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Models;
+using Gateway.Connectors.Redaction;
+using Gateway.Connectors.Workspace;
 using Gateway.Connectors;
 using Gateway.Oversight.Http;
 using Gateway.Policy;
@@ -164,6 +167,7 @@ internal sealed partial class EnforceStage
         }
 
         var isModel = kind.IsModel;
+        var redactions = new RedactionCounts();
         UpstreamEnvelope? envelope = null;
         var forwardBody = body;
         if (described.Route == GatewayRouteKind.Provider)
@@ -176,11 +180,17 @@ internal sealed partial class EnforceStage
         else
         {
             var args = described.Request.Args.ValueKind == JsonValueKind.Undefined ? EmptyObject : described.Request.Args;
+            if (described.Route == GatewayRouteKind.Writeback && WritebackTooLarge(entry, described) is { } tooLarge)
+            {
+                return (null, tooLarge);
+            }
+
             try
             {
-                // A prompt or a resource on /mcp is the server's own request; everything else the entry's envelope.
-                envelope = described.McpServerCall is { } serverCall
-                    ? McpServerRequestEnvelope.For(serverCall.Method, serverCall.Params)
+                // A prompt or a resource on /mcp is the server's own request; a writeback the item the gateway builds;
+                // everything else the entry's envelope.
+                envelope = described.McpServerCall is { } serverCall ? McpServerRequestEnvelope.For(serverCall.Method, serverCall.Params)
+                    : described.Route == GatewayRouteKind.Writeback ? kind.BuildWritebackEnvelope(entry, WrittenItem(context, identity, governed, args), degrade, redactions)
                     : UpstreamEnvelopes.Build(entry, args, degrade);
             }
             catch (ConnectorArgumentException ex)
@@ -255,6 +265,7 @@ internal sealed partial class EnforceStage
                 : null,
             Usage = described.Route == GatewayRouteKind.Provider && isModel ? new ModelUsageAccumulator() : null,
             PersonCredential = personCredential,
+            Redactions = redactions,
             StartedTimestamp = Stopwatch.GetTimestamp(),
         }, null);
     }
@@ -267,11 +278,31 @@ internal sealed partial class EnforceStage
             GatewayRouteKind.Model when !kind.IsModel => $"'{entry.Name}' is not a model connector; use /v1/actions/invoke-tool.",
             GatewayRouteKind.Context when !kind.IsContextScope => $"'{entry.Name}' is not a context scope.",
             GatewayRouteKind.InvokeTool or GatewayRouteKind.McpCall when kind.NotInvocableReason(entry) is { } reason => reason,
-            GatewayRouteKind.InvokeTool or GatewayRouteKind.McpCall or GatewayRouteKind.Model or GatewayRouteKind.Context when entry.Upstream is null && kind.HasOwnUpstream =>
+            GatewayRouteKind.InvokeTool or GatewayRouteKind.McpCall or GatewayRouteKind.Model or GatewayRouteKind.Context or GatewayRouteKind.Writeback
+                when entry.Upstream is null && kind.HasOwnUpstream =>
                 $"connector '{entry.Name}' has no upstream.",
             _ => null,
         };
     }
+
+    /// <summary>A writeback's content over the store's <c>writeback.max_bytes</c> (its JSON text as the agent sent it): 413.</summary>
+    private static Refusal? WritebackTooLarge(CatalogEntry entry, DescribedAction described)
+    {
+        var limit = entry.Writeback?.ContentBytes ?? WritebackSettings.DefaultMaxBytes;
+        var content = described.Body.GetProperty("content").GetRawText();
+        return Encoding.UTF8.GetByteCount(content) > limit
+            ? new Refusal(StatusCodes.Status413PayloadTooLarge, ProblemCodes.PayloadTooLarge, $"The item's content exceeds the workspace's limit of {limit} bytes (writeback.max_bytes); nothing was written.")
+            : null;
+    }
+
+    /// <summary>The item a writeback stores: its name and content, the classes decided on, and who wrote it.</summary>
+    private static WorkspaceItem WrittenItem(HttpContext context, AgentIdentity identity, GovernedDecision governed, JsonElement args) => new()
+    {
+        Name = args.GetProperty("name").GetString()!,
+        Content = args.GetProperty("content"),
+        DataClasses = governed.Decision.Descriptor!.DataClasses,
+        WrittenBy = new WorkspaceWriter(identity.Agent, identity.Workspace, RequestIdMiddleware.GetRequestId(context)) { Person = identity.Person?.Subject, RunId = identity.Run?.Id },
+    };
 
     /// <summary>Route degrade rewrites the model and caps tokens; a streamed OpenAI call is asked to report usage.</summary>
     private static ReadOnlyMemory<byte> ModelBody(HttpContext context, CatalogEntry entry, DegradeSpec? degrade, ReadOnlyMemory<byte> body)

@@ -57,8 +57,8 @@ internal sealed record ForwardPlan
     /// <summary>For a connector that acts for a person: that person's credential, sent in place of the connector's own.</summary>
     public SecretValue? PersonCredential { get; init; }
 
-    /// <summary>Counts of values redacted from the response, by kind.</summary>
-    public RedactionCounts Redactions { get; } = new();
+    /// <summary>Counts of values redacted, by kind: from the response, and from a writeback's content under a redact degrade.</summary>
+    public RedactionCounts Redactions { get; init; } = new();
 
     /// <summary>When forwarding started (<see cref="System.Diagnostics.Stopwatch"/> ticks), for the outcome's latency.</summary>
     public required long StartedTimestamp { get; init; }

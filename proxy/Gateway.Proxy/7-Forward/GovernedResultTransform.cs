@@ -1,7 +1,9 @@
 using Gateway.Connectors.Mcp;
 using Gateway.Connectors.Results;
+using Gateway.Connectors.Workspace;
 using Gateway.Policy;
 using Gateway.Oversight.Http;
+using Gateway.Proxy.Decide;
 using Gateway.Proxy.Enforce;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
@@ -16,7 +18,10 @@ namespace Gateway.Proxy.Forward;
 /// <c>max_response_bytes</c> (a context pack is cut to the agent's <c>max_bytes</c> on a character
 /// boundary instead) and turned into the redacted <c>result</c> (<see cref="ConnectorResultReader"/>),
 /// added as the <see cref="UpstreamResponse"/>; nothing of the upstream's response (headers included)
-/// is passed on as such. The Respond stage records the outcome and answers with the decision and the result.
+/// is passed on as such. A read of a workspace store keeps only the items the reader may receive
+/// (<see cref="WorkspaceItemClearance"/>, <see cref="WorkspacePack"/>): a pack that is too large or not a pack is refused,
+/// never passed unchecked. A writeback the store did not take (not 2xx) is refused: the item is not confirmed written.
+/// The Respond stage records the outcome and answers with the decision and the result.
 /// </summary>
 internal sealed class GovernedResultTransform : ResponseTransform
 {
@@ -41,9 +46,12 @@ internal sealed class GovernedResultTransform : ResponseTransform
             return;
         }
 
-        // A context pack, on the context route or read as a resource on /mcp, is cut to the agent's max_bytes.
+        // A context pack, on the context route or read as a resource on /mcp, is cut to the agent's max_bytes; a workspace
+        // store's pack is read whole (within the connector's limit) and its items checked against policy before it is cut.
         var isContext = plan.Entry.Kind == ConnectorKind.Context;
-        var limit = isContext && plan.Envelope?.ResultLimit is { } requested ? Math.Min(requested, plan.MaxResponseBytes) : plan.MaxResponseBytes;
+        var clearance = feature.Find<WorkspaceItemClearance>();
+        var requested = isContext ? plan.Envelope?.ResultLimit : null;
+        var limit = clearance is null && requested is { } cut ? Math.Min(cut, plan.MaxResponseBytes) : plan.MaxResponseBytes;
         byte[] bytes;
         bool more;
         if (plan.Route == GatewayRouteKind.McpCall && plan.Entry.Kind is ConnectorKind.McpTool or ConnectorKind.Mcp
@@ -72,13 +80,37 @@ internal sealed class GovernedResultTransform : ResponseTransform
         {
             (bytes, more) = await ResponseBodyReader.ReadUpToAsync(proxyResponse.Content, limit, context.CancellationToken).ConfigureAwait(false);
         }
-        if (more && !isContext)
+        if (more && (!isContext || clearance is not null))
         {
             feature.Add(new UpstreamResponse(status)
             {
                 Refusal = new Refusal(StatusCodes.Status502BadGateway, ProblemCodes.ResponseTooLarge, "The upstream's response exceeds the connector's limit."),
             });
             return;
+        }
+
+        if (plan.Route == GatewayRouteKind.Writeback && status is < 200 or >= 300)
+        {
+            feature.Add(new UpstreamResponse(status) { Refusal = WritebackFailed(status) });
+            return;
+        }
+
+        WorkspacePackResult? pack = null;
+        if (clearance is not null && status is >= 200 and < 300)
+        {
+            pack = WorkspacePack.Filter(bytes, clearance.Clear);
+            if (pack is null)
+            {
+                feature.Add(new UpstreamResponse(status) { Refusal = NotAPack });
+                return;
+            }
+
+            bytes = pack.Json;
+            if (requested is { } maxBytes && bytes.Length > maxBytes)
+            {
+                bytes = bytes[..(int)maxBytes];
+                more = true;
+            }
         }
 
         if (more)
@@ -88,6 +120,7 @@ internal sealed class GovernedResultTransform : ResponseTransform
 
         feature.Add(new UpstreamResponse(status)
         {
+            Withheld = pack?.Withheld,
             Result = ConnectorResultReader.Read(
                 plan.Entry.Kind,
                 status,
@@ -98,4 +131,12 @@ internal sealed class GovernedResultTransform : ResponseTransform
                 plan.Redactions),
         });
     }
+
+    /// <summary>A workspace store's answer that is not a pack: its items cannot be checked, so none of it is passed on.</summary>
+    private static readonly Refusal NotAPack = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
+        "The workspace's answer is not a workspace pack (a JSON object with an 'items' array), so its items cannot be checked against policy; nothing of it is returned.");
+
+    /// <summary>A writeback the store did not accept (any status but 2xx): the agent must not take the item as written.</summary>
+    private static Refusal WritebackFailed(int status) => new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
+        $"The workspace answered {status}; the item is not confirmed written.");
 }

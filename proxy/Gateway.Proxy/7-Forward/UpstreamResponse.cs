@@ -1,5 +1,6 @@
 using Gateway.Connectors.Results;
 using Gateway.Connectors.Streaming;
+using Gateway.Connectors.Workspace;
 using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Forward;
@@ -21,6 +22,9 @@ internal sealed record UpstreamResponse(int Status)
 
     /// <summary>Provider route: the outermost stream, counting the upstream's bytes against the connector's limit.</summary>
     public ResponseSizeLimitStream? SizeLimit { get; init; }
+
+    /// <summary>A read of a workspace store: the items of its pack that were not returned (null for any other answer).</summary>
+    public IReadOnlyList<WithheldItems>? Withheld { get; init; }
 
     /// <summary>The answer could not be passed on; nothing of it was sent.</summary>
     public Refusal? Refusal { get; init; }

@@ -13,16 +13,20 @@ namespace Gateway.Proxy.Respond;
 /// </summary>
 internal static class DecisionResponseWriter
 {
-    /// <summary>A 200 response: <c>{invoked, decision, explanation, decision_token?, result?}</c>.</summary>
-    public static Task WriteDecisionAsync(HttpContext context, GovernedDecision governed, bool invoked, ReadOnlyMemory<byte> resultJson = default, int? upstreamStatus = null)
+    /// <summary>
+    /// A 200 response: <c>{invoked, decision, explanation, decision_token?, result?}</c>, with the route's own
+    /// <paramref name="members"/> (extensions, written before the result) when it has any.
+    /// </summary>
+    public static Task WriteDecisionAsync(HttpContext context, GovernedDecision governed, bool invoked, ReadOnlyMemory<byte> resultJson = default, int? upstreamStatus = null,
+        Action<Utf8JsonWriter>? members = null)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";
         response.Headers.CacheControl = "no-store";
-        return JsonResponseBody.WriteAsync(response, (governed, invoked, resultJson, upstreamStatus), static (writer, s) =>
+        return JsonResponseBody.WriteAsync(response, (governed, invoked, resultJson, upstreamStatus, members), static (writer, s) =>
         {
-            var (governed, invoked, resultJson, upstreamStatus) = s;
+            var (governed, invoked, resultJson, upstreamStatus, members) = s;
             writer.WriteStartObject();
             writer.WriteBoolean("invoked"u8, invoked);
             writer.WriteString("decision"u8, WireNames.Of(governed.Kind));
@@ -46,6 +50,7 @@ internal static class DecisionResponseWriter
                 writer.WriteNumber("upstream_status"u8, upstream);
             }
 
+            members?.Invoke(writer);
             if (!resultJson.IsEmpty)
             {
                 writer.WritePropertyName("result"u8);

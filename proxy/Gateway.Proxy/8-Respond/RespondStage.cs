@@ -219,16 +219,18 @@ internal sealed partial class RespondStage
         {
             Invoked = true,
             UpstreamStatus = result.StatusCode,
-            Redactions = plan.Redactions.ToDictionary(),
+            Redactions = WorkspaceResponseMembers.Counts(plan.Redactions.ToDictionary(), response),
             Latency = Latency(feature),
         }).ConfigureAwait(false);
+        var described = feature.Get<DescribedAction>();
         if (plan.Route == GatewayRouteKind.McpCall && feature.JsonRpcId is { } id)
         {
-            await McpToolResultWriter.WriteResultAsync(context, id, feature.Get<DescribedAction>().Body, governed, result).ConfigureAwait(false);
+            await McpToolResultWriter.WriteResultAsync(context, id, described.Body, governed, result).ConfigureAwait(false);
             return;
         }
 
-        await DecisionResponseWriter.WriteDecisionAsync(context, governed, invoked: true, result.Json, result.StatusCode).ConfigureAwait(false);
+        await DecisionResponseWriter.WriteDecisionAsync(context, governed, invoked: true, result.Json, result.StatusCode,
+            WorkspaceResponseMembers.For(described, governed, response)).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -19,7 +19,8 @@ namespace Gateway.Proxy.Hosting;
 /// short-lived child identity that only narrows the parent. The request is admitted like any (nonce, kill switches: a
 /// suspended parent issues nothing), the grant checked against the parent's authority now and the tenant's delegation
 /// settings (<see cref="DelegationCheck"/>: every widening named in one 403), then the child is stored in the shared
-/// store, recorded in the audit chain and answered 201 with its id and secret, shown this once.
+/// store, recorded in the audit chain and answered 201 with its id and secret, shown this once; or, when the parent registers a
+/// public key for it, with its id and the key's fingerprint (no secret exists).
 /// </summary>
 internal sealed class DelegationHandler
 {
@@ -83,19 +84,17 @@ internal sealed class DelegationHandler
             return;
         }
 
-        var (request, error) = DelegationRequestReader.Read(body.Span);
-        if (request is null)
+        var (asked, error) = DelegationRequestReader.Read(body.Span);
+        if (asked is null)
         {
             await RefusalResponse.WriteAsync(context, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, error)).ConfigureAwait(false);
             return;
         }
 
-        if (await BindRunAsync(context, identity, request).ConfigureAwait(false) is not { } bound)
+        if (await BindRunAsync(context, identity, asked.Grant).ConfigureAwait(false) is not { } request)
         {
             return;
         }
-
-        request = bound;
 
         if (_policy.Current?.Set.TryGetTenant(identity.Tenant, out var tenant) is not true || tenant is null)
         {
@@ -120,7 +119,18 @@ internal sealed class DelegationHandler
         }
 
         var id = DelegationIds.New();
-        var (secret, envelope) = DelegationSecrets.Issue(_keys, identity.Tenant, id);
+        string? secret = null, envelope = null;
+        DelegatedPublicKey? publicKey = null;
+        if (asked.PublicKey is { } key)
+        {
+            // Registered with a public key: no secret is minted; the child signs with RFC 9421, its keyid its own id.
+            publicKey = new DelegatedPublicKey(key.Algorithm, Convert.ToBase64String(key.SubjectPublicKeyInfo), new Security.AgentKey(key.For(id)).Fingerprint);
+        }
+        else
+        {
+            (secret, envelope) = DelegationSecrets.Issue(_keys, identity.Tenant, id);
+        }
+
         var record = new DelegationRecord
         {
             Id = id,
@@ -140,6 +150,7 @@ internal sealed class DelegationHandler
             Generation = parent?.Generation ?? await _delegations.GenerationAsync(identity.Tenant, identity.Agent, context.RequestAborted).ConfigureAwait(false),
             IssuerSecretFingerprint = parent is null ? identity.SecretFingerprint : parent.IssuerSecretFingerprint,
             SecretEnvelope = envelope,
+            PublicKey = publicKey,
         };
 
         // Recorded first: a child no record names is never issued.

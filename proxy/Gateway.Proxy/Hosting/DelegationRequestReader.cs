@@ -1,20 +1,22 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Gateway.Policy;
+using Gateway.Policy.Bundles;
 
 namespace Gateway.Proxy.Hosting;
 
 /// <summary>
-/// Reads the body of <c>POST /v1/delegations</c> into a <see cref="DelegationGrantRequest"/>, or says exactly what is wrong
+/// Reads the body of <c>POST /v1/delegations</c> into a <see cref="DelegationRequest"/>, or says exactly what is wrong
 /// with it (400): a JSON object with <c>name</c>, a non-empty <c>permissions</c> list of <c>{tool, action_types?}</c>, and
-/// optionally <c>atf_level</c>, <c>data_class_ceiling</c>, <c>ttl_seconds</c>, <c>run_id</c> and <c>may_delegate</c>; any
-/// other member is refused, as on every agent route.
+/// optionally <c>atf_level</c>, <c>data_class_ceiling</c>, <c>ttl_seconds</c>, <c>run_id</c>, <c>may_delegate</c> and
+/// <c>public_key</c> (<c>{alg, key}</c>, the key in any form an agent's may take in a bundle); any other member is
+/// refused, as on every agent route.
 /// </summary>
 internal static partial class DelegationRequestReader
 {
     private const int MaxTools = 256;
 
-    public static (DelegationGrantRequest? Request, string? Error) Read(ReadOnlySpan<byte> body)
+    public static (DelegationRequest? Request, string? Error) Read(ReadOnlySpan<byte> body)
     {
         try
         {
@@ -27,7 +29,7 @@ internal static partial class DelegationRequestReader
         }
     }
 
-    private static (DelegationGrantRequest? Request, string? Error) Read(JsonElement root)
+    private static (DelegationRequest? Request, string? Error) Read(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -40,6 +42,7 @@ internal static partial class DelegationRequestReader
         DataClass? ceiling = null;
         TimeSpan? ttl = null;
         var mayDelegate = false;
+        RequestedPublicKey? publicKey = null;
         foreach (var member in root.EnumerateObject())
         {
             string? error = member.Name switch
@@ -55,6 +58,7 @@ internal static partial class DelegationRequestReader
                 "may_delegate" => member.Value.ValueKind is JsonValueKind.True or JsonValueKind.False
                     ? Set(out mayDelegate, member.Value.GetBoolean())
                     : "may_delegate must be true or false.",
+                "public_key" => PublicKey(member.Value, out publicKey),
                 _ => $"Unknown member '{member.Name}'.",
             };
             if (error is not null)
@@ -73,16 +77,59 @@ internal static partial class DelegationRequestReader
             return (null, "permissions is required: the tools the child may use, each a subset of the parent's.");
         }
 
-        return (new DelegationGrantRequest
+        return (new DelegationRequest(
+            new DelegationGrantRequest
+            {
+                Name = name,
+                Tools = tools,
+                AtfLevel = level,
+                DataClassCeiling = ceiling,
+                Ttl = ttl,
+                RunId = runId,
+                MayDelegate = mayDelegate,
+            },
+            publicKey), null);
+    }
+
+    private static string? PublicKey(JsonElement value, out RequestedPublicKey? key)
+    {
+        key = null;
+        if (value.ValueKind != JsonValueKind.Object)
         {
-            Name = name,
-            Tools = tools,
-            AtfLevel = level,
-            DataClassCeiling = ceiling,
-            Ttl = ttl,
-            RunId = runId,
-            MayDelegate = mayDelegate,
-        }, null);
+            return "public_key must be an object {\"alg\": …, \"key\": …}.";
+        }
+
+        PublicKeyAlgorithm? algorithm = null;
+        string? text = null;
+        foreach (var member in value.EnumerateObject())
+        {
+            var error = member.Name switch
+            {
+                "alg" => Enum(member.Value, "public_key.alg", out algorithm),
+                "key" => member.Value.ValueKind == JsonValueKind.String && member.Value.GetString() is { Length: > 0 and <= 4096 } written
+                    ? Set(out text, written)
+                    : "public_key.key must be the public key: PEM, base64 of its DER SubjectPublicKeyInfo, or base64 of the raw key.",
+                "key_id" => "public_key.key_id is not taken: a child's keyid is its own id (dlg-…), given in the answer.",
+                _ => $"Unknown member '{member.Name}' in public_key.",
+            };
+            if (error is not null)
+            {
+                return error;
+            }
+        }
+
+        if (algorithm is not { } alg || text is null)
+        {
+            return "public_key needs alg and key.";
+        }
+
+        if (SubjectPublicKeyInfos.TryRead(text, alg, out var unreadable) is not { } spki)
+        {
+            return "public_key.key " + unreadable + ".";
+        }
+
+        key = new RequestedPublicKey(alg, spki);
+        return null;
     }
 
     private static string? Tools(JsonElement value, out List<DelegationToolRequest>? tools)

@@ -23,6 +23,7 @@ internal static class GatewayRoutes
         Native("gamut-invoke-tool", "/v1/actions/invoke-tool", GatewayRouteKind.InvokeTool),
         Native("gamut-model", "/v1/actions/model", GatewayRouteKind.Model),
         Native("gamut-context", "/v1/actions/context", GatewayRouteKind.Context),
+        Native("gamut-writeback", "/v1/actions/writeback", GatewayRouteKind.Writeback),
 
         // Never chosen by routing (the MCP server's own endpoint on /mcp comes first): McpEndpointGate hands a
         // governed call (a tool call, a prompt, a resource read) to it after authentication: it walks the same stages as invoke-tool.

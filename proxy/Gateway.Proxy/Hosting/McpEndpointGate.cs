@@ -106,7 +106,7 @@ internal sealed class McpEndpointGate
                 return;
             }
 
-            _sessions.Seen(sessionId, identity.Tenant, identity.Agent);
+            _sessions.Seen(sessionId, identity.Tenant, identity.Agent, identity.Delegation?.Record.Chain);
         }
 
         if (message?.Method is "tools/call" or "prompts/get" or "resources/read" && message.Id is not null && CallEndpoint() is { } callEndpoint)
@@ -197,7 +197,7 @@ internal sealed class McpEndpointGate
         await _next(context).ConfigureAwait(false);
         if (message?.Method == "initialize" && context.Response.Headers[SessionHeader].ToString() is { Length: > 0 } opened)
         {
-            _sessions.Seen(opened, identity.Tenant, identity.Agent);
+            _sessions.Seen(opened, identity.Tenant, identity.Agent, identity.Delegation?.Record.Chain);
         }
     }
 

@@ -129,7 +129,7 @@ internal static class McpServerHosting
         }
 
         if (Admitted(request) is not { } caller || request.Params?.Uri is not { } uri
-            || !await caller.Services.GetRequiredService<McpResourceSubscriptions>().SubscribeAsync(caller.Tenant, caller.Identity.Agent, request.Server, uri, cancellationToken).ConfigureAwait(false))
+            || !await caller.Services.GetRequiredService<McpResourceSubscriptions>().SubscribeAsync(caller.Tenant, caller.Mcp, request.Server, uri, cancellationToken).ConfigureAwait(false))
         {
             throw new McpProtocolException("No resource of an MCP server this agent may use has that URI, or its server would not subscribe.", McpErrorCode.InvalidParams);
         }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Gateway.Connectors.Mcp;
+using Gateway.Oversight.Delegations;
 using Gateway.Policy;
 using Gateway.Proxy.Bundle;
 using ModelContextProtocol.Protocol;
@@ -11,32 +12,37 @@ namespace Gateway.Proxy.Mcp;
 /// <c>resources/subscribe</c> on <c>/mcp</c> for a server's resource (<c>gamut-mcp://server/…</c>): the gateway's session
 /// with that server subscribes once per resource, however many client sessions subscribe, and each
 /// <c>notifications/resources/updated</c> it sends is passed, under the <c>/mcp</c> URI, to the subscribed sessions whose
-/// agent may still use the server under the policy in force at that moment. The last subscriber gone (unsubscribed, its
-/// session ended, or no longer reachable) unsubscribes the server. Subscriptions live on this replica.
+/// caller may still use the server under the policy in force at that moment: an agent by its permissions, a delegated
+/// child by its agent's and its grant's, and only while the child is live (its grant, and every grant above it, neither
+/// revoked nor expired: read from the shared store, a failure to read it ending the subscription). The last subscriber
+/// gone (unsubscribed, its session ended, or no longer reachable) unsubscribes the server. Subscriptions live on this replica.
 /// </summary>
 internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<(string Tenant, string Server, string Uri), Upstream> _upstreams = new();
     private readonly McpServerToolLists _servers;
     private readonly PolicyProvider _policy;
+    private readonly DelegationStore _delegations;
     private readonly ILogger<McpResourceSubscriptions> _logger;
 
-    public McpResourceSubscriptions(McpServerToolLists servers, PolicyProvider policy, ILogger<McpResourceSubscriptions> logger)
+    public McpResourceSubscriptions(McpServerToolLists servers, PolicyProvider policy, DelegationStore delegations, ILogger<McpResourceSubscriptions> logger)
     {
         _servers = servers;
         _policy = policy;
+        _delegations = delegations;
         _logger = logger;
     }
 
     /// <summary>
-    /// Subscribes <paramref name="session"/> (of <paramref name="agent"/>) to <paramref name="clientUri"/>; false when the URI
-    /// names no server's resource the agent may use, or the server would not subscribe.
+    /// Subscribes <paramref name="session"/> (of <paramref name="caller"/>) to <paramref name="clientUri"/>; false when the URI
+    /// names no server's resource the caller may use, or the server would not subscribe.
     /// </summary>
-    public async ValueTask<bool> SubscribeAsync(TenantPolicy tenant, string agent, McpServer session, string clientUri, CancellationToken cancellationToken)
+    public async ValueTask<bool> SubscribeAsync(TenantPolicy tenant, McpCaller caller, McpServer session, string clientUri, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(caller);
         if (!McpResourceUris.TryParse(clientUri, out var serverName, out var uri)
-            || !McpToolNames.For(tenant).TryResolveServer(serverName, out var server) || !tenant.Permits(agent, server.Name))
+            || !McpToolNames.For(tenant).TryResolveServer(serverName, out var server) || !caller.MayUse(tenant, server.Name))
         {
             return false;
         }
@@ -47,7 +53,7 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
         try
         {
             var sessionId = session.SessionId ?? throw new ArgumentException("A subscription needs a session.", nameof(session));
-            upstream.Subscribers[sessionId] = new Subscriber(agent, clientUri, session);
+            upstream.Subscribers[sessionId] = new Subscriber(caller, clientUri, session);
             upstream.Subscription ??= await _servers.WithServerAsync<IAsyncDisposable>(tenant.Slug, server,
                 async (client, ct) => await client.SubscribeToResourceAsync(uri, (_, token) => OnUpdatedAsync(key, token), cancellationToken: ct).ConfigureAwait(false),
                 cancellationToken).ConfigureAwait(false);
@@ -110,9 +116,9 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
         var tenant = _policy.Current?.Set is { } set && set.TryGetTenant(key.Tenant, out var t) ? t : null;
         foreach (var (sessionId, subscriber) in upstream.Subscribers)
         {
-            if (tenant is null || !tenant.Permits(subscriber.Agent, key.Server))
+            if (tenant is null || !subscriber.Caller.MayUse(tenant, key.Server) || !await IsLiveAsync(key.Tenant, subscriber.Caller, cancellationToken).ConfigureAwait(false))
             {
-                // The agent may no longer use the server: its session hears nothing more of it.
+                // The caller may no longer use the server (or, a child, is no more): its session hears nothing more of it.
                 upstream.Subscribers.TryRemove(sessionId, out _);
                 continue;
             }
@@ -133,6 +139,25 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
         {
             // Not from within the server's own notification: the unsubscribe is a request on the same session.
             _ = Task.Run(async () => await ReleaseIfUnusedAsync(key, upstream).ConfigureAwait(false), CancellationToken.None);
+        }
+    }
+
+    /// <summary>True for an agent; for a delegated child, while its record is live in the shared store (fail closed: false when it cannot be read).</summary>
+    private async ValueTask<bool> IsLiveAsync(string tenant, McpCaller caller, CancellationToken cancellationToken)
+    {
+        if (caller.Grant is null)
+        {
+            return true;
+        }
+
+        try
+        {
+            return await _delegations.FindLiveAsync(tenant, caller.Agent, cancellationToken).ConfigureAwait(false) is not null;
+        }
+        catch (Gateway.Store.StateStoreUnavailableException ex)
+        {
+            LogChildUnchecked(_logger, caller.Agent, tenant, ex.GetType().Name);
+            return false;
         }
     }
 
@@ -170,7 +195,10 @@ internal sealed partial class McpResourceSubscriptions : IAsyncDisposable
     [LoggerMessage(EventId = 4331, Level = LogLevel.Information, Message = "Unsubscribing from a resource of MCP server {Server} (tenant {Tenant}) failed: {Error}")]
     private static partial void LogUnsubscribeFailed(ILogger logger, string server, string tenant, string error);
 
-    private sealed record Subscriber(string Agent, string ClientUri, McpServer Session);
+    [LoggerMessage(EventId = 4332, Level = LogLevel.Warning, Message = "The subscription of delegated child {Child} (tenant {Tenant}) ended: whether it is live could not be read ({Error})")]
+    private static partial void LogChildUnchecked(ILogger logger, string child, string tenant, string error);
+
+    private sealed record Subscriber(McpCaller Caller, string ClientUri, McpServer Session);
 
     /// <summary>One resource of one server of one tenant: the sessions subscribed to it, and the gateway's subscription.</summary>
     private sealed class Upstream

@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Gateway.Connectors.Mcp;
 using Gateway.Oversight.Agents;
+using Gateway.Oversight.Delegations;
+using Gateway.Policy;
 using Gateway.Proxy.Bundle;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.Protocol;
@@ -13,8 +15,10 @@ namespace Gateway.Proxy.Mcp;
 /// The live MCP sessions on this replica: how many each agent holds (the limit <see cref="McpEndpointOptions.MaxSessionsPerAgent"/>)
 /// and how many tool calls it has in flight (<see cref="McpEndpointOptions.MaxPendingCallsPerAgent"/>),
 /// and the sessions that listed tools, which are told <c>notifications/tools/list_changed</c> when what their agent may
-/// use changes: a bundle reload, a kill switch or a suspension set through this replica's admin API, or an upstream
-/// server whose tools changed. A session not seen for the idle timeout is forgotten, as the MCP server forgets it.
+/// use changes: a bundle reload, a kill switch or a suspension set through this replica's admin API (a delegated child's
+/// sessions too, when it is its registered agent's), a delegation revoked through it (the revoked children's sessions,
+/// and their subtree's), or an upstream server whose tools changed. A session not seen for the idle timeout is
+/// forgotten, as the MCP server forgets it.
 /// </summary>
 internal sealed partial class McpSessions : IDisposable
 {
@@ -24,33 +28,40 @@ internal sealed partial class McpSessions : IDisposable
     private readonly PolicyProvider _policy;
     private readonly McpServerToolLists _servers;
     private readonly AgentStatusService _switches;
+    private readonly DelegationStore _delegations;
     private readonly TimeProvider _time;
     private readonly TimeSpan _idle;
     private readonly ILogger<McpSessions> _logger;
 
-    public McpSessions(PolicyProvider policy, McpServerToolLists servers, AgentStatusService switches, IOptions<McpEndpointOptions> options, TimeProvider time,
-        ILogger<McpSessions> logger)
+    public McpSessions(PolicyProvider policy, McpServerToolLists servers, AgentStatusService switches, DelegationStore delegations,
+        IOptions<McpEndpointOptions> options, TimeProvider time, ILogger<McpSessions> logger)
     {
         _policy = policy;
         _servers = servers;
         _switches = switches;
+        _delegations = delegations;
         _time = time;
         _idle = options.Value.IdleTimeout;
         _logger = logger;
         _policy.Applying += OnPolicyApplying;
         _servers.Changed += OnServerChanged;
         _switches.Switched += OnSwitched;
+        _delegations.Revoked += OnDelegationRevoked;
     }
 
-    /// <summary>Records a session opened (or continued) by <paramref name="agent"/> of <paramref name="tenant"/>.</summary>
-    public void Seen(string sessionId, string tenant, string agent)
+    /// <summary>
+    /// Records a session opened (or continued) by <paramref name="agent"/> of <paramref name="tenant"/>; for a delegated
+    /// child, <paramref name="chain"/> is its actor chain (its registered agent, then each child down to it), so that what
+    /// stops an ancestor reaches the child's session too.
+    /// </summary>
+    public void Seen(string sessionId, string tenant, string agent, IReadOnlyList<ActorLink>? chain = null)
     {
         var now = _time.GetUtcNow();
-        _sessions.AddOrUpdate(sessionId, static (_, s) => new Session(s.tenant, s.agent) { LastSeen = s.now }, static (_, existing, s) =>
+        _sessions.AddOrUpdate(sessionId, static (_, s) => new Session(s.tenant, s.agent, s.chain) { LastSeen = s.now }, static (_, existing, s) =>
         {
             existing.LastSeen = s.now;
             return existing;
-        }, (tenant, agent, now));
+        }, (tenant, agent, chain, now));
     }
 
     /// <summary>Forgets a session the client ended.</summary>
@@ -150,13 +161,16 @@ internal sealed partial class McpSessions : IDisposable
         }
     }
 
-    /// <summary>Tells the sessions of <paramref name="tenant"/> (of one agent, when given) that their tools changed.</summary>
-    public Task NotifyToolsChangedAsync(string? tenant, string? agent = null)
+    /// <summary>
+    /// Tells the sessions of <paramref name="tenant"/> that their tools changed: every one, or those <paramref name="affected"/>
+    /// selects.
+    /// </summary>
+    public Task NotifyToolsChangedAsync(string? tenant, Func<Session, bool>? affected = null)
     {
         var sends = new List<Task>();
         foreach (var (id, session) in _sessions)
         {
-            if (session.Server is { } server && (tenant is null || session.Tenant == tenant) && (agent is null || session.Agent == agent))
+            if (session.Server is { } server && (tenant is null || session.Tenant == tenant) && (affected is null || affected(session)))
             {
                 sends.Add(SendAsync(id, server));
             }
@@ -170,6 +184,7 @@ internal sealed partial class McpSessions : IDisposable
         _policy.Applying -= OnPolicyApplying;
         _servers.Changed -= OnServerChanged;
         _switches.Switched -= OnSwitched;
+        _delegations.Revoked -= OnDelegationRevoked;
     }
 
     private async Task SendAsync(string id, McpServer server)
@@ -209,16 +224,29 @@ internal sealed partial class McpSessions : IDisposable
 
     private void OnServerChanged(string tenant, string server) => _ = NotifyToolsChangedAsync(tenant);
 
-    private void OnSwitched(string tenant, string? agent) => _ = NotifyToolsChangedAsync(tenant, agent);
+    // An agent's switch reaches its own sessions and those of every child it delegated (a child acts under its agent's).
+    private void OnSwitched(string tenant, string? agent) =>
+        _ = NotifyToolsChangedAsync(tenant, agent is null ? null : session => session.Agent == agent || session.RegisteredAgent == agent);
+
+    // A revoked child's sessions and its subtree's; for a registered agent's revocation of everything, its children's.
+    private void OnDelegationRevoked(string tenant, string revoked) =>
+        _ = NotifyToolsChangedAsync(tenant, session => session.Delegates.Contains(revoked) || (session.Delegates.Count > 0 && session.RegisteredAgent == revoked));
 
     [LoggerMessage(EventId = 4320, Level = LogLevel.Debug, Message = "MCP session {Session} could not be told its tools changed ({Error})")]
     private static partial void LogNotifyFailed(ILogger logger, string session, string error);
 
-    private sealed class Session(string tenant, string agent)
+    /// <summary>One MCP session on this replica: whose it is (and, for a delegated child, the chain it acts under).</summary>
+    internal sealed class Session(string tenant, string agent, IReadOnlyList<ActorLink>? chain)
     {
         public string Tenant { get; } = tenant;
 
         public string Agent { get; } = agent;
+
+        /// <summary>The registered agent the session acts under: its own agent, or a delegated child's agent.</summary>
+        public string RegisteredAgent { get; } = chain is null ? agent : ActorChain.From(chain).Agent;
+
+        /// <summary>For a delegated child, the children from its agent down to it (itself last); empty for an agent.</summary>
+        public IReadOnlyList<string> Delegates { get; } = chain is null ? [] : [.. chain.Where(static l => l.Kind == ActorKind.Delegate).Select(static l => l.Id)];
 
         public DateTimeOffset LastSeen { get; set; }
 

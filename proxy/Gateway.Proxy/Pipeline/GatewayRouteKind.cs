@@ -15,6 +15,9 @@ internal enum GatewayRouteKind
     /// <summary><c>POST /v1/actions/context</c>.</summary>
     Context,
 
+    /// <summary><c>POST /v1/actions/writeback</c>: an item written to a workspace store (a <c>write</c> on its context connector).</summary>
+    Writeback,
+
     /// <summary><c>ANY /providers/{connector}/{**path}</c>: the transparent route for provider-native clients.</summary>
     Provider,
 

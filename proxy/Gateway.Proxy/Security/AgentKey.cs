@@ -53,6 +53,9 @@ public sealed class AgentKey
     /// <summary>RFC 9421's name of <see cref="Algorithm"/>: what a signature's <c>alg</c> parameter must say.</summary>
     public string AlgorithmName { get; }
 
+    /// <summary>The JWS (RFC 7518, RFC 8037) name of <see cref="Algorithm"/>: <c>EdDSA</c> or <c>ES256</c>, what a JWT this key signs says.</summary>
+    public string JwsAlgorithm => Algorithm == PublicKeyAlgorithm.Ed25519 ? "EdDSA" : "ES256";
+
     /// <summary>The <c>keyid</c> a signature made with this key names.</summary>
     public string KeyId { get; }
 

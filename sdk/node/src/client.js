@@ -1,23 +1,33 @@
 // The agent's client: signed, fail-closed calls to the gateway's governed actions.
+import { createPublicKey } from 'node:crypto';
 import { configFromEnv, resolveConfig } from './config.js';
 import { findSecretMaterial } from './detector.js';
 import {
   GamutApprovalDeniedError, GamutApprovalExpiredError, GamutApprovalRequiredError, GamutApprovalTimeoutError,
   GamutAuthenticationError, GamutConfigurationError, GamutDeniedError, GamutHttpError,
   GamutIdentityMismatchError, GamutNotInvokedError, GamutProtocolError, GamutRateLimitedError,
-  GamutSecretMaterialError, GamutTimeoutError, GamutUpstreamError,
+  GamutRunCancelledError, GamutRunEndedError, GamutSecretMaterialError, GamutTimeoutError, GamutUpstreamError,
 } from './errors.js';
-import { messageSignatureHeaders, signatureHeaders } from './signing.js';
+import { ambientRun, checkRunId, startRun } from './runs.js';
+import { agentPrivateKey, messageSignatureHeaders, signatureHeaders } from './signing.js';
 
 const ALLOW_FAMILY = new Set(['allow', 'allow_and_log', 'degrade']);
 
 // The delegation a child's client was issued under (its clients are frozen, so it is kept beside them).
 const DELEGATIONS = new WeakMap();
 
+/** Sends a signed request as `client` (the run scope's events use it; not part of the package's API). */
+export let requestAs; // assigned once, in the class's static block
+
 export class GamutClient {
   #config;
   #options;
   #person;
+  #run;
+
+  static {
+    requestAs = (client, method, target, body, options) => client.#request(method, target, body, options);
+  }
 
   /**
    * `options`: exactly baseUrl, tenant, workspace, agentId and secret — or, for an agent registered with a public key,
@@ -51,18 +61,61 @@ export class GamutClient {
    */
   forPerson(personToken) {
     if (typeof personToken !== 'string' || personToken.trim() === '') throw new GamutConfigurationError('A person\'s identity token is required.');
+    return this.#view(personToken, this.#run);
+  }
+
+  /**
+   * The run every call of this client carries: the one it is bound to (`inRun`), else the run of the enclosing `withRun`
+   * callback of this agent, else undefined.
+   */
+  get runId() { return this.#run ?? ambientRun(this); }
+
+  /**
+   * A client whose calls (and signing `fetch`) belong to the run `runId`: each sends X-Gamut-Run, covered by the
+   * signature.
+   */
+  inRun(runId) {
+    return this.#view(this.#person, checkRunId(runId));
+  }
+
+  /**
+   * POST /v1/runs: starts a run (a sub-run of the one this client carries, if any) and returns it; `run.client`
+   * carries it, `run.step()`/`run.event()` record its events, `run.complete()`/`run.fail()` end it. `options`:
+   * `{framework?, purpose?, parentRun?, timeoutMs?, signal?}`.
+   */
+  startRun(options = {}) {
+    return startRun(this, options);
+  }
+
+  /**
+   * Starts a run, calls `body(run)` with every call of this client (and of its views) in the callback's async context
+   * carrying the run, and ends the run as `body` ends: completed, or failed when it throws (the error is rethrown). An
+   * operator's cancel surfaces as GamutRunCancelledError. Resolves to what `body` resolves to.
+   */
+  async withRun(options, body) {
+    if (typeof options === 'function') [options, body] = [{}, options];
+    return (await startRun(this, options)).scope(body);
+  }
+
+  #view(person, run) {
     const client = new GamutClient(this.#options);
-    client.#person = personToken;
+    client.#person = person;
+    client.#run = run;
     return client;
   }
 
-  /** For a delegated child's client: `{agentId, name, parent, depth, expiresAt}`; undefined for a registered agent's. */
+  /**
+   * For a delegated child's client: `{agentId, name, parent, depth, expiresAt}` (and `keyFingerprint` for a child given a
+   * key pair); undefined for a registered agent's.
+   */
   get delegation() { return DELEGATIONS.get(this); }
 
   /**
    * POST /v1/delegations: issues a short-lived child identity that only narrows this agent and returns a client signed
    * as the child with its own id and secret (shown nowhere else). `grant`: `{name, permissions: [{tool, actionTypes?}],
-   * atfLevel?, dataClassCeiling?, ttlSeconds?, runId?, mayDelegate?}`. The child is governed like any agent against this
+   * atfLevel?, dataClassCeiling?, ttlSeconds?, runId?, mayDelegate?, privateKey?}`. With `privateKey` (the child's own
+   * Ed25519 or P-256 key: a KeyObject, PEM or base64 PKCS#8) its public half is registered instead of a secret being
+   * minted, and the child's client signs with it (RFC 9421, its own id as key id). The child is governed like any agent against this
    * agent's entry narrowed by the grant, and refused from its next request once this agent is suspended, loses the
    * permission, or the grant is revoked or expires. A grant asking beyond this agent rejects with a GamutDeniedError
    * whose code is `delegation_widens_authority` (each widening in `error.problem.widenings`).
@@ -80,18 +133,23 @@ export class GamutClient {
     if (grant.ttlSeconds !== undefined) body.ttl_seconds = grant.ttlSeconds;
     if (grant.runId !== undefined) body.run_id = grant.runId;
     if (grant.mayDelegate) body.may_delegate = true;
+    const childKey = grant.privateKey === undefined ? undefined : delegatedKey(grant.privateKey);
+    if (childKey) body.public_key = { alg: childKey.alg, key: createPublicKey(childKey.key).export({ type: 'spki', format: 'der' }).toString('base64') };
     const answer = await this.#request('POST', '/v1/delegations', body, options);
     const issued = answer?.delegation;
-    if (typeof answer?.agent !== 'string' || typeof answer?.secret !== 'string' || issued === null || typeof issued !== 'object') {
-      throw new GamutProtocolError('The gateway answered the delegation without the child\'s id and secret.');
+    if (typeof answer?.agent !== 'string' || issued === null || typeof issued !== 'object'
+      || (childKey ? answer.secret !== undefined || issued.public_key?.key_id !== answer.agent : typeof answer.secret !== 'string')) {
+      throw new GamutProtocolError('The gateway answered the delegation without the child\'s id and secret (or, for a key child, its key).');
     }
     if (answer.tenant !== this.#config.tenant || issued.parent !== this.#config.agentId) {
       throw new GamutIdentityMismatchError(`The delegation names tenant '${answer.tenant}' and parent '${issued.parent}', not this agent.`, { code: 'identity_mismatch' });
     }
     const { baseUrl, tenant, workspace, timeoutMs, fetch } = this.#config;
-    const child = new GamutClient({ baseUrl, tenant, workspace, agentId: answer.agent, secret: answer.secret, timeoutMs, fetch });
+    const signing = childKey ? { privateKey: childKey.key, keyId: answer.agent } : { secret: answer.secret };
+    const child = new GamutClient({ baseUrl, tenant, workspace, agentId: answer.agent, ...signing, timeoutMs, fetch });
     DELEGATIONS.set(child, Object.freeze({
       agentId: answer.agent, name: issued.name, parent: issued.parent, depth: issued.depth, expiresAt: new Date(issued.expires_at),
+      ...(childKey ? { keyFingerprint: issued.public_key.fingerprint } : {}),
     }));
     return child;
   }
@@ -241,8 +299,8 @@ export class GamutClient {
       if (findings.length > 0) throw new GamutSecretMaterialError(findings);
       bytes = Buffer.from(JSON.stringify(body), 'utf8');
     }
-    // A person's token (per call, else the client's) rides in X-Gamut-Person, covered by the signature.
-    const headers = this.#sign(method, target, this.#config.baseUrl + target, bytes ?? new Uint8Array(0), undefined, options.personToken ?? this.#person);
+    // A person's token (per call, else the client's) rides in X-Gamut-Person, the run in X-Gamut-Run, both covered by the signature.
+    const headers = this.#sign(method, target, this.#config.baseUrl + target, bytes ?? new Uint8Array(0), undefined, options.personToken ?? this.#person, this.runId);
     headers.Accept = 'application/json, application/problem+json';
     if (bytes) headers['Content-Type'] = 'application/json';
     const timeoutMs = options.timeoutMs ?? this.#config.timeoutMs;
@@ -270,15 +328,14 @@ export class GamutClient {
     return json;
   }
 
-  /** The signature headers: v1 HMAC with the secret, or RFC 9421 over `targetUri` with the agent's private key. */
-  #sign(method, target, targetUri, body, headers = undefined, personToken = undefined) {
-    if (this.#config.agentKey && personToken !== undefined) {
-      // The RFC 9421 profile's covered components do not include X-Gamut-Person: nothing would bind the token.
-      throw new GamutConfigurationError('Acting for a person needs the v1 HMAC signature (an agent with a secret); the key-pair profile cannot cover X-Gamut-Person.');
-    }
+  /**
+   * The signature headers: v1 HMAC with the secret, or RFC 9421 over `targetUri` with the agent's private key; either
+   * covers `personToken` (X-Gamut-Person) and `runId` (X-Gamut-Run) when there are.
+   */
+  #sign(method, target, targetUri, body, headers, personToken, runId) {
     return this.#config.agentKey
-      ? messageSignatureHeaders(this.#config, method, targetUri, body)
-      : signatureHeaders(this.#config, method, target, body, Date.now(), headers, personToken);
+      ? messageSignatureHeaders(this.#config, method, targetUri, body, Date.now(), personToken, runId)
+      : signatureHeaders(this.#config, method, target, body, Date.now(), headers, personToken, runId);
   }
 
   async #signingFetch(input, init = {}) {
@@ -299,7 +356,8 @@ export class GamutClient {
     const headers = new Headers(request.headers);
     headers.delete('authorization'); // the gateway injects the provider credential; nothing key-like leaves the agent
     const person = headers.get('x-gamut-person') ?? this.#person;
-    for (const [name, value] of Object.entries(this.#sign(request.method, target, url.href, body, headers, person ?? undefined))) headers.set(name, value);
+    const run = headers.get('x-gamut-run') ?? this.runId;
+    for (const [name, value] of Object.entries(this.#sign(request.method, target, url.href, body, headers, person ?? undefined, run ?? undefined))) headers.set(name, value);
     const hasBody = !['GET', 'HEAD'].includes(request.method.toUpperCase()) && body.length > 0;
     return this.#config.fetch(url, {
       method: request.method,
@@ -335,7 +393,11 @@ function errorFor(response, problem) {
   switch (response.status) {
     case 401: return new GamutAuthenticationError(message, details);
     case 403: return new GamutDeniedError(message, details);
-    case 409: return problem?.approval ? new GamutApprovalRequiredError(message, details) : new GamutHttpError(message, details);
+    case 409:
+      if (problem?.approval) return new GamutApprovalRequiredError(message, details);
+      if (details.code === 'run_cancelled') return new GamutRunCancelledError(message, details);
+      if (details.code === 'run_ended') return new GamutRunEndedError(message, details);
+      return new GamutHttpError(message, details);
     case 429: return new GamutRateLimitedError(message, details, Number(response.headers.get('retry-after')) || undefined);
     default: return new GamutHttpError(message, details);
   }
@@ -350,3 +412,11 @@ function sleep(ms, signal) {
   });
 }
 
+// A delegated child's own private key, read before anything is sent (never echoed in the error).
+function delegatedKey(privateKey) {
+  try {
+    return agentPrivateKey(privateKey);
+  } catch (error) {
+    throw new GamutConfigurationError(`A delegated child's privateKey must be an Ed25519 or ECDSA P-256 private key (KeyObject, PEM or base64 PKCS#8): ${error.message.split('\n')[0]}`);
+  }
+}

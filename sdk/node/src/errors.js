@@ -88,3 +88,24 @@ export class GamutApprovalExpiredError extends GamutError {}
 
 /** The caller's deadline for the approval passed while it was still pending. */
 export class GamutApprovalTimeoutError extends GamutError {}
+
+/**
+ * 409 `run_ended`: the run this request belongs to has ended (completed or failed); nothing more may be done in it.
+ * `runId` names the run, `runStatus` how it ended, `endedBy` who ended it when the problem names it (this gateway records that in the run's story and never answers it).
+ */
+export class GamutRunEndedError extends GamutHttpError {
+  constructor(message, details) {
+    super(message, details);
+    this.runId = details.problem?.run_id;
+    this.runStatus = details.problem?.run_status;
+    this.endedBy = details.problem?.ended_by;
+  }
+}
+
+/**
+ * 409 `run_cancelled`: an operator (or the agent) cancelled the run; the action was refused and nothing more may be
+ * done in it. `runId` names the run; `cancelledBy` who cancelled it (`admin:<name>`, `agent:<id>`) when the problem names it.
+ */
+export class GamutRunCancelledError extends GamutRunEndedError {
+  get cancelledBy() { return this.endedBy; }
+}

@@ -3,8 +3,9 @@ export { GamutClient } from './client.js';
 export { ENV_NAMES, KEY_ENV_NAMES } from './config.js';
 export { findSecretMaterial } from './detector.js';
 export { explainRefusal, isRefusal } from './refusal.js';
+export { GamutRun, RUN_EVENTS, RUN_ID } from './runs.js';
 export {
-  MESSAGE_SIGNATURE_COMPONENTS, PERSON_HEADER, agentPrivateKey, bodySha256, canonicalString, contentDigest, freshNonce, messageSignatureHeaders,
+  MESSAGE_SIGNATURE_COMPONENTS, PERSON_COMPONENT, PERSON_HEADER, RUN_COMPONENT, RUN_HEADER, agentPrivateKey, bodySha256, canonicalString, contentDigest, freshNonce, messageSignatureHeaders,
   sign, signMessage, signatureBase, signatureHeaders, signatureParams,
 } from './signing.js';
 export * from './errors.js';

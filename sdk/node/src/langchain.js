@@ -1,7 +1,9 @@
-// LangChain / LangGraph JS bridge: governed tools (invokeTool) and a chat model acting through the
-// gateway's governed model action. Neither accepts a provider key, a tool credential or a base URL.
+// LangChain / LangGraph JS bridge: governed tools (invokeTool), a chat model acting through the gateway's governed
+// model action, and gamutRunnable, which makes each invocation of an agent (a compiled graph, any runnable) one run at
+// the gateway. None accepts a provider key, a tool credential or a base URL.
 import { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { AIMessage } from '@langchain/core/messages';
+import { RunnableLambda } from '@langchain/core/runnables';
 import { tool as langchainTool } from '@langchain/core/tools';
 import { convertToOpenAITool } from '@langchain/core/utils/function_calling';
 import { checkBridgeOptions, functionName, invokeForModel } from './refusal.js';
@@ -19,6 +21,20 @@ export function gamutTool(client, { tool, name, description, schema = OPEN_OBJEC
     description: description ?? `Governed tool ${tool} (through the gateway).`,
     schema,
   });
+}
+
+/**
+ * `runnable` (a compiled LangGraph graph, a chain…) as a runnable whose every `invoke` is one run at the gateway:
+ * started before it (`framework` 'langgraph' unless given, `purpose` the runnable's name unless given), carried by every
+ * call of `client` inside it (the tools of `gamutTool`, `GamutChatModel`'s model calls), and ended with the invocation's
+ * outcome, completed or failed. An operator's cancel stops the invocation with GamutRunCancelledError.
+ */
+export function gamutRunnable(client, runnable, { framework = 'langgraph', purpose, ...rest } = {}) {
+  checkBridgeOptions(rest, [], 'gamutRunnable');
+  if (typeof runnable?.invoke !== 'function') throw new TypeError('gamutRunnable: a runnable (with invoke) is required.');
+  const name = purpose ?? runnable.getName?.() ?? 'agent';
+  return RunnableLambda.from(async (input, config) => client.withRun({ framework, purpose: name }, () => runnable.invoke(input, config)))
+    .withConfig({ runName: `gamut:${name}` });
 }
 
 /** A LangChain chat model whose every call is the gateway's governed model action on `connector`. */

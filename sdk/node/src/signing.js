@@ -1,6 +1,8 @@
 // The agent protocol's request signatures: the nine-line canonical string and v1= HMAC-SHA256 (an agent with a
 // secret), or the RFC 9421 profile (an agent registered with a public key). A request acting for a person carries their
-// identity token in X-Gamut-Person, and the v1 canonical string a tenth line, the token's SHA-256.
+// identity token in X-Gamut-Person, covered by the signature: a tenth v1 canonical line (the token's SHA-256), or the
+// RFC 9421 component x-gamut-person. A request that belongs to a run carries its id in X-Gamut-Run, covered too: the v1
+// canonical string's last line (after the person's), or the RFC 9421 component x-gamut-run (after the person's).
 import { KeyObject, createHash, createHmac, createPrivateKey, randomBytes, sign as cryptoSign } from 'node:crypto';
 import { GamutSecretMaterialError } from './errors.js';
 
@@ -9,6 +11,16 @@ export const SCHEME = 'GAMUT-HMAC-SHA256-V1';
 /** The header carrying the identity token of the person the agent acts for (a protocol extension). */
 export const PERSON_HEADER = 'X-Gamut-Person';
 
+/** The header carrying the id of the run a request belongs to (a protocol extension; docs/runs.md). */
+export const RUN_HEADER = 'X-Gamut-Run';
+
+const present = (value) => value !== undefined && value !== null;
+
+/** The extension headers a signature covers: the person's token and the run, when there are. */
+function identityExtensions(personToken, runId) {
+  return { ...(present(personToken) ? { [PERSON_HEADER]: personToken } : {}), ...(present(runId) ? { [RUN_HEADER]: runId } : {}) };
+}
+
 /** Lowercase hex SHA-256 of the body bytes (of the empty string when there is no body). */
 export function bodySha256(body) {
   return createHash('sha256').update(body ?? new Uint8Array(0)).digest('hex');
@@ -16,12 +28,14 @@ export function bodySha256(body) {
 
 /**
  * The nine lines joined by `\n`, no trailing newline. `body` is the exact bytes (or UTF-8 text) sent. With
- * `personToken` (the X-Gamut-Person value), a tenth line: its lowercase hex SHA-256.
+ * `personToken` (the X-Gamut-Person value), a tenth line: its lowercase hex SHA-256. With `runId` (the X-Gamut-Run
+ * value), one more line, last: the run id itself.
  */
-export function canonicalString({ method, target, tenant, workspace, agent, timestamp, nonce, body, personToken }) {
+export function canonicalString({ method, target, tenant, workspace, agent, timestamp, nonce, body, personToken, runId }) {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   const lines = [SCHEME, method.toUpperCase(), target, tenant, workspace, agent, String(timestamp), nonce, bodySha256(bytes)];
-  if (personToken !== undefined && personToken !== null) lines.push(bodySha256(Buffer.from(personToken, 'utf8')));
+  if (present(personToken)) lines.push(bodySha256(Buffer.from(personToken, 'utf8')));
+  if (present(runId)) lines.push(runId);
   return lines.join('\n');
 }
 
@@ -42,16 +56,16 @@ export function freshNonce() {
  * query also with '+' read as a space), in `body` as UTF-8 bytes or, for a JSON body, in a string once its escapes
  * are undone, or in the value of one of `headers` (the other headers to be sent, a `Headers` or plain object, when
  * the caller has them). With `personToken`, the person's identity token is sent in X-Gamut-Person and covered by
- * the signature (a tenth canonical line).
+ * the signature (a tenth canonical line); with `runId`, the run in X-Gamut-Run (the last canonical line).
  */
-export function signatureHeaders({ tenant, workspace, agentId, secret }, method, target, body, now = Date.now(), headers = undefined, personToken = undefined) {
+export function signatureHeaders({ tenant, workspace, agentId, secret }, method, target, body, now = Date.now(), headers = undefined, personToken = undefined, runId = undefined) {
   const findings = agentSecretFindings(secret, target, body, headers);
   if (findings.length > 0) throw new GamutSecretMaterialError(findings);
   const timestamp = Math.floor(now / 1000);
   const nonce = freshNonce();
-  const canonical = canonicalString({ method, target, tenant, workspace, agent: agentId, timestamp, nonce, body, personToken });
+  const canonical = canonicalString({ method, target, tenant, workspace, agent: agentId, timestamp, nonce, body, personToken, runId });
   return {
-    ...(personToken === undefined || personToken === null ? {} : { [PERSON_HEADER]: personToken }),
+    ...identityExtensions(personToken, runId),
     'X-Gamut-Tenant': tenant,
     'X-Gamut-Workspace': workspace,
     'X-Gamut-Agent': agentId,
@@ -99,6 +113,16 @@ function agentSecretFindings(secret, target, body, headers) {
 /** The components every RFC 9421 signature covers, in this order (docs/identity.md, "Asymmetric agent keys"). */
 export const MESSAGE_SIGNATURE_COMPONENTS = Object.freeze(['@method', '@target-uri', 'content-digest', 'x-gamut-tenant', 'x-gamut-workspace', 'x-gamut-agent']);
 
+/** The component covered after those six when a request acts for a person: X-Gamut-Person's value, as sent. */
+export const PERSON_COMPONENT = 'x-gamut-person';
+
+/** The component covered last when a request belongs to a run: X-Gamut-Run's value. */
+export const RUN_COMPONENT = 'x-gamut-run';
+
+function coveredComponents(personToken, runId) {
+  return [...MESSAGE_SIGNATURE_COMPONENTS, ...(present(personToken) ? [PERSON_COMPONENT] : []), ...(present(runId) ? [RUN_COMPONENT] : [])];
+}
+
 const DIGESTS = { 'sha-256': 'sha256', 'sha-512': 'sha512' };
 
 /** RFC 9530 Content-Digest of the body bytes: `sha-256=:<base64>:` (and `, sha-512=:…:` when asked). */
@@ -107,16 +131,23 @@ export function contentDigest(body, algorithms = ['sha-256']) {
   return algorithms.map((a) => `${a}=:${createHash(DIGESTS[a]).update(bytes).digest('base64')}:`).join(', ');
 }
 
-/** The signature's parameters as RFC 8941 serialises them: Signature-Input's value and the base's last line. */
-export function signatureParams({ created, nonce, keyId, alg }) {
-  return `(${MESSAGE_SIGNATURE_COMPONENTS.map((c) => `"${c}"`).join(' ')});created=${created};nonce="${nonce}";keyid="${keyId}";alg="${alg}"`;
+/**
+ * The signature's parameters as RFC 8941 serialises them: Signature-Input's value and the base's last line. The
+ * covered components are the six, then `x-gamut-person` with `personToken`, then `x-gamut-run` with `runId`.
+ */
+export function signatureParams({ created, nonce, keyId, alg, personToken, runId }) {
+  return `(${coveredComponents(personToken, runId).map((c) => `"${c}"`).join(' ')});created=${created};nonce="${nonce}";keyid="${keyId}";alg="${alg}"`;
 }
 
-/** The RFC 9421 §2.5 signature base: one `"name": value` line per component, then `"@signature-params": …`. */
-export function signatureBase({ method, targetUri, contentDigest: digest, tenant, workspace, agent, created, nonce, keyId, alg }) {
-  const values = [method, targetUri, digest, tenant, workspace, agent];
-  const lines = MESSAGE_SIGNATURE_COMPONENTS.map((c, i) => `"${c}": ${values[i]}`);
-  lines.push(`"@signature-params": ${signatureParams({ created, nonce, keyId, alg })}`);
+/**
+ * The RFC 9421 §2.5 signature base: one `"name": value` line per component, then `"@signature-params": …`. With
+ * `personToken` (X-Gamut-Person's value), its line `"x-gamut-person": <token>` follows the six; with `runId`
+ * (X-Gamut-Run's), `"x-gamut-run": <run id>` comes last.
+ */
+export function signatureBase({ method, targetUri, contentDigest: digest, tenant, workspace, agent, created, nonce, keyId, alg, personToken, runId }) {
+  const values = [method, targetUri, digest, tenant, workspace, agent, ...[personToken, runId].filter(present)];
+  const lines = coveredComponents(personToken, runId).map((c, i) => `"${c}": ${values[i]}`);
+  lines.push(`"@signature-params": ${signatureParams({ created, nonce, keyId, alg, personToken, runId })}`);
   return lines.join('\n');
 }
 
@@ -146,13 +177,16 @@ export function signMessage({ key, alg }, base) {
 
 /**
  * The six headers of an RFC 9421 request for an agent registered with a public key: X-Gamut-Tenant, -Workspace,
- * -Agent, Content-Digest, Signature-Input and Signature (label sig1). `targetUri` is the absolute URL sent to.
+ * -Agent, Content-Digest, Signature-Input and Signature (label sig1). `targetUri` is the absolute URL sent to. With
+ * `personToken`, the person's identity token is sent in X-Gamut-Person and covered by the signature (x-gamut-person);
+ * with `runId`, the run in X-Gamut-Run (x-gamut-run).
  */
-export function messageSignatureHeaders({ tenant, workspace, agentId, agentKey, keyId }, method, targetUri, body, now = Date.now()) {
+export function messageSignatureHeaders({ tenant, workspace, agentId, agentKey, keyId }, method, targetUri, body, now = Date.now(), personToken = undefined, runId = undefined) {
   const digest = contentDigest(body);
-  const params = { created: Math.floor(now / 1000), nonce: freshNonce(), keyId, alg: agentKey.alg };
+  const params = { created: Math.floor(now / 1000), nonce: freshNonce(), keyId, alg: agentKey.alg, personToken, runId };
   const base = signatureBase({ method: method.toUpperCase(), targetUri, contentDigest: digest, tenant, workspace, agent: agentId, ...params });
   return {
+    ...identityExtensions(personToken, runId),
     'X-Gamut-Tenant': tenant,
     'X-Gamut-Workspace': workspace,
     'X-Gamut-Agent': agentId,

@@ -10,9 +10,9 @@ import { HumanMessage } from '@langchain/core/messages';
 import { END, MessagesAnnotation, START, StateGraph } from '@langchain/langgraph';
 import { ToolNode, toolsCondition } from '@langchain/langgraph/prebuilt';
 import { GamutClient } from '../src/index.js';
-import { GamutChatModel, gamutTool } from '../src/langchain.js';
-import { gamutAgentModel, gamutAgentTool } from '../src/openai-agents.js';
-import { useGateway } from './support/gateway.js';
+import { GamutChatModel, gamutRunnable, gamutTool } from '../src/langchain.js';
+import { gamutAgentModel, gamutAgentTool, gamutRun } from '../src/openai-agents.js';
+import { story, useGateway } from './support/gateway.js';
 
 const CONTACT_SCHEMA = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] };
 const SHELL_SCHEMA = { type: 'object', properties: { cmd: { type: 'string' } }, required: ['cmd'] };
@@ -83,11 +83,49 @@ describe('framework bridges through the real gateway', () => {
     assert.equal(count('/exec'), 0);
   });
 
+  // The run ids of the records that reached the gateway since `mark` (the run_started records name them).
+  async function runsSince(mark) {
+    const records = (await suite.env.admin('GET', `/tenants/demo/audit/query?agent=demo-agent&decision=run_started&from=${encodeURIComponent(mark)}&limit=1000`)).records;
+    return records.map((r) => r.run_id);
+  }
+
+  test('LangGraph: gamutRunnable makes each invocation one run, its model turns and tool calls in it, then completed', async () => {
+    const agent = gamutRunnable(suite.gamut, langGraphAgent(), { purpose: 'crm assistant' });
+    const mark = new Date().toISOString();
+    const state = await agent.invoke({ messages: [new HumanMessage('call crm_read_contact {"id":"42"}')] });
+    assert.match(state.messages.at(-1).content, /The tool answered: .*Dana Example/);
+    await agent.invoke({ messages: [new HumanMessage('call shell_exec {"cmd":"ls"}')] });
+    const runs = await runsSince(mark);
+    assert.equal(runs.length, 2, runs.join(','));
+    const [first, second] = await Promise.all(runs.map((r) => suite.env.runRecords(r)));
+    assert.deepEqual(story(first), ['event:created', 'openai:allow', 'openai:allow:invoked', 'crm.read_contact:allow', 'crm.read_contact:allow:invoked',
+      'openai:allow', 'openai:allow:invoked', 'event:completed']);
+    assert.equal(first[0].run_event.detail.framework, 'langgraph');
+    assert.ok(story(second).includes('shell.exec:block'), story(second).join(','));
+    assert.equal(story(second).at(-1), 'event:completed', 'a refusal the model read is not a failure of the invocation');
+  });
+
+  test('OpenAI Agents: gamutRun makes run() one run, its tool calls and provider-route model calls in it', async () => {
+    const mark = new Date().toISOString();
+    const result = await gamutRun(suite.gamut, agentsAgent(), 'call crm_read_contact {"id":"42"}');
+    assert.match(result.finalOutput, /The tool answered: .*Dana Example/);
+    const [run] = await runsSince(mark);
+    const records = await suite.env.runRecords(run);
+    assert.equal(records[0].run_event.detail.purpose, 'crm-assistant');
+    assert.equal(records[0].run_event.detail.framework, 'openai-agents');
+    // The model turns went through /providers/openai with the signing fetch: recorded in the run as the openai connector's.
+    assert.deepEqual(story(records), ['event:created', 'openai:allow', 'openai:allow:invoked', 'crm.read_contact:allow', 'crm.read_contact:allow:invoked',
+      'openai:allow', 'openai:allow:invoked', 'event:completed']);
+    assert.throws(() => gamutRun(suite.gamut, agentsAgent(), 'x', { stream: true }), TypeError);
+  });
+
   test('bridges refuse a provider key, a tool credential or another base URL', () => {
     assert.throws(() => new GamutChatModel({ client: suite.gamut, model: 'm', apiKey: 'x' }), TypeError);
     assert.throws(() => new GamutChatModel({ client: suite.gamut, model: 'm', baseURL: 'http://elsewhere' }), TypeError);
     assert.throws(() => gamutTool(suite.gamut, { tool: 'crm.read_contact', credential: 'x' }), TypeError);
     assert.throws(() => gamutAgentTool(suite.gamut, { tool: 'crm.read_contact', headers: {} }), TypeError);
     assert.throws(() => gamutAgentModel(suite.gamut, 'm', { baseURL: 'https://api.openai.com/v1' }), TypeError);
+    assert.throws(() => gamutRunnable(suite.gamut, langGraphAgent(), { apiKey: 'x' }), TypeError);
+    assert.throws(() => gamutRun(suite.gamut, agentsAgent(), 'x', { gamut: { baseURL: 'http://elsewhere' } }), TypeError);
   });
 });

@@ -1,9 +1,16 @@
 // The Node SDK's delegate() against the REAL gateway binary on loopback: a child client acting within its grant,
-// refused beyond it, and a grant widening the parent refused with every widening named.
+// refused beyond it, a grant widening the parent refused with every widening named, and a child given its own key pair
+// (its public half registered, no secret minted) signing with it.
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { GamutClient, GamutDeniedError } from '../src/index.js';
-import { rejection, useGateway } from './support/gateway.js';
+import { GamutClient, GamutConfigurationError, GamutDeniedError } from '../src/index.js';
+import { REPO_ROOT, rejection, useGateway } from './support/gateway.js';
+
+const vectorKeys = Object.fromEntries(JSON.parse(readFileSync(join(REPO_ROOT, 'tests', 'vectors', 'agent-protocol.json'), 'utf8'))
+  .message_signatures.keys.map((key) => [key.name, key]));
 
 describe('GamutClient.delegate against the real gateway', () => {
   const suite = useGateway(GamutClient);
@@ -30,6 +37,40 @@ describe('GamutClient.delegate against the real gateway', () => {
     const error = await rejection(child.evaluate('crm.update_contact', { id: '42' }), GamutDeniedError);
     assert.ok(error instanceof GamutDeniedError);
     assert.equal(error.decision, 'block');
+  });
+
+  for (const [alg, type, options] of [['ed25519', 'ed25519', {}], ['ecdsa-p256-sha256', 'ec', { namedCurve: 'P-256' }]]) {
+    test(`delegate with a ${alg} key pair returns a child signing with its own key, holding no secret`, async () => {
+      const { privateKey } = generateKeyPairSync(type, options);
+      const child = await suite.gamut.delegate({
+        name: 'signer', permissions: [{ tool: 'crm.read_contact', actionTypes: ['read'] }], dataClassCeiling: 'internal', privateKey,
+      });
+      const action = await child.invokeTool('crm.read_contact', { id: '42' });
+      const beyond = await rejection(child.evaluate('crm.update_contact', { id: '42' }), GamutDeniedError);
+      assert.equal(action.decision, 'allow');
+      assert.deepEqual(action.explanation.actor_chain.map((link) => link.id), ['demo-agent', child.agentId]);
+      assert.equal(beyond.decision, 'block');
+      assert.match(child.delegation.keyFingerprint, /^[0-9a-f]{32}$/);
+    });
+  }
+
+  test('a key-agent parent issues a key child that signs with its own key, not the parent\'s', async () => {
+    const parent = new GamutClient({
+      baseUrl: suite.env.baseUrl, tenant: 'demo', workspace: 'ws-demo', agentId: 'key-agent',
+      privateKey: vectorKeys['ed25519-demo'].private_key_pem, keyId: vectorKeys['ed25519-demo'].key_id,
+    });
+    const child = await parent.delegate({
+      name: 'signer', permissions: [{ tool: 'crm.read_contact' }], privateKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }),
+    });
+    const secretChild = await parent.delegate({ name: 'plain', permissions: [{ tool: 'crm.read_contact' }] });
+    assert.equal((await child.evaluate('crm.read_contact', { id: '7' })).decision, 'allow');
+    assert.equal((await secretChild.evaluate('crm.read_contact', { id: '7' })).decision, 'allow');
+  });
+
+  test('a privateKey that is no key rejects before anything is sent, without echoing it', async () => {
+    const error = await rejection(suite.gamut.delegate({ name: 'signer', permissions: [{ tool: 'crm.read_contact' }], privateKey: 'bm90IGEga2V5' }), GamutConfigurationError);
+    assert.ok(error instanceof GamutConfigurationError);
+    assert.ok(!error.message.includes('bm90IGEga2V5'));
   });
 
   test('a grant widening the parent rejects with delegation_widens_authority naming each widening', async () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { bodySha256, canonicalString, findSecretMaterial, sign } from '../src/index.js';
+import { RUN_HEADER, bodySha256, canonicalString, findSecretMaterial, sign, signatureHeaders } from '../src/index.js';
 import { REPO_ROOT } from './support/gateway.js';
 
 const vectors = JSON.parse(readFileSync(join(REPO_ROOT, 'tests', 'vectors', 'agent-protocol.json'), 'utf8'));
@@ -29,6 +29,29 @@ describe('shared vectors: signing for a person', () => {
       assert.equal(sign(v.secret, canonicalString({ ...v, body: v.body })), v.signature_without_person);
     });
   }
+});
+
+describe('shared vectors: signing in a run', () => {
+  for (const v of vectors.run_signing.v1) {
+    test(`the run as the last canonical line: ${v.name}`, () => {
+      const parts = { ...v, body: v.body, personToken: v.person };
+      const canonical = canonicalString({ ...parts, runId: v.run });
+      assert.equal(canonical, v.canonical);
+      assert.equal(sign(v.secret, canonical), v.signature);
+      assert.equal(sign(v.secret, canonicalString(parts)), v.signature_without_run);
+    });
+  }
+
+  test('signatureHeaders sends X-Gamut-Run and signs its line last', () => {
+    const v = vectors.run_signing.v1.find((r) => r.person !== undefined);
+    const identity = { tenant: v.tenant, workspace: v.workspace, agentId: v.agent, secret: v.secret };
+    const body = Buffer.from(v.body, 'utf8');
+    const headers = signatureHeaders(identity, v.method, v.target, body, Number(v.timestamp) * 1000, undefined, v.person, v.run);
+    assert.equal(headers[RUN_HEADER], v.run);
+    const canonical = canonicalString({ ...v, body, personToken: v.person, runId: v.run, nonce: headers['X-Gamut-Nonce'] });
+    assert.equal(headers['X-Gamut-Signature'], sign(v.secret, canonical));
+    assert.equal(signatureHeaders(identity, v.method, v.target, body, Date.now(), undefined, v.person)[RUN_HEADER], undefined);
+  });
 });
 
 describe('shared vectors: secret material', () => {

@@ -110,6 +110,15 @@ export declare class GamutClient {
   readonly personToken: string | undefined;
   /** A client whose calls (and `fetch`) act for the person this identity token names. */
   forPerson(personToken: string): GamutClient;
+  /** The run every call carries: the one bound by `inRun`, else the enclosing `withRun` callback's (of this agent), else undefined. */
+  readonly runId: string | undefined;
+  /** A client whose calls (and `fetch`) belong to the run `runId` (X-Gamut-Run, covered by the signature). */
+  inRun(runId: string): GamutClient;
+  /** POST /v1/runs: the started run (a sub-run of the one this client carries, if any); `run.client` carries it. */
+  startRun(options?: RunOptions): Promise<GamutRun>;
+  /** Starts a run, calls `body` with every call of this client in its async context carrying it, and ends the run completed (or failed when `body` throws). */
+  withRun<T>(options: RunOptions, body: (run: GamutRun) => Promise<T> | T): Promise<T>;
+  withRun<T>(body: (run: GamutRun) => Promise<T> | T): Promise<T>;
   /** A fetch that signs every request to the gateway and refuses any other origin. */
   readonly fetch: typeof fetch;
   providerUrl(connector: string): string;
@@ -128,6 +137,43 @@ export declare class GamutClient {
   readonly delegation?: Delegation;
 }
 
+/** What `POST /v1/runs` is asked (each optional) and the call's options. */
+export interface RunOptions extends Omit<CallOptions, 'personToken'> {
+  /** The agent framework, e.g. 'langgraph' (at most 64 characters). */
+  framework?: string;
+  /** What the run is for (at most 1024 characters). */
+  purpose?: string;
+  /** The run this one is a sub-run of (default: the run the starting client carries). */
+  parentRun?: string;
+}
+
+export type RunEventType = 'started' | 'step' | 'completed' | 'failed' | 'cancelled';
+
+/** One run of an agent (docs/runs.md): its events, its ending, and a client that carries it. */
+export declare class GamutRun {
+  /** The run id (`run-` and 32 lowercase hex). */
+  readonly id: string;
+  /** The gateway's answer to the start: run_id, agent, created_at, trace_id, parent_run, ... */
+  readonly info: Readonly<Record<string, unknown> & { run_id: string }>;
+  /** A client bound to this run. */
+  readonly client: GamutClient;
+  /** How the run ended as far as this agent knows, or undefined. */
+  readonly ended: 'completed' | 'failed' | 'cancelled' | 'ended' | undefined;
+  /** POST /v1/runs/{id}/events; completed, failed and cancelled end the run. */
+  event(type: RunEventType, options?: CallOptions & { name?: string; detail?: Record<string, unknown> }): Promise<{ run_id: string; type: RunEventType; status: string }>;
+  step(name: string, detail?: Record<string, unknown>): Promise<{ run_id: string; type: RunEventType; status: string }>;
+  complete(detail?: Record<string, unknown>): Promise<{ run_id: string; type: RunEventType; status: string }>;
+  fail(detail?: Record<string, unknown>): Promise<{ run_id: string; type: RunEventType; status: string }>;
+  cancel(detail?: Record<string, unknown>): Promise<{ run_id: string; type: RunEventType; status: string }>;
+  /** Runs `body` with the starting client carrying the run in its async context, and ends the run as `body` ends. */
+  scope<T>(body: (run: GamutRun) => Promise<T> | T): Promise<T>;
+  /** A run not ended by then is recorded failed ({reason: 'not_completed'}). */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+/** /^run-[0-9a-f]{32}$/: a run id as the gateway mints it. */
+export declare const RUN_ID: RegExp;
+export declare const RUN_EVENTS: readonly RunEventType[];
+
 /** What a parent asks for its child; anything beyond the parent rejects with `delegation_widens_authority`. */
 export interface DelegationGrant {
   name: string;
@@ -139,6 +185,8 @@ export interface DelegationGrant {
   ttlSeconds?: number;
   runId?: string;
   mayDelegate?: boolean;
+  /** The child's own Ed25519 or P-256 private key: its public half is registered and the child signs with it (no secret is minted). */
+  privateKey?: import('node:crypto').KeyObject | string;
 }
 
 export interface Delegation {
@@ -147,6 +195,8 @@ export interface Delegation {
   readonly parent: string;
   readonly depth: number;
   readonly expiresAt: Date;
+  /** For a child given a key pair: its key's fingerprint as the gateway names it. */
+  readonly keyFingerprint?: string;
 }
 
 export interface SecretFinding { path: string; kind: 'provider_configuration' | 'credential_member' | 'bearer_token' | 'jwt' | 'api_key' | 'private_key' }
@@ -157,18 +207,25 @@ export declare function findSecretMaterial(value: unknown): SecretFinding[];
 export declare function isRefusal(error: unknown): boolean;
 export declare function explainRefusal(error: GamutError): string;
 export declare function bodySha256(body?: Uint8Array): string;
-export declare function canonicalString(parts: { method: string; target: string; tenant: string; workspace: string; agent: string; timestamp: number | string; nonce: string; body?: Uint8Array | string; personToken?: string }): string;
+export declare function canonicalString(parts: { method: string; target: string; tenant: string; workspace: string; agent: string; timestamp: number | string; nonce: string; body?: Uint8Array | string; personToken?: string; runId?: string }): string;
 /** 'X-Gamut-Person': the header carrying the identity token of the person the agent acts for. */
 export declare const PERSON_HEADER: 'X-Gamut-Person';
+/** 'X-Gamut-Run': the header carrying the run a request belongs to (the canonical string's last line). */
+export declare const RUN_HEADER: 'X-Gamut-Run';
 export declare function sign(secret: string, canonical: string): string;
 export declare function freshNonce(): string;
 /** Throws GamutSecretMaterialError (kind 'agent_secret') when the agent's secret is in the target (at any depth of percent-decoding), the body (raw or JSON-escaped) or one of `headers`. */
-export declare function signatureHeaders(identity: Pick<GamutClientOptions, 'tenant' | 'workspace' | 'agentId' | 'secret'>, method: string, target: string, body?: Uint8Array, now?: number, headers?: Headers | Map<string, string> | Record<string, string>, personToken?: string): Record<string, string>;
+export declare function signatureHeaders(identity: Pick<GamutClientOptions, 'tenant' | 'workspace' | 'agentId' | 'secret'>, method: string, target: string, body?: Uint8Array, now?: number, headers?: Headers | Map<string, string> | Record<string, string>, personToken?: string, runId?: string): Record<string, string>;
 
 /** The components every RFC 9421 signature covers, in order. */
 export declare const MESSAGE_SIGNATURE_COMPONENTS: readonly string[];
+/** 'x-gamut-person': covered after the six when a request acts for a person. */
+export declare const PERSON_COMPONENT: 'x-gamut-person';
+/** 'x-gamut-run': covered last when a request belongs to a run. */
+export declare const RUN_COMPONENT: 'x-gamut-run';
 export interface AgentPrivateKey { key: import('node:crypto').KeyObject; alg: 'ed25519' | 'ecdsa-p256-sha256' }
-export interface SignatureParams { created: number; nonce: string; keyId: string; alg: string }
+/** The six components, then x-gamut-person with `personToken`, then x-gamut-run with `runId`. */
+export interface SignatureParams { created: number; nonce: string; keyId: string; alg: string; personToken?: string; runId?: string }
 /** Reads an Ed25519 or P-256 private key (KeyObject, PEM or base64 PKCS#8); throws on any other key. */
 export declare function agentPrivateKey(privateKey: import('node:crypto').KeyObject | string): AgentPrivateKey;
 /** RFC 9530 Content-Digest of the body: sha-256 (and sha-512 when asked). */
@@ -177,8 +234,8 @@ export declare function signatureParams(params: SignatureParams): string;
 export declare function signatureBase(parts: SignatureParams & { method: string; targetUri: string; contentDigest: string; tenant: string; workspace: string; agent: string }): string;
 /** Ed25519, or ECDSA P-256 SHA-256 as r||s. */
 export declare function signMessage(key: AgentPrivateKey, base: string): Buffer;
-/** X-Gamut-Tenant/-Workspace/-Agent, Content-Digest, Signature-Input and Signature for one request (RFC 9421). */
-export declare function messageSignatureHeaders(identity: { tenant: string; workspace: string; agentId: string; agentKey: AgentPrivateKey; keyId: string }, method: string, targetUri: string, body?: Uint8Array, now?: number): Record<string, string>;
+/** X-Gamut-Tenant/-Workspace/-Agent, Content-Digest, Signature-Input and Signature for one request (RFC 9421); with `personToken`, X-Gamut-Person too, with `runId` X-Gamut-Run, each covered. */
+export declare function messageSignatureHeaders(identity: { tenant: string; workspace: string; agentId: string; agentKey: AgentPrivateKey; keyId: string }, method: string, targetUri: string, body?: Uint8Array, now?: number, personToken?: string, runId?: string): Record<string, string>;
 
 export declare class GamutError extends Error {
   readonly code: string;
@@ -205,6 +262,10 @@ export declare class GamutProtocolError extends GamutError {}
 export declare class GamutApprovalDeniedError extends GamutError {}
 export declare class GamutApprovalExpiredError extends GamutError {}
 export declare class GamutApprovalTimeoutError extends GamutError {}
+/** 409 run_ended: the run has ended (completed or failed); `endedBy` when the problem names who ended it. */
+export declare class GamutRunEndedError extends GamutHttpError { readonly runId?: string; readonly runStatus?: string; readonly endedBy?: string }
+/** 409 run_cancelled: the run was cancelled (by an operator, or the agent); `cancelledBy` when the problem names who cancelled it. */
+export declare class GamutRunCancelledError extends GamutRunEndedError { readonly cancelledBy?: string }
 
 /** The claims of a decision token (camelCase of its members); the ones from tenantGeneration on are absent from tokens issued before revocable tokens. */
 export interface DecisionTokenClaims {

@@ -1,4 +1,5 @@
 import type { BaseChatModel, BaseChatModelCallOptions } from '@langchain/core/language_models/chat_models';
+import type { Runnable } from '@langchain/core/runnables';
 import type { DynamicStructuredTool } from '@langchain/core/tools';
 import type { GamutClient, WaitForApprovalOptions } from './index.js';
 
@@ -17,3 +18,6 @@ export declare class GamutChatModel extends BaseChatModel<BaseChatModelCallOptio
   _llmType(): string;
   _generate(...args: Parameters<BaseChatModel['_generate']>): ReturnType<BaseChatModel['_generate']>;
 }
+
+/** `runnable` (a compiled graph, a chain) as a runnable whose every invoke is one run at the gateway, ended with its outcome. */
+export declare function gamutRunnable<RunInput, RunOutput>(client: GamutClient, runnable: Runnable<RunInput, RunOutput>, options?: { framework?: string; purpose?: string }): Runnable<RunInput, RunOutput>;

@@ -84,6 +84,18 @@ class Environment:
     def deny(self, approval_id: str) -> None:
         self.admin("POST", f"/tenants/demo/approvals/{approval_id}/deny", token=self.approver())
 
+    def run_story(self, run_id: str) -> dict:
+        """One run of tenant demo as the admin API shows it: ``run`` (its status, who ended it) and ``records``, its story."""
+        return self.admin("GET", f"/tenants/demo/runs/{run_id}?limit=1000")
+
+    def run_records(self, run_id: str) -> list[dict]:
+        """A run's story: every record of it in the audit journal, in order (its start, each action and event)."""
+        return self.run_story(run_id)["records"]
+
+    def cancel_run(self, run_id: str, reason: str = "stopped by the test's operator") -> dict:
+        """An operator cancels a run of tenant demo through the admin API."""
+        return self.admin("POST", f"/tenants/demo/runs/{run_id}/cancel", {"reason": reason})
+
     def count(self, path: str) -> int:
         return sum(1 for p in self.upstream.paths() if p == path)
 

@@ -11,8 +11,9 @@ namespace Gateway.Proxy.Tests.Authentication;
 /// <summary>
 /// The gateway's RFC 9421 verifier against the shared vectors (tests/vectors/agent-protocol.json,
 /// <c>message_signatures</c>), which the .NET, Node and Python SDKs sign too: each vector's headers parse, its
-/// Content-Digest matches its body, the gateway builds the vector's signature base, and the vector's signature verifies
-/// under the vector's public key (and fails once a byte of the base changes).
+/// Content-Digest matches its body, the gateway builds the vector's signature base (with the person's token where the
+/// vector acts for a person), and the vector's signature verifies under the vector's public key (and fails once a byte of
+/// the base changes, or the person's token is another).
 /// </summary>
 public sealed class MessageSignatureVectorTests
 {
@@ -29,7 +30,10 @@ public sealed class MessageSignatureVectorTests
 
         Assert.True(MessageSignature.TryParse(Headers(vector), out var parsed, out var code, out var detail), code + ": " + detail);
         Assert.True(ContentDigest.Matches(parsed!.ContentDigest, body, out code, out detail), code + ": " + detail);
-        var signatureBase = MessageSignatureBase.Build(parsed, Text(vector, "method"), Text(vector, "target_uri"));
+        var person = vector.TryGetProperty("person", out var token) ? token.GetString() : null;
+        Assert.Equal(person is not null, parsed.CoversPerson);
+        Assert.Equal(vector.GetProperty("components").EnumerateArray().Select(c => c.GetString()), parsed.Components);
+        var signatureBase = MessageSignatureBase.Build(parsed, Text(vector, "method"), Text(vector, "target_uri"), person);
         Assert.Equal(Text(vector, "signature_base"), Encoding.UTF8.GetString(signatureBase));
 
         var key = Key(vector);
@@ -92,6 +96,32 @@ public sealed class MessageSignatureVectorTests
     }
 
     [Fact]
+    public void Verify_PersonVectorWithAnotherPersonsToken_DoesNotVerify()
+    {
+        var vector = VectorKeyPair.Vectors.GetProperty("requests").EnumerateArray().First(v => v.TryGetProperty("person", out _));
+        Assert.True(MessageSignature.TryParse(Headers(vector), out var parsed, out _, out _));
+        var person = Text(vector, "person");
+        var swapped = person[..^1] + (person[^1] == 'A' ? 'B' : 'A');
+
+        var signatureBase = MessageSignatureBase.Build(parsed!, Text(vector, "method"), Text(vector, "target_uri"), swapped);
+
+        Assert.False(Key(vector).Verify(signatureBase, parsed!.Signature));
+    }
+
+    [Fact]
+    public void Parse_PersonVectorWithoutItsPersonHeader_IsMissingHeader()
+    {
+        var vector = VectorKeyPair.Vectors.GetProperty("requests").EnumerateArray().First(v => v.TryGetProperty("person", out _));
+        var headers = Headers(vector);
+        headers.Remove("X-Gamut-Person");
+
+        Assert.False(MessageSignature.TryParse(headers, out _, out var code, out var detail));
+
+        Assert.Equal("missing_header", code);
+        Assert.Contains("x-gamut-person", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void DeterministicVectors_AreSignedExactlyByTheTestSigner()
     {
         foreach (var vector in VectorKeyPair.Vectors.GetProperty("requests").EnumerateArray().Where(v => v.GetProperty("deterministic").GetBoolean()))
@@ -101,15 +131,24 @@ public sealed class MessageSignatureVectorTests
         }
     }
 
-    private static HeaderDictionary Headers(JsonElement vector) => new()
+    private static HeaderDictionary Headers(JsonElement vector)
     {
-        ["X-Gamut-Tenant"] = Text(vector, "tenant"),
-        ["X-Gamut-Workspace"] = Text(vector, "workspace"),
-        ["X-Gamut-Agent"] = Text(vector, "agent"),
-        ["Content-Digest"] = Text(vector, "content_digest"),
-        ["Signature-Input"] = Text(vector, "signature_input"),
-        ["Signature"] = Text(vector, "signature"),
-    };
+        var headers = new HeaderDictionary
+        {
+            ["X-Gamut-Tenant"] = Text(vector, "tenant"),
+            ["X-Gamut-Workspace"] = Text(vector, "workspace"),
+            ["X-Gamut-Agent"] = Text(vector, "agent"),
+            ["Content-Digest"] = Text(vector, "content_digest"),
+            ["Signature-Input"] = Text(vector, "signature_input"),
+            ["Signature"] = Text(vector, "signature"),
+        };
+        if (vector.TryGetProperty("person", out var person))
+        {
+            headers["X-Gamut-Person"] = person.GetString();
+        }
+
+        return headers;
+    }
 
     private static AgentKey Key(JsonElement vector)
     {

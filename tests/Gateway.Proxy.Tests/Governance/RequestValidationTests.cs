@@ -72,6 +72,20 @@ public sealed class RequestValidationTests : IClassFixture<GovernedGatewayFixtur
     }
 
     [Fact]
+    public async Task InvokeTool_SecretMaterialInPayload_IsRecordedWithoutTheSecret()
+    {
+        using var response = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", """{"tool":"crm.update_contact","args":{"id":"c-1","api_key":"abc123-do-not-keep"}}""");
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "secret_material_in_payload");
+        var requestId = response.Headers.GetValues("X-Request-Id").Single();
+
+        var record = Assert.Single(await _gw.AuditRecordsAsync(requestId));
+
+        Assert.Equal("crm.update_contact", record.GetProperty("tool").GetString());
+        Assert.Contains("secret_material_in_payload", record.GetProperty("decision").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("abc123-do-not-keep", record.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Model_SecretMaterialInTheProviderRequest_Returns400()
     {
         await AssertRefusedAsync("/v1/actions/model", """{"connector":"openai","request":{"model":"gpt-4o","messages":[],"api_key":"sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD"}}""",

@@ -163,6 +163,21 @@ public sealed class GovernedGateway : IAsyncDisposable
         return record.TryGetProperty("secret_slot", out var slot) ? slot.GetString() : null;
     }
 
+    /// <summary>Every audit record of tenant demo naming the request <paramref name="requestId"/>, in journal order (every page read).</summary>
+    public async Task<List<JsonElement>> AuditRecordsAsync(string requestId)
+    {
+        var found = new List<JsonElement>();
+        long? start = 0;
+        while (start is { } from)
+        {
+            var page = JsonDocument.Parse(await Admin().GetStringAsync($"/admin/v1/tenants/demo/audit?start={from}&limit=1000").ConfigureAwait(false)).RootElement.Clone();
+            found.AddRange(page.GetProperty("records").EnumerateArray().Where(r => r.TryGetProperty("request_id", out var id) && id.GetString() == requestId));
+            start = page.TryGetProperty("next_start", out var next) && next.ValueKind == JsonValueKind.Number ? next.GetInt64() : null;
+        }
+
+        return found;
+    }
+
     /// <summary>A verifier holding the gateway's decision-signing key, on the given clock.</summary>
     public DecisionTokenVerifier Verifier(TimeProvider? time = null) => new(DecisionSigningKey, time ?? TimeProvider.System);
 

@@ -18,11 +18,15 @@ public sealed record MessageSigningParts(
     string KeyId,
     string Algorithm,
     IReadOnlyList<string> Components,
+    string? Person = null,
     string? Run = null)
 {
     /// <summary>The profile's components, in the order the SDKs sign them.</summary>
     public static readonly IReadOnlyList<string> Profile =
         ["@method", "@target-uri", "content-digest", "x-gamut-tenant", "x-gamut-workspace", "x-gamut-agent"];
+
+    /// <summary>The profile's components for a request acting for a person: the six, then <c>x-gamut-person</c>.</summary>
+    public static readonly IReadOnlyList<string> ProfileForPerson = [.. Profile, "x-gamut-person"];
 
     /// <summary>The serialised inner list with its parameters: <c>Signature-Input</c>'s value and the base's last line.</summary>
     public string SignatureParameters =>
@@ -35,7 +39,8 @@ public sealed record MessageSigningParts(
         var values = new Dictionary<string, string>
         {
             ["@method"] = Method, ["@target-uri"] = TargetUri, ["content-digest"] = ContentDigest,
-            ["x-gamut-tenant"] = Tenant, ["x-gamut-workspace"] = Workspace, ["x-gamut-agent"] = Agent, ["x-gamut-run"] = Run ?? string.Empty,
+            ["x-gamut-tenant"] = Tenant, ["x-gamut-workspace"] = Workspace, ["x-gamut-agent"] = Agent,
+            ["x-gamut-person"] = Person ?? string.Empty, ["x-gamut-run"] = Run ?? string.Empty,
         };
         return string.Concat(Components.Select(c => $"\"{c}\": {values[c]}\n")) + "\"@signature-params\": " + SignatureParameters;
     }
@@ -55,6 +60,7 @@ public sealed class MessageSigningClient(HttpClient http, VectorKeyPair key, str
     /// <summary>
     /// Builds and signs a request: <paramref name="signedOver"/> changes what the signature covers (the base and the
     /// parameters it names), <paramref name="sentParameters"/> changes only the parameters sent in <c>Signature-Input</c>.
+    /// With <paramref name="personToken"/>, the request carries it in <c>X-Gamut-Person</c> and the signature covers it.
     /// </summary>
     public HttpRequestMessage Create(
         HttpMethod method,
@@ -64,6 +70,7 @@ public sealed class MessageSigningClient(HttpClient http, VectorKeyPair key, str
         Func<MessageSigningParts, MessageSigningParts>? sentParameters = null,
         long? created = null,
         string contentType = "application/json",
+        string? personToken = null,
         string? run = null)
     {
         var uri = new Uri(http.BaseAddress!, target);
@@ -78,10 +85,17 @@ public sealed class MessageSigningClient(HttpClient http, VectorKeyPair key, str
         var parts = new MessageSigningParts(
             method.Method, uri.GetLeftPart(UriPartial.Authority) + uri.PathAndQuery, Digest(body), tenant, workspace, agent,
             created ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds(), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
-            Key.KeyId, Key.Algorithm, run is null ? MessageSigningParts.Profile : [.. MessageSigningParts.Profile, "x-gamut-run"], run);
+            Key.KeyId, Key.Algorithm,
+            [.. personToken is null ? MessageSigningParts.Profile : MessageSigningParts.ProfileForPerson, .. run is null ? [] : (string[])["x-gamut-run"]],
+            personToken, run);
+        if (personToken is not null)
+        {
+            request.Headers.TryAddWithoutValidation("X-Gamut-Person", personToken);
+        }
+
         if (run is not null)
         {
-            // The run the request belongs to, covered after the profile's six components.
+            // The run the request belongs to, covered after the profile's six components (and the person's).
             request.Headers.Add("X-Gamut-Run", run);
         }
 
@@ -100,4 +114,8 @@ public sealed class MessageSigningClient(HttpClient http, VectorKeyPair key, str
     public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request) => http.SendAsync(request);
 
     public Task<HttpResponseMessage> PostJsonAsync(string target, string json) => http.SendAsync(Create(HttpMethod.Post, target, json));
+
+    /// <summary>Sends <paramref name="json"/> to <paramref name="target"/> acting for the person <paramref name="personToken"/> names (covered by the signature).</summary>
+    public Task<HttpResponseMessage> PostAsPersonAsync(string target, string json, string personToken) =>
+        http.SendAsync(Create(HttpMethod.Post, target, json, personToken: personToken));
 }

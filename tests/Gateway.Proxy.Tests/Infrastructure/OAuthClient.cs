@@ -8,7 +8,8 @@ namespace Gateway.Proxy.Tests.Infrastructure;
 
 /// <summary>
 /// Acts as an OAuth client of the gateway the way an off-the-shelf client does: a client_secret_jwt assertion (HS256
-/// under the agent's runtime secret, which is never sent), a token request, DPoP proofs under its own P-256 key.
+/// under the agent's runtime secret, which is never sent) or a private_key_jwt one (under an agent key), a token request,
+/// DPoP proofs under its own P-256 key.
 /// </summary>
 public sealed class OAuthClient : IDisposable
 {
@@ -30,19 +31,22 @@ public sealed class OAuthClient : IDisposable
     public string Origin => _http.BaseAddress!.GetLeftPart(UriPartial.Authority);
 
     /// <summary>A client assertion: iss = sub = the client id, aud the issuer, exp <paramref name="lifetime"/> ahead (5 minutes).</summary>
-    public string Assertion(string? jti = null, TimeSpan? lifetime = null, string? secret = null, string? audience = null, string? subject = null)
+    public string Assertion(string? jti = null, TimeSpan? lifetime = null, string? secret = null, string? audience = null, string? subject = null) =>
+        Jws("""{"alg":"HS256","typ":"JWT"}""", AssertionClaims(jti, lifetime, audience, subject), input => HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret ?? _secret), input));
+
+    /// <summary>
+    /// A private_key_jwt assertion (RFC 7523) signed by <paramref name="sign"/> under the JWS <paramref name="algorithm"/>
+    /// (<c>EdDSA</c>, <c>ES256</c>), naming <paramref name="keyId"/> as its <c>kid</c> when given; the claims as <see cref="Assertion"/>'s.
+    /// </summary>
+    public string KeyAssertion(Func<byte[], byte[]> sign, string algorithm, string? keyId = null, string? jti = null, TimeSpan? lifetime = null, string? audience = null)
     {
-        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var claims = new Dictionary<string, object>
+        var header = new Dictionary<string, string> { ["alg"] = algorithm, ["typ"] = "JWT" };
+        if (keyId is not null)
         {
-            ["iss"] = subject ?? ClientId,
-            ["sub"] = subject ?? ClientId,
-            ["aud"] = audience ?? Origin,
-            ["iat"] = now,
-            ["exp"] = now + (long)(lifetime ?? TimeSpan.FromMinutes(5)).TotalSeconds,
-            ["jti"] = jti ?? Guid.NewGuid().ToString("N"),
-        };
-        return Jws("""{"alg":"HS256","typ":"JWT"}""", claims, input => HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret ?? _secret), input));
+            header["kid"] = keyId;
+        }
+
+        return Jws(JsonSerializer.Serialize(header), AssertionClaims(jti, lifetime, audience, null), sign);
     }
 
     /// <summary>The form of a client-credentials token request with an assertion, for the resource at <paramref name="resourcePath"/>.</summary>
@@ -132,6 +136,20 @@ public sealed class OAuthClient : IDisposable
     }
 
     public void Dispose() => DpopKey.Dispose();
+
+    private Dictionary<string, object> AssertionClaims(string? jti, TimeSpan? lifetime, string? audience, string? subject)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        return new Dictionary<string, object>
+        {
+            ["iss"] = subject ?? ClientId,
+            ["sub"] = subject ?? ClientId,
+            ["aud"] = audience ?? Origin,
+            ["iat"] = now,
+            ["exp"] = now + (long)(lifetime ?? TimeSpan.FromMinutes(5)).TotalSeconds,
+            ["jti"] = jti ?? Guid.NewGuid().ToString("N"),
+        };
+    }
 
     private static string Jws(string header, Dictionary<string, object> claims, Func<byte[], byte[]> sign)
     {

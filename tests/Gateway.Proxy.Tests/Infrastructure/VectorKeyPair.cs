@@ -38,6 +38,9 @@ public sealed class VectorKeyPair
 
     public string KeyId { get; }
 
+    /// <summary>The JWS name of <see cref="Algorithm"/>: <c>EdDSA</c> or <c>ES256</c>, what a <c>private_key_jwt</c> assertion says.</summary>
+    public string JwsAlgorithm => Algorithm == "ed25519" ? "EdDSA" : "ES256";
+
     public string PublicKeySpki { get; }
 
     /// <summary>The bundle's flow mapping for this key: <c>{ alg, key_id, key }</c>.</summary>

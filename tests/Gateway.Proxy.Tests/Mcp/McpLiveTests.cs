@@ -109,6 +109,68 @@ public sealed class McpLiveTests : IAsyncLifetime
         Assert.Empty(_mcp.Notes.Calls);
     }
 
+    [Theory]
+    [InlineData("suspend")]
+    [InlineData("revoke-delegation")]
+    public async Task ListChanged_ParentSuspendedOrGrantRevoked_ChildSessionIsToldAndListsNothing(string action)
+    {
+        var parent = new Gateway.Proxy.Tests.Infrastructure.AgentClient(_mcp.Gateway.Host.Client, _mcp.Gateway.Bundle.AgentSecret);
+        var (child, _) = await Gateway.Proxy.Tests.Infrastructure.DelegationCalls.DelegateAsync(parent, _mcp.Gateway.Host.Client,
+            """{"name":"notes-reader","permissions":[{"tool":"notes","action_types":["read"]},{"tool":"notes.find","action_types":["read"]}]}""");
+        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var client = await _mcp.ConnectAsync(_mcp.SignedHttp(child.Agent, child.Secret), "2025-11-25", new McpClientHandlers
+        {
+            NotificationHandlers = [new(NotificationMethods.ToolListChangedNotification, (_, _) =>
+            {
+                changed.TrySetResult();
+                return ValueTask.CompletedTask;
+            })],
+        });
+        Assert.Equal(["notes__find"], (await client.ListToolsAsync()).Select(t => t.Name));
+
+        var target = action == "suspend" ? "demo-agent/suspend" : child.Agent + "/revoke-delegation";
+        using (var switched = await _mcp.Gateway.Admin().PostAsync("/admin/v1/tenants/demo/agents/" + target, content: null))
+        {
+            switched.EnsureSuccessStatusCode();
+        }
+
+        await changed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        if (action == "suspend")
+        {
+            Assert.Empty(await client.ListToolsAsync());
+        }
+
+        await Assert.ThrowsAnyAsync<Exception>(() => client.CallToolAsync("notes__find").AsTask());
+        Assert.Empty(_mcp.Notes.Calls);
+    }
+
+    [Fact]
+    public async Task ListChanged_ItsChildsGrantRevoked_TheParentsOwnSessionIsNotTold()
+    {
+        var parent = new Gateway.Proxy.Tests.Infrastructure.AgentClient(_mcp.Gateway.Host.Client, _mcp.Gateway.Bundle.AgentSecret);
+        var (child, _) = await Gateway.Proxy.Tests.Infrastructure.DelegationCalls.DelegateAsync(parent, _mcp.Gateway.Host.Client,
+            """{"name":"notes-reader","permissions":[{"tool":"notes.find","action_types":["read"]}]}""");
+        var told = 0;
+        await using var client = await _mcp.ConnectAsync("2025-11-25", new McpClientHandlers
+        {
+            NotificationHandlers = [new(NotificationMethods.ToolListChangedNotification, (_, _) =>
+            {
+                Interlocked.Increment(ref told);
+                return ValueTask.CompletedTask;
+            })],
+        });
+        Assert.NotEmpty(await client.ListToolsAsync());
+
+        using (var revoke = await _mcp.Gateway.Admin().PostAsync($"/admin/v1/tenants/demo/agents/{child.Agent}/revoke-delegation", content: null))
+        {
+            revoke.EnsureSuccessStatusCode();
+        }
+
+        await client.PingAsync();
+        await Task.Delay(500);
+        Assert.Equal(0, Volatile.Read(ref told));
+    }
+
     [Fact]
     public async Task Cancelled_ACallInFlight_IsAbortedAtOnce()
     {

@@ -1,3 +1,4 @@
+using Gateway.Proxy.Tests.Infrastructure;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 
@@ -144,6 +145,53 @@ public sealed class McpPromptsAndResourcesTests : IAsyncLifetime
 
         Assert.Equal(McpErrorCode.InvalidParams, refused.ErrorCode);
         Assert.Equal(0, _mcp.Files.Subscribers);
+    }
+
+    [Fact]
+    public async Task Subscribe_DelegatedChildWithinItsGrant_HearsEachUpdateUntilItsGrantIsRevoked()
+    {
+        const string Uri = "gamut-mcp://notes/note%3A%2F%2Fq3-plan";
+        var child = await ChildAsync("""[{"tool":"notes","action_types":["read"]}]""");
+        await using var client = await _mcp.ConnectAsync(_mcp.SignedHttp(child.Agent, child.Secret), "2025-11-25");
+        var updates = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        // Not disposed: once the grant is revoked, the child's unsubscribe is refused like its every request (401).
+        _ = await client.SubscribeToResourceAsync(Uri, (updated, _) => updates.Writer.WriteAsync(updated.Uri));
+
+        await _mcp.Notes.UpdatedAsync("note://q3-plan");
+        using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+        {
+            Assert.Equal(Uri, await updates.Reader.ReadAsync(wait.Token));
+        }
+
+        using (var revoke = await _mcp.Gateway.Admin().PostAsync($"/admin/v1/tenants/demo/agents/{child.Agent}/revoke-delegation", content: null))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, revoke.StatusCode);
+        }
+
+        // The next update finds the child gone: it hears nothing, and with no subscriber left the server is unsubscribed.
+        await _mcp.Notes.UpdatedAsync("note://q3-plan");
+        await WaitForAsync(() => _mcp.Notes.Unsubscribed.Contains("note://q3-plan"));
+        Assert.False(updates.Reader.TryRead(out _));
+    }
+
+    [Fact]
+    public async Task Subscribe_DelegatedChildWhoseGrantLacksTheServer_IsRefused()
+    {
+        var child = await ChildAsync("""[{"tool":"notes.find","action_types":["read"]}]""");
+        await using var client = await _mcp.ConnectAsync(_mcp.SignedHttp(child.Agent, child.Secret), "2025-11-25");
+
+        var refused = await Assert.ThrowsAsync<McpProtocolException>(() => client.SubscribeToResourceAsync("gamut-mcp://notes/note%3A%2F%2Fq3-plan"));
+
+        Assert.Equal(McpErrorCode.InvalidParams, refused.ErrorCode);
+        Assert.Equal(0, _mcp.Notes.Subscribers);
+    }
+
+    /// <summary>A child of the demo agent granted <paramref name="permissions"/>, issued through the gateway.</summary>
+    private async Task<AgentClient> ChildAsync(string permissions)
+    {
+        var parent = new AgentClient(_mcp.Gateway.Host.Client, _mcp.Gateway.Bundle.AgentSecret);
+        var (child, _) = await DelegationCalls.DelegateAsync(parent, _mcp.Gateway.Host.Client, """{"name":"watcher","permissions":""" + permissions + "}");
+        return child;
     }
 
     private static async Task WaitForAsync(Func<bool> condition)

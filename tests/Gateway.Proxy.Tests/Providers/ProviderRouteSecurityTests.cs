@@ -256,19 +256,7 @@ public sealed class ProviderRouteSecurityTests : IClassFixture<GovernedGatewayFi
         Assert.Equal(decision.GetProperty("decision").GetString(), outcome.GetProperty("decision").GetString());
     }
 
-    private async Task<List<JsonElement>> AuditRecordsAsync(string requestId)
-    {
-        var found = new List<JsonElement>();
-        long? start = 0;
-        while (start is { } from)
-        {
-            var page = JsonDocument.Parse(await _gw.Admin().GetStringAsync($"/admin/v1/tenants/demo/audit?start={from}&limit=1000")).RootElement.Clone();
-            found.AddRange(page.GetProperty("records").EnumerateArray().Where(r => r.TryGetProperty("request_id", out var id) && id.GetString() == requestId));
-            start = page.TryGetProperty("next_start", out var next) && next.ValueKind == JsonValueKind.Number ? next.GetInt64() : null;
-        }
-
-        return found;
-    }
+    private Task<List<JsonElement>> AuditRecordsAsync(string requestId) => _gw.AuditRecordsAsync(requestId);
 
     private async Task<(HttpStatusCode Status, long Length, bool Failed)> ReadWholeAsync(HttpRequestMessage request)
     {

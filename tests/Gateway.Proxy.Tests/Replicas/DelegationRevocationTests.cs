@@ -8,7 +8,8 @@ namespace Gateway.Proxy.Tests.Replicas;
 /// <summary>
 /// A delegated child issued through one replica is checked against its parent at that moment on every replica: the
 /// parent suspended, its permission removed from the bundle, the grant revoked (with its subtree) or everything the parent
-/// delegated revoked — each refuses the child's very next request on the other replica (two gateways, one redis-server).
+/// delegated revoked — each refuses the child's very next request on the other replica (two gateways, one redis-server),
+/// and revokes the decision tokens the child already holds there before they expire.
 /// </summary>
 [Collection(ReplicaCollection.Name)]
 public sealed class DelegationRevocationTests : IAsyncLifetime
@@ -107,6 +108,62 @@ public sealed class DelegationRevocationTests : IAsyncLifetime
         Assert.Equal(0, (await DecisionJson.ReadAsync(list, HttpStatusCode.OK)).GetProperty("delegations").GetArrayLength());
     }
 
+    [Fact]
+    public async Task ChildToken_GrantRevokedThroughReplicaA_IsRevokedOnReplicaBBeforeItExpires()
+    {
+        var child = await IssueOnAAsync();
+        var token = DecisionTokenCalls.TokenOf(await DecisionTokenCalls.EvaluateAsync(child, ReadContact));
+        using var executor = await ExecutorAsync(1);
+        DecisionTokenCalls.AssertStatus(await DecisionTokenCalls.VerifyAsync(executor, token), "live");
+
+        await PostAdminAsync(AgentPath + child.Agent + "/revoke-delegation");
+
+        var answer = await DecisionTokenCalls.VerifyAsync(executor, token);
+        DecisionTokenCalls.AssertStatus(answer, "revoked", "delegation_revoked");
+        Assert.Equal(child.Agent, answer.GetProperty("agent").GetString());
+    }
+
+    [Fact]
+    public async Task GrandchildToken_ChildRevokedThroughReplicaA_IsRevokedOnReplicaBWithItsSubtree()
+    {
+        var child = await IssueOnAAsync("""{"name":"lead","permissions":[{"tool":"crm.read_contact"}],"may_delegate":true}""");
+        var (grandchild, _) = await DelegationCalls.DelegateAsync(child, _cluster[1].Client, """{"name":"helper","permissions":[{"tool":"crm.read_contact"}],"ttl_seconds":300}""");
+        var token = DecisionTokenCalls.TokenOf(await DecisionTokenCalls.EvaluateAsync(grandchild, ReadContact));
+        var sibling = DecisionTokenCalls.TokenOf(await DecisionTokenCalls.EvaluateAsync(await IssueOnAAsync(), ReadContact));
+        using var executor = await ExecutorAsync(1);
+
+        await PostAdminAsync(AgentPath + child.Agent + "/revoke-delegation");
+
+        DecisionTokenCalls.AssertStatus(await DecisionTokenCalls.VerifyAsync(executor, token), "revoked", "delegation_revoked");
+        DecisionTokenCalls.AssertStatus(await DecisionTokenCalls.VerifyAsync(executor, sibling), "live");
+    }
+
+    [Fact]
+    public async Task ChildToken_EverythingTheParentDelegatedRevoked_IsRevokedOnReplicaBWhileTheParentsStaysLive()
+    {
+        var child = await IssueOnAAsync();
+        var token = DecisionTokenCalls.TokenOf(await DecisionTokenCalls.EvaluateAsync(child, ReadContact));
+        var parents = DecisionTokenCalls.TokenOf(await DecisionTokenCalls.EvaluateAsync(_cluster.Agent(1), ReadContact));
+        using var executor = await ExecutorAsync(1);
+
+        await PostAdminAsync(AgentPath + "demo-agent/revoke-delegation");
+
+        DecisionTokenCalls.AssertStatus(await DecisionTokenCalls.VerifyAsync(executor, token), "revoked", "delegation_revoked");
+        DecisionTokenCalls.AssertStatus(await DecisionTokenCalls.VerifyAsync(executor, parents), "live");
+    }
+
+    [Fact]
+    public async Task ChildToken_ParentSuspendedThroughReplicaA_IsRevokedOnReplicaB()
+    {
+        var child = await IssueOnAAsync();
+        var token = DecisionTokenCalls.TokenOf(await DecisionTokenCalls.EvaluateAsync(child, ReadContact));
+        using var executor = await ExecutorAsync(1);
+
+        await PostAdminAsync(AgentPath + "demo-agent/suspend");
+
+        DecisionTokenCalls.AssertStatus(await DecisionTokenCalls.VerifyAsync(executor, token), "revoked", "agent_revoked");
+    }
+
     /// <summary>Issues a child through replica A (index 0); the client it returns signs for replica B (index 1).</summary>
     private async Task<AgentClient> IssueOnAAsync(string grant = DelegationCalls.ReadContactGrant)
     {
@@ -119,6 +176,10 @@ public sealed class DelegationRevocationTests : IAsyncLifetime
         using var allowed = await child.PostJsonAsync("/v1/evaluate", ReadContact);
         await DecisionJson.DecisionAsync(allowed, "allow");
     }
+
+    /// <summary>An executor's client of replica <paramref name="index"/>, its credential minted through replica A.</summary>
+    private async Task<HttpClient> ExecutorAsync(int index) =>
+        DecisionTokenCalls.Bearer(_cluster[index].BaseAddress, await DecisionTokenCalls.IssueExecutorTokenAsync(_cluster.Admin(0), "executor-" + Guid.NewGuid().ToString("N")[..8]));
 
     private async Task<System.Text.Json.JsonElement> PostAdminAsync(string path)
     {

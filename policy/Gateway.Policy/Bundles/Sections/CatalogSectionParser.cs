@@ -16,7 +16,7 @@ internal sealed partial class CatalogSectionParser(
     public CatalogEntry? Parse(YamlNode node)
     {
         var f = reader.Mapping(node, "catalog entry", "name", "kind", "action_type", "risk_tier", "target_system", "data_classes", "external",
-            "upstream", "destinations", "health_check", "credential", "auth", "limits", "degrade", "http", "connector", "mcp_tool", "pin", "description", "input_schema", "person", "pricing");
+            "upstream", "destinations", "health_check", "credential", "auth", "limits", "degrade", "http", "connector", "mcp_tool", "pin", "description", "input_schema", "person", "writeback", "pricing");
         if (f is null)
         {
             return null;
@@ -88,6 +88,17 @@ internal sealed partial class CatalogSectionParser(
             http = settings.ParseHttp(httpNode);
         }
 
+        WritebackSettings? writeback = null;
+        if (f["writeback"] is { } writebackNode)
+        {
+            if (kind is not ConnectorKind.Context && kind is not null)
+            {
+                reader.Error(writebackNode, BundleErrorCodes.InvalidValue, "'writeback' applies only to kind context (a workspace store)");
+            }
+
+            writeback = settings.ParseWriteback(writebackNode);
+        }
+
         var pricing = f["pricing"] is { } pr ? ParsePricing(pr, kind) : null;
         var entry = name is null || kind is null || actionType is null ? null : new CatalogEntry
         {
@@ -112,6 +123,7 @@ internal sealed partial class CatalogSectionParser(
             Pin = pin,
             Description = description,
             InputSchema = inputSchema,
+            Writeback = writeback,
             Pricing = pricing,
         };
 

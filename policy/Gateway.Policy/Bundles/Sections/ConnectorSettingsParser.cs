@@ -2,7 +2,7 @@ using YamlDotNet.RepresentationModel;
 
 namespace Gateway.Policy.Bundles;
 
-/// <summary>Reads a catalog entry's <c>health_check</c>, <c>limits</c> and <c>http</c> binding.</summary>
+/// <summary>Reads a catalog entry's <c>health_check</c>, <c>limits</c>, <c>http</c> binding and <c>writeback</c>.</summary>
 internal sealed class ConnectorSettingsParser(YamlNodeReader reader)
 {
     public ConnectorHealthCheck? ParseHealthCheck(YamlNode node)
@@ -51,6 +51,16 @@ internal sealed class ConnectorSettingsParser(YamlNodeReader reader)
             MaxRequestBytes = f["max_request_bytes"] is { } a ? reader.Integer(a, "limits.max_request_bytes", 1) : null,
             MaxResponseBytes = f["max_response_bytes"] is { } b ? reader.Integer(b, "limits.max_response_bytes", 1) : null,
             Timeout = f["timeout"] is { } t ? reader.Duration(t, "limits.timeout") : null,
+        };
+    }
+
+    /// <summary><c>writeback: {max_bytes}</c>; an empty mapping (<c>writeback: {}</c>) turns writeback on with the default limit.</summary>
+    public WritebackSettings? ParseWriteback(YamlNode node)
+    {
+        var f = reader.Mapping(node, "writeback", "max_bytes");
+        return f is null ? null : new WritebackSettings
+        {
+            MaxBytes = f["max_bytes"] is { } m ? reader.Integer(m, "writeback.max_bytes", 1) : null,
         };
     }
 

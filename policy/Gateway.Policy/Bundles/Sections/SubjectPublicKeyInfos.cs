@@ -5,9 +5,10 @@ namespace Gateway.Policy.Bundles;
 /// <summary>
 /// Reads an agent's public key in the forms a bundle may write it — PEM (<c>-----BEGIN PUBLIC KEY-----</c>), base64 of the
 /// DER SubjectPublicKeyInfo, or base64 of the raw key (Ed25519: its 32 bytes; P-256: the 65-byte uncompressed point) —
-/// into one form, the DER SubjectPublicKeyInfo, checked to be a key of the algorithm named.
+/// into one form, the DER SubjectPublicKeyInfo, checked to be a key of the algorithm named. Also what a delegated
+/// child's <c>public_key</c> is read with (<c>POST /v1/delegations</c>): the same forms as an agent's.
 /// </summary>
-internal static class SubjectPublicKeyInfos
+public static class SubjectPublicKeyInfos
 {
     /// <summary>The DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410): the raw key's 32 bytes follow it.</summary>
     private static readonly byte[] Ed25519Prefix = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];

@@ -67,6 +67,10 @@ public sealed class AgentKeyPair : IDisposable
         }
     }
 
+    /// <summary>The public half, as the DER SubjectPublicKeyInfo a bundle or a delegation registers (base64 of it).</summary>
+    public byte[] ExportSubjectPublicKeyInfo() =>
+        _ed25519 is not null ? _ed25519.PublicKey.Export(KeyBlobFormat.PkixPublicKey) : _p256!.ExportSubjectPublicKeyInfo();
+
     public void Dispose()
     {
         _ed25519?.Dispose();

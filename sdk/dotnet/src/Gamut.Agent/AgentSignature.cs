@@ -9,8 +9,9 @@ namespace Gamut.Agent;
 /// <summary>
 /// The agent protocol's request signature: the nine-line canonical string and <c>v1=</c> HMAC-SHA256; for an agent
 /// configured with a key pair, <see cref="Apply"/> signs with <see cref="MessageSignature"/> (RFC 9421) instead. A request
-/// acting for a person (<see cref="PersonHeader"/>) has a tenth v1 line, the SHA-256 of the person's token, so the
-/// signature covers it.
+/// acting for a person (<see cref="PersonHeader"/>) has a tenth v1 line, the SHA-256 of the person's token (or, RFC 9421,
+/// the covered component <see cref="MessageSignature.PersonComponent"/>), so the signature covers it; a request that
+/// belongs to a run (<see cref="RunHeader"/>) has the run id as its last line (RFC 9421: <see cref="MessageSignature.RunComponent"/>).
 /// </summary>
 public static partial class AgentSignature
 {
@@ -19,6 +20,9 @@ public static partial class AgentSignature
     /// <summary>The header carrying the identity token of the person the agent acts for (a protocol extension).</summary>
     public const string PersonHeader = "X-Gamut-Person";
 
+    /// <summary>The header carrying the id of the run a request belongs to (a protocol extension; docs/runs.md).</summary>
+    public const string RunHeader = "X-Gamut-Run";
+
     /// <summary>Lowercase hex SHA-256 of the body bytes (of the empty string when there is no body).</summary>
     public static string BodySha256(ReadOnlySpan<byte> body) => Convert.ToHexStringLower(SHA256.HashData(body));
 
@@ -26,10 +30,18 @@ public static partial class AgentSignature
     /// The nine lines joined by <c>\n</c>, no trailing newline; with <paramref name="personToken"/> (the value of
     /// <see cref="PersonHeader"/>), a tenth: its lowercase hex SHA-256.
     /// </summary>
-    public static string CanonicalString(string method, string target, string tenant, string workspace, string agent, string timestamp, string nonce, ReadOnlySpan<byte> body, string? personToken = null)
+    public static string CanonicalString(string method, string target, string tenant, string workspace, string agent, string timestamp, string nonce, ReadOnlySpan<byte> body, string? personToken = null) =>
+        CanonicalString(method, target, tenant, workspace, agent, timestamp, nonce, body, personToken, runId: null);
+
+    /// <summary>
+    /// The canonical string; with <paramref name="runId"/> (the value of <see cref="RunHeader"/>), one more line, last (after
+    /// the person's): the run id itself.
+    /// </summary>
+    public static string CanonicalString(string method, string target, string tenant, string workspace, string agent, string timestamp, string nonce, ReadOnlySpan<byte> body, string? personToken, string? runId)
     {
         var nine = string.Join('\n', Scheme, method.ToUpperInvariant(), target, tenant, workspace, agent, timestamp, nonce, BodySha256(body));
-        return personToken is null ? nine : nine + "\n" + BodySha256(Encoding.UTF8.GetBytes(personToken));
+        var withPerson = personToken is null ? nine : nine + "\n" + BodySha256(Encoding.UTF8.GetBytes(personToken));
+        return runId is null ? withPerson : withPerson + "\n" + runId;
     }
 
     /// <summary><c>v1=</c> + lowercase hex HMAC-SHA256(UTF-8 bytes of the secret, canonical string).</summary>
@@ -41,7 +53,8 @@ public static partial class AgentSignature
 
     /// <summary>
     /// Sets the six <c>X-Gamut-*</c> headers on a request whose body is <paramref name="body"/> (the exact bytes sent); a
-    /// person's token already on the request (<see cref="PersonHeader"/>) is covered by the signature.
+    /// person's token (<see cref="PersonHeader"/>) and a run (<see cref="RunHeader"/>) already on the request are covered by
+    /// the signature.
     /// </summary>
     /// <remarks>
     /// Throws <see cref="GamutSecretMaterialException"/> (findings <c>target</c>, <c>body</c> or <c>header:&lt;name&gt;</c> of kind
@@ -66,8 +79,8 @@ public static partial class AgentSignature
         ThrowIfAgentSecret(options.Secret, uri.PathAndQuery, body, headers);
         var timestamp = (time ?? TimeProvider.System).GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var nonce = FreshNonce();
-        var person = request.Headers.TryGetValues(PersonHeader, out var personValues) ? personValues.Single() : null;
-        var canonical = CanonicalString(request.Method.Method, uri.PathAndQuery, options.Tenant, options.Workspace, options.AgentId, timestamp, nonce, body, person);
+        var canonical = CanonicalString(request.Method.Method, uri.PathAndQuery, options.Tenant, options.Workspace, options.AgentId, timestamp, nonce, body,
+            SingleHeader(request, PersonHeader), SingleHeader(request, RunHeader));
         Set(request, "X-Gamut-Tenant", options.Tenant);
         Set(request, "X-Gamut-Workspace", options.Workspace);
         Set(request, "X-Gamut-Agent", options.AgentId);
@@ -144,6 +157,10 @@ public static partial class AgentSignature
 
     [GeneratedRegex("(?:%[0-9A-Fa-f]{2})+", RegexOptions.CultureInvariant)]
     private static partial Regex PercentEscapes();
+
+    /// <summary>The one value of <paramref name="name"/> on <paramref name="request"/>, or null when it is not sent.</summary>
+    internal static string? SingleHeader(HttpRequestMessage request, string name) =>
+        request.Headers.TryGetValues(name, out var values) ? values.Single() : null;
 
     internal static void Set(HttpRequestMessage request, string name, string value)
     {

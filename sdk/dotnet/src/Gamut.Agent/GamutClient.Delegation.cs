@@ -12,7 +12,9 @@ public sealed partial class GamutClient
 
     /// <summary>
     /// POST /v1/delegations: issues a short-lived child identity that only narrows this agent, and returns a client that
-    /// signs as the child with its own id and secret (the secret is never shown anywhere else). The child is governed like
+    /// signs as the child with its own id and secret (the secret is never shown anywhere else), or, when
+    /// <see cref="DelegationGrant.PrivateKey"/> is given, with that key (its public half registered, no secret minted, the
+    /// child's id its key id). The child is governed like
     /// any agent, against this agent's entry narrowed by <paramref name="grant"/>, and refused from its next request once
     /// this agent is suspended, loses the permission, or the grant is revoked or expires. A grant asking beyond this agent
     /// throws <see cref="GamutDeniedException"/> with code <c>delegation_widens_authority</c> (each widening in its problem's
@@ -24,12 +26,32 @@ public sealed partial class GamutClient
     public async Task<GamutClient> DelegateAsync(DelegationGrant grant, HttpMessageHandler? innerHandler = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(grant);
-        var answer = await SendAsync(HttpMethod.Post, "/v1/delegations", Body(grant), null, PersonToken, cancellationToken).ConfigureAwait(false);
-        string? Text(JsonElement element, string name) => element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-        if (Text(answer, "agent") is not { } agent || Text(answer, "secret") is not { } secret
-            || !answer.TryGetProperty("delegation", out var issued) || issued.ValueKind != JsonValueKind.Object)
+        var body = Body(grant);
+        if (grant.PrivateKey is not null)
         {
-            throw new GamutProtocolException("The gateway answered the delegation without the child's id and secret.");
+            // Read before anything is sent: a key that is none is a configuration error, not a delegation.
+            using var keyPair = AgentKeyPair.Parse(grant.PrivateKey);
+            body["public_key"] = new JsonObject { ["alg"] = keyPair.Algorithm, ["key"] = Convert.ToBase64String(keyPair.ExportSubjectPublicKeyInfo()) };
+        }
+
+        var answer = await SendAsync(HttpMethod.Post, "/v1/delegations", body, null, PersonToken, cancellationToken).ConfigureAwait(false);
+        string? Text(JsonElement element, string name) => element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        var secret = Text(answer, "secret");
+        if (Text(answer, "agent") is not { } agent || !answer.TryGetProperty("delegation", out var issued) || issued.ValueKind != JsonValueKind.Object
+            || (grant.PrivateKey is null ? secret is null : secret is not null))
+        {
+            throw new GamutProtocolException("The gateway answered the delegation without the child's id and secret (or, for a key child, with a secret).");
+        }
+
+        string? fingerprint = null;
+        if (grant.PrivateKey is not null)
+        {
+            if (!issued.TryGetProperty("public_key", out var key) || key.ValueKind != JsonValueKind.Object || Text(key, "key_id") != agent)
+            {
+                throw new GamutProtocolException("The gateway answered the key child's delegation without its key.");
+            }
+
+            fingerprint = Text(key, "fingerprint");
         }
 
         if (Text(answer, "tenant") != Options.Tenant || Text(issued, "parent") != Options.AgentId)
@@ -42,8 +64,23 @@ public sealed partial class GamutClient
             Text(issued, "name") ?? grant.Name,
             Options.AgentId,
             issued.TryGetProperty("depth", out var depth) && depth.ValueKind == JsonValueKind.Number ? depth.GetInt32() : 1,
-            DateTimeOffset.Parse(Text(issued, "expires_at") ?? throw new GamutProtocolException("The delegation has no expiry."), CultureInfo.InvariantCulture));
-        return new GamutClient(Options with { AgentId = agent, Secret = secret }, innerHandler, _time) { Delegation = delegation };
+            DateTimeOffset.Parse(Text(issued, "expires_at") ?? throw new GamutProtocolException("The delegation has no expiry."), CultureInfo.InvariantCulture))
+        {
+            KeyFingerprint = fingerprint,
+        };
+        // Built afresh, not copied with `with`: a copy would keep the parent's key pair, read once and cached.
+        var options = new GamutOptions
+        {
+            BaseUrl = Options.BaseUrl,
+            Tenant = Options.Tenant,
+            Workspace = Options.Workspace,
+            AgentId = agent,
+            Secret = secret ?? string.Empty,
+            PrivateKey = grant.PrivateKey,
+            KeyId = grant.PrivateKey is null ? null : agent,
+            Timeout = Options.Timeout,
+        };
+        return new GamutClient(options, innerHandler, _time) { Delegation = delegation };
     }
 
     private static JsonObject Body(DelegationGrant grant)

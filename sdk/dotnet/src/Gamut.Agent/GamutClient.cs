@@ -19,6 +19,7 @@ public sealed partial class GamutClient : IDisposable
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
     private readonly bool _ownsHttp = true;
+    private readonly string? _run;
 
     /// <param name="options">Exactly the five GAMUT_* values (validated here).</param>
     /// <param name="innerHandler">The transport under the signing handler (default: a SocketsHttpHandler without redirects).</param>
@@ -32,10 +33,11 @@ public sealed partial class GamutClient : IDisposable
         _http = new HttpClient(new GamutSigningHandler(options, innerHandler, _time)) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
     }
 
-    private GamutClient(GamutClient parent, string personToken)
+    private GamutClient(GamutClient parent, string? personToken, string? runId)
     {
         (BaseUri, Options, _time, _http, _ownsHttp) = (parent.BaseUri, parent.Options, parent._time, parent._http, false);
         PersonToken = personToken;
+        _run = runId;
     }
 
     /// <summary>The identity token of the person every call of this client acts for; null for the agent alone.</summary>
@@ -49,7 +51,7 @@ public sealed partial class GamutClient : IDisposable
     public GamutClient ForPerson(string personToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(personToken);
-        return new GamutClient(this, personToken);
+        return new GamutClient(this, personToken, _run);
     }
 
     /// <summary>A client from GAMUT_BASE_URL, GAMUT_TENANT_SLUG, GAMUT_WORKSPACE_ID, GAMUT_AGENT_ID, GAMUT_BYO_AGENT_SECRET.</summary>
@@ -71,8 +73,11 @@ public sealed partial class GamutClient : IDisposable
         return new Uri($"{BaseUri.AbsoluteUri.TrimEnd('/')}/providers/{connector}/");
     }
 
-    /// <summary>A handler that signs for this gateway, for provider-native clients (<c>new HttpClient(gamut.CreateSigningHandler())</c>).</summary>
-    public GamutSigningHandler CreateSigningHandler(HttpMessageHandler? innerHandler = null) => new(Options, innerHandler, _time);
+    /// <summary>
+    /// A handler that signs for this gateway, for provider-native clients (<c>new HttpClient(gamut.CreateSigningHandler())</c>);
+    /// each request carries this client's run (<see cref="RunId"/>, read as it is sent) unless it names one itself.
+    /// </summary>
+    public GamutSigningHandler CreateSigningHandler(HttpMessageHandler? innerHandler = null) => new(Options, innerHandler, _time) { Run = () => RunId };
 
     /// <summary>POST /v1/evaluate: decide only. Returns the decision for the allow family; throws for every other outcome.</summary>
     public async Task<GamutDecision> EvaluateAsync(string tool, JsonObject? args = null, ToolCallOptions? options = null, CancellationToken cancellationToken = default)
@@ -268,7 +273,7 @@ public sealed partial class GamutClient : IDisposable
             payload.ValueKind == JsonValueKind.Object && payload.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
     }
 
-    private async Task<JsonElement> SendAsync(HttpMethod method, string target, JsonObject? body, TimeSpan? timeout, string? person, CancellationToken cancellationToken)
+    internal async Task<JsonElement> SendAsync(HttpMethod method, string target, JsonObject? body, TimeSpan? timeout, string? person, CancellationToken cancellationToken)
     {
         byte[]? bytes = null;
         if (body is not null)
@@ -286,8 +291,14 @@ public sealed partial class GamutClient : IDisposable
         request.Headers.Accept.ParseAdd("application/problem+json");
         if (person is not null)
         {
-            // Covered by the signature (its tenth line): the token cannot be moved onto another request.
+            // Covered by the signature (its tenth v1 line, or the RFC 9421 component x-gamut-person): it cannot be moved onto another request.
             request.Headers.TryAddWithoutValidation(AgentSignature.PersonHeader, person);
+        }
+
+        if (RunId is { } run)
+        {
+            // Covered by the signature too (the last v1 line, or the RFC 9421 component x-gamut-run).
+            request.Headers.TryAddWithoutValidation(AgentSignature.RunHeader, run);
         }
         if (bytes is not null)
         {
@@ -355,6 +366,8 @@ public sealed partial class GamutClient : IDisposable
             403 => new GamutDeniedException(message, code, status, decision, explanation, requestId, problem),
             409 when Member("approval") is { ValueKind: JsonValueKind.Object } approval && approval.TryGetProperty("id", out var id) && id.GetString() is { } approvalId =>
                 new GamutApprovalRequiredException(message, code, decision, explanation, requestId, problem, approvalId),
+            409 when code == "run_cancelled" => new GamutRunCancelledException(message, code, requestId, problem),
+            409 when code == "run_ended" => new GamutRunEndedException(message, code, requestId, problem),
             429 => new GamutRateLimitedException(message, code, requestId, problem, retryAfter?.Delta),
             _ => new GamutHttpException(message, code, status, decision, explanation, requestId, problem),
         };

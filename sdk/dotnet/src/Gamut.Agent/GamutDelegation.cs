@@ -27,15 +27,28 @@ public sealed record DelegationGrant
 
     /// <summary>Whether the child may issue children of its own (within the tenant's depth limit).</summary>
     public bool MayDelegate { get; init; }
+
+    /// <summary>
+    /// The child's own Ed25519 or ECDSA P-256 private key (PEM or base64 PKCS#8), when the child is to sign with a key pair
+    /// instead of a secret: its public half is registered with the grant, no secret is minted, and the child client signs
+    /// with the RFC 9421 profile under its own id as key id. Never sent, and never printed by <see cref="ToString"/>.
+    /// </summary>
+    public string? PrivateKey { get; init; }
+
+    public override string ToString() => $"DelegationGrant {{ Name = {Name}, Tools = {Permissions.Count}, KeyPair = {PrivateKey is not null} }}";
 }
 
 /// <summary>One tool granted to a child; <paramref name="ActionTypes"/> null: the parent's on that tool.</summary>
 public sealed record DelegatedPermission(string Tool, IReadOnlyList<string>? ActionTypes = null);
 
-/// <summary>A delegated child identity as the gateway issued it (its secret is held by its client only).</summary>
+/// <summary>A delegated child identity as the gateway issued it (its secret, or its private key, is held by its client only).</summary>
 /// <param name="AgentId">The child's agent id (<c>dlg-…</c>).</param>
 /// <param name="Name">The child's name, as the parent gave it.</param>
 /// <param name="Parent">The agent (or child) that issued it.</param>
 /// <param name="Depth">Delegations between the registered agent and the child.</param>
 /// <param name="ExpiresAt">When the child stops existing.</param>
-public sealed record GamutDelegation(string AgentId, string Name, string Parent, int Depth, DateTimeOffset ExpiresAt);
+public sealed record GamutDelegation(string AgentId, string Name, string Parent, int Depth, DateTimeOffset ExpiresAt)
+{
+    /// <summary>For a child registered with a public key, the key's fingerprint as the gateway names it; null for a secret child.</summary>
+    public string? KeyFingerprint { get; init; }
+}

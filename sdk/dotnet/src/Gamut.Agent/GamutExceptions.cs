@@ -106,3 +106,31 @@ public sealed class GamutApprovalExpiredException(string message) : GamutExcepti
 
 /// <summary>The caller's deadline passed while the approval was still pending.</summary>
 public sealed class GamutApprovalTimeoutException(string message) : GamutException(message, "approval_deadline");
+
+/// <summary>
+/// 409 <c>run_ended</c>: the run the request belongs to has ended (completed or failed); nothing more may be done in it.
+/// <see cref="RunId"/> names the run, <see cref="RunStatus"/> how it ended, <see cref="EndedBy"/> who ended it when the problem names it (this gateway records that in the run's story and never answers it).
+/// </summary>
+public class GamutRunEndedException(string message, string code, string? requestId, JsonElement? problem)
+    : GamutHttpException(message, code, 409, requestId: requestId, problem: problem)
+{
+    public string? RunId => ProblemText("run_id");
+
+    public string? RunStatus => ProblemText("run_status");
+
+    public string? EndedBy => ProblemText("ended_by");
+
+    private string? ProblemText(string name) =>
+        Problem is { ValueKind: JsonValueKind.Object } problem && problem.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}
+
+/// <summary>
+/// 409 <c>run_cancelled</c>: an operator (or the agent) cancelled the run; the action was refused and nothing more may be
+/// done in it. <see cref="GamutRunEndedException.RunId"/> names the run; <see cref="CancelledBy"/> who cancelled it
+/// (<c>admin:&lt;name&gt;</c>, <c>agent:&lt;id&gt;</c>) when the problem names it.
+/// </summary>
+public sealed class GamutRunCancelledException(string message, string code, string? requestId, JsonElement? problem)
+    : GamutRunEndedException(message, code, requestId, problem)
+{
+    public string? CancelledBy => EndedBy;
+}

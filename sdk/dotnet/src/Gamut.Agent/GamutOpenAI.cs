@@ -7,7 +7,7 @@ namespace Gamut.Agent;
 /// <summary>One line of setup for the .NET <c>OpenAI</c> client through the gateway: <c>gamut.CreateOpenAIClient()</c>.</summary>
 public static class GamutOpenAI
 {
-    /// <summary>Options on <c>&lt;GAMUT_BASE_URL&gt;/providers/&lt;connector&gt;</c> with the signing policy and no client retries.</summary>
+    /// <summary>Options on <c>&lt;GAMUT_BASE_URL&gt;/providers/&lt;connector&gt;</c> with the signing policy (carrying <paramref name="gamut"/>'s run) and no client retries.</summary>
     public static OpenAIClientOptions CreateOpenAIClientOptions(this GamutClient gamut, string connector = "openai")
     {
         ArgumentNullException.ThrowIfNull(gamut);
@@ -17,7 +17,7 @@ public static class GamutOpenAI
             // Never retried by the client: a retried model call could be billed or act twice.
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
         };
-        options.AddPolicy(new GamutPipelinePolicy(gamut.Options), PipelinePosition.BeforeTransport);
+        options.AddPolicy(new GamutPipelinePolicy(gamut.Options) { Run = () => gamut.RunId }, PipelinePosition.BeforeTransport);
         return options;
     }
 

@@ -6,7 +6,10 @@ namespace Gamut.Agent;
 /// <summary>
 /// A System.ClientModel policy that signs each request of a client such as the .NET <c>OpenAI</c> package
 /// for the gateway's provider route. Added before the transport (after the client set its own headers): it
-/// refuses any other origin and secret material in the body, and drops the placeholder <c>Authorization</c>.
+/// refuses any other origin and secret material in the body, and drops the placeholder <c>Authorization</c>. A person's
+/// <c>X-Gamut-Person</c> and a run's <c>X-Gamut-Run</c> on the request are covered; a request that names no run carries
+/// the one of its client (<see cref="GamutOpenAI.CreateOpenAIClientOptions"/>) or of the enclosing
+/// <see cref="GamutClient.RunAsync{T}"/> scope of this agent.
 /// </summary>
 public sealed class GamutPipelinePolicy : PipelinePolicy
 {
@@ -21,6 +24,9 @@ public sealed class GamutPipelinePolicy : PipelinePolicy
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
     }
+
+    /// <summary>The run of the client this policy signs for, read as each request is sent; null for none.</summary>
+    internal Func<string?>? Run { get; init; }
 
     /// <inheritdoc/>
     public override void Process(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
@@ -66,6 +72,17 @@ public sealed class GamutPipelinePolicy : PipelinePolicy
         request.Headers.Remove("Authorization");
         AgentSignature.ThrowIfAgentSecret(_options.Secret, string.Empty, [], request.Headers); // Apply sees the target and body, not these headers
         using var signed = new HttpRequestMessage(new HttpMethod(request.Method), uri);
+        if (request.Headers.TryGetValue(AgentSignature.PersonHeader, out var person) && person is not null)
+        {
+            signed.Headers.TryAddWithoutValidation(AgentSignature.PersonHeader, person);
+        }
+
+        var run = request.Headers.TryGetValue(AgentSignature.RunHeader, out var named) && named is not null ? named : Run?.Invoke() ?? GamutRunContext.CurrentFor(_options);
+        if (run is not null)
+        {
+            signed.Headers.TryAddWithoutValidation(AgentSignature.RunHeader, run);
+        }
+
         AgentSignature.Apply(signed, _options, body, _time);
         foreach (var header in signed.Headers)
         {

@@ -3,7 +3,9 @@ namespace Gamut.Agent;
 /// <summary>
 /// Signs every request an <see cref="HttpClient"/> sends to the gateway, for provider-native clients:
 /// refuses any other origin, refuses secret material in a JSON body, and drops an <c>Authorization</c>
-/// header (the gateway injects the provider credential). Responses are not buffered: streams stream.
+/// header (the gateway injects the provider credential). Responses are not buffered: streams stream. A request that names
+/// no run (<c>X-Gamut-Run</c>) carries the one of its client (<see cref="GamutClient.CreateSigningHandler"/>) or of the
+/// enclosing <see cref="GamutClient.RunAsync{T}"/> scope of this agent.
 /// </summary>
 public sealed class GamutSigningHandler : DelegatingHandler
 {
@@ -19,6 +21,9 @@ public sealed class GamutSigningHandler : DelegatingHandler
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
     }
+
+    /// <summary>The run of the client this handler signs for, read as each request is sent; null for none.</summary>
+    internal Func<string?>? Run { get; init; }
 
     /// <inheritdoc/>
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -41,6 +46,11 @@ public sealed class GamutSigningHandler : DelegatingHandler
         }
 
         request.Headers.Authorization = null;
+        if (!request.Headers.Contains(AgentSignature.RunHeader) && (Run?.Invoke() ?? GamutRunContext.CurrentFor(_options)) is { } run)
+        {
+            request.Headers.TryAddWithoutValidation(AgentSignature.RunHeader, run);
+        }
+
         AgentSignature.Apply(request, _options, body, _time);
         return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
     }

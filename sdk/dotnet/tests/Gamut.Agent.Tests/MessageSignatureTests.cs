@@ -14,10 +14,14 @@ namespace Gamut.Agent.Tests;
 [Collection(GatewayCollection.Name)]
 public sealed class MessageSignatureTests(GatewayEnvironment env)
 {
-    private static readonly JsonElement Vectors = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(RepositoryRoot.Path, "tests", "vectors", "agent-protocol.json")))
-        .RootElement.GetProperty("message_signatures").Clone();
+    private static readonly JsonElement AllVectors = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(RepositoryRoot.Path, "tests", "vectors", "agent-protocol.json"))).RootElement.Clone();
+    private static readonly JsonElement Vectors = AllVectors.GetProperty("message_signatures");
+    private static readonly JsonElement RunVectors = AllVectors.GetProperty("run_signing").GetProperty("message_signatures");
 
-    public static TheoryData<string> Requests() => [.. Vectors.GetProperty("requests").EnumerateArray().Select(v => v.GetProperty("name").GetString()!)];
+    /// <summary>The requests of <c>message_signatures</c> and of <c>run_signing.message_signatures</c> (signed with the same keys).</summary>
+    private static IEnumerable<JsonElement> AllRequests => Vectors.GetProperty("requests").EnumerateArray().Concat(RunVectors.GetProperty("requests").EnumerateArray());
+
+    public static TheoryData<string> Requests() => [.. AllRequests.Select(v => v.GetProperty("name").GetString()!)];
 
     public static TheoryData<string> KeyNames() => ["ed25519-demo", "p256-demo"];
 
@@ -25,16 +29,18 @@ public sealed class MessageSignatureTests(GatewayEnvironment env)
     [MemberData(nameof(Requests))]
     public void SignatureBase_SharedVector_IsBuiltAndSigned(string name)
     {
-        var v = Vectors.GetProperty("requests").EnumerateArray().Single(r => Text(r, "name") == name);
+        var v = AllRequests.Single(r => Text(r, "name") == name);
         var keyVector = Key(Text(v, "key"));
         using var key = AgentKeyPair.Parse(Text(keyVector, "private_key_pem"));
         var body = Encoding.UTF8.GetBytes(Text(v, "body"));
 
         Assert.Equal(Text(keyVector, "alg"), key.Algorithm);
-        Assert.Equal(Text(v, "content_digest"), MessageSignature.ContentDigest(body, sha512: v.GetProperty("digest_algorithms").GetArrayLength() == 2));
-        var parameters = MessageSignature.SignatureParameters(v.GetProperty("created").GetInt64(), Text(v, "nonce"), Text(keyVector, "key_id"), key.Algorithm);
+        Assert.Equal(Text(v, "content_digest"), MessageSignature.ContentDigest(body, sha512: v.TryGetProperty("digest_algorithms", out var digests) && digests.GetArrayLength() == 2));
+        var person = v.TryGetProperty("person", out var token) ? token.GetString() : null;
+        var run = v.TryGetProperty("run", out var runId) ? runId.GetString() : null;
+        var parameters = MessageSignature.SignatureParameters(v.GetProperty("created").GetInt64(), Text(v, "nonce"), Text(keyVector, "key_id"), key.Algorithm, person is not null, run is not null);
         Assert.Equal(Text(v, "signature_input"), "sig1=" + parameters);
-        var signatureBase = MessageSignature.SignatureBase(Text(v, "method"), Text(v, "target_uri"), Text(v, "content_digest"), Text(v, "tenant"), Text(v, "workspace"), Text(v, "agent"), parameters);
+        var signatureBase = MessageSignature.SignatureBase(Text(v, "method"), Text(v, "target_uri"), Text(v, "content_digest"), Text(v, "tenant"), Text(v, "workspace"), Text(v, "agent"), parameters, person, run);
         Assert.Equal(Text(v, "signature_base"), signatureBase);
         var data = Encoding.UTF8.GetBytes(signatureBase);
         var signature = key.Sign(data);
@@ -47,6 +53,70 @@ public sealed class MessageSignatureTests(GatewayEnvironment env)
         Assert.True(Verifies(keyVector, data, signature));
         Assert.True(Verifies(keyVector, data, published));
         Assert.False(Verifies(keyVector, [.. data, (byte)' '], signature));
+    }
+
+    [Fact]
+    public void SignatureBase_PersonVectorOverAnotherPersonsToken_DoesNotVerify()
+    {
+        var v = Vectors.GetProperty("requests").EnumerateArray().First(r => r.TryGetProperty("person", out _));
+        var person = Text(v, "person");
+        var swapped = person[..^1] + (person[^1] == 'A' ? 'B' : 'A');
+        var parameters = Text(v, "signature_input")["sig1=".Length..];
+
+        var signatureBase = MessageSignature.SignatureBase(Text(v, "method"), Text(v, "target_uri"), Text(v, "content_digest"), Text(v, "tenant"), Text(v, "workspace"), Text(v, "agent"), parameters, swapped);
+
+        Assert.False(Verifies(Key(Text(v, "key")), Encoding.UTF8.GetBytes(signatureBase), Convert.FromBase64String(Text(v, "signature")["sig1=:".Length..^1])));
+    }
+
+    [Fact]
+    public void SignatureBase_RunVectorOverAnotherRunOrNone_DoesNotVerify()
+    {
+        var v = RunVectors.GetProperty("requests")[0];
+        var parameters = Text(v, "signature_input")["sig1=".Length..];
+        bool VerifiesOver(string? run) => Verifies(Key(Text(v, "key")),
+            Encoding.UTF8.GetBytes(MessageSignature.SignatureBase(Text(v, "method"), Text(v, "target_uri"), Text(v, "content_digest"), Text(v, "tenant"), Text(v, "workspace"), Text(v, "agent"), parameters, null, run)),
+            Convert.FromBase64String(Text(v, "signature")["sig1=:".Length..^1]));
+
+        Assert.Equal([.. MessageSignature.Components, MessageSignature.RunComponent], RunVectors.GetProperty("components").EnumerateArray().Select(c => c.GetString()));
+        Assert.True(VerifiesOver(Text(v, "run")));
+        Assert.False(VerifiesOver("run-" + new string('0', 32)));
+        Assert.False(VerifiesOver(null));
+    }
+
+    [Fact]
+    public void Apply_KeyPairForAPersonInARun_CoversThePersonThenTheRun()
+    {
+        var keyVector = Key("ed25519-demo");
+        using var key = AgentKeyPair.Parse(Text(keyVector, "private_key_pem"));
+        var options = new GamutOptions { BaseUrl = "https://gw.example", Tenant = "demo", Workspace = "ws-demo", AgentId = "key-agent" };
+        var run = Text(RunVectors.GetProperty("requests")[0], "run");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "https://gw.example/v1/evaluate");
+        request.Headers.TryAddWithoutValidation(AgentSignature.PersonHeader, "a.b.c");
+        request.Headers.TryAddWithoutValidation(AgentSignature.RunHeader, run);
+
+        MessageSignature.Apply(request, options, key, "demo-ed25519-2026", "{}"u8);
+
+        var input = request.Headers.GetValues("Signature-Input").Single()["sig1=".Length..];
+        Assert.Contains("\"x-gamut-agent\" \"x-gamut-person\" \"x-gamut-run\");", input, StringComparison.Ordinal);
+        var signatureBase = MessageSignature.SignatureBase("POST", "https://gw.example/v1/evaluate", request.Headers.GetValues("Content-Digest").Single(), "demo", "ws-demo", "key-agent", input, "a.b.c", run);
+        Assert.EndsWith($"\"x-gamut-person\": a.b.c\n\"x-gamut-run\": {run}\n\"@signature-params\": {input}", signatureBase, StringComparison.Ordinal);
+        Assert.True(Verifies(keyVector, Encoding.UTF8.GetBytes(signatureBase), Convert.FromBase64String(request.Headers.GetValues("Signature").Single()["sig1=:".Length..^1])));
+    }
+
+    [Fact]
+    public void Apply_KeyPairWithAPersonHeader_CoversIt()
+    {
+        using var key = AgentKeyPair.Parse(Text(Key("ed25519-demo"), "private_key_pem"));
+        var options = new GamutOptions { BaseUrl = "https://gw.example", Tenant = "demo", Workspace = "ws-demo", AgentId = "key-agent" };
+        using var withPerson = new HttpRequestMessage(HttpMethod.Post, "https://gw.example/v1/evaluate");
+        withPerson.Headers.TryAddWithoutValidation(AgentSignature.PersonHeader, "a.b.c");
+        using var without = new HttpRequestMessage(HttpMethod.Post, "https://gw.example/v1/evaluate");
+
+        MessageSignature.Apply(withPerson, options, key, "demo-ed25519-2026", "{}"u8);
+        MessageSignature.Apply(without, options, key, "demo-ed25519-2026", "{}"u8);
+
+        Assert.Contains("\"x-gamut-agent\" \"x-gamut-person\");", withPerson.Headers.GetValues("Signature-Input").Single(), StringComparison.Ordinal);
+        Assert.Contains("\"x-gamut-agent\");", without.Headers.GetValues("Signature-Input").Single(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -94,6 +164,24 @@ public sealed class MessageSignatureTests(GatewayEnvironment env)
 
         Assert.True(action.Invoked);
         Assert.Equal("Dana Example", action.Result!.Value.GetProperty("name").GetString());
+    }
+
+    /// <summary>
+    /// The suite's tenant declares no OpenID provider: once the signature over <c>x-gamut-person</c> verified, the gateway
+    /// refuses the token itself (<c>person_token_invalid</c>), never <c>person_token_unbound</c> or <c>signature_mismatch</c>.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(KeyNames))]
+    public async Task ForPerson_KeyAgentSigningWithEachKey_CoversTheTokenAndTheGatewayChecksTheTokenItself(string keyName)
+    {
+        using var gamut = new GamutClient(KeyAgent(keyName));
+        using var erin = gamut.ForPerson("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJlcmluIn0.c2lnbmF0dXJl");
+        var before = env.Upstream.Requests.Count;
+
+        var refused = await Assert.ThrowsAsync<GamutAuthenticationException>(() => erin.InvokeToolAsync("crm.read_contact", new JsonObject { ["id"] = "7" }));
+
+        Assert.Equal("person_token_invalid", refused.Code);
+        Assert.Equal(before, env.Upstream.Requests.Count);
     }
 
     [Fact]

@@ -45,6 +45,41 @@ public sealed class SharedVectorTests
         Assert.Equal(Text(v, "signature_without_person"), AgentSignature.Sign(Text(v, "secret"), nine));
     }
 
+    public static TheoryData<string> RunNames() => [.. RunVectors().Select(v => v.GetProperty("name").GetString()!)];
+
+    [Theory]
+    [MemberData(nameof(RunNames))]
+    public void AgentSignature_InRun_MatchesSharedVector(string name)
+    {
+        var v = RunVectors().Single(r => Text(r, "name") == name);
+        var body = Encoding.UTF8.GetBytes(Text(v, "body"));
+        var person = v.TryGetProperty("person", out var token) ? token.GetString() : null;
+        string Canonical(string? run) =>
+            AgentSignature.CanonicalString(Text(v, "method"), Text(v, "target"), Text(v, "tenant"), Text(v, "workspace"), Text(v, "agent"), Text(v, "timestamp"), Text(v, "nonce"), body, person, run);
+
+        Assert.Equal(Text(v, "canonical"), Canonical(Text(v, "run")));
+        Assert.Equal(Text(v, "signature"), AgentSignature.Sign(Text(v, "secret"), Canonical(Text(v, "run"))));
+        Assert.Equal(Text(v, "signature_without_run"), AgentSignature.Sign(Text(v, "secret"), Canonical(null)));
+    }
+
+    [Fact]
+    public void Apply_RequestInARun_SendsTheRunAndSignsItsLineLast()
+    {
+        var v = RunVectors().First(r => r.TryGetProperty("person", out _));
+        var options = new GamutOptions { BaseUrl = "https://gw.example", Tenant = Text(v, "tenant"), Workspace = Text(v, "workspace"), AgentId = Text(v, "agent"), Secret = Text(v, "secret") };
+        var body = Encoding.UTF8.GetBytes(Text(v, "body"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "https://gw.example" + Text(v, "target"));
+        request.Headers.TryAddWithoutValidation(AgentSignature.PersonHeader, Text(v, "person"));
+        request.Headers.TryAddWithoutValidation(AgentSignature.RunHeader, Text(v, "run"));
+
+        AgentSignature.Apply(request, options, body);
+
+        string Header(string header) => request.Headers.GetValues(header).Single();
+        var canonical = AgentSignature.CanonicalString("POST", Text(v, "target"), Text(v, "tenant"), Text(v, "workspace"), Text(v, "agent"), Header("X-Gamut-Timestamp"), Header("X-Gamut-Nonce"), body, Text(v, "person"), Text(v, "run"));
+        Assert.EndsWith("\n" + Text(v, "run"), canonical, StringComparison.Ordinal);
+        Assert.Equal(AgentSignature.Sign(Text(v, "secret"), canonical), Header("X-Gamut-Signature"));
+    }
+
     [Theory]
     [MemberData(nameof(Names), "refuse")]
     public void SecretMaterial_ReportsSharedFindings(string name)
@@ -58,6 +93,8 @@ public sealed class SharedVectorTests
     [MemberData(nameof(Names), "accept")]
     public void SecretMaterial_AcceptsSharedCleanPayload(string name) =>
         Assert.Empty(SecretMaterial.Find(Find("accept", name).GetProperty("payload")));
+
+    private static IEnumerable<JsonElement> RunVectors() => Vectors.GetProperty("run_signing").GetProperty("v1").EnumerateArray();
 
     private static string Text(JsonElement element, string member) => element.GetProperty(member).GetString()!;
 

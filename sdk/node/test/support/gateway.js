@@ -73,6 +73,12 @@ export async function startEnvironment() {
         await admin('POST', `/tenants/demo/agents/${agent}/resume`);
       }
     },
+    /** One run of tenant demo as the admin API shows it: `run` (its status, who ended it) and `records`, its story. */
+    runStory: (runId) => admin('GET', `/tenants/demo/runs/${runId}?limit=1000`),
+    /** A run's story: every record of it in the audit journal, in order (its start, each action and event). */
+    async runRecords(runId) { return (await env.runStory(runId)).records; },
+    /** An operator cancels a run of tenant demo through the admin API. */
+    cancelRun: (runId, reason = 'stopped by the test\'s operator') => admin('POST', `/tenants/demo/runs/${runId}/cancel`, { reason }),
     async approve(id) { return admin('POST', `/tenants/demo/approvals/${id}/approve`, undefined, await env.approver()); },
     async deny(id) { return admin('POST', `/tenants/demo/approvals/${id}/deny`, undefined, await env.approver()); },
     async stop() {
@@ -96,6 +102,14 @@ export async function eventually(predicate, what, timeoutMs = 20_000) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * A run's records as one line each: the run's own events by type, every other record by its tool and decision (and
+ * `:invoked` for the record of an invocation's outcome).
+ */
+export function story(records) {
+  return records.map((r) => (r.run_event ? `event:${r.run_event.type}` : `${r.tool}:${r.decision}${r.invoked ? ':invoked' : ''}`));
 }
 
 /** Awaits a rejection of the given type and returns the error (assert.rejects returns nothing). */

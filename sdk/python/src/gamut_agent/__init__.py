@@ -10,19 +10,21 @@ from .detector import find_secret_material
 from .errors import (
     GamutApprovalDeniedError, GamutApprovalExpiredError, GamutApprovalRequiredError, GamutApprovalTimeoutError,
     GamutAuthenticationError, GamutConfigurationError, GamutDeniedError, GamutError, GamutHttpError,
-    GamutIdentityMismatchError, GamutNotInvokedError, GamutProtocolError, GamutRateLimitedError,
-    GamutSecretMaterialError, GamutTimeoutError, GamutUpstreamError,
+    GamutIdentityMismatchError, GamutNotInvokedError, GamutProtocolError, GamutRateLimitedError, GamutRunCancelledError,
+    GamutRunEndedError, GamutSecretMaterialError, GamutTimeoutError, GamutUpstreamError,
 )
 from .keys import AgentKey
+from .runs import RUN_EVENTS, RUN_ID, GamutRun
 from .signing import (
-    MESSAGE_SIGNATURE_COMPONENTS, PERSON_HEADER, body_sha256, canonical_string, content_digest, fresh_nonce, message_signature_headers, sign,
+    MESSAGE_SIGNATURE_COMPONENTS, PERSON_COMPONENT, PERSON_HEADER, RUN_COMPONENT, RUN_HEADER, body_sha256, canonical_string, content_digest, fresh_nonce, message_signature_headers, sign,
     signature_base, signature_headers, signature_params,
 )
-from .tools import explain_refusal, governed_tool, is_refusal, tool_callable
+from .tools import explain_refusal, governed_run, governed_tool, is_refusal, tool_callable
 
 __all__ = [
-    "AgentKey", "KEY_ENV_NAMES", "MESSAGE_SIGNATURE_COMPONENTS", "content_digest", "message_signature_headers",
-    "signature_base", "signature_params",
+    "AgentKey", "KEY_ENV_NAMES", "MESSAGE_SIGNATURE_COMPONENTS", "PERSON_COMPONENT", "content_digest", "message_signature_headers",
+    "signature_base", "signature_params", "GamutRun", "GamutRunCancelledError", "GamutRunEndedError", "RUN_COMPONENT", "RUN_EVENTS",
+    "RUN_HEADER", "RUN_ID", "governed_run",
     "Decision", "DecisionTokenCheck", "DelegatedPermission", "Delegation", "DecisionTokenClaims", "DecisionTokenStatus", "DecisionTokenVerifier",
     "ENV_NAMES", "PERSON_HEADER", "GamutApprovalDeniedError", "GamutApprovalExpiredError", "GamutApprovalRequiredError",
     "GamutApprovalTimeoutError", "GamutAuthenticationError", "GamutClient", "GamutConfig", "GamutConfigurationError",

@@ -19,10 +19,12 @@ from .detector import find_secret_material
 from .errors import (
     GamutApprovalDeniedError, GamutApprovalExpiredError, GamutApprovalRequiredError, GamutApprovalTimeoutError,
     GamutAuthenticationError, GamutConfigurationError, GamutDeniedError, GamutHttpError, GamutIdentityMismatchError,
-    GamutNotInvokedError, GamutProtocolError, GamutRateLimitedError, GamutSecretMaterialError, GamutTimeoutError,
-    GamutUpstreamError,
+    GamutNotInvokedError, GamutProtocolError, GamutRateLimitedError, GamutRunCancelledError, GamutRunEndedError,
+    GamutSecretMaterialError, GamutTimeoutError, GamutUpstreamError,
 )
-from .signing import PERSON_HEADER, message_signature_headers, signature_headers
+from .keys import AgentKey
+from .runs import GamutRun, ambient_run, check_run_id, run_owner
+from .signing import PERSON_HEADER, RUN_HEADER, message_signature_headers, signature_headers
 
 _ALLOW_FAMILY = frozenset({"allow", "allow_and_log", "degrade"})
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]+")
@@ -51,13 +53,15 @@ class DelegatedPermission:
 
 @dataclass(frozen=True)
 class Delegation:
-    """The delegation a child's client was issued under (its secret is held by the client only)."""
+    """The delegation a child's client was issued under (its secret, or its private key, is held by the client only)."""
 
     agent_id: str
     name: str
     parent: str
     depth: int
     expires_at: str
+    key_fingerprint: str | None = None
+    """For a child given a key pair: its key's fingerprint as the gateway names it."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,7 @@ class GamutClient:
         self._timeout = float(timeout)
         self._http = urllib.request.build_opener(_NoRedirect)
         self._person: str | None = None
+        self._run: str | None = None
         self._delegation: Delegation | None = None
 
     @classmethod
@@ -125,15 +130,42 @@ class GamutClient:
         return client
 
     @property
+    def run_id(self) -> str | None:
+        """The run every call of this client carries: the one it is bound to (:meth:`in_run`), else the run of the
+        enclosing ``with gamut.run(...)`` block of this agent, else None."""
+        return self._run or ambient_run(run_owner(self))
+
+    def in_run(self, run_id: str) -> "GamutClient":
+        """A client whose calls (and provider-native signing) belong to the run ``run_id``: each sends ``X-Gamut-Run``,
+        covered by the signature. It shares this client's connection."""
+        client = copy.copy(self)
+        client._run = check_run_id(run_id)
+        return client
+
+    def run(self, *, framework: str | None = None, purpose: str | None = None, parent_run: str | None = None,
+            timeout: float | None = None) -> GamutRun:
+        """A run to enter: ``with gamut.run(framework="langgraph", purpose="refund triage") as run:`` starts it
+        (``POST /v1/runs``), makes every call of this client in the block carry it, and ends it completed (or failed,
+        when the block raises). An operator's cancel surfaces as GamutRunCancelledError. See :mod:`gamut_agent.runs`."""
+        return GamutRun(self, framework=framework, purpose=purpose, parent_run=parent_run, timeout=timeout)
+
+    def start_run(self, *, framework: str | None = None, purpose: str | None = None, parent_run: str | None = None,
+                  timeout: float | None = None) -> GamutRun:
+        """``POST /v1/runs`` now: the started run, whose ``client`` carries it; end it with ``complete()``/``fail()``."""
+        return self.run(framework=framework, purpose=purpose, parent_run=parent_run, timeout=timeout).start()
+
+    @property
     def delegation(self) -> Delegation | None:
         """For a delegated child's client: the delegation it was issued under; None for a registered agent's."""
         return self._delegation
 
     def delegate(self, name: str, permissions: list[DelegatedPermission | str], *, atf_level: str | None = None,
                  data_class_ceiling: str | None = None, ttl_seconds: int | None = None, run_id: str | None = None,
-                 may_delegate: bool = False, timeout: float | None = None) -> "GamutClient":
+                 may_delegate: bool = False, private_key: object = None, timeout: float | None = None) -> "GamutClient":
         """POST /v1/delegations: issues a short-lived child identity that only narrows this agent and returns a client
-        signed as the child with its own id and secret (shown nowhere else). The child is governed like any agent against
+        signed as the child with its own id and secret (shown nowhere else). With ``private_key`` (the child's own
+        Ed25519 or P-256 key: a ``cryptography`` key, PEM or base64 PKCS#8) its public half is registered instead of a
+        secret being minted, and the child's client signs with it (RFC 9421, its own id as key id). The child is governed like any agent against
         this agent's entry narrowed by the grant, and refused from its next request once this agent is suspended, loses
         the permission, or the grant is revoked or expires. A grant asking beyond this agent raises GamutDeniedError with
         code ``delegation_widens_authority`` (each widening in ``error.problem["widenings"]``)."""
@@ -147,17 +179,25 @@ class GamutClient:
                 body[key] = value
         if may_delegate:
             body["may_delegate"] = True
+        child_key = None if private_key is None else (private_key if isinstance(private_key, AgentKey) else AgentKey(private_key))
+        if child_key is not None:
+            body["public_key"] = {"alg": child_key.alg, "key": base64.b64encode(child_key.public_key_spki()).decode("ascii")}
         answer = self._request("POST", "/v1/delegations", body, timeout)
         issued = answer.get("delegation")
-        if not isinstance(answer.get("agent"), str) or not isinstance(answer.get("secret"), str) or not isinstance(issued, dict):
-            raise GamutProtocolError("The gateway answered the delegation without the child's id and secret.")
+        registered = issued.get("public_key") if isinstance(issued, dict) else None
+        if not isinstance(answer.get("agent"), str) or not isinstance(issued, dict) or (
+                ("secret" in answer or not isinstance(registered, dict) or registered.get("key_id") != answer["agent"])
+                if child_key is not None else not isinstance(answer.get("secret"), str)):
+            raise GamutProtocolError("The gateway answered the delegation without the child's id and secret (or, for a key child, its key).")
         c = self._config
         if answer.get("tenant") != c.tenant or issued.get("parent") != c.agent_id:
             raise GamutIdentityMismatchError(
                 f"The delegation names tenant '{answer.get('tenant')}' and parent '{issued.get('parent')}', not this agent.", code="identity_mismatch")
+        signing: dict[str, Any] = {"secret": answer["secret"]} if child_key is None else {"private_key": child_key, "key_id": answer["agent"]}
         child = GamutClient(base_url=c.base_url, tenant=c.tenant, workspace=c.workspace, agent_id=answer["agent"],
-                            secret=answer["secret"], timeout=self._timeout)
-        child._delegation = Delegation(answer["agent"], issued.get("name", name), issued["parent"], int(issued.get("depth", 1)), issued.get("expires_at", ""))
+                            timeout=self._timeout, **signing)
+        child._delegation = Delegation(answer["agent"], issued.get("name", name), issued["parent"], int(issued.get("depth", 1)), issued.get("expires_at", ""),
+                                       registered.get("fingerprint") if child_key is not None else None)
         return child
 
     def provider_url(self, connector: str) -> str:
@@ -167,25 +207,24 @@ class GamutClient:
         return f"{self._config.base_url}/providers/{connector}"
 
     def signature_headers(self, method: str, target: str, body: bytes = b"", headers: Mapping[str, str] | None = None,
-                          person_token: str | None = None, *, target_uri: str | None = None) -> dict[str, str]:
+                          person_token: str | None = None, *, target_uri: str | None = None, run_id: str | None = None) -> dict[str, str]:
         """The signature headers for one request to this gateway (for provider-native clients): the six X-Gamut-*
         headers, or for an agent with a key pair the RFC 9421 ones over ``target_uri`` (the absolute URL sent to;
         by default the base URL's origin followed by ``target``). Raises GamutSecretMaterialError when the agent's
         secret is in the target, the body or ``headers`` (see :func:`gamut_agent.signature_headers`). The person's token
-        (``person_token``, else an ``X-Gamut-Person`` in ``headers``, else this client's) is sent and covered by the v1
-        signature; the key-pair profile cannot cover it, so a key-pair client refuses to send one."""
+        (``person_token``, else an ``X-Gamut-Person`` in ``headers``, else this client's) is sent and covered by the
+        signature: the v1 tenth line, or the RFC 9421 component ``x-gamut-person``. So is the run (``run_id``, else an
+        ``X-Gamut-Run`` in ``headers``, else this client's :attr:`run_id`): the v1 last line, or ``x-gamut-run``."""
         c = self._config
-        sent = next((v for k, v in (headers or {}).items() if k.lower() == PERSON_HEADER.lower()), None)
+        person = person_token or _header(headers, PERSON_HEADER) or self._person
+        run = run_id or _header(headers, RUN_HEADER) or self.run_id
         if c.agent_key is not None:
-            if person_token or sent or self._person:
-                raise GamutConfigurationError("Acting for a person needs the v1 HMAC signature (an agent with a secret); the key-pair profile cannot cover X-Gamut-Person.")
             parts = urllib.parse.urlsplit(c.base_url)
             return message_signature_headers(tenant=c.tenant, workspace=c.workspace, agent_id=c.agent_id, agent_key=c.agent_key,
-                                             key_id=c.key_id, method=method, body=body,
+                                             key_id=c.key_id, method=method, body=body, person_token=person, run_id=run,
                                              target_uri=target_uri or f"{parts.scheme}://{parts.netloc}{target}")
         return signature_headers(tenant=c.tenant, workspace=c.workspace, agent_id=c.agent_id, secret=c.secret,
-                                 method=method, target=target, body=body, headers=headers,
-                                 person_token=person_token or sent or self._person)
+                                 method=method, target=target, body=body, headers=headers, person_token=person, run_id=run)
 
     # The three governed actions, evaluate, and approvals.
 
@@ -362,6 +401,10 @@ class GamutClient:
         return parsed
 
 
+def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    return next((v for k, v in (headers or {}).items() if k.lower() == name.lower()), None)
+
+
 def _read(error: urllib.error.HTTPError) -> bytes:
     try:
         return error.read()
@@ -394,6 +437,10 @@ def _error_for(status: int, problem: dict | None, retry_after: str | None) -> Ga
         return GamutDeniedError(message, **details)
     if status == 409 and problem.get("approval"):
         return GamutApprovalRequiredError(message, **details)
+    if status == 409 and code == "run_cancelled":
+        return GamutRunCancelledError(message, **details)
+    if status == 409 and code == "run_ended":
+        return GamutRunEndedError(message, **details)
     if status == 429:
         error = GamutRateLimitedError(message, **details)
         try:

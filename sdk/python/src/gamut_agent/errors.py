@@ -101,3 +101,30 @@ class GamutApprovalExpiredError(GamutError):
 
 class GamutApprovalTimeoutError(GamutError):
     """The caller's deadline passed while the approval was still pending."""
+
+
+class GamutRunEndedError(GamutHttpError):
+    """409 ``run_ended``: the run this request belongs to has ended (completed or failed); nothing more may be done in
+    it. ``run_id`` names the run, ``run_status`` how it ended, ``ended_by`` who ended it when the problem names it (this gateway records that in the run's story and never answers it)."""
+
+    @property
+    def run_id(self) -> str | None:
+        return (self.problem or {}).get("run_id")
+
+    @property
+    def run_status(self) -> str | None:
+        return (self.problem or {}).get("run_status")
+
+    @property
+    def ended_by(self) -> str | None:
+        return (self.problem or {}).get("ended_by")
+
+
+class GamutRunCancelledError(GamutRunEndedError):
+    """409 ``run_cancelled``: an operator (or the agent) cancelled the run; the action was refused and nothing more may be
+    done in it. ``run_id`` names the run; ``cancelled_by`` who cancelled it (``admin:<name>``, ``agent:<id>``)
+    when the problem names it."""
+
+    @property
+    def cancelled_by(self) -> str | None:
+        return self.ended_by

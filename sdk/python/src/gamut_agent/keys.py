@@ -54,5 +54,10 @@ class AgentKey:
         r, s = decode_dss_signature(self._key.sign(data, ec.ECDSA(hashes.SHA256())))
         return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
+    def public_key_spki(self) -> bytes:
+        """The public half as a DER SubjectPublicKeyInfo: what a bundle or a delegation registers (base64 of it)."""
+        from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
+        return self._key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
     def __repr__(self) -> str:
         return f"AgentKey(alg={self.alg!r})"

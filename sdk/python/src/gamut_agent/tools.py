@@ -2,7 +2,8 @@
 Python functions (a name, a docstring, typed parameters, ``str`` result): the shape LangGraph's and
 CrewAI's tool helpers accept. NOT tested against LangGraph or CrewAI (neither is obtainable here); tested
 against the real gateway. A refusal comes back as its explanation, so the model sees why; failures of the
-path itself (authentication, timeout, identity) raise and stop the run."""
+path itself (authentication, timeout, identity) raise and stop the run. ``governed_run`` wraps an agent's entry point
+so that each invocation is one run at the gateway, which its governed tools carry."""
 
 from __future__ import annotations
 
@@ -88,3 +89,32 @@ def tool_callable(client: "GamutClient", tool: str, *, name: str | None = None, 
     call.__doc__ = description or f"Governed tool {tool} (through the gateway)."
     call.gamut_tool = tool  # type: ignore[attr-defined]
     return call
+
+
+def governed_run(client: "GamutClient", *, framework: str | None = None, purpose: str | None = None,
+                 **other: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorates an agent's entry point (a function or coroutine function: the graph's ``invoke``, a crew's
+    ``kickoff``...) so that each call is one run at the gateway: started before the body, carried by every call of
+    ``client`` in it (the tools of :func:`governed_tool` and :func:`tool_callable` included), and ended with the
+    call's outcome, ``completed`` or ``failed``. ``purpose`` defaults to the function's name."""
+    if other:
+        raise GamutConfigurationError(f"governed_run: option(s) {sorted(other)} not accepted (no provider key, tool credential or base URL).")
+
+    def decorate(entry: Callable[..., Any]) -> Callable[..., Any]:
+        scope = functools.partial(client.run, framework=framework, purpose=purpose or entry.__name__)
+        if inspect.iscoroutinefunction(entry):
+            @functools.wraps(entry)
+            async def run_async(*args: Any, **kwargs: Any) -> Any:
+                async with scope():
+                    return await entry(*args, **kwargs)
+
+            return run_async
+
+        @functools.wraps(entry)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with scope():
+                return entry(*args, **kwargs)
+
+        return run
+
+    return decorate

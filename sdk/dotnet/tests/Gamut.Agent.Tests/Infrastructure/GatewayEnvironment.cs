@@ -80,6 +80,25 @@ public sealed class GatewayEnvironment : IAsyncLifetime
     public async Task<string> ExecutorTokenAsync() =>
         _executorToken ??= (await AdminAsync(HttpMethod.Post, "tokens", new { name = "crm-executor", roles = new[] { "executor" } }))!["token"]!.GetValue<string>();
 
+    /// <summary>One run of tenant demo as the admin API shows it: <c>run</c> (its status, who ended it) and <c>records</c>, its story.</summary>
+    public async Task<JsonNode> RunStoryResponseAsync(string runId) => (await AdminAsync(HttpMethod.Get, $"tenants/demo/runs/{runId}?limit=1000"))!;
+
+    /// <summary>A run's story: every record of it in the audit journal, in order (its start, each action and event).</summary>
+    public async Task<JsonArray> RunRecordsAsync(string runId) => (await RunStoryResponseAsync(runId))["records"]!.AsArray();
+
+    /// <summary>An operator cancels a run of tenant demo through the admin API.</summary>
+    public Task CancelRunAsync(string runId, string reason = "stopped by the test's operator") =>
+        AdminAsync(HttpMethod.Post, $"tenants/demo/runs/{runId}/cancel", new { reason });
+
+    /// <summary>
+    /// A run's records as one line each: the run's own events by type, every other record by its tool and decision (and
+    /// <c>:invoked</c> for the record of an invocation's outcome).
+    /// </summary>
+    public async Task<List<string>> RunStoryAsync(string runId) =>
+        [.. (await RunRecordsAsync(runId)).Select(r => r!["run_event"] is { } e
+            ? "event:" + e["type"]!.GetValue<string>()
+            : $"{r["tool"]?.GetValue<string>()}:{r["decision"]!.GetValue<string>()}" + (r["invoked"]?.GetValue<bool>() == true ? ":invoked" : string.Empty))];
+
     /// <summary>Suspends an agent of tenant demo (its kill switch); dispose to resume it.</summary>
     public async Task<IAsyncDisposable> SuspendAsync(string agent)
     {

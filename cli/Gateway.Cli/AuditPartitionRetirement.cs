@@ -1,0 +1,179 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Gateway.Policy.AuditChain;
+using Gateway.Store;
+using Gateway.Store.Postgres;
+
+namespace Gateway.Cli;
+
+/// <summary>
+/// Retention of the PostgreSQL journal by whole partitions, export first (<c>gatewayctl audit retire-partition</c>): each
+/// partition that ended at or before the cut, oldest first, is written to <c>&lt;directory&gt;/&lt;partition&gt;/&lt;tenant&gt;.jsonl</c>
+/// in the export format (per chain, in ordinal replica order: the chain's anchor line when records of it were retired
+/// before, then its records as stored, each explanation a record refers to on a line before the first such record), so
+/// that each file verifies offline with <c>gatewayctl audit verify --file</c>. Each file is fsynced and renamed into
+/// place and the directory fsynced; only then is the partition retired (<see cref="PostgresAuditPartitions.RetireAsync"/>),
+/// which checks it still holds exactly what was written, moves each chain's anchor to its last record there, and detaches
+/// and drops it. A partition that cannot be exported, or that the database refuses to retire, stops the run; the ones
+/// before it stay retired, nothing of it or after it changes.
+/// </summary>
+internal sealed partial class AuditPartitionRetirement(PostgresAuditPartitions partitions)
+{
+    /// <summary>Retires every partition that ended at or before <paramref name="before"/> (and before now), oldest first; returns each one retired.</summary>
+    public async Task<IReadOnlyList<AuditPartitionRetired>> RetireAsync(
+        DateTimeOffset before, string directory, bool drop, Action<AuditPartitionRetired> retired, CancellationToken cancellationToken)
+    {
+        var done = new List<AuditPartitionRetired>();
+        var now = DateTimeOffset.UtcNow;
+        foreach (var partition in await partitions.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (partition.Upper > before || partition.Upper > now)
+            {
+                break;
+            }
+
+            var (chains, files) = await ExportAsync(partition, directory, cancellationToken).ConfigureAwait(false);
+            var records = await partitions.RetireAsync(partition, chains, drop, cancellationToken).ConfigureAwait(false);
+            var result = new AuditPartitionRetired(partition, records, chains.Select(static c => c.Tenant).Distinct(StringComparer.Ordinal).Count(), files);
+            done.Add(result);
+            retired(result);
+        }
+
+        return done;
+    }
+
+    /// <summary>Writes the partition's export files (one per tenant) durably; returns what they hold of each chain, and the files.</summary>
+    internal async Task<(List<AuditRetiredChain> Chains, List<string> Files)> ExportAsync(AuditJournalPartition partition, string directory, CancellationToken cancellationToken)
+    {
+        var folder = Path.Combine(directory, partition.Name);
+        Directory.CreateDirectory(folder);
+        var chains = new List<AuditRetiredChain>();
+        var files = new List<string>();
+        TenantExport? export = null;
+        (string Tenant, string Replica)? chain = null;
+        long count = 0;
+        AuditPartitionRecord last = default;
+        try
+        {
+            await foreach (var record in partitions.ReadAsync(partition, cancellationToken).ConfigureAwait(false))
+            {
+                if (chain != (record.Tenant, record.Replica))
+                {
+                    if (chain is not null)
+                    {
+                        chains.Add(new AuditRetiredChain(last.Tenant, last.Replica, count, last.Seq, last.Hash));
+                    }
+
+                    if (export?.Tenant != record.Tenant)
+                    {
+                        if (export is not null)
+                        {
+                            files.Add(await export.CompleteAsync(cancellationToken).ConfigureAwait(false));
+                        }
+
+                        export = TenantExport.Create(folder, record.Tenant);
+                    }
+
+                    chain = (record.Tenant, record.Replica);
+                    count = 0;
+                    if (await partitions.GetAnchorAsync(record.Tenant, record.Replica, cancellationToken).ConfigureAwait(false) is { } anchor)
+                    {
+                        await export.WriteAsync(AuditAnchorLine.Write(record.Tenant, record.Replica, anchor.Seq, anchor.Hash), cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                if (ReferencedDigest(record.Line) is { } digest && export!.Given.Add(digest)
+                    && await partitions.GetExplanationAsync(record.Tenant, digest, cancellationToken).ConfigureAwait(false) is { } explanation)
+                {
+                    await export.WriteAsync(AuditExplanationLine.Write(record.Tenant, digest, explanation), cancellationToken).ConfigureAwait(false);
+                }
+
+                await export!.WriteAsync(record.Line, cancellationToken).ConfigureAwait(false);
+                count++;
+                last = record;
+            }
+
+            if (chain is not null)
+            {
+                chains.Add(new AuditRetiredChain(last.Tenant, last.Replica, count, last.Seq, last.Hash));
+                files.Add(await export!.CompleteAsync(cancellationToken).ConfigureAwait(false));
+                export = null;
+            }
+        }
+        finally
+        {
+            export?.Abandon();
+        }
+
+        DurableRename.SyncDirectory(folder);
+        return (chains, files);
+    }
+
+    // The explanation digest a stored line refers to (null for none, and for a line that is not a JSON object: a hand
+    // edit, which verification names).
+    private static string? ReferencedDigest(string line)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            return AuditExplanationLine.ReferencedDigest(document.RootElement);
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    // Tenant slugs as the gateway accepts them: safe as file names.
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
+    private static partial Regex TenantSlug();
+
+    /// <summary>One tenant's export file being written: to <c>.partial</c>, fsynced and renamed into place on completion.</summary>
+    private sealed class TenantExport
+    {
+        private readonly FileStream _stream;
+        private readonly string _path;
+
+        private TenantExport(string tenant, string path)
+        {
+            Tenant = tenant;
+            _path = path;
+            _stream = new FileStream(path + ".partial", FileMode.Create, FileAccess.Write, FileShare.None);
+        }
+
+        public string Tenant { get; }
+
+        /// <summary>The explanation digests given a line in this file.</summary>
+        public HashSet<string> Given { get; } = new(StringComparer.Ordinal);
+
+        public static TenantExport Create(string folder, string tenant) =>
+            TenantSlug().IsMatch(tenant)
+                ? new TenantExport(tenant, Path.Combine(folder, tenant + ".jsonl"))
+                : throw new InvalidDataException($"a row of the journal names tenant '{tenant}', which is not a tenant slug");
+
+        public ValueTask WriteAsync(string line, CancellationToken cancellationToken) =>
+            _stream.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"), cancellationToken);
+
+        public async Task<string> CompleteAsync(CancellationToken cancellationToken)
+        {
+            await using (_stream.ConfigureAwait(false))
+            {
+                await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                _stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(_path + ".partial", _path, overwrite: true);
+            return _path;
+        }
+
+        public void Abandon()
+        {
+            _stream.Dispose();
+            File.Delete(_path + ".partial");
+        }
+    }
+}
+
+/// <summary>A partition retired: how many records of how many tenants went, and the export files that hold them.</summary>
+internal sealed record AuditPartitionRetired(AuditJournalPartition Partition, long Records, int Tenants, IReadOnlyList<string> Files);
