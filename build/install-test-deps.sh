@@ -9,6 +9,8 @@ command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 # The demo test (tests/demo) and the SDK suites: curl, openssl, python3.
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# The console's browser tests (tests/node/test/console.test.js): Debian's chromium, driven by puppeteer-core.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 # The Python SDK's key-pair signing (RFC 9421): Ed25519 and P-256 through 'cryptography'.
 python3 -c 'import cryptography' >/dev/null 2>&1 || need+=(python3-cryptography)

@@ -155,6 +155,7 @@ def extras(report_dir):
     return {
         "rss": read_jsonl(os.path.join(report_dir, "rss.jsonl")),
         "replicas": read_json(os.path.join(report_dir, "replicas.json")),
+        "scaleout": read_jsonl(os.path.join(report_dir, "scaleout.jsonl")),
         "redis_clients": read_jsonl(os.path.join(report_dir, "redis-bench.jsonl")),
         "soak_rss_kb_per_minute": soak,
         "profile": os.path.exists(os.path.join(report_dir, "profile.md")),
@@ -293,7 +294,44 @@ def targets(comps, summary, more):
         result.append({"target": "two replicas: zero audit conflicts, both chains verify", "measured_count": sum(read) if measured else None,
                        "detail": f"{chains} chains, intact: {intact}" + ("" if measured else ", conflict counter not read from /metrics"),
                        "met": intact and chains == 2 and measured and sum(read) == 0})
+    scaleout = more.get("scaleout") or []
+    if scaleout:
+        # Every tenant's chains verified and every replica's conflict counter read, for every configuration.
+        conflicts = [c for run in scaleout for c in (run.get("append_conflicts") or {}).values()]
+        measured = len(conflicts) == sum(run.get("replicas", 0) for run in scaleout) and all(c is not None for c in conflicts)
+        chains = [v for run in scaleout for v in run.get("verify") or []]
+        intact = bool(chains) and all(v.get("intact") is True for v in chains)
+        result.append({"target": "scale-out: zero audit conflicts, every chain verifies", "measured_count": sum(conflicts) if measured else None,
+                       "detail": f"{sum(len(v.get('partitions') or []) for v in chains)} chains of {len(chains)} tenant verifications, intact: {intact}"
+                                 + ("" if measured else ", a conflict counter not read from /metrics"),
+                       "met": intact and measured and sum(conflicts) == 0})
     return result
+
+
+def write_scaleout(lines, summary, scaleout):
+    """The scale-out rows: aggregate allow throughput per configuration, each replica's share, and the audit after it."""
+    rows = []
+    for run in scaleout:
+        found = summary.get((run["label"], "full", "allow", "gateway")) or {}
+        rounds = found.get("rps_rounds") or []
+        chains = [v for v in run.get("verify") or []]
+        rows.append([run["label"], run["replicas"], run.get("gateway_args") or "-", f"{found.get('rps_median') or 0:.0f}",
+                     " / ".join(f"{r:.0f}" for r in rounds) or "-", ms(found.get("p50_us")), ms(found.get("p99_us")),
+                     found.get("errors", "-"), sum(len(v.get("partitions") or []) for v in chains),
+                     all(v.get("intact") is True for v in chains) if chains else None,
+                     json.dumps(run.get("append_conflicts"))])
+    section(lines, "Scale-out: gateway replicas over a three-primary Redis Cluster",
+            ["configuration", "replicas", "extra arguments", "allow req/s (median)", "rounds", "p50 ms", "p99 ms (worst replica)",
+             "errors", "chains verified (all so far)", "all intact", "append conflicts"], rows)
+    lines.append("Three primaries with a replica each, on this machine; the allow scenario signed for three tenants whose hash "
+                 "slots lie on the three primaries, in turn, so every replica's traffic reaches every shard. Connections are shared "
+                 "among the replicas (the same total as one replica gets). Every write waits for its replica (`WAIT 1`, the "
+                 "cluster default) except in `cluster-1x-nowait` (`ReplicaAcknowledgements=0`): the difference between the two "
+                 "one-replica rows is what the wait costs here. Each replica appends to its own chain per tenant; after each "
+                 "configuration every tenant's chains (those of the configurations before it too) are verified through the admin API and each replica's "
+                 "`gateway_audit_append_conflicts_total` is read from its /metrics port (null: not read). All processes share the "
+                 "machine's cores: more replicas here add contention, not capacity (see docs/operations.md, \"Scale-out\").")
+    lines.append("")
 
 
 def ms(us):
@@ -513,6 +551,9 @@ def write_markdown(report_dir, env, summary, comps, goal, more):
         for chain in verify.get("partitions") or []:
             lines.append(f"- chain `{chain.get('replica')}`: intact {chain.get('intact')}, {chain.get('records')} records")
         lines.append("")
+    scaleout = more.get("scaleout") or []
+    if scaleout:
+        write_scaleout(lines, summary, scaleout)
     clients = more.get("redis_clients") or []
     if clients:
         section(lines, "The gateway's Redis client against redis-benchmark", ["client", "command", "concurrency", "ops/s", "errors"],

@@ -20,6 +20,10 @@
 #   LOADTEST_REPORTS=loadtests/reports   where reports/<timestamp>/ goes
 #   LOADTEST_REFERENCE=1        reference rows: the upstream called directly and Debian nginx as a plain reverse proxy
 #   LOADTEST_REPLICAS=1         two gateway replicas on one Redis (aggregate allow throughput, audit chains verified)
+#   LOADTEST_SCALEOUT=1         one, two and three gateway replicas over a three-primary Redis Cluster (three replicas,
+#                               writes waiting for them as the cluster default does), allow signed for three tenants whose
+#                               hash slots lie on the three primaries; aggregate throughput, audit conflicts and every chain
+#                               verified after each; plus one replica with ReplicaAcknowledgements=0 (the cost of WAIT)
 #   LOADTEST_REDIS_BENCH=1      the gateway's Redis client (StackExchange.Redis) against redis-benchmark, same commands
 #   LOADTEST_PROFILE=1          a CPU profile of the allow path (Redis) with dotnet-trace, summarised in profile.md
 #   LOADTEST_SOAK=0             seconds of one soak scenario (allow, Redis) after the rest, RSS sampled every minute
@@ -62,6 +66,7 @@ scenarios="${LOADTEST_SCENARIOS-allow block ratelimited stream}"
 half_scenarios="${LOADTEST_HALF_SCENARIOS-allow stream}"
 reference="${LOADTEST_REFERENCE:-1}"
 replicas_on="${LOADTEST_REPLICAS:-1}"
+scaleout_on="${LOADTEST_SCALEOUT:-1}"
 redis_bench="${LOADTEST_REDIS_BENCH:-1}"
 profile="${LOADTEST_PROFILE:-1}"
 soak="${LOADTEST_SOAK:-0}"
@@ -86,6 +91,7 @@ pids=()
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
+  stop_redis_cluster
   for pid in "${pids[@]}"; do
     kill "$pid" 2>/dev/null || true
   done
@@ -135,6 +141,9 @@ command -v wrk >/dev/null || apt_install wrk || { echo "loadtest: wrk is require
 command -v jq >/dev/null || apt_install jq || { echo "loadtest: jq is required" >&2; exit 1; }
 command -v curl >/dev/null || apt_install curl || { echo "loadtest: curl is required" >&2; exit 1; }
 command -v python3 >/dev/null || apt_install python3 || { echo "loadtest: python3 is required" >&2; exit 1; }
+if [[ "$scaleout_on" == 1 ]] && ! command -v redis-cli >/dev/null; then
+  apt_install redis-tools || { echo "loadtest: redis-cli is required for the scale-out row (or LOADTEST_SCALEOUT=0)" >&2; exit 1; }
+fi
 if [[ " $stores " == *" redis "* ]] && ! command -v redis-server >/dev/null; then
   apt_install redis-server || { echo "loadtest: redis-server is required for the redis store (or LOADTEST_STORES=memory)" >&2; exit 1; }
 fi
@@ -745,60 +754,45 @@ conflicts_of() { # metrics port -> gateway.audit.append_conflicts summed over ev
   text="$(curl -fsS --max-time 10 "http://127.0.0.1:$1/metrics" 2>/dev/null || true)"
   awk '/^gateway_audit_append_conflicts_total[{ ]/ {sum += $NF; found = 1} END {if (found) print sum; else print "null"}' <<<"$text"
 }
-run_pair() { # round phase ports...   (two wrk at once, each with its own corpus; one combined row)
-  local round="$1" phase="$2" port_a="$3" port_b="$4" seconds="$duration"
+# run_group <label> <round> <phase> <tenants csv> <ports...>: one wrk per replica at once, each with its own corpus (signed
+# for the tenants in turn), the connections shared among them; one combined row (loadtests/sum_wrk.py).
+run_group() {
+  local label="$1" round="$2" phase="$3" tenants="$4" seconds="$duration"
+  shift 4
+  local ports=("$@")
   [[ "$phase" == warmup ]] && seconds="$warmup"
-  local half=$(( connections / 2 > 1 ? connections / 2 : 1 )) count outs=() wrk_pids=()
+  local share=$(( connections / ${#ports[@]} > 1 ? connections / ${#ports[@]} : 1 )) count outs=() wrk_pids=() port
   count="$(corpus_size "gateway/allow" "$seconds")"
   rm -rf "$work/corpus" && mkdir -p "$work/corpus"
-  for port in "$port_a" "$port_b"; do
+  for port in "${ports[@]}"; do
     "$corpus_bin" --out "$work/corpus/$port" --count "$count" --shards "$threads" --host "127.0.0.1:$port" \
       --method POST --target /v1/actions/invoke-tool --body "$(gw_body allow)" \
-      --tenant demo --workspace ws-demo --agent demo-agent --secret-env LOADTEST_AGENT_SECRET >/dev/null
+      --tenants "$tenants" --workspace ws-demo --agent demo-agent --secret-env LOADTEST_AGENT_SECRET >/dev/null
   done
-  for port in "$port_a" "$port_b"; do
-    local out="$report_dir/runs/redis-2x-gateway-allow-$phase-r$round-$port.txt"
+  for port in "${ports[@]}"; do
+    local out="$report_dir/runs/$label-gateway-allow-$phase-r$round-$port.txt"
     outs+=("$out")
-    timeout $(( seconds + 60 )) wrk -t "$threads" -c "$half" -d "${seconds}s" --timeout 5s --latency -s "$lua" \
+    timeout $(( seconds + 60 )) wrk -t "$threads" -c "$share" -d "${seconds}s" --timeout 5s --latency -s "$lua" \
       "http://127.0.0.1:$port" -- "$work/corpus/$port" 200 >"$out" 2>&1 &
     wrk_pids+=("$!")
   done
-  for pid in "${wrk_pids[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
+  for pid in "${wrk_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   rm -rf "$work/corpus"
   local json
-  json="$(python3 - "${outs[@]}" <<'PY'
-import json, sys
-parts = []
-for path in sys.argv[1:]:
-    lines = [l[len("WRK_JSON "):] for l in open(path, encoding="utf-8", errors="replace") if l.startswith("WRK_JSON ")]
-    if lines:
-        parts.append(json.loads(lines[-1]))
-if not parts:
-    print(json.dumps({"requests": 0, "rps": 0, "unexpected": 0, "socket_errors": 0, "exhausted": 0, "latency_us": {}, "statuses": {}, "failed": True}))
-    sys.exit(0)
-out = {k: sum(p.get(k, 0) for p in parts) for k in ("requests", "rps", "ok", "ok_rps", "unexpected", "socket_errors", "timeouts", "exhausted", "corpus", "sent")}
-out["latency_us"] = {k: max(p.get("latency_us", {}).get(k, 0) for p in parts) for k in parts[0].get("latency_us", {})}
-statuses = {}
-for p in parts:
-    for code, n in p.get("statuses", {}).items():
-        statuses[code] = statuses.get(code, 0) + n
-out["statuses"] = statuses
-out["replicas"] = [p.get("rps", 0) for p in parts]
-print(json.dumps(out))
-PY
-)"
+  json="$(python3 "$root/loadtests/sum_wrk.py" "${outs[@]}")"
   local rps; rps="$(jq -r '.rps' <<<"$json")"
   if python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2] or 0) else 1)" "$rps" "${best_rps[gateway/allow]:-0}"; then
     best_rps[gateway/allow]="$rps"
   fi
-  log "  $(printf '%-52s' "redis-2x-gateway-allow-$phase-r$round") $(jq -r '"\(.rps) req/s (per replica \(.replicas|tostring))  p99 \(.latency_us.p99 // "-")us  unexpected \(.unexpected)  statuses \(.statuses|tostring)"' <<<"$json")"
+  log "  $(printf '%-52s' "$label-gateway-allow-$phase-r$round") $(jq -r '"\(.rps) req/s (per replica \(.replicas|tostring))  p99 \(.latency_us.p99 // "-")us  unexpected \(.unexpected)  statuses \(.statuses|tostring)"' <<<"$json")"
   if [[ "$phase" != warmup ]]; then
-    jq -c --argjson round "$round" --argjson conns "$connections" --argjson threads "$threads" \
-      '{store:"redis-2x", target:"gateway", scenario:"allow", phase:"full", round:$round, connections:$conns, threads:$threads, rate:0, expect:"200", name:("redis-2x-gateway-allow-full-r" + ($round|tostring))} + .' \
+    jq -c --arg store "$label" --argjson round "$round" --argjson conns "$connections" --argjson threads "$threads" \
+      '{store:$store, target:"gateway", scenario:"allow", phase:"full", round:$round, connections:$conns, threads:$threads, rate:0, expect:"200", name:($store + "-gateway-allow-full-r" + ($round|tostring))} + .' \
       <<<"$json" >>"$results"
   fi
+}
+run_pair() { # round phase ports...   (two wrk at once, each with its own corpus; one combined row)
+  run_group redis-2x "$1" "$2" demo "$3" "$4"
 }
 
 if [[ "$replicas_on" == 1 ]] && [[ " $scenarios " == *" allow "* ]]; then
@@ -834,6 +828,118 @@ if [[ "$replicas_on" == 1 ]] && [[ " $scenarios " == *" allow "* ]]; then
   done
   stop_pid "$redis_pid"
   redis_pid=""
+fi
+
+# --- scale-out: one, two and three replicas over a three-primary Redis Cluster -------------------
+# Six redis-server in cluster mode (three primaries, a replica each) on free ports, each in a directory of its own, joined
+# with redis-cli --cluster create. Three extra tenants (copies of the load-test tenant) are picked so that their hash
+# slots ({tenant}) lie on the three primaries; each replica's corpus signs requests for the three in turn, so every
+# replica's traffic spreads over every shard. Each replica keeps its own audit chain per tenant.
+cluster_dirs="" cluster_pids=() cluster_ports=()
+start_redis_cluster() { # sets cluster_ports (client ports), cluster_pids
+  cluster_dirs="$work/redis-cluster"
+  rm -rf "$cluster_dirs" && mkdir -p "$cluster_dirs"
+  cluster_ports=() cluster_pids=()
+  local i port
+  for i in 0 1 2 3 4 5; do
+    port="$(free_port)"
+    mkdir -p "$cluster_dirs/$i"
+    start "$cluster_dirs/$i.log" redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --protected-mode yes \
+      --dir "$cluster_dirs/$i" --cluster-enabled yes --cluster-config-file nodes.conf --cluster-port "$(free_port)" \
+      --cluster-node-timeout 2000
+    cluster_pids+=("$started_pid")
+    cluster_ports+=("$port")
+  done
+  for port in "${cluster_ports[@]}"; do
+    for _ in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.2; done
+  done
+  local endpoints=()
+  for port in "${cluster_ports[@]}"; do endpoints+=("127.0.0.1:$port"); done
+  timeout 60 redis-cli --cluster create "${endpoints[@]}" --cluster-replicas 1 --cluster-yes >"$cluster_dirs/create.log" 2>&1 \
+    || { cat "$cluster_dirs/create.log" >&2; echo "loadtest: the Redis Cluster could not be created" >&2; exit 1; }
+  local deadline=$(( $(date +%s) + 60 ))
+  until [[ "$(for port in "${cluster_ports[@]}"; do redis-cli -p "$port" CLUSTER INFO; done | awk '/^cluster_state:ok/ {n++} END {print n + 0}')" == 6 ]] \
+    && [[ "$(for port in "${cluster_ports[@]}"; do redis-cli -p "$port" INFO replication; done | awk '/^master_link_status:up/ {n++} END {print n + 0}')" == 3 ]]; do
+    (( $(date +%s) < deadline )) || { echo "loadtest: the Redis Cluster did not become healthy" >&2; exit 1; }
+    sleep 0.2
+  done
+  log "Redis Cluster: three primaries, three replicas on 127.0.0.1:{$(IFS=,; echo "${cluster_ports[*]}")}"
+}
+stop_redis_cluster() {
+  local pid
+  for pid in "${cluster_pids[@]}"; do stop_pid "$pid"; done
+  cluster_pids=()
+}
+# The first tenant name scale-N whose hash slot lies in each of the cluster's three slot ranges (as redis-cli assigns them).
+scale_tenants() {
+  local range lo hi n slot
+  for range in "0 5460" "5461 10922" "10923 16383"; do
+    read -r lo hi <<<"$range"
+    for n in $(seq 0 200); do
+      slot="$(redis-cli -p "${cluster_ports[0]}" CLUSTER KEYSLOT "{scale-$n}")"
+      if (( slot >= lo && slot <= hi )); then echo "scale-$n"; break; fi
+    done
+  done
+}
+# One configuration of the scale-out row: <replicas> gateways (extra gateway arguments after) on the cluster, warmed up,
+# measured, then every tenant's chains verified and every replica's conflict counter read into scaleout.jsonl.
+run_scaleout() { # label replicas tenants-csv [gateway args...]
+  local label="$1" count="$2" tenants="$3"
+  shift 3
+  local endpoints=() i port ports=() metrics=() gw_pids=()
+  for i in "${!cluster_ports[@]}"; do endpoints+=("--Gateway:Store:Redis:Endpoints:$i=127.0.0.1:${cluster_ports[$i]}"); done
+  for (( i = 0; i < count; i++ )); do
+    port="$(free_port)"
+    ports+=("$port")
+    metrics+=("$(free_port)")
+    start_gateway "$label-$i" "$port" --Gateway:Store:Kind=redis --Gateway:Store:Redis:Topology=cluster "${endpoints[@]}" \
+      "--Gateway:Policy:BundlePath=$work/bundle-scale" "--Gateway:Audit:ReplicaId=$label-replica-$i" "--Gateway:Metrics:Port=${metrics[$i]}" "$@"
+    gw_pids+=("$gateway_pid")
+    rss_sampler "$gateway_pid" "$work/rss-$label-$i" 1
+  done
+  log "$label: $count replica(s) on the Redis Cluster ($*): 127.0.0.1:{$(IFS=,; echo "${ports[*]}")}"
+  run_group "$label" 0 warmup "$tenants" "${ports[@]}"
+  for round in $(seq 1 "$rounds"); do
+    log "$label: round $round/$rounds"
+    run_group "$label" "$round" full "$tenants" "${ports[@]}"
+  done
+  local verifies="[]" conflicts="{}" tenant body
+  for tenant in ${tenants//,/ }; do
+    body="$(curl -fsS --max-time 120 -H "Authorization: Bearer $admin_token" "http://127.0.0.1:${ports[0]}/admin/v1/tenants/$tenant/audit/verify" 2>/dev/null || true)"
+    jq -e . >/dev/null 2>&1 <<<"$body" || body='{"intact":null,"error":"verify failed"}'
+    verifies="$(jq -c --arg t "$tenant" --argjson v "$body" '. + [{tenant:$t} + $v]' <<<"$verifies")"
+  done
+  for i in "${!ports[@]}"; do
+    conflicts="$(jq -c --arg r "$label-replica-$i" --argjson c "$(conflicts_of "${metrics[$i]}")" '. + {($r):$c}' <<<"$conflicts")"
+  done
+  jq -cn --arg name "$label" --argjson replicas "$count" --arg args "$*" --argjson verify "$verifies" --argjson conflicts "$conflicts" \
+    '{"label":$name, replicas:$replicas, gateway_args:$args, verify:$verify, append_conflicts:$conflicts}' >>"$report_dir/scaleout.jsonl"
+  log "$label: audit after the run: $(jq -c '{chains: [.verify[] | {tenant, intact, records, chains: ((.partitions // []) | length)}], conflicts: .append_conflicts}' <<<"$(tail -1 "$report_dir/scaleout.jsonl")")"
+  for i in "${!gw_pids[@]}"; do
+    stop_pid "${gw_pids[$i]}"
+    rss_record "$label" "replica-$i" "$work/rss-$label-$i"
+  done
+}
+
+if [[ "$scaleout_on" == 1 ]] && [[ " $scenarios " == *" allow "* ]]; then
+  start_redis_cluster
+  mapfile -t tenants_scale < <(scale_tenants)
+  (( ${#tenants_scale[@]} == 3 )) || { echo "loadtest: no tenant found for every slot range" >&2; exit 1; }
+  rm -rf "$work/bundle-scale" && cp -r "$work/bundle" "$work/bundle-scale"
+  for tenant in "${tenants_scale[@]}"; do
+    sed -e "s/^tenant: demo$/tenant: $tenant/" -e "s|$work/credentials/demo/|$work/credentials/$tenant/|g" \
+      "$work/bundle/loadtest.yaml" >"$work/bundle-scale/$tenant.yaml"
+    rm -rf "$work/credentials/$tenant" && cp -r "$work/credentials/demo" "$work/credentials/$tenant"
+  done
+  : >"$report_dir/scaleout.jsonl"
+  tenants_csv="$(IFS=,; echo "${tenants_scale[*]}")"
+  log "scale-out tenants (one per primary): $tenants_csv"
+  for count in 1 2 3; do
+    run_scaleout "cluster-${count}x" "$count" "$tenants_csv"
+  done
+  # The cost of waiting for a replica on every write: one replica again, without the wait.
+  run_scaleout "cluster-1x-nowait" 1 "$tenants_csv" --Gateway:Store:Redis:ReplicaAcknowledgements=0
+  stop_redis_cluster
 fi
 
 # --- the gateway's Redis client against redis-benchmark -------------------------------------------

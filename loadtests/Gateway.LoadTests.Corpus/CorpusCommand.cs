@@ -26,7 +26,7 @@ internal static class CorpusCommand
         {
             error.WriteLine("corpus: " + exception.Message);
             error.WriteLine("usage: corpus --out PREFIX [--count N] [--shards N] --host HOST:PORT --method M --target /path "
-                + "[--body JSON | --body-file F] [--content-type T] [--tenant T --workspace W --agent A] "
+                + "[--body JSON | --body-file F] [--content-type T] [--tenant T | --tenants T1,T2,...] [--workspace W --agent A] "
                 + "(--secret-file F | --secret-env VAR | --unsigned)");
             return 2;
         }
@@ -49,24 +49,29 @@ internal static class CorpusCommand
         // within one); 16 + 1 + 10 characters of [A-Za-z0-9_-].
         var runId = Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)).Replace('+', '-').Replace('/', '_');
 
-        var fixedHead = new StringBuilder()
-            .Append(options.Method).Append(' ').Append(options.Target).Append(" HTTP/1.1\r\n")
-            .Append("Host: ").Append(options.Host).Append("\r\n");
-        if (options.Body is not null)
+        // One head per tenant: requests are signed for each in turn.
+        var heads = new byte[options.Tenants.Count][];
+        for (var t = 0; t < heads.Length; t++)
         {
-            fixedHead.Append("Content-Type: ").Append(options.ContentType).Append("\r\n")
-                .Append("Content-Length: ").Append(body.Length.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
-        }
+            var fixedHead = new StringBuilder()
+                .Append(options.Method).Append(' ').Append(options.Target).Append(" HTTP/1.1\r\n")
+                .Append("Host: ").Append(options.Host).Append("\r\n");
+            if (options.Body is not null)
+            {
+                fixedHead.Append("Content-Type: ").Append(options.ContentType).Append("\r\n")
+                    .Append("Content-Length: ").Append(body.Length.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
+            }
 
-        if (!options.Unsigned)
-        {
-            fixedHead.Append(SignatureHeaders.Tenant).Append(": ").Append(options.Tenant).Append("\r\n")
-                .Append(SignatureHeaders.Workspace).Append(": ").Append(options.Workspace).Append("\r\n")
-                .Append(SignatureHeaders.Agent).Append(": ").Append(options.Agent).Append("\r\n")
-                .Append(SignatureHeaders.Timestamp).Append(": ").Append(timestamp).Append("\r\n");
-        }
+            if (!options.Unsigned)
+            {
+                fixedHead.Append(SignatureHeaders.Tenant).Append(": ").Append(options.Tenants[t]).Append("\r\n")
+                    .Append(SignatureHeaders.Workspace).Append(": ").Append(options.Workspace).Append("\r\n")
+                    .Append(SignatureHeaders.Agent).Append(": ").Append(options.Agent).Append("\r\n")
+                    .Append(SignatureHeaders.Timestamp).Append(": ").Append(timestamp).Append("\r\n");
+            }
 
-        var head = Encoding.ASCII.GetBytes(fixedHead.ToString());
+            heads[t] = Encoding.ASCII.GetBytes(fixedHead.ToString());
+        }
         var directory = Path.GetDirectoryName(Path.GetFullPath(options.Output));
         if (directory is not null)
         {
@@ -87,11 +92,11 @@ internal static class CorpusCommand
             for (var i = 0; i < options.Count; i++)
             {
                 record.SetLength(0);
-                record.Write(head);
+                record.Write(heads[i % heads.Length]);
                 if (!options.Unsigned)
                 {
                     var nonce = runId + "-" + i.ToString("D10", CultureInfo.InvariantCulture);
-                    var canonical = CanonicalRequest.Build(options.Method, options.Target, options.Tenant, options.Workspace,
+                    var canonical = CanonicalRequest.Build(options.Method, options.Target, options.Tenants[i % heads.Length], options.Workspace,
                         options.Agent, timestamp, nonce, bodyHash);
                     record.Write(Encoding.ASCII.GetBytes(
                         SignatureHeaders.Nonce + ": " + nonce + "\r\n"

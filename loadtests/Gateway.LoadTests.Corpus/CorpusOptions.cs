@@ -23,6 +23,9 @@ internal sealed class CorpusOptions
 
     public string Tenant { get; private set; } = "demo";
 
+    /// <summary>The tenants requests are signed for, in turn (request i for tenant i mod n); <c>--tenants a,b,c</c>, else <see cref="Tenant"/>.</summary>
+    public IReadOnlyList<string> Tenants { get; private set; } = [];
+
     public string Workspace { get; private set; } = "ws-demo";
 
     public string Agent { get; private set; } = "demo-agent";
@@ -50,6 +53,7 @@ internal sealed class CorpusOptions
                 case "--body-file": options.Body = File.ReadAllText(Value()); break;
                 case "--content-type": options.ContentType = Value(); break;
                 case "--tenant": options.Tenant = Value(); break;
+                case "--tenants": options.Tenants = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 case "--workspace": options.Workspace = Value(); break;
                 case "--agent": options.Agent = Value(); break;
                 case "--secret-file": options.Secret = File.ReadAllText(Value()).Trim(); break;
@@ -77,6 +81,11 @@ internal sealed class CorpusOptions
         if (!options.Unsigned && options.Secret is null)
         {
             throw new ArgumentException("give --secret-file or --secret-env (or --unsigned for a baseline corpus).");
+        }
+
+        if (options.Tenants.Count == 0)
+        {
+            options.Tenants = [options.Tenant];
         }
 
         if (options.Shards > options.Count)

@@ -10,6 +10,7 @@ using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Configuration;
+using Gateway.Proxy.Console;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Forward;
 using Gateway.Proxy.Hosting;
@@ -100,6 +101,9 @@ public static class GatewayApplication
         services.AddActingForPerson(configuration);
         services.AddSingleton<PersonAuthentication>();
         services.AddSingleton<RunAuthentication>();
+
+        // Beside the stages: the approvals console at /console (people sign in at the tenant's OpenID provider).
+        services.AddGatewayConsole(configuration);
         services.AddAgentAccessTokens(configuration, keys);
 
         // 3-Admit: nonce, kill switches, rate limits in one store call.
@@ -161,6 +165,7 @@ public static class GatewayApplication
         app.UseGatewayTelemetry();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseGatewayConsoleHeaders();
         app.UseRouting();
         app.UseAuthentication();
 
@@ -176,7 +181,8 @@ public static class GatewayApplication
 
         // Every agent action (the native /v1 routes and /providers) walks the governance stages inside YARP.
         app.MapReverseProxy(static pipeline => pipeline.UseGovernance());
-        app.MapGatewayAdmin();
+        app.MapGatewayAdmin().MapConsoleUserAdmin();
+        app.MapGatewayConsole();
         app.MapDecisionTokenVerification();
         return app;
     }

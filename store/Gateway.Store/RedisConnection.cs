@@ -8,13 +8,16 @@ namespace Gateway.Store;
 /// The process's one <see cref="IConnectionMultiplexer"/> to Redis, shared by the
 /// <see cref="RedisStateStore"/> and the distributed cache. Connecting starts at construction and never
 /// blocks a caller for longer than the connect timeout; while Redis is down, commands fail at once
-/// (no backlog) and StackExchange.Redis reconnects in the background with exponential backoff.
+/// (no backlog) and StackExchange.Redis reconnects in the background with exponential backoff. Behind Sentinel the
+/// multiplexer is one to the primary the sentinels name, replaced when they name another
+/// (<see cref="SentinelPrimaryFollower"/>).
 /// </summary>
 public sealed class RedisConnection : IAsyncDisposable
 {
     private readonly RedisStoreOptions _options;
     private readonly ILogger _logger;
-    private readonly Task<ConnectionMultiplexer> _connecting;
+    private readonly Task<ConnectionMultiplexer>? _connecting;
+    private readonly SentinelPrimaryFollower? _sentinelPrimary;
     private volatile string? _lastFailure;
 
     // An authentication failure is the reason until a connection is restored: the socket teardown that
@@ -33,17 +36,29 @@ public sealed class RedisConnection : IAsyncDisposable
 
         _options = options;
         _logger = loggerFactory?.CreateLogger<RedisConnection>() ?? NullLogger<RedisConnection>.Instance;
-        _connecting = ConnectAsync();
+        if (options.Topology == RedisTopology.Sentinel)
+        {
+            _sentinelPrimary = new SentinelPrimaryFollower(options, ConnectAsync, _logger);
+        }
+        else
+        {
+            _connecting = ConnectAsync(options.ToConfiguration());
+        }
     }
 
-    /// <summary>The endpoint as configured, <c>host:port</c>.</summary>
-    public string Endpoint => _options.Endpoint;
+    /// <summary>
+    /// The deployment as configured: <c>host:port</c> for a standalone server, the seeds of a cluster or the service
+    /// and sentinels of a Sentinel setup (<see cref="RedisStoreOptions.Description"/>).
+    /// </summary>
+    public string Endpoint => _options.Description;
 
     /// <summary>The options this connection was made with.</summary>
     public RedisStoreOptions Options => _options;
 
     /// <summary>True while the connection to Redis is up.</summary>
-    public bool IsConnected => _connecting.IsCompletedSuccessfully && _connecting.Result.IsConnected;
+    public bool IsConnected => _sentinelPrimary is not null
+        ? _sentinelPrimary.Current is { IsConnected: true }
+        : _connecting!.IsCompletedSuccessfully && _connecting.Result.IsConnected;
 
     /// <summary>
     /// The multiplexer once the first connection attempt has finished (connected or not); at most the
@@ -52,7 +67,12 @@ public sealed class RedisConnection : IAsyncDisposable
     public async ValueTask<IConnectionMultiplexer> GetMultiplexerAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (_connecting.IsCompletedSuccessfully)
+        if (_sentinelPrimary is not null)
+        {
+            return await _sentinelPrimary.GetPrimaryAsync(_options.ConnectTimeout + _options.CommandTimeout, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_connecting!.IsCompletedSuccessfully)
         {
             return _connecting.Result;
         }
@@ -85,9 +105,15 @@ public sealed class RedisConnection : IAsyncDisposable
             return;
         }
 
+        if (_sentinelPrimary is not null)
+        {
+            await _sentinelPrimary.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+
         try
         {
-            var multiplexer = await _connecting.ConfigureAwait(false);
+            var multiplexer = await _connecting!.ConfigureAwait(false);
             await multiplexer.DisposeAsync().ConfigureAwait(false);
         }
         catch (RedisException)
@@ -96,15 +122,16 @@ public sealed class RedisConnection : IAsyncDisposable
         }
     }
 
-    private async Task<ConnectionMultiplexer> ConnectAsync()
+    private async Task<ConnectionMultiplexer> ConnectAsync(ConfigurationOptions configuration)
     {
         var firstFailure = new RedisConnectFailureWriter();
-        var multiplexer = await ConnectionMultiplexer.ConnectAsync(_options.ToConfiguration(), firstFailure).ConfigureAwait(false);
+        var multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration, firstFailure).ConfigureAwait(false);
         multiplexer.ConnectionFailed += OnConnectionFailed;
         multiplexer.ConnectionRestored += OnConnectionRestored;
+
         if (multiplexer.IsConnected)
         {
-            RedisConnectionLog.Connected(_logger, Endpoint, _options.Database, _options.UseTls);
+            RedisConnectionLog.Connected(_logger, Endpoint, _options.Database, _options.UseTls, _options.RequiredReplicaAcknowledgements);
         }
         else
         {
@@ -124,15 +151,20 @@ public sealed class RedisConnection : IAsyncDisposable
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
-        // The server's text never contains the password; it names the failure (WRONGPASS, NOAUTH...).
-        var failure = e.Exception is { } ex ? $"{e.FailureType}: {Innermost(ex).Message}" : e.FailureType.ToString();
+        // The server's text never contains the password; it names the failure (WRONGPASS, NOAUTH...) and, on a
+        // cluster or behind sentinels, the server it concerns.
+        var server = _options.Topology == RedisTopology.Standalone ? string.Empty : $" ({e.EndPoint})";
+        var failure = (e.Exception is { } ex ? $"{e.FailureType}: {Innermost(ex).Message}" : e.FailureType.ToString()) + server;
         _lastFailure = failure;
         if (e.FailureType == ConnectionFailureType.AuthenticationFailure)
         {
             _authenticationFailure = failure;
         }
 
-        RedisConnectionLog.ConnectionFailed(_logger, Endpoint, e.FailureType.ToString(), e.Exception);
+        RedisConnectionLog.ConnectionFailed(_logger, Endpoint, e.FailureType + server, e.Exception);
+
+        // Behind Sentinel a primary that fails may have been replaced: ask the sentinels now rather than within a second.
+        _sentinelPrimary?.Nudge();
     }
 
     // The client's summary names the connection; the innermost error is the server's or the socket's reason.
@@ -150,6 +182,6 @@ public sealed class RedisConnection : IAsyncDisposable
     {
         _lastFailure = null;
         _authenticationFailure = null;
-        RedisConnectionLog.ConnectionRestored(_logger, Endpoint);
+        RedisConnectionLog.ConnectionRestored(_logger, _options.Topology == RedisTopology.Standalone ? Endpoint : $"{e.EndPoint} of {Endpoint}");
     }
 }

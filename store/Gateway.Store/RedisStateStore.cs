@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -28,6 +29,12 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
     private readonly bool _batchAdmissions;
     private readonly bool _batchBudgets;
     private readonly int _maxAdmissionBatch;
+    private readonly RedisTopology _topology;
+    private readonly int _replicaAcknowledgements;
+    private readonly long _replicaTimeoutMs;
+
+    // Redis Cluster's hash slots: every one must have a primary for the store to serve every tenant.
+    private const int ClusterSlots = 16384;
 
     // One group commit per hash tag ({tenant}): a script may touch a single Redis Cluster slot.
     private readonly ConcurrentDictionary<string, RedisGroupCommit<AdmissionRequest, AdmissionOutcome>> _admissions = new(StringComparer.Ordinal);
@@ -56,16 +63,19 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         _batchAdmissions = connection.Options.BatchAdmissions;
         _batchBudgets = connection.Options.BatchBudgets;
         _maxAdmissionBatch = connection.Options.MaxAdmissionBatch;
+        _topology = connection.Options.Topology;
+        _replicaAcknowledgements = connection.Options.RequiredReplicaAcknowledgements;
+        _replicaTimeoutMs = Math.Max(1, (long)Math.Ceiling(connection.Options.ReplicaAcknowledgementTimeout.TotalMilliseconds));
     }
 
     /// <summary>True while the connection to Redis is up.</summary>
     public bool IsConnected => _connection.IsConnected;
 
     public ValueTask<bool> TrySetIfAbsentAsync(string key, string value, TimeSpan expiry, CancellationToken cancellationToken = default) =>
-        RunAsync("set_if_absent", (key, value, expiry), static (db, s) => db.StringSetAsync(s.key, s.value, Milliseconds(s.expiry), When.NotExists), cancellationToken);
+        RunAsync("set_if_absent", (key, value, expiry), static (db, s, f) => db.StringSetAsync(s.key, s.value, Milliseconds(s.expiry), When.NotExists, f), cancellationToken, written: key);
 
     public async ValueTask<string?> GetAsync(string key, CancellationToken cancellationToken = default) =>
-        await RunAsync("get", key, static (db, k) => db.StringGetAsync(k), cancellationToken).ConfigureAwait(false);
+        await RunAsync("get", key, static (db, k, f) => db.StringGetAsync(k, f), cancellationToken).ConfigureAwait(false);
 
     public async ValueTask<IReadOnlyList<string?>> GetManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
     {
@@ -81,7 +91,7 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
             redisKeys[i] = keys[i];
         }
 
-        var reply = await RunAsync("get_many", redisKeys, static (db, k) => db.StringGetAsync(k), cancellationToken).ConfigureAwait(false);
+        var reply = await RunAsync("get_many", redisKeys, static (db, k, f) => db.StringGetAsync(k, f), cancellationToken).ConfigureAwait(false);
         var values = new string?[reply.Length];
         for (var i = 0; i < values.Length; i++)
         {
@@ -92,13 +102,13 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
     }
 
     public async ValueTask SetAsync(string key, string value, TimeSpan? expiry, CancellationToken cancellationToken = default) =>
-        await RunAsync("set", (key, value, expiry), static (db, s) => db.StringSetAsync(s.key, s.value, s.expiry is { } e ? Milliseconds(e) : (TimeSpan?)null, When.Always), cancellationToken).ConfigureAwait(false);
+        await RunAsync("set", (key, value, expiry), static (db, s, f) => db.StringSetAsync(s.key, s.value, s.expiry is { } e ? Milliseconds(e) : (TimeSpan?)null, When.Always, f), cancellationToken, written: key).ConfigureAwait(false);
 
     public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) =>
-        RunAsync("delete", key, static (db, k) => db.KeyDeleteAsync(k), cancellationToken);
+        RunAsync("delete", key, static (db, k, f) => db.KeyDeleteAsync(k, f), cancellationToken, written: key);
 
     public async ValueTask<string?> TakeAsync(string key, CancellationToken cancellationToken = default) =>
-        await RunAsync("take", key, static (db, k) => db.StringGetDeleteAsync(k), cancellationToken).ConfigureAwait(false);
+        await RunAsync("take", key, static (db, k, f) => db.StringGetDeleteAsync(k, f), cancellationToken, written: key).ConfigureAwait(false);
 
     public async ValueTask<long> IncrementAsync(string key, long delta, TimeSpan? expiry, CancellationToken cancellationToken = default)
     {
@@ -448,7 +458,7 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
 
     public async ValueTask<IReadOnlyList<string>> SetMembersAsync(string key, CancellationToken cancellationToken = default)
     {
-        var reply = await RunAsync("set_members", key, static (db, k) => db.SetMembersAsync(k), cancellationToken).ConfigureAwait(false);
+        var reply = await RunAsync("set_members", key, static (db, k, f) => db.SetMembersAsync(k, f), cancellationToken).ConfigureAwait(false);
         var members = new string[reply.Length];
         for (var i = 0; i < members.Length; i++)
         {
@@ -499,13 +509,13 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
     }
 
     public async ValueTask<string?> HashGetAsync(string hashKey, string field, CancellationToken cancellationToken = default) =>
-        await RunAsync("hash_get", (hashKey, field), static (db, s) => db.HashGetAsync(s.hashKey, s.field), cancellationToken).ConfigureAwait(false);
+        await RunAsync("hash_get", (hashKey, field), static (db, s, f) => db.HashGetAsync(s.hashKey, s.field, f), cancellationToken).ConfigureAwait(false);
 
     public ValueTask<long> HashLengthAsync(string hashKey, CancellationToken cancellationToken = default) =>
-        RunAsync("hash_length", hashKey, static (db, k) => db.HashLengthAsync(k), cancellationToken);
+        RunAsync("hash_length", hashKey, static (db, k, f) => db.HashLengthAsync(k, f), cancellationToken);
 
     public ValueTask<long> LogLengthAsync(string logKey, CancellationToken cancellationToken = default) =>
-        RunAsync("log_length", logKey, static (db, k) => db.StreamLengthAsync(k), cancellationToken);
+        RunAsync("log_length", logKey, static (db, k, f) => db.StreamLengthAsync(k, f), cancellationToken);
 
     public async ValueTask<IReadOnlyList<string>> ReadLogAsync(string logKey, long start, int count, CancellationToken cancellationToken = default)
     {
@@ -518,7 +528,7 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         }
 
         // Entry IDs are (index + 1)-0, so "start + 1" seeks straight to index start.
-        var reply = await RunAsync("log_read", (logKey, start, count), static (db, s) => db.StreamRangeAsync(s.logKey, s.start + 1, "+", s.count), cancellationToken).ConfigureAwait(false);
+        var reply = await RunAsync("log_read", (logKey, start, count), static (db, s, f) => db.StreamRangeAsync(s.logKey, s.start + 1, "+", s.count, flags: f), cancellationToken).ConfigureAwait(false);
         var entries = new string[reply.Length];
         for (var i = 0; i < entries.Length; i++)
         {
@@ -529,7 +539,7 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
     }
 
     public async ValueTask PingAsync(CancellationToken cancellationToken = default) =>
-        await RunAsync("ping", 0, static (db, _) => db.PingAsync(), cancellationToken).ConfigureAwait(false);
+        await RunAsync("ping", this, static (database, store, _) => store.PingEveryPrimaryAsync(database.Multiplexer, database), cancellationToken).ConfigureAwait(false);
 
     public async ValueTask DisposeAsync()
     {
@@ -563,10 +573,17 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         ? RateLimitOutcome.Admit
         : new RateLimitOutcome(false, refused, TimeSpan.FromMilliseconds(retryAfterMs));
 
+    // Every script writes (a nonce, a counter, a record...): the first key names the hash slot it ran on.
     private ValueTask<RedisResult> EvaluateAsync(string operation, LuaScript script, RedisKey[] keys, RedisValue[] values, CancellationToken cancellationToken) =>
-        RunAsync(operation, (script, keys, values), static (db, s) => db.ScriptEvaluateAsync(s.script.ExecutableScript, s.keys, s.values), cancellationToken);
+        RunAsync(operation, (script, keys, values), static (db, s, f) => db.ScriptEvaluateAsync(s.script.ExecutableScript, s.keys, s.values, f), cancellationToken, written: keys[0]);
 
-    private async ValueTask<TResult> RunAsync<TState, TResult>(string operation, TState state, Func<IDatabaseAsync, TState, Task<TResult>> call, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one call on the primary (never a replica: a replica's copy may lag behind a nonce or a kill switch), bounded
+    /// by the command timeout. A write names its key (<paramref name="written"/>); with
+    /// <see cref="RedisStoreOptions.RequiredReplicaAcknowledgements"/> above zero it succeeds only once the primary
+    /// that took it reports it on that many replicas (<see cref="AwaitReplicasAsync"/>), within the same timeout.
+    /// </summary>
+    private async ValueTask<TResult> RunAsync<TState, TResult>(string operation, TState state, Func<IDatabaseAsync, TState, CommandFlags, Task<TResult>> call, CancellationToken cancellationToken, RedisKey? written = null)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var started = _time.GetTimestamp();
@@ -574,9 +591,12 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         {
             var multiplexer = await _connection.GetMultiplexerAsync(cancellationToken).ConfigureAwait(false);
             var database = multiplexer.GetDatabase();
+            var reply = written is { } key && _replicaAcknowledgements > 0
+                ? WriteAndAwaitReplicasAsync(multiplexer, database, state, call, key)
+                : call(database, state, CommandFlags.DemandMaster);
 
             // StackExchange.Redis checks its own timeouts on a timer; this bound is exact.
-            return await call(database, state).WaitAsync(_commandTimeout, _time, cancellationToken).ConfigureAwait(false);
+            return await reply.WaitAsync(_commandTimeout, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException ex)
         {
@@ -590,6 +610,11 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         {
             throw Record(operation, _connection.Unavailable(ex));
         }
+        catch (RedisCommandException ex)
+        {
+            // The client found no server fit for the call (a primary it knows of only as the replica it was).
+            throw Record(operation, _connection.Unavailable(ex));
+        }
         catch (Exception ex) when (ex is StateStoreUnavailableException or OperationCanceledException)
         {
             _metrics.RecordError(operation, ex);
@@ -598,6 +623,142 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         finally
         {
             _metrics.RecordDuration(operation, _time.GetElapsedTime(started));
+        }
+    }
+
+    // The write, then WAIT on the primary it went to. The primary is the one that owns the key's slot before the write
+    // and still after it: a slot whose owner was not connected, or that moved in between (a failover, a MOVED reply),
+    // leaves unknown where the write landed, so the call fails closed rather than wait on a server that never saw it.
+    // The write is sent even then: its redirection is how the client learns the slot's new owner after a failover.
+    private async Task<TResult> WriteAndAwaitReplicasAsync<TState, TResult>(IConnectionMultiplexer multiplexer, IDatabaseAsync database, TState state, Func<IDatabaseAsync, TState, CommandFlags, Task<TResult>> call, RedisKey written)
+    {
+        var before = ConnectedPrimaryOf(multiplexer, written);
+        var result = await call(database, state, CommandFlags.DemandMaster).ConfigureAwait(false);
+        var primary = PrimaryFor(multiplexer, written);
+        if (!Equals(before, primary.EndPoint))
+        {
+            throw new StateStoreUnavailableException($"The hash slot of the write moved from {before?.ToString() ?? "a disconnected primary"} to {primary.EndPoint} while it ran (a failover): refused, since it cannot be known to be replicated.");
+        }
+
+        await AwaitReplicasAsync(primary).ConfigureAwait(false);
+        return result;
+    }
+
+    private static EndPoint? ConnectedPrimaryOf(IConnectionMultiplexer multiplexer, RedisKey key)
+    {
+        try
+        {
+            return multiplexer.GetServer(key, flags: CommandFlags.DemandMaster).EndPoint;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// <c>WAIT n timeout</c> on <paramref name="primary"/>: every write this process sent it before (on the one
+    /// connection StackExchange.Redis keeps to each server) has reached <c>n</c> replicas, or this throws.
+    /// </summary>
+    private async Task AwaitReplicasAsync(IServer primary)
+    {
+        // Sent to that server as chosen: it was picked as a primary (by the key's slot, or the cluster's own word).
+        var acknowledged = (long)await primary.ExecuteAsync("WAIT", [_replicaAcknowledgements, _replicaTimeoutMs], CommandFlags.None).ConfigureAwait(false);
+        if (acknowledged < _replicaAcknowledgements)
+        {
+            throw new StateStoreUnavailableException(
+                $"Redis at {primary.EndPoint} replicated the write to {acknowledged} of the {_replicaAcknowledgements} replicas required within {_replicaTimeoutMs} ms: " +
+                "refused, since an unreplicated write can be lost when a replica is promoted.");
+        }
+    }
+
+    // Readiness: every primary that serves hash slots answers (and, when writes wait for replicas, has them). On a
+    // cluster those are the slot owners the cluster reports, all of its slots covered by primaries it does not mark
+    // failing; otherwise the one primary (behind Sentinel, the one the sentinels name).
+    private async Task<bool> PingEveryPrimaryAsync(IConnectionMultiplexer multiplexer, IDatabaseAsync database)
+    {
+        if (_topology != RedisTopology.Cluster)
+        {
+            await database.PingAsync(CommandFlags.DemandMaster).ConfigureAwait(false);
+            if (_replicaAcknowledgements > 0)
+            {
+                await AwaitReplicasAsync(PrimaryFor(multiplexer, default)).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+
+        var primaries = await ClusterPrimariesAsync(multiplexer).ConfigureAwait(false);
+        await Task.WhenAll(primaries.Select(async primary =>
+        {
+            // The cluster names it a slot owner; the client may still take it for the replica it was before a promotion.
+            await primary.PingAsync(CommandFlags.None).ConfigureAwait(false);
+            if (_replicaAcknowledgements > 0)
+            {
+                await AwaitReplicasAsync(primary).ConfigureAwait(false);
+            }
+        })).ConfigureAwait(false);
+        return true;
+    }
+
+    // The primary that serves the key's slot (any primary for the default key; the one primary off a cluster).
+    private IServer PrimaryFor(IConnectionMultiplexer multiplexer, RedisKey key)
+    {
+        try
+        {
+            return multiplexer.GetServer(key, flags: CommandFlags.DemandMaster);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // No connected server can serve it: the same failure a command would meet.
+            throw _connection.Unavailable(ex);
+        }
+    }
+
+    // The slot owners as the first connected node that answers describes them (a dead primary is skipped, so readiness
+    // returns once the cluster has replaced it, whether or not it comes back).
+    private async Task<IReadOnlyList<IServer>> ClusterPrimariesAsync(IConnectionMultiplexer multiplexer)
+    {
+        ClusterConfiguration? nodes = null;
+        IServer? any = null;
+        foreach (var server in multiplexer.GetServers().Where(static s => s.IsConnected))
+        {
+            try
+            {
+                nodes = await server.ClusterNodesAsync(CommandFlags.None).ConfigureAwait(false);
+                any = server;
+                break;
+            }
+            catch (RedisException)
+            {
+                // The next node may answer.
+            }
+        }
+
+        if (nodes is null || any is null)
+        {
+            throw new StateStoreUnavailableException($"Redis at {_connection.Endpoint} is unavailable: no connected cluster node described the cluster (CLUSTER NODES).");
+        }
+
+        var owners = nodes.Nodes.Where(static node => !node.IsReplica && node.Slots.Count > 0).ToList();
+        var covered = owners.Where(static node => !node.IsFail && !node.IsPossiblyFail).Sum(static node => node.Slots.Sum(static range => range.To - range.From + 1));
+        if (covered < ClusterSlots)
+        {
+            throw new StateStoreUnavailableException($"The cluster serves {covered} of its {ClusterSlots} hash slots from primaries it does not mark failing (CLUSTER NODES from {any.EndPoint}).");
+        }
+
+        return [.. owners.Select(node => ServerAt(multiplexer, node))];
+    }
+
+    private static IServer ServerAt(IConnectionMultiplexer multiplexer, ClusterNode node)
+    {
+        try
+        {
+            return multiplexer.GetServer(node.EndPoint ?? throw new StateStoreUnavailableException($"The cluster lists primary {node.NodeId} without an address."));
+        }
+        catch (ArgumentException ex)
+        {
+            throw new StateStoreUnavailableException($"The cluster's primary {node.EndPoint} is not one this process knows yet.", ex);
         }
     }
 

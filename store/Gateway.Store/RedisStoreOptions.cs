@@ -10,8 +10,34 @@ namespace Gateway.Store;
 /// </summary>
 public sealed record RedisStoreOptions
 {
-    /// <summary><c>host:port</c>; IPv6 addresses in brackets, <c>[::1]:6379</c>.</summary>
+    /// <summary>The layout of the deployment: one server, a Redis Cluster or a Sentinel-managed primary.</summary>
+    public RedisTopology Topology { get; init; } = RedisTopology.Standalone;
+
+    /// <summary>
+    /// <c>host:port</c>; IPv6 addresses in brackets, <c>[::1]:6379</c>. The one endpoint when <see cref="Endpoints"/>
+    /// is empty (a standalone server, or a single cluster seed or sentinel).
+    /// </summary>
     public string Endpoint { get; init; } = "127.0.0.1:6379";
+
+    /// <summary>
+    /// Several <c>host:port</c> endpoints: a Redis Cluster's seed list (<see cref="RedisTopology.Cluster"/>; any
+    /// reachable one is enough to discover the rest) or the sentinels (<see cref="RedisTopology.Sentinel"/>; list
+    /// them all). When set, <see cref="Endpoint"/> is not used.
+    /// </summary>
+    public string[] Endpoints { get; init; } = [];
+
+    /// <summary>The name the sentinels monitor the primary under (<c>sentinel monitor NAME ...</c>); Sentinel only.</summary>
+    public string? ServiceName { get; init; }
+
+    /// <summary>
+    /// ACL user for the sentinels, with <see cref="SentinelPassword"/>; Sentinel only. Without a sentinel password the
+    /// sentinels are asked with <see cref="User"/> and <see cref="Password"/>, as StackExchange.Redis does (so sentinels
+    /// without a password suit data servers whose default user has none).
+    /// </summary>
+    public string? SentinelUser { get; init; }
+
+    /// <summary>The sentinels' password (their default user's, or <see cref="SentinelUser"/>'s); Sentinel only. Never logged or printed.</summary>
+    public string? SentinelPassword { get; init; }
 
     /// <summary>ACL user name for <c>AUTH user password</c>; null authenticates with the password only.</summary>
     public string? User { get; init; }
@@ -30,7 +56,7 @@ public sealed record RedisStoreOptions
     /// <summary>Accept any server certificate. For tests only; never in production.</summary>
     public bool AllowUntrustedCertificate { get; init; }
 
-    /// <summary>The logical database selected after connecting.</summary>
+    /// <summary>The logical database selected after connecting (0 on a cluster, which has no other).</summary>
     public int Database { get; init; }
 
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(2);
@@ -41,6 +67,36 @@ public sealed record RedisStoreOptions
     public TimeSpan ReconnectMinBackoff { get; init; } = TimeSpan.FromMilliseconds(50);
 
     public TimeSpan ReconnectMaxBackoff { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The most replicas <see cref="ReplicaAcknowledgements"/> may ask for.</summary>
+    public const int MaxReplicaAcknowledgements = 16;
+
+    /// <summary>
+    /// After every write, the primary must report it replicated to this many replicas (<c>WAIT n timeout</c>) before
+    /// the call succeeds; when fewer acknowledge within <see cref="ReplicaAcknowledgementTimeout"/> the call fails
+    /// as unavailable (the request is refused: fail closed). Redis replicates asynchronously, so without it a write
+    /// acknowledged just before a primary dies (a spent nonce, a used warrant, a kill switch) can be missing on the
+    /// replica promoted in its place. Null (the default) is 1 for <see cref="RedisTopology.Cluster"/> and
+    /// <see cref="RedisTopology.Sentinel"/> and 0 (no wait) for <see cref="RedisTopology.Standalone"/>.
+    /// </summary>
+    public int? ReplicaAcknowledgements { get; init; }
+
+    /// <summary>How long a write waits for <see cref="ReplicaAcknowledgements"/> (at most <see cref="CommandTimeout"/>).</summary>
+    public TimeSpan ReplicaAcknowledgementTimeout { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The replicas every write waits for: <see cref="ReplicaAcknowledgements"/>, or the topology's default.</summary>
+    public int RequiredReplicaAcknowledgements => ReplicaAcknowledgements ?? (Topology == RedisTopology.Standalone ? 0 : 1);
+
+    /// <summary>The endpoints connected to first: <see cref="Endpoints"/> when set, else <see cref="Endpoint"/>.</summary>
+    public IReadOnlyList<string> ConfiguredEndpoints => Endpoints.Length > 0 ? Endpoints : [Endpoint];
+
+    /// <summary>What the deployment is called in logs and errors: the endpoint, the cluster's seeds or the Sentinel service.</summary>
+    public string Description => Topology switch
+    {
+        RedisTopology.Cluster => $"Redis Cluster (seeds {string.Join(", ", ConfiguredEndpoints)})",
+        RedisTopology.Sentinel => $"Redis Sentinel service '{ServiceName}' (sentinels {string.Join(", ", ConfiguredEndpoints)})",
+        _ => ConfiguredEndpoints[0],
+    };
 
     /// <summary>The most admissions <see cref="MaxAdmissionBatch"/> may be set to.</summary>
     public const int MaxAdmissionBatchLimit = 1024;
@@ -69,9 +125,14 @@ public sealed record RedisStoreOptions
     /// </summary>
     internal ConfigurationOptions ToConfiguration()
     {
-        var endpoint = RedisEndpoint.TryParse(Endpoint, out var parsed)
-            ? parsed.Value
-            : throw new InvalidOperationException($"Redis endpoint '{Endpoint}' is not host:port.");
+        var endpoints = new List<RedisEndpoint>(ConfiguredEndpoints.Count);
+        foreach (var text in ConfiguredEndpoints)
+        {
+            endpoints.Add(RedisEndpoint.TryParse(text, out var parsed)
+                ? parsed.Value
+                : throw new InvalidOperationException($"Redis endpoint '{text}' is not host:port."));
+        }
+
         var configuration = new ConfigurationOptions
         {
             AbortOnConnectFail = false,
@@ -87,13 +148,29 @@ public sealed record RedisStoreOptions
             Ssl = UseTls,
             ClientName = "gateway",
             IncludeDetailInExceptions = true,
+
+            // Readiness on a cluster reads CLUSTER NODES (which slots have a primary), which StackExchange.Redis counts
+            // among admin commands; what the gateway may run is the server's ACL to decide (docs/operations.md).
+            AllowAdmin = Topology == RedisTopology.Cluster,
         };
-        configuration.EndPoints.Add(IPAddress.TryParse(endpoint.Host, out var address)
-            ? new IPEndPoint(address, endpoint.Port)
-            : new DnsEndPoint(endpoint.Host, endpoint.Port));
+        foreach (var endpoint in endpoints)
+        {
+            configuration.EndPoints.Add(IPAddress.TryParse(endpoint.Host, out var address)
+                ? new IPEndPoint(address, endpoint.Port)
+                : new DnsEndPoint(endpoint.Host, endpoint.Port));
+        }
+
+        if (Topology == RedisTopology.Sentinel)
+        {
+            // StackExchange.Redis asks the sentinels for the primary of the service and follows its failovers.
+            configuration.ServiceName = ServiceName;
+            configuration.SentinelUser = string.IsNullOrEmpty(SentinelUser) ? null : SentinelUser;
+            configuration.SentinelPassword = string.IsNullOrEmpty(SentinelPassword) ? null : SentinelPassword;
+        }
+
         if (UseTls)
         {
-            configuration.SslHost = string.IsNullOrEmpty(TlsServerName) ? endpoint.Host : TlsServerName;
+            configuration.SslHost = string.IsNullOrEmpty(TlsServerName) ? endpoints[0].Host : TlsServerName;
             if (AllowUntrustedCertificate)
             {
                 configuration.CertificateValidation += static (_, _, _, _) => true;
@@ -107,14 +184,27 @@ public sealed record RedisStoreOptions
         return configuration;
     }
 
+    /// <summary>A connection to the sentinels themselves (Sentinel only): their credentials, the same TLS settings.</summary>
+    internal ConfigurationOptions ToSentinelConfiguration()
+    {
+        var configuration = ToConfiguration();
+        configuration.ServiceName = null;
+        configuration.ClientName = "gateway-sentinel-check";
+        if (!string.IsNullOrEmpty(SentinelPassword))
+        {
+            // The sentinels' own credentials: a user of theirs, or their default user's password.
+            configuration.User = string.IsNullOrEmpty(SentinelUser) ? null : SentinelUser;
+            configuration.Password = SentinelPassword;
+        }
+
+        return configuration;
+    }
+
     /// <summary>Every problem with these options (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (!RedisEndpoint.TryParse(Endpoint, out _))
-        {
-            errors.Add($"Endpoint '{Endpoint}' must be host:port with a port from 1 to 65535.");
-        }
+        ValidateTopology(errors);
 
         if (!string.IsNullOrEmpty(User) && string.IsNullOrEmpty(Password))
         {
@@ -154,7 +244,70 @@ public sealed record RedisStoreOptions
             errors.Add("Set either CaCertificatePath or AllowUntrustedCertificate, not both.");
         }
 
+        if (ReplicaAcknowledgements is < 0 or > MaxReplicaAcknowledgements)
+        {
+            errors.Add($"ReplicaAcknowledgements must be from 0 to {MaxReplicaAcknowledgements} (was {ReplicaAcknowledgements}).");
+        }
+
+        RequirePositive(errors, nameof(ReplicaAcknowledgementTimeout), ReplicaAcknowledgementTimeout);
+        if (CommandTimeout > TimeSpan.Zero && ReplicaAcknowledgementTimeout > CommandTimeout)
+        {
+            errors.Add($"ReplicaAcknowledgementTimeout ({ReplicaAcknowledgementTimeout}) must not exceed CommandTimeout ({CommandTimeout}): the wait is part of the call.");
+        }
+
         return errors;
+    }
+
+    // The endpoints and what each topology needs (a cluster has only database 0; Sentinel needs the service name).
+    private void ValidateTopology(List<string> errors)
+    {
+        if (!Enum.IsDefined(Topology))
+        {
+            errors.Add($"Topology must be Standalone, Cluster or Sentinel (was {(int)Topology}).");
+        }
+
+        if (Endpoints.Length == 0 && !RedisEndpoint.TryParse(Endpoint, out _))
+        {
+            errors.Add($"Endpoint '{Endpoint}' must be host:port with a port from 1 to 65535.");
+        }
+
+        foreach (var endpoint in Endpoints)
+        {
+            if (!RedisEndpoint.TryParse(endpoint, out _))
+            {
+                errors.Add($"Endpoints entry '{endpoint}' must be host:port with a port from 1 to 65535.");
+            }
+        }
+
+        if (Endpoints.Distinct(StringComparer.OrdinalIgnoreCase).Count() != Endpoints.Length)
+        {
+            errors.Add("Endpoints lists an endpoint more than once.");
+        }
+
+        if (Topology == RedisTopology.Standalone && Endpoints.Length > 1)
+        {
+            errors.Add($"Endpoints lists {Endpoints.Length} servers but Topology is Standalone: set Topology to Cluster (a seed list) or Sentinel (the sentinels).");
+        }
+
+        if (Topology == RedisTopology.Cluster && Database != 0)
+        {
+            errors.Add($"Database must be 0 with Topology Cluster (a cluster has no other; was {Database}).");
+        }
+
+        if (Topology == RedisTopology.Sentinel && string.IsNullOrWhiteSpace(ServiceName))
+        {
+            errors.Add("ServiceName is required with Topology Sentinel: the name the sentinels monitor the primary under.");
+        }
+
+        if (Topology != RedisTopology.Sentinel && (!string.IsNullOrEmpty(ServiceName) || !string.IsNullOrEmpty(SentinelUser) || !string.IsNullOrEmpty(SentinelPassword)))
+        {
+            errors.Add("ServiceName, SentinelUser and SentinelPassword need Topology Sentinel.");
+        }
+
+        if (!string.IsNullOrEmpty(SentinelUser) && string.IsNullOrEmpty(SentinelPassword))
+        {
+            errors.Add("SentinelUser is set but SentinelPassword is not; AUTH needs both.");
+        }
     }
 
     private static int Milliseconds(TimeSpan value) => (int)Math.Clamp(Math.Ceiling(value.TotalMilliseconds), 1, int.MaxValue);
@@ -170,9 +323,14 @@ public sealed record RedisStoreOptions
     // Records print every property; the password must never reach a log.
     private bool PrintMembers(StringBuilder builder)
     {
-        builder.Append("Endpoint = ").Append(Endpoint)
+        builder.Append("Topology = ").Append(Topology)
+            .Append(", Endpoint = ").Append(Endpoint)
+            .Append(", Endpoints = [").Append(string.Join(", ", Endpoints)).Append(']')
+            .Append(", ServiceName = ").Append(ServiceName)
             .Append(", User = ").Append(User)
             .Append(", Password = ").Append(Password is null ? "(none)" : "***")
+            .Append(", SentinelUser = ").Append(SentinelUser)
+            .Append(", SentinelPassword = ").Append(SentinelPassword is null ? "(none)" : "***")
             .Append(", UseTls = ").Append(UseTls)
             .Append(", TlsServerName = ").Append(TlsServerName)
             .Append(", CaCertificatePath = ").Append(CaCertificatePath)
@@ -184,7 +342,9 @@ public sealed record RedisStoreOptions
             .Append(", ReconnectMaxBackoff = ").Append(ReconnectMaxBackoff)
             .Append(", BatchAdmissions = ").Append(BatchAdmissions)
             .Append(", BatchBudgets = ").Append(BatchBudgets)
-            .Append(", MaxAdmissionBatch = ").Append(MaxAdmissionBatch);
+            .Append(", MaxAdmissionBatch = ").Append(MaxAdmissionBatch)
+            .Append(", ReplicaAcknowledgements = ").Append(RequiredReplicaAcknowledgements)
+            .Append(", ReplicaAcknowledgementTimeout = ").Append(ReplicaAcknowledgementTimeout);
         return true;
     }
 }

@@ -264,6 +264,29 @@ public sealed class PolicyCommandsTests
     }
 
     [Fact]
+    public async Task Doctor_ClusterSeedsOneUnreachable_WarnsNamingIt()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var unreachable = $"127.0.0.1:{Gateway.Testing.FreePort.Next()}";
+        var env = new Dictionary<string, string?>
+        {
+            ["Gateway__Store__Kind"] = "redis",
+            ["Gateway__Store__Redis__Topology"] = "cluster",
+            ["Gateway__Store__Redis__Endpoints__0"] = $"127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}",
+            ["Gateway__Store__Redis__Endpoints__1"] = unreachable,
+        };
+
+        var result = await CliRun.RunAsync(env, "doctor", "--policy", CliRun.ExampleBundle, "--json");
+
+        using var json = JsonDocument.Parse(result.Out);
+        var store = json.RootElement.GetProperty("findings").EnumerateArray().Single(f => f.GetProperty("check").GetString() == "store");
+        Assert.Equal("warn", store.GetProperty("status").GetString());
+        Assert.Contains(unreachable, store.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("1 of 2", store.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Help_PolicyAnalyze_ShowsExamples()
     {
         var result = await CliRun.RunAsync("policy", "analyze", "--help");

@@ -17,3 +17,18 @@ public sealed class PerRequestAdmissionRedisStateStoreContractTests(PerRequestAd
 {
     protected override IStateStore Store => fixture.Store;
 }
+
+/// <summary>
+/// The contract against <see cref="RedisStateStore"/> on a real Redis Cluster (three primaries, three replicas): every
+/// operation's keys share one hash slot (a cross-slot call would fail here), and every write waits for its replica.
+/// </summary>
+public sealed class RedisClusterStateStoreContractTests(RedisClusterStoreFixture fixture) : StateStoreContractTests, IClassFixture<RedisClusterStoreFixture>
+{
+    protected override IStateStore Store => fixture.Store;
+}
+
+/// <summary>The contract against <see cref="RedisStateStore"/> finding its primary through three sentinels, every write waiting for the replica.</summary>
+public sealed class RedisSentinelStateStoreContractTests(RedisSentinelStoreFixture fixture) : StateStoreContractTests, IClassFixture<RedisSentinelStoreFixture>
+{
+    protected override IStateStore Store => fixture.Store;
+}

@@ -164,6 +164,49 @@ public sealed class RedisStoreOptionsTests
         Assert.Equal("from redis", await store.GetAsync("di:key"));
     }
 
+    [Fact]
+    public async Task AddGatewayStateStore_ClusterAndSentinelSettings_BindFromConfiguration()
+    {
+        await using var provider = Build(new()
+        {
+            ["Gateway:Store:Kind"] = "redis",
+            ["Gateway:Store:Redis:Topology"] = "sentinel",
+            ["Gateway:Store:Redis:Endpoints:0"] = "sentinel-0:26379",
+            ["Gateway:Store:Redis:Endpoints:1"] = "sentinel-1:26379",
+            ["Gateway:Store:Redis:Endpoints:2"] = "sentinel-2:26379",
+            ["Gateway:Store:Redis:ServiceName"] = "gateway",
+            ["Gateway:Store:Redis:SentinelPassword"] = "watch",
+            ["Gateway:Store:Redis:ReplicaAcknowledgements"] = "2",
+            ["Gateway:Store:Redis:ReplicaAcknowledgementTimeout"] = "00:00:00.050",
+        });
+        provider.GetRequiredService<IStartupValidator>().Validate();
+
+        var options = provider.GetRequiredService<IOptions<RedisStoreOptions>>().Value;
+
+        Assert.Equal(RedisTopology.Sentinel, options.Topology);
+        Assert.Equal(["sentinel-0:26379", "sentinel-1:26379", "sentinel-2:26379"], options.Endpoints);
+        Assert.Equal("gateway", options.ServiceName);
+        Assert.Equal(2, options.RequiredReplicaAcknowledgements);
+        Assert.Equal(TimeSpan.FromMilliseconds(50), options.ReplicaAcknowledgementTimeout);
+    }
+
+    [Fact]
+    public async Task AddGatewayStateStore_SentinelWithoutServiceName_FailsAtStartUp()
+    {
+        await using var provider = Build(new()
+        {
+            ["Gateway:Store:Kind"] = "redis",
+            ["Gateway:Store:Redis:Topology"] = "Sentinel",
+            ["Gateway:Store:Redis:Endpoints:0"] = "sentinel-0:26379",
+            ["Gateway:Store:Redis:Database"] = "-1",
+        });
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Equal(2, error.Failures.Count());
+        Assert.Contains(error.Failures, f => f.Contains("ServiceName is required", StringComparison.Ordinal));
+    }
+
     private static ServiceProvider Build(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();

@@ -10,13 +10,15 @@ namespace Gateway.Testing;
 public sealed class RedisServer : IAsyncDisposable
 {
     private readonly string _extraArgs;
+    private readonly string? _configFile;
     private Process? _process;
 
-    private RedisServer(int port, string? password, string extraArgs)
+    private RedisServer(int port, string? password, string extraArgs, string? configFile)
     {
         Port = port;
         Password = password;
         _extraArgs = extraArgs;
+        _configFile = configFile;
     }
 
     public int Port { get; }
@@ -42,10 +44,13 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts a server; <paramref name="password"/> enables AUTH via <c>requirepass</c>.</summary>
-    public static async Task<RedisServer> StartAsync(string? password = null, string extraArgs = "")
+    /// <summary>
+    /// Starts a server; <paramref name="password"/> enables AUTH via <c>requirepass</c>. A <paramref name="configFile"/>
+    /// is read first (a sentinel needs one it can rewrite: <c>--sentinel</c> in <paramref name="extraArgs"/>).
+    /// </summary>
+    public static async Task<RedisServer> StartAsync(string? password = null, string extraArgs = "", string? configFile = null)
     {
-        var server = new RedisServer(FreePort.Next(), password, extraArgs);
+        var server = new RedisServer(FreePort.Next(), password, extraArgs, configFile);
         await server.StartAsync().ConfigureAwait(false);
         return server;
     }
@@ -58,7 +63,8 @@ public sealed class RedisServer : IAsyncDisposable
         }
 
         var executable = LocateExecutable();
-        var args = $"--port {Port} --bind 127.0.0.1 --save \"\" --appendonly no --protected-mode no --daemonize no --loglevel warning";
+        var args = (_configFile is null ? string.Empty : $"\"{_configFile}\" ") +
+            $"--port {Port} --bind 127.0.0.1 --save \"\" --appendonly no --protected-mode no --daemonize no --loglevel warning";
         if (Password is not null)
         {
             args += $" --requirepass {Password}";

@@ -5,7 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace Gateway.Testing;
 
 /// <summary>
-/// A self-signed server certificate for <c>localhost</c> and <c>127.0.0.1</c>, written as PEM files
+/// A self-signed certificate for <c>localhost</c> and <c>127.0.0.1</c> (server and client authentication), written as PEM files
 /// (certificate, PKCS#8 key) to a fresh temporary directory that is deleted on dispose.
 /// The certificate is its own CA: trust <see cref="CertificatePath"/> to trust the server.
 /// </summary>
@@ -29,7 +29,8 @@ public sealed class SelfSignedTlsFiles : IDisposable
         var request = new CertificateRequest($"CN={subjectName}", key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyCertSign, critical: false));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
+        // Server and client authentication: Redis Cluster nodes present it to each other on the cluster bus, and check it.
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], critical: false));
         var names = new SubjectAlternativeNameBuilder();
         names.AddDnsName(subjectName);
         names.AddIpAddress(IPAddress.Loopback);

@@ -271,6 +271,47 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
   attempt(`${f}: no other egress`, () => egress.length === 4);
 }
 {
+  const f = "redis-cluster.yaml";
+  const objs = rendered[f] ?? [];
+  const d = gw(objs);
+  attempt(`${f}: a cluster's seed list, in order, with no single endpoint`, () =>
+    envValue(d, "Gateway__Store__Redis__Topology") === "cluster" &&
+    envValue(d, "Gateway__Store__Redis__Endpoints__0") === "redis-cluster-0.redis-cluster:6379" &&
+    envValue(d, "Gateway__Store__Redis__Endpoints__2") === "redis-cluster-2.redis-cluster:6380" &&
+    envValue(d, "Gateway__Store__Redis__Endpoint") === undefined && envValue(d, "Gateway__Store__Redis__ServiceName") === undefined);
+  attempt(`${f}: TLS, ACL user and password from Secret on the cluster too`, () =>
+    envValue(d, "Gateway__Store__Redis__UseTls") === "true" &&
+    envValue(d, "Gateway__Store__Redis__TlsServerName") === "redis-cluster.example.internal" &&
+    envValue(d, "Gateway__Store__Redis__User") === "gateway" &&
+    secretRef(d, "Gateway__Store__Redis__Password").name === "gateway-redis");
+  attempt(`${f}: writes wait for the replicas and time asked`, () =>
+    envValue(d, "Gateway__Store__Redis__ReplicaAcknowledgements") === "2" &&
+    envValue(d, "Gateway__Store__Redis__ReplicaAcknowledgementTimeout") === "00:00:00.050");
+  attempt(`${f}: egress to Redis on the data port and every seed's port, once each`, () => {
+    const np = find(objs, "NetworkPolicy", `${release}-gateway`);
+    const redis = np.spec.egress.find((e) => e.ports.some((p) => p.port === 6380));
+    return JSON.stringify(redis.ports.map((p) => p.port)) === "[6379,6380]" && redis.to === undefined;
+  });
+}
+{
+  const f = "redis-sentinel.yaml";
+  const objs = rendered[f] ?? [];
+  const d = gw(objs);
+  attempt(`${f}: the sentinels, the service name and the sentinels' own password from its Secret`, () =>
+    envValue(d, "Gateway__Store__Redis__Topology") === "sentinel" &&
+    envValue(d, "Gateway__Store__Redis__Endpoints__1") === "sentinel-1.sentinel:26379" &&
+    envValue(d, "Gateway__Store__Redis__ServiceName") === "gateway-primary" &&
+    secretRef(d, "Gateway__Store__Redis__SentinelPassword").name === "gateway-sentinel" &&
+    secretRef(d, "Gateway__Store__Redis__SentinelPassword").key === "sentinel-password" &&
+    envValue(d, "Gateway__Store__Redis__SentinelUser") === undefined);
+  attempt(`${f}: replica acknowledgements left to the topology's default`, () =>
+    envValue(d, "Gateway__Store__Redis__ReplicaAcknowledgements") === undefined);
+  attempt(`${f}: egress to the data servers' port and the sentinels'`, () => {
+    const np = find(objs, "NetworkPolicy", `${release}-gateway`);
+    return np.spec.egress.some((e) => JSON.stringify(e.ports.map((p) => p.port)) === "[6379,26379]");
+  });
+}
+{
   const f = "embedded-postgres.yaml";
   const objs = rendered[f] ?? [];
   const d = gw(objs);

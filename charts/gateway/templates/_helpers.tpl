@@ -87,6 +87,17 @@ app.kubernetes.io/part-of: gateway
 {{- end }}
 {{- end }}
 
+{{/* The TCP ports the gateway reaches Redis on: the data servers' port and every endpoint's (a cluster's seeds, the sentinels), one per line. */}}
+{{- define "gateway.redis.ports" -}}
+{{- $ports := list (int .Values.redis.external.port) }}
+{{- range .Values.redis.external.endpoints }}
+{{- $ports = append $ports (int (regexFind "[0-9]+$" .)) }}
+{{- end }}
+{{- range ($ports | uniq) }}
+{{ . }}
+{{- end }}
+{{- end }}
+
 {{/* The Secret that keys.generate creates. */}}
 {{- define "gateway.generatedKeysSecret" -}}
 {{- printf "%s-keys" (include "gateway.fullname" .) | trunc 63 | trimSuffix "-" }}
@@ -101,7 +112,8 @@ app.kubernetes.io/part-of: gateway
 {{/* Validation: fails the render with a message that names the values to set. ------------ */}}
 {{- define "gateway.validate" -}}
 {{- $v := .Values }}
-{{- $external := ne $v.redis.external.host "" }}
+{{- $r := $v.redis.external }}
+{{- $external := or (ne $r.host "") (gt (len $r.endpoints) 0) }}
 {{- $embedded := $v.redis.embedded.enabled }}
 {{- if eq $v.store.kind "redis" }}
 {{- if and $external $embedded }}
@@ -109,6 +121,27 @@ app.kubernetes.io/part-of: gateway
 {{- end }}
 {{- if not (or $external $embedded) }}
 {{- fail "gateway: store.kind is redis but no Redis is configured; set redis.external.host (production) or redis.embedded.enabled=true (trials only)" }}
+{{- end }}
+{{- if $external }}
+{{- if eq $r.topology "standalone" }}
+{{- if or (eq $r.host "") (gt (len $r.endpoints) 0) }}
+{{- fail "gateway: redis.external.topology standalone takes redis.external.host (and port), not endpoints; for a cluster's seeds or the sentinels set topology cluster or sentinel" }}
+{{- end }}
+{{- else if (eq (len $r.endpoints) 0) }}
+{{- fail (printf "gateway: redis.external.topology %s needs redis.external.endpoints (host:port each: %s)" $r.topology (ternary "the cluster's seed list" "the sentinels" (eq $r.topology "cluster"))) }}
+{{- end }}
+{{- if and (eq $r.topology "cluster") (ne (int $r.database) 0) }}
+{{- fail "gateway: redis.external.topology cluster needs redis.external.database 0 (a cluster has no other)" }}
+{{- end }}
+{{- if and (eq $r.topology "sentinel") (eq $r.serviceName "") }}
+{{- fail "gateway: redis.external.topology sentinel needs redis.external.serviceName (the name the sentinels monitor the primary under)" }}
+{{- end }}
+{{- if and (ne $r.topology "sentinel") (or $r.serviceName $r.sentinel.existingSecret $r.sentinel.user) }}
+{{- fail "gateway: redis.external.serviceName and redis.external.sentinel.* need redis.external.topology sentinel" }}
+{{- end }}
+{{- if and $r.sentinel.user (not $r.sentinel.existingSecret) }}
+{{- fail "gateway: redis.external.sentinel.user needs redis.external.sentinel.existingSecret (the sentinels' password)" }}
+{{- end }}
 {{- end }}
 {{- else if eq $v.store.kind "memory" }}
 {{- if or $external $embedded }}

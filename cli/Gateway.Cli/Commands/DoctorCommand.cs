@@ -121,6 +121,34 @@ internal static class DoctorCommand
             return;
         }
 
+        // A cluster's seeds or the sentinels (Gateway__Store__Redis__Endpoints__N): one reachable is enough to start, every
+        // one reachable is what a failover needs.
+        var endpoints = new List<string>();
+        for (var i = 0; env($"Gateway__Store__Redis__Endpoints__{i}") is { } listed; i++)
+        {
+            endpoints.Add(listed);
+        }
+
+        if (endpoints.Count > 0)
+        {
+            var topology = env("Gateway__Store__Redis__Topology") ?? "cluster";
+            var unreachable = new List<string>();
+            foreach (var listed in endpoints)
+            {
+                if (await ConnectAsync(listed, cancellationToken) is { } failure)
+                {
+                    unreachable.Add($"{listed} ({failure})");
+                }
+            }
+
+            findings.Add(unreachable.Count == 0
+                ? new("store", "ok", $"redis {topology}: all {endpoints.Count} endpoints accept connections", null)
+                : unreachable.Count == endpoints.Count
+                    ? new("store", "fail", $"redis {topology}: no endpoint reachable: {string.Join(", ", unreachable)}", "start Redis or fix Gateway__Store__Redis__Endpoints__N (host:port each); the gateway fails closed without it")
+                    : new("store", "warn", $"redis {topology}: {unreachable.Count} of {endpoints.Count} endpoints unreachable: {string.Join(", ", unreachable)}", "the gateway starts through the others, but a failover may need them: fix or remove them"));
+            return;
+        }
+
         var endpoint = env("Gateway__Store__Redis__Endpoint") ?? "127.0.0.1:6379";
         findings.Add(await ConnectAsync(endpoint, cancellationToken) is { } error
             ? new("store", "fail", $"redis at {endpoint} unreachable: {error}", "start Redis or fix Gateway__Store__Redis__Endpoint (host:port); the gateway fails closed without it")

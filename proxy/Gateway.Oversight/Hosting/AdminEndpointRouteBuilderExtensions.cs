@@ -36,6 +36,12 @@ public static class AdminEndpointRouteBuilderExtensions
     }
 
     /// <summary>
+    /// The caller of an admin route the host maps on the group <see cref="MapGatewayAdmin"/> returns (the filter has
+    /// authenticated it and checked the route's <see cref="Http.AdminRolesMetadata"/>).
+    /// </summary>
+    public static Admin.AdminPrincipal AdminPrincipalOf(HttpContext context) => AdminAuthFilter.Principal(context);
+
+    /// <summary>
     /// Maps <c>POST /v1/decision-tokens/verify</c> for executors (an admin-API token with role <c>executor</c>, never an
     /// agent's credential): whether a decision token is live, revoked, expired or invalid.
     /// </summary>

@@ -8,6 +8,7 @@ internal static class PersonServiceCollectionExtensions
         services.AddOptions<PersonOptions>().Bind(configuration.GetSection(PersonOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<OpenIdProviderHttp>();
         services.AddSingleton<OpenIdConfigurations>();
+        services.AddSingleton<OpenIdTokenValidator>();
         services.AddSingleton<PersonTokenVerifier>();
         services.AddSingleton<PersonCredentials>();
         return services;

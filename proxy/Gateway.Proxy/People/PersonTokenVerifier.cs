@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Gateway.Oversight.Http;
 using Gateway.Policy;
 using Microsoft.Extensions.Options;
@@ -8,34 +7,23 @@ using Microsoft.IdentityModel.Tokens;
 namespace Gateway.Proxy.People;
 
 /// <summary>
-/// Checks the identity token of the person an agent acts for against the tenant's OpenID provider: a compact JWS
-/// (<see cref="JsonWebTokenHandler"/>), signed with an asymmetric algorithm of <see cref="AllowedAlgorithms"/> (never
-/// <c>none</c>, never HMAC: the provider's keys are public) by a key of the provider's JWKS (<see cref="OpenIdConfigurations"/>,
-/// fetched again once when the token names a key not in them), issued by the configured issuer, for one of the
-/// configured audiences, with <c>exp</c> required and <c>exp</c>/<c>nbf</c> checked within <see cref="PersonOptions.ClockSkew"/>,
-/// and with a <c>sub</c>. Every failure is a refusal with a stable code; the token itself is never logged or returned.
+/// Checks the identity token of the person an agent acts for against the tenant's OpenID provider with the gateway's one
+/// <see cref="OpenIdTokenValidator"/> (shared with the console's sign-in), for one of the provider's configured
+/// <c>audiences</c>, and with a <c>sub</c>. Every failure is a refusal with a stable code; the token itself is never logged or returned.
 /// </summary>
 internal sealed partial class PersonTokenVerifier
 {
-    /// <summary>The signature algorithms a person's token may use: RSA, RSA-PSS and ECDSA.</summary>
-    public static readonly IReadOnlyList<string> AllowedAlgorithms =
-    [
-        SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512,
-        SecurityAlgorithms.RsaSsaPssSha256, SecurityAlgorithms.RsaSsaPssSha384, SecurityAlgorithms.RsaSsaPssSha512,
-        SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384, SecurityAlgorithms.EcdsaSha512,
-    ];
+    /// <summary>The signature algorithms a person's token may use (<see cref="OpenIdTokenValidator.AllowedAlgorithms"/>).</summary>
+    public static IReadOnlyList<string> AllowedAlgorithms => OpenIdTokenValidator.AllowedAlgorithms;
 
-    private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
-    private readonly OpenIdConfigurations _configurations;
+    private readonly OpenIdTokenValidator _validator;
     private readonly PersonOptions _options;
-    private readonly TimeProvider _time;
     private readonly ILogger<PersonTokenVerifier> _logger;
 
-    public PersonTokenVerifier(OpenIdConfigurations configurations, IOptions<PersonOptions> options, TimeProvider time, ILogger<PersonTokenVerifier> logger)
+    public PersonTokenVerifier(OpenIdTokenValidator validator, IOptions<PersonOptions> options, ILogger<PersonTokenVerifier> logger)
     {
-        _configurations = configurations;
+        _validator = validator;
         _options = options.Value;
-        _time = time;
         _logger = logger;
     }
 
@@ -46,22 +34,14 @@ internal sealed partial class PersonTokenVerifier
             return Invalid("The tenant declares no OpenID provider; it accepts no person's token.");
         }
 
-        if (token.Length > _options.MaxTokenLength || !_handler.CanReadToken(token))
+        if (!_validator.CanRead(token, _options.MaxTokenLength))
         {
             return Invalid("The person's token is not a compact JWS.");
         }
 
         try
         {
-            var configuration = await _configurations.GetAsync(provider, cancellationToken).ConfigureAwait(false);
-            var result = await _handler.ValidateTokenAsync(token, Parameters(provider, configuration.SigningKeys)).ConfigureAwait(false);
-            if (result.Exception is SecurityTokenSignatureKeyNotFoundException)
-            {
-                // The provider may have rotated its keys since they were fetched: fetch them again (bounded), then check once more.
-                configuration = await _configurations.RefreshForUnknownKeyAsync(provider, cancellationToken).ConfigureAwait(false);
-                result = await _handler.ValidateTokenAsync(token, Parameters(provider, configuration.SigningKeys)).ConfigureAwait(false);
-            }
-
+            var result = await _validator.ValidateAsync(provider, token, provider.Audiences, cancellationToken).ConfigureAwait(false);
             return result.IsValid ? Person(provider, (JsonWebToken)result.SecurityToken) : Refusal(result.Exception);
         }
         catch (OpenIdProviderUnavailableException)
@@ -71,46 +51,6 @@ internal sealed partial class PersonTokenVerifier
         }
     }
 
-    private TokenValidationParameters Parameters(OpenIdProvider provider, ICollection<SecurityKey> keys) => new()
-    {
-        ValidIssuer = provider.IssuerText,
-        ValidAudiences = provider.Audiences,
-        IssuerSigningKeys = keys,
-        ValidAlgorithms = AllowedAlgorithms,
-        ValidateIssuer = true,
-        ValidateAudience = true,
-        ValidateLifetime = true,
-        ValidateIssuerSigningKey = true,
-        RequireExpirationTime = true,
-        RequireSignedTokens = true,
-        RequireAudience = true,
-        ClockSkew = _options.ClockSkew,
-        TryAllIssuerSigningKeys = false,
-        LifetimeValidator = Lifetime,
-    };
-
-    /// <summary><c>exp</c> required, <c>exp</c> and <c>nbf</c> against the gateway's clock (its <see cref="TimeProvider"/>) within the skew.</summary>
-    private bool Lifetime(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters parameters)
-    {
-        var now = _time.GetUtcNow().UtcDateTime;
-        if (expires is not { } exp)
-        {
-            throw new SecurityTokenNoExpirationException("The token has no exp.");
-        }
-
-        if (notBefore is { } nbf && nbf > now + parameters.ClockSkew)
-        {
-            throw new SecurityTokenNotYetValidException("The token is not valid yet.") { NotBefore = nbf };
-        }
-
-        if (exp < now - parameters.ClockSkew)
-        {
-            throw new SecurityTokenExpiredException("The token has expired.") { Expires = exp };
-        }
-
-        return true;
-    }
-
     private PersonTokenCheck Person(OpenIdProvider provider, JsonWebToken token)
     {
         if (string.IsNullOrEmpty(token.Subject) || token.Subject.Length > 255)
@@ -118,23 +58,7 @@ internal sealed partial class PersonTokenVerifier
             return Invalid("The person's token has no usable sub.");
         }
 
-        return PersonTokenCheck.Verified(new ActingPerson(token.Subject, token.Issuer, Groups(token, provider.GroupsClaim)), new DateTimeOffset(token.ValidTo, TimeSpan.Zero));
-    }
-
-    /// <summary>The groups claim: an array of strings, or one string; anything else (or none) is no groups.</summary>
-    private static string[] Groups(JsonWebToken token, string claim)
-    {
-        if (!token.TryGetPayloadValue<JsonElement>(claim, out var value))
-        {
-            return [];
-        }
-
-        return value.ValueKind switch
-        {
-            JsonValueKind.String => [value.GetString()!],
-            JsonValueKind.Array => [.. value.EnumerateArray().Where(static g => g.ValueKind == JsonValueKind.String).Select(static g => g.GetString()!)],
-            _ => [],
-        };
+        return PersonTokenCheck.Verified(new ActingPerson(token.Subject, token.Issuer, OpenIdTokenValidator.Groups(token, provider.GroupsClaim)), new DateTimeOffset(token.ValidTo, TimeSpan.Zero));
     }
 
     private PersonTokenCheck Refusal(Exception? exception)

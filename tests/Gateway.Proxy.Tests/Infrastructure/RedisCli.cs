@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Gateway.Testing;
 
 namespace Gateway.Proxy.Tests.Infrastructure;
 
@@ -9,37 +9,7 @@ namespace Gateway.Proxy.Tests.Infrastructure;
 public static class RedisCli
 {
     /// <summary>Runs one command; returns stdout (raw, one reply element per line). Fails on a non-zero exit or an error reply.</summary>
-    public static async Task<string> RunAsync(int port, params string[] command)
-    {
-        var info = new ProcessStartInfo(Locate())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add("-h");
-        info.ArgumentList.Add("127.0.0.1");
-        info.ArgumentList.Add("-p");
-        info.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        foreach (var part in command)
-        {
-            info.ArgumentList.Add(part);
-        }
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("redis-cli did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-        var output = await stdout.ConfigureAwait(false);
-        var error = await stderr.ConfigureAwait(false);
-        if (process.ExitCode != 0 || output.StartsWith("ERR", StringComparison.Ordinal) || output.StartsWith("(error)", StringComparison.Ordinal))
-        {
-            throw new InvalidOperationException($"redis-cli {string.Join(' ', command)} failed ({process.ExitCode}): {output}{error}");
-        }
-
-        return output;
-    }
+    public static Task<string> RunAsync(int port, params string[] command) => RedisCommandLine.RunAsync(port, command);
 
     /// <summary>The entries of a stream whose entries each hold one field: (id, field, value), in order.</summary>
     public static async Task<IReadOnlyList<(string Id, string Field, string Value)>> ReadStreamAsync(int port, string key)
@@ -63,18 +33,5 @@ public static class RedisCli
         }
 
         return entries;
-    }
-
-    private static string Locate()
-    {
-        foreach (var candidate in new[] { "/usr/bin/redis-cli", "/usr/local/bin/redis-cli" })
-        {
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException("redis-cli is not installed (it ships with redis-server: apt-get install -y redis-server)");
     }
 }

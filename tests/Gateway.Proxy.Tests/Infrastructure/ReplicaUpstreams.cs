@@ -24,6 +24,14 @@ public static class ReplicaUpstreams
         bundle.Replace("credential: vault:crm-token", "credential: none", StringComparison.Ordinal);
 
     /// <summary>
+    /// No crm credential, and the demo agent's 120 requests per minute (and the tenant's 1,000) lifted: for traffic that
+    /// runs until a gateway has recovered from a fault, whose volume no count bounds.
+    /// </summary>
+    public static string WithoutCrmCredentialOrRateLimits(string bundle) => WithoutCrmCredential(bundle)
+        .Replace("limit: 120, window: 1m", "limit: 100000, window: 1m", StringComparison.Ordinal)
+        .Replace("limit: 1000, window: 1m", "limit: 100000, window: 1m", StringComparison.Ordinal);
+
+    /// <summary>
     /// <paramref name="replicas"/> replicas whose openai connector reaches <paramref name="openai"/> with no
     /// credential, and whose demo-agent budget for it is <paramref name="budget"/> tokens an hour.
     /// </summary>

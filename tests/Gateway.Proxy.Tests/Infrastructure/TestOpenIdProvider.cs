@@ -94,10 +94,16 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
         string? issuer = null,
         TimeSpan? lifetime = null,
         DateTime? notBefore = null,
-        SigningCredentials? credentials = null)
+        SigningCredentials? credentials = null,
+        string? nonce = null)
     {
         var now = DateTime.UtcNow;
         var claims = new Dictionary<string, object> { ["sub"] = subject };
+        if (nonce is not null)
+        {
+            claims["nonce"] = nonce;
+        }
+
         if (groups is not null)
         {
             claims["groups"] = groups;

@@ -66,16 +66,16 @@ export function prepareBundle(workDir, upstreams, edit = (text) => text) {
 
 /**
  * Starts the gateway; resolves once GET /readyz answers 200. `upstreams` maps the example bundle's
- * upstream URLs to local ones, `edit` changes the tenant file's text. Always call `stop()` (it is idempotent).
+ * upstream URLs to local ones, `edit` changes the tenant file's text, `port` is the loopback port (a free one unless given). Always call `stop()` (it is idempotent).
  */
-export async function startGateway({ upstreams = {}, edit, env: extraEnv = {}, readyTimeoutMs = 30_000 } = {}) {
+export async function startGateway({ upstreams = {}, edit, env: extraEnv = {}, port: chosenPort, readyTimeoutMs = 30_000 } = {}) {
   const dll = locateGatewayDll();
   const workDir = mkdtempSync(join(tmpdir(), 'gateway-node-'));
   const bundle = prepareBundle(workDir, upstreams, edit);
   const dataDir = join(workDir, 'data');
   const adminToken = randomBytes(32).toString('base64url');
   const adminTokenSha256 = createHash('sha256').update(adminToken, 'utf8').digest('hex');
-  const port = await freePort();
+  const port = chosenPort ?? await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
 
   const env = { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1' };

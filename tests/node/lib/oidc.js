@@ -16,9 +16,11 @@ export const GATEWAY_CLIENT = 'gamut-gateway';
 /**
  * Starts the provider; `refuse(subject)` says whose exchanges it answers with invalid_grant. Returns its issuer, the
  * provider, `signIn(sub, groups)` (an ID token for `agent-app`, issued by the provider with its own keys), the gateway
- * client's secret, the exchanges it answered, and `close()`.
+ * client's secret, the exchanges it answered, and `close()`. With `consoleRedirectUri`, the gateway's client also signs
+ * people in to the console (authorization code + PKCE, that redirect URI) through the provider's own login form
+ * (its development interactions: any login, any password), and the ID token carries the account's groups.
  */
-export async function startOidcProvider({ refuse = () => false } = {}) {
+export async function startOidcProvider({ refuse = () => false, consoleRedirectUri } = {}) {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
@@ -28,11 +30,14 @@ export async function startOidcProvider({ refuse = () => false } = {}) {
     jwks: { keys: [signingKey] },
     clients: [
       { client_id: AGENT_APP, client_secret: 'agent-app-secret-not-used-here-0123456789', redirect_uris: ['http://127.0.0.1/cb'], grant_types: ['authorization_code'], response_types: ['code'] },
-      { client_id: GATEWAY_CLIENT, client_secret: gatewaySecret, grant_types: [TOKEN_EXCHANGE], redirect_uris: [], response_types: [], token_endpoint_auth_method: 'client_secret_basic' },
+      consoleRedirectUri
+        ? { client_id: GATEWAY_CLIENT, client_secret: gatewaySecret, grant_types: [TOKEN_EXCHANGE, 'authorization_code'], redirect_uris: [consoleRedirectUri], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' }
+        : { client_id: GATEWAY_CLIENT, client_secret: gatewaySecret, grant_types: [TOKEN_EXCHANGE], redirect_uris: [], response_types: [], token_endpoint_auth_method: 'client_secret_basic' },
     ],
+    conformIdTokenClaims: !consoleRedirectUri,
     claims: { openid: ['sub'], groups: ['groups'] },
     findAccount: async (ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, groups: accounts.get(sub) ?? [] }) }),
-    features: { devInteractions: { enabled: false } },
+    features: { devInteractions: { enabled: Boolean(consoleRedirectUri) } },
     ttl: { IdToken: 600, AccessToken: 600 },
   });
   const accounts = new Map();
@@ -76,6 +81,10 @@ export async function startOidcProvider({ refuse = () => false } = {}) {
     provider,
     gatewaySecret,
     exchanges,
+    /** Gives the account `sub` its groups (what the provider's login form signs in as). */
+    setAccount(sub, groups = []) {
+      accounts.set(sub, groups);
+    },
     /** An ID token for `sub` (audience agent-app), issued and signed by the provider itself. */
     async signIn(sub, groups = []) {
       accounts.set(sub, groups);

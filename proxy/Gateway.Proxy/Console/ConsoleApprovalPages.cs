@@ -1,0 +1,161 @@
+using System.Text;
+using System.Text.Json;
+using Gateway.Oversight.Approvals;
+using Gateway.Oversight.Register;
+using static Gateway.Proxy.Console.ConsoleHtml;
+
+namespace Gateway.Proxy.Console;
+
+/// <summary>
+/// The approval queue (<c>/console/{tenant}/approvals</c>), one request's page, and approve/deny with a reason. Approving
+/// goes through the same <see cref="ApprovalService"/> and the same checks as the admin API: the signed-in person must
+/// be an approver in the register, named on the request, and not the agent's human owner; two approvals from one person
+/// never count as two (the service counts distinct persons).
+/// </summary>
+internal static class ConsoleApprovalPages
+{
+    private static readonly string[] Approvers = [ConsoleRoles.Approver];
+
+    public static void Map(RouteGroupBuilder console)
+    {
+        console.MapGet("/{tenant}/approvals", QueueAsync);
+        console.MapGet("/{tenant}/approvals/{id}", DetailAsync);
+        console.MapPost("/{tenant}/approvals/{id}/approve", (HttpContext c, string tenant, string id) => ActAsync(c, tenant, id, approve: true));
+        console.MapPost("/{tenant}/approvals/{id}/deny", (HttpContext c, string tenant, string id) => ActAsync(c, tenant, id, approve: false));
+    }
+
+    private static async Task<IResult> QueueAsync(HttpContext context, string tenant, ApprovalService approvals)
+    {
+        var (session, refusal) = await ConsoleGuard.ReadAsync(context, tenant, Approvers);
+        if (session is null)
+        {
+            return refusal!;
+        }
+
+        var pending = await approvals.ListPendingAsync(tenant, context.RequestAborted);
+        var mine = pending.Where(r => r.Approvers.Contains(session.Person, StringComparer.Ordinal)).ToList();
+        var body = new StringBuilder();
+        if (mine.Count == 0)
+        {
+            body.Append("<p>Nothing is waiting for you.</p>");
+        }
+        else
+        {
+            body.Append("<table><caption>Pending approvals that name you</caption><thead><tr><th scope=\"col\">Action</th><th scope=\"col\">Agent</th><th scope=\"col\">Approvals</th><th scope=\"col\">Expires</th></tr></thead><tbody>");
+            foreach (var request in mine)
+            {
+                body.Append("<tr><td><a href=\"/console/").Append(E(U(tenant))).Append("/approvals/").Append(E(U(request.Id))).Append("\">")
+                    .Append(E(request.Tool)).Append("</a></td><td>").Append(E(request.Agent)).Append("</td><td>")
+                    .Append(request.Approvals.Count).Append(" of ").Append(request.ApprovalsRequired).Append("</td><td>")
+                    .Append(Time(request.ExpiresAt)).Append("</td></tr>");
+            }
+
+            body.Append("</tbody></table>");
+        }
+
+        return Page("Approvals", session, body.ToString());
+    }
+
+    private static async Task<IResult> DetailAsync(HttpContext context, string tenant, string id, ApprovalService approvals)
+    {
+        var (session, refusal) = await ConsoleGuard.ReadAsync(context, tenant, Approvers);
+        if (session is null)
+        {
+            return refusal!;
+        }
+
+        var request = await approvals.GetAsync(tenant, id, context.RequestAborted);
+        if (request is null || !request.Approvers.Contains(session.Person, StringComparer.Ordinal))
+        {
+            return Refusal(StatusCodes.Status404NotFound, ApprovalErrorCodes.NotFound, "No such approval request names you.", session);
+        }
+
+        var body = new StringBuilder();
+        body.Append("<dl><dt>Action</dt><dd>").Append(E(request.Tool)).Append("</dd><dt>Agent</dt><dd>").Append(E(request.Agent))
+            .Append("</dd><dt>Status</dt><dd>").Append(E(request.Status))
+            .Append("</dd><dt>Who may approve</dt><dd>").Append(E(string.Join(", ", request.Approvers)))
+            .Append("</dd><dt>Approvals</dt><dd>").Append(request.Approvals.Count).Append(" of ").Append(request.ApprovalsRequired)
+            .Append(request.Approvals.Count > 0 ? " (" + E(string.Join(", ", request.Approvals)) + ")" : string.Empty)
+            .Append("; still needed: ").Append(Math.Max(0, request.ApprovalsRequired - request.Approvals.Count))
+            .Append("</dd><dt>Requested</dt><dd>").Append(Time(request.CreatedAt))
+            .Append("</dd><dt>Expires</dt><dd>").Append(Time(request.ExpiresAt))
+            .Append("</dd><dt>Intent digest</dt><dd><code>").Append(E(request.IntentDigest)).Append("</code></dd></dl>");
+        body.Append("<h2>Explanation</h2>").Append(Explanation(request.Explanation));
+        if (request.Status == ApprovalStatus.Pending)
+        {
+            var action = "/console/" + E(U(tenant)) + "/approvals/" + E(U(request.Id));
+            body.Append("<h2>Decide</h2><form method=\"post\" action=\"").Append(action).Append("/approve\">").Append(Csrf(session))
+                .Append("<label for=\"approve-reason\">Reason for approving</label><textarea id=\"approve-reason\" name=\"reason\" required maxlength=\"500\" rows=\"2\"></textarea>")
+                .Append("<button type=\"submit\">Approve</button></form>")
+                .Append("<form method=\"post\" action=\"").Append(action).Append("/deny\">").Append(Csrf(session))
+                .Append("<label for=\"deny-reason\">Reason for denying</label><textarea id=\"deny-reason\" name=\"reason\" required maxlength=\"500\" rows=\"2\"></textarea>")
+                .Append("<button type=\"submit\">Deny</button></form>");
+        }
+
+        return Page("Approval " + request.Id, session, body.ToString());
+    }
+
+    /// <summary>The explanation's parts, each under its own heading (the decision path, what would change, the redacted arguments…).</summary>
+    private static string Explanation(JsonElement? explanation)
+    {
+        if (explanation is not { ValueKind: JsonValueKind.Object } value)
+        {
+            return Json(explanation);
+        }
+
+        var html = new StringBuilder("<dl class=\"explanation\">");
+        foreach (var property in value.EnumerateObject())
+        {
+            html.Append("<dt>").Append(E(property.Name.Replace('_', ' '))).Append("</dt><dd>")
+                .Append(property.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array ? Json(property.Value) : E(property.Value.ToString()))
+                .Append("</dd>");
+        }
+
+        return html.Append("</dl>").ToString();
+    }
+
+    private static async Task<IResult> ActAsync(HttpContext context, string tenant, string id, bool approve)
+    {
+        var (session, form, refusal) = await ConsoleGuard.WriteAsync(context, tenant, Approvers);
+        if (session is null)
+        {
+            return refusal!;
+        }
+
+        var reason = form!["reason"].Count == 1 ? form["reason"][0]?.Trim() : null;
+        if (string.IsNullOrEmpty(reason) || reason.Length > 500)
+        {
+            return Refusal(StatusCodes.Status400BadRequest, "console_reason_required", "Give a reason of 1..500 characters; nothing was changed.", session);
+        }
+
+        var register = context.RequestServices.GetRequiredService<IRegisterDirectory>();
+        var approvals = context.RequestServices.GetRequiredService<ApprovalService>();
+        if (!register.IsApprover(tenant, session.Person))
+        {
+            return Refusal(StatusCodes.Status403Forbidden, ApprovalErrorCodes.NotAnApprover, "The tenant's register does not list you as an approver.", session);
+        }
+
+        var request = await approvals.GetAsync(tenant, id, context.RequestAborted);
+        if (request is null || !request.Approvers.Contains(session.Person, StringComparer.Ordinal))
+        {
+            return Refusal(StatusCodes.Status403Forbidden, ApprovalErrorCodes.NotAnApprover, "This request does not name you as an approver.", session);
+        }
+
+        if (register.OwnsAgent(tenant, request.Agent, session.Person))
+        {
+            return Refusal(StatusCodes.Status403Forbidden, ApprovalErrorCodes.OwnRequest, "You own the requesting agent; someone else must decide.", session);
+        }
+
+        var voter = new ApprovalVoter(session.Person, session.Person);
+        var result = approve
+            ? await approvals.ApproveAsync(tenant, id, voter, context.RequestAborted)
+            : await approvals.DenyAsync(tenant, id, voter, context.RequestAborted);
+        if (!result.Succeeded)
+        {
+            return Refusal(StatusCodes.Status409Conflict, result.Code!, "The approval service refused: " + result.Code, session);
+        }
+
+        await ConsoleAudit.RecordAsync(context, session, approve ? "approval.approve" : "approval.deny", result.Request!.Agent, result.Request.Id, reason);
+        return Results.Redirect("/console/" + Uri.EscapeDataString(tenant) + "/approvals/" + Uri.EscapeDataString(id), permanent: false, preserveMethod: false);
+    }
+}

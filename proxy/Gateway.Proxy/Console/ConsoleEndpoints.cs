@@ -1,0 +1,65 @@
+using System.Text;
+using Microsoft.Extensions.Options;
+using static Gateway.Proxy.Console.ConsoleHtml;
+
+namespace Gateway.Proxy.Console;
+
+/// <summary>
+/// Maps the console at <c>/console</c>: the home page (the tenants one can sign in to), sign-in and its callback,
+/// sign-out, and the pages (approvals, audit journal, incidents, agents). Every answer carries
+/// <see cref="ConsoleSecurityHeaders"/>; no route is mapped when <see cref="ConsoleOptions.Enabled"/> is false.
+/// </summary>
+internal static class ConsoleEndpoints
+{
+    public const string Prefix = "/console";
+
+    public static IEndpointRouteBuilder MapGatewayConsole(this IEndpointRouteBuilder app)
+    {
+        if (!app.ServiceProvider.GetRequiredService<IOptions<ConsoleOptions>>().Value.Enabled)
+        {
+            return app;
+        }
+
+        var console = app.MapGroup(Prefix).ExcludeFromDescription();
+        console.MapGet("/", Home);
+        console.MapGet("/console.css", static () => Results.Text(Stylesheet, "text/css; charset=utf-8"));
+        console.MapGet("/{tenant}/sign-in", static async (HttpContext c, string tenant, ConsoleSignIn signIn) => Answer(await signIn.StartAsync(c, tenant)));
+        console.MapGet("/{tenant}/callback", static async (HttpContext c, string tenant, ConsoleSignIn signIn) => Answer(await signIn.CallbackAsync(c, tenant)));
+        console.MapPost("/sign-out", SignOutAsync);
+        ConsoleApprovalPages.Map(console);
+        ConsoleJournalPages.Map(console);
+        ConsoleAgentPages.Map(console);
+        return app;
+    }
+
+    private static IResult Home(ConsoleSignIn signIn)
+    {
+        var body = new StringBuilder("<p>Sign in through your organisation's identity provider.</p><ul>");
+        foreach (var tenant in signIn.Tenants)
+        {
+            body.Append("<li><a href=\"/console/").Append(E(U(tenant))).Append("/sign-in\">Sign in to ").Append(E(tenant)).Append("</a></li>");
+        }
+
+        return Page("Sign in", null, body.Append("</ul>").ToString());
+    }
+
+    /// <summary>Sign-out is a POST with the session's CSRF token (a cross-site page cannot sign a person out either).</summary>
+    private static async Task<IResult> SignOutAsync(HttpContext context, ConsoleSessions sessions)
+    {
+        var session = await sessions.CurrentAsync(context);
+        if (session is not null)
+        {
+            var form = await ConsoleGuard.ReadFormAsync(context);
+            if (form is null || !ConsoleSessions.CsrfMatches(session, form["csrf"].Count == 1 ? form["csrf"][0] : null))
+            {
+                return Refusal(StatusCodes.Status403Forbidden, "console_csrf_invalid", "The form's CSRF token is missing or not this session's.", session);
+            }
+        }
+
+        await sessions.EndAsync(context);
+        return Page("Signed out", null, "<p>You are signed out. <a href=\"/console\">Sign in again</a></p>");
+    }
+
+    private static IResult Answer(ConsoleOutcome outcome) =>
+        outcome.Location is { } location ? Results.Redirect(location) : Refusal(outcome.Status, outcome.Code!, outcome.Message!);
+}

@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Gateway.Proxy.Console;
+
+/// <summary>
+/// The console's HTML: every value from a request, the bundle or the store goes through <see cref="HtmlEncoder"/>
+/// (<see cref="E"/>); no inline script (the CSP forbids it) and no script at all; one stylesheet from <c>/console/console.css</c>.
+/// Forms carry labelled controls, and every action is a link or a button (keyboard reachable).
+/// </summary>
+internal static class ConsoleHtml
+{
+    public const string Stylesheet = """
+        body{font-family:system-ui,sans-serif;margin:0;color:#1b1b1b;background:#fafafa}
+        header{background:#20303f;color:#fff;padding:.6rem 1rem;display:flex;gap:1rem;align-items:center;flex-wrap:wrap}
+        header a{color:#fff}header form{margin-left:auto}
+        main{padding:1rem;max-width:72rem}
+        table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;padding:.35rem .5rem;text-align:left;vertical-align:top}
+        pre{background:#f0f0f0;padding:.5rem;overflow:auto;max-height:28rem}
+        .ok{color:#0a6b2d;font-weight:bold}.bad{color:#a4161a;font-weight:bold}
+        label{display:block;margin:.5rem 0 .2rem}textarea{width:100%;max-width:40rem}
+        button{padding:.35rem .9rem;margin:.3rem .3rem .3rem 0}
+        a:focus,button:focus,textarea:focus,input:focus{outline:3px solid #f5a623}
+        """;
+
+    /// <summary>HTML-encodes <paramref name="value"/>.</summary>
+    public static string E(string? value) => HtmlEncoder.Default.Encode(value ?? string.Empty);
+
+    /// <summary>A path segment, URL-encoded (then HTML-encoded where it lands in an attribute).</summary>
+    public static string U(string value) => Uri.EscapeDataString(value);
+
+    public static string Time(DateTimeOffset time) => E(time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture));
+
+    public static string Json(JsonElement? value) =>
+        value is { } element ? "<pre>" + E(JsonSerializer.Serialize(element, Indented)) + "</pre>" : "<p>(none)</p>";
+
+    /// <summary>A whole page: the navigation for the session's roles, the sign-out form, the body.</summary>
+    public static IResult Page(string title, ConsoleSession? session, string body, int status = StatusCodes.Status200OK)
+    {
+        var html = new StringBuilder(4096);
+        html.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>").Append(E(title))
+            .Append(" · Gamut console</title><link rel=\"stylesheet\" href=\"/console/console.css\"></head><body><header><strong>Gamut console</strong>");
+        if (session is not null)
+        {
+            var t = "/console/" + E(U(session.Tenant));
+            html.Append("<nav aria-label=\"Console\">");
+            if (session.Has(ConsoleRoles.Approver))
+            {
+                html.Append("<a href=\"").Append(t).Append("/approvals\">Approvals</a> ");
+            }
+
+            if (session.HasAny(ConsoleRoles.Readers))
+            {
+                html.Append("<a href=\"").Append(t).Append("/audit\">Audit journal</a> <a href=\"").Append(t)
+                    .Append("/incidents\">Incidents</a> <a href=\"").Append(t).Append("/agents\">Agents</a>");
+            }
+
+            html.Append("</nav><span>").Append(E(session.Person)).Append(" · ").Append(E(session.Tenant)).Append("</span>")
+                .Append("<form method=\"post\" action=\"/console/sign-out\">").Append(Csrf(session))
+                .Append("<button type=\"submit\">Sign out</button></form>");
+        }
+
+        html.Append("</header><main><h1>").Append(E(title)).Append("</h1>").Append(body).Append("</main></body></html>");
+        return Results.Content(html.ToString(), "text/html; charset=utf-8", Encoding.UTF8, status);
+    }
+
+    /// <summary>The hidden CSRF field every state-changing form carries.</summary>
+    public static string Csrf(ConsoleSession session) => "<input type=\"hidden\" name=\"csrf\" value=\"" + E(session.Csrf) + "\">";
+
+    public static IResult Refusal(int status, string code, string message, ConsoleSession? session = null) =>
+        Page("Refused", session, "<p role=\"alert\">" + E(message) + "</p><p>Code: <code>" + E(code) + "</code></p><p><a href=\"/console\">Console home</a></p>", status);
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+}

@@ -1,0 +1,10 @@
+using System.Text.Json.Serialization;
+
+namespace Gateway.Proxy.Console;
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(ConsoleSession))]
+[JsonSerializable(typeof(ConsoleSignInFlow))]
+[JsonSerializable(typeof(ConsoleTokenResponse))]
+[JsonSerializable(typeof(ConsoleUserStatus))]
+internal sealed partial class ConsoleJsonContext : JsonSerializerContext;

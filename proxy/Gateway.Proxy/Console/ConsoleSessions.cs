@@ -1,0 +1,146 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Gateway.Store;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Proxy.Console;
+
+/// <summary>
+/// The console's server-side sessions in the shared state store, so any replica serves them. The cookie holds a random
+/// 256-bit id; the store keys hold only its SHA-256. Every session of a person is listed under the tenant and subject,
+/// so suspending the person deletes them all at once; a suspended person's mark also refuses sign-in and any session
+/// a replica still finds, so a session ends even if it was created while the suspension was being written.
+/// </summary>
+internal sealed class ConsoleSessions
+{
+    /// <summary>The session cookie (path <c>/console</c>, HttpOnly, SameSite=Lax, Secure over https).</summary>
+    public const string CookieName = "gamut_console";
+
+    private readonly IStateStore _store;
+    private readonly ConsoleOptions _options;
+    private readonly TimeProvider _time;
+
+    public ConsoleSessions(IStateStore store, IOptions<ConsoleOptions> options, TimeProvider time)
+    {
+        _store = store;
+        _options = options.Value;
+        _time = time;
+    }
+
+    /// <summary>Creates a session and sets its cookie.</summary>
+    public async ValueTask<ConsoleSession> StartAsync(HttpContext context, string tenant, string subject, string issuer, string person, IReadOnlyList<string> roles)
+    {
+        var id = RandomToken();
+        var session = new ConsoleSession
+        {
+            Tenant = tenant,
+            Subject = subject,
+            Issuer = issuer,
+            Person = person,
+            Roles = roles,
+            Csrf = RandomToken(),
+            ExpiresAt = _time.GetUtcNow() + _options.SessionLifetime,
+        };
+        var key = SessionKey(id);
+        await _store.SetAsync(key, JsonSerializer.Serialize(session, ConsoleJsonContext.Default.ConsoleSession), _options.SessionLifetime, context.RequestAborted);
+        await _store.SetAddAsync(PersonKey(tenant, subject), key, _options.SessionLifetime, context.RequestAborted);
+        context.Response.Cookies.Append(CookieName, id, Cookie(context, _options.SessionLifetime));
+        return session;
+    }
+
+    /// <summary>The request's session, if it has a live one (null: sign in); a suspended person's session is deleted here.</summary>
+    public async ValueTask<ConsoleSession?> CurrentAsync(HttpContext context)
+    {
+        if (!context.Request.Cookies.TryGetValue(CookieName, out var id) || string.IsNullOrEmpty(id) || id.Length > 128)
+        {
+            return null;
+        }
+
+        var key = SessionKey(id);
+        var json = await _store.GetAsync(key, context.RequestAborted);
+        if (json is null)
+        {
+            return null;
+        }
+
+        var session = JsonSerializer.Deserialize(json, ConsoleJsonContext.Default.ConsoleSession);
+        if (session is null || session.ExpiresAt <= _time.GetUtcNow())
+        {
+            await _store.DeleteAsync(key, context.RequestAborted);
+            return null;
+        }
+
+        if (await IsSuspendedAsync(session.Tenant, session.Subject, context.RequestAborted))
+        {
+            await _store.DeleteAsync(key, context.RequestAborted);
+            return null;
+        }
+
+        return session;
+    }
+
+    /// <summary>Ends the request's session (sign-out) and clears its cookie.</summary>
+    public async ValueTask EndAsync(HttpContext context)
+    {
+        if (context.Request.Cookies.TryGetValue(CookieName, out var id) && !string.IsNullOrEmpty(id) && id.Length <= 128)
+        {
+            await _store.DeleteAsync(SessionKey(id), context.RequestAborted);
+        }
+
+        context.Response.Cookies.Delete(CookieName, Cookie(context, TimeSpan.Zero));
+    }
+
+    public async ValueTask<bool> IsSuspendedAsync(string tenant, string subject, CancellationToken cancellationToken) =>
+        await _store.GetAsync(SuspendedKey(tenant, subject), cancellationToken) is not null;
+
+    /// <summary>Suspends a person of the tenant: their sessions end now and they cannot sign in until resumed. Returns how many sessions ended.</summary>
+    public async ValueTask<int> SuspendAsync(string tenant, string subject, CancellationToken cancellationToken)
+    {
+        await _store.SetAsync(SuspendedKey(tenant, subject), "1", expiry: null, cancellationToken);
+        var ended = 0;
+        foreach (var key in await _store.SetMembersAsync(PersonKey(tenant, subject), cancellationToken))
+        {
+            if (await _store.DeleteAsync(key, cancellationToken))
+            {
+                ended++;
+            }
+        }
+
+        await _store.DeleteAsync(PersonKey(tenant, subject), cancellationToken);
+        return ended;
+    }
+
+    public async ValueTask ResumeAsync(string tenant, string subject, CancellationToken cancellationToken) =>
+        await _store.DeleteAsync(SuspendedKey(tenant, subject), cancellationToken);
+
+    /// <summary>True when <paramref name="presented"/> is the session's CSRF token (constant time).</summary>
+    public static bool CsrfMatches(ConsoleSession session, string? presented) =>
+        presented is not null
+        && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(session.Csrf), Encoding.UTF8.GetBytes(presented));
+
+    /// <summary>HttpOnly, SameSite=Lax, path <c>/console</c>, Secure whenever the request came over https.</summary>
+    public static CookieOptions Cookie(HttpContext context, TimeSpan lifetime) => new()
+    {
+        HttpOnly = true,
+        Secure = context.Request.IsHttps,
+        SameSite = SameSiteMode.Lax,
+        Path = "/console",
+        MaxAge = lifetime > TimeSpan.Zero ? lifetime : null,
+        IsEssential = true,
+    };
+
+    /// <summary>32 random bytes, base64url.</summary>
+    public static string RandomToken() => Base64Url(RandomNumberGenerator.GetBytes(32));
+
+    public static string Base64Url(ReadOnlySpan<byte> bytes) =>
+        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public static string Hash(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
+
+    private static string SessionKey(string id) => "console:session:" + Hash(id);
+
+    private static string PersonKey(string tenant, string subject) => "console:person:" + tenant + ":" + Hash(subject);
+
+    private static string SuspendedKey(string tenant, string subject) => "console:suspended:" + tenant + ":" + Hash(subject);
+}

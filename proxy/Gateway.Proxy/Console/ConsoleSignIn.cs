@@ -1,0 +1,267 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Gateway.Connectors.Credentials;
+using Gateway.Policy;
+using Gateway.Proxy.Bundle;
+using Gateway.Proxy.People;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace Gateway.Proxy.Console;
+
+/// <summary>
+/// Signs a person in to the console with the OpenID Connect authorization-code flow at the tenant's provider (the
+/// bundle's <c>openid_provider</c>, as the gateway's client <c>client_id</c>/<c>client_secret</c>): PKCE (S256), a random
+/// <c>state</c> that is also set in a short-lived HttpOnly cookie (the callback must present both, equal: CSRF on the
+/// callback), a random <c>nonce</c> the ID token must carry. The code is exchanged at the token endpoint
+/// (<c>client_secret_basic</c>) and the ID token checked by the gateway's one <see cref="OpenIdTokenValidator"/>
+/// (signature against the provider's JWKS, issuer, audience = the client id, lifetime), then its nonce.
+/// </summary>
+internal sealed partial class ConsoleSignIn
+{
+    /// <summary>The state cookie (path <c>/console</c>): holds the <c>state</c> of the sign-in this browser started.</summary>
+    public const string StateCookie = "gamut_console_state";
+
+    private readonly PolicyProvider _policy;
+    private readonly OpenIdConfigurations _configurations;
+    private readonly OpenIdProviderHttp _http;
+    private readonly OpenIdTokenValidator _validator;
+    private readonly CredentialResolver _vault;
+    private readonly Gateway.Store.IStateStore _store;
+    private readonly ConsoleSessions _sessions;
+    private readonly ConsoleOptions _options;
+    private readonly ILogger<ConsoleSignIn> _logger;
+
+    public ConsoleSignIn(
+        PolicyProvider policy,
+        OpenIdConfigurations configurations,
+        OpenIdProviderHttp http,
+        OpenIdTokenValidator validator,
+        CredentialResolver vault,
+        Gateway.Store.IStateStore store,
+        ConsoleSessions sessions,
+        IOptions<ConsoleOptions> options,
+        ILogger<ConsoleSignIn> logger)
+    {
+        _policy = policy;
+        _configurations = configurations;
+        _http = http;
+        _validator = validator;
+        _vault = vault;
+        _store = store;
+        _sessions = sessions;
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    /// <summary>The tenant's provider when the console may sign people in to it (a provider with a client, and roles configured).</summary>
+    public OpenIdProvider? ProviderOf(string tenant) =>
+        _options.Tenants.ContainsKey(tenant)
+        && _policy.Current is { } snapshot && snapshot.Set.TryGetTenant(tenant, out var policy)
+        && policy!.Register.OpenIdProvider is { ClientId: not null, ClientSecret: not null } provider
+            ? provider
+            : null;
+
+    /// <summary>The tenants people can sign in to.</summary>
+    public IEnumerable<string> Tenants => _options.Tenants.Keys.Where(t => ProviderOf(t) is not null).Order(StringComparer.Ordinal);
+
+    /// <summary>Starts a sign-in: stores the flow, sets the state cookie, and answers the provider's authorization URL.</summary>
+    public async ValueTask<ConsoleOutcome> StartAsync(HttpContext context, string tenant)
+    {
+        if (ProviderOf(tenant) is not { } provider)
+        {
+            return ConsoleOutcome.Refused(StatusCodes.Status404NotFound, "console_tenant_unknown", "No console sign-in is configured for this tenant.");
+        }
+
+        try
+        {
+            var configuration = await _configurations.GetAsync(provider, context.RequestAborted);
+            if (!ProviderEndpoint(provider, configuration.AuthorizationEndpoint, out var authorize))
+            {
+                return ConsoleOutcome.Refused(StatusCodes.Status503ServiceUnavailable, "console_provider_unavailable", "The provider's discovery document names no usable authorization endpoint.");
+            }
+
+            var state = ConsoleSessions.RandomToken();
+            var flow = new ConsoleSignInFlow(tenant, ConsoleSessions.RandomToken(), ConsoleSessions.RandomToken(), RedirectUri(context, tenant));
+            await _store.SetAsync(FlowKey(state), JsonSerializer.Serialize(flow, ConsoleJsonContext.Default.ConsoleSignInFlow), _options.SignInTimeout, context.RequestAborted);
+            context.Response.Cookies.Append(StateCookie, state, ConsoleSessions.Cookie(context, _options.SignInTimeout));
+            var challenge = ConsoleSessions.Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(flow.CodeVerifier)));
+            var query = QueryString.Create(new Dictionary<string, string?>
+            {
+                ["response_type"] = "code",
+                ["client_id"] = provider.ClientId,
+                ["redirect_uri"] = flow.RedirectUri,
+                ["scope"] = "openid " + provider.GroupsClaim,
+                ["state"] = state,
+                ["nonce"] = flow.Nonce,
+                ["code_challenge"] = challenge,
+                ["code_challenge_method"] = "S256",
+            });
+            return ConsoleOutcome.Redirect(authorize!.AbsoluteUri + (string.IsNullOrEmpty(authorize.Query) ? query.Value : "&" + query.Value![1..]));
+        }
+        catch (OpenIdProviderUnavailableException)
+        {
+            return ConsoleOutcome.Refused(StatusCodes.Status503ServiceUnavailable, "console_provider_unavailable", "The tenant's OpenID provider cannot be reached.");
+        }
+    }
+
+    /// <summary>The provider redirected back: checks state (cookie and query equal, flow not used), exchanges the code, checks the ID token, starts the session.</summary>
+    public async ValueTask<ConsoleOutcome> CallbackAsync(HttpContext context, string tenant)
+    {
+        var query = context.Request.Query;
+        var state = query["state"].Count == 1 ? query["state"][0] : null;
+        context.Request.Cookies.TryGetValue(StateCookie, out var cookieState);
+        context.Response.Cookies.Delete(StateCookie, ConsoleSessions.Cookie(context, TimeSpan.Zero));
+        if (string.IsNullOrEmpty(state) || string.IsNullOrEmpty(cookieState) || state.Length > 128
+            || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(state), Encoding.UTF8.GetBytes(cookieState)))
+        {
+            LogRefused(_logger, tenant, "console_state_mismatch");
+            return ConsoleOutcome.Refused(StatusCodes.Status400BadRequest, "console_state_mismatch", "This sign-in was not started in this browser (state mismatch). Start again.");
+        }
+
+        var json = await _store.TakeAsync(FlowKey(state), context.RequestAborted);
+        var flow = json is null ? null : JsonSerializer.Deserialize(json, ConsoleJsonContext.Default.ConsoleSignInFlow);
+        if (flow is null || !string.Equals(flow.Tenant, tenant, StringComparison.Ordinal))
+        {
+            LogRefused(_logger, tenant, "console_sign_in_expired");
+            return ConsoleOutcome.Refused(StatusCodes.Status400BadRequest, "console_sign_in_expired", "This sign-in expired or was already used. Start again.");
+        }
+
+        if (query["error"].Count > 0)
+        {
+            return ConsoleOutcome.Refused(StatusCodes.Status403Forbidden, "console_provider_refused", "The provider did not sign you in.");
+        }
+
+        var code = query["code"].Count == 1 ? query["code"][0] : null;
+        if (string.IsNullOrEmpty(code) || code.Length > 4096 || ProviderOf(tenant) is not { } provider)
+        {
+            return ConsoleOutcome.Refused(StatusCodes.Status400BadRequest, "console_code_missing", "The provider's answer holds no authorization code.");
+        }
+
+        try
+        {
+            var idToken = await ExchangeAsync(tenant, provider, flow, code, context.RequestAborted);
+            if (idToken is null)
+            {
+                return ConsoleOutcome.Refused(StatusCodes.Status502BadGateway, "console_code_refused", "The provider did not exchange the authorization code for an ID token.");
+            }
+
+            return await VerifiedAsync(context, tenant, provider, flow.Nonce, idToken);
+        }
+        catch (Exception ex) when (ex is OpenIdProviderUnavailableException or CredentialUnavailableException or HttpRequestException or JsonException
+            || (ex is OperationCanceledException && !context.RequestAborted.IsCancellationRequested))
+        {
+            LogRefused(_logger, tenant, "console_provider_unavailable:" + ex.GetType().Name);
+            return ConsoleOutcome.Refused(StatusCodes.Status503ServiceUnavailable, "console_provider_unavailable", "The tenant's OpenID provider (or the gateway's client secret) cannot be reached.");
+        }
+    }
+
+    /// <summary>Checks an ID token for the console (signature, issuer, audience = client id, lifetime, nonce) and starts the session.</summary>
+    public async ValueTask<ConsoleOutcome> VerifiedAsync(HttpContext context, string tenant, OpenIdProvider provider, string nonce, string idToken)
+    {
+        if (!_validator.CanRead(idToken, 16_384))
+        {
+            return Invalid(tenant, "not a compact JWS");
+        }
+
+        var result = await _validator.ValidateAsync(provider, idToken, [provider.ClientId!], context.RequestAborted);
+        if (!result.IsValid)
+        {
+            return Invalid(tenant, result.Exception?.GetType().Name ?? "invalid");
+        }
+
+        var token = (JsonWebToken)result.SecurityToken;
+        if (!token.TryGetPayloadValue<string>("nonce", out var presented) || presented is null
+            || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(nonce)))
+        {
+            return Invalid(tenant, "nonce");
+        }
+
+        var tenantOptions = _options.Tenants[tenant];
+        var person = tenantOptions.PersonClaim == "sub" ? token.Subject : token.TryGetPayloadValue<string>(tenantOptions.PersonClaim, out var named) ? named : null;
+        if (string.IsNullOrEmpty(token.Subject) || string.IsNullOrEmpty(person) || person.Length > 255)
+        {
+            return Invalid(tenant, "no subject or person claim");
+        }
+
+        if (await _sessions.IsSuspendedAsync(tenant, token.Subject, context.RequestAborted))
+        {
+            LogRefused(_logger, tenant, "console_person_suspended");
+            return ConsoleOutcome.Refused(StatusCodes.Status403Forbidden, "console_person_suspended", "Your console access is suspended.");
+        }
+
+        var groups = OpenIdTokenValidator.Groups(token, provider.GroupsClaim);
+        var roles = ConsoleRoles.All.Where(role => tenantOptions.Roles.TryGetValue(role, out var given) && given.Any(groups.Contains)).ToArray();
+        if (roles.Length == 0)
+        {
+            LogRefused(_logger, tenant, "console_no_role");
+            return ConsoleOutcome.Refused(StatusCodes.Status403Forbidden, "console_no_role", "You are signed in at the provider, but none of your groups gives a console role in this tenant.");
+        }
+
+        var session = await _sessions.StartAsync(context, tenant, token.Subject, token.Issuer, person, roles);
+        LogSignedIn(_logger, tenant, session.Person, string.Join(',', roles));
+        return ConsoleOutcome.Redirect("/console/" + Uri.EscapeDataString(tenant) + "/approvals", session);
+    }
+
+    private async ValueTask<string?> ExchangeAsync(string tenant, OpenIdProvider provider, ConsoleSignInFlow flow, string code, CancellationToken cancellationToken)
+    {
+        var configuration = await _configurations.GetAsync(provider, cancellationToken);
+        if (!ProviderEndpoint(provider, configuration.TokenEndpoint, out var endpoint)
+            || ConnectorCredentials.ReferenceOf(provider.ClientSecret) is not { } secretReference)
+        {
+            return null;
+        }
+
+        var secret = await _vault.ResolveAsync(tenant, secretReference, cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint)
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["grant_type"] = "authorization_code",
+                ["code"] = code,
+                ["redirect_uri"] = flow.RedirectUri,
+                ["code_verifier"] = flow.CodeVerifier,
+            }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(
+            Uri.EscapeDataString(provider.ClientId!) + ":" + Uri.EscapeDataString(secret.Value))));
+        using var response = await _http.Client.SendAsync(request, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            LogRefused(_logger, tenant, "token endpoint answered " + (int)response.StatusCode);
+            return null;
+        }
+
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        return JsonSerializer.Deserialize(body, ConsoleJsonContext.Default.ConsoleTokenResponse)?.IdToken;
+    }
+
+    private ConsoleOutcome Invalid(string tenant, string reason)
+    {
+        LogRefused(_logger, tenant, "console_id_token_invalid:" + reason);
+        return ConsoleOutcome.Refused(StatusCodes.Status401Unauthorized, "console_id_token_invalid", "The provider's ID token did not verify; you are not signed in.");
+    }
+
+    private string RedirectUri(HttpContext context, string tenant)
+    {
+        var origin = string.IsNullOrEmpty(_options.PublicOrigin)
+            ? context.Request.Scheme + "://" + context.Request.Host.Value
+            : _options.PublicOrigin.TrimEnd('/');
+        return origin + "/console/" + Uri.EscapeDataString(tenant) + "/callback";
+    }
+
+    /// <summary>https, or http when the issuer itself is http (a loopback provider).</summary>
+    private static bool ProviderEndpoint(OpenIdProvider provider, string? value, out Uri? endpoint) =>
+        Uri.TryCreate(value, UriKind.Absolute, out endpoint)
+        && (endpoint.Scheme == Uri.UriSchemeHttps || (endpoint.Scheme == Uri.UriSchemeHttp && provider.Issuer.Scheme == Uri.UriSchemeHttp));
+
+    private static string FlowKey(string state) => "console:flow:" + ConsoleSessions.Hash(state);
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Console: {Person} signed in to tenant {Tenant} as {Roles}")]
+    private static partial void LogSignedIn(ILogger logger, string tenant, string person, string roles);
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Console: a sign-in to tenant {Tenant} was refused: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string tenant, string reason);
+}
