@@ -131,6 +131,7 @@ public static class GatewayApplication
 
         // 6-Enforce: model-token budgets.
         services.AddSingleton<TokenBudgetGate>();
+        services.AddSingleton<RunLimitGate>();
 
         // 7-Forward: the one forwarding path, YARP, with routes and clusters from the bundle and the gateway's transforms.
         services.AddReverseProxy()

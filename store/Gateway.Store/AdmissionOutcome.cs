@@ -12,13 +12,19 @@ public readonly record struct AdmissionOutcome(bool NonceFresh, uint SwitchesOn,
     /// <summary>
     /// The outcome of the request's <see cref="AdmissionRequest.Budget"/> reservation, as
     /// <see cref="IStateStore.TryReserveAsync"/> would have answered it; null when none was asked for, the
-    /// nonce was a replay or a window refused (nothing was reserved then).
+    /// nonce was a replay, a window or a counter refused (nothing was reserved then).
     /// </summary>
     public BudgetOutcome? Budget { get; init; }
 
     /// <summary>
+    /// What the request's <see cref="AdmissionRequest.Counters"/> did; null when none were asked for, the nonce was a
+    /// replay or a window refused (nothing was counted then).
+    /// </summary>
+    public CounterOutcome? Counters { get; init; }
+
+    /// <summary>
     /// What the request's <see cref="AdmissionRequest.Token"/> recorded, read and consumed; null when none was asked
-    /// for, or the nonce was a replay, a window refused or the budget was refused (nothing was recorded then).
+    /// for, or the nonce was a replay, a window or a counter refused or the budget was refused (nothing was recorded then).
     /// </summary>
     public TokenRecordingOutcome? Token { get; init; }
 }

@@ -3,7 +3,8 @@ namespace Gateway.Store;
 /// <summary>
 /// Everything the store decides before a request may be admitted, asked in one step
 /// (<see cref="IStateStore.AdmitAsync"/>): the nonce to store when absent, the kill-switch keys to
-/// read, the rate-limit windows to acquire and, optionally, a token-budget reservation.
+/// read, the rate-limit windows to acquire and, optionally, counters to reserve in (a run's limits) and a token-budget
+/// reservation.
 /// </summary>
 /// <param name="NonceKey">Stored with <paramref name="NonceValue"/> for <paramref name="NonceLifetime"/> only when absent.</param>
 /// <param name="NonceValue">The value kept under the nonce key (the request's timestamp).</param>
@@ -20,16 +21,41 @@ public sealed record AdmissionRequest(
     /// <summary>The most kill-switch keys one admission may read (<see cref="AdmissionOutcome.SwitchesOn"/> is a bit mask).</summary>
     public const int MaxSwitchKeys = 32;
 
+    /// <summary>The most counters one admission reserves in (<see cref="Counters"/>).</summary>
+    public const int MaxCounters = 4;
+
     /// <summary>
-    /// A budget reservation made in the same step, only when the nonce was fresh and every window
-    /// admitted (<see cref="AdmissionOutcome.Budget"/>); null for none.
+    /// Counters reserved in the same step, all or none, only when the nonce was fresh and every window admitted
+    /// (<see cref="AdmissionOutcome.Counters"/>); at most <see cref="MaxCounters"/>. A refusal reserves nothing else
+    /// either: no budget, no decision token.
+    /// </summary>
+    public IReadOnlyList<CounterReservation> Counters { get; init; } = [];
+
+    /// <summary>
+    /// A budget reservation made in the same step, only when the nonce was fresh, every window
+    /// admitted and the counters were reserved (<see cref="AdmissionOutcome.Budget"/>); null for none.
     /// </summary>
     public BudgetReservation? Budget { get; init; }
 
     /// <summary>
     /// The decision token record to write, the generation counters to read and the presented token to consume, in the
-    /// same step, only when the nonce was fresh, every window admitted and the budget (when asked) was reserved
-    /// (<see cref="AdmissionOutcome.Token"/>); null for none.
+    /// same step, only when the nonce was fresh, every window admitted, the counters were reserved and the budget (when
+    /// asked) was reserved (<see cref="AdmissionOutcome.Token"/>); null for none.
     /// </summary>
     public TokenRecording? Token { get; init; }
+
+    /// <summary>Refuses counters no store can reserve (too many, a negative amount, no lifetime), before they join a batch.</summary>
+    internal void ThrowIfInvalidCounters()
+    {
+        if (Counters.Count > MaxCounters)
+        {
+            throw new ArgumentException($"At most {MaxCounters} counters per admission.", nameof(Counters));
+        }
+
+        foreach (var counter in Counters)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(counter.Amount, nameof(Counters));
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(counter.Lifetime, TimeSpan.Zero, nameof(Counters));
+        }
+    }
 }

@@ -55,6 +55,14 @@ public interface IStateStore
     /// </summary>
     ValueTask<long> SettleAsync(string key, long reserved, long actual, TimeSpan window, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Settles counters an admission reserved in (<see cref="AdmissionRequest.Counters"/>) against actual use, in one step
+    /// (one round trip on Redis: the keys must share a Redis Cluster hash slot): each existing counter gets its delta,
+    /// never below zero, keeping its expiry; a counter that has expired stays absent. Returns each counter's value
+    /// afterwards, in order (null where absent).
+    /// </summary>
+    ValueTask<IReadOnlyList<long?>> AdjustCountersAsync(IReadOnlyList<CounterAdjustment> adjustments, CancellationToken cancellationToken = default);
+
     /// <summary>Adds a member to a set and returns the set's size afterwards (distinct approvers, say).</summary>
     ValueTask<long> SetAddAsync(string key, string member, TimeSpan? expiry, CancellationToken cancellationToken = default);
 
@@ -98,7 +106,8 @@ public interface IStateStore
     /// Admits a request in one atomic step (one script round trip on Redis, one step under the lock in
     /// the embedded store): stores the nonce only when absent,
     /// reads the kill switches, and, only when the nonce was fresh, acquires every rate-limit window
-    /// all-or-nothing. A replay counts nothing.
+    /// all-or-nothing, then reserves in every counter all-or-nothing, then the budget and the decision token's record
+    /// (see <see cref="AdmissionRequest"/>). A replay counts nothing.
     /// </summary>
     ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default);
 

@@ -169,6 +169,7 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
         }
 
         request.Token?.ThrowIfInvalid();
+        request.ThrowIfInvalidCounters();
         cancellationToken.ThrowIfCancellationRequested();
         AdmissionOutcome outcome;
         long sequence;
@@ -194,16 +195,74 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
 
             var rateLimit = AcquireLocked(request.Windows, now, ref sequence);
 
-            // Reserved in the same step, only when every window admitted; the token recorded only when the budget was too.
-            BudgetOutcome? reserved = rateLimit.Admitted && request.Budget is { } asked ? TryReserveLocked(asked.Key, asked.Amount, asked.Limit, asked.Window, now, ref sequence) : null;
+            // Counted in the same step, only when every window admitted; the budget reserved only when the counters were
+            // too; the token recorded only when the budget was too.
+            var counted = rateLimit.Admitted && request.Counters.Count > 0 ? ReserveCountersLocked(request.Counters, now, ref sequence) : null;
+            var admitted = rateLimit.Admitted && counted is not { Reserved: false };
+            BudgetOutcome? reserved = admitted && request.Budget is { } asked ? TryReserveLocked(asked.Key, asked.Amount, asked.Limit, asked.Window, now, ref sequence) : null;
             outcome = new AdmissionOutcome(true, switches, rateLimit)
             {
+                Counters = counted,
                 Budget = reserved,
-                Token = rateLimit.Admitted && reserved is not { Reserved: false } && request.Token is { } token ? RecordTokenLocked(token, now, ref sequence) : null,
+                Token = admitted && reserved is not { Reserved: false } && request.Token is { } token ? RecordTokenLocked(token, now, ref sequence) : null,
             };
         }
 
         return Durable(sequence, outcome);
+    }
+
+    // Every amount added when every counter stays within its limit, else none (sequence unchanged then).
+    private CounterOutcome ReserveCountersLocked(IReadOnlyList<CounterReservation> counters, DateTimeOffset now, ref long sequence)
+    {
+        var values = new long[counters.Count];
+        var refused = -1;
+        for (var i = 0; i < counters.Count; i++)
+        {
+            values[i] = TryGetLive(counters[i].Key, now, out var entry) ? (long)entry.Value! : 0;
+            if (refused < 0 && counters[i].Limit is { } limit && values[i] + counters[i].Amount > limit)
+            {
+                refused = i;
+            }
+        }
+
+        if (refused >= 0)
+        {
+            return new CounterOutcome(refused, values);
+        }
+
+        for (var i = 0; i < counters.Count; i++)
+        {
+            values[i] = AddLocked(counters[i].Key, counters[i].Amount, counters[i].Lifetime, now, out sequence);
+        }
+
+        return new CounterOutcome(-1, values);
+    }
+
+    public ValueTask<IReadOnlyList<long?>> AdjustCountersAsync(IReadOnlyList<CounterAdjustment> adjustments, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(adjustments);
+        cancellationToken.ThrowIfCancellationRequested();
+        var values = new long?[adjustments.Count];
+        long sequence = 0;
+        lock (_gate)
+        {
+            var now = Now;
+            for (var i = 0; i < values.Length; i++)
+            {
+                var (key, delta) = adjustments[i];
+                if (!TryGetLive(key, now, out var entry) || entry.Value is not long value)
+                {
+                    continue;
+                }
+
+                var adjusted = Math.Max(0, value + delta);
+                Put(key, entry with { Value = adjusted });
+                sequence = Journal(StateJournalOperation.PutCounter, key, entry.ExpiresAt, number: adjusted);
+                values[i] = adjusted;
+            }
+        }
+
+        return Durable(sequence, (IReadOnlyList<long?>)values);
     }
 
     public ValueTask<BudgetOutcome> TryReserveAsync(string key, long amount, long limit, TimeSpan window, CancellationToken cancellationToken = default)

@@ -91,6 +91,27 @@ internal static class RedisScripts
           return {1, add(key, amount, resets), resets}
         end
 
+        -- Counters: keys KEYS[c0 + i], arguments amount, limit (-1: none), lifetime ms at ARGV[b0 + 3i - 2 ...]. Adds every
+        -- amount (setting a new counter's expiry) only when each counter stays within its limit; writes each counter's
+        -- value into out[o + i] (after the addition, or as it stood when refused) and returns the refused index or -1.
+        local function reserve_counters(c0, b0, count, out, o)
+          local refused = -1
+          for i = 1, count do
+            local limit = tonumber(ARGV[b0 + 3 * i - 1])
+            out[o + i] = count_of(KEYS[c0 + i])
+            if refused < 0 and limit >= 0 and out[o + i] + tonumber(ARGV[b0 + 3 * i - 2]) > limit then
+              refused = i - 1
+            end
+          end
+          if refused >= 0 then
+            return refused
+          end
+          for i = 1, count do
+            out[o + i] = add(KEYS[c0 + i], tonumber(ARGV[b0 + 3 * i - 2]), tonumber(ARGV[b0 + 3 * i]))
+          end
+          return -1
+        end
+
         local function settle(k, a, now)
           local key, resets = slot_of(KEYS[k], tonumber(ARGV[a + 1]), now)
           if add(key, ARGV[a], resets) < 0 then
@@ -180,30 +201,35 @@ internal static class RedisScripts
     /// order as if alone (a nonce stored by an earlier request of the batch makes a later one a replay; a refusal counts
     /// in no window and reserves nothing), all at one instant: the server's clock is read once. Per request: the nonce is
     /// stored only when absent (else nothing else is read or counted); its kill-switch keys are read; its windows
-    /// acquired all-or-nothing; its budget reserved only when every window admitted; and its decision-token step run
-    /// only when every window admitted and the budget (when asked) was reserved: the token's record set to
-    /// <c>issued</c> for its lifetime when absent (<c>SET NX</c>: a record already there keeps its value and expiry),
-    /// the generation counters read, and a presented token's record set from <c>issued</c> to <c>used</c> (keeping its
-    /// expiry).
+    /// acquired all-or-nothing; its counters reserved in all-or-nothing only when every window admitted; its budget
+    /// reserved only when the counters were too; and its decision-token step run only when every window admitted, the
+    /// counters and the budget (when asked) were reserved: the token's record set to <c>issued</c> for its lifetime when
+    /// absent (<c>SET NX</c>: a record already there keeps its value and expiry), the generation counters read, and a
+    /// presented token's record set from <c>issued</c> to <c>used</c> (keeping its expiry).
     /// ARGV[1]: the number of requests; then per request: nonce value, nonce lifetime ms, switch count, window count,
-    /// budget 0|1, token 0|1, then limit, window ms, permits per window, then the budget's amount, limit and window ms,
-    /// then the token's record lifetime ms, generation count and consume 0|1.
-    /// KEYS per request: the nonce, its kill-switch keys, its windows' keys, its budget's key, the token's record key,
-    /// its generation keys and the presented token's record key.
+    /// budget 0|1, token 0|1, counter count, then limit, window ms, permits per window, then amount, limit (-1: none),
+    /// lifetime ms per counter, then the budget's amount, limit and window ms, then the token's record lifetime ms,
+    /// generation count and consume 0|1.
+    /// KEYS per request: the nonce, its kill-switch keys, its windows' keys, its counters' keys, its budget's key, the
+    /// token's record key, its generation keys and the presented token's record key.
     /// Returns per request, one flat array of <see cref="ReplyLength"/>: {fresh 0|1, switches bit mask, refused index or
     /// -1, retry-after ms, budget -1 (not asked or not tried) | 0 (refused) | 1 (reserved), budget used, budget resets-in
     /// ms, token -1 (not asked or not run) | 0 (recorded, nothing to consume) | 1 (consumed) | 2 (already used) | 3 (no
-    /// record to consume), then <see cref="TokenRecording.MaxGenerationKeys"/> generations (0 beyond those asked)}.
+    /// record to consume), then <see cref="TokenRecording.MaxGenerationKeys"/> generations (0 beyond those asked), then
+    /// counters -2 (not asked or not tried) | -1 (reserved) | the refused counter's index, then
+    /// <see cref="AdmissionRequest.MaxCounters"/> counter values (0 beyond those asked)}.
     /// </summary>
     /// <remarks>
-    /// What the script has read or written of a key (whether it exists, a window's or a budget's count, that its expiry
-    /// is set, a generation) is asked of Redis once per batch, not once per request: requests of one agent or tenant
-    /// share their switch, window, budget and generation keys, so a batch of them costs about one <c>SET</c> for the
-    /// nonce, one <c>INCRBY</c> per window and budget and one <c>SET</c> for the token's record per request, and one
-    /// <c>GET</c> per generation key per batch. A presented token's record is read afresh each time (one <c>GET</c>, and
-    /// one <c>SET ... KEEPTTL</c> when used), so that two requests of one batch cannot both use it.
+    /// What the script has read or written of a key (whether it exists, a window's, a counter's or a budget's count, that
+    /// its expiry is set, a generation) is asked of Redis once per batch, not once per request: requests of one agent or
+    /// tenant share their switch, window, budget and generation keys, so a batch of them costs about one <c>SET</c> for
+    /// the nonce, one <c>INCRBY</c> per window, counter and budget and one <c>SET</c> for the token's record per request,
+    /// and one <c>GET</c> per generation key per batch. A presented token's record is read afresh each time (one
+    /// <c>GET</c>, and one <c>SET ... KEEPTTL</c> when used), so that two requests of one batch cannot both use it.
     /// </remarks>
-    public static LuaScript Admit { get; } = LuaScript.Prepare(Counters + TokenStep + """
+    public static LuaScript Admit { get; } = LuaScript.Prepare(Counters + TokenStep + $$"""
+        local counter_slots = {{AdmissionRequest.MaxCounters}}
+        local reply_length = 9 + token_slots + counter_slots
         local now = now_ms()
         local results = {}
         local k = 0
@@ -214,13 +240,21 @@ internal static class RedisScripts
           local windows = tonumber(ARGV[a + 4])
           local budget = tonumber(ARGV[a + 5])
           local token = tonumber(ARGV[a + 6])
-          local ta = a + 7 + 3 * windows + 3 * budget
-          local tk = k + 2 + switches + windows + budget
-          local counters = token == 1 and tonumber(ARGV[ta + 1]) or 0
+          local counters = tonumber(ARGV[a + 7])
+          local ca = a + 7 + 3 * windows
+          local ba = ca + 1 + 3 * counters
+          local ta = ba + 3 * budget
+          local ck = k + 1 + switches + windows
+          local tk = ck + 1 + counters + budget
+          local gens = token == 1 and tonumber(ARGV[ta + 1]) or 0
           local consume = token == 1 and tonumber(ARGV[ta + 2]) or 0
-          local fresh, mask, refused, retry = 0, 0, -1, 0
+          local fresh, mask, refused, retry, counted = 0, 0, -1, 0, -2
           local reserved = {-1, 0, 0}
-          local o = (8 + token_slots) * r
+          local o = reply_length * r
+          local co = o + 9 + token_slots
+          for i = 1, counter_slots do
+            results[co + i] = 0
+          end
           local stored = exists[nonce] ~= 1 and redis.call('SET', nonce, ARGV[a + 1], 'NX', 'PX', ARGV[a + 2])
           exists[nonce] = 1
           if stored then
@@ -233,11 +267,14 @@ internal static class RedisScripts
               end
             end
             if windows > 0 then
-              local outcome = acquire(k + 1 + switches, a + 6, windows, now)
+              local outcome = acquire(k + 1 + switches, a + 7, windows, now)
               refused, retry = outcome[1], outcome[2]
             end
-            if budget == 1 and refused < 0 then
-              reserved = reserve(k + 2 + switches + windows, a + 7 + 3 * windows, now)
+            if counters > 0 and refused < 0 then
+              counted = reserve_counters(ck, ca, counters, results, co)
+            end
+            if budget == 1 and refused < 0 and counted < 0 then
+              reserved = reserve(ck + counters + 1, ba, now)
             end
           end
           results[o + 1] = fresh
@@ -247,19 +284,23 @@ internal static class RedisScripts
           results[o + 5] = reserved[1]
           results[o + 6] = reserved[2]
           results[o + 7] = reserved[3]
-          if fresh == 1 and token == 1 and refused < 0 and reserved[1] ~= 0 then
+          results[co] = counted
+          if fresh == 1 and token == 1 and refused < 0 and counted < 0 and reserved[1] ~= 0 then
             token_step(tk, ta, results, o + 8)
           else
             token_none(results, o + 8)
           end
-          k = k + 1 + switches + windows + budget + (token == 1 and (1 + counters + consume) or 0)
-          a = a + 6 + 3 * windows + 3 * budget + 3 * token
+          k = k + 1 + switches + windows + counters + budget + (token == 1 and (1 + gens + consume) or 0)
+          a = a + 7 + 3 * windows + 3 * counters + 3 * budget + 3 * token
         end
         return results
         """);
 
     /// <summary>The values <see cref="Admit"/> returns per request.</summary>
-    public const int ReplyLength = 8 + TokenRecording.MaxGenerationKeys;
+    public const int ReplyLength = 9 + TokenRecording.MaxGenerationKeys + AdmissionRequest.MaxCounters;
+
+    /// <summary>Where a request's counter reply starts in its <see cref="Admit"/> reply (the code; the values follow).</summary>
+    public const int CounterReplyOffset = 8 + TokenRecording.MaxGenerationKeys;
 
     /// <summary>KEYS[1]: budget; ARGV: amount, limit, window ms. Returns {reserved 0|1, used, resets-in ms}.</summary>
     public static LuaScript Reserve { get; } = LuaScript.Prepare(Counters + """
@@ -282,6 +323,26 @@ internal static class RedisScripts
           results[i] = settle(i, 2 * i - 1, now)
         end
         return results
+        """);
+
+    /// <summary>
+    /// KEYS: counters; ARGV: one delta each. Each counter that exists gets its delta, never below zero, keeping its
+    /// expiry; one that does not stays absent. Returns each counter's value afterwards, or -1 where absent.
+    /// </summary>
+    public static LuaScript AdjustCounters { get; } = LuaScript.Prepare("""
+        local out = {}
+        for i = 1, #KEYS do
+          if redis.call('EXISTS', KEYS[i]) == 1 then
+            out[i] = redis.call('INCRBY', KEYS[i], ARGV[i])
+            if out[i] < 0 then
+              redis.call('SET', KEYS[i], '0', 'KEEPTTL')
+              out[i] = 0
+            end
+          else
+            out[i] = -1
+          end
+        end
+        return out
         """);
 
     /// <summary>KEYS[1]: set; ARGV: member, expiry ms (0 = none). Expiry only when created. Returns the size.</summary>
@@ -319,5 +380,5 @@ internal static class RedisScripts
         """);
 
     /// <summary>Every script, loaded on each server when the connection comes up.</summary>
-    public static IReadOnlyList<LuaScript> All { get; } = [Increment, Admit, RecordToken, Reserve, Settle, SettleBatch, SetAdd, Append];
+    public static IReadOnlyList<LuaScript> All { get; } = [Increment, Admit, RecordToken, Reserve, Settle, SettleBatch, AdjustCounters, SetAdd, Append];
 }

@@ -147,6 +147,7 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         }
 
         request.Token?.ThrowIfInvalid();
+        request.ThrowIfInvalidCounters();
 
         var tag = HashTag(request.NonceKey);
         if (request.Budget is { } budget)
@@ -169,7 +170,7 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
     private async ValueTask<AdmissionOutcome> AdmitThenReserveAsync(AdmissionRequest request, BudgetReservation budget, TokenRecording? token, CancellationToken cancellationToken)
     {
         var outcome = await AdmitAsync(request, cancellationToken).ConfigureAwait(false);
-        if (!outcome.NonceFresh || !outcome.RateLimit.Admitted)
+        if (!outcome.NonceFresh || !outcome.RateLimit.Admitted || outcome.Counters is { Reserved: false })
         {
             return outcome;
         }
@@ -221,11 +222,11 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         (await RunAdmitAsync("admit", [request], cancellationToken).ConfigureAwait(false))[0];
 
     private static int KeyCount(AdmissionRequest request) =>
-        1 + request.SwitchKeys.Count + request.Windows.Count + (request.Budget is null ? 0 : 1)
+        1 + request.SwitchKeys.Count + request.Windows.Count + request.Counters.Count + (request.Budget is null ? 0 : 1)
         + (request.Token is { } token ? 1 + token.GenerationKeys.Count + (token.ConsumeKey is null ? 0 : 1) : 0);
 
     private static int ValueCount(AdmissionRequest request) =>
-        6 + (request.Windows.Count * 3) + (request.Budget is null ? 0 : 3) + (request.Token is null ? 0 : 3);
+        7 + (request.Windows.Count * 3) + (request.Counters.Count * 3) + (request.Budget is null ? 0 : 3) + (request.Token is null ? 0 : 3);
 
     // A batch: never cancelled, for other callers wait for the same call.
     private Task<AdmissionOutcome[]> AdmitBatchAsync(IReadOnlyList<AdmissionRequest> batch)
@@ -265,9 +266,10 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         return outcomes;
     }
 
-    // One request's keys (nonce, switches, windows, budget, token record, generations, presented record) and arguments
-    // (nonce value, lifetime ms, switch count, window count, budget 0|1, token 0|1, then limit, window ms and permits per
-    // window, then the budget's amount, limit and window ms, then the record's lifetime ms, generation count, consume 0|1).
+    // One request's keys (nonce, switches, windows, counters, budget, token record, generations, presented record) and
+    // arguments (nonce value, lifetime ms, switch count, window count, budget 0|1, token 0|1, counter count, then limit,
+    // window ms and permits per window, then amount, limit (-1: none) and lifetime ms per counter, then the budget's
+    // amount, limit and window ms, then the record's lifetime ms, generation count, consume 0|1).
     private static void WriteAdmission(AdmissionRequest request, RedisKey[] keys, int firstKey, RedisValue[] values, int firstValue)
     {
         var switches = request.SwitchKeys.Count;
@@ -278,16 +280,25 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         values[firstValue + 3] = request.Windows.Count;
         values[firstValue + 4] = request.Budget is null ? 0 : 1;
         values[firstValue + 5] = request.Token is null ? 0 : 1;
+        values[firstValue + 6] = request.Counters.Count;
         for (var i = 0; i < switches; i++)
         {
             keys[firstKey + 1 + i] = request.SwitchKeys[i];
         }
 
         var key = firstKey + 1 + switches;
-        var value = firstValue + 6;
+        var value = firstValue + 7;
         AddWindows(request.Windows, keys, key, values, value);
         key += request.Windows.Count;
         value += 3 * request.Windows.Count;
+        foreach (var counter in request.Counters)
+        {
+            keys[key++] = counter.Key;
+            values[value] = counter.Amount;
+            values[value + 1] = counter.Limit ?? -1;
+            values[value + 2] = (long)Milliseconds(counter.Lifetime).TotalMilliseconds;
+            value += 3;
+        }
         if (request.Budget is { } budget)
         {
             keys[key++] = budget.Key;
@@ -328,7 +339,26 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
             Budget = (long)reply[offset + 4] < 0 || request.Budget is not { } asked ? null
                 : new BudgetOutcome((long)reply[offset + 4] == 1, (long)reply[offset + 5], asked.Limit, TimeSpan.FromMilliseconds((long)reply[offset + 6])),
             Token = (long)reply[offset + 7] < 0 || request.Token is not { } token ? null : ToToken(reply, offset + 7, token),
+            Counters = ToCounters(reply, offset + RedisScripts.CounterReplyOffset, request.Counters.Count),
         };
+
+    // The counters' code (-2 not asked or not tried, -1 reserved, else the refused index), then their values.
+    private static CounterOutcome? ToCounters(RedisResult[] reply, int offset, int count)
+    {
+        var code = (long)reply[offset];
+        if (code < -1)
+        {
+            return null;
+        }
+
+        var values = new long[count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = (long)reply[offset + 1 + i];
+        }
+
+        return new CounterOutcome((int)code, values);
+    }
 
     private static TokenRecordingOutcome ToToken(RedisResult[] reply, int offset, TokenRecording token)
     {
@@ -392,6 +422,32 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
         }
 
         return used;
+    }
+
+    public async ValueTask<IReadOnlyList<long?>> AdjustCountersAsync(IReadOnlyList<CounterAdjustment> adjustments, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(adjustments);
+        if (adjustments.Count == 0)
+        {
+            return [];
+        }
+
+        var keys = new RedisKey[adjustments.Count];
+        var values = new RedisValue[adjustments.Count];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = adjustments[i].Key;
+            values[i] = adjustments[i].Delta;
+        }
+
+        var reply = (RedisResult[])(await EvaluateAsync("adjust_counters", RedisScripts.AdjustCounters, keys, values, cancellationToken).ConfigureAwait(false))!;
+        var adjusted = new long?[reply.Length];
+        for (var i = 0; i < adjusted.Length; i++)
+        {
+            adjusted[i] = (long)reply[i] is var value and >= 0 ? value : null;
+        }
+
+        return adjusted;
     }
 
     public async ValueTask<long> SetAddAsync(string key, string member, TimeSpan? expiry, CancellationToken cancellationToken = default)

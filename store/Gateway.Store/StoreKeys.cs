@@ -86,6 +86,15 @@ public static class StoreKeys
     /// <summary>How the run ended (completed, failed, cancelled, by whom): absent while it is active; the first ending stored wins.</summary>
     public static string RunEnd(string tenant, string agent, string runId) => $"{Prefix}{{{tenant}}}:run-end:{agent}:{runId}";
 
+    /// <summary>
+    /// What a run has spent of one of its limits (<paramref name="limit"/>: <c>actions</c>, <c>tokens</c>, <c>cost</c>), a
+    /// counter under the registered agent the run belongs to, expiring with the run.
+    /// </summary>
+    public static string RunUsage(string tenant, string agent, string runId, string limit) => $"{Prefix}{{{tenant}}}:run-usage:{agent}:{runId}:{limit}";
+
+    /// <summary>How many times one intent digest occurred in a run (its loop detection), expiring with the run.</summary>
+    public static string RunIntent(string tenant, string agent, string runId, string intentDigest) => $"{Prefix}{{{tenant}}}:run-intent:{agent}:{runId}:{intentDigest}";
+
     /// <summary>The registered agent a run of the tenant belongs to, by the run's id alone (what an operator names).</summary>
     public static string RunOwner(string tenant, string runId) => $"{Prefix}{{{tenant}}}:run-owner:{runId}";
 

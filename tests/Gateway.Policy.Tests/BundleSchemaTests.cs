@@ -163,6 +163,7 @@ public sealed class BundleSchemaTests
                 "array" => value.ValueKind == JsonValueKind.Array,
                 "boolean" => value.ValueKind is JsonValueKind.True or JsonValueKind.False,
                 "integer" => value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out _),
+                "number" => value.ValueKind == JsonValueKind.Number,
                 "string" => value.ValueKind is JsonValueKind.String or JsonValueKind.Number,
                 _ => false,
             };

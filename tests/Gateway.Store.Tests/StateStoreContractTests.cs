@@ -7,7 +7,7 @@ namespace Gateway.Store.Tests;
 /// The one behavioural contract of <see cref="IStateStore"/>. Every implementation runs these facts
 /// through a derived class; keys are unique per test so that instances may share a server.
 /// </summary>
-public abstract class StateStoreContractTests
+public abstract partial class StateStoreContractTests
 {
     private static readonly TimeSpan LongWindow = TimeSpan.FromHours(1);
 

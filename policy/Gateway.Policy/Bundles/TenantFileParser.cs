@@ -41,7 +41,7 @@ internal sealed partial class TenantFileParser
     public TenantRegister? Parse(YamlNode root)
     {
         var f = _r.Mapping(root, "tenant file", "tenant", "environment", "simulate", "workspaces", "approvers", "agents", "catalog",
-            "approval_gates", "data_flows", "risks", "red_team_tests", "rules", "rate_limits", "budgets", "default_verdict", "compatible_with", "delegation", "openid_provider");
+            "approval_gates", "data_flows", "risks", "red_team_tests", "rules", "rate_limits", "budgets", "run_limits", "default_verdict", "compatible_with", "delegation", "openid_provider");
         if (f is null)
         {
             return null;
@@ -70,6 +70,7 @@ internal sealed partial class TenantFileParser
         var rules = List(f["rules"], "rules", _rules.Parse);
         var limits = List(f["rate_limits"], "rate_limits", _limits.ParseRateLimit);
         var budgets = List(f["budgets"], "budgets", _limits.ParseBudget);
+        var runLimits = List(f["run_limits"], "run_limits", _limits.ParseRunLimits);
         var openIdProvider = f["openid_provider"] is { } op ? _people.ParseProvider(op) : null;
         _people.CheckRequirements(openIdProvider, catalog);
 
@@ -92,6 +93,7 @@ internal sealed partial class TenantFileParser
         CheckIds(gates.Select(g => (g.Item.Id, g.Node)), "approval gate");
         CheckIds(risks.Select(g => (g.Item.Id, g.Node)), "risk or finding");
         CheckIds(rules.Select(g => (g.Item.Id, g.Node)), "rule");
+        CheckIds(runLimits.Select(g => (g.Item.Agent, g.Node)), "run_limits agent");
         _references.CheckMcpTools();
         _references.CheckReferences();
 
@@ -111,6 +113,7 @@ internal sealed partial class TenantFileParser
             Rules = Items(rules),
             RateLimits = Items(limits),
             Budgets = Items(budgets),
+            RunLimits = Items(runLimits),
             DefaultVerdict = defaultVerdict,
             CompatibleWith = compatibleWith,
             OpenIdProvider = openIdProvider,

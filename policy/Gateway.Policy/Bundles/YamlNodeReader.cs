@@ -121,6 +121,25 @@ internal sealed partial class YamlNodeReader
         return value;
     }
 
+    /// <summary>A plain decimal number (<c>5</c>, <c>0.0025</c>; no exponent) of at least <paramref name="min"/>.</summary>
+    public decimal? Decimal(YamlNode node, string what, decimal min)
+    {
+        if (node is not YamlScalarNode { Style: ScalarStyle.Plain } scalar
+            || !decimal.TryParse(scalar.Value, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
+        {
+            Error(node, BundleErrorCodes.WrongType, $"{what} must be a number");
+            return null;
+        }
+
+        if (value < min)
+        {
+            Error(node, BundleErrorCodes.ImpossibleValue, $"{what} must be at least {min.ToString(CultureInfo.InvariantCulture)}, not {scalar.Value}");
+            return null;
+        }
+
+        return value;
+    }
+
     public T? Enum<T>(YamlNode node, string what)
         where T : struct, System.Enum
     {

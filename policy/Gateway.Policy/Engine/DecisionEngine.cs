@@ -80,7 +80,15 @@ public sealed class DecisionEngine
     }
 
     /// <summary>Runs the eleven controls in order, combines them (§4), then applies the custom rules (tighten only).</summary>
-    public Decision Decide(TenantPolicy tenant, ActionDescriptor descriptor, ActionRequest request)
+    public Decision Decide(TenantPolicy tenant, ActionDescriptor descriptor, ActionRequest request) => Decide(tenant, descriptor, request, null);
+
+    /// <summary>
+    /// As <see cref="Decide(TenantPolicy, ActionDescriptor, ActionRequest)"/>, for a request acting in a run: the agent's
+    /// <c>run_limits.loop</c> tightens the decision to its chosen one when <paramref name="run"/> counted the request's
+    /// intent at least its <c>repeats</c> times in the run (a rule trigger <c>run_limits.loop</c>, reason
+    /// <c>run_loop_detected</c>, and a remedy name it).
+    /// </summary>
+    public Decision Decide(TenantPolicy tenant, ActionDescriptor descriptor, ActionRequest request, RunActivity? run)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         ArgumentNullException.ThrowIfNull(descriptor);
@@ -92,14 +100,14 @@ public sealed class DecisionEngine
         path[0] = Controls.AgentRegistration(ref state, agent, descriptor);
         if (agent is null)
         {
-            return Finish(tenant, descriptor, request, path.AsSpan(0, 1).ToArray(), ref state, DecisionKind.Block, null);
+            return Finish(tenant, descriptor, request, path.AsSpan(0, 1).ToArray(), ref state, DecisionKind.Block, null, run);
         }
 
         var record = agent.Record;
         path[1] = Controls.Lifecycle(ref state, record);
         if (state.AnyCritical)
         {
-            return Finish(tenant, descriptor, request, path.AsSpan(0, 2).ToArray(), ref state, DecisionKind.Block, agent);
+            return Finish(tenant, descriptor, request, path.AsSpan(0, 2).ToArray(), ref state, DecisionKind.Block, agent, run);
         }
 
         path[2] = Controls.HumanOwner(ref state, record);
@@ -130,7 +138,7 @@ public sealed class DecisionEngine
             kind = descriptor.Impact == ActionImpact.High || descriptor.IsExternalAction ? DecisionKind.AllowAndLog : DecisionKind.Allow;
         }
 
-        return Finish(tenant, descriptor, request, path, ref state, kind, agent);
+        return Finish(tenant, descriptor, request, path, ref state, kind, agent, run);
     }
 
     private static Decision Finish(
@@ -140,7 +148,8 @@ public sealed class DecisionEngine
         ControlResult[] path,
         ref EvaluationState state,
         DecisionKind kind,
-        AgentIndex? agent)
+        AgentIndex? agent,
+        RunActivity? run)
     {
         CustomRule? approvalRule = null;
         DegradeMode? ruleDegrade = null;
@@ -204,6 +213,22 @@ public sealed class DecisionEngine
                 }
 
                 kind = Tighten(kind, effect);
+            }
+
+            // The run's loop detection: the same intent counted its repeats times in the run (a delegated child's runs
+            // are its registered agent's, and so are their limits).
+            var runAgent = descriptor.Delegation?.Agent ?? descriptor.Agent;
+            if (run is { } activity && tenant.RunLimitsFor(runAgent)?.Loop is { } loop && activity.IntentRepeats >= loop.Repeats)
+            {
+                state.Triggers ??= [];
+                state.Triggers.Add(RunLimitExplanations.LoopTrigger(loop, runAgent, descriptor.IntentDigest, activity.RunId, activity.IntentRepeats));
+                state.Remedy(RunLimitExplanations.LoopRemedy(loop, runAgent, activity.RunId));
+                if (loop.Decision != DecisionKind.RequireApproval)
+                {
+                    warranted = Tighten(warranted, loop.Decision);
+                }
+
+                kind = Tighten(kind, loop.Decision);
             }
         }
 

@@ -59,6 +59,9 @@ public sealed record CatalogEntry
     /// <summary>For <c>http</c> and <c>webhook</c>: the JSON Schema of the tool's arguments, as compact JSON text.</summary>
     public string? InputSchema { get; init; }
 
+    /// <summary>For a model connector (<c>openai</c>, <c>anthropic</c>): what its tokens cost (<c>pricing:</c>); null when unpriced.</summary>
+    public ModelPricing? Pricing { get; init; }
+
     /// <summary>For <see cref="ConnectorKind.McpTool"/>: the digest (<c>sha256:…</c>) the server's definition of the tool must match.</summary>
     public string? Pin { get; init; }
 

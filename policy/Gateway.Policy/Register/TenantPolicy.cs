@@ -210,6 +210,29 @@ public sealed class TenantPolicy
         return best;
     }
 
+    /// <summary>The run limits of <paramref name="agentId"/> (a registered agent): its own entry, else the tenant's <c>*</c> entry, else null.</summary>
+    public RunLimits? RunLimitsFor(string agentId)
+    {
+        RunLimits? fallback = null;
+        foreach (var limits in Register.RunLimits)
+        {
+            if (limits.Agent == agentId)
+            {
+                return limits;
+            }
+
+            if (limits.Agent == "*")
+            {
+                fallback = limits;
+            }
+        }
+
+        return fallback;
+    }
+
+    /// <summary>The currency the catalog's model pricing is in (one per tenant file); null when nothing is priced.</summary>
+    public string? PricingCurrency => Register.Catalog.FirstOrDefault(e => e.Pricing is not null)?.Pricing!.Currency;
+
     internal AgentIndex? FindAgent(string agentId) => _agents.GetValueOrDefault(agentId);
 
     /// <summary>

@@ -33,6 +33,9 @@ public sealed record TenantRegister
 
     public IReadOnlyList<TokenBudget> Budgets { get; init; } = [];
 
+    /// <summary>What one run of an agent may do (<c>run_limits</c>): the tenant's default (<c>*</c>) and agents' own.</summary>
+    public IReadOnlyList<RunLimits> RunLimits { get; init; } = [];
+
     public IReadOnlyList<Approver> Approvers { get; init; } = [];
 
     /// <summary>The tenant's OpenID provider (<c>openid_provider:</c>), whose tokens name the person an agent acts for; null when none.</summary>

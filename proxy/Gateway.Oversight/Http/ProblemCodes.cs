@@ -88,6 +88,11 @@ public static class ProblemCodes
     public const string RunCancelled = "run_cancelled";
     public const string RunEnded = "run_ended";
 
+    // A run's limits (run_limits): 429 a limit of the run used up (actions, tokens, cost, duration; which in "limit"), 403
+    // an action the run's loop detection blocked (an approval or an incident it chose keeps their codes)
+    public const string RunLimitExceeded = Gateway.Policy.RunLimitExplanations.LimitExceeded;
+    public const string RunLoopDetected = Gateway.Policy.RunLimitExplanations.LoopDetected;
+
     // 5xx: fail closed
     public const string StoreUnavailable = "store_unavailable";
     public const string AuditUnavailable = "audit_unavailable";

@@ -1,5 +1,7 @@
+using Gateway.Policy;
 using Gateway.Policy.Tokens;
 using Gateway.Proxy.Authenticate;
+using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Admit;
 
@@ -26,6 +28,18 @@ internal sealed record Admission(AdmissionVerdict Verdict, AgentIdentity? Identi
     /// <summary>The evaluation's token presented on the action and used up by this admission (live until then); null for none.</summary>
     public DecisionTokenPayload? Evaluation { get; init; }
 
+    /// <summary>
+    /// What the admission counted and reserved in the run the request acts in (its action, tokens, cost, its intent's
+    /// count); null when it acts in no run or its agent's runs have no limits. Held until the Respond stage settles it.
+    /// </summary>
+    public RunReservation? Run { get; init; }
+
+    /// <summary>The action as the policy describes it, when the admission needed its intent digest (a run's loop detection); the Decide stage reuses it.</summary>
+    public DescribeResult? Described { get; init; }
+
+    /// <summary>For <see cref="AdmissionVerdict.RunLimitExceeded"/>: the refusal, naming the limit.</summary>
+    public Refusal? RunLimitRefusal { get; init; }
+
     public static readonly Admission Replayed = new(AdmissionVerdict.Replayed, null, null, TimeSpan.Zero);
 
     public static readonly Admission SecretRevoked = new(AdmissionVerdict.SecretRevoked, null, null, TimeSpan.Zero);
@@ -49,4 +63,7 @@ internal enum AdmissionVerdict
 
     /// <summary>The evaluation's token presented on the action was revoked, or the gateway holds no record of it.</summary>
     EvaluationRevoked,
+
+    /// <summary>A limit of the run the request acts in is used up (<see cref="Admission.RunLimitRefusal"/> names it).</summary>
+    RunLimitExceeded,
 }

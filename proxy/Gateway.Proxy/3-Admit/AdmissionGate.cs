@@ -13,8 +13,9 @@ namespace Gateway.Proxy.Admit;
 /// <summary>
 /// The Admit stage: ONE store call per request (<see cref="IStateStore.AdmitAsync"/>) stores the nonce
 /// if absent, reads the agent's kill switches and acquires the bundle's rate-limit windows (tenant,
-/// agent, tool), shared by every replica, and for a model call under a token budget reserves its
-/// tokens (<see cref="TokenBudgetGate.ForAdmission"/>). For a request that may be issued a decision token it records
+/// agent, tool), shared by every replica, counts and reserves what the request spends of the run it acts in
+/// (<see cref="RunLimitGate"/>: its action, tokens, cost and intent, all or none), and for a model call under a token
+/// budget reserves its tokens (<see cref="TokenBudgetGate.ForAdmission"/>). For a request that may be issued a decision token it records
 /// the token's id and reads the tenant's and agent's token generations it will be issued under, and uses up an
 /// evaluation's token presented on the action, in the same call. Authentication proved the signature; this
 /// proves freshness.
@@ -23,14 +24,16 @@ internal sealed class AdmissionGate
 {
     private readonly IStateStore _store;
     private readonly TokenBudgetGate _budgets;
+    private readonly RunLimitGate _runs;
     private readonly GatewayMetrics _metrics;
     private readonly TimeSpan _nonceLifetime;
     private readonly TimeSpan _tokenRecordLifetime;
 
-    public AdmissionGate(IStateStore store, TokenBudgetGate budgets, GatewayMetrics metrics, DecisionTokenIssuer tokens, IOptions<GatewayOptions> options)
+    public AdmissionGate(IStateStore store, TokenBudgetGate budgets, RunLimitGate runs, GatewayMetrics metrics, DecisionTokenIssuer tokens, IOptions<GatewayOptions> options)
     {
         _store = store;
         _budgets = budgets;
+        _runs = runs;
         _metrics = metrics;
         _nonceLifetime = options.Value.Authentication.NonceLifetime;
 
@@ -40,19 +43,21 @@ internal sealed class AdmissionGate
 
     /// <summary>Admits a request that reserves no budget and is issued no decision token.</summary>
     public ValueTask<Admission> AdmitAsync(TenantPolicy? tenant, AgentIdentity identity, string? tool, CancellationToken cancellationToken) =>
-        AdmitAsync(tenant, identity, tool, budget: null, issuesToken: false, evaluation: null, cancellationToken);
+        AdmitAsync(tenant, identity, tool, budget: null, run: null, issuesToken: false, evaluation: null, cancellationToken);
 
     /// <summary>
     /// Admits the request: the refusal when it may not go on, else the identity with the operator's (or
     /// the tenant's) suspension applied. <paramref name="tenant"/> and <paramref name="tool"/> select the rate limits
     /// (none when null); <paramref name="budget"/>, when not null, is reserved in the same store call, only
-    /// for a fresh nonce whose windows all admitted (<see cref="Admission.Reservation"/>). When
+    /// for a fresh nonce whose windows all admitted and whose <paramref name="run"/> counters, when planned, were reserved
+    /// (<see cref="Admission.Reservation"/>); a run limit used up refuses the request (<see cref="AdmissionVerdict.RunLimitExceeded"/>),
+    /// and what was reserved in the run is <see cref="Admission.Run"/>. When
     /// <paramref name="issuesToken"/>, the decision token the request may be issued is recorded in the same call
     /// (<see cref="Admission.TokenGrant"/>), and <paramref name="evaluation"/>, an evaluation's token presented on the
     /// action, is used up there: a token used before, unknown or revoked is refused (<see cref="Admission.Evaluation"/>
     /// once used). A store failure throws <see cref="StateStoreUnavailableException"/> (fail closed).
     /// </summary>
-    public async ValueTask<Admission> AdmitAsync(TenantPolicy? tenant, AgentIdentity identity, string? tool, BudgetReservation? budget, bool issuesToken, DecisionTokenPayload? evaluation, CancellationToken cancellationToken)
+    public async ValueTask<Admission> AdmitAsync(TenantPolicy? tenant, AgentIdentity identity, string? tool, BudgetReservation? budget, RunAdmissionPlan? run, bool issuesToken, DecisionTokenPayload? evaluation, CancellationToken cancellationToken)
     {
         List<RateLimitWindow>? windows = null;
         List<string>? scopes = null;
@@ -85,6 +90,7 @@ internal sealed class AdmissionGate
             (IReadOnlyList<RateLimitWindow>?)windows ?? [])
         {
             Budget = budget,
+            Counters = run?.Counters ?? [],
         };
         string? tokenId = null;
         if (issuesToken)
@@ -110,17 +116,14 @@ internal sealed class AdmissionGate
         }
 
         var reservation = TokenBudgetGate.Admitted(budget, outcome.Budget);
+        var spent = run is null || outcome.Counters is { Reserved: false } ? null : RunLimitGate.Admitted(run, outcome.Counters);
         var isDelegate = identity.Delegation is not null;
         var secretRevoked = outcome.IsSwitchOn(AgentStatusService.SecretRevokedSwitch) || (isDelegate && outcome.IsSwitchOn(AgentStatusService.AgentSecretRevokedSwitch));
         var secretRetired = outcome.IsSwitchOn(AgentStatusService.SecretRetiredSwitch) || (isDelegate && outcome.IsSwitchOn(AgentStatusService.IssuerSecretRetiredSwitch));
         if (secretRevoked || secretRetired)
         {
-            if (reservation is { Granted: true })
-            {
-                // Refused here, with no admission for the request to end with: given back now.
-                await _budgets.ReleaseAsync(reservation).ConfigureAwait(false);
-            }
-
+            // Refused here, with no admission for the request to end with: given back now.
+            await ReleaseAsync(reservation, spent).ConfigureAwait(false);
             return secretRevoked ? Admission.SecretRevoked : Admission.SecretRetired;
         }
 
@@ -131,14 +134,16 @@ internal sealed class AdmissionGate
             return new Admission(AdmissionVerdict.RateLimited, identity, refused, outcome.RateLimit.RetryAfter);
         }
 
+        if (run is not null && outcome.Counters is { Reserved: false } counted)
+        {
+            // A limit of the run is used up: nothing was counted or reserved, not even the budget.
+            return new Admission(AdmissionVerdict.RunLimitExceeded, identity, null, TimeSpan.Zero) { RunLimitRefusal = RunLimitGate.Refused(run, counted) };
+        }
+
         var grant = outcome.Token is { } recorded ? new DecisionTokenGrant(tokenId!, recorded.Generations[0], recorded.Generations[1]) : null;
         if (evaluation is not null && outcome.Token is { } used && EvaluationVerdict(evaluation, used) is { } refusedEvaluation)
         {
-            if (reservation is { Granted: true })
-            {
-                await _budgets.ReleaseAsync(reservation).ConfigureAwait(false);
-            }
-
+            await ReleaseAsync(reservation, spent).ConfigureAwait(false);
             return new Admission(refusedEvaluation, identity, null, TimeSpan.Zero);
         }
 
@@ -149,7 +154,23 @@ internal sealed class AdmissionGate
             Reservation = reservation,
             TokenGrant = grant,
             Evaluation = outcome.Token is not null ? evaluation : null,
+            Run = spent,
+            Described = run?.Described,
         };
+    }
+
+    // What a request refused after its admission holds is given back (its action and intent stay counted).
+    private async ValueTask ReleaseAsync(TokenReservation? reservation, RunReservation? spent)
+    {
+        if (reservation is { Granted: true })
+        {
+            await _budgets.ReleaseAsync(reservation).ConfigureAwait(false);
+        }
+
+        if (spent is not null)
+        {
+            await _runs.ReleaseAsync(spent).ConfigureAwait(false);
+        }
     }
 
     // An evaluation's token is good for the action once, while the generations it was issued under are current.

@@ -7,8 +7,9 @@ namespace Gateway.Proxy.Admit;
 internal static class AdmissionRefusal
 {
     /// <summary>
-    /// A replay, a revoked or a retired secret is 401; an exhausted rate limit 429; an evaluation's token used before or revoked
-    /// 403; a replay, a rate limit and a refused token are recorded under <paramref name="tool"/> (when there is one).
+    /// A replay, a revoked or a retired secret is 401; an exhausted rate limit or run limit 429; an evaluation's token used
+    /// before or revoked 403; a replay, a rate limit, a run limit and a refused token are recorded under
+    /// <paramref name="tool"/> (when there is one).
     /// </summary>
     public static Refusal For(Admission admission, string? tool) => admission.Verdict switch
     {
@@ -17,6 +18,7 @@ internal static class AdmissionRefusal
         AdmissionVerdict.SecretRetired => new(StatusCodes.Status401Unauthorized, ProblemCodes.SecretRetired, "The secret that signed the request has been retired; sign with the agent's next secret."),
         AdmissionVerdict.RateLimited => Refusal.RateLimited(admission.Scope!, admission.RetryAfter, tool),
         AdmissionVerdict.EvaluationUsed => PresentedEvaluation.Refused(ProblemCodes.DecisionTokenUsed, "The presented decision token was already used on an action; evaluate again.", tool),
+        AdmissionVerdict.RunLimitExceeded => admission.RunLimitRefusal!,
         AdmissionVerdict.EvaluationRevoked => PresentedEvaluation.Refused(ProblemCodes.DecisionTokenRevoked, "The presented decision token has been revoked (or the gateway holds no record of it); evaluate again.", tool),
         _ => throw new ArgumentException("The request was admitted.", nameof(admission)),
     };

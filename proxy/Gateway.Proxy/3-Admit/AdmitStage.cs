@@ -13,10 +13,11 @@ namespace Gateway.Proxy.Admit;
 
 /// <summary>
 /// Admit: refuses an action in a run that has ended (cancelled by an operator on any replica, or ended by its agent:
-/// <see cref="RunRefusals.Ended"/>, from the run the Authenticate stage read) and a payload that carries secret
-/// material, then makes the request's one store call
+/// <see cref="RunRefusals.Ended"/>, from the run the Authenticate stage read), or that has outlived its duration
+/// (<see cref="RunLimitGate"/>), and a payload that carries secret material, then makes the request's one store call
 /// (<see cref="AdmissionGate"/>): the nonce is stored if absent (a replay is 401), the agent's kill
-/// switches are read, the rate-limit windows acquired (429, recorded) and a model call's token budget
+/// switches are read, the rate-limit windows acquired (429, recorded), the run's action, tokens, cost and intent counted
+/// and reserved all or none (a limit used up is 429 <c>run_limit_exceeded</c>, recorded) and a model call's token budget
 /// reserved (a refusal of the budget is answered by Enforce, after the decision); in the same call the id of the
 /// decision token the request may be issued is recorded, and an evaluation's token presented on an action
 /// (<see cref="PresentedEvaluation"/>) is used up. Its record is the <see cref="Admission"/>, with the caller as the
@@ -26,14 +27,16 @@ internal sealed class AdmitStage
 {
     private readonly RequestDelegate _next;
     private readonly AdmissionGate _admission;
+    private readonly RunLimitGate _runs;
     private readonly DecisionTokenReader _tokens;
     private readonly TimeProvider _time;
     private readonly GatewayMetrics _metrics;
 
-    public AdmitStage(RequestDelegate next, AdmissionGate admission, DecisionTokenReader tokens, TimeProvider time, GatewayMetrics metrics)
+    public AdmitStage(RequestDelegate next, AdmissionGate admission, RunLimitGate runs, DecisionTokenReader tokens, TimeProvider time, GatewayMetrics metrics)
     {
         _next = next;
         _admission = admission;
+        _runs = runs;
         _tokens = tokens;
         _time = time;
         _metrics = metrics;
@@ -78,8 +81,17 @@ internal sealed class AdmitStage
                 }
             }
 
-            var budget = TokenBudgetGate.ForAdmission(described, authenticated.Identity, authenticated.Body.Length);
-            var admission = await _admission.AdmitAsync(described.Tenant, authenticated.Identity, tool, budget, issuesToken: true, evaluation, context.RequestAborted).ConfigureAwait(false);
+            var call = TokenBudgetGate.Estimate(described, authenticated.Body.Length);
+            var (run, runRefusal) = _runs.Plan(described, authenticated.Identity, call);
+            if (runRefusal is not null)
+            {
+                // The run has outlived its duration: refused on every replica alike, before anything is counted.
+                feature.Add(runRefusal);
+                return;
+            }
+
+            var budget = TokenBudgetGate.ForAdmission(call, described.Tenant, authenticated.Identity);
+            var admission = await _admission.AdmitAsync(described.Tenant, authenticated.Identity, tool, budget, run, issuesToken: true, evaluation, context.RequestAborted).ConfigureAwait(false);
             if (admission.Verdict != AdmissionVerdict.Admitted)
             {
                 feature.Add(AdmissionRefusal.For(admission, tool));

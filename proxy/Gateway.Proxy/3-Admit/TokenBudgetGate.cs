@@ -39,25 +39,28 @@ internal sealed class TokenBudgetGate
     }
 
     /// <summary>
-    /// The reservation to ask with the admission of a model call (its ceiling plus the body's length,
-    /// as Enforce will estimate it), or null when the request is no model call or no budget applies.
+    /// What a model call may use, as the admission estimates it (its output ceiling, and the body's length, as Enforce
+    /// will estimate it, for its input), or null when the request is no model call.
     /// </summary>
-    public static BudgetReservation? ForAdmission(DescribedAction described, AgentIdentity identity, int bodyLength)
+    public static ModelCallEstimate? Estimate(DescribedAction described, int bodyLength)
     {
         if (described.Route is not (GatewayRouteKind.Provider or GatewayRouteKind.Model)
             || described.Request.Tool is not { } tool
             || !described.Tenant.TryGetCatalogEntry(tool, out var entry)
             || entry is null
-            || !entry.Type().IsModel
-            || described.Tenant.BudgetFor(identity.RegisteredAgent, entry.Name) is not { } budget)
+            || !entry.Type().IsModel)
         {
             return null;
         }
 
-        var tokens = TokenEstimator.Estimate(described.ModelRequest) + bodyLength
-            + (described.Route == GatewayRouteKind.Provider ? ForwardedBodyAllowance : 0);
-        return new BudgetReservation(KeyFor(budget, identity, entry.Name), tokens, budget.Tokens, budget.Window);
+        return new ModelCallEstimate(entry, bodyLength + (described.Route == GatewayRouteKind.Provider ? ForwardedBodyAllowance : 0), TokenEstimator.Estimate(described.ModelRequest));
     }
+
+    /// <summary>The reservation to ask with the admission of <paramref name="call"/>, or null when it is no model call or no budget applies.</summary>
+    public static BudgetReservation? ForAdmission(ModelCallEstimate? call, TenantPolicy tenant, AgentIdentity identity) =>
+        call is { } model && tenant.BudgetFor(identity.RegisteredAgent, model.Entry.Name) is { } budget
+            ? new BudgetReservation(KeyFor(budget, identity, model.Entry.Name), model.Tokens, budget.Tokens, budget.Window)
+            : null;
 
     /// <summary>What the admission made of <paramref name="asked"/> (null when it made nothing).</summary>
     public static TokenReservation? Admitted(BudgetReservation? asked, BudgetOutcome? outcome) =>
@@ -155,3 +158,13 @@ internal sealed class TokenBudgetGate
 /// <see cref="Granted"/>, else the refusal (the budget resets in <see cref="ResetsIn"/>).
 /// </summary>
 internal sealed record TokenReservation(string Key, long Reserved, TimeSpan Window, bool Granted, TimeSpan ResetsIn);
+
+/// <summary>
+/// What a model call may use, as its admission estimates it: <see cref="InputTokens"/> bounded by the body's length (a
+/// token is at least a byte), <see cref="OutputTokens"/> by the output ceiling it asks for.
+/// </summary>
+internal readonly record struct ModelCallEstimate(CatalogEntry Entry, long InputTokens, long OutputTokens)
+{
+    /// <summary>Input plus output: what a budget or a run's token limit reserves.</summary>
+    public long Tokens => InputTokens + OutputTokens;
+}

@@ -10,7 +10,8 @@ namespace Gateway.Proxy.Decide;
 
 /// <summary>
 /// Decide: runs the policy engine (<see cref="GovernanceService"/>: the decision, its explanation and
-/// token, and the approval request or incident it calls for). Its record is the
+/// token, and the approval request or incident it calls for), with what the admission counted of the run the request
+/// acts in (its intent's count, for the run's loop detection). Its record is the
 /// <see cref="GovernedDecision"/> (and, for a read of a workspace store, the <see cref="WorkspaceItemClearance"/> its
 /// items are returned under). Deciding is pure and fast; there is no cache.
 /// </summary>
@@ -41,13 +42,15 @@ internal sealed class DecideStage
                 described.Request,
                 described.Route == GatewayRouteKind.Evaluate && admission.TokenGrant is { } grant ? grant with { Evaluation = true } : admission.TokenGrant,
                 admission.Evaluation,
+                admission.Described,
+                admission.Run?.Activity,
                 RequestIdMiddleware.GetRequestId(context),
                 context.RequestAborted).ConfigureAwait(false);
             feature.Add(governed);
             if (governed.Decision.MayExecute && governed.Entry is { } entry && entry.Type().AcceptsWriteback(entry) && described.Request.RouteActionType() is null)
             {
                 // A read of a workspace store: its items are returned only as policy lets this reader receive them.
-                feature.Add(new WorkspaceItemClearance(described.Tenant, GovernanceService.CallerOf(admission.Identity!), described.Request, governed.Decision));
+                feature.Add(new WorkspaceItemClearance(described.Tenant, PolicyCaller.Of(admission.Identity!), described.Request, governed.Decision));
             }
 
             GatewayTelemetry.SetDecision(context, WireNames.Of(governed.Kind), governed.FailingControls);

@@ -5,6 +5,7 @@ using Gateway.Oversight.Incidents;
 using Gateway.Policy.Serialization;
 using Gateway.Policy.Tokens;
 using Gateway.Policy;
+using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Telemetry;
 using Gateway.Store;
@@ -54,23 +55,25 @@ internal sealed partial class GovernanceService
     /// Decides <paramref name="request"/> for <paramref name="identity"/>. <paramref name="grant"/> is the decision token
     /// the admission recorded (none is issued without one); <paramref name="evaluation"/>, an evaluation's token the
     /// admission used up, blocks the action unless it is the action evaluated (<see cref="EvaluationMismatch"/>).
-    /// <paramref name="requestId"/> names the request in the token (its audit record).
+    /// <paramref name="described"/> is the action as the admission already described it (null: described here), and
+    /// <paramref name="activity"/> what the admission counted of the run the request acts in (the run's loop detection reads
+    /// it). <paramref name="requestId"/> names the request in the token (its audit record).
     /// </summary>
-    public async ValueTask<GovernedDecision> DecideAsync(TenantPolicy tenant, AgentIdentity identity, ActionRequest request, DecisionTokenGrant? grant, DecisionTokenPayload? evaluation, string requestId, CancellationToken cancellationToken)
+    public async ValueTask<GovernedDecision> DecideAsync(TenantPolicy tenant, AgentIdentity identity, ActionRequest request, DecisionTokenGrant? grant, DecisionTokenPayload? evaluation,
+        DescribeResult? described, RunActivity? activity, string requestId, CancellationToken cancellationToken)
     {
-        var caller = CallerOf(identity);
+        var caller = PolicyCaller.Of(identity);
         var started = Stopwatch.GetTimestamp();
         Decision decision;
         CatalogEntry? entry = null;
         try
         {
-            var described = _engine.Describe(tenant, caller, request);
-            if (described.Descriptor is { } descriptor)
+            if ((described ?? _engine.Describe(tenant, caller, request)).Descriptor is { } descriptor)
             {
                 entry = descriptor.Entry;
                 decision = identity.Suspended
-                    ? OperatorSuspension.Block(_engine.Decide(tenant, descriptor, request))
-                    : _engine.Decide(tenant, descriptor, request);
+                    ? OperatorSuspension.Block(_engine.Decide(tenant, descriptor, request, activity))
+                    : _engine.Decide(tenant, descriptor, request, activity);
             }
             else
             {
@@ -171,10 +174,6 @@ internal sealed partial class GovernanceService
         Record(governed, started);
         return governed;
     }
-
-    /// <summary>Who the policy decides for: the authenticated agent (a delegated child with its grant) and the person it acts for.</summary>
-    public static AuthenticatedCaller CallerOf(AgentIdentity identity) =>
-        new(identity.Tenant, identity.Workspace, identity.Agent) { Person = identity.Person, Delegation = identity.Delegation?.Scope };
 
     private void Record(GovernedDecision governed, long started)
     {

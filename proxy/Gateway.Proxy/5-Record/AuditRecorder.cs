@@ -67,12 +67,14 @@ internal sealed class AuditRecorder
         });
 
     /// <summary>
-    /// A refusal made before any decision (a rate limit, say). A rate limit and a replayed nonce come in
+    /// A refusal made before any decision (a rate limit, say), with the <paramref name="explanation"/> it was answered with
+    /// when it has one (a run's limit). A rate limit and a replayed nonce come in
     /// storms: those may share one record with their repeats in the same group (<see cref="AuditEntry.RequestIds"/>).
     /// </summary>
-    public ValueTask<AuditRecord> RecordRefusalAsync(HttpContext context, AgentIdentity identity, string tool, string code, int statusCode) =>
+    public ValueTask<AuditRecord> RecordRefusalAsync(HttpContext context, AgentIdentity identity, string tool, string code, int statusCode, ReadOnlyMemory<byte> explanation = default) =>
         AppendAsync(context, AgentAuditEntry.Of(context, identity, tool, "refused:" + code, statusCode) with
         {
+            Explanation = explanation,
             RunEndedBy = RunRefusals.IsEnded(code) ? identity.Run?.End?.By : null,
             Fold = code is ProblemCodes.RateLimited or ProblemCodes.ReplayedNonce or ProblemCodes.StoreUnavailable ? AuditFold.RepeatedRefusal : AuditFold.None,
         });

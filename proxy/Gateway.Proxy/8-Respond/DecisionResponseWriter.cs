@@ -76,9 +76,25 @@ internal static class DecisionResponseWriter
                 "A named human must approve this action; poll the approval and retry with its warrant."),
             DecisionKind.BlockAndOpenIncident => (StatusCodes.Status403Forbidden, ProblemCodes.BlockedIncidentOpened,
                 "The action is blocked and an incident was opened."),
+            DecisionKind.Block when BlockedAsALoop(governed.Decision) => (StatusCodes.Status403Forbidden, ProblemCodes.RunLoopDetected,
+                "The same action was repeated too often in this run (run_limits.loop), so it is blocked; change it, or start a new run."),
             _ => (StatusCodes.Status403Forbidden, ProblemCodes.Blocked, "The action is blocked by policy."),
         };
         return WithDecision(new Refusal(status, code, detail), governed, receipt);
+    }
+
+    /// <summary>True when the run's loop detection asked for the block (an approval or an incident it chose keeps its own code).</summary>
+    private static bool BlockedAsALoop(Decision decision)
+    {
+        foreach (var trigger in decision.Explanation.RuleTriggers)
+        {
+            if (trigger.ReasonCode == RunLimitExplanations.LoopDetected && trigger.Effect == DecisionKind.Block)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Diagnostics;
 using Gateway.Connectors.Credentials;
+using Gateway.Connectors.Models;
 using Gateway.Oversight.Audit;
 using Gateway.Oversight.Http;
 using Gateway.Proxy.Admit;
@@ -36,13 +37,15 @@ internal sealed partial class RespondStage
     private readonly RequestDelegate _next;
     private readonly AuditRecorder _audit;
     private readonly TokenBudgetGate _budgets;
+    private readonly RunLimitGate _runs;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<RespondStage> _logger;
     private readonly McpApprovalElicitation _approvalElicitation;
 
-    public RespondStage(RequestDelegate next, AuditRecorder audit, TokenBudgetGate budgets, GatewayMetrics metrics, ILogger<RespondStage> logger,
+    public RespondStage(RequestDelegate next, AuditRecorder audit, TokenBudgetGate budgets, RunLimitGate runs, GatewayMetrics metrics, ILogger<RespondStage> logger,
         McpApprovalElicitation approvalElicitation)
     {
+        _runs = runs;
         _approvalElicitation = approvalElicitation;
         _next = next;
         _audit = audit;
@@ -86,6 +89,12 @@ internal sealed partial class RespondStage
             if ((feature.Find<TokenReservation>() ?? feature.Find<Admission>()?.Reservation) is { Granted: true } reservation)
             {
                 await SettleAsync(feature, reservation).ConfigureAwait(false);
+            }
+
+            // What the run's counters hold for the call, settled the same way (given back when nothing was forwarded).
+            if (feature.Find<Admission>()?.Run is { HoldsSpend: true } run)
+            {
+                await _runs.SettleAsync(run, Usage(feature), forwarded: feature.Find<UpstreamResponse>() is not null).ConfigureAwait(false);
             }
 
             var answered = feature.UpstreamAnsweredTimestamp;
@@ -143,7 +152,7 @@ internal sealed partial class RespondStage
         }
         else if (refusal.AuditTool is { } tool && (feature.Find<Admission>()?.Identity ?? feature.Find<AuthenticatedRequest>()?.Identity) is { } identity)
         {
-            await _audit.RecordRefusalAsync(context, identity, tool, refusal.Code, refusal.Status).ConfigureAwait(false);
+            await _audit.RecordRefusalAsync(context, identity, tool, refusal.Code, refusal.Status, refusal.ExplanationJson).ConfigureAwait(false);
         }
 
         await RefusalResponse.WriteAsync(context, refusal).ConfigureAwait(false);
@@ -249,11 +258,13 @@ internal sealed partial class RespondStage
 
     private async Task SettleAsync(GatewayRequestFeature feature, TokenReservation reservation)
     {
-        var response = feature.Find<UpstreamResponse>();
-        var used = feature.Find<ForwardPlan>()?.Usage?.Usage?.TotalTokens ?? response?.Result?.Usage?.TotalTokens
-            ?? (response is null ? 0 : reservation.Reserved);
+        var used = Usage(feature)?.TotalTokens ?? (feature.Find<UpstreamResponse>() is null ? 0 : reservation.Reserved);
         await _budgets.SettleAsync(reservation, used, CancellationToken.None).ConfigureAwait(false);
     }
+
+    /// <summary>The tokens the provider reported for the call (a streamed body's, else the result's); null when it reported none.</summary>
+    private static ModelUsage? Usage(GatewayRequestFeature feature) =>
+        feature.Find<ForwardPlan>()?.Usage?.Usage ?? feature.Find<UpstreamResponse>()?.Result?.Usage;
 
     private static TimeSpan Latency(GatewayRequestFeature feature) =>
         feature.Find<ForwardPlan>() is { } plan ? Stopwatch.GetElapsedTime(plan.StartedTimestamp) : TimeSpan.Zero;

@@ -65,6 +65,9 @@ internal sealed class TracingStateStore : IStateStore
     public ValueTask<long> SettleAsync(string key, long reserved, long actual, TimeSpan window, CancellationToken cancellationToken = default) =>
         Run("settle", (key, reserved, actual, window), static (s, a, ct) => s.SettleAsync(a.key, a.reserved, a.actual, a.window, ct), cancellationToken);
 
+    public ValueTask<IReadOnlyList<long?>> AdjustCountersAsync(IReadOnlyList<CounterAdjustment> adjustments, CancellationToken cancellationToken = default) =>
+        Run("adjust_counters", adjustments, static (s, a, ct) => s.AdjustCountersAsync(a, ct), cancellationToken);
+
     public ValueTask<long> SetAddAsync(string key, string member, TimeSpan? expiry, CancellationToken cancellationToken = default) =>
         Run("set_add", (key, member, expiry), static (s, a, ct) => s.SetAddAsync(a.key, a.member, a.expiry, ct), cancellationToken);
 

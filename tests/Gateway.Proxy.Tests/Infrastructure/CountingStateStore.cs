@@ -25,6 +25,8 @@ public sealed class CountingStateStore(IStateStore inner, ConcurrentQueue<(strin
 
     public ValueTask<long> SettleAsync(string key, long reserved, long actual, TimeSpan window, CancellationToken cancellationToken = default) => Note(inner.SettleAsync(key, reserved, actual, window, cancellationToken), "settle");
 
+    public ValueTask<IReadOnlyList<long?>> AdjustCountersAsync(IReadOnlyList<CounterAdjustment> adjustments, CancellationToken cancellationToken = default) => Note(inner.AdjustCountersAsync(adjustments, cancellationToken), "adjust_counters");
+
     public ValueTask<long> SetAddAsync(string key, string member, TimeSpan? expiry, CancellationToken cancellationToken = default) => Note(inner.SetAddAsync(key, member, expiry, cancellationToken), "set_add");
 
     public ValueTask<IReadOnlyList<string>> SetMembersAsync(string key, CancellationToken cancellationToken = default) => Note(inner.SetMembersAsync(key, cancellationToken), "set_members");

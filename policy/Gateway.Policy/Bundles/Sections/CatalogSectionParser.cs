@@ -16,7 +16,7 @@ internal sealed partial class CatalogSectionParser(
     public CatalogEntry? Parse(YamlNode node)
     {
         var f = reader.Mapping(node, "catalog entry", "name", "kind", "action_type", "risk_tier", "target_system", "data_classes", "external",
-            "upstream", "destinations", "health_check", "credential", "auth", "limits", "degrade", "http", "connector", "mcp_tool", "pin", "description", "input_schema", "person", "writeback");
+            "upstream", "destinations", "health_check", "credential", "auth", "limits", "degrade", "http", "connector", "mcp_tool", "pin", "description", "input_schema", "person", "writeback", "pricing");
         if (f is null)
         {
             return null;
@@ -99,6 +99,7 @@ internal sealed partial class CatalogSectionParser(
             writeback = settings.ParseWriteback(writebackNode);
         }
 
+        var pricing = f["pricing"] is { } pr ? ParsePricing(pr, kind) : null;
         var entry = name is null || kind is null || actionType is null ? null : new CatalogEntry
         {
             Name = name,
@@ -123,6 +124,7 @@ internal sealed partial class CatalogSectionParser(
             Description = description,
             InputSchema = inputSchema,
             Writeback = writeback,
+            Pricing = pricing,
         };
 
         if (entry is not null)
@@ -139,6 +141,39 @@ internal sealed partial class CatalogSectionParser(
         }
 
         return entry;
+    }
+
+    /// <summary>
+    /// A model connector's prices per 1,000 input and output tokens (at least 0), in a currency of three uppercase letters,
+    /// the same for every priced entry of the file (a run's <c>cost</c> limit adds them up).
+    /// </summary>
+    private ModelPricing? ParsePricing(YamlNode node, ConnectorKind? kind)
+    {
+        var f = reader.Mapping(node, "pricing", "currency", "input_per_1k_tokens", "output_per_1k_tokens");
+        if (f is null)
+        {
+            return null;
+        }
+
+        if (kind is not (null or ConnectorKind.OpenAI or ConnectorKind.Anthropic))
+        {
+            reader.Error(node, BundleErrorCodes.InvalidValue, "'pricing' applies only to model connectors (kinds openai and anthropic)");
+        }
+
+        var currency = f.RequiredString("currency");
+        if (currency is not null && !Currency().IsMatch(currency))
+        {
+            reader.Error(f["currency"]!, BundleErrorCodes.InvalidValue, $"pricing.currency '{currency}' must be three uppercase letters (an ISO 4217 code such as USD)");
+            currency = null;
+        }
+        else if (currency is not null && references.Catalog.Values.FirstOrDefault(e => e.Pricing is not null) is { } priced && priced.Pricing!.Currency != currency)
+        {
+            reader.Error(f["currency"]!, BundleErrorCodes.InvalidValue, $"pricing.currency '{currency}' differs from '{priced.Pricing.Currency}' of '{priced.Name}': one currency per tenant file");
+        }
+
+        var input = f.Required("input_per_1k_tokens") is { } i ? reader.Decimal(i, "pricing.input_per_1k_tokens", 0) : null;
+        var output = f.Required("output_per_1k_tokens") is { } o ? reader.Decimal(o, "pricing.output_per_1k_tokens", 0) : null;
+        return currency is null || input is null || output is null ? null : new ModelPricing { Currency = currency, InputPer1KTokens = input.Value, OutputPer1KTokens = output.Value };
     }
 
     /// <summary>An http or webhook tool's input schema, as compact JSON; every error of it reported where it is written.</summary>
@@ -234,4 +269,7 @@ internal sealed partial class CatalogSectionParser(
 
     [GeneratedRegex("^sha256:[0-9a-f]{64}$", RegexOptions.CultureInvariant)]
     private static partial Regex PinFormat();
+
+    [GeneratedRegex("^[A-Z]{3}$", RegexOptions.CultureInvariant)]
+    private static partial Regex Currency();
 }

@@ -1,0 +1,14 @@
+using Gateway.Policy;
+using Gateway.Proxy.Authenticate;
+
+namespace Gateway.Proxy.Admit;
+
+/// <summary>
+/// Who the policy describes and decides for: the authenticated agent (a delegated child with its grant) and the person it
+/// acts for. Admit describes with it (a run's loop detection), Decide decides with it.
+/// </summary>
+internal static class PolicyCaller
+{
+    public static AuthenticatedCaller Of(AgentIdentity identity) =>
+        new(identity.Tenant, identity.Workspace, identity.Agent) { Person = identity.Person, Delegation = identity.Delegation?.Scope };
+}

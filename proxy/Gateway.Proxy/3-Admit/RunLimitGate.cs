@@ -1,0 +1,205 @@
+using System.Text.Json;
+using Gateway.Connectors.Models;
+using Gateway.Oversight.Http;
+using Gateway.Policy;
+using Gateway.Policy.Serialization;
+using Gateway.Proxy.Authenticate;
+using Gateway.Proxy.Describe;
+using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Refusals;
+using Gateway.Store;
+
+namespace Gateway.Proxy.Admit;
+
+/// <summary>
+/// A run's limits (<c>run_limits</c> in the bundle, <see cref="TenantPolicy.RunLimitsFor"/>) on the requests that act in
+/// it. The run's age is checked against its <c>duration</c> before the store call; the request's one admission call
+/// (<see cref="AdmissionGate"/>) then counts its action and reserves its model tokens and cost in the run's counters, all
+/// or none, shared by every replica (<see cref="Plan"/>), and counts its intent digest for the loop detection, whose count
+/// the decision reads (<see cref="RunReservation.Activity"/>). A limit that would be passed refuses the request:
+/// <c>429 run_limit_exceeded</c> naming the limit, with an explanation (<see cref="RunLimitExplanations"/>), recorded. The
+/// Respond stage settles what was reserved against the usage the provider reports, or gives it back when nothing was
+/// forwarded (<see cref="SettleAsync"/>). An evaluation, or a simulated action, executes nothing: it spends nothing, is
+/// never refused for a limit, and only reads its intent's count (as the action would be counted).
+/// </summary>
+internal sealed class RunLimitGate
+{
+    private static readonly TimeSpan ShortestLifetime = TimeSpan.FromSeconds(1);
+
+    private readonly IStateStore _store;
+    private readonly TimeProvider _time;
+
+    public RunLimitGate(IStateStore store, TimeProvider time)
+    {
+        _store = store;
+        _time = time;
+    }
+
+    /// <summary>
+    /// The run's part of the admission of <paramref name="described"/> (<paramref name="call"/> its model call, when it is
+    /// one); null with no refusal when the request acts in no run or its agent's runs have no limits; a refusal when the
+    /// run has outlived its <c>duration</c>.
+    /// </summary>
+    public (RunAdmissionPlan? Plan, Refusal? Refusal) Plan(DescribedAction described, AgentIdentity identity, ModelCallEstimate? call)
+    {
+        var tenant = described.Tenant;
+        if (identity.Run is not { } run || tenant.RunLimitsFor(identity.RegisteredAgent) is not { } limits)
+        {
+            return (null, null);
+        }
+
+        var tool = described.Request.Tool;
+        var caller = PolicyCaller.Of(identity);
+        var executes = described.Route != GatewayRouteKind.Evaluate && !described.Request.Simulate;
+        var now = _time.GetUtcNow();
+        var age = now - run.Record.CreatedAt;
+        if (executes && limits.Duration is { } duration && age >= duration)
+        {
+            return (null, Exceeded(tenant, limits, RunLimitKind.Duration, run, Describe(tenant, caller, described.Request)?.Descriptor?.IntentDigest, (long)age.TotalSeconds, 0, tool));
+        }
+
+        var lifetime = run.Record.ExpiresAt - now;
+        lifetime = lifetime < ShortestLifetime ? ShortestLifetime : lifetime;
+        var counters = new List<CounterReservation>(AdmissionRequest.MaxCounters);
+        var limited = new List<RunLimitKind?>(AdmissionRequest.MaxCounters);
+        void Count(string key, long amount, long? limit, RunLimitKind? kind)
+        {
+            counters.Add(new CounterReservation(key, amount, limit, lifetime));
+            limited.Add(kind);
+        }
+
+        ModelPricing? pricing = null;
+        if (executes)
+        {
+            if (limits.Actions is { } actions)
+            {
+                Count(UsageKey(identity, run, RunLimitKind.Actions), 1, actions, RunLimitKind.Actions);
+            }
+
+            if (call is { } model && limits.Tokens is { } tokens)
+            {
+                Count(UsageKey(identity, run, RunLimitKind.Tokens), model.Tokens, tokens, RunLimitKind.Tokens);
+            }
+
+            if (call is { Entry.Pricing: { } priced } costed && limits.Cost is { } cost)
+            {
+                pricing = priced;
+                Count(UsageKey(identity, run, RunLimitKind.Cost), priced.CostMicros(costed.InputTokens, costed.OutputTokens), ModelPricing.ToMicros(cost, MidpointRounding.ToZero), RunLimitKind.Cost);
+            }
+        }
+
+        DescribeResult? action = null;
+        if (limits.Loop is not null)
+        {
+            // The intent digest (the pure policy's) is counted in the same store call; an evaluation reads it.
+            action = Describe(tenant, caller, described.Request);
+            if (action?.Descriptor is { } descriptor)
+            {
+                Count(StoreKeys.RunIntent(identity.Tenant, run.Agent, run.Id, descriptor.IntentDigest), executes ? 1 : 0, null, null);
+            }
+        }
+
+        return counters.Count == 0 && action is null
+            ? (null, null)
+            : (new RunAdmissionPlan(tenant, caller, described.Request, run, limits, counters, limited) { Executes = executes, Described = action, Pricing = pricing }, null);
+    }
+
+    /// <summary>What the admission reserved and counted in the run (<paramref name="counted"/> reserved, or null when it counted nothing).</summary>
+    public static RunReservation Admitted(RunAdmissionPlan plan, CounterOutcome? counted)
+    {
+        var tokens = plan.IndexOf(RunLimitKind.Tokens);
+        var cost = plan.IndexOf(RunLimitKind.Cost);
+        var intent = plan.IntentIndex;
+        var reserved = counted is { Reserved: true };
+        return new RunReservation(plan.Run.Id)
+        {
+            TokensKey = reserved && tokens >= 0 ? plan.Counters[tokens].Key : null,
+            Tokens = reserved && tokens >= 0 ? plan.Counters[tokens].Amount : 0,
+            CostKey = reserved && cost >= 0 ? plan.Counters[cost].Key : null,
+            CostMicros = reserved && cost >= 0 ? plan.Counters[cost].Amount : 0,
+            Pricing = plan.Pricing,
+
+            // An evaluation read the count: the action it evaluates would be the next.
+            Activity = reserved && intent >= 0 ? new RunActivity(plan.Run.Id, counted!.Values[intent] + (plan.Executes ? 0 : 1)) : null,
+        };
+    }
+
+    /// <summary>The refusal of a request whose admission found a limit of the run used up (<paramref name="counted"/> refused).</summary>
+    public static Refusal Refused(RunAdmissionPlan plan, CounterOutcome counted)
+    {
+        var index = counted.RefusedIndex;
+        var intentDigest = (plan.Described ?? Describe(plan.Tenant, plan.Caller, plan.Request))?.Descriptor?.IntentDigest;
+        return Exceeded(plan.Tenant, plan.Limits, plan.Limited[index]!.Value, plan.Run, intentDigest, counted.Values[index], plan.Counters[index].Amount, plan.Tool);
+    }
+
+    /// <summary>
+    /// Settles what <paramref name="reservation"/> holds against <paramref name="usage"/>, the tokens the provider reported;
+    /// without a report, gives it back when nothing was <paramref name="forwarded"/>, else lets it stand (the run errs on the
+    /// side of having spent more). A store that fails leaves the reservation standing.
+    /// </summary>
+    public async ValueTask SettleAsync(RunReservation reservation, ModelUsage? usage, bool forwarded)
+    {
+        if (!reservation.HoldsSpend || (usage is null && forwarded))
+        {
+            return;
+        }
+
+        var adjustments = new List<CounterAdjustment>(2);
+        if (reservation.TokensKey is { } tokens)
+        {
+            adjustments.Add(new CounterAdjustment(tokens, (usage?.TotalTokens ?? 0) - reservation.Tokens));
+        }
+
+        if (reservation.CostKey is { } cost)
+        {
+            var spent = usage is null || reservation.Pricing is not { } pricing ? 0 : pricing.CostMicros(usage.InputTokens, usage.OutputTokens);
+            adjustments.Add(new CounterAdjustment(cost, spent - reservation.CostMicros));
+        }
+
+        try
+        {
+            await _store.AdjustCountersAsync(adjustments, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (StateStoreUnavailableException)
+        {
+            // The reservation stands: a run's limit errs on the side of having spent more, never less.
+        }
+    }
+
+    /// <summary>Gives what <paramref name="reservation"/> holds back whole: the request it was made for is not forwarded.</summary>
+    public ValueTask ReleaseAsync(RunReservation reservation) => SettleAsync(reservation, null, forwarded: false);
+
+    /// <summary>The refusal of a request over <paramref name="kind"/>: 429 <c>run_limit_exceeded</c>, the explanation naming the limit, recorded under the tool.</summary>
+    private static Refusal Exceeded(TenantPolicy tenant, RunLimits limits, RunLimitKind kind, RunBinding run, string? intentDigest, long used, long requested, string? tool)
+    {
+        var explanation = RunLimitExplanations.Exceeded(tenant, limits, kind, run.Id, intentDigest, used, requested);
+        var limit = WireNames.Of(kind);
+        return new Refusal(StatusCodes.Status429TooManyRequests, ProblemCodes.RunLimitExceeded,
+            $"The run's {limit} limit is used up: {explanation.RuleTriggers[0].Message}. Nothing was forwarded; start a new run.")
+        {
+            AuditTool = tool ?? "run",
+            ExplanationJson = JsonSerializer.SerializeToUtf8Bytes(explanation, PolicyJsonContext.Default.Explanation),
+            Members = writer =>
+            {
+                writer.WriteString("run_id"u8, run.Id);
+                writer.WriteString("limit"u8, limit);
+            },
+        };
+    }
+
+    private static string UsageKey(AgentIdentity identity, RunBinding run, RunLimitKind kind) =>
+        StoreKeys.RunUsage(identity.Tenant, run.Agent, run.Id, WireNames.Of(kind));
+
+    private static DescribeResult? Describe(TenantPolicy tenant, AuthenticatedCaller caller, ActionRequest request)
+    {
+        try
+        {
+            return DecisionEngine.Instance.Describe(tenant, caller, request);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Describing failed: the decision blocks such a request (fail closed); here its intent digest is simply unknown.
+            return null;
+        }
+    }
+}
