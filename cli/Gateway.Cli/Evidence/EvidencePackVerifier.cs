@@ -62,7 +62,11 @@ internal static class EvidencePackVerifier
             var proof = document.RootElement;
             var jws = proof.GetProperty("checkpoint").TryGetProperty("checkpoint", out var c) ? c.GetString() : null;
             var replica = proof.GetProperty("checkpoint").TryGetProperty("replica", out var r) ? r.GetString() ?? string.Empty : string.Empty;
-            if (!checkpoints.TryGetValue(replica, out var checkpoint) || checkpoint.Jws != jws)
+
+            // Each proof carries its own signature of the same tree head: it must be the pack's checkpoint's head.
+            if (!checkpoints.TryGetValue(replica, out var checkpoint)
+                || !AuditCheckpoint.TryVerify(jws, keys, out var head, out _)
+                || head!.Tenant != checkpoint.Claims.Tenant || head.TreeSize != checkpoint.Claims.TreeSize || head.RootHash != checkpoint.Claims.RootHash)
             {
                 problems.Add($"proof_checkpoint_mismatch: {name} is not against the pack's checkpoint of replica {replica}");
                 continue;
@@ -150,8 +154,8 @@ internal static class EvidencePackVerifier
 
             foreach (var member in BoundMembers)
             {
-                var inRecord = record.TryGetProperty(member, out var a) ? a.GetRawText() : null;
-                var inLine = line.TryGetProperty(member, out var b) ? b.GetRawText() : null;
+                var inRecord = record.TryGetProperty(member, out var a) ? Comparable(a) : null;
+                var inLine = line.TryGetProperty(member, out var b) ? Comparable(b) : null;
                 if (inLine is not null && (inRecord ?? (member is "hash" or "decision" ? string.Empty : inLine)) != inLine)
                 {
                     problems.Add($"record_altered: records.jsonl line {number} (replica {replica} seq {seq}): {member} differs from the proven record");
@@ -179,6 +183,12 @@ internal static class EvidencePackVerifier
 
         return count;
     }
+
+    // A time is compared as an instant (the query writes it in its own format); anything else as JSON text.
+    private static string Comparable(JsonElement value) =>
+        value.ValueKind == JsonValueKind.String && value.TryGetDateTimeOffset(out var time)
+            ? time.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : value.GetRawText();
 
     private static void CheckReceipts(IReadOnlyDictionary<string, byte[]> files, EvidenceKeySet keys, HashSet<string> leaves, List<string> problems)
     {
