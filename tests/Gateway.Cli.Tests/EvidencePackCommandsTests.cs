@@ -125,6 +125,46 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
         Assert.Contains("exactly one of", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task RegressRun_FixturesFromAPack_PassOnTheBundleThenFailNamingTheControlAfterAChange()
+    {
+        var (pack, _) = await ExportRunAsync();
+        var dir = Path.GetDirectoryName(pack)!;
+        var fixtures = Path.Combine(dir, "regress");
+        var changed = CliRun.CopyBundle(static text => text.Replace(
+            "      - { tool: crm.read_contact }\n      - { tool: crm.update_contact }", "      - { tool: crm.update_contact }", StringComparison.Ordinal));
+        var junit = Path.Combine(dir, "regress-junit.xml");
+
+        var init = await CliRun.RunAsync("regress", "init", "--from", pack, "-o", Path.Combine(fixtures, "incident.yaml"));
+        var passing = await CliRun.RunAsync("regress", "run", _gw.BundleDirectory, fixtures);
+        var failing = await CliRun.RunAsync("regress", "run", changed, fixtures, "--json", "--junit", junit);
+        var reverted = await CliRun.RunAsync("regress", "run", _gw.BundleDirectory, fixtures);
+
+        Assert.True(init.ExitCode == 0, init.Out + init.Error);
+        Assert.Contains("Wrote 3 fixture(s) of evidence pack pack.zip", init.Out, StringComparison.Ordinal);
+        Assert.True(passing.ExitCode == 0, passing.Out + passing.Error);
+        Assert.Equal(5, failing.ExitCode);
+        using var body = JsonDocument.Parse(failing.Out);
+        var top = body.RootElement.GetProperty("top_failure_reason").GetString()!;
+        Assert.Contains("decision allow → block", top, StringComparison.Ordinal);
+        Assert.Contains("now failing: tool_permission", top, StringComparison.Ordinal);
+        Assert.Contains("<failure", File.ReadAllText(junit), StringComparison.Ordinal);
+        Assert.Equal(0, reverted.ExitCode);
+    }
+
+    [Fact]
+    public async Task RegressInit_FromATamperedPack_RefusesWithExit2()
+    {
+        var (pack, _) = await ExportRunAsync();
+        Rewrite(pack, "records.jsonl", static text => text.Replace("\"decision\":\"block\"", "\"decision\":\"allow\"", StringComparison.Ordinal));
+
+        var init = await CliRun.RunAsync("regress", "init", "--from", pack, "-o", Path.Combine(Path.GetDirectoryName(pack)!, "never.yaml"));
+
+        Assert.Equal(2, init.ExitCode);
+        Assert.Contains("pack_not_verified", init.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(pack)!, "never.yaml")));
+    }
+
     private async Task<(string Pack, CliResult Export)> ExportRunAsync()
     {
         var run = await _gw.StartRunAsync();
