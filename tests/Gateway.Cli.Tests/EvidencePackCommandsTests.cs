@@ -103,6 +103,42 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EvidenceVerify_RecordRemoved_NamesTheMissingRecord()
+    {
+        var (pack, _) = await ExportRunAsync();
+        Rewrite(pack, "records.jsonl", static text => string.Join('\n', text.Split('\n').Skip(1)));
+
+        var result = await CliRun.RunAsync("evidence", "verify", pack);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.True(result.Out.Contains("record_missing: the pack proves 4 records, records.jsonl holds 3", StringComparison.Ordinal), result.Out);
+    }
+
+    [Fact]
+    public async Task EvidenceVerify_ExplanationAltered_NamesTheExplanation()
+    {
+        var (pack, _) = await ExportRunAsync();
+        string explanation;
+        using (var zip = ZipFile.OpenRead(pack))
+        {
+            explanation = zip.Entries.Select(static e => e.FullName).First(static n => n.StartsWith("explanations/", StringComparison.Ordinal));
+        }
+
+        Rewrite(pack, explanation, static text =>
+        {
+            var node = JsonNode.Parse(text)!.AsObject();
+            node["edited"] = true;
+            return node.ToJsonString();
+        });
+
+        var result = await CliRun.RunAsync("evidence", "verify", pack);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.True(result.Out.Contains("file_altered: " + explanation, StringComparison.Ordinal), result.Out);
+        Assert.True(result.Out.Contains("explanation_altered: records.jsonl line", StringComparison.Ordinal), result.Out);
+    }
+
+    [Fact]
     public async Task EvidenceVerify_AnotherKeySet_RefusesEverySignature()
     {
         var (pack, _) = await ExportRunAsync();
