@@ -139,6 +139,25 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EvidenceVerify_CheckpointReplacedByGarbage_NamesTheFileAndExits2()
+    {
+        var (pack, _) = await ExportRunAsync();
+        string checkpoint;
+        using (var zip = ZipFile.OpenRead(pack))
+        {
+            checkpoint = zip.Entries.Select(static e => e.FullName).First(static n => n.StartsWith("checkpoints/", StringComparison.Ordinal));
+        }
+
+        Rewrite(pack, checkpoint, static _ => "not json");
+
+        var result = await CliRun.RunAsync("evidence", "verify", pack);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.True(result.Out.Contains("file_altered: " + checkpoint, StringComparison.Ordinal), result.Out);
+        Assert.True(result.Out.Contains("malformed: " + checkpoint, StringComparison.Ordinal), result.Out);
+    }
+
+    [Fact]
     public async Task EvidenceVerify_AnotherKeySet_RefusesEverySignature()
     {
         var (pack, _) = await ExportRunAsync();

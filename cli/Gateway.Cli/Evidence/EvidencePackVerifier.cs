@@ -30,14 +30,30 @@ internal static class EvidencePackVerifier
         }
 
         var manifestSha = EvidencePack.Sha256(manifestBytes);
-        using var manifest = JsonDocument.Parse(manifestBytes);
-        var tenant = manifest.RootElement.GetProperty("tenant").GetString();
-        CheckHashes(files, manifest.RootElement.GetProperty("files"), problems);
-        CheckSignature(files, keys, manifestSha, tenant, problems);
+        var current = EvidencePack.Manifest;
+        try
+        {
+            using var manifest = JsonDocument.Parse(manifestBytes);
+            var tenant = manifest.RootElement.GetProperty("tenant").GetString();
+            CheckHashes(files, manifest.RootElement.GetProperty("files"), problems);
+            CheckSignature(files, keys, manifestSha, tenant, problems);
+            return Contents(files, keys, tenant, manifestSha, problems, name => current = name);
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            // A file that is not what its name says (edited into something else): named, never a crash.
+            problems.Add($"malformed: {current} ({ex.Message})");
+            return new Result(0, [], manifestSha, problems);
+        }
+    }
+
+    private static Result Contents(IReadOnlyDictionary<string, byte[]> files, EvidenceKeySet keys, string? tenant, string manifestSha, List<string> problems, Action<string> reading)
+    {
 
         var checkpoints = new Dictionary<string, (AuditCheckpoint Claims, string Jws)>(StringComparer.Ordinal);
         foreach (var (name, bytes) in files.Where(static f => f.Key.StartsWith(EvidencePack.CheckpointsFolder, StringComparison.Ordinal)))
         {
+            reading(name);
             using var document = JsonDocument.Parse(bytes);
             var jws = document.RootElement.TryGetProperty("checkpoint", out var c) ? c.GetString() : null;
             if (!AuditCheckpoint.TryVerify(jws, keys, out var claims, out var error))
@@ -58,6 +74,7 @@ internal static class EvidencePackVerifier
         var leaves = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (name, bytes) in files.Where(static f => f.Key.StartsWith(EvidencePack.ProofsFolder, StringComparison.Ordinal)))
         {
+            reading(name);
             using var document = JsonDocument.Parse(bytes);
             var proof = document.RootElement;
             var jws = proof.GetProperty("checkpoint").TryGetProperty("checkpoint", out var c) ? c.GetString() : null;
@@ -83,7 +100,9 @@ internal static class EvidencePackVerifier
             leaves.Add(proof.GetProperty("leaf_hash").GetString()!);
         }
 
+        reading(EvidencePack.Records);
         var records = CheckRecords(files, proven, problems);
+        reading(EvidencePack.Receipts);
         CheckReceipts(files, keys, leaves, problems);
         return new Result(records, [.. checkpoints.Values.Select(static c => c.Claims)], manifestSha, problems);
     }
