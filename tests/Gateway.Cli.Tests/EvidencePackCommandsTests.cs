@@ -81,11 +81,7 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
     public async Task EvidenceVerify_ProofPathEdited_NamesTheProof()
     {
         var (pack, _) = await ExportRunAsync();
-        string proof;
-        using (var zip = ZipFile.OpenRead(pack))
-        {
-            proof = zip.Entries.Select(static e => e.FullName).First(static n => n.StartsWith("proofs/", StringComparison.Ordinal));
-        }
+        var proof = FirstEntry(pack, "proofs/");
 
         Rewrite(pack, proof, static text =>
         {
@@ -118,11 +114,7 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
     public async Task EvidenceVerify_ExplanationAltered_NamesTheExplanation()
     {
         var (pack, _) = await ExportRunAsync();
-        string explanation;
-        using (var zip = ZipFile.OpenRead(pack))
-        {
-            explanation = zip.Entries.Select(static e => e.FullName).First(static n => n.StartsWith("explanations/", StringComparison.Ordinal));
-        }
+        var explanation = FirstEntry(pack, "explanations/");
 
         Rewrite(pack, explanation, static text =>
         {
@@ -142,11 +134,7 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
     public async Task EvidenceVerify_CheckpointReplacedByGarbage_NamesTheFileAndExits2()
     {
         var (pack, _) = await ExportRunAsync();
-        string checkpoint;
-        using (var zip = ZipFile.OpenRead(pack))
-        {
-            checkpoint = zip.Entries.Select(static e => e.FullName).First(static n => n.StartsWith("checkpoints/", StringComparison.Ordinal));
-        }
+        var checkpoint = FirstEntry(pack, "checkpoints/");
 
         Rewrite(pack, checkpoint, static _ => "not json");
 
@@ -230,6 +218,12 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
         var export = await _gw.RunAsync(DemoGateway.AdminToken, "evidence", "export", "--tenant", DemoGateway.Tenant, "--run-id", run, "-o", pack);
         Assert.True(export.ExitCode == 0, export.Out + export.Error);
         return (pack, export);
+    }
+
+    private static string FirstEntry(string pack, string folder)
+    {
+        using var zip = ZipFile.OpenRead(pack);
+        return zip.Entries.Select(static e => e.FullName).First(n => n.StartsWith(folder, StringComparison.Ordinal));
     }
 
     private static string Read(string pack, string name)
