@@ -37,13 +37,20 @@ internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
     /// (with <c>--json</c>) or hands <paramref name="print"/>. The first refusal ends it as <see cref="CallAsync(ParseResult, HttpMethod, string, string?, Func{JsonElement, TextWriter?, int?}, CancellationToken)"/> would.
     /// </summary>
     public Task<int> FetchAsync(ParseResult parse, Func<Func<string, Task<JsonElement>>, Task<JsonElement>> gather, Func<JsonElement, TextWriter?, int?> print, CancellationToken cancellationToken) =>
+        ExchangeAsync(parse, send => gather(path => send(HttpMethod.Get, AdminClient.AdminPrefix + path.TrimStart('/'), null)), print, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="FetchAsync"/> with any method and body: <paramref name="gather"/> is handed a function that sends
+    /// (method, route relative to the gateway's base URL, JSON body or null) and returns the answer's JSON.
+    /// </summary>
+    public Task<int> ExchangeAsync(ParseResult parse, Func<Func<HttpMethod, string, string?, Task<JsonElement>>, Task<JsonElement>> gather, Func<JsonElement, TextWriter?, int?> print, CancellationToken cancellationToken) =>
         RunAsync(parse, announce: false, async client =>
         {
             try
             {
-                return new AdminResponse(System.Net.HttpStatusCode.OK, await gather(async path =>
+                return new AdminResponse(System.Net.HttpStatusCode.OK, await gather(async (method, route, json) =>
                 {
-                    var response = await client.SendAsync(HttpMethod.Get, AdminClient.AdminPrefix + path.TrimStart('/'), null, cancellationToken);
+                    var response = await client.SendAsync(method, route, json, cancellationToken);
                     return response.IsSuccess && response.Body is { } body ? body : throw new RefusedCallException(response);
                 }));
             }
@@ -172,7 +179,7 @@ internal sealed class CliRuntime(CliConsole console, GlobalOptions options)
     public static string Segment(string value) => Uri.EscapeDataString(value);
 
     /// <summary>A refused GET of <see cref="FetchAsync"/>: its answer ends the command.</summary>
-    private sealed class RefusedCallException(AdminResponse response) : Exception
+    internal sealed class RefusedCallException(AdminResponse response) : Exception
     {
         public AdminResponse Response { get; } = response;
     }

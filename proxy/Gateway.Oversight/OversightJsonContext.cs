@@ -31,6 +31,8 @@ namespace Gateway.Oversight;
 [JsonSerializable(typeof(CredentialInfo))]
 [JsonSerializable(typeof(IssueTokenRequest))]
 [JsonSerializable(typeof(CredentialValueRequest))]
+[JsonSerializable(typeof(EvidenceManifestRequest))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(ApprovalListResponse))]
 [JsonSerializable(typeof(AgentStatusResponse))]
 [JsonSerializable(typeof(TenantStatusResponse))]

@@ -29,40 +29,87 @@ internal static class PolicyTestCommand
                 return exit;
             }
 
-            var errors = new List<string>();
-            var cases = FixtureReader.Read(parse.GetValue(fixtures)!, errors);
-            if (errors.Count > 0)
-            {
-                return context.Invalid(string.Join("; ", errors));
-            }
-
-            var results = cases.Select(c => FixtureEvaluator.Run(set, c)).ToList();
-            var items = new JsonArray();
-            foreach (var result in results)
-            {
-                var decision = result.Decision is { } d ? WireNames.Of(d.Kind) : "error";
-                context.Line($"{(result.Passed ? "PASS" : "FAIL")}  {result.Fixture.Name}  → {decision}{(result.Passed ? string.Empty : "\n      " + string.Join("\n      ", result.Failures))}");
-                items.Add(new JsonObject
-                {
-                    ["name"] = result.Fixture.Name,
-                    ["source"] = result.Fixture.Source,
-                    ["passed"] = result.Passed,
-                    ["decision"] = decision,
-                    ["failing_controls"] = result.Decision is { } dd ? new JsonArray([.. FixtureEvaluator.FailingControls(dd).Select(c => (JsonNode)c)]) : null,
-                    ["failures"] = new JsonArray([.. result.Failures.Select(f => (JsonNode)f)]),
-                });
-            }
-
-            if (parse.GetValue(junit) is { } junitPath)
-            {
-                File.WriteAllText(junitPath, JUnitReport.Write("gatewayctl policy test", results));
-            }
-
-            var failed = results.Count(r => !r.Passed);
-            context.Line($"{results.Count - failed} passed, {failed} failed");
-            context.Document(new JsonObject { ["ok"] = failed == 0, ["passed"] = results.Count - failed, ["failed"] = failed, ["fixtures"] = items });
-            return failed == 0 ? ExitCodes.Success : ExitCodes.RegressionFailed;
+            return RunFixtures(context, set, parse.GetValue(fixtures)!, parse.GetValue(junit), "gatewayctl policy test");
         });
         return command;
+    }
+
+    /// <summary>
+    /// Runs every fixture of <paramref name="fixturesPath"/> against <paramref name="set"/>, prints PASS/FAIL lines (or the
+    /// JSON document with <c>top_failure_reason</c>), writes JUnit XML when asked; exit 0, 5 on a failure, 6 on a bad fixture.
+    /// </summary>
+    internal static int RunFixtures(PolicyCommandContext context, PolicySet set, string fixturesPath, string? junitPath, string suite)
+    {
+        var errors = new List<string>();
+        var cases = FixtureReader.Read(fixturesPath, errors);
+        if (errors.Count > 0)
+        {
+            return context.Invalid(string.Join("; ", errors));
+        }
+
+        var results = cases.Select(c => FixtureEvaluator.Run(set, c)).ToList();
+        var items = new JsonArray();
+        foreach (var result in results)
+        {
+            var decision = result.Decision is { } d ? WireNames.Of(d.Kind) : "error";
+            context.Line($"{(result.Passed ? "PASS" : "FAIL")}  {result.Fixture.Name}  → {decision}{(result.Passed ? string.Empty : "\n      " + string.Join("\n      ", result.Failures))}");
+            items.Add(new JsonObject
+            {
+                ["name"] = result.Fixture.Name,
+                ["source"] = result.Fixture.Source,
+                ["passed"] = result.Passed,
+                ["decision"] = decision,
+                ["failing_controls"] = result.Decision is { } dd ? new JsonArray([.. FixtureEvaluator.FailingControls(dd).Select(c => (JsonNode)c)]) : null,
+                ["failures"] = new JsonArray([.. result.Failures.Select(f => (JsonNode)f)]),
+            });
+        }
+
+        if (junitPath is not null)
+        {
+            File.WriteAllText(junitPath, JUnitReport.Write(suite, results));
+        }
+
+        var failed = results.Count(r => !r.Passed);
+        context.Line($"{results.Count - failed} passed, {failed} failed");
+        var top = results.FirstOrDefault(static r => !r.Passed) is { } first ? TopFailureReason(first) : null;
+        if (top is not null)
+        {
+            context.Line("top failure: " + top);
+        }
+
+        context.Document(new JsonObject { ["ok"] = failed == 0, ["passed"] = results.Count - failed, ["failed"] = failed, ["top_failure_reason"] = top, ["fixtures"] = items });
+        return failed == 0 ? ExitCodes.Success : ExitCodes.RegressionFailed;
+    }
+
+    /// <summary>
+    /// What changed the first failing fixture's decision: the decisions, and the controls that stopped or started failing
+    /// (with the reasons the bundle now gives), else its first failed expectation.
+    /// </summary>
+    internal static string TopFailureReason(FixtureResult result)
+    {
+        if (result.Decision is not { } decision || result.Fixture.Expect is not { } expect)
+        {
+            return $"{result.Fixture.Name}: {result.Failures.FirstOrDefault()}";
+        }
+
+        var now = FixtureEvaluator.FailingControls(decision);
+        var was = expect.FailingControls ?? [];
+        var changes = new List<string>();
+        if (was.Except(now, StringComparer.Ordinal).ToList() is { Count: > 0 } stopped)
+        {
+            changes.Add("no longer failing: " + string.Join(", ", stopped));
+        }
+
+        if (now.Except(was, StringComparer.Ordinal).ToList() is { Count: > 0 } started)
+        {
+            changes.Add("now failing: " + string.Join(", ", started));
+        }
+
+        var verdict = expect.Decision is { } expected && expected != decision.Kind
+            ? $"decision {WireNames.Of(expected)} → {WireNames.Of(decision.Kind)}"
+            : result.Failures.FirstOrDefault() ?? "changed";
+        return changes.Count == 0
+            ? $"{result.Fixture.Name}: {verdict}; {string.Join("; ", result.Failures)}"
+            : $"{result.Fixture.Name}: {verdict}; control {string.Join("; ", changes)}";
     }
 }

@@ -13,7 +13,7 @@ namespace Gateway.Cli.Runs;
 internal static class RegressionFixtures
 {
     /// <summary>The fixtures file for <paramref name="story"/>'s decisions; null when the run was given none.</summary>
-    public static string? Write(RunStory story, string tenant)
+    public static string? Write(RunStory story, string tenant, string? origin = null)
     {
         var decisions = story.Steps.Where(static s => s.Kind == RunStepKind.Action).ToList();
         if (decisions.Count == 0)
@@ -23,8 +23,8 @@ internal static class RegressionFixtures
 
         var registered = story.Run is { } run ? RunStory.Str(run, "agent") : null;
         var text = new StringBuilder();
-        text.Append("# Regression fixtures from run ").Append(story.RunId).Append(" of tenant ").Append(tenant)
-            .Append(", written by gatewayctl regress init --from-run: one per decision, in the run's order.\n")
+        text.Append("# Regression fixtures from ").Append(origin ?? "run " + story.RunId).Append(" of tenant ").Append(tenant)
+            .Append(", written by gatewayctl regress init: one per decision, in the recorded order.\n")
             .Append("# The audit journal never holds payloads: each request names its tool only. Add the args (and target, provenance)\n")
             .Append("# a decision depends on, then: gatewayctl policy test <bundle> <this file>\n")
             .Append("fixtures:\n");

@@ -26,6 +26,12 @@ public sealed record CredentialValueRequest
     public string? Value { get; init; }
 }
 
+/// <summary>Body of <c>POST …/audit/evidence-manifest</c>: the SHA-256 (lowercase hex) of an evidence pack's manifest to sign.</summary>
+public sealed record EvidenceManifestRequest
+{
+    public string? ManifestSha256 { get; init; }
+}
+
 /// <summary>Response of the pending-approvals list.</summary>
 public sealed record ApprovalListResponse(IReadOnlyList<ApprovalRequest> Approvals);
 

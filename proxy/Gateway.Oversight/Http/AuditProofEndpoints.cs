@@ -2,6 +2,7 @@ using System.Globalization;
 using Gateway.Oversight.Admin;
 using Gateway.Oversight.Audit;
 using Gateway.Oversight.Evidence;
+using Gateway.Policy.Evidence;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -23,6 +24,29 @@ internal static class AuditProofEndpoints
         group.MapGet("/checkpoints", Checkpoints);
         group.MapGet("/proof/inclusion", InclusionAsync);
         group.MapGet("/proof/consistency", ConsistencyAsync);
+        group.MapPost("/evidence-manifest", SignManifestAsync);
+    }
+
+    /// <summary>
+    /// Signs an evidence pack's manifest digest with the receipt key (<c>gatewayctl evidence export</c> has no key of its
+    /// own): <c>{"signature":"&lt;JWS gamut-evidence-manifest+jws&gt;"}</c>. The gateway signs only a digest for the
+    /// caller's tenant; what the pack holds is proven by its checkpoint, proofs and receipts, not by this signature.
+    /// </summary>
+    private static async Task<IResult> SignManifestAsync(HttpContext context, string tenant, ReceiptKeyRing keys, TimeProvider time)
+    {
+        var (body, error) = await AdminBody.ReadAsync(context, OversightJsonContext.Default.EvidenceManifestRequest).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (!EvidenceManifestSignature.IsDigest(body!.ManifestSha256))
+        {
+            return AdminProblem.Create(context, StatusCodes.Status400BadRequest, ProblemCodes.InvalidBody, "manifest_sha256 must be 64 lowercase hex digits.");
+        }
+
+        var signature = new EvidenceManifestSignature { Tenant = tenant, ManifestSha256 = body.ManifestSha256!, Time = time.GetUtcNow() }.Sign(keys.Active);
+        return Results.Json(new Dictionary<string, string> { ["signature"] = signature }, OversightJsonContext.Default.DictionaryStringString);
     }
 
     private static Task<IResult> CheckpointAsync(HttpContext context, string tenant, AuditJournal journal, AuditProofs proofs) =>

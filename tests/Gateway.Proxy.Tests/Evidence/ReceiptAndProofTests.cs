@@ -134,6 +134,26 @@ public sealed class ReceiptAndProofTests : IClassFixture<EvidenceGateway>
     }
 
     [Fact]
+    public async Task EvidenceManifest_Digest_IsSignedForTheTenantAndABadDigestIs400()
+    {
+        using var admin = Gw.Admin();
+        var digest = new string('a', 64);
+
+        using var signed = await admin.PostAsync("/admin/v1/tenants/demo/audit/evidence-manifest", new StringContent($$"""{"manifest_sha256":"{{digest}}"}""", Encoding.UTF8, "application/json"));
+        using var bad = await admin.PostAsync("/admin/v1/tenants/demo/audit/evidence-manifest", new StringContent("""{"manifest_sha256":"ABC"}""", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.OK, signed.StatusCode);
+        using var body = JsonDocument.Parse(await signed.Content.ReadAsStringAsync());
+        Assert.True(EvidenceManifestSignature.TryVerify(body.RootElement.GetProperty("signature").GetString(), await _evidence.JwksAsync(), out var claims, out var error), error);
+        Assert.Equal(digest, claims!.ManifestSha256);
+        Assert.Equal("demo", claims.Tenant);
+        Assert.False(AuditCheckpoint.TryVerify(body.RootElement.GetProperty("signature").GetString(), await _evidence.JwksAsync(), out _, out var wrong));
+        Assert.Equal(EvidenceErrors.WrongType, wrong);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("invalid_body", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Jwks_HoldsOnlyPublicMembers()
     {
         var text = await Gw.Host.Client.GetStringAsync("/.well-known/gamut-receipt-keys.json");

@@ -1,0 +1,260 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Gateway.Cli.Evidence;
+using Gateway.Policy.Evidence;
+
+namespace Gateway.Cli.Commands;
+
+/// <summary>
+/// <c>evidence export</c>: the records of a time range, request, run, approval or incident, with their explanations, one
+/// signed checkpoint per chain taken for the export, an inclusion proof per record against it, the JWKS, the bundle
+/// digest (and bundle), a manifest of SHA-256 hashes and the gateway's signature over it, in one zip; prints a ticket
+/// footer. <c>evidence verify</c>: checks a pack offline with public keys only (<see cref="EvidencePackVerifier"/>).
+/// </summary>
+internal static class EvidenceCommands
+{
+    private const int PageSize = 1000;
+
+    public static Command Build(CliRuntime runtime)
+    {
+        var command = new Command("evidence", "Evidence packs: records with their proofs, verifiable offline with only public keys");
+
+        var tenant = GlobalOptions.Tenant();
+        var from = new Option<string?>("--from") { Description = "Records at or after this ISO 8601 time (with --to)" };
+        var to = new Option<string?>("--to") { Description = "Records before this ISO 8601 time (with --from)" };
+        var requestId = new Option<string?>("--request-id") { Description = "The records of this request" };
+        var runId = new Option<string?>("--run-id") { Description = "The records of this run" };
+        var approvalId = new Option<string?>("--approval-id") { Description = "The records of this approval (its request and the actions that used it)" };
+        var incidentId = new Option<string?>("--incident-id") { Description = "The records of this incident (its agent, tool and intent)" };
+        var output = new Option<string>("--output", "-o") { Description = "The pack (zip) to write", Required = true };
+        var withBundle = new Option<string?>("--with-bundle") { Description = "Also put this bundle directory (the one in force) into the pack under bundle/" };
+        var receipts = new Option<string?>("--receipts") { Description = "A file of receipts (one JWS a line, from Gamut-Receipt headers) to include" };
+        var export = new Command("export", "Write an evidence pack (zip) of the selected records and print its ticket footer")
+        {
+            tenant, from, to, requestId, runId, approvalId, incidentId, output, withBundle, receipts,
+        };
+        export.SetAction(async (parse, ct) =>
+        {
+            var selection = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (name, option) in new[] { ("from", from), ("to", to), ("request_id", requestId), ("run_id", runId), ("approval_id", approvalId), ("incident_id", incidentId) })
+            {
+                if (parse.GetValue(option) is { } value)
+                {
+                    selection[name] = value;
+                }
+            }
+
+            var timeRange = selection.ContainsKey("from") && selection.ContainsKey("to");
+            if (!(timeRange ? selection.Count == 2 : selection.Count == 1 && !selection.ContainsKey("from") && !selection.ContainsKey("to")))
+            {
+                return await UsageAsync(runtime.Console, "select the records with exactly one of --from/--to (both), --request-id, --run-id, --approval-id, --incident-id");
+            }
+
+            var extra = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            try
+            {
+                if (parse.GetValue(withBundle) is { } bundle)
+                {
+                    var root = Resolve(runtime.Console, bundle);
+                    foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+                    {
+                        extra[EvidencePack.BundleFolder + Path.GetRelativePath(root, file).Replace('\\', '/')] = await File.ReadAllBytesAsync(file, ct);
+                    }
+                }
+
+                if (parse.GetValue(receipts) is { } receiptFile)
+                {
+                    extra[EvidencePack.Receipts] = await File.ReadAllBytesAsync(Resolve(runtime.Console, receiptFile), ct);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return await UsageAsync(runtime.Console, ex.Message);
+            }
+
+            var slug = parse.GetValue(tenant)!;
+            var path = Resolve(runtime.Console, parse.GetValue(output)!);
+            return await runtime.ExchangeAsync(parse, send => ExportAsync(send, slug, selection, extra, path), (summary, text) =>
+            {
+                text?.WriteLine(summary.GetProperty("footer").GetString());
+                return null;
+            }, ct);
+        });
+        command.Subcommands.Add(export);
+
+        var pack = new Argument<string>("pack") { Description = "The evidence pack (zip)" };
+        var jwks = new Option<string?>("--jwks") { Description = "The JWKS to trust (default: the pack's own jwks.json, which proves only self-consistency)" };
+        var verify = new Command("verify", "Check a pack offline with public keys only; exit 2 naming every problem") { pack, jwks };
+        verify.SetAction((parse, _) => VerifyAsync(runtime, parse.GetValue(pack)!, parse.GetValue(jwks), parse.GetValue(runtime.Options.Json)));
+        command.Subcommands.Add(verify);
+        return command;
+    }
+
+    private static async Task<JsonElement> ExportAsync(Func<HttpMethod, string, string?, Task<JsonElement>> send, string tenant, Dictionary<string, string> selection, Dictionary<string, byte[]> files, string path)
+    {
+        var audit = AdminClient.AdminPrefix + "tenants/" + CliRuntime.Segment(tenant) + "/audit/";
+        var records = await SelectAsync(send, tenant, selection);
+        var byReplica = records.GroupBy(static r => r.GetProperty("replica").GetString()!).ToList();
+        var lines = new StringBuilder();
+        var digests = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var record in records)
+        {
+            lines.Append(JsonSerializer.Serialize(record)).Append('\n');
+            if (record.TryGetProperty("policy_digest", out var policy) && policy.GetString() is { } digest)
+            {
+                digests.Add(digest);
+            }
+
+            if (record.TryGetProperty("explanation_digest", out var e) && record.TryGetProperty("explanation", out var explanation))
+            {
+                files[EvidencePack.ExplanationsFolder + e.GetString() + ".json"] = JsonSerializer.SerializeToUtf8Bytes(explanation, CliRuntime.Indented);
+            }
+        }
+
+        files[EvidencePack.Records] = Encoding.UTF8.GetBytes(lines.ToString());
+        files[EvidencePack.BundleDigest] = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object> { ["policy_digests"] = digests }, CliRuntime.Indented);
+        var checkpoints = new List<JsonElement>();
+        foreach (var chain in byReplica)
+        {
+            var replica = Uri.EscapeDataString(chain.Key);
+            var checkpoint = await send(HttpMethod.Get, $"{audit}checkpoint?replica={replica}", null);
+            checkpoints.Add(checkpoint);
+            files[EvidencePack.CheckpointsFolder + chain.Key + ".json"] = JsonSerializer.SerializeToUtf8Bytes(checkpoint, CliRuntime.Indented);
+            var size = checkpoint.GetProperty("tree_size").GetInt64();
+            foreach (var record in chain)
+            {
+                var seq = record.GetProperty("seq").GetInt64();
+                var proof = await send(HttpMethod.Get, string.Create(CultureInfo.InvariantCulture, $"{audit}proof/inclusion?seq={seq}&replica={replica}&tree_size={size}"), null);
+                files[string.Create(CultureInfo.InvariantCulture, $"{EvidencePack.ProofsFolder}{chain.Key}-{seq}.json")] = JsonSerializer.SerializeToUtf8Bytes(proof, CliRuntime.Indented);
+            }
+        }
+
+        files[EvidencePack.Jwks] = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(await send(HttpMethod.Get, ".well-known/gamut-receipt-keys.json", null), CliRuntime.Indented));
+        var manifest = EvidencePack.ManifestOf(tenant, selection, DateTimeOffset.UtcNow, files);
+        var manifestSha = EvidencePack.Sha256(manifest);
+        var signed = await send(HttpMethod.Post, audit + "evidence-manifest", JsonSerializer.Serialize(new Dictionary<string, string> { ["manifest_sha256"] = manifestSha }));
+        EvidencePack.Write(path, files, manifest, signed.GetProperty("signature").GetString()!);
+        var heads = string.Join(", ", checkpoints.Select(static c => $"checkpoint {c.GetProperty("replica").GetString()} size {c.GetProperty("tree_size").GetInt64()} root {c.GetProperty("root_hash").GetString()![..12]}"));
+        var footer = $"gamut-evidence: {records.Count} records, tenant {tenant}, {(heads.Length == 0 ? "no checkpoint" : heads)}, manifest sha256 {manifestSha[..12]}";
+        return JsonSerializer.SerializeToElement(new Dictionary<string, object>
+        {
+            ["pack"] = path,
+            ["records"] = records.Count,
+            ["manifest_sha256"] = manifestSha,
+            ["checkpoints"] = checkpoints,
+            ["footer"] = footer,
+        });
+    }
+
+    /// <summary>The selected records as the audit query returns them (every page), oldest first.</summary>
+    private static async Task<List<JsonElement>> SelectAsync(Func<HttpMethod, string, string?, Task<JsonElement>> send, string tenant, Dictionary<string, string> selection)
+    {
+        var prefix = AdminClient.AdminPrefix + "tenants/" + CliRuntime.Segment(tenant) + "/";
+        var filter = new Dictionary<string, string>(StringComparer.Ordinal);
+        Func<JsonElement, bool> keep = static _ => true;
+        if (selection.TryGetValue("approval_id", out var approvalId))
+        {
+            // The approval's request and every action that presented its warrant carry approval_id; the request that
+            // opened it carries the approval's intent digest.
+            var approval = await send(HttpMethod.Get, prefix + "approvals/" + CliRuntime.Segment(approvalId), null);
+            var intent = approval.GetProperty("intent_digest").GetString();
+            filter["agent"] = approval.GetProperty("agent").GetString()!;
+            filter["tool"] = approval.GetProperty("tool").GetString()!;
+            keep = r => Text(r, "approval_id") == approvalId || Text(r, "intent_digest") == intent;
+        }
+        else if (selection.TryGetValue("incident_id", out var incidentId))
+        {
+            var incidents = await send(HttpMethod.Get, prefix + "incidents", null);
+            var incident = incidents.GetProperty("incidents").EnumerateArray().FirstOrDefault(i => Text(i, "id") == incidentId);
+            if (incident.ValueKind != JsonValueKind.Object)
+            {
+                throw new CliRuntime.RefusedCallException(new AdminResponse(System.Net.HttpStatusCode.NotFound, JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["code"] = "incident_not_found", ["title"] = "No incident " + incidentId })));
+            }
+
+            var intent = Text(incident, "intent_digest");
+            filter["agent"] = Text(incident, "agent")!;
+            filter["tool"] = Text(incident, "tool")!;
+            keep = r => Text(r, "intent_digest") == intent;
+        }
+        else
+        {
+            foreach (var (name, value) in selection)
+            {
+                filter[name] = value;
+            }
+        }
+
+        var records = new List<JsonElement>();
+        string? cursor = null;
+        do
+        {
+            var query = string.Join('&', filter.Select(static f => f.Key + "=" + Uri.EscapeDataString(f.Value)).Append(string.Create(CultureInfo.InvariantCulture, $"limit={PageSize}")));
+            var page = await send(HttpMethod.Get, prefix + "audit/query?" + query + (cursor is null ? string.Empty : "&cursor=" + Uri.EscapeDataString(cursor)), null);
+            records.AddRange(page.GetProperty("records").EnumerateArray().Where(keep).Select(static r => r.Clone()));
+            cursor = page.TryGetProperty("next_cursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+        }
+        while (cursor is not null);
+        return records;
+    }
+
+    private static async Task<int> VerifyAsync(CliRuntime runtime, string packFile, string? jwksFile, bool json)
+    {
+        EvidencePackVerifier.Result result;
+        try
+        {
+            var files = EvidencePack.Read(Resolve(runtime.Console, packFile));
+            var jwks = jwksFile is not null
+                ? await File.ReadAllTextAsync(Resolve(runtime.Console, jwksFile))
+                : files.TryGetValue(EvidencePack.Jwks, out var own) ? Encoding.UTF8.GetString(own) : throw new InvalidDataException("the pack has no jwks.json; pass --jwks");
+            if (jwksFile is null)
+            {
+                await runtime.Console.Error.WriteLineAsync("warning: verifying with the pack's own jwks.json; pass --jwks with keys obtained independently to prove who signed it");
+            }
+
+            result = EvidencePackVerifier.Verify(files, EvidenceKeySet.Parse(jwks));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or FormatException or JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return await UsageAsync(runtime.Console, $"cannot read the pack or the JWKS: {ex.Message}");
+        }
+
+        if (json)
+        {
+            await runtime.Console.Out.WriteLineAsync(JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["verified"] = result.Problems.Count == 0,
+                ["records"] = result.Records,
+                ["manifest_sha256"] = result.ManifestSha256,
+                ["problems"] = result.Problems,
+            }, CliRuntime.Indented));
+        }
+        else if (result.Problems.Count == 0)
+        {
+            await runtime.Console.Out.WriteLineAsync($"Pack {packFile} verified: {result.Records} records, {result.Checkpoints.Count} checkpoint(s), manifest sha256 {result.ManifestSha256}");
+        }
+        else
+        {
+            await runtime.Console.Out.WriteLineAsync($"Pack {packFile} does NOT verify ({result.Problems.Count} problem(s)):");
+            foreach (var problem in result.Problems)
+            {
+                await runtime.Console.Out.WriteLineAsync("  " + problem);
+            }
+        }
+
+        return result.Problems.Count == 0 ? ExitCodes.Success : ExitCodes.VerificationFailed;
+    }
+
+    private static string? Text(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static string Resolve(CliConsole console, string path) =>
+        Path.GetFullPath(path, console.WorkingDirectory ?? Environment.CurrentDirectory);
+
+    private static async Task<int> UsageAsync(CliConsole console, string message)
+    {
+        await console.Error.WriteLineAsync("error: invalid_input: " + message);
+        return ExitCodes.InvalidInput;
+    }
+}

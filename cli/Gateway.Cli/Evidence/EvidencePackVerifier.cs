@@ -1,0 +1,231 @@
+using System.Text;
+using System.Text.Json;
+using Gateway.Policy.Evidence;
+
+namespace Gateway.Cli.Evidence;
+
+/// <summary>
+/// Checks an evidence pack offline with public keys only, and names every problem (a stable code, then where):
+/// the manifest's hashes (<c>file_altered</c>, <c>file_missing</c>, <c>file_unlisted</c>), the manifest's signature
+/// (<c>manifest_signature_&lt;code&gt;</c>, <c>manifest_altered</c>, <c>tenant_mismatch</c>), each checkpoint
+/// (<c>checkpoint_&lt;code&gt;</c>), each inclusion proof against its partition's checkpoint (<c>proof_checkpoint_mismatch</c>,
+/// <c>record_altered</c>, <c>inclusion_failed</c>), each record against its proven line (<c>record_unproven</c>,
+/// <c>record_altered</c>), each explanation (<c>explanation_altered</c>) and each receipt (<c>receipt_&lt;code&gt;</c>,
+/// <c>receipt_unbound</c>).
+/// </summary>
+internal static class EvidencePackVerifier
+{
+    // The members a query record shares with its stored line; any difference means the record was edited.
+    private static readonly string[] BoundMembers =
+        ["hash", "seq", "time", "tenant", "agent", "tool", "decision", "request_id", "intent_digest", "policy_digest", "approval_id", "run_id", "explanation_digest"];
+
+    public sealed record Result(int Records, IReadOnlyList<AuditCheckpoint> Checkpoints, string? ManifestSha256, IReadOnlyList<string> Problems);
+
+    public static Result Verify(IReadOnlyDictionary<string, byte[]> files, EvidenceKeySet keys)
+    {
+        var problems = new List<string>();
+        if (!files.TryGetValue(EvidencePack.Manifest, out var manifestBytes))
+        {
+            return new Result(0, [], null, ["file_missing: manifest.json"]);
+        }
+
+        var manifestSha = EvidencePack.Sha256(manifestBytes);
+        var current = EvidencePack.Manifest;
+        try
+        {
+            using var manifest = JsonDocument.Parse(manifestBytes);
+            var tenant = manifest.RootElement.GetProperty("tenant").GetString();
+            CheckHashes(files, manifest.RootElement.GetProperty("files"), problems);
+            CheckSignature(files, keys, manifestSha, tenant, problems);
+            return Contents(files, keys, tenant, manifestSha, problems, name => current = name);
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            // A file that is not what its name says (edited into something else): named, never a crash.
+            problems.Add($"malformed: {current} ({ex.Message})");
+            return new Result(0, [], manifestSha, problems);
+        }
+    }
+
+    private static Result Contents(IReadOnlyDictionary<string, byte[]> files, EvidenceKeySet keys, string? tenant, string manifestSha, List<string> problems, Action<string> reading)
+    {
+
+        var checkpoints = new Dictionary<string, (AuditCheckpoint Claims, string Jws)>(StringComparer.Ordinal);
+        foreach (var (name, bytes) in files.Where(static f => f.Key.StartsWith(EvidencePack.CheckpointsFolder, StringComparison.Ordinal)))
+        {
+            reading(name);
+            using var document = JsonDocument.Parse(bytes);
+            var jws = document.RootElement.TryGetProperty("checkpoint", out var c) ? c.GetString() : null;
+            if (!AuditCheckpoint.TryVerify(jws, keys, out var claims, out var error))
+            {
+                problems.Add($"checkpoint_{error}: {name} does not verify with the JWKS");
+            }
+            else if (claims!.Tenant != tenant)
+            {
+                problems.Add($"tenant_mismatch: {name} is a checkpoint of tenant {claims.Tenant}");
+            }
+            else
+            {
+                checkpoints[claims.Replica] = (claims, jws!);
+            }
+        }
+
+        var proven = new Dictionary<(string Replica, long Seq), JsonElement>();
+        var leaves = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, bytes) in files.Where(static f => f.Key.StartsWith(EvidencePack.ProofsFolder, StringComparison.Ordinal)))
+        {
+            reading(name);
+            using var document = JsonDocument.Parse(bytes);
+            var proof = document.RootElement;
+            var jws = proof.GetProperty("checkpoint").TryGetProperty("checkpoint", out var c) ? c.GetString() : null;
+            var replica = proof.GetProperty("checkpoint").TryGetProperty("replica", out var r) ? r.GetString() ?? string.Empty : string.Empty;
+
+            // Each proof carries its own signature of the same tree head: it must be the pack's checkpoint's head.
+            if (!checkpoints.TryGetValue(replica, out var checkpoint)
+                || !AuditCheckpoint.TryVerify(jws, keys, out var head, out _)
+                || head!.Tenant != checkpoint.Claims.Tenant || head.TreeSize != checkpoint.Claims.TreeSize || head.RootHash != checkpoint.Claims.RootHash)
+            {
+                problems.Add($"proof_checkpoint_mismatch: {name} is not against the pack's checkpoint of replica {replica}");
+                continue;
+            }
+
+            if (AuditProofVerifier.Verify(proof, keys, earlier: null) is { } reason)
+            {
+                problems.Add($"{reason} ({name})");
+                continue;
+            }
+
+            using var line = JsonDocument.Parse(proof.GetProperty("record").GetString()!);
+            proven[(replica, line.RootElement.GetProperty("seq").GetInt64())] = line.RootElement.Clone();
+            leaves.Add(proof.GetProperty("leaf_hash").GetString()!);
+        }
+
+        reading(EvidencePack.Records);
+        var records = CheckRecords(files, proven, problems);
+        reading(EvidencePack.Receipts);
+        CheckReceipts(files, keys, leaves, problems);
+        return new Result(records, [.. checkpoints.Values.Select(static c => c.Claims)], manifestSha, problems);
+    }
+
+    private static void CheckHashes(IReadOnlyDictionary<string, byte[]> files, JsonElement listed, List<string> problems)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in listed.EnumerateObject())
+        {
+            names.Add(file.Name);
+            if (!files.TryGetValue(file.Name, out var bytes))
+            {
+                problems.Add($"file_missing: {file.Name} is in the manifest but not in the pack");
+            }
+            else if (EvidencePack.Sha256(bytes) != file.Value.GetString())
+            {
+                problems.Add($"file_altered: {file.Name} does not have the SHA-256 the manifest lists");
+            }
+        }
+
+        foreach (var name in files.Keys.Where(n => n is not EvidencePack.Manifest and not EvidencePack.Signature && !names.Contains(n)))
+        {
+            problems.Add($"file_unlisted: {name} is in the pack but not in the manifest");
+        }
+    }
+
+    private static void CheckSignature(IReadOnlyDictionary<string, byte[]> files, EvidenceKeySet keys, string manifestSha, string? tenant, List<string> problems)
+    {
+        if (!files.TryGetValue(EvidencePack.Signature, out var signature))
+        {
+            problems.Add("file_missing: manifest.sig (the manifest's signature)");
+        }
+        else if (!EvidenceManifestSignature.TryVerify(Encoding.ASCII.GetString(signature).Trim(), keys, out var claims, out var error))
+        {
+            problems.Add($"manifest_signature_{error}: manifest.sig does not verify with the JWKS");
+        }
+        else if (claims!.ManifestSha256 != manifestSha)
+        {
+            problems.Add($"manifest_altered: manifest.json has SHA-256 {manifestSha}, the signature is over {claims.ManifestSha256}");
+        }
+        else if (claims.Tenant != tenant)
+        {
+            problems.Add($"tenant_mismatch: the manifest names tenant {tenant}, its signature {claims.Tenant}");
+        }
+    }
+
+    private static int CheckRecords(IReadOnlyDictionary<string, byte[]> files, Dictionary<(string Replica, long Seq), JsonElement> proven, List<string> problems)
+    {
+        if (!files.TryGetValue(EvidencePack.Records, out var bytes))
+        {
+            problems.Add("file_missing: records.jsonl");
+            return 0;
+        }
+
+        var count = 0;
+        foreach (var (text, number) in Encoding.UTF8.GetString(bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(static (l, i) => (l, i + 1)))
+        {
+            count++;
+            using var document = JsonDocument.Parse(text);
+            var record = document.RootElement;
+            var replica = record.TryGetProperty("replica", out var r) ? r.GetString() ?? string.Empty : string.Empty;
+            var seq = record.TryGetProperty("seq", out var s) ? s.GetInt64() : -1;
+            if (!proven.TryGetValue((replica, seq), out var line))
+            {
+                problems.Add($"record_unproven: records.jsonl line {number} (replica {replica} seq {seq}) has no verified inclusion proof");
+                continue;
+            }
+
+            foreach (var member in BoundMembers)
+            {
+                var inRecord = record.TryGetProperty(member, out var a) ? Comparable(a) : null;
+                var inLine = line.TryGetProperty(member, out var b) ? Comparable(b) : null;
+                if (inLine is not null && (inRecord ?? (member is "hash" or "decision" ? string.Empty : inLine)) != inLine)
+                {
+                    problems.Add($"record_altered: records.jsonl line {number} (replica {replica} seq {seq}): {member} differs from the proven record");
+                }
+            }
+
+            if (line.TryGetProperty("explanation_digest", out var digest) && record.TryGetProperty("explanation", out var explanation))
+            {
+                var name = EvidencePack.ExplanationsFolder + digest.GetString() + ".json";
+                if (!files.TryGetValue(name, out var stored))
+                {
+                    problems.Add($"file_missing: {name} (the explanation records.jsonl line {number} refers to)");
+                }
+                else if (!JsonElement.DeepEquals(JsonDocument.Parse(stored).RootElement, explanation))
+                {
+                    problems.Add($"explanation_altered: records.jsonl line {number} and {name} differ");
+                }
+            }
+        }
+
+        if (count != proven.Count)
+        {
+            problems.Add($"record_missing: the pack proves {proven.Count} records, records.jsonl holds {count}");
+        }
+
+        return count;
+    }
+
+    // A time is compared as an instant (the query writes it in its own format); anything else as JSON text.
+    private static string Comparable(JsonElement value) =>
+        value.ValueKind == JsonValueKind.String && value.TryGetDateTimeOffset(out var time)
+            ? time.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : value.GetRawText();
+
+    private static void CheckReceipts(IReadOnlyDictionary<string, byte[]> files, EvidenceKeySet keys, HashSet<string> leaves, List<string> problems)
+    {
+        if (!files.TryGetValue(EvidencePack.Receipts, out var bytes))
+        {
+            return;
+        }
+
+        foreach (var (receipt, number) in Encoding.ASCII.GetString(bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(static (l, i) => (l, i + 1)))
+        {
+            if (!DecisionReceipt.TryVerify(receipt, keys, out var claims, out var error))
+            {
+                problems.Add($"receipt_{error}: receipts.jsonl line {number} does not verify with the JWKS");
+            }
+            else if (!leaves.Contains(claims!.LeafHash))
+            {
+                problems.Add($"receipt_unbound: receipts.jsonl line {number} names leaf {claims.LeafHash}, which no proof of the pack proves");
+            }
+        }
+    }
+}
