@@ -370,17 +370,17 @@ export interface ReceiptJwks {
   keys: Array<{ kty: string; crv?: string; x?: string; y?: string; kid?: string; alg?: string; use?: string }>;
 }
 
-export const RECEIPT_TYPE: 'gamut-receipt+jws';
+export declare const RECEIPT_TYPE: 'gamut-receipt+jws';
 
 export type ReceiptErrorCode = 'malformed' | 'unsupported_algorithm' | 'wrong_type' | 'unknown_key' | 'bad_signature' | 'invalid_claims';
 
-export class ReceiptError extends Error {
+export declare class ReceiptError extends Error {
   readonly code: ReceiptErrorCode;
   constructor(code: ReceiptErrorCode, message?: string);
 }
 
 /** Verifies a receipt offline with the JWKS; returns its claims or throws ReceiptError. */
-export function verifyReceipt(receipt: string, jwks: ReceiptJwks): ReceiptClaims;
+export declare function verifyReceipt(receipt: string, jwks: ReceiptJwks): ReceiptClaims;
 
 /** Verifies a compact JWS of the receipt keys with the given typ (a checkpoint: 'gamut-checkpoint+jws'); returns its payload. */
-export function verifyEvidenceToken(token: string, jwks: ReceiptJwks, type: string): Record<string, unknown>;
+export declare function verifyEvidenceToken(token: string, jwks: ReceiptJwks, type: string): Record<string, unknown>;

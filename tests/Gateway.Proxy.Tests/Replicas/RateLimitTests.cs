@@ -22,6 +22,14 @@ public sealed class RateLimitTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // A window is a slot of the clock (floor(now / 1 minute)): a test that crossed a minute's end would see its
+        // limit reset midway. Each starts with at least 15 seconds of its minute left.
+        var intoMinute = TimeSpan.FromMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() % 60_000);
+        if (intoMinute > TimeSpan.FromSeconds(45))
+        {
+            await Task.Delay(TimeSpan.FromMinutes(1) - intoMinute + TimeSpan.FromMilliseconds(200));
+        }
+
         _crm = await ReplicaUpstreams.StartCrmAsync();
         _cluster = await ReplicaCluster.StartAsync(
             replicas: 2,
