@@ -115,4 +115,7 @@ internal static partial class OversightLog
 
     [LoggerMessage(EventId = 4093, Level = LogLevel.Error, Message = "Checkpointing the audit chain {Partition} failed; the next interval tries again")]
     public static partial void CheckpointFailed(ILogger logger, Exception exception, string partition);
+
+    [LoggerMessage(EventId = 4094, Level = LogLevel.Error, Message = "Signing the decision receipts of an audit group of tenant {Tenant} failed; their requests are refused")]
+    public static partial void ReceiptSigningFailed(ILogger logger, Exception exception, string tenant);
 }

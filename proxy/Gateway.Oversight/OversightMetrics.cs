@@ -20,6 +20,8 @@ public sealed class OversightMetrics
     private readonly Counter<long> _incidentNotifications;
     private readonly Counter<long> _witnessPushes;
     private readonly Counter<long> _checkpoints;
+    private readonly Histogram<double> _receiptSigning;
+    private readonly Histogram<long> _receiptBatchSize;
 
     /// <summary>The <c>phase</c> of <c>gateway.audit.append.phase</c>: an entry's wait from enqueue until its group starts sealing.</summary>
     public const string PhaseQueued = "queued";
@@ -55,6 +57,26 @@ public sealed class OversightMetrics
         _incidentNotifications = meter.CreateCounter<long>("gateway.incidents.notifications", "{notification}", "Incident webhook deliveries by outcome.");
         _witnessPushes = meter.CreateCounter<long>("gateway.evidence.witness_pushes", "{checkpoint}", "Checkpoint pushes to the witness by outcome (delivered, retried, dropped).");
         _checkpoints = meter.CreateCounter<long>("gateway.evidence.checkpoints", "{checkpoint}", "Signed audit checkpoints published.");
+        _receiptSigning = meter.CreateHistogram(
+            "gateway.evidence.receipt_signing.duration",
+            "s",
+            "Signing one audit group's decision receipts (claims, Merkle paths and the signatures: one per group when batched).",
+            tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = AppendPhaseBuckets });
+        _receiptBatchSize = meter.CreateHistogram(
+            "gateway.evidence.receipt_batch.size",
+            "{receipt}",
+            "Receipts signed together for one audit group.",
+            tags: null,
+            advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
+    }
+
+    /// <summary>One audit group's receipts signed: how many, with how many signatures, in how long.</summary>
+    internal void ReceiptsSigned(int receipts, bool batched, TimeSpan elapsed)
+    {
+        var tags = new KeyValuePair<string, object?>("signing", batched ? "batch" : "each");
+        _receiptSigning.Record(elapsed.TotalSeconds, tags);
+        _receiptBatchSize.Record(receipts, tags);
     }
 
     internal void ApprovalCreated(string tenant) => _approvalsPending.Add(1, new KeyValuePair<string, object?>("tenant", tenant));

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Gateway.Oversight.Audit;
 using Gateway.Oversight.Tests.Infrastructure;
 using Gateway.Policy.AuditChain;
+using Gateway.Policy.Evidence;
 using Gateway.Store;
 using Gateway.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -417,6 +418,58 @@ public abstract class AuditJournalTests
         Assert.True(result.Intact, result.Reason);
         Assert.Equal(200, result.Records);
     }
+
+    [Fact]
+    public async Task AppendAsync_ReceiptsOfOneGroup_AreSignedOnceAndEachNamesItsOwnRecordsLeaf()
+    {
+        var (journal, sink, first) = await HoldFirstGroupAsync();
+
+        var asked = Enumerable.Range(1, 20).Select(i => journal.AppendAsync(Entry(i), ClaimsOf("req-" + i)).AsTask()).ToArray();
+        var unasked = journal.AppendAsync(Entry(21)).AsTask();
+        sink.Release.SetResult();
+        await first;
+        var appended = await Task.WhenAll(asked);
+
+        await unasked;
+
+        // One signature for the group's twenty receipts; the append that asked for none is not in the batch.
+        var signedRoot = Assert.Single(appended.Select(static a => a.Receipt!.Split(ReceiptBatch.Separator)[0]).Distinct());
+        Assert.Equal(20, JsonNode.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(signedRoot.Split('.')[1]))!["size"]!.GetValue<int>());
+        var keys = EvidenceKeySet.Of(TestServices.ReceiptKeys);
+        for (var i = 0; i < appended.Length; i++)
+        {
+            Assert.True(DecisionReceipt.TryVerify(appended[i].Receipt, keys, out var claims, out var error), error);
+            Assert.Equal("req-" + (i + 1), claims!.RequestId);
+            Assert.Equal(appended[i].Record.Seq - 1, claims.LeafIndex);
+            Assert.Equal(appended[i].Record.LeafHash, claims.LeafHash);
+        }
+    }
+
+    [Fact]
+    public async Task AppendAsync_ReceiptClaimsThatCannotBeMade_FailTheAppendWithTheRecordDurableAndNotRewritten()
+    {
+        var journal = TestServices.Journal(CreateSink(), Time);
+
+        await Assert.ThrowsAsync<ReceiptSigningException>(async () => await journal.AppendAsync(Entry(0), static _ => throw new InvalidOperationException("no claims")));
+
+        Assert.Equal(0, journal.BacklogCount);
+        var result = await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant);
+        Assert.True(result.Intact, result.Reason);
+        Assert.Equal(1, result.Records);
+    }
+
+    private static Func<AuditRecord, DecisionReceipt> ClaimsOf(string requestId) => record => new DecisionReceipt
+    {
+        Tenant = record.Tenant,
+        Replica = record.Replica!,
+        RequestId = requestId,
+        Agent = record.Agent!,
+        Decision = record.Decision,
+        LeafIndex = record.Seq - 1,
+        LeafHash = record.LeafHash!,
+        RecordHash = record.Hash!,
+        IssuedAt = 0,
+    };
 
     [Fact]
     public async Task AppendAsync_RepeatedRefusalsInOneGroup_AreOneRecordListingEveryRequestId()
@@ -1308,7 +1361,7 @@ public sealed class AuditJournalInMemoryStoreTests : AuditJournalStoreTests
             }
         });
         listener.Start();
-        var journal = new AuditJournal(CreateSink(), [], Time, new OversightMetrics(factory), Microsoft.Extensions.Options.Options.Create(TestServices.DefaultOptions with { Audit = TestServices.DefaultOptions.Audit with { ReplicaId = TestServices.Replica } }), Microsoft.Extensions.Logging.Abstractions.NullLogger<AuditJournal>.Instance);
+        var journal = new AuditJournal(CreateSink(), [], Time, new OversightMetrics(factory), Microsoft.Extensions.Options.Options.Create(TestServices.DefaultOptions with { Audit = TestServices.DefaultOptions.Audit with { ReplicaId = TestServices.Replica } }), TestServices.ReceiptKeys, Microsoft.Extensions.Logging.Abstractions.NullLogger<AuditJournal>.Instance);
 
         for (var i = 0; i < 3; i++)
         {

@@ -8,13 +8,15 @@ namespace Gateway.Policy.Evidence;
 /// chain, on which intent and policy, and where its record sits in the tenant's audit log (the chain partition
 /// <see cref="Replica"/>, the record's zero-based <see cref="LeafIndex"/> = seq − 1 and its RFC 6962
 /// <see cref="LeafHash"/>), so that an inclusion proof against a signed checkpoint shows the record is in the log.
-/// Signed as a compact JWS, ES256, header <c>typ</c> <see cref="Type"/>. Members are written sorted; absent ones left out.
+/// Signed in batches (<see cref="ReceiptBatch"/>): one ES256 signature over the Merkle root of a group's claims, each
+/// receipt carrying its claims and their path to that root. Members are written sorted; absent ones left out.
 /// </summary>
 public sealed record DecisionReceipt
 {
-    /// <summary>The JWS <c>typ</c> of a receipt.</summary>
+    /// <summary>The JWS <c>typ</c> of a receipt issued before batching (one signature each); still verified.</summary>
     public const string Type = "gamut-receipt+jws";
 
+    /// <summary>The <c>v</c> of a receipt issued before batching.</summary>
     public const int Version = 1;
 
     public required string Tenant { get; init; }
@@ -49,10 +51,15 @@ public sealed record DecisionReceipt
     /// <summary>When it was issued (seconds since the epoch).</summary>
     public required long IssuedAt { get; init; }
 
-    /// <summary>Signs the receipt with <paramref name="key"/>: a compact JWS.</summary>
-    public string Sign(ReceiptKey key)
+    /// <summary>Signs this receipt alone: a batch of one (<see cref="ReceiptBatch"/>).</summary>
+    public string Sign(ReceiptKey key) => ReceiptBatch.Sign([this], key, IssuedAt)[0];
+
+    /// <summary>
+    /// The claims as the batch's leaf carries them: a JSON object, members sorted, absent ones left out, <c>v</c> 2 and
+    /// the leaf's <c>batch_index</c>.
+    /// </summary>
+    internal byte[] ToClaims(int batchIndex)
     {
-        ArgumentNullException.ThrowIfNull(key);
         var buffer = new ArrayBufferWriter<byte>(512);
         using (var json = new Utf8JsonWriter(buffer))
         {
@@ -69,6 +76,7 @@ public sealed record DecisionReceipt
             }
 
             json.WriteString("agent", Agent);
+            json.WriteNumber("batch_index", batchIndex);
             json.WriteString("decision", Decision);
             json.WriteNumber("iat", IssuedAt);
             WriteOptional(json, "intent_digest", IntentDigest);
@@ -80,30 +88,46 @@ public sealed record DecisionReceipt
             json.WriteString("request_id", RequestId);
             json.WriteString("tenant", Tenant);
             WriteOptional(json, "tool", Tool);
-            json.WriteNumber("v", Version);
+            json.WriteNumber("v", ReceiptBatch.Version);
             json.WriteEndObject();
         }
 
-        return key.Sign(Type, buffer.WrittenSpan);
+        return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Verifies <paramref name="receipt"/> with public keys only; the claims, or why it was refused (<see cref="EvidenceErrors"/>).</summary>
+    /// <summary>
+    /// Verifies <paramref name="receipt"/> with public keys only; the claims, or why it was refused
+    /// (<see cref="EvidenceErrors"/>). Takes a batched receipt (<see cref="ReceiptBatch"/>) and a receipt issued before
+    /// batching (a compact JWS of the claims, <c>typ</c> <see cref="Type"/>, <c>v</c> 1).
+    /// </summary>
     public static bool TryVerify(string? receipt, EvidenceKeySet keys, out DecisionReceipt? claims, out string? error)
     {
         claims = null;
-        if (!EvidenceToken.TryVerify(receipt, Type, keys, out var payload, out error))
+        if (receipt is not null && receipt.Contains(ReceiptBatch.Separator, StringComparison.Ordinal))
+        {
+            if (!ReceiptBatch.TryOpen(receipt, keys, out var payload, out error))
+            {
+                return false;
+            }
+
+            claims = FromPayload(payload, ReceiptBatch.Version);
+            error = claims is null ? EvidenceErrors.InvalidClaims : null;
+            return claims is not null;
+        }
+
+        if (!EvidenceToken.TryVerify(receipt, Type, keys, out var single, out error))
         {
             return false;
         }
 
-        claims = FromPayload(payload);
+        claims = FromPayload(single, Version);
         error = claims is null ? EvidenceErrors.InvalidClaims : null;
         return claims is not null;
     }
 
-    private static DecisionReceipt? FromPayload(JsonElement p)
+    private static DecisionReceipt? FromPayload(JsonElement p, int version)
     {
-        if (EvidenceToken.Number(p, "v") != Version
+        if (EvidenceToken.Number(p, "v") != version
             || EvidenceToken.Text(p, "tenant") is not { } tenant || EvidenceToken.Text(p, "replica") is not { } replica
             || EvidenceToken.Text(p, "request_id") is not { } requestId || EvidenceToken.Text(p, "agent") is not { } agent
             || EvidenceToken.Text(p, "decision") is not { } decision || EvidenceToken.Number(p, "leaf_index") is not { } leafIndex

@@ -19,4 +19,7 @@ public static class EvidenceErrors
 
     /// <summary>The payload lacks a required claim or has one of the wrong type.</summary>
     public const string InvalidClaims = "invalid_claims";
+
+    /// <summary>A batched receipt whose signed root holds but whose claims, or their path, do not lead to it: claims altered or moved.</summary>
+    public const string NotInBatch = "not_in_batch";
 }

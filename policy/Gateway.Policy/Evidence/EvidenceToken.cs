@@ -64,11 +64,13 @@ public static class EvidenceToken
     private static bool TryObject(string part, out JsonElement element)
     {
         element = default;
-        if (!TryBytes(part, out var bytes))
-        {
-            return false;
-        }
+        return TryBytes(part, out var bytes) && TryObject(bytes, out element);
+    }
 
+    /// <summary>A JSON object (no duplicate members), or false.</summary>
+    internal static bool TryObject(byte[] bytes, out JsonElement element)
+    {
+        element = default;
         try
         {
             using var document = JsonDocument.Parse(bytes, new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = 16 });
@@ -81,7 +83,8 @@ public static class EvidenceToken
         }
     }
 
-    private static bool TryBytes(string part, out byte[] bytes)
+    /// <summary>Strict base64url without padding, or false.</summary>
+    internal static bool TryBytes(string part, out byte[] bytes)
     {
         bytes = [];
         if (part.Length == 0 || part.Any(static c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')) || !Base64Url.IsValid(part, out var length))

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Policy.Evidence;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Oversight.Audit;
@@ -14,6 +15,8 @@ namespace Gateway.Oversight.Audit;
 /// the digests its acknowledged groups stored, forgetting them all after any failed or conflicted group (the store
 /// keeps the first copy of a digest, so sending one again is harmless). Each entry's time is measured by phase
 /// (<c>gateway.audit.append.phase</c>): queued until its group starts sealing, sealing its group, its group's store call.
+/// Once a group is durable, the receipts its appends asked for are signed together, with one signature
+/// (<see cref="ReceiptBatch"/>), before any of them completes: off each request's own path, one signing per group.
 /// </summary>
 internal sealed class AuditChainWriter
 {
@@ -30,6 +33,8 @@ internal sealed class AuditChainWriter
     private readonly ILogger _logger;
     private readonly int _maxAttempts;
     private readonly AuditExplanationCache _explanations;
+    private readonly ReceiptKeyRing _receiptKeys;
+    private readonly bool _batchReceipts;
     private readonly Lock _gate = new();
     private readonly Queue<Pending> _queue = new();
 
@@ -38,7 +43,16 @@ internal sealed class AuditChainWriter
     private bool _writing;
     private AuditTip? _tip;
 
-    public AuditChainWriter(AuditPartition partition, IAuditStore store, TimeProvider time, OversightMetrics metrics, ILogger logger, int maxAttempts, AuditExplanationCache explanations)
+    public AuditChainWriter(
+        AuditPartition partition,
+        IAuditStore store,
+        TimeProvider time,
+        OversightMetrics metrics,
+        ILogger logger,
+        int maxAttempts,
+        AuditExplanationCache explanations,
+        ReceiptKeyRing receiptKeys,
+        bool batchReceipts)
     {
         _partition = partition;
         _store = store;
@@ -47,12 +61,17 @@ internal sealed class AuditChainWriter
         _logger = logger;
         _maxAttempts = maxAttempts;
         _explanations = explanations;
+        _receiptKeys = receiptKeys;
+        _batchReceipts = batchReceipts;
     }
 
-    /// <summary>Queues the entry; the task completes with the sealed record once it is durable.</summary>
-    public Task<AuditRecord> AppendAsync(AuditEntry entry)
+    /// <summary>
+    /// Queues the entry; the task completes with the sealed record once it is durable, and with the signed receipt of
+    /// the claims <paramref name="receipt"/> makes of the record, when given.
+    /// </summary>
+    public Task<AuditAppended> AppendAsync(AuditEntry entry, Func<AuditRecord, DecisionReceipt>? receipt = null)
     {
-        var pending = new Pending(entry, _time.GetTimestamp());
+        var pending = new Pending(entry, _time.GetTimestamp(), receipt);
         bool start;
         lock (_gate)
         {
@@ -137,12 +156,24 @@ internal sealed class AuditChainWriter
                 {
                     _tip = new AuditTip(tip.Length + sealedGroup.Lines.Count, sealedGroup.LastHash);
                     Remember(explanations);
+                    var receipts = SignReceipts(sealedGroup.Records);
                     foreach (var (pendings, record, _) in sealedGroup.Records)
                     {
                         _metrics.AuditAppended(record.Tenant, record.Decision);
                         foreach (var pending in pendings)
                         {
-                            pending.Completion.TrySetResult(record);
+                            if (pending.Receipt is null)
+                            {
+                                pending.Completion.TrySetResult(new AuditAppended(record, null));
+                            }
+                            else if (receipts.Error is null)
+                            {
+                                pending.Completion.TrySetResult(new AuditAppended(record, receipts.Issued![pending]));
+                            }
+                            else
+                            {
+                                pending.Completion.TrySetException(receipts.Error);
+                            }
                         }
                     }
 
@@ -173,6 +204,59 @@ internal sealed class AuditChainWriter
                 _metrics.AuditAppendPhase(OversightMetrics.PhaseSeal, sealing);
                 _metrics.AuditAppendPhase(OversightMetrics.PhaseWrite, writing);
             }
+        }
+    }
+
+    // The receipts the group's appends asked for, signed in one batch (or one each when batching is off, to measure it);
+    // an error when they could not be: those appends fail (their records are durable; their requests are refused).
+    private (Dictionary<Pending, string>? Issued, ReceiptSigningException? Error) SignReceipts(List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> records)
+    {
+        List<(Pending Pending, DecisionReceipt Claims)>? asked = null;
+        try
+        {
+            foreach (var (pendings, record, _) in records)
+            {
+                foreach (var pending in pendings)
+                {
+                    if (pending.Receipt is { } claims)
+                    {
+                        (asked ??= new(records.Count)).Add((pending, claims(record)));
+                    }
+                }
+            }
+
+            if (asked is null)
+            {
+                return (null, null);
+            }
+
+            var started = _time.GetTimestamp();
+            var key = _receiptKeys.Active;
+            var now = _time.GetUtcNow().ToUnixTimeSeconds();
+            var issued = new Dictionary<Pending, string>(asked.Count, ReferenceEqualityComparer.Instance);
+            if (_batchReceipts)
+            {
+                var signed = ReceiptBatch.Sign([.. asked.Select(static a => a.Claims)], key, now);
+                for (var i = 0; i < signed.Length; i++)
+                {
+                    issued[asked[i].Pending] = signed[i];
+                }
+            }
+            else
+            {
+                foreach (var (pending, claims) in asked)
+                {
+                    issued[pending] = ReceiptBatch.Sign([claims], key, now)[0];
+                }
+            }
+
+            _metrics.ReceiptsSigned(asked.Count, _batchReceipts, _time.GetElapsedTime(started));
+            return (issued, null);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            OversightLog.ReceiptSigningFailed(_logger, ex, _partition.Tenant);
+            return (null, new ReceiptSigningException("The decision's receipt could not be signed.", ex));
         }
     }
 
@@ -242,13 +326,16 @@ internal sealed class AuditChainWriter
         }
     }
 
-    private sealed class Pending(AuditEntry entry, long enqueued)
+    private sealed class Pending(AuditEntry entry, long enqueued, Func<AuditRecord, DecisionReceipt>? receipt)
     {
         public AuditEntry Entry { get; } = entry;
 
         /// <summary>When it was queued (<see cref="TimeProvider.GetTimestamp"/>).</summary>
         public long Enqueued { get; } = enqueued;
 
-        public TaskCompletionSource<AuditRecord> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>The claims of the receipt the append asked for, made of its sealed record; null for none.</summary>
+        public Func<AuditRecord, DecisionReceipt>? Receipt { get; } = receipt;
+
+        public TaskCompletionSource<AuditAppended> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

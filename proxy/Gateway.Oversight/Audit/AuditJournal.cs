@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Gateway.Oversight.Options;
 using Gateway.Policy.AuditChain;
+using Gateway.Policy.Evidence;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +11,7 @@ namespace Gateway.Oversight.Audit;
 /// <summary>
 /// The tamper-evident journal of decisions: one hash chain per tenant per replica
 /// (<see cref="AuditPartition"/>), so replicas never contend, each written with group commit
-/// (<see cref="AuditChainWriter"/>). <see cref="AppendAsync"/> completes only once the record is
+/// (<see cref="AuditChainWriter"/>). <see cref="AppendAsync(AuditEntry, CancellationToken)"/> completes only once the record is
 /// durable; when it throws (<see cref="AuditWriteException"/>) the host must fail the request closed.
 /// A record refers to its explanation by digest (<c>explanation_digest</c>), the explanation being stored once per
 /// tenant and digest in the same sink (<see cref="AuditExplanation"/>); reads put it back, exports give it on an
@@ -25,6 +26,8 @@ public sealed class AuditJournal
     private readonly OversightMetrics _metrics;
     private readonly ILogger<AuditJournal> _logger;
     private readonly int _maxAttempts;
+    private readonly ReceiptKeyRing _receiptKeys;
+    private readonly bool _batchReceipts;
     private readonly ConcurrentDictionary<string, AuditChainWriter> _writers = new(StringComparer.Ordinal);
     private readonly AuditBacklog _backlog = new();
     private readonly AuditExplanationCache _explanations = new();
@@ -36,6 +39,7 @@ public sealed class AuditJournal
         TimeProvider time,
         OversightMetrics metrics,
         IOptions<OversightOptions> options,
+        ReceiptKeyRing receiptKeys,
         ILogger<AuditJournal> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -45,6 +49,8 @@ public sealed class AuditJournal
         _metrics = metrics;
         _logger = logger;
         _maxAttempts = options.Value.Audit.MaxAppendAttempts;
+        _receiptKeys = receiptKeys;
+        _batchReceipts = options.Value.Evidence.BatchReceipts;
         Replica = options.Value.Audit.ReplicaId ?? AuditPartition.DefaultReplica();
     }
 
@@ -69,15 +75,30 @@ public sealed class AuditJournal
     /// When the sink cannot take it (<see cref="AuditWriteException"/>), the entry joins the backlog as
     /// the refusal the host answers with, and is written once the sink recovers.
     /// </remarks>
-    public async ValueTask<AuditRecord> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
+    public async ValueTask<AuditRecord> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
+        (await AppendCoreAsync(entry, null, cancellationToken).ConfigureAwait(false)).Record;
+
+    /// <summary>
+    /// Appends the entry as <see cref="AppendAsync(AuditEntry, CancellationToken)"/> does and, once it is durable, signs
+    /// the receipt whose claims <paramref name="receipt"/> makes of the sealed record, together with the other receipts of
+    /// its group (one signature per group: <see cref="ReceiptBatch"/>).
+    /// </summary>
+    /// <exception cref="ReceiptSigningException">The record is durable but its receipt could not be signed: refuse the request.</exception>
+    public ValueTask<AuditAppended> AppendAsync(AuditEntry entry, Func<AuditRecord, DecisionReceipt> receipt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(receipt);
+        return AppendCoreAsync(entry, receipt, cancellationToken);
+    }
+
+    private async ValueTask<AuditAppended> AppendCoreAsync(AuditEntry entry, Func<AuditRecord, DecisionReceipt>? receipt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
         Identifiers.ThrowIfInvalidTenant(entry.Tenant);
         cancellationToken.ThrowIfCancellationRequested();
-        AuditRecord record;
+        AuditAppended appended;
         try
         {
-            record = await WriterOf(entry.Tenant).AppendAsync(entry).WaitAsync(cancellationToken).ConfigureAwait(false);
+            appended = await WriterOf(entry.Tenant).AppendAsync(entry, receipt).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (AuditWriteException)
         {
@@ -90,12 +111,12 @@ public sealed class AuditJournal
             throw;
         }
 
-        if (StandsFirstFor(record, entry))
+        if (StandsFirstFor(appended.Record, entry))
         {
-            await ExportAsync(record, cancellationToken).ConfigureAwait(false);
+            await ExportAsync(appended.Record, cancellationToken).ConfigureAwait(false);
         }
 
-        return record;
+        return appended;
     }
 
     // A record standing for several requests (folded decisions or outcomes, repeated refusals) is exported once, by its first request.
@@ -124,7 +145,7 @@ public sealed class AuditJournal
                 AuditRecord record;
                 try
                 {
-                    record = await WriterOf(entry.Tenant).AppendAsync(entry).WaitAsync(cancellationToken).ConfigureAwait(false);
+                    record = (await WriterOf(entry.Tenant).AppendAsync(entry).WaitAsync(cancellationToken).ConfigureAwait(false)).Record;
                 }
                 catch (AuditWriteException)
                 {
@@ -436,7 +457,8 @@ public sealed class AuditJournal
 
     private AuditChainWriter WriterOf(string tenant) =>
         _writers.GetOrAdd(tenant, static (tenant, journal) => new AuditChainWriter(
-            new AuditPartition(tenant, journal.Replica), journal._store, journal._time, journal._metrics, journal._logger, journal._maxAttempts, journal._explanations), this);
+            new AuditPartition(tenant, journal.Replica), journal._store, journal._time, journal._metrics, journal._logger, journal._maxAttempts, journal._explanations,
+            journal._receiptKeys, journal._batchReceipts), this);
 
     private async ValueTask ExportAsync(AuditRecord record, CancellationToken cancellationToken)
     {

@@ -17,4 +17,10 @@ public sealed record EvidenceOptions
 
     /// <summary>How long one attempt may take.</summary>
     public TimeSpan WitnessTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Sign the decision receipts of one audit group with one signature (true, the default: <c>ReceiptBatch</c>);
+    /// false signs each alone, as the load test's comparison row does. Either way every receipt verifies the same way.
+    /// </summary>
+    public bool BatchReceipts { get; init; } = true;
 }

@@ -33,15 +33,28 @@ internal sealed class AuditRecorder
     /// are carried out or refused (not evaluations, which keep a record each) of one agent, tool, decision, status,
     /// policy and explanation written in the same group share one record, each request's id and intent digest in it
     /// (<see cref="AuditEntry.Decisions"/>); it is durable before any of them is forwarded or answered, like a record
-    /// of its own.
+    /// of its own. The decision's receipt, whose claims <paramref name="receipt"/> makes of the sealed record, is signed
+    /// with the rest of its group once the group is durable (<see cref="AuditJournal.AppendAsync(AuditEntry, Func{AuditRecord, Gateway.Policy.Evidence.DecisionReceipt}, CancellationToken)"/>).
     /// </summary>
-    public ValueTask<AuditRecord> RecordDecisionAsync(HttpContext context, AgentIdentity identity, GovernedDecision governed, RecordedDecision recorded) =>
-        AppendAsync(context, Entry(context, identity, governed) with
+    public async ValueTask<AuditAppended> RecordDecisionAsync(
+        HttpContext context, AgentIdentity identity, GovernedDecision governed, RecordedDecision recorded, Func<AuditRecord, Gateway.Policy.Evidence.DecisionReceipt> receipt)
+    {
+        var entry = Entry(context, identity, governed) with
         {
             StatusCode = recorded.StatusCode,
             Invoked = false,
             Fold = recorded.Disposition == DecisionDisposition.Answer ? AuditFold.None : AuditFold.Decision,
-        });
+        };
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            return await _journal.AppendAsync(entry, receipt, context.RequestAborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            _metrics.AuditAppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+    }
 
     /// <summary>
     /// What happened when the connector ran. The request's decision record, written before it in the same

@@ -7,24 +7,26 @@ using Gateway.Proxy.Decide;
 namespace Gateway.Proxy.Record;
 
 /// <summary>
-/// Signs a decision's receipt once its record is durable and its place in the chain's Merkle tree is known: one ES256
-/// signature per request with the ring's active key (<see cref="DecisionReceipt"/>). The receipt binds the tenant, the
-/// actor chain, the intent and policy digests, the decision, the request id and the record's leaf index and hash; the
-/// record cannot carry the receipt (the receipt signs the record's hash), so a record's receipts are the ones that
-/// name its leaf.
+/// What a decision's receipt says (<see cref="DecisionReceipt"/>): the tenant, the actor chain, the intent and policy
+/// digests, the decision, the request id and, once the record is sealed, its leaf index and hash in the chain's Merkle
+/// tree. The journal signs the claims of a whole audit group with one signature once the group is durable
+/// (<see cref="ReceiptBatch"/>); the record cannot carry the receipt (the receipt signs the record's hash), so a
+/// record's receipts are the ones that name its leaf.
 /// </summary>
 internal sealed class ReceiptIssuer
 {
-    private readonly ReceiptKeyRing _keys;
     private readonly TimeProvider _time;
 
-    public ReceiptIssuer(ReceiptKeyRing keys, TimeProvider time)
+    public ReceiptIssuer(TimeProvider time)
     {
-        _keys = keys;
         _time = time;
     }
 
-    public string Issue(AgentIdentity identity, GovernedDecision governed, AuditRecord record, string requestId) =>
+    /// <summary>The claims of the request's receipt, made of its sealed record.</summary>
+    public Func<AuditRecord, DecisionReceipt> ClaimsFor(AgentIdentity identity, GovernedDecision governed, string requestId) =>
+        record => Claims(identity, governed, record, requestId);
+
+    private DecisionReceipt Claims(AgentIdentity identity, GovernedDecision governed, AuditRecord record, string requestId) =>
         new DecisionReceipt
         {
             Tenant = record.Tenant,
@@ -40,5 +42,5 @@ internal sealed class ReceiptIssuer
             LeafHash = record.LeafHash ?? throw new InvalidOperationException("The record was not sealed."),
             RecordHash = record.Hash ?? throw new InvalidOperationException("The record was not sealed."),
             IssuedAt = _time.GetUtcNow().ToUnixTimeSeconds(),
-        }.Sign(_keys.Active);
+        };
 }

@@ -13,8 +13,8 @@ namespace Gateway.Proxy.Record;
 /// agent is answered with (200 for an evaluation, 409 require_approval, 403 the blocks), or 0 for a
 /// decision about to be carried out, whose outcome the Respond stage records once the upstream has
 /// answered. Its record, <see cref="RecordedDecision"/>, says which, and carries the decision's signed receipt
-/// (<see cref="ReceiptIssuer"/>), issued once the record's leaf in the chain's Merkle tree is known and sent in the
-/// <c>Gamut-Receipt</c> header at once. A record that cannot be written ends the request in a refusal (the Respond
+/// (claims by <see cref="ReceiptIssuer"/>), signed with the rest of its audit group once the group is durable and sent in
+/// the <c>Gamut-Receipt</c> header at once. A record that cannot be written ends the request in a refusal (the Respond
 /// stage fails closed).
 /// </summary>
 internal sealed class RecordStage
@@ -41,12 +41,11 @@ internal sealed class RecordStage
             var governed = feature.Get<GovernedDecision>();
             var recorded = Disposition(feature.Get<DescribedAction>().Route, governed);
             var identity = feature.Get<Admission>().Identity!;
-            var record = await _audit.RecordDecisionAsync(context, identity, governed, recorded).ConfigureAwait(false);
-
-            // The record's place in its chain's Merkle tree is known now: the receipt binds it (one signature per request).
-            var receipt = _receipts.Issue(identity, governed, record, RequestIdMiddleware.GetRequestId(context));
-            context.Response.Headers[RecordedDecision.Header] = receipt;
-            feature.Add(recorded with { Receipt = receipt });
+            // Durable, and its receipt signed with the rest of its audit group (one signature per group).
+            var appended = await _audit.RecordDecisionAsync(
+                context, identity, governed, recorded, _receipts.ClaimsFor(identity, governed, RequestIdMiddleware.GetRequestId(context))).ConfigureAwait(false);
+            context.Response.Headers[RecordedDecision.Header] = appended.Receipt;
+            feature.Add(recorded with { Receipt = appended.Receipt });
         }
         finally
         {

@@ -78,7 +78,7 @@ internal sealed partial class RespondStage
             await RecordStoreOutageAsync(context, feature, refusal).ConfigureAwait(false);
             await RefusalResponse.WriteAsync(context, refusal).ConfigureAwait(false);
         }
-        catch (AuditWriteException ex) when (!context.Response.HasStarted)
+        catch (Exception ex) when (ex is AuditWriteException or ReceiptSigningException && !context.Response.HasStarted)
         {
             LogDependencyUnavailable(_logger, "audit", ex);
             await RefusalResponse.WriteAsync(context, Refusal.AuditUnavailable()).ConfigureAwait(false);

@@ -46,13 +46,27 @@ public sealed class DecisionReceiptTests
     [InlineData("leaf_index", 7)]
     [InlineData("leaf_hash", "00")]
     [InlineData("agent", "agent-2")]
-    public void TryVerify_ClaimAltered_IsABadSignature(string claim, object value)
+    public void TryVerify_ClaimAltered_IsNotInTheBatch(string claim, object value)
     {
         var ring = ReceiptKeyRing.Generate(Now);
-        var parts = Claims().Sign(ring.Active).Split('.');
-        var payload = JsonNode.Parse(Base64Url.DecodeFromChars(parts[1]))!;
-        payload[claim] = value is int number ? JsonValue.Create(number) : JsonValue.Create((string)value);
-        var altered = parts[0] + "." + Base64Url.EncodeToString(Encoding.UTF8.GetBytes(payload.ToJsonString())) + "." + parts[2];
+        var parts = Claims().Sign(ring.Active).Split('~');
+        var claims = JsonNode.Parse(Base64Url.DecodeFromChars(parts[1]))!;
+        claims[claim] = value is int number ? JsonValue.Create(number) : JsonValue.Create((string)value);
+        var altered = parts[0] + "~" + Base64Url.EncodeToString(Encoding.UTF8.GetBytes(claims.ToJsonString())) + "~" + parts[2];
+
+        Assert.False(DecisionReceipt.TryVerify(altered, EvidenceKeySet.Of(ring), out _, out var error));
+        Assert.Equal(EvidenceErrors.NotInBatch, error);
+    }
+
+    [Fact]
+    public void TryVerify_SignedRootAltered_IsABadSignature()
+    {
+        var ring = ReceiptKeyRing.Generate(Now);
+        var parts = Claims().Sign(ring.Active).Split('~');
+        var jws = parts[0].Split('.');
+        var statement = JsonNode.Parse(Base64Url.DecodeFromChars(jws[1]))!;
+        statement["root"] = new string('0', 64);
+        var altered = jws[0] + "." + Base64Url.EncodeToString(Encoding.UTF8.GetBytes(statement.ToJsonString())) + "." + jws[2] + "~" + parts[1] + "~" + parts[2];
 
         Assert.False(DecisionReceipt.TryVerify(altered, EvidenceKeySet.Of(ring), out _, out var error));
         Assert.Equal(EvidenceErrors.BadSignature, error);
@@ -100,6 +114,10 @@ public sealed class DecisionReceiptTests
     [InlineData("a.b")]
     [InlineData("a.b.c.d")]
     [InlineData("e30.e30.!!")]
+    [InlineData("a.b.c~e30")]
+    [InlineData("a.b.c~e30~AA~")]
+    [InlineData("a.b.c~!!~")]
+    [InlineData("a.b.c~e30~AAAA")]
     public void TryVerify_NotAJws_IsMalformed(string receipt)
     {
         Assert.False(DecisionReceipt.TryVerify(receipt, EvidenceKeySet.Of(ReceiptKeyRing.Generate(Now)), out _, out var error));

@@ -28,7 +28,7 @@ public sealed class AuditSinkReader : IAsyncDisposable
         _store = store;
         _close = close;
         var metrics = new OversightMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
-        _journal = new AuditJournal(store, [], TimeProvider.System, metrics, MsOptions.Create(new OversightOptions()), NullLogger<AuditJournal>.Instance);
+        _journal = new AuditJournal(store, [], TimeProvider.System, metrics, MsOptions.Create(new OversightOptions()), Gateway.Policy.Evidence.ReceiptKeyRing.Generate(DateTimeOffset.UtcNow), NullLogger<AuditJournal>.Instance);
     }
 
     /// <summary>Every stored record of <paramref name="tenant"/>, chain by chain, in chain order.</summary>
