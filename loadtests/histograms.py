@@ -9,7 +9,8 @@ store call, field `store_operations`), per label value the run's count, the sum 
 and p50/p99 estimated from the bucket deltas by linear interpolation inside the bucket the quantile falls
 in (as Prometheus' histogram_quantile does; a quantile in the +Inf bucket is the highest finite bound),
 plus the audit records appended in the run (gateway_audit_records_total) and the Redis store's batched
-admissions (gateway.store.admission_batch.size: calls and admissions they decided). Series of other labels
+admissions (gateway.store.admission_batch.size: calls and admissions they decided), and the decision receipts signed
+(gateway.evidence.receipt_signing.duration and receipt_batch.size: audit groups, receipts, time). Series of other labels
 (replica, tenant) are summed. Standard library only.
 """
 
@@ -123,6 +124,15 @@ def main():
     if calls > 0:
         admissions = (counter(after, batch + "_sum") or 0) - (counter(before, batch + "_sum") or 0)
         result["admission_batches"] = {"calls": int(round(calls)), "admissions": int(round(admissions))}
+    # Issue #28: receipts signed per audit group (one signature per group when batched, one per receipt otherwise).
+    signing, size = "gateway_evidence_receipt_signing_duration_seconds", "gateway_evidence_receipt_batch_size"
+    groups = (counter(after, signing + "_count") or 0) - (counter(before, signing + "_count") or 0)
+    if groups > 0:
+        result["receipt_signing"] = {
+            "groups": int(round(groups)),
+            "receipts": int(round((counter(after, size + "_sum") or 0) - (counter(before, size + "_sum") or 0))),
+            "sum_us": round(((counter(after, signing + "_sum") or 0) - (counter(before, signing + "_sum") or 0)) * 1e6, 1),
+        }
     print(json.dumps(result))
     return 0
 

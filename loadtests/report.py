@@ -215,6 +215,7 @@ def aggregate(rows):
             "audit_phases": split(runs, "audit_phases"),
             "store_operations": split(runs, "store_operations"),
             "admissions_per_batch": median([b["admissions"] / b["calls"] for b in (r.get("admission_batches") for r in runs) if b and b.get("calls")]),
+            "receipt_signing": receipt_signing(runs),
             "redis": redis_figures(runs),
             "audit_records_per_request": median([r.get("audit_records_per_request") for r in runs]),
             "audit_export": next((r["audit_export"] for r in runs if r.get("audit_export")), None),
@@ -372,6 +373,34 @@ def section(lines, title, headers, rows, level="##"):
 def per(value):
     """A count per request: two decimals, three below 0.1 (a health check's ping), "-" when not measured."""
     return "-" if value is None else f"{value:.3f}" if abs(value) < 0.1 else f"{value:.2f}"
+
+
+def receipt_signing(runs):
+    """Issue #28: per run, the receipts' signing cost per audit group and per receipt; medians over the rounds, or None."""
+    signed = [r["receipt_signing"] for r in runs if r.get("receipt_signing", {}).get("groups")]
+    if not signed:
+        return None
+    return {
+        "receipts_per_group": median([s["receipts"] / s["groups"] for s in signed]),
+        "us_per_group": median([s["sum_us"] / s["groups"] for s in signed]),
+        "us_per_receipt": median([s["sum_us"] / s["receipts"] for s in signed if s["receipts"]]),
+    }
+
+
+def write_receipt_signing(lines, summary):
+    """Issue #28's figure: what signing the decision receipts costs, per audit group and per receipt."""
+    rows = [r for r in summary.values() if r["target"] != "baseline" and r.get("receipt_signing")]
+    if not rows:
+        return
+    section(lines, "Decision receipts: signing per audit group",
+            ["run", "receipts per group", "µs per group", "µs per receipt"],
+            [[label(r), f"{r['receipt_signing']['receipts_per_group']:.1f}", f"{r['receipt_signing']['us_per_group']:.1f}",
+              f"{r['receipt_signing']['us_per_receipt']:.1f}"] for r in sorted(rows, key=label)])
+    lines.append("From the gateway's `gateway_evidence_receipt_signing_duration_seconds` (one observation per audit group: the "
+                 "claims, their Merkle paths and the signatures) and `gateway_evidence_receipt_batch_size` (receipts in it), deltas "
+                 "over the run, median of the rounds. Batched (the default) signs a group with one ES256 signature; the "
+                 "`[perreceipt]` variant (`--Gateway:Evidence:BatchReceipts=false`) signs each receipt alone, as before batching.")
+    lines.append("")
 
 
 def write_store_calls(lines, rows):
@@ -536,6 +565,7 @@ def write_markdown(report_dir, env, summary, comps, goal, more):
                      "request is then below 2, and bytes per record is an average over decision and folded records.")
         lines.append("")
     write_store_calls(lines, store_calls(summary))
+    write_receipt_signing(lines, summary)
     rss = more.get("rss") or []
     if rss:
         section(lines, "Gateway memory (RSS)", ["store", "gateway", "peak MiB", "final MiB", "samples"],

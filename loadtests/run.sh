@@ -484,7 +484,7 @@ if n:
     stages = json.loads(sys.argv[12] or "{}")
     if stages.get("stages"):
         run["stages"] = stages["stages"]
-        for field in ("audit_phases", "store_operations", "admission_batches"):
+        for field in ("audit_phases", "store_operations", "admission_batches", "receipt_signing"):
             if stages.get(field):
                 run[field] = stages[field]
         if "audit_records" in stages:

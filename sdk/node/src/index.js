@@ -9,5 +9,5 @@ export {
   sign, signMessage, signatureBase, signatureHeaders, signatureParams,
 } from './signing.js';
 export * from './errors.js';
-export { RECEIPT_TYPE, ReceiptError, verifyEvidenceToken, verifyReceipt } from './receipts.js';
+export { RECEIPT_BATCH_TYPE, RECEIPT_TYPE, ReceiptError, verifyEvidenceToken, verifyReceipt } from './receipts.js';
 export { DecisionTokenStatus, DecisionTokenVerifier, GatewayDecisionTokenVerifier, gatewayKey } from './decision-tokens.js';

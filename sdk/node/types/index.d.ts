@@ -349,7 +349,10 @@ export declare function gatewayKey(text: string): Buffer;
 
 /** The claims of a verified decision receipt (docs/evidence.md). */
 export interface ReceiptClaims {
-  v: 1;
+  /** 2 for a batched receipt (the gateway issues these), 1 for one signed alone (issued before batching). */
+  v: 1 | 2;
+  /** A batched receipt's leaf in its batch. */
+  batch_index?: number;
   tenant: string;
   replica: string;
   request_id: string;
@@ -372,7 +375,10 @@ export interface ReceiptJwks {
 
 export declare const RECEIPT_TYPE: 'gamut-receipt+jws';
 
-export type ReceiptErrorCode = 'malformed' | 'unsupported_algorithm' | 'wrong_type' | 'unknown_key' | 'bad_signature' | 'invalid_claims';
+/** The typ of the JWS that signs a batch of receipts (the receipt is signed-root~claims~path). */
+export declare const RECEIPT_BATCH_TYPE: 'gamut-receipt-batch+jws';
+
+export type ReceiptErrorCode = 'malformed' | 'unsupported_algorithm' | 'wrong_type' | 'unknown_key' | 'bad_signature' | 'invalid_claims' | 'not_in_batch';
 
 export declare class ReceiptError extends Error {
   readonly code: ReceiptErrorCode;

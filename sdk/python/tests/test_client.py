@@ -38,6 +38,20 @@ class GovernedActionTests(unittest.TestCase):
         self.assertTrue(decision.decision_token.startswith("v1."))
         self.assertEqual(len(self.env.upstream.requests), before)
 
+    def test_invoke_tool_returns_a_receipt_that_verifies_offline_with_the_gateways_jwks(self):
+        import json
+        import urllib.request
+
+        from gamut_agent import verify_receipt
+        action = self.gamut.invoke_tool("crm.read_contact", {"id": "43"})
+        with urllib.request.urlopen(f"{self.env.base_url}/.well-known/gamut-receipt-keys.json", timeout=10) as answer:
+            jwks = json.load(answer)
+        claims = verify_receipt(action.receipt, jwks)
+        self.assertEqual(claims["decision"], "allow")
+        self.assertEqual(claims["tool"], "crm.read_contact")
+        self.assertEqual(claims["tenant"], "demo")
+        self.assertEqual(claims["v"], 2)
+
     def test_evaluate_with_simulate_returns_the_decision_without_a_token(self):
         before = len(self.env.upstream.requests)
         decision = self.gamut.evaluate("crm.read_contact", {"id": "8"}, simulate=True)

@@ -226,7 +226,8 @@ public sealed partial class GamutClient : IDisposable
         }
 
         var simulated = answer.TryGetProperty("simulated", out var s) && s.ValueKind == JsonValueKind.True;
-        return new GamutDecision(invoked, decision, explanation ?? default, token, result, upstream, simulated);
+        var receipt = answer.TryGetProperty("receipt", out var signed) && signed.ValueKind == JsonValueKind.String ? signed.GetString() : null;
+        return new GamutDecision(invoked, decision, explanation ?? default, token, result, upstream, simulated, receipt);
     }
 
     private void CheckIdentity(string token, string prefix, string? tool, string what)

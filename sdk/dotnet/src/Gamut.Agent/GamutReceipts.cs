@@ -6,14 +6,18 @@ using System.Text.Json;
 namespace Gamut.Agent;
 
 /// <summary>
-/// Offline verification of the gateway's signed decision receipts (docs/evidence.md): a compact JWS, ES256, <c>typ</c>
-/// <c>gamut-receipt+jws</c>, signed by a key of the gateway's JWKS (<c>/.well-known/gamut-receipt-keys.json</c>). Only
-/// public keys are needed; the algorithm is always ES256 (the token's header is compared, never obeyed), and a key
+/// Offline verification of the gateway's signed decision receipts (docs/evidence.md). The gateway signs the receipts of
+/// one audit group together: a compact JWS, ES256, <c>typ</c> <c>gamut-receipt-batch+jws</c>, signs the RFC 6962 Merkle
+/// root of the group's claims, and each receipt is <c>signed-root~base64url(claims)~base64url(audit path)</c>. A receipt
+/// issued before batching (a compact JWS of the claims, <c>typ</c> <c>gamut-receipt+jws</c>) still verifies. Keys come
+/// from the gateway's JWKS (<c>/.well-known/gamut-receipt-keys.json</c>). Only public keys are needed; the algorithm is always ES256 (the token's header is compared, never obeyed), and a key
 /// whose <c>kid</c> is not its RFC 7638 thumbprint is not used.
 /// </summary>
 public static class GamutReceipts
 {
     public const string ReceiptType = "gamut-receipt+jws";
+
+    public const string ReceiptBatchType = "gamut-receipt-batch+jws";
 
     public const string CheckpointType = "gamut-checkpoint+jws";
 
@@ -22,13 +26,73 @@ public static class GamutReceipts
     /// <summary>Verifies <paramref name="receipt"/> with the JWKS (its JSON text); returns the claims or throws <see cref="GamutReceiptException"/>.</summary>
     public static JsonElement VerifyReceipt(string receipt, string jwks)
     {
-        var claims = VerifyEvidenceToken(receipt, jwks, ReceiptType);
-        var valid = Int(claims, "v") == 1 && Int(claims, "leaf_index") is not null && Int(claims, "iat") is not null
+        var batched = receipt is not null && receipt.Contains('~', StringComparison.Ordinal);
+        var claims = batched ? OpenBatched(receipt!, jwks) : VerifyEvidenceToken(receipt!, jwks, ReceiptType);
+        var valid = Int(claims, "v") == (batched ? 2 : 1) && Int(claims, "leaf_index") is not null && Int(claims, "iat") is not null
             && RequiredStrings.All(name => claims.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String)
             && (!claims.TryGetProperty("actor_chain", out var chain) || (chain.ValueKind == JsonValueKind.Array && chain.EnumerateArray().All(static link =>
                 link.ValueKind == JsonValueKind.Object && link.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String
                 && link.TryGetProperty("id", out var i) && i.ValueKind == JsonValueKind.String)));
         return valid ? claims : throw new GamutReceiptException("invalid_claims");
+    }
+
+    // A batched receipt: the signed root, then the claims' path to it (RFC 9162 section 2.1.3.2).
+    private static JsonElement OpenBatched(string receipt, string jwks)
+    {
+        var parts = receipt.Length <= 16384 ? receipt.Split('~') : [];
+        var claimBytes = parts.Length == 3 ? Bytes(parts[1]) : null;
+        var pathBytes = parts.Length != 3 ? null : parts[2].Length == 0 ? [] : Bytes(parts[2]);
+        if (claimBytes is null || Object(parts[1]) is not { } claims || pathBytes is null || pathBytes.Length % 32 != 0 || pathBytes.Length > 16 * 32)
+        {
+            throw new GamutReceiptException("malformed");
+        }
+
+        var statement = VerifyEvidenceToken(parts[0], jwks, ReceiptBatchType);
+        if (Int(statement, "v") != 2 || Int(statement, "size") is not { } size || size is < 1 or > 65536
+            || Text(statement, "root") is not { Length: 64 } root || !root.All(static c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f')
+            || Int(claims, "v") != 2 || Int(claims, "batch_index") is not { } index)
+        {
+            throw new GamutReceiptException("invalid_claims");
+        }
+
+        var leaf = SHA256.HashData([0x00, .. claimBytes]);
+        return Includes(leaf, index, size, pathBytes.Chunk(32).ToList(), Convert.FromHexString(root)) ? claims : throw new GamutReceiptException("not_in_batch");
+    }
+
+    private static bool Includes(byte[] leaf, long index, long size, List<byte[]> path, byte[] root)
+    {
+        if (index < 0 || index >= size)
+        {
+            return false;
+        }
+
+        var (fn, sn, r) = (index, size - 1, leaf);
+        foreach (var p in path)
+        {
+            if (sn == 0)
+            {
+                return false;
+            }
+
+            if ((fn & 1) == 1 || fn == sn)
+            {
+                r = SHA256.HashData([0x01, .. p, .. r]);
+                while ((fn & 1) == 0 && fn != 0)
+                {
+                    fn >>= 1;
+                    sn >>= 1;
+                }
+            }
+            else
+            {
+                r = SHA256.HashData([0x01, .. r, .. p]);
+            }
+
+            fn >>= 1;
+            sn >>= 1;
+        }
+
+        return sn == 0 && CryptographicOperations.FixedTimeEquals(r, root);
     }
 
     /// <summary>Verifies a compact JWS of the receipt keys with the given <c>typ</c> (a checkpoint: <see cref="CheckpointType"/>); returns its payload.</summary>
@@ -120,5 +184,9 @@ public static class GamutReceipts
     }
 }
 
-/// <summary>A receipt or checkpoint that does not verify; <see cref="GamutException.Code"/> is malformed, unsupported_algorithm, wrong_type, unknown_key, bad_signature or invalid_claims.</summary>
+/// <summary>
+/// A receipt or checkpoint that does not verify; <see cref="GamutException.Code"/> is malformed, unsupported_algorithm,
+/// wrong_type, unknown_key, bad_signature, invalid_claims or not_in_batch (a batched receipt whose claims or path do not
+/// lead to its signed root).
+/// </summary>
 public sealed class GamutReceiptException(string code) : GamutException($"The receipt does not verify ({code}).", code);

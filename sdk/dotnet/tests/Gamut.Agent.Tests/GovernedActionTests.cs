@@ -38,6 +38,21 @@ public sealed class GovernedActionTests(GatewayEnvironment env) : IDisposable
     }
 
     [Fact]
+    public async Task InvokeToolAsync_Receipt_VerifiesOfflineWithTheGatewaysJwks()
+    {
+        var action = await _gamut.InvokeToolAsync("crm.read_contact", new JsonObject { ["id"] = "43" });
+        using var http = new HttpClient();
+        var jwks = await http.GetStringAsync(new Uri(env.BaseUrl + "/.well-known/gamut-receipt-keys.json"));
+
+        var claims = GamutReceipts.VerifyReceipt(action.Receipt!, jwks);
+
+        Assert.Equal("allow", claims.GetProperty("decision").GetString());
+        Assert.Equal("crm.read_contact", claims.GetProperty("tool").GetString());
+        Assert.Equal("demo", claims.GetProperty("tenant").GetString());
+        Assert.Equal(2, claims.GetProperty("v").GetInt32());
+    }
+
+    [Fact]
     public async Task EvaluateAsync_WithSimulate_ReturnsTheDecisionWithoutAToken()
     {
         var before = env.Upstream.Requests.Count;

@@ -19,7 +19,7 @@ from .signing import (
     MESSAGE_SIGNATURE_COMPONENTS, PERSON_COMPONENT, PERSON_HEADER, RUN_COMPONENT, RUN_HEADER, body_sha256, canonical_string, content_digest, fresh_nonce, message_signature_headers, sign,
     signature_base, signature_headers, signature_params,
 )
-from .receipts import CHECKPOINT_TYPE, RECEIPT_TYPE, ReceiptError, verify_evidence_token, verify_receipt
+from .receipts import CHECKPOINT_TYPE, RECEIPT_BATCH_TYPE, RECEIPT_TYPE, ReceiptError, verify_evidence_token, verify_receipt
 from .tools import explain_refusal, governed_run, governed_tool, is_refusal, tool_callable
 
 __all__ = [
@@ -34,6 +34,6 @@ __all__ = [
     "GamutUpstreamError", "GatewayDecisionTokenVerifier", "OfflineVerification", "WaitForApproval", "body_sha256",
     "canonical_string", "explain_refusal", "find_secret_material", "fresh_nonce", "gateway_key", "governed_tool",
     "is_refusal", "sign", "signature_headers", "tool_callable",
-    "CHECKPOINT_TYPE", "RECEIPT_TYPE", "ReceiptError", "verify_evidence_token", "verify_receipt",
+    "CHECKPOINT_TYPE", "RECEIPT_BATCH_TYPE", "RECEIPT_TYPE", "ReceiptError", "verify_evidence_token", "verify_receipt",
 ]
 __version__ = "0.1.0"

@@ -41,6 +41,9 @@ class Decision:
     result: Any = None
     upstream_status: int | None = None
     simulated: bool = False
+    #: The decision's signed receipt (docs/evidence.md), verifiable offline with verify_receipt and the gateway's JWKS;
+    #: None from a gateway that issues none.
+    receipt: str | None = None
 
 
 @dataclass(frozen=True)
@@ -345,7 +348,8 @@ class GamutClient:
             raise error
         return Decision(invoked=answer["invoked"], decision=decision, explanation=answer.get("explanation") or {},
                         decision_token=token, result=answer.get("result"), upstream_status=upstream,
-                        simulated=bool(answer.get("simulated", False)))
+                        simulated=bool(answer.get("simulated", False)),
+                        receipt=answer.get("receipt") if isinstance(answer.get("receipt"), str) else None)
 
     def _check_identity(self, token: str, prefix: str, tool: str | None, what: str) -> None:
         parts = token.split(".")

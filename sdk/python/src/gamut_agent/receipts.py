@@ -1,6 +1,9 @@
 """Offline verification of the gateway's signed decision receipts (docs/evidence.md).
 
-A receipt is a compact JWS, ES256, ``typ`` ``gamut-receipt+jws``, signed by a key of the gateway's JWKS
+The gateway signs the receipts of one audit group together: a compact JWS, ES256, ``typ``
+``gamut-receipt-batch+jws``, signs the RFC 6962 Merkle root of the group's claims, and each receipt is
+``signed-root~base64url(claims)~base64url(audit path)``. A receipt issued before batching (a compact JWS of the
+claims, ``typ`` ``gamut-receipt+jws``) still verifies. Keys come from the gateway's JWKS
 (``/.well-known/gamut-receipt-keys.json``). Only public keys are needed. ECDSA P-256 comes from the ``cryptography``
 package (the SDK's ``keys`` extra), imported when a receipt is verified.
 """
@@ -9,11 +12,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import json
 import re
 from typing import Any
 
 RECEIPT_TYPE = "gamut-receipt+jws"
+RECEIPT_BATCH_TYPE = "gamut-receipt-batch+jws"
 CHECKPOINT_TYPE = "gamut-checkpoint+jws"
 
 _B64URL = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -22,7 +27,7 @@ _REQUIRED_STRINGS = ("tenant", "replica", "request_id", "agent", "decision", "le
 
 class ReceiptError(Exception):
     """A receipt that does not verify. ``code``: malformed, unsupported_algorithm, wrong_type, unknown_key,
-    bad_signature or invalid_claims (the same codes in every SDK)."""
+    bad_signature, invalid_claims or not_in_batch (the same codes in every SDK)."""
 
     def __init__(self, code: str, message: str | None = None) -> None:
         super().__init__(message or f"receipt refused: {code}")
@@ -99,11 +104,59 @@ def verify_evidence_token(token: str, jwks: dict[str, Any], type_: str) -> dict[
     return payload
 
 
+_HASH = 32
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _node(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def _verify_inclusion(leaf: bytes, index: int, size: int, path: list[bytes], root: bytes) -> bool:
+    """RFC 9162 section 2.1.3.2: whether path proves the leaf at index is in the tree of size leaves with this root."""
+    if index < 0 or index >= size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in path:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = _node(p, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = _node(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and hmac.compare_digest(r, root)
+
+
+def _open_batched(receipt: str, jwks: dict[str, Any]) -> dict[str, Any]:
+    parts = receipt.split("~") if len(receipt) <= 16384 else []
+    claim_bytes = _decode(parts[1]) if len(parts) == 3 else None
+    claims = _decode_object(parts[1]) if claim_bytes is not None else None
+    path_bytes = (b"" if parts[2] == "" else _decode(parts[2])) if len(parts) == 3 else None
+    if claims is None or path_bytes is None or len(path_bytes) % _HASH or len(path_bytes) > 16 * _HASH:
+        raise ReceiptError("malformed")
+    statement = verify_evidence_token(parts[0], jwks, RECEIPT_BATCH_TYPE)
+    size, root, index = statement.get("size"), statement.get("root"), claims.get("batch_index")
+    if (statement.get("v") != 2 or type(size) is not int or not 1 <= size <= 65536
+            or not isinstance(root, str) or not _HEX64.match(root)
+            or claims.get("v") != 2 or type(index) is not int):
+        raise ReceiptError("invalid_claims")
+    path = [path_bytes[i:i + _HASH] for i in range(0, len(path_bytes), _HASH)]
+    if not _verify_inclusion(hashlib.sha256(b"\x00" + claim_bytes).digest(), index, size, path, bytes.fromhex(root)):
+        raise ReceiptError("not_in_batch")
+    return claims
+
+
 def verify_receipt(receipt: str, jwks: dict[str, Any]) -> dict[str, Any]:
     """Verifies a decision receipt offline with the gateway's JWKS (a dict); returns its claims or raises ReceiptError."""
-    claims = verify_evidence_token(receipt, jwks, RECEIPT_TYPE)
+    batched = isinstance(receipt, str) and "~" in receipt
+    claims = _open_batched(receipt, jwks) if batched else verify_evidence_token(receipt, jwks, RECEIPT_TYPE)
     chain = claims.get("actor_chain")
-    valid = (claims.get("v") == 1
+    valid = (claims.get("v") == (2 if batched else 1)
              and all(isinstance(claims.get(name), str) for name in _REQUIRED_STRINGS)
              and type(claims.get("leaf_index")) is int and type(claims.get("iat")) is int
              and (chain is None or (isinstance(chain, list) and all(
