@@ -71,6 +71,28 @@ public sealed class ReceiptKeysLoaderTests : IDisposable
         Assert.True(AuditCheckpoint.TryVerify(checkpoint, EvidenceKeySet.Parse(ring.ToJwks()), out _, out var verifyError), verifyError);
     }
 
+    // What the chart's `genPrivateKey "ecdsa"` rendered (helm template, charts/gateway secret-receipt-keys.yaml): a test key.
+    private const string HelmGeneratedPem = """
+        -----BEGIN EC PRIVATE KEY-----
+        MHcCAQEEIP+LcDWjL8omn1qiIpkvyZXFiQCRMYL2Orjt0itP0ft2oAoGCCqGSM49
+        AwEHoUQDQgAEMf2xvBOGhvLzEC7Wn2MpI6DAHV6dhgzJAFhHxMt7x0UXGrS0LFq5
+        89PI7TJpMlaeJ26mua/IZja04JaQM33iNQ==
+        -----END EC PRIVATE KEY-----
+        """;
+
+    [Fact]
+    public void Load_PemTheChartGenerated_IsARingOfThatKey()
+    {
+        var file = Write("receipt-key.pem", HelmGeneratedPem + "\n");
+        using var expected = ECDsa.Create();
+        expected.ImportFromPem(HelmGeneratedPem);
+
+        var (ring, _) = ReceiptKeysLoader.Load(Config(("Gateway:Receipts:KeyRingFile", file)), Environment(Environments.Production), _directory);
+
+        Assert.Equal(Rfc7638Thumbprint(expected), ring.Active.KeyId);
+        Assert.DoesNotContain("\"d\"", ring.ToJwks(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Load_PemPkcs8P256PrivateKey_LoadsTheSameKey()
     {
