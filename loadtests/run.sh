@@ -292,9 +292,10 @@ start_gateway() {
   # /metrics on a port of its own, as deployed (the chart sets 9464); a later --Gateway:Metrics:Port wins.
   local metrics_port; metrics_port="$(free_port)"
   port_metrics[$port]="$metrics_port"
+  # Each replica signs receipts with keys of its own process (no ring to share here; the loadtest verifies none).
   start "$work/gateway-$label.log" env -C "$work" \
     DATA_ENCRYPTION_KEY="$data_key" DECISION_SIGNING_KEY="$signing_key" GATEWAY_SERVICE_KEY="$service_key" "${gateway_env[@]}" \
-    "$gateway_bin" --environment Production --urls "http://127.0.0.1:$port" \
+    "$gateway_bin" --environment Production --urls "http://127.0.0.1:$port" --Gateway:Receipts:AllowEphemeralKeys=true \
     "--Gateway:Policy:BundlePath=$work/bundle" "--Gateway:DataDirectory=$work/data-$label" "--Gateway:Credentials:Root=$work/credentials" \
     "--Gateway:Admin:BootstrapTokenSha256=$admin_token_sha" "--Gateway:Metrics:Port=$metrics_port" \
     --Logging:LogLevel:Default=Warning "$@" ${LOADTEST_GATEWAY_ARGS:-}

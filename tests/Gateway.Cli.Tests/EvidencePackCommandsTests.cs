@@ -111,6 +111,120 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EvidenceVerify_RecordInserted_NamesTheUnprovenAndTheDuplicatedLine()
+    {
+        var (pack, _) = await ExportRunAsync();
+        Rewrite(pack, "records.jsonl", static text =>
+        {
+            var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var forged = JsonNode.Parse(lines[0])!;
+            forged["seq"] = 999_999;
+            forged["decision"] = "allow";
+            return string.Join('\n', lines.Append(forged.ToJsonString()).Append(lines[1])) + "\n";
+        });
+
+        var result = await CliRun.RunAsync("evidence", "verify", pack);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.True(result.Out.Contains("file_altered: records.jsonl", StringComparison.Ordinal), result.Out);
+        Assert.True(result.Out.Contains("record_unproven: records.jsonl line 5", StringComparison.Ordinal), result.Out);
+        Assert.True(result.Out.Contains("beyond the pack's checkpoint", StringComparison.Ordinal), result.Out);
+        Assert.True(result.Out.Contains("record_duplicated: records.jsonl line 6 repeats line 2", StringComparison.Ordinal), result.Out);
+    }
+
+    [Fact]
+    public async Task EvidenceVerify_ProvenRecordOfAnotherRunInserted_NamesItOutsideTheSelection()
+    {
+        var (pack, _) = await ExportRunAsync();
+        var (other, _) = await ExportRunAsync();
+        var line = Read(other, "records.jsonl").Split('\n')[0];
+        using (var document = JsonDocument.Parse(line))
+        {
+            // The other run's record with its genuine proof, put in as if it were of this pack's run.
+            var proof = $"proofs/{document.RootElement.GetProperty("replica").GetString()}-{document.RootElement.GetProperty("seq").GetInt64()}.json";
+            Add(pack, proof, Read(other, proof));
+        }
+
+        Rewrite(pack, "records.jsonl", text => text + line + "\n");
+
+        var result = await CliRun.RunAsync("evidence", "verify", pack);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.True(result.Out.Contains("file_unlisted: proofs/", StringComparison.Ordinal), result.Out);
+        Assert.True(result.Out.Contains("record_outside_selection: records.jsonl line 5", StringComparison.Ordinal), result.Out);
+        Assert.True(result.Out.Contains("has run_id", StringComparison.Ordinal), result.Out);
+    }
+
+    [Fact]
+    public async Task EvidenceVerify_CheckpointSwappedForAnOlderSignedOne_NamesTheRollback()
+    {
+        var (older, _) = await ExportRunAsync();
+        var (pack, _) = await ExportRunAsync();
+        var checkpoint = FirstEntry(pack, "checkpoints/");
+
+        Rewrite(pack, checkpoint, _ => Read(older, checkpoint));
+
+        var result = await CliRun.RunAsync("evidence", "verify", pack);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.True(result.Out.Contains("file_altered: " + checkpoint, StringComparison.Ordinal), result.Out);
+        Assert.True(result.Out.Contains("checkpoint_rolled_back: proofs/", StringComparison.Ordinal), result.Out);
+    }
+
+    [Fact]
+    public async Task EvidenceVerify_AfterACheckpointNewerThanThePack_RefusesItAsRolledBack()
+    {
+        var (pack, _) = await ExportRunAsync();
+        await _gw.EvaluateAsync(ReadContact);
+        var held = Path.Combine(Path.GetDirectoryName(pack)!, "held.json");
+        var saved = await _gw.RunAsync(DemoGateway.AdminToken, "audit", "checkpoint", "--tenant", DemoGateway.Tenant, "-o", held);
+
+        var result = await CliRun.RunAsync("evidence", "verify", pack, "--after-checkpoint", held);
+
+        Assert.True(saved.ExitCode == 0, saved.Out + saved.Error);
+        Assert.Equal(2, result.ExitCode);
+        Assert.True(result.Out.Contains("checkpoint_rolled_back: checkpoints/", StringComparison.Ordinal), result.Out);
+        Assert.DoesNotContain("file_altered", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EvidenceExportAfterCheckpoint_VerifiedAfterIt_ProvesTheLogExtendsIt()
+    {
+        var held = Path.Combine(Directory.CreateTempSubdirectory("gatewayctl-held-").FullName, "held.json");
+        await _gw.EvaluateAsync(ReadContact);
+        var saved = await _gw.RunAsync(DemoGateway.AdminToken, "audit", "checkpoint", "--tenant", DemoGateway.Tenant, "-o", held);
+        var (plain, _) = await ExportRunAsync();
+        var (pack, _) = await ExportRunAsync("--after-checkpoint", held);
+
+        var verified = await CliRun.RunAsync("evidence", "verify", pack, "--after-checkpoint", held);
+        var unproven = await CliRun.RunAsync("evidence", "verify", plain, "--after-checkpoint", held);
+
+        Assert.True(saved.ExitCode == 0, saved.Out + saved.Error);
+        Assert.True(verified.ExitCode == 0, verified.Out + verified.Error);
+        Assert.Single(Entries(pack, "consistency/"));
+        Assert.Equal(2, unproven.ExitCode);
+        Assert.True(unproven.Out.Contains("consistency_missing", StringComparison.Ordinal), unproven.Out);
+    }
+
+    [Fact]
+    public async Task EvidenceVerify_ConsistencyProofFromAnotherCheckpoint_IsRefused()
+    {
+        var dir = Directory.CreateTempSubdirectory("gatewayctl-held-").FullName;
+        var (first, second) = (Path.Combine(dir, "first.json"), Path.Combine(dir, "second.json"));
+        await _gw.EvaluateAsync(ReadContact);
+        await _gw.RunAsync(DemoGateway.AdminToken, "audit", "checkpoint", "--tenant", DemoGateway.Tenant, "-o", first);
+        await _gw.EvaluateAsync(ReadContact);
+        await _gw.RunAsync(DemoGateway.AdminToken, "audit", "checkpoint", "--tenant", DemoGateway.Tenant, "-o", second);
+        var (pack, _) = await ExportRunAsync("--after-checkpoint", second);
+
+        var result = await CliRun.RunAsync("evidence", "verify", pack, "--after-checkpoint", first);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.True(result.Out.Contains("consistency_missing: consistency/", StringComparison.Ordinal), result.Out);
+        Assert.True(result.Out.Contains("not from the checkpoint given with --after-checkpoint", StringComparison.Ordinal), result.Out);
+    }
+
+    [Fact]
     public async Task EvidenceVerify_ExplanationAltered_NamesTheExplanation()
     {
         var (pack, _) = await ExportRunAsync();
@@ -208,22 +322,24 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
         Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(pack)!, "never.yaml")));
     }
 
-    private async Task<(string Pack, CliResult Export)> ExportRunAsync()
+    private async Task<(string Pack, CliResult Export)> ExportRunAsync(params string[] options)
     {
         var run = await _gw.StartRunAsync();
         Assert.Equal(HttpStatusCode.OK, await _gw.EvaluateInRunAsync(run, ReadContact));
         Assert.Equal(HttpStatusCode.OK, await _gw.EvaluateInRunAsync(run, Shell));
         Assert.Equal(HttpStatusCode.OK, await _gw.EvaluateInRunAsync(run, ReadContact));
         var pack = Path.Combine(Directory.CreateTempSubdirectory("gatewayctl-pack-").FullName, "pack.zip");
-        var export = await _gw.RunAsync(DemoGateway.AdminToken, "evidence", "export", "--tenant", DemoGateway.Tenant, "--run-id", run, "-o", pack);
+        var export = await _gw.RunAsync(DemoGateway.AdminToken, ["evidence", "export", "--tenant", DemoGateway.Tenant, "--run-id", run, "-o", pack, .. options]);
         Assert.True(export.ExitCode == 0, export.Out + export.Error);
         return (pack, export);
     }
 
-    private static string FirstEntry(string pack, string folder)
+    private static string FirstEntry(string pack, string folder) => Entries(pack, folder)[0];
+
+    private static List<string> Entries(string pack, string folder)
     {
         using var zip = ZipFile.OpenRead(pack);
-        return zip.Entries.Select(static e => e.FullName).First(n => n.StartsWith(folder, StringComparison.Ordinal));
+        return [.. zip.Entries.Select(static e => e.FullName).Where(n => n.StartsWith(folder, StringComparison.Ordinal))];
     }
 
     private static string Read(string pack, string name)
@@ -231,6 +347,13 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
         using var zip = ZipFile.OpenRead(pack);
         using var reader = new StreamReader(zip.GetEntry(name)!.Open());
         return reader.ReadToEnd();
+    }
+
+    private static void Add(string pack, string name, string text)
+    {
+        using var zip = ZipFile.Open(pack, ZipArchiveMode.Update);
+        using var writer = new StreamWriter(zip.CreateEntry(name).Open());
+        writer.Write(text);
     }
 
     private static void Rewrite(string pack, string name, Func<string, string> edit)

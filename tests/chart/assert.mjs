@@ -1,6 +1,7 @@
 // Assertions over charts/gateway, run by tests/chart/run.sh (which provides helm and the `yaml`
 // package). Every check is one counted test; the count line goes to the file named by argv[2].
 import { spawnSync } from "node:child_process";
+import { createPrivateKey } from "node:crypto";
 import { createRequire } from "node:module";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -112,8 +113,8 @@ for (const f of valueSets) {
     }
   }
   const generated = /^\s*generate:\s*true/m.test(readFileSync(values(f), "utf8"));
-  // The embedded PostgreSQL's own Secret (its generated password) is not a keys Secret.
-  const keySecrets = all(objs, "Secret").filter((s) => !s.metadata.name.endsWith("-postgres"));
+  // The embedded PostgreSQL's own Secret (its generated password) and the receipt key's are not the keys Secret.
+  const keySecrets = all(objs, "Secret").filter((s) => !s.metadata.name.endsWith("-postgres") && !s.metadata.name.endsWith("-receipt-keys"));
   check(`${f}: a Secret only with keys.generate: the keys Secret, kept on uninstall`, generated
     ? keySecrets.length === 1 && keySecrets[0].metadata.annotations["helm.sh/resource-policy"] === "keep"
     : keySecrets.length === 0);
@@ -134,6 +135,24 @@ for (const f of valueSets) {
   check(`${f}: listens on 8080 in Production-style config`, envValue(d, "ASPNETCORE_URLS") === "http://+:8080");
   check(`${f}: the three keys come from Secrets`, ["DATA_ENCRYPTION_KEY", "DECISION_SIGNING_KEY", "GATEWAY_SERVICE_KEY"]
     .every((k) => secretRef(d, k)?.name && secretRef(d, k)?.key && envOf(d)[k].value === undefined));
+  const receiptValues = YAML.parse(readFileSync(values(f), "utf8"))?.receiptKeys ?? {};
+  const receiptFile = envValue(d, "Gateway__Receipts__KeyRingFile");
+  const receiptVolume = volume(d, mount(d, "/var/run/gateway/receipt-keys")?.name ?? "")?.secret;
+  const receiptSecret = find(objs, "Secret", `${release}-gateway-receipt-keys`);
+  attempt(`${f}: the receipt key ring file is a read-only mount of its Secret`, () =>
+    mount(d, "/var/run/gateway/receipt-keys").readOnly === true && receiptFile === `/var/run/gateway/receipt-keys/${receiptVolume.items[0].path}` &&
+    receiptVolume.items[0].key === receiptVolume.items[0].path);
+  if (receiptValues.existingSecret) {
+    attempt(`${f}: receipt keys from receiptKeys.existingSecret, none generated`, () =>
+      receiptVolume.secretName === receiptValues.existingSecret && receiptVolume.items[0].key === (receiptValues.key ?? "receipt-keys.json") && !receiptSecret);
+  } else {
+    attempt(`${f}: a generated PEM ECDSA P-256 receipt key, kept on uninstall, mounted`, () => {
+      const pem = Buffer.from(receiptSecret.data["receipt-key.pem"], "base64").toString();
+      return createPrivateKey(pem).asymmetricKeyDetails.namedCurve === "prime256v1" && pem.startsWith("-----BEGIN EC PRIVATE KEY-----") &&
+        receiptSecret.metadata.annotations["helm.sh/resource-policy"] === "keep" &&
+        receiptVolume.secretName === receiptSecret.metadata.name && receiptVolume.items[0].key === "receipt-key.pem";
+    });
+  }
   const bundlePath = envValue(d, "Gateway__Policy__BundlePath");
   check(`${f}: policy bundle mounted read-only at Gateway__Policy__BundlePath`,
     bundlePath === "/etc/gateway/bundle" && mount(d, bundlePath)?.readOnly === true &&
@@ -427,7 +446,7 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
   const f = "values-quickstart.yaml";
   const objs = rendered[f] ?? [];
   const d = gw(objs);
-  const secret = find(objs, "Secret");
+  const secret = find(objs, "Secret", `${release}-gateway-keys`);
   attempt(`${f}: gateway and one Redis pod, one replica`, () =>
     d.spec.replicas === 1 && find(objs, "Deployment", `${release}-gateway-redis`).spec.replicas === 1 &&
     envValue(d, "Gateway__Store__Redis__Endpoint") === `${release}-gateway-redis:6379`);
@@ -438,7 +457,10 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
   attempt(`${f}: the keys come from the generated Secret`, () =>
     ["DATA_ENCRYPTION_KEY", "DECISION_SIGNING_KEY", "GATEWAY_SERVICE_KEY"].every((k) => secretRef(d, k).name === secret.metadata.name && secretRef(d, k).key === k));
   attempt(`${f}: a fresh render generates other keys (nothing fixed in the chart)`, () =>
-    find(render(values(f)), "Secret").data.DATA_ENCRYPTION_KEY !== secret.data.DATA_ENCRYPTION_KEY);
+    find(render(values(f)), "Secret", `${release}-gateway-keys`).data.DATA_ENCRYPTION_KEY !== secret.data.DATA_ENCRYPTION_KEY);
+  attempt(`${f}: a fresh render generates another receipt key (nothing fixed in the chart)`, () =>
+    find(render(values(f)), "Secret", `${release}-gateway-receipt-keys`).data["receipt-key.pem"] !==
+      find(objs, "Secret", `${release}-gateway-receipt-keys`).data["receipt-key.pem"]);
   attempt(`${f}: NOTES warn that the generated keys are for evaluation, and show /metrics`, () => {
     const n = notes(values(f));
     return n.includes("keys.generate is for EVALUATION") && n.includes(`${release}-gateway-keys`) && n.includes("curl -fsS http://127.0.0.1:9464/metrics");
@@ -508,8 +530,9 @@ function inSchema(path) {
 const unschemed = valueKeys.filter((k) => !inSchema(k));
 check("schema declares every value", unschemed.length === 0, unschemed.join(", "));
 const templates = readdirSync(join(chart, "templates"));
-check("only secret-keys.yaml creates key material, and only under keys.generate (the evaluation PostgreSQL its password, only when embedded)",
-  templates.every((t) => t === "secret-keys.yaml" || t === "postgres-embedded.yaml" || !/kind:\s*Secret|randAlpha|randAscii|genPrivateKey|randBytes/.test(readFileSync(join(chart, "templates", t), "utf8"))) &&
+check("only secret-keys.yaml creates key material, and only under keys.generate (the evaluation PostgreSQL its password, only when embedded; the receipt key only without receiptKeys.existingSecret)",
+  templates.every((t) => t === "secret-keys.yaml" || t === "postgres-embedded.yaml" || t === "secret-receipt-keys.yaml" || !/kind:\s*Secret|randAlpha|randAscii|genPrivateKey|randBytes/.test(readFileSync(join(chart, "templates", t), "utf8"))) &&
+  /^\{\{- if and \.Values\.receiptKeys\.generate \(not \.Values\.receiptKeys\.existingSecret\) \}\}/.test(readFileSync(join(chart, "templates", "secret-receipt-keys.yaml"), "utf8")) &&
   /^\{\{- if \.Values\.keys\.generate \}\}/.test(readFileSync(join(chart, "templates", "secret-keys.yaml"), "utf8")) &&
   /^\{\{- if and \.Values\.postgres\.enabled \.Values\.postgres\.embedded\.enabled \}\}/.test(readFileSync(join(chart, "templates", "postgres-embedded.yaml"), "utf8")));
 

@@ -109,6 +109,19 @@ app.kubernetes.io/part-of: gateway
 {{- if $keys.generate }}{{ include "gateway.generatedKeysSecret" .root }}{{ else }}{{ default $keys.existingSecret (get $keys .name) }}{{ end }}
 {{- end }}
 
+{{/* The Secret that receiptKeys.generate creates (without receiptKeys.existingSecret). */}}
+{{- define "gateway.generatedReceiptKeysSecret" -}}
+{{- printf "%s-receipt-keys" (include "gateway.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The Secret and key holding the receipt key ring (or PEM key): the given one, else the generated one. */}}
+{{- define "gateway.receiptKeysSecret" -}}
+{{- default (include "gateway.generatedReceiptKeysSecret" .) .Values.receiptKeys.existingSecret }}
+{{- end }}
+{{- define "gateway.receiptKeysKey" -}}
+{{- if .Values.receiptKeys.existingSecret }}{{ .Values.receiptKeys.key }}{{ else }}receipt-key.pem{{ end }}
+{{- end }}
+
 {{/* Validation: fails the render with a message that names the values to set. ------------ */}}
 {{- define "gateway.validate" -}}
 {{- $v := .Values }}
@@ -179,6 +192,9 @@ app.kubernetes.io/part-of: gateway
 {{- fail (printf "gateway: keys.existingSecret is not set; create a Secret with DATA_ENCRYPTION_KEY, DECISION_SIGNING_KEY and GATEWAY_SERVICE_KEY (see docs/operations.md) and set keys.existingSecret (or keys.%s). Only keys.generate (evaluation) generates keys" $name) }}
 {{- end }}
 {{- end }}
+{{- end }}
+{{- if not (or $v.receiptKeys.existingSecret $v.receiptKeys.generate) }}
+{{- fail "gateway: receiptKeys.existingSecret is not set and receiptKeys.generate is false; the gateway refuses to start without receipt signing keys: create a Secret with a ring from 'gatewayctl keys init' (or a PEM ECDSA P-256 key) and set receiptKeys.existingSecret, or set receiptKeys.generate=true" }}
 {{- end }}
 {{- if and $v.ingress.enabled (not $v.ingress.hosts) }}
 {{- fail "gateway: ingress.enabled needs at least one entry in ingress.hosts" }}

@@ -31,9 +31,10 @@ internal static class EvidenceCommands
         var output = new Option<string>("--output", "-o") { Description = "The pack (zip) to write", Required = true };
         var withBundle = new Option<string?>("--with-bundle") { Description = "Also put this bundle directory (the one in force) into the pack under bundle/" };
         var receipts = new Option<string?>("--receipts") { Description = "A file of receipts (one JWS a line, from Gamut-Receipt headers) to include" };
+        var exportAfter = AfterCheckpoint("Also put the consistency proof from this checkpoint (the auditor's or witness's last, as `audit checkpoint -o` writes it) to the pack's into the pack; once per chain");
         var export = new Command("export", "Write an evidence pack (zip) of the selected records and print its ticket footer")
         {
-            tenant, from, to, requestId, runId, approvalId, incidentId, output, withBundle, receipts,
+            tenant, from, to, requestId, runId, approvalId, incidentId, output, withBundle, receipts, exportAfter,
         };
         export.SetAction(async (parse, ct) =>
         {
@@ -53,8 +54,10 @@ internal static class EvidenceCommands
             }
 
             var extra = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            List<JsonElement> after;
             try
             {
+                after = await ReadCheckpointsAsync(runtime.Console, parse.GetValue(exportAfter));
                 if (parse.GetValue(withBundle) is { } bundle)
                 {
                     var root = Resolve(runtime.Console, bundle);
@@ -69,14 +72,14 @@ internal static class EvidenceCommands
                     extra[EvidencePack.Receipts] = await File.ReadAllBytesAsync(Resolve(runtime.Console, receiptFile), ct);
                 }
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException or InvalidOperationException)
             {
                 return await UsageAsync(runtime.Console, ex.Message);
             }
 
             var slug = parse.GetValue(tenant)!;
             var path = Resolve(runtime.Console, parse.GetValue(output)!);
-            return await runtime.ExchangeAsync(parse, send => ExportAsync(send, slug, selection, extra, path), (summary, text) =>
+            return await runtime.ExchangeAsync(parse, send => ExportAsync(send, slug, selection, extra, after, path), (summary, text) =>
             {
                 text?.WriteLine(summary.GetProperty("footer").GetString());
                 return null;
@@ -86,13 +89,34 @@ internal static class EvidenceCommands
 
         var pack = new Argument<string>("pack") { Description = "The evidence pack (zip)" };
         var jwks = new Option<string?>("--jwks") { Description = "The JWKS to trust (default: the pack's own jwks.json, which proves only self-consistency)" };
-        var verify = new Command("verify", "Check a pack offline with public keys only; exit 2 naming every problem") { pack, jwks };
-        verify.SetAction((parse, _) => VerifyAsync(runtime, parse.GetValue(pack)!, parse.GetValue(jwks), parse.GetValue(runtime.Options.Json)));
+        var verifyAfter = AfterCheckpoint("A checkpoint you already hold (from `audit checkpoint -o`, a witness or an earlier pack): the pack's checkpoint of that chain must not be older and must come with a consistency proof from it; once per chain");
+        var verify = new Command("verify", "Check a pack offline with public keys only; exit 2 naming every problem") { pack, jwks, verifyAfter };
+        verify.SetAction((parse, _) => VerifyAsync(runtime, parse.GetValue(pack)!, parse.GetValue(jwks), parse.GetValue(verifyAfter), parse.GetValue(runtime.Options.Json)));
         command.Subcommands.Add(verify);
         return command;
     }
 
-    private static async Task<JsonElement> ExportAsync(Func<HttpMethod, string, string?, Task<JsonElement>> send, string tenant, Dictionary<string, string> selection, Dictionary<string, byte[]> files, string path)
+    private static Option<string[]> AfterCheckpoint(string description) =>
+        new("--after-checkpoint") { Description = description, AllowMultipleArgumentsPerToken = false };
+
+    /// <summary>The checkpoint files named by <c>--after-checkpoint</c>, parsed (each must name its chain and size).</summary>
+    private static async Task<List<JsonElement>> ReadCheckpointsAsync(CliConsole console, string[]? paths)
+    {
+        var checkpoints = new List<JsonElement>();
+        foreach (var path in paths ?? [])
+        {
+            using var document = JsonDocument.Parse(await File.ReadAllBytesAsync(Resolve(console, path)));
+            _ = document.RootElement.GetProperty("replica").GetString() ?? throw new InvalidDataException($"{path} names no replica");
+            _ = document.RootElement.GetProperty("tree_size").GetInt64();
+            checkpoints.Add(document.RootElement.Clone());
+        }
+
+        return checkpoints;
+    }
+
+    private static async Task<JsonElement> ExportAsync(
+        Func<HttpMethod, string, string?, Task<JsonElement>> send, string tenant, Dictionary<string, string> selection, Dictionary<string, byte[]> files,
+        List<JsonElement> after, string path)
     {
         var audit = AdminClient.AdminPrefix + "tenants/" + CliRuntime.Segment(tenant) + "/audit/";
         var records = await SelectAsync(send, tenant, selection);
@@ -123,6 +147,14 @@ internal static class EvidenceCommands
             checkpoints.Add(checkpoint);
             files[EvidencePack.CheckpointsFolder + chain.Key + ".json"] = JsonSerializer.SerializeToUtf8Bytes(checkpoint, CliRuntime.Indented);
             var size = checkpoint.GetProperty("tree_size").GetInt64();
+            if (after.FirstOrDefault(c => c.GetProperty("replica").GetString() == chain.Key) is { ValueKind: JsonValueKind.Object } held
+                && held.GetProperty("tree_size").GetInt64() is var first && first < size)
+            {
+                // The auditor's checkpoint to the pack's: a rolled back or rewritten log cannot produce it (RFC 9162 §2.1.4).
+                var consistency = await send(HttpMethod.Get, string.Create(CultureInfo.InvariantCulture, $"{audit}proof/consistency?first={first}&second={size}&replica={replica}"), null);
+                files[EvidencePack.ConsistencyFolder + chain.Key + ".json"] = JsonSerializer.SerializeToUtf8Bytes(consistency, CliRuntime.Indented);
+            }
+
             foreach (var record in chain)
             {
                 var seq = record.GetProperty("seq").GetInt64();
@@ -199,7 +231,7 @@ internal static class EvidenceCommands
         return records;
     }
 
-    private static async Task<int> VerifyAsync(CliRuntime runtime, string packFile, string? jwksFile, bool json)
+    private static async Task<int> VerifyAsync(CliRuntime runtime, string packFile, string? jwksFile, string[]? afterFiles, bool json)
     {
         EvidencePackVerifier.Result result;
         try
@@ -213,7 +245,7 @@ internal static class EvidenceCommands
                 await runtime.Console.Error.WriteLineAsync("warning: verifying with the pack's own jwks.json; pass --jwks with keys obtained independently to prove who signed it");
             }
 
-            result = EvidencePackVerifier.Verify(files, EvidenceKeySet.Parse(jwks));
+            result = EvidencePackVerifier.Verify(files, EvidenceKeySet.Parse(jwks), await ReadCheckpointsAsync(runtime.Console, afterFiles));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or FormatException or JsonException or KeyNotFoundException or InvalidOperationException)
         {

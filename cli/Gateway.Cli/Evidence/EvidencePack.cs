@@ -19,6 +19,7 @@ internal static class EvidencePack
     public const string Receipts = "receipts.jsonl";
     public const string CheckpointsFolder = "checkpoints/";
     public const string ProofsFolder = "proofs/";
+    public const string ConsistencyFolder = "consistency/";
     public const string ExplanationsFolder = "explanations/";
     public const string BundleFolder = "bundle/";
 

@@ -8,10 +8,11 @@ namespace Gateway.Cli.Evidence;
 /// Checks an evidence pack offline with public keys only, and names every problem (a stable code, then where):
 /// the manifest's hashes (<c>file_altered</c>, <c>file_missing</c>, <c>file_unlisted</c>), the manifest's signature
 /// (<c>manifest_signature_&lt;code&gt;</c>, <c>manifest_altered</c>, <c>tenant_mismatch</c>), each checkpoint
-/// (<c>checkpoint_&lt;code&gt;</c>), each inclusion proof against its partition's checkpoint (<c>proof_checkpoint_mismatch</c>,
+/// (<c>checkpoint_&lt;code&gt;</c>), each inclusion proof against its partition's checkpoint (<c>proof_checkpoint_mismatch</c>, <c>checkpoint_rolled_back</c>,
 /// <c>record_altered</c>, <c>inclusion_failed</c>), each record against its proven line (<c>record_unproven</c>,
-/// <c>record_altered</c>), each explanation (<c>explanation_altered</c>) and each receipt (<c>receipt_&lt;code&gt;</c>,
-/// <c>receipt_unbound</c>).
+/// <c>record_altered</c>, <c>record_duplicated</c>), against the manifest's selection (<c>record_outside_selection</c>), each explanation
+/// (<c>explanation_altered</c>), each receipt (<c>receipt_&lt;code&gt;</c>, <c>receipt_unbound</c>) and the checkpoints
+/// against those the auditor already holds (<see cref="EvidencePackRollback"/>).
 /// </summary>
 internal static class EvidencePackVerifier
 {
@@ -21,7 +22,8 @@ internal static class EvidencePackVerifier
 
     public sealed record Result(int Records, IReadOnlyList<AuditCheckpoint> Checkpoints, string? ManifestSha256, IReadOnlyList<string> Problems);
 
-    public static Result Verify(IReadOnlyDictionary<string, byte[]> files, EvidenceKeySet keys)
+    /// <summary>Checks the pack; <paramref name="held"/> are checkpoints the auditor kept (as the admin API exports them) that the pack must not be older than.</summary>
+    public static Result Verify(IReadOnlyDictionary<string, byte[]> files, EvidenceKeySet keys, IReadOnlyList<JsonElement>? held = null)
     {
         var problems = new List<string>();
         if (!files.TryGetValue(EvidencePack.Manifest, out var manifestBytes))
@@ -37,7 +39,8 @@ internal static class EvidencePackVerifier
             var tenant = manifest.RootElement.GetProperty("tenant").GetString();
             CheckHashes(files, manifest.RootElement.GetProperty("files"), problems);
             CheckSignature(files, keys, manifestSha, tenant, problems);
-            return Contents(files, keys, tenant, manifestSha, problems, name => current = name);
+            var selection = manifest.RootElement.TryGetProperty("selection", out var s) && s.ValueKind == JsonValueKind.Object ? s.Clone() : default;
+            return Contents(files, keys, (tenant, selection, held ?? []), manifestSha, problems, name => current = name);
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
         {
@@ -47,9 +50,11 @@ internal static class EvidencePackVerifier
         }
     }
 
-    private static Result Contents(IReadOnlyDictionary<string, byte[]> files, EvidenceKeySet keys, string? tenant, string manifestSha, List<string> problems, Action<string> reading)
+    private static Result Contents(
+        IReadOnlyDictionary<string, byte[]> files, EvidenceKeySet keys, (string? Tenant, JsonElement Selection, IReadOnlyList<JsonElement> Held) pack,
+        string manifestSha, List<string> problems, Action<string> reading)
     {
-
+        var tenant = pack.Tenant;
         var checkpoints = new Dictionary<string, (AuditCheckpoint Claims, string Jws)>(StringComparer.Ordinal);
         foreach (var (name, bytes) in files.Where(static f => f.Key.StartsWith(EvidencePack.CheckpointsFolder, StringComparison.Ordinal)))
         {
@@ -80,12 +85,15 @@ internal static class EvidencePackVerifier
             var jws = proof.GetProperty("checkpoint").TryGetProperty("checkpoint", out var c) ? c.GetString() : null;
             var replica = proof.GetProperty("checkpoint").TryGetProperty("replica", out var r) ? r.GetString() ?? string.Empty : string.Empty;
 
-            // Each proof carries its own signature of the same tree head: it must be the pack's checkpoint's head.
-            if (!checkpoints.TryGetValue(replica, out var checkpoint)
-                || !AuditCheckpoint.TryVerify(jws, keys, out var head, out _)
-                || head!.Tenant != checkpoint.Claims.Tenant || head.TreeSize != checkpoint.Claims.TreeSize || head.RootHash != checkpoint.Claims.RootHash)
+            // Each proof carries its own signature of the same tree head: it must be the pack's checkpoint's head. A proof
+            // against a larger tree of the chain than the pack's checkpoint means the checkpoint was swapped for an older one.
+            var head = AuditCheckpoint.TryVerify(jws, keys, out var signed, out _) ? signed : null;
+            if (!checkpoints.TryGetValue(replica, out var checkpoint) || head is null
+                || head.Tenant != checkpoint.Claims.Tenant || head.TreeSize != checkpoint.Claims.TreeSize || head.RootHash != checkpoint.Claims.RootHash)
             {
-                problems.Add($"proof_checkpoint_mismatch: {name} is not against the pack's checkpoint of replica {replica}");
+                problems.Add(head is not null && checkpoint.Claims is { } older && head.Tenant == older.Tenant && head.TreeSize > older.TreeSize
+                    ? $"checkpoint_rolled_back: {name} is against the chain's tree of {head.TreeSize} records; the pack's checkpoint of replica {replica} holds only {older.TreeSize}"
+                    : $"proof_checkpoint_mismatch: {name} is not against the pack's checkpoint of replica {replica}");
                 continue;
             }
 
@@ -100,8 +108,10 @@ internal static class EvidencePackVerifier
             leaves.Add(proof.GetProperty("leaf_hash").GetString()!);
         }
 
+        var heads = checkpoints.ToDictionary(static c => c.Key, static c => c.Value.Claims, StringComparer.Ordinal);
+        EvidencePackRollback.Check(files, keys, tenant, heads, pack.Held, problems, reading);
         reading(EvidencePack.Records);
-        var records = CheckRecords(files, proven, problems);
+        var records = CheckRecords(files, proven, heads, pack.Selection, problems);
         reading(EvidencePack.Receipts);
         CheckReceipts(files, keys, leaves, problems);
         return new Result(records, [.. checkpoints.Values.Select(static c => c.Claims)], manifestSha, problems);
@@ -149,7 +159,9 @@ internal static class EvidencePackVerifier
         }
     }
 
-    private static int CheckRecords(IReadOnlyDictionary<string, byte[]> files, Dictionary<(string Replica, long Seq), JsonElement> proven, List<string> problems)
+    private static int CheckRecords(
+        IReadOnlyDictionary<string, byte[]> files, Dictionary<(string Replica, long Seq), JsonElement> proven, Dictionary<string, AuditCheckpoint> heads,
+        JsonElement selection, List<string> problems)
     {
         if (!files.TryGetValue(EvidencePack.Records, out var bytes))
         {
@@ -158,6 +170,7 @@ internal static class EvidencePackVerifier
         }
 
         var count = 0;
+        var seen = new Dictionary<(string Replica, long Seq), int>();
         foreach (var (text, number) in Encoding.UTF8.GetString(bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(static (l, i) => (l, i + 1)))
         {
             count++;
@@ -165,9 +178,21 @@ internal static class EvidencePackVerifier
             var record = document.RootElement;
             var replica = record.TryGetProperty("replica", out var r) ? r.GetString() ?? string.Empty : string.Empty;
             var seq = record.TryGetProperty("seq", out var s) ? s.GetInt64() : -1;
+            if (!seen.TryAdd((replica, seq), number))
+            {
+                problems.Add($"record_duplicated: records.jsonl line {number} repeats line {seen[(replica, seq)]} (replica {replica} seq {seq})");
+                continue;
+            }
+
+            if (EvidencePackSelection.Outside(selection, record) is { } why)
+            {
+                problems.Add($"record_outside_selection: records.jsonl line {number} (replica {replica} seq {seq}) {why}");
+            }
+
             if (!proven.TryGetValue((replica, seq), out var line))
             {
-                problems.Add($"record_unproven: records.jsonl line {number} (replica {replica} seq {seq}) has no verified inclusion proof");
+                var beyond = heads.TryGetValue(replica, out var head) && seq > head.TreeSize ? $", and is beyond the pack's checkpoint of that chain ({head.TreeSize} records)" : string.Empty;
+                problems.Add($"record_unproven: records.jsonl line {number} (replica {replica} seq {seq}) has no verified inclusion proof{beyond}");
                 continue;
             }
 
@@ -195,9 +220,9 @@ internal static class EvidencePackVerifier
             }
         }
 
-        if (count != proven.Count)
+        if (seen.Count < proven.Count)
         {
-            problems.Add($"record_missing: the pack proves {proven.Count} records, records.jsonl holds {count}");
+            problems.Add($"record_missing: the pack proves {proven.Count} records, records.jsonl holds {seen.Count}");
         }
 
         return count;

@@ -68,6 +68,38 @@ public sealed class ReceiptKeyRing
         }
     }
 
+    /// <summary>
+    /// A ring of one active key from a PEM ECDSA P-256 private key (<c>EC PRIVATE KEY</c>, SEC 1, as sprig's
+    /// <c>genPrivateKey "ecdsa"</c> and <c>openssl ecparam -genkey</c> write it, or an unencrypted PKCS#8
+    /// <c>PRIVATE KEY</c>); its <c>kid</c> is the RFC 7638 thumbprint like every ring key's.
+    /// </summary>
+    /// <exception cref="FormatException">No private key PEM, or a key that is not ECDSA on P-256.</exception>
+    public static ReceiptKeyRing FromPem(string pem, DateTimeOffset created)
+    {
+        var key = ECDsa.Create();
+        try
+        {
+            key.ImportFromPem(pem);
+            var parameters = key.ExportParameters(includePrivateParameters: true);
+            if (parameters.D is null || parameters.Curve.Oid.Value != ECCurve.NamedCurves.nistP256.Oid.Value)
+            {
+                throw new FormatException("The PEM receipt key is not an ECDSA P-256 private key.");
+            }
+        }
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+        {
+            key.Dispose();
+            throw new FormatException("The PEM receipt key is not an ECDSA P-256 private key: " + ex.Message, ex);
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
+
+        return new ReceiptKeyRing([new ReceiptKey(key, DateTimeOffset.FromUnixTimeSeconds(created.ToUnixTimeSeconds()), retired: false)]);
+    }
+
     /// <summary>The ring file's text, private keys included: write it only to a file of mode 0600.</summary>
     public string ToPrivateJson()
     {

@@ -19,7 +19,7 @@ namespace Gateway.Oversight.Audit;
 /// restart. A group that cannot be written (a full file system, an I/O error) is cut off again, its append fails,
 /// and the readiness probe stays unready until a probe write of the same size with fsync succeeds in the directory
 /// (space has returned, <see cref="AuditFileSpaceProbe"/>); appends then resume, with no restart.
-/// Retention (<see cref="IAuditRetirement"/>) rewrites a chain's file without its retired prefix, starting
+/// Retention (<see cref="IAuditRetirement"/>) keeps the retired records' Merkle leaves (<see cref="AuditFileLeaves"/>) and rewrites a chain's file without its retired prefix, starting
 /// with the anchor line (<see cref="AuditAnchorLine"/>) that the first kept record links to: the new file is
 /// written beside the old one, fsynced, renamed over it and the directory fsynced, so a crash leaves either
 /// the old file or the new one, never a half (<see cref="AuditFileRetirement"/>).
@@ -252,11 +252,26 @@ public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
             }
 
             ArgumentOutOfRangeException.ThrowIfGreaterThan(throughSeq, file.Length);
+            AuditFileLeaves.Keep(file, throughSeq);
             var retired = AuditFileRetirement.Rewrite(partition, file, throughSeq);
             file.Close();
             AuditFileRecovery.Recover(partition, file, _logger);
             DurableRename.SyncDirectory(_directory);
             return retired;
+        }
+        finally
+        {
+            file.Gate.Release();
+        }
+    }
+
+    /// <summary>The leaves file beside the partition's journal (<see cref="AuditFileLeaves"/>), read under its gate.</summary>
+    public async ValueTask<IReadOnlyList<byte[]>> ReadRetiredLeavesAsync(AuditPartition partition, CancellationToken cancellationToken = default)
+    {
+        var file = await EnterAsync(partition, cancellationToken);
+        try
+        {
+            return AuditFileLeaves.Read(file.Path);
         }
         finally
         {

@@ -231,6 +231,32 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
         return retired;
     }
 
+    /// <summary>The runs of <c>audit_retired_leaves</c> (migration 0032, kept by the trigger on the anchor), from seq 1 while they join.</summary>
+    public async ValueTask<IReadOnlyList<byte[]>> ReadRetiredLeavesAsync(AuditPartition partition, CancellationToken cancellationToken = default)
+    {
+        await using var scope = await _database.OpenTenantAsync(partition.Tenant, cancellationToken).ConfigureAwait(false);
+        await using var command = scope.CreateCommand("SELECT first_seq, leaves FROM audit_retired_leaves WHERE tenant = $1 AND replica = $2 ORDER BY first_seq");
+        AddPartition(command, partition);
+        var leaves = new List<byte[]>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var first = reader.GetInt64(0);
+            if (first > leaves.Count + 1)
+            {
+                break;
+            }
+
+            var run = reader.GetFieldValue<byte[]>(1);
+            for (var at = (int)(leaves.Count + 1 - first) * 32; at < run.Length; at += 32)
+            {
+                leaves.Add(run[at..(at + 32)]);
+            }
+        }
+
+        return leaves;
+    }
+
     public ValueTask ProbeAsync(CancellationToken cancellationToken = default) => _database.PingAsync(cancellationToken);
 
     /// <summary>

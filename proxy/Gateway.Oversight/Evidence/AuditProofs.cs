@@ -54,11 +54,23 @@ public sealed class AuditProofs
             throw new AuditProofException("record_not_found", $"No record with seq {seq} in the tree of {treeSize} records of {partition}.");
         }
 
+        // The store reads by position among the kept lines: after retention, record seq is at seq - 1 - anchor.
+        var anchor = (await _journal.Store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false)).Length;
+        if (seq <= anchor)
+        {
+            throw new AuditProofException("record_retired", $"Record {seq} of {partition} was retired (retention keeps its leaf hash, not its line): prove it from the retention export.");
+        }
+
         string? line = null;
-        await foreach (var read in _journal.Store.ReadAsync(partition, seq - 1, cancellationToken).ConfigureAwait(false))
+        await foreach (var read in _journal.Store.ReadAsync(partition, seq - 1 - anchor, cancellationToken).ConfigureAwait(false))
         {
             line = read;
             break;
+        }
+
+        if (line is not null && MerkleTree.LeafHash(System.Text.Encoding.UTF8.GetBytes(line)) is var hash && !hash.AsSpan().SequenceEqual(leaves[(int)(seq - 1)]))
+        {
+            throw new AuditProofException("record_not_found", $"The record at seq {seq} of {partition} moved while it was read (a retirement): ask again.");
         }
 
         var path = MerkleTree.InclusionPath(leaves, seq - 1, treeSize);

@@ -112,6 +112,7 @@ internal static class AuditProofEndpoints
             var status = ex.Code switch
             {
                 "record_not_found" => StatusCodes.Status404NotFound,
+                "record_retired" => StatusCodes.Status410Gone,
                 _ => StatusCodes.Status400BadRequest,
             };
             return AdminProblem.Create(context, status, ex.Code, ex.Message);

@@ -4,34 +4,46 @@ namespace Gateway.Proxy.Security;
 
 /// <summary>
 /// Loads the receipt signing key ring (<see cref="ReceiptKeyRing"/>: ES256 keys that sign decision receipts and audit
-/// checkpoints; separate from the gateway's HMAC keys) at start-up from <c>Gateway:Receipts:KeyRingFile</c>, a file
-/// <c>gatewayctl keys init</c> wrote (mode 0600, mounted as a secret). A ring that does not parse stops the start. With
-/// no file configured, Development keeps a generated ring in <c>.gateway-data/receipt-keys.json</c>; elsewhere the ring
-/// is generated in memory and the gateway warns at start: its receipts then verify only against this process's JWKS
-/// until it stops (configure the file in production: docs/evidence.md).
+/// checkpoints; separate from the gateway's HMAC keys) at start-up from <c>Gateway:Receipts:KeyRingFile</c>: a ring file
+/// <c>gatewayctl keys init</c> wrote, or a PEM ECDSA P-256 private key (one active key; the chart generates one), mounted
+/// as a secret. A file that does not parse stops the start. With no file configured, Development keeps a generated ring
+/// in <c>.gateway-data/receipt-keys.json</c>; elsewhere the gateway refuses to start (receipts and checkpoints signed by
+/// a key that dies with the process prove nothing later), unless <c>Gateway:Receipts:AllowEphemeralKeys</c> is true:
+/// then the ring is generated in memory and the gateway warns at start (docs/evidence.md).
 /// </summary>
 internal static class ReceiptKeysLoader
 {
     public const string KeyRingFileKey = "Gateway:Receipts:KeyRingFile";
 
+    public const string AllowEphemeralKeysKey = "Gateway:Receipts:AllowEphemeralKeys";
+
     public static (ReceiptKeyRing Ring, bool Ephemeral) Load(IConfiguration configuration, IHostEnvironment environment, string dataDirectory)
     {
+        var allowEphemeral = AllowEphemeral(configuration);
         var configured = configuration[KeyRingFileKey];
         if (!string.IsNullOrWhiteSpace(configured))
         {
             try
             {
-                return (ReceiptKeyRing.Parse(File.ReadAllText(configured)), false);
+                var text = File.ReadAllText(configured);
+                return (text.TrimStart().StartsWith("-----BEGIN", StringComparison.Ordinal)
+                    ? ReceiptKeyRing.FromPem(text, File.GetLastWriteTimeUtc(configured))
+                    : ReceiptKeyRing.Parse(text), false);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
             {
-                throw new InvalidOperationException($"{KeyRingFileKey} '{configured}' is not a usable receipt key ring: {ex.Message}", ex);
+                throw new InvalidOperationException($"{KeyRingFileKey} '{configured}' is not a usable receipt key ring (a file from 'gatewayctl keys init' or a PEM ECDSA P-256 private key): {ex.Message}", ex);
             }
         }
 
         if (!environment.IsDevelopment())
         {
-            return (ReceiptKeyRing.Generate(DateTimeOffset.UtcNow), true);
+            return allowEphemeral
+                ? (ReceiptKeyRing.Generate(DateTimeOffset.UtcNow), true)
+                : throw new InvalidOperationException(
+                    $"No receipt signing keys: set {KeyRingFileKey} to a ring written by 'gatewayctl keys init' or to a PEM ECDSA P-256 private key "
+                    + $"(the Helm chart provisions one: receiptKeys in values.yaml). Receipts and checkpoints signed with keys generated for one process "
+                    + $"cannot be verified once it stops; to run so anyway (a trial), set {AllowEphemeralKeysKey}=true (docs/evidence.md).");
         }
 
         var path = Path.Combine(dataDirectory, "receipt-keys.json");
@@ -43,5 +55,17 @@ internal static class ReceiptKeysLoader
         var ring = ReceiptKeyRing.Generate(DateTimeOffset.UtcNow);
         ring.WritePrivateFile(path);
         return (ring, false);
+    }
+
+    // Validated here, before anything else starts: a value that is not a boolean stops the start rather than counting as false.
+    private static bool AllowEphemeral(IConfiguration configuration)
+    {
+        var value = configuration[AllowEphemeralKeysKey];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return false;
+        }
+
+        return bool.TryParse(value, out var allowed) ? allowed : throw new InvalidOperationException($"{AllowEphemeralKeysKey} must be true or false, not '{value}'.");
     }
 }

@@ -35,6 +35,9 @@ public sealed class GatewayHost : IAsyncDisposable
         {
             ["Gateway:Policy:BundlePath"] = bundlePath,
             ["Logging:LogLevel:Default"] = "Warning",
+
+            // Outside Development the gateway refuses to start without a receipt key ring; a test host's may die with it.
+            ["Gateway:Receipts:AllowEphemeralKeys"] = "true",
         };
         if (settings is not null)
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using Gateway.Policy.Evidence;
 using Gateway.Testing;
 
 namespace Gateway.Proxy.Tests.Infrastructure;
@@ -24,13 +25,20 @@ public sealed class GatewayProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Adds fresh random keys for every purpose the gateway needs one (data encryption, decision signing, service).</summary>
+    /// <summary>
+    /// Adds fresh random keys for every purpose the gateway needs one (data encryption, decision signing, service) and a
+    /// fresh receipt key ring in a file of its own (the process runs in Production, which refuses to start without one).
+    /// </summary>
     public static void AddFreshKeys(IDictionary<string, string> environment)
     {
         foreach (var key in new[] { "DATA_ENCRYPTION_KEY", "DECISION_SIGNING_KEY", "GATEWAY_SERVICE_KEY" })
         {
             environment[key] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         }
+
+        var ring = Path.Combine(Directory.CreateTempSubdirectory("gateway-receipt-keys-").FullName, "receipt-keys.json");
+        ReceiptKeyRing.Generate(DateTimeOffset.UtcNow).WritePrivateFile(ring);
+        environment["Gateway__Receipts__KeyRingFile"] = ring;
     }
 
     /// <summary>
