@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Gateway.Connectors.Detection;
 using Gateway.Connectors.Redaction;
 using Gateway.Policy.Canonical;
 
@@ -10,8 +11,9 @@ namespace Gateway.Oversight.Approvals;
 /// <summary>
 /// The arguments an approval request keeps of its action, for the people who decide it: canonical JSON
 /// (<see cref="CanonicalJsonWriter"/>, members sorted), redacted before it is stored, never after. Two redactions apply:
-/// the string values of members whose name says they hold a secret (password, secret, token, API key, authorization,
-/// credential, private key, cookie) become <c>[REDACTED:secret]</c>, and then every value and member name goes through
+/// the string values of members named like credentials (<see cref="SecretMaterialDetector.IsSensitiveMemberName"/>:
+/// <c>password</c>, <c>api_key</c>, <c>authorization</c>…; the admission refuses a payload that carries one, so this is
+/// the second line) become <c>[REDACTED:secret]</c>, and then every value and member name goes through
 /// the gateway's own redactor (<see cref="JsonRedactor"/>: e-mail addresses, bearer tokens, JWTs, API-key shapes, PEM
 /// private keys, card numbers), the one the connectors' bodies go through. The text is cut at <see cref="MaxBytes"/>
 /// bytes of UTF-8 (on a character boundary); it then does not parse, and <see cref="Truncated"/> says so.
@@ -25,8 +27,6 @@ public sealed record ApprovalArguments(string Text, bool Truncated)
 
     /// <summary>What stands for the value of a member whose name says it is a secret.</summary>
     public const string SecretReplacement = "[REDACTED:secret]";
-
-    private static readonly string[] SecretNameParts = ["password", "passwd", "secret", "token", "apikey", "authorization", "credential", "privatekey", "cookie"];
 
     /// <summary>The redacted, size-capped arguments of <paramref name="arguments"/>; null when there are none.</summary>
     public static ApprovalArguments? Of(JsonElement arguments)
@@ -55,13 +55,6 @@ public sealed record ApprovalArguments(string Text, bool Truncated)
         return new ApprovalArguments(Encoding.UTF8.GetString(redacted, 0, length), Truncated: true);
     }
 
-    /// <summary>True when a member named <paramref name="name"/> holds a secret by its name (case, '_' and '-' ignored).</summary>
-    public static bool IsSecretName(string name)
-    {
-        var folded = name.Replace("_", string.Empty, StringComparison.Ordinal).Replace("-", string.Empty, StringComparison.Ordinal);
-        return SecretNameParts.Any(part => folded.Contains(part, StringComparison.OrdinalIgnoreCase));
-    }
-
     private static JsonNode? MaskSecretMembers(JsonNode? node)
     {
         switch (node)
@@ -69,7 +62,7 @@ public sealed record ApprovalArguments(string Text, bool Truncated)
             case JsonObject members:
                 foreach (var name in members.Select(static m => m.Key).ToList())
                 {
-                    if (IsSecretName(name) && members[name] is JsonValue value && value.GetValueKind() == JsonValueKind.String)
+                    if (SecretMaterialDetector.IsSensitiveMemberName(name, out var kind) && kind == SecretKind.CredentialMember && members[name] is JsonValue value && value.GetValueKind() == JsonValueKind.String)
                     {
                         members[name] = SecretReplacement;
                     }
