@@ -9,3 +9,6 @@ ALTER TABLE approvals
     ADD COLUMN arguments           text CHECK (octet_length(arguments) <= 16384),
     ADD COLUMN arguments_truncated boolean NOT NULL DEFAULT false,
     ADD COLUMN receipt             text CHECK (octet_length(receipt) <= 16384);
+
+-- The application attaches the receipt (UPDATE ... WHERE receipt IS NULL: the first stays) and nothing else of the row.
+GRANT UPDATE (receipt) ON approvals TO gamut_app;
