@@ -22,6 +22,7 @@ internal static class GatewayCli
         root.Subcommands.Add(TokensCommands.Build(runtime));
         root.Subcommands.Add(KeysCommands.Build(runtime));
         root.Subcommands.Add(IncidentsCommands.Build(runtime));
+        root.Subcommands.Add(ConsoleCommands.Build(runtime));
         root.Subcommands.Add(RunsCommands.Build(runtime));
         root.Subcommands.Add(EvidenceCommands.Build(runtime));
         root.Subcommands.Add(RegressCommands.Build(runtime));

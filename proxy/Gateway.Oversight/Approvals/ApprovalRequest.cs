@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Gateway.Oversight.Approvals;
 
@@ -53,4 +54,27 @@ public sealed record ApprovalRequest
 
     /// <summary>The decision's explanation as the policy produced it.</summary>
     public JsonElement? Explanation { get; init; }
+
+    /// <summary>
+    /// The gateway's id of the request whose decision opened this one (the audit record that names it, and the request id
+    /// its receipt binds); null for a request opened before it was kept.
+    /// </summary>
+    public string? RequestId { get; init; }
+
+    /// <summary>
+    /// The action's arguments as canonical JSON text, redacted (<see cref="ApprovalArguments"/>): never a secret, at most
+    /// <see cref="ApprovalArguments.MaxBytes"/> bytes of UTF-8 (then <see cref="ArgumentsTruncated"/>, and the text is
+    /// a prefix that does not parse).
+    /// </summary>
+    public string? Arguments { get; init; }
+
+    /// <summary>True when <see cref="Arguments"/> was cut at <see cref="ApprovalArguments.MaxBytes"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool ArgumentsTruncated { get; init; }
+
+    /// <summary>
+    /// The signed receipt of the decision that opened the request (opaque here: a compact JWS, docs/evidence.md), attached
+    /// once the decision was recorded (<see cref="IApprovalStore.TryAttachReceiptAsync"/>); null until then.
+    /// </summary>
+    public string? Receipt { get; init; }
 }

@@ -13,6 +13,9 @@ namespace Gateway.Oversight.Approvals;
 /// </summary>
 public sealed class ApprovalService
 {
+    /// <summary>The longest receipt an approval keeps (a compact JWS is far shorter).</summary>
+    public const int MaxReceiptLength = 16 * 1024;
+
     private readonly IApprovalStore _store;
     private readonly IStateStore _state;
     private readonly WarrantSigner _signer;
@@ -45,7 +48,9 @@ public sealed class ApprovalService
 
     /// <summary>
     /// Opens a pending request for a <c>require_approval</c> decision. <paramref name="ttl"/> is how
-    /// long approvers have; <paramref name="warrantTtl"/> is the gate's warrant time-to-live.
+    /// long approvers have; <paramref name="warrantTtl"/> is the gate's warrant time-to-live. <paramref name="requestId"/>
+    /// names the request whose decision opens it (its audit record); <paramref name="arguments"/> are the action's
+    /// arguments as already redacted and capped (<see cref="ApprovalArguments.Of"/>), never raw.
     /// </summary>
     public async ValueTask<ApprovalRequest> CreateAsync(
         string tenant,
@@ -59,7 +64,9 @@ public sealed class ApprovalService
         int approvalsRequired,
         TimeSpan ttl,
         TimeSpan warrantTtl,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        string? requestId = null,
+        ApprovalArguments? arguments = null)
     {
         Identifiers.ThrowIfInvalidTenant(tenant);
         Identifiers.ThrowIfInvalidAgent(agent);
@@ -112,6 +119,9 @@ public sealed class ApprovalService
             ExpiresAt = now + ttl,
             WarrantTtlSeconds = (long)Math.Ceiling(warrantTtl.TotalSeconds),
             Explanation = explanation,
+            RequestId = requestId,
+            Arguments = arguments?.Text,
+            ArgumentsTruncated = arguments?.Truncated ?? false,
             Status = ApprovalStatus.Pending,
             Approvals = [],
         };
@@ -124,6 +134,19 @@ public sealed class ApprovalService
         _metrics.ApprovalCreated(tenant);
         OversightLog.ApprovalCreated(_logger, tenant, request.Id, agent, tool, approvalsRequired);
         return request;
+    }
+
+    /// <summary>
+    /// Attaches the signed receipt of the decision that opened the request, once that decision is recorded (the request is
+    /// opened while deciding, before the record exists). The first receipt stays; false when one was attached already or
+    /// the request is unknown. A receipt longer than <see cref="MaxReceiptLength"/> characters is refused.
+    /// </summary>
+    public async ValueTask<bool> AttachReceiptAsync(string tenant, string id, string receipt, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(receipt);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(receipt.Length, MaxReceiptLength, nameof(receipt));
+        var stored = await LoadAsync(tenant, id, cancellationToken);
+        return stored is not null && await _store.TryAttachReceiptAsync(tenant, id, receipt, KeyLifetime(stored, _time.GetUtcNow()), cancellationToken);
     }
 
     /// <summary>The request as approvers see it; null when unknown (or the id is not one of ours).</summary>

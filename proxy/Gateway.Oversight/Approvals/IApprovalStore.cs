@@ -14,8 +14,15 @@ public interface IApprovalStore
     /// </summary>
     ValueTask<bool> TryCreateAsync(ApprovalRequest request, TimeSpan lifetime, CancellationToken cancellationToken = default);
 
-    /// <summary>The request as it was created (pending, no approvals), or null when unknown.</summary>
+    /// <summary>The request as it was created (pending, no approvals) with its receipt once attached, or null when unknown.</summary>
     ValueTask<ApprovalRequest?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Attaches the signed receipt of the decision that opened the request (written once the decision was recorded, after
+    /// the request was created); true for the one writer that attached it, false when one is attached or the request is
+    /// unknown. <see cref="GetAsync"/> returns it with the request.
+    /// </summary>
+    ValueTask<bool> TryAttachReceiptAsync(string tenant, string id, string receipt, TimeSpan lifetime, CancellationToken cancellationToken = default);
 
     /// <summary>The ids of the tenant's most recent <paramref name="window"/> requests, oldest first.</summary>
     ValueTask<IReadOnlyList<string>> ListRecentAsync(string tenant, int window, CancellationToken cancellationToken = default);

@@ -4,7 +4,7 @@ using Npgsql;
 namespace Gateway.Oversight.Approvals;
 
 /// <summary>
-/// Approvals in PostgreSQL (migration 0010), every call a transaction scoped to the request's tenant.
+/// Approvals in PostgreSQL (migrations 0010 and 0032: the request id, the redacted arguments and the receipt), every call a transaction scoped to the request's tenant.
 /// A vote locks its request's row first, so concurrent votes on different replicas are counted one after
 /// the other; the outcome is a conditional <c>UPDATE … WHERE outcome_status IS NULL</c> (first writer wins);
 /// a warrant's single use is the primary key of <c>warrant_uses</c>. Lifetimes are not applied here:
@@ -13,7 +13,7 @@ namespace Gateway.Oversight.Approvals;
 public sealed class PostgresApprovalStore : IApprovalStore
 {
     private const string Columns =
-        "id, tenant, agent, tool, intent_digest, policy_digest, gate_id, approvers, approvals_required, created_at, expires_at, warrant_ttl_seconds, explanation";
+        "id, tenant, agent, tool, intent_digest, policy_digest, gate_id, approvers, approvals_required, created_at, expires_at, warrant_ttl_seconds, explanation, request_id, arguments, arguments_truncated";
 
     private readonly PostgresDatabase _database;
 
@@ -26,7 +26,7 @@ public sealed class PostgresApprovalStore : IApprovalStore
         return PostgresRecordCalls.InTransactionAsync(_database, request.Tenant, async scope =>
         {
             await using var insert = scope.Command(
-                $"INSERT INTO approvals ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING",
+                $"INSERT INTO approvals ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT DO NOTHING",
                 request.Id,
                 request.Tenant,
                 request.Agent,
@@ -39,7 +39,10 @@ public sealed class PostgresApprovalStore : IApprovalStore
                 request.CreatedAt.ToUniversalTime(),
                 request.ExpiresAt.ToUniversalTime(),
                 request.WarrantTtlSeconds,
-                request.Explanation?.GetRawText());
+                request.Explanation?.GetRawText(),
+                request.RequestId,
+                request.Arguments,
+                request.ArgumentsTruncated);
             return await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
         }, cancellationToken);
     }
@@ -48,10 +51,25 @@ public sealed class PostgresApprovalStore : IApprovalStore
     public ValueTask<ApprovalRequest?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default) =>
         PostgresRecordCalls.InTransactionAsync(_database, tenant, async scope =>
         {
-            await using var select = scope.Command($"SELECT {Columns} FROM approvals WHERE tenant = $1 AND id = $2", tenant, id);
+            await using var select = scope.Command($"SELECT {Columns}, receipt FROM approvals WHERE tenant = $1 AND id = $2", tenant, id);
             await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadRequest(reader) : null;
         }, cancellationToken);
+
+    /// <inheritdoc/>
+    public ValueTask<bool> TryAttachReceiptAsync(string tenant, string id, string receipt, TimeSpan lifetime, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(receipt);
+        return PostgresRecordCalls.InTransactionAsync(_database, tenant, async scope =>
+        {
+            await using var update = scope.Command(
+                "UPDATE approvals SET receipt = $3 WHERE tenant = $1 AND id = $2 AND receipt IS NULL",
+                tenant,
+                id,
+                receipt);
+            return await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }, cancellationToken);
+    }
 
     /// <inheritdoc/>
     public ValueTask<IReadOnlyList<string>> ListRecentAsync(string tenant, int window, CancellationToken cancellationToken = default) =>
@@ -181,6 +199,10 @@ public sealed class PostgresApprovalStore : IApprovalStore
             ExpiresAt = reader.GetFieldValue<DateTimeOffset>(10),
             WarrantTtlSeconds = reader.GetInt64(11),
             Explanation = PostgresRecordCalls.ReadJson(reader, 12),
+            RequestId = reader.IsDBNull(13) ? null : reader.GetString(13),
+            Arguments = reader.IsDBNull(14) ? null : reader.GetString(14),
+            ArgumentsTruncated = reader.GetBoolean(15),
+            Receipt = reader.IsDBNull(16) ? null : reader.GetString(16),
             Status = ApprovalStatus.Pending,
             Approvals = [],
         };

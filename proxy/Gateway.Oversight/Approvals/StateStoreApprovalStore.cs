@@ -7,13 +7,15 @@ namespace Gateway.Oversight.Approvals;
 /// Approvals as keys of an <see cref="IStateStore"/> (Redis or the embedded store): the request under
 /// <c>StoreKeys.Approval</c> (<see cref="StoredApprovalJson"/>), the distinct approving persons in the set <c>StoreKeys.ApprovalVotes</c> and
 /// the distinct minters of their tokens in <c>StoreKeys.ApprovalVotes(tenant, id + ":issuers")</c>, the one
-/// outcome under <c>StoreKeys.Approval(tenant, id + ":outcome")</c> (set-if-absent), a per-tenant index log
+/// outcome under <c>StoreKeys.Approval(tenant, id + ":outcome")</c> (set-if-absent), the decision's receipt under
+/// <c>StoreKeys.Approval(tenant, id + ":receipt")</c> (set-if-absent), a per-tenant index log
 /// under <c>StoreKeys.Approval(tenant, "index")</c>, and used warrants under <c>StoreKeys.Warrant</c> (set-if-absent).
 /// </summary>
 public sealed class StateStoreApprovalStore : IApprovalStore
 {
     private const string OutcomeSuffix = ":outcome";
     private const string IssuersSuffix = ":issuers";
+    private const string ReceiptSuffix = ":receipt";
     private const string IndexId = "index";
     private const int IndexAppendAttempts = 64;
 
@@ -47,8 +49,16 @@ public sealed class StateStoreApprovalStore : IApprovalStore
     /// <inheritdoc/>
     public async ValueTask<ApprovalRequest?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default)
     {
-        var json = await _store.GetAsync(StoreKeys.Approval(tenant, id), cancellationToken);
-        return json is null ? null : StoredApprovalJson.Read(json);
+        var values = await _store.GetManyAsync([StoreKeys.Approval(tenant, id), StoreKeys.Approval(tenant, id + ReceiptSuffix)], cancellationToken);
+        return values[0] is { } json && StoredApprovalJson.Read(json) is { } stored ? stored with { Receipt = values[1] } : null;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<bool> TryAttachReceiptAsync(string tenant, string id, string receipt, TimeSpan lifetime, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(receipt);
+        return await _store.GetAsync(StoreKeys.Approval(tenant, id), cancellationToken) is not null
+            && await _store.TrySetIfAbsentAsync(StoreKeys.Approval(tenant, id + ReceiptSuffix), receipt, lifetime, cancellationToken);
     }
 
     /// <inheritdoc/>

@@ -39,6 +39,13 @@ public sealed class AuditProofs
         return Sign(partition, leaves, treeSize);
     }
 
+    /// <summary>
+    /// <see cref="InclusionAsync"/> as the JSON the admin API's <c>audit/proof/inclusion</c> answers (the console links
+    /// the same document).
+    /// </summary>
+    public async ValueTask<byte[]> InclusionJsonAsync(AuditPartition partition, long seq, long? size, CancellationToken cancellationToken) =>
+        EvidenceJson.Inclusion(await InclusionAsync(partition, seq, size, cancellationToken).ConfigureAwait(false));
+
     /// <summary>The inclusion proof of the record with <paramref name="seq"/> in the tree of <paramref name="size"/> leaves (null: all now).</summary>
     public async ValueTask<InclusionProof> InclusionAsync(AuditPartition partition, long seq, long? size, CancellationToken cancellationToken)
     {

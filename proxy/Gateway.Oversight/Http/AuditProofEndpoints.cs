@@ -89,7 +89,7 @@ internal static class AuditProofEndpoints
                 throw new AuditProofException("record_not_found", "No record names that request id.");
             }
 
-            return EvidenceJson.Inclusion(await proofs.InclusionAsync(partition, given, size, context.RequestAborted).ConfigureAwait(false));
+            return await proofs.InclusionJsonAsync(partition, given, size, context.RequestAborted).ConfigureAwait(false);
         });
 
     private static Task<IResult> ConsistencyAsync(HttpContext context, string tenant, AuditJournal journal, AuditProofs proofs) =>

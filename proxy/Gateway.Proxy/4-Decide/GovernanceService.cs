@@ -154,7 +154,10 @@ internal sealed partial class GovernanceService
                     Math.Max(1, decision.ApprovalsRequired),
                     ApprovalWindow,
                     decision.WarrantTtl ?? DefaultWarrantTtl,
-                    cancellationToken).ConfigureAwait(false);
+                    cancellationToken,
+                    requestId,
+                    // What the approvers see of the action: its arguments redacted here, before they are stored.
+                    ApprovalArguments.Of(request.Args)).ConfigureAwait(false);
                 governed = governed with { Approval = new ApprovalReference(approval.Id, "/v1/approvals/" + approval.Id) };
                 break;
             case DecisionKind.BlockAndOpenIncident when decision.OpensIncident:

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Gateway.Oversight.Approvals;
+using Gateway.Oversight.Evidence;
 using Gateway.Oversight.Register;
 using static Gateway.Proxy.Console.ConsoleHtml;
 
@@ -56,7 +57,7 @@ internal static class ConsoleApprovalPages
         return Page("Approvals", session, body.ToString());
     }
 
-    private static async Task<IResult> DetailAsync(HttpContext context, string tenant, string id, ApprovalService approvals)
+    private static async Task<IResult> DetailAsync(HttpContext context, string tenant, string id, ApprovalService approvals, AuditProofs proofs)
     {
         var (session, refusal) = await ConsoleGuard.ReadAsync(context, tenant, Approvers);
         if (session is null)
@@ -80,7 +81,9 @@ internal static class ConsoleApprovalPages
             .Append("</dd><dt>Requested</dt><dd>").Append(Time(request.CreatedAt))
             .Append("</dd><dt>Expires</dt><dd>").Append(Time(request.ExpiresAt))
             .Append("</dd><dt>Intent digest</dt><dd><code>").Append(E(request.IntentDigest)).Append("</code></dd></dl>");
+        body.Append("<h2>Arguments (redacted)</h2>").Append(Arguments(request));
         body.Append("<h2>Explanation</h2>").Append(Explanation(request.Explanation));
+        body.Append("<h2>Decision record</h2>").Append(await DecisionRecordAsync(tenant, request, proofs, session, context.RequestAborted));
         if (request.Status == ApprovalStatus.Pending)
         {
             var action = "/console/" + E(U(tenant)) + "/approvals/" + E(U(request.Id));
@@ -93,6 +96,59 @@ internal static class ConsoleApprovalPages
         }
 
         return Page("Approval " + request.Id, session, body.ToString());
+    }
+
+    /// <summary>The action's arguments as the approval keeps them (redacted before they were stored), indented when whole.</summary>
+    private static string Arguments(ApprovalRequest request)
+    {
+        if (request.Arguments is not { } text)
+        {
+            return "<p>(none kept)</p>";
+        }
+
+        if (request.ArgumentsTruncated)
+        {
+            return "<p>Truncated: only the first " + ApprovalArguments.MaxBytes / 1024 + " KiB are kept.</p><pre id=\"arguments\">" + E(text) + "</pre>";
+        }
+
+        using var parsed = JsonDocument.Parse(text);
+        return Json(parsed.RootElement).Replace("<pre>", "<pre id=\"arguments\">", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Where the decision that opened the request sits in the tenant's audit chain (replica, seq, leaf index = seq - 1),
+    /// found in the journal by the request id the approval keeps, with a link to the leaf's inclusion proof, and the
+    /// decision's signed receipt (opaque here; <c>gatewayctl evidence</c> verifies it).
+    /// </summary>
+    private static async Task<string> DecisionRecordAsync(string tenant, ApprovalRequest request, AuditProofs proofs, ConsoleSession session, CancellationToken cancellationToken)
+    {
+        if (request.RequestId is not { } requestId)
+        {
+            return "<p>(this request was opened before approvals kept their decision's request id)</p>";
+        }
+
+        var html = new StringBuilder("<dl id=\"decision-record\"><dt>Request id</dt><dd><code>").Append(E(requestId)).Append("</code></dd>");
+        if (await proofs.FindAsync(tenant, requestId, cancellationToken) is var (partition, seq))
+        {
+            var query = "replica=" + U(partition.Replica) + "&seq=" + seq;
+            html.Append("<dt>Chain (replica)</dt><dd><code>").Append(E(partition.Replica)).Append("</code></dd><dt>Record seq</dt><dd>").Append(seq)
+                .Append("</dd><dt>Leaf index</dt><dd>").Append(seq - 1).Append("</dd><dt>Inclusion proof</dt><dd>");
+            if (session.HasAny(ConsoleRoles.Readers))
+            {
+                html.Append("<a href=\"/console/").Append(E(U(tenant))).Append("/audit/proof?").Append(E(query)).Append("\">Inclusion proof of leaf ").Append(seq - 1).Append("</a>; ");
+            }
+
+            html.Append("admin API: <code>GET ").Append(E("/admin/v1/tenants/" + U(tenant) + "/audit/proof/inclusion?" + query)).Append("</code></dd>");
+        }
+        else
+        {
+            html.Append("<dt>Record</dt><dd>not found in the journal (retired, or not yet readable)</dd>");
+        }
+
+        html.Append("<dt>Receipt</dt><dd>").Append(request.Receipt is { } receipt
+            ? "<pre id=\"receipt\" class=\"wrap\">" + E(receipt) + "</pre>"
+            : "(none attached: the decision's receipt could not be stored)").Append("</dd>");
+        return html.Append("</dl>").ToString();
     }
 
     /// <summary>The explanation's parts, each under its own heading (the decision path, what would change, the redacted arguments…).</summary>

@@ -18,7 +18,7 @@ internal static class ConsoleHtml
         header a{color:#fff}header form{margin-left:auto}
         main{padding:1rem;max-width:72rem}
         table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;padding:.35rem .5rem;text-align:left;vertical-align:top}
-        pre{background:#f0f0f0;padding:.5rem;overflow:auto;max-height:28rem}
+        pre{background:#f0f0f0;padding:.5rem;overflow:auto;max-height:28rem}pre.wrap{white-space:pre-wrap;word-break:break-all}
         .ok{color:#0a6b2d;font-weight:bold}.bad{color:#a4161a;font-weight:bold}
         label{display:block;margin:.5rem 0 .2rem}textarea{width:100%;max-width:40rem}
         button{padding:.35rem .9rem;margin:.3rem .3rem .3rem 0}

@@ -1,5 +1,7 @@
 using System.Text;
+using System.Globalization;
 using Gateway.Oversight.Audit;
+using Gateway.Oversight.Evidence;
 using Gateway.Oversight.Incidents;
 using static Gateway.Proxy.Console.ConsoleHtml;
 
@@ -18,6 +20,40 @@ internal static class ConsoleJournalPages
     {
         console.MapGet("/{tenant}/audit", AuditAsync);
         console.MapGet("/{tenant}/incidents", IncidentsAsync);
+        console.MapGet("/{tenant}/audit/proof", ProofAsync);
+    }
+
+    /// <summary>
+    /// A record's inclusion proof (<c>?replica=&amp;seq=</c>) as the admin API's <c>audit/proof/inclusion</c> answers it
+    /// (JSON: the signed checkpoint, the leaf, the path), for the console's readers: the approval page links here.
+    /// </summary>
+    private static async Task<IResult> ProofAsync(HttpContext context, string tenant, AuditProofs proofs)
+    {
+        var (session, refusal) = await ConsoleGuard.ReadAsync(context, tenant, ConsoleRoles.Readers);
+        if (session is null)
+        {
+            return refusal!;
+        }
+
+        var query = context.Request.Query;
+        if (query["replica"] is not [{ } replica] || !AuditPartition.IsValidReplica(replica)
+            || query["seq"] is not [{ } raw] || !long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var seq) || seq < 1)
+        {
+            return Refusal(StatusCodes.Status400BadRequest, "invalid_query", "Give one replica id and one seq (1 or more).", session);
+        }
+
+        try
+        {
+            return Results.Bytes(await proofs.InclusionJsonAsync(new AuditPartition(tenant, replica), seq, null, context.RequestAborted), "application/json");
+        }
+        catch (AuditProofException ex)
+        {
+            return Refusal(StatusCodes.Status404NotFound, ex.Code, ex.Message, session);
+        }
+        catch (AuditTreeIncompleteException ex)
+        {
+            return Refusal(StatusCodes.Status409Conflict, "audit_tree_incomplete", ex.Message, session);
+        }
     }
 
     private static async Task<IResult> AuditAsync(HttpContext context, string tenant, AuditJournal journal)

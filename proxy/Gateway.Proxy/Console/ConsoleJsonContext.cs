@@ -7,4 +7,5 @@ namespace Gateway.Proxy.Console;
 [JsonSerializable(typeof(ConsoleSignInFlow))]
 [JsonSerializable(typeof(ConsoleTokenResponse))]
 [JsonSerializable(typeof(ConsoleUserStatus))]
+[JsonSerializable(typeof(ConsoleUserList))]
 internal sealed partial class ConsoleJsonContext : JsonSerializerContext;

@@ -10,7 +10,8 @@ namespace Gateway.Proxy.Console;
 /// The console's server-side sessions in the shared state store, so any replica serves them. The cookie holds a random
 /// 256-bit id; the store keys hold only its SHA-256. Every session of a person is listed under the tenant and subject,
 /// so suspending the person deletes them all at once; a suspended person's mark also refuses sign-in and any session
-/// a replica still finds, so a session ends even if it was created while the suspension was being written.
+/// a replica still finds, so a session ends even if it was created while the suspension was being written. The tenant's
+/// people who signed in or were suspended are listed under the tenant (their subjects), for <see cref="ListAsync"/>.
 /// </summary>
 internal sealed class ConsoleSessions
 {
@@ -46,6 +47,7 @@ internal sealed class ConsoleSessions
         var key = SessionKey(id);
         await _store.SetAsync(key, JsonSerializer.Serialize(session, ConsoleJsonContext.Default.ConsoleSession), _options.SessionLifetime, context.RequestAborted);
         await _store.SetAddAsync(PersonKey(tenant, subject), key, _options.SessionLifetime, context.RequestAborted);
+        await _store.SetAddAsync(PeopleKey(tenant), subject, expiry: null, context.RequestAborted);
         context.Response.Cookies.Append(CookieName, id, Cookie(context, _options.SessionLifetime));
         return session;
     }
@@ -99,6 +101,7 @@ internal sealed class ConsoleSessions
     public async ValueTask<int> SuspendAsync(string tenant, string subject, CancellationToken cancellationToken)
     {
         await _store.SetAsync(SuspendedKey(tenant, subject), "1", expiry: null, cancellationToken);
+        await _store.SetAddAsync(PeopleKey(tenant), subject, expiry: null, cancellationToken);
         var ended = 0;
         foreach (var key in await _store.SetMembersAsync(PersonKey(tenant, subject), cancellationToken))
         {
@@ -114,6 +117,27 @@ internal sealed class ConsoleSessions
 
     public async ValueTask ResumeAsync(string tenant, string subject, CancellationToken cancellationToken) =>
         await _store.DeleteAsync(SuspendedKey(tenant, subject), cancellationToken);
+
+    /// <summary>
+    /// The tenant's console users (everyone who signed in or was suspended), by subject: the person and roles of a live
+    /// session when one exists, whether suspended, and how many sessions are live. Never a session id or a CSRF token.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<ConsoleUserInfo>> ListAsync(string tenant, CancellationToken cancellationToken)
+    {
+        var users = new List<ConsoleUserInfo>();
+        foreach (var subject in (await _store.SetMembersAsync(PeopleKey(tenant), cancellationToken)).Order(StringComparer.Ordinal))
+        {
+            var keys = await _store.SetMembersAsync(PersonKey(tenant, subject), cancellationToken);
+            var live = keys.Count == 0 ? [] : (await _store.GetManyAsync(keys, cancellationToken))
+                .OfType<string>()
+                .Select(static json => JsonSerializer.Deserialize(json, ConsoleJsonContext.Default.ConsoleSession))
+                .Where(session => session is not null && session.ExpiresAt > _time.GetUtcNow())
+                .ToList();
+            users.Add(new ConsoleUserInfo(subject, live.FirstOrDefault()?.Person, live.FirstOrDefault()?.Roles, await IsSuspendedAsync(tenant, subject, cancellationToken), live.Count));
+        }
+
+        return users;
+    }
 
     /// <summary>True when <paramref name="presented"/> is the session's CSRF token (constant time).</summary>
     public static bool CsrfMatches(ConsoleSession session, string? presented) =>
@@ -142,6 +166,8 @@ internal sealed class ConsoleSessions
     private static string SessionKey(string id) => "console:session:" + Hash(id);
 
     private static string PersonKey(string tenant, string subject) => "console:person:" + tenant + ":" + Hash(subject);
+
+    private static string PeopleKey(string tenant) => "console:people:" + tenant;
 
     private static string SuspendedKey(string tenant, string subject) => "console:suspended:" + tenant + ":" + Hash(subject);
 }

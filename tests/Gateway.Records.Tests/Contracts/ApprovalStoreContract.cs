@@ -34,6 +34,38 @@ public abstract class ApprovalStoreContract
     }
 
     [Fact]
+    public async Task TryCreateAsync_RequestIdAndRedactedArguments_AreReadBackAsStored()
+    {
+        var store = await StoreAsync();
+        var document = Document(Backends.NewTenant()) with { RequestId = "req_0123456789abcdef01234567", Arguments = """{"amount":25,"note":"[REDACTED:email]"}""", ArgumentsTruncated = true };
+
+        await store.TryCreateAsync(document, Lifetime);
+        var read = await store.GetAsync(document.Tenant, document.Id);
+
+        Assert.Equal(document.RequestId, read!.RequestId);
+        Assert.Equal(document.Arguments, read.Arguments);
+        Assert.True(read.ArgumentsTruncated);
+        Assert.Null(read.Receipt);
+    }
+
+    [Fact]
+    public async Task TryAttachReceiptAsync_TwoReplicas_TheFirstReceiptStaysAndAnUnknownRequestTakesNone()
+    {
+        var first = await StoreAsync();
+        var second = await StoreAsync();
+        var document = Document(Backends.NewTenant());
+        await first.TryCreateAsync(document, Lifetime);
+
+        Assert.True(await first.TryAttachReceiptAsync(document.Tenant, document.Id, "receipt-1", Lifetime));
+        Assert.False(await second.TryAttachReceiptAsync(document.Tenant, document.Id, "receipt-2", Lifetime));
+        Assert.False(await first.TryAttachReceiptAsync(document.Tenant, ApprovalIds.New(), "receipt-3", Lifetime));
+        Assert.False(await first.TryAttachReceiptAsync(Backends.NewTenant(), document.Id, "receipt-4", Lifetime));
+
+        Assert.Equal("receipt-1", (await second.GetAsync(document.Tenant, document.Id))!.Receipt);
+        Assert.Null(await first.GetAsync(Backends.NewTenant(), document.Id));
+    }
+
+    [Fact]
     public async Task GetAsync_AnotherTenant_SeesNothing()
     {
         var store = await StoreAsync();

@@ -2,7 +2,10 @@
 // and a REAL OpenID provider (oidc-provider) on loopback: a signed agent request for a refund is held for approval; bob
 // signs in through the provider's login form, sees it in his queue, approves it with a reason; the agent's retry with
 // the warrant is forwarded. Mallory (signed in, approver role, but not named by the register) cannot approve, and a
-// form without the session's CSRF token changes nothing. Keyboard only: bob signs in and approves with Tab and Enter,
+// form without the session's CSRF token changes nothing. The approval page shows the action's arguments as redacted
+// before they were stored (the refund's card number and e-mail address never reach the page), the signed receipt the
+// agent was answered with, and where the decision's record sits in the audit chain (replica, seq, leaf index), whose
+// inclusion proof the admin API answers. Keyboard only: bob signs in and approves with Tab and Enter,
 // and every input, textarea and select of the console's pages has a label. With CONSOLE_SCREENSHOTS=<dir>
 // (docs/screenshots.sh), the main pages are saved there as PNGs.
 import { after, before, describe, test } from 'node:test';
@@ -75,7 +78,7 @@ describe('the approvals console (chromium, oidc-provider)', { skip: CHROMIUM ? f
       body: json === undefined ? undefined : body,
     });
     const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : null, text };
+    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null, text };
   }
 
   /** Signs `login` in to the console through the provider's own login and consent pages, in a fresh browser context. */
@@ -102,10 +105,12 @@ describe('the approvals console (chromium, oidc-provider)', { skip: CHROMIUM ? f
   }
 
   test('bob signs in, sees the held refund, approves it with a reason; the agent\'s retry with the warrant is forwarded', async () => {
-    const refund = { tool: 'payments.refund', args: { order: `A-${Date.now()}`, amount: 25 } };
+    const refund = { tool: 'payments.refund', args: { order: `A-${Date.now()}`, amount: 25, card: '4111 1111 1111 1111', note: 'refund for jane.doe@example.com' } };
     const held = await signed('POST', '/v1/actions/invoke-tool', refund);
     assert.equal(held.status, 409, held.text);
     const approvalId = held.body.approval.id;
+    const receipt = held.headers.get('gamut-receipt');
+    assert.ok(receipt, 'the agent is answered with the decision\'s receipt');
 
     const { context, page } = await signIn('bob');
     try {
@@ -130,6 +135,25 @@ describe('the approvals console (chromium, oidc-provider)', { skip: CHROMIUM ? f
       assert.match(detail, /Who may approve/);
       assert.match(detail, /alice, bob/);
       assert.match(detail, /Expires/);
+
+      // The arguments as redacted before they were stored: the card number and the e-mail address never reach the page.
+      const args = await page.$eval('#arguments', (pre) => pre.textContent);
+      assert.match(args, /"card": "\[REDACTED:card_number\]"/);
+      assert.match(args, /"note": "refund for \[REDACTED:email\]"/);
+      assert.match(args, /"amount": 25/);
+      assert.doesNotMatch(detail, /4111|jane\.doe/);
+
+      // The decision's receipt (the one the agent got) and its record's place in the chain, with the proof's address.
+      assert.equal(await page.$eval('#receipt', (pre) => pre.textContent), receipt);
+      const record = await page.$eval('#decision-record', (dl) => dl.textContent);
+      const [, replica, seq] = record.match(/Chain \(replica\)(\S+)Record seq(\d+)/) ?? [];
+      assert.ok(replica && seq, record);
+      assert.match(record, new RegExp(`Leaf index${Number(seq) - 1}`));
+      const proofPath = `/admin/v1/tenants/demo/audit/proof/inclusion?replica=${replica}&seq=${seq}`;
+      assert.ok(record.includes(proofPath), record);
+      const proof = await (await fetch(gateway.baseUrl + proofPath, { headers: { authorization: `Bearer ${gateway.adminToken}` } })).json();
+      assert.equal(proof.leaf_index, Number(seq) - 1);
+      assert.ok(proof.record.includes(approvalId), 'the proven record is the decision that opened this approval');
 
       // A form without the session's CSRF token changes nothing.
       const forged = await fetch(`${gateway.baseUrl}/console/demo/approvals/${approvalId}/approve`, {
@@ -275,7 +299,7 @@ describe('the approvals console (chromium, oidc-provider)', { skip: CHROMIUM ? f
   test('screenshots of the main pages (CONSOLE_SCREENSHOTS=<dir>)', { skip: SCREENSHOTS ? false : 'set CONSOLE_SCREENSHOTS to a directory (docs/screenshots.sh)' }, async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     const shoot = async (page, name) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-    const held = await signed('POST', '/v1/actions/invoke-tool', { tool: 'payments.refund', args: { order: `S-${Date.now()}`, amount: 25 } });
+    const held = await signed('POST', '/v1/actions/invoke-tool', { tool: 'payments.refund', args: { order: `S-${Date.now()}`, amount: 25, note: 'refund for jane.doe@example.com' } });
     assert.equal(held.status, 409, held.text);
     const approvalId = held.body.approval.id;
 

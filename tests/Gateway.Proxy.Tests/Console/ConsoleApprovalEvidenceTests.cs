@@ -1,0 +1,101 @@
+using System.Net;
+using System.Text.Json;
+using Gateway.Proxy.Tests.Infrastructure;
+using static Gateway.Proxy.Tests.Console.ConsoleHttp;
+
+namespace Gateway.Proxy.Tests.Console;
+
+/// <summary>
+/// What an approver sees of a pending approval a real signed agent request opened: its arguments as redacted before they
+/// were stored (a card number and an e-mail address never reach the store, the admin API or the page; credentials by
+/// name or shape the admission refuses before any approval, and ApprovalArgumentsTests covers their redaction), the request id of the decision that opened it, that decision's signed receipt (the one the agent was answered
+/// with, attached after the Record stage), and the decision record's place in the audit chain with its inclusion proof.
+/// </summary>
+public sealed class ConsoleApprovalEvidenceTests : IAsyncLifetime
+{
+    private const string Card = "4111 1111 1111 1111";
+    private const string Email = "jane.doe@example.com";
+    private static readonly string Refund =
+        $$$"""{"tool":"payments.refund","args":{"order":"c-9","amount":25,"card":"{{{Card}}}","note":"refund for {{{Email}}}"}}""";
+
+    private GovernedGateway _gw = null!;
+
+    public async Task InitializeAsync() => _gw = await GovernedGateway.StartAsync();
+
+    public async Task DisposeAsync() => await _gw.DisposeAsync();
+
+    [Fact]
+    public async Task AdminApproval_OpenedByASignedRequest_KeepsRedactedArgumentsRequestIdAndTheDecisionsReceipt()
+    {
+        var (id, receipt, requestId) = await OpenAsync();
+        var alice = _gw.Admin(await _gw.IssueTokenAsync("alice", "approver"));
+
+        using var response = await alice.GetAsync("/admin/v1/tenants/demo/approvals/" + id);
+        var raw = await response.Content.ReadAsStringAsync();
+        var json = JsonDocument.Parse(raw).RootElement;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(receipt, json.GetProperty("receipt").GetString());
+        Assert.Equal(requestId, json.GetProperty("request_id").GetString());
+        Assert.False(DecisionJson.Has(json, "arguments_truncated"));
+        var arguments = JsonDocument.Parse(json.GetProperty("arguments").GetString()!).RootElement;
+        Assert.Equal("c-9", arguments.GetProperty("order").GetString());
+        Assert.Equal(25, arguments.GetProperty("amount").GetInt32());
+        Assert.Equal("[REDACTED:card_number]", arguments.GetProperty("card").GetString());
+        Assert.Equal("refund for [REDACTED:email]", arguments.GetProperty("note").GetString());
+        Assert.DoesNotContain("4111", raw, StringComparison.Ordinal);
+        Assert.DoesNotContain("jane.doe", raw, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ApprovalPage_PendingRequest_ShowsRedactedArgumentsReceiptAndChainPositionWithItsProof()
+    {
+        var (id, receipt, _) = await OpenAsync();
+        using var client = Browser(_gw.Host.BaseAddress);
+        var session = await TokenSignInAsync(client, await _gw.IssueTokenAsync("alice", "approver", "auditor"));
+
+        using var page = await client.SendAsync(Get("/console/demo/approvals/" + id, session));
+        var html = await page.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("<h2>Arguments (redacted)</h2>", html, StringComparison.Ordinal);
+        Assert.Contains("[REDACTED:card_number]", html, StringComparison.Ordinal);
+        Assert.Contains("refund for [REDACTED:email]", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("4111", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("jane.doe", html, StringComparison.Ordinal);
+        Assert.Contains(receipt, html, StringComparison.Ordinal);
+        var proofLink = System.Text.RegularExpressions.Regex.Match(html, "href=\"(/console/demo/audit/proof\\?replica=[^&\"]+&amp;seq=(\\d+))\"");
+        Assert.True(proofLink.Success, html);
+        var seq = long.Parse(proofLink.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains("<dt>Leaf index</dt><dd>" + (seq - 1) + "</dd>", html, StringComparison.Ordinal);
+
+        using var proof = await client.SendAsync(Get(WebUtility.HtmlDecode(proofLink.Groups[1].Value), session));
+        var inclusion = JsonDocument.Parse(await proof.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(HttpStatusCode.OK, proof.StatusCode);
+        Assert.Equal(seq - 1, inclusion.GetProperty("leaf_index").GetInt64());
+        Assert.Contains(id, inclusion.GetProperty("record").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProofPage_ApproverWithoutAReaderRole_IsRefused()
+    {
+        var (id, _, _) = await OpenAsync();
+        using var client = Browser(_gw.Host.BaseAddress);
+        var session = await TokenSignInAsync(client, await _gw.IssueTokenAsync("alice", "approver"));
+
+        using var page = await client.SendAsync(Get("/console/demo/approvals/" + id, session));
+        using var proof = await client.SendAsync(Get("/console/demo/audit/proof?replica=r1&seq=1", session));
+
+        Assert.DoesNotContain("/console/demo/audit/proof", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, proof.StatusCode);
+    }
+
+    /// <summary>The agent's refund, answered 409 with an approval: its id, the receipt the agent got and the request's id.</summary>
+    private async Task<(string Id, string Receipt, string RequestId)> OpenAsync()
+    {
+        using var response = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", Refund);
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Conflict, "approval_required");
+        return (problem.GetProperty("approval").GetProperty("id").GetString()!, response.Headers.GetValues("Gamut-Receipt").Single(),
+            response.Headers.GetValues("X-Request-Id").Single());
+    }
+}
