@@ -4,7 +4,7 @@ using Npgsql;
 namespace Gateway.Oversight.Approvals;
 
 /// <summary>
-/// Approvals in PostgreSQL (migrations 0010 and 0032: the request id, the redacted arguments and the receipt), every call a transaction scoped to the request's tenant.
+/// Approvals in PostgreSQL (migrations 0010 and 0033: the request id, the redacted arguments and the receipt), every call a transaction scoped to the request's tenant.
 /// A vote locks its request's row first, so concurrent votes on different replicas are counted one after
 /// the other; the outcome is a conditional <c>UPDATE … WHERE outcome_status IS NULL</c> (first writer wins);
 /// a warrant's single use is the primary key of <c>warrant_uses</c>. Lifetimes are not applied here:

@@ -1,4 +1,4 @@
--- 0032: what an approver sees of the action and of its evidence. request_id names the request whose decision opened
+-- 0033: what an approver sees of the action and of its evidence. request_id names the request whose decision opened
 -- the approval (its audit record, and the request id its receipt binds); arguments is the action's arguments as
 -- canonical JSON, redacted before it is stored (never a secret) and cut at 16 KiB (arguments_truncated); receipt is
 -- the decision's signed receipt, attached once the decision is recorded (the approval is opened before the record).
