@@ -85,8 +85,12 @@ public sealed class OtlpExportTests
             await EventuallyAsync(() => receiver.Metrics.FirstOrDefault(m => m.Name == name), "metric " + name, receiver);
         }
 
-        var decisions = receiver.Metrics.Where(m => m.Name == "gateway.decisions").SelectMany(m => m.Points);
-        Assert.Contains(decisions, p => p.GetValueOrDefault("decision") == "allow" && p.GetValueOrDefault("tenant") == "demo" && p.GetValueOrDefault("control") == "none");
+        // Other gateways of the test run may export decisions under the same meter name first: wait for this one's point.
+        await EventuallyAsync(
+            () => receiver.Metrics.Where(m => m.Name == "gateway.decisions").SelectMany(m => m.Points)
+                .FirstOrDefault(p => p.GetValueOrDefault("decision") == "allow" && p.GetValueOrDefault("tenant") == "demo" && p.GetValueOrDefault("control") == "none"),
+            "the gateway.decisions point of this allowed evaluation",
+            receiver);
         Assert.Contains(receiver.Metrics.Where(m => m.Name == "gateway.store.duration").SelectMany(m => m.Points), p => p.GetValueOrDefault("operation") == "admit");
         Assert.Equal("s", receiver.Metrics.First(m => m.Name == "gateway.decision.duration").Unit);
 
