@@ -134,7 +134,7 @@ internal sealed partial class ConsoleBackChannelLogout
             return "no back-channel logout event";
         }
 
-        if (token.TryGetPayloadValue<JsonElement>("nonce", out _))
+        if (token.TryGetClaim("nonce", out _))
         {
             return "nonce present";
         }
@@ -150,9 +150,7 @@ internal sealed partial class ConsoleBackChannelLogout
     }
 
     private static string? String(JsonWebToken token, string claim) =>
-        token.TryGetPayloadValue<JsonElement>(claim, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text
-            ? text
-            : null;
+        token.TryGetPayloadValue<string>(claim, out var text) && !string.IsNullOrEmpty(text) ? text : null;
 
     private IResult Refused(string tenant, string reason, string description)
     {

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Gateway.Proxy.Tests.Infrastructure;
-using Microsoft.AspNetCore.WebUtilities;
 using static Gateway.Proxy.Tests.Console.ConsoleHttp;
+using static Gateway.Proxy.Tests.Console.ConsoleOidcSignIn;
 
 namespace Gateway.Proxy.Tests.Console;
 
@@ -172,27 +172,6 @@ public sealed class ConsoleSignInTests
 
         Assert.Equal(HttpStatusCode.Redirect, other.StatusCode);
         Assert.Equal("/console/other-tenant/sign-in", other.Headers.Location?.OriginalString);
-    }
-
-    private static HttpClient Browser(PersonGateway gw) => ConsoleHttp.Browser(gw.Gateway.Host.BaseAddress);
-
-    /// <summary>GET /console/demo/sign-in: the state and nonce sent to the provider, and the state cookie.</summary>
-    private static async Task<(string State, string Nonce, string Cookie)> StartAsync(HttpClient client)
-    {
-        using var response = await client.GetAsync("/console/demo/sign-in");
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        var query = QueryHelpers.ParseQuery(response.Headers.Location!.Query);
-        Assert.Equal("S256", query["code_challenge_method"].ToString());
-        return (query["state"].ToString(), query["nonce"].ToString(), Cookie(response, "gamut_console_state"));
-    }
-
-    private static async Task<string> SignInAsync(PersonGateway gw, HttpClient client, string subject, string[] groups)
-    {
-        var (state, nonce, cookie) = await StartAsync(client);
-        gw.Provider.TokenAnswer = (200, JsonSerializer.Serialize(new { id_token = gw.Provider.Issue(subject, groups, audience: TestOpenIdProvider.ClientId, nonce: nonce) }));
-        using var response = await client.SendAsync(Get($"/console/demo/callback?state={state}&code=the-code", cookie));
-        Assert.True(response.StatusCode == HttpStatusCode.Redirect, await response.Content.ReadAsStringAsync());
-        return Cookie(response, "gamut_console");
     }
 
     private static async Task<string> CsrfAsync(HttpClient client, string session, string page)
