@@ -21,16 +21,10 @@ public sealed class ConsoleBackChannelLogoutTests
 {
     private const string LogoutPath = "/console/demo/backchannel-logout";
 
-    private static readonly Dictionary<string, string> Roles = new()
-    {
-        ["Gateway:Console:Tenants:demo:Roles:approver:0"] = "approvers",
-        ["Gateway:Console:Tenants:demo:Roles:auditor:0"] = "auditors",
-    };
-
     [Fact]
     public async Task BackChannelLogout_BySubject_EndsThatPersonsSessionsOnly()
     {
-        await using var gw = await PersonGateway.StartAsync(settings: Roles);
+        await using var gw = await PersonGateway.StartAsync(settings: DemoRoles);
         using var client = Browser(gw);
         var bob = await SignInAsync(gw, client, "bob", ["approvers"]);
         var bobAgain = await SignInAsync(gw, client, "bob", ["approvers"]);
@@ -53,7 +47,7 @@ public sealed class ConsoleBackChannelLogoutTests
     [Fact]
     public async Task BackChannelLogout_BySid_EndsOnlyThatProviderSession()
     {
-        await using var gw = await PersonGateway.StartAsync(settings: Roles);
+        await using var gw = await PersonGateway.StartAsync(settings: DemoRoles);
         using var client = Browser(gw);
         var laptop = await SignInAsync(gw, client, "bob", ["approvers"], sid: "sid-laptop");
         var phone = await SignInAsync(gw, client, "bob", ["approvers"], sid: "sid-phone");
@@ -68,7 +62,7 @@ public sealed class ConsoleBackChannelLogoutTests
     [Fact]
     public async Task BackChannelLogout_SidOnly_EndsTheSessionsOfThatSid()
     {
-        await using var gw = await PersonGateway.StartAsync(settings: Roles);
+        await using var gw = await PersonGateway.StartAsync(settings: DemoRoles);
         using var client = Browser(gw);
         var laptop = await SignInAsync(gw, client, "bob", ["approvers"], sid: "sid-laptop");
 
@@ -94,7 +88,7 @@ public sealed class ConsoleBackChannelLogoutTests
     [InlineData("id-token", "(no back-channel logout event)")]
     public async Task BackChannelLogout_BadToken_IsRefusedAndEndsNothing(string kind, string why)
     {
-        await using var gw = await PersonGateway.StartAsync(settings: Roles);
+        await using var gw = await PersonGateway.StartAsync(settings: DemoRoles);
         using var client = Browser(gw);
         var bob = await SignInAsync(gw, client, "bob", ["approvers"]);
         var p = gw.Provider;
@@ -129,7 +123,7 @@ public sealed class ConsoleBackChannelLogoutTests
     [Fact]
     public async Task BackChannelLogout_ReplayedJti_IsRefused()
     {
-        await using var gw = await PersonGateway.StartAsync(settings: Roles);
+        await using var gw = await PersonGateway.StartAsync(settings: DemoRoles);
         using var client = Browser(gw);
         var token = gw.Provider.LogoutToken("bob");
         using var first = await PostLogoutAsync(client, token);
@@ -146,7 +140,7 @@ public sealed class ConsoleBackChannelLogoutTests
     [Fact]
     public async Task BackChannelLogout_NoToken_IsRefused()
     {
-        await using var gw = await PersonGateway.StartAsync(settings: Roles);
+        await using var gw = await PersonGateway.StartAsync(settings: DemoRoles);
         using var client = Browser(gw);
 
         using var missing = await client.SendAsync(PostForm(LogoutPath, cookie: null, new Dictionary<string, string>()));
@@ -161,15 +155,14 @@ public sealed class ConsoleBackChannelLogoutTests
     [Fact]
     public async Task Session_RoleMappingRemovedFromConfiguration_EndsWithARefusal()
     {
-        await using var gw = await PersonGateway.StartAsync(settings: Roles);
+        await using var gw = await PersonGateway.StartAsync(settings: DemoRoles);
         using var client = Browser(gw);
         var bob = await SignInAsync(gw, client, "bob", ["approvers"]);
         var auditor = await SignInAsync(gw, client, "ann", ["auditors"]);
         await AssertSignedInAsync(client, bob);
 
         // The approver role is now given by another group: bob's groups give no role; ann's mapping is untouched.
-        var configuration = (IConfigurationBuilder)gw.Gateway.Host.Services.GetRequiredService<IConfiguration>();
-        configuration.Add(new MemoryConfigurationSource { InitialData = new Dictionary<string, string?> { ["Gateway:Console:Tenants:demo:Roles:approver:0"] = "payments-approvers" } });
+        MapApproverRole(gw, "payments-approvers");
 
         using var refused = await client.SendAsync(Get("/console/demo/approvals", bob));
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
@@ -182,18 +175,22 @@ public sealed class ConsoleBackChannelLogoutTests
     [Fact]
     public async Task Session_RoleGainedInConfiguration_AppliesAtOnce()
     {
-        await using var gw = await PersonGateway.StartAsync(settings: Roles);
+        await using var gw = await PersonGateway.StartAsync(settings: DemoRoles);
         using var client = Browser(gw);
         var ann = await SignInAsync(gw, client, "ann", ["auditors"]);
         using var before = await client.SendAsync(Get("/console/demo/approvals", ann));
         Assert.Equal(HttpStatusCode.Forbidden, before.StatusCode);
 
-        var configuration = (IConfigurationBuilder)gw.Gateway.Host.Services.GetRequiredService<IConfiguration>();
-        configuration.Add(new MemoryConfigurationSource { InitialData = new Dictionary<string, string?> { ["Gateway:Console:Tenants:demo:Roles:approver:0"] = "auditors" } });
+        MapApproverRole(gw, "auditors");
 
         using var after = await client.SendAsync(Get("/console/demo/approvals", ann));
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
     }
+
+    /// <summary>Reloads the gateway's configuration with the approver role given by <paramref name="group"/> instead.</summary>
+    private static void MapApproverRole(PersonGateway gw, string group) =>
+        ((IConfigurationBuilder)gw.Gateway.Host.Services.GetRequiredService<IConfiguration>())
+            .Add(new MemoryConfigurationSource { InitialData = new Dictionary<string, string?> { ["Gateway:Console:Tenants:demo:Roles:approver:0"] = group } });
 
     private static Task<HttpResponseMessage> PostLogoutAsync(HttpClient client, string token) =>
         client.SendAsync(PostForm(LogoutPath, cookie: null, new Dictionary<string, string> { ["logout_token"] = token }));

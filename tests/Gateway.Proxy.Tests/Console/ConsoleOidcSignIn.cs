@@ -8,6 +8,13 @@ namespace Gateway.Proxy.Tests.Console;
 /// <summary>Signs a person in to the demo tenant's console through a <see cref="TestOpenIdProvider"/>, without a browser.</summary>
 internal static class ConsoleOidcSignIn
 {
+    /// <summary>The demo tenant's console roles: group <c>approvers</c> gives approver, <c>auditors</c> auditor.</summary>
+    public static IReadOnlyDictionary<string, string> DemoRoles { get; } = new Dictionary<string, string>
+    {
+        ["Gateway:Console:Tenants:demo:Roles:approver:0"] = "approvers",
+        ["Gateway:Console:Tenants:demo:Roles:auditor:0"] = "auditors",
+    };
+
     public static HttpClient Browser(PersonGateway gw) => ConsoleHttp.Browser(gw.Gateway.Host.BaseAddress);
 
     /// <summary>GET /console/demo/sign-in: the state and nonce sent to the provider, and the state cookie.</summary>
