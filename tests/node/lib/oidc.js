@@ -49,6 +49,9 @@ export async function startOidcProvider({ refuse = () => false, consoleRedirectU
     findAccount: async (ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, groups: accounts.get(sub) ?? [] }) }),
     features: { devInteractions: { enabled: Boolean(consoleRedirectUri) }, backchannelLogout: { enabled: Boolean(consoleBackchannelLogoutUri) } },
     ttl: { IdToken: 600, AccessToken: 600 },
+    // The provider's outgoing requests (here: back-channel logout to the gateway) refuse special-use addresses such as
+    // loopback (its SSRF protection, an undici dispatcher it passes in); the gateway under test IS on loopback.
+    fetch: (url, { dispatcher, ...options }) => fetch(url, options),
   });
   const accounts = new Map();
   const exchanges = [];
