@@ -6,7 +6,8 @@ namespace Gateway.Proxy.Console;
 /// <summary>
 /// Writes a console action to the tenant's audit chain before the answer is sent: decision <c>admin_action</c>, tool
 /// <c>console.&lt;action&gt;</c>, actor <c>console:&lt;person&gt;</c>, the provider's subject and issuer as the person, and the
-/// reason the person gave as the record's explanation (<c>{"reason": …}</c>).
+/// reason the person gave as the record's explanation (<c>{"reason": …}</c>). A back-channel logout from the provider is
+/// written the same way (<see cref="RecordLogoutAsync"/>), with the provider as the actor.
 /// </summary>
 internal static class ConsoleAudit
 {
@@ -25,6 +26,32 @@ internal static class ConsoleAudit
             PersonIssuer = session.Issuer,
             ApprovalId = approvalId,
             Explanation = reason is null ? default : JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["reason"] = reason }),
+        };
+        return context.RequestServices.GetRequiredService<AuditJournal>().AppendAsync(entry, context.RequestAborted);
+    }
+
+    /// <summary>
+    /// The tenant's provider ended a person's session (back-channel logout): tool <c>console.backchannel_logout</c>, actor
+    /// <c>openid:&lt;issuer&gt;</c>, the subject (when the token named one) as the person, and how many sessions ended.
+    /// </summary>
+    public static ValueTask<AuditRecord> RecordLogoutAsync(HttpContext context, string tenant, Gateway.Policy.OpenIdProvider provider, string? subject, bool bySid, int ended)
+    {
+        var entry = new AuditEntry
+        {
+            Tenant = tenant,
+            Agent = "-",
+            Tool = "console.backchannel_logout",
+            RequestId = context.TraceIdentifier,
+            Decision = "admin_action",
+            StatusCode = StatusCodes.Status200OK,
+            Actor = "openid:" + provider.IssuerText,
+            Person = subject,
+            PersonIssuer = provider.IssuerText,
+            Explanation = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string>
+            {
+                ["reason"] = bySid ? "the provider ended the person's session (back-channel logout, by sid)" : "the provider ended the person's sessions (back-channel logout, by sub)",
+                ["sessions_ended"] = ended.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            }),
         };
         return context.RequestServices.GetRequiredService<AuditJournal>().AppendAsync(entry, context.RequestAborted);
     }

@@ -6,7 +6,7 @@ namespace Gateway.Proxy.Console;
 
 /// <summary>
 /// Maps the console at <c>/console</c>: the home page (the tenants one can sign in to), sign-in and its callback,
-/// sign-out, and the pages (approvals, audit journal, incidents, agents). Every answer carries
+/// sign-out, the provider's back-channel logout (<see cref="ConsoleBackChannelLogout"/>), and the pages (approvals, audit journal, incidents, agents). Every answer carries
 /// <see cref="ConsoleSecurityHeaders"/>; no route is mapped when <see cref="ConsoleOptions.Enabled"/> is false.
 /// </summary>
 internal static class ConsoleEndpoints
@@ -30,6 +30,7 @@ internal static class ConsoleEndpoints
                 : Answer(await signIn.StartAsync(c, tenant)));
         console.MapGet("/{tenant}/callback", static async (HttpContext c, string tenant, ConsoleSignIn signIn) => Answer(await signIn.CallbackAsync(c, tenant)));
         console.MapPost("/sign-out", SignOutAsync);
+        console.MapPost("/{tenant}/backchannel-logout", static (HttpContext c, string tenant, ConsoleBackChannelLogout logout) => logout.HandleAsync(c, tenant));
         ConsoleTokenSignIn.Map(console, environment);
         ConsoleApprovalPages.Map(console);
         ConsoleJournalPages.Map(console);

@@ -2,7 +2,8 @@ namespace Gateway.Proxy.Console;
 
 /// <summary>
 /// Who may see a console page: a live session of the route's tenant (else: sign in to that tenant; a session of another
-/// tenant never shows this one's data) with one of the page's roles; for a state-changing POST, also the session's CSRF
+/// tenant never shows this one's data) with one of the page's roles, as the current configuration gives them (a session
+/// left with no role at all ends, refused with <c>console_no_role</c>); for a state-changing POST, also the session's CSRF
 /// token in the form's <c>csrf</c> field.
 /// </summary>
 internal static class ConsoleGuard
@@ -15,6 +16,13 @@ internal static class ConsoleGuard
         if (session is null || !string.Equals(session.Tenant, tenant, StringComparison.Ordinal))
         {
             return (null, Results.Redirect("/console/" + Uri.EscapeDataString(tenant) + "/sign-in"));
+        }
+
+        if (session.Roles.Count == 0)
+        {
+            // The configuration no longer maps any of the person's groups to a console role: the session ends now.
+            await sessions.EndAsync(context);
+            return (null, ConsoleHtml.Refusal(StatusCodes.Status403Forbidden, "console_no_role", "Your groups no longer give a console role in this tenant; you are signed out."));
         }
 
         return session.HasAny(roles)

@@ -8,4 +8,5 @@ namespace Gateway.Proxy.Console;
 [JsonSerializable(typeof(ConsoleTokenResponse))]
 [JsonSerializable(typeof(ConsoleUserStatus))]
 [JsonSerializable(typeof(ConsoleUserList))]
+[JsonSerializable(typeof(ConsoleLogoutError))]
 internal sealed partial class ConsoleJsonContext : JsonSerializerContext;

@@ -11,7 +11,9 @@ internal static class ConsoleServiceCollectionExtensions
             .Validate(static o => o.PublicOrigin is null || (Uri.TryCreate(o.PublicOrigin, UriKind.Absolute, out var u) && u.Scheme is "https" or "http" && u.AbsolutePath == "/"),
                 "Gateway:Console:PublicOrigin must be an absolute http(s) origin")
             .ValidateOnStart();
+        services.AddSingleton<ConsoleRoleMap>();
         services.AddSingleton<ConsoleSessions>();
+        services.AddSingleton<ConsoleBackChannelLogout>();
         services.AddSingleton<ConsoleSignIn>();
         return services;
     }

@@ -2,8 +2,8 @@ namespace Gateway.Proxy.Console;
 
 /// <summary>
 /// A signed-in person's console session, kept in the shared state store (any replica serves it) under its id's hash:
-/// the tenant it is confined to, the provider's subject and issuer, the register's person id, the roles, and the
-/// per-session CSRF token every state-changing form must carry.
+/// the tenant it is confined to, the provider's subject, issuer and session id, the register's person id, the groups and
+/// roles, and the per-session CSRF token every state-changing form must carry.
 /// </summary>
 internal sealed record ConsoleSession
 {
@@ -16,6 +16,15 @@ internal sealed record ConsoleSession
     public required string Person { get; init; }
 
     public required IReadOnlyList<string> Roles { get; init; }
+
+    /// <summary>
+    /// The provider's groups (the tenant's <c>groups_claim</c>) at sign-in; the roles are computed from them again on
+    /// every request (<see cref="ConsoleRoleMap"/>). Null for a session started with an admin token (its roles are the token's).
+    /// </summary>
+    public IReadOnlyList<string>? Groups { get; init; }
+
+    /// <summary>The ID token's <c>sid</c> (the provider's session), which a back-channel logout token may name; null when it had none.</summary>
+    public string? Sid { get; init; }
 
     public required string Csrf { get; init; }
 

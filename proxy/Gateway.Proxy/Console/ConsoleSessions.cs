@@ -10,8 +10,11 @@ namespace Gateway.Proxy.Console;
 /// The console's server-side sessions in the shared state store, so any replica serves them. The cookie holds a random
 /// 256-bit id; the store keys hold only its SHA-256. Every session of a person is listed under the tenant and subject,
 /// so suspending the person deletes them all at once; a suspended person's mark also refuses sign-in and any session
-/// a replica still finds, so a session ends even if it was created while the suspension was being written. The tenant's
-/// people who signed in or were suspended are listed under the tenant (their subjects), for <see cref="ListAsync"/>.
+/// a replica still finds, so a session ends even if it was created while the suspension was being written. A session
+/// with the provider's session id (<c>sid</c>) is also listed under it, so a back-channel logout ends the sessions of one
+/// provider session (<see cref="EndProviderSessionsAsync"/>); an ended <c>sid</c> is marked, as a suspension is. The roles
+/// of a session signed in at the provider are computed from its groups on every read (<see cref="ConsoleRoleMap"/>). The
+/// tenant's people who signed in or were suspended are listed under the tenant (their subjects), for <see cref="ListAsync"/>.
 /// </summary>
 internal sealed class ConsoleSessions
 {
@@ -20,17 +23,21 @@ internal sealed class ConsoleSessions
 
     private readonly IStateStore _store;
     private readonly ConsoleOptions _options;
+    private readonly ConsoleRoleMap _roles;
     private readonly TimeProvider _time;
 
-    public ConsoleSessions(IStateStore store, IOptions<ConsoleOptions> options, TimeProvider time)
+    public ConsoleSessions(IStateStore store, IOptions<ConsoleOptions> options, ConsoleRoleMap roles, TimeProvider time)
     {
         _store = store;
         _options = options.Value;
+        _roles = roles;
         _time = time;
     }
 
     /// <summary>Creates a session and sets its cookie.</summary>
-    public async ValueTask<ConsoleSession> StartAsync(HttpContext context, string tenant, string subject, string issuer, string person, IReadOnlyList<string> roles, string? issuedBy = null)
+    public async ValueTask<ConsoleSession> StartAsync(
+        HttpContext context, string tenant, string subject, string issuer, string person, IReadOnlyList<string> roles,
+        string? issuedBy = null, IReadOnlyList<string>? groups = null, string? sid = null)
     {
         var id = RandomToken();
         var session = new ConsoleSession
@@ -40,6 +47,8 @@ internal sealed class ConsoleSessions
             Issuer = issuer,
             Person = person,
             Roles = roles,
+            Groups = groups,
+            Sid = sid,
             IssuedBy = issuedBy,
             Csrf = RandomToken(),
             ExpiresAt = _time.GetUtcNow() + _options.SessionLifetime,
@@ -47,12 +56,20 @@ internal sealed class ConsoleSessions
         var key = SessionKey(id);
         await _store.SetAsync(key, JsonSerializer.Serialize(session, ConsoleJsonContext.Default.ConsoleSession), _options.SessionLifetime, context.RequestAborted);
         await _store.SetAddAsync(PersonKey(tenant, subject), key, _options.SessionLifetime, context.RequestAborted);
+        if (sid is not null)
+        {
+            await _store.SetAddAsync(SidKey(tenant, sid), key, _options.SessionLifetime, context.RequestAborted);
+        }
+
         await _store.SetAddAsync(PeopleKey(tenant), subject, expiry: null, context.RequestAborted);
         context.Response.Cookies.Append(CookieName, id, Cookie(context, _options.SessionLifetime));
         return session;
     }
 
-    /// <summary>The request's session, if it has a live one (null: sign in); a suspended person's session is deleted here.</summary>
+    /// <summary>
+    /// The request's session, if it has a live one (null: sign in), with its roles as the current configuration gives
+    /// them (none left: the caller ends it); the session of a suspended person or of an ended provider session is deleted here.
+    /// </summary>
     public async ValueTask<ConsoleSession?> CurrentAsync(HttpContext context)
     {
         if (!context.Request.Cookies.TryGetValue(CookieName, out var id) || string.IsNullOrEmpty(id) || id.Length > 128)
@@ -74,13 +91,53 @@ internal sealed class ConsoleSessions
             return null;
         }
 
-        if (await IsSuspendedAsync(session.Tenant, session.Subject, context.RequestAborted))
+        var marks = await _store.GetManyAsync(
+            session.Sid is null ? [SuspendedKey(session.Tenant, session.Subject)] : [SuspendedKey(session.Tenant, session.Subject), EndedSidKey(session.Tenant, session.Sid)],
+            context.RequestAborted);
+        if (marks.Any(static mark => mark is not null))
         {
             await _store.DeleteAsync(key, context.RequestAborted);
             return null;
         }
 
-        return session;
+        return session.Groups is { } groups ? session with { Roles = _roles.RolesOf(session.Tenant, groups) } : session;
+    }
+
+    /// <summary>
+    /// A back-channel logout from the tenant's provider (<paramref name="issuer"/>): ends the sessions of the provider
+    /// session <paramref name="sid"/> (of <paramref name="subject"/>, when both are given; the <c>sid</c> is also marked ended,
+    /// so a session started from it in the meantime ends on its next request), or every session of <paramref name="subject"/>.
+    /// Returns how many sessions ended.
+    /// </summary>
+    public async ValueTask<int> EndProviderSessionsAsync(string tenant, string issuer, string? subject, string? sid, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> keys;
+        if (sid is not null)
+        {
+            await _store.SetAsync(EndedSidKey(tenant, sid), "1", _options.SessionLifetime, cancellationToken);
+            keys = await _store.SetMembersAsync(SidKey(tenant, sid), cancellationToken);
+        }
+        else
+        {
+            keys = await _store.SetMembersAsync(PersonKey(tenant, subject!), cancellationToken);
+        }
+
+        var ended = 0;
+        var found = keys.Count == 0 ? [] : await _store.GetManyAsync(keys, cancellationToken);
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var session = found[i] is { } json ? JsonSerializer.Deserialize(json, ConsoleJsonContext.Default.ConsoleSession) : null;
+            if (session is not null
+                && string.Equals(session.Issuer, issuer, StringComparison.Ordinal)
+                && (subject is null || string.Equals(session.Subject, subject, StringComparison.Ordinal))
+                && (sid is null || string.Equals(session.Sid, sid, StringComparison.Ordinal))
+                && await _store.DeleteAsync(keys[i], cancellationToken))
+            {
+                ended++;
+            }
+        }
+
+        return ended;
     }
 
     /// <summary>Ends the request's session (sign-out) and clears its cookie.</summary>
@@ -133,7 +190,9 @@ internal sealed class ConsoleSessions
                 .Select(static json => JsonSerializer.Deserialize(json, ConsoleJsonContext.Default.ConsoleSession))
                 .Where(session => session is not null && session.ExpiresAt > _time.GetUtcNow())
                 .ToList();
-            users.Add(new ConsoleUserInfo(subject, live.FirstOrDefault()?.Person, live.FirstOrDefault()?.Roles, await IsSuspendedAsync(tenant, subject, cancellationToken), live.Count));
+            var first = live.FirstOrDefault();
+            var roles = first?.Groups is { } groups ? _roles.RolesOf(tenant, groups) : first?.Roles;
+            users.Add(new ConsoleUserInfo(subject, first?.Person, roles, await IsSuspendedAsync(tenant, subject, cancellationToken), live.Count));
         }
 
         return users;
@@ -168,6 +227,10 @@ internal sealed class ConsoleSessions
     private static string PersonKey(string tenant, string subject) => "console:person:" + tenant + ":" + Hash(subject);
 
     private static string PeopleKey(string tenant) => "console:people:" + tenant;
+
+    private static string SidKey(string tenant, string sid) => "console:sid:" + tenant + ":" + Hash(sid);
+
+    private static string EndedSidKey(string tenant, string sid) => "console:sid-ended:" + tenant + ":" + Hash(sid);
 
     private static string SuspendedKey(string tenant, string subject) => "console:suspended:" + tenant + ":" + Hash(subject);
 }

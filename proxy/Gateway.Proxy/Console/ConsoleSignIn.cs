@@ -31,6 +31,7 @@ internal sealed partial class ConsoleSignIn
     private readonly CredentialResolver _vault;
     private readonly Gateway.Store.IStateStore _store;
     private readonly ConsoleSessions _sessions;
+    private readonly ConsoleRoleMap _roles;
     private readonly ConsoleOptions _options;
     private readonly ILogger<ConsoleSignIn> _logger;
 
@@ -42,6 +43,7 @@ internal sealed partial class ConsoleSignIn
         CredentialResolver vault,
         Gateway.Store.IStateStore store,
         ConsoleSessions sessions,
+        ConsoleRoleMap roles,
         IOptions<ConsoleOptions> options,
         ILogger<ConsoleSignIn> logger)
     {
@@ -52,6 +54,7 @@ internal sealed partial class ConsoleSignIn
         _vault = vault;
         _store = store;
         _sessions = sessions;
+        _roles = roles;
         _options = options.Value;
         _logger = logger;
     }
@@ -193,14 +196,15 @@ internal sealed partial class ConsoleSignIn
         }
 
         var groups = OpenIdTokenValidator.Groups(token, provider.GroupsClaim);
-        var roles = ConsoleRoles.All.Where(role => tenantOptions.Roles.TryGetValue(role, out var given) && given.Any(groups.Contains)).ToArray();
-        if (roles.Length == 0)
+        var roles = _roles.RolesOf(tenant, groups);
+        if (roles.Count == 0)
         {
             LogRefused(_logger, tenant, "console_no_role");
             return ConsoleOutcome.Refused(StatusCodes.Status403Forbidden, "console_no_role", "You are signed in at the provider, but none of your groups gives a console role in this tenant.");
         }
 
-        var session = await _sessions.StartAsync(context, tenant, token.Subject, token.Issuer, person, roles);
+        var sid = token.TryGetPayloadValue<string>("sid", out var presentedSid) && presentedSid is { Length: > 0 and <= 255 } ? presentedSid : null;
+        var session = await _sessions.StartAsync(context, tenant, token.Subject, token.Issuer, person, roles, groups: groups, sid: sid);
         LogSignedIn(_logger, tenant, session.Person, string.Join(',', roles));
         return ConsoleOutcome.Redirect("/console/" + Uri.EscapeDataString(tenant) + (session.Has(ConsoleRoles.Approver) ? "/approvals" : "/audit"), session);
     }

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Gateway.Proxy.Tests.Infrastructure;
-using Microsoft.AspNetCore.WebUtilities;
 using static Gateway.Proxy.Tests.Console.ConsoleHttp;
+using static Gateway.Proxy.Tests.Console.ConsoleOidcSignIn;
 
 namespace Gateway.Proxy.Tests.Console;
 
@@ -15,16 +15,10 @@ namespace Gateway.Proxy.Tests.Console;
 /// </summary>
 public sealed class ConsoleSignInTests
 {
-    private static readonly Dictionary<string, string> Roles = new()
-    {
-        ["Gateway:Console:Tenants:demo:Roles:approver:0"] = "approvers",
-        ["Gateway:Console:Tenants:demo:Roles:auditor:0"] = "auditors",
-    };
-
     [Fact]
     public async Task Callback_StateNotTheBrowsers_IsRefused()
     {
-        await using var gw = await PersonGateway.StartAsync(settings: Roles);
+        await using var gw = await PersonGateway.StartAsync(settings: DemoRoles);
         using var client = Browser(gw);
         var (state, _, cookie) = await StartAsync(client);
 
@@ -38,7 +32,7 @@ public sealed class ConsoleSignInTests
     [Fact]
     public async Task Callback_NoStateCookie_IsRefused()
     {
-        await using var gw = await PersonGateway.StartAsync(settings: Roles);
+        await using var gw = await PersonGateway.StartAsync(settings: DemoRoles);
         using var client = Browser(gw);
         var (state, _, _) = await StartAsync(client);
 
@@ -56,7 +50,7 @@ public sealed class ConsoleSignInTests
     [InlineData("unsigned")]
     public async Task Callback_BadIdToken_IsRefusedAndNoSessionStarts(string kind)
     {
-        await using var gw = await PersonGateway.StartAsync(settings: Roles);
+        await using var gw = await PersonGateway.StartAsync(settings: DemoRoles);
         using var client = Browser(gw);
         var (state, nonce, cookie) = await StartAsync(client);
         var p = gw.Provider;
@@ -81,7 +75,7 @@ public sealed class ConsoleSignInTests
     [Fact]
     public async Task Callback_ValidIdToken_StartsASessionAndTheCodeWasExchangedWithPkce()
     {
-        await using var gw = await PersonGateway.StartAsync(settings: Roles);
+        await using var gw = await PersonGateway.StartAsync(settings: DemoRoles);
         using var client = Browser(gw);
         var session = await SignInAsync(gw, client, "bob", ["approvers"]);
 
@@ -96,7 +90,7 @@ public sealed class ConsoleSignInTests
     [Fact]
     public async Task ConsolePages_CarryTheHardeningHeaders()
     {
-        await using var gw = await PersonGateway.StartAsync(settings: Roles);
+        await using var gw = await PersonGateway.StartAsync(settings: DemoRoles);
         using var client = Browser(gw);
 
         using var response = await client.SendAsync(Get("/console", cookie: null));
@@ -114,7 +108,7 @@ public sealed class ConsoleSignInTests
     [Fact]
     public async Task Approve_WithoutTheApproverRole_IsRefused()
     {
-        await using var gw = await PersonGateway.StartAsync(settings: Roles);
+        await using var gw = await PersonGateway.StartAsync(settings: DemoRoles);
         using var client = Browser(gw);
         var session = await SignInAsync(gw, client, "bob", ["auditors"]);
         var csrf = await CsrfAsync(client, session, "/console/demo/audit");
@@ -128,7 +122,7 @@ public sealed class ConsoleSignInTests
     [Fact]
     public async Task Approve_CsrfMissingOrWrong_IsRefused()
     {
-        await using var gw = await PersonGateway.StartAsync(settings: Roles);
+        await using var gw = await PersonGateway.StartAsync(settings: DemoRoles);
         using var client = Browser(gw);
         var session = await SignInAsync(gw, client, "bob", ["approvers"]);
 
@@ -144,7 +138,7 @@ public sealed class ConsoleSignInTests
     [Fact]
     public async Task Suspend_EndsThePersonsSessionAndRefusesSignIn()
     {
-        await using var gw = await PersonGateway.StartAsync(settings: Roles);
+        await using var gw = await PersonGateway.StartAsync(settings: DemoRoles);
         using var client = Browser(gw);
         var session = await SignInAsync(gw, client, "bob", ["approvers"]);
 
@@ -164,7 +158,7 @@ public sealed class ConsoleSignInTests
     [Fact]
     public async Task Session_OfOneTenant_NeverShowsAnothersPages()
     {
-        await using var gw = await PersonGateway.StartAsync(settings: Roles);
+        await using var gw = await PersonGateway.StartAsync(settings: DemoRoles);
         using var client = Browser(gw);
         var session = await SignInAsync(gw, client, "bob", ["approvers", "auditors"]);
 
@@ -172,27 +166,6 @@ public sealed class ConsoleSignInTests
 
         Assert.Equal(HttpStatusCode.Redirect, other.StatusCode);
         Assert.Equal("/console/other-tenant/sign-in", other.Headers.Location?.OriginalString);
-    }
-
-    private static HttpClient Browser(PersonGateway gw) => ConsoleHttp.Browser(gw.Gateway.Host.BaseAddress);
-
-    /// <summary>GET /console/demo/sign-in: the state and nonce sent to the provider, and the state cookie.</summary>
-    private static async Task<(string State, string Nonce, string Cookie)> StartAsync(HttpClient client)
-    {
-        using var response = await client.GetAsync("/console/demo/sign-in");
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        var query = QueryHelpers.ParseQuery(response.Headers.Location!.Query);
-        Assert.Equal("S256", query["code_challenge_method"].ToString());
-        return (query["state"].ToString(), query["nonce"].ToString(), Cookie(response, "gamut_console_state"));
-    }
-
-    private static async Task<string> SignInAsync(PersonGateway gw, HttpClient client, string subject, string[] groups)
-    {
-        var (state, nonce, cookie) = await StartAsync(client);
-        gw.Provider.TokenAnswer = (200, JsonSerializer.Serialize(new { id_token = gw.Provider.Issue(subject, groups, audience: TestOpenIdProvider.ClientId, nonce: nonce) }));
-        using var response = await client.SendAsync(Get($"/console/demo/callback?state={state}&code=the-code", cookie));
-        Assert.True(response.StatusCode == HttpStatusCode.Redirect, await response.Content.ReadAsStringAsync());
-        return Cookie(response, "gamut_console");
     }
 
     private static async Task<string> CsrfAsync(HttpClient client, string session, string page)

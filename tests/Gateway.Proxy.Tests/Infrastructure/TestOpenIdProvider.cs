@@ -95,13 +95,19 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
         TimeSpan? lifetime = null,
         DateTime? notBefore = null,
         SigningCredentials? credentials = null,
-        string? nonce = null)
+        string? nonce = null,
+        string? sid = null)
     {
         var now = DateTime.UtcNow;
         var claims = new Dictionary<string, object> { ["sub"] = subject };
         if (nonce is not null)
         {
             claims["nonce"] = nonce;
+        }
+
+        if (sid is not null)
+        {
+            claims["sid"] = sid;
         }
 
         if (groups is not null)
@@ -120,6 +126,51 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
             SigningCredentials = credentials ?? new SigningCredentials(SigningKey, SecurityAlgorithms.RsaSha256),
         };
         return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
+    }
+
+    /// <summary>
+    /// A back-channel logout token (audience the gateway's client, the logout event, a fresh <c>jti</c>, <c>iat</c> now,
+    /// <c>exp</c> two minutes on, as oidc-provider issues them) for <paramref name="subject"/> and/or <paramref name="sid"/>;
+    /// <paramref name="change"/> edits the claims before signing.
+    /// </summary>
+    public string LogoutToken(string? subject, string? sid = null, Action<Dictionary<string, object>>? change = null, SigningCredentials? credentials = null)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var claims = new Dictionary<string, object>
+        {
+            ["iss"] = Issuer,
+            ["aud"] = ClientId,
+            ["iat"] = now,
+            ["exp"] = now + 120,
+            ["jti"] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
+            ["events"] = new Dictionary<string, object> { ["http://schemas.openid.net/event/backchannel-logout"] = new Dictionary<string, object>() },
+        };
+        if (subject is not null)
+        {
+            claims["sub"] = subject;
+        }
+
+        if (sid is not null)
+        {
+            claims["sid"] = sid;
+        }
+
+        change?.Invoke(claims);
+        var descriptor = new SecurityTokenDescriptor
+        {
+            Claims = claims,
+            TokenType = "logout+jwt",
+            SigningCredentials = credentials ?? new SigningCredentials(SigningKey, SecurityAlgorithms.RsaSha256),
+        };
+        return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
+    }
+
+    /// <summary>A token signed by a key the provider does not publish, under the id of one it does.</summary>
+    public SigningCredentials ImpostorCredentials()
+    {
+        var impostor = NewRsaKey();
+        impostor.KeyId = SigningKey.KeyId;
+        return new SigningCredentials(impostor, SecurityAlgorithms.RsaSha256);
     }
 
     /// <summary>A new signing key, published beside the old one; tokens are signed with it from now on.</summary>
@@ -168,12 +219,7 @@ public sealed class TestOpenIdProvider : IAsyncDisposable
     }
 
     /// <summary>A token signed by a key the provider does not publish, under the id of one it does (a forgery).</summary>
-    public string Forged(string subject)
-    {
-        var impostor = NewRsaKey();
-        impostor.KeyId = SigningKey.KeyId;
-        return Issue(subject, credentials: new SigningCredentials(impostor, SecurityAlgorithms.RsaSha256));
-    }
+    public string Forged(string subject) => Issue(subject, credentials: ImpostorCredentials());
 
     public ValueTask DisposeAsync() => Server.DisposeAsync();
 

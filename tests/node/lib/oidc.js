@@ -4,7 +4,7 @@
 // that person and the audience it asks for.
 import { createServer } from 'node:http';
 import Provider, { errors } from 'oidc-provider';
-import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import { freePort } from './gateway.js';
 
 export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -18,9 +18,11 @@ export const GATEWAY_CLIENT = 'gamut-gateway';
  * provider, `signIn(sub, groups)` (an ID token for `agent-app`, issued by the provider with its own keys), the gateway
  * client's secret, the exchanges it answered, and `close()`. With `consoleRedirectUri`, the gateway's client also signs
  * people in to the console (authorization code + PKCE, that redirect URI) through the provider's own login form
- * (its development interactions: any login, any password), and the ID token carries the account's groups.
+ * (its development interactions: any login, any password), and the ID token carries the account's groups. With
+ * `consoleBackchannelLogoutUri` too, the provider sends OpenID Connect Back-Channel Logout there when a person's session
+ * at it ends (its end_session endpoint, `/session/end`), naming the provider session (`sid`, also in the ID token).
  */
-export async function startOidcProvider({ refuse = () => false, consoleRedirectUri } = {}) {
+export async function startOidcProvider({ refuse = () => false, consoleRedirectUri, consoleBackchannelLogoutUri } = {}) {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
@@ -31,14 +33,25 @@ export async function startOidcProvider({ refuse = () => false, consoleRedirectU
     clients: [
       { client_id: AGENT_APP, client_secret: 'agent-app-secret-not-used-here-0123456789', redirect_uris: ['http://127.0.0.1/cb'], grant_types: ['authorization_code'], response_types: ['code'] },
       consoleRedirectUri
-        ? { client_id: GATEWAY_CLIENT, client_secret: gatewaySecret, grant_types: [TOKEN_EXCHANGE, 'authorization_code'], redirect_uris: [consoleRedirectUri], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' }
+        ? {
+          client_id: GATEWAY_CLIENT,
+          client_secret: gatewaySecret,
+          grant_types: [TOKEN_EXCHANGE, 'authorization_code'],
+          redirect_uris: [consoleRedirectUri],
+          response_types: ['code'],
+          token_endpoint_auth_method: 'client_secret_basic',
+          ...(consoleBackchannelLogoutUri ? { backchannel_logout_uri: consoleBackchannelLogoutUri, backchannel_logout_session_required: true } : {}),
+        }
         : { client_id: GATEWAY_CLIENT, client_secret: gatewaySecret, grant_types: [TOKEN_EXCHANGE], redirect_uris: [], response_types: [], token_endpoint_auth_method: 'client_secret_basic' },
     ],
     conformIdTokenClaims: !consoleRedirectUri,
     claims: { openid: ['sub'], groups: ['groups'] },
     findAccount: async (ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, groups: accounts.get(sub) ?? [] }) }),
-    features: { devInteractions: { enabled: Boolean(consoleRedirectUri) } },
+    features: { devInteractions: { enabled: Boolean(consoleRedirectUri) }, backchannelLogout: { enabled: Boolean(consoleBackchannelLogoutUri) } },
     ttl: { IdToken: 600, AccessToken: 600 },
+    // The provider's outgoing requests (here: back-channel logout to the gateway) refuse special-use addresses such as
+    // loopback (its SSRF protection, an undici dispatcher it passes in); the gateway under test IS on loopback.
+    fetch: (url, { dispatcher, ...options }) => fetch(url, options),
   });
   const accounts = new Map();
   const exchanges = [];
@@ -92,6 +105,24 @@ export async function startOidcProvider({ refuse = () => false, consoleRedirectU
       const idToken = new provider.IdToken({ sub, groups }, { client });
       idToken.scope = 'openid groups';
       return idToken.issue({ use: 'idtoken' });
+    },
+    /**
+     * A back-channel logout token for the gateway's client as the provider would send it (iss, aud, iat, exp, jti, the
+     * logout event), `claims` added or replacing; signed with the provider's key, or with `impostor: true` a key it never
+     * published under the same key id.
+     */
+    async logoutToken(claims, { impostor = false } = {}) {
+      const key = impostor ? (await generateKeyPair('RS256')).privateKey : privateKey;
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({
+        iss: issuer,
+        aud: GATEWAY_CLIENT,
+        iat: now,
+        exp: now + 120,
+        jti: `logout-${Math.random().toString(36).slice(2)}-${now}`,
+        events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+        ...claims,
+      }).setProtectedHeader({ alg: 'RS256', kid: signingKey.kid, typ: 'logout+jwt' }).sign(key);
     },
     close() {
       return new Promise((resolveClose) => {

@@ -5,7 +5,8 @@
 // form without the session's CSRF token changes nothing. The approval page shows the action's arguments as redacted
 // before they were stored (the refund's card number and e-mail address never reach the page), the signed receipt the
 // agent was answered with, and where the decision's record sits in the audit chain (replica, seq, leaf index), whose
-// inclusion proof the admin API answers. Keyboard only: bob signs in and approves with Tab and Enter,
+// inclusion proof the admin API answers. When bob signs out at the provider (its end_session page), the provider's
+// back-channel logout ends his console session and nobody else's; forged or replayed logout tokens end nothing. Keyboard only: bob signs in and approves with Tab and Enter,
 // and every input, textarea and select of the console's pages has a label. With CONSOLE_SCREENSHOTS=<dir>
 // (docs/screenshots.sh), the main pages are saved there as PNGs.
 import { after, before, describe, test } from 'node:test';
@@ -43,7 +44,10 @@ describe('the approvals console (chromium, oidc-provider)', { skip: CHROMIUM ? f
 
   before(async () => {
     const port = await freePort();
-    op = await startOidcProvider({ consoleRedirectUri: `http://127.0.0.1:${port}/console/demo/callback` });
+    op = await startOidcProvider({
+      consoleRedirectUri: `http://127.0.0.1:${port}/console/demo/callback`,
+      consoleBackchannelLogoutUri: `http://127.0.0.1:${port}/console/demo/backchannel-logout`,
+    });
     op.setAccount('bob', ['payments-approvers']);
     op.setAccount('mallory', ['payments-approvers']);
     op.setAccount('olivia', ['sre-oncall']);
@@ -220,6 +224,76 @@ describe('the approvals console (chromium, oidc-provider)', { skip: CHROMIUM ? f
     } finally {
       await context.close();
       await fetch(`${gateway.baseUrl}/admin/v1/tenants/demo/console-users/bob/resume`, { method: 'POST', headers: { authorization: `Bearer ${gateway.adminToken}` } });
+    }
+  });
+
+  async function consolePage(page, path = '/console/demo/approvals') {
+    return fetch(gateway.baseUrl + path, { headers: { cookie: await cookieHeader(page) }, redirect: 'manual' });
+  }
+
+  test('bob signs out at the provider: its back-channel logout ends his console session, olivia\'s stays', async () => {
+    const bob = await signIn('bob');
+    const olivia = await signIn('olivia', '/console/demo/audit');
+    try {
+      assert.equal((await consolePage(bob.page)).status, 200);
+      // The provider's own end_session page, in bob's browser: "Yes, sign me out".
+      await bob.page.goto(`${op.issuer}/session/end`);
+      await Promise.all([bob.page.waitForNavigation(), bob.page.click('button[name="logout"][value="yes"]')]);
+
+      const after = await consolePage(bob.page);
+      assert.equal(after.status, 302);
+      assert.equal(after.headers.get('location'), '/console/demo/sign-in');
+      // In the browser: the console sends him back to the provider, which asks him to sign in again.
+      await bob.page.goto(`${gateway.baseUrl}/console/demo/approvals`);
+      assert.ok(bob.page.url().startsWith(op.issuer), `the provider's login page, not ${bob.page.url()}`);
+      assert.ok(await bob.page.$('input[name="login"]'), 'the provider asks bob to sign in again');
+      assert.equal((await consolePage(olivia.page, '/console/demo/audit')).status, 200, 'olivia is still signed in');
+
+      const audit = await fetch(`${gateway.baseUrl}/admin/v1/tenants/demo/audit/query?tool=console.backchannel_logout`, { headers: { authorization: `Bearer ${gateway.adminToken}` } });
+      const records = (await audit.json()).records;
+      assert.ok(records.some((r) => r.person === 'bob' && r.actor === `openid:${op.issuer}`), JSON.stringify(records));
+    } finally {
+      await bob.context.close();
+      await olivia.context.close();
+    }
+  });
+
+  test('forged and replayed logout tokens are refused and end nothing', async () => {
+    const mallory = await signIn('mallory');
+    const logout = (token) => fetch(`${gateway.baseUrl}/console/demo/backchannel-logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ logout_token: token }).toString(),
+    });
+    try {
+      for (const [what, token] of [
+        ['wrong key', await op.logoutToken({ sub: 'mallory' }, { impostor: true })],
+        ['wrong audience', await op.logoutToken({ sub: 'mallory', aud: AGENT_APP })],
+        ['with a nonce', await op.logoutToken({ sub: 'mallory', nonce: 'abc' })],
+        ['no logout event', await op.logoutToken({ sub: 'mallory', events: {} })],
+      ]) {
+        const answer = await logout(token);
+        assert.equal(answer.status, 400, what);
+        assert.equal(answer.headers.get('cache-control'), 'no-store', what);
+        assert.equal((await answer.json()).error, 'invalid_request', what);
+        assert.equal((await consolePage(mallory.page)).status, 200, `${what}: mallory is still signed in`);
+      }
+
+      // A genuine token ends her session once; replayed after she signs in again, it ends nothing.
+      const genuine = await op.logoutToken({ sub: 'mallory' });
+      assert.equal((await logout(genuine)).status, 200);
+      assert.equal((await consolePage(mallory.page)).status, 302);
+      const again = await signIn('mallory');
+      try {
+        const replayed = await logout(genuine);
+        assert.equal(replayed.status, 400);
+        assert.match((await replayed.json()).error_description, /already used/);
+        assert.equal((await consolePage(again.page)).status, 200, 'the replay ended nothing');
+      } finally {
+        await again.context.close();
+      }
+    } finally {
+      await mallory.context.close();
     }
   });
 
