@@ -450,13 +450,18 @@ public abstract class AuditJournalTests
     {
         var journal = TestServices.Journal(CreateSink(), Time);
 
-        await Assert.ThrowsAsync<ReceiptSigningException>(async () => await journal.AppendWithReceiptAsync(Entry(0) with { RequestId = null }));
+        await Assert.ThrowsAsync<ReceiptSigningException>(async () => await journal.AppendWithReceiptAsync(Entry(0) with { RequestId = null, Invoked = false }));
 
-        Assert.Equal(0, journal.BacklogCount);
         var result = await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant);
         Assert.True(result.Intact, result.Reason);
         Assert.Equal(0, result.Records);
         Assert.Empty(await TestServices.Journal(CreateSink(), Time).ReadReceiptsAsync(Tenant, TestServices.Replica, 1, 10));
+
+        // The refusal the request got is what the journal records once it flushes its backlog.
+        Assert.Equal(1, journal.BacklogCount);
+        Assert.Equal(1, await journal.FlushBacklogAsync());
+        var recorded = Assert.Single(await TestServices.Journal(CreateSink(), Time).ReadAsync(Tenant, 0, 10));
+        Assert.Equal("refused:audit_unavailable", recorded.GetProperty("decision").GetString());
     }
 
     [Fact]

@@ -84,7 +84,7 @@ public sealed class AuditJournal
     /// other receipts of its group (one signature per group: <see cref="ReceiptBatch"/>) and stored by batch with the
     /// group (<see cref="AuditReceiptBatch"/>), so that <see cref="ReadReceiptsAsync"/> gives it again.
     /// </summary>
-    /// <exception cref="ReceiptSigningException">The receipt could not be signed: nothing of its group was written; refuse the request.</exception>
+    /// <exception cref="ReceiptSigningException">The receipt could not be signed: nothing of its group was written; refuse the request (the refusal joins the backlog).</exception>
     public ValueTask<AuditAppended> AppendWithReceiptAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
         AppendCoreAsync(entry, receipt: true, cancellationToken);
 
@@ -98,8 +98,9 @@ public sealed class AuditJournal
         {
             appended = await WriterOf(entry.Tenant).AppendAsync(entry, receipt).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (AuditWriteException)
+        catch (Exception ex) when (ex is AuditWriteException or ReceiptSigningException)
         {
+            // Nothing of its group was written: the refusal the host answers with is recorded once the sink takes it.
             if (!_backlog.TryAdd(entry))
             {
                 _metrics.AuditBacklogDropped(entry.Tenant);
