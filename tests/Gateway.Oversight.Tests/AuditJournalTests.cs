@@ -465,6 +465,20 @@ public abstract class AuditJournalTests
     }
 
     [Fact]
+    public async Task ReadReceiptsAsync_DelegatedChildActingForAPerson_RebuildsTheActorChainItSigned()
+    {
+        var chain = Gateway.Policy.ActorChain.ForPerson("ada", "agent-1")
+            .Delegate(new Gateway.Policy.ActorLink(Gateway.Policy.ActorKind.Delegate, "dlg-1") { Name = "researcher", RunId = "run-1" });
+        var appended = await TestServices.Journal(CreateSink(), Time).AppendWithReceiptAsync(Entry(1) with { Agent = "dlg-1", ActorChain = chain.Links, Person = "ada" });
+
+        var stored = Assert.Single(await TestServices.Journal(CreateSink(), Time).ReadReceiptsAsync(Tenant, TestServices.Replica, 1, 1));
+
+        Assert.Equal(appended.Receipt, stored.Receipt);
+        Assert.True(DecisionReceipt.TryVerify(stored.Receipt, EvidenceKeySet.Of(TestServices.ReceiptKeys), out var claims, out var error), error);
+        Assert.Equal(["person:ada", "agent:agent-1", "delegate:dlg-1:researcher:run-1"], claims!.ActorChain!.Select(static a => $"{a.Kind}:{a.Id}" + (a.Name is null ? string.Empty : $":{a.Name}:{a.RunId}")));
+    }
+
+    [Fact]
     public async Task ReadReceiptsAsync_AfterGroups_GivesBackTheExactReceiptsTheAppendsGot()
     {
         var (journal, sink, first) = await HoldFirstGroupAsync();
