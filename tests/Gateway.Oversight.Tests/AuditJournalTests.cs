@@ -479,6 +479,30 @@ public abstract class AuditJournalTests
     }
 
     [Fact]
+    public async Task ReadReceiptsAsync_BatchingOff_StoresEachReceiptAsItsOwnBatchAndGivesThemBack()
+    {
+        var gate = new GatedSink(CreateSink());
+        var options = TestServices.DefaultOptions with
+        {
+            Audit = TestServices.DefaultOptions.Audit with { ReplicaId = TestServices.Replica },
+            Evidence = TestServices.DefaultOptions.Evidence with { BatchReceipts = false },
+        };
+        var journal = new AuditJournal(gate, [], Time, TestServices.Metrics, Microsoft.Extensions.Options.Options.Create(options), TestServices.ReceiptKeys, Microsoft.Extensions.Logging.Abstractions.NullLogger<AuditJournal>.Instance);
+        var first = journal.AppendWithReceiptAsync(Entry(1)).AsTask();
+        await gate.FirstAppendStarted.Task;
+        var queued = Enumerable.Range(2, 3).Select(i => journal.AppendWithReceiptAsync(Entry(i)).AsTask()).ToArray();
+        gate.Release.SetResult();
+        var appended = (await Task.WhenAll([first, .. queued])).OrderBy(static a => a.Record.Seq).ToArray();
+
+        var batches = await CreateSink().ReadReceiptBatchesAsync(new AuditPartition(Tenant, TestServices.Replica), 1, 4);
+        var stored = await TestServices.Journal(CreateSink(), Time).ReadReceiptsAsync(Tenant, TestServices.Replica, 1, 4);
+
+        Assert.Equal(4, batches.Count);
+        Assert.All(batches, static b => Assert.Single(b.Members));
+        Assert.Equal(appended.Select(static a => a.Receipt), stored.Select(static r => (string?)r.Receipt));
+    }
+
+    [Fact]
     public async Task ReadReceiptsAsync_AfterGroups_GivesBackTheExactReceiptsTheAppendsGot()
     {
         var (journal, sink, first) = await HoldFirstGroupAsync();
