@@ -37,10 +37,13 @@ GRANT SELECT, INSERT ON audit_receipt_batches TO gamut_app;
 -- batches whose every member is at or before the new anchor go with their records.
 CREATE FUNCTION audit_anchors_retire_receipts() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+DECLARE
+    v_retiring text := coalesce(current_setting('gamut.audit_retire', true), '');
 BEGIN
+    -- The immutability trigger lets retention delete; the retiring function's own setting is put back as it was.
     PERFORM set_config('gamut.audit_retire', 'on', true);
     DELETE FROM audit_receipt_batches WHERE tenant = NEW.tenant AND replica = NEW.replica AND last_seq <= NEW.seq;
-    PERFORM set_config('gamut.audit_retire', 'off', true);
+    PERFORM set_config('gamut.audit_retire', v_retiring, true);
     RETURN NEW;
 END $$;
 
