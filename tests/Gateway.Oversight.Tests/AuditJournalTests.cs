@@ -490,16 +490,21 @@ public abstract class AuditJournalTests
         var journal = new AuditJournal(gate, [], Time, TestServices.Metrics, Microsoft.Extensions.Options.Options.Create(options), TestServices.ReceiptKeys, Microsoft.Extensions.Logging.Abstractions.NullLogger<AuditJournal>.Instance);
         var first = journal.AppendWithReceiptAsync(Entry(1)).AsTask();
         await gate.FirstAppendStarted.Task;
-        var queued = Enumerable.Range(2, 3).Select(i => journal.AppendWithReceiptAsync(Entry(i)).AsTask()).ToArray();
+        var queued = Enumerable.Range(2, 3).Select(i => journal.AppendWithReceiptAsync(Entry(i)).AsTask()).ToList();
+
+        // Two decisions folded into one record: two batches of one receipt each, naming the same seq.
+        queued.AddRange(Enumerable.Range(5, 2).Select(i => journal.AppendWithReceiptAsync(Decided(i)).AsTask()));
         gate.Release.SetResult();
-        var appended = (await Task.WhenAll([first, .. queued])).OrderBy(static a => a.Record.Seq).ToArray();
+        var appended = (await Task.WhenAll([first, .. queued])).OrderBy(static a => a.Record.Seq).ThenBy(static a => a.Receipt, StringComparer.Ordinal).ToArray();
 
-        var batches = await CreateSink().ReadReceiptBatchesAsync(new AuditPartition(Tenant, TestServices.Replica), 1, 4);
-        var stored = await TestServices.Journal(CreateSink(), Time).ReadReceiptsAsync(Tenant, TestServices.Replica, 1, 4);
+        var batches = await CreateSink().ReadReceiptBatchesAsync(new AuditPartition(Tenant, TestServices.Replica), 1, 5);
+        var stored = await TestServices.Journal(CreateSink(), Time).ReadReceiptsAsync(Tenant, TestServices.Replica, 1, 5);
 
-        Assert.Equal(4, batches.Count);
+        Assert.Equal(6, batches.Count);
         Assert.All(batches, static b => Assert.Single(b.Members));
-        Assert.Equal(appended.Select(static a => a.Receipt), stored.Select(static r => (string?)r.Receipt));
+        Assert.Equal(5, appended[^1].Record.Seq);
+        Assert.Equal(2, appended[^1].Record.Count);
+        Assert.Equal(appended.Select(static a => a.Receipt), stored.OrderBy(static r => r.Seq).ThenBy(static r => r.Receipt, StringComparer.Ordinal).Select(static r => (string?)r.Receipt));
     }
 
     [Fact]
@@ -510,12 +515,13 @@ public abstract class AuditJournalTests
         var unasked = journal.AppendAsync(Entry(13)).AsTask();
 
         // Decisions of one kind folded into one record: each request's receipt names its own intent digest.
-        asked.AddRange(Enumerable.Range(20, 3).Select(i => journal.AppendWithReceiptAsync(Entry(i) with { Fold = AuditFold.Decision, Invoked = false }).AsTask()));
+        asked.AddRange(Enumerable.Range(20, 3).Select(i => journal.AppendWithReceiptAsync(Decided(i)).AsTask()));
         sink.Release.SetResult();
         await first;
         await unasked;
         var appended = await Task.WhenAll(asked);
         var later = await journal.AppendWithReceiptAsync(Entry(30));
+        Assert.Equal(3, appended[^1].Record.Count);
 
         var reader = TestServices.Journal(CreateSink(), Time);
         var stored = await reader.ReadReceiptsAsync(Tenant, TestServices.Replica, 1, later.Record.Seq);

@@ -79,6 +79,24 @@ public sealed class AuditReceiptStorageTests(PostgresFixture postgres) : IClassF
         Assert.Equal([first.Receipt, second.Receipt], stored.Select(static r => (string?)r.Receipt));
     }
 
+    [Fact]
+    public async Task ReadReceiptsAsync_BatchACrashLeftForRecordsWrittenWithoutReceipts_IsSkipped()
+    {
+        var directory = Path.Combine(_root, "crashed-unreceipted");
+        var tenant = TestServices.NewTenant();
+        var journal = TestServices.Journal(Sink(directory), _time);
+        var first = await journal.AppendWithReceiptAsync(Entry(tenant, "req-1"));
+        var path = Assert.Single(Directory.GetFiles(directory, "*" + AuditFileReceipts.Suffix));
+        var stale = AuditReceiptBatch.Parse(Encoding.UTF8.GetBytes(File.ReadAllLines(path)[0])) with { Members = [new AuditReceiptMember(2, "req-lost")] };
+        File.AppendAllText(path, Encoding.UTF8.GetString(stale.ToJson()) + "\n");
+
+        // Record 2 is another request's, written with no receipt (a refusal from the backlog, say).
+        await TestServices.Journal(Sink(directory), _time).AppendAsync(Entry(tenant, "req-2"));
+        var stored = await TestServices.Journal(Sink(directory), _time).ReadReceiptsAsync(tenant, TestServices.Replica, 1, 2);
+
+        Assert.Equal([first.Receipt], stored.Select(static r => (string?)r.Receipt));
+    }
+
     private async Task AssertRetentionKeepsTheLaterReceiptsAsync(Func<IAuditStore> sinks)
     {
         var tenant = TestServices.NewTenant();

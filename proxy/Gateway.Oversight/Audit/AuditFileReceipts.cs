@@ -6,9 +6,10 @@ namespace Gateway.Oversight.Audit;
 /// <summary>
 /// The embedded journal's stored receipt batches (<see cref="AuditReceiptBatch"/>): beside each partition's file,
 /// <c>{tenant}@{replica}.audit.receipts</c> holds one JSON line per batch, appended and fsynced under the partition's
-/// gate before the lines of the group it was signed with. A crash between the two leaves a batch for lines that were
-/// never appended; the group written after recovery signs those seqs again, and a later batch naming a seq supersedes
-/// an earlier one (<see cref="Read"/>). A torn last line is cut off before the next append and skipped when read.
+/// gate before the lines of the group it was signed with; when the lines then cannot be written, the batches are cut off
+/// again. A crash between the two leaves a batch for lines that were never appended: the group written after recovery
+/// signs those seqs again, and the reader skips the stale batch (<see cref="AuditReceiptReader"/>). A torn last line is
+/// cut off before the next append and skipped when read.
 /// Retention rewrites the file without the batches whose records were all retired.
 /// </summary>
 internal static class AuditFileReceipts
@@ -18,24 +19,31 @@ internal static class AuditFileReceipts
     /// <summary>The receipts file beside the journal file <paramref name="journalPath"/>.</summary>
     public static string PathOf(string journalPath) => journalPath[..^FileAuditStore.FileSuffix.Length] + Suffix;
 
-    /// <summary>Appends <paramref name="batches"/> to the receipts file of <paramref name="journalPath"/> with one fsync.</summary>
-    public static async ValueTask AppendAsync(string journalPath, IReadOnlyList<AuditReceiptBatch> batches, AuditFileSpaceProbe space)
+    /// <summary>Appends <paramref name="batches"/> to the receipts file of <paramref name="journalPath"/> with one fsync; the file's length before them.</summary>
+    public static async ValueTask<long> AppendAsync(string journalPath, IReadOnlyList<AuditReceiptBatch> batches, AuditFileSpaceProbe space)
     {
         var bytes = batches.SelectMany(static b => b.ToJson().Append((byte)'\n')).ToArray();
         var stream = new FileStream(PathOf(journalPath), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete, 1, FileOptions.None);
         await using (stream.ConfigureAwait(false))
         {
             CutTornTail(stream);
+            var before = stream.Length;
             await AuditFileAppend.WriteDurablyAsync(stream, bytes, space, stream.Dispose);
+            return before;
         }
     }
 
-    /// <summary>
-    /// The batches of the receipts file of <paramref name="journalPath"/> with a member in <paramref name="fromSeq"/> ..
-    /// <paramref name="toSeq"/>, in file order, leaving out a batch a later one supersedes (names one of its seqs).
-    /// </summary>
+    /// <summary>Cuts the receipts file of <paramref name="journalPath"/> back to <paramref name="length"/> (the group's lines could not be written).</summary>
+    public static void CutBack(string journalPath, long length)
+    {
+        using var stream = new FileStream(PathOf(journalPath), FileMode.Open, FileAccess.Write, FileShare.Read | FileShare.Delete);
+        stream.SetLength(length);
+        stream.Flush(flushToDisk: true);
+    }
+
+    /// <summary>The batches of the receipts file of <paramref name="journalPath"/> with a member in <paramref name="fromSeq"/> .. <paramref name="toSeq"/>, in file order.</summary>
     public static IReadOnlyList<AuditReceiptBatch> Read(string journalPath, long fromSeq, long toSeq) =>
-        AuditReceiptBatch.Current(ReadAll(journalPath), fromSeq, toSeq);
+        [.. ReadAll(journalPath).Where(b => b.Members.Any(m => m.Seq >= fromSeq && m.Seq <= toSeq))];
 
     /// <summary>Rewrites the receipts file of <paramref name="journalPath"/> without the batches whose members are all at or before <paramref name="throughSeq"/>.</summary>
     public static void Retire(string journalPath, long throughSeq)

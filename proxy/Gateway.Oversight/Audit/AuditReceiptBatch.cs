@@ -17,35 +17,6 @@ public sealed record AuditReceiptBatch(string SignedRoot, long IssuedAt, IReadOn
     /// <summary>The seq of the batch's last member.</summary>
     public long LastSeq => Members[^1].Seq;
 
-    /// <summary>
-    /// Of batches in the order they were stored, those with a member in <paramref name="fromSeq"/> ..
-    /// <paramref name="toSeq"/>, leaving out each a later one supersedes (names one of its seqs: it was stored for lines
-    /// a crash kept from being appended, and the group written after recovery signed those seqs again).
-    /// </summary>
-    public static IReadOnlyList<AuditReceiptBatch> Current(IReadOnlyList<AuditReceiptBatch> stored, long fromSeq, long toSeq)
-    {
-        ArgumentNullException.ThrowIfNull(stored);
-        var kept = new List<AuditReceiptBatch>();
-        var named = new HashSet<long>();
-        for (var i = stored.Count - 1; i >= 0; i--)
-        {
-            var batch = stored[i];
-            if (batch.Members.Any(m => named.Contains(m.Seq)))
-            {
-                continue;
-            }
-
-            named.UnionWith(batch.Members.Select(static m => m.Seq));
-            if (batch.Members.Any(m => m.Seq >= fromSeq && m.Seq <= toSeq))
-            {
-                kept.Add(batch);
-            }
-        }
-
-        kept.Reverse();
-        return kept;
-    }
-
     /// <summary>The batch as one JSON object (<c>iat</c>, <c>members</c> as [seq, request_id] pairs, <c>root</c>), as the file and state-store sinks keep it.</summary>
     public byte[] ToJson()
     {

@@ -9,7 +9,10 @@ namespace Gateway.Oversight.Audit;
 /// records (<see cref="ReceiptClaims"/>), the batch's tree recomputed and checked against the root it signs
 /// (<see cref="ReceiptBatch.TryRebuild"/>), and the exact receipt strings given back, as the agents were given them.
 /// A batch whose records are missing or whose rebuilt root differs is an error naming the batch
-/// (<see cref="AuditReceiptMismatchException"/>), never a silently wrong receipt.
+/// (<see cref="AuditReceiptMismatchException"/>), never a silently wrong receipt; except a batch stored for lines that
+/// were never appended (a crash between a sink's two writes), whose receipts no one was given: it is skipped when it
+/// names seqs past the chain's tip, or a request its record does not decide (the group written in its place after
+/// recovery holds other requests), or when a later batch names its seqs again.
 /// </summary>
 internal static class AuditReceiptReader
 {
@@ -21,31 +24,27 @@ internal static class AuditReceiptReader
             return [];
         }
 
+        var tip = await store.GetTipAsync(partition, cancellationToken).ConfigureAwait(false);
         var records = await RecordsAsync(store, partition, batches.Min(static b => b.FirstSeq), batches.Max(static b => b.LastSeq), cancellationToken).ConfigureAwait(false);
         var receipts = new List<AuditReceipt>();
-        foreach (var batch in batches)
+        for (var b = 0; b < batches.Count; b++)
         {
-            var claims = new List<DecisionReceipt>(batch.Members.Count);
-            foreach (var member in batch.Members)
+            var batch = batches[b];
+            if (batch.LastSeq > tip.Length)
             {
-                if (!records.TryGetValue(member.Seq, out var record))
-                {
-                    throw Mismatch(partition, batch, $"its record {member.Seq} is not stored (retired, or never appended)");
-                }
-
-                try
-                {
-                    claims.Add(ReceiptClaims.Of(record, member.RequestId, batch.IssuedAt));
-                }
-                catch (ArgumentException)
-                {
-                    throw Mismatch(partition, batch, $"record {member.Seq} does not decide request '{member.RequestId}'");
-                }
+                continue;
             }
 
-            if (!ReceiptBatch.TryRebuild(batch.SignedRoot, claims, batch.IssuedAt, out var issued))
+            if (Rebuild(batch, records) is not { } issued)
             {
-                throw Mismatch(partition, batch, "the claims rebuilt from its records do not lead to the root it signs");
+                if (IsRewritten(batches, b) || batch.Members.Any(m => records.TryGetValue(m.Seq, out var r) && !Decides(r, m.RequestId)))
+                {
+                    continue;
+                }
+
+                throw Mismatch(partition, batch, batch.Members.FirstOrDefault(m => !records.ContainsKey(m.Seq)) is { RequestId: not null } missing
+                    ? $"its record {missing.Seq} is not stored"
+                    : "the claims rebuilt from its records do not lead to the root it signs");
             }
 
             for (var i = 0; i < issued.Length; i++)
@@ -59,6 +58,48 @@ internal static class AuditReceiptReader
         }
 
         return receipts;
+    }
+
+    // The batch's receipts again, or null when its records are not all there or do not lead to its signed root.
+    private static string[]? Rebuild(AuditReceiptBatch batch, Dictionary<long, AuditRecord> records)
+    {
+        var claims = new List<DecisionReceipt>(batch.Members.Count);
+        foreach (var member in batch.Members)
+        {
+            if (!records.TryGetValue(member.Seq, out var record))
+            {
+                return null;
+            }
+
+            try
+            {
+                claims.Add(ReceiptClaims.Of(record, member.RequestId, batch.IssuedAt));
+            }
+            catch (ArgumentException)
+            {
+                return null;
+            }
+        }
+
+        return ReceiptBatch.TryRebuild(batch.SignedRoot, claims, batch.IssuedAt, out var issued) ? issued : null;
+    }
+
+    private static bool Decides(AuditRecord record, string requestId) =>
+        record.Decisions is { } decisions ? decisions.Any(d => d.RequestId == requestId) : record.RequestId == requestId;
+
+    // A batch stored later names one of its seqs again: it was stored for lines that were never appended.
+    private static bool IsRewritten(IReadOnlyList<AuditReceiptBatch> batches, int index)
+    {
+        var seqs = batches[index].Members.Select(static m => m.Seq).ToHashSet();
+        for (var later = index + 1; later < batches.Count; later++)
+        {
+            if (batches[later].Members.Any(m => seqs.Contains(m.Seq)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     // The records fromSeq..toSeq by seq, each with its leaf hash (read by position after the anchor).

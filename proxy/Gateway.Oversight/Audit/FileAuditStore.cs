@@ -134,10 +134,11 @@ public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
                 }
             }
 
+            long? receiptsBefore = null;
             if (receipts.Count > 0)
             {
                 // Durable before the lines they sign (a crash between the two: AuditFileReceipts).
-                await AuditFileReceipts.AppendAsync(file.Path, receipts, _space);
+                receiptsBefore = await AuditFileReceipts.AppendAsync(file.Path, receipts, _space);
             }
 
             var bytes = new byte[size];
@@ -149,7 +150,16 @@ public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
                 bytes[at++] = (byte)'\n';
             }
 
-            await file.AppendAsync(bytes, lines.Count, lastHash, _space);
+            try
+            {
+                await file.AppendAsync(bytes, lines.Count, lastHash, _space);
+            }
+            catch when (receiptsBefore is { } length)
+            {
+                AuditFileReceipts.CutBack(file.Path, length);
+                throw;
+            }
+
             _space.GroupWritten();
             return true;
         }

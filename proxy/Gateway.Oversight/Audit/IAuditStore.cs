@@ -25,9 +25,9 @@ public interface IAuditStore
 
     /// <summary>
     /// The stored receipt batches of the partition with a member whose seq is in <paramref name="fromSeq"/> ..
-    /// <paramref name="toSeq"/> (inclusive), in seq order of their first member. A batch stored for lines that were
-    /// never appended (a crash between the two in a sink that writes them apart) may be among them: the caller checks
-    /// each against the records (<see cref="AuditReceiptReader"/>).
+    /// <paramref name="toSeq"/> (inclusive), in the order they were stored. A batch stored for lines that were never
+    /// appended (a crash between the two in a sink that writes them apart) may be among them: the caller checks each
+    /// against the records (<see cref="AuditReceiptReader"/>).
     /// </summary>
     ValueTask<IReadOnlyList<AuditReceiptBatch>> ReadReceiptBatchesAsync(AuditPartition partition, long fromSeq, long toSeq, CancellationToken cancellationToken = default);
 

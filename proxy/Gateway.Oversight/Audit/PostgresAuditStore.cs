@@ -50,10 +50,11 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
         ORDER BY u.o
         """;
 
-    // One receipt batch of the group ($3 first seq, $4 last seq, $5 iat, $6 signed root, $7 seqs, $8 request ids).
+    // One receipt batch of the group ($3 first seq, $4 last seq, $5 iat, $6 signed root, $7 seqs, $8 request ids, $9 its
+    // place among the group's batches).
     private const string InsertReceiptBatch = """
-        INSERT INTO audit_receipt_batches (tenant, replica, first_seq, last_seq, iat, signed_root, seqs, request_ids)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        INSERT INTO audit_receipt_batches (tenant, replica, first_seq, last_seq, iat, signed_root, seqs, request_ids, batch)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
         """;
 
     // The query's filters after the tenant ($2, $3 the time range; $4 agent, $5 decision, $6 tool; $7..$9 the cursor;
@@ -124,7 +125,7 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
         try
         {
             // The whole transaction (scope, insert, commit) in one round trip.
-            await _database.CommitTenantBatchAsync(partition.Tenant, [insert, .. receipts.Select(batch => ReceiptBatchInsert(partition, batch))], cancellationToken).ConfigureAwait(false);
+            await _database.CommitTenantBatchAsync(partition.Tenant, [insert, .. receipts.Select((batch, index) => ReceiptBatchInsert(partition, batch, index))], cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (PostgresException ex) when (ex.SqlState is DoesNotLinkState or PostgresErrorCodes.UniqueViolation)
@@ -141,7 +142,7 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
         await using var command = scope.CreateCommand("""
             SELECT iat, signed_root, seqs, request_ids FROM audit_receipt_batches
             WHERE tenant = $1 AND replica = $2 AND last_seq >= $3 AND first_seq <= $4
-            ORDER BY first_seq
+            ORDER BY first_seq, batch
             """);
         AddPartition(command, partition);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = fromSeq });
@@ -361,7 +362,7 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
         }
     }
 
-    private static NpgsqlBatchCommand ReceiptBatchInsert(AuditPartition partition, AuditReceiptBatch batch)
+    private static NpgsqlBatchCommand ReceiptBatchInsert(AuditPartition partition, AuditReceiptBatch batch, int index)
     {
         var insert = new NpgsqlBatchCommand(InsertReceiptBatch);
         AddPartition(insert.Parameters, partition);
@@ -371,6 +372,7 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
         insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = batch.SignedRoot });
         insert.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. batch.Members.Select(static m => m.Seq)] });
         AddTexts(insert.Parameters, [.. batch.Members.Select(static m => m.RequestId)]);
+        insert.Parameters.Add(new NpgsqlParameter<short> { TypedValue = checked((short)index) });
         return insert;
     }
 

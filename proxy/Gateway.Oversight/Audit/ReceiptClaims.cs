@@ -5,7 +5,8 @@ namespace Gateway.Oversight.Audit;
 /// <summary>
 /// What a decision receipt says (<see cref="DecisionReceipt"/>), made of the sealed record alone and the request id:
 /// the one definition, used when the journal signs a group's receipts and when it rebuilds them from the stored
-/// batches. For a record of several decisions (<see cref="AuditEntry.Decisions"/>) the request's own intent digest.
+/// batches. For a record of several decisions (<see cref="AuditEntry.Decisions"/>) the request's own intent digest; a
+/// record that does not decide the request has no receipt for it (<see cref="ArgumentException"/>).
 /// </summary>
 public static class ReceiptClaims
 {
@@ -16,7 +17,8 @@ public static class ReceiptClaims
         ArgumentNullException.ThrowIfNull(requestId);
         var intent = record.Decisions is { } decisions
             ? (decisions.FirstOrDefault(d => d.RequestId == requestId) ?? throw new ArgumentException($"The record does not decide request '{requestId}'.", nameof(requestId))).IntentDigest
-            : record.IntentDigest;
+            : record.RequestId == requestId ? record.IntentDigest
+            : throw new ArgumentException($"The record does not decide request '{requestId}'.", nameof(requestId));
         return new DecisionReceipt
         {
             Tenant = record.Tenant,

@@ -101,17 +101,20 @@ public sealed class StoreAuditStore : IAuditStore
             foreach (var entry in page)
             {
                 var batch = AuditReceiptBatch.Parse(System.Text.Encoding.UTF8.GetBytes(entry));
-                if (batch.FirstSeq > toSeq && read.Count > 0 && read[^1].FirstSeq > toSeq)
+                if (batch.FirstSeq > toSeq)
                 {
-                    return AuditReceiptBatch.Current(read, fromSeq, toSeq);
+                    return read;
                 }
 
-                read.Add(batch);
+                if (batch.Members.Any(m => m.Seq >= fromSeq && m.Seq <= toSeq))
+                {
+                    read.Add(batch);
+                }
             }
 
             if (page.Count < PageSize)
             {
-                return AuditReceiptBatch.Current(read, fromSeq, toSeq);
+                return read;
             }
         }
     }

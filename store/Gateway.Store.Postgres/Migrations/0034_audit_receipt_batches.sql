@@ -3,19 +3,21 @@
 -- now stores that signed root in the same transaction as the group's records: per batch its JWS, its iat and its
 -- members in batch order as (seq, request_id). The claims are not stored: they are rebuilt from the records, so the
 -- gateway can serve and export the exact receipt string each agent was given (Gamut-Receipt) at a few dozen bytes a
--- request. Rows are append-only like the records; retention removes a batch once every record it names is retired
+-- request. `batch` orders a group's batches (0 when the group's receipts are one batch, as they are unless
+-- Gateway:Evidence:BatchReceipts is off; then each receipt is a batch, and a folded record's start at one seq). Rows are append-only like the records; retention removes a batch once every record it names is retired
 -- (the trigger on audit_anchors below, in the retiring transaction).
 
 CREATE TABLE audit_receipt_batches (
     tenant      text     NOT NULL,
     replica     text     NOT NULL,
     first_seq   bigint   NOT NULL,
+    batch       smallint NOT NULL DEFAULT 0,
     last_seq    bigint   NOT NULL,
     iat         bigint   NOT NULL,
     signed_root text     NOT NULL,
     seqs        bigint[] NOT NULL,
     request_ids text[]   NOT NULL,
-    PRIMARY KEY (tenant, replica, first_seq),
+    PRIMARY KEY (tenant, replica, first_seq, batch),
     CHECK (last_seq >= first_seq AND cardinality(seqs) >= 1 AND cardinality(seqs) = cardinality(request_ids))
 );
 
