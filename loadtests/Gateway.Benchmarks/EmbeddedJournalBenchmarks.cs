@@ -69,7 +69,7 @@ public class EmbeddedJournalBenchmarks
     [Benchmark(Baseline = true)]
     public async Task<bool> FileJournal()
     {
-        var appended = await _file.TryAppendAsync(Partition, _fileLength, _lines, _lastHash, []);
+        var appended = await _file.TryAppendAsync(Partition, _fileLength, _lines, _lastHash, [], []);
         _fileLength += _lines.Length;
         return appended;
     }

@@ -40,6 +40,7 @@ namespace Gateway.Oversight;
 [JsonSerializable(typeof(VerifyDecisionTokenResponse))]
 [JsonSerializable(typeof(AuditRecordsResponse))]
 [JsonSerializable(typeof(AuditQueryResponse))]
+[JsonSerializable(typeof(AuditReceiptsResponse))]
 [JsonSerializable(typeof(IncidentListResponse))]
 [JsonSerializable(typeof(CredentialListResponse))]
 [JsonSerializable(typeof(TokenRevokedResponse))]

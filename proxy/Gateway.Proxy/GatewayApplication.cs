@@ -127,7 +127,6 @@ public static class GatewayApplication
 
         // 5-Record: the audit journal's writer for decisions and outcomes.
         services.AddSingleton<AuditRecorder>();
-        services.AddSingleton<ReceiptIssuer>();
 
         // 6-Enforce: model-token budgets.
         services.AddSingleton<TokenBudgetGate>();

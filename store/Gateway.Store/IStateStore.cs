@@ -90,6 +90,15 @@ public interface IStateStore
     /// </summary>
     ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Like <see cref="TryAppendAsync(string, long, IReadOnlyList{byte[]}, string, IReadOnlyList{KeyValuePair{string, byte[]}}, CancellationToken)"/>
+    /// (no hash when <paramref name="hashKey"/> is null), and in the same atomic step, only when the entries are
+    /// appended: appends every one of <paramref name="companionEntries"/> to the log <paramref name="companionLogKey"/>
+    /// (whatever its length; read it with <see cref="ReadLogAsync"/>), an audit group's receipt batches beside its lines.
+    /// All keys must share a Redis Cluster hash slot.
+    /// </summary>
+    ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string companionLogKey, IReadOnlyList<byte[]> companionEntries, CancellationToken cancellationToken = default);
+
     /// <summary>The value of <paramref name="field"/> in the hash <paramref name="hashKey"/>, or null when absent.</summary>
     ValueTask<string?> HashGetAsync(string hashKey, string field, CancellationToken cancellationToken = default);
 

@@ -366,6 +366,15 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
         return TryAppend(logKey, expectedLength, [.. entries.Select(static entry => Encoding.UTF8.GetString(entry))], cancellationToken, hashKey, fields);
     }
 
+    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string companionLogKey, IReadOnlyList<byte[]> companionEntries, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(fields);
+        ArgumentNullException.ThrowIfNull(companionLogKey);
+        ArgumentNullException.ThrowIfNull(companionEntries);
+        return TryAppend(logKey, expectedLength, [.. entries.Select(static entry => Encoding.UTF8.GetString(entry))], cancellationToken, hashKey, fields, companionLogKey, [.. companionEntries.Select(static entry => Encoding.UTF8.GetString(entry))]);
+    }
+
     public ValueTask<string?> HashGetAsync(string hashKey, string field, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -385,7 +394,7 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
     }
 
     // The hash's fields are journalled before the log's entries: a crash between them keeps fields no entry refers to, never the reverse.
-    private ValueTask<bool> TryAppend(string logKey, long expectedLength, string[] entries, CancellationToken cancellationToken, string? hashKey = null, IReadOnlyList<KeyValuePair<string, byte[]>>? fields = null)
+    private ValueTask<bool> TryAppend(string logKey, long expectedLength, string[] entries, CancellationToken cancellationToken, string? hashKey = null, IReadOnlyList<KeyValuePair<string, byte[]>>? fields = null, string? companionLogKey = null, string[]? companionEntries = null)
     {
         ArgumentOutOfRangeException.ThrowIfZero(entries.Length);
         cancellationToken.ThrowIfCancellationRequested();
@@ -409,6 +418,12 @@ public sealed class InMemoryStateStore : IStateStore, IDisposable
                         Journal(StateJournalOperation.PutField, hashKey!, null, text: text, field: field);
                     }
                 }
+            }
+
+            if (companionEntries is { Length: > 0 })
+            {
+                GetLog(companionLogKey!, create: true)!.AddRange(companionEntries);
+                Journal(StateJournalOperation.AppendLog, companionLogKey!, null, entries: companionEntries);
             }
 
             log.AddRange(entries);

@@ -369,10 +369,18 @@ internal static class RedisScripts
           return 0
         end
         local fields = tonumber(ARGV[2])
+        local companions = tonumber(ARGV[3])
         for i = 0, fields - 1 do
-          redis.call('HSETNX', KEYS[2], ARGV[3 + 2 * i], ARGV[4 + 2 * i])
+          redis.call('HSETNX', KEYS[2], ARGV[4 + 2 * i], ARGV[5 + 2 * i])
         end
-        local first = 3 + 2 * fields
+        local at = 4 + 2 * fields
+        if companions > 0 then
+          local kept = redis.call('XLEN', KEYS[3])
+          for i = 0, companions - 1 do
+            redis.call('XADD', KEYS[3], string.format('%d-0', kept + i + 1), 'e', ARGV[at + i])
+          end
+        end
+        local first = at + companions
         for i = first, #ARGV do
           redis.call('XADD', KEYS[1], string.format('%d-0', length + i - first + 1), 'e', ARGV[i])
         end

@@ -470,40 +470,63 @@ public sealed class RedisStateStore : IStateStore, IAsyncDisposable
     }
 
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, string entry, CancellationToken cancellationToken = default) =>
-        AppendAsync(logKey, expectedLength, [Encoding.UTF8.GetBytes(entry)], hashKey: null, [], cancellationToken);
+        AppendAsync(logKey, expectedLength, [Encoding.UTF8.GetBytes(entry)], hashKey: null, [], null, [], cancellationToken);
 
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, CancellationToken cancellationToken = default) =>
-        AppendAsync(logKey, expectedLength, entries, hashKey: null, [], cancellationToken);
+        AppendAsync(logKey, expectedLength, entries, hashKey: null, [], null, [], cancellationToken);
+
+    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string companionLogKey, IReadOnlyList<byte[]> companionEntries, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(companionLogKey);
+        ArgumentNullException.ThrowIfNull(companionEntries);
+        return AppendAsync(logKey, expectedLength, entries, hashKey, fields, companionLogKey, companionEntries, cancellationToken);
+    }
 
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(hashKey);
-        return AppendAsync(logKey, expectedLength, entries, hashKey, fields, cancellationToken);
+        return AppendAsync(logKey, expectedLength, entries, hashKey, fields, null, [], cancellationToken);
     }
 
-    // ARGV: expected length, field count, the (field, value) pairs, then the entries (RedisScripts.Append); the hash
-    // is a key of the script only when there are fields to set.
-    private async ValueTask<bool> AppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, CancellationToken cancellationToken)
+    // ARGV: expected length, field count, companion count, the (field, value) pairs, the companion entries, then the
+    // entries (RedisScripts.Append); the hash is a key of the script only when there are fields to set, the companion
+    // log only when there are companion entries (the log's own key stands in for an unused hash before it).
+    private async ValueTask<bool> AppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string? companionLogKey, IReadOnlyList<byte[]> companionEntries, CancellationToken cancellationToken)
     {
+        if (fields.Count > 0)
+        {
+            ArgumentNullException.ThrowIfNull(hashKey);
+        }
+
         ArgumentNullException.ThrowIfNull(entries);
         ArgumentNullException.ThrowIfNull(fields);
         ArgumentOutOfRangeException.ThrowIfNegative(expectedLength);
         ArgumentOutOfRangeException.ThrowIfZero(entries.Count);
-        var arguments = new RedisValue[2 + (2 * fields.Count) + entries.Count];
+        var arguments = new RedisValue[3 + (2 * fields.Count) + companionEntries.Count + entries.Count];
         arguments[0] = expectedLength;
         arguments[1] = fields.Count;
+        arguments[2] = companionEntries.Count;
         for (var i = 0; i < fields.Count; i++)
         {
-            arguments[2 + (2 * i)] = fields[i].Key;
-            arguments[3 + (2 * i)] = fields[i].Value;
+            arguments[3 + (2 * i)] = fields[i].Key;
+            arguments[4 + (2 * i)] = fields[i].Value;
         }
 
+        var at = 3 + (2 * fields.Count);
+        for (var i = 0; i < companionEntries.Count; i++)
+        {
+            arguments[at + i] = companionEntries[i];
+        }
+
+        at += companionEntries.Count;
         for (var i = 0; i < entries.Count; i++)
         {
-            arguments[2 + (2 * fields.Count) + i] = entries[i];
+            arguments[at + i] = entries[i];
         }
 
-        RedisKey[] keys = fields.Count == 0 ? [logKey] : [logKey, hashKey!];
+        RedisKey[] keys = companionEntries.Count > 0 ? [logKey, fields.Count > 0 ? hashKey! : logKey, companionLogKey!]
+            : fields.Count > 0 ? [logKey, hashKey!]
+            : [logKey];
         var reply = await EvaluateAsync("log_append", RedisScripts.Append, keys, arguments, cancellationToken).ConfigureAwait(false);
         return (long)reply == 1;
     }

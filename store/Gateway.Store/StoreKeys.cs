@@ -28,6 +28,9 @@ public static class StoreKeys
     /// <summary>The tenant's stored audit explanations: a hash of explanation digest → explanation JSON, shared by its replicas' chains.</summary>
     public static string AuditExplanations(string tenant) => $"{Prefix}{{{tenant}}}:audit-explanations";
 
+    /// <summary>The stored receipt batches of one replica's audit chain of the tenant: a log, one batch each, in seq order.</summary>
+    public static string AuditReceipts(string tenant, string replica) => $"{Prefix}{{{tenant}}}:audit-receipts:{replica}";
+
     /// <summary>The set of replicas holding an audit chain of the tenant.</summary>
     public static string AuditReplicas(string tenant) => $"{Prefix}{{{tenant}}}:audit-replicas";
 

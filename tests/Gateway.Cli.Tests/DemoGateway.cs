@@ -141,6 +141,13 @@ internal sealed class DemoGateway : IAsyncDisposable
         return response.StatusCode;
     }
 
+    /// <summary>As <see cref="EvaluateInRunAsync"/>; returns the status and the receipt the answer carried (<c>Gamut-Receipt</c>).</summary>
+    public async Task<(HttpStatusCode Status, string? Receipt)> EvaluateInRunForReceiptAsync(string run, string action)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/v1/evaluate", action, run);
+        return (response.StatusCode, response.Headers.TryGetValues("Gamut-Receipt", out var values) ? values.Single() : null);
+    }
+
     public async ValueTask DisposeAsync()
     {
         _http.Dispose();

@@ -274,6 +274,41 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EvidenceExport_DecisionRecords_PutsTheExactReceiptsTheAgentGotInThePackAndVerifiesThem()
+    {
+        var run = await _gw.StartRunAsync();
+        var answers = new[] { ReadContact, Shell, ReadContact };
+        var received = new List<string>();
+        foreach (var action in answers)
+        {
+            var (status, receipt) = await _gw.EvaluateInRunForReceiptAsync(run, action);
+            Assert.Equal(HttpStatusCode.OK, status);
+            received.Add(Assert.IsType<string>(receipt));
+        }
+
+        var pack = Path.Combine(Directory.CreateTempSubdirectory("gatewayctl-pack-").FullName, "pack.zip");
+        var export = await _gw.RunAsync(DemoGateway.AdminToken, "evidence", "export", "--tenant", DemoGateway.Tenant, "--run-id", run, "-o", pack);
+        var verified = await CliRun.RunAsync("evidence", "verify", pack);
+
+        Assert.True(export.ExitCode == 0, export.Out + export.Error);
+        var packed = Read(pack, "receipts.jsonl").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(received.Order(StringComparer.Ordinal), packed.Order(StringComparer.Ordinal));
+        Assert.True(verified.ExitCode == 0, verified.Out + verified.Error);
+    }
+
+    [Fact]
+    public async Task EvidenceVerify_StoredReceiptEdited_IsRefused()
+    {
+        var (pack, _) = await ExportRunAsync();
+        Rewrite(pack, "receipts.jsonl", static text => text[..^2] + (text[^2] == 'A' ? "B" : "A") + "\n");
+
+        var result = await CliRun.RunAsync("evidence", "verify", pack);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.True(result.Out.Contains("receipt_", StringComparison.Ordinal), result.Out);
+    }
+
+    [Fact]
     public async Task EvidenceExport_NoSelection_Exits6()
     {
         var result = await _gw.RunAsync(DemoGateway.AdminToken, "evidence", "export", "--tenant", DemoGateway.Tenant, "-o", Path.Combine(Path.GetTempPath(), "never.zip"));

@@ -142,7 +142,7 @@ public sealed class AuditJournalPostgresTests(PostgresFixture postgres) : AuditJ
         var sink = CreateSink();
         var partition = new AuditPartition(Tenant, TestServices.Replica);
 
-        Assert.False(await sink.TryAppendAsync(partition, 1, ["""{"seq":2,"agent":"a","decision":"allow","time":"2026-01-01T00:00:00Z","prev_hash":"x","hash":"y"}"""u8.ToArray()], "y", []));
+        Assert.False(await sink.TryAppendAsync(partition, 1, ["""{"seq":2,"agent":"a","decision":"allow","time":"2026-01-01T00:00:00Z","prev_hash":"x","hash":"y"}"""u8.ToArray()], "y", [], []));
         Assert.Equal(2, (await sink.GetTipAsync(partition)).Length);
     }
 

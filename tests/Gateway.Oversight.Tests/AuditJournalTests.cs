@@ -424,7 +424,7 @@ public abstract class AuditJournalTests
     {
         var (journal, sink, first) = await HoldFirstGroupAsync();
 
-        var asked = Enumerable.Range(1, 20).Select(i => journal.AppendAsync(Entry(i), ClaimsOf("req-" + i)).AsTask()).ToArray();
+        var asked = Enumerable.Range(1, 20).Select(i => journal.AppendWithReceiptAsync(Entry(i)).AsTask()).ToArray();
         var unasked = journal.AppendAsync(Entry(21)).AsTask();
         sink.Release.SetResult();
         await first;
@@ -446,30 +446,100 @@ public abstract class AuditJournalTests
     }
 
     [Fact]
-    public async Task AppendAsync_ReceiptClaimsThatCannotBeMade_FailTheAppendWithTheRecordDurableAndNotRewritten()
+    public async Task AppendWithReceiptAsync_ReceiptThatCannotBeSigned_FailsTheGroupBeforeAnythingIsWritten()
     {
         var journal = TestServices.Journal(CreateSink(), Time);
 
-        await Assert.ThrowsAsync<ReceiptSigningException>(async () => await journal.AppendAsync(Entry(0), static _ => throw new InvalidOperationException("no claims")));
+        await Assert.ThrowsAsync<ReceiptSigningException>(async () => await journal.AppendWithReceiptAsync(Entry(0) with { RequestId = null, Invoked = false }));
 
-        Assert.Equal(0, journal.BacklogCount);
         var result = await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant);
         Assert.True(result.Intact, result.Reason);
-        Assert.Equal(1, result.Records);
+        Assert.Equal(0, result.Records);
+        Assert.Empty(await TestServices.Journal(CreateSink(), Time).ReadReceiptsAsync(Tenant, TestServices.Replica, 1, 10));
+
+        // The refusal the request got is what the journal records once it flushes its backlog.
+        Assert.Equal(1, journal.BacklogCount);
+        Assert.Equal(1, await journal.FlushBacklogAsync());
+        var recorded = Assert.Single(await TestServices.Journal(CreateSink(), Time).ReadAsync(Tenant, 0, 10));
+        Assert.Equal("refused:audit_unavailable", recorded.GetProperty("decision").GetString());
     }
 
-    private static Func<AuditRecord, DecisionReceipt> ClaimsOf(string requestId) => record => new DecisionReceipt
+    [Fact]
+    public async Task ReadReceiptsAsync_DelegatedChildActingForAPerson_RebuildsTheActorChainItSigned()
     {
-        Tenant = record.Tenant,
-        Replica = record.Replica!,
-        RequestId = requestId,
-        Agent = record.Agent!,
-        Decision = record.Decision,
-        LeafIndex = record.Seq - 1,
-        LeafHash = record.LeafHash!,
-        RecordHash = record.Hash!,
-        IssuedAt = 0,
-    };
+        var chain = Gateway.Policy.ActorChain.ForPerson("ada", "agent-1")
+            .Delegate(new Gateway.Policy.ActorLink(Gateway.Policy.ActorKind.Delegate, "dlg-1") { Name = "researcher", RunId = "run-1" });
+        var appended = await TestServices.Journal(CreateSink(), Time).AppendWithReceiptAsync(Entry(1) with { Agent = "dlg-1", ActorChain = chain.Links, Person = "ada" });
+
+        var stored = Assert.Single(await TestServices.Journal(CreateSink(), Time).ReadReceiptsAsync(Tenant, TestServices.Replica, 1, 1));
+
+        Assert.Equal(appended.Receipt, stored.Receipt);
+        Assert.True(DecisionReceipt.TryVerify(stored.Receipt, EvidenceKeySet.Of(TestServices.ReceiptKeys), out var claims, out var error), error);
+        Assert.Equal(["person:ada", "agent:agent-1", "delegate:dlg-1:researcher:run-1"], claims!.ActorChain!.Select(static a => $"{a.Kind}:{a.Id}" + (a.Name is null ? string.Empty : $":{a.Name}:{a.RunId}")));
+    }
+
+    [Fact]
+    public async Task ReadReceiptsAsync_BatchingOff_StoresEachReceiptAsItsOwnBatchAndGivesThemBack()
+    {
+        var gate = new GatedSink(CreateSink());
+        var options = TestServices.DefaultOptions with
+        {
+            Audit = TestServices.DefaultOptions.Audit with { ReplicaId = TestServices.Replica },
+            Evidence = TestServices.DefaultOptions.Evidence with { BatchReceipts = false },
+        };
+        var journal = new AuditJournal(gate, [], Time, TestServices.Metrics, Microsoft.Extensions.Options.Options.Create(options), TestServices.ReceiptKeys, Microsoft.Extensions.Logging.Abstractions.NullLogger<AuditJournal>.Instance);
+        var first = journal.AppendWithReceiptAsync(Entry(1)).AsTask();
+        await gate.FirstAppendStarted.Task;
+        var queued = Enumerable.Range(2, 3).Select(i => journal.AppendWithReceiptAsync(Entry(i)).AsTask()).ToList();
+
+        // Two decisions folded into one record: two batches of one receipt each, naming the same seq.
+        queued.AddRange(Enumerable.Range(5, 2).Select(i => journal.AppendWithReceiptAsync(Decided(i)).AsTask()));
+        gate.Release.SetResult();
+        var appended = (await Task.WhenAll([first, .. queued])).OrderBy(static a => a.Record.Seq).ThenBy(static a => a.Receipt, StringComparer.Ordinal).ToArray();
+
+        var batches = await CreateSink().ReadReceiptBatchesAsync(new AuditPartition(Tenant, TestServices.Replica), 1, 5);
+        var stored = await TestServices.Journal(CreateSink(), Time).ReadReceiptsAsync(Tenant, TestServices.Replica, 1, 5);
+
+        Assert.Equal(6, batches.Count);
+        Assert.All(batches, static b => Assert.Single(b.Members));
+        Assert.Equal(5, appended[^1].Record.Seq);
+        Assert.Equal(2, appended[^1].Record.Count);
+        Assert.Equal(appended.Select(static a => a.Receipt), stored.OrderBy(static r => r.Seq).ThenBy(static r => r.Receipt, StringComparer.Ordinal).Select(static r => (string?)r.Receipt));
+    }
+
+    [Fact]
+    public async Task ReadReceiptsAsync_AfterGroups_GivesBackTheExactReceiptsTheAppendsGot()
+    {
+        var (journal, sink, first) = await HoldFirstGroupAsync();
+        var asked = Enumerable.Range(1, 12).Select(i => journal.AppendWithReceiptAsync(Entry(i)).AsTask()).ToList();
+        var unasked = journal.AppendAsync(Entry(13)).AsTask();
+
+        // Decisions of one kind folded into one record: each request's receipt names its own intent digest.
+        asked.AddRange(Enumerable.Range(20, 3).Select(i => journal.AppendWithReceiptAsync(Decided(i)).AsTask()));
+        sink.Release.SetResult();
+        await first;
+        await unasked;
+        var appended = await Task.WhenAll(asked);
+        var later = await journal.AppendWithReceiptAsync(Entry(30));
+        Assert.Equal(3, appended[^1].Record.Count);
+
+        var reader = TestServices.Journal(CreateSink(), Time);
+        var stored = await reader.ReadReceiptsAsync(Tenant, TestServices.Replica, 1, later.Record.Seq);
+
+        var expected = appended.Append(later).Select(a => (a.Record.Seq, a.Receipt)).OrderBy(static r => r.Seq).ThenBy(static r => r.Receipt, StringComparer.Ordinal);
+        Assert.Equal(expected, stored.Select(static r => (r.Seq, (string?)r.Receipt)).OrderBy(static r => r.Seq).ThenBy(static r => r.Item2, StringComparer.Ordinal));
+        var keys = EvidenceKeySet.Of(TestServices.ReceiptKeys);
+        foreach (var receipt in stored)
+        {
+            Assert.True(DecisionReceipt.TryVerify(receipt.Receipt, keys, out var claims, out var error), error);
+            Assert.Equal(receipt.RequestId, claims!.RequestId);
+            Assert.Equal("i" + receipt.RequestId[4..], claims.IntentDigest);
+        }
+
+        Assert.Equal(later.Receipt, (await reader.ReadReceiptAsync(Tenant, "req-30"))!.Receipt);
+        Assert.Equal(appended[^1].Receipt, (await reader.ReadReceiptAsync(Tenant, "req-22"))!.Receipt);
+        Assert.Null(await reader.ReadReceiptAsync(Tenant, "req-13"));
+    }
 
     [Fact]
     public async Task AppendAsync_RepeatedRefusalsInOneGroup_AreOneRecordListingEveryRequestId()
@@ -973,7 +1043,7 @@ public abstract class AuditJournalTests
 
         public ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) => inner.GetTipAsync(partition, cancellationToken);
 
-        public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, CancellationToken cancellationToken = default)
+        public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default)
         {
             if (Interlocked.Increment(ref _appends) == 1)
             {
@@ -981,10 +1051,12 @@ public abstract class AuditJournalTests
                 await Release.Task;
             }
 
-            return await inner.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, cancellationToken);
+            return await inner.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, receipts, cancellationToken);
         }
 
         public IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, CancellationToken cancellationToken = default) => inner.ReadAsync(partition, start, cancellationToken);
+
+        public ValueTask<IReadOnlyList<AuditReceiptBatch>> ReadReceiptBatchesAsync(AuditPartition partition, long fromSeq, long toSeq, CancellationToken cancellationToken = default) => inner.ReadReceiptBatchesAsync(partition, fromSeq, toSeq, cancellationToken);
 
         public ValueTask<string?> GetExplanationAsync(string tenant, string digest, CancellationToken cancellationToken = default) => inner.GetExplanationAsync(tenant, digest, cancellationToken);
 
@@ -1000,13 +1072,15 @@ public abstract class AuditJournalTests
 
         public ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) => inner.GetTipAsync(partition, cancellationToken);
 
-        public ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, CancellationToken cancellationToken = default)
+        public ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default)
         {
             ExplanationsPerAppend.Add(explanations.Count);
-            return inner.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, cancellationToken);
+            return inner.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, receipts, cancellationToken);
         }
 
         public IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, CancellationToken cancellationToken = default) => inner.ReadAsync(partition, start, cancellationToken);
+
+        public ValueTask<IReadOnlyList<AuditReceiptBatch>> ReadReceiptBatchesAsync(AuditPartition partition, long fromSeq, long toSeq, CancellationToken cancellationToken = default) => inner.ReadReceiptBatchesAsync(partition, fromSeq, toSeq, cancellationToken);
 
         public ValueTask<string?> GetExplanationAsync(string tenant, string digest, CancellationToken cancellationToken = default) => inner.GetExplanationAsync(tenant, digest, cancellationToken);
 
@@ -1301,9 +1375,9 @@ public abstract class AuditJournalStoreTests : AuditJournalTests
 
         public ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) => inner.GetTipAsync(partition, cancellationToken);
 
-        public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, CancellationToken cancellationToken = default)
+        public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default)
         {
-            var appended = await inner.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, cancellationToken);
+            var appended = await inner.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, receipts, cancellationToken);
             if (!appended)
             {
                 Interlocked.Increment(ref _conflicts);
@@ -1313,6 +1387,8 @@ public abstract class AuditJournalStoreTests : AuditJournalTests
         }
 
         public IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, CancellationToken cancellationToken = default) => inner.ReadAsync(partition, start, cancellationToken);
+
+        public ValueTask<IReadOnlyList<AuditReceiptBatch>> ReadReceiptBatchesAsync(AuditPartition partition, long fromSeq, long toSeq, CancellationToken cancellationToken = default) => inner.ReadReceiptBatchesAsync(partition, fromSeq, toSeq, cancellationToken);
 
         public ValueTask<string?> GetExplanationAsync(string tenant, string digest, CancellationToken cancellationToken = default) => inner.GetExplanationAsync(tenant, digest, cancellationToken);
 

@@ -81,6 +81,11 @@ public sealed class AuditPartitionRetirementTests : IAsyncLifetime
         Assert.Contains("\"seq\":4", secondDayOfTenant[0], StringComparison.Ordinal);
         Assert.Contains(secondDayOfTenant, static line => line.Contains("\"kind\":\"explanation\"", StringComparison.Ordinal));
 
+        // The retired records' receipt batches went with them (0034); the kept records' still rebuild.
+        var chain = new AuditPartition(_tenant, TestServices.Replica);
+        Assert.Empty(await new PostgresAuditStore(_database).ReadReceiptBatchesAsync(chain, 1, 7));
+        Assert.Equal([8L, 9L], (await journal.ReadReceiptsAsync(_tenant, TestServices.Replica, 1, 9)).Select(static r => r.Seq));
+
         // The journal verifies from each chain's anchor, and goes on.
         await WriteOnDayAsync(0, journal, _tenant, 1);
         var verification = await journal.VerifyAsync(_tenant);
@@ -166,9 +171,10 @@ public sealed class AuditPartitionRetirementTests : IAsyncLifetime
         {
             for (var i = 0; i < count; i++)
             {
-                await journal.AppendAsync(new AuditEntry
+                await journal.AppendWithReceiptAsync(new AuditEntry
                 {
                     Tenant = tenant,
+                    RequestId = $"req-{day}-{i}",
                     Agent = "agent-1",
                     Decision = "allow",
                     StatusCode = 200,

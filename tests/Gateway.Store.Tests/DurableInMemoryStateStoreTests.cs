@@ -131,6 +131,25 @@ public sealed class DurableInMemoryStateStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task AppendWithCompanionLog_AfterReopenAndCompaction_KeepsBothLogs()
+    {
+        using (var store = Open())
+        {
+            Assert.True(await store.TryAppendAsync("log:r", 0, [System.Text.Encoding.UTF8.GetBytes("first")], null, [], "log:receipts", [System.Text.Encoding.UTF8.GetBytes("batch-1")]));
+            Assert.True(await store.TryAppendAsync("log:r", 1, [System.Text.Encoding.UTF8.GetBytes("second")], null, [], "log:receipts", [System.Text.Encoding.UTF8.GetBytes("batch-2")]));
+        }
+
+        using (var reopened = Open())
+        {
+            Assert.Equal(["batch-1", "batch-2"], await reopened.ReadLogAsync("log:receipts", 0, 10));
+        }
+
+        using var again = Open();
+        Assert.Equal(["first", "second"], await again.ReadLogAsync("log:r", 0, 10));
+        Assert.Equal(["batch-1", "batch-2"], await again.ReadLogAsync("log:receipts", 0, 10));
+    }
+
+    [Fact]
     public async Task Reopen_TornTail_KeepsEveryWholeRecordAndAcceptsNewOnes()
     {
         string path;

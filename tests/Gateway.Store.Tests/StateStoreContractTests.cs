@@ -498,6 +498,24 @@ public abstract partial class StateStoreContractTests
     }
 
     [Fact]
+    public async Task TryAppendWithCompanionLog_AtExpectedLength_AppendsBothElseNeither()
+    {
+        var log = Key("receipted-log");
+        var companion = Key("receipt-batches");
+        var hash = Key("receipted-explanations");
+        Assert.True(await Store.TryAppendAsync(log, 0, [Encoding.UTF8.GetBytes("first")], null, [], companion, [Encoding.UTF8.GetBytes("batch-1")]));
+
+        Assert.False(await Store.TryAppendAsync(log, 0, [Encoding.UTF8.GetBytes("stale")], hash, [KeyValuePair.Create("d", Encoding.UTF8.GetBytes("stale"))], companion, [Encoding.UTF8.GetBytes("stale-batch")]));
+        Assert.True(await Store.TryAppendAsync(log, 1, [Encoding.UTF8.GetBytes("second"), Encoding.UTF8.GetBytes("third")], hash, [KeyValuePair.Create("d", Encoding.UTF8.GetBytes("ünï"))], companion, [Encoding.UTF8.GetBytes("batch-2"), Encoding.UTF8.GetBytes("batch-3")]));
+        Assert.True(await Store.TryAppendAsync(log, 3, [Encoding.UTF8.GetBytes("fourth")], null, [], companion, []));
+
+        Assert.Equal(["first", "second", "third", "fourth"], await Store.ReadLogAsync(log, 0, 10));
+        Assert.Equal(["batch-1", "batch-2", "batch-3"], await Store.ReadLogAsync(companion, 0, 10));
+        Assert.Equal(["batch-3"], await Store.ReadLogAsync(companion, 2, 10));
+        Assert.Equal("ünï", await Store.HashGetAsync(hash, "d"));
+    }
+
+    [Fact]
     public async Task ReadLog_Ranges_ReturnRequestedSlices()
     {
         var log = Key("ranges");

@@ -30,7 +30,7 @@ internal static class EvidenceCommands
         var incidentId = new Option<string?>("--incident-id") { Description = "The records of this incident (its agent, tool and intent)" };
         var output = new Option<string>("--output", "-o") { Description = "The pack (zip) to write", Required = true };
         var withBundle = new Option<string?>("--with-bundle") { Description = "Also put this bundle directory (the one in force) into the pack under bundle/" };
-        var receipts = new Option<string?>("--receipts") { Description = "A file of receipts (one JWS a line, from Gamut-Receipt headers) to include" };
+        var receipts = new Option<string?>("--receipts") { Description = "A file of receipts (one a line, from Gamut-Receipt headers) to include beside the stored receipts of the exported records" };
         var exportAfter = AfterCheckpoint("Also put the consistency proof from this checkpoint (the auditor's or witness's last, as `audit checkpoint -o` writes it) to the pack's into the pack; once per chain");
         var export = new Command("export", "Write an evidence pack (zip) of the selected records and print its ticket footer")
         {
@@ -120,6 +120,7 @@ internal static class EvidenceCommands
     {
         var audit = AdminClient.AdminPrefix + "tenants/" + CliRuntime.Segment(tenant) + "/audit/";
         var records = await SelectAsync(send, tenant, selection);
+        var receipts = new List<string>();
         var byReplica = records.GroupBy(static r => r.GetProperty("replica").GetString()!).ToList();
         var lines = new StringBuilder();
         var digests = new SortedSet<string>(StringComparer.Ordinal);
@@ -161,6 +162,15 @@ internal static class EvidenceCommands
                 var proof = await send(HttpMethod.Get, string.Create(CultureInfo.InvariantCulture, $"{audit}proof/inclusion?seq={seq}&replica={replica}&tree_size={size}"), null);
                 files[string.Create(CultureInfo.InvariantCulture, $"{EvidencePack.ProofsFolder}{chain.Key}-{seq}.json")] = JsonSerializer.SerializeToUtf8Bytes(proof, CliRuntime.Indented);
             }
+
+            receipts.AddRange(await StoredReceiptsAsync(send, audit, replica, [.. chain.Select(static r => r.GetProperty("seq").GetInt64())]));
+        }
+
+        if (receipts.Count > 0)
+        {
+            // The stored receipts of every exported record, then any the --receipts file adds (each once).
+            var given = files.TryGetValue(EvidencePack.Receipts, out var file) ? Encoding.UTF8.GetString(file).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [];
+            files[EvidencePack.Receipts] = Encoding.UTF8.GetBytes(string.Concat(receipts.Concat(given).Distinct(StringComparer.Ordinal).Select(static r => r + "\n")));
         }
 
         files[EvidencePack.Jwks] = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(await send(HttpMethod.Get, ".well-known/gamut-receipt-keys.json", null), CliRuntime.Indented));
@@ -178,6 +188,37 @@ internal static class EvidenceCommands
             ["checkpoints"] = checkpoints,
             ["footer"] = footer,
         });
+    }
+
+    /// <summary>
+    /// The stored receipts (<c>audit/receipts</c>) of the records <paramref name="seqs"/> of one chain, in seq order:
+    /// asked for by seq range (at most 1000 records each), kept only for the exported records.
+    /// </summary>
+    private static async Task<List<string>> StoredReceiptsAsync(Func<HttpMethod, string, string?, Task<JsonElement>> send, string audit, string replica, long[] seqs)
+    {
+        var wanted = seqs.ToHashSet();
+        var receipts = new List<string>();
+        Array.Sort(seqs);
+        for (var i = 0; i < seqs.Length;)
+        {
+            var from = seqs[i];
+            while (i < seqs.Length && seqs[i] - from < 1000)
+            {
+                i++;
+            }
+
+            var to = seqs[i - 1];
+            var page = await send(HttpMethod.Get, string.Create(CultureInfo.InvariantCulture, $"{audit}receipts?replica={replica}&from_seq={from}&to_seq={to}"), null);
+            foreach (var receipt in page.GetProperty("receipts").EnumerateArray())
+            {
+                if (wanted.Contains(receipt.GetProperty("seq").GetInt64()))
+                {
+                    receipts.Add(receipt.GetProperty("receipt").GetString()!);
+                }
+            }
+        }
+
+        return receipts;
     }
 
     /// <summary>The selected records as the audit query returns them (every page), oldest first.</summary>

@@ -37,6 +37,39 @@ public static class ReceiptBatch
         ArgumentOutOfRangeException.ThrowIfZero(receipts.Count);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(receipts.Count, MaxSize);
 
+        var (claims, paths, root) = Tree(receipts);
+        return Issue(key.Sign(Type, Statement(root, claims.Length, issuedAt)), claims, paths);
+    }
+
+    /// <summary>
+    /// The receipts of a stored batch again: the tree of <paramref name="receipts"/> (their claims rebuilt, in batch
+    /// order) recomputed and checked against the root, size and time <paramref name="signedRoot"/> signs (its signature
+    /// is the verifier's to check). False, with no receipts, when they differ: the claims are not the ones signed.
+    /// </summary>
+    public static bool TryRebuild(string signedRoot, IReadOnlyList<DecisionReceipt> receipts, long issuedAt, out string[] issued)
+    {
+        ArgumentNullException.ThrowIfNull(signedRoot);
+        ArgumentNullException.ThrowIfNull(receipts);
+        issued = [];
+        if (receipts.Count is 0 or > MaxSize)
+        {
+            return false;
+        }
+
+        var (claims, paths, root) = Tree(receipts);
+        var parts = signedRoot.Split('.');
+        if (parts.Length != 3 || !EvidenceToken.TryBytes(parts[1], out var statement)
+            || !statement.AsSpan().SequenceEqual(Statement(root, claims.Length, issuedAt)))
+        {
+            return false;
+        }
+
+        issued = Issue(signedRoot, claims, paths);
+        return true;
+    }
+
+    private static (byte[][] Claims, List<byte[]>[] Paths, byte[] Root) Tree(IReadOnlyList<DecisionReceipt> receipts)
+    {
         var claims = new byte[receipts.Count][];
         var leaves = new byte[receipts.Count][];
         var paths = new List<byte[]>[receipts.Count];
@@ -47,8 +80,11 @@ public static class ReceiptBatch
             paths[i] = [];
         }
 
-        var root = Node(leaves, 0, leaves.Length, paths);
-        var signed = key.Sign(Type, Statement(root, leaves.Length, issuedAt));
+        return (claims, paths, Node(leaves, 0, leaves.Length, paths));
+    }
+
+    private static string[] Issue(string signed, byte[][] claims, List<byte[]>[] paths)
+    {
         var issued = new string[claims.Length];
         for (var i = 0; i < claims.Length; i++)
         {

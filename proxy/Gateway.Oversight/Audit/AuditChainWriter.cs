@@ -15,8 +15,11 @@ namespace Gateway.Oversight.Audit;
 /// the digests its acknowledged groups stored, forgetting them all after any failed or conflicted group (the store
 /// keeps the first copy of a digest, so sending one again is harmless). Each entry's time is measured by phase
 /// (<c>gateway.audit.append.phase</c>): queued until its group starts sealing, sealing its group, its group's store call.
-/// Once a group is durable, the receipts its appends asked for are signed together, with one signature
-/// (<see cref="ReceiptBatch"/>), before any of them completes: off each request's own path, one signing per group.
+/// Once a group is sealed, the receipts its appends asked for (claims made of each sealed record and the entry's request
+/// id alone: <see cref="ReceiptClaims"/>) are signed together, with one signature (<see cref="ReceiptBatch"/>), and the
+/// batch (signed root, iat, members as seq and request id: <see cref="AuditReceiptBatch"/>) goes into the group's one
+/// store call: off each request's own path, one signing per group. A group whose receipts cannot be signed is written
+/// not at all: its appends fail.
 /// </summary>
 internal sealed class AuditChainWriter
 {
@@ -67,9 +70,9 @@ internal sealed class AuditChainWriter
 
     /// <summary>
     /// Queues the entry; the task completes with the sealed record once it is durable, and with the signed receipt of
-    /// the claims <paramref name="receipt"/> makes of the record, when given.
+    /// the entry's request over its record when <paramref name="receipt"/> asks for one.
     /// </summary>
-    public Task<AuditAppended> AppendAsync(AuditEntry entry, Func<AuditRecord, DecisionReceipt>? receipt = null)
+    public Task<AuditAppended> AppendAsync(AuditEntry entry, bool receipt = false)
     {
         var pending = new Pending(entry, _time.GetTimestamp(), receipt);
         bool start;
@@ -140,12 +143,19 @@ internal sealed class AuditChainWriter
                     return;
                 }
 
+                var receipts = SignReceipts(sealedGroup.Records);
+                if (receipts.Error is { } signingFailed)
+                {
+                    FailUnsigned(group, signingFailed);
+                    return;
+                }
+
                 var writeStarted = _time.GetTimestamp();
                 var explanations = ToStore(sealedGroup.Records);
                 bool appended;
                 try
                 {
-                    appended = await _store.TryAppendAsync(_partition, tip.Length, sealedGroup.Lines, sealedGroup.LastHash, explanations).ConfigureAwait(false);
+                    appended = await _store.TryAppendAsync(_partition, tip.Length, sealedGroup.Lines, sealedGroup.LastHash, explanations, receipts.Batches).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -156,24 +166,12 @@ internal sealed class AuditChainWriter
                 {
                     _tip = new AuditTip(tip.Length + sealedGroup.Lines.Count, sealedGroup.LastHash);
                     Remember(explanations);
-                    var receipts = SignReceipts(sealedGroup.Records);
                     foreach (var (pendings, record, _) in sealedGroup.Records)
                     {
                         _metrics.AuditAppended(record.Tenant, record.Decision);
                         foreach (var pending in pendings)
                         {
-                            if (pending.Receipt is null)
-                            {
-                                pending.Completion.TrySetResult(new AuditAppended(record, null));
-                            }
-                            else if (receipts.Error is null)
-                            {
-                                pending.Completion.TrySetResult(new AuditAppended(record, receipts.Issued![pending]));
-                            }
-                            else
-                            {
-                                pending.Completion.TrySetException(receipts.Error);
-                            }
+                            pending.Completion.TrySetResult(new AuditAppended(record, pending.Receipt ? receipts.Issued![pending] : null));
                         }
                     }
 
@@ -207,56 +205,67 @@ internal sealed class AuditChainWriter
         }
     }
 
-    // The receipts the group's appends asked for, signed in one batch (or one each when batching is off, to measure it);
-    // an error when they could not be: those appends fail (their records are durable; their requests are refused).
-    private (Dictionary<Pending, string>? Issued, ReceiptSigningException? Error) SignReceipts(List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> records)
+    // The receipts the group's appends asked for, their claims made of each sealed record (ReceiptClaims), signed in one
+    // batch (or one batch each when batching is off, to measure it), with the batches to store; an error when they could
+    // not be: then nothing of the group is written.
+    private (Dictionary<Pending, string>? Issued, IReadOnlyList<AuditReceiptBatch> Batches, ReceiptSigningException? Error) SignReceipts(List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> records)
     {
-        List<(Pending Pending, DecisionReceipt Claims)>? asked = null;
+        List<(Pending Pending, AuditReceiptMember Member, DecisionReceipt Claims)>? asked = null;
         try
         {
+            var now = _time.GetUtcNow().ToUnixTimeSeconds();
             foreach (var (pendings, record, _) in records)
             {
                 foreach (var pending in pendings)
                 {
-                    if (pending.Receipt is { } claims)
+                    if (pending.Receipt)
                     {
-                        (asked ??= new(records.Count)).Add((pending, claims(record)));
+                        var requestId = pending.Entry.RequestId ?? throw new ArgumentException("A receipt names its request: the entry has no request id.");
+                        (asked ??= new(records.Count)).Add((pending, new AuditReceiptMember(record.Seq, requestId), ReceiptClaims.Of(record, requestId, now)));
                     }
                 }
             }
 
             if (asked is null)
             {
-                return (null, null);
+                return (null, [], null);
             }
 
             var started = _time.GetTimestamp();
             var key = _receiptKeys.Active;
-            var now = _time.GetUtcNow().ToUnixTimeSeconds();
             var issued = new Dictionary<Pending, string>(asked.Count, ReferenceEqualityComparer.Instance);
-            if (_batchReceipts)
+            var batches = new List<AuditReceiptBatch>(_batchReceipts ? 1 : asked.Count);
+            var size = _batchReceipts ? asked.Count : 1;
+            for (var first = 0; first < asked.Count; first += size)
             {
-                var signed = ReceiptBatch.Sign([.. asked.Select(static a => a.Claims)], key, now);
+                var batch = asked.GetRange(first, size);
+                var signed = ReceiptBatch.Sign([.. batch.Select(static a => a.Claims)], key, now);
                 for (var i = 0; i < signed.Length; i++)
                 {
-                    issued[asked[i].Pending] = signed[i];
+                    issued[batch[i].Pending] = signed[i];
                 }
-            }
-            else
-            {
-                foreach (var (pending, claims) in asked)
-                {
-                    issued[pending] = ReceiptBatch.Sign([claims], key, now)[0];
-                }
+
+                batches.Add(new AuditReceiptBatch(signed[0][..signed[0].IndexOf(ReceiptBatch.Separator, StringComparison.Ordinal)], now, [.. batch.Select(static a => a.Member)]));
             }
 
             _metrics.ReceiptsSigned(asked.Count, _batchReceipts, _time.GetElapsedTime(started));
-            return (issued, null);
+            return (issued, batches, null);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             OversightLog.ReceiptSigningFailed(_logger, ex, _partition.Tenant);
-            return (null, new ReceiptSigningException("The decision's receipt could not be signed.", ex));
+            return (null, [], new ReceiptSigningException("The decision's receipt could not be signed.", ex));
+        }
+    }
+
+    // Receipts that could not be signed fail the whole group before anything is written: the appends that asked for one
+    // with the signing failure (their requests are refused), the others as a write that failed (they join the backlog).
+    private static void FailUnsigned(List<Pending> group, ReceiptSigningException error)
+    {
+        var unwritten = new AuditWriteException("The audit group was not written: its receipts could not be signed.", error);
+        foreach (var pending in group)
+        {
+            pending.Completion.TrySetException(pending.Receipt ? error : unwritten);
         }
     }
 
@@ -326,15 +335,15 @@ internal sealed class AuditChainWriter
         }
     }
 
-    private sealed class Pending(AuditEntry entry, long enqueued, Func<AuditRecord, DecisionReceipt>? receipt)
+    private sealed class Pending(AuditEntry entry, long enqueued, bool receipt)
     {
         public AuditEntry Entry { get; } = entry;
 
         /// <summary>When it was queued (<see cref="TimeProvider.GetTimestamp"/>).</summary>
         public long Enqueued { get; } = enqueued;
 
-        /// <summary>The claims of the receipt the append asked for, made of its sealed record; null for none.</summary>
-        public Func<AuditRecord, DecisionReceipt>? Receipt { get; } = receipt;
+        /// <summary>Whether the append asked for the receipt of its request over its sealed record.</summary>
+        public bool Receipt { get; } = receipt;
 
         public TaskCompletionSource<AuditAppended> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

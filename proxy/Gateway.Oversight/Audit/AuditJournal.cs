@@ -76,21 +76,19 @@ public sealed class AuditJournal
     /// the refusal the host answers with, and is written once the sink recovers.
     /// </remarks>
     public async ValueTask<AuditRecord> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
-        (await AppendCoreAsync(entry, null, cancellationToken).ConfigureAwait(false)).Record;
+        (await AppendCoreAsync(entry, receipt: false, cancellationToken).ConfigureAwait(false)).Record;
 
     /// <summary>
-    /// Appends the entry as <see cref="AppendAsync(AuditEntry, CancellationToken)"/> does and, once it is durable, signs
-    /// the receipt whose claims <paramref name="receipt"/> makes of the sealed record, together with the other receipts of
-    /// its group (one signature per group: <see cref="ReceiptBatch"/>).
+    /// Appends the entry as <see cref="AppendAsync(AuditEntry, CancellationToken)"/> does, with the receipt of its request
+    /// (<see cref="AuditEntry.RequestId"/>) over the sealed record (claims: <see cref="ReceiptClaims"/>), signed with the
+    /// other receipts of its group (one signature per group: <see cref="ReceiptBatch"/>) and stored by batch with the
+    /// group (<see cref="AuditReceiptBatch"/>), so that <see cref="ReadReceiptsAsync"/> gives it again.
     /// </summary>
-    /// <exception cref="ReceiptSigningException">The record is durable but its receipt could not be signed: refuse the request.</exception>
-    public ValueTask<AuditAppended> AppendAsync(AuditEntry entry, Func<AuditRecord, DecisionReceipt> receipt, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(receipt);
-        return AppendCoreAsync(entry, receipt, cancellationToken);
-    }
+    /// <exception cref="ReceiptSigningException">The receipt could not be signed: nothing of its group was written; refuse the request (the refusal joins the backlog).</exception>
+    public ValueTask<AuditAppended> AppendWithReceiptAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
+        AppendCoreAsync(entry, receipt: true, cancellationToken);
 
-    private async ValueTask<AuditAppended> AppendCoreAsync(AuditEntry entry, Func<AuditRecord, DecisionReceipt>? receipt, CancellationToken cancellationToken)
+    private async ValueTask<AuditAppended> AppendCoreAsync(AuditEntry entry, bool receipt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
         Identifiers.ThrowIfInvalidTenant(entry.Tenant);
@@ -100,8 +98,9 @@ public sealed class AuditJournal
         {
             appended = await WriterOf(entry.Tenant).AppendAsync(entry, receipt).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (AuditWriteException)
+        catch (Exception ex) when (ex is AuditWriteException or ReceiptSigningException)
         {
+            // Nothing of its group was written: the refusal the host answers with is recorded once the sink takes it.
             if (!_backlog.TryAdd(entry))
             {
                 _metrics.AuditBacklogDropped(entry.Tenant);
@@ -295,6 +294,41 @@ public sealed class AuditJournal
         }
 
         return records;
+    }
+
+    /// <summary>
+    /// The stored decision receipts of the records <paramref name="fromSeq"/> .. <paramref name="toSeq"/> of the tenant's
+    /// chain on <paramref name="replica"/>, in seq order: rebuilt from the stored batches and the records
+    /// (<see cref="AuditReceiptReader"/>), each exactly the string its agent was given in <c>Gamut-Receipt</c>.
+    /// </summary>
+    /// <exception cref="AuditReceiptMismatchException">A batch cannot be rebuilt from its records (named).</exception>
+    public ValueTask<IReadOnlyList<AuditReceipt>> ReadReceiptsAsync(string tenant, string replica, long fromSeq, long toSeq, CancellationToken cancellationToken = default)
+    {
+        Identifiers.ThrowIfInvalidTenant(tenant);
+        ArgumentException.ThrowIfNullOrEmpty(replica);
+        ArgumentOutOfRangeException.ThrowIfLessThan(fromSeq, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(toSeq, fromSeq);
+        return AuditReceiptReader.ReadAsync(_store, new AuditPartition(tenant, replica), fromSeq, toSeq, cancellationToken);
+    }
+
+    /// <summary>The stored receipt of the request <paramref name="requestId"/> of the tenant, or null when it has none (<see cref="ReadReceiptsAsync(string, string, long, long, CancellationToken)"/>).</summary>
+    public async ValueTask<AuditReceipt?> ReadReceiptAsync(string tenant, string requestId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(requestId);
+        var page = await QueryStoredAsync(tenant, new AuditQuery { RequestId = requestId, Limit = 16 }, cancellationToken).ConfigureAwait(false);
+        foreach (var record in page.Records)
+        {
+            if (record.TryGetProperty("replica", out var replica) && replica.GetString() is { } name && record.TryGetProperty("seq", out var seq))
+            {
+                var receipts = await ReadReceiptsAsync(tenant, name, seq.GetInt64(), seq.GetInt64(), cancellationToken).ConfigureAwait(false);
+                if (receipts.FirstOrDefault(r => r.RequestId == requestId) is { } receipt)
+                {
+                    return receipt;
+                }
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -25,7 +25,9 @@ namespace Gateway.Oversight.Audit;
 /// the old file or the new one, never a half (<see cref="AuditFileRetirement"/>).
 /// A tenant's explanations (records refer to them by digest) are one file beside the chain files,
 /// <c>{tenant}.explanations.jsonl</c> (<see cref="AuditExplanationFile"/>): an explanation is appended and fsynced
-/// there before the lines of the first group that refers to it. Retention keeps it whole.
+/// there before the lines of the first group that refers to it. Retention keeps it whole. A group's receipt batches are
+/// appended and fsynced to the partition's receipts file before its lines (<see cref="AuditFileReceipts"/>); retention
+/// drops the batches whose records it retired.
 /// </summary>
 public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
 {
@@ -87,10 +89,11 @@ public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
         }
     }
 
-    public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lines);
         ArgumentNullException.ThrowIfNull(explanations);
+        ArgumentNullException.ThrowIfNull(receipts);
         ArgumentOutOfRangeException.ThrowIfZero(lines.Count);
         var size = 0;
         foreach (var line in lines)
@@ -131,6 +134,13 @@ public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
                 }
             }
 
+            long? receiptsBefore = null;
+            if (receipts.Count > 0)
+            {
+                // Durable before the lines they sign (a crash between the two: AuditFileReceipts).
+                receiptsBefore = await AuditFileReceipts.AppendAsync(file.Path, receipts, _space);
+            }
+
             var bytes = new byte[size];
             var at = 0;
             foreach (var line in lines)
@@ -140,7 +150,16 @@ public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
                 bytes[at++] = (byte)'\n';
             }
 
-            await file.AppendAsync(bytes, lines.Count, lastHash, _space);
+            try
+            {
+                await file.AppendAsync(bytes, lines.Count, lastHash, _space);
+            }
+            catch when (receiptsBefore is { } length)
+            {
+                AuditFileReceipts.CutBack(file.Path, length);
+                throw;
+            }
+
             _space.GroupWritten();
             return true;
         }
@@ -254,10 +273,25 @@ public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
             ArgumentOutOfRangeException.ThrowIfGreaterThan(throughSeq, file.Length);
             AuditFileLeaves.Keep(file, throughSeq);
             var retired = AuditFileRetirement.Rewrite(partition, file, throughSeq);
+            AuditFileReceipts.Retire(file.Path, throughSeq);
             file.Close();
             AuditFileRecovery.Recover(partition, file, _logger);
             DurableRename.SyncDirectory(_directory);
             return retired;
+        }
+        finally
+        {
+            file.Gate.Release();
+        }
+    }
+
+    /// <summary>The stored receipt batches of the partition (<see cref="AuditFileReceipts"/>) with a member in the seq range, read under its gate.</summary>
+    public async ValueTask<IReadOnlyList<AuditReceiptBatch>> ReadReceiptBatchesAsync(AuditPartition partition, long fromSeq, long toSeq, CancellationToken cancellationToken = default)
+    {
+        var file = await EnterAsync(partition, cancellationToken);
+        try
+        {
+            return AuditFileReceipts.Read(file.Path, fromSeq, toSeq);
         }
         finally
         {

@@ -17,9 +17,19 @@ public interface IAuditStore
     /// <paramref name="expectedLength"/> records; false when another writer got there first. Completes
     /// only once the lines are durable (one fsync or one store round trip per group). Each of
     /// <paramref name="explanations"/> (the group's records refer to them by digest) is stored for the tenant where
-    /// its digest is not stored yet, durably no later than the lines (a stored one is kept as it is).
+    /// its digest is not stored yet, durably no later than the lines (a stored one is kept as it is). Each of
+    /// <paramref name="receipts"/> (the group's signed receipt batches, members in seq order) is stored with the lines,
+    /// in the same call, durably no later than them, and only when they are appended.
     /// </summary>
-    ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, CancellationToken cancellationToken = default);
+    ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The stored receipt batches of the partition with a member whose seq is in <paramref name="fromSeq"/> ..
+    /// <paramref name="toSeq"/> (inclusive), in the order they were stored. A batch stored for lines that were never
+    /// appended (a crash between the two in a sink that writes them apart) may be among them: the caller checks each
+    /// against the records (<see cref="AuditReceiptReader"/>).
+    /// </summary>
+    ValueTask<IReadOnlyList<AuditReceiptBatch>> ReadReceiptBatchesAsync(AuditPartition partition, long fromSeq, long toSeq, CancellationToken cancellationToken = default);
 
     /// <summary>The explanation of <paramref name="tenant"/> stored under <paramref name="digest"/> (JSON text as stored), or null when there is none.</summary>
     ValueTask<string?> GetExplanationAsync(string tenant, string digest, CancellationToken cancellationToken = default);

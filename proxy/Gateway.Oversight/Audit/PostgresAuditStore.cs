@@ -21,7 +21,9 @@ namespace Gateway.Oversight.Audit;
 /// the database itself and reported as a conflict. Rows are never updated or deleted by the
 /// application; <c>audit verify</c> names a hand edit. The group's explanations go into
 /// <c>audit_explanations</c> (migration 0016, one row per tenant and digest, <c>ON CONFLICT DO NOTHING</c>)
-/// in the same statement, so in the same transaction.
+/// in the same statement, so in the same transaction. The group's receipt batches go into <c>audit_receipt_batches</c>
+/// (migration 0034: signed root, iat, members as seq and request id) in the same batch of statements, so in the same
+/// transaction and round trip; retention removes a batch once all its records are retired.
 /// </summary>
 public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditRetirement
 {
@@ -46,6 +48,13 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
         FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $14::int[], $15::int[], $16::text[])
             WITH ORDINALITY AS u(l, t, a, tl, d, p, h, s, n, r, o)
         ORDER BY u.o
+        """;
+
+    // One receipt batch of the group ($3 first seq, $4 last seq, $5 iat, $6 signed root, $7 seqs, $8 request ids, $9 its
+    // place among the group's batches).
+    private const string InsertReceiptBatch = """
+        INSERT INTO audit_receipt_batches (tenant, replica, first_seq, last_seq, iat, signed_root, seqs, request_ids, batch)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
         """;
 
     // The query's filters after the tenant ($2, $3 the time range; $4 agent, $5 decision, $6 tool; $7..$9 the cursor;
@@ -90,10 +99,11 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
     public ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) =>
         ReadTipAsync("SELECT length, last_hash FROM audit_chains WHERE tenant = $1 AND replica = $2", partition, cancellationToken);
 
-    public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lines);
         ArgumentNullException.ThrowIfNull(explanations);
+        ArgumentNullException.ThrowIfNull(receipts);
         ArgumentOutOfRangeException.ThrowIfZero(lines.Count);
         var insert = new NpgsqlBatchCommand(InsertGroup);
         AddPartition(insert.Parameters, partition);
@@ -115,7 +125,7 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
         try
         {
             // The whole transaction (scope, insert, commit) in one round trip.
-            await _database.CommitTenantBatchAsync(partition.Tenant, [insert], cancellationToken).ConfigureAwait(false);
+            await _database.CommitTenantBatchAsync(partition.Tenant, [insert, .. receipts.Select((batch, index) => ReceiptBatchInsert(partition, batch, index))], cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (PostgresException ex) when (ex.SqlState is DoesNotLinkState or PostgresErrorCodes.UniqueViolation)
@@ -123,6 +133,34 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
             // Another writer extended the chain first (or created it first): the caller re-reads the tip.
             return false;
         }
+    }
+
+    /// <summary>The stored receipt batches (<c>audit_receipt_batches</c>, migration 0034) with a member in the seq range.</summary>
+    public async ValueTask<IReadOnlyList<AuditReceiptBatch>> ReadReceiptBatchesAsync(AuditPartition partition, long fromSeq, long toSeq, CancellationToken cancellationToken = default)
+    {
+        await using var scope = await _database.OpenTenantAsync(partition.Tenant, cancellationToken).ConfigureAwait(false);
+        await using var command = scope.CreateCommand("""
+            SELECT iat, signed_root, seqs, request_ids FROM audit_receipt_batches
+            WHERE tenant = $1 AND replica = $2 AND last_seq >= $3 AND first_seq <= $4
+            ORDER BY first_seq, batch
+            """);
+        AddPartition(command, partition);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = fromSeq });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = toSeq });
+        var batches = new List<AuditReceiptBatch>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var seqs = reader.GetFieldValue<long[]>(2);
+            var requestIds = reader.GetFieldValue<string[]>(3);
+            var batch = new AuditReceiptBatch(reader.GetString(1), reader.GetInt64(0), [.. seqs.Zip(requestIds, static (seq, id) => new AuditReceiptMember(seq, id))]);
+            if (batch.Members.Any(m => m.Seq >= fromSeq && m.Seq <= toSeq))
+            {
+                batches.Add(batch);
+            }
+        }
+
+        return batches;
     }
 
     public async IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -322,6 +360,20 @@ public sealed class PostgresAuditStore : IAuditStore, IAuditQuerySource, IAuditR
         {
             parameters.Add(new NpgsqlParameter<string> { TypedValue = requestId });
         }
+    }
+
+    private static NpgsqlBatchCommand ReceiptBatchInsert(AuditPartition partition, AuditReceiptBatch batch, int index)
+    {
+        var insert = new NpgsqlBatchCommand(InsertReceiptBatch);
+        AddPartition(insert.Parameters, partition);
+        insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.FirstSeq });
+        insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.LastSeq });
+        insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.IssuedAt });
+        insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = batch.SignedRoot });
+        insert.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. batch.Members.Select(static m => m.Seq)] });
+        AddTexts(insert.Parameters, [.. batch.Members.Select(static m => m.RequestId)]);
+        insert.Parameters.Add(new NpgsqlParameter<short> { TypedValue = checked((short)index) });
+        return insert;
     }
 
     private static void AddIntegers(NpgsqlParameterCollection parameters, int[] values) =>

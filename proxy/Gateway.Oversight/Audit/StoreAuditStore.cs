@@ -10,7 +10,9 @@ namespace Gateway.Oversight.Audit;
 /// replica)</c>, a group appended in one round trip with <see cref="IStateStore.TryAppendAsync(string, long, IReadOnlyList{byte[]}, CancellationToken)"/>
 /// at the expected length, and the tenant's replicas listed in a set (<c>StoreKeys.AuditReplicas</c>)
 /// that each replica joins once per tenant. The tenant's explanations live in one hash (<c>StoreKeys.AuditExplanations</c>,
-/// digest → explanation), each set where absent in the same atomic call as the group that first refers to it.
+/// digest → explanation), each set where absent in the same atomic call as the group that first refers to it. A
+/// group's receipt batches (<see cref="AuditReceiptBatch"/>) go in the same atomic call onto the partition's receipts log
+/// (<c>StoreKeys.AuditReceipts</c>), one entry per batch in seq order, found by binary search on their seqs.
 /// </summary>
 public sealed class StoreAuditStore : IAuditStore
 {
@@ -41,9 +43,10 @@ public sealed class StoreAuditStore : IAuditStore
         return new AuditTip(length, ReadHash(last[0]));
     }
 
-    public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(explanations);
+        ArgumentNullException.ThrowIfNull(receipts);
         if (!_registered.ContainsKey(partition))
         {
             await _store.SetAddAsync(StoreKeys.AuditReplicas(partition.Tenant), partition.Replica, null, cancellationToken);
@@ -51,6 +54,19 @@ public sealed class StoreAuditStore : IAuditStore
         }
 
         var log = StoreKeys.AuditLog(partition.Tenant, partition.Replica);
+        if (receipts.Count > 0)
+        {
+            return await _store.TryAppendAsync(
+                log,
+                expectedLength,
+                lines,
+                explanations.Count == 0 ? null : StoreKeys.AuditExplanations(partition.Tenant),
+                [.. explanations.Select(static e => KeyValuePair.Create(e.Digest, e.Json))],
+                StoreKeys.AuditReceipts(partition.Tenant, partition.Replica),
+                [.. receipts.Select(static b => b.ToJson())],
+                cancellationToken);
+        }
+
         return explanations.Count == 0
             ? await _store.TryAppendAsync(log, expectedLength, lines, cancellationToken)
             : await _store.TryAppendAsync(log, expectedLength, lines, StoreKeys.AuditExplanations(partition.Tenant), [.. explanations.Select(static e => KeyValuePair.Create(e.Digest, e.Json))], cancellationToken);
@@ -58,6 +74,58 @@ public sealed class StoreAuditStore : IAuditStore
 
     public ValueTask<string?> GetExplanationAsync(string tenant, string digest, CancellationToken cancellationToken = default) =>
         _store.HashGetAsync(StoreKeys.AuditExplanations(tenant), digest, cancellationToken);
+
+    public async ValueTask<IReadOnlyList<AuditReceiptBatch>> ReadReceiptBatchesAsync(AuditPartition partition, long fromSeq, long toSeq, CancellationToken cancellationToken = default)
+    {
+        var key = StoreKeys.AuditReceipts(partition.Tenant, partition.Replica);
+
+        // The first batch whose last member is at or after fromSeq (batches are stored in seq order), then on until past toSeq.
+        long low = 0, high = await _store.LogLengthAsync(key, cancellationToken);
+        while (low < high)
+        {
+            var middle = low + ((high - low) / 2);
+            if ((await BatchAtAsync(key, middle, cancellationToken)).LastSeq < fromSeq)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        var read = new List<AuditReceiptBatch>();
+        for (var position = low; ; position += PageSize)
+        {
+            var page = await _store.ReadLogAsync(key, position, PageSize, cancellationToken);
+            foreach (var entry in page)
+            {
+                var batch = AuditReceiptBatch.Parse(System.Text.Encoding.UTF8.GetBytes(entry));
+                if (batch.FirstSeq > toSeq)
+                {
+                    return read;
+                }
+
+                if (batch.Members.Any(m => m.Seq >= fromSeq && m.Seq <= toSeq))
+                {
+                    read.Add(batch);
+                }
+            }
+
+            if (page.Count < PageSize)
+            {
+                return read;
+            }
+        }
+    }
+
+    private async ValueTask<AuditReceiptBatch> BatchAtAsync(string key, long position, CancellationToken cancellationToken)
+    {
+        var entry = await _store.ReadLogAsync(key, position, 1, cancellationToken);
+        return entry.Count == 1
+            ? AuditReceiptBatch.Parse(System.Text.Encoding.UTF8.GetBytes(entry[0]))
+            : throw new InvalidDataException("The receipts log shrank while it was read.");
+    }
 
     public async IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

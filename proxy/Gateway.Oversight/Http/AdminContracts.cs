@@ -73,6 +73,9 @@ public sealed record RunStoryResponse(string Tenant, string RunId, Runs.RunInfo?
 public sealed record AuditRecordsResponse(IReadOnlyList<JsonElement> Records, long? NextStart);
 
 /// <summary>Response of the audit query: matching records in (time, replica, seq) order and the next page's cursor (absent on the last page).</summary>
+/// <summary>Stored decision receipts rebuilt from the journal, each as its agent got it in <c>Gamut-Receipt</c>.</summary>
+public sealed record AuditReceiptsResponse(IReadOnlyList<Gateway.Oversight.Audit.AuditReceipt> Receipts);
+
 public sealed record AuditQueryResponse(IReadOnlyList<JsonElement> Records, string? NextCursor);
 
 /// <summary>Response of the incident listing.</summary>

@@ -10,7 +10,8 @@ namespace Gateway.Oversight.Http;
 /// <summary>
 /// <c>/admin/v1/tenants/{tenant}/audit</c>: records of one chain (paged; <c>?replica=</c>, this replica's by
 /// default), a query across the tenant's chains by time, agent, decision, tool, request and run (cursor-paged), and
-/// verification of every chain of the tenant (auditor or admin).
+/// verification of every chain of the tenant, and the stored decision receipts of a request or of a seq range of one
+/// chain (<c>/receipts</c>, rebuilt from the stored batches: <see cref="AuditJournal.ReadReceiptsAsync"/>) (auditor or admin).
 /// </summary>
 internal static class AuditEndpoints
 {
@@ -21,6 +22,44 @@ internal static class AuditEndpoints
         group.MapGet("/verify", VerifyAsync);
         group.MapGet("/query", QueryAsync);
         group.MapGet("/export", ExportAsync);
+        group.MapGet("/receipts", ReceiptsAsync);
+    }
+
+    // ?request_id= (that request's receipt), or ?replica=&from_seq=&to_seq= (the receipts of those records of one chain).
+    private static async Task<IResult> ReceiptsAsync(HttpContext context, string tenant, AuditJournal journal)
+    {
+        var query = context.Request.Query;
+        var errors = new List<string>();
+        var requestId = AdminQuery.Text(query["request_id"], "request_id", errors);
+        var replica = query["replica"].Count == 1 ? query["replica"][0] : null;
+        if (requestId is null && (replica is null || !AuditPartition.IsValidReplica(replica)))
+        {
+            errors.Add("give request_id, or replica (one replica id) with from_seq and to_seq");
+        }
+
+        long fromSeq = 0, toSeq = 0;
+        if (requestId is null && (!TryReadLong(context, "from_seq", 0, out fromSeq) || !TryReadLong(context, "to_seq", 0, out toSeq)
+            || fromSeq < 1 || toSeq < fromSeq || toSeq - fromSeq >= AdminQuery.MaxLimit))
+        {
+            errors.Add("from_seq and to_seq must be 1 <= from_seq <= to_seq, at most 1000 records");
+        }
+
+        if (errors.Count > 0)
+        {
+            return AdminProblem.Create(context, StatusCodes.Status400BadRequest, ProblemCodes.InvalidQuery, string.Join("; ", errors));
+        }
+
+        try
+        {
+            IReadOnlyList<AuditReceipt> receipts = requestId is not null
+                ? (await journal.ReadReceiptAsync(tenant, requestId, context.RequestAborted) is { } one ? [one] : [])
+                : await journal.ReadReceiptsAsync(tenant, replica!, fromSeq, toSeq, context.RequestAborted);
+            return Results.Json(new AuditReceiptsResponse(receipts), OversightJsonContext.Default.AuditReceiptsResponse);
+        }
+        catch (AuditReceiptMismatchException ex)
+        {
+            return AdminProblem.Create(context, StatusCodes.Status409Conflict, ProblemCodes.AuditReceiptsMismatch, ex.Message);
+        }
     }
 
     private static async Task<IResult> QueryAsync(HttpContext context, string tenant, AuditJournal journal)

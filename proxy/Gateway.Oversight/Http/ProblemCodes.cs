@@ -120,6 +120,9 @@ public static class ProblemCodes
     public const string InvalidName = "invalid_name";
     public const string InvalidBody = "invalid_body";
     public const string InvalidQuery = "invalid_query";
+
+    /// <summary>A stored receipt batch cannot be rebuilt from its records (the detail names it): no receipt is given.</summary>
+    public const string AuditReceiptsMismatch = "audit_receipts_mismatch";
     public const string TokenNotFound = "token_not_found";
     public const string CredentialNotFound = "credential_not_found";
     public const string CredentialsNotConfigured = "credentials_not_configured";

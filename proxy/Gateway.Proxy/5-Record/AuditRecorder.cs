@@ -33,11 +33,11 @@ internal sealed class AuditRecorder
     /// are carried out or refused (not evaluations, which keep a record each) of one agent, tool, decision, status,
     /// policy and explanation written in the same group share one record, each request's id and intent digest in it
     /// (<see cref="AuditEntry.Decisions"/>); it is durable before any of them is forwarded or answered, like a record
-    /// of its own. The decision's receipt, whose claims <paramref name="receipt"/> makes of the sealed record, is signed
-    /// with the rest of its group once the group is durable (<see cref="AuditJournal.AppendAsync(AuditEntry, Func{AuditRecord, Gateway.Policy.Evidence.DecisionReceipt}, CancellationToken)"/>).
+    /// of its own. The decision's receipt, whose claims are made of the sealed record and the request id, is signed with
+    /// the rest of its group and stored with it (<see cref="AuditJournal.AppendWithReceiptAsync"/>).
     /// </summary>
     public async ValueTask<AuditAppended> RecordDecisionAsync(
-        HttpContext context, AgentIdentity identity, GovernedDecision governed, RecordedDecision recorded, Func<AuditRecord, Gateway.Policy.Evidence.DecisionReceipt> receipt)
+        HttpContext context, AgentIdentity identity, GovernedDecision governed, RecordedDecision recorded)
     {
         var entry = Entry(context, identity, governed) with
         {
@@ -48,7 +48,7 @@ internal sealed class AuditRecorder
         var started = Stopwatch.GetTimestamp();
         try
         {
-            return await _journal.AppendAsync(entry, receipt, context.RequestAborted).ConfigureAwait(false);
+            return await _journal.AppendWithReceiptAsync(entry, context.RequestAborted).ConfigureAwait(false);
         }
         finally
         {

@@ -13,7 +13,8 @@ namespace Gateway.Proxy.Record;
 /// agent is answered with (200 for an evaluation, 409 require_approval, 403 the blocks), or 0 for a
 /// decision about to be carried out, whose outcome the Respond stage records once the upstream has
 /// answered. Its record, <see cref="RecordedDecision"/>, says which, and carries the decision's signed receipt
-/// (claims by <see cref="ReceiptIssuer"/>), signed with the rest of its audit group once the group is durable and sent in
+/// (claims made of the sealed record: <see cref="Gateway.Oversight.Audit.ReceiptClaims"/>), signed with the rest of its
+/// audit group, stored with it, and sent in
 /// the <c>Gamut-Receipt</c> header at once. A record that cannot be written ends the request in a refusal (the Respond
 /// stage fails closed).
 /// </summary>
@@ -21,14 +22,12 @@ internal sealed class RecordStage
 {
     private readonly RequestDelegate _next;
     private readonly AuditRecorder _audit;
-    private readonly ReceiptIssuer _receipts;
     private readonly GatewayMetrics _metrics;
 
-    public RecordStage(RequestDelegate next, AuditRecorder audit, ReceiptIssuer receipts, GatewayMetrics metrics)
+    public RecordStage(RequestDelegate next, AuditRecorder audit, GatewayMetrics metrics)
     {
         _next = next;
         _audit = audit;
-        _receipts = receipts;
         _metrics = metrics;
     }
 
@@ -42,8 +41,7 @@ internal sealed class RecordStage
             var recorded = Disposition(feature.Get<DescribedAction>().Route, governed);
             var identity = feature.Get<Admission>().Identity!;
             // Durable, and its receipt signed with the rest of its audit group (one signature per group).
-            var appended = await _audit.RecordDecisionAsync(
-                context, identity, governed, recorded, _receipts.ClaimsFor(identity, governed, RequestIdMiddleware.GetRequestId(context))).ConfigureAwait(false);
+            var appended = await _audit.RecordDecisionAsync(context, identity, governed, recorded).ConfigureAwait(false);
             context.Response.Headers[RecordedDecision.Header] = appended.Receipt;
             feature.Add(recorded with { Receipt = appended.Receipt });
         }

@@ -42,6 +42,33 @@ public sealed class ReceiptBatchTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(13)]
+    public void TryRebuild_SameClaimsUnderTheSignedRoot_GivesTheExactReceiptsAgain(int size)
+    {
+        var group = Enumerable.Range(0, size).Select(Claims).ToList();
+        var receipts = ReceiptBatch.Sign(group, ReceiptKeyRing.Generate(Now).Active, Now.ToUnixTimeSeconds());
+
+        Assert.True(ReceiptBatch.TryRebuild(receipts[0].Split('~')[0], group, Now.ToUnixTimeSeconds(), out var rebuilt));
+
+        Assert.Equal(receipts, rebuilt);
+    }
+
+    [Fact]
+    public void TryRebuild_OtherClaimsOrderOrTime_IsRefused()
+    {
+        var group = Enumerable.Range(0, 4).Select(Claims).ToList();
+        var root = ReceiptBatch.Sign(group, ReceiptKeyRing.Generate(Now).Active, Now.ToUnixTimeSeconds())[0].Split('~')[0];
+
+        Assert.False(ReceiptBatch.TryRebuild(root, [.. group.Take(3), group[3] with { Decision = "allow_and_log" }], Now.ToUnixTimeSeconds(), out var altered));
+        Assert.False(ReceiptBatch.TryRebuild(root, [group[1], group[0], group[2], group[3]], Now.ToUnixTimeSeconds(), out _));
+        Assert.False(ReceiptBatch.TryRebuild(root, group.Take(3).ToList(), Now.ToUnixTimeSeconds(), out _));
+        Assert.False(ReceiptBatch.TryRebuild(root, group, Now.ToUnixTimeSeconds() + 1, out _));
+        Assert.False(ReceiptBatch.TryRebuild("not-a-jws", group, Now.ToUnixTimeSeconds(), out _));
+        Assert.Empty(altered);
+    }
+
     [Fact]
     public void Sign_Group_PathsAreTheTreesAuditPaths()
     {

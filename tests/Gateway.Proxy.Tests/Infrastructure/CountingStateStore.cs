@@ -34,6 +34,7 @@ public sealed class CountingStateStore(IStateStore inner, ConcurrentQueue<(strin
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, string entry, CancellationToken cancellationToken = default) => Note(inner.TryAppendAsync(logKey, expectedLength, entry, cancellationToken), "append");
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, CancellationToken cancellationToken = default) => Note(inner.TryAppendAsync(logKey, expectedLength, entries, cancellationToken), "append");
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, CancellationToken cancellationToken = default) => Note(inner.TryAppendAsync(logKey, expectedLength, entries, hashKey, fields, cancellationToken), "append");
+    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string companionLogKey, IReadOnlyList<byte[]> companionEntries, CancellationToken cancellationToken = default) => Note(inner.TryAppendAsync(logKey, expectedLength, entries, hashKey, fields, companionLogKey, companionEntries, cancellationToken), "append");
 
     public ValueTask<string?> HashGetAsync(string hashKey, string field, CancellationToken cancellationToken = default) => Note(inner.HashGetAsync(hashKey, field, cancellationToken), "hash_get");
 
