@@ -5,10 +5,13 @@ namespace Gateway.Oversight.Audit;
 
 /// <summary>
 /// The embedded journal's stored receipt batches (<see cref="AuditReceiptBatch"/>): beside each partition's file,
-/// <c>{tenant}@{replica}.audit.receipts</c> holds one JSON line per batch, appended and fsynced under the partition's
-/// gate before the lines of the group it was signed with; when the lines then cannot be written, the batches are cut off
-/// again. A crash between the two leaves a batch for lines that were never appended: the group written after recovery
-/// signs those seqs again, and the reader skips the stale batch (<see cref="AuditReceiptReader"/>). A torn last line is
+/// <c>{tenant}@{replica}.audit.receipts</c> holds one JSON line per batch, appended under the partition's gate just
+/// before the lines of the group it was signed with and fsynced while they are (two fsyncs at once cost about one: the
+/// load test measured a second fsync in a row doubling the embedded journal's write time); the group is acknowledged
+/// once both are durable, and when either fails, the batches are cut off again. A crash before both are durable may
+/// keep the batch without the lines: the group written after recovery signs those seqs again, and the reader skips the
+/// stale batch (<see cref="AuditReceiptReader"/>); or the lines without the batch: no agent was answered, and those
+/// records have no stored receipt. A torn last line is
 /// cut off before the next append and skipped when read.
 /// Retention rewrites the file without the batches whose records were all retired.
 /// </summary>
@@ -19,26 +22,75 @@ internal static class AuditFileReceipts
     /// <summary>The receipts file beside the journal file <paramref name="journalPath"/>.</summary>
     public static string PathOf(string journalPath) => journalPath[..^FileAuditStore.FileSuffix.Length] + Suffix;
 
-    /// <summary>Appends <paramref name="batches"/> to the receipts file of <paramref name="journalPath"/> with one fsync; the file's length before them.</summary>
-    public static async ValueTask<long> AppendAsync(string journalPath, IReadOnlyList<AuditReceiptBatch> batches, AuditFileSpaceProbe space)
+    /// <summary>
+    /// Writes <paramref name="batches"/> at the end of the receipts file of <paramref name="file"/>, not yet durable: the
+    /// caller makes them durable while the group's lines are (<see cref="Written.SyncAsync"/>), or cuts them back. The
+    /// file stays open with the partition's (<see cref="AuditJournalFile.ReceiptsWriter"/>); a torn tail is cut when it opens.
+    /// </summary>
+    public static async ValueTask<Written> WriteAsync(AuditJournalFile file, IReadOnlyList<AuditReceiptBatch> batches, AuditFileSpaceProbe space)
     {
         var bytes = batches.SelectMany(static b => b.ToJson().Append((byte)'\n')).ToArray();
-        var stream = new FileStream(PathOf(journalPath), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete, 1, FileOptions.None);
-        await using (stream.ConfigureAwait(false))
+        var stream = file.ReceiptsWriter;
+        try
         {
-            CutTornTail(stream);
+            if (stream is null)
+            {
+                stream = new FileStream(PathOf(file.Path), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete, 1, FileOptions.None);
+                file.ReceiptsWriter = stream;
+                CutTornTail(stream);
+            }
+
             var before = stream.Length;
-            await AuditFileAppend.WriteDurablyAsync(stream, bytes, space, stream.Dispose);
-            return before;
+            stream.Seek(0, SeekOrigin.End);
+            await stream.WriteAsync(bytes, CancellationToken.None);
+            return new Written(file, stream, before, bytes.Length, space);
+        }
+        catch (Exception ex)
+        {
+            if (ex is IOException)
+            {
+                space.GroupFailed(bytes.Length);
+            }
+
+            file.ReceiptsWriter?.Dispose();
+            file.ReceiptsWriter = null;
+            throw;
         }
     }
 
-    /// <summary>Cuts the receipts file of <paramref name="journalPath"/> back to <paramref name="length"/> (the group's lines could not be written).</summary>
-    public static void CutBack(string journalPath, long length)
+    /// <summary>A group's batches written to the receipts file and not yet durable.</summary>
+    public sealed class Written(AuditJournalFile file, FileStream stream, long before, int size, AuditFileSpaceProbe space)
     {
-        using var stream = new FileStream(PathOf(journalPath), FileMode.Open, FileAccess.Write, FileShare.Read | FileShare.Delete);
-        stream.SetLength(length);
-        stream.Flush(flushToDisk: true);
+        /// <summary>The fsync of the batches, on a thread of its own so that it runs while the lines' does.</summary>
+        public Task SyncAsync() => Task.Run(() =>
+        {
+            try
+            {
+                stream.Flush(flushToDisk: true);
+            }
+            catch (IOException)
+            {
+                space.GroupFailed(size);
+                throw;
+            }
+        });
+
+        /// <summary>
+        /// Cuts the batches off again (the group's lines, or the batches' own fsync, failed): the file is closed (a failed
+        /// line write may have closed it already, with the partition's) and cut back through a handle of its own.
+        /// </summary>
+        public void CutBack()
+        {
+            stream.Dispose();
+            if (ReferenceEquals(file.ReceiptsWriter, stream))
+            {
+                file.ReceiptsWriter = null;
+            }
+
+            using var cut = new FileStream(PathOf(file.Path), FileMode.Open, FileAccess.Write, FileShare.Read | FileShare.Delete);
+            cut.SetLength(before);
+            cut.Flush(flushToDisk: true);
+        }
     }
 
     /// <summary>The batches of the receipts file of <paramref name="journalPath"/> with a member in <paramref name="fromSeq"/> .. <paramref name="toSeq"/>, in file order.</summary>

@@ -13,6 +13,9 @@ internal sealed class AuditJournalFile(string path)
     /// <summary>Open once recovered (<see cref="AuditFileRecovery"/>); null while closed.</summary>
     public FileStream? Writer { get; set; }
 
+    /// <summary>The partition's receipts file, open once a group stored receipt batches (<see cref="AuditFileReceipts"/>); null while closed.</summary>
+    public FileStream? ReceiptsWriter { get; set; }
+
     /// <summary>The chain's length: the seq of its last record (retired ones included).</summary>
     public long Length { get; set; }
 
@@ -42,5 +45,7 @@ internal sealed class AuditJournalFile(string path)
     {
         Writer?.Dispose();
         Writer = null;
+        ReceiptsWriter?.Dispose();
+        ReceiptsWriter = null;
     }
 }

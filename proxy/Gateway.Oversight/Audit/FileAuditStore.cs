@@ -26,7 +26,7 @@ namespace Gateway.Oversight.Audit;
 /// A tenant's explanations (records refer to them by digest) are one file beside the chain files,
 /// <c>{tenant}.explanations.jsonl</c> (<see cref="AuditExplanationFile"/>): an explanation is appended and fsynced
 /// there before the lines of the first group that refers to it. Retention keeps it whole. A group's receipt batches are
-/// appended and fsynced to the partition's receipts file before its lines (<see cref="AuditFileReceipts"/>); retention
+/// appended to the partition's receipts file before its lines and fsynced while they are (<see cref="AuditFileReceipts"/>); retention
 /// drops the batches whose records it retired.
 /// </summary>
 public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
@@ -134,11 +134,11 @@ public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
                 }
             }
 
-            long? receiptsBefore = null;
+            AuditFileReceipts.Written? written = null;
             if (receipts.Count > 0)
             {
-                // Durable before the lines they sign (a crash between the two: AuditFileReceipts).
-                receiptsBefore = await AuditFileReceipts.AppendAsync(file.Path, receipts, _space);
+                // Written before the lines they sign, made durable while the lines are (AuditFileReceipts).
+                written = await AuditFileReceipts.WriteAsync(file, receipts, _space);
             }
 
             var bytes = new byte[size];
@@ -152,11 +152,21 @@ public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
 
             try
             {
-                await file.AppendAsync(bytes, lines.Count, lastHash, _space);
+                var synced = written?.SyncAsync() ?? Task.CompletedTask;
+                try
+                {
+                    await file.AppendAsync(bytes, lines.Count, lastHash, _space);
+                }
+                finally
+                {
+                    await synced.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+
+                await synced;
             }
-            catch when (receiptsBefore is { } length)
+            catch when (written is not null)
             {
-                AuditFileReceipts.CutBack(file.Path, length);
+                written.CutBack();
                 throw;
             }
 

@@ -8,7 +8,7 @@ namespace Gateway.Proxy.Record;
 internal sealed record RecordedDecision(DecisionDisposition Disposition, int StatusCode)
 {
     /// <summary>
-    /// The decision's signed receipt (a compact JWS, docs/evidence.md), issued once the record is durable; sent as the
+    /// The decision's signed receipt (docs/evidence.md), signed with its audit group and stored in the group's store call; sent as the
     /// <see cref="Header"/> header and the <c>receipt</c> member of the gateway's answer. Null only before it is issued.
     /// </summary>
     public string? Receipt { get; init; }
