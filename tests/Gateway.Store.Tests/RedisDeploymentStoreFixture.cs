@@ -18,7 +18,24 @@ public abstract class RedisDeploymentStoreFixture<TDeployment> : IAsyncLifetime
     {
         _deployment = await StartAsync();
         _store = new RedisStateStore(StoreOptions(_deployment));
-        await _store.PingAsync();
+
+        // Ready when a write is acknowledged by the replicas: a replica that has just synced may not acknowledge the first
+        // one in time on a loaded machine (the full suite once saw WAIT answer 0 within 2 s right after start).
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                try
+                {
+                    await _store.PingAsync();
+                    return true;
+                }
+                catch (StateStoreUnavailableException)
+                {
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(60),
+            "the deployment never acknowledged a write with its replicas");
     }
 
     /// <summary>Options for a store on <paramref name="deployment"/> with the topology's defaults (every write waits for a replica).</summary>
@@ -30,8 +47,8 @@ public abstract class RedisDeploymentStoreFixture<TDeployment> : IAsyncLifetime
     protected static RedisStoreOptions Patient(RedisStoreOptions options) => options with
     {
         ConnectTimeout = TimeSpan.FromSeconds(10),
-        CommandTimeout = TimeSpan.FromSeconds(5),
-        ReplicaAcknowledgementTimeout = TimeSpan.FromSeconds(2),
+        CommandTimeout = TimeSpan.FromSeconds(10),
+        ReplicaAcknowledgementTimeout = TimeSpan.FromSeconds(5),
     };
 
     public async Task DisposeAsync()
