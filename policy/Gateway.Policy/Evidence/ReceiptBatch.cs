@@ -72,15 +72,14 @@ public static class ReceiptBatch
     {
         var claims = new byte[receipts.Count][];
         var leaves = new byte[receipts.Count][];
-        var paths = new List<byte[]>[receipts.Count];
         for (var i = 0; i < claims.Length; i++)
         {
             claims[i] = receipts[i].ToClaims(i);
             leaves[i] = MerkleTree.LeafHash(claims[i]);
-            paths[i] = [];
         }
 
-        return (claims, paths, Node(leaves, 0, leaves.Length, paths));
+        var (root, paths) = MerkleTree.RootAndInclusionPaths(leaves);
+        return (claims, paths, root);
     }
 
     private static string[] Issue(string signed, byte[][] claims, List<byte[]>[] paths)
@@ -134,32 +133,6 @@ public static class ReceiptBatch
 
         error = null;
         return true;
-    }
-
-    // MTH(D[start:end]) of RFC 6962 section 2.1, adding to each leaf's path the sibling of every node above it: children
-    // are done before their parent, so each path is bottom up. Every node is hashed once (a group's paths in n log n).
-    private static byte[] Node(byte[][] leaves, int start, int end, List<byte[]>[] paths)
-    {
-        var n = end - start;
-        if (n == 1)
-        {
-            return leaves[start];
-        }
-
-        var k = 1 << (31 - int.LeadingZeroCount(n - 1));
-        var left = Node(leaves, start, start + k, paths);
-        var right = Node(leaves, start + k, end, paths);
-        for (var i = start; i < start + k; i++)
-        {
-            paths[i].Add(right);
-        }
-
-        for (var i = start + k; i < end; i++)
-        {
-            paths[i].Add(left);
-        }
-
-        return MerkleTree.NodeHash(left, right);
     }
 
     private static byte[] Statement(byte[] root, int size, long issuedAt) =>

@@ -77,6 +77,34 @@ public sealed class MerkleTreeTests
     }
 
     [Fact]
+    public void RootAndInclusionPaths_ReferenceEntries_AreTheRfcTreeHeadAndEveryLeafsRfcPath()
+    {
+        var leaves = Leaves();
+
+        var (root, paths) = MerkleTree.RootAndInclusionPaths(leaves);
+
+        Assert.Equal(Roots[^1], Convert.ToHexStringLower(root));
+        Assert.Equal(InclusionVectors.Where(static v => (long)v[1] == 8).Select(static v => (string[])v[2]).First(), paths[0].Select(Convert.ToHexStringLower));
+        Assert.Equal(InclusionVectors.Where(static v => (long)v[1] == 8).Select(static v => (string[])v[2]).Last(), paths[5].Select(Convert.ToHexStringLower));
+    }
+
+    [Fact]
+    public void RootAndInclusionPaths_EverySizeUpTo40_EqualsTheRootAndThePathsOneByOne()
+    {
+        var leaves = Enumerable.Range(0, 40).Select(static i => MerkleTree.LeafHash([(byte)i, (byte)(i * 7)])).ToList();
+        for (var size = 1; size <= leaves.Count; size++)
+        {
+            var (root, paths) = MerkleTree.RootAndInclusionPaths(leaves[..size]);
+
+            Assert.Equal(MerkleTree.Root(leaves, size), root);
+            for (var index = 0; index < size; index++)
+            {
+                Assert.Equal(MerkleTree.InclusionPath(leaves, index, size), paths[index]);
+            }
+        }
+    }
+
+    [Fact]
     public void VerifyInclusion_EveryLeafOfEverySizeUpTo40_VerifiesAndFailsWhenAltered()
     {
         var leaves = Enumerable.Range(0, 40).Select(static i => MerkleTree.LeafHash([(byte)i, (byte)(i * 7)])).ToList();
