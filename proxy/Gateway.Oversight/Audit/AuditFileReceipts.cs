@@ -1,4 +1,3 @@
-using System.Text;
 using Gateway.Store;
 
 namespace Gateway.Oversight.Audit;
@@ -129,12 +128,15 @@ internal static class AuditFileReceipts
             return [];
         }
 
+        // Complete lines only (a torn last one is skipped), each parsed where it lies.
         var bytes = File.ReadAllBytes(path);
-        var complete = bytes.AsSpan().LastIndexOf((byte)'\n') + 1;
         var batches = new List<AuditReceiptBatch>();
-        foreach (var line in Encoding.UTF8.GetString(bytes, 0, complete).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var line in bytes.AsSpan(0, bytes.AsSpan().LastIndexOf((byte)'\n') + 1).Split((byte)'\n'))
         {
-            batches.Add(AuditReceiptBatch.Parse(Encoding.UTF8.GetBytes(line)));
+            if (line.End.Value > line.Start.Value)
+            {
+                batches.Add(AuditReceiptBatch.Parse(bytes.AsSpan()[line]));
+            }
         }
 
         return batches;
@@ -147,7 +149,7 @@ internal static class AuditFileReceipts
             return;
         }
 
-        // Only the last byte on the append path; the whole file only after a torn write.
+        // Run when the file opens: the last byte, and the whole file only after a torn write.
         stream.Seek(-1, SeekOrigin.End);
         if (stream.ReadByte() == '\n')
         {
