@@ -1,7 +1,10 @@
 # syntax=docker/dockerfile:1
-# The gateway image: `docker build -t gateway:0.1.0 .` (BuildKit; any OCI builder works).
-# Daemonless: `make image` (buildah or podman; see docs/operations.md).
-# Runs as the aspnet image's non-root `app` user (UID 1654); listens on 8080, /metrics on 9464.
+# The gateway image for machines that can pull Microsoft's images: `docker build -t gateway:0.1.0 .`
+# (BuildKit; any OCI builder works; `IMAGE_BUILDER=dockerfile make image` picks buildah, podman or docker).
+# `make image` builds the same layout with no registry and no container engine (build/image.sh): the same
+# self-contained publish (build/image-publish.sh) at /app, the same user (1654:1654), entrypoint
+# (/app/gateway), working directory, environment, ports (8080, /metrics on 9464) and mount points.
+# Keep the two in step (docs/operations.md, section 1).
 
 ARG DOTNET_VERSION=10.0
 
@@ -14,25 +17,35 @@ WORKDIR /src
 
 COPY . .
 RUN --mount=type=cache,id=gateway-nuget,target=/root/.nuget/packages \
-    dotnet restore proxy/Gateway.Proxy/Gateway.Proxy.csproj
-RUN --mount=type=cache,id=gateway-nuget,target=/root/.nuget/packages \
-    dotnet publish proxy/Gateway.Proxy -c Release -o /app --no-restore -p:UseAppHost=false
+    ./build/image-publish.sh /app
+# The chart's mount points: the root file system is read-only at run time, so they must exist in the image.
+RUN mkdir -p /skeleton/etc/gateway/bundle /skeleton/var/lib/gateway \
+      /skeleton/run/gateway/receipt-keys /skeleton/run/gateway/credentials
 
-FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS runtime
+# runtime-deps: the native libraries a self-contained .NET app needs, and the `app` user (UID 1654).
+FROM mcr.microsoft.com/dotnet/runtime-deps:${DOTNET_VERSION} AS runtime
 ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG SOURCE=
 LABEL org.opencontainers.image.title="gateway" \
       org.opencontainers.image.description="Enforcement gateway for AI agents (ASP.NET Core + YARP)" \
-      org.opencontainers.image.version="${VERSION}"
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.source="${SOURCE}"
 # ASPNETCORE_HTTP_PORTS is emptied so that ASPNETCORE_URLS is the only binding (no override warning).
-ENV ASPNETCORE_URLS=http://+:8080 \
+ENV APP_UID=1654 \
+    DOTNET_RUNNING_IN_CONTAINER=true \
+    ASPNETCORE_URLS=http://+:8080 \
     ASPNETCORE_HTTP_PORTS= \
     ASPNETCORE_ENVIRONMENT=Production \
-    DOTNET_CLI_TELEMETRY_OPTOUT=1 \
     Gateway__Policy__BundlePath=/etc/gateway/bundle \
     Gateway__Metrics__Port=9464
+COPY --from=build /skeleton/ /
 WORKDIR /app
 # Owned by root and not writable by the app user; the process needs only /tmp to be writable.
 COPY --from=build --chown=root:root /app ./
-USER $APP_UID
+USER 1654:1654
 EXPOSE 8080 9464
-ENTRYPOINT ["dotnet", "gateway.dll"]
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/app/gateway"]

@@ -14,7 +14,7 @@ export npm_config_fetch_retry_maxtimeout := 30000
 export npm_config_fetch_timeout := 120000
 RESULTS := artifacts/test-results
 
-.PHONY: all restore build run test test-deps test-dotnet test-node test-demo test-sdk chart-test tool image bench loadtest clean
+.PHONY: all restore build run demo-reset test test-deps test-dotnet test-node test-demo test-sdk chart-test test-image tool image bench loadtest clean
 
 # What `make run` starts, rebuilt only when a source changed (a no-op `dotnet build` of the solution
 # takes longer than starting the gateway): the stamp is touched by every build that produced them.
@@ -27,14 +27,17 @@ all: build
 restore:
 	./build/retry.sh $(DOTNET) restore Gateway.sln
 
+# -v:m prints one line per project built ("Name -> path"): the first build takes minutes, and shows it is moving.
 build: restore
-	$(DOTNET) build Gateway.sln --no-restore -c Release -nologo -v:q
+	@echo "make build: building every project of Gateway.sln (Release); one line per project as it completes"
+	$(DOTNET) build Gateway.sln --no-restore -c Release -nologo -v:m -clp:NoSummary
 	@mkdir -p artifacts && touch $(RUN_STAMP)
 
 $(RUN_STAMP): $(RUN_SOURCES)
-	$(DOTNET) build proxy/Gateway.Proxy/Gateway.Proxy.csproj -c Release -nologo -v:q
-	$(DOTNET) build examples/DemoUpstreams/DemoUpstreams.csproj -c Release -nologo -v:q
-	$(DOTNET) build cli/Gateway.Cli/Gateway.Cli.csproj -c Release -nologo -v:q
+	@echo "make run: building the gateway, the demo upstreams and gatewayctl (one line per project as it completes)"
+	$(DOTNET) build proxy/Gateway.Proxy/Gateway.Proxy.csproj -c Release -nologo -v:m -clp:NoSummary
+	$(DOTNET) build examples/DemoUpstreams/DemoUpstreams.csproj -c Release -nologo -v:m -clp:NoSummary
+	$(DOTNET) build cli/Gateway.Cli/Gateway.Cli.csproj -c Release -nologo -v:m -clp:NoSummary
 	@mkdir -p artifacts && touch $(RUN_STAMP)
 
 # Starts the gateway on http://127.0.0.1:$GATEWAY_PORT (default 8080) with the embedded store and the
@@ -42,6 +45,11 @@ $(RUN_STAMP): $(RUN_SOURCES)
 # an environment value, listed in examples/run-demo.sh).
 run: $(RUN_STAMP)
 	@./examples/run-demo.sh
+
+# Clears the demo store's state (rate limits, budgets, nonces, kill switches) with `make run` stopped
+# (examples/demo-reset.sh); keys, audit journal and credentials stay.
+demo-reset:
+	@./examples/demo-reset.sh
 
 # Installs what the tests need when missing, then runs every suite and prints one count line.
 test: test-deps build
@@ -53,6 +61,7 @@ test: test-deps build
 	$(MAKE) --no-print-directory test-demo || status=1; \
 	$(MAKE) --no-print-directory test-sdk || status=1; \
 	$(MAKE) --no-print-directory chart-test || status=1; \
+	$(MAKE) --no-print-directory test-image || status=1; \
 	./build/leftovers.sh after artifacts/running-before-tests $(RESULTS) || status=1; \
 	grep -q " 0 failed" $(RESULTS)/leftovers.count || status=1; \
 	./build/sum-results.sh $(RESULTS); \
@@ -69,7 +78,8 @@ test-node:
 	@mkdir -p $(RESULTS)
 	@if [ -d tests/node ]; then ./tests/node/run.sh $(RESULTS); else echo "node: 0 passed, 0 failed" > $(RESULTS)/node.count; fi
 
-# make run on free ports, examples/first-win.sh twice, port and target refusals, /metrics (tests/demo/run.sh).
+# The newcomer's journey (tests/demo/run.sh): make run on default and free ports, the README's first win as written,
+# examples/first-win.sh and the example agents twice each, doctor, port and target refusals, /metrics, a clean tree.
 test-demo:
 	@mkdir -p $(RESULTS)
 	@./tests/demo/run.sh $(RESULTS)
@@ -87,12 +97,19 @@ chart-test:
 	@mkdir -p $(RESULTS)
 	@if [ -x tests/chart/run.sh ]; then ./tests/chart/run.sh $(RESULTS); else echo "chart: 0 passed, 0 failed" > $(RESULTS)/chart.count; fi
 
+# make image, then its root file system booted read-only as its user: /readyz and the first win with the
+# embedded store and with Redis (tests/image/run.sh). Skips, saying why, where it cannot build or boot it.
+test-image:
+	@mkdir -p $(RESULTS)
+	@./tests/image/run.sh $(RESULTS)
+
 # gatewayctl as a .NET tool in artifacts/nupkg:
 #   dotnet tool install -g --add-source ./artifacts/nupkg gatewayctl
 tool: restore
 	$(DOTNET) pack cli/Gateway.Cli/Gateway.Cli.csproj -c Release -nologo -v:q
 
-# The container image from the Dockerfile, daemonless with buildah or podman (build/image.sh).
+# The OCI image, from source with no registry or container engine: artifacts/image/gateway-VERSION.oci.tar
+# and its SBOM (build/image.sh; IMAGE_BUILDER=dockerfile builds the Dockerfile instead).
 image:
 	@./build/image.sh
 

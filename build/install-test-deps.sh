@@ -14,6 +14,9 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 # The Python SDK's key-pair signing (RFC 9421): Ed25519 and P-256 through 'cryptography'.
 python3 -c 'import cryptography' >/dev/null 2>&1 || need+=(python3-cryptography)
+# The image suite (tests/image): `make image` packs the OCI image with umoci; skopeo inspects it.
+command -v umoci >/dev/null 2>&1 || need+=(umoci)
+command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
 if ((${#need[@]})); then
   sudo=""
   [[ $(id -u) -eq 0 ]] || sudo="sudo"

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The README's "First win", end to end, against the gateway `make run` started (its targets are in
-# GATEWAY_DEMO_ENV, default examples/demo.env). Safe to run again and again: every run uses a fresh
-# order number and nonce, and re-issues the demo people's admin tokens (revoking the previous ones).
-# Each run makes two of the five refunds an hour the example bundle allows (its rate-limit demo): a
-# third run within the hour meets 429 rate_limited, and restarting `make run` resets the limits.
+# GATEWAY_DEMO_ENV, default .gateway-data/demo.env). Safe to run again and again, before or after the
+# README's steps by hand and the example agents: every run uses a fresh order number and nonce,
+# re-issues the demo people's admin tokens (revoking the previous ones), and meets the bundle's rate-limit
+# demo (docs.delete, two in ten seconds) by asking until it is refused, which nothing else counts against.
+# A limit that refuses says when it resets (retry_after_seconds); `make demo-reset` (make run stopped)
+# clears the store's limits, nonces and kill switches.
 #   examples/first-win.sh          prints each step and exits non-zero at the first surprise
 #   FIRST_WIN_APPROVE_IN=console examples/first-win.sh
 #                                  bob approves the refund in the console (/console, admin-token sign-in,
@@ -12,7 +14,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-demo_env="${GATEWAY_DEMO_ENV:-$here/demo.env}"
+demo_env="${GATEWAY_DEMO_ENV:-$root/.gateway-data/demo.env}"
 [[ -f "$demo_env" ]] || { echo "first-win: $demo_env is missing; start the demo with 'make run' first" >&2; exit 1; }
 unset GATEWAY_URL # the demo file names the gateway; an inherited GATEWAY_URL must not redirect the admin calls
 set -a; source "$demo_env"; set +a
@@ -55,7 +57,8 @@ person_token() { # NAME ROLE: a fresh admin token for the person (the previous o
   local scope=()
   # An approver token speaks for one person of one tenant's register (docs/approvals-and-audit.md).
   [[ "$2" == approver ]] && scope=(--tenant demo --person "$1")
-  gatewayctl tokens revoke "$1" >/dev/null 2>&1 || true
+  # Token names are per tenant: the previous one is found under the same tenant (--tenant demo) or none.
+  gatewayctl tokens revoke "$1" "${scope[@]:0:2}" >/dev/null 2>&1 || true
   field "$(gatewayctl tokens issue --name "$1" --role "$2" "${scope[@]}" --json 2>/dev/null)" token
 }
 
@@ -68,6 +71,7 @@ expect "$answer" '"decision_token":"v1.' "a signed decision token"
 step "The gateway holds the credentials; the agent acts through it and gets redacted data back"
 echo -n 'crm-demo-token' | gatewayctl credentials put crm-token --tenant demo >/dev/null
 echo -n 'payments-demo-key' | gatewayctl credentials put payments-key --tenant demo >/dev/null
+echo -n 'openai-demo-key' | gatewayctl credentials put openai-key --tenant demo >/dev/null
 answer="$(sign POST /v1/actions/invoke-tool '{"tool":"crm.read_contact","args":{"id":"42"}}')"
 expect "$answer" '"invoked":true' "the tool to be invoked"
 expect "$answer" '[REDACTED:email]' "the e-mail address redacted"
@@ -101,12 +105,25 @@ with_warrant="{\"tool\":\"payments.refund\",\"args\":{\"order\":\"$order\",\"amo
 answer="$(sign POST /v1/actions/invoke-tool "$with_warrant")"
 expect "$answer" '"invoked":true' "the refund invoked with the warrant"
 
+step "A rate limit: docs.delete twice in ten seconds, then 429 with when the window resets"
+limited=""
+for _ in 1 2 3 4 5; do
+  answer="$(sign POST /v1/evaluate '{"tool":"docs.delete","args":{"id":"d-1"}}')"
+  if grep -qF 'HTTP 429' <<<"$answer"; then limited="$answer"; break; fi
+done
+expect "$limited" '"code":"rate_limited"' "429 rate_limited within five attempts"
+expect "$limited" '"retry_after_seconds":' "when the window resets"
+
 step "Replays are refused"
 nonce="first-win-$(date +%s%N)-$RANDOM"
 answer="$(GAMUT_NONCE="$nonce" sign POST /v1/evaluate '{"tool":"crm.read_contact"}')"
 expect "$answer" 'HTTP 200' "the first use of a nonce accepted"
 answer="$(GAMUT_NONCE="$nonce" sign POST /v1/evaluate '{"tool":"crm.read_contact"}')"
 expect "$answer" 'replayed_nonce' "the second use refused"
+
+step "A model call through the provider route, with the credential the first win stored"
+answer="$(sign POST /v1/actions/model '{"connector":"openai","request":{"model":"gpt-4o","messages":[{"role":"user","content":"hello"}]}}')"
+expect "$answer" 'HTTP 200' "the model call answered"
 
 step "The audit chain of all of the above, verified link by link"
 auditor="$(person_token auditor auditor)"

@@ -9,8 +9,10 @@
 #   DEMO_OPENAI_PORT (9100)  DEMO_CRM_PORT (9110)  DEMO_TICKETS_PORT (9120)  DEMO_PAYMENTS_PORT (9130)
 #   DEMO_MAIL_PORT (9140)  DEMO_BUILDHOST_PORT (9150)  DEMO_DOCS_PORT (9200)  DEMO_CONTEXT_PORT (9300)
 # A port in use stops the demo with the name of the variable to set. The values in use are written to
-# GATEWAY_DEMO_ENV (default examples/demo.env), which examples/sign.sh, examples/first-win.sh and
-# gatewayctl read. GATEWAY_DATA_DIR (default .gateway-data) holds keys, audit journal and vault.
+# GATEWAY_DEMO_ENV (default .gateway-data/demo.env, git-ignored: the tree stays clean), which
+# examples/sign.sh, examples/first-win.sh, the example agents, gatewayctl and the README read.
+# GATEWAY_DATA_DIR (default .gateway-data) holds keys, audit journal, vault and the store's state
+# (`make demo-reset` deletes that state: rate limits, nonces, kill switches).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="$root/artifacts/bin"
@@ -55,9 +57,9 @@ for ((i = 0; i < ${#ports[@]}; i += 2)); do
 done
 
 data="${GATEWAY_DATA_DIR:-$root/.gateway-data}"
-demo_env="${GATEWAY_DEMO_ENV:-$root/examples/demo.env}"
+demo_env="${GATEWAY_DEMO_ENV:-$root/.gateway-data/demo.env}"
 gateway_url="http://127.0.0.1:$GATEWAY_PORT"
-mkdir -p "$data"
+mkdir -p "$data" "$(dirname "$demo_env")"
 
 # The bundle names the default upstream ports; other ports get a rendered copy (which `make run` renders
 # again on every start: edit examples/bundle, not the copy).
@@ -80,6 +82,11 @@ fi
 {
   echo "# Written by examples/run-demo.sh (make run): the running demo's targets. Demo only."
   echo "GATEWAY_URL=$gateway_url"
+  echo "GATEWAY_CONSOLE_URL=$gateway_url/console"
+  echo "GATEWAY_METRICS_URL=http://127.0.0.1:$GATEWAY_METRICS_PORT/metrics"
+  echo "# The bundle the gateway runs (examples/bundle, or its copy with the upstream ports above): offline commands"
+  echo "# (gatewayctl policy validate|test|simulate) on this directory print the running gateway's policy digest."
+  echo "GATEWAY_DEMO_BUNDLE=$bundle"
   for ((i = 0; i < ${#ports[@]}; i += 2)); do echo "${ports[i]}=${!ports[i]}"; done
   echo "# The demo agent's five values (agent protocol): all an agent is ever given."
   echo "GAMUT_BASE_URL=$gateway_url"
@@ -108,6 +115,7 @@ trap 'exit 130' INT TERM
 echo "Demo upstreams on 127.0.0.1 ports $DEMO_OPENAI_PORT-$DEMO_CONTEXT_PORT (log: $upstreams_log)"
 echo "Gateway on $gateway_url, /metrics on http://127.0.0.1:$GATEWAY_METRICS_PORT/metrics — demo admin token: $demo_admin_token"
 echo "Targets written to $demo_env"
+echo "Bundle: $bundle (offline, e.g. 'gatewayctl policy validate $bundle', prints the digests this gateway runs)"
 echo "Console: $gateway_url/console (Development: sign in with an admin token, e.g. an approver token from 'gatewayctl tokens issue')"
 cd "$root"
 started=$(date +%s%N)

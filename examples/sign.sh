@@ -2,12 +2,14 @@
 # Sends one signed request to the gateway as the demo agent, exactly as the agent protocol says.
 #   examples/sign.sh METHOD PATH [JSON-BODY]
 #   examples/sign.sh POST /v1/evaluate '{"tool":"crm.read_contact","args":{"id":"42"}}'
-# Reads the five GAMUT_* values from GATEWAY_DEMO_ENV (default examples/demo.env, written by `make run`)
+# Reads the five GAMUT_* values from GATEWAY_DEMO_ENV (default .gateway-data/demo.env, written by `make run`)
 # unless they are already set. Needs curl and openssl.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 if [[ -z "${GAMUT_BYO_AGENT_SECRET:-}" ]]; then
-  set -a; source "${GATEWAY_DEMO_ENV:-$here/demo.env}"; set +a
+  set -a; demo_env="${GATEWAY_DEMO_ENV:-$here/../.gateway-data/demo.env}"
+  [[ -f "$demo_env" ]] || { echo "sign.sh: $demo_env is missing; start the demo with 'make run' first" >&2; exit 1; }
+  source "$demo_env"; set +a
 fi
 method="${1:?usage: sign.sh METHOD PATH [JSON-BODY]}"
 target="${2:?usage: sign.sh METHOD PATH [JSON-BODY]}"

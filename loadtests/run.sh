@@ -295,7 +295,8 @@ start_gateway() {
   # Each replica signs receipts with keys of its own process (no ring to share here; the loadtest verifies none).
   start "$work/gateway-$label.log" env -C "$work" \
     DATA_ENCRYPTION_KEY="$data_key" DECISION_SIGNING_KEY="$signing_key" GATEWAY_SERVICE_KEY="$service_key" "${gateway_env[@]}" \
-    "$gateway_bin" --environment Production --urls "http://127.0.0.1:$port" --Gateway:Receipts:AllowEphemeralKeys=true \
+    "$gateway_bin" --environment Production --urls "http://127.0.0.1:$port" "--Gateway:AccessTokens:PublicBaseUrl=http://127.0.0.1:$port" \
+    --Gateway:Receipts:AllowEphemeralKeys=true \
     "--Gateway:Policy:BundlePath=$work/bundle" "--Gateway:DataDirectory=$work/data-$label" "--Gateway:Credentials:Root=$work/credentials" \
     "--Gateway:Admin:BootstrapTokenSha256=$admin_token_sha" "--Gateway:Metrics:Port=$metrics_port" \
     --Logging:LogLevel:Default=Warning "$@" ${LOADTEST_GATEWAY_ARGS:-}

@@ -22,7 +22,13 @@ internal sealed record AdminResponse(HttpStatusCode Status, JsonElement? Body)
             }
 
             var title = body.TryGetProperty("title", out var t) ? t.GetString() : Status.ToString();
-            return body.TryGetProperty("detail", out var d) && d.ValueKind == JsonValueKind.String ? $"{title}: {d.GetString()}" : title ?? string.Empty;
+            var text = body.TryGetProperty("detail", out var d) && d.ValueKind == JsonValueKind.String ? $"{title}: {d.GetString()}" : title ?? string.Empty;
+
+            // A limit that refused says when it resets (and, for the demo, how to reset it at once).
+            return body.TryGetProperty("retry_after_seconds", out var wait) && wait.TryGetInt64(out var seconds)
+                ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"{text} (it resets in {seconds} s, at {DateTimeOffset.UtcNow.AddSeconds(seconds):yyyy-MM-dd'T'HH:mm:ss'Z'}; a make run demo resets at once with make demo-reset, make run stopped)")
+                : text;
         }
     }
 }

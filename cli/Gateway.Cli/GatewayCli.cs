@@ -40,12 +40,21 @@ internal static class GatewayCli
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(console);
-        var parse = Build(console).Parse(args);
+        var root = Build(console);
+        var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
             foreach (var error in parse.Errors)
             {
                 await console.Error.WriteLineAsync("error: invalid_input: " + error.Message);
+            }
+
+            foreach (var token in parse.UnmatchedTokens)
+            {
+                if (TypoSuggestions.For(token, parse.CommandResult.Command, root) is { Count: > 0 } names)
+                {
+                    await console.Error.WriteLineAsync($"  '{token}': did you mean {string.Join(" or ", names.Select(static n => $"'{n}'"))}?");
+                }
             }
 
             return ExitCodes.InvalidInput;

@@ -3,7 +3,7 @@ namespace Gateway.Cli;
 /// <summary>
 /// Which gateway a command talks to, and why. In order: <c>--url</c>; the <c>GATEWAY_URL</c>
 /// environment value; the <c>GATEWAY_URL</c> line of the demo file (<c>GATEWAY_DEMO_ENV</c>, or
-/// <c>examples/demo.env</c> of the repository the command runs in, written by <c>make run</c>).
+/// <c>.gateway-data/demo.env</c> of the repository the command runs in, written by <c>make run</c>).
 /// There is no built-in default: a command with none of the three stops instead of guessing.
 /// </summary>
 /// <remarks>
@@ -16,7 +16,7 @@ internal sealed record GatewayTarget(Uri BaseUrl, string Source)
 {
     public const string UrlVariable = "GATEWAY_URL";
     public const string DemoEnvVariable = "GATEWAY_DEMO_ENV";
-    public const string DemoEnvRelativePath = "examples/demo.env";
+    public const string DemoEnvRelativePath = ".gateway-data/demo.env";
 
     /// <summary>Resolves the target, or returns the error line to print (exit code: invalid input).</summary>
     public static (GatewayTarget? Target, string? Error) Resolve(string? urlOption, CliConsole console)
@@ -56,7 +56,7 @@ internal sealed record GatewayTarget(Uri BaseUrl, string Source)
         return (null, $"error: invalid_input: no gateway to talk to; pass --url, set {UrlVariable}, or run 'make run' (it writes {DemoEnvRelativePath}).");
     }
 
-    /// <summary>The demo file: <c>GATEWAY_DEMO_ENV</c> when set, else examples/demo.env of the enclosing repository.</summary>
+    /// <summary>The demo file: <c>GATEWAY_DEMO_ENV</c> when set, else .gateway-data/demo.env of the enclosing repository.</summary>
     internal static string? FindDemoFile(CliConsole console)
     {
         if (console.GetEnvironmentVariable(DemoEnvVariable) is { Length: > 0 } explicitFile)

@@ -3,7 +3,6 @@ using Gateway.Connectors.Injection;
 using Gateway.Connectors.Models;
 using Gateway.Connectors.Vault;
 using Gateway.Store;
-using Gateway.Store.Postgres;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -15,7 +14,7 @@ public static class ConnectorsServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the key ring (from <c>DATA_ENCRYPTION_KEY</c> unless one is registered; the self-test runs
-    /// when it is first resolved), the record store (file or <see cref="IStateStore"/>), <see cref="CredentialVault"/>,
+    /// when it is first resolved), the record store (the host's <see cref="GatewayConnectorsOptions.CredentialRecords"/>, else file or <see cref="IStateStore"/>), <see cref="CredentialVault"/>,
     /// <see cref="CredentialResolver"/> and <see cref="MaxTokensEstimator"/>. The host registers
     /// <see cref="IStateStore"/>; connectors are reached through the host's YARP clusters, never a client of their own.
     /// </summary>
@@ -37,10 +36,11 @@ public static class ConnectorsServiceCollectionExtensions
             EncryptionSelfTest.Run(ring);
             return ring;
         });
-        // PostgreSQL, when the host registered it (Gateway:Store:Postgres), else the file or the state store.
+        // The host's system of record when it supplies one (PostgreSQL), else the file or the state store.
         var path = options.CredentialFilePath;
-        services.TryAddSingleton<ICredentialRecordStore>(sp => sp.GetService<PostgresDatabase>() is { } database
-            ? new PostgresCredentialStore(database)
+        var hostRecords = options.CredentialRecords;
+        services.TryAddSingleton<ICredentialRecordStore>(sp => hostRecords?.Invoke(sp) is { } records
+            ? records
             : path is not null ? new FileCredentialStore(path) : new StateStoreCredentialStore(sp.GetRequiredService<IStateStore>()));
 
         services.TryAddSingleton(sp => new CredentialVault(

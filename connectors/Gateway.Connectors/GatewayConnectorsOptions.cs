@@ -11,6 +11,13 @@ public sealed record GatewayConnectorsOptions
     /// </summary>
     public string? CredentialFilePath { get; set; }
 
+    /// <summary>
+    /// The host's system-of-record store for the vault's records (the gateway passes PostgreSQL's when it is configured),
+    /// chosen when the store is first resolved; when it is null or returns null, <see cref="CredentialFilePath"/> or the
+    /// state store keeps them. The connectors library itself depends on no store implementation.
+    /// </summary>
+    public Func<IServiceProvider, Vault.ICredentialRecordStore?>? CredentialRecords { get; set; }
+
     /// <summary>Resolver cache settings.</summary>
     public CredentialResolverOptions Resolver { get; set; } = new();
 

@@ -103,8 +103,9 @@ internal static class DemoEndpoints
             {
                 ["tools"] = new JsonArray
                 {
-                    Tool("search", "Search the documentation."),
-                    Tool("delete_document", "Delete a document."),
+                    Tool("search", "Searches the product documentation by free text; answers the best matching document's title.",
+                        "query", "Words to search the documentation for, e.g. getting started."),
+                    Tool("delete_document", "Deletes one document by its id.", "id", "The document's id, e.g. d-1."),
                 },
             },
             "tools/call" => new JsonObject
@@ -116,10 +117,15 @@ internal static class DemoEndpoints
         return Results.Json(new JsonObject { ["jsonrpc"] = "2.0", ["id"] = JsonNode.Parse(id.GetRawText()), ["result"] = result });
     }
 
-    private static JsonObject Tool(string name, string description) => new()
+    private static JsonObject Tool(string name, string description, string argument, string argumentDescription) => new()
     {
         ["name"] = name,
         ["description"] = description,
-        ["inputSchema"] = new JsonObject { ["type"] = "object", ["properties"] = new JsonObject { ["query"] = new JsonObject { ["type"] = "string" } } },
+        ["inputSchema"] = new JsonObject
+        {
+            ["type"] = "object",
+            ["properties"] = new JsonObject { [argument] = new JsonObject { ["type"] = "string", ["description"] = argumentDescription } },
+            ["required"] = new JsonArray(argument),
+        },
     };
 }

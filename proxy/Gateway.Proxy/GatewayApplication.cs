@@ -82,6 +82,7 @@ public static class GatewayApplication
         services.AddGatewayConnectors(options =>
         {
             options.CredentialFilePath = embedded ? Path.Combine(dataDirectory, "credentials.json") : null;
+            options.CredentialRecords = PostgresCredentialStore.WhenRegistered;
             options.Resolver = options.Resolver with { CredentialsRoot = configuration["Gateway:Credentials:Root"] };
         });
 
@@ -109,6 +110,7 @@ public static class GatewayApplication
         services.AddSingleton<RunAuthentication>();
 
         // Beside the stages: the approvals console at /console (people sign in at the tenant's OpenID provider).
+        services.AddTrustedProxies(configuration);
         services.AddGatewayConsole(configuration);
         services.AddAgentAccessTokens(configuration, keys);
 
@@ -161,13 +163,16 @@ public static class GatewayApplication
     }
 
     /// <summary>
-    /// The request pipeline: request id, fail-closed error handling (the exception handler and the
+    /// The request pipeline: trusted proxies' forwarded headers, request id, HSTS, fail-closed error handling (the exception handler and the
     /// status-code pages answer through <see cref="GatewayProblemDetailsWriter"/>), health, authentication,
     /// routes, the governed YARP pipeline.
     /// </summary>
     public static WebApplication UseGatewayPipeline(this WebApplication app)
     {
+        // First: the scheme and client address as a trusted proxy saw them (nothing trusted unless configured).
+        app.UseTrustedProxies();
         app.UseMiddleware<RequestIdMiddleware>();
+        app.UseMiddleware<StrictTransportSecurity>();
         app.UseGatewayTelemetry();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -70,9 +70,9 @@ public sealed class StateJournal : IDisposable
         ArgumentNullException.ThrowIfNull(replay);
         try
         {
-            Directory.CreateDirectory(directory);
+            PrivateFiles.CreateDirectory(directory);
             var path = System.IO.Path.Combine(directory, FileName);
-            var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0, FileOptions.None);
+            var file = PrivateFiles.Open(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0, FileOptions.None);
             var good = ReplayInto(file, replay);
             if (good != file.Length)
             {
@@ -185,7 +185,7 @@ public sealed class StateJournal : IDisposable
         var temporary = _path + ".tmp";
         try
         {
-            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.None))
+            using (var file = PrivateFiles.Open(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.None))
             {
                 file.Write(snapshot.Written);
                 file.Flush(flushToDisk: true);

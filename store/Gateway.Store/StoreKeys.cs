@@ -62,6 +62,9 @@ public static class StoreKeys
     /// <summary>The record of an issued decision token, by its id, until the token expires.</summary>
     public static string DecisionToken(string tenant, string tokenId) => $"{Prefix}{{{tenant}}}:decision-token:{tokenId}";
 
+    /// <summary>Set (once, atomically) when an executor consumed the decision token <paramref name="tokenId"/> (<c>"consume": true</c>).</summary>
+    public static string DecisionTokenConsumed(string tenant, string tokenId) => $"{Prefix}{{{tenant}}}:decision-token-consumed:{tokenId}";
+
     /// <summary>The tenant's token generation: raising it revokes every token of the tenant issued before.</summary>
     public static string TokenGeneration(string tenant) => $"{Prefix}{{{tenant}}}:token-generation";
 

@@ -141,6 +141,13 @@ internal sealed class DemoGateway : IAsyncDisposable
         return response.StatusCode;
     }
 
+    /// <summary>The demo agent's <c>/v1/actions/invoke-tool</c> of <paramref name="action"/> in <paramref name="run"/>; returns the status.</summary>
+    public async Task<HttpStatusCode> InvokeInRunAsync(string run, string action)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/v1/actions/invoke-tool", action, run);
+        return response.StatusCode;
+    }
+
     /// <summary>As <see cref="EvaluateInRunAsync"/>; returns the status and the receipt the answer carried (<c>Gamut-Receipt</c>).</summary>
     public async Task<(HttpStatusCode Status, string? Receipt)> EvaluateInRunForReceiptAsync(string run, string action)
     {

@@ -47,7 +47,7 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
     public async Task EvidenceVerify_RecordEdited_NamesTheFileAndTheRecord()
     {
         var (pack, _) = await ExportRunAsync();
-        Rewrite(pack, "records.jsonl", static text => text.Replace("\"decision\":\"block\"", "\"decision\":\"allow\"", StringComparison.Ordinal));
+        PackZip.Rewrite(pack, "records.jsonl", static text => text.Replace("\"decision\":\"block\"", "\"decision\":\"allow\"", StringComparison.Ordinal));
 
         var result = await CliRun.RunAsync("evidence", "verify", pack);
 
@@ -61,9 +61,9 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
     public async Task EvidenceVerify_ManifestEditedToMatchAnEditedRecord_NamesTheManifest()
     {
         var (pack, _) = await ExportRunAsync();
-        Rewrite(pack, "records.jsonl", static text => text.Replace("\"decision\":\"block\"", "\"decision\":\"allow\"", StringComparison.Ordinal));
-        var records = Read(pack, "records.jsonl");
-        Rewrite(pack, "manifest.json", text =>
+        PackZip.Rewrite(pack, "records.jsonl", static text => text.Replace("\"decision\":\"block\"", "\"decision\":\"allow\"", StringComparison.Ordinal));
+        var records = PackZip.Read(pack, "records.jsonl");
+        PackZip.Rewrite(pack, "manifest.json", text =>
         {
             var manifest = JsonNode.Parse(text)!;
             manifest["files"]!["records.jsonl"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(records)));
@@ -81,9 +81,9 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
     public async Task EvidenceVerify_ProofPathEdited_NamesTheProof()
     {
         var (pack, _) = await ExportRunAsync();
-        var proof = FirstEntry(pack, "proofs/");
+        var proof = PackZip.FirstEntry(pack, "proofs/");
 
-        Rewrite(pack, proof, static text =>
+        PackZip.Rewrite(pack, proof, static text =>
         {
             var node = JsonNode.Parse(text)!;
             node["leaf_index"] = node["leaf_index"]!.GetValue<long>() + 1;
@@ -102,7 +102,7 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
     public async Task EvidenceVerify_RecordRemoved_NamesTheMissingRecord()
     {
         var (pack, _) = await ExportRunAsync();
-        Rewrite(pack, "records.jsonl", static text => string.Join('\n', text.Split('\n').Skip(1)));
+        PackZip.Rewrite(pack, "records.jsonl", static text => string.Join('\n', text.Split('\n').Skip(1)));
 
         var result = await CliRun.RunAsync("evidence", "verify", pack);
 
@@ -114,7 +114,7 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
     public async Task EvidenceVerify_RecordInserted_NamesTheUnprovenAndTheDuplicatedLine()
     {
         var (pack, _) = await ExportRunAsync();
-        Rewrite(pack, "records.jsonl", static text =>
+        PackZip.Rewrite(pack, "records.jsonl", static text =>
         {
             var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             var forged = JsonNode.Parse(lines[0])!;
@@ -137,15 +137,15 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
     {
         var (pack, _) = await ExportRunAsync();
         var (other, _) = await ExportRunAsync();
-        var line = Read(other, "records.jsonl").Split('\n')[0];
+        var line = PackZip.Read(other, "records.jsonl").Split('\n')[0];
         using (var document = JsonDocument.Parse(line))
         {
             // The other run's record with its genuine proof, put in as if it were of this pack's run.
             var proof = $"proofs/{document.RootElement.GetProperty("replica").GetString()}-{document.RootElement.GetProperty("seq").GetInt64()}.json";
-            Add(pack, proof, Read(other, proof));
+            PackZip.Add(pack, proof, PackZip.Read(other, proof));
         }
 
-        Rewrite(pack, "records.jsonl", text => text + line + "\n");
+        PackZip.Rewrite(pack, "records.jsonl", text => text + line + "\n");
 
         var result = await CliRun.RunAsync("evidence", "verify", pack);
 
@@ -160,9 +160,9 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
     {
         var (older, _) = await ExportRunAsync();
         var (pack, _) = await ExportRunAsync();
-        var checkpoint = FirstEntry(pack, "checkpoints/");
+        var checkpoint = PackZip.FirstEntry(pack, "checkpoints/");
 
-        Rewrite(pack, checkpoint, _ => Read(older, checkpoint));
+        PackZip.Rewrite(pack, checkpoint, _ => PackZip.Read(older, checkpoint));
 
         var result = await CliRun.RunAsync("evidence", "verify", pack);
 
@@ -201,7 +201,7 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
 
         Assert.True(saved.ExitCode == 0, saved.Out + saved.Error);
         Assert.True(verified.ExitCode == 0, verified.Out + verified.Error);
-        Assert.Single(Entries(pack, "consistency/"));
+        Assert.Single(PackZip.Entries(pack, "consistency/"));
         Assert.Equal(2, unproven.ExitCode);
         Assert.True(unproven.Out.Contains("consistency_missing", StringComparison.Ordinal), unproven.Out);
     }
@@ -228,9 +228,9 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
     public async Task EvidenceVerify_ExplanationAltered_NamesTheExplanation()
     {
         var (pack, _) = await ExportRunAsync();
-        var explanation = FirstEntry(pack, "explanations/");
+        var explanation = PackZip.FirstEntry(pack, "explanations/");
 
-        Rewrite(pack, explanation, static text =>
+        PackZip.Rewrite(pack, explanation, static text =>
         {
             var node = JsonNode.Parse(text)!.AsObject();
             node["edited"] = true;
@@ -248,9 +248,9 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
     public async Task EvidenceVerify_CheckpointReplacedByGarbage_NamesTheFileAndExits2()
     {
         var (pack, _) = await ExportRunAsync();
-        var checkpoint = FirstEntry(pack, "checkpoints/");
+        var checkpoint = PackZip.FirstEntry(pack, "checkpoints/");
 
-        Rewrite(pack, checkpoint, static _ => "not json");
+        PackZip.Rewrite(pack, checkpoint, static _ => "not json");
 
         var result = await CliRun.RunAsync("evidence", "verify", pack);
 
@@ -291,7 +291,7 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
         var verified = await CliRun.RunAsync("evidence", "verify", pack);
 
         Assert.True(export.ExitCode == 0, export.Out + export.Error);
-        var packed = Read(pack, "receipts.jsonl").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var packed = PackZip.Read(pack, "receipts.jsonl").Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(received.Order(StringComparer.Ordinal), packed.Order(StringComparer.Ordinal));
         Assert.True(verified.ExitCode == 0, verified.Out + verified.Error);
     }
@@ -300,7 +300,7 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
     public async Task EvidenceVerify_StoredReceiptEdited_IsRefused()
     {
         var (pack, _) = await ExportRunAsync();
-        Rewrite(pack, "receipts.jsonl", static text => text[..^2] + (text[^2] == 'A' ? "B" : "A") + "\n");
+        PackZip.Rewrite(pack, "receipts.jsonl", static text => text[..^2] + (text[^2] == 'A' ? "B" : "A") + "\n");
 
         var result = await CliRun.RunAsync("evidence", "verify", pack);
 
@@ -348,7 +348,7 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
     public async Task RegressInit_FromATamperedPack_RefusesWithExit2()
     {
         var (pack, _) = await ExportRunAsync();
-        Rewrite(pack, "records.jsonl", static text => text.Replace("\"decision\":\"block\"", "\"decision\":\"allow\"", StringComparison.Ordinal));
+        PackZip.Rewrite(pack, "records.jsonl", static text => text.Replace("\"decision\":\"block\"", "\"decision\":\"allow\"", StringComparison.Ordinal));
 
         var init = await CliRun.RunAsync("regress", "init", "--from", pack, "-o", Path.Combine(Path.GetDirectoryName(pack)!, "never.yaml"));
 
@@ -367,36 +367,5 @@ public sealed class EvidencePackCommandsTests : IAsyncLifetime
         var export = await _gw.RunAsync(DemoGateway.AdminToken, ["evidence", "export", "--tenant", DemoGateway.Tenant, "--run-id", run, "-o", pack, .. options]);
         Assert.True(export.ExitCode == 0, export.Out + export.Error);
         return (pack, export);
-    }
-
-    private static string FirstEntry(string pack, string folder) => Entries(pack, folder)[0];
-
-    private static List<string> Entries(string pack, string folder)
-    {
-        using var zip = ZipFile.OpenRead(pack);
-        return [.. zip.Entries.Select(static e => e.FullName).Where(n => n.StartsWith(folder, StringComparison.Ordinal))];
-    }
-
-    private static string Read(string pack, string name)
-    {
-        using var zip = ZipFile.OpenRead(pack);
-        using var reader = new StreamReader(zip.GetEntry(name)!.Open());
-        return reader.ReadToEnd();
-    }
-
-    private static void Add(string pack, string name, string text)
-    {
-        using var zip = ZipFile.Open(pack, ZipArchiveMode.Update);
-        using var writer = new StreamWriter(zip.CreateEntry(name).Open());
-        writer.Write(text);
-    }
-
-    private static void Rewrite(string pack, string name, Func<string, string> edit)
-    {
-        var text = edit(Read(pack, name));
-        using var zip = ZipFile.Open(pack, ZipArchiveMode.Update);
-        zip.GetEntry(name)!.Delete();
-        using var writer = new StreamWriter(zip.CreateEntry(name).Open());
-        writer.Write(text);
     }
 }

@@ -37,6 +37,20 @@ public sealed class KillSwitchAndDecisionTokenCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TokensRevoke_ATenantsToken_IsFoundByItsTenantOnly()
+    {
+        // Names are per tenant: the operator names the tenant whose token it revokes.
+        await _gw.IssueTokenAsync("--name", "ci-reader", "--role", "auditor", "--tenant", DemoGateway.Tenant);
+
+        var operatorsOwn = await _gw.RunAsync(DemoGateway.AdminToken, "tokens", "revoke", "ci-reader");
+        var tenants = await _gw.RunAsync(DemoGateway.AdminToken, "tokens", "revoke", "ci-reader", "--tenant", DemoGateway.Tenant);
+
+        Assert.Equal(1, operatorsOwn.ExitCode);
+        Assert.Contains("token_not_found", operatorsOwn.Out + operatorsOwn.Error, StringComparison.Ordinal);
+        Assert.True(tenants.ExitCode == 0, tenants.Error);
+    }
+
+    [Fact]
     public async Task DecisionTokensVerify_TokenOnStdin_IsRead()
     {
         var executor = await _gw.IssueTokenAsync("--name", "stdin-executor", "--role", "executor");

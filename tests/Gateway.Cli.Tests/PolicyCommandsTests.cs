@@ -264,6 +264,32 @@ public sealed class PolicyCommandsTests
     }
 
     [Fact]
+    public async Task Doctor_TheDemoFileOfMakeRun_ChecksItsBundleAndExits0WithProductionChecksAsNotes()
+    {
+        var demo = Path.Combine(Directory.CreateTempSubdirectory("gatewayctl-doctor-").FullName, "demo.env");
+        File.WriteAllText(demo, $"GATEWAY_URL=http://127.0.0.1:{Gateway.Testing.FreePort.Next()}\nGATEWAY_DEMO_BUNDLE={CliRun.ExampleBundle}\n");
+
+        var result = await CliRun.RunAsync(new Dictionary<string, string?> { ["GATEWAY_DEMO_ENV"] = demo }, "doctor", "--json");
+
+        Assert.True(result.ExitCode == 0, result.Out + result.Error);
+        using var json = JsonDocument.Parse(result.Out);
+        var findings = json.RootElement.GetProperty("findings").EnumerateArray().ToDictionary(f => f.GetProperty("check").GetString()!, f => f.GetProperty("status").GetString());
+        Assert.Equal("ok", findings["bundle"]);
+        Assert.Equal("note", findings["key DATA_ENCRYPTION_KEY"]);
+        Assert.Equal("note", findings["store"]);
+        Assert.Contains("Development", json.RootElement.GetProperty("findings")[0].GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Doctor_ProductionWithoutKeys_Exits2()
+    {
+        var result = await CliRun.RunAsync(new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Production" }, "doctor", "--policy", CliRun.ExampleBundle);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("fail  key DATA_ENCRYPTION_KEY", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Doctor_ClusterSeedsOneUnreachable_WarnsNamingIt()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -293,6 +319,18 @@ public sealed class PolicyCommandsTests
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("Examples:", result.Out, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { "approvls", "list" }, "'approvls': did you mean 'approvals'?")]
+    [InlineData(new[] { "policy", "valdate", "x" }, "'valdate': did you mean 'validate'?")]
+    [InlineData(new[] { "tokens", "issue", "--nmae", "bob" }, "'--nmae': did you mean '--name'?")]
+    public async Task Typo_CommandOrOption_Exits6AndSuggestsTheName(string[] args, string suggestion)
+    {
+        var result = await CliRun.RunAsync(args);
+
+        Assert.Equal(6, result.ExitCode);
+        Assert.Contains(suggestion, result.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -34,4 +34,39 @@ public sealed class AccessTokenOptionsValidationTests
     {
         Assert.False(new AccessTokenOptionsValidator().Validate(null, new AccessTokenOptions { PublicBaseUrl = url }).Failed);
     }
+
+    [Fact]
+    public void Validate_NoPublicBaseUrlOutsideDevelopment_IsRefusedNamingTheSetting()
+    {
+        var result = new AccessTokenOptionsValidator(requirePublicBaseUrl: true).Validate(null, new AccessTokenOptions());
+
+        Assert.Contains("Gateway:AccessTokens:PublicBaseUrl is required outside Development", result.FailureMessage, StringComparison.Ordinal);
+        Assert.False(new AccessTokenOptionsValidator(requirePublicBaseUrl: true).Validate(null, new AccessTokenOptions { PublicBaseUrl = "https://gateway.example.com" }).Failed);
+    }
+
+    [Theory]
+    [InlineData("https://gateway.test")]
+    [InlineData("gateway.test/path")]
+    [InlineData("*.example.com")]
+    [InlineData("")]
+    public void Validate_AllowedHostThatIsNoHost_IsRefused(string host)
+    {
+        var options = new AccessTokenOptions();
+        options.AllowedHosts.Add(host);
+
+        Assert.True(new AccessTokenOptionsValidator().Validate(null, options).Failed);
+    }
+
+    [Theory]
+    [InlineData("gateway.test")]
+    [InlineData("gateway.test:8443")]
+    [InlineData("10.0.0.5:8080")]
+    [InlineData("[::1]:8080")]
+    public void Validate_AllowedHostWithOptionalPort_IsAccepted(string host)
+    {
+        var options = new AccessTokenOptions();
+        options.AllowedHosts.Add(host);
+
+        Assert.False(new AccessTokenOptionsValidator().Validate(null, options).Failed);
+    }
 }

@@ -13,6 +13,9 @@ namespace Gateway.Oversight.Tests;
 
 public sealed class AdminApiTests : IAsyncLifetime
 {
+    private const string Child = "dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa";
+    private const string Grandchild = "dlg-bbbbbbbbbbbbbbbbbbbbbbbbbb";
+
     private readonly string _tenant = TestServices.NewTenant();
     private AdminTestHost _host = null!;
 
@@ -54,6 +57,29 @@ public sealed class AdminApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync("/admin/v1/tokens/dana")).StatusCode);
 
         await AssertProblemAsync(await client.GetAsync($"/admin/v1/tenants/{_tenant}/audit/verify"), HttpStatusCode.Unauthorized, "admin_token_revoked");
+    }
+
+    [Fact]
+    public async Task IssueToken_ANameAnotherTenantUses_Is201AndTwiceInOneTenantIs409()
+    {
+        // Names are per tenant: an admin confined to one tenant must not learn another tenant's token names from a 409.
+        var other = TestServices.NewTenant();
+        _host.Register.Add(other, approvers: ["erin"]);
+        using var ownAdmin = _host.Client(await _host.IssueTokenAsync(new AdminTokenSpec("own-admin", [AdminRoles.Admin]) { Tenant = _tenant }, TestServices.Operator));
+        using var otherAdmin = _host.Client(await _host.IssueTokenAsync(new AdminTokenSpec("other-admin", [AdminRoles.Admin]) { Tenant = other }, TestServices.Operator));
+
+        using var theirs = await otherAdmin.PostAsJsonAsync("/admin/v1/tokens", new { name = "ci-reader", roles = new[] { "auditor" }, tenant = other });
+        using var ours = await ownAdmin.PostAsJsonAsync("/admin/v1/tokens", new { name = "ci-reader", roles = new[] { "auditor" }, tenant = _tenant });
+        var twice = await ownAdmin.PostAsJsonAsync("/admin/v1/tokens", new { name = "ci-reader", roles = new[] { "auditor" }, tenant = _tenant });
+
+        Assert.Equal(HttpStatusCode.Created, theirs.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, ours.StatusCode);
+        await AssertProblemAsync(twice, HttpStatusCode.Conflict, "token_name_taken");
+        Assert.Equal(HttpStatusCode.OK, (await ownAdmin.DeleteAsync("/admin/v1/tokens/ci-reader")).StatusCode);
+        var listed = await otherAdmin.GetFromJsonAsync<JsonElement>("/admin/v1/tokens");
+        Assert.Single(listed.GetProperty("tokens").EnumerateArray(), t => t.GetProperty("name").GetString() == "ci-reader" && !t.GetProperty("revoked").GetBoolean());
+        using var admin = _host.Client(TestKeys.BootstrapToken);
+        Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync($"/admin/v1/tokens/ci-reader?tenant={other}")).StatusCode);
     }
 
     [Fact]
@@ -318,6 +344,36 @@ public sealed class AdminApiTests : IAsyncLifetime
         using var carol = _host.Client(await _host.IssueApproverAsync(_tenant, "carol"));
 
         await AssertProblemAsync(await carol.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null), HttpStatusCode.Forbidden, "approval_own_request");
+    }
+
+    [Theory]
+    [InlineData("carol", Child, """{"actor_chain":[{"kind":"agent","id":"agent-2"},{"kind":"delegate","id":"dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa","name":"payer"}]}""", "approval_own_request")]
+    [InlineData("carol", Grandchild, """{"actor_chain":[{"kind":"agent","id":"agent-2"},{"kind":"delegate","id":"dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa"},{"kind":"delegate","id":"dlg-bbbbbbbbbbbbbbbbbbbbbbbbbb"}]}""", "approval_own_request")]
+    [InlineData("carol", Grandchild, """{"actor_chain":[{"kind":"person","id":"dave"},{"kind":"agent","id":"agent-2"},{"kind":"delegate","id":"dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa"},{"kind":"delegate","id":"dlg-bbbbbbbbbbbbbbbbbbbbbbbbbb"}]}""", "approval_own_request")]
+    [InlineData("dave", Grandchild, """{"actor_chain":[{"kind":"person","id":"dave"},{"kind":"agent","id":"agent-2"},{"kind":"delegate","id":"dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa"},{"kind":"delegate","id":"dlg-bbbbbbbbbbbbbbbbbbbbbbbbbb"}]}""", "approval_own_request")]
+    [InlineData("alice", "agent-1", """{"actor_chain":[{"kind":"person","id":"alice"},{"kind":"agent","id":"agent-1"}]}""", "approval_own_request")]
+    [InlineData("alice", Child, """{"actor_chain":[{"kind":"person","id":"alice"},{"kind":"agent","id":"agent-1"},{"kind":"delegate","id":"dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa"}]}""", "approval_own_request")]
+    [InlineData("carol", Child, null, "approval_requester_unknown")]
+    [InlineData("alice", Child, """{"actor_chain":[{"kind":"agent","id":"agent-1"},{"kind":"delegate","id":"dlg-cccccccccccccccccccccccccc"}]}""", "approval_requester_unknown")]
+    [InlineData("alice", Grandchild, """{"actor_chain":[{"kind":"agent","id":"agent-2"},{"kind":"delegate","id":"dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa"},{"kind":"delegate","id":"dlg-bbbbbbbbbbbbbbbbbbbbbbbbbb"}]}""", null)]
+    [InlineData("alice", "agent-2", """{"actor_chain":[{"kind":"person","id":"dave"},{"kind":"agent","id":"agent-2"}]}""", null)]
+    public async Task Approve_OwnerOfTheChainsRootOrThePersonActedFor_Is403OwnRequest(string approver, string agent, string? explanation, string? refused)
+    {
+        // carol owns agent-2: its children and grandchildren ask under their own ids, their chain names agent-2 at its root.
+        var request = await _host.Get<ApprovalService>().CreateAsync(_tenant, agent, "payments.transfer", "digest", "policy", explanation, "gate-1",
+            ["alice", "carol", "dave"], 1, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(5));
+        using var client = _host.Client(await _host.IssueApproverAsync(_tenant, approver));
+
+        using var response = await client.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null);
+
+        if (refused is null)
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return;
+        }
+
+        await AssertProblemAsync(response, HttpStatusCode.Forbidden, refused);
+        Assert.Equal(ApprovalStatus.Pending, (await _host.Get<ApprovalService>().GetAsync(_tenant, request.Id))!.Status);
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public abstract class AdminTokenServiceTests
         var name = NewName();
         var token = (await Tokens.IssueAsync(new AdminTokenSpec(name, [AdminRoles.Admin]), TestServices.Operator)).Issued!.Token;
 
-        Assert.True(await Tokens.RevokeAsync(name, TestServices.Operator));
+        Assert.True(await Tokens.RevokeAsync(name, null, TestServices.Operator));
 
         Assert.Equal(AdminAuthStatus.Revoked, (await TestServices.Tokens(Store, Time).AuthenticateAsync(token)).Status);
     }
@@ -56,11 +56,33 @@ public abstract class AdminTokenServiceTests
         await Tokens.IssueAsync(new AdminTokenSpec(name, [AdminRoles.Admin]), TestServices.Operator);
 
         var taken = await Tokens.IssueAsync(new AdminTokenSpec(name, [AdminRoles.Admin]), TestServices.Operator);
-        await Tokens.RevokeAsync(name, TestServices.Operator);
+        await Tokens.RevokeAsync(name, null, TestServices.Operator);
         var reissued = await Tokens.IssueAsync(new AdminTokenSpec(name, [AdminRoles.Auditor]), TestServices.Operator);
 
         Assert.Equal(AdminTokenIssueOutcome.NameTaken, taken.Code);
         Assert.NotNull(reissued.Issued);
+    }
+
+    [Fact]
+    public async Task IssueAsync_ANameAnotherTenantUses_IsIssuedButTwiceInOneTenantIsTaken()
+    {
+        // Names are per tenant: an admin confined to one tenant learns nothing of another's token names.
+        var other = TestServices.NewTenant();
+        var tokens = TestServices.Tokens(Store, Time, _register.Add(_tenant, approvers: ["alice"]).Add(other, approvers: ["alice"]));
+        var name = NewName();
+        var ownAdmin = new AdminPrincipal("own-admin", [AdminRoles.Admin]) { Tenant = _tenant };
+        var otherAdmin = new AdminPrincipal("other-admin", [AdminRoles.Admin]) { Tenant = other };
+        Assert.NotNull((await tokens.IssueAsync(new AdminTokenSpec(name, [AdminRoles.Auditor]) { Tenant = other }, otherAdmin)).Issued);
+
+        var own = await tokens.IssueAsync(new AdminTokenSpec(name, [AdminRoles.Auditor]) { Tenant = _tenant }, ownAdmin);
+        var twice = await tokens.IssueAsync(new AdminTokenSpec(name, [AdminRoles.Auditor]) { Tenant = _tenant }, ownAdmin);
+
+        Assert.NotNull(own.Issued);
+        Assert.Equal(AdminTokenIssueOutcome.NameTaken, twice.Code);
+        Assert.True(await tokens.RevokeAsync(name, null, ownAdmin));
+        Assert.Equal(AdminAuthStatus.Revoked, (await tokens.AuthenticateAsync(own.Issued!.Token)).Status);
+        Assert.Single(await tokens.ListAsync(otherAdmin), t => t.Name == name && !t.Revoked);
+        Assert.True(await tokens.RevokeAsync(name, other, TestServices.Operator));
     }
 
     [Fact]
@@ -126,8 +148,8 @@ public abstract class AdminTokenServiceTests
         await Tokens.IssueAsync(new AdminTokenSpec(name, [AdminRoles.Approver]) { Tenant = _tenant, Person = "alice" }, TestServices.Operator);
         var foreignAdmin = new AdminPrincipal("other-admin", [AdminRoles.Admin]) { Tenant = TestServices.NewTenant() };
 
-        Assert.False(await Tokens.RevokeAsync(name, foreignAdmin));
-        Assert.True(await Tokens.RevokeAsync(name, new AdminPrincipal("acme-admin", [AdminRoles.Admin]) { Tenant = _tenant }));
+        Assert.False(await Tokens.RevokeAsync(name, null, foreignAdmin));
+        Assert.True(await Tokens.RevokeAsync(name, null, new AdminPrincipal("acme-admin", [AdminRoles.Admin]) { Tenant = _tenant }));
     }
 
     [Fact]
@@ -138,7 +160,7 @@ public abstract class AdminTokenServiceTests
         Assert.Equal(AdminTokenService.BootstrapName, before.Principal!.Name);
         Assert.Equal([AdminRoles.Admin], before.Principal.Roles);
 
-        Assert.True(await Tokens.RevokeAsync(AdminTokenService.BootstrapName, TestServices.Operator));
+        Assert.True(await Tokens.RevokeAsync(AdminTokenService.BootstrapName, null, TestServices.Operator));
 
         Assert.Equal(AdminAuthStatus.Revoked, (await Tokens.AuthenticateAsync(TestKeys.BootstrapToken)).Status);
     }

@@ -349,7 +349,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
     public async Task AnyCommand_RevokedToken_ExitsWithTheProblemCode()
     {
         var token = await _host.IssueTokenAsync("temp", AdminRoles.Auditor);
-        await _host.Get<AdminTokenService>().RevokeAsync("temp", TestServices.Operator);
+        await _host.Get<AdminTokenService>().RevokeAsync("temp", null, TestServices.Operator);
 
         var result = await RunAsync(token, "audit", "verify", "--tenant", _tenant);
 

@@ -37,6 +37,17 @@ public sealed class DelegationTests
 
         Assert.Equal(TimeSpan.FromMinutes(5), settings.MaxTtl);
         Assert.Equal(3, settings.MaxDepth);
+        Assert.Equal(60, DelegationSettings.Default.IssuanceLimit);
+        Assert.Equal(TimeSpan.FromMinutes(1), DelegationSettings.Default.IssuanceWindow);
+    }
+
+    [Fact]
+    public void LoadTenantText_IssuanceLimit_IsRead()
+    {
+        var settings = Load("delegation: { issuance_limit: 10, issuance_window: 30s }").Register.Delegation;
+
+        Assert.Equal(10, settings.IssuanceLimit);
+        Assert.Equal(TimeSpan.FromSeconds(30), settings.IssuanceWindow);
     }
 
     [Theory]
@@ -44,6 +55,10 @@ public sealed class DelegationTests
     [InlineData("delegation: { max_depth: 9 }", "delegation.max_depth must be at most 8")]
     [InlineData("delegation: { max_depth: -1 }", "delegation.max_depth must be at least 0")]
     [InlineData("delegation: { depth: 1 }", "depth")]
+    [InlineData("delegation: { issuance_limit: 0 }", "delegation.issuance_limit must be at least 1")]
+    [InlineData("delegation: { issuance_limit: 1000001 }", "delegation.issuance_limit must be at most 1000000")]
+    [InlineData("delegation: { issuance_window: 0s }", "delegation.issuance_window")]
+    [InlineData("delegation: { issuance_window: 48h }", "delegation.issuance_window must be between")]
     public void LoadTenantText_BadDelegationSettings_AreRefused(string line, string message)
     {
         var result = PolicyBundleLoader.LoadTenantText("t1.yaml", Bundle.Replace("#SETTINGS#", line, StringComparison.Ordinal), Path.GetTempPath());

@@ -43,6 +43,20 @@ public sealed class ExampleBundleTests
     }
 
     [Fact]
+    public void WithWarrant_RefundApproved_AllowAndLogSaysNothingMoreIsNeeded()
+    {
+        var tenant = Set.Value.Tenants["demo"];
+        var request = JsonSerializer.Deserialize("""{"tool":"payments.refund","args":{"order":"A-1","amount":25}}""", PolicyJsonContext.Default.ActionRequest)!;
+        var held = DecisionEngine.Instance.Evaluate(tenant, new AuthenticatedCaller("demo", "ws-demo", "demo-agent"), request);
+
+        var warranted = held.WithWarrant(held.IntentDigest);
+
+        Assert.Contains(held.Explanation.WhatWouldChange, static r => r.Contains("warrant", StringComparison.Ordinal));
+        Assert.Equal(DecisionKind.AllowAndLog, warranted.Kind);
+        Assert.Empty(warranted.Explanation.WhatWouldChange);
+    }
+
+    [Fact]
     public void LoadDirectory_ExampleBundle_ResolvesAgentSecretFileAgainstBundle()
     {
         Set.Value.Tenants["demo"].TryGetAgent("demo-agent", out var agent);

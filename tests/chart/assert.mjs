@@ -191,6 +191,9 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
     secretRef(d, "DATA_ENCRYPTION_KEY").name === "gateway-keys" && secretRef(d, "DATA_ENCRYPTION_KEY").key === "DATA_ENCRYPTION_KEY" &&
     secretRef(d, "DECISION_SIGNING_KEY").key === "DECISION_SIGNING_KEY" && secretRef(d, "GATEWAY_SERVICE_KEY").key === "GATEWAY_SERVICE_KEY");
   attempt(`${f}: Production environment`, () => envValue(d, "ASPNETCORE_ENVIRONMENT") === "Production");
+  attempt(`${f}: the public base URL is passed, and no proxy is trusted by default`, () =>
+    envValue(d, "Gateway__AccessTokens__PublicBaseUrl") === "https://gateway.example.com" &&
+    !Object.keys(envOf(d)).some((n) => n.startsWith("Gateway__ForwardedHeaders__")));
   attempt(`${f}: policy ConfigMap holds the bundle files`, () =>
     find(objs, "ConfigMap", `${release}-gateway-policy`).data["tenants.yaml"].includes("slug: acme"));
   attempt(`${f}: bundle changes do not roll pods by default (hot reload)`, () =>
@@ -226,6 +229,11 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
   const f = "production.yaml";
   const objs = rendered[f] ?? [];
   const d = gw(objs);
+  attempt(`${f}: trusted proxy networks and addresses, with the forward limit`, () =>
+    envValue(d, "Gateway__ForwardedHeaders__KnownNetworks__0") === "10.0.0.0/8" &&
+    envValue(d, "Gateway__ForwardedHeaders__KnownNetworks__1") === "fd00::/8" &&
+    envValue(d, "Gateway__ForwardedHeaders__KnownProxies__0") === "192.0.2.10" &&
+    envValue(d, "Gateway__ForwardedHeaders__ForwardLimit") === "1");
   attempt(`${f}: external Redis with TLS, SNI, ACL user, password from Secret, database`, () =>
     envValue(d, "Gateway__Store__Redis__Endpoint") === "redis.example.internal:6380" &&
     envValue(d, "Gateway__Store__Redis__UseTls") === "true" &&

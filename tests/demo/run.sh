@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Demo suite: what a newcomer does first, on free loopback ports so that it never collides with a
-# gateway or demo already running on this machine.
-#   1. `make run` with GATEWAY_PORT and every DEMO_*_PORT set becomes ready (the ports it would take by
-#      default may well be in use here: that is the point)
-#   2. examples/first-win.sh passes against it, and
-#   3. passes again, unchanged (the first win can be pasted twice), this time approving in the console
+# Demo suite: the newcomer's journey, on loopback ports that never collide with a gateway or demo already
+# running on this machine.
+#   1. `make run` becomes ready, twice: first on the default ports when all of them are free (else on free
+#      ones), then, stopped and started again on the same state (nothing deleted), on other free ports
+#   2. each time, twice in a row: the README's "First win" block as written (extracted from README.md, so the
+#      README cannot drift), examples/first-win.sh (approving with gatewayctl, then in the console), and the
+#      example agents (node, python, dotnet under examples/agents; bob approves each refund with gatewayctl)
+#   3. `gatewayctl doctor` on the running demo exits 0
 #   4. a second `make run` on a port in use stops with an error naming GATEWAY_PORT
 #   5. gatewayctl refuses a GATEWAY_URL that the demo file contradicts, and sends nothing
 #   6. /metrics on GATEWAY_METRICS_PORT parses as Prometheus text with the gateway's counters
 #   7. gatewayctl packs as a .NET tool, installs from artifacts/nupkg and runs
+#   8. `git status --porcelain` is the same after all of it as before
 #
 #   tests/demo/run.sh [RESULTS_DIR]      writes RESULTS_DIR/demo.count: "demo: N passed, M failed"
 set -euo pipefail
@@ -41,39 +44,124 @@ not_ok() { failed=$((failed + 1)); echo "FAIL $*"; }
 source "$root/build/free-port.sh"
 
 export GATEWAY_DEMO_ENV="$work/demo.env" GATEWAY_DATA_DIR="$work/data"
-for name in GATEWAY_PORT GATEWAY_METRICS_PORT DEMO_OPENAI_PORT DEMO_CRM_PORT DEMO_TICKETS_PORT DEMO_PAYMENTS_PORT \
-  DEMO_MAIL_PORT DEMO_BUILDHOST_PORT DEMO_DOCS_PORT DEMO_CONTEXT_PORT; do
-  free_port port
-  export "$name=$port"
-done
 unset GATEWAY_URL GATEWAY_ADMIN_TOKEN
+port_names=(GATEWAY_PORT GATEWAY_METRICS_PORT DEMO_OPENAI_PORT DEMO_CRM_PORT DEMO_TICKETS_PORT DEMO_PAYMENTS_PORT
+  DEMO_MAIL_PORT DEMO_BUILDHOST_PORT DEMO_DOCS_PORT DEMO_CONTEXT_PORT)
+default_ports=(8080 9464 9100 9110 9120 9130 9140 9150 9200 9300)
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+cli="$root/artifacts/bin/Gateway.Cli/release/gatewayctl.dll"
+tree_before="$(git -C "$root" status --porcelain 2>/dev/null || true)"
 
-# 1. make run on the chosen ports, until it says it is ready.
-(cd "$root" && exec setsid make --no-print-directory run) >"$work/run.log" 2>&1 &
-demo_pid=$!
-ready=""
-for _ in $(seq 1 1200); do
-  if grep -q "Gateway ready in" "$work/run.log" 2>/dev/null; then ready=1; break; fi
-  kill -0 "$demo_pid" 2>/dev/null || break
-  sleep 0.1
-done
-if [[ -n "$ready" ]]; then
-  ok "make run with GATEWAY_PORT=$GATEWAY_PORT: $(grep -o 'Gateway ready in [0-9]* ms' "$work/run.log")"
-else
-  not_ok "make run with GATEWAY_PORT=$GATEWAY_PORT did not become ready:"
-  tail -40 "$work/run.log"
-  exit 1
-fi
+# The README's "First win" commands, as written: every bash block of that section.
+awk '/^## /{section=($0 ~ /^## First win/)} section && /^```/{if (block) {block=0; next} if ($0 ~ /^```bash/) {block=1; next}} section && block' \
+  "$root/README.md" >"$work/readme-first-win.sh"
 
-# 2 and 3. The first win, twice in a row against the same gateway: bob approves with gatewayctl, then in the console.
-for run in 1 2; do
-  approve_in=gatewayctl; [[ $run == 2 ]] && approve_in=console
-  if FIRST_WIN_APPROVE_IN=$approve_in "$root/examples/first-win.sh" >"$work/first-win-$run.log" 2>&1; then
-    ok "examples/first-win.sh, run $run (approved with $approve_in)"
+start_demo() { # LABEL
+  : >"$work/run.log"
+  (cd "$root" && exec setsid make --no-print-directory run) >"$work/run.log" 2>&1 &
+  demo_pid=$!
+  local ready=""
+  # Up to ten minutes: make run builds first when a source changed since the last build (make test builds before).
+  for _ in $(seq 1 6000); do
+    if grep -q "Gateway ready in" "$work/run.log" 2>/dev/null; then ready=1; break; fi
+    kill -0 "$demo_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [[ -n "$ready" ]]; then
+    ok "make run ($1, GATEWAY_PORT=$GATEWAY_PORT): $(grep -o 'Gateway ready in [0-9]* ms' "$work/run.log")"
   else
-    not_ok "examples/first-win.sh, run $run:"
-    tail -30 "$work/first-win-$run.log"
+    not_ok "make run ($1, GATEWAY_PORT=$GATEWAY_PORT) did not become ready:"
+    tail -40 "$work/run.log"
+    exit 1
   fi
+}
+
+expect_all() { # LOG WHAT MARKER...
+  local log="$1" what="$2" missing=()
+  shift 2
+  for marker in "$@"; do grep -qF -- "$marker" "$log" || missing+=("$marker"); done
+  if ((${#missing[@]} == 0)); then ok "$what"; else not_ok "$what: missing ${missing[*]}"; tail -40 "$log"; fi
+}
+
+approve_refund() { # LOG PID: bob approves the refund the agent announces in LOG, while it waits
+  local approval="" bob
+  # As long as the agent runs (the dotnet one builds itself first), up to 15 minutes.
+  for _ in $(seq 1 9000); do
+    approval="$(grep -o 'approval apr_[A-Za-z0-9_-]*' "$1" | head -1 | cut -d' ' -f2 || true)"
+    [[ -n "$approval" ]] && break
+    kill -0 "$2" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  [[ -n "$approval" ]] || return 0
+  GATEWAY_ADMIN_TOKEN=demo-admin-token-do-not-use-in-production dotnet "$cli" tokens revoke bob --tenant demo >/dev/null 2>&1 || true
+  bob="$(GATEWAY_ADMIN_TOKEN=demo-admin-token-do-not-use-in-production dotnet "$cli" tokens issue --name bob --role approver --tenant demo --person bob --json 2>/dev/null \
+    | sed -n 's/.*"token": "\(.*\)".*/\1/p' || true)"
+  GATEWAY_ADMIN_TOKEN="$bob" dotnet "$cli" approvals approve "$approval" --tenant demo >>"$1" 2>&1 || true
+}
+
+run_agent() { # NAME COMMAND...
+  local name="$1" log="$work/agent-$1-$pass-$round.log" status
+  shift
+  (cd "$root" && exec "$@") >"$log" 2>&1 &
+  local pid=$!
+  approve_refund "$log" "$pid"
+  set +e
+  wait "$pid"
+  status=$?
+  set -e
+  if [[ $status -eq 0 ]] && grep -q "approved and done" "$log" && grep -q "shell.exec refused" "$log"; then
+    ok "examples/agents/$name, pass $pass round $round"
+  else
+    not_ok "examples/agents/$name, pass $pass round $round (exit $status):"
+    tail -30 "$log"
+  fi
+}
+
+for pass in default other; do
+  # Pass 1: the default ports when every one is free (else free ones); pass 2: other free ports, same state.
+  use_defaults=""
+  if [[ $pass == default ]]; then
+    use_defaults=1
+    for port in "${default_ports[@]}"; do port_in_use "$port" && use_defaults=""; done
+  fi
+  for i in "${!port_names[@]}"; do
+    if [[ -n "$use_defaults" ]]; then export "${port_names[i]}=${default_ports[i]}"; else free_port port; export "${port_names[i]}=$port"; fi
+  done
+  start_demo "pass $pass$([[ -n "$use_defaults" ]] && echo ', default ports' || echo ', free ports')"
+
+  for round in 1 2; do
+    # The README's block, pasted as a script into a shell that has nothing of the demo's set.
+    if (cd "$root" && env -u GATEWAY_URL -u GATEWAY_ADMIN_TOKEN bash -eo pipefail "$work/readme-first-win.sh") >"$work/readme-$pass-$round.log" 2>&1; then
+      expect_all "$work/readme-$pass-$round.log" "README first win as written, pass $pass round $round" \
+        '"decision":"allow"' '[REDACTED:email]' '"decision":"block' 'HTTP 409' '"decision":"allow_and_log"' \
+        '"code":"rate_limited"' '"retry_after_seconds":' 'replayed_nonce' 'gateway_decisions_total' '1234567812345678'
+    else
+      not_ok "README first win as written, pass $pass round $round (exit $?):"
+      tail -30 "$work/readme-$pass-$round.log"
+    fi
+
+    approve_in=gatewayctl; [[ $round == 2 ]] && approve_in=console
+    if FIRST_WIN_APPROVE_IN=$approve_in "$root/examples/first-win.sh" >"$work/first-win-$pass-$round.log" 2>&1; then
+      ok "examples/first-win.sh, pass $pass round $round (approved with $approve_in)"
+    else
+      not_ok "examples/first-win.sh, pass $pass round $round:"
+      tail -30 "$work/first-win-$pass-$round.log"
+    fi
+
+    run_agent node node examples/agents/node/agent.mjs
+    run_agent python python3 examples/agents/python/agent.py
+    run_agent dotnet dotnet run --project examples/agents/dotnet
+  done
+
+  # 3. doctor on the running demo (it reads the demo file as every other command does).
+  if dotnet "$cli" doctor >"$work/doctor-$pass.log" 2>&1; then
+    ok "gatewayctl doctor on the running demo exits 0 ($(tail -1 "$work/doctor-$pass.log"))"
+  else
+    not_ok "gatewayctl doctor on the running demo:"
+    cat "$work/doctor-$pass.log"
+  fi
+
+  [[ $pass == other ]] || stop_demo
 done
 
 # 4. A port in use is an error that names the variable to set.
@@ -91,7 +179,6 @@ else
 fi
 
 # 5. gatewayctl and a GATEWAY_URL that the demo file contradicts.
-cli="$root/artifacts/bin/Gateway.Cli/release/gatewayctl.dll"
 set +e
 free_port nothing_port
 GATEWAY_URL="http://127.0.0.1:$nothing_port" GATEWAY_ADMIN_TOKEN=demo-admin-token-do-not-use-in-production \
@@ -134,6 +221,15 @@ if (cd "$root" && make --no-print-directory tool >"$work/tool.log" 2>&1) \
 else
   not_ok "gatewayctl as a .NET tool:"
   tail -20 "$work/tool.log"
+fi
+
+# 8. Nothing of the journey is left in the work tree.
+tree_after="$(git -C "$root" status --porcelain 2>/dev/null || true)"
+if [[ "$tree_after" == "$tree_before" ]]; then
+  ok "git status --porcelain is as it was before the journey"
+else
+  not_ok "the journey changed the work tree:"
+  diff <(echo "$tree_before") <(echo "$tree_after") || true
 fi
 
 [[ $failed -eq 0 ]]

@@ -227,6 +227,14 @@ app.kubernetes.io/part-of: gateway
 {{- end }}
 {{- $_ := set $mounts .mountName true }}
 {{- end }}
+{{- if and (ne $v.environment "Development") (not (include "gateway.publicBaseUrl" .)) }}
+{{- fail "gateway: publicBaseUrl is required outside Development: the gateway's public origin as clients reach it, e.g. https://gateway.example.com (the OAuth issuer, token audiences and the console's redirect URI are spelled under it, never under a request's Host header)" }}
+{{- end }}
+{{- end }}
+
+{{/* The public origin: publicBaseUrl, else the deprecated mcp.publicBaseUrl. */}}
+{{- define "gateway.publicBaseUrl" -}}
+{{- default .Values.mcp.publicBaseUrl .Values.publicBaseUrl }}
 {{- end }}
 
 {{/* OTEL_RESOURCE_ATTRIBUTES: Kubernetes identity from the downward API, then the user's. */}}

@@ -16,8 +16,11 @@ internal static class DoctorCommand
             Check what the gateway needs, from the environment it would start with: configuration, the three keys present,
             at least 32 bytes and distinct (values are never printed), the state store reachable, the bundle valid, the
             clock against the gateway's (with --url), the OTLP endpoint reachable. Each finding comes with its fix.
-            Exit 0 when nothing fails (warnings allowed), 2 when a check fails.
+            Exit 0 when nothing fails (warnings and notes allowed), 2 when a check fails. In Development (ASPNETCORE_ENVIRONMENT,
+            or the demo file `make run` writes, .gateway-data/demo.env or GATEWAY_DEMO_ENV, whose gateway and bundle it checks),
+            production-only checks (the three keys, a shared store, OTLP export) are notes.
             Examples:
+              gatewayctl doctor                              # the running make run demo
               gatewayctl doctor --policy examples/bundle
               gatewayctl doctor --url http://127.0.0.1:8080 --json
             """) { policy };
@@ -26,11 +29,25 @@ internal static class DoctorCommand
             var context = new PolicyCommandContext(options, console, parse);
             var findings = new List<Finding>();
             var env = console.GetEnvironmentVariable;
-            CheckConfiguration(findings, parse.GetValue(policy) ?? env("Gateway__Policy__BundlePath"));
+            var demoFile = GatewayTarget.FindDemoFile(console);
+            string? Demo(string name) => demoFile is null ? null : GatewayTarget.ReadValue(demoFile, name);
+            var development = CheckEnvironment(findings, env, demoFile);
+            CheckConfiguration(findings, parse.GetValue(policy) ?? env("Gateway__Policy__BundlePath") ?? Demo("GATEWAY_DEMO_BUNDLE"));
             CheckKeys(findings, env);
             await CheckStoreAsync(findings, env, cancellationToken);
-            await CheckClockAsync(findings, parse.GetValue(options.Url) ?? env(GatewayTarget.UrlVariable), console.Handler, cancellationToken);
+            await CheckClockAsync(findings, parse.GetValue(options.Url) ?? env(GatewayTarget.UrlVariable) ?? Demo(GatewayTarget.UrlVariable), console.Handler, cancellationToken);
             await CheckOtlpAsync(findings, env("OTEL_EXPORTER_OTLP_ENDPOINT"), cancellationToken);
+            if (development)
+            {
+                // What only production needs is said, not failed: the demo generates its keys and runs one process.
+                for (var i = 0; i < findings.Count; i++)
+                {
+                    if (findings[i] is { ProductionOnly: true, Status: "fail" or "warn" } f)
+                    {
+                        findings[i] = f with { Status = "note", Detail = f.Detail + " (needed in production only)" };
+                    }
+                }
+            }
 
             foreach (var f in findings)
             {
@@ -38,7 +55,8 @@ internal static class DoctorCommand
             }
 
             var failed = findings.Count(f => f.Status == "fail");
-            context.Line($"{findings.Count(f => f.Status == "ok")} ok, {findings.Count(f => f.Status == "warn")} warnings, {failed} failed");
+            var notes = findings.Count(f => f.Status == "note");
+            context.Line($"{findings.Count(f => f.Status == "ok")} ok, {(notes > 0 ? $"{notes} notes, " : string.Empty)}{findings.Count(f => f.Status == "warn")} warnings, {failed} failed");
             context.Document(new JsonObject
             {
                 ["ok"] = failed == 0,
@@ -47,6 +65,17 @@ internal static class DoctorCommand
             return failed == 0 ? ExitCodes.Success : ExitCodes.VerificationFailed;
         });
         return command;
+    }
+
+    // Development when the environment says so, or when the demo file of `make run` is what this checks; returns which.
+    private static bool CheckEnvironment(List<Finding> findings, Func<string, string?> env, string? demoFile)
+    {
+        var named = env("ASPNETCORE_ENVIRONMENT") ?? env("DOTNET_ENVIRONMENT");
+        var name = named ?? (demoFile is null ? "Production" : "Development");
+        var development = string.Equals(name, "Development", StringComparison.OrdinalIgnoreCase);
+        var source = named is not null ? "from ASPNETCORE_ENVIRONMENT" : demoFile is null ? "the default" : $"the demo of {demoFile}, written by make run";
+        findings.Add(new("environment", "ok", $"{name} ({source}){(development ? ": production-only checks are notes" : string.Empty)}", null));
+        return development;
     }
 
     private static void CheckConfiguration(List<Finding> findings, string? bundle)
@@ -78,7 +107,7 @@ internal static class DoctorCommand
             var value = env(name);
             if (string.IsNullOrEmpty(value))
             {
-                findings.Add(new($"key {name}", "fail", "not set (the gateway refuses to start outside Development)", $"set {name} to 32 random bytes, base64: openssl rand -base64 32"));
+                findings.Add(new($"key {name}", "fail", "not set (the gateway refuses to start outside Development, where it generates its keys into the data directory)", $"set {name} to 32 random bytes, base64: openssl rand -base64 32") { ProductionOnly = true });
                 continue;
             }
 
@@ -117,7 +146,7 @@ internal static class DoctorCommand
         var kind = env("Gateway__Store__Kind") ?? "embedded";
         if (!string.Equals(kind, "redis", StringComparison.OrdinalIgnoreCase))
         {
-            findings.Add(new("store", "warn", $"store kind '{kind}': state lives in this process only", "for more than one replica set Gateway__Store__Kind=redis and Gateway__Store__Redis__Endpoint"));
+            findings.Add(new("store", "warn", $"store kind '{kind}': state lives in this process only", "for more than one replica set Gateway__Store__Kind=redis and Gateway__Store__Redis__Endpoint") { ProductionOnly = true });
             return;
         }
 
@@ -189,7 +218,7 @@ internal static class DoctorCommand
     {
         if (string.IsNullOrEmpty(endpoint))
         {
-            findings.Add(new("otlp", "warn", "OTEL_EXPORTER_OTLP_ENDPOINT not set: traces and logs are not exported", "set OTEL_EXPORTER_OTLP_ENDPOINT to your collector (e.g. http://otel-collector:4317)"));
+            findings.Add(new("otlp", "warn", "OTEL_EXPORTER_OTLP_ENDPOINT not set: traces and logs are not exported", "set OTEL_EXPORTER_OTLP_ENDPOINT to your collector (e.g. http://otel-collector:4317)") { ProductionOnly = true });
             return;
         }
 
@@ -244,5 +273,9 @@ internal static class DoctorCommand
         }
     }
 
-    private sealed record Finding(string Check, string Status, string Detail, string? Fix);
+    private sealed record Finding(string Check, string Status, string Detail, string? Fix)
+    {
+        /// <summary>A check only production needs: a note, not a failure or warning, in Development.</summary>
+        public bool ProductionOnly { get; init; }
+    }
 }

@@ -134,7 +134,9 @@ internal static class EvidenceCommands
 
             if (record.TryGetProperty("explanation_digest", out var e) && record.TryGetProperty("explanation", out var explanation))
             {
-                files[EvidencePack.ExplanationsFolder + e.GetString() + ".json"] = JsonSerializer.SerializeToUtf8Bytes(explanation, CliRuntime.Indented);
+                // The explanation as the gateway stored it (less the record's own intent digest): shared by every record naming it.
+                using var stored = JsonDocument.Parse(EvidenceExplanation.StoredForm(record, explanation));
+                files[EvidencePack.ExplanationsFolder + e.GetString() + ".json"] = JsonSerializer.SerializeToUtf8Bytes(stored.RootElement, CliRuntime.Indented);
             }
         }
 

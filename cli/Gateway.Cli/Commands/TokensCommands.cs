@@ -2,14 +2,14 @@ using System.CommandLine;
 
 namespace Gateway.Cli.Commands;
 
-/// <summary><c>tokens issue --name --role [--tenant --person]</c>, <c>tokens list</c> and <c>tokens revoke &lt;name&gt;</c>.</summary>
+/// <summary><c>tokens issue --name --role [--tenant --person]</c>, <c>tokens list</c> and <c>tokens revoke &lt;name&gt; [--tenant]</c> (names are per tenant).</summary>
 internal static class TokensCommands
 {
     public static Command Build(CliRuntime runtime)
     {
         var command = new Command("tokens", "Admin API tokens");
 
-        var name = new Option<string>("--name") { Description = "The token's unique name", Required = true };
+        var name = new Option<string>("--name") { Description = "The token's name, unique in its tenant (names are per tenant)", Required = true };
         var tenant = new Option<string?>("--tenant") { Description = "The one tenant the token may act in (required for approvers; for an executor, the one tenant whose decision tokens it may verify; omit for an operator token)" };
         var person = new Option<string?>("--person") { Description = "The person of the tenant's register the token speaks for (required for approvers)" };
         var roles = new Option<string[]>("--role")
@@ -36,11 +36,13 @@ internal static class TokensCommands
         command.Subcommands.Add(issue);
 
         var revokeName = new Argument<string>("name") { Description = "The token's name" };
-        var revoke = new Command("revoke", "Revoke a token at once") { revokeName };
+        var revokeTenant = new Option<string?>("--tenant") { Description = "The tenant whose token it is (names are per tenant; omit for an operator token, or with a token confined to a tenant)" };
+        var revoke = new Command("revoke", "Revoke a token at once") { revokeName, revokeTenant };
         revoke.SetAction((parse, ct) => runtime.CallAsync(
             parse,
             HttpMethod.Delete,
-            "tokens/" + CliRuntime.Segment(parse.GetValue(revokeName)!),
+            "tokens/" + CliRuntime.Segment(parse.GetValue(revokeName)!)
+                + (parse.GetValue(revokeTenant) is { } scope ? "?tenant=" + Uri.EscapeDataString(scope) : string.Empty),
             null,
             (_, output) =>
             {
@@ -66,7 +68,7 @@ internal static class TokensCommands
             {
                 foreach (var token in Json.Array(body, "tokens"))
                 {
-                    output?.WriteLine($"{Json.Str(token, "name")}\troles={Json.List(token, "roles")}\tcreated={Json.Str(token, "created_at")}\trevoked={Json.YesNo(Json.Bool(token, "revoked"))}");
+                    output?.WriteLine($"{Json.Str(token, "name")}\ttenant={Json.Str(token, "tenant")}\troles={Json.List(token, "roles")}\tcreated={Json.Str(token, "created_at")}\trevoked={Json.YesNo(Json.Bool(token, "revoked"))}");
                 }
 
                 return null;

@@ -171,6 +171,7 @@ internal static class EvidencePackVerifier
 
         var count = 0;
         var seen = new Dictionary<(string Replica, long Seq), int>();
+        var hashed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (text, number) in Encoding.UTF8.GetString(bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(static (l, i) => (l, i + 1)))
         {
             count++;
@@ -213,9 +214,18 @@ internal static class EvidencePackVerifier
                 {
                     problems.Add($"file_missing: {name} (the explanation records.jsonl line {number} refers to)");
                 }
-                else if (!JsonElement.DeepEquals(JsonDocument.Parse(stored).RootElement, explanation))
+                else
                 {
-                    problems.Add($"explanation_altered: records.jsonl line {number} and {name} differ");
+                    using var file = JsonDocument.Parse(stored);
+                    if (hashed.Add(name) && !EvidenceExplanation.HashesTo(file.RootElement, digest.GetString()!))
+                    {
+                        problems.Add($"explanation_altered: {name} does not hash to its name, the explanation_digest of the proven record");
+                    }
+
+                    if (!EvidenceExplanation.Matches(record, explanation, file.RootElement))
+                    {
+                        problems.Add($"explanation_altered: records.jsonl line {number} and {name} differ (beyond the record's own intent_digest)");
+                    }
                 }
             }
         }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Gateway.Policy.Tools;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
@@ -13,4 +14,21 @@ public static class McpToolDefinition
 
     /// <summary><c>sha256:…</c> over the tool's name, title, description, schemas and annotations (<see cref="ToolDefinitionDigest"/>).</summary>
     public static string Digest(Tool tool) => ToolDefinitionDigest.Compute(ToJson(tool));
+
+    /// <summary>
+    /// The digest of a definition relayed as JSON (a <c>tools/list</c> answer passing through), read as the gateway's
+    /// own client reads it so that it matches <see cref="Digest(Tool)"/>; null when it cannot be read as a tool.
+    /// </summary>
+    public static string? DigestOfRelayed(JsonObject served)
+    {
+        ArgumentNullException.ThrowIfNull(served);
+        try
+        {
+            return JsonSerializer.Deserialize(served, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(Tool))) is Tool tool ? Digest(tool) : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 }

@@ -8,18 +8,32 @@ namespace Gateway.Connectors.Mcp;
 
 /// <summary>
 /// Rewrites MCP <c>tools/list</c> results so an agent sees only the tools it may call (the predicate is the
-/// host's): in a JSON body (one response or a batch) or, as an <see cref="IBodyTransform"/>, in an SSE
+/// host's, and is given each tool's definition as served, so that a pinned tool whose definition drifted is left out
+/// too): in a JSON body (one response or a batch) or, as an <see cref="IBodyTransform"/>, in an SSE
 /// stream (each event's JSON-RPC message filtered). Messages that are not tools/list results pass unchanged;
 /// what cannot be read as JSON-RPC throws <see cref="InvalidDataException"/> (the host refuses it).
 /// </summary>
 public sealed class ToolsListFilter : SseEventTransform
 {
-    private readonly Func<string, bool> _allowed;
+    private readonly Func<string, JsonObject, bool> _allowed;
 
+    /// <summary>Keeps the tools whose name <paramref name="allowed"/> accepts.</summary>
     public ToolsListFilter(Func<string, bool> allowed, int maxEventBytes = 4 * 1024 * 1024)
+        : this(Named(allowed), maxEventBytes)
+    {
+    }
+
+    /// <summary>Keeps the tools <paramref name="allowed"/> accepts, given each one's name and its definition as served.</summary>
+    public ToolsListFilter(Func<string, JsonObject, bool> allowed, int maxEventBytes = 4 * 1024 * 1024)
         : base(maxEventBytes)
     {
         _allowed = allowed ?? throw new ArgumentNullException(nameof(allowed));
+    }
+
+    private static Func<string, JsonObject, bool> Named(Func<string, bool> allowed)
+    {
+        ArgumentNullException.ThrowIfNull(allowed);
+        return (name, _) => allowed(name);
     }
 
     /// <summary>How many tools were removed so far.</summary>
@@ -84,8 +98,9 @@ public sealed class ToolsListFilter : SseEventTransform
         var changed = false;
         for (var i = tools.Count - 1; i >= 0; i--)
         {
-            var name = tools[i] is JsonObject tool && tool["name"] is JsonValue value && value.TryGetValue<string>(out var n) ? n : null;
-            if (name is null || !_allowed(name))
+            var tool = tools[i] as JsonObject;
+            var name = tool?["name"] is JsonValue value && value.TryGetValue<string>(out var n) ? n : null;
+            if (name is null || !_allowed(name, tool!))
             {
                 tools.RemoveAt(i);
                 Removed++;

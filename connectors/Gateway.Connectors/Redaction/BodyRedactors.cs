@@ -25,14 +25,18 @@ public static class BodyRedactors
     /// <param name="contentType">The body's content type.</param>
     /// <param name="counts">Where the redactions are counted.</param>
     /// <param name="maxBufferedJsonBytes">The largest JSON body read whole.</param>
-    /// <param name="modelTokenStream">True when an event stream is a model's tokens: a value split across events is redacted as one (held back until complete); any other stream's events are written at once.</param>
-    public static IBodyRedactor For(string? contentType, RedactionCounts? counts = null, int maxBufferedJsonBytes = 4 * 1024 * 1024, bool modelTokenStream = true)
+    /// <param name="holdSplitValues">
+    /// True (a model's tokens, an HTTP connector's text stream): a value split across events is redacted as one, its events
+    /// held back until it is complete. False only for a stream whose events must go at once, an MCP server's (each event is
+    /// one whole JSON-RPC message, and a server's request to the client must not wait on held-back text).
+    /// </param>
+    public static IBodyRedactor For(string? contentType, RedactionCounts? counts = null, int maxBufferedJsonBytes = 4 * 1024 * 1024, bool holdSplitValues = true)
     {
         var mediaType = (contentType ?? string.Empty).Split(';', 2)[0].Trim().ToLowerInvariant();
         counts ??= new RedactionCounts();
         if (mediaType == "text/event-stream")
         {
-            return new SseBodyRedactor(counts, holdSplitValues: modelTokenStream);
+            return new SseBodyRedactor(counts, holdSplitValues: holdSplitValues);
         }
 
         if (mediaType is "application/json" or "application/problem+json" || mediaType.EndsWith("+json", StringComparison.Ordinal))

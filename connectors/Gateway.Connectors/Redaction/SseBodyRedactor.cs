@@ -11,9 +11,10 @@ namespace Gateway.Connectors.Redaction;
 /// <c>id:</c>, <c>event:</c> and unknown fields as text. A value a model streams piece by piece across
 /// events (the same JSON path in consecutive events, e.g. <c>choices[0].delta.content</c>) is redacted
 /// as one text: an event whose value might still be continued into something sensitive is held back
-/// until the next event shows it complete (see <see cref="SplitValueHoldback"/>). That hold-back is for a
-/// model's token stream only: on any other stream (an MCP server's, whose server-to-client requests wait for
-/// the client's answer before anything else is sent) each event is redacted whole and written at once. JSON data is read and
+/// until the next event shows it complete (see <see cref="SplitValueHoldback"/>). That hold-back applies to every
+/// stream (a model's tokens, an HTTP connector's text) but an MCP server's: there each event is one whole JSON-RPC
+/// message, and a server-to-client request waits for the client's answer before anything else is sent, so each
+/// event is redacted whole and written at once. JSON data is read and
 /// written on its UTF-8 bytes (<see cref="SseJsonData"/>). Events larger than the limit fail the stream
 /// (fail closed) with <see cref="InvalidDataException"/>.
 /// </summary>
@@ -28,8 +29,8 @@ public sealed class SseBodyRedactor : SseEventTransform, IBodyRedactor
     /// <param name="counts">Where the redactions are counted.</param>
     /// <param name="maxEventBytes">The largest event; a larger one fails the stream.</param>
     /// <param name="holdSplitValues">
-    /// True for a model's token stream: a value streamed piece by piece is redacted as one text, its events held back
-    /// until it is complete. False for any other stream: each event redacted whole and written at once.
+    /// True (a model's token stream, an HTTP connector's stream): a value streamed piece by piece is redacted as one text,
+    /// its events held back until it is complete. False for an MCP server's stream: each event redacted whole and written at once.
     /// </param>
     public SseBodyRedactor(RedactionCounts? counts = null, int maxEventBytes = 1024 * 1024, bool holdSplitValues = true)
         : base(maxEventBytes, $"A server-sent event is larger than {maxEventBytes} bytes; the stream is refused rather than forwarded unredacted.")

@@ -105,7 +105,7 @@ public sealed class FileCredentialStore : ICredentialRecordStore, IDisposable
     private async Task WriteAtomicallyAsync(CredentialFileDocument document, CancellationToken cancellationToken)
     {
         var directory = Path.GetDirectoryName(_path)!;
-        Directory.CreateDirectory(directory);
+        Gateway.Store.PrivateFiles.CreateDirectory(directory);
         var temp = Path.Combine(directory, $".{Path.GetFileName(_path)}.{Guid.NewGuid():N}.tmp");
         try
         {

@@ -1,12 +1,15 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Gamut.Agent;
 
-// The five GAMUT_* values; for the demo, examples/demo.env when they are not set.
+// The five GAMUT_* values; for the demo, the file `make run` writes (GATEWAY_DEMO_ENV, default .gateway-data/demo.env)
+// when they are not set.
 var environment = Environment.GetEnvironmentVariables();
 if (environment[GamutOptions.BaseUrlVariable] is null)
 {
-    foreach (var line in File.ReadAllLines(Path.Combine(RepositoryRoot(), "examples", "demo.env")))
+    var file = Environment.GetEnvironmentVariable("GATEWAY_DEMO_ENV") is { Length: > 0 } named ? named : Path.Combine(RepositoryRoot(), ".gateway-data", "demo.env");
+    foreach (var line in File.ReadAllLines(file))
     {
         if (line.StartsWith("GAMUT_", StringComparison.Ordinal) && line.Split('=', 2) is [var name, var value])
         {
@@ -16,6 +19,19 @@ if (environment[GamutOptions.BaseUrlVariable] is null)
 }
 
 using var gamut = new GamutClient(GamutOptions.FromEnvironment(environment));
+
+// A limit that refuses (a rate limit, a token budget) ends the agent with when it resets, not a stack trace.
+AppDomain.CurrentDomain.UnhandledException += (_, unhandled) =>
+{
+    if (unhandled.ExceptionObject is GamutRateLimitedException limited)
+    {
+        var resets = limited.RetryAfter is { } wait
+            ? string.Create(CultureInfo.InvariantCulture, $"in {wait.TotalSeconds:0} s (at {DateTimeOffset.UtcNow + wait:yyyy-MM-dd'T'HH:mm:ss'Z'})")
+            : "when its window resets";
+        Console.Error.WriteLine($"refused: {limited.Code}: {limited.Message}\n  it resets {resets}; to reset the demo now: stop make run, then make demo-reset");
+        Environment.Exit(3);
+    }
+};
 
 // 1. Read a contact: allowed; the gateway injects the CRM credential.
 var contact = await gamut.InvokeToolAsync("crm.read_contact", new JsonObject { ["id"] = "42" });

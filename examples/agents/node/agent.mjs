@@ -2,19 +2,30 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GamutClient, GamutDeniedError, explainRefusal } from '../../../sdk/node/src/index.js';
+import { GamutClient, GamutDeniedError, GamutRateLimitedError, explainRefusal } from '../../../sdk/node/src/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-// The five GAMUT_* values; for the demo, examples/demo.env when they are not set.
+// The five GAMUT_* values; for the demo, the file `make run` writes (GATEWAY_DEMO_ENV, default .gateway-data/demo.env)
+// when they are not set.
 function environment() {
   if (process.env.GAMUT_BASE_URL) return process.env;
-  const demo = Object.fromEntries(readFileSync(join(root, 'examples', 'demo.env'), 'utf8').split('\n')
+  const file = process.env.GATEWAY_DEMO_ENV || join(root, '.gateway-data', 'demo.env');
+  const demo = Object.fromEntries(readFileSync(file, 'utf8').split('\n')
     .filter((line) => /^GAMUT_[A-Z_]+=/.test(line)).map((line) => line.split(/=(.*)/s).slice(0, 2)));
   return { ...process.env, ...demo };
 }
 
 const gamut = GamutClient.fromEnv(environment());
+
+// A limit that refuses (a rate limit, a token budget) ends the agent with when it resets, not a stack trace.
+process.on('uncaughtException', (error) => {
+  if (!(error instanceof GamutRateLimitedError)) throw error;
+  const wait = error.retryAfterSeconds;
+  const resets = wait == null ? 'when its window resets' : `in ${wait} s (at ${new Date(Date.now() + wait * 1000).toISOString()})`;
+  console.error(`refused: ${error.code}: ${error.message}\n  it resets ${resets}; to reset the demo now: stop make run, then make demo-reset`);
+  process.exit(3);
+});
 
 // 1. Read a contact: allowed; the gateway injects the CRM credential.
 const contact = await gamut.invokeTool('crm.read_contact', { id: '42' });

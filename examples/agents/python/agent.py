@@ -11,19 +11,38 @@ try:
 except ImportError:
     sys.path.insert(0, str(ROOT / "sdk" / "python" / "src"))
 
-from gamut_agent import GamutClient, GamutDeniedError, WaitForApproval, explain_refusal  # noqa: E402
+import datetime  # noqa: E402
+
+from gamut_agent import GamutClient, GamutDeniedError, GamutRateLimitedError, WaitForApproval, explain_refusal  # noqa: E402
 
 
 def environment() -> dict:
-    """The five GAMUT_* values; for the demo, examples/demo.env when they are not set."""
+    """The five GAMUT_* values; for the demo, the file `make run` writes (GATEWAY_DEMO_ENV, default
+    .gateway-data/demo.env) when they are not set."""
     if os.environ.get("GAMUT_BASE_URL"):
         return dict(os.environ)
-    demo = dict(line.split("=", 1) for line in (ROOT / "examples" / "demo.env").read_text().splitlines()
+    file = Path(os.environ.get("GATEWAY_DEMO_ENV") or ROOT / ".gateway-data" / "demo.env")
+    demo = dict(line.split("=", 1) for line in file.read_text().splitlines()
                 if line.startswith("GAMUT_") and "=" in line)
     return {**os.environ, **demo}
 
 
 gamut = GamutClient.from_env(environment())
+
+
+def limit_refused(kind, error, trace):
+    """A limit that refuses (a rate limit, a token budget) ends the agent with when it resets, not a traceback."""
+    if not isinstance(error, GamutRateLimitedError):
+        return sys.__excepthook__(kind, error, trace)
+    wait = error.retry_after_seconds
+    at = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=wait or 0)
+    resets = "when its window resets" if wait is None else f"in {wait:g} s (at {at:%Y-%m-%dT%H:%M:%SZ})"
+    print(f"refused: {error.code}: {error}\n  it resets {resets}; to reset the demo now: stop make run, then make demo-reset",
+          file=sys.stderr)
+    sys.exit(3)
+
+
+sys.excepthook = limit_refused
 
 # 1. Read a contact: allowed; the gateway injects the CRM credential.
 contact = gamut.invoke_tool("crm.read_contact", {"id": "42"})

@@ -89,7 +89,13 @@ public sealed record Decision
             WouldBe = WarrantedKind,
             WarrantApplied = true,
             Degrade = degrade,
-            Explanation = Explanation with { WarrantApplied = true, DegradeMode = degrade?.Mode },
+            // The warrant was the remedy: an allow_and_log needs nothing more (as any allow), a degrade only what is left.
+            Explanation = Explanation with
+            {
+                WarrantApplied = true,
+                DegradeMode = degrade?.Mode,
+                WhatWouldChange = WarrantedKind == DecisionKind.AllowAndLog ? [] : [.. Explanation.WhatWouldChange.Where(static r => !r.Contains("approval warrant", StringComparison.Ordinal))],
+            },
         };
     }
 }

@@ -130,11 +130,24 @@ public sealed class ReceiptKeyRing
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    /// <summary>Writes <see cref="ToPrivateJson"/> to <paramref name="path"/> atomically, the file created with mode 0600 before any key is in it.</summary>
+    /// <summary>
+    /// Writes <see cref="ToPrivateJson"/> to <paramref name="path"/> atomically, the file created with mode 0600 before any
+    /// key is in it, in a directory created 0700 when missing.
+    /// </summary>
     public void WritePrivateFile(string path)
     {
+        // The directory 0700 as the data files' (Gateway.Store.PrivateFiles, which this I/O-free library does not reference);
+        // an existing directory keeps its mode.
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+        }
+        else
+        {
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
         var temporary = path + ".tmp";
         File.WriteAllText(temporary, string.Empty);
         if (!OperatingSystem.IsWindows())

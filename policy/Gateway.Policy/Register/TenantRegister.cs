@@ -47,6 +47,6 @@ public sealed record TenantRegister
     /// <summary>Earlier policy digests the author declares this policy compatible with (warrants approved under them stay valid).</summary>
     public IReadOnlyList<string> CompatibleWith { get; init; } = [];
 
-    /// <summary>The limits on delegated child identities (<c>delegation</c>: <c>max_ttl</c>, <c>max_depth</c>).</summary>
+    /// <summary>The limits on delegated child identities (<c>delegation</c>: <c>max_ttl</c>, <c>max_depth</c>, <c>issuance_limit</c>, <c>issuance_window</c>).</summary>
     public DelegationSettings Delegation { get; init; } = DelegationSettings.Default;
 }

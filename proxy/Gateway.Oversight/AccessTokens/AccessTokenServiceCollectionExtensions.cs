@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Oversight.AccessTokens;
@@ -19,10 +20,12 @@ public static class AccessTokenServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<AccessTokenOptions>().Bind(configuration.GetSection(AccessTokenOptions.SectionName)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AccessTokenOptions>, AccessTokenOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AccessTokenOptions>, AccessTokenOptionsValidator>(
+            static sp => new AccessTokenOptionsValidator(requirePublicBaseUrl: !sp.GetRequiredService<IHostEnvironment>().IsDevelopment())));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(key);
         services.AddSingleton<AccessTokenFormat>();
+        services.AddSingleton<PublicOrigin>();
         services.AddSingleton<AccessTokenUrls>();
         services.AddSingleton<AccessTokenVerifier>();
         services.AddSingleton<TokenEndpoint>();

@@ -1,11 +1,10 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Options;
 
 namespace Gateway.Oversight.AccessTokens;
 
 /// <summary>
 /// The URLs of the gateway as an OAuth authorization server and protected resource, spelled under
-/// <see cref="AccessTokenOptions.PublicBaseUrl"/> (or, when that is empty, the request's own scheme and host).
+/// the <see cref="PublicOrigin"/> (the configured public base URL; never an unlisted <c>Host</c> header).
 /// </summary>
 public sealed class AccessTokenUrls
 {
@@ -21,13 +20,12 @@ public sealed class AccessTokenUrls
     /// <summary>RFC 8414's well-known path (the issuer has no path).</summary>
     public const string AuthorizationServerMetadataPath = "/.well-known/oauth-authorization-server";
 
-    private readonly IOptions<AccessTokenOptions> _options;
+    private readonly PublicOrigin _origin;
 
-    public AccessTokenUrls(IOptions<AccessTokenOptions> options) => _options = options;
+    public AccessTokenUrls(PublicOrigin origin) => _origin = origin;
 
     /// <summary>The issuer: the public origin.</summary>
-    public string Issuer(HttpRequest request) =>
-        _options.Value.PublicBaseUrl is { Length: > 0 } configured ? configured : request.Scheme + "://" + request.Host.ToUriComponent();
+    public string Issuer(HttpRequest request) => _origin.For(request);
 
     public string TokenEndpoint(HttpRequest request) => Issuer(request) + TokenPath;
 

@@ -59,7 +59,8 @@ public sealed class AdminTokenService
 
     /// <summary>
     /// Issues a token as <paramref name="spec"/> says, minted by <paramref name="issuer"/>; the plaintext
-    /// is in the result only. A name can be reused only after its previous token was revoked.
+    /// is in the result only. Names are per tenant: a name can be reused in its tenant (or among the operator's tokens)
+    /// only after its previous token there was revoked, and is free in every other tenant.
     /// </summary>
     public async ValueTask<AdminTokenIssueOutcome> IssueAsync(AdminTokenSpec spec, AdminPrincipal issuer, CancellationToken cancellationToken = default)
     {
@@ -73,7 +74,8 @@ public sealed class AdminTokenService
 
         var token = NewToken();
         var record = NewRecord(spec, issuer.AccountableAs);
-        if (!await _store.TryAddAsync(HashToken(token), record, cancellationToken))
+        if ((spec.Tenant is not null && await FindAsync(spec.Tenant, spec.Name, cancellationToken) is { Record.Revoked: false })
+            || !await _store.TryAddAsync(HashToken(token), record, cancellationToken))
         {
             return new AdminTokenIssueOutcome(null, AdminTokenIssueOutcome.NameTaken);
         }
@@ -102,28 +104,31 @@ public sealed class AdminTokenService
     }
 
     /// <summary>
-    /// Revokes the token named <paramref name="name"/>; false when there is none, or when it lies
+    /// Revokes the token named <paramref name="name"/> in <paramref name="tenant"/> (names are per tenant; null: the
+    /// operator's tokens, or for a caller confined to a tenant its own); false when there is none, or when it lies
     /// outside the tenant <paramref name="caller"/> is confined to (which is not told apart from none).
     /// </summary>
-    public async ValueTask<bool> RevokeAsync(string name, AdminPrincipal caller, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> RevokeAsync(string name, string? tenant, AdminPrincipal caller, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        if (!Identifiers.IsValidName(name))
+        tenant ??= caller.Tenant;
+        if (!Identifiers.IsValidName(name) || (tenant is not null && !Identifiers.IsValidTenant(tenant)))
         {
             return false;
         }
 
         string? hash;
         AdminTokenRecord? record;
-        if (name == BootstrapName && _bootstrapHash is not null)
+        if (name == BootstrapName && tenant is null && _bootstrapHash is not null)
         {
             hash = Convert.ToHexStringLower(_bootstrapHash);
             record = await _store.GetAsync(hash, cancellationToken) ?? new AdminTokenRecord { Name = BootstrapName, Roles = [AdminRoles.Admin], CreatedAt = _time.GetUtcNow() };
         }
         else
         {
-            hash = await _store.FindHashAsync(name, cancellationToken);
-            record = hash is null ? null : await _store.GetAsync(hash, cancellationToken);
+            var found = await FindAsync(tenant, name, cancellationToken);
+            hash = found?.Hash;
+            record = found?.Record;
         }
 
         if (hash is null || record is null || (caller.Tenant is not null && !string.Equals(record.Tenant, caller.Tenant, StringComparison.Ordinal)))
@@ -139,6 +144,30 @@ public sealed class AdminTokenService
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The latest token named <paramref name="name"/> in <paramref name="tenant"/> (null: the operator's): bound to its
+    /// scoped name, or, for a tenant's token issued before names were per tenant, to its plain name (and of that tenant).
+    /// </summary>
+    private async ValueTask<(string Hash, AdminTokenRecord Record)?> FindAsync(string? tenant, string name, CancellationToken cancellationToken)
+    {
+        if (await _store.FindHashAsync(AdminTokenNames.Scoped(tenant, name), cancellationToken) is { } hash
+            && await _store.GetAsync(hash, cancellationToken) is { } record
+            && string.Equals(record.Tenant, tenant, StringComparison.Ordinal))
+        {
+            return (hash, record);
+        }
+
+        if (tenant is not null
+            && await _store.FindHashAsync(name, cancellationToken) is { } legacyHash
+            && await _store.GetAsync(legacyHash, cancellationToken) is { } legacy
+            && string.Equals(legacy.Tenant, tenant, StringComparison.Ordinal))
+        {
+            return (legacyHash, legacy);
+        }
+
+        return null;
     }
 
     /// <summary>Authenticates a bearer token presented to the admin API.</summary>
@@ -240,7 +269,7 @@ public sealed class AdminTokenService
         ArgumentNullException.ThrowIfNull(caller);
         var records = await _store.ListAsync(cancellationToken);
         var rows = new List<AdminTokenSummary>(records.Count);
-        foreach (var record in records.OrderBy(static r => r.Name, StringComparer.Ordinal))
+        foreach (var record in records.OrderBy(static r => r.Name, StringComparer.Ordinal).ThenBy(static r => r.Tenant, StringComparer.Ordinal))
         {
             if (caller.Tenant is not null && !string.Equals(record.Tenant, caller.Tenant, StringComparison.Ordinal))
             {

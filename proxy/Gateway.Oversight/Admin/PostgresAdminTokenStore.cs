@@ -5,7 +5,7 @@ namespace Gateway.Oversight.Admin;
 
 /// <summary>
 /// Admin tokens in PostgreSQL (migration 0013): <c>admin_tokens</c> by SHA-256, <c>admin_token_names</c> binding
-/// each name to its latest token. A name is taken over only from a revoked token, decided by the database
+/// each scoped name (<see cref="AdminTokenNames.Scoped"/>: names are per tenant) to its latest token. A name is taken over only from a revoked token, decided by the database
 /// (<c>INSERT … ON CONFLICT DO UPDATE … WHERE</c> the bound token is revoked), so two concurrent issues of one
 /// name leave exactly one live token. Not tenant-scoped rows: authentication finds a hash before any tenant is known.
 /// </summary>
@@ -26,10 +26,10 @@ public sealed class PostgresAdminTokenStore : IAdminTokenStore
         }, cancellationToken);
 
     /// <inheritdoc/>
-    public ValueTask<string?> FindHashAsync(string name, CancellationToken cancellationToken = default) =>
+    public ValueTask<string?> FindHashAsync(string scopedName, CancellationToken cancellationToken = default) =>
         PostgresRecordCalls.InTransactionAsync(_database, tenant: null, async scope =>
         {
-            await using var select = scope.Command("SELECT hash FROM admin_token_names WHERE name = $1", name);
+            await using var select = scope.Command("SELECT hash FROM admin_token_names WHERE name = $1", scopedName);
             return await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
         }, cancellationToken);
 
@@ -43,7 +43,7 @@ public sealed class PostgresAdminTokenStore : IAdminTokenStore
             await using (var bind = scope.Command(
                 "INSERT INTO admin_token_names (name, hash) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET hash = EXCLUDED.hash " +
                 "WHERE (SELECT t.revoked FROM admin_tokens t WHERE t.hash = admin_token_names.hash)",
-                record.Name,
+                AdminTokenNames.Scoped(record.Tenant, record.Name),
                 hash))
             {
                 if (await bind.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
@@ -68,7 +68,7 @@ public sealed class PostgresAdminTokenStore : IAdminTokenStore
             {
                 await using var bind = scope.Command(
                     "INSERT INTO admin_token_names (name, hash) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET hash = EXCLUDED.hash",
-                    record.Name,
+                    AdminTokenNames.Scoped(record.Tenant, record.Name),
                     hash);
                 await bind.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }

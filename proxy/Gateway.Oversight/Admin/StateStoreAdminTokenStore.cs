@@ -5,8 +5,8 @@ namespace Gateway.Oversight.Admin;
 
 /// <summary>
 /// Admin tokens as keys of an <see cref="IStateStore"/>: <c>StoreKeys.AdminToken(hash)</c> → the record,
-/// a name index <c>StoreKeys.AdminToken("name:" + name)</c> → hash, and the set of names
-/// <c>StoreKeys.AdminToken("names")</c>.
+/// a name index <c>StoreKeys.AdminToken("name:" + scoped name)</c> → hash (<see cref="AdminTokenNames.Scoped"/>: names are
+/// per tenant), and the set of scoped names <c>StoreKeys.AdminToken("names")</c>.
 /// </summary>
 public sealed class StateStoreAdminTokenStore : IAdminTokenStore
 {
@@ -25,14 +25,15 @@ public sealed class StateStoreAdminTokenStore : IAdminTokenStore
     }
 
     /// <inheritdoc/>
-    public ValueTask<string?> FindHashAsync(string name, CancellationToken cancellationToken = default) =>
-        _store.GetAsync(NameKey(name), cancellationToken);
+    public ValueTask<string?> FindHashAsync(string scopedName, CancellationToken cancellationToken = default) =>
+        _store.GetAsync(NameKey(scopedName), cancellationToken);
 
     /// <inheritdoc/>
     public async ValueTask<bool> TryAddAsync(string hash, AdminTokenRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var nameKey = NameKey(record.Name);
+        var scoped = AdminTokenNames.Scoped(record.Tenant, record.Name);
+        var nameKey = NameKey(scoped);
         if (!await _store.TrySetIfAbsentAsync(nameKey, hash, NameIndexLifetime, cancellationToken))
         {
             var previousHash = await _store.GetAsync(nameKey, cancellationToken);
@@ -47,7 +48,7 @@ public sealed class StateStoreAdminTokenStore : IAdminTokenStore
         }
 
         await SetRecordAsync(hash, record, cancellationToken);
-        await _store.SetAddAsync(NamesKey, record.Name, null, cancellationToken);
+        await _store.SetAddAsync(NamesKey, scoped, null, cancellationToken);
         return true;
     }
 
@@ -55,15 +56,16 @@ public sealed class StateStoreAdminTokenStore : IAdminTokenStore
     public async ValueTask PutAsync(string hash, AdminTokenRecord record, bool bindName, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
+        var scoped = AdminTokenNames.Scoped(record.Tenant, record.Name);
         if (bindName)
         {
-            await _store.SetAsync(NameKey(record.Name), hash, NameIndexLifetime, cancellationToken);
+            await _store.SetAsync(NameKey(scoped), hash, NameIndexLifetime, cancellationToken);
         }
 
         await SetRecordAsync(hash, record, cancellationToken);
         if (bindName)
         {
-            await _store.SetAddAsync(NamesKey, record.Name, null, cancellationToken);
+            await _store.SetAddAsync(NamesKey, scoped, null, cancellationToken);
         }
     }
 
@@ -86,5 +88,5 @@ public sealed class StateStoreAdminTokenStore : IAdminTokenStore
     private ValueTask SetRecordAsync(string hash, AdminTokenRecord record, CancellationToken cancellationToken) =>
         _store.SetAsync(StoreKeys.AdminToken(hash), JsonSerializer.Serialize(record, OversightJsonContext.Default.AdminTokenRecord), null, cancellationToken);
 
-    private static string NameKey(string name) => StoreKeys.AdminToken("name:" + name);
+    private static string NameKey(string scopedName) => StoreKeys.AdminToken("name:" + scopedName);
 }

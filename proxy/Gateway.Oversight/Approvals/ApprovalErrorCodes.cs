@@ -11,6 +11,16 @@ public static class ApprovalErrorCodes
     /// <summary>Only an approved request can be revoked (a pending one is denied).</summary>
     public const string NotApproved = "approval_not_approved";
 
-    /// <summary>The approver owns the agent whose request it is (four eyes: nobody approves their own agent's action).</summary>
+    /// <summary>
+    /// The approver owns the registered agent at the root of the request's actor chain (the agent itself, or the agent that
+    /// issued the child or grandchild that asks), or is the person the request acts for (four eyes: nobody approves their
+    /// own agent's action, nor their own).
+    /// </summary>
     public const string OwnRequest = "approval_own_request";
+
+    /// <summary>
+    /// Who asked cannot be established (no actor chain, and an agent the register does not list), so nobody can be shown
+    /// not to own it: refused, fail closed.
+    /// </summary>
+    public const string RequesterUnknown = "approval_requester_unknown";
 }

@@ -32,7 +32,7 @@ internal sealed class AuditExplanationFile(string path, string tenant)
             return;
         }
 
-        var stream = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete, 1, FileOptions.None);
+        var stream = Gateway.Store.PrivateFiles.Open(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete, 1, FileOptions.None);
         try
         {
             _index.Clear();

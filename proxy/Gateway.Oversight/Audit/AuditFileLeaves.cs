@@ -33,7 +33,7 @@ internal static class AuditFileLeaves
         }
 
         var partial = path + ".partial";
-        using (var output = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None))
+        using (var output = Gateway.Store.PrivateFiles.Open(partial, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             output.Write(kept, 0, (int)(anchor * LeafSize));
             using var reader = new StreamReader(file.OpenReader(), Encoding.UTF8, detectEncodingFromByteOrderMarks: false);

@@ -34,7 +34,7 @@ internal static class AuditFileReceipts
         {
             if (stream is null)
             {
-                stream = new FileStream(PathOf(file.Path), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete, 1, FileOptions.None);
+                stream = Gateway.Store.PrivateFiles.Open(PathOf(file.Path), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete, 1, FileOptions.None);
                 file.ReceiptsWriter = stream;
                 CutTornTail(stream);
             }
@@ -106,7 +106,7 @@ internal static class AuditFileReceipts
         }
 
         var partial = path + ".partial";
-        using (var output = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None))
+        using (var output = Gateway.Store.PrivateFiles.Open(partial, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             foreach (var batch in ReadAll(journalPath).Where(b => b.LastSeq > throughSeq))
             {

@@ -14,7 +14,7 @@ internal static class AuditFileRecovery
     /// <summary>Opens <paramref name="file"/> (creating it when missing) and sets its writer and chain.</summary>
     public static void Recover(AuditPartition partition, AuditJournalFile file, ILogger logger)
     {
-        var stream = new FileStream(file.Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete, 1, FileOptions.None);
+        var stream = Gateway.Store.PrivateFiles.Open(file.Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete, 1, FileOptions.None);
         try
         {
             var length = stream.Length;

@@ -106,7 +106,7 @@ internal static class AuditFileRetirement
     // Writes the anchor line and the kept records to `path` and fsyncs it.
     private static void WriteRetired(FileStream journal, long keepFrom, string anchorLine, string path)
     {
-        using var output = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.None);
+        using var output = Gateway.Store.PrivateFiles.Open(path, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.None);
         output.Write(Encoding.UTF8.GetBytes(anchorLine + "\n"));
         journal.Seek(keepFrom, SeekOrigin.Begin);
         journal.CopyTo(output);

@@ -33,7 +33,7 @@ internal sealed class AuditFileSpaceProbe(string directory)
         var path = Path.Combine(directory, ProbeFilePrefix + Guid.NewGuid().ToString("N"));
         try
         {
-            using (var probe = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+            using (var probe = Gateway.Store.PrivateFiles.Open(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
             {
                 probe.Write(new byte[size]);
                 probe.Flush(flushToDisk: true);

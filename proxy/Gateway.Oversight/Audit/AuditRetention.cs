@@ -94,11 +94,11 @@ public sealed class AuditRetention
     private static async Task<string> WriteExportAsync(string directory, string tenant, DateTimeOffset from, DateTimeOffset to, List<string> lines, CancellationToken cancellationToken)
     {
         var folder = Path.Combine(directory, tenant);
-        Directory.CreateDirectory(folder);
+        Gateway.Store.PrivateFiles.CreateDirectory(folder);
         var name = string.Create(CultureInfo.InvariantCulture, $"{from.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{to.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}.jsonl");
         var path = Path.Combine(folder, name);
         var partial = path + ".partial";
-        await using (var stream = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None))
+        await using (var stream = Gateway.Store.PrivateFiles.Open(partial, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             foreach (var line in lines)
             {

@@ -67,7 +67,7 @@ public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
     /// <summary>Creates the directory when missing and recovers the tip of every partition file present (called at start-up).</summary>
     public async ValueTask RecoverAllAsync(CancellationToken cancellationToken = default)
     {
-        Directory.CreateDirectory(_directory);
+        Gateway.Store.PrivateFiles.CreateDirectory(_directory);
         _directoryExisted = true;
         AuditFileRetirement.DeleteLeftovers(_directory);
         foreach (var partition in AuditFileNames.Partitions(_directory))
@@ -428,7 +428,7 @@ public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
                 throw new DirectoryNotFoundException($"The audit journal directory {_directory} is gone; appends resume once it is restored.");
             }
 
-            Directory.CreateDirectory(_directory);
+            Gateway.Store.PrivateFiles.CreateDirectory(_directory);
         }
 
         _directoryExisted = true;

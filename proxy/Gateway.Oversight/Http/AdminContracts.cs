@@ -89,11 +89,17 @@ public sealed record TokenRevokedResponse(string Name, bool Revoked);
 
 public sealed record TokenListResponse(IReadOnlyList<AdminTokenSummary> Tokens);
 
-/// <summary>Body of <c>POST /v1/decision-tokens/verify</c>: the token an executor was handed. Unknown members are refused.</summary>
+/// <summary>
+/// Body of <c>POST /v1/decision-tokens/verify</c>: the token an executor was handed, and (an extension) whether to
+/// consume it: a live token is answered live to one consuming call only, across replicas. Unknown members are refused.
+/// </summary>
 [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed record VerifyDecisionTokenRequest
 {
     public string? Token { get; init; }
+
+    /// <summary>True to use the token up: live once, <c>revoked</c>/<c>used</c> from then on. Absent or false: only asked.</summary>
+    public bool? Consume { get; init; }
 }
 
 /// <summary>
@@ -127,6 +133,9 @@ public sealed record VerifyDecisionTokenResponse
     public string? RequestId { get; init; }
 
     public string? ApprovalId { get; init; }
+
+    /// <summary>On a consuming call only: true when this call used the token up (it answers live), false otherwise.</summary>
+    public bool? Consumed { get; init; }
 
     public bool? Evaluation { get; init; }
 }

@@ -29,7 +29,8 @@ internal static class AdminProblem
     {
         ApprovalErrorCodes.NotFound => Create(context, StatusCodes.Status404NotFound, code, "No such approval request"),
         ApprovalErrorCodes.NotAnApprover => Create(context, StatusCodes.Status403Forbidden, code, "You are not a named approver of this request"),
-        ApprovalErrorCodes.OwnRequest => Create(context, StatusCodes.Status403Forbidden, code, "You own the agent that asks; another approver must decide"),
+        ApprovalErrorCodes.OwnRequest => Create(context, StatusCodes.Status403Forbidden, code, "You own the agent at the root of the request's actor chain, or it acts for you; another approver must decide"),
+        ApprovalErrorCodes.RequesterUnknown => Create(context, StatusCodes.Status403Forbidden, code, "Who asked cannot be established, so no approver can be shown not to own it"),
         ApprovalErrorCodes.Expired => Create(context, StatusCodes.Status409Conflict, code, "The approval request has expired"),
         ApprovalErrorCodes.NotApproved => Create(context, StatusCodes.Status409Conflict, code, "Only an approved request can be revoked (deny a pending one)"),
         _ => Create(context, StatusCodes.Status409Conflict, code, "The approval request is no longer pending"),

@@ -10,7 +10,8 @@ namespace Gateway.Oversight.Http;
 /// <summary>
 /// <c>/admin/v1/tenants/{tenant}/approvals</c>: list pending, get one, approve, deny (role
 /// <c>approver</c>; approve and deny also need the token bound to a person whom the tenant's register
-/// still lists as an approver, who is named on the request and does not own the requesting agent).
+/// still lists as an approver, who is named on the request, does not own the registered agent at the root of its actor chain and is not the person it
+/// acts for: <see cref="ApprovalConflicts"/>).
 /// <c>POST .../approvals/{id}/revoke</c> takes an approved request back (role <c>admin</c>, or an approver named on
 /// it): its warrant and the decision tokens issued under it are void at once.
 /// </summary>
@@ -86,9 +87,10 @@ internal static class ApprovalEndpoints
         }
 
         var request = await approvals.GetAsync(tenant, id, context.RequestAborted);
-        if (request is not null && register.OwnsAgent(tenant, request.Agent, person))
+        if (request is not null && ApprovalConflicts.Of(register, request, person) is { } conflict)
         {
-            return AdminProblem.ForApproval(context, ApprovalErrorCodes.OwnRequest);
+            // The root agent's owner, or the person acted for: whichever child or grandchild asked.
+            return AdminProblem.ForApproval(context, conflict);
         }
 
         var result = await act(tenant, id, new ApprovalVoter(person, principal.IssuedBy ?? person), context.RequestAborted);

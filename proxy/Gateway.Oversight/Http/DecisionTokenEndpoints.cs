@@ -14,7 +14,8 @@ namespace Gateway.Oversight.Http;
 /// <c>POST /v1/decision-tokens/verify</c>: an executor (a token with role <c>executor</c>, never an agent's
 /// credential) asks whether the decision token it was handed is live. Answered 200 with live, revoked, expired or
 /// invalid; a store outage is 503 <c>store_unavailable</c>, never live. A token confined to a tenant verifies only
-/// that tenant's tokens.
+/// that tenant's tokens. With <c>"consume": true</c> (an extension) a live token is used up by this call: it answers
+/// live (<c>"consumed": true</c>) to one consuming call only, on any replica, and <c>revoked</c>, <c>used</c> from then on.
 /// </summary>
 internal static class DecisionTokenEndpoints
 {
@@ -57,6 +58,13 @@ internal static class DecisionTokenEndpoints
             return AdminProblem.Create(context, StatusCodes.Status403Forbidden, ProblemCodes.TenantForbidden, "Your token is confined to another tenant");
         }
 
+        var consume = body.Consume == true;
+        if (consume)
+        {
+            // Only after the tenant check: an executor of another tenant never uses a token up.
+            status = await verifier.ConsumeAsync(status, context.RequestAborted);
+        }
+
         metrics.TokenVerified(status.Payload?.Tenant, status.Status);
         context.Response.Headers.CacheControl = "no-store";
         var payload = status.Payload;
@@ -77,6 +85,7 @@ internal static class DecisionTokenEndpoints
                 RequestId = payload?.RequestId,
                 ApprovalId = payload?.ApprovalId,
                 Evaluation = payload?.Evaluation,
+                Consumed = consume ? status.IsLive : null,
             },
             OversightJsonContext.Default.VerifyDecisionTokenResponse);
     }

@@ -53,6 +53,8 @@ public static class ProblemCodes
     public const string ToolDefinitionChanged = "tool_definition_changed";
     public const string McpSessionLimit = "mcp_session_limit";
     public const string McpPendingLimit = "mcp_pending_limit";
+    public const string OriginNotAllowed = "origin_not_allowed";
+    public const string McpHeaderMismatch = "mcp_header_mismatch";
     public const string McpServerRequestNotRelayed = "mcp_server_request_not_relayed";
     public const string McpAnswerUnknown = "mcp_answer_unknown";
     public const string McpStreamUnknown = "mcp_stream_unknown";
@@ -81,6 +83,9 @@ public static class ProblemCodes
     // 403: POST /v1/delegations
     public const string DelegationWidensAuthority = "delegation_widens_authority";
     public const string DelegatorSuspended = "delegator_suspended";
+
+    // 429: POST /v1/delegations beyond the registered agent's issuance limit (delegation.issuance_limit per issuance_window)
+    public const string DelegationRateLimited = "delegation_rate_limited";
 
     // Runs (X-Gamut-Run, POST /v1/runs): 403 a run that is not the agent's (unknown, another agent's or tenant's: one
     // code for all), 409 a run that was cancelled or has ended

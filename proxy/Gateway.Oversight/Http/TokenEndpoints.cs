@@ -7,7 +7,8 @@ namespace Gateway.Oversight.Http;
 
 /// <summary>
 /// <c>/admin/v1/tokens</c>: list (never a token or its hash), issue (the plaintext is in this one response only) and revoke (role
-/// <c>admin</c>). A token confined to a tenant issues and revokes tokens of that tenant only.
+/// <c>admin</c>). A token confined to a tenant issues and revokes tokens of that tenant only. Names are per tenant: one
+/// name may be live in every tenant (and among the operator's tokens); <c>DELETE /{name}?tenant=</c> says which.
 /// </summary>
 internal static class TokenEndpoints
 {
@@ -63,9 +64,10 @@ internal static class TokenEndpoints
         return Results.Json(new TokenListResponse(rows), OversightJsonContext.Default.TokenListResponse);
     }
 
-    private static async Task<IResult> RevokeAsync(HttpContext context, string name, AdminTokenService tokens)
+    private static async Task<IResult> RevokeAsync(HttpContext context, string name, string? tenant, AdminTokenService tokens)
     {
-        return await tokens.RevokeAsync(name, AdminAuthFilter.Principal(context), context.RequestAborted)
+        // Names are per tenant: ?tenant= names the tenant (an operator's caller); a caller confined to one revokes in its own.
+        return await tokens.RevokeAsync(name, tenant, AdminAuthFilter.Principal(context), context.RequestAborted)
             ? Results.Json(new TokenRevokedResponse(name, true), OversightJsonContext.Default.TokenRevokedResponse)
             : AdminProblem.Create(context, StatusCodes.Status404NotFound, ProblemCodes.TokenNotFound, "No token with this name");
     }

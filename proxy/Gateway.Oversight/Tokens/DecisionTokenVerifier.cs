@@ -45,7 +45,11 @@ public sealed class DecisionTokenVerifier
         }
 
         var generations = TokenGenerations.KeysOf(payload.Tenant, payload.GenerationAgent);
-        var keys = new List<string>(5) { StoreKeys.DecisionToken(payload.Tenant, payload.TokenId), generations[0], generations[1], StoreKeys.TokenPolicyDigest(payload.Tenant) };
+        var keys = new List<string>(6)
+        {
+            StoreKeys.DecisionToken(payload.Tenant, payload.TokenId), generations[0], generations[1], StoreKeys.TokenPolicyDigest(payload.Tenant),
+            StoreKeys.DecisionTokenConsumed(payload.Tenant, payload.TokenId),
+        };
         if (payload.ApprovalId is { } approval)
         {
             keys.Add(StoreKeys.ApprovalRevoked(payload.Tenant, approval));
@@ -67,6 +71,30 @@ public sealed class DecisionTokenVerifier
             : new DecisionTokenStatus(DecisionTokenStatus.Revoked, reason, payload);
     }
 
+    /// <summary>
+    /// Uses up a token <see cref="VerifyAsync"/> just found live, for an executor that asked to consume it: one atomic
+    /// set-if-absent in the shared store (<see cref="StoreKeys.DecisionTokenConsumed"/>, kept until the token expires),
+    /// so of any number of calls on any replicas exactly one answers live; every other answers <c>revoked</c>,
+    /// <c>used</c>. A status that is not live is returned as it is. A store failure throws
+    /// <see cref="StateStoreUnavailableException"/>, never live.
+    /// </summary>
+    public async ValueTask<DecisionTokenStatus> ConsumeAsync(DecisionTokenStatus verified, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(verified);
+        if (!verified.IsLive || verified.Payload is not { } payload)
+        {
+            return verified;
+        }
+
+        var remaining = DateTimeOffset.FromUnixTimeSeconds(payload.ExpiresAt) - _time.GetUtcNow() + ConsumedMarkSlack;
+        return await _store.TrySetIfAbsentAsync(StoreKeys.DecisionTokenConsumed(payload.Tenant, payload.TokenId), "consumed", remaining, cancellationToken).ConfigureAwait(false)
+            ? verified
+            : new DecisionTokenStatus(DecisionTokenStatus.Revoked, DecisionTokenStatus.Reasons.Used, payload);
+    }
+
+    // The consumed mark outlives the token by as much as its record does.
+    private static readonly TimeSpan ConsumedMarkSlack = TimeSpan.FromSeconds(5);
+
     // Why the token is no longer live, from what the store holds: its record, the tenant's and the agent's generations,
     // the delegated chain's liveness (from chainAt, when the token names children), the policy in force, and the
     // approval's revocation mark when the token names an approval; null while live.
@@ -87,9 +115,15 @@ public sealed class DecisionTokenVerifier
             return DecisionTokenStatus.Reasons.PolicyChanged;
         }
 
-        if (payload.ApprovalId is not null && values[4] is not null)
+        if (payload.ApprovalId is not null && values[5] is not null)
         {
             return DecisionTokenStatus.Reasons.ApprovalRevoked;
+        }
+
+        if (values[4] is not null)
+        {
+            // An executor consumed it.
+            return DecisionTokenStatus.Reasons.Used;
         }
 
         return values[0] switch

@@ -77,8 +77,9 @@ internal sealed partial class AgentSignatureHandler
     }
 
     /// <summary>
-    /// <c>@target-uri</c>: the gateway's public origin (<c>Gateway:AccessTokens:PublicBaseUrl</c> when set, else the scheme
-    /// and <c>Host</c> received) followed by the request target exactly as sent.
+    /// <c>@target-uri</c>: the gateway's <see cref="PublicOrigin"/> (<c>Gateway:AccessTokens:PublicBaseUrl</c>; in
+    /// Development without it, a listed or listening host, never any <c>Host</c> received) followed by the request target
+    /// exactly as sent. Without the service the signature cannot match: it fails closed.
     /// </summary>
     private string TargetUri(string target)
     {
@@ -87,8 +88,7 @@ internal sealed partial class AgentSignatureHandler
             return target;
         }
 
-        var request = Context.Request;
-        var origin = Context.RequestServices.GetService<AccessTokenUrls>()?.Issuer(request) ?? request.Scheme + "://" + request.Host.ToUriComponent();
+        var origin = Context.RequestServices.GetService<PublicOrigin>()?.For(Context.Request) ?? "unconfigured:";
         return origin + target;
     }
 }

@@ -5,6 +5,7 @@ using Gateway.Oversight.Http;
 using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Bundle;
+using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Telemetry;
@@ -26,9 +27,11 @@ internal sealed class DescribeStage
     private readonly RequestDelegate _next;
     private readonly PolicyProvider _policy;
     private readonly GatewayMetrics _metrics;
+    private readonly McpOrigins _origins;
 
-    public DescribeStage(RequestDelegate next, PolicyProvider policy, GatewayMetrics metrics)
+    public DescribeStage(RequestDelegate next, PolicyProvider policy, GatewayMetrics metrics, McpOrigins origins)
     {
+        _origins = origins;
         _next = next;
         _policy = policy;
         _metrics = metrics;
@@ -144,6 +147,18 @@ internal sealed class DescribeStage
         if (kind.IsMcpServer && !body.IsEmpty && McpRequestParser.TryParse(body.Span, out rpc, out rpcError) && !rpc.IsBatch)
         {
             feature.JsonRpcId = rpc.Messages[0].Id;
+        }
+
+        // MCP spoken to one server directly is held to the rules of /mcp: the same Origin check, and the headers the
+        // transport mirrors from the body must agree with it.
+        if (kind.IsMcpServer && _origins.Check(context.Request, named.Name) is { } originRefused)
+        {
+            return (null, originRefused);
+        }
+
+        if (rpc is { IsBatch: false } && McpMirroredHeaders.Check(context.Request.Headers, rpc.Messages[0], body.Span, named.Name) is { } mismatch)
+        {
+            return (null, mismatch);
         }
 
         if (MethodOverrideHeader(context.Request.Headers) is { } overrideHeader)

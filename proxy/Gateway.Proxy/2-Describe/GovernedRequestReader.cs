@@ -42,7 +42,7 @@ internal static class GovernedRequestReader
         {
             var request = root.Deserialize(PolicyJsonContext.Default.ActionRequest);
             return (request is null || string.IsNullOrEmpty(request.Tool)
-                ? Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'tool' is required.")
+                ? Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'tool' (a non-empty string, the catalog name of the action) is required at $.")
                 : CheckArgs(request)) with { Body = root };
         }
         catch (JsonException ex)
@@ -63,12 +63,12 @@ internal static class GovernedRequestReader
         {
             if (!root.TryGetProperty("connector", out var connector) || connector.ValueKind != JsonValueKind.String || connector.GetString() is not { Length: > 0 } name)
             {
-                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'connector' (a string) is required.");
+                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'connector' (a string) is required at $.");
             }
 
             if (!root.TryGetProperty("request", out var providerRequest) || providerRequest.ValueKind != JsonValueKind.Object)
             {
-                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'request' (the provider-native request object) is required.");
+                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'request' (the provider-native request object) is required at $.");
             }
 
             return Result.Ok(new ActionRequest
@@ -96,7 +96,7 @@ internal static class GovernedRequestReader
         {
             if (!root.TryGetProperty("scope", out var scope) || scope.ValueKind != JsonValueKind.String || scope.GetString() is not { Length: > 0 } name)
             {
-                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'scope' (a string) is required.");
+                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'scope' (a string) is required at $.");
             }
 
             if (root.TryGetProperty("query", out var query) && query.ValueKind != JsonValueKind.String)
@@ -162,18 +162,18 @@ internal static class GovernedRequestReader
         {
             if (!root.TryGetProperty("scope", out var scope) || scope.ValueKind != JsonValueKind.String || scope.GetString() is not { Length: > 0 } connector)
             {
-                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'scope' (the context connector written to, a string) is required.");
+                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'scope' (the context connector written to, a string) is required at $.");
             }
 
             if (!root.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String || name.GetString() is not { } itemName || !IsItemName(itemName))
             {
                 return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
-                    $"The member 'name' (the item's name: 1 to {MaxItemNameLength} characters, no control characters) is required.");
+                    $"The member 'name' (the item's name: 1 to {MaxItemNameLength} characters, no control characters) is required at $.");
             }
 
             if (!root.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)
             {
-                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'content' (a string or any JSON value) is required.");
+                return Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The member 'content' (a string or any JSON value) is required at $.");
             }
 
             // The action's own members are read as every action's are (strictly, unknown classes refused).
@@ -277,7 +277,7 @@ internal static class GovernedRequestReader
         }
         catch (JsonException ex)
         {
-            refusal = Malformed(ex);
+            refusal = Malformed(ex, body.Span);
             return false;
         }
 
@@ -305,9 +305,8 @@ internal static class GovernedRequestReader
     private static string? OptionalString(JsonElement root, string name) =>
         root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    private static Result Malformed(JsonException ex) =>
-        Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody,
-            "The body is not valid for this route" + (ex.Path is { Length: > 0 } path ? $" (at {Truncate(path)})." : "."));
+    private static Result Malformed(JsonException ex, ReadOnlySpan<byte> body = default) =>
+        Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, JsonErrorText.Describe(ex, body));
 
     private static bool IsJson(string? contentType) =>
         contentType is not null

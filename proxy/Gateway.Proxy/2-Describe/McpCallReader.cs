@@ -18,6 +18,9 @@ namespace Gateway.Proxy.Describe;
 /// </summary>
 internal static class McpCallReader
 {
+    /// <summary>JSON-RPC's invalid params, which the MCP specification uses for an unknown tool, prompt or resource.</summary>
+    private const int InvalidParams = -32602;
+
     private static readonly JsonDocumentOptions StrictDocument = new() { MaxDepth = 64, AllowDuplicateProperties = false };
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 
@@ -79,7 +82,7 @@ internal static class McpCallReader
         var name = nameElement.GetString()!;
         if (!names.TryResolve(name, out var entry))
         {
-            return Refuse(id, ProblemCodes.UnknownTool, $"No tool '{Truncate(name)}' is served on /mcp to this agent; list the tools to see what it may use.");
+            return Unknown(id, $"No tool '{Truncate(name)}' is served on /mcp to this agent; list the tools to see what it may use.");
         }
 
         if (!TryArguments(parameters, out var arguments))
@@ -89,7 +92,9 @@ internal static class McpCallReader
 
         if (entry.InputSchema is { } inputSchema && InvalidArguments(inputSchema, arguments) is { } invalid)
         {
-            return new Result(null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.InvalidArguments, invalid) { AuditTool = entry.Name }, id, default);
+            // A tool execution error, as the MCP specification (2025-11-25, SEP-1303) says of input validation: the model
+            // reads what is wrong and corrects its call. Nothing is decided or forwarded.
+            return new Result(null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.InvalidArguments, invalid) { AuditTool = entry.Name, AsToolError = true }, id, default);
         }
 
         return new Result(new ActionRequest { Tool = entry.Name, Args = arguments, Warrant = warrant }, null, id, root);
@@ -109,7 +114,7 @@ internal static class McpCallReader
         if (!parameters.TryGetProperty("name", out var nameElement) || nameElement.ValueKind != JsonValueKind.String
             || !names.TryResolveItem(nameElement.GetString()!, out var server, out var prompt))
         {
-            return Refuse(id, ProblemCodes.UnknownTool, "No such prompt is served on /mcp to this agent; list the prompts to see what it may use.");
+            return Unknown(id, "No such prompt is served on /mcp to this agent; list the prompts to see what it may use.");
         }
 
         if (!TryArguments(parameters, out var arguments))
@@ -133,7 +138,7 @@ internal static class McpCallReader
         {
             if (!names.TryResolveContextPack(packName, out var pack))
             {
-                return Refuse(id, ProblemCodes.UnknownTool, "No such context pack is served on /mcp to this agent; list the resources to see what it may read.");
+                return Unknown(id, "No such context pack is served on /mcp to this agent; list the resources to see what it may read.");
             }
 
             var args = new JsonObject { ["query"] = query ?? string.Empty };
@@ -147,7 +152,7 @@ internal static class McpCallReader
 
         if (!McpResourceUris.TryParse(requested, out var serverName, out var uri) || !names.TryResolveServer(serverName, out var server))
         {
-            return Refuse(id, ProblemCodes.UnknownTool, "No such resource is served on /mcp to this agent; list the resources to see what it may read.");
+            return Unknown(id, "No such resource is served on /mcp to this agent; list the resources to see what it may read.");
         }
 
         return ServerAction(server, "resources/read", new JsonObject { ["uri"] = uri }, new JsonObject { ["uri"] = uri }, warrant, id, root);
@@ -193,6 +198,13 @@ internal static class McpCallReader
     }
 
     private static Result NotAnObject(string id) => Refuse(id, ProblemCodes.MalformedBody, "params.arguments must be an object.");
+
+    /// <summary>
+    /// A name or URI no tool, prompt or resource served to the agent has: the MCP specification's protocol error for an
+    /// unknown primitive, -32602 (invalid params), with the stable code <c>unknown_tool</c> in <c>data.code</c>.
+    /// </summary>
+    private static Result Unknown(string id, string detail) =>
+        new(null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.UnknownTool, detail) { JsonRpcCode = InvalidParams }, id, default);
 
     private static Result Refuse(string? id, string code, string detail) =>
         new(null, new Refusal(StatusCodes.Status400BadRequest, code, detail), id, default);

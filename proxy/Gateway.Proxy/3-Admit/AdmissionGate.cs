@@ -22,6 +22,9 @@ namespace Gateway.Proxy.Admit;
 /// </summary>
 internal sealed class AdmissionGate
 {
+    /// <summary>The <see cref="Admission.Scope"/> of a refusal by a registered agent's delegation issuance window.</summary>
+    public const string IssuanceScope = "delegation";
+
     private readonly IStateStore _store;
     private readonly TokenBudgetGate _budgets;
     private readonly RunLimitGate _runs;
@@ -57,10 +60,36 @@ internal sealed class AdmissionGate
     /// action, is used up there: a token used before, unknown or revoked is refused (<see cref="Admission.Evaluation"/>
     /// once used). A store failure throws <see cref="StateStoreUnavailableException"/> (fail closed).
     /// </summary>
-    public async ValueTask<Admission> AdmitAsync(TenantPolicy? tenant, AgentIdentity identity, string? tool, BudgetReservation? budget, RunAdmissionPlan? run, bool issuesToken, DecisionTokenPayload? evaluation, CancellationToken cancellationToken)
+    public ValueTask<Admission> AdmitAsync(TenantPolicy? tenant, AgentIdentity identity, string? tool, BudgetReservation? budget, RunAdmissionPlan? run, bool issuesToken, DecisionTokenPayload? evaluation, CancellationToken cancellationToken) =>
+        AdmitAsync(tenant, identity, tool, budget, run, issuesToken, evaluation, issuance: null, cancellationToken);
+
+    /// <summary>
+    /// Admits a delegation's issuance (<c>POST /v1/delegations</c>, recorded under <paramref name="tool"/>): the
+    /// registered agent's rate limits as for any request, and its own issuance window, <paramref name="settings"/>'
+    /// <see cref="DelegationSettings.IssuanceLimit"/> per <see cref="DelegationSettings.IssuanceWindow"/>, counted against
+    /// the registered agent at the root of the chain whichever descendant issues (refused with the scope
+    /// <see cref="IssuanceScope"/>).
+    /// </summary>
+    public ValueTask<Admission> AdmitIssuanceAsync(TenantPolicy? tenant, AgentIdentity identity, string tool, DelegationSettings settings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var window = new RateLimitWindow(
+            StoreKeys.RateLimit(identity.Tenant, "delegation:" + identity.RegisteredAgent + ":" + (long)settings.IssuanceWindow.TotalMilliseconds + ":" + settings.IssuanceLimit),
+            settings.IssuanceLimit,
+            settings.IssuanceWindow);
+        return AdmitAsync(tenant, identity, tool, budget: null, run: null, issuesToken: false, evaluation: null, window, cancellationToken);
+    }
+
+    private async ValueTask<Admission> AdmitAsync(TenantPolicy? tenant, AgentIdentity identity, string? tool, BudgetReservation? budget, RunAdmissionPlan? run, bool issuesToken, DecisionTokenPayload? evaluation, RateLimitWindow? issuance, CancellationToken cancellationToken)
     {
         List<RateLimitWindow>? windows = null;
         List<string>? scopes = null;
+        if (issuance is { } ownWindow)
+        {
+            windows = [ownWindow];
+            scopes = [IssuanceScope];
+        }
+
         if (tenant is not null && tool is not null)
         {
             // A delegated child counts against its registered agent's limits: delegating never adds capacity.

@@ -8,7 +8,7 @@ namespace Gateway.Proxy.Record;
 
 /// <summary>
 /// Right after Record: a <c>require_approval</c> decision opened its approval request while deciding, before its record
-/// existed; now that the record is durable and its receipt signed (<see cref="RecordedDecision.Receipt"/>), the receipt is
+/// existed; now that the record is durable and its receipt signed (<see cref="GatewayRequestFeature.Receipt"/>), the receipt is
 /// attached to that request (one small write keyed by the approval id), so that the approvers' page shows the signed
 /// decision it is asked about. The record's place in its chain is not copied: the page finds it in the journal by the
 /// request id the approval keeps. The refusal is already decided and recorded: a store that cannot take the receipt
@@ -30,7 +30,7 @@ internal sealed partial class ApprovalReceiptStage
     public async Task InvokeAsync(HttpContext context)
     {
         var feature = context.GatewayRequest();
-        if (feature.Find<GovernedDecision>()?.Approval is { } approval && feature.Find<RecordedDecision>()?.Receipt is { } receipt
+        if (feature.Find<GovernedDecision>()?.Approval is { } approval && feature.Receipt is { } receipt
             && feature.Find<Admission>()?.Identity is { } identity)
         {
             try

@@ -12,8 +12,8 @@ namespace Gateway.Proxy.Record;
 /// Record: the decision goes into the audit journal before anything acts on it, with the status the
 /// agent is answered with (200 for an evaluation, 409 require_approval, 403 the blocks), or 0 for a
 /// decision about to be carried out, whose outcome the Respond stage records once the upstream has
-/// answered. Its record, <see cref="RecordedDecision"/>, says which, and carries the decision's signed receipt
-/// (claims made of the sealed record: <see cref="Gateway.Oversight.Audit.ReceiptClaims"/>), signed with the rest of its
+/// answered. Its record, <see cref="RecordedDecision"/>, says which; the decision's signed receipt
+/// (<see cref="GatewayRequestFeature.Receipt"/>, shared because refusals carry it too; claims made of the sealed record: <see cref="Gateway.Oversight.Audit.ReceiptClaims"/>), signed with the rest of its
 /// audit group, stored with it, and sent in
 /// the <c>Gamut-Receipt</c> header at once. A record that cannot be written ends the request in a refusal (the Respond
 /// stage fails closed).
@@ -42,8 +42,13 @@ internal sealed class RecordStage
             var identity = feature.Get<Admission>().Identity!;
             // Durable, and its receipt signed with the rest of its audit group (one signature per group).
             var appended = await _audit.RecordDecisionAsync(context, identity, governed, recorded).ConfigureAwait(false);
-            context.Response.Headers[RecordedDecision.Header] = appended.Receipt;
-            feature.Add(recorded with { Receipt = appended.Receipt });
+            if (appended.Receipt is { } receipt)
+            {
+                context.Response.Headers[GatewayRequestFeature.ReceiptHeader] = receipt;
+                feature.AddReceipt(receipt);
+            }
+
+            feature.Add(recorded);
         }
         finally
         {

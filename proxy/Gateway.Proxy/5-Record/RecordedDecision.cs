@@ -8,16 +8,10 @@ namespace Gateway.Proxy.Record;
 internal sealed record RecordedDecision(DecisionDisposition Disposition, int StatusCode)
 {
     /// <summary>
-    /// The decision's signed receipt (docs/evidence.md), signed with its audit group and stored in the group's store call; sent as the
-    /// <see cref="Header"/> header and the <c>receipt</c> member of the gateway's answer. Null only before it is issued.
+    /// The receipt of the request's recorded decision (<see cref="GatewayRequestFeature.Receipt"/>, which the Record
+    /// stage sets with this record), or null when none was recorded.
     /// </summary>
-    public string? Receipt { get; init; }
-
-    /// <summary>The response header that carries the receipt.</summary>
-    public const string Header = "Gamut-Receipt";
-
-    /// <summary>The receipt of the request's recorded decision, or null when none was recorded.</summary>
-    public static string? ReceiptOf(HttpContext context) => context.Features.Get<GatewayRequestFeature>()?.Find<RecordedDecision>()?.Receipt;
+    public static string? ReceiptOf(HttpContext context) => context.Features.Get<GatewayRequestFeature>()?.Receipt;
 }
 
 /// <summary>What a recorded decision leads to.</summary>

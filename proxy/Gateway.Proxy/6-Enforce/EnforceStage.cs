@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Envelopes;
 using Gateway.Connectors.Kinds;
@@ -261,7 +262,7 @@ internal sealed partial class EnforceStage
             // asked tools/list: a resumed stream (GET with Last-Event-ID) replays answers without their request. (A
             // tools/call, sent alone, resolves to its mcp_tool entry; everything else to the server's.)
             McpToolAllowed = described.Route == GatewayRouteKind.Provider && kind.IsMcpServer
-                ? McpToolFilter(tenant, identity, entry.Name)
+                ? McpToolFilter(tenant, identity, entry.Name, _pins)
                 : null,
             Usage = described.Route == GatewayRouteKind.Provider && isModel ? new ModelUsageAccumulator() : null,
             PersonCredential = personCredential,
@@ -362,11 +363,30 @@ internal sealed partial class EnforceStage
         }
     }
 
-    /// <summary>A tool is listed only when the agent could call it: its mcp_tool entry exists and is permitted.</summary>
+    /// <summary>
+    /// The tools of <paramref name="server"/> a <c>tools/list</c> through the provider route keeps: those the agent could
+    /// call (its mcp_tool entry exists and is permitted), and of those a pinned one only while the definition relayed is
+    /// the one pinned (a drifted description never reaches the model, on this route as on <c>/mcp</c>; the drift opens its
+    /// incident as there).
+    /// </summary>
     // A delegated child sees the tools its agent holds and its grant names.
-    private static Func<string, bool> McpToolFilter(TenantPolicy tenant, AgentIdentity identity, string server) => toolName =>
-        ProviderActionDescriber.FindMcpTool(tenant, server, toolName) is { } catalogName
-        && tenant.Permits(identity.Agent, identity.Delegation?.Scope, catalogName);
+    private static Func<string, JsonObject, bool> McpToolFilter(TenantPolicy tenant, AgentIdentity identity, string server, McpToolPins pins) => (toolName, served) =>
+    {
+        if (ProviderActionDescriber.FindMcpTool(tenant, server, toolName) is not { } catalogName
+            || !tenant.Permits(identity.Agent, identity.Delegation?.Scope, catalogName)
+            || !tenant.TryGetCatalogEntry(catalogName, out var entry) || entry is null)
+        {
+            return false;
+        }
+
+        if (entry.Pin is null || McpToolDefinition.DigestOfRelayed(served) is var digest && string.Equals(digest, entry.Pin, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        pins.ReportDriftInBackground(tenant.Slug, identity.Agent, identity.Workspace, entry, new McpToolPin(McpToolPinState.Drifted, digest));
+        return false;
+    };
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Envelopes;
 using Gateway.Connectors.Models;
@@ -48,8 +49,8 @@ internal sealed record ForwardPlan
     /// <summary>Model connectors: the model the request names (for telemetry and token metrics).</summary>
     public string? RequestedModel { get; init; }
 
-    /// <summary>Provider route, MCP <c>tools/list</c>: the tools the agent may call (the rest are filtered out).</summary>
-    public Func<string, bool>? McpToolAllowed { get; init; }
+    /// <summary>Provider route, MCP <c>tools/list</c>: the tools the agent may call, by name and definition as served (the rest, and a pinned tool that drifted, are filtered out).</summary>
+    public Func<string, JsonObject, bool>? McpToolAllowed { get; init; }
 
     /// <summary>Provider route to a model connector: the usage the response reports, counted as it streams.</summary>
     public ModelUsageAccumulator? Usage { get; init; }

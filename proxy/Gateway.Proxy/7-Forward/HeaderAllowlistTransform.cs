@@ -24,11 +24,14 @@ internal sealed class HeaderAllowlistTransform : RequestTransform
         "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "Range", "Cache-Control",
         "Idempotency-Key", "traceparent", "tracestate", "baggage",
         "OpenAI-Beta", "anthropic-version", "anthropic-beta",
-        "Mcp-Session-Id", "MCP-Protocol-Version", "Last-Event-ID",
+        "Mcp-Session-Id", "MCP-Protocol-Version", "Last-Event-ID", "Mcp-Method", "Mcp-Name",
     };
 
-    /// <summary>Prefixes of provider SDK metadata headers (no credentials), e.g. the OpenAI SDKs' <c>X-Stainless-*</c>.</summary>
-    private static readonly string[] AllowedPrefixes = ["X-Stainless-"];
+    /// <summary>
+    /// Prefixes of provider SDK metadata headers (no credentials): the OpenAI SDKs' <c>X-Stainless-*</c>, and the tool
+    /// arguments MCP 2026-07-28 mirrors as <c>Mcp-Param-*</c> (which the MCP server checks against the body).
+    /// </summary>
+    private static readonly string[] AllowedPrefixes = ["X-Stainless-", "Mcp-Param-"];
 
     public static bool IsAllowed(string name)
     {

@@ -1,3 +1,4 @@
+using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Mcp;
 using Gateway.Connectors.Models;
 using Gateway.Connectors.Redaction;
@@ -67,8 +68,9 @@ internal sealed class ProviderBodyTransform : ResponseTransform
             transforms.Add(eventStream ? new SseUsageTap(usage) : new JsonUsageTap(usage));
         }
 
-        // Only a model's token stream holds split values back: an MCP server's request to the client must reach it at once.
-        if (BodyRedactors.For(contentType, plan.Redactions, modelTokenStream: plan.Usage is not null) is { } redactor)
+        // A value split across events is redacted as one (held back until complete) on every stream but an MCP server's:
+        // there each event is one whole JSON-RPC message, and a server's request to the client must reach it at once.
+        if (BodyRedactors.For(contentType, plan.Redactions, holdSplitValues: !plan.Upstream.Type().IsMcpServer) is { } redactor)
         {
             transforms.Add(redactor);
         }

@@ -197,9 +197,13 @@ internal static class ConsoleApprovalPages
             return Refusal(StatusCodes.Status403Forbidden, ApprovalErrorCodes.NotAnApprover, "This request does not name you as an approver.", session);
         }
 
-        if (register.OwnsAgent(tenant, request.Agent, session.Person))
+        // A person signed in at the provider is also known by their subject there, which is how an agent names them.
+        if (ApprovalConflicts.Of(register, request, session.Person, session.IssuedBy is null ? session.Subject : null) is { } conflict)
         {
-            return Refusal(StatusCodes.Status403Forbidden, ApprovalErrorCodes.OwnRequest, "You own the requesting agent; someone else must decide.", session);
+            // The root agent's owner, or the person acted for: whichever child or grandchild asked.
+            return Refusal(StatusCodes.Status403Forbidden, conflict, conflict == ApprovalErrorCodes.OwnRequest
+                ? "You own the agent at the root of this request's actor chain, or it acts for you; someone else must decide."
+                : "Who asked cannot be established, so nobody can be shown not to own it; nothing was changed.", session);
         }
 
         var voter = new ApprovalVoter(session.Person, session.IssuedBy ?? session.Person);

@@ -24,7 +24,8 @@ internal sealed class ConsoleOptions
 
     /// <summary>
     /// The console's external origin (<c>https://gateway.example.com</c>), from which the redirect URI
-    /// <c>&lt;origin&gt;/console/&lt;tenant&gt;/callback</c> is built; unset, the request's own scheme and host.
+    /// <c>&lt;origin&gt;/console/&lt;tenant&gt;/callback</c> is built; unset, the gateway's public origin
+    /// (<c>Gateway:AccessTokens:PublicBaseUrl</c>), never a request's own <c>Host</c>.
     /// </summary>
     public string? PublicOrigin { get; set; }
 

@@ -3,7 +3,7 @@ namespace Gateway.Proxy.Console;
 /// <summary>
 /// Hardening headers on every <c>/console</c> answer: a CSP without any script (nothing inline, nothing loaded),
 /// styles only from the gateway, forms only to it, no framing (<c>frame-ancestors 'none'</c> and <c>X-Frame-Options: DENY</c>),
-/// <c>nosniff</c>, <c>Referrer-Policy: no-referrer</c>, no caching, and HSTS over https.
+/// <c>nosniff</c>, <c>Referrer-Policy: no-referrer</c>, no caching (HSTS: <see cref="Hosting.StrictTransportSecurity"/>).
 /// </summary>
 internal sealed class ConsoleSecurityHeaders(RequestDelegate next)
 {
@@ -18,10 +18,6 @@ internal sealed class ConsoleSecurityHeaders(RequestDelegate next)
         headers.XContentTypeOptions = "nosniff";
         headers["Referrer-Policy"] = "no-referrer";
         headers.CacheControl = "no-store";
-        if (context.Request.IsHttps)
-        {
-            headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";
-        }
 
         return next(context);
     }

@@ -62,7 +62,7 @@ internal sealed class ConsoleSessions
         }
 
         await _store.SetAddAsync(PeopleKey(tenant), subject, expiry: null, context.RequestAborted);
-        context.Response.Cookies.Append(CookieName, id, Cookie(context, _options.SessionLifetime));
+        ConsoleCookies.Append(context, CookieName, id, _options.SessionLifetime);
         return session;
     }
 
@@ -72,7 +72,7 @@ internal sealed class ConsoleSessions
     /// </summary>
     public async ValueTask<ConsoleSession?> CurrentAsync(HttpContext context)
     {
-        if (!context.Request.Cookies.TryGetValue(CookieName, out var id) || string.IsNullOrEmpty(id) || id.Length > 128)
+        if (ConsoleCookies.Read(context, CookieName) is not { Length: > 0 and <= 128 } id)
         {
             return null;
         }
@@ -143,12 +143,12 @@ internal sealed class ConsoleSessions
     /// <summary>Ends the request's session (sign-out) and clears its cookie.</summary>
     public async ValueTask EndAsync(HttpContext context)
     {
-        if (context.Request.Cookies.TryGetValue(CookieName, out var id) && !string.IsNullOrEmpty(id) && id.Length <= 128)
+        if (ConsoleCookies.Read(context, CookieName) is { Length: > 0 and <= 128 } id)
         {
             await _store.DeleteAsync(SessionKey(id), context.RequestAborted);
         }
 
-        context.Response.Cookies.Delete(CookieName, Cookie(context, TimeSpan.Zero));
+        ConsoleCookies.Delete(context, CookieName);
     }
 
     public async ValueTask<bool> IsSuspendedAsync(string tenant, string subject, CancellationToken cancellationToken) =>
@@ -202,17 +202,6 @@ internal sealed class ConsoleSessions
     public static bool CsrfMatches(ConsoleSession session, string? presented) =>
         presented is not null
         && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(session.Csrf), Encoding.UTF8.GetBytes(presented));
-
-    /// <summary>HttpOnly, SameSite=Lax, path <c>/console</c>, Secure whenever the request came over https.</summary>
-    public static CookieOptions Cookie(HttpContext context, TimeSpan lifetime) => new()
-    {
-        HttpOnly = true,
-        Secure = context.Request.IsHttps,
-        SameSite = SameSiteMode.Lax,
-        Path = "/console",
-        MaxAge = lifetime > TimeSpan.Zero ? lifetime : null,
-        IsEssential = true,
-    };
 
     /// <summary>32 random bytes, base64url.</summary>
     public static string RandomToken() => Base64Url(RandomNumberGenerator.GetBytes(32));

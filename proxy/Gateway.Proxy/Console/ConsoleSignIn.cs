@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Gateway.Connectors.Credentials;
+using Gateway.Oversight.AccessTokens;
 using Gateway.Policy;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.People;
@@ -33,6 +34,7 @@ internal sealed partial class ConsoleSignIn
     private readonly ConsoleSessions _sessions;
     private readonly ConsoleRoleMap _roles;
     private readonly ConsoleOptions _options;
+    private readonly PublicOrigin _origin;
     private readonly ILogger<ConsoleSignIn> _logger;
 
     public ConsoleSignIn(
@@ -45,6 +47,7 @@ internal sealed partial class ConsoleSignIn
         ConsoleSessions sessions,
         ConsoleRoleMap roles,
         IOptions<ConsoleOptions> options,
+        PublicOrigin origin,
         ILogger<ConsoleSignIn> logger)
     {
         _policy = policy;
@@ -56,6 +59,7 @@ internal sealed partial class ConsoleSignIn
         _sessions = sessions;
         _roles = roles;
         _options = options.Value;
+        _origin = origin;
         _logger = logger;
     }
 
@@ -89,7 +93,7 @@ internal sealed partial class ConsoleSignIn
             var state = ConsoleSessions.RandomToken();
             var flow = new ConsoleSignInFlow(tenant, ConsoleSessions.RandomToken(), ConsoleSessions.RandomToken(), RedirectUri(context, tenant));
             await _store.SetAsync(FlowKey(state), JsonSerializer.Serialize(flow, ConsoleJsonContext.Default.ConsoleSignInFlow), _options.SignInTimeout, context.RequestAborted);
-            context.Response.Cookies.Append(StateCookie, state, ConsoleSessions.Cookie(context, _options.SignInTimeout));
+            ConsoleCookies.Append(context, StateCookie, state, _options.SignInTimeout);
             var challenge = ConsoleSessions.Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(flow.CodeVerifier)));
             var query = QueryString.Create(new Dictionary<string, string?>
             {
@@ -115,8 +119,8 @@ internal sealed partial class ConsoleSignIn
     {
         var query = context.Request.Query;
         var state = query["state"].Count == 1 ? query["state"][0] : null;
-        context.Request.Cookies.TryGetValue(StateCookie, out var cookieState);
-        context.Response.Cookies.Delete(StateCookie, ConsoleSessions.Cookie(context, TimeSpan.Zero));
+        var cookieState = ConsoleCookies.Read(context, StateCookie);
+        ConsoleCookies.Delete(context, StateCookie);
         if (string.IsNullOrEmpty(state) || string.IsNullOrEmpty(cookieState) || state.Length > 128
             || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(state), Encoding.UTF8.GetBytes(cookieState)))
         {
@@ -248,10 +252,11 @@ internal sealed partial class ConsoleSignIn
         return ConsoleOutcome.Refused(StatusCodes.Status401Unauthorized, "console_id_token_invalid", "The provider's ID token did not verify; you are not signed in.");
     }
 
+    /// <summary>Under <c>Gateway:Console:PublicOrigin</c>, else the gateway's <see cref="PublicOrigin"/>; never an unlisted <c>Host</c>.</summary>
     private string RedirectUri(HttpContext context, string tenant)
     {
         var origin = string.IsNullOrEmpty(_options.PublicOrigin)
-            ? context.Request.Scheme + "://" + context.Request.Host.Value
+            ? _origin.For(context.Request)
             : _options.PublicOrigin.TrimEnd('/');
         return origin + "/console/" + Uri.EscapeDataString(tenant) + "/callback";
     }

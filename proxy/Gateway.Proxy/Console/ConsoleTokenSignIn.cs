@@ -42,7 +42,7 @@ internal static partial class ConsoleTokenSignIn
         }
 
         var check = ConsoleSessions.RandomToken();
-        context.Response.Cookies.Append(FormCookie, check, ConsoleSessions.Cookie(context, TimeSpan.FromMinutes(10)));
+        ConsoleCookies.Append(context, FormCookie, check, TimeSpan.FromMinutes(10));
         var body = new StringBuilder()
             .Append("<p>Development only: sign in with an admin token, as <code>gatewayctl</code> uses (<code>gatewayctl tokens issue</code>). ")
             .Append("The session gets the token's roles in this tenant.</p>")
@@ -56,8 +56,8 @@ internal static partial class ConsoleTokenSignIn
 
     private static async Task<IResult> SignInAsync(HttpContext context, string tenant, IRegisterDirectory register, AdminTokenService tokens, AdminAuthThrottle throttle, ConsoleSessions sessions, ILogger<ConsoleSessions> logger)
     {
-        context.Request.Cookies.TryGetValue(FormCookie, out var cookie);
-        context.Response.Cookies.Delete(FormCookie, ConsoleSessions.Cookie(context, TimeSpan.Zero));
+        var cookie = ConsoleCookies.Read(context, FormCookie);
+        ConsoleCookies.Delete(context, FormCookie);
         var form = await ConsoleGuard.ReadFormAsync(context);
         var check = form is not null && form["check"].Count == 1 ? form["check"][0] : null;
         if (string.IsNullOrEmpty(check) || string.IsNullOrEmpty(cookie) || check.Length > 128

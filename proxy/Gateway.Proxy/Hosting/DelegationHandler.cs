@@ -17,13 +17,17 @@ namespace Gateway.Proxy.Hosting;
 /// <summary>
 /// <c>POST /v1/delegations</c>, signed by the parent (a registered agent, or a child allowed to delegate): issues a
 /// short-lived child identity that only narrows the parent. The request is admitted like any (nonce, kill switches: a
-/// suspended parent issues nothing), the grant checked against the parent's authority now and the tenant's delegation
+/// suspended parent issues nothing; the registered agent's rate limits, and its delegation issuance window, which every
+/// descendant's issuance counts against: 429 <c>delegation_rate_limited</c>), the grant checked against the parent's authority now and the tenant's delegation
 /// settings (<see cref="DelegationCheck"/>: every widening named in one 403), then the child is stored in the shared
 /// store, recorded in the audit chain and answered 201 with its id and secret, shown this once; or, when the parent registers a
 /// public key for it, with its id and the key's fingerprint (no secret exists).
 /// </summary>
 internal sealed class DelegationHandler
 {
+    /// <summary>What issuances are recorded and rate-limited as.</summary>
+    private const string Tool = "delegation";
+
     private readonly AdmissionGate _admission;
     private readonly PolicyProvider _policy;
     private readonly DelegationStore _delegations;
@@ -63,7 +67,18 @@ internal sealed class DelegationHandler
 
     private async Task IssueAsync(HttpContext context, AgentIdentity identity, ReadOnlyMemory<byte> body)
     {
-        var admission = await _admission.AdmitAsync(null, identity, null, context.RequestAborted).ConfigureAwait(false);
+        // Issuing counts against the registered agent's rate limits and its own issuance window, whichever descendant
+        // issues: a chain of children mints identities no faster than its agent may.
+        var policy = _policy.Current?.Set.TryGetTenant(identity.Tenant, out var inForce) is true ? inForce : null;
+        var admission = await _admission.AdmitIssuanceAsync(policy, identity, Tool, policy?.Register.Delegation ?? DelegationSettings.Default, context.RequestAborted).ConfigureAwait(false);
+        if (admission.Verdict == AdmissionVerdict.RateLimited)
+        {
+            await RefuseAsync(context, identity, admission.Scope == AdmissionGate.IssuanceScope
+                ? IssuanceLimited(admission.RetryAfter)
+                : AdmissionRefusal.For(admission, Tool)).ConfigureAwait(false);
+            return;
+        }
+
         if (admission.Verdict != AdmissionVerdict.Admitted)
         {
             await RefusalResponse.WriteAsync(context, AdmissionRefusal.For(admission, tool: null)).ConfigureAwait(false);
@@ -96,7 +111,7 @@ internal sealed class DelegationHandler
             return;
         }
 
-        if (_policy.Current?.Set.TryGetTenant(identity.Tenant, out var tenant) is not true || tenant is null)
+        if (policy is not { } tenant)
         {
             await RefusalResponse.WriteAsync(context, Refusal.PolicyUnavailable()).ConfigureAwait(false);
             return;
@@ -200,6 +215,16 @@ internal sealed class DelegationHandler
         return request;
     }
 
+    /// <summary>The 429 for an issuance beyond the registered agent's window (<c>delegation.issuance_limit</c>).</summary>
+    private static Refusal IssuanceLimited(TimeSpan retryAfter) =>
+        new(StatusCodes.Status429TooManyRequests, ProblemCodes.DelegationRateLimited,
+            "The registered agent's delegation issuance limit is used up for this window (its children's issuances count too); retry after it resets.")
+        {
+            RetryAfter = retryAfter,
+            AuditTool = Tool,
+            Members = writer => writer.WriteString("scope"u8, AdmissionGate.IssuanceScope),
+        };
+
     /// <summary>The 403 naming every way the grant asked beyond the parent, each also as a <c>widenings</c> member.</summary>
     private static Refusal Widened(IReadOnlyList<DelegationWidening> widenings) =>
         new(StatusCodes.Status403Forbidden, ProblemCodes.DelegationWidensAuthority,
@@ -229,5 +254,5 @@ internal sealed class DelegationHandler
     }
 
     private ValueTask<AuditRecord> RecordAsync(HttpContext context, AgentIdentity identity, string decision, int status, IReadOnlyList<ActorLink>? chain, string? runId = null, string? runEndedBy = null) =>
-        _journal.AppendAsync(AgentAuditEntry.Of(context, identity, "delegation", decision, status) with { ActorChain = chain, RunId = runId, RunEndedBy = runEndedBy }, context.RequestAborted);
+        _journal.AppendAsync(AgentAuditEntry.Of(context, identity, Tool, decision, status) with { ActorChain = chain, RunId = runId, RunEndedBy = runEndedBy }, context.RequestAborted);
 }

@@ -8,6 +8,7 @@ using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Record;
 using Gateway.Proxy.Refusals;
+using Gateway.Store;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Model;
 
@@ -20,7 +21,9 @@ namespace Gateway.Proxy.Hosting;
 /// switches read, the rate limits counted: one store call) and then served by the MCP server itself; a
 /// <c>notifications/cancelled</c> also aborts the agent's call it names, when that call runs here, and the client's answer
 /// to a request an MCP server sent it mid-call is sent to that server (<see cref="McpServerRequests"/>). Batches are refused
-/// (the MCP specification removed them), as is a session of another agent, one session or one call in flight too many.
+/// (the MCP specification removed them), as is a session of another agent or one no longer live (HTTP 404), and one call
+/// in flight too many; an agent at its session limit gives up its least recently used idle session for a new one (sessions
+/// and calls are counted per registered agent: a delegated child's and grandchild's are their agent's).
 /// </summary>
 internal sealed class McpEndpointGate
 {
@@ -31,7 +34,6 @@ internal sealed class McpEndpointGate
         "The call ended without an answer: it was cancelled, ran out of time, or its server failed mid-call.");
 
     private readonly RequestDelegate _next;
-    private readonly EndpointDataSource _endpoints;
     private readonly AdmissionGate _admission;
     private readonly PolicyProvider _policy;
     private readonly McpSessions _sessions;
@@ -41,18 +43,24 @@ internal sealed class McpEndpointGate
     private readonly McpServerAnswers _answers;
     private readonly McpResourceSubscriptions _subscriptions;
     private readonly McpCallStreams _streams;
-    private (IReadOnlyList<Endpoint> From, Endpoint? Call) _callEndpoint;
+    private readonly McpOrigins _origins;
+    private readonly McpServerSessionCloser _closer;
+
+    /// <summary>YARP's endpoint of the governed-call route.</summary>
+    private readonly CachedEndpoint _callEndpoint;
 
     public McpEndpointGate(RequestDelegate next, EndpointDataSource endpoints, AdmissionGate admission, PolicyProvider policy, McpSessions sessions,
         AuditRecorder audit, IOptions<McpEndpointOptions> options, McpServerRequests requests, McpServerAnswers answers,
-        McpResourceSubscriptions subscriptions, McpCallStreams streams)
+        McpResourceSubscriptions subscriptions, McpCallStreams streams, McpOrigins origins, McpServerSessionCloser closer)
     {
+        _origins = origins;
+        _closer = closer;
         _streams = streams;
         _subscriptions = subscriptions;
         _requests = requests;
         _answers = answers;
         _next = next;
-        _endpoints = endpoints;
+        _callEndpoint = new CachedEndpoint(endpoints, static endpoint => endpoint.Metadata.GetMetadata<RouteModel>()?.Config.RouteId == McpEndpoint.CallRouteId);
         _admission = admission;
         _policy = policy;
         _sessions = sessions;
@@ -62,14 +70,35 @@ internal sealed class McpEndpointGate
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (context.GetEndpoint()?.Metadata.GetMetadata<McpServerEndpointMetadata>() is null
-            || context.Features.Get<GatewayRequestFeature>()?.Find<AuthenticatedRequest>() is not { } authenticated)
+        if (context.GetEndpoint()?.Metadata.GetMetadata<McpServerEndpointMetadata>() is null)
         {
-            // Not /mcp, or not authenticated (authorization answers that).
+            return _next(context);
+        }
+
+        var authenticated = context.Features.Get<GatewayRequestFeature>()?.Find<AuthenticatedRequest>();
+        if (_origins.Check(context.Request, McpEndpoint.AuditTool) is { } originRefused)
+        {
+            return RefuseOriginAsync(context, authenticated?.Identity, originRefused);
+        }
+
+        if (authenticated is null)
+        {
+            // Not authenticated (authorization answers that).
             return _next(context);
         }
 
         return GateAsync(context, context.GatewayRequest(), authenticated.Identity, authenticated.Body);
+    }
+
+    /// <summary>An <c>Origin</c> that is not allowed (DNS rebinding): 403, recorded under the agent when it is known.</summary>
+    private async Task RefuseOriginAsync(HttpContext context, AgentIdentity? identity, Refusal refusal)
+    {
+        if (identity is not null)
+        {
+            await _audit.RecordRefusalAsync(context, identity, refusal.AuditTool!, refusal.Code, refusal.Status).ConfigureAwait(false);
+        }
+
+        await RefusalResponse.WriteJsonRpcStatusAsync(context, refusal).ConfigureAwait(false);
     }
 
     private async Task GateAsync(HttpContext context, GatewayRequestFeature feature, AgentIdentity identity, ReadOnlyMemory<byte> body)
@@ -98,20 +127,15 @@ internal sealed class McpEndpointGate
         }
 
         string? sessionId = context.Request.Headers[SessionHeader];
-        if (!string.IsNullOrEmpty(sessionId))
+        if (!string.IsNullOrEmpty(sessionId) && !await IsLiveSessionAsync(context, feature, identity, sessionId).ConfigureAwait(false))
         {
-            if (_sessions.BelongsToAnother(sessionId, identity.Tenant, identity.Agent))
-            {
-                await RefusalResponse.WriteAsync(context, new Refusal(StatusCodes.Status404NotFound, ProblemCodes.NotFound, "No such MCP session for this agent; initialize a new one.")).ConfigureAwait(false);
-                return;
-            }
-
-            _sessions.Seen(sessionId, identity.Tenant, identity.Agent, identity.Delegation?.Record.Chain);
+            return;
         }
 
-        if (message?.Method is "tools/call" or "prompts/get" or "resources/read" && message.Id is not null && CallEndpoint() is { } callEndpoint)
+        if (message?.Method is "tools/call" or "prompts/get" or "resources/read" && message.Id is not null && _callEndpoint.Find() is { } callEndpoint)
         {
-            if (!_sessions.TryStartCall(identity.Tenant, identity.Agent, _options.MaxPendingCallsPerAgent))
+            // A delegated child's calls count against its registered agent's: delegating adds no calls in flight.
+            if (!_sessions.TryStartCall(identity.Tenant, identity.RegisteredAgent, _options.MaxPendingCallsPerAgent))
             {
                 await RefusalResponse.WriteAsync(context, new Refusal(StatusCodes.Status429TooManyRequests, ProblemCodes.McpPendingLimit,
                     $"This agent has {_options.MaxPendingCallsPerAgent} calls in flight on /mcp already; wait for one to end.") { RetryAfter = TimeSpan.FromSeconds(1) }).ConfigureAwait(false);
@@ -127,6 +151,11 @@ internal sealed class McpEndpointGate
             var stream = _streams.Open(identity.Tenant, identity.Agent, clientGone);
             feature.Add(stream);
             var cancellable = _sessions.TrackCall(identity.Tenant, identity.Agent, message.Id!, context, lifetime);
+            if (!string.IsNullOrEmpty(sessionId))
+            {
+                _sessions.SessionCallStarted(sessionId);
+            }
+
             try
             {
                 context.SetEndpoint(callEndpoint);
@@ -146,16 +175,14 @@ internal sealed class McpEndpointGate
                     _sessions.UntrackCall(identity.Tenant, identity.Agent, message.Id!, context, lifetime);
                 }
 
-                _sessions.EndCall(identity.Tenant, identity.Agent);
+                if (!string.IsNullOrEmpty(sessionId))
+                {
+                    _sessions.SessionCallEnded(sessionId);
+                }
+
+                _sessions.EndCall(identity.Tenant, identity.RegisteredAgent);
             }
 
-            return;
-        }
-
-        if (message?.Method == "initialize" && _sessions.CountFor(identity.Tenant, identity.Agent) >= _options.MaxSessionsPerAgent)
-        {
-            await RefusalResponse.WriteAsync(context, new Refusal(StatusCodes.Status429TooManyRequests, ProblemCodes.McpSessionLimit,
-                $"This agent holds {_options.MaxSessionsPerAgent} MCP sessions already; end one (DELETE /mcp) or reuse it.")).ConfigureAwait(false);
             return;
         }
 
@@ -170,6 +197,11 @@ internal sealed class McpEndpointGate
         }
 
         feature.Add(admission);
+        if (message?.Method == "initialize" && !await MakeRoomForSessionAsync(context, identity).ConfigureAwait(false))
+        {
+            return;
+        }
+
         if (HttpMethods.IsGet(context.Request.Method) && McpCallStream.TryParseEventId(context.Request.Headers[LastEventIdHeader], out var resumed, out var after))
         {
             await ResumeAsync(context, identity, resumed, after).ConfigureAwait(false);
@@ -190,15 +222,77 @@ internal sealed class McpEndpointGate
 
         if (HttpMethods.IsDelete(context.Request.Method) && !string.IsNullOrEmpty(sessionId))
         {
-            _sessions.Ended(sessionId);
+            await _sessions.EndAsync(identity.Tenant, sessionId, context.RequestAborted).ConfigureAwait(false);
             await _subscriptions.EndedAsync(sessionId).ConfigureAwait(false);
         }
 
         await _next(context).ConfigureAwait(false);
         if (message?.Method == "initialize" && context.Response.Headers[SessionHeader].ToString() is { Length: > 0 } opened)
         {
-            _sessions.Seen(opened, identity.Tenant, identity.Agent, identity.Delegation?.Record.Chain);
+            _sessions.Opened(opened, identity.Tenant, identity.Agent, identity.Delegation?.Record.Chain);
         }
+    }
+
+    /// <summary>
+    /// Whether the request's session is a live one of this agent (its record in the state store: not ended, given way or
+    /// expired on any replica). When not, the answer is what the MCP specification says of an unknown session, HTTP 404,
+    /// so that the client initializes a new one.
+    /// </summary>
+    private async Task<bool> IsLiveSessionAsync(HttpContext context, GatewayRequestFeature feature, AgentIdentity identity, string sessionId)
+    {
+        bool live;
+        try
+        {
+            live = !_sessions.BelongsToAnother(sessionId, identity.Tenant, identity.Agent)
+                && await _sessions.IsLiveAsync(sessionId, identity.Tenant, identity.Agent, identity.Delegation?.Record.Chain, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (StateStoreUnavailableException)
+        {
+            await RefusalResponse.WriteAsync(context, Refusal.StoreUnavailable()).ConfigureAwait(false);
+            return false;
+        }
+
+        if (!live)
+        {
+            // Said in HTTP, not as a JSON-RPC error: a client re-initializes on a 404 for its session.
+            feature.JsonRpcId = null;
+            await RefusalResponse.WriteAsync(context, new Refusal(StatusCodes.Status404NotFound, ProblemCodes.NotFound,
+                "No such MCP session for this agent: it ended, gave way to a newer one, or expired; initialize a new one.")).ConfigureAwait(false);
+        }
+
+        return live;
+    }
+
+    /// <summary>
+    /// An <c>initialize</c> of an agent at its session limit: its least recently used session with no call in flight here
+    /// gives way (ended on every replica, its subscriptions with it). Only when every one has a call in flight is the new
+    /// one refused (<c>mcp_session_limit</c>).
+    /// </summary>
+    private async Task<bool> MakeRoomForSessionAsync(HttpContext context, AgentIdentity identity)
+    {
+        try
+        {
+            while (_sessions.CountFor(identity.Tenant, identity.RegisteredAgent) >= _options.MaxSessionsPerAgent)
+            {
+                if (await _sessions.TryEvictAsync(identity.Tenant, identity.RegisteredAgent, context.RequestAborted).ConfigureAwait(false) is not { } evicted)
+                {
+                    await RefusalResponse.WriteAsync(context, new Refusal(StatusCodes.Status429TooManyRequests, ProblemCodes.McpSessionLimit,
+                        $"This agent holds {_options.MaxSessionsPerAgent} MCP sessions, each with a call in flight; wait for one to end, or end one (DELETE /mcp).")
+                    { RetryAfter = TimeSpan.FromSeconds(1) }).ConfigureAwait(false);
+                    return false;
+                }
+
+                await _subscriptions.EndedAsync(evicted).ConfigureAwait(false);
+                await _closer.CloseAsync(context, evicted).ConfigureAwait(false);
+            }
+        }
+        catch (StateStoreUnavailableException)
+        {
+            await RefusalResponse.WriteAsync(context, Refusal.StoreUnavailable()).ConfigureAwait(false);
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>The agent resumes the event stream of one of its calls, after the last event it saw (on any replica).</summary>
@@ -256,29 +350,5 @@ internal sealed class McpEndpointGate
             && parameters.TryGetProperty("requestId"u8, out var id) && id.ValueKind is JsonValueKind.String or JsonValueKind.Number
                 ? id.GetRawText()
                 : null;
-    }
-
-    /// <summary>YARP's endpoint of the governed-call route (found again whenever YARP rebuilds its endpoints).</summary>
-    private Endpoint? CallEndpoint()
-    {
-        var endpoints = _endpoints.Endpoints;
-        var cached = _callEndpoint;
-        if (ReferenceEquals(cached.From, endpoints))
-        {
-            return cached.Call;
-        }
-
-        Endpoint? found = null;
-        foreach (var endpoint in endpoints)
-        {
-            if (endpoint.Metadata.GetMetadata<RouteModel>()?.Config.RouteId == McpEndpoint.CallRouteId)
-            {
-                found = endpoint;
-                break;
-            }
-        }
-
-        _callEndpoint = (endpoints, found);
-        return found;
     }
 }

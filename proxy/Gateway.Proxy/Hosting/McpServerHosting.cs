@@ -31,6 +31,8 @@ internal static class McpServerHosting
         services.AddSingleton<McpToolListing>();
         services.AddSingleton<McpServerListing>();
         services.AddSingleton<McpSessions>();
+        services.AddSingleton<McpOrigins>();
+        services.AddSingleton<McpServerSessionCloser>();
         services.AddSingleton<McpServerRequests>();
         services.AddSingleton<McpCallStreams>();
         services.AddSingleton<McpServerAnswers>();

@@ -30,7 +30,7 @@ internal sealed class McpSessionMigration : ISessionMigrationHandler
     {
         var identity = IdentityOf(context) ?? throw new InvalidOperationException("An MCP session was initialized without an authenticated agent.");
         var record = new SessionRecord(identity.Agent, JsonSerializer.SerializeToElement(initializeParams, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(InitializeRequestParams))));
-        await _store.SetAsync(StoreKeys.McpSession(identity.Tenant, sessionId), JsonSerializer.Serialize(record, McpSessionJsonContext.Default.SessionRecord), _lifetime, cancellationToken).ConfigureAwait(false);
+        await record.StoreAsync(_store, identity.Tenant, sessionId, _lifetime, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<InitializeRequestParams?> AllowSessionMigrationAsync(HttpContext context, string sessionId, CancellationToken cancellationToken)

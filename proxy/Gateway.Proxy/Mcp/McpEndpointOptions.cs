@@ -29,6 +29,12 @@ internal sealed class McpEndpointOptions : IValidatableObject
     /// </summary>
     public string ApprovalPageUrl { get; set; } = string.Empty;
 
+    /// <summary>
+    /// Browser origins (<c>https://app.example.com</c>) allowed to call <c>/mcp</c> beside the gateway's own public origin:
+    /// a request carrying any other <c>Origin</c> is refused (403, <c>origin_not_allowed</c>), as the MCP specification asks.
+    /// </summary>
+    public IList<string> AllowedOrigins { get; } = [];
+
     /// <summary>Idle sessions kept in memory on one replica before the oldest are closed.</summary>
     [Range(1, 1_000_000)]
     public int MaxIdleSessions { get; set; } = 10_000;
@@ -36,6 +42,12 @@ internal sealed class McpEndpointOptions : IValidatableObject
     /// <inheritdoc/>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        foreach (var origin in AllowedOrigins.Where(static o => McpOrigins.Normalize(o) is null))
+        {
+            yield return new ValidationResult(
+                $"{Section}:AllowedOrigins entry '{origin}' must be an http(s) origin without path, e.g. https://app.example.com.", [nameof(AllowedOrigins)]);
+        }
+
         if (ApprovalPageUrl.Length > 0
             && (!ApprovalPageUrl.Contains("{approval_id}", StringComparison.Ordinal)
                 || !Uri.TryCreate(ApprovalPageUrl.Replace("{approval_id}", "a", StringComparison.Ordinal).Replace("{tenant}", "t", StringComparison.Ordinal), UriKind.Absolute, out var page)

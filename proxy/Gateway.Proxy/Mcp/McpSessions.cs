@@ -5,6 +5,7 @@ using Gateway.Oversight.Agents;
 using Gateway.Oversight.Delegations;
 using Gateway.Policy;
 using Gateway.Proxy.Bundle;
+using Gateway.Store;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -12,8 +13,11 @@ using ModelContextProtocol.Server;
 namespace Gateway.Proxy.Mcp;
 
 /// <summary>
-/// The live MCP sessions on this replica: how many each agent holds (the limit <see cref="McpEndpointOptions.MaxSessionsPerAgent"/>)
-/// and how many tool calls it has in flight (<see cref="McpEndpointOptions.MaxPendingCallsPerAgent"/>),
+/// The live MCP sessions on this replica: how many each registered agent holds, its delegated descendants' included (the limit <see cref="McpEndpointOptions.MaxSessionsPerAgent"/>)
+/// and how many tool calls it has in flight (<see cref="McpEndpointOptions.MaxPendingCallsPerAgent"/>); an agent at its
+/// session limit gives up its least recently used session that has no call in flight here (<see cref="TryEvictAsync"/>),
+/// and a session lives as long as its record in the state store (<see cref="IsLiveAsync"/>), so that one ended on any
+/// replica is unknown on every one;
 /// and the sessions that listed tools, which are told <c>notifications/tools/list_changed</c> when what their agent may
 /// use changes: a bundle reload, a kill switch or a suspension set through this replica's admin API (a delegated child's
 /// sessions too, when it is its registered agent's), a delegation revoked through it (the revoked children's sessions,
@@ -22,6 +26,12 @@ namespace Gateway.Proxy.Mcp;
 /// </summary>
 internal sealed partial class McpSessions : IDisposable
 {
+    /// <summary>The longest session id looked up in the store (the SDK's are 32 hex digits).</summary>
+    private const int MaxSessionIdLength = 256;
+
+    /// <summary>How many times within one idle timeout a used session's record is renewed at most.</summary>
+    private const int RenewalsPerIdleTimeout = 10;
+
     private readonly ConcurrentDictionary<string, Session> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Tenant, string Agent), StrongBox<int>> _pending = new();
     private readonly ConcurrentDictionary<(string Tenant, string Agent, string Id), (HttpContext Call, CancellationTokenSource Lifetime)> _inFlight = new();
@@ -29,13 +39,15 @@ internal sealed partial class McpSessions : IDisposable
     private readonly McpServerToolLists _servers;
     private readonly AgentStatusService _switches;
     private readonly DelegationStore _delegations;
+    private readonly IStateStore _store;
     private readonly TimeProvider _time;
     private readonly TimeSpan _idle;
     private readonly ILogger<McpSessions> _logger;
 
     public McpSessions(PolicyProvider policy, McpServerToolLists servers, AgentStatusService switches, DelegationStore delegations,
-        IOptions<McpEndpointOptions> options, TimeProvider time, ILogger<McpSessions> logger)
+        IStateStore store, IOptions<McpEndpointOptions> options, TimeProvider time, ILogger<McpSessions> logger)
     {
+        _store = store;
         _policy = policy;
         _servers = servers;
         _switches = switches;
@@ -64,8 +76,12 @@ internal sealed partial class McpSessions : IDisposable
         }, (tenant, agent, chain, now));
     }
 
-    /// <summary>Forgets a session the client ended.</summary>
-    public void Ended(string sessionId) => _sessions.TryRemove(sessionId, out _);
+    /// <summary>A session the client ended (<c>DELETE /mcp</c>): forgotten here and its record removed, so that no replica continues it.</summary>
+    public async ValueTask EndAsync(string tenant, string sessionId, CancellationToken cancellationToken)
+    {
+        _sessions.TryRemove(sessionId, out _);
+        await _store.DeleteAsync(StoreKeys.McpSession(tenant, sessionId), cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>True when the session is known here and belongs to someone else than <paramref name="agent"/> of <paramref name="tenant"/>.</summary>
     public bool BelongsToAnother(string sessionId, string tenant, string agent) =>
@@ -82,7 +98,7 @@ internal sealed partial class McpSessions : IDisposable
             {
                 _sessions.TryRemove(id, out _);
             }
-            else if (session.Tenant == tenant && session.Agent == agent)
+            else if (CountsAgainst(session, tenant, agent))
             {
                 count++;
             }
@@ -92,7 +108,104 @@ internal sealed partial class McpSessions : IDisposable
     }
 
     /// <summary>
-    /// Counts a tool call of <paramref name="agent"/> in flight, unless it already has <paramref name="limit"/>: false then.
+    /// Whether the session <paramref name="sessionId"/> of <paramref name="agent"/> is live: its record is in the state
+    /// store (it was not ended, evicted or expired on any replica). A live one is remembered here (<see cref="Seen"/>) and
+    /// its record's lifetime renewed now and then while it is used; one that is not is forgotten here.
+    /// </summary>
+    public async ValueTask<bool> IsLiveAsync(string sessionId, string tenant, string agent, IReadOnlyList<ActorLink>? chain, CancellationToken cancellationToken)
+    {
+        var record = sessionId.Length <= MaxSessionIdLength
+            ? await SessionRecord.FindAsync(_store, tenant, agent, sessionId, cancellationToken).ConfigureAwait(false)
+            : null;
+        if (record is null)
+        {
+            _sessions.TryRemove(sessionId, out _);
+            return false;
+        }
+
+        Seen(sessionId, tenant, agent, chain);
+        if (_sessions.TryGetValue(sessionId, out var session) && _time.GetUtcNow() - session.StoredAt >= _idle / RenewalsPerIdleTimeout)
+        {
+            // The record lives for the idle timeout from its last renewal: renewed well within it while the session is used.
+            session.StoredAt = _time.GetUtcNow();
+            await record.StoreAsync(_store, tenant, sessionId, _idle, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    /// <summary>A session opened here: remembered, its record (just stored) fresh.</summary>
+    public void Opened(string sessionId, string tenant, string agent, IReadOnlyList<ActorLink>? chain)
+    {
+        Seen(sessionId, tenant, agent, chain);
+        if (_sessions.TryGetValue(sessionId, out var session))
+        {
+            session.StoredAt = _time.GetUtcNow();
+        }
+    }
+
+    /// <summary>
+    /// Makes room for one more session of <paramref name="agent"/>, at its limit: its least recently used session with no
+    /// call in flight on this replica is ended (forgotten here, its record removed from the state store, so that every
+    /// replica answers its id as unknown) and its id returned. Null when every one of its sessions has a call in flight.
+    /// </summary>
+    public async ValueTask<string?> TryEvictAsync(string tenant, string agent, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            string? oldest = null;
+            Session? chosen = null;
+            foreach (var (id, session) in _sessions)
+            {
+                if (CountsAgainst(session, tenant, agent) && Volatile.Read(ref session.CallsInFlight) == 0 && (chosen is null || session.LastSeen < chosen.LastSeen))
+                {
+                    (oldest, chosen) = (id, session);
+                }
+            }
+
+            if (oldest is null || chosen is null)
+            {
+                return null;
+            }
+
+            if (!_sessions.TryRemove(new KeyValuePair<string, Session>(oldest, chosen)))
+            {
+                // Another initialize took it meanwhile: choose again.
+                continue;
+            }
+
+            await _store.DeleteAsync(StoreKeys.McpSession(tenant, oldest), cancellationToken).ConfigureAwait(false);
+            LogEvicted(_logger, tenant, chosen.Agent, oldest, _time.GetUtcNow() - chosen.LastSeen);
+            return oldest;
+        }
+    }
+
+    /// <summary>A call of the session <paramref name="sessionId"/> began here: the session is not given way while it runs.</summary>
+    public void SessionCallStarted(string sessionId)
+    {
+        if (_sessions.TryGetValue(sessionId, out var session))
+        {
+            Interlocked.Increment(ref session.CallsInFlight);
+        }
+    }
+
+    /// <summary>A call <see cref="SessionCallStarted"/> counted ended.</summary>
+    public void SessionCallEnded(string sessionId)
+    {
+        if (_sessions.TryGetValue(sessionId, out var session) && Interlocked.Decrement(ref session.CallsInFlight) < 0)
+        {
+            Interlocked.Increment(ref session.CallsInFlight);
+        }
+    }
+
+    /// <summary>
+    /// Whether a session counts against the registered agent <paramref name="agent"/>'s session limit: its own and its
+    /// delegated descendants' do (delegating adds no sessions).
+    /// </summary>
+    private static bool CountsAgainst(Session session, string tenant, string agent) => session.Tenant == tenant && session.RegisteredAgent == agent;
+
+    /// <summary>
+    /// Counts a tool call of the registered agent <paramref name="agent"/> (or of a descendant of it) in flight, unless it already has <paramref name="limit"/>: false then.
     /// Each true is ended by <see cref="EndCall"/>.
     /// </summary>
     public bool TryStartCall(string tenant, string agent, int limit)
@@ -232,6 +345,9 @@ internal sealed partial class McpSessions : IDisposable
     private void OnDelegationRevoked(string tenant, string revoked) =>
         _ = NotifyToolsChangedAsync(tenant, session => session.Delegates.Contains(revoked) || (session.Delegates.Count > 0 && session.RegisteredAgent == revoked));
 
+    [LoggerMessage(EventId = 4321, Level = LogLevel.Information, Message = "MCP session {Session} of {Tenant}/{Agent} ended to make room for a new one: the agent was at its session limit and this session was its least recently used (idle {Idle}) with no call in flight")]
+    private static partial void LogEvicted(ILogger logger, string tenant, string agent, string session, TimeSpan idle);
+
     [LoggerMessage(EventId = 4320, Level = LogLevel.Debug, Message = "MCP session {Session} could not be told its tools changed ({Error})")]
     private static partial void LogNotifyFailed(ILogger logger, string session, string error);
 
@@ -249,6 +365,12 @@ internal sealed partial class McpSessions : IDisposable
         public IReadOnlyList<string> Delegates { get; } = chain is null ? [] : [.. chain.Where(static l => l.Kind == ActorKind.Delegate).Select(static l => l.Id)];
 
         public DateTimeOffset LastSeen { get; set; }
+
+        /// <summary>When this replica last stored (or renewed) the session's record.</summary>
+        public DateTimeOffset StoredAt { get; set; } = DateTimeOffset.MinValue;
+
+        /// <summary>Calls of this session in flight on this replica.</summary>
+        public int CallsInFlight;
 
         public volatile McpServer? Server;
     }

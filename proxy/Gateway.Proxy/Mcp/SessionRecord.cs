@@ -16,4 +16,11 @@ internal sealed record SessionRecord(string Agent, JsonElement Initialize)
                 ? record
                 : null;
     }
+
+    /// <summary>Stores (or renews) the record of the session <paramref name="sessionId"/> of <paramref name="tenant"/> for <paramref name="lifetime"/>.</summary>
+    public ValueTask StoreAsync(IStateStore store, string tenant, string sessionId, TimeSpan lifetime, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return store.SetAsync(StoreKeys.McpSession(tenant, sessionId), JsonSerializer.Serialize(this, McpSessionJsonContext.Default.SessionRecord), lifetime, cancellationToken);
+    }
 }

@@ -37,6 +37,29 @@ public sealed class GatewayRequestFeature
         RefusalCode = code;
     }
 
+    /// <summary>The response header that carries <see cref="Receipt"/>.</summary>
+    public const string ReceiptHeader = "Gamut-Receipt";
+
+    /// <summary>
+    /// The signed receipt of the request's recorded decision (docs/evidence.md), signed with its audit group and
+    /// stored in the group's store call; set once by the Record stage, null before it. Every answer after it carries
+    /// it: the <see cref="ReceiptHeader"/> header (restored on a refusal) and the <c>receipt</c> member of the
+    /// gateway's answer. Shared here, not on the Record stage's record, because the refusal writer reads it.
+    /// </summary>
+    public string? Receipt { get; private set; }
+
+    /// <summary>Sets <see cref="Receipt"/>; like a stage's record, it is set once.</summary>
+    public void AddReceipt(string receipt)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(receipt);
+        if (Receipt is not null)
+        {
+            throw new InvalidOperationException("The request already carries a receipt; a decision is recorded once.");
+        }
+
+        Receipt = receipt;
+    }
+
     /// <summary>
     /// True once the signature scheme took the request up (a signed route, whether it then refused or
     /// not): the request's stages and its total are timed (<c>gateway.request.stage.duration</c>).

@@ -33,7 +33,9 @@ internal static class ProviderRefusalBody
 
     /// <summary>
     /// <c>{"jsonrpc":"2.0","id":…,"error":{"code":-31000,"message","data":{code,status,request_id,decision,explanation,…}}}</c>;
-    /// <c>data</c> ends with the refusal's own members (<c>invoked</c>, an approval to wait for, an incident).
+    /// <c>data</c> ends with the refusal's own members (<c>invoked</c>, an approval to wait for, an incident). A refusal
+    /// <see cref="Refusal.AsToolError"/> is a tool result with <c>isError</c> instead, <c>data</c> under
+    /// <c>_meta["gamut.dev/refusal"]</c>.
     /// </summary>
     public static void WriteJsonRpc(Utf8JsonWriter writer, Refusal refusal, string requestId, string id)
     {
@@ -41,16 +43,44 @@ internal static class ProviderRefusalBody
         writer.WriteString("jsonrpc"u8, "2.0");
         writer.WritePropertyName("id"u8);
         writer.WriteRawValue(id, skipInputValidation: false);
+        if (refusal.AsToolError)
+        {
+            // {"result":{"content":[{"type":"text","text":detail}],"isError":true,"_meta":{"gamut.dev/refusal":{…data}}}}
+            writer.WriteStartObject("result"u8);
+            writer.WriteStartArray("content"u8);
+            writer.WriteStartObject();
+            writer.WriteString("type"u8, "text");
+            writer.WriteString("text"u8, refusal.Detail ?? string.Empty);
+            writer.WriteEndObject();
+            writer.WriteEndArray();
+            writer.WriteBoolean("isError"u8, true);
+            writer.WriteStartObject("_meta"u8);
+            writer.WriteString("gamut.dev/request_id"u8, requestId);
+            writer.WritePropertyName("gamut.dev/refusal"u8);
+            WriteJsonRpcData(writer, refusal, requestId);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+            return;
+        }
+
         writer.WriteStartObject("error"u8);
         writer.WriteNumber("code"u8, refusal.JsonRpcCode ?? JsonRpcRefusalCode);
         writer.WriteString("message"u8, refusal.Detail ?? string.Empty);
-        writer.WriteStartObject("data"u8);
+        writer.WritePropertyName("data"u8);
+        WriteJsonRpcData(writer, refusal, requestId);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>A JSON-RPC refusal's <c>data</c>: <c>{code,status,request_id,decision,explanation,…}</c>.</summary>
+    private static void WriteJsonRpcData(Utf8JsonWriter writer, Refusal refusal, string requestId)
+    {
+        writer.WriteStartObject();
         writer.WriteString("code"u8, refusal.Code);
         writer.WriteNumber("status"u8, refusal.Status);
         WriteFacts(writer, refusal, requestId);
         refusal.Members?.Invoke(writer);
-        writer.WriteEndObject();
-        writer.WriteEndObject();
         writer.WriteEndObject();
     }
 

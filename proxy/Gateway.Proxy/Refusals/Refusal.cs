@@ -36,6 +36,18 @@ internal sealed record Refusal(int Status, string Code, string? Detail)
     /// <summary>The JSON-RPC error code, where the MCP specification names one for this refusal; null: -31000.</summary>
     public int? JsonRpcCode { get; init; }
 
+    /// <summary>
+    /// In JSON-RPC, a tool execution error (a result with <c>isError</c>) instead of an error: what the MCP specification
+    /// asks for a tool's arguments that fail its input schema, so that the model reads and corrects them.
+    /// </summary>
+    public bool AsToolError { get; init; }
+
+    /// <summary>
+    /// A JSON-RPC error that keeps its HTTP <see cref="Status"/> instead of 200: a transport failure the MCP specification
+    /// answers in HTTP (403 for a refused <c>Origin</c>, 400 for a header that disagrees with the body).
+    /// </summary>
+    public bool JsonRpcKeepsStatus { get; init; }
+
     /// <summary>A framework problem's own <c>type</c>; null: <see cref="RefusalResponse.TypePrefix"/> and the code.</summary>
     public string? Type { get; init; }
 
@@ -60,7 +72,7 @@ internal sealed record Refusal(int Status, string Code, string? Detail)
 
     /// <summary>A rate-limit window of <paramref name="scope"/> is exhausted, recorded under <paramref name="tool"/> (when there is one).</summary>
     public static Refusal RateLimited(string scope, TimeSpan retryAfter, string? tool) =>
-        new(StatusCodes.Status429TooManyRequests, ProblemCodes.RateLimited, $"The {scope} rate limit is exhausted; retry after the window resets.")
+        new(StatusCodes.Status429TooManyRequests, ProblemCodes.RateLimited, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The {scope} rate limit is exhausted; its window resets in {Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))} s (retry_after_seconds, Retry-After)."))
         {
             RetryAfter = retryAfter,
             AuditTool = tool,

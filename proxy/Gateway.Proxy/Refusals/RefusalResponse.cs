@@ -53,12 +53,32 @@ internal static class RefusalResponse
         response.Headers[RequestIdMiddleware.HeaderName] = RequestIdMiddleware.GetRequestId(context);
 
         // And the decision's receipt, when the refusal follows a recorded decision.
-        if (Record.RecordedDecision.ReceiptOf(context) is { } receipt)
+        if (context.Features.Get<GatewayRequestFeature>()?.Receipt is { } receipt)
         {
-            response.Headers[Record.RecordedDecision.Header] = receipt;
+            response.Headers[GatewayRequestFeature.ReceiptHeader] = receipt;
         }
 
         return WriteBodyAsync(context, refusal);
+    }
+
+    /// <summary>
+    /// Writes a refusal on a JSON-RPC endpoint that is an HTTP failure, not an answer to a call (the MCP specification's
+    /// 403 for a refused <c>Origin</c>): the refusal's status, and a JSON-RPC error without id as the body.
+    /// </summary>
+    public static Task WriteJsonRpcStatusAsync(HttpContext context, Refusal refusal)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(refusal);
+        var response = context.Response;
+        response.Clear();
+        response.StatusCode = refusal.Status;
+        response.Headers.CacheControl = "no-store";
+        response.ContentType = "application/json";
+        var requestId = RequestIdMiddleware.GetRequestId(context);
+        response.Headers[RequestIdMiddleware.HeaderName] = requestId;
+        context.Features.Get<GatewayRequestFeature>()?.MarkRefused(refusal.Status, refusal.Code);
+        return JsonResponseBody.WriteAsync(response, (refusal, requestId), static (writer, s) =>
+            ProviderRefusalBody.WriteJsonRpc(writer, s.refusal, s.requestId, "null"), context.RequestAborted);
     }
 
     /// <summary>
@@ -92,7 +112,7 @@ internal static class RefusalResponse
         }
 
         // Retry-After in whole seconds, at least one.
-        var retrySeconds = refusal.RetryAfter is { } retryAfter ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)) : (int?)null;
+        var retrySeconds = RetrySeconds(refusal);
         string? jsonRpcId = null;
         if (dialect == RefusalDialect.Problem)
         {
@@ -105,8 +125,8 @@ internal static class RefusalResponse
             response.ContentType = "application/json";
             if (dialect == RefusalDialect.JsonRpc && feature!.JsonRpcId is { } id)
             {
-                // A JSON-RPC error is an answer to the call, not an HTTP failure.
-                response.StatusCode = StatusCodes.Status200OK;
+                // A JSON-RPC error is an answer to the call, not an HTTP failure (unless the transport says it in HTTP).
+                response.StatusCode = refusal.JsonRpcKeepsStatus ? refusal.Status : StatusCodes.Status200OK;
                 jsonRpcId = id;
             }
         }
@@ -130,6 +150,10 @@ internal static class RefusalResponse
         }, context.RequestAborted);
     }
 
+    // Retry-After in whole seconds, at least one; null when retrying cannot help.
+    private static int? RetrySeconds(Refusal refusal) =>
+        refusal.RetryAfter is { } retryAfter ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)) : null;
+
     /// <summary>The one problem+json body: <c>type, title, status, detail, code, request_id</c>, then <c>decision</c>, <c>explanation</c> and the members.</summary>
     private static void WriteProblem(Utf8JsonWriter writer, Refusal refusal, string requestId)
     {
@@ -143,6 +167,12 @@ internal static class RefusalResponse
         }
 
         writer.WriteString("code"u8, refusal.Code);
+        if (RetrySeconds(refusal) is { } wait)
+        {
+            // Retry-After in the body too, for a client that shows the problem and not its headers.
+            writer.WriteNumber("retry_after_seconds"u8, wait);
+        }
+
         ProviderRefusalBody.WriteFacts(writer, refusal, requestId);
         refusal.Members?.Invoke(writer);
         writer.WriteEndObject();

@@ -107,7 +107,7 @@ internal static class GatewayKeysLoader
             }
         }
 
-        Directory.CreateDirectory(dataDirectory);
+        Gateway.Store.PrivateFiles.CreateDirectory(dataDirectory);
         var keys = new Dictionary<string, string>
         {
             [DataEncryptionKey.EnvironmentVariable] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),

@@ -70,9 +70,15 @@ export class DecisionTokenVerifier {
     Object.freeze(this);
   }
 
-  /** `{valid, reason, claims}`; never throws for bad input. `reason` is a stable code (bad_signature, expired, wrong_tool, ...). */
+  /**
+   * `{valid, reason, claims}` for the action the executor is about to carry out: `tool` in `tenant` (and, when given,
+   * with `intentDigest`). Never throws for a bad token; throws TypeError when the tenant or the tool is not named (an
+   * executor that did not say which action it verifies would accept a token for any). `reason` is a stable code
+   * (bad_signature, expired, wrong_tool, ...).
+   */
   verify(token, { tenant, tool, intentDigest } = {}) {
     if (typeof tenant !== 'string' || tenant === '') throw new TypeError('The expected tenant is required.');
+    if (typeof tool !== 'string' || tool === '') throw new TypeError('The expected tool (the action the token must be for) is required.');
     if (typeof token !== 'string' || token === '') return fail('missing');
     if (!token.startsWith(PREFIX)) return fail(token.includes('.') && /^[A-Za-z]/.test(token) ? 'unsupported_version' : 'malformed');
     const parts = token.split('.');
@@ -90,7 +96,7 @@ export class DecisionTokenVerifier {
     if (now < claims.issuedAt - this.#skewSeconds) return fail('not_yet_valid');
     if (!ALLOW_FAMILY.has(claims.decision)) return fail('decision_not_allowed');
     if (claims.tenant !== tenant) return fail('wrong_tenant');
-    if (tool !== undefined && tool !== null && claims.tool !== tool) return fail('wrong_tool');
+    if (claims.tool !== tool) return fail('wrong_tool');
     if (intentDigest !== undefined && intentDigest !== null && claims.intentDigest !== intentDigest) return fail('wrong_intent');
     return Object.freeze({ valid: true, reason: null, claims });
   }
@@ -175,23 +181,31 @@ export class GatewayDecisionTokenVerifier {
   }
 
   /**
-   * `{status, reason, claims}` for an action in `tenant` (and, when given, of `tool` with `intentDigest`). Act only
-   * when `status === 'live'`. Rejects only when `signal` aborts.
+   * `{status, reason, claims}` for the action the executor is about to carry out: `tool` in `tenant` (both required;
+   * `intentDigest` when given). Act only when `status === 'live'`. With `consume: true` the token is used up: the
+   * gateway answers live to one consuming call only, across its replicas, and `revoked`/`used` to every later one (a
+   * live answer is then neither taken from nor put in the cache). Rejects only when `signal` aborts; throws TypeError
+   * when the tenant or the tool is not named.
    */
-  async verify(token, { tenant, tool, intentDigest, signal } = {}) {
+  async verify(token, { tenant, tool, intentDigest, consume = false, signal } = {}) {
     const offline = this.#offline.verify(token, { tenant, tool, intentDigest });
     if (!offline.valid) {
       return Object.freeze({ status: offline.reason === 'expired' ? DecisionTokenStatus.EXPIRED : DecisionTokenStatus.INVALID, reason: offline.reason, claims: null });
     }
     const { claims } = offline;
     const cached = this.#answers.get(claims.tokenId);
-    if (cached && this.#now() < cached.until) return cached.answer;
-    const answer = await this.#ask(token, claims, signal);
-    this.#remember(claims, answer);
+    if (cached && this.#now() < cached.until && !(consume && cached.answer.status === DecisionTokenStatus.LIVE)) return cached.answer;
+    const answer = await this.#ask(token, claims, consume === true, signal);
+    if (!(consume && answer.status === DecisionTokenStatus.LIVE)) this.#remember(claims, answer);
     return answer;
   }
 
-  async #ask(token, claims, signal) {
+  /** `verify` with `consume: true`: live once only. */
+  consume(token, expected = {}) {
+    return this.verify(token, { ...expected, consume: true });
+  }
+
+  async #ask(token, claims, consume, signal) {
     signal?.throwIfAborted();
     const timeout = AbortSignal.timeout(this.#timeoutMs);
     let response;
@@ -200,7 +214,7 @@ export class GatewayDecisionTokenVerifier {
       response = await this.#fetch(this.#endpoint, {
         method: 'POST',
         headers: { Authorization: `Bearer ${this.#executorToken}`, 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify({ token }),
+        body: JSON.stringify(consume ? { token, consume: true } : { token }),
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
         redirect: 'error',
       });
@@ -217,7 +231,7 @@ export class GatewayDecisionTokenVerifier {
     } finally {
       if (response && text === undefined) await response.body?.cancel().catch(() => {});
     }
-    return text.length > MAX_ANSWER_BYTES ? UNEXPECTED : readAnswer(text, claims);
+    return text.length > MAX_ANSWER_BYTES ? UNEXPECTED : readAnswer(text, claims, consume);
   }
 
   #remember(claims, answer) {
@@ -234,8 +248,11 @@ export class GatewayDecisionTokenVerifier {
   }
 }
 
-/** The gateway's 200 answer for a token whose claims verified offline; anything but the documented shape is unexpected. */
-function readAnswer(text, claims) {
+/**
+ * The gateway's 200 answer for a token whose claims verified offline; anything but the documented shape is unexpected.
+ * A consuming call is live only with `"consumed": true` (a gateway that does not consume is never taken as having done so).
+ */
+function readAnswer(text, claims, consume) {
   let body;
   try {
     body = JSON.parse(text);
@@ -249,7 +266,7 @@ function readAnswer(text, claims) {
   const sameToken = str('token_id') === claims.tokenId;
   if (reason !== undefined && !REASON_CODE.test(reason)) return UNEXPECTED;
   const answer = (s, r) => Object.freeze({ status: s, reason: r, claims });
-  if (status === 'live' && reason === undefined && sameToken) return answer(DecisionTokenStatus.LIVE, null);
+  if (status === 'live' && reason === undefined && sameToken && (!consume || body.consumed === true)) return answer(DecisionTokenStatus.LIVE, null);
   if (status === 'revoked' && reason !== undefined && sameToken) return answer(DecisionTokenStatus.REVOKED, reason);
   if (status === 'expired' && sameToken) return answer(DecisionTokenStatus.EXPIRED, reason ?? 'expired');
   if (status === 'invalid' && reason !== undefined) return answer(DecisionTokenStatus.INVALID, reason);

@@ -21,6 +21,14 @@ function sign(payload, key = KEY) {
 const claims = (extra = {}) => ({ tid: 'demo', aid: 'a', tool: 't', act: DIGEST, dec: 'allow', iat: NOW, exp: NOW + 300, jti: 'jti-1', ...extra });
 
 describe('DecisionTokenVerifier (offline)', () => {
+  test('the tool is required: a verifier that does not name the action would accept a token for any', () => {
+    const verifier = new DecisionTokenVerifier(KEY, { now: clock() });
+    const token = sign(claims({ tool: 'echo.read' }));
+    assert.throws(() => verifier.verify(token, { tenant: 'demo' }), TypeError);
+    assert.throws(() => verifier.verify(token, { tenant: 'demo', tool: '' }), TypeError);
+    assert.equal(verifier.verify(token, { tenant: 'demo', tool: 'payments.refund' }).reason, 'wrong_tool');
+  });
+
   test('a token with the revocation claims verifies and they are read', () => {
     const token = sign(claims({ tgn: 3, agn: 7, pol: 'sha256:p', rid: 'req-1', apr: 'apr_1', evl: true }));
     const result = new DecisionTokenVerifier(KEY, { now: clock() }).verify(token, { tenant: 'demo', tool: 't', intentDigest: DIGEST });
@@ -30,7 +38,7 @@ describe('DecisionTokenVerifier (offline)', () => {
   });
 
   test('a token without them (issued before revocable tokens) still verifies', () => {
-    const result = new DecisionTokenVerifier(KEY, { now: clock() }).verify(sign(claims()), { tenant: 'demo' });
+    const result = new DecisionTokenVerifier(KEY, { now: clock() }).verify(sign(claims()), { tenant: 'demo', tool: 't' });
     assert.equal(result.valid, true, result.reason);
     assert.equal(result.claims.agent, 'a');
     assert.equal(result.claims.tenantGeneration, undefined);
@@ -38,7 +46,7 @@ describe('DecisionTokenVerifier (offline)', () => {
   });
 
   test('a claim this version does not know is skipped (a newer gateway adds claims; the signature covers them)', () => {
-    const result = new DecisionTokenVerifier(KEY, { now: clock() }).verify(sign(claims({ future_claim: { x: 1 } })), { tenant: 'demo' });
+    const result = new DecisionTokenVerifier(KEY, { now: clock() }).verify(sign(claims({ future_claim: { x: 1 } })), { tenant: 'demo', tool: 't' });
     assert.equal(result.valid, true, result.reason);
     assert.equal(result.claims.tokenId, 'jti-1');
     assert.equal('future_claim' in result.claims, false);
@@ -62,9 +70,9 @@ describe('DecisionTokenVerifier (offline)', () => {
       [sign(claims({ evl: 'yes' })), 'malformed'],
       [sign('null'), 'malformed'],
     ];
-    for (const [token, reason] of cases) assert.equal(verifier.verify(token, { tenant: 'demo' }).reason, reason, String(token));
+    for (const [token, reason] of cases) assert.equal(verifier.verify(token, { tenant: 'demo', tool: 't' }).reason, reason, String(token));
     const token = sign(claims());
-    assert.equal(verifier.verify(token, { tenant: 'other' }).reason, 'wrong_tenant');
+    assert.equal(verifier.verify(token, { tenant: 'other', tool: 't' }).reason, 'wrong_tenant');
     assert.equal(verifier.verify(token, { tenant: 'demo', tool: 't2' }).reason, 'wrong_tool');
     assert.equal(verifier.verify(token, { tenant: 'demo', tool: 't', intentDigest: 'b'.repeat(64) }).reason, 'wrong_intent');
   });
@@ -73,10 +81,10 @@ describe('DecisionTokenVerifier (offline)', () => {
     const now = clock(NOW + 305);
     const verifier = new DecisionTokenVerifier(KEY, { now, clockSkewMs: 5000 });
     const token = sign(claims());
-    assert.equal(verifier.verify(token, { tenant: 'demo' }).valid, true);
+    assert.equal(verifier.verify(token, { tenant: 'demo', tool: 't' }).valid, true);
     now.ms += 1000;
-    assert.equal(verifier.verify(token, { tenant: 'demo' }).reason, 'expired');
-    assert.equal(new DecisionTokenVerifier(KEY, { now: clock(NOW - 6) }).verify(token, { tenant: 'demo' }).reason, 'not_yet_valid');
+    assert.equal(verifier.verify(token, { tenant: 'demo', tool: 't' }).reason, 'expired');
+    assert.equal(new DecisionTokenVerifier(KEY, { now: clock(NOW - 6) }).verify(token, { tenant: 'demo', tool: 't' }).reason, 'not_yet_valid');
   });
 
   test('gatewayKey reads hex and base64 as the gateway does; short keys are refused', () => {
@@ -127,8 +135,8 @@ describe('GatewayDecisionTokenVerifier when the gateway cannot answer', () => {
       answer = (req, res) => res.writeHead(status, { 'content-type': type }).end(body);
       const v = verifier();
       const before = calls;
-      const first = await v.verify(token, { tenant: 'demo' });
-      const second = await v.verify(token, { tenant: 'demo' });
+      const first = await v.verify(token, { tenant: 'demo', tool: 't' });
+      const second = await v.verify(token, { tenant: 'demo', tool: 't' });
       assert.deepEqual([first.status, first.reason, first.claims], [DecisionTokenStatus.UNAVAILABLE, reason, null], body);
       assert.deepEqual(second, first);
       assert.equal(calls, before + 2);
@@ -144,9 +152,9 @@ describe('GatewayDecisionTokenVerifier when the gateway cannot answer', () => {
     const now = clock();
     const v = verifier({ now, liveCacheMs: 0 });
     const before = calls;
-    const revoked = await v.verify(sign(claims()), { tenant: 'demo' });
+    const revoked = await v.verify(sign(claims()), { tenant: 'demo', tool: 't' });
     now.ms += 299_000;
-    assert.deepEqual(await v.verify(sign(claims()), { tenant: 'demo' }), revoked);
+    assert.deepEqual(await v.verify(sign(claims()), { tenant: 'demo', tool: 't' }), revoked);
     assert.deepEqual([revoked.status, revoked.reason, revoked.claims.agent], ['revoked', 'policy_changed', 'a']);
     assert.equal(calls, before + 1);
     assert.equal(seen, 'Bearer executor-token-for-tests-0123456789');
@@ -154,7 +162,7 @@ describe('GatewayDecisionTokenVerifier when the gateway cannot answer', () => {
 
   test('no answer within the timeout is unavailable', async () => {
     answer = () => {};
-    const result = await verifier({ now: Date.now, timeoutMs: 200 }).verify(sign(claims({ iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 300 })), { tenant: 'demo' });
+    const result = await verifier({ now: Date.now, timeoutMs: 200 }).verify(sign(claims({ iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 300 })), { tenant: 'demo', tool: 't' });
     assert.deepEqual([result.status, result.reason], ['unavailable', 'timeout']);
   });
 
@@ -163,7 +171,7 @@ describe('GatewayDecisionTokenVerifier when the gateway cannot answer', () => {
     await new Promise((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = closed.address().port;
     await new Promise((resolve) => closed.close(resolve));
-    const result = await verifier({ gatewayUrl: `http://127.0.0.1:${port}` }).verify(sign(claims()), { tenant: 'demo' });
+    const result = await verifier({ gatewayUrl: `http://127.0.0.1:${port}` }).verify(sign(claims()), { tenant: 'demo', tool: 't' });
     assert.deepEqual([result.status, result.reason, result.claims], ['unavailable', 'gateway_unreachable', null]);
   });
 
@@ -171,8 +179,8 @@ describe('GatewayDecisionTokenVerifier when the gateway cannot answer', () => {
     const before = calls;
     const token = sign(claims());
     assert.deepEqual(Object.values(await verifier().verify(token, { tenant: 'demo', tool: 'other.tool' })), ['invalid', 'wrong_tool', null]);
-    assert.deepEqual(Object.values(await verifier({ decisionSigningKey: Buffer.from('another-key-another-key-another-key-123') }).verify(token, { tenant: 'demo' })), ['invalid', 'bad_signature', null]);
-    assert.deepEqual(Object.values(await verifier({ now: clock(NOW + 306) }).verify(token, { tenant: 'demo' })), ['expired', 'expired', null]);
+    assert.deepEqual(Object.values(await verifier({ decisionSigningKey: Buffer.from('another-key-another-key-another-key-123') }).verify(token, { tenant: 'demo', tool: 't' })), ['invalid', 'bad_signature', null]);
+    assert.deepEqual(Object.values(await verifier({ now: clock(NOW + 306) }).verify(token, { tenant: 'demo', tool: 't' })), ['expired', 'expired', null]);
     assert.equal(calls, before);
   });
 

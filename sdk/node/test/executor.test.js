@@ -64,6 +64,25 @@ describe('GatewayDecisionTokenVerifier against the real gateway', () => {
     assert.deepEqual([asked.status, asked.reason], ['revoked', 'agent_revoked']);
   });
 
+  test('a consumed token is live once, then used, through any verifier', async () => {
+    const token = (await evaluate('executor-consume')).decisionToken;
+    const v = await verifier({ liveCacheMs: 2000 });
+    assert.equal((await v.verify(token, { tenant: 'demo', tool: TOOL })).status, 'live');
+    const first = await v.consume(token, { tenant: 'demo', tool: TOOL });
+    const again = await v.verify(token, { tenant: 'demo', tool: TOOL, consume: true });
+    const elsewhere = await (await verifier()).consume(token, { tenant: 'demo', tool: TOOL });
+    assert.deepEqual([first.status, first.reason], ['live', null]);
+    assert.deepEqual([again.status, again.reason], ['revoked', 'used']);
+    assert.deepEqual([elsewhere.status, elsewhere.reason], ['revoked', 'used']);
+  });
+
+  test('a verifier that does not name the action it verifies is refused before any call', async () => {
+    const token = (await evaluate('executor-6')).decisionToken;
+    const v = await verifier();
+    await assert.rejects(v.verify(token, { tenant: 'demo' }), TypeError);
+    assert.deepEqual(Object.values(await v.verify(token, { tenant: 'demo', tool: 'payments.refund' })), ['invalid', 'wrong_tool', null]);
+  });
+
   test('a credential without the executor role is refused by the gateway: unavailable, credential_refused', async () => {
     const token = (await evaluate('executor-5')).decisionToken;
     const approver = await suite.env.approver();

@@ -288,9 +288,10 @@ export interface DecisionTokenClaims {
   /** evl: true on a token from POST /v1/evaluate */ evaluation?: boolean;
 }
 
+/** The action the executor is about to carry out: the tenant and the tool are required (a token is about one action). */
 export interface DecisionTokenExpectation {
   tenant: string;
-  tool?: string;
+  tool: string;
   intentDigest?: string;
 }
 
@@ -340,8 +341,10 @@ export interface GatewayDecisionTokenVerifierOptions {
 /** The offline check, then the gateway's verify endpoint; live cached briefly, revoked until exp, unavailable never cached. */
 export declare class GatewayDecisionTokenVerifier {
   constructor(options: GatewayDecisionTokenVerifierOptions);
-  /** Rejects only when `signal` aborts. */
-  verify(token: string | null | undefined, expected: DecisionTokenExpectation & { signal?: AbortSignal }): Promise<GatewayDecisionTokenResult>;
+  /** Rejects only when `signal` aborts. `consume: true` uses the token up: live to one consuming call only, `revoked`/`used` after. */
+  verify(token: string | null | undefined, expected: DecisionTokenExpectation & { consume?: boolean; signal?: AbortSignal }): Promise<GatewayDecisionTokenResult>;
+  /** `verify` with `consume: true`. */
+  consume(token: string | null | undefined, expected: DecisionTokenExpectation & { signal?: AbortSignal }): Promise<GatewayDecisionTokenResult>;
 }
 
 /** A gateway key's bytes from its text (hex when an even number of hex digits, else base64; at least 32 bytes). */

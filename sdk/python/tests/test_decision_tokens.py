@@ -45,14 +45,23 @@ class OfflineVerifierTests(unittest.TestCase):
         self.assertEqual((c.tenant_generation, c.agent_generation, c.policy_digest, c.request_id, c.approval_id, c.is_evaluation),
                          (3, 7, "sha256:p", "req-1", "apr_1", True))
 
+    def test_the_tool_is_required_so_a_token_for_another_action_is_never_accepted(self):
+        verifier = DecisionTokenVerifier(KEY, clock=ManualClock(NOW))
+        token = sign(claims(tool="echo.read"))
+        with self.assertRaises(TypeError):
+            verifier.verify(token, tenant="demo")  # pylint: disable=missing-kwoa
+        with self.assertRaises(ValueError):
+            verifier.verify(token, tenant="demo", tool="")
+        self.assertEqual(verifier.verify(token, tenant="demo", tool="payments.refund").reason, "wrong_tool")
+
     def test_a_token_without_them_still_verifies(self):
-        result = DecisionTokenVerifier(KEY, clock=ManualClock(NOW)).verify(sign(claims()), tenant="demo")
+        result = DecisionTokenVerifier(KEY, clock=ManualClock(NOW)).verify(sign(claims()), tenant="demo", tool="t")
         self.assertTrue(result.valid, result.reason)
         self.assertEqual((result.claims.agent, result.claims.tenant_generation, result.claims.is_evaluation), ("a", None, False))
 
     def test_a_claim_this_version_does_not_know_is_skipped(self):
         # A newer gateway adds claims (agent-protocol extensions); the signature covers them all.
-        result = DecisionTokenVerifier(KEY, clock=ManualClock(NOW)).verify(sign(claims(future_claim={"x": 1})), tenant="demo")
+        result = DecisionTokenVerifier(KEY, clock=ManualClock(NOW)).verify(sign(claims(future_claim={"x": 1})), tenant="demo", tool="t")
         self.assertTrue(result.valid, result.reason)
         self.assertEqual(result.claims.token_id, "jti-1")
 
@@ -77,9 +86,9 @@ class OfflineVerifierTests(unittest.TestCase):
         ]
         for token, reason in cases:
             with self.subTest(token=token):
-                self.assertEqual(verifier.verify(token, tenant="demo").reason, reason)
+                self.assertEqual(verifier.verify(token, tenant="demo", tool="t").reason, reason)
         token = sign(claims())
-        self.assertEqual(verifier.verify(token, tenant="other").reason, "wrong_tenant")
+        self.assertEqual(verifier.verify(token, tenant="other", tool="t").reason, "wrong_tenant")
         self.assertEqual(verifier.verify(token, tenant="demo", tool="t2").reason, "wrong_tool")
         self.assertEqual(verifier.verify(token, tenant="demo", tool="t", intent_digest="b" * 64).reason, "wrong_intent")
 
@@ -87,10 +96,10 @@ class OfflineVerifierTests(unittest.TestCase):
         clock = ManualClock(NOW + 305)
         verifier = DecisionTokenVerifier(KEY, clock=clock, clock_skew=5)
         token = sign(claims())
-        self.assertTrue(verifier.verify(token, tenant="demo").valid)
+        self.assertTrue(verifier.verify(token, tenant="demo", tool="t").valid)
         clock.now += 1
-        self.assertEqual(verifier.verify(token, tenant="demo").reason, "expired")
-        self.assertEqual(DecisionTokenVerifier(KEY, clock=ManualClock(NOW - 6)).verify(token, tenant="demo").reason, "not_yet_valid")
+        self.assertEqual(verifier.verify(token, tenant="demo", tool="t").reason, "expired")
+        self.assertEqual(DecisionTokenVerifier(KEY, clock=ManualClock(NOW - 6)).verify(token, tenant="demo", tool="t").reason, "not_yet_valid")
 
     def test_gateway_key_reads_hex_and_base64_and_refuses_short_keys(self):
         self.assertEqual(gateway_key("ab" * 32), b"\xab" * 32)
@@ -165,8 +174,8 @@ class FailingGatewayTests(unittest.TestCase):
                 self.respond(status, content_type, body)
                 verifier = self.verifier()
                 before = self.calls
-                first = verifier.verify(token, tenant="demo")
-                second = verifier.verify(token, tenant="demo")
+                first = verifier.verify(token, tenant="demo", tool="t")
+                second = verifier.verify(token, tenant="demo", tool="t")
                 self.assertEqual((first.status, first.reason, first.claims), (DecisionTokenStatus.UNAVAILABLE, reason, None))
                 self.assertFalse(first.live)
                 self.assertEqual(second, first)
@@ -177,9 +186,9 @@ class FailingGatewayTests(unittest.TestCase):
         clock = ManualClock(NOW)
         verifier = self.verifier(clock=clock, live_cache=0)
         before = self.calls
-        revoked = verifier.verify(sign(claims()), tenant="demo")
+        revoked = verifier.verify(sign(claims()), tenant="demo", tool="t")
         clock.now += 299
-        self.assertEqual(verifier.verify(sign(claims()), tenant="demo"), revoked)
+        self.assertEqual(verifier.verify(sign(claims()), tenant="demo", tool="t"), revoked)
         self.assertEqual((revoked.status, revoked.reason, revoked.claims.agent), (DecisionTokenStatus.REVOKED, "policy_changed", "a"))
         self.assertEqual(self.calls, before + 1)
         self.assertEqual(self.seen_authorization, f"Bearer {EXECUTOR}")
@@ -187,22 +196,22 @@ class FailingGatewayTests(unittest.TestCase):
     def test_no_answer_within_the_timeout_is_unavailable(self):
         type(self).answer = staticmethod(lambda handler: time.sleep(2))
         now = int(time.time())
-        result = self.verifier(clock=time.time, timeout=0.2).verify(sign(claims(iat=now, exp=now + 300)), tenant="demo")
+        result = self.verifier(clock=time.time, timeout=0.2).verify(sign(claims(iat=now, exp=now + 300)), tenant="demo", tool="t")
         self.assertEqual((result.status, result.reason), (DecisionTokenStatus.UNAVAILABLE, "timeout"))
 
     def test_an_unreachable_gateway_is_unavailable(self):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        result = self.verifier(gateway_url=f"http://127.0.0.1:{port}").verify(sign(claims()), tenant="demo")
+        result = self.verifier(gateway_url=f"http://127.0.0.1:{port}").verify(sign(claims()), tenant="demo", tool="t")
         self.assertEqual((result.status, result.reason, result.claims), (DecisionTokenStatus.UNAVAILABLE, "gateway_unreachable", None))
 
     def test_a_token_failing_offline_is_answered_without_a_call(self):
         before = self.calls
         token = sign(claims())
         wrong_tool = self.verifier().verify(token, tenant="demo", tool="other.tool")
-        other_key = self.verifier(decision_signing_key=b"another-key-another-key-another-key-123").verify(token, tenant="demo")
-        expired = self.verifier(clock=ManualClock(NOW + 306)).verify(token, tenant="demo")
+        other_key = self.verifier(decision_signing_key=b"another-key-another-key-another-key-123").verify(token, tenant="demo", tool="t")
+        expired = self.verifier(clock=ManualClock(NOW + 306)).verify(token, tenant="demo", tool="t")
         self.assertEqual((wrong_tool.status, wrong_tool.reason), (DecisionTokenStatus.INVALID, "wrong_tool"))
         self.assertEqual((other_key.status, other_key.reason), (DecisionTokenStatus.INVALID, "bad_signature"))
         self.assertEqual((expired.status, expired.reason), (DecisionTokenStatus.EXPIRED, "expired"))

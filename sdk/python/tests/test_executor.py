@@ -69,6 +69,17 @@ class ExecutorVerifierTests(unittest.TestCase):
         self.assertEqual(cached.status, DecisionTokenStatus.LIVE)
         self.assertEqual((asked.status, asked.reason), (DecisionTokenStatus.REVOKED, "agent_revoked"))
 
+    def test_a_consumed_token_is_live_once_then_used_through_any_verifier(self):
+        token = self.evaluate("executor-consume").decision_token
+        verifier = self.verifier(live_cache=2)
+        self.assertTrue(verifier.verify(token, tenant="demo", tool=TOOL).live)
+        first = verifier.consume(token, tenant="demo", tool=TOOL)
+        again = verifier.verify(token, tenant="demo", tool=TOOL, consume=True)
+        elsewhere = self.verifier().consume(token, tenant="demo", tool=TOOL)
+        self.assertEqual((first.status, first.reason), (DecisionTokenStatus.LIVE, None))
+        self.assertEqual((again.status, again.reason), (DecisionTokenStatus.REVOKED, "used"))
+        self.assertEqual((elsewhere.status, elsewhere.reason), (DecisionTokenStatus.REVOKED, "used"))
+
     def test_a_credential_without_the_executor_role_is_refused_unavailable_credential_refused(self):
         token = self.evaluate("executor-5").decision_token
         # The agent's own secret (an agent never verifies), an admin token, an approver token.

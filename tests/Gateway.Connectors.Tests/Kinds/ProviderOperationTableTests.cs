@@ -3,7 +3,7 @@ using Gateway.Policy;
 
 namespace Gateway.Connectors.Tests.Kinds;
 
-/// <summary>Each kind's operation table maps what <c>ProviderOperations.Match</c> mapped when it switched on the kind.</summary>
+/// <summary>Each kind's operation table (<see cref="ConnectorType.MatchOperation"/>) maps a method and a path to the operation policy decides on.</summary>
 public sealed class ProviderOperationTableTests
 {
     private static readonly Uri OrdersUpstream = new("http://orders.test/api/");
@@ -170,13 +170,13 @@ public sealed class ProviderOperationTableTests
     }
 
     [Fact]
-    public void ProviderOperationsMatch_AsksTheKind()
+    public void MatchOperation_OperationOfAnotherEntryOnTheUpstream_IsThatEntry()
     {
         var read = HttpEntry("orders.read", "GET", "/orders/{id}");
         var cancel = HttpEntry("orders.cancel", "POST", "/orders/{id}/cancel");
         var tenant = Tenant(read, cancel);
 
-        Assert.Same(cancel, ProviderOperations.Match(tenant, read, "POST", Segments("orders/7/cancel"))?.Entry);
-        Assert.Null(ProviderOperations.Match(tenant, read, "DELETE", Segments("orders/7")));
+        Assert.Same(cancel, read.Type().MatchOperation(tenant, read, "POST", Segments("orders/7/cancel"))?.Entry);
+        Assert.Null(read.Type().MatchOperation(tenant, read, "DELETE", Segments("orders/7")));
     }
 }

@@ -24,7 +24,7 @@ public sealed class BodyTransformStreamTests
         ];
         using var inner = new MemoryStream();
         var counts = new RedactionCounts();
-        var transforms = new BodyTransformChain([new ToolsListFilter(_ => true), BodyRedactors.For("text/event-stream", counts, modelTokenStream: false)]);
+        var transforms = new BodyTransformChain([new ToolsListFilter(_ => true), BodyRedactors.For("text/event-stream", counts, holdSplitValues: false)]);
         await using var stream = new BodyTransformStream(inner, transforms);
 
         var passedOn = new List<string>();

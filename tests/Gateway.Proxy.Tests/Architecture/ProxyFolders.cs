@@ -5,8 +5,13 @@ namespace Gateway.Proxy.Tests.Architecture;
 
 /// <summary>
 /// The proxy's folders as the dependency rules see them: each folder of proxy/Gateway.Proxy and the
-/// other folders its files use (by <c>using Gateway.Proxy.X;</c> or a qualified <c>Gateway.Proxy.X.</c>
-/// name). A stage folder is named <c>N-Stage</c> and its namespace is <c>Gateway.Proxy.Stage</c>.
+/// other folders its files use. A folder is used by any <c>Gateway.Proxy.X</c> name (a <c>using</c>,
+/// <c>using static</c> or alias directive, or a fully qualified name) and by a name qualified relative to
+/// the proxy's namespace (<c>Record.RecordedDecision</c> inside <c>Gateway.Proxy.Refusals</c>). Inside
+/// <c>Gateway.Proxy.*</c> a leading identifier that names a sibling namespace binds to that namespace, so
+/// reading it as a use is what the compiler does (unless the file declares a member or
+/// local of that name, which binds first). Comments and string literals are not read.
+/// A stage folder is named <c>N-Stage</c> and its namespace is <c>Gateway.Proxy.Stage</c>.
 /// </summary>
 internal static partial class ProxyFolders
 {
@@ -19,6 +24,25 @@ internal static partial class ProxyFolders
     public static int? StageNumber(string folder) =>
         StageFolder().Match(folder) is { Success: true } match ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
 
+    /// <summary>The folder names one source text of <paramref name="folder"/> uses, among <paramref name="folders"/>.</summary>
+    public static IReadOnlySet<string> UsesOf(string folder, string source, IReadOnlyCollection<string> folders)
+    {
+        var byNamespace = folders.ToDictionary(static name => StageFolder().Replace(name, string.Empty), StringComparer.Ordinal);
+        var code = CommentOrString().Replace(source, static match => match.Value.StartsWith('/') ? " " : "\"\"");
+        var declared = Declaration().Matches(code).Select(static match => match.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+        var relative = RelativeReference().Matches(code).Where(match => !declared.Contains(match.Groups[1].Value));
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var match in QualifiedReference().Matches(code).Concat(relative))
+        {
+            if (byNamespace.TryGetValue(match.Groups[1].Value, out var target) && target != folder)
+            {
+                used.Add(target);
+            }
+        }
+
+        return used;
+    }
+
     private static Dictionary<string, IReadOnlySet<string>> Read()
     {
         var folders = Directory.GetDirectories(Root)
@@ -26,20 +50,13 @@ internal static partial class ProxyFolders
             .Where(static name => name is not null and not "bin" and not "obj")
             .Select(static name => name!)
             .ToList();
-        var byNamespace = folders.ToDictionary(static folder => StageFolder().Replace(folder, string.Empty), StringComparer.Ordinal);
         var uses = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
         foreach (var folder in folders)
         {
             var used = new HashSet<string>(StringComparer.Ordinal);
             foreach (var file in Directory.EnumerateFiles(System.IO.Path.Combine(Root, folder), "*.cs", SearchOption.AllDirectories))
             {
-                foreach (Match match in Reference().Matches(File.ReadAllText(file)))
-                {
-                    if (byNamespace.TryGetValue(match.Groups[1].Value, out var target) && target != folder)
-                    {
-                        used.Add(target);
-                    }
-                }
+                used.UnionWith(UsesOf(folder, File.ReadAllText(file), folders));
             }
 
             uses[folder] = used;
@@ -51,6 +68,22 @@ internal static partial class ProxyFolders
     [GeneratedRegex(@"^(\d+)-")]
     private static partial Regex StageFolder();
 
+    /// <summary><c>Gateway.Proxy.X</c> anywhere in code: using, using static, alias, global:: or fully qualified.</summary>
     [GeneratedRegex(@"\bGateway\.Proxy\.(\w+)\b(?!\.Tests)")]
-    private static partial Regex Reference();
+    private static partial Regex QualifiedReference();
+
+    /// <summary><c>X.Name</c> where X starts the name (not a member access <c>a.X.Name</c>).</summary>
+    [GeneratedRegex(@"(?<![\w.@])(\w+)\s*\.\s*[A-Za-z_]")]
+    private static partial Regex RelativeReference();
+
+    /// <summary>
+    /// A member, parameter or local the file declares (<c>RunRecord Record,</c>): a simple name binds to it before a
+    /// namespace, so <c>Record.Id</c> there is no use of a folder.
+    /// </summary>
+    [GeneratedRegex(@"[\w>\]?]\s+(\w+)\s*(?:[,)=;{]|=>)")]
+    private static partial Regex Declaration();
+
+    /// <summary>Comments, and string and character literals (regular, verbatim, raw, interpolated: their text only).</summary>
+    [GeneratedRegex(@"//[^\n]*|/\*[\s\S]*?\*/|""""""[\s\S]*?""""""|@""(?:""""|[^""])*""|""(?:\\.|[^""\\\n])*""|'(?:\\.|[^'\\\n])'")]
+    private static partial Regex CommentOrString();
 }

@@ -20,8 +20,79 @@ public sealed class StageDependencyTests
     [Fact]
     public void StageFolders_UseNoLaterStage()
     {
+        Assert.Empty(LaterStageUses(ProxyFolders.Uses));
+    }
+
+    [Fact]
+    public void SharedFolders_UseNoStageAndNotTheHost()
+    {
+        Assert.Empty(SharedFolderStageUses(ProxyFolders.Uses));
+    }
+
+    [Fact]
+    public void LaterStageUses_PlantedUsingOfALaterStage_IsReported()
+    {
+        const string Planted = """
+            using Gateway.Proxy.Pipeline;
+            using Gateway.Proxy.Respond;
+
+            namespace Gateway.Proxy.Describe;
+
+            internal static class Planted;
+            """;
+
+        var violations = LaterStageUses(WithScratch("2-Describe", Planted));
+
+        Assert.Contains("2-Describe uses 8-Respond", violations);
+    }
+
+    [Fact]
+    public void SharedFolderStageUses_PlantedRelativeNameOfAStage_IsReported()
+    {
+        // Inside Gateway.Proxy.Refusals, "Record.X" binds to Gateway.Proxy.Record: no using, no full name.
+        const string Planted = """
+            namespace Gateway.Proxy.Refusals;
+
+            internal static class Planted
+            {
+                public static string? Receipt(HttpContext context) => Record.RecordedDecision.ReceiptOf(context);
+            }
+            """;
+
+        var violations = SharedFolderStageUses(WithScratch("Refusals", Planted));
+
+        Assert.Contains("Refusals uses 5-Record", violations);
+    }
+
+    [Fact]
+    public void UsesOf_StageNamedOnlyInCommentsAndStrings_IsNoUse()
+    {
+        const string Planted = """
+            namespace Gateway.Proxy.Describe;
+
+            /// <summary>Read before Respond.Write runs; see Gateway.Proxy.Respond.</summary>
+            internal static class Planted
+            {
+                // Forward.Plan comes later.
+                public const string Note = "Gateway.Proxy.Forward and Respond.Answer";
+            }
+            """;
+
+        Assert.Empty(ProxyFolders.UsesOf("2-Describe", Planted, [.. ProxyFolders.Uses.Keys]));
+    }
+
+    /// <summary>The real tree with one scratch source text added to <paramref name="folder"/>.</summary>
+    private static Dictionary<string, IReadOnlySet<string>> WithScratch(string folder, string source)
+    {
+        var uses = ProxyFolders.Uses.ToDictionary(static pair => pair.Key, static pair => pair.Value, StringComparer.Ordinal);
+        uses[folder] = new HashSet<string>(uses[folder].Concat(ProxyFolders.UsesOf(folder, source, [.. uses.Keys])), StringComparer.Ordinal);
+        return uses;
+    }
+
+    private static List<string> LaterStageUses(IReadOnlyDictionary<string, IReadOnlySet<string>> tree)
+    {
         var violations = new List<string>();
-        foreach (var (folder, uses) in ProxyFolders.Uses)
+        foreach (var (folder, uses) in tree)
         {
             if (ProxyFolders.StageNumber(folder) is not { } stage)
             {
@@ -31,14 +102,13 @@ public sealed class StageDependencyTests
             violations.AddRange(uses.Where(used => ProxyFolders.StageNumber(used) > stage || used == Hosting).Select(used => $"{folder} uses {used}"));
         }
 
-        Assert.Empty(violations);
+        return violations;
     }
 
-    [Fact]
-    public void SharedFolders_UseNoStageAndNotTheHost()
+    private static List<string> SharedFolderStageUses(IReadOnlyDictionary<string, IReadOnlySet<string>> tree)
     {
         var violations = new List<string>();
-        foreach (var (folder, uses) in ProxyFolders.Uses)
+        foreach (var (folder, uses) in tree)
         {
             if (ProxyFolders.StageNumber(folder) is not null || folder == Hosting)
             {
@@ -48,7 +118,7 @@ public sealed class StageDependencyTests
             violations.AddRange(uses.Where(used => ProxyFolders.StageNumber(used) is not null || used == Hosting).Select(used => $"{folder} uses {used}"));
         }
 
-        Assert.Empty(violations);
+        return violations;
     }
 
     [Fact]

@@ -136,6 +136,27 @@ public sealed class SharedVectorTests
         Assert.Empty(SecretMaterialDetector.Scan(payload));
     }
 
+    /// <summary>
+    /// The SDKs keep copies of the detector's member lists (they cannot reference the gateway), so the vectors name
+    /// every member the detector knows: a name added to the gateway without a vector fails here, and with one, the SDKs'
+    /// vector suites fail until their copies have it too.
+    /// </summary>
+    [Theory]
+    [InlineData("CredentialMembers", "credential_member")]
+    [InlineData("ProviderMembers", "provider_configuration")]
+    public void RefuseVectors_NameEveryMemberTheDetectorKnows(string list, string kind)
+    {
+        var known = (IEnumerable<string>)typeof(SecretMaterialDetector)
+            .GetField(list, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.GetValue(null)!;
+        var inVectors = Vectors.GetProperty("refuse").EnumerateArray()
+            .SelectMany(static v => v.GetProperty("findings").EnumerateArray())
+            .Where(f => Text(f, "kind") == kind)
+            .Select(static f => Text(f, "path").Split('.', '[')[^1].Trim('\'', ']').Replace("_", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal).ToLowerInvariant())
+            .ToHashSet(StringComparer.Ordinal);
+
+        Assert.Empty(known.Where(name => !inVectors.Contains(name)).Order(StringComparer.Ordinal));
+    }
+
     private static string Text(JsonElement element, string member) => element.GetProperty(member).GetString()!;
 
     private static JsonElement Find(string group, string name) =>

@@ -113,6 +113,32 @@ public sealed class DecisionTokenVerifyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Consume_OnTheEmbeddedStore_IsLiveOnceThenUsed()
+    {
+        var (token, _, _) = await ForwardedTokenAsync(ReadContact);
+        AssertStatus(await VerifyAsync(_executor, token), "live");
+
+        var first = await ConsumeAsync(_executor, token);
+        var second = await ConsumeAsync(_executor, token);
+
+        AssertStatus(first, "live");
+        Assert.True(first.GetProperty("consumed").GetBoolean());
+        AssertStatus(second, "revoked", "used");
+        Assert.False(second.GetProperty("consumed").GetBoolean());
+        AssertStatus(await VerifyAsync(_executor, token), "revoked", "used");
+    }
+
+    [Fact]
+    public async Task Verify_WithoutConsume_AnswersWithoutAConsumedMember()
+    {
+        var (token, _, _) = await ForwardedTokenAsync(ReadContact);
+
+        var answer = await VerifyAsync(_executor, token);
+
+        Assert.False(answer.TryGetProperty("consumed", out _));
+    }
+
+    [Fact]
     public async Task Verify_AnExecutorConfinedToAnotherTenant_IsForbidden()
     {
         var confined = Bearer(_gw.Host.BaseAddress, await IssueExecutorTokenAsync(_gw.Admin(), "demo-only-executor", tenant: "demo"));

@@ -37,8 +37,7 @@ public sealed class RecordsKillTests
         using var bundle = DemoBundle.Create(new Dictionary<string, string> { ["http://127.0.0.1:9130"] = payments.Origin });
         bundle.Rewrite(text => text
             .Replace("approvals_required: 1\n    warrant_ttl: 15m", "approvals_required: 2\n    warrant_ttl: 15m", StringComparison.Ordinal)
-            .Replace("limit: 120, window: 1m", "limit: 100000, window: 1m", StringComparison.Ordinal)
-            .Replace("limit: 5, window: 1h", "limit: 100000, window: 1h", StringComparison.Ordinal));
+            .Replace("limit: 120, window: 1m", "limit: 100000, window: 1m", StringComparison.Ordinal));
         var dataDirectory = Directory.CreateTempSubdirectory("gw-records-kill-").FullName;
         var environment = new Dictionary<string, string>
         {

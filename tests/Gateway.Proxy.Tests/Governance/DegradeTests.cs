@@ -92,7 +92,7 @@ public sealed class DegradeTests : IClassFixture<DegradeTests.Fixture>
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var received = Assert.Single(_gw.Upstream.To("/crm/contacts/" + id));
-        Assert.Equal("degrade", _gw.Verifier().Verify(received.Headers[SignatureHeaders.DecisionToken], "demo").Payload!.Decision);
+        Assert.Equal("degrade", _gw.Verifier().Verify(received.Headers[SignatureHeaders.DecisionToken], "demo", "crm.read_contact").Payload!.Decision);
     }
 
     [Fact]

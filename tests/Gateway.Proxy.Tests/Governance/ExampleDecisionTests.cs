@@ -215,18 +215,18 @@ public sealed class ExampleDecisionTests : IClassFixture<GovernedGatewayFixture>
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal(DecisionTokenFailure.BadSignature, _gw.Upstream.TokenChecks.Last(c => c.Path == "/crm/contacts/tampered").Failure);
-        Assert.Equal(DecisionTokenFailure.BadSignature, _gw.Verifier().Verify(token[..^2] + (token[^2] == 'A' ? "B" : "A") + token[^1], "demo").Failure);
+        Assert.Equal(DecisionTokenFailure.BadSignature, _gw.Verifier().Verify(token[..^2] + (token[^2] == 'A' ? "B" : "A") + token[^1], "demo", "crm.read_contact").Failure);
     }
 
     [Fact]
     public async Task DecisionToken_Expired_IsRefused()
     {
         var token = await CaptureTokenAsync();
-        Assert.Equal(DecisionTokenFailure.None, _gw.Verifier().Verify(token, "demo").Failure);
+        Assert.Equal(DecisionTokenFailure.None, _gw.Verifier().Verify(token, "demo", "crm.read_contact").Failure);
 
         var later = _gw.Verifier(new OffsetTimeProvider(TimeSpan.FromMinutes(6)));
 
-        Assert.Equal(DecisionTokenFailure.Expired, later.Verify(token, "demo").Failure);
+        Assert.Equal(DecisionTokenFailure.Expired, later.Verify(token, "demo", "crm.read_contact").Failure);
     }
 
     [Fact]
@@ -234,7 +234,7 @@ public sealed class ExampleDecisionTests : IClassFixture<GovernedGatewayFixture>
     {
         var token = await CaptureTokenAsync();
 
-        Assert.Equal(DecisionTokenFailure.WrongTenant, _gw.Verifier().Verify(token, "other-tenant").Failure);
+        Assert.Equal(DecisionTokenFailure.WrongTenant, _gw.Verifier().Verify(token, "other-tenant", "crm.read_contact").Failure);
         Assert.Equal(DecisionTokenFailure.WrongTool, _gw.Verifier().Verify(token, "demo", expectedTool: "payments.refund").Failure);
     }
 
@@ -243,7 +243,7 @@ public sealed class ExampleDecisionTests : IClassFixture<GovernedGatewayFixture>
     {
         var token = await CaptureTokenAsync();
 
-        var payload = _gw.Verifier().Verify(token, "demo").Payload!;
+        var payload = _gw.Verifier().Verify(token, "demo", "crm.read_contact").Payload!;
 
         Assert.InRange(payload.ExpiresAt - payload.IssuedAt, 1, 300);
         Assert.Equal("demo-agent", payload.Agent);

@@ -132,7 +132,24 @@ public sealed class RequestValidationTests : IClassFixture<GovernedGatewayFixtur
     {
         var problem = await AssertRefusedAsync("/v1/actions/invoke-tool", body, HttpStatusCode.BadRequest, "malformed_body");
 
-        Assert.Equal($"The body is not valid for this route (at {path}).", problem.GetProperty("detail").GetString());
+        Assert.Matches(@"^The body is not valid for this route at " + System.Text.RegularExpressions.Regex.Escape(path) + @" \(line 1, byte \d+\): the value is not of the type this member takes\.$",
+            problem.GetProperty("detail").GetString());
+    }
+
+    [Theory]
+    [InlineData("{\"tool\":\"crm.read_contact\",\n\"args\":{\"id\":\"c-1\"},}", @"at \$\.args \(line 2, byte \d+\): the JSON object contains a trailing comma")]
+    [InlineData("{\"tool\":\"crm.read_contact\",\"args\":{\"id\":\"c-1\"}", @"at \$\.args \(line 1, byte \d+\): ")]
+    [InlineData("{\"tool\":\"crm.read_contact\",\"args\":{\"id\":c-1}}", @"at \$\.args\.id \(line 1, byte 41\): ")]
+    [InlineData("{\"tool\":\"crm.read_contact\",\"args\":{\"ids\":[1,2,x]}}", @"at \$\.args\.ids\[1\] \(line 1, byte \d+\): ")]
+    [InlineData("{\"args\":{\"id\":\"c-1\"}}", @"^(?=.*'tool')(?=.* at \$)")]
+    [InlineData("{\"tool\":\"crm.read_contact\",\"priority\":\"high\"}", @"at \$.*: unknown member 'priority'")]
+    public async Task InvokeTool_MalformedBody_NamesThePathThePositionAndTheMember(string body, string named)
+    {
+        var problem = await AssertRefusedAsync("/v1/actions/invoke-tool", body, HttpStatusCode.BadRequest, "malformed_body");
+
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.Matches(named, detail);
+        Assert.DoesNotContain("Gateway.", detail, StringComparison.Ordinal);
     }
 
     private async Task<System.Text.Json.JsonElement> AssertRefusedAsync(string route, string body, HttpStatusCode status, string code)

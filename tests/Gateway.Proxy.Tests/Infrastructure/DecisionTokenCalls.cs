@@ -39,6 +39,15 @@ public static class DecisionTokenCalls
     public static Task<HttpResponseMessage> PostVerifyAsync(HttpClient executor, string token) =>
         executor.PostAsync(VerifyPath, new StringContent(JsonSerializer.Serialize(new { token }), Encoding.UTF8, "application/json"));
 
+    /// <summary>Asks the executor endpoint to consume <paramref name="token"/> (<c>"consume": true</c>); asserts 200 and returns the answer.</summary>
+    public static async Task<JsonElement> ConsumeAsync(HttpClient executor, string token)
+    {
+        using var response = await executor.PostAsync(VerifyPath, new StringContent(JsonSerializer.Serialize(new { token, consume = true }), Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode} {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
     /// <summary>Asserts the answer's status (and reason, when given).</summary>
     public static void AssertStatus(JsonElement answer, string status, string? reason = null)
     {

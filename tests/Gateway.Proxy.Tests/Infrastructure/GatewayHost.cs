@@ -1,3 +1,4 @@
+using Gateway.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -56,7 +57,16 @@ public sealed class GatewayHost : IAsyncDisposable
             config["Gateway:DataDirectory"] = ownDataDirectory;
         }
 
-        var app = GatewayApplication.Build(["--urls", "http://127.0.0.1:0", "--environment", environment], builder =>
+        // A caller may choose the address ("urls": replicas of one deployment name each other's). Outside Development the
+        // gateway refuses to start without its public origin: the port is chosen here to name it.
+        var urls = config.TryGetValue("urls", out var chosen) && chosen is not null ? chosen : "http://127.0.0.1:0";
+        if (environment != "Development" && !config.ContainsKey("Gateway:AccessTokens:PublicBaseUrl"))
+        {
+            urls = "http://127.0.0.1:" + FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            config["Gateway:AccessTokens:PublicBaseUrl"] = urls;
+        }
+
+        var app = GatewayApplication.Build(["--urls", urls, "--environment", environment], builder =>
         {
             builder.Configuration.AddInMemoryCollection(config);
             configure?.Invoke(builder);

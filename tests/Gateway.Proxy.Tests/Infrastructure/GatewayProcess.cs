@@ -77,6 +77,8 @@ public sealed class GatewayProcess : IDisposable
             start.ArgumentList.Add(arg);
         }
 
+        // Outside Development the gateway refuses to start without its public origin.
+        start.Environment["Gateway__AccessTokens__PublicBaseUrl"] = $"http://127.0.0.1:{port}";
         foreach (var pair in environment)
         {
             start.Environment[pair.Key] = pair.Value;

@@ -256,7 +256,9 @@ public sealed class TestUpstream : IAsyncDisposable
             app.Use(async (context, next) =>
             {
                 var token = context.Request.Headers[SignatureHeaders.DecisionToken].ToString();
-                var result = verifier.Verify(token, "demo");
+                // A stand-in for every executor at once: it checks each token for the tool the token names, and the tests
+                // assert that tool (TokenChecks) where it matters.
+                var result = verifier.Verify(token, "demo", ClaimedTool(token));
                 self!.TokenChecks.Enqueue(new TokenCheck(context.Request.Path, token, result.Failure, result.Payload));
                 if (result.Failure != DecisionTokenFailure.None)
                 {
@@ -274,6 +276,20 @@ public sealed class TestUpstream : IAsyncDisposable
                 {
                     context.Response.StatusCode = StatusCodes.Status404NotFound;
                     await context.Response.WriteAsJsonAsync(new { error = "no such contact" }).ConfigureAwait(false);
+                    return;
+                }
+
+                if (id.StartsWith("sse-split-", StringComparison.Ordinal))
+                {
+                    // A text stream that splits an address and a card number across events, each event sent on its own.
+                    context.Response.ContentType = "text/event-stream";
+                    foreach (var data in SplitStreamEvents)
+                    {
+                        await context.Response.WriteAsync("data: " + data + "\n\n").ConfigureAwait(false);
+                        await context.Response.Body.FlushAsync().ConfigureAwait(false);
+                        await Task.Delay(20).ConfigureAwait(false);
+                    }
+
                     return;
                 }
 
@@ -405,6 +421,30 @@ public sealed class TestUpstream : IAsyncDisposable
     /// <summary>A tools/list result naming every tool of the docs server.</summary>
     public static string McpToolsListAnswer(JsonElement id) =>
         "{\"jsonrpc\":\"2.0\",\"id\":" + id.GetRawText() + ",\"result\":{\"tools\":[{\"name\":\"search\",\"inputSchema\":{}},{\"name\":\"delete_document\",\"inputSchema\":{}},{\"name\":\"undeclared_tool\"}]}}";
+
+    /// <summary>The tool a token's payload names, read without verifying it ("-" when it cannot be read: the verifier then refuses it).</summary>
+    private static string ClaimedTool(string token)
+    {
+        try
+        {
+            var parts = token.Split('.');
+            using var payload = JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(parts[1]));
+            return payload.RootElement.GetProperty("tool").GetString() is { Length: > 0 } tool ? tool : "-";
+        }
+        catch (Exception ex) when (ex is FormatException or JsonException or IndexOutOfRangeException or KeyNotFoundException or InvalidOperationException)
+        {
+            return "-";
+        }
+    }
+
+    /// <summary>The events of <c>/crm/contacts/sse-split-…</c>: an address split as text, a card number split inside a JSON text member.</summary>
+    public static IReadOnlyList<string> SplitStreamEvents { get; } =
+    [
+        "contact ada.lovelace@exa",
+        "mple.com, card",
+        "{\"text\":\"4111 1111 \"}",
+        "{\"text\":\"1111 1111 and done\"}",
+    ];
 
     private static object Sensitive(string id) => new
     {

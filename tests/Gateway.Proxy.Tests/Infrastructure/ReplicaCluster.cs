@@ -95,6 +95,9 @@ public sealed class ReplicaCluster : IAsyncDisposable
                 ["DECISION_SIGNING_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
                 ["GATEWAY_SERVICE_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             };
+            // As behind one load balancer: every replica takes a request whose Host names any replica of the deployment (the
+            // public origin, unset in Development, is then that Host: a request signed for one replica verifies on another).
+            var addresses = Enumerable.Range(0, replicas).Select(_ => "127.0.0.1:" + FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
             for (var i = 0; i < replicas; i++)
             {
                 var dataDirectory = Path.Combine(Path.GetTempPath(), "gw-replica-" + Guid.NewGuid().ToString("N"));
@@ -102,6 +105,12 @@ public sealed class ReplicaCluster : IAsyncDisposable
                 var settings = StoreSettings(redis.Endpoint, storeTimeout);
                 settings["Gateway:DataDirectory"] = dataDirectory;
                 settings["Gateway:Audit:ReplicaId"] = ReplicaId(i);
+                settings["urls"] = "http://" + addresses[i];
+                for (var j = 0; j < replicas; j++)
+                {
+                    settings["Gateway:AccessTokens:AllowedHosts:" + j.ToString(System.Globalization.CultureInfo.InvariantCulture)] = addresses[j];
+                }
+
                 settings["Gateway:Admin:BootstrapTokenSha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(AdminToken)));
                 foreach (var key in keys)
                 {

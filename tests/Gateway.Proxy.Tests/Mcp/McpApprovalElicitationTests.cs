@@ -13,7 +13,7 @@ namespace Gateway.Proxy.Tests.Mcp;
 public sealed class McpApprovalElicitationTests : IAsyncLifetime
 {
     private const string Page = "https://approvals.example.com/{tenant}/{approval_id}";
-    private const string Refund = """{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"payments_refund","arguments":{"order_id":"o-7","amount":12}META}}""";
+    private const string Refund = """{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"payments_refund","arguments":{"order":"o-7","amount":12}META}}""";
 
     private McpGateway _mcp = null!;
 
@@ -59,7 +59,7 @@ public sealed class McpApprovalElicitationTests : IAsyncLifetime
             new McpClientHandlers { ElicitationHandler = (_, _) => ValueTask.FromResult(new ElicitResult { Action = "accept" }) },
             new ClientCapabilities { Elicitation = new ElicitationCapability { Url = new() } });
 
-        var offered = await Assert.ThrowsAsync<UrlElicitationRequiredException>(() => client.CallToolAsync("payments_refund", new Dictionary<string, object?> { ["order_id"] = "o-7", ["amount"] = 12 }).AsTask());
+        var offered = await Assert.ThrowsAsync<UrlElicitationRequiredException>(() => client.CallToolAsync("payments_refund", new Dictionary<string, object?> { ["order"] = "o-7", ["amount"] = 12 }).AsTask());
 
         var elicitation = Assert.Single(offered.Elicitations);
         Assert.StartsWith("https://approvals.example.com/demo/", elicitation.Url, StringComparison.Ordinal);

@@ -113,7 +113,23 @@ public sealed class McpEndpointTests : IAsyncLifetime
         var refused = await Assert.ThrowsAsync<McpProtocolException>(() => client.CallToolAsync("notes__nothing").AsTask());
 
         Assert.Contains("notes__nothing", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(McpErrorCode.InvalidParams, refused.ErrorCode);
         Assert.Empty(_mcp.Notes.Calls);
+    }
+
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"notes__nothing","arguments":{}}}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":4,"method":"prompts/get","params":{"name":"nowhere__x"}}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":4,"method":"resources/read","params":{"uri":"gamut-mcp://nowhere/x"}}""")]
+    [InlineData("""{"jsonrpc":"2.0","id":4,"method":"resources/read","params":{"uri":"gamut-context://nowhere"}}""")]
+    public async Task Call_UnknownToolPromptOrResource_IsInvalidParamsWithTheStableCode(string message)
+    {
+        var (status, refusal) = await _mcp.PostAsync(message);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, status);
+        var error = refusal.GetProperty("error");
+        Assert.Equal(-32602, error.GetProperty("code").GetInt32());
+        Assert.Equal("unknown_tool", error.GetProperty("data").GetProperty("code").GetString());
     }
 
     [Fact]
@@ -126,6 +142,25 @@ public sealed class McpEndpointTests : IAsyncLifetime
         Assert.NotEqual(true, result.IsError);
         Assert.NotEmpty(result.Content);
         Assert.Contains(_mcp.Gateway.Upstream.Received, r => r.Target.Contains("/contacts/c-42", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ListTools_TheExampleBundlesTools_EachHasADescriptionAndASchemaAModelCanUse()
+    {
+        await using var client = await _mcp.ConnectAsync();
+
+        // Every tool the example bundle gives the demo agent (the test's own notes and files servers aside).
+        var tools = (await client.ListToolsAsync()).Where(t => !t.Name.StartsWith("notes__", StringComparison.Ordinal) && !t.Name.StartsWith("files__", StringComparison.Ordinal)).ToList();
+
+        Assert.Equal(["crm_read_contact", "crm_update_contact", "mail_send", "payments_refund", "tickets_search"], tools.Select(t => t.Name).Order(StringComparer.Ordinal));
+        Assert.All(tools, tool =>
+        {
+            Assert.False(string.IsNullOrWhiteSpace(tool.Description), tool.Name);
+            Assert.DoesNotContain("governed by the gateway", tool.Description, StringComparison.Ordinal);
+            var properties = tool.JsonSchema.GetProperty("properties");
+            Assert.NotEmpty(properties.EnumerateObject());
+            Assert.All(tool.JsonSchema.GetProperty("required").EnumerateArray(), required => Assert.True(properties.TryGetProperty(required.GetString()!, out _), $"{tool.Name}: {required}"));
+        });
     }
 
     [Fact]
@@ -144,13 +179,17 @@ public sealed class McpEndpointTests : IAsyncLifetime
     [InlineData("""{"id":"42"}""", "$.id: does not match the pattern")]
     [InlineData("""{}""", "$.id: required")]
     [InlineData("""{"id":"c-1","and":"more"}""", "$.and: not an argument this tool takes")]
-    public async Task CallTool_ArgumentsOutsideTheHttpToolsSchema_AreRefusedBeforeAnythingIsDecided(string arguments, string error)
+    public async Task CallTool_ArgumentsOutsideTheHttpToolsSchema_AreAToolErrorBeforeAnythingIsDecided(string arguments, string error)
     {
         var (_, refusal) = await _mcp.PostAsync("""{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"crm_read_contact","arguments":""" + arguments + "}}");
 
-        var data = refusal.GetProperty("error").GetProperty("data");
+        // A tool execution error (the MCP specification's answer to arguments that fail validation), which the model reads.
+        var result = refusal.GetProperty("result");
+        Assert.True(result.GetProperty("isError").GetBoolean());
+        Assert.Contains(error, result.GetProperty("content")[0].GetProperty("text").GetString(), StringComparison.Ordinal);
+        var data = result.GetProperty("_meta").GetProperty("gamut.dev/refusal");
         Assert.Equal("invalid_arguments", data.GetProperty("code").GetString());
-        Assert.Contains(error, refusal.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(400, data.GetProperty("status").GetInt32());
         Assert.DoesNotContain(_mcp.Gateway.Upstream.Received, r => r.Target.Contains("/contacts/", StringComparison.Ordinal));
     }
 
@@ -158,9 +197,9 @@ public sealed class McpEndpointTests : IAsyncLifetime
     public async Task CallTool_RequiresApproval_RefusesWithTheApprovalAndSucceedsWithItsWarrant()
     {
         await using var client = await _mcp.ConnectAsync();
-        var arguments = new Dictionary<string, object?> { ["order_id"] = "o-7", ["amount"] = 12 };
+        var arguments = new Dictionary<string, object?> { ["order"] = "o-7", ["amount"] = 12 };
 
-        var (_, refusal) = await _mcp.PostAsync("""{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"payments_refund","arguments":{"order_id":"o-7","amount":12}}}""");
+        var (_, refusal) = await _mcp.PostAsync("""{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"payments_refund","arguments":{"order":"o-7","amount":12}}}""");
         var approvalId = ApprovalIdOf(refusal);
         var alice = _mcp.Gateway.Admin(await _mcp.Gateway.IssueTokenAsync("alice", "approver"));
         using (var approve = await alice.PostAsync($"/admin/v1/tenants/demo/approvals/{approvalId}/approve", null))

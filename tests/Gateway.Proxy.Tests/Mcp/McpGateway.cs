@@ -46,9 +46,10 @@ public sealed class McpGateway : IAsyncDisposable
                   - { name: files.write, kind: mcp_tool, action_type: write, target_system: files, connector: files, mcp_tool: write_file, pin: "{{pin}}" }
 
                 """.Replace("\r", string.Empty), StringComparison.Ordinal);
+            // The example's crm.read_contact, its ids narrowed to c-<digits> (to see a pattern refuse).
             text = text.Replace(
-                "    http: { method: GET, path: \"/contacts/{id}\", args: query }\n",
-                "    http: { method: GET, path: \"/contacts/{id}\", args: query }\n    description: Reads one CRM contact by its id.\n    input_schema: { type: object, properties: { id: { type: string, pattern: \"^c-[0-9]+$\" } }, required: [id], additionalProperties: false }\n",
+                "    input_schema: { type: object, properties: { id: { type: string, minLength: 1, description: \"The contact's id, e.g. 42.\" } }, required: [id], additionalProperties: false }\n",
+                "    input_schema: { type: object, properties: { id: { type: string, pattern: \"^c-[0-9]+$\" } }, required: [id], additionalProperties: false }\n",
                 StringComparison.Ordinal);
             text = text.Replace("      - { tool: workspace }\n", "      - { tool: workspace }\n      - { tool: notes }\n      - { tool: notes.find }\n      - { tool: files.read }\n      - { tool: files.write }\n", StringComparison.Ordinal);
             return rewrite?.Invoke(text) ?? text;
@@ -57,6 +58,20 @@ public sealed class McpGateway : IAsyncDisposable
             new StringContent($$"""{"value":"{{NotesCredential}}"}""", System.Text.Encoding.UTF8, "application/json"));
         put.EnsureSuccessStatusCode();
         return new McpGateway(gateway, notes, files);
+    }
+
+    /// <summary>The gateway as <see cref="StartAsync"/> starts it, the demo agent also allowed the files server's per-server route <c>/providers/files</c>.</summary>
+    public static Task<McpGateway> StartWithFilesRouteAsync() => StartAsync(text =>
+        text.Replace("      - { tool: files.write }\n", "      - { tool: files.write }\n      - { tool: files }\n", StringComparison.Ordinal));
+
+    /// <summary>An MCP client (the official .NET SDK, its default protocol version) of one server through <c>/providers/&lt;server&gt;</c>, signed as the demo agent.</summary>
+    public Task<McpClient> ConnectProviderAsync(string server)
+    {
+        var transport = new HttpClientTransport(
+            new HttpClientTransportOptions { Endpoint = new Uri(Gateway.Host.BaseAddress, "/providers/" + server), TransportMode = HttpTransportMode.StreamableHttp },
+            SignedHttp(),
+            ownsHttpClient: true);
+        return McpClient.CreateAsync(transport, new McpClientOptions { ClientInfo = new Implementation { Name = "gateway-tests", Version = "1.0" } });
     }
 
     /// <summary>The pin of a tool as <see cref="McpTestServer"/> serves it.</summary>

@@ -1,17 +1,25 @@
 using System.Net;
 using System.Text.Json;
+using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Mcp;
 
 /// <summary>
-/// <c>/mcp</c>'s limits, set low: one session per agent and one tool call in flight. What goes over is refused with a
-/// stable code, and what was under keeps working.
+/// <c>/mcp</c>'s limits, set low: one session per agent and one tool call in flight. A new session takes the place of
+/// the agent's least recently used one with no call in flight (which is then unknown: 404); only when every one has a
+/// call in flight is it refused, with a stable code. A call beyond the pending limit is refused until one ends. A
+/// delegated child or grandchild counts against its registered agent's limits: delegating adds no sessions and no calls
+/// in flight.
 /// </summary>
 public sealed class McpLimitsTests : IAsyncLifetime
 {
     private McpGateway _mcp = null!;
 
-    public async Task InitializeAsync() => _mcp = await McpGateway.StartAsync(settings: new Dictionary<string, string?>
+    private const string NotesGrant = """{"name":"notes-reader","permissions":[{"tool":"notes"},{"tool":"notes.find"},{"tool":"files.read"}],"may_delegate":true}""";
+    private const string NotesSubGrant = """{"name":"notes-sub-reader","permissions":[{"tool":"notes"},{"tool":"notes.find"},{"tool":"files.read"}]}""";
+    private const string Initialize = """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"child","version":"1"}}}""";
+
+    public async Task InitializeAsync() => _mcp = await McpGateway.StartAsync(DelegationCalls.TwoLevels, settings: new Dictionary<string, string?>
     {
         ["Gateway:Mcp:MaxSessionsPerAgent"] = "1",
         ["Gateway:Mcp:MaxPendingCallsPerAgent"] = "1",
@@ -20,15 +28,72 @@ public sealed class McpLimitsTests : IAsyncLifetime
     public async Task DisposeAsync() => await _mcp.DisposeAsync();
 
     [Fact]
-    public async Task Initialize_BeyondTheAgentsSessions_IsRefusedAndTheFirstSessionStillServes()
+    public async Task Initialize_AtTheSessionLimit_TheLeastRecentlyUsedIdleSessionGivesWayAndIsThenUnknown()
     {
         await using var first = await _mcp.ConnectAsync("2025-11-25");
+        var firstId = first.SessionId!;
 
-        var (status, second) = await _mcp.PostAsync("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"second","version":"1"}}}""");
+        await using var second = await _mcp.ConnectAsync("2025-11-25");
+        var tools = await second.ListToolsAsync();
+        var (status, body) = await PostInSessionAsync(firstId, """{"jsonrpc":"2.0","id":2,"method":"ping"}""");
 
-        Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal("mcp_session_limit", second.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
-        Assert.NotEmpty(await first.ListToolsAsync());
+        Assert.NotEmpty(tools);
+        Assert.NotEqual(firstId, second.SessionId);
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Contains("initialize a new one", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Initialize_ManyOneShotClientsInARow_EveryOneConnects()
+    {
+        // Clients that never end their sessions (no DELETE), as the TypeScript SDK's close() and the Inspector CLI: each
+        // is ended only after all have connected.
+        var clients = new List<ModelContextProtocol.Client.McpClient>();
+        try
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                clients.Add(await _mcp.ConnectAsync("2025-11-25"));
+                Assert.NotEmpty(await clients[^1].ListToolsAsync());
+            }
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Initialize_EverySessionHasACallInFlight_IsRefusedUntilOneEnds()
+    {
+        await using var first = await _mcp.ConnectAsync("2025-11-25");
+        _mcp.Notes.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = PostInSessionAsync(first.SessionId!, """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"notes__find","arguments":{"text":"a"}}}""");
+        await WaitUntilAsync(() => !_mcp.Notes.Calls.IsEmpty);
+
+        var (status, refusedBody) = await _mcp.PostRawAsync(Initialize);
+        _mcp.Notes.Hold.SetResult();
+        var (heldStatus, _) = await held;
+
+        // The call ends at the gateway just after its answer reaches the client: the next initialize may come first.
+        var (afterStatus, after) = await _mcp.PostRawAsync(Initialize);
+        for (var i = 0; i < 40 && after.Contains("mcp_session_limit", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(50);
+            (afterStatus, after) = await _mcp.PostRawAsync(Initialize);
+        }
+
+        Assert.True(status == HttpStatusCode.OK && refusedBody.StartsWith('{'), $"{status}: {refusedBody}");
+        var error = JsonDocument.Parse(refusedBody).RootElement.GetProperty("error");
+        Assert.Equal(-31000, error.GetProperty("code").GetInt32());
+        Assert.Equal("mcp_session_limit", error.GetProperty("data").GetProperty("code").GetString());
+        Assert.Equal(429, error.GetProperty("data").GetProperty("status").GetInt32());
+        Assert.Equal(HttpStatusCode.OK, heldStatus);
+        Assert.Equal(HttpStatusCode.OK, afterStatus);
+        Assert.Contains("\"protocolVersion\"", after, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -47,6 +112,100 @@ public sealed class McpLimitsTests : IAsyncLifetime
         Assert.True(answered.TryGetProperty("result", out _), answered.ToString());
         Assert.True(after.TryGetProperty("result", out _), after.ToString());
         Assert.Equal(["c"], _mcp.Files.Calls.Select(c => JsonDocument.Parse(c.Arguments).RootElement.GetProperty("text").GetString()));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Initialize_DescendantOfAnAgentAtItsSessionLimit_TakesTheAgentsSessionsPlace(int depth)
+    {
+        var descendant = await DescendantAsync(depth);
+        await using var first = await _mcp.ConnectAsync("2025-11-25");
+        var firstId = first.SessionId!;
+
+        var (status, opened) = await PostAsync(descendant, Initialize);
+        var (firstStatus, _) = await PostInSessionAsync(firstId, """{"jsonrpc":"2.0","id":2,"method":"ping"}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.True(opened.TryGetProperty("result", out _), opened.ToString());
+        Assert.Equal(HttpStatusCode.NotFound, firstStatus);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Initialize_DescendantWhileItsAgentsOneSessionHasACallInFlight_IsRefused(int depth)
+    {
+        var descendant = await DescendantAsync(depth);
+        await using var first = await _mcp.ConnectAsync("2025-11-25");
+        _mcp.Notes.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = PostInSessionAsync(first.SessionId!, """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"notes__find","arguments":{"text":"a"}}}""");
+        await WaitUntilAsync(() => !_mcp.Notes.Calls.IsEmpty);
+
+        var (status, refused) = await PostAsync(descendant, Initialize);
+        _mcp.Notes.Hold.SetResult();
+        var (heldStatus, _) = await held;
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("mcp_session_limit", refused.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.OK, heldStatus);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task CallTool_DescendantWhileItsAgentHoldsTheOneCallInFlight_IsRefused(int depth)
+    {
+        var descendant = await DescendantAsync(depth);
+        _mcp.Notes.Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = _mcp.PostAsync("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"notes__find","arguments":{"text":"a"}}}""");
+        await WaitUntilAsync(() => !_mcp.Notes.Calls.IsEmpty);
+
+        var (_, refused) = await PostAsync(descendant, """{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"files__read_file","arguments":{"text":"b"}}}""");
+        _mcp.Notes.Hold.SetResult();
+        await held;
+
+        Assert.True(refused.TryGetProperty("error", out var error), refused.ToString());
+        Assert.Equal("mcp_pending_limit", error.GetProperty("data").GetProperty("code").GetString());
+        Assert.Empty(_mcp.Files.Calls);
+    }
+
+    /// <summary>A child of the demo agent (1), or that child's child (2).</summary>
+    private async Task<AgentClient> DescendantAsync(int depth)
+    {
+        var (descendant, _) = await DelegationCalls.DelegateAsync(new AgentClient(_mcp.Gateway.Host.Client, _mcp.Gateway.Bundle.AgentSecret), _mcp.Gateway.Host.Client, NotesGrant);
+        if (depth == 2)
+        {
+            (descendant, _) = await DelegationCalls.DelegateAsync(descendant, _mcp.Gateway.Host.Client, NotesSubGrant);
+        }
+
+        return descendant;
+    }
+
+    /// <summary>Posts one JSON-RPC message to <c>/mcp</c> signed as <paramref name="signer"/>.</summary>
+    private async Task<(HttpStatusCode Status, JsonElement Json)> PostAsync(AgentClient signer, string json)
+    {
+        using var http = _mcp.SignedHttp(signer.Agent, signer.Secret);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+
+        // An answer served as an event stream carries its one message on its data line.
+        var message = body.Split('\n').FirstOrDefault(static l => l.StartsWith("data: ", StringComparison.Ordinal))?["data: ".Length..] ?? body;
+        return (response.StatusCode, JsonDocument.Parse(message).RootElement.Clone());
+    }
+
+    /// <summary>Posts one JSON-RPC message to <c>/mcp</c> in the session <paramref name="sessionId"/>, signed as the demo agent.</summary>
+    private async Task<(HttpStatusCode Status, string Body)> PostInSessionAsync(string sessionId, string json)
+    {
+        using var http = _mcp.SignedHttp();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+        request.Headers.TryAddWithoutValidation("Mcp-Session-Id", sessionId);
+        request.Headers.TryAddWithoutValidation("MCP-Protocol-Version", "2025-11-25");
+        using var response = await http.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

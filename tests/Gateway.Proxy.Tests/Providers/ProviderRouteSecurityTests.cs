@@ -145,6 +145,24 @@ public sealed class ProviderRouteSecurityTests : IClassFixture<GovernedGatewayFi
     }
 
     [Fact]
+    public async Task Providers_HttpConnectorStreamSplittingAnAddressAndACardAcrossEvents_IsRedactedAsOneValue()
+    {
+        var id = "sse-split-" + Guid.NewGuid().ToString("N");
+
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Get, "/providers/crm.read_contact/contacts/" + id));
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var text = string.Concat(body.Split('\n').Where(l => l.StartsWith("data: ", StringComparison.Ordinal)).Select(l => l[6..]));
+        Assert.Contains("[REDACTED:email]", text, StringComparison.Ordinal);
+        Assert.Contains("[REDACTED:card_number]", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("ada.lovelace", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("mple.com", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("4111", text, StringComparison.Ordinal);
+        Assert.Contains("and done", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Providers_DeclaredResponseOverTheLimit_IsRefusedNotPassed()
     {
         var id = "big-len-" + Guid.NewGuid().ToString("N");

@@ -56,6 +56,35 @@ public sealed class DecisionTokenRevocationTests : IAsyncLifetime
         AssertStatus(await VerifyAsync(_executorA, token), "live");
     }
 
+    [Fact]
+    public async Task Consume_TwentyCallsAcrossBothReplicas_ExactlyOneIsLiveAndTheTokenIsUsedFromThenOn()
+    {
+        var token = await ForwardedTokenAsync(0);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => ConsumeAsync(i % 2 == 0 ? _executorA : _executorB, token)));
+
+        var live = Assert.Single(answers, a => a.GetProperty("status").GetString() == "live");
+        Assert.True(live.GetProperty("consumed").GetBoolean());
+        Assert.All(answers.Where(a => a.GetProperty("status").GetString() != "live"), a =>
+        {
+            AssertStatus(a, "revoked", "used");
+            Assert.False(a.GetProperty("consumed").GetBoolean());
+        });
+        AssertStatus(await VerifyAsync(_executorB, token), "revoked", "used");
+        AssertStatus(await VerifyAsync(_executorA, token), "revoked", "used");
+    }
+
+    [Fact]
+    public async Task Verify_WithoutConsume_LeavesTheTokenLiveForAConsumingCallOnTheOtherReplica()
+    {
+        var token = await ForwardedTokenAsync(1);
+
+        AssertStatus(await VerifyAsync(_executorA, token), "live");
+        AssertStatus(await VerifyAsync(_executorA, token), "live");
+        AssertStatus(await ConsumeAsync(_executorB, token), "live");
+        AssertStatus(await ConsumeAsync(_executorA, token), "revoked", "used");
+    }
+
     [Theory]
     [InlineData(AgentPath + "/suspend", AgentPath + "/resume", "agent_revoked")]
     [InlineData(AgentPath + "/revoke-secret", AgentPath + "/restore-secret", "agent_revoked")]

@@ -10,7 +10,8 @@ namespace Gateway.Proxy.Tests.Replicas;
 /// <summary>
 /// One MCP session on <c>/mcp</c> served by two replicas in turn (a load balancer without sticky sessions, every
 /// request to the other replica): the session opened on one is continued on the other from the shared Redis, and a
-/// call's event stream cut on one is resumed on the other.
+/// call's event stream cut on one is resumed on the other; a session that gave way to a newer one on one replica is
+/// unknown (404) on both.
 /// </summary>
 [Collection(ReplicaCollection.Name)]
 public sealed class McpSessionAcrossReplicasTests : IAsyncLifetime
@@ -85,6 +86,72 @@ public sealed class McpSessionAcrossReplicasTests : IAsyncLifetime
         Assert.Equal("r1", rest[^1].Json.GetProperty("id").GetString());
         Assert.Equal("read_file ran with {\"text\":\"a\"}", rest[^1].Json.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString());
         Assert.Single(_files.Calls);
+    }
+
+    [Fact]
+    public async Task Session_GivenWayOnOneReplica_IsUnknownOnBoth()
+    {
+        using var first = Signed(_cluster[0].BaseAddress);
+        using var second = Signed(_cluster[1].BaseAddress);
+        var (oldest, continued) = await OpenAndContinueAsync(first, second);
+        for (var i = 1; i < 16; i++)
+        {
+            await InitializeAsync(first);
+        }
+
+        // The 17th session of the agent on the first replica: its least recently used session gives way.
+        var newest = await InitializeAsync(first);
+
+        Assert.Equal(HttpStatusCode.OK, continued);
+        Assert.Equal(HttpStatusCode.NotFound, await PingAsync(second, oldest));
+        Assert.Equal(HttpStatusCode.NotFound, await PingAsync(first, oldest));
+        Assert.Equal(HttpStatusCode.OK, await PingAsync(second, newest));
+    }
+
+    [Fact]
+    public async Task Session_EndedOnOneReplica_IsUnknownOnTheOther()
+    {
+        using var first = Signed(_cluster[0].BaseAddress);
+        using var second = Signed(_cluster[1].BaseAddress);
+        var (session, continued) = await OpenAndContinueAsync(first, second);
+
+        using var delete = new HttpRequestMessage(HttpMethod.Delete, "/mcp");
+        delete.Headers.TryAddWithoutValidation("Mcp-Session-Id", session);
+        delete.Headers.TryAddWithoutValidation("MCP-Protocol-Version", "2025-11-25");
+        using var ended = await first.SendAsync(delete);
+
+        Assert.Equal(HttpStatusCode.OK, continued);
+        Assert.Equal(HttpStatusCode.OK, ended.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, await PingAsync(second, session));
+    }
+
+    /// <summary>A session opened on <paramref name="first"/> and continued (pinged) on <paramref name="second"/>.</summary>
+    private static async Task<(string Session, HttpStatusCode Continued)> OpenAndContinueAsync(HttpClient first, HttpClient second)
+    {
+        var session = await InitializeAsync(first);
+        return (session, await PingAsync(second, session));
+    }
+
+    private static async Task<string> InitializeAsync(HttpClient replica)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp")
+        {
+            Content = new StringContent("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"one-shot","version":"1"}}}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+        using var response = await replica.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return response.Headers.GetValues("Mcp-Session-Id").Single();
+    }
+
+    private static async Task<HttpStatusCode> PingAsync(HttpClient replica, string sessionId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = new StringContent("""{"jsonrpc":"2.0","id":2,"method":"ping"}""", Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+        request.Headers.TryAddWithoutValidation("Mcp-Session-Id", sessionId);
+        request.Headers.TryAddWithoutValidation("MCP-Protocol-Version", "2025-11-25");
+        using var response = await replica.SendAsync(request);
+        return response.StatusCode;
     }
 
     private HttpClient Signed(Uri replica) => new(new GamutSigningHandler(DemoAgent(replica))) { BaseAddress = replica };

@@ -27,7 +27,8 @@ public abstract class AdminTokenStoreContract
         Assert.Equal("bootstrap", read.IssuedBy);
         Assert.Equal(Created, read.CreatedAt);
         Assert.False(read.Revoked);
-        Assert.Equal(hash, await store.FindHashAsync(name));
+        Assert.Equal(hash, await store.FindHashAsync(AdminTokenNames.Scoped("acme", name)));
+        Assert.Null(await store.FindHashAsync(name));
         Assert.Null(await store.GetAsync(AdminTokenService.HashToken("not-issued")));
     }
 
@@ -43,6 +44,26 @@ public abstract class AdminTokenStoreContract
         Assert.False(await store.TryAddAsync(second, Record(name)));
         Assert.Equal(first, await store.FindHashAsync(name));
         Assert.Null(await store.GetAsync(second));
+    }
+
+    [Fact]
+    public async Task TryAddAsync_OneNameInTwoTenantsAndTheOperators_BindsEachToItsOwnToken()
+    {
+        var store = await StoreAsync();
+        var name = UniqueName();
+        var acme = AdminTokenService.HashToken(AdminTokenService.NewToken());
+        var globex = AdminTokenService.HashToken(AdminTokenService.NewToken());
+        var operators = AdminTokenService.HashToken(AdminTokenService.NewToken());
+
+        Assert.True(await store.TryAddAsync(acme, Record(name) with { Tenant = "acme" }));
+        Assert.True(await store.TryAddAsync(globex, Record(name) with { Tenant = "globex" }));
+        Assert.True(await store.TryAddAsync(operators, Record(name)));
+        Assert.False(await store.TryAddAsync(AdminTokenService.HashToken(AdminTokenService.NewToken()), Record(name) with { Tenant = "acme" }));
+
+        Assert.Equal(acme, await store.FindHashAsync(AdminTokenNames.Scoped("acme", name)));
+        Assert.Equal(globex, await store.FindHashAsync(AdminTokenNames.Scoped("globex", name)));
+        Assert.Equal(operators, await store.FindHashAsync(name));
+        Assert.Equal(3, (await store.ListAsync()).Count(r => r.Name == name));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Gateway.Oversight.Credentials;
 using Gateway.Connectors.Vault;
 using Gateway.Oversight.Approvals;
 using Gateway.Oversight.Incidents;

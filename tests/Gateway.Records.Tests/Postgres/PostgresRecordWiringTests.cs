@@ -1,3 +1,4 @@
+using Gateway.Oversight.Credentials;
 using Gateway.Connectors;
 using Gateway.Connectors.Vault;
 using Gateway.Oversight;
@@ -23,7 +24,7 @@ public sealed class PostgresRecordWiringTests
         });
         var services = new ServiceCollection().AddLogging();
         services.AddGatewayPostgres(configuration);
-        services.AddGatewayConnectors();
+        services.AddGatewayConnectors(options => options.CredentialRecords = PostgresCredentialStore.WhenRegistered);
         services.AddGatewayOversight(configuration, _ => TestOversight.Keys);
         await using var provider = services.BuildServiceProvider();
 
@@ -38,7 +39,7 @@ public sealed class PostgresRecordWiringTests
     {
         var services = new ServiceCollection().AddLogging();
         services.AddSingleton<IStateStore>(new InMemoryStateStore());
-        services.AddGatewayConnectors();
+        services.AddGatewayConnectors(options => options.CredentialRecords = PostgresCredentialStore.WhenRegistered);
         services.AddGatewayOversight(Configuration([]), _ => TestOversight.Keys);
         using var provider = services.BuildServiceProvider();
 

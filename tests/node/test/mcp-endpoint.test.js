@@ -71,7 +71,7 @@ describe('MCP TypeScript SDK client on /mcp', () => {
   });
 
   test('a call that needs approval names the approval to wait for', async () => {
-    const refused = await client.callTool({ name: 'payments_refund', arguments: { order_id: 'o-1', amount: 5 } }).then(
+    const refused = await client.callTool({ name: 'payments_refund', arguments: { order: 'o-1', amount: 5 } }).then(
       () => assert.fail('the call was not held for approval'),
       (error) => error,
     );

@@ -141,7 +141,8 @@ def _b64url(text: str) -> bytes:
 
 class DecisionTokenVerifier:
     """Offline: the signature (constant time), a lifetime of at most 300 s, expiry and not-before with a skew, the
-    allow family, the expected tenant and optionally tool and intent digest. It cannot see a revocation: an executor
+    allow family, the expected tenant and tool (both required: a token is about one action, and an executor that did not
+    say which action it verifies would accept a token for any) and optionally the intent digest. It cannot see a revocation: an executor
     that must honour one uses :class:`GatewayDecisionTokenVerifier`, which runs this check first."""
 
     def __init__(self, key: bytes | str, *, clock_skew: float = 5.0, clock: Callable[[], float] = time.time) -> None:
@@ -152,10 +153,12 @@ class DecisionTokenVerifier:
     def __repr__(self) -> str:
         return f"DecisionTokenVerifier(clock_skew={self._skew})"
 
-    def verify(self, token: str | None, *, tenant: str, tool: str | None = None, intent_digest: str | None = None) -> OfflineVerification:
-        """Never raises for bad input."""
+    def verify(self, token: str | None, *, tenant: str, tool: str, intent_digest: str | None = None) -> OfflineVerification:
+        """Never raises for a bad token; raises ValueError when the tenant or the tool (the action the token must be for) is not named."""
         if not isinstance(tenant, str) or not tenant:
             raise ValueError("The expected tenant is required.")
+        if not isinstance(tool, str) or not tool:
+            raise ValueError("The expected tool (the action the token must be for) is required.")
         if not isinstance(token, str) or not token:
             return _fail("missing")
         if not token.startswith(_PREFIX):
@@ -186,7 +189,7 @@ class DecisionTokenVerifier:
             return _fail("decision_not_allowed")
         if claims.tenant != tenant:
             return _fail("wrong_tenant")
-        if tool is not None and claims.tool != tool:
+        if claims.tool != tool:
             return _fail("wrong_tool")
         if intent_digest is not None and claims.intent_digest != intent_digest:
             return _fail("wrong_intent")
@@ -271,9 +274,13 @@ class GatewayDecisionTokenVerifier:
     def __repr__(self) -> str:
         return f"GatewayDecisionTokenVerifier(endpoint={self._endpoint!r}, live_cache={self._live_cache}, timeout={self._timeout})"
 
-    def verify(self, token: str | None, *, tenant: str, tool: str | None = None, intent_digest: str | None = None) -> DecisionTokenCheck:
-        """The check for an action in ``tenant`` (and, when given, of ``tool`` with ``intent_digest``). Act only when
-        the result is live. Never raises for a bad token or a failing gateway."""
+    def verify(self, token: str | None, *, tenant: str, tool: str, intent_digest: str | None = None,
+               consume: bool = False) -> DecisionTokenCheck:
+        """The check for the action the executor is about to carry out: ``tool`` in ``tenant`` (both required; and,
+        when given, ``intent_digest``). Act only when the result is live. With ``consume=True`` the token is used up:
+        the gateway answers live to one consuming call only, across its replicas, and revoked/``used`` to every later
+        one (a live answer is then neither taken from nor put in the cache). Never raises for a bad token or a failing
+        gateway; raises ValueError when the tenant or the tool is not named."""
         offline = self._offline.verify(token, tenant=tenant, tool=tool, intent_digest=intent_digest)
         if not offline.valid:
             status = DecisionTokenStatus.EXPIRED if offline.reason == "expired" else DecisionTokenStatus.INVALID
@@ -281,15 +288,20 @@ class GatewayDecisionTokenVerifier:
         claims = offline.claims
         with self._lock:
             cached = self._answers.get(claims.token_id)
-        if cached is not None and self._clock() < cached[1]:
+        if cached is not None and self._clock() < cached[1] and not (consume and cached[0].live):
             return cached[0]
-        answer = self._ask(token, claims)
-        self._remember(claims, answer)
+        answer = self._ask(token, claims, consume)
+        if not (consume and answer.live):
+            self._remember(claims, answer)
         return answer
 
-    def _ask(self, token: str, claims: DecisionTokenClaims) -> DecisionTokenCheck:
+    def consume(self, token: str | None, *, tenant: str, tool: str, intent_digest: str | None = None) -> DecisionTokenCheck:
+        """:meth:`verify` with ``consume=True``: live once only."""
+        return self.verify(token, tenant=tenant, tool=tool, intent_digest=intent_digest, consume=True)
+
+    def _ask(self, token: str, claims: DecisionTokenClaims, consume: bool) -> DecisionTokenCheck:
         request = urllib.request.Request(
-            self._endpoint, data=json.dumps({"token": token}).encode("utf-8"), method="POST",
+            self._endpoint, data=json.dumps({"token": token, "consume": True} if consume else {"token": token}).encode("utf-8"), method="POST",
             headers={"Authorization": f"Bearer {self._executor_token}", "Content-Type": "application/json", "Accept": "application/json"})
         try:
             with self._http.open(request, timeout=self._timeout) as response:
@@ -308,7 +320,7 @@ class GatewayDecisionTokenVerifier:
             return _unavailable("timeout" if isinstance(error.reason, (TimeoutError, socket.timeout)) else "gateway_unreachable")
         except (OSError, ValueError):
             return _unavailable("gateway_unreachable")
-        return _UNEXPECTED if len(body) > _MAX_ANSWER_BYTES else _read_answer(body, claims)
+        return _UNEXPECTED if len(body) > _MAX_ANSWER_BYTES else _read_answer(body, claims, consume)
 
     def _remember(self, claims: DecisionTokenClaims, answer: DecisionTokenCheck) -> None:
         now = self._clock()
@@ -326,8 +338,9 @@ class GatewayDecisionTokenVerifier:
             self._answers[claims.token_id] = (answer, until)
 
 
-def _read_answer(body: bytes, claims: DecisionTokenClaims) -> DecisionTokenCheck:
-    """The gateway's 200 answer for a token whose claims verified offline; anything but the documented shape is unexpected."""
+def _read_answer(body: bytes, claims: DecisionTokenClaims, consume: bool = False) -> DecisionTokenCheck:
+    """The gateway's 200 answer for a token whose claims verified offline; anything but the documented shape is unexpected.
+    A consuming call is live only with ``"consumed": true`` (a gateway that does not consume is never taken as having done so)."""
     try:
         parsed = json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -343,7 +356,7 @@ def _read_answer(body: bytes, claims: DecisionTokenClaims) -> DecisionTokenCheck
     same_token = string("token_id") == claims.token_id
     if reason is not None and not _REASON_CODE.fullmatch(reason):
         return _UNEXPECTED
-    if status == "live" and reason is None and same_token:
+    if status == "live" and reason is None and same_token and (not consume or parsed.get("consumed") is True):
         return DecisionTokenCheck(DecisionTokenStatus.LIVE, None, claims)
     if status == "revoked" and reason is not None and same_token:
         return DecisionTokenCheck(DecisionTokenStatus.REVOKED, reason, claims)

@@ -9,7 +9,9 @@ namespace Gamut.Agent.Upstream;
 /// For an upstream service the gateway forwards to: verifies the decision token of the
 /// <see cref="GatewayRequestHeaders.DecisionToken"/> header, <c>v1.&lt;base64url(payload JSON)&gt;.&lt;base64url(HMAC-SHA256(key, "v1." + payload part))&gt;</c>,
 /// with the gateway's decision signing key: signature (constant time), lifetime, expiry (with a small skew),
-/// decision, and the expected tenant and optionally tool and intent digest. It cannot know whether the gateway has
+/// decision, the expected tenant and tool, and optionally the intent digest. The tool is required: a token is the
+/// gateway's decision about one action, and an executor that did not say which action it is about to carry out would
+/// accept a token for any (an <c>echo.read</c> token for a payment). It cannot know whether the gateway has
 /// revoked the token since (agent or tenant revoked, policy changed, evaluation token used): an executor that must
 /// honour revocation uses <see cref="GatewayDecisionTokenVerifier"/>, which runs this check first.
 /// </summary>
@@ -50,10 +52,15 @@ public sealed class DecisionTokenVerifier
         _skewSeconds = (long)skew.TotalSeconds;
     }
 
-    /// <summary>Verifies <paramref name="token"/>; never throws for bad input.</summary>
-    public DecisionTokenVerification Verify(string? token, string expectedTenant, string? expectedTool = null, string? expectedIntentDigest = null)
+    /// <summary>
+    /// Verifies <paramref name="token"/> for the action the executor is about to carry out: <paramref name="expectedTool"/>
+    /// (the catalog tool) in <paramref name="expectedTenant"/>, and, when given, with <paramref name="expectedIntentDigest"/>.
+    /// Never throws for a bad token; throws <see cref="ArgumentException"/> when the tenant or the tool is not named.
+    /// </summary>
+    public DecisionTokenVerification Verify(string? token, string expectedTenant, string expectedTool, string? expectedIntentDigest = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(expectedTenant);
+        ArgumentException.ThrowIfNullOrEmpty(expectedTool);
         if (string.IsNullOrEmpty(token))
         {
             return DecisionTokenVerification.Fail(DecisionTokenFailure.Missing);
@@ -130,7 +137,7 @@ public sealed class DecisionTokenVerifier
             return DecisionTokenVerification.Fail(DecisionTokenFailure.WrongTenant);
         }
 
-        if (expectedTool is not null && !string.Equals(payload.Tool, expectedTool, StringComparison.Ordinal))
+        if (!string.Equals(payload.Tool, expectedTool, StringComparison.Ordinal))
         {
             return DecisionTokenVerification.Fail(DecisionTokenFailure.WrongTool);
         }

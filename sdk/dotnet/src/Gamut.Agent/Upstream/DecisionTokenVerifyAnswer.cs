@@ -11,11 +11,15 @@ internal static class DecisionTokenVerifyAnswer
 {
     private const int MaxReasonLength = 64;
 
-    public static GatewayDecisionTokenVerification Read(ReadOnlySpan<byte> json, DecisionTokenPayload claims)
+    /// <param name="json">The answer's body.</param>
+    /// <param name="claims">The claims of the token asked about.</param>
+    /// <param name="consumed">True when the call asked to consume the token: live only with <c>"consumed": true</c> (a gateway that does not consume is never taken as having done so).</param>
+    public static GatewayDecisionTokenVerification Read(ReadOnlySpan<byte> json, DecisionTokenPayload claims, bool consumed = false)
     {
         string? status;
         string? reason;
         string? tokenId;
+        bool consumedHere;
         try
         {
             var reader = new Utf8JsonReader(json);
@@ -29,6 +33,7 @@ internal static class DecisionTokenVerifyAnswer
             status = StringMember(root, "status");
             reason = StringMember(root, "reason");
             tokenId = StringMember(root, "token_id");
+            consumedHere = root.TryGetProperty("consumed", out var member) && member.ValueKind == JsonValueKind.True;
         }
         catch (JsonException)
         {
@@ -43,7 +48,7 @@ internal static class DecisionTokenVerifyAnswer
         return status switch
         {
             // The members about the token come only when the gateway verified the signature: they must name this token.
-            "live" when reason is null && tokenId == claims.TokenId => new(DecisionTokenStatus.Live, null, claims),
+            "live" when reason is null && tokenId == claims.TokenId && (!consumed || consumedHere) => new(DecisionTokenStatus.Live, null, claims),
             "revoked" when reason is not null && tokenId == claims.TokenId => new(DecisionTokenStatus.Revoked, reason, claims),
             "expired" when tokenId == claims.TokenId => new(DecisionTokenStatus.Expired, reason ?? "expired", claims),
             "invalid" when reason is not null => new(DecisionTokenStatus.Invalid, reason, claims),

@@ -66,11 +66,24 @@ public sealed class GatewayDecisionTokenVerifier
     }
 
     /// <summary>
-    /// Verifies <paramref name="token"/> for an action in <paramref name="expectedTenant"/> (and, when given, of
-    /// <paramref name="expectedTool"/> with <paramref name="expectedIntentDigest"/>). Act only when the result
-    /// <see cref="GatewayDecisionTokenVerification.IsLive"/>. Throws only when <paramref name="cancellationToken"/> is cancelled.
+    /// Verifies <paramref name="token"/> for the action the executor is about to carry out: <paramref name="expectedTool"/>
+    /// in <paramref name="expectedTenant"/> (and, when given, with <paramref name="expectedIntentDigest"/>). Act only when
+    /// the result <see cref="GatewayDecisionTokenVerification.IsLive"/>. The token stays live for other verifications until
+    /// it expires or is revoked; to act on a token once only, use <see cref="ConsumeAsync"/>. Throws only when
+    /// <paramref name="cancellationToken"/> is cancelled, or (<see cref="ArgumentException"/>) when the tenant or the tool is not named.
     /// </summary>
-    public async ValueTask<GatewayDecisionTokenVerification> VerifyAsync(string? token, string expectedTenant, string? expectedTool = null, string? expectedIntentDigest = null, CancellationToken cancellationToken = default)
+    public ValueTask<GatewayDecisionTokenVerification> VerifyAsync(string? token, string expectedTenant, string expectedTool, string? expectedIntentDigest = null, CancellationToken cancellationToken = default) =>
+        CheckAsync(token, expectedTenant, expectedTool, expectedIntentDigest, consume: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="VerifyAsync"/>, and uses the token up: the gateway answers live to one consuming call only, across
+    /// its replicas (<c>"consume": true</c>), and <see cref="DecisionTokenStatus.Revoked"/> with reason <c>used</c> to every
+    /// later one. A live answer is never taken from or put in the cache. Act only when the result is live.
+    /// </summary>
+    public ValueTask<GatewayDecisionTokenVerification> ConsumeAsync(string? token, string expectedTenant, string expectedTool, string? expectedIntentDigest = null, CancellationToken cancellationToken = default) =>
+        CheckAsync(token, expectedTenant, expectedTool, expectedIntentDigest, consume: true, cancellationToken);
+
+    private async ValueTask<GatewayDecisionTokenVerification> CheckAsync(string? token, string expectedTenant, string expectedTool, string? expectedIntentDigest, bool consume, CancellationToken cancellationToken)
     {
         var offline = _offline.Verify(token, expectedTenant, expectedTool, expectedIntentDigest);
         if (!offline.IsValid)
@@ -79,21 +92,25 @@ public sealed class GatewayDecisionTokenVerifier
         }
 
         var claims = offline.Payload!;
-        if (_answers.TryGetValue(claims.TokenId, out var cached) && _time.GetUtcNow() < cached.Until)
+        if (_answers.TryGetValue(claims.TokenId, out var cached) && _time.GetUtcNow() < cached.Until && !(consume && cached.Answer.IsLive))
         {
             return cached.Answer;
         }
 
-        var answer = await AskGatewayAsync(token!, claims, cancellationToken).ConfigureAwait(false);
-        Remember(claims, answer);
+        var answer = await AskGatewayAsync(token!, claims, consume, cancellationToken).ConfigureAwait(false);
+        if (!(consume && answer.IsLive))
+        {
+            Remember(claims, answer);
+        }
+
         return answer;
     }
 
-    private async ValueTask<GatewayDecisionTokenVerification> AskGatewayAsync(string token, DecisionTokenPayload claims, CancellationToken cancellationToken)
+    private async ValueTask<GatewayDecisionTokenVerification> AskGatewayAsync(string token, DecisionTokenPayload claims, bool consume, CancellationToken cancellationToken)
     {
         using var timeout = new CancellationTokenSource(_timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
-        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = RequestBody(token) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = RequestBody(token, consume) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _executorToken);
         try
         {
@@ -114,7 +131,7 @@ public sealed class GatewayDecisionTokenVerifier
             }
 
             var body = await ReadBoundedAsync(response.Content, linked.Token).ConfigureAwait(false);
-            return body is null ? DecisionTokenVerifyAnswer.Unexpected : DecisionTokenVerifyAnswer.Read(body.WrittenSpan, claims);
+            return body is null ? DecisionTokenVerifyAnswer.Unexpected : DecisionTokenVerifyAnswer.Read(body.WrittenSpan, claims, consume);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -158,13 +175,18 @@ public sealed class GatewayDecisionTokenVerifier
         _answers[claims.TokenId] = new CachedAnswer(answer, until);
     }
 
-    private static ByteArrayContent RequestBody(string token)
+    private static ByteArrayContent RequestBody(string token, bool consume)
     {
         var buffer = new ArrayBufferWriter<byte>(token.Length + 16);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
             writer.WriteString("token", token);
+            if (consume)
+            {
+                writer.WriteBoolean("consume", true);
+            }
+
             writer.WriteEndObject();
         }
 

@@ -23,7 +23,17 @@ internal sealed class UpstreamVerifiers(byte[] decisionSigningKey, byte[] servic
         return new UpstreamChecks(
             context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget,
             headers.Where(h => h.Key.StartsWith("X-Gamut-", StringComparison.OrdinalIgnoreCase)).ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
-            _tokens.Verify(headers[GatewayRequestHeaders.DecisionToken].ToString(), "demo"),
+            _tokens.Verify(headers[GatewayRequestHeaders.DecisionToken].ToString(), "demo", ToolFor(context.Request.Path.Value ?? "/")),
             signature);
     }
+
+    /// <summary>The action this upstream carries out at <paramref name="path"/>: what an executor states it expects the token to be for.</summary>
+    private static string ToolFor(string path) => path switch
+    {
+        "/mail" => "mail.send",
+        "/payments/refunds" => "payments.refund",
+        "/exec" => "shell.exec",
+        _ when path.StartsWith("/crm/contacts/", StringComparison.Ordinal) => "crm.read_contact",
+        _ => "unknown." + path.Trim('/').Replace('/', '.'),
+    };
 }

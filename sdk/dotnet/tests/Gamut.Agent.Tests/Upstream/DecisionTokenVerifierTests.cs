@@ -32,13 +32,34 @@ public sealed class DecisionTokenVerifierTests
         Assert.Equal(3, token.Split('.').Length);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    public void Verify_WithoutTheActionItIsAbout_Throws(string? tool)
+    {
+        // An executor that does not say which action it is about to carry out would accept a token for any.
+        var time = Clock();
+        var token = DecisionTokens.Issue(Key, time, "demo", "a", "echo.read", Digest, "allow");
+
+        Assert.ThrowsAny<ArgumentException>(() => new DecisionTokenVerifier(Key, time).Verify(token, "demo", tool!));
+    }
+
+    [Fact]
+    public void Verify_ATokenForAnotherAction_IsWrongTool()
+    {
+        var time = Clock();
+        var token = DecisionTokens.Issue(Key, time, "demo", "a", "echo.read", Digest, "allow");
+
+        Assert.Equal(DecisionTokenFailure.WrongTool, new DecisionTokenVerifier(Key, time).Verify(token, "demo", "payments.refund").Failure);
+    }
+
     [Fact]
     public void Verify_DegradeToken_CarriesItsReducedForm()
     {
         var time = Clock();
         var token = DecisionTokens.Issue(Key, time, "demo", "a", "t", Digest, "degrade", "redact");
 
-        var result = new DecisionTokenVerifier(Key, time).Verify(token, "demo");
+        var result = new DecisionTokenVerifier(Key, time).Verify(token, "demo", "t");
 
         Assert.True(result.IsValid, result.Reason);
         Assert.Equal("degrade", result.Payload!.Decision);
@@ -79,7 +100,7 @@ public sealed class DecisionTokenVerifierTests
     {
         var token = DecisionTokens.Sign(Key, Encoding.UTF8.GetBytes(payloadJson));
 
-        Assert.Equal("malformed", new DecisionTokenVerifier(Key, Clock()).Verify(token, "demo").Reason);
+        Assert.Equal("malformed", new DecisionTokenVerifier(Key, Clock()).Verify(token, "demo", "t").Reason);
     }
 
     [Fact]
@@ -91,7 +112,7 @@ public sealed class DecisionTokenVerifierTests
         var forged = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(
             Encoding.UTF8.GetString(Base64Url.DecodeFromChars(parts[1])).Replace("\"demo\"", "\"evil\"", StringComparison.Ordinal)));
 
-        var result = new DecisionTokenVerifier(Key, time).Verify($"v1.{forged}.{parts[2]}", "evil");
+        var result = new DecisionTokenVerifier(Key, time).Verify($"v1.{forged}.{parts[2]}", "evil", "t");
 
         Assert.Equal(DecisionTokenFailure.BadSignature, result.Failure);
         Assert.Equal("bad_signature", result.Reason);
@@ -103,7 +124,7 @@ public sealed class DecisionTokenVerifierTests
         var time = Clock();
         var token = DecisionTokens.Issue(Key, time, "demo", "a", "t", Digest, "allow");
 
-        var result = new DecisionTokenVerifier(Encoding.UTF8.GetBytes("another-key-another-key-another-key-123"), time).Verify(token, "demo");
+        var result = new DecisionTokenVerifier(Encoding.UTF8.GetBytes("another-key-another-key-another-key-123"), time).Verify(token, "demo", "t");
 
         Assert.Equal(DecisionTokenFailure.BadSignature, result.Failure);
     }
@@ -116,9 +137,9 @@ public sealed class DecisionTokenVerifierTests
         var verifier = new DecisionTokenVerifier(Key, time, TimeSpan.FromSeconds(5));
 
         time.Advance(TimeSpan.FromSeconds(304));
-        Assert.True(verifier.Verify(token, "demo").IsValid);
+        Assert.True(verifier.Verify(token, "demo", "t").IsValid);
         time.Advance(TimeSpan.FromSeconds(2));
-        Assert.Equal("expired", verifier.Verify(token, "demo").Reason);
+        Assert.Equal("expired", verifier.Verify(token, "demo", "t").Reason);
     }
 
     [Fact]
@@ -128,7 +149,7 @@ public sealed class DecisionTokenVerifierTests
         var token = DecisionTokens.Issue(Key, time, "demo", "a", "t", Digest, "allow");
         time.Advance(TimeSpan.FromSeconds(-6));
 
-        Assert.Equal("not_yet_valid", new DecisionTokenVerifier(Key, time, TimeSpan.FromSeconds(5)).Verify(token, "demo").Reason);
+        Assert.Equal("not_yet_valid", new DecisionTokenVerifier(Key, time, TimeSpan.FromSeconds(5)).Verify(token, "demo", "t").Reason);
     }
 
     [Fact]
@@ -138,7 +159,7 @@ public sealed class DecisionTokenVerifierTests
         var token = DecisionTokens.Issue(Key, time, "demo", "a", "t", Digest, "allow_and_log");
         var verifier = new DecisionTokenVerifier(Key, time);
 
-        Assert.Equal(DecisionTokenFailure.WrongTenant, verifier.Verify(token, "other").Failure);
+        Assert.Equal(DecisionTokenFailure.WrongTenant, verifier.Verify(token, "other", "t").Failure);
         Assert.Equal(DecisionTokenFailure.WrongTool, verifier.Verify(token, "demo", "t2").Failure);
         Assert.Equal(DecisionTokenFailure.WrongIntent, verifier.Verify(token, "demo", "t", new string('b', 64)).Failure);
     }
@@ -155,7 +176,7 @@ public sealed class DecisionTokenVerifierTests
     {
         var token = DecisionTokens.Sign(Key, Encoding.UTF8.GetBytes(payloadJson));
 
-        Assert.Equal(reason, new DecisionTokenVerifier(Key, Clock()).Verify(token, "demo").Reason);
+        Assert.Equal(reason, new DecisionTokenVerifier(Key, Clock()).Verify(token, "demo", "t").Reason);
     }
 
     [Fact]
@@ -164,7 +185,7 @@ public sealed class DecisionTokenVerifierTests
         // A newer gateway adds claims (agent-protocol extensions); the signature covers them, and an older verifier skips them.
         var token = DecisionTokens.Sign(Key, Encoding.UTF8.GetBytes("""{"tid":"demo","aid":"a","tool":"t","act":"d","dec":"allow","iat":1800000000,"exp":1800000300,"jti":"j","future_claim":{"x":1}}"""));
 
-        var verified = new DecisionTokenVerifier(Key, Clock()).Verify(token, "demo");
+        var verified = new DecisionTokenVerifier(Key, Clock()).Verify(token, "demo", "t");
 
         Assert.Equal(DecisionTokenFailure.None, verified.Failure);
         Assert.Equal("j", verified.Payload!.TokenId);
@@ -179,7 +200,7 @@ public sealed class DecisionTokenVerifierTests
     [InlineData("v2.abc.def", "unsupported_version")]
     public void Verify_MalformedInput_ReturnsStableReason(string? token, string reason)
     {
-        Assert.Equal(reason, new DecisionTokenVerifier(Key, TimeProvider.System).Verify(token, "demo").Reason);
+        Assert.Equal(reason, new DecisionTokenVerifier(Key, TimeProvider.System).Verify(token, "demo", "t").Reason);
     }
 
     [Fact]

@@ -63,8 +63,8 @@ public sealed class GatewayDecisionTokenVerifierFailureTests : IAsyncLifetime
         };
         var verifier = Verifier(time);
 
-        var first = await verifier.VerifyAsync(token, "demo");
-        var second = await verifier.VerifyAsync(token, "demo");
+        var first = await verifier.VerifyAsync(token, "demo", "t");
+        var second = await verifier.VerifyAsync(token, "demo", "t");
 
         Assert.Equal((DecisionTokenStatus.Unavailable, reason), (first.Status, first.Reason));
         Assert.False(first.IsLive);
@@ -81,9 +81,9 @@ public sealed class GatewayDecisionTokenVerifierFailureTests : IAsyncLifetime
         _answer = context => Results.Text(answer, "application/json").ExecuteAsync(context);
         var verifier = Verifier(time, TimeSpan.Zero);
 
-        var revoked = await verifier.VerifyAsync(token, "demo");
+        var revoked = await verifier.VerifyAsync(token, "demo", "t");
         time.Advance(TimeSpan.FromSeconds(299));
-        var cached = await verifier.VerifyAsync(token, "demo");
+        var cached = await verifier.VerifyAsync(token, "demo", "t");
 
         Assert.Equal((DecisionTokenStatus.Revoked, "policy_changed", "a"), (revoked.Status, revoked.Reason, revoked.Claims!.Agent));
         Assert.Equal(revoked, cached);
@@ -97,7 +97,7 @@ public sealed class GatewayDecisionTokenVerifierFailureTests : IAsyncLifetime
         _answer = context => Task.Delay(TimeSpan.FromSeconds(10), context.RequestAborted);
         var verifier = new GatewayDecisionTokenVerifier(_http, Key, Options(_gateway.BaseUri) with { Timeout = TimeSpan.FromMilliseconds(200) });
 
-        var result = await verifier.VerifyAsync(token, "demo");
+        var result = await verifier.VerifyAsync(token, "demo", "t");
 
         Assert.Equal((DecisionTokenStatus.Unavailable, "timeout"), (result.Status, result.Reason));
     }
@@ -109,7 +109,7 @@ public sealed class GatewayDecisionTokenVerifierFailureTests : IAsyncLifetime
         _answer = context => Task.Delay(TimeSpan.FromSeconds(10), context.RequestAborted);
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await Verifier(TimeProvider.System).VerifyAsync(token, "demo", cancellationToken: cancel.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await Verifier(TimeProvider.System).VerifyAsync(token, "demo", "t", cancellationToken: cancel.Token));
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class GatewayDecisionTokenVerifierFailureTests : IAsyncLifetime
         var token = DecisionTokens.Issue(Key, TimeProvider.System, "demo", "a", "t", Digest, "allow");
         var verifier = new GatewayDecisionTokenVerifier(_http, Key, Options(new Uri($"http://127.0.0.1:{ClosedPort()}")));
 
-        var result = await verifier.VerifyAsync(token, "demo");
+        var result = await verifier.VerifyAsync(token, "demo", "t");
 
         Assert.Equal((DecisionTokenStatus.Unavailable, "gateway_unreachable", null), (result.Status, result.Reason, result.Claims));
     }
@@ -131,9 +131,9 @@ public sealed class GatewayDecisionTokenVerifierFailureTests : IAsyncLifetime
         var verifier = Verifier(time);
 
         var wrongTool = await verifier.VerifyAsync(token, "demo", "other.tool");
-        var otherKey = await new GatewayDecisionTokenVerifier(_http, Encoding.UTF8.GetBytes("another-key-another-key-another-key-123"), Options(_gateway.BaseUri), time).VerifyAsync(token, "demo");
+        var otherKey = await new GatewayDecisionTokenVerifier(_http, Encoding.UTF8.GetBytes("another-key-another-key-another-key-123"), Options(_gateway.BaseUri), time).VerifyAsync(token, "demo", "t");
         time.Advance(TimeSpan.FromSeconds(306));
-        var expired = await verifier.VerifyAsync(token, "demo");
+        var expired = await verifier.VerifyAsync(token, "demo", "t");
 
         Assert.Equal((DecisionTokenStatus.Invalid, "wrong_tool"), (wrongTool.Status, wrongTool.Reason));
         Assert.Equal((DecisionTokenStatus.Invalid, "bad_signature"), (otherKey.Status, otherKey.Reason));

@@ -95,6 +95,23 @@ public sealed class GatewayDecisionTokenVerifierTests(GatewayEnvironment env) : 
     }
 
     [Fact]
+    public async Task ConsumeAsync_TokenFromEvaluate_IsLiveOnceThenUsedEvenThroughAnotherVerifier()
+    {
+        var token = (await _gamut.EvaluateAsync(Tool, new JsonObject { ["id"] = "executor-consume" })).DecisionToken;
+        var verifier = await VerifierAsync(TimeSpan.FromSeconds(2));
+        Assert.True((await verifier.VerifyAsync(token, "demo", Tool)).IsLive);
+
+        var first = await verifier.ConsumeAsync(token, "demo", Tool);
+        var again = await verifier.ConsumeAsync(token, "demo", Tool);
+        var elsewhere = await (await VerifierAsync(TimeSpan.Zero)).ConsumeAsync(token, "demo", Tool);
+
+        Assert.True(first.IsLive, first.Reason);
+        Assert.Equal((DecisionTokenStatus.Revoked, "used"), (again.Status, again.Reason));
+        Assert.Equal((DecisionTokenStatus.Revoked, "used"), (elsewhere.Status, elsewhere.Reason));
+        Assert.Equal((DecisionTokenStatus.Revoked, "used"), ((await verifier.VerifyAsync(token, "demo", Tool)).Status, (await verifier.VerifyAsync(token, "demo", Tool)).Reason));
+    }
+
+    [Fact]
     public async Task VerifyAsync_CredentialWithoutTheExecutorRole_IsUnavailableCredentialRefused()
     {
         var token = (await _gamut.EvaluateAsync(Tool, new JsonObject { ["id"] = "executor-5" })).DecisionToken;

@@ -12,7 +12,7 @@ namespace Gateway.Proxy.Tests.Governance;
 /// decision; and bundle hot reload, observed through the running gateway. This copy of the example
 /// blocks crm.read_contact when the contact id came from external content (a provenance rule).
 /// </summary>
-public sealed class DecisionCacheTests : IAsyncLifetime
+public sealed class DecisionFreshnessTests : IAsyncLifetime
 {
     private GovernedGateway _gw = null!;
 

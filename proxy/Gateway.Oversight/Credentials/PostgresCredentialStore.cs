@@ -1,11 +1,15 @@
+using Gateway.Connectors.Vault;
 using Gateway.Store.Postgres;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
-namespace Gateway.Connectors.Vault;
+namespace Gateway.Oversight.Credentials;
 
 /// <summary>
 /// The vault's credential records in PostgreSQL (migration 0012), one row per tenant and name, in
 /// tenant-scoped transactions. Only the envelope (ciphertext) is stored; encryption stays in the vault.
+/// It lives beside the other PostgreSQL record stores, not in the connectors library, so that connectors depend on no
+/// store project: the host hands it to <c>AddGatewayConnectors</c> (<see cref="Gateway.Connectors.GatewayConnectorsOptions.CredentialRecords"/>).
 /// </summary>
 public sealed class PostgresCredentialStore : ICredentialRecordStore
 {
@@ -13,6 +17,10 @@ public sealed class PostgresCredentialStore : ICredentialRecordStore
     private readonly PostgresDatabase _database;
 
     public PostgresCredentialStore(PostgresDatabase database) => _database = database ?? throw new ArgumentNullException(nameof(database));
+
+    /// <summary>The store over the host's <see cref="PostgresDatabase"/> when it registered one (<c>Gateway:Store:Postgres</c>), else null.</summary>
+    public static ICredentialRecordStore? WhenRegistered(IServiceProvider services) =>
+        services.GetService<PostgresDatabase>() is { } database ? new PostgresCredentialStore(database) : null;
 
     /// <inheritdoc/>
     public ValueTask<CredentialRecord?> GetAsync(string tenant, string name, CancellationToken cancellationToken = default) =>

@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Gateway.Oversight.Register;
+using Gateway.Policy;
+
+namespace Gateway.Oversight.Approvals;
+
+/// <summary>
+/// Who may not decide an approval request, whoever asks through whichever identity: the <c>human_owner</c> of the
+/// registered agent at the root of the request's actor chain (for a delegated child or grandchild, the agent that
+/// issued the chain, not the child whose id the request carries) and the person the chain acts for. The chain is the one
+/// the decision that opened the request carried (its explanation's <c>actor_chain</c>, written by the gateway); a request
+/// without one is its registered agent's own. A request whose root cannot be established (no chain, and an agent the
+/// register does not list) is refused: fail closed. The admin API and the console ask the same question here.
+/// </summary>
+public static class ApprovalConflicts
+{
+    /// <summary>
+    /// Null when <paramref name="person"/> may decide <paramref name="request"/>; else the refusal's code:
+    /// <see cref="ApprovalErrorCodes.OwnRequest"/> (they own the root agent, or the request acts for them) or
+    /// <see cref="ApprovalErrorCodes.RequesterUnknown"/>. <paramref name="subject"/>, when given, is the approver's subject at
+    /// the identity provider (a console sign-in's <c>sub</c>), compared with the person acted for as well as
+    /// <paramref name="person"/> (the register's id), since an agent names that person by their token's <c>sub</c>.
+    /// </summary>
+    public static string? Of(IRegisterDirectory register, ApprovalRequest request, string person, string? subject = null)
+    {
+        ArgumentNullException.ThrowIfNull(register);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrEmpty(person);
+        if (ChainOf(request) is not { } chain)
+        {
+            if (!register.HasAgent(request.Tenant, request.Agent))
+            {
+                return ApprovalErrorCodes.RequesterUnknown;
+            }
+
+            chain = ActorChain.Of(request.Agent);
+        }
+
+        var actedFor = chain.Person?.Id;
+        return actedFor is not null && (string.Equals(actedFor, person, StringComparison.Ordinal) || string.Equals(actedFor, subject, StringComparison.Ordinal))
+            || register.OwnsAgent(request.Tenant, chain.Agent, person)
+            ? ApprovalErrorCodes.OwnRequest
+            : null;
+    }
+
+    /// <summary>
+    /// The actor chain the decision that opened <paramref name="request"/> carried, its last link the request's agent;
+    /// null when the explanation names none (a registered agent acting for no one) or names one that is malformed or
+    /// another actor's.
+    /// </summary>
+    public static ActorChain? ChainOf(ApprovalRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Explanation is not { ValueKind: JsonValueKind.Object } explanation
+            || !explanation.TryGetProperty("actor_chain", out var links) || links.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        var parsed = new List<ActorLink>(links.GetArrayLength());
+        foreach (var link in links.EnumerateArray())
+        {
+            if (link.ValueKind != JsonValueKind.Object
+                || !link.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.String
+                || !link.TryGetProperty("kind", out var kind) || kind.ValueKind != JsonValueKind.String
+                || !WireNames.TryParse<ActorKind>(kind.GetString(), out var actorKind))
+            {
+                return null;
+            }
+
+            parsed.Add(new ActorLink(actorKind, id.GetString()!));
+        }
+
+        try
+        {
+            var chain = ActorChain.From(parsed);
+            return string.Equals(chain.Actor.Id, request.Agent, StringComparison.Ordinal) ? chain : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+}
