@@ -4,7 +4,7 @@ using Gateway.Oversight.Audit;
 using Gateway.Oversight.Credentials;
 using Gateway.Oversight.Options;
 using Gateway.Oversight;
-using Gateway.Oversight.AccessTokens;
+using Gateway.Authorization.AccessTokens;
 using Gateway.Policy.Tokens;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;

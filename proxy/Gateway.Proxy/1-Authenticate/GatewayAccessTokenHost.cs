@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Gateway.Oversight.AccessTokens;
+using Gateway.Authorization.AccessTokens;
 using Gateway.Proxy.Configuration;
 using Gateway.Proxy.Pipeline;
 using Gateway.Store;

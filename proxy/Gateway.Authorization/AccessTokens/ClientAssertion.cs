@@ -1,4 +1,4 @@
-namespace Gateway.Oversight.AccessTokens;
+namespace Gateway.Authorization.AccessTokens;
 
 /// <summary>
 /// A client assertion (RFC 7523 §3): a JWT the agent signs so that nothing secret is ever sent — HS256 with its runtime

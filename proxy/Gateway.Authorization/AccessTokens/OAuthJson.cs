@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
-namespace Gateway.Oversight.AccessTokens;
+namespace Gateway.Authorization.AccessTokens;
 
 /// <summary>Writes the OAuth endpoints' JSON answers (never cached: <c>Cache-Control: no-store</c>).</summary>
 internal static class OAuthJson

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
-namespace Gateway.Oversight.AccessTokens;
+namespace Gateway.Authorization.AccessTokens;
 
 /// <summary>Validates <see cref="AccessTokenOptions"/> at start-up, every error at once.</summary>
 /// <param name="requirePublicBaseUrl">Outside Development: a public base URL must be configured.</param>

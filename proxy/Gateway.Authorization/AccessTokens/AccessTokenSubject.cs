@@ -1,4 +1,6 @@
-namespace Gateway.Oversight.AccessTokens;
+using Gateway.Oversight;
+
+namespace Gateway.Authorization.AccessTokens;
 
 /// <summary>
 /// The registered agent a token speaks for. Its OAuth <c>client_id</c> is <c>tenant/workspace/agent</c>: none of the

@@ -1,4 +1,4 @@
-namespace Gateway.Oversight.AccessTokens;
+namespace Gateway.Authorization.AccessTokens;
 
 /// <summary>What <see cref="AccessTokenFormat.Read"/> found: the subject and DPoP binding, or the problem (expired or invalid).</summary>
 public sealed record AccessTokenRead(AccessTokenSubject? Subject, string? Thumbprint, bool Expired, string? Problem)

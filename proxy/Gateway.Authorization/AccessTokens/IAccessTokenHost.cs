@@ -1,4 +1,4 @@
-namespace Gateway.Oversight.AccessTokens;
+namespace Gateway.Authorization.AccessTokens;
 
 /// <summary>
 /// What the host (the gateway) tells the access-token service: its registered agents, the endpoints that accept access

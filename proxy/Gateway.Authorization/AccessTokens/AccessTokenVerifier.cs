@@ -3,7 +3,7 @@ using System.Text;
 using Gateway.Oversight.Http;
 using Microsoft.AspNetCore.Http;
 
-namespace Gateway.Oversight.AccessTokens;
+namespace Gateway.Authorization.AccessTokens;
 
 /// <summary>
 /// Verifies <c>Authorization: Bearer|DPoP &lt;token&gt;</c> on a request to an endpoint that accepts access tokens:

@@ -1,6 +1,6 @@
-using Gateway.Oversight.AccessTokens;
+using Gateway.Authorization.AccessTokens;
 
-namespace Gateway.Oversight.Tests;
+namespace Gateway.Authorization.Tests.AccessTokens;
 
 /// <summary><c>Gateway:AccessTokens</c> is refused at start-up when a token could outlive its bound or a URL would be misspelled under it.</summary>
 public sealed class AccessTokenOptionsValidationTests

@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace Gateway.Oversight.AccessTokens;
+namespace Gateway.Authorization.AccessTokens;
 
 /// <summary>Registers and maps the gateway's OAuth surface: discovery documents, the token endpoint, the token verifier.</summary>
 public static class AccessTokenServiceCollectionExtensions

@@ -1,4 +1,4 @@
-namespace Gateway.Oversight.AccessTokens;
+namespace Gateway.Authorization.AccessTokens;
 
 /// <summary>
 /// An access token presented on a request, as <see cref="AccessTokenVerifier"/> found it: the agent, the request's

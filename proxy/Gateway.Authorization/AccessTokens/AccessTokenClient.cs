@@ -1,4 +1,4 @@
-namespace Gateway.Oversight.AccessTokens;
+namespace Gateway.Authorization.AccessTokens;
 
 /// <summary>
 /// A registered agent as the token endpoint sees it: whether it can be a client at all, and a check of an assertion's

@@ -1,4 +1,4 @@
-namespace Gateway.Oversight.AccessTokens;
+namespace Gateway.Authorization.AccessTokens;
 
 /// <summary>The OAuth error codes the token endpoint answers with (RFC 6749 §5.2, RFC 8707 §2, RFC 9449 §5): stable, clients branch on them.</summary>
 public static class OAuthErrors

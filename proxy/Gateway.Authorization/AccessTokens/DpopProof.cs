@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
-namespace Gateway.Oversight.AccessTokens;
+namespace Gateway.Authorization.AccessTokens;
 
 /// <summary>
 /// A DPoP proof (RFC 9449 §4.3) checked for one request: <c>typ</c> <c>dpop+jwt</c>, ES256 under the public P-256 key of

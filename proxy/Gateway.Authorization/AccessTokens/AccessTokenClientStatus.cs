@@ -1,4 +1,4 @@
-namespace Gateway.Oversight.AccessTokens;
+namespace Gateway.Authorization.AccessTokens;
 
 /// <summary>Why an agent can or cannot be a client of the token endpoint.</summary>
 public enum AccessTokenClientStatus

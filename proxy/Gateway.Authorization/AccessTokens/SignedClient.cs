@@ -1,4 +1,4 @@
-namespace Gateway.Oversight.AccessTokens;
+namespace Gateway.Authorization.AccessTokens;
 
 /// <summary>What <see cref="IAccessTokenHost.AuthenticateSignedAsync"/> proved: the agent and its request's nonce, or the refusal's code.</summary>
 public sealed record SignedClient(AccessTokenSubject? Subject, string Nonce, string Problem)

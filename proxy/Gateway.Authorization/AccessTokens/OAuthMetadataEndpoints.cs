@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace Gateway.Oversight.AccessTokens;
+namespace Gateway.Authorization.AccessTokens;
 
 /// <summary>
 /// The discovery documents: protected resource metadata (RFC 9728) for each endpoint that accepts access tokens, and

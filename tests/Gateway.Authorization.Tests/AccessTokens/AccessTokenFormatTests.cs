@@ -1,9 +1,9 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
-using Gateway.Oversight.AccessTokens;
+using Gateway.Authorization.AccessTokens;
 
-namespace Gateway.Oversight.Tests;
+namespace Gateway.Authorization.Tests.AccessTokens;
 
 /// <summary>
 /// The access token's format and the JWTs the OAuth path reads (client assertions, DPoP proofs), parsed strictly: no

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Gateway.Oversight.AccessTokens;
+namespace Gateway.Authorization.AccessTokens;
 
 /// <summary>
 /// The key that signs and verifies access tokens, a key of its own purpose: derived with HKDF-SHA256 from the gateway's

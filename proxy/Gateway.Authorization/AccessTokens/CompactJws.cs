@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
-namespace Gateway.Oversight.AccessTokens;
+namespace Gateway.Authorization.AccessTokens;
 
 /// <summary>
 /// One JSON Web Signature in compact serialisation (RFC 7515), parsed strictly: three base64url parts, a JSON object

@@ -1,4 +1,4 @@
-namespace Gateway.Oversight.AccessTokens;
+namespace Gateway.Authorization.AccessTokens;
 
 /// <summary>
 /// <c>Gateway:AccessTokens</c>: the OAuth access tokens the gateway issues to registered agents whose clients cannot

@@ -1,4 +1,4 @@
-namespace Gateway.Oversight.AccessTokens;
+namespace Gateway.Authorization.AccessTokens;
 
 /// <summary>
 /// Endpoint metadata: the endpoint proves a request signed with the agent protocol's headers when it carries them (it

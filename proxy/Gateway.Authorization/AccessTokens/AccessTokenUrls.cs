@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace Gateway.Oversight.AccessTokens;
+namespace Gateway.Authorization.AccessTokens;
 
 /// <summary>
 /// The URLs of the gateway as an OAuth authorization server and protected resource, spelled under
