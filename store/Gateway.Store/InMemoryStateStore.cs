@@ -8,6 +8,8 @@ namespace Gateway.Store;
 /// <see cref="OpenDurable"/> every change is also written to a <see cref="StateJournal"/> and fsynced before
 /// the call returns, so nonces, kill switches, single-use warrants, approvals, rate-limit windows and budgets
 /// survive a restart (a replayed request stays refused); without it (tests, tools) nothing is persisted.
+/// One file per job: this one (entries, expiry, the lock), <c>.Values</c>, <c>.Admission</c>, <c>.Logs</c> and
+/// <c>.Journal</c> (durability, compaction, replay).
 /// </summary>
 public sealed partial class InMemoryStateStore : IStateStore, IDisposable
 {

@@ -15,6 +15,8 @@ namespace Gateway.Store;
 /// Connection failures, timeouts and server error replies all surface as
 /// <see cref="StateStoreUnavailableException"/> (the latter with the <see cref="RedisServerException"/>
 /// inside), so callers fail closed on one exception type. Each call waits at most the command timeout.
+/// One file per job: this one (connection, calls, errors), <c>.Values</c>, <c>.Admission</c>, <c>.Logs</c> and
+/// <c>.Replicas</c> (<c>WAIT</c> and the primaries).
 /// </remarks>
 public sealed partial class RedisStateStore : IStateStore, IAsyncDisposable
 {
