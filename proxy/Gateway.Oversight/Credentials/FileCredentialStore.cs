@@ -1,7 +1,8 @@
 using System.Text.Json;
+using Gateway.Connectors.Vault;
 using Gateway.Store;
 
-namespace Gateway.Connectors.Vault;
+namespace Gateway.Oversight.Credentials;
 
 /// <summary>
 /// Credential records (envelopes only, never plaintext) in one JSON file, for the embedded default.
@@ -91,7 +92,7 @@ public sealed class FileCredentialStore : ICredentialRecordStore, IDisposable
         var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, useAsync: true);
         await using (stream.ConfigureAwait(false))
         {
-            var document = await JsonSerializer.DeserializeAsync(stream, VaultJsonContext.Default.CredentialFileDocument, cancellationToken).ConfigureAwait(false);
+            var document = await JsonSerializer.DeserializeAsync(stream, CredentialRecordJson.Default.CredentialFileDocument, cancellationToken).ConfigureAwait(false);
             if (document is null || document.Format != 1)
             {
                 throw new InvalidDataException("The credential file is not in format 1.");
@@ -105,7 +106,7 @@ public sealed class FileCredentialStore : ICredentialRecordStore, IDisposable
     private async Task WriteAtomicallyAsync(CredentialFileDocument document, CancellationToken cancellationToken)
     {
         var directory = Path.GetDirectoryName(_path)!;
-        Gateway.Store.PrivateFiles.CreateDirectory(directory);
+        PrivateFiles.CreateDirectory(directory);
         var temp = Path.Combine(directory, $".{Path.GetFileName(_path)}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -118,7 +119,7 @@ public sealed class FileCredentialStore : ICredentialRecordStore, IDisposable
             var stream = new FileStream(temp, options);
             await using (stream.ConfigureAwait(false))
             {
-                await JsonSerializer.SerializeAsync(stream, document, VaultJsonContext.Default.CredentialFileDocument, cancellationToken).ConfigureAwait(false);
+                await JsonSerializer.SerializeAsync(stream, document, CredentialRecordJson.Default.CredentialFileDocument, cancellationToken).ConfigureAwait(false);
                 await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
                 stream.Flush(flushToDisk: true);
             }

@@ -1,7 +1,8 @@
 using System.Text.Json;
+using Gateway.Connectors.Vault;
 using Gateway.Store;
 
-namespace Gateway.Connectors.Vault;
+namespace Gateway.Oversight.Credentials;
 
 /// <summary>
 /// Credential records in the <see cref="IStateStore"/> under <see cref="StoreKeys.Credential"/>, one key per
@@ -18,14 +19,14 @@ public sealed class StateStoreCredentialStore : ICredentialRecordStore
     public async ValueTask<CredentialRecord?> GetAsync(string tenant, string name, CancellationToken cancellationToken = default)
     {
         var json = await _store.GetAsync(StoreKeys.Credential(tenant, name), cancellationToken).ConfigureAwait(false);
-        return json is null ? null : JsonSerializer.Deserialize(json, VaultJsonContext.Default.CredentialRecord);
+        return json is null ? null : JsonSerializer.Deserialize(json, CredentialRecordJson.Default.CredentialRecord);
     }
 
     /// <inheritdoc/>
     public async ValueTask PutAsync(string tenant, CredentialRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var json = JsonSerializer.Serialize(record, VaultJsonContext.Default.CredentialRecord);
+        var json = JsonSerializer.Serialize(record, CredentialRecordJson.Default.CredentialRecord);
         await _store.SetAsync(StoreKeys.Credential(tenant, record.Name), json, expiry: null, cancellationToken).ConfigureAwait(false);
         await _store.SetAddAsync(StoreKeys.Credential(tenant, IndexName), record.Name, expiry: null, cancellationToken).ConfigureAwait(false);
     }
