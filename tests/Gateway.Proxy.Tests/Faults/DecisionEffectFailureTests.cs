@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Gateway.Oversight.Approvals;
+using Gateway.Oversight.Incidents;
 using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Store;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,8 +11,8 @@ namespace Gateway.Proxy.Tests.Faults;
 /// <summary>
 /// What a decision asks to be written (an approval opened, a warrant redeemed) is carried out after the decision is
 /// recorded. When that fails, the request ends in a refusal that is recorded as the decision's outcome, and nothing is
-/// forwarded: the gateway's real approval store (on the embedded state store), failing on purpose at the one call the
-/// test names.
+/// forwarded: the gateway's real approval and incident stores (on the embedded state store), failing on purpose at the
+/// one call the test names.
 /// </summary>
 public sealed class DecisionEffectFailureTests : IAsyncLifetime
 {
@@ -20,7 +21,10 @@ public sealed class DecisionEffectFailureTests : IAsyncLifetime
     private GovernedGateway _gw = null!;
 
     public async Task InitializeAsync() => _gw = await GovernedGateway.StartAsync(configure: builder =>
-        builder.Services.AddSingleton<IApprovalStore>(sp => new FailingApprovalStore(new StateStoreApprovalStore(sp.GetRequiredService<IStateStore>()), _faults)));
+    {
+        builder.Services.AddSingleton<IApprovalStore>(sp => new FailingApprovalStore(new StateStoreApprovalStore(sp.GetRequiredService<IStateStore>()), _faults));
+        builder.Services.AddSingleton<IIncidentStore>(sp => new FailingIncidentStore(new StateStoreIncidentStore(sp.GetRequiredService<IStateStore>()), _faults));
+    });
 
     public async Task DisposeAsync() => await _gw.DisposeAsync();
 
@@ -96,6 +100,23 @@ public sealed class DecisionEffectFailureTests : IAsyncLifetime
         Assert.Empty(_gw.Upstream.To("/payments"));
     }
 
+    [Fact]
+    public async Task BlockAndOpenIncident_StoreFailsOpeningTheIncident_IsARecordedRefusalAndNoIncidentExists()
+    {
+        _faults.OnCreate = () => new StateStoreUnavailableException("test: the incident store is down");
+
+        using var response = await _gw.Rogue.PostJsonAsync("/v1/actions/invoke-tool", """{"tool":"shell.exec","args":{"cmd":"curl"}}""");
+
+        var refused = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.ServiceUnavailable, "store_unavailable");
+        Assert.False(refused.TryGetProperty("incident_id", out _));
+        var records = await _gw.AuditRecordsAsync(RequestId(response));
+        Assert.Equal(["block_and_open_incident", "block_and_open_incident"], records.Select(r => r.GetProperty("decision").GetString()));
+        Assert.Equal([403, 503], records.Select(r => r.GetProperty("status_code").GetInt32()));
+        _faults.OnCreate = null;
+        using var list = await _gw.Admin().GetAsync("/admin/v1/tenants/demo/incidents");
+        Assert.Empty((await DecisionJson.ReadAsync(list, HttpStatusCode.OK)).GetProperty("incidents").EnumerateArray());
+    }
+
     private async Task<string> ApprovedWarrantAsync() =>
         (await ApprovalCalls.ApprovedWarrantAsync(_gw.Agent, await AliceAsync(), Refund)).Warrant;
 
@@ -110,7 +131,7 @@ public sealed class DecisionEffectFailureTests : IAsyncLifetime
     {
         public sealed class Faults
         {
-            /// <summary>The exception the next request creation throws (null: the real store).</summary>
+            /// <summary>The exception every approval request or incident creation throws (null: the real store).</summary>
             public Func<Exception>? OnCreate { get; set; }
 
             /// <summary>True: the next warrant use finds the warrant used by someone else first.</summary>
@@ -146,5 +167,20 @@ public sealed class DecisionEffectFailureTests : IAsyncLifetime
             inner.TrySettleAsync(tenant, id, outcome, lifetime, cancellationToken);
 
         public ValueTask<bool> IsWarrantUsedAsync(string tenant, string approvalId, CancellationToken cancellationToken = default) => inner.IsWarrantUsedAsync(tenant, approvalId, cancellationToken);
+    }
+
+    /// <summary>The gateway's own incident store, whose appends fail while <see cref="FailingApprovalStore.Faults.OnCreate"/> is set.</summary>
+    private sealed class FailingIncidentStore(IIncidentStore inner, FailingApprovalStore.Faults faults) : IIncidentStore
+    {
+        public ValueTask AppendAsync(Incident incident, bool notify, CancellationToken cancellationToken = default) =>
+            faults.OnCreate is { } fault ? throw fault() : inner.AppendAsync(incident, notify, cancellationToken);
+
+        public ValueTask<IReadOnlyList<Incident>> ListAsync(string tenant, int limit, CancellationToken cancellationToken = default) => inner.ListAsync(tenant, limit, cancellationToken);
+
+        public ValueTask<IReadOnlyList<IncidentOutboxEntry>> ClaimDueAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int max, CancellationToken cancellationToken = default) =>
+            inner.ClaimDueAsync(now, leaseUntil, max, cancellationToken);
+
+        public ValueTask RecordDeliveryAsync(string tenant, string incidentId, IncidentDelivery delivery, CancellationToken cancellationToken = default) =>
+            inner.RecordDeliveryAsync(tenant, incidentId, delivery, cancellationToken);
     }
 }
