@@ -128,8 +128,10 @@ public static class GatewayApplication
 
         // 5-Record: the audit journal's writer for decisions and outcomes.
         services.AddSingleton<AuditRecorder>();
+        services.AddSingleton<IAuthenticationRefusalRecorder>(static sp => sp.GetRequiredService<AuditRecorder>());
 
-        // 6-Enforce: model-token budgets.
+        // 6-Enforce: what a recorded decision asks to be written (approvals, incidents, warrants), and model-token budgets.
+        services.AddSingleton<Gateway.Proxy.Enforce.DecisionEffectWriter>();
         services.AddSingleton<TokenBudgetGate>();
         services.AddSingleton<RunLimitGate>();
 

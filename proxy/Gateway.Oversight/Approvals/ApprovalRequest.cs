@@ -73,8 +73,8 @@ public sealed record ApprovalRequest
     public bool ArgumentsTruncated { get; init; }
 
     /// <summary>
-    /// The signed receipt of the decision that opened the request (opaque here: a compact JWS, docs/evidence.md), attached
-    /// once the decision was recorded (<see cref="IApprovalStore.TryAttachReceiptAsync"/>); null until then.
+    /// The signed receipt of the decision that opened the request (opaque here: a compact JWS, docs/evidence.md), stored with
+    /// the request in the one write that opens it, after the decision was recorded; null when the decision had none.
     /// </summary>
     public string? Receipt { get; init; }
 }

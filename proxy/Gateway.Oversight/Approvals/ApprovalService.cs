@@ -11,7 +11,7 @@ namespace Gateway.Oversight.Approvals;
 /// or expired, what a warrant must match). Every state lives in an <see cref="IApprovalStore"/>, so that
 /// any replica can create, approve, poll and redeem.
 /// </summary>
-public sealed class ApprovalService
+public sealed partial class ApprovalService
 {
     /// <summary>The longest receipt an approval keeps (a compact JWS is far shorter).</summary>
     public const int MaxReceiptLength = 16 * 1024;
@@ -47,12 +47,9 @@ public sealed class ApprovalService
     }
 
     /// <summary>
-    /// Opens a pending request for a <c>require_approval</c> decision. <paramref name="ttl"/> is how
-    /// long approvers have; <paramref name="warrantTtl"/> is the gate's warrant time-to-live. <paramref name="requestId"/>
-    /// names the request whose decision opens it (its audit record); <paramref name="arguments"/> are the action's
-    /// arguments as already redacted and capped (<see cref="ApprovalArguments.Of"/>), never raw.
+    /// Opens a pending request for a <c>require_approval</c> decision: <see cref="Prepare"/> then <see cref="OpenAsync"/>.
     /// </summary>
-    public async ValueTask<ApprovalRequest> CreateAsync(
+    public ValueTask<ApprovalRequest> CreateAsync(
         string tenant,
         string agent,
         string tool,
@@ -65,6 +62,29 @@ public sealed class ApprovalService
         TimeSpan ttl,
         TimeSpan warrantTtl,
         CancellationToken cancellationToken = default,
+        string? requestId = null,
+        ApprovalArguments? arguments = null) =>
+        OpenAsync(Prepare(tenant, agent, tool, intentDigest, policyDigest, explanationJson, gateId, approvers, approvalsRequired, ttl, warrantTtl, requestId, arguments), cancellationToken);
+
+    /// <summary>
+    /// The pending request a <c>require_approval</c> decision asks for, with its id, checked and built but not stored (no
+    /// I/O: a decision names it, and it is opened once the decision is recorded, <see cref="OpenAsync"/>).
+    /// <paramref name="ttl"/> is how long approvers have; <paramref name="warrantTtl"/> is the gate's warrant time-to-live.
+    /// <paramref name="requestId"/> names the request whose decision opens it (its audit record); <paramref name="arguments"/>
+    /// are the action's arguments as already redacted and capped (<see cref="ApprovalArguments.Of"/>), never raw.
+    /// </summary>
+    public ApprovalRequest Prepare(
+        string tenant,
+        string agent,
+        string tool,
+        string intentDigest,
+        string policyDigest,
+        string? explanationJson,
+        string? gateId,
+        IReadOnlyList<string> approvers,
+        int approvalsRequired,
+        TimeSpan ttl,
+        TimeSpan warrantTtl,
         string? requestId = null,
         ApprovalArguments? arguments = null)
     {
@@ -125,28 +145,29 @@ public sealed class ApprovalService
             Status = ApprovalStatus.Pending,
             Approvals = [],
         };
-
-        if (!await _store.TryCreateAsync(request, KeyLifetime(request, now), cancellationToken))
-        {
-            throw new InvalidOperationException("An approval id collided; refusing to overwrite.");
-        }
-
-        _metrics.ApprovalCreated(tenant);
-        OversightLog.ApprovalCreated(_logger, tenant, request.Id, agent, tool, approvalsRequired);
         return request;
     }
 
     /// <summary>
-    /// Attaches the signed receipt of the decision that opened the request, once that decision is recorded (the request is
-    /// opened while deciding, before the record exists). The first receipt stays; false when one was attached already or
-    /// the request is unknown. A receipt longer than <see cref="MaxReceiptLength"/> characters is refused.
+    /// Stores a request <see cref="Prepare"/> built, with the signed receipt of the decision that asked for it when it
+    /// has one (<see cref="ApprovalRequest.Receipt"/>, at most <see cref="MaxReceiptLength"/> characters), in the same write.
     /// </summary>
-    public async ValueTask<bool> AttachReceiptAsync(string tenant, string id, string receipt, CancellationToken cancellationToken = default)
+    public async ValueTask<ApprovalRequest> OpenAsync(ApprovalRequest prepared, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(receipt);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(receipt.Length, MaxReceiptLength, nameof(receipt));
-        var stored = await LoadAsync(tenant, id, cancellationToken);
-        return stored is not null && await _store.TryAttachReceiptAsync(tenant, id, receipt, KeyLifetime(stored, _time.GetUtcNow()), cancellationToken);
+        ArgumentNullException.ThrowIfNull(prepared);
+        if (prepared.Receipt is { } receipt)
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(receipt.Length, MaxReceiptLength, nameof(prepared));
+        }
+
+        if (!await _store.TryCreateAsync(prepared, KeyLifetime(prepared, _time.GetUtcNow()), cancellationToken))
+        {
+            throw new InvalidOperationException("An approval id collided; refusing to overwrite.");
+        }
+
+        _metrics.ApprovalCreated(prepared.Tenant);
+        OversightLog.ApprovalCreated(_logger, prepared.Tenant, prepared.Id, prepared.Agent, prepared.Tool, prepared.ApprovalsRequired);
+        return prepared;
     }
 
     /// <summary>The request as approvers see it; null when unknown (or the id is not one of ours).</summary>
@@ -259,29 +280,6 @@ public sealed class ApprovalService
     }
 
     /// <summary>
-    /// Verifies a warrant presented with a retried request and consumes it atomically: the signature,
-    /// expiry, tenant, agent, intent digest and policy digest (equal, or compatible per
-    /// <see cref="IWarrantCompatibility"/>) must all match, and a warrant is accepted once only.
-    /// A refused warrant is not consumed.
-    /// </summary>
-    public async ValueTask<WarrantRedemption> RedeemWarrantAsync(WarrantPresentation presentation, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(presentation);
-        var result = await RedeemCoreAsync(presentation, consume: true, cancellationToken);
-        _metrics.WarrantRedemption(presentation.Tenant, result.Reason ?? "redeemed");
-        if (result.Redeemed)
-        {
-            OversightLog.WarrantRedeemed(_logger, presentation.Tenant, presentation.Agent, result.Claims!.Apr);
-        }
-        else
-        {
-            OversightLog.WarrantRefused(_logger, presentation.Tenant, presentation.Agent, result.Reason!);
-        }
-
-        return result;
-    }
-
-    /// <summary>
     /// Revokes an approved request after the fact: its warrant is refused from now on (<see cref="WarrantReasons.Revoked"/>),
     /// and every decision token issued under it verifies as revoked, on every replica at once (a mark in the shared
     /// state store, kept until the last such token has expired). Only an approved request can be revoked; a pending one
@@ -312,73 +310,6 @@ public sealed class ApprovalService
 
         OversightLog.ApprovalRevoked(_logger, tenant, id, actor);
         return ApprovalActionResult.Ok(current);
-    }
-
-    /// <summary>
-    /// The same checks as <see cref="RedeemWarrantAsync"/>, including "not used yet", without consuming
-    /// the warrant: for <c>simulate</c> requests, which must report what a real call would do and leave
-    /// the warrant good for it.
-    /// </summary>
-    public ValueTask<WarrantRedemption> CheckWarrantAsync(WarrantPresentation presentation, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(presentation);
-        return RedeemCoreAsync(presentation, consume: false, cancellationToken);
-    }
-
-    private async ValueTask<WarrantRedemption> RedeemCoreAsync(WarrantPresentation presentation, bool consume, CancellationToken cancellationToken)
-    {
-        if (!_signer.TryVerify(presentation.Warrant, out var claims, out var reason))
-        {
-            return WarrantRedemption.Refused(reason!);
-        }
-
-        var now = _time.GetUtcNow();
-        if (now.ToUnixTimeSeconds() >= claims!.Exp)
-        {
-            return WarrantRedemption.Refused(WarrantReasons.Expired, claims);
-        }
-
-        if (!string.Equals(claims.Tid, presentation.Tenant, StringComparison.Ordinal))
-        {
-            return WarrantRedemption.Refused(WarrantReasons.TenantMismatch, claims);
-        }
-
-        if (!string.Equals(claims.Aid, presentation.Agent, StringComparison.Ordinal))
-        {
-            return WarrantRedemption.Refused(WarrantReasons.AgentMismatch, claims);
-        }
-
-        if (!string.Equals(claims.Act, presentation.IntentDigest, StringComparison.Ordinal))
-        {
-            return WarrantRedemption.Refused(WarrantReasons.IntentMismatch, claims);
-        }
-
-        if (!_compatibility.IsCompatible(presentation.Tenant, claims.Pol, presentation.PolicyDigest))
-        {
-            return WarrantRedemption.Refused(WarrantReasons.PolicyChanged, claims);
-        }
-
-        if (!ApprovalIds.IsWellFormed(claims.Apr))
-        {
-            return WarrantRedemption.Refused(WarrantReasons.Malformed, claims);
-        }
-
-        if (await _state.GetAsync(StoreKeys.ApprovalRevoked(presentation.Tenant, claims.Apr), cancellationToken) is not null)
-        {
-            return WarrantRedemption.Refused(WarrantReasons.Revoked, claims);
-        }
-
-        if (!consume)
-        {
-            return await _store.IsWarrantUsedAsync(presentation.Tenant, claims.Apr, cancellationToken)
-                ? WarrantRedemption.Refused(WarrantReasons.AlreadyUsed, claims)
-                : new WarrantRedemption(true, null, claims);
-        }
-
-        // Keep the 'used' mark a minute past expiry so that clock skew between replicas cannot reopen it.
-        var markLifetime = DateTimeOffset.FromUnixTimeSeconds(claims.Exp) - now + TimeSpan.FromMinutes(1);
-        var first = await _store.TryUseWarrantAsync(presentation.Tenant, claims.Apr, markLifetime, cancellationToken);
-        return first ? new WarrantRedemption(true, null, claims) : WarrantRedemption.Refused(WarrantReasons.AlreadyUsed, claims);
     }
 
     private async ValueTask<(ApprovalRequest? Stored, ApprovalRequest? Current, ApprovalActionResult? Refusal)> PrepareActionAsync(

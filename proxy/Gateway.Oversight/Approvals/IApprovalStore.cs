@@ -9,20 +9,14 @@ namespace Gateway.Oversight.Approvals;
 public interface IApprovalStore
 {
     /// <summary>
-    /// Stores a new request (the part that never changes; its state is the votes and the outcome kept here apart)
-    /// and lists it for its tenant; false when the id is taken (nothing changes).
+    /// Stores a new request (the part that never changes, with the signed receipt of the decision that opened it when
+    /// it has one: the receipt is never written apart; its state is the votes and the outcome kept here apart) and lists
+    /// it for its tenant; false when the id is taken (nothing changes).
     /// </summary>
     ValueTask<bool> TryCreateAsync(ApprovalRequest request, TimeSpan lifetime, CancellationToken cancellationToken = default);
 
-    /// <summary>The request as it was created (pending, no approvals) with its receipt once attached, or null when unknown.</summary>
+    /// <summary>The request as it was created (pending, no approvals, its receipt if it was created with one), or null when unknown.</summary>
     ValueTask<ApprovalRequest?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Attaches the signed receipt of the decision that opened the request (written once the decision was recorded, after
-    /// the request was created); true for the one writer that attached it, false when one is attached or the request is
-    /// unknown. <see cref="GetAsync"/> returns it with the request.
-    /// </summary>
-    ValueTask<bool> TryAttachReceiptAsync(string tenant, string id, string receipt, TimeSpan lifetime, CancellationToken cancellationToken = default);
 
     /// <summary>The ids of the tenant's most recent <paramref name="window"/> requests, oldest first.</summary>
     ValueTask<IReadOnlyList<string>> ListRecentAsync(string tenant, int window, CancellationToken cancellationToken = default);

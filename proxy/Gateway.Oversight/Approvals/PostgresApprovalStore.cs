@@ -4,7 +4,7 @@ using Npgsql;
 namespace Gateway.Oversight.Approvals;
 
 /// <summary>
-/// Approvals in PostgreSQL (migrations 0010 and 0033: the request id, the redacted arguments and the receipt), every call a transaction scoped to the request's tenant.
+/// Approvals in PostgreSQL (migrations 0010 and 0033: the request id, the redacted arguments and the receipt, inserted with the request), every call a transaction scoped to the request's tenant.
 /// A vote locks its request's row first, so concurrent votes on different replicas are counted one after
 /// the other; the outcome is a conditional <c>UPDATE … WHERE outcome_status IS NULL</c> (first writer wins);
 /// a warrant's single use is the primary key of <c>warrant_uses</c>. Lifetimes are not applied here:
@@ -26,7 +26,7 @@ public sealed class PostgresApprovalStore : IApprovalStore
         return PostgresRecordCalls.InTransactionAsync(_database, request.Tenant, async scope =>
         {
             await using var insert = scope.Command(
-                $"INSERT INTO approvals ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT DO NOTHING",
+                $"INSERT INTO approvals ({Columns}, receipt) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT DO NOTHING",
                 request.Id,
                 request.Tenant,
                 request.Agent,
@@ -42,7 +42,8 @@ public sealed class PostgresApprovalStore : IApprovalStore
                 request.Explanation?.GetRawText(),
                 request.RequestId,
                 request.Arguments,
-                request.ArgumentsTruncated);
+                request.ArgumentsTruncated,
+                request.Receipt);
             return await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
         }, cancellationToken);
     }
@@ -55,21 +56,6 @@ public sealed class PostgresApprovalStore : IApprovalStore
             await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadRequest(reader) : null;
         }, cancellationToken);
-
-    /// <inheritdoc/>
-    public ValueTask<bool> TryAttachReceiptAsync(string tenant, string id, string receipt, TimeSpan lifetime, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(receipt);
-        return PostgresRecordCalls.InTransactionAsync(_database, tenant, async scope =>
-        {
-            await using var update = scope.Command(
-                "UPDATE approvals SET receipt = $3 WHERE tenant = $1 AND id = $2 AND receipt IS NULL",
-                tenant,
-                id,
-                receipt);
-            return await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
-        }, cancellationToken);
-    }
 
     /// <inheritdoc/>
     public ValueTask<IReadOnlyList<string>> ListRecentAsync(string tenant, int window, CancellationToken cancellationToken = default) =>

@@ -7,8 +7,8 @@ namespace Gateway.Oversight.Approvals;
 /// Approvals as keys of an <see cref="IStateStore"/> (Redis or the embedded store): the request under
 /// <c>StoreKeys.Approval</c> (<see cref="StoredApprovalJson"/>), the distinct approving persons in the set <c>StoreKeys.ApprovalVotes</c> and
 /// the distinct minters of their tokens in <c>StoreKeys.ApprovalVotes(tenant, id + ":issuers")</c>, the one
-/// outcome under <c>StoreKeys.Approval(tenant, id + ":outcome")</c> (set-if-absent), the decision's receipt under
-/// <c>StoreKeys.Approval(tenant, id + ":receipt")</c> (set-if-absent), a per-tenant index log
+/// outcome under <c>StoreKeys.Approval(tenant, id + ":outcome")</c> (set-if-absent), the decision's receipt in the request's own
+/// JSON (a request opened before it was written there keeps it under <c>StoreKeys.Approval(tenant, id + ":receipt")</c>, still read), a per-tenant index log
 /// under <c>StoreKeys.Approval(tenant, "index")</c>, and used warrants under <c>StoreKeys.Warrant</c> (set-if-absent).
 /// </summary>
 public sealed class StateStoreApprovalStore : IApprovalStore
@@ -50,15 +50,7 @@ public sealed class StateStoreApprovalStore : IApprovalStore
     public async ValueTask<ApprovalRequest?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default)
     {
         var values = await _store.GetManyAsync([StoreKeys.Approval(tenant, id), StoreKeys.Approval(tenant, id + ReceiptSuffix)], cancellationToken);
-        return values[0] is { } json && StoredApprovalJson.Read(json) is { } stored ? stored with { Receipt = values[1] } : null;
-    }
-
-    /// <inheritdoc/>
-    public async ValueTask<bool> TryAttachReceiptAsync(string tenant, string id, string receipt, TimeSpan lifetime, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(receipt);
-        return await _store.GetAsync(StoreKeys.Approval(tenant, id), cancellationToken) is not null
-            && await _store.TrySetIfAbsentAsync(StoreKeys.Approval(tenant, id + ReceiptSuffix), receipt, lifetime, cancellationToken);
+        return values[0] is { } json && StoredApprovalJson.Read(json) is { } stored ? stored with { Receipt = stored.Receipt ?? values[1] } : null;
     }
 
     /// <inheritdoc/>

@@ -12,7 +12,7 @@ internal static class StoredApprovalJson
 {
     private static readonly string[] StateMembers =
     [
-        .. new[] { nameof(ApprovalRequest.Status), nameof(ApprovalRequest.Approvals), nameof(ApprovalRequest.DecidedAt), nameof(ApprovalRequest.DecidedBy), nameof(ApprovalRequest.Receipt) }
+        .. new[] { nameof(ApprovalRequest.Status), nameof(ApprovalRequest.Approvals), nameof(ApprovalRequest.DecidedAt), nameof(ApprovalRequest.DecidedBy) }
             .Select(JsonNamingPolicy.SnakeCaseLower.ConvertName),
     ];
 

@@ -26,8 +26,8 @@ public sealed class IncidentService
         _logger = logger;
     }
 
-    /// <summary>Records an incident and its signed notification in the outbox.</summary>
-    public async ValueTask<Incident> OpenAsync(
+    /// <summary>Records an incident and its signed notification in the outbox: <see cref="Prepare"/> then <see cref="OpenAsync(Incident, CancellationToken)"/>.</summary>
+    public ValueTask<Incident> OpenAsync(
         string tenant,
         string agent,
         string tool,
@@ -35,7 +35,21 @@ public sealed class IncidentService
         string? explanationJson,
         IReadOnlyList<string>? findingIds,
         string? workspace = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        OpenAsync(Prepare(tenant, agent, tool, intentDigest, explanationJson, findingIds, workspace), cancellationToken);
+
+    /// <summary>
+    /// The incident a decision asks for, with its id, checked and built but not stored (no I/O: a decision names it, and it
+    /// is opened once the decision is recorded).
+    /// </summary>
+    public Incident Prepare(
+        string tenant,
+        string agent,
+        string tool,
+        string intentDigest,
+        string? explanationJson,
+        IReadOnlyList<string>? findingIds,
+        string? workspace = null)
     {
         Identifiers.ThrowIfInvalidTenant(tenant);
         Identifiers.ThrowIfInvalidAgent(agent);
@@ -48,7 +62,7 @@ public sealed class IncidentService
             explanation = parsed.RootElement.Clone();
         }
 
-        var incident = new Incident
+        return new Incident
         {
             Id = ApprovalIds.NewId("inc_"),
             Tenant = tenant,
@@ -60,10 +74,15 @@ public sealed class IncidentService
             Explanation = explanation,
             OpenedAt = _time.GetUtcNow(),
         };
+    }
 
+    /// <summary>Records an incident <see cref="Prepare"/> built, and its signed notification in the outbox (the same write).</summary>
+    public async ValueTask<Incident> OpenAsync(Incident incident, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(incident);
         await _store.AppendAsync(incident, _notifier.IsEnabled, cancellationToken);
-        _metrics.IncidentOpened(tenant);
-        OversightLog.IncidentOpened(_logger, tenant, incident.Id, agent, tool);
+        _metrics.IncidentOpened(incident.Tenant);
+        OversightLog.IncidentOpened(_logger, incident.Tenant, incident.Id, incident.Agent, incident.Tool);
         if (_notifier.IsEnabled)
         {
             _notifier.Wake();

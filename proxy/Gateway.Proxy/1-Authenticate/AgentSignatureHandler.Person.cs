@@ -3,6 +3,7 @@ using Gateway.Oversight.Http;
 using Gateway.Policy;
 using Gateway.Proxy.People;
 using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Authenticate;
 
@@ -56,7 +57,8 @@ internal sealed partial class AgentSignatureHandler
         var check = await people.AuthenticateAsync(context, claimed, token).ConfigureAwait(false);
         if (check.Person is not { } person)
         {
-            Refuse(check.Status, check.Code, check.Detail);
+            var refused = await RecordedAsync(context, PersonAuthentication.RefusalEntry(context, claimed, check), new Refusal(check.Status, check.Code, check.Detail)).ConfigureAwait(false);
+            Refuse(refused.Status, refused.Code, refused.Detail ?? refused.Code);
             return null;
         }
 

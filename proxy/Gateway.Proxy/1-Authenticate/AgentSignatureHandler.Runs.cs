@@ -11,7 +11,7 @@ namespace Gateway.Proxy.Authenticate;
 /// </summary>
 internal sealed partial class AgentSignatureHandler
 {
-    /// <summary>The identity with its run, or null after a refusal (<c>403 run_foreign</c>, recorded; 503 when the store or the journal fails).</summary>
+    /// <summary>The identity with its run, or null after a refusal (<c>403 run_foreign</c>, recorded: <see cref="RecordedAsync"/>; 503 when the store or the journal fails).</summary>
     private async ValueTask<AgentIdentity?> AddRunAsync(HttpContext context, AgentIdentity claimed, string? run)
     {
         if (run is null && RunAuthentication.BoundRun(claimed) is null)
@@ -24,6 +24,7 @@ internal sealed partial class AgentSignatureHandler
             var (identity, refusal) = await context.RequestServices.GetRequiredService<RunAuthentication>().BindAsync(context, claimed, run).ConfigureAwait(false);
             if (refusal is not null)
             {
+                refusal = await RecordedAsync(context, RunAuthentication.RefusalEntry(context, claimed, refusal), refusal).ConfigureAwait(false);
                 Refuse(refusal.Status, refusal.Code, refusal.Detail ?? refusal.Code);
                 return null;
             }

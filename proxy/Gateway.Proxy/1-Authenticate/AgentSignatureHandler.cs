@@ -277,10 +277,11 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                 // The person heads the chain: person → agent → child → ….
                 if (PersonAtHead(claimed) is not { } forPerson)
                 {
-                    var refused = await context.RequestServices.GetRequiredService<PersonAuthentication>().RecordRefusalAsync(context, claimed,
-                        PersonTokenCheck.Refused(StatusCodes.Status401Unauthorized, ProblemCodes.PersonTokenInvalid,
-                            "This delegated child was issued for another person than the token names.")).ConfigureAwait(false);
-                    return Refuse(refused.Status, refused.Code, refused.Detail);
+                    var otherPerson = PersonTokenCheck.Refused(StatusCodes.Status401Unauthorized, ProblemCodes.PersonTokenInvalid,
+                        "This delegated child was issued for another person than the token names.");
+                    var refused = await RecordedAsync(context, PersonAuthentication.RefusalEntry(context, claimed, otherPerson),
+                        new Refusal(otherPerson.Status, otherPerson.Code, otherPerson.Detail)).ConfigureAwait(false);
+                    return Refuse(refused.Status, refused.Code, refused.Detail ?? refused.Code);
                 }
 
                 claimed = forPerson;

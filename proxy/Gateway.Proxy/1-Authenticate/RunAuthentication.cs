@@ -1,4 +1,3 @@
-using Gateway.Oversight.Audit;
 using Gateway.Oversight.Runs;
 using Gateway.Proxy.Refusals;
 
@@ -9,36 +8,31 @@ namespace Gateway.Proxy.Authenticate;
 /// names, or the run a delegated child's grant binds it to, is read from the shared store under the tenant and the
 /// registered agent (<see cref="RunStore.FindAsync(string, string, string, CancellationToken)"/>) and joins the identity
 /// (<see cref="AgentIdentity.Run"/>). A run that is not the agent's (unknown, expired, another agent's, or not the one the
-/// child is bound to) is <c>403 run_foreign</c>, recorded in the tenant's audit journal under the agent that sent it
-/// (without the run's id: the refusal never lands in another run's story). Whether the run has ended is for the stages
+/// child is bound to) is <c>403 run_foreign</c>, with the audit entry it is recorded under (<see cref="RefusalEntry"/>:
+/// the agent that sent it, without the run's id, so the refusal never lands in another run's story); the Record stage's
+/// writer appends it. Whether the run has ended is for the stages
 /// that act (<see cref="RunRefusals.Ended"/>): a run's own events route still takes its agent's acknowledgement.
 /// </summary>
 internal sealed class RunAuthentication
 {
     private readonly RunStore _runs;
-    private readonly AuditJournal _audit;
 
-    public RunAuthentication(RunStore runs, AuditJournal audit)
-    {
-        _runs = runs;
-        _audit = audit;
-    }
+    public RunAuthentication(RunStore runs) => _runs = runs;
 
     /// <summary>The run a delegated child's grant binds it to (a run id in its <c>run_id</c>), or null: the child may act in no other run.</summary>
     public static string? BoundRun(AgentIdentity identity) =>
         identity.Delegation?.Record.RunId is { } run && RunIds.IsValid(run) ? run : null;
 
     /// <summary>
-    /// The identity with its run (the last link of its chain naming it, when the chain is recorded), or the refusal, already
-    /// recorded. A store failure throws <see cref="Gateway.Store.StateStoreUnavailableException"/>; a refusal that cannot be
-    /// recorded is <c>503 audit_unavailable</c>.
+    /// The identity with its run (the last link of its chain naming it, when the chain is recorded), or the refusal, to be
+    /// recorded under <see cref="RefusalEntry"/>. A store failure throws <see cref="Gateway.Store.StateStoreUnavailableException"/>.
     /// </summary>
     public async ValueTask<(AgentIdentity? Identity, Refusal? Refusal)> BindAsync(HttpContext context, AgentIdentity identity, string? presented)
     {
         var bound = BoundRun(identity);
         if (presented is not null && bound is not null && !string.Equals(presented, bound, StringComparison.Ordinal))
         {
-            return (null, await RecordAsync(context, identity, RunRefusals.Foreign()).ConfigureAwait(false));
+            return (null, RunRefusals.Foreign());
         }
 
         var id = presented ?? bound;
@@ -49,7 +43,7 @@ internal sealed class RunAuthentication
 
         if (await _runs.FindAsync(identity.Tenant, identity.RegisteredAgent, id, context.RequestAborted).ConfigureAwait(false) is not { } state)
         {
-            return (null, await RecordAsync(context, identity, RunRefusals.Foreign()).ConfigureAwait(false));
+            return (null, RunRefusals.Foreign());
         }
 
         var chain = identity.Chain;
@@ -62,17 +56,7 @@ internal sealed class RunAuthentication
         return (identity with { Run = new RunBinding(state.Record, state.End) { FromGrant = presented is null }, Chain = chain }, null);
     }
 
-    private async ValueTask<Refusal> RecordAsync(HttpContext context, AgentIdentity identity, Refusal refusal)
-    {
-        try
-        {
-            await _audit.AppendAsync(AgentAuditEntry.Of(context, identity, tool: null, "refused:" + refusal.Code, refusal.Status), context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (AuditWriteException)
-        {
-            return Refusal.AuditUnavailable();
-        }
-
-        return refusal;
-    }
+    /// <summary>The audit entry a run refusal of <paramref name="identity"/> is recorded under (no run: it is not the agent's).</summary>
+    public static Gateway.Oversight.Audit.AuditEntry RefusalEntry(HttpContext context, AgentIdentity identity, Refusal refusal) =>
+        AgentAuditEntry.Of(context, identity, tool: null, "refused:" + refusal.Code, refusal.Status);
 }

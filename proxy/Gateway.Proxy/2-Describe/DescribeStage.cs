@@ -18,7 +18,8 @@ namespace Gateway.Proxy.Describe;
 /// Native routes read their JSON envelope (<see cref="GovernedRequestReader"/>); the provider route reads
 /// the raw target strictly (<see cref="ProviderTarget"/>), refuses method overrides and compressed bodies,
 /// and maps the request to its connector kind's operation (<see cref="ConnectorType.MatchOperation"/>): a request
-/// no operation maps is refused (and recorded), never forwarded as something else.
+/// no operation maps is refused (and recorded), never forwarded as something else. A described payload that carries
+/// secret material is refused and recorded (<see cref="SecretMaterialInPayload"/>).
 /// </summary>
 internal sealed class DescribeStage
 {
@@ -59,6 +60,11 @@ internal sealed class DescribeStage
 
             feature.Add(action);
             GatewayTelemetry.SetTool(context, action.Request.Tool);
+            if (SecretMaterialInPayload.RefusalOf(authenticated!.Body, action) is { } carriesSecrets)
+            {
+                feature.Add(carriesSecrets);
+                return Task.CompletedTask;
+            }
         }
         finally
         {

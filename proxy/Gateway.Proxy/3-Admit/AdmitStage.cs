@@ -1,12 +1,8 @@
 using System.Diagnostics;
-using System.Text.Json;
-using Gateway.Connectors.Detection;
-using Gateway.Oversight.Http;
 using Gateway.Policy.Tokens;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Pipeline;
-using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Telemetry;
 
 namespace Gateway.Proxy.Admit;
@@ -14,7 +10,7 @@ namespace Gateway.Proxy.Admit;
 /// <summary>
 /// Admit: refuses an action in a run that has ended (cancelled by an operator on any replica, or ended by its agent:
 /// <see cref="RunRefusals.Ended"/>, from the run the Authenticate stage read), or that has outlived its duration
-/// (<see cref="RunLimitGate"/>), and a payload that carries secret material, then makes the request's one store call
+/// (<see cref="RunLimitGate"/>), then makes the request's one store call
 /// (<see cref="AdmissionGate"/>): the nonce is stored if absent (a replay is 401), the agent's kill
 /// switches are read, the rate-limit windows acquired (429, recorded), the run's action, tokens, cost and intent counted
 /// and reserved all or none (a limit used up is 429 <c>run_limit_exceeded</c>, recorded) and a model call's token budget
@@ -50,17 +46,6 @@ internal sealed class AdmitStage
             var feature = context.GatewayRequest();
             var authenticated = feature.Get<AuthenticatedRequest>();
             var described = feature.Get<DescribedAction>();
-            if (SecretMaterial(authenticated.Body, described) is [var finding, ..] && finding is not null)
-            {
-                feature.Add(new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.SecretMaterialInPayload,
-                    $"The payload carries provider configuration or secret material ({finding.KindName} at {finding.Path}); the gateway holds credentials, agents never send them.")
-                {
-                    // Recorded: an agent that sends credentials is what a security team wants to see.
-                    AuditTool = described.Request.Tool,
-                });
-                return;
-            }
-
             var tool = described.Request.Tool;
             if (RunRefusals.Ended(authenticated.Identity.Run, tool) is { } ended)
             {
@@ -107,10 +92,4 @@ internal sealed class AdmitStage
 
         await _next(context).ConfigureAwait(false);
     }
-
-    /// <summary>The secret material in the body: read from Describe's parse when there is one, else from the bytes.</summary>
-    private static IReadOnlyList<SecretFinding> SecretMaterial(ReadOnlyMemory<byte> body, DescribedAction described) =>
-        body.IsEmpty ? []
-        : described.Body.ValueKind == JsonValueKind.Undefined ? SecretMaterialDetector.Scan(body.Span)
-        : SecretMaterialDetector.Scan(described.Body);
 }

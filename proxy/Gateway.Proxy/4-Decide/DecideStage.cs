@@ -10,10 +10,11 @@ namespace Gateway.Proxy.Decide;
 
 /// <summary>
 /// Decide: runs the policy engine (<see cref="GovernanceService"/>: the decision, its explanation and
-/// token, and the approval request or incident it calls for), with what the admission counted of the run the request
-/// acts in (its intent's count, for the run's loop detection). Its record is the
-/// <see cref="GovernedDecision"/> (and, for a read of a workspace store, the <see cref="WorkspaceItemClearance"/> its
-/// items are returned under). Deciding is pure and fast; there is no cache.
+/// token, and as data the approval request, incident or warrant redemption it calls for, <see cref="DecisionEffects"/>),
+/// with what the admission counted of the run the request acts in (its intent's count, for the run's loop detection).
+/// Its record is the <see cref="GovernedDecision"/> (and, for a read of a workspace store, the
+/// <see cref="WorkspaceItemClearance"/> its items are returned under). Deciding writes nothing (the Enforce stage
+/// carries out the effects once the decision is recorded) and is fast; there is no cache.
 /// </summary>
 internal sealed class DecideStage
 {

@@ -14,10 +14,12 @@ namespace Gateway.Proxy.Decide;
 
 /// <summary>
 /// Decides one governed request: describe, decide (locally, every time: no decision cache, see
-/// docs/performance.md "Decision cache"), apply a presented
-/// warrant, then attach what the decision needs — a token for the allow family, an approval request
-/// for require_approval, an incident for block_and_open_incident. Any exception while deciding is a
-/// block (fail closed); a store failure propagates as <see cref="StateStoreUnavailableException"/>.
+/// docs/performance.md "Decision cache"), check a presented warrant, then attach what the decision needs: a token for
+/// the allow family, and as data (<see cref="DecisionEffects"/>) the approval request a require_approval asks for, the
+/// incident a block_and_open_incident asks for, the warrant a satisfied require_approval redeems. It writes nothing:
+/// the effects are carried out after the decision is recorded (the Enforce stage). Any exception while deciding is a
+/// block (fail closed); a store failure while reading a warrant's state propagates as
+/// <see cref="StateStoreUnavailableException"/>.
 /// </summary>
 internal sealed partial class GovernanceService
 {
@@ -88,18 +90,21 @@ internal sealed partial class GovernanceService
 
         string? warrantRejection = null;
         string? redeemedApproval = null;
+        WarrantPresentation? toRedeem = null;
         if (decision.Kind == DecisionKind.RequireApproval && request.Warrant is { Length: > 0 } warrant)
         {
+            // Checked here (a read: signature, digests, revocation, not used yet); used up only once the decision is recorded.
             var presented = new WarrantPresentation(identity.Tenant, identity.Agent, decision.IntentDigest, decision.PolicyDigest, warrant);
-            var redemption = await (decision.EvaluateOnly ? _approvals.CheckWarrantAsync(presented, cancellationToken) : _approvals.RedeemWarrantAsync(presented, cancellationToken)).ConfigureAwait(false);
-            if (redemption.Redeemed)
+            var check = await (decision.EvaluateOnly ? _approvals.CheckWarrantAsync(presented, cancellationToken) : _approvals.CheckBeforeRedeemingAsync(presented, cancellationToken)).ConfigureAwait(false);
+            if (check.Redeemed)
             {
                 decision = decision.WithWarrant(decision.IntentDigest);
-                redeemedApproval = redemption.Claims?.Apr;
+                redeemedApproval = check.Claims?.Apr;
+                toRedeem = decision.EvaluateOnly ? null : presented;
             }
             else
             {
-                warrantRejection = redemption.Reason ?? "warrant_rejected";
+                warrantRejection = check.Reason ?? "warrant_rejected";
             }
         }
 
@@ -133,6 +138,10 @@ internal sealed partial class GovernanceService
             EvaluationMismatch = mismatch,
             Evaluation = evaluation,
         };
+        if (toRedeem is not null && !mismatch)
+        {
+            governed = governed with { Effects = new DecisionEffects { RedeemWarrant = toRedeem } };
+        }
 
         switch (decision.Kind)
         {
@@ -142,7 +151,7 @@ internal sealed partial class GovernanceService
 
                 break;
             case DecisionKind.RequireApproval when !decision.EvaluateOnly:
-                var approval = await _approvals.CreateAsync(
+                var approval = _approvals.Prepare(
                     identity.Tenant,
                     identity.Agent,
                     decision.Descriptor?.Tool ?? request.Tool,
@@ -154,23 +163,25 @@ internal sealed partial class GovernanceService
                     Math.Max(1, decision.ApprovalsRequired),
                     ApprovalWindow,
                     decision.WarrantTtl ?? DefaultWarrantTtl,
-                    cancellationToken,
                     requestId,
                     // What the approvers see of the action: its arguments redacted here, before they are stored.
-                    ApprovalArguments.Of(request.Args)).ConfigureAwait(false);
-                governed = governed with { Approval = new ApprovalReference(approval.Id, "/v1/approvals/" + approval.Id) };
+                    ApprovalArguments.Of(request.Args));
+                governed = governed with
+                {
+                    Approval = new ApprovalReference(approval.Id, "/v1/approvals/" + approval.Id),
+                    Effects = new DecisionEffects { OpenApproval = approval },
+                };
                 break;
             case DecisionKind.BlockAndOpenIncident when decision.OpensIncident:
-                var incident = await _incidents.OpenAsync(
+                var incident = _incidents.Prepare(
                     identity.Tenant,
                     identity.Agent,
                     decision.Descriptor?.Tool ?? request.Tool,
                     decision.IntentDigest,
                     System.Text.Encoding.UTF8.GetString(explanationJson),
                     [.. decision.Explanation.OpenRisks.Select(r => r.Id)],
-                    identity.Workspace,
-                    cancellationToken).ConfigureAwait(false);
-                governed = governed with { IncidentId = incident.Id };
+                    identity.Workspace);
+                governed = governed with { IncidentId = incident.Id, Effects = new DecisionEffects { OpenIncident = incident } };
                 break;
         }
 

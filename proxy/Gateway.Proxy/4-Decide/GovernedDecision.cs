@@ -3,8 +3,9 @@ using Gateway.Policy;
 namespace Gateway.Proxy.Decide;
 
 /// <summary>
-/// A decision as the proxy enforces it: the policy's <see cref="Decision"/> plus what the gateway
-/// added (token, approval request, incident), or the refusal that came before any decision (rate limit).
+/// The Decide stage's record: a decision as the proxy enforces it, the policy's <see cref="Decision"/> plus what the
+/// gateway added (token, the ids of the approval request or incident it asks for) and the side effects it asks for as
+/// data (<see cref="Effects"/>), carried out once it is recorded.
 /// </summary>
 internal sealed record GovernedDecision
 {
@@ -19,11 +20,14 @@ internal sealed record GovernedDecision
     /// <summary>Allow family only.</summary>
     public string? DecisionToken { get; init; }
 
-    /// <summary>require_approval only.</summary>
+    /// <summary>require_approval only: the approval request the decision opens (<see cref="DecisionEffects.OpenApproval"/>).</summary>
     public ApprovalReference? Approval { get; init; }
 
-    /// <summary>block_and_open_incident only, once the incident is recorded.</summary>
+    /// <summary>block_and_open_incident only: the incident the decision opens (<see cref="DecisionEffects.OpenIncident"/>).</summary>
     public string? IncidentId { get; init; }
+
+    /// <summary>What the decision asks to be written, carried out after it is recorded; <see cref="DecisionEffects.None"/> for most.</summary>
+    public DecisionEffects Effects { get; init; } = DecisionEffects.None;
 
     /// <summary>A warrant was presented and refused (with this reason).</summary>
     public string? WarrantRejection { get; init; }

@@ -15,9 +15,11 @@ namespace Gateway.Proxy.Record;
 /// Puts every decision and its outcome in the tenant's hash-chained audit journal before the response
 /// returns. Only decision data goes in (ids, digests, explanation, statuses, redaction counts): never
 /// a body, a header value, a secret or a credential. A record that cannot be written throws
-/// <see cref="AuditWriteException"/> and the caller refuses the request (fail closed).
+/// <see cref="AuditWriteException"/> and the caller refuses the request (fail closed). It also appends the refusals
+/// authentication makes of a proven agent (<see cref="IAuthenticationRefusalRecorder"/>): nothing else in the proxy
+/// appends to the audit chain.
 /// </summary>
-internal sealed class AuditRecorder
+internal sealed class AuditRecorder : IAuthenticationRefusalRecorder
 {
     private readonly AuditJournal _journal;
     private readonly GatewayMetrics _metrics;
@@ -116,12 +118,28 @@ internal sealed class AuditRecorder
             RunId = identity.Run?.Id,
         };
 
-    private async ValueTask<AuditRecord> AppendAsync(HttpContext context, AuditEntry entry)
+    /// <inheritdoc/>
+    public async ValueTask<bool> TryRecordAsync(AuditEntry entry, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await AppendAsync(entry, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (AuditWriteException)
+        {
+            return false;
+        }
+    }
+
+    private ValueTask<AuditRecord> AppendAsync(HttpContext context, AuditEntry entry) => AppendAsync(entry, context.RequestAborted);
+
+    private async ValueTask<AuditRecord> AppendAsync(AuditEntry entry, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
-            return await _journal.AppendAsync(entry, context.RequestAborted).ConfigureAwait(false);
+            return await _journal.AppendAsync(entry, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

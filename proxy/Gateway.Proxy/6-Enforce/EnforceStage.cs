@@ -29,7 +29,9 @@ using Yarp.ReverseProxy;
 namespace Gateway.Proxy.Enforce;
 
 /// <summary>
-/// Enforce: a decision that is carried out meets the connector's own limits here (request size,
+/// Enforce: first, what the recorded decision asks to be written is carried out (<see cref="DecisionEffectWriter"/>: its
+/// warrant redeemed, its approval request opened with its receipt, its incident opened); a failure there is a
+/// <see cref="Refusal"/>, the decision's outcome, never a forwarded request. Then a decision that is carried out meets the connector's own limits here (request size,
 /// read-only degrade, its credential in the vault, the model-token budget); the request sent upstream
 /// is settled (the envelope, or the model body as rewritten) and set as the request body, and the
 /// request is assigned its connector's YARP cluster. Its record is the <see cref="ForwardPlan"/>; a
@@ -44,12 +46,14 @@ internal sealed partial class EnforceStage
     private readonly IProxyStateLookup _proxyState;
     private readonly McpToolPins _pins;
     private readonly PersonCredentials _people;
+    private readonly DecisionEffectWriter _effects;
     private readonly ILogger<EnforceStage> _logger;
     private readonly GatewayMetrics _metrics;
 
     public EnforceStage(RequestDelegate next, TokenBudgetGate budgets, CredentialResolver credentials, IProxyStateLookup proxyState, McpToolPins pins,
-        PersonCredentials people, ILogger<EnforceStage> logger, GatewayMetrics metrics)
+        PersonCredentials people, DecisionEffectWriter effects, ILogger<EnforceStage> logger, GatewayMetrics metrics)
     {
+        _effects = effects;
         _next = next;
         _budgets = budgets;
         _credentials = credentials;
@@ -66,12 +70,18 @@ internal sealed partial class EnforceStage
         try
         {
             var feature = context.GatewayRequest();
+            var governed = feature.Get<GovernedDecision>();
+            if (await _effects.CarryOutAsync(governed.Effects, feature.Receipt, context.RequestAborted).ConfigureAwait(false) is { } failed)
+            {
+                feature.Add(failed);
+                return;
+            }
+
             if (feature.Get<RecordedDecision>().Disposition != DecisionDisposition.Execute)
             {
                 return;
             }
 
-            var governed = feature.Get<GovernedDecision>();
             var received = feature.Get<AuthenticatedRequest>().Body;
             var (plan, refusal) = await PlanAsync(context, feature, feature.Get<Admission>(), governed, received).ConfigureAwait(false);
             if (plan is null)

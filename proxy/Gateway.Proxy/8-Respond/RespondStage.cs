@@ -130,13 +130,13 @@ internal sealed partial class RespondStage
         await RefusalResponse.WriteAsync(context, await _approvalElicitation.OfferAsync(context, call, DecisionResponseWriter.RefusalFor(held, RecordedDecision.ReceiptOf(context)), held).ConfigureAwait(false)).ConfigureAwait(false);
 
     /// <summary>
-    /// A refusal: after a decision that was to be carried out, it is that decision's outcome (recorded,
-    /// and answered with the decision attached); before any decision it is recorded when it names an
-    /// action (<see cref="Refusal.AuditTool"/>).
+    /// A refusal: after a recorded decision (one to be carried out, or a refusal whose approval or incident could not be
+    /// opened), it is that decision's outcome, recorded, and answered with the decision attached when the decision was
+    /// to be carried out; before any decision it is recorded when it names an action (<see cref="Refusal.AuditTool"/>).
     /// </summary>
     private async Task RefuseAsync(HttpContext context, GatewayRequestFeature feature, Refusal refusal)
     {
-        if (feature.Find<RecordedDecision>() is { Disposition: DecisionDisposition.Execute })
+        if (feature.Find<RecordedDecision>() is { Disposition: DecisionDisposition.Execute or DecisionDisposition.Refuse } recordedDecision)
         {
             var governed = feature.Get<GovernedDecision>();
             var response = feature.Find<UpstreamResponse>();
@@ -148,7 +148,10 @@ internal sealed partial class RespondStage
                 Latency = Latency(feature),
                 Refusal = refusal,
             }).ConfigureAwait(false);
-            refusal = DecisionResponseWriter.WithDecision(refusal, governed, RecordedDecision.ReceiptOf(context));
+            if (recordedDecision.Disposition == DecisionDisposition.Execute)
+            {
+                refusal = DecisionResponseWriter.WithDecision(refusal, governed, RecordedDecision.ReceiptOf(context));
+            }
         }
         else if (refusal.AuditTool is { } tool && (feature.Find<Admission>()?.Identity ?? feature.Find<AuthenticatedRequest>()?.Identity) is { } identity)
         {

@@ -13,7 +13,8 @@ internal static class GovernancePipelineExtensions
 {
     /// <summary>
     /// Respond wraps the walk (it answers last, from the records the stages left) → describe → admit →
-    /// decide → record (and the receipt attached to an approval the decision opened) → enforce → forward, then YARP's own session affinity, load balancing and passive
+    /// decide (pure: what it asks to be written is data) → record → enforce (first carrying out what the recorded decision
+    /// asks: its approval opened with its receipt, its incident, its warrant redeemed) → forward, then YARP's own session affinity, load balancing and passive
     /// health checks before the forwarder (with the route's transforms). Authentication ran before the
     /// pipeline, chosen by the route's endpoint metadata. A stage that refuses adds its refusal and
     /// returns: the stages after it do not run.
@@ -25,7 +26,6 @@ internal static class GovernancePipelineExtensions
         pipeline.UseMiddleware<AdmitStage>();
         pipeline.UseMiddleware<DecideStage>();
         pipeline.UseMiddleware<RecordStage>();
-        pipeline.UseMiddleware<ApprovalReceiptStage>();
         pipeline.UseMiddleware<EnforceStage>();
         pipeline.UseMiddleware<ForwardStage>();
         pipeline.UseSessionAffinity();

@@ -49,19 +49,16 @@ public abstract class ApprovalStoreContract
     }
 
     [Fact]
-    public async Task TryAttachReceiptAsync_TwoReplicas_TheFirstReceiptStaysAndAnUnknownRequestTakesNone()
+    public async Task TryCreateAsync_WithTheDecisionsReceipt_AnotherReplicaReadsItWithTheRequest()
     {
         var first = await StoreAsync();
         var second = await StoreAsync();
-        var document = Document(Backends.NewTenant());
-        await first.TryCreateAsync(document, Lifetime);
+        var document = Document(Backends.NewTenant()) with { Receipt = "eyJhbGciOiJFZERTQSJ9.receipt.signature" };
 
-        Assert.True(await first.TryAttachReceiptAsync(document.Tenant, document.Id, "receipt-1", Lifetime));
-        Assert.False(await second.TryAttachReceiptAsync(document.Tenant, document.Id, "receipt-2", Lifetime));
-        Assert.False(await first.TryAttachReceiptAsync(document.Tenant, ApprovalIds.New(), "receipt-3", Lifetime));
-        Assert.False(await first.TryAttachReceiptAsync(Backends.NewTenant(), document.Id, "receipt-4", Lifetime));
+        Assert.True(await first.TryCreateAsync(document, Lifetime));
+        Assert.False(await second.TryCreateAsync(document with { Receipt = "another" }, Lifetime));
 
-        Assert.Equal("receipt-1", (await second.GetAsync(document.Tenant, document.Id))!.Receipt);
+        Assert.Equal(document.Receipt, (await second.GetAsync(document.Tenant, document.Id))!.Receipt);
         Assert.Null(await first.GetAsync(Backends.NewTenant(), document.Id));
     }
 

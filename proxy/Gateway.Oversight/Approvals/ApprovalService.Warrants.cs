@@ -1,0 +1,116 @@
+using Gateway.Store;
+
+namespace Gateway.Oversight.Approvals;
+
+/// <summary>The warrant half of <see cref="ApprovalService"/>: checking a presented warrant, and redeeming it once.</summary>
+public sealed partial class ApprovalService
+{
+    /// <summary>
+    /// Verifies a warrant presented with a retried request and consumes it atomically: the signature,
+    /// expiry, tenant, agent, intent digest and policy digest (equal, or compatible per
+    /// <see cref="IWarrantCompatibility"/>) must all match, and a warrant is accepted once only.
+    /// A refused warrant is not consumed.
+    /// </summary>
+    public async ValueTask<WarrantRedemption> RedeemWarrantAsync(WarrantPresentation presentation, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(presentation);
+        var result = await RedeemCoreAsync(presentation, consume: true, cancellationToken);
+        _metrics.WarrantRedemption(presentation.Tenant, result.Reason ?? "redeemed");
+        if (result.Redeemed)
+        {
+            OversightLog.WarrantRedeemed(_logger, presentation.Tenant, presentation.Agent, result.Claims!.Apr);
+        }
+        else
+        {
+            OversightLog.WarrantRefused(_logger, presentation.Tenant, presentation.Agent, result.Reason!);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The checks of <see cref="RedeemWarrantAsync"/>, including "not used yet", without consuming the warrant: for a
+    /// decision that redeems it once the decision is recorded (the redemption itself is <see cref="RedeemWarrantAsync"/>,
+    /// which a concurrent request can still win). A refusal is counted and logged as a refused redemption; an accepted
+    /// warrant is counted when it is redeemed.
+    /// </summary>
+    public async ValueTask<WarrantRedemption> CheckBeforeRedeemingAsync(WarrantPresentation presentation, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(presentation);
+        var result = await RedeemCoreAsync(presentation, consume: false, cancellationToken);
+        if (!result.Redeemed)
+        {
+            _metrics.WarrantRedemption(presentation.Tenant, result.Reason!);
+            OversightLog.WarrantRefused(_logger, presentation.Tenant, presentation.Agent, result.Reason!);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The same checks as <see cref="RedeemWarrantAsync"/>, including "not used yet", without consuming
+    /// the warrant: for <c>simulate</c> requests, which must report what a real call would do and leave
+    /// the warrant good for it.
+    /// </summary>
+    public ValueTask<WarrantRedemption> CheckWarrantAsync(WarrantPresentation presentation, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(presentation);
+        return RedeemCoreAsync(presentation, consume: false, cancellationToken);
+    }
+
+    private async ValueTask<WarrantRedemption> RedeemCoreAsync(WarrantPresentation presentation, bool consume, CancellationToken cancellationToken)
+    {
+        if (!_signer.TryVerify(presentation.Warrant, out var claims, out var reason))
+        {
+            return WarrantRedemption.Refused(reason!);
+        }
+
+        var now = _time.GetUtcNow();
+        if (now.ToUnixTimeSeconds() >= claims!.Exp)
+        {
+            return WarrantRedemption.Refused(WarrantReasons.Expired, claims);
+        }
+
+        if (!string.Equals(claims.Tid, presentation.Tenant, StringComparison.Ordinal))
+        {
+            return WarrantRedemption.Refused(WarrantReasons.TenantMismatch, claims);
+        }
+
+        if (!string.Equals(claims.Aid, presentation.Agent, StringComparison.Ordinal))
+        {
+            return WarrantRedemption.Refused(WarrantReasons.AgentMismatch, claims);
+        }
+
+        if (!string.Equals(claims.Act, presentation.IntentDigest, StringComparison.Ordinal))
+        {
+            return WarrantRedemption.Refused(WarrantReasons.IntentMismatch, claims);
+        }
+
+        if (!_compatibility.IsCompatible(presentation.Tenant, claims.Pol, presentation.PolicyDigest))
+        {
+            return WarrantRedemption.Refused(WarrantReasons.PolicyChanged, claims);
+        }
+
+        if (!ApprovalIds.IsWellFormed(claims.Apr))
+        {
+            return WarrantRedemption.Refused(WarrantReasons.Malformed, claims);
+        }
+
+        if (await _state.GetAsync(StoreKeys.ApprovalRevoked(presentation.Tenant, claims.Apr), cancellationToken) is not null)
+        {
+            return WarrantRedemption.Refused(WarrantReasons.Revoked, claims);
+        }
+
+        if (!consume)
+        {
+            return await _store.IsWarrantUsedAsync(presentation.Tenant, claims.Apr, cancellationToken)
+                ? WarrantRedemption.Refused(WarrantReasons.AlreadyUsed, claims)
+                : new WarrantRedemption(true, null, claims);
+        }
+
+        // Keep the 'used' mark a minute past expiry so that clock skew between replicas cannot reopen it.
+        var markLifetime = DateTimeOffset.FromUnixTimeSeconds(claims.Exp) - now + TimeSpan.FromMinutes(1);
+        var first = await _store.TryUseWarrantAsync(presentation.Tenant, claims.Apr, markLifetime, cancellationToken);
+        return first ? new WarrantRedemption(true, null, claims) : WarrantRedemption.Refused(WarrantReasons.AlreadyUsed, claims);
+    }
+}

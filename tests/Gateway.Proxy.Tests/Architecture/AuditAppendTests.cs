@@ -1,0 +1,52 @@
+using System.Text.RegularExpressions;
+
+namespace Gateway.Proxy.Tests.Architecture;
+
+/// <summary>
+/// Only the Record stage appends to the audit chain: no other stage folder names the journal (<c>AuditJournal</c>) in
+/// its code. The other stages hand what is to be recorded to Record's writer (<c>5-Record/AuditRecorder.cs</c>):
+/// Respond an outcome or a refusal, authentication a proven agent's refusal through
+/// <c>Pipeline/IAuthenticationRefusalRecorder.cs</c>.
+/// </summary>
+public sealed partial class AuditAppendTests
+{
+    private const string RecordStage = "5-Record";
+
+    [Fact]
+    public void StageFolders_OtherThanRecord_NameNoAuditJournal()
+    {
+        var violations = ProxyFolders.Uses.Keys
+            .Where(static folder => ProxyFolders.StageNumber(folder) is not null && folder != RecordStage)
+            .SelectMany(static folder => Directory.EnumerateFiles(Path.Combine(ProxyFolders.Root, folder), "*.cs", SearchOption.AllDirectories)
+                .Where(static file => NamesJournal(File.ReadAllText(file)))
+                .Select(file => folder + "/" + Path.GetFileName(file)))
+            .ToList();
+
+        Assert.Empty(violations);
+    }
+
+    [Fact]
+    public void NamesJournal_PlantedAppendInAStage_IsReported()
+    {
+        const string Planted = """
+            namespace Gateway.Proxy.Authenticate;
+
+            /// <summary>Recorded by the journal (<see cref="AuditJournal"/>): a comment is no use.</summary>
+            internal static class Planted
+            {
+                public static Task Record(AuditJournal journal, AuditEntry entry) => journal.AppendAsync(entry).AsTask();
+            }
+            """;
+
+        Assert.True(NamesJournal(Planted));
+        Assert.False(NamesJournal("// AuditJournal in a comment\ninternal static class Clean { const string Note = \"AuditJournal\"; }"));
+    }
+
+    private static bool NamesJournal(string source) => Journal().IsMatch(CommentOrString().Replace(source, " "));
+
+    [GeneratedRegex(@"\bAuditJournal\b")]
+    private static partial Regex Journal();
+
+    [GeneratedRegex(@"//[^\n]*|/\*[\s\S]*?\*/|""(?:\\.|[^""\\\n])*""")]
+    private static partial Regex CommentOrString();
+}
