@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Envelopes;
 using Gateway.Connectors.Mcp;
 using Gateway.Connectors.Redaction;
@@ -11,6 +12,7 @@ using Gateway.Policy;
 using Gateway.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
 using HttpResults = Microsoft.AspNetCore.Http.Results;
 
 namespace Gateway.Connectors.Tests;
@@ -19,7 +21,9 @@ public sealed class McpTests : IAsyncLifetime
 {
     private readonly HashSet<string> _sessions = [];
     private readonly List<string> _callSessions = [];
-    private readonly HttpMessageInvoker _invoker = new(new McpSessionHandler { InnerHandler = new SocketsHttpHandler() });
+    private readonly McpServerToolLists _client = new(
+        new CredentialResolver(null, environment: name => name == "TICKETS_MCP_KEY" ? "mcp-server-key" : null), TimeProvider.System, NullLoggerFactory.Instance);
+    private HttpMessageInvoker _invoker = null!;
     private KestrelUpstream _server = null!;
     private int _initializations;
     private int _notifications;
@@ -47,7 +51,12 @@ public sealed class McpTests : IAsyncLifetime
                 }
 
                 context.Response.Headers["Mcp-Session-Id"] = id;
-                return HttpResults.Json(new { jsonrpc = "2.0", id = message.GetProperty("id").Clone(), result = new { protocolVersion = "2025-06-18", capabilities = new { } } });
+                return HttpResults.Json(new
+                {
+                    jsonrpc = "2.0",
+                    id = message.GetProperty("id").Clone(),
+                    result = new { protocolVersion = "2025-06-18", capabilities = new { tools = new { } }, serverInfo = new { name = "tickets", version = "1" } },
+                });
             }
 
             var session = context.Request.Headers["Mcp-Session-Id"].ToString();
@@ -90,13 +99,26 @@ public sealed class McpTests : IAsyncLifetime
 
             return HttpResults.Text(reply, "application/json");
         }));
+        _invoker = new(new McpSessionHandler(_client) { InnerHandler = new SocketsHttpHandler() });
     }
 
     public async Task DisposeAsync()
     {
         _invoker.Dispose();
+        await _client.DisposeAsync();
         await _server.DisposeAsync();
     }
+
+    /// <summary>The MCP server the tool belongs to, with its credential (the gateway's MCP client opens the session with it).</summary>
+    private CatalogEntry TicketsMcp() => new()
+    {
+        Name = "tickets-mcp",
+        Kind = ConnectorKind.Mcp,
+        ActionType = ActionType.Write,
+        Upstream = _server.At("mcp/json"),
+        Credential = SecretReference.TryParse("env:TICKETS_MCP_KEY", null, out var reference) ? reference : null,
+        Auth = ConnectorAuth.Bearer,
+    };
 
     private static readonly CatalogEntry CreateTicket = new()
     {
@@ -121,7 +143,7 @@ public sealed class McpTests : IAsyncLifetime
         request.Headers.TryAddWithoutValidation("Authorization", "Bearer mcp-server-key");
         if (marked)
         {
-            request.Options.Set(McpSession.OptionKey, new McpSession(tenant, "tickets-mcp", envelope.Body!));
+            request.Options.Set(McpSession.OptionKey, new McpSession(tenant, TicketsMcp(), envelope.Body!));
         }
 
         using var response = await _invoker.SendAsync(request, CancellationToken.None);

@@ -10,8 +10,10 @@ using ModelContextProtocol.Protocol;
 namespace Gateway.Connectors.Mcp;
 
 /// <summary>
-/// The tools each <c>mcp</c> connector's server serves, read by the gateway's own MCP client (the official .NET SDK)
-/// with the connector's credential from the vault: one pooled session per tenant and server, its listing kept for
+/// The gateway's one MCP client of the servers it governs (the official .NET SDK), with the connector's credential from the
+/// vault: one pooled session per tenant and server, on which the gateway lists the server's tools, reads its prompts and
+/// resources, forwards the agents' governed calls and sends the clients' answers to the server's requests
+/// (<c>McpServerToolLists.Sessions.cs</c>). The tools each <c>mcp</c> connector's server serves are kept for
 /// <see cref="RefreshInterval"/> and dropped at once when the server says its list changed. A session that fails
 /// (the server restarted, forgot the session, or is down) is closed and a new one opened on the next listing, so an
 /// expired upstream session recovers by itself; while a server is down its listing says so
@@ -171,7 +173,8 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
 
     /// <summary>
     /// Runs <paramref name="use"/> on the server's session (opened first when there is none; the caller holds the gate).
-    /// A failure closes the session, so that the next use opens a new one, and is returned instead of thrown.
+    /// A failure closes the session, so that the next use opens a new one, and is returned instead of thrown; a JSON-RPC
+    /// error the server answered is returned too but leaves the session open (the governed calls on it go on).
     /// </summary>
     private async Task<(T? Value, Exception? Failure)> UseAsync<T>(Upstream upstream, CatalogEntry server, Func<McpClient, CancellationToken, ValueTask<T>> use, CancellationToken cancellationToken)
         where T : class
@@ -180,6 +183,10 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
         {
             upstream.Client ??= await ConnectAsync(upstream, server, cancellationToken).ConfigureAwait(false);
             return (await use(upstream.Client, cancellationToken).ConfigureAwait(false), null);
+        }
+        catch (McpProtocolException ex)
+        {
+            return (null, ex);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -213,12 +220,12 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
         {
             ClientInfo = new Implementation { Name = "gamut-gateway", Version = "1.0" },
 
-            // The revision the gateway's governed calls speak to the same server (McpSessionHandler): one per server.
+            // The revision the gateway's governed calls speak on this session (UpstreamEnvelopes): one per server.
             ProtocolVersion = UpstreamEnvelopes.McpProtocolVersion,
             Handlers = new McpClientHandlers
             {
-                // The capabilities the gateway's sessions declare (McpSessionHandler): a server lists the same tools here as
-                // it serves the calls. Its requests to the client belong to a call, relayed there; none comes to a listing.
+                // The capabilities the governed calls on this session need: a server's requests to the client belong to a call
+                // and come on that call's stream, relayed to its agent (7-Forward/McpProgressRelay.cs); none comes here.
                 // Sampling is deprecated from the 2026-07-28 revision on; the servers the gateway speaks to at 2025-06-18 still ask for it.
 #pragma warning disable MCP9005
                 SamplingHandler = static (_, _, _) => throw NoClientHere(),
