@@ -21,6 +21,7 @@ public sealed class McpTests : IAsyncLifetime
 {
     private readonly HashSet<string> _sessions = [];
     private readonly List<string> _callSessions = [];
+    private readonly List<(string Session, string Json)> _answers = [];
     private readonly McpServerToolLists _client = new(
         new CredentialResolver(null, environment: name => name == "TICKETS_MCP_KEY" ? "mcp-server-key" : null), TimeProvider.System, NullLoggerFactory.Instance);
     private HttpMessageInvoker _invoker = null!;
@@ -35,11 +36,23 @@ public sealed class McpTests : IAsyncLifetime
         {
             using var document = await JsonDocument.ParseAsync(context.Request.Body);
             var message = document.RootElement;
-            var method = message.GetProperty("method").GetString();
             if (context.Request.Headers.Authorization != "Bearer mcp-server-key")
             {
                 return HttpResults.StatusCode(401);
             }
+
+            if (!message.TryGetProperty("method", out var methodElement))
+            {
+                // A client's answer to a request of the server's.
+                lock (_answers)
+                {
+                    _answers.Add((context.Request.Headers["Mcp-Session-Id"].ToString(), message.GetRawText()));
+                }
+
+                return HttpResults.StatusCode(202);
+            }
+
+            var method = methodElement.GetString();
 
             if (method == "initialize")
             {
@@ -218,6 +231,48 @@ public sealed class McpTests : IAsyncLifetime
         Assert.Equal((int)HttpStatusCode.BadRequest, result.Status);
         Assert.Equal(0, _initializations);
         Assert.Equal([string.Empty], _callSessions);
+    }
+
+    [Fact]
+    public async Task AnswerAsync_OnTheCallsSession_ReachesTheServerThereUnderTheServersId()
+    {
+        await CallAsync("json");
+        const string Answer = """{"jsonrpc":"2.0","id":7,"result":{"action":"accept","content":{"ok":true}}}""";
+
+        var status = await _client.AnswerAsync("acme", TicketsMcp(), _callSessions[0], Encoding.UTF8.GetBytes(Answer), CancellationToken.None);
+
+        Assert.Equal(202, status);
+        var (session, json) = Assert.Single(_answers);
+        Assert.Equal(_callSessions[0], session);
+        using var sent = JsonDocument.Parse(json);
+        Assert.Equal(7, sent.RootElement.GetProperty("id").GetInt32());
+        Assert.True(sent.RootElement.GetProperty("result").GetProperty("content").GetProperty("ok").GetBoolean());
+    }
+
+    [Fact]
+    public async Task AnswerAsync_SessionNoLongerTheGateways_IsNotSent()
+    {
+        await CallAsync("json");
+
+        var stale = await _client.AnswerAsync("acme", TicketsMcp(), "a-session-since-replaced", """{"jsonrpc":"2.0","id":7,"result":{}}"""u8.ToArray(), CancellationToken.None);
+        var otherTenant = await _client.AnswerAsync("globex", TicketsMcp(), _callSessions[0], """{"jsonrpc":"2.0","id":7,"result":{}}"""u8.ToArray(), CancellationToken.None);
+
+        Assert.Equal(404, stale);
+        Assert.Equal(404, otherTenant);
+        Assert.Empty(_answers);
+    }
+
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{}}""")]
+    [InlineData("not json")]
+    public async Task AnswerAsync_NotAJsonRpcResponse_IsRefusedAndNotSent(string answer)
+    {
+        await CallAsync("json");
+
+        var status = await _client.AnswerAsync("acme", TicketsMcp(), _callSessions[0], Encoding.UTF8.GetBytes(answer), CancellationToken.None);
+
+        Assert.Equal(400, status);
+        Assert.Empty(_answers);
     }
 
     [Fact]
