@@ -205,6 +205,19 @@ public sealed class McpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SessionHandler_SessionPerDestination()
+    {
+        // Two destinations of one server (its replicas need not share sessions): each has its own session.
+        await CallAsync("json");
+        await CallAsync("sse");
+        await CallAsync("json");
+
+        Assert.Equal(2, _initializations);
+        Assert.NotEqual(_callSessions[0], _callSessions[1]);
+        Assert.Equal(_callSessions[0], _callSessions[2]);
+    }
+
+    [Fact]
     public async Task SessionHandler_ExpiredSession_ReinitializedOnceAndCallResent()
     {
         await CallAsync("json");
@@ -239,7 +252,7 @@ public sealed class McpTests : IAsyncLifetime
         await CallAsync("json");
         const string Answer = """{"jsonrpc":"2.0","id":7,"result":{"action":"accept","content":{"ok":true}}}""";
 
-        var status = await _client.AnswerAsync("acme", TicketsMcp(), _callSessions[0], Encoding.UTF8.GetBytes(Answer), CancellationToken.None);
+        var status = await _client.AnswerAsync("acme", TicketsMcp(), _server.At("mcp/json"), _callSessions[0], Encoding.UTF8.GetBytes(Answer), CancellationToken.None);
 
         Assert.Equal(202, status);
         var (session, json) = Assert.Single(_answers);
@@ -254,8 +267,8 @@ public sealed class McpTests : IAsyncLifetime
     {
         await CallAsync("json");
 
-        var stale = await _client.AnswerAsync("acme", TicketsMcp(), "a-session-since-replaced", """{"jsonrpc":"2.0","id":7,"result":{}}"""u8.ToArray(), CancellationToken.None);
-        var otherTenant = await _client.AnswerAsync("globex", TicketsMcp(), _callSessions[0], """{"jsonrpc":"2.0","id":7,"result":{}}"""u8.ToArray(), CancellationToken.None);
+        var stale = await _client.AnswerAsync("acme", TicketsMcp(), _server.At("mcp/json"), "a-session-since-replaced", """{"jsonrpc":"2.0","id":7,"result":{}}"""u8.ToArray(), CancellationToken.None);
+        var otherTenant = await _client.AnswerAsync("globex", TicketsMcp(), _server.At("mcp/json"), _callSessions[0], """{"jsonrpc":"2.0","id":7,"result":{}}"""u8.ToArray(), CancellationToken.None);
 
         Assert.Equal(404, stale);
         Assert.Equal(404, otherTenant);
@@ -269,7 +282,7 @@ public sealed class McpTests : IAsyncLifetime
     {
         await CallAsync("json");
 
-        var status = await _client.AnswerAsync("acme", TicketsMcp(), _callSessions[0], Encoding.UTF8.GetBytes(answer), CancellationToken.None);
+        var status = await _client.AnswerAsync("acme", TicketsMcp(), _server.At("mcp/json"), _callSessions[0], Encoding.UTF8.GetBytes(answer), CancellationToken.None);
 
         Assert.Equal(400, status);
         Assert.Empty(_answers);

@@ -14,16 +14,18 @@ namespace Gateway.Connectors.Mcp;
 public sealed partial class McpServerToolLists
 {
     /// <summary>
-    /// The id of the gateway's session with <paramref name="server"/> for <paramref name="tenant"/> (opened by the SDK's
-    /// <c>initialize</c> when there is none; null for a server that keeps no sessions). When <paramref name="replacing"/>
+    /// The id of the gateway's session with <paramref name="server"/> for <paramref name="tenant"/> at
+    /// <paramref name="endpoint"/> (the destination the call goes to: the connector's upstream or another of its
+    /// destinations), opened by the SDK's <c>initialize</c> when there is none; null for a server that keeps no sessions. When <paramref name="replacing"/>
     /// names the session the server no longer knows, that session is closed and a new one opened (once, however many
     /// calls found it gone at the same time). Throws <see cref="HttpRequestException"/> when the server cannot be reached
     /// or refuses <c>initialize</c>, so that the forwarder reports the upstream unavailable.
     /// </summary>
-    public async ValueTask<string?> SessionAsync(string tenant, CatalogEntry server, string? replacing, CancellationToken cancellationToken)
+    public async ValueTask<string?> SessionAsync(string tenant, CatalogEntry server, Uri endpoint, string? replacing, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(server);
-        var upstream = UpstreamOf(tenant, server);
+        ArgumentNullException.ThrowIfNull(endpoint);
+        var upstream = UpstreamOf(tenant, server, EndpointOf(endpoint));
         if (upstream.Client is { } open && (replacing is null || open.SessionId != replacing))
         {
             return open.SessionId;
@@ -54,13 +56,14 @@ public sealed partial class McpServerToolLists
 
     /// <summary>
     /// Sends <paramref name="answer"/> (the client's JSON-RPC response, under the server's own id) to
-    /// <paramref name="server"/> on <paramref name="session"/>, the session its request came on; returns 202 when the server
+    /// <paramref name="server"/> at <paramref name="endpoint"/> on <paramref name="session"/>, where its request came from; returns 202 when the server
     /// took it, 404 when that session is no longer the gateway's (the server's request went with it), 400 when the answer
     /// is no JSON-RPC response, or the status the server refused it with.
     /// </summary>
-    public async ValueTask<int> AnswerAsync(string tenant, CatalogEntry server, string? session, ReadOnlyMemory<byte> answer, CancellationToken cancellationToken)
+    public async ValueTask<int> AnswerAsync(string tenant, CatalogEntry server, Uri endpoint, string? session, ReadOnlyMemory<byte> answer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(server);
+        ArgumentNullException.ThrowIfNull(endpoint);
         JsonRpcMessage? message;
         try
         {
@@ -76,7 +79,7 @@ public sealed partial class McpServerToolLists
             return (int)HttpStatusCode.BadRequest;
         }
 
-        if (UpstreamOf(tenant, server).Client is not { } client || client.SessionId != session)
+        if (!_upstreams.TryGetValue((tenant, server.Name, EndpointOf(endpoint)), out var upstream) || upstream.Client is not { } client || client.SessionId != session)
         {
             return (int)HttpStatusCode.NotFound;
         }
@@ -98,6 +101,10 @@ public sealed partial class McpServerToolLists
             return (int)HttpStatusCode.NotFound;
         }
     }
+
+    /// <summary>The endpoint a request was sent to: its address without query or fragment.</summary>
+    private static Uri EndpointOf(Uri requestUri) =>
+        requestUri.Query.Length == 0 && requestUri.Fragment.Length == 0 ? requestUri : new Uri(requestUri.GetLeftPart(UriPartial.Path));
 
     /// <summary>How long a server may take to accept a client's answer.</summary>
     public static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(30);

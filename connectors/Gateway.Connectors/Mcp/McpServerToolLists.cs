@@ -27,7 +27,9 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
     /// <summary>How long a failed server is left alone before it is tried again.</summary>
     public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(2);
 
-    private readonly ConcurrentDictionary<(string Tenant, string Server), Upstream> _upstreams = new();
+    // One session per tenant, server and endpoint: the connector's upstream, and each of its other destinations a governed
+    // call is forwarded to (a server's replicas need not share their sessions).
+    private readonly ConcurrentDictionary<(string Tenant, string Server, Uri Endpoint), Upstream> _upstreams = new();
     private readonly CredentialResolver _credentials;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
@@ -195,8 +197,10 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
         }
     }
 
-    private Upstream UpstreamOf(string tenant, CatalogEntry server) =>
-        _upstreams.GetOrAdd((tenant, server.Name), static key => new Upstream(key.Tenant, key.Server));
+    private Upstream UpstreamOf(string tenant, CatalogEntry server) => UpstreamOf(tenant, server, server.Upstream!);
+
+    private Upstream UpstreamOf(string tenant, CatalogEntry server, Uri endpoint) =>
+        _upstreams.GetOrAdd((tenant, server.Name, endpoint), static key => new Upstream(key.Tenant, key.Server, key.Endpoint));
 
     /// <summary>The server's listing while it is fresh: for <see cref="RefreshInterval"/>, a failed one for <see cref="RetryInterval"/>, until the server says it changed.</summary>
     private McpServerTools? Fresh(Upstream upstream) =>
@@ -212,7 +216,7 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
             Timeout = TimeSpan.FromSeconds(30),
         };
         var transport = new HttpClientTransport(
-            new HttpClientTransportOptions { Endpoint = server.Upstream!, TransportMode = HttpTransportMode.StreamableHttp, Name = "gamut:" + server.Name },
+            new HttpClientTransportOptions { Endpoint = upstream.Endpoint, TransportMode = HttpTransportMode.StreamableHttp, Name = "gamut:" + server.Name },
             http,
             _loggers,
             ownsHttpClient: true);
@@ -269,12 +273,14 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
     [LoggerMessage(EventId = 4301, Level = LogLevel.Warning, Message = "MCP server {Server} of tenant {Tenant} is unavailable for listing: {Error} {Reason}")]
     private static partial void LogUnavailable(ILogger logger, string server, string tenant, string error, string reason);
 
-    /// <summary>One server of one tenant: its session and last listing.</summary>
-    private sealed class Upstream(string tenant, string server)
+    /// <summary>One server of one tenant at one endpoint: its session and (at the connector's upstream) last listing.</summary>
+    private sealed class Upstream(string tenant, string server, Uri endpoint)
     {
         public string Tenant { get; } = tenant;
 
         public string Server { get; } = server;
+
+        public Uri Endpoint { get; } = endpoint;
 
         public SemaphoreSlim Gate { get; } = new(1, 1);
 

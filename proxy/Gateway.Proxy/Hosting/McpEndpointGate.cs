@@ -324,7 +324,7 @@ internal sealed class McpEndpointGate
         int status;
         try
         {
-            status = await _servers.AnswerAsync(identity.Tenant, server, asked.Session, McpServerRequests.WithRawId(body.Span, asked.Id), context.RequestAborted).ConfigureAwait(false);
+            status = await _servers.AnswerAsync(identity.Tenant, server, new Uri(asked.Upstream), asked.Session, McpServerRequests.WithRawId(body.Span, asked.Id), context.RequestAborted).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or Gateway.Connectors.Credentials.CredentialUnavailableException && !context.RequestAborted.IsCancellationRequested)
         {
