@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Envelopes;
 using Gateway.Connectors.Mcp;
 using Gateway.Connectors.Redaction;
@@ -11,6 +12,7 @@ using Gateway.Policy;
 using Gateway.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
 using HttpResults = Microsoft.AspNetCore.Http.Results;
 
 namespace Gateway.Connectors.Tests;
@@ -19,7 +21,10 @@ public sealed class McpTests : IAsyncLifetime
 {
     private readonly HashSet<string> _sessions = [];
     private readonly List<string> _callSessions = [];
-    private readonly HttpMessageInvoker _invoker = new(new McpSessionHandler { InnerHandler = new SocketsHttpHandler() });
+    private readonly List<(string Session, string Json)> _answers = [];
+    private readonly McpServerToolLists _client = new(
+        new CredentialResolver(null, environment: name => name == "TICKETS_MCP_KEY" ? "mcp-server-key" : null), TimeProvider.System, NullLoggerFactory.Instance);
+    private HttpMessageInvoker _invoker = null!;
     private KestrelUpstream _server = null!;
     private int _initializations;
     private int _notifications;
@@ -31,11 +36,23 @@ public sealed class McpTests : IAsyncLifetime
         {
             using var document = await JsonDocument.ParseAsync(context.Request.Body);
             var message = document.RootElement;
-            var method = message.GetProperty("method").GetString();
             if (context.Request.Headers.Authorization != "Bearer mcp-server-key")
             {
                 return HttpResults.StatusCode(401);
             }
+
+            if (!message.TryGetProperty("method", out var methodElement))
+            {
+                // A client's answer to a request of the server's.
+                lock (_answers)
+                {
+                    _answers.Add((context.Request.Headers["Mcp-Session-Id"].ToString(), message.GetRawText()));
+                }
+
+                return HttpResults.StatusCode(202);
+            }
+
+            var method = methodElement.GetString();
 
             if (method == "initialize")
             {
@@ -47,7 +64,12 @@ public sealed class McpTests : IAsyncLifetime
                 }
 
                 context.Response.Headers["Mcp-Session-Id"] = id;
-                return HttpResults.Json(new { jsonrpc = "2.0", id = message.GetProperty("id").Clone(), result = new { protocolVersion = "2025-06-18", capabilities = new { } } });
+                return HttpResults.Json(new
+                {
+                    jsonrpc = "2.0",
+                    id = message.GetProperty("id").Clone(),
+                    result = new { protocolVersion = "2025-06-18", capabilities = new { tools = new { } }, serverInfo = new { name = "tickets", version = "1" } },
+                });
             }
 
             var session = context.Request.Headers["Mcp-Session-Id"].ToString();
@@ -90,13 +112,26 @@ public sealed class McpTests : IAsyncLifetime
 
             return HttpResults.Text(reply, "application/json");
         }));
+        _invoker = new(new McpSessionHandler(_client) { InnerHandler = new SocketsHttpHandler() });
     }
 
     public async Task DisposeAsync()
     {
         _invoker.Dispose();
+        await _client.DisposeAsync();
         await _server.DisposeAsync();
     }
+
+    /// <summary>The MCP server the tool belongs to, with its credential (the gateway's MCP client opens the session with it).</summary>
+    private CatalogEntry TicketsMcp() => new()
+    {
+        Name = "tickets-mcp",
+        Kind = ConnectorKind.Mcp,
+        ActionType = ActionType.Write,
+        Upstream = _server.At("mcp/json"),
+        Credential = SecretReference.TryParse("env:TICKETS_MCP_KEY", null, out var reference) ? reference : null,
+        Auth = ConnectorAuth.Bearer,
+    };
 
     private static readonly CatalogEntry CreateTicket = new()
     {
@@ -121,7 +156,7 @@ public sealed class McpTests : IAsyncLifetime
         request.Headers.TryAddWithoutValidation("Authorization", "Bearer mcp-server-key");
         if (marked)
         {
-            request.Options.Set(McpSession.OptionKey, new McpSession(tenant, "tickets-mcp", envelope.Body!));
+            request.Options.Set(McpSession.OptionKey, new McpSession(tenant, TicketsMcp(), envelope.Body!));
         }
 
         using var response = await _invoker.SendAsync(request, CancellationToken.None);
@@ -170,6 +205,19 @@ public sealed class McpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SessionHandler_SessionPerDestination()
+    {
+        // Two destinations of one server (its replicas need not share sessions): each has its own session.
+        await CallAsync("json");
+        await CallAsync("sse");
+        await CallAsync("json");
+
+        Assert.Equal(2, _initializations);
+        Assert.NotEqual(_callSessions[0], _callSessions[1]);
+        Assert.Equal(_callSessions[0], _callSessions[2]);
+    }
+
+    [Fact]
     public async Task SessionHandler_ExpiredSession_ReinitializedOnceAndCallResent()
     {
         await CallAsync("json");
@@ -196,6 +244,48 @@ public sealed class McpTests : IAsyncLifetime
         Assert.Equal((int)HttpStatusCode.BadRequest, result.Status);
         Assert.Equal(0, _initializations);
         Assert.Equal([string.Empty], _callSessions);
+    }
+
+    [Fact]
+    public async Task AnswerAsync_OnTheCallsSession_ReachesTheServerThereUnderTheServersId()
+    {
+        await CallAsync("json");
+        const string Answer = """{"jsonrpc":"2.0","id":7,"result":{"action":"accept","content":{"ok":true}}}""";
+
+        var status = await _client.AnswerAsync("acme", TicketsMcp(), _server.At("mcp/json"), _callSessions[0], Encoding.UTF8.GetBytes(Answer), CancellationToken.None);
+
+        Assert.Equal(202, status);
+        var (session, json) = Assert.Single(_answers);
+        Assert.Equal(_callSessions[0], session);
+        using var sent = JsonDocument.Parse(json);
+        Assert.Equal(7, sent.RootElement.GetProperty("id").GetInt32());
+        Assert.True(sent.RootElement.GetProperty("result").GetProperty("content").GetProperty("ok").GetBoolean());
+    }
+
+    [Fact]
+    public async Task AnswerAsync_SessionNoLongerTheGateways_IsNotSent()
+    {
+        await CallAsync("json");
+
+        var stale = await _client.AnswerAsync("acme", TicketsMcp(), _server.At("mcp/json"), "a-session-since-replaced", """{"jsonrpc":"2.0","id":7,"result":{}}"""u8.ToArray(), CancellationToken.None);
+        var otherTenant = await _client.AnswerAsync("globex", TicketsMcp(), _server.At("mcp/json"), _callSessions[0], """{"jsonrpc":"2.0","id":7,"result":{}}"""u8.ToArray(), CancellationToken.None);
+
+        Assert.Equal(404, stale);
+        Assert.Equal(404, otherTenant);
+        Assert.Empty(_answers);
+    }
+
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{}}""")]
+    [InlineData("not json")]
+    public async Task AnswerAsync_NotAJsonRpcResponse_IsRefusedAndNotSent(string answer)
+    {
+        await CallAsync("json");
+
+        var status = await _client.AnswerAsync("acme", TicketsMcp(), _server.At("mcp/json"), _callSessions[0], Encoding.UTF8.GetBytes(answer), CancellationToken.None);
+
+        Assert.Equal(400, status);
+        Assert.Empty(_answers);
     }
 
     [Fact]

@@ -10,8 +10,10 @@ using ModelContextProtocol.Protocol;
 namespace Gateway.Connectors.Mcp;
 
 /// <summary>
-/// The tools each <c>mcp</c> connector's server serves, read by the gateway's own MCP client (the official .NET SDK)
-/// with the connector's credential from the vault: one pooled session per tenant and server, its listing kept for
+/// The gateway's one MCP client of the servers it governs (the official .NET SDK), with the connector's credential from the
+/// vault: one pooled session per tenant and server, on which the gateway lists the server's tools, reads its prompts and
+/// resources, forwards the agents' governed calls and sends the clients' answers to the server's requests
+/// (<c>McpServerToolLists.Sessions.cs</c>). The tools each <c>mcp</c> connector's server serves are kept for
 /// <see cref="RefreshInterval"/> and dropped at once when the server says its list changed. A session that fails
 /// (the server restarted, forgot the session, or is down) is closed and a new one opened on the next listing, so an
 /// expired upstream session recovers by itself; while a server is down its listing says so
@@ -25,7 +27,9 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
     /// <summary>How long a failed server is left alone before it is tried again.</summary>
     public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(2);
 
-    private readonly ConcurrentDictionary<(string Tenant, string Server), Upstream> _upstreams = new();
+    // One session per tenant, server and endpoint: the connector's upstream, and each of its other destinations a governed
+    // call is forwarded to (a server's replicas need not share their sessions).
+    private readonly ConcurrentDictionary<(string Tenant, string Server, Uri Endpoint), Upstream> _upstreams = new();
     private readonly CredentialResolver _credentials;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
@@ -171,7 +175,8 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
 
     /// <summary>
     /// Runs <paramref name="use"/> on the server's session (opened first when there is none; the caller holds the gate).
-    /// A failure closes the session, so that the next use opens a new one, and is returned instead of thrown.
+    /// A failure closes the session, so that the next use opens a new one, and is returned instead of thrown; a JSON-RPC
+    /// error the server answered is returned too but leaves the session open (the governed calls on it go on).
     /// </summary>
     private async Task<(T? Value, Exception? Failure)> UseAsync<T>(Upstream upstream, CatalogEntry server, Func<McpClient, CancellationToken, ValueTask<T>> use, CancellationToken cancellationToken)
         where T : class
@@ -181,6 +186,10 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
             upstream.Client ??= await ConnectAsync(upstream, server, cancellationToken).ConfigureAwait(false);
             return (await use(upstream.Client, cancellationToken).ConfigureAwait(false), null);
         }
+        catch (McpProtocolException ex)
+        {
+            return (null, ex);
+        }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             await upstream.CloseAsync().ConfigureAwait(false);
@@ -188,8 +197,10 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
         }
     }
 
-    private Upstream UpstreamOf(string tenant, CatalogEntry server) =>
-        _upstreams.GetOrAdd((tenant, server.Name), static key => new Upstream(key.Tenant, key.Server));
+    private Upstream UpstreamOf(string tenant, CatalogEntry server) => UpstreamOf(tenant, server, server.Upstream!);
+
+    private Upstream UpstreamOf(string tenant, CatalogEntry server, Uri endpoint) =>
+        _upstreams.GetOrAdd((tenant, server.Name, endpoint), static key => new Upstream(key.Tenant, key.Server, key.Endpoint));
 
     /// <summary>The server's listing while it is fresh: for <see cref="RefreshInterval"/>, a failed one for <see cref="RetryInterval"/>, until the server says it changed.</summary>
     private McpServerTools? Fresh(Upstream upstream) =>
@@ -205,7 +216,7 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
             Timeout = TimeSpan.FromSeconds(30),
         };
         var transport = new HttpClientTransport(
-            new HttpClientTransportOptions { Endpoint = server.Upstream!, TransportMode = HttpTransportMode.StreamableHttp, Name = "gamut:" + server.Name },
+            new HttpClientTransportOptions { Endpoint = upstream.Endpoint, TransportMode = HttpTransportMode.StreamableHttp, Name = "gamut:" + server.Name },
             http,
             _loggers,
             ownsHttpClient: true);
@@ -213,12 +224,12 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
         {
             ClientInfo = new Implementation { Name = "gamut-gateway", Version = "1.0" },
 
-            // The revision the gateway's governed calls speak to the same server (McpSessionHandler): one per server.
+            // The revision the gateway's governed calls speak on this session (UpstreamEnvelopes): one per server.
             ProtocolVersion = UpstreamEnvelopes.McpProtocolVersion,
             Handlers = new McpClientHandlers
             {
-                // The capabilities the gateway's sessions declare (McpSessionHandler): a server lists the same tools here as
-                // it serves the calls. Its requests to the client belong to a call, relayed there; none comes to a listing.
+                // The capabilities the governed calls on this session need: a server's requests to the client belong to a call
+                // and come on that call's stream, relayed to its agent (7-Forward/McpProgressRelay.cs); none comes here.
                 // Sampling is deprecated from the 2026-07-28 revision on; the servers the gateway speaks to at 2025-06-18 still ask for it.
 #pragma warning disable MCP9005
                 SamplingHandler = static (_, _, _) => throw NoClientHere(),
@@ -262,12 +273,14 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
     [LoggerMessage(EventId = 4301, Level = LogLevel.Warning, Message = "MCP server {Server} of tenant {Tenant} is unavailable for listing: {Error} {Reason}")]
     private static partial void LogUnavailable(ILogger logger, string server, string tenant, string error, string reason);
 
-    /// <summary>One server of one tenant: its session and last listing.</summary>
-    private sealed class Upstream(string tenant, string server)
+    /// <summary>One server of one tenant at one endpoint: its session and (at the connector's upstream) last listing.</summary>
+    private sealed class Upstream(string tenant, string server, Uri endpoint)
     {
         public string Tenant { get; } = tenant;
 
         public string Server { get; } = server;
+
+        public Uri Endpoint { get; } = endpoint;
 
         public SemaphoreSlim Gate { get; } = new(1, 1);
 

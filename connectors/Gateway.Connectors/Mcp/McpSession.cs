@@ -1,11 +1,13 @@
+using Gateway.Policy;
+
 namespace Gateway.Connectors.Mcp;
 
 /// <summary>
-/// Marks an outgoing MCP <c>tools/call</c> that needs a session: which tenant and server it belongs to.
-/// Set on the proxy request's options by the host with the call's body (to send it again on a new
-/// session); read by <see cref="McpSessionHandler"/>.
+/// Marks an outgoing MCP <c>tools/call</c> that goes on the gateway's session with its server: which tenant and server
+/// (the connector) it belongs to. Set on the proxy request's options by the host with the call's body (to send it again
+/// on a new session); read by <see cref="McpSessionHandler"/>.
 /// </summary>
-public sealed record McpSession(string Tenant, string Server, ReadOnlyMemory<byte> Body)
+public sealed record McpSession(string Tenant, CatalogEntry Server, ReadOnlyMemory<byte> Body)
 {
     /// <summary>The request option carrying the marker.</summary>
     public static readonly HttpRequestOptionsKey<McpSession> OptionKey = new("Gamut.McpSession");

@@ -9,13 +9,17 @@ namespace Gateway.Proxy.Forward;
 
 /// <summary>
 /// A governed call on <c>/mcp</c> whose MCP server answers with an event stream: what the server sends the client before
-/// its answer is passed on as it arrives, redacted, the response becoming an event stream at the first message. Its
+/// its answer is passed on as it arrives, the response becoming an event stream at the first message. Its
 /// notifications (<c>notifications/progress</c>, <c>notifications/message</c>) go as they are; its requests to the client
 /// (<c>sampling/createMessage</c>, <c>elicitation/create</c>) go under an id of the gateway's own, kept with where the
 /// answer goes (<see cref="McpServerRequests"/>), so that the client's answer, posted to <c>/mcp</c>, reaches the server on
 /// the session that asked. Each is an event of the call's stream (<see cref="McpCallStream"/>: numbered and kept, so
-/// that a client whose connection is cut resumes it). Nothing else is passed on. The whole body is kept (within the connector's limit) for the reply,
-/// which the Respond stage writes as the stream's last event once the outcome is on record.
+/// that a client whose connection is cut resumes it). Nothing else is passed on. Each event passed on is redacted by the
+/// provider route's streamed redactor of an MCP server's stream (<see cref="SseBodyRedactor"/> without hold-back: each
+/// event whole, at once), the one streamed redaction of the gateway; it is read for its method and the server's id before
+/// redaction, so that an id never changes on its way back. The whole body is kept as it came (within the connector's
+/// limit) for the reply, which <c>ConnectorResultReader</c> redacts as it redacts every JSON-RPC reply and the Respond
+/// stage writes as the stream's last event once the outcome is on record.
 /// </summary>
 internal static class McpProgressRelay
 {
@@ -30,7 +34,9 @@ internal static class McpProgressRelay
     {
         var events = context.GatewayRequest().Get<McpCallStream>();
         var body = new ArrayBufferWriter<byte>(ChunkBytes);
-        var framer = new SseFramer((int)Math.Min(limit, int.MaxValue));
+        var maxEventBytes = (int)Math.Min(limit, int.MaxValue);
+        var framer = new SseFramer(maxEventBytes);
+        var redactor = new SseBodyRedactor(counts, maxEventBytes, holdSplitValues: false);
         var chunk = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         try
         {
@@ -49,7 +55,7 @@ internal static class McpProgressRelay
                 }
 
                 body.Write(chunk.AsSpan(0, read));
-                foreach (var message in Read(framer, chunk.AsSpan(0, read), counts))
+                foreach (var message in Read(framer, chunk.AsSpan(0, read), redactor))
                 {
                     var relayed = message.RequestId is { } id
                         ? await requests.HoldAsync(origin, id, message.Method, message.Json, cancellationToken).ConfigureAwait(false)
@@ -64,19 +70,39 @@ internal static class McpProgressRelay
         }
     }
 
-    /// <summary>The messages for the client that the chunk completes, redacted.</summary>
-    private static List<ClientMessage> Read(SseFramer framer, ReadOnlySpan<byte> input, RedactionCounts counts)
+    /// <summary>The messages for the client that the chunk completes, each redacted as it stands.</summary>
+    private static List<ClientMessage> Read(SseFramer framer, ReadOnlySpan<byte> input, SseBodyRedactor redactor)
     {
         var found = new List<ClientMessage>();
         while (framer.TryRead(ref input, out var sseEvent))
         {
             if (sseEvent.Terminated && sseEvent.HasData && Classify(sseEvent.Data) is var (method, requestId) && method is not null)
             {
-                found.Add(new ClientMessage(method, requestId, JsonRedactor.Redact(sseEvent.Data, counts)));
+                found.Add(new ClientMessage(method, requestId, Redact(sseEvent, redactor)));
             }
         }
 
         return found;
+    }
+
+    /// <summary>The JSON-RPC message of <paramref name="sseEvent"/>, redacted: the event through the stream's redactor, its data read back.</summary>
+    private static byte[] Redact(in SseEvent sseEvent, SseBodyRedactor redactor)
+    {
+        var raw = new ArrayBufferWriter<byte>(sseEvent.Data.Length + 64);
+        sseEvent.WriteTo(raw);
+        var redacted = new ArrayBufferWriter<byte>(raw.WrittenCount + 64);
+
+        // Without hold-back, one terminated event in is one event out, written at once.
+        redactor.Write(raw.WrittenSpan, redacted);
+        foreach (var written in SseFramer.Enumerate(redacted.WrittenSpan))
+        {
+            if (written.HasData)
+            {
+                return written.Data.ToArray();
+            }
+        }
+
+        throw new InvalidDataException("The redactor wrote no data for an MCP server's message; nothing unredacted is passed on.");
     }
 
     /// <summary>

@@ -66,7 +66,7 @@ internal sealed class UpstreamEnvelopeTransform : RequestTransform
         request.Headers.TryAddWithoutValidation(GatewayHeaders.AgentId, plan.Identity.Agent);
         if (envelope.JsonRpcId is not null)
         {
-            request.Options.Set(McpSession.OptionKey, new McpSession(plan.Tenant.Slug, plan.Upstream.Name, body));
+            request.Options.Set(McpSession.OptionKey, new McpSession(plan.Tenant.Slug, plan.Upstream, body));
         }
 
         if (envelope.SignedByGateway)

@@ -8,10 +8,10 @@ namespace Gateway.Proxy.Forward;
 /// <summary>
 /// The HTTP client of every connector cluster: YARP's pooled <see cref="SocketsHttpHandler"/> (no proxy,
 /// redirects, cookies or automatic decompression), wrapped by the retry of connection failures
-/// (<see cref="UpstreamRetryHandler"/>) and, for MCP servers' clusters only, MCP session handling
-/// (<see cref="McpSessionHandler"/>).
+/// (<see cref="UpstreamRetryHandler"/>) and, for MCP servers' clusters only, the session of the gateway's MCP client with
+/// the server put on each governed call (<see cref="McpSessionHandler"/>).
 /// </summary>
-internal sealed class UpstreamHttpClientFactory : ForwarderHttpClientFactory
+internal sealed class UpstreamHttpClientFactory(McpServerToolLists mcpSessions, ILogger<ForwarderHttpClientFactory> logger) : ForwarderHttpClientFactory(logger)
 {
     protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
     {
@@ -26,6 +26,6 @@ internal sealed class UpstreamHttpClientFactory : ForwarderHttpClientFactory
 
         // Only an MCP server's cluster keeps sessions; every other request skips the handler entirely.
         var mcp = ConnectorClusters.KindOf(context.NewMetadata) is { } kind && ConnectorTypes.Of(kind).IsMcpServer;
-        return mcp ? new McpSessionHandler { InnerHandler = wrapped } : wrapped;
+        return mcp ? new McpSessionHandler(mcpSessions) { InnerHandler = wrapped } : wrapped;
     }
 }

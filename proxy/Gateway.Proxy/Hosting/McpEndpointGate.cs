@@ -40,7 +40,7 @@ internal sealed class McpEndpointGate
     private readonly AuditRecorder _audit;
     private readonly McpEndpointOptions _options;
     private readonly McpServerRequests _requests;
-    private readonly McpServerAnswers _answers;
+    private readonly McpServerToolLists _servers;
     private readonly McpResourceSubscriptions _subscriptions;
     private readonly McpCallStreams _streams;
     private readonly McpOrigins _origins;
@@ -50,7 +50,7 @@ internal sealed class McpEndpointGate
     private readonly CachedEndpoint _callEndpoint;
 
     public McpEndpointGate(RequestDelegate next, EndpointDataSource endpoints, AdmissionGate admission, PolicyProvider policy, McpSessions sessions,
-        AuditRecorder audit, IOptions<McpEndpointOptions> options, McpServerRequests requests, McpServerAnswers answers,
+        AuditRecorder audit, IOptions<McpEndpointOptions> options, McpServerRequests requests, McpServerToolLists servers,
         McpResourceSubscriptions subscriptions, McpCallStreams streams, McpOrigins origins, McpServerSessionCloser closer)
     {
         _origins = origins;
@@ -58,7 +58,7 @@ internal sealed class McpEndpointGate
         _streams = streams;
         _subscriptions = subscriptions;
         _requests = requests;
-        _answers = answers;
+        _servers = servers;
         _next = next;
         _callEndpoint = new CachedEndpoint(endpoints, static endpoint => endpoint.Metadata.GetMetadata<RouteModel>()?.Config.RouteId == McpEndpoint.CallRouteId);
         _admission = admission;
@@ -324,7 +324,7 @@ internal sealed class McpEndpointGate
         int status;
         try
         {
-            status = await _answers.SendAsync(identity.Tenant, server, new Uri(asked.Upstream), asked.Session, McpServerRequests.WithRawId(body.Span, asked.Id), context.RequestAborted).ConfigureAwait(false);
+            status = await _servers.AnswerAsync(identity.Tenant, server, new Uri(asked.Upstream), asked.Session, McpServerRequests.WithRawId(body.Span, asked.Id), context.RequestAborted).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or Gateway.Connectors.Credentials.CredentialUnavailableException && !context.RequestAborted.IsCancellationRequested)
         {

@@ -35,7 +35,6 @@ internal static class McpServerHosting
         services.AddSingleton<McpServerSessionCloser>();
         services.AddSingleton<McpServerRequests>();
         services.AddSingleton<McpCallStreams>();
-        services.AddSingleton<McpServerAnswers>();
         services.AddSingleton<McpResourceSubscriptions>();
         services.AddSingleton<Respond.McpApprovalElicitation>();
         services.AddSingleton<ISessionMigrationHandler, McpSessionMigration>();

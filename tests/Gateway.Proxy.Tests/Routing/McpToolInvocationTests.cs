@@ -85,7 +85,7 @@ public sealed class McpToolInvocationTests
                 case "initialize":
                     _current = "session-" + Interlocked.Increment(ref _sessions);
                     context.Response.Headers["Mcp-Session-Id"] = _current;
-                    return Results.Text("{\"jsonrpc\":\"2.0\",\"id\":" + message.RootElement.GetProperty("id").GetRawText() + ",\"result\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{}}}", "application/json");
+                    return Results.Text("{\"jsonrpc\":\"2.0\",\"id\":" + message.RootElement.GetProperty("id").GetRawText() + ",\"result\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"serverInfo\":{\"name\":\"docs\",\"version\":\"1\"}}}", "application/json");
                 case "notifications/initialized":
                     return Results.StatusCode(StatusCodes.Status202Accepted);
                 case "tools/call" when session.Length == 0 || session != _current:

@@ -63,6 +63,22 @@ public sealed class McpProgressRelayTests : IDisposable
     }
 
     [Fact]
+    public async Task ReadAsync_ServerRequestWhoseIdLooksLikeACardNumber_KeepsTheServersIdAndRedactsWhatIsRelayed()
+    {
+        var (context, relayed) = Context();
+        const string Elicitation = """{"jsonrpc":"2.0","id":4111111111111111,"method":"elicitation/create","params":{"message":"confirm for ada.lovelace@example.com"}}""";
+
+        await McpProgressRelay.ReadAsync(context, new StringContent(Events(Elicitation)), 1 << 20, new RedactionCounts(), _requests, Origin, CancellationToken.None);
+
+        var sent = Encoding.UTF8.GetString(relayed.ToArray());
+        Assert.DoesNotContain("ada.lovelace@example.com", sent, StringComparison.Ordinal);
+        Assert.Contains("[REDACTED:email]", sent, StringComparison.Ordinal);
+        var relayId = JsonDocument.Parse(sent[(sent.IndexOf("data: ", StringComparison.Ordinal) + 6)..]).RootElement.GetProperty("id").GetRawText();
+        var asked = await _requests.TakeAsync("demo", "demo-agent", relayId, CancellationToken.None);
+        Assert.Equal("4111111111111111", asked!.Id);
+    }
+
+    [Fact]
     public async Task TakeAsync_AnotherAgent_FindsNothingAndLeavesItForItsOwn()
     {
         var (context, relayed) = Context();
