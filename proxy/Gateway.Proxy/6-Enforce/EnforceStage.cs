@@ -9,7 +9,6 @@ using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Models;
 using Gateway.Connectors.Redaction;
 using Gateway.Connectors.Workspace;
-using Gateway.Connectors;
 using Gateway.Oversight.Http;
 using Gateway.Policy;
 using Gateway.Proxy.Admit;
@@ -92,15 +91,6 @@ internal sealed partial class EnforceStage
             }
 
             feature.Add(plan);
-            context.Features.Set(new ConnectorRequestFeature
-            {
-                Tenant = plan.Tenant.Slug,
-                Workspace = plan.Identity.Workspace,
-                Connector = plan.Upstream,
-                DecisionToken = governed.DecisionToken,
-                DegradeMode = governed.Degrade?.Mode,
-                PersonCredential = plan.PersonCredential,
-            });
         }
         finally
         {
@@ -237,14 +227,16 @@ internal sealed partial class EnforceStage
             }
         }
 
+        // The connector's own route (its transforms configured by its values) and its cluster.
         var clusterId = ConnectorClusters.IdFor(tenant, entry);
-        if (clusterId is null || !_proxyState.TryGetCluster(clusterId, out var cluster))
+        if (clusterId is null || !_proxyState.TryGetCluster(clusterId, out var cluster)
+            || !_proxyState.TryGetRoute(ConnectorRoutes.IdOf(clusterId, described.Route), out var route))
         {
             return (null, new Refusal(StatusCodes.Status503ServiceUnavailable, ProblemCodes.UpstreamUnavailable,
                 $"Connector '{upstream.Name}' has no upstream in service yet; retry shortly."));
         }
 
-        context.ReassignProxyRequest(cluster);
+        context.ReassignProxyRequest(route, cluster);
         return (new ForwardPlan
         {
             Route = described.Route,
@@ -253,6 +245,9 @@ internal sealed partial class EnforceStage
             Entry = entry,
             Upstream = upstream,
             ClusterId = clusterId,
+            DecisionToken = governed.DecisionToken,
+            Degrade = degrade?.Mode,
+            Clearance = feature.Find<WorkspaceItemClearance>(),
             Envelope = envelope,
             Target = described.Target,
             Body = forwardBody,
@@ -305,7 +300,7 @@ internal sealed partial class EnforceStage
         WrittenBy = new WorkspaceWriter(identity.Agent, identity.Workspace, RequestIdMiddleware.GetRequestId(context)) { Person = identity.Person?.Subject, RunId = identity.Run?.Id },
     };
 
-    /// <summary>Route degrade rewrites the model and caps tokens; a streamed OpenAI call is asked to report usage.</summary>
+    /// <summary>The model body as sent: the one rewrite a governed model call's envelope gets too (route degrade, streamed usage).</summary>
     private static ReadOnlyMemory<byte> ModelBody(HttpContext context, CatalogEntry entry, DegradeSpec? degrade, ReadOnlyMemory<byte> body)
     {
         if (body.IsEmpty)
@@ -318,25 +313,14 @@ internal sealed partial class EnforceStage
             return body;
         }
 
-        byte[]? rewritten = null;
         try
         {
-            if (degrade?.Mode == DegradeMode.Route)
-            {
-                rewritten = ModelRequestRewriter.Route(body.Span, degrade.Route?.Model ?? entry.Degrade?.Route?.Model, degrade.Route?.MaxTokens ?? entry.Degrade?.Route?.MaxTokens, api);
-            }
-
-            if (api == ModelApi.OpenAIChatCompletions)
-            {
-                rewritten = ModelRequestRewriter.EnsureStreamUsage(rewritten ?? body.Span);
-            }
+            return ModelRequestRewriter.Rewrite(body.Span, api, entry, degrade) ?? body;
         }
         catch (JsonException)
         {
             return body;
         }
-
-        return rewritten ?? body;
     }
 
     /// <summary>The model a request names and its output-token ceiling.</summary>
