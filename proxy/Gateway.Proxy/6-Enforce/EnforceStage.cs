@@ -237,6 +237,7 @@ internal sealed partial class EnforceStage
         }
 
         context.ReassignProxyRequest(route, cluster);
+        var toolDrifts = described.Route == GatewayRouteKind.Provider && kind.IsMcpServer ? new McpToolDriftSightings() : null;
         return (new ForwardPlan
         {
             Route = described.Route,
@@ -256,9 +257,8 @@ internal sealed partial class EnforceStage
             // Every answer an MCP server sends through the provider route is filtered, not only the answer to a POST that
             // asked tools/list: a resumed stream (GET with Last-Event-ID) replays answers without their request. (A
             // tools/call, sent alone, resolves to its mcp_tool entry; everything else to the server's.)
-            McpToolAllowed = described.Route == GatewayRouteKind.Provider && kind.IsMcpServer
-                ? McpToolFilter(tenant, identity, entry.Name, _pins)
-                : null,
+            McpToolAllowed = toolDrifts is null ? null : McpToolFilter(tenant, identity, entry.Name, toolDrifts),
+            McpToolDrifts = toolDrifts,
             Usage = described.Route == GatewayRouteKind.Provider && isModel ? new ModelUsageAccumulator() : null,
             PersonCredential = personCredential,
             Redactions = redactions,
@@ -350,11 +350,11 @@ internal sealed partial class EnforceStage
     /// <summary>
     /// The tools of <paramref name="server"/> a <c>tools/list</c> through the provider route keeps: those the agent could
     /// call (its mcp_tool entry exists and is permitted), and of those a pinned one only while the definition relayed is
-    /// the one pinned (a drifted description never reaches the model, on this route as on <c>/mcp</c>; the drift opens its
-    /// incident as there).
+    /// the one pinned (a drifted description never reaches the model, on this route as on <c>/mcp</c>; the drift is noted
+    /// in <paramref name="drifts"/>, whose incidents the Respond stage opens as there).
     /// </summary>
     // A delegated child sees the tools its agent holds and its grant names.
-    private static Func<string, JsonObject, bool> McpToolFilter(TenantPolicy tenant, AgentIdentity identity, string server, McpToolPins pins) => (toolName, served) =>
+    private static Func<string, JsonObject, bool> McpToolFilter(TenantPolicy tenant, AgentIdentity identity, string server, McpToolDriftSightings drifts) => (toolName, served) =>
     {
         if (ProviderActionDescriber.FindMcpTool(tenant, server, toolName) is not { } catalogName
             || !tenant.Permits(identity.Agent, identity.Delegation?.Scope, catalogName)
@@ -368,7 +368,7 @@ internal sealed partial class EnforceStage
             return true;
         }
 
-        pins.ReportDriftInBackground(tenant.Slug, identity.Agent, identity.Workspace, entry, new McpToolPin(McpToolPinState.Drifted, digest));
+        drifts.Add(entry, new McpToolPin(McpToolPinState.Drifted, digest));
         return false;
     };
 

@@ -62,6 +62,9 @@ internal sealed record ForwardPlan
     /// <summary>Provider route, MCP <c>tools/list</c>: the tools the agent may call, by name and definition as served (the rest, and a pinned tool that drifted, are filtered out).</summary>
     public Func<string, JsonObject, bool>? McpToolAllowed { get; init; }
 
+    /// <summary>Provider route, MCP server: the pinned tools <see cref="McpToolAllowed"/> hid because their definition drifted.</summary>
+    public McpToolDriftSightings? McpToolDrifts { get; init; }
+
     /// <summary>Provider route to a model connector: the usage the response reports, counted as it streams.</summary>
     public ModelUsageAccumulator? Usage { get; init; }
 
