@@ -136,12 +136,7 @@ public static class GatewayApplication
         services.AddSingleton<RunLimitGate>();
 
         // 7-Forward: the one forwarding path, YARP, with routes and clusters from the bundle and the gateway's transforms.
-        services.AddReverseProxy()
-            .AddTransformFactory<HeaderAllowlistTransformFactory>()
-            .AddTransformFactory<CredentialInjectionTransformFactory>()
-            .AddTransformFactory<UpstreamEnvelopeTransformFactory>()
-            .AddTransformFactory<ProviderBodyTransformFactory>()
-            .AddTransformFactory<GovernedResultTransformFactory>();
+        services.AddReverseProxy().AddGatewayTransforms();
         services.AddSingleton<CatalogProxyConfigProvider>();
         services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<CatalogProxyConfigProvider>());
         services.AddSingleton<IForwarderHttpClientFactory, UpstreamHttpClientFactory>();

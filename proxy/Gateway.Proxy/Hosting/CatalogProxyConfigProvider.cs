@@ -1,5 +1,6 @@
 using Gateway.Policy;
 using Gateway.Proxy.Bundle;
+using Gateway.Proxy.Forward;
 using Gateway.Proxy.Routing;
 using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Configuration;
@@ -9,7 +10,7 @@ namespace Gateway.Proxy.Hosting;
 /// <summary>
 /// YARP's configuration, derived from the loaded bundle: the fixed agent routes
 /// (<see cref="GatewayRoutes"/>), one cluster per connector (<see cref="ConnectorClusters"/>) and its routes, whose
-/// transforms are configured by the connector's values (<see cref="ConnectorRoutes"/>).
+/// transforms are configured by the connector's values (<see cref="ConnectorRouteConfigs"/>).
 /// A policy reload swaps the whole configuration at once, before the new policy is in force
 /// (<see cref="PolicyProvider.Applying"/>), so a request decided on the new policy always finds its
 /// connector's cluster. A connector removed by a reload keeps its cluster for one more generation, so a
@@ -26,7 +27,7 @@ internal sealed class CatalogProxyConfigProvider : IProxyConfigProvider, IDispos
     {
         _policy = policy;
         var set = policy.Current?.Set;
-        _config = new CatalogProxyConfig([.. _agentRoutes, .. ConnectorRoutes.Build(set)], ConnectorClusters.Build(set));
+        _config = new CatalogProxyConfig([.. _agentRoutes, .. ConnectorRouteConfigs.Build(set)], ConnectorClusters.Build(set));
         _policy.Applying += OnApplying;
     }
 
@@ -45,7 +46,7 @@ internal sealed class CatalogProxyConfigProvider : IProxyConfigProvider, IDispos
             previous = _config;
             var clusters = ConnectorClusters.Build(set).ToList();
             var routes = new List<RouteConfig>(_agentRoutes);
-            routes.AddRange(ConnectorRoutes.Build(set));
+            routes.AddRange(ConnectorRouteConfigs.Build(set));
             var ids = clusters.Select(static c => c.ClusterId).ToHashSet(StringComparer.OrdinalIgnoreCase);
             var retiring = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var cluster in previous.Clusters)

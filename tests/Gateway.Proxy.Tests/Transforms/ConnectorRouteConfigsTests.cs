@@ -12,14 +12,14 @@ using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Transforms.Builder;
 
-namespace Gateway.Proxy.Tests.Routing;
+namespace Gateway.Proxy.Tests.Transforms;
 
 /// <summary>
 /// The connector routes built from the catalog carry their transforms' configuration as route values: YARP's transform
 /// builder accepts every one, and the transforms built from them are configured by the connector (its credential, what
 /// its envelope adds, how its answer is read).
 /// </summary>
-public sealed class ConnectorRoutesTests : IDisposable
+public sealed class ConnectorRouteConfigsTests : IDisposable
 {
     private static readonly CatalogEntry Crm = new()
     {
@@ -43,7 +43,7 @@ public sealed class ConnectorRoutesTests : IDisposable
     private readonly InMemoryStateStore _store = new();
     private readonly ServiceProvider _services;
 
-    public ConnectorRoutesTests()
+    public ConnectorRouteConfigsTests()
     {
         var ring = new EncryptionKeyRing(DataEncryptionKey.Generate());
         var services = new ServiceCollection();
@@ -52,12 +52,7 @@ public sealed class ConnectorRoutesTests : IDisposable
         services.AddSingleton(new CredentialResolver(new CredentialVault(new StateStoreCredentialStore(_store), ring)));
         services.AddSingleton(new GatewayKeys(ring, new byte[32], new byte[32], ephemeral: true));
         services.AddSingleton(new McpServerRequests(_store, Options.Create(new McpEndpointOptions())));
-        services.AddReverseProxy()
-            .AddTransformFactory<HeaderAllowlistTransformFactory>()
-            .AddTransformFactory<CredentialInjectionTransformFactory>()
-            .AddTransformFactory<UpstreamEnvelopeTransformFactory>()
-            .AddTransformFactory<ProviderBodyTransformFactory>()
-            .AddTransformFactory<GovernedResultTransformFactory>();
+        services.AddReverseProxy().AddGatewayTransforms();
         _services = services.BuildServiceProvider();
     }
 
@@ -67,7 +62,7 @@ public sealed class ConnectorRoutesTests : IDisposable
         _store.Dispose();
     }
 
-    private static IReadOnlyList<RouteConfig> Routes() => ConnectorRoutes.Build(PolicySet.Create(
+    private static IReadOnlyList<RouteConfig> Routes() => ConnectorRouteConfigs.Build(PolicySet.Create(
         [TenantPolicy.Create(new TenantRegister { Tenant = "acme", Catalog = [Crm, Hook, Tickets, CreateTicket] }, new string('0', 64))]));
 
     /// <summary>The transforms the gateway's factories build from one route's values.</summary>
