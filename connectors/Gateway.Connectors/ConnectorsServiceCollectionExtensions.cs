@@ -1,5 +1,4 @@
 using Gateway.Connectors.Credentials;
-using Gateway.Connectors.Injection;
 using Gateway.Connectors.Models;
 using Gateway.Connectors.Vault;
 using Microsoft.Extensions.DependencyInjection;
@@ -53,15 +52,5 @@ public static class ConnectorsServiceCollectionExtensions
 
         services.TryAddSingleton(new MaxTokensEstimator(options.DefaultMaxTokens));
         return services;
-    }
-
-    /// <summary>
-    /// Adds the connector transform factory to YARP: route key <c>GatewayCredentialInjection</c>.
-    /// </summary>
-    public static IReverseProxyBuilder AddGatewayConnectorTransforms(this IReverseProxyBuilder builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        return builder
-            .AddTransformFactory<CredentialInjectionTransformFactory>();
     }
 }

@@ -18,6 +18,7 @@ using Gateway.Proxy.People;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Record;
 using Gateway.Proxy.Refusals;
+using Gateway.Proxy.Routing;
 using Gateway.Proxy.Security;
 using Gateway.Proxy.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -136,12 +137,7 @@ public static class GatewayApplication
         services.AddSingleton<RunLimitGate>();
 
         // 7-Forward: the one forwarding path, YARP, with routes and clusters from the bundle and the gateway's transforms.
-        services.AddReverseProxy()
-            .AddTransformFactory<HeaderAllowlistTransformFactory>()
-            .AddTransformFactory<UpstreamEnvelopeTransformFactory>()
-            .AddTransformFactory<ProviderBodyTransformFactory>()
-            .AddTransformFactory<GovernedResultTransformFactory>()
-            .AddGatewayConnectorTransforms();
+        services.AddReverseProxy().AddGatewayTransforms();
         services.AddSingleton<CatalogProxyConfigProvider>();
         services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<CatalogProxyConfigProvider>());
         services.AddSingleton<IForwarderHttpClientFactory, UpstreamHttpClientFactory>();
@@ -191,8 +187,16 @@ public static class GatewayApplication
         app.MapGatewayAccessTokens();
         app.MapGatewayMcp();
 
-        // Every agent action (the native /v1 routes and /providers) walks the governance stages inside YARP.
-        app.MapReverseProxy(static pipeline => pipeline.UseGovernance());
+        // Every agent action (the native /v1 routes and /providers) walks the governance stages inside YARP. A connector's
+        // own routes are never matched by a path: the Enforce stage moves a decided request onto one.
+        app.MapReverseProxy(static pipeline => pipeline.UseGovernance())
+            .ConfigureEndpoints(static (endpoint, route) =>
+            {
+                if (ConnectorRoutes.IsConnectorRoute(route))
+                {
+                    endpoint.Add(static builder => builder.Metadata.Add(new SuppressMatchingMetadata()));
+                }
+            });
         app.MapGatewayAdmin().MapConsoleUserAdmin();
         app.MapGatewayConsole();
         app.MapDecisionTokenVerification();

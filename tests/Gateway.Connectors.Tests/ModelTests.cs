@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Gateway.Connectors.Models;
 using Gateway.Connectors.Results;
+using Gateway.Policy;
 
 namespace Gateway.Connectors.Tests;
 
@@ -69,20 +70,49 @@ public sealed class ModelTests
     public void MaxTokensEstimator_ReadsCeilingOrDefault(string body, long expected) =>
         Assert.Equal(expected, new MaxTokensEstimator(1234).Estimate(Encoding.UTF8.GetBytes(body)));
 
-    [Fact]
-    public void Rewriter_Route_CapsEveryCeilingAndAddsOneWhenMissing()
+    private static CatalogEntry Model(DegradeRoute? route = null) => new()
     {
-        using var capped = JsonDocument.Parse(ModelRequestRewriter.Route("""{"model":"big","max_tokens":50,"max_completion_tokens":9000}"""u8, "small", 100, ModelApi.OpenAIChatCompletions));
+        Name = "llm",
+        Kind = ConnectorKind.OpenAI,
+        ActionType = ActionType.ModelInference,
+        Degrade = route is null ? null : new DegradeSpec { Mode = DegradeMode.Route, Route = route },
+    };
+
+    private static readonly DegradeSpec RouteDegrade = new() { Mode = DegradeMode.Route };
+
+    [Fact]
+    public void Rewrite_Route_CapsEveryCeilingAndAddsOneWhenMissing()
+    {
+        using var capped = JsonDocument.Parse(ModelRequestRewriter.Rewrite("""{"model":"big","max_tokens":50,"max_completion_tokens":9000}"""u8,
+            ModelApi.OpenAIChatCompletions, Model(), new DegradeSpec { Mode = DegradeMode.Route, Route = new DegradeRoute { Model = "small", MaxTokens = 100 } })!);
         Assert.Equal("small", capped.RootElement.GetProperty("model").GetString());
         Assert.Equal(50, capped.RootElement.GetProperty("max_tokens").GetInt32());
         Assert.Equal(100, capped.RootElement.GetProperty("max_completion_tokens").GetInt32());
 
-        using var added = JsonDocument.Parse(ModelRequestRewriter.Route("""{"model":"big","input":"x"}"""u8, null, 64, ModelApi.OpenAIResponses));
+        // The decision names no route: the entry's own applies.
+        using var added = JsonDocument.Parse(ModelRequestRewriter.Rewrite("""{"model":"big","input":"x"}"""u8, ModelApi.OpenAIResponses, Model(new DegradeRoute { MaxTokens = 64 }), RouteDegrade)!);
         Assert.Equal("big", added.RootElement.GetProperty("model").GetString());
         Assert.Equal(64, added.RootElement.GetProperty("max_output_tokens").GetInt32());
 
-        Assert.Throws<JsonException>(() => ModelRequestRewriter.Route("[1]"u8, "m", 1, ModelApi.AnthropicMessages));
+        Assert.Throws<JsonException>(() => ModelRequestRewriter.Rewrite("[1]"u8, ModelApi.AnthropicMessages, Model(new DegradeRoute { Model = "m" }), RouteDegrade));
     }
+
+    [Fact]
+    public void Rewrite_StreamedChatCompletion_AsksForUsageInTheSameWrite()
+    {
+        using var both = JsonDocument.Parse(ModelRequestRewriter.Rewrite("""{"model":"big","stream":true}"""u8, ModelApi.OpenAIChatCompletions, Model(new DegradeRoute { Model = "small" }), RouteDegrade)!);
+
+        Assert.Equal("small", both.RootElement.GetProperty("model").GetString());
+        Assert.True(both.RootElement.GetProperty("stream_options").GetProperty("include_usage").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData("""{"model":"big","stream":false}""", ModelApi.OpenAIChatCompletions)]
+    [InlineData("""{"model":"big","stream":true}""", ModelApi.OpenAIResponses)]
+    [InlineData("""{"model":"big","stream":true}""", ModelApi.AnthropicMessages)]
+    [InlineData("not json", ModelApi.AnthropicMessages)]
+    public void Rewrite_NothingToChange_Null(string body, ModelApi api) =>
+        Assert.Null(ModelRequestRewriter.Rewrite(Encoding.UTF8.GetBytes(body), api, Model(), degrade: null));
 
     [Fact]
     public void Utf8Boundary_NeverSplitsACharacter()

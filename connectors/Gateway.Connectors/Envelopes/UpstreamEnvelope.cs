@@ -21,9 +21,6 @@ public sealed record UpstreamEnvelope
     /// <summary>Protocol headers of the connector's kind (<c>Accept</c>, <c>anthropic-version</c>, MCP's).</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
 
-    /// <summary>Webhooks: the request is signed gateway→upstream under the gateway's service key.</summary>
-    public bool SignedByGateway { get; init; }
-
     /// <summary>MCP <c>tools/call</c>: the JSON-RPC id the reply is matched by.</summary>
     public string? JsonRpcId { get; init; }
 

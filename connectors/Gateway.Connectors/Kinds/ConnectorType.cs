@@ -46,6 +46,9 @@ public abstract class ConnectorType
     /// </summary>
     public virtual bool IsMcpServer => false;
 
+    /// <summary>Its governed calls are signed gateway→upstream under the gateway's service key (the envelope's form on its route).</summary>
+    public virtual bool SignsEnvelopes => false;
+
     /// <summary>
     /// The answer to a governed call is a JSON-RPC reply: the call's result is the reply's
     /// <c>result</c> (or <c>error</c>), not the body.

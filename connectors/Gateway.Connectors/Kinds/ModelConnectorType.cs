@@ -9,8 +9,8 @@ namespace Gateway.Connectors.Kinds;
 /// <summary>
 /// What the model kinds share: a fixed table of the provider API's operations (inference and model
 /// listing, none of which changes anything upstream; HEAD is looked up as GET), and the envelope of a
-/// governed call, the provider-native request POSTed to the kind's inference endpoint, rewritten under
-/// route degrade.
+/// governed call, the provider-native request POSTed to the kind's inference endpoint, rewritten as on the provider
+/// route (<see cref="ModelRequestRewriter"/>).
 /// </summary>
 public abstract class ModelConnectorType : ConnectorType
 {
@@ -64,16 +64,8 @@ public abstract class ModelConnectorType : ConnectorType
         }
 
         var body = JsonSerializer.SerializeToUtf8Bytes(args, ConnectorsJsonContext.Default.JsonElement);
-        if (degrade?.Mode == DegradeMode.Route)
-        {
-            body = ModelRequestRewriter.Route(body, degrade.Route?.Model ?? entry.Degrade?.Route?.Model, degrade.Route?.MaxTokens ?? entry.Degrade?.Route?.MaxTokens, InferenceApi);
-        }
-
+        body = ModelRequestRewriter.Rewrite(body, InferenceApi, entry, degrade) ?? body;
         var streaming = ModelRequestRewriter.IsStreaming(args);
-        if (streaming)
-        {
-            body = AskForStreamedUsage(body);
-        }
 
         return new UpstreamEnvelope
         {
@@ -83,7 +75,4 @@ public abstract class ModelConnectorType : ConnectorType
             Headers = [.. ApiHeaders, new("Accept", streaming ? "text/event-stream" : "application/json")],
         };
     }
-
-    /// <summary>A streamed request's body, changed where the API reports usage in a stream only when asked.</summary>
-    private protected virtual byte[] AskForStreamedUsage(byte[] body) => body;
 }

@@ -39,7 +39,4 @@ public sealed class OpenAIConnectorType : ModelConnectorType
         ArgumentNullException.ThrowIfNull(requestPath);
         return requestPath.EndsWith("/responses", StringComparison.Ordinal) ? ModelApi.OpenAIResponses : ModelApi.OpenAIChatCompletions;
     }
-
-    /// <summary>A streamed chat completion reports usage in its final chunk only when asked (<c>stream_options.include_usage</c>).</summary>
-    private protected override byte[] AskForStreamedUsage(byte[] body) => ModelRequestRewriter.EnsureStreamUsage(body);
 }

@@ -16,6 +16,9 @@ public sealed class WebhookConnectorType : ConnectorType
     {
     }
 
+    /// <inheritdoc/>
+    public override bool SignsEnvelopes => true;
+
     /// <summary>POST to the upstream itself.</summary>
     private protected override ProviderOperation? OperationFor(TenantPolicy tenant, CatalogEntry connector, string method, IReadOnlyList<string> segments) =>
         segments.Count == 0 && HttpMethods.IsPost(method) ? new ProviderOperation(connector, Writes: true, []) : null;
@@ -30,7 +33,6 @@ public sealed class WebhookConnectorType : ConnectorType
             Method = "POST",
             Query = mode == DegradeMode.DryRun ? "dry_run=true" : string.Empty,
             Body = JsonSerializer.SerializeToUtf8Bytes(args.ValueKind == JsonValueKind.Undefined ? EmptyObject : args, ConnectorsJsonContext.Default.JsonElement),
-            SignedByGateway = true,
         };
     }
 }

@@ -1,63 +1,41 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Gateway.Policy;
 
 namespace Gateway.Connectors.Models;
 
 /// <summary>
-/// Rewrites a model request body (UTF-8 JSON) for the <c>route</c> degrade form: the model replaced by the
-/// route model, and every token ceiling (<c>max_tokens</c>, <c>max_completion_tokens</c>, <c>max_output_tokens</c>)
-/// capped; when the request names none, the API's own ceiling is added at the cap.
+/// The one rewrite of a model request body (UTF-8 JSON) on its way upstream, on the provider route and in a governed
+/// model call's envelope alike: under the <c>route</c> degrade form the model is replaced by the route model and every
+/// token ceiling (<c>max_tokens</c>, <c>max_completion_tokens</c>, <c>max_output_tokens</c>) capped (when the request names
+/// none, the API's own ceiling is added at the cap); a streamed OpenAI chat request is asked for usage in its final chunk
+/// (<c>stream_options.include_usage</c>). The body is parsed once and written once, and only when something may change.
 /// </summary>
 public static class ModelRequestRewriter
 {
-    /// <summary>The rewritten body. Throws <see cref="JsonException"/> when the body is not a JSON object.</summary>
-    public static byte[] Route(ReadOnlySpan<byte> requestBody, string? model, int? maxTokens, ModelApi api)
-    {
-        var root = Parse(requestBody);
-        if (!string.IsNullOrWhiteSpace(model))
-        {
-            root["model"] = model;
-        }
-
-        if (maxTokens is { } cap)
-        {
-            var any = false;
-            foreach (var name in MaxTokensEstimator.MemberNames)
-            {
-                if (root[name] is JsonValue value && value.TryGetValue<long>(out var current))
-                {
-                    root[name] = Math.Min(current, cap);
-                    any = true;
-                }
-                else if (root[name] is not null)
-                {
-                    root[name] = cap;
-                    any = true;
-                }
-            }
-
-            if (!any)
-            {
-                root[api switch
-                {
-                    ModelApi.OpenAIResponses => "max_output_tokens",
-                    ModelApi.AnthropicMessages => "max_tokens",
-                    _ => "max_completion_tokens",
-                }] = cap;
-            }
-        }
-
-        return Serialize(root);
-    }
-
     /// <summary>
-    /// For a streamed OpenAI chat request, asks for usage in the final chunk (<c>stream_options.include_usage</c>).
-    /// Returns the body unchanged when it does not stream.
+    /// The body as sent upstream to <paramref name="entry"/> under <paramref name="degrade"/> (the decision's route, else
+    /// the entry's), or null when it goes as it is. Throws <see cref="JsonException"/> when a body that would be
+    /// rewritten is not a JSON object.
     /// </summary>
-    public static byte[] EnsureStreamUsage(ReadOnlySpan<byte> requestBody)
+    public static byte[]? Rewrite(ReadOnlySpan<byte> requestBody, ModelApi api, CatalogEntry entry, DegradeSpec? degrade)
     {
-        var root = Parse(requestBody);
-        if (root["stream"] is JsonValue stream && stream.TryGetValue<bool>(out var streaming) && streaming)
+        ArgumentNullException.ThrowIfNull(entry);
+        var routed = degrade?.Mode == DegradeMode.Route;
+        var asksForUsage = api == ModelApi.OpenAIChatCompletions;
+        if (!routed && !asksForUsage)
+        {
+            return null;
+        }
+
+        var root = JsonNode.Parse(requestBody) as JsonObject ?? throw new JsonException("A model request body must be a JSON object.");
+        var changed = false;
+        if (routed)
+        {
+            changed = Route(root, degrade!.Route?.Model ?? entry.Degrade?.Route?.Model, degrade.Route?.MaxTokens ?? entry.Degrade?.Route?.MaxTokens, api);
+        }
+
+        if (asksForUsage && root["stream"] is JsonValue stream && stream.TryGetValue<bool>(out var streaming) && streaming)
         {
             if (root["stream_options"] is not JsonObject options)
             {
@@ -66,17 +44,55 @@ public static class ModelRequestRewriter
             }
 
             options["include_usage"] = true;
+            changed = true;
         }
 
-        return Serialize(root);
+        return changed ? JsonSerializer.SerializeToUtf8Bytes(root, ConnectorsJsonContext.Default.JsonObject) : null;
     }
 
     /// <summary>True when the body asks for a streamed response (<c>"stream": true</c>).</summary>
     public static bool IsStreaming(JsonElement request) =>
         request.ValueKind == JsonValueKind.Object && request.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.True;
 
-    private static JsonObject Parse(ReadOnlySpan<byte> requestBody) =>
-        JsonNode.Parse(requestBody) as JsonObject ?? throw new JsonException("A model request body must be a JSON object.");
+    private static bool Route(JsonObject root, string? model, int? maxTokens, ModelApi api)
+    {
+        var changed = false;
+        if (!string.IsNullOrWhiteSpace(model))
+        {
+            root["model"] = model;
+            changed = true;
+        }
 
-    private static byte[] Serialize(JsonObject root) => JsonSerializer.SerializeToUtf8Bytes(root, ConnectorsJsonContext.Default.JsonObject);
+        if (maxTokens is not { } cap)
+        {
+            return changed;
+        }
+
+        var any = false;
+        foreach (var name in MaxTokensEstimator.MemberNames)
+        {
+            if (root[name] is JsonValue value && value.TryGetValue<long>(out var current))
+            {
+                root[name] = Math.Min(current, cap);
+                any = true;
+            }
+            else if (root[name] is not null)
+            {
+                root[name] = cap;
+                any = true;
+            }
+        }
+
+        if (!any)
+        {
+            root[api switch
+            {
+                ModelApi.OpenAIResponses => "max_output_tokens",
+                ModelApi.AnthropicMessages => "max_tokens",
+                _ => "max_completion_tokens",
+            }] = cap;
+        }
+
+        return true;
+    }
 }

@@ -9,7 +9,6 @@ using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Models;
 using Gateway.Connectors.Redaction;
 using Gateway.Connectors.Workspace;
-using Gateway.Connectors;
 using Gateway.Oversight.Http;
 using Gateway.Policy;
 using Gateway.Proxy.Admit;
@@ -102,15 +101,6 @@ internal sealed partial class EnforceStage
             }
 
             feature.Add(plan);
-            context.Features.Set(new ConnectorRequestFeature
-            {
-                Tenant = plan.Tenant.Slug,
-                Workspace = plan.Identity.Workspace,
-                Connector = plan.Upstream,
-                DecisionToken = governed.DecisionToken,
-                DegradeMode = governed.Degrade?.Mode,
-                PersonCredential = plan.PersonCredential,
-            });
         }
         finally
         {
@@ -247,14 +237,17 @@ internal sealed partial class EnforceStage
             }
         }
 
+        // The connector's own route (its transforms configured by its values) and its cluster.
         var clusterId = ConnectorClusters.IdFor(tenant, entry);
-        if (clusterId is null || !_proxyState.TryGetCluster(clusterId, out var cluster))
+        if (clusterId is null || !_proxyState.TryGetCluster(clusterId, out var cluster)
+            || !_proxyState.TryGetRoute(ConnectorRoutes.IdOf(clusterId, described.Route), out var route))
         {
             return (null, new Refusal(StatusCodes.Status503ServiceUnavailable, ProblemCodes.UpstreamUnavailable,
                 $"Connector '{upstream.Name}' has no upstream in service yet; retry shortly."));
         }
 
-        context.ReassignProxyRequest(cluster);
+        context.ReassignProxyRequest(route, cluster);
+        var toolDrifts = described.Route == GatewayRouteKind.Provider && kind.IsMcpServer ? new McpToolDriftSightings() : null;
         return (new ForwardPlan
         {
             Route = described.Route,
@@ -263,6 +256,9 @@ internal sealed partial class EnforceStage
             Entry = entry,
             Upstream = upstream,
             ClusterId = clusterId,
+            DecisionToken = governed.DecisionToken,
+            Degrade = degrade?.Mode,
+            Clearance = feature.Find<WorkspaceItemClearance>(),
             Envelope = envelope,
             Target = described.Target,
             Body = forwardBody,
@@ -271,9 +267,8 @@ internal sealed partial class EnforceStage
             // Every answer an MCP server sends through the provider route is filtered, not only the answer to a POST that
             // asked tools/list: a resumed stream (GET with Last-Event-ID) replays answers without their request. (A
             // tools/call, sent alone, resolves to its mcp_tool entry; everything else to the server's.)
-            McpToolAllowed = described.Route == GatewayRouteKind.Provider && kind.IsMcpServer
-                ? McpToolFilter(tenant, identity, entry.Name, _pins)
-                : null,
+            McpToolAllowed = toolDrifts is null ? null : McpToolFilter(tenant, identity, entry.Name, toolDrifts),
+            McpToolDrifts = toolDrifts,
             Usage = described.Route == GatewayRouteKind.Provider && isModel ? new ModelUsageAccumulator() : null,
             PersonCredential = personCredential,
             Redactions = redactions,
@@ -315,7 +310,7 @@ internal sealed partial class EnforceStage
         WrittenBy = new WorkspaceWriter(identity.Agent, identity.Workspace, RequestIdMiddleware.GetRequestId(context)) { Person = identity.Person?.Subject, RunId = identity.Run?.Id },
     };
 
-    /// <summary>Route degrade rewrites the model and caps tokens; a streamed OpenAI call is asked to report usage.</summary>
+    /// <summary>The model body as sent: the one rewrite a governed model call's envelope gets too (route degrade, streamed usage).</summary>
     private static ReadOnlyMemory<byte> ModelBody(HttpContext context, CatalogEntry entry, DegradeSpec? degrade, ReadOnlyMemory<byte> body)
     {
         if (body.IsEmpty)
@@ -328,25 +323,14 @@ internal sealed partial class EnforceStage
             return body;
         }
 
-        byte[]? rewritten = null;
         try
         {
-            if (degrade?.Mode == DegradeMode.Route)
-            {
-                rewritten = ModelRequestRewriter.Route(body.Span, degrade.Route?.Model ?? entry.Degrade?.Route?.Model, degrade.Route?.MaxTokens ?? entry.Degrade?.Route?.MaxTokens, api);
-            }
-
-            if (api == ModelApi.OpenAIChatCompletions)
-            {
-                rewritten = ModelRequestRewriter.EnsureStreamUsage(rewritten ?? body.Span);
-            }
+            return ModelRequestRewriter.Rewrite(body.Span, api, entry, degrade) ?? body;
         }
         catch (JsonException)
         {
             return body;
         }
-
-        return rewritten ?? body;
     }
 
     /// <summary>The model a request names and its output-token ceiling.</summary>
@@ -376,11 +360,11 @@ internal sealed partial class EnforceStage
     /// <summary>
     /// The tools of <paramref name="server"/> a <c>tools/list</c> through the provider route keeps: those the agent could
     /// call (its mcp_tool entry exists and is permitted), and of those a pinned one only while the definition relayed is
-    /// the one pinned (a drifted description never reaches the model, on this route as on <c>/mcp</c>; the drift opens its
-    /// incident as there).
+    /// the one pinned (a drifted description never reaches the model, on this route as on <c>/mcp</c>; the drift is noted
+    /// in <paramref name="drifts"/>, whose incidents the Respond stage opens as there).
     /// </summary>
     // A delegated child sees the tools its agent holds and its grant names.
-    private static Func<string, JsonObject, bool> McpToolFilter(TenantPolicy tenant, AgentIdentity identity, string server, McpToolPins pins) => (toolName, served) =>
+    private static Func<string, JsonObject, bool> McpToolFilter(TenantPolicy tenant, AgentIdentity identity, string server, McpToolDriftSightings drifts) => (toolName, served) =>
     {
         if (ProviderActionDescriber.FindMcpTool(tenant, server, toolName) is not { } catalogName
             || !tenant.Permits(identity.Agent, identity.Delegation?.Scope, catalogName)
@@ -394,7 +378,7 @@ internal sealed partial class EnforceStage
             return true;
         }
 
-        pins.ReportDriftInBackground(tenant.Slug, identity.Agent, identity.Workspace, entry, new McpToolPin(McpToolPinState.Drifted, digest));
+        drifts.Add(entry, new McpToolPin(McpToolPinState.Drifted, digest));
         return false;
     };
 

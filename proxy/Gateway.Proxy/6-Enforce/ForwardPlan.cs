@@ -5,6 +5,7 @@ using Gateway.Connectors.Models;
 using Gateway.Connectors.Redaction;
 using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
+using Gateway.Proxy.Decide;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Pipeline;
 
@@ -31,6 +32,15 @@ internal sealed record ForwardPlan
     /// <summary>The entry forwarded to: the decided entry, or for an mcp_tool its MCP server's.</summary>
     public required CatalogEntry Upstream { get; init; }
 
+    /// <summary>The signed decision token, sent upstream as <c>X-Gamut-Decision-Token</c>.</summary>
+    public string? DecisionToken { get; init; }
+
+    /// <summary>The degrade form the decision imposes, when it degrades (dry_run is told to the upstream).</summary>
+    public DegradeMode? Degrade { get; init; }
+
+    /// <summary>A read of a workspace store: which of its pack's items the reader may receive (null for any other request).</summary>
+    public WorkspaceItemClearance? Clearance { get; init; }
+
     /// <summary>The YARP cluster the request was assigned (<c>&lt;tenant&gt;/&lt;connector&gt;</c>).</summary>
     public required string ClusterId { get; init; }
 
@@ -51,6 +61,9 @@ internal sealed record ForwardPlan
 
     /// <summary>Provider route, MCP <c>tools/list</c>: the tools the agent may call, by name and definition as served (the rest, and a pinned tool that drifted, are filtered out).</summary>
     public Func<string, JsonObject, bool>? McpToolAllowed { get; init; }
+
+    /// <summary>Provider route, MCP server: the pinned tools <see cref="McpToolAllowed"/> hid because their definition drifted.</summary>
+    public McpToolDriftSightings? McpToolDrifts { get; init; }
 
     /// <summary>Provider route to a model connector: the usage the response reports, counted as it streams.</summary>
     public ModelUsageAccumulator? Usage { get; init; }

@@ -1,10 +1,10 @@
+using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Mcp;
 using Gateway.Connectors.Results;
 using Gateway.Connectors.Workspace;
 using Gateway.Policy;
-using Gateway.Oversight.Http;
 using Gateway.Proxy.Decide;
-using Gateway.Proxy.Enforce;
+using Gateway.Oversight.Http;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
@@ -16,15 +16,35 @@ namespace Gateway.Proxy.Forward;
 /// <summary>
 /// A native governed action's response: the upstream's body is decoded, read within the connector's
 /// <c>max_response_bytes</c> (a context pack is cut to the agent's <c>max_bytes</c> on a character
-/// boundary instead) and turned into the redacted <c>result</c> (<see cref="ConnectorResultReader"/>),
-/// added as the <see cref="UpstreamResponse"/>; nothing of the upstream's response (headers included)
-/// is passed on as such. A read of a workspace store keeps only the items the reader may receive
-/// (<see cref="WorkspaceItemClearance"/>, <see cref="WorkspacePack"/>): a pack that is too large or not a pack is refused,
-/// never passed unchecked. A writeback the store did not take (not 2xx) is refused: the item is not confirmed written.
+/// boundary instead) and turned into the redacted <c>result</c> in the shape of the route's connector's kind
+/// (<see cref="ConnectorResultReader"/>; the route's value), added as the <see cref="UpstreamResponse"/>; nothing of the
+/// upstream's response (headers included) is passed on as such. A read of a workspace store keeps only the items the
+/// reader may receive (<see cref="WorkspaceItemClearance"/>, <see cref="WorkspacePack"/>): a pack that is too large or not
+/// a pack is refused, never passed unchecked. A writeback the store did not take (not 2xx) is refused: the item is not
+/// confirmed written. An MCP server's event stream on <c>/mcp</c> is relayed as it comes (<see cref="McpProgressRelay"/>,
+/// given the <see cref="McpServerRequests"/> it keeps the server's requests to the client in when the route was built).
 /// The Respond stage records the outcome and answers with the decision and the result.
 /// </summary>
 internal sealed class GovernedResultTransform : ResponseTransform
 {
+    private readonly McpServerRequests? _serverRequests;
+
+    /// <param name="shape">The kind of the route's connector, whose result shape the answer is read in.</param>
+    /// <param name="serverRequests">For an MCP server's route: where its requests to the client are kept while it streams.</param>
+    public GovernedResultTransform(ConnectorKind shape, McpServerRequests? serverRequests)
+    {
+        if (ConnectorTypes.Of(shape).IsMcpServer && serverRequests is null)
+        {
+            throw new ArgumentException("An MCP server's result transform needs the store of its requests to the client.", nameof(serverRequests));
+        }
+
+        Shape = shape;
+        _serverRequests = serverRequests;
+    }
+
+    /// <summary>The kind whose result shape the answer is read in.</summary>
+    internal ConnectorKind Shape { get; }
+
     /// <inheritdoc/>
     public override async ValueTask ApplyAsync(ResponseTransformContext context)
     {
@@ -34,13 +54,10 @@ internal sealed class GovernedResultTransform : ResponseTransform
             return;
         }
 
-        var httpContext = context.HttpContext;
-        var feature = httpContext.GatewayRequest();
-        feature.MarkUpstreamAnswered();
-        var plan = feature.Get<ForwardPlan>();
         context.SuppressResponseBody = true;
-        var status = (int)proxyResponse.StatusCode;
-        if (!await ResponseDecoding.DecodeAsync(httpContext, proxyResponse, context.CancellationToken).ConfigureAwait(false))
+        var httpContext = context.HttpContext;
+        var (feature, plan, status, decoded) = await UpstreamAnswer.OpenAsync(context, proxyResponse).ConfigureAwait(false);
+        if (!decoded)
         {
             feature.Add(new UpstreamResponse(status) { Refusal = ResponseDecoding.Undecodable });
             return;
@@ -48,16 +65,15 @@ internal sealed class GovernedResultTransform : ResponseTransform
 
         // A context pack, on the context route or read as a resource on /mcp, is cut to the agent's max_bytes; a workspace
         // store's pack is read whole (within the connector's limit) and its items checked against policy before it is cut.
-        var isContext = plan.Entry.Kind == ConnectorKind.Context;
-        var clearance = feature.Find<WorkspaceItemClearance>();
+        var isContext = Shape == ConnectorKind.Context;
+        var clearance = plan.Clearance;
         var requested = isContext ? plan.Envelope?.ResultLimit : null;
         var limit = clearance is null && requested is { } cut ? Math.Min(cut, plan.MaxResponseBytes) : plan.MaxResponseBytes;
         byte[] bytes;
         bool more;
-        if (plan.Route == GatewayRouteKind.McpCall && plan.Entry.Kind is ConnectorKind.McpTool or ConnectorKind.Mcp
+        if (plan.Route == GatewayRouteKind.McpCall && _serverRequests is { } requests
             && proxyResponse.Content.Headers.ContentType?.MediaType == "text/event-stream")
         {
-            var requests = httpContext.RequestServices.GetRequiredService<McpServerRequests>();
             var request = proxyResponse.RequestMessage;
             var origin = new McpCallOrigin(plan.Identity.Tenant, plan.Identity.Agent, plan.Upstream.Name, (request?.RequestUri ?? plan.Upstream.Upstream!).ToString(),
                 request?.Headers.TryGetValues(McpSessionHandler.SessionHeader, out var sessions) == true ? sessions.FirstOrDefault() : null);
@@ -122,7 +138,7 @@ internal sealed class GovernedResultTransform : ResponseTransform
         {
             Withheld = pack?.Withheld,
             Result = ConnectorResultReader.Read(
-                plan.Entry.Kind,
+                Shape,
                 status,
                 proxyResponse.Content.Headers.ContentType?.ToString(),
                 bytes,

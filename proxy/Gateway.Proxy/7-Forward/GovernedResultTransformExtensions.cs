@@ -1,20 +1,24 @@
+using Gateway.Connectors.Kinds;
+using Gateway.Policy;
+using Gateway.Proxy.Mcp;
 using Yarp.ReverseProxy.Configuration;
-using Yarp.ReverseProxy.Transforms.Builder;
 using Yarp.ReverseProxy.Transforms;
+using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace Gateway.Proxy.Forward;
 
 /// <summary>Adds <see cref="GovernedResultTransform"/> to routes.</summary>
 internal static class GovernedResultTransformExtensions
 {
-    /// <summary>Route config.</summary>
-    public static RouteConfig WithTransformGovernedResult(this RouteConfig route) =>
-        route.WithTransform(transform => transform[GovernedResultTransformFactory.Key] = "on");
+    /// <summary>Route config: read the answer in the result shape of <paramref name="shape"/>.</summary>
+    public static RouteConfig WithTransformGovernedResult(this RouteConfig route, ConnectorKind shape) =>
+        route.WithTransform(transform => transform[GovernedResultTransformFactory.Key] = shape.ToString());
 
-    /// <summary>Code config.</summary>
-    public static TransformBuilderContext AddGovernedResult(this TransformBuilderContext context)
+    /// <summary>Code config: an MCP server's transform is given the store of its requests to the client, once, when the route is built.</summary>
+    public static TransformBuilderContext AddGovernedResult(this TransformBuilderContext context, ConnectorKind shape)
     {
-        context.ResponseTransforms.Add(new GovernedResultTransform());
+        var requests = ConnectorTypes.Of(shape).IsMcpServer ? context.Services.GetRequiredService<McpServerRequests>() : null;
+        context.ResponseTransforms.Add(new GovernedResultTransform(shape, requests));
         return context;
     }
 }

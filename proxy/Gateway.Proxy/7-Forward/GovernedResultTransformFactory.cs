@@ -1,23 +1,15 @@
+using Gateway.Policy;
 using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace Gateway.Proxy.Forward;
 
-/// <summary>Builds <see cref="GovernedResultTransform"/> from route config <c>{ "GamutGovernedResult": "on" }</c>.</summary>
-internal sealed class GovernedResultTransformFactory : ITransformFactory
+/// <summary>
+/// Builds <see cref="GovernedResultTransform"/> from route config <c>{ "GamutGovernedResult": "Http" }</c>: the kind of the
+/// route's connector (a <see cref="ConnectorKind"/> name), whose result shape the answer is read in.
+/// </summary>
+internal sealed class GovernedResultTransformFactory() : OptionTransformFactory<ConnectorKind>(Key)
 {
-    public const string Key = "GamutGovernedResult";
+    public const string Key = TransformValues.Prefix + "GovernedResult";
 
-    public bool Validate(TransformRouteValidationContext context, IReadOnlyDictionary<string, string> transformValues) =>
-        TransformValues.ValidateSwitch(context, transformValues, Key);
-
-    public bool Build(TransformBuilderContext context, IReadOnlyDictionary<string, string> transformValues)
-    {
-        if (!transformValues.ContainsKey(Key))
-        {
-            return false;
-        }
-
-        context.AddGovernedResult();
-        return true;
-    }
+    private protected override void Add(TransformBuilderContext context, ConnectorKind option) => context.AddGovernedResult(option);
 }

@@ -5,43 +5,51 @@ using Yarp.ReverseProxy.Transforms;
 namespace Gateway.Proxy.Forward;
 
 /// <summary>
-/// Header hygiene as an allowlist: of what the agent sent, only content negotiation, conditional,
-/// tracing and the providers' own protocol headers go upstream. <c>Host</c> is the destination's;
-/// forwarding headers (<c>Forwarded</c>, <c>X-Forwarded-*</c>, <c>X-Real-IP</c>, <c>X-Original-URL</c>),
-/// method overrides and every credential header in any spelling (<c>X-Auth-Token</c>,
-/// <c>Private-Token</c>, <c>x_api_key</c>…) are simply not on the list. <c>Accept-Encoding</c> is set to
-/// <c>identity</c> so the response can be inspected and redacted (an upstream that compresses anyway
-/// is decoded before redaction), and the gateway's request id is sent as <c>X-Request-Id</c>.
-/// Credentials and the decision token are added afterwards by
-/// <see cref="Gateway.Connectors.Injection.CredentialInjectionTransform"/>.
+/// Header hygiene as an allowlist, the route's value (<see cref="HeaderAllowlistTransformFactory"/>): of what the agent
+/// sent, only the headers the list names (a name ending in <c>*</c> names a prefix) go upstream. <c>Host</c> is the
+/// destination's; whatever the list leaves out (forwarding headers, method overrides, every credential header in any
+/// spelling) is simply not sent. <c>Accept-Encoding</c> is set to <c>identity</c> so the response can be inspected and
+/// redacted (an upstream that compresses anyway is decoded before redaction), and the gateway's request id is sent as
+/// <c>X-Request-Id</c>. Credentials and the decision token are added afterwards by <see cref="CredentialInjectionTransform"/>.
 /// </summary>
 internal sealed class HeaderAllowlistTransform : RequestTransform
 {
-    /// <summary>Request headers an agent may pass to an upstream.</summary>
-    public static readonly IReadOnlySet<string> Allowed = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    private static readonly List<string> NoNames = [];
+
+    private readonly HashSet<string> _names;
+    private readonly string[] _prefixes;
+
+    /// <param name="allowed">Header names, each an HTTP token; one ending in <c>*</c> allows every name it starts.</param>
+    public HeaderAllowlistTransform(IEnumerable<string> allowed)
     {
-        "Accept", "Accept-Language", "Content-Type", "Content-Language", "Content-Length", "User-Agent",
-        "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "Range", "Cache-Control",
-        "Idempotency-Key", "traceparent", "tracestate", "baggage",
-        "OpenAI-Beta", "anthropic-version", "anthropic-beta",
-        "Mcp-Session-Id", "MCP-Protocol-Version", "Last-Event-ID", "Mcp-Method", "Mcp-Name",
-    };
+        ArgumentNullException.ThrowIfNull(allowed);
+        _names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var prefixes = new List<string>();
+        foreach (var name in allowed)
+        {
+            if (name.EndsWith('*'))
+            {
+                prefixes.Add(name[..^1]);
+            }
+            else
+            {
+                _names.Add(name);
+            }
+        }
 
-    /// <summary>
-    /// Prefixes of provider SDK metadata headers (no credentials): the OpenAI SDKs' <c>X-Stainless-*</c>, and the tool
-    /// arguments MCP 2026-07-28 mirrors as <c>Mcp-Param-*</c> (which the MCP server checks against the body).
-    /// </summary>
-    private static readonly string[] AllowedPrefixes = ["X-Stainless-", "Mcp-Param-"];
+        _prefixes = [.. prefixes];
+    }
 
-    public static bool IsAllowed(string name)
+    /// <summary>True when the list lets <paramref name="name"/> go upstream.</summary>
+    public bool IsAllowed(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        if (Allowed.Contains(name))
+        if (_names.Contains(name))
         {
             return true;
         }
 
-        foreach (var prefix in AllowedPrefixes)
+        foreach (var prefix in _prefixes)
         {
             if (name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
             {
@@ -51,8 +59,6 @@ internal sealed class HeaderAllowlistTransform : RequestTransform
 
         return false;
     }
-
-    private static readonly List<string> NoNames = [];
 
     /// <inheritdoc/>
     public override ValueTask ApplyAsync(RequestTransformContext context)
@@ -79,7 +85,7 @@ internal sealed class HeaderAllowlistTransform : RequestTransform
     }
 
     // The names to remove, read without parsing the values (HttpHeaders' own enumerator parses each one).
-    private static List<string> Disallowed(HttpHeaders headers)
+    private List<string> Disallowed(HttpHeaders headers)
     {
         List<string>? names = null;
         foreach (var header in headers.NonValidated)

@@ -1,20 +1,20 @@
 using Yarp.ReverseProxy.Configuration;
-using Yarp.ReverseProxy.Transforms.Builder;
 using Yarp.ReverseProxy.Transforms;
+using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace Gateway.Proxy.Forward;
 
 /// <summary>Adds <see cref="HeaderAllowlistTransform"/> to routes.</summary>
 internal static class HeaderAllowlistTransformExtensions
 {
-    /// <summary>Route config: only allowlisted agent headers go upstream.</summary>
-    public static RouteConfig WithTransformHeaderAllowlist(this RouteConfig route) =>
-        route.WithTransform(transform => transform[HeaderAllowlistTransformFactory.Key] = "on");
+    /// <summary>Route config: of the agent's headers, only <paramref name="allowed"/> go upstream (<c>Name*</c> allows a prefix).</summary>
+    public static RouteConfig WithTransformRequestHeadersAllowed(this RouteConfig route, IEnumerable<string> allowed) =>
+        route.WithTransform(transform => transform[HeaderAllowlistTransformFactory.Key] = string.Join(HeaderAllowlistTransformFactory.Separator, allowed));
 
     /// <summary>Code config.</summary>
-    public static TransformBuilderContext AddHeaderAllowlist(this TransformBuilderContext context)
+    public static TransformBuilderContext AddRequestHeadersAllowed(this TransformBuilderContext context, IEnumerable<string> allowed)
     {
-        context.RequestTransforms.Add(new HeaderAllowlistTransform());
+        context.RequestTransforms.Add(new HeaderAllowlistTransform(allowed));
         return context;
     }
 }

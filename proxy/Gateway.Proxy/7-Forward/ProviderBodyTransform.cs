@@ -1,11 +1,9 @@
-using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Mcp;
 using Gateway.Connectors.Models;
 using Gateway.Connectors.Redaction;
 using Gateway.Connectors.Streaming;
 using Gateway.Oversight.Http;
 using Gateway.Proxy.Enforce;
-using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
 using Yarp.ReverseProxy.Transforms;
 
@@ -17,10 +15,16 @@ namespace Gateway.Proxy.Forward;
 /// (a JSON answer is filtered whole before anything is sent, an unreadable one refused), the usage tap
 /// (model connectors) and the redactor, and cut at the connector's <c>max_response_bytes</c>
 /// (<see cref="ResponseSizeLimitStream"/>, outermost). A response that cannot be passed on is
-/// suppressed; the <see cref="UpstreamResponse"/> it adds carries the refusal for the Respond stage.
+/// suppressed; the <see cref="UpstreamResponse"/> it adds carries the refusal for the Respond stage. How a value split
+/// across events is redacted is the route's value (<see cref="SplitValueRedaction"/>, by the route's connector).
 /// </summary>
 internal sealed class ProviderBodyTransform : ResponseTransform
 {
+    public ProviderBodyTransform(SplitValueRedaction splitValues) => SplitValues = splitValues;
+
+    /// <summary>How a value split across events is redacted.</summary>
+    internal SplitValueRedaction SplitValues { get; }
+
     /// <inheritdoc/>
     public override async ValueTask ApplyAsync(ResponseTransformContext context)
     {
@@ -31,11 +35,8 @@ internal sealed class ProviderBodyTransform : ResponseTransform
         }
 
         var httpContext = context.HttpContext;
-        var feature = httpContext.GatewayRequest();
-        feature.MarkUpstreamAnswered();
-        var plan = feature.Get<ForwardPlan>();
-        var status = (int)proxyResponse.StatusCode;
-        if (!await ResponseDecoding.DecodeAsync(httpContext, proxyResponse, context.CancellationToken).ConfigureAwait(false))
+        var (feature, plan, status, decoded) = await UpstreamAnswer.OpenAsync(context, proxyResponse).ConfigureAwait(false);
+        if (!decoded)
         {
             feature.Add(Refuse(context, status, ResponseDecoding.Undecodable));
             return;
@@ -68,9 +69,7 @@ internal sealed class ProviderBodyTransform : ResponseTransform
             transforms.Add(eventStream ? new SseUsageTap(usage) : new JsonUsageTap(usage));
         }
 
-        // A value split across events is redacted as one (held back until complete) on every stream but an MCP server's:
-        // there each event is one whole JSON-RPC message, and a server's request to the client must reach it at once.
-        if (BodyRedactors.For(contentType, plan.Redactions, holdSplitValues: !plan.Upstream.Type().IsMcpServer) is { } redactor)
+        if (BodyRedactors.For(contentType, plan.Redactions, holdSplitValues: SplitValues == SplitValueRedaction.HoldBack) is { } redactor)
         {
             transforms.Add(redactor);
         }

@@ -2,22 +2,13 @@ using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace Gateway.Proxy.Forward;
 
-/// <summary>Builds <see cref="ProviderBodyTransform"/> from route config <c>{ "GamutProviderBody": "on" }</c>.</summary>
-internal sealed class ProviderBodyTransformFactory : ITransformFactory
+/// <summary>
+/// Builds <see cref="ProviderBodyTransform"/> from route config <c>{ "GamutProviderBody": "HoldBack" }</c>: how a value
+/// split across a stream's events is redacted (<see cref="SplitValueRedaction"/>).
+/// </summary>
+internal sealed class ProviderBodyTransformFactory() : OptionTransformFactory<SplitValueRedaction>(Key)
 {
-    public const string Key = "GamutProviderBody";
+    public const string Key = TransformValues.Prefix + "ProviderBody";
 
-    public bool Validate(TransformRouteValidationContext context, IReadOnlyDictionary<string, string> transformValues) =>
-        TransformValues.ValidateSwitch(context, transformValues, Key);
-
-    public bool Build(TransformBuilderContext context, IReadOnlyDictionary<string, string> transformValues)
-    {
-        if (!transformValues.ContainsKey(Key))
-        {
-            return false;
-        }
-
-        context.AddProviderBody();
-        return true;
-    }
+    private protected override void Add(TransformBuilderContext context, SplitValueRedaction option) => context.AddProviderBody(option);
 }

@@ -11,21 +11,26 @@ namespace Gateway.Proxy.Forward;
 /// <summary>
 /// Sets what is sent upstream on the chosen destination. The provider route sends the agent's own
 /// request on the path and query exactly as signed (already proven canonical), below the destination's
-/// base path. A native governed action sends its connector kind's envelope instead
-/// (<see cref="ForwardPlan.Envelope"/>, built by the Enforce stage, which also set its body): method,
-/// path, query, JSON body and protocol headers; a webhook is then signed gateway→upstream, and an MCP
-/// <c>tools/call</c> is marked for its session (<see cref="McpSessionHandler"/>).
+/// base path. A native governed action sends its envelope instead (<see cref="ForwardPlan.Envelope"/>,
+/// built by the Enforce stage, which also set its body): method, path, query, JSON body and protocol
+/// headers. The route's connector decides the rest (<see cref="UpstreamEnvelopeForm"/>, the route's value):
+/// a webhook's envelope is signed gateway→upstream, an MCP server's JSON-RPC call is marked for its
+/// session (<see cref="McpSessionHandler"/>).
 /// </summary>
 internal sealed class UpstreamEnvelopeTransform : RequestTransform
 {
     private readonly ReadOnlyMemory<byte> _serviceKey;
     private readonly TimeProvider _time;
 
-    public UpstreamEnvelopeTransform(ReadOnlyMemory<byte> serviceKey, TimeProvider time)
+    public UpstreamEnvelopeTransform(UpstreamEnvelopeForm form, ReadOnlyMemory<byte> serviceKey, TimeProvider time)
     {
+        Form = form;
         _serviceKey = serviceKey;
         _time = time;
     }
+
+    /// <summary>What is added to the envelope.</summary>
+    internal UpstreamEnvelopeForm Form { get; }
 
     /// <inheritdoc/>
     public override ValueTask ApplyAsync(RequestTransformContext context)
@@ -64,12 +69,12 @@ internal sealed class UpstreamEnvelopeTransform : RequestTransform
         }
 
         request.Headers.TryAddWithoutValidation(GatewayHeaders.AgentId, plan.Identity.Agent);
-        if (envelope.JsonRpcId is not null)
+        if (Form == UpstreamEnvelopeForm.McpSession && envelope.JsonRpcId is not null)
         {
             request.Options.Set(McpSession.OptionKey, new McpSession(plan.Tenant.Slug, plan.Upstream, body));
         }
 
-        if (envelope.SignedByGateway)
+        if (Form == UpstreamEnvelopeForm.GatewaySigned)
         {
             if (_serviceKey.IsEmpty)
             {

@@ -1,22 +1,23 @@
 using Gateway.Proxy.Security;
 using Yarp.ReverseProxy.Configuration;
-using Yarp.ReverseProxy.Transforms.Builder;
 using Yarp.ReverseProxy.Transforms;
+using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace Gateway.Proxy.Forward;
 
 /// <summary>Adds <see cref="UpstreamEnvelopeTransform"/> to routes.</summary>
 internal static class UpstreamEnvelopeTransformExtensions
 {
-    /// <summary>Route config: send the decided request (the provider path as signed, or the connector's envelope).</summary>
-    public static RouteConfig WithTransformUpstreamEnvelope(this RouteConfig route) =>
-        route.WithTransform(transform => transform[UpstreamEnvelopeTransformFactory.Key] = "on");
+    /// <summary>Route config: send the decided request (the provider path as signed, or the envelope in <paramref name="form"/>).</summary>
+    public static RouteConfig WithTransformUpstreamEnvelope(this RouteConfig route, UpstreamEnvelopeForm form) =>
+        route.WithTransform(transform => transform[UpstreamEnvelopeTransformFactory.Key] = form.ToString());
 
-    /// <summary>Code config.</summary>
-    public static TransformBuilderContext AddUpstreamEnvelope(this TransformBuilderContext context)
+    /// <summary>Code config: the service key and clock come from the builder's services, once, when the route is built.</summary>
+    public static TransformBuilderContext AddUpstreamEnvelope(this TransformBuilderContext context, UpstreamEnvelopeForm form)
     {
         var services = context.Services;
         context.RequestTransforms.Add(new UpstreamEnvelopeTransform(
+            form,
             services.GetRequiredService<GatewayKeys>().ServiceKey,
             services.GetRequiredService<TimeProvider>()));
         return context;

@@ -2,22 +2,13 @@ using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace Gateway.Proxy.Forward;
 
-/// <summary>Builds <see cref="UpstreamEnvelopeTransform"/> from route config <c>{ "GamutUpstreamEnvelope": "on" }</c>.</summary>
-internal sealed class UpstreamEnvelopeTransformFactory : ITransformFactory
+/// <summary>
+/// Builds <see cref="UpstreamEnvelopeTransform"/> from route config <c>{ "GamutUpstreamEnvelope": "GatewaySigned" }</c>:
+/// what the route's connector adds to an envelope (<see cref="UpstreamEnvelopeForm"/>).
+/// </summary>
+internal sealed class UpstreamEnvelopeTransformFactory() : OptionTransformFactory<UpstreamEnvelopeForm>(Key)
 {
-    public const string Key = "GamutUpstreamEnvelope";
+    public const string Key = TransformValues.Prefix + "UpstreamEnvelope";
 
-    public bool Validate(TransformRouteValidationContext context, IReadOnlyDictionary<string, string> transformValues) =>
-        TransformValues.ValidateSwitch(context, transformValues, Key);
-
-    public bool Build(TransformBuilderContext context, IReadOnlyDictionary<string, string> transformValues)
-    {
-        if (!transformValues.ContainsKey(Key))
-        {
-            return false;
-        }
-
-        context.AddUpstreamEnvelope();
-        return true;
-    }
+    private protected override void Add(TransformBuilderContext context, UpstreamEnvelopeForm option) => context.AddUpstreamEnvelope(option);
 }

@@ -9,6 +9,7 @@ using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Enforce;
+using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Forward;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Record;
@@ -41,10 +42,12 @@ internal sealed partial class RespondStage
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<RespondStage> _logger;
     private readonly McpApprovalElicitation _approvalElicitation;
+    private readonly McpToolPins _pins;
 
     public RespondStage(RequestDelegate next, AuditRecorder audit, TokenBudgetGate budgets, RunLimitGate runs, GatewayMetrics metrics, ILogger<RespondStage> logger,
-        McpApprovalElicitation approvalElicitation)
+        McpApprovalElicitation approvalElicitation, McpToolPins pins)
     {
+        _pins = pins;
         _runs = runs;
         _approvalElicitation = approvalElicitation;
         _next = next;
@@ -179,6 +182,12 @@ internal sealed partial class RespondStage
 
         refusal ??= ForwardingFailure(context.GetForwarderErrorFeature());
         CountUsageAndRedactions(plan, response);
+        foreach (var (tool, pin) in plan.McpToolDrifts?.Seen() ?? [])
+        {
+            // Hidden from the answer by the transform; its incident is opened here, after the answer (never cancelled by it).
+            await _pins.ReportDriftAsync(plan.Tenant.Slug, plan.Identity.Agent, plan.Identity.Workspace, tool, pin, CancellationToken.None).ConfigureAwait(false);
+        }
+
         try
         {
             await _audit.RecordOutcomeAsync(context, plan.Identity, feature.Get<GovernedDecision>(), new ActionOutcome

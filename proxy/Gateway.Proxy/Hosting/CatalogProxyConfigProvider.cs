@@ -1,5 +1,6 @@
 using Gateway.Policy;
 using Gateway.Proxy.Bundle;
+using Gateway.Proxy.Forward;
 using Gateway.Proxy.Routing;
 using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Configuration;
@@ -8,23 +9,25 @@ namespace Gateway.Proxy.Hosting;
 
 /// <summary>
 /// YARP's configuration, derived from the loaded bundle: the fixed agent routes
-/// (<see cref="GatewayRoutes"/>) and one cluster per connector (<see cref="ConnectorClusters"/>).
+/// (<see cref="GatewayRoutes"/>), one cluster per connector (<see cref="ConnectorClusters"/>) and its routes, whose
+/// transforms are configured by the connector's values (<see cref="ConnectorRouteConfigs"/>).
 /// A policy reload swaps the whole configuration at once, before the new policy is in force
 /// (<see cref="PolicyProvider.Applying"/>), so a request decided on the new policy always finds its
 /// connector's cluster. A connector removed by a reload keeps its cluster for one more generation, so a
-/// request decided on the old policy an instant earlier still forwards.
+/// request decided on the old policy an instant earlier still forwards (its routes with it).
 /// </summary>
 internal sealed class CatalogProxyConfigProvider : IProxyConfigProvider, IDisposable
 {
     private readonly PolicyProvider _policy;
-    private readonly IReadOnlyList<RouteConfig> _routes = GatewayRoutes.Build();
+    private readonly IReadOnlyList<RouteConfig> _agentRoutes = GatewayRoutes.Build();
     private readonly Lock _gate = new();
     private CatalogProxyConfig _config;
 
     public CatalogProxyConfigProvider(PolicyProvider policy)
     {
         _policy = policy;
-        _config = new CatalogProxyConfig(_routes, ConnectorClusters.Build(policy.Current?.Set));
+        var set = policy.Current?.Set;
+        _config = new CatalogProxyConfig([.. _agentRoutes, .. ConnectorRouteConfigs.Build(set)], ConnectorClusters.Build(set));
         _policy.Applying += OnApplying;
     }
 
@@ -42,6 +45,8 @@ internal sealed class CatalogProxyConfigProvider : IProxyConfigProvider, IDispos
         {
             previous = _config;
             var clusters = ConnectorClusters.Build(set).ToList();
+            var routes = new List<RouteConfig>(_agentRoutes);
+            routes.AddRange(ConnectorRouteConfigs.Build(set));
             var ids = clusters.Select(static c => c.ClusterId).ToHashSet(StringComparer.OrdinalIgnoreCase);
             var retiring = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var cluster in previous.Clusters)
@@ -53,7 +58,9 @@ internal sealed class CatalogProxyConfigProvider : IProxyConfigProvider, IDispos
                 }
             }
 
-            _config = new CatalogProxyConfig(_routes, clusters, retiring);
+            // A retiring cluster keeps its connector's routes for as long.
+            routes.AddRange(previous.Routes.Where(route => ConnectorRoutes.IsConnectorRoute(route) && retiring.Contains(route.ClusterId!)));
+            _config = new CatalogProxyConfig(routes, clusters, retiring);
         }
 
         // YARP applies the new configuration on this signal, synchronously for this provider.

@@ -1,22 +1,20 @@
-using Gateway.Connectors.Injection;
 using Gateway.Proxy.Authenticate;
-using Gateway.Proxy.Forward;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Routing;
 using Yarp.ReverseProxy.Configuration;
-using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Proxy.Hosting;
 
 /// <summary>
-/// The fixed agent routes of the YARP configuration. Every one starts on <see cref="ConnectorClusters.UnassignedCluster"/>:
-/// the pipeline's Enforce stage assigns the decided connector's cluster, so a request that was not
-/// decided has nowhere to go (the unassigned cluster has no destinations).
+/// The fixed agent routes of the YARP configuration, the ones an agent's path matches. Every one starts on
+/// <see cref="ConnectorClusters.UnassignedCluster"/> and carries no transform of the gateway's: the pipeline's Enforce
+/// stage moves a decided request onto its connector's route and cluster (<see cref="ConnectorRoutes"/>), whose transforms
+/// send it, so a request that was not decided has nowhere to go (the unassigned cluster has no destinations).
 /// </summary>
 internal static class GatewayRoutes
 {
-    /// <summary>The routes, with the transforms each carries (built by the factories in <c>Transforms/</c>).</summary>
+    /// <summary>The routes.</summary>
     public static IReadOnlyList<RouteConfig> Build() =>
     [
         Native("gamut-evaluate", "/v1/evaluate", GatewayRouteKind.Evaluate),
@@ -28,20 +26,10 @@ internal static class GatewayRoutes
         // Never chosen by routing (the MCP server's own endpoint on /mcp comes first): McpEndpointGate hands a
         // governed call (a tool call, a prompt, a resource read) to it after authentication: it walks the same stages as invoke-tool.
         Native(McpEndpoint.CallRouteId, McpEndpoint.Path, GatewayRouteKind.McpCall) with { Order = McpEndpoint.CallRouteOrder },
-        Route("gamut-providers", "/providers/{connector}/{**path}", null, GatewayRouteKind.Provider)
-            .WithTransformHeaderAllowlist()
-            .WithTransformCredentialInjection()
-            .WithTransformUpstreamEnvelope()
-            .WithTransformProviderBody(),
+        Route("gamut-providers", "/providers/{connector}/{**path}", null, GatewayRouteKind.Provider),
     ];
 
-    private static RouteConfig Native(string id, string path, GatewayRouteKind kind) =>
-        Route(id, path, ["POST"], kind)
-            .WithTransformCopyResponseHeaders(copy: false)
-            .WithTransformHeaderAllowlist()
-            .WithTransformCredentialInjection()
-            .WithTransformUpstreamEnvelope()
-            .WithTransformGovernedResult();
+    private static RouteConfig Native(string id, string path, GatewayRouteKind kind) => Route(id, path, ["POST"], kind);
 
     private static RouteConfig Route(string id, string path, string[]? methods, GatewayRouteKind kind) => new()
     {

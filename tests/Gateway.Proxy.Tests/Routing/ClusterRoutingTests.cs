@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Model;
 using Gateway.Proxy.Bundle;
+using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Routing;
 using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Routing;
@@ -65,6 +67,21 @@ public sealed class ClusterRoutingTests
         var lookup = gw.Host.Services.GetRequiredService<IProxyStateLookup>();
         Assert.True(lookup.TryGetCluster("demo/crm.read_contact", out var cluster));
         Assert.Equal(second.Origin + "/crm", cluster.Destinations.Values.Single().Model.Config.Address.TrimEnd('/'));
+    }
+
+    [Fact]
+    public async Task ConnectorRoute_ItsOwnPath_NeverMatchedYetLoadedOnTheConnectorsCluster()
+    {
+        await using var gw = await GovernedGateway.StartAsync();
+
+        using var response = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, ConnectorRoutes.UnmatchedPath,
+            """{"tool":"crm.read_contact","args":{"id":"c-1"}}"""));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var lookup = gw.Host.Services.GetRequiredService<IProxyStateLookup>();
+        Assert.True(lookup.TryGetRoute(ConnectorRoutes.IdOf("demo/crm.read_contact", GatewayRouteKind.InvokeTool), out var route));
+        Assert.Equal("demo/crm.read_contact", route.Cluster!.ClusterId);
+        Assert.True(lookup.TryGetRoute(ConnectorRoutes.IdOf("demo/crm.read_contact", GatewayRouteKind.Provider), out _));
     }
 
     [Fact]

@@ -1,9 +1,14 @@
 using System.Net;
 using System.Net.Http.Json;
 using Gateway.Connectors.Credentials;
-using Gateway.Connectors.Injection;
 using Gateway.Connectors.Signing;
+using Gateway.Connectors.Vault;
 using Gateway.Policy;
+using Gateway.Proxy.Authenticate;
+using Gateway.Proxy.Enforce;
+using Gateway.Proxy.Forward;
+using Gateway.Proxy.Pipeline;
+using Gateway.Store;
 using Gateway.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -13,13 +18,25 @@ using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Transforms;
 using HttpResults = Microsoft.AspNetCore.Http.Results;
 
-namespace Gateway.Connectors.Tests;
+namespace Gateway.Proxy.Tests.Transforms;
 
+/// <summary>
+/// The credential injection transform on a real YARP route configured by its values (header, scheme, reference),
+/// forwarding to a real Kestrel upstream; the request's part (tenant, decision token, degrade) is the forward plan.
+/// </summary>
 public sealed class CredentialInjectionTransformTests : IAsyncLifetime
 {
-    private readonly TestVault _vault = new(new Dictionary<string, string> { ["MODEL_KEY"] = "sk-env-model-key" });
+    private readonly CredentialVault _vault = new(new StateStoreCredentialStore(new InMemoryStateStore()), new EncryptionKeyRing(DataEncryptionKey.Generate()));
+    private readonly CredentialResolver _resolver;
     private int _upstreamHits;
     private KestrelUpstream _upstream = null!;
+    private IForwarderErrorFeature? _lastForwarderError;
+
+    public CredentialInjectionTransformTests()
+    {
+        var environment = new Dictionary<string, string> { ["MODEL_KEY"] = "sk-env-model-key" };
+        _resolver = new CredentialResolver(_vault, environment: name => environment.GetValueOrDefault(name));
+    }
 
     public async Task InitializeAsync()
     {
@@ -31,22 +48,20 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
                 return HttpResults.Json(context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()));
             });
         });
-        await _vault.Vault.PutAsync("acme", "openai", "sk-vault-upstream-key");
-        await _vault.Vault.PutAsync("acme", "anthropic", "anthropic-vault-key");
+        await _vault.PutAsync("acme", "openai", "sk-vault-upstream-key");
+        await _vault.PutAsync("acme", "anthropic", "anthropic-vault-key");
     }
 
     public async Task DisposeAsync() => await _upstream.DisposeAsync();
 
-    private IForwarderErrorFeature? _lastForwarderError;
-
-    private async Task<KestrelUpstream> StartProxyAsync(ConnectorRequestFeature? feature)
+    private async Task<KestrelUpstream> StartProxyAsync(CatalogEntry connector, ForwardPlan? plan)
     {
         var route = new RouteConfig
         {
             RouteId = "providers",
             ClusterId = "upstream",
             Match = new RouteMatch { Path = "/providers/openai/{**rest}" },
-        }.WithTransformPathRemovePrefix("/providers/openai").WithTransformCredentialInjection();
+        }.WithTransformPathRemovePrefix("/providers/openai").WithTransformCredentialInjection(connector.Auth, ConnectorCredentials.ReferenceOf(connector));
         var cluster = new ClusterConfig
         {
             ClusterId = "upstream",
@@ -57,11 +72,13 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
             {
                 app.Use(async (context, next) =>
                 {
-                    if (feature is not null)
+                    var feature = new GatewayRequestFeature(context.TraceIdentifier);
+                    if (plan is not null)
                     {
-                        context.Features.Set(feature);
+                        feature.Add(plan);
                     }
 
+                    context.Features.Set(feature);
                     await next(context);
                     _lastForwarderError = context.GetForwarderErrorFeature();
                 });
@@ -69,8 +86,8 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
             },
             builder =>
             {
-                builder.Services.AddSingleton(_vault.Resolver);
-                builder.Services.AddReverseProxy().LoadFromMemory([route], [cluster]).AddGatewayConnectorTransforms();
+                builder.Services.AddSingleton(_resolver);
+                builder.Services.AddReverseProxy().LoadFromMemory([route], [cluster]).AddTransformFactory<CredentialInjectionTransformFactory>();
             });
     }
 
@@ -82,6 +99,20 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
         Upstream = new Uri("http://unused.invalid/"),
         Credential = SecretReference.TryParse(credential, null, out var reference) ? reference : throw new ArgumentException(credential, nameof(credential)),
         Auth = auth ?? ConnectorAuth.Bearer,
+    };
+
+    private static ForwardPlan Plan(CatalogEntry connector, string? decisionToken = null, DegradeMode? degrade = null) => new()
+    {
+        Route = GatewayRouteKind.Provider,
+        Tenant = TenantPolicy.Create(new TenantRegister { Tenant = "acme", Catalog = [connector] }, new string('0', 64)),
+        Identity = new AgentIdentity("acme", "default", "agent-1", "nonce-nonce-nonce-1", 0),
+        Entry = connector,
+        Upstream = connector,
+        ClusterId = "acme/" + connector.Name,
+        DecisionToken = decisionToken,
+        Degrade = degrade,
+        MaxResponseBytes = 1 << 20,
+        StartedTimestamp = 0,
     };
 
     private static HttpRequestMessage AgentRequest(string path)
@@ -101,17 +132,23 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
         return request;
     }
 
-    [Fact]
-    public async Task Proxy_BearerScheme_UpstreamSeesVaultKeyNeverAgentCredentials()
+    private static async Task<Dictionary<string, string>> HeadersSeenAsync(KestrelUpstream proxy)
     {
-        await using var proxy = await StartProxyAsync(new ConnectorRequestFeature { Tenant = "acme", Connector = OpenAi(), DecisionToken = "v1.real.token" });
         using var client = new HttpClient { BaseAddress = proxy.BaseUri };
-
         using var response = await client.SendAsync(AgentRequest("/providers/openai/v1/headers"));
-        var headers = await response.Content.ReadFromJsonAsync<Dictionary<string, string>>();
-
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("Bearer sk-vault-upstream-key", headers!["authorization"]);
+        return (await response.Content.ReadFromJsonAsync<Dictionary<string, string>>())!;
+    }
+
+    [Fact]
+    public async Task ApplyAsync_BearerScheme_UpstreamSeesVaultKeyNeverAgentCredentials()
+    {
+        var connector = OpenAi();
+        await using var proxy = await StartProxyAsync(connector, Plan(connector, decisionToken: "v1.real.token"));
+
+        var headers = await HeadersSeenAsync(proxy);
+
+        Assert.Equal("Bearer sk-vault-upstream-key", headers["authorization"]);
         Assert.Equal("v1.real.token", headers["x-gamut-decision-token"]);
         Assert.Equal("kept", headers["x-custom"]);
         foreach (var name in new[] { "x-api-key", "api-key", "cookie", "proxy-authorization", "x-gamut-signature", "x-gamut-tenant", "x-gamut-agent", "x-gamut-nonce", "x-gamut-dry-run" })
@@ -123,50 +160,45 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Proxy_ApiKeyAndCustomHeaderSchemes_SetThatHeaderOnly()
+    public async Task ApplyAsync_ApiKeyAndCustomHeaderSchemes_SetThatHeaderOnly()
     {
-        await using (var proxy = await StartProxyAsync(new ConnectorRequestFeature { Tenant = "acme", Connector = OpenAi(new ConnectorAuth { HeaderName = "x-api-key" }, "vault:anthropic") }))
+        var apiKey = OpenAi(new ConnectorAuth { HeaderName = "x-api-key" }, "vault:anthropic");
+        await using (var proxy = await StartProxyAsync(apiKey, Plan(apiKey)))
         {
-            using var client = new HttpClient { BaseAddress = proxy.BaseUri };
-            var headers = await (await client.SendAsync(AgentRequest("/providers/openai/v1/headers"))).Content.ReadFromJsonAsync<Dictionary<string, string>>();
-            Assert.Equal("anthropic-vault-key", headers!["x-api-key"]);
+            var headers = await HeadersSeenAsync(proxy);
+            Assert.Equal("anthropic-vault-key", headers["x-api-key"]);
             Assert.False(headers.ContainsKey("authorization"));
             Assert.False(headers.ContainsKey("x-gamut-decision-token"));
         }
 
-        await using (var proxy = await StartProxyAsync(new ConnectorRequestFeature { Tenant = "acme", Connector = OpenAi(new ConnectorAuth { HeaderName = "X-Service-Token" }), DegradeMode = DegradeMode.DryRun }))
+        var custom = OpenAi(new ConnectorAuth { HeaderName = "X-Service-Token" });
+        await using (var proxy = await StartProxyAsync(custom, Plan(custom, degrade: DegradeMode.DryRun)))
         {
-            using var client = new HttpClient { BaseAddress = proxy.BaseUri };
-            var headers = await (await client.SendAsync(AgentRequest("/providers/openai/v1/headers"))).Content.ReadFromJsonAsync<Dictionary<string, string>>();
-            Assert.Equal("sk-vault-upstream-key", headers!["x-service-token"]);
+            var headers = await HeadersSeenAsync(proxy);
+            Assert.Equal("sk-vault-upstream-key", headers["x-service-token"]);
             Assert.Equal("true", headers["x-gamut-dry-run"]);
             Assert.False(headers.ContainsKey("authorization"));
         }
     }
 
     [Fact]
-    public async Task Proxy_EnvironmentCredential_InjectedAsBearer()
+    public async Task ApplyAsync_EnvironmentCredential_InjectedAsBearer()
     {
-        await using var proxy = await StartProxyAsync(new ConnectorRequestFeature { Tenant = "acme", Connector = OpenAi(credential: "env:MODEL_KEY") });
-        using var client = new HttpClient { BaseAddress = proxy.BaseUri };
+        var connector = OpenAi(credential: "env:MODEL_KEY");
+        await using var proxy = await StartProxyAsync(connector, Plan(connector));
 
-        var headers = await (await client.SendAsync(AgentRequest("/providers/openai/v1/headers"))).Content.ReadFromJsonAsync<Dictionary<string, string>>();
-
-        Assert.Equal("Bearer sk-env-model-key", headers!["authorization"]);
+        Assert.Equal("Bearer sk-env-model-key", (await HeadersSeenAsync(proxy))["authorization"]);
     }
 
     [Fact]
-    public async Task Proxy_NoCredential_ForwardedWithAgentCredentialsStillStripped()
+    public async Task ApplyAsync_NoCredential_ForwardedWithAgentCredentialsStillStripped()
     {
         var connector = OpenAi() with { Credential = null };
-        await using var proxy = await StartProxyAsync(new ConnectorRequestFeature { Tenant = "acme", Connector = connector, DecisionToken = "v1.real.token" });
-        using var client = new HttpClient { BaseAddress = proxy.BaseUri };
+        await using var proxy = await StartProxyAsync(connector, Plan(connector, decisionToken: "v1.real.token"));
 
-        using var response = await client.SendAsync(AgentRequest("/providers/openai/v1/headers"));
-        var headers = await response.Content.ReadFromJsonAsync<Dictionary<string, string>>();
+        var headers = await HeadersSeenAsync(proxy);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.False(headers!.ContainsKey("authorization"));
+        Assert.False(headers.ContainsKey("authorization"));
         Assert.False(headers.ContainsKey("x-api-key"));
         Assert.Equal("v1.real.token", headers["x-gamut-decision-token"]);
     }
@@ -174,11 +206,12 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
     [Theory]
     [InlineData("revoked")]
     [InlineData("never-stored")]
-    public async Task Proxy_CredentialUnavailable_NothingForwardedAndTheCauseIsTheCredential(string name)
+    public async Task ApplyAsync_CredentialUnavailable_NothingForwardedAndTheCauseIsTheCredential(string name)
     {
-        await _vault.Vault.PutAsync("acme", "revoked", "old-value");
-        await _vault.Vault.RevokeAsync("acme", "revoked");
-        await using var proxy = await StartProxyAsync(new ConnectorRequestFeature { Tenant = "acme", Connector = OpenAi(credential: "vault:" + name) });
+        await _vault.PutAsync("acme", "revoked", "old-value");
+        await _vault.RevokeAsync("acme", "revoked");
+        var connector = OpenAi(credential: "vault:" + name);
+        await using var proxy = await StartProxyAsync(connector, Plan(connector));
         using var client = new HttpClient { BaseAddress = proxy.BaseUri };
         var before = _upstreamHits;
 
@@ -193,9 +226,9 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Proxy_NoFeature_Refused()
+    public async Task ApplyAsync_NoPlan_NothingForwarded()
     {
-        await using var proxy = await StartProxyAsync(feature: null);
+        await using var proxy = await StartProxyAsync(OpenAi(), plan: null);
         using var client = new HttpClient { BaseAddress = proxy.BaseUri };
         var before = _upstreamHits;
 
@@ -204,30 +237,5 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.IsType<InvalidOperationException>(_lastForwarderError?.Exception);
         Assert.Equal(before, _upstreamHits);
-    }
-
-    [Fact]
-    public void Factory_ValidatesRouteValues()
-    {
-        var factory = new CredentialInjectionTransformFactory();
-        var context = new Yarp.ReverseProxy.Transforms.Builder.TransformRouteValidationContext { Route = new RouteConfig(), Services = new ServiceCollection().BuildServiceProvider() };
-
-        Assert.False(factory.Validate(context, new Dictionary<string, string> { ["Other"] = "x" }));
-        Assert.True(factory.Validate(context, new Dictionary<string, string> { [CredentialInjectionTransformFactory.CredentialInjectionKey] = CredentialInjectionTransformFactory.FromFeature }));
-        Assert.Empty(context.Errors);
-        Assert.True(factory.Validate(context, new Dictionary<string, string> { [CredentialInjectionTransformFactory.CredentialInjectionKey] = "openai" }));
-        Assert.Single(context.Errors);
-        Assert.True(factory.Validate(context, new Dictionary<string, string> { [CredentialInjectionTransformFactory.CredentialInjectionKey] = "*", ["Other"] = "x" }));
-        Assert.Equal(2, context.Errors.Count);
-    }
-
-    [Fact]
-    public void GatewayHeaders_IsCredentialLike()
-    {
-        Assert.True(GatewayHeaders.IsCredentialLike("authorization"));
-        Assert.True(GatewayHeaders.IsCredentialLike("X-Goog-Api-Key"));
-        Assert.True(GatewayHeaders.IsCredentialLike("x-gamut-anything"));
-        Assert.False(GatewayHeaders.IsCredentialLike("content-type"));
-        Assert.False(GatewayHeaders.IsCredentialLike("x-request-id"));
     }
 }

@@ -1,0 +1,92 @@
+using Gateway.Connectors.Credentials;
+using Gateway.Connectors.Kinds;
+using Gateway.Policy;
+using Gateway.Proxy.Authenticate;
+using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Routing;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Transforms;
+
+namespace Gateway.Proxy.Forward;
+
+/// <summary>
+/// The connector routes (<see cref="ConnectorRoutes"/>) of a policy set, built from its catalog: two per connector
+/// cluster, each carrying the transforms the request is sent with, configured by the connector's values: the agent
+/// headers allowed, its credential (header, scheme, reference), what its envelope adds, and how its answer is read (the
+/// result shape, or how a streamed value is redacted).
+/// </summary>
+internal static class ConnectorRouteConfigs
+{
+    /// <summary>
+    /// The agent's headers that go upstream: content negotiation, conditional, tracing, the providers' own protocol
+    /// headers, and (by prefix) the OpenAI SDKs' <c>X-Stainless-*</c> metadata and the tool arguments MCP 2026-07-28
+    /// mirrors as <c>Mcp-Param-*</c> (which the MCP server checks against the body). No credential header is on it.
+    /// </summary>
+    public static readonly IReadOnlyList<string> AgentHeadersAllowed =
+    [
+        "Accept", "Accept-Language", "Content-Type", "Content-Language", "Content-Length", "User-Agent",
+        "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "Range", "Cache-Control",
+        "Idempotency-Key", "traceparent", "tracestate", "baggage",
+        "OpenAI-Beta", "anthropic-version", "anthropic-beta",
+        "Mcp-Session-Id", "MCP-Protocol-Version", "Last-Event-ID", "Mcp-Method", "Mcp-Name",
+        "X-Stainless-*", "Mcp-Param-*",
+    ];
+
+    /// <summary>The routes of every connector cluster of a policy set.</summary>
+    public static IReadOnlyList<RouteConfig> Build(PolicySet? set)
+    {
+        var routes = new List<RouteConfig>();
+        if (set is null)
+        {
+            return routes;
+        }
+
+        foreach (var tenant in set.Tenants.Values)
+        {
+            foreach (var entry in tenant.Catalog)
+            {
+                if (entry.Type().HasOwnUpstream && entry.Upstream is not null)
+                {
+                    var clusterId = ConnectorClusters.IdOf(tenant.Slug, entry.Name);
+                    routes.Add(Provider(clusterId, entry));
+                    routes.Add(Native(clusterId, entry));
+                }
+            }
+        }
+
+        return routes;
+    }
+
+    /// <summary>The provider route: the agent's request as signed, its answer streamed back.</summary>
+    public static RouteConfig Provider(string clusterId, CatalogEntry entry) =>
+        Sending(ConnectorRoutes.IdOf(clusterId, GatewayRouteKind.Provider), clusterId, entry)
+            .WithTransformProviderBody(entry.Type().IsMcpServer ? SplitValueRedaction.PerEvent : SplitValueRedaction.HoldBack);
+
+    /// <summary>The native route: the connector's envelope sent, its answer read whole into a result.</summary>
+    public static RouteConfig Native(string clusterId, CatalogEntry entry) =>
+        Sending(ConnectorRoutes.IdOf(clusterId, GatewayRouteKind.InvokeTool), clusterId, entry)
+            .WithTransformCopyResponseHeaders(copy: false)
+            .WithTransformGovernedResult(entry.Kind);
+
+    private static RouteConfig Sending(string id, string clusterId, CatalogEntry entry)
+    {
+        var type = entry.Type();
+        var envelope = type.SignsEnvelopes ? UpstreamEnvelopeForm.GatewaySigned
+            : type.IsMcpServer ? UpstreamEnvelopeForm.McpSession
+            : UpstreamEnvelopeForm.Plain;
+        return new RouteConfig
+        {
+            RouteId = id,
+            ClusterId = clusterId,
+
+            // Never matched (the endpoint suppresses matching); should it be, it still needs the agent's signature.
+            AuthorizationPolicy = AgentSignatureDefaults.AuthorizationPolicy,
+            Match = new RouteMatch { Path = ConnectorRoutes.UnmatchedPath },
+            Metadata = new Dictionary<string, string> { [ConnectorRoutes.MetadataKey] = clusterId },
+            Transforms = [new Dictionary<string, string> { ["X-Forwarded"] = "Off" }],
+        }
+            .WithTransformRequestHeadersAllowed(AgentHeadersAllowed)
+            .WithTransformCredentialInjection(entry.Auth, ConnectorCredentials.ReferenceOf(entry))
+            .WithTransformUpstreamEnvelope(envelope);
+    }
+}

@@ -1,0 +1,25 @@
+using Gateway.Proxy.Enforce;
+using Gateway.Proxy.Pipeline;
+using Yarp.ReverseProxy.Transforms;
+
+namespace Gateway.Proxy.Forward;
+
+/// <summary>
+/// What every response transform does first when the upstream answers: forwarding's time ends
+/// (<see cref="GatewayRequestFeature.MarkUpstreamAnswered"/>), the plan is read, and a compressed body is decoded
+/// (<see cref="ResponseDecoding"/>) so that it can be inspected.
+/// </summary>
+/// <param name="Feature">The request's records, where the transform adds its <see cref="UpstreamResponse"/>.</param>
+/// <param name="Plan">The Enforce stage's plan: all the transform reads of the request.</param>
+/// <param name="Status">The status the upstream answered with.</param>
+/// <param name="Decoded">False when the body is in an encoding the gateway cannot read (the answer cannot be passed on).</param>
+internal readonly record struct UpstreamAnswer(GatewayRequestFeature Feature, ForwardPlan Plan, int Status, bool Decoded)
+{
+    public static async ValueTask<UpstreamAnswer> OpenAsync(ResponseTransformContext context, HttpResponseMessage proxyResponse)
+    {
+        var feature = context.HttpContext.GatewayRequest();
+        feature.MarkUpstreamAnswered();
+        var decoded = await ResponseDecoding.DecodeAsync(context.HttpContext, proxyResponse, context.CancellationToken).ConfigureAwait(false);
+        return new UpstreamAnswer(feature, feature.Get<ForwardPlan>(), (int)proxyResponse.StatusCode, decoded);
+    }
+}
