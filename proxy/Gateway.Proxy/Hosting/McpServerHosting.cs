@@ -36,6 +36,7 @@ internal static class McpServerHosting
         services.AddSingleton<McpServerRequests>();
         services.AddSingleton<McpCallStreams>();
         services.AddSingleton<McpServerAnswers>();
+        services.AddSingleton<McpAnswerRelay>();
         services.AddSingleton<McpResourceSubscriptions>();
         services.AddSingleton<Respond.McpApprovalElicitation>();
         services.AddSingleton<ISessionMigrationHandler, McpSessionMigration>();
