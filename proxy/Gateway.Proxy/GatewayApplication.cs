@@ -114,8 +114,9 @@ public static class GatewayApplication
         services.AddGatewayConsole(configuration);
         services.AddAgentAccessTokens(configuration, keys);
 
-        // 3-Admit: nonce, kill switches, rate limits in one store call.
+        // 3-Admit: nonce, kill switches, rate limits in one store call (and its use by the routes that forward nothing).
         services.AddSingleton<AdmissionGate>();
+        services.AddSingleton<AgentRouteAdmission>();
 
         // 4-Decide: the engine, decision tokens, approvals and warrants against the register.
         services.AddSingleton<Gateway.Oversight.Register.IRegisterDirectory, PolicyRegisterDirectory>();
@@ -148,7 +149,9 @@ public static class GatewayApplication
         // The gateway's own MCP server on /mcp: its tool calls walk the stages above (route McpCall).
         services.AddGatewayMcpServer(configuration);
 
-        // Beside the walk: the approval poll, delegations, runs and health.
+        // The routes that forward nothing (the approval poll, delegations, runs): their handlers decide, AgentRouteWalk
+        // admits, records and answers them (8-Respond's AgentRouteResponder answers /mcp's own refusals too).
+        services.AddSingleton<Respond.AgentRouteResponder>();
         services.AddSingleton<ApprovalPollHandler>();
         services.AddSingleton<DelegationHandler>();
         services.AddSingleton<RunHandler>();
@@ -183,7 +186,7 @@ public static class GatewayApplication
         app.MapGatewayHealth();
         app.MapGet("/openapi.yaml", static (IWebHostEnvironment environment) =>
             OpenApiDocument.Serve(environment)).ExcludeFromDescription();
-        app.MapAgentEndpoints();
+        app.MapRunsDelegationsAndApprovalPolls();
         app.MapGatewayAccessTokens();
         app.MapGatewayMcp();
 

@@ -6,6 +6,9 @@ namespace Gateway.Connectors.Mcp;
 /// <summary>Parses an MCP request body for the transparent route: method, id and tool name of each message (batches too).</summary>
 public static class McpRequestParser
 {
+    /// <summary>The options a body is parsed with: no repeated member (two <c>params.name</c> could be read differently upstream).</summary>
+    public static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false, MaxDepth = 64 };
+
     /// <summary>False (with a reason) when the body is not a JSON-RPC 2.0 message or a non-empty batch of them.</summary>
     public static bool TryParse(ReadOnlySpan<byte> body, [NotNullWhen(true)] out McpRequest? request, [NotNullWhen(false)] out string? error)
     {
@@ -13,45 +16,54 @@ public static class McpRequestParser
         try
         {
             // Whatever the declared content type: a repeated member (two params.name) could be read differently upstream.
-            using var document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = 64 });
-            var root = document.RootElement;
-            var messages = new List<JsonRpcMessageInfo>();
-            if (root.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var item in root.EnumerateArray())
-                {
-                    if (!TryParseMessage(item, out var message, out error))
-                    {
-                        return false;
-                    }
-
-                    messages.Add(message);
-                }
-
-                if (messages.Count == 0)
-                {
-                    error = "an empty JSON-RPC batch.";
-                    return false;
-                }
-
-                request = new McpRequest(true, messages);
-                error = null;
-                return true;
-            }
-
-            if (!TryParseMessage(root, out var single, out error))
-            {
-                return false;
-            }
-
-            request = new McpRequest(false, [single]);
-            return true;
+            using var document = JsonDocument.Parse(body.ToArray(), Strict);
+            return TryParse(document.RootElement, out request, out error);
         }
         catch (JsonException)
         {
             error = "the body is not JSON, or repeats a member.";
             return false;
         }
+    }
+
+    /// <summary>
+    /// As <see cref="TryParse(ReadOnlySpan{byte}, out McpRequest?, out string?)"/>, of a body already parsed with
+    /// <see cref="Strict"/> (by a caller that reads more of it than the messages' method, id and tool).
+    /// </summary>
+    public static bool TryParse(JsonElement root, [NotNullWhen(true)] out McpRequest? request, [NotNullWhen(false)] out string? error)
+    {
+        request = null;
+        var messages = new List<JsonRpcMessageInfo>();
+        if (root.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in root.EnumerateArray())
+            {
+                if (!TryParseMessage(item, out var message, out error))
+                {
+                    return false;
+                }
+
+                messages.Add(message);
+            }
+
+            if (messages.Count == 0)
+            {
+                error = "an empty JSON-RPC batch.";
+                return false;
+            }
+
+            request = new McpRequest(true, messages);
+            error = null;
+            return true;
+        }
+
+        if (!TryParseMessage(root, out var single, out error))
+        {
+            return false;
+        }
+
+        request = new McpRequest(false, [single]);
+        return true;
     }
 
     private static bool TryParseMessage(JsonElement element, [NotNullWhen(true)] out JsonRpcMessageInfo? message, [NotNullWhen(false)] out string? error)

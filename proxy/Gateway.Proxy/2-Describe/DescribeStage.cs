@@ -106,7 +106,7 @@ internal sealed class DescribeStage
         return (new DescribedAction(route, tenant, request) { Body = read.Body }, null);
     }
 
-    /// <summary>A governed call on <c>/mcp</c> (a tool call, a prompt, a resource), answered in JSON-RPC.</summary>
+    /// <summary>A governed call on <c>/mcp</c> (a tool call, a prompt, a resource), answered in JSON-RPC, read from its <see cref="McpMessage"/>.</summary>
     private (DescribedAction? Action, Refusal? Refusal) DescribeMcpCall(GatewayRequestFeature feature, AuthenticatedRequest authenticated)
     {
         feature.Dialect = RefusalDialect.JsonRpc;
@@ -115,7 +115,13 @@ internal sealed class DescribeStage
             return (null, Refusal.PolicyUnavailable());
         }
 
-        var read = McpCallReader.Read(tenant, authenticated.Body);
+        // The gate read the message (one parse) before it chose this route; without it, the call is not one the gate handed on.
+        if (feature.Find<McpMessage>() is not { } message)
+        {
+            return (null, Refusal.Internal());
+        }
+
+        var read = McpCallReader.Read(tenant, message.Body);
         feature.JsonRpcId = read.Id;
         return read.Request is { } request
             ? (new DescribedAction(GatewayRouteKind.McpCall, tenant, request) { Body = read.Body, McpServerCall = read.ServerCall }, null)

@@ -14,14 +14,14 @@ namespace Gateway.Proxy.Describe;
 /// (<c>server__prompt</c>) or a <c>resources/read</c> (<c>gamut-mcp://server/…</c>, <see cref="McpResourceUris"/>) is an
 /// action on the MCP server's entry, with the prompt or the server's own URI as its arguments and the request the server
 /// receives (<see cref="McpServerCall"/>). <c>params._meta["gamut.dev/warrant"]</c> is an approval's warrant. Strict like
-/// every governed body: one JSON-RPC 2.0 request (no batch, no notification), no repeated member, an object of arguments.
+/// every governed body: one JSON-RPC 2.0 request (no batch, no notification; the body read once, strictly, by
+/// <see cref="McpMessageReader"/>), an object of arguments.
 /// </summary>
 internal static class McpCallReader
 {
     /// <summary>JSON-RPC's invalid params, which the MCP specification uses for an unknown tool, prompt or resource.</summary>
     private const int InvalidParams = -32602;
 
-    private static readonly JsonDocumentOptions StrictDocument = new() { MaxDepth = 64, AllowDuplicateProperties = false };
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 
     /// <summary>The action, its JSON-RPC id (raw JSON) and the parsed body; or the refusal (with the id when one was read).</summary>
@@ -31,19 +31,9 @@ internal static class McpCallReader
         public McpServerCall? ServerCall { get; init; }
     }
 
-    public static Result Read(TenantPolicy tenant, ReadOnlyMemory<byte> body)
+    /// <summary>Reads the call from the message's one parse (<see cref="McpMessage.Body"/>).</summary>
+    public static Result Read(TenantPolicy tenant, JsonElement root)
     {
-        JsonElement root;
-        try
-        {
-            using var document = JsonDocument.Parse(body, StrictDocument);
-            root = document.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            return Refuse(null, ProblemCodes.MalformedBody, "The body is not one JSON-RPC message (not JSON, or a repeated member).");
-        }
-
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("id", out var idElement)
             || idElement.ValueKind is not (JsonValueKind.String or JsonValueKind.Number))
         {

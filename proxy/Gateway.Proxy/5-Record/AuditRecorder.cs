@@ -94,6 +94,12 @@ internal sealed class AuditRecorder : IAuthenticationRefusalRecorder
             Fold = code is ProblemCodes.RateLimited or ProblemCodes.ReplayedNonce or ProblemCodes.StoreUnavailable ? AuditFold.RepeatedRefusal : AuditFold.None,
         });
 
+    /// <summary>
+    /// What an agent route that forwards nothing decided (a run started, a run event, a delegation issued, or the refusal
+    /// of one: <see cref="Admit.AgentRouteOutcome.Record"/>), appended as its handler made it.
+    /// </summary>
+    public ValueTask<AuditRecord> RecordEntryAsync(HttpContext context, AuditEntry entry) => AppendAsync(context, entry);
+
     private static AuditEntry Entry(HttpContext context, AgentIdentity identity, GovernedDecision governed) =>
         new()
         {

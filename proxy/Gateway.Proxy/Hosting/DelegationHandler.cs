@@ -10,7 +10,6 @@ using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
-using Gateway.Store;
 
 namespace Gateway.Proxy.Hosting;
 
@@ -21,100 +20,65 @@ namespace Gateway.Proxy.Hosting;
 /// descendant's issuance counts against: 429 <c>delegation_rate_limited</c>), the grant checked against the parent's authority now and the tenant's delegation
 /// settings (<see cref="DelegationCheck"/>: every widening named in one 403), then the child is stored in the shared
 /// store, recorded in the audit chain and answered 201 with its id and secret, shown this once; or, when the parent registers a
-/// public key for it, with its id and the key's fingerprint (no secret exists).
+/// public key for it, with its id and the key's fingerprint (no secret exists). The handler decides; the walk
+/// (<see cref="AgentRouteWalk"/>) admits (<see cref="AgentRouteAdmission"/>), records, stores and answers.
 /// </summary>
 internal sealed class DelegationHandler
 {
-    /// <summary>What issuances are recorded and rate-limited as.</summary>
-    private const string Tool = "delegation";
+    /// <summary>What issuances are recorded as.</summary>
+    private const string Tool = AgentRouteAdmission.DelegationTool;
 
-    private readonly AdmissionGate _admission;
     private readonly PolicyProvider _policy;
     private readonly DelegationStore _delegations;
     private readonly EncryptionKeyRing _keys;
-    private readonly AuditJournal _journal;
     private readonly TimeProvider _time;
     private readonly RunStore _runs;
 
-    public DelegationHandler(AdmissionGate admission, PolicyProvider policy, DelegationStore delegations, EncryptionKeyRing keys, AuditJournal journal, TimeProvider time, RunStore runs)
+    public DelegationHandler(PolicyProvider policy, DelegationStore delegations, EncryptionKeyRing keys, TimeProvider time, RunStore runs)
     {
         _runs = runs;
-        _admission = admission;
         _policy = policy;
         _delegations = delegations;
         _keys = keys;
-        _journal = journal;
         _time = time;
     }
 
     public async Task HandleAsync(HttpContext context)
     {
-        var authenticated = context.GatewayRequest().Get<AuthenticatedRequest>();
-        var identity = authenticated.Identity;
-        try
-        {
-            await IssueAsync(context, identity, authenticated.Body).ConfigureAwait(false);
-        }
-        catch (StateStoreUnavailableException)
-        {
-            await RefusalResponse.WriteAsync(context, Refusal.StoreUnavailable()).ConfigureAwait(false);
-        }
-        catch (AuditWriteException)
-        {
-            await RefusalResponse.WriteAsync(context, Refusal.AuditUnavailable()).ConfigureAwait(false);
-        }
+        var feature = context.GatewayRequest();
+        var authenticated = feature.Get<AuthenticatedRequest>();
+        feature.Add(await IssueAsync(context, authenticated.Identity, feature.Get<Admission>().Identity!, authenticated.Body).ConfigureAwait(false));
     }
 
-    private async Task IssueAsync(HttpContext context, AgentIdentity identity, ReadOnlyMemory<byte> body)
+    private async ValueTask<AgentRouteOutcome> IssueAsync(HttpContext context, AgentIdentity identity, AgentIdentity admitted, ReadOnlyMemory<byte> body)
     {
-        // Issuing counts against the registered agent's rate limits and its own issuance window, whichever descendant
-        // issues: a chain of children mints identities no faster than its agent may.
-        var policy = _policy.Current?.Set.TryGetTenant(identity.Tenant, out var inForce) is true ? inForce : null;
-        var admission = await _admission.AdmitIssuanceAsync(policy, identity, Tool, policy?.Register.Delegation ?? DelegationSettings.Default, context.RequestAborted).ConfigureAwait(false);
-        if (admission.Verdict == AdmissionVerdict.RateLimited)
+        if (admitted.Suspended)
         {
-            await RefuseAsync(context, identity, admission.Scope == AdmissionGate.IssuanceScope
-                ? IssuanceLimited(admission.RetryAfter)
-                : AdmissionRefusal.For(admission, Tool)).ConfigureAwait(false);
-            return;
-        }
-
-        if (admission.Verdict != AdmissionVerdict.Admitted)
-        {
-            await RefusalResponse.WriteAsync(context, AdmissionRefusal.For(admission, tool: null)).ConfigureAwait(false);
-            return;
-        }
-
-        if (admission.Identity!.Suspended)
-        {
-            await RefuseAsync(context, identity, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.DelegatorSuspended,
-                "The agent (or its agent, or its tenant) is suspended by an operator: it may not delegate.")).ConfigureAwait(false);
-            return;
+            return Refused(context, identity, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.DelegatorSuspended,
+                "The agent (or its agent, or its tenant) is suspended by an operator: it may not delegate."));
         }
 
         if (RunRefusals.Ended(identity.Run, "delegation") is { } ended)
         {
             // Nothing more is done in a run that has ended: no child is issued in it either.
-            await RefuseAsync(context, identity, ended).ConfigureAwait(false);
-            return;
+            return Refused(context, identity, ended);
         }
 
         var (asked, error) = DelegationRequestReader.Read(body.Span);
         if (asked is null)
         {
-            await RefusalResponse.WriteAsync(context, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, error)).ConfigureAwait(false);
-            return;
+            return AgentRouteOutcome.Refused(new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, error));
         }
 
-        if (await BindRunAsync(context, identity, asked.Grant).ConfigureAwait(false) is not { } request)
+        var (bound, runRefused) = await BindRunAsync(context, identity, asked.Grant).ConfigureAwait(false);
+        if (runRefused is not null || bound is not { } request)
         {
-            return;
+            return runRefused!;
         }
 
-        if (policy is not { } tenant)
+        if (_policy.Current?.Set.TryGetTenant(identity.Tenant, out var inForce) is not true || inForce is not { } tenant)
         {
-            await RefusalResponse.WriteAsync(context, Refusal.PolicyUnavailable()).ConfigureAwait(false);
-            return;
+            return AgentRouteOutcome.Refused(Refusal.PolicyUnavailable());
         }
 
         var parent = identity.Delegation?.Record;
@@ -122,15 +86,13 @@ internal sealed class DelegationHandler
         var authority = DelegationAuthority.Of(tenant, identity.Agent, identity.Delegation?.Scope, parent?.ExpiresAt, parent?.Depth ?? 0, parent?.MayDelegate ?? true);
         if (authority is null)
         {
-            await RefusalResponse.WriteAsync(context, new Refusal(StatusCodes.Status401Unauthorized, ProblemCodes.UnknownAgent, "The tenant, workspace or agent is not registered.")).ConfigureAwait(false);
-            return;
+            return AgentRouteOutcome.Refused(new Refusal(StatusCodes.Status401Unauthorized, ProblemCodes.UnknownAgent, "The tenant, workspace or agent is not registered."));
         }
 
         var checkedGrant = DelegationCheck.Evaluate(authority, request, tenant.Register.Delegation, now);
         if (checkedGrant.Scope is not { } scope)
         {
-            await RefuseAsync(context, identity, Widened(checkedGrant.Widenings)).ConfigureAwait(false);
-            return;
+            return Refused(context, identity, Widened(checkedGrant.Widenings));
         }
 
         var id = DelegationIds.New();
@@ -168,36 +130,32 @@ internal sealed class DelegationHandler
             PublicKey = publicKey,
         };
 
-        // Recorded first: a child no record names is never issued.
-        await RecordAsync(context, identity, "delegation_issued", StatusCodes.Status201Created, record.Chain, identity.Run?.Id ?? (RunIds.IsValid(record.RunId) ? record.RunId : null)).ConfigureAwait(false);
-        await _delegations.CreateAsync(record, context.RequestAborted).ConfigureAwait(false);
-        context.Response.Headers.CacheControl = "no-store";
-        context.Response.Headers.Location = "/v1/delegations/" + id;
-        await Results.Json(new DelegationIssued(record.Tenant, record.Workspace, id, secret, record.Info()), OversightJson.DelegationIssued, statusCode: StatusCodes.Status201Created)
-            .ExecuteAsync(context).ConfigureAwait(false);
+        // Recorded first (by the walk's Record), then stored: a child no record names is never issued.
+        return AgentRouteOutcome.Allowed(
+            Results.Json(new DelegationIssued(record.Tenant, record.Workspace, id, secret, record.Info()), OversightJson.DelegationIssued, statusCode: StatusCodes.Status201Created),
+            Entry(context, identity, "delegation_issued", StatusCodes.Status201Created, record.Chain, identity.Run?.Id ?? (RunIds.IsValid(record.RunId) ? record.RunId : null)),
+            async cancellationToken => await _delegations.CreateAsync(record, cancellationToken).ConfigureAwait(false),
+            location: "/v1/delegations/" + id,
+            noStore: true);
     }
 
     /// <summary>
-    /// The grant with the run it binds the child to, or null after a refusal (written and recorded). A <c>run_id</c> of a
-    /// run id's form binds the child to that run, which must be an active run of the parent's registered agent; a child
-    /// bound to a run can only issue children bound to it (named or not). Any other <c>run_id</c> is a label, as before runs.
+    /// The grant with the run it binds the child to, or the (recorded) refusal. A <c>run_id</c> of a run id's form binds
+    /// the child to that run, which must be an active run of the parent's registered agent; a child bound to a run can
+    /// only issue children bound to it (named or not). Any other <c>run_id</c> is a label, as before runs.
     /// </summary>
-    private async ValueTask<DelegationGrantRequest?> BindRunAsync(HttpContext context, AgentIdentity identity, DelegationGrantRequest request)
+    private async ValueTask<(DelegationGrantRequest? Request, AgentRouteOutcome? Refused)> BindRunAsync(HttpContext context, AgentIdentity identity, DelegationGrantRequest request)
     {
         if (RunAuthentication.BoundRun(identity) is { } parentRun)
         {
-            if (request.RunId is not null && request.RunId != parentRun)
-            {
-                await RefuseAsync(context, identity, RunRefusals.Foreign()).ConfigureAwait(false);
-                return null;
-            }
-
-            return request with { RunId = parentRun };
+            return request.RunId is not null && request.RunId != parentRun
+                ? (null, Refused(context, identity, RunRefusals.Foreign()))
+                : (request with { RunId = parentRun }, null);
         }
 
         if (!RunIds.IsValid(request.RunId))
         {
-            return request;
+            return (request, null);
         }
 
         var run = identity.Run is { } carried && carried.Id == request.RunId
@@ -206,24 +164,8 @@ internal sealed class DelegationHandler
                 ? new RunBinding(state.Record, state.End)
                 : null;
         var refusal = run is null ? RunRefusals.Foreign() : RunRefusals.Ended(run, "delegation");
-        if (refusal is not null)
-        {
-            await RefuseAsync(context, identity, refusal, run).ConfigureAwait(false);
-            return null;
-        }
-
-        return request;
+        return refusal is not null ? (null, Refused(context, identity, refusal, run)) : (request, null);
     }
-
-    /// <summary>The 429 for an issuance beyond the registered agent's window (<c>delegation.issuance_limit</c>).</summary>
-    private static Refusal IssuanceLimited(TimeSpan retryAfter) =>
-        new(StatusCodes.Status429TooManyRequests, ProblemCodes.DelegationRateLimited,
-            "The registered agent's delegation issuance limit is used up for this window (its children's issuances count too); retry after it resets.")
-        {
-            RetryAfter = retryAfter,
-            AuditTool = Tool,
-            Members = writer => writer.WriteString("scope"u8, AdmissionGate.IssuanceScope),
-        };
 
     /// <summary>The 403 naming every way the grant asked beyond the parent, each also as a <c>widenings</c> member.</summary>
     private static Refusal Widened(IReadOnlyList<DelegationWidening> widenings) =>
@@ -245,14 +187,14 @@ internal sealed class DelegationHandler
             },
         };
 
-    private async Task RefuseAsync(HttpContext context, AgentIdentity identity, Refusal refusal, RunBinding? run = null)
+    /// <summary><paramref name="refusal"/>, recorded with the parent's chain and the run it names (who ended it, when it has ended).</summary>
+    private static AgentRouteOutcome Refused(HttpContext context, AgentIdentity identity, Refusal refusal, RunBinding? run = null)
     {
         run ??= identity.Run;
-        await RecordAsync(context, identity, "refused:" + refusal.Code, refusal.Status, identity.ChainLinks, run?.Id,
-            RunRefusals.IsEnded(refusal.Code) ? run?.End?.By : null).ConfigureAwait(false);
-        await RefusalResponse.WriteAsync(context, refusal).ConfigureAwait(false);
+        return AgentRouteOutcome.Refused(refusal, Entry(context, identity, "refused:" + refusal.Code, refusal.Status, identity.ChainLinks, run?.Id,
+            RunRefusals.IsEnded(refusal.Code) ? run?.End?.By : null));
     }
 
-    private ValueTask<AuditRecord> RecordAsync(HttpContext context, AgentIdentity identity, string decision, int status, IReadOnlyList<ActorLink>? chain, string? runId = null, string? runEndedBy = null) =>
-        _journal.AppendAsync(AgentAuditEntry.Of(context, identity, Tool, decision, status) with { ActorChain = chain, RunId = runId, RunEndedBy = runEndedBy }, context.RequestAborted);
+    private static AuditEntry Entry(HttpContext context, AgentIdentity identity, string decision, int status, IReadOnlyList<ActorLink>? chain, string? runId = null, string? runEndedBy = null) =>
+        AgentAuditEntry.Of(context, identity, Tool, decision, status) with { ActorChain = chain, RunId = runId, RunEndedBy = runEndedBy };
 }

@@ -35,6 +35,7 @@ internal static class McpServerHosting
         services.AddSingleton<McpServerSessionCloser>();
         services.AddSingleton<McpServerRequests>();
         services.AddSingleton<McpCallStreams>();
+        services.AddSingleton<McpAnswerRelay>();
         services.AddSingleton<McpResourceSubscriptions>();
         services.AddSingleton<Respond.McpApprovalElicitation>();
         services.AddSingleton<ISessionMigrationHandler, McpSessionMigration>();

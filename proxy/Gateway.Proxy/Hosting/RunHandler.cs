@@ -1,18 +1,14 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Gateway.Connectors.Detection;
 using Gateway.Oversight;
 using Gateway.Oversight.Audit;
 using Gateway.Oversight.Http;
-using Gateway.Oversight.Options;
 using Gateway.Oversight.Runs;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Telemetry;
-using Gateway.Store;
-using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.Hosting;
 
@@ -28,89 +24,49 @@ namespace Gateway.Proxy.Hosting;
 /// cancelled run takes only its agent's own <c>cancelled</c> acknowledgement.</item>
 /// </list>
 /// A run that is not the agent's is <c>403 run_foreign</c> (recorded without its id), one that has ended <c>409</c>
-/// (recorded with who ended it).
+/// (recorded with who ended it). The handler decides; the walk (<see cref="AgentRouteWalk"/>) admits, records, stores and answers.
 /// </summary>
 internal sealed class RunHandler
 {
     private const string Tool = "run";
 
-    private readonly AdmissionGate _admission;
     private readonly RunStore _runs;
-    private readonly AuditJournal _journal;
     private readonly TimeProvider _time;
-    private readonly int _maxBodyBytes;
     private readonly RunTraceSampling _sampling;
 
-    public RunHandler(AdmissionGate admission, RunStore runs, AuditJournal journal, TimeProvider time, IOptions<OversightOptions> options, RunTraceSampling sampling)
+    public RunHandler(RunStore runs, TimeProvider time, RunTraceSampling sampling)
     {
         _sampling = sampling;
-        _admission = admission;
         _runs = runs;
-        _journal = journal;
         _time = time;
-        _maxBodyBytes = options.Value.Runs.MaxEventBytes;
     }
 
     /// <summary><c>POST /v1/runs</c>.</summary>
-    public Task StartAsync(HttpContext context) => HandleAsync(context, StartRunAsync);
-
-    /// <summary><c>POST /v1/runs/{id}/events</c>.</summary>
-    public Task RecordEventAsync(HttpContext context, string id) =>
-        HandleAsync(context, (context, identity, body) => RecordEventAsync(context, identity, id, body));
-
-    private async Task HandleAsync(HttpContext context, Func<HttpContext, AgentIdentity, ReadOnlyMemory<byte>, Task> handle)
+    public async Task StartAsync(HttpContext context)
     {
-        var authenticated = context.GatewayRequest().Get<AuthenticatedRequest>();
-        try
-        {
-            var admission = await _admission.AdmitAsync(null, authenticated.Identity, null, context.RequestAborted).ConfigureAwait(false);
-            if (admission.Verdict != AdmissionVerdict.Admitted)
-            {
-                await RefusalResponse.WriteAsync(context, AdmissionRefusal.For(admission, tool: null)).ConfigureAwait(false);
-                return;
-            }
-
-            var body = authenticated.Body;
-            if (body.Length > _maxBodyBytes)
-            {
-                await RefusalResponse.WriteAsync(context, new Refusal(StatusCodes.Status413PayloadTooLarge, ProblemCodes.PayloadTooLarge,
-                    $"The body exceeds {_maxBodyBytes} bytes.")).ConfigureAwait(false);
-                return;
-            }
-
-            if (!body.IsEmpty && SecretMaterialDetector.Scan(body.Span) is [var finding, ..])
-            {
-                await RefusalResponse.WriteAsync(context, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.SecretMaterialInPayload,
-                    $"The body carries secret material ({finding.KindName} at {finding.Path}); a run's records never hold one.")).ConfigureAwait(false);
-                return;
-            }
-
-            await handle(context, admission.Identity!, body).ConfigureAwait(false);
-        }
-        catch (StateStoreUnavailableException)
-        {
-            await RefusalResponse.WriteAsync(context, Refusal.StoreUnavailable()).ConfigureAwait(false);
-        }
-        catch (AuditWriteException)
-        {
-            await RefusalResponse.WriteAsync(context, Refusal.AuditUnavailable()).ConfigureAwait(false);
-        }
+        var feature = context.GatewayRequest();
+        feature.Add(await StartRunAsync(context, feature.Get<Admission>().Identity!, feature.Get<AuthenticatedRequest>().Body).ConfigureAwait(false));
     }
 
-    private async Task StartRunAsync(HttpContext context, AgentIdentity identity, ReadOnlyMemory<byte> body)
+    /// <summary><c>POST /v1/runs/{id}/events</c>.</summary>
+    public async Task RecordEventAsync(HttpContext context, string id)
+    {
+        var feature = context.GatewayRequest();
+        feature.Add(await RecordEventAsync(context, feature.Get<Admission>().Identity!, id, feature.Get<AuthenticatedRequest>().Body).ConfigureAwait(false));
+    }
+
+    private async ValueTask<AgentRouteOutcome> StartRunAsync(HttpContext context, AgentIdentity identity, ReadOnlyMemory<byte> body)
     {
         if (identity.Suspended)
         {
-            await RefuseAsync(context, identity, null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.Blocked,
-                "The agent (or its agent, or its tenant) is suspended by an operator: it may not start a run.")).ConfigureAwait(false);
-            return;
+            return Refused(context, identity, null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.Blocked,
+                "The agent (or its agent, or its tenant) is suspended by an operator: it may not start a run."));
         }
 
         if (identity.Run is { FromGrant: true })
         {
             // A child bound to its run acts in that run only: it starts no other.
-            await RefuseAsync(context, identity, null, RunRefusals.Foreign()).ConfigureAwait(false);
-            return;
+            return Refused(context, identity, null, RunRefusals.Foreign());
         }
 
         var (request, error) = RunRequestReader.ReadStart(body.Span);
@@ -121,8 +77,7 @@ internal sealed class RunHandler
 
         if (request is null)
         {
-            await RefusalResponse.WriteAsync(context, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, error)).ConfigureAwait(false);
-            return;
+            return AgentRouteOutcome.Refused(new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, error));
         }
 
         // A sub-run: of the agent's own runs (the one the request carries, else read now), and one still active.
@@ -132,14 +87,12 @@ internal sealed class RunHandler
             var parent = identity.Run is { } run && run.Id == parentId ? run : await FindAsync(identity, parentId, context.RequestAborted).ConfigureAwait(false);
             if (parent is null)
             {
-                await RefuseAsync(context, identity, null, RunRefusals.Foreign()).ConfigureAwait(false);
-                return;
+                return Refused(context, identity, null, RunRefusals.Foreign());
             }
 
             if (RunRefusals.Ended(parent, Tool) is { } ended)
             {
-                await RefuseAsync(context, identity, parent, ended).ConfigureAwait(false);
-                return;
+                return Refused(context, identity, parent, ended);
             }
         }
 
@@ -164,20 +117,24 @@ internal sealed class RunHandler
             ParentSpanId = parentSpan,
         };
 
-        // Recorded first: a run no record names is never started.
-        await RecordAsync(context, identity, id, "run_started", StatusCodes.Status201Created, new AuditRunEvent { Type = "created", Detail = Created(record) }).ConfigureAwait(false);
-        await _runs.CreateAsync(record, context.RequestAborted).ConfigureAwait(false);
-        GatewayTelemetry.SetRun(context, id);
-        if (parentSpan is null)
-        {
-            TraceStart(record);
-        }
-        context.Response.Headers.CacheControl = "no-store";
-        context.Response.Headers.Location = "/v1/runs/" + id;
-        await Results.Json(RunInfo.Of(new RunState(record, null)), OversightJson.RunInfo, statusCode: StatusCodes.Status201Created).ExecuteAsync(context).ConfigureAwait(false);
+        // Recorded first (by the walk's Record), then stored: a run no record names is never started.
+        return AgentRouteOutcome.Allowed(
+            Results.Json(RunInfo.Of(new RunState(record, null)), OversightJson.RunInfo, statusCode: StatusCodes.Status201Created),
+            Entry(context, identity, id, "run_started", StatusCodes.Status201Created, new AuditRunEvent { Type = "created", Detail = Created(record) }, null),
+            async cancellationToken =>
+            {
+                await _runs.CreateAsync(record, cancellationToken).ConfigureAwait(false);
+                GatewayTelemetry.SetRun(context, id);
+                if (parentSpan is null)
+                {
+                    TraceStart(record);
+                }
+            },
+            location: "/v1/runs/" + id,
+            noStore: true);
     }
 
-    private async Task RecordEventAsync(HttpContext context, AgentIdentity identity, string id, ReadOnlyMemory<byte> body)
+    private async ValueTask<AgentRouteOutcome> RecordEventAsync(HttpContext context, AgentIdentity identity, string id, ReadOnlyMemory<byte> body)
     {
         // The run named by the path must be the one the request acts in (its header, a child's grant), and the agent's own.
         var run = identity.Run is { } carried
@@ -185,22 +142,19 @@ internal sealed class RunHandler
             : RunIds.IsValid(id) ? await FindAsync(identity, id, context.RequestAborted).ConfigureAwait(false) : null;
         if (run is null)
         {
-            await RefuseAsync(context, identity, null, RunRefusals.Foreign()).ConfigureAwait(false);
-            return;
+            return Refused(context, identity, null, RunRefusals.Foreign());
         }
 
         var (request, error) = RunRequestReader.ReadEvent(body.Span);
         if (request is null)
         {
-            await RefusalResponse.WriteAsync(context, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, error)).ConfigureAwait(false);
-            return;
+            return AgentRouteOutcome.Refused(new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, error));
         }
 
         var acknowledgesCancel = request.Type == RunStatuses.Cancelled && run.Status == RunStatuses.Cancelled;
         if (!acknowledgesCancel && RunRefusals.Ended(run, Tool) is { } ended)
         {
-            await RefuseAsync(context, identity, run, ended).ConfigureAwait(false);
-            return;
+            return Refused(context, identity, run, ended);
         }
 
         string? by = null;
@@ -211,16 +165,15 @@ internal sealed class RunHandler
             if (!won)
             {
                 // Another replica ended it first (an operator's cancel, say): that ending stands.
-                await RefuseAsync(context, identity, run, RunRefusals.Ended(run, Tool)!).ConfigureAwait(false);
-                return;
+                return Refused(context, identity, run, RunRefusals.Ended(run, Tool)!);
             }
 
             by = state.End!.By;
         }
 
-        await RecordAsync(context, identity, id, "run_event", StatusCodes.Status200OK,
-            new AuditRunEvent { Type = request.Type, Name = request.Name, Detail = request.Detail, By = by }).ConfigureAwait(false);
-        await Results.Json(new RunEventRecorded(id, request.Type, run.Status), OversightJson.RunEventRecorded).ExecuteAsync(context).ConfigureAwait(false);
+        return AgentRouteOutcome.Allowed(
+            Results.Json(new RunEventRecorded(id, request.Type, run.Status), OversightJson.RunEventRecorded),
+            Entry(context, identity, id, "run_event", StatusCodes.Status200OK, new AuditRunEvent { Type = request.Type, Name = request.Name, Detail = request.Detail, By = by }, null));
     }
 
     /// <summary>The run's start as a span of the run's own trace, linked to the request that started it (<c>gateway.run</c>).</summary>
@@ -275,17 +228,11 @@ internal sealed class RunHandler
         }
     }
 
-    /// <summary>Records <paramref name="refusal"/> (in <paramref name="run"/>'s story when it is the agent's own) and writes it.</summary>
-    private async Task RefuseAsync(HttpContext context, AgentIdentity identity, RunBinding? run, Refusal refusal)
-    {
-        await AppendAsync(context, identity, run?.Id, "refused:" + refusal.Code, refusal.Status, null,
-            RunRefusals.IsEnded(refusal.Code) ? run?.End?.By : null).ConfigureAwait(false);
-        await RefusalResponse.WriteAsync(context, refusal).ConfigureAwait(false);
-    }
+    /// <summary><paramref name="refusal"/>, recorded (in <paramref name="run"/>'s story when it is the agent's own).</summary>
+    private static AgentRouteOutcome Refused(HttpContext context, AgentIdentity identity, RunBinding? run, Refusal refusal) =>
+        AgentRouteOutcome.Refused(refusal, Entry(context, identity, run?.Id, "refused:" + refusal.Code, refusal.Status, null,
+            RunRefusals.IsEnded(refusal.Code) ? run?.End?.By : null));
 
-    private ValueTask<AuditRecord> RecordAsync(HttpContext context, AgentIdentity identity, string runId, string decision, int status, AuditRunEvent runEvent) =>
-        AppendAsync(context, identity, runId, decision, status, runEvent, null);
-
-    private ValueTask<AuditRecord> AppendAsync(HttpContext context, AgentIdentity identity, string? runId, string decision, int status, AuditRunEvent? runEvent, string? endedBy) =>
-        _journal.AppendAsync(AgentAuditEntry.Of(context, identity, Tool, decision, status) with { RunId = runId, RunEvent = runEvent, RunEndedBy = endedBy }, context.RequestAborted);
+    private static AuditEntry Entry(HttpContext context, AgentIdentity identity, string? runId, string decision, int status, AuditRunEvent? runEvent, string? endedBy) =>
+        AgentAuditEntry.Of(context, identity, Tool, decision, status) with { RunId = runId, RunEvent = runEvent, RunEndedBy = endedBy };
 }

@@ -70,13 +70,19 @@ internal sealed class McpServerRequests
     public static byte[] WithRawId(ReadOnlySpan<byte> message, string id)
     {
         using var document = JsonDocument.Parse(message.ToArray());
-        var buffer = new ArrayBufferWriter<byte>(message.Length + 16);
+        return WithRawId(document.RootElement, id, message.Length + 16);
+    }
+
+    /// <summary>As <see cref="WithRawId(ReadOnlySpan{byte}, string)"/>, of a message already parsed (the client's answer on <c>/mcp</c>).</summary>
+    public static byte[] WithRawId(JsonElement message, string id, int sizeHint = 256)
+    {
+        var buffer = new ArrayBufferWriter<byte>(sizeHint);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
             writer.WritePropertyName("id"u8);
             writer.WriteRawValue(id);
-            foreach (var property in document.RootElement.EnumerateObject())
+            foreach (var property in message.EnumerateObject())
             {
                 if (!property.NameEquals("id"u8))
                 {
