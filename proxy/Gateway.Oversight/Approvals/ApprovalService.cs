@@ -19,11 +19,11 @@ public sealed class ApprovalService
     private readonly IApprovalStore _store;
     private readonly IStateStore _state;
     private readonly WarrantSigner _signer;
-    private readonly IWarrantCompatibility _compatibility;
     private readonly TimeProvider _time;
     private readonly OversightMetrics _metrics;
     private readonly ILogger<ApprovalService> _logger;
     private readonly ApprovalOptions _options;
+    private readonly WarrantRedeemer _warrants;
 
     public ApprovalService(
         IApprovalStore store,
@@ -39,11 +39,11 @@ public sealed class ApprovalService
         _store = store;
         _state = state;
         _signer = signer;
-        _compatibility = compatibility;
         _time = time;
         _metrics = metrics;
         _logger = logger;
         _options = options.Value.Approvals;
+        _warrants = new WarrantRedeemer(store, state, signer, compatibility, time, metrics, logger);
     }
 
     /// <summary>
@@ -259,27 +259,11 @@ public sealed class ApprovalService
     }
 
     /// <summary>
-    /// Verifies a warrant presented with a retried request and consumes it atomically: the signature,
-    /// expiry, tenant, agent, intent digest and policy digest (equal, or compatible per
-    /// <see cref="IWarrantCompatibility"/>) must all match, and a warrant is accepted once only.
-    /// A refused warrant is not consumed.
+    /// Verifies a warrant presented with a retried request and consumes it atomically (<see cref="WarrantRedeemer.RedeemAsync"/>):
+    /// a warrant is accepted once only; a refused warrant is not consumed.
     /// </summary>
-    public async ValueTask<WarrantRedemption> RedeemWarrantAsync(WarrantPresentation presentation, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(presentation);
-        var result = await RedeemCoreAsync(presentation, consume: true, cancellationToken);
-        _metrics.WarrantRedemption(presentation.Tenant, result.Reason ?? "redeemed");
-        if (result.Redeemed)
-        {
-            OversightLog.WarrantRedeemed(_logger, presentation.Tenant, presentation.Agent, result.Claims!.Apr);
-        }
-        else
-        {
-            OversightLog.WarrantRefused(_logger, presentation.Tenant, presentation.Agent, result.Reason!);
-        }
-
-        return result;
-    }
+    public ValueTask<WarrantRedemption> RedeemWarrantAsync(WarrantPresentation presentation, CancellationToken cancellationToken = default) =>
+        _warrants.RedeemAsync(presentation, cancellationToken);
 
     /// <summary>
     /// Revokes an approved request after the fact: its warrant is refused from now on (<see cref="WarrantReasons.Revoked"/>),
@@ -315,71 +299,11 @@ public sealed class ApprovalService
     }
 
     /// <summary>
-    /// The same checks as <see cref="RedeemWarrantAsync"/>, including "not used yet", without consuming
-    /// the warrant: for <c>simulate</c> requests, which must report what a real call would do and leave
-    /// the warrant good for it.
+    /// The same checks as <see cref="RedeemWarrantAsync"/>, including "not used yet", without consuming the warrant
+    /// (<see cref="WarrantRedeemer.CheckAsync"/>): for <c>simulate</c> requests.
     /// </summary>
-    public ValueTask<WarrantRedemption> CheckWarrantAsync(WarrantPresentation presentation, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(presentation);
-        return RedeemCoreAsync(presentation, consume: false, cancellationToken);
-    }
-
-    private async ValueTask<WarrantRedemption> RedeemCoreAsync(WarrantPresentation presentation, bool consume, CancellationToken cancellationToken)
-    {
-        if (!_signer.TryVerify(presentation.Warrant, out var claims, out var reason))
-        {
-            return WarrantRedemption.Refused(reason!);
-        }
-
-        var now = _time.GetUtcNow();
-        if (now.ToUnixTimeSeconds() >= claims!.Exp)
-        {
-            return WarrantRedemption.Refused(WarrantReasons.Expired, claims);
-        }
-
-        if (!string.Equals(claims.Tid, presentation.Tenant, StringComparison.Ordinal))
-        {
-            return WarrantRedemption.Refused(WarrantReasons.TenantMismatch, claims);
-        }
-
-        if (!string.Equals(claims.Aid, presentation.Agent, StringComparison.Ordinal))
-        {
-            return WarrantRedemption.Refused(WarrantReasons.AgentMismatch, claims);
-        }
-
-        if (!string.Equals(claims.Act, presentation.IntentDigest, StringComparison.Ordinal))
-        {
-            return WarrantRedemption.Refused(WarrantReasons.IntentMismatch, claims);
-        }
-
-        if (!_compatibility.IsCompatible(presentation.Tenant, claims.Pol, presentation.PolicyDigest))
-        {
-            return WarrantRedemption.Refused(WarrantReasons.PolicyChanged, claims);
-        }
-
-        if (!ApprovalIds.IsWellFormed(claims.Apr))
-        {
-            return WarrantRedemption.Refused(WarrantReasons.Malformed, claims);
-        }
-
-        if (await _state.GetAsync(StoreKeys.ApprovalRevoked(presentation.Tenant, claims.Apr), cancellationToken) is not null)
-        {
-            return WarrantRedemption.Refused(WarrantReasons.Revoked, claims);
-        }
-
-        if (!consume)
-        {
-            return await _store.IsWarrantUsedAsync(presentation.Tenant, claims.Apr, cancellationToken)
-                ? WarrantRedemption.Refused(WarrantReasons.AlreadyUsed, claims)
-                : new WarrantRedemption(true, null, claims);
-        }
-
-        // Keep the 'used' mark a minute past expiry so that clock skew between replicas cannot reopen it.
-        var markLifetime = DateTimeOffset.FromUnixTimeSeconds(claims.Exp) - now + TimeSpan.FromMinutes(1);
-        var first = await _store.TryUseWarrantAsync(presentation.Tenant, claims.Apr, markLifetime, cancellationToken);
-        return first ? new WarrantRedemption(true, null, claims) : WarrantRedemption.Refused(WarrantReasons.AlreadyUsed, claims);
-    }
+    public ValueTask<WarrantRedemption> CheckWarrantAsync(WarrantPresentation presentation, CancellationToken cancellationToken = default) =>
+        _warrants.CheckAsync(presentation, cancellationToken);
 
     private async ValueTask<(ApprovalRequest? Stored, ApprovalRequest? Current, ApprovalActionResult? Refusal)> PrepareActionAsync(
         string tenant, string id, string approverName, CancellationToken cancellationToken)
