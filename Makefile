@@ -72,7 +72,7 @@ test-deps:
 
 test-dotnet:
 	@mkdir -p $(RESULTS)
-	$(DOTNET) test Gateway.sln --no-build -c Release -nologo -v:q --logger "console;verbosity=minimal" 2>&1 | tee $(RESULTS)/dotnet.log
+	@DOTNET="$(DOTNET)" ./build/test-dotnet.sh $(RESULTS)
 
 test-node:
 	@mkdir -p $(RESULTS)

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Sums every suite's results into the one line CI reads: `N passed, N failed`.
-#   - dotnet test: the per-assembly summary lines in dotnet.log
+#   - dotnet test: dotnet.count (build/test-dotnet.sh), or else the per-assembly summary lines in dotnet.log
 #   - other suites: a file <suite>.count holding "<suite>: N passed, N failed"
 set -euo pipefail
 dir="$1"
 passed=0
 failed=0
-if [[ -f "$dir/dotnet.log" ]]; then
+if [[ -f "$dir/dotnet.log" && ! -f "$dir/dotnet.count" ]]; then
   while read -r p f; do
     passed=$((passed + p)); failed=$((failed + f))
   done < <(sed -nE 's/.*(Passed|Failed)!.*Failed: *([0-9]+), Passed: *([0-9]+),.*/\3 \2/p' "$dir/dotnet.log")

@@ -4,9 +4,10 @@
 Usage: report.py REPORT_DIR   (reads results.jsonl and environment.json from it)
 
 Per store, phase, scenario and target the rounds are reduced to their medians (throughput and each
-percentile); the gateway's figures are compared with the baseline run of the same store and phase:
-the bare YARP proxy's GET of the same upstream endpoint for allow/block/ratelimited, its POST of the
-same SSE endpoint for stream. Standard library only; the chart is a PNG through gnuplot when it is
+percentile); the gateway's figures are compared with the baseline run of the same store and phase,
+on equal terms (issue #52): for allow/block/ratelimited the bare YARP proxy's POST of the same body to
+an upstream endpoint that answers as many bytes as the gateway answered; for stream and the peers'
+chat scenarios its POST of the same chat body to the upstream's chat endpoint. Standard library only; the chart is a PNG through gnuplot when it is
 installed, and an SVG rendered here in any case.
 """
 
@@ -17,9 +18,16 @@ import statistics
 import subprocess
 import sys
 
-BASE_OF = {"allow": "get", "block": "get", "ratelimited": "get", "stream": "sse"}
+BASE_OF = {"allow": "same-allow", "block": "same-block", "ratelimited": "same-ratelimited", "stream": "sse",
+           "chat": "chat", "chatstream": "chatsse"}
 SCENARIO_TEXT = {
-    "get": "bare YARP: GET /crm/contacts/42 -> upstream",
+    "get": "reference: bare YARP, GET /crm/contacts/42 -> upstream (the comparison before issue #52)",
+    "same-allow": "bare YARP, equal terms: POST of allow's body -> upstream answering as many bytes as the gateway's allow answer",
+    "same-block": "bare YARP, equal terms: POST of block's body -> upstream answering as many bytes as the gateway's 403",
+    "same-ratelimited": "bare YARP, equal terms: POST of ratelimited's body -> upstream answering as many bytes as the gateway's 429",
+    "chat": "chat completion, 1 KiB request, non-streamed (bare YARP: /v1/chat/completions; gateway: /providers/openai/chat/completions)",
+    "chatsse": "bare YARP: chat completion, 1 KiB request, streamed -> upstream SSE",
+    "chatstream": "gateway: chat completion, 1 KiB request, streamed, /providers/openai/chat/completions -> SSE",
     "sse": "bare YARP: POST /v1/chat/completions (stream) -> upstream SSE",
     "allow": "gateway: invoke-tool crm.read_contact (signed, decided, forwarded) -> 200",
     "block": "gateway: invoke-tool shell.exec (signed, decided, refused) -> 403",
@@ -28,7 +36,7 @@ SCENARIO_TEXT = {
     "direct": "reference: GET /crm/contacts/42 straight to the upstream (the limit)",
     "nginx": "reference: Debian nginx, one worker, keep-alive to the upstream, as a plain reverse proxy",
 }
-ORDER = ["get", "allow", "block", "ratelimited", "sse", "stream"]
+ORDER = ["get", "same-allow", "allow", "same-block", "block", "same-ratelimited", "ratelimited", "sse", "stream", "chat", "chatsse", "chatstream"]
 # gateway.request.stage.duration's stages, in request order (loadtests/histograms.py reads them from /metrics).
 STAGES = ["authenticate", "describe", "admit", "decide", "record", "enforce", "forward", "respond"]
 # The targets of issue #13 (ratios to bare YARP measured in the same run).
@@ -36,6 +44,12 @@ STAGES = ["authenticate", "describe", "admit", "decide", "record", "enforce", "f
 RATIO_TARGETS = {"allow": 0.45, "block": 0.8, "ratelimited": 1.0, "stream": 0.4}
 POSTGRES_ALLOW_TARGET = 0.3
 P99_TARGET_US = 3000
+# Issue #52's targets: CPU per allowed request at the same fixed rate, the peers' chat benchmark, allocations.
+CPU_RATIO_TARGET = 2.5
+EQUAL_ALLOW_TARGET = 0.35
+PEER_P99_TARGET_US = 1000
+PEER_RATE = 3000
+ALLOCATED_TARGET_BYTES = 20 * 1024
 REDIS_CPU_TARGET_US = 25
 GATEWAY_CPU_TARGET_US = 150
 # Audit bytes per allowed request before records by digest: report 20261123T161003Z (commit 831f24a's
@@ -192,6 +206,7 @@ def aggregate(rows):
             "p99_us": lat("p99"),
             "p999_us": lat("p999"),
             "max_us": lat("max"),
+            "rss_kb": median([r.get("rss_kb") for r in runs]),
             "requests": requests,
             "errors": errors,
             "error_rate": (errors / requests) if requests else None,
@@ -283,6 +298,26 @@ def targets(comps, summary, more):
             "measured_us": delta,
             "met": None if delta is None else delta <= P99_TARGET_US,
         })
+    half_allow = summary.get(("redis", "half", "allow", "gateway")) or {}
+    half_base = summary.get(("redis", "half", BASE_OF["allow"], "baseline")) or {}
+    gw_cpu = (half_allow.get("cpu_us_per_request") or {}).get("target")
+    base_cpu = (half_base.get("cpu_us_per_request") or {}).get("target")
+    cpu_ratio = gw_cpu / base_cpu if gw_cpu and base_cpu else None
+    result.append({"target": f"gateway CPU per allowed request <= {CPU_RATIO_TARGET} x bare YARP's, same request, same fixed rate (Redis, half load)",
+                   "measured": cpu_ratio, "met": None if cpu_ratio is None else cpu_ratio <= CPU_RATIO_TARGET})
+    full = find("redis", "full", "allow")
+    ratio = full.get("throughput_ratio") if full else None
+    result.append({"target": f"allow at full load >= {EQUAL_ALLOW_TARGET} x bare YARP on equal terms (Redis)", "measured": ratio,
+                   "met": None if ratio is None else ratio >= EQUAL_ALLOW_TARGET})
+    for scenario in ("chat", "chatstream"):
+        peer = find(more.get("peer_store") or "redis", f"rate{PEER_RATE}", scenario)
+        delta = peer.get("p99_delta_us") if peer else None
+        result.append({"target": f"chat completion at {PEER_RATE} req/s fixed ({'streamed' if scenario == 'chatstream' else 'non-streamed'}): added p99 <= {PEER_P99_TARGET_US / 1000:.1f} ms",
+                       "measured_us": delta, "met": None if delta is None else delta <= PEER_P99_TARGET_US})
+    allocated = (summary.get(("redis", "full", "allow", "gateway")) or {}).get("allocated_bytes_per_request")
+    result.append({"target": f"allocated per allowed request <= {ALLOCATED_TARGET_BYTES // 1024} KB (Redis, full load)",
+                   "measured_count": None if allocated is None else f"{allocated / 1024:.1f} KB",
+                   "met": None if allocated is None else allocated <= ALLOCATED_TARGET_BYTES})
     five = sum(c.get("status_5xx", 0) for c in comps if c.get("target") == "gateway")
     result.append({"target": "zero 5xx from the gateway", "measured_count": five, "met": five == 0})
     replicas = more.get("replicas")
@@ -454,6 +489,76 @@ def write_store_calls(lines, rows):
     lines.append("")
 
 
+# What the peers publish for the same benchmark (an OpenAI chat completion at a fixed rate), for the table's caveat.
+PEERS_PUBLISHED = [
+    ("agentgateway", "3,000 req/s fixed", "0.436 ms (p99)", "13 % of a core", "13 MB"),
+    ("LiteLLM", "3,000 req/s fixed", "30.6 ms (p99)", "345 %", "11.7 GiB"),
+]
+
+
+def cpu_percent(row):
+    """The proxy process' CPU in percent of one core over the run: µs per request x requests per second."""
+    us = (row.get("cpu_us_per_request") or {}).get("target")
+    return None if us is None or not row.get("rps_median") else us * row["rps_median"] / 10_000
+
+
+def write_peers(lines, summary):
+    """The peers' benchmark (issue #52): chat completions at fixed rates, bare YARP and the gateway side by side."""
+    phases = sorted({r["phase"] for r in summary.values() if r["phase"].startswith("rate")}, key=lambda p: int(p[4:]))
+    rows = []
+    for phase in phases:
+        for gateway_scenario, base_scenario_name, mode in (("chat", "chat", "non-streamed"), ("chatstream", "chatsse", "streamed")):
+            for store in sorted({r["store"] for r in summary.values() if r["phase"] == phase}):
+                gw = summary.get((store, phase, gateway_scenario, "gateway"))
+                base = summary.get((store, phase, base_scenario_name, "baseline"))
+                if not gw or not base:
+                    continue
+                added = lambda name: None if gw.get(name) is None or base.get(name) is None else gw[name] - base[name]
+                pct = lambda r: "-" if cpu_percent(r) is None else f"{cpu_percent(r):.0f} %"
+                cpu = lambda r: "-" if (r.get("cpu_us_per_request") or {}).get("target") is None else f"{r['cpu_us_per_request']['target']:.0f}"
+                mib = lambda r: "-" if r.get("rss_kb") is None else f"{r['rss_kb'] / 1024:.0f}"
+                rows.append([f"{phase[4:]}/s", mode, f"{base['rps_median']:.0f} / {gw['rps_median']:.0f}",
+                             f"{ms(base['p50_us'])} / {ms(base['p99_us'])} / {ms(base['p999_us'])}",
+                             f"{ms(gw['p50_us'])} / {ms(gw['p99_us'])} / {ms(gw['p999_us'])}",
+                             f"{ms(added('p50_us'))} / {ms(added('p99_us'))} / {ms(added('p999_us'))}",
+                             f"{pct(base)} / {pct(gw)}", f"{cpu(base)} / {cpu(gw)}", f"{mib(base)} / {mib(gw)}",
+                             f"{base['errors']} / {gw['errors']}"])
+    if not rows:
+        return
+    section(lines, "The peers' benchmark: a chat completion at fixed rates (bare YARP / gateway)",
+            ["rate", "mode", "achieved req/s", "bare p50 / p99 / p99.9 ms", "gateway p50 / p99 / p99.9 ms",
+             "added p50 / p99 / p99.9 ms", "CPU, % of a core", "CPU µs per request", "RSS at the end, MiB", "errors"], rows)
+    lines.append("An OpenAI chat completion of a 1 KiB request through the provider route (`/providers/openai/chat/completions`, "
+                 "signed, decided, the credential injected, the answer redacted and recorded), non-streamed and streamed, against "
+                 "bare YARP posting the same body to the same upstream, each at the same fixed rate (wrk `delay()` pacing, "
+                 "latency measured from each request's send, so a stall shows as fewer requests rather than as queueing delay). "
+                 "CPU is the proxy process' user + system time over the run; RSS is read right after the run.")
+    lines.append("")
+    lines.append("What peers publish for the same benchmark — measured on their own machines, not here, so only the shape compares:")
+    lines.append("")
+    lines.append("| peer | load | added latency | CPU | memory |")
+    lines.append("|---|---|---|---|---|")
+    for peer in PEERS_PUBLISHED:
+        lines.append("| " + " | ".join(peer) + " |")
+    lines.append("")
+
+
+def write_equal_rate_cpu(lines, summary):
+    """CPU per request of bare YARP and the gateway at the same fixed rate (the half-load rows)."""
+    rows = []
+    for r in ordered(summary, "half"):
+        if r["target"] != "gateway":
+            continue
+        base = summary.get((r["store"], "half", BASE_OF.get(base_scenario(r["scenario"]), ""), "baseline"))
+        gw_us = (r.get("cpu_us_per_request") or {}).get("target")
+        base_us = ((base or {}).get("cpu_us_per_request") or {}).get("target")
+        rows.append([r["store"], r["scenario"], r.get("rate") or "-", "-" if base_us is None else f"{base_us:.0f}",
+                     "-" if gw_us is None else f"{gw_us:.0f}", "-" if not gw_us or not base_us else f"{gw_us / base_us:.2f}"])
+    if rows:
+        section(lines, "CPU per request at the same fixed rate (µs)",
+                ["store", "scenario", "rate req/s", "bare YARP (equal terms)", "gateway", "gateway / bare"], rows)
+
+
 def write_markdown(report_dir, env, summary, comps, goal, more):
     lines = []
     lines.append(f"# Load test report {env.get('timestamp', '')}")
@@ -503,6 +608,8 @@ def write_markdown(report_dir, env, summary, comps, goal, more):
                 f"{' / '.join(f'{x:.0f}' for x in r['rps_rounds'])} | {ms(r['p50_us'])} | {ms(r['p90_us'])} | {ms(r['p99_us'])} | "
                 f"{ms(r['p999_us'])} | {r['errors']} | {statuses} | {versus} |")
         lines.append("")
+    write_peers(lines, summary)
+    write_equal_rate_cpu(lines, summary)
     cpu_rows = [r for r in ordered(summary, "full") if r.get("cpu_us_per_request")]
     if cpu_rows:
         cell = lambda r, name: "-" if r["cpu_us_per_request"].get(name) is None else f"{r['cpu_us_per_request'][name]:.0f}"

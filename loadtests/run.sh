@@ -43,6 +43,10 @@
 #                               default: allow[unbatched], admission per request (against batched admission), and
 #                               stream[budgetcall], the token budget reserved by a call of its own (against in the admission)
 #   LOADTEST_VARIANT_STORES="redis"   the stores the variants run on
+#   LOADTEST_PEER=1             the peers' benchmark (issue #52): an OpenAI chat completion through the provider route,
+#                               non-streamed and streamed, 1 KiB request, at fixed rates, gateway and bare YARP side by side
+#   LOADTEST_PEER_RATES="1000 3000 half"   its rates in req/s; "half" is half the highest rate bare YARP holds (chat)
+#   LOADTEST_PEER_STORE=redis   the store of the peers' benchmark
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -75,6 +79,9 @@ perf_on="${LOADTEST_PERF:-0}"
 read -r -a gateway_env <<<"${LOADTEST_GATEWAY_ENV:-}"
 variants="${LOADTEST_VARIANTS-unbatched:--Gateway:Store:Redis:BatchAdmissions=false;budgetcall@stream:--Gateway:Store:Redis:BatchBudgets=false}"
 variant_stores="${LOADTEST_VARIANT_STORES-redis}"
+peer_on="${LOADTEST_PEER:-1}"
+peer_rates="${LOADTEST_PEER_RATES-1000 3000 half}"
+peer_store="${LOADTEST_PEER_STORE:-redis}"
 # perf resolves JIT-compiled frames through /tmp/perf-<pid>.map, which W^X double mapping hides.
 [[ "$perf_on" == 1 ]] && gateway_env+=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)
 artifacts="${GATEWAY_ARTIFACTS:-$root/artifacts}"
@@ -331,7 +338,10 @@ start "$work/upstream.log" "$upstream_bin" --urls "http://127.0.0.1:$upstream_po
 port_pid[$upstream_port]="$started_pid"
 wait_http "http://127.0.0.1:$upstream_port/healthz" 60 || { cat "$work/upstream.log" >&2; echo "loadtest: upstream did not start" >&2; exit 1; }
 bare_port="$(free_port)"
-start "$work/bare.log" "$bare_bin" --urls "http://127.0.0.1:$bare_port" \
+bare_metrics_port="$(free_port)"
+# Equal terms: the bare proxy serves Prometheus metrics on a port of its own as the gateway does (its Program.cs).
+start "$work/bare.log" "$bare_bin" --urls "http://127.0.0.1:$bare_port;http://127.0.0.1:$bare_metrics_port" \
+  "--Metrics:Port=$bare_metrics_port" \
   "--ReverseProxy:Clusters:upstream:Destinations:upstream:Address=http://127.0.0.1:$upstream_port/"
 port_pid[$bare_port]="$started_pid"
 wait_http "http://127.0.0.1:$bare_port/healthz" 60 || { cat "$work/bare.log" >&2; echo "loadtest: bare proxy did not start" >&2; exit 1; }
@@ -354,19 +364,88 @@ chmod 600 "$work/credentials/demo/"*
 # --- scenarios -----------------------------------------------------------------------------------
 # scenario -> gateway request, baseline request, expected statuses
 chat_body='{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Say hello."}]}'
+# The peers' benchmark: a chat completion request of exactly 1 KiB, non-streamed and streamed.
+peer_body() { # true|false -> the request body
+  python3 -c '
+import json, sys
+stream = sys.argv[1] == "true"
+def body(pad):
+    return json.dumps({"model": "gpt-4o-mini", "stream": stream, "messages": [
+        {"role": "system", "content": "You are a helpful assistant."},
+        {"role": "user", "content": "Summarise the following notes. " + "x" * pad}]}, separators=(",", ":"))
+print(body(1024 - len(body(0))))' "$1"
+}
+peer_chat_body="$(peer_body false)"
+peer_stream_body="$(peer_body true)"
 gw_method() { echo POST; }
-gw_target() { case "$1" in stream) echo /providers/openai/chat/completions ;; *) echo /v1/actions/invoke-tool ;; esac; }
+gw_target() { case "$1" in stream|chat|chatstream) echo /providers/openai/chat/completions ;; *) echo /v1/actions/invoke-tool ;; esac; }
 gw_body() {
   case "$1" in
     allow) echo '{"tool":"crm.read_contact","args":{"id":"42"}}' ;;
     block) echo '{"tool":"shell.exec","args":{"command":"uname -a"}}' ;;
     ratelimited) echo '{"tool":"crm.read_contact_throttled","args":{"id":"42"}}' ;;
     stream) echo "$chat_body" ;;
+    chat) echo "$peer_chat_body" ;;
+    chatstream) echo "$peer_stream_body" ;;
   esac
 }
 gw_expect() { case "$1" in block) echo 403 ;; ratelimited) echo 429,200 ;; *) echo 200 ;; esac; }
-# The baseline of allow/block/ratelimited is the bare proxy's GET of the same upstream endpoint.
-base_of() { case "$1" in stream) echo sse ;; *) echo get ;; esac; }
+# Equal terms (issue #52): the baseline of allow/block/ratelimited is the bare proxy's POST of the same body to an
+# upstream endpoint that answers as many bytes as the gateway's own answer to that scenario (measured after its
+# warm-up, answer_bytes below); the chat baselines post the same chat bodies to the upstream's chat endpoint.
+base_of() { case "$1" in stream) echo sse ;; chat) echo chat ;; chatstream) echo chatsse ;; *) echo "same-$1" ;; esac; }
+
+# answer_bytes[scenario]: the upstream body size that makes the bare proxy's whole answer (status line, headers and
+# body) as long as the gateway's answer to one request of that scenario.
+declare -A answer_bytes=()
+raw_answer_size() { # port file-with-one-raw-request -> "total body" bytes of the answer
+  python3 - "$1" "$2" <<'PY'
+import socket, sys
+data = open(sys.argv[2], "rb").read()
+nl = data.index(b"\n")
+request = data[nl + 1: nl + 1 + int(data[:nl])]
+with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10) as s:
+    s.sendall(request)
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        buf += s.recv(65536)
+    head, _, body = buf.partition(b"\r\n\r\n")
+    headers = {l.split(b":", 1)[0].strip().lower(): l.split(b":", 1)[1].strip() for l in head.split(b"\r\n")[1:] if b":" in l}
+    if b"content-length" in headers:
+        size = int(headers[b"content-length"])
+        while len(body) < size:
+            body += s.recv(65536)
+        total = len(head) + 4 + size
+        body_size = size
+    else:  # chunked: read to the last chunk; count the bytes as sent
+        while not body.endswith(b"0\r\n\r\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            body += chunk
+        total = len(head) + 4 + len(body)
+        body_size = len(body)
+print(total, body_size)
+PY
+}
+measure_answer() { # scenario gateway-port
+  local kind="$1" port="$2" prefix="$work/answer" gw base
+  "$corpus_bin" --out "$prefix" --count 1 --shards 1 --host "127.0.0.1:$port" \
+    --method "$(gw_method "$kind")" --target "$(gw_target "$kind")" --body "$(gw_body "$kind")" \
+    --tenant demo --workspace ws-demo --agent demo-agent --secret-env LOADTEST_AGENT_SECRET >/dev/null
+  gw="$(raw_answer_size "$port" "$prefix.0" | awk '{print $1}')" || gw=""
+  "$corpus_bin" --out "$prefix" --count 1 --shards 1 --host "127.0.0.1:$bare_port" \
+    --method POST --target /sized/1000 --body "$(gw_body "$kind")" --unsigned >/dev/null
+  base="$(raw_answer_size "$bare_port" "$prefix.0" | awk '{print $1 - 1000}')" || base=""
+  rm -f "$prefix".*
+  if [[ "$gw" =~ ^[0-9]+$ && "$base" =~ ^[0-9]+$ ]] && (( gw - base >= 16 )); then
+    answer_bytes[$kind]=$(( gw - base ))
+  else
+    answer_bytes[$kind]=1000
+    log "  could not measure the gateway's $kind answer (gateway '$gw', bare headers '$base'): the baseline answers 1000 bytes"
+  fi
+  log "  $kind: the gateway answers $gw bytes; the equal-terms baseline's upstream body is ${answer_bytes[$kind]} bytes"
+}
 
 # Corpus sizes: 3x the best rate seen for the target/scenario times the run's length, and at least
 # 10,000 (signed) or 40,000 (unsigned, tiny) requests per second of run.
@@ -393,10 +472,17 @@ run() {
     "$corpus_bin" --out "$prefix" --count "$count" --shards "$threads" --host "127.0.0.1:$port" \
       --method "$(gw_method "$kind")" --target "$(gw_target "$kind")" --body "$(gw_body "$kind")" \
       --tenant demo --workspace ws-demo --agent demo-agent --secret-env LOADTEST_AGENT_SECRET >/dev/null
-  elif [[ "$scenario" == sse ]]; then
+  elif [[ "$scenario" == sse || "$scenario" == chat || "$scenario" == chatsse ]]; then
+    expect=200
+    local body="$chat_body"
+    [[ "$scenario" == chat ]] && body="$peer_chat_body"
+    [[ "$scenario" == chatsse ]] && body="$peer_stream_body"
+    "$corpus_bin" --out "$prefix" --count "$count" --shards "$threads" --host "127.0.0.1:$port" \
+      --method POST --target /v1/chat/completions --body "$body" --unsigned >/dev/null
+  elif [[ "$scenario" == same-* ]]; then
     expect=200
     "$corpus_bin" --out "$prefix" --count "$count" --shards "$threads" --host "127.0.0.1:$port" \
-      --method POST --target /v1/chat/completions --body "$chat_body" --unsigned >/dev/null
+      --method POST --target "/sized/${answer_bytes[${scenario#same-}]:-1000}" --body "$(gw_body "${scenario#same-}")" --unsigned >/dev/null
   else
     expect=200
     "$corpus_bin" --out "$prefix" --count "$count" --shards "$threads" --host "127.0.0.1:$port" \
@@ -442,6 +528,9 @@ run() {
   fi
   local cpu_after; cpu_after="$(proc_cpu_ticks "$target_pid") $(proc_cpu_ticks "$upstream_pid") $(proc_cpu_ticks "${redis_pid:-}") $(postgres_cpu_ticks "${pg_pid:-}") $(machine_cpu_ticks)"
   local ctx_after; ctx_after="$(ctxt_switches "$target_pid")"
+  local rss_kb=null
+  [[ -n "$target_pid" && -r "/proc/$target_pid/status" ]] && rss_kb="$(awk '/^VmRSS:/ {print $2}' "/proc/$target_pid/status" 2>/dev/null || echo null)"
+  [[ "$rss_kb" =~ ^[0-9]+$ ]] || rss_kb=null
   [[ -s "$metrics_before" ]] && scrape_metrics "${port_metrics[$port]:-}" "$metrics_after"
   if [[ -n "$redis_stats" ]]; then
     redis-cli -p "$redis_port" INFO commandstats >"$redis_stats" 2>&1 || true
@@ -514,8 +603,8 @@ PY
   if [[ "$phase" != warmup ]]; then
     jq -c --arg store "$store" --arg target "$target" --arg scenario "$scenario" --arg phase "$phase" \
       --argjson round "$round" --argjson conns "$conns" --argjson threads "$threads" --argjson rate "$rate" \
-      --arg expect "$expect" --arg name "$name" \
-      '{store:$store, target:$target, scenario:$scenario, phase:$phase, round:$round, connections:$conns, threads:$threads, rate:$rate, expect:$expect, name:$name} + .' \
+      --arg expect "$expect" --arg name "$name" --argjson rss_kb "$rss_kb" \
+      '{store:$store, target:$target, scenario:$scenario, phase:$phase, round:$round, connections:$conns, threads:$threads, rate:$rate, expect:$expect, name:$name, rss_kb:$rss_kb} + .' \
       <<<"$json" >>"$results"
   fi
 }
@@ -693,11 +782,14 @@ for store in $stores; do
   rss_sampler "$gateway_pid" "$work/rss-$store" 1
   log "gateway ($store store) on 127.0.0.1:$gateway_port"
 
-  # Warm-up (JIT, connection pools, store connection): not recorded.
-  run "$store" baseline get warmup 0 "$connections" 0 "$bare_port"
-  [[ " $store_scenarios " == *" stream "* ]] && run "$store" baseline sse warmup 0 "$connections" 0 "$bare_port"
+  # Warm-up (JIT, connection pools, store connection): not recorded. Each gateway scenario's answer is measured after
+  # its warm-up, so that its equal-terms baseline answers as many bytes.
   for scenario in $store_scenarios; do
     run "$store" gateway "$scenario" warmup 0 "$connections" 0 "$gateway_port"
+    if [[ "$(base_of "$scenario")" == same-* ]]; then measure_answer "$scenario" "$gateway_port"; fi
+  done
+  for scenario in $store_scenarios; do
+    run "$store" baseline "$(base_of "$scenario")" warmup 0 "$connections" 0 "$bare_port"
   done
 
   # Full load: rounds alternating baseline and gateway runs.
@@ -730,6 +822,27 @@ for store in $stores; do
     run "$store" baseline "$base" half 1 "$half_connections" "$rate" "$bare_port"
     run "$store" gateway "$scenario" half 1 "$half_connections" "$rate" "$gateway_port"
   done
+
+  # The peers' benchmark (issue #52): a chat completion, non-streamed and streamed, 1 KiB request, at fixed rates,
+  # bare YARP and the gateway at the same rate; "half" is half of bare YARP's highest rate for the chat request.
+  if [[ "$peer_on" == 1 && "$store" == "$peer_store" && -n "$peer_rates" ]]; then
+    log "$store: peers' benchmark (chat completion, 1 KiB request, fixed rates: $peer_rates)"
+    run "$store" baseline chat warmup 0 "$connections" 0 "$bare_port"
+    run "$store" baseline chatsse warmup 0 "$connections" 0 "$bare_port"
+    run "$store" gateway chat warmup 0 "$connections" 0 "$gateway_port"
+    run "$store" gateway chatstream warmup 0 "$connections" 0 "$gateway_port"
+    run "$store" baseline chat full 1 "$connections" 0 "$bare_port"
+    bare_chat_max="$(median_rps baseline chat "$store" full)"
+    for peer_rate in $peer_rates; do
+      rate="$peer_rate"
+      [[ "$peer_rate" == half ]] && rate="$(python3 -c 'import sys; print(max(50, int(float(sys.argv[1]) / 2)))' "$bare_chat_max")"
+      [[ "$rate" =~ ^[0-9]+$ ]] || { log "peers' benchmark: rate '$peer_rate' is not a number or half (skipped)"; continue; }
+      run "$store" baseline chat "rate$rate" 1 "$half_connections" "$rate" "$bare_port"
+      run "$store" gateway chat "rate$rate" 1 "$half_connections" "$rate" "$gateway_port"
+      run "$store" baseline chatsse "rate$rate" 1 "$half_connections" "$rate" "$bare_port"
+      run "$store" gateway chatstream "rate$rate" 1 "$half_connections" "$rate" "$gateway_port"
+    done
+  fi
 
   cp "$work/gateway-$store.log" "$report_dir/runs/gateway-$store.log" 2>/dev/null || true
   stop_pid "$gateway_pid"

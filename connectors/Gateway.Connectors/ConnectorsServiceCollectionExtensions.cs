@@ -2,7 +2,6 @@ using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Injection;
 using Gateway.Connectors.Models;
 using Gateway.Connectors.Vault;
-using Gateway.Store;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -14,9 +13,9 @@ public static class ConnectorsServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the key ring (from <c>DATA_ENCRYPTION_KEY</c> unless one is registered; the self-test runs
-    /// when it is first resolved), the record store (the host's <see cref="GatewayConnectorsOptions.CredentialRecords"/>, else file or <see cref="IStateStore"/>), <see cref="CredentialVault"/>,
-    /// <see cref="CredentialResolver"/> and <see cref="MaxTokensEstimator"/>. The host registers
-    /// <see cref="IStateStore"/>; connectors are reached through the host's YARP clusters, never a client of their own.
+    /// when it is first resolved), the host's record store (<see cref="GatewayConnectorsOptions.CredentialRecords"/>), <see cref="CredentialVault"/>,
+    /// <see cref="CredentialResolver"/> and <see cref="MaxTokensEstimator"/>. Connectors are reached through the host's
+    /// YARP clusters, never a client of their own.
     /// </summary>
     public static IServiceCollection AddGatewayConnectors(this IServiceCollection services, Action<GatewayConnectorsOptions>? configure = null)
     {
@@ -36,12 +35,9 @@ public static class ConnectorsServiceCollectionExtensions
             EncryptionSelfTest.Run(ring);
             return ring;
         });
-        // The host's system of record when it supplies one (PostgreSQL), else the file or the state store.
-        var path = options.CredentialFilePath;
-        var hostRecords = options.CredentialRecords;
-        services.TryAddSingleton<ICredentialRecordStore>(sp => hostRecords?.Invoke(sp) is { } records
-            ? records
-            : path is not null ? new FileCredentialStore(path) : new StateStoreCredentialStore(sp.GetRequiredService<IStateStore>()));
+        // The host's record store (Validate has checked that there is one).
+        var hostRecords = options.CredentialRecords!;
+        services.TryAddSingleton<ICredentialRecordStore>(sp => hostRecords(sp));
 
         services.TryAddSingleton(sp => new CredentialVault(
             sp.GetRequiredService<ICredentialRecordStore>(),

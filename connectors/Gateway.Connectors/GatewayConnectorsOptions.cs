@@ -6,17 +6,11 @@ namespace Gateway.Connectors;
 public sealed record GatewayConnectorsOptions
 {
     /// <summary>
-    /// When set, credentials are kept in this JSON file (<see cref="Vault.FileCredentialStore"/>, the embedded
-    /// default); otherwise in the registered <see cref="Gateway.Store.IStateStore"/>.
+    /// The host's store for the vault's records (the gateway's choice: PostgreSQL, the embedded file or the shared state
+    /// store), resolved once when the vault is first used. Required: the connectors library owns only
+    /// <see cref="Vault.ICredentialRecordStore"/> and depends on no store project.
     /// </summary>
-    public string? CredentialFilePath { get; set; }
-
-    /// <summary>
-    /// The host's system-of-record store for the vault's records (the gateway passes PostgreSQL's when it is configured),
-    /// chosen when the store is first resolved; when it is null or returns null, <see cref="CredentialFilePath"/> or the
-    /// state store keeps them. The connectors library itself depends on no store implementation.
-    /// </summary>
-    public Func<IServiceProvider, Vault.ICredentialRecordStore?>? CredentialRecords { get; set; }
+    public Func<IServiceProvider, Vault.ICredentialRecordStore>? CredentialRecords { get; set; }
 
     /// <summary>Resolver cache settings.</summary>
     public CredentialResolverOptions Resolver { get; set; } = new();
@@ -28,9 +22,9 @@ public sealed record GatewayConnectorsOptions
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>(Resolver?.Validate() ?? ["resolver options are required."]);
-        if (CredentialFilePath is not null && string.IsNullOrWhiteSpace(CredentialFilePath))
+        if (CredentialRecords is null)
         {
-            errors.Add("credential file path is blank.");
+            errors.Add("the host supplies the credential record store (CredentialRecords).");
         }
 
         if (DefaultMaxTokens <= 0)

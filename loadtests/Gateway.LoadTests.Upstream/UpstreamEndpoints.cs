@@ -6,6 +6,9 @@ namespace Gateway.LoadTests.Upstream;
 internal static class UpstreamEndpoints
 {
     private const int MaxRequestBytes = 256 * 1024;
+    private const int MaxSizedBytes = 64 * 1024;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, byte[]> SizedBodies = new();
 
     private static readonly byte[] ChatCompletion = Encoding.UTF8.GetBytes(
         """{"id":"chatcmpl-load","object":"chat.completion","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello from the load-test upstream."},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":8,"total_tokens":20}}""");
@@ -20,6 +23,34 @@ internal static class UpstreamEndpoints
         app.MapGet("/healthz", static () => Results.Text("ok"));
         app.MapGet("/crm/contacts/{id}", static (HttpContext context, string id) => WriteContactAsync(context, id));
         app.MapPost("/v1/chat/completions", static context => ChatAsync(context));
+        app.MapPost("/sized/{bytes:int}", static (HttpContext context, int bytes) => WriteSizedAsync(context, bytes));
+    }
+
+    /// <summary>
+    /// The equal-terms baseline's answer (issue #52): the request body is read to its end, as the gateway reads
+    /// it, and the answer is a JSON body of exactly <paramref name="bytes"/> bytes (the size of the gateway's
+    /// own answer to the same request, measured by the load test), at most 64 KiB.
+    /// </summary>
+    private static async Task WriteSizedAsync(HttpContext context, int bytes)
+    {
+        if (bytes is < 16 or > MaxSizedBytes)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+
+        await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted).ConfigureAwait(false);
+        var body = SizedBodies.GetOrAdd(bytes, static size => SizedBody(size));
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = body.Length;
+        await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>{"padding":"xxx…"} of exactly <paramref name="size"/> bytes.</summary>
+    private static byte[] SizedBody(int size)
+    {
+        const string Head = "{\"padding\":\"", Tail = "\"}";
+        return Encoding.UTF8.GetBytes(Head + new string('x', size - Head.Length - Tail.Length) + Tail);
     }
 
     private static Task WriteContactAsync(HttpContext context, string id)

@@ -4,7 +4,7 @@ using Gateway.Oversight.Audit;
 using Gateway.Oversight.Credentials;
 using Gateway.Oversight.Options;
 using Gateway.Oversight;
-using Gateway.Oversight.AccessTokens;
+using Gateway.Authorization.AccessTokens;
 using Gateway.Policy.Tokens;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
@@ -81,8 +81,7 @@ public static class GatewayApplication
         services.AddSingleton(keys.DataKeys);
         services.AddGatewayConnectors(options =>
         {
-            options.CredentialFilePath = embedded ? Path.Combine(dataDirectory, "credentials.json") : null;
-            options.CredentialRecords = PostgresCredentialStore.WhenRegistered;
+            options.CredentialRecords = CredentialRecordStores.ForHost(embedded ? Path.Combine(dataDirectory, "credentials.json") : null);
             options.Resolver = options.Resolver with { CredentialsRoot = configuration["Gateway:Credentials:Root"] };
         });
 

@@ -1,6 +1,6 @@
 namespace Gateway.Store;
 
-/// <summary>The answer to <see cref="IStateStore.AdmitAsync"/>.</summary>
+/// <summary>The answer to <see cref="IAdmissionStore.AdmitAsync"/>.</summary>
 /// <param name="NonceFresh">True when this call stored the nonce; false for a replay (nothing else was counted).</param>
 /// <param name="SwitchesOn">Bit <c>i</c> is set when <c>SwitchKeys[i]</c> exists.</param>
 /// <param name="RateLimit">The rate-limit outcome; <see cref="RateLimitOutcome.Admit"/> when there were no windows or the nonce was a replay.</param>
@@ -11,7 +11,7 @@ public readonly record struct AdmissionOutcome(bool NonceFresh, uint SwitchesOn,
 
     /// <summary>
     /// The outcome of the request's <see cref="AdmissionRequest.Budget"/> reservation, as
-    /// <see cref="IStateStore.TryReserveAsync"/> would have answered it; null when none was asked for, the
+    /// <see cref="IAdmissionStore.TryReserveAsync"/> would have answered it; null when none was asked for, the
     /// nonce was a replay, a window or a counter refused (nothing was reserved then).
     /// </summary>
     public BudgetOutcome? Budget { get; init; }

@@ -2,7 +2,7 @@ namespace Gateway.Store;
 
 /// <summary>
 /// Everything the store decides before a request may be admitted, asked in one step
-/// (<see cref="IStateStore.AdmitAsync"/>): the nonce to store when absent, the kill-switch keys to
+/// (<see cref="IAdmissionStore.AdmitAsync"/>): the nonce to store when absent, the kill-switch keys to
 /// read, the rate-limit windows to acquire and, optionally, counters to reserve in (a run's limits) and a token-budget
 /// reservation.
 /// </summary>

@@ -28,14 +28,16 @@ internal sealed class DemoGateway : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly string _bundle;
     private readonly string _data;
+    private readonly Dictionary<string, string?> _settings;
     private readonly HttpClient _http;
     private readonly RequestSigner _agent;
 
-    private DemoGateway(WebApplication app, Uri baseAddress, string bundle, string data)
+    private DemoGateway(WebApplication app, Uri baseAddress, string bundle, string data, Dictionary<string, string?> settings)
     {
         _app = app;
         _bundle = bundle;
         _data = data;
+        _settings = settings;
         BaseAddress = baseAddress;
         _http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
         var secret = File.ReadAllText(Path.Combine(bundle, "secrets", "demo-agent.secret")).Trim();
@@ -47,8 +49,11 @@ internal sealed class DemoGateway : IAsyncDisposable
     /// <summary>The bundle the gateway runs (a private copy of the example's).</summary>
     public string BundleDirectory => _bundle;
 
-    /// <summary>Starts the gateway on a copy of the example bundle, its main file changed by <paramref name="rewrite"/> first when given.</summary>
-    public static async Task<DemoGateway> StartAsync(Func<string, string>? rewrite = null)
+    /// <summary>
+    /// Starts the gateway on a copy of the example bundle, its main file changed by <paramref name="rewrite"/> first when
+    /// given, with <paramref name="configuration"/> added to its settings (e.g. a PostgreSQL store).
+    /// </summary>
+    public static async Task<DemoGateway> StartAsync(Func<string, string>? rewrite = null, IReadOnlyDictionary<string, string?>? configuration = null)
     {
         var bundle = CliRun.CopyBundle();
         if (rewrite is not null)
@@ -65,10 +70,31 @@ internal sealed class DemoGateway : IAsyncDisposable
             ["Gateway:Admin:BootstrapTokenSha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(AdminToken))),
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        foreach (var (key, value) in configuration ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+        return await StartOnAsync(bundle, data, settings);
+    }
+
+    /// <summary>
+    /// Stops this gateway and starts it again, as a new process on the same bundle, data directory (receipt keys, tokens)
+    /// and settings, on a new port: a gateway that has read nothing of its journal yet. Use the returned one from then on.
+    /// </summary>
+    public async Task<DemoGateway> RestartAsync()
+    {
+        _http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        return await StartOnAsync(_bundle, _data, _settings);
+    }
+
+    private static async Task<DemoGateway> StartOnAsync(string bundle, string data, Dictionary<string, string?> settings)
+    {
         var app = GatewayApplication.Build(["--urls", "http://127.0.0.1:0", "--environment", "Development"], builder => builder.Configuration.AddInMemoryCollection(settings));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new DemoGateway(app, new Uri(address), bundle, data);
+        return new DemoGateway(app, new Uri(address), bundle, data, settings);
     }
 
     /// <summary>Runs gatewayctl against this gateway with <paramref name="token"/> in GATEWAY_ADMIN_TOKEN (and <paramref name="stdin"/> piped).</summary>

@@ -1,6 +1,5 @@
 using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Vault;
-using Gateway.Store;
 using Gateway.Testing;
 
 namespace Gateway.Connectors.Tests;
@@ -80,7 +79,7 @@ public sealed class CredentialResolverTests : IDisposable
     [Fact]
     public async Task Resolve_Vault_CachesAndDropsOnRevoke()
     {
-        var vault = new CredentialVault(new StateStoreCredentialStore(new InMemoryStateStore()), new EncryptionKeyRing(DataEncryptionKey.Generate()));
+        var vault = new CredentialVault(new MemoryCredentialRecords(), new EncryptionKeyRing(DataEncryptionKey.Generate()));
         var resolver = new CredentialResolver(vault);
         await vault.PutAsync("acme", "openai", "sk-vault");
 

@@ -1,15 +1,14 @@
 using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Vault;
-using Gateway.Store;
 
 namespace Gateway.Connectors.Tests;
 
-/// <summary>A vault on the in-memory store with a resolver over it.</summary>
+/// <summary>A vault on records kept in memory with a resolver over it.</summary>
 internal sealed class TestVault
 {
     public TestVault(IReadOnlyDictionary<string, string>? environment = null)
     {
-        Vault = new CredentialVault(new StateStoreCredentialStore(new InMemoryStateStore()), new EncryptionKeyRing(DataEncryptionKey.Generate()));
+        Vault = new CredentialVault(new MemoryCredentialRecords(), new EncryptionKeyRing(DataEncryptionKey.Generate()));
         Resolver = new CredentialResolver(Vault, environment: name => environment?.GetValueOrDefault(name));
     }
 

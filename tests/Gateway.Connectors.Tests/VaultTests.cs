@@ -2,23 +2,12 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Gateway.Connectors.Vault;
-using Gateway.Store;
 using Gateway.Testing;
 
 namespace Gateway.Connectors.Tests;
 
-public sealed class VaultTests : IDisposable
+public sealed class VaultTests
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "gw-vault-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-    }
-
     private static EncryptionKeyRing Ring() => new(DataEncryptionKey.Generate());
 
     [Fact]
@@ -84,7 +73,7 @@ public sealed class VaultTests : IDisposable
     [Fact]
     public async Task Vault_EnvelopeCopiedToAnotherName_DoesNotResolve()
     {
-        var store = new StateStoreCredentialStore(new InMemoryStateStore());
+        var store = new MemoryCredentialRecords();
         var vault = new CredentialVault(store, Ring());
         await vault.PutAsync("acme", "openai", "sk-real");
         await vault.PutAsync("acme", "other", "placeholder");
@@ -100,7 +89,7 @@ public sealed class VaultTests : IDisposable
     public async Task Vault_PutRotateRevoke_VersionsAndResolution()
     {
         var time = new ManualTimeProvider();
-        var vault = new CredentialVault(new StateStoreCredentialStore(new InMemoryStateStore()), Ring(), time);
+        var vault = new CredentialVault(new MemoryCredentialRecords(), Ring(), time);
 
         var created = await vault.PutAsync("acme", "openai", "v1-secret");
         time.Advance(TimeSpan.FromMinutes(1));
@@ -125,7 +114,7 @@ public sealed class VaultTests : IDisposable
     [Fact]
     public async Task Vault_List_ShowsNamesVersionsNeverValues()
     {
-        var vault = new CredentialVault(new StateStoreCredentialStore(new InMemoryStateStore()), Ring());
+        var vault = new CredentialVault(new MemoryCredentialRecords(), Ring());
         await vault.PutAsync("acme", "openai", "sk-proj-VALUE-ONE-1234567890");
         await vault.PutAsync("acme", "github", "ghp_VALUETWO");
         await vault.RevokeAsync("acme", "github");
@@ -146,7 +135,7 @@ public sealed class VaultTests : IDisposable
     public async Task Vault_KeyRotation_OldKeyStillDecryptsAndReencryptMovesToNewKey()
     {
         var oldKey = DataEncryptionKey.Generate("old");
-        var store = new StateStoreCredentialStore(new InMemoryStateStore());
+        var store = new MemoryCredentialRecords();
         await new CredentialVault(store, new EncryptionKeyRing(oldKey)).PutAsync("acme", "openai", "secret-1");
 
         var rotatedRing = new EncryptionKeyRing(DataEncryptionKey.Generate("new"), [oldKey]);
@@ -162,32 +151,6 @@ public sealed class VaultTests : IDisposable
         var newOnly = new CredentialVault(store, new EncryptionKeyRing(DataEncryptionKey.Generate("new2")));
         await Assert.ThrowsAsync<Credentials.CredentialUnavailableException>(async () => await newOnly.ResolveAsync("acme", "openai"));
         Assert.Equal("secret-1", (await new CredentialVault(store, new EncryptionKeyRing(rotatedRing.Active)).ResolveAsync("acme", "openai")).Value);
-    }
-
-    [Fact]
-    public async Task FileStore_PersistsEnvelopesOnlyAcrossInstances()
-    {
-        var path = Path.Combine(_directory, "credentials.json");
-        var ring = Ring();
-        using (var store = new FileCredentialStore(path))
-        {
-            await new CredentialVault(store, ring).PutAsync("acme", "openai", "sk-file-secret-123");
-        }
-
-        var text = await File.ReadAllTextAsync(path);
-        Assert.Contains("gwenc:v1:", text, StringComparison.Ordinal);
-        Assert.DoesNotContain("sk-file-secret-123", text, StringComparison.Ordinal);
-        Assert.Empty(Directory.GetFiles(_directory, "*.tmp"));
-        if (!OperatingSystem.IsWindows())
-        {
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
-        }
-
-        using var reopened = new FileCredentialStore(path);
-        var vault = new CredentialVault(reopened, ring);
-        Assert.Equal("sk-file-secret-123", (await vault.ResolveAsync("acme", "openai")).Value);
-        await vault.RotateAsync("acme", "openai", "sk-file-secret-456");
-        Assert.Equal(2, (await vault.ListAsync("acme"))[0].Version);
     }
 
     [Fact]

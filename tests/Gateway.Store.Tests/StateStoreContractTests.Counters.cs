@@ -1,7 +1,7 @@
 namespace Gateway.Store.Tests;
 
 /// <summary>
-/// The contract's counters (<see cref="AdmissionRequest.Counters"/>, <see cref="IStateStore.AdjustCountersAsync"/>): what a
+/// The contract's counters (<see cref="AdmissionRequest.Counters"/>, <see cref="IAdmissionStore.AdjustCountersAsync"/>): what a
 /// run may spend, reserved in the admission's one step all-or-nothing and settled afterwards.
 /// </summary>
 public abstract partial class StateStoreContractTests

@@ -143,9 +143,15 @@ internal static class EvidenceCommands
         files[EvidencePack.Records] = Encoding.UTF8.GetBytes(lines.ToString());
         files[EvidencePack.BundleDigest] = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object> { ["policy_digests"] = digests }, CliRuntime.Indented);
         var checkpoints = new List<JsonElement>();
+        var retired = new List<EvidencePackRetired.Chain>();
         foreach (var chain in byReplica)
         {
             var replica = Uri.EscapeDataString(chain.Key);
+            if (await RetiredThroughAsync(send, audit, replica) is > 0 and var through)
+            {
+                retired.Add(new EvidencePackRetired.Chain(chain.Key, through));
+            }
+
             var checkpoint = await send(HttpMethod.Get, $"{audit}checkpoint?replica={replica}", null);
             checkpoints.Add(checkpoint);
             files[EvidencePack.CheckpointsFolder + chain.Key + ".json"] = JsonSerializer.SerializeToUtf8Bytes(checkpoint, CliRuntime.Indented);
@@ -175,21 +181,40 @@ internal static class EvidenceCommands
             files[EvidencePack.Receipts] = Encoding.UTF8.GetBytes(string.Concat(receipts.Concat(given).Distinct(StringComparer.Ordinal).Select(static r => r + "\n")));
         }
 
+        if (retired.Count > 0)
+        {
+            files[EvidencePack.Retired] = EvidencePackRetired.Write(retired);
+        }
+
         files[EvidencePack.Jwks] = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(await send(HttpMethod.Get, ".well-known/gamut-receipt-keys.json", null), CliRuntime.Indented));
         var manifest = EvidencePack.ManifestOf(tenant, selection, DateTimeOffset.UtcNow, files);
         var manifestSha = EvidencePack.Sha256(manifest);
         var signed = await send(HttpMethod.Post, audit + "evidence-manifest", JsonSerializer.Serialize(new Dictionary<string, string> { ["manifest_sha256"] = manifestSha }));
         EvidencePack.Write(path, files, manifest, signed.GetProperty("signature").GetString()!);
         var heads = string.Join(", ", checkpoints.Select(static c => $"checkpoint {c.GetProperty("replica").GetString()} size {c.GetProperty("tree_size").GetInt64()} root {c.GetProperty("root_hash").GetString()![..12]}"));
-        var footer = $"gamut-evidence: {records.Count} records, tenant {tenant}, {(heads.Length == 0 ? "no checkpoint" : heads)}, manifest sha256 {manifestSha[..12]}";
+        var gone = string.Concat(retired.Select(static r => $", {r} retired before the export"));
+        var footer = $"gamut-evidence: {records.Count} records, tenant {tenant}, {(heads.Length == 0 ? "no checkpoint" : heads)}{gone}, manifest sha256 {manifestSha[..12]}";
         return JsonSerializer.SerializeToElement(new Dictionary<string, object>
         {
             ["pack"] = path,
             ["records"] = records.Count,
             ["manifest_sha256"] = manifestSha,
             ["checkpoints"] = checkpoints,
+            ["retired"] = retired.Select(static r => new Dictionary<string, object> { ["replica"] = r.Replica, ["retired_through_seq"] = r.ThroughSeq }).ToList(),
             ["footer"] = footer,
         });
+    }
+
+    /// <summary>
+    /// How many of the chain's oldest records retention retired (its anchor): its oldest stored record (<c>GET …/audit?replica=&amp;start=0&amp;limit=1</c>)
+    /// has seq anchor + 1; 0 when nothing was retired.
+    /// </summary>
+    private static async Task<long> RetiredThroughAsync(Func<HttpMethod, string, string?, Task<JsonElement>> send, string audit, string replica)
+    {
+        var oldest = await send(HttpMethod.Get, $"{audit.TrimEnd('/')}?replica={replica}&start=0&limit=1", null);
+        return oldest.GetProperty("records").EnumerateArray().FirstOrDefault() is { ValueKind: JsonValueKind.Object } first && first.TryGetProperty("seq", out var seq)
+            ? seq.GetInt64() - 1
+            : 0;
     }
 
     /// <summary>
@@ -303,11 +328,17 @@ internal static class EvidenceCommands
                 ["records"] = result.Records,
                 ["manifest_sha256"] = result.ManifestSha256,
                 ["problems"] = result.Problems,
+                ["retired"] = result.Retired.Select(static r => new Dictionary<string, object> { ["replica"] = r.Replica, ["retired_through_seq"] = r.ThroughSeq }).ToList(),
             }, CliRuntime.Indented));
         }
         else if (result.Problems.Count == 0)
         {
             await runtime.Console.Out.WriteLineAsync($"Pack {packFile} verified: {result.Records} records, {result.Checkpoints.Count} checkpoint(s), manifest sha256 {result.ManifestSha256}");
+            foreach (var chain in result.Retired)
+            {
+                // Not a failure: the pack cannot hold records that were no longer stored; the retention export holds them.
+                await runtime.Console.Out.WriteLineAsync($"  retired before the export: {chain} (not in this pack: in the retention export, `audit verify --file`)");
+            }
         }
         else
         {

@@ -17,6 +17,7 @@ internal static class EvidencePack
     public const string Jwks = "jwks.json";
     public const string BundleDigest = "bundle-digest.json";
     public const string Receipts = "receipts.jsonl";
+    public const string Retired = "retired.json";
     public const string CheckpointsFolder = "checkpoints/";
     public const string ProofsFolder = "proofs/";
     public const string ConsistencyFolder = "consistency/";

@@ -11,8 +11,9 @@ namespace Gateway.Cli.Evidence;
 /// (<c>checkpoint_&lt;code&gt;</c>), each inclusion proof against its partition's checkpoint (<c>proof_checkpoint_mismatch</c>, <c>checkpoint_rolled_back</c>,
 /// <c>record_altered</c>, <c>inclusion_failed</c>), each record against its proven line (<c>record_unproven</c>,
 /// <c>record_altered</c>, <c>record_duplicated</c>), against the manifest's selection (<c>record_outside_selection</c>), each explanation
-/// (<c>explanation_altered</c>), each receipt (<c>receipt_&lt;code&gt;</c>, <c>receipt_unbound</c>) and the checkpoints
-/// against those the auditor already holds (<see cref="EvidencePackRollback"/>).
+/// (<c>explanation_altered</c>), each receipt (<c>receipt_&lt;code&gt;</c>, <c>receipt_unbound</c>), the checkpoints
+/// against those the auditor already holds (<see cref="EvidencePackRollback"/>) and what the pack says was retired before
+/// the export (<see cref="EvidencePackRetired"/>: reported, not a failure; <c>retired_inconsistent</c> when it does not hold).
 /// </summary>
 internal static class EvidencePackVerifier
 {
@@ -20,7 +21,11 @@ internal static class EvidencePackVerifier
     private static readonly string[] BoundMembers =
         ["hash", "seq", "time", "tenant", "agent", "tool", "decision", "request_id", "intent_digest", "policy_digest", "approval_id", "run_id", "explanation_digest"];
 
-    public sealed record Result(int Records, IReadOnlyList<AuditCheckpoint> Checkpoints, string? ManifestSha256, IReadOnlyList<string> Problems);
+    public sealed record Result(int Records, IReadOnlyList<AuditCheckpoint> Checkpoints, string? ManifestSha256, IReadOnlyList<string> Problems)
+    {
+        /// <summary>The chains whose oldest records were retired before the export (none of them can be in the pack).</summary>
+        public IReadOnlyList<EvidencePackRetired.Chain> Retired { get; init; } = [];
+    }
 
     /// <summary>Checks the pack; <paramref name="held"/> are checkpoints the auditor kept (as the admin API exports them) that the pack must not be older than.</summary>
     public static Result Verify(IReadOnlyDictionary<string, byte[]> files, EvidenceKeySet keys, IReadOnlyList<JsonElement>? held = null)
@@ -114,7 +119,9 @@ internal static class EvidencePackVerifier
         var records = CheckRecords(files, proven, heads, pack.Selection, problems);
         reading(EvidencePack.Receipts);
         CheckReceipts(files, keys, leaves, problems);
-        return new Result(records, [.. checkpoints.Values.Select(static c => c.Claims)], manifestSha, problems);
+        reading(EvidencePack.Retired);
+        var retired = EvidencePackRetired.Check(files, heads, proven.Keys, problems);
+        return new Result(records, [.. checkpoints.Values.Select(static c => c.Claims)], manifestSha, problems) { Retired = retired };
     }
 
     private static void CheckHashes(IReadOnlyDictionary<string, byte[]> files, JsonElement listed, List<string> problems)

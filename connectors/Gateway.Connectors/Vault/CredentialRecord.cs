@@ -43,17 +43,3 @@ public sealed record CredentialInfo(string Name, int Version, DateTimeOffset Cre
     /// <summary>True while the credential can be resolved.</summary>
     public bool IsActive => RevokedAt is null;
 }
-
-[JsonSerializable(typeof(CredentialRecord))]
-[JsonSerializable(typeof(CredentialFileDocument))]
-[JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-internal sealed partial class VaultJsonContext : JsonSerializerContext;
-
-internal sealed class CredentialFileDocument
-{
-    [JsonPropertyName("format")]
-    public int Format { get; set; } = 1;
-
-    [JsonPropertyName("tenants")]
-    public Dictionary<string, Dictionary<string, CredentialRecord>> Tenants { get; set; } = new(StringComparer.Ordinal);
-}

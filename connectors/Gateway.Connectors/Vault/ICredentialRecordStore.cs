@@ -1,9 +1,9 @@
 namespace Gateway.Connectors.Vault;
 
 /// <summary>
-/// Where the vault persists its encrypted records. Two implementations: <see cref="StateStoreCredentialStore"/>
-/// (through <see cref="Gateway.Store.IStateStore"/>, shared by replicas) and <see cref="FileCredentialStore"/>
-/// (one JSON file, the embedded default).
+/// Where the vault persists its encrypted records. The implementations are the host's (the gateway's
+/// <c>Gateway.Oversight.Credentials</c>: PostgreSQL, the shared state store, one JSON file for the embedded default),
+/// handed in through <see cref="GatewayConnectorsOptions.CredentialRecords"/>, so that connectors depend on no store project.
 /// </summary>
 public interface ICredentialRecordStore
 {

@@ -7,7 +7,7 @@ namespace Gateway.Oversight.Audit;
 
 /// <summary>
 /// The journal in the shared state store: one log per partition under <c>StoreKeys.AuditLog(tenant,
-/// replica)</c>, a group appended in one round trip with <see cref="IStateStore.TryAppendAsync(string, long, IReadOnlyList{byte[]}, CancellationToken)"/>
+/// replica)</c>, a group appended in one round trip with <see cref="IAuditLogStore.TryAppendAsync(string, long, IReadOnlyList{byte[]}, CancellationToken)"/>
 /// at the expected length, and the tenant's replicas listed in a set (<c>StoreKeys.AuditReplicas</c>)
 /// that each replica joins once per tenant. The tenant's explanations live in one hash (<c>StoreKeys.AuditExplanations</c>,
 /// digest → explanation), each set where absent in the same atomic call as the group that first refers to it. A

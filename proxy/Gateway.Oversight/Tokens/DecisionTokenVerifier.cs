@@ -9,7 +9,7 @@ namespace Gateway.Oversight.Tokens;
 /// Says whether a decision token is live, for executors (<c>POST /v1/decision-tokens/verify</c>): signed by this
 /// gateway, not expired, issued under the tenant's and the agent's current token generations and under the policy now
 /// in force (<see cref="TokenGenerations.PolicyInForceAsync"/>), its approval (when it names one) not revoked, the
-/// delegated children its chain names (when it names any) still live, and its record in the shared store still unused. One store call (<see cref="IStateStore.GetManyAsync"/>);
+/// delegated children its chain names (when it names any) still live, and its record in the shared store still unused. One store call (<see cref="IKeyValueStore.GetManyAsync"/>);
 /// nothing is cached, so a revocation is seen by the next verification on any replica. A store failure throws
 /// <see cref="StateStoreUnavailableException"/>: a token is never live because it could not be checked.
 /// </summary>

@@ -1,4 +1,4 @@
-using Gateway.Oversight.AccessTokens;
+using Gateway.Authorization.AccessTokens;
 using Gateway.Oversight.Http;
 using Gateway.Proxy.Security;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Gateway.Connectors.Signing;
-using Gateway.Oversight.AccessTokens;
+using Gateway.Authorization.AccessTokens;
 using Gateway.Oversight.Delegations;
 using Gateway.Oversight.Http;
 using Gateway.Proxy.Configuration;

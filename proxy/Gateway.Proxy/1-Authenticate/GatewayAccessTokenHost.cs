@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Gateway.Oversight.AccessTokens;
+using Gateway.Authorization.AccessTokens;
 using Gateway.Policy;
 using Gateway.Proxy.Configuration;
 using Gateway.Proxy.Pipeline;

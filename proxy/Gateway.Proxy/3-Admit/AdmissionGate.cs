@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Proxy.Admit;
 
 /// <summary>
-/// The Admit stage: ONE store call per request (<see cref="IStateStore.AdmitAsync"/>) stores the nonce
+/// The Admit stage: ONE store call per request (<see cref="IAdmissionStore.AdmitAsync"/>) stores the nonce
 /// if absent, reads the agent's kill switches and acquires the bundle's rate-limit windows (tenant,
 /// agent, tool), shared by every replica, counts and reserves what the request spends of the run it acts in
 /// (<see cref="RunLimitGate"/>: its action, tokens, cost and intent, all or none), and for a model call under a token

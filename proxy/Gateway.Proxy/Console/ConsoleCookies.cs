@@ -1,4 +1,4 @@
-using Gateway.Oversight.AccessTokens;
+using Gateway.Authorization.AccessTokens;
 
 namespace Gateway.Proxy.Console;
 

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Gateway.Connectors.Credentials;
-using Gateway.Oversight.AccessTokens;
+using Gateway.Authorization.AccessTokens;
 using Gateway.Policy;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.People;

@@ -220,6 +220,9 @@ internal sealed partial class McpSessions : IDisposable
         return false;
     }
 
+    /// <summary>How many tool calls of the registered agent <paramref name="agent"/> (and its descendants) are in flight now.</summary>
+    public int CallsInFlight(string tenant, string agent) => _pending.TryGetValue((tenant, agent), out var pending) ? Volatile.Read(ref pending.Value) : 0;
+
     /// <summary>A tool call counted by <see cref="TryStartCall"/> ended.</summary>
     public void EndCall(string tenant, string agent)
     {

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Tests.Infrastructure;
+using Gateway.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Proxy.Tests.Mcp;
 
@@ -78,13 +81,9 @@ public sealed class McpLimitsTests : IAsyncLifetime
         _mcp.Notes.Hold.SetResult();
         var (heldStatus, _) = await held;
 
-        // The call ends at the gateway just after its answer reaches the client: the next initialize may come first.
+        // The call ends at the gateway just after its answer reaches the client: the next initialize waits until it has.
+        await CallsEndedAsync();
         var (afterStatus, after) = await _mcp.PostRawAsync(Initialize);
-        for (var i = 0; i < 40 && after.Contains("mcp_session_limit", StringComparison.Ordinal); i++)
-        {
-            await Task.Delay(50);
-            (afterStatus, after) = await _mcp.PostRawAsync(Initialize);
-        }
 
         Assert.True(status == HttpStatusCode.OK && refusedBody.StartsWith('{'), $"{status}: {refusedBody}");
         var error = JsonDocument.Parse(refusedBody).RootElement.GetProperty("error");
@@ -106,6 +105,7 @@ public sealed class McpLimitsTests : IAsyncLifetime
         var (_, refused) = await _mcp.PostAsync("""{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"files__read_file","arguments":{"text":"b"}}}""");
         _mcp.Notes.Hold.SetResult();
         var (_, answered) = await held;
+        await CallsEndedAsync();
         var (_, after) = await _mcp.PostAsync("""{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"files__read_file","arguments":{"text":"c"}}}""");
 
         Assert.Equal("mcp_pending_limit", refused.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
@@ -208,13 +208,18 @@ public sealed class McpLimitsTests : IAsyncLifetime
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 200 && !condition(); i++)
-        {
-            await Task.Delay(25);
-        }
+    // Waits on the condition itself; the bound is only liveness (a loaded machine may take seconds), never a speed requirement.
+    private static Task WaitUntilAsync(Func<bool> condition) =>
+        Eventually.HoldsAsync(() => Task.FromResult(condition()), TimeSpan.FromSeconds(60), "the condition did not hold within 60 s");
 
-        Assert.True(condition());
+    // A call's answer reaches its client just before the gateway counts the call ended (the count drops in the call's
+    // finally): what comes next waits until the demo agent has no call in flight, so it meets the limits with none.
+    private Task CallsEndedAsync()
+    {
+        var sessions = _mcp.Gateway.Host.Services.GetRequiredService<McpSessions>();
+        return Eventually.HoldsAsync(
+            () => Task.FromResult(sessions.CallsInFlight("demo", DemoBundle.Agent) == 0),
+            TimeSpan.FromSeconds(60),
+            () => $"the demo agent still has {sessions.CallsInFlight("demo", DemoBundle.Agent)} call(s) in flight on /mcp after 60 s");
     }
 }

@@ -24,7 +24,7 @@ public sealed class PostgresRecordWiringTests
         });
         var services = new ServiceCollection().AddLogging();
         services.AddGatewayPostgres(configuration);
-        services.AddGatewayConnectors(options => options.CredentialRecords = PostgresCredentialStore.WhenRegistered);
+        services.AddGatewayConnectors(options => options.CredentialRecords = CredentialRecordStores.ForHost(filePath: null));
         services.AddGatewayOversight(configuration, _ => TestOversight.Keys);
         await using var provider = services.BuildServiceProvider();
 
@@ -39,7 +39,7 @@ public sealed class PostgresRecordWiringTests
     {
         var services = new ServiceCollection().AddLogging();
         services.AddSingleton<IStateStore>(new InMemoryStateStore());
-        services.AddGatewayConnectors(options => options.CredentialRecords = PostgresCredentialStore.WhenRegistered);
+        services.AddGatewayConnectors(options => options.CredentialRecords = CredentialRecordStores.ForHost(filePath: null));
         services.AddGatewayOversight(Configuration([]), _ => TestOversight.Keys);
         using var provider = services.BuildServiceProvider();
 

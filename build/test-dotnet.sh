@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The .NET suites (`make test-dotnet`): every test project of Gateway.sln, then one more run of the tests
+# that failed, and one count file.
+#
+#   build/test-dotnet.sh RESULTS_DIR
+#
+# A test that fails and then passes when run again on its own is counted as passed and listed as flaky
+# (RESULTS_DIR/dotnet-flaky.txt and the log's last lines): a flaky test is a bug to fix, not a result to
+# hide, and the list says which. A test that fails twice is a failure; a test host that crashed (no
+# summary) is a failure too.
+set -uo pipefail
+results="$1"
+dotnet="${DOTNET:-dotnet}"
+trx="$results/trx"
+target="${DOTNET_TEST_TARGET:-Gateway.sln}"
+rm -rf "$trx" && mkdir -p "$trx"
+
+"$dotnet" test "$target" --no-build -c Release -nologo -v:q --logger "console;verbosity=minimal" \
+  --logger trx --results-directory "$trx" 2>&1 | tee "$results/dotnet.log"
+status="${PIPESTATUS[0]}"
+
+# Passed and failed over every assembly's summary line.
+read -r passed failed < <(sed -nE 's/.*(Passed|Failed)!.*Failed: *([0-9]+), Passed: *([0-9]+),.*/\3 \2/p' "$results/dotnet.log" \
+  | awk '{p += $1; f += $2} END {print p + 0, f + 0}')
+aborted=0
+grep -qE "Test Run Aborted|The active test run was aborted" "$results/dotnet.log" && aborted=1
+
+# The failed tests, by assembly: "dll<TAB>Namespace.Class.Method" (a theory's cases run again together).
+failures="$results/dotnet-failed.tsv"
+python3 - "$trx" >"$failures" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+seen = set()
+for path in glob.glob(f"{sys.argv[1]}/**/*.trx", recursive=True):
+    root = ET.parse(path).getroot()
+    tests = {}
+    for test in root.iterfind(".//t:UnitTest", ns):
+        method = test.find("t:TestMethod", ns)
+        if method is not None:  # storage is lower-cased; the method's codeBase keeps the path's case
+            tests[test.get("id")] = (method.get("codeBase") or test.get("storage"), method.get("className") + "." + method.get("name"))
+    for result in root.iterfind(".//t:UnitTestResult", ns):
+        if result.get("outcome") == "Failed" and result.get("testId") in tests:
+            dll, name = tests[result.get("testId")]
+            if (dll, name) not in seen:
+                seen.add((dll, name))
+                print(f"{dll}\t{name}")
+PY
+
+flaky=0
+still=0
+: >"$results/dotnet-flaky.txt"
+if [[ "$status" != 0 && "$aborted" == 0 && -s "$failures" ]] && (( $(wc -l <"$failures") <= 10 )); then
+  echo
+  echo "dotnet: $(wc -l <"$failures") test(s) failed; each runs once more on its own:"
+  while IFS=$'\t' read -r dll name; do
+    log="$results/dotnet-retry-${name##*.}.log"
+    if "$dotnet" test "$dll" --filter "FullyQualifiedName=$name" --logger "console;verbosity=minimal" >"$log" 2>&1 \
+        && grep -qE "Passed!.*Failed: *0," "$log"; then
+      echo "  flaky (failed, then passed): $name"
+      echo "$name" >>"$results/dotnet-flaky.txt"
+      flaky=$((flaky + 1))
+    else
+      echo "  failed again: $name (see $log)"
+      still=$((still + 1))
+    fi
+  done <"$failures"
+  # A theory counts each case; its cases ran again together: count the flaky ones by the summary lines.
+  if (( still == 0 )); then
+    passed=$((passed + failed)); failed=0; status=0
+  fi
+fi
+(( aborted )) && failed=$((failed + 1))
+echo "dotnet: $passed passed, $failed failed" >"$results/dotnet.count"
+(( flaky > 0 )) && echo "dotnet: $flaky flaky test(s), listed in $results/dotnet-flaky.txt"
+exit "$status"

@@ -1,0 +1,30 @@
+namespace Gateway.Authorization.AccessTokens;
+
+/// <summary>
+/// <c>Gateway:AccessTokens</c>: the OAuth access tokens the gateway issues to registered agents whose clients cannot
+/// sign (MCP clients), validated at start-up.
+/// </summary>
+public sealed class AccessTokenOptions
+{
+    public const string SectionName = "Gateway:AccessTokens";
+
+    /// <summary>The longest lifetime an access token may be given.</summary>
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// The gateway's public origin as clients reach it (<c>https://gateway.example.com</c>, no path, query or trailing
+    /// slash): the issuer, the token endpoint, every resource, a signed request's <c>@target-uri</c> and the console's
+    /// redirect URI are spelled under it. Required outside Development (the gateway refuses to start without it). Empty
+    /// (Development only): see <see cref="PublicOrigin"/>, never a <c>Host</c> header nobody listed.
+    /// </summary>
+    public string PublicBaseUrl { get; set; } = string.Empty;
+
+    /// <summary>
+    /// Development without <see cref="PublicBaseUrl"/> only: further <c>host[:port]</c> names (beside the addresses the
+    /// gateway listens on) under which a request's own scheme and <c>Host</c> may spell the public origin.
+    /// </summary>
+    public IList<string> AllowedHosts { get; } = [];
+
+    /// <summary>How long an issued access token lives (default 5 minutes, at most <see cref="MaxLifetime"/>).</summary>
+    public TimeSpan Lifetime { get; set; } = TimeSpan.FromMinutes(5);
+}

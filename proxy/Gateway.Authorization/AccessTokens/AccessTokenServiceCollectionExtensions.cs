@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Authorization.AccessTokens;
+
+/// <summary>Registers and maps the gateway's OAuth surface: discovery documents, the token endpoint, the token verifier.</summary>
+public static class AccessTokenServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the access-token services (options <c>Gateway:AccessTokens</c>, validated at start-up) signed with
+    /// <paramref name="key"/>. The host must register an <see cref="IAccessTokenHost"/>.
+    /// </summary>
+    public static IServiceCollection AddGatewayAccessTokens(this IServiceCollection services, IConfiguration configuration, AccessTokenSigningKey key)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<AccessTokenOptions>().Bind(configuration.GetSection(AccessTokenOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AccessTokenOptions>, AccessTokenOptionsValidator>(
+            static sp => new AccessTokenOptionsValidator(requirePublicBaseUrl: !sp.GetRequiredService<IHostEnvironment>().IsDevelopment())));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(key);
+        services.AddSingleton<AccessTokenFormat>();
+        services.AddSingleton<PublicOrigin>();
+        services.AddSingleton<AccessTokenUrls>();
+        services.AddSingleton<AccessTokenVerifier>();
+        services.AddSingleton<TokenEndpoint>();
+        return services;
+    }
+
+    /// <summary>
+    /// Maps <c>/.well-known/oauth-protected-resource[/{resource path}]</c>, <c>/.well-known/oauth-authorization-server</c>,
+    /// <c>POST /oauth/token</c> and the refusing <c>/oauth/authorize</c>.
+    /// </summary>
+    public static IEndpointRouteBuilder MapGatewayAccessTokens(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapGet(AccessTokenUrls.ResourceMetadataPath, static (HttpRequest request, IAccessTokenHost host, AccessTokenUrls urls) =>
+            OAuthMetadataEndpoints.ProtectedResource(request, null, host, urls));
+        app.MapGet(AccessTokenUrls.ResourceMetadataPath + "/{**path}", static (HttpRequest request, string path, IAccessTokenHost host, AccessTokenUrls urls) =>
+            OAuthMetadataEndpoints.ProtectedResource(request, path, host, urls));
+        app.MapGet(AccessTokenUrls.AuthorizationServerMetadataPath, static (HttpRequest request, AccessTokenUrls urls) =>
+            OAuthMetadataEndpoints.AuthorizationServer(request, urls));
+        app.MapPost(AccessTokenUrls.TokenPath, static (HttpContext context, TokenEndpoint endpoint) => endpoint.HandleAsync(context))
+            .WithMetadata(new SignedRequestAcceptedMetadata());
+        app.MapMethods(AccessTokenUrls.AuthorizationPath, [HttpMethods.Get, HttpMethods.Post], static () => OAuthMetadataEndpoints.Authorize());
+        return app;
+    }
+}

@@ -1,0 +1,150 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text;
+using Gateway.Policy.Tokens;
+
+namespace Gateway.Authorization.AccessTokens;
+
+/// <summary>
+/// A DPoP proof (RFC 9449 §4.3) checked for one request: <c>typ</c> <c>dpop+jwt</c>, ES256 under the public P-256 key of
+/// its own <c>jwk</c> header (a private member refused), <c>htm</c> and <c>htu</c> naming this request, <c>iat</c>
+/// within the window, <c>ath</c> the hash of the access token when one is presented, and a <c>jti</c>. Its
+/// <see cref="Thumbprint"/> (RFC 7638) is what a token's <c>cnf.jkt</c> binds to. Whether the <c>jti</c> was seen
+/// before is the caller's store's to say.
+/// </summary>
+public sealed class DpopProof
+{
+    /// <summary>The HTTP header carrying the proof.</summary>
+    public const string HeaderName = "DPoP";
+
+    /// <summary>The one signing algorithm accepted (and advertised).</summary>
+    public const string Algorithm = "ES256";
+
+    private const int MaxLength = 4096;
+    private const int MaxJtiLength = 256;
+
+    private DpopProof(string thumbprint, string jti, long issuedAt)
+    {
+        Thumbprint = thumbprint;
+        Jti = jti;
+        IssuedAt = issuedAt;
+    }
+
+    /// <summary>The JWK SHA-256 thumbprint of the proof's key, base64url.</summary>
+    public string Thumbprint { get; }
+
+    /// <summary>The proof's unique id, as sent.</summary>
+    public string Jti { get; }
+
+    /// <summary>The proof's <c>iat</c>, Unix seconds.</summary>
+    public long IssuedAt { get; }
+
+    /// <summary>
+    /// Checks <paramref name="text"/> for a request of <paramref name="method"/> to <paramref name="url"/> (query and
+    /// fragment ignored); <paramref name="accessToken"/>, when not null, must be what <c>ath</c> hashes.
+    /// </summary>
+    public static DpopProof? Check(string? text, string method, Uri url, string? accessToken, DateTimeOffset now, TimeSpan window, out string problem)
+    {
+        if (!CompactJws.TryParse(text, MaxLength, out var jws) || jws is null)
+        {
+            problem = "The DPoP proof is not a well-formed JWT.";
+            return null;
+        }
+
+        if (jws.HeaderString("typ") != "dpop+jwt" || jws.Algorithm != Algorithm)
+        {
+            problem = $"The DPoP proof must be typ dpop+jwt signed with {Algorithm}.";
+            return null;
+        }
+
+        if (!jws.Header.TryGetProperty("jwk", out var jwk) || PublicKey(jwk) is not { } key)
+        {
+            problem = "The DPoP proof's jwk must be a public P-256 key (kty EC, crv P-256, x, y; no private member).";
+            return null;
+        }
+
+        using (key.Key)
+        {
+            if (!jws.VerifyEs256(key.Key))
+            {
+                problem = "The DPoP proof's signature does not verify under its jwk.";
+                return null;
+            }
+        }
+
+        var jti = jws.ClaimString("jti");
+        if (string.IsNullOrEmpty(jti) || jti.Length > MaxJtiLength)
+        {
+            problem = $"The DPoP proof needs a jti of 1 to {MaxJtiLength} characters.";
+            return null;
+        }
+
+        if (jws.ClaimString("htm") != method || !SameTarget(jws.ClaimString("htu"), url))
+        {
+            problem = "The DPoP proof's htm and htu must name this request's method and URL.";
+            return null;
+        }
+
+        if (jws.ClaimSeconds("iat") is not { } iat || Math.Abs(now.ToUnixTimeSeconds() - iat) > (long)window.TotalSeconds)
+        {
+            problem = "The DPoP proof's iat is missing or too far from the gateway's clock.";
+            return null;
+        }
+
+        var ath = jws.ClaimString("ath");
+        if (accessToken is not null && (ath is null || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(ath), Encoding.ASCII.GetBytes(TokenHash(accessToken)))))
+        {
+            problem = "The DPoP proof's ath must be the base64url SHA-256 of the access token.";
+            return null;
+        }
+
+        problem = string.Empty;
+        return new DpopProof(key.Thumbprint, jti, iat);
+    }
+
+    /// <summary>The <c>ath</c> of <paramref name="accessToken"/>: base64url of its SHA-256.</summary>
+    public static string TokenHash(string accessToken) => Base64Url.EncodeToString(SHA256.HashData(Encoding.ASCII.GetBytes(accessToken)));
+
+    private static bool SameTarget(string? htu, Uri url) =>
+        htu is not null && Uri.TryCreate(htu, UriKind.Absolute, out var claimed)
+        && string.Equals(claimed.GetLeftPart(UriPartial.Path), url.GetLeftPart(UriPartial.Path), StringComparison.Ordinal);
+
+    private static (ECDsa Key, string Thumbprint)? PublicKey(JsonElement jwk)
+    {
+        if (jwk.ValueKind != JsonValueKind.Object || jwk.TryGetProperty("d", out _)
+            || !Member(jwk, "kty", out var kty) || kty != "EC" || !Member(jwk, "crv", out var crv) || crv != "P-256"
+            || !Member(jwk, "x", out var x) || !Member(jwk, "y", out var y)
+            || !Coordinate(x, out var xBytes) || !Coordinate(y, out var yBytes))
+        {
+            return null;
+        }
+
+        ECDsa key;
+        try
+        {
+            key = ECDsa.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, Q = new ECPoint { X = xBytes, Y = yBytes } });
+        }
+        catch (CryptographicException)
+        {
+            // Not a point on the curve.
+            return null;
+        }
+
+        // RFC 7638: the required members in lexicographic order, no whitespace.
+        var canonical = $$"""{"crv":"P-256","kty":"EC","x":"{{x}}","y":"{{y}}"}""";
+        return (key, Base64Url.EncodeToString(SHA256.HashData(Encoding.ASCII.GetBytes(canonical))));
+    }
+
+    private static bool Member(JsonElement jwk, string name, out string value)
+    {
+        value = jwk.TryGetProperty(name, out var member) && member.ValueKind == JsonValueKind.String ? member.GetString()! : string.Empty;
+        return value.Length > 0;
+    }
+
+    private static bool Coordinate(string text, out byte[] bytes)
+    {
+        bytes = new byte[32];
+        return text.Length == 43 && Base64Url.TryDecodeFromChars(text, bytes, out var written) && written == 32;
+    }
+}

@@ -1,0 +1,48 @@
+namespace Gateway.Store;
+
+/// <summary>
+/// The state store's keys: values with an expiry (nonces, cached values, single-use warrants), counters and small sets
+/// (distinct approvers, say). One of the three jobs of <see cref="IStateStore"/>.
+/// </summary>
+/// <remarks>
+/// Every member either completes or throws <see cref="StateStoreUnavailableException"/>; callers treat that exception as
+/// "fail closed". Keys are opaque strings built by the caller (see <see cref="StoreKeys"/>).
+/// </remarks>
+public interface IKeyValueStore
+{
+    /// <summary>Atomically stores <paramref name="key"/> only when absent. True when this call stored it.</summary>
+    ValueTask<bool> TrySetIfAbsentAsync(string key, string value, TimeSpan expiry, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns the value, or null when absent or expired.</summary>
+    ValueTask<string?> GetAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The values of <paramref name="keys"/>, in order (null where absent or expired), read in one step (one round
+    /// trip on Redis: the keys must share a Redis Cluster hash slot, the same <c>{tenant}</c> tag).
+    /// </summary>
+    ValueTask<IReadOnlyList<string?>> GetManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores the value, replacing any previous one; <paramref name="expiry"/> null keeps it forever.</summary>
+    ValueTask SetAsync(string key, string value, TimeSpan? expiry, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes the key. True when it existed (so a single-use value is consumed exactly once).</summary>
+    ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Atomically reads and removes the key: the value when this call consumed it, null when it was
+    /// absent. Two concurrent callers never both receive the value.
+    /// </summary>
+    ValueTask<string?> TakeAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Atomically adds <paramref name="delta"/> (may be negative) and returns the new value. The
+    /// expiry is set only when the counter is created by this call.
+    /// </summary>
+    ValueTask<long> IncrementAsync(string key, long delta, TimeSpan? expiry, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds a member to a set and returns the set's size afterwards (distinct approvers, say).</summary>
+    ValueTask<long> SetAddAsync(string key, string member, TimeSpan? expiry, CancellationToken cancellationToken = default);
+
+    /// <summary>The members of a set (empty when absent).</summary>
+    ValueTask<IReadOnlyList<string>> SetMembersAsync(string key, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,229 @@
+namespace Gateway.Store;
+
+// The embedded store's admissions, rate-limit windows, counters, budgets and decision-token records (IAdmissionStore).
+public sealed partial class InMemoryStateStore
+{
+    public ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.SwitchKeys.Count > AdmissionRequest.MaxSwitchKeys)
+        {
+            throw new ArgumentException($"At most {AdmissionRequest.MaxSwitchKeys} kill-switch keys per admission.", nameof(request));
+        }
+
+        if (request.Budget is { } budget)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(budget.Window, TimeSpan.Zero, nameof(request));
+        }
+
+        request.Token?.ThrowIfInvalid();
+        request.ThrowIfInvalidCounters();
+        cancellationToken.ThrowIfCancellationRequested();
+        AdmissionOutcome outcome;
+        long sequence;
+        lock (_gate)
+        {
+            var now = Now;
+            Sweep(now);
+            if (TryGetLive(request.NonceKey, now, out _))
+            {
+                return ValueTask.FromResult(new AdmissionOutcome(false, 0, RateLimitOutcome.Admit));
+            }
+
+            Put(request.NonceKey, new Entry(request.NonceValue, now + request.NonceLifetime));
+            sequence = Journal(StateJournalOperation.PutText, request.NonceKey, now + request.NonceLifetime, text: request.NonceValue);
+            var switches = 0u;
+            for (var i = 0; i < request.SwitchKeys.Count; i++)
+            {
+                if (TryGetLive(request.SwitchKeys[i], now, out _))
+                {
+                    switches |= 1u << i;
+                }
+            }
+
+            var rateLimit = AcquireLocked(request.Windows, now, ref sequence);
+
+            // Counted in the same step, only when every window admitted; the budget reserved only when the counters were
+            // too; the token recorded only when the budget was too.
+            var counted = rateLimit.Admitted && request.Counters.Count > 0 ? ReserveCountersLocked(request.Counters, now, ref sequence) : null;
+            var admitted = rateLimit.Admitted && counted is not { Reserved: false };
+            BudgetOutcome? reserved = admitted && request.Budget is { } asked ? TryReserveLocked(asked.Key, asked.Amount, asked.Limit, asked.Window, now, ref sequence) : null;
+            outcome = new AdmissionOutcome(true, switches, rateLimit)
+            {
+                Counters = counted,
+                Budget = reserved,
+                Token = admitted && reserved is not { Reserved: false } && request.Token is { } token ? RecordTokenLocked(token, now, ref sequence) : null,
+            };
+        }
+
+        return Durable(sequence, outcome);
+    }
+
+    // Every amount added when every counter stays within its limit, else none (sequence unchanged then).
+    private CounterOutcome ReserveCountersLocked(IReadOnlyList<CounterReservation> counters, DateTimeOffset now, ref long sequence)
+    {
+        var values = new long[counters.Count];
+        var refused = -1;
+        for (var i = 0; i < counters.Count; i++)
+        {
+            values[i] = TryGetLive(counters[i].Key, now, out var entry) ? (long)entry.Value! : 0;
+            if (refused < 0 && counters[i].Limit is { } limit && values[i] + counters[i].Amount > limit)
+            {
+                refused = i;
+            }
+        }
+
+        if (refused >= 0)
+        {
+            return new CounterOutcome(refused, values);
+        }
+
+        for (var i = 0; i < counters.Count; i++)
+        {
+            values[i] = AddLocked(counters[i].Key, counters[i].Amount, counters[i].Lifetime, now, out sequence);
+        }
+
+        return new CounterOutcome(-1, values);
+    }
+
+    public ValueTask<IReadOnlyList<long?>> AdjustCountersAsync(IReadOnlyList<CounterAdjustment> adjustments, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(adjustments);
+        cancellationToken.ThrowIfCancellationRequested();
+        var values = new long?[adjustments.Count];
+        long sequence = 0;
+        lock (_gate)
+        {
+            var now = Now;
+            for (var i = 0; i < values.Length; i++)
+            {
+                var (key, delta) = adjustments[i];
+                if (!TryGetLive(key, now, out var entry) || entry.Value is not long value)
+                {
+                    continue;
+                }
+
+                var adjusted = Math.Max(0, value + delta);
+                Put(key, entry with { Value = adjusted });
+                sequence = Journal(StateJournalOperation.PutCounter, key, entry.ExpiresAt, number: adjusted);
+                values[i] = adjusted;
+            }
+        }
+
+        return Durable(sequence, (IReadOnlyList<long?>)values);
+    }
+
+    public ValueTask<BudgetOutcome> TryReserveAsync(string key, long amount, long limit, TimeSpan window, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        BudgetOutcome outcome;
+        long sequence = 0;
+        lock (_gate)
+        {
+            outcome = TryReserveLocked(key, amount, limit, window, Now, ref sequence);
+        }
+
+        return Durable(sequence, outcome);
+    }
+
+    // The whole amount in the window's current slot, or nothing (sequence unchanged then).
+    private BudgetOutcome TryReserveLocked(string key, long amount, long limit, TimeSpan window, DateTimeOffset now, ref long sequence)
+    {
+        var (slotKey, resetsIn) = WindowSlot(key, window, now);
+        var used = TryGetLive(slotKey, now, out var entry) ? (long)entry.Value! : 0;
+        if (used + amount > limit)
+        {
+            return new BudgetOutcome(false, used, limit, resetsIn);
+        }
+
+        used = AddLocked(slotKey, amount, resetsIn, now, out sequence);
+        return new BudgetOutcome(true, used, limit, resetsIn);
+    }
+
+    public ValueTask<long> SettleAsync(string key, long reserved, long actual, TimeSpan window, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        long used;
+        long sequence;
+        lock (_gate)
+        {
+            var now = Now;
+            var (slotKey, resetsIn) = WindowSlot(key, window, now);
+            used = AddLocked(slotKey, actual - reserved, resetsIn, now, out sequence);
+            if (used < 0)
+            {
+                var cleared = _entries[slotKey] with { Value = 0L };
+                Put(slotKey, cleared);
+                used = 0;
+                sequence = Journal(StateJournalOperation.PutCounter, slotKey, cleared.ExpiresAt, number: 0);
+            }
+        }
+
+        return Durable(sequence, used);
+    }
+
+    private RateLimitOutcome AcquireLocked(IReadOnlyList<RateLimitWindow> windows, DateTimeOffset now, ref long sequence)
+    {
+        for (var i = 0; i < windows.Count; i++)
+        {
+            var w = windows[i];
+            var (slotKey, resetsIn) = WindowSlot(w.Key, w.Window, now);
+            var used = TryGetLive(slotKey, now, out var entry) ? (long)entry.Value! : 0;
+            if (used + w.Permits > w.Limit)
+            {
+                return new RateLimitOutcome(false, i, resetsIn);
+            }
+        }
+
+        foreach (var w in windows)
+        {
+            var (slotKey, resetsIn) = WindowSlot(w.Key, w.Window, now);
+            AddLocked(slotKey, w.Permits, resetsIn, now, out sequence);
+        }
+
+        return RateLimitOutcome.Admit;
+    }
+
+    private static (string SlotKey, TimeSpan ResetsIn) WindowSlot(string key, TimeSpan window, DateTimeOffset now)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
+        var windowMs = (long)window.TotalMilliseconds;
+        var nowMs = now.ToUnixTimeMilliseconds();
+        var slot = nowMs / windowMs;
+        var resetsIn = TimeSpan.FromMilliseconds(((slot + 1) * windowMs) - nowMs);
+        return ($"{key}:{slot}", resetsIn);
+    }
+
+    // The admission's token step (TokenRecording): the record written, the generations read, a presented token used up.
+    private TokenRecordingOutcome RecordTokenLocked(TokenRecording token, DateTimeOffset now, ref long sequence)
+    {
+        var expires = now + token.Lifetime;
+        if (!TryGetLive(token.RecordKey, now, out _))
+        {
+            Put(token.RecordKey, new Entry(TokenRecording.Issued, expires));
+            sequence = Journal(StateJournalOperation.PutText, token.RecordKey, expires, text: TokenRecording.Issued);
+        }
+
+        var generations = new long[token.GenerationKeys.Count];
+        for (var i = 0; i < generations.Length; i++)
+        {
+            generations[i] = TryGetLive(token.GenerationKeys[i], now, out var counter) && counter.Value is long value ? value : 0;
+        }
+
+        var consumption = TokenConsumption.NotAsked;
+        if (token.ConsumeKey is { } consume)
+        {
+            consumption = !TryGetLive(consume, now, out var record) ? TokenConsumption.NotRecorded
+                : record.Value is TokenRecording.Used ? TokenConsumption.AlreadyUsed
+                : record.Value is TokenRecording.Issued ? TokenConsumption.Consumed
+                : TokenConsumption.NotRecorded;
+            if (consumption == TokenConsumption.Consumed)
+            {
+                Put(consume, record with { Value = TokenRecording.Used });
+                sequence = Journal(StateJournalOperation.PutText, consume, record.ExpiresAt, text: TokenRecording.Used);
+            }
+        }
+
+        return new TokenRecordingOutcome(generations, consumption);
+    }
+}

@@ -1,0 +1,152 @@
+using System.Text;
+
+namespace Gateway.Store;
+
+// The embedded store's append-only logs and their hashes, the audit chain's storage (IAuditLogStore).
+public sealed partial class InMemoryStateStore
+{
+    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, string entry, CancellationToken cancellationToken = default) =>
+        TryAppend(logKey, expectedLength, [entry], cancellationToken);
+
+    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        return TryAppend(logKey, expectedLength, [.. entries.Select(static entry => Encoding.UTF8.GetString(entry))], cancellationToken);
+    }
+
+    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(hashKey);
+        ArgumentNullException.ThrowIfNull(fields);
+        return TryAppend(logKey, expectedLength, [.. entries.Select(static entry => Encoding.UTF8.GetString(entry))], cancellationToken, hashKey, fields);
+    }
+
+    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string companionLogKey, IReadOnlyList<byte[]> companionEntries, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(fields);
+        ArgumentNullException.ThrowIfNull(companionLogKey);
+        ArgumentNullException.ThrowIfNull(companionEntries);
+        return TryAppend(logKey, expectedLength, [.. entries.Select(static entry => Encoding.UTF8.GetString(entry))], cancellationToken, hashKey, fields, companionLogKey, [.. companionEntries.Select(static entry => Encoding.UTF8.GetString(entry))]);
+    }
+
+    public ValueTask<string?> HashGetAsync(string hashKey, string field, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return ValueTask.FromResult(GetHash(hashKey, create: false)?.GetValueOrDefault(field));
+        }
+    }
+
+    public ValueTask<long> HashLengthAsync(string hashKey, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return ValueTask.FromResult((long)(GetHash(hashKey, create: false)?.Count ?? 0));
+        }
+    }
+
+    // The hash's fields are journalled before the log's entries: a crash between them keeps fields no entry refers to, never the reverse.
+    private ValueTask<bool> TryAppend(string logKey, long expectedLength, string[] entries, CancellationToken cancellationToken, string? hashKey = null, IReadOnlyList<KeyValuePair<string, byte[]>>? fields = null, string? companionLogKey = null, string[]? companionEntries = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(entries.Length);
+        cancellationToken.ThrowIfCancellationRequested();
+        long sequence;
+        lock (_gate)
+        {
+            var log = GetLog(logKey, create: true)!;
+            if (log.Count != expectedLength)
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            if (fields is { Count: > 0 })
+            {
+                var hash = GetHash(hashKey!, create: true)!;
+                foreach (var (field, value) in fields)
+                {
+                    var text = Encoding.UTF8.GetString(value);
+                    if (hash.TryAdd(field, text))
+                    {
+                        Journal(StateJournalOperation.PutField, hashKey!, null, text: text, field: field);
+                    }
+                }
+            }
+
+            if (companionEntries is { Length: > 0 })
+            {
+                GetLog(companionLogKey!, create: true)!.AddRange(companionEntries);
+                Journal(StateJournalOperation.AppendLog, companionLogKey!, null, entries: companionEntries);
+            }
+
+            log.AddRange(entries);
+            sequence = Journal(StateJournalOperation.AppendLog, logKey, null, entries: entries);
+        }
+
+        return Durable(sequence, true);
+    }
+
+    public ValueTask<long> LogLengthAsync(string logKey, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return ValueTask.FromResult((long)(GetLog(logKey, create: false)?.Count ?? 0));
+        }
+    }
+
+    public ValueTask<IReadOnlyList<string>> ReadLogAsync(string logKey, long start, int count, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var log = GetLog(logKey, create: false);
+            if (log is null || start >= log.Count)
+            {
+                return ValueTask.FromResult<IReadOnlyList<string>>([]);
+            }
+
+            var take = (int)Math.Min(count, log.Count - start);
+            return ValueTask.FromResult<IReadOnlyList<string>>(log.GetRange((int)start, take));
+        }
+    }
+
+    private List<string>? GetLog(string logKey, bool create)
+    {
+        if (_entries.TryGetValue(logKey, out var entry) && entry.Value is List<string> log)
+        {
+            return log;
+        }
+
+        if (!create)
+        {
+            return null;
+        }
+
+        log = [];
+        Put(logKey, new Entry(log, null));
+        return log;
+    }
+
+    private Dictionary<string, string>? GetHash(string hashKey, bool create)
+    {
+        if (_entries.TryGetValue(hashKey, out var entry) && entry.Value is Dictionary<string, string> hash)
+        {
+            return hash;
+        }
+
+        if (!create)
+        {
+            return null;
+        }
+
+        hash = new Dictionary<string, string>(StringComparer.Ordinal);
+        Put(hashKey, new Entry(hash, null));
+        return hash;
+    }
+}

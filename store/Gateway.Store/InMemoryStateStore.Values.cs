@@ -1,0 +1,148 @@
+namespace Gateway.Store;
+
+// The embedded store's keys, values, counters and sets (IKeyValueStore).
+public sealed partial class InMemoryStateStore
+{
+    public ValueTask<bool> TrySetIfAbsentAsync(string key, string value, TimeSpan expiry, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        long sequence;
+        lock (_gate)
+        {
+            var now = Now;
+            Sweep(now);
+            if (TryGetLive(key, now, out _))
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            Put(key, new Entry(value, now + expiry));
+            sequence = Journal(StateJournalOperation.PutText, key, now + expiry, text: value);
+        }
+
+        return Durable(sequence, true);
+    }
+
+    public ValueTask<string?> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return ValueTask.FromResult(TryGetLive(key, Now, out var entry) ? TextOf(entry) : null);
+        }
+    }
+
+    public ValueTask<IReadOnlyList<string?>> GetManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        cancellationToken.ThrowIfCancellationRequested();
+        var values = new string?[keys.Count];
+        lock (_gate)
+        {
+            var now = Now;
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = TryGetLive(keys[i], now, out var entry) ? TextOf(entry) : null;
+            }
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<string?>>(values);
+    }
+
+    public ValueTask SetAsync(string key, string value, TimeSpan? expiry, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        long sequence;
+        lock (_gate)
+        {
+            var now = Now;
+            var expiresAt = expiry is { } e ? now + e : (DateTimeOffset?)null;
+            Put(key, new Entry(value, expiresAt));
+            sequence = Journal(StateJournalOperation.PutText, key, expiresAt, text: value);
+        }
+
+        return sequence == 0 ? ValueTask.CompletedTask : DurableAsync(sequence);
+    }
+
+    public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        bool existed;
+        long sequence = 0;
+        lock (_gate)
+        {
+            existed = TryGetLive(key, Now, out _);
+            if (_entries.TryRemove(key, out _))
+            {
+                sequence = Journal(StateJournalOperation.Delete, key, null);
+            }
+        }
+
+        return Durable(sequence, existed);
+    }
+
+    public ValueTask<string?> TakeAsync(string key, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        string? value;
+        long sequence = 0;
+        lock (_gate)
+        {
+            value = TryGetLive(key, Now, out var entry) ? entry.Value as string : null;
+            if (_entries.TryRemove(key, out _))
+            {
+                sequence = Journal(StateJournalOperation.Delete, key, null);
+            }
+        }
+
+        return Durable(sequence, value);
+    }
+
+    public ValueTask<long> IncrementAsync(string key, long delta, TimeSpan? expiry, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        long value;
+        long sequence;
+        lock (_gate)
+        {
+            value = AddLocked(key, delta, expiry, Now, out sequence);
+        }
+
+        return Durable(sequence, value);
+    }
+
+    public ValueTask<long> SetAddAsync(string key, string member, TimeSpan? expiry, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        long count;
+        long sequence;
+        lock (_gate)
+        {
+            var now = Now;
+            if (!TryGetLive(key, now, out var entry) || entry.Value is not HashSet<string> set)
+            {
+                set = new HashSet<string>(StringComparer.Ordinal);
+                entry = new Entry(set, expiry is { } e ? now + e : null);
+                Put(key, entry);
+            }
+
+            set.Add(member);
+            count = set.Count;
+            sequence = Journal(StateJournalOperation.AddMember, key, entry.ExpiresAt, text: member);
+        }
+
+        return Durable(sequence, count);
+    }
+
+    public ValueTask<IReadOnlyList<string>> SetMembersAsync(string key, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            IReadOnlyList<string> members = TryGetLive(key, Now, out var entry) && entry.Value is HashSet<string> set
+                ? [.. set.Order(StringComparer.Ordinal)]
+                : [];
+            return ValueTask.FromResult(members);
+        }
+    }
+}

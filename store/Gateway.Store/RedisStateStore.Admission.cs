@@ -1,0 +1,361 @@
+using System.Collections.Concurrent;
+using StackExchange.Redis;
+
+namespace Gateway.Store;
+
+// The Redis store's admissions, budgets and counters (IAdmissionStore): one script run per admission or per batch of a hash tag's admissions.
+public sealed partial class RedisStateStore
+{
+    /// <remarks>
+    /// With <see cref="RedisStoreOptions.BatchAdmissions"/> the request may share its script run with
+    /// others of its nonce key's hash tag (its tenant) that arrived while the previous admission call
+    /// of that tag was in flight (<see cref="RedisGroupCommit{TRequest, TOutcome}"/>); its outcome is the
+    /// one it would have had alone, in arrival order. A failed batch fails every request in it. A nonce
+    /// key without a hash tag is admitted alone. A budget reservation rides the same script run when
+    /// its key carries the nonce key's hash tag (one Redis Cluster slot) and
+    /// <see cref="RedisStoreOptions.BatchBudgets"/> is on; otherwise it is made with a call of its own
+    /// right after an admission that admitted. The decision-token step (<see cref="AdmissionRequest.Token"/>) rides
+    /// the admission's script run too, except on that path: there it is a third call
+    /// (<see cref="RedisScripts.RecordToken"/>), made only when the budget was reserved, so that a refused budget
+    /// records and uses nothing, as in one step. Those calls are not one atomic step: the generations are read by the
+    /// third call (a generation raised since the admission is the one read), and when the second or third call fails
+    /// the nonce stays spent and the windows (and the budget) counted, the call failing with
+    /// <see cref="StateStoreUnavailableException"/>.
+    /// </remarks>
+    public ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.SwitchKeys.Count > AdmissionRequest.MaxSwitchKeys)
+        {
+            throw new ArgumentException($"At most {AdmissionRequest.MaxSwitchKeys} kill-switch keys per admission.", nameof(request));
+        }
+
+        // Checked here, so that a bad request fails alone rather than the batch it would join.
+        foreach (var window in request.Windows)
+        {
+            WindowMilliseconds(window.Window);
+        }
+
+        request.Token?.ThrowIfInvalid();
+        request.ThrowIfInvalidCounters();
+
+        var tag = HashTag(request.NonceKey);
+        if (request.Budget is { } budget)
+        {
+            WindowMilliseconds(budget.Window);
+            if (!_batchBudgets || !tag.SequenceEqual(HashTag(budget.Key)))
+            {
+                return AdmitThenReserveAsync(request with { Budget = null, Token = null }, budget, request.Token, cancellationToken);
+            }
+        }
+
+        return _batchAdmissions && !tag.IsEmpty
+            ? AdmissionsFor(tag).SendAsync(request, cancellationToken)
+            : AdmitOneAsync(request, cancellationToken);
+    }
+
+    // A budget that cannot ride the admission's script run (another hash slot, or BatchBudgets off):
+    // reserved with a call of its own right after an admission that admitted, and the token step, when asked, with a
+    // third only when the budget was reserved (as the admission script would have decided it).
+    private async ValueTask<AdmissionOutcome> AdmitThenReserveAsync(AdmissionRequest request, BudgetReservation budget, TokenRecording? token, CancellationToken cancellationToken)
+    {
+        var outcome = await AdmitAsync(request, cancellationToken).ConfigureAwait(false);
+        if (!outcome.NonceFresh || !outcome.RateLimit.Admitted || outcome.Counters is { Reserved: false })
+        {
+            return outcome;
+        }
+
+        var reserved = await TryReserveAsync(budget.Key, budget.Amount, budget.Limit, budget.Window, CancellationToken.None).ConfigureAwait(false);
+        return outcome with
+        {
+            Budget = reserved,
+            Token = reserved.Reserved && token is not null ? await RecordTokenAsync(token).ConfigureAwait(false) : null,
+        };
+    }
+
+    // RedisScripts.RecordToken: the token step alone. Never cancelled: the admission it completes has been made.
+    private async ValueTask<TokenRecordingOutcome> RecordTokenAsync(TokenRecording token)
+    {
+        var keys = new RedisKey[1 + token.GenerationKeys.Count + (token.ConsumeKey is null ? 0 : 1)];
+        var values = new RedisValue[3];
+        WriteToken(token, keys, 0, values, 0);
+        var reply = (RedisResult[])(await EvaluateAsync("record_token", RedisScripts.RecordToken, keys, values, CancellationToken.None).ConfigureAwait(false))!;
+        return ToToken(reply, 0, token);
+    }
+
+    // Requests share a batch only with requests of the same hash tag (a tenant's keys all carry it).
+    private RedisGroupCommit<AdmissionRequest, AdmissionOutcome> AdmissionsFor(ReadOnlySpan<char> tag) =>
+        GroupFor(_admissions, tag, static store => new(store.AdmitBatchAsync, store._maxAdmissionBatch));
+
+    private RedisGroupCommit<PendingSettle, long> SettlesFor(ReadOnlySpan<char> tag) =>
+        GroupFor(_settles, tag, static store => new(store.SettleBatchAsync, store._maxAdmissionBatch));
+
+    private RedisGroupCommit<TRequest, TOutcome> GroupFor<TRequest, TOutcome>(ConcurrentDictionary<string, RedisGroupCommit<TRequest, TOutcome>> groups, ReadOnlySpan<char> tag, Func<RedisStateStore, RedisGroupCommit<TRequest, TOutcome>> create)
+    {
+        var lookup = groups.GetAlternateLookup<ReadOnlySpan<char>>();
+        return lookup.TryGetValue(tag, out var group)
+            ? group
+            : groups.GetOrAdd(tag.ToString(), static (_, state) => state.create(state.store), (store: this, create));
+    }
+
+    // Redis Cluster's hash tag: the text between the first '{' and the next '}'; empty when there is
+    // none (the whole key is hashed then, so a key without a tag is admitted on its own, unbatched).
+    private static ReadOnlySpan<char> HashTag(string key)
+    {
+        var open = key.IndexOf('{', StringComparison.Ordinal);
+        var close = open < 0 ? -1 : key.IndexOf('}', open + 1);
+        return close > open + 1 ? key.AsSpan(open + 1, close - open - 1) : [];
+    }
+
+    // Unbatched: the same script, with a batch of one.
+    private async ValueTask<AdmissionOutcome> AdmitOneAsync(AdmissionRequest request, CancellationToken cancellationToken) =>
+        (await RunAdmitAsync("admit", [request], cancellationToken).ConfigureAwait(false))[0];
+
+    private static int KeyCount(AdmissionRequest request) =>
+        1 + request.SwitchKeys.Count + request.Windows.Count + request.Counters.Count + (request.Budget is null ? 0 : 1)
+        + (request.Token is { } token ? 1 + token.GenerationKeys.Count + (token.ConsumeKey is null ? 0 : 1) : 0);
+
+    private static int ValueCount(AdmissionRequest request) =>
+        7 + (request.Windows.Count * 3) + (request.Counters.Count * 3) + (request.Budget is null ? 0 : 3) + (request.Token is null ? 0 : 3);
+
+    // A batch: never cancelled, for other callers wait for the same call.
+    private Task<AdmissionOutcome[]> AdmitBatchAsync(IReadOnlyList<AdmissionRequest> batch)
+    {
+        _metrics.RecordAdmissionBatch(batch.Count);
+        return RunAdmitAsync("admit_batch", batch, CancellationToken.None);
+    }
+
+    // RedisScripts.Admit: ARGV[1] the request count, then each request's arguments and keys (WriteAdmission).
+    private async Task<AdmissionOutcome[]> RunAdmitAsync(string operation, IReadOnlyList<AdmissionRequest> batch, CancellationToken cancellationToken)
+    {
+        int keyCount = 0, valueCount = 1;
+        foreach (var request in batch)
+        {
+            keyCount += KeyCount(request);
+            valueCount += ValueCount(request);
+        }
+
+        var keys = new RedisKey[keyCount];
+        var values = new RedisValue[valueCount];
+        values[0] = batch.Count;
+        int key = 0, value = 1;
+        foreach (var request in batch)
+        {
+            WriteAdmission(request, keys, key, values, value);
+            key += KeyCount(request);
+            value += ValueCount(request);
+        }
+
+        var reply = (RedisResult[])(await EvaluateAsync(operation, RedisScripts.Admit, keys, values, cancellationToken).ConfigureAwait(false))!;
+        var outcomes = new AdmissionOutcome[reply.Length / RedisScripts.ReplyLength];
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            outcomes[i] = ToAdmission(reply, RedisScripts.ReplyLength * i, batch[i]);
+        }
+
+        return outcomes;
+    }
+
+    // One request's keys (nonce, switches, windows, counters, budget, token record, generations, presented record) and
+    // arguments (nonce value, lifetime ms, switch count, window count, budget 0|1, token 0|1, counter count, then limit,
+    // window ms and permits per window, then amount, limit (-1: none) and lifetime ms per counter, then the budget's
+    // amount, limit and window ms, then the record's lifetime ms, generation count, consume 0|1).
+    private static void WriteAdmission(AdmissionRequest request, RedisKey[] keys, int firstKey, RedisValue[] values, int firstValue)
+    {
+        var switches = request.SwitchKeys.Count;
+        keys[firstKey] = request.NonceKey;
+        values[firstValue] = request.NonceValue;
+        values[firstValue + 1] = (long)Milliseconds(request.NonceLifetime).TotalMilliseconds;
+        values[firstValue + 2] = switches;
+        values[firstValue + 3] = request.Windows.Count;
+        values[firstValue + 4] = request.Budget is null ? 0 : 1;
+        values[firstValue + 5] = request.Token is null ? 0 : 1;
+        values[firstValue + 6] = request.Counters.Count;
+        for (var i = 0; i < switches; i++)
+        {
+            keys[firstKey + 1 + i] = request.SwitchKeys[i];
+        }
+
+        var key = firstKey + 1 + switches;
+        var value = firstValue + 7;
+        AddWindows(request.Windows, keys, key, values, value);
+        key += request.Windows.Count;
+        value += 3 * request.Windows.Count;
+        foreach (var counter in request.Counters)
+        {
+            keys[key++] = counter.Key;
+            values[value] = counter.Amount;
+            values[value + 1] = counter.Limit ?? -1;
+            values[value + 2] = (long)Milliseconds(counter.Lifetime).TotalMilliseconds;
+            value += 3;
+        }
+        if (request.Budget is { } budget)
+        {
+            keys[key++] = budget.Key;
+            values[value] = budget.Amount;
+            values[value + 1] = budget.Limit;
+            values[value + 2] = WindowMilliseconds(budget.Window);
+            value += 3;
+        }
+
+        if (request.Token is { } token)
+        {
+            WriteToken(token, keys, key, values, value);
+        }
+    }
+
+    // The token step's keys (record, generations, presented record) and arguments (lifetime ms, generation count, consume 0|1).
+    private static void WriteToken(TokenRecording token, RedisKey[] keys, int key, RedisValue[] values, int value)
+    {
+        keys[key++] = token.RecordKey;
+        foreach (var generation in token.GenerationKeys)
+        {
+            keys[key++] = generation;
+        }
+
+        if (token.ConsumeKey is { } consume)
+        {
+            keys[key] = consume;
+        }
+
+        values[value] = (long)Milliseconds(token.Lifetime).TotalMilliseconds;
+        values[value + 1] = token.GenerationKeys.Count;
+        values[value + 2] = token.ConsumeKey is null ? 0 : 1;
+    }
+
+    private static AdmissionOutcome ToAdmission(RedisResult[] reply, int offset, AdmissionRequest request) =>
+        new((long)reply[offset] == 1, (uint)(long)reply[offset + 1], ToOutcome((int)reply[offset + 2], (long)reply[offset + 3]))
+        {
+            Budget = (long)reply[offset + 4] < 0 || request.Budget is not { } asked ? null
+                : new BudgetOutcome((long)reply[offset + 4] == 1, (long)reply[offset + 5], asked.Limit, TimeSpan.FromMilliseconds((long)reply[offset + 6])),
+            Token = (long)reply[offset + 7] < 0 || request.Token is not { } token ? null : ToToken(reply, offset + 7, token),
+            Counters = ToCounters(reply, offset + RedisScripts.CounterReplyOffset, request.Counters.Count),
+        };
+
+    // The counters' code (-2 not asked or not tried, -1 reserved, else the refused index), then their values.
+    private static CounterOutcome? ToCounters(RedisResult[] reply, int offset, int count)
+    {
+        var code = (long)reply[offset];
+        if (code < -1)
+        {
+            return null;
+        }
+
+        var values = new long[count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = (long)reply[offset + 1 + i];
+        }
+
+        return new CounterOutcome((int)code, values);
+    }
+
+    private static TokenRecordingOutcome ToToken(RedisResult[] reply, int offset, TokenRecording token)
+    {
+        var generations = new long[token.GenerationKeys.Count];
+        for (var i = 0; i < generations.Length; i++)
+        {
+            generations[i] = (long)reply[offset + 1 + i];
+        }
+
+        var consumption = (long)reply[offset] switch
+        {
+            1 => TokenConsumption.Consumed,
+            2 => TokenConsumption.AlreadyUsed,
+            3 => TokenConsumption.NotRecorded,
+            _ => TokenConsumption.NotAsked,
+        };
+        return new TokenRecordingOutcome(generations, consumption);
+    }
+
+    public async ValueTask<BudgetOutcome> TryReserveAsync(string key, long amount, long limit, TimeSpan window, CancellationToken cancellationToken = default)
+    {
+        var reply = (RedisResult[])(await EvaluateAsync("reserve", RedisScripts.Reserve, [key], [amount, limit, WindowMilliseconds(window)], cancellationToken).ConfigureAwait(false))!;
+        return new BudgetOutcome((long)reply[0] == 1, (long)reply[1], limit, TimeSpan.FromMilliseconds((long)reply[2]));
+    }
+
+    /// <remarks>
+    /// With <see cref="RedisStoreOptions.BatchBudgets"/> the settle may share its script run with others of
+    /// its key's hash tag that arrived while the previous settle call of that tag was in flight; a failed
+    /// call fails every settle in it (the reservations stand).
+    /// </remarks>
+    public async ValueTask<long> SettleAsync(string key, long reserved, long actual, TimeSpan window, CancellationToken cancellationToken = default)
+    {
+        var settle = new PendingSettle(key, actual - reserved, WindowMilliseconds(window));
+        var tag = HashTag(key);
+        if (_batchBudgets && !tag.IsEmpty)
+        {
+            return await SettlesFor(tag).SendAsync(settle, cancellationToken).ConfigureAwait(false);
+        }
+
+        var reply = await EvaluateAsync("settle", RedisScripts.Settle, [key], [settle.Delta, settle.WindowMs], cancellationToken).ConfigureAwait(false);
+        return (long)reply;
+    }
+
+    // The batch script: KEYS the budgets, ARGV per settle its delta and window ms. Never cancelled.
+    private async Task<long[]> SettleBatchAsync(IReadOnlyList<PendingSettle> batch)
+    {
+        var keys = new RedisKey[batch.Count];
+        var values = new RedisValue[2 * batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            keys[i] = batch[i].Key;
+            values[2 * i] = batch[i].Delta;
+            values[(2 * i) + 1] = batch[i].WindowMs;
+        }
+
+        var reply = (RedisResult[])(await EvaluateAsync("settle_batch", RedisScripts.SettleBatch, keys, values, CancellationToken.None).ConfigureAwait(false))!;
+        var used = new long[reply.Length];
+        for (var i = 0; i < used.Length; i++)
+        {
+            used[i] = (long)reply[i];
+        }
+
+        return used;
+    }
+
+    public async ValueTask<IReadOnlyList<long?>> AdjustCountersAsync(IReadOnlyList<CounterAdjustment> adjustments, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(adjustments);
+        if (adjustments.Count == 0)
+        {
+            return [];
+        }
+
+        var keys = new RedisKey[adjustments.Count];
+        var values = new RedisValue[adjustments.Count];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = adjustments[i].Key;
+            values[i] = adjustments[i].Delta;
+        }
+
+        var reply = (RedisResult[])(await EvaluateAsync("adjust_counters", RedisScripts.AdjustCounters, keys, values, cancellationToken).ConfigureAwait(false))!;
+        var adjusted = new long?[reply.Length];
+        for (var i = 0; i < adjusted.Length; i++)
+        {
+            adjusted[i] = (long)reply[i] is var value and >= 0 ? value : null;
+        }
+
+        return adjusted;
+    }
+
+    private static void AddWindows(IReadOnlyList<RateLimitWindow> windows, RedisKey[] keys, int firstKey, RedisValue[] values, int firstValue)
+    {
+        for (var i = 0; i < windows.Count; i++)
+        {
+            var window = windows[i];
+            keys[firstKey + i] = window.Key;
+            values[firstValue + (3 * i)] = window.Limit;
+            values[firstValue + (3 * i) + 1] = WindowMilliseconds(window.Window);
+            values[firstValue + (3 * i) + 2] = window.Permits;
+        }
+    }
+
+    private static RateLimitOutcome ToOutcome(int refused, long retryAfterMs) => refused < 0
+        ? RateLimitOutcome.Admit
+        : new RateLimitOutcome(false, refused, TimeSpan.FromMilliseconds(retryAfterMs));
+
+    /// <summary>One settle of a batch: the budget, the amount to add (negative refunds) and the window.</summary>
+    private readonly record struct PendingSettle(string Key, long Delta, long WindowMs);
+}

@@ -1,0 +1,100 @@
+using System.Text;
+using StackExchange.Redis;
+
+namespace Gateway.Store;
+
+// The Redis store's append-only logs (streams) and their hashes, the audit chain's storage (IAuditLogStore).
+public sealed partial class RedisStateStore
+{
+    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, string entry, CancellationToken cancellationToken = default) =>
+        AppendAsync(logKey, expectedLength, [Encoding.UTF8.GetBytes(entry)], hashKey: null, [], null, [], cancellationToken);
+
+    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, CancellationToken cancellationToken = default) =>
+        AppendAsync(logKey, expectedLength, entries, hashKey: null, [], null, [], cancellationToken);
+
+    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string companionLogKey, IReadOnlyList<byte[]> companionEntries, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(companionLogKey);
+        ArgumentNullException.ThrowIfNull(companionEntries);
+        return AppendAsync(logKey, expectedLength, entries, hashKey, fields, companionLogKey, companionEntries, cancellationToken);
+    }
+
+    public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(hashKey);
+        return AppendAsync(logKey, expectedLength, entries, hashKey, fields, null, [], cancellationToken);
+    }
+
+    // ARGV: expected length, field count, companion count, the (field, value) pairs, the companion entries, then the
+    // entries (RedisScripts.Append); the hash is a key of the script only when there are fields to set, the companion
+    // log only when there are companion entries (the log's own key stands in for an unused hash before it).
+    private async ValueTask<bool> AppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string? companionLogKey, IReadOnlyList<byte[]> companionEntries, CancellationToken cancellationToken)
+    {
+        if (fields.Count > 0)
+        {
+            ArgumentNullException.ThrowIfNull(hashKey);
+        }
+
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(fields);
+        ArgumentOutOfRangeException.ThrowIfNegative(expectedLength);
+        ArgumentOutOfRangeException.ThrowIfZero(entries.Count);
+        var arguments = new RedisValue[3 + (2 * fields.Count) + companionEntries.Count + entries.Count];
+        arguments[0] = expectedLength;
+        arguments[1] = fields.Count;
+        arguments[2] = companionEntries.Count;
+        for (var i = 0; i < fields.Count; i++)
+        {
+            arguments[3 + (2 * i)] = fields[i].Key;
+            arguments[4 + (2 * i)] = fields[i].Value;
+        }
+
+        var at = 3 + (2 * fields.Count);
+        for (var i = 0; i < companionEntries.Count; i++)
+        {
+            arguments[at + i] = companionEntries[i];
+        }
+
+        at += companionEntries.Count;
+        for (var i = 0; i < entries.Count; i++)
+        {
+            arguments[at + i] = entries[i];
+        }
+
+        RedisKey[] keys = companionEntries.Count > 0 ? [logKey, fields.Count > 0 ? hashKey! : logKey, companionLogKey!]
+            : fields.Count > 0 ? [logKey, hashKey!]
+            : [logKey];
+        var reply = await EvaluateAsync("log_append", RedisScripts.Append, keys, arguments, cancellationToken).ConfigureAwait(false);
+        return (long)reply == 1;
+    }
+
+    public async ValueTask<string?> HashGetAsync(string hashKey, string field, CancellationToken cancellationToken = default) =>
+        await RunAsync("hash_get", (hashKey, field), static (db, s, f) => db.HashGetAsync(s.hashKey, s.field, f), cancellationToken).ConfigureAwait(false);
+
+    public ValueTask<long> HashLengthAsync(string hashKey, CancellationToken cancellationToken = default) =>
+        RunAsync("hash_length", hashKey, static (db, k, f) => db.HashLengthAsync(k, f), cancellationToken);
+
+    public ValueTask<long> LogLengthAsync(string logKey, CancellationToken cancellationToken = default) =>
+        RunAsync("log_length", logKey, static (db, k, f) => db.StreamLengthAsync(k, f), cancellationToken);
+
+    public async ValueTask<IReadOnlyList<string>> ReadLogAsync(string logKey, long start, int count, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (count == 0)
+        {
+            return [];
+        }
+
+        // Entry IDs are (index + 1)-0, so "start + 1" seeks straight to index start.
+        var reply = await RunAsync("log_read", (logKey, start, count), static (db, s, f) => db.StreamRangeAsync(s.logKey, s.start + 1, "+", s.count, flags: f), cancellationToken).ConfigureAwait(false);
+        var entries = new string[reply.Length];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            entries[i] = reply[i][LogField]!;
+        }
+
+        return entries;
+    }
+}

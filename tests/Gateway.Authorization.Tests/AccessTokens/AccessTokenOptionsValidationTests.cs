@@ -1,0 +1,72 @@
+using Gateway.Authorization.AccessTokens;
+
+namespace Gateway.Authorization.Tests.AccessTokens;
+
+/// <summary><c>Gateway:AccessTokens</c> is refused at start-up when a token could outlive its bound or a URL would be misspelled under it.</summary>
+public sealed class AccessTokenOptionsValidationTests
+{
+    [Theory]
+    [InlineData("https://gateway.example.com/")]
+    [InlineData("https://gateway.example.com/base")]
+    [InlineData("https://gateway.example.com?x=1")]
+    [InlineData("ftp://gateway.example.com")]
+    [InlineData("gateway.example.com")]
+    public void Validate_PublicBaseUrlThatIsNotAnOrigin_IsRefused(string url)
+    {
+        var result = new AccessTokenOptionsValidator().Validate(null, new AccessTokenOptions { PublicBaseUrl = url });
+
+        Assert.True(result.Failed);
+    }
+
+    [Fact]
+    public void Validate_LifetimeOutOfBoundsAndBadUrl_ReportsEveryError()
+    {
+        var result = new AccessTokenOptionsValidator().Validate(null, new AccessTokenOptions { PublicBaseUrl = "https://x/", Lifetime = TimeSpan.FromHours(2) });
+
+        Assert.Equal(2, result.Failures!.Count());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("https://gateway.example.com")]
+    [InlineData("http://127.0.0.1:8080")]
+    public void Validate_EmptyOrAnOrigin_IsAccepted(string url)
+    {
+        Assert.False(new AccessTokenOptionsValidator().Validate(null, new AccessTokenOptions { PublicBaseUrl = url }).Failed);
+    }
+
+    [Fact]
+    public void Validate_NoPublicBaseUrlOutsideDevelopment_IsRefusedNamingTheSetting()
+    {
+        var result = new AccessTokenOptionsValidator(requirePublicBaseUrl: true).Validate(null, new AccessTokenOptions());
+
+        Assert.Contains("Gateway:AccessTokens:PublicBaseUrl is required outside Development", result.FailureMessage, StringComparison.Ordinal);
+        Assert.False(new AccessTokenOptionsValidator(requirePublicBaseUrl: true).Validate(null, new AccessTokenOptions { PublicBaseUrl = "https://gateway.example.com" }).Failed);
+    }
+
+    [Theory]
+    [InlineData("https://gateway.test")]
+    [InlineData("gateway.test/path")]
+    [InlineData("*.example.com")]
+    [InlineData("")]
+    public void Validate_AllowedHostThatIsNoHost_IsRefused(string host)
+    {
+        var options = new AccessTokenOptions();
+        options.AllowedHosts.Add(host);
+
+        Assert.True(new AccessTokenOptionsValidator().Validate(null, options).Failed);
+    }
+
+    [Theory]
+    [InlineData("gateway.test")]
+    [InlineData("gateway.test:8443")]
+    [InlineData("10.0.0.5:8080")]
+    [InlineData("[::1]:8080")]
+    public void Validate_AllowedHostWithOptionalPort_IsAccepted(string host)
+    {
+        var options = new AccessTokenOptions();
+        options.AllowedHosts.Add(host);
+
+        Assert.False(new AccessTokenOptionsValidator().Validate(null, options).Failed);
+    }
+}
