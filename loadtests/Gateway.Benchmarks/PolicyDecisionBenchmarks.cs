@@ -15,7 +15,7 @@ public class PolicyDecisionBenchmarks
     private TenantPolicy _tenant = null!;
     private ActionRequest _allow = null!;
     private ActionRequest _block = null!;
-    private AuthenticatedCaller _caller;
+    private AuthenticatedCaller _caller = null!;
 
     [Params(10, 10_000)]
     public int Agents { get; set; }

@@ -126,7 +126,7 @@ public sealed class ValueFormsTests
     [InlineData(" , ", new[] { " , " })]
     public void Addresses_RecipientValue_ListsEachAddress(string value, string[] expected)
     {
-        Assert.Equal(expected, ValueForms.Addresses(value));
+        Assert.Equal(expected, MailAddresses.Split(value));
     }
 
     [Theory]

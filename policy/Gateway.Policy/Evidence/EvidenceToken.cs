@@ -1,14 +1,13 @@
-using System.Buffers.Text;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using Gateway.Policy.Tokens;
 
 namespace Gateway.Policy.Evidence;
 
 /// <summary>
-/// Checks a compact JWS the gateway signed with a receipt key (a receipt or a checkpoint): ES256 only (never the
-/// algorithm the token names, which is only compared), the expected <c>typ</c>, the key by <c>kid</c> from public keys
-/// the verifier holds. Returns the payload or the reason it was refused (<see cref="EvidenceErrors"/>).
+/// Checks a compact JWS the gateway signed with a receipt key (a receipt or a checkpoint), read by the gateway's one JWS
+/// reader (<see cref="CompactJws"/>): ES256 only (never the algorithm the token names, which is only compared), the
+/// expected <c>typ</c>, the key by <c>kid</c> from public keys the verifier holds. Returns the payload or the reason it
+/// was refused (<see cref="EvidenceErrors"/>).
 /// </summary>
 public static class EvidenceToken
 {
@@ -18,39 +17,38 @@ public static class EvidenceToken
     {
         ArgumentNullException.ThrowIfNull(keys);
         payload = default;
-        var parts = token is { Length: > 0 and <= MaxLength } ? token.Split('.') : [];
-        if (parts.Length != 3 || !TryObject(parts[0], out var header) || !TryObject(parts[1], out var body) || !TryBytes(parts[2], out var signature))
+        // A crit header is reported as an unsupported algorithm (as the SDKs' verifiers do), not as malformed.
+        if (!CompactJws.TryParse(token, MaxLength, out var jws, refuseCritical: false) || jws is null)
         {
             error = EvidenceErrors.Malformed;
             return false;
         }
 
-        if (Text(header, "alg") != "ES256" || header.TryGetProperty("crit", out _))
+        if (jws.Algorithm != "ES256" || jws.HasCriticalHeader)
         {
             error = EvidenceErrors.UnsupportedAlgorithm;
             return false;
         }
 
-        if (Text(header, "typ") != type)
+        if (jws.HeaderString("typ") != type)
         {
             error = EvidenceErrors.WrongType;
             return false;
         }
 
-        if (Text(header, "kid") is not { } kid || keys.Find(kid) is not { } key)
+        if (jws.HeaderString("kid") is not { } kid || keys.Find(kid) is not { } key)
         {
             error = EvidenceErrors.UnknownKey;
             return false;
         }
 
-        var signingInput = Encoding.ASCII.GetBytes(token!.AsSpan(0, parts[0].Length + 1 + parts[1].Length).ToString());
-        if (signature.Length != 64 || !key.VerifyData(signingInput, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation))
+        if (!jws.VerifyEs256(key))
         {
             error = EvidenceErrors.BadSignature;
             return false;
         }
 
-        payload = body;
+        payload = jws.Payload;
         error = null;
         return true;
     }
@@ -60,39 +58,4 @@ public static class EvidenceToken
 
     internal static long? Number(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number) ? number : null;
-
-    private static bool TryObject(string part, out JsonElement element)
-    {
-        element = default;
-        return TryBytes(part, out var bytes) && TryObject(bytes, out element);
-    }
-
-    /// <summary>A JSON object (no duplicate members), or false.</summary>
-    internal static bool TryObject(byte[] bytes, out JsonElement element)
-    {
-        element = default;
-        try
-        {
-            using var document = JsonDocument.Parse(bytes, new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = 16 });
-            element = document.RootElement.Clone();
-            return element.ValueKind == JsonValueKind.Object;
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>Strict base64url without padding, or false.</summary>
-    internal static bool TryBytes(string part, out byte[] bytes)
-    {
-        bytes = [];
-        if (part.Length == 0 || part.Any(static c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')) || !Base64Url.IsValid(part, out var length))
-        {
-            return false;
-        }
-
-        bytes = new byte[length];
-        return Base64Url.TryDecodeFromChars(part, bytes, out var written) && written == length;
-    }
 }

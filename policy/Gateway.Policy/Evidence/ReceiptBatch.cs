@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Gateway.Policy.Tokens;
 
 namespace Gateway.Policy.Evidence;
 
@@ -58,7 +59,7 @@ public static class ReceiptBatch
 
         var (claims, paths, root) = Tree(receipts);
         var parts = signedRoot.Split('.');
-        if (parts.Length != 3 || !EvidenceToken.TryBytes(parts[1], out var statement)
+        if (parts.Length != 3 || !CompactJws.TryDecode(parts[1], out var statement)
             || !statement.AsSpan().SequenceEqual(Statement(root, claims.Length, issuedAt)))
         {
             return false;
@@ -105,7 +106,7 @@ public static class ReceiptBatch
         claims = default;
         var parts = receipt.Length <= MaxLength ? receipt.Split(Separator) : [];
         if (parts.Length != 3
-            || !EvidenceToken.TryBytes(parts[1], out var claimBytes) || !EvidenceToken.TryObject(claimBytes, out claims)
+            || !CompactJws.TryDecode(parts[1], out var claimBytes) || !CompactJws.TryParseObject(claimBytes, out claims)
             || !TryPath(parts[2], out var path))
         {
             error = EvidenceErrors.Malformed;
@@ -159,7 +160,7 @@ public static class ReceiptBatch
             return true;
         }
 
-        if (!EvidenceToken.TryBytes(part, out var bytes) || bytes.Length % MerkleTree.HashSize != 0 || bytes.Length > 16 * MerkleTree.HashSize)
+        if (!CompactJws.TryDecode(part, out var bytes) || bytes.Length % MerkleTree.HashSize != 0 || bytes.Length > 16 * MerkleTree.HashSize)
         {
             return false;
         }

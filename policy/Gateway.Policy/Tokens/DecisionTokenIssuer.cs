@@ -1,6 +1,3 @@
-using System.Buffers.Text;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Gateway.Policy.Serialization;
 
@@ -8,7 +5,7 @@ namespace Gateway.Policy.Tokens;
 
 /// <summary>
 /// Issues decision tokens <c>v1.&lt;base64url(payload JSON)&gt;.&lt;base64url(HMAC-SHA256(key, "v1." + payload part))&gt;</c>
-/// for allow, allow_and_log and degrade decisions only.
+/// (<see cref="MacToken"/>, version <c>v1</c>) for allow, allow_and_log and degrade decisions only.
 /// </summary>
 public sealed class DecisionTokenIssuer
 {
@@ -119,21 +116,6 @@ public sealed class DecisionTokenIssuer
             Run = grant.Run,
         };
 
-        return Encode(JsonSerializer.SerializeToUtf8Bytes(payload, PolicyJsonContext.Default.DecisionTokenPayload));
-    }
-
-    // "v1." + payload part, signed, "." + signature part: written once as ASCII, one string at the end.
-    private string Encode(ReadOnlySpan<byte> payloadJson)
-    {
-        var signingInputLength = PrefixUtf8.Length + Base64Url.GetEncodedLength(payloadJson.Length);
-        var length = signingInputLength + 1 + Base64Url.GetEncodedLength(HMACSHA256.HashSizeInBytes);
-        var token = length <= 1024 ? stackalloc byte[length] : new byte[length];
-        PrefixUtf8.CopyTo(token);
-        Base64Url.EncodeToUtf8(payloadJson, token[PrefixUtf8.Length..signingInputLength]);
-        Span<byte> signature = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(_key, token[..signingInputLength], signature);
-        token[signingInputLength] = (byte)'.';
-        Base64Url.EncodeToUtf8(signature, token[(signingInputLength + 1)..]);
-        return Encoding.ASCII.GetString(token);
+        return MacToken.Sign(_key, PrefixUtf8, JsonSerializer.SerializeToUtf8Bytes(payload, PolicyJsonContext.Default.DecisionTokenPayload));
     }
 }

@@ -1,6 +1,3 @@
-using System.Buffers.Text;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Gateway.Policy.Serialization;
 
@@ -34,49 +31,14 @@ public sealed class DecisionTokenReader
     /// <summary>The token's payload, or why it is not one of the gateway's tokens; never throws for bad input.</summary>
     public DecisionTokenRead Read(string? token)
     {
-        if (string.IsNullOrEmpty(token) || token.Length > MaxTokenLength || !token.StartsWith(Prefix, StringComparison.Ordinal))
+        var check = MacToken.TryRead(_key, Prefix, token, MaxTokenLength, out var payloadJson);
+        if (check != MacTokenCheck.Valid)
         {
-            return DecisionTokenRead.Malformed;
+            return check == MacTokenCheck.SignatureInvalid ? DecisionTokenRead.SignatureInvalid : DecisionTokenRead.Malformed;
         }
 
-        var dot = token.IndexOf('.', Prefix.Length);
-        if (dot < 0 || token.IndexOf('.', dot + 1) >= 0)
-        {
-            return DecisionTokenRead.Malformed;
-        }
-
-        Span<byte> ascii = stackalloc byte[token.Length];
-        if (Encoding.ASCII.GetBytes(token, ascii) != token.Length || !Ascii.IsValid(token))
-        {
-            return DecisionTokenRead.Malformed;
-        }
-
-        var signingInput = ascii[..dot];
-        var signaturePart = ascii[(dot + 1)..];
-        Span<byte> presented = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        if (!Base64Url.IsValid(signaturePart, out var signatureLength) || signatureLength != HMACSHA256.HashSizeInBytes
-            || Base64Url.DecodeFromUtf8(signaturePart, presented) != HMACSHA256.HashSizeInBytes)
-        {
-            return DecisionTokenRead.Malformed;
-        }
-
-        Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(_key, signingInput, expected);
-        if (!CryptographicOperations.FixedTimeEquals(expected, presented))
-        {
-            return DecisionTokenRead.SignatureInvalid;
-        }
-
-        var payloadPart = signingInput[Prefix.Length..];
-        if (!Base64Url.IsValid(payloadPart, out var payloadLength))
-        {
-            return DecisionTokenRead.Malformed;
-        }
-
-        var payloadJson = new byte[payloadLength];
         try
         {
-            payloadJson = payloadJson[..Base64Url.DecodeFromUtf8(payloadPart, payloadJson)];
             var payload = JsonSerializer.Deserialize(payloadJson, PolicyJsonContext.Default.DecisionTokenPayload);
             return payload is null ? DecisionTokenRead.Malformed : new DecisionTokenRead(payload, null);
         }

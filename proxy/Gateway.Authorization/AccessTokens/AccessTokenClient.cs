@@ -1,3 +1,5 @@
+using Gateway.Policy.Tokens;
+
 namespace Gateway.Authorization.AccessTokens;
 
 /// <summary>

@@ -1,6 +1,8 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Gateway.Policy;
+using Gateway.Policy.Tokens;
 
 namespace Gateway.Authorization.AccessTokens;
 
@@ -23,7 +25,7 @@ public sealed class AccessTokenFormat
     /// Issues a token for <paramref name="subject"/> to use at <paramref name="audience"/>; <paramref name="secretFingerprint"/>
     /// (<c>sfp</c>) names the agent secret that obtained it, so that retiring that secret ends the token too.
     /// </summary>
-    public string Issue(string issuer, string audience, AccessTokenSubject subject, string? thumbprint, string? secretFingerprint, DateTimeOffset now, TimeSpan lifetime)
+    public string Issue(string issuer, string audience, AuthenticatedCaller subject, string? thumbprint, string? secretFingerprint, DateTimeOffset now, TimeSpan lifetime)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
         using (var json = new Utf8JsonWriter(buffer))
@@ -32,7 +34,7 @@ public sealed class AccessTokenFormat
             json.WriteString("iss", issuer);
             json.WriteString("aud", audience);
             json.WriteString("sub", subject.Agent);
-            json.WriteString("client_id", subject.ClientId);
+            json.WriteString("client_id", OAuthClientId.Of(subject));
             json.WriteString("tenant", subject.Tenant);
             json.WriteString("workspace", subject.Workspace);
             json.WriteString("jti", Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16)));
@@ -81,8 +83,8 @@ public sealed class AccessTokenFormat
             return AccessTokenRead.Refused(true, "The access token has expired; request a new one.");
         }
 
-        var subject = new AccessTokenSubject(jws.ClaimString("tenant") ?? string.Empty, jws.ClaimString("workspace") ?? string.Empty, jws.ClaimString("sub") ?? string.Empty);
-        if (!AccessTokenSubject.TryParse(subject.ClientId, out _))
+        var subject = new AuthenticatedCaller(jws.ClaimString("tenant") ?? string.Empty, jws.ClaimString("workspace") ?? string.Empty, jws.ClaimString("sub") ?? string.Empty);
+        if (!OAuthClientId.TryParse(OAuthClientId.Of(subject), out _))
         {
             return AccessTokenRead.Refused(false, "The access token does not name a valid agent.");
         }

@@ -1,3 +1,6 @@
+using Gateway.Policy;
+using Gateway.Policy.Tokens;
+
 namespace Gateway.Authorization.AccessTokens;
 
 /// <summary>
@@ -22,7 +25,7 @@ public sealed class ClientAssertion
     private const int MaxLength = 4096;
     private const int MaxJtiLength = 256;
 
-    private ClientAssertion(CompactJws jws, AccessTokenSubject subject, string jti)
+    private ClientAssertion(CompactJws jws, AuthenticatedCaller subject, string jti)
     {
         Jws = jws;
         Subject = subject;
@@ -31,7 +34,7 @@ public sealed class ClientAssertion
 
     public CompactJws Jws { get; }
 
-    public AccessTokenSubject Subject { get; }
+    public AuthenticatedCaller Subject { get; }
 
     public string Jti { get; }
 
@@ -45,7 +48,7 @@ public sealed class ClientAssertion
         }
 
         var issuer = jws.ClaimString("iss");
-        if (issuer is null || jws.ClaimString("sub") != issuer || !AccessTokenSubject.TryParse(issuer, out var subject) || subject is null)
+        if (issuer is null || jws.ClaimString("sub") != issuer || !OAuthClientId.TryParse(issuer, out var subject) || subject is null)
         {
             problem = "The client assertion's iss and sub must both be the client_id tenant/workspace/agent.";
             return null;

@@ -1,7 +1,8 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using System.Text;
+using Gateway.Policy.Tokens;
 
 namespace Gateway.Authorization.AccessTokens;
 

@@ -1,3 +1,5 @@
+using Gateway.Policy;
+
 namespace Gateway.Authorization.AccessTokens;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace Gateway.Authorization.AccessTokens;
 public interface IAccessTokenHost
 {
     /// <summary>The registered agent a <c>client_id</c> names, with the means to check a MAC under its runtime secret.</summary>
-    AccessTokenClient FindClient(AccessTokenSubject subject);
+    AccessTokenClient FindClient(AuthenticatedCaller subject);
 
     /// <summary>The paths of the endpoints that accept access tokens (each a protected resource), in a stable order.</summary>
     IReadOnlyList<string> ResourcePaths { get; }
@@ -22,7 +24,7 @@ public interface IAccessTokenHost
     Task<SignedClient> AuthenticateSignedAsync(Microsoft.AspNetCore.Http.HttpContext context);
 
     /// <summary>The store key under which a single-use value of the agent (a nonce, an assertion's or a proof's id) is kept.</summary>
-    string NonceKey(AccessTokenSubject subject, string nonce);
+    string NonceKey(AuthenticatedCaller subject, string nonce);
 
     /// <summary>How long such a value is remembered (at least the whole window it could be accepted in).</summary>
     TimeSpan NonceLifetime { get; }

@@ -1,3 +1,5 @@
+using Gateway.Policy;
+
 namespace Gateway.Authorization.AccessTokens;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace Gateway.Authorization.AccessTokens;
 /// nonce and timestamp (a DPoP proof's <c>jti</c> hash and <c>iat</c>; a fresh random nonce and the gateway's clock for
 /// a bearer token), or the refusal's code and detail.
 /// </summary>
-public sealed record PresentedAccessToken(AccessTokenSubject? Subject, string Nonce, long Timestamp, string Code, string Detail)
+public sealed record PresentedAccessToken(AuthenticatedCaller? Subject, string Nonce, long Timestamp, string Code, string Detail)
 {
     /// <summary>The fingerprint of the agent secret that obtained the token: the Admit stage refuses it once that secret is retired.</summary>
     public string? SecretFingerprint { get; init; }

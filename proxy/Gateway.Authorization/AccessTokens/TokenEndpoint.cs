@@ -1,5 +1,6 @@
 using Gateway.Connectors.Signing;
 using Gateway.Oversight.Agents;
+using Gateway.Policy;
 using Gateway.Store;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -58,7 +59,7 @@ internal sealed partial class TokenEndpoint
     private async Task<IResult> IssueAsync(HttpContext context)
     {
         var request = context.Request;
-        AccessTokenSubject? subject = null;
+        AuthenticatedCaller? subject = null;
         string? fingerprint = null;
         var nonce = string.Empty;
         if (request.Headers.ContainsKey(SignatureHeaders.Signature) || request.Headers.ContainsKey(SignatureHeaders.SignatureInput))
@@ -168,7 +169,7 @@ internal sealed partial class TokenEndpoint
             return (null, null, problem);
         }
 
-        if (Single(form, "client_id") is { } clientId && clientId != assertion.Subject.ClientId)
+        if (Single(form, "client_id") is { } clientId && clientId != OAuthClientId.Of(assertion.Subject))
         {
             return (null, null, "client_id differs from the assertion's iss.");
         }
@@ -191,7 +192,7 @@ internal sealed partial class TokenEndpoint
     /// The agent's kill switches, read from the store on every request (no cache): the refusal when one is on, or when
     /// the secret that signed (<paramref name="fingerprint"/>, when known) was retired.
     /// </summary>
-    private async Task<IResult?> KillSwitchAsync(AccessTokenSubject subject, string? fingerprint)
+    private async Task<IResult?> KillSwitchAsync(AuthenticatedCaller subject, string? fingerprint)
     {
         var switches = await _store.GetManyAsync(AgentStatusService.SwitchKeys(subject.Tenant, subject.Agent, fingerprint)).ConfigureAwait(false);
         if (switches[AgentStatusService.SecretRevokedSwitch] is not null)
@@ -209,7 +210,7 @@ internal sealed partial class TokenEndpoint
             : null;
     }
 
-    private ValueTask<bool> UseOnceAsync(AccessTokenSubject subject, string nonce, DateTimeOffset now) =>
+    private ValueTask<bool> UseOnceAsync(AuthenticatedCaller subject, string nonce, DateTimeOffset now) =>
         _store.TrySetIfAbsentAsync(_host.NonceKey(subject, nonce), now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), _host.NonceLifetime);
 
     /// <summary>The form, read within a small size limit; each parameter at most once (RFC 6749 §3.2).</summary>

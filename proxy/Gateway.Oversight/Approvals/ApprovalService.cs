@@ -19,11 +19,11 @@ public sealed partial class ApprovalService
     private readonly IApprovalStore _store;
     private readonly IStateStore _state;
     private readonly WarrantSigner _signer;
-    private readonly IWarrantCompatibility _compatibility;
     private readonly TimeProvider _time;
     private readonly OversightMetrics _metrics;
     private readonly ILogger<ApprovalService> _logger;
     private readonly ApprovalOptions _options;
+    private readonly WarrantRedeemer _warrants;
 
     public ApprovalService(
         IApprovalStore store,
@@ -39,11 +39,11 @@ public sealed partial class ApprovalService
         _store = store;
         _state = state;
         _signer = signer;
-        _compatibility = compatibility;
         _time = time;
         _metrics = metrics;
         _logger = logger;
         _options = options.Value.Approvals;
+        _warrants = new WarrantRedeemer(store, state, signer, compatibility, time, metrics, logger);
     }
 
     /// <summary>

@@ -1,13 +1,13 @@
-using System.Buffers.Text;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Gateway.Oversight.Options;
+using Gateway.Policy.Tokens;
 
 namespace Gateway.Oversight.Approvals;
 
 /// <summary>
-/// Issues and verifies warrants: <c>w1.&lt;base64url(claims JSON)&gt;.&lt;base64url(HMAC-SHA256(k, "w1." + claims part))&gt;</c>
+/// Issues and verifies warrants in the gateway's one HMAC token format (<see cref="MacToken"/>, version <c>w1</c>):
+/// <c>w1.&lt;base64url(claims JSON)&gt;.&lt;base64url(HMAC-SHA256(k, "w1." + claims part))&gt;</c>
 /// where k = HKDF-SHA256(decision signing key, info <c>gamut-warrant-v1</c>), so a warrant can never
 /// be confused with a decision token signed by the same root key.
 /// </summary>
@@ -17,6 +17,7 @@ public sealed class WarrantSigner
     public const string Version = "w1";
 
     private const int MaxWarrantLength = 4096;
+    private static ReadOnlySpan<byte> PrefixUtf8 => "w1."u8;
     private static readonly byte[] DerivationInfo = "gamut-warrant-v1"u8.ToArray();
     private readonly byte[] _key;
 
@@ -32,55 +33,30 @@ public sealed class WarrantSigner
     }
 
     /// <summary>Signs the claims.</summary>
-    public string Issue(WarrantClaims claims)
-    {
-        var payload = Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(claims, OversightJsonContext.Default.WarrantClaims));
-        var signed = Version + "." + payload;
-        return signed + "." + Base64Url.EncodeToString(Mac(signed));
-    }
+    public string Issue(WarrantClaims claims) =>
+        MacToken.Sign(_key, PrefixUtf8, JsonSerializer.SerializeToUtf8Bytes(claims, OversightJsonContext.Default.WarrantClaims));
 
     /// <summary>Checks form and signature (not expiry or binding); the claims when genuine.</summary>
     public bool TryVerify(string? warrant, out WarrantClaims? claims, out string? reason)
     {
         claims = null;
-        reason = WarrantReasons.Malformed;
-        if (string.IsNullOrEmpty(warrant) || warrant.Length > MaxWarrantLength)
+        var check = MacToken.TryRead(_key, Version + ".", warrant, MaxWarrantLength, out var claimsJson);
+        if (check != MacTokenCheck.Valid)
         {
-            return false;
-        }
-
-        var parts = warrant.Split('.');
-        if (parts.Length != 3 || parts[0] != Version || !Base64Url.IsValid(parts[1]) || !Base64Url.IsValid(parts[2]))
-        {
-            return false;
-        }
-
-        var presented = Base64Url.DecodeFromChars(parts[2]);
-        var expected = Mac(parts[0] + "." + parts[1]);
-        if (!CryptographicOperations.FixedTimeEquals(presented, expected))
-        {
-            reason = WarrantReasons.BadSignature;
+            reason = check == MacTokenCheck.SignatureInvalid ? WarrantReasons.BadSignature : WarrantReasons.Malformed;
             return false;
         }
 
         try
         {
-            claims = JsonSerializer.Deserialize(Base64Url.DecodeFromChars(parts[1]), OversightJsonContext.Default.WarrantClaims);
+            claims = JsonSerializer.Deserialize(claimsJson, OversightJsonContext.Default.WarrantClaims);
         }
         catch (JsonException)
         {
             claims = null;
         }
 
-        if (claims is null)
-        {
-            reason = WarrantReasons.Malformed;
-            return false;
-        }
-
-        reason = null;
-        return true;
+        reason = claims is null ? WarrantReasons.Malformed : null;
+        return claims is not null;
     }
-
-    private byte[] Mac(string signed) => HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(signed));
 }

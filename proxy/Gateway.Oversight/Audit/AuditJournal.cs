@@ -169,31 +169,9 @@ public sealed class AuditJournal
         return written;
     }
 
-    /// <summary>Walks every chain of the tenant from genesis and names the first broken link.</summary>
-    public async ValueTask<AuditVerification> VerifyAsync(string tenant, CancellationToken cancellationToken = default)
-    {
-        Identifiers.ThrowIfInvalidTenant(tenant);
-        var partitions = new List<AuditChainVerification>();
-        var explanations = new AuditExplanationReader(_store, tenant);
-        foreach (var replica in await _store.ListReplicasAsync(tenant, cancellationToken).ConfigureAwait(false))
-        {
-            partitions.Add(await VerifyChainAsync(new AuditPartition(tenant, replica), explanations, cancellationToken).ConfigureAwait(false));
-        }
-
-        var broken = partitions.FirstOrDefault(static p => !p.Intact);
-        return new AuditVerification
-        {
-            Tenant = tenant,
-            Intact = broken is null,
-            Records = broken?.Records ?? partitions.Sum(static p => p.Records),
-            TipHash = broken?.TipHash ?? (partitions.Count > 0 ? partitions[^1].TipHash : AuditCanonicalJson.GenesisHash),
-            Replica = broken?.Replica,
-            BrokenAtIndex = broken?.BrokenAtIndex,
-            Reason = broken?.Reason,
-            Detail = broken?.Detail,
-            Partitions = partitions,
-        };
-    }
+    /// <summary>Walks every chain of the tenant from genesis and names the first broken link (<see cref="AuditVerifier"/>).</summary>
+    public ValueTask<AuditVerification> VerifyAsync(string tenant, CancellationToken cancellationToken = default) =>
+        new AuditVerifier(_store, _logger).VerifyAsync(tenant, cancellationToken);
 
     /// <summary>
     /// Every chain of the tenant (replicas in ordinal order), each from its first stored record up to (not
@@ -218,7 +196,7 @@ public sealed class AuditJournal
 
             await foreach (var line in _store.ReadAsync(partition, 0, cancellationToken).ConfigureAwait(false))
             {
-                var (time, digest) = ReadTimeAndDigest(line);
+                var (time, digest) = AuditStoredLine.TimeAndDigest(line);
                 if (time is null || time >= before)
                 {
                     break;
@@ -231,30 +209,6 @@ public sealed class AuditJournal
 
                 yield return line;
             }
-        }
-    }
-
-    internal static DateTimeOffset? RecordTime(string line) => ReadTimeAndDigest(line).Time;
-
-    // A stored line's time (null when it has none or is not JSON) and the explanation digest it refers to (null for none).
-    private static (DateTimeOffset? Time, string? Digest) ReadTimeAndDigest(string line)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(line);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return (null, null);
-            }
-
-            DateTimeOffset? time = root.TryGetProperty("time", out var member) && member.TryGetDateTimeOffset(out var value) ? value : null;
-            var digest = root.TryGetProperty(AuditExplanationLine.DigestMember, out var reference) && reference.ValueKind == JsonValueKind.String ? reference.GetString() : null;
-            return (time, digest);
-        }
-        catch (JsonException)
-        {
-            return (null, null);
         }
     }
 
@@ -366,7 +320,7 @@ public sealed class AuditJournal
         {
             await foreach (var line in _store.ReadAsync(new AuditPartition(tenant, replica), 0, cancellationToken).ConfigureAwait(false))
             {
-                if (TryMatch(line, replica, query, out var key, out var record))
+                if (AuditQueryMatch.TryMatch(line, replica, query, out var key, out var record))
                 {
                     matches.Add((key!, record));
                 }
@@ -378,115 +332,6 @@ public sealed class AuditJournal
         return new AuditQueryPage(
             [.. matched.Take(query.Limit).Select(static m => m.Record)],
             matched.Count > query.Limit ? matched[query.Limit - 1].Key : null);
-    }
-
-    private static bool TryMatch(string line, string replica, AuditQuery query, out AuditCursor? key, out JsonElement record)
-    {
-        key = null;
-        record = default;
-        try
-        {
-            using var document = JsonDocument.Parse(line);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("time", out var timeElement) || !timeElement.TryGetDateTimeOffset(out var time)
-                || !root.TryGetProperty("seq", out var seqElement) || !seqElement.TryGetInt64(out var seq))
-            {
-                return false;
-            }
-
-            key = new AuditCursor(time, replica, seq);
-            if ((query.From is { } from && time < from) || (query.To is { } to && time >= to)
-                || !Matches(root, "agent", query.Agent) || !Matches(root, "decision", query.Decision) || !Matches(root, "tool", query.Tool)
-                || !Matches(root, "run_id", query.RunId)
-                || (query.RequestId is { } requestId && !NamesRequest(root, requestId))
-                || (query.After is { } after && key.CompareTo(after) <= 0))
-            {
-                return false;
-            }
-
-            record = root.Clone();
-            return true;
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
-
-    private static bool Matches(JsonElement root, string member, string? wanted) =>
-        wanted is null || (root.TryGetProperty(member, out var value) && value.ValueKind == JsonValueKind.String && value.ValueEquals(wanted));
-
-    // The record's own request id, one of a record of repeated refusals' request_ids, or one of a folded record's outcomes' or decisions'.
-    private static bool NamesRequest(JsonElement root, string requestId)
-    {
-        if (Matches(root, "request_id", requestId))
-        {
-            return true;
-        }
-
-        if (root.TryGetProperty("request_ids", out var ids) && ids.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var id in ids.EnumerateArray())
-            {
-                if (id.ValueKind == JsonValueKind.String && id.ValueEquals(requestId))
-                {
-                    return true;
-                }
-            }
-        }
-
-        return NamesRequestIn(root, "outcomes", requestId) || NamesRequestIn(root, "decisions", requestId);
-    }
-
-    // Whether one of the objects of the record's array member (folded outcomes or decisions) has the request id.
-    private static bool NamesRequestIn(JsonElement root, string member, string requestId)
-    {
-        if (root.TryGetProperty(member, out var items) && items.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var item in items.EnumerateArray())
-            {
-                if (item.ValueKind == JsonValueKind.Object && Matches(item, "request_id", requestId))
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
-    }
-
-    private async ValueTask<AuditChainVerification> VerifyChainAsync(AuditPartition partition, AuditExplanationReader explanations, CancellationToken cancellationToken)
-    {
-        var anchor = await _store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false);
-        var chains = AuditTenantChains.ForStoredChain(partition.Tenant, partition.Replica, anchor.Length, anchor.LastHash);
-        var chain = chains.Chains[partition.Replica];
-        await foreach (var line in _store.ReadAsync(partition, 0, cancellationToken).ConfigureAwait(false))
-        {
-            // The explanation the record refers to, from the sink, before the record is checked against it.
-            if (ReadTimeAndDigest(line).Digest is { } digest && !chains.KnowsExplanation(digest)
-                && await explanations.GetAsync(digest, cancellationToken).ConfigureAwait(false) is { } explanation)
-            {
-                chains.AddExplanation(digest, explanation);
-            }
-
-            if (chains.Check(line) is { } broken)
-            {
-                OversightLog.AuditChainBroken(_logger, partition.ToString(), chain.Records, broken.Reason);
-                return new AuditChainVerification
-                {
-                    Replica = partition.Replica,
-                    Intact = false,
-                    Records = chain.Records,
-                    TipHash = chain.Previous,
-                    BrokenAtIndex = chain.Records,
-                    Reason = broken.Reason,
-                    Detail = broken.Detail,
-                };
-            }
-        }
-
-        return new AuditChainVerification { Replica = partition.Replica, Intact = true, Records = chain.Records, TipHash = chain.Previous };
     }
 
     private AuditChainWriter WriterOf(string tenant) =>

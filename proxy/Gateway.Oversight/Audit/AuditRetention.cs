@@ -61,7 +61,7 @@ public sealed class AuditRetention
             }
 
             through[root.GetProperty("replica").GetString()!] = root.GetProperty("seq").GetInt64();
-            first ??= AuditJournal.RecordTime(line);
+            first ??= AuditStoredLine.Time(line);
         }
 
         if (through.Count == 0)

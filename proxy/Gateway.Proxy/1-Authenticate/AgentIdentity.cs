@@ -3,9 +3,19 @@ using Gateway.Proxy.Security;
 
 namespace Gateway.Proxy.Authenticate;
 
-/// <summary>An authenticated agent: tenant, workspace and agent come from the signed headers, never from a body.</summary>
-public sealed record AgentIdentity(string Tenant, string Workspace, string Agent, string Nonce, long Timestamp)
+/// <summary>
+/// An authenticated agent: who it is (<see cref="Caller"/>, the one record of the caller's identity: tenant, workspace and
+/// agent from the signed headers or the access token, never from a body) and how the request proved it (its nonce and
+/// timestamp, the secret or key that verified it, the run and delegation it acts under).
+/// </summary>
+public sealed record AgentIdentity(AuthenticatedCaller Caller, string Nonce, long Timestamp)
 {
+    public string Tenant => Caller.Tenant;
+
+    public string Workspace => Caller.Workspace;
+
+    public string Agent => Caller.Agent;
+
     /// <summary>An operator suspended the agent at run time (kill switch); the lifecycle control blocks it.</summary>
     public bool Suspended { get; init; }
 
@@ -22,16 +32,28 @@ public sealed record AgentIdentity(string Tenant, string Workspace, string Agent
     /// The person the agent acts for: from the <c>X-Gamut-Person</c> identity token, verified against the tenant's OpenID
     /// provider and covered by the request's signature. Null when the request names no person.
     /// </summary>
-    public ActingPerson? Person { get; init; }
+    public ActingPerson? Person
+    {
+        get => Caller.Person;
+        init => Caller = Caller with { Person = value };
+    }
 
     /// <summary>
     /// Who is acting (person → agent → child → …), <see cref="Agent"/> its last link: the agent alone unless the
     /// request was signed by a delegated child or made for a person (<see cref="Person"/> at its head).
     /// </summary>
-    public ActorChain Chain { get; init; } = ActorChain.Of(Agent);
+    public ActorChain Chain { get; init; } = ActorChain.Of(Caller.Agent);
 
-    /// <summary>For a delegated child: its grant, as the shared store holds it now; null for a registered agent.</summary>
-    public DelegatedAgent? Delegation { get; init; }
+    /// <summary>For a delegated child: its grant, as the shared store holds it now (its scope is the caller's); null for a registered agent.</summary>
+    public DelegatedAgent? Delegation
+    {
+        get;
+        init
+        {
+            field = value;
+            Caller = Caller with { Delegation = value?.Scope };
+        }
+    }
 
     /// <summary>The run the request acts in (<c>X-Gamut-Run</c>, or a delegated child's grant), as stored when it arrived; null for none.</summary>
     public RunBinding? Run { get; init; }

@@ -117,7 +117,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                     return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.StaleTimestamp, stale);
                 }
 
-                claimed = new AgentIdentity(messageSignature!.Tenant, messageSignature.Workspace, messageSignature.Agent, messageSignature.Nonce, messageSignature.Created);
+                claimed = new AgentIdentity(new AuthenticatedCaller(messageSignature!.Tenant, messageSignature.Workspace, messageSignature.Agent), messageSignature.Nonce, messageSignature.Created);
             }
             else if (AcceptsAccessToken(context.GetEndpoint()) && AccessTokenVerifier.IsPresented(request.Headers)
                 && !request.Headers.ContainsKey(SignatureHeaders.Signature))
@@ -134,7 +134,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                     return Refuse(StatusCodes.Status401Unauthorized, presented.Code, presented.Detail);
                 }
 
-                claimed = new AgentIdentity(subject.Tenant, subject.Workspace, subject.Agent, presented.Nonce, presented.Timestamp)
+                claimed = new AgentIdentity(subject, presented.Nonce, presented.Timestamp)
                 {
                     SecretFingerprint = presented.SecretFingerprint,
                 };
@@ -159,7 +159,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                         "The request timestamp is too far from the gateway's clock.");
                 }
 
-                claimed = new AgentIdentity(headers.Tenant, headers.Workspace, headers.Agent, headers.Nonce, headers.Timestamp);
+                claimed = new AgentIdentity(new AuthenticatedCaller(headers.Tenant, headers.Workspace, headers.Agent), headers.Nonce, headers.Timestamp);
                 (signature, timestampText) = (headers.Signature, headers.TimestampText);
             }
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Gateway.Authorization.AccessTokens;
+using Gateway.Policy;
 using Gateway.Proxy.Configuration;
 using Gateway.Proxy.Pipeline;
 using Gateway.Store;
@@ -39,9 +40,9 @@ internal sealed class GatewayAccessTokenHost : IAccessTokenHost
 
     public TimeSpan NonceLifetime => _gateway.Authentication.NonceLifetime;
 
-    public string NonceKey(AccessTokenSubject subject, string nonce) => StoreKeys.Nonce(subject.Tenant, subject.Agent, nonce);
+    public string NonceKey(AuthenticatedCaller subject, string nonce) => StoreKeys.Nonce(subject.Tenant, subject.Agent, nonce);
 
-    public AccessTokenClient FindClient(AccessTokenSubject subject)
+    public AccessTokenClient FindClient(AuthenticatedCaller subject)
     {
         var lookup = _agents.Find(subject.Tenant, subject.Workspace, subject.Agent);
         return lookup switch
@@ -69,7 +70,7 @@ internal sealed class GatewayAccessTokenHost : IAccessTokenHost
         }
 
         var identity = authenticated.Identity;
-        return new SignedClient(new AccessTokenSubject(identity.Tenant, identity.Workspace, identity.Agent), identity.Nonce, string.Empty)
+        return new SignedClient(new AuthenticatedCaller(identity.Tenant, identity.Workspace, identity.Agent), identity.Nonce, string.Empty)
         {
             SecretFingerprint = identity.SecretFingerprint,
         };

@@ -2,6 +2,8 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using Gateway.Authorization.AccessTokens;
+using Gateway.Policy;
+using Gateway.Policy.Tokens;
 
 namespace Gateway.Authorization.Tests.AccessTokens;
 
@@ -15,7 +17,7 @@ public sealed class AccessTokenFormatTests
     private const string Issuer = "https://gateway.example.com";
     private const string Resource = Issuer + "/mcp";
     private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
-    private static readonly AccessTokenSubject Subject = new("acme", "ws-main", "support-bot");
+    private static readonly AuthenticatedCaller Subject = new("acme", "ws-main", "support-bot");
     private readonly AccessTokenFormat _format = new(AccessTokenSigningKey.DeriveFrom(RandomNumberGenerator.GetBytes(32)));
 
     [Fact]

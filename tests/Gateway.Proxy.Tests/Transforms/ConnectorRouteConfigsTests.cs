@@ -1,5 +1,6 @@
 using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Vault;
+using Gateway.Oversight.Credentials;
 using Gateway.Policy;
 using Gateway.Proxy.Forward;
 using Gateway.Proxy.Mcp;

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Signing;
 using Gateway.Connectors.Vault;
+using Gateway.Oversight.Credentials;
 using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Enforce;

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -8,8 +9,9 @@ namespace Gamut.Agent;
 /// <summary>
 /// Client-side refusal of secret material with the gateway's rules (its SecretMaterialDetector and
 /// SensitivePatterns): members named like credentials or provider settings, and strings shaped like bearer
-/// tokens, JWTs, provider API keys or PEM private keys. tests/vectors/agent-protocol.json keeps the gateway
-/// and the three SDKs equal.
+/// tokens, JWTs, provider API keys or PEM private keys. The rules are shared, the code is not: the SDK reads a body
+/// in one pass of the JSON reader (no document), and tests/vectors/agent-protocol.json (<c>refuse</c>, <c>accept</c>)
+/// keeps the gateway and the three SDKs equal.
 /// </summary>
 public static partial class SecretMaterial
 {
@@ -32,28 +34,26 @@ public static partial class SecretMaterial
     private static readonly string[] SecretKinds = ["bearer_token", "jwt", "api_key", "private_key"];
 
     /// <summary>Findings in a JSON value (at most 32).</summary>
-    public static IReadOnlyList<SecretFinding> Find(JsonElement value)
-    {
-        var findings = new List<SecretFinding>();
-        Walk(value, "$", findings);
-        return findings;
-    }
+    public static IReadOnlyList<SecretFinding> Find(JsonElement value) =>
+        value.ValueKind == JsonValueKind.Undefined ? [] : Find(Encoding.UTF8.GetBytes(value.GetRawText()));
 
     /// <summary>Findings in UTF-8 JSON; text that is not JSON is scanned as one string.</summary>
     public static IReadOnlyList<SecretFinding> Find(ReadOnlySpan<byte> utf8Json)
     {
+        var findings = new List<SecretFinding>();
         try
         {
-            var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 128 });
-            using var document = JsonDocument.ParseValue(ref reader);
-            return Find(document.RootElement);
+            // One pass of the reader over the bytes, no document: what is found before the JSON turns out malformed is
+            // dropped, and the text is then scanned as one string.
+            ScanJson(utf8Json, findings);
         }
         catch (JsonException)
         {
-            var findings = new List<SecretFinding>();
-            AddStringFindings(System.Text.Encoding.UTF8.GetString(utf8Json), "$", findings);
-            return findings;
+            findings.Clear();
+            AddStringFindings(Encoding.UTF8.GetString(utf8Json), "$", findings);
         }
+
+        return findings;
     }
 
     /// <summary><c>credential_member</c>, <c>provider_configuration</c> or null for a member name.</summary>
@@ -86,42 +86,78 @@ public static partial class SecretMaterial
         return kinds;
     }
 
-    private static void Walk(JsonElement element, string path, List<SecretFinding> findings)
+    /// <summary>
+    /// Reads the first JSON value of <paramref name="utf8Json"/> token by token. A member named like a credential or a
+    /// provider setting is reported when its value is not empty (null, false or blank text); a string's secret shapes
+    /// are reported once per kind. A value reached once 32 findings are held is not read into (the members of an object
+    /// already being read are still reported).
+    /// </summary>
+    private static void ScanJson(ReadOnlySpan<byte> utf8Json, List<SecretFinding> findings)
     {
-        if (findings.Count >= MaxFindings)
+        var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 128 });
+        var open = new Stack<Container>();
+        string? member = null;
+        string? memberKind = null;
+        var skipped = 0;
+        while (reader.Read())
         {
-            return;
-        }
+            if (reader.TokenType == JsonTokenType.PropertyName)
+            {
+                member = reader.GetString()!;
+                memberKind = skipped == 0 ? SensitiveMemberKind(member) : null;
+                continue;
+            }
 
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.Object:
-                foreach (var property in element.EnumerateObject())
+            if (reader.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray)
+            {
+                if (skipped > 0)
                 {
-                    var child = ChildPath(path, property.Name);
-                    if (SensitiveMemberKind(property.Name) is { } kind && HasValue(property.Value))
-                    {
-                        findings.Add(new SecretFinding(child, kind));
-                    }
-
-                    Walk(property.Value, child, findings);
+                    skipped--;
+                }
+                else
+                {
+                    open.Pop();
                 }
 
-                break;
-            case JsonValueKind.Array:
-                var index = 0;
-                foreach (var item in element.EnumerateArray())
+                if (open.Count == 0 && skipped == 0)
                 {
-                    Walk(item, path + "[" + index.ToString(CultureInfo.InvariantCulture) + "]", findings);
-                    index++;
+                    return;
                 }
 
-                break;
-            case JsonValueKind.String:
-                AddStringFindings(element.GetString()!, path, findings);
-                break;
-            default:
-                break;
+                continue;
+            }
+
+            // A value: of a member, an array item, or the whole text.
+            if (skipped > 0)
+            {
+                skipped += reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray ? 1 : 0;
+                continue;
+            }
+
+            var path = open.Count == 0 ? "$" : open.Peek().ChildPath(member);
+            if (memberKind is not null && HasValue(ref reader))
+            {
+                findings.Add(new SecretFinding(path, memberKind));
+            }
+
+            memberKind = null;
+            if (findings.Count >= MaxFindings)
+            {
+                skipped += reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray ? 1 : 0;
+            }
+            else if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                open.Push(new Container(path, reader.TokenType == JsonTokenType.StartArray));
+            }
+            else if (reader.TokenType == JsonTokenType.String)
+            {
+                AddStringFindings(reader.GetString()!, path, findings);
+            }
+
+            if (open.Count == 0 && skipped == 0)
+            {
+                return;
+            }
         }
     }
 
@@ -142,10 +178,10 @@ public static partial class SecretMaterial
         }
     }
 
-    private static bool HasValue(JsonElement value) => value.ValueKind switch
+    private static bool HasValue(ref Utf8JsonReader value) => value.TokenType switch
     {
-        JsonValueKind.Null or JsonValueKind.Undefined or JsonValueKind.False => false,
-        JsonValueKind.String => value.GetString()!.Trim().Length > 0,
+        JsonTokenType.Null or JsonTokenType.False => false,
+        JsonTokenType.String => value.GetString()!.Trim().Length > 0,
         _ => true,
     };
 
@@ -155,10 +191,25 @@ public static partial class SecretMaterial
         return normalized.Length > 64 ? string.Empty : normalized;
     }
 
-    private static string ChildPath(string path, string name) =>
-        name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') && !char.IsAsciiDigit(name[0])
-            ? path + "." + name
-            : path + "['" + name.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "']";
+    /// <summary>An object or array being read: its path, and for an array the index of its next item.</summary>
+    private sealed class Container(string path, bool isArray)
+    {
+        private int _next;
+
+        /// <summary>The path of the value read next in it: <c>path.name</c>, <c>path['na me']</c> or <c>path[i]</c>.</summary>
+        public string ChildPath(string? member)
+        {
+            if (isArray)
+            {
+                return path + "[" + (_next++).ToString(CultureInfo.InvariantCulture) + "]";
+            }
+
+            var name = member!;
+            return name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') && !char.IsAsciiDigit(name[0])
+                ? path + "." + name
+                : path + "['" + name.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "']";
+        }
+    }
 
     // The gateway's pattern, alternative for alternative (e-mail and card numbers match but are not secret material).
     [GeneratedRegex(

@@ -3,12 +3,15 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
-namespace Gateway.Authorization.AccessTokens;
+namespace Gateway.Policy.Tokens;
 
 /// <summary>
 /// One JSON Web Signature in compact serialisation (RFC 7515), parsed strictly: three base64url parts, a JSON object
 /// header and payload (duplicate member names refused), no <c>crit</c> header. Verification is the caller's choice of
 /// algorithm and key, never the token's: a token only ever says which algorithm it claims, and each caller accepts one.
+/// The gateway's one JWS reader: access tokens, client assertions and DPoP proofs (Gateway.Oversight), and receipts,
+/// checkpoints and manifest signatures (<see cref="Evidence.EvidenceToken"/>). People's identity tokens are an OpenID
+/// provider's and are validated by Microsoft.IdentityModel with the provider's keys (docs/architecture.md says why).
 /// </summary>
 public sealed class CompactJws
 {
@@ -35,8 +38,15 @@ public sealed class CompactJws
     /// <summary>The header's <c>alg</c>, or empty.</summary>
     public string Algorithm => HeaderString("alg") ?? string.Empty;
 
-    /// <summary>Parses <paramref name="text"/>; false when it is not a well-formed JWS of at most <paramref name="maxLength"/> characters.</summary>
-    public static bool TryParse(string? text, int maxLength, out CompactJws? jws)
+    /// <summary>True when the header has a <c>crit</c> member (only a JWS parsed with <c>refuseCritical: false</c> can).</summary>
+    public bool HasCriticalHeader => Header.TryGetProperty("crit", out _);
+
+    /// <summary>
+    /// Parses <paramref name="text"/>; false when it is not a well-formed JWS of at most <paramref name="maxLength"/>
+    /// characters, or (unless <paramref name="refuseCritical"/> is false, for a caller that reports it under a reason of
+    /// its own) when its header has a <c>crit</c> member: no extension is understood here.
+    /// </summary>
+    public static bool TryParse(string? text, int maxLength, out CompactJws? jws, bool refuseCritical = true)
     {
         jws = null;
         if (string.IsNullOrEmpty(text) || text.Length > maxLength)
@@ -54,7 +64,7 @@ public sealed class CompactJws
         if (!TryDecodeObject(text.AsSpan(0, first), out var header)
             || !TryDecodeObject(text.AsSpan(first + 1, second - first - 1), out var payload)
             || !TryDecode(text.AsSpan(second + 1), out var signature)
-            || header.TryGetProperty("crit", out _))
+            || (refuseCritical && header.TryGetProperty("crit", out _)))
         {
             return false;
         }
@@ -144,11 +154,13 @@ public sealed class CompactJws
     private static bool TryDecodeObject(ReadOnlySpan<char> part, out JsonElement element)
     {
         element = default;
-        if (!TryDecode(part, out var bytes))
-        {
-            return false;
-        }
+        return TryDecode(part, out var bytes) && TryParseObject(bytes, out element);
+    }
 
+    /// <summary>A JSON object parsed as a JWS header or payload is (no duplicate members, depth 16), or false.</summary>
+    public static bool TryParseObject(byte[] bytes, out JsonElement element)
+    {
+        element = default;
         try
         {
             using var document = JsonDocument.Parse(bytes, Strict);
@@ -166,7 +178,8 @@ public sealed class CompactJws
         }
     }
 
-    private static bool TryDecode(ReadOnlySpan<char> part, out byte[] bytes)
+    /// <summary>Strict base64url as a JWS part is (the alphabet only: no padding, no whitespace; not empty), or false.</summary>
+    public static bool TryDecode(ReadOnlySpan<char> part, out byte[] bytes)
     {
         bytes = [];
         // The base64url alphabet only: no padding, no whitespace (which the decoder would skip).

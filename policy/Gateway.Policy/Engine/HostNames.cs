@@ -1,0 +1,157 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+
+namespace Gateway.Policy;
+
+/// <summary>
+/// A host name's canonical spelling for <see cref="ValueForms"/> (the remarks there say which): percent-decoded, IDNA
+/// full stops and fullwidth forms mapped, lower-cased, trailing dots dropped, canonical <c>xn--</c> labels read as
+/// Unicode, and a numeric host read as the dotted-decimal IPv4 address it denotes.
+/// </summary>
+internal static class HostNames
+{
+    private static readonly IdnMapping Idn = new();
+
+    private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdef");
+
+    public static string Canonical(string host, bool isPattern)
+    {
+        if (IsCanonicalAsciiHost(host))
+        {
+            return host;
+        }
+
+        var text = host.Trim();
+        if (text.Contains('%', StringComparison.Ordinal))
+        {
+            text = PercentDecoding.Decode(text, unreservedOnly: false);
+        }
+
+        var mapped = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            mapped.Append(IsFullStop(c) ? '.' : c is >= '\uFF01' and <= '\uFF5E' ? (char)(c - 0xFEE0) : c);
+        }
+
+        text = mapped.ToString().ToLowerInvariant().TrimEnd('.');
+        if (Ipv4(text) is { } address)
+        {
+            return address;
+        }
+
+        if (!text.Contains("xn--", StringComparison.Ordinal))
+        {
+            return text;
+        }
+
+        var labels = text.Split('.');
+        for (var i = 0; i < labels.Length; i++)
+        {
+            var label = labels[i];
+            if (label.StartsWith("xn--", StringComparison.Ordinal) && !(isPattern && label.AsSpan().IndexOfAny('*', '?') >= 0))
+            {
+                labels[i] = UnicodeLabel(label);
+            }
+        }
+
+        return string.Join('.', labels);
+    }
+
+    /// <summary>
+    /// The Unicode label a valid <c>xn--</c> label encodes, when that label is itself canonical (its encoding
+    /// round-trips and it is lower case): <c>xn--bcher-2pa</c> (an upper-case <c>Ü</c>) names no registrable domain
+    /// and stays as written rather than being read as <c>bücher</c>.
+    /// </summary>
+    private static string UnicodeLabel(string label)
+    {
+        try
+        {
+            var unicode = Idn.GetUnicode(label);
+            return unicode == unicode.ToLowerInvariant() && Idn.GetAscii(unicode) == label ? unicode : label;
+        }
+        catch (ArgumentException)
+        {
+            return label;
+        }
+    }
+
+    private static bool IsCanonicalAsciiHost(string host)
+    {
+        if (host.Length == 0)
+        {
+            return true;
+        }
+
+        if (host[^1] == '.' || char.IsAsciiDigit(host[^1]) || host.Contains("xn--", StringComparison.Ordinal) || host.Contains("0x", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        foreach (var c in host)
+        {
+            if (c > '\x7F' || c is >= 'A' and <= 'Z' or '%' || char.IsWhiteSpace(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The dotted-decimal spelling of a host whose last label is a number, read as the WHATWG URL standard and
+    /// <c>inet_aton</c> read it: one to four parts, each decimal, <c>0x</c> hexadecimal or <c>0</c>-led octal, the
+    /// last filling the remaining bytes (<c>2852039166</c>, <c>0xa9fea9fe</c> and <c>169.254.43518</c> are all
+    /// <c>169.254.169.254</c>). Null when the host is not such a number or a part is out of range.
+    /// </summary>
+    private static string? Ipv4(string host)
+    {
+        var parts = host.Split('.');
+        var last = parts[^1];
+        var numeric = last.StartsWith("0x", StringComparison.Ordinal) ? last.AsSpan(2).ContainsAnyExcept(HexDigits) is false : last.Length > 0 && last.All(char.IsAsciiDigit);
+        if (!numeric || parts.Length > 4)
+        {
+            return null;
+        }
+
+        ulong address = 0;
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (Ipv4Part(parts[i]) is not { } value || value >= (i == parts.Length - 1 ? 1UL << (8 * (5 - parts.Length)) : 256))
+            {
+                return null;
+            }
+
+            address |= i == parts.Length - 1 ? value : value << (8 * (3 - i));
+        }
+
+        return $"{address >> 24}.{(address >> 16) & 0xFF}.{(address >> 8) & 0xFF}.{address & 0xFF}";
+    }
+
+    private static ulong? Ipv4Part(string part)
+    {
+        var (digits, radix) = part.StartsWith("0x", StringComparison.Ordinal) ? (part[2..], 16) : part.Length > 1 && part[0] == '0' ? (part[1..], 8) : (part, 10);
+        if (part.Length == 0 || digits.Length > 12)
+        {
+            return null;
+        }
+
+        ulong value = 0;
+        foreach (var c in digits)
+        {
+            var digit = char.IsAsciiDigit(c) ? c - '0' : c is >= 'a' and <= 'f' ? c - 'a' + 10 : radix;
+            if (digit >= radix)
+            {
+                return null;
+            }
+
+            value = (value * (ulong)radix) + (ulong)digit;
+        }
+
+        return value;
+    }
+
+    /// <summary>A full stop: <c>.</c> or one of the IDNA full stops (U+3002, U+FF0E, U+FF61).</summary>
+    public static bool IsFullStop(char c) => c is '.' or '\u3002' or '\uFF0E' or '\uFF61';
+}
