@@ -23,7 +23,6 @@ public sealed partial class ApprovalService
     private readonly OversightMetrics _metrics;
     private readonly ILogger<ApprovalService> _logger;
     private readonly ApprovalOptions _options;
-    private readonly WarrantRedeemer _warrants;
 
     public ApprovalService(
         IApprovalStore store,
@@ -43,7 +42,6 @@ public sealed partial class ApprovalService
         _metrics = metrics;
         _logger = logger;
         _options = options.Value.Approvals;
-        _warrants = new WarrantRedeemer(store, state, signer, compatibility, time, metrics, logger);
     }
 
     /// <summary>
