@@ -15,6 +15,7 @@ internal static class ConsoleServiceCollectionExtensions
         services.AddSingleton<ConsoleSessions>();
         services.AddSingleton<ConsoleBackChannelLogout>();
         services.AddSingleton<ConsoleSignIn>();
+        services.AddSingleton<Gateway.Oversight.Approvals.ApprovalLookback>();
         return services;
     }
 

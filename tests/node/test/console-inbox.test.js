@@ -1,0 +1,250 @@
+// The approvals inbox, an approval's page and the confirmation after a decision, in a REAL browser (Debian's chromium
+// driven by puppeteer-core) against the REAL gateway binary and a REAL OpenID provider (oidc-provider) on loopback. Bob
+// signs in through the provider's login form; two refunds of different amounts are told apart in his inbox by their
+// amount and order, sorted and filtered; on each refund's page the one-sentence summary, the reason field and Approve are
+// on the first screen at 1280×800 and at 390×844; he approves one and sees the confirmation (the agent's warrant, its
+// expiry) with a link to the next pending approval and his decision in the history. A refund of an order that was
+// already refunded (its warrant used) is flagged as a possible duplicate at the top of its page. axe-core finds no
+// serious or critical violation on the inbox, an approval page and the confirmation. With CONSOLE_SCREENSHOTS=<dir>
+// (docs/screenshots.sh), the inbox, an approval (laptop and phone) and the confirmation are saved there as PNGs.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import puppeteer from 'puppeteer-core';
+import { freePort, startGateway } from '../lib/gateway.js';
+import { DEMO_AGENT, signatureHeaders } from '../lib/signing.js';
+import { AGENT_APP, GATEWAY_CLIENT, startOidcProvider } from '../lib/oidc.js';
+
+const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS;
+const CHROMIUM = process.env.CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+async function startRecordingUpstream() {
+  const received = [];
+  const server = createServer((req, res) => {
+    received.push({ method: req.method, url: req.url });
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ refunded: true }));
+  });
+  await new Promise((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    received,
+    close: () => new Promise((resolveClose) => { server.closeAllConnections?.(); server.close(() => resolveClose()); }),
+  };
+}
+
+describe('the approvals inbox, page and confirmation (chromium, oidc-provider, axe-core)', { skip: CHROMIUM ? false : 'chromium is not installed (build/install-test-deps.sh installs it)' }, () => {
+  let op;
+  let upstream;
+  let gateway;
+  let browser;
+
+  before(async () => {
+    const port = await freePort();
+    op = await startOidcProvider({
+      consoleRedirectUri: `http://127.0.0.1:${port}/console/demo/callback`,
+      consoleBackchannelLogoutUri: `http://127.0.0.1:${port}/console/demo/backchannel-logout`,
+    });
+    op.setAccount('bob', ['payments-approvers']);
+    upstream = await startRecordingUpstream();
+    gateway = await startGateway({
+      port,
+      upstreams: { 'http://127.0.0.1:9130': upstream.url },
+      env: {
+        OIDC_CLIENT_SECRET: op.gatewaySecret,
+        Gateway__Console__Tenants__demo__Roles__approver__0: 'payments-approvers',
+      },
+      edit: (text) => text.replace('workspaces: [ws-demo]\n',
+        `workspaces: [ws-demo]\nopenid_provider:\n  issuer: "${op.issuer}"\n  audiences: [${AGENT_APP}]\n  client_id: ${GATEWAY_CLIENT}\n  client_secret: env:OIDC_CLIENT_SECRET\n`),
+    });
+    await gateway.putCredential('demo', 'payments-key', 'payments-demo-key');
+    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await gateway?.stop();
+    await upstream?.close();
+    await op?.close();
+  });
+
+  async function signed(method, target, json) {
+    const body = json === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(json));
+    const response = await fetch(gateway.baseUrl + target, {
+      method,
+      headers: { ...(json === undefined ? {} : { 'content-type': 'application/json' }), ...signatureHeaders(DEMO_AGENT, method, target, body) },
+      body: json === undefined ? undefined : body,
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null, text };
+  }
+
+  async function hold(order, amount) {
+    const held = await signed('POST', '/v1/actions/invoke-tool', { tool: 'payments.refund', args: { order, amount, reason: 'customer complaint' } });
+    assert.equal(held.status, 409, held.text);
+    return held.body.approval.id;
+  }
+
+  /** Signs bob in through the provider's own login and consent pages, in a fresh browser context. */
+  async function signInBob() {
+    const context = await browser.createBrowserContext();
+    const page = await context.newPage();
+    // axe-core is injected by the test; the console's CSP (no script at all) would refuse it, as it should.
+    await page.setBypassCSP(true);
+    await page.goto(`${gateway.baseUrl}/console`);
+    await Promise.all([page.waitForNavigation(), page.click('a[href="/console/demo/sign-in"]')]);
+    await page.type('input[name="login"]', 'bob');
+    await page.type('input[name="password"]', 'any-password');
+    await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
+    if (page.url().startsWith(op.issuer)) {
+      await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
+    }
+
+    assert.equal(new URL(page.url()).pathname, '/console/demo/approvals', await page.content());
+    return { context, page };
+  }
+
+  /** axe-core on the page as it is: no serious or critical violation. */
+  async function assertAccessible(page, what) {
+    await page.evaluate(AXE_SOURCE);
+    const results = await page.evaluate(() => globalThis.axe.run(document, { resultTypes: ['violations'] }));
+    const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.html).join(' | ')}`);
+    assert.deepEqual(bad, [], `axe-core on ${what}`);
+  }
+
+  /** The element is entirely within the viewport as the page opens (no scrolling). */
+  async function assertOnFirstScreen(page, selector, what) {
+    const box = await page.$eval(selector, (el) => {
+      const r = el.getBoundingClientRect();
+      return { top: r.top, bottom: r.bottom, left: r.left, right: r.right, height: innerHeight, width: innerWidth, scrollY };
+    });
+    assert.equal(box.scrollY, 0);
+    assert.ok(box.top >= 0 && box.bottom <= box.height && box.left >= 0 && box.right <= box.width, `${selector} on the first screen (${what}): ${JSON.stringify(box)}`);
+  }
+
+  /** The inbox link whose text names the amount. */
+  async function linkByAmount(page, amount) {
+    const links = await page.$$eval('#inbox a[href*="/approvals/"]', (as) => as.map((a) => ({ href: a.getAttribute('href'), text: a.textContent })));
+    const found = links.filter((l) => l.text.includes(amount));
+    assert.equal(found.length, 1, `one inbox row for ${amount}: ${JSON.stringify(links)}`);
+    return found[0];
+  }
+
+  const shoot = async (page, name) => { if (SCREENSHOTS) { mkdirSync(SCREENSHOTS, { recursive: true }); await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) }); } };
+
+  test('two refunds are told apart by amount, decided on the first screen, and confirmed with the next item', async () => {
+    const stamp = Date.now();
+    const small = { order: `A-${stamp}`, amount: 25 };
+    const large = { order: `B-${stamp}`, amount: 480.5 };
+    const smallId = await hold(small.order, small.amount);
+    const largeId = await hold(large.order, large.amount);
+
+    const { context, page } = await signInBob();
+    try {
+      await page.setViewport({ width: 1280, height: 800 });
+      await page.reload();
+      const heading = await page.$eval('h1', (h) => h.textContent);
+      assert.match(heading, /^Approvals \(\d+ waiting\)$/);
+      const smallLink = await linkByAmount(page, '25.00');
+      const largeLink = await linkByAmount(page, '480.50');
+      assert.equal(smallLink.href, `/console/demo/approvals/${smallId}`);
+      assert.equal(largeLink.href, `/console/demo/approvals/${largeId}`);
+      assert.match(smallLink.text, new RegExp(`refund 25\\.00 on order ${small.order}`));
+      const row = await page.$eval(`#inbox a[href="${smallLink.href}"]`, (a) => a.closest('tr').textContent);
+      assert.match(row, /demo-agent/);
+      assert.match(row, /\d+ (s|min)/, 'how long it has waited and when it expires');
+      assert.match(row, /1 of 1/, 'approvals still needed');
+      assert.match(row, /high · confidential · ATF L\d/, 'the risk marker: the tool\'s tier and data class, the agent\'s ATF level');
+      await assertAccessible(page, 'the inbox');
+      await shoot(page, 'inbox');
+
+      // Sorted by amount, the larger refund comes first; filtered by an agent that asked nothing, nothing is shown.
+      await page.select('#f-sort', 'amount');
+      await Promise.all([page.waitForNavigation(), page.click('form.filters button[type="submit"]')]);
+      const order = await page.$$eval('#inbox a[href*="/approvals/"]', (as) => as.map((a) => a.getAttribute('href')));
+      assert.ok(order.indexOf(largeLink.href) < order.indexOf(smallLink.href), order.join(' '));
+      await page.goto(`${gateway.baseUrl}/console/demo/approvals?agent=nobody`);
+      assert.match(await page.$eval('main', (m) => m.textContent), /Nothing waiting for you matches these filters/);
+      assert.match(await page.$eval('h1', (h) => h.textContent), /^Approvals \(0 of \d+ waiting\)$/);
+
+      // The larger refund's page, opened from the inbox by its amount: one sentence, the decision on the first screen.
+      await page.goto(`${gateway.baseUrl}/console/demo/approvals`);
+      await Promise.all([page.waitForNavigation(), page.click(`#inbox a[href="${largeLink.href}"]`)]);
+      const summary = await page.$eval('#summary', (p) => p.textContent);
+      assert.match(summary, new RegExp(`^demo-agent asks to refund 480\\.50 on order ${large.order}; held because .+\\.$`));
+      assert.equal(await page.$('#duplicates'), null, 'no earlier request for this order');
+      const args = await page.$eval('#arguments-table', (t) => t.textContent);
+      assert.match(args, new RegExp(`order${large.order}`));
+      assert.match(await page.$eval('#why', (ul) => ul.textContent), /passed/);
+      assert.equal(await page.$eval('#raw', (d) => d.open), false, 'the raw explanation, record and receipt are collapsed');
+
+      // The smaller one: the reason field and Approve without scrolling, on a laptop and on a phone.
+      await Promise.all([page.waitForNavigation(), page.goto(`${gateway.baseUrl}${smallLink.href}`)]);
+      for (const [width, height] of [[1280, 800], [390, 844]]) {
+        await page.setViewport({ width, height });
+        await page.reload();
+        await assertOnFirstScreen(page, '#approve-reason', `${width}×${height}`);
+        await assertOnFirstScreen(page, 'button.approve', `${width}×${height}`);
+        await assertOnFirstScreen(page, 'button.deny', `${width}×${height}`);
+        await assertOnFirstScreen(page, '#summary', `${width}×${height}`);
+        await shoot(page, width > 500 ? 'approval' : 'approval-phone');
+      }
+
+      await assertAccessible(page, 'an approval page');
+      await page.setViewport({ width: 1280, height: 800 });
+      await page.reload();
+      await page.type('#approve-reason', 'Order checked against the ticket');
+      await Promise.all([page.waitForNavigation(), page.click('button.approve')]);
+      assert.equal(new URL(page.url()).pathname, `${smallLink.href}/decided`);
+      const confirmation = await page.$eval('#confirmation', (s) => s.textContent);
+      assert.match(confirmation, /Approved/);
+      assert.match(confirmation, /warrant/);
+      assert.match(confirmation, /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/, 'the warrant\'s expiry');
+      const next = await page.$eval('#next-approval', (a) => ({ href: a.getAttribute('href'), text: a.textContent }));
+      assert.notEqual(next.href, smallLink.href);
+      assert.match(next.href, /^\/console\/demo\/approvals\/apr_/);
+      assert.match(await page.$eval('#history', (ol) => ol.textContent), /bob approved: “Order checked against the ticket”/);
+      await assertAccessible(page, 'the confirmation');
+      await shoot(page, 'confirmation');
+      await Promise.all([page.waitForNavigation(), page.click('#next-approval')]);
+      assert.ok(await page.$('#approve-reason'), 'the next pending approval opens ready to decide');
+    } finally {
+      await context.close();
+    }
+
+    assert.equal((await signed('GET', `/v1/approvals/${smallId}`)).body.status, 'approved');
+    assert.equal((await signed('GET', `/v1/approvals/${largeId}`)).body.status, 'pending');
+  });
+
+  test('a refund of an order already refunded is flagged as a possible duplicate', async () => {
+    const order = `D-${Date.now()}`;
+    const firstId = await hold(order, 40);
+    const { context, page } = await signInBob();
+    try {
+      await page.goto(`${gateway.baseUrl}/console/demo/approvals/${firstId}`);
+      assert.equal(await page.$('#duplicates'), null);
+      await page.type('#approve-reason', 'First refund of this order');
+      await Promise.all([page.waitForNavigation(), page.click('button.approve')]);
+
+      // The agent is refunded with the warrant (its one use), then asks again for the same order with a new amount.
+      const approval = await signed('GET', `/v1/approvals/${firstId}`);
+      const refunded = await signed('POST', '/v1/actions/invoke-tool', { tool: 'payments.refund', args: { order, amount: 40, reason: 'customer complaint' }, warrant: approval.body.warrant });
+      assert.equal(refunded.status, 200, refunded.text);
+      const againId = await hold(order, 45);
+
+      await page.goto(`${gateway.baseUrl}/console/demo/approvals/${againId}`);
+      const warning = await page.$eval('#duplicates', (s) => s.textContent);
+      assert.match(warning, /Possible duplicate/);
+      assert.match(warning, new RegExp(`the same order ${order}: approved and carried out`));
+      assert.ok(await page.$(`#duplicates a[href="/console/demo/approvals/${firstId}"]`), 'a link to the earlier request');
+      await assertOnFirstScreen(page, 'button.approve', 'with the duplicate warning');
+      await shoot(page, 'duplicate');
+    } finally {
+      await context.close();
+    }
+  });
+});
