@@ -5,11 +5,16 @@
 // on the first screen at 1280×800 and at 390×844; he approves one and sees the confirmation (the agent's warrant, its
 // expiry) with a link to the next pending approval and his decision in the history. A refund of an order that was
 // already refunded (its warrant used) is flagged as a possible duplicate at the top of its page. axe-core finds no
-// serious or critical violation on the inbox, an approval page and the confirmation. With CONSOLE_SCREENSHOTS=<dir>
+// serious or critical violation on the inbox, an approval page and the confirmation. A new approval is announced to its
+// approvers by a chat webhook (a loopback receiver that fails the first delivery: it is retried) and by e-mail through
+// a real SMTP server (Debian's aiosmtpd, which build/install-test-deps.sh installs), both with the deep link to the
+// approval's page and no secret, while the agent is answered at once. With CONSOLE_SCREENSHOTS=<dir>
 // (docs/screenshots.sh), the inbox, an approval (laptop and phone) and the confirmation are saved there as PNGs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
+import { connect } from 'node:net';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -20,6 +25,7 @@ import { AGENT_APP, GATEWAY_CLIENT, startOidcProvider } from '../lib/oidc.js';
 
 const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS;
 const CHROMIUM = process.env.CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
+const AIOSMTPD = spawnSync('/usr/bin/python3', ['-c', 'import aiosmtpd'], { stdio: 'ignore' }).status === 0;
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 async function startRecordingUpstream() {
@@ -36,9 +42,57 @@ async function startRecordingUpstream() {
   };
 }
 
-describe('the approvals inbox, page and confirmation (chromium, oidc-provider, axe-core)', { skip: CHROMIUM ? false : 'chromium is not installed (build/install-test-deps.sh installs it)' }, () => {
+/** A chat webhook on loopback that answers 503 to the first delivery of each approval and 200 to the next. */
+async function startWebhook() {
+  const received = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => { body += chunk; });
+    req.on('end', () => {
+      const first = !received.some((r) => r.body === body);
+      received.push({ contentType: req.headers['content-type'], body });
+      res.writeHead(first ? 503 : 200).end();
+    });
+  });
+  await new Promise((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/hooks/approvals`,
+    received,
+    close: () => new Promise((resolveClose) => { server.closeAllConnections?.(); server.close(() => resolveClose()); }),
+  };
+}
+
+/** Debian's aiosmtpd on loopback (its Debugging handler prints each message it receives). */
+async function startSmtp(port) {
+  const child = spawn('/usr/bin/python3', ['-u', '-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Debugging'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => { output += chunk; });
+  child.stderr.on('data', (chunk) => { output += chunk; });
+  for (let i = 0; ; i++) {
+    const up = await new Promise((resolveTry) => {
+      const socket = connect(port, '127.0.0.1', () => { socket.destroy(); resolveTry(true); });
+      socket.on('error', () => resolveTry(false));
+    });
+    if (up) break;
+    if (i > 100 || child.exitCode !== null) throw new Error(`aiosmtpd did not listen: ${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { port, received: () => output, stop: () => new Promise((r) => { child.once('exit', r); child.kill(); }) };
+}
+
+async function eventually(condition, what, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) assert.fail(what());
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('the approvals inbox, page and confirmation (chromium, oidc-provider, axe-core)', { skip: CHROMIUM && AIOSMTPD ? false : 'chromium or python3-aiosmtpd is not installed (build/install-test-deps.sh installs them)' }, () => {
   let op;
   let upstream;
+  let webhook;
+  let smtp;
   let gateway;
   let browser;
 
@@ -50,12 +104,21 @@ describe('the approvals inbox, page and confirmation (chromium, oidc-provider, a
     });
     op.setAccount('bob', ['payments-approvers']);
     upstream = await startRecordingUpstream();
+    webhook = await startWebhook();
+    smtp = await startSmtp(await freePort());
     gateway = await startGateway({
       port,
       upstreams: { 'http://127.0.0.1:9130': upstream.url },
       env: {
         OIDC_CLIENT_SECRET: op.gatewaySecret,
         Gateway__Console__Tenants__demo__Roles__approver__0: 'payments-approvers',
+        Gateway__Console__PublicOrigin: `http://127.0.0.1:${port}`,
+        Gateway__Notifications__InitialBackoff: '00:00:00.200',
+        Gateway__Notifications__Tenants__demo__WebhookUrl: webhook.url,
+        Gateway__Notifications__Tenants__demo__Email__bob: 'bob@example.com',
+        Gateway__Notifications__Smtp__Host: '127.0.0.1',
+        Gateway__Notifications__Smtp__Port: String(smtp.port),
+        Gateway__Notifications__Smtp__From: 'gateway@example.com',
       },
       edit: (text) => text.replace('workspaces: [ws-demo]\n',
         `workspaces: [ws-demo]\nopenid_provider:\n  issuer: "${op.issuer}"\n  audiences: [${AGENT_APP}]\n  client_id: ${GATEWAY_CLIENT}\n  client_secret: env:OIDC_CLIENT_SECRET\n`),
@@ -68,6 +131,8 @@ describe('the approvals inbox, page and confirmation (chromium, oidc-provider, a
     await browser?.close();
     await gateway?.stop();
     await upstream?.close();
+    await webhook?.close();
+    await smtp?.stop();
     await op?.close();
   });
 
@@ -243,6 +308,39 @@ describe('the approvals inbox, page and confirmation (chromium, oidc-provider, a
       assert.ok(await page.$(`#duplicates a[href="/console/demo/approvals/${firstId}"]`), 'a link to the earlier request');
       await assertOnFirstScreen(page, 'button.approve', 'with the duplicate warning');
       await shoot(page, 'duplicate');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a new approval is announced by webhook and e-mail with its deep link; the failed webhook is retried', async () => {
+    const order = `N-${Date.now()}`;
+    const started = Date.now();
+    const id = await hold(order, 12);
+    assert.ok(Date.now() - started < 5000, 'the agent is answered without waiting for the channels');
+    const link = `${gateway.baseUrl}/console/demo/approvals/${id}`;
+    const mine = () => webhook.received.filter((r) => r.body.includes(id));
+    await eventually(() => mine().length >= 2, () => `webhook deliveries: ${JSON.stringify(webhook.received)}`);
+    for (const delivery of mine()) {
+      assert.equal(delivery.contentType, 'application/json');
+      const { text } = JSON.parse(delivery.body);
+      assert.ok(text.includes(link), text);
+      assert.match(text, new RegExp(`demo-agent asks to refund 12\\.00 on order ${order}`));
+      assert.doesNotMatch(text, /warrant|Bearer|secret|payments-demo-key/i);
+    }
+
+    await eventually(() => smtp.received().includes(link), () => `SMTP received: ${smtp.received()}`);
+    // The message as received, its folded header lines unfolded.
+    const mail = smtp.received().slice(smtp.received().lastIndexOf('MESSAGE FOLLOWS', smtp.received().indexOf(link))).replace(/\r?\n[ \t]+/g, ' ');
+    assert.match(mail, /To: bob@example\.com/);
+    assert.match(mail, new RegExp(`Subject: Approval needed: demo-agent asks to refund 12\\.00 on order ${order}`));
+    assert.doesNotMatch(mail, /payments-demo-key/);
+
+    // The link leads the approver to the page, ready to decide.
+    const { context, page } = await signInBob();
+    try {
+      await page.goto(link);
+      assert.ok(await page.$('#approve-reason'));
     } finally {
       await context.close();
     }
