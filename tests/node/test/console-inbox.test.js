@@ -8,22 +8,20 @@
 // serious or critical violation on the inbox, an approval page and the confirmation. A new approval is announced to its
 // approvers by a chat webhook (a loopback receiver that fails the first delivery: it is retried) and by e-mail through
 // a real SMTP server (Debian's aiosmtpd, which build/install-test-deps.sh installs), both with the deep link to the
-// approval's page and no secret, while the agent is answered at once. With CONSOLE_SCREENSHOTS=<dir>
-// (docs/screenshots.sh), the inbox, an approval (laptop and phone) and the confirmation are saved there as PNGs.
+// approval's page and no secret, while the agent is answered at once. (docs/console.md's screenshots:
+// docs/screenshots.sh, from `make run`.)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { freePort, startGateway } from '../lib/gateway.js';
 import { DEMO_AGENT, signatureHeaders } from '../lib/signing.js';
 import { AGENT_APP, GATEWAY_CLIENT, startOidcProvider } from '../lib/oidc.js';
 
-const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS;
 const CHROMIUM = process.env.CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 const AIOSMTPD = spawnSync('/usr/bin/python3', ['-c', 'import aiosmtpd'], { stdio: 'ignore' }).status === 0;
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -199,8 +197,6 @@ describe('the approvals inbox, page and confirmation (chromium, oidc-provider, a
     return found[0];
   }
 
-  const shoot = async (page, name) => { if (SCREENSHOTS) { mkdirSync(SCREENSHOTS, { recursive: true }); await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) }); } };
-
   test('two refunds are told apart by amount, decided on the first screen, and confirmed with the next item', async () => {
     const stamp = Date.now();
     const small = { order: `A-${stamp}`, amount: 25 };
@@ -225,7 +221,6 @@ describe('the approvals inbox, page and confirmation (chromium, oidc-provider, a
       assert.match(row, /1 of 1/, 'approvals still needed');
       assert.match(row, /high · confidential · ATF L\d/, 'the risk marker: the tool\'s tier and data class, the agent\'s ATF level');
       await assertAccessible(page, 'the inbox');
-      await shoot(page, 'inbox');
 
       // Sorted by amount, the larger refund comes first; filtered by an agent that asked nothing, nothing is shown.
       await page.select('#f-sort', 'amount');
@@ -256,7 +251,6 @@ describe('the approvals inbox, page and confirmation (chromium, oidc-provider, a
         await assertOnFirstScreen(page, 'button.approve', `${width}×${height}`);
         await assertOnFirstScreen(page, 'button.deny', `${width}×${height}`);
         await assertOnFirstScreen(page, '#summary', `${width}×${height}`);
-        await shoot(page, width > 500 ? 'approval' : 'approval-phone');
       }
 
       await assertAccessible(page, 'an approval page');
@@ -274,7 +268,6 @@ describe('the approvals inbox, page and confirmation (chromium, oidc-provider, a
       assert.match(next.href, /^\/console\/demo\/approvals\/apr_/);
       assert.match(await page.$eval('#history', (ol) => ol.textContent), /bob approved: “Order checked against the ticket”/);
       await assertAccessible(page, 'the confirmation');
-      await shoot(page, 'confirmation');
       await Promise.all([page.waitForNavigation(), page.click('#next-approval')]);
       assert.ok(await page.$('#approve-reason'), 'the next pending approval opens ready to decide');
     } finally {
@@ -307,7 +300,6 @@ describe('the approvals inbox, page and confirmation (chromium, oidc-provider, a
       assert.match(warning, new RegExp(`the same order ${order}: approved and carried out`));
       assert.ok(await page.$(`#duplicates a[href="/console/demo/approvals/${firstId}"]`), 'a link to the earlier request');
       await assertOnFirstScreen(page, 'button.approve', 'with the duplicate warning');
-      await shoot(page, 'duplicate');
     } finally {
       await context.close();
     }

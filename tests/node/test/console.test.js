@@ -7,19 +7,17 @@
 // agent was answered with, and where the decision's record sits in the audit chain (replica, seq, leaf index), whose
 // inclusion proof the admin API answers. When bob signs out at the provider (its end_session page), the provider's
 // back-channel logout ends his console session and nobody else's; forged or replayed logout tokens end nothing. Keyboard only: bob signs in and approves with Tab and Enter,
-// and every input, textarea and select of the console's pages has a label. With CONSOLE_SCREENSHOTS=<dir>
-// (docs/screenshots.sh), the main pages are saved there as PNGs.
+// and every input, textarea and select of the console's pages has a label. (The inbox, the approval page, the
+// confirmation and axe-core: console-inbox.test.js; docs/console.md's screenshots: docs/screenshots.sh.)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import puppeteer from 'puppeteer-core';
 import { freePort, startGateway } from '../lib/gateway.js';
 import { DEMO_AGENT, signatureHeaders } from '../lib/signing.js';
 import { AGENT_APP, GATEWAY_CLIENT, startOidcProvider } from '../lib/oidc.js';
 
-const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS;
 const CHROMIUM = process.env.CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 
 async function startRecordingUpstream() {
@@ -367,43 +365,6 @@ describe('the approvals console (chromium, oidc-provider)', { skip: CHROMIUM ? f
       }
     } finally {
       await context.close();
-    }
-  });
-
-  test('screenshots of the main pages (CONSOLE_SCREENSHOTS=<dir>)', { skip: SCREENSHOTS ? false : 'set CONSOLE_SCREENSHOTS to a directory (docs/screenshots.sh)' }, async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    const shoot = async (page, name) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-    const held = await signed('POST', '/v1/actions/invoke-tool', { tool: 'payments.refund', args: { order: `S-${Date.now()}`, amount: 25, note: 'refund for jane.doe@example.com' } });
-    assert.equal(held.status, 409, held.text);
-    const approvalId = held.body.approval.id;
-
-    const signInContext = await browser.createBrowserContext();
-    const first = await signInContext.newPage();
-    await first.setViewport({ width: 1100, height: 500 });
-    await first.goto(`${gateway.baseUrl}/console`);
-    await shoot(first, 'sign-in');
-    await signInContext.close();
-
-    const bob = await signIn('bob');
-    try {
-      await bob.page.setViewport({ width: 1100, height: 600 });
-      await bob.page.reload();
-      await shoot(bob.page, 'queue');
-      await bob.page.goto(`${gateway.baseUrl}/console/demo/approvals/${approvalId}`);
-      await shoot(bob.page, 'approval');
-    } finally {
-      await bob.context.close();
-    }
-
-    const olivia = await signIn('olivia', '/console/demo/audit');
-    try {
-      await olivia.page.setViewport({ width: 1100, height: 700 });
-      await olivia.page.reload();
-      await shoot(olivia.page, 'audit');
-      await olivia.page.goto(`${gateway.baseUrl}/console/demo/agents`);
-      await shoot(olivia.page, 'kill-switches');
-    } finally {
-      await olivia.context.close();
     }
   });
 });
