@@ -12,28 +12,19 @@ namespace Gateway.Proxy.Console;
 /// </summary>
 internal static class ConsoleApprovalConfirmation
 {
-    private static readonly string[] Approvers = [ConsoleRoles.Approver];
-
     public static async Task<IResult> ShowAsync(HttpContext context, string tenant, string id, ApprovalService approvals, AuditJournal journal, Bundle.PolicyProvider policy)
     {
-        var (session, refusal) = await ConsoleGuard.ReadAsync(context, tenant, Approvers);
-        if (session is null)
+        var (session, view, refusal) = await ConsoleApprovalRead.ReadAsync(context, tenant, id, approvals, policy);
+        if (refusal is not null)
         {
-            return refusal!;
+            return refusal;
         }
 
-        var request = await approvals.GetAsync(tenant, id, context.RequestAborted);
-        if (request is null || !request.Approvers.Contains(session.Person, StringComparer.Ordinal))
-        {
-            return Refusal(StatusCodes.Status404NotFound, ApprovalErrorCodes.NotFound, "No such approval request names you.", session);
-        }
-
-        Gateway.Policy.TenantPolicy? tenantPolicy = null;
-        policy.Current?.Set.Tenants.TryGetValue(tenant, out tenantPolicy);
-        var view = ConsoleApprovalView.Of(request, tenantPolicy);
+        var request = view!.Request;
+        var tenantPolicy = ConsoleApprovalRead.TenantOf(policy, tenant);
         var t = "/console/" + E(U(tenant));
         var body = new StringBuilder("<section id=\"confirmation\" class=\"done\" role=\"status\" aria-labelledby=\"confirmation-h\"><h2 id=\"confirmation-h\">")
-            .Append(E(Headline(request, session.Person))).Append("</h2><p>").Append(E(view.Sentence())).Append("</p><p><strong>What happens next:</strong> ")
+            .Append(E(Headline(request, session!.Person))).Append("</h2><p>").Append(E(view.Sentence())).Append("</p><p><strong>What happens next:</strong> ")
             .Append(E(Next(request))).Append("</p></section>");
 
         var next = (await approvals.ListPendingAsync(tenant, context.RequestAborted))

@@ -33,21 +33,13 @@ internal static class ConsoleApprovalPages
     private static async Task<IResult> DetailAsync(
         HttpContext context, string tenant, string id, ApprovalService approvals, ApprovalLookback lookback, AuditProofs proofs, AuditJournal journal, Bundle.PolicyProvider policy, TimeProvider time)
     {
-        var (session, refusal) = await ConsoleGuard.ReadAsync(context, tenant, Approvers);
-        if (session is null)
+        var (session, view, refusal) = await ConsoleApprovalRead.ReadAsync(context, tenant, id, approvals, policy);
+        if (refusal is not null)
         {
-            return refusal!;
+            return refusal;
         }
 
-        var request = await approvals.GetAsync(tenant, id, context.RequestAborted);
-        if (request is null || !request.Approvers.Contains(session.Person, StringComparer.Ordinal))
-        {
-            return Refusal(StatusCodes.Status404NotFound, ApprovalErrorCodes.NotFound, "No such approval request names you.", session);
-        }
-
-        Gateway.Policy.TenantPolicy? tenantPolicy = null;
-        policy.Current?.Set.Tenants.TryGetValue(tenant, out tenantPolicy);
-        var view = ConsoleApprovalView.Of(request, tenantPolicy);
+        var request = view!.Request;
         var earlier = await lookback.EarlierAsync(request, view.InputSchema, context.RequestAborted);
         var now = time.GetUtcNow();
         var body = new StringBuilder("<p id=\"summary\" class=\"summary\">").Append(E(view.Sentence())).Append("</p>")
@@ -58,7 +50,7 @@ internal static class ConsoleApprovalPages
         if (request.Status == ApprovalStatus.Pending)
         {
             var action = "/console/" + E(U(tenant)) + "/approvals/" + E(U(request.Id));
-            body.Append("<form method=\"post\" action=\"").Append(action).Append("/approve\" class=\"decide\">").Append(Csrf(session))
+            body.Append("<form method=\"post\" action=\"").Append(action).Append("/approve\" class=\"decide\">").Append(Csrf(session!))
                 .Append("<label for=\"approve-reason\">Your reason (required; recorded with your decision and shown to the other approvers)</label>")
                 .Append("<textarea id=\"approve-reason\" name=\"reason\" required maxlength=\"500\" rows=\"2\"></textarea>")
                 .Append("<div class=\"buttons\"><button type=\"submit\" class=\"approve\">Approve</button>")
@@ -81,7 +73,7 @@ internal static class ConsoleApprovalPages
             .Append("<h3>Arguments (redacted)</h3>").Append(Arguments(request))
             .Append("<h3>Intent digest</h3><p><code>").Append(E(request.IntentDigest)).Append("</code></p>")
             .Append("<h3>Explanation</h3>").Append(Explanation(request.Explanation))
-            .Append("<h3>Decision record</h3>").Append(await DecisionRecordAsync(tenant, request, proofs, session, context.RequestAborted))
+            .Append("<h3>Decision record</h3>").Append(await DecisionRecordAsync(tenant, request, proofs, session!, context.RequestAborted))
             .Append("</details>");
         return Page("Approval: " + view.Action(), session, body.ToString());
     }

@@ -18,27 +18,13 @@ import { connect } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import puppeteer from 'puppeteer-core';
-import { freePort, startGateway } from '../lib/gateway.js';
+import { freePort } from '../lib/gateway.js';
+import { signInThroughProvider, startConsoleGateway, startRecordingUpstream } from '../lib/console.js';
 import { DEMO_AGENT, signatureHeaders } from '../lib/signing.js';
-import { AGENT_APP, GATEWAY_CLIENT, startOidcProvider } from '../lib/oidc.js';
 
 const CHROMIUM = process.env.CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 const AIOSMTPD = spawnSync('/usr/bin/python3', ['-c', 'import aiosmtpd'], { stdio: 'ignore' }).status === 0;
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-async function startRecordingUpstream() {
-  const received = [];
-  const server = createServer((req, res) => {
-    received.push({ method: req.method, url: req.url });
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ refunded: true }));
-  });
-  await new Promise((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    received,
-    close: () => new Promise((resolveClose) => { server.closeAllConnections?.(); server.close(() => resolveClose()); }),
-  };
-}
 
 /** A chat webhook on loopback that answers 503 to the first delivery of each approval and 200 to the next. */
 async function startWebhook() {
@@ -95,20 +81,13 @@ describe('the approvals inbox, page and confirmation (chromium, oidc-provider, a
   let browser;
 
   before(async () => {
-    const port = await freePort();
-    op = await startOidcProvider({
-      consoleRedirectUri: `http://127.0.0.1:${port}/console/demo/callback`,
-      consoleBackchannelLogoutUri: `http://127.0.0.1:${port}/console/demo/backchannel-logout`,
-    });
-    op.setAccount('bob', ['payments-approvers']);
     upstream = await startRecordingUpstream();
     webhook = await startWebhook();
     smtp = await startSmtp(await freePort());
-    gateway = await startGateway({
-      port,
-      upstreams: { 'http://127.0.0.1:9130': upstream.url },
-      env: {
-        OIDC_CLIENT_SECRET: op.gatewaySecret,
+    ({ op, gateway } = await startConsoleGateway({
+      accounts: { bob: ['payments-approvers'] },
+      upstream,
+      env: (port) => ({
         Gateway__Console__Tenants__demo__Roles__approver__0: 'payments-approvers',
         Gateway__Console__PublicOrigin: `http://127.0.0.1:${port}`,
         Gateway__Notifications__InitialBackoff: '00:00:00.200',
@@ -117,11 +96,8 @@ describe('the approvals inbox, page and confirmation (chromium, oidc-provider, a
         Gateway__Notifications__Smtp__Host: '127.0.0.1',
         Gateway__Notifications__Smtp__Port: String(smtp.port),
         Gateway__Notifications__Smtp__From: 'gateway@example.com',
-      },
-      edit: (text) => text.replace('workspaces: [ws-demo]\n',
-        `workspaces: [ws-demo]\nopenid_provider:\n  issuer: "${op.issuer}"\n  audiences: [${AGENT_APP}]\n  client_id: ${GATEWAY_CLIENT}\n  client_secret: env:OIDC_CLIENT_SECRET\n`),
-    });
-    await gateway.putCredential('demo', 'payments-key', 'payments-demo-key');
+      }),
+    }));
     browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   });
 
@@ -151,24 +127,7 @@ describe('the approvals inbox, page and confirmation (chromium, oidc-provider, a
     return held.body.approval.id;
   }
 
-  /** Signs bob in through the provider's own login and consent pages, in a fresh browser context. */
-  async function signInBob() {
-    const context = await browser.createBrowserContext();
-    const page = await context.newPage();
-    // axe-core is injected by the test; the console's CSP (no script at all) would refuse it, as it should.
-    await page.setBypassCSP(true);
-    await page.goto(`${gateway.baseUrl}/console`);
-    await Promise.all([page.waitForNavigation(), page.click('a[href="/console/demo/sign-in"]')]);
-    await page.type('input[name="login"]', 'bob');
-    await page.type('input[name="password"]', 'any-password');
-    await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
-    if (page.url().startsWith(op.issuer)) {
-      await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
-    }
-
-    assert.equal(new URL(page.url()).pathname, '/console/demo/approvals', await page.content());
-    return { context, page };
-  }
+  const signInBob = () => signInThroughProvider({ browser, gateway, op, login: 'bob', bypassCsp: true });
 
   /** axe-core on the page as it is: no serious or critical violation. */
   async function assertAccessible(page, what) {
