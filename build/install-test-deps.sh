@@ -12,6 +12,9 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 # The console's browser tests (tests/node/test/console.test.js): Debian's chromium, driven by puppeteer-core.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# A real SMTP server for the approval notifications' tests (tests/Gateway.Oversight.Tests/Notifications, tests/node):
+# Debian's aiosmtpd, run as /usr/bin/python3 -m aiosmtpd.
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need+=(python3-aiosmtpd)
 # The Python SDK's key-pair signing (RFC 9421): Ed25519 and P-256 through 'cryptography'.
 python3 -c 'import cryptography' >/dev/null 2>&1 || need+=(python3-cryptography)
 # The image suite (tests/image): `make image` packs the OCI image with umoci; skopeo inspects it.

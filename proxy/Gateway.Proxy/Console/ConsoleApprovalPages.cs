@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Gateway.Oversight.Approvals;
+using Gateway.Oversight.Audit;
 using Gateway.Oversight.Evidence;
 using Gateway.Oversight.Register;
 using static Gateway.Proxy.Console.ConsoleHtml;
@@ -8,7 +9,10 @@ using static Gateway.Proxy.Console.ConsoleHtml;
 namespace Gateway.Proxy.Console;
 
 /// <summary>
-/// The approval queue (<c>/console/{tenant}/approvals</c>), one request's page, and approve/deny with a reason. Approving
+/// One approval request's page (the inbox: <see cref="ConsoleApprovalInbox"/>; after a decision: <see cref="ConsoleApprovalConfirmation"/>),
+/// and approve/deny with a reason. The page opens with one sentence, any earlier request like it, and the decision (one
+/// reason, Approve or Deny: within the first screen on a laptop and a phone); below, the arguments, why in words, the run's
+/// timeline, the decisions so far, and the raw evidence collapsed. Approving
 /// goes through the same <see cref="ApprovalService"/> and the same checks as the admin API: the signed-in person must
 /// be an approver in the register, named on the request, and not the agent's human owner; two approvals from one person
 /// never count as two (the service counts distinct persons).
@@ -19,83 +23,59 @@ internal static class ConsoleApprovalPages
 
     public static void Map(RouteGroupBuilder console)
     {
-        console.MapGet("/{tenant}/approvals", QueueAsync);
+        console.MapGet("/{tenant}/approvals", ConsoleApprovalInbox.ListAsync);
         console.MapGet("/{tenant}/approvals/{id}", DetailAsync);
+        console.MapGet("/{tenant}/approvals/{id}/decided", ConsoleApprovalConfirmation.ShowAsync);
         console.MapPost("/{tenant}/approvals/{id}/approve", (HttpContext c, string tenant, string id) => ActAsync(c, tenant, id, approve: true));
         console.MapPost("/{tenant}/approvals/{id}/deny", (HttpContext c, string tenant, string id) => ActAsync(c, tenant, id, approve: false));
     }
 
-    private static async Task<IResult> QueueAsync(HttpContext context, string tenant, ApprovalService approvals)
+    private static async Task<IResult> DetailAsync(
+        HttpContext context, string tenant, string id, ApprovalService approvals, ApprovalLookback lookback, AuditProofs proofs, AuditJournal journal, Bundle.PolicyProvider policy, TimeProvider time)
     {
-        var (session, refusal) = await ConsoleGuard.ReadAsync(context, tenant, Approvers);
-        if (session is null)
+        var (session, view, refusal) = await ConsoleApprovalRead.ReadAsync(context, tenant, id, approvals, policy);
+        if (refusal is not null)
         {
-            return refusal!;
+            return refusal;
         }
 
-        var pending = await approvals.ListPendingAsync(tenant, context.RequestAborted);
-        var mine = pending.Where(r => r.Approvers.Contains(session.Person, StringComparer.Ordinal)).ToList();
-        var body = new StringBuilder();
-        if (mine.Count == 0)
-        {
-            body.Append("<p>Nothing is waiting for you.</p>");
-        }
-        else
-        {
-            body.Append("<table><caption>Pending approvals that name you</caption><thead><tr><th scope=\"col\">Action</th><th scope=\"col\">Agent</th><th scope=\"col\">Approvals</th><th scope=\"col\">Expires</th></tr></thead><tbody>");
-            foreach (var request in mine)
-            {
-                body.Append("<tr><td><a href=\"/console/").Append(E(U(tenant))).Append("/approvals/").Append(E(U(request.Id))).Append("\">")
-                    .Append(E(request.Tool)).Append("</a></td><td>").Append(E(request.Agent)).Append("</td><td>")
-                    .Append(request.Approvals.Count).Append(" of ").Append(request.ApprovalsRequired).Append("</td><td>")
-                    .Append(Time(request.ExpiresAt)).Append("</td></tr>");
-            }
-
-            body.Append("</tbody></table>");
-        }
-
-        return Page("Approvals", session, body.ToString());
-    }
-
-    private static async Task<IResult> DetailAsync(HttpContext context, string tenant, string id, ApprovalService approvals, AuditProofs proofs)
-    {
-        var (session, refusal) = await ConsoleGuard.ReadAsync(context, tenant, Approvers);
-        if (session is null)
-        {
-            return refusal!;
-        }
-
-        var request = await approvals.GetAsync(tenant, id, context.RequestAborted);
-        if (request is null || !request.Approvers.Contains(session.Person, StringComparer.Ordinal))
-        {
-            return Refusal(StatusCodes.Status404NotFound, ApprovalErrorCodes.NotFound, "No such approval request names you.", session);
-        }
-
-        var body = new StringBuilder();
-        body.Append("<dl><dt>Action</dt><dd>").Append(E(request.Tool)).Append("</dd><dt>Agent</dt><dd>").Append(E(request.Agent))
-            .Append("</dd><dt>Status</dt><dd>").Append(E(request.Status))
-            .Append("</dd><dt>Who may approve</dt><dd>").Append(E(string.Join(", ", request.Approvers)))
-            .Append("</dd><dt>Approvals</dt><dd>").Append(request.Approvals.Count).Append(" of ").Append(request.ApprovalsRequired)
-            .Append(request.Approvals.Count > 0 ? " (" + E(string.Join(", ", request.Approvals)) + ")" : string.Empty)
-            .Append("; still needed: ").Append(Math.Max(0, request.ApprovalsRequired - request.Approvals.Count))
-            .Append("</dd><dt>Requested</dt><dd>").Append(Time(request.CreatedAt))
-            .Append("</dd><dt>Expires</dt><dd>").Append(Time(request.ExpiresAt))
-            .Append("</dd><dt>Intent digest</dt><dd><code>").Append(E(request.IntentDigest)).Append("</code></dd></dl>");
-        body.Append("<h2>Arguments (redacted)</h2>").Append(Arguments(request));
-        body.Append("<h2>Explanation</h2>").Append(Explanation(request.Explanation));
-        body.Append("<h2>Decision record</h2>").Append(await DecisionRecordAsync(tenant, request, proofs, session, context.RequestAborted));
+        var request = view!.Request;
+        var earlier = await lookback.EarlierAsync(request, view.InputSchema, context.RequestAborted);
+        var now = time.GetUtcNow();
+        var body = new StringBuilder("<p id=\"summary\" class=\"summary\">").Append(E(view.Sentence())).Append("</p>")
+            .Append(ConsoleApprovalSections.Duplicates(tenant, earlier))
+            .Append("<p class=\"facts\"><strong>").Append(E(request.Status)).Append("</strong> · ").Append(request.Approvals.Count).Append(" of ").Append(request.ApprovalsRequired)
+            .Append(" approvals, ").Append(view.StillNeeded).Append(" still needed · waiting ").Append(E(ConsoleApprovalInbox.Span(now - request.CreatedAt)))
+            .Append(" · expires in ").Append(E(ConsoleApprovalInbox.Span(request.ExpiresAt - now))).Append(" · risk: ").Append(ConsoleApprovalInbox.RiskMarker(view)).Append("</p>");
         if (request.Status == ApprovalStatus.Pending)
         {
             var action = "/console/" + E(U(tenant)) + "/approvals/" + E(U(request.Id));
-            body.Append("<h2>Decide</h2><form method=\"post\" action=\"").Append(action).Append("/approve\">").Append(Csrf(session))
-                .Append("<label for=\"approve-reason\">Reason for approving</label><textarea id=\"approve-reason\" name=\"reason\" required maxlength=\"500\" rows=\"2\"></textarea>")
-                .Append("<button type=\"submit\">Approve</button></form>")
-                .Append("<form method=\"post\" action=\"").Append(action).Append("/deny\">").Append(Csrf(session))
-                .Append("<label for=\"deny-reason\">Reason for denying</label><textarea id=\"deny-reason\" name=\"reason\" required maxlength=\"500\" rows=\"2\"></textarea>")
-                .Append("<button type=\"submit\">Deny</button></form>");
+            body.Append("<form method=\"post\" action=\"").Append(action).Append("/approve\" class=\"decide\">").Append(Csrf(session!))
+                .Append("<label for=\"approve-reason\">Your reason (required; recorded with your decision and shown to the other approvers)</label>")
+                .Append("<textarea id=\"approve-reason\" name=\"reason\" required maxlength=\"500\" rows=\"2\"></textarea>")
+                .Append("<div class=\"buttons\"><button type=\"submit\" class=\"approve\">Approve</button>")
+                .Append("<button type=\"submit\" class=\"deny\" formaction=\"").Append(action).Append("/deny\">Deny</button></div></form>");
+        }
+        else
+        {
+            body.Append("<p>This request is ").Append(E(request.Status)).Append(request.DecidedAt is { } decided ? " since " + Time(decided) : string.Empty)
+                .Append(". <a href=\"/console/").Append(E(U(tenant))).Append("/approvals\">Back to the inbox</a></p>");
         }
 
-        return Page("Approval " + request.Id, session, body.ToString());
+        body.Append("<h2>Arguments</h2>").Append(ConsoleApprovalSections.ArgumentsTable(request))
+            .Append("<h2>Why it was held</h2>").Append(ConsoleApprovalSections.Why(request.Explanation))
+            .Append("<h2>The run up to this request</h2>").Append(await ConsoleApprovalSections.TimelineAsync(tenant, view, journal, context.RequestAborted))
+            .Append("<h2>Decisions so far</h2>").Append(await ConsoleApprovalSections.HistoryAsync(tenant, request, journal, context.RequestAborted))
+            .Append("<dl class=\"facts\"><dt>Action</dt><dd><code>").Append(E(request.Tool)).Append("</code></dd><dt>Who may approve</dt><dd>").Append(E(string.Join(", ", request.Approvers)))
+            .Append("</dd><dt>Approved by</dt><dd>").Append(request.Approvals.Count > 0 ? E(string.Join(", ", request.Approvals)) : "nobody yet")
+            .Append("</dd><dt>Requested</dt><dd>").Append(Time(request.CreatedAt)).Append("</dd><dt>Expires</dt><dd>").Append(Time(request.ExpiresAt)).Append("</dd></dl>")
+            .Append("<details id=\"raw\"><summary>Raw: arguments, explanation, decision record and receipt</summary>")
+            .Append("<h3>Arguments (redacted)</h3>").Append(Arguments(request))
+            .Append("<h3>Intent digest</h3><p><code>").Append(E(request.IntentDigest)).Append("</code></p>")
+            .Append("<h3>Explanation</h3>").Append(Explanation(request.Explanation))
+            .Append("<h3>Decision record</h3>").Append(await DecisionRecordAsync(tenant, request, proofs, session!, context.RequestAborted))
+            .Append("</details>");
+        return Page("Approval: " + view.Action(), session, body.ToString());
     }
 
     /// <summary>The action's arguments as the approval keeps them (redacted before they were stored), indented when whole.</summary>
@@ -216,6 +196,6 @@ internal static class ConsoleApprovalPages
         }
 
         await ConsoleAudit.RecordAsync(context, session, approve ? "approval.approve" : "approval.deny", result.Request!.Agent, result.Request.Id, reason);
-        return Results.Redirect("/console/" + Uri.EscapeDataString(tenant) + "/approvals/" + Uri.EscapeDataString(id), permanent: false, preserveMethod: false);
+        return Results.Redirect("/console/" + Uri.EscapeDataString(tenant) + "/approvals/" + Uri.EscapeDataString(id) + "/decided", permanent: false, preserveMethod: false);
     }
 }

@@ -13,16 +13,28 @@ namespace Gateway.Proxy.Console;
 internal static class ConsoleHtml
 {
     public const string Stylesheet = """
-        body{font-family:system-ui,sans-serif;margin:0;color:#1b1b1b;background:#fafafa}
-        header{background:#20303f;color:#fff;padding:.6rem 1rem;display:flex;gap:1rem;align-items:center;flex-wrap:wrap}
-        header a{color:#fff}header form{margin-left:auto}
-        main{padding:1rem;max-width:72rem}
+        body{font-family:system-ui,sans-serif;margin:0;color:#1b1b1b;background:#fafafa;line-height:1.4}
+        header{background:#20303f;color:#fff;padding:.4rem 1rem;display:flex;gap:.4rem 1rem;align-items:center;flex-wrap:wrap}
+        header a{color:#fff}header form{margin-left:auto}header nav a{margin-right:.5rem}header button{margin:0}
+        main{padding:.5rem 1rem 1rem;max-width:72rem}h1{font-size:1.35rem;margin:.4rem 0}h2{font-size:1.1rem;margin:1.2rem 0 .4rem}
         table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;padding:.35rem .5rem;text-align:left;vertical-align:top}
+        caption{text-align:left;font-weight:bold;padding:.3rem 0}.scroll{overflow-x:auto}table.args{max-width:48rem}table.args th{width:10rem}
         pre{background:#f0f0f0;padding:.5rem;overflow:auto;max-height:28rem}pre.wrap{white-space:pre-wrap;word-break:break-all}
         .ok{color:#0a6b2d;font-weight:bold}.bad{color:#a4161a;font-weight:bold}
-        label{display:block;margin:.5rem 0 .2rem}textarea{width:100%;max-width:40rem}
-        button{padding:.35rem .9rem;margin:.3rem .3rem .3rem 0}
-        a:focus,button:focus,textarea:focus,input:focus{outline:3px solid #f5a623}
+        label{display:block;margin:.5rem 0 .2rem}input,select{font:inherit;padding:.25rem .3rem}textarea{width:100%;max-width:40rem;box-sizing:border-box;font:inherit}
+        button{padding:.45rem 1rem;margin:.3rem .5rem .3rem 0;font:inherit;border:1px solid #20303f;border-radius:4px;background:#fff;color:#1b1b1b;cursor:pointer}
+        button.approve{background:#0a6b2d;border-color:#0a6b2d;color:#fff}button.deny{background:#fff;border-color:#a4161a;color:#a4161a}
+        a:focus,button:focus,textarea:focus,input:focus,select:focus,summary:focus{outline:3px solid #b35900;outline-offset:2px}
+        .summary{font-size:1.1rem;margin:.2rem 0 .5rem;max-width:48rem}.facts{margin:.3rem 0;color:#333}
+        form.decide{margin:.4rem 0 .8rem;padding:.5rem .8rem;border:2px solid #20303f;border-radius:6px;background:#fff;max-width:40rem}
+        form.filters{display:flex;flex-wrap:wrap;gap:.2rem 1rem;align-items:flex-end;margin-bottom:.6rem}form.filters label{margin:.2rem 0}
+        .risk{font-weight:bold;white-space:nowrap}.risk-critical,.risk-high{color:#a4161a}.risk-medium{color:#7a4b00}.risk-low{color:#0a6b2d}
+        .warn{border-left:6px solid #a4161a;background:#fdecea;padding:.3rem .8rem;margin:.4rem 0;max-width:48rem}.warn h2{margin:.2rem 0;color:#7d1014}.warn ul{margin:.2rem 0}
+        .done{border-left:6px solid #0a6b2d;background:#e8f5ec;padding:.3rem .8rem;margin:.4rem 0;max-width:48rem}.done h2{margin:.2rem 0}
+        ul.checklist{list-style:none;padding-left:0}ul.checklist li{margin:.2rem 0}.checklist .fail,.checklist .hold{color:#7d1014}.checklist .pass{color:#0a5a26}
+        a.next{font-weight:bold}details{margin:1rem 0}summary{cursor:pointer;font-weight:bold}
+        @media (max-width:40rem){main{padding:.4rem .6rem}header{padding:.3rem .6rem}header form{margin-left:0}h1{font-size:1.15rem}.summary{font-size:1rem}
+        #inbox thead{display:none}#inbox tr{display:block;border:1px solid #ccc;margin:.5rem 0;background:#fff}#inbox td{display:block;border:0;padding:.15rem .5rem}}
         """;
 
     /// <summary>HTML-encodes <paramref name="value"/>.</summary>
@@ -51,7 +63,7 @@ internal static class ConsoleHtml
     public static IResult Page(string title, ConsoleSession? session, string body, int status = StatusCodes.Status200OK)
     {
         var html = new StringBuilder(4096);
-        html.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>").Append(E(title))
+        html.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>").Append(E(title))
             .Append(" · Gamut console</title><link rel=\"stylesheet\" href=\"/console/console.css\"></head><body><header><strong>Gamut console</strong>");
         if (session is not null)
         {

@@ -1,6 +1,6 @@
 namespace Gateway.Proxy.Console;
 
-/// <summary>Registers the console: its options (validated at start), sessions and sign-in.</summary>
+/// <summary>Registers the console: its options (validated at start), sessions and sign-in, and the notifications of new approvals that link to it.</summary>
 internal static class ConsoleServiceCollectionExtensions
 {
     public static IServiceCollection AddGatewayConsole(this IServiceCollection services, IConfiguration configuration)
@@ -15,6 +15,9 @@ internal static class ConsoleServiceCollectionExtensions
         services.AddSingleton<ConsoleSessions>();
         services.AddSingleton<ConsoleBackChannelLogout>();
         services.AddSingleton<ConsoleSignIn>();
+        services.AddSingleton<Gateway.Oversight.Approvals.ApprovalLookback>();
+        // After the oversight services: it wraps the approval store they registered.
+        Gateway.Oversight.Notifications.NotificationServiceCollectionExtensions.AddApprovalNotifications(services, configuration);
         return services;
     }
 

@@ -58,7 +58,7 @@ public sealed class ConsoleApprovalEvidenceTests : IAsyncLifetime
         var html = await page.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        Assert.Contains("<h2>Arguments (redacted)</h2>", html, StringComparison.Ordinal);
+        Assert.Contains("<h3>Arguments (redacted)</h3>", html, StringComparison.Ordinal);
         Assert.Contains("[REDACTED:card_number]", html, StringComparison.Ordinal);
         Assert.Contains("refund for [REDACTED:email]", html, StringComparison.Ordinal);
         Assert.DoesNotContain("4111", html, StringComparison.Ordinal);

@@ -7,34 +7,17 @@
 // agent was answered with, and where the decision's record sits in the audit chain (replica, seq, leaf index), whose
 // inclusion proof the admin API answers. When bob signs out at the provider (its end_session page), the provider's
 // back-channel logout ends his console session and nobody else's; forged or replayed logout tokens end nothing. Keyboard only: bob signs in and approves with Tab and Enter,
-// and every input, textarea and select of the console's pages has a label. With CONSOLE_SCREENSHOTS=<dir>
-// (docs/screenshots.sh), the main pages are saved there as PNGs.
+// and every input, textarea and select of the console's pages has a label. (The inbox, the approval page, the
+// confirmation and axe-core: console-inbox.test.js; docs/console.md's screenshots: docs/screenshots.sh.)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import puppeteer from 'puppeteer-core';
-import { freePort, startGateway } from '../lib/gateway.js';
+import { signInThroughProvider, startConsoleGateway, startRecordingUpstream } from '../lib/console.js';
 import { DEMO_AGENT, signatureHeaders } from '../lib/signing.js';
-import { AGENT_APP, GATEWAY_CLIENT, startOidcProvider } from '../lib/oidc.js';
+import { AGENT_APP } from '../lib/oidc.js';
 
-const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS;
 const CHROMIUM = process.env.CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
-
-async function startRecordingUpstream() {
-  const received = [];
-  const server = createServer((req, res) => {
-    received.push({ method: req.method, url: req.url });
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ refunded: true }));
-  });
-  await new Promise((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    received,
-    close: () => new Promise((resolveClose) => { server.closeAllConnections?.(); server.close(() => resolveClose()); }),
-  };
-}
 
 describe('the approvals console (chromium, oidc-provider)', { skip: CHROMIUM ? false : 'chromium is not installed (build/install-test-deps.sh installs it)' }, () => {
   let op;
@@ -43,27 +26,15 @@ describe('the approvals console (chromium, oidc-provider)', { skip: CHROMIUM ? f
   let browser;
 
   before(async () => {
-    const port = await freePort();
-    op = await startOidcProvider({
-      consoleRedirectUri: `http://127.0.0.1:${port}/console/demo/callback`,
-      consoleBackchannelLogoutUri: `http://127.0.0.1:${port}/console/demo/backchannel-logout`,
-    });
-    op.setAccount('bob', ['payments-approvers']);
-    op.setAccount('mallory', ['payments-approvers']);
-    op.setAccount('olivia', ['sre-oncall']);
     upstream = await startRecordingUpstream();
-    gateway = await startGateway({
-      port,
-      upstreams: { 'http://127.0.0.1:9130': upstream.url },
-      env: {
-        OIDC_CLIENT_SECRET: op.gatewaySecret,
+    ({ op, gateway } = await startConsoleGateway({
+      accounts: { bob: ['payments-approvers'], mallory: ['payments-approvers'], olivia: ['sre-oncall'] },
+      upstream,
+      env: () => ({
         Gateway__Console__Tenants__demo__Roles__approver__0: 'payments-approvers',
         Gateway__Console__Tenants__demo__Roles__operator__0: 'sre-oncall',
-      },
-      edit: (text) => text.replace('workspaces: [ws-demo]\n',
-        `workspaces: [ws-demo]\nopenid_provider:\n  issuer: "${op.issuer}"\n  audiences: [${AGENT_APP}]\n  client_id: ${GATEWAY_CLIENT}\n  client_secret: env:OIDC_CLIENT_SECRET\n`),
-    });
-    await gateway.putCredential('demo', 'payments-key', 'payments-demo-key');
+      }),
+    }));
     browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   });
 
@@ -85,24 +56,7 @@ describe('the approvals console (chromium, oidc-provider)', { skip: CHROMIUM ? f
     return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null, text };
   }
 
-  /** Signs `login` in to the console through the provider's own login and consent pages, in a fresh browser context. */
-  async function signIn(login, home = '/console/demo/approvals') {
-    const context = await browser.createBrowserContext();
-    const page = await context.newPage();
-    await page.goto(`${gateway.baseUrl}/console`);
-    await Promise.all([page.waitForNavigation(), page.click('a[href="/console/demo/sign-in"]')]);
-    assert.ok(page.url().startsWith(op.issuer), `the provider's login page, not ${page.url()}`);
-    await page.type('input[name="login"]', login);
-    await page.type('input[name="password"]', 'any-password');
-    await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
-    if (page.url().startsWith(op.issuer)) {
-      // The provider's consent page.
-      await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
-    }
-
-    assert.equal(new URL(page.url()).pathname, home, await page.content());
-    return { context, page };
-  }
+  const signIn = (login, home) => signInThroughProvider({ browser, gateway, op, login, home });
 
   async function cookieHeader(page) {
     return (await page.browserContext().cookies()).filter((c) => c.name === 'gamut_console').map((c) => `${c.name}=${c.value}`).join('; ');
@@ -367,43 +321,6 @@ describe('the approvals console (chromium, oidc-provider)', { skip: CHROMIUM ? f
       }
     } finally {
       await context.close();
-    }
-  });
-
-  test('screenshots of the main pages (CONSOLE_SCREENSHOTS=<dir>)', { skip: SCREENSHOTS ? false : 'set CONSOLE_SCREENSHOTS to a directory (docs/screenshots.sh)' }, async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    const shoot = async (page, name) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-    const held = await signed('POST', '/v1/actions/invoke-tool', { tool: 'payments.refund', args: { order: `S-${Date.now()}`, amount: 25, note: 'refund for jane.doe@example.com' } });
-    assert.equal(held.status, 409, held.text);
-    const approvalId = held.body.approval.id;
-
-    const signInContext = await browser.createBrowserContext();
-    const first = await signInContext.newPage();
-    await first.setViewport({ width: 1100, height: 500 });
-    await first.goto(`${gateway.baseUrl}/console`);
-    await shoot(first, 'sign-in');
-    await signInContext.close();
-
-    const bob = await signIn('bob');
-    try {
-      await bob.page.setViewport({ width: 1100, height: 600 });
-      await bob.page.reload();
-      await shoot(bob.page, 'queue');
-      await bob.page.goto(`${gateway.baseUrl}/console/demo/approvals/${approvalId}`);
-      await shoot(bob.page, 'approval');
-    } finally {
-      await bob.context.close();
-    }
-
-    const olivia = await signIn('olivia', '/console/demo/audit');
-    try {
-      await olivia.page.setViewport({ width: 1100, height: 700 });
-      await olivia.page.reload();
-      await shoot(olivia.page, 'audit');
-      await olivia.page.goto(`${gateway.baseUrl}/console/demo/agents`);
-      await shoot(olivia.page, 'kill-switches');
-    } finally {
-      await olivia.context.close();
     }
   });
 });

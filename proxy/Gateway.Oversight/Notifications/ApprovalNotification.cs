@@ -1,0 +1,62 @@
+using System.Globalization;
+using Gateway.Oversight.Approvals;
+
+namespace Gateway.Oversight.Notifications;
+
+/// <summary>
+/// What the approvers are told of a new approval: one line in words (the agent, the action with its key arguments, how
+/// many approvals it needs, when it expires) and the deep link to its page in the console. Never an argument beyond the key
+/// ones (which were redacted before the approval stored them), never a warrant, token or credential: the page asks the
+/// reader to sign in.
+/// </summary>
+public sealed record ApprovalNotification
+{
+    public required string Tenant { get; init; }
+
+    public required string ApprovalId { get; init; }
+
+    /// <summary>The approvers the request names.</summary>
+    public required IReadOnlyList<string> Approvers { get; init; }
+
+    public required string Subject { get; init; }
+
+    public required string Text { get; init; }
+
+    public required Uri Link { get; init; }
+
+    public static ApprovalNotification Of(ApprovalRequest request, Uri publicOrigin)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(publicOrigin);
+        var key = ApprovalKeyArguments.Of(request.Arguments);
+        var action = request.Tool[(request.Tool.LastIndexOf('.') + 1)..].Replace('_', ' ');
+        if (key.Amount is { } amount)
+        {
+            action += " " + amount + (key.Currency is { } currency ? " " + currency : string.Empty);
+        }
+
+        if (key.Target is { } target)
+        {
+            action += (key.Amount is null ? " " : " on ") + key.TargetName!.Replace('_', ' ') + " " + target;
+        }
+
+        if (key.Recipient is { } recipient)
+        {
+            action += " to " + recipient;
+        }
+
+        var link = new Uri(publicOrigin, "/console/" + Uri.EscapeDataString(request.Tenant) + "/approvals/" + Uri.EscapeDataString(request.Id));
+        var expires = request.ExpiresAt.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+        return new ApprovalNotification
+        {
+            Tenant = request.Tenant,
+            ApprovalId = request.Id,
+            Approvers = request.Approvers,
+            Subject = "Approval needed: " + request.Agent + " asks to " + action,
+            Text = request.Agent + " asks to " + action + " (" + request.Tool + ", tenant " + request.Tenant + "). "
+                + request.ApprovalsRequired.ToString(CultureInfo.InvariantCulture) + " approval" + (request.ApprovalsRequired == 1 ? string.Empty : "s")
+                + " needed from " + string.Join(", ", request.Approvers) + "; expires " + expires + ". Decide: " + link.AbsoluteUri,
+            Link = link,
+        };
+    }
+}

@@ -1,0 +1,55 @@
+using Gateway.Oversight.Approvals;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Oversight.Notifications;
+
+/// <summary>
+/// Registers the notifications of new approvals: the options (validated at start: a channel needs the console's public
+/// origin for its link, an e-mail address needs the SMTP relay), the outbox, the channels, the deliverer, and the
+/// <see cref="NotifyingApprovalStore"/> around the approval store already registered (call after the oversight services).
+/// </summary>
+public static class NotificationServiceCollectionExtensions
+{
+    public static IServiceCollection AddApprovalNotifications(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<ApprovalNotificationOptions>().Bind(configuration.GetSection(ApprovalNotificationOptions.Section))
+            .PostConfigure(o =>
+            {
+                // The console's origin, unless the notifications name their own.
+                if (o.PublicOrigin is null && Uri.TryCreate(configuration["Gateway:Console:PublicOrigin"], UriKind.Absolute, out var origin))
+                {
+                    o.PublicOrigin = origin;
+                }
+            })
+            .Validate(static o => !o.AnyChannel || o.PublicOrigin is { IsAbsoluteUri: true, Scheme: "https" or "http" },
+                "Gateway:Notifications needs PublicOrigin (or Gateway:Console:PublicOrigin) for the approval's link")
+            .Validate(static o => o.Tenants.Values.All(t => t.WebhookUrl is null || t.WebhookUrl is { IsAbsoluteUri: true, Scheme: "https" or "http" }),
+                "Gateway:Notifications:Tenants:<tenant>:WebhookUrl must be an absolute http(s) URL")
+            .Validate(static o => o.Tenants.Values.All(t => t.Email.Count == 0) || o.Smtp is { Host.Length: > 0, From.Length: > 0, Port: > 0 and < 65536 },
+                "Gateway:Notifications:Smtp (Host, Port, From) is required when a tenant names e-mail addresses")
+            .Validate(static o => o.MaxAttempts is >= 1 and <= 100 && o.InitialBackoff > TimeSpan.Zero && o.MaxBackoff >= o.InitialBackoff
+                    && o.AttemptTimeout > TimeSpan.Zero && o.OutboxCapacity >= 1,
+                "Gateway:Notifications: MaxAttempts 1..100, InitialBackoff > 0, MaxBackoff >= InitialBackoff, AttemptTimeout > 0, OutboxCapacity >= 1")
+            .ValidateOnStart();
+        services.AddHttpClient(WebhookApprovalChannel.HttpClientName);
+        services.AddSingleton(static sp => new ApprovalNotificationOutbox(sp.GetRequiredService<IOptions<ApprovalNotificationOptions>>().Value.OutboxCapacity));
+        services.AddSingleton<IApprovalNotificationChannel, WebhookApprovalChannel>();
+        services.AddSingleton<IApprovalNotificationChannel, EmailApprovalChannel>();
+        services.AddSingleton<ApprovalNotifier>();
+        services.AddHostedService(static sp => sp.GetRequiredService<ApprovalNotifier>());
+
+        var registered = services.LastOrDefault(static d => d.ServiceType == typeof(IApprovalStore))
+            ?? throw new InvalidOperationException("Register the oversight services (the approval store) before the approval notifications.");
+        services.Remove(registered);
+        services.AddSingleton<IApprovalStore>(sp => new NotifyingApprovalStore(Inner(sp, registered), sp.GetRequiredService<ApprovalNotifier>()));
+        return services;
+    }
+
+    private static IApprovalStore Inner(IServiceProvider services, ServiceDescriptor registered) =>
+        (IApprovalStore)(registered.ImplementationInstance
+            ?? registered.ImplementationFactory?.Invoke(services)
+            ?? ActivatorUtilities.CreateInstance(services, registered.ImplementationType!));
+}

@@ -1,0 +1,58 @@
+using Gateway.Oversight.Approvals;
+
+namespace Gateway.Oversight.Tests;
+
+/// <summary>The amount, target and recipient that tell two approvals apart, read from the redacted arguments.</summary>
+public sealed class ApprovalKeyArgumentsTests
+{
+    private const string RefundSchema = """{"type":"object","properties":{"order":{"type":"string"},"amount":{"type":"number"},"reason":{"type":"string"}}}""";
+
+    [Fact]
+    public void Of_Refund_ReadsAmountWithTwoDecimalsAndTheOrder()
+    {
+        var key = ApprovalKeyArguments.Of("""{"amount":480.5,"order":"B-2210","reason":"cancelled"}""", RefundSchema);
+
+        Assert.Equal("480.50", key.Amount);
+        Assert.Equal("order", key.TargetName);
+        Assert.Equal("B-2210", key.Target);
+        Assert.Null(key.Recipient);
+    }
+
+    [Fact]
+    public void Of_MemberTheSchemaDoesNotDeclare_IsNotRead()
+    {
+        var key = ApprovalKeyArguments.Of("""{"amount":25,"order":"A-1","to":"x@example.com"}""", RefundSchema);
+
+        Assert.Null(key.Recipient);
+        Assert.Equal("25.00", key.Amount);
+    }
+
+    [Fact]
+    public void Of_AmountAsText_IsNotAnAmount()
+    {
+        var key = ApprovalKeyArguments.Of("""{"amount":"lots","order":"A-1"}""");
+
+        Assert.Null(key.Amount);
+        Assert.Equal("A-1", key.Target);
+    }
+
+    [Fact]
+    public void Of_MailWithoutSchema_ReadsTheRecipientByName()
+    {
+        var key = ApprovalKeyArguments.Of("""{"to":"[REDACTED:email]","subject":"hi"}""");
+
+        Assert.Equal("to", key.RecipientName);
+        Assert.Equal("[REDACTED:email]", key.Recipient);
+        Assert.False(key.IsEmpty);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("[1,2]")]
+    [InlineData("""{"amount":25,"ord""")]
+    public void Of_NothingReadable_IsEmpty(string? arguments)
+    {
+        Assert.True(ApprovalKeyArguments.Of(arguments).IsEmpty);
+    }
+}

@@ -1,0 +1,72 @@
+using System.Text.Json;
+using Gateway.Oversight.Approvals;
+using Gateway.Oversight.Tests.Infrastructure;
+using Gateway.Store;
+using Gateway.Testing;
+using MsOptions = Microsoft.Extensions.Options.Options;
+
+namespace Gateway.Oversight.Tests;
+
+/// <summary>Earlier approvals that look like the same action: the same intent, or the same tool with the same key argument.</summary>
+public sealed class ApprovalLookbackTests
+{
+    private const string Tenant = "demo";
+    private readonly ManualTimeProvider _time = new();
+    private readonly InMemoryStateStore _state;
+    private readonly ApprovalService _service;
+    private readonly ApprovalLookback _lookback;
+
+    public ApprovalLookbackTests()
+    {
+        _state = new InMemoryStateStore(_time);
+        _service = TestServices.Approvals(_state, _time);
+        _lookback = new ApprovalLookback(new StateStoreApprovalStore(_state), _service, MsOptions.Create(TestServices.DefaultOptions));
+    }
+
+    [Fact]
+    public async Task EarlierAsync_SameOrderRefundedWithTheWarrant_IsFlaggedAsCarriedOut()
+    {
+        var first = await OpenAsync("intent-1", """{"order":"A-1","amount":25}""");
+        await _service.ApproveAsync(Tenant, first.Id, new ApprovalVoter("bob", "minter-of-bob"));
+        var warrant = (await _service.PollAsync(Tenant, "demo-agent", first.Id))!.Warrant!;
+        Assert.True((await _service.RedeemWarrantAsync(new WarrantPresentation(Tenant, "demo-agent", "intent-1", "policy-1", warrant))).Redeemed);
+        _time.Advance(TimeSpan.FromSeconds(5));
+        var again = await OpenAsync("intent-2", """{"order":"A-1","amount":30}""");
+
+        var precedent = Assert.Single(await _lookback.EarlierAsync(again, inputSchemaJson: null));
+
+        Assert.Equal(first.Id, precedent.Request.Id);
+        Assert.Equal("the same order A-1", precedent.Match);
+        Assert.True(precedent.WarrantUsed);
+    }
+
+    [Fact]
+    public async Task EarlierAsync_SameIntentDeniedBefore_IsFlaggedAndAnotherOrderIsNot()
+    {
+        var denied = await OpenAsync("intent-1", """{"order":"A-1","amount":25}""");
+        await _service.DenyAsync(Tenant, denied.Id, new ApprovalVoter("bob", "minter-of-bob"));
+        await OpenAsync("intent-3", """{"order":"B-7","amount":25}""");
+        _time.Advance(TimeSpan.FromSeconds(5));
+        var again = await OpenAsync("intent-1", """{"order":"A-1","amount":25}""");
+
+        var precedent = Assert.Single(await _lookback.EarlierAsync(again, inputSchemaJson: null));
+
+        Assert.Equal("the same intent", precedent.Match);
+        Assert.Equal(ApprovalStatus.Denied, precedent.Request.Status);
+        Assert.False(precedent.WarrantUsed);
+    }
+
+    [Fact]
+    public async Task EarlierAsync_LaterRequest_IsNotAPrecedent()
+    {
+        var first = await OpenAsync("intent-1", """{"order":"A-1","amount":25}""");
+        _time.Advance(TimeSpan.FromSeconds(5));
+        await OpenAsync("intent-2", """{"order":"A-1","amount":30}""");
+
+        Assert.Empty(await _lookback.EarlierAsync(first, inputSchemaJson: null));
+    }
+
+    private ValueTask<ApprovalRequest> OpenAsync(string intent, string arguments) =>
+        _service.CreateAsync(Tenant, "demo-agent", "payments.refund", intent, "policy-1", null, null, ["alice", "bob"], 1,
+            TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(5), arguments: ApprovalArguments.Of(JsonDocument.Parse(arguments).RootElement));
+}

@@ -1,0 +1,132 @@
+using System.Collections.Concurrent;
+using Gateway.Oversight.Approvals;
+using Gateway.Oversight.Notifications;
+using Gateway.Oversight.Tests.Infrastructure;
+using Gateway.Store;
+using Gateway.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using MsOptions = Microsoft.Extensions.Options.Options;
+
+namespace Gateway.Oversight.Tests.Notifications;
+
+/// <summary>
+/// A new approval tells its approvers through a chat webhook (a real Kestrel server) and e-mail (a real SMTP server,
+/// Debian's aiosmtpd), both with the deep link and no secret; a failing channel is retried through the outbox and
+/// never blocks or fails the approval's creation.
+/// </summary>
+public sealed class ApprovalNotifierTests
+{
+    private const string Tenant = "demo";
+    private static readonly Uri Origin = new("https://gateway.example.com");
+
+    [Fact]
+    public async Task CreateAsync_WebhookFailsOnceAndRelayUp_BothReceiveTheDeepLinkAndWebhookIsRetried()
+    {
+        var bodies = new ConcurrentQueue<string>();
+        var calls = 0;
+        await using var webhook = await KestrelUpstream.StartAsync(app => app.MapPost("/hook", async (HttpRequest request) =>
+        {
+            using var reader = new StreamReader(request.Body);
+            bodies.Enqueue(await reader.ReadToEndAsync());
+            return Interlocked.Increment(ref calls) == 1 ? Results.StatusCode(503) : Results.Ok();
+        }));
+        await using var smtp = await AiosmtpdServer.StartAsync();
+        var (service, notifier) = Build(Options(webhook.At("/hook"), smtp.Port));
+        await notifier.StartAsync(CancellationToken.None);
+        try
+        {
+            var request = await CreateAsync(service);
+
+            var link = "https://gateway.example.com/console/demo/approvals/" + request.Id;
+            await Eventually.HoldsAsync(() => Task.FromResult(bodies.Count >= 2), TimeSpan.FromSeconds(20), () => "webhook calls: " + bodies.Count);
+            Assert.All(bodies, body =>
+            {
+                Assert.StartsWith("{\"text\":", body, StringComparison.Ordinal);
+                Assert.Contains(link, body, StringComparison.Ordinal);
+                Assert.Contains("demo-agent asks to refund 25.00 on order A-1", body, StringComparison.Ordinal);
+                Assert.DoesNotContain("[REDACTED", body, StringComparison.Ordinal);
+            });
+            await Eventually.HoldsAsync(() => Task.FromResult(smtp.Received.Contains(link, StringComparison.Ordinal)), TimeSpan.FromSeconds(20), () => "SMTP received: " + smtp.Received);
+            Assert.Contains("bob@example.com", smtp.Received, StringComparison.Ordinal);
+            Assert.DoesNotContain("carol@example.com", smtp.Received, StringComparison.Ordinal);
+            Assert.Contains("Subject: Approval needed: demo-agent asks to refund 25.00 on order A-1", smtp.Received, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await notifier.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task CreateAsync_RelayDownAtFirst_ApprovalOpensAtOnceAndMailArrivesWhenRelayStarts()
+    {
+        var port = FreePort.Next();
+        var (service, notifier) = Build(Options(null, port));
+        await notifier.StartAsync(CancellationToken.None);
+        try
+        {
+            var started = TimeProvider.System.GetTimestamp();
+            var request = await CreateAsync(service);
+            Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(2), "creating the approval waited for the channel");
+            Assert.Equal(ApprovalStatus.Pending, (await service.GetAsync(Tenant, request.Id))!.Status);
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            await using var smtp = await AiosmtpdServer.StartAsync(port);
+            await Eventually.HoldsAsync(() => Task.FromResult(smtp.Received.Contains("/console/demo/approvals/" + request.Id, StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(20), () => "SMTP received: " + smtp.Received);
+        }
+        finally
+        {
+            await notifier.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task CreateAsync_TenantWithoutChannels_QueuesNothing()
+    {
+        var outbox = new ApprovalNotificationOutbox(10);
+        var (service, _) = Build(Options(new Uri("http://127.0.0.1:9/hook"), 25) with { Tenants = new(StringComparer.Ordinal) }, outbox);
+
+        await CreateAsync(service);
+
+        Assert.Equal(0, outbox.Count);
+    }
+
+    private static ApprovalNotificationOptions Options(Uri? webhook, int smtpPort) => new()
+    {
+        PublicOrigin = Origin,
+        Smtp = new ApprovalSmtpOptions { Host = "127.0.0.1", Port = smtpPort, From = "gateway@example.com" },
+        InitialBackoff = TimeSpan.FromMilliseconds(200),
+        MaxBackoff = TimeSpan.FromSeconds(1),
+        AttemptTimeout = TimeSpan.FromSeconds(5),
+        Tenants = new(StringComparer.Ordinal)
+        {
+            [Tenant] = new ApprovalNotificationChannels
+            {
+                WebhookUrl = webhook,
+                Email = new(StringComparer.Ordinal) { ["alice"] = "alice@example.com", ["bob"] = "bob@example.com", ["carol"] = "carol@example.com" },
+            },
+        },
+    };
+
+    private static (ApprovalService Service, ApprovalNotifier Notifier) Build(ApprovalNotificationOptions options, ApprovalNotificationOutbox? outbox = null)
+    {
+        var wrapped = MsOptions.Create(options);
+        var http = new ServiceCollection().AddHttpClient().BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
+        var notifier = new ApprovalNotifier(outbox ?? new ApprovalNotificationOutbox(options.OutboxCapacity),
+            [new WebhookApprovalChannel(http), new EmailApprovalChannel(wrapped)], wrapped, TimeProvider.System, NullLogger<ApprovalNotifier>.Instance);
+        var state = new InMemoryStateStore(TimeProvider.System);
+        var store = new NotifyingApprovalStore(new StateStoreApprovalStore(state), notifier);
+        var service = new ApprovalService(store, state, new WarrantSigner(TestKeys.Keys), new EqualPolicyDigestsOnly(), TimeProvider.System,
+            TestServices.Metrics, MsOptions.Create(TestServices.DefaultOptions), NullLogger<ApprovalService>.Instance);
+        return (service, notifier);
+    }
+
+    /// <summary>A refund held for alice or bob (carol is not named: she is not mailed).</summary>
+    private static ValueTask<ApprovalRequest> CreateAsync(ApprovalService service) =>
+        service.CreateAsync(Tenant, "demo-agent", "payments.refund", "intent-1", "policy-1", null, null, ["alice", "bob"], 1,
+            TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(5), arguments: ApprovalArguments.Of(System.Text.Json.JsonDocument.Parse("""{"order":"A-1","amount":25,"card":"4111 1111 1111 1111"}""").RootElement));
+}
