@@ -19,6 +19,7 @@ public sealed partial class ApprovalService
     private readonly IApprovalStore _store;
     private readonly IStateStore _state;
     private readonly WarrantSigner _signer;
+    private readonly IWarrantCompatibility _compatibility;
     private readonly TimeProvider _time;
     private readonly OversightMetrics _metrics;
     private readonly ILogger<ApprovalService> _logger;
@@ -38,6 +39,7 @@ public sealed partial class ApprovalService
         _store = store;
         _state = state;
         _signer = signer;
+        _compatibility = compatibility;
         _time = time;
         _metrics = metrics;
         _logger = logger;

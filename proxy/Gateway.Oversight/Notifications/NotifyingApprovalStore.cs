@@ -22,9 +22,6 @@ public sealed class NotifyingApprovalStore(IApprovalStore inner, ApprovalNotifie
 
     public ValueTask<ApprovalRequest?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default) => inner.GetAsync(tenant, id, cancellationToken);
 
-    public ValueTask<bool> TryAttachReceiptAsync(string tenant, string id, string receipt, TimeSpan lifetime, CancellationToken cancellationToken = default) =>
-        inner.TryAttachReceiptAsync(tenant, id, receipt, lifetime, cancellationToken);
-
     public ValueTask<IReadOnlyList<string>> ListRecentAsync(string tenant, int window, CancellationToken cancellationToken = default) => inner.ListRecentAsync(tenant, window, cancellationToken);
 
     public ValueTask<ApprovalTally> AddVoteAsync(string tenant, string id, string person, string issuedBy, TimeSpan lifetime, CancellationToken cancellationToken = default) =>

@@ -106,7 +106,7 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
     {
         Route = GatewayRouteKind.Provider,
         Tenant = TenantPolicy.Create(new TenantRegister { Tenant = "acme", Catalog = [connector] }, new string('0', 64)),
-        Identity = new AgentIdentity("acme", "default", "agent-1", "nonce-nonce-nonce-1", 0),
+        Identity = new AgentIdentity(new AuthenticatedCaller("acme", "default", "agent-1"), "nonce-nonce-nonce-1", 0),
         Entry = connector,
         Upstream = connector,
         ClusterId = "acme/" + connector.Name,
