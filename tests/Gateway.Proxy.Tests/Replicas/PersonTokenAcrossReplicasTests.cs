@@ -58,13 +58,15 @@ public sealed class PersonTokenAcrossReplicasTests : IAsyncLifetime
             Assert.True(response.StatusCode == HttpStatusCode.OK, body);
         }
 
-        // Four calls on two replicas, one exchange: the second replica read the token the first exchanged.
+        // Four calls on two replicas, one exchange: the second replica read the token the first exchanged; and one
+        // fetch of the provider's key set, shared the same way.
         Assert.Single(_provider.TokenRequests);
+        Assert.Equal(1, _provider.KeyFetches);
         var crm = _crm.Received.Where(r => r.Target.StartsWith("/crm/contacts/", StringComparison.Ordinal)).ToList();
         Assert.Equal(4, crm.Count);
         Assert.All(crm, r => Assert.Equal("Bearer " + Exchanged, r.Headers["Authorization"]));
 
-        var keys = (await RedisCli.RunAsync(_cluster.Redis.Port, "KEYS", StoreRedisDistributedCache.InstanceName + "*"))
+        var keys = (await RedisCli.RunAsync(_cluster.Redis.Port, "KEYS", StoreRedisDistributedCache.InstanceName + "gw:person-token:*"))
             .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var key = Assert.Single(keys);
         Assert.Matches("^" + StoreRedisDistributedCache.InstanceName + "gw:person-token:v1:[0-9a-f]{64}$", key);
