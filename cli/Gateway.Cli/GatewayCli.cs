@@ -33,6 +33,7 @@ internal static class GatewayCli
         root.Subcommands.Add(DoctorCommand.Build(options, console));
         root.Subcommands.Add(DbCommands.Build(options, console));
         root.Subcommands.Add(DemoCommand.Build(options, console));
+        root.Subcommands.Add(McpCommands.Build(options, console));
         root.Subcommands.Add(CompletionCommand.Build(console));
         return root;
     }

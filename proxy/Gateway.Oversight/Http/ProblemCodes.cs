@@ -20,6 +20,9 @@ public static class ProblemCodes
     public const string SecretPresentedOtherwise = "secret_presented_otherwise";
     public const string AccessTokenInvalid = "access_token_invalid";
     public const string AccessTokenExpired = "access_token_expired";
+
+    /// <summary>An OAuth protected resource (/mcp) asked without any credential: the RFC 9728 challenge, nothing about signing.</summary>
+    public const string AccessTokenMissing = "access_token_missing";
     public const string DpopProofInvalid = "dpop_proof_invalid";
 
     // The person an agent acts for (X-Gamut-Person): 401 for the token, 503 when its provider cannot be read.

@@ -1,3 +1,4 @@
+using Gateway.Connectors.Signing;
 using Gateway.Authorization.AccessTokens;
 using Gateway.Oversight.Http;
 using Gateway.Proxy.Refusals;
@@ -26,7 +27,7 @@ internal sealed partial class AgentSignatureHandler
 
     /// <summary>
     /// RFC 9728 §5.1 and RFC 9449 §7.1: tells a client where the resource's metadata is, so an MCP client finds the
-    /// token endpoint; a refused token is named <c>invalid_token</c> (never echoed).
+    /// token endpoint; a refused token is named by its OAuth error (<see cref="BearerChallenge.OAuthError"/>; never echoed).
     /// </summary>
     private void ChallengeForAccessToken(Refusal refusal)
     {
@@ -38,9 +39,9 @@ internal sealed partial class AgentSignatureHandler
         }
 
         var metadata = urls.ResourceMetadata(Context.Request, resourcePath);
-        var error = refusal.Code is ProblemCodes.AccessTokenInvalid or ProblemCodes.AccessTokenExpired ? ", error=\"invalid_token\""
-            : refusal.Code == ProblemCodes.DpopProofInvalid ? ", error=\"invalid_dpop_proof\""
-            : string.Empty;
+        // The signed-request refusals are not OAuth ones: an OAuth error only for a request that presented a token.
+        var tokenPresented = AccessTokenVerifier.IsPresented(Context.Request.Headers) && !Context.Request.Headers.ContainsKey(SignatureHeaders.Signature);
+        var error = BearerChallenge.OAuthError(refusal, tokenPresented) is { } oauthError ? $", error=\"{oauthError}\"" : string.Empty;
         var response = Context.Response;
 
         // When the headers go out: writing the refusal clears the response first.

@@ -139,6 +139,12 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                     SecretFingerprint = presented.SecretFingerprint,
                 };
             }
+            else if (ResourcePath(context.GetEndpoint()) is { } resourcePath && BearerChallenge.CarriesNoCredentials(request.Headers))
+            {
+                // An OAuth client before its token (BearerChallenge.cs): the RFC 9728 challenge, not the signing headers.
+                _refusal = BearerChallenge.CredentialsMissing(context, resourcePath);
+                return AuthenticateResult.Fail(_refusal.Code);
+            }
             else
             {
                 if (!SignedRequestHeaders.TryParse(request.Headers, out var headers, out var code, out var detail))
@@ -332,8 +338,16 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
     }
 
     /// <summary>An authenticated agent the route's policy still refuses (no gateway policy does so today).</summary>
-    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        WriteAsync(new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.Blocked, "This agent may not use this route."));
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        var refusal = new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.Blocked, "This agent may not use this route.");
+        if (AcceptsAccessToken(Context.GetEndpoint()) && AccessTokenVerifier.IsPresented(Context.Request.Headers))
+        {
+            ChallengeForAccessToken(refusal);
+        }
+
+        return WriteAsync(refusal);
+    }
 
     /// <summary>True when the endpoint's authorization requires this scheme (by policy name or by scheme).</summary>
     private static bool IsAgentRoute(Endpoint? endpoint)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Caching.Hybrid;
 using Gateway.Policy;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols;
@@ -8,7 +9,7 @@ namespace Gateway.Proxy.People;
 
 /// <summary>
 /// The tenants' OpenID providers' discovery documents and signing keys (JWKS), fetched with
-/// <see cref="OpenIdConnectConfigurationRetriever"/> and cached per issuer: used for <see cref="PersonOptions.KeysRefresh"/>,
+/// <see cref="OpenIdConnectConfigurationRetriever"/> (the documents shared by the replicas through <see cref="SharedDocumentRetriever"/>) and cached per issuer: used for <see cref="PersonOptions.KeysRefresh"/>,
 /// fetched again when a token names a key not in them (the provider rotated), at most once every
 /// <see cref="PersonOptions.UnknownKeyRefresh"/>, and, when the provider cannot be reached, the last ones kept for
 /// <see cref="PersonOptions.MaxKeysStaleness"/> and then refused; after a failed fetch the provider is not called again
@@ -19,13 +20,15 @@ internal sealed partial class OpenIdConfigurations
 {
     private readonly ConcurrentDictionary<string, Provider> _providers = new(StringComparer.Ordinal);
     private readonly OpenIdProviderHttp _http;
+    private readonly HybridCache _documents;
     private readonly PersonOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<OpenIdConfigurations> _logger;
 
-    public OpenIdConfigurations(OpenIdProviderHttp http, IOptions<PersonOptions> options, TimeProvider time, ILogger<OpenIdConfigurations> logger)
+    public OpenIdConfigurations(OpenIdProviderHttp http, HybridCache documents, IOptions<PersonOptions> options, TimeProvider time, ILogger<OpenIdConfigurations> logger)
     {
         _http = http;
+        _documents = documents;
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -81,7 +84,9 @@ internal sealed partial class OpenIdConfigurations
 
             try
             {
-                var retriever = new HttpDocumentRetriever(_http.Client) { RequireHttps = provider.Issuer.Scheme == Uri.UriSchemeHttps };
+                // Through the HybridCache (SharedDocumentRetriever): on the Redis store one replica's fetch serves the others.
+                var retriever = new SharedDocumentRetriever(new HttpDocumentRetriever(_http.Client) { RequireHttps = provider.Issuer.Scheme == Uri.UriSchemeHttps },
+                    _documents, _time, _options.KeysRefresh, refresh: unknownKey);
                 var configuration = await OpenIdConnectConfigurationRetriever.GetAsync(provider.DiscoveryDocument.AbsoluteUri, retriever, cancellationToken).ConfigureAwait(false);
                 if (!string.Equals(configuration.Issuer, provider.IssuerText, StringComparison.Ordinal))
                 {

@@ -6,7 +6,6 @@ using Gateway.Connectors.Vault;
 using Gateway.Oversight.Http;
 using Gateway.Policy;
 using Gateway.Proxy.Refusals;
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.People;
@@ -15,17 +14,17 @@ namespace Gateway.Proxy.People;
 /// What a connector that acts for a person (<see cref="CatalogEntry.Person"/>) sends upstream for them: with
 /// <c>token_exchange</c>, a person-scoped token from an RFC 8693 token exchange at the tenant's OpenID provider's token
 /// endpoint (the gateway authenticates as its client, <c>client_secret_basic</c>; <c>subject_token</c> is the person's
-/// identity token), cached per tenant, person and audience until <see cref="PersonOptions.ExchangedTokenMargin"/> before it
+/// identity token), cached per tenant, person and audience (in process and, on the Redis store, shared by the replicas: <see cref="ExchangedTokenCache"/>) until <see cref="PersonOptions.ExchangedTokenMargin"/> before it
 /// expires; with <c>vault</c>, that person's own credential, <c>vault:&lt;vault_prefix&gt;.&lt;subject&gt;</c>. A request
 /// without a person is refused (<c>person_required</c>), so is one whose credential cannot be had; nothing is forwarded.
 /// </summary>
-internal sealed partial class PersonCredentials : IDisposable
+internal sealed partial class PersonCredentials
 {
     private const string TokenExchangeGrant = "urn:ietf:params:oauth:grant-type:token-exchange";
     private const string IdTokenType = "urn:ietf:params:oauth:token-type:id_token";
     private const string AccessTokenType = "urn:ietf:params:oauth:token-type:access_token";
 
-    private readonly MemoryCache _exchanged = new(new MemoryCacheOptions { SizeLimit = 100_000 });
+    private readonly ExchangedTokenCache _exchanged;
     private readonly OpenIdConfigurations _configurations;
     private readonly OpenIdProviderHttp _http;
     private readonly CredentialResolver _vault;
@@ -33,8 +32,10 @@ internal sealed partial class PersonCredentials : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<PersonCredentials> _logger;
 
-    public PersonCredentials(OpenIdConfigurations configurations, OpenIdProviderHttp http, CredentialResolver vault, IOptions<PersonOptions> options, TimeProvider time, ILogger<PersonCredentials> logger)
+    public PersonCredentials(OpenIdConfigurations configurations, OpenIdProviderHttp http, CredentialResolver vault, ExchangedTokenCache exchanged,
+        IOptions<PersonOptions> options, TimeProvider time, ILogger<PersonCredentials> logger)
     {
+        _exchanged = exchanged;
         _configurations = configurations;
         _http = http;
         _vault = vault;
@@ -69,8 +70,6 @@ internal sealed partial class PersonCredentials : IDisposable
         };
     }
 
-    public void Dispose() => _exchanged.Dispose();
-
     private async ValueTask<(SecretValue?, Refusal?)> FromVaultAsync(TenantPolicy tenant, CatalogEntry connector, PersonRequirement needs, PresentedPerson person, CancellationToken cancellationToken)
     {
         var name = needs.VaultPrefix + "." + person.Person.Subject;
@@ -94,10 +93,10 @@ internal sealed partial class PersonCredentials : IDisposable
     private async ValueTask<(SecretValue?, Refusal?)> ExchangeAsync(TenantPolicy tenant, CatalogEntry connector, PersonRequirement needs, PresentedPerson person, CancellationToken cancellationToken)
     {
         var provider = tenant.Register.OpenIdProvider;
-        var key = string.Join('\n', tenant.Slug, person.Person.Issuer, person.Person.Subject, needs.CacheKey);
-        if (_exchanged.TryGetValue(key, out Exchanged? cached) && cached is not null && cached.UseUntil > _time.GetUtcNow())
+        var key = ExchangedTokenCache.Key(tenant.Slug, person.Person.Issuer, person.Person.Subject, needs.CacheKey);
+        if (await _exchanged.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } cached)
         {
-            return (cached.Token, null);
+            return (cached, null);
         }
 
         if (provider?.ClientId is not { } clientId || ConnectorCredentials.ReferenceOf(provider.ClientSecret) is not { } secretReference)
@@ -138,8 +137,7 @@ internal sealed partial class PersonCredentials : IDisposable
             var token = new SecretValue(issued.Token);
             if (issued.ExpiresIn is { } lifetime && lifetime > _options.ExchangedTokenMargin)
             {
-                _exchanged.Set(key, new Exchanged(token, _time.GetUtcNow() + lifetime - _options.ExchangedTokenMargin),
-                    new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = lifetime - _options.ExchangedTokenMargin });
+                await _exchanged.SetAsync(key, issued.Token, _time.GetUtcNow() + lifetime - _options.ExchangedTokenMargin, cancellationToken).ConfigureAwait(false);
             }
 
             return (token, null);
@@ -230,6 +228,4 @@ internal sealed partial class PersonCredentials : IDisposable
 
     [LoggerMessage(EventId = 3313, Level = LogLevel.Warning, Message = "The person's credential for connector {Connector} of tenant {Tenant} is unavailable: {Reason}")]
     private static partial void LogPersonCredentialUnavailable(ILogger logger, string connector, string tenant, string reason);
-
-    private sealed record Exchanged(SecretValue Token, DateTimeOffset UseUntil);
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Caching.Distributed;
+
 namespace Gateway.Proxy.People;
 
 /// <summary>Registers what acting for a person needs: its options, the providers' client and keys, the token's check, the upstream credentials.</summary>
@@ -11,6 +13,15 @@ internal static class PersonServiceCollectionExtensions
         services.AddSingleton<OpenIdTokenValidator>();
         services.AddSingleton<PersonTokenVerifier>();
         services.AddSingleton<PersonCredentials>();
+
+        // Exchanged tokens: HybridCache, in process; on the Redis store also in Redis (shared by the replicas).
+        services.AddHybridCache();
+        services.AddSingleton<ExchangedTokenCache>();
+        if (string.Equals(configuration[StateStoreServiceCollectionExtensions.SectionName + ":Kind"], "redis", StringComparison.OrdinalIgnoreCase))
+        {
+            services.AddSingleton<IDistributedCache, StoreRedisDistributedCache>();
+        }
+
         return services;
     }
 }

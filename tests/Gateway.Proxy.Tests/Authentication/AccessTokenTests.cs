@@ -263,7 +263,7 @@ public sealed class AccessTokenTests : IAsyncLifetime
         using var missing = await _host.Client.PostAsync(ProbePath, new StringContent("{}"));
 
         await ProblemAssert.IsProblemAsync(forged, HttpStatusCode.Unauthorized, "access_token_invalid");
-        await ProblemAssert.IsProblemAsync(missing, HttpStatusCode.Unauthorized, "missing_header");
+        await ProblemAssert.IsProblemAsync(missing, HttpStatusCode.Unauthorized, "access_token_missing");
         var challenge = Assert.Single(missing.Headers.WwwAuthenticate, h => h.Scheme == "Bearer");
         Assert.Equal($"resource_metadata=\"{Origin}/.well-known/oauth-protected-resource{ProbePath}\"", challenge.Parameter);
     }

@@ -1,0 +1,167 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Gateway.Cli.Commands;
+
+/// <summary>
+/// <c>mcp token</c>: a short-lived access token for <c>/mcp</c>, for an MCP client that can only send a header. It proves
+/// the agent as the MCP SDKs' client-credentials providers do (<c>client_secret_jwt</c>: an HS256 assertion signed with
+/// the agent's runtime secret, <c>iss</c> = <c>sub</c> = <c>tenant/workspace/agent</c>, <c>aud</c> the gateway's issuer,
+/// five minutes at most) and asks <c>POST /oauth/token</c> with <c>resource</c> = the <c>/mcp</c> URL. The secret is
+/// read from a file, standard input, <c>GAMUT_BYO_AGENT_SECRET</c> or the demo file, and is never sent nor printed.
+/// </summary>
+internal static class McpCommands
+{
+    private const string SecretVariable = "GAMUT_BYO_AGENT_SECRET";
+    private static readonly TimeSpan AssertionLifetime = TimeSpan.FromMinutes(1);
+
+    public static Command Build(GlobalOptions options, CliConsole console)
+    {
+        var command = new Command("mcp", "MCP clients of the gateway's /mcp endpoint");
+        var tenant = new Option<string?>("--tenant") { Description = "The agent's tenant (default: GAMUT_TENANT_SLUG, then the demo file)" };
+        var workspace = new Option<string?>("--workspace") { Description = "The agent's workspace (default: GAMUT_WORKSPACE_ID, then the demo file)" };
+        var agent = new Option<string?>("--agent") { Description = "The agent (default: GAMUT_AGENT_ID, then the demo file)" };
+        var secretFile = new Option<FileInfo?>("--secret-file") { Description = "A file holding the agent's runtime secret (else standard input, GAMUT_BYO_AGENT_SECRET or the demo file); never an argument" };
+        var token = new Command("token", """
+            Print a short-lived access token for /mcp, for an MCP client configured with a header (Authorization: Bearer <token>).
+            The agent's secret signs a client assertion (client_secret_jwt) and never leaves this machine. With --json: the
+            token, its type, expires_in and expires_at. Exit 0, 1 refused by the gateway, 6 invalid input, 7 unreachable.
+            Example: gatewayctl mcp token --json
+            """) { tenant, workspace, agent, secretFile };
+        token.SetAction((parse, ct) => TokenAsync(options, console, parse, parse.GetValue(tenant), parse.GetValue(workspace), parse.GetValue(agent), parse.GetValue(secretFile), ct));
+        command.Subcommands.Add(token);
+        return command;
+    }
+
+    private static async Task<int> TokenAsync(GlobalOptions options, CliConsole console, ParseResult parse, string? tenant, string? workspace, string? agent, FileInfo? secretFile, CancellationToken cancellationToken)
+    {
+        var (target, targetError) = GatewayTarget.Resolve(parse.GetValue(options.Url), console);
+        if (target is null)
+        {
+            console.Error.WriteLine(targetError);
+            return ExitCodes.InvalidInput;
+        }
+
+        var demoFile = GatewayTarget.FindDemoFile(console);
+        string? Value(string? option, string variable) =>
+            option ?? console.GetEnvironmentVariable(variable) ?? (demoFile is null ? null : GatewayTarget.ReadValue(demoFile, variable));
+        tenant = Value(tenant, "GAMUT_TENANT_SLUG");
+        workspace = Value(workspace, "GAMUT_WORKSPACE_ID");
+        agent = Value(agent, "GAMUT_AGENT_ID");
+        if (string.IsNullOrWhiteSpace(tenant) || string.IsNullOrWhiteSpace(workspace) || string.IsNullOrWhiteSpace(agent))
+        {
+            console.Error.WriteLine("error: invalid_input: name the agent with --tenant, --workspace and --agent (or GAMUT_TENANT_SLUG, GAMUT_WORKSPACE_ID, GAMUT_AGENT_ID).");
+            return ExitCodes.InvalidInput;
+        }
+
+        string? secret;
+        if (secretFile is not null || console.IsInputRedirected)
+        {
+            (secret, var secretError) = await SecretInput.ReadAsync(console, secretFile, cancellationToken);
+            if (secret is null)
+            {
+                console.Error.WriteLine($"error: invalid_input: the agent's secret: {secretError}");
+                return ExitCodes.InvalidInput;
+            }
+        }
+        else
+        {
+            secret = Value(null, SecretVariable);
+        }
+
+        if (string.IsNullOrEmpty(secret))
+        {
+            console.Error.WriteLine($"error: invalid_input: no agent secret; pass --secret-file, pipe it on standard input or set {SecretVariable}.");
+            return ExitCodes.InvalidInput;
+        }
+
+        var issuer = target.BaseUrl.GetLeftPart(UriPartial.Authority) + target.BaseUrl.AbsolutePath.TrimEnd('/');
+        var resource = issuer + "/mcp";
+        var form = new FormUrlEncodedContent(
+        [
+            new("grant_type", "client_credentials"),
+            new("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+            new("client_assertion", Assertion(tenant + "/" + workspace + "/" + agent, issuer, secret)),
+            new("resource", resource),
+        ]);
+
+        using var http = console.Handler is null ? new HttpClient() : new HttpClient(console.Handler, disposeHandler: false);
+        http.Timeout = TimeSpan.FromSeconds(30);
+        HttpResponseMessage response;
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(target.BaseUrl, "oauth/token")) { Content = form };
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            response = await http.SendAsync(request, cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            console.Error.WriteLine($"error: unreachable: {target.BaseUrl} ({target.Source}) did not answer: {ex.Message}");
+            return ExitCodes.Unreachable;
+        }
+
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            JsonElement body;
+            try
+            {
+                body = JsonDocument.Parse(text).RootElement.Clone();
+            }
+            catch (JsonException)
+            {
+                console.Error.WriteLine($"error: api_error: the token endpoint answered {(int)response.StatusCode} without JSON.");
+                return (int)response.StatusCode == 503 ? ExitCodes.Unreachable : ExitCodes.ApiError;
+            }
+
+            if (!response.IsSuccessStatusCode || Json.Str(body, "access_token") is not { Length: > 0 } accessToken)
+            {
+                console.Error.WriteLine($"error: {Json.Str(body, "error")}: {Json.Str(body, "error_description")}");
+                return (int)response.StatusCode == 503 ? ExitCodes.Unreachable : ExitCodes.ApiError;
+            }
+
+            if (parse.GetValue(options.Json))
+            {
+                var expiresIn = body.TryGetProperty("expires_in", out var e) && e.TryGetInt64(out var seconds) ? seconds : 0;
+                console.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                {
+                    ["access_token"] = accessToken,
+                    ["token_type"] = Json.Str(body, "token_type"),
+                    ["expires_in"] = expiresIn,
+                    ["expires_at"] = DateTimeOffset.UtcNow.AddSeconds(expiresIn).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+                    ["resource"] = resource,
+                }, CliRuntime.Indented));
+            }
+            else
+            {
+                console.Out.WriteLine(accessToken);
+            }
+
+            return ExitCodes.Success;
+        }
+    }
+
+    /// <summary>The client_secret_jwt assertion (RFC 7523): HS256 under the agent's secret, for the gateway as audience.</summary>
+    private static string Assertion(string clientId, string audience, string secret)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var header = Base64Url("""{"alg":"HS256","typ":"JWT"}"""u8.ToArray());
+        var claims = Base64Url(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        {
+            ["iss"] = clientId,
+            ["sub"] = clientId,
+            ["aud"] = audience,
+            ["jti"] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
+            ["iat"] = now,
+            ["exp"] = now + (long)AssertionLifetime.TotalSeconds,
+        }));
+        var signature = Base64Url(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.ASCII.GetBytes(header + "." + claims)));
+        return header + "." + claims + "." + signature;
+    }
+
+    private static string Base64Url(byte[] bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
+}
