@@ -1,5 +1,5 @@
 using System.Net;
-using Gateway.Proxy.Tests.Authentication;
+using Gateway.Proxy.Tests.Authenticate;
 using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Replicas;

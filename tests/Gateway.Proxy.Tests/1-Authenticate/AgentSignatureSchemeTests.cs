@@ -1,0 +1,124 @@
+using System.Net;
+using System.Text.Json;
+using TestServer = Gateway.Testing.KestrelUpstream;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Gateway.Proxy.Authenticate;
+using Gateway.Proxy.Configuration;
+using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Security;
+using Gateway.Proxy.Telemetry;
+using Gateway.Proxy.Tests.Infrastructure;
+
+namespace Gateway.Proxy.Tests.Authenticate;
+
+/// <summary>
+/// The agent signature scheme as the ASP.NET Core contract other routes rely on: an endpoint that requires
+/// <see cref="AgentSignatureDefaults.AuthorizationPolicy"/> sees the agent's claims and the signed body, an
+/// endpoint without it is never authenticated, and a route's declared refusal dialect holds for 401s too.
+/// Runs the real handler on Kestrel with the one-agent directory below (the policy bundle is not needed here).
+/// </summary>
+public sealed class AgentSignatureSchemeTests : IAsyncLifetime
+{
+    private const string Secret = "scheme-test-secret-0123456789abcdefghij";
+    private TestServer _app = null!;
+    private HttpClient _http = null!;
+    private AgentClient _agent = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = await TestServer.StartAsync(MapRoutes, static builder =>
+        {
+            builder.Services.AddSingleton(TimeProvider.System);
+            builder.Services.AddMetrics();
+            builder.Services.AddSingleton<GatewayMetrics>();
+            builder.Services.AddOptions<GatewayOptions>();
+            builder.Services.AddSingleton<IAgentDirectory>(new OneAgentDirectory());
+
+            // A delegated child's id is looked up in the store: none is issued here, so every such id is unknown.
+            builder.Services.AddSingleton<Gateway.Store.IStateStore>(new Gateway.Store.InMemoryStateStore(TimeProvider.System));
+            builder.Services.AddSingleton(Gateway.Connectors.Vault.EncryptionKeyRing.FromEnvironment(static name =>
+                name == Gateway.Connectors.Vault.DataEncryptionKey.EnvironmentVariable ? Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) : null));
+            builder.Services.AddSingleton<Gateway.Oversight.Delegations.DelegationStore>();
+            builder.Services.AddSingleton<DelegateDirectory>();
+            builder.Services.AddAgentSignatureAuthentication();
+        });
+        _http = new HttpClient { BaseAddress = _app.BaseUri, Timeout = TimeSpan.FromSeconds(30) };
+        _agent = new AgentClient(_http, Secret);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Authenticate_SignedRequest_SetsTheAgentClaimsAndTheSignedBody()
+    {
+        using var response = await _agent.SendAsync(_agent.Create(HttpMethod.Post, "/who", """{"hello":1}"""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(DemoBundle.Agent, json.GetProperty("name").GetString());
+        Assert.Equal(DemoBundle.Tenant, json.GetProperty("tenant").GetString());
+        Assert.Equal(DemoBundle.Workspace, json.GetProperty("workspace").GetString());
+        Assert.Equal(DemoBundle.Agent, json.GetProperty("agent").GetString());
+        Assert.Equal("""{"hello":1}""", json.GetProperty("body").GetString());
+    }
+
+    [Fact]
+    public async Task Challenge_Unsigned_IsAProblemWithoutAChallengeHeaderOrRedirect()
+    {
+        using var response = await _http.PostAsync("/who", new StringContent("{}"));
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Unauthorized, "missing_header");
+        Assert.False(response.Headers.Contains("WWW-Authenticate"));
+        Assert.Null(response.Headers.Location);
+    }
+
+    [Fact]
+    public async Task Authenticate_RouteWithoutThePolicy_IsNeverAuthenticated()
+    {
+        using var response = await _agent.SendAsync(_agent.Create(HttpMethod.Post, "/open", "{}"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.False(json.GetProperty("authenticated").GetBoolean());
+        Assert.False(json.GetProperty("agent").GetBoolean());
+    }
+
+    private static void MapRoutes(WebApplication app)
+    {
+        app.UseMiddleware<RequestIdMiddleware>();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapPost("/who", static (HttpContext context) => Results.Json(new Dictionary<string, string?>
+        {
+            ["name"] = context.User.Identity?.Name,
+            ["tenant"] = context.User.FindFirst(AgentSignatureDefaults.TenantClaim)?.Value,
+            ["workspace"] = context.User.FindFirst(AgentSignatureDefaults.WorkspaceClaim)?.Value,
+            ["agent"] = context.Features.GetRequiredFeature<GatewayRequestFeature>().Find<AuthenticatedRequest>()?.Identity.Agent,
+            ["body"] = System.Text.Encoding.UTF8.GetString(context.Features.GetRequiredFeature<GatewayRequestFeature>().Find<AuthenticatedRequest>()?.Body.ToArray() ?? []),
+        })).RequireAuthorization(AgentSignatureDefaults.AuthorizationPolicy);
+        app.MapPost("/open", static (HttpContext context) => Results.Json(new Dictionary<string, bool>
+        {
+            ["authenticated"] = context.User.Identity?.IsAuthenticated ?? false,
+            ["agent"] = context.Features.GetRequiredFeature<GatewayRequestFeature>().Find<AuthenticatedRequest>() is not null,
+        }));
+    }
+
+    /// <summary>The demo agent of <see cref="DemoBundle"/>, with this test's secret.</summary>
+    private sealed class OneAgentDirectory : IAgentDirectory
+    {
+        private readonly AgentSecret _secret = new(Secret);
+
+        public AgentLookup Find(string tenant, string workspace, string agent) =>
+            tenant == DemoBundle.Tenant && workspace == DemoBundle.Workspace && agent == DemoBundle.Agent
+                ? AgentLookup.Found(_secret)
+                : AgentLookup.Unknown(AgentLookupStatus.UnknownAgent);
+    }
+}

@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using Gateway.Oversight.Agents;
+using Gateway.Store;
+using Microsoft.Extensions.DependencyInjection;
+using Gateway.Proxy.Tests.Infrastructure;
+
+namespace Gateway.Proxy.Tests.Admit;
+
+/// <summary>
+/// The Admit stage is one store call: an allowed request touches the state store exactly once
+/// (<c>admit</c>: nonce, kill switches and rate limits together; the embedded audit journal is a file),
+/// and a replay is refused by that same single call. A model call under a token budget reserves its
+/// tokens in that same call and settles once; one that is not forwarded gives its reservation back.
+/// Counted by a decorator around the gateway's real store.
+/// </summary>
+public sealed class StoreCallsPerRequestTests : IAsyncLifetime
+{
+    private readonly ConcurrentQueue<(string Request, string Call)> _calls = new();
+    private GovernedGateway _gw = null!;
+
+    public async Task InitializeAsync() => _gw = await GovernedGateway.StartAsync(configure: builder =>
+        builder.Host.UseServiceProviderFactory(new CountingStoreFactory(_calls)));
+
+    public async Task DisposeAsync() => await _gw.DisposeAsync();
+
+    [Fact]
+    public async Task InvokeTool_Allowed_MakesExactlyOneStoreCall()
+    {
+        using var warm = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", """{"tool":"crm.read_contact","args":{"id":"c-warm"}}""");
+        await DecisionJson.DecisionAsync(warm, "allow");
+
+        var calls = await CallsOfAsync(_gw.Agent.Create(HttpMethod.Post, "/v1/actions/invoke-tool", """{"tool":"crm.read_contact","args":{"id":"c-1"}}"""), HttpStatusCode.OK);
+
+        Assert.Equal(["admit"], calls);
+    }
+
+    [Fact]
+    public async Task InvokeTool_WithAnEvaluationsToken_RecordsItsOwnAndUsesThePresentedOneInTheOneStoreCall()
+    {
+        using var evaluate = await _gw.Agent.PostJsonAsync("/v1/evaluate", """{"tool":"crm.read_contact","args":{"id":"c-3"}}""");
+        var token = (await DecisionJson.DecisionAsync(evaluate, "allow")).GetProperty("decision_token").GetString()!;
+        var action = _gw.Agent.Create(HttpMethod.Post, "/v1/actions/invoke-tool", """{"tool":"crm.read_contact","args":{"id":"c-3"}}""");
+        action.Headers.TryAddWithoutValidation("X-Gamut-Decision-Token", token);
+
+        var calls = await CallsOfAsync(action, HttpStatusCode.OK);
+
+        Assert.Equal(["admit"], calls);
+        var forwarded = _gw.Upstream.To("/crm/contacts/c-3").Single().Headers["X-Gamut-Decision-Token"];
+        var store = _gw.Host.Services.GetRequiredService<IStateStore>();
+        Assert.Equal([TokenRecording.Used, TokenRecording.Issued],
+            await store.GetManyAsync([RecordKeyOf(token), RecordKeyOf(forwarded)]));
+    }
+
+    [Fact]
+    public async Task Evaluate_Replayed_IsRefusedByTheSameSingleStoreCall()
+    {
+        using var original = _gw.Agent.Create(HttpMethod.Post, "/v1/evaluate", """{"tool":"crm.read_contact","args":{"id":"c-2"}}""");
+        using var replay = await AgentClient.CloneAsync(original);
+        Assert.Equal(["admit"], await CallsOfAsync(original, HttpStatusCode.OK));
+
+        var calls = await CallsOfAsync(replay, HttpStatusCode.Unauthorized);
+
+        Assert.Equal(["admit"], calls);
+    }
+
+    [Fact]
+    public async Task ModelAction_UnderABudget_ReservesInTheAdmissionCallThenSettlesOnce()
+    {
+        using var warm = await _gw.Agent.PostJsonAsync("/v1/actions/model", ModelCall("warm"));
+        Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+
+        var calls = await CallsOfAsync(_gw.Agent.Create(HttpMethod.Post, "/v1/actions/model", ModelCall("reserved")), HttpStatusCode.OK, settles: true);
+
+        Assert.Equal(["admit", "settle"], calls);
+    }
+
+    [Fact]
+    public async Task ModelAction_BlockedBySuspension_ReleasesTheAdmissionsReservation()
+    {
+        var store = _gw.Host.Services.GetRequiredService<IStateStore>();
+        var budget = StoreKeys.Budget("demo", "demo-agent:openai");
+        await store.SetAsync(AgentStatusService.SuspendedKey("demo", "demo-agent"), "test", null);
+        string[] calls;
+        try
+        {
+            calls = await CallsOfAsync(_gw.Agent.Create(HttpMethod.Post, "/v1/actions/model", ModelCall("blocked")), HttpStatusCode.Forbidden, settles: true);
+        }
+        finally
+        {
+            await store.DeleteAsync(AgentStatusService.SuspendedKey("demo", "demo-agent"));
+        }
+
+        // Reserved with the admission, given back whole once the decision blocked: the budget (50,000 an hour) is untouched.
+        Assert.Equal(["admit", "settle"], calls);
+        var whole = await store.TryReserveAsync(budget, 50000, 50000, TimeSpan.FromHours(1));
+        Assert.True(whole.Reserved, $"the budget holds {whole.Used} tokens after a blocked call");
+        await store.SettleAsync(budget, 50000, 0, TimeSpan.FromHours(1));
+    }
+
+    // The store key of a token's record: its tenant and id, read from its payload.
+    private static string RecordKeyOf(string token)
+    {
+        var payload = JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(token.Split('.')[1])).RootElement;
+        return StoreKeys.DecisionToken(payload.GetProperty("tid").GetString()!, payload.GetProperty("jti").GetString()!);
+    }
+
+    private static string ModelCall(string marker) =>
+        """{"connector":"openai","request":{"model":"gpt-4o","max_tokens":100,"messages":[{"role":"user","content":"MARKER"}]}}""".Replace("MARKER", marker, StringComparison.Ordinal);
+
+    /// <summary>
+    /// The store calls the request made. With <paramref name="settles"/>, those once its settle has
+    /// been made: the response may reach the client before the request's last stage has finished.
+    /// </summary>
+    private async Task<string[]> CallsOfAsync(HttpRequestMessage request, HttpStatusCode expected, bool settles = false)
+    {
+        using var response = await _gw.Host.Client.SendAsync(request);
+        Assert.Equal(expected, response.StatusCode);
+        var requestId = response.Headers.TryGetValues("X-Request-Id", out var ids) ? ids.Single()
+            : JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("request_id").GetString();
+        string[] Calls() => [.. _calls.Where(c => c.Request == requestId).Select(c => c.Call)];
+        for (var waited = 0; settles && !Calls().Contains("settle") && waited < 5000; waited += 20)
+        {
+            await Task.Delay(20);
+        }
+
+        return Calls();
+    }
+
+    /// <summary>Wraps whatever IStateStore the gateway finally registered, after all of its own registrations.</summary>
+    private sealed class CountingStoreFactory(ConcurrentQueue<(string, string)> calls) : IServiceProviderFactory<IServiceCollection>
+    {
+        public IServiceCollection CreateBuilder(IServiceCollection services) => services;
+
+        public IServiceProvider CreateServiceProvider(IServiceCollection containerBuilder)
+        {
+            var original = containerBuilder.Last(d => d.ServiceType == typeof(IStateStore));
+            containerBuilder.Remove(original);
+            containerBuilder.AddSingleton<IStateStore>(sp => new CountingStateStore(Create(sp, original), calls, sp.GetRequiredService<Microsoft.AspNetCore.Http.IHttpContextAccessor>()));
+            containerBuilder.AddHttpContextAccessor();
+            return containerBuilder.BuildServiceProvider();
+        }
+
+        private static IStateStore Create(IServiceProvider sp, ServiceDescriptor descriptor) =>
+            (IStateStore)(descriptor.ImplementationInstance
+                ?? descriptor.ImplementationFactory?.Invoke(sp)
+                ?? ActivatorUtilities.CreateInstance(sp, descriptor.ImplementationType!));
+    }
+}

@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using Gateway.Connectors.Vault;
+using Gateway.Proxy.People;
+using Gateway.Testing;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Proxy.Tests.People;
+
+/// <summary>
+/// The exchanged-token cache over the real HybridCache: a replica whose Redis cannot be reached fails over to its
+/// in-process tier (the token it exchanged is still reused, nothing throws), an expired token is a miss, and an envelope
+/// sealed under another deployment's data key is not used.
+/// </summary>
+public sealed class ExchangedTokenCacheTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 25, 2, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task GetAsync_RedisUnreachable_FailsOverToTheInProcessTier()
+    {
+        var deadPort = FreePort.Next();
+        using var services = Services(new RedisCache(Options.Create(new RedisCacheOptions
+        {
+            Configuration = $"127.0.0.1:{deadPort},abortConnect=false,connectTimeout=200,asyncTimeout=200,syncTimeout=200,connectRetry=0",
+        })));
+        var time = new ManualTimeProvider(Now);
+        var cache = new ExchangedTokenCache(services.GetRequiredService<HybridCache>(), DataKeys(), time, NullLogger<ExchangedTokenCache>.Instance);
+        var key = ExchangedTokenCache.Key("demo", "https://idp.example", "erin", "crm-api");
+
+        var started = Stopwatch.GetTimestamp();
+        var before = await cache.GetAsync(key, CancellationToken.None);
+        await cache.SetAsync(key, "exchanged-once", Now.AddMinutes(5), CancellationToken.None);
+        var after = await cache.GetAsync(key, CancellationToken.None);
+
+        Assert.Null(before);
+        Assert.NotNull(after);
+        Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task GetAsync_AfterUseUntil_IsAMiss()
+    {
+        using var services = Services(distributed: null);
+        var time = new ManualTimeProvider(Now);
+        var cache = new ExchangedTokenCache(services.GetRequiredService<HybridCache>(), DataKeys(), time, NullLogger<ExchangedTokenCache>.Instance);
+        var key = ExchangedTokenCache.Key("demo", "https://idp.example", "erin", "crm-api");
+        await cache.SetAsync(key, "short-lived", Now.AddMinutes(1), CancellationToken.None);
+
+        time.Advance(TimeSpan.FromMinutes(2));
+
+        Assert.Null(await cache.GetAsync(key, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task GetAsync_EnvelopeOfAnotherDataKey_IsNotUsed()
+    {
+        using var services = Services(new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions())));
+        var hybrid = services.GetRequiredService<HybridCache>();
+        var time = new ManualTimeProvider(Now);
+        var key = ExchangedTokenCache.Key("demo", "https://idp.example", "erin", "crm-api");
+        await new ExchangedTokenCache(hybrid, DataKeys(), time, NullLogger<ExchangedTokenCache>.Instance).SetAsync(key, "theirs", Now.AddMinutes(5), CancellationToken.None);
+
+        var ours = new ExchangedTokenCache(hybrid, DataKeys(), time, NullLogger<ExchangedTokenCache>.Instance);
+
+        Assert.Null(await ours.GetAsync(key, CancellationToken.None));
+    }
+
+    [Fact]
+    public void Key_NamesNeitherThePersonNorTheAudience()
+    {
+        var key = ExchangedTokenCache.Key("demo", "https://idp.example", "erin@example.com", "crm-api");
+
+        Assert.Matches("^gw:person-token:v1:[0-9a-f]{64}$", key);
+        Assert.NotEqual(key, ExchangedTokenCache.Key("demo", "https://idp.example", "carl@example.com", "crm-api"));
+    }
+
+    private static ServiceProvider Services(IDistributedCache? distributed)
+    {
+        var services = new ServiceCollection();
+        if (distributed is not null)
+        {
+            services.AddSingleton(distributed);
+        }
+
+        services.AddHybridCache();
+        return services.BuildServiceProvider();
+    }
+
+    private static EncryptionKeyRing DataKeys() => new(DataEncryptionKey.Generate());
+}

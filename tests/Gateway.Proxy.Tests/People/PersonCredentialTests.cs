@@ -1,0 +1,159 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Gateway.Proxy.Tests.Infrastructure;
+
+namespace Gateway.Proxy.Tests.People;
+
+/// <summary>
+/// A connector that acts for a person (<c>person:</c> on crm.read_contact): refused without a person; with
+/// <c>token_exchange</c>, the upstream receives the person-scoped token the provider's token endpoint issued (RFC 8693),
+/// obtained once per person and audience while it lives, and never the agent; a refused or failed exchange is refused and
+/// nothing is forwarded; with <c>vault</c>, the person's own credential from the vault. (The exchange against a full
+/// OpenID provider, oidc-provider, is in tests/node/test/person.test.js.)
+/// </summary>
+public sealed class PersonCredentialTests
+{
+    private const string ReadContact = """{"tool":"crm.read_contact","args":{"id":"c-1"}}""";
+    private const string ContactsBinding = "    http: { method: GET, path: \"/contacts/{id}\", args: query }";
+
+    [Fact]
+    public async Task InvokeTool_ConnectorNeedsAPersonAndNoneIsSent_Is403PersonRequiredRecordedAndNothingForwarded()
+    {
+        await using var gw = await StartAsync("{ credential: token_exchange, audience: crm-api }");
+
+        using var response = await gw.Gateway.Agent.PostJsonAsync("/v1/actions/invoke-tool", ReadContact);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden, "person_required");
+        Assert.Empty(gw.Gateway.Upstream.To("/crm"));
+        Assert.Empty(gw.Provider.TokenRequests);
+        var outcome = await OutcomeAsync(gw, response);
+        Assert.False(outcome.GetProperty("invoked").GetBoolean());
+        Assert.Equal(403, outcome.GetProperty("status_code").GetInt32());
+    }
+
+    [Fact]
+    public async Task InvokeTool_TokenExchange_UpstreamGetsThePersonScopedTokenOnceExchangedAndTheAgentNever()
+    {
+        await using var gw = await StartAsync("{ credential: token_exchange, audience: crm-api, scope: crm.read }");
+        const string Exchanged = "person-scoped-crm-token-0f1e2d3c4b5a";
+        gw.Provider.TokenAnswer = (200, JsonSerializer.Serialize(new
+        {
+            access_token = Exchanged,
+            issued_token_type = "urn:ietf:params:oauth:token-type:access_token",
+            token_type = "Bearer",
+            expires_in = 600,
+        }));
+        var token = gw.Provider.Issue("erin@example.com");
+
+        using var first = await gw.PostAsPersonAsync("/v1/actions/invoke-tool", ReadContact, token);
+        using var second = await gw.PostAsPersonAsync("/v1/actions/invoke-tool", ReadContact, token);
+
+        var firstBody = await first.Content.ReadAsStringAsync();
+        Assert.True(first.StatusCode == HttpStatusCode.OK, firstBody);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.All(gw.Gateway.Upstream.To("/crm"), r => Assert.Equal("Bearer " + Exchanged, r.Headers["Authorization"]));
+        Assert.Equal(2, gw.Gateway.Upstream.To("/crm").Count);
+        Assert.DoesNotContain(Exchanged, firstBody, StringComparison.Ordinal);
+        Assert.DoesNotContain(Exchanged, await second.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain(first.Headers.Concat(first.Content.Headers), h => h.Value.Any(v => v.Contains(Exchanged, StringComparison.Ordinal)));
+
+        var exchange = Assert.Single(gw.Provider.TokenRequests);
+        Assert.Equal("urn:ietf:params:oauth:grant-type:token-exchange", exchange["grant_type"]);
+        Assert.Equal(token, exchange["subject_token"]);
+        Assert.Equal("urn:ietf:params:oauth:token-type:id_token", exchange["subject_token_type"]);
+        Assert.Equal("crm-api", exchange["audience"]);
+        Assert.Equal("crm.read", exchange["scope"]);
+        Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(TestOpenIdProvider.ClientId + ":" + TestOpenIdProvider.ClientSecret)), exchange["authorization"]);
+    }
+
+    [Fact]
+    public async Task InvokeTool_TwoPeople_EachGetsTheirOwnExchangedToken()
+    {
+        await using var gw = await StartAsync("{ credential: token_exchange, audience: crm-api }");
+        gw.Provider.TokenAnswer = (200, """{"access_token":"token-for-whoever-asked","token_type":"Bearer","expires_in":600}""");
+
+        using var erin = await gw.PostAsPersonAsync("/v1/actions/invoke-tool", ReadContact, gw.Provider.Issue("erin@example.com"));
+        using var carl = await gw.PostAsPersonAsync("/v1/actions/invoke-tool", ReadContact, gw.Provider.Issue("carl@example.com"));
+
+        Assert.Equal(HttpStatusCode.OK, erin.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, carl.StatusCode);
+        Assert.Equal(2, gw.Provider.TokenRequests.Count);
+    }
+
+    [Theory]
+    [InlineData(400, """{"error":"invalid_grant","error_description":"no"}""", HttpStatusCode.Forbidden)]
+    [InlineData(500, """{"error":"server_error"}""", HttpStatusCode.ServiceUnavailable)]
+    [InlineData(200, """{"access_token":"x","token_type":"DPoP","expires_in":60}""", HttpStatusCode.ServiceUnavailable)]
+    [InlineData(200, """{"token_type":"Bearer"}""", HttpStatusCode.ServiceUnavailable)]
+    public async Task InvokeTool_ExchangeRefusedOrUnusable_IsPersonTokenExchangeFailedAndNothingForwarded(int status, string answer, HttpStatusCode expected)
+    {
+        await using var gw = await StartAsync("{ credential: token_exchange, audience: crm-api }");
+        gw.Provider.TokenAnswer = (status, answer);
+
+        using var response = await gw.PostAsPersonAsync("/v1/actions/invoke-tool", ReadContact, gw.Provider.Issue("erin@example.com"));
+
+        await ProblemAssert.IsProblemAsync(response, expected, "person_token_exchange_failed");
+        Assert.Empty(gw.Gateway.Upstream.To("/crm"));
+        Assert.False((await OutcomeAsync(gw, response)).GetProperty("invoked").GetBoolean());
+    }
+
+    [Fact]
+    public async Task InvokeTool_PersonsCredentialInTheVault_IsSentUpstreamAndAnotherPersonWithoutOneIsRefused()
+    {
+        await using var gw = await StartAsync("{ credential: vault, vault_prefix: crm-people }");
+        using (var put = await gw.Gateway.Admin().PutAsync("/admin/v1/tenants/demo/credentials/crm-people.erin",
+            new StringContent("""{"value":"erins-own-crm-credential"}""", Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+
+        using var erin = await gw.PostAsPersonAsync("/v1/actions/invoke-tool", ReadContact, gw.Provider.Issue("erin"));
+        using var carl = await gw.PostAsPersonAsync("/v1/actions/invoke-tool", ReadContact, gw.Provider.Issue("carl"));
+
+        Assert.Equal(HttpStatusCode.OK, erin.StatusCode);
+        Assert.Equal("Bearer erins-own-crm-credential", Assert.Single(gw.Gateway.Upstream.To("/crm")).Headers["Authorization"]);
+        await ProblemAssert.IsProblemAsync(carl, HttpStatusCode.ServiceUnavailable, "person_credential_unavailable");
+    }
+
+    [Fact]
+    public async Task InvokeTool_PersonRequiredWithoutCredential_KeepsTheConnectorsOwnCredential()
+    {
+        await using var gw = await StartAsync("{ credential: none }");
+
+        using var response = await gw.PostAsPersonAsync("/v1/actions/invoke-tool", ReadContact, gw.Provider.Issue("erin@example.com"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Bearer " + GovernedGateway.Credentials["crm-token"], Assert.Single(gw.Gateway.Upstream.To("/crm")).Headers["Authorization"]);
+    }
+
+    private static Task<PersonGateway> StartAsync(string person) =>
+        PersonGateway.StartAsync(text => text.Replace(ContactsBinding, "    person: " + person + "\n" + ContactsBinding, StringComparison.Ordinal));
+
+    /// <summary>The outcome record of <paramref name="response"/>'s request (the one after its decision).</summary>
+    private static async Task<JsonElement> OutcomeAsync(PersonGateway gw, HttpResponseMessage response)
+    {
+        var requestId = Assert.Single(response.Headers.GetValues("X-Request-Id"));
+        using var admin = gw.Gateway.Admin();
+        using var page = JsonDocument.Parse(await admin.GetStringAsync("/admin/v1/tenants/demo/audit?start=0&limit=1000"));
+        foreach (var record in page.RootElement.GetProperty("records").EnumerateArray())
+        {
+            if (record.TryGetProperty("outcomes", out var outcomes))
+            {
+                foreach (var outcome in outcomes.EnumerateArray())
+                {
+                    if (outcome.GetProperty("request_id").GetString() == requestId)
+                    {
+                        return outcome.Clone();
+                    }
+                }
+            }
+            else if (record.TryGetProperty("request_id", out var id) && id.GetString() == requestId && record.TryGetProperty("invoked", out _))
+            {
+                return record.Clone();
+            }
+        }
+
+        throw new Xunit.Sdk.XunitException("no outcome record for " + requestId);
+    }
+}

@@ -1,0 +1,93 @@
+using Gateway.Proxy.People;
+using Gateway.Testing;
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Protocols;
+
+namespace Gateway.Proxy.Tests.People;
+
+/// <summary>
+/// The OpenID documents through the real HybridCache: one fetch while fresh by the gateway's clock, a fetch again once
+/// stale, a refresh replaces the shared copy, and a Redis that cannot be reached costs nothing but the sharing.
+/// </summary>
+public sealed class SharedDocumentRetrieverTests
+{
+    private const string Address = "https://idp.example/.well-known/jwks.json";
+    private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);
+
+    [Fact]
+    public async Task GetDocumentAsync_RedisUnreachable_ServesAndKeepsTheDocumentInProcess()
+    {
+        using var services = Services(new RedisCache(Options.Create(new RedisCacheOptions
+        {
+            Configuration = $"127.0.0.1:{FreePort.Next()},abortConnect=false,connectTimeout=200,asyncTimeout=200,syncTimeout=200,connectRetry=0",
+        })));
+        var source = new CountingSource();
+        var retriever = new SharedDocumentRetriever(source, services.GetRequiredService<HybridCache>(), new ManualTimeProvider(), Lifetime, refresh: false);
+
+        var first = await retriever.GetDocumentAsync(Address, CancellationToken.None);
+        var second = await retriever.GetDocumentAsync(Address, CancellationToken.None);
+
+        Assert.Equal("document-1", first);
+        Assert.Equal("document-1", second);
+        Assert.Equal(1, source.Fetches);
+    }
+
+    [Fact]
+    public async Task GetDocumentAsync_OlderThanItsLifetimeByTheGatewayClock_IsFetchedAgain()
+    {
+        using var services = Services(null);
+        var time = new ManualTimeProvider();
+        var source = new CountingSource();
+        var retriever = new SharedDocumentRetriever(source, services.GetRequiredService<HybridCache>(), time, Lifetime, refresh: false);
+        await retriever.GetDocumentAsync(Address, CancellationToken.None);
+
+        time.Advance(Lifetime + TimeSpan.FromSeconds(1));
+        var later = await retriever.GetDocumentAsync(Address, CancellationToken.None);
+
+        Assert.Equal("document-2", later);
+        Assert.Equal(2, source.Fetches);
+    }
+
+    [Fact]
+    public async Task GetDocumentAsync_Refresh_AsksTheProviderAndReplacesTheSharedCopy()
+    {
+        using var services = Services(null);
+        var cache = services.GetRequiredService<HybridCache>();
+        var time = new ManualTimeProvider();
+        var source = new CountingSource();
+        await new SharedDocumentRetriever(source, cache, time, Lifetime, refresh: false).GetDocumentAsync(Address, CancellationToken.None);
+
+        var refreshed = await new SharedDocumentRetriever(source, cache, time, Lifetime, refresh: true).GetDocumentAsync(Address, CancellationToken.None);
+        var read = await new SharedDocumentRetriever(source, cache, time, Lifetime, refresh: false).GetDocumentAsync(Address, CancellationToken.None);
+
+        Assert.Equal("document-2", refreshed);
+        Assert.Equal("document-2", read);
+        Assert.Equal(2, source.Fetches);
+    }
+
+    private static ServiceProvider Services(Microsoft.Extensions.Caching.Distributed.IDistributedCache? distributed)
+    {
+        var services = new ServiceCollection();
+        if (distributed is not null)
+        {
+            services.AddSingleton(distributed);
+        }
+
+        services.AddHybridCache();
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>A document source that answers a new version on each fetch.</summary>
+    private sealed class CountingSource : IDocumentRetriever
+    {
+        private int _fetches;
+
+        public int Fetches => _fetches;
+
+        public Task<string> GetDocumentAsync(string address, CancellationToken cancel) =>
+            Task.FromResult("document-" + Interlocked.Increment(ref _fetches).ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
