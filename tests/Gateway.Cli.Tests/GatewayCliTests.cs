@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Gateway.Cli;
 using Gateway.Oversight.Admin;
 using Gateway.Oversight.Agents;
 using Gateway.Oversight.Approvals;
@@ -9,7 +8,7 @@ using Gateway.Oversight.Tests.Infrastructure;
 using Gateway.Store;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Gateway.Oversight.Tests;
+namespace Gateway.Cli.Tests;
 
 /// <summary><c>gatewayctl</c> run in-process against a real Kestrel host serving <c>MapGatewayAdmin()</c>.</summary>
 public sealed class GatewayCliTests : IAsyncLifetime

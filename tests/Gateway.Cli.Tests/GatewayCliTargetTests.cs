@@ -1,8 +1,7 @@
-using Gateway.Cli;
 using Gateway.Oversight.Admin;
 using Gateway.Oversight.Tests.Infrastructure;
 
-namespace Gateway.Oversight.Tests;
+namespace Gateway.Cli.Tests;
 
 /// <summary>
 /// Which gateway <c>gatewayctl</c> talks to: --url, GATEWAY_URL, or the demo file <c>make run</c>
