@@ -3,7 +3,7 @@ using Gateway.Cli;
 using Gateway.Oversight.Admin;
 using Gateway.Oversight.Agents;
 using Gateway.Oversight.Approvals;
-using Gateway.Oversight.Audit;
+using Gateway.Audit;
 using Gateway.Oversight.Credentials;
 using Gateway.Oversight.Tests.Infrastructure;
 using Gateway.Store;
