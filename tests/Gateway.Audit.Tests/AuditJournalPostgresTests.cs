@@ -3,6 +3,7 @@ using Gateway.Audit.Tests.Infrastructure;
 using Gateway.Policy.AuditChain;
 using Gateway.Store.Postgres;
 using Gateway.Testing;
+using Gateway.Testing.Stores;
 using Npgsql;
 
 namespace Gateway.Audit.Tests;

@@ -7,6 +7,7 @@ using Gateway.Policy.AuditChain;
 using Gateway.Policy.Evidence;
 using Gateway.Store;
 using Gateway.Testing;
+using Gateway.Testing.Stores;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Audit.Tests;

@@ -2,6 +2,7 @@ using Gateway.Audit.Evidence;
 using Gateway.Audit.Tests.Infrastructure;
 using Gateway.Policy.Evidence;
 using Gateway.Testing;
+using Gateway.Testing.Stores;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Gateway.Audit.Tests;

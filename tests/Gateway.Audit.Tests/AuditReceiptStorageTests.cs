@@ -1,6 +1,7 @@
 using System.Text;
 using Gateway.Audit.Tests.Infrastructure;
 using Gateway.Testing;
+using Gateway.Testing.Stores;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Gateway.Audit.Tests;

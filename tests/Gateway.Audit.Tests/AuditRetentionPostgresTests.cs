@@ -2,6 +2,7 @@ using Gateway.Audit.Options;
 using Gateway.Audit.Tests.Infrastructure;
 using Gateway.Cli;
 using Gateway.Testing;
+using Gateway.Testing.Stores;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 

@@ -1,7 +1,6 @@
 using Gateway.Store;
-using Gateway.Testing;
 
-namespace Gateway.Audit.Tests.Infrastructure;
+namespace Gateway.Testing.Stores;
 
 /// <summary>One real redis-server per test class; <see cref="Connect"/> opens another client (another "replica").</summary>
 public sealed class RedisFixture : IAsyncLifetime

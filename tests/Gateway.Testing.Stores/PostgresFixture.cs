@@ -1,8 +1,7 @@
 using Gateway.Store.Postgres;
-using Gateway.Testing;
 using Npgsql;
 
-namespace Gateway.Oversight.Tests.Infrastructure;
+namespace Gateway.Testing.Stores;
 
 /// <summary>A migrated database in the test process's real PostgreSQL server, shared by one test class (tests use their own tenants).</summary>
 public sealed class PostgresFixture : IAsyncLifetime
