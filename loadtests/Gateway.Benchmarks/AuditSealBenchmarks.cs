@@ -1,6 +1,6 @@
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
-using Gateway.Oversight.Audit;
+using Gateway.Audit;
 
 namespace Gateway.Benchmarks;
 

@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using Gateway.Oversight.Audit;
-using Gateway.Oversight.Options;
+using Gateway.Audit;
+using Gateway.Audit.Options;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -39,7 +39,7 @@ public class EmbeddedJournalBenchmarks
         _directory = Directory.CreateTempSubdirectory("journal-bench-").FullName;
         _lines = SealGroup(GroupSize, out _lastHash);
 
-        var options = Microsoft.Extensions.Options.Options.Create(new OversightOptions { Audit = new AuditOptions { Directory = Path.Combine(_directory, "file") } });
+        var options = Microsoft.Extensions.Options.Options.Create(new AuditOptions { Directory = Path.Combine(_directory, "file") });
         _file = new FileAuditStore(options, NullLogger<FileAuditStore>.Instance);
         await _file.RecoverAllAsync();
 

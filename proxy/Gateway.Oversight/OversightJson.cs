@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization.Metadata;
+using Gateway.Audit;
 using Gateway.Oversight.Approvals;
-using Gateway.Oversight.Audit;
 using Gateway.Oversight.Incidents;
 
 namespace Gateway.Oversight;

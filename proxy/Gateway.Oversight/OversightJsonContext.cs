@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Gateway.Audit;
 using Gateway.Oversight.Admin;
 using Gateway.Oversight.Approvals;
-using Gateway.Oversight.Audit;
 using Gateway.Oversight.Credentials;
 using Gateway.Oversight.Http;
 using Gateway.Oversight.Incidents;

@@ -2,7 +2,10 @@ using System.Diagnostics.Metrics;
 
 namespace Gateway.Oversight;
 
-/// <summary>The oversight library's instruments, on meter <c>Gateway.Oversight</c>.</summary>
+/// <summary>
+/// The oversight library's instruments, on meter <c>Gateway.Oversight</c> (the audit log's, <see cref="Gateway.Audit.AuditMetrics"/>,
+/// are on the same meter).
+/// </summary>
 public sealed class OversightMetrics
 {
     /// <summary>The meter name to subscribe to.</summary>
@@ -12,29 +15,8 @@ public sealed class OversightMetrics
     private readonly Counter<long> _approvalsSettled;
     private readonly Counter<long> _warrants;
     private readonly Counter<long> _tokenVerifications;
-    private readonly Counter<long> _auditRecords;
-    private readonly Counter<long> _auditConflicts;
-    private readonly Counter<long> _auditBacklogDropped;
-    private readonly Histogram<double> _auditAppendPhase;
     private readonly Counter<long> _incidents;
     private readonly Counter<long> _incidentNotifications;
-    private readonly Counter<long> _witnessPushes;
-    private readonly Counter<long> _checkpoints;
-    private readonly Histogram<double> _receiptSigning;
-    private readonly Histogram<long> _receiptBatchSize;
-
-    /// <summary>The <c>phase</c> of <c>gateway.audit.append.phase</c>: an entry's wait from enqueue until its group starts sealing.</summary>
-    public const string PhaseQueued = "queued";
-
-    /// <summary>The <c>phase</c> of <c>gateway.audit.append.phase</c>: sealing the entry's group.</summary>
-    public const string PhaseSeal = "seal";
-
-    /// <summary>The <c>phase</c> of <c>gateway.audit.append.phase</c>: the entry's group's store call.</summary>
-    public const string PhaseWrite = "write";
-
-    // 10 µs to 1 s, about three buckets a decade.
-    private static readonly double[] AppendPhaseBuckets =
-        [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
     public OversightMetrics(IMeterFactory meterFactory)
     {
@@ -44,39 +26,8 @@ public sealed class OversightMetrics
         _approvalsSettled = meter.CreateCounter<long>("gateway.approvals.settled", "{request}", "Approval requests approved, denied or expired.");
         _warrants = meter.CreateCounter<long>("gateway.warrants.redemptions", "{warrant}", "Warrant redemptions by outcome.");
         _tokenVerifications = meter.CreateCounter<long>("gateway.decision_tokens.verifications", "{verification}", "Decision-token verifications asked by executors, by status (live, revoked, expired, invalid, unavailable).");
-        _auditRecords = meter.CreateCounter<long>("gateway.audit.records", "{record}", "Audit records appended.");
-        _auditConflicts = meter.CreateCounter<long>("gateway.audit.append_conflicts", "{conflict}", "Appends retried because another writer extended the chain first (per partition: tenant and replica).");
-        _auditBacklogDropped = meter.CreateCounter<long>("gateway.audit.backlog_dropped", "{record}", "Refusals that could not be recorded later because the backlog (sink down) was full.");
-        _auditAppendPhase = meter.CreateHistogram(
-            "gateway.audit.append.phase",
-            "s",
-            "Each audit record's time in one phase of its append (tag phase): queued (from enqueue until its group starts sealing), seal (sealing its group), write (its group's store call).",
-            tags: null,
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = AppendPhaseBuckets });
         _incidents = meter.CreateCounter<long>("gateway.incidents.opened", "{incident}", "Incidents opened.");
         _incidentNotifications = meter.CreateCounter<long>("gateway.incidents.notifications", "{notification}", "Incident webhook deliveries by outcome.");
-        _witnessPushes = meter.CreateCounter<long>("gateway.evidence.witness_pushes", "{checkpoint}", "Checkpoint pushes to the witness by outcome (delivered, retried, dropped).");
-        _checkpoints = meter.CreateCounter<long>("gateway.evidence.checkpoints", "{checkpoint}", "Signed audit checkpoints published.");
-        _receiptSigning = meter.CreateHistogram(
-            "gateway.evidence.receipt_signing.duration",
-            "s",
-            "Signing one audit group's decision receipts (claims, Merkle paths and the signatures: one per group when batched).",
-            tags: null,
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = AppendPhaseBuckets });
-        _receiptBatchSize = meter.CreateHistogram(
-            "gateway.evidence.receipt_batch.size",
-            "{receipt}",
-            "Receipts signed together for one audit group.",
-            tags: null,
-            advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
-    }
-
-    /// <summary>One audit group's receipts signed: how many, with how many signatures, in how long.</summary>
-    internal void ReceiptsSigned(int receipts, bool batched, TimeSpan elapsed)
-    {
-        var tags = new KeyValuePair<string, object?>("signing", batched ? "batch" : "each");
-        _receiptSigning.Record(elapsed.TotalSeconds, tags);
-        _receiptBatchSize.Record(receipts, tags);
     }
 
     internal void ApprovalCreated(string tenant) => _approvalsPending.Add(1, new KeyValuePair<string, object?>("tenant", tenant));
@@ -93,19 +44,6 @@ public sealed class OversightMetrics
     internal void TokenVerified(string? tenant, string status) =>
         _tokenVerifications.Add(1, new KeyValuePair<string, object?>("tenant", tenant ?? "unknown"), new KeyValuePair<string, object?>("status", status));
 
-    internal void AuditAppended(string tenant, string decision) =>
-        _auditRecords.Add(1, new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("decision", decision));
-
-    /// <summary>An append lost to another writer of the same chain (tagged with the partition: tenant and replica).</summary>
-    internal void AuditConflict(string tenant, string replica) =>
-        _auditConflicts.Add(1, new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("replica", replica));
-
-    /// <summary>One entry's time in one phase of its append (<see cref="PhaseQueued"/>, <see cref="PhaseSeal"/>, <see cref="PhaseWrite"/>).</summary>
-    internal void AuditAppendPhase(string phase, TimeSpan elapsed) =>
-        _auditAppendPhase.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("phase", phase));
-
-    internal void AuditBacklogDropped(string tenant) => _auditBacklogDropped.Add(1, new KeyValuePair<string, object?>("tenant", tenant));
-
     internal void IncidentOpened(string tenant) => _incidents.Add(1, new KeyValuePair<string, object?>("tenant", tenant));
 
     internal void IncidentNotified(string tenant) =>
@@ -113,10 +51,4 @@ public sealed class OversightMetrics
 
     internal void IncidentNotificationDropped(string tenant) =>
         _incidentNotifications.Add(1, new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("outcome", "dropped"));
-
-    internal void WitnessPush(string tenant, string outcome) =>
-        _witnessPushes.Add(1, new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("outcome", outcome));
-
-    internal void CheckpointPublished(string tenant) =>
-        _checkpoints.Add(1, new KeyValuePair<string, object?>("tenant", tenant));
 }

@@ -1,10 +1,11 @@
-using Gateway.Connectors.Credentials;
+using Gateway.Audit;
+using Gateway.Audit.Options;
+using Gateway.Authorization.AccessTokens;
 using Gateway.Connectors;
-using Gateway.Oversight.Audit;
+using Gateway.Connectors.Credentials;
+using Gateway.Oversight;
 using Gateway.Oversight.Credentials;
 using Gateway.Oversight.Options;
-using Gateway.Oversight;
-using Gateway.Authorization.AccessTokens;
 using Gateway.Policy.Tokens;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;

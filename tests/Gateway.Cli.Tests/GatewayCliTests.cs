@@ -2,7 +2,7 @@ using System.Text.Json;
 using Gateway.Oversight.Admin;
 using Gateway.Oversight.Agents;
 using Gateway.Oversight.Approvals;
-using Gateway.Oversight.Audit;
+using Gateway.Audit;
 using Gateway.Oversight.Credentials;
 using Gateway.Oversight.Tests.Infrastructure;
 using Gateway.Store;

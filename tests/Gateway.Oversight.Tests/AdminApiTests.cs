@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Gateway.Audit;
 using Gateway.Oversight.Admin;
 using Gateway.Oversight.Agents;
 using Gateway.Oversight.Approvals;
-using Gateway.Oversight.Audit;
 using Gateway.Oversight.Credentials;
 using Gateway.Oversight.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;

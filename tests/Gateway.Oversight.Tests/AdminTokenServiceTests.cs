@@ -2,6 +2,7 @@ using Gateway.Oversight.Admin;
 using Gateway.Oversight.Tests.Infrastructure;
 using Gateway.Store;
 using Gateway.Testing;
+using Gateway.Testing.Stores;
 
 namespace Gateway.Oversight.Tests;
 

@@ -4,6 +4,7 @@ using Gateway.Oversight.Options;
 using Gateway.Oversight.Tests.Infrastructure;
 using Gateway.Store;
 using Gateway.Testing;
+using Gateway.Testing.Stores;
 
 namespace Gateway.Oversight.Tests;
 

@@ -1,3 +1,4 @@
+using Gateway.Audit.Options;
 using Gateway.Oversight.Options;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using Gateway.Audit;
 using Gateway.Oversight.Approvals;
-using Gateway.Oversight.Audit;
 
 namespace Gateway.Oversight.Tests;
 

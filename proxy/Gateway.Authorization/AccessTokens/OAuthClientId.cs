@@ -1,4 +1,4 @@
-using Gateway.Oversight;
+using Gateway.Audit;
 using Gateway.Policy;
 
 namespace Gateway.Authorization.AccessTokens;

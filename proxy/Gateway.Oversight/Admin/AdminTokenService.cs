@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Gateway.Audit;
 using Gateway.Oversight.Options;
 using Gateway.Oversight.Register;
 using Microsoft.Extensions.Logging;

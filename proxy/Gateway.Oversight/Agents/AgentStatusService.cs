@@ -1,3 +1,4 @@
+using Gateway.Audit;
 using Gateway.Oversight.Tokens;
 using Gateway.Store;
 using Microsoft.Extensions.Logging;

@@ -1,3 +1,4 @@
+using Gateway.Audit;
 using Gateway.Oversight.Options;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Audit;
 using Gateway.Oversight.Options;
 using Gateway.Store;
 using Microsoft.Extensions.Logging;

@@ -1,7 +1,8 @@
+using Gateway.Audit;
+using Gateway.Audit.Options;
 using Gateway.Oversight.Admin;
 using Gateway.Oversight.Agents;
 using Gateway.Oversight.Approvals;
-using Gateway.Oversight.Audit;
 using Gateway.Oversight.Hosting;
 using Gateway.Oversight.Incidents;
 using Gateway.Oversight.Options;
@@ -40,7 +41,6 @@ public static class OversightServiceCollectionExtensions
         services.TryAddSingleton<IStateStore>(sp => new InMemoryStateStore(sp.GetRequiredService<TimeProvider>()));
         services.AddMetrics();
         services.AddHttpClient(IncidentNotifier.HttpClientName);
-        services.AddHttpClient(Evidence.CheckpointPublisher.HttpClientName);
         if (keys is not null)
         {
             services.AddSingleton(keys);
@@ -67,28 +67,14 @@ public static class OversightServiceCollectionExtensions
         services.TryAddSingleton<Tokens.TokenGenerations>();
         services.TryAddSingleton(static sp => new Gateway.Policy.Tokens.DecisionTokenReader(sp.GetRequiredService<OversightKeys>().DecisionSigningKey.Span));
         services.TryAddSingleton<Tokens.DecisionTokenVerifier>();
-        services.TryAddSingleton<IAuditStore>(static sp => sp.GetRequiredService<IOptions<OversightOptions>>().Value.Audit.Sink switch
-        {
-            AuditOptions.StoreSink => new StoreAuditStore(sp.GetRequiredService<IStateStore>()),
-            AuditOptions.PostgresSink => new PostgresAuditStore(sp.GetRequiredService<PostgresDatabase>()),
-            _ => ActivatorUtilities.CreateInstance<FileAuditStore>(sp),
-        });
-        services.TryAddSingleton<AuditJournal>();
-
-        // The Merkle audit log: leaves, proofs and signed checkpoints, signed with the host's receipt key ring (one generated
-        // for this process when the host registers none: the gateway loads its own, ReceiptKeysLoader).
-        services.TryAddSingleton(static sp => Gateway.Policy.Evidence.ReceiptKeyRing.Generate(sp.GetRequiredService<TimeProvider>().GetUtcNow()));
-        services.TryAddSingleton(static sp => new Evidence.AuditLeaves(sp.GetRequiredService<IAuditStore>()));
-        services.TryAddSingleton<Evidence.AuditProofs>();
-        services.TryAddSingleton<Evidence.CheckpointPublisher>();
-        services.AddHostedService(static sp => sp.GetRequiredService<Evidence.CheckpointPublisher>());
-        services.AddHealthChecks().AddCheck<AuditSinkHealthCheck>(AuditSinkHealthCheck.Name, tags: ["ready"]);
         services.TryAddSingleton<IncidentNotifier>();
         services.TryAddSingleton<IncidentService>();
         services.AddHostedService<OversightStartup>();
-        services.AddHostedService<AuditBacklogFlusher>();
-        services.TryAddSingleton<AuditRetention>();
-        services.AddHostedService<AuditRetentionJob>();
+
+        // The audit log (Gateway.Audit), configured by the validated Gateway:Audit and Gateway:Evidence sections.
+        services.TryAddSingleton<IOptions<AuditOptions>>(static sp => Microsoft.Extensions.Options.Options.Create(sp.GetRequiredService<IOptions<OversightOptions>>().Value.Audit));
+        services.TryAddSingleton<IOptions<EvidenceOptions>>(static sp => Microsoft.Extensions.Options.Options.Create(sp.GetRequiredService<IOptions<OversightOptions>>().Value.Evidence));
+        services.AddGatewayAudit();
         services.AddHostedService(static sp => new RecordsRetentionJob(
             sp.GetService<PostgresDatabase>(), sp.GetRequiredService<IOptions<OversightOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<RecordsRetentionJob>>()));
         services.AddHostedService(static sp => sp.GetRequiredService<IncidentNotifier>());

@@ -1,4 +1,3 @@
-using Gateway.Oversight.Audit;
 using Gateway.Oversight.Options;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -7,12 +6,12 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Oversight.Hosting;
 
 /// <summary>
-/// Start-up checks that need services: the host's keys are present and long enough, and the file
-/// journal's tips are recovered before the first request.
+/// Start-up checks that need services: the host's keys are present and long enough, and the tenants' registers
+/// are there (the audit log recovers its file sink's tips itself, Gateway.Audit's AuditStartup).
 /// </summary>
 internal sealed class OversightStartup(IServiceProvider services, IOptions<OversightOptions> options) : IHostedService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
         var errors = new List<string>();
         var keys = services.GetService<OversightKeys>();
@@ -35,10 +34,7 @@ internal sealed class OversightStartup(IServiceProvider services, IOptions<Overs
             throw new OptionsValidationException(nameof(OversightKeys), typeof(OversightKeys), errors);
         }
 
-        if (services.GetRequiredService<IAuditStore>() is FileAuditStore file)
-        {
-            await file.RecoverAllAsync(cancellationToken);
-        }
+        return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

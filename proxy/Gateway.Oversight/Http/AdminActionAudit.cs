@@ -1,4 +1,4 @@
-using Gateway.Oversight.Audit;
+using Gateway.Audit;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 

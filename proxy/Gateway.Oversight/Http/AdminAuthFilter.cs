@@ -1,5 +1,5 @@
+using Gateway.Audit;
 using Gateway.Oversight.Admin;
-using Gateway.Oversight.Audit;
 using Gateway.Store;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;

@@ -74,7 +74,7 @@ public sealed record AuditRecordsResponse(IReadOnlyList<JsonElement> Records, lo
 
 /// <summary>Response of the audit query: matching records in (time, replica, seq) order and the next page's cursor (absent on the last page).</summary>
 /// <summary>Stored decision receipts rebuilt from the journal, each as its agent got it in <c>Gamut-Receipt</c>.</summary>
-public sealed record AuditReceiptsResponse(IReadOnlyList<Gateway.Oversight.Audit.AuditReceipt> Receipts);
+public sealed record AuditReceiptsResponse(IReadOnlyList<Gateway.Audit.AuditReceipt> Receipts);
 
 public sealed record AuditQueryResponse(IReadOnlyList<JsonElement> Records, string? NextCursor);
 

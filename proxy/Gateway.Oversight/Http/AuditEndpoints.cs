@@ -1,6 +1,6 @@
 using System.Globalization;
+using Gateway.Audit;
 using Gateway.Oversight.Admin;
-using Gateway.Oversight.Audit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

@@ -1,7 +1,7 @@
 using System.Globalization;
+using Gateway.Audit;
+using Gateway.Audit.Evidence;
 using Gateway.Oversight.Admin;
-using Gateway.Oversight.Audit;
-using Gateway.Oversight.Evidence;
 using Gateway.Policy.Evidence;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

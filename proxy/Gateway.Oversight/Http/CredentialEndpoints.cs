@@ -1,3 +1,4 @@
+using Gateway.Audit;
 using Gateway.Oversight.Admin;
 using Gateway.Oversight.Credentials;
 using Microsoft.AspNetCore.Builder;

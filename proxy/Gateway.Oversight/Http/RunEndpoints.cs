@@ -1,5 +1,5 @@
+using Gateway.Audit;
 using Gateway.Oversight.Admin;
-using Gateway.Oversight.Audit;
 using Gateway.Oversight.Register;
 using Gateway.Oversight.Runs;
 using Microsoft.AspNetCore.Builder;

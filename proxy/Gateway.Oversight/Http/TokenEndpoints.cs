@@ -1,3 +1,4 @@
+using Gateway.Audit;
 using Gateway.Oversight.Admin;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Audit;
 using Gateway.Oversight.Approvals;
 using Microsoft.Extensions.Logging;
 

@@ -1,3 +1,5 @@
+using Gateway.Audit.Options;
+
 namespace Gateway.Oversight.Options;
 
 /// <summary>Everything the oversight library reads from configuration, bound from the <c>Gateway</c> section.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
-using Gateway.Oversight.Audit;
+using Gateway.Audit;
+using Gateway.Audit.Options;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Oversight.Options;

@@ -1,3 +1,4 @@
+using Gateway.Audit;
 using Gateway.Oversight.Delegations;
 using Gateway.Policy;
 using Gateway.Policy.Tokens;

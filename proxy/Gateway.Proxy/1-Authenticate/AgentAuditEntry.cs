@@ -1,4 +1,4 @@
-using Gateway.Oversight.Audit;
+using Gateway.Audit;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Security;
 

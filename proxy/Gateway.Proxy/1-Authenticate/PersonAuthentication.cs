@@ -1,4 +1,4 @@
-using Gateway.Oversight.Audit;
+using Gateway.Audit;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.People;
 using Gateway.Proxy.Pipeline;

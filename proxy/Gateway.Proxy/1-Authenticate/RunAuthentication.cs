@@ -57,6 +57,6 @@ internal sealed class RunAuthentication
     }
 
     /// <summary>The audit entry a run refusal of <paramref name="identity"/> is recorded under (no run: it is not the agent's).</summary>
-    public static Gateway.Oversight.Audit.AuditEntry RefusalEntry(HttpContext context, AgentIdentity identity, Refusal refusal) =>
+    public static Gateway.Audit.AuditEntry RefusalEntry(HttpContext context, AgentIdentity identity, Refusal refusal) =>
         AgentAuditEntry.Of(context, identity, tool: null, "refused:" + refusal.Code, refusal.Status);
 }

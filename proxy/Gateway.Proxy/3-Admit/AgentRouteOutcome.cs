@@ -1,4 +1,4 @@
-using Gateway.Oversight.Audit;
+using Gateway.Audit;
 using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Admit;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
+using Gateway.Audit;
 using Gateway.Connectors.Kinds;
-using Gateway.Oversight.Audit;
 using Gateway.Oversight.Http;
 using Gateway.Policy;
 using Gateway.Proxy.Authenticate;

@@ -13,7 +13,7 @@ namespace Gateway.Proxy.Record;
 /// agent is answered with (200 for an evaluation, 409 require_approval, 403 the blocks), or 0 for a
 /// decision about to be carried out, whose outcome the Respond stage records once the upstream has
 /// answered. Its record, <see cref="RecordedDecision"/>, says which; the decision's signed receipt
-/// (<see cref="GatewayRequestFeature.Receipt"/>, shared because refusals carry it too; claims made of the sealed record: <see cref="Gateway.Oversight.Audit.ReceiptClaims"/>), signed with the rest of its
+/// (<see cref="GatewayRequestFeature.Receipt"/>, shared because refusals carry it too; claims made of the sealed record: <see cref="Gateway.Audit.ReceiptClaims"/>), signed with the rest of its
 /// audit group, stored with it, and sent in
 /// the <c>Gamut-Receipt</c> header at once. A record that cannot be written ends the request in a refusal (the Respond
 /// stage fails closed).

@@ -1,6 +1,6 @@
 using System.Text;
+using Gateway.Audit;
 using Gateway.Oversight.Approvals;
-using Gateway.Oversight.Audit;
 using static Gateway.Proxy.Console.ConsoleHtml;
 
 namespace Gateway.Proxy.Console;

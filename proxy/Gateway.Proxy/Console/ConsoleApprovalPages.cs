@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json;
+using Gateway.Audit;
+using Gateway.Audit.Evidence;
 using Gateway.Oversight.Approvals;
-using Gateway.Oversight.Audit;
-using Gateway.Oversight.Evidence;
 using Gateway.Oversight.Register;
 using static Gateway.Proxy.Console.ConsoleHtml;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
+using Gateway.Audit;
 using Gateway.Oversight.Approvals;
-using Gateway.Oversight.Audit;
 using static Gateway.Proxy.Console.ConsoleHtml;
 
 namespace Gateway.Proxy.Console;

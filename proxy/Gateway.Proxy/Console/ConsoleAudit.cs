@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Gateway.Oversight.Audit;
+using Gateway.Audit;
 
 namespace Gateway.Proxy.Console;
 

@@ -1,7 +1,7 @@
-using System.Text;
 using System.Globalization;
-using Gateway.Oversight.Audit;
-using Gateway.Oversight.Evidence;
+using System.Text;
+using Gateway.Audit;
+using Gateway.Audit.Evidence;
 using Gateway.Oversight.Incidents;
 using static Gateway.Proxy.Console.ConsoleHtml;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using Gateway.Oversight.Audit;
+using Gateway.Audit;
 using Gateway.Oversight.Runs;
 using static Gateway.Proxy.Console.ConsoleHtml;
 
@@ -30,7 +30,7 @@ internal static class ConsoleRunPages
         }
 
         var query = context.Request.Query;
-        var agent = query["agent"].Count == 1 && Gateway.Oversight.Identifiers.IsValidAgent(query["agent"][0]) ? query["agent"][0] : null;
+        var agent = query["agent"].Count == 1 && Gateway.Audit.Identifiers.IsValidAgent(query["agent"][0]) ? query["agent"][0] : null;
         var status = query["status"].Count == 1 && RunStatuses.All.Contains(query["status"][0]!) ? query["status"][0] : null;
         var found = await runs.ListAsync(tenant, new RunListQuery { Agent = agent, Status = status, Limit = PageSize }, context.RequestAborted);
 

@@ -1,6 +1,6 @@
+using Gateway.Audit;
 using Gateway.Oversight;
 using Gateway.Oversight.Admin;
-using Gateway.Oversight.Audit;
 using Gateway.Oversight.Http;
 
 namespace Gateway.Proxy.Console;

@@ -1,6 +1,6 @@
+using Gateway.Audit;
 using Gateway.Connectors.Vault;
 using Gateway.Oversight;
-using Gateway.Oversight.Audit;
 using Gateway.Oversight.Delegations;
 using Gateway.Oversight.Http;
 using Gateway.Oversight.Runs;

@@ -1,4 +1,4 @@
-using Gateway.Oversight.Audit;
+using Gateway.Audit;
 
 namespace Gateway.Proxy.Hosting;
 

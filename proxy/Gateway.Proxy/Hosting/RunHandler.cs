@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Gateway.Audit;
 using Gateway.Oversight;
-using Gateway.Oversight.Audit;
 using Gateway.Oversight.Http;
 using Gateway.Oversight.Runs;
 using Gateway.Proxy.Admit;

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Gateway.Audit;
 using Gateway.Oversight;
 using Gateway.Store;
 
@@ -16,6 +17,7 @@ internal static class GatewayCountersAtZero
         // The instruments exist once their owners do: create the owners now rather than on first use.
         _ = services.GetService<GatewayMetrics>();
         _ = services.GetService<OversightMetrics>();
+        _ = services.GetService<AuditMetrics>();
         _ = services.GetService<IStateStore>();
 
         using var listener = new MeterListener

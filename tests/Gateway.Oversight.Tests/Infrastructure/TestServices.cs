@@ -2,7 +2,6 @@ using System.Diagnostics.Metrics;
 using Gateway.Oversight.Admin;
 using Gateway.Oversight.Agents;
 using Gateway.Oversight.Approvals;
-using Gateway.Oversight.Audit;
 using Gateway.Oversight.Options;
 using Gateway.Oversight.Register;
 using Gateway.Store;
@@ -35,21 +34,6 @@ internal static class TestServices
 
     public static AgentStatusService Agents(IStateStore store, TimeProvider time) =>
         new(store, new Gateway.Oversight.Tokens.TokenGenerations(store, NullLogger<Gateway.Oversight.Tokens.TokenGenerations>.Instance), time, NullLogger<AgentStatusService>.Instance);
-
-    /// <summary>The replica id of journals built here unless another is given.</summary>
-    public const string Replica = "test-replica";
-
-    /// <summary>The receipt signing keys of the journals built here.</summary>
-    public static readonly Gateway.Policy.Evidence.ReceiptKeyRing ReceiptKeys = Gateway.Policy.Evidence.ReceiptKeyRing.Generate(DateTimeOffset.UnixEpoch);
-
-    public static AuditJournal Journal(IAuditStore sink, TimeProvider time, params IAuditExporter[] exporters) =>
-        Journal(sink, time, Replica, exporters);
-
-    public static AuditJournal Journal(IAuditStore sink, TimeProvider time, string replica, params IAuditExporter[] exporters) =>
-        new(sink, exporters, time, Metrics, MsOptions.Create(DefaultOptions with { Audit = DefaultOptions.Audit with { ReplicaId = replica } }), ReceiptKeys, NullLogger<AuditJournal>.Instance);
-
-    public static FileAuditStore FileSink(string directory) =>
-        new(MsOptions.Create(DefaultOptions with { Audit = new AuditOptions { Sink = AuditOptions.FileSink, Directory = directory } }), NullLogger<FileAuditStore>.Instance);
 
     public static string NewTenant() => "t-" + Guid.NewGuid().ToString("N")[..12];
 }

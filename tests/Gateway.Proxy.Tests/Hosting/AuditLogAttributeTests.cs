@@ -1,6 +1,6 @@
-using Gateway.Oversight.Audit;
-using Microsoft.Extensions.Logging;
+using Gateway.Audit;
 using Gateway.Proxy.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Proxy.Tests.Hosting;
 

@@ -1,8 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json;
-using Gateway.Oversight;
-using Gateway.Oversight.Audit;
-using Gateway.Oversight.Options;
+using Gateway.Audit;
+using Gateway.Audit.Options;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using MsOptions = Microsoft.Extensions.Options.Options;
@@ -27,8 +26,8 @@ public sealed class AuditSinkReader : IAsyncDisposable
     {
         _store = store;
         _close = close;
-        var metrics = new OversightMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
-        _journal = new AuditJournal(store, [], TimeProvider.System, metrics, MsOptions.Create(new OversightOptions()), Gateway.Policy.Evidence.ReceiptKeyRing.Generate(DateTimeOffset.UtcNow), NullLogger<AuditJournal>.Instance);
+        var metrics = new AuditMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
+        _journal = new AuditJournal(store, [], TimeProvider.System, metrics, MsOptions.Create(new AuditOptions()), MsOptions.Create(new EvidenceOptions()), Gateway.Policy.Evidence.ReceiptKeyRing.Generate(DateTimeOffset.UtcNow), NullLogger<AuditJournal>.Instance);
     }
 
     /// <summary>Every stored record of <paramref name="tenant"/>, chain by chain, in chain order.</summary>

@@ -1,5 +1,5 @@
-using Gateway.Oversight.Audit;
-using Gateway.Oversight.Options;
+using Gateway.Audit;
+using Gateway.Audit.Options;
 using Microsoft.Extensions.Logging.Abstractions;
 using MsOptions = Microsoft.Extensions.Options.Options;
 
@@ -16,7 +16,7 @@ public sealed class FileAuditSinkUnderTest(string dataDirectory) : AuditSinkUnde
 
     public override async ValueTask<AuditSinkReader> OpenAsync()
     {
-        var options = new OversightOptions { Audit = new AuditOptions { Directory = Path.Combine(dataDirectory, "audit") } };
+        var options = new AuditOptions { Directory = Path.Combine(dataDirectory, "audit") };
         var store = new FileAuditStore(MsOptions.Create(options), NullLogger<FileAuditStore>.Instance);
         await store.RecoverAllAsync();
         return new AuditSinkReader(store, () =>

@@ -1,4 +1,4 @@
-using Gateway.Oversight.Audit;
+using Gateway.Audit;
 using Gateway.Store.Postgres;
 using Gateway.Testing;
 using Npgsql;

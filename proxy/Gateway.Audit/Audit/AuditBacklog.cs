@@ -1,0 +1,48 @@
+using System.Collections.Concurrent;
+
+namespace Gateway.Audit;
+
+/// <summary>
+/// What the journal could not write while its sink was down: each failed entry, rewritten as what
+/// happened to the request (refused, 503 <c>audit_unavailable</c>, unless the connector had already
+/// run), kept in memory in arrival order and written by <see cref="AuditBacklogFlusher"/> once the sink
+/// takes appends again. Bounded: past <see cref="Capacity"/> entries the newest are dropped (counted and
+/// logged). It lives in the process: a crash while the sink is down loses it (those requests were refused).
+/// </summary>
+internal sealed class AuditBacklog
+{
+    /// <summary>The decision recorded for a request refused because its record could not be written.</summary>
+    public const string RefusedDecision = "refused:audit_unavailable";
+
+    /// <summary>The most entries held.</summary>
+    public const int Capacity = 10_000;
+
+    private readonly ConcurrentQueue<AuditEntry> _queue = new();
+    private int _count;
+
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>Queues what the failed entry stands for; false when full (the entry is dropped).</summary>
+    public bool TryAdd(AuditEntry entry)
+    {
+        if (Interlocked.Increment(ref _count) > Capacity)
+        {
+            Interlocked.Decrement(ref _count);
+            return false;
+        }
+
+        _queue.Enqueue(entry.Invoked ? entry : entry with { Decision = RefusedDecision, StatusCode = 503, UpstreamStatus = null, LatencyMs = null });
+        return true;
+    }
+
+    public bool TryPeek(out AuditEntry entry) => _queue.TryPeek(out entry!);
+
+    /// <summary>Removes the entry last peeked (only the single flusher dequeues).</summary>
+    public void Remove()
+    {
+        if (_queue.TryDequeue(out _))
+        {
+            Interlocked.Decrement(ref _count);
+        }
+    }
+}

@@ -1,0 +1,350 @@
+using System.Text.Json;
+using Gateway.Policy.Evidence;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Audit;
+
+/// <summary>
+/// Group commit for one chain (a tenant's records written by this replica). Appends queue; whoever
+/// finds no group in flight starts the writer, which takes everything queued (up to
+/// <see cref="MaxGroup"/>), seals each record on the previous one's hash, and appends the group in one
+/// store call (one round trip, or one fsync). Records that arrive meanwhile form the next group. Each
+/// append completes only when its group is durable; a failed group fails each of its appends.
+/// A record refers to its explanation by digest (<see cref="AuditSeal"/>); the group's store call carries each
+/// explanation this writer has not stored yet, and the writer remembers (up to <see cref="MaxRememberedDigests"/>)
+/// the digests its acknowledged groups stored, forgetting them all after any failed or conflicted group (the store
+/// keeps the first copy of a digest, so sending one again is harmless). Each entry's time is measured by phase
+/// (<c>gateway.audit.append.phase</c>): queued until its group starts sealing, sealing its group, its group's store call.
+/// Once a group is sealed, the receipts its appends asked for (claims made of each sealed record and the entry's request
+/// id alone: <see cref="ReceiptClaims"/>) are signed together, with one signature (<see cref="ReceiptBatch"/>), and the
+/// batch (signed root, iat, members as seq and request id: <see cref="AuditReceiptBatch"/>) goes into the group's one
+/// store call: off each request's own path, one signing per group. A group whose receipts cannot be signed is written
+/// not at all: its appends fail.
+/// </summary>
+internal sealed class AuditChainWriter
+{
+    /// <summary>The most records one group carries.</summary>
+    public const int MaxGroup = 256;
+
+    /// <summary>The most explanation digests remembered as stored (past it, the memory starts again empty).</summary>
+    public const int MaxRememberedDigests = 4096;
+
+    private readonly AuditPartition _partition;
+    private readonly IAuditStore _store;
+    private readonly TimeProvider _time;
+    private readonly AuditMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly int _maxAttempts;
+    private readonly AuditExplanationCache _explanations;
+    private readonly ReceiptKeyRing _receiptKeys;
+    private readonly bool _batchReceipts;
+    private readonly Lock _gate = new();
+    private readonly Queue<Pending> _queue = new();
+
+    // Read and changed only by the one group in flight.
+    private readonly HashSet<string> _storedDigests = new(StringComparer.Ordinal);
+    private bool _writing;
+    private AuditTip? _tip;
+
+    public AuditChainWriter(
+        AuditPartition partition,
+        IAuditStore store,
+        TimeProvider time,
+        AuditMetrics metrics,
+        ILogger logger,
+        int maxAttempts,
+        AuditExplanationCache explanations,
+        ReceiptKeyRing receiptKeys,
+        bool batchReceipts)
+    {
+        _partition = partition;
+        _store = store;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+        _maxAttempts = maxAttempts;
+        _explanations = explanations;
+        _receiptKeys = receiptKeys;
+        _batchReceipts = batchReceipts;
+    }
+
+    /// <summary>
+    /// Queues the entry; the task completes with the sealed record once it is durable, and with the signed receipt of
+    /// the entry's request over its record when <paramref name="receipt"/> asks for one.
+    /// </summary>
+    public Task<AuditAppended> AppendAsync(AuditEntry entry, bool receipt = false)
+    {
+        var pending = new Pending(entry, _time.GetTimestamp(), receipt);
+        bool start;
+        lock (_gate)
+        {
+            _queue.Enqueue(pending);
+            start = !_writing;
+            _writing = true;
+        }
+
+        if (start)
+        {
+            _ = WriteQueuedAsync();
+        }
+
+        return pending.Completion.Task;
+    }
+
+    private async Task WriteQueuedAsync()
+    {
+        var group = new List<Pending>(16);
+        for (var round = 0; ; round++)
+        {
+            if (round > 0)
+            {
+                // The first group is written on the caller's thread; later ones never hold it up.
+                await Task.Yield();
+            }
+
+            group.Clear();
+            lock (_gate)
+            {
+                while (group.Count < MaxGroup && _queue.TryDequeue(out var next))
+                {
+                    group.Add(next);
+                }
+
+                if (group.Count == 0)
+                {
+                    _writing = false;
+                    return;
+                }
+            }
+
+            await WriteGroupAsync(group).ConfigureAwait(false);
+        }
+    }
+
+    private async Task WriteGroupAsync(List<Pending> group)
+    {
+        var started = _time.GetTimestamp();
+        foreach (var pending in group)
+        {
+            _metrics.AuditAppendPhase(AuditMetrics.PhaseQueued, _time.GetElapsedTime(pending.Enqueued, started));
+        }
+
+        TimeSpan sealing = default, writing = default;
+        try
+        {
+            for (var attempt = 1; attempt <= _maxAttempts; attempt++)
+            {
+                var tip = _tip ?? await _store.GetTipAsync(_partition).ConfigureAwait(false);
+                var sealStarted = _time.GetTimestamp();
+                var sealedGroup = Seal(group, tip);
+                sealing += _time.GetElapsedTime(sealStarted);
+                if (sealedGroup.Lines.Count == 0)
+                {
+                    return;
+                }
+
+                var receipts = SignReceipts(sealedGroup.Records);
+                if (receipts.Error is { } signingFailed)
+                {
+                    FailUnsigned(group, signingFailed);
+                    return;
+                }
+
+                var writeStarted = _time.GetTimestamp();
+                var explanations = ToStore(sealedGroup.Records);
+                bool appended;
+                try
+                {
+                    appended = await _store.TryAppendAsync(_partition, tip.Length, sealedGroup.Lines, sealedGroup.LastHash, explanations, receipts.Batches).ConfigureAwait(false);
+                }
+                finally
+                {
+                    writing += _time.GetElapsedTime(writeStarted);
+                }
+
+                if (appended)
+                {
+                    _tip = new AuditTip(tip.Length + sealedGroup.Lines.Count, sealedGroup.LastHash);
+                    Remember(explanations);
+                    foreach (var (pendings, record, _) in sealedGroup.Records)
+                    {
+                        _metrics.AuditAppended(record.Tenant, record.Decision);
+                        foreach (var pending in pendings)
+                        {
+                            pending.Completion.TrySetResult(new AuditAppended(record, pending.Receipt ? receipts.Issued![pending] : null));
+                        }
+                    }
+
+                    return;
+                }
+
+                // Another writer extended this chain (two processes sharing a replica id): re-read the tip.
+                _tip = null;
+                _storedDigests.Clear();
+                _metrics.AuditConflict(_partition.Tenant, _partition.Replica);
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 + attempt)), _time).ConfigureAwait(false);
+            }
+
+            AuditLog.AuditContended(_logger, _partition.Tenant, _maxAttempts);
+            Fail(group, new AuditWriteException($"The audit chain of tenant '{_partition.Tenant}' stayed contended for {_maxAttempts} attempts."));
+        }
+        catch (Exception ex)
+        {
+            _tip = null;
+            _storedDigests.Clear();
+            AuditLog.AuditAppendFailed(_logger, ex, _partition.Tenant);
+            Fail(group, new AuditWriteException("The audit record could not be written.", ex));
+        }
+        finally
+        {
+            for (var i = 0; i < group.Count; i++)
+            {
+                _metrics.AuditAppendPhase(AuditMetrics.PhaseSeal, sealing);
+                _metrics.AuditAppendPhase(AuditMetrics.PhaseWrite, writing);
+            }
+        }
+    }
+
+    // The receipts the group's appends asked for, their claims made of each sealed record (ReceiptClaims), signed in one
+    // batch (or one batch each when batching is off, to measure it), with the batches to store; an error when they could
+    // not be: then nothing of the group is written.
+    private (Dictionary<Pending, string>? Issued, IReadOnlyList<AuditReceiptBatch> Batches, ReceiptSigningException? Error) SignReceipts(List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> records)
+    {
+        List<(Pending Pending, AuditReceiptMember Member, DecisionReceipt Claims)>? asked = null;
+        try
+        {
+            var now = _time.GetUtcNow().ToUnixTimeSeconds();
+            foreach (var (pendings, record, _) in records)
+            {
+                foreach (var pending in pendings)
+                {
+                    if (pending.Receipt)
+                    {
+                        var requestId = pending.Entry.RequestId ?? throw new ArgumentException("A receipt names its request: the entry has no request id.");
+                        (asked ??= new(records.Count)).Add((pending, new AuditReceiptMember(record.Seq, requestId), ReceiptClaims.Of(record, requestId, now)));
+                    }
+                }
+            }
+
+            if (asked is null)
+            {
+                return (null, [], null);
+            }
+
+            var started = _time.GetTimestamp();
+            var key = _receiptKeys.Active;
+            var issued = new Dictionary<Pending, string>(asked.Count, ReferenceEqualityComparer.Instance);
+            var batches = new List<AuditReceiptBatch>(_batchReceipts ? 1 : asked.Count);
+            var size = _batchReceipts ? asked.Count : 1;
+            for (var first = 0; first < asked.Count; first += size)
+            {
+                var batch = asked.GetRange(first, size);
+                var signed = ReceiptBatch.Sign([.. batch.Select(static a => a.Claims)], key, now);
+                for (var i = 0; i < signed.Length; i++)
+                {
+                    issued[batch[i].Pending] = signed[i];
+                }
+
+                batches.Add(new AuditReceiptBatch(signed[0][..signed[0].IndexOf(ReceiptBatch.Separator, StringComparison.Ordinal)], now, [.. batch.Select(static a => a.Member)]));
+            }
+
+            _metrics.ReceiptsSigned(asked.Count, _batchReceipts, _time.GetElapsedTime(started));
+            return (issued, batches, null);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            AuditLog.ReceiptSigningFailed(_logger, ex, _partition.Tenant);
+            return (null, [], new ReceiptSigningException("The decision's receipt could not be signed.", ex));
+        }
+    }
+
+    // Receipts that could not be signed fail the whole group before anything is written: the appends that asked for one
+    // with the signing failure (their requests are refused), the others as a write that failed (they join the backlog).
+    private static void FailUnsigned(List<Pending> group, ReceiptSigningException error)
+    {
+        var unwritten = new AuditWriteException("The audit group was not written: its receipts could not be signed.", error);
+        foreach (var pending in group)
+        {
+            pending.Completion.TrySetException(pending.Receipt ? error : unwritten);
+        }
+    }
+
+    // The group's explanations that this writer has not stored yet, each once.
+    private List<AuditExplanation> ToStore(List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> records)
+    {
+        var explanations = new List<AuditExplanation>();
+        foreach (var (_, _, explanation) in records)
+        {
+            if (explanation is not null && !_storedDigests.Contains(explanation.Digest) && !explanations.Exists(e => e.Digest == explanation.Digest))
+            {
+                explanations.Add(explanation);
+            }
+        }
+
+        return explanations;
+    }
+
+    private void Remember(List<AuditExplanation> stored)
+    {
+        if (_storedDigests.Count + stored.Count > MaxRememberedDigests)
+        {
+            _storedDigests.Clear();
+        }
+
+        foreach (var explanation in stored)
+        {
+            _storedDigests.Add(explanation.Digest);
+        }
+    }
+
+    // Seals each record on the previous one (repeated refusals, outcomes and decisions of one kind folded into one: AuditGroupFold);
+    // an entry that cannot be sealed fails alone.
+    private (List<byte[]> Lines, List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> Records, string LastHash) Seal(List<Pending> group, AuditTip tip)
+    {
+        var lines = new List<byte[]>(group.Count);
+        var records = new List<(List<Pending>, AuditRecord, AuditExplanation?)>(group.Count);
+        var previous = tip.LastHash;
+        var now = _time.GetUtcNow();
+        var waiting = group.FindAll(static pending => !pending.Completion.Task.IsCompleted);
+        foreach (var (entry, pendings) in AuditGroupFold.Fold(waiting, static pending => pending.Entry, _explanations))
+        {
+            try
+            {
+                var (record, line, explanation) = AuditSeal.Seal(AuditRecord.From(entry, _partition.Replica, tip.Length + lines.Count + 1, now, previous), _explanations);
+                lines.Add(line);
+                records.Add((pendings, record, explanation));
+                previous = record.Hash!;
+            }
+            catch (Exception ex) when (ex is ArgumentException or JsonException)
+            {
+                foreach (var pending in pendings)
+                {
+                    pending.Completion.TrySetException(ex);
+                }
+            }
+        }
+
+        return (lines, records, previous);
+    }
+
+    private static void Fail(List<Pending> group, Exception error)
+    {
+        foreach (var pending in group)
+        {
+            pending.Completion.TrySetException(error);
+        }
+    }
+
+    private sealed class Pending(AuditEntry entry, long enqueued, bool receipt)
+    {
+        public AuditEntry Entry { get; } = entry;
+
+        /// <summary>When it was queued (<see cref="TimeProvider.GetTimestamp"/>).</summary>
+        public long Enqueued { get; } = enqueued;
+
+        /// <summary>Whether the append asked for the receipt of its request over its sealed record.</summary>
+        public bool Receipt { get; } = receipt;
+
+        public TaskCompletionSource<AuditAppended> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,358 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Gateway.Audit.Options;
+using Gateway.Policy.AuditChain;
+using Gateway.Policy.Evidence;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Audit;
+
+/// <summary>
+/// The tamper-evident journal of decisions: one hash chain per tenant per replica
+/// (<see cref="AuditPartition"/>), so replicas never contend, each written with group commit
+/// (<see cref="AuditChainWriter"/>). <see cref="AppendAsync(AuditEntry, CancellationToken)"/> completes only once the record is
+/// durable; when it throws (<see cref="AuditWriteException"/>) the host must fail the request closed.
+/// A record refers to its explanation by digest (<c>explanation_digest</c>), the explanation being stored once per
+/// tenant and digest in the same sink (<see cref="AuditExplanation"/>); reads put it back, exports give it on an
+/// explanation line before the first record that refers to it, and verification checks it is there and intact.
+/// Records written before digests carry their explanation inline and read and verify as they always did.
+/// </summary>
+public sealed class AuditJournal
+{
+    private readonly IAuditStore _store;
+    private readonly IReadOnlyList<IAuditExporter> _exporters;
+    private readonly TimeProvider _time;
+    private readonly AuditMetrics _metrics;
+    private readonly ILogger<AuditJournal> _logger;
+    private readonly int _maxAttempts;
+    private readonly ReceiptKeyRing _receiptKeys;
+    private readonly bool _batchReceipts;
+    private readonly ConcurrentDictionary<string, AuditChainWriter> _writers = new(StringComparer.Ordinal);
+    private readonly AuditBacklog _backlog = new();
+    private readonly AuditExplanationCache _explanations = new();
+    private readonly SemaphoreSlim _flushing = new(1, 1);
+
+    public AuditJournal(
+        IAuditStore store,
+        IEnumerable<IAuditExporter> exporters,
+        TimeProvider time,
+        AuditMetrics metrics,
+        IOptions<AuditOptions> options,
+        IOptions<EvidenceOptions> evidence,
+        ReceiptKeyRing receiptKeys,
+        ILogger<AuditJournal> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(evidence);
+        _store = store;
+        _exporters = [.. exporters];
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+        _maxAttempts = options.Value.MaxAppendAttempts;
+        _receiptKeys = receiptKeys;
+        _batchReceipts = evidence.Value.BatchReceipts;
+        Replica = options.Value.ReplicaId ?? AuditPartition.DefaultReplica();
+    }
+
+    /// <summary>The sink in use.</summary>
+    public IAuditStore Store => _store;
+
+    /// <summary>This replica's id: the chain of each tenant this process appends to.</summary>
+    public string Replica { get; }
+
+    /// <summary>The tenants whose chain this replica has appended to since it started (the partitions it checkpoints).</summary>
+    public IReadOnlyCollection<string> WrittenTenants => [.. _writers.Keys];
+
+    /// <summary>Entries that could not be written while the sink was down, waiting to be (see <see cref="AuditBacklog"/>).</summary>
+    public int BacklogCount => _backlog.Count;
+
+    /// <summary>
+    /// Appends the entry to its tenant's chain of this replica and completes once it is durable. While
+    /// a group is being written, arriving entries queue and go together in the next group, each still
+    /// hash-linked to the one before.
+    /// </summary>
+    /// <remarks>
+    /// When the sink cannot take it (<see cref="AuditWriteException"/>), the entry joins the backlog as
+    /// the refusal the host answers with, and is written once the sink recovers.
+    /// </remarks>
+    public async ValueTask<AuditRecord> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
+        (await AppendCoreAsync(entry, receipt: false, cancellationToken).ConfigureAwait(false)).Record;
+
+    /// <summary>
+    /// Appends the entry as <see cref="AppendAsync(AuditEntry, CancellationToken)"/> does, with the receipt of its request
+    /// (<see cref="AuditEntry.RequestId"/>) over the sealed record (claims: <see cref="ReceiptClaims"/>), signed with the
+    /// other receipts of its group (one signature per group: <see cref="ReceiptBatch"/>) and stored by batch with the
+    /// group (<see cref="AuditReceiptBatch"/>), so that <see cref="ReadReceiptsAsync"/> gives it again.
+    /// </summary>
+    /// <exception cref="ReceiptSigningException">The receipt could not be signed: nothing of its group was written; refuse the request (the refusal joins the backlog).</exception>
+    public ValueTask<AuditAppended> AppendWithReceiptAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
+        AppendCoreAsync(entry, receipt: true, cancellationToken);
+
+    private async ValueTask<AuditAppended> AppendCoreAsync(AuditEntry entry, bool receipt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        Identifiers.ThrowIfInvalidTenant(entry.Tenant);
+        cancellationToken.ThrowIfCancellationRequested();
+        AuditAppended appended;
+        try
+        {
+            appended = await WriterOf(entry.Tenant).AppendAsync(entry, receipt).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AuditWriteException or ReceiptSigningException)
+        {
+            // Nothing of its group was written: the refusal the host answers with is recorded once the sink takes it.
+            if (!_backlog.TryAdd(entry))
+            {
+                _metrics.AuditBacklogDropped(entry.Tenant);
+                AuditLog.AuditBacklogFull(_logger, entry.Tenant, AuditBacklog.Capacity);
+            }
+
+            throw;
+        }
+
+        if (StandsFirstFor(appended.Record, entry))
+        {
+            await ExportAsync(appended.Record, cancellationToken).ConfigureAwait(false);
+        }
+
+        return appended;
+    }
+
+    // A record standing for several requests (folded decisions or outcomes, repeated refusals) is exported once, by its first request.
+    private static bool StandsFirstFor(AuditRecord record, AuditEntry entry) =>
+        record.Count is null
+        || string.Equals(
+            record.Decisions is { Count: > 0 } decisions ? decisions[0].RequestId
+            : record.Outcomes is { Count: > 0 } outcomes ? outcomes[0].RequestId
+            : record.RequestIds?.FirstOrDefault(),
+            entry.RequestId,
+            StringComparison.Ordinal);
+
+    /// <summary>Writes the backlog in arrival order until it is empty or the sink fails again; returns how many were written.</summary>
+    public async ValueTask<int> FlushBacklogAsync(CancellationToken cancellationToken = default)
+    {
+        if (_backlog.Count == 0 || !await _flushing.WaitAsync(0, cancellationToken).ConfigureAwait(false))
+        {
+            return 0;
+        }
+
+        var written = 0;
+        try
+        {
+            while (_backlog.TryPeek(out var entry))
+            {
+                AuditRecord record;
+                try
+                {
+                    record = (await WriterOf(entry.Tenant).AppendAsync(entry).WaitAsync(cancellationToken).ConfigureAwait(false)).Record;
+                }
+                catch (AuditWriteException)
+                {
+                    break;
+                }
+
+                _backlog.Remove();
+                written++;
+                await ExportAsync(record, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _flushing.Release();
+        }
+
+        if (written > 0)
+        {
+            AuditLog.AuditBacklogWritten(_logger, written);
+        }
+
+        return written;
+    }
+
+    /// <summary>Walks every chain of the tenant from genesis and names the first broken link (<see cref="AuditVerifier"/>).</summary>
+    public ValueTask<AuditVerification> VerifyAsync(string tenant, CancellationToken cancellationToken = default) =>
+        new AuditVerifier(_store, _logger).VerifyAsync(tenant, cancellationToken);
+
+    /// <summary>
+    /// Every chain of the tenant (replicas in ordinal order), each from its first stored record up to (not
+    /// including) the first record at or after <paramref name="before"/>: a prefix of each chain, lines as
+    /// stored, so that an export verifies offline record by record (<c>gatewayctl audit verify --file</c>). Before the
+    /// first record that refers to an explanation by digest comes that explanation's line (<see cref="AuditExplanationLine"/>),
+    /// as stored; an explanation the sink does not hold has no line (and the export's verification names it missing).
+    /// </summary>
+    public async IAsyncEnumerable<string> ExportAsync(string tenant, DateTimeOffset before, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        Identifiers.ThrowIfInvalidTenant(tenant);
+        var explanations = new AuditExplanationReader(_store, tenant);
+        var given = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var replica in await _store.ListReplicasAsync(tenant, cancellationToken).ConfigureAwait(false))
+        {
+            var partition = new AuditPartition(tenant, replica);
+            var anchor = await _store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false);
+            if (anchor.Length > 0)
+            {
+                yield return AuditAnchorLine.Write(tenant, replica, anchor.Length, anchor.LastHash);
+            }
+
+            await foreach (var line in _store.ReadAsync(partition, 0, cancellationToken).ConfigureAwait(false))
+            {
+                var (time, digest) = AuditStoredLine.TimeAndDigest(line);
+                if (time is null || time >= before)
+                {
+                    break;
+                }
+
+                if (digest is not null && given.Add(digest) && await explanations.GetAsync(digest, cancellationToken).ConfigureAwait(false) is { } explanation)
+                {
+                    yield return AuditExplanationLine.Write(tenant, digest, explanation);
+                }
+
+                yield return line;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> records from zero-based <paramref name="start"/> of one chain of the
+    /// tenant (this replica's when <paramref name="replica"/> is null), as stored, with the explanation of each record
+    /// that refers to one by digest put back (<see cref="AuditExplanationReader"/>).
+    /// </summary>
+    public async ValueTask<IReadOnlyList<JsonElement>> ReadAsync(string tenant, long start, int limit, CancellationToken cancellationToken = default, string? replica = null)
+    {
+        Identifiers.ThrowIfInvalidTenant(tenant);
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        if (replica is not null && !AuditPartition.IsValidReplica(replica))
+        {
+            throw new ArgumentException("The replica id is not valid.", nameof(replica));
+        }
+
+        var records = new List<JsonElement>(Math.Min(limit, 256));
+        var explanations = new AuditExplanationReader(_store, tenant);
+        await foreach (var line in _store.ReadAsync(new AuditPartition(tenant, replica ?? Replica), start, cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(line);
+                records.Add(await explanations.ExpandAsync(document.RootElement.Clone(), cancellationToken).ConfigureAwait(false));
+            }
+            catch (JsonException)
+            {
+                records.Add(JsonSerializer.SerializeToElement(line, AuditJsonContext.Default.String));
+            }
+
+            if (records.Count >= limit)
+            {
+                break;
+            }
+        }
+
+        return records;
+    }
+
+    /// <summary>
+    /// The stored decision receipts of the records <paramref name="fromSeq"/> .. <paramref name="toSeq"/> of the tenant's
+    /// chain on <paramref name="replica"/>, in seq order: rebuilt from the stored batches and the records
+    /// (<see cref="AuditReceiptReader"/>), each exactly the string its agent was given in <c>Gamut-Receipt</c>.
+    /// </summary>
+    /// <exception cref="AuditReceiptMismatchException">A batch cannot be rebuilt from its records (named).</exception>
+    public ValueTask<IReadOnlyList<AuditReceipt>> ReadReceiptsAsync(string tenant, string replica, long fromSeq, long toSeq, CancellationToken cancellationToken = default)
+    {
+        Identifiers.ThrowIfInvalidTenant(tenant);
+        ArgumentException.ThrowIfNullOrEmpty(replica);
+        ArgumentOutOfRangeException.ThrowIfLessThan(fromSeq, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(toSeq, fromSeq);
+        return AuditReceiptReader.ReadAsync(_store, new AuditPartition(tenant, replica), fromSeq, toSeq, cancellationToken);
+    }
+
+    /// <summary>The stored receipt of the request <paramref name="requestId"/> of the tenant, or null when it has none (<see cref="ReadReceiptsAsync(string, string, long, long, CancellationToken)"/>).</summary>
+    public async ValueTask<AuditReceipt?> ReadReceiptAsync(string tenant, string requestId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(requestId);
+        var page = await QueryStoredAsync(tenant, new AuditQuery { RequestId = requestId, Limit = 16 }, cancellationToken).ConfigureAwait(false);
+        foreach (var record in page.Records)
+        {
+            if (record.TryGetProperty("replica", out var replica) && replica.GetString() is { } name && record.TryGetProperty("seq", out var seq))
+            {
+                var receipts = await ReadReceiptsAsync(tenant, name, seq.GetInt64(), seq.GetInt64(), cancellationToken).ConfigureAwait(false);
+                if (receipts.FirstOrDefault(r => r.RequestId == requestId) is { } receipt)
+                {
+                    return receipt;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Records of every chain of the tenant matching <paramref name="query"/>, in (time, replica, seq)
+    /// order: from the sink's index when it has one (<see cref="IAuditQuerySource"/>), else by walking
+    /// every chain (the embedded sinks); each with its explanation put back, as <see cref="ReadAsync"/> does.
+    /// </summary>
+    public async ValueTask<AuditQueryPage> QueryAsync(string tenant, AuditQuery query, CancellationToken cancellationToken = default)
+    {
+        Identifiers.ThrowIfInvalidTenant(tenant);
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        var page = await QueryStoredAsync(tenant, query, cancellationToken).ConfigureAwait(false);
+        var explanations = new AuditExplanationReader(_store, tenant);
+        var records = new JsonElement[page.Records.Count];
+        for (var i = 0; i < records.Length; i++)
+        {
+            records[i] = await explanations.ExpandAsync(page.Records[i], cancellationToken).ConfigureAwait(false);
+        }
+
+        return page with { Records = records };
+    }
+
+    private async ValueTask<AuditQueryPage> QueryStoredAsync(string tenant, AuditQuery query, CancellationToken cancellationToken)
+    {
+        // A sink with an index answers every filter (PostgreSQL indexes each request id a record names, folded ones too);
+        // the others walk the chains.
+        if (_store is IAuditQuerySource source)
+        {
+            return await source.QueryAsync(tenant, query, cancellationToken).ConfigureAwait(false);
+        }
+
+        var matches = new List<(AuditCursor Key, JsonElement Record)>();
+        foreach (var replica in await _store.ListReplicasAsync(tenant, cancellationToken).ConfigureAwait(false))
+        {
+            await foreach (var line in _store.ReadAsync(new AuditPartition(tenant, replica), 0, cancellationToken).ConfigureAwait(false))
+            {
+                if (AuditQueryMatch.TryMatch(line, replica, query, out var key, out var record))
+                {
+                    matches.Add((key!, record));
+                }
+            }
+        }
+
+        matches.Sort(static (a, b) => a.Key.CompareTo(b.Key));
+        var matched = matches.Take(query.Limit + 1).ToList();
+        return new AuditQueryPage(
+            [.. matched.Take(query.Limit).Select(static m => m.Record)],
+            matched.Count > query.Limit ? matched[query.Limit - 1].Key : null);
+    }
+
+    private AuditChainWriter WriterOf(string tenant) =>
+        _writers.GetOrAdd(tenant, static (tenant, journal) => new AuditChainWriter(
+            new AuditPartition(tenant, journal.Replica), journal._store, journal._time, journal._metrics, journal._logger, journal._maxAttempts, journal._explanations,
+            journal._receiptKeys, journal._batchReceipts), this);
+
+    private async ValueTask ExportAsync(AuditRecord record, CancellationToken cancellationToken)
+    {
+        foreach (var exporter in _exporters)
+        {
+            try
+            {
+                await exporter.ExportAsync(record, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                AuditLog.AuditExportFailed(_logger, ex, record.Tenant, record.Seq);
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace Gateway.Audit;
+
+/// <summary>
+/// One signed batch of decision receipts as the journal stores it with its group (<see cref="IAuditStore.TryAppendAsync"/>):
+/// the batch's signed root (<see cref="Gateway.Policy.Evidence.ReceiptBatch"/>, a compact JWS), its <c>iat</c>, and its
+/// members in batch order, each the seq of the record and the request whose receipt it is. Not the claims: they are
+/// rebuilt from the records (<see cref="ReceiptClaims"/>), so a request costs the journal a seq and a request id.
+/// </summary>
+public sealed record AuditReceiptBatch(string SignedRoot, long IssuedAt, IReadOnlyList<AuditReceiptMember> Members)
+{
+    /// <summary>The seq of the batch's first member (members are in seq order).</summary>
+    public long FirstSeq => Members[0].Seq;
+
+    /// <summary>The seq of the batch's last member.</summary>
+    public long LastSeq => Members[^1].Seq;
+
+    /// <summary>The batch as one JSON object (<c>iat</c>, <c>members</c> as [seq, request_id] pairs, <c>root</c>), as the file and state-store sinks keep it.</summary>
+    public byte[] ToJson()
+    {
+        var buffer = new ArrayBufferWriter<byte>(256 + (Members.Count * 48));
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("iat", IssuedAt);
+            json.WriteStartArray("members");
+            foreach (var member in Members)
+            {
+                json.WriteStartArray();
+                json.WriteNumberValue(member.Seq);
+                json.WriteStringValue(member.RequestId);
+                json.WriteEndArray();
+            }
+
+            json.WriteEndArray();
+            json.WriteString("root", SignedRoot);
+            json.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A batch written by <see cref="ToJson"/>; throws <see cref="InvalidDataException"/> for anything else.</summary>
+    public static AuditReceiptBatch Parse(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            using var document = JsonDocument.ParseValue(ref reader);
+            var root = document.RootElement;
+            var members = new List<AuditReceiptMember>();
+            foreach (var member in root.GetProperty("members").EnumerateArray())
+            {
+                members.Add(new AuditReceiptMember(member[0].GetInt64(), member[1].GetString()!));
+            }
+
+            if (members.Count == 0)
+            {
+                throw new InvalidDataException("A stored receipt batch has no members.");
+            }
+
+            return new AuditReceiptBatch(root.GetProperty("root").GetString()!, root.GetProperty("iat").GetInt64(), members);
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException or FormatException)
+        {
+            throw new InvalidDataException("A stored receipt batch is malformed.", ex);
+        }
+    }
+}
+
+/// <summary>A member of a stored receipt batch: the record's seq and the request whose receipt it is.</summary>
+public readonly record struct AuditReceiptMember(long Seq, string RequestId);

@@ -1,0 +1,370 @@
+using System.Buffers;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Gateway.Policy;
+using Gateway.Policy.Canonical;
+
+namespace Gateway.Audit;
+
+/// <summary>
+/// Seals a record in one pass: its canonical form (<see cref="AuditCanonicalJson"/>, written by the
+/// gateway's one <see cref="CanonicalJsonWriter"/>) is written once, straight into one buffer, with the
+/// members already in sorted order; the SHA-256 of that buffer is
+/// the record's hash, and the journal line is the same bytes with <c>"hash"</c> spliced in at its
+/// sorted place. No serializer, no parse, no second canonicalisation. The entry's explanation is not in the line:
+/// the line carries <c>explanation_digest</c>, the digest of the explanation as stored apart
+/// (<see cref="AuditExplanation"/>, resolved through the journal's <see cref="AuditExplanationCache"/>), which the
+/// record's hash covers like any other member.
+/// </summary>
+internal static class AuditSeal
+{
+    private const int MaxRetainedBufferBytes = 256 * 1024;
+
+    private static ReadOnlySpan<byte> HashMember => "\"hash\":\""u8;
+
+    // The one buffer per record, reused by the thread's next record (records are written one at a time per thread).
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    /// <summary>
+    /// Hashes <paramref name="unsigned"/> (whose <see cref="AuditRecord.Hash"/> is null) and returns it sealed with its
+    /// journal line (UTF-8, no newline) and the explanation to store for it (null when it has none).
+    /// </summary>
+    /// <exception cref="ArgumentException">The entry holds text that does not survive UTF-8 (a lone surrogate) or a non-finite number, or an explanation that is not JSON.</exception>
+    public static AuditSealed Seal(AuditRecord unsigned, AuditExplanationCache? explanations = null)
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(16 * 1024);
+        buffer.ResetWrittenCount();
+        int split;
+        AuditExplanation? explanation = null;
+        try
+        {
+            if (!unsigned.Explanation.IsEmpty)
+            {
+                // A record standing for several decisions keeps its first's explanation, stored less that one's intent digest.
+                var intentDigest = unsigned.Decisions is { Count: > 0 } decisions ? decisions[0].IntentDigest : unsigned.IntentDigest;
+                explanation = explanations is null
+                    ? AuditExplanationCache.Compute(unsigned.Explanation, intentDigest)
+                    : explanations.Resolve(unsigned.Explanation, intentDigest);
+            }
+
+            split = WriteUnsigned(buffer, unsigned, explanation?.Digest);
+        }
+        catch (EncoderFallbackException ex)
+        {
+            throw new ArgumentException("The audit entry holds text that does not survive UTF-8 (a lone surrogate).", nameof(unsigned), ex);
+        }
+        catch (FormatException ex)
+        {
+            throw new ArgumentException("The audit entry's explanation is not canonical JSON: " + ex.Message, nameof(unsigned), ex);
+        }
+        catch (JsonException ex)
+        {
+            throw new ArgumentException("The audit entry's explanation is not JSON: " + ex.Message, nameof(unsigned), ex);
+        }
+
+        var written = buffer.WrittenSpan;
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(written, digest);
+
+        // {before,"hash":"…",after}: "hash" always has members on both sides (agent…, prev_hash…). The
+        // line stays UTF-8 (what every store writes): no transcoding to a string and back.
+        var line = new byte[written.Length + HashMember.Length + (2 * SHA256.HashSizeInBytes) + 2];
+        written[..split].CopyTo(line);
+        var at = split;
+        HashMember.CopyTo(line.AsSpan(at));
+        at += HashMember.Length;
+        var hash = Convert.ToHexStringLower(digest);
+        at += Encoding.ASCII.GetBytes(hash, line.AsSpan(at));
+        line[at++] = (byte)'"';
+        line[at++] = (byte)',';
+        written[split..].CopyTo(line.AsSpan(at));
+
+        if (buffer.Capacity > MaxRetainedBufferBytes)
+        {
+            t_buffer = null;
+        }
+
+        var leafHash = Convert.ToHexStringLower(Gateway.Policy.Evidence.MerkleTree.LeafHash(line));
+        return new AuditSealed(unsigned with { Hash = hash, ExplanationDigest = explanation?.Digest, LeafHash = leafHash }, line, explanation);
+    }
+
+    /// <summary>Writes the canonical form without <c>hash</c>; returns the byte offset where <c>"hash":…,</c> belongs.</summary>
+    private static int WriteUnsigned(ArrayBufferWriter<byte> w, AuditRecord r, string? explanationDigest)
+    {
+        var json = new CanonicalJsonWriter(w);
+        var members = new MemberWriter(json);
+        json.WriteRaw("{"u8);
+        members.String("actor"u8, r.Actor);
+        if (r.ActorChain is { } chain)
+        {
+            members.Name("actor_chain"u8);
+            WriteActorChain(json, chain);
+        }
+
+        members.String("agent"u8, r.Agent);
+        members.String("approval_id"u8, r.ApprovalId);
+        members.String("connector"u8, r.Connector);
+        members.Number("count"u8, r.Count);
+        members.String("decision"u8, r.Decision);
+        if (r.Decisions is { } decisions)
+        {
+            members.Name("decisions"u8);
+            WriteDecisions(json, decisions);
+        }
+
+        members.String("evaluation_request_id"u8, r.EvaluationRequestId);
+        members.String("explanation_digest"u8, explanationDigest);
+
+        if (r.FailingControls is { } controls)
+        {
+            members.Name("failing_controls"u8);
+            WriteStrings(json, controls);
+        }
+
+        // "hash" sorts here; the next member starts after a comma that the splice supplies.
+        var split = w.WrittenCount + 1;
+        members.String("intent_digest"u8, r.IntentDigest);
+
+        // A record with no status answered yet (a decision written before its request is forwarded, or one standing for
+        // several outcomes, each with its own) leaves out status_code 0 and invoked false: a reader infers both.
+        var answered = r.StatusCode != 0 || r.Invoked;
+        if (answered)
+        {
+            members.Boolean("invoked"u8, r.Invoked);
+        }
+
+        members.Number("latency_ms"u8, r.LatencyMs);
+        if (r.Outcomes is { } outcomes)
+        {
+            members.Name("outcomes"u8);
+            WriteOutcomes(json, outcomes);
+        }
+
+        members.String("person"u8, r.Person);
+        members.String("person_issuer"u8, r.PersonIssuer);
+        members.String("policy_digest"u8, r.PolicyDigest);
+        members.String("prev_hash"u8, r.PrevHash);
+        members.Redactions(r.Redactions);
+        members.String("replica"u8, r.Replica);
+        members.String("request_id"u8, r.RequestId);
+        if (r.RequestIds is { } requestIds)
+        {
+            members.Name("request_ids"u8);
+            WriteStrings(json, requestIds);
+        }
+
+        members.String("run_ended_by"u8, r.RunEndedBy);
+        if (r.RunEvent is { } runEvent)
+        {
+            members.Name("run_event"u8);
+            WriteRunEvent(json, runEvent);
+        }
+
+        members.String("run_id"u8, r.RunId);
+        members.String("secret_slot"u8, r.SecretSlot);
+        members.Number("seq"u8, r.Seq);
+        if (r.Simulated is { } simulated)
+        {
+            members.Boolean("simulated"u8, simulated);
+        }
+
+        if (answered)
+        {
+            members.Number("status_code"u8, r.StatusCode);
+        }
+
+        members.String("tenant"u8, r.Tenant);
+        members.Name("time"u8);
+        Span<char> time = stackalloc char[40];
+        r.Time.TryFormat(time, out var timeLength, "O", CultureInfo.InvariantCulture);
+        json.WriteString(time[..timeLength]);
+        members.String("tool"u8, r.Tool);
+        members.Number("upstream_status"u8, r.UpstreamStatus);
+        members.String("workspace"u8, r.Workspace);
+        json.WriteRaw("}"u8);
+        return split;
+    }
+
+    /// <summary>Each request's outcome of a folded record, in arrival order: only what varies, members sorted, absent values left out.</summary>
+    private static void WriteOutcomes(CanonicalJsonWriter json, IReadOnlyList<AuditOutcome> outcomes) =>
+        WriteArray(json, outcomes, static (json, outcome) =>
+        {
+            var members = new MemberWriter(json);
+            json.WriteRaw("{"u8);
+            members.Boolean("invoked"u8, outcome.Invoked);
+            members.Number("latency_ms"u8, outcome.LatencyMs);
+            members.Redactions(outcome.Redactions);
+            members.String("request_id"u8, outcome.RequestId);
+            members.Number("status_code"u8, outcome.StatusCode);
+            members.Number("upstream_status"u8, outcome.UpstreamStatus);
+            json.WriteRaw("}"u8);
+        });
+
+    /// <summary>Each request's decision of a folded record, in arrival order: its intent digest and id, members sorted, absent values left out.</summary>
+    private static void WriteDecisions(CanonicalJsonWriter json, IReadOnlyList<AuditDecision> decisions) =>
+        WriteArray(json, decisions, static (json, decision) =>
+        {
+            var members = new MemberWriter(json);
+            json.WriteRaw("{"u8);
+            members.String("intent_digest"u8, decision.IntentDigest);
+            members.String("request_id"u8, decision.RequestId);
+            json.WriteRaw("}"u8);
+        });
+
+    /// <summary>A run's event: its members sorted (<c>by</c>, <c>detail</c>, <c>name</c>, <c>type</c>), absent values left out, the detail canonical.</summary>
+    private static void WriteRunEvent(CanonicalJsonWriter json, AuditRunEvent runEvent)
+    {
+        var members = new MemberWriter(json);
+        json.WriteRaw("{"u8);
+        members.String("by"u8, runEvent.By);
+        if (runEvent.Detail is { } detail)
+        {
+            members.Name("detail"u8);
+            json.WriteElement(detail);
+        }
+
+        members.String("name"u8, runEvent.Name);
+        members.String("type"u8, runEvent.Type);
+        json.WriteRaw("}"u8);
+    }
+
+    /// <summary>The actor chain, first principal first: each link's members sorted (<c>id</c>, <c>kind</c>, <c>name</c>, <c>run_id</c>), absent values left out.</summary>
+    private static void WriteActorChain(CanonicalJsonWriter json, IReadOnlyList<ActorLink> chain) =>
+        WriteArray(json, chain, static (json, link) =>
+        {
+            var members = new MemberWriter(json);
+            json.WriteRaw("{"u8);
+            members.String("id"u8, link.Id);
+            members.String("kind"u8, WireNames.Of(link.Kind));
+            members.String("name"u8, link.Name);
+            members.String("run_id"u8, link.RunId);
+            json.WriteRaw("}"u8);
+        });
+
+    private static void WriteStrings(CanonicalJsonWriter json, IReadOnlyList<string> values) =>
+        WriteArray(json, values, static (json, value) => json.WriteString(value));
+
+    /// <summary>A JSON array of <paramref name="items"/>, each written by <paramref name="write"/>, in order.</summary>
+    private static void WriteArray<T>(CanonicalJsonWriter json, IReadOnlyList<T> items, Action<CanonicalJsonWriter, T> write)
+    {
+        json.WriteRaw("["u8);
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (i > 0)
+            {
+                json.WriteRaw(","u8);
+            }
+
+            write(json, items[i]);
+        }
+
+        json.WriteRaw("]"u8);
+    }
+
+    /// <summary>The redaction counts sorted by ordinal name (a handful of data classes: sorted in place on the stack's copy, no LINQ).</summary>
+    private static void WriteRedactions(CanonicalJsonWriter json, IReadOnlyDictionary<string, int> redactions)
+    {
+        var pairs = ArrayPool<KeyValuePair<string, int>>.Shared.Rent(redactions.Count);
+        try
+        {
+            var count = 0;
+            foreach (var pair in redactions)
+            {
+                pairs[count++] = pair;
+            }
+
+            var span = pairs.AsSpan(0, count);
+            span.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+            json.WriteRaw("{"u8);
+            for (var i = 0; i < span.Length; i++)
+            {
+                if (i > 0)
+                {
+                    json.WriteRaw(","u8);
+                }
+
+                json.WriteString(span[i].Key);
+                json.WriteRaw(":"u8);
+                json.WriteNumber(span[i].Value);
+            }
+
+            json.WriteRaw("}"u8);
+        }
+        finally
+        {
+            ArrayPool<KeyValuePair<string, int>>.Shared.Return(pairs, clearArray: true);
+        }
+    }
+
+    /// <summary>Writes <c>,"name":</c> (no comma before the first member) and the common scalar members; nulls are left out.</summary>
+    private ref struct MemberWriter(CanonicalJsonWriter json)
+    {
+        private bool _any;
+
+        public void Name(ReadOnlySpan<byte> name)
+        {
+            json.WriteRaw(_any ? ",\""u8 : "\""u8);
+            _any = true;
+            json.WriteRaw(name);
+            json.WriteRaw("\":"u8);
+        }
+
+        public void String(ReadOnlySpan<byte> name, string? value)
+        {
+            if (value is null)
+            {
+                return;
+            }
+
+            Name(name);
+            json.WriteString(value);
+        }
+
+        public void Redactions(IReadOnlyDictionary<string, int>? redactions)
+        {
+            if (redactions is null)
+            {
+                return;
+            }
+
+            Name("redactions"u8);
+            WriteRedactions(json, redactions);
+        }
+
+        public void Boolean(ReadOnlySpan<byte> name, bool value)
+        {
+            Name(name);
+            json.WriteBoolean(value);
+        }
+
+        public void Number(ReadOnlySpan<byte> name, long? value)
+        {
+            if (value is null)
+            {
+                return;
+            }
+
+            Name(name);
+            json.WriteNumber(value.Value);
+        }
+
+        public void Number(ReadOnlySpan<byte> name, double? value)
+        {
+            if (value is not { } number)
+            {
+                return;
+            }
+
+            if (!double.IsFinite(number))
+            {
+                throw new ArgumentException($"The audit member '{Encoding.UTF8.GetString(name)}' is not a finite number.");
+            }
+
+            Name(name);
+            json.WriteNumber(number);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+using Gateway.Policy.AuditChain;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Audit;
+
+/// <summary>
+/// Verifies a tenant's audit chains as stored: each from its anchor (or genesis), record by record, with the
+/// explanations the records refer to fetched from the sink before each is checked (<see cref="AuditTenantChains"/>).
+/// </summary>
+internal sealed class AuditVerifier(IAuditStore store, ILogger logger)
+{
+    /// <summary>Walks every chain of the tenant from genesis and names the first broken link.</summary>
+    public async ValueTask<AuditVerification> VerifyAsync(string tenant, CancellationToken cancellationToken = default)
+    {
+        Identifiers.ThrowIfInvalidTenant(tenant);
+        var partitions = new List<AuditChainVerification>();
+        var explanations = new AuditExplanationReader(store, tenant);
+        foreach (var replica in await store.ListReplicasAsync(tenant, cancellationToken).ConfigureAwait(false))
+        {
+            partitions.Add(await VerifyChainAsync(new AuditPartition(tenant, replica), explanations, cancellationToken).ConfigureAwait(false));
+        }
+
+        var broken = partitions.FirstOrDefault(static p => !p.Intact);
+        return new AuditVerification
+        {
+            Tenant = tenant,
+            Intact = broken is null,
+            Records = broken?.Records ?? partitions.Sum(static p => p.Records),
+            TipHash = broken?.TipHash ?? (partitions.Count > 0 ? partitions[^1].TipHash : AuditCanonicalJson.GenesisHash),
+            Replica = broken?.Replica,
+            BrokenAtIndex = broken?.BrokenAtIndex,
+            Reason = broken?.Reason,
+            Detail = broken?.Detail,
+            Partitions = partitions,
+        };
+    }
+
+    private async ValueTask<AuditChainVerification> VerifyChainAsync(AuditPartition partition, AuditExplanationReader explanations, CancellationToken cancellationToken)
+    {
+        var anchor = await store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false);
+        var chains = AuditTenantChains.ForStoredChain(partition.Tenant, partition.Replica, anchor.Length, anchor.LastHash);
+        var chain = chains.Chains[partition.Replica];
+        await foreach (var line in store.ReadAsync(partition, 0, cancellationToken).ConfigureAwait(false))
+        {
+            // The explanation the record refers to, from the sink, before the record is checked against it.
+            if (AuditStoredLine.TimeAndDigest(line).Digest is { } digest && !chains.KnowsExplanation(digest)
+                && await explanations.GetAsync(digest, cancellationToken).ConfigureAwait(false) is { } explanation)
+            {
+                chains.AddExplanation(digest, explanation);
+            }
+
+            if (chains.Check(line) is { } broken)
+            {
+                AuditLog.AuditChainBroken(logger, partition.ToString(), chain.Records, broken.Reason);
+                return new AuditChainVerification
+                {
+                    Replica = partition.Replica,
+                    Intact = false,
+                    Records = chain.Records,
+                    TipHash = chain.Previous,
+                    BrokenAtIndex = chain.Records,
+                    Reason = broken.Reason,
+                    Detail = broken.Detail,
+                };
+            }
+        }
+
+        return new AuditChainVerification { Replica = partition.Replica, Intact = true, Records = chain.Records, TipHash = chain.Previous };
+    }
+}

@@ -1,0 +1,28 @@
+namespace Gateway.Audit;
+
+/// <summary>
+/// A sink that can retire a prefix of a chain (audit retention): only <see cref="AuditRetention"/> calls it,
+/// and only after the prefix is exported and fsynced. The sink records the anchor (see
+/// <see cref="IAuditStore.GetAnchorAsync"/>) in the same transaction. It retires records only and keeps every
+/// stored explanation (<see cref="IAuditStore.GetExplanationAsync"/>), so no kept record is left without its own, and
+/// the Merkle leaf hash of every record it retires, so the chain's tree stays whole (docs/evidence.md).
+/// </summary>
+public interface IAuditRetirement
+{
+    /// <summary>The tenants that have a chain in the sink (slugs only): the retention job's work list.</summary>
+    ValueTask<IReadOnlyList<string>> ListTenantsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Retires records 1..<paramref name="throughSeq"/> of the partition; returns how many rows went. The Merkle leaf
+    /// hash of each retired record (SHA-256(0x00 ‖ its line)) is kept, durably no later than the records go
+    /// (<see cref="ReadRetiredLeavesAsync"/>).
+    /// </summary>
+    ValueTask<long> RetireAsync(AuditPartition partition, long throughSeq, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The kept leaf hashes of the partition's retired records, from seq 1 on in order, as far as they run without a gap
+    /// (fewer than the anchor's seq when records were retired before the sink kept their leaves; possibly more, after a
+    /// crash between keeping them and retiring the records: only the anchor's first ones count).
+    /// </summary>
+    ValueTask<IReadOnlyList<byte[]>> ReadRetiredLeavesAsync(AuditPartition partition, CancellationToken cancellationToken = default);
+}

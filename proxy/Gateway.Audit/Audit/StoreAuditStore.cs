@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Gateway.Store;
+
+namespace Gateway.Audit;
+
+/// <summary>
+/// The journal in the shared state store: one log per partition under <c>StoreKeys.AuditLog(tenant,
+/// replica)</c>, a group appended in one round trip with <see cref="IAuditLogStore.TryAppendAsync(string, long, IReadOnlyList{byte[]}, CancellationToken)"/>
+/// at the expected length, and the tenant's replicas listed in a set (<c>StoreKeys.AuditReplicas</c>)
+/// that each replica joins once per tenant. The tenant's explanations live in one hash (<c>StoreKeys.AuditExplanations</c>,
+/// digest → explanation), each set where absent in the same atomic call as the group that first refers to it. A
+/// group's receipt batches (<see cref="AuditReceiptBatch"/>) go in the same atomic call onto the partition's receipts log
+/// (<c>StoreKeys.AuditReceipts</c>), one entry per batch in seq order, found by binary search on their seqs.
+/// </summary>
+public sealed class StoreAuditStore : IAuditStore
+{
+    private const int PageSize = 256;
+    private readonly IStateStore _store;
+    private readonly ConcurrentDictionary<AuditPartition, bool> _registered = new();
+
+    public StoreAuditStore(IStateStore store)
+    {
+        _store = store;
+    }
+
+    public async ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default)
+    {
+        var key = StoreKeys.AuditLog(partition.Tenant, partition.Replica);
+        var length = await _store.LogLengthAsync(key, cancellationToken);
+        if (length == 0)
+        {
+            return AuditTip.Genesis;
+        }
+
+        var last = await _store.ReadLogAsync(key, length - 1, 1, cancellationToken);
+        if (last.Count != 1)
+        {
+            throw new InvalidDataException("The audit log shrank while its tip was read.");
+        }
+
+        return new AuditTip(length, ReadHash(last[0]));
+    }
+
+    public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(explanations);
+        ArgumentNullException.ThrowIfNull(receipts);
+        if (!_registered.ContainsKey(partition))
+        {
+            await _store.SetAddAsync(StoreKeys.AuditReplicas(partition.Tenant), partition.Replica, null, cancellationToken);
+            _registered[partition] = true;
+        }
+
+        var log = StoreKeys.AuditLog(partition.Tenant, partition.Replica);
+        if (receipts.Count > 0)
+        {
+            return await _store.TryAppendAsync(
+                log,
+                expectedLength,
+                lines,
+                explanations.Count == 0 ? null : StoreKeys.AuditExplanations(partition.Tenant),
+                [.. explanations.Select(static e => KeyValuePair.Create(e.Digest, e.Json))],
+                StoreKeys.AuditReceipts(partition.Tenant, partition.Replica),
+                [.. receipts.Select(static b => b.ToJson())],
+                cancellationToken);
+        }
+
+        return explanations.Count == 0
+            ? await _store.TryAppendAsync(log, expectedLength, lines, cancellationToken)
+            : await _store.TryAppendAsync(log, expectedLength, lines, StoreKeys.AuditExplanations(partition.Tenant), [.. explanations.Select(static e => KeyValuePair.Create(e.Digest, e.Json))], cancellationToken);
+    }
+
+    public ValueTask<string?> GetExplanationAsync(string tenant, string digest, CancellationToken cancellationToken = default) =>
+        _store.HashGetAsync(StoreKeys.AuditExplanations(tenant), digest, cancellationToken);
+
+    public async ValueTask<IReadOnlyList<AuditReceiptBatch>> ReadReceiptBatchesAsync(AuditPartition partition, long fromSeq, long toSeq, CancellationToken cancellationToken = default)
+    {
+        var key = StoreKeys.AuditReceipts(partition.Tenant, partition.Replica);
+
+        // The first batch whose last member is at or after fromSeq (batches are stored in seq order), then on until past toSeq.
+        long low = 0, high = await _store.LogLengthAsync(key, cancellationToken);
+        while (low < high)
+        {
+            var middle = low + ((high - low) / 2);
+            if ((await BatchAtAsync(key, middle, cancellationToken)).LastSeq < fromSeq)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        var read = new List<AuditReceiptBatch>();
+        for (var position = low; ; position += PageSize)
+        {
+            var page = await _store.ReadLogAsync(key, position, PageSize, cancellationToken);
+            foreach (var entry in page)
+            {
+                var batch = AuditReceiptBatch.Parse(System.Text.Encoding.UTF8.GetBytes(entry));
+                if (batch.FirstSeq > toSeq)
+                {
+                    return read;
+                }
+
+                if (batch.Members.Any(m => m.Seq >= fromSeq && m.Seq <= toSeq))
+                {
+                    read.Add(batch);
+                }
+            }
+
+            if (page.Count < PageSize)
+            {
+                return read;
+            }
+        }
+    }
+
+    private async ValueTask<AuditReceiptBatch> BatchAtAsync(string key, long position, CancellationToken cancellationToken)
+    {
+        var entry = await _store.ReadLogAsync(key, position, 1, cancellationToken);
+        return entry.Count == 1
+            ? AuditReceiptBatch.Parse(System.Text.Encoding.UTF8.GetBytes(entry[0]))
+            : throw new InvalidDataException("The receipts log shrank while it was read.");
+    }
+
+    public async IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var key = StoreKeys.AuditLog(partition.Tenant, partition.Replica);
+        var position = start;
+        while (true)
+        {
+            var page = await _store.ReadLogAsync(key, position, PageSize, cancellationToken);
+            foreach (var line in page)
+            {
+                yield return line;
+            }
+
+            if (page.Count < PageSize)
+            {
+                yield break;
+            }
+
+            position += page.Count;
+        }
+    }
+
+    public async ValueTask<IReadOnlyList<string>> ListReplicasAsync(string tenant, CancellationToken cancellationToken = default) =>
+        await _store.SetMembersAsync(StoreKeys.AuditReplicas(tenant), cancellationToken);
+
+    public ValueTask ProbeAsync(CancellationToken cancellationToken = default) => _store.PingAsync(cancellationToken);
+
+    internal static string ReadHash(string line)
+    {
+        using var document = JsonDocument.Parse(line);
+        return document.RootElement.TryGetProperty(AuditCanonicalJson.HashMember, out var hash) && hash.ValueKind == JsonValueKind.String
+            ? hash.GetString()!
+            : throw new InvalidDataException("The last audit record has no hash; the chain cannot be extended.");
+    }
+}

@@ -1,0 +1,33 @@
+namespace Gateway.Audit.Options;
+
+/// <summary>The audit journal's sink (<c>Gateway:Audit</c>).</summary>
+public sealed record AuditOptions
+{
+    /// <summary>The shared-store sink: every replica appends to its own hash chain per tenant.</summary>
+    public const string StoreSink = "store";
+
+    /// <summary>The PostgreSQL sink (<c>Gateway:Store:Postgres</c>): every replica appends to its own chain per tenant, linked by the database.</summary>
+    public const string PostgresSink = "postgres";
+
+    /// <summary>The embedded sink: one append-only JSON-lines file per tenant and replica, one process.</summary>
+    public const string FileSink = "file";
+
+    /// <summary><c>file</c> (embedded default), <c>store</c> (the shared Redis store) or <c>postgres</c> (the system of record).</summary>
+    public string Sink { get; init; } = FileSink;
+
+    /// <summary>The directory of the file sink; relative paths resolve against the current directory.</summary>
+    public string Directory { get; init; } = "data/audit";
+
+    /// <summary>
+    /// This replica's id (lowercase letters, digits, <c>-</c>; at most 63): each tenant has one chain per
+    /// replica, so replicas never contend. Defaults to one derived from the host name (the pod name in
+    /// Kubernetes); give each replica that shares a store or directory its own.
+    /// </summary>
+    public string? ReplicaId { get; init; }
+
+    /// <summary>How many times an append retries after losing an optimistic-concurrency race.</summary>
+    public int MaxAppendAttempts { get; init; } = 32;
+
+    /// <summary><c>Gateway:Audit:Retention</c>: export then retire records by age (off by default).</summary>
+    public AuditRetentionOptions Retention { get; init; } = new();
+}

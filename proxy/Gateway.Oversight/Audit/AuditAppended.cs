@@ -1,4 +1,0 @@
-namespace Gateway.Oversight.Audit;
-
-/// <summary>An append made durable: the sealed record, and the signed receipt the append asked for (null when it asked for none).</summary>
-public readonly record struct AuditAppended(AuditRecord Record, string? Receipt);

@@ -1,0 +1,37 @@
+using System.Diagnostics.Metrics;
+using Gateway.Audit.Options;
+using Gateway.Policy.Evidence;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using MsOptions = Microsoft.Extensions.Options.Options;
+
+namespace Gateway.Audit.Tests.Infrastructure;
+
+/// <summary>Builds the audit log's services by hand (no host) over a given sink and clock.</summary>
+internal static class TestServices
+{
+    private static readonly IMeterFactory Meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+
+    public static AuditMetrics Metrics { get; } = new(Meters);
+
+    /// <summary>The replica id of journals built here unless another is given.</summary>
+    public const string Replica = "test-replica";
+
+    /// <summary>The receipt signing keys of the journals built here.</summary>
+    public static readonly ReceiptKeyRing ReceiptKeys = ReceiptKeyRing.Generate(DateTimeOffset.UnixEpoch);
+
+    public static AuditJournal Journal(IAuditStore sink, TimeProvider time, params IAuditExporter[] exporters) =>
+        Journal(sink, time, Replica, exporters);
+
+    public static AuditJournal Journal(IAuditStore sink, TimeProvider time, string replica, params IAuditExporter[] exporters) =>
+        new(sink, exporters, time, Metrics, MsOptions.Create(new AuditOptions { ReplicaId = replica }), MsOptions.Create(new EvidenceOptions()), ReceiptKeys, NullLogger<AuditJournal>.Instance);
+
+    /// <summary>A journal of replica <see cref="Replica"/> with its own instruments and evidence settings.</summary>
+    public static AuditJournal Journal(IAuditStore sink, TimeProvider time, AuditMetrics metrics, EvidenceOptions evidence) =>
+        new(sink, [], time, metrics, MsOptions.Create(new AuditOptions { ReplicaId = Replica }), MsOptions.Create(evidence), ReceiptKeys, NullLogger<AuditJournal>.Instance);
+
+    public static FileAuditStore FileSink(string directory) =>
+        new(MsOptions.Create(new AuditOptions { Sink = AuditOptions.FileSink, Directory = directory }), NullLogger<FileAuditStore>.Instance);
+
+    public static string NewTenant() => "t-" + Guid.NewGuid().ToString("N")[..12];
+}
