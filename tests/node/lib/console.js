@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { freePort, startGateway } from './gateway.js';
 import { AGENT_APP, GATEWAY_CLIENT, startOidcProvider } from './oidc.js';
+import { DEMO_AGENT, signatureHeaders } from './signing.js';
 
 /** A payments upstream on loopback that records what it receives and answers every refund. */
 export async function startRecordingUpstream() {
@@ -66,4 +67,16 @@ export async function signInThroughProvider({ browser, gateway, op, login, home 
 
   assert.equal(new URL(page.url()).pathname, home, await page.content());
   return { context, page };
+}
+
+/** A request signed as the demo agent; the answer's status, headers, JSON body (null when empty) and text. */
+export async function signedAsDemoAgent(gateway, method, target, json) {
+  const body = json === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(json));
+  const response = await fetch(gateway.baseUrl + target, {
+    method,
+    headers: { ...(json === undefined ? {} : { 'content-type': 'application/json' }), ...signatureHeaders(DEMO_AGENT, method, target, body) },
+    body: json === undefined ? undefined : body,
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null, text };
 }

@@ -19,8 +19,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import puppeteer from 'puppeteer-core';
 import { freePort } from '../lib/gateway.js';
-import { signInThroughProvider, startConsoleGateway, startRecordingUpstream } from '../lib/console.js';
-import { DEMO_AGENT, signatureHeaders } from '../lib/signing.js';
+import { signInThroughProvider, startConsoleGateway, startRecordingUpstream, signedAsDemoAgent } from '../lib/console.js';
 
 const CHROMIUM = process.env.CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 const AIOSMTPD = spawnSync('/usr/bin/python3', ['-c', 'import aiosmtpd'], { stdio: 'ignore' }).status === 0;
@@ -110,16 +109,7 @@ describe('the approvals inbox, page and confirmation (chromium, oidc-provider, a
     await op?.close();
   });
 
-  async function signed(method, target, json) {
-    const body = json === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(json));
-    const response = await fetch(gateway.baseUrl + target, {
-      method,
-      headers: { ...(json === undefined ? {} : { 'content-type': 'application/json' }), ...signatureHeaders(DEMO_AGENT, method, target, body) },
-      body: json === undefined ? undefined : body,
-    });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null, text };
-  }
+  const signed = (method, target, json) => signedAsDemoAgent(gateway, method, target, json);
 
   async function hold(order, amount) {
     const held = await signed('POST', '/v1/actions/invoke-tool', { tool: 'payments.refund', args: { order, amount, reason: 'customer complaint' } });

@@ -13,8 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import puppeteer from 'puppeteer-core';
-import { signInThroughProvider, startConsoleGateway, startRecordingUpstream } from '../lib/console.js';
-import { DEMO_AGENT, signatureHeaders } from '../lib/signing.js';
+import { signInThroughProvider, startConsoleGateway, startRecordingUpstream, signedAsDemoAgent } from '../lib/console.js';
 import { AGENT_APP } from '../lib/oidc.js';
 
 const CHROMIUM = process.env.CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
@@ -45,16 +44,7 @@ describe('the approvals console (chromium, oidc-provider)', { skip: CHROMIUM ? f
     await op?.close();
   });
 
-  async function signed(method, target, json) {
-    const body = json === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(json));
-    const response = await fetch(gateway.baseUrl + target, {
-      method,
-      headers: { ...(json === undefined ? {} : { 'content-type': 'application/json' }), ...signatureHeaders(DEMO_AGENT, method, target, body) },
-      body: json === undefined ? undefined : body,
-    });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null, text };
-  }
+  const signed = (method, target, json) => signedAsDemoAgent(gateway, method, target, json);
 
   const signIn = (login, home) => signInThroughProvider({ browser, gateway, op, login, home });
 
