@@ -44,6 +44,10 @@ for path in glob.glob(f"{sys.argv[1]}/**/*.trx", recursive=True):
             if (dll, name) not in seen:
                 seen.add((dll, name))
                 print(f"{dll}\t{name}")
+                # Why it failed, on stderr (the log's last lines are often all a CI report keeps).
+                message = result.find(".//t:ErrorInfo/t:Message", ns)
+                text = " ".join((message.text or "").split()) if message is not None else "(no message)"
+                print(f"  {name.rsplit('.', 1)[-1]}: {text[:600]}", file=sys.stderr)
 PY
 
 flaky=0
@@ -61,6 +65,8 @@ if [[ "$status" != 0 && "$aborted" == 0 && -s "$failures" ]] && (( $(wc -l <"$fa
       flaky=$((flaky + 1))
     else
       echo "  failed again: $name (see $log)"
+      # The second failure's message, so that the run's last lines say why.
+      sed -n '/Error Message:/,/Stack Trace:/p' "$log" | head -n 12 | sed 's/^/    /'
       still=$((still + 1))
     fi
   done <"$failures"

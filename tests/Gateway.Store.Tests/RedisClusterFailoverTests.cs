@@ -47,7 +47,7 @@ public sealed class RedisClusterFailoverTests(RedisClusterStoreFixture fixture, 
         var primary = await Cluster.PrimaryForAsync(StoreKeys.Nonce(tenant, "agent", "x"));
         var replica = Assert.Single(await Cluster.ReplicasOfAsync(primary));
         await using var unwaited = new RedisStateStore(fixture.StoreOptions(Cluster) with { ReplicaAcknowledgements = 0, ReconnectMaxBackoff = TimeSpan.FromMilliseconds(200) });
-        await using var waited = new RedisStateStore(fixture.StoreOptions(Cluster) with { ReplicaAcknowledgementTimeout = TimeSpan.FromMilliseconds(500), ReconnectMaxBackoff = TimeSpan.FromMilliseconds(200) });
+        await using var waited = new RedisStateStore(fixture.StoreOptions(Cluster) with { ReplicaAcknowledgementTimeout = FailoverUnderTraffic.AcknowledgementTimeout, ReconnectMaxBackoff = TimeSpan.FromMilliseconds(200) });
         await waited.PingAsync();
         await unwaited.PingAsync();
         var frozen = false;
@@ -98,7 +98,7 @@ public sealed class RedisClusterFailoverTests(RedisClusterStoreFixture fixture, 
         var tenant = "frozen-" + Guid.NewGuid().ToString("N")[..8];
         var primary = await Cluster.PrimaryForAsync(StoreKeys.Nonce(tenant, "agent", "x"));
         var replica = Assert.Single(await Cluster.ReplicasOfAsync(primary));
-        await using var waited = new RedisStateStore(fixture.StoreOptions(Cluster) with { ReplicaAcknowledgementTimeout = TimeSpan.FromMilliseconds(300) });
+        await using var waited = new RedisStateStore(fixture.StoreOptions(Cluster) with { ReplicaAcknowledgementTimeout = FailoverUnderTraffic.AcknowledgementTimeout });
         Assert.True((await waited.AdmitAsync(AdmissionTraffic.Request(tenant, "before"))).NonceFresh);
         await replica.SignalAsync(freeze: true);
         try
