@@ -73,6 +73,23 @@ internal sealed partial class TenantFileParser
         var runLimits = List(f["run_limits"], "run_limits", _limits.ParseRunLimits);
         var openIdProvider = f["openid_provider"] is { } op ? _people.ParseProvider(op) : null;
         _people.CheckRequirements(openIdProvider, catalog);
+        foreach (var (agent, agentNode) in agents)
+        {
+            if (agent.Interactive is not { } interactive)
+            {
+                continue;
+            }
+
+            if (openIdProvider?.ClientId is null)
+            {
+                _r.Error(agentNode, BundleErrorCodes.DanglingReference, $"agent '{agent.Id}' accepts interactive clients, but the tenant's openid_provider names no client_id and client_secret to sign people in with");
+            }
+
+            if (!workspaces.Contains(interactive.Workspace))
+            {
+                _r.Error(agentNode, BundleErrorCodes.DanglingReference, $"agent '{agent.Id}' interactive.workspace '{interactive.Workspace}' is not one of the tenant's workspaces");
+            }
+        }
 
         var delegation = _delegation.Parse(f["delegation"]);
         var defaultVerdict = f["default_verdict"] is { } dv ? _r.Enum<RuleEffect>(dv, "default_verdict") ?? RuleEffect.Block : RuleEffect.Allow;

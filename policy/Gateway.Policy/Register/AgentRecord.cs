@@ -47,4 +47,7 @@ public sealed record AgentRecord
     public DateTimeOffset? RotationEnds { get; init; }
 
     public IReadOnlyList<ToolPermission> Permissions { get; init; } = [];
+
+    /// <summary>People's interactive clients that may act as this agent (<c>interactive:</c>); null when none may.</summary>
+    public InteractiveAccess? Interactive { get; init; }
 }

@@ -10,7 +10,9 @@ namespace Gateway.Authorization.AccessTokens;
 /// The access token: a JWT (RFC 9068 profile, <c>typ</c> <c>at+jwt</c>) signed HS256 with
 /// <see cref="AccessTokenSigningKey"/>. Claims: <c>iss</c> the gateway, <c>aud</c> the one resource it was asked for,
 /// <c>sub</c> the agent, <c>client_id</c>, <c>tenant</c>, <c>workspace</c>, <c>jti</c>, <c>iat</c>, <c>exp</c>, and
-/// <c>cnf.jkt</c> when it is bound to a DPoP key. Reading checks all of them; the token itself is never logged.
+/// <c>cnf.jkt</c> when it is bound to a DPoP key; for a token of the authorization-code grant, <c>person</c> (an object:
+/// <c>sub</c>, <c>iss</c>, <c>groups</c>, <c>client_id</c> the interactive client, <c>fam</c> the token family) and
+/// <c>client_id</c> the interactive client's. Reading checks all of them; the token itself is never logged.
 /// </summary>
 public sealed class AccessTokenFormat
 {
@@ -25,7 +27,7 @@ public sealed class AccessTokenFormat
     /// Issues a token for <paramref name="subject"/> to use at <paramref name="audience"/>; <paramref name="secretFingerprint"/>
     /// (<c>sfp</c>) names the agent secret that obtained it, so that retiring that secret ends the token too.
     /// </summary>
-    public string Issue(string issuer, string audience, AuthenticatedCaller subject, string? thumbprint, string? secretFingerprint, DateTimeOffset now, TimeSpan lifetime)
+    public string Issue(string issuer, string audience, AuthenticatedCaller subject, string? thumbprint, string? secretFingerprint, DateTimeOffset now, TimeSpan lifetime, TokenPerson? person = null)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
         using (var json = new Utf8JsonWriter(buffer))
@@ -34,7 +36,7 @@ public sealed class AccessTokenFormat
             json.WriteString("iss", issuer);
             json.WriteString("aud", audience);
             json.WriteString("sub", subject.Agent);
-            json.WriteString("client_id", OAuthClientId.Of(subject));
+            json.WriteString("client_id", person?.ClientId ?? OAuthClientId.Of(subject));
             json.WriteString("tenant", subject.Tenant);
             json.WriteString("workspace", subject.Workspace);
             json.WriteString("jti", Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16)));
@@ -43,6 +45,23 @@ public sealed class AccessTokenFormat
             if (secretFingerprint is not null)
             {
                 json.WriteString("sfp", secretFingerprint);
+            }
+
+            if (person is not null)
+            {
+                json.WriteStartObject("person");
+                json.WriteString("sub", person.Subject);
+                json.WriteString("iss", person.Issuer);
+                json.WriteStartArray("groups");
+                foreach (var group in person.Groups)
+                {
+                    json.WriteStringValue(group);
+                }
+
+                json.WriteEndArray();
+                json.WriteString("client_id", person.ClientId);
+                json.WriteString("fam", person.Family);
+                json.WriteEndObject();
             }
 
             if (thumbprint is not null)
@@ -99,6 +118,42 @@ public sealed class AccessTokenFormat
             }
         }
 
-        return new AccessTokenRead(subject, thumbprint, false, null) { SecretFingerprint = jws.ClaimString("sfp") };
+        TokenPerson? person = null;
+        if (jws.Payload.TryGetProperty("person", out var personClaim))
+        {
+            person = ReadPerson(personClaim);
+            if (person is null)
+            {
+                return AccessTokenRead.Refused(false, "The access token's person is malformed.");
+            }
+        }
+
+        return new AccessTokenRead(subject, thumbprint, false, null) { SecretFingerprint = jws.ClaimString("sfp"), Person = person };
     }
+
+    private static TokenPerson? ReadPerson(JsonElement claim)
+    {
+        if (claim.ValueKind != JsonValueKind.Object || Text(claim, "sub") is not { } sub || Text(claim, "iss") is not { } iss
+            || Text(claim, "client_id") is not { } clientId || Text(claim, "fam") is not { } family
+            || !claim.TryGetProperty("groups", out var groups) || groups.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        var list = new List<string>();
+        foreach (var group in groups.EnumerateArray())
+        {
+            if (group.ValueKind != JsonValueKind.String)
+            {
+                return null;
+            }
+
+            list.Add(group.GetString()!);
+        }
+
+        return new TokenPerson(sub, iss, list, clientId, family);
+    }
+
+    private static string? Text(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text ? text : null;
 }

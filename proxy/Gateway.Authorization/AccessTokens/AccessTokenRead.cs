@@ -8,5 +8,8 @@ public sealed record AccessTokenRead(AuthenticatedCaller? Subject, string? Thumb
     /// <summary>The fingerprint of the agent secret that obtained the token (<c>sfp</c>); null for a token issued before it was carried.</summary>
     public string? SecretFingerprint { get; init; }
 
+    /// <summary>The person a token of the authorization-code grant acts for; null for an agent's own token.</summary>
+    public TokenPerson? Person { get; init; }
+
     public static AccessTokenRead Refused(bool expired, string problem) => new(null, null, expired, problem);
 }

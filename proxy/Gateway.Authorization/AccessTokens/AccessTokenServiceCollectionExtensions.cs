@@ -29,12 +29,16 @@ public static class AccessTokenServiceCollectionExtensions
         services.AddSingleton<AccessTokenUrls>();
         services.AddSingleton<AccessTokenVerifier>();
         services.AddSingleton<TokenEndpoint>();
+        services.AddSingleton<Interactive.InteractiveGrants>();
+        services.AddSingleton<Interactive.AuthorizeEndpoint>();
+        services.AddSingleton<Interactive.InteractiveTokenGrant>();
         return services;
     }
 
     /// <summary>
     /// Maps <c>/.well-known/oauth-protected-resource[/{resource path}]</c>, <c>/.well-known/oauth-authorization-server</c>,
-    /// <c>POST /oauth/token</c> and the refusing <c>/oauth/authorize</c>.
+    /// <c>POST /oauth/token</c> and <c>GET /oauth/authorize</c> (the authorization-code grant; the host must register an
+    /// <see cref="Interactive.IInteractiveHost"/>).
     /// </summary>
     public static IEndpointRouteBuilder MapGatewayAccessTokens(this IEndpointRouteBuilder app)
     {
@@ -47,7 +51,7 @@ public static class AccessTokenServiceCollectionExtensions
             OAuthMetadataEndpoints.AuthorizationServer(request, urls));
         app.MapPost(AccessTokenUrls.TokenPath, static (HttpContext context, TokenEndpoint endpoint) => endpoint.HandleAsync(context))
             .WithMetadata(new SignedRequestAcceptedMetadata());
-        app.MapMethods(AccessTokenUrls.AuthorizationPath, [HttpMethods.Get, HttpMethods.Post], static () => OAuthMetadataEndpoints.Authorize());
+        app.MapGet(AccessTokenUrls.AuthorizationPath, static (HttpContext context, Interactive.AuthorizeEndpoint endpoint) => endpoint.HandleAsync(context));
         return app;
     }
 }

@@ -11,7 +11,7 @@ public sealed class AccessTokenUrls
     /// <summary>The token endpoint's path.</summary>
     public const string TokenPath = "/oauth/token";
 
-    /// <summary>The authorization endpoint's path (it refuses: there is no interactive grant).</summary>
+    /// <summary>The authorization endpoint's path (the authorization-code grant of people's interactive clients).</summary>
     public const string AuthorizationPath = "/oauth/authorize";
 
     /// <summary>RFC 9728's well-known prefix; a resource's document is this followed by the resource's path.</summary>

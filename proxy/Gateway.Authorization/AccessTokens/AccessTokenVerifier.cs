@@ -53,7 +53,7 @@ public sealed class AccessTokenVerifier
             // A bearer token: anyone holding it may present it, and nothing in the request is single-use.
             return dpop
                 ? PresentedAccessToken.Refused(ProblemCodes.AccessTokenInvalid, "This token is not DPoP-bound; present it as Authorization: Bearer.")
-                : new PresentedAccessToken(read.Subject, AccessTokenNonces.Bearer(), now.ToUnixTimeSeconds(), string.Empty, string.Empty) { SecretFingerprint = read.SecretFingerprint };
+                : new PresentedAccessToken(read.Subject, AccessTokenNonces.Bearer(), now.ToUnixTimeSeconds(), string.Empty, string.Empty) { SecretFingerprint = read.SecretFingerprint, Person = read.Person };
         }
 
         if (!dpop)
@@ -77,7 +77,7 @@ public sealed class AccessTokenVerifier
             return PresentedAccessToken.Refused(ProblemCodes.DpopProofInvalid, "The DPoP proof is signed by another key than the one the token is bound to.");
         }
 
-        return new PresentedAccessToken(read.Subject, AccessTokenNonces.Dpop(proof.Jti), proof.IssuedAt, string.Empty, string.Empty) { SecretFingerprint = read.SecretFingerprint };
+        return new PresentedAccessToken(read.Subject, AccessTokenNonces.Dpop(proof.Jti), proof.IssuedAt, string.Empty, string.Empty) { SecretFingerprint = read.SecretFingerprint, Person = read.Person };
     }
 
     private static bool HasScheme(string value, string scheme) =>

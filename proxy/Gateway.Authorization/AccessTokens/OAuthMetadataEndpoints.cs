@@ -44,19 +44,18 @@ internal static class OAuthMetadataEndpoints
         json.WriteString("issuer", urls.Issuer(request));
         json.WriteString("token_endpoint", urls.TokenEndpoint(request));
 
-        // No interactive grant: the endpoint exists only because clients require the member; it refuses every request.
+        // People's interactive clients: the authorization-code grant with PKCE (S256 only), public clients ("none").
         json.WriteString("authorization_endpoint", urls.Issuer(request) + AccessTokenUrls.AuthorizationPath);
-        json.WriteStartArray("response_types_supported");
-        json.WriteEndArray();
-        WriteArray(json, "grant_types_supported", "client_credentials");
-        WriteArray(json, "token_endpoint_auth_methods_supported", ClientSecretJwt, PrivateKeyJwt);
+        WriteArray(json, "response_types_supported", "code");
+        WriteArray(json, "response_modes_supported", "query");
+        WriteArray(json, "code_challenge_methods_supported", Interactive.Pkce.Method);
+        json.WriteBoolean("authorization_response_iss_parameter_supported", true);
+        json.WriteBoolean("client_id_metadata_document_supported", false);
+        WriteArray(json, "grant_types_supported", "client_credentials", Interactive.InteractiveTokenGrant.AuthorizationCode, Interactive.InteractiveTokenGrant.RefreshToken);
+        WriteArray(json, "token_endpoint_auth_methods_supported", ClientSecretJwt, PrivateKeyJwt, "none");
         WriteArray(json, "token_endpoint_auth_signing_alg_values_supported", [.. ClientAssertion.Algorithms]);
         WriteArray(json, "dpop_signing_alg_values_supported", DpopProof.Algorithm);
     });
-
-    /// <summary><c>/oauth/authorize</c>: there is no interactive grant here.</summary>
-    public static IResult Authorize() => OAuthJson.Error(StatusCodes.Status400BadRequest, "unsupported_response_type",
-        "This gateway issues tokens only by the client-credentials grant at its token endpoint.");
 
     private static void WriteArray(System.Text.Json.Utf8JsonWriter json, string name, params ReadOnlySpan<string> values)
     {

@@ -12,5 +12,8 @@ public sealed record PresentedAccessToken(AuthenticatedCaller? Subject, string N
     /// <summary>The fingerprint of the agent secret that obtained the token: the Admit stage refuses it once that secret is retired.</summary>
     public string? SecretFingerprint { get; init; }
 
+    /// <summary>The person a token of the authorization-code grant acts for; null for an agent's own token.</summary>
+    public TokenPerson? Person { get; init; }
+
     public static PresentedAccessToken Refused(string code, string detail) => new(null, string.Empty, 0, code, detail);
 }

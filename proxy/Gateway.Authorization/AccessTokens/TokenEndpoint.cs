@@ -18,7 +18,8 @@ namespace Gateway.Authorization.AccessTokens;
 /// proof (RFC 9449) binds the token to the client's key. Refused, with an OAuth error, for an unknown agent or one whose
 /// secret is revoked (<c>invalid_client</c>), a suspended agent or tenant (<c>invalid_grant</c>, the kill switches read
 /// from the store on every request), another resource (<c>invalid_target</c>), a replayed assertion or proof. Each
-/// assertion, proof and signed request is used once across replicas (the store's nonces).
+/// assertion, proof and signed request is used once across replicas (the store's nonces). The grants of people's
+/// interactive clients (<c>authorization_code</c>, <c>refresh_token</c>) are <see cref="Interactive.InteractiveTokenGrant"/>'s.
 /// </summary>
 internal sealed partial class TokenEndpoint
 {
@@ -80,9 +81,17 @@ internal sealed partial class TokenEndpoint
             return Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidRequest, formProblem);
         }
 
-        if (Single(form, "grant_type") != GrantType)
+        var grantType = Single(form, "grant_type");
+        if (subject is null && grantType is Interactive.InteractiveTokenGrant.AuthorizationCode or Interactive.InteractiveTokenGrant.RefreshToken
+            && context.RequestServices.GetService(typeof(Interactive.InteractiveTokenGrant)) is Interactive.InteractiveTokenGrant interactive)
         {
-            return Refuse(StatusCodes.Status400BadRequest, OAuthErrors.UnsupportedGrantType, "Only grant_type=client_credentials is supported.");
+            // A person's interactive client (a public client): its own grants, with its own checks.
+            return await interactive.HandleAsync(context, form, grantType).ConfigureAwait(false);
+        }
+
+        if (grantType != GrantType)
+        {
+            return Refuse(StatusCodes.Status400BadRequest, OAuthErrors.UnsupportedGrantType, "grant_type must be client_credentials, authorization_code or refresh_token.");
         }
 
         var now = _time.GetUtcNow();

@@ -1,5 +1,8 @@
 using Gateway.Connectors.Signing;
 using Gateway.Authorization.AccessTokens;
+using Gateway.Authorization.Interactive;
+using Gateway.Policy;
+using Gateway.Store;
 using Gateway.Oversight.Http;
 using Gateway.Proxy.Refusals;
 
@@ -51,6 +54,42 @@ internal sealed partial class AgentSignatureHandler
             response.Headers.Append("WWW-Authenticate", $"DPoP algs=\"{DpopProof.Algorithm}\", resource_metadata=\"{metadata}\"{error}");
             return Task.CompletedTask;
         });
+    }
+
+    /// <summary>
+    /// The person a token of the authorization-code grant acts for, or the refusal: the agent's <c>interactive:</c> block
+    /// no longer lists the client or the person, the consent (its token family) was revoked, or the person is suspended.
+    /// Read from the store on every request, so each takes effect at once, mid-session, on every replica.
+    /// </summary>
+    private static async ValueTask<(ActingPerson? Person, Refusal? Refusal)> PersonOfTokenAsync(HttpContext context, AuthenticatedCaller subject, TokenPerson token)
+    {
+        var host = context.RequestServices.GetService<IInteractiveHost>();
+        var grants = context.RequestServices.GetService<InteractiveGrants>();
+        var person = new ActingPerson(token.Subject, token.Issuer, token.Groups);
+        if (host is null || grants is null || host.Find(subject.Tenant, subject.Agent, token.ClientId) is not { } agent
+            || agent.Workspace != subject.Workspace || !agent.Access.Allows(person))
+        {
+            return (null, new Refusal(StatusCodes.Status401Unauthorized, ProblemCodes.AccessTokenInvalid, "The bundle no longer lets this person use this client as this agent."));
+        }
+
+        try
+        {
+            if (!await grants.IsFamilyLiveAsync(token.Family, context.RequestAborted).ConfigureAwait(false))
+            {
+                return (null, new Refusal(StatusCodes.Status401Unauthorized, ProblemCodes.AccessTokenInvalid, "The person's consent for this client was revoked, or its tokens were."));
+            }
+
+            if (await host.IsPersonSuspendedAsync(subject.Tenant, token.Subject, context.RequestAborted).ConfigureAwait(false))
+            {
+                return (null, new Refusal(StatusCodes.Status401Unauthorized, ProblemCodes.AccessTokenInvalid, "The person this token acts for is suspended."));
+            }
+        }
+        catch (StateStoreUnavailableException)
+        {
+            return (null, new Refusal(StatusCodes.Status503ServiceUnavailable, ProblemCodes.StoreUnavailable, "The state store cannot be reached."));
+        }
+
+        return (person, null);
     }
 
     private static string? ResourcePath(Endpoint? endpoint) => endpoint?.Metadata.GetMetadata<AccessTokenResourceMetadata>()?.ResourcePath;

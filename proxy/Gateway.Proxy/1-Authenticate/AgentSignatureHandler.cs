@@ -138,6 +138,18 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                 {
                     SecretFingerprint = presented.SecretFingerprint,
                 };
+                if (presented.Person is { } tokenPerson)
+                {
+                    // A person's interactive client: the person joins the identity (and heads the chain below) while the
+                    // bundle, their consent and their standing still allow it, checked now on every request.
+                    var (person, personRefusal) = await PersonOfTokenAsync(context, subject, tokenPerson).ConfigureAwait(false);
+                    if (person is null)
+                    {
+                        return Refuse(personRefusal!.Status, personRefusal.Code, personRefusal.Detail ?? personRefusal.Code);
+                    }
+
+                    claimed = claimed with { Person = person };
+                }
             }
             else if (ResourcePath(context.GetEndpoint()) is { } resourcePath && BearerChallenge.CarriesNoCredentials(request.Headers))
             {

@@ -27,7 +27,7 @@ internal static class ConsoleEndpoints
         console.MapGet("/{tenant}/sign-in", async (HttpContext c, string tenant, ConsoleSignIn signIn) =>
             environment.IsDevelopment() && signIn.ProviderOf(tenant) is null
                 ? Results.Redirect("/console/" + Uri.EscapeDataString(tenant) + "/token-sign-in")
-                : Answer(await signIn.StartAsync(c, tenant)));
+                : Answer(await signIn.StartAsync(c, tenant, c.Request.Query["return"].Count == 1 ? c.Request.Query["return"][0] : null)));
         console.MapGet("/{tenant}/callback", static async (HttpContext c, string tenant, ConsoleSignIn signIn) => Answer(await signIn.CallbackAsync(c, tenant)));
         console.MapPost("/sign-out", SignOutAsync);
         console.MapPost("/{tenant}/backchannel-logout", static (HttpContext c, string tenant, ConsoleBackChannelLogout logout) => logout.HandleAsync(c, tenant));
@@ -36,6 +36,8 @@ internal static class ConsoleEndpoints
         ConsoleJournalPages.Map(console);
         ConsoleAgentPages.Map(console);
         ConsoleRunPages.Map(console);
+        ConsoleAuthorizePages.Map(console);
+        ConsoleClientPages.Map(console);
         return app;
     }
 

@@ -80,6 +80,7 @@ internal static class ConsoleHtml
                     .Append("/incidents\">Incidents</a> <a href=\"").Append(t).Append("/agents\">Agents</a> <a href=\"").Append(t).Append("/runs\">Runs</a>");
             }
 
+            html.Append(" <a href=\"").Append(t).Append("/clients\">Your clients</a>");
             html.Append("</nav><span>").Append(E(session.Person)).Append(" · ").Append(E(session.Tenant)).Append("</span>")
                 .Append("<form method=\"post\" action=\"/console/sign-out\">").Append(Csrf(session))
                 .Append("<button type=\"submit\">Sign out</button></form>");

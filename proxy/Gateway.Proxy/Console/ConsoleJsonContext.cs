@@ -9,4 +9,5 @@ namespace Gateway.Proxy.Console;
 [JsonSerializable(typeof(ConsoleUserStatus))]
 [JsonSerializable(typeof(ConsoleUserList))]
 [JsonSerializable(typeof(ConsoleLogoutError))]
+[JsonSerializable(typeof(ConsoleConsentList))]
 internal sealed partial class ConsoleJsonContext : JsonSerializerContext;

@@ -15,6 +15,7 @@ internal static class ConsoleServiceCollectionExtensions
         services.AddSingleton<ConsoleSessions>();
         services.AddSingleton<ConsoleBackChannelLogout>();
         services.AddSingleton<ConsoleSignIn>();
+        services.AddSingleton<Gateway.Authorization.Interactive.IInteractiveHost, ConsoleInteractiveHost>();
         services.AddSingleton<Gateway.Oversight.Approvals.ApprovalLookback>();
         // After the oversight services: it wraps the approval store they registered.
         Gateway.Oversight.Notifications.NotificationServiceCollectionExtensions.AddApprovalNotifications(services, configuration);

@@ -221,5 +221,5 @@ internal sealed class ConsoleSessions
 
     private static string EndedSidKey(string tenant, string sid) => "console:sid-ended:" + tenant + ":" + Hash(sid);
 
-    private static string SuspendedKey(string tenant, string subject) => "console:suspended:" + tenant + ":" + Hash(subject);
+    private static string SuspendedKey(string tenant, string subject) => Gateway.Proxy.People.PersonSuspensions.Key(tenant, subject);
 }

@@ -75,8 +75,13 @@ internal sealed partial class ConsoleSignIn
     public IEnumerable<string> Tenants => _options.Tenants.Keys.Where(t => ProviderOf(t) is not null).Order(StringComparer.Ordinal);
 
     /// <summary>Starts a sign-in: stores the flow, sets the state cookie, and answers the provider's authorization URL.</summary>
-    public async ValueTask<ConsoleOutcome> StartAsync(HttpContext context, string tenant)
+    public async ValueTask<ConsoleOutcome> StartAsync(HttpContext context, string tenant, string? returnTo = null)
     {
+        if (returnTo is not null && !IsConsentPage(tenant, returnTo))
+        {
+            return ConsoleOutcome.Refused(StatusCodes.Status400BadRequest, "console_return_invalid", "A sign-in returns only to this tenant's consent page.");
+        }
+
         if (ProviderOf(tenant) is not { } provider)
         {
             return ConsoleOutcome.Refused(StatusCodes.Status404NotFound, "console_tenant_unknown", "No console sign-in is configured for this tenant.");
@@ -91,7 +96,7 @@ internal sealed partial class ConsoleSignIn
             }
 
             var state = ConsoleSessions.RandomToken();
-            var flow = new ConsoleSignInFlow(tenant, ConsoleSessions.RandomToken(), ConsoleSessions.RandomToken(), RedirectUri(context, tenant));
+            var flow = new ConsoleSignInFlow(tenant, ConsoleSessions.RandomToken(), ConsoleSessions.RandomToken(), RedirectUri(context, tenant), returnTo);
             await _store.SetAsync(FlowKey(state), JsonSerializer.Serialize(flow, ConsoleJsonContext.Default.ConsoleSignInFlow), _options.SignInTimeout, context.RequestAborted);
             ConsoleCookies.Append(context, StateCookie, state, _options.SignInTimeout);
             var challenge = ConsoleSessions.Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(flow.CodeVerifier)));
@@ -155,7 +160,7 @@ internal sealed partial class ConsoleSignIn
                 return ConsoleOutcome.Refused(StatusCodes.Status502BadGateway, "console_code_refused", "The provider did not exchange the authorization code for an ID token.");
             }
 
-            return await VerifiedAsync(context, tenant, provider, flow.Nonce, idToken);
+            return await VerifiedAsync(context, tenant, provider, flow.Nonce, idToken, flow.ReturnTo);
         }
         catch (Exception ex) when (ex is OpenIdProviderUnavailableException or CredentialUnavailableException or HttpRequestException or JsonException
             || (ex is OperationCanceledException && !context.RequestAborted.IsCancellationRequested))
@@ -166,7 +171,7 @@ internal sealed partial class ConsoleSignIn
     }
 
     /// <summary>Checks an ID token for the console (signature, issuer, audience = client id, lifetime, nonce) and starts the session.</summary>
-    public async ValueTask<ConsoleOutcome> VerifiedAsync(HttpContext context, string tenant, OpenIdProvider provider, string nonce, string idToken)
+    public async ValueTask<ConsoleOutcome> VerifiedAsync(HttpContext context, string tenant, OpenIdProvider provider, string nonce, string idToken, string? returnTo = null)
     {
         if (!_validator.CanRead(idToken, 16_384))
         {
@@ -201,8 +206,9 @@ internal sealed partial class ConsoleSignIn
 
         var groups = OpenIdTokenValidator.Groups(token, provider.GroupsClaim);
         var roles = _roles.RolesOf(tenant, groups);
-        if (roles.Count == 0)
+        if (roles.Count == 0 && returnTo is null)
         {
+            // A person signing in for an interactive client's consent needs no console role (their session shows only their own clients).
             LogRefused(_logger, tenant, "console_no_role");
             return ConsoleOutcome.Refused(StatusCodes.Status403Forbidden, "console_no_role", "You are signed in at the provider, but none of your groups gives a console role in this tenant.");
         }
@@ -210,7 +216,15 @@ internal sealed partial class ConsoleSignIn
         var sid = token.TryGetPayloadValue<string>("sid", out var presentedSid) && presentedSid is { Length: > 0 and <= 255 } ? presentedSid : null;
         var session = await _sessions.StartAsync(context, tenant, token.Subject, token.Issuer, person, roles, groups: groups, sid: sid);
         LogSignedIn(_logger, tenant, session.Person, string.Join(',', roles));
-        return ConsoleOutcome.Redirect("/console/" + Uri.EscapeDataString(tenant) + (session.Has(ConsoleRoles.Approver) ? "/approvals" : "/audit"), session);
+        return ConsoleOutcome.Redirect(returnTo ?? "/console/" + Uri.EscapeDataString(tenant) + (session.Has(ConsoleRoles.Approver) ? "/approvals" : "/audit"), session);
+    }
+
+    /// <summary>True for this tenant's consent page of a pending authorization request (no other return target: no open redirect).</summary>
+    private static bool IsConsentPage(string tenant, string returnTo)
+    {
+        var prefix = "/console/" + Uri.EscapeDataString(tenant) + "/authorize?request=";
+        return returnTo.StartsWith(prefix, StringComparison.Ordinal) && returnTo.Length <= prefix.Length + 128
+            && returnTo[prefix.Length..].All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
     }
 
     private async ValueTask<string?> ExchangeAsync(string tenant, OpenIdProvider provider, ConsoleSignInFlow flow, string code, CancellationToken cancellationToken)

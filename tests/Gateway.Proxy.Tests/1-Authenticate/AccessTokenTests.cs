@@ -62,14 +62,14 @@ public sealed class AccessTokenTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AuthorizationServerMetadata_AdvertisesClientCredentialsClientSecretJwtPrivateKeyJwtAndDpop()
+    public async Task AuthorizationServerMetadata_AdvertisesClientCredentialsAuthorizationCodeAndDpop()
     {
         var json = await GetJsonAsync("/.well-known/oauth-authorization-server");
 
         Assert.Equal(Origin, json.GetProperty("issuer").GetString());
         Assert.Equal(Origin + "/oauth/token", json.GetProperty("token_endpoint").GetString());
-        Assert.Equal(["client_credentials"], json.GetProperty("grant_types_supported").EnumerateArray().Select(static e => e.GetString()));
-        Assert.Equal(["client_secret_jwt", "private_key_jwt"], json.GetProperty("token_endpoint_auth_methods_supported").EnumerateArray().Select(static e => e.GetString()));
+        Assert.Equal(["client_credentials", "authorization_code", "refresh_token"], json.GetProperty("grant_types_supported").EnumerateArray().Select(static e => e.GetString()));
+        Assert.Equal(["client_secret_jwt", "private_key_jwt", "none"], json.GetProperty("token_endpoint_auth_methods_supported").EnumerateArray().Select(static e => e.GetString()));
         Assert.Equal(["HS256", "EdDSA", "ES256"], json.GetProperty("token_endpoint_auth_signing_alg_values_supported").EnumerateArray().Select(static e => e.GetString()));
         Assert.Equal(["ES256"], json.GetProperty("dpop_signing_alg_values_supported").EnumerateArray().Select(static e => e.GetString()));
     }

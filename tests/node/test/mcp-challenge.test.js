@@ -72,12 +72,12 @@ describe('/mcp without credentials, as the MCP SDK sees it', () => {
     assert.ok(failure, 'the connection cannot succeed without a token');
     assert.ok(fetched.includes(`${gateway.baseUrl}/.well-known/oauth-protected-resource/mcp`), fetched.join('\n'));
     assert.ok(fetched.some((u) => u.startsWith(`${gateway.baseUrl}/.well-known/oauth-authorization-server`)), fetched.join('\n'));
-    // Until the gateway grants authorization codes (issue #48) the SDK stops at the server's metadata; once it does,
-    // the SDK sends the person to /oauth/authorize and reports UnauthorizedError until the code comes back.
-    if (failure instanceof UnauthorizedError) {
-      assert.ok(redirects[0]?.startsWith(`${gateway.baseUrl}/oauth/authorize`), redirects.join('\n'));
-    } else {
-      assert.match(String(failure), /response type code/);
-    }
+    // The gateway grants authorization codes: the SDK sends the person to /oauth/authorize (with PKCE and the resource)
+    // and reports UnauthorizedError until the code comes back.
+    assert.ok(failure instanceof UnauthorizedError, String(failure));
+    assert.ok(redirects[0]?.startsWith(`${gateway.baseUrl}/oauth/authorize`), redirects.join('\n'));
+    const authorize = new URL(redirects[0]);
+    assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
+    assert.equal(authorize.searchParams.get('resource'), `${gateway.baseUrl}/mcp`);
   });
 });

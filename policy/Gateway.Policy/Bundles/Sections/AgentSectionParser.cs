@@ -10,7 +10,7 @@ internal sealed class AgentSectionParser(YamlNodeReader reader, CrossReferences 
 {
     public AgentRecord? Parse(YamlNode node)
     {
-        var f = reader.Mapping(node, "agent", "id", "name", "lifecycle", "human_owner", "security_owner", "atf_level", "risk_tier", "playbooks", "secret", "next_secret", "public_key", "next_public_key", "rotation_ends", "permissions");
+        var f = reader.Mapping(node, "agent", "id", "name", "lifecycle", "human_owner", "security_owner", "atf_level", "risk_tier", "playbooks", "secret", "next_secret", "public_key", "next_public_key", "rotation_ends", "permissions", "interactive");
         if (f is null)
         {
             return null;
@@ -72,6 +72,7 @@ internal sealed class AgentSectionParser(YamlNodeReader reader, CrossReferences 
             NextPublicKey = nextPublicKey,
             RotationEnds = rotationEnds,
             Permissions = permissions,
+            Interactive = f["interactive"] is { } interactive ? new InteractiveSectionParser(reader).Parse(interactive, id) : null,
         };
     }
 

@@ -1,0 +1,108 @@
+using System.Net;
+using YamlDotNet.RepresentationModel;
+
+namespace Gateway.Policy.Bundles;
+
+/// <summary>
+/// Reads an agent's <c>interactive:</c> block (<see cref="InteractiveAccess"/>): people, groups, clients with their
+/// redirect URIs (absolute, no fragment; plain http only on a loopback host, whose port a native client may choose at
+/// run time), the workspace and the longest session.
+/// </summary>
+internal sealed class InteractiveSectionParser(YamlNodeReader reader)
+{
+    public InteractiveAccess? Parse(YamlNode node, string? agent)
+    {
+        var what = $"agent '{agent}' interactive";
+        var f = reader.Mapping(node, what, "people", "groups", "clients", "workspace", "max_session");
+        if (f is null)
+        {
+            return null;
+        }
+
+        var people = f["people"] is { } pn ? reader.StringList(pn, what + ".people").Select(p => p.Value).ToList() : [];
+        var groups = f["groups"] is { } gn ? reader.StringList(gn, what + ".groups").Select(g => g.Value).ToList() : [];
+        if (people.Count == 0 && groups.Count == 0)
+        {
+            reader.Error(node, BundleErrorCodes.MissingRequired, $"{what} needs people or groups (who may sign in through an interactive client)");
+        }
+
+        var clients = new List<InteractiveClient>();
+        if (f.Required("clients") is { } cn)
+        {
+            foreach (var item in reader.Sequence(cn, what + ".clients"))
+            {
+                if (ParseClient(item, what) is { } client)
+                {
+                    if (clients.Exists(c => c.ClientId == client.ClientId))
+                    {
+                        reader.Error(item, BundleErrorCodes.DuplicateId, $"{what} lists client '{client.ClientId}' twice");
+                    }
+
+                    clients.Add(client);
+                }
+            }
+        }
+
+        var maxSession = TimeSpan.FromHours(8);
+        if (f["max_session"] is { } ms && reader.Duration(ms, what + ".max_session") is { } session)
+        {
+            if (session > InteractiveAccess.MaxMaxSession)
+            {
+                reader.Error(ms, BundleErrorCodes.InvalidValue, $"{what}.max_session must be at most 30d");
+            }
+
+            maxSession = session;
+        }
+
+        var workspace = f.RequiredString("workspace");
+        return workspace is null ? null : new InteractiveAccess
+        {
+            People = people,
+            Groups = groups,
+            Clients = clients,
+            Workspace = workspace,
+            MaxSession = maxSession,
+        };
+    }
+
+    private InteractiveClient? ParseClient(YamlNode node, string what)
+    {
+        var f = reader.Mapping(node, what + " client", "client_id", "redirect_uris");
+        if (f?.RequiredString("client_id") is not { } clientId)
+        {
+            return null;
+        }
+
+        if (clientId.Length > 255 || clientId.Any(char.IsControl))
+        {
+            reader.Error(f["client_id"]!, BundleErrorCodes.InvalidValue, $"{what} client_id '{clientId}' must be at most 255 printable characters");
+        }
+
+        var uris = new List<string>();
+        if (f.Required("redirect_uris") is { } rn)
+        {
+            foreach (var (uri, uriNode) in reader.StringList(rn, what + ".redirect_uris"))
+            {
+                if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || !string.IsNullOrEmpty(parsed.Fragment)
+                    || (parsed.Scheme == Uri.UriSchemeHttp && !IsLoopback(parsed)))
+                {
+                    reader.Error(uriNode, BundleErrorCodes.InvalidUrl,
+                        $"{what} redirect URI '{uri}' must be an absolute URI without a fragment (plain http only on a loopback host)");
+                    continue;
+                }
+
+                uris.Add(uri);
+            }
+        }
+
+        if (uris.Count == 0)
+        {
+            reader.Error(node, BundleErrorCodes.MissingRequired, $"{what} client '{clientId}' needs at least one redirect URI");
+        }
+
+        return new InteractiveClient(clientId, uris);
+    }
+
+    private static bool IsLoopback(Uri uri) =>
+        uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
+}

@@ -1,0 +1,40 @@
+namespace Gateway.Policy;
+
+/// <summary>
+/// An agent's <c>interactive:</c> block: people's interactive MCP clients (an IDE assistant, a desktop assistant, the
+/// MCP Inspector) may act as this agent for a person signed in at the tenant's OpenID provider, through the gateway's
+/// authorization-code grant. Who may (subjects and groups), through which clients (each with its exact redirect URIs),
+/// in which workspace, and for how long at most (the refresh-token family's lifetime). Requests made with such a token
+/// are this agent's, with the person at the head of the actor chain: never more than the agent's own policy allows.
+/// </summary>
+public sealed record InteractiveAccess
+{
+    /// <summary>The longest session a bundle may grant.</summary>
+    public static readonly TimeSpan MaxMaxSession = TimeSpan.FromDays(30);
+
+    /// <summary>The provider subjects (<c>sub</c>) allowed; a person in neither list is refused.</summary>
+    public IReadOnlyList<string> People { get; init; } = [];
+
+    /// <summary>The provider groups whose members are allowed.</summary>
+    public IReadOnlyList<string> Groups { get; init; } = [];
+
+    /// <summary>The clients allowed, each with its redirect URIs.</summary>
+    public IReadOnlyList<InteractiveClient> Clients { get; init; } = [];
+
+    /// <summary>The workspace the agent acts in for such a client.</summary>
+    public required string Workspace { get; init; }
+
+    /// <summary>How long a person's consent lets a client refresh its tokens, from the consent.</summary>
+    public TimeSpan MaxSession { get; init; } = TimeSpan.FromHours(8);
+
+    /// <summary>True when <paramref name="person"/> is listed or in a listed group.</summary>
+    public bool Allows(ActingPerson person)
+    {
+        ArgumentNullException.ThrowIfNull(person);
+        return People.Contains(person.Subject, StringComparer.Ordinal) || Groups.Any(person.IsInGroup);
+    }
+
+    /// <summary>The client registered under <paramref name="clientId"/>, or null.</summary>
+    public InteractiveClient? Client(string clientId) =>
+        Clients.FirstOrDefault(c => string.Equals(c.ClientId, clientId, StringComparison.Ordinal));
+}

@@ -1,0 +1,8 @@
+namespace Gateway.Authorization.AccessTokens;
+
+/// <summary>
+/// The person an access token from the authorization-code grant acts for (its <c>person</c> claim): the provider's
+/// subject, issuer and groups at sign-in, the interactive client that obtained it, and its token family (revoking the
+/// family, or the person's consent, ends the token at once).
+/// </summary>
+public sealed record TokenPerson(string Subject, string Issuer, IReadOnlyList<string> Groups, string ClientId, string Family);

@@ -1,0 +1,122 @@
+using Gateway.Authorization.AccessTokens;
+using Gateway.Store;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+
+namespace Gateway.Authorization.Interactive;
+
+/// <summary>
+/// <c>GET /oauth/authorize</c>: the authorization-code grant's front door for people's interactive MCP clients. The
+/// client and its redirect URI are checked first (an agent's <c>interactive:</c> block must list the client, and the URI
+/// must match one of its URIs exactly, a loopback one on any port: <see cref="RedirectUris"/>); until both are known to
+/// be right nothing is redirected (RFC 6749 §4.1.2.1), the answer is a 400 OAuth error. Then, redirected back to the
+/// client with <c>iss</c> (RFC 9207): <c>response_type</c> other than <c>code</c> (<c>unsupported_response_type</c>), a
+/// PKCE challenge missing or not <c>S256</c> (<c>invalid_request</c>), a <c>resource</c> (RFC 8707) missing or not one of
+/// the gateway's protected resources (<c>invalid_target</c>). A good request is kept in the store and the browser goes
+/// to the console, where the person signs in at the tenant's provider and consents.
+/// </summary>
+internal sealed partial class AuthorizeEndpoint
+{
+    private readonly IInteractiveHost _host;
+    private readonly IAccessTokenHost _resources;
+    private readonly AccessTokenUrls _urls;
+    private readonly InteractiveGrants _grants;
+    private readonly ILogger<AuthorizeEndpoint> _logger;
+
+    public AuthorizeEndpoint(IInteractiveHost host, IAccessTokenHost resources, AccessTokenUrls urls, InteractiveGrants grants, ILogger<AuthorizeEndpoint> logger)
+    {
+        _host = host;
+        _resources = resources;
+        _urls = urls;
+        _grants = grants;
+        _logger = logger;
+    }
+
+    public async Task<IResult> HandleAsync(HttpContext context)
+    {
+        var query = context.Request.Query;
+        foreach (var (name, values) in query)
+        {
+            if (values.Count > 1)
+            {
+                return Refuse(OAuthErrors.InvalidRequest, $"The parameter {name} appears more than once.");
+            }
+        }
+
+        var clientId = Single(query, "client_id");
+        if (string.IsNullOrEmpty(clientId))
+        {
+            return Refuse(OAuthErrors.InvalidRequest, "client_id is required.");
+        }
+
+        var agents = _host.FindByClient(clientId);
+        if (agents.Count == 0)
+        {
+            return Refuse(OAuthErrors.InvalidClient, "No agent of this gateway accepts this client (an agent's interactive.clients lists it).");
+        }
+
+        if (agents.Count > 1)
+        {
+            return Refuse(OAuthErrors.InvalidClient, "More than one agent accepts this client id; give each agent's client its own id.");
+        }
+
+        var agent = agents[0];
+        var redirectUri = Single(query, "redirect_uri");
+        if (RedirectUris.Match(agent.Client.RedirectUris, redirectUri) is null)
+        {
+            return Refuse(OAuthErrors.InvalidRequest, "redirect_uri is missing or is not one of the client's registered redirect URIs (compared exactly; a loopback URI on any port).");
+        }
+
+        var issuer = _urls.Issuer(context.Request);
+        var state = Single(query, "state");
+        if (Single(query, "response_type") != "code")
+        {
+            return Back(redirectUri!, "unsupported_response_type", "Only response_type=code is supported.", state, issuer);
+        }
+
+        var challenge = Single(query, "code_challenge");
+        if (Single(query, "code_challenge_method") != Pkce.Method || !Pkce.IsChallenge(challenge))
+        {
+            return Back(redirectUri!, OAuthErrors.InvalidRequest, "PKCE is required: code_challenge (43 base64url characters) with code_challenge_method=S256.", state, issuer);
+        }
+
+        var resource = Single(query, "resource");
+        if (resource is null || !_resources.ResourcePaths.Any(path => _urls.Resource(context.Request, path) == resource))
+        {
+            return Back(redirectUri!, OAuthErrors.InvalidTarget, "resource must name the gateway's protected resource, e.g. " + _urls.Resource(context.Request, _resources.ResourcePaths.FirstOrDefault() ?? "/mcp") + ".", state, issuer);
+        }
+
+        try
+        {
+            var id = await _grants.SaveRequestAsync(new PendingAuthorization(agent.Tenant, agent.Agent, clientId, redirectUri!, challenge!, resource, state, issuer), context.RequestAborted).ConfigureAwait(false);
+            LogStarted(_logger, agent.Tenant, agent.Agent);
+            return Results.Redirect(_host.ConsentPath(agent.Tenant, id));
+        }
+        catch (StateStoreUnavailableException)
+        {
+            return Back(redirectUri!, OAuthErrors.TemporarilyUnavailable, "The state store cannot be reached; try again.", state, issuer);
+        }
+    }
+
+    private static string? Single(IQueryCollection query, string name) =>
+        query.TryGetValue(name, out StringValues values) && values.Count == 1 ? values[0] : null;
+
+    private IResult Refuse(string error, string description)
+    {
+        LogRefused(_logger, error);
+        return OAuthJson.Error(StatusCodes.Status400BadRequest, error, description);
+    }
+
+    private IResult Back(string redirectUri, string error, string description, string? state, string issuer)
+    {
+        LogRefused(_logger, error);
+        return Results.Redirect(AuthorizationResponse.Error(redirectUri, error, description, state, issuer));
+    }
+
+    [LoggerMessage(EventId = 4150, Level = LogLevel.Information, Message = "Authorization request for tenant {Tenant}, agent {Agent} sent to sign-in and consent")]
+    private static partial void LogStarted(ILogger logger, string tenant, string agent);
+
+    [LoggerMessage(EventId = 4151, Level = LogLevel.Information, Message = "Authorization request refused: {Error}")]
+    private static partial void LogRefused(ILogger logger, string error);
+}

@@ -1,0 +1,20 @@
+namespace Gateway.Authorization.Interactive;
+
+/// <summary>
+/// What the host (the gateway) tells the authorization-code grant: which agents accept which interactive clients (the
+/// bundle's <c>interactive:</c> blocks), whether a person is suspended, and where a browser goes to sign in and consent.
+/// </summary>
+public interface IInteractiveHost
+{
+    /// <summary>Every agent whose <c>interactive:</c> block lists <paramref name="clientId"/>.</summary>
+    IReadOnlyList<InteractiveAgent> FindByClient(string clientId);
+
+    /// <summary>The agent's interactive block as the bundle says now, with <paramref name="clientId"/>'s entry; null when it no longer accepts that client.</summary>
+    InteractiveAgent? Find(string tenant, string agent, string clientId);
+
+    /// <summary>True when an administrator suspended the person (read from the store each time).</summary>
+    ValueTask<bool> IsPersonSuspendedAsync(string tenant, string subject, CancellationToken cancellationToken);
+
+    /// <summary>The gateway-relative path of the console page where the person signs in and consents to <paramref name="requestId"/>.</summary>
+    string ConsentPath(string tenant, string requestId);
+}

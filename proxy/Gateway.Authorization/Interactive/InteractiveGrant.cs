@@ -1,0 +1,25 @@
+namespace Gateway.Authorization.Interactive;
+
+/// <summary>
+/// What an authorization code or a refresh token stands for: the person (subject, issuer, groups at sign-in), the agent
+/// they act through, the client, the redirect URI and PKCE challenge the code was bound to, the resource, and the token
+/// family (one consent's codes and refresh tokens; revoking it ends them all) with the instant it ends.
+/// </summary>
+public sealed record InteractiveGrant(
+    string Tenant,
+    string Workspace,
+    string Agent,
+    string ClientId,
+    string Subject,
+    string Issuer,
+    IReadOnlyList<string> Groups,
+    string Resource,
+    string Family,
+    DateTimeOffset FamilyEnds)
+{
+    /// <summary>The redirect URI the code was issued to (the token request must name it again); empty for a refresh token.</summary>
+    public string RedirectUri { get; init; } = string.Empty;
+
+    /// <summary>The PKCE challenge the code was issued under; empty for a refresh token.</summary>
+    public string CodeChallenge { get; init; } = string.Empty;
+}

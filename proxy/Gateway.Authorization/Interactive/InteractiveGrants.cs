@@ -1,0 +1,190 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Gateway.Store;
+
+namespace Gateway.Authorization.Interactive;
+
+/// <summary>
+/// The authorization-code grant's state, all in the gateway's state store (the embedded store or Redis: every replica
+/// sees it, nothing lives in one process): pending authorization requests, one-time codes, rotating refresh tokens, token
+/// families and people's consents. Codes and refresh tokens are kept under their SHA-256 only and taken atomically
+/// (<see cref="IKeyValueStore.TakeAsync"/>), so each is redeemed once across replicas; one presented again after that
+/// revokes its whole family (RFC 9700 §2.2.2, §4.14), which ends every refresh token and access token it gave.
+/// </summary>
+public sealed class InteractiveGrants
+{
+    /// <summary>How long a person has to sign in and consent.</summary>
+    public static readonly TimeSpan RequestLifetime = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long an authorization code may wait for its exchange (short: RFC 6749 §4.1.2 recommends at most 10 minutes).</summary>
+    public static readonly TimeSpan CodeLifetime = TimeSpan.FromSeconds(60);
+
+    private static readonly TimeSpan IndexLifetime = Gateway.Policy.InteractiveAccess.MaxMaxSession;
+
+    private readonly IStateStore _store;
+    private readonly TimeProvider _time;
+
+    public InteractiveGrants(IStateStore store, TimeProvider time)
+    {
+        _store = store;
+        _time = time;
+    }
+
+    public async ValueTask<string> SaveRequestAsync(PendingAuthorization request, CancellationToken cancellationToken)
+    {
+        var id = NewSecret();
+        await _store.SetAsync(RequestKey(id), JsonSerializer.Serialize(request, InteractiveJsonContext.Default.PendingAuthorization), RequestLifetime, cancellationToken).ConfigureAwait(false);
+        return id;
+    }
+
+    public async ValueTask<PendingAuthorization?> GetRequestAsync(string id, CancellationToken cancellationToken) =>
+        IsToken(id) && await _store.GetAsync(RequestKey(id), cancellationToken).ConfigureAwait(false) is { } json
+            ? JsonSerializer.Deserialize(json, InteractiveJsonContext.Default.PendingAuthorization)
+            : null;
+
+    /// <summary>Takes the request (once: a consent form posted twice issues one code).</summary>
+    public async ValueTask<PendingAuthorization?> TakeRequestAsync(string id, CancellationToken cancellationToken) =>
+        IsToken(id) && await _store.TakeAsync(RequestKey(id), cancellationToken).ConfigureAwait(false) is { } json
+            ? JsonSerializer.Deserialize(json, InteractiveJsonContext.Default.PendingAuthorization)
+            : null;
+
+    /// <summary>Starts a token family for a consent: live until <paramref name="ends"/>, or until revoked.</summary>
+    public async ValueTask<string> StartFamilyAsync(string tenant, string subject, string clientId, DateTimeOffset ends, CancellationToken cancellationToken)
+    {
+        var family = NewSecret();
+        await _store.SetAsync(FamilyKey(family), "1", Remaining(ends), cancellationToken).ConfigureAwait(false);
+        await _store.SetAddAsync(ConsentFamiliesKey(tenant, subject, clientId), family, IndexLifetime, cancellationToken).ConfigureAwait(false);
+        return family;
+    }
+
+    public async ValueTask<bool> IsFamilyLiveAsync(string family, CancellationToken cancellationToken) =>
+        IsToken(family) && await _store.GetAsync(FamilyKey(family), cancellationToken).ConfigureAwait(false) is not null;
+
+    public async ValueTask RevokeFamilyAsync(string family, CancellationToken cancellationToken) =>
+        await _store.DeleteAsync(FamilyKey(family), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>A one-time code for <paramref name="grant"/>, valid <see cref="CodeLifetime"/>.</summary>
+    public async ValueTask<string> IssueCodeAsync(InteractiveGrant grant, CancellationToken cancellationToken)
+    {
+        var code = NewSecret();
+        await _store.SetAsync(CodeKey(code), Serialize(grant), CodeLifetime, cancellationToken).ConfigureAwait(false);
+        return code;
+    }
+
+    /// <summary>
+    /// Redeems a code once: its grant, or null. A code presented after it was redeemed revokes the family it started
+    /// (the tokens it gave end with it).
+    /// </summary>
+    public ValueTask<InteractiveGrant?> RedeemCodeAsync(string? code, CancellationToken cancellationToken) =>
+        RedeemAsync(code, CodeKey, UsedCodeKey, cancellationToken);
+
+    /// <summary>A refresh token for <paramref name="grant"/>, valid until its family ends.</summary>
+    public async ValueTask<string> IssueRefreshTokenAsync(InteractiveGrant grant, CancellationToken cancellationToken)
+    {
+        var token = NewSecret();
+        await _store.SetAsync(RefreshKey(token), Serialize(grant with { RedirectUri = string.Empty, CodeChallenge = string.Empty }), Remaining(grant.FamilyEnds), cancellationToken).ConfigureAwait(false);
+        return token;
+    }
+
+    /// <summary>Redeems a refresh token once (it rotates); one presented again revokes its family.</summary>
+    public ValueTask<InteractiveGrant?> RedeemRefreshTokenAsync(string? token, CancellationToken cancellationToken) =>
+        RedeemAsync(token, RefreshKey, UsedRefreshKey, cancellationToken);
+
+    public async ValueTask<PersonConsent?> GetConsentAsync(string tenant, string subject, string clientId, CancellationToken cancellationToken) =>
+        await _store.GetAsync(ConsentKey(tenant, subject, clientId), cancellationToken).ConfigureAwait(false) is { } json
+            ? JsonSerializer.Deserialize(json, InteractiveJsonContext.Default.PersonConsent)
+            : null;
+
+    public async ValueTask SaveConsentAsync(string tenant, string subject, PersonConsent consent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(consent);
+        await _store.SetAsync(ConsentKey(tenant, subject, consent.ClientId), JsonSerializer.Serialize(consent, InteractiveJsonContext.Default.PersonConsent), Remaining(consent.Ends), cancellationToken).ConfigureAwait(false);
+        await _store.SetAddAsync(ConsentIndexKey(tenant, subject), consent.ClientId, IndexLifetime, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The person's live consents, by client id.</summary>
+    public async ValueTask<IReadOnlyList<PersonConsent>> ListConsentsAsync(string tenant, string subject, CancellationToken cancellationToken)
+    {
+        var consents = new List<PersonConsent>();
+        foreach (var clientId in (await _store.SetMembersAsync(ConsentIndexKey(tenant, subject), cancellationToken).ConfigureAwait(false)).Order(StringComparer.Ordinal))
+        {
+            if (await GetConsentAsync(tenant, subject, clientId, cancellationToken).ConfigureAwait(false) is { } consent)
+            {
+                consents.Add(consent);
+            }
+        }
+
+        return consents;
+    }
+
+    /// <summary>Revokes the consent and every token family it started. True when there was a consent.</summary>
+    public async ValueTask<bool> RevokeConsentAsync(string tenant, string subject, string clientId, CancellationToken cancellationToken)
+    {
+        var existed = await _store.DeleteAsync(ConsentKey(tenant, subject, clientId), cancellationToken).ConfigureAwait(false);
+        var familiesKey = ConsentFamiliesKey(tenant, subject, clientId);
+        foreach (var family in await _store.SetMembersAsync(familiesKey, cancellationToken).ConfigureAwait(false))
+        {
+            existed |= await _store.DeleteAsync(FamilyKey(family), cancellationToken).ConfigureAwait(false);
+        }
+
+        await _store.DeleteAsync(familiesKey, cancellationToken).ConfigureAwait(false);
+        return existed;
+    }
+
+    private async ValueTask<InteractiveGrant?> RedeemAsync(string? secret, Func<string, string> key, Func<string, string> usedKey, CancellationToken cancellationToken)
+    {
+        if (secret is null || !IsToken(secret))
+        {
+            return null;
+        }
+
+        if (await _store.TakeAsync(key(secret), cancellationToken).ConfigureAwait(false) is not { } json)
+        {
+            // Used before (or never issued, or expired): a replay revokes the family the first use belongs to.
+            if (await _store.GetAsync(usedKey(secret), cancellationToken).ConfigureAwait(false) is { } family)
+            {
+                await RevokeFamilyAsync(family, cancellationToken).ConfigureAwait(false);
+            }
+
+            return null;
+        }
+
+        var grant = JsonSerializer.Deserialize(json, InteractiveJsonContext.Default.InteractiveGrant)!;
+        await _store.SetAsync(usedKey(secret), grant.Family, Remaining(grant.FamilyEnds), cancellationToken).ConfigureAwait(false);
+        return await IsFamilyLiveAsync(grant.Family, cancellationToken).ConfigureAwait(false) && grant.FamilyEnds > _time.GetUtcNow() ? grant : null;
+    }
+
+    private TimeSpan Remaining(DateTimeOffset ends)
+    {
+        var left = ends - _time.GetUtcNow();
+        return left > TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1);
+    }
+
+    private static string Serialize(InteractiveGrant grant) => JsonSerializer.Serialize(grant, InteractiveJsonContext.Default.InteractiveGrant);
+
+    private static string NewSecret() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+
+    private static bool IsToken(string value) => value.Length is > 0 and <= 128 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
+    private static string Hash(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
+
+    private static string RequestKey(string id) => "oauth:request:" + Hash(id);
+
+    private static string CodeKey(string code) => "oauth:code:" + Hash(code);
+
+    private static string UsedCodeKey(string code) => "oauth:code-used:" + Hash(code);
+
+    private static string RefreshKey(string token) => "oauth:refresh:" + Hash(token);
+
+    private static string UsedRefreshKey(string token) => "oauth:refresh-used:" + Hash(token);
+
+    private static string FamilyKey(string family) => "oauth:family:" + Hash(family);
+
+    private static string ConsentKey(string tenant, string subject, string clientId) => "oauth:consent:{" + tenant + "}:" + Hash(subject) + ":" + Hash(clientId);
+
+    private static string ConsentFamiliesKey(string tenant, string subject, string clientId) => "oauth:consent-families:{" + tenant + "}:" + Hash(subject) + ":" + Hash(clientId);
+
+    private static string ConsentIndexKey(string tenant, string subject) => "oauth:consents:{" + tenant + "}:" + Hash(subject);
+}

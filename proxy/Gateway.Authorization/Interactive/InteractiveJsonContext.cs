@@ -1,0 +1,10 @@
+using System.Text.Json.Serialization;
+
+namespace Gateway.Authorization.Interactive;
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(PendingAuthorization))]
+[JsonSerializable(typeof(InteractiveGrant))]
+[JsonSerializable(typeof(PersonConsent))]
+[JsonSerializable(typeof(IReadOnlyList<PersonConsent>))]
+internal sealed partial class InteractiveJsonContext : JsonSerializerContext;

@@ -1,0 +1,152 @@
+using Gateway.Authorization.AccessTokens;
+using Gateway.Oversight.Agents;
+using Gateway.Policy;
+using Gateway.Store;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+
+namespace Gateway.Authorization.Interactive;
+
+/// <summary>
+/// The token endpoint's grants for people's interactive clients (public clients: <c>token_endpoint_auth_method</c>
+/// <c>none</c>, proven by PKCE and by holding the code or refresh token): <c>authorization_code</c> (the code once, the
+/// same client and redirect URI, a verifier whose S256 is the challenge, the same resource when one is named) and
+/// <c>refresh_token</c> (rotating: each use gives a new one; an old one used again revokes the family). Each is refused
+/// with <c>invalid_grant</c> when the person is suspended, the bundle no longer lets them use this client as this agent,
+/// the agent or tenant is suspended, or the family was revoked. The access token names the agent (its policy governs)
+/// and carries the person (<see cref="TokenPerson"/>).
+/// </summary>
+internal sealed partial class InteractiveTokenGrant
+{
+    public const string AuthorizationCode = "authorization_code";
+    public const string RefreshToken = "refresh_token";
+
+    private readonly IInteractiveHost _host;
+    private readonly InteractiveGrants _grants;
+    private readonly AccessTokenFormat _format;
+    private readonly AccessTokenUrls _urls;
+    private readonly IStateStore _store;
+    private readonly TimeProvider _time;
+    private readonly AccessTokenOptions _options;
+    private readonly ILogger<InteractiveTokenGrant> _logger;
+
+    public InteractiveTokenGrant(IInteractiveHost host, InteractiveGrants grants, AccessTokenFormat format, AccessTokenUrls urls, IStateStore store, TimeProvider time, IOptions<AccessTokenOptions> options, ILogger<InteractiveTokenGrant> logger)
+    {
+        _host = host;
+        _grants = grants;
+        _format = format;
+        _urls = urls;
+        _store = store;
+        _time = time;
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    public async Task<IResult> HandleAsync(HttpContext context, IFormCollection form, string grantType)
+    {
+        if (context.Request.Headers.Authorization.Count > 0 || form.ContainsKey("client_secret") || form.ContainsKey("client_assertion"))
+        {
+            return Refuse(StatusCodes.Status401Unauthorized, OAuthErrors.InvalidClient, "An interactive client is a public client: send client_id only (token_endpoint_auth_method none); PKCE proves it.");
+        }
+
+        var clientId = Single(form, "client_id");
+        if (string.IsNullOrEmpty(clientId))
+        {
+            return Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidRequest, "client_id is required.");
+        }
+
+        var ct = context.RequestAborted;
+        InteractiveGrant? grant;
+        if (grantType == AuthorizationCode)
+        {
+            grant = await _grants.RedeemCodeAsync(Single(form, "code"), ct).ConfigureAwait(false);
+            if (grant is null)
+            {
+                return Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidGrant, "The authorization code is unknown, expired or was used before (a code used twice revokes the tokens it gave).");
+            }
+
+            if (grant.ClientId != clientId || grant.RedirectUri != Single(form, "redirect_uri") || !Pkce.Verifies(Single(form, "code_verifier"), grant.CodeChallenge))
+            {
+                // The code is spent either way: a thief who guessed wrong does not get another try.
+                await _grants.RevokeFamilyAsync(grant.Family, ct).ConfigureAwait(false);
+                return Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidGrant, "The code was issued to another client or redirect URI, or the code_verifier does not match its challenge.");
+            }
+        }
+        else
+        {
+            grant = await _grants.RedeemRefreshTokenAsync(Single(form, "refresh_token"), ct).ConfigureAwait(false);
+            if (grant is null)
+            {
+                return Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidGrant, "The refresh token is unknown, expired, revoked, or was used before (reusing a rotated one revokes its family).");
+            }
+
+            if (grant.ClientId != clientId)
+            {
+                await _grants.RevokeFamilyAsync(grant.Family, ct).ConfigureAwait(false);
+                return Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidGrant, "The refresh token was issued to another client.");
+            }
+        }
+
+        if (Single(form, "resource") is { } resource && resource != grant.Resource)
+        {
+            return Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidTarget, "The grant is for another resource.");
+        }
+
+        if (await StillAllowedAsync(grant, ct).ConfigureAwait(false) is { } refused)
+        {
+            await _grants.RevokeFamilyAsync(grant.Family, ct).ConfigureAwait(false);
+            return Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidGrant, refused);
+        }
+
+        var now = _time.GetUtcNow();
+        var lifetime = _options.Lifetime < grant.FamilyEnds - now ? _options.Lifetime : grant.FamilyEnds - now;
+        var person = new TokenPerson(grant.Subject, grant.Issuer, grant.Groups, grant.ClientId, grant.Family);
+        var token = _format.Issue(_urls.Issuer(context.Request), grant.Resource, new AuthenticatedCaller(grant.Tenant, grant.Workspace, grant.Agent), null, null, now, lifetime, person);
+        var refresh = await _grants.IssueRefreshTokenAsync(grant, ct).ConfigureAwait(false);
+        LogIssued(_logger, grant.Tenant, grant.Agent, grantType);
+        return OAuthJson.Object(StatusCodes.Status200OK, json =>
+        {
+            json.WriteString("access_token", token);
+            json.WriteString("token_type", "Bearer");
+            json.WriteNumber("expires_in", (long)lifetime.TotalSeconds);
+            json.WriteString("refresh_token", refresh);
+        });
+    }
+
+    /// <summary>Why the grant may no longer be used (the bundle, the person's or agent's suspension), or null.</summary>
+    private async ValueTask<string?> StillAllowedAsync(InteractiveGrant grant, CancellationToken ct)
+    {
+        if (_host.Find(grant.Tenant, grant.Agent, grant.ClientId) is not { } agent || agent.Workspace != grant.Workspace
+            || !agent.Access.Allows(new ActingPerson(grant.Subject, grant.Issuer, grant.Groups)))
+        {
+            return "The bundle no longer lets this person use this client as this agent.";
+        }
+
+        if (await _host.IsPersonSuspendedAsync(grant.Tenant, grant.Subject, ct).ConfigureAwait(false))
+        {
+            return "The person is suspended.";
+        }
+
+        var switches = await _store.GetManyAsync(AgentStatusService.SwitchKeys(grant.Tenant, grant.Agent, null), ct).ConfigureAwait(false);
+        return switches[AgentStatusService.SuspendedSwitch] is not null || switches[AgentStatusService.TenantSuspendedSwitch] is not null
+            ? "The agent (or its tenant) is suspended; no token is issued."
+            : null;
+    }
+
+    private static string? Single(IFormCollection form, string name) =>
+        form.TryGetValue(name, out StringValues values) && values.Count == 1 ? values[0] : null;
+
+    private IResult Refuse(int status, string error, string description)
+    {
+        LogRefused(_logger, status, error);
+        return OAuthJson.Error(status, error, description);
+    }
+
+    [LoggerMessage(EventId = 4152, Level = LogLevel.Information, Message = "Access token issued for a person to tenant {Tenant}, agent {Agent} ({Grant})")]
+    private static partial void LogIssued(ILogger logger, string tenant, string agent, string grant);
+
+    [LoggerMessage(EventId = 4153, Level = LogLevel.Information, Message = "Interactive token request refused: {Status} {Error}")]
+    private static partial void LogRefused(ILogger logger, int status, string error);
+}

@@ -1,0 +1,15 @@
+namespace Gateway.Authorization.Interactive;
+
+/// <summary>
+/// An authorization request the endpoint checked (client, redirect URI, PKCE challenge, resource) and keeps in the state
+/// store while the person signs in and consents; its id is the only thing the browser carries to the console.
+/// </summary>
+public sealed record PendingAuthorization(
+    string Tenant,
+    string Agent,
+    string ClientId,
+    string RedirectUri,
+    string CodeChallenge,
+    string Resource,
+    string? State,
+    string Issuer);

@@ -1,0 +1,63 @@
+using Gateway.Audit;
+using Gateway.Authorization.Interactive;
+using Gateway.Oversight;
+using Gateway.Oversight.Admin;
+using Gateway.Oversight.Http;
+
+namespace Gateway.Proxy.Console;
+
+/// <summary>
+/// <c>GET /admin/v1/tenants/{tenant}/console-users/{subject}/consents</c> lists the interactive clients a person allowed
+/// to act for them; <c>DELETE …/consents?client_id=…</c> revokes one: the consent and every token it gave end at once
+/// (role <c>admin</c>; written to the tenant's audit chain). <c>{subject}</c> is the provider's <c>sub</c>.
+/// </summary>
+internal static class ConsoleConsentAdminEndpoints
+{
+    public static RouteGroupBuilder MapConsentAdmin(this RouteGroupBuilder admin)
+    {
+        var consents = admin.MapGroup("/tenants/{tenant}/console-users/{subject}/consents").WithMetadata(new AdminRolesMetadata(AdminRoles.Admin));
+        consents.MapGet(string.Empty, static async (HttpContext c, string tenant, string subject, InteractiveGrants grants) =>
+            subject.Length is 0 or > 255
+                ? InvalidSubject()
+                : Results.Json(new ConsoleConsentList(tenant, subject, await grants.ListConsentsAsync(tenant, subject, c.RequestAborted)), ConsoleJsonContext.Default.ConsoleConsentList));
+        consents.MapDelete(string.Empty, RevokeAsync);
+        return admin;
+    }
+
+    private static async Task<IResult> RevokeAsync(HttpContext context, string tenant, string subject, InteractiveGrants grants, AuditJournal journal)
+    {
+        if (subject.Length is 0 or > 255)
+        {
+            return InvalidSubject();
+        }
+
+        if (context.Request.Query["client_id"] is not [{ Length: > 0 and <= 255 } clientId])
+        {
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "client_id (1..255 characters) is required once", extensions: new Dictionary<string, object?> { ["code"] = "invalid_client_id" });
+        }
+
+        if (!await grants.RevokeConsentAsync(tenant, subject, clientId, context.RequestAborted))
+        {
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "This person has no consent for this client", extensions: new Dictionary<string, object?> { ["code"] = "consent_not_found" });
+        }
+
+        await journal.AppendAsync(new AuditEntry
+        {
+            Tenant = tenant,
+            Agent = "-",
+            Tool = "admin.consent.revoke",
+            RequestId = context.TraceIdentifier,
+            Decision = "admin_action",
+            StatusCode = StatusCodes.Status204NoContent,
+            Actor = AdminEndpointRouteBuilderExtensions.AdminPrincipalOf(context).Name,
+            Person = subject,
+        }, context.RequestAborted);
+        return Results.NoContent();
+    }
+
+    private static IResult InvalidSubject() =>
+        Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "subject must be 1..255 characters", extensions: new Dictionary<string, object?> { ["code"] = "invalid_subject" });
+}
+
+/// <summary>A person's consents to interactive clients, as the admin API lists them.</summary>
+internal sealed record ConsoleConsentList(string Tenant, string Subject, IReadOnlyList<PersonConsent> Consents);

@@ -1,0 +1,73 @@
+using Gateway.Policy.Bundles;
+
+namespace Gateway.Policy.Tests;
+
+/// <summary>
+/// An agent's <c>interactive:</c> block as read from a bundle: people, groups, clients with their redirect URIs, the
+/// workspace and the longest session; refused without a provider client to sign people in with, with a workspace the
+/// tenant does not have, with a plain-http redirect URI off loopback, or with nobody allowed; valid under the schema.
+/// </summary>
+public sealed class InteractiveAccessTests
+{
+    private const string Tenant = """
+        tenant: t1
+        workspaces: [w]
+        openid_provider:
+          issuer: https://login.example.com/realms/acme
+          audiences: [gamut-gateway]
+          client_id: gamut-gateway
+          client_secret: env:OIDC_CLIENT_SECRET
+        catalog:
+          - { name: wiki.read, kind: http, action_type: read, upstream: "https://wiki.example.com/api" }
+        agents:
+          - id: a
+            human_owner: hugo
+            security_owner: bob
+            atf_level: L3
+            permissions: [{ tool: wiki.read }]
+            interactive:
+              workspace: w
+              people: [alice]
+              groups: [engineers]
+              max_session: 12h
+              clients:
+                - { client_id: ide, redirect_uris: ["http://127.0.0.1/callback", "https://ide.example/cb"] }
+        """;
+
+    [Fact]
+    public void LoadTenantText_InteractiveBlock_IsRead()
+    {
+        var result = PolicyBundleLoader.LoadTenantText("t1.yaml", Tenant, Path.GetTempPath());
+
+        Assert.Empty(result.Errors);
+        Assert.True(result.Tenant!.TryGetAgent("a", out var agent));
+        var interactive = agent!.Interactive!;
+        Assert.Equal("w", interactive.Workspace);
+        Assert.Equal(TimeSpan.FromHours(12), interactive.MaxSession);
+        Assert.Equal(["http://127.0.0.1/callback", "https://ide.example/cb"], interactive.Client("ide")!.RedirectUris);
+        Assert.Null(interactive.Client("other"));
+        Assert.True(interactive.Allows(new ActingPerson("alice", "i", [])));
+        Assert.True(interactive.Allows(new ActingPerson("erin", "i", ["engineers"])));
+        Assert.False(interactive.Allows(new ActingPerson("mallory", "i", ["sales"])));
+    }
+
+    [Theory]
+    [InlineData("  client_id: gamut-gateway\n  client_secret: env:OIDC_CLIENT_SECRET\n", "", "openid_provider names no client_id")]
+    [InlineData("workspace: w\n", "workspace: elsewhere\n", "is not one of the tenant's workspaces")]
+    [InlineData("https://ide.example/cb", "http://ide.example/cb", "plain http only on a loopback host")]
+    [InlineData("      people: [alice]\n      groups: [engineers]\n", "", "needs people or groups")]
+    [InlineData("max_session: 12h", "max_session: 31d", "at most 30d")]
+    public void LoadTenantText_InteractiveBlockWrong_IsRefused(string from, string to, string message)
+    {
+        var result = PolicyBundleLoader.LoadTenantText("t1.yaml", Tenant.Replace(from, to, StringComparison.Ordinal), Path.GetTempPath());
+
+        Assert.Contains(result.Errors, e => e.Message.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Schema_InteractiveBlock_IsValidAndAnUnknownKeyIsNot()
+    {
+        Assert.Empty(BundleSchemaTests.Validate(Tenant));
+        Assert.NotEmpty(BundleSchemaTests.Validate(Tenant.Replace("max_session: 12h", "max_session: 12h\n      secret: x", StringComparison.Ordinal)));
+    }
+}
