@@ -32,6 +32,7 @@ public sealed class InteractiveAccessTests
               max_session: 12h
               clients:
                 - { client_id: ide, redirect_uris: ["http://127.0.0.1/callback", "https://ide.example/cb"] }
+                - { client_id: "https://ide.example/oauth/client.json" }
         """;
 
     [Fact]
@@ -46,6 +47,8 @@ public sealed class InteractiveAccessTests
         Assert.Equal(TimeSpan.FromHours(12), interactive.MaxSession);
         Assert.Equal(["http://127.0.0.1/callback", "https://ide.example/cb"], interactive.Client("ide")!.RedirectUris);
         Assert.Null(interactive.Client("other"));
+        Assert.False(interactive.Client("ide")!.IsMetadataDocument);
+        Assert.True(interactive.Client("https://ide.example/oauth/client.json")!.IsMetadataDocument);
         Assert.True(interactive.Allows(new ActingPerson("alice", "i", [])));
         Assert.True(interactive.Allows(new ActingPerson("erin", "i", ["engineers"])));
         Assert.False(interactive.Allows(new ActingPerson("mallory", "i", ["sales"])));
@@ -57,6 +60,8 @@ public sealed class InteractiveAccessTests
     [InlineData("https://ide.example/cb", "http://ide.example/cb", "plain http only on a loopback host")]
     [InlineData("      people: [alice]\n      groups: [engineers]\n", "", "needs people or groups")]
     [InlineData("max_session: 12h", "max_session: 31d", "at most 30d")]
+    [InlineData("https://ide.example/oauth/client.json", "https://ide.example", "needs redirect_uris, or a client_id that is a client ID metadata document's")]
+    [InlineData("https://ide.example/oauth/client.json", "ide-2", "needs redirect_uris")]
     public void LoadTenantText_InteractiveBlockWrong_IsRefused(string from, string to, string message)
     {
         var result = PolicyBundleLoader.LoadTenantText("t1.yaml", Tenant.Replace(from, to, StringComparison.Ordinal), Path.GetTempPath());

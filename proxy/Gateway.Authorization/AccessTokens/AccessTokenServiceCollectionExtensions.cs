@@ -30,6 +30,7 @@ public static class AccessTokenServiceCollectionExtensions
         services.AddSingleton<AccessTokenVerifier>();
         services.AddSingleton<TokenEndpoint>();
         services.AddSingleton<Interactive.InteractiveGrants>();
+        services.AddSingleton<Interactive.ClientMetadataDocuments>();
         services.AddSingleton<Interactive.AuthorizeEndpoint>();
         services.AddSingleton<Interactive.InteractiveTokenGrant>();
         return services;
@@ -47,8 +48,8 @@ public static class AccessTokenServiceCollectionExtensions
             OAuthMetadataEndpoints.ProtectedResource(request, null, host, urls));
         app.MapGet(AccessTokenUrls.ResourceMetadataPath + "/{**path}", static (HttpRequest request, string path, IAccessTokenHost host, AccessTokenUrls urls) =>
             OAuthMetadataEndpoints.ProtectedResource(request, path, host, urls));
-        app.MapGet(AccessTokenUrls.AuthorizationServerMetadataPath, static (HttpRequest request, AccessTokenUrls urls) =>
-            OAuthMetadataEndpoints.AuthorizationServer(request, urls));
+        app.MapGet(AccessTokenUrls.AuthorizationServerMetadataPath, static (HttpRequest request, AccessTokenUrls urls, Interactive.IInteractiveHost interactive) =>
+            OAuthMetadataEndpoints.AuthorizationServer(request, urls, interactive.AcceptsMetadataDocuments));
         app.MapPost(AccessTokenUrls.TokenPath, static (HttpContext context, TokenEndpoint endpoint) => endpoint.HandleAsync(context))
             .WithMetadata(new SignedRequestAcceptedMetadata());
         app.MapGet(AccessTokenUrls.AuthorizationPath, static (HttpContext context, Interactive.AuthorizeEndpoint endpoint) => endpoint.HandleAsync(context));

@@ -9,7 +9,8 @@ namespace Gateway.Authorization.Interactive;
 /// <summary>
 /// <c>GET /oauth/authorize</c>: the authorization-code grant's front door for people's interactive MCP clients. The
 /// client and its redirect URI are checked first (an agent's <c>interactive:</c> block must list the client, and the URI
-/// must match one of its URIs exactly, a loopback one on any port: <see cref="RedirectUris"/>); until both are known to
+/// must match one of its URIs exactly, a loopback one on any port: <see cref="RedirectUris"/>; for a client identified
+/// by a metadata document, the URIs its document names: <see cref="ClientMetadataDocuments"/>); until both are known to
 /// be right nothing is redirected (RFC 6749 §4.1.2.1), the answer is a 400 OAuth error. Then, redirected back to the
 /// client with <c>iss</c> (RFC 9207): <c>response_type</c> other than <c>code</c> (<c>unsupported_response_type</c>), a
 /// PKCE challenge missing or not <c>S256</c> (<c>invalid_request</c>), a <c>resource</c> (RFC 8707) missing or not one of
@@ -22,10 +23,12 @@ internal sealed partial class AuthorizeEndpoint
     private readonly IAccessTokenHost _resources;
     private readonly AccessTokenUrls _urls;
     private readonly InteractiveGrants _grants;
+    private readonly ClientMetadataDocuments _documents;
     private readonly ILogger<AuthorizeEndpoint> _logger;
 
-    public AuthorizeEndpoint(IInteractiveHost host, IAccessTokenHost resources, AccessTokenUrls urls, InteractiveGrants grants, ILogger<AuthorizeEndpoint> logger)
+    public AuthorizeEndpoint(IInteractiveHost host, IAccessTokenHost resources, AccessTokenUrls urls, InteractiveGrants grants, ClientMetadataDocuments documents, ILogger<AuthorizeEndpoint> logger)
     {
+        _documents = documents;
         _host = host;
         _resources = resources;
         _urls = urls;
@@ -62,8 +65,21 @@ internal sealed partial class AuthorizeEndpoint
         }
 
         var agent = agents[0];
+        var registered = agent.Client.RedirectUris;
+        if (agent.Client.IsMetadataDocument)
+        {
+            // The client's own document says where it may be sent (fetched only because the bundle lists its URL).
+            var (fromDocument, problem) = await _documents.RedirectUrisAsync(clientId, context.RequestAborted).ConfigureAwait(false);
+            if (fromDocument is null)
+            {
+                return Refuse(OAuthErrors.InvalidClient, problem);
+            }
+
+            registered = fromDocument;
+        }
+
         var redirectUri = Single(query, "redirect_uri");
-        if (RedirectUris.Match(agent.Client.RedirectUris, redirectUri) is null)
+        if (RedirectUris.Match(registered, redirectUri) is null)
         {
             return Refuse(OAuthErrors.InvalidRequest, "redirect_uri is missing or is not one of the client's registered redirect URIs (compared exactly; a loopback URI on any port).");
         }

@@ -15,6 +15,9 @@ public interface IInteractiveHost
     /// <summary>True when an administrator suspended the person (read from the store each time).</summary>
     ValueTask<bool> IsPersonSuspendedAsync(string tenant, string subject, CancellationToken cancellationToken);
 
+    /// <summary>True when some agent lists a client identified by a client ID metadata document (the metadata says so).</summary>
+    bool AcceptsMetadataDocuments { get; }
+
     /// <summary>The gateway-relative path of the console page where the person signs in and consents to <paramref name="requestId"/>.</summary>
     string ConsentPath(string tenant, string requestId);
 }

@@ -49,6 +49,10 @@ internal sealed class ConsoleInteractiveHost : IInteractiveHost
             ? new InteractiveAgent(tenant, agent, interactive, client)
             : null;
 
+    public bool AcceptsMetadataDocuments =>
+        _policy.Current?.Set is { } set
+        && set.Tenants.Values.Any(t => t.Register.Agents.Any(a => a.Interactive?.Clients.Any(c => c.IsMetadataDocument) == true));
+
     public ValueTask<bool> IsPersonSuspendedAsync(string tenant, string subject, CancellationToken cancellationToken) =>
         PersonSuspensions.IsSuspendedAsync(_store, tenant, subject, cancellationToken);
 

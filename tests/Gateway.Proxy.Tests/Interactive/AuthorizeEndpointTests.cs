@@ -98,7 +98,7 @@ public sealed class AuthorizeEndpointTests(InteractiveGatewayFixture fixture) : 
         Assert.Contains("authorization_code", json.GetProperty("grant_types_supported").EnumerateArray().Select(e => e.GetString()));
         Assert.Contains("refresh_token", json.GetProperty("grant_types_supported").EnumerateArray().Select(e => e.GetString()));
         Assert.True(json.GetProperty("authorization_response_iss_parameter_supported").GetBoolean());
-        Assert.False(json.GetProperty("client_id_metadata_document_supported").GetBoolean());
+        Assert.False(json.GetProperty("client_id_metadata_document_supported").GetBoolean(), "no agent lists a client by its metadata document");
         Assert.False(json.TryGetProperty("registration_endpoint", out _));
     }
 }

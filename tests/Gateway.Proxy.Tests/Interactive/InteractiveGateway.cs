@@ -42,7 +42,8 @@ public sealed class InteractiveGateway : IAsyncDisposable
 
     public string Resource => Origin + "/mcp";
 
-    public static async Task<InteractiveGateway> StartAsync()
+    /// <summary>Starts the provider and the gateway; <paramref name="extraClients"/> are more entries of the demo agent's <c>interactive.clients</c>.</summary>
+    public static async Task<InteractiveGateway> StartAsync(params string[] extraClients)
     {
         var provider = await TestOpenIdProvider.StartAsync();
         var mcp = await McpGateway.StartAsync(
@@ -57,7 +58,7 @@ public sealed class InteractiveGateway : IAsyncDisposable
                       max_session: 8h
                       clients:
                         - { client_id: {{ClientId}}, redirect_uris: ["{{LoopbackRedirect}}", "{{WebRedirect}}"] }
-
+                {{string.Concat(extraClients.Select(c => "        - " + c + "\n"))}}
                 """.Replace("\r", string.Empty), StringComparison.Ordinal),
             ConsoleOidcSignIn.DemoRoles.ToDictionary(p => p.Key, p => (string?)p.Value));
         using var put = await mcp.Gateway.Admin().PutAsync("/admin/v1/tenants/demo/credentials/oidc-client",
@@ -95,9 +96,9 @@ public sealed class InteractiveGateway : IAsyncDisposable
     /// Runs the whole front channel for <paramref name="subject"/> (signing in at the provider when <paramref name="session"/>
     /// is null, then consenting): the redirect back to the client, and the console session.
     /// </summary>
-    public async Task<(Uri Redirect, string Session)> AuthorizeAsync(HttpClient browser, string subject, string[] groups, string challenge, string? session = null, string redirectUri = LoopbackRedirect)
+    public async Task<(Uri Redirect, string Session)> AuthorizeAsync(HttpClient browser, string subject, string[] groups, string challenge, string? session = null, string redirectUri = LoopbackRedirect, string clientId = ClientId)
     {
-        using var start = await browser.GetAsync(AuthorizeUrl(challenge, redirectUri));
+        using var start = await browser.GetAsync(AuthorizeUrl(challenge, redirectUri, clientId: clientId));
         Assert.True(start.StatusCode == HttpStatusCode.Redirect, await start.Content.ReadAsStringAsync());
         var consentPath = start.Headers.Location!.OriginalString;
         Assert.StartsWith("/console/demo/authorize?request=", consentPath, StringComparison.Ordinal);

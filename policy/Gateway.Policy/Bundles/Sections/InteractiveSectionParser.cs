@@ -6,7 +6,8 @@ namespace Gateway.Policy.Bundles;
 /// <summary>
 /// Reads an agent's <c>interactive:</c> block (<see cref="InteractiveAccess"/>): people, groups, clients with their
 /// redirect URIs (absolute, no fragment; plain http only on a loopback host, whose port a native client may choose at
-/// run time), the workspace and the longest session.
+/// run time) or identified by a client ID metadata document (an https <c>client_id</c> with a path, no
+/// <c>redirect_uris</c>), the workspace and the longest session.
 /// </summary>
 internal sealed class InteractiveSectionParser(YamlNodeReader reader)
 {
@@ -79,7 +80,7 @@ internal sealed class InteractiveSectionParser(YamlNodeReader reader)
         }
 
         var uris = new List<string>();
-        if (f.Required("redirect_uris") is { } rn)
+        if (f["redirect_uris"] is { } rn)
         {
             foreach (var (uri, uriNode) in reader.StringList(rn, what + ".redirect_uris"))
             {
@@ -95,7 +96,17 @@ internal sealed class InteractiveSectionParser(YamlNodeReader reader)
             }
         }
 
-        if (uris.Count == 0)
+        if (uris.Count == 0 && f["redirect_uris"] is null)
+        {
+            // A client ID metadata document: the client_id is the document's URL, which names the redirect URIs.
+            if (!Uri.TryCreate(clientId, UriKind.Absolute, out var document) || !string.IsNullOrEmpty(document.Fragment) || document.AbsolutePath == "/"
+                || !(document.Scheme == Uri.UriSchemeHttps || (document.Scheme == Uri.UriSchemeHttp && IsLoopback(document))))
+            {
+                reader.Error(node, BundleErrorCodes.MissingRequired,
+                    $"{what} client '{clientId}' needs redirect_uris, or a client_id that is a client ID metadata document's https URL with a path");
+            }
+        }
+        else if (uris.Count == 0)
         {
             reader.Error(node, BundleErrorCodes.MissingRequired, $"{what} client '{clientId}' needs at least one redirect URI");
         }
