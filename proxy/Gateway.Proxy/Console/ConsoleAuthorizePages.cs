@@ -69,7 +69,18 @@ internal static class ConsoleAuthorizePages
             .Append(E(pending.RedirectUri)).Append("</code>.</p><form method=\"post\" action=\"").Append(ConsoleEndpoints.Prefix).Append('/').Append(E(U(tenant)))
             .Append("/authorize\">").Append(Csrf(session)).Append("<input type=\"hidden\" name=\"request\" value=\"").Append(E(id))
             .Append("\"><button type=\"submit\" name=\"decision\" value=\"approve\">Allow</button> <button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></form>");
+        // The form's answer redirects to the client: the page's form-action must allow that one target (browsers apply
+        // form-action to a form's redirects too), and nothing else.
+        context.Response.Headers.ContentSecurityPolicy = ConsoleSecurityHeaders.ContentSecurityPolicy.Replace(
+            "form-action 'self'", "form-action 'self' " + FormTarget(pending.RedirectUri), StringComparison.Ordinal);
         return Page("Allow " + pending.ClientId + "?", session, body.ToString());
+    }
+
+    /// <summary>The CSP source naming the redirect URI's target: its origin for http(s), its scheme for a native app's own scheme.</summary>
+    private static string FormTarget(string redirectUri)
+    {
+        var uri = new Uri(redirectUri, UriKind.Absolute);
+        return uri.Scheme is "http" or "https" ? uri.GetLeftPart(UriPartial.Authority) : uri.Scheme + ":";
     }
 
     private static async Task<IResult> DecideAsync(HttpContext context, string tenant, InteractiveGrants grants, IInteractiveHost host, ConsoleSessions sessions, TimeProvider time)

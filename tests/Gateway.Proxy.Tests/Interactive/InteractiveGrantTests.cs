@@ -133,6 +133,23 @@ public sealed class InteractiveGrantTests(InteractiveGatewayFixture fixture) : I
     }
 
     [Fact]
+    public async Task Consent_Page_LetsItsFormRedirectOnlyToTheClientsOrigin()
+    {
+        using var browser = Gw.Browser();
+        using var start = await browser.GetAsync(Gw.AuthorizeUrl(InteractiveGateway.NewPkce().Challenge, "http://127.0.0.1:43210/callback"));
+        var consentPath = start.Headers.Location!.OriginalString;
+        var session = await Gw.SignInAsync(browser, consentPath, "frank", ["engineers"]);
+
+        using var page = await browser.SendAsync(Get(consentPath, session));
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var csp = string.Join(";", page.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("form-action 'self' http://127.0.0.1:43210;", csp, StringComparison.Ordinal);
+        Assert.Contains("default-src 'none'", csp, StringComparison.Ordinal);
+        Assert.DoesNotContain("script-src", csp, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Consent_GroupMemberWithoutAConsoleRole_SignsInAndIsRemembered()
     {
         using var browser = Gw.Browser();

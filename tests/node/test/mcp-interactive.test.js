@@ -1,0 +1,160 @@
+// A person's interactive MCP client, as the official TypeScript SDK runs it (its OAuthClientProvider interface, no
+// hand-made token), against the REAL gateway binary and a REAL OpenID provider (oidc-provider) on loopback, the person's
+// browser a REAL chromium: the SDK reads the 401's challenge and the metadata, sends the person to /oauth/authorize with
+// PKCE and the resource; the person signs in at the provider through the console's own sign-in, allows the client on
+// the console's consent page; the SDK exchanges the code, lists the tools the demo agent may use, calls one, and is
+// refused another with a JSON-RPC error; the audit records name the person and the agent.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import puppeteer from 'puppeteer-core';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { freePort, startGateway } from '../lib/gateway.js';
+import { AGENT_APP, GATEWAY_CLIENT, startOidcProvider } from '../lib/oidc.js';
+import { startMcpUpstream } from '../lib/upstreams.js';
+
+const CHROMIUM = process.env.CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
+const CLIENT_ID = 'ide-assistant';
+
+describe('a person\'s interactive MCP client (TypeScript SDK, chromium, oidc-provider)', { skip: CHROMIUM ? false : 'chromium is not installed (build/install-test-deps.sh installs it)' }, () => {
+  let op;
+  let upstream;
+  let gateway;
+  let browser;
+  let callback;
+
+  before(async () => {
+    const port = await freePort();
+    op = await startOidcProvider({ consoleRedirectUri: `http://127.0.0.1:${port}/console/demo/callback` });
+    op.setAccount('alice', ['engineers']);
+    upstream = await startMcpUpstream();
+    gateway = await startGateway({
+      port,
+      upstreams: { 'http://127.0.0.1:9200/mcp': upstream.url },
+      env: { OIDC_CLIENT_SECRET: op.gatewaySecret, Gateway__Console__Tenants__demo__Roles__approver__0: 'payments-approvers' },
+      edit: (text) => text
+        .replace('workspaces: [ws-demo]\n',
+          `workspaces: [ws-demo]\nopenid_provider:\n  issuer: "${op.issuer}"\n  audiences: [${AGENT_APP}]\n  client_id: ${GATEWAY_CLIENT}\n  client_secret: env:OIDC_CLIENT_SECRET\n`)
+        .replace('    secret: file:secrets/demo-agent.secret\n',
+          '    secret: file:secrets/demo-agent.secret\n    interactive:\n      workspace: ws-demo\n      groups: [engineers]\n      clients:\n'
+          + `        - { client_id: ${CLIENT_ID}, redirect_uris: ["http://127.0.0.1/callback"] }\n`),
+    });
+    callback = await startCallbackServer();
+    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await callback?.close();
+    await gateway?.stop();
+    await upstream?.close();
+    await op?.close();
+  });
+
+  test('the SDK signs the person in, lists and calls what the agent may, and is refused the rest', async () => {
+    const provider = inMemoryProvider(callback.url);
+    const client = new Client({ name: 'interactive-ide', version: '1.0.0' });
+    const mcpUrl = new URL(`${gateway.baseUrl}/mcp`);
+
+    // 1. No token: the SDK follows the challenge and sends the person to the authorization endpoint.
+    const transport = new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider });
+    await assert.rejects(client.connect(transport), (e) => e instanceof UnauthorizedError);
+    const authorize = provider.authorizationUrl;
+    assert.ok(authorize?.href.startsWith(`${gateway.baseUrl}/oauth/authorize`), String(authorize));
+    assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
+    assert.equal(authorize.searchParams.get('resource'), mcpUrl.href);
+
+    // 2. The person's browser: the console's sign-in at the provider, then the console's consent page.
+    const context = await browser.createBrowserContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(authorize.href);
+      assert.ok(page.url().startsWith(op.issuer), `the provider's login page, not ${page.url()}`);
+      await page.type('input[name="login"]', 'alice');
+      await page.type('input[name="password"]', 'any-password');
+      await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
+      if (page.url().startsWith(op.issuer)) {
+        await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
+      }
+
+      assert.equal(new URL(page.url()).pathname, '/console/demo/authorize', await page.content());
+      const consent = await page.content();
+      assert.match(consent, new RegExp(CLIENT_ID));
+      assert.match(consent, /demo-agent/);
+      assert.match(consent, /docs\.search/);
+      await Promise.all([page.waitForNavigation(), page.click('button[value="approve"]')]);
+    } finally {
+      await context.close();
+    }
+
+    const answer = await callback.answered;
+    assert.equal(answer.searchParams.get('iss'), gateway.baseUrl);
+    assert.equal(answer.searchParams.get('state'), authorize.searchParams.get('state'));
+
+    // 3. The SDK exchanges the code (PKCE) and connects with its own token.
+    await transport.finishAuth(answer.searchParams.get('code'));
+    await client.connect(new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider }));
+    try {
+      const claims = JSON.parse(Buffer.from(provider.tokens().access_token.split('.')[1], 'base64url').toString('utf8'));
+      assert.equal(claims.aud, mcpUrl.href);
+      assert.equal(claims.sub, 'demo-agent');
+      assert.equal(claims.person.sub, 'alice');
+      assert.ok(provider.tokens().refresh_token, 'a refresh token');
+
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      assert.ok(names.includes('docs__search'), names.join(', '));
+      assert.ok(!names.includes('docs__delete_document'), names.join(', '));
+      const result = await client.callTool({ name: 'docs__search', arguments: { query: 'people' } });
+      assert.ok(!result.isError, JSON.stringify(result));
+      await assert.rejects(client.callTool({ name: 'docs__delete_document', arguments: { id: '1' } }), (e) => typeof e.code === 'number');
+    } finally {
+      await client.close().catch(() => {});
+    }
+
+    // 4. The audit names the person and the agent.
+    const audit = await (await fetch(`${gateway.baseUrl}/admin/v1/tenants/demo/audit?start=0&limit=1000`, { headers: { Authorization: `Bearer ${gateway.adminToken}` } })).json();
+    const calls = audit.records.filter((r) => r.tool === 'docs.search' && r.person === 'alice');
+    assert.ok(calls.length > 0, JSON.stringify(audit.records.map((r) => [r.tool, r.person])));
+    for (const call of calls) {
+      assert.equal(call.agent, 'demo-agent');
+      assert.deepEqual(call.actor_chain.map((l) => l.id), ['alice', 'demo-agent']);
+    }
+  });
+});
+
+/** The SDK's OAuthClientProvider, in memory: a pre-registered public client with a loopback redirect. */
+function inMemoryProvider(redirectUrl) {
+  let tokens;
+  let verifier;
+  return {
+    authorizationUrl: undefined,
+    get redirectUrl() { return redirectUrl; },
+    get clientMetadata() { return { client_name: 'IDE assistant', redirect_uris: [redirectUrl], token_endpoint_auth_method: 'none' }; },
+    clientInformation: () => ({ client_id: CLIENT_ID }),
+    saveClientInformation: () => {},
+    tokens: () => tokens,
+    saveTokens(value) { tokens = value; },
+    redirectToAuthorization(url) { this.authorizationUrl = new URL(url); },
+    saveCodeVerifier(value) { verifier = value; },
+    codeVerifier: () => verifier,
+  };
+}
+
+/** The client's loopback redirect listener: resolves `answered` with the first callback's URL. */
+async function startCallbackServer() {
+  let resolveAnswer;
+  const answered = new Promise((resolve) => { resolveAnswer = resolve; });
+  const server = createServer((req, res) => {
+    resolveAnswer(new URL(req.url, 'http://127.0.0.1'));
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('You may close this window.');
+  });
+  await new Promise((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/callback`,
+    answered,
+    close: () => new Promise((resolveClose) => { server.closeAllConnections?.(); server.close(() => resolveClose()); }),
+  };
+}
