@@ -34,6 +34,29 @@ internal static class McpCommands
             """) { tenant, workspace, agent, secretFile };
         token.SetAction((parse, ct) => TokenAsync(options, console, parse, parse.GetValue(tenant), parse.GetValue(workspace), parse.GetValue(agent), parse.GetValue(secretFile), ct));
         command.Subcommands.Add(token);
+
+        var clientId = new Option<string>("--client-id") { Description = "The client id an agent's interactive.clients lists (with the redirect URI http://127.0.0.1/callback)", Required = true };
+        var noBrowser = new Option<bool>("--no-browser") { Description = "Only print the URL to open (standard error); do not start a browser" };
+        var wait = new Option<int>("--timeout") { Description = "Seconds to wait for the browser to come back (default 300)", DefaultValueFactory = static _ => 300 };
+        var login = new Command("login", """
+            Sign a person in for /mcp through the gateway's authorization-code grant: opens the browser at /oauth/authorize
+            (PKCE S256, the /mcp resource, a loopback redirect on a free port), waits for the answer, checks its state and
+            iss, exchanges the code and prints the access token (with --json also the refresh token and expiry).
+            Exit 0, 1 refused (or no answer in time), 6 invalid input, 7 unreachable.
+            Example: gatewayctl mcp login --client-id my-ide --json
+            """) { clientId, noBrowser, wait };
+        login.SetAction(async (parse, ct) =>
+        {
+            var (target, targetError) = GatewayTarget.Resolve(parse.GetValue(options.Url), console);
+            if (target is null || parse.GetValue(clientId) is not { Length: > 0 } id || parse.GetValue(wait) is < 1 or > 3600)
+            {
+                console.Error.WriteLine(targetError ?? "error: invalid_input: --client-id is required; --timeout is 1 to 3600 seconds.");
+                return ExitCodes.InvalidInput;
+            }
+
+            return await McpLogin.RunAsync(console, target, id, !parse.GetValue(noBrowser), parse.GetValue(options.Json), TimeSpan.FromSeconds(parse.GetValue(wait)), ct);
+        });
+        command.Subcommands.Add(login);
         return command;
     }
 
