@@ -70,6 +70,22 @@ public sealed class InteractiveAccessTests
     }
 
     [Fact]
+    public void LoadTenantText_DynamicRegistrationWithoutClients_IsReadAndWithoutItClientsAreRequired()
+    {
+        var withoutClients = Tenant[..Tenant.IndexOf("      clients:", StringComparison.Ordinal)];
+
+        var dynamic = PolicyBundleLoader.LoadTenantText("t1.yaml", withoutClients + "      dynamic_registration: true\n", Path.GetTempPath());
+        var missing = PolicyBundleLoader.LoadTenantText("t1.yaml", withoutClients, Path.GetTempPath());
+
+        Assert.Empty(dynamic.Errors);
+        Assert.True(dynamic.Tenant!.TryGetAgent("a", out var agent));
+        Assert.True(agent!.Interactive!.DynamicRegistration);
+        Assert.Empty(agent.Interactive.Clients);
+        Assert.Contains(missing.Errors, e => e.Message.Contains("clients", StringComparison.Ordinal));
+        Assert.Empty(BundleSchemaTests.Validate(withoutClients + "      dynamic_registration: true\n"));
+    }
+
+    [Fact]
     public void Schema_InteractiveBlock_IsValidAndAnUnknownKeyIsNot()
     {
         Assert.Empty(BundleSchemaTests.Validate(Tenant));

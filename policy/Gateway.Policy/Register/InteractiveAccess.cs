@@ -24,6 +24,12 @@ public sealed record InteractiveAccess
     /// <summary>The workspace the agent acts in for such a client.</summary>
     public required string Workspace { get; init; }
 
+    /// <summary>
+    /// True when clients may register themselves (RFC 7591, <c>dynamic_registration: true</c>) and act as this agent
+    /// (off by default; a registered client is anyone's, so only the people and groups listed still bound who may use it).
+    /// </summary>
+    public bool DynamicRegistration { get; init; }
+
     /// <summary>How long a person's consent lets a client refresh its tokens, from the consent.</summary>
     public TimeSpan MaxSession { get; init; } = TimeSpan.FromHours(8);
 

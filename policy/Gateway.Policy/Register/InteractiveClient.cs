@@ -7,6 +7,9 @@ namespace Gateway.Policy;
 /// </summary>
 public sealed record InteractiveClient(string ClientId, IReadOnlyList<string> RedirectUris)
 {
+    /// <summary>True for a client that registered itself (RFC 7591): its redirect URIs are in the gateway's store, not the bundle.</summary>
+    public bool Registered { get; init; }
+
     /// <summary>True when the client's redirect URIs come from the metadata document at its <c>client_id</c>.</summary>
-    public bool IsMetadataDocument => RedirectUris.Count == 0;
+    public bool IsMetadataDocument => RedirectUris.Count == 0 && !Registered;
 }

@@ -31,6 +31,8 @@ public static class AccessTokenServiceCollectionExtensions
         services.AddSingleton<TokenEndpoint>();
         services.AddSingleton<Interactive.InteractiveGrants>();
         services.AddSingleton<Interactive.ClientMetadataDocuments>();
+        services.AddSingleton<Interactive.RegisteredClients>();
+        services.AddSingleton<Interactive.RegistrationEndpoint>();
         services.AddSingleton<Interactive.AuthorizeEndpoint>();
         services.AddSingleton<Interactive.InteractiveTokenGrant>();
         return services;
@@ -49,10 +51,11 @@ public static class AccessTokenServiceCollectionExtensions
         app.MapGet(AccessTokenUrls.ResourceMetadataPath + "/{**path}", static (HttpRequest request, string path, IAccessTokenHost host, AccessTokenUrls urls) =>
             OAuthMetadataEndpoints.ProtectedResource(request, path, host, urls));
         app.MapGet(AccessTokenUrls.AuthorizationServerMetadataPath, static (HttpRequest request, AccessTokenUrls urls, Interactive.IInteractiveHost interactive) =>
-            OAuthMetadataEndpoints.AuthorizationServer(request, urls, interactive.AcceptsMetadataDocuments));
+            OAuthMetadataEndpoints.AuthorizationServer(request, urls, interactive.AcceptsMetadataDocuments, interactive.AcceptsDynamicRegistration));
         app.MapPost(AccessTokenUrls.TokenPath, static (HttpContext context, TokenEndpoint endpoint) => endpoint.HandleAsync(context))
             .WithMetadata(new SignedRequestAcceptedMetadata());
         app.MapGet(AccessTokenUrls.AuthorizationPath, static (HttpContext context, Interactive.AuthorizeEndpoint endpoint) => endpoint.HandleAsync(context));
+        app.MapPost(AccessTokenUrls.RegistrationPath, static (HttpContext context, Interactive.RegistrationEndpoint endpoint) => endpoint.HandleAsync(context));
         return app;
     }
 }

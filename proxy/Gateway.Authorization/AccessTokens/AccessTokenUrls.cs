@@ -14,6 +14,9 @@ public sealed class AccessTokenUrls
     /// <summary>The authorization endpoint's path (the authorization-code grant of people's interactive clients).</summary>
     public const string AuthorizationPath = "/oauth/authorize";
 
+    /// <summary>The dynamic client registration endpoint's path (RFC 7591; served only when an agent allows it).</summary>
+    public const string RegistrationPath = "/oauth/register";
+
     /// <summary>RFC 9728's well-known prefix; a resource's document is this followed by the resource's path.</summary>
     public const string ResourceMetadataPath = "/.well-known/oauth-protected-resource";
 

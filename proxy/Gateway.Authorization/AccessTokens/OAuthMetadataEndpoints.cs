@@ -39,7 +39,7 @@ internal static class OAuthMetadataEndpoints
     }
 
     /// <summary><c>/.well-known/oauth-authorization-server</c>: the issuer, its token endpoint and what it accepts.</summary>
-    public static IResult AuthorizationServer(HttpRequest request, AccessTokenUrls urls, bool metadataDocuments) => OAuthJson.Object(StatusCodes.Status200OK, json =>
+    public static IResult AuthorizationServer(HttpRequest request, AccessTokenUrls urls, bool metadataDocuments, bool registration) => OAuthJson.Object(StatusCodes.Status200OK, json =>
     {
         json.WriteString("issuer", urls.Issuer(request));
         json.WriteString("token_endpoint", urls.TokenEndpoint(request));
@@ -51,6 +51,11 @@ internal static class OAuthMetadataEndpoints
         WriteArray(json, "code_challenge_methods_supported", Interactive.Pkce.Method);
         json.WriteBoolean("authorization_response_iss_parameter_supported", true);
         json.WriteBoolean("client_id_metadata_document_supported", metadataDocuments);
+        if (registration)
+        {
+            json.WriteString("registration_endpoint", urls.Issuer(request) + AccessTokenUrls.RegistrationPath);
+        }
+
         WriteArray(json, "grant_types_supported", "client_credentials", Interactive.InteractiveTokenGrant.AuthorizationCode, Interactive.InteractiveTokenGrant.RefreshToken);
         WriteArray(json, "token_endpoint_auth_methods_supported", ClientSecretJwt, PrivateKeyJwt, "none");
         WriteArray(json, "token_endpoint_auth_signing_alg_values_supported", [.. ClientAssertion.Algorithms]);

@@ -24,10 +24,12 @@ internal sealed partial class AuthorizeEndpoint
     private readonly AccessTokenUrls _urls;
     private readonly InteractiveGrants _grants;
     private readonly ClientMetadataDocuments _documents;
+    private readonly RegisteredClients _registered;
     private readonly ILogger<AuthorizeEndpoint> _logger;
 
-    public AuthorizeEndpoint(IInteractiveHost host, IAccessTokenHost resources, AccessTokenUrls urls, InteractiveGrants grants, ClientMetadataDocuments documents, ILogger<AuthorizeEndpoint> logger)
+    public AuthorizeEndpoint(IInteractiveHost host, IAccessTokenHost resources, AccessTokenUrls urls, InteractiveGrants grants, ClientMetadataDocuments documents, RegisteredClients registered, ILogger<AuthorizeEndpoint> logger)
     {
+        _registered = registered;
         _documents = documents;
         _host = host;
         _resources = resources;
@@ -54,6 +56,14 @@ internal sealed partial class AuthorizeEndpoint
         }
 
         var agents = _host.FindByClient(clientId);
+        IReadOnlyList<string>? registeredUris = null;
+        if (agents.Count == 0 && RegisteredClients.IsRegisteredId(clientId)
+            && (registeredUris = await _registered.RedirectUrisAsync(clientId, context.RequestAborted).ConfigureAwait(false)) is not null)
+        {
+            // A client that registered itself (RFC 7591): the agent that accepts such clients.
+            agents = _host.FindForRegisteredClient(clientId);
+        }
+
         if (agents.Count == 0)
         {
             return Refuse(OAuthErrors.InvalidClient, "No agent of this gateway accepts this client (an agent's interactive.clients lists it).");
@@ -65,7 +75,7 @@ internal sealed partial class AuthorizeEndpoint
         }
 
         var agent = agents[0];
-        var registered = agent.Client.RedirectUris;
+        var registered = registeredUris ?? agent.Client.RedirectUris;
         if (agent.Client.IsMetadataDocument)
         {
             // The client's own document says where it may be sent (fetched only because the bundle lists its URL).

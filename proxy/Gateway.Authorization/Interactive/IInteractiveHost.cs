@@ -15,6 +15,12 @@ public interface IInteractiveHost
     /// <summary>True when an administrator suspended the person (read from the store each time).</summary>
     ValueTask<bool> IsPersonSuspendedAsync(string tenant, string subject, CancellationToken cancellationToken);
 
+    /// <summary>The agents whose <c>interactive:</c> block accepts clients that registered themselves (RFC 7591).</summary>
+    IReadOnlyList<InteractiveAgent> FindForRegisteredClient(string clientId);
+
+    /// <summary>True when some agent accepts clients that registered themselves (the registration endpoint is served).</summary>
+    bool AcceptsDynamicRegistration { get; }
+
     /// <summary>True when some agent lists a client identified by a client ID metadata document (the metadata says so).</summary>
     bool AcceptsMetadataDocuments { get; }
 

@@ -7,4 +7,5 @@ namespace Gateway.Authorization.Interactive;
 [JsonSerializable(typeof(InteractiveGrant))]
 [JsonSerializable(typeof(PersonConsent))]
 [JsonSerializable(typeof(IReadOnlyList<PersonConsent>))]
+[JsonSerializable(typeof(IReadOnlyList<string>))]
 internal sealed partial class InteractiveJsonContext : JsonSerializerContext;

@@ -117,7 +117,7 @@ internal static class ConsoleAuthorizePages
     /// <summary>The agent the pending request names, when the bundle still lets the session's person use the client as it; else null.</summary>
     private static InteractiveAgent? Allowed(IInteractiveHost host, PendingAuthorization pending, ConsoleSession session) =>
         host.Find(pending.Tenant, pending.Agent, pending.ClientId) is { } agent
-        && (agent.Client.IsMetadataDocument || RedirectUris.Match(agent.Client.RedirectUris, pending.RedirectUri) is not null)
+        && (agent.Client.IsMetadataDocument || agent.Client.Registered || RedirectUris.Match(agent.Client.RedirectUris, pending.RedirectUri) is not null)
         && agent.Access.Allows(Person(session))
             ? agent
             : null;

@@ -1,4 +1,5 @@
 using Gateway.Authorization.Interactive;
+using Gateway.Policy;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.People;
 using Gateway.Store;
@@ -45,9 +46,23 @@ internal sealed class ConsoleInteractiveHost : IInteractiveHost
 
     public InteractiveAgent? Find(string tenant, string agent, string clientId) =>
         _policy.Current?.Set is { } set && set.TryGetTenant(tenant, out var policy) && policy!.TryGetAgent(agent, out var record)
-        && record!.Interactive is { } interactive && interactive.Client(clientId) is { } client
+        && record!.Interactive is { } interactive && (interactive.Client(clientId) ?? Registered(interactive, clientId)) is { } client
             ? new InteractiveAgent(tenant, agent, interactive, client)
             : null;
+
+    public IReadOnlyList<InteractiveAgent> FindForRegisteredClient(string clientId) =>
+        _policy.Current?.Set is { } set
+            ? [.. set.Tenants.Values.SelectMany(t => t.Register.Agents
+                .Where(a => a.Interactive is { DynamicRegistration: true })
+                .Select(a => new InteractiveAgent(t.Slug, a.Id, a.Interactive!, Registered(a.Interactive!, clientId)!)))]
+            : [];
+
+    public bool AcceptsDynamicRegistration =>
+        _policy.Current?.Set is { } set && set.Tenants.Values.Any(t => t.Register.Agents.Any(a => a.Interactive is { DynamicRegistration: true }));
+
+    /// <summary>A client that registered itself, for a block that accepts such clients (its redirect URIs are the store's); else null.</summary>
+    private static InteractiveClient? Registered(InteractiveAccess interactive, string clientId) =>
+        interactive.DynamicRegistration && RegisteredClients.IsRegisteredId(clientId) ? new InteractiveClient(clientId, []) { Registered = true } : null;
 
     public bool AcceptsMetadataDocuments =>
         _policy.Current?.Set is { } set

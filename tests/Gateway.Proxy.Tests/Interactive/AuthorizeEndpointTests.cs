@@ -101,4 +101,13 @@ public sealed class AuthorizeEndpointTests(InteractiveGatewayFixture fixture) : 
         Assert.False(json.GetProperty("client_id_metadata_document_supported").GetBoolean(), "no agent lists a client by its metadata document");
         Assert.False(json.TryGetProperty("registration_endpoint", out _));
     }
+
+    [Fact]
+    public async Task Register_NoAgentAllowsIt_IsNotServed()
+    {
+        using var response = await Gw.Gateway.Host.Client.PostAsync("/oauth/register",
+            new StringContent("""{"redirect_uris":["http://127.0.0.1/cb"]}""", System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
 }

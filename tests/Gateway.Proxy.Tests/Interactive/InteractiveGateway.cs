@@ -43,7 +43,10 @@ public sealed class InteractiveGateway : IAsyncDisposable
     public string Resource => Origin + "/mcp";
 
     /// <summary>Starts the provider and the gateway; <paramref name="extraClients"/> are more entries of the demo agent's <c>interactive.clients</c>.</summary>
-    public static async Task<InteractiveGateway> StartAsync(params string[] extraClients)
+    public static Task<InteractiveGateway> StartAsync(params string[] extraClients) => StartAsync(dynamicRegistration: false, extraClients);
+
+    /// <summary>As <see cref="StartAsync(string[])"/>, the demo agent also accepting clients that register themselves when <paramref name="dynamicRegistration"/>.</summary>
+    public static async Task<InteractiveGateway> StartAsync(bool dynamicRegistration, string[] extraClients)
     {
         var provider = await TestOpenIdProvider.StartAsync();
         var mcp = await McpGateway.StartAsync(
@@ -56,6 +59,7 @@ public sealed class InteractiveGateway : IAsyncDisposable
                       people: [alice]
                       groups: [engineers]
                       max_session: 8h
+                {{(dynamicRegistration ? "      dynamic_registration: true" : string.Empty)}}
                       clients:
                         - { client_id: {{ClientId}}, redirect_uris: ["{{LoopbackRedirect}}", "{{WebRedirect}}"] }
                 {{string.Concat(extraClients.Select(c => "        - " + c + "\n"))}}

@@ -14,7 +14,7 @@ internal sealed class InteractiveSectionParser(YamlNodeReader reader)
     public InteractiveAccess? Parse(YamlNode node, string? agent)
     {
         var what = $"agent '{agent}' interactive";
-        var f = reader.Mapping(node, what, "people", "groups", "clients", "workspace", "max_session");
+        var f = reader.Mapping(node, what, "people", "groups", "clients", "workspace", "max_session", "dynamic_registration");
         if (f is null)
         {
             return null;
@@ -27,8 +27,9 @@ internal sealed class InteractiveSectionParser(YamlNodeReader reader)
             reader.Error(node, BundleErrorCodes.MissingRequired, $"{what} needs people or groups (who may sign in through an interactive client)");
         }
 
+        var dynamic = f.OptionalBool("dynamic_registration", false);
         var clients = new List<InteractiveClient>();
-        if (f.Required("clients") is { } cn)
+        if ((dynamic ? f["clients"] : f.Required("clients")) is { } cn)
         {
             foreach (var item in reader.Sequence(cn, what + ".clients"))
             {
@@ -63,6 +64,7 @@ internal sealed class InteractiveSectionParser(YamlNodeReader reader)
             Clients = clients,
             Workspace = workspace,
             MaxSession = maxSession,
+            DynamicRegistration = dynamic,
         };
     }
 

@@ -1,0 +1,74 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace Gateway.Proxy.Tests.Interactive;
+
+/// <summary>
+/// Dynamic client registration (RFC 7591) with the demo agent's <c>interactive.dynamic_registration: true</c>: the
+/// metadata names the endpoint; a public client with a loopback redirect registers, and the person's flow with the id it
+/// got gives a token that acts on <c>/mcp</c>; a confidential client, a plain-http redirect off loopback, and another
+/// grant type are refused with their RFC 7591 errors. Without the setting there is no endpoint (<see cref="AuthorizeEndpointTests"/>'
+/// gateway: 404, and no <c>registration_endpoint</c> in the metadata).
+/// </summary>
+public sealed class DynamicRegistrationTests : IAsyncLifetime
+{
+    private InteractiveGateway _gw = null!;
+
+    public async Task InitializeAsync() => _gw = await InteractiveGateway.StartAsync(dynamicRegistration: true, []);
+
+    public async Task DisposeAsync() => await _gw.DisposeAsync();
+
+    [Fact]
+    public async Task Register_PublicClient_ItsIdSignsThePersonInAndActsOnMcp()
+    {
+        var metadata = JsonDocument.Parse(await _gw.Gateway.Host.Client.GetStringAsync("/.well-known/oauth-authorization-server")).RootElement;
+        Assert.Equal(_gw.Origin + "/oauth/register", metadata.GetProperty("registration_endpoint").GetString());
+
+        var (status, registered) = await RegisterAsync("""{"client_name":"Some IDE","redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"none","grant_types":["authorization_code","refresh_token"],"response_types":["code"]}""");
+        Assert.Equal(HttpStatusCode.Created, status);
+        var clientId = registered.GetProperty("client_id").GetString()!;
+        Assert.StartsWith("dyn_", clientId, StringComparison.Ordinal);
+        Assert.False(registered.TryGetProperty("client_secret", out _));
+
+        using var browser = _gw.Browser();
+        var (verifier, challenge) = InteractiveGateway.NewPkce();
+        var (redirect, _) = await _gw.AuthorizeAsync(browser, "alice", [], challenge, redirectUri: "http://127.0.0.1:40001/callback", clientId: clientId);
+        var (tokenStatus, tokens) = await _gw.TokenAsync(("grant_type", "authorization_code"), ("client_id", clientId), ("code", InteractiveGateway.CodeOf(redirect)),
+            ("redirect_uri", "http://127.0.0.1:40001/callback"), ("code_verifier", verifier));
+
+        Assert.Equal(HttpStatusCode.OK, tokenStatus);
+        using var mcp = await _gw.InitializeAsync(tokens.GetProperty("access_token").GetString()!);
+        Assert.Equal(HttpStatusCode.OK, mcp.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("""{"redirect_uris":["http://127.0.0.1/cb"],"token_endpoint_auth_method":"client_secret_basic"}""", "invalid_client_metadata")]
+    [InlineData("""{"redirect_uris":["http://ide.example/cb"]}""", "invalid_redirect_uri")]
+    [InlineData("""{"redirect_uris":[]}""", "invalid_redirect_uri")]
+    [InlineData("""{"redirect_uris":["http://127.0.0.1/cb"],"grant_types":["client_credentials"]}""", "invalid_client_metadata")]
+    public async Task Register_MetadataTheGatewayDoesNotServe_IsRefused(string body, string error)
+    {
+        var (status, json) = await RegisterAsync(body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(error, json.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task Authorize_UnregisteredDynamicLookingId_IsRefusedWithoutRedirect()
+    {
+        using var browser = _gw.Browser();
+
+        using var response = await browser.GetAsync(_gw.AuthorizeUrl(InteractiveGateway.NewPkce().Challenge, clientId: "dyn_never-registered"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Null(response.Headers.Location);
+    }
+
+    private async Task<(HttpStatusCode Status, JsonElement Json)> RegisterAsync(string body)
+    {
+        using var response = await _gw.Gateway.Host.Client.PostAsync("/oauth/register", new StringContent(body, Encoding.UTF8, "application/json"));
+        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+    }
+}
