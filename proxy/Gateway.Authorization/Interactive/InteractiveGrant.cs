@@ -22,4 +22,10 @@ public sealed record InteractiveGrant(
 
     /// <summary>The PKCE challenge the code was issued under; empty for a refresh token.</summary>
     public string CodeChallenge { get; init; } = string.Empty;
+
+    /// <summary>
+    /// For a refresh token obtained with a DPoP proof: the JWK thumbprint of that key (RFC 9449 §5: a public client's
+    /// refresh token is bound to it; each refresh must prove it again). Null when not bound.
+    /// </summary>
+    public string? Jkt { get; init; }
 }

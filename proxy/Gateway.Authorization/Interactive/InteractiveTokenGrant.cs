@@ -16,7 +16,8 @@ namespace Gateway.Authorization.Interactive;
 /// <c>refresh_token</c> (rotating: each use gives a new one; an old one used again revokes the family). Each is refused
 /// with <c>invalid_grant</c> when the person is suspended, the bundle no longer lets them use this client as this agent,
 /// the agent or tenant is suspended, or the family was revoked. The access token names the agent (its policy governs)
-/// and carries the person (<see cref="TokenPerson"/>).
+/// and carries the person (<see cref="TokenPerson"/>). A DPoP proof on the request (RFC 9449) binds the access token to
+/// its key and the refresh token too (a public client's: every refresh proves the same key).
 /// </summary>
 internal sealed partial class InteractiveTokenGrant
 {
@@ -24,6 +25,7 @@ internal sealed partial class InteractiveTokenGrant
     public const string RefreshToken = "refresh_token";
 
     private readonly IInteractiveHost _host;
+    private readonly IAccessTokenHost _tokens;
     private readonly InteractiveGrants _grants;
     private readonly AccessTokenFormat _format;
     private readonly AccessTokenUrls _urls;
@@ -32,9 +34,10 @@ internal sealed partial class InteractiveTokenGrant
     private readonly AccessTokenOptions _options;
     private readonly ILogger<InteractiveTokenGrant> _logger;
 
-    public InteractiveTokenGrant(IInteractiveHost host, InteractiveGrants grants, AccessTokenFormat format, AccessTokenUrls urls, IStateStore store, TimeProvider time, IOptions<AccessTokenOptions> options, ILogger<InteractiveTokenGrant> logger)
+    public InteractiveTokenGrant(IInteractiveHost host, IAccessTokenHost tokens, InteractiveGrants grants, AccessTokenFormat format, AccessTokenUrls urls, IStateStore store, TimeProvider time, IOptions<AccessTokenOptions> options, ILogger<InteractiveTokenGrant> logger)
     {
         _host = host;
+        _tokens = tokens;
         _grants = grants;
         _format = format;
         _urls = urls;
@@ -58,6 +61,14 @@ internal sealed partial class InteractiveTokenGrant
         }
 
         var ct = context.RequestAborted;
+        var now = _time.GetUtcNow();
+        var (proof, proofRefusal) = CheckProof(context, now);
+        if (proofRefusal is not null)
+        {
+            // Checked before the code or refresh token is spent: a malformed proof costs the client nothing.
+            return proofRefusal;
+        }
+
         InteractiveGrant? grant;
         if (grantType == AuthorizationCode)
         {
@@ -100,19 +111,54 @@ internal sealed partial class InteractiveTokenGrant
             return Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidGrant, refused);
         }
 
-        var now = _time.GetUtcNow();
+        var caller = new AuthenticatedCaller(grant.Tenant, grant.Workspace, grant.Agent);
+        var thumbprint = proof?.Thumbprint;
+        if (proof is not null && !await _store.TrySetIfAbsentAsync(_tokens.NonceKey(caller, AccessTokenNonces.Dpop(proof.Jti)),
+            now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), _tokens.NonceLifetime, ct).ConfigureAwait(false))
+        {
+            await _grants.RevokeFamilyAsync(grant.Family, ct).ConfigureAwait(false);
+            return Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidDpopProof, "This DPoP proof was used before; make a new one.");
+        }
+
+        if (grant.Jkt is not null && grant.Jkt != thumbprint)
+        {
+            // RFC 9449 §5: a refresh token bound to a key is used only with a proof by that key.
+            await _grants.RevokeFamilyAsync(grant.Family, ct).ConfigureAwait(false);
+            return Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidGrant, "This refresh token is bound to a DPoP key: refresh with a proof signed by that key.");
+        }
+
         var lifetime = _options.Lifetime < grant.FamilyEnds - now ? _options.Lifetime : grant.FamilyEnds - now;
         var person = new TokenPerson(grant.Subject, grant.Issuer, grant.Groups, grant.ClientId, grant.Family);
-        var token = _format.Issue(_urls.Issuer(context.Request), grant.Resource, new AuthenticatedCaller(grant.Tenant, grant.Workspace, grant.Agent), null, null, now, lifetime, person);
-        var refresh = await _grants.IssueRefreshTokenAsync(grant, ct).ConfigureAwait(false);
+        var token = _format.Issue(_urls.Issuer(context.Request), grant.Resource, caller, thumbprint, null, now, lifetime, person);
+        var refresh = await _grants.IssueRefreshTokenAsync(grant with { Jkt = thumbprint }, ct).ConfigureAwait(false);
         LogIssued(_logger, grant.Tenant, grant.Agent, grantType);
         return OAuthJson.Object(StatusCodes.Status200OK, json =>
         {
             json.WriteString("access_token", token);
-            json.WriteString("token_type", "Bearer");
+            json.WriteString("token_type", thumbprint is null ? "Bearer" : "DPoP");
             json.WriteNumber("expires_in", (long)lifetime.TotalSeconds);
             json.WriteString("refresh_token", refresh);
         });
+    }
+
+    /// <summary>
+    /// The request's DPoP proof (RFC 9449), when it carries one, checked for this endpoint (its <c>jti</c> is used once
+    /// after the grant is known); or the refusal (<c>invalid_dpop_proof</c>). No proof: (null, null), a bearer token.
+    /// </summary>
+    private (DpopProof? Proof, IResult? Refusal) CheckProof(HttpContext context, DateTimeOffset now)
+    {
+        if (context.Request.Headers[DpopProof.HeaderName] is not { Count: > 0 } header)
+        {
+            return (null, null);
+        }
+
+        if (header.Count != 1)
+        {
+            return (null, Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidDpopProof, "Send one DPoP proof."));
+        }
+
+        var proof = DpopProof.Check(header[0], HttpMethods.Post, new Uri(_urls.TokenEndpoint(context.Request)), null, now, _tokens.ClockSkew, out var problem);
+        return proof is null ? (null, Refuse(StatusCodes.Status400BadRequest, OAuthErrors.InvalidDpopProof, problem)) : (proof, null);
     }
 
     /// <summary>Why the grant may no longer be used (the bundle, the person's or agent's suspension), or null.</summary>
