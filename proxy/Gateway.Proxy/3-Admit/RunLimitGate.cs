@@ -44,7 +44,7 @@ internal sealed class RunLimitGate
         }
 
         var tool = described.Request.Tool;
-        var caller = PolicyCaller.Of(identity);
+        var caller = identity.Caller;
         var executes = described.Route != GatewayRouteKind.Evaluate && !described.Request.Simulate;
         var now = _time.GetUtcNow();
         var age = now - run.Record.CreatedAt;

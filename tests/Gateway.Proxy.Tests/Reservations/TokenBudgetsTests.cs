@@ -16,12 +16,12 @@ public sealed class TokenBudgetsTests : IDisposable
 {
     private const string Tenant = """
         tenant: t1
+        budgets:
+          - { agent: "*", connector: openai, tokens: 1000, window: 1h }
         workspaces: [w]
         catalog:
           - { name: openai, kind: openai, action_type: model_inference, target_system: openai, upstream: "http://127.0.0.1:9100/v1", credential: none }
           - { name: other, kind: openai, action_type: model_inference, target_system: other, upstream: "http://127.0.0.1:9101/v1", credential: none }
-        budgets:
-          - { agent: "*", connector: openai, tokens: 1000, window: 1h }
         """;
 
     private static readonly (string Tenant, string RegisteredAgent) Caller = ("t1", "agent-a");
