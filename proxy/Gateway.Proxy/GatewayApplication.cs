@@ -135,6 +135,7 @@ public static class GatewayApplication
 
         // 6-Enforce: what a recorded decision asks to be written (approvals, incidents, warrants), and model-token budgets.
         services.AddSingleton<Gateway.Proxy.Enforce.DecisionEffectWriter>();
+        services.AddGatewayA2a();
         services.AddSingleton<TokenBudgetGate>();
         services.AddSingleton<RunLimitGate>();
 
@@ -188,6 +189,7 @@ public static class GatewayApplication
         app.MapGet("/openapi.yaml", static (IWebHostEnvironment environment) =>
             OpenApiDocument.Serve(environment)).ExcludeFromDescription();
         app.MapRunsDelegationsAndApprovalPolls();
+        app.MapA2aCards();
         app.MapGatewayAccessTokens();
         app.MapGatewayMcp();
 
