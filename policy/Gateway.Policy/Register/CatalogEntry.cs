@@ -65,6 +65,12 @@ public sealed record CatalogEntry
     /// </summary>
     public string? CardKey { get; init; }
 
+    /// <summary>
+    /// For <see cref="ConnectorKind.A2a"/>: the tenant lets messages ask the remote agent for push notifications to a
+    /// loopback, private or link-local webhook (<c>allow_internal_push: true</c>); refused by default (SSRF).
+    /// </summary>
+    public bool AllowInternalPush { get; init; }
+
     /// <summary>What the entry does, for people and for agents (a tool's description on <c>/mcp</c>).</summary>
     public string? Description { get; init; }
 

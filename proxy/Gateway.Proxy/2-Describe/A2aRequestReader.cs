@@ -15,7 +15,7 @@ namespace Gateway.Proxy.Describe;
 /// text parts joined are the argument <c>text</c>, its data parts the argument <c>data</c>, and the request itself is
 /// carried as <c>a2a_method</c> and <c>a2a</c> for the envelope. A task operation (get, cancel) is an action on the
 /// <c>a2a</c> entry, whose task ownership Enforce checks. A push-notification webhook on a loopback, private, link-local
-/// or metadata address is refused here (<see cref="A2aWebhookAddress"/>). Streaming, resubscription, task listing and
+/// or metadata address is refused here unless the connector allows it (<see cref="A2aWebhookAddress"/>). Streaming, resubscription, task listing and
 /// push-notification configuration methods are refused as unsupported (A2A's -32004): they are not governed yet.
 /// </summary>
 internal static class A2aRequestReader
@@ -90,7 +90,7 @@ internal static class A2aRequestReader
             return Refuse(id, ProblemCodes.MalformedBody, $"metadata[\"{SkillMetaKey}\"] and metadata[\"{WarrantMetaKey}\"] must be strings.", InvalidParams);
         }
 
-        if (PushUrl(parameters) is { } pushUrl && A2aWebhookAddress.RefusalOf(pushUrl) is { } pushRefused)
+        if (PushUrl(parameters) is { } pushUrl && A2aWebhookAddress.RefusalOf(pushUrl, agent.AllowInternalPush) is { } pushRefused)
         {
             return new Result(null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.A2aPushUrlRefused, pushRefused) { AuditTool = agent.Name, JsonRpcCode = InvalidParams }, id, default);
         }

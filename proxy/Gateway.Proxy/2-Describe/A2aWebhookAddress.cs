@@ -14,12 +14,20 @@ internal static class A2aWebhookAddress
 {
     private static readonly string[] RefusedHosts = ["localhost", "metadata.google.internal", "metadata", "instance-data"];
 
-    /// <summary>Why <paramref name="url"/> is refused, or null when it may be used.</summary>
-    public static string? RefusalOf(string url)
+    /// <summary>
+    /// Why <paramref name="url"/> is refused, or null when it may be used; with <paramref name="allowInternal"/> (the
+    /// connector's <c>allow_internal_push</c>) only a malformed URL is refused.
+    /// </summary>
+    public static string? RefusalOf(string url, bool allowInternal = false)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp) || uri.UserInfo.Length > 0)
         {
             return "A push-notification URL must be an absolute http(s) URL without user information.";
+        }
+
+        if (allowInternal)
+        {
+            return null;
         }
 
         var host = uri.IdnHost.TrimEnd('.').ToLowerInvariant();

@@ -32,4 +32,14 @@ public sealed class A2aWebhookAddressTests
     [InlineData("https://[2001:db8::1]/hook")]
     public void RefusalOf_PublicAddress_IsAllowed(string url) =>
         Assert.Null(A2aWebhookAddress.RefusalOf(url));
+
+    [Theory]
+    [InlineData("http://169.254.169.254/latest/meta-data/")]
+    [InlineData("https://10.0.0.8/hook")]
+    public void RefusalOf_InternalAddressTheConnectorAllows_IsAllowed(string url) =>
+        Assert.Null(A2aWebhookAddress.RefusalOf(url, allowInternal: true));
+
+    [Fact]
+    public void RefusalOf_MalformedUrlTheConnectorAllowsInternal_IsStillRefused() =>
+        Assert.NotNull(A2aWebhookAddress.RefusalOf("file:///etc/passwd", allowInternal: true));
 }

@@ -141,6 +141,19 @@ public sealed class A2aRouteTests
     }
 
     [Fact]
+    public async Task SendMessage_PushWebhookOnAnInternalAddressTheTenantAllows_IsForwarded()
+    {
+        await using var setup = await StartAsync(allowInternalPush: true);
+        var body = Message("SendMessage", "summarize", "x")[..^2]
+            + ",\"configuration\":{\"taskPushNotificationConfig\":{\"url\":\"https://10.1.2.3/hook\"}}}}";
+
+        var reply = await SendAsync(setup.Gateway.Agent, body);
+
+        Assert.True(reply.TryGetProperty("result", out _), reply.ToString());
+        Assert.Equal("https://10.1.2.3/hook", Assert.Single(setup.Agent.Received).Params.GetProperty("configuration").GetProperty("taskPushNotificationConfig").GetProperty("url").GetString());
+    }
+
+    [Fact]
     public async Task AgentCard_Served_PointsAtTheGateway_KeepsPermittedSkills_AndIsSignedByTheGateway()
     {
         await using var setup = await StartAsync(signed: true);
@@ -235,11 +248,11 @@ public sealed class A2aRouteTests
     private static string TaskCall(string method, string taskId) =>
         JsonSerializer.Serialize(new { jsonrpc = "2.0", id = 9, method, @params = new { id = taskId } });
 
-    private static async Task<Setup> StartAsync(bool signed = false)
+    private static async Task<Setup> StartAsync(bool signed = false, bool allowInternalPush = false)
     {
         var agent = new A2aTestAgent { SignCard = signed };
         var upstream = await KestrelUpstream.StartAsync(agent.Map);
-        var cardKey = signed ? ", card_key: " + agent.PinnedJwk() : string.Empty;
+        var cardKey = (signed ? ", card_key: " + agent.PinnedJwk() : string.Empty) + (allowInternalPush ? ", allow_internal_push: true" : string.Empty);
         var gateway = await GovernedGateway.StartAsync(text => text
             .Replace("  - name: workspace\n", $"""
                   - {"{"} name: helper, kind: a2a, action_type: read, target_system: helper, upstream: {upstream.Origin}/a2a, credential: none{cardKey} {"}"}

@@ -16,7 +16,7 @@ internal sealed partial class CatalogSectionParser(
     public CatalogEntry? Parse(YamlNode node)
     {
         var f = reader.Mapping(node, "catalog entry", "name", "kind", "action_type", "risk_tier", "target_system", "data_classes", "external",
-            "upstream", "destinations", "health_check", "credential", "auth", "limits", "degrade", "http", "connector", "mcp_tool", "a2a_skill", "card_key", "pin", "description", "input_schema", "person", "writeback", "pricing");
+            "upstream", "destinations", "health_check", "credential", "auth", "limits", "degrade", "http", "connector", "mcp_tool", "a2a_skill", "card_key", "allow_internal_push", "pin", "description", "input_schema", "person", "writeback", "pricing");
         if (f is null)
         {
             return null;
@@ -129,6 +129,7 @@ internal sealed partial class CatalogSectionParser(
             McpTool = mcpTool,
             A2aSkill = a2aSkill,
             CardKey = cardKey,
+            AllowInternalPush = f.OptionalBool("allow_internal_push", false),
             Pin = pin,
             Description = description,
             InputSchema = inputSchema,
@@ -184,6 +185,11 @@ internal sealed partial class CatalogSectionParser(
             {
                 reader.Error(keyNode, BundleErrorCodes.InvalidValue, "card_key must be a public JWK: kty EC (crv P-256, x, y), or RSA (n, e), without private members");
             }
+        }
+
+        if (f["allow_internal_push"] is { } push && kind is not null && kind != ConnectorKind.A2a)
+        {
+            reader.Error(push, BundleErrorCodes.InvalidValue, "'allow_internal_push' applies only to kind a2a");
         }
 
         return (skill, cardKey);
