@@ -8,7 +8,8 @@ namespace Gateway.Connectors.Kinds;
 /// <summary>
 /// The request a governed A2A call sends the remote agent: the JSON-RPC request the calling agent sent (its method in the
 /// arguments' <c>a2a_method</c>, its params in <c>a2a</c>), POSTed to the agent's endpoint under a fresh id of the
-/// gateway's (<c>a2a-1</c>, …) that its reply is read by.
+/// gateway's (<c>a2a-1</c>, …; <c>a2a-stream-1</c>, … for a streamed request, whose answer is read as a stream of
+/// replies: <see cref="Results.A2aEventStreamReader"/>) that its reply is read by.
 /// </summary>
 internal static class A2aEnvelope
 {
@@ -23,7 +24,8 @@ internal static class A2aEnvelope
             throw new ConnectorArgumentException($"a call of '{entry.Name}' needs the A2A request's method and params.");
         }
 
-        var id = "a2a-" + Interlocked.Increment(ref s_nextId).ToString(CultureInfo.InvariantCulture);
+        var streamed = method.GetString() is "SendStreamingMessage" or "message/stream" or "SubscribeToTask" or "tasks/resubscribe";
+        var id = (streamed ? Results.A2aEventStreamReader.StreamIdPrefix : "a2a-") + Interlocked.Increment(ref s_nextId).ToString(CultureInfo.InvariantCulture);
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {

@@ -15,6 +15,12 @@ internal enum A2aOperation
     /// <summary><c>CancelTask</c> / <c>tasks/cancel</c>.</summary>
     CancelTask,
 
+    /// <summary><c>SendStreamingMessage</c> / <c>message/stream</c>: a message answered as a stream of events.</summary>
+    StreamMessage,
+
+    /// <summary><c>SubscribeToTask</c> / <c>tasks/resubscribe</c>: a task's events, as a stream.</summary>
+    SubscribeToTask,
+
     /// <summary>An A2A method the gateway does not govern yet (streams, resubscription, listing, push configs, extended card).</summary>
     Unsupported,
 }
@@ -28,13 +34,18 @@ internal static class A2aMethods
         "SendMessage" or "message/send" => A2aOperation.SendMessage,
         "GetTask" or "tasks/get" => A2aOperation.GetTask,
         "CancelTask" or "tasks/cancel" => A2aOperation.CancelTask,
-        "SendStreamingMessage" or "message/stream" or "SubscribeToTask" or "tasks/resubscribe" or "ListTasks" or "tasks/list"
+        "SendStreamingMessage" or "message/stream" => A2aOperation.StreamMessage,
+        "SubscribeToTask" or "tasks/resubscribe" => A2aOperation.SubscribeToTask,
+        "ListTasks" or "tasks/list"
             or "CreateTaskPushNotificationConfig" or "GetTaskPushNotificationConfig" or "ListTaskPushNotificationConfigs"
             or "ListTaskPushNotificationConfig" or "DeleteTaskPushNotificationConfig" or "tasks/pushNotificationConfig/set"
             or "tasks/pushNotificationConfig/get" or "tasks/pushNotificationConfig/list" or "tasks/pushNotificationConfig/delete"
             or "GetExtendedAgentCard" or "agent/getAuthenticatedExtendedCard" => A2aOperation.Unsupported,
         _ => A2aOperation.Unknown,
     };
+
+    /// <summary>True when <paramref name="method"/> is answered as an event stream.</summary>
+    public static bool IsStreamed(string method) => Of(method) is A2aOperation.StreamMessage or A2aOperation.SubscribeToTask;
 
     /// <summary>True when <paramref name="method"/> is spelled as A2A 0.3 spells it (<c>noun/verb</c>); false for 1.0.</summary>
     public static bool IsVersion03(string method) => method.Contains('/', StringComparison.Ordinal);

@@ -14,8 +14,9 @@ namespace Gateway.Proxy.Describe;
 /// (<c>params.metadata["gamut.dev/skill"]</c> or the message's own metadata; the agent's only skill when it has one): its
 /// text parts joined are the argument <c>text</c>, its data parts the argument <c>data</c>, and the request itself is
 /// carried as <c>a2a_method</c> and <c>a2a</c> for the envelope. A task operation (get, cancel) is an action on the
-/// <c>a2a</c> entry, whose task ownership Enforce checks. A push-notification webhook on a loopback, private, link-local
-/// or metadata address is refused here unless the connector allows it (<see cref="A2aWebhookAddress"/>). Streaming, resubscription, task listing and
+/// <c>a2a</c> entry, whose task ownership Enforce checks; the streamed forms (<c>SendStreamingMessage</c>,
+/// <c>SubscribeToTask</c>) are read as their unstreamed ones. A push-notification webhook on a loopback, private, link-local
+/// or metadata address is refused here unless the connector allows it (<see cref="A2aWebhookAddress"/>). Task listing and
 /// push-notification configuration methods are refused as unsupported (A2A's -32004): they are not governed yet.
 /// </summary>
 internal static class A2aRequestReader
@@ -68,10 +69,10 @@ internal static class A2aRequestReader
 
         var read = A2aMethods.Of(method) switch
         {
-            A2aOperation.SendMessage => ReadMessage(tenant, agent, id, method, parameters),
-            A2aOperation.GetTask or A2aOperation.CancelTask => ReadTaskOperation(agent, id, method, parameters),
+            A2aOperation.SendMessage or A2aOperation.StreamMessage => ReadMessage(tenant, agent, id, method, parameters),
+            A2aOperation.GetTask or A2aOperation.CancelTask or A2aOperation.SubscribeToTask => ReadTaskOperation(agent, id, method, parameters),
             A2aOperation.Unsupported => Refuse(id, ProblemCodes.A2aUnsupportedOperation,
-                $"'{Truncate(method)}' is not governed by this gateway yet; only messages (SendMessage, message/send) and task reads and cancels are.", UnsupportedOperation),
+                $"'{Truncate(method)}' is not governed by this gateway yet; only messages (sent or streamed) and task reads, cancels and subscriptions are.", UnsupportedOperation),
             _ => Refuse(id, ProblemCodes.MalformedBody, $"'{Truncate(method)}' is not an A2A method.", -32601),
         };
         return read with { Body = root };

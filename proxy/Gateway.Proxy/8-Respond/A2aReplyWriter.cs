@@ -5,7 +5,6 @@ using Gateway.Proxy.Admit;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Pipeline;
-using Gateway.Proxy.Record;
 
 namespace Gateway.Proxy.Respond;
 
@@ -20,64 +19,118 @@ namespace Gateway.Proxy.Respond;
 /// </summary>
 internal static class A2aReplyWriter
 {
-    /// <summary>The answer to a call that was carried out.</summary>
-    public static async Task WriteResultAsync(HttpContext context, string id, GovernedDecision governed, ConnectorResult result)
+    /// <summary>
+    /// The answer to a call that was carried out: one JSON-RPC response, or for a streamed request (<paramref name="request"/>'s
+    /// method) an event stream of them, one per event of the remote agent's stream, in order.
+    /// </summary>
+    public static async Task WriteResultAsync(HttpContext context, string id, JsonElement request, ConnectorResult result)
     {
         using var document = JsonDocument.Parse(result.Json);
         var json = document.RootElement;
         var ok = result.StatusCode is >= 200 and < 300;
-        if (ok && TaskIdOf(json) is { } taskId)
+        var streamed = A2aMethods.IsStreamed(MethodOf(request));
+        var replies = ok && streamed && json.ValueKind == JsonValueKind.Array
+            ? [.. json.EnumerateArray()]
+            : new[] { ok ? Wrap("result", json) : json.ValueKind == JsonValueKind.Object ? Wrap("error", json) : default };
+        var identity = context.GatewayRequest().Get<Admission>().Identity!;
+        var connector = context.GetRouteValue("connector") as string ?? string.Empty;
+        var owners = context.RequestServices.GetRequiredService<A2aTaskOwners>();
+        foreach (var reply in replies)
         {
-            var identity = context.GatewayRequest().Get<Admission>().Identity!;
-            var connector = context.GetRouteValue("connector") as string ?? string.Empty;
-            await context.RequestServices.GetRequiredService<A2aTaskOwners>()
-                .RecordAsync(identity.Tenant, connector, taskId, identity.Agent, CancellationToken.None).ConfigureAwait(false);
+            if (reply.ValueKind == JsonValueKind.Object && reply.TryGetProperty("result", out var answered) && TaskIdOf(answered) is { } taskId)
+            {
+                await owners.RecordAsync(identity.Tenant, connector, taskId, identity.Agent, CancellationToken.None).ConfigureAwait(false);
+            }
         }
 
-        var receipt = RecordedDecision.ReceiptOf(context);
-        await JsonResponseBody.WriteAsync(context.Response, (id, json, ok, governed, RequestIdMiddleware.GetRequestId(context), receipt), static (writer, s) =>
+        var requestId = RequestIdMiddleware.GetRequestId(context);
+        var bodies = replies.Select(reply => JsonResponseBody.Serialize((id, reply, requestId), static (writer, s) => WriteReply(writer, s.id, s.reply, s.requestId))).ToList();
+        await WriteAsync(context, bodies, streamed).ConfigureAwait(false);
+    }
+
+    private static void WriteReply(Utf8JsonWriter writer, string id, JsonElement reply, string requestId)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("jsonrpc"u8, "2.0");
+        writer.WritePropertyName("id"u8);
+        writer.WriteRawValue(id, skipInputValidation: false);
+        if (reply.ValueKind == JsonValueKind.Object && reply.TryGetProperty("result", out var answered))
+        {
+            writer.WritePropertyName("result"u8);
+            answered.WriteTo(writer);
+        }
+        else if (reply.ValueKind == JsonValueKind.Object && reply.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
+        {
+            // The remote agent's own JSON-RPC error, as it sent it (redacted).
+            writer.WritePropertyName("error"u8);
+            error.WriteTo(writer);
+        }
+        else
+        {
+            writer.WriteStartObject("error"u8);
+            writer.WriteNumber("code"u8, -32006);
+            writer.WriteString("message"u8, "The remote agent gave no valid answer to the request.");
+            writer.WriteStartObject("data"u8);
+            writer.WriteString("code"u8, "upstream_unavailable");
+            writer.WriteString("request_id"u8, requestId);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+    }
+
+    /// <summary>One JSON body, or an event stream with one <c>data:</c> event per body.</summary>
+    private static async Task WriteAsync(HttpContext context, IReadOnlyList<byte[]> bodies, bool streamed)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        if (!streamed)
+        {
+            response.ContentType = "application/json";
+            response.ContentLength = bodies[0].Length;
+            await response.Body.WriteAsync(bodies[0], context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        foreach (var body in bodies)
+        {
+            await response.Body.WriteAsync("data: "u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
+            await response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+            await response.Body.WriteAsync("\n\n"u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    private static JsonElement Wrap(string member, JsonElement value)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            writer.WriteString("jsonrpc"u8, "2.0");
-            writer.WritePropertyName("id"u8);
-            writer.WriteRawValue(s.id, skipInputValidation: false);
-            if (s.ok)
-            {
-                writer.WritePropertyName("result"u8);
-                s.json.WriteTo(writer);
-            }
-            else if (s.json.ValueKind == JsonValueKind.Object)
-            {
-                writer.WritePropertyName("error"u8);
-                s.json.WriteTo(writer);
-            }
-            else
-            {
-                writer.WriteStartObject("error"u8);
-                writer.WriteNumber("code"u8, -32006);
-                writer.WriteString("message"u8, "The remote agent gave no valid answer to the request.");
-                writer.WriteStartObject("data"u8);
-                writer.WriteString("code"u8, "upstream_unavailable");
-                writer.WriteString("request_id"u8, s.Item5);
-                writer.WriteEndObject();
-                writer.WriteEndObject();
-            }
-
+            writer.WritePropertyName(member);
+            value.WriteTo(writer);
             writer.WriteEndObject();
-        }, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        using var wrapped = JsonDocument.Parse(buffer.WrittenMemory);
+        return wrapped.RootElement.Clone();
     }
+
+    private static string MethodOf(JsonElement request) =>
+        request.ValueKind == JsonValueKind.Object && request.TryGetProperty("method", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : string.Empty;
 
     /// <summary>A message held for approval: a task in <c>input-required</c> naming the approval, in the wire version the request spoke.</summary>
     public static Task WriteHeldAsync(HttpContext context, string id, JsonElement request, GovernedDecision held)
     {
-        var method = request.TryGetProperty("method", out var m) ? m.GetString() ?? string.Empty : string.Empty;
+        var method = MethodOf(request);
         var version03 = A2aMethods.IsVersion03(method);
         var contextId = request.TryGetProperty("params", out var p) && p.TryGetProperty("message", out var message)
             && message.TryGetProperty("contextId", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
         var approval = held.Approval!;
         var state = (id, version03, contextId ?? "ctx-" + approval.Id, approval, RequestIdMiddleware.GetRequestId(context), held.Decision.Kind.ToString());
-        context.Response.StatusCode = StatusCodes.Status200OK;
-        return JsonResponseBody.WriteAsync(context.Response, state, static (writer, s) =>
+        return WriteAsync(context, [JsonResponseBody.Serialize(state, static (writer, s) =>
         {
             var (id, version03, contextId, approval, requestId, _) = s;
             var text = $"A named person must approve this message before it is sent (approval {approval.Id}). Poll {approval.Url}; once approved, send the message again with the warrant in metadata[\"{A2aRequestReader.WarrantMetaKey}\"].";
@@ -135,10 +188,13 @@ internal static class A2aReplyWriter
 
             writer.WriteEndObject();
             writer.WriteEndObject();
-        }, context.RequestAborted);
+        })], A2aMethods.IsStreamed(method));
     }
 
-    /// <summary>The task a message's answer names: 1.0's <c>{"task":{"id"}}</c>, 0.3's <c>{"kind":"task","id"}</c>, or a message's <c>taskId</c>.</summary>
+    /// <summary>
+    /// The task an answer names: 1.0's <c>{"task":{"id"}}</c>, 0.3's <c>{"kind":"task","id"}</c>, or the <c>taskId</c> of a
+    /// message or a status or artifact update (1.0's <c>statusUpdate</c>, <c>artifactUpdate</c>; 0.3's kinds).
+    /// </summary>
     private static string? TaskIdOf(JsonElement result)
     {
         if (result.ValueKind != JsonValueKind.Object)
@@ -146,13 +202,13 @@ internal static class A2aReplyWriter
             return null;
         }
 
-        if (result.TryGetProperty("task", out var task) && task.ValueKind == JsonValueKind.Object)
+        foreach (var wrapper in (ReadOnlySpan<string>)["task", "message", "statusUpdate", "artifactUpdate"])
         {
-            result = task;
-        }
-        else if (result.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.Object)
-        {
-            result = message;
+            if (result.TryGetProperty(wrapper, out var inner) && inner.ValueKind == JsonValueKind.Object)
+            {
+                result = inner;
+                break;
+            }
         }
 
         if (result.TryGetProperty("status", out _) && result.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String)

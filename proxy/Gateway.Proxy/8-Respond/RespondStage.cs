@@ -240,7 +240,7 @@ internal sealed partial class RespondStage
         var described = feature.Get<DescribedAction>();
         if (plan.Route == GatewayRouteKind.A2a && feature.JsonRpcId is { } a2aId)
         {
-            await A2aReplyWriter.WriteResultAsync(context, a2aId, governed, result).ConfigureAwait(false);
+            await A2aReplyWriter.WriteResultAsync(context, a2aId, described.Body, result).ConfigureAwait(false);
             return;
         }
 

@@ -80,6 +80,14 @@ public sealed class A2aConnectorTypesTests
     }
 
     [Fact]
+    public void BuildEnvelope_StreamedMethod_HasAStreamId()
+    {
+        Assert.StartsWith("a2a-stream-", UpstreamEnvelopes.Build(Summarize, Args("SendStreamingMessage", "{\"message\":{\"parts\":[]}}"), degrade: null).JsonRpcId, StringComparison.Ordinal);
+        Assert.StartsWith("a2a-stream-", UpstreamEnvelopes.Build(Summarize, Args("message/stream", "{\"message\":{\"parts\":[]}}"), degrade: null).JsonRpcId, StringComparison.Ordinal);
+        Assert.DoesNotContain("stream", UpstreamEnvelopes.Build(Summarize, Args("SendMessage", "{\"message\":{\"parts\":[]}}"), degrade: null).JsonRpcId, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void BuildEnvelope_WithoutTheRequest_IsRefused() =>
         Assert.Throws<ConnectorArgumentException>(() => UpstreamEnvelopes.Build(Summarize, JsonDocument.Parse("{\"text\":\"hi\"}").RootElement, degrade: null));
 

@@ -66,13 +66,46 @@ public sealed class A2aRouteTests
     }
 
     [Fact]
-    public async Task SendStreamingMessage_NotGovernedYet_IsUnsupportedOperation()
+    public async Task SendStreamingMessage_PermittedSkill_StreamsEveryEventRedacted_AndTheTaskIsTheCallers()
+    {
+        await using var setup = await StartAsync();
+        var gw = setup.Gateway;
+
+        using var response = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, "/a2a/helper", Message("SendStreamingMessage", "summarize", "stream it")));
+        var text = await response.Content.ReadAsStringAsync();
+        var events = text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(e => JsonDocument.Parse(e["data: ".Length..]).RootElement.Clone()).ToList();
+
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(3, events.Count);
+        Assert.All(events, e => Assert.Equal("7", e.GetProperty("id").GetRawText()));
+        Assert.Equal("TASK_STATE_COMPLETED", events[2].GetProperty("result").GetProperty("statusUpdate").GetProperty("status").GetProperty("state").GetString());
+        Assert.DoesNotContain("ops@example.com", text, StringComparison.Ordinal);
+        Assert.Contains("done: stream it", text, StringComparison.Ordinal);
+        var taskId = events[0].GetProperty("result").GetProperty("statusUpdate").GetProperty("taskId").GetString()!;
+        Assert.Equal("completed", (await SendAsync(gw.Agent, TaskCall("GetTask", taskId))).GetProperty("result").GetProperty("status").GetProperty("state").GetString());
+        Assert.Equal(-32001, (await SendAsync(gw.Rogue, TaskCall("GetTask", taskId))).GetProperty("error").GetProperty("code").GetInt32());
+    }
+
+    [Fact]
+    public async Task SendStreamingMessage_SkillNotPermitted_IsRefusedAndNothingIsForwarded()
     {
         await using var setup = await StartAsync();
 
-        var error = (await SendAsync(setup.Gateway.Agent, Message("SendStreamingMessage", "summarize", "x"))).GetProperty("error");
+        var error = (await SendAsync(setup.Gateway.Agent, Message("SendStreamingMessage", "translate", "x"))).GetProperty("error");
+
+        Assert.Equal(-31000, error.GetProperty("code").GetInt32());
+        Assert.Empty(setup.Agent.Received);
+    }
+
+    [Fact]
+    public async Task ListTasks_NotGovernedYet_IsUnsupportedOperation()
+    {
+        await using var setup = await StartAsync();
+
+        var error = (await SendAsync(setup.Gateway.Agent, TaskCall("ListTasks", "x"))).GetProperty("error");
 
         Assert.Equal(-32004, error.GetProperty("code").GetInt32());
+        Assert.Equal("a2a_unsupported_operation", error.GetProperty("data").GetProperty("code").GetString());
         Assert.Empty(setup.Agent.Received);
     }
 
@@ -165,6 +198,8 @@ public sealed class A2aRouteTests
 
         Assert.EndsWith("/a2a/helper", card.GetProperty("url").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain(setup.Upstream.Origin, body, StringComparison.Ordinal);
+        Assert.True(card.GetProperty("capabilities").GetProperty("streaming").GetBoolean());
+        Assert.False(card.GetProperty("capabilities").GetProperty("pushNotifications").GetBoolean());
         Assert.Equal(["summarize", "wire"], card.GetProperty("skills").EnumerateArray().Select(s => s.GetProperty("id").GetString()!).ToArray());
         var signature = Assert.Single(card.GetProperty("signatures").EnumerateArray());
         Assert.Contains("ES256", System.Text.Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(signature.GetProperty("protected").GetString())), StringComparison.Ordinal);

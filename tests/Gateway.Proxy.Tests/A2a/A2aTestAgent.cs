@@ -64,6 +64,23 @@ internal sealed class A2aTestAgent
                     };
                     result = new JsonObject { ["task"] = task }.ToJsonString();
                     break;
+                case "SendStreamingMessage" or "message/stream":
+                    var streamedText = parameters.GetProperty("message").GetProperty("parts")[0].GetProperty("text").GetString();
+                    var streamedTask = "task-" + Interlocked.Increment(ref _tasks);
+                    TaskStates[streamedTask] = "completed";
+                    var events = new[]
+                    {
+                        new JsonObject { ["statusUpdate"] = new JsonObject { ["taskId"] = streamedTask, ["contextId"] = "ctx-1", ["status"] = new JsonObject { ["state"] = "TASK_STATE_WORKING" } } },
+                        new JsonObject { ["artifactUpdate"] = new JsonObject { ["taskId"] = streamedTask, ["artifact"] = new JsonObject { ["parts"] = new JsonArray(new JsonObject { ["text"] = $"done: {streamedText}; contact ops@example.com" }) } } },
+                        new JsonObject { ["statusUpdate"] = new JsonObject { ["taskId"] = streamedTask, ["contextId"] = "ctx-1", ["status"] = new JsonObject { ["state"] = "TASK_STATE_COMPLETED" }, ["final"] = true } },
+                    };
+                    context.Response.ContentType = "text/event-stream";
+                    foreach (var update in events)
+                    {
+                        await context.Response.WriteAsync("data: {\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + update.ToJsonString() + "}\n\n");
+                    }
+
+                    return Results.Empty;
                 case "GetTask" or "tasks/get":
                     var got = parameters.GetProperty("id").GetString()!;
                     result = new JsonObject { ["id"] = got, ["status"] = new JsonObject { ["state"] = TaskStates.GetValueOrDefault(got, "unknown") } }.ToJsonString();
