@@ -117,7 +117,12 @@ internal sealed class A2aTestAgent
         if (SignCard)
         {
             var header = Base64Url.EncodeToString("{\"alg\":\"ES256\",\"kid\":\"helper-1\"}"u8);
-            var input = Encoding.ASCII.GetBytes(header + "." + Base64Url.EncodeToString(Canonical(card)));
+            // A2A 1.0 §8.4.1: what the signature covers leaves out the members outside the 1.0 card (0.3's url and
+            // protocolVersion); this card has no default-valued member to leave out.
+            var signed = card.DeepClone().AsObject();
+            signed.Remove("url");
+            signed.Remove("protocolVersion");
+            var input = Encoding.ASCII.GetBytes(header + "." + Base64Url.EncodeToString(Canonical(signed)));
             var signature = CardKey.SignData(input, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
             if (BreakSignature)
             {
