@@ -24,7 +24,7 @@ async function startAgent() {
     supportedInterfaces: [{ url: `${origin}/a2a`, protocolBinding: 'JSONRPC', protocolVersion: '1.0', tenant: '' }],
     capabilities: { streaming: true, pushNotifications: false, extensions: [], extendedAgentCard: false },
     securitySchemes: {}, securityRequirements: [], defaultInputModes: ['text/plain'], defaultOutputModes: ['text/plain'],
-    skills: [skill('summarize'), skill('translate')], signatures: [],
+    skills: [skill('summarize'), skill('translate'), skill('wire')], signatures: [],
   };
   const received = [];
   const executor = {
@@ -51,6 +51,7 @@ describe('@a2a-js/sdk client → gateway → @a2a-js/sdk server', () => {
   let agent;
   let gateway;
   let client;
+  let gamut;
 
   before(async () => {
     agent = await startAgent();
@@ -59,11 +60,12 @@ describe('@a2a-js/sdk client → gateway → @a2a-js/sdk server', () => {
         .replace('  - name: workspace\n', `  - { name: helper, kind: a2a, action_type: read, target_system: helper, upstream: ${agent.origin}/a2a, credential: none }
   - { name: helper.summarize, kind: a2a_skill, action_type: read, target_system: helper, connector: helper, a2a_skill: summarize }
   - { name: helper.translate, kind: a2a_skill, action_type: read, target_system: helper, connector: helper, a2a_skill: translate }
+  - { name: helper.wire, kind: a2a_skill, action_type: external, target_system: helper, connector: helper, a2a_skill: wire }
 
   - name: workspace\n`)
-        .replace('      - { tool: workspace }\n', '      - { tool: workspace }\n      - { tool: helper }\n      - { tool: helper.summarize }\n'),
+        .replace('      - { tool: workspace }\n', '      - { tool: workspace }\n      - { tool: helper }\n      - { tool: helper.summarize }\n      - { tool: helper.wire }\n'),
     });
-    const gamut = new GamutClient({ baseUrl: gateway.baseUrl, tenant: DEMO_AGENT.tenant, workspace: DEMO_AGENT.workspace, agentId: DEMO_AGENT.agent, secret: DEMO_AGENT.secret });
+    gamut = new GamutClient({ baseUrl: gateway.baseUrl, tenant: DEMO_AGENT.tenant, workspace: DEMO_AGENT.workspace, agentId: DEMO_AGENT.agent, secret: DEMO_AGENT.secret });
     const factory = new ClientFactory(ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
       transports: [new JsonRpcTransportFactory({ fetchImpl: gamut.fetch })],
       cardResolver: new DefaultAgentCardResolver({ fetchImpl: gamut.fetch }),
@@ -76,11 +78,39 @@ describe('@a2a-js/sdk client → gateway → @a2a-js/sdk server', () => {
     await agent?.close();
   });
 
-  const message = (skillId, text) => ({
+  const message = (skillId, text, { messageId = `m-${Math.random().toString(16).slice(2)}`, warrant } = {}) => ({
     tenant: '', configuration: undefined, metadata: undefined,
-    message: { messageId: `m-${Math.random().toString(16).slice(2)}`, contextId: '', taskId: '', role: Role.ROLE_USER, extensions: [], referenceTaskIds: [],
+    message: { messageId, contextId: '', taskId: '', role: Role.ROLE_USER, extensions: [], referenceTaskIds: [],
       parts: [{ content: { $case: 'text', value: text }, metadata: undefined, filename: '', mediaType: '' }],
-      metadata: { 'gamut.dev/skill': skillId } },
+      metadata: warrant ? { 'gamut.dev/skill': skillId, 'gamut.dev/warrant': warrant } : { 'gamut.dev/skill': skillId } },
+  });
+
+  async function admin(path, token, body) {
+    const response = await fetch(`${gateway.baseUrl}${path}`, {
+      method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body ?? {}),
+    });
+    const text = await response.text();
+    assert.ok(response.ok, `${path}: ${response.status} ${text}`);
+    return text ? JSON.parse(text) : {};
+  }
+
+  test('a held message comes back input-required naming the approval; once alice approves, the same message with the warrant completes', async () => {
+    const held = await client.sendMessage(message('wire', 'pay invoice 7', { messageId: 'm-wire-7' }));
+    const heldTask = held.task ?? held;
+    assert.equal(heldTask.status.state, TaskState.TASK_STATE_INPUT_REQUIRED, JSON.stringify(held));
+    const approvalId = heldTask.metadata['gamut.dev/approval'].id;
+    assert.equal(heldTask.id, approvalId);
+    assert.ok(!agent.received.includes('pay invoice 7'), 'nothing reached the agent while held');
+
+    const minter = (await admin('/admin/v1/tokens', gateway.adminToken, { name: 'minter-of-alice', roles: ['admin'] })).token;
+    const alice = (await admin('/admin/v1/tokens', minter, { name: 'alice', roles: ['approver'], tenant: 'demo', person: 'alice' })).token;
+    await admin(`/admin/v1/tenants/demo/approvals/${approvalId}/approve`, alice);
+    const poll = await (await gamut.fetch(`${gateway.baseUrl}/v1/approvals/${approvalId}`)).json();
+    assert.equal(poll.status, 'approved', JSON.stringify(poll));
+
+    const done = await client.sendMessage(message('wire', 'pay invoice 7', { messageId: 'm-wire-7', warrant: poll.warrant }));
+    assert.equal((done.task ?? done).status.state, TaskState.TASK_STATE_COMPLETED, JSON.stringify(done));
+    assert.ok(agent.received.includes('pay invoice 7'));
   });
 
   test('the card the client resolves names the gateway, lists only the permitted skill, and verifies under the gateway\'s key (the SDK\'s own verifier)', async () => {
@@ -88,7 +118,7 @@ describe('@a2a-js/sdk client → gateway → @a2a-js/sdk server', () => {
     const verifier = verifyAgentCardSignature(async (kid) => keys.keys.find((key) => key.kid === kid));
     const card = await client.getAgentCard(undefined, verifier);
     assert.equal(card.supportedInterfaces[0].url, `${gateway.baseUrl}/a2a/helper`);
-    assert.deepEqual(card.skills.map((s) => s.id), ['summarize']);
+    assert.deepEqual(card.skills.map((s) => s.id), ['summarize', 'wire']);
     assert.ok(!JSON.stringify(card).includes(agent.origin), 'the remote agent\'s address is not on the card');
   });
 
