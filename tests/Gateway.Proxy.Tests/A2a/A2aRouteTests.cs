@@ -30,6 +30,18 @@ public sealed class A2aRouteTests
     }
 
     [Fact]
+    public async Task SendMessage_RemoteAgentAsksForAuthentication_IsSurfacedAsItIs_NeverAnsweredWithACredential()
+    {
+        await using var setup = await StartAsync();
+
+        var task = (await SendAsync(setup.Gateway.Agent, Message("SendMessage", "summarize", "needs login"))).GetProperty("result").GetProperty("task");
+
+        Assert.Equal("TASK_STATE_AUTH_REQUIRED", task.GetProperty("status").GetProperty("state").GetString());
+        Assert.Single(setup.Agent.Received);
+        Assert.Equal(string.Empty, Assert.Single(setup.Agent.Authorizations));
+    }
+
+    [Fact]
     public async Task SendMessage_Version03Spelling_IsForwardedAsSent()
     {
         await using var setup = await StartAsync();

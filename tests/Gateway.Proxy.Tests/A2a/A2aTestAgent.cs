@@ -30,6 +30,9 @@ internal sealed class A2aTestAgent
 
     public ConcurrentDictionary<string, string> TaskStates { get; } = new();
 
+    /// <summary>The Authorization header of each JSON-RPC request (empty when none).</summary>
+    public ConcurrentQueue<string> Authorizations { get; } = new();
+
     /// <summary>The card key as the bundle pins it (a public JWK).</summary>
     public string PinnedJwk()
     {
@@ -48,18 +51,20 @@ internal sealed class A2aTestAgent
             var method = root.GetProperty("method").GetString()!;
             var parameters = root.GetProperty("params").Clone();
             Received.Enqueue((method, parameters));
+            Authorizations.Enqueue(context.Request.Headers.Authorization.ToString());
             string result;
             switch (method)
             {
                 case "SendMessage" or "message/send":
                     var text = parameters.GetProperty("message").GetProperty("parts")[0].GetProperty("text").GetString();
                     var taskId = "task-" + Interlocked.Increment(ref _tasks);
-                    TaskStates[taskId] = "completed";
+                    var state = text == "needs login" ? "TASK_STATE_AUTH_REQUIRED" : "TASK_STATE_COMPLETED";
+                    TaskStates[taskId] = text == "needs login" ? "auth-required" : "completed";
                     var task = new JsonObject
                     {
                         ["id"] = taskId,
                         ["contextId"] = "ctx-1",
-                        ["status"] = new JsonObject { ["state"] = "TASK_STATE_COMPLETED" },
+                        ["status"] = new JsonObject { ["state"] = state },
                         ["artifacts"] = new JsonArray(new JsonObject { ["parts"] = new JsonArray(new JsonObject { ["text"] = $"done: {text}; contact ops@example.com" }) }),
                     };
                     result = new JsonObject { ["task"] = task }.ToJsonString();
