@@ -261,6 +261,22 @@ public sealed class A2aRouteTests
         Assert.Contains("a2a_card_served", records, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SendMessage_InARun_IsInTheRunsTimelineUnderItsSkill()
+    {
+        await using var setup = await StartAsync();
+        var gw = setup.Gateway;
+        var run = await RunCalls.StartIdAsync(gw.Agent);
+
+        using var response = await RunCalls.InRunAsync(gw.Agent, run, "/a2a/helper", Message("SendMessage", "summarize", "in a run"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var records = await RunCalls.RecordsAsync(gw.Admin(), run);
+        var skillRecords = records.Where(r => r.TryGetProperty("tool", out var tool) && tool.GetString() == "helper.summarize").ToList();
+        Assert.True(skillRecords.Count >= 1, string.Join("\n", records));
+        Assert.All(skillRecords, r => Assert.Equal(run, r.GetProperty("run_id").GetString()));
+    }
+
     private static async Task<JsonElement> SendAsync(AgentClient agent, string body)
     {
         using var response = await agent.SendAsync(agent.Create(HttpMethod.Post, "/a2a/helper", body));
