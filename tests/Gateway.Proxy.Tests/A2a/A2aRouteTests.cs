@@ -110,11 +110,27 @@ public sealed class A2aRouteTests
     }
 
     [Fact]
-    public async Task ListTasks_NotGovernedYet_IsUnsupportedOperation()
+    public async Task ListTasks_Answer_KeepsOnlyTheCallersTasks()
+    {
+        await using var setup = await StartAsync();
+        var gw = setup.Gateway;
+        var own = (await SendAsync(gw.Agent, Message("SendMessage", "summarize", "mine"))).GetProperty("result").GetProperty("task").GetProperty("id").GetString()!;
+        var rogues = (await SendAsync(gw.Rogue, Message("SendMessage", "summarize", "theirs"))).GetProperty("result").GetProperty("task").GetProperty("id").GetString()!;
+
+        var listed = (await SendAsync(gw.Agent, TaskCall("ListTasks", "x"))).GetProperty("result");
+        var rogueListed = (await SendAsync(gw.Rogue, TaskCall("ListTasks", "x"))).GetProperty("result");
+
+        Assert.Equal([own], listed.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("id").GetString()!).ToArray());
+        Assert.Equal([rogues], rogueListed.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("id").GetString()!).ToArray());
+        Assert.False(listed.TryGetProperty("totalSize", out _));
+    }
+
+    [Fact]
+    public async Task PushNotificationConfigMethod_NotGovernedYet_IsUnsupportedOperation()
     {
         await using var setup = await StartAsync();
 
-        var error = (await SendAsync(setup.Gateway.Agent, TaskCall("ListTasks", "x"))).GetProperty("error");
+        var error = (await SendAsync(setup.Gateway.Agent, TaskCall("CreateTaskPushNotificationConfig", "x"))).GetProperty("error");
 
         Assert.Equal(-32004, error.GetProperty("code").GetInt32());
         Assert.Equal("a2a_unsupported_operation", error.GetProperty("data").GetProperty("code").GetString());

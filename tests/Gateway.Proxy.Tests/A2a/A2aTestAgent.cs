@@ -90,6 +90,10 @@ internal sealed class A2aTestAgent
                     var got = parameters.GetProperty("id").GetString()!;
                     result = new JsonObject { ["id"] = got, ["status"] = new JsonObject { ["state"] = TaskStates.GetValueOrDefault(got, "unknown") } }.ToJsonString();
                     break;
+                case "ListTasks" or "tasks/list":
+                    var all = new JsonArray([.. TaskStates.Keys.Order(StringComparer.Ordinal).Select(t => (JsonNode)new JsonObject { ["id"] = t, ["status"] = new JsonObject { ["state"] = TaskStates[t] } })]);
+                    result = new JsonObject { ["tasks"] = all, ["totalSize"] = all.Count, ["nextPageToken"] = "" }.ToJsonString();
+                    break;
                 case "CancelTask" or "tasks/cancel":
                     var cancelled = parameters.GetProperty("id").GetString()!;
                     TaskStates[cancelled] = "canceled";
