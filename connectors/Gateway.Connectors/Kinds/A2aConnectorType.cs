@@ -34,12 +34,12 @@ public sealed class A2aConnectorType : ConnectorType
     private protected override ProviderOperation? OperationFor(TenantPolicy tenant, CatalogEntry connector, string method, IReadOnlyList<string> segments) => null;
 
     /// <summary>
-    /// A task operation (a read or a cancel, decided on the agent's entry): the A2A request the agent sent, under a fresh id;
-    /// read_only lets only a read through. A message is its skill's envelope, never this one's.
+    /// A task operation (a read, a cancel, a subscription or a listing, decided on the agent's entry): the A2A request the
+    /// agent sent, under a fresh id; read_only refuses a cancel. A message is its skill's envelope, never this one's.
     /// </summary>
     private protected override UpstreamEnvelope EnvelopeFor(CatalogEntry entry, JsonElement args, DegradeSpec? degrade)
     {
-        if (args.ValueKind != JsonValueKind.Object || !args.TryGetProperty("task_id", out _))
+        if (args.ValueKind != JsonValueKind.Object || !(args.TryGetProperty("task_id", out _) || args.TryGetProperty("list_tasks", out _)))
         {
             throw new ConnectorArgumentException($"connector '{entry.Name}' of kind a2a is reached by a message naming one of its skills (kind a2a_skill).");
         }

@@ -21,6 +21,9 @@ internal enum A2aOperation
     /// <summary><c>SubscribeToTask</c> / <c>tasks/resubscribe</c>: a task's events, as a stream.</summary>
     SubscribeToTask,
 
+    /// <summary><c>ListTasks</c> / <c>tasks/list</c>: the answer keeps only the caller's tasks.</summary>
+    ListTasks,
+
     /// <summary>An A2A method the gateway does not govern yet (streams, resubscription, listing, push configs, extended card).</summary>
     Unsupported,
 }
@@ -36,8 +39,8 @@ internal static class A2aMethods
         "CancelTask" or "tasks/cancel" => A2aOperation.CancelTask,
         "SendStreamingMessage" or "message/stream" => A2aOperation.StreamMessage,
         "SubscribeToTask" or "tasks/resubscribe" => A2aOperation.SubscribeToTask,
-        "ListTasks" or "tasks/list"
-            or "CreateTaskPushNotificationConfig" or "GetTaskPushNotificationConfig" or "ListTaskPushNotificationConfigs"
+        "ListTasks" or "tasks/list" => A2aOperation.ListTasks,
+        "CreateTaskPushNotificationConfig" or "GetTaskPushNotificationConfig" or "ListTaskPushNotificationConfigs"
             or "ListTaskPushNotificationConfig" or "DeleteTaskPushNotificationConfig" or "tasks/pushNotificationConfig/set"
             or "tasks/pushNotificationConfig/get" or "tasks/pushNotificationConfig/list" or "tasks/pushNotificationConfig/delete"
             or "GetExtendedAgentCard" or "agent/getAuthenticatedExtendedCard" => A2aOperation.Unsupported,

@@ -15,8 +15,9 @@ namespace Gateway.Proxy.Describe;
 /// text parts joined are the argument <c>text</c>, its data parts the argument <c>data</c>, and the request itself is
 /// carried as <c>a2a_method</c> and <c>a2a</c> for the envelope. A task operation (get, cancel) is an action on the
 /// <c>a2a</c> entry, whose task ownership Enforce checks; the streamed forms (<c>SendStreamingMessage</c>,
-/// <c>SubscribeToTask</c>) are read as their unstreamed ones. A push-notification webhook on a loopback, private, link-local
-/// or metadata address is refused here unless the connector allows it (<see cref="A2aWebhookAddress"/>). Task listing and
+/// <c>SubscribeToTask</c>) are read as their unstreamed ones; a task listing is an action on the agent's entry, whose
+/// answer Respond filters to the caller's tasks. A push-notification webhook on a loopback, private, link-local
+/// or metadata address is refused here unless the connector allows it (<see cref="A2aWebhookAddress"/>). The
 /// push-notification configuration methods are refused as unsupported (A2A's -32004): they are not governed yet.
 /// </summary>
 internal static class A2aRequestReader
@@ -71,8 +72,18 @@ internal static class A2aRequestReader
         {
             A2aOperation.SendMessage or A2aOperation.StreamMessage => ReadMessage(tenant, agent, id, method, parameters),
             A2aOperation.GetTask or A2aOperation.CancelTask or A2aOperation.SubscribeToTask => ReadTaskOperation(agent, id, method, parameters),
+            A2aOperation.ListTasks => new Result(new ActionRequest
+            {
+                Tool = agent.Name,
+                Args = ToElement(new JsonObject
+                {
+                    ["list_tasks"] = true,
+                    [A2aSkillConnectorType.MethodMember] = method,
+                    [A2aSkillConnectorType.ParamsMember] = JsonNode.Parse(parameters.GetRawText()),
+                }),
+            }, null, id, default),
             A2aOperation.Unsupported => Refuse(id, ProblemCodes.A2aUnsupportedOperation,
-                $"'{Truncate(method)}' is not governed by this gateway yet; only messages (sent or streamed) and task reads, cancels and subscriptions are.", UnsupportedOperation),
+                $"'{Truncate(method)}' is not governed by this gateway yet; only messages (sent or streamed) and task reads, cancels, subscriptions and listings are.", UnsupportedOperation),
             _ => Refuse(id, ProblemCodes.MalformedBody, $"'{Truncate(method)}' is not an A2A method.", -32601),
         };
         return read with { Body = root };

@@ -35,12 +35,18 @@ internal static class A2aReplyWriter
         var identity = context.GatewayRequest().Get<Admission>().Identity!;
         var connector = context.GetRouteValue("connector") as string ?? string.Empty;
         var owners = context.RequestServices.GetRequiredService<A2aTaskOwners>();
-        foreach (var reply in replies)
+        var listing = A2aMethods.Of(MethodOf(request)) == A2aOperation.ListTasks;
+        foreach (var reply in listing ? [] : replies)
         {
             if (reply.ValueKind == JsonValueKind.Object && reply.TryGetProperty("result", out var answered) && TaskIdOf(answered) is { } taskId)
             {
                 await owners.RecordAsync(identity.Tenant, connector, taskId, identity.Agent, CancellationToken.None).ConfigureAwait(false);
             }
+        }
+
+        if (ok && !streamed && A2aMethods.Of(MethodOf(request)) == A2aOperation.ListTasks)
+        {
+            replies = [Wrap("result", await OwnTasksAsync(json, owners, identity.Tenant, connector, identity.Agent).ConfigureAwait(false))];
         }
 
         var requestId = RequestIdMiddleware.GetRequestId(context);
@@ -101,6 +107,31 @@ internal static class A2aReplyWriter
             await response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
             await response.Body.WriteAsync("\n\n"u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// A task listing's answer with only the caller's tasks (1.0's <c>{"tasks":[…]}</c>, or a bare list), and without the
+    /// remote agent's <c>totalSize</c>, which would count other agents' tasks.
+    /// </summary>
+    private static async Task<JsonElement> OwnTasksAsync(JsonElement listing, A2aTaskOwners owners, string tenant, string connector, string agent)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(listing.GetRawText());
+        var tasks = node as System.Text.Json.Nodes.JsonArray ?? (node as System.Text.Json.Nodes.JsonObject)?["tasks"] as System.Text.Json.Nodes.JsonArray;
+        if (tasks is not null)
+        {
+            for (var i = tasks.Count - 1; i >= 0; i--)
+            {
+                var id = tasks[i] is System.Text.Json.Nodes.JsonObject task && task["id"] is System.Text.Json.Nodes.JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+                if (id is null || !await owners.IsOwnerAsync(tenant, connector, id, agent, CancellationToken.None).ConfigureAwait(false))
+                {
+                    tasks.RemoveAt(i);
+                }
+            }
+        }
+
+        (node as System.Text.Json.Nodes.JsonObject)?.Remove("totalSize");
+        using var document = JsonDocument.Parse(node?.ToJsonString() ?? "null");
+        return document.RootElement.Clone();
     }
 
     private static JsonElement Wrap(string member, JsonElement value)

@@ -9,7 +9,8 @@ namespace Gateway.Proxy.A2a;
 
 /// <summary>
 /// The JWS signatures of an A2A agent card (A2A 1.0 <c>AgentCard.signatures</c>: each <c>{"protected","signature"}</c>,
-/// RFC 7515 with a detached payload, the RFC 8785 canonical JSON of the card without its <c>signatures</c>). A remote
+/// RFC 7515 with a detached payload, the RFC 8785 canonical JSON of the card without its <c>signatures</c>, normalized as
+/// A2A 1.0 §8.4.1 says: <see cref="Payload"/>). A remote
 /// card is checked against the key its connector pins (<c>card_key</c>): it verifies when one of its signatures is ES256
 /// or RS256 under that key; a signed card whose connector pins no key, an unsigned card whose connector pins one, and a
 /// signature that does not verify are all refused. The card the gateway serves is signed with the gateway's active
@@ -54,13 +55,64 @@ internal static class AgentCardSignatures
         card["signatures"] = new JsonArray(new JsonObject { ["protected"] = jws[0], ["signature"] = jws[2] });
     }
 
-    /// <summary>The canonical card without its signatures: what each signature covers.</summary>
+    /// <summary>The members of an A2A 1.0 <c>AgentCard</c> (what a signature covers; 0.3's <c>url</c> and the like are not).</summary>
+    private static readonly HashSet<string> CardMembers = new(StringComparer.Ordinal)
+    {
+        "name", "description", "supportedInterfaces", "provider", "version", "documentationUrl", "capabilities",
+        "securitySchemes", "securityRequirements", "defaultInputModes", "defaultOutputModes", "skills", "iconUrl",
+    };
+
+    /// <summary>
+    /// What each signature covers (A2A 1.0 §8.4.1): the card without <c>signatures</c>, normalized as its protobuf JSON
+    /// round trip leaves it (only the 1.0 <c>AgentCard</c> members at the top; members whose value is the protobuf default,
+    /// <c>0</c>, <c>""</c>, <c>[]</c>, <c>{}</c> or null, left out at every depth; <c>false</c> kept, as the card's booleans
+    /// are <c>optional</c> and keep their presence), then RFC 8785 canonical JSON. The members of nested objects are not
+    /// checked against the schema (the official SDK's verifier drops unknown nested members; a card carrying some is refused).
+    /// </summary>
     public static byte[] Payload(JsonObject card)
     {
-        var copy = card.DeepClone().AsObject();
-        copy.Remove("signatures");
+        var copy = new JsonObject();
+        foreach (var (name, value) in card)
+        {
+            if (CardMembers.Contains(name) && WithoutDefaults(value) is { } kept)
+            {
+                copy[name] = kept;
+            }
+        }
+
         using var document = JsonDocument.Parse(copy.ToJsonString());
         return CanonicalJson.Serialize(document.RootElement);
+    }
+
+    /// <summary>A copy of <paramref name="value"/> without its protobuf-default members; null when it is a default itself.</summary>
+    private static JsonNode? WithoutDefaults(JsonNode? value)
+    {
+        switch (value)
+        {
+            case null:
+                return null;
+            case JsonObject o:
+                var kept = new JsonObject();
+                foreach (var (name, member) in o)
+                {
+                    if (WithoutDefaults(member) is { } m)
+                    {
+                        kept[name] = m;
+                    }
+                }
+
+                return kept.Count == 0 ? null : kept;
+            case JsonArray a:
+                // An array's items are kept whole (an empty object in a list still counts), only the empty list is a default.
+                return a.Count == 0 ? null : new JsonArray([.. a.Select(static item => WithoutDefaults(item) ?? new JsonObject())]);
+            default:
+                return value.GetValueKind() switch
+                {
+                    JsonValueKind.String when value.GetValue<string>().Length == 0 => null,
+                    JsonValueKind.Number when value.GetValue<double>() == 0 => null,
+                    _ => value.DeepClone(),
+                };
+        }
     }
 
     private static bool Verifies(JsonElement jwk, string protectedHeader, string signature, byte[] payload)

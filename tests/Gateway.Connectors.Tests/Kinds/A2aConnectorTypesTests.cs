@@ -96,12 +96,15 @@ public sealed class A2aConnectorTypesTests
         Assert.Throws<DegradeRefusedException>(() => UpstreamEnvelopes.Build(Wire, Args("SendMessage", "{\"message\":{\"parts\":[]}}"), DegradeSpec.DefaultReadOnly));
 
     [Fact]
-    public void BuildEnvelope_AgentEntry_CarriesATaskReadButNotACancelUnderReadOnly()
+    public void BuildEnvelope_AgentEntry_CarriesATaskReadAndListingButNotACancelUnderReadOnly()
     {
         var read = JsonDocument.Parse("{\"task_id\":\"t1\",\"a2a_method\":\"GetTask\",\"a2a\":{\"id\":\"t1\"}}").RootElement;
         var cancel = JsonDocument.Parse("{\"task_id\":\"t1\",\"a2a_method\":\"CancelTask\",\"a2a\":{\"id\":\"t1\"}}").RootElement;
 
+        var list = JsonDocument.Parse("{\"list_tasks\":true,\"a2a_method\":\"ListTasks\",\"a2a\":{}}").RootElement;
+
         Assert.Contains("\"GetTask\"", Encoding.UTF8.GetString(UpstreamEnvelopes.Build(Helper, read, DegradeSpec.DefaultReadOnly).Body!), StringComparison.Ordinal);
+        Assert.Contains("\"ListTasks\"", Encoding.UTF8.GetString(UpstreamEnvelopes.Build(Helper, list, DegradeSpec.DefaultReadOnly).Body!), StringComparison.Ordinal);
         Assert.Throws<DegradeRefusedException>(() => UpstreamEnvelopes.Build(Helper, cancel, DegradeSpec.DefaultReadOnly));
         Assert.Throws<ConnectorArgumentException>(() => UpstreamEnvelopes.Build(Helper, Args("SendMessage", "{}"), degrade: null));
     }

@@ -30,6 +30,18 @@ public sealed class A2aRouteTests
     }
 
     [Fact]
+    public async Task SendMessage_RemoteAgentAsksForAuthentication_IsSurfacedAsItIs_NeverAnsweredWithACredential()
+    {
+        await using var setup = await StartAsync();
+
+        var task = (await SendAsync(setup.Gateway.Agent, Message("SendMessage", "summarize", "needs login"))).GetProperty("result").GetProperty("task");
+
+        Assert.Equal("TASK_STATE_AUTH_REQUIRED", task.GetProperty("status").GetProperty("state").GetString());
+        Assert.Single(setup.Agent.Received);
+        Assert.Equal(string.Empty, Assert.Single(setup.Agent.Authorizations));
+    }
+
+    [Fact]
     public async Task SendMessage_Version03Spelling_IsForwardedAsSent()
     {
         await using var setup = await StartAsync();
@@ -98,11 +110,27 @@ public sealed class A2aRouteTests
     }
 
     [Fact]
-    public async Task ListTasks_NotGovernedYet_IsUnsupportedOperation()
+    public async Task ListTasks_Answer_KeepsOnlyTheCallersTasks()
+    {
+        await using var setup = await StartAsync();
+        var gw = setup.Gateway;
+        var own = (await SendAsync(gw.Agent, Message("SendMessage", "summarize", "mine"))).GetProperty("result").GetProperty("task").GetProperty("id").GetString()!;
+        var rogues = (await SendAsync(gw.Rogue, Message("SendMessage", "summarize", "theirs"))).GetProperty("result").GetProperty("task").GetProperty("id").GetString()!;
+
+        var listed = (await SendAsync(gw.Agent, TaskCall("ListTasks", "x"))).GetProperty("result");
+        var rogueListed = (await SendAsync(gw.Rogue, TaskCall("ListTasks", "x"))).GetProperty("result");
+
+        Assert.Equal([own], listed.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("id").GetString()!).ToArray());
+        Assert.Equal([rogues], rogueListed.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("id").GetString()!).ToArray());
+        Assert.False(listed.TryGetProperty("totalSize", out _));
+    }
+
+    [Fact]
+    public async Task PushNotificationConfigMethod_NotGovernedYet_IsUnsupportedOperation()
     {
         await using var setup = await StartAsync();
 
-        var error = (await SendAsync(setup.Gateway.Agent, TaskCall("ListTasks", "x"))).GetProperty("error");
+        var error = (await SendAsync(setup.Gateway.Agent, TaskCall("CreateTaskPushNotificationConfig", "x"))).GetProperty("error");
 
         Assert.Equal(-32004, error.GetProperty("code").GetInt32());
         Assert.Equal("a2a_unsupported_operation", error.GetProperty("data").GetProperty("code").GetString());
@@ -247,6 +275,22 @@ public sealed class A2aRouteTests
         Assert.Contains("helper.translate", records, StringComparison.Ordinal);
         Assert.Contains("helper.wire", records, StringComparison.Ordinal);
         Assert.Contains("a2a_card_served", records, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SendMessage_InARun_IsInTheRunsTimelineUnderItsSkill()
+    {
+        await using var setup = await StartAsync();
+        var gw = setup.Gateway;
+        var run = await RunCalls.StartIdAsync(gw.Agent);
+
+        using var response = await RunCalls.InRunAsync(gw.Agent, run, "/a2a/helper", Message("SendMessage", "summarize", "in a run"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var records = await RunCalls.RecordsAsync(gw.Admin(), run);
+        var skillRecords = records.Where(r => r.TryGetProperty("tool", out var tool) && tool.GetString() == "helper.summarize").ToList();
+        Assert.True(skillRecords.Count >= 1, string.Join("\n", records));
+        Assert.All(skillRecords, r => Assert.Equal(run, r.GetProperty("run_id").GetString()));
     }
 
     private static async Task<JsonElement> SendAsync(AgentClient agent, string body)

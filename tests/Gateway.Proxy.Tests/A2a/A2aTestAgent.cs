@@ -30,6 +30,9 @@ internal sealed class A2aTestAgent
 
     public ConcurrentDictionary<string, string> TaskStates { get; } = new();
 
+    /// <summary>The Authorization header of each JSON-RPC request (empty when none).</summary>
+    public ConcurrentQueue<string> Authorizations { get; } = new();
+
     /// <summary>The card key as the bundle pins it (a public JWK).</summary>
     public string PinnedJwk()
     {
@@ -48,18 +51,20 @@ internal sealed class A2aTestAgent
             var method = root.GetProperty("method").GetString()!;
             var parameters = root.GetProperty("params").Clone();
             Received.Enqueue((method, parameters));
+            Authorizations.Enqueue(context.Request.Headers.Authorization.ToString());
             string result;
             switch (method)
             {
                 case "SendMessage" or "message/send":
                     var text = parameters.GetProperty("message").GetProperty("parts")[0].GetProperty("text").GetString();
                     var taskId = "task-" + Interlocked.Increment(ref _tasks);
-                    TaskStates[taskId] = "completed";
+                    var state = text == "needs login" ? "TASK_STATE_AUTH_REQUIRED" : "TASK_STATE_COMPLETED";
+                    TaskStates[taskId] = text == "needs login" ? "auth-required" : "completed";
                     var task = new JsonObject
                     {
                         ["id"] = taskId,
                         ["contextId"] = "ctx-1",
-                        ["status"] = new JsonObject { ["state"] = "TASK_STATE_COMPLETED" },
+                        ["status"] = new JsonObject { ["state"] = state },
                         ["artifacts"] = new JsonArray(new JsonObject { ["parts"] = new JsonArray(new JsonObject { ["text"] = $"done: {text}; contact ops@example.com" }) }),
                     };
                     result = new JsonObject { ["task"] = task }.ToJsonString();
@@ -84,6 +89,10 @@ internal sealed class A2aTestAgent
                 case "GetTask" or "tasks/get":
                     var got = parameters.GetProperty("id").GetString()!;
                     result = new JsonObject { ["id"] = got, ["status"] = new JsonObject { ["state"] = TaskStates.GetValueOrDefault(got, "unknown") } }.ToJsonString();
+                    break;
+                case "ListTasks" or "tasks/list":
+                    var all = new JsonArray([.. TaskStates.Keys.Order(StringComparer.Ordinal).Select(t => (JsonNode)new JsonObject { ["id"] = t, ["status"] = new JsonObject { ["state"] = TaskStates[t] } })]);
+                    result = new JsonObject { ["tasks"] = all, ["totalSize"] = all.Count, ["nextPageToken"] = "" }.ToJsonString();
                     break;
                 case "CancelTask" or "tasks/cancel":
                     var cancelled = parameters.GetProperty("id").GetString()!;
@@ -117,7 +126,12 @@ internal sealed class A2aTestAgent
         if (SignCard)
         {
             var header = Base64Url.EncodeToString("{\"alg\":\"ES256\",\"kid\":\"helper-1\"}"u8);
-            var input = Encoding.ASCII.GetBytes(header + "." + Base64Url.EncodeToString(Canonical(card)));
+            // A2A 1.0 §8.4.1: what the signature covers leaves out the members outside the 1.0 card (0.3's url and
+            // protocolVersion); this card has no default-valued member to leave out.
+            var signed = card.DeepClone().AsObject();
+            signed.Remove("url");
+            signed.Remove("protocolVersion");
+            var input = Encoding.ASCII.GetBytes(header + "." + Base64Url.EncodeToString(Canonical(signed)));
             var signature = CardKey.SignData(input, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
             if (BreakSignature)
             {

@@ -42,6 +42,23 @@ public sealed class CanonicalJsonTests
     }
 
     [Fact]
+    public void Payload_LeavesOutMembersOutsideTheV1CardAndEmptyValues_KeepsFalse()
+    {
+        var card = new JsonObject
+        {
+            ["name"] = "Helper",
+            ["url"] = "http://agent/a2a",
+            ["description"] = "",
+            ["capabilities"] = new JsonObject { ["streaming"] = true, ["pushNotifications"] = false },
+            ["skills"] = new JsonArray(new JsonObject { ["id"] = "s", ["tags"] = new JsonArray() }),
+            ["defaultInputModes"] = new JsonArray(),
+            ["signatures"] = new JsonArray(new JsonObject { ["protected"] = "x" }),
+        };
+
+        Assert.Equal("{\"capabilities\":{\"pushNotifications\":false,\"streaming\":true},\"name\":\"Helper\",\"skills\":[{\"id\":\"s\"}]}", Encoding.UTF8.GetString(AgentCardSignatures.Payload(card)));
+    }
+
+    [Fact]
     public void Sign_ThenRefusalOf_UnderTheSameKeyPinned_Verifies_AndATamperedCardDoesNot()
     {
         var ring = ReceiptKeyRing.Generate(DateTimeOffset.UtcNow);
