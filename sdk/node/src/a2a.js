@@ -12,8 +12,8 @@ export const A2A_WARRANT_METADATA_KEY = 'gamut.dev/warrant';
 export const APPROVAL_METADATA_KEY = 'gamut.dev/approval';
 
 const METHODS = {
-  '1.0': { send: 'SendMessage', stream: 'SendStreamingMessage', get: 'GetTask', cancel: 'CancelTask' },
-  '0.3': { send: 'message/send', stream: 'message/stream', get: 'tasks/get', cancel: 'tasks/cancel' },
+  '1.0': { send: 'SendMessage', stream: 'SendStreamingMessage', get: 'GetTask', cancel: 'CancelTask', list: 'ListTasks' },
+  '0.3': { send: 'message/send', stream: 'message/stream', get: 'tasks/get', cancel: 'tasks/cancel', list: 'tasks/list' },
 };
 const HELD_STATES = new Set(['TASK_STATE_INPUT_REQUIRED', 'input-required']);
 const BLOCKING = new Set(['block', 'block_and_open_incident']);
@@ -28,10 +28,10 @@ export async function a2aCard(client, connector, options) {
   return json;
 }
 
-/** One JSON-RPC call: `send` (with the approval wait and one retry), `get` or `cancel`. */
+/** One JSON-RPC call: `send` (with the approval wait and one retry), `get`, `cancel` or `list`. */
 export async function a2aCall(client, connector, kind, input, options) {
   const version = versionOf(options);
-  const params = kind === 'send' ? messageParams(input, version) : taskParams(input);
+  const params = kind === 'send' ? messageParams(input, version) : kind === 'list' ? { ...(input ?? {}) } : taskParams(input);
   try {
     return await call(client, connector, METHODS[version][kind], params, version, options);
   } catch (error) {

@@ -251,6 +251,9 @@ export class GamutClient {
   /** `CancelTask` (`tasks/cancel`) of a task this agent opened: the task. */
   cancelTask(connector, taskId, options = {}) { return a2aCall(this, connector, 'cancel', { taskId }, options); }
 
+  /** `ListTasks` (`tasks/list`; `params`: e.g. `{contextId, pageSize, pageToken}`): `{tasks, …}`, only this agent's tasks. */
+  listTasks(connector, params = {}, options = {}) { return a2aCall(this, connector, 'list', params, options); }
+
   async #governed(target, body, tool, options) {
     let answer;
     try {

@@ -83,10 +83,13 @@ describe('A2A through the real gateway', () => {
     assert.equal(events[1].artifactUpdate.artifact.parts[0].text, 'done: stream it');
   });
 
-  test('getTask and cancelTask reach the agent\'s own task; a task it did not open is not found', async () => {
+  test('getTask, cancelTask and listTasks reach the agent\'s own task; a task it did not open is not found', async () => {
     const { task } = await suite.gamut.sendMessage('helper', { skill: 'summarize', text: 'to cancel' });
     assert.equal((await suite.gamut.getTask('helper', task.id)).status.state, 'completed');
     assert.equal((await suite.gamut.cancelTask('helper', task.id)).status.state, 'TASK_STATE_CANCELED');
+    const listed = await suite.gamut.listTasks('helper');
+    assert.ok(listed.tasks.some((t) => t.id === task.id));
+    assert.ok(!listed.tasks.some((t) => t.id === 'task-foreign'));
     const error = await rejection(suite.gamut.getTask('helper', 'task-of-nobody'), GamutA2aError);
     assert.equal(error.rpcCode, -32001);
     assert.equal(error.code, 'a2a_task_not_found');

@@ -162,6 +162,8 @@ export declare class GamutClient {
   getTask(connector: string, taskId: string, options?: A2aCallOptions): Promise<Record<string, unknown>>;
   /** CancelTask (tasks/cancel) of a task this agent opened. */
   cancelTask(connector: string, taskId: string, options?: A2aCallOptions): Promise<Record<string, unknown>>;
+  /** ListTasks (tasks/list): `{tasks, …}`, the gateway keeping only this agent's tasks. */
+  listTasks(connector: string, params?: Record<string, unknown>, options?: A2aCallOptions): Promise<{ tasks: Array<Record<string, unknown>>; [member: string]: unknown }>;
   /** `new OpenAI(gamut.openAIOptions())`: the provider route and the signing fetch. */
   openAIOptions(connector?: string): { baseURL: string; apiKey: string; fetch: typeof fetch; maxRetries: number };
   evaluate(tool: string, args?: Record<string, unknown>, options?: Omit<ToolCallOptions, 'waitForApproval'>): Promise<Decision<never>>;

@@ -48,6 +48,9 @@ def reply(request: dict) -> tuple[str, bytes]:
         return result({"kind": "task", **task} if v03 else {"task": task})
     if method in ("GetTask", "tasks/get"):
         return result({"id": params["id"], "status": {"state": _tasks.get(params["id"], "unknown")}})
+    if method in ("ListTasks", "tasks/list"):  # with a task nobody opened through the gateway, which it must leave out
+        listed = [{"id": t, "status": {"state": s}} for t, s in list(_tasks.items())] + [{"id": "task-foreign", "status": {"state": "completed"}}]
+        return result({"tasks": listed, "totalSize": len(listed), "nextPageToken": ""})
     if method in ("CancelTask", "tasks/cancel"):
         _tasks[params["id"]] = "canceled"
         return result({"id": params["id"], "status": {"state": "canceled" if v03 else "TASK_STATE_CANCELED"}})

@@ -81,10 +81,13 @@ class A2aTests(unittest.TestCase):
         self.assertEqual(events[1]["artifactUpdate"]["artifact"]["parts"][0]["text"], "done: stream it")
         self.assertEqual(events[2]["statusUpdate"]["status"]["state"], "TASK_STATE_COMPLETED")
 
-    def test_get_and_cancel_task_reach_the_own_task_and_one_not_opened_is_not_found(self):
+    def test_get_cancel_and_list_tasks_reach_the_own_task_and_one_not_opened_is_not_found(self):
         task = self.gamut.send_message("helper", "to cancel", skill="summarize")["task"]
         self.assertEqual(self.gamut.get_task("helper", task["id"])["status"]["state"], "completed")
         self.assertEqual(self.gamut.cancel_task("helper", task["id"])["status"]["state"], "TASK_STATE_CANCELED")
+        listed = [t["id"] for t in self.gamut.list_tasks("helper")["tasks"]]
+        self.assertIn(task["id"], listed)
+        self.assertNotIn("task-foreign", listed)
         with self.assertRaises(GamutA2aError) as caught:
             self.gamut.get_task("helper", "task-of-nobody")
         self.assertEqual(caught.exception.rpc_code, -32001)

@@ -95,6 +95,10 @@ public sealed partial class GamutClient
     public Task<JsonElement> CancelTaskAsync(string connector, string taskId, A2aCallOptions? options = null, CancellationToken cancellationToken = default) =>
         A2aCallAsync(connector, Method((options ??= new()).Version, "cancel"), TaskParams(taskId), options, cancellationToken);
 
+    /// <summary><c>ListTasks</c> (<c>tasks/list</c>; <paramref name="parameters"/> e.g. <c>contextId</c>, <c>pageSize</c>): <c>{tasks, …}</c>, only this agent's tasks.</summary>
+    public Task<JsonElement> ListTasksAsync(string connector, JsonObject? parameters = null, A2aCallOptions? options = null, CancellationToken cancellationToken = default) =>
+        A2aCallAsync(connector, Method((options ??= new()).Version, "list"), (JsonObject?)parameters?.DeepClone() ?? [], options, cancellationToken);
+
     private async Task<JsonElement> A2aCallAsync(string connector, string method, JsonObject parameters, A2aCallOptions options, CancellationToken cancellationToken)
     {
         var (status, _, body, retryAfter) = await ExchangeAsync(HttpMethod.Post, A2aRoute(connector), Request(method, parameters), options.Timeout, PersonToken,
@@ -255,10 +259,12 @@ public sealed partial class GamutClient
         (A2aVersion.V1_0, "stream") => "SendStreamingMessage",
         (A2aVersion.V1_0, "get") => "GetTask",
         (A2aVersion.V1_0, "cancel") => "CancelTask",
+        (A2aVersion.V1_0, "list") => "ListTasks",
         (A2aVersion.V0_3, "send") => "message/send",
         (A2aVersion.V0_3, "stream") => "message/stream",
         (A2aVersion.V0_3, "get") => "tasks/get",
         (A2aVersion.V0_3, "cancel") => "tasks/cancel",
+        (A2aVersion.V0_3, "list") => "tasks/list",
         _ => throw new GamutConfigurationException($"A2A version '{version}' is not spoken here (1.0 or 0.3)."),
     };
 

@@ -113,13 +113,16 @@ public sealed class A2aTests(GatewayEnvironment env) : IDisposable
     }
 
     [Fact]
-    public async Task GetTaskAsync_AndCancelTaskAsync_ReachTheOwnTask_AndATaskNotOpenedIsNotFound()
+    public async Task GetCancelAndListTasksAsync_ReachTheOwnTask_AndATaskNotOpenedIsNotFound()
     {
         var task = (await _gamut.SendMessageAsync("helper", new A2aMessage { Skill = "summarize", Text = "to cancel" })).Task!.Value;
         var taskId = task.GetProperty("id").GetString()!;
 
         Assert.Equal("completed", (await _gamut.GetTaskAsync("helper", taskId)).GetProperty("status").GetProperty("state").GetString());
         Assert.Equal("TASK_STATE_CANCELED", (await _gamut.CancelTaskAsync("helper", taskId)).GetProperty("status").GetProperty("state").GetString());
+        var listed = (await _gamut.ListTasksAsync("helper")).GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("id").GetString()).ToList();
+        Assert.Contains(taskId, listed);
+        Assert.DoesNotContain("task-foreign", listed);
         var error = await Assert.ThrowsAsync<GamutA2aException>(() => _gamut.GetTaskAsync("helper", "task-of-nobody"));
         Assert.Equal(-32001, error.RpcCode);
         Assert.Equal("a2a_task_not_found", error.Code);

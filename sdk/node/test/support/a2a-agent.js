@@ -43,6 +43,8 @@ export function a2aReply({ id, method, params }) {
     }
     case 'GetTask': case 'tasks/get':
       return reply({ id: params.id, status: { state: tasks.get(params.id) ?? 'unknown' } });
+    case 'ListTasks': case 'tasks/list': // with a task nobody opened through the gateway, which it must leave out
+      return reply({ tasks: [...tasks.keys(), 'task-foreign'].map((t) => ({ id: t, status: { state: tasks.get(t) ?? 'completed' } })), totalSize: tasks.size + 1, nextPageToken: '' });
     case 'CancelTask': case 'tasks/cancel':
       tasks.set(params.id, 'canceled');
       return reply({ id: params.id, status: { state: v03 ? 'canceled' : 'TASK_STATE_CANCELED' } });

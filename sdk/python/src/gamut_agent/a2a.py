@@ -20,8 +20,8 @@ A2A_WARRANT_METADATA_KEY = "gamut.dev/warrant"
 APPROVAL_METADATA_KEY = "gamut.dev/approval"
 
 _METHODS = {
-    "1.0": {"send": "SendMessage", "stream": "SendStreamingMessage", "get": "GetTask", "cancel": "CancelTask"},
-    "0.3": {"send": "message/send", "stream": "message/stream", "get": "tasks/get", "cancel": "tasks/cancel"},
+    "1.0": {"send": "SendMessage", "stream": "SendStreamingMessage", "get": "GetTask", "cancel": "CancelTask", "list": "ListTasks"},
+    "0.3": {"send": "message/send", "stream": "message/stream", "get": "tasks/get", "cancel": "tasks/cancel", "list": "tasks/list"},
 }
 _HELD_STATES = {"TASK_STATE_INPUT_REQUIRED", "input-required"}
 _BLOCKING = {"block", "block_and_open_incident"}
@@ -87,6 +87,12 @@ class A2aCalls:
     def cancel_task(self, connector: str, task_id: str, *, version: str = "1.0", timeout: float | None = None) -> dict:
         """``CancelTask`` (``tasks/cancel``) of a task this agent opened."""
         return self._a2a_call(connector, _METHODS[_version(version)]["cancel"], _task_params(task_id), version, timeout, False)
+
+    def list_tasks(self, connector: str, params: Mapping[str, Any] | None = None, *, version: str = "1.0",
+                   timeout: float | None = None) -> dict:
+        """``ListTasks`` (``tasks/list``; ``params`` e.g. ``{"contextId", "pageSize", "pageToken"}``): ``{"tasks": [...], ...}``,
+        the gateway keeping only this agent's tasks."""
+        return self._a2a_call(connector, _METHODS[_version(version)]["list"], dict(params or {}), version, timeout, False)
 
     def _a2a_call(self, connector: str, method: str, params: dict, version: str, timeout: float | None, is_message: bool) -> dict:
         status, _, body, _ = self._exchange("POST", _route(connector), _request(method, params), timeout, accept="application/json")

@@ -85,6 +85,13 @@ internal static class A2aTestAgent
                 return Result(new JsonObject { ["id"] = taskId, ["status"] = new JsonObject { ["state"] = Tasks.GetValueOrDefault(taskId, "unknown") } });
             }
 
+            case "ListTasks" or "tasks/list":
+            {
+                // With a task nobody opened through the gateway, which it must leave out.
+                var listed = new JsonArray([.. Tasks.Keys.Append("task-foreign").Select(t => (JsonNode)new JsonObject { ["id"] = t, ["status"] = new JsonObject { ["state"] = Tasks.GetValueOrDefault(t, "completed") } })]);
+                return Result(new JsonObject { ["tasks"] = listed, ["totalSize"] = listed.Count, ["nextPageToken"] = string.Empty });
+            }
+
             case "CancelTask" or "tasks/cancel":
             {
                 var taskId = parameters["id"]!.GetValue<string>();
