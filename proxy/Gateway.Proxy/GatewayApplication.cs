@@ -136,6 +136,7 @@ public static class GatewayApplication
 
         // 6-Enforce: what a recorded decision asks to be written (approvals, incidents, warrants), and model-token budgets.
         services.AddSingleton<Gateway.Proxy.Enforce.DecisionEffectWriter>();
+        services.AddGatewayA2a();
         services.AddSingleton<TokenBudgets>();
         services.AddSingleton<RunCounters>();
         services.AddSingleton<RunLimitGate>();
@@ -190,6 +191,7 @@ public static class GatewayApplication
         app.MapGet("/openapi.yaml", static (IWebHostEnvironment environment) =>
             OpenApiDocument.Serve(environment)).ExcludeFromDescription();
         app.MapRunsDelegationsAndApprovalPolls();
+        app.MapA2aCards();
         app.MapGatewayAccessTokens();
         app.MapGatewayMcp();
 

@@ -31,6 +31,19 @@ locate_dll() {
 # readiness loop's retry.
 source "$root/build/free-port.sh"
 
+# The remote A2A agent the SDKs' A2A tests reach (docs/a2a.md): the suite's upstream serves its card at
+# /.well-known/agent-card.json and its JSON-RPC endpoint at /a2a. demo-agent may use summarize and wire (external:
+# held for approval by the bundle's external-gate), not translate. Only the test's copy of the bundle changes.
+add_a2a_helper() {
+  local file="$1" upstream="$2"
+  grep -q '^catalog:$' "$file" && grep -q '^      - { tool: workspace }$' "$file" \
+    || { echo "gateway.sh: examples/bundle/demo.yaml no longer has the lines the A2A helper is added after" >&2; return 1; }
+  sed -i -E \
+    -e "/^catalog:\$/a\\  - { name: helper, kind: a2a, action_type: read, target_system: helper, upstream: ${upstream}/a2a, credential: none }\\n  - { name: helper.summarize, kind: a2a_skill, action_type: read, target_system: helper, connector: helper, a2a_skill: summarize }\\n  - { name: helper.translate, kind: a2a_skill, action_type: read, target_system: helper, connector: helper, a2a_skill: translate }\\n  - { name: helper.wire, kind: a2a_skill, action_type: external, target_system: helper, connector: helper, a2a_skill: wire }" \
+    -e "/^      - \{ tool: workspace \}\$/a\\      - { tool: helper }\\n      - { tool: helper.summarize }\\n      - { tool: helper.wire }" \
+    "$file"
+}
+
 start() {
   local work="$1" upstream="${2%/}"
   mkdir -p "$work"
@@ -39,6 +52,7 @@ start() {
   rm -rf "$work/bundle" "$work/data"
   cp -r "$root/examples/bundle" "$work/bundle"
   sed -i -E "s#http://127\.0\.0\.1:(9[0-9]{3})#${upstream}#g" "$work/bundle"/*.yaml
+  add_a2a_helper "$work/bundle/demo.yaml" "$upstream"
 
   local admin_token rogue_secret decision_key service_key port
   admin_token="$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"

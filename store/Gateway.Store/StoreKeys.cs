@@ -59,6 +59,12 @@ public static class StoreKeys
     public static string McpCallEvent(string tenant, string agent, string stream, int sequence) =>
         string.Create(CultureInfo.InvariantCulture, $"{Prefix}{{{tenant}}}:mcp-event:{agent}:{stream}:{sequence}");
 
+    /// <summary>
+    /// The agent that opened a task on a remote A2A agent, by the connector and the SHA-256 (hex) of the task's id, so that
+    /// only that agent reads, cancels or continues it.
+    /// </summary>
+    public static string A2aTaskOwner(string tenant, string connector, string taskIdDigest) => $"{Prefix}{{{tenant}}}:a2a-task:{connector}:{taskIdDigest}";
+
     /// <summary>The record of an issued decision token, by its id, until the token expires.</summary>
     public static string DecisionToken(string tenant, string tokenId) => $"{Prefix}{{{tenant}}}:decision-token:{tokenId}";
 

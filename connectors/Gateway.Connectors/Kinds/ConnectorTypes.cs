@@ -14,6 +14,8 @@ public static class ConnectorTypes
         new McpConnectorType(),
         new McpToolConnectorType(),
         new ContextConnectorType(),
+        new A2aConnectorType(),
+        new A2aSkillConnectorType(),
     ]);
 
     /// <summary>Every kind's type, in the order of <see cref="ConnectorKind"/>.</summary>

@@ -25,6 +25,11 @@ public static class ConnectorResultReader
         var mediaType = MediaTypeOf(contentType);
         var eventStream = mediaType == "text/event-stream";
         var type = ConnectorTypes.Of(kind);
+        if (kind == ConnectorKind.A2a && jsonRpcId is not null && jsonRpcId.StartsWith(A2aEventStreamReader.StreamIdPrefix, StringComparison.Ordinal))
+        {
+            return A2aEventStreamReader.Read(statusCode, eventStream, body, jsonRpcId, counts);
+        }
+
         if (type.ResultIsJsonRpcReply || (type.IsMcpServer && jsonRpcId is not null))
         {
             return McpReply(statusCode, eventStream, body, jsonRpcId, counts);

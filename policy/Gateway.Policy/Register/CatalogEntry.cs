@@ -21,7 +21,7 @@ public sealed record CatalogEntry
     /// <summary>The action leaves the organisation's boundary.</summary>
     public bool External { get; init; }
 
-    /// <summary>Absolute http(s) upstream; null only for <see cref="ConnectorKind.McpTool"/>.</summary>
+    /// <summary>Absolute http(s) upstream; null only for <see cref="ConnectorKind.McpTool"/> and <see cref="ConnectorKind.A2aSkill"/>.</summary>
     public Uri? Upstream { get; init; }
 
     /// <summary>
@@ -47,11 +47,29 @@ public sealed record CatalogEntry
 
     public HttpBinding? Http { get; init; }
 
-    /// <summary>For <see cref="ConnectorKind.McpTool"/>: the name of the <see cref="ConnectorKind.Mcp"/> entry serving it.</summary>
+    /// <summary>
+    /// For <see cref="ConnectorKind.McpTool"/>: the name of the <see cref="ConnectorKind.Mcp"/> entry serving it; for
+    /// <see cref="ConnectorKind.A2aSkill"/>: the <see cref="ConnectorKind.A2a"/> agent whose skill it is.
+    /// </summary>
     public string? Connector { get; init; }
 
     /// <summary>For <see cref="ConnectorKind.McpTool"/>: the tool's name on that server.</summary>
     public string? McpTool { get; init; }
+
+    /// <summary>For <see cref="ConnectorKind.A2aSkill"/>: the skill's id on the remote agent's card.</summary>
+    public string? A2aSkill { get; init; }
+
+    /// <summary>
+    /// For <see cref="ConnectorKind.A2a"/>: the public key (a JWK, as compact JSON) the remote agent's card must be signed
+    /// with (<c>card_key:</c>); null when the card is not pinned (a signed card is then refused: its key is not pinned).
+    /// </summary>
+    public string? CardKey { get; init; }
+
+    /// <summary>
+    /// For <see cref="ConnectorKind.A2a"/>: the tenant lets messages ask the remote agent for push notifications to a
+    /// loopback, private or link-local webhook (<c>allow_internal_push: true</c>); refused by default (SSRF).
+    /// </summary>
+    public bool AllowInternalPush { get; init; }
 
     /// <summary>What the entry does, for people and for agents (a tool's description on <c>/mcp</c>).</summary>
     public string? Description { get; init; }

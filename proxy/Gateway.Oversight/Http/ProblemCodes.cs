@@ -62,6 +62,14 @@ public static class ProblemCodes
     public const string McpAnswerUnknown = "mcp_answer_unknown";
     public const string McpStreamUnknown = "mcp_stream_unknown";
 
+    // A2A (docs/a2a.md): a remote agent's card, skills, tasks and push-notification webhooks.
+    public const string A2aUnknownSkill = "a2a_unknown_skill";
+    public const string A2aUnsupportedOperation = "a2a_unsupported_operation";
+    public const string A2aTaskNotFound = "a2a_task_not_found";
+    public const string A2aPushUrlRefused = "a2a_push_url_refused";
+    public const string A2aCardUnverified = "a2a_card_unverified";
+    public const string A2aCardUnavailable = "a2a_card_unavailable";
+
     // 403 / 409 / 429: decisions and limits
     public const string Blocked = "blocked";
     public const string BlockedIncidentOpened = "blocked_incident_opened";

@@ -51,6 +51,7 @@ internal sealed class DescribeStage
             var (action, refusal) = authenticated is null || route is null ? (null, Refusal.Internal())
                 : route == GatewayRouteKind.Provider ? DescribeProvider(context, feature, authenticated)
                 : route == GatewayRouteKind.McpCall ? DescribeMcpCall(feature, authenticated)
+                : route == GatewayRouteKind.A2a ? A2aDescriber.Describe(context, feature, authenticated, Tenant(authenticated.Identity))
                 : DescribeNative(context, authenticated, route.Value);
             if (action is null)
             {

@@ -11,4 +11,7 @@ internal enum AgentRouteKind
 
     /// <summary><c>POST /v1/runs</c> and <c>POST /v1/runs/{id}/events</c>: a bounded body without secret material.</summary>
     Run,
+
+    /// <summary><c>GET /a2a/{connector}/.well-known/agent-card.json</c>: a remote agent's card, as the gateway serves it.</summary>
+    A2aCard,
 }

@@ -82,6 +82,12 @@ internal sealed partial class EnforceStage
                 return;
             }
 
+            if (await A2aTaskOwnershipCheck.RefusalOfAsync(context, feature).ConfigureAwait(false) is { } notOwned)
+            {
+                feature.Add(notOwned);
+                return;
+            }
+
             var received = feature.Get<AuthenticatedRequest>().Body;
             var (plan, refusal) = await PlanAsync(context, feature, feature.Get<Admission>(), governed, received).ConfigureAwait(false);
             if (plan is null)

@@ -121,6 +121,9 @@ internal sealed partial class RespondStage
             DecisionDisposition.Answer => DecisionResponseWriter.WriteDecisionAsync(context, feature.Get<GovernedDecision>(), invoked: false),
             DecisionDisposition.Refuse when feature.Get<DescribedAction>().Route == GatewayRouteKind.McpCall && feature.Get<GovernedDecision>() is { Approval: not null } held
                 => RefuseHeldMcpCallAsync(context, feature.Get<DescribedAction>().Body, held),
+            DecisionDisposition.Refuse when feature.Get<DescribedAction>().Route == GatewayRouteKind.A2a && feature.JsonRpcId is { } a2aId
+                && feature.Get<GovernedDecision>() is { Approval: not null } a2aHeld
+                => A2aReplyWriter.WriteHeldAsync(context, a2aId, feature.Get<DescribedAction>().Body, a2aHeld),
             DecisionDisposition.Refuse => RefusalResponse.WriteAsync(context, DecisionResponseWriter.RefusalFor(feature.Get<GovernedDecision>(), RecordedDecision.ReceiptOf(context))),
             DecisionDisposition.Execute => feature.Get<ForwardPlan>().Route == GatewayRouteKind.Provider
                 ? CompleteProviderAsync(context, feature)
@@ -230,6 +233,12 @@ internal sealed partial class RespondStage
             Latency = Latency(feature),
         }).ConfigureAwait(false);
         var described = feature.Get<DescribedAction>();
+        if (plan.Route == GatewayRouteKind.A2a && feature.JsonRpcId is { } a2aId)
+        {
+            await A2aReplyWriter.WriteResultAsync(context, a2aId, described.Body, result).ConfigureAwait(false);
+            return;
+        }
+
         if (plan.Route == GatewayRouteKind.McpCall && feature.JsonRpcId is { } id)
         {
             await McpToolResultWriter.WriteResultAsync(context, id, described.Body, governed, result).ConfigureAwait(false);

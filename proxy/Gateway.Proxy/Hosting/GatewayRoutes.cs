@@ -26,6 +26,7 @@ internal static class GatewayRoutes
         // Never chosen by routing (the MCP server's own endpoint on /mcp comes first): McpEndpointGate hands a
         // governed call (a tool call, a prompt, a resource read) to it after authentication: it walks the same stages as invoke-tool.
         Native(McpEndpoint.CallRouteId, McpEndpoint.Path, GatewayRouteKind.McpCall) with { Order = McpEndpoint.CallRouteOrder },
+        Native("gamut-a2a", "/a2a/{connector}", GatewayRouteKind.A2a),
         Route("gamut-providers", "/providers/{connector}/{**path}", null, GatewayRouteKind.Provider),
     ];
 

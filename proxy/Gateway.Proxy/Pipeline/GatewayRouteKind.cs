@@ -28,4 +28,10 @@ internal enum GatewayRouteKind
     /// served by the MCP server itself (<c>Hosting/McpEndpointGate.cs</c> sends only these down the walk).
     /// </summary>
     McpCall,
+
+    /// <summary>
+    /// <c>POST /a2a/{connector}</c>: an A2A JSON-RPC request to a remote agent (kind <c>a2a</c>), a message decided as the
+    /// <c>a2a_skill</c> entry of its skill, a task operation as the agent's entry; answered in JSON-RPC (docs/a2a.md).
+    /// </summary>
+    A2a,
 }

@@ -8,6 +8,7 @@ import {
   GamutIdentityMismatchError, GamutNotInvokedError, GamutProtocolError, GamutRateLimitedError,
   GamutRunCancelledError, GamutRunEndedError, GamutSecretMaterialError, GamutTimeoutError, GamutUpstreamError,
 } from './errors.js';
+import { a2aCall, a2aCard, a2aStream } from './a2a.js';
 import { ambientRun, checkRunId, startRun } from './runs.js';
 import { agentPrivateKey, messageSignatureHeaders, signatureHeaders } from './signing.js';
 
@@ -18,6 +19,8 @@ const DELEGATIONS = new WeakMap();
 
 /** Sends a signed request as `client` (the run scope's events use it; not part of the package's API). */
 export let requestAs; // assigned once, in the class's static block
+/** Sends a signed request as `client` and answers `{response, text}` whatever its status (the A2A calls use it). */
+export let exchangeAs;
 
 export class GamutClient {
   #config;
@@ -27,6 +30,7 @@ export class GamutClient {
 
   static {
     requestAs = (client, method, target, body, options) => client.#request(method, target, body, options);
+    exchangeAs = (client, method, target, body, options, accept) => client.#exchange(method, target, body, options, accept);
   }
 
   /**
@@ -229,6 +233,27 @@ export class GamutClient {
     }
   }
 
+  /** GET /a2a/{connector}/.well-known/agent-card.json: the remote agent's card as the gateway serves it to this agent. */
+  agentCard(connector, options = {}) { return a2aCard(this, connector, options); }
+
+  /**
+   * POST /a2a/{connector} `SendMessage` (`message/send` with `{version: '0.3'}`): `{task}` or `{message}`. A held message
+   * throws GamutApprovalRequiredError (with `waitForApproval`, waits and resends it once with the warrant).
+   */
+  sendMessage(connector, message, options = {}) { return a2aCall(this, connector, 'send', message, options); }
+
+  /** `SendStreamingMessage` (`message/stream`): an async iterator of the stream's events (each reply's `result`). */
+  streamMessage(connector, message, options = {}) { return a2aStream(this, connector, message, options); }
+
+  /** `GetTask` (`tasks/get`) of a task this agent opened: the task. */
+  getTask(connector, taskId, options = {}) { return a2aCall(this, connector, 'get', { taskId }, options); }
+
+  /** `CancelTask` (`tasks/cancel`) of a task this agent opened: the task. */
+  cancelTask(connector, taskId, options = {}) { return a2aCall(this, connector, 'cancel', { taskId }, options); }
+
+  /** `ListTasks` (`tasks/list`; `params`: e.g. `{contextId, pageSize, pageToken}`): `{tasks, …}`, only this agent's tasks. */
+  listTasks(connector, params = {}, options = {}) { return a2aCall(this, connector, 'list', params, options); }
+
   async #governed(target, body, tool, options) {
     let answer;
     try {
@@ -295,6 +320,19 @@ export class GamutClient {
   }
 
   async #request(method, target, body, options) {
+    const { response, text } = await this.#exchange(method, target, body, options, 'application/json, application/problem+json');
+    let json;
+    try {
+      json = text.length > 0 ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (response.status < 200 || response.status > 299) throw errorFor(response, json);
+    if (json === undefined) throw new GamutProtocolError(`The gateway answered ${response.status} without a JSON body.`);
+    return json;
+  }
+
+  async #exchange(method, target, body, options, accept) {
     let bytes;
     if (body !== undefined) {
       const findings = findSecretMaterial(body);
@@ -303,7 +341,7 @@ export class GamutClient {
     }
     // A person's token (per call, else the client's) rides in X-Gamut-Person, the run in X-Gamut-Run, both covered by the signature.
     const headers = this.#sign(method, target, this.#config.baseUrl + target, bytes ?? new Uint8Array(0), undefined, options.personToken ?? this.#person, this.runId);
-    headers.Accept = 'application/json, application/problem+json';
+    headers.Accept = accept;
     if (bytes) headers['Content-Type'] = 'application/json';
     const timeoutMs = options.timeoutMs ?? this.#config.timeoutMs;
     const signal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
@@ -319,15 +357,7 @@ export class GamutClient {
       if (error?.name === 'AbortError') throw error;
       throw new GamutHttpError(`The gateway could not be reached: ${error?.cause?.code ?? error?.message}.`, { code: 'gateway_unreachable', cause: error });
     }
-    let json;
-    try {
-      json = text.length > 0 ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    if (response.status < 200 || response.status > 299) throw errorFor(response, json);
-    if (json === undefined) throw new GamutProtocolError(`The gateway answered ${response.status} without a JSON body.`);
-    return json;
+    return { response, text };
   }
 
   /**
@@ -382,7 +412,8 @@ function toolBody(tool, args, { targets, dataClasses, provenance, warrant, simul
   return body;
 }
 
-function errorFor(response, problem) {
+/** The typed error of a non-2xx answer (a problem+json body, or none). */
+export function errorFor(response, problem) {
   const details = {
     status: response.status,
     code: problem?.code ?? `http_${response.status}`,

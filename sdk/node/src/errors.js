@@ -109,3 +109,16 @@ export class GamutRunEndedError extends GamutHttpError {
 export class GamutRunCancelledError extends GamutRunEndedError {
   get cancelledBy() { return this.endedBy; }
 }
+
+/**
+ * An A2A call (`/a2a/{connector}`) answered with a JSON-RPC error that is not a decision of policy: `rpcCode` is the
+ * JSON-RPC code (-32602 invalid params, -32001 task not found, -32004 unsupported operation, or the remote agent's own),
+ * `code` the gateway's stable code from `error.data.code` (`a2a_unknown_skill`, `a2a_task_not_found`, …), `data` the rest.
+ */
+export class GamutA2aError extends GamutError {
+  constructor(message, details, rpcCode, data) {
+    super(message, details);
+    this.rpcCode = rpcCode;
+    this.data = data;
+  }
+}

@@ -11,3 +11,4 @@ export {
 export * from './errors.js';
 export { RECEIPT_BATCH_TYPE, RECEIPT_TYPE, ReceiptError, verifyEvidenceToken, verifyReceipt } from './receipts.js';
 export { DecisionTokenStatus, DecisionTokenVerifier, GatewayDecisionTokenVerifier, gatewayKey } from './decision-tokens.js';
+export { A2A_WARRANT_METADATA_KEY, APPROVAL_METADATA_KEY, SKILL_METADATA_KEY } from './a2a.js';

@@ -89,6 +89,34 @@ export interface ToolCallOptions extends CallOptions {
   waitForApproval?: boolean | WaitForApprovalOptions;
 }
 
+/** An A2A message (docs/a2a.md): `text` and/or `data` become its parts, or `parts` are sent as given. */
+export interface A2aMessageInput {
+  /** The remote agent's skill, sent as `params.metadata["gamut.dev/skill"]` (the catalog's `a2a_skill` entry decides it). */
+  skill?: string;
+  text?: string;
+  data?: Record<string, unknown>;
+  /** Parts in the wire version's own shape (1.0 `{text}`/`{data}`, 0.3 `{kind:'text',text}`), instead of text/data. */
+  parts?: Array<Record<string, unknown>>;
+  /** Default: a fresh UUID. A retry with a warrant must resend the held message's id (`error.messageId`). */
+  messageId?: string;
+  taskId?: string;
+  contextId?: string;
+  metadata?: Record<string, unknown>;
+  /** An approval's warrant, sent as `params.metadata["gamut.dev/warrant"]` (the retry of a held message). */
+  warrant?: string;
+}
+
+export interface A2aCallOptions extends CallOptions {
+  /** The JSON-RPC method names spoken: A2A 1.0's (`SendMessage`, …; the default) or 0.3's (`message/send`, …). */
+  version?: '1.0' | '0.3';
+}
+
+/** `{task}` or `{message}` (0.3's `kind`-tagged result is put under the same names). */
+export interface A2aSendResult {
+  task?: Record<string, unknown> & { id: string; status: { state: string } };
+  message?: Record<string, unknown>;
+}
+
 export interface ApprovalState {
   id: string;
   status: 'pending' | 'approved' | 'denied' | 'expired';
@@ -124,6 +152,18 @@ export declare class GamutClient {
   /** A fetch that signs every request to the gateway and refuses any other origin. */
   readonly fetch: typeof fetch;
   providerUrl(connector: string): string;
+  /** GET /a2a/{connector}/.well-known/agent-card.json: the remote card rewritten to name the gateway, filtered, signed by it. */
+  agentCard(connector: string, options?: CallOptions): Promise<Record<string, unknown>>;
+  /** SendMessage (message/send): a held message throws GamutApprovalRequiredError; `waitForApproval` waits and resends once with the warrant. */
+  sendMessage(connector: string, message: A2aMessageInput, options?: A2aCallOptions & { waitForApproval?: boolean | WaitForApprovalOptions }): Promise<A2aSendResult>;
+  /** SendStreamingMessage (message/stream): each event's `result`, in order. */
+  streamMessage(connector: string, message: A2aMessageInput, options?: A2aCallOptions): AsyncGenerator<Record<string, unknown>, void, undefined>;
+  /** GetTask (tasks/get) of a task this agent opened. */
+  getTask(connector: string, taskId: string, options?: A2aCallOptions): Promise<Record<string, unknown>>;
+  /** CancelTask (tasks/cancel) of a task this agent opened. */
+  cancelTask(connector: string, taskId: string, options?: A2aCallOptions): Promise<Record<string, unknown>>;
+  /** ListTasks (tasks/list): `{tasks, …}`, the gateway keeping only this agent's tasks. */
+  listTasks(connector: string, params?: Record<string, unknown>, options?: A2aCallOptions): Promise<{ tasks: Array<Record<string, unknown>>; [member: string]: unknown }>;
   /** `new OpenAI(gamut.openAIOptions())`: the provider route and the signing fetch. */
   openAIOptions(connector?: string): { baseURL: string; apiKey: string; fetch: typeof fetch; maxRetries: number };
   evaluate(tool: string, args?: Record<string, unknown>, options?: Omit<ToolCallOptions, 'waitForApproval'>): Promise<Decision<never>>;
@@ -239,7 +279,14 @@ export declare function signMessage(key: AgentPrivateKey, base: string): Buffer;
 /** X-Gamut-Tenant/-Workspace/-Agent, Content-Digest, Signature-Input and Signature for one request (RFC 9421); with `personToken`, X-Gamut-Person too, with `runId` X-Gamut-Run, each covered. */
 export declare function messageSignatureHeaders(identity: { tenant: string; workspace: string; agentId: string; agentKey: AgentPrivateKey; keyId: string }, method: string, targetUri: string, body?: Uint8Array, now?: number, personToken?: string, runId?: string): Record<string, string>;
 
+/** `params.metadata` keys of the A2A route: the skill, the retry's warrant, and a held task's approval `{id, url}`. */
+export declare const SKILL_METADATA_KEY: 'gamut.dev/skill';
+export declare const A2A_WARRANT_METADATA_KEY: 'gamut.dev/warrant';
+export declare const APPROVAL_METADATA_KEY: 'gamut.dev/approval';
+
 export declare class GamutError extends Error {
+  /** For an A2A call refused in JSON-RPC: the JSON-RPC error code. */
+  readonly rpcCode?: number;
   readonly code: string;
   readonly status?: number;
   readonly decision?: DecisionKind;
@@ -254,7 +301,13 @@ export declare class GamutSecretMaterialError extends GamutError { readonly find
 export declare class GamutHttpError extends GamutError {}
 export declare class GamutAuthenticationError extends GamutHttpError {}
 export declare class GamutDeniedError extends GamutHttpError {}
-export declare class GamutApprovalRequiredError extends GamutHttpError { readonly approval?: { id: string; url: string } }
+export declare class GamutApprovalRequiredError extends GamutHttpError {
+  readonly approval?: { id: string; url: string };
+  /** For a held A2A message: the message id to resend with the warrant. */
+  readonly messageId?: string;
+}
+/** An A2A JSON-RPC error that is not a decision: `rpcCode` (-32602, -32001, -32004, or the remote agent's), `code` from `error.data.code`. */
+export declare class GamutA2aError extends GamutError { readonly rpcCode: number; readonly data?: unknown }
 export declare class GamutRateLimitedError extends GamutHttpError { readonly retryAfterSeconds?: number }
 export declare class GamutNotInvokedError extends GamutError {}
 export declare class GamutUpstreamError extends GamutError { readonly upstreamStatus: number; readonly result: unknown }

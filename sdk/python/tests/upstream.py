@@ -10,6 +10,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+from . import a2a_agent
+
 STREAM_PIECES = ["The ", "gateway ", "streamed ", "this."]
 
 
@@ -43,6 +45,10 @@ class Upstream:
                     self._json(500, {"error": "the gateway should never let this through"})
                 elif path == "/context":
                     self._send(200, "text/plain", b"Contact 42 is Dana; the last order was A-1001.")
+                elif path == "/.well-known/agent-card.json":
+                    self._json(200, a2a_agent.card(f"http://{self.headers.get('Host')}"))
+                elif path == "/a2a":
+                    self._send(200, *a2a_agent.reply(json.loads(body or b"{}")))
                 elif path == "/v1/chat/completions":
                     self._chat(json.loads(body or b"{}"))
                 else:

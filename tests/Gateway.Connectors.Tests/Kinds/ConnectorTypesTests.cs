@@ -63,6 +63,8 @@ public sealed class ConnectorTypesTests
     [InlineData(ConnectorKind.Mcp, false, false, true, false, ErrorFormat.JsonRpc, true)]
     [InlineData(ConnectorKind.McpTool, false, false, false, true, ErrorFormat.Problem, false)]
     [InlineData(ConnectorKind.Context, false, true, false, false, ErrorFormat.Problem, true)]
+    [InlineData(ConnectorKind.A2a, false, false, false, true, ErrorFormat.JsonRpc, true)]
+    [InlineData(ConnectorKind.A2aSkill, false, false, false, true, ErrorFormat.JsonRpc, false)]
     public void Facts_AsTheSwitchesHadThem(ConnectorKind kind, bool model, bool contextScope, bool mcpServer, bool jsonRpcResult, ErrorFormat errors, bool ownUpstream)
     {
         var type = ConnectorTypes.Of(kind);
@@ -102,7 +104,7 @@ public sealed class ConnectorTypesTests
     }
 
     [Fact]
-    public void OnlyAnMcpServer_CannotBeInvoked()
+    public void OnlyAnMcpServerAndARemoteAgent_CannotBeInvoked()
     {
         foreach (var type in ConnectorTypes.All)
         {
@@ -111,6 +113,10 @@ public sealed class ConnectorTypesTests
             if (type.Kind == ConnectorKind.Mcp)
             {
                 Assert.Equal("'svc' is an MCP server; invoke one of its tools (kind mcp_tool) instead.", reason);
+            }
+            else if (type.Kind == ConnectorKind.A2a)
+            {
+                Assert.Equal("'svc' is a remote agent; send it a message on /a2a/svc naming one of its skills (kind a2a_skill).", reason);
             }
             else
             {

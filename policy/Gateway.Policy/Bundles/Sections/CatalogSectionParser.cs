@@ -16,7 +16,7 @@ internal sealed partial class CatalogSectionParser(
     public CatalogEntry? Parse(YamlNode node)
     {
         var f = reader.Mapping(node, "catalog entry", "name", "kind", "action_type", "risk_tier", "target_system", "data_classes", "external",
-            "upstream", "destinations", "health_check", "credential", "auth", "limits", "degrade", "http", "connector", "mcp_tool", "pin", "description", "input_schema", "person", "writeback", "pricing");
+            "upstream", "destinations", "health_check", "credential", "auth", "limits", "degrade", "http", "connector", "mcp_tool", "a2a_skill", "card_key", "allow_internal_push", "pin", "description", "input_schema", "person", "writeback", "pricing");
         if (f is null)
         {
             return null;
@@ -35,19 +35,26 @@ internal sealed partial class CatalogSectionParser(
                 upstream = null;
             }
         }
-        else if (kind is { } kk && kk != ConnectorKind.McpTool)
+        else if (kind is { } kk && kk is not (ConnectorKind.McpTool or ConnectorKind.A2aSkill))
         {
-            reader.Error(node, BundleErrorCodes.MissingRequired, $"catalog entry '{name}' needs 'upstream' (every kind except mcp_tool)");
+            reader.Error(node, BundleErrorCodes.MissingRequired, $"catalog entry '{name}' needs 'upstream' (every kind except mcp_tool and a2a_skill)");
         }
 
         var destinations = f["destinations"] is { } ds ? ParseDestinations(ds, upstream) : [];
-        if (destinations.Count > 0 && kind == ConnectorKind.McpTool)
+        if (destinations.Count > 0 && kind is ConnectorKind.McpTool or ConnectorKind.A2aSkill)
         {
-            reader.Error(f["destinations"]!, BundleErrorCodes.InvalidValue, "'destinations' does not apply to kind mcp_tool (its server's destinations are used)");
+            reader.Error(f["destinations"]!, BundleErrorCodes.InvalidValue, "'destinations' does not apply to kinds mcp_tool and a2a_skill (their server's destinations are used)");
+        }
+
+        if (upstream is not null && kind == ConnectorKind.A2aSkill)
+        {
+            reader.Error(f["upstream"]!, BundleErrorCodes.InvalidValue, "'upstream' does not apply to kind a2a_skill (its agent's upstream is used)");
+            upstream = null;
         }
 
         var connector = f.OptionalString("connector");
         var mcpTool = f.OptionalString("mcp_tool");
+        var (a2aSkill, cardKey) = A2aSettings(f, node, name, kind, connector);
         if (kind == ConnectorKind.McpTool)
         {
             if (connector is null || mcpTool is null)
@@ -55,9 +62,9 @@ internal sealed partial class CatalogSectionParser(
                 reader.Error(node, BundleErrorCodes.MissingRequired, $"mcp_tool entry '{name}' needs 'connector' (the mcp entry) and 'mcp_tool' (the tool's name on that server)");
             }
         }
-        else if (kind is not null && (connector is not null || mcpTool is not null))
+        else if (kind is not null && ((connector is not null && kind != ConnectorKind.A2aSkill) || mcpTool is not null))
         {
-            reader.Error(f["connector"] ?? f["mcp_tool"]!, BundleErrorCodes.InvalidValue, "'connector' and 'mcp_tool' apply only to kind mcp_tool");
+            reader.Error(f["connector"] ?? f["mcp_tool"]!, BundleErrorCodes.InvalidValue, "'connector' applies only to kinds mcp_tool and a2a_skill, 'mcp_tool' only to kind mcp_tool");
         }
 
         var pin = f.OptionalString("pin");
@@ -120,6 +127,9 @@ internal sealed partial class CatalogSectionParser(
             Http = http,
             Connector = connector,
             McpTool = mcpTool,
+            A2aSkill = a2aSkill,
+            CardKey = cardKey,
+            AllowInternalPush = f.OptionalBool("allow_internal_push", false),
             Pin = pin,
             Description = description,
             InputSchema = inputSchema,
@@ -134,13 +144,55 @@ internal sealed partial class CatalogSectionParser(
                 reader.Error(node, BundleErrorCodes.DuplicateId, $"duplicate catalog entry '{entry.Name}'");
             }
 
-            if (entry.Kind == ConnectorKind.McpTool)
+            if (entry.Kind is ConnectorKind.McpTool or ConnectorKind.A2aSkill)
             {
                 references.McpTools.Add((node, entry));
             }
         }
 
         return entry;
+    }
+
+    /// <summary>
+    /// An <c>a2a_skill</c> entry's skill id (with its <c>connector</c>, the <c>a2a</c> agent) and an <c>a2a</c> entry's pinned
+    /// card key (a public JWK: EC P-256 or RSA), each refused on any other kind.
+    /// </summary>
+    private (string? Skill, string? CardKey) A2aSettings(YamlNodeReader.Fields f, YamlNode node, string? name, ConnectorKind? kind, string? connector)
+    {
+        var skill = f.OptionalString("a2a_skill");
+        if (kind == ConnectorKind.A2aSkill && (connector is null || skill is null))
+        {
+            reader.Error(node, BundleErrorCodes.MissingRequired, $"a2a_skill entry '{name}' needs 'connector' (the a2a entry) and 'a2a_skill' (the skill's id on its card)");
+        }
+        else if (kind is not null && kind != ConnectorKind.A2aSkill && skill is not null)
+        {
+            reader.Error(f["a2a_skill"]!, BundleErrorCodes.InvalidValue, "'a2a_skill' applies only to kind a2a_skill");
+            skill = null;
+        }
+
+        string? cardKey = null;
+        if (f["card_key"] is { } keyNode)
+        {
+            if (kind is not null && kind != ConnectorKind.A2a)
+            {
+                reader.Error(keyNode, BundleErrorCodes.InvalidValue, "'card_key' applies only to kind a2a");
+            }
+            else if (A2aCardKeyText.Parse(Authoring.YamlJson.Convert(keyNode)) is { } parsed)
+            {
+                cardKey = parsed;
+            }
+            else
+            {
+                reader.Error(keyNode, BundleErrorCodes.InvalidValue, "card_key must be a public JWK: kty EC (crv P-256, x, y), or RSA (n, e), without private members");
+            }
+        }
+
+        if (f["allow_internal_push"] is { } push && kind is not null && kind != ConnectorKind.A2a)
+        {
+            reader.Error(push, BundleErrorCodes.InvalidValue, "'allow_internal_push' applies only to kind a2a");
+        }
+
+        return (skill, cardKey);
     }
 
     /// <summary>

@@ -19,7 +19,7 @@ internal sealed class CrossReferences(YamlNodeReader reader)
     /// <summary>The approver ids declared so far.</summary>
     public HashSet<string> ApproverIds { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The <c>mcp_tool</c> catalog entries, whose connector must be an <c>mcp</c> entry.</summary>
+    /// <summary>The <c>mcp_tool</c> and <c>a2a_skill</c> catalog entries, whose connector must be an <c>mcp</c> (an <c>a2a</c>) entry.</summary>
     public List<(YamlNode Node, CatalogEntry Entry)> McpTools { get; } = [];
 
     /// <summary>Records a reference to check later: <paramref name="kind"/> is agent, agent-glob, tool, tool-glob or approver.</summary>
@@ -37,14 +37,16 @@ internal sealed class CrossReferences(YamlNodeReader reader)
         return [.. list.Select(x => x.Value)];
     }
 
-    /// <summary>Reports each <c>mcp_tool</c> entry whose connector is not an <c>mcp</c> entry of the catalog.</summary>
+    /// <summary>Reports each <c>mcp_tool</c> (<c>a2a_skill</c>) entry whose connector is not an <c>mcp</c> (<c>a2a</c>) entry of the catalog.</summary>
     public void CheckMcpTools()
     {
         foreach (var (node, entry) in McpTools)
         {
-            if (entry.Connector is { } connector && (!Catalog.TryGetValue(connector, out var server) || server.Kind != ConnectorKind.Mcp))
+            var serverKind = entry.Kind == ConnectorKind.A2aSkill ? ConnectorKind.A2a : ConnectorKind.Mcp;
+            if (entry.Connector is { } connector && (!Catalog.TryGetValue(connector, out var server) || server.Kind != serverKind))
             {
-                reader.Error(node, BundleErrorCodes.DanglingReference, $"mcp_tool '{entry.Name}' names connector '{connector}', which is not an mcp entry of the catalog");
+                var (own, theirs) = entry.Kind == ConnectorKind.A2aSkill ? ("a2a_skill", "a2a") : ("mcp_tool", "mcp");
+                reader.Error(node, BundleErrorCodes.DanglingReference, $"{own} '{entry.Name}' names connector '{connector}', which is not an {theirs} entry of the catalog");
             }
         }
     }

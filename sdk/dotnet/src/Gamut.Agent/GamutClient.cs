@@ -276,6 +276,20 @@ public sealed partial class GamutClient : IDisposable
 
     internal async Task<JsonElement> SendAsync(HttpMethod method, string target, JsonObject? body, TimeSpan? timeout, string? person, CancellationToken cancellationToken)
     {
+        var (status, _, text, retryAfter) = await ExchangeAsync(method, target, body, timeout, person, ["application/json", "application/problem+json"], cancellationToken).ConfigureAwait(false);
+        var json = ParseJson(text);
+        if (status is < 200 or > 299)
+        {
+            throw ErrorFor(status, json, retryAfter);
+        }
+
+        return json is { ValueKind: JsonValueKind.Object } answer ? answer : throw new GamutProtocolException($"The gateway answered {status} without a JSON object.");
+    }
+
+    /// <summary>Sends one signed request and answers its status, media type, body and Retry-After, whatever the status.</summary>
+    internal async Task<(int Status, string? MediaType, byte[] Body, RetryConditionHeaderValue? RetryAfter)> ExchangeAsync(HttpMethod method, string target, JsonObject? body,
+        TimeSpan? timeout, string? person, string[] accept, CancellationToken cancellationToken)
+    {
         byte[]? bytes = null;
         if (body is not null)
         {
@@ -288,8 +302,11 @@ public sealed partial class GamutClient : IDisposable
         }
 
         using var request = new HttpRequestMessage(method, new Uri(BaseUri.AbsoluteUri.TrimEnd('/') + target));
-        request.Headers.Accept.ParseAdd("application/json");
-        request.Headers.Accept.ParseAdd("application/problem+json");
+        foreach (var mediaType in accept)
+        {
+            request.Headers.Accept.ParseAdd(mediaType);
+        }
+
         if (person is not null)
         {
             // Covered by the signature (its tenth v1 line, or the RFC 9421 component x-gamut-person): it cannot be moved onto another request.
@@ -328,31 +345,29 @@ public sealed partial class GamutClient : IDisposable
 
         using (response)
         {
-            JsonElement? json = null;
-            try
-            {
-                if (text.Length > 0)
-                {
-                    using var document = JsonDocument.Parse(text);
-                    json = document.RootElement.Clone();
-                }
-            }
-            catch (JsonException)
-            {
-                json = null;
-            }
-
-            var status = (int)response.StatusCode;
-            if (status is < 200 or > 299)
-            {
-                throw ErrorFor(status, json, response.Headers.RetryAfter);
-            }
-
-            return json is { ValueKind: JsonValueKind.Object } answer ? answer : throw new GamutProtocolException($"The gateway answered {status} without a JSON object.");
+            return ((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, text, response.Headers.RetryAfter);
         }
     }
 
-    private static GamutHttpException ErrorFor(int status, JsonElement? problem, RetryConditionHeaderValue? retryAfter)
+    internal static JsonElement? ParseJson(byte[] text)
+    {
+        try
+        {
+            if (text.Length == 0)
+            {
+                return null;
+            }
+
+            using var document = JsonDocument.Parse(text);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    internal static GamutHttpException ErrorFor(int status, JsonElement? problem, RetryConditionHeaderValue? retryAfter)
     {
         string? Text(string name) => problem is { ValueKind: JsonValueKind.Object } p && p.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
         JsonElement? Member(string name) => problem is { ValueKind: JsonValueKind.Object } p && p.TryGetProperty(name, out var v) ? v : null;

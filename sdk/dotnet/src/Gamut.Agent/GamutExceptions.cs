@@ -32,6 +32,9 @@ public class GamutException : Exception
 
     public JsonElement? Problem { get; }
 
+    /// <summary>For an A2A call refused in JSON-RPC (<c>/a2a/{connector}</c>): the JSON-RPC error code.</summary>
+    public int? RpcCode { get; init; }
+
     /// <summary>The explanation's <c>what_would_change</c>, for showing a person or a model why.</summary>
     public IReadOnlyList<string> Remedies =>
         Explanation is { ValueKind: JsonValueKind.Object } e && e.TryGetProperty("what_would_change", out var list) && list.ValueKind == JsonValueKind.Array
@@ -67,6 +70,9 @@ public sealed class GamutApprovalRequiredException(string message, string code, 
     : GamutHttpException(message, code, 409, decision, explanation, requestId, problem)
 {
     public string ApprovalId { get; } = approvalId;
+
+    /// <summary>For a held A2A message: its <c>messageId</c>, to resend with the warrant (<see cref="A2aMessage.Warrant"/>).</summary>
+    public string? MessageId { get; init; }
 }
 
 /// <summary>429: a rate limit or budget is exhausted.</summary>

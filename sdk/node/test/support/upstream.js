@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
+import { a2aCard, a2aReply } from './a2a-agent.js';
 
 export const STREAM_PIECES = ['The ', 'gateway ', 'streamed ', 'this.'];
 
@@ -78,6 +79,12 @@ export async function startUpstream() {
         send({}, 'stop');
       }
       res.end('data: [DONE]\n\n');
+    } else if (path === '/.well-known/agent-card.json') {
+      json(res, 200, a2aCard(`http://${req.headers.host}`));
+    } else if (path === '/a2a') {
+      const answer = a2aReply(JSON.parse(record.body));
+      if (answer.sse) res.writeHead(200, { 'content-type': 'text/event-stream' }).end(answer.sse);
+      else json(res, 200, answer.json);
     } else if (path === '/mcp') {
       await mcp(req, res, record);
     } else {

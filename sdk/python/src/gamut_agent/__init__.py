@@ -1,5 +1,6 @@
 """gamut_agent: the agent's side of the Gamut agent protocol (standard library only)."""
 
+from .a2a import A2A_WARRANT_METADATA_KEY, APPROVAL_METADATA_KEY, SKILL_METADATA_KEY
 from .client import Decision, DelegatedPermission, Delegation, GamutClient, WaitForApproval
 from .config import ENV_NAMES, KEY_ENV_NAMES, GamutConfig
 from .decision_tokens import (
@@ -8,7 +9,7 @@ from .decision_tokens import (
 )
 from .detector import find_secret_material
 from .errors import (
-    GamutApprovalDeniedError, GamutApprovalExpiredError, GamutApprovalRequiredError, GamutApprovalTimeoutError,
+    GamutA2aError, GamutApprovalDeniedError, GamutApprovalExpiredError, GamutApprovalRequiredError, GamutApprovalTimeoutError,
     GamutAuthenticationError, GamutConfigurationError, GamutDeniedError, GamutError, GamutHttpError,
     GamutIdentityMismatchError, GamutNotInvokedError, GamutProtocolError, GamutRateLimitedError, GamutRunCancelledError,
     GamutRunEndedError, GamutSecretMaterialError, GamutTimeoutError, GamutUpstreamError,
@@ -23,6 +24,7 @@ from .receipts import CHECKPOINT_TYPE, RECEIPT_BATCH_TYPE, RECEIPT_TYPE, Receipt
 from .tools import explain_refusal, governed_run, governed_tool, is_refusal, tool_callable
 
 __all__ = [
+    "A2A_WARRANT_METADATA_KEY", "APPROVAL_METADATA_KEY", "GamutA2aError", "SKILL_METADATA_KEY",
     "AgentKey", "KEY_ENV_NAMES", "MESSAGE_SIGNATURE_COMPONENTS", "PERSON_COMPONENT", "content_digest", "message_signature_headers",
     "signature_base", "signature_params", "GamutRun", "GamutRunCancelledError", "GamutRunEndedError", "RUN_COMPONENT", "RUN_EVENTS",
     "RUN_HEADER", "RUN_ID", "governed_run",

@@ -14,6 +14,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from .a2a import A2aCalls
 from .config import GamutConfig, refuse_unknown_options
 from .detector import find_secret_material
 from .errors import (
@@ -82,7 +83,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-class GamutClient:
+class GamutClient(A2aCalls):
     """Signed, fail-closed calls to the gateway. Configured with exactly the five GAMUT_* values (an agent registered
     with a public key gives ``private_key`` and ``key_id`` instead of ``secret``)."""
 
@@ -370,30 +371,7 @@ class GamutClient:
             raise GamutIdentityMismatchError(f"{what} names {', '.join(mismatches)}, not this agent's request.", code="identity_mismatch")
 
     def _request(self, method: str, target: str, body: dict | None, timeout: float | None, person: str | None = None) -> dict:
-        data = None
-        if body is not None:
-            findings = find_secret_material(body)
-            if findings:
-                raise GamutSecretMaterialError(findings)
-            data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        # A person's token (per call, else the client's) rides in X-Gamut-Person, covered by the signature.
-        headers = self.signature_headers(method, target, data or b"", person_token=person, target_uri=self._config.base_url + target)
-        headers["Accept"] = "application/json, application/problem+json"
-        if data is not None:
-            headers["Content-Type"] = "application/json"
-        request = urllib.request.Request(self._config.base_url + target, data=data, headers=headers, method=method)
-        limit = timeout or self._timeout
-        try:
-            with self._http.open(request, timeout=limit) as response:
-                status, text, retry_after = response.status, response.read(), None
-        except urllib.error.HTTPError as error:
-            status, text, retry_after = error.code, _read(error), error.headers.get("Retry-After")
-        except (TimeoutError, socket.timeout) as error:
-            raise GamutTimeoutError(f"No answer from the gateway within {limit} s; the call is not retried.", code="timeout") from error
-        except urllib.error.URLError as error:
-            if isinstance(error.reason, (TimeoutError, socket.timeout)):
-                raise GamutTimeoutError(f"No answer from the gateway within {limit} s; the call is not retried.", code="timeout") from error
-            raise GamutHttpError(f"The gateway could not be reached: {error.reason}.", code="gateway_unreachable") from error
+        status, _, text, retry_after = self._exchange(method, target, body, timeout, person)
         try:
             parsed = json.loads(text) if text else None
         except ValueError:
@@ -403,6 +381,35 @@ class GamutClient:
         if not isinstance(parsed, dict):
             raise GamutProtocolError(f"The gateway answered {status} without a JSON object.")
         return parsed
+
+    def _exchange(self, method: str, target: str, body: dict | None, timeout: float | None, person: str | None = None,
+                  accept: str = "application/json, application/problem+json") -> tuple[int, str, bytes, str | None]:
+        """Sends one signed request: ``(status, content type, body, Retry-After)`` whatever the status."""
+        data = None
+        if body is not None:
+            findings = find_secret_material(body)
+            if findings:
+                raise GamutSecretMaterialError(findings)
+            data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        # A person's token (per call, else the client's) rides in X-Gamut-Person, covered by the signature.
+        headers = self.signature_headers(method, target, data or b"", person_token=person, target_uri=self._config.base_url + target)
+        headers["Accept"] = accept
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(self._config.base_url + target, data=data, headers=headers, method=method)
+        limit = timeout or self._timeout
+        try:
+            with self._http.open(request, timeout=limit) as response:
+                status, kind, text, retry_after = response.status, response.headers.get("Content-Type", ""), response.read(), None
+        except urllib.error.HTTPError as error:
+            status, kind, text, retry_after = error.code, error.headers.get("Content-Type", ""), _read(error), error.headers.get("Retry-After")
+        except (TimeoutError, socket.timeout) as error:
+            raise GamutTimeoutError(f"No answer from the gateway within {limit} s; the call is not retried.", code="timeout") from error
+        except urllib.error.URLError as error:
+            if isinstance(error.reason, (TimeoutError, socket.timeout)):
+                raise GamutTimeoutError(f"No answer from the gateway within {limit} s; the call is not retried.", code="timeout") from error
+            raise GamutHttpError(f"The gateway could not be reached: {error.reason}.", code="gateway_unreachable") from error
+        return status, kind, text, retry_after
 
 
 def _header(headers: Mapping[str, str] | None, name: str) -> str | None:

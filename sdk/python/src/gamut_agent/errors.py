@@ -128,3 +128,12 @@ class GamutRunCancelledError(GamutRunEndedError):
     @property
     def cancelled_by(self) -> str | None:
         return self.ended_by
+
+
+class GamutA2aError(GamutError):
+    """An A2A call (``/a2a/{connector}``) answered with a JSON-RPC error that is not a decision of policy: ``rpc_code``
+    is the JSON-RPC code (-32602 invalid params, -32001 task not found, -32004 unsupported operation, or the remote
+    agent's own), ``code`` the gateway's stable code from ``error.data.code`` (``a2a_unknown_skill``, ...)."""
+
+    rpc_code: int | None = None
+    data: Any = None

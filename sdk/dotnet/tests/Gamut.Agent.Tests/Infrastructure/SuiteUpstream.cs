@@ -89,6 +89,16 @@ internal sealed partial class SuiteUpstream : IAsyncDisposable
         {
             await McpAsync(context, body);
         }
+        else if (path == "/.well-known/agent-card.json")
+        {
+            await response.WriteAsync(A2aTestAgent.Card($"{context.Request.Scheme}://{context.Request.Host}").ToJsonString());
+        }
+        else if (path == "/a2a")
+        {
+            var (contentType, answer) = A2aTestAgent.Reply(JsonNode.Parse(body)!.AsObject());
+            response.ContentType = contentType;
+            await response.WriteAsync(answer);
+        }
         else
         {
             response.StatusCode = 404;

@@ -1,0 +1,232 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Gateway.Connectors.Kinds;
+using Gateway.Oversight.Http;
+using Gateway.Policy;
+using Gateway.Proxy.Refusals;
+
+namespace Gateway.Proxy.Describe;
+
+/// <summary>
+/// Reads an A2A JSON-RPC request sent to <c>POST /a2a/{connector}</c> into the action it is (docs/a2a.md). A message
+/// (<c>SendMessage</c>, A2A 1.0; <c>message/send</c>, 0.3) is an action on the <c>a2a_skill</c> entry of the skill it names
+/// (<c>params.metadata["gamut.dev/skill"]</c> or the message's own metadata; the agent's only skill when it has one): its
+/// text parts joined are the argument <c>text</c>, its data parts the argument <c>data</c>, and the request itself is
+/// carried as <c>a2a_method</c> and <c>a2a</c> for the envelope. A task operation (get, cancel) is an action on the
+/// <c>a2a</c> entry, whose task ownership Enforce checks; the streamed forms (<c>SendStreamingMessage</c>,
+/// <c>SubscribeToTask</c>) are read as their unstreamed ones; a task listing is an action on the agent's entry, whose
+/// answer Respond filters to the caller's tasks. A push-notification webhook on a loopback, private, link-local
+/// or metadata address is refused here unless the connector allows it (<see cref="A2aWebhookAddress"/>). The
+/// push-notification configuration methods are refused as unsupported (A2A's -32004): they are not governed yet.
+/// </summary>
+internal static class A2aRequestReader
+{
+    /// <summary>The metadata key naming the skill a message is for.</summary>
+    public const string SkillMetaKey = "gamut.dev/skill";
+
+    /// <summary>The metadata key carrying an approval's warrant.</summary>
+    public const string WarrantMetaKey = "gamut.dev/warrant";
+
+    /// <summary>JSON-RPC's invalid params.</summary>
+    public const int InvalidParams = -32602;
+
+    /// <summary>A2A's TaskNotFoundError.</summary>
+    public const int TaskNotFound = -32001;
+
+    /// <summary>A2A's UnsupportedOperationError.</summary>
+    public const int UnsupportedOperation = -32004;
+
+    /// <summary>The action, the JSON-RPC id (raw JSON) and the parsed body; or the refusal (with the id when one was read).</summary>
+    public readonly record struct Result(ActionRequest? Request, Refusal? Refusal, string? Id, JsonElement Body);
+
+    /// <summary>Reads <paramref name="body"/> for the remote agent <paramref name="agent"/> of <paramref name="tenant"/>.</summary>
+    public static Result Read(TenantPolicy tenant, CatalogEntry agent, ReadOnlyMemory<byte> body)
+    {
+        JsonElement root;
+        try
+        {
+            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
+            root = document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return Refuse(null, ProblemCodes.MalformedBody, "The body is not valid JSON.", -32700);
+        }
+
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("id", out var idElement)
+            || idElement.ValueKind is not (JsonValueKind.String or JsonValueKind.Number)
+            || !root.TryGetProperty("jsonrpc", out var version) || version.ValueKind != JsonValueKind.String || version.GetString() != "2.0")
+        {
+            return Refuse(null, ProblemCodes.MalformedBody, "An A2A request must be one JSON-RPC 2.0 request with an id.", -32600);
+        }
+
+        var id = idElement.GetRawText();
+        var method = root.TryGetProperty("method", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : string.Empty;
+        if (!root.TryGetProperty("params", out var parameters) || parameters.ValueKind != JsonValueKind.Object)
+        {
+            return Refuse(id, ProblemCodes.MalformedBody, "The request needs params (an object).", InvalidParams);
+        }
+
+        var read = A2aMethods.Of(method) switch
+        {
+            A2aOperation.SendMessage or A2aOperation.StreamMessage => ReadMessage(tenant, agent, id, method, parameters),
+            A2aOperation.GetTask or A2aOperation.CancelTask or A2aOperation.SubscribeToTask => ReadTaskOperation(agent, id, method, parameters),
+            A2aOperation.ListTasks => new Result(new ActionRequest
+            {
+                Tool = agent.Name,
+                Args = ToElement(new JsonObject
+                {
+                    ["list_tasks"] = true,
+                    [A2aSkillConnectorType.MethodMember] = method,
+                    [A2aSkillConnectorType.ParamsMember] = JsonNode.Parse(parameters.GetRawText()),
+                }),
+            }, null, id, default),
+            A2aOperation.Unsupported => Refuse(id, ProblemCodes.A2aUnsupportedOperation,
+                $"'{Truncate(method)}' is not governed by this gateway yet; only messages (sent or streamed) and task reads, cancels, subscriptions and listings are.", UnsupportedOperation),
+            _ => Refuse(id, ProblemCodes.MalformedBody, $"'{Truncate(method)}' is not an A2A method.", -32601),
+        };
+        return read with { Body = root };
+    }
+
+    private static Result ReadMessage(TenantPolicy tenant, CatalogEntry agent, string id, string method, JsonElement parameters)
+    {
+        if (!parameters.TryGetProperty("message", out var message) || message.ValueKind != JsonValueKind.Object
+            || !message.TryGetProperty("parts", out var parts) || parts.ValueKind != JsonValueKind.Array)
+        {
+            return Refuse(id, ProblemCodes.MalformedBody, "A message needs params.message with its parts.", InvalidParams);
+        }
+
+        if (!TryMeta(parameters, message, WarrantMetaKey, out var warrant) || !TryMeta(parameters, message, SkillMetaKey, out var skillName))
+        {
+            return Refuse(id, ProblemCodes.MalformedBody, $"metadata[\"{SkillMetaKey}\"] and metadata[\"{WarrantMetaKey}\"] must be strings.", InvalidParams);
+        }
+
+        if (PushUrl(parameters) is { } pushUrl && A2aWebhookAddress.RefusalOf(pushUrl, agent.AllowInternalPush) is { } pushRefused)
+        {
+            return new Result(null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.A2aPushUrlRefused, pushRefused) { AuditTool = agent.Name, JsonRpcCode = InvalidParams }, id, default);
+        }
+
+        var skills = tenant.Catalog.Where(e => e.Kind == ConnectorKind.A2aSkill && e.Connector == agent.Name).ToList();
+        var skill = skillName is null
+            ? skills.Count == 1 ? skills[0] : null
+            : skills.FirstOrDefault(e => e.A2aSkill == skillName);
+        if (skill is null)
+        {
+            return new Result(null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.A2aUnknownSkill, skillName is null
+                ? $"Name the skill of '{agent.Name}' the message is for in metadata[\"{SkillMetaKey}\"]; the agent has {skills.Count} skills in the catalog."
+                : $"'{Truncate(skillName)}' is not a skill of '{agent.Name}' in this tenant's catalog.") { AuditTool = agent.Name, JsonRpcCode = InvalidParams }, id, default);
+        }
+
+        var text = new StringBuilder();
+        var data = new JsonArray();
+        foreach (var part in parts.EnumerateArray())
+        {
+            if (part.ValueKind != JsonValueKind.Object)
+            {
+                return Refuse(id, ProblemCodes.MalformedBody, "Each part of a message must be an object.", InvalidParams);
+            }
+
+            if (part.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.String)
+            {
+                text.Append(text.Length == 0 ? string.Empty : "\n").Append(t.GetString());
+            }
+            else if (part.TryGetProperty("data", out var d))
+            {
+                data.Add(JsonNode.Parse(d.GetRawText()));
+            }
+        }
+
+        var args = new JsonObject
+        {
+            ["skill"] = skill.A2aSkill,
+            ["text"] = text.ToString(),
+            ["data"] = data,
+            [A2aSkillConnectorType.MethodMember] = method,
+            [A2aSkillConnectorType.ParamsMember] = WithoutWarrant(parameters),
+        };
+        return new Result(new ActionRequest { Tool = skill.Name, Args = ToElement(args), Warrant = warrant }, null, id, default);
+    }
+
+    /// <summary>A task read or cancel: an action on the agent's entry, the task's id its argument <c>task_id</c>.</summary>
+    private static Result ReadTaskOperation(CatalogEntry agent, string id, string method, JsonElement parameters)
+    {
+        var taskId = parameters.TryGetProperty("id", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()
+            : parameters.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String && n.GetString()!.StartsWith("tasks/", StringComparison.Ordinal) ? n.GetString()![6..]
+            : null;
+        if (string.IsNullOrEmpty(taskId))
+        {
+            return Refuse(id, ProblemCodes.MalformedBody, "A task operation needs params.id.", InvalidParams);
+        }
+
+        var args = new JsonObject
+        {
+            ["task_id"] = taskId,
+            [A2aSkillConnectorType.MethodMember] = method,
+            [A2aSkillConnectorType.ParamsMember] = JsonNode.Parse(parameters.GetRawText()),
+        };
+        return new Result(new ActionRequest { Tool = agent.Name, Args = ToElement(args) }, null, id, default);
+    }
+
+    /// <summary>A push-notification webhook a message asks the agent to call (0.3 <c>pushNotificationConfig</c>, 1.0 <c>taskPushNotificationConfig</c>).</summary>
+    private static string? PushUrl(JsonElement parameters)
+    {
+        if (!parameters.TryGetProperty("configuration", out var configuration) || configuration.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        foreach (var name in (ReadOnlySpan<string>)["pushNotificationConfig", "taskPushNotificationConfig"])
+        {
+            if (configuration.TryGetProperty(name, out var push) && push.ValueKind == JsonValueKind.Object)
+            {
+                var config = push.TryGetProperty("pushNotificationConfig", out var inner) && inner.ValueKind == JsonValueKind.Object ? inner : push;
+                return config.TryGetProperty("url", out var url) && url.ValueKind == JsonValueKind.String ? url.GetString() : string.Empty;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool TryMeta(JsonElement parameters, JsonElement message, string key, out string? value)
+    {
+        value = null;
+        foreach (var holder in (ReadOnlySpan<JsonElement>)[parameters, message])
+        {
+            if (holder.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object && meta.TryGetProperty(key, out var found))
+            {
+                if (found.ValueKind != JsonValueKind.String)
+                {
+                    return false;
+                }
+
+                value ??= found.GetString();
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The params as the remote agent receives them and the approval's digest covers them: the warrant left out (it is
+    /// the gateway's, never the remote agent's, and the approved message did not carry it).
+    /// </summary>
+    private static JsonNode WithoutWarrant(JsonElement parameters)
+    {
+        var copy = JsonNode.Parse(parameters.GetRawText())!.AsObject();
+        (copy["metadata"] as JsonObject)?.Remove(WarrantMetaKey);
+        (copy["message"]?["metadata"] as JsonObject)?.Remove(WarrantMetaKey);
+        return copy;
+    }
+
+    private static JsonElement ToElement(JsonObject args)
+    {
+        using var document = JsonDocument.Parse(args.ToJsonString());
+        return document.RootElement.Clone();
+    }
+
+    private static Result Refuse(string? id, string code, string detail, int jsonRpcCode) =>
+        new(null, new Refusal(StatusCodes.Status400BadRequest, code, detail) { JsonRpcCode = jsonRpcCode }, id, default);
+
+    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
+}

@@ -1,0 +1,49 @@
+using System.Text.Json.Nodes;
+
+namespace Gateway.Proxy.A2a;
+
+/// <summary>
+/// The card the gateway serves for a remote agent: the remote card with every interface URL pointing at the gateway's
+/// route for it (<c>url</c>, 1.0's <c>supportedInterfaces</c> and 0.3's <c>additionalInterfaces</c> replaced by the one
+/// JSON-RPC interface the gateway speaks, 0.3's <c>preferredTransport</c> set to it), only the skills the calling agent
+/// may use, and the capabilities the gateway governs (streaming as the remote agent has it; no push-notification
+/// configuration methods: docs/a2a.md).
+/// Its signatures are dropped here; the gateway signs the result.
+/// </summary>
+internal static class AgentCardRewriter
+{
+    public static JsonObject Rewrite(JsonObject remote, string gatewayUrl, IReadOnlySet<string> skillsAllowed)
+    {
+        var card = remote.DeepClone().AsObject();
+        card.Remove("signatures");
+        var version = card["protocolVersion"]?.GetValueKind() == System.Text.Json.JsonValueKind.String ? card["protocolVersion"]!.GetValue<string>() : "0.3.0";
+        card["url"] = gatewayUrl;
+        card["preferredTransport"] = "JSONRPC";
+        card.Remove("additionalInterfaces");
+        card["supportedInterfaces"] = new JsonArray(new JsonObject
+        {
+            ["url"] = gatewayUrl,
+            ["protocolBinding"] = "JSONRPC",
+            ["protocolVersion"] = "1.0",
+        });
+        card["protocolVersion"] = version;
+        var capabilities = card["capabilities"] as JsonObject ?? [];
+        capabilities["streaming"] = capabilities["streaming"]?.GetValueKind() == System.Text.Json.JsonValueKind.True;
+        capabilities["pushNotifications"] = false;
+        card["capabilities"] = capabilities;
+        var skills = new JsonArray();
+        if (card["skills"] is JsonArray remoteSkills)
+        {
+            foreach (var skill in remoteSkills)
+            {
+                if (skill is JsonObject s && s["id"]?.GetValueKind() == System.Text.Json.JsonValueKind.String && skillsAllowed.Contains(s["id"]!.GetValue<string>()))
+                {
+                    skills.Add(s.DeepClone());
+                }
+            }
+        }
+
+        card["skills"] = skills;
+        return card;
+    }
+}

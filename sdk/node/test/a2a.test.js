@@ -1,0 +1,97 @@
+// The Node SDK's A2A calls against the REAL gateway binary and a real A2A agent (test/support/a2a-agent.js) behind it:
+// the card names the gateway, a permitted skill is answered, another refused with the protocol's error as a typed
+// error, a held message is approval-required and goes through after approval, tasks are read and cancelled.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { GamutA2aError, GamutApprovalRequiredError, GamutClient, GamutDeniedError } from '../src/index.js';
+import { rejection, useGateway } from './support/gateway.js';
+
+describe('A2A through the real gateway', () => {
+  const suite = useGateway(GamutClient);
+  const { count } = suite;
+  let aliceToken;
+  // The bundle's external-gate names alice alone as the approver of an external skill.
+  async function approveAsAlice(id) {
+    aliceToken ??= (await suite.env.admin('POST', '/tokens', { name: 'alice', roles: ['approver'], tenant: 'demo', person: 'alice' })).token;
+    return suite.env.admin('POST', `/tenants/demo/approvals/${id}/approve`, undefined, aliceToken);
+  }
+
+  test('agentCard returns the card rewritten to name the gateway, with only the permitted skills', async () => {
+    const card = await suite.gamut.agentCard('helper');
+    assert.equal(card.url, `${suite.env.baseUrl}/a2a/helper`);
+    assert.deepEqual(card.skills.map((s) => s.id).sort(), ['summarize', 'wire']);
+    assert.ok(Array.isArray(card.signatures) && card.signatures.length > 0);
+  });
+
+  test('sendMessage to a permitted skill returns the remote agent\'s task', async () => {
+    const before = count('/a2a');
+    const { task } = await suite.gamut.sendMessage('helper', { skill: 'summarize', text: 'the Q3 report' });
+    assert.match(task.id, /^task-/);
+    assert.equal(task.status.state, 'TASK_STATE_COMPLETED');
+    assert.equal(task.artifacts[0].parts[0].text, 'done: the Q3 report');
+    assert.equal(count('/a2a'), before + 1);
+  });
+
+  test('sendMessage with version 0.3 speaks message/send and answers {task}', async () => {
+    const { task } = await suite.gamut.sendMessage('helper', { skill: 'summarize', text: 'hello' }, { version: '0.3' });
+    assert.equal(task.kind, 'task');
+    assert.equal(JSON.parse(suite.env.upstream.requests.findLast((r) => r.path === '/a2a').body).method, 'message/send');
+  });
+
+  test('a skill the agent may not use is refused as a GamutDeniedError and nothing reaches the agent', async () => {
+    const before = count('/a2a');
+    const error = await rejection(suite.gamut.sendMessage('helper', { skill: 'translate', text: 'bonjour' }), GamutDeniedError);
+    assert.equal(error.rpcCode, -31000);
+    assert.match(error.decision, /^block/);
+    assert.equal(count('/a2a'), before);
+  });
+
+  test('an unknown skill is a GamutA2aError with the stable code', async () => {
+    const error = await rejection(suite.gamut.sendMessage('helper', { skill: 'juggle', text: 'x' }), GamutA2aError);
+    assert.equal(error.rpcCode, -32602);
+    assert.equal(error.code, 'a2a_unknown_skill');
+  });
+
+  test('a held message is approval-required; after approval the same message goes through with the warrant', async () => {
+    const before = count('/a2a');
+    const message = { skill: 'wire', text: 'pay invoice 7', messageId: 'm-wire-node-1' };
+    const held = await rejection(suite.gamut.sendMessage('helper', message), GamutApprovalRequiredError);
+    assert.equal(held.code, 'approval_required');
+    assert.match(held.approval.id, /\S/);
+    assert.equal(held.messageId, 'm-wire-node-1');
+    assert.equal(count('/a2a'), before);
+    await approveAsAlice(held.approval.id);
+    const warrant = await suite.gamut.waitForApproval(held.approval.id, { initialIntervalMs: 50 });
+    const { task } = await suite.gamut.sendMessage('helper', { ...message, warrant });
+    assert.equal(task.status.state, 'TASK_STATE_COMPLETED');
+    assert.equal(count('/a2a'), before + 1);
+  });
+
+  test('sendMessage with waitForApproval waits on the held message and resends it once', async () => {
+    const pending = suite.gamut.sendMessage('helper', { skill: 'wire', text: 'pay invoice 8' }, {
+      waitForApproval: { initialIntervalMs: 50, onPending: (approval) => { approveAsAlice(approval.id).catch(() => {}); } },
+    });
+    const { task } = await pending;
+    assert.equal(task.artifacts[0].parts[0].text, 'done: pay invoice 8');
+  });
+
+  test('streamMessage yields every event of the stream', async () => {
+    const events = [];
+    for await (const event of suite.gamut.streamMessage('helper', { skill: 'summarize', text: 'stream it' })) events.push(event);
+    assert.equal(events.length, 3);
+    assert.equal(events[2].statusUpdate.status.state, 'TASK_STATE_COMPLETED');
+    assert.equal(events[1].artifactUpdate.artifact.parts[0].text, 'done: stream it');
+  });
+
+  test('getTask, cancelTask and listTasks reach the agent\'s own task; a task it did not open is not found', async () => {
+    const { task } = await suite.gamut.sendMessage('helper', { skill: 'summarize', text: 'to cancel' });
+    assert.equal((await suite.gamut.getTask('helper', task.id)).status.state, 'completed');
+    assert.equal((await suite.gamut.cancelTask('helper', task.id)).status.state, 'TASK_STATE_CANCELED');
+    const listed = await suite.gamut.listTasks('helper');
+    assert.ok(listed.tasks.some((t) => t.id === task.id));
+    assert.ok(!listed.tasks.some((t) => t.id === 'task-foreign'));
+    const error = await rejection(suite.gamut.getTask('helper', 'task-of-nobody'), GamutA2aError);
+    assert.equal(error.rpcCode, -32001);
+    assert.equal(error.code, 'a2a_task_not_found');
+  });
+});

@@ -1,0 +1,94 @@
+"""The Python SDK's A2A calls against the REAL gateway binary and a real A2A agent (a2a_agent.py) behind it: the card
+names the gateway, a permitted skill is answered, another refused with the protocol's error as a typed error, a held
+message is approval-required and goes through after approval, tasks are read and cancelled."""
+
+import json
+import unittest
+
+from gamut_agent import GamutA2aError, GamutApprovalRequiredError, GamutClient, GamutDeniedError, WaitForApproval
+
+from .support import environment
+
+
+class A2aTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.env = environment()
+        cls.gamut = GamutClient(**cls.env.demo)
+        cls.alice = None
+
+    def approve_as_alice(self, approval_id: str) -> None:
+        """The bundle's external-gate names alice alone as the approver of an external skill."""
+        if type(self).alice is None:
+            type(self).alice = self.env.admin("POST", "/tokens", {"name": "alice", "roles": ["approver"], "tenant": "demo", "person": "alice"})["token"]
+        self.env.admin("POST", f"/tenants/demo/approvals/{approval_id}/approve", None, type(self).alice)
+
+    def test_agent_card_names_the_gateway_and_only_the_permitted_skills(self):
+        card = self.gamut.agent_card("helper")
+        self.assertEqual(card["url"], f"{self.env.base_url}/a2a/helper")
+        self.assertEqual(sorted(s["id"] for s in card["skills"]), ["summarize", "wire"])
+        self.assertTrue(card["signatures"])
+
+    def test_send_message_to_a_permitted_skill_returns_the_task(self):
+        before = self.env.count("/a2a")
+        task = self.gamut.send_message("helper", "the Q3 report", skill="summarize")["task"]
+        self.assertEqual(task["status"]["state"], "TASK_STATE_COMPLETED")
+        self.assertEqual(task["artifacts"][0]["parts"][0]["text"], "done: the Q3 report")
+        self.assertEqual(self.env.count("/a2a"), before + 1)
+
+    def test_send_message_version_03_speaks_message_send(self):
+        task = self.gamut.send_message("helper", "hello", skill="summarize", version="0.3")["task"]
+        self.assertEqual(task["kind"], "task")
+        sent = [r for r in self.env.upstream.requests if r["path"] == "/a2a"][-1]
+        self.assertEqual(json.loads(sent["body"])["method"], "message/send")
+
+    def test_send_message_to_a_skill_not_permitted_is_denied_and_nothing_is_forwarded(self):
+        before = self.env.count("/a2a")
+        with self.assertRaises(GamutDeniedError) as caught:
+            self.gamut.send_message("helper", "bonjour", skill="translate")
+        self.assertEqual(caught.exception.rpc_code, -31000)
+        self.assertTrue(caught.exception.decision.startswith("block"))
+        self.assertEqual(self.env.count("/a2a"), before)
+
+    def test_send_message_to_an_unknown_skill_is_an_a2a_error_with_the_stable_code(self):
+        with self.assertRaises(GamutA2aError) as caught:
+            self.gamut.send_message("helper", "x", skill="juggle")
+        self.assertEqual(caught.exception.rpc_code, -32602)
+        self.assertEqual(caught.exception.code, "a2a_unknown_skill")
+
+    def test_held_message_is_approval_required_then_goes_through_with_the_warrant(self):
+        before = self.env.count("/a2a")
+        with self.assertRaises(GamutApprovalRequiredError) as caught:
+            self.gamut.send_message("helper", "pay invoice 7", skill="wire", message_id="m-wire-py-1")
+        held = caught.exception
+        self.assertEqual(held.code, "approval_required")
+        self.assertEqual(held.message_id, "m-wire-py-1")
+        self.assertEqual(self.env.count("/a2a"), before)
+        self.approve_as_alice(held.approval["id"])
+        warrant = self.gamut.wait_for_approval(held.approval["id"], WaitForApproval(initial_interval=0.05))
+        task = self.gamut.send_message("helper", "pay invoice 7", skill="wire", message_id="m-wire-py-1", warrant=warrant)["task"]
+        self.assertEqual(task["status"]["state"], "TASK_STATE_COMPLETED")
+        self.assertEqual(self.env.count("/a2a"), before + 1)
+
+    def test_send_message_with_wait_for_approval_waits_and_resends_once(self):
+        wait = WaitForApproval(initial_interval=0.05, on_pending=lambda approval: self.approve_as_alice(approval["id"]))
+        task = self.gamut.send_message("helper", "pay invoice 8", skill="wire", wait_for_approval=wait)["task"]
+        self.assertEqual(task["artifacts"][0]["parts"][0]["text"], "done: pay invoice 8")
+
+    def test_stream_message_yields_every_event(self):
+        events = list(self.gamut.stream_message("helper", "stream it", skill="summarize"))
+        self.assertEqual(len(events), 3)
+        self.assertEqual(events[1]["artifactUpdate"]["artifact"]["parts"][0]["text"], "done: stream it")
+        self.assertEqual(events[2]["statusUpdate"]["status"]["state"], "TASK_STATE_COMPLETED")
+
+    def test_get_cancel_and_list_tasks_reach_the_own_task_and_one_not_opened_is_not_found(self):
+        task = self.gamut.send_message("helper", "to cancel", skill="summarize")["task"]
+        self.assertEqual(self.gamut.get_task("helper", task["id"])["status"]["state"], "completed")
+        self.assertEqual(self.gamut.cancel_task("helper", task["id"])["status"]["state"], "TASK_STATE_CANCELED")
+        listed = [t["id"] for t in self.gamut.list_tasks("helper")["tasks"]]
+        self.assertIn(task["id"], listed)
+        self.assertNotIn("task-foreign", listed)
+        with self.assertRaises(GamutA2aError) as caught:
+            self.gamut.get_task("helper", "task-of-nobody")
+        self.assertEqual(caught.exception.rpc_code, -32001)
+        self.assertEqual(caught.exception.code, "a2a_task_not_found")

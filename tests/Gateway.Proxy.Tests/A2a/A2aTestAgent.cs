@@ -1,0 +1,159 @@
+using System.Buffers.Text;
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Proxy.Tests.A2a;
+
+/// <summary>
+/// A minimal A2A agent on a real Kestrel server: its card at <c>/.well-known/agent-card.json</c> (skills summarize,
+/// translate and wire; signed with <see cref="CardKey"/> when <see cref="SignCard"/>, or with a broken signature when
+/// <see cref="BreakSignature"/>), and a JSON-RPC endpoint at <c>/a2a</c> that answers a message with a completed task
+/// (echoing its text and an e-mail address the gateway must redact), and reads and cancels its tasks.
+/// </summary>
+internal sealed class A2aTestAgent
+{
+    private int _tasks;
+
+    public ECDsa CardKey { get; } = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
+    public bool SignCard { get; set; }
+
+    public bool BreakSignature { get; set; }
+
+    /// <summary>What the agent received: method and params.</summary>
+    public ConcurrentQueue<(string Method, JsonElement Params)> Received { get; } = new();
+
+    public ConcurrentDictionary<string, string> TaskStates { get; } = new();
+
+    /// <summary>The Authorization header of each JSON-RPC request (empty when none).</summary>
+    public ConcurrentQueue<string> Authorizations { get; } = new();
+
+    /// <summary>The card key as the bundle pins it (a public JWK).</summary>
+    public string PinnedJwk()
+    {
+        var p = CardKey.ExportParameters(includePrivateParameters: false);
+        return "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"" + Base64Url.EncodeToString(p.Q.X) + "\",\"y\":\"" + Base64Url.EncodeToString(p.Q.Y) + "\"}";
+    }
+
+    public void Map(WebApplication app)
+    {
+        app.MapGet("/.well-known/agent-card.json", (HttpContext context) => Results.Text(Card(context).ToJsonString(), "application/json"));
+        app.MapPost("/a2a", async (HttpContext context) =>
+        {
+            using var request = await JsonDocument.ParseAsync(context.Request.Body);
+            var root = request.RootElement;
+            var id = root.GetProperty("id").GetRawText();
+            var method = root.GetProperty("method").GetString()!;
+            var parameters = root.GetProperty("params").Clone();
+            Received.Enqueue((method, parameters));
+            Authorizations.Enqueue(context.Request.Headers.Authorization.ToString());
+            string result;
+            switch (method)
+            {
+                case "SendMessage" or "message/send":
+                    var text = parameters.GetProperty("message").GetProperty("parts")[0].GetProperty("text").GetString();
+                    var taskId = "task-" + Interlocked.Increment(ref _tasks);
+                    var state = text == "needs login" ? "TASK_STATE_AUTH_REQUIRED" : "TASK_STATE_COMPLETED";
+                    TaskStates[taskId] = text == "needs login" ? "auth-required" : "completed";
+                    var task = new JsonObject
+                    {
+                        ["id"] = taskId,
+                        ["contextId"] = "ctx-1",
+                        ["status"] = new JsonObject { ["state"] = state },
+                        ["artifacts"] = new JsonArray(new JsonObject { ["parts"] = new JsonArray(new JsonObject { ["text"] = $"done: {text}; contact ops@example.com" }) }),
+                    };
+                    result = new JsonObject { ["task"] = task }.ToJsonString();
+                    break;
+                case "SendStreamingMessage" or "message/stream":
+                    var streamedText = parameters.GetProperty("message").GetProperty("parts")[0].GetProperty("text").GetString();
+                    var streamedTask = "task-" + Interlocked.Increment(ref _tasks);
+                    TaskStates[streamedTask] = "completed";
+                    var events = new[]
+                    {
+                        new JsonObject { ["statusUpdate"] = new JsonObject { ["taskId"] = streamedTask, ["contextId"] = "ctx-1", ["status"] = new JsonObject { ["state"] = "TASK_STATE_WORKING" } } },
+                        new JsonObject { ["artifactUpdate"] = new JsonObject { ["taskId"] = streamedTask, ["artifact"] = new JsonObject { ["parts"] = new JsonArray(new JsonObject { ["text"] = $"done: {streamedText}; contact ops@example.com" }) } } },
+                        new JsonObject { ["statusUpdate"] = new JsonObject { ["taskId"] = streamedTask, ["contextId"] = "ctx-1", ["status"] = new JsonObject { ["state"] = "TASK_STATE_COMPLETED" }, ["final"] = true } },
+                    };
+                    context.Response.ContentType = "text/event-stream";
+                    foreach (var update in events)
+                    {
+                        await context.Response.WriteAsync("data: {\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + update.ToJsonString() + "}\n\n");
+                    }
+
+                    return Results.Empty;
+                case "GetTask" or "tasks/get":
+                    var got = parameters.GetProperty("id").GetString()!;
+                    result = new JsonObject { ["id"] = got, ["status"] = new JsonObject { ["state"] = TaskStates.GetValueOrDefault(got, "unknown") } }.ToJsonString();
+                    break;
+                case "ListTasks" or "tasks/list":
+                    var all = new JsonArray([.. TaskStates.Keys.Order(StringComparer.Ordinal).Select(t => (JsonNode)new JsonObject { ["id"] = t, ["status"] = new JsonObject { ["state"] = TaskStates[t] } })]);
+                    result = new JsonObject { ["tasks"] = all, ["totalSize"] = all.Count, ["nextPageToken"] = "" }.ToJsonString();
+                    break;
+                case "CancelTask" or "tasks/cancel":
+                    var cancelled = parameters.GetProperty("id").GetString()!;
+                    TaskStates[cancelled] = "canceled";
+                    result = new JsonObject { ["id"] = cancelled, ["status"] = new JsonObject { ["state"] = "TASK_STATE_CANCELED" } }.ToJsonString();
+                    break;
+                default:
+                    return Results.Text("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"error\":{\"code\":-32601,\"message\":\"no such method\"}}", "application/json");
+            }
+
+            return Results.Text("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + result + "}", "application/json");
+        });
+    }
+
+    private JsonObject Card(HttpContext context)
+    {
+        var origin = $"{context.Request.Scheme}://{context.Request.Host}";
+        var card = new JsonObject
+        {
+            ["name"] = "Helper",
+            ["description"] = "A helper agent",
+            ["version"] = "1.0.0",
+            ["protocolVersion"] = "1.0",
+            ["url"] = origin + "/a2a",
+            ["supportedInterfaces"] = new JsonArray(new JsonObject { ["url"] = origin + "/a2a", ["protocolBinding"] = "JSONRPC", ["protocolVersion"] = "1.0" }),
+            ["capabilities"] = new JsonObject { ["streaming"] = true, ["pushNotifications"] = true },
+            ["defaultInputModes"] = new JsonArray("text/plain"),
+            ["defaultOutputModes"] = new JsonArray("text/plain"),
+            ["skills"] = new JsonArray(Skill("summarize"), Skill("translate"), Skill("wire")),
+        };
+        if (SignCard)
+        {
+            var header = Base64Url.EncodeToString("{\"alg\":\"ES256\",\"kid\":\"helper-1\"}"u8);
+            // A2A 1.0 §8.4.1: what the signature covers leaves out the members outside the 1.0 card (0.3's url and
+            // protocolVersion); this card has no default-valued member to leave out.
+            var signed = card.DeepClone().AsObject();
+            signed.Remove("url");
+            signed.Remove("protocolVersion");
+            var input = Encoding.ASCII.GetBytes(header + "." + Base64Url.EncodeToString(Canonical(signed)));
+            var signature = CardKey.SignData(input, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+            if (BreakSignature)
+            {
+                signature[0] ^= 0xFF;
+            }
+
+            card["signatures"] = new JsonArray(new JsonObject { ["protected"] = header, ["signature"] = Base64Url.EncodeToString(signature) });
+        }
+
+        return card;
+    }
+
+    private static JsonObject Skill(string id) => new() { ["id"] = id, ["name"] = id, ["description"] = id, ["tags"] = new JsonArray(id) };
+
+    /// <summary>RFC 8785 for the card's shapes (strings, booleans, arrays, objects): members sorted by name, no whitespace.</summary>
+    internal static byte[] Canonical(JsonNode node) => Encoding.UTF8.GetBytes(CanonicalText(node));
+
+    private static string CanonicalText(JsonNode? node) => node switch
+    {
+        JsonObject o => "{" + string.Join(",", o.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => JsonSerializer.Serialize(p.Key) + ":" + CanonicalText(p.Value))) + "}",
+        JsonArray a => "[" + string.Join(",", a.Select(CanonicalText)) + "]",
+        null => "null",
+        _ => node.ToJsonString(),
+    };
+}

@@ -1,0 +1,147 @@
+// A2A through the gateway (docs/a2a.md): the official @a2a-js/sdk client, its requests signed by the agent SDK
+// (sdk/node: GamutClient's signing fetch), reaches an @a2a-js/sdk server agent through the REAL gateway binary: the card
+// it resolves names the gateway and verifies under the gateway's key with the SDK's own verifier; a message (sent or
+// streamed) to a permitted skill completes, one to another skill is the protocol's error.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import express from 'express';
+import { Role, TaskState, verifyAgentCardSignature } from '@a2a-js/sdk';
+import { ClientFactory, ClientFactoryOptions, DefaultAgentCardResolver, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
+import { AgentEvent, DefaultRequestHandler, InMemoryTaskStore } from '@a2a-js/sdk/server';
+import { agentCardHandler, jsonRpcHandler, UserBuilder } from '@a2a-js/sdk/server/express';
+import { GamutClient } from '../../../sdk/node/src/index.js';
+import { startGateway } from '../lib/gateway.js';
+import { DEMO_AGENT } from '../lib/signing.js';
+
+const skill = (id) => ({ id, name: id, description: id, tags: [id], examples: [], inputModes: [], outputModes: [], securityRequirements: [] });
+
+async function startAgent() {
+  const app = express();
+  const server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const card = {
+    name: 'Helper', description: 'A helper agent', version: '1.0.0',
+    supportedInterfaces: [{ url: `${origin}/a2a`, protocolBinding: 'JSONRPC', protocolVersion: '1.0', tenant: '' }],
+    capabilities: { streaming: true, pushNotifications: false, extensions: [], extendedAgentCard: false },
+    securitySchemes: {}, securityRequirements: [], defaultInputModes: ['text/plain'], defaultOutputModes: ['text/plain'],
+    skills: [skill('summarize'), skill('translate'), skill('wire')], signatures: [],
+  };
+  const received = [];
+  const executor = {
+    async execute(context, bus) {
+      const text = context.userMessage.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('');
+      received.push(text);
+      bus.publish(AgentEvent.task({
+        id: context.taskId, contextId: context.contextId, history: [], metadata: undefined,
+        status: { state: TaskState.TASK_STATE_COMPLETED, message: undefined, timestamp: undefined },
+        artifacts: [{ artifactId: 'a1', name: 'answer', description: '', metadata: undefined, extensions: [],
+          parts: [{ content: { $case: 'text', value: `done: ${text}` }, metadata: undefined, filename: '', mediaType: 'text/plain' }] }],
+      }));
+      bus.finished();
+    },
+    async cancelTask() {},
+  };
+  const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), executor);
+  app.use('/.well-known/agent-card.json', agentCardHandler({ agentCardProvider: { getAgentCard: async () => card } }));
+  app.use('/a2a', jsonRpcHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }));
+  return { origin, received, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+describe('@a2a-js/sdk client → gateway → @a2a-js/sdk server', () => {
+  let agent;
+  let gateway;
+  let client;
+  let gamut;
+
+  before(async () => {
+    agent = await startAgent();
+    gateway = await startGateway({
+      edit: (text) => text
+        .replace('  - name: workspace\n', `  - { name: helper, kind: a2a, action_type: read, target_system: helper, upstream: ${agent.origin}/a2a, credential: none }
+  - { name: helper.summarize, kind: a2a_skill, action_type: read, target_system: helper, connector: helper, a2a_skill: summarize }
+  - { name: helper.translate, kind: a2a_skill, action_type: read, target_system: helper, connector: helper, a2a_skill: translate }
+  - { name: helper.wire, kind: a2a_skill, action_type: external, target_system: helper, connector: helper, a2a_skill: wire }
+
+  - name: workspace\n`)
+        .replace('      - { tool: workspace }\n', '      - { tool: workspace }\n      - { tool: helper }\n      - { tool: helper.summarize }\n      - { tool: helper.wire }\n'),
+    });
+    gamut = new GamutClient({ baseUrl: gateway.baseUrl, tenant: DEMO_AGENT.tenant, workspace: DEMO_AGENT.workspace, agentId: DEMO_AGENT.agent, secret: DEMO_AGENT.secret });
+    const factory = new ClientFactory(ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
+      transports: [new JsonRpcTransportFactory({ fetchImpl: gamut.fetch })],
+      cardResolver: new DefaultAgentCardResolver({ fetchImpl: gamut.fetch }),
+    }));
+    client = await factory.createFromUrl(`${gateway.baseUrl}/a2a/helper/`);
+  });
+
+  after(async () => {
+    await gateway?.stop();
+    await agent?.close();
+  });
+
+  const message = (skillId, text, { messageId = `m-${Math.random().toString(16).slice(2)}`, warrant } = {}) => ({
+    tenant: '', configuration: undefined, metadata: undefined,
+    message: { messageId, contextId: '', taskId: '', role: Role.ROLE_USER, extensions: [], referenceTaskIds: [],
+      parts: [{ content: { $case: 'text', value: text }, metadata: undefined, filename: '', mediaType: '' }],
+      metadata: warrant ? { 'gamut.dev/skill': skillId, 'gamut.dev/warrant': warrant } : { 'gamut.dev/skill': skillId } },
+  });
+
+  async function admin(path, token, body) {
+    const response = await fetch(`${gateway.baseUrl}${path}`, {
+      method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body ?? {}),
+    });
+    const text = await response.text();
+    assert.ok(response.ok, `${path}: ${response.status} ${text}`);
+    return text ? JSON.parse(text) : {};
+  }
+
+  test('a held message comes back input-required naming the approval; once alice approves, the same message with the warrant completes', async () => {
+    const held = await client.sendMessage(message('wire', 'pay invoice 7', { messageId: 'm-wire-7' }));
+    const heldTask = held.task ?? held;
+    assert.equal(heldTask.status.state, TaskState.TASK_STATE_INPUT_REQUIRED, JSON.stringify(held));
+    const approvalId = heldTask.metadata['gamut.dev/approval'].id;
+    assert.equal(heldTask.id, approvalId);
+    assert.ok(!agent.received.includes('pay invoice 7'), 'nothing reached the agent while held');
+
+    const minter = (await admin('/admin/v1/tokens', gateway.adminToken, { name: 'minter-of-alice', roles: ['admin'] })).token;
+    const alice = (await admin('/admin/v1/tokens', minter, { name: 'alice', roles: ['approver'], tenant: 'demo', person: 'alice' })).token;
+    await admin(`/admin/v1/tenants/demo/approvals/${approvalId}/approve`, alice);
+    const poll = await (await gamut.fetch(`${gateway.baseUrl}/v1/approvals/${approvalId}`)).json();
+    assert.equal(poll.status, 'approved', JSON.stringify(poll));
+
+    const done = await client.sendMessage(message('wire', 'pay invoice 7', { messageId: 'm-wire-7', warrant: poll.warrant }));
+    assert.equal((done.task ?? done).status.state, TaskState.TASK_STATE_COMPLETED, JSON.stringify(done));
+    assert.ok(agent.received.includes('pay invoice 7'));
+  });
+
+  test('the card the client resolves names the gateway, lists only the permitted skill, and verifies under the gateway\'s key (the SDK\'s own verifier)', async () => {
+    const keys = await (await fetch(`${gateway.baseUrl}/.well-known/gamut-receipt-keys.json`)).json();
+    const verifier = verifyAgentCardSignature(async (kid) => keys.keys.find((key) => key.kid === kid));
+    const card = await client.getAgentCard(undefined, verifier);
+    assert.equal(card.supportedInterfaces[0].url, `${gateway.baseUrl}/a2a/helper`);
+    assert.deepEqual(card.skills.map((s) => s.id), ['summarize', 'wire']);
+    assert.ok(!JSON.stringify(card).includes(agent.origin), 'the remote agent\'s address is not on the card');
+  });
+
+  test('a streamed message to a permitted skill comes back as the agent\'s events', async () => {
+    const events = [];
+    for await (const event of client.sendMessageStream(message('summarize', 'stream it'))) events.push(event);
+    assert.ok(events.length >= 1, JSON.stringify(events));
+    assert.ok(JSON.stringify(events).includes('done: stream it'), JSON.stringify(events));
+  });
+
+  test('a message to a permitted skill reaches the agent through the gateway and completes', async () => {
+    const result = await client.sendMessage(message('summarize', 'the report'));
+    const task = result.task ?? result;
+    assert.equal(task.status.state, TaskState.TASK_STATE_COMPLETED, JSON.stringify(result));
+    assert.ok(agent.received.includes('the report'), JSON.stringify(agent.received));
+  });
+
+  test('a message to a skill the agent may not use is the protocol\'s error, and never reaches the agent', async () => {
+    const before = agent.received.length;
+    await assert.rejects(client.sendMessage(message('translate', 'bonjour')), (error) => {
+      assert.match(String(error.message ?? error), /not permitted|block/i);
+      return true;
+    });
+    assert.equal(agent.received.length, before);
+  });
+});
