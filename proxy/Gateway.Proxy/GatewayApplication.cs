@@ -19,6 +19,7 @@ using Gateway.Proxy.People;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Record;
 using Gateway.Proxy.Refusals;
+using Gateway.Proxy.Reservations;
 using Gateway.Proxy.Routing;
 using Gateway.Proxy.Security;
 using Gateway.Proxy.Telemetry;
@@ -135,7 +136,8 @@ public static class GatewayApplication
 
         // 6-Enforce: what a recorded decision asks to be written (approvals, incidents, warrants), and model-token budgets.
         services.AddSingleton<Gateway.Proxy.Enforce.DecisionEffectWriter>();
-        services.AddSingleton<TokenBudgetGate>();
+        services.AddSingleton<TokenBudgets>();
+        services.AddSingleton<RunCounters>();
         services.AddSingleton<RunLimitGate>();
 
         // 7-Forward: the one forwarding path, YARP, with routes and clusters from the bundle and the gateway's transforms.

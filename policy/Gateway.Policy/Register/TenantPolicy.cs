@@ -167,6 +167,23 @@ public sealed class TenantPolicy
     public bool TryGetCatalogEntry(string name, out CatalogEntry? entry) => _catalog.TryGetValue(name, out entry);
 
     /// <summary>
+    /// The catalog name of the <see cref="ConnectorKind.McpTool"/> entry serving <paramref name="toolName"/> on the MCP
+    /// server <paramref name="server"/> (its <see cref="ConnectorKind.Mcp"/> entry's name), or null when none does.
+    /// </summary>
+    public string? FindMcpTool(string server, string toolName)
+    {
+        foreach (var entry in Register.Catalog)
+        {
+            if (entry.Kind == ConnectorKind.McpTool && entry.Connector == server && entry.McpTool == toolName)
+            {
+                return entry.Name;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// True when <paramref name="agentId"/> holds a permission for the catalog entry <paramref name="tool"/>: what an agent
     /// may use, and so what the MCP surfaces list (the decision of each call still runs every control).
     /// </summary>

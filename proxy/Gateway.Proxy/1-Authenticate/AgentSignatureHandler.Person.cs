@@ -57,7 +57,7 @@ internal sealed partial class AgentSignatureHandler
         var check = await people.AuthenticateAsync(context, claimed, token).ConfigureAwait(false);
         if (check.Person is not { } person)
         {
-            var refused = await RecordedAsync(context, PersonAuthentication.RefusalEntry(context, claimed, check), new Refusal(check.Status, check.Code, check.Detail)).ConfigureAwait(false);
+            var refused = await RecordedAsync(context, PersonAuthentication.RecordedUnder(claimed), new Refusal(check.Status, check.Code, check.Detail)).ConfigureAwait(false);
             Refuse(refused.Status, refused.Code, refused.Detail ?? refused.Code);
             return null;
         }

@@ -24,7 +24,7 @@ internal sealed partial class AgentSignatureHandler
             var (identity, refusal) = await context.RequestServices.GetRequiredService<RunAuthentication>().BindAsync(context, claimed, run).ConfigureAwait(false);
             if (refusal is not null)
             {
-                refusal = await RecordedAsync(context, RunAuthentication.RefusalEntry(context, claimed, refusal), refusal).ConfigureAwait(false);
+                refusal = await RecordedAsync(context, claimed, refusal).ConfigureAwait(false);
                 Refuse(refusal.Status, refusal.Code, refusal.Detail ?? refusal.Code);
                 return null;
             }

@@ -285,7 +285,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                 {
                     var otherPerson = PersonTokenCheck.Refused(StatusCodes.Status401Unauthorized, ProblemCodes.PersonTokenInvalid,
                         "This delegated child was issued for another person than the token names.");
-                    var refused = await RecordedAsync(context, PersonAuthentication.RefusalEntry(context, claimed, otherPerson),
+                    var refused = await RecordedAsync(context, PersonAuthentication.RecordedUnder(claimed),
                         new Refusal(otherPerson.Status, otherPerson.Code, otherPerson.Detail)).ConfigureAwait(false);
                     return Refuse(refused.Status, refused.Code, refused.Detail ?? refused.Code);
                 }

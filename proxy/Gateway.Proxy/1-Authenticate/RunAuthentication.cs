@@ -8,9 +8,9 @@ namespace Gateway.Proxy.Authenticate;
 /// names, or the run a delegated child's grant binds it to, is read from the shared store under the tenant and the
 /// registered agent (<see cref="RunStore.FindAsync(string, string, string, CancellationToken)"/>) and joins the identity
 /// (<see cref="AgentIdentity.Run"/>). A run that is not the agent's (unknown, expired, another agent's, or not the one the
-/// child is bound to) is <c>403 run_foreign</c>, with the audit entry it is recorded under (<see cref="RefusalEntry"/>:
-/// the agent that sent it, without the run's id, so the refusal never lands in another run's story); the Record stage's
-/// writer appends it. Whether the run has ended is for the stages
+/// child is bound to) is <c>403 run_foreign</c>, recorded under the agent that sent it (the identity before its run
+/// joined, so the refusal never lands in another run's story: <see cref="AuthenticationRefusal"/>, which the Record
+/// stage's writer appends). Whether the run has ended is for the stages
 /// that act (<see cref="RunRefusals.Ended"/>): a run's own events route still takes its agent's acknowledgement.
 /// </summary>
 internal sealed class RunAuthentication
@@ -25,7 +25,7 @@ internal sealed class RunAuthentication
 
     /// <summary>
     /// The identity with its run (the last link of its chain naming it, when the chain is recorded), or the refusal, to be
-    /// recorded under <see cref="RefusalEntry"/>. A store failure throws <see cref="Gateway.Store.StateStoreUnavailableException"/>.
+    /// recorded under the identity as it came. A store failure throws <see cref="Gateway.Store.StateStoreUnavailableException"/>.
     /// </summary>
     public async ValueTask<(AgentIdentity? Identity, Refusal? Refusal)> BindAsync(HttpContext context, AgentIdentity identity, string? presented)
     {
@@ -55,8 +55,4 @@ internal sealed class RunAuthentication
 
         return (identity with { Run = new RunBinding(state.Record, state.End) { FromGrant = presented is null }, Chain = chain }, null);
     }
-
-    /// <summary>The audit entry a run refusal of <paramref name="identity"/> is recorded under (no run: it is not the agent's).</summary>
-    public static Gateway.Audit.AuditEntry RefusalEntry(HttpContext context, AgentIdentity identity, Refusal refusal) =>
-        AgentAuditEntry.Of(context, identity, tool: null, "refused:" + refusal.Code, refusal.Status);
 }

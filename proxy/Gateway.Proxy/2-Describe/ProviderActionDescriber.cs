@@ -86,27 +86,13 @@ internal static class ProviderActionDescriber
             return new Result(new ActionRequest { Tool = connector.Name }, mcp, null);
         }
 
-        var tool = FindMcpTool(tenant, connector.Name, toolNames[0]) ?? connector.Name + "." + toolNames[0];
+        var tool = tenant.FindMcpTool(connector.Name, toolNames[0]) ?? connector.Name + "." + toolNames[0];
         var callArgs = args.ValueKind == JsonValueKind.Object && args.TryGetProperty("params", out var parameters)
             && parameters.ValueKind == JsonValueKind.Object && parameters.TryGetProperty("arguments", out var arguments)
             && arguments.ValueKind == JsonValueKind.Object
                 ? arguments.Clone()
                 : default;
         return new Result(new ActionRequest { Tool = tool, Args = callArgs }, mcp, null);
-    }
-
-    /// <summary>The catalog name of the <c>mcp_tool</c> entry serving <paramref name="toolName"/> on <paramref name="server"/>.</summary>
-    public static string? FindMcpTool(TenantPolicy tenant, string server, string toolName)
-    {
-        foreach (var entry in tenant.Catalog)
-        {
-            if (entry.Kind == ConnectorKind.McpTool && entry.Connector == server && entry.McpTool == toolName)
-            {
-                return entry.Name;
-            }
-        }
-
-        return null;
     }
 
     /// <summary>The body's members, then the query's (query-bound HTTP tools), then the path captures: what the tool call would have carried.</summary>

@@ -2,6 +2,7 @@ using Gateway.Policy;
 using Gateway.Policy.Tokens;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Refusals;
+using Gateway.Proxy.Reservations;
 
 namespace Gateway.Proxy.Admit;
 

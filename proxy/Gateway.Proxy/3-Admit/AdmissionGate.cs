@@ -4,6 +4,7 @@ using Gateway.Policy;
 using Gateway.Policy.Tokens;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Configuration;
+using Gateway.Proxy.Reservations;
 using Gateway.Proxy.Telemetry;
 using Gateway.Store;
 using Microsoft.Extensions.Options;
@@ -26,14 +27,14 @@ internal sealed class AdmissionGate
     public const string IssuanceScope = "delegation";
 
     private readonly IStateStore _store;
-    private readonly TokenBudgetGate _budgets;
-    private readonly RunLimitGate _runs;
+    private readonly TokenBudgets _budgets;
+    private readonly RunCounters _runs;
     private readonly GatewayMetrics _metrics;
     private readonly TimeSpan _nonceLifetime;
     private readonly TimeSpan _tokenRecordLifetime;
     private readonly AdmissionKeys _keys = new();
 
-    public AdmissionGate(IStateStore store, TokenBudgetGate budgets, RunLimitGate runs, GatewayMetrics metrics, DecisionTokenIssuer tokens, IOptions<GatewayOptions> options)
+    public AdmissionGate(IStateStore store, TokenBudgets budgets, RunCounters runs, GatewayMetrics metrics, DecisionTokenIssuer tokens, IOptions<GatewayOptions> options)
     {
         _store = store;
         _budgets = budgets;

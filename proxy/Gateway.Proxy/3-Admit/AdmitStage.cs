@@ -3,6 +3,7 @@ using Gateway.Policy.Tokens;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Telemetry;
 
 namespace Gateway.Proxy.Admit;
@@ -47,7 +48,7 @@ internal sealed class AdmitStage
             var authenticated = feature.Get<AuthenticatedRequest>();
             var described = feature.Get<DescribedAction>();
             var tool = described.Request.Tool;
-            if (RunRefusals.Ended(authenticated.Identity.Run, tool) is { } ended)
+            if (RunRefusals.Ended(authenticated.Identity.Run?.Id, authenticated.Identity.Run?.End, tool) is { } ended)
             {
                 // The run was cancelled (or ended) on some replica: nothing more is done in it, here either.
                 feature.Add(ended);

@@ -81,7 +81,8 @@ internal sealed class AgentRouteAdmission
         if (admission.Verdict == AdmissionVerdict.RateLimited)
         {
             var limited = admission.Scope == AdmissionGate.IssuanceScope ? IssuanceLimited(admission.RetryAfter) : AdmissionRefusal.For(admission, DelegationTool);
-            return AgentRouteOutcome.Refused(limited, AgentAuditEntry.Of(context, identity, DelegationTool, "refused:" + limited.Code, limited.Status));
+            // Recorded under its tool (DelegationTool) by the Record stage's writer.
+            return AgentRouteOutcome.Refused(limited);
         }
 
         return Admitted(feature, admission);

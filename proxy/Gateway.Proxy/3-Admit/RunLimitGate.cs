@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Gateway.Connectors.Models;
 using Gateway.Oversight.Http;
 using Gateway.Policy;
 using Gateway.Policy.Serialization;
@@ -7,6 +6,7 @@ using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
+using Gateway.Proxy.Reservations;
 using Gateway.Store;
 
 namespace Gateway.Proxy.Admit;
@@ -19,21 +19,16 @@ namespace Gateway.Proxy.Admit;
 /// the decision reads (<see cref="RunReservation.Activity"/>). A limit that would be passed refuses the request:
 /// <c>429 run_limit_exceeded</c> naming the limit, with an explanation (<see cref="RunLimitExplanations"/>), recorded. The
 /// Respond stage settles what was reserved against the usage the provider reports, or gives it back when nothing was
-/// forwarded (<see cref="SettleAsync"/>). An evaluation, or a simulated action, executes nothing: it spends nothing, is
+/// forwarded (<see cref="RunCounters.SettleAsync"/>). An evaluation, or a simulated action, executes nothing: it spends nothing, is
 /// never refused for a limit, and only reads its intent's count (as the action would be counted).
 /// </summary>
 internal sealed class RunLimitGate
 {
     private static readonly TimeSpan ShortestLifetime = TimeSpan.FromSeconds(1);
 
-    private readonly IStateStore _store;
     private readonly TimeProvider _time;
 
-    public RunLimitGate(IStateStore store, TimeProvider time)
-    {
-        _store = store;
-        _time = time;
-    }
+    public RunLimitGate(TimeProvider time) => _time = time;
 
     /// <summary>
     /// The run's part of the admission of <paramref name="described"/> (<paramref name="call"/> its model call, when it is
@@ -49,7 +44,7 @@ internal sealed class RunLimitGate
         }
 
         var tool = described.Request.Tool;
-        var caller = PolicyCaller.Of(identity);
+        var caller = identity.Caller;
         var executes = described.Route != GatewayRouteKind.Evaluate && !described.Request.Simulate;
         var now = _time.GetUtcNow();
         var age = now - run.Record.CreatedAt;
@@ -131,43 +126,6 @@ internal sealed class RunLimitGate
         var intentDigest = (plan.Described ?? Describe(plan.Tenant, plan.Caller, plan.Request))?.Descriptor?.IntentDigest;
         return Exceeded(plan.Tenant, plan.Limits, plan.Limited[index]!.Value, plan.Run, intentDigest, counted.Values[index], plan.Counters[index].Amount, plan.Tool);
     }
-
-    /// <summary>
-    /// Settles what <paramref name="reservation"/> holds against <paramref name="usage"/>, the tokens the provider reported;
-    /// without a report, gives it back when nothing was <paramref name="forwarded"/>, else lets it stand (the run errs on the
-    /// side of having spent more). A store that fails leaves the reservation standing.
-    /// </summary>
-    public async ValueTask SettleAsync(RunReservation reservation, ModelUsage? usage, bool forwarded)
-    {
-        if (!reservation.HoldsSpend || (usage is null && forwarded))
-        {
-            return;
-        }
-
-        var adjustments = new List<CounterAdjustment>(2);
-        if (reservation.TokensKey is { } tokens)
-        {
-            adjustments.Add(new CounterAdjustment(tokens, (usage?.TotalTokens ?? 0) - reservation.Tokens));
-        }
-
-        if (reservation.CostKey is { } cost)
-        {
-            var spent = usage is null || reservation.Pricing is not { } pricing ? 0 : pricing.CostMicros(usage.InputTokens, usage.OutputTokens);
-            adjustments.Add(new CounterAdjustment(cost, spent - reservation.CostMicros));
-        }
-
-        try
-        {
-            await _store.AdjustCountersAsync(adjustments, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (StateStoreUnavailableException)
-        {
-            // The reservation stands: a run's limit errs on the side of having spent more, never less.
-        }
-    }
-
-    /// <summary>Gives what <paramref name="reservation"/> holds back whole: the request it was made for is not forwarded.</summary>
-    public ValueTask ReleaseAsync(RunReservation reservation) => SettleAsync(reservation, null, forwarded: false);
 
     /// <summary>The refusal of a request over <paramref name="kind"/>: 429 <c>run_limit_exceeded</c>, the explanation naming the limit, recorded under the tool.</summary>
     private static Refusal Exceeded(TenantPolicy tenant, RunLimits limits, RunLimitKind kind, RunBinding run, string? intentDigest, long used, long requested, string? tool)

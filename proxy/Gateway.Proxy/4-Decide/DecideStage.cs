@@ -51,7 +51,7 @@ internal sealed class DecideStage
             if (governed.Decision.MayExecute && governed.Entry is { } entry && entry.Type().AcceptsWriteback(entry) && described.Request.RouteActionType() is null)
             {
                 // A read of a workspace store: its items are returned only as policy lets this reader receive them.
-                feature.Add(new WorkspaceItemClearance(described.Tenant, PolicyCaller.Of(admission.Identity!), described.Request, governed.Decision));
+                feature.Add(new WorkspaceItemClearance(described.Tenant, admission.Identity!.Caller, described.Request, governed.Decision));
             }
 
             GatewayTelemetry.SetDecision(context, WireNames.Of(governed.Kind), governed.FailingControls);

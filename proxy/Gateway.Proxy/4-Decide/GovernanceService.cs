@@ -5,7 +5,6 @@ using Gateway.Oversight.Incidents;
 using Gateway.Policy.Serialization;
 using Gateway.Policy.Tokens;
 using Gateway.Policy;
-using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Telemetry;
 using Gateway.Store;
@@ -64,7 +63,7 @@ internal sealed partial class GovernanceService
     public async ValueTask<GovernedDecision> DecideAsync(TenantPolicy tenant, AgentIdentity identity, ActionRequest request, DecisionTokenGrant? grant, DecisionTokenPayload? evaluation,
         DescribeResult? described, RunActivity? activity, string requestId, CancellationToken cancellationToken)
     {
-        var caller = PolicyCaller.Of(identity);
+        var caller = identity.Caller;
         var started = Stopwatch.GetTimestamp();
         Decision decision;
         CatalogEntry? entry = null;

@@ -6,6 +6,7 @@ using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Security;
 using Gateway.Proxy.Telemetry;
 
@@ -16,8 +17,9 @@ namespace Gateway.Proxy.Record;
 /// returns. Only decision data goes in (ids, digests, explanation, statuses, redaction counts): never
 /// a body, a header value, a secret or a credential. A record that cannot be written throws
 /// <see cref="AuditWriteException"/> and the caller refuses the request (fail closed). It also appends the refusals
-/// authentication makes of a proven agent (<see cref="IAuthenticationRefusalRecorder"/>): nothing else in the proxy
-/// appends to the audit chain.
+/// authentication makes of a proven agent (<see cref="IAuthenticationRefusalRecorder"/>, from the Authenticate stage's
+/// <see cref="AuthenticationRefusal"/>): nothing else in the proxy makes audit entries of a request (this stage's
+/// <see cref="AgentAuditEntry"/> and the handlers of the routes that forward nothing) or appends to the audit chain.
 /// </summary>
 internal sealed class AuditRecorder : IAuthenticationRefusalRecorder
 {
@@ -115,11 +117,13 @@ internal sealed class AuditRecorder : IAuthenticationRefusalRecorder
         };
 
     /// <inheritdoc/>
-    public async ValueTask<bool> TryRecordAsync(AuditEntry entry, CancellationToken cancellationToken)
+    public async ValueTask<bool> TryRecordAsync(HttpContext context)
     {
+        var refused = context.GatewayRequest().Get<AuthenticationRefusal>();
+        var entry = AgentAuditEntry.Of(context, refused.RecordedUnder, tool: null, "refused:" + refused.Refusal.Code, refused.Refusal.Status);
         try
         {
-            await AppendAsync(entry, cancellationToken).ConfigureAwait(false);
+            await AppendAsync(context, entry).ConfigureAwait(false);
             return true;
         }
         catch (AuditWriteException)
@@ -128,14 +132,12 @@ internal sealed class AuditRecorder : IAuthenticationRefusalRecorder
         }
     }
 
-    private ValueTask<AuditRecord> AppendAsync(HttpContext context, AuditEntry entry) => AppendAsync(entry, context.RequestAborted);
-
-    private async ValueTask<AuditRecord> AppendAsync(AuditEntry entry, CancellationToken cancellationToken)
+    private async ValueTask<AuditRecord> AppendAsync(HttpContext context, AuditEntry entry)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
-            return await _journal.AppendAsync(entry, cancellationToken).ConfigureAwait(false);
+            return await _journal.AppendAsync(entry, context.RequestAborted).ConfigureAwait(false);
         }
         finally
         {

@@ -18,6 +18,7 @@ using Gateway.Proxy.Describe;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Record;
 using Gateway.Proxy.Refusals;
+using Gateway.Proxy.Reservations;
 using Gateway.Proxy.Routing;
 using Gateway.Proxy.Telemetry;
 using Gateway.Connectors.Mcp;
@@ -40,7 +41,7 @@ namespace Gateway.Proxy.Enforce;
 internal sealed partial class EnforceStage
 {
     private readonly RequestDelegate _next;
-    private readonly TokenBudgetGate _budgets;
+    private readonly TokenBudgets _budgets;
     private readonly CredentialResolver _credentials;
     private readonly IProxyStateLookup _proxyState;
     private readonly McpToolPins _pins;
@@ -49,7 +50,7 @@ internal sealed partial class EnforceStage
     private readonly ILogger<EnforceStage> _logger;
     private readonly GatewayMetrics _metrics;
 
-    public EnforceStage(RequestDelegate next, TokenBudgetGate budgets, CredentialResolver credentials, IProxyStateLookup proxyState, McpToolPins pins,
+    public EnforceStage(RequestDelegate next, TokenBudgets budgets, CredentialResolver credentials, IProxyStateLookup proxyState, McpToolPins pins,
         PersonCredentials people, DecisionEffectWriter effects, ILogger<EnforceStage> logger, GatewayMetrics metrics)
     {
         _effects = effects;
@@ -223,7 +224,7 @@ internal sealed partial class EnforceStage
                 ? ModelFacts(forwardBody)
                 : ModelFacts(described.ModelRequest);
             // The admission's reservation taken up (or, when it does not cover this, the budget asked here).
-            reservation = await _budgets.TryReserveAsync(tenant, identity, entry.Name, ceiling + (envelope is null ? forwardBody.Length : body.Length), admission.Reservation, context.RequestAborted).ConfigureAwait(false);
+            reservation = await _budgets.TryReserveAsync(tenant, (identity.Tenant, identity.RegisteredAgent), entry.Name, ceiling + (envelope is null ? forwardBody.Length : body.Length), admission.Reservation, context.RequestAborted).ConfigureAwait(false);
             if (reservation is not null)
             {
                 // What the request holds from here on (the Respond stage settles or releases it).
@@ -336,14 +337,14 @@ internal sealed partial class EnforceStage
     /// <summary>The model a request names and its output-token ceiling.</summary>
     private static (string? Model, long Ceiling) ModelFacts(JsonElement request) =>
         (request.ValueKind == JsonValueKind.Object && request.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String ? model.GetString() : null,
-            TokenBudgetGate.TokenEstimator.Estimate(request));
+            TokenBudgets.TokenEstimator.Estimate(request));
 
     /// <summary>The same, for a body a route degrade rewrote (parsed here once).</summary>
     private static (string? Model, long Ceiling) ModelFacts(ReadOnlyMemory<byte> body)
     {
         if (body.IsEmpty)
         {
-            return (null, TokenBudgetGate.TokenEstimator.DefaultMaxTokens);
+            return (null, TokenBudgets.TokenEstimator.DefaultMaxTokens);
         }
 
         try
@@ -353,7 +354,7 @@ internal sealed partial class EnforceStage
         }
         catch (JsonException)
         {
-            return (null, TokenBudgetGate.TokenEstimator.DefaultMaxTokens);
+            return (null, TokenBudgets.TokenEstimator.DefaultMaxTokens);
         }
     }
 
@@ -366,7 +367,7 @@ internal sealed partial class EnforceStage
     // A delegated child sees the tools its agent holds and its grant names.
     private static Func<string, JsonObject, bool> McpToolFilter(TenantPolicy tenant, AgentIdentity identity, string server, McpToolDriftSightings drifts) => (toolName, served) =>
     {
-        if (ProviderActionDescriber.FindMcpTool(tenant, server, toolName) is not { } catalogName
+        if (tenant.FindMcpTool(server, toolName) is not { } catalogName
             || !tenant.Permits(identity.Agent, identity.Delegation?.Scope, catalogName)
             || !tenant.TryGetCatalogEntry(catalogName, out var entry) || entry is null)
         {

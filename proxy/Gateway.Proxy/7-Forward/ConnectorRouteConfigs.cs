@@ -1,7 +1,6 @@
 using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Kinds;
 using Gateway.Policy;
-using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Routing;
 using Yarp.ReverseProxy.Configuration;
@@ -13,7 +12,8 @@ namespace Gateway.Proxy.Forward;
 /// The connector routes (<see cref="ConnectorRoutes"/>) of a policy set, built from its catalog: two per connector
 /// cluster, each carrying the transforms the request is sent with, configured by the connector's values: the agent
 /// headers allowed, its credential (header, scheme, reference), what its envelope adds, and how its answer is read (the
-/// result shape, or how a streamed value is redacted).
+/// result shape, or how a streamed value is redacted). The host (<c>Hosting/CatalogProxyConfigProvider.cs</c>) has
+/// each require the agent's signature.
 /// </summary>
 internal static class ConnectorRouteConfigs
 {
@@ -79,8 +79,6 @@ internal static class ConnectorRouteConfigs
             RouteId = id,
             ClusterId = clusterId,
 
-            // Never matched (the endpoint suppresses matching); should it be, it still needs the agent's signature.
-            AuthorizationPolicy = AgentSignatureDefaults.AuthorizationPolicy,
             Match = new RouteMatch { Path = ConnectorRoutes.UnmatchedPath },
             Metadata = new Dictionary<string, string> { [ConnectorRoutes.MetadataKey] = clusterId },
             Transforms = [new Dictionary<string, string> { ["X-Forwarded"] = "Off" }],

@@ -44,7 +44,7 @@ internal sealed class ProviderBodyTransform : ResponseTransform
 
         if (proxyResponse.Content.Headers.ContentLength is { } length && length > plan.MaxResponseBytes)
         {
-            feature.Add(Refuse(context, status, TooLarge(plan)));
+            feature.Add(Refuse(context, status, UpstreamResponse.TooLarge(plan.MaxResponseBytes)));
             return;
         }
 
@@ -105,11 +105,6 @@ internal sealed class ProviderBodyTransform : ResponseTransform
         return new UpstreamResponse(status) { Refusal = refusal };
     }
 
-    /// <summary>The refusal for an answer beyond the connector's <c>max_response_bytes</c>.</summary>
-    public static Refusal TooLarge(ForwardPlan plan) =>
-        new(StatusCodes.Status502BadGateway, ProblemCodes.ResponseTooLarge,
-            $"The upstream's response exceeds the connector's limit of {plan.MaxResponseBytes} bytes (max_response_bytes).");
-
     /// <summary>
     /// A tools/list answered as JSON (anything but an event stream): the whole body, read within
     /// <c>max_response_bytes</c>, is filtered before a byte is sent and replaces the upstream's content.
@@ -120,7 +115,7 @@ internal sealed class ProviderBodyTransform : ResponseTransform
         var (bytes, more) = await ResponseBodyReader.ReadUpToAsync(original, plan.MaxResponseBytes, cancellationToken).ConfigureAwait(false);
         if (more)
         {
-            return TooLarge(plan);
+            return UpstreamResponse.TooLarge(plan.MaxResponseBytes);
         }
 
         byte[] filtered;

@@ -18,6 +18,9 @@ internal sealed class ResponseSizeLimitStream : Stream
         _limit = limit;
     }
 
+    /// <summary>The connector's <c>max_response_bytes</c>.</summary>
+    public long Limit => _limit;
+
     /// <summary>True once a write was refused for crossing the limit.</summary>
     public bool Exceeded { get; private set; }
 

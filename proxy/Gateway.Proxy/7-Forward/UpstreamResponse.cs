@@ -1,6 +1,7 @@
 using Gateway.Connectors.Results;
 using Gateway.Connectors.Streaming;
 using Gateway.Connectors.Workspace;
+using Gateway.Oversight.Http;
 using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Forward;
@@ -28,4 +29,15 @@ internal sealed record UpstreamResponse(int Status)
 
     /// <summary>The answer could not be passed on; nothing of it was sent.</summary>
     public Refusal? Refusal { get; init; }
+
+    /// <summary>
+    /// Provider route: the refusal of an answer that crossed the connector's limit while it streamed (the stream was
+    /// aborted), or null while it stayed within it.
+    /// </summary>
+    public Refusal? LimitCrossed => SizeLimit is { Exceeded: true } limit ? TooLarge(limit.Limit) : null;
+
+    /// <summary>The refusal for an answer beyond the connector's <c>max_response_bytes</c>.</summary>
+    public static Refusal TooLarge(long maxResponseBytes) =>
+        new(StatusCodes.Status502BadGateway, ProblemCodes.ResponseTooLarge,
+            $"The upstream's response exceeds the connector's limit of {maxResponseBytes} bytes (max_response_bytes).");
 }

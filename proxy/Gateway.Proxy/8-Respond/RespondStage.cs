@@ -14,6 +14,7 @@ using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Record;
 using Gateway.Proxy.Refusals;
+using Gateway.Proxy.Reservations;
 using Gateway.Proxy.Telemetry;
 using Gateway.Store;
 using Yarp.ReverseProxy.Forwarder;
@@ -37,14 +38,14 @@ internal sealed partial class RespondStage
 
     private readonly RequestDelegate _next;
     private readonly AuditRecorder _audit;
-    private readonly TokenBudgetGate _budgets;
-    private readonly RunLimitGate _runs;
+    private readonly TokenBudgets _budgets;
+    private readonly RunCounters _runs;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<RespondStage> _logger;
     private readonly McpApprovalElicitation _approvalElicitation;
     private readonly McpToolPins _pins;
 
-    public RespondStage(RequestDelegate next, AuditRecorder audit, TokenBudgetGate budgets, RunLimitGate runs, GatewayMetrics metrics, ILogger<RespondStage> logger,
+    public RespondStage(RequestDelegate next, AuditRecorder audit, TokenBudgets budgets, RunCounters runs, GatewayMetrics metrics, ILogger<RespondStage> logger,
         McpApprovalElicitation approvalElicitation, McpToolPins pins)
     {
         _pins = pins;
@@ -174,13 +175,7 @@ internal sealed partial class RespondStage
             await stream.CompleteAsync(context.RequestAborted).ConfigureAwait(false);
         }
 
-        var refusal = response?.Refusal;
-        if (refusal is null && response?.SizeLimit?.Exceeded == true)
-        {
-            refusal = ProviderBodyTransform.TooLarge(plan);
-        }
-
-        refusal ??= ForwardingFailure(context.GetForwarderErrorFeature());
+        var refusal = response?.Refusal ?? response?.LimitCrossed ?? ForwardingFailure(context.GetForwarderErrorFeature());
         CountUsageAndRedactions(plan, response);
         foreach (var (tool, pin) in plan.McpToolDrifts?.Seen() ?? [])
         {

@@ -1,5 +1,6 @@
 using Gateway.Audit;
 using Gateway.Proxy.Admit;
+using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Record;
 using Gateway.Proxy.Refusals;
@@ -39,6 +40,11 @@ internal sealed class AgentRouteWalk : IEndpointFilter
             if (outcome.Record is { } entry)
             {
                 await services.GetRequiredService<AuditRecorder>().RecordEntryAsync(context, entry).ConfigureAwait(false);
+            }
+            else if (outcome.Refusal is { AuditTool: { } tool } refusal && context.GatewayRequest().Find<AuthenticatedRequest>()?.Identity is { } identity)
+            {
+                // A refusal of the admission that names an action (a delegation's rate limit), recorded under the agent.
+                await services.GetRequiredService<AuditRecorder>().RecordRefusalAsync(context, identity, tool, refusal.Code, refusal.Status, refusal.ExplanationJson).ConfigureAwait(false);
             }
 
             if (outcome.Refusal is null && outcome.CarryOut is { } carryOut)

@@ -1,4 +1,5 @@
 using Gateway.Policy;
+using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Forward;
 using Gateway.Proxy.Routing;
@@ -27,12 +28,19 @@ internal sealed class CatalogProxyConfigProvider : IProxyConfigProvider, IDispos
     {
         _policy = policy;
         var set = policy.Current?.Set;
-        _config = new CatalogProxyConfig([.. _agentRoutes, .. ConnectorRouteConfigs.Build(set)], ConnectorClusters.Build(set));
+        _config = new CatalogProxyConfig([.. _agentRoutes, .. ConnectorRouteConfigsOf(set)], ConnectorClusters.Build(set));
         _policy.Applying += OnApplying;
     }
 
     /// <inheritdoc/>
     public IProxyConfig GetConfig() => _config;
+
+    /// <summary>
+    /// The connectors' routes (<see cref="ConnectorRouteConfigs"/>), each requiring the agent's signature: never matched
+    /// (their endpoints suppress matching), should one be, it still needs the agent's signature.
+    /// </summary>
+    private static IEnumerable<RouteConfig> ConnectorRouteConfigsOf(PolicySet? set) =>
+        ConnectorRouteConfigs.Build(set).Select(static route => route with { AuthorizationPolicy = AgentSignatureDefaults.AuthorizationPolicy });
 
     public void Dispose() => _policy.Applying -= OnApplying;
 
@@ -46,7 +54,7 @@ internal sealed class CatalogProxyConfigProvider : IProxyConfigProvider, IDispos
             previous = _config;
             var clusters = ConnectorClusters.Build(set).ToList();
             var routes = new List<RouteConfig>(_agentRoutes);
-            routes.AddRange(ConnectorRouteConfigs.Build(set));
+            routes.AddRange(ConnectorRouteConfigsOf(set));
             var ids = clusters.Select(static c => c.ClusterId).ToHashSet(StringComparer.OrdinalIgnoreCase);
             var retiring = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var cluster in previous.Clusters)

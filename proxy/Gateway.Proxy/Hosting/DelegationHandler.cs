@@ -9,6 +9,7 @@ using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Record;
 using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Hosting;
@@ -58,7 +59,7 @@ internal sealed class DelegationHandler
                 "The agent (or its agent, or its tenant) is suspended by an operator: it may not delegate."));
         }
 
-        if (RunRefusals.Ended(identity.Run, "delegation") is { } ended)
+        if (RunRefusals.Ended(identity.Run?.Id, identity.Run?.End, "delegation") is { } ended)
         {
             // Nothing more is done in a run that has ended: no child is issued in it either.
             return Refused(context, identity, ended);
@@ -163,7 +164,7 @@ internal sealed class DelegationHandler
             : await _runs.FindAsync(identity.Tenant, identity.RegisteredAgent, request.RunId!, context.RequestAborted).ConfigureAwait(false) is { } state
                 ? new RunBinding(state.Record, state.End)
                 : null;
-        var refusal = run is null ? RunRefusals.Foreign() : RunRefusals.Ended(run, "delegation");
+        var refusal = run is null ? RunRefusals.Foreign() : RunRefusals.Ended(run.Id, run.End, "delegation");
         return refusal is not null ? (null, Refused(context, identity, refusal, run)) : (request, null);
     }
 

@@ -7,6 +7,7 @@ using Gateway.Oversight.Runs;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Record;
 using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Telemetry;
 
@@ -90,7 +91,7 @@ internal sealed class RunHandler
                 return Refused(context, identity, null, RunRefusals.Foreign());
             }
 
-            if (RunRefusals.Ended(parent, Tool) is { } ended)
+            if (RunRefusals.Ended(parent.Id, parent.End, Tool) is { } ended)
             {
                 return Refused(context, identity, parent, ended);
             }
@@ -152,7 +153,7 @@ internal sealed class RunHandler
         }
 
         var acknowledgesCancel = request.Type == RunStatuses.Cancelled && run.Status == RunStatuses.Cancelled;
-        if (!acknowledgesCancel && RunRefusals.Ended(run, Tool) is { } ended)
+        if (!acknowledgesCancel && RunRefusals.Ended(run.Id, run.End, Tool) is { } ended)
         {
             return Refused(context, identity, run, ended);
         }
@@ -165,7 +166,7 @@ internal sealed class RunHandler
             if (!won)
             {
                 // Another replica ended it first (an operator's cancel, say): that ending stands.
-                return Refused(context, identity, run, RunRefusals.Ended(run, Tool)!);
+                return Refused(context, identity, run, RunRefusals.Ended(run.Id, run.End, Tool)!);
             }
 
             by = state.End!.By;

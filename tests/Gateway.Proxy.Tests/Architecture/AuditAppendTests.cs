@@ -4,9 +4,9 @@ namespace Gateway.Proxy.Tests.Architecture;
 
 /// <summary>
 /// Only the Record stage appends to the audit chain: no other stage folder names the journal (<c>AuditJournal</c>) in
-/// its code. The other stages hand what is to be recorded to Record's writer (<c>5-Record/AuditRecorder.cs</c>):
-/// Respond an outcome or a refusal, authentication a proven agent's refusal through
-/// <c>Pipeline/IAuthenticationRefusalRecorder.cs</c>.
+/// its code, or makes an audit entry. The other stages hand what is to be recorded to Record's writer
+/// (<c>5-Record/AuditRecorder.cs</c>): Respond an outcome or a refusal, authentication its record of a proven agent's
+/// refusal (<c>1-Authenticate/AuthenticationRefusal.cs</c>) through <c>Pipeline/IAuthenticationRefusalRecorder.cs</c>.
 /// </summary>
 public sealed partial class AuditAppendTests
 {
@@ -15,14 +15,7 @@ public sealed partial class AuditAppendTests
     [Fact]
     public void StageFolders_OtherThanRecord_NameNoAuditJournal()
     {
-        var violations = ProxyFolders.Uses.Keys
-            .Where(static folder => ProxyFolders.StageNumber(folder) is not null && folder != RecordStage)
-            .SelectMany(static folder => Directory.EnumerateFiles(Path.Combine(ProxyFolders.Root, folder), "*.cs", SearchOption.AllDirectories)
-                .Where(static file => NamesJournal(File.ReadAllText(file)))
-                .Select(file => folder + "/" + Path.GetFileName(file)))
-            .ToList();
-
-        Assert.Empty(violations);
+        Assert.Empty(StageFilesOtherThanRecord(NamesJournal));
     }
 
     [Fact]
@@ -42,7 +35,44 @@ public sealed partial class AuditAppendTests
         Assert.False(NamesJournal("// AuditJournal in a comment\ninternal static class Clean { const string Note = \"AuditJournal\"; }"));
     }
 
+    [Fact]
+    public void StageFolders_OtherThanRecord_MakeNoAuditEntry()
+    {
+        Assert.Empty(StageFilesOtherThanRecord(MakesEntry));
+    }
+
+    [Fact]
+    public void MakesEntry_PlantedEntryInAStage_IsReported()
+    {
+        const string Planted = """
+            namespace Gateway.Proxy.Authenticate;
+
+            internal static class Planted
+            {
+                public static AuditEntry Refused(string tenant) => new AuditEntry { Tenant = tenant, Decision = "refused:run_foreign" };
+            }
+            """;
+
+        Assert.True(MakesEntry(Planted));
+        Assert.False(MakesEntry("internal sealed record Outcome(AuditEntry? Record); // new AuditEntry in a comment"));
+    }
+
+    /// <summary>The files of the stage folders other than Record whose source <paramref name="matches"/>, as folder/file.</summary>
+    private static List<string> StageFilesOtherThanRecord(Func<string, bool> matches) =>
+        ProxyFolders.Uses.Keys
+            .Where(static folder => ProxyFolders.StageNumber(folder) is not null && folder != RecordStage)
+            .SelectMany(folder => Directory.EnumerateFiles(Path.Combine(ProxyFolders.Root, folder), "*.cs", SearchOption.AllDirectories)
+                .Where(file => matches(File.ReadAllText(file)))
+                .Select(file => folder + "/" + Path.GetFileName(file)))
+            .ToList();
+
+    private static bool MakesEntry(string source) => NewEntry().IsMatch(CommentOrString().Replace(source, " "));
+
     private static bool NamesJournal(string source) => Journal().IsMatch(CommentOrString().Replace(source, " "));
+
+    /// <summary>An audit entry made: <c>new AuditEntry</c>, or Record's builder of an agent's entry.</summary>
+    [GeneratedRegex(@"\bnew\s+AuditEntry\b|\bAgentAuditEntry\b")]
+    private static partial Regex NewEntry();
 
     [GeneratedRegex(@"\bAuditJournal\b")]
     private static partial Regex Journal();

@@ -28,7 +28,7 @@ internal static partial class ProxyFolders
     public static IReadOnlySet<string> UsesOf(string folder, string source, IReadOnlyCollection<string> folders)
     {
         var byNamespace = folders.ToDictionary(static name => StageFolder().Replace(name, string.Empty), StringComparer.Ordinal);
-        var code = CommentOrString().Replace(source, static match => match.Value.StartsWith('/') ? " " : "\"\"");
+        var code = CodeOf(source);
         var declared = Declaration().Matches(code).Select(static match => match.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
         var relative = RelativeReference().Matches(code).Where(match => !declared.Contains(match.Groups[1].Value));
         var used = new HashSet<string>(StringComparer.Ordinal);
@@ -42,6 +42,10 @@ internal static partial class ProxyFolders
 
         return used;
     }
+
+    /// <summary><paramref name="source"/> with its comments and string and character literals blanked: its code alone.</summary>
+    public static string CodeOf(string source) =>
+        CommentOrString().Replace(source, static match => match.Value.StartsWith('/') ? " " : "\"\"");
 
     private static Dictionary<string, IReadOnlySet<string>> Read()
     {

@@ -1,8 +1,6 @@
 using Gateway.Oversight.Http;
 using Gateway.Oversight.Runs;
-using Gateway.Proxy.Refusals;
-
-namespace Gateway.Proxy.Authenticate;
+namespace Gateway.Proxy.Refusals;
 
 /// <summary>
 /// The refusals of a run: <c>403 run_foreign</c> for a run that is not the agent's (unknown, expired, another agent's or
@@ -15,10 +13,13 @@ internal static class RunRefusals
     public static Refusal Foreign() =>
         new(StatusCodes.Status403Forbidden, ProblemCodes.RunForeign, "The run is not one of this agent's runs (or a delegated child's grant binds it to another).");
 
-    /// <summary>The refusal of an action in <paramref name="run"/> once it has ended, recorded under <paramref name="tool"/>; null while it is active.</summary>
-    public static Refusal? Ended(RunBinding? run, string? tool)
+    /// <summary>
+    /// The refusal of an action in the run <paramref name="runId"/> once it has ended (<paramref name="end"/>), recorded
+    /// under <paramref name="tool"/>; null while it is active (or when there is no run).
+    /// </summary>
+    public static Refusal? Ended(string? runId, RunEnd? end, string? tool)
     {
-        if (run?.End is not { } end)
+        if (runId is null || end is null)
         {
             return null;
         }
@@ -32,7 +33,7 @@ internal static class RunRefusals
             AuditTool = tool ?? "run",
             Members = writer =>
             {
-                writer.WriteString("run_id"u8, run.Id);
+                writer.WriteString("run_id"u8, runId);
                 writer.WriteString("run_status"u8, end.Status);
             },
         };

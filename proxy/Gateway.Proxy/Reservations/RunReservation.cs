@@ -1,11 +1,11 @@
 using Gateway.Policy;
 
-namespace Gateway.Proxy.Admit;
+namespace Gateway.Proxy.Reservations;
 
 /// <summary>
-/// What a request's admission counted and reserved in the run it acts in (<see cref="Admission.Run"/>): its action, its
+/// What a request's admission counted and reserved in the run it acts in (the Admit stage's <c>Admission.Run</c>): its action, its
 /// model tokens and cost (held until the Respond stage settles them against the usage the provider reports, or gives them
-/// back when nothing was forwarded: <see cref="RunLimitGate.SettleAsync"/>), and how often its intent has occurred in the
+/// back when nothing was forwarded: <see cref="RunCounters.SettleAsync"/>), and how often its intent has occurred in the
 /// run, which the decision reads (<see cref="Activity"/>).
 /// </summary>
 /// <param name="RunId">The run.</param>

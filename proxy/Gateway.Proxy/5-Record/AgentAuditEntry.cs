@@ -1,8 +1,9 @@
 using Gateway.Audit;
+using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Security;
 
-namespace Gateway.Proxy.Authenticate;
+namespace Gateway.Proxy.Record;
 
 /// <summary>
 /// The audit entry of something an authenticated agent did or was refused outside a decision (a delegation issued, a run

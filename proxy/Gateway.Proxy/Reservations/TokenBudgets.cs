@@ -1,0 +1,117 @@
+using Gateway.Connectors.Models;
+using Gateway.Policy;
+using Gateway.Proxy.Telemetry;
+using Gateway.Store;
+
+namespace Gateway.Proxy.Reservations;
+
+/// <summary>
+/// Model-token budgets in the shared store: a call's tokens are reserved atomically before it is forwarded (shared by
+/// every replica, so parallel calls can never overspend), then settled against the usage the provider reports. The
+/// admission asks the reservation in its own store call (the Admit stage's <c>TokenBudgetGate</c>, under
+/// <see cref="KeyFor"/>); Enforce takes it up (<see cref="TryReserveAsync"/>); Respond settles it, or a request that is
+/// not forwarded releases it (settled to 0). Shared by the stages that hold a reservation, so none calls another.
+/// </summary>
+internal sealed class TokenBudgets
+{
+    /// <summary>A model request's output-token ceiling (the largest it names, else the default).</summary>
+    public static MaxTokensEstimator TokenEstimator { get; } = new();
+
+    private readonly IStateStore _store;
+    private readonly GatewayMetrics _metrics;
+
+    public TokenBudgets(IStateStore store, GatewayMetrics metrics)
+    {
+        _store = store;
+        _metrics = metrics;
+    }
+
+    /// <summary>
+    /// The store key of <paramref name="budget"/> for <paramref name="registeredAgent"/>'s calls of
+    /// <paramref name="connector"/>: a budget written for "*" is shared by everyone it covers; one for an agent or
+    /// connector is its own.
+    /// </summary>
+    public static string KeyFor(TokenBudget budget, string tenant, string registeredAgent, string connector) =>
+        StoreKeys.Budget(tenant, $"{(budget.Agent == "*" ? "*" : registeredAgent)}:{(budget.Connector == "*" ? "*" : connector)}");
+
+    /// <summary>
+    /// The reservation of <paramref name="tokens"/> for a call about to be forwarded, or null when no
+    /// budget applies. <paramref name="admitted"/> is what the admission reserved: taken up when it
+    /// covers the tokens (the rest reserved when it does not), and a refusal at admission stands when
+    /// the tokens are no fewer than it refused; otherwise the budget is asked here, as it would have
+    /// been without the admission's. The decision is the one a reservation of <paramref name="tokens"/>
+    /// alone would get. The result supersedes <paramref name="admitted"/>: the request holds what it
+    /// grants, and nothing when it refuses. <paramref name="caller"/> is the caller's tenant id and registered agent (a
+    /// delegated child's agent), as the admission keyed its reservation.
+    /// </summary>
+    public async ValueTask<TokenReservation?> TryReserveAsync(TenantPolicy tenant, (string Tenant, string RegisteredAgent) caller, string connector, long tokens, TokenReservation? admitted, CancellationToken cancellationToken)
+    {
+        var budget = tenant.BudgetFor(caller.RegisteredAgent, connector);
+        var key = budget is null ? null : KeyFor(budget, caller.Tenant, caller.RegisteredAgent, connector);
+        TokenReservation? reservation;
+        if (admitted is not null && admitted.Key != key)
+        {
+            // Not this call's budget (never expected: the admission asked for the same connector's).
+            if (admitted.Granted)
+            {
+                await ReleaseAsync(admitted).ConfigureAwait(false);
+            }
+
+            admitted = null;
+        }
+
+        if (budget is null)
+        {
+            return null;
+        }
+
+        if (admitted is { Granted: true } held)
+        {
+            if (tokens <= held.Reserved)
+            {
+                return held;
+            }
+
+            var more = await _store.TryReserveAsync(key!, tokens - held.Reserved, budget.Tokens, budget.Window, cancellationToken).ConfigureAwait(false);
+            if (!more.Reserved)
+            {
+                // Refused: the admission's part is given back now (the refusal holds nothing).
+                await ReleaseAsync(held).ConfigureAwait(false);
+            }
+
+            reservation = more.Reserved ? held with { Reserved = tokens } : new TokenReservation(key!, tokens, budget.Window, false, more.ResetsIn);
+        }
+        else if (admitted is { } refused && tokens >= refused.Reserved)
+        {
+            reservation = refused with { Reserved = tokens };
+        }
+        else
+        {
+            var outcome = await _store.TryReserveAsync(key!, tokens, budget.Tokens, budget.Window, cancellationToken).ConfigureAwait(false);
+            reservation = new TokenReservation(key!, tokens, budget.Window, outcome.Reserved, outcome.ResetsIn);
+        }
+
+        if (!reservation.Granted)
+        {
+            _metrics.BudgetRefusals.Add(1);
+        }
+
+        return reservation;
+    }
+
+    /// <summary>Settles the reservation against <paramref name="actual"/> use; a store that fails leaves the reservation standing.</summary>
+    public async ValueTask SettleAsync(TokenReservation reservation, long actual, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.SettleAsync(reservation.Key, reservation.Reserved, actual, reservation.Window, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StateStoreUnavailableException)
+        {
+            // The reservation stands: the budget errs on the side of having spent more, never less.
+        }
+    }
+
+    /// <summary>Gives a reservation back whole (settled to 0): the request it was made for is not forwarded.</summary>
+    public ValueTask ReleaseAsync(TokenReservation reservation) => SettleAsync(reservation, 0, CancellationToken.None);
+}
