@@ -14,7 +14,7 @@ export npm_config_fetch_retry_maxtimeout := 30000
 export npm_config_fetch_timeout := 120000
 RESULTS := artifacts/test-results
 
-.PHONY: all restore build run demo-reset test test-deps test-dotnet test-node test-demo test-sdk chart-test test-image tool image bench loadtest clean
+.PHONY: all restore build run demo-reset test test-deps test-dotnet test-node test-demo test-sdk chart-test test-image tool image bench loadtest alloc clean
 
 # What `make run` starts, rebuilt only when a source changed (a no-op `dotnet build` of the solution
 # takes longer than starting the gateway): the stamp is touched by every build that produced them.
@@ -118,6 +118,10 @@ bench: restore
 
 loadtest: build
 	./loadtests/run.sh
+
+# Bytes allocated per allowed invoke-tool request, without load (loadtests/alloc.sh; ALLOC_TRACE=1 adds where they go).
+alloc:
+	./loadtests/alloc.sh
 
 clean:
 	rm -rf artifacts

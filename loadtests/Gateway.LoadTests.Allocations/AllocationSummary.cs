@@ -8,10 +8,11 @@ namespace Gateway.LoadTests.Allocations;
 /// <summary>Allocation ticks summed by type and by the allocating gateway frame (the first <c>Gateway.</c> frame on the stack).</summary>
 internal sealed class AllocationSummary
 {
-    private const int Rows = 30;
+    private const int Rows = 40;
 
     private readonly Dictionary<string, long> _byType = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _bySite = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _byTypeAndSite = new(StringComparer.Ordinal);
     private long _total;
 
     public static AllocationSummary Read(string nettrace)
@@ -36,6 +37,7 @@ internal sealed class AllocationSummary
         text.Append(CultureInfo.InvariantCulture, $"Sampled by the runtime's allocation ticks (one per about 100 KB per heap): {_total / 1024 / 1024} MiB in all.\n\n");
         Table(text, "type", _byType);
         Table(text, "allocating frame (the first gateway frame, with the frame below it)", _bySite);
+        Table(text, "type at allocating frame", _byTypeAndSite);
         return text.ToString();
     }
 
@@ -86,6 +88,8 @@ internal sealed class AllocationSummary
     {
         _byType[type] = _byType.GetValueOrDefault(type) + bytes;
         _bySite[site] = _bySite.GetValueOrDefault(site) + bytes;
+        var key = type + " at " + site;
+        _byTypeAndSite[key] = _byTypeAndSite.GetValueOrDefault(key) + bytes;
         _total += bytes;
     }
 }

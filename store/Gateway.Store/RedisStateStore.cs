@@ -26,6 +26,7 @@ public sealed partial class RedisStateStore : IStateStore, IAsyncDisposable
     private readonly StateStoreMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly TimeSpan _commandTimeout;
+    private readonly CommandDeadlines? _deadlines;
     private readonly bool _batchAdmissions;
     private readonly bool _batchBudgets;
     private readonly int _maxAdmissionBatch;
@@ -60,6 +61,7 @@ public sealed partial class RedisStateStore : IStateStore, IAsyncDisposable
         _time = timeProvider ?? TimeProvider.System;
         _metrics = new StateStoreMetrics(meterFactory);
         _commandTimeout = connection.Options.CommandTimeout;
+        _deadlines = _commandTimeout > TimeSpan.Zero ? new CommandDeadlines(_commandTimeout, _time) : null;
         _batchAdmissions = connection.Options.BatchAdmissions;
         _batchBudgets = connection.Options.BatchBudgets;
         _maxAdmissionBatch = connection.Options.MaxAdmissionBatch;
@@ -112,8 +114,27 @@ public sealed partial class RedisStateStore : IStateStore, IAsyncDisposable
                 ? WriteAndAwaitReplicasAsync(multiplexer, database, state, call, key)
                 : call(database, state, CommandFlags.DemandMaster);
 
-            // StackExchange.Redis checks its own timeouts on a timer; this bound is exact.
-            return await reply.WaitAsync(_commandTimeout, _time, cancellationToken).ConfigureAwait(false);
+            // StackExchange.Redis checks its own timeouts on a timer every second; this bound is within a slice of exact.
+            // A call the caller may cancel keeps its own timer; the others share one per slice of time (CommandDeadlines).
+            if (cancellationToken.CanBeCanceled || _deadlines is null)
+            {
+                return await reply.WaitAsync(_commandTimeout, _time, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (reply.IsCompleted)
+            {
+                return await reply.ConfigureAwait(false);
+            }
+
+            var deadline = _deadlines.Next();
+            try
+            {
+                return await reply.WaitAsync(deadline).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException ex) when (deadline.IsCancellationRequested)
+            {
+                throw new TimeoutException($"The call did not complete within {_commandTimeout.TotalMilliseconds:0} ms.", ex);
+            }
         }
         catch (TimeoutException ex)
         {

@@ -19,6 +19,14 @@ public sealed record DecisionReceipt
     /// <summary>The <c>v</c> of a receipt issued before batching.</summary>
     public const int Version = 1;
 
+    private const int MaxRetainedBufferBytes = 64 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
     public required string Tenant { get; init; }
 
     public required string Replica { get; init; }
@@ -60,8 +68,12 @@ public sealed record DecisionReceipt
     /// </summary>
     internal byte[] ToClaims(int batchIndex)
     {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var json = new Utf8JsonWriter(buffer))
+        // One buffer and writer per thread, reused: a fresh writer asks its buffer for room for the worst escaping of each
+        // value and grew a new buffer two or three times per receipt.
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
+        var json = t_writer ??= new Utf8JsonWriter(buffer);
+        json.Reset(buffer);
         {
             json.WriteStartObject();
             if (ActorChain is { } chain)
@@ -90,9 +102,17 @@ public sealed record DecisionReceipt
             WriteOptional(json, "tool", Tool);
             json.WriteNumber("v", ReceiptBatch.Version);
             json.WriteEndObject();
+            json.Flush();
         }
 
-        return buffer.WrittenSpan.ToArray();
+        var claims = buffer.WrittenSpan.ToArray();
+        if (buffer.Capacity > MaxRetainedBufferBytes)
+        {
+            t_buffer = null;
+            t_writer = null;
+        }
+
+        return claims;
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 
 namespace Gateway.Policy.Evidence;
@@ -15,10 +16,31 @@ public static class MerkleTree
     /// <summary>SHA-256(0x00 ‖ <paramref name="entry"/>).</summary>
     public static byte[] LeafHash(ReadOnlySpan<byte> entry)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData([0x00]);
-        hash.AppendData(entry);
-        return hash.GetHashAndReset();
+        var hash = new byte[HashSize];
+        LeafHash(entry, hash);
+        return hash;
+    }
+
+    /// <summary>SHA-256(0x00 ‖ <paramref name="entry"/>) into <paramref name="destination"/> (<see cref="HashSize"/> bytes).</summary>
+    public static void LeafHash(ReadOnlySpan<byte> entry, Span<byte> destination)
+    {
+        // The prefixed entry in one buffer (on the stack when small, pooled otherwise): one SHA-256 call, no hasher object.
+        const int StackLimit = 1024;
+        byte[]? rented = null;
+        var input = entry.Length < StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(entry.Length + 1));
+        try
+        {
+            input[0] = 0x00;
+            entry.CopyTo(input[1..]);
+            SHA256.HashData(input[..(entry.Length + 1)], destination);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 
     /// <summary>SHA-256(0x01 ‖ <paramref name="left"/> ‖ <paramref name="right"/>).</summary>

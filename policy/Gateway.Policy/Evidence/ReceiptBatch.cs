@@ -1,6 +1,6 @@
 using System.Buffers.Text;
 using System.Globalization;
-using System.Text;
+using System.Text.Unicode;
 using System.Text.Json;
 using Gateway.Policy.Tokens;
 
@@ -31,7 +31,11 @@ public static class ReceiptBatch
     private const int MaxLength = 16 * 1024;
 
     /// <summary>Signs <paramref name="receipts"/> with one signature; the receipt of each, in order.</summary>
-    public static string[] Sign(IReadOnlyList<DecisionReceipt> receipts, ReceiptKey key, long issuedAt)
+    public static string[] Sign(IReadOnlyList<DecisionReceipt> receipts, ReceiptKey key, long issuedAt) =>
+        Sign(receipts, key, issuedAt, out _);
+
+    /// <summary>Signs <paramref name="receipts"/> with one signature; the receipt of each, in order, and the batch's signed root.</summary>
+    public static string[] Sign(IReadOnlyList<DecisionReceipt> receipts, ReceiptKey key, long issuedAt, out string signedRoot)
     {
         ArgumentNullException.ThrowIfNull(receipts);
         ArgumentNullException.ThrowIfNull(key);
@@ -39,7 +43,8 @@ public static class ReceiptBatch
         ArgumentOutOfRangeException.ThrowIfGreaterThan(receipts.Count, MaxSize);
 
         var (claims, paths, root) = Tree(receipts);
-        return Issue(key.Sign(Type, Statement(root, claims.Length, issuedAt)), claims, paths);
+        signedRoot = key.Sign(Type, Statement(root, claims.Length, issuedAt));
+        return Issue(signedRoot, claims, paths);
     }
 
     /// <summary>
@@ -88,10 +93,32 @@ public static class ReceiptBatch
         var issued = new string[claims.Length];
         for (var i = 0; i < claims.Length; i++)
         {
-            issued[i] = string.Concat(signed, "~", Base64Url.EncodeToString(claims[i]), "~", Base64Url.EncodeToString(Concat(paths[i])));
+            issued[i] = Receipt(signed, claims[i], paths[i]);
         }
 
         return issued;
+    }
+
+    // signed ~ base64url(claims) ~ base64url(path), written straight into the one string.
+    private static string Receipt(string signed, byte[] claims, List<byte[]> path)
+    {
+        var claimsLength = Base64Url.GetEncodedLength(claims.Length);
+        var pathLength = Base64Url.GetEncodedLength(path.Count * MerkleTree.HashSize);
+        return string.Create(signed.Length + 1 + claimsLength + 1 + pathLength, (signed, claims, path), static (span, state) =>
+        {
+            state.signed.CopyTo(span);
+            var at = state.signed.Length;
+            span[at++] = Separator;
+            at += Base64Url.EncodeToChars(state.claims, span[at..]);
+            span[at++] = Separator;
+            Span<byte> joined = stackalloc byte[16 * MerkleTree.HashSize];
+            for (var i = 0; i < state.path.Count; i++)
+            {
+                state.path[i].CopyTo(joined[(i * MerkleTree.HashSize)..]);
+            }
+
+            Base64Url.EncodeToChars(joined[..(state.path.Count * MerkleTree.HashSize)], span[at..]);
+        });
     }
 
     /// <summary>
@@ -136,20 +163,13 @@ public static class ReceiptBatch
         return true;
     }
 
-    private static byte[] Statement(byte[] root, int size, long issuedAt) =>
-        Encoding.UTF8.GetBytes(string.Create(
-            CultureInfo.InvariantCulture,
-            $"{{\"iat\":{issuedAt},\"root\":\"{Convert.ToHexStringLower(root)}\",\"size\":{size},\"v\":{Version}}}"));
-
-    private static byte[] Concat(List<byte[]> path)
+    private static byte[] Statement(byte[] root, int size, long issuedAt)
     {
-        var bytes = new byte[path.Count * MerkleTree.HashSize];
-        for (var i = 0; i < path.Count; i++)
-        {
-            path[i].CopyTo(bytes, i * MerkleTree.HashSize);
-        }
-
-        return bytes;
+        // {"iat":…,"root":"<64 hex>","size":…,"v":2}, formatted as UTF-8 in place.
+        Span<byte> text = stackalloc byte[160];
+        var written = Utf8.TryWrite(text, CultureInfo.InvariantCulture,
+            $"{{\"iat\":{issuedAt},\"root\":\"{Convert.ToHexStringLower(root)}\",\"size\":{size},\"v\":{Version}}}", out var length);
+        return written ? text[..length].ToArray() : throw new InvalidOperationException("A receipt batch statement did not fit its buffer.");
     }
 
     private static bool TryPath(string part, out List<byte[]> path)

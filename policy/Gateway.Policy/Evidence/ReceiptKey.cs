@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
@@ -12,6 +13,8 @@ namespace Gateway.Policy.Evidence;
 public sealed class ReceiptKey
 {
     private readonly string _protectedHeaderPrefix;
+    private const int SignatureSize = 64;
+    private TypedHeader? _encodedHeader;
 
     internal ReceiptKey(ECDsa key, DateTimeOffset created, bool retired)
     {
@@ -41,11 +44,50 @@ public sealed class ReceiptKey
     /// <summary>Signs <paramref name="payload"/> (a UTF-8 JSON object) as a compact JWS with header <c>{"alg":"ES256","kid","typ"}</c>.</summary>
     public string Sign(string type, ReadOnlySpan<byte> payload)
     {
-        var header = Encoding.UTF8.GetBytes(_protectedHeaderPrefix + type + "\"}");
-        var signingInput = Base64Url.EncodeToString(header) + "." + Base64Url.EncodeToString(payload);
-        var signature = Key.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-        return signingInput + "." + Base64Url.EncodeToString(signature);
+        // The signing input (base64url(header) "." base64url(payload)) as ASCII bytes in one pooled buffer, the header's
+        // encoding kept per type; the JWS is written into its one string.
+        var header = EncodedHeader(type);
+        var inputLength = header.Length + 1 + Base64Url.GetEncodedLength(payload.Length);
+        var input = ArrayPool<byte>.Shared.Rent(inputLength + SignatureSize);
+        try
+        {
+            Encoding.ASCII.GetBytes(header, input);
+            input[header.Length] = (byte)'.';
+            Base64Url.EncodeToUtf8(payload, input.AsSpan(header.Length + 1));
+            if (!Key.TrySignData(input.AsSpan(0, inputLength), input.AsSpan(inputLength, SignatureSize), HashAlgorithmName.SHA256,
+                    DSASignatureFormat.IeeeP1363FixedFieldConcatenation, out var signed) || signed != SignatureSize)
+            {
+                throw new CryptographicException("The receipt signature did not have the ES256 size.");
+            }
+
+            return string.Create(inputLength + 1 + Base64Url.GetEncodedLength(SignatureSize), (input, inputLength), static (chars, state) =>
+            {
+                Encoding.ASCII.GetChars(state.input.AsSpan(0, state.inputLength), chars);
+                chars[state.inputLength] = '.';
+                Base64Url.EncodeToChars(state.input.AsSpan(state.inputLength, SignatureSize), chars[(state.inputLength + 1)..]);
+            });
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(input);
+        }
     }
+
+    // base64url of the protected header for a type; the last type signed is remembered (receipts use one).
+    private string EncodedHeader(string type)
+    {
+        var cached = _encodedHeader;
+        if (cached is not null && ReferenceEquals(cached.Type, type))
+        {
+            return cached.Encoded;
+        }
+
+        var encoded = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(_protectedHeaderPrefix + type + "\"}"));
+        _encodedHeader = new TypedHeader(type, encoded);
+        return encoded;
+    }
+
+    private sealed record TypedHeader(string Type, string Encoded);
 
     internal ReceiptKey AsRetired() => new(Key, Created, retired: true);
 

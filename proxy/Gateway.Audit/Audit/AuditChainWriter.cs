@@ -238,14 +238,21 @@ internal sealed class AuditChainWriter
             var size = _batchReceipts ? asked.Count : 1;
             for (var first = 0; first < asked.Count; first += size)
             {
-                var batch = asked.GetRange(first, size);
-                var signed = ReceiptBatch.Sign([.. batch.Select(static a => a.Claims)], key, now);
-                for (var i = 0; i < signed.Length; i++)
+                var claims = new DecisionReceipt[size];
+                var members = new AuditReceiptMember[size];
+                for (var i = 0; i < size; i++)
                 {
-                    issued[batch[i].Pending] = signed[i];
+                    claims[i] = asked[first + i].Claims;
+                    members[i] = asked[first + i].Member;
                 }
 
-                batches.Add(new AuditReceiptBatch(signed[0][..signed[0].IndexOf(ReceiptBatch.Separator, StringComparison.Ordinal)], now, [.. batch.Select(static a => a.Member)]));
+                var signed = ReceiptBatch.Sign(claims, key, now, out var signedRoot);
+                for (var i = 0; i < signed.Length; i++)
+                {
+                    issued[asked[first + i].Pending] = signed[i];
+                }
+
+                batches.Add(new AuditReceiptBatch(signedRoot, now, members));
             }
 
             _metrics.ReceiptsSigned(asked.Count, _batchReceipts, _time.GetElapsedTime(started));

@@ -108,9 +108,11 @@ internal sealed class AuditExplanationCache
             return (-1, 0);
         }
 
-        Span<byte> literal = stackalloc byte[16 + intentDigest.Length + 1];
-        "\"intent_digest\":\""u8.CopyTo(literal);
-        Encoding.ASCII.GetBytes(intentDigest, literal[16..]);
+        // "intent_digest":" is 17 bytes: the digest follows the value's opening quote.
+        var name = "\"intent_digest\":\""u8;
+        Span<byte> literal = stackalloc byte[name.Length + intentDigest.Length + 1];
+        name.CopyTo(literal);
+        Encoding.ASCII.GetBytes(intentDigest, literal[name.Length..]);
         literal[^1] = (byte)'"';
         var at = raw.IndexOf(literal);
         return (at, at < 0 ? 0 : literal.Length);
@@ -118,7 +120,7 @@ internal sealed class AuditExplanationCache
 
     // A digest the literal search can find: short printable ASCII that JSON never escapes.
     private static bool IsPlain([NotNullWhen(true)] string? digest) =>
-        digest is { Length: <= 256 } && digest.All(static c => c is >= ' ' and < (char)0x7f and not '"' and not '\\');
+        digest is { Length: <= 256 } && !digest.AsSpan().ContainsAnyExceptInRange(' ', (char)0x7e) && !digest.AsSpan().ContainsAny('"', '\\');
 
     // The top-level intent_digest members: how many, the first one's string value, where its name starts, and
     // whether it is written exactly as the literal search finds it ("intent_digest":"…", no escapes, no white space).

@@ -32,6 +32,13 @@ internal static class AuditGroupFold
     public static List<(AuditEntry Entry, List<T> Items)> Fold<T>(IReadOnlyList<T> items, Func<T, AuditEntry> entryOf, AuditExplanationCache explanations)
     {
         var folded = new List<(AuditEntry Entry, List<T> Items)>(items.Count);
+        if (items.Count == 1)
+        {
+            // One entry is the only one of its kind: nothing to fold, no kind to work out.
+            folded.Add((entryOf(items[0]), [items[0]]));
+            return folded;
+        }
+
         Dictionary<Kind, int>? open = null;
         foreach (var item in items)
         {

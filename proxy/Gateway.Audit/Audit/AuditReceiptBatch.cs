@@ -11,6 +11,14 @@ namespace Gateway.Audit;
 /// </summary>
 public sealed record AuditReceiptBatch(string SignedRoot, long IssuedAt, IReadOnlyList<AuditReceiptMember> Members)
 {
+    private const int MaxRetainedBufferBytes = 64 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
     /// <summary>The seq of the batch's first member (members are in seq order).</summary>
     public long FirstSeq => Members[0].Seq;
 
@@ -20,8 +28,11 @@ public sealed record AuditReceiptBatch(string SignedRoot, long IssuedAt, IReadOn
     /// <summary>The batch as one JSON object (<c>iat</c>, <c>members</c> as [seq, request_id] pairs, <c>root</c>), as the file and state-store sinks keep it.</summary>
     public byte[] ToJson()
     {
-        var buffer = new ArrayBufferWriter<byte>(256 + (Members.Count * 48));
-        using (var json = new Utf8JsonWriter(buffer))
+        // One buffer and writer per thread, reused (a fresh writer grew its buffer for the signed root's worst escaping).
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
+        var json = t_writer ??= new Utf8JsonWriter(buffer);
+        json.Reset(buffer);
         {
             json.WriteStartObject();
             json.WriteNumber("iat", IssuedAt);
@@ -37,9 +48,17 @@ public sealed record AuditReceiptBatch(string SignedRoot, long IssuedAt, IReadOn
             json.WriteEndArray();
             json.WriteString("root", SignedRoot);
             json.WriteEndObject();
+            json.Flush();
         }
 
-        return buffer.WrittenSpan.ToArray();
+        var bytes = buffer.WrittenSpan.ToArray();
+        if (buffer.Capacity > MaxRetainedBufferBytes)
+        {
+            t_buffer = null;
+            t_writer = null;
+        }
+
+        return bytes;
     }
 
     /// <summary>A batch written by <see cref="ToJson"/>; throws <see cref="InvalidDataException"/> for anything else.</summary>

@@ -87,7 +87,8 @@ internal static class AuditSeal
             t_buffer = null;
         }
 
-        var leafHash = Convert.ToHexStringLower(Gateway.Policy.Evidence.MerkleTree.LeafHash(line));
+        Gateway.Policy.Evidence.MerkleTree.LeafHash(line, digest);
+        var leafHash = Convert.ToHexStringLower(digest);
         return new AuditSealed(unsigned with { Hash = hash, ExplanationDigest = explanation?.Digest, LeafHash = leafHash }, line, explanation);
     }
 

@@ -32,6 +32,7 @@ internal sealed class AdmissionGate
     private readonly GatewayMetrics _metrics;
     private readonly TimeSpan _nonceLifetime;
     private readonly TimeSpan _tokenRecordLifetime;
+    private readonly AdmissionKeys _keys = new();
 
     public AdmissionGate(IStateStore store, TokenBudgets budgets, RunCounters runs, GatewayMetrics metrics, DecisionTokenIssuer tokens, IOptions<GatewayOptions> options)
     {
@@ -83,41 +84,47 @@ internal sealed class AdmissionGate
 
     private async ValueTask<Admission> AdmitAsync(TenantPolicy? tenant, AgentIdentity identity, string? tool, BudgetReservation? budget, RunAdmissionPlan? run, bool issuesToken, DecisionTokenPayload? evaluation, RateLimitWindow? issuance, CancellationToken cancellationToken)
     {
-        List<RateLimitWindow>? windows = null;
-        List<string>? scopes = null;
-        if (issuance is { } ownWindow)
+        IReadOnlyList<RateLimitWindow> windows = [];
+        IReadOnlyList<string>? scopes = null;
+        string[] switchKeys;
+        IReadOnlyList<string>? generationKeys = null;
+        if (issuance is null && tenant is not null && tool is not null && identity.Delegation is null)
         {
-            windows = [ownWindow];
-            scopes = [IssuanceScope];
+            // The common case: the agent's keys for this tool, made once per policy (AdmissionKeys).
+            var known = _keys.For(tenant, identity.Tenant, identity.Agent, tool, identity.SecretFingerprint);
+            (windows, scopes, switchKeys, generationKeys) = (known.Windows, known.Scopes, known.SwitchKeys, known.GenerationKeys);
         }
-
-        if (tenant is not null && tool is not null)
+        else
         {
-            // A delegated child counts against its registered agent's limits: delegating never adds capacity.
-            var agent = identity.RegisteredAgent;
-            foreach (var limit in tenant.RateLimitsFor(agent, tool))
+            List<RateLimitWindow>? own = null;
+            List<string>? ownScopes = null;
+            if (issuance is { } ownWindow)
             {
-                var (scope, key) = limit.Scope switch
-                {
-                    RateLimitScope.Tenant => ("tenant", "tenant"),
-                    RateLimitScope.Agent => ("agent", "agent:" + agent),
-                    _ => ("tool", "tool:" + (limit.Agent is null ? "*" : agent) + ":" + (limit.Tool ?? tool)),
-                };
-                windows ??= [];
-                scopes ??= [];
-                windows.Add(new RateLimitWindow(StoreKeys.RateLimit(identity.Tenant, key + ":" + (long)limit.Window.TotalMilliseconds + ":" + limit.Limit), limit.Limit, limit.Window));
-                scopes.Add(scope);
+                own = [ownWindow];
+                ownScopes = [IssuanceScope];
             }
+
+            if (tenant is not null && tool is not null)
+            {
+                // A delegated child counts against its registered agent's limits: delegating never adds capacity.
+                var (limits, limitScopes) = AdmissionKeys.Windows(tenant, identity.Tenant, identity.RegisteredAgent, tool);
+                (own ??= []).AddRange(limits);
+                (ownScopes ??= []).AddRange(limitScopes);
+            }
+
+            windows = (IReadOnlyList<RateLimitWindow>?)own ?? [];
+            scopes = ownScopes;
+            switchKeys = identity.Delegation is { } delegated && identity.SecretFingerprint is { } fingerprint
+                ? AgentStatusService.DelegateSwitchKeys(identity.Tenant, identity.Agent, fingerprint, identity.RegisteredAgent, delegated.Record.IssuerSecretFingerprint)
+                : AgentStatusService.SwitchKeys(identity.Tenant, identity.Agent, identity.SecretFingerprint);
         }
 
         var request = new AdmissionRequest(
             StoreKeys.Nonce(identity.Tenant, identity.Agent, identity.Nonce),
             identity.Timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture),
             _nonceLifetime,
-            identity.Delegation is { } delegated && identity.SecretFingerprint is { } fingerprint
-                ? AgentStatusService.DelegateSwitchKeys(identity.Tenant, identity.Agent, fingerprint, identity.RegisteredAgent, delegated.Record.IssuerSecretFingerprint)
-                : AgentStatusService.SwitchKeys(identity.Tenant, identity.Agent, identity.SecretFingerprint),
-            (IReadOnlyList<RateLimitWindow>?)windows ?? [])
+            switchKeys,
+            windows)
         {
             Budget = budget,
             Counters = run?.Counters ?? [],
@@ -131,7 +138,7 @@ internal sealed class AdmissionGate
                 Token = new TokenRecording(
                     StoreKeys.DecisionToken(identity.Tenant, tokenId),
                     _tokenRecordLifetime,
-                    TokenGenerations.KeysOf(identity.Tenant, identity.RegisteredAgent))
+                    generationKeys ?? TokenGenerations.KeysOf(identity.Tenant, identity.RegisteredAgent))
                 {
                     ConsumeKey = evaluation is null ? null : StoreKeys.DecisionToken(identity.Tenant, evaluation.TokenId),
                 },

@@ -43,12 +43,7 @@ internal sealed class AuditRecorder : IAuthenticationRefusalRecorder
     public async ValueTask<AuditAppended> RecordDecisionAsync(
         HttpContext context, AgentIdentity identity, GovernedDecision governed, RecordedDecision recorded)
     {
-        var entry = Entry(context, identity, governed) with
-        {
-            StatusCode = recorded.StatusCode,
-            Invoked = false,
-            Fold = recorded.Disposition == DecisionDisposition.Answer ? AuditFold.None : AuditFold.Decision,
-        };
+        var entry = Entry(context, identity, governed, recorded.StatusCode, recorded.Disposition == DecisionDisposition.Answer ? AuditFold.None : AuditFold.Decision, outcome: null);
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -68,20 +63,7 @@ internal sealed class AuditRecorder : IAuthenticationRefusalRecorder
     /// record, each request's own outcome in it (<see cref="AuditEntry.Outcomes"/>).
     /// </summary>
     public ValueTask<AuditRecord> RecordOutcomeAsync(HttpContext context, AgentIdentity identity, GovernedDecision governed, ActionOutcome invocation) =>
-        AppendAsync(context, Entry(context, identity, governed) with
-        {
-            StatusCode = invocation.Refusal?.Status ?? invocation.ClientStatus ?? StatusCodes.Status200OK,
-            Invoked = invocation.Invoked,
-            UpstreamStatus = invocation.UpstreamStatus,
-            Redactions = invocation.Redactions,
-            LatencyMs = invocation.Latency.TotalMilliseconds,
-            Explanation = default,
-            IntentDigest = null,
-            PolicyDigest = null,
-            FailingControls = null,
-            EvaluationRequestId = null,
-            Fold = AuditFold.Outcome,
-        });
+        AppendAsync(context, Entry(context, identity, governed, invocation.Refusal?.Status ?? invocation.ClientStatus ?? StatusCodes.Status200OK, AuditFold.Outcome, invocation));
 
     /// <summary>
     /// A refusal made before any decision (a rate limit, say), with the <paramref name="explanation"/> it was answered with
@@ -102,7 +84,9 @@ internal sealed class AuditRecorder : IAuthenticationRefusalRecorder
     /// </summary>
     public ValueTask<AuditRecord> RecordEntryAsync(HttpContext context, AuditEntry entry) => AppendAsync(context, entry);
 
-    private static AuditEntry Entry(HttpContext context, AgentIdentity identity, GovernedDecision governed) =>
+    // The decision's entry, or (with its outcome) the outcome's, which leaves the decision's explanation, digests, failing
+    // controls and evaluation to the decision record: built in one object, not copied with `with`.
+    private static AuditEntry Entry(HttpContext context, AgentIdentity identity, GovernedDecision governed, int statusCode, AuditFold fold, ActionOutcome? outcome) =>
         new()
         {
             Tenant = identity.Tenant,
@@ -112,12 +96,18 @@ internal sealed class AuditRecorder : IAuthenticationRefusalRecorder
             Connector = governed.Entry is { } entry ? entry.Type().ForwardedConnectorName(entry) : null,
             RequestId = RequestIdMiddleware.GetRequestId(context),
             Decision = WireNames.Of(governed.Kind),
-            FailingControls = governed.FailingControls,
-            Explanation = governed.ExplanationJson,
-            PolicyDigest = governed.Decision.PolicyDigest,
-            IntentDigest = governed.Decision.IntentDigest,
+            StatusCode = statusCode,
+            Fold = fold,
+            Invoked = outcome?.Invoked ?? false,
+            UpstreamStatus = outcome?.UpstreamStatus,
+            Redactions = outcome?.Redactions,
+            LatencyMs = outcome?.Latency.TotalMilliseconds,
+            FailingControls = outcome is null ? governed.FailingControls : null,
+            Explanation = outcome is null ? governed.ExplanationJson : default,
+            PolicyDigest = outcome is null ? governed.Decision.PolicyDigest : null,
+            IntentDigest = outcome is null ? governed.Decision.IntentDigest : null,
             ApprovalId = governed.Approval?.Id,
-            EvaluationRequestId = governed.Evaluation?.RequestId,
+            EvaluationRequestId = outcome is null ? governed.Evaluation?.RequestId : null,
             Simulated = governed.Decision.Simulated ? true : null,
             SecretSlot = identity.SecretSlot?.WireName(),
             Person = identity.Person?.Subject,

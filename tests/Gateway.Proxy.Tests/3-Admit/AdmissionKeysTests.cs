@@ -1,0 +1,70 @@
+using Gateway.Policy;
+using Gateway.Policy.Bundles;
+using Gateway.Proxy.Admit;
+
+namespace Gateway.Proxy.Tests.Admit;
+
+/// <summary>An agent's admission keys are made once per tenant policy, tool and secret, and made again for a new policy.</summary>
+public sealed class AdmissionKeysTests
+{
+    private const string Tenant = """
+        tenant: t1
+        workspaces: [w]
+        approvers: [{ id: alice }]
+        catalog:
+          - { name: notes, kind: context, action_type: context, data_classes: [internal], upstream: "http://h/notes" }
+        agents:
+          - { id: reader, human_owner: hugo, security_owner: alice, atf_level: L3, permissions: [{ tool: notes }] }
+        rate_limits:
+          - { scope: tenant, limit: 100, window: 1m }
+          - { scope: agent, agent: reader, limit: #AGENT#, window: 1m }
+        """;
+
+    [Fact]
+    public void For_SameAgentToolAndPolicy_ReturnsTheKeysMadeBefore()
+    {
+        var keys = new AdmissionKeys();
+        var policy = Load(10);
+
+        var first = keys.For(policy, "t1", "reader", "notes", "fp1");
+        var second = keys.For(policy, "t1", "reader", "notes", "fp1");
+
+        Assert.Same(first, second);
+        Assert.Equal(["tenant", "agent"], first.Scopes);
+        Assert.Equal(AdmissionKeys.Windows(policy, "t1", "reader", "notes").Windows, first.Windows);
+    }
+
+    [Fact]
+    public void For_ReloadedPolicyWithOtherLimits_MakesTheKeysAgain()
+    {
+        var keys = new AdmissionKeys();
+
+        var before = keys.For(Load(10), "t1", "reader", "notes", "fp1");
+        var after = keys.For(Load(20), "t1", "reader", "notes", "fp1");
+
+        Assert.NotSame(before, after);
+        Assert.Equal(20, after.Windows[1].Limit);
+        Assert.NotEqual(before.Windows[1].Key, after.Windows[1].Key);
+    }
+
+    [Fact]
+    public void For_OtherSigningSecret_HasItsOwnRetiredSecretSwitch()
+    {
+        var keys = new AdmissionKeys();
+        var policy = Load(10);
+
+        var one = keys.For(policy, "t1", "reader", "notes", "fp1");
+        var other = keys.For(policy, "t1", "reader", "notes", "fp2");
+        var unknown = keys.For(policy, "t1", "reader", "notes", null);
+
+        Assert.NotEqual(one.SwitchKeys[^1], other.SwitchKeys[^1]);
+        Assert.Equal(one.SwitchKeys.Length - 1, unknown.SwitchKeys.Length);
+    }
+
+    private static TenantPolicy Load(int agentLimit)
+    {
+        var result = PolicyBundleLoader.LoadTenantText("t1.yaml", Tenant.Replace("#AGENT#", agentLimit.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal), Path.GetTempPath());
+        Assert.Empty(result.Errors);
+        return result.Tenant!;
+    }
+}
