@@ -8,6 +8,7 @@ using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Record;
 using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Hosting;
