@@ -1,3 +1,4 @@
+using Gateway.Proxy.A2a;
 using Gateway.Oversight.Http;
 using Gateway.Policy;
 using Gateway.Proxy.Authenticate;

@@ -3,7 +3,6 @@ using Gateway.Connectors.Results;
 using Gateway.Proxy.A2a;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Decide;
-using Gateway.Proxy.Describe;
 using Gateway.Proxy.Pipeline;
 
 namespace Gateway.Proxy.Respond;

@@ -1,6 +1,6 @@
-using Gateway.Proxy.Describe;
+using Gateway.Proxy.A2a;
 
-namespace Gateway.Proxy.Tests.Describe;
+namespace Gateway.Proxy.Tests.A2a;
 
 /// <summary>The egress rule for an A2A push-notification webhook: internal addresses and local names refused, public ones let through.</summary>
 public sealed class A2aWebhookAddressTests

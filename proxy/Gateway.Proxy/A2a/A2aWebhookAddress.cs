@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Gateway.Proxy.Describe;
+namespace Gateway.Proxy.A2a;
 
 /// <summary>
 /// The egress rule for a push-notification webhook an agent asks a remote agent to call: an absolute https (or http)

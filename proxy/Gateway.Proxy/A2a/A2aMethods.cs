@@ -1,4 +1,4 @@
-namespace Gateway.Proxy.Describe;
+namespace Gateway.Proxy.A2a;
 
 /// <summary>What an A2A JSON-RPC method does, whichever wire version names it (1.0's <c>SendMessage</c>, 0.3's <c>message/send</c>).</summary>
 internal enum A2aOperation

@@ -6,7 +6,7 @@ using Gateway.Oversight.Http;
 using Gateway.Policy;
 using Gateway.Proxy.Refusals;
 
-namespace Gateway.Proxy.Describe;
+namespace Gateway.Proxy.A2a;
 
 /// <summary>
 /// Reads an A2A JSON-RPC request sent to <c>POST /a2a/{connector}</c> into the action it is (docs/a2a.md). A message
