@@ -22,6 +22,8 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
     private readonly int _maxBatch;
     private readonly Lock _gate = new();
     private readonly Queue<Pending> _queue = new();
+    private readonly List<Pending> _batch = new(16);
+    private readonly List<TRequest> _requests = new(16);
     private bool _sending;
 
     /// <param name="send">Carries out a batch in one store call: one outcome per request, in order.</param>
@@ -63,8 +65,9 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
 
     private async Task SendQueuedAsync()
     {
-        var batch = new List<Pending>(16);
-        var requests = new List<TRequest>(16);
+        // Only one sender runs at a time (_sending), so its lists are kept for the next one.
+        var batch = _batch;
+        var requests = _requests;
         for (var round = 0; ; round++)
         {
             if (round > 0)

@@ -92,6 +92,45 @@ public sealed class RedactionTests
         Assert.Equal(1, counts[RedactionKind.CardNumber]);
     }
 
+    [Theory]
+    [InlineData(200)]
+    [InlineData(255)]
+    [InlineData(256)]
+    [InlineData(257)]
+    [InlineData(5000)]
+    public void RedactJson_SecretsInShortLongAndEscapedStrings_RedactedAndOthersKeptExactly(int padding)
+    {
+        // Strings up to 256 characters are checked on the stack and written without a string when clean; longer ones
+        // take the string path: both must give the same document, escapes decoded either way.
+        var pad = new string('x', padding);
+        var json = $$"""{"{{Samples.Email}}":"{{pad}} {{Samples.OpenAiKey}}","clean":"{{pad}}","esc\u0041ped":"tab\there \u00e9 \ud834\udd1e {{pad}}","{{pad}}":1}""";
+        var counts = new RedactionCounts();
+
+        var output = JsonRedactor.Redact(Encoding.UTF8.GetBytes(json), counts);
+        using var document = JsonDocument.Parse(output);
+        var root = document.RootElement;
+
+        Assert.Equal(pad + " [REDACTED:api_key]", root.GetProperty("[REDACTED:email]").GetString());
+        Assert.Equal(pad, root.GetProperty("clean").GetString());
+        Assert.Equal("tab\there \u00e9 \U0001D11E " + pad, root.GetProperty("escAped").GetString());
+        Assert.Equal(1, root.GetProperty(pad).GetInt32());
+        Assert.Equal(1, counts[RedactionKind.Email]);
+        Assert.Equal(1, counts[RedactionKind.ApiKey]);
+    }
+
+    [Fact]
+    public void RedactJson_LargeThenSmallDocumentOnOneThread_SecondCarriesNothingOfTheFirst()
+    {
+        var large = Encoding.UTF8.GetBytes($$"""{"big":"{{new string('y', 400_000)}}"}""");
+        var small = Encoding.UTF8.GetBytes("""{"a":"b"}""");
+
+        var first = JsonRedactor.Redact(large, new RedactionCounts());
+        var second = JsonRedactor.Redact(small, new RedactionCounts());
+
+        Assert.Equal(large.Length, first.Length);
+        Assert.Equal("""{"a":"b"}""", Encoding.UTF8.GetString(second));
+    }
+
     private static string StreamSample() =>
         $"Hello {Samples.Email}, key {Samples.OpenAiKey} and token {Samples.Bearer}; jwt {Samples.Jwt}. Card {Samples.Card}, order 4111111111111112. "
         + $"é€𝄞 unicode; pem {Samples.PrivateKey} end. aws {Samples.AwsKey}";

@@ -18,12 +18,14 @@ namespace Gateway.Connectors.Credentials;
 /// </summary>
 public sealed partial class CredentialResolver
 {
+    private const int MaxParsedReferences = 4096;
     private readonly CredentialVault? _vault;
     private readonly CredentialResolverOptions _options;
     private readonly CredentialFileConfinement _confinement;
     private readonly TimeProvider _time;
     private readonly Func<string, string?> _environment;
     private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, CredentialReference> _parsed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Tenant, string Name), CacheEntry> _vaultCache = new();
     private readonly ConcurrentDictionary<(string Tenant, string Path), FileEntry> _fileCache = new();
 
@@ -75,9 +77,18 @@ public sealed partial class CredentialResolver
 
     internal ValueTask<SecretValue> ResolveAsync(string tenant, string reference, CancellationToken cancellationToken = default)
     {
-        if (!CredentialReference.TryParse(reference, out var parsed, out var error))
+        if (!_parsed.TryGetValue(reference, out var parsed))
         {
-            throw new CredentialUnavailableException(error);
+            if (!CredentialReference.TryParse(reference, out parsed, out var error))
+            {
+                throw new CredentialUnavailableException(error);
+            }
+
+            // The catalog's references, parsed once each (bounded: references are configuration, not input).
+            if (_parsed.Count < MaxParsedReferences)
+            {
+                _parsed.TryAdd(reference, parsed);
+            }
         }
 
         return parsed.Source switch

@@ -15,12 +15,42 @@ public static class JsonRedactor
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = false };
     private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = false, MaxDepth = 128 };
 
+    // Strings no longer than this are checked as characters on the stack, and written without a string when nothing matches.
+    private const int StackChars = 256;
+
+    // Larger buffers are not kept for the thread's next document.
+    private const int MaxKeptBuffer = 256 * 1024;
+
+    // The buffer and writer of Redact(span, counts), reused per thread: the document is copied out once.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
     /// <summary>The redacted document; throws <see cref="JsonException"/> when <paramref name="utf8Json"/> is not JSON.</summary>
     public static byte[] Redact(ReadOnlySpan<byte> utf8Json, RedactionCounts counts)
     {
-        var buffer = new ArrayBufferWriter<byte>(utf8Json.Length + 64);
-        Redact(utf8Json, buffer, counts);
-        return buffer.WrittenSpan.ToArray();
+        ArgumentNullException.ThrowIfNull(counts);
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
+        var writer = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+        try
+        {
+            JsonTokenWalk.Run(utf8Json, ReaderOptions, writer, new DocumentRedaction(counts));
+            writer.Flush();
+            return buffer.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            writer.Reset();
+            if (buffer.Capacity > MaxKeptBuffer)
+            {
+                t_buffer = null;
+                t_writer = null;
+            }
+        }
     }
 
     /// <summary>Writes the redacted document to <paramref name="output"/>.</summary>
@@ -55,11 +85,42 @@ public static class JsonRedactor
         {
         }
 
-        public void WritePropertyName(ref Utf8JsonReader reader, Utf8JsonWriter writer) =>
-            writer.WritePropertyName(TextRedactor.Redact(reader.GetString()!, counts));
+        public void WritePropertyName(ref Utf8JsonReader reader, Utf8JsonWriter writer)
+        {
+            Span<char> chars = stackalloc char[StackChars];
+            if (Unredacted(ref reader, chars) is { } length)
+            {
+                writer.WritePropertyName(chars[..length]);
+                return;
+            }
 
-        public void WriteString(ref Utf8JsonReader reader, Utf8JsonWriter writer) =>
+            writer.WritePropertyName(TextRedactor.Redact(reader.GetString()!, counts));
+        }
+
+        public void WriteString(ref Utf8JsonReader reader, Utf8JsonWriter writer)
+        {
+            Span<char> chars = stackalloc char[StackChars];
+            if (Unredacted(ref reader, chars) is { } length)
+            {
+                writer.WriteStringValue(chars[..length]);
+                return;
+            }
+
             writer.WriteStringValue(TextRedactor.Redact(reader.GetString()!, counts));
+        }
+
+        // The token's characters in chars when they fit and nothing in them can be redacted; otherwise null.
+        private static int? Unredacted(ref Utf8JsonReader reader, scoped Span<char> chars)
+        {
+            // A UTF-8 byte never decodes to more than one UTF-16 character, escaped or not.
+            if (reader.HasValueSequence || reader.ValueSpan.Length > chars.Length)
+            {
+                return null;
+            }
+
+            var length = reader.CopyString(chars);
+            return TextRedactor.MayRedact(chars[..length]) ? null : length;
+        }
 
         public void WriteCardNumber(Utf8JsonWriter writer)
         {

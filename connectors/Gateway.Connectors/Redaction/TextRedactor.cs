@@ -8,6 +8,12 @@ namespace Gateway.Connectors.Redaction;
 /// </summary>
 public static class TextRedactor
 {
+    /// <summary>
+    /// False when nothing in <paramref name="text"/> can be redacted (no allocation): a caller that holds the text
+    /// as characters writes it as it is and makes a string only when this is true.
+    /// </summary>
+    public static bool MayRedact(ReadOnlySpan<char> text) => SensitivePatterns.For(text).IsMatch(text);
+
     /// <summary>The redacted text (the same instance when nothing matched).</summary>
     public static string Redact(string text, RedactionCounts counts)
     {

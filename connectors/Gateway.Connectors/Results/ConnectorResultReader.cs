@@ -43,8 +43,8 @@ public static class ConnectorResultReader
         {
             try
             {
+                // The redactor reads the whole document and throws where it is not one JSON value.
                 var redacted = JsonRedactor.Redact(body, counts);
-                using var document = JsonDocument.Parse(redacted);
                 return new ConnectorResult { StatusCode = statusCode, Json = redacted, Usage = usage };
             }
             catch (JsonException)

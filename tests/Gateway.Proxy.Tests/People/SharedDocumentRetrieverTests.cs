@@ -20,9 +20,13 @@ public sealed class SharedDocumentRetrieverTests
     [Fact]
     public async Task GetDocumentAsync_RedisUnreachable_ServesAndKeepsTheDocumentInProcess()
     {
+        // A port held bound but never listening: refused for the whole test, and no other test's Redis can start on it.
+        using var unreachable = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        unreachable.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        var port = ((System.Net.IPEndPoint)unreachable.LocalEndPoint!).Port;
         using var services = Services(new RedisCache(Options.Create(new RedisCacheOptions
         {
-            Configuration = $"127.0.0.1:{FreePort.Next()},abortConnect=false,connectTimeout=200,asyncTimeout=200,syncTimeout=200,connectRetry=0",
+            Configuration = $"127.0.0.1:{port},abortConnect=false,connectTimeout=200,asyncTimeout=200,syncTimeout=200,connectRetry=0",
         })));
         var source = new CountingSource();
         var retriever = new SharedDocumentRetriever(source, services.GetRequiredService<HybridCache>(), new ManualTimeProvider(), Lifetime, refresh: false);
