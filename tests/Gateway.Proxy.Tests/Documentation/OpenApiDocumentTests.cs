@@ -1,5 +1,5 @@
 using System.Net;
-using Gateway.Oversight;
+using Gateway.Admin.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using YamlDotNet.RepresentationModel;
