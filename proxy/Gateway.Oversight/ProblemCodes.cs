@@ -2,9 +2,10 @@ namespace Gateway.Oversight;
 
 /// <summary>
 /// The stable snake_case reason codes of every refusal the gateway writes (the <c>code</c> member of
-/// problem+json, of an OpenAI error object, and of a JSON-RPC error's <c>data</c>): the agent routes' and
-/// the admin API's (approval codes are <see cref="Approvals.ApprovalErrorCodes"/>). Clients branch on
-/// these; never rename one.
+/// problem+json, of an OpenAI error object, and of a JSON-RPC error's <c>data</c>): the agent routes', the
+/// authorization server's and the admin API's (approval codes are <see cref="Approvals.ApprovalErrorCodes"/>). One
+/// list, here because Gateway.Proxy, Gateway.Admin and Gateway.Authorization all read Gateway.Oversight. Clients
+/// branch on these; never rename one.
 /// </summary>
 public static class ProblemCodes
 {
