@@ -20,15 +20,6 @@ internal static partial class OversightLog
     [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Warrant refused for agent {Agent} of tenant {Tenant}: {Reason}")]
     public static partial void WarrantRefused(ILogger logger, string tenant, string agent, string reason);
 
-    [LoggerMessage(EventId = 4010, Level = LogLevel.Information, Message = "Admin token {Name} issued with roles {Roles}")]
-    public static partial void AdminTokenIssued(ILogger logger, string name, string roles);
-
-    [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "Admin token {Name} revoked")]
-    public static partial void AdminTokenRevoked(ILogger logger, string name);
-
-    [LoggerMessage(EventId = 4012, Level = LogLevel.Warning, Message = "Admin API refused {Method} {Path}: {Code}")]
-    public static partial void AdminRefused(ILogger logger, string method, string path, string code);
-
     [LoggerMessage(EventId = 4020, Level = LogLevel.Warning, Message = "Kill switch {Switch} of agent {Agent} (tenant {Tenant}) set to {On} by {Actor}")]
     public static partial void AgentSwitch(ILogger logger, string tenant, string agent, string @switch, bool on, string actor);
 
@@ -40,9 +31,6 @@ internal static partial class OversightLog
 
     [LoggerMessage(EventId = 4081, Level = LogLevel.Warning, Message = "Approval {ApprovalId} of tenant {Tenant} revoked by {Actor}: its warrant and the decision tokens issued under it are void")]
     public static partial void ApprovalRevoked(ILogger logger, string tenant, string approvalId, string actor);
-
-    [LoggerMessage(EventId = 4082, Level = LogLevel.Warning, Message = "A decision token could not be verified: the state store is unavailable (answered 503, never live)")]
-    public static partial void TokenVerificationUnavailable(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 4040, Level = LogLevel.Warning, Message = "Incident {IncidentId} opened for tenant {Tenant}, agent {Agent}, tool {Tool}")]
     public static partial void IncidentOpened(ILogger logger, string tenant, string incidentId, string agent, string tool);
@@ -61,12 +49,6 @@ internal static partial class OversightLog
 
     [LoggerMessage(EventId = 4045, Level = LogLevel.Error, Message = "The incident outbox could not be read or updated; retrying")]
     public static partial void IncidentOutboxUnavailable(ILogger logger, Exception exception);
-
-    [LoggerMessage(EventId = 4050, Level = LogLevel.Warning, Message = "Admin token confined to another tenant refused on {Method} {Path} (token {TokenName})")]
-    public static partial void AdminCrossTenantRefused(ILogger logger, string method, string path, string tokenName);
-
-    [LoggerMessage(EventId = 4051, Level = LogLevel.Warning, Message = "Admin authentication throttled for source {Source} for {RetryAfterSeconds} s")]
-    public static partial void AdminAuthThrottled(ILogger logger, string source, long retryAfterSeconds);
 
     [LoggerMessage(EventId = 4073, Level = LogLevel.Information, Message = "Records retention before {Cutoff}: removed {Approvals} approvals, {WarrantUses} warrant uses, {Notifications} delivered notifications")]
     public static partial void RecordsRetired(ILogger logger, DateTimeOffset cutoff, long approvals, long warrantUses, long notifications);

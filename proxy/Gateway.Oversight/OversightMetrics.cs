@@ -41,7 +41,7 @@ public sealed class OversightMetrics
     internal void WarrantRedemption(string tenant, string outcome) =>
         _warrants.Add(1, new KeyValuePair<string, object?>("tenant", tenant), new KeyValuePair<string, object?>("outcome", outcome));
 
-    internal void TokenVerified(string? tenant, string status) =>
+    public void TokenVerified(string? tenant, string status) =>
         _tokenVerifications.Add(1, new KeyValuePair<string, object?>("tenant", tenant ?? "unknown"), new KeyValuePair<string, object?>("status", status));
 
     internal void IncidentOpened(string tenant) => _incidents.Add(1, new KeyValuePair<string, object?>("tenant", tenant));

@@ -1,3 +1,4 @@
+using Gateway.Admin;
 using Gateway.Audit;
 using Gateway.Audit.Options;
 using Gateway.Authorization.AccessTokens;
@@ -88,8 +89,9 @@ public static class GatewayApplication
             options.Resolver = options.Resolver with { CredentialsRoot = configuration["Gateway:Credentials:Root"] };
         });
 
-        // Oversight: approvals, admin tokens, kill switches, audit journal, incidents.
+        // Oversight: approvals, kill switches, audit journal, incidents; the admin API's tokens.
         services.AddGatewayOversight(configuration, _ => new OversightKeys(keys.DecisionSigningKey, keys.ServiceKey));
+        services.AddGatewayAdmin(configuration);
         services.AddSingleton<ICredentialAdmin, VaultCredentialAdmin>();
         services.AddSingleton<IAuditExporter, LoggingAuditExporter>();
 

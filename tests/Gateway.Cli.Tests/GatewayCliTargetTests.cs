@@ -1,5 +1,5 @@
-using Gateway.Oversight.Admin;
-using Gateway.Oversight.Tests.Infrastructure;
+using Gateway.Admin.Tests.Infrastructure;
+using Gateway.Admin.Tokens;
 
 namespace Gateway.Cli.Tests;
 
@@ -111,7 +111,7 @@ public sealed class GatewayCliTargetTests : IAsyncLifetime, IDisposable
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        environment["GATEWAY_ADMIN_TOKEN"] = TestKeys.BootstrapToken;
+        environment["GATEWAY_ADMIN_TOKEN"] = AdminTestServices.BootstrapToken;
         var console = new CliConsole(output, error, new StringReader(string.Empty), false, name => environment.GetValueOrDefault(name));
         var code = await GatewayCli.RunAsync(args, console);
         return (code, output.ToString(), error.ToString());

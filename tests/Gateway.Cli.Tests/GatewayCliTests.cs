@@ -1,5 +1,6 @@
 using System.Text.Json;
-using Gateway.Oversight.Admin;
+using Gateway.Admin.Tests.Infrastructure;
+using Gateway.Admin.Tokens;
 using Gateway.Oversight.Agents;
 using Gateway.Oversight.Approvals;
 using Gateway.Audit;
@@ -57,8 +58,8 @@ public sealed class GatewayCliTests : IAsyncLifetime
     [Fact]
     public async Task CredentialsPut_ValueFromStdin_StoresItAndNeverEchoesIt()
     {
-        var result = await RunAsync(TestKeys.BootstrapToken, stdin: "s3cr3t-from-stdin\n", args: ["credentials", "put", "crm-key", "--tenant", _tenant]);
-        var list = await RunAsync(TestKeys.BootstrapToken, "credentials", "list", "--tenant", _tenant, "--json");
+        var result = await RunAsync(AdminTestServices.BootstrapToken, stdin: "s3cr3t-from-stdin\n", args: ["credentials", "put", "crm-key", "--tenant", _tenant]);
+        var list = await RunAsync(AdminTestServices.BootstrapToken, "credentials", "list", "--tenant", _tenant, "--json");
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("s3cr3t-from-stdin", ((FakeCredentialAdmin)_host.Get<ICredentialAdmin>()).ValueOf(_tenant, "crm-key"));
@@ -73,7 +74,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
         await File.WriteAllTextAsync(path, "from-file-value\n");
         try
         {
-            var result = await RunAsync(TestKeys.BootstrapToken, "credentials", "put", "db", "--tenant", _tenant, "--from-file", path);
+            var result = await RunAsync(AdminTestServices.BootstrapToken, "credentials", "put", "db", "--tenant", _tenant, "--from-file", path);
 
             Assert.Equal(0, result.ExitCode);
             Assert.Equal("from-file-value", ((FakeCredentialAdmin)_host.Get<ICredentialAdmin>()).ValueOf(_tenant, "db"));
@@ -87,7 +88,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
     [Fact]
     public async Task CredentialsPut_NoStdinNoFile_RefusesWithoutCallingTheApi()
     {
-        var result = await RunAsync(TestKeys.BootstrapToken, "credentials", "put", "crm-key", "--tenant", _tenant);
+        var result = await RunAsync(AdminTestServices.BootstrapToken, "credentials", "put", "crm-key", "--tenant", _tenant);
 
         Assert.Equal(6, result.ExitCode);
         Assert.Null(((FakeCredentialAdmin)_host.Get<ICredentialAdmin>()).ValueOf(_tenant, "crm-key"));
@@ -96,7 +97,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
     [Fact]
     public async Task CredentialsPut_ValueAsArgument_IsAUsageError()
     {
-        var result = await RunAsync(TestKeys.BootstrapToken, "credentials", "put", "crm-key", "s3cr3t", "--tenant", _tenant);
+        var result = await RunAsync(AdminTestServices.BootstrapToken, "credentials", "put", "crm-key", "s3cr3t", "--tenant", _tenant);
 
         Assert.Equal(6, result.ExitCode);
     }
@@ -110,13 +111,13 @@ public sealed class GatewayCliTests : IAsyncLifetime
             await journal.AppendAsync(new AuditEntry { Tenant = _tenant, Agent = "agent-1", Decision = "allow", StatusCode = 200 });
         }
 
-        var intact = await RunAsync(TestKeys.BootstrapToken, "audit", "verify", "--tenant", _tenant);
+        var intact = await RunAsync(AdminTestServices.BootstrapToken, "audit", "verify", "--tenant", _tenant);
         var key = StoreKeys.AuditLog(_tenant, journal.Replica);
         var lines = await _host.Store.ReadLogAsync(key, 0, 10);
         await _host.Store.DeleteAsync(key);
         await _host.Store.TryAppendAsync(key, 0, lines[0]);
         await _host.Store.TryAppendAsync(key, 1, lines[2]);
-        var broken = await RunAsync(TestKeys.BootstrapToken, "audit", "verify", "--tenant", _tenant);
+        var broken = await RunAsync(AdminTestServices.BootstrapToken, "audit", "verify", "--tenant", _tenant);
 
         Assert.Equal(0, intact.ExitCode);
         Assert.Contains("intact: 3 records", intact.Out, StringComparison.Ordinal);
@@ -136,7 +137,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
         var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".jsonl");
         try
         {
-            var export = await RunAsync(TestKeys.BootstrapToken, "audit", "export", "--tenant", _tenant, "--output", path);
+            var export = await RunAsync(AdminTestServices.BootstrapToken, "audit", "export", "--tenant", _tenant, "--output", path);
             var intact = await RunAsync(token: null, url: "http://127.0.0.1:1", args: ["audit", "verify", "--file", path]);
             var lines = await File.ReadAllLinesAsync(path);
             lines[2] = lines[2].Replace("\"block\"", "\"allow\"", StringComparison.Ordinal);
@@ -169,7 +170,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
         var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".jsonl");
         try
         {
-            var export = await RunAsync(TestKeys.BootstrapToken, "audit", "export", "--tenant", _tenant, "--output", path);
+            var export = await RunAsync(AdminTestServices.BootstrapToken, "audit", "export", "--tenant", _tenant, "--output", path);
             var intact = await RunAsync(token: null, url: "http://127.0.0.1:1", args: ["audit", "verify", "--file", path]);
             var lines = await File.ReadAllLinesAsync(path);
             await File.WriteAllLinesAsync(path, [lines[0].Replace("agent_registration", "agent_registered", StringComparison.Ordinal), .. lines[1..]]);
@@ -177,7 +178,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
             await File.WriteAllLinesAsync(path, lines[1..]);
             var missing = await RunAsync(token: null, args: ["audit", "verify", "--file", path]);
             await _host.Store.DeleteAsync(StoreKeys.AuditExplanations(_tenant));
-            var online = await RunAsync(TestKeys.BootstrapToken, "audit", "verify", "--tenant", _tenant);
+            var online = await RunAsync(AdminTestServices.BootstrapToken, "audit", "verify", "--tenant", _tenant);
 
             Assert.Equal(0, export.ExitCode);
             Assert.Equal(4, lines.Length);
@@ -209,9 +210,9 @@ public sealed class GatewayCliTests : IAsyncLifetime
         var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".jsonl");
         try
         {
-            var none = await RunAsync(TestKeys.BootstrapToken, "audit", "export", "--tenant", _tenant, "--before", "2000-01-01T00:00:00Z", "--output", path);
+            var none = await RunAsync(AdminTestServices.BootstrapToken, "audit", "export", "--tenant", _tenant, "--before", "2000-01-01T00:00:00Z", "--output", path);
             var empty = await File.ReadAllTextAsync(path);
-            var all = await RunAsync(TestKeys.BootstrapToken, "audit", "export", "--tenant", _tenant, "--before", "2999-01-01T00:00:00Z", "--output", path);
+            var all = await RunAsync(AdminTestServices.BootstrapToken, "audit", "export", "--tenant", _tenant, "--before", "2999-01-01T00:00:00Z", "--output", path);
 
             Assert.Equal(0, none.ExitCode);
             Assert.Equal(string.Empty, empty);
@@ -241,7 +242,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
             await journal.AppendAsync(new AuditEntry { Tenant = _tenant, Agent = "agent-1", Tool = "crm.read", Decision = decision, StatusCode = 200 });
         }
 
-        var result = await RunAsync(TestKeys.BootstrapToken, "audit", "query", "--tenant", _tenant, "--decision", "block", "--limit", "2");
+        var result = await RunAsync(AdminTestServices.BootstrapToken, "audit", "query", "--tenant", _tenant, "--decision", "block", "--limit", "2");
 
         Assert.Equal(0, result.ExitCode);
         var lines = result.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -271,7 +272,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
         var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".jsonl");
         try
         {
-            var export = await RunAsync(TestKeys.BootstrapToken, "audit", "export", "--tenant", _tenant, "--output", path);
+            var export = await RunAsync(AdminTestServices.BootstrapToken, "audit", "export", "--tenant", _tenant, "--output", path);
             var verified = await RunAsync(token: null, url: "http://127.0.0.1:1", args: ["audit", "verify", "--file", path]);
             var lines = await File.ReadAllLinesAsync(path);
             var named = new List<string>();
@@ -290,7 +291,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
             Assert.Equal(ids.Order(StringComparer.Ordinal), named.Order(StringComparer.Ordinal));
             foreach (var id in new[] { "req-0", "req-23" })
             {
-                var found = await RunAsync(TestKeys.BootstrapToken, "audit", "query", "--tenant", _tenant, "--request-id", id);
+                var found = await RunAsync(AdminTestServices.BootstrapToken, "audit", "query", "--tenant", _tenant, "--request-id", id);
                 Assert.Equal(0, found.ExitCode);
                 var line = Assert.Single(found.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
                 Assert.Contains(" allow ", line, StringComparison.Ordinal);
@@ -305,7 +306,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
     [Fact]
     public async Task AgentsSuspend_ThenStatus_ShowsTheSwitchFromTheStore()
     {
-        var result = await RunAsync(TestKeys.BootstrapToken, "agents", "suspend", "agent-7", "--tenant", _tenant);
+        var result = await RunAsync(AdminTestServices.BootstrapToken, "agents", "suspend", "agent-7", "--tenant", _tenant);
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("suspended=yes", result.Out, StringComparison.Ordinal);
@@ -315,7 +316,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
     [Fact]
     public async Task TokensIssue_Admin_PrintsAWorkingTokenOnce()
     {
-        var result = await RunAsync(TestKeys.BootstrapToken, "tokens", "issue", "--name", "erin", "--role", "approver", "--role", "auditor", "--tenant", _tenant, "--person", "erin", "--json");
+        var result = await RunAsync(AdminTestServices.BootstrapToken, "tokens", "issue", "--name", "erin", "--role", "approver", "--role", "auditor", "--tenant", _tenant, "--person", "erin", "--json");
 
         Assert.Equal(0, result.ExitCode);
         using var body = System.Text.Json.JsonDocument.Parse(result.Out);
@@ -330,7 +331,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
     [Fact]
     public async Task AnyCommand_TokenFromEnvironment_IsUsed()
     {
-        var result = await RunAsync(token: null, env: new() { ["GATEWAY_ADMIN_TOKEN"] = TestKeys.BootstrapToken }, args: ["agents", "status", "agent-1", "--tenant", _tenant]);
+        var result = await RunAsync(token: null, env: new() { ["GATEWAY_ADMIN_TOKEN"] = AdminTestServices.BootstrapToken }, args: ["agents", "status", "agent-1", "--tenant", _tenant]);
 
         Assert.Equal(0, result.ExitCode);
     }
@@ -348,7 +349,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
     public async Task AnyCommand_RevokedToken_ExitsWithTheProblemCode()
     {
         var token = await _host.IssueTokenAsync("temp", AdminRoles.Auditor);
-        await _host.Get<AdminTokenService>().RevokeAsync("temp", null, TestServices.Operator);
+        await _host.Get<AdminTokenService>().RevokeAsync("temp", null, AdminTestServices.Operator);
 
         var result = await RunAsync(token, "audit", "verify", "--tenant", _tenant);
 
@@ -361,7 +362,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
     {
         var port = Gateway.Testing.FreePort.Next();
 
-        var result = await RunAsync(TestKeys.BootstrapToken, url: $"http://127.0.0.1:{port}", args: ["audit", "verify", "--tenant", _tenant]);
+        var result = await RunAsync(AdminTestServices.BootstrapToken, url: $"http://127.0.0.1:{port}", args: ["audit", "verify", "--tenant", _tenant]);
 
         Assert.Equal(7, result.ExitCode);
     }

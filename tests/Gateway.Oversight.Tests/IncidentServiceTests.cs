@@ -65,7 +65,7 @@ public sealed class IncidentServiceTests
     public async Task ListAsync_WebhookNeverAccepts_ShowsFailedAfterMaxAttempts()
     {
         await using var receiver = await WebhookReceiver.StartAsync(TestKeys.ServiceKey, failFirst: 100);
-        await using var host = await AdminTestHost.StartAsync(configuration: new Dictionary<string, string?>
+        await using var host = await OversightTestHost.StartAsync(configuration: new Dictionary<string, string?>
         {
             ["Gateway:Incidents:WebhookUrl"] = receiver.Url.ToString(),
             ["Gateway:Incidents:InitialBackoff"] = "00:00:00.020",
@@ -97,7 +97,7 @@ public sealed class IncidentServiceTests
     [Fact]
     public async Task OpenAsync_NoWebhookConfigured_StillRecords()
     {
-        await using var host = await AdminTestHost.StartAsync();
+        await using var host = await OversightTestHost.StartAsync();
         var tenant = TestServices.NewTenant();
 
         await host.Get<IncidentService>().OpenAsync(tenant, "agent-1", "tool", "digest", null, ["f1"]);
@@ -121,7 +121,7 @@ public sealed class IncidentServiceTests
         }
     }
 
-    private static Task<AdminTestHost> StartHostAsync(Uri webhook) => AdminTestHost.StartAsync(configuration: new Dictionary<string, string?>
+    private static Task<OversightTestHost> StartHostAsync(Uri webhook) => OversightTestHost.StartAsync(configuration: new Dictionary<string, string?>
     {
         ["Gateway:Incidents:WebhookUrl"] = webhook.ToString(),
         ["Gateway:Incidents:InitialBackoff"] = "00:00:00.050",

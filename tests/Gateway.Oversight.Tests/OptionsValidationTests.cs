@@ -15,7 +15,6 @@ public sealed class OptionsValidationTests
     {
         var options = new OversightOptions
         {
-            Admin = new AdminOptions { BootstrapTokenSha256 = "xyz" },
             Audit = new AuditOptions { Sink = "s3" },
             Incidents = new IncidentOptions { WebhookUrl = new Uri("http://hooks.example.com/x"), MaxAttempts = 0 },
         };
@@ -23,7 +22,7 @@ public sealed class OptionsValidationTests
         var result = new OversightOptionsValidator().Validate(null, options);
 
         Assert.True(result.Failed);
-        Assert.Equal(4, result.Failures!.Count());
+        Assert.Equal(3, result.Failures!.Count());
     }
 
     [Theory]

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Authorization.AccessTokens;

@@ -1,6 +1,5 @@
 using Gateway.Audit;
 using Gateway.Audit.Options;
-using Gateway.Oversight.Admin;
 using Gateway.Oversight.Agents;
 using Gateway.Oversight.Approvals;
 using Gateway.Oversight.Hosting;
@@ -19,13 +18,13 @@ namespace Gateway.Oversight;
 public static class OversightServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds approvals and warrants, admin tokens, kill switches, the audit journal (sink per
+    /// Adds approvals and warrants, kill switches, runs, delegations, the audit journal (sink per
     /// <c>Gateway:Audit:Sink</c>; <c>postgres</c> needs <c>AddGatewayPostgres</c> first) with its readiness check (health check <c>audit</c>, tag <c>ready</c>),
     /// incidents and their notifier. Options bind from <c>Gateway</c> and are
     /// validated at start-up, all errors at once. <paramref name="keys"/> supplies the decision signing
     /// key and service key; when null the host must register an <see cref="OversightKeys"/> singleton.
-    /// An <see cref="IStateStore"/> registered by the host wins over the in-memory fallback; approvals, incidents
-    /// and admin tokens live in it, or in PostgreSQL when the host registered a <see cref="PostgresDatabase"/>
+    /// An <see cref="IStateStore"/> registered by the host wins over the in-memory fallback; approvals and incidents
+    /// live in it, or in PostgreSQL when the host registered a <see cref="PostgresDatabase"/>
     /// (<c>AddGatewayPostgres</c>, <c>Gateway:Store:Postgres</c>), unless it registered stores of its own. The host must
     /// register an <see cref="Register.IRegisterDirectory"/> (the tenants' registers); start-up fails without one.
     /// </summary>
@@ -55,12 +54,7 @@ public static class OversightServiceCollectionExtensions
         services.TryAddSingleton<IIncidentStore>(static sp => sp.GetService<PostgresDatabase>() is { } database
             ? new PostgresIncidentStore(database)
             : new StateStoreIncidentStore(sp.GetRequiredService<IStateStore>()));
-        services.TryAddSingleton<IAdminTokenStore>(static sp => sp.GetService<PostgresDatabase>() is { } database
-            ? new PostgresAdminTokenStore(database)
-            : new StateStoreAdminTokenStore(sp.GetRequiredService<IStateStore>()));
-        services.TryAddSingleton<AdminAuthThrottle>();
         services.TryAddSingleton<ApprovalService>();
-        services.TryAddSingleton<AdminTokenService>();
         services.TryAddSingleton<AgentStatusService>();
         services.TryAddSingleton<Delegations.DelegationStore>();
         services.TryAddSingleton<Runs.RunStore>();

@@ -2,14 +2,14 @@ using Gateway.Audit.Options;
 
 namespace Gateway.Oversight.Options;
 
-/// <summary>Everything the oversight library reads from configuration, bound from the <c>Gateway</c> section.</summary>
+/// <summary>
+/// Everything the oversight library reads from configuration, bound from the <c>Gateway</c> section (the admin API's
+/// <c>Gateway:Admin</c> is Gateway.Admin's <c>AdminOptions</c>).
+/// </summary>
 public sealed record OversightOptions
 {
     /// <summary>The configuration section the options are bound from.</summary>
     public const string SectionName = "Gateway";
-
-    /// <summary><c>Gateway:Admin</c>.</summary>
-    public AdminOptions Admin { get; init; } = new();
 
     /// <summary><c>Gateway:Approvals</c>.</summary>
     public ApprovalOptions Approvals { get; init; } = new();

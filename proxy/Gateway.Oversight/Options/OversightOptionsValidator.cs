@@ -18,22 +18,6 @@ internal sealed class OversightOptionsValidator : IValidateOptions<OversightOpti
     internal static List<string> Collect(OversightOptions options)
     {
         var errors = new List<string>();
-        if (options.Admin.BootstrapTokenSha256 is { Length: > 0 } bootstrap
-            && (bootstrap.Length != 64 || !bootstrap.All(Uri.IsHexDigit)))
-        {
-            errors.Add("Gateway:Admin:BootstrapTokenSha256 must be 64 hex characters (the SHA-256 of the token).");
-        }
-
-        if (options.Admin.MaxFailedAuthPerWindow is < 1 or > 100_000)
-        {
-            errors.Add("Gateway:Admin:MaxFailedAuthPerWindow must be between 1 and 100000.");
-        }
-
-        if (options.Admin.FailedAuthWindow < TimeSpan.FromSeconds(1) || options.Admin.FailedAuthWindow > TimeSpan.FromHours(1))
-        {
-            errors.Add("Gateway:Admin:FailedAuthWindow must be between 1 second and 1 hour.");
-        }
-
         var approvals = options.Approvals;
         if (approvals.Retention < TimeSpan.Zero)
         {

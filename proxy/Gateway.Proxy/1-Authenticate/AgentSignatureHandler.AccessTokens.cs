@@ -3,7 +3,7 @@ using Gateway.Authorization.AccessTokens;
 using Gateway.Authorization.Interactive;
 using Gateway.Policy;
 using Gateway.Store;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Authenticate;

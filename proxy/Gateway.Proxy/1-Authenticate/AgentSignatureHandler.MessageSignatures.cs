@@ -1,5 +1,5 @@
 using Gateway.Authorization.AccessTokens;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Proxy.Security;
 
 namespace Gateway.Proxy.Authenticate;

@@ -1,5 +1,5 @@
 using Gateway.Connectors.Signing;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Policy;
 using Gateway.Proxy.People;
 using Gateway.Proxy.Pipeline;

@@ -4,7 +4,7 @@ using System.Text.Encodings.Web;
 using Gateway.Connectors.Signing;
 using Gateway.Authorization.AccessTokens;
 using Gateway.Oversight.Delegations;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Proxy.Configuration;
 using Gateway.Proxy.People;
 using Gateway.Proxy.Pipeline;

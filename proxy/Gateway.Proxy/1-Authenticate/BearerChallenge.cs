@@ -1,6 +1,6 @@
 using Gateway.Connectors.Signing;
 using Gateway.Authorization.AccessTokens;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Authenticate;

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using Gateway.Connectors.Signing;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 
 namespace Gateway.Proxy.Authenticate;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Gateway.Connectors.Signing;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Microsoft.Extensions.Primitives;
 
 namespace Gateway.Proxy.Authenticate;

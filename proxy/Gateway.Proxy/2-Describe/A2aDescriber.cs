@@ -1,5 +1,5 @@
 using Gateway.Proxy.A2a;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Pipeline;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Mcp;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Bundle;

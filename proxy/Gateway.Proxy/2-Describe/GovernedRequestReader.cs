@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Gateway.Connectors.Detection;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Policy.Serialization;
 using Gateway.Policy;
 using Gateway.Proxy.Refusals;

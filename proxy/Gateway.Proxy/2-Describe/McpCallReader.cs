@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Policy;
 using Gateway.Policy.Tools;
 using Gateway.Proxy.Mcp;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Gateway.Connectors.Mcp;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Describe;

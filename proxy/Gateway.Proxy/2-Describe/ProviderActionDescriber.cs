@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json;
 using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Mcp;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Policy;
 using Gateway.Proxy.Refusals;
 using Microsoft.AspNetCore.WebUtilities;

@@ -1,5 +1,5 @@
 using Gateway.Connectors.Detection;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Oversight.Options;
 using Gateway.Policy;
 using Gateway.Proxy.Authenticate;

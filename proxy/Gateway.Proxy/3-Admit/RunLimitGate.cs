@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Policy;
 using Gateway.Policy.Serialization;
 using Gateway.Proxy.Authenticate;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Gateway.Connectors.Kinds;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Proxy.A2a;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Describe;

@@ -1,5 +1,5 @@
 using Gateway.Oversight.Approvals;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Oversight.Incidents;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Refusals;

@@ -9,7 +9,7 @@ using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Models;
 using Gateway.Connectors.Redaction;
 using Gateway.Connectors.Workspace;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Policy;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;

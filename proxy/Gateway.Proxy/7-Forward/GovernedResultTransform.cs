@@ -4,7 +4,7 @@ using Gateway.Connectors.Results;
 using Gateway.Connectors.Workspace;
 using Gateway.Policy;
 using Gateway.Proxy.Decide;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;

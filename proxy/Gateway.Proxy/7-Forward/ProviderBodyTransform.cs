@@ -2,7 +2,7 @@ using Gateway.Connectors.Mcp;
 using Gateway.Connectors.Models;
 using Gateway.Connectors.Redaction;
 using Gateway.Connectors.Streaming;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Proxy.Enforce;
 using Gateway.Proxy.Refusals;
 using Yarp.ReverseProxy.Transforms;

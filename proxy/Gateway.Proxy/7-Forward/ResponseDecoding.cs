@@ -1,5 +1,5 @@
 using System.IO.Compression;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Forward;

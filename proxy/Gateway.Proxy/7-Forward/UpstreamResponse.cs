@@ -1,7 +1,7 @@
 using Gateway.Connectors.Results;
 using Gateway.Connectors.Streaming;
 using Gateway.Connectors.Workspace;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Forward;

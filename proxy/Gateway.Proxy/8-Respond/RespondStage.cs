@@ -3,7 +3,7 @@ using System.Text.Json;
 using Gateway.Audit;
 using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Models;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Decide;

@@ -1,8 +1,8 @@
 using Gateway.Audit;
 using Gateway.Authorization.Interactive;
-using Gateway.Oversight;
-using Gateway.Oversight.Admin;
-using Gateway.Oversight.Http;
+using Gateway.Admin;
+using Gateway.Admin.Tokens;
+using Gateway.Admin.Http;
 
 namespace Gateway.Proxy.Console;
 

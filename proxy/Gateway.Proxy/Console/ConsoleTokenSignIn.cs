@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Gateway.Oversight.Admin;
+using Gateway.Admin.Tokens;
 using Gateway.Oversight.Register;
 using static Gateway.Proxy.Console.ConsoleHtml;
 

@@ -1,7 +1,7 @@
 using Gateway.Audit;
-using Gateway.Oversight;
-using Gateway.Oversight.Admin;
-using Gateway.Oversight.Http;
+using Gateway.Admin;
+using Gateway.Admin.Tokens;
+using Gateway.Admin.Http;
 
 namespace Gateway.Proxy.Console;
 

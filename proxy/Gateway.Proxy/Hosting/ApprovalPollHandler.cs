@@ -1,5 +1,4 @@
 using Gateway.Oversight.Approvals;
-using Gateway.Oversight.Http;
 using Gateway.Oversight;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;

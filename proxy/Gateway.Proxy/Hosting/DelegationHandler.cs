@@ -2,7 +2,6 @@ using Gateway.Audit;
 using Gateway.Connectors.Vault;
 using Gateway.Oversight;
 using Gateway.Oversight.Delegations;
-using Gateway.Oversight.Http;
 using Gateway.Oversight.Runs;
 using Gateway.Policy;
 using Gateway.Proxy.Admit;

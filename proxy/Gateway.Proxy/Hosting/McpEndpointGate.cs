@@ -6,7 +6,7 @@ using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Respond;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Store;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Model;

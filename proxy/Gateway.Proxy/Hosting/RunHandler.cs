@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using Gateway.Audit;
 using Gateway.Oversight;
-using Gateway.Oversight.Http;
 using Gateway.Oversight.Runs;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Mcp;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Policy;
 using Gateway.Proxy.Refusals;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Gateway.Connectors.Mcp;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Mcp;

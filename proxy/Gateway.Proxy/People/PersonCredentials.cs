@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Vault;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Policy;
 using Gateway.Proxy.Refusals;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,5 @@
 using Gateway.Connectors.Signing;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Microsoft.Extensions.Primitives;
 
 namespace Gateway.Proxy.People;

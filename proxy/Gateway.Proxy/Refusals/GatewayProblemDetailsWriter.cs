@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Gateway.Proxy.Refusals;

@@ -1,4 +1,4 @@
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Oversight.Runs;
 namespace Gateway.Proxy.Refusals;
 

@@ -10,6 +10,4 @@ internal static class TestKeys
     public static readonly byte[] ServiceKey = Encoding.UTF8.GetBytes("gateway-service-key-for-tests-abcdefghijkl");
 
     public static OversightKeys Keys { get; } = new(DecisionKey, ServiceKey);
-
-    public const string BootstrapToken = "gwa_bootstrap-token-for-tests-only";
 }

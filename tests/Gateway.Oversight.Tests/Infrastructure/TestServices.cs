@@ -1,9 +1,7 @@
 using System.Diagnostics.Metrics;
-using Gateway.Oversight.Admin;
 using Gateway.Oversight.Agents;
 using Gateway.Oversight.Approvals;
 using Gateway.Oversight.Options;
-using Gateway.Oversight.Register;
 using Gateway.Store;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -18,19 +16,10 @@ internal static class TestServices
 
     public static OversightMetrics Metrics { get; } = new(Meters);
 
-    public static OversightOptions DefaultOptions { get; } = new()
-    {
-        Admin = new AdminOptions { BootstrapTokenSha256 = AdminTokenService.HashToken(TestKeys.BootstrapToken) },
-    };
-
-    /// <summary>The bootstrap admin as the admin API sees it: an operator (no tenant).</summary>
-    public static AdminPrincipal Operator { get; } = new(AdminTokenService.BootstrapName, [AdminRoles.Admin]);
+    public static OversightOptions DefaultOptions { get; } = new();
 
     public static ApprovalService Approvals(IStateStore store, TimeProvider time, OversightKeys? keys = null, IWarrantCompatibility? compatibility = null) =>
         new(new StateStoreApprovalStore(store), store, new WarrantSigner(keys ?? TestKeys.Keys), compatibility ?? new EqualPolicyDigestsOnly(), time, Metrics, MsOptions.Create(DefaultOptions), NullLogger<ApprovalService>.Instance);
-
-    public static AdminTokenService Tokens(IStateStore store, TimeProvider time, IRegisterDirectory? register = null) =>
-        new(new StateStoreAdminTokenStore(store), register ?? new TestRegister(), time, MsOptions.Create(DefaultOptions), NullLogger<AdminTokenService>.Instance);
 
     public static AgentStatusService Agents(IStateStore store, TimeProvider time) =>
         new(store, new Gateway.Oversight.Tokens.TokenGenerations(store, NullLogger<Gateway.Oversight.Tokens.TokenGenerations>.Instance), time, NullLogger<AgentStatusService>.Instance);

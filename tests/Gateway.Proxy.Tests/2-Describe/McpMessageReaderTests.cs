@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Proxy.Describe;
 using Microsoft.AspNetCore.Http;
 

@@ -1,5 +1,5 @@
 using System.Net;
-using Gateway.Oversight.Http;
+using Gateway.Admin.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using YamlDotNet.RepresentationModel;

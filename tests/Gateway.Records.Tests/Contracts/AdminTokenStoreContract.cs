@@ -1,4 +1,4 @@
-using Gateway.Oversight.Admin;
+using Gateway.Admin.Tokens;
 
 namespace Gateway.Records.Tests.Contracts;
 

@@ -1,4 +1,4 @@
-using Gateway.Oversight.Admin;
+using Gateway.Admin.Tokens;
 using Gateway.Records.Tests.Infrastructure;
 using Gateway.Store;
 

@@ -3,7 +3,7 @@ using Gateway.Connectors.Vault;
 using Gateway.Oversight.Approvals;
 using Gateway.Records.Tests.Infrastructure;
 using Gateway.Store;
-using Gateway.Oversight.Admin;
+using Gateway.Admin.Tokens;
 using Gateway.Oversight.Incidents;
 using Gateway.Testing;
 

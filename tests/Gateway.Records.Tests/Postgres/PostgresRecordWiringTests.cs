@@ -1,8 +1,9 @@
+using Gateway.Admin;
 using Gateway.Oversight.Credentials;
 using Gateway.Connectors;
 using Gateway.Connectors.Vault;
 using Gateway.Oversight;
-using Gateway.Oversight.Admin;
+using Gateway.Admin.Tokens;
 using Gateway.Oversight.Approvals;
 using Gateway.Oversight.Incidents;
 using Gateway.Records.Tests.Infrastructure;
@@ -16,7 +17,7 @@ namespace Gateway.Records.Tests.Postgres;
 public sealed class PostgresRecordWiringTests
 {
     [Fact]
-    public async Task AddGatewayOversightAndConnectors_PostgresConfigured_ResolveThePostgresRecordStores()
+    public async Task AddGatewayOversightAdminAndConnectors_PostgresConfigured_ResolveThePostgresRecordStores()
     {
         var configuration = Configuration(new Dictionary<string, string?>
         {
@@ -26,6 +27,7 @@ public sealed class PostgresRecordWiringTests
         services.AddGatewayPostgres(configuration);
         services.AddGatewayConnectors(options => options.CredentialRecords = CredentialRecordStores.ForHost(filePath: null));
         services.AddGatewayOversight(configuration, _ => TestOversight.Keys);
+        services.AddGatewayAdmin(configuration);
         await using var provider = services.BuildServiceProvider();
 
         Assert.IsType<PostgresApprovalStore>(provider.GetRequiredService<IApprovalStore>());
@@ -35,12 +37,13 @@ public sealed class PostgresRecordWiringTests
     }
 
     [Fact]
-    public void AddGatewayOversightAndConnectors_NoPostgres_KeepTheStateStoreRecordStores()
+    public void AddGatewayOversightAdminAndConnectors_NoPostgres_KeepTheStateStoreRecordStores()
     {
         var services = new ServiceCollection().AddLogging();
         services.AddSingleton<IStateStore>(new InMemoryStateStore());
         services.AddGatewayConnectors(options => options.CredentialRecords = CredentialRecordStores.ForHost(filePath: null));
         services.AddGatewayOversight(Configuration([]), _ => TestOversight.Keys);
+        services.AddGatewayAdmin(Configuration([]));
         using var provider = services.BuildServiceProvider();
 
         Assert.IsType<StateStoreApprovalStore>(provider.GetRequiredService<IApprovalStore>());

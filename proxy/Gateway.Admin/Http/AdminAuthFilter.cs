@@ -1,0 +1,118 @@
+using Gateway.Audit;
+using Gateway.Admin.Tokens;
+using Gateway.Oversight;
+using Gateway.Store;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Admin.Http;
+
+/// <summary>
+/// Runs before every admin endpoint: refuses a source that failed authentication too often (429 with
+/// <c>Retry-After</c>), authenticates the bearer token and checks the endpoint's roles server-side,
+/// validates tenant and agent route values, refuses a token confined to another tenant (403, written to
+/// the targeted tenant's audit chain), and turns store and audit outages into 503 problems. An endpoint
+/// without <see cref="AdminRolesMetadata"/> is refused.
+/// </summary>
+internal sealed class AdminAuthFilter : IEndpointFilter
+{
+    private const string PrincipalKey = "Gateway.Oversight.AdminPrincipal";
+
+    public static AdminPrincipal Principal(HttpContext context) =>
+        context.Items[PrincipalKey] as AdminPrincipal ?? throw new InvalidOperationException("The admin filter did not run.");
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var logger = http.RequestServices.GetRequiredService<ILogger<AdminAuthFilter>>();
+        var throttle = http.RequestServices.GetRequiredService<AdminAuthThrottle>();
+        var source = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (throttle.RetryAfter(source) is { } wait)
+        {
+            var seconds = (long)Math.Ceiling(wait.TotalSeconds);
+            AdminLog.AdminAuthThrottled(logger, source, seconds);
+            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Refuse(http, logger, StatusCodes.Status429TooManyRequests, ProblemCodes.AuthThrottled, "Too many failed authentications from this address");
+        }
+
+        try
+        {
+            var tokens = http.RequestServices.GetRequiredService<AdminTokenService>();
+            var result = await tokens.AuthenticateAsync(ReadBearer(http), http.RequestAborted);
+            if (result.Status != AdminAuthStatus.Authenticated)
+            {
+                if (result.Status is AdminAuthStatus.Invalid or AdminAuthStatus.Revoked)
+                {
+                    throttle.RecordFailure(source);
+                }
+
+                var code = result.Status switch
+                {
+                    AdminAuthStatus.Missing => ProblemCodes.TokenMissing,
+                    AdminAuthStatus.Revoked => ProblemCodes.TokenRevoked,
+                    _ => ProblemCodes.TokenInvalid,
+                };
+                http.Response.Headers.WWWAuthenticate = "Bearer";
+                return Refuse(http, logger, StatusCodes.Status401Unauthorized, code, "Authentication required");
+            }
+
+            var required = http.GetEndpoint()?.Metadata.GetMetadata<AdminRolesMetadata>();
+            if (required is null || !result.Principal!.IsInAnyRole(required.Roles))
+            {
+                return Refuse(http, logger, StatusCodes.Status403Forbidden, ProblemCodes.RoleRequired, "Your token lacks the role this call needs",
+                    required is null ? null : "Needs one of: " + string.Join(", ", required.Roles));
+            }
+
+            var tenant = http.Request.RouteValues.TryGetValue("tenant", out var routeTenant) ? routeTenant : null;
+            if (tenant is not null && !Identifiers.IsValidTenant(tenant as string))
+            {
+                return Refuse(http, logger, StatusCodes.Status400BadRequest, ProblemCodes.InvalidTenant, "Invalid tenant id");
+            }
+
+            if (http.Request.RouteValues.TryGetValue("agent", out var agent) && !Identifiers.IsValidAgent(agent as string))
+            {
+                return Refuse(http, logger, StatusCodes.Status400BadRequest, ProblemCodes.InvalidAgent, "Invalid agent id");
+            }
+
+            http.Items[PrincipalKey] = result.Principal;
+            if (tenant is string scoped && !result.Principal!.MayActIn(scoped))
+            {
+                AdminLog.AdminCrossTenantRefused(logger, http.Request.Method, http.Request.Path.Value ?? string.Empty, result.Principal.Name);
+                await AdminActionAudit.RecordRefusalAsync(http, scoped, "cross_tenant", StatusCodes.Status403Forbidden);
+                return Refuse(http, logger, StatusCodes.Status403Forbidden, ProblemCodes.TenantForbidden, "Your token is confined to another tenant");
+            }
+
+            return await next(context);
+        }
+        catch (StateStoreUnavailableException)
+        {
+            return Refuse(http, logger, StatusCodes.Status503ServiceUnavailable, ProblemCodes.StoreUnavailable, "The state store is unavailable");
+        }
+        catch (AuditWriteException)
+        {
+            return Refuse(http, logger, StatusCodes.Status503ServiceUnavailable, ProblemCodes.AuditUnavailable, "The audit journal could not record the action");
+        }
+    }
+
+    private static IResult Refuse(HttpContext http, ILogger logger, int status, string code, string title, string? detail = null)
+    {
+        AdminLog.AdminRefused(logger, http.Request.Method, http.Request.Path.Value ?? string.Empty, code);
+        return AdminProblem.Create(http, status, code, title, detail);
+    }
+
+    private static string? ReadBearer(HttpContext http)
+    {
+        var header = http.Request.Headers.Authorization;
+        if (header.Count != 1)
+        {
+            return null;
+        }
+
+        var value = header[0];
+        const string scheme = "Bearer ";
+        return value is not null && value.Length > scheme.Length && value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)
+            ? value[scheme.Length..].Trim()
+            : null;
+    }
+}

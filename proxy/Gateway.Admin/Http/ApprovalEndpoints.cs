@@ -1,0 +1,105 @@
+using Gateway.Admin.Tokens;
+using Gateway.Oversight.Approvals;
+using Gateway.Oversight.Register;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Gateway.Admin.Http;
+
+/// <summary>
+/// <c>/admin/v1/tenants/{tenant}/approvals</c>: list pending, get one, approve, deny (role
+/// <c>approver</c>; approve and deny also need the token bound to a person whom the tenant's register
+/// still lists as an approver, who is named on the request, does not own the registered agent at the root of its actor chain and is not the person it
+/// acts for: <see cref="ApprovalConflicts"/>).
+/// <c>POST .../approvals/{id}/revoke</c> takes an approved request back (role <c>admin</c>, or an approver named on
+/// it): its warrant and the decision tokens issued under it are void at once.
+/// </summary>
+internal static class ApprovalEndpoints
+{
+    public static void Map(RouteGroupBuilder admin)
+    {
+        var group = admin.MapGroup("/tenants/{tenant}/approvals").WithMetadata(new AdminRolesMetadata(AdminRoles.Approver));
+        group.MapGet("/", ListAsync);
+        group.MapGet("/{id}", GetAsync);
+        group.MapPost("/{id}/approve", (HttpContext c, string tenant, string id, ApprovalService a, IRegisterDirectory r) =>
+            ActAsync(c, tenant, id, a, r, "approval.approve", a.ApproveAsync));
+        group.MapPost("/{id}/deny", (HttpContext c, string tenant, string id, ApprovalService a, IRegisterDirectory r) =>
+            ActAsync(c, tenant, id, a, r, "approval.deny", a.DenyAsync));
+        admin.MapPost("/tenants/{tenant}/approvals/{id}/revoke", RevokeAsync).WithMetadata(new AdminRolesMetadata(AdminRoles.Admin, AdminRoles.Approver));
+    }
+
+    private static async Task<IResult> RevokeAsync(HttpContext context, string tenant, string id, ApprovalService approvals, IRegisterDirectory register)
+    {
+        var principal = AdminAuthFilter.Principal(context);
+        if (!principal.Roles.Contains(AdminRoles.Admin, StringComparer.Ordinal))
+        {
+            // An approver revokes only what they were asked to approve, while the register still lists them.
+            var request = await approvals.GetAsync(tenant, id, context.RequestAborted);
+            if (request is null)
+            {
+                return AdminProblem.ForApproval(context, ApprovalErrorCodes.NotFound);
+            }
+
+            if (principal.Person is not { } person || !register.IsApprover(tenant, person) || !request.Approvers.Contains(person, StringComparer.Ordinal))
+            {
+                return AdminProblem.ForApproval(context, ApprovalErrorCodes.NotAnApprover);
+            }
+        }
+
+        var result = await approvals.RevokeAsync(tenant, id, principal.AccountableAs, context.RequestAborted);
+        if (!result.Succeeded)
+        {
+            return AdminProblem.ForApproval(context, result.Code!);
+        }
+
+        await AdminActionAudit.RecordAsync(context, tenant, "approval.revoke", result.Request!.Agent, result.Request.Id);
+        return Results.Json(result.Request, AdminJsonContext.Default.ApprovalRequest);
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext context, string tenant, ApprovalService approvals)
+    {
+        var pending = await approvals.ListPendingAsync(tenant, context.RequestAborted);
+        return Results.Json(new ApprovalListResponse(pending), AdminJsonContext.Default.ApprovalListResponse);
+    }
+
+    private static async Task<IResult> GetAsync(HttpContext context, string tenant, string id, ApprovalService approvals)
+    {
+        var request = await approvals.GetAsync(tenant, id, context.RequestAborted);
+        return request is null
+            ? AdminProblem.ForApproval(context, ApprovalErrorCodes.NotFound)
+            : Results.Json(request, AdminJsonContext.Default.ApprovalRequest);
+    }
+
+    private static async Task<IResult> ActAsync(
+        HttpContext context,
+        string tenant,
+        string id,
+        ApprovalService approvals,
+        IRegisterDirectory register,
+        string action,
+        Func<string, string, ApprovalVoter, CancellationToken, ValueTask<ApprovalActionResult>> act)
+    {
+        var principal = AdminAuthFilter.Principal(context);
+        if (principal.Person is not { } person || principal.Tenant is null || !register.IsApprover(tenant, person))
+        {
+            return AdminProblem.ForApproval(context, ApprovalErrorCodes.NotAnApprover);
+        }
+
+        var request = await approvals.GetAsync(tenant, id, context.RequestAborted);
+        if (request is not null && ApprovalConflicts.Of(register, request, person) is { } conflict)
+        {
+            // The root agent's owner, or the person acted for: whichever child or grandchild asked.
+            return AdminProblem.ForApproval(context, conflict);
+        }
+
+        var result = await act(tenant, id, new ApprovalVoter(person, principal.IssuedBy ?? person), context.RequestAborted);
+        if (!result.Succeeded)
+        {
+            return AdminProblem.ForApproval(context, result.Code!);
+        }
+
+        await AdminActionAudit.RecordAsync(context, tenant, action, result.Request!.Agent, result.Request.Id);
+        return Results.Json(result.Request, AdminJsonContext.Default.ApprovalRequest);
+    }
+}

@@ -1,0 +1,118 @@
+using Gateway.Audit;
+using Gateway.Admin.Tokens;
+using Gateway.Oversight;
+using Gateway.Oversight.Credentials;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Admin.Http;
+
+/// <summary>
+/// <c>/admin/v1/tenants/{tenant}/credentials</c> over the host's <see cref="ICredentialAdmin"/>:
+/// list (no values), put, rotate, revoke (role <c>admin</c>). 501 when the host registered none.
+/// </summary>
+internal static class CredentialEndpoints
+{
+    public static void Map(RouteGroupBuilder admin)
+    {
+        var group = admin.MapGroup("/tenants/{tenant}/credentials").WithMetadata(new AdminRolesMetadata(AdminRoles.Admin));
+        group.MapGet("/", ListAsync);
+        group.MapPut("/{name}", PutAsync);
+        group.MapPost("/{name}/rotate", RotateAsync);
+        group.MapDelete("/{name}", RevokeAsync);
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext context, string tenant)
+    {
+        if (Vault(context) is not { } vault)
+        {
+            return NotConfigured(context);
+        }
+
+        var list = await vault.ListAsync(tenant, context.RequestAborted);
+        return Results.Json(new CredentialListResponse(list), AdminJsonContext.Default.CredentialListResponse);
+    }
+
+    private static async Task<IResult> PutAsync(HttpContext context, string tenant, string name)
+    {
+        var (vault, value, error) = await PrepareAsync(context, name, readValue: true);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var info = await vault!.PutAsync(tenant, name, value!, context.RequestAborted);
+        await AdminActionAudit.RecordAsync(context, tenant, "credential.put", subject: name);
+        return Results.Json(info, AdminJsonContext.Default.CredentialInfo);
+    }
+
+    private static async Task<IResult> RotateAsync(HttpContext context, string tenant, string name)
+    {
+        var (vault, value, error) = await PrepareAsync(context, name, readValue: true);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var info = await vault!.RotateAsync(tenant, name, value!, context.RequestAborted);
+        if (info is null)
+        {
+            return AdminProblem.Create(context, StatusCodes.Status404NotFound, ProblemCodes.CredentialNotFound, "No such credential");
+        }
+
+        await AdminActionAudit.RecordAsync(context, tenant, "credential.rotate", subject: name);
+        return Results.Json(info, AdminJsonContext.Default.CredentialInfo);
+    }
+
+    private static async Task<IResult> RevokeAsync(HttpContext context, string tenant, string name)
+    {
+        var (vault, _, error) = await PrepareAsync(context, name, readValue: false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (!await vault!.RevokeAsync(tenant, name, context.RequestAborted))
+        {
+            return AdminProblem.Create(context, StatusCodes.Status404NotFound, ProblemCodes.CredentialNotFound, "No such credential");
+        }
+
+        await AdminActionAudit.RecordAsync(context, tenant, "credential.revoke", subject: name);
+        return Results.NoContent();
+    }
+
+    private static async ValueTask<(ICredentialAdmin? Vault, string? Value, IResult? Error)> PrepareAsync(HttpContext context, string name, bool readValue)
+    {
+        if (Vault(context) is not { } vault)
+        {
+            return (null, null, NotConfigured(context));
+        }
+
+        if (!Identifiers.IsValidCredentialName(name))
+        {
+            return (null, null, AdminProblem.Create(context, StatusCodes.Status400BadRequest, ProblemCodes.InvalidName, "Invalid credential name"));
+        }
+
+        if (!readValue)
+        {
+            return (vault, null, null);
+        }
+
+        var (body, error) = await AdminBody.ReadAsync(context, AdminJsonContext.Default.CredentialValueRequest);
+        if (error is not null)
+        {
+            return (null, null, error);
+        }
+
+        return string.IsNullOrEmpty(body!.Value)
+            ? (null, null, AdminProblem.Create(context, StatusCodes.Status400BadRequest, ProblemCodes.InvalidBody, "A non-empty value is required"))
+            : (vault, body.Value, null);
+    }
+
+    private static ICredentialAdmin? Vault(HttpContext context) => context.RequestServices.GetService<ICredentialAdmin>();
+
+    private static IResult NotConfigured(HttpContext context) =>
+        AdminProblem.Create(context, StatusCodes.Status501NotImplemented, ProblemCodes.CredentialsNotConfigured, "This gateway has no credential vault wired to the admin API");
+}

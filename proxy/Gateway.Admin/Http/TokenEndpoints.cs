@@ -1,0 +1,76 @@
+using Gateway.Audit;
+using Gateway.Admin.Tokens;
+using Gateway.Oversight;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Gateway.Admin.Http;
+
+/// <summary>
+/// <c>/admin/v1/tokens</c>: list (never a token or its hash), issue (the plaintext is in this one response only) and revoke (role
+/// <c>admin</c>). A token confined to a tenant issues and revokes tokens of that tenant only. Names are per tenant: one
+/// name may be live in every tenant (and among the operator's tokens); <c>DELETE /{name}?tenant=</c> says which.
+/// </summary>
+internal static class TokenEndpoints
+{
+    public static void Map(RouteGroupBuilder admin)
+    {
+        var group = admin.MapGroup("/tokens").WithMetadata(new AdminRolesMetadata(AdminRoles.Admin));
+        group.MapGet("/", ListAsync);
+        group.MapPost("/", IssueAsync);
+        group.MapDelete("/{name}", RevokeAsync);
+    }
+
+    private static async Task<IResult> IssueAsync(HttpContext context, AdminTokenService tokens)
+    {
+        var (body, error) = await AdminBody.ReadAsync(context, AdminJsonContext.Default.IssueTokenRequest);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var spec = new AdminTokenSpec(body!.Name ?? string.Empty, body.Roles ?? []) { Tenant = body.Tenant, Person = body.Person };
+        var issuer = AdminAuthFilter.Principal(context);
+        var outcome = await tokens.IssueAsync(spec, issuer, context.RequestAborted);
+        switch (outcome.Code)
+        {
+            case null:
+                context.Response.Headers.CacheControl = "no-store";
+                return Results.Json(outcome.Issued, AdminJsonContext.Default.IssuedAdminToken, statusCode: StatusCodes.Status201Created);
+            case AdminTokenIssueOutcome.NameTaken:
+                return AdminProblem.Create(context, StatusCodes.Status409Conflict, outcome.Code, "A live token with this name exists; revoke it first");
+            case AdminTokenIssueOutcome.ScopeForbidden:
+                if (spec.Tenant is { } target && Identifiers.IsValidTenant(target))
+                {
+                    await AdminActionAudit.RecordRefusalAsync(context, target, "cross_tenant", StatusCodes.Status403Forbidden);
+                }
+
+                return AdminProblem.Create(context, StatusCodes.Status403Forbidden, outcome.Code, "Your token may issue tokens for its own tenant only");
+            case AdminTokenIssueOutcome.UnknownPerson:
+                return AdminProblem.Create(context, StatusCodes.Status400BadRequest, outcome.Code, "Unknown tenant, or the person is not one of its approvers",
+                    "An approver token names a person listed under the tenant's 'approvers' in the policy in force.");
+            case AdminTokenIssueOutcome.InvalidScope:
+                return AdminProblem.Create(context, StatusCodes.Status400BadRequest, outcome.Code, "Invalid tenant or person",
+                    "An approver token needs a tenant and a person; a person needs a tenant.");
+            default:
+                return AdminProblem.Create(context, StatusCodes.Status400BadRequest, outcome.Code, "Invalid token name or roles",
+                    "Names: letters, digits, ._@- (not 'bootstrap'); roles: " + string.Join(", ", AdminRoles.All));
+        }
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext context, AdminTokenService tokens)
+    {
+        var rows = await tokens.ListAsync(AdminAuthFilter.Principal(context), context.RequestAborted);
+        context.Response.Headers.CacheControl = "no-store";
+        return Results.Json(new TokenListResponse(rows), AdminJsonContext.Default.TokenListResponse);
+    }
+
+    private static async Task<IResult> RevokeAsync(HttpContext context, string name, string? tenant, AdminTokenService tokens)
+    {
+        // Names are per tenant: ?tenant= names the tenant (an operator's caller); a caller confined to one revokes in its own.
+        return await tokens.RevokeAsync(name, tenant, AdminAuthFilter.Principal(context), context.RequestAborted)
+            ? Results.Json(new TokenRevokedResponse(name, true), AdminJsonContext.Default.TokenRevokedResponse)
+            : AdminProblem.Create(context, StatusCodes.Status404NotFound, ProblemCodes.TokenNotFound, "No token with this name");
+    }
+}

@@ -1,0 +1,291 @@
+using System.Security.Cryptography;
+using System.Text;
+using Gateway.Audit;
+using Gateway.Admin.Options;
+using Gateway.Oversight.Register;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Admin.Tokens;
+
+/// <summary>
+/// Named, revocable admin bearer tokens. The <see cref="IAdminTokenStore"/> holds only SHA-256 hashes
+/// (→ name, roles, created, revoked) with each name bound to its latest token. The configured bootstrap hash
+/// authenticates as <c>bootstrap</c> with role <c>admin</c> and can be revoked like any other.
+/// Tokens are never logged. A token is confined to one tenant (or, for an operator, none) and may be
+/// bound to one person of that tenant's register; an approver token must be both, naming a person the
+/// register lists as an approver. A tenant-confined admin mints tokens for its own tenant only. Each
+/// token remembers who minted it (<see cref="AdminPrincipal.IssuedBy"/>), so that approvals can count
+/// the tokens one minter holds as at most one person.
+/// </summary>
+public sealed class AdminTokenService
+{
+    /// <summary>The reserved name of the configured bootstrap token.</summary>
+    public const string BootstrapName = "bootstrap";
+
+    /// <summary>The prefix of issued tokens (recognisable in secret scanners).</summary>
+    public const string TokenPrefix = "gwa_";
+
+    private const int MaxTokenLength = 512;
+
+    private readonly IAdminTokenStore _store;
+    private readonly IRegisterDirectory _register;
+    private readonly TimeProvider _time;
+    private readonly ILogger<AdminTokenService> _logger;
+    private readonly byte[]? _bootstrapHash;
+
+    public AdminTokenService(IAdminTokenStore store, IRegisterDirectory register, TimeProvider time, IOptions<AdminOptions> options, ILogger<AdminTokenService> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _register = register;
+        _time = time;
+        _logger = logger;
+        if (options.Value.BootstrapTokenSha256 is { Length: 64 } hex)
+        {
+            _bootstrapHash = Convert.FromHexString(hex);
+        }
+    }
+
+    /// <summary>Lowercase hex SHA-256 of a token's UTF-8 bytes (what configuration and the store hold).</summary>
+    public static string HashToken(string token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+    }
+
+    /// <summary>A fresh token: <c>gwa_</c> and 256 random bits in URL-safe base64.</summary>
+    public static string NewToken() =>
+        TokenPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>
+    /// Issues a token as <paramref name="spec"/> says, minted by <paramref name="issuer"/>; the plaintext
+    /// is in the result only. Names are per tenant: a name can be reused in its tenant (or among the operator's tokens)
+    /// only after its previous token there was revoked, and is free in every other tenant.
+    /// </summary>
+    public async ValueTask<AdminTokenIssueOutcome> IssueAsync(AdminTokenSpec spec, AdminPrincipal issuer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(issuer);
+        var check = Check(spec) ?? CheckIssuer(spec, issuer);
+        if (check is not null)
+        {
+            return new AdminTokenIssueOutcome(null, check);
+        }
+
+        var token = NewToken();
+        var record = NewRecord(spec, issuer.AccountableAs);
+        if ((spec.Tenant is not null && await FindAsync(spec.Tenant, spec.Name, cancellationToken) is { Record.Revoked: false })
+            || !await _store.TryAddAsync(HashToken(token), record, cancellationToken))
+        {
+            return new AdminTokenIssueOutcome(null, AdminTokenIssueOutcome.NameTaken);
+        }
+
+        var issued = Issued(record);
+        AdminLog.AdminTokenIssued(_logger, spec.Name, string.Join(',', issued.Roles));
+        return new AdminTokenIssueOutcome(issued with { Token = token }, null);
+    }
+
+    /// <summary>
+    /// Stores a token the host already has (the embedded demo's seeded tokens). Overwrites any token
+    /// of the same name. Seeded tokens have no minter.
+    /// </summary>
+    public async ValueTask SeedAsync(string token, AdminTokenSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(token);
+        ArgumentNullException.ThrowIfNull(spec);
+        var check = Check(spec);
+        if (check is not null)
+        {
+            throw new ArgumentException($"Cannot seed the token: {check}.", nameof(spec));
+        }
+
+        await _store.PutAsync(HashToken(token), NewRecord(spec, issuedBy: null), bindName: true, cancellationToken);
+        AdminLog.AdminTokenIssued(_logger, spec.Name, string.Join(',', spec.Roles));
+    }
+
+    /// <summary>
+    /// Revokes the token named <paramref name="name"/> in <paramref name="tenant"/> (names are per tenant; null: the
+    /// operator's tokens, or for a caller confined to a tenant its own); false when there is none, or when it lies
+    /// outside the tenant <paramref name="caller"/> is confined to (which is not told apart from none).
+    /// </summary>
+    public async ValueTask<bool> RevokeAsync(string name, string? tenant, AdminPrincipal caller, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        tenant ??= caller.Tenant;
+        if (!Identifiers.IsValidName(name) || (tenant is not null && !Identifiers.IsValidTenant(tenant)))
+        {
+            return false;
+        }
+
+        string? hash;
+        AdminTokenRecord? record;
+        if (name == BootstrapName && tenant is null && _bootstrapHash is not null)
+        {
+            hash = Convert.ToHexStringLower(_bootstrapHash);
+            record = await _store.GetAsync(hash, cancellationToken) ?? new AdminTokenRecord { Name = BootstrapName, Roles = [AdminRoles.Admin], CreatedAt = _time.GetUtcNow() };
+        }
+        else
+        {
+            var found = await FindAsync(tenant, name, cancellationToken);
+            hash = found?.Hash;
+            record = found?.Record;
+        }
+
+        if (hash is null || record is null || (caller.Tenant is not null && !string.Equals(record.Tenant, caller.Tenant, StringComparison.Ordinal)))
+        {
+            return false;
+        }
+
+        if (!record.Revoked)
+        {
+            var revoked = record with { Revoked = true, RevokedAt = _time.GetUtcNow() };
+            await _store.PutAsync(hash, revoked, bindName: false, cancellationToken);
+            AdminLog.AdminTokenRevoked(_logger, name);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The latest token named <paramref name="name"/> in <paramref name="tenant"/> (null: the operator's): bound to its
+    /// scoped name, or, for a tenant's token issued before names were per tenant, to its plain name (and of that tenant).
+    /// </summary>
+    private async ValueTask<(string Hash, AdminTokenRecord Record)?> FindAsync(string? tenant, string name, CancellationToken cancellationToken)
+    {
+        if (await _store.FindHashAsync(AdminTokenNames.Scoped(tenant, name), cancellationToken) is { } hash
+            && await _store.GetAsync(hash, cancellationToken) is { } record
+            && string.Equals(record.Tenant, tenant, StringComparison.Ordinal))
+        {
+            return (hash, record);
+        }
+
+        if (tenant is not null
+            && await _store.FindHashAsync(name, cancellationToken) is { } legacyHash
+            && await _store.GetAsync(legacyHash, cancellationToken) is { } legacy
+            && string.Equals(legacy.Tenant, tenant, StringComparison.Ordinal))
+        {
+            return (legacyHash, legacy);
+        }
+
+        return null;
+    }
+
+    /// <summary>Authenticates a bearer token presented to the admin API.</summary>
+    public async ValueTask<AdminAuthResult> AuthenticateAsync(string? bearer, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrEmpty(bearer))
+        {
+            return AdminAuthResult.Missing;
+        }
+
+        if (bearer.Length > MaxTokenLength)
+        {
+            return AdminAuthResult.Invalid;
+        }
+
+        var hashBytes = SHA256.HashData(Encoding.UTF8.GetBytes(bearer));
+        var hash = Convert.ToHexStringLower(hashBytes);
+        var record = await _store.GetAsync(hash, cancellationToken);
+        if (_bootstrapHash is not null && CryptographicOperations.FixedTimeEquals(hashBytes, _bootstrapHash))
+        {
+            return record is { Revoked: true }
+                ? AdminAuthResult.Revoked
+                : new AdminAuthResult(AdminAuthStatus.Authenticated, new AdminPrincipal(BootstrapName, [AdminRoles.Admin]));
+        }
+
+        if (record is null)
+        {
+            return AdminAuthResult.Invalid;
+        }
+
+        return record.Revoked
+            ? AdminAuthResult.Revoked
+            : new AdminAuthResult(AdminAuthStatus.Authenticated, new AdminPrincipal(record.Name, record.Roles)
+            {
+                Tenant = record.Tenant,
+                Person = record.Person,
+                IssuedBy = record.IssuedBy,
+            });
+    }
+
+    private AdminTokenRecord NewRecord(AdminTokenSpec spec, string? issuedBy) => new()
+    {
+        Name = spec.Name,
+        Roles = spec.Roles.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
+        CreatedAt = _time.GetUtcNow(),
+        Tenant = spec.Tenant,
+        Person = spec.Person,
+        IssuedBy = issuedBy,
+    };
+
+    private static IssuedAdminToken Issued(AdminTokenRecord record) => new(record.Name, record.Roles, string.Empty, record.CreatedAt)
+    {
+        Tenant = record.Tenant,
+        Person = record.Person,
+        IssuedBy = record.IssuedBy,
+    };
+
+    private string? Check(AdminTokenSpec spec)
+    {
+        if (!Identifiers.IsValidName(spec.Name) || spec.Name == BootstrapName)
+        {
+            return AdminTokenIssueOutcome.InvalidName;
+        }
+
+        if (spec.Roles is null || spec.Roles.Count == 0 || spec.Roles.Any(r => !AdminRoles.IsKnown(r)))
+        {
+            return AdminTokenIssueOutcome.InvalidRoles;
+        }
+
+        if ((spec.Tenant is not null && !Identifiers.IsValidTenant(spec.Tenant))
+            || (spec.Person is not null && !Identifiers.IsValidName(spec.Person))
+            || (spec.Person is not null && spec.Tenant is null)
+            || (spec.Roles.Contains(AdminRoles.Approver, StringComparer.Ordinal) && (spec.Tenant is null || spec.Person is null)))
+        {
+            return AdminTokenIssueOutcome.InvalidScope;
+        }
+
+        if (spec.Tenant is not null && !_register.HasTenant(spec.Tenant))
+        {
+            return AdminTokenIssueOutcome.UnknownPerson;
+        }
+
+        return spec.Roles.Contains(AdminRoles.Approver, StringComparer.Ordinal) && !_register.IsApprover(spec.Tenant!, spec.Person!)
+            ? AdminTokenIssueOutcome.UnknownPerson
+            : null;
+    }
+
+    private static string? CheckIssuer(AdminTokenSpec spec, AdminPrincipal issuer) =>
+        issuer.Tenant is not null && !string.Equals(spec.Tenant, issuer.Tenant, StringComparison.Ordinal)
+            ? AdminTokenIssueOutcome.ScopeForbidden
+            : null;
+
+    /// <summary>
+    /// Every token ever issued or seeded under a name (the latest token of each name), sorted by name;
+    /// a caller confined to a tenant sees that tenant's tokens only.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<AdminTokenSummary>> ListAsync(AdminPrincipal caller, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var records = await _store.ListAsync(cancellationToken);
+        var rows = new List<AdminTokenSummary>(records.Count);
+        foreach (var record in records.OrderBy(static r => r.Name, StringComparer.Ordinal).ThenBy(static r => r.Tenant, StringComparer.Ordinal))
+        {
+            if (caller.Tenant is not null && !string.Equals(record.Tenant, caller.Tenant, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            rows.Add(new AdminTokenSummary(record.Name, record.Roles, record.CreatedAt, record.Revoked)
+            {
+                Tenant = record.Tenant,
+                Person = record.Person,
+                IssuedBy = record.IssuedBy,
+                RevokedAt = record.RevokedAt,
+            });
+        }
+
+        return rows;
+    }
+}

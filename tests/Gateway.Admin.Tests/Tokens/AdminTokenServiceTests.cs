@@ -1,0 +1,203 @@
+using Gateway.Admin.Tests.Infrastructure;
+using Gateway.Admin.Tokens;
+using Gateway.Oversight.Tests.Infrastructure;
+using Gateway.Store;
+using Gateway.Testing;
+using Gateway.Testing.Stores;
+
+namespace Gateway.Admin.Tests.Tokens;
+
+/// <summary>Admin token contract, run against every store.</summary>
+public abstract class AdminTokenServiceTests
+{
+    protected ManualTimeProvider Time { get; } = new();
+
+    protected abstract IStateStore Store { get; }
+
+    private readonly string _tenant = TestServices.NewTenant();
+
+    private readonly TestRegister _register = new();
+
+    private AdminTokenService Tokens => AdminTestServices.Tokens(Store, Time, _register.Add(_tenant, approvers: ["alice", "bob"]));
+
+    private static string NewName() => "person-" + Guid.NewGuid().ToString("N")[..8];
+
+    [Fact]
+    public async Task IssueAsync_NewName_AuthenticatesWithRolesAndStoresOnlyTheHash()
+    {
+        var name = NewName();
+        var issued = (await Tokens.IssueAsync(new AdminTokenSpec(name, [AdminRoles.Admin, AdminRoles.Auditor]), AdminTestServices.Operator)).Issued!;
+
+        var result = await Tokens.AuthenticateAsync(issued.Token);
+
+        Assert.StartsWith(AdminTokenService.TokenPrefix, issued.Token, StringComparison.Ordinal);
+        Assert.Equal(AdminAuthStatus.Authenticated, result.Status);
+        Assert.Equal(name, result.Principal!.Name);
+        Assert.Equal([AdminRoles.Admin, AdminRoles.Auditor], result.Principal.Roles);
+        var stored = await Store.GetAsync(StoreKeys.AdminToken(AdminTokenService.HashToken(issued.Token)));
+        Assert.NotNull(stored);
+        Assert.DoesNotContain(issued.Token, stored, StringComparison.Ordinal);
+        Assert.Null(await Store.GetAsync(StoreKeys.AdminToken(issued.Token)));
+    }
+
+    [Fact]
+    public async Task RevokeAsync_IssuedToken_IsRefusedAfterwards()
+    {
+        var name = NewName();
+        var token = (await Tokens.IssueAsync(new AdminTokenSpec(name, [AdminRoles.Admin]), AdminTestServices.Operator)).Issued!.Token;
+
+        Assert.True(await Tokens.RevokeAsync(name, null, AdminTestServices.Operator));
+
+        Assert.Equal(AdminAuthStatus.Revoked, (await AdminTestServices.Tokens(Store, Time).AuthenticateAsync(token)).Status);
+    }
+
+    [Fact]
+    public async Task IssueAsync_LiveNameTaken_IsRefusedUntilRevoked()
+    {
+        var name = NewName();
+        await Tokens.IssueAsync(new AdminTokenSpec(name, [AdminRoles.Admin]), AdminTestServices.Operator);
+
+        var taken = await Tokens.IssueAsync(new AdminTokenSpec(name, [AdminRoles.Admin]), AdminTestServices.Operator);
+        await Tokens.RevokeAsync(name, null, AdminTestServices.Operator);
+        var reissued = await Tokens.IssueAsync(new AdminTokenSpec(name, [AdminRoles.Auditor]), AdminTestServices.Operator);
+
+        Assert.Equal(AdminTokenIssueOutcome.NameTaken, taken.Code);
+        Assert.NotNull(reissued.Issued);
+    }
+
+    [Fact]
+    public async Task IssueAsync_ANameAnotherTenantUses_IsIssuedButTwiceInOneTenantIsTaken()
+    {
+        // Names are per tenant: an admin confined to one tenant learns nothing of another's token names.
+        var other = TestServices.NewTenant();
+        var tokens = AdminTestServices.Tokens(Store, Time, _register.Add(_tenant, approvers: ["alice"]).Add(other, approvers: ["alice"]));
+        var name = NewName();
+        var ownAdmin = new AdminPrincipal("own-admin", [AdminRoles.Admin]) { Tenant = _tenant };
+        var otherAdmin = new AdminPrincipal("other-admin", [AdminRoles.Admin]) { Tenant = other };
+        Assert.NotNull((await tokens.IssueAsync(new AdminTokenSpec(name, [AdminRoles.Auditor]) { Tenant = other }, otherAdmin)).Issued);
+
+        var own = await tokens.IssueAsync(new AdminTokenSpec(name, [AdminRoles.Auditor]) { Tenant = _tenant }, ownAdmin);
+        var twice = await tokens.IssueAsync(new AdminTokenSpec(name, [AdminRoles.Auditor]) { Tenant = _tenant }, ownAdmin);
+
+        Assert.NotNull(own.Issued);
+        Assert.Equal(AdminTokenIssueOutcome.NameTaken, twice.Code);
+        Assert.True(await tokens.RevokeAsync(name, null, ownAdmin));
+        Assert.Equal(AdminAuthStatus.Revoked, (await tokens.AuthenticateAsync(own.Issued!.Token)).Status);
+        Assert.Single(await tokens.ListAsync(otherAdmin), t => t.Name == name && !t.Revoked);
+        Assert.True(await tokens.RevokeAsync(name, other, AdminTestServices.Operator));
+    }
+
+    [Fact]
+    public async Task IssueAsync_UnknownRoleOrReservedName_IsRefused()
+    {
+        Assert.Equal(AdminTokenIssueOutcome.InvalidRoles, (await Tokens.IssueAsync(new AdminTokenSpec(NewName(), ["root"]), AdminTestServices.Operator)).Code);
+        Assert.Equal(AdminTokenIssueOutcome.InvalidRoles, (await Tokens.IssueAsync(new AdminTokenSpec(NewName(), []), AdminTestServices.Operator)).Code);
+        Assert.Equal(AdminTokenIssueOutcome.InvalidName, (await Tokens.IssueAsync(new AdminTokenSpec(AdminTokenService.BootstrapName, [AdminRoles.Admin]), AdminTestServices.Operator)).Code);
+        Assert.Equal(AdminTokenIssueOutcome.InvalidName, (await Tokens.IssueAsync(new AdminTokenSpec("has space", [AdminRoles.Admin]), AdminTestServices.Operator)).Code);
+    }
+
+    [Fact]
+    public async Task IssueAsync_ApproverWithoutTenantAndPerson_IsRefused()
+    {
+        var bare = await Tokens.IssueAsync(new AdminTokenSpec(NewName(), [AdminRoles.Approver]), AdminTestServices.Operator);
+        var noPerson = await Tokens.IssueAsync(new AdminTokenSpec(NewName(), [AdminRoles.Approver]) { Tenant = _tenant }, AdminTestServices.Operator);
+
+        Assert.Equal(AdminTokenIssueOutcome.InvalidScope, bare.Code);
+        Assert.Equal(AdminTokenIssueOutcome.InvalidScope, noPerson.Code);
+    }
+
+    [Fact]
+    public async Task IssueAsync_ApproverNotInTheTenantsRegister_IsRefused()
+    {
+        var stranger = await Tokens.IssueAsync(new AdminTokenSpec(NewName(), [AdminRoles.Approver]) { Tenant = _tenant, Person = "mallory" }, AdminTestServices.Operator);
+        var otherTenant = await Tokens.IssueAsync(new AdminTokenSpec(NewName(), [AdminRoles.Approver]) { Tenant = TestServices.NewTenant(), Person = "alice" }, AdminTestServices.Operator);
+
+        Assert.Equal(AdminTokenIssueOutcome.UnknownPerson, stranger.Code);
+        Assert.Equal(AdminTokenIssueOutcome.UnknownPerson, otherTenant.Code);
+    }
+
+    [Fact]
+    public async Task IssueAsync_ApproverOfTheRegister_CarriesTenantPersonAndMinter()
+    {
+        var tenantAdmin = new AdminPrincipal("acme-admin", [AdminRoles.Admin]) { Tenant = _tenant, Person = "bob" };
+        var issued = (await Tokens.IssueAsync(new AdminTokenSpec(NewName(), [AdminRoles.Approver]) { Tenant = _tenant, Person = "alice" }, tenantAdmin)).Issued!;
+
+        var principal = (await Tokens.AuthenticateAsync(issued.Token)).Principal!;
+
+        Assert.Equal(_tenant, principal.Tenant);
+        Assert.Equal("alice", principal.Person);
+        Assert.Equal("bob", principal.IssuedBy);
+    }
+
+    [Fact]
+    public async Task IssueAsync_TenantAdminForAnotherTenantOrOperatorWide_IsForbidden()
+    {
+        var other = TestServices.NewTenant();
+        _register.Add(other, approvers: ["alice"]);
+        var tenantAdmin = new AdminPrincipal("acme-admin", [AdminRoles.Admin]) { Tenant = _tenant };
+
+        var foreign = await Tokens.IssueAsync(new AdminTokenSpec(NewName(), [AdminRoles.Approver]) { Tenant = other, Person = "alice" }, tenantAdmin);
+        var operatorWide = await Tokens.IssueAsync(new AdminTokenSpec(NewName(), [AdminRoles.Admin]), tenantAdmin);
+
+        Assert.Equal(AdminTokenIssueOutcome.ScopeForbidden, foreign.Code);
+        Assert.Equal(AdminTokenIssueOutcome.ScopeForbidden, operatorWide.Code);
+    }
+
+    [Fact]
+    public async Task RevokeAsync_TenantAdmin_CannotRevokeAnotherTenantsToken()
+    {
+        var name = NewName();
+        await Tokens.IssueAsync(new AdminTokenSpec(name, [AdminRoles.Approver]) { Tenant = _tenant, Person = "alice" }, AdminTestServices.Operator);
+        var foreignAdmin = new AdminPrincipal("other-admin", [AdminRoles.Admin]) { Tenant = TestServices.NewTenant() };
+
+        Assert.False(await Tokens.RevokeAsync(name, null, foreignAdmin));
+        Assert.True(await Tokens.RevokeAsync(name, null, new AdminPrincipal("acme-admin", [AdminRoles.Admin]) { Tenant = _tenant }));
+    }
+
+    [Fact]
+    public async Task AuthenticateAsync_BootstrapToken_IsAdminUntilRevoked()
+    {
+        var before = await Tokens.AuthenticateAsync(AdminTestServices.BootstrapToken);
+        Assert.Equal(AdminAuthStatus.Authenticated, before.Status);
+        Assert.Equal(AdminTokenService.BootstrapName, before.Principal!.Name);
+        Assert.Equal([AdminRoles.Admin], before.Principal.Roles);
+
+        Assert.True(await Tokens.RevokeAsync(AdminTokenService.BootstrapName, null, AdminTestServices.Operator));
+
+        Assert.Equal(AdminAuthStatus.Revoked, (await Tokens.AuthenticateAsync(AdminTestServices.BootstrapToken)).Status);
+    }
+
+    [Fact]
+    public async Task AuthenticateAsync_UnknownOrMissingToken_IsRefused()
+    {
+        Assert.Equal(AdminAuthStatus.Invalid, (await Tokens.AuthenticateAsync("gwa_nope")).Status);
+        Assert.Equal(AdminAuthStatus.Missing, (await Tokens.AuthenticateAsync(null)).Status);
+        Assert.Equal(AdminAuthStatus.Invalid, (await Tokens.AuthenticateAsync(new string('x', 10_000))).Status);
+    }
+
+    [Fact]
+    public async Task SeedAsync_DemoToken_Authenticates()
+    {
+        var name = NewName();
+        await Tokens.SeedAsync("demo-approver-token-123456", new AdminTokenSpec(name, [AdminRoles.Auditor]));
+
+        var result = await Tokens.AuthenticateAsync("demo-approver-token-123456");
+
+        Assert.Equal(name, result.Principal!.Name);
+    }
+}
+
+public sealed class AdminTokenServiceInMemoryTests : AdminTokenServiceTests
+{
+    public AdminTokenServiceInMemoryTests()
+    {
+        Store = new InMemoryStateStore(Time);
+    }
+
+    protected override IStateStore Store { get; }
+}
+
+public sealed class AdminTokenServiceRedisTests(RedisFixture redis) : AdminTokenServiceTests, IClassFixture<RedisFixture>
+{
+    protected override IStateStore Store { get; } = redis.Connect();
+}

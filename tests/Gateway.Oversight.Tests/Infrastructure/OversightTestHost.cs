@@ -1,0 +1,45 @@
+using Gateway.Oversight.Register;
+using Gateway.Store;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Oversight.Tests.Infrastructure;
+
+/// <summary>A started host with the oversight services (<c>AddGatewayOversight</c>) and their background jobs, over an in-memory store.</summary>
+internal sealed class OversightTestHost : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private OversightTestHost(IHost host, IStateStore store)
+    {
+        _host = host;
+        Store = store;
+    }
+
+    public IStateStore Store { get; }
+
+    public static async Task<OversightTestHost> StartAsync(IDictionary<string, string?>? configuration = null)
+    {
+        var store = new InMemoryStateStore();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(configuration ?? new Dictionary<string, string?>()) { ["Gateway:Audit:Sink"] = "store" });
+        builder.Services.AddSingleton<IStateStore>(store);
+        builder.Services.AddSingleton<IRegisterDirectory>(new TestRegister());
+        builder.Services.AddGatewayOversight(builder.Configuration, _ => TestKeys.Keys);
+        var host = builder.Build();
+        await host.StartAsync();
+        return new OversightTestHost(host, store);
+    }
+
+    public T Get<T>()
+        where T : notnull => _host.Services.GetRequiredService<T>();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+    }
+}
