@@ -60,6 +60,8 @@ public static class GatewayApplication
         var (receiptKeys, ephemeralReceiptKeys) = ReceiptKeysLoader.Load(configuration, environment, dataDirectory);
         var embedded = !string.Equals(configuration["Gateway:Store:Kind"], "redis", StringComparison.OrdinalIgnoreCase);
         ApplyStoreDefaults(configuration, embedded, dataDirectory);
+        // A measurement switch (docs/performance.md): off hands every group-commit waiter to the thread pool.
+        Gateway.Store.GroupWaiters.CompleteInline = configuration.GetValue("Gateway:Store:CompleteWaitersInline", defaultValue: true);
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(keys);

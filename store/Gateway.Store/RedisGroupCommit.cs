@@ -7,7 +7,9 @@ namespace Gateway.Store;
 /// timer, no thread of its own); requests that arrive meanwhile queue and go, up to
 /// <see cref="RedisStoreOptions.MaxAdmissionBatch"/> at a time and in arrival order, in the next call
 /// when the current one completes. Each request keeps its own outcome; a failed call fails every
-/// request it carried with <see cref="StateStoreUnavailableException"/> (fail closed).
+/// request it carried with <see cref="StateStoreUnavailableException"/> (fail closed). Waiters are completed on the
+/// thread pool, except the last of a batch after which nothing is queued: the sender, done, goes on with that request
+/// itself (<see cref="GroupWaiter{TOutcome}"/>), so a request alone in its batch costs no wake-up of its own.
 /// </summary>
 /// <typeparam name="TRequest">One caller's request.</typeparam>
 /// <typeparam name="TOutcome">Its outcome.</typeparam>
@@ -56,11 +58,11 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
 
         if (!cancellationToken.CanBeCanceled)
         {
-            return await pending.Completion.Task.ConfigureAwait(false);
+            return await pending.Waiter.Task.ConfigureAwait(false);
         }
 
-        using var registration = cancellationToken.UnsafeRegister(static (state, token) => ((Pending)state!).Completion.TrySetCanceled(token), pending);
-        return await pending.Completion.Task.ConfigureAwait(false);
+        using var registration = cancellationToken.UnsafeRegister(static (state, token) => ((Pending)state!).Waiter.CancelOnThreadPool(token), pending);
+        return await pending.Waiter.Task.ConfigureAwait(false);
     }
 
     private async Task SendQueuedAsync()
@@ -83,7 +85,7 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
                 while (batch.Count < _maxBatch && _queue.TryDequeue(out var next))
                 {
                     // Cancelled while queued: never sent.
-                    if (!next.Completion.Task.IsCompleted)
+                    if (!next.Waiter.Task.IsCompleted && !next.Waiter.IsCancellationRequested)
                     {
                         batch.Add(next);
                         requests.Add(next.Request);
@@ -98,10 +100,28 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
             }
 
             await SendBatchAsync(batch, requests).ConfigureAwait(false);
+
+            // Every waiter but the last is on its way; the last goes on here when nothing else waits to be sent.
+            var last = batch[^1].Waiter;
+            bool idle;
+            lock (_gate)
+            {
+                idle = _queue.Count == 0;
+                _sending = !idle;
+            }
+
+            if (idle)
+            {
+                last.CompleteInlineWhenOn();
+                return;
+            }
+
+            last.CompleteOnThreadPool();
         }
     }
 
-    // Never throws: a batch that fails fails its requests, and the next batch is still sent.
+    // Never throws: a batch that fails fails its requests, and the next batch is still sent. Settles every waiter and
+    // completes all but the last (SendQueuedAsync completes that one).
     private async Task SendBatchAsync(List<Pending> batch, List<TRequest> requests)
     {
         try
@@ -114,7 +134,7 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
 
             for (var i = 0; i < batch.Count; i++)
             {
-                batch[i].Completion.TrySetResult(outcomes[i]);
+                batch[i].Waiter.Settle(outcomes[i]);
             }
         }
         catch (StateStoreUnavailableException ex)
@@ -125,13 +145,18 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
         {
             Fail(batch, new StateStoreUnavailableException("The batched store call failed: " + ex.Message, ex));
         }
+
+        for (var i = 0; i < batch.Count - 1; i++)
+        {
+            batch[i].Waiter.CompleteOnThreadPool();
+        }
     }
 
     private static void Fail(List<Pending> batch, StateStoreUnavailableException error)
     {
         foreach (var pending in batch)
         {
-            pending.Completion.TrySetException(error);
+            pending.Waiter.Fail(error);
         }
     }
 
@@ -139,6 +164,6 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
     {
         public TRequest Request { get; } = request;
 
-        public TaskCompletionSource<TOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public GroupWaiter<TOutcome> Waiter { get; } = new();
     }
 }

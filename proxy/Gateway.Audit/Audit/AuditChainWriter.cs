@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Gateway.Policy.Evidence;
+using Gateway.Store;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Audit;
@@ -88,7 +89,7 @@ internal sealed class AuditChainWriter
             _ = WriteQueuedAsync();
         }
 
-        return pending.Completion.Task;
+        return pending.Waiter.Task;
     }
 
     private async Task WriteQueuedAsync()
@@ -118,6 +119,34 @@ internal sealed class AuditChainWriter
             }
 
             await WriteGroupAsync(group).ConfigureAwait(false);
+
+            // Every append but the last is on its way; the last goes on here when nothing else waits to be written.
+            foreach (var pending in group)
+            {
+                // Fail closed should a path of the write ever leave one unsettled.
+                pending.Waiter.Fail(new AuditWriteException("The audit record was not written."));
+            }
+
+            for (var i = 0; i < group.Count - 1; i++)
+            {
+                group[i].Waiter.CompleteOnThreadPool();
+            }
+
+            var last = group[^1].Waiter;
+            bool idle;
+            lock (_gate)
+            {
+                idle = _queue.Count == 0;
+                _writing = !idle;
+            }
+
+            if (idle)
+            {
+                last.CompleteInlineWhenOn();
+                return;
+            }
+
+            last.CompleteOnThreadPool();
         }
     }
 
@@ -171,7 +200,7 @@ internal sealed class AuditChainWriter
                         _metrics.AuditAppended(record.Tenant, record.Decision);
                         foreach (var pending in pendings)
                         {
-                            pending.Completion.TrySetResult(new AuditAppended(record, pending.Receipt ? receipts.Issued![pending] : null));
+                            pending.Waiter.Settle(new AuditAppended(record, pending.Receipt ? receipts.Issued![pending] : null));
                         }
                     }
 
@@ -272,7 +301,7 @@ internal sealed class AuditChainWriter
         var unwritten = new AuditWriteException("The audit group was not written: its receipts could not be signed.", error);
         foreach (var pending in group)
         {
-            pending.Completion.TrySetException(pending.Receipt ? error : unwritten);
+            pending.Waiter.Fail(pending.Receipt ? error : unwritten);
         }
     }
 
@@ -312,7 +341,7 @@ internal sealed class AuditChainWriter
         var records = new List<(List<Pending>, AuditRecord, AuditExplanation?)>(group.Count);
         var previous = tip.LastHash;
         var now = _time.GetUtcNow();
-        var waiting = group.FindAll(static pending => !pending.Completion.Task.IsCompleted);
+        var waiting = group.FindAll(static pending => !pending.Waiter.IsSettled);
         foreach (var (entry, pendings) in AuditGroupFold.Fold(waiting, static pending => pending.Entry, _explanations))
         {
             try
@@ -326,7 +355,7 @@ internal sealed class AuditChainWriter
             {
                 foreach (var pending in pendings)
                 {
-                    pending.Completion.TrySetException(ex);
+                    pending.Waiter.Fail(ex);
                 }
             }
         }
@@ -338,7 +367,7 @@ internal sealed class AuditChainWriter
     {
         foreach (var pending in group)
         {
-            pending.Completion.TrySetException(error);
+            pending.Waiter.Fail(error);
         }
     }
 
@@ -352,6 +381,7 @@ internal sealed class AuditChainWriter
         /// <summary>Whether the append asked for the receipt of its request over its sealed record.</summary>
         public bool Receipt { get; } = receipt;
 
-        public TaskCompletionSource<AuditAppended> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>Settled by the group's write; completed by <see cref="WriteQueuedAsync"/> once the group is done.</summary>
+        public GroupWaiter<AuditAppended> Waiter { get; } = new();
     }
 }
