@@ -160,6 +160,8 @@ public static class GatewayApplication
         // The routes that forward nothing (the approval poll, delegations, runs): their handlers decide, AgentRouteWalk
         // admits, records and answers them (8-Respond's AgentRouteResponder answers /mcp's own refusals too).
         services.AddSingleton<Respond.AgentRouteResponder>();
+        // The agent scheme's challenges are answered by Respond (the scheme only records them).
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, Respond.AuthenticationRefusalResponder>();
         services.AddSingleton<ApprovalPollHandler>();
         services.AddSingleton<DelegationHandler>();
         services.AddSingleton<RunHandler>();

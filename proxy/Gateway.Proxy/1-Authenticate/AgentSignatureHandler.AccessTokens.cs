@@ -31,29 +31,26 @@ internal sealed partial class AgentSignatureHandler
     /// <summary>
     /// RFC 9728 §5.1 and RFC 9449 §7.1: tells a client where the resource's metadata is, so an MCP client finds the
     /// token endpoint; a refused token is named by its OAuth error (<see cref="BearerChallenge.OAuthError"/>; never echoed).
+    /// The values of the <c>WWW-Authenticate</c> headers; none when this gateway serves no resource metadata here.
     /// </summary>
-    private void ChallengeForAccessToken(Refusal refusal)
+    private string[] AccessTokenChallenge(Refusal refusal)
     {
         var urls = Context.RequestServices.GetService<AccessTokenUrls>();
         var resourcePath = ResourcePath(Context.GetEndpoint());
         if (urls is null || resourcePath is null)
         {
-            return;
+            return [];
         }
 
         var metadata = urls.ResourceMetadata(Context.Request, resourcePath);
         // The signed-request refusals are not OAuth ones: an OAuth error only for a request that presented a token.
         var tokenPresented = AccessTokenVerifier.IsPresented(Context.Request.Headers) && !Context.Request.Headers.ContainsKey(SignatureHeaders.Signature);
         var error = BearerChallenge.OAuthError(refusal, tokenPresented) is { } oauthError ? $", error=\"{oauthError}\"" : string.Empty;
-        var response = Context.Response;
-
-        // When the headers go out: writing the refusal clears the response first.
-        response.OnStarting(() =>
-        {
-            response.Headers.Append("WWW-Authenticate", $"Bearer resource_metadata=\"{metadata}\"{error}");
-            response.Headers.Append("WWW-Authenticate", $"DPoP algs=\"{DpopProof.Algorithm}\", resource_metadata=\"{metadata}\"{error}");
-            return Task.CompletedTask;
-        });
+        return
+        [
+            $"Bearer resource_metadata=\"{metadata}\"{error}",
+            $"DPoP algs=\"{DpopProof.Algorithm}\", resource_metadata=\"{metadata}\"{error}",
+        ];
     }
 
     /// <summary>

@@ -53,7 +53,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
         GatewayMetrics metrics,
         IOptions<GatewayOptions> gateway)
         // The base class's own lines (not authenticated, challenged) would say each refusal three times
-        // at Information; the one line per refusal is LogRefused below.
+        // at Information; the one line per refusal is Respond's (AuthenticationRefusalResponder).
         : base(options, NullLoggerFactory.Instance, encoder)
     {
         _logger = logger;
@@ -336,29 +336,39 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
         }
     }
 
-    /// <summary>Writes the refusal authentication decided on (no redirect, no <c>WWW-Authenticate</c> detail).</summary>
+    /// <summary>
+    /// Records the refusal authentication decided on (<see cref="AuthenticationChallenge"/>, with the access-token challenge
+    /// on a route that takes tokens) for the Respond stage to answer with; writes nothing.
+    /// </summary>
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         // A challenge without a recorded refusal means authentication never completed (it threw): fail closed.
         var refusal = _refusal ?? Refusal.Internal();
-        if (refusal.Status == StatusCodes.Status401Unauthorized && AcceptsAccessToken(Context.GetEndpoint()))
-        {
-            ChallengeForAccessToken(refusal);
-        }
-
-        return WriteAsync(refusal);
+        var challenge = refusal.Status == StatusCodes.Status401Unauthorized && AcceptsAccessToken(Context.GetEndpoint())
+            ? AccessTokenChallenge(refusal)
+            : [];
+        return Challenged(refusal, challenge);
     }
 
-    /// <summary>An authenticated agent the route's policy still refuses (no gateway policy does so today).</summary>
+    /// <summary>An authenticated agent the route's policy still refuses (no gateway policy does so today): recorded as a challenge is.</summary>
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
         var refusal = new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.Blocked, "This agent may not use this route.");
-        if (AcceptsAccessToken(Context.GetEndpoint()) && AccessTokenVerifier.IsPresented(Context.Request.Headers))
+        var challenge = AcceptsAccessToken(Context.GetEndpoint()) && AccessTokenVerifier.IsPresented(Context.Request.Headers)
+            ? AccessTokenChallenge(refusal)
+            : [];
+        return Challenged(refusal, challenge);
+    }
+
+    private Task Challenged(Refusal refusal, IReadOnlyList<string> wwwAuthenticate)
+    {
+        var feature = Context.GatewayRequest();
+        if (feature.Find<AuthenticationChallenge>() is null)
         {
-            ChallengeForAccessToken(refusal);
+            feature.Add(new AuthenticationChallenge(refusal, wwwAuthenticate));
         }
 
-        return WriteAsync(refusal);
+        return Task.CompletedTask;
     }
 
     /// <summary>True when the endpoint's authorization requires this scheme (by policy name or by scheme).</summary>
@@ -401,13 +411,6 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
         return AuthenticateResult.Fail(code);
     }
 
-    private Task WriteAsync(Refusal refusal)
-    {
-        _metrics.Refusals.Add(1, new KeyValuePair<string, object?>("code", refusal.Code));
-        LogRefused(_logger, refusal.Status, refusal.Code);
-        return RefusalResponse.WriteAsync(Context, refusal);
-    }
-
     /// <summary>
     /// True when the secret appears in a header or in the request target (path and query, as sent; every
     /// depth of percent-decoding is looked at, which covers the server's decoded path): a secret in a
@@ -428,7 +431,4 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
 
         return secret.AppearsInTarget(target);
     }
-
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Signed request refused: {Status} {Code}")]
-    private static partial void LogRefused(ILogger logger, int status, string code);
 }

@@ -44,6 +44,8 @@ public sealed class AgentSignatureSchemeTests : IAsyncLifetime
             builder.Services.AddSingleton<Gateway.Oversight.Delegations.DelegationStore>();
             builder.Services.AddSingleton<DelegateDirectory>();
             builder.Services.AddAgentSignatureAuthentication();
+            // The scheme records its refusals; Respond writes them (as the gateway registers it).
+            builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, Gateway.Proxy.Respond.AuthenticationRefusalResponder>();
         });
         _http = new HttpClient { BaseAddress = _app.BaseUri, Timeout = TimeSpan.FromSeconds(30) };
         _agent = new AgentClient(_http, Secret);

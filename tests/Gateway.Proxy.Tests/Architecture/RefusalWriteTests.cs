@@ -1,0 +1,50 @@
+using System.Text.RegularExpressions;
+
+namespace Gateway.Proxy.Tests.Architecture;
+
+/// <summary>
+/// Only the Respond stage writes a refusal: no other stage folder names the refusal writer (<c>RefusalResponse</c>) in
+/// its code. The other stages hand Respond what they decided: a refusal in their record, or, for the agent scheme's
+/// challenges, <c>1-Authenticate/AuthenticationChallenge.cs</c>, which <c>8-Respond/AuthenticationRefusalResponder.cs</c> writes.
+/// </summary>
+public sealed partial class RefusalWriteTests
+{
+    private const string RespondStage = "8-Respond";
+
+    [Fact]
+    public void StageFolders_OtherThanRespond_NameNoRefusalWriter()
+    {
+        var writers = ProxyFolders.Uses.Keys
+            .Where(static folder => ProxyFolders.StageNumber(folder) is not null && folder != RespondStage)
+            .SelectMany(folder => Directory.EnumerateFiles(Path.Combine(ProxyFolders.Root, folder), "*.cs", SearchOption.AllDirectories)
+                .Where(file => WritesRefusal(File.ReadAllText(file)))
+                .Select(file => folder + "/" + Path.GetFileName(file)))
+            .ToList();
+
+        Assert.Empty(writers);
+    }
+
+    [Fact]
+    public void WritesRefusal_PlantedWriteInAStage_IsReported()
+    {
+        const string Planted = """
+            namespace Gateway.Proxy.Authenticate;
+
+            internal static class Planted
+            {
+                public static Task Refuse(HttpContext context, Refusal refusal) => RefusalResponse.WriteAsync(context, refusal);
+            }
+            """;
+
+        Assert.True(WritesRefusal(Planted));
+        Assert.False(WritesRefusal("// RefusalResponse in a comment\ninternal static class Clean { const string Note = \"RefusalResponse\"; }"));
+    }
+
+    private static bool WritesRefusal(string source) => Writer().IsMatch(CommentOrString().Replace(source, " "));
+
+    [GeneratedRegex(@"\bRefusalResponse\b")]
+    private static partial Regex Writer();
+
+    [GeneratedRegex(@"//[^\n]*|/\*[\s\S]*?\*/|""(?:\\.|[^""\\\n])*""")]
+    private static partial Regex CommentOrString();
+}
