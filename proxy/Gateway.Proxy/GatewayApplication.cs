@@ -77,6 +77,9 @@ public static class GatewayApplication
         // State: nonces, limits, budgets, approvals, the decision cache (and in Redis mode, audit and vault).
         services.AddGatewayStateStore(configuration);
 
+        // What replicas may share and rebuild (person tokens, OpenID documents, MCP tool lists): HybridCache, over Redis on the Redis store.
+        services.AddGatewaySharedCache(embedded);
+
         // The system of record on PostgreSQL, when configured (migrated before the services that use it start).
         if (configuration[AuditSinkKey] == AuditOptions.PostgresSink || PostgresConfigured(configuration))
         {

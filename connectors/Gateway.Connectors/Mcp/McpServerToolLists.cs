@@ -14,7 +14,9 @@ namespace Gateway.Connectors.Mcp;
 /// vault: one pooled session per tenant and server, on which the gateway lists the server's tools, reads its prompts and
 /// resources, forwards the agents' governed calls and sends the clients' answers to the server's requests
 /// (<c>McpServerToolLists.Sessions.cs</c>). The tools each <c>mcp</c> connector's server serves are kept for
-/// <see cref="RefreshInterval"/> and dropped at once when the server says its list changed. A session that fails
+/// <see cref="RefreshInterval"/> from the moment the server was asked (by this replica, or by another one through the shared
+/// <see cref="McpToolListCache"/>) and dropped at once when the server says its list changed or a new bundle is applied:
+/// a replica told so asks the server itself, never the shared copy, and replaces that copy. A session that fails
 /// (the server restarted, forgot the session, or is down) is closed and a new one opened on the next listing, so an
 /// expired upstream session recovers by itself; while a server is down its listing says so
 /// (<see cref="McpServerTools.Available"/> false), and only its own tools are affected.
@@ -34,13 +36,19 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
+    private readonly McpToolListCache? _shared;
 
-    public McpServerToolLists(CredentialResolver credentials, TimeProvider time, ILoggerFactory loggers)
+    /// <param name="credentials">The connectors' credentials.</param>
+    /// <param name="time">The gateway's clock: every freshness decision.</param>
+    /// <param name="loggers">The loggers (the SDK's client too).</param>
+    /// <param name="shared">The listings shared with the other replicas; null: this replica's own listings only.</param>
+    public McpServerToolLists(CredentialResolver credentials, TimeProvider time, ILoggerFactory loggers, McpToolListCache? shared = null)
     {
         _credentials = credentials;
         _time = time;
         _loggers = loggers;
         _logger = loggers.CreateLogger<McpServerToolLists>();
+        _shared = shared;
     }
 
     /// <summary>Raised with the tenant and server whose tools changed (the server said so, or a new listing differs).</summary>
@@ -69,10 +77,10 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
                 return fresh;
             }
 
-            var listed = await ListAsync(upstream, server, cancellationToken).ConfigureAwait(false);
+            var (listed, fetchedAt) = await ListOrReadSharedAsync(tenant, upstream, server, cancellationToken).ConfigureAwait(false);
             var changed = upstream.Current is { } previous && !SameTools(previous, listed);
             upstream.Current = listed;
-            upstream.FetchedAt = _time.GetUtcNow();
+            upstream.FetchedAt = fetchedAt;
             upstream.Stale = false;
             if (changed)
             {
@@ -122,6 +130,7 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
     /// <summary>Every server is asked again at its next listing (a new bundle may have new servers or new pins).</summary>
     public void Invalidate()
     {
+        Volatile.Write(ref _invalidatedAt, _time.GetUtcNow().ToUnixTimeMilliseconds());
         foreach (var upstream in _upstreams.Values)
         {
             upstream.Stale = true;

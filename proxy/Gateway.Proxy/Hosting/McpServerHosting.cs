@@ -26,6 +26,7 @@ internal static class McpServerHosting
     {
         services.AddOptions<McpEndpointOptions>().Bind(configuration.GetSection(McpEndpointOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddHttpContextAccessor();
+        services.AddSingleton<McpToolListCache>();
         services.AddSingleton<McpServerToolLists>();
         services.AddSingleton<McpToolPins>();
         services.AddSingleton<McpToolListing>();

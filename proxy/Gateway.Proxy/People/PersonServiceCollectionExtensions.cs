@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Caching.Distributed;
-
 namespace Gateway.Proxy.People;
 
 /// <summary>Registers what acting for a person needs: its options, the providers' client and keys, the token's check, the upstream credentials.</summary>
@@ -14,13 +12,8 @@ internal static class PersonServiceCollectionExtensions
         services.AddSingleton<PersonTokenVerifier>();
         services.AddSingleton<PersonCredentials>();
 
-        // Exchanged tokens: HybridCache, in process; on the Redis store also in Redis (shared by the replicas).
-        services.AddHybridCache();
+        // Exchanged tokens: the gateway's HybridCache (Hosting/SharedCacheHosting.cs), shared by the replicas on the Redis store.
         services.AddSingleton<ExchangedTokenCache>();
-        if (string.Equals(configuration[StateStoreServiceCollectionExtensions.SectionName + ":Kind"], "redis", StringComparison.OrdinalIgnoreCase))
-        {
-            services.AddSingleton<IDistributedCache, StoreRedisDistributedCache>();
-        }
 
         return services;
     }

@@ -64,6 +64,22 @@ public sealed class McpTestServer : IAsyncDisposable
     /// <summary>A tool, when served, that asks the person at the client mid-call (<c>elicitation/create</c>) and returns the choice.</summary>
     public const string AskPersonTool = "ask_person";
 
+    /// <summary>The tools/list requests the server answered.</summary>
+    public int Listings => _listings;
+
+    private int _listings;
+
+    private readonly ConcurrentDictionary<string, McpServer> _listers = new(StringComparer.Ordinal);
+
+    /// <summary>Tells every session that listed tools that the list changed (<c>notifications/tools/list_changed</c>).</summary>
+    public async Task ToolsChangedAsync()
+    {
+        foreach (var session in _listers.Values)
+        {
+            await session.SendNotificationAsync(NotificationMethods.ToolListChangedNotification);
+        }
+    }
+
     /// <summary>Sessions the server opened (initialize requests answered).</summary>
     public int Initializations => _initializations;
 
@@ -109,15 +125,20 @@ public sealed class McpTestServer : IAsyncDisposable
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddMcpServer(options => options.ServerInfo = new Implementation { Name = "mcp-test-server", Version = "1.0" })
             .WithHttpTransport(options => options.SessionMode = HttpServerSessionMode.Stateful)
-            .WithListToolsHandler((_, _) => ValueTask.FromResult(new ListToolsResult
+            .WithListToolsHandler((request, _) =>
             {
-                Tools = [.. _descriptions.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new Tool
+                Interlocked.Increment(ref _listings);
+                _listers[request.Server.SessionId ?? string.Empty] = request.Server;
+                return ValueTask.FromResult(new ListToolsResult
                 {
-                    Name = t.Key,
-                    Description = t.Value,
-                    InputSchema = JsonDocument.Parse("""{"type":"object","properties":{"text":{"type":"string"}}}""").RootElement.Clone(),
-                })],
-            }))
+                    Tools = [.. _descriptions.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new Tool
+                    {
+                        Name = t.Key,
+                        Description = t.Value,
+                        InputSchema = JsonDocument.Parse("""{"type":"object","properties":{"text":{"type":"string"}}}""").RootElement.Clone(),
+                    })],
+                });
+            })
             .WithListPromptsHandler((_, _) => ValueTask.FromResult(new ListPromptsResult
             {
                 Prompts = [new Prompt { Name = "summarize", Description = "Summarizes a topic.", Arguments = [new PromptArgument { Name = "topic", Required = true }] }],

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Gateway.Connectors.Vault;
 using Gateway.Proxy.People;
+using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Testing;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Hybrid;
@@ -80,17 +81,7 @@ public sealed class ExchangedTokenCacheTests
         Assert.NotEqual(key, ExchangedTokenCache.Key("demo", "https://idp.example", "carl@example.com", "crm-api"));
     }
 
-    private static ServiceProvider Services(IDistributedCache? distributed)
-    {
-        var services = new ServiceCollection();
-        if (distributed is not null)
-        {
-            services.AddSingleton(distributed);
-        }
-
-        services.AddHybridCache();
-        return services.BuildServiceProvider();
-    }
+    private static ServiceProvider Services(Microsoft.Extensions.Caching.Distributed.IDistributedCache? distributed) => HybridCaches.Services(distributed);
 
     private static EncryptionKeyRing DataKeys() => new(DataEncryptionKey.Generate());
 }

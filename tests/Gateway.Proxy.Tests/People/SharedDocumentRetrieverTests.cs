@@ -1,4 +1,5 @@
 using Gateway.Proxy.People;
+using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Testing;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
@@ -72,17 +73,7 @@ public sealed class SharedDocumentRetrieverTests
         Assert.Equal(2, source.Fetches);
     }
 
-    private static ServiceProvider Services(Microsoft.Extensions.Caching.Distributed.IDistributedCache? distributed)
-    {
-        var services = new ServiceCollection();
-        if (distributed is not null)
-        {
-            services.AddSingleton(distributed);
-        }
-
-        services.AddHybridCache();
-        return services.BuildServiceProvider();
-    }
+    private static ServiceProvider Services(Microsoft.Extensions.Caching.Distributed.IDistributedCache? distributed) => HybridCaches.Services(distributed);
 
     /// <summary>A document source that answers a new version on each fetch.</summary>
     private sealed class CountingSource : IDocumentRetriever

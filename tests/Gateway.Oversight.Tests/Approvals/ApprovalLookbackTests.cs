@@ -5,7 +5,7 @@ using Gateway.Store;
 using Gateway.Testing;
 using MsOptions = Microsoft.Extensions.Options.Options;
 
-namespace Gateway.Oversight.Tests;
+namespace Gateway.Oversight.Tests.Approvals;
 
 /// <summary>Earlier approvals that look like the same action: the same intent, or the same tool with the same key argument.</summary>
 public sealed class ApprovalLookbackTests

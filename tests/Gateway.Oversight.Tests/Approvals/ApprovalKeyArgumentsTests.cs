@@ -1,6 +1,6 @@
 using Gateway.Oversight.Approvals;
 
-namespace Gateway.Oversight.Tests;
+namespace Gateway.Oversight.Tests.Approvals;
 
 /// <summary>The amount, target and recipient that tell two approvals apart, read from the redacted arguments.</summary>
 public sealed class ApprovalKeyArgumentsTests

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Gateway.Oversight.Tests;
+namespace Gateway.Oversight.Tests.Options;
 
 public sealed class OptionsValidationTests
 {

@@ -4,7 +4,7 @@ using Gateway.Store;
 using Gateway.Testing;
 using Gateway.Testing.Stores;
 
-namespace Gateway.Oversight.Tests;
+namespace Gateway.Oversight.Tests.Agents;
 
 /// <summary>Kill switches, run against every store; the second service stands for another replica.</summary>
 public abstract class AgentStatusServiceTests

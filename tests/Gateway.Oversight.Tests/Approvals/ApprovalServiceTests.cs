@@ -6,7 +6,7 @@ using Gateway.Store;
 using Gateway.Testing;
 using Gateway.Testing.Stores;
 
-namespace Gateway.Oversight.Tests;
+namespace Gateway.Oversight.Tests.Approvals;
 
 /// <summary>The approval and warrant contract, run against every store (subclasses below).</summary>
 public abstract class ApprovalServiceTests

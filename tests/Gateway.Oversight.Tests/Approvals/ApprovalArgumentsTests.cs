@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Gateway.Oversight.Approvals;
 
-namespace Gateway.Oversight.Tests;
+namespace Gateway.Oversight.Tests.Approvals;
 
 /// <summary>The arguments an approval keeps: canonical, redacted before they are stored, capped at 16 KiB on a character boundary.</summary>
 public sealed class ApprovalArgumentsTests

@@ -6,7 +6,7 @@ using Gateway.Oversight.Approvals;
 using Gateway.Oversight.Tests.Infrastructure;
 using Gateway.Policy.Tokens;
 
-namespace Gateway.Oversight.Tests;
+namespace Gateway.Oversight.Tests.Approvals;
 
 /// <summary>
 /// Warrants in the gateway's one HMAC token format (<see cref="MacToken"/>, version <c>w1</c>) keep their wire format:

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Options;
 
-namespace Gateway.Proxy.People;
+namespace Gateway.Proxy.Hosting;
 
 /// <summary>
 /// <see cref="HybridCache"/>'s distributed tier on the Redis store: a <see cref="RedisCache"/>

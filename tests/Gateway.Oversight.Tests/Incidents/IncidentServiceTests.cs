@@ -4,7 +4,7 @@ using Gateway.Oversight.Incidents;
 using Gateway.Oversight.Tests.Infrastructure;
 using Gateway.Store;
 
-namespace Gateway.Oversight.Tests;
+namespace Gateway.Oversight.Tests.Incidents;
 
 public sealed class IncidentServiceTests
 {
