@@ -57,18 +57,11 @@ public sealed partial class AuditAppendTests
         Assert.False(MakesEntry("internal sealed record Outcome(AuditEntry? Record); // new AuditEntry in a comment"));
     }
 
-    /// <summary>The files of the stage folders other than Record whose source <paramref name="matches"/>, as folder/file.</summary>
-    private static List<string> StageFilesOtherThanRecord(Func<string, bool> matches) =>
-        ProxyFolders.Uses.Keys
-            .Where(static folder => ProxyFolders.StageNumber(folder) is not null && folder != RecordStage)
-            .SelectMany(folder => Directory.EnumerateFiles(Path.Combine(ProxyFolders.Root, folder), "*.cs", SearchOption.AllDirectories)
-                .Where(file => matches(File.ReadAllText(file)))
-                .Select(file => folder + "/" + Path.GetFileName(file)))
-            .ToList();
+    private static List<string> StageFilesOtherThanRecord(Func<string, bool> matches) => ProxyFolders.StageFilesOtherThan(RecordStage, matches);
 
-    private static bool MakesEntry(string source) => NewEntry().IsMatch(CommentOrString().Replace(source, " "));
+    private static bool MakesEntry(string source) => NewEntry().IsMatch(ProxyFolders.CodeOf(source));
 
-    private static bool NamesJournal(string source) => Journal().IsMatch(CommentOrString().Replace(source, " "));
+    private static bool NamesJournal(string source) => Journal().IsMatch(ProxyFolders.CodeOf(source));
 
     /// <summary>An audit entry made: <c>new AuditEntry</c>, or Record's builder of an agent's entry.</summary>
     [GeneratedRegex(@"\bnew\s+AuditEntry\b|\bAgentAuditEntry\b")]
@@ -76,7 +69,4 @@ public sealed partial class AuditAppendTests
 
     [GeneratedRegex(@"\bAuditJournal\b")]
     private static partial Regex Journal();
-
-    [GeneratedRegex(@"//[^\n]*|/\*[\s\S]*?\*/|""(?:\\.|[^""\\\n])*""")]
-    private static partial Regex CommentOrString();
 }

@@ -43,6 +43,15 @@ internal static partial class ProxyFolders
         return used;
     }
 
+    /// <summary>The files (as folder/file) of the stage folders other than <paramref name="stage"/> whose code <paramref name="matches"/>.</summary>
+    public static List<string> StageFilesOtherThan(string stage, Func<string, bool> matches) =>
+        Uses.Keys
+            .Where(folder => StageNumber(folder) is not null && folder != stage)
+            .SelectMany(folder => Directory.EnumerateFiles(System.IO.Path.Combine(Root, folder), "*.cs", SearchOption.AllDirectories)
+                .Where(file => matches(CodeOf(File.ReadAllText(file))))
+                .Select(file => folder + "/" + System.IO.Path.GetFileName(file)))
+            .ToList();
+
     /// <summary><paramref name="source"/> with its comments and string and character literals blanked: its code alone.</summary>
     public static string CodeOf(string source) =>
         CommentOrString().Replace(source, static match => match.Value.StartsWith('/') ? " " : "\"\"");

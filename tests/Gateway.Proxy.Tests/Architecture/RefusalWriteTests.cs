@@ -14,12 +14,7 @@ public sealed partial class RefusalWriteTests
     [Fact]
     public void StageFolders_OtherThanRespond_NameNoRefusalWriter()
     {
-        var writers = ProxyFolders.Uses.Keys
-            .Where(static folder => ProxyFolders.StageNumber(folder) is not null && folder != RespondStage)
-            .SelectMany(folder => Directory.EnumerateFiles(Path.Combine(ProxyFolders.Root, folder), "*.cs", SearchOption.AllDirectories)
-                .Where(file => WritesRefusal(File.ReadAllText(file)))
-                .Select(file => folder + "/" + Path.GetFileName(file)))
-            .ToList();
+        var writers = ProxyFolders.StageFilesOtherThan(RespondStage, WritesRefusal);
 
         Assert.Empty(writers);
     }
@@ -40,11 +35,8 @@ public sealed partial class RefusalWriteTests
         Assert.False(WritesRefusal("// RefusalResponse in a comment\ninternal static class Clean { const string Note = \"RefusalResponse\"; }"));
     }
 
-    private static bool WritesRefusal(string source) => Writer().IsMatch(CommentOrString().Replace(source, " "));
+    private static bool WritesRefusal(string source) => Writer().IsMatch(ProxyFolders.CodeOf(source));
 
     [GeneratedRegex(@"\bRefusalResponse\b")]
     private static partial Regex Writer();
-
-    [GeneratedRegex(@"//[^\n]*|/\*[\s\S]*?\*/|""(?:\\.|[^""\\\n])*""")]
-    private static partial Regex CommentOrString();
 }
