@@ -293,7 +293,7 @@ public sealed class A2aRouteTests
         Assert.All(skillRecords, r => Assert.Equal(run, r.GetProperty("run_id").GetString()));
     }
 
-    private static async Task<JsonElement> SendAsync(AgentClient agent, string body)
+    internal static async Task<JsonElement> SendAsync(AgentClient agent, string body)
     {
         using var response = await agent.SendAsync(agent.Create(HttpMethod.Post, "/a2a/helper", body));
         var text = await response.Content.ReadAsStringAsync();
@@ -307,7 +307,7 @@ public sealed class A2aRouteTests
         }
     }
 
-    private static string Message(string method, string skill, string text, string? warrant = null, string? taskId = null, string? messageId = null)
+    internal static string Message(string method, string skill, string text, string? warrant = null, string? taskId = null, string? messageId = null)
     {
         var metadata = new Dictionary<string, string> { ["gamut.dev/skill"] = skill };
         if (warrant is not null)
@@ -324,18 +324,19 @@ public sealed class A2aRouteTests
         return JsonSerializer.Serialize(new { jsonrpc = "2.0", id = 7, method, @params = new { message, metadata } });
     }
 
-    private static string TaskCall(string method, string taskId) =>
+    internal static string TaskCall(string method, string taskId) =>
         JsonSerializer.Serialize(new { jsonrpc = "2.0", id = 9, method, @params = new { id = taskId } });
 
-    private static async Task<Setup> StartAsync(bool signed = false, bool allowInternalPush = false)
+    internal static async Task<Setup> StartAsync(bool signed = false, bool allowInternalPush = false, long? maxResponseBytes = null)
     {
         var agent = new A2aTestAgent { SignCard = signed };
         var upstream = await KestrelUpstream.StartAsync(agent.Map);
+        var limits = maxResponseBytes is { } max ? ", limits: { max_response_bytes: " + max + " }" : string.Empty;
         var cardKey = (signed ? ", card_key: " + agent.PinnedJwk() : string.Empty) + (allowInternalPush ? ", allow_internal_push: true" : string.Empty);
         var gateway = await GovernedGateway.StartAsync(text => text
             .Replace("  - name: workspace\n", $"""
                   - {"{"} name: helper, kind: a2a, action_type: read, target_system: helper, upstream: {upstream.Origin}/a2a, credential: none{cardKey} {"}"}
-                  - {"{"} name: helper.summarize, kind: a2a_skill, action_type: read, target_system: helper, connector: helper, a2a_skill: summarize {"}"}
+                  - {"{"} name: helper.summarize, kind: a2a_skill, action_type: read, target_system: helper, connector: helper, a2a_skill: summarize{limits} {"}"}
                   - {"{"} name: helper.translate, kind: a2a_skill, action_type: read, target_system: helper, connector: helper, a2a_skill: translate {"}"}
                   - {"{"} name: helper.wire, kind: a2a_skill, action_type: external, target_system: helper, connector: helper, a2a_skill: wire {"}"}
 
@@ -349,7 +350,7 @@ public sealed class A2aRouteTests
         return new Setup(agent, upstream, gateway);
     }
 
-    private sealed record Setup(A2aTestAgent Agent, KestrelUpstream Upstream, GovernedGateway Gateway) : IAsyncDisposable
+    internal sealed record Setup(A2aTestAgent Agent, KestrelUpstream Upstream, GovernedGateway Gateway) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
