@@ -1,7 +1,8 @@
 // A2A through the gateway (docs/a2a.md): the official @a2a-js/sdk client, its requests signed by the agent SDK
 // (sdk/node: GamutClient's signing fetch), reaches an @a2a-js/sdk server agent through the REAL gateway binary: the card
 // it resolves names the gateway and verifies under the gateway's key with the SDK's own verifier; a message (sent or
-// streamed) to a permitted skill completes, one to another skill is the protocol's error.
+// streamed) to a permitted skill completes, one to another skill is the protocol's error; a streamed message's events
+// (the task, a status update, an artifact, the completion) reach the client one by one as the agent sends them, redacted.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import express from 'express';
@@ -27,10 +28,30 @@ async function startAgent() {
     skills: [skill('summarize'), skill('translate'), skill('wire')], signatures: [],
   };
   const received = [];
+  const published = [];
   const executor = {
     async execute(context, bus) {
       const text = context.userMessage.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('');
       received.push(text);
+      if (text === 'stream it') {
+        // The task, then a status update, an artifact and the completion, 300 ms apart: the gateway must pass each on as it comes.
+        const status = (state) => ({ state, message: undefined, timestamp: undefined });
+        const events = [
+          AgentEvent.task({ id: context.taskId, contextId: context.contextId, history: [], metadata: undefined, status: status(TaskState.TASK_STATE_SUBMITTED), artifacts: [] }),
+          AgentEvent.statusUpdate({ taskId: context.taskId, contextId: context.contextId, status: status(TaskState.TASK_STATE_WORKING), metadata: undefined }),
+          AgentEvent.artifactUpdate({ taskId: context.taskId, contextId: context.contextId, append: false, lastChunk: true, metadata: undefined,
+            artifact: { artifactId: 'a1', name: 'answer', description: '', metadata: undefined, extensions: [],
+              parts: [{ content: { $case: 'text', value: `done: ${text}; contact ops@example.com` }, metadata: undefined, filename: '', mediaType: 'text/plain' }] } }),
+          AgentEvent.statusUpdate({ taskId: context.taskId, contextId: context.contextId, status: status(TaskState.TASK_STATE_COMPLETED), metadata: undefined }),
+        ];
+        for (const event of events) {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          published.push(Date.now());
+          bus.publish(event);
+        }
+        bus.finished();
+        return;
+      }
       bus.publish(AgentEvent.task({
         id: context.taskId, contextId: context.contextId, history: [], metadata: undefined,
         status: { state: TaskState.TASK_STATE_COMPLETED, message: undefined, timestamp: undefined },
@@ -44,7 +65,7 @@ async function startAgent() {
   const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), executor);
   app.use('/.well-known/agent-card.json', agentCardHandler({ agentCardProvider: { getAgentCard: async () => card } }));
   app.use('/a2a', jsonRpcHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }));
-  return { origin, received, close: () => new Promise((resolve) => server.close(resolve)) };
+  return { origin, received, published, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
 describe('@a2a-js/sdk client → gateway → @a2a-js/sdk server', () => {
@@ -122,11 +143,20 @@ describe('@a2a-js/sdk client → gateway → @a2a-js/sdk server', () => {
     assert.ok(!JSON.stringify(card).includes(agent.origin), 'the remote agent\'s address is not on the card');
   });
 
-  test('a streamed message to a permitted skill comes back as the agent\'s events', async () => {
+  test('a streamed message to a permitted skill comes back as the agent\'s events, each as the agent sends it, redacted', async () => {
     const events = [];
-    for await (const event of client.sendMessageStream(message('summarize', 'stream it'))) events.push(event);
-    assert.ok(events.length >= 1, JSON.stringify(events));
-    assert.ok(JSON.stringify(events).includes('done: stream it'), JSON.stringify(events));
+    const at = [];
+    for await (const event of client.sendMessageStream(message('summarize', 'stream it'))) {
+      at.push(Date.now());
+      events.push(event);
+    }
+    const text = JSON.stringify(events);
+    assert.ok(text.includes('done: stream it'), text);
+    assert.ok(!text.includes('ops@example.com'), 'the e-mail address in the artifact is redacted');
+    assert.deepEqual(events.map((e) => e.payload.$case), ['task', 'statusUpdate', 'artifactUpdate', 'statusUpdate'], text);
+    assert.equal(events[1].payload.value.status.state, TaskState.TASK_STATE_WORKING, text);
+    assert.equal(events[3].payload.value.status.state, TaskState.TASK_STATE_COMPLETED, text);
+    assert.ok(at[0] < agent.published.at(-1), `the first event (${at[0]}) reached the client before the agent published its last (${agent.published.at(-1)})`);
   });
 
   test('a message to a permitted skill reaches the agent through the gateway and completes', async () => {
