@@ -126,11 +126,11 @@ public sealed class A2aRouteTests
     }
 
     [Fact]
-    public async Task PushNotificationConfigMethod_NotGovernedYet_IsUnsupportedOperation()
+    public async Task ExtendedCardMethod_NotGovernedYet_IsUnsupportedOperation()
     {
         await using var setup = await StartAsync();
 
-        var error = (await SendAsync(setup.Gateway.Agent, TaskCall("CreateTaskPushNotificationConfig", "x"))).GetProperty("error");
+        var error = (await SendAsync(setup.Gateway.Agent, TaskCall("GetExtendedAgentCard", "x"))).GetProperty("error");
 
         Assert.Equal(-32004, error.GetProperty("code").GetInt32());
         Assert.Equal("a2a_unsupported_operation", error.GetProperty("data").GetProperty("code").GetString());
@@ -227,7 +227,7 @@ public sealed class A2aRouteTests
         Assert.EndsWith("/a2a/helper", card.GetProperty("url").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain(setup.Upstream.Origin, body, StringComparison.Ordinal);
         Assert.True(card.GetProperty("capabilities").GetProperty("streaming").GetBoolean());
-        Assert.False(card.GetProperty("capabilities").GetProperty("pushNotifications").GetBoolean());
+        Assert.True(card.GetProperty("capabilities").GetProperty("pushNotifications").GetBoolean());
         Assert.Equal(["summarize", "wire"], card.GetProperty("skills").EnumerateArray().Select(s => s.GetProperty("id").GetString()!).ToArray());
         var signature = Assert.Single(card.GetProperty("signatures").EnumerateArray());
         Assert.Contains("ES256", System.Text.Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(signature.GetProperty("protected").GetString())), StringComparison.Ordinal);

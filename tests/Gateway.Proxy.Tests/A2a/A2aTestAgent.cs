@@ -15,7 +15,8 @@ namespace Gateway.Proxy.Tests.A2a;
 /// <see cref="BreakSignature"/>), and a JSON-RPC endpoint at <c>/a2a</c> that answers a message with a completed task
 /// (echoing its text and an e-mail address the gateway must redact), streams a message's task as three events (working,
 /// an artifact, completed; for the message "slowly" the last waits for the client to read the first; "overflow" sends a
-/// large artifact; "breaks" drops the connection after the first event), and reads and cancels its tasks.
+/// large artifact; "breaks" drops the connection after the first event), reads and cancels its tasks, and sets, reads,
+/// lists and deletes a task's push-notification configuration.
 /// </summary>
 internal sealed class A2aTestAgent
 {
@@ -37,6 +38,9 @@ internal sealed class A2aTestAgent
 
     /// <summary>True once the last event of a stream of the message "slowly" is being sent.</summary>
     public bool LastEventSent { get; private set; }
+
+    /// <summary>The push-notification configuration set for each task (as JSON).</summary>
+    public ConcurrentDictionary<string, string> PushConfigs { get; } = new();
 
     /// <summary>The Authorization header of each JSON-RPC request (empty when none).</summary>
     public ConcurrentQueue<string> Authorizations { get; } = new();
@@ -122,6 +126,28 @@ internal sealed class A2aTestAgent
                 case "ListTasks" or "tasks/list":
                     var all = new JsonArray([.. TaskStates.Keys.Order(StringComparer.Ordinal).Select(t => (JsonNode)new JsonObject { ["id"] = t, ["status"] = new JsonObject { ["state"] = TaskStates[t] } })]);
                     result = new JsonObject { ["tasks"] = all, ["totalSize"] = all.Count, ["nextPageToken"] = "" }.ToJsonString();
+                    break;
+                case "CreateTaskPushNotificationConfig" or "tasks/pushNotificationConfig/set":
+                    var configured = parameters.GetProperty("taskId").GetString()!;
+                    var config = JsonNode.Parse(parameters.GetRawText())!.AsObject();
+                    config["id"] = "cfg-" + configured;
+                    PushConfigs[configured] = config.ToJsonString();
+                    result = config.ToJsonString();
+                    break;
+                case "GetTaskPushNotificationConfig" or "tasks/pushNotificationConfig/get" or "ListTaskPushNotificationConfigs" or "tasks/pushNotificationConfig/list"
+                    or "DeleteTaskPushNotificationConfig" or "tasks/pushNotificationConfig/delete":
+                    var of = (parameters.TryGetProperty("taskId", out var named) ? named : parameters.GetProperty("id")).GetString()!;
+                    var kept = PushConfigs.GetValueOrDefault(of, "null");
+                    if (method is "DeleteTaskPushNotificationConfig" or "tasks/pushNotificationConfig/delete")
+                    {
+                        PushConfigs.TryRemove(of, out _);
+                        result = "{}";
+                    }
+                    else
+                    {
+                        result = method is "GetTaskPushNotificationConfig" or "tasks/pushNotificationConfig/get" ? kept : "{\"configs\":[" + (kept == "null" ? string.Empty : kept) + "]}";
+                    }
+
                     break;
                 case "CancelTask" or "tasks/cancel":
                     var cancelled = parameters.GetProperty("id").GetString()!;
