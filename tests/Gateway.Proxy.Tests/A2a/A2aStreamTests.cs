@@ -99,6 +99,25 @@ public sealed class A2aStreamTests
     }
 
     [Fact]
+    public async Task SubscribeToTask_OwnTask_RelaysItsUpdatesRedactedAndRecordsTheStates_AnotherAgentsIsNotFound()
+    {
+        await using var setup = await StartAsync();
+        var gw = setup.Gateway;
+        var task = (await SendAsync(gw.Agent, Message("SendMessage", "summarize", "x"))).GetProperty("result").GetProperty("task").GetProperty("id").GetString()!;
+
+        var events = await StreamAsync(gw.Agent, TaskCall("SubscribeToTask", task));
+        var rogue = await SendAsync(gw.Rogue, TaskCall("tasks/resubscribe", task));
+
+        Assert.Equal(["TASK_STATE_WORKING", "TASK_STATE_INPUT_REQUIRED"], events.Select(e => e.GetProperty("result").GetProperty("statusUpdate").GetProperty("status").GetProperty("state").GetString()));
+        Assert.All(events, e => Assert.Equal("9", e.GetProperty("id").GetRawText()));
+        Assert.All(events, e => Assert.DoesNotContain("ops@example.com", e.GetRawText(), StringComparison.Ordinal));
+        Assert.Equal(-32001, rogue.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Single(setup.Agent.Received, r => r.Method == "SubscribeToTask");
+        var states = (await AuditAsync(gw)).Where(r => Str(r, "decision") == "a2a_task_state" && Str(r, "tool") == "helper").Select(r => r.GetProperty("a2a_task").GetProperty("state").GetString());
+        Assert.Equal(["working", "input-required"], states);
+    }
+
+    [Fact]
     public async Task SendMessageThenCancelTask_EachAnswersTaskState_IsRecorded()
     {
         await using var setup = await StartAsync();

@@ -15,7 +15,8 @@ namespace Gateway.Proxy.Tests.A2a;
 /// <see cref="BreakSignature"/>), and a JSON-RPC endpoint at <c>/a2a</c> that answers a message with a completed task
 /// (echoing its text and an e-mail address the gateway must redact), streams a message's task as three events (working,
 /// an artifact, completed; for the message "slowly" the last waits for the client to read the first; "overflow" sends a
-/// large artifact; "breaks" drops the connection after the first event), reads and cancels its tasks, and sets, reads,
+/// large artifact; "breaks" drops the connection after the first event), streams a subscribed task's updates (working,
+/// input-required, each after a comment), reads and cancels its tasks, and sets, reads,
 /// lists and deletes a task's push-notification configuration.
 /// </summary>
 internal sealed class A2aTestAgent
@@ -115,6 +116,17 @@ internal sealed class A2aTestAgent
                         }
 
                         await context.Response.WriteAsync("data: {\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + events[i].ToJsonString() + "}\n\n");
+                        await context.Response.Body.FlushAsync();
+                    }
+
+                    return Results.Empty;
+                case "SubscribeToTask" or "tasks/resubscribe":
+                    var subscribed = parameters.GetProperty("id").GetString()!;
+                    context.Response.ContentType = "text/event-stream";
+                    foreach (var subscribedState in (string[])["TASK_STATE_WORKING", "TASK_STATE_INPUT_REQUIRED"])
+                    {
+                        var update = new JsonObject { ["statusUpdate"] = new JsonObject { ["taskId"] = subscribed, ["status"] = new JsonObject { ["state"] = subscribedState }, ["metadata"] = new JsonObject { ["note"] = "ask ops@example.com" } } };
+                        await context.Response.WriteAsync(": keep-alive\n\ndata: {\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + update.ToJsonString() + "}\n\n");
                         await context.Response.Body.FlushAsync();
                     }
 
