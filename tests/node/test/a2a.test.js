@@ -2,13 +2,14 @@
 // (sdk/node: GamutClient's signing fetch), reaches an @a2a-js/sdk server agent through the REAL gateway binary: the card
 // it resolves names the gateway and verifies under the gateway's key with the SDK's own verifier; a message (sent or
 // streamed) to a permitted skill completes, one to another skill is the protocol's error; a streamed message's events
-// (the task, a status update, an artifact, the completion) reach the client one by one as the agent sends them, redacted.
+// (the task, a status update, an artifact, the completion) reach the client one by one as the agent sends them, redacted;
+// a task's push-notification webhook on an internal address is refused, a public one set on the agent.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import express from 'express';
 import { Role, TaskState, verifyAgentCardSignature } from '@a2a-js/sdk';
 import { ClientFactory, ClientFactoryOptions, DefaultAgentCardResolver, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
-import { AgentEvent, DefaultRequestHandler, InMemoryTaskStore } from '@a2a-js/sdk/server';
+import { AgentEvent, DefaultExecutionEventBusManager, DefaultRequestHandler, InMemoryPushNotificationStore, InMemoryTaskStore } from '@a2a-js/sdk/server';
 import { agentCardHandler, jsonRpcHandler, UserBuilder } from '@a2a-js/sdk/server/express';
 import { GamutClient } from '../../../sdk/node/src/index.js';
 import { startGateway } from '../lib/gateway.js';
@@ -23,7 +24,7 @@ async function startAgent() {
   const card = {
     name: 'Helper', description: 'A helper agent', version: '1.0.0',
     supportedInterfaces: [{ url: `${origin}/a2a`, protocolBinding: 'JSONRPC', protocolVersion: '1.0', tenant: '' }],
-    capabilities: { streaming: true, pushNotifications: false, extensions: [], extendedAgentCard: false },
+    capabilities: { streaming: true, pushNotifications: true, extensions: [], extendedAgentCard: false },
     securitySchemes: {}, securityRequirements: [], defaultInputModes: ['text/plain'], defaultOutputModes: ['text/plain'],
     skills: [skill('summarize'), skill('translate'), skill('wire')], signatures: [],
   };
@@ -62,7 +63,9 @@ async function startAgent() {
     },
     async cancelTask() {},
   };
-  const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), executor);
+  // Push-notification configurations are kept; nothing is ever sent to a webhook (the sender does nothing).
+  const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), executor, new DefaultExecutionEventBusManager(),
+    new InMemoryPushNotificationStore(), { async send() {} });
   app.use('/.well-known/agent-card.json', agentCardHandler({ agentCardProvider: { getAgentCard: async () => card } }));
   app.use('/a2a', jsonRpcHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }));
   return { origin, received, published, close: () => new Promise((resolve) => server.close(resolve)) };
@@ -157,6 +160,22 @@ describe('@a2a-js/sdk client → gateway → @a2a-js/sdk server', () => {
     assert.equal(events[1].payload.value.status.state, TaskState.TASK_STATE_WORKING, text);
     assert.equal(events[3].payload.value.status.state, TaskState.TASK_STATE_COMPLETED, text);
     assert.ok(at[0] < agent.published.at(-1), `the first event (${at[0]}) reached the client before the agent published its last (${agent.published.at(-1)})`);
+  });
+
+  test('a task\'s push-notification webhook on the metadata address or a private one is refused; a public one is set on the agent', async () => {
+    const sent = await client.sendMessage(message('summarize', 'a task to watch'));
+    const task = sent.task ?? sent;
+    const config = (url) => ({ tenant: '', id: '', taskId: task.id, url, token: '', authentication: undefined });
+    for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://10.0.0.7/hook']) {
+      await assert.rejects(client.createTaskPushNotificationConfig(config(url)), (error) => {
+        assert.match(String(error.message ?? error), /webhook|internal|address|refused/i, String(error.message ?? error));
+        return true;
+      });
+    }
+    const set = await client.createTaskPushNotificationConfig(config('https://hooks.example.com/a2a'));
+    assert.equal(set.url, 'https://hooks.example.com/a2a', JSON.stringify(set));
+    const listed = await client.listTaskPushNotificationConfig({ tenant: '', taskId: task.id, pageSize: 10, pageToken: '' });
+    assert.deepEqual(listed.configs.map((c) => c.url), ['https://hooks.example.com/a2a'], JSON.stringify(listed));
   });
 
   test('a message to a permitted skill reaches the agent through the gateway and completes', async () => {
