@@ -3,7 +3,8 @@
 // it resolves names the gateway and verifies under the gateway's key with the SDK's own verifier; a message (sent or
 // streamed) to a permitted skill completes, one to another skill is the protocol's error; a streamed message's events
 // (the task, a status update, an artifact, the completion) reach the client one by one as the agent sends them, redacted;
-// a task's push-notification webhook on an internal address is refused, a public one set on the agent.
+// a task's push-notification webhook on an internal address is refused, a public one set on the agent; another agent
+// (the bundle's rogue-agent, signed with its own secret) cannot read, cancel or watch the first agent's task.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import express from 'express';
@@ -75,7 +76,9 @@ describe('@a2a-js/sdk client → gateway → @a2a-js/sdk server', () => {
   let agent;
   let gateway;
   let client;
+  let rogue;
   let gamut;
+  const ROGUE_SECRET = `rogue-agent-node-test-${Math.random().toString(16).slice(2)}-secret`;
 
   before(async () => {
     agent = await startAgent();
@@ -87,15 +90,25 @@ describe('@a2a-js/sdk client → gateway → @a2a-js/sdk server', () => {
   - { name: helper.wire, kind: a2a_skill, action_type: external, target_system: helper, connector: helper, a2a_skill: wire }
 
   - name: workspace\n`)
-        .replace('      - { tool: workspace }\n', '      - { tool: workspace }\n      - { tool: helper }\n      - { tool: helper.summarize }\n      - { tool: helper.wire }\n'),
+        .replace('      - { tool: workspace }\n', '      - { tool: workspace }\n      - { tool: helper }\n      - { tool: helper.summarize }\n      - { tool: helper.wire }\n')
+        // A second agent, the rogue one, may use the summarize skill too (its incident and red-team finding settled).
+        .replace('      - { tool: crm.read_contact }\n\n  # Signs with a key pair', '      - { tool: crm.read_contact }\n      - { tool: helper }\n      - { tool: helper.summarize }\n\n  # Signs with a key pair')
+        .replace('    severity: critical\n    status: open\n    agents: [rogue-agent]\n', '    severity: low\n    status: open\n    agents: [rogue-agent]\n')
+        .replace('{ agent: rogue-agent, scenario: prompt_injection, passed: false', '{ agent: rogue-agent, scenario: prompt_injection, passed: true'),
+      env: { ROGUE_AGENT_SECRET: ROGUE_SECRET },
     });
     gamut = new GamutClient({ baseUrl: gateway.baseUrl, tenant: DEMO_AGENT.tenant, workspace: DEMO_AGENT.workspace, agentId: DEMO_AGENT.agent, secret: DEMO_AGENT.secret });
-    const factory = new ClientFactory(ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
-      transports: [new JsonRpcTransportFactory({ fetchImpl: gamut.fetch })],
-      cardResolver: new DefaultAgentCardResolver({ fetchImpl: gamut.fetch }),
-    }));
-    client = await factory.createFromUrl(`${gateway.baseUrl}/a2a/helper/`);
+    client = await a2aClient(gamut);
+    rogue = await a2aClient(new GamutClient({ baseUrl: gateway.baseUrl, tenant: DEMO_AGENT.tenant, workspace: DEMO_AGENT.workspace, agentId: 'rogue-agent', secret: ROGUE_SECRET }));
   });
+
+  async function a2aClient(signer) {
+    const factory = new ClientFactory(ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
+      transports: [new JsonRpcTransportFactory({ fetchImpl: signer.fetch })],
+      cardResolver: new DefaultAgentCardResolver({ fetchImpl: signer.fetch }),
+    }));
+    return factory.createFromUrl(`${gateway.baseUrl}/a2a/helper/`);
+  }
 
   after(async () => {
     await gateway?.stop();
@@ -176,6 +189,20 @@ describe('@a2a-js/sdk client → gateway → @a2a-js/sdk server', () => {
     assert.equal(set.url, 'https://hooks.example.com/a2a', JSON.stringify(set));
     const listed = await client.listTaskPushNotificationConfig({ tenant: '', taskId: task.id, pageSize: 10, pageToken: '' });
     assert.deepEqual(listed.configs.map((c) => c.url), ['https://hooks.example.com/a2a'], JSON.stringify(listed));
+  });
+
+  test('a task another agent opened cannot be read, cancelled or watched: task not found, nothing reaches the agent', async () => {
+    const sent = await client.sendMessage(message('summarize', 'my task'));
+    const task = sent.task ?? sent;
+    const notFound = (error) => {
+      assert.match(String(error.message ?? error), /No task of this agent has that id/, String(error.message ?? error));
+      return true;
+    };
+    await assert.rejects(rogue.getTask({ tenant: '', id: task.id, historyLength: undefined }), notFound);
+    await assert.rejects(rogue.cancelTask({ tenant: '', id: task.id, metadata: undefined }), notFound);
+    await assert.rejects(rogue.listTaskPushNotificationConfig({ tenant: '', taskId: task.id, pageSize: 10, pageToken: '' }), notFound);
+    const own = await client.getTask({ tenant: '', id: task.id, historyLength: undefined });
+    assert.equal(own.status.state, TaskState.TASK_STATE_COMPLETED, JSON.stringify(own));
   });
 
   test('a message to a permitted skill reaches the agent through the gateway and completes', async () => {
