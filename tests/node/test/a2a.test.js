@@ -4,9 +4,11 @@
 // streamed) to a permitted skill completes, one to another skill is the protocol's error; a streamed message's events
 // (the task, a status update, an artifact, the completion) reach the client one by one as the agent sends them, redacted;
 // a task's push-notification webhook on an internal address is refused, a public one set on the agent; another agent
-// (the bundle's rogue-agent, signed with its own secret) cannot read, cancel or watch the first agent's task.
+// (the bundle's rogue-agent, signed with its own secret) cannot read, cancel or watch the first agent's task; a remote
+// card with a broken signature is refused.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import express from 'express';
 import { Role, TaskState, verifyAgentCardSignature } from '@a2a-js/sdk';
 import { ClientFactory, ClientFactoryOptions, DefaultAgentCardResolver, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
@@ -72,8 +74,26 @@ async function startAgent() {
   return { origin, received, published, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
+// A remote agent whose card carries a signature that does not verify (random bytes under an ES256 header).
+async function startBrokenCardAgent() {
+  const app = express();
+  const server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const header = Buffer.from(JSON.stringify({ alg: 'ES256', kid: 'broken-1' })).toString('base64url');
+  const card = {
+    name: 'Broken', description: 'A card whose signature fails', version: '1.0.0',
+    supportedInterfaces: [{ url: `${origin}/a2a`, protocolBinding: 'JSONRPC', protocolVersion: '1.0', tenant: '' }],
+    capabilities: { streaming: false, pushNotifications: false, extensions: [], extendedAgentCard: false },
+    securitySchemes: {}, securityRequirements: [], defaultInputModes: ['text/plain'], defaultOutputModes: ['text/plain'],
+    skills: [skill('summarize')], signatures: [{ protected: header, signature: randomBytes(64).toString('base64url'), header: undefined }],
+  };
+  app.get('/.well-known/agent-card.json', (_, response) => response.json(card));
+  return { origin, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
 describe('@a2a-js/sdk client → gateway → @a2a-js/sdk server', () => {
   let agent;
+  let broken;
   let gateway;
   let client;
   let rogue;
@@ -82,15 +102,19 @@ describe('@a2a-js/sdk client → gateway → @a2a-js/sdk server', () => {
 
   before(async () => {
     agent = await startAgent();
+    broken = await startBrokenCardAgent();
+    const pinned = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
     gateway = await startGateway({
       edit: (text) => text
         .replace('  - name: workspace\n', `  - { name: helper, kind: a2a, action_type: read, target_system: helper, upstream: ${agent.origin}/a2a, credential: none }
   - { name: helper.summarize, kind: a2a_skill, action_type: read, target_system: helper, connector: helper, a2a_skill: summarize }
   - { name: helper.translate, kind: a2a_skill, action_type: read, target_system: helper, connector: helper, a2a_skill: translate }
   - { name: helper.wire, kind: a2a_skill, action_type: external, target_system: helper, connector: helper, a2a_skill: wire }
+  - { name: broken, kind: a2a, action_type: read, target_system: broken, upstream: ${broken.origin}/a2a, credential: none, card_key: { kty: EC, crv: P-256, x: "${pinned.x}", y: "${pinned.y}" } }
+  - { name: broken.summarize, kind: a2a_skill, action_type: read, target_system: broken, connector: broken, a2a_skill: summarize }
 
   - name: workspace\n`)
-        .replace('      - { tool: workspace }\n', '      - { tool: workspace }\n      - { tool: helper }\n      - { tool: helper.summarize }\n      - { tool: helper.wire }\n')
+        .replace('      - { tool: workspace }\n', '      - { tool: workspace }\n      - { tool: helper }\n      - { tool: helper.summarize }\n      - { tool: helper.wire }\n      - { tool: broken }\n      - { tool: broken.summarize }\n')
         // A second agent, the rogue one, may use the summarize skill too (its incident and red-team finding settled).
         .replace('      - { tool: crm.read_contact }\n\n  # Signs with a key pair', '      - { tool: crm.read_contact }\n      - { tool: helper }\n      - { tool: helper.summarize }\n\n  # Signs with a key pair')
         .replace('    severity: critical\n    status: open\n    agents: [rogue-agent]\n', '    severity: low\n    status: open\n    agents: [rogue-agent]\n')
@@ -102,17 +126,28 @@ describe('@a2a-js/sdk client → gateway → @a2a-js/sdk server', () => {
     rogue = await a2aClient(new GamutClient({ baseUrl: gateway.baseUrl, tenant: DEMO_AGENT.tenant, workspace: DEMO_AGENT.workspace, agentId: 'rogue-agent', secret: ROGUE_SECRET }));
   });
 
-  async function a2aClient(signer) {
+  async function a2aClient(signer, connector = 'helper') {
     const factory = new ClientFactory(ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
       transports: [new JsonRpcTransportFactory({ fetchImpl: signer.fetch })],
       cardResolver: new DefaultAgentCardResolver({ fetchImpl: signer.fetch }),
     }));
-    return factory.createFromUrl(`${gateway.baseUrl}/a2a/helper/`);
+    return factory.createFromUrl(`${gateway.baseUrl}/a2a/${connector}/`);
   }
+
+  test('a remote card whose signature does not verify under the pinned key is refused: the client gets no card', async () => {
+    await assert.rejects(a2aClient(gamut, 'broken'), (error) => {
+      assert.match(String(error.message ?? error), /502|card/i, String(error.message ?? error));
+      return true;
+    });
+    const response = await gamut.fetch(`${gateway.baseUrl}/a2a/broken/.well-known/agent-card.json`);
+    assert.equal(response.status, 502);
+    assert.equal((await response.json()).code, 'a2a_card_unverified');
+  });
 
   after(async () => {
     await gateway?.stop();
     await agent?.close();
+    await broken?.close();
   });
 
   const message = (skillId, text, { messageId = `m-${Math.random().toString(16).slice(2)}`, warrant } = {}) => ({
