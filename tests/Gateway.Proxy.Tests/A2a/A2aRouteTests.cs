@@ -242,6 +242,8 @@ public sealed class A2aRouteTests
         using var response = await setup.Gateway.Agent.SendAsync(setup.Gateway.Agent.Create(HttpMethod.Get, "/a2a/helper/.well-known/agent-card.json"));
 
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadGateway, "a2a_card_unverified");
+        var records = await RunCalls.RecordsOfAsync(setup.Gateway.Admin(), response);
+        Assert.Equal("refused:a2a_card_unverified", Assert.Single(records).GetProperty("decision").GetString());
     }
 
     [Fact]

@@ -255,4 +255,18 @@ describe('@a2a-js/sdk client → gateway → @a2a-js/sdk server', () => {
     });
     assert.equal(agent.received.length, before);
   });
+  test('every call above is in the audit chain (the remote tasks\' states among them), and the chain verifies intact', async () => {
+    const get = async (path) => {
+      const response = await fetch(`${gateway.baseUrl}${path}`, { headers: { Authorization: `Bearer ${gateway.adminToken}` } });
+      assert.ok(response.ok, `${path}: ${response.status}`);
+      return response.json();
+    };
+    const records = (await get('/admin/v1/tenants/demo/audit?start=0&limit=1000')).records;
+    const decisions = new Set(records.map((r) => r.decision));
+    for (const expected of ['a2a_card_served', 'a2a_task_state', 'refused:a2a_push_url_refused', 'refused:a2a_card_unverified']) {
+      assert.ok(decisions.has(expected), `${expected} in ${JSON.stringify([...decisions])}`);
+    }
+    assert.ok(records.some((r) => r.a2a_task?.state === 'completed' && r.tool === 'helper.summarize'), 'a completed remote task is recorded');
+    assert.equal((await get('/admin/v1/tenants/demo/audit/verify')).intact, true);
+  });
 });
