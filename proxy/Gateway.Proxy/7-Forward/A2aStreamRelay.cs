@@ -39,6 +39,7 @@ internal static class A2aStreamRelay
         var framer = new SseFramer(maxEventBytes, $"An event of the remote agent's stream is larger than {maxEventBytes} bytes (max_response_bytes).");
         var redactor = new SseBodyRedactor(plan.Redactions, maxEventBytes, holdSplitValues: false);
         var states = new List<A2aTaskState>();
+        var owned = new HashSet<string>(StringComparer.Ordinal);
         var relayed = 0;
         var total = 0L;
         Refusal? refusal = null;
@@ -65,7 +66,11 @@ internal static class A2aStreamRelay
                 {
                     if (reply.IsResult && A2aTaskEvents.TaskIdOf(reply.Payload) is { } taskId)
                     {
-                        await owners.RecordAsync(plan.Identity.Tenant, connector, taskId, plan.Identity.Agent, CancellationToken.None).ConfigureAwait(false);
+                        if (owned.Add(taskId))
+                        {
+                            await owners.RecordAsync(plan.Identity.Tenant, connector, taskId, plan.Identity.Agent, CancellationToken.None).ConfigureAwait(false);
+                        }
+
                         if (A2aTaskEvents.StateOf(reply.Payload) is { } state)
                         {
                             states.Add(state);
