@@ -56,6 +56,7 @@ public sealed class A2aStreamTests
         Assert.True(events[0].TryGetProperty("result", out _), events[0].ToString());
         var error = events[1].GetProperty("error");
         Assert.Equal("7", events[1].GetProperty("id").GetRawText());
+        Assert.Equal(-31000, error.GetProperty("code").GetInt32());
         Assert.Equal("response_too_large", error.GetProperty("data").GetProperty("code").GetString());
         var records = await AuditAsync(gw);
         Assert.Contains(records, r => Str(r, "tool") == "helper.summarize" && r.TryGetProperty("status_code", out var status) && status.GetInt32() == 502 && r.GetProperty("invoked").GetBoolean());
