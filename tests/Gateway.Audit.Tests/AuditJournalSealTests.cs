@@ -88,6 +88,26 @@ public sealed class AuditJournalSealTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Seal_A2aTask_IsWrittenCanonicallyFirstAndHashesAsTheLine()
+    {
+        var (_, line) = AuditVectors.SealToText(Unsigned("x") with
+        {
+            Decision = "a2a_task_state",
+            Actor = "ops",
+            A2aTask = new AuditA2aTask { State = "input-required", Id = "task-7" },
+        });
+
+        using var stored = JsonDocument.Parse(line);
+        var root = stored.RootElement;
+        var names = root.EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Equal("a2a_task", names[0]);
+        Assert.Equal(names.Order(StringComparer.Ordinal), names);
+        Assert.Equal("""{"id":"task-7","state":"input-required"}""", root.GetProperty("a2a_task").GetRawText());
+        Assert.Equal(AuditCanonicalJson.Canonicalize(root), line);
+        Assert.Equal(root.GetProperty("hash").GetString(), AuditCanonicalJson.ComputeHash(root));
+    }
+
+    [Fact]
     public void Seal_NullOptionalMembers_AreLeftOut()
     {
         var (_, line) = AuditVectors.SealToText(new AuditRecord { Seq = 1, Time = DateTimeOffset.UnixEpoch, Tenant = "t", Agent = "a", Decision = "block", PrevHash = AuditCanonicalJson.GenesisHash, Replica = "r" });

@@ -7,7 +7,8 @@ namespace Gateway.Cli.Runs;
 /// <summary>
 /// A run's story as the admin API tells it (<c>GET /admin/v1/tenants/{t}/runs/{run}</c>, every page): the run, and its
 /// records turned into steps in order. A decision record is a step; the outcome record of the same request (written when
-/// the upstream answered) joins it; the run's start, events and cancel are steps of their own.
+/// the upstream answered) joins it; the run's start, events and cancel are steps of their own, and so is each state of a
+/// remote agent's task that an A2A call's answer showed (<c>a2a_task</c>: "helper.summarize task t-1", "task working").
 /// </summary>
 internal sealed record RunStory(string RunId, JsonElement? Run, IReadOnlyList<RunStep> Steps)
 {
@@ -90,11 +91,14 @@ internal sealed record RunStory(string RunId, JsonElement? Run, IReadOnlyList<Ru
         var decision = Str(record, "decision");
         var time = record.TryGetProperty("time", out var t) && t.TryGetDateTimeOffset(out var parsed) ? parsed : DateTimeOffset.MinValue;
         var runEvent = record.TryGetProperty("run_event", out var e) && e.ValueKind == JsonValueKind.Object ? e : (JsonElement?)null;
+        var task = record.TryGetProperty("a2a_task", out var a) && a.ValueKind == JsonValueKind.Object ? a : (JsonElement?)null;
         var (kind, key, what) = (decision, runEvent) switch
         {
             ("run_started", _) => (RunStepKind.Start, "start", "run started" + Detail(runEvent, "framework", " by ") + Detail(runEvent, "purpose", ": ")),
             (_, { } ev) when Str(ev, "type") == "cancelled" && decision == "admin_action" => (RunStepKind.Cancel, "cancel", "cancelled by " + Str(ev, "by") + Detail(ev, "reason", ": ")),
             ("run_event", { } ev) => (RunStepKind.Event, "event:" + Str(ev, "type") + ":" + Str(ev, "name"), "event " + Str(ev, "type") + (Str(ev, "name") is { Length: > 0 } name ? " " + name : string.Empty)),
+            // A remote agent's task state (docs/a2a.md): aligned by the call's tool, its state compared.
+            _ when task is { } shown => (RunStepKind.Other, "task:" + Str(record, "tool"), Str(record, "tool") + " task " + Str(shown, "id")),
             _ when decision.StartsWith("refused:", StringComparison.Ordinal) => (RunStepKind.Refusal, "action:" + Str(record, "tool"), Str(record, "tool") is { Length: > 0 } tool ? tool : "-"),
             _ when record.TryGetProperty("policy_digest", out _) => (RunStepKind.Action, "action:" + Str(record, "tool"), Str(record, "tool")),
             _ => (RunStepKind.Other, "other:" + decision, decision),
@@ -111,6 +115,7 @@ internal sealed record RunStory(string RunId, JsonElement? Run, IReadOnlyList<Ru
                 RunStepKind.Event => Str(runEvent!.Value, "type"),
                 RunStepKind.Start => "started",
                 RunStepKind.Cancel => "cancelled",
+                _ when task is { } shown => "task " + Str(shown, "state"),
                 _ => decision,
             },
             FailingControls = record.TryGetProperty("failing_controls", out var controls) ? [.. controls.EnumerateArray().Select(c => c.GetString() ?? string.Empty)] : [],

@@ -34,8 +34,9 @@ public sealed class A2aConnectorType : ConnectorType
     private protected override ProviderOperation? OperationFor(TenantPolicy tenant, CatalogEntry connector, string method, IReadOnlyList<string> segments) => null;
 
     /// <summary>
-    /// A task operation (a read, a cancel, a subscription or a listing, decided on the agent's entry): the A2A request the
-    /// agent sent, under a fresh id; read_only refuses a cancel. A message is its skill's envelope, never this one's.
+    /// A task operation (a read, a cancel, a subscription, a listing or a push-notification configuration, decided on the
+    /// agent's entry): the A2A request the agent sent, under a fresh id; read_only refuses a cancel and a configuration
+    /// set or deleted. A message is its skill's envelope, never this one's.
     /// </summary>
     private protected override UpstreamEnvelope EnvelopeFor(CatalogEntry entry, JsonElement args, DegradeSpec? degrade)
     {
@@ -45,9 +46,10 @@ public sealed class A2aConnectorType : ConnectorType
         }
 
         if (degrade?.Mode == DegradeMode.ReadOnly && args.TryGetProperty(A2aSkillConnectorType.MethodMember, out var method)
-            && method.GetString() is "CancelTask" or "tasks/cancel")
+            && method.GetString() is "CancelTask" or "tasks/cancel" or "CreateTaskPushNotificationConfig" or "DeleteTaskPushNotificationConfig"
+                or "tasks/pushNotificationConfig/set" or "tasks/pushNotificationConfig/delete")
         {
-            throw new DegradeRefusedException($"connector '{entry.Name}' is degraded to read_only; a task cannot be cancelled.");
+            throw new DegradeRefusedException($"connector '{entry.Name}' is degraded to read_only; a task cannot be cancelled nor its push-notification configuration changed.");
         }
 
         return A2aEnvelope.Build(entry, args);

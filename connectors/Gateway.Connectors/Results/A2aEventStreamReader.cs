@@ -8,8 +8,10 @@ namespace Gateway.Connectors.Results;
 /// <summary>
 /// The answer to a streamed A2A request (<c>SendStreamingMessage</c>, <c>SubscribeToTask</c> and their 0.3 names): every
 /// event of the remote agent's stream that carries the JSON-RPC reply to the gateway's id, each <c>result</c> (or
-/// <c>error</c>) redacted, in order, as one JSON array; an answer that is not an event stream is read as one reply. The
-/// stream is read whole within the connector's response limit before anything is answered (docs/a2a.md).
+/// <c>error</c>) redacted, in order, as one JSON array; an answer that is not an event stream is read as one reply. It
+/// reads a body already read whole within the connector's response limit: the gateway relays a remote agent's event
+/// stream event by event instead (the proxy's <c>A2aStreamRelay</c>, docs/a2a.md), and reads here only an answer to a
+/// streamed request that is not an event stream (a JSON reply, or an HTTP failure).
 /// </summary>
 public static class A2aEventStreamReader
 {

@@ -101,6 +101,12 @@ public record AuditEntry
     public AuditRunEvent? RunEvent { get; init; }
 
     /// <summary>
+    /// On the record of a remote agent's task state (decision <c>a2a_task_state</c>, docs/a2a.md): the task and the state a
+    /// reply or an event of the remote agent showed; null on every other record.
+    /// </summary>
+    public AuditA2aTask? A2aTask { get; init; }
+
+    /// <summary>
     /// On a refusal because the run had ended (<c>run_cancelled</c>, <c>run_ended</c>): who ended it (<c>agent:&lt;id&gt;</c>,
     /// <c>admin:&lt;token name&gt;</c>); null otherwise.
     /// </summary>

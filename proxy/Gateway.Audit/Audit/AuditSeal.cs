@@ -98,6 +98,12 @@ internal static class AuditSeal
         var json = new CanonicalJsonWriter(w);
         var members = new MemberWriter(json);
         json.WriteRaw("{"u8);
+        if (r.A2aTask is { } task)
+        {
+            members.Name("a2a_task"u8);
+            WriteA2aTask(json, task);
+        }
+
         members.String("actor"u8, r.Actor);
         if (r.ActorChain is { } chain)
         {
@@ -229,6 +235,16 @@ internal static class AuditSeal
 
         members.String("name"u8, runEvent.Name);
         members.String("type"u8, runEvent.Type);
+        json.WriteRaw("}"u8);
+    }
+
+    /// <summary>A remote agent's task state: its members sorted (<c>id</c>, <c>state</c>).</summary>
+    private static void WriteA2aTask(CanonicalJsonWriter json, AuditA2aTask task)
+    {
+        var members = new MemberWriter(json);
+        json.WriteRaw("{"u8);
+        members.String("id"u8, task.Id);
+        members.String("state"u8, task.State);
         json.WriteRaw("}"u8);
     }
 

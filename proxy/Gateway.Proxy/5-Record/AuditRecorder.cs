@@ -3,6 +3,7 @@ using Gateway.Audit;
 using Gateway.Connectors.Kinds;
 using Gateway.Oversight;
 using Gateway.Policy;
+using Gateway.Proxy.A2a;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Pipeline;
@@ -23,6 +24,9 @@ namespace Gateway.Proxy.Record;
 /// </summary>
 internal sealed class AuditRecorder : IAuthenticationRefusalRecorder
 {
+    /// <summary>The decision of a record of a remote agent's task state.</summary>
+    public const string A2aTaskStateDecision = "a2a_task_state";
+
     private readonly AuditJournal _journal;
     private readonly GatewayMetrics _metrics;
 
@@ -64,6 +68,23 @@ internal sealed class AuditRecorder : IAuthenticationRefusalRecorder
     /// </summary>
     public ValueTask<AuditRecord> RecordOutcomeAsync(HttpContext context, AgentIdentity identity, GovernedDecision governed, ActionOutcome invocation) =>
         AppendAsync(context, Entry(context, identity, governed, invocation.Refusal?.Status ?? invocation.ClientStatus ?? StatusCodes.Status200OK, AuditFold.Outcome, invocation));
+
+    /// <summary>
+    /// The task states a remote agent's answer showed (a reply, or the events of its stream), one record each
+    /// (<c>a2a_task_state</c>, with <see cref="AuditEntry.A2aTask"/>), in order, under the call's tool and remote agent,
+    /// with its run and actor chain; a state repeated for the same task is recorded once.
+    /// </summary>
+    public async ValueTask RecordA2aTaskStatesAsync(HttpContext context, AgentIdentity identity, GovernedDecision governed, IReadOnlyList<A2aTaskState> states)
+    {
+        foreach (var state in A2aTaskEvents.Changes(states))
+        {
+            await AppendAsync(context, AgentAuditEntry.Of(context, identity, governed.Decision.Descriptor?.Tool, A2aTaskStateDecision, StatusCodes.Status200OK) with
+            {
+                Connector = governed.Entry is { } entry ? entry.Type().ForwardedConnectorName(entry) : null,
+                A2aTask = new AuditA2aTask { Id = state.TaskId, State = state.State },
+            }).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>
     /// A refusal made before any decision (a rate limit, say), with the <paramref name="explanation"/> it was answered with

@@ -22,7 +22,8 @@ namespace Gateway.Proxy.Forward;
 /// reader may receive (<see cref="WorkspaceItemClearance"/>, <see cref="WorkspacePack"/>): a pack that is too large or not
 /// a pack is refused, never passed unchecked. A writeback the store did not take (not 2xx) is refused: the item is not
 /// confirmed written. An MCP server's event stream on <c>/mcp</c> is relayed as it comes (<see cref="McpProgressRelay"/>,
-/// given the <see cref="McpServerRequests"/> it keeps the server's requests to the client in when the route was built).
+/// given the <see cref="McpServerRequests"/> it keeps the server's requests to the client in when the route was built), and
+/// a remote agent's event stream on <c>/a2a/{connector}</c> likewise, event by event (<see cref="A2aStreamRelay"/>).
 /// The Respond stage records the outcome and answers with the decision and the result.
 /// </summary>
 internal sealed class GovernedResultTransform : ResponseTransform
@@ -60,6 +61,15 @@ internal sealed class GovernedResultTransform : ResponseTransform
         if (!decoded)
         {
             feature.Add(new UpstreamResponse(status) { Refusal = ResponseDecoding.Undecodable });
+            return;
+        }
+
+        if (plan.Route == GatewayRouteKind.A2a && status is >= 200 and < 300
+            && plan.Envelope?.JsonRpcId?.StartsWith(A2aEventStreamReader.StreamIdPrefix, StringComparison.Ordinal) == true
+            && proxyResponse.Content.Headers.ContentType?.MediaType == "text/event-stream")
+        {
+            // A remote agent's event stream: relayed event by event as it comes.
+            feature.Add(await A2aStreamRelay.RelayAsync(httpContext, proxyResponse.Content, status, plan, context.CancellationToken).ConfigureAwait(false));
             return;
         }
 

@@ -85,8 +85,11 @@ internal static class McpProgressRelay
         return found;
     }
 
-    /// <summary>The JSON-RPC message of <paramref name="sseEvent"/>, redacted: the event through the stream's redactor, its data read back.</summary>
-    private static byte[] Redact(in SseEvent sseEvent, SseBodyRedactor redactor)
+    /// <summary>
+    /// The JSON-RPC message of <paramref name="sseEvent"/>, redacted: the event through the stream's redactor (without
+    /// hold-back), its data read back. The A2A relay (<see cref="A2aStreamRelay"/>) redacts each event the same way.
+    /// </summary>
+    internal static byte[] Redact(in SseEvent sseEvent, SseBodyRedactor redactor)
     {
         var raw = new ArrayBufferWriter<byte>(sseEvent.Data.Length + 64);
         sseEvent.WriteTo(raw);
@@ -102,7 +105,7 @@ internal static class McpProgressRelay
             }
         }
 
-        throw new InvalidDataException("The redactor wrote no data for an MCP server's message; nothing unredacted is passed on.");
+        throw new InvalidDataException("The redactor wrote no data for a relayed message; nothing unredacted is passed on.");
     }
 
     /// <summary>

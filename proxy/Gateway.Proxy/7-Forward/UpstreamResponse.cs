@@ -27,7 +27,13 @@ internal sealed record UpstreamResponse(int Status)
     /// <summary>A read of a workspace store: the items of its pack that were not returned (null for any other answer).</summary>
     public IReadOnlyList<WithheldItems>? Withheld { get; init; }
 
-    /// <summary>The answer could not be passed on; nothing of it was sent.</summary>
+    /// <summary>
+    /// A streamed A2A request whose remote agent answered with an event stream: what was relayed to the caller as it came
+    /// (with <see cref="Refusal"/> when the stream could not be relayed to its end: the Respond stage ends it with an error event).
+    /// </summary>
+    public A2aRelayedStream? A2aStream { get; init; }
+
+    /// <summary>The answer could not be passed on; nothing of it was sent (for an A2A stream: nothing more).</summary>
     public Refusal? Refusal { get; init; }
 
     /// <summary>

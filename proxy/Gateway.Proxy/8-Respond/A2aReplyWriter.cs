@@ -4,6 +4,7 @@ using Gateway.Proxy.A2a;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Respond;
 
@@ -37,7 +38,7 @@ internal static class A2aReplyWriter
         var listing = A2aMethods.Of(MethodOf(request)) == A2aOperation.ListTasks;
         foreach (var reply in listing ? [] : replies)
         {
-            if (reply.ValueKind == JsonValueKind.Object && reply.TryGetProperty("result", out var answered) && TaskIdOf(answered) is { } taskId)
+            if (reply.ValueKind == JsonValueKind.Object && reply.TryGetProperty("result", out var answered) && A2aTaskEvents.TaskIdOf(answered) is { } taskId)
             {
                 await owners.RecordAsync(identity.Tenant, connector, taskId, identity.Agent, CancellationToken.None).ConfigureAwait(false);
             }
@@ -51,6 +52,47 @@ internal static class A2aReplyWriter
         var requestId = RequestIdMiddleware.GetRequestId(context);
         var bodies = replies.Select(reply => JsonResponseBody.Serialize((id, reply, requestId), static (writer, s) => WriteReply(writer, s.id, s.reply, s.requestId))).ToList();
         await WriteAsync(context, bodies, streamed).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The task states a carried-out call's answer shows (a task, or the status updates of a stream read whole), in order;
+    /// none for a task listing, whose tasks are not all the caller's, and for an answer that is not a result.
+    /// </summary>
+    public static IReadOnlyList<A2aTaskState> StatesOf(JsonElement request, ConnectorResult result)
+    {
+        var method = MethodOf(request);
+        if (result.StatusCode is < 200 or >= 300 || A2aMethods.Of(method) == A2aOperation.ListTasks)
+        {
+            return [];
+        }
+
+        using var document = JsonDocument.Parse(result.Json);
+        var json = document.RootElement;
+        var results = A2aMethods.IsStreamed(method) && json.ValueKind == JsonValueKind.Array
+            ? json.EnumerateArray().Select(static reply => reply.TryGetProperty("result", out var r) ? r : default)
+            : [json];
+        return [.. results.Select(A2aTaskEvents.StateOf).OfType<A2aTaskState>()];
+    }
+
+    /// <summary>
+    /// The end of a relayed event stream that could not be relayed to its end (beyond the connector's limit, broken, cut):
+    /// a last event carrying the refusal as a JSON-RPC error under the caller's id.
+    /// </summary>
+    public static async Task WriteStreamErrorAsync(HttpContext context, string id, Refusal refusal)
+    {
+        context.GatewayRequest().MarkRefused(refusal.Status, refusal.Code);
+        var body = JsonResponseBody.Serialize((refusal, requestId: RequestIdMiddleware.GetRequestId(context), id), static (writer, s) =>
+            ProviderRefusalBody.WriteJsonRpc(writer, s.refusal, s.requestId, s.id));
+        try
+        {
+            await context.Response.Body.WriteAsync("data: "u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
+            await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+            await context.Response.Body.WriteAsync("\n\n"u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException)
+        {
+            // The caller is gone: the outcome is on record all the same.
+        }
     }
 
     private static void WriteReply(Utf8JsonWriter writer, string id, JsonElement reply, string requestId)
@@ -219,33 +261,5 @@ internal static class A2aReplyWriter
             writer.WriteEndObject();
             writer.WriteEndObject();
         })], A2aMethods.IsStreamed(method));
-    }
-
-    /// <summary>
-    /// The task an answer names: 1.0's <c>{"task":{"id"}}</c>, 0.3's <c>{"kind":"task","id"}</c>, or the <c>taskId</c> of a
-    /// message or a status or artifact update (1.0's <c>statusUpdate</c>, <c>artifactUpdate</c>; 0.3's kinds).
-    /// </summary>
-    private static string? TaskIdOf(JsonElement result)
-    {
-        if (result.ValueKind != JsonValueKind.Object)
-        {
-            return null;
-        }
-
-        foreach (var wrapper in (ReadOnlySpan<string>)["task", "message", "statusUpdate", "artifactUpdate"])
-        {
-            if (result.TryGetProperty(wrapper, out var inner) && inner.ValueKind == JsonValueKind.Object)
-            {
-                result = inner;
-                break;
-            }
-        }
-
-        if (result.TryGetProperty("status", out _) && result.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String)
-        {
-            return id.GetString();
-        }
-
-        return result.TryGetProperty("taskId", out var taskId) && taskId.ValueKind == JsonValueKind.String ? taskId.GetString() : null;
     }
 }

@@ -216,6 +216,12 @@ internal sealed partial class RespondStage
     {
         var plan = feature.Get<ForwardPlan>();
         var response = feature.Find<UpstreamResponse>();
+        if (response is { A2aStream: not null } && context.Response.HasStarted && feature.JsonRpcId is { } streamId)
+        {
+            await CompleteA2aStreamAsync(context, feature, response, streamId).ConfigureAwait(false);
+            return;
+        }
+
         var refusal = response?.Refusal ?? ForwardingFailure(context.GetForwarderErrorFeature());
         if (refusal is not null || response?.Result is not { } result)
         {
@@ -235,6 +241,7 @@ internal sealed partial class RespondStage
         var described = feature.Get<DescribedAction>();
         if (plan.Route == GatewayRouteKind.A2a && feature.JsonRpcId is { } a2aId)
         {
+            await _audit.RecordA2aTaskStatesAsync(context, plan.Identity, governed, A2aReplyWriter.StatesOf(described.Body, result)).ConfigureAwait(false);
             await A2aReplyWriter.WriteResultAsync(context, a2aId, described.Body, result).ConfigureAwait(false);
             return;
         }
@@ -247,6 +254,41 @@ internal sealed partial class RespondStage
 
         await DecisionResponseWriter.WriteDecisionAsync(context, governed, invoked: true, result.Json, result.StatusCode,
             WorkspaceResponseMembers.For(described, governed, response)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A remote agent's event stream, relayed as it came (<see cref="A2aRelayedStream"/>): the outcome and the task states
+    /// the relayed events showed are recorded, and a stream that could not be relayed to its end ends with the refusal as
+    /// a last event (a JSON-RPC error). The events have gone out: a record that cannot be written is logged, as for a
+    /// provider's stream (the decision, recorded before anything was sent, stands).
+    /// </summary>
+    private async Task CompleteA2aStreamAsync(HttpContext context, GatewayRequestFeature feature, UpstreamResponse response, string id)
+    {
+        var plan = feature.Get<ForwardPlan>();
+        var refusal = response.Refusal ?? ForwardingFailure(context.GetForwarderErrorFeature());
+        CountUsageAndRedactions(plan, response);
+        var governed = feature.Get<GovernedDecision>();
+        try
+        {
+            await _audit.RecordOutcomeAsync(context, plan.Identity, governed, new ActionOutcome
+            {
+                Invoked = true,
+                UpstreamStatus = response.Status,
+                Redactions = plan.Redactions.ToDictionary(),
+                Latency = Latency(feature),
+                Refusal = refusal,
+            }).ConfigureAwait(false);
+            await _audit.RecordA2aTaskStatesAsync(context, plan.Identity, governed, response.A2aStream!.States).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AuditWriteException or StateStoreUnavailableException or OperationCanceledException)
+        {
+            LogOutcomeNotRecorded(_logger, ex);
+        }
+
+        if (refusal is not null)
+        {
+            await A2aReplyWriter.WriteStreamErrorAsync(context, id, refusal).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -319,6 +361,6 @@ internal sealed partial class RespondStage
     [LoggerMessage(EventId = 3304, Level = LogLevel.Error, Message = "A refusal ({Code}) could not be recorded; it was answered and nothing was forwarded")]
     private static partial void LogRefusalNotRecorded(ILogger logger, string code, Exception exception);
 
-    [LoggerMessage(EventId = 3303, Level = LogLevel.Error, Message = "The outcome of a streamed provider request could not be recorded")]
+    [LoggerMessage(EventId = 3303, Level = LogLevel.Error, Message = "The outcome of a streamed request (a provider's, a remote agent's) could not be recorded")]
     private static partial void LogOutcomeNotRecorded(ILogger logger, Exception exception);
 }

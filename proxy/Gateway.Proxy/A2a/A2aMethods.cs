@@ -24,7 +24,13 @@ internal enum A2aOperation
     /// <summary><c>ListTasks</c> / <c>tasks/list</c>: the answer keeps only the caller's tasks.</summary>
     ListTasks,
 
-    /// <summary>An A2A method the gateway does not govern yet (streams, resubscription, listing, push configs, extended card).</summary>
+    /// <summary>
+    /// A task's push-notification configuration: 1.0's <c>CreateTaskPushNotificationConfig</c>, <c>Get…</c>,
+    /// <c>List…</c>, <c>Delete…</c>; 0.3's <c>tasks/pushNotificationConfig/set|get|list|delete</c>.
+    /// </summary>
+    PushConfig,
+
+    /// <summary>An A2A method the gateway does not govern yet (the extended card).</summary>
     Unsupported,
 }
 
@@ -42,8 +48,8 @@ internal static class A2aMethods
         "ListTasks" or "tasks/list" => A2aOperation.ListTasks,
         "CreateTaskPushNotificationConfig" or "GetTaskPushNotificationConfig" or "ListTaskPushNotificationConfigs"
             or "ListTaskPushNotificationConfig" or "DeleteTaskPushNotificationConfig" or "tasks/pushNotificationConfig/set"
-            or "tasks/pushNotificationConfig/get" or "tasks/pushNotificationConfig/list" or "tasks/pushNotificationConfig/delete"
-            or "GetExtendedAgentCard" or "agent/getAuthenticatedExtendedCard" => A2aOperation.Unsupported,
+            or "tasks/pushNotificationConfig/get" or "tasks/pushNotificationConfig/list" or "tasks/pushNotificationConfig/delete" => A2aOperation.PushConfig,
+        "GetExtendedAgentCard" or "agent/getAuthenticatedExtendedCard" => A2aOperation.Unsupported,
         _ => A2aOperation.Unknown,
     };
 

@@ -16,9 +16,10 @@ namespace Gateway.Proxy.A2a;
 /// carried as <c>a2a_method</c> and <c>a2a</c> for the envelope. A task operation (get, cancel) is an action on the
 /// <c>a2a</c> entry, whose task ownership Enforce checks; the streamed forms (<c>SendStreamingMessage</c>,
 /// <c>SubscribeToTask</c>) are read as their unstreamed ones; a task listing is an action on the agent's entry, whose
-/// answer Respond filters to the caller's tasks. A push-notification webhook on a loopback, private, link-local
-/// or metadata address is refused here unless the connector allows it (<see cref="A2aWebhookAddress"/>). The
-/// push-notification configuration methods are refused as unsupported (A2A's -32004): they are not governed yet.
+/// answer Respond filters to the caller's tasks. A task's push-notification configuration (set, get, list, delete) is
+/// a task operation on the agent's entry like a read. A push-notification webhook (in a message's configuration, or the
+/// configuration set) on a loopback, private, link-local or metadata address is refused here unless the connector
+/// allows it (<see cref="A2aWebhookAddress"/>). The extended card is refused as unsupported (A2A's -32004).
 /// </summary>
 internal static class A2aRequestReader
 {
@@ -72,6 +73,7 @@ internal static class A2aRequestReader
         {
             A2aOperation.SendMessage or A2aOperation.StreamMessage => ReadMessage(tenant, agent, id, method, parameters),
             A2aOperation.GetTask or A2aOperation.CancelTask or A2aOperation.SubscribeToTask => ReadTaskOperation(agent, id, method, parameters),
+            A2aOperation.PushConfig => ReadPushConfig(agent, id, method, parameters),
             A2aOperation.ListTasks => new Result(new ActionRequest
             {
                 Tool = agent.Name,
@@ -83,7 +85,7 @@ internal static class A2aRequestReader
                 }),
             }, null, id, default),
             A2aOperation.Unsupported => Refuse(id, ProblemCodes.A2aUnsupportedOperation,
-                $"'{Truncate(method)}' is not governed by this gateway yet; only messages (sent or streamed) and task reads, cancels, subscriptions and listings are.", UnsupportedOperation),
+                $"'{Truncate(method)}' is not governed by this gateway yet; only messages (sent or streamed), task reads, cancels, subscriptions and listings, and push-notification configurations are.", UnsupportedOperation),
             _ => Refuse(id, ProblemCodes.MalformedBody, $"'{Truncate(method)}' is not an A2A method.", -32601),
         };
         return read with { Body = root };
@@ -162,6 +164,41 @@ internal static class A2aRequestReader
         var args = new JsonObject
         {
             ["task_id"] = taskId,
+            [A2aSkillConnectorType.MethodMember] = method,
+            [A2aSkillConnectorType.ParamsMember] = JsonNode.Parse(parameters.GetRawText()),
+        };
+        return new Result(new ActionRequest { Tool = agent.Name, Args = ToElement(args) }, null, id, default);
+    }
+
+    /// <summary>
+    /// A task's push-notification configuration: an action on the agent's entry naming the task (<c>task_id</c>: 1.0's and
+    /// 0.3 set's <c>taskId</c>, 0.3's <c>id</c> otherwise), whose ownership Enforce checks like a read's; the webhook of a
+    /// configuration set (1.0's <c>url</c>, 0.3's <c>pushNotificationConfig.url</c>) checked like a message's.
+    /// </summary>
+    private static Result ReadPushConfig(CatalogEntry agent, string id, string method, JsonElement parameters)
+    {
+        var taskId = parameters.TryGetProperty("taskId", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()
+            : A2aMethods.IsVersion03(method) && parameters.TryGetProperty("id", out var i) && i.ValueKind == JsonValueKind.String ? i.GetString()
+            : null;
+        if (string.IsNullOrEmpty(taskId))
+        {
+            return Refuse(id, ProblemCodes.MalformedBody, "A push-notification configuration names its task (params.taskId, or 0.3's params.id).", InvalidParams);
+        }
+
+        if (method is "CreateTaskPushNotificationConfig" or "tasks/pushNotificationConfig/set")
+        {
+            var config = parameters.TryGetProperty("pushNotificationConfig", out var inner) && inner.ValueKind == JsonValueKind.Object ? inner : parameters;
+            var url = config.TryGetProperty("url", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString()! : string.Empty;
+            if (A2aWebhookAddress.RefusalOf(url, agent.AllowInternalPush) is { } pushRefused)
+            {
+                return new Result(null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.A2aPushUrlRefused, pushRefused) { AuditTool = agent.Name, JsonRpcCode = InvalidParams }, id, default);
+            }
+        }
+
+        var args = new JsonObject
+        {
+            ["task_id"] = taskId,
+            ["push_config"] = true,
             [A2aSkillConnectorType.MethodMember] = method,
             [A2aSkillConnectorType.ParamsMember] = JsonNode.Parse(parameters.GetRawText()),
         };

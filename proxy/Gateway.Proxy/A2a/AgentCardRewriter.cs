@@ -6,8 +6,8 @@ namespace Gateway.Proxy.A2a;
 /// The card the gateway serves for a remote agent: the remote card with every interface URL pointing at the gateway's
 /// route for it (<c>url</c>, 1.0's <c>supportedInterfaces</c> and 0.3's <c>additionalInterfaces</c> replaced by the one
 /// JSON-RPC interface the gateway speaks, 0.3's <c>preferredTransport</c> set to it), only the skills the calling agent
-/// may use, and the capabilities the gateway governs (streaming as the remote agent has it; no push-notification
-/// configuration methods: docs/a2a.md).
+/// may use, and the capabilities the gateway governs (streaming and push notifications as the remote agent has them:
+/// docs/a2a.md).
 /// Its signatures are dropped here; the gateway signs the result.
 /// </summary>
 internal static class AgentCardRewriter
@@ -29,7 +29,7 @@ internal static class AgentCardRewriter
         card["protocolVersion"] = version;
         var capabilities = card["capabilities"] as JsonObject ?? [];
         capabilities["streaming"] = capabilities["streaming"]?.GetValueKind() == System.Text.Json.JsonValueKind.True;
-        capabilities["pushNotifications"] = false;
+        capabilities["pushNotifications"] = capabilities["pushNotifications"]?.GetValueKind() == System.Text.Json.JsonValueKind.True;
         card["capabilities"] = capabilities;
         var skills = new JsonArray();
         if (card["skills"] is JsonArray remoteSkills)

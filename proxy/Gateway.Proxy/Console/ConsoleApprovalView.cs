@@ -8,7 +8,7 @@ namespace Gateway.Proxy.Console;
 /// <summary>
 /// What a person needs to read an approval at a glance, drawn from the request, its explanation and the tenant's catalog
 /// and register as loaded: the action in words with its key arguments (<see cref="ApprovalKeyArguments"/>, from the tool's
-/// input schema), the person the agent acts for, the run, why it was held, and a risk marker (the tool's risk tier and
+/// input schema; a message to a remote agent: <see cref="ConsoleA2aMessage"/>), the person the agent acts for, the run, why it was held, and a risk marker (the tool's risk tier and
 /// data classes, the agent's ATF level, the controls that failed).
 /// </summary>
 internal sealed record ConsoleApprovalView
@@ -24,6 +24,9 @@ internal sealed record ConsoleApprovalView
     public required string Verb { get; init; }
 
     public string? Person { get; init; }
+
+    /// <summary>For a held message to a remote agent (an <c>a2a_skill</c> entry): the agent, the skill and the message.</summary>
+    public ConsoleA2aMessage? A2a { get; init; }
 
     public string? Run { get; init; }
 
@@ -86,6 +89,7 @@ internal sealed record ConsoleApprovalView
             Key = ApprovalKeyArguments.Of(request.Arguments, tool?.InputSchema),
             InputSchema = tool?.InputSchema,
             Verb = Words(verb),
+            A2a = ConsoleA2aMessage.Of(request, tool, tenant),
             Person = hasExplanation && explanation.TryGetProperty("person", out var person) && person.ValueKind == JsonValueKind.Object ? Text(person, "subject") : null,
             Run = hasExplanation ? Text(explanation, "run_id") : null,
             HeldBecause = HeldBecauseOf(explanation, hasExplanation),
@@ -97,6 +101,11 @@ internal sealed record ConsoleApprovalView
     /// <summary>The action and its key arguments in words: "refund 25.00 on order A-1795 to …".</summary>
     public string Action()
     {
+        if (A2a is { } message)
+        {
+            return message.Action();
+        }
+
         var text = new StringBuilder(Verb);
         if (Key.Amount is { } amount)
         {

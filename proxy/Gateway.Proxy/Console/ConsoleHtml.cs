@@ -48,14 +48,20 @@ internal static class ConsoleHtml
     public static string Json(JsonElement? value) =>
         value is { } element ? "<pre>" + E(JsonSerializer.Serialize(element, Indented)) + "</pre>" : "<p>(none)</p>";
 
-    /// <summary>One audit record as a list item: time, agent, tool or run event, decision; the whole record unfolds (a keyboard-reachable <c>details</c>).</summary>
+    /// <summary>
+    /// One audit record as a list item: time, agent, tool or run event (or a remote agent's task, with its state in place of
+    /// the decision: docs/a2a.md), decision; the whole record unfolds (a keyboard-reachable <c>details</c>).
+    /// </summary>
     public static string AuditRecord(JsonElement record)
     {
         string Text(string name) => record.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null ? v.ToString() : string.Empty;
+        var task = record.TryGetProperty("a2a_task", out var t) && t.ValueKind == JsonValueKind.Object ? t : default;
         var what = record.TryGetProperty("run_event", out var run) && run.ValueKind == JsonValueKind.Object && run.TryGetProperty("type", out var type)
             ? "run " + type.GetString()
+            : task.ValueKind == JsonValueKind.Object ? Text("tool") + ": remote agent " + Text("connector") + ", task " + ConsoleApprovalView.Text(task, "id")
             : Text("tool");
-        return "<li><details><summary>" + E(Text("time")) + " · " + E(Text("agent")) + " · " + E(what) + " · <strong>" + E(Text("decision"))
+        var decision = task.ValueKind == JsonValueKind.Object ? "task " + ConsoleApprovalView.Text(task, "state") : Text("decision");
+        return "<li><details><summary>" + E(Text("time")) + " · " + E(Text("agent")) + " · " + E(what) + " · <strong>" + E(decision)
             + "</strong></summary>" + Json(record) + "</details></li>";
     }
 

@@ -88,7 +88,7 @@ internal sealed partial class A2aCardHandler
     }
 
     private static void Refuse(HttpContext context, GatewayRequestFeature feature, AgentIdentity identity, string tool, int status, string code, string detail) =>
-        feature.Add(AgentRouteOutcome.Refused(new Refusal(status, code, detail), AgentAuditEntry.Of(context, identity, tool, code, status)));
+        feature.Add(AgentRouteOutcome.Refused(new Refusal(status, code, detail), AgentAuditEntry.Of(context, identity, tool, "refused:" + code, status)));
 
     private async Task<(JsonObject? Card, string? Failure)> FetchAsync(Uri url, CancellationToken cancellationToken)
     {

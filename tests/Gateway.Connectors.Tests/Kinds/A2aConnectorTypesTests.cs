@@ -109,6 +109,25 @@ public sealed class A2aConnectorTypesTests
         Assert.Throws<ConnectorArgumentException>(() => UpstreamEnvelopes.Build(Helper, Args("SendMessage", "{}"), degrade: null));
     }
 
+    [Theory]
+    [InlineData("CreateTaskPushNotificationConfig", true)]
+    [InlineData("tasks/pushNotificationConfig/delete", true)]
+    [InlineData("GetTaskPushNotificationConfig", false)]
+    [InlineData("tasks/pushNotificationConfig/list", false)]
+    public void BuildEnvelope_PushConfigUnderReadOnly_IsRefusedOnlyWhenItChangesTheConfig(string method, bool refused)
+    {
+        var args = JsonDocument.Parse("{\"task_id\":\"t1\",\"push_config\":true,\"a2a_method\":\"" + method + "\",\"a2a\":{\"taskId\":\"t1\"}}").RootElement;
+
+        if (refused)
+        {
+            Assert.Throws<DegradeRefusedException>(() => UpstreamEnvelopes.Build(Helper, args, DegradeSpec.DefaultReadOnly));
+        }
+        else
+        {
+            Assert.Contains(method, Encoding.UTF8.GetString(UpstreamEnvelopes.Build(Helper, args, DegradeSpec.DefaultReadOnly).Body!), StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void AgentAndSkill_HaveNoTransparentOperation()
     {

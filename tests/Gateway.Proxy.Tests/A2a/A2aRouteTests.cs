@@ -126,11 +126,11 @@ public sealed class A2aRouteTests
     }
 
     [Fact]
-    public async Task PushNotificationConfigMethod_NotGovernedYet_IsUnsupportedOperation()
+    public async Task ExtendedCardMethod_NotGovernedYet_IsUnsupportedOperation()
     {
         await using var setup = await StartAsync();
 
-        var error = (await SendAsync(setup.Gateway.Agent, TaskCall("CreateTaskPushNotificationConfig", "x"))).GetProperty("error");
+        var error = (await SendAsync(setup.Gateway.Agent, TaskCall("GetExtendedAgentCard", "x"))).GetProperty("error");
 
         Assert.Equal(-32004, error.GetProperty("code").GetInt32());
         Assert.Equal("a2a_unsupported_operation", error.GetProperty("data").GetProperty("code").GetString());
@@ -227,7 +227,7 @@ public sealed class A2aRouteTests
         Assert.EndsWith("/a2a/helper", card.GetProperty("url").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain(setup.Upstream.Origin, body, StringComparison.Ordinal);
         Assert.True(card.GetProperty("capabilities").GetProperty("streaming").GetBoolean());
-        Assert.False(card.GetProperty("capabilities").GetProperty("pushNotifications").GetBoolean());
+        Assert.True(card.GetProperty("capabilities").GetProperty("pushNotifications").GetBoolean());
         Assert.Equal(["summarize", "wire"], card.GetProperty("skills").EnumerateArray().Select(s => s.GetProperty("id").GetString()!).ToArray());
         var signature = Assert.Single(card.GetProperty("signatures").EnumerateArray());
         Assert.Contains("ES256", System.Text.Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(signature.GetProperty("protected").GetString())), StringComparison.Ordinal);
@@ -242,6 +242,8 @@ public sealed class A2aRouteTests
         using var response = await setup.Gateway.Agent.SendAsync(setup.Gateway.Agent.Create(HttpMethod.Get, "/a2a/helper/.well-known/agent-card.json"));
 
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadGateway, "a2a_card_unverified");
+        var records = await RunCalls.RecordsOfAsync(setup.Gateway.Admin(), response);
+        Assert.Equal("refused:a2a_card_unverified", Assert.Single(records).GetProperty("decision").GetString());
     }
 
     [Fact]
@@ -293,7 +295,7 @@ public sealed class A2aRouteTests
         Assert.All(skillRecords, r => Assert.Equal(run, r.GetProperty("run_id").GetString()));
     }
 
-    private static async Task<JsonElement> SendAsync(AgentClient agent, string body)
+    internal static async Task<JsonElement> SendAsync(AgentClient agent, string body)
     {
         using var response = await agent.SendAsync(agent.Create(HttpMethod.Post, "/a2a/helper", body));
         var text = await response.Content.ReadAsStringAsync();
@@ -307,7 +309,7 @@ public sealed class A2aRouteTests
         }
     }
 
-    private static string Message(string method, string skill, string text, string? warrant = null, string? taskId = null, string? messageId = null)
+    internal static string Message(string method, string skill, string text, string? warrant = null, string? taskId = null, string? messageId = null)
     {
         var metadata = new Dictionary<string, string> { ["gamut.dev/skill"] = skill };
         if (warrant is not null)
@@ -324,18 +326,19 @@ public sealed class A2aRouteTests
         return JsonSerializer.Serialize(new { jsonrpc = "2.0", id = 7, method, @params = new { message, metadata } });
     }
 
-    private static string TaskCall(string method, string taskId) =>
+    internal static string TaskCall(string method, string taskId) =>
         JsonSerializer.Serialize(new { jsonrpc = "2.0", id = 9, method, @params = new { id = taskId } });
 
-    private static async Task<Setup> StartAsync(bool signed = false, bool allowInternalPush = false)
+    internal static async Task<Setup> StartAsync(bool signed = false, bool allowInternalPush = false, long? maxResponseBytes = null)
     {
         var agent = new A2aTestAgent { SignCard = signed };
         var upstream = await KestrelUpstream.StartAsync(agent.Map);
+        var limits = maxResponseBytes is { } max ? ", limits: { max_response_bytes: " + max + " }" : string.Empty;
         var cardKey = (signed ? ", card_key: " + agent.PinnedJwk() : string.Empty) + (allowInternalPush ? ", allow_internal_push: true" : string.Empty);
         var gateway = await GovernedGateway.StartAsync(text => text
             .Replace("  - name: workspace\n", $"""
                   - {"{"} name: helper, kind: a2a, action_type: read, target_system: helper, upstream: {upstream.Origin}/a2a, credential: none{cardKey} {"}"}
-                  - {"{"} name: helper.summarize, kind: a2a_skill, action_type: read, target_system: helper, connector: helper, a2a_skill: summarize {"}"}
+                  - {"{"} name: helper.summarize, kind: a2a_skill, action_type: read, target_system: helper, connector: helper, a2a_skill: summarize{limits} {"}"}
                   - {"{"} name: helper.translate, kind: a2a_skill, action_type: read, target_system: helper, connector: helper, a2a_skill: translate {"}"}
                   - {"{"} name: helper.wire, kind: a2a_skill, action_type: external, target_system: helper, connector: helper, a2a_skill: wire {"}"}
 
@@ -349,7 +352,7 @@ public sealed class A2aRouteTests
         return new Setup(agent, upstream, gateway);
     }
 
-    private sealed record Setup(A2aTestAgent Agent, KestrelUpstream Upstream, GovernedGateway Gateway) : IAsyncDisposable
+    internal sealed record Setup(A2aTestAgent Agent, KestrelUpstream Upstream, GovernedGateway Gateway) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {

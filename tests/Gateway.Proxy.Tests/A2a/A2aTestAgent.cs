@@ -13,7 +13,11 @@ namespace Gateway.Proxy.Tests.A2a;
 /// A minimal A2A agent on a real Kestrel server: its card at <c>/.well-known/agent-card.json</c> (skills summarize,
 /// translate and wire; signed with <see cref="CardKey"/> when <see cref="SignCard"/>, or with a broken signature when
 /// <see cref="BreakSignature"/>), and a JSON-RPC endpoint at <c>/a2a</c> that answers a message with a completed task
-/// (echoing its text and an e-mail address the gateway must redact), and reads and cancels its tasks.
+/// (echoing its text and an e-mail address the gateway must redact), streams a message's task as three events (working,
+/// an artifact, completed; for the message "slowly" the last waits for the client to read the first; "overflow" sends a
+/// large artifact; "breaks" drops the connection after the first event), streams a subscribed task's updates (working,
+/// input-required, each after a comment), reads and cancels its tasks, and sets, reads,
+/// lists and deletes a task's push-notification configuration.
 /// </summary>
 internal sealed class A2aTestAgent
 {
@@ -29,6 +33,15 @@ internal sealed class A2aTestAgent
     public ConcurrentQueue<(string Method, JsonElement Params)> Received { get; } = new();
 
     public ConcurrentDictionary<string, string> TaskStates { get; } = new();
+
+    /// <summary>Completed by a test once it read the first event of a stream of the message "slowly", whose last event waits for it.</summary>
+    public TaskCompletionSource FirstEventRead { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>True once the last event of a stream of the message "slowly" is being sent.</summary>
+    public bool LastEventSent { get; private set; }
+
+    /// <summary>The push-notification configuration set for each task (as JSON).</summary>
+    public ConcurrentDictionary<string, string> PushConfigs { get; } = new();
 
     /// <summary>The Authorization header of each JSON-RPC request (empty when none).</summary>
     public ConcurrentQueue<string> Authorizations { get; } = new();
@@ -80,9 +93,41 @@ internal sealed class A2aTestAgent
                         new JsonObject { ["statusUpdate"] = new JsonObject { ["taskId"] = streamedTask, ["contextId"] = "ctx-1", ["status"] = new JsonObject { ["state"] = "TASK_STATE_COMPLETED" }, ["final"] = true } },
                     };
                     context.Response.ContentType = "text/event-stream";
-                    foreach (var update in events)
+                    for (var i = 0; i < events.Length; i++)
                     {
-                        await context.Response.WriteAsync("data: {\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + update.ToJsonString() + "}\n\n");
+                        if (i == events.Length - 1 && streamedText == "slowly")
+                        {
+                            // The last event waits until the client has read the first (or ten seconds).
+                            await Task.WhenAny(FirstEventRead.Task, Task.Delay(TimeSpan.FromSeconds(10)));
+                            LastEventSent = true;
+                        }
+
+                        if (i == 1 && streamedText == "overflow")
+                        {
+                            await Task.Delay(200);
+                            events[i]["artifactUpdate"]!["artifact"]!["parts"]![0]!["text"] = new string('x', 4096);
+                        }
+
+                        if (i == 1 && streamedText == "breaks")
+                        {
+                            await Task.Delay(200);
+                            context.Abort();
+                            return Results.Empty;
+                        }
+
+                        await context.Response.WriteAsync("data: {\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + events[i].ToJsonString() + "}\n\n");
+                        await context.Response.Body.FlushAsync();
+                    }
+
+                    return Results.Empty;
+                case "SubscribeToTask" or "tasks/resubscribe":
+                    var subscribed = parameters.GetProperty("id").GetString()!;
+                    context.Response.ContentType = "text/event-stream";
+                    foreach (var subscribedState in (string[])["TASK_STATE_WORKING", "TASK_STATE_INPUT_REQUIRED"])
+                    {
+                        var update = new JsonObject { ["statusUpdate"] = new JsonObject { ["taskId"] = subscribed, ["status"] = new JsonObject { ["state"] = subscribedState }, ["metadata"] = new JsonObject { ["note"] = "ask ops@example.com" } } };
+                        await context.Response.WriteAsync(": keep-alive\n\ndata: {\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + update.ToJsonString() + "}\n\n");
+                        await context.Response.Body.FlushAsync();
                     }
 
                     return Results.Empty;
@@ -93,6 +138,28 @@ internal sealed class A2aTestAgent
                 case "ListTasks" or "tasks/list":
                     var all = new JsonArray([.. TaskStates.Keys.Order(StringComparer.Ordinal).Select(t => (JsonNode)new JsonObject { ["id"] = t, ["status"] = new JsonObject { ["state"] = TaskStates[t] } })]);
                     result = new JsonObject { ["tasks"] = all, ["totalSize"] = all.Count, ["nextPageToken"] = "" }.ToJsonString();
+                    break;
+                case "CreateTaskPushNotificationConfig" or "tasks/pushNotificationConfig/set":
+                    var configured = parameters.GetProperty("taskId").GetString()!;
+                    var config = JsonNode.Parse(parameters.GetRawText())!.AsObject();
+                    config["id"] = "cfg-" + configured;
+                    PushConfigs[configured] = config.ToJsonString();
+                    result = config.ToJsonString();
+                    break;
+                case "GetTaskPushNotificationConfig" or "tasks/pushNotificationConfig/get" or "ListTaskPushNotificationConfigs" or "tasks/pushNotificationConfig/list"
+                    or "DeleteTaskPushNotificationConfig" or "tasks/pushNotificationConfig/delete":
+                    var of = (parameters.TryGetProperty("taskId", out var named) ? named : parameters.GetProperty("id")).GetString()!;
+                    var kept = PushConfigs.GetValueOrDefault(of, "null");
+                    if (method is "DeleteTaskPushNotificationConfig" or "tasks/pushNotificationConfig/delete")
+                    {
+                        PushConfigs.TryRemove(of, out _);
+                        result = "{}";
+                    }
+                    else
+                    {
+                        result = method is "GetTaskPushNotificationConfig" or "tasks/pushNotificationConfig/get" ? kept : "{\"configs\":[" + (kept == "null" ? string.Empty : kept) + "]}";
+                    }
+
                     break;
                 case "CancelTask" or "tasks/cancel":
                     var cancelled = parameters.GetProperty("id").GetString()!;

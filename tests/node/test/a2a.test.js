@@ -1,13 +1,18 @@
 // A2A through the gateway (docs/a2a.md): the official @a2a-js/sdk client, its requests signed by the agent SDK
 // (sdk/node: GamutClient's signing fetch), reaches an @a2a-js/sdk server agent through the REAL gateway binary: the card
 // it resolves names the gateway and verifies under the gateway's key with the SDK's own verifier; a message (sent or
-// streamed) to a permitted skill completes, one to another skill is the protocol's error.
+// streamed) to a permitted skill completes, one to another skill is the protocol's error; a streamed message's events
+// (the task, a status update, an artifact, the completion) reach the client one by one as the agent sends them, redacted;
+// a task's push-notification webhook on an internal address is refused, a public one set on the agent; another agent
+// (the bundle's rogue-agent, signed with its own secret) cannot read, cancel or watch the first agent's task; a remote
+// card with a broken signature is refused.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import express from 'express';
 import { Role, TaskState, verifyAgentCardSignature } from '@a2a-js/sdk';
 import { ClientFactory, ClientFactoryOptions, DefaultAgentCardResolver, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
-import { AgentEvent, DefaultRequestHandler, InMemoryTaskStore } from '@a2a-js/sdk/server';
+import { AgentEvent, DefaultExecutionEventBusManager, DefaultRequestHandler, InMemoryPushNotificationStore, InMemoryTaskStore } from '@a2a-js/sdk/server';
 import { agentCardHandler, jsonRpcHandler, UserBuilder } from '@a2a-js/sdk/server/express';
 import { GamutClient } from '../../../sdk/node/src/index.js';
 import { startGateway } from '../lib/gateway.js';
@@ -22,15 +27,35 @@ async function startAgent() {
   const card = {
     name: 'Helper', description: 'A helper agent', version: '1.0.0',
     supportedInterfaces: [{ url: `${origin}/a2a`, protocolBinding: 'JSONRPC', protocolVersion: '1.0', tenant: '' }],
-    capabilities: { streaming: true, pushNotifications: false, extensions: [], extendedAgentCard: false },
+    capabilities: { streaming: true, pushNotifications: true, extensions: [], extendedAgentCard: false },
     securitySchemes: {}, securityRequirements: [], defaultInputModes: ['text/plain'], defaultOutputModes: ['text/plain'],
     skills: [skill('summarize'), skill('translate'), skill('wire')], signatures: [],
   };
   const received = [];
+  const published = [];
   const executor = {
     async execute(context, bus) {
       const text = context.userMessage.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('');
       received.push(text);
+      if (text === 'stream it') {
+        // The task, then a status update, an artifact and the completion, 300 ms apart: the gateway must pass each on as it comes.
+        const status = (state) => ({ state, message: undefined, timestamp: undefined });
+        const events = [
+          AgentEvent.task({ id: context.taskId, contextId: context.contextId, history: [], metadata: undefined, status: status(TaskState.TASK_STATE_SUBMITTED), artifacts: [] }),
+          AgentEvent.statusUpdate({ taskId: context.taskId, contextId: context.contextId, status: status(TaskState.TASK_STATE_WORKING), metadata: undefined }),
+          AgentEvent.artifactUpdate({ taskId: context.taskId, contextId: context.contextId, append: false, lastChunk: true, metadata: undefined,
+            artifact: { artifactId: 'a1', name: 'answer', description: '', metadata: undefined, extensions: [],
+              parts: [{ content: { $case: 'text', value: `done: ${text}; contact ops@example.com` }, metadata: undefined, filename: '', mediaType: 'text/plain' }] } }),
+          AgentEvent.statusUpdate({ taskId: context.taskId, contextId: context.contextId, status: status(TaskState.TASK_STATE_COMPLETED), metadata: undefined }),
+        ];
+        for (const event of events) {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          published.push(Date.now());
+          bus.publish(event);
+        }
+        bus.finished();
+        return;
+      }
       bus.publish(AgentEvent.task({
         id: context.taskId, contextId: context.contextId, history: [], metadata: undefined,
         status: { state: TaskState.TASK_STATE_COMPLETED, message: undefined, timestamp: undefined },
@@ -41,41 +66,88 @@ async function startAgent() {
     },
     async cancelTask() {},
   };
-  const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), executor);
+  // Push-notification configurations are kept; nothing is ever sent to a webhook (the sender does nothing).
+  const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), executor, new DefaultExecutionEventBusManager(),
+    new InMemoryPushNotificationStore(), { async send() {} });
   app.use('/.well-known/agent-card.json', agentCardHandler({ agentCardProvider: { getAgentCard: async () => card } }));
   app.use('/a2a', jsonRpcHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }));
-  return { origin, received, close: () => new Promise((resolve) => server.close(resolve)) };
+  return { origin, received, published, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+// A remote agent whose card carries a signature that does not verify (random bytes under an ES256 header).
+async function startBrokenCardAgent() {
+  const app = express();
+  const server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const header = Buffer.from(JSON.stringify({ alg: 'ES256', kid: 'broken-1' })).toString('base64url');
+  const card = {
+    name: 'Broken', description: 'A card whose signature fails', version: '1.0.0',
+    supportedInterfaces: [{ url: `${origin}/a2a`, protocolBinding: 'JSONRPC', protocolVersion: '1.0', tenant: '' }],
+    capabilities: { streaming: false, pushNotifications: false, extensions: [], extendedAgentCard: false },
+    securitySchemes: {}, securityRequirements: [], defaultInputModes: ['text/plain'], defaultOutputModes: ['text/plain'],
+    skills: [skill('summarize')], signatures: [{ protected: header, signature: randomBytes(64).toString('base64url'), header: undefined }],
+  };
+  app.get('/.well-known/agent-card.json', (_, response) => response.json(card));
+  return { origin, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
 describe('@a2a-js/sdk client → gateway → @a2a-js/sdk server', () => {
   let agent;
+  let broken;
   let gateway;
   let client;
+  let rogue;
   let gamut;
+  const ROGUE_SECRET = `rogue-agent-node-test-${Math.random().toString(16).slice(2)}-secret`;
 
   before(async () => {
     agent = await startAgent();
+    broken = await startBrokenCardAgent();
+    const pinned = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
     gateway = await startGateway({
       edit: (text) => text
         .replace('  - name: workspace\n', `  - { name: helper, kind: a2a, action_type: read, target_system: helper, upstream: ${agent.origin}/a2a, credential: none }
   - { name: helper.summarize, kind: a2a_skill, action_type: read, target_system: helper, connector: helper, a2a_skill: summarize }
   - { name: helper.translate, kind: a2a_skill, action_type: read, target_system: helper, connector: helper, a2a_skill: translate }
   - { name: helper.wire, kind: a2a_skill, action_type: external, target_system: helper, connector: helper, a2a_skill: wire }
+  - { name: broken, kind: a2a, action_type: read, target_system: broken, upstream: ${broken.origin}/a2a, credential: none, card_key: { kty: EC, crv: P-256, x: "${pinned.x}", y: "${pinned.y}" } }
+  - { name: broken.summarize, kind: a2a_skill, action_type: read, target_system: broken, connector: broken, a2a_skill: summarize }
 
   - name: workspace\n`)
-        .replace('      - { tool: workspace }\n', '      - { tool: workspace }\n      - { tool: helper }\n      - { tool: helper.summarize }\n      - { tool: helper.wire }\n'),
+        .replace('      - { tool: workspace }\n', '      - { tool: workspace }\n      - { tool: helper }\n      - { tool: helper.summarize }\n      - { tool: helper.wire }\n      - { tool: broken }\n      - { tool: broken.summarize }\n')
+        // A second agent, the rogue one, may use the summarize skill too (its incident and red-team finding settled).
+        .replace('      - { tool: crm.read_contact }\n\n  # Signs with a key pair', '      - { tool: crm.read_contact }\n      - { tool: helper }\n      - { tool: helper.summarize }\n\n  # Signs with a key pair')
+        .replace('    severity: critical\n    status: open\n    agents: [rogue-agent]\n', '    severity: low\n    status: open\n    agents: [rogue-agent]\n')
+        .replace('{ agent: rogue-agent, scenario: prompt_injection, passed: false', '{ agent: rogue-agent, scenario: prompt_injection, passed: true'),
+      env: { ROGUE_AGENT_SECRET: ROGUE_SECRET },
     });
     gamut = new GamutClient({ baseUrl: gateway.baseUrl, tenant: DEMO_AGENT.tenant, workspace: DEMO_AGENT.workspace, agentId: DEMO_AGENT.agent, secret: DEMO_AGENT.secret });
+    client = await a2aClient(gamut);
+    rogue = await a2aClient(new GamutClient({ baseUrl: gateway.baseUrl, tenant: DEMO_AGENT.tenant, workspace: DEMO_AGENT.workspace, agentId: 'rogue-agent', secret: ROGUE_SECRET }));
+  });
+
+  async function a2aClient(signer, connector = 'helper') {
     const factory = new ClientFactory(ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
-      transports: [new JsonRpcTransportFactory({ fetchImpl: gamut.fetch })],
-      cardResolver: new DefaultAgentCardResolver({ fetchImpl: gamut.fetch }),
+      transports: [new JsonRpcTransportFactory({ fetchImpl: signer.fetch })],
+      cardResolver: new DefaultAgentCardResolver({ fetchImpl: signer.fetch }),
     }));
-    client = await factory.createFromUrl(`${gateway.baseUrl}/a2a/helper/`);
+    return factory.createFromUrl(`${gateway.baseUrl}/a2a/${connector}/`);
+  }
+
+  test('a remote card whose signature does not verify under the pinned key is refused: the client gets no card', async () => {
+    await assert.rejects(a2aClient(gamut, 'broken'), (error) => {
+      assert.match(String(error.message ?? error), /502|card/i, String(error.message ?? error));
+      return true;
+    });
+    const response = await gamut.fetch(`${gateway.baseUrl}/a2a/broken/.well-known/agent-card.json`);
+    assert.equal(response.status, 502);
+    assert.equal((await response.json()).code, 'a2a_card_unverified');
   });
 
   after(async () => {
     await gateway?.stop();
     await agent?.close();
+    await broken?.close();
   });
 
   const message = (skillId, text, { messageId = `m-${Math.random().toString(16).slice(2)}`, warrant } = {}) => ({
@@ -122,11 +194,50 @@ describe('@a2a-js/sdk client → gateway → @a2a-js/sdk server', () => {
     assert.ok(!JSON.stringify(card).includes(agent.origin), 'the remote agent\'s address is not on the card');
   });
 
-  test('a streamed message to a permitted skill comes back as the agent\'s events', async () => {
+  test('a streamed message to a permitted skill comes back as the agent\'s events, each as the agent sends it, redacted', async () => {
     const events = [];
-    for await (const event of client.sendMessageStream(message('summarize', 'stream it'))) events.push(event);
-    assert.ok(events.length >= 1, JSON.stringify(events));
-    assert.ok(JSON.stringify(events).includes('done: stream it'), JSON.stringify(events));
+    const at = [];
+    for await (const event of client.sendMessageStream(message('summarize', 'stream it'))) {
+      at.push(Date.now());
+      events.push(event);
+    }
+    const text = JSON.stringify(events);
+    assert.ok(text.includes('done: stream it'), text);
+    assert.ok(!text.includes('ops@example.com'), 'the e-mail address in the artifact is redacted');
+    assert.deepEqual(events.map((e) => e.payload.$case), ['task', 'statusUpdate', 'artifactUpdate', 'statusUpdate'], text);
+    assert.equal(events[1].payload.value.status.state, TaskState.TASK_STATE_WORKING, text);
+    assert.equal(events[3].payload.value.status.state, TaskState.TASK_STATE_COMPLETED, text);
+    assert.ok(at[0] < agent.published.at(-1), `the first event (${at[0]}) reached the client before the agent published its last (${agent.published.at(-1)})`);
+  });
+
+  test('a task\'s push-notification webhook on the metadata address or a private one is refused; a public one is set on the agent', async () => {
+    const sent = await client.sendMessage(message('summarize', 'a task to watch'));
+    const task = sent.task ?? sent;
+    const config = (url) => ({ tenant: '', id: '', taskId: task.id, url, token: '', authentication: undefined });
+    for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://10.0.0.7/hook']) {
+      await assert.rejects(client.createTaskPushNotificationConfig(config(url)), (error) => {
+        assert.match(String(error.message ?? error), /webhook|internal|address|refused/i, String(error.message ?? error));
+        return true;
+      });
+    }
+    const set = await client.createTaskPushNotificationConfig(config('https://hooks.example.com/a2a'));
+    assert.equal(set.url, 'https://hooks.example.com/a2a', JSON.stringify(set));
+    const listed = await client.listTaskPushNotificationConfig({ tenant: '', taskId: task.id, pageSize: 10, pageToken: '' });
+    assert.deepEqual(listed.configs.map((c) => c.url), ['https://hooks.example.com/a2a'], JSON.stringify(listed));
+  });
+
+  test('a task another agent opened cannot be read, cancelled or watched: task not found, nothing reaches the agent', async () => {
+    const sent = await client.sendMessage(message('summarize', 'my task'));
+    const task = sent.task ?? sent;
+    const notFound = (error) => {
+      assert.match(String(error.message ?? error), /No task of this agent has that id/, String(error.message ?? error));
+      return true;
+    };
+    await assert.rejects(rogue.getTask({ tenant: '', id: task.id, historyLength: undefined }), notFound);
+    await assert.rejects(rogue.cancelTask({ tenant: '', id: task.id, metadata: undefined }), notFound);
+    await assert.rejects(rogue.listTaskPushNotificationConfig({ tenant: '', taskId: task.id, pageSize: 10, pageToken: '' }), notFound);
+    const own = await client.getTask({ tenant: '', id: task.id, historyLength: undefined });
+    assert.equal(own.status.state, TaskState.TASK_STATE_COMPLETED, JSON.stringify(own));
   });
 
   test('a message to a permitted skill reaches the agent through the gateway and completes', async () => {
@@ -143,5 +254,19 @@ describe('@a2a-js/sdk client → gateway → @a2a-js/sdk server', () => {
       return true;
     });
     assert.equal(agent.received.length, before);
+  });
+  test('every call above is in the audit chain (the remote tasks\' states among them), and the chain verifies intact', async () => {
+    const get = async (path) => {
+      const response = await fetch(`${gateway.baseUrl}${path}`, { headers: { Authorization: `Bearer ${gateway.adminToken}` } });
+      assert.ok(response.ok, `${path}: ${response.status}`);
+      return response.json();
+    };
+    const records = (await get('/admin/v1/tenants/demo/audit?start=0&limit=1000')).records;
+    const decisions = new Set(records.map((r) => r.decision));
+    for (const expected of ['a2a_card_served', 'a2a_task_state', 'refused:a2a_push_url_refused', 'refused:a2a_card_unverified']) {
+      assert.ok(decisions.has(expected), `${expected} in ${JSON.stringify([...decisions])}`);
+    }
+    assert.ok(records.some((r) => r.a2a_task?.state === 'completed' && r.tool === 'helper.summarize'), 'a completed remote task is recorded');
+    assert.equal((await get('/admin/v1/tenants/demo/audit/verify')).intact, true);
   });
 });
