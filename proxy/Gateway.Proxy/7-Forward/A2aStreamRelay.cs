@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using Gateway.Connectors.Redaction;
 using Gateway.Connectors.Streaming;
-using Gateway.Oversight.Http;
+using Gateway.Oversight;
 using Gateway.Proxy.A2a;
 using Gateway.Proxy.Enforce;
 using Gateway.Proxy.Pipeline;
