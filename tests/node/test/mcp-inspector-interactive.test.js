@@ -10,39 +10,26 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import puppeteer from 'puppeteer-core';
-import { freePort, startGateway } from '../lib/gateway.js';
 import { mcpMessages, recordMcpEvents, startInspectorWeb } from '../lib/inspector.js';
-import { AGENT_APP, GATEWAY_CLIENT, startOidcProvider } from '../lib/oidc.js';
-import { startMcpUpstream } from '../lib/upstreams.js';
+import { allowConsent, signInAndConsent, startInteractiveGateway } from '../lib/interactive.js';
 
 const CHROMIUM = process.env.CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 const CLIENT_ID = 'mcp-inspector';
 
 describe('the MCP Inspector\'s web UI, interactive OAuth (chromium, oidc-provider)', { skip: CHROMIUM ? false : 'chromium is not installed (build/install-test-deps.sh installs it)' }, () => {
+  let world;
   let op;
-  let upstream;
   let gateway;
   let inspector;
   let browser;
 
   before(async () => {
-    const port = await freePort();
-    op = await startOidcProvider({ consoleRedirectUri: `http://127.0.0.1:${port}/console/demo/callback` });
-    op.setAccount('alice', ['engineers']);
-    upstream = await startMcpUpstream();
-    gateway = await startGateway({
-      port,
-      upstreams: { 'http://127.0.0.1:9200/mcp': upstream.url },
-      env: { OIDC_CLIENT_SECRET: op.gatewaySecret, Gateway__Console__Tenants__demo__Roles__approver__0: 'payments-approvers' },
-      edit: (text) => text
-        .replace('workspaces: [ws-demo]\n',
-          `workspaces: [ws-demo]\nopenid_provider:\n  issuer: "${op.issuer}"\n  audiences: [${AGENT_APP}]\n  client_id: ${GATEWAY_CLIENT}\n  client_secret: env:OIDC_CLIENT_SECRET\n`)
-        .replace('    secret: file:secrets/demo-agent.secret\n',
-          '    secret: file:secrets/demo-agent.secret\n    interactive:\n      workspace: ws-demo\n      groups: [engineers]\n      clients:\n'
-          + `        - { client_id: ${CLIENT_ID}, redirect_uris: ["http://localhost/oauth/callback"] }\n`)
-        // The agent may search tickets, but not for this person: a rule that matches the person the token names.
-        .replace('rules:\n', 'rules:\n  - id: no-ticket-search-for-alice\n    match: { tools: [tickets.search], person: [alice] }\n    effect: block\n    reason: not_for_this_person\n'),
+    world = await startInteractiveGateway({
+      clients: [`{ client_id: ${CLIENT_ID}, redirect_uris: ["http://localhost/oauth/callback"] }`],
+      // The agent may search tickets, but not for this person: a rule that matches the person the token names.
+      edit: (text) => text.replace('rules:\n', 'rules:\n  - id: no-ticket-search-for-alice\n    match: { tools: [tickets.search], person: [alice] }\n    effect: block\n    reason: not_for_this_person\n'),
     });
+    ({ op, gateway } = world);
     inspector = await startInspectorWeb({ servers: { gateway: { type: 'http', url: `${gateway.baseUrl}/mcp`, oauth: { clientId: CLIENT_ID } } } });
     browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   });
@@ -50,9 +37,7 @@ describe('the MCP Inspector\'s web UI, interactive OAuth (chromium, oidc-provide
   after(async () => {
     await browser?.close();
     await inspector?.close();
-    await gateway?.stop();
-    await upstream?.close();
-    await op?.close();
+    await world?.close();
   });
 
   test('the Inspector signs the person in, lists and calls what the agent may, and is refused the rest', { timeout: 120_000 }, async () => {
@@ -76,18 +61,11 @@ describe('the MCP Inspector\'s web UI, interactive OAuth (chromium, oidc-provide
       await page.waitForFunction((issuer) => location.href.startsWith(issuer), { timeout: 30_000 }, op.issuer);
 
       // 2. The console's sign-in at the provider, then the console's consent page.
-      await page.type('input[name="login"]', 'alice');
-      await page.type('input[name="password"]', 'any-password');
-      await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
-      if (page.url().startsWith(op.issuer)) {
-        await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
-      }
-      assert.equal(new URL(page.url()).pathname, '/console/demo/authorize', await page.content());
-      const consent = await page.evaluate(() => document.body.innerText);
+      const consent = await signInAndConsent(page, op);
       assert.match(consent, new RegExp(CLIENT_ID));
       assert.match(consent, /demo-agent/);
       assert.match(consent, new RegExp(`${inspector.origin}/oauth/callback`));
-      await Promise.all([page.waitForNavigation(), page.click('button[value="approve"]')]);
+      await allowConsent(page);
 
       // 3. Back in the Inspector: it exchanged the code at its callback and is connected.
       await page.waitForFunction((origin) => location.origin === origin, { timeout: 30_000 }, inspector.origin);

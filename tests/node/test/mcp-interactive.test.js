@@ -12,36 +12,21 @@ import puppeteer from 'puppeteer-core';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { freePort, startGateway } from '../lib/gateway.js';
-import { AGENT_APP, GATEWAY_CLIENT, startOidcProvider } from '../lib/oidc.js';
-import { startMcpUpstream } from '../lib/upstreams.js';
+import { allowConsent, signInAndConsent, startInteractiveGateway } from '../lib/interactive.js';
 
 const CHROMIUM = process.env.CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 const CLIENT_ID = 'ide-assistant';
 
 describe('a person\'s interactive MCP client (TypeScript SDK, chromium, oidc-provider)', { skip: CHROMIUM ? false : 'chromium is not installed (build/install-test-deps.sh installs it)' }, () => {
+  let world;
   let op;
-  let upstream;
   let gateway;
   let browser;
   let callback;
 
   before(async () => {
-    const port = await freePort();
-    op = await startOidcProvider({ consoleRedirectUri: `http://127.0.0.1:${port}/console/demo/callback` });
-    op.setAccount('alice', ['engineers']);
-    upstream = await startMcpUpstream();
-    gateway = await startGateway({
-      port,
-      upstreams: { 'http://127.0.0.1:9200/mcp': upstream.url },
-      env: { OIDC_CLIENT_SECRET: op.gatewaySecret, Gateway__Console__Tenants__demo__Roles__approver__0: 'payments-approvers' },
-      edit: (text) => text
-        .replace('workspaces: [ws-demo]\n',
-          `workspaces: [ws-demo]\nopenid_provider:\n  issuer: "${op.issuer}"\n  audiences: [${AGENT_APP}]\n  client_id: ${GATEWAY_CLIENT}\n  client_secret: env:OIDC_CLIENT_SECRET\n`)
-        .replace('    secret: file:secrets/demo-agent.secret\n',
-          '    secret: file:secrets/demo-agent.secret\n    interactive:\n      workspace: ws-demo\n      groups: [engineers]\n      clients:\n'
-          + `        - { client_id: ${CLIENT_ID}, redirect_uris: ["http://127.0.0.1/callback"] }\n`),
-    });
+    world = await startInteractiveGateway({ clients: [`{ client_id: ${CLIENT_ID}, redirect_uris: ["http://127.0.0.1/callback"] }`] });
+    ({ op, gateway } = world);
     callback = await startCallbackServer();
     browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   });
@@ -49,9 +34,7 @@ describe('a person\'s interactive MCP client (TypeScript SDK, chromium, oidc-pro
   after(async () => {
     await browser?.close();
     await callback?.close();
-    await gateway?.stop();
-    await upstream?.close();
-    await op?.close();
+    await world?.close();
   });
 
   test('the SDK signs the person in, lists and calls what the agent may, and is refused the rest', async () => {
@@ -73,19 +56,11 @@ describe('a person\'s interactive MCP client (TypeScript SDK, chromium, oidc-pro
       const page = await context.newPage();
       await page.goto(authorize.href);
       assert.ok(page.url().startsWith(op.issuer), `the provider's login page, not ${page.url()}`);
-      await page.type('input[name="login"]', 'alice');
-      await page.type('input[name="password"]', 'any-password');
-      await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
-      if (page.url().startsWith(op.issuer)) {
-        await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
-      }
-
-      assert.equal(new URL(page.url()).pathname, '/console/demo/authorize', await page.content());
-      const consent = await page.content();
+      const consent = await signInAndConsent(page, op);
       assert.match(consent, new RegExp(CLIENT_ID));
       assert.match(consent, /demo-agent/);
       assert.match(consent, /docs\.search/);
-      await Promise.all([page.waitForNavigation(), page.click('button[value="approve"]')]);
+      await allowConsent(page);
     } finally {
       await context.close();
     }
