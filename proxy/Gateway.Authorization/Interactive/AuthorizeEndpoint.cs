@@ -14,8 +14,9 @@ namespace Gateway.Authorization.Interactive;
 /// be right nothing is redirected (RFC 6749 §4.1.2.1), the answer is a 400 OAuth error. Then, redirected back to the
 /// client with <c>iss</c> (RFC 9207): <c>response_type</c> other than <c>code</c> (<c>unsupported_response_type</c>), a
 /// PKCE challenge missing or not <c>S256</c> (<c>invalid_request</c>), a <c>resource</c> (RFC 8707) missing or not one of
-/// the gateway's protected resources (<c>invalid_target</c>). A good request is kept in the store and the browser goes
-/// to the console, where the person signs in at the tenant's provider and consents.
+/// the gateway's protected resources (<c>invalid_target</c>). A good request is kept in the store, with the requested
+/// <c>scope</c>s the agent's block declares (others are not granted), and the browser goes to the console, where the
+/// person signs in at the tenant's provider and consents.
 /// </summary>
 internal sealed partial class AuthorizeEndpoint
 {
@@ -115,7 +116,11 @@ internal sealed partial class AuthorizeEndpoint
 
         try
         {
-            var id = await _grants.SaveRequestAsync(new PendingAuthorization(agent.Tenant, agent.Agent, clientId, redirectUri!, challenge!, resource, state, issuer), context.RequestAborted).ConfigureAwait(false);
+            // The scopes asked for that the agent declares (RFC 6749 §3.3: the server may grant fewer than asked; the
+            // token answer names those granted). None declared: the agent's policy is the whole scope, as ever.
+            var scopes = agent.Access.Declared((Single(query, "scope") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            var pending = new PendingAuthorization(agent.Tenant, agent.Agent, clientId, redirectUri!, challenge!, resource, state, issuer) { Scopes = scopes };
+            var id = await _grants.SaveRequestAsync(pending, context.RequestAborted).ConfigureAwait(false);
             LogStarted(_logger, agent.Tenant, agent.Agent);
             return Results.Redirect(_host.ConsentPath(agent.Tenant, id));
         }

@@ -42,7 +42,7 @@ public sealed class InteractiveGrantTests(InteractiveGatewayFixture fixture) : I
         Assert.Equal("demo-agent", read.Subject!.Agent);
         Assert.Equal("alice", read.Person!.Subject);
         Assert.Equal(InteractiveGateway.ClientId, read.Person.ClientId);
-        var records = await AllAuditRecordsAsync();
+        var records = await Gw.AllAuditRecordsAsync();
         var calls = records.Where(r => r.TryGetProperty("tool", out var t) && t.GetString() == "notes.find" && r.TryGetProperty("person", out var p) && p.GetString() == "alice").ToList();
         Assert.NotEmpty(calls);
         Assert.All(calls, call =>
@@ -258,12 +258,6 @@ public sealed class InteractiveGrantTests(InteractiveGatewayFixture fixture) : I
         using var response = await Gw.InitializeAsync(token);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-    }
-
-    private async Task<List<JsonElement>> AllAuditRecordsAsync()
-    {
-        var page = JsonDocument.Parse(await Gw.Gateway.Admin().GetStringAsync("/admin/v1/tenants/demo/audit?start=0&limit=1000")).RootElement.Clone();
-        return [.. page.GetProperty("records").EnumerateArray()];
     }
 
     private Task<(HttpStatusCode Status, JsonElement Json)> RefreshAsync(string refreshToken) =>
