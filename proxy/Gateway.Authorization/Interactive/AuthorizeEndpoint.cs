@@ -7,7 +7,8 @@ using Microsoft.Extensions.Primitives;
 namespace Gateway.Authorization.Interactive;
 
 /// <summary>
-/// <c>GET /oauth/authorize</c>: the authorization-code grant's front door for people's interactive MCP clients. The
+/// <c>GET /oauth/authorize</c>: the authorization-code grant's front door for people's interactive MCP clients, rate
+/// limited per client address (<see cref="InteractiveRateLimit"/>). The
 /// client and its redirect URI are checked first (an agent's <c>interactive:</c> block must list the client, and the URI
 /// must match one of its URIs exactly, a loopback one on any port: <see cref="RedirectUris"/>; for a client identified
 /// by a metadata document, the URIs its document names: <see cref="ClientMetadataDocuments"/>); until both are known to
@@ -26,10 +27,12 @@ internal sealed partial class AuthorizeEndpoint
     private readonly InteractiveGrants _grants;
     private readonly ClientMetadataDocuments _documents;
     private readonly RegisteredClients _registered;
+    private readonly InteractiveRateLimit _limit;
     private readonly ILogger<AuthorizeEndpoint> _logger;
 
-    public AuthorizeEndpoint(IInteractiveHost host, IAccessTokenHost resources, AccessTokenUrls urls, InteractiveGrants grants, ClientMetadataDocuments documents, RegisteredClients registered, ILogger<AuthorizeEndpoint> logger)
+    public AuthorizeEndpoint(IInteractiveHost host, IAccessTokenHost resources, AccessTokenUrls urls, InteractiveGrants grants, ClientMetadataDocuments documents, RegisteredClients registered, InteractiveRateLimit limit, ILogger<AuthorizeEndpoint> logger)
     {
+        _limit = limit;
         _registered = registered;
         _documents = documents;
         _host = host;
@@ -41,6 +44,12 @@ internal sealed partial class AuthorizeEndpoint
 
     public async Task<IResult> HandleAsync(HttpContext context)
     {
+        if (await _limit.RefuseAsync(context, InteractiveRateLimit.Authorize).ConfigureAwait(false) is { } limited)
+        {
+            // Counted before anything is read or kept: a flood keeps nothing in the store (InteractiveRateLimit).
+            return limited;
+        }
+
         var query = context.Request.Query;
         foreach (var (name, values) in query)
         {

@@ -14,7 +14,8 @@ namespace Gateway.Proxy.Console;
 /// act as, which tools that agent may use, the declared scopes it asks for, and for how long. Consent is remembered per
 /// person and client with its scopes (a later authorization of the same client that asks for no other scope skips the
 /// page) until it ends or is revoked (<see cref="ConsoleClientPages"/>, or
-/// the admin API). The consent POST carries the session's CSRF token; the pending request is taken once.
+/// the admin API). The consent POST carries the session's CSRF token; the pending request is taken once; an allowed
+/// consent is written to the tenant's audit chain (<c>console.consent.grant</c>).
 /// </summary>
 internal static class ConsoleAuthorizePages
 {
@@ -131,6 +132,8 @@ internal static class ConsoleAuthorizePages
             Scopes = [.. before.Union(pending.Scopes, StringComparer.Ordinal)],
         };
         await grants.SaveConsentAsync(tenant, session.Subject, consent, context.RequestAborted);
+        await ConsoleAudit.RecordAsync(context, session, "consent.grant", agent.Agent,
+            reason: "allowed client " + pending.ClientId + (consent.Scopes.Count > 0 ? " with scopes " + string.Join(' ', consent.Scopes) : string.Empty) + " until " + consent.Ends.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
         return Results.Redirect(await IssueCodeAsync(grants, pending, agent, session, consent, context.RequestAborted));
     }
 

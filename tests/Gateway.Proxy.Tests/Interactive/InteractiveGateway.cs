@@ -48,9 +48,9 @@ public sealed class InteractiveGateway : IAsyncDisposable
     /// <summary>
     /// As <see cref="StartAsync(string[])"/>, the demo agent also accepting clients that register themselves when
     /// <paramref name="dynamicRegistration"/>, its block declaring <paramref name="scopes"/> (a YAML flow mapping, e.g.
-    /// <c>{ files: [files] }</c>) when given.
+    /// <c>{ files: [files] }</c>) when given, with more configuration <paramref name="settings"/>.
     /// </summary>
-    public static async Task<InteractiveGateway> StartAsync(bool dynamicRegistration, string[] extraClients, string? scopes = null)
+    public static async Task<InteractiveGateway> StartAsync(bool dynamicRegistration, string[] extraClients, string? scopes = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var provider = await TestOpenIdProvider.StartAsync();
         var mcp = await McpGateway.StartAsync(
@@ -69,7 +69,7 @@ public sealed class InteractiveGateway : IAsyncDisposable
                         - { client_id: {{ClientId}}, redirect_uris: ["{{LoopbackRedirect}}", "{{WebRedirect}}"] }
                 {{string.Concat(extraClients.Select(c => "        - " + c + "\n"))}}
                 """.Replace("\r", string.Empty), StringComparison.Ordinal),
-            ConsoleOidcSignIn.DemoRoles.ToDictionary(p => p.Key, p => (string?)p.Value));
+            ConsoleOidcSignIn.DemoRoles.Select(p => KeyValuePair.Create(p.Key, (string?)p.Value)).Concat(settings ?? new Dictionary<string, string?>()).ToDictionary());
         using var put = await mcp.Gateway.Admin().PutAsync("/admin/v1/tenants/demo/credentials/oidc-client",
             new StringContent(JsonSerializer.Serialize(new { value = TestOpenIdProvider.ClientSecret }), Encoding.UTF8, "application/json"));
         put.EnsureSuccessStatusCode();

@@ -188,7 +188,16 @@ public sealed class InteractiveGrantTests(InteractiveGatewayFixture fixture) : I
         Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
         Assert.Contains("invalid_token", string.Join(" ", after.Headers.WwwAuthenticate.Select(h => h.ToString())), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, (await RefreshAsync(tokens.GetProperty("refresh_token").GetString()!)).Status);
+        var records = await Gw.AllAuditRecordsAsync();
+        Assert.Contains(records, r => Text(r, "tool") == "console.consent.grant" && Text(r, "person") == "alice" && Text(r, "agent") == "demo-agent");
+        var revocation = Assert.Single(records, r => Text(r, "tool") == "console.consent.revoke" && Text(r, "person") == "alice");
+        Assert.Equal("demo-agent", Text(revocation, "agent"));
+        Assert.Equal("admin_action", Text(revocation, "decision"));
+        Assert.StartsWith("console:", Text(revocation, "actor"), StringComparison.Ordinal);
+        Assert.Contains(InteractiveGateway.ClientId, revocation.ToString(), StringComparison.Ordinal);
     }
+
+    private static string? Text(JsonElement record, string name) => record.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     [Fact]
     public async Task Mcp_ConsentRevokedThroughTheAdminApi_RefusesTheTokenAtOnce()
