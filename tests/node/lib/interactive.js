@@ -6,10 +6,10 @@ import { AGENT_APP, GATEWAY_CLIENT, startOidcProvider } from './oidc.js';
 import { startMcpUpstream } from './upstreams.js';
 
 /**
- * Starts the three; `clients` are the lines of the demo agent's `interactive.clients` (YAML flow mappings), `edit`
- * changes the tenant file's text after that. Returns `{ op, upstream, gateway, close() }`.
+ * Starts the three; `clients` are the lines of the demo agent's `interactive.clients` (YAML flow mappings), `scopes`
+ * its `interactive.scopes` when given (a YAML flow mapping), `edit` changes the tenant file's text after that. Returns `{ op, upstream, gateway, close() }`.
  */
-export async function startInteractiveGateway({ clients, edit = (text) => text }) {
+export async function startInteractiveGateway({ clients, scopes, edit = (text) => text }) {
   const port = await freePort();
   const op = await startOidcProvider({ consoleRedirectUri: `http://127.0.0.1:${port}/console/demo/callback` });
   op.setAccount('alice', ['engineers']);
@@ -24,7 +24,8 @@ export async function startInteractiveGateway({ clients, edit = (text) => text }
         .replace('workspaces: [ws-demo]\n',
           `workspaces: [ws-demo]\nopenid_provider:\n  issuer: "${op.issuer}"\n  audiences: [${AGENT_APP}]\n  client_id: ${GATEWAY_CLIENT}\n  client_secret: env:OIDC_CLIENT_SECRET\n`)
         .replace('    secret: file:secrets/demo-agent.secret\n',
-          '    secret: file:secrets/demo-agent.secret\n    interactive:\n      workspace: ws-demo\n      groups: [engineers]\n      clients:\n'
+          '    secret: file:secrets/demo-agent.secret\n    interactive:\n      workspace: ws-demo\n      groups: [engineers]\n'
+          + (scopes ? `      scopes: ${scopes}\n` : '') + '      clients:\n'
           + clients.map((client) => `        - ${client}\n`).join(''))),
     });
     return {

@@ -51,19 +51,10 @@ describe('a person\'s interactive MCP client (TypeScript SDK, chromium, oidc-pro
     assert.equal(authorize.searchParams.get('resource'), mcpUrl.href);
 
     // 2. The person's browser: the console's sign-in at the provider, then the console's consent page.
-    const context = await browser.createBrowserContext();
-    try {
-      const page = await context.newPage();
-      await page.goto(authorize.href);
-      assert.ok(page.url().startsWith(op.issuer), `the provider's login page, not ${page.url()}`);
-      const consent = await signInAndConsent(page, op);
-      assert.match(consent, new RegExp(CLIENT_ID));
-      assert.match(consent, /demo-agent/);
-      assert.match(consent, /docs\.search/);
-      await allowConsent(page);
-    } finally {
-      await context.close();
-    }
+    const consent = await consentInBrowser(browser, op, authorize);
+    assert.match(consent, new RegExp(CLIENT_ID));
+    assert.match(consent, /demo-agent/);
+    assert.match(consent, /docs\.search/);
 
     const answer = await callback.answered;
     assert.equal(answer.searchParams.get('iss'), gateway.baseUrl);
@@ -100,8 +91,81 @@ describe('a person\'s interactive MCP client (TypeScript SDK, chromium, oidc-pro
   });
 });
 
-/** The SDK's OAuthClientProvider, in memory: a pre-registered public client with a loopback redirect. */
-function inMemoryProvider(redirectUrl) {
+describe('scope step-up with the TypeScript SDK (insufficient_scope)', { skip: CHROMIUM ? false : 'chromium is not installed (build/install-test-deps.sh installs it)' }, () => {
+  let world;
+  let browser;
+  let callback;
+
+  before(async () => {
+    world = await startInteractiveGateway({ clients: [`{ client_id: ${CLIENT_ID}, redirect_uris: ["http://127.0.0.1/callback"] }`], scopes: '{ docs: [docs] }' });
+    callback = await startCallbackServer();
+    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await callback?.close();
+    await world?.close();
+  });
+
+  test('a token without the scope is challenged, the SDK authorizes again with it, and the call goes through', async () => {
+    const { op, gateway } = world;
+    const provider = inMemoryProvider(callback.url, { keepRefreshToken: false });
+    const client = new Client({ name: 'interactive-ide', version: '1.0.0' });
+    const mcpUrl = new URL(`${gateway.baseUrl}/mcp`);
+
+    // 1. The first authorization asks for no scope: the person allows the client, the token has no scope.
+    await assert.rejects(client.connect(new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider })), (e) => e instanceof UnauthorizedError);
+    assert.equal(provider.authorizationUrl.searchParams.get('scope'), null);
+    await consentInBrowser(browser, op, provider.authorizationUrl);
+    const transport = new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider });
+    await transport.finishAuth((await callback.answered).searchParams.get('code'));
+    await client.connect(transport);
+    try {
+      assert.equal(provider.tokens().scope, undefined);
+      assert.ok((await client.listTools()).tools.some((t) => t.name === 'docs__search'));
+
+      // 2. The call the scope covers: 403 insufficient_scope; the SDK reads the challenge and authorizes again with it.
+      provider.authorizationUrl = undefined;
+      await assert.rejects(client.callTool({ name: 'docs__search', arguments: { query: 'people' } }), (e) => e instanceof UnauthorizedError);
+      assert.equal(provider.authorizationUrl?.searchParams.get('scope'), 'docs');
+      const consent = await consentInBrowser(browser, op, provider.authorizationUrl);
+      assert.match(consent, /It asks for these scopes/);
+      await transport.finishAuth((await callback.next()).searchParams.get('code'));
+
+      // 3. The wider token makes the call.
+      assert.equal(provider.tokens().scope, 'docs');
+      const result = await client.callTool({ name: 'docs__search', arguments: { query: 'people' } });
+      assert.ok(!result.isError, JSON.stringify(result));
+    } finally {
+      await client.close().catch(() => {});
+    }
+  });
+});
+
+/**
+ * The person's browser, in a context of its own (signed in nowhere): the authorization URL, the console's sign-in at
+ * the provider, the consent page (its text returned) and Allow.
+ */
+async function consentInBrowser(browser, op, authorize) {
+  const context = await browser.createBrowserContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(authorize.href);
+    assert.ok(page.url().startsWith(op.issuer), `the provider's login page, not ${page.url()}`);
+    const consent = await signInAndConsent(page, op);
+    await allowConsent(page);
+    return consent;
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * The SDK's OAuthClientProvider, in memory: a pre-registered public client with a loopback redirect. Without
+ * `keepRefreshToken` it keeps no refresh token (as a client told to persist access tokens only does).
+ */
+function inMemoryProvider(redirectUrl, { keepRefreshToken = true } = {}) {
   let tokens;
   let verifier;
   return {
@@ -111,25 +175,29 @@ function inMemoryProvider(redirectUrl) {
     clientInformation: () => ({ client_id: CLIENT_ID }),
     saveClientInformation: () => {},
     tokens: () => tokens,
-    saveTokens(value) { tokens = value; },
+    saveTokens(value) { tokens = keepRefreshToken ? value : { ...value, refresh_token: undefined }; },
     redirectToAuthorization(url) { this.authorizationUrl = new URL(url); },
     saveCodeVerifier(value) { verifier = value; },
     codeVerifier: () => verifier,
   };
 }
 
-/** The client's loopback redirect listener: resolves `answered` with the first callback's URL. */
+/** The client's loopback redirect listener: `answered` resolves with the first callback's URL, `next()` with the next one's. */
 async function startCallbackServer() {
-  let resolveAnswer;
-  const answered = new Promise((resolve) => { resolveAnswer = resolve; });
+  const answers = [];
+  const waiting = [];
   const server = createServer((req, res) => {
-    resolveAnswer(new URL(req.url, 'http://127.0.0.1'));
+    const url = new URL(req.url, 'http://127.0.0.1');
+    if (waiting.length > 0) waiting.shift()(url); else answers.push(url);
     res.writeHead(200, { 'content-type': 'text/plain' }).end('You may close this window.');
   });
   await new Promise((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
+  const next = () => (answers.length > 0 ? Promise.resolve(answers.shift()) : new Promise((resolve) => waiting.push(resolve)));
+  const answered = next();
   return {
     url: `http://127.0.0.1:${server.address().port}/callback`,
     answered,
+    next,
     close: () => new Promise((resolveClose) => { server.closeAllConnections?.(); server.close(() => resolveClose()); }),
   };
 }
