@@ -18,24 +18,18 @@ const CHROMIUM = process.env.CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromiu
 const CLIENT_ID = 'ide-assistant';
 
 describe('a person\'s interactive MCP client (TypeScript SDK, chromium, oidc-provider)', { skip: CHROMIUM ? false : 'chromium is not installed (build/install-test-deps.sh installs it)' }, () => {
-  let world;
+  let setup;
   let op;
   let gateway;
   let browser;
   let callback;
 
   before(async () => {
-    world = await startInteractiveGateway({ clients: [`{ client_id: ${CLIENT_ID}, redirect_uris: ["http://127.0.0.1/callback"] }`] });
-    ({ op, gateway } = world);
-    callback = await startCallbackServer();
-    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    setup = await startSetup();
+    ({ browser, callback, world: { op, gateway } } = setup);
   });
 
-  after(async () => {
-    await browser?.close();
-    await callback?.close();
-    await world?.close();
-  });
+  after(async () => setup?.close());
 
   test('the SDK signs the person in, lists and calls what the agent may, and is refused the rest', async () => {
     const provider = inMemoryProvider(callback.url);
@@ -92,24 +86,14 @@ describe('a person\'s interactive MCP client (TypeScript SDK, chromium, oidc-pro
 });
 
 describe('scope step-up with the TypeScript SDK (insufficient_scope)', { skip: CHROMIUM ? false : 'chromium is not installed (build/install-test-deps.sh installs it)' }, () => {
-  let world;
-  let browser;
-  let callback;
+  let setup;
 
-  before(async () => {
-    world = await startInteractiveGateway({ clients: [`{ client_id: ${CLIENT_ID}, redirect_uris: ["http://127.0.0.1/callback"] }`], scopes: '{ docs: [docs] }' });
-    callback = await startCallbackServer();
-    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-  });
+  before(async () => { setup = await startSetup({ scopes: '{ docs: [docs] }' }); });
 
-  after(async () => {
-    await browser?.close();
-    await callback?.close();
-    await world?.close();
-  });
+  after(async () => setup?.close());
 
   test('a token without the scope is challenged, the SDK authorizes again with it, and the call goes through', async () => {
-    const { op, gateway } = world;
+    const { browser, callback, world: { op, gateway } } = setup;
     const provider = inMemoryProvider(callback.url, { keepRefreshToken: false });
     const client = new Client({ name: 'interactive-ide', version: '1.0.0' });
     const mcpUrl = new URL(`${gateway.baseUrl}/mcp`);
@@ -142,6 +126,23 @@ describe('scope step-up with the TypeScript SDK (insufficient_scope)', { skip: C
     }
   });
 });
+
+/** The world (provider, gateway, upstream) with the demo agent accepting CLIENT_ID, a callback listener and chromium. */
+async function startSetup({ scopes } = {}) {
+  const world = await startInteractiveGateway({ clients: [`{ client_id: ${CLIENT_ID}, redirect_uris: ["http://127.0.0.1/callback"] }`], scopes });
+  const callback = await startCallbackServer();
+  const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  return {
+    world,
+    callback,
+    browser,
+    async close() {
+      await browser.close();
+      await callback.close();
+      await world.close();
+    },
+  };
+}
 
 /**
  * The person's browser, in a context of its own (signed in nowhere): the authorization URL, the console's sign-in at
