@@ -125,6 +125,16 @@ public sealed class BundleSchemaTests
                 {
                     errors.Add($"{path}.{member.Name}: not allowed");
                 }
+                else if (additional.ValueKind == JsonValueKind.Object)
+                {
+                    Walk(additional, member.Value, $"{path}.{member.Name}", errors);
+                }
+
+                if (schema.TryGetProperty("propertyNames", out var names))
+                {
+                    using var name = JsonDocument.Parse(JsonSerializer.Serialize(member.Name));
+                    Walk(names, name.RootElement, $"{path}.{member.Name} (name)", errors);
+                }
             }
 
             foreach (var required in schema.TryGetProperty("required", out var r) ? r.EnumerateArray() : default(JsonElement.ArrayEnumerator))

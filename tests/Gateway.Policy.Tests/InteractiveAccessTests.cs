@@ -86,6 +86,38 @@ public sealed class InteractiveAccessTests
     }
 
     [Fact]
+    public void LoadTenantText_Scopes_AreReadAndCoverTheToolsNamedUnderThem()
+    {
+        var text = Tenant.Replace("max_session: 12h", "max_session: 12h\n      scopes: { wiki: [wiki], \"read:all\": [wiki.read, docs] }", StringComparison.Ordinal);
+
+        var result = PolicyBundleLoader.LoadTenantText("t1.yaml", text, Path.GetTempPath());
+
+        Assert.Empty(result.Errors);
+        Assert.True(result.Tenant!.TryGetAgent("a", out var agent));
+        var interactive = agent!.Interactive!;
+        Assert.Equal(["wiki", "read:all"], interactive.Scopes.Select(s => s.Name));
+        Assert.Equal(["wiki", "read:all"], interactive.ScopesFor("wiki.read"));
+        Assert.Equal(["read:all"], interactive.ScopesFor("docs.search"));
+        Assert.Empty(interactive.ScopesFor("wikipedia.read"));
+        Assert.Equal(["wiki"], interactive.Declared(["openid", "wiki", "wiki"]));
+        Assert.Empty(BundleSchemaTests.Validate(text));
+    }
+
+    [Theory]
+    [InlineData("{ \"has space\": [wiki] }", "must be an OAuth scope token")]
+    [InlineData("{ wiki: [] }", "must list at least one tool")]
+    [InlineData("[wiki]", "must be a mapping of scope names to tool lists")]
+    public void LoadTenantText_ScopesWrong_AreRefused(string scopes, string message)
+    {
+        var text = Tenant.Replace("max_session: 12h", "max_session: 12h\n      scopes: " + scopes, StringComparison.Ordinal);
+
+        var result = PolicyBundleLoader.LoadTenantText("t1.yaml", text, Path.GetTempPath());
+
+        Assert.Contains(result.Errors, e => e.Message.Contains(message, StringComparison.Ordinal));
+        Assert.NotEmpty(BundleSchemaTests.Validate(text));
+    }
+
+    [Fact]
     public void Schema_InteractiveBlock_IsValidAndAnUnknownKeyIsNot()
     {
         Assert.Empty(BundleSchemaTests.Validate(Tenant));

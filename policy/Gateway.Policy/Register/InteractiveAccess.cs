@@ -33,6 +33,27 @@ public sealed record InteractiveAccess
     /// <summary>How long a person's consent lets a client refresh its tokens, from the consent.</summary>
     public TimeSpan MaxSession { get; init; } = TimeSpan.FromHours(8);
 
+    /// <summary>
+    /// The scopes the block declares (<c>scopes:</c>); empty (the default) when the agent's policy is the whole scope, as
+    /// before scopes existed. A tool that some scope covers needs one of those scopes in the person's consent.
+    /// </summary>
+    public IReadOnlyList<InteractiveScope> Scopes { get; init; } = [];
+
+    /// <summary>The names of the declared scopes that cover <paramref name="tool"/>: empty when it needs none.</summary>
+    public IReadOnlyList<string> ScopesFor(string tool)
+    {
+        ArgumentNullException.ThrowIfNull(tool);
+        return Scopes.Count == 0 ? [] : [.. Scopes.Where(s => s.Covers(tool)).Select(s => s.Name)];
+    }
+
+    /// <summary>The names in <paramref name="requested"/> (an OAuth <c>scope</c> parameter's tokens) that the block declares, in its order, once each.</summary>
+    public IReadOnlyList<string> Declared(IEnumerable<string> requested)
+    {
+        ArgumentNullException.ThrowIfNull(requested);
+        var asked = requested.ToHashSet(StringComparer.Ordinal);
+        return [.. Scopes.Where(s => asked.Contains(s.Name)).Select(s => s.Name)];
+    }
+
     /// <summary>True when <paramref name="person"/> is listed or in a listed group.</summary>
     public bool Allows(ActingPerson person)
     {

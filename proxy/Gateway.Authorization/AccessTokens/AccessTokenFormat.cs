@@ -12,7 +12,8 @@ namespace Gateway.Authorization.AccessTokens;
 /// <c>sub</c> the agent, <c>client_id</c>, <c>tenant</c>, <c>workspace</c>, <c>jti</c>, <c>iat</c>, <c>exp</c>, and
 /// <c>cnf.jkt</c> when it is bound to a DPoP key; for a token of the authorization-code grant, <c>person</c> (an object:
 /// <c>sub</c>, <c>iss</c>, <c>groups</c>, <c>client_id</c> the interactive client, <c>fam</c> the token family) and
-/// <c>client_id</c> the interactive client's. Reading checks all of them; the token itself is never logged.
+/// <c>client_id</c> the interactive client's, and <c>scope</c> (RFC 9068 §2.2.3, space-separated) when the person consented
+/// to declared scopes. Reading checks all of them; the token itself is never logged.
 /// </summary>
 public sealed class AccessTokenFormat
 {
@@ -62,6 +63,10 @@ public sealed class AccessTokenFormat
                 json.WriteString("client_id", person.ClientId);
                 json.WriteString("fam", person.Family);
                 json.WriteEndObject();
+                if (person.Scopes.Count > 0)
+                {
+                    json.WriteString("scope", string.Join(' ', person.Scopes));
+                }
             }
 
             if (thumbprint is not null)
@@ -125,6 +130,11 @@ public sealed class AccessTokenFormat
             if (person is null)
             {
                 return AccessTokenRead.Refused(false, "The access token's person is malformed.");
+            }
+
+            if (jws.ClaimString("scope") is { } scope)
+            {
+                person = person with { Scopes = scope.Split(' ', StringSplitOptions.RemoveEmptyEntries) };
             }
         }
 

@@ -27,4 +27,10 @@ public sealed class AccessTokenOptions
 
     /// <summary>How long an issued access token lives (default 5 minutes, at most <see cref="MaxLifetime"/>).</summary>
     public TimeSpan Lifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary><c>GET /oauth/authorize</c> requests one client address may make a minute (default 60).</summary>
+    public int AuthorizationsPerMinute { get; set; } = 60;
+
+    /// <summary><c>POST /oauth/register</c> requests one client address may make a minute (default 20).</summary>
+    public int RegistrationsPerMinute { get; set; } = 20;
 }

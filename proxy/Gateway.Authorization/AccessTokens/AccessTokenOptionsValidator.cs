@@ -30,6 +30,11 @@ internal sealed class AccessTokenOptionsValidator(bool requirePublicBaseUrl = fa
             errors.Add($"{AccessTokenOptions.SectionName}:Lifetime must be more than 0 and at most {AccessTokenOptions.MaxLifetime}.");
         }
 
+        if (options.AuthorizationsPerMinute < 1 || options.RegistrationsPerMinute < 1)
+        {
+            errors.Add($"{AccessTokenOptions.SectionName}:AuthorizationsPerMinute and RegistrationsPerMinute must be at least 1.");
+        }
+
         if (options.PublicBaseUrl.Length > 0
             && (!Uri.TryCreate(options.PublicBaseUrl, UriKind.Absolute, out var uri)
                 || uri.Scheme is not ("https" or "http")

@@ -30,6 +30,7 @@ public static class AccessTokenServiceCollectionExtensions
         services.AddSingleton<AccessTokenVerifier>();
         services.AddSingleton<TokenEndpoint>();
         services.AddSingleton<Interactive.InteractiveGrants>();
+        services.AddSingleton<Interactive.InteractiveRateLimit>();
         services.AddSingleton<Interactive.ClientMetadataDocuments>();
         services.AddSingleton<Interactive.RegisteredClients>();
         services.AddSingleton<Interactive.RegistrationEndpoint>();

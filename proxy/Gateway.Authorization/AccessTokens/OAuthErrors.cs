@@ -1,6 +1,6 @@
 namespace Gateway.Authorization.AccessTokens;
 
-/// <summary>The OAuth error codes the token endpoint answers with (RFC 6749 §5.2, RFC 8707 §2, RFC 9449 §5): stable, clients branch on them.</summary>
+/// <summary>The OAuth error codes the gateway answers with (RFC 6749 §5.2, RFC 6750 §3.1, RFC 8707 §2, RFC 9449 §5): stable, clients branch on them.</summary>
 public static class OAuthErrors
 {
     public const string InvalidRequest = "invalid_request";
@@ -10,4 +10,7 @@ public static class OAuthErrors
     public const string InvalidTarget = "invalid_target";
     public const string InvalidDpopProof = "invalid_dpop_proof";
     public const string TemporarilyUnavailable = "temporarily_unavailable";
+
+    /// <summary>RFC 6750 §3.1: the token lacks a scope the request needs (a 403 whose challenge names the scope).</summary>
+    public const string InsufficientScope = "insufficient_scope";
 }

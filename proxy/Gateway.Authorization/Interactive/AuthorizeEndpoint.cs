@@ -7,15 +7,17 @@ using Microsoft.Extensions.Primitives;
 namespace Gateway.Authorization.Interactive;
 
 /// <summary>
-/// <c>GET /oauth/authorize</c>: the authorization-code grant's front door for people's interactive MCP clients. The
+/// <c>GET /oauth/authorize</c>: the authorization-code grant's front door for people's interactive MCP clients, rate
+/// limited per client address (<see cref="InteractiveRateLimit"/>). The
 /// client and its redirect URI are checked first (an agent's <c>interactive:</c> block must list the client, and the URI
 /// must match one of its URIs exactly, a loopback one on any port: <see cref="RedirectUris"/>; for a client identified
 /// by a metadata document, the URIs its document names: <see cref="ClientMetadataDocuments"/>); until both are known to
 /// be right nothing is redirected (RFC 6749 §4.1.2.1), the answer is a 400 OAuth error. Then, redirected back to the
 /// client with <c>iss</c> (RFC 9207): <c>response_type</c> other than <c>code</c> (<c>unsupported_response_type</c>), a
 /// PKCE challenge missing or not <c>S256</c> (<c>invalid_request</c>), a <c>resource</c> (RFC 8707) missing or not one of
-/// the gateway's protected resources (<c>invalid_target</c>). A good request is kept in the store and the browser goes
-/// to the console, where the person signs in at the tenant's provider and consents.
+/// the gateway's protected resources (<c>invalid_target</c>). A good request is kept in the store, with the requested
+/// <c>scope</c>s the agent's block declares (others are not granted), and the browser goes to the console, where the
+/// person signs in at the tenant's provider and consents.
 /// </summary>
 internal sealed partial class AuthorizeEndpoint
 {
@@ -25,10 +27,12 @@ internal sealed partial class AuthorizeEndpoint
     private readonly InteractiveGrants _grants;
     private readonly ClientMetadataDocuments _documents;
     private readonly RegisteredClients _registered;
+    private readonly InteractiveRateLimit _limit;
     private readonly ILogger<AuthorizeEndpoint> _logger;
 
-    public AuthorizeEndpoint(IInteractiveHost host, IAccessTokenHost resources, AccessTokenUrls urls, InteractiveGrants grants, ClientMetadataDocuments documents, RegisteredClients registered, ILogger<AuthorizeEndpoint> logger)
+    public AuthorizeEndpoint(IInteractiveHost host, IAccessTokenHost resources, AccessTokenUrls urls, InteractiveGrants grants, ClientMetadataDocuments documents, RegisteredClients registered, InteractiveRateLimit limit, ILogger<AuthorizeEndpoint> logger)
     {
+        _limit = limit;
         _registered = registered;
         _documents = documents;
         _host = host;
@@ -40,6 +44,12 @@ internal sealed partial class AuthorizeEndpoint
 
     public async Task<IResult> HandleAsync(HttpContext context)
     {
+        if (await _limit.RefuseAsync(context, InteractiveRateLimit.Authorize).ConfigureAwait(false) is { } limited)
+        {
+            // Counted before anything is read or kept: a flood keeps nothing in the store (InteractiveRateLimit).
+            return limited;
+        }
+
         var query = context.Request.Query;
         foreach (var (name, values) in query)
         {
@@ -115,7 +125,11 @@ internal sealed partial class AuthorizeEndpoint
 
         try
         {
-            var id = await _grants.SaveRequestAsync(new PendingAuthorization(agent.Tenant, agent.Agent, clientId, redirectUri!, challenge!, resource, state, issuer), context.RequestAborted).ConfigureAwait(false);
+            // The scopes asked for that the agent declares (RFC 6749 §3.3: the server may grant fewer than asked; the
+            // token answer names those granted). None declared: the agent's policy is the whole scope, as ever.
+            var scopes = agent.Access.Declared((Single(query, "scope") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            var pending = new PendingAuthorization(agent.Tenant, agent.Agent, clientId, redirectUri!, challenge!, resource, state, issuer) { Scopes = scopes };
+            var id = await _grants.SaveRequestAsync(pending, context.RequestAborted).ConfigureAwait(false);
             LogStarted(_logger, agent.Tenant, agent.Agent);
             return Results.Redirect(_host.ConsentPath(agent.Tenant, id));
         }

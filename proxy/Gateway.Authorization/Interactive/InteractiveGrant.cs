@@ -28,4 +28,7 @@ public sealed record InteractiveGrant(
     /// refresh token is bound to it; each refresh must prove it again). Null when not bound.
     /// </summary>
     public string? Jkt { get; init; }
+
+    /// <summary>The scopes the person consented to (the agent's declared scopes the client asked for); empty for none.</summary>
+    public IReadOnlyList<string> Scopes { get; init; } = [];
 }

@@ -12,7 +12,8 @@ namespace Gateway.Authorization.Interactive;
 /// <c>interactive:</c> block says <c>dynamic_registration: true</c> (else 404). A public client only
 /// (<c>token_endpoint_auth_method</c> <c>none</c>), the authorization-code grant only, 1 to 10 redirect URIs, each
 /// absolute without a fragment, https or http on a loopback host (<c>invalid_redirect_uri</c>); anything else is
-/// <c>invalid_client_metadata</c>. The answer (201) is the client's id and its metadata; nothing secret.
+/// <c>invalid_client_metadata</c>. The answer (201) is the client's id and its metadata; nothing secret. Rate limited per
+/// client address (<see cref="InteractiveRateLimit"/>).
 /// </summary>
 internal sealed partial class RegistrationEndpoint
 {
@@ -20,11 +21,13 @@ internal sealed partial class RegistrationEndpoint
 
     private readonly IInteractiveHost _host;
     private readonly RegisteredClients _clients;
+    private readonly InteractiveRateLimit _limit;
     private readonly TimeProvider _time;
     private readonly ILogger<RegistrationEndpoint> _logger;
 
-    public RegistrationEndpoint(IInteractiveHost host, RegisteredClients clients, TimeProvider time, ILogger<RegistrationEndpoint> logger)
+    public RegistrationEndpoint(IInteractiveHost host, RegisteredClients clients, InteractiveRateLimit limit, TimeProvider time, ILogger<RegistrationEndpoint> logger)
     {
+        _limit = limit;
         _host = host;
         _clients = clients;
         _time = time;
@@ -36,6 +39,11 @@ internal sealed partial class RegistrationEndpoint
         if (!_host.AcceptsDynamicRegistration)
         {
             return OAuthJson.Error(StatusCodes.Status404NotFound, "not_found", "Dynamic client registration is not enabled here.");
+        }
+
+        if (await _limit.RefuseAsync(context, InteractiveRateLimit.Register).ConfigureAwait(false) is { } limited)
+        {
+            return limited;
         }
 
         if (context.Request.ContentLength is null or > MaxBodyBytes || context.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)

@@ -55,6 +55,12 @@ public sealed record AgentIdentity(AuthenticatedCaller Caller, string Nonce, lon
         }
     }
 
+    /// <summary>
+    /// For a token of a person's interactive client: the scopes the person consented to (its <c>scope</c> claim, empty
+    /// for none); null for every other request (a signed one, an agent's own token), which no declared scope limits.
+    /// </summary>
+    public IReadOnlyList<string>? TokenScopes { get; init; }
+
     /// <summary>The run the request acts in (<c>X-Gamut-Run</c>, or a delegated child's grant), as stored when it arrived; null for none.</summary>
     public RunBinding? Run { get; init; }
 

@@ -148,7 +148,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                         return Refuse(personRefusal!.Status, personRefusal.Code, personRefusal.Detail ?? personRefusal.Code);
                     }
 
-                    claimed = claimed with { Person = person };
+                    claimed = claimed with { Person = person, TokenScopes = tokenPerson.Scopes };
                 }
             }
             else if (ResourcePath(context.GetEndpoint()) is { } resourcePath && BearerChallenge.CarriesNoCredentials(request.Headers))

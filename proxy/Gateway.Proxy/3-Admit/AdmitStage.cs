@@ -10,7 +10,8 @@ namespace Gateway.Proxy.Admit;
 
 /// <summary>
 /// Admit: refuses an action in a run that has ended (cancelled by an operator on any replica, or ended by its agent:
-/// <see cref="RunRefusals.Ended"/>, from the run the Authenticate stage read), or that has outlived its duration
+/// <see cref="RunRefusals.Ended"/>, from the run the Authenticate stage read), a person's interactive client whose token
+/// lacks a scope the tool needs (<see cref="TokenScopeGate"/>), or that has outlived its duration
 /// (<see cref="RunLimitGate"/>), then makes the request's one store call
 /// (<see cref="AdmissionGate"/>): the nonce is stored if absent (a replay is 401), the agent's kill
 /// switches are read, the rate-limit windows acquired (429, recorded), the run's action, tokens, cost and intent counted
@@ -52,6 +53,13 @@ internal sealed class AdmitStage
             {
                 // The run was cancelled (or ended) on some replica: nothing more is done in it, here either.
                 feature.Add(ended);
+                return;
+            }
+
+            if (TokenScopeGate.Check(context, described, authenticated.Identity, tool) is { } scopeRefusal)
+            {
+                // A person's client whose consent lacks the scope this tool needs: it authorizes again, wider.
+                feature.Add(scopeRefusal);
                 return;
             }
 

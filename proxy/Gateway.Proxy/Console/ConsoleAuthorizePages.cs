@@ -11,9 +11,11 @@ namespace Gateway.Proxy.Console;
 /// <c>/oauth/authorize</c> sends the browser): a person not signed in goes through the console's own sign-in at the
 /// tenant's OpenID provider and comes back; a person the agent's <c>interactive:</c> block does not list is sent back to
 /// the client with <c>access_denied</c>; otherwise the consent page says which client, which agent of the tenant it will
-/// act as, which tools that agent may use and for how long. Consent is remembered per person and client (a later
-/// authorization of the same client skips the page) until it ends or is revoked (<see cref="ConsoleClientPages"/>, or
-/// the admin API). The consent POST carries the session's CSRF token; the pending request is taken once.
+/// act as, which tools that agent may use, the declared scopes it asks for, and for how long. Consent is remembered per
+/// person and client with its scopes (a later authorization of the same client that asks for no other scope skips the
+/// page) until it ends or is revoked (<see cref="ConsoleClientPages"/>, or
+/// the admin API). The consent POST carries the session's CSRF token; the pending request is taken once; an allowed
+/// consent is written to the tenant's audit chain (<c>console.consent.grant</c>).
 /// </summary>
 internal static class ConsoleAuthorizePages
 {
@@ -46,10 +48,10 @@ internal static class ConsoleAuthorizePages
         }
 
         if (await grants.GetConsentAsync(tenant, session.Subject, pending.ClientId, context.RequestAborted) is { } consent
-            && consent.Agent == agent.Agent && consent.Workspace == agent.Workspace
+            && consent.Agent == agent.Agent && consent.Workspace == agent.Workspace && consent.Covers(pending.Scopes)
             && await grants.TakeRequestAsync(id, context.RequestAborted) is { } taken)
         {
-            // Remembered: no page, a code under the same consent.
+            // Remembered (every scope asked for among those allowed before): no page, a code under the same consent.
             return Results.Redirect(await IssueCodeAsync(grants, taken, agent, session, consent, context.RequestAborted));
         }
 
@@ -64,7 +66,20 @@ internal static class ConsoleAuthorizePages
             body.Append("<li><code>").Append(E(tool)).Append("</code></li>");
         }
 
-        body.Append("</ul><p>For at most ").Append(E(Duration(agent.Access.MaxSession))).Append(", until you revoke it on <a href=\"")
+        body.Append("</ul>");
+        if (pending.Scopes.Count > 0)
+        {
+            // The declared scopes it asks for: the tools each lets it use (others the scopes cover stay out of its reach).
+            body.Append("<p>It asks for these scopes:</p><ul>");
+            foreach (var scope in agent.Access.Scopes.Where(s => pending.Scopes.Contains(s.Name, StringComparer.Ordinal)))
+            {
+                body.Append("<li><code>").Append(E(scope.Name)).Append("</code>: ").Append(E(string.Join(", ", scope.Tools))).Append("</li>");
+            }
+
+            body.Append("</ul>");
+        }
+
+        body.Append("<p>For at most ").Append(E(Duration(agent.Access.MaxSession))).Append(", until you revoke it on <a href=\"")
             .Append(ConsoleEndpoints.Prefix).Append('/').Append(E(U(tenant))).Append("/clients\">your clients page</a>. It will be sent back to <code>")
             .Append(E(pending.RedirectUri)).Append("</code>.</p><form method=\"post\" action=\"").Append(ConsoleEndpoints.Prefix).Append('/').Append(E(U(tenant)))
             .Append("/authorize\">").Append(Csrf(session)).Append("<input type=\"hidden\" name=\"request\" value=\"").Append(E(id))
@@ -109,8 +124,16 @@ internal static class ConsoleAuthorizePages
         }
 
         var now = time.GetUtcNow();
-        var consent = new PersonConsent(pending.ClientId, agent.Workspace, agent.Agent, now, now + agent.Access.MaxSession);
+        // The scopes allowed before (a live consent to the same agent) stay allowed; those asked for now join them.
+        var before = await grants.GetConsentAsync(tenant, session.Subject, pending.ClientId, context.RequestAborted) is { } earlier
+            && earlier.Agent == agent.Agent && earlier.Workspace == agent.Workspace ? earlier.Scopes : [];
+        var consent = new PersonConsent(pending.ClientId, agent.Workspace, agent.Agent, now, now + agent.Access.MaxSession)
+        {
+            Scopes = [.. before.Union(pending.Scopes, StringComparer.Ordinal)],
+        };
         await grants.SaveConsentAsync(tenant, session.Subject, consent, context.RequestAborted);
+        await ConsoleAudit.RecordAsync(context, session, "consent.grant", agent.Agent,
+            reason: "allowed client " + pending.ClientId + (consent.Scopes.Count > 0 ? " with scopes " + string.Join(' ', consent.Scopes) : string.Empty) + " until " + consent.Ends.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
         return Results.Redirect(await IssueCodeAsync(grants, pending, agent, session, consent, context.RequestAborted));
     }
 
@@ -132,6 +155,7 @@ internal static class ConsoleAuthorizePages
         {
             RedirectUri = pending.RedirectUri,
             CodeChallenge = pending.CodeChallenge,
+            Scopes = pending.Scopes,
         };
         var code = await grants.IssueCodeAsync(grant, ct);
         return AuthorizationResponse.Code(pending.RedirectUri, code, pending.State, pending.Issuer);

@@ -7,7 +7,8 @@ namespace Gateway.Proxy.Console;
 /// <summary>
 /// The person's own page of interactive clients (<c>/console/{tenant}/clients</c>): each consent they gave (which client,
 /// as which agent, since and until when), each revocable (the POST with the session's CSRF token ends the consent and
-/// every token it gave, at once). Any signed-in person of the tenant sees their own, whatever their console roles.
+/// every token it gave, at once; written to the tenant's audit chain, <c>console.consent.revoke</c>). Any signed-in
+/// person of the tenant sees their own, whatever their console roles.
 /// </summary>
 internal static class ConsoleClientPages
 {
@@ -62,7 +63,15 @@ internal static class ConsoleClientPages
             return Refusal(StatusCodes.Status403Forbidden, "console_csrf_invalid", "The form's CSRF token is missing or not this session's; nothing was changed.", session);
         }
 
-        var revoked = await grants.RevokeConsentAsync(tenant, session.Subject, form["client_id"][0]!, context.RequestAborted);
+        var clientId = form["client_id"][0]!;
+        var consent = await grants.GetConsentAsync(tenant, session.Subject, clientId, context.RequestAborted);
+        var revoked = await grants.RevokeConsentAsync(tenant, session.Subject, clientId, context.RequestAborted);
+        if (revoked)
+        {
+            // Written to the tenant's audit chain before the answer, as the admin API's revocation is.
+            await ConsoleAudit.RecordAsync(context, session, "consent.revoke", consent?.Agent ?? "-", reason: "revoked client " + clientId + " on the person's clients page");
+        }
+
         return Page("Your clients", session, revoked
             ? "<p>Revoked: the client can no longer act for you, and the tokens it holds no longer work.</p><p><a href=\"" + ConsoleEndpoints.Prefix + "/" + E(U(tenant)) + "/clients\">Your clients</a></p>"
             : "<p>There was no such consent.</p>");

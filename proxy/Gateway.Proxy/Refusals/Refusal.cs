@@ -48,6 +48,12 @@ internal sealed record Refusal(int Status, string Code, string? Detail)
     /// </summary>
     public bool JsonRpcKeepsStatus { get; init; }
 
+    /// <summary>
+    /// <c>WWW-Authenticate</c> challenges the answer carries (an OAuth protected resource's refusal of a token:
+    /// <c>insufficient_scope</c> with the scope it needs), written after the response is cleared; null: none.
+    /// </summary>
+    public IReadOnlyList<string>? Challenges { get; init; }
+
     /// <summary>A framework problem's own <c>type</c>; null: <see cref="RefusalResponse.TypePrefix"/> and the code.</summary>
     public string? Type { get; init; }
 

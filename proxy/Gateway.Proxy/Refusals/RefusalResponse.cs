@@ -102,6 +102,11 @@ internal static class RefusalResponse
         var response = context.Response;
         response.StatusCode = refusal.Status;
         response.Headers.CacheControl = "no-store";
+        foreach (var challenge in refusal.Challenges ?? [])
+        {
+            response.Headers.Append("WWW-Authenticate", challenge);
+        }
+
         var feature = context.Features.Get<GatewayRequestFeature>();
         feature?.MarkRefused(refusal.Status, refusal.Code);
         var dialect = feature?.Dialect ?? RefusalDialect.Problem;

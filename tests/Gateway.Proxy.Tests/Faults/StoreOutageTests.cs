@@ -13,7 +13,8 @@ namespace Gateway.Proxy.Tests.Faults;
 /// <c>store_unavailable</c> — the nonce check is the first thing that needs the store — and never
 /// reaches the upstream. A request already past authentication when the store dies may instead fail
 /// at its audit write (503 <c>audit_unavailable</c>); nothing else is acceptable. Once Redis is back,
-/// the same gateway process serves again within seconds, and <c>/readyz</c> follows the store.
+/// the same gateway process serves again within seconds, and <c>/readyz</c> follows the store. The OAuth authorization
+/// endpoint, whose per-address rate limit is counted in the store, answers 503 <c>temporarily_unavailable</c>.
 /// </summary>
 [Collection(ReplicaCollection.Name)]
 public sealed class StoreOutageTests : IAsyncLifetime
@@ -94,6 +95,23 @@ public sealed class StoreOutageTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await ReadyAsync(gateway)).Status);
         var forwardedAgain = ReplicaUpstreams.ContactIds(_crm).Where(id => id.StartsWith("again-", StringComparison.Ordinal)).ToHashSet();
         Assert.True(forwardedAgain.SetEquals(after.Select(r => r.Id)), "after recovery every admitted request reaches the upstream");
+    }
+
+    [Fact]
+    public async Task OAuthAuthorizeAndRegister_RedisKilled_AreTemporarilyUnavailableAndKeepNothing()
+    {
+        var gateway = _cluster[0];
+        await _cluster.Redis.KillAsync();
+
+        // Their per-address rate limits are counted in the store: unreachable, each fails closed before anything is read.
+        using var authorize = await gateway.Client.GetAsync("/oauth/authorize?client_id=some-ide&response_type=code");
+        using var register = await gateway.Client.PostAsync("/oauth/register", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, authorize.StatusCode);
+        Assert.Equal("temporarily_unavailable", JsonDocument.Parse(await authorize.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
+        Assert.NotNull(authorize.Headers.RetryAfter);
+        // Registration is served only while some agent allows it: without one, a 404 that needs no store.
+        Assert.Equal(HttpStatusCode.NotFound, register.StatusCode);
     }
 
     [Fact]

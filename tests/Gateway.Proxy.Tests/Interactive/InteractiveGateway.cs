@@ -45,8 +45,12 @@ public sealed class InteractiveGateway : IAsyncDisposable
     /// <summary>Starts the provider and the gateway; <paramref name="extraClients"/> are more entries of the demo agent's <c>interactive.clients</c>.</summary>
     public static Task<InteractiveGateway> StartAsync(params string[] extraClients) => StartAsync(dynamicRegistration: false, extraClients);
 
-    /// <summary>As <see cref="StartAsync(string[])"/>, the demo agent also accepting clients that register themselves when <paramref name="dynamicRegistration"/>.</summary>
-    public static async Task<InteractiveGateway> StartAsync(bool dynamicRegistration, string[] extraClients)
+    /// <summary>
+    /// As <see cref="StartAsync(string[])"/>, the demo agent also accepting clients that register themselves when
+    /// <paramref name="dynamicRegistration"/>, its block declaring <paramref name="scopes"/> (a YAML flow mapping, e.g.
+    /// <c>{ files: [files] }</c>) when given, with more configuration <paramref name="settings"/>.
+    /// </summary>
+    public static async Task<InteractiveGateway> StartAsync(bool dynamicRegistration, string[] extraClients, string? scopes = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var provider = await TestOpenIdProvider.StartAsync();
         var mcp = await McpGateway.StartAsync(
@@ -60,11 +64,12 @@ public sealed class InteractiveGateway : IAsyncDisposable
                       groups: [engineers]
                       max_session: 8h
                 {{(dynamicRegistration ? "      dynamic_registration: true" : string.Empty)}}
+                {{(scopes is null ? string.Empty : "      scopes: " + scopes)}}
                       clients:
                         - { client_id: {{ClientId}}, redirect_uris: ["{{LoopbackRedirect}}", "{{WebRedirect}}"] }
                 {{string.Concat(extraClients.Select(c => "        - " + c + "\n"))}}
                 """.Replace("\r", string.Empty), StringComparison.Ordinal),
-            ConsoleOidcSignIn.DemoRoles.ToDictionary(p => p.Key, p => (string?)p.Value));
+            ConsoleOidcSignIn.DemoRoles.Select(p => KeyValuePair.Create(p.Key, (string?)p.Value)).Concat(settings ?? new Dictionary<string, string?>()).ToDictionary());
         using var put = await mcp.Gateway.Admin().PutAsync("/admin/v1/tenants/demo/credentials/oidc-client",
             new StringContent(JsonSerializer.Serialize(new { value = TestOpenIdProvider.ClientSecret }), Encoding.UTF8, "application/json"));
         put.EnsureSuccessStatusCode();
@@ -81,7 +86,7 @@ public sealed class InteractiveGateway : IAsyncDisposable
     }
 
     /// <summary>The authorization request's URL; each parameter can be changed (null leaves it out).</summary>
-    public string AuthorizeUrl(string? challenge, string? redirectUri = LoopbackRedirect, string? method = "S256", string? resource = "", string? responseType = "code", string clientId = ClientId, string state = "st-1")
+    public string AuthorizeUrl(string? challenge, string? redirectUri = LoopbackRedirect, string? method = "S256", string? resource = "", string? responseType = "code", string clientId = ClientId, string state = "st-1", string? scope = null)
     {
         var query = new Dictionary<string, string?>
         {
@@ -92,17 +97,19 @@ public sealed class InteractiveGateway : IAsyncDisposable
             ["code_challenge_method"] = method,
             ["resource"] = resource == string.Empty ? Resource : resource,
             ["state"] = state,
+            ["scope"] = scope,
         };
         return QueryHelpers.AddQueryString("/oauth/authorize", query.Where(p => p.Value is not null)!);
     }
 
     /// <summary>
     /// Runs the whole front channel for <paramref name="subject"/> (signing in at the provider when <paramref name="session"/>
-    /// is null, then consenting): the redirect back to the client, and the console session.
+    /// is null, then consenting): the redirect back to the client, and the console session. <paramref name="consentPage"/>,
+    /// when given, receives the consent page's HTML (not called when no page is shown).
     /// </summary>
-    public async Task<(Uri Redirect, string Session)> AuthorizeAsync(HttpClient browser, string subject, string[] groups, string challenge, string? session = null, string redirectUri = LoopbackRedirect, string clientId = ClientId)
+    public async Task<(Uri Redirect, string Session)> AuthorizeAsync(HttpClient browser, string subject, string[] groups, string challenge, string? session = null, string redirectUri = LoopbackRedirect, string clientId = ClientId, string? scope = null, Action<string>? consentPage = null)
     {
-        using var start = await browser.GetAsync(AuthorizeUrl(challenge, redirectUri, clientId: clientId));
+        using var start = await browser.GetAsync(AuthorizeUrl(challenge, redirectUri, clientId: clientId, scope: scope));
         Assert.True(start.StatusCode == HttpStatusCode.Redirect, await start.Content.ReadAsStringAsync());
         var consentPath = start.Headers.Location!.OriginalString;
         Assert.StartsWith("/console/demo/authorize?request=", consentPath, StringComparison.Ordinal);
@@ -117,6 +124,7 @@ public sealed class InteractiveGateway : IAsyncDisposable
 
         var html = await page.Content.ReadAsStringAsync();
         Assert.True(page.StatusCode == HttpStatusCode.OK, html);
+        consentPage?.Invoke(html);
         using var decided = await browser.SendAsync(PostForm("/console/demo/authorize", session, new Dictionary<string, string>
         {
             ["csrf"] = Hidden(html, "csrf")!,
@@ -191,6 +199,13 @@ public sealed class InteractiveGateway : IAsyncDisposable
             new HttpClient(new BearerHandler(accessToken) { InnerHandler = new HttpClientHandler() }),
             ownsHttpClient: true);
         return McpClient.CreateAsync(transport, new McpClientOptions { ClientInfo = new Implementation { Name = "interactive-tests", Version = "1.0" } });
+    }
+
+    /// <summary>The demo tenant's audit records, through the admin API.</summary>
+    public async Task<List<JsonElement>> AllAuditRecordsAsync()
+    {
+        var page = JsonDocument.Parse(await Gateway.Admin().GetStringAsync("/admin/v1/tenants/demo/audit?start=0&limit=1000")).RootElement.Clone();
+        return [.. page.GetProperty("records").EnumerateArray()];
     }
 
     public async ValueTask DisposeAsync()

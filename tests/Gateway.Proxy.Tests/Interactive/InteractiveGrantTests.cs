@@ -42,7 +42,7 @@ public sealed class InteractiveGrantTests(InteractiveGatewayFixture fixture) : I
         Assert.Equal("demo-agent", read.Subject!.Agent);
         Assert.Equal("alice", read.Person!.Subject);
         Assert.Equal(InteractiveGateway.ClientId, read.Person.ClientId);
-        var records = await AllAuditRecordsAsync();
+        var records = await Gw.AllAuditRecordsAsync();
         var calls = records.Where(r => r.TryGetProperty("tool", out var t) && t.GetString() == "notes.find" && r.TryGetProperty("person", out var p) && p.GetString() == "alice").ToList();
         Assert.NotEmpty(calls);
         Assert.All(calls, call =>
@@ -188,7 +188,16 @@ public sealed class InteractiveGrantTests(InteractiveGatewayFixture fixture) : I
         Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
         Assert.Contains("invalid_token", string.Join(" ", after.Headers.WwwAuthenticate.Select(h => h.ToString())), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, (await RefreshAsync(tokens.GetProperty("refresh_token").GetString()!)).Status);
+        var records = await Gw.AllAuditRecordsAsync();
+        Assert.Contains(records, r => Text(r, "tool") == "console.consent.grant" && Text(r, "person") == "alice" && Text(r, "agent") == "demo-agent");
+        var revocation = Assert.Single(records, r => Text(r, "tool") == "console.consent.revoke" && Text(r, "person") == "alice");
+        Assert.Equal("demo-agent", Text(revocation, "agent"));
+        Assert.Equal("admin_action", Text(revocation, "decision"));
+        Assert.StartsWith("console:", Text(revocation, "actor"), StringComparison.Ordinal);
+        Assert.Contains(InteractiveGateway.ClientId, revocation.ToString(), StringComparison.Ordinal);
     }
+
+    private static string? Text(JsonElement record, string name) => record.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     [Fact]
     public async Task Mcp_ConsentRevokedThroughTheAdminApi_RefusesTheTokenAtOnce()
@@ -258,12 +267,6 @@ public sealed class InteractiveGrantTests(InteractiveGatewayFixture fixture) : I
         using var response = await Gw.InitializeAsync(token);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-    }
-
-    private async Task<List<JsonElement>> AllAuditRecordsAsync()
-    {
-        var page = JsonDocument.Parse(await Gw.Gateway.Admin().GetStringAsync("/admin/v1/tenants/demo/audit?start=0&limit=1000")).RootElement.Clone();
-        return [.. page.GetProperty("records").EnumerateArray()];
     }
 
     private Task<(HttpStatusCode Status, JsonElement Json)> RefreshAsync(string refreshToken) =>

@@ -12,47 +12,24 @@ import puppeteer from 'puppeteer-core';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { freePort, startGateway } from '../lib/gateway.js';
-import { AGENT_APP, GATEWAY_CLIENT, startOidcProvider } from '../lib/oidc.js';
-import { startMcpUpstream } from '../lib/upstreams.js';
+import { allowConsent, signInAndConsent, startInteractiveGateway } from '../lib/interactive.js';
 
 const CHROMIUM = process.env.CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 const CLIENT_ID = 'ide-assistant';
 
 describe('a person\'s interactive MCP client (TypeScript SDK, chromium, oidc-provider)', { skip: CHROMIUM ? false : 'chromium is not installed (build/install-test-deps.sh installs it)' }, () => {
+  let setup;
   let op;
-  let upstream;
   let gateway;
   let browser;
   let callback;
 
   before(async () => {
-    const port = await freePort();
-    op = await startOidcProvider({ consoleRedirectUri: `http://127.0.0.1:${port}/console/demo/callback` });
-    op.setAccount('alice', ['engineers']);
-    upstream = await startMcpUpstream();
-    gateway = await startGateway({
-      port,
-      upstreams: { 'http://127.0.0.1:9200/mcp': upstream.url },
-      env: { OIDC_CLIENT_SECRET: op.gatewaySecret, Gateway__Console__Tenants__demo__Roles__approver__0: 'payments-approvers' },
-      edit: (text) => text
-        .replace('workspaces: [ws-demo]\n',
-          `workspaces: [ws-demo]\nopenid_provider:\n  issuer: "${op.issuer}"\n  audiences: [${AGENT_APP}]\n  client_id: ${GATEWAY_CLIENT}\n  client_secret: env:OIDC_CLIENT_SECRET\n`)
-        .replace('    secret: file:secrets/demo-agent.secret\n',
-          '    secret: file:secrets/demo-agent.secret\n    interactive:\n      workspace: ws-demo\n      groups: [engineers]\n      clients:\n'
-          + `        - { client_id: ${CLIENT_ID}, redirect_uris: ["http://127.0.0.1/callback"] }\n`),
-    });
-    callback = await startCallbackServer();
-    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    setup = await startSetup();
+    ({ browser, callback, world: { op, gateway } } = setup);
   });
 
-  after(async () => {
-    await browser?.close();
-    await callback?.close();
-    await gateway?.stop();
-    await upstream?.close();
-    await op?.close();
-  });
+  after(async () => setup?.close());
 
   test('the SDK signs the person in, lists and calls what the agent may, and is refused the rest', async () => {
     const provider = inMemoryProvider(callback.url);
@@ -68,27 +45,10 @@ describe('a person\'s interactive MCP client (TypeScript SDK, chromium, oidc-pro
     assert.equal(authorize.searchParams.get('resource'), mcpUrl.href);
 
     // 2. The person's browser: the console's sign-in at the provider, then the console's consent page.
-    const context = await browser.createBrowserContext();
-    try {
-      const page = await context.newPage();
-      await page.goto(authorize.href);
-      assert.ok(page.url().startsWith(op.issuer), `the provider's login page, not ${page.url()}`);
-      await page.type('input[name="login"]', 'alice');
-      await page.type('input[name="password"]', 'any-password');
-      await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
-      if (page.url().startsWith(op.issuer)) {
-        await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
-      }
-
-      assert.equal(new URL(page.url()).pathname, '/console/demo/authorize', await page.content());
-      const consent = await page.content();
-      assert.match(consent, new RegExp(CLIENT_ID));
-      assert.match(consent, /demo-agent/);
-      assert.match(consent, /docs\.search/);
-      await Promise.all([page.waitForNavigation(), page.click('button[value="approve"]')]);
-    } finally {
-      await context.close();
-    }
+    const consent = await consentInBrowser(browser, op, authorize);
+    assert.match(consent, new RegExp(CLIENT_ID));
+    assert.match(consent, /demo-agent/);
+    assert.match(consent, /docs\.search/);
 
     const answer = await callback.answered;
     assert.equal(answer.searchParams.get('iss'), gateway.baseUrl);
@@ -125,8 +85,88 @@ describe('a person\'s interactive MCP client (TypeScript SDK, chromium, oidc-pro
   });
 });
 
-/** The SDK's OAuthClientProvider, in memory: a pre-registered public client with a loopback redirect. */
-function inMemoryProvider(redirectUrl) {
+describe('scope step-up with the TypeScript SDK (insufficient_scope)', { skip: CHROMIUM ? false : 'chromium is not installed (build/install-test-deps.sh installs it)' }, () => {
+  let setup;
+
+  before(async () => { setup = await startSetup({ scopes: '{ docs: [docs] }' }); });
+
+  after(async () => setup?.close());
+
+  test('a token without the scope is challenged, the SDK authorizes again with it, and the call goes through', async () => {
+    const { browser, callback, world: { op, gateway } } = setup;
+    const provider = inMemoryProvider(callback.url, { keepRefreshToken: false });
+    const client = new Client({ name: 'interactive-ide', version: '1.0.0' });
+    const mcpUrl = new URL(`${gateway.baseUrl}/mcp`);
+
+    // 1. The first authorization asks for no scope: the person allows the client, the token has no scope.
+    await assert.rejects(client.connect(new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider })), (e) => e instanceof UnauthorizedError);
+    assert.equal(provider.authorizationUrl.searchParams.get('scope'), null);
+    await consentInBrowser(browser, op, provider.authorizationUrl);
+    const transport = new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider });
+    await transport.finishAuth((await callback.answered).searchParams.get('code'));
+    await client.connect(transport);
+    try {
+      assert.equal(provider.tokens().scope, undefined);
+      assert.ok((await client.listTools()).tools.some((t) => t.name === 'docs__search'));
+
+      // 2. The call the scope covers: 403 insufficient_scope; the SDK reads the challenge and authorizes again with it.
+      provider.authorizationUrl = undefined;
+      await assert.rejects(client.callTool({ name: 'docs__search', arguments: { query: 'people' } }), (e) => e instanceof UnauthorizedError);
+      assert.equal(provider.authorizationUrl?.searchParams.get('scope'), 'docs');
+      const consent = await consentInBrowser(browser, op, provider.authorizationUrl);
+      assert.match(consent, /It asks for these scopes/);
+      await transport.finishAuth((await callback.next()).searchParams.get('code'));
+
+      // 3. The wider token makes the call.
+      assert.equal(provider.tokens().scope, 'docs');
+      const result = await client.callTool({ name: 'docs__search', arguments: { query: 'people' } });
+      assert.ok(!result.isError, JSON.stringify(result));
+    } finally {
+      await client.close().catch(() => {});
+    }
+  });
+});
+
+/** The world (provider, gateway, upstream) with the demo agent accepting CLIENT_ID, a callback listener and chromium. */
+async function startSetup({ scopes } = {}) {
+  const world = await startInteractiveGateway({ clients: [`{ client_id: ${CLIENT_ID}, redirect_uris: ["http://127.0.0.1/callback"] }`], scopes });
+  const callback = await startCallbackServer();
+  const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  return {
+    world,
+    callback,
+    browser,
+    async close() {
+      await browser.close();
+      await callback.close();
+      await world.close();
+    },
+  };
+}
+
+/**
+ * The person's browser, in a context of its own (signed in nowhere): the authorization URL, the console's sign-in at
+ * the provider, the consent page (its text returned) and Allow.
+ */
+async function consentInBrowser(browser, op, authorize) {
+  const context = await browser.createBrowserContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(authorize.href);
+    assert.ok(page.url().startsWith(op.issuer), `the provider's login page, not ${page.url()}`);
+    const consent = await signInAndConsent(page, op);
+    await allowConsent(page);
+    return consent;
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * The SDK's OAuthClientProvider, in memory: a pre-registered public client with a loopback redirect. Without
+ * `keepRefreshToken` it keeps no refresh token (as a client told to persist access tokens only does).
+ */
+function inMemoryProvider(redirectUrl, { keepRefreshToken = true } = {}) {
   let tokens;
   let verifier;
   return {
@@ -136,25 +176,29 @@ function inMemoryProvider(redirectUrl) {
     clientInformation: () => ({ client_id: CLIENT_ID }),
     saveClientInformation: () => {},
     tokens: () => tokens,
-    saveTokens(value) { tokens = value; },
+    saveTokens(value) { tokens = keepRefreshToken ? value : { ...value, refresh_token: undefined }; },
     redirectToAuthorization(url) { this.authorizationUrl = new URL(url); },
     saveCodeVerifier(value) { verifier = value; },
     codeVerifier: () => verifier,
   };
 }
 
-/** The client's loopback redirect listener: resolves `answered` with the first callback's URL. */
+/** The client's loopback redirect listener: `answered` resolves with the first callback's URL, `next()` with the next one's. */
 async function startCallbackServer() {
-  let resolveAnswer;
-  const answered = new Promise((resolve) => { resolveAnswer = resolve; });
+  const answers = [];
+  const waiting = [];
   const server = createServer((req, res) => {
-    resolveAnswer(new URL(req.url, 'http://127.0.0.1'));
+    const url = new URL(req.url, 'http://127.0.0.1');
+    if (waiting.length > 0) waiting.shift()(url); else answers.push(url);
     res.writeHead(200, { 'content-type': 'text/plain' }).end('You may close this window.');
   });
   await new Promise((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
+  const next = () => (answers.length > 0 ? Promise.resolve(answers.shift()) : new Promise((resolve) => waiting.push(resolve)));
+  const answered = next();
   return {
     url: `http://127.0.0.1:${server.address().port}/callback`,
     answered,
+    next,
     close: () => new Promise((resolveClose) => { server.closeAllConnections?.(); server.close(() => resolveClose()); }),
   };
 }

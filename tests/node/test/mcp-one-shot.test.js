@@ -11,12 +11,12 @@ import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SignJWT } from 'jose';
-import { REPO_ROOT, startGateway } from '../lib/gateway.js';
+import { startGateway } from '../lib/gateway.js';
+import { INSPECTOR } from '../lib/inspector.js';
 import { createSigningFetch, DEMO_AGENT } from '../lib/signing.js';
 import { startMcpUpstream } from '../lib/upstreams.js';
 
 const run = promisify(execFile);
-const INSPECTOR = join(REPO_ROOT, 'tests', 'node', 'node_modules', '@modelcontextprotocol', 'inspector', 'clients', 'launcher', 'build', 'index.js');
 const TS_CLIENT_RUNS = 50;
 // Each Inspector run is a node process of its own (two to three seconds on a 2-core machine): the 50 runs go five at a
 // time, ten waves one after another. No run ends its session, so the sessions pile up as they would in a row: past the 16

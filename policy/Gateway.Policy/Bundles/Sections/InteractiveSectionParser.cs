@@ -14,7 +14,7 @@ internal sealed class InteractiveSectionParser(YamlNodeReader reader)
     public InteractiveAccess? Parse(YamlNode node, string? agent)
     {
         var what = $"agent '{agent}' interactive";
-        var f = reader.Mapping(node, what, "people", "groups", "clients", "workspace", "max_session", "dynamic_registration");
+        var f = reader.Mapping(node, what, "people", "groups", "clients", "workspace", "max_session", "dynamic_registration", "scopes");
         if (f is null)
         {
             return null;
@@ -56,6 +56,7 @@ internal sealed class InteractiveSectionParser(YamlNodeReader reader)
             maxSession = session;
         }
 
+        var scopes = f["scopes"] is { } sn ? ParseScopes(sn, what) : [];
         var workspace = f.RequiredString("workspace");
         return workspace is null ? null : new InteractiveAccess
         {
@@ -65,7 +66,40 @@ internal sealed class InteractiveSectionParser(YamlNodeReader reader)
             Workspace = workspace,
             MaxSession = maxSession,
             DynamicRegistration = dynamic,
+            Scopes = scopes,
         };
+    }
+
+    /// <summary><c>scopes: { name: [tool, …] }</c>: each name an OAuth scope token, each list one or more catalog names.</summary>
+    private List<InteractiveScope> ParseScopes(YamlNode node, string what)
+    {
+        var scopes = new List<InteractiveScope>();
+        if (node is not YamlMappingNode mapping)
+        {
+            reader.Error(node, BundleErrorCodes.InvalidValue, $"{what}.scopes must be a mapping of scope names to tool lists");
+            return scopes;
+        }
+
+        foreach (var (key, value) in mapping.Children)
+        {
+            var name = (key as YamlScalarNode)?.Value ?? string.Empty;
+            if (!InteractiveScope.IsScopeToken(name))
+            {
+                reader.Error(key, BundleErrorCodes.InvalidValue, $"{what}.scopes name '{name}' must be an OAuth scope token (printable ASCII, no space, quote or backslash; at most 64 characters)");
+                continue;
+            }
+
+            var tools = reader.StringList(value, $"{what}.scopes.{name}").Select(t => t.Value).ToList();
+            if (tools.Count == 0)
+            {
+                reader.Error(value, BundleErrorCodes.MissingRequired, $"{what}.scopes.{name} must list at least one tool");
+                continue;
+            }
+
+            scopes.Add(new InteractiveScope(name, tools));
+        }
+
+        return scopes;
     }
 
     private InteractiveClient? ParseClient(YamlNode node, string what)

@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Gateway.Authorization.AccessTokens;
+using Gateway.Store;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Authorization.Interactive;
+
+/// <summary>
+/// Rate limits on the endpoints anyone may call before signing in, per client address (the connection's, after the
+/// trusted proxies' forwarding): <c>GET /oauth/authorize</c> (each keeps a pending request in the store) and
+/// <c>POST /oauth/register</c> (each keeps a client for 30 days). A fixed one-minute window counted in the state store,
+/// so every replica counts the same; over the limit, 429 <c>temporarily_unavailable</c> with <c>Retry-After</c> (the
+/// window's end); the store unreachable, 503 <c>temporarily_unavailable</c>: fail closed, nothing kept.
+/// </summary>
+public sealed partial class InteractiveRateLimit
+{
+    public const string Authorize = "authorize";
+    public const string Register = "register";
+
+    private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
+
+    private readonly IStateStore _store;
+    private readonly TimeProvider _time;
+    private readonly AccessTokenOptions _options;
+    private readonly ILogger<InteractiveRateLimit> _logger;
+
+    public InteractiveRateLimit(IStateStore store, TimeProvider time, IOptions<AccessTokenOptions> options, ILogger<InteractiveRateLimit> logger)
+    {
+        _store = store;
+        _time = time;
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    /// <summary>Counts this request against <paramref name="endpoint"/>'s limit: null when within it, else the refusal to answer.</summary>
+    public async ValueTask<IResult?> RefuseAsync(HttpContext context, string endpoint)
+    {
+        var limit = endpoint == Register ? _options.RegistrationsPerMinute : _options.AuthorizationsPerMinute;
+        var now = _time.GetUtcNow();
+        var window = now.ToUnixTimeSeconds() / (long)Window.TotalSeconds;
+        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var key = "oauth:rate:" + endpoint + ":" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(address))) + ":" + window.ToString(CultureInfo.InvariantCulture);
+        long count;
+        try
+        {
+            count = await _store.IncrementAsync(key, 1, Window + Window, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (StateStoreUnavailableException)
+        {
+            return Refused(context, StatusCodes.Status503ServiceUnavailable, 1, "The state store cannot be reached; try again.");
+        }
+
+        if (count <= limit)
+        {
+            return null;
+        }
+
+        LogLimited(_logger, endpoint, limit);
+        var retry = (long)Math.Ceiling(((window + 1) * (long)Window.TotalSeconds) - (now.ToUnixTimeMilliseconds() / 1000.0));
+        return Refused(context, StatusCodes.Status429TooManyRequests, Math.Max(1, retry),
+            $"Too many requests from this address ({limit} a minute); try again after Retry-After seconds.");
+    }
+
+    private static IResult Refused(HttpContext context, int status, long retryAfter, string description)
+    {
+        context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+        return OAuthJson.Error(status, OAuthErrors.TemporarilyUnavailable, description);
+    }
+
+    [LoggerMessage(EventId = 4157, Level = LogLevel.Warning, Message = "OAuth {Endpoint} requests from one address refused: over {Limit} a minute")]
+    private static partial void LogLimited(ILogger logger, string endpoint, int limit);
+}

@@ -1,0 +1,89 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace Gateway.Proxy.Tests.Interactive;
+
+/// <summary>
+/// The endpoints anyone may call before signing in are rate limited per client address, against a real Kestrel gateway
+/// configured with small limits: past them, <c>GET /oauth/authorize</c> and <c>POST /oauth/register</c> answer 429
+/// <c>temporarily_unavailable</c> with <c>Retry-After</c>, and keep nothing.
+/// </summary>
+public sealed class InteractiveRateLimitTests : IAsyncLifetime
+{
+    private const int Authorizations = 3;
+    private const int Registrations = 2;
+
+    private InteractiveGateway _gw = null!;
+
+    public async Task InitializeAsync() => _gw = await InteractiveGateway.StartAsync(dynamicRegistration: true, [], settings: new Dictionary<string, string?>
+    {
+        ["Gateway:AccessTokens:AuthorizationsPerMinute"] = Authorizations.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Gateway:AccessTokens:RegistrationsPerMinute"] = Registrations.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    });
+
+    public async Task DisposeAsync() => await _gw.DisposeAsync();
+
+    [Fact]
+    public async Task Authorize_OverTheLimitFromOneAddress_IsTemporarilyUnavailableWithRetryAfter()
+    {
+        var (_, challenge) = InteractiveGateway.NewPkce();
+        var url = _gw.AuthorizeUrl(challenge);
+        using var browser = _gw.Browser();
+
+        var (within, over) = await WithinOneWindowAsync(Authorizations, () => browser.GetAsync(url));
+
+        Assert.All(within, status => Assert.Equal(HttpStatusCode.Redirect, status));
+        await AssertLimitedAsync(over);
+    }
+
+    [Fact]
+    public async Task Register_OverTheLimitFromOneAddress_IsTemporarilyUnavailableWithRetryAfter()
+    {
+        const string Metadata = """{"redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"none"}""";
+
+        var (within, over) = await WithinOneWindowAsync(Registrations, () => _gw.Gateway.Host.Client.PostAsync("/oauth/register", new StringContent(Metadata, Encoding.UTF8, "application/json")));
+
+        Assert.All(within, status => Assert.Equal(HttpStatusCode.Created, status));
+        await AssertLimitedAsync(over);
+    }
+
+    /// <summary>
+    /// <paramref name="limit"/> requests and one more, all in one minute window (the limiter's: whole UTC minutes; tried
+    /// again once when a minute turned while they ran): the first ones' statuses, and the last answer.
+    /// </summary>
+    private static async Task<(List<HttpStatusCode> Within, HttpResponseMessage Over)> WithinOneWindowAsync(int limit, Func<Task<HttpResponseMessage>> send)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var minute = DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 60;
+            var within = new List<HttpStatusCode>();
+            for (var i = 0; i < limit; i++)
+            {
+                using var response = await send();
+                within.Add(response.StatusCode);
+            }
+
+            var over = await send();
+            if (DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 60 == minute || attempt == 1)
+            {
+                return (within, over);
+            }
+
+            over.Dispose();
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+    }
+
+    private static async Task AssertLimitedAsync(HttpResponseMessage over)
+    {
+        using (over)
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, over.StatusCode);
+            var error = JsonDocument.Parse(await over.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal("temporarily_unavailable", error.GetProperty("error").GetString());
+            var retryAfter = over.Headers.RetryAfter!.Delta!.Value;
+            Assert.InRange(retryAfter, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
+        }
+    }
+}

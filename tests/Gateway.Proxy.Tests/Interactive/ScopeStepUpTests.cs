@@ -1,0 +1,97 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Gateway.Authorization.AccessTokens;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Proxy.Tests.Interactive;
+
+/// <summary>
+/// Scope step-up (MCP authorization, "Scope Challenge Handling"), against a real Kestrel gateway whose demo agent's
+/// <c>interactive:</c> block declares the scope <c>files</c> over the files server: a person's token without it may call
+/// the notes server's tools (no scope covers them) but is refused the files server's with 403 <c>insufficient_scope</c>,
+/// whose challenge names the scope and the resource metadata; the client authorizes again with that scope, the consent
+/// page (shown again: the remembered consent lacks it) names it, and the new token calls the tool.
+/// </summary>
+public sealed class ScopeStepUpTests : IAsyncLifetime
+{
+    private InteractiveGateway _gw = null!;
+
+    public async Task InitializeAsync() => _gw = await InteractiveGateway.StartAsync(dynamicRegistration: false, [], scopes: "{ files: [files] }");
+
+    public async Task DisposeAsync() => await _gw.DisposeAsync();
+
+    [Fact]
+    public async Task ToolsCall_ScopeNotConsented_IsInsufficientScopeAndTheWiderTokenCallsIt()
+    {
+        using var browser = _gw.Browser();
+        var (verifier, challenge) = InteractiveGateway.NewPkce();
+        var (redirect, session) = await _gw.AuthorizeAsync(browser, "alice", [], challenge);
+        var (_, narrow) = await _gw.ExchangeAsync(redirect, verifier);
+        var narrowToken = narrow.GetProperty("access_token").GetString()!;
+
+        using var allowed = await CallToolAsync(narrowToken, "notes__find", """{"text":"x"}""");
+        using var refused = await CallToolAsync(narrowToken, "files__read_file", """{"text":"a"}""");
+
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        Assert.False(narrow.TryGetProperty("scope", out _));
+        Assert.True(refused.StatusCode == HttpStatusCode.Forbidden, await refused.Content.ReadAsStringAsync());
+        var challenges = refused.Headers.WwwAuthenticate.Select(static h => h.ToString()).ToList();
+        var bearer = Assert.Single(challenges, static c => c.StartsWith("Bearer ", StringComparison.Ordinal));
+        Assert.Contains("error=\"insufficient_scope\"", bearer, StringComparison.Ordinal);
+        Assert.Contains("scope=\"files\"", bearer, StringComparison.Ordinal);
+        Assert.Contains($"resource_metadata=\"{_gw.Origin}/.well-known/oauth-protected-resource/mcp\"", bearer, StringComparison.Ordinal);
+        var error = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
+        Assert.Equal("insufficient_scope", error.GetProperty("data").GetProperty("code").GetString());
+
+        // The client authorizes again with the scope the challenge named: the consent page asks for it.
+        var (verifier2, challenge2) = InteractiveGateway.NewPkce();
+        string? page = null;
+        var (redirect2, _) = await _gw.AuthorizeAsync(browser, "alice", [], challenge2, session, scope: "files unknown-scope", consentPage: html => page = html);
+        var (status2, wide) = await _gw.ExchangeAsync(redirect2, verifier2);
+
+        Assert.NotNull(page);
+        Assert.Contains("<code>files</code>", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("unknown-scope", page, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, status2);
+        Assert.Equal("files", wide.GetProperty("scope").GetString());
+        var wideToken = wide.GetProperty("access_token").GetString()!;
+        Assert.Equal(["files"], _gw.Gateway.Host.Services.GetRequiredService<AccessTokenFormat>().Read(wideToken, _gw.Origin, _gw.Resource, DateTimeOffset.UtcNow).Person!.Scopes);
+        using var now = await CallToolAsync(wideToken, "files__read_file", """{"text":"a"}""");
+        Assert.Equal(HttpStatusCode.OK, now.StatusCode);
+        var answer = await now.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("\"error\"", answer, StringComparison.Ordinal);
+
+        // The refusal is recorded under the tool, naming the person and the agent.
+        var records = await _gw.AllAuditRecordsAsync();
+        Assert.Contains(records, r => r.TryGetProperty("tool", out var t) && t.GetString() == "files.read"
+            && r.TryGetProperty("person", out var p) && p.GetString() == "alice"
+            && r.GetProperty("agent").GetString() == "demo-agent"
+            && r.ToString().Contains("insufficient_scope", StringComparison.Ordinal));
+
+        // Remembered now with the scope: asking for it again shows no page.
+        var (_, challenge3) = InteractiveGateway.NewPkce();
+        var shownAgain = false;
+        var (redirect3, _) = await _gw.AuthorizeAsync(browser, "alice", [], challenge3, session, scope: "files", consentPage: _ => shownAgain = true);
+        Assert.False(shownAgain);
+        Assert.False(string.IsNullOrEmpty(InteractiveGateway.CodeOf(redirect3)));
+    }
+
+    /// <summary>An MCP session with <paramref name="token"/>, then one <c>tools/call</c> in it: that answer.</summary>
+    private async Task<HttpResponseMessage> CallToolAsync(string token, string tool, string arguments)
+    {
+        using var initialized = await _gw.InitializeAsync(token);
+        Assert.Equal(HttpStatusCode.OK, initialized.StatusCode);
+        var sessionId = initialized.Headers.GetValues("Mcp-Session-Id").Single();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp")
+        {
+            Content = new StringContent("""{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":""" + JsonSerializer.Serialize(tool) + ""","arguments":""" + arguments + "}}", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+        request.Headers.TryAddWithoutValidation("Mcp-Session-Id", sessionId);
+        request.Headers.TryAddWithoutValidation("MCP-Protocol-Version", "2025-06-18");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await _gw.Gateway.Host.Client.SendAsync(request);
+    }
+}
