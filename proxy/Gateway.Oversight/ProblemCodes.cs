@@ -68,6 +68,7 @@ public static class ProblemCodes
     public const string A2aUnsupportedOperation = "a2a_unsupported_operation";
     public const string A2aTaskNotFound = "a2a_task_not_found";
     public const string A2aPushUrlRefused = "a2a_push_url_refused";
+    public const string A2aPushUrlUnresolved = "a2a_push_url_unresolved";
     public const string A2aCardUnverified = "a2a_card_unverified";
     public const string A2aCardUnavailable = "a2a_card_unavailable";
 

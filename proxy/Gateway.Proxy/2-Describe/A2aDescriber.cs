@@ -9,11 +9,13 @@ namespace Gateway.Proxy.Describe;
 
 /// <summary>
 /// Describe for <c>POST /a2a/{connector}</c>: the connector must be an <c>a2a</c> entry of the tenant's catalog; refusals
-/// from here on are JSON-RPC errors; the request is read by <see cref="A2aRequestReader"/>.
+/// from here on are JSON-RPC errors; the request is read by <see cref="A2aRequestReader"/>, and the host of a
+/// push-notification webhook it names resolved (<see cref="A2aWebhookAddress.ResolvedRefusalOfAsync"/>) before anything
+/// is decided.
 /// </summary>
-internal static class A2aDescriber
+internal sealed class A2aDescriber(IWebhookHostResolver resolver)
 {
-    public static (DescribedAction? Action, Refusal? Refusal) Describe(HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated, TenantPolicy? tenant)
+    public async Task<(DescribedAction? Action, Refusal? Refusal)> DescribeAsync(HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated, TenantPolicy? tenant)
     {
         feature.Dialect = RefusalDialect.JsonRpc;
         if (tenant is null)
@@ -35,6 +37,12 @@ internal static class A2aDescriber
 
         var read = A2aRequestReader.Read(tenant, agent, authenticated.Body);
         feature.JsonRpcId = read.Id;
+        if (read.PushUrl is { } pushUrl
+            && await A2aWebhookAddress.ResolvedRefusalOfAsync(pushUrl, resolver, context.RequestAborted).ConfigureAwait(false) is { } unsafeHost)
+        {
+            read = A2aRequestReader.PushRefused(agent, read.Id, unsafeHost.Detail, unsafeHost.Code);
+        }
+
         return read.Request is { } request
             ? (new DescribedAction(GatewayRouteKind.A2a, tenant, request) { Body = read.Body }, null)
             : (null, read.Refusal);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Mcp;
 using Gateway.Oversight;
+using Gateway.Proxy.A2a;
 using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Bundle;
@@ -29,10 +30,12 @@ internal sealed class DescribeStage
     private readonly PolicyProvider _policy;
     private readonly GatewayMetrics _metrics;
     private readonly McpOrigins _origins;
+    private readonly A2aDescriber _a2a;
 
-    public DescribeStage(RequestDelegate next, PolicyProvider policy, GatewayMetrics metrics, McpOrigins origins)
+    public DescribeStage(RequestDelegate next, PolicyProvider policy, GatewayMetrics metrics, McpOrigins origins, IWebhookHostResolver webhookHosts)
     {
         _origins = origins;
+        _a2a = new A2aDescriber(webhookHosts);
         _next = next;
         _policy = policy;
         _metrics = metrics;
@@ -41,38 +44,70 @@ internal sealed class DescribeStage
     public Task InvokeAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
+        var feature = context.GatewayRequest();
+        var authenticated = feature.Find<AuthenticatedRequest>();
+        var route = GatewayRouteKinds.Of(context.GetReverseProxyFeature().Route.Config);
+        if (authenticated is not null && route == GatewayRouteKind.A2a)
+        {
+            return DescribeA2aAsync(context, feature, authenticated, started);
+        }
+
+        bool proceed;
         try
         {
-            var feature = context.GatewayRequest();
-            var authenticated = feature.Find<AuthenticatedRequest>();
-            var route = GatewayRouteKinds.Of(context.GetReverseProxyFeature().Route.Config);
-
             // Only authenticated requests on the gateway's own routes reach this pipeline.
             var (action, refusal) = authenticated is null || route is null ? (null, Refusal.Internal())
                 : route == GatewayRouteKind.Provider ? DescribeProvider(context, feature, authenticated)
                 : route == GatewayRouteKind.McpCall ? DescribeMcpCall(feature, authenticated)
-                : route == GatewayRouteKind.A2a ? A2aDescriber.Describe(context, feature, authenticated, Tenant(authenticated.Identity))
                 : DescribeNative(context, authenticated, route.Value);
-            if (action is null)
-            {
-                feature.Add(refusal!);
-                return Task.CompletedTask;
-            }
-
-            feature.Add(action);
-            GatewayTelemetry.SetTool(context, action.Request.Tool);
-            if (SecretMaterialInPayload.RefusalOf(authenticated!.Body, action) is { } carriesSecrets)
-            {
-                feature.Add(carriesSecrets);
-                return Task.CompletedTask;
-            }
+            proceed = Accept(context, feature, authenticated, action, refusal);
         }
         finally
         {
             _metrics.RecordStage(GatewayStage.Describe, started);
         }
 
-        return _next(context);
+        return proceed ? _next(context) : Task.CompletedTask;
+    }
+
+    /// <summary>An A2A request: described asynchronously (a push webhook's host is resolved), then as any other.</summary>
+    private async Task DescribeA2aAsync(HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated, long started)
+    {
+        bool proceed;
+        try
+        {
+            var (action, refusal) = await _a2a.DescribeAsync(context, feature, authenticated, Tenant(authenticated.Identity)).ConfigureAwait(false);
+            proceed = Accept(context, feature, authenticated, action, refusal);
+        }
+        finally
+        {
+            _metrics.RecordStage(GatewayStage.Describe, started);
+        }
+
+        if (proceed)
+        {
+            await _next(context).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Adds the described action (or the refusal) to the request's records; whether the walk goes on.</summary>
+    private static bool Accept(HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest? authenticated, DescribedAction? action, Refusal? refusal)
+    {
+        if (action is null)
+        {
+            feature.Add(refusal!);
+            return false;
+        }
+
+        feature.Add(action);
+        GatewayTelemetry.SetTool(context, action.Request.Tool);
+        if (SecretMaterialInPayload.RefusalOf(authenticated!.Body, action) is { } carriesSecrets)
+        {
+            feature.Add(carriesSecrets);
+            return false;
+        }
+
+        return true;
     }
 
     private (DescribedAction? Action, Refusal? Refusal) DescribeNative(HttpContext context, AuthenticatedRequest authenticated, GatewayRouteKind route)

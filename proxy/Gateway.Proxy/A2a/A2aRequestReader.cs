@@ -19,7 +19,7 @@ namespace Gateway.Proxy.A2a;
 /// answer Respond filters to the caller's tasks. A task's push-notification configuration (set, get, list, delete) is
 /// a task operation on the agent's entry like a read. A push-notification webhook (in a message's configuration, or the
 /// configuration set) on a loopback, private, link-local or metadata address is refused here unless the connector
-/// allows it (<see cref="A2aWebhookAddress"/>). The extended card is refused as unsupported (A2A's -32004).
+/// allows it (<see cref="A2aWebhookAddress"/>); its host name is resolved by Describe afterwards. The extended card is refused as unsupported (A2A's -32004).
 /// </summary>
 internal static class A2aRequestReader
 {
@@ -38,8 +38,16 @@ internal static class A2aRequestReader
     /// <summary>A2A's UnsupportedOperationError.</summary>
     public const int UnsupportedOperation = -32004;
 
-    /// <summary>The action, the JSON-RPC id (raw JSON) and the parsed body; or the refusal (with the id when one was read).</summary>
-    public readonly record struct Result(ActionRequest? Request, Refusal? Refusal, string? Id, JsonElement Body);
+    /// <summary>
+    /// The action, the JSON-RPC id (raw JSON) and the parsed body; or the refusal (with the id when one was read).
+    /// <see cref="PushUrl"/>: the push-notification webhook the request names, whose host Describe resolves before
+    /// deciding (<see cref="A2aWebhookAddress.ResolvedRefusalOfAsync"/>); null when there is none or the connector allows
+    /// internal push.
+    /// </summary>
+    public readonly record struct Result(ActionRequest? Request, Refusal? Refusal, string? Id, JsonElement Body)
+    {
+        public string? PushUrl { get; init; }
+    }
 
     /// <summary>Reads <paramref name="body"/> for the remote agent <paramref name="agent"/> of <paramref name="tenant"/>.</summary>
     public static Result Read(TenantPolicy tenant, CatalogEntry agent, ReadOnlyMemory<byte> body)
@@ -104,9 +112,10 @@ internal static class A2aRequestReader
             return Refuse(id, ProblemCodes.MalformedBody, $"metadata[\"{SkillMetaKey}\"] and metadata[\"{WarrantMetaKey}\"] must be strings.", InvalidParams);
         }
 
-        if (PushUrl(parameters) is { } pushUrl && A2aWebhookAddress.RefusalOf(pushUrl, agent.AllowInternalPush) is { } pushRefused)
+        var pushUrl = PushUrl(parameters);
+        if (pushUrl is not null && A2aWebhookAddress.RefusalOf(pushUrl, agent.AllowInternalPush) is { } pushRefused)
         {
-            return new Result(null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.A2aPushUrlRefused, pushRefused) { AuditTool = agent.Name, JsonRpcCode = InvalidParams }, id, default);
+            return PushRefused(agent, id, pushRefused);
         }
 
         var skills = tenant.Catalog.Where(e => e.Kind == ConnectorKind.A2aSkill && e.Connector == agent.Name).ToList();
@@ -147,7 +156,10 @@ internal static class A2aRequestReader
             [A2aSkillConnectorType.MethodMember] = method,
             [A2aSkillConnectorType.ParamsMember] = WithoutWarrant(parameters),
         };
-        return new Result(new ActionRequest { Tool = skill.Name, Args = ToElement(args), Warrant = warrant }, null, id, default);
+        return new Result(new ActionRequest { Tool = skill.Name, Args = ToElement(args), Warrant = warrant }, null, id, default)
+        {
+            PushUrl = agent.AllowInternalPush ? null : pushUrl,
+        };
     }
 
     /// <summary>A task read or cancel: an action on the agent's entry, the task's id its argument <c>task_id</c>.</summary>
@@ -185,13 +197,14 @@ internal static class A2aRequestReader
             return Refuse(id, ProblemCodes.MalformedBody, "A push-notification configuration names its task (params.taskId, or 0.3's params.id).", InvalidParams);
         }
 
+        string? url = null;
         if (method is "CreateTaskPushNotificationConfig" or "tasks/pushNotificationConfig/set")
         {
             var config = parameters.TryGetProperty("pushNotificationConfig", out var inner) && inner.ValueKind == JsonValueKind.Object ? inner : parameters;
-            var url = config.TryGetProperty("url", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString()! : string.Empty;
+            url = config.TryGetProperty("url", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString()! : string.Empty;
             if (A2aWebhookAddress.RefusalOf(url, agent.AllowInternalPush) is { } pushRefused)
             {
-                return new Result(null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.A2aPushUrlRefused, pushRefused) { AuditTool = agent.Name, JsonRpcCode = InvalidParams }, id, default);
+                return PushRefused(agent, id, pushRefused);
             }
         }
 
@@ -202,7 +215,7 @@ internal static class A2aRequestReader
             [A2aSkillConnectorType.MethodMember] = method,
             [A2aSkillConnectorType.ParamsMember] = JsonNode.Parse(parameters.GetRawText()),
         };
-        return new Result(new ActionRequest { Tool = agent.Name, Args = ToElement(args) }, null, id, default);
+        return new Result(new ActionRequest { Tool = agent.Name, Args = ToElement(args) }, null, id, default) { PushUrl = agent.AllowInternalPush ? null : url };
     }
 
     /// <summary>A push-notification webhook a message asks the agent to call (0.3 <c>pushNotificationConfig</c>, 1.0 <c>taskPushNotificationConfig</c>).</summary>
@@ -261,6 +274,10 @@ internal static class A2aRequestReader
         using var document = JsonDocument.Parse(args.ToJsonString());
         return document.RootElement.Clone();
     }
+
+    /// <summary>A push-notification webhook refused (<paramref name="code"/>: refused, or its host not resolved), recorded under the agent's entry.</summary>
+    public static Result PushRefused(CatalogEntry agent, string? id, string detail, string code = ProblemCodes.A2aPushUrlRefused) =>
+        new(null, new Refusal(StatusCodes.Status403Forbidden, code, detail) { AuditTool = agent.Name, JsonRpcCode = InvalidParams }, id, default);
 
     private static Result Refuse(string? id, string code, string detail, int jsonRpcCode) =>
         new(null, new Refusal(StatusCodes.Status400BadRequest, code, detail) { JsonRpcCode = jsonRpcCode }, id, default);

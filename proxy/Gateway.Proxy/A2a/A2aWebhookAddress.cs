@@ -1,14 +1,17 @@
 using System.Net;
 using System.Net.Sockets;
+using Gateway.Oversight;
 
 namespace Gateway.Proxy.A2a;
 
 /// <summary>
 /// The egress rule for a push-notification webhook an agent asks a remote agent to call: an absolute https (or http)
 /// URL whose host is not a loopback, private (RFC 1918, unique-local), carrier-grade NAT, link-local (the cloud metadata
-/// address 169.254.169.254 among them) or unspecified address, nor <c>localhost</c> or a metadata host name. The check
-/// reads the URL only (the remote agent resolves the name, not the gateway): a name that resolves to such an address is
-/// not caught here (docs/a2a.md).
+/// address 169.254.169.254 among them) or unspecified address, nor <c>localhost</c> or a metadata host name
+/// (<see cref="RefusalOf"/>, the URL as written); and whose host name resolves, within <see cref="ResolveTimeout"/>, only
+/// to addresses that are none of these (<see cref="ResolvedRefusalOfAsync"/>). The remote agent resolves the name again
+/// when it calls the webhook, out of the gateway's sight: a name that points elsewhere by then (DNS rebinding) is not
+/// caught (docs/a2a.md).
 /// </summary>
 internal static class A2aWebhookAddress
 {
@@ -40,6 +43,53 @@ internal static class A2aWebhookAddress
             ? $"The push-notification address {address} is loopback, private, link-local or metadata; a webhook to it is refused (server-side request forgery)."
             : null;
     }
+
+    /// <summary>How long a webhook's host name may take to resolve; a name unresolved by then is refused.</summary>
+    public static readonly TimeSpan ResolveTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// For a URL <see cref="RefusalOf"/> let through (and a connector that does not allow internal push): the refusal's
+    /// code and why when its host name resolves to an internal address (any one of them:
+    /// <see cref="ProblemCodes.A2aPushUrlRefused"/>) or does not resolve within <see cref="ResolveTimeout"/>, to nothing, or
+    /// at all (<see cref="ProblemCodes.A2aPushUrlUnresolved"/>: fail closed); null when it may be used. An address written
+    /// in the URL is not resolved.
+    /// </summary>
+    public static async Task<(string Code, string Detail)?> ResolvedRefusalOfAsync(string url, IWebhookHostResolver resolver, CancellationToken cancellationToken)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.HostNameType is not (UriHostNameType.Dns or UriHostNameType.Basic))
+        {
+            return null;
+        }
+
+        var host = uri.IdnHost.TrimEnd('.').ToLowerInvariant();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ResolveTimeout);
+        IPAddress[] addresses;
+        try
+        {
+            addresses = await resolver.ResolveAsync(host, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Unresolved(host, $"did not resolve within {ResolveTimeout.TotalSeconds:0} s");
+        }
+        catch (Exception ex) when (ex is SocketException or ArgumentException)
+        {
+            return Unresolved(host, ex is SocketException socket ? $"did not resolve ({socket.SocketErrorCode})" : "is not a name that resolves");
+        }
+
+        if (addresses.Length == 0)
+        {
+            return Unresolved(host, "resolved to no address");
+        }
+
+        return addresses.FirstOrDefault(IsInternal) is { } address
+            ? (ProblemCodes.A2aPushUrlRefused, $"The push-notification host '{host}' resolves to {address}, a loopback, private, link-local or metadata address; a webhook to it is refused (server-side request forgery).")
+            : null;
+    }
+
+    private static (string Code, string Detail) Unresolved(string host, string why) =>
+        (ProblemCodes.A2aPushUrlUnresolved, $"The push-notification host '{host}' {why}; a webhook whose address cannot be checked is refused.");
 
     /// <summary>Loopback, private, CGNAT, link-local, unique-local or unspecified (an IPv4-mapped IPv6 address read as its IPv4).</summary>
     public static bool IsInternal(IPAddress address)

@@ -1,11 +1,13 @@
 using Gateway.Proxy.A2a;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Gateway.Proxy.Hosting;
 
 /// <summary>
-/// Wires A2A (docs/a2a.md): the task owners kept in the store, the client the remote cards are read with, and the card
+/// Wires A2A (docs/a2a.md): the task owners kept in the store, the resolver push webhooks' hosts are checked with, the
+/// client the remote cards are read with, and the card
 /// route, which walks the stages as the other routes that forward nothing do. Messages and task operations are the YARP
 /// route <c>gamut-a2a</c> (<see cref="GatewayRoutes"/>), walked like any governed action.
 /// </summary>
@@ -18,6 +20,7 @@ internal static class A2aHosting
     {
         services.AddSingleton<A2aTaskOwners>();
         services.AddSingleton<A2aCardHandler>();
+        services.TryAddSingleton<IWebhookHostResolver, SystemWebhookHostResolver>();
         services.AddHttpClient(CardClient, static client => client.Timeout = TimeSpan.FromSeconds(10))
             .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
         return services;

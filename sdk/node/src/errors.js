@@ -122,3 +122,15 @@ export class GamutA2aError extends GamutError {
     this.data = data;
   }
 }
+
+/**
+ * The agent card the gateway served does not carry a signature of the gateway's that verifies (code
+ * `a2a_card_signature_invalid`); `reason` says why: `missing` (no signature), `unknown_key`, `bad_signature`,
+ * `malformed`, `unsupported_algorithm` or `wrong_type`. The card is not returned.
+ */
+export class GamutCardSignatureError extends GamutError {
+  constructor(message, reason) {
+    super(message, { code: 'a2a_card_signature_invalid' });
+    this.reason = reason;
+  }
+}

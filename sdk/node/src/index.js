@@ -9,6 +9,7 @@ export {
   sign, signMessage, signatureBase, signatureHeaders, signatureParams,
 } from './signing.js';
 export * from './errors.js';
-export { RECEIPT_BATCH_TYPE, RECEIPT_TYPE, ReceiptError, verifyEvidenceToken, verifyReceipt } from './receipts.js';
+export { RECEIPT_BATCH_TYPE, RECEIPT_TYPE, ReceiptError, verifyEvidenceToken, verifyJwsParts, verifyReceipt } from './receipts.js';
 export { DecisionTokenStatus, DecisionTokenVerifier, GatewayDecisionTokenVerifier, gatewayKey } from './decision-tokens.js';
+export { CARD_SIGNATURE_TYPE, cardPayload, verifyAgentCard } from './agent-card.js';
 export { A2A_WARRANT_METADATA_KEY, APPROVAL_METADATA_KEY, SKILL_METADATA_KEY } from './a2a.js';

@@ -58,16 +58,24 @@ function keyOf(jwks, kid) {
 export function verifyEvidenceToken(token, jwks, type) {
   const parts = typeof token === 'string' && token.length <= 16384 ? token.split('.') : [];
   if (parts.length !== 3) throw new ReceiptError('malformed');
-  const header = decodeObject(parts[0]);
-  const payload = decodeObject(parts[1]);
-  const signature = decodePart(parts[2]);
+  return verifyJwsParts(parts, jwks, type);
+}
+
+/**
+ * Verifies a JWS's three base64url parts (a detached payload given as its encoding) under the gateway's receipt keys:
+ * ES256 only, the header's `typ` must be `type`, its `kid` a key of the JWKS. Returns the payload or throws ReceiptError.
+ */
+export function verifyJwsParts([protectedPart, payloadPart, signaturePart], jwks, type) {
+  const header = decodeObject(protectedPart);
+  const payload = decodeObject(payloadPart);
+  const signature = decodePart(signaturePart);
   if (header === null || payload === null || signature === null) throw new ReceiptError('malformed');
   if (header.alg !== 'ES256' || 'crit' in header) throw new ReceiptError('unsupported_algorithm');
   if (header.typ !== type) throw new ReceiptError('wrong_type');
   const key = typeof header.kid === 'string' ? keyOf(jwks, header.kid) : null;
   if (key === null) throw new ReceiptError('unknown_key');
   const ok = signature.length === 64
-    && verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`, 'ascii'), { key, dsaEncoding: 'ieee-p1363' }, signature);
+    && verify('sha256', Buffer.from(`${protectedPart}.${payloadPart}`, 'ascii'), { key, dsaEncoding: 'ieee-p1363' }, signature);
   if (!ok) throw new ReceiptError('bad_signature');
   return payload;
 }

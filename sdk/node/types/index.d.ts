@@ -152,7 +152,7 @@ export declare class GamutClient {
   /** A fetch that signs every request to the gateway and refuses any other origin. */
   readonly fetch: typeof fetch;
   providerUrl(connector: string): string;
-  /** GET /a2a/{connector}/.well-known/agent-card.json: the remote card rewritten to name the gateway, filtered, signed by it. */
+  /** GET /a2a/{connector}/.well-known/agent-card.json: the remote card rewritten to name the gateway, filtered, signed by it (the signature verified with the gateway's receipt keys: GamutCardSignatureError). */
   agentCard(connector: string, options?: CallOptions): Promise<Record<string, unknown>>;
   /** SendMessage (message/send): a held message throws GamutApprovalRequiredError; `waitForApproval` waits and resends once with the warrant. */
   sendMessage(connector: string, message: A2aMessageInput, options?: A2aCallOptions & { waitForApproval?: boolean | WaitForApprovalOptions }): Promise<A2aSendResult>;
@@ -308,6 +308,11 @@ export declare class GamutApprovalRequiredError extends GamutHttpError {
 }
 /** An A2A JSON-RPC error that is not a decision: `rpcCode` (-32602, -32001, -32004, or the remote agent's), `code` from `error.data.code`. */
 export declare class GamutA2aError extends GamutError { readonly rpcCode: number; readonly data?: unknown }
+/** The agent card's signature by the gateway is missing or does not verify (code 'a2a_card_signature_invalid'). */
+export declare class GamutCardSignatureError extends GamutError {
+  readonly code: 'a2a_card_signature_invalid';
+  readonly reason: 'missing' | 'malformed' | 'unsupported_algorithm' | 'wrong_type' | 'unknown_key' | 'bad_signature';
+}
 export declare class GamutRateLimitedError extends GamutHttpError { readonly retryAfterSeconds?: number }
 export declare class GamutNotInvokedError extends GamutError {}
 export declare class GamutUpstreamError extends GamutError { readonly upstreamStatus: number; readonly result: unknown }
@@ -446,3 +451,15 @@ export declare function verifyReceipt(receipt: string, jwks: ReceiptJwks): Recei
 
 /** Verifies a compact JWS of the receipt keys with the given typ (a checkpoint: 'gamut-checkpoint+jws'); returns its payload. */
 export declare function verifyEvidenceToken(token: string, jwks: ReceiptJwks, type: string): Record<string, unknown>;
+
+/** Verifies a JWS's three base64url parts (protected header, payload, signature) under the receipt keys; returns its payload. */
+export declare function verifyJwsParts(parts: [string, string, string], jwks: ReceiptJwks, type: string): Record<string, unknown>;
+
+/** The typ of the gateway's signature on an A2A agent card. */
+export declare const CARD_SIGNATURE_TYPE: 'JOSE';
+
+/** What an agent card's signature covers: its A2A 1.0 members without protobuf defaults, RFC 8785 canonical JSON. */
+export declare function cardPayload(card: Record<string, unknown>): string;
+
+/** Verifies the gateway's signature on an agent card with its receipt keys; throws GamutCardSignatureError. */
+export declare function verifyAgentCard(card: Record<string, unknown>, jwks: ReceiptJwks): void;

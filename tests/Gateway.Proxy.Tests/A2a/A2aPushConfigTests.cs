@@ -82,9 +82,9 @@ public sealed class A2aPushConfigTests
         Assert.Single(listed.GetProperty("result").GetProperty("configs").EnumerateArray());
     }
 
-    private static async Task<string> OpenTaskAsync(Setup setup) =>
+    internal static async Task<string> OpenTaskAsync(Setup setup) =>
         (await SendAsync(setup.Gateway.Agent, Message("SendMessage", "summarize", "open a task"))).GetProperty("result").GetProperty("task").GetProperty("id").GetString()!;
 
-    private static string Call(string method, object parameters) =>
+    internal static string Call(string method, object parameters) =>
         JsonSerializer.Serialize(new { jsonrpc = "2.0", id = 9, method, @params = parameters });
 }

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Gateway.Proxy.A2a;
 using Gateway.Proxy.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Proxy.Tests.A2a;
 
@@ -332,6 +334,7 @@ public sealed class A2aRouteTests
     internal static async Task<Setup> StartAsync(bool signed = false, bool allowInternalPush = false, long? maxResponseBytes = null)
     {
         var agent = new A2aTestAgent { SignCard = signed };
+        var hosts = new NamedWebhookHosts();
         var upstream = await KestrelUpstream.StartAsync(agent.Map);
         var limits = maxResponseBytes is { } max ? ", limits: { max_response_bytes: " + max + " }" : string.Empty;
         var cardKey = (signed ? ", card_key: " + agent.PinnedJwk() : string.Empty) + (allowInternalPush ? ", allow_internal_push: true" : string.Empty);
@@ -348,12 +351,16 @@ public sealed class A2aRouteTests
             .Replace("      - { tool: workspace }\n", "      - { tool: workspace }\n      - { tool: helper }\n      - { tool: helper.summarize }\n      - { tool: helper.wire }\n", StringComparison.Ordinal)
             .Replace("      - { tool: crm.read_contact }\n\n  # Signs with a key pair", "      - { tool: crm.read_contact }\n      - { tool: helper }\n      - { tool: helper.summarize }\n\n  # Signs with a key pair", StringComparison.Ordinal)
             .Replace("    severity: critical\n    status: open\n    agents: [rogue-agent]\n", "    severity: low\n    status: open\n    agents: [rogue-agent]\n", StringComparison.Ordinal)
-            .Replace("{ agent: rogue-agent, scenario: prompt_injection, passed: false", "{ agent: rogue-agent, scenario: prompt_injection, passed: true", StringComparison.Ordinal));
-        return new Setup(agent, upstream, gateway);
+            .Replace("{ agent: rogue-agent, scenario: prompt_injection, passed: false", "{ agent: rogue-agent, scenario: prompt_injection, passed: true", StringComparison.Ordinal),
+            configure: builder => builder.Services.AddSingleton<IWebhookHostResolver>(hosts));
+        return new Setup(agent, upstream, gateway) { WebhookHosts = hosts };
     }
 
     internal sealed record Setup(A2aTestAgent Agent, KestrelUpstream Upstream, GovernedGateway Gateway) : IAsyncDisposable
     {
+        /// <summary>The resolver the gateway checks push webhooks' host names with.</summary>
+        public required NamedWebhookHosts WebhookHosts { get; init; }
+
         public async ValueTask DisposeAsync()
         {
             await Gateway.DisposeAsync();

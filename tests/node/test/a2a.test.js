@@ -210,7 +210,7 @@ describe('@a2a-js/sdk client → gateway → @a2a-js/sdk server', () => {
     assert.ok(at[0] < agent.published.at(-1), `the first event (${at[0]}) reached the client before the agent published its last (${agent.published.at(-1)})`);
   });
 
-  test('a task\'s push-notification webhook on the metadata address or a private one is refused; a public one is set on the agent', async () => {
+  test('a task\'s push-notification webhook on the metadata address, a private one or a name that does not resolve is refused; a public one is set on the agent', async () => {
     const sent = await client.sendMessage(message('summarize', 'a task to watch'));
     const task = sent.task ?? sent;
     const config = (url) => ({ tenant: '', id: '', taskId: task.id, url, token: '', authentication: undefined });
@@ -220,10 +220,16 @@ describe('@a2a-js/sdk client → gateway → @a2a-js/sdk server', () => {
         return true;
       });
     }
-    const set = await client.createTaskPushNotificationConfig(config('https://hooks.example.com/a2a'));
-    assert.equal(set.url, 'https://hooks.example.com/a2a', JSON.stringify(set));
+    // The host name is resolved before deciding (docs/a2a.md): a name that does not resolve (.invalid, RFC 6761) is refused.
+    await assert.rejects(client.createTaskPushNotificationConfig(config('https://hooks.invalid/a2a')), (error) => {
+      assert.match(String(error.message ?? error), /did not resolve|cannot be checked/i, String(error.message ?? error));
+      return true;
+    });
+    // A public address written in the URL (TEST-NET-3: nothing to resolve, so no DNS is needed here).
+    const set = await client.createTaskPushNotificationConfig(config('https://203.0.113.7/a2a'));
+    assert.equal(set.url, 'https://203.0.113.7/a2a', JSON.stringify(set));
     const listed = await client.listTaskPushNotificationConfig({ tenant: '', taskId: task.id, pageSize: 10, pageToken: '' });
-    assert.deepEqual(listed.configs.map((c) => c.url), ['https://hooks.example.com/a2a'], JSON.stringify(listed));
+    assert.deepEqual(listed.configs.map((c) => c.url), ['https://203.0.113.7/a2a'], JSON.stringify(listed));
   });
 
   test('a task another agent opened cannot be read, cancelled or watched: task not found, nothing reaches the agent', async () => {

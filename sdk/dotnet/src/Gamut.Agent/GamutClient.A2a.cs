@@ -25,7 +25,10 @@ public sealed partial class GamutClient
     private static readonly string[] StreamAccept = ["text/event-stream", "application/json"];
     private static long _a2aIds;
 
-    /// <summary>GET /a2a/{connector}/.well-known/agent-card.json: the remote card rewritten to name the gateway, filtered, signed by it.</summary>
+    /// <summary>
+    /// GET /a2a/{connector}/.well-known/agent-card.json: the remote card rewritten to name the gateway, filtered, signed by
+    /// it; its signature verified with the gateway's receipt keys (<see cref="GamutCardSignatureException"/> when it does not).
+    /// </summary>
     public async Task<JsonElement> GetAgentCardAsync(string connector, CancellationToken cancellationToken = default)
     {
         var (status, _, body, retryAfter) = await ExchangeAsync(HttpMethod.Get, A2aRoute(connector) + "/.well-known/agent-card.json", null, null, PersonToken, JsonAccept, cancellationToken).ConfigureAwait(false);
@@ -35,7 +38,13 @@ public sealed partial class GamutClient
             throw ErrorFor(status, card, retryAfter);
         }
 
-        return card is { ValueKind: JsonValueKind.Object } c ? c : throw new GamutProtocolException("The gateway answered the agent card without a JSON object.");
+        if (card is not { ValueKind: JsonValueKind.Object } c)
+        {
+            throw new GamutProtocolException("The gateway answered the agent card without a JSON object.");
+        }
+
+        await CheckCardSignatureAsync(c, cancellationToken).ConfigureAwait(false);
+        return c;
     }
 
     /// <summary>

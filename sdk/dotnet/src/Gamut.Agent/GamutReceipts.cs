@@ -100,7 +100,18 @@ public static class GamutReceipts
     {
         ArgumentNullException.ThrowIfNull(jwks);
         var parts = token is { Length: > 0 and <= 16384 } ? token.Split('.') : [];
-        if (parts.Length != 3 || Object(parts[0]) is not { } header || Object(parts[1]) is not { } payload || Bytes(parts[2]) is not { } signature)
+        return parts.Length == 3 ? VerifyJwsParts(parts[0], parts[1], parts[2], jwks, type) : throw new GamutReceiptException("malformed");
+    }
+
+    /// <summary>
+    /// Verifies a JWS given as its three base64url parts (a detached payload given as its encoding, as an A2A card
+    /// signature's) under the receipt keys: ES256 only, <c>typ</c> must be <paramref name="type"/>. Returns the payload.
+    /// </summary>
+    public static JsonElement VerifyJwsParts(string? protectedHeader, string payloadPart, string? signaturePart, string jwks, string type)
+    {
+        ArgumentNullException.ThrowIfNull(jwks);
+        if (protectedHeader is null || signaturePart is null || payloadPart is null
+            || Object(protectedHeader) is not { } header || Object(payloadPart) is not { } payload || Bytes(signaturePart) is not { } signature)
         {
             throw new GamutReceiptException("malformed");
         }
@@ -121,7 +132,7 @@ public static class GamutReceipts
             throw new GamutReceiptException("unknown_key");
         }
 
-        var input = Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]);
+        var input = Encoding.ASCII.GetBytes(protectedHeader + "." + payloadPart);
         return signature.Length == 64 && key.VerifyData(input, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation)
             ? payload
             : throw new GamutReceiptException("bad_signature");

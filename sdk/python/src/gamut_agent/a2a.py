@@ -10,6 +10,7 @@ import re
 import uuid
 from typing import Any, Iterator, Mapping
 
+from .agent_card import KEYS_PATH, check_card_signature
 from .errors import (
     GamutA2aError, GamutApprovalRequiredError, GamutConfigurationError, GamutDeniedError, GamutError, GamutProtocolError,
     GamutRateLimitedError,
@@ -33,7 +34,8 @@ class A2aCalls:
     """The A2A calls of :class:`GamutClient` (a mixin: it signs and sends with the client's ``_exchange``)."""
 
     def agent_card(self, connector: str, *, timeout: float | None = None) -> dict:
-        """GET /a2a/{connector}/.well-known/agent-card.json: the card rewritten to name the gateway, filtered, signed by it."""
+        """GET /a2a/{connector}/.well-known/agent-card.json: the card rewritten to name the gateway, filtered, signed by it;
+        its signature verified with the gateway's receipt keys (GamutCardSignatureError when it does not)."""
         from .client import _error_for
         status, _, text, retry_after = self._exchange("GET", f"{_route(connector)}/.well-known/agent-card.json", None, timeout)
         card = _parse(text)
@@ -41,7 +43,16 @@ class A2aCalls:
             raise _error_for(status, card if isinstance(card, dict) else None, retry_after)
         if not isinstance(card, dict):
             raise GamutProtocolError("The gateway answered the agent card without a JSON object.")
+        check_card_signature(self.base_url, card, lambda: self._receipt_keys(timeout))
         return card
+
+    def _receipt_keys(self, timeout: float | None) -> dict:
+        """The gateway's receipt keys (``/.well-known/gamut-receipt-keys.json``), with which its card signature verifies."""
+        status, _, text, _ = self._exchange("GET", KEYS_PATH, None, timeout, accept="application/jwk-set+json, application/json")
+        jwks = _parse(text)
+        if status != 200 or not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
+            raise GamutProtocolError(f"The gateway answered its receipt keys with {status} and no key set; the agent card is not trusted.")
+        return jwks
 
     def send_message(self, connector: str, text: str | None = None, *, skill: str | None = None, parts: list | None = None,
                      data: Any = None, message_id: str | None = None, task_id: str | None = None, context_id: str | None = None,

@@ -137,3 +137,13 @@ class GamutA2aError(GamutError):
 
     rpc_code: int | None = None
     data: Any = None
+
+
+class GamutCardSignatureError(GamutError):
+    """The agent card the gateway served carries no signature of the gateway's that verifies (code
+    ``a2a_card_signature_invalid``); ``reason`` says why: ``missing``, ``unknown_key``, ``bad_signature``, ``malformed``,
+    ``unsupported_algorithm`` or ``wrong_type``. The card is not returned."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message, code="a2a_card_signature_invalid")
+        self.reason = reason

@@ -80,6 +80,13 @@ def verify_evidence_token(token: str, jwks: dict[str, Any], type_: str) -> dict[
     parts = token.split(".") if isinstance(token, str) and len(token) <= 16384 else []
     if len(parts) != 3:
         raise ReceiptError("malformed")
+    return verify_jws_parts(parts, jwks, type_)
+
+
+def verify_jws_parts(parts: list[str], jwks: dict[str, Any], type_: str) -> dict[str, Any]:
+    """Verifies a JWS's three base64url parts (protected header, payload, signature; a detached payload given as its
+    encoding) under the gateway's receipt keys: ES256 only, ``typ`` must be ``type_``. Returns the payload or raises
+    ReceiptError."""
     header, payload, signature = _decode_object(parts[0]), _decode_object(parts[1]), _decode(parts[2])
     if header is None or payload is None or signature is None:
         raise ReceiptError("malformed")

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Gateway.Proxy.A2a;
+using static Gateway.Proxy.Tests.A2a.A2aPushConfigTests;
+using static Gateway.Proxy.Tests.A2a.A2aRouteTests;
+
+namespace Gateway.Proxy.Tests.A2a;
+
+/// <summary>
+/// A push-notification webhook's host name is resolved before the request is decided (docs/a2a.md): a name that resolves
+/// to a metadata, loopback or private address (any one of its addresses) is refused as an internal address is, a name
+/// that does not resolve or not in time is refused too (fail closed), each recorded with nothing sent; a public name
+/// passes, and a tenant that allows internal push has nothing resolved.
+/// </summary>
+public sealed class A2aWebhookResolutionTests
+{
+    [Theory]
+    [InlineData(NamedWebhookHosts.Metadata)]
+    [InlineData(NamedWebhookHosts.Loopback)]
+    [InlineData(NamedWebhookHosts.PublicAndPrivate)]
+    public async Task PushConfigSet_NameResolvingToAnInternalAddress_IsRefusedAndRecorded_NothingSent(string host)
+    {
+        await using var setup = await StartAsync();
+        var task = await OpenTaskAsync(setup);
+
+        var refused = await SendAsync(setup.Gateway.Agent, Call("CreateTaskPushNotificationConfig", new { taskId = task, id = "", url = $"https://{host}/hook" }));
+        var message = await SendAsync(setup.Gateway.Agent, WithPushUrl($"http://{host}/hook"));
+
+        foreach (var reply in new[] { refused, message })
+        {
+            Assert.Equal(-32602, reply.GetProperty("error").GetProperty("code").GetInt32());
+            Assert.Equal("a2a_push_url_refused", reply.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
+        }
+
+        Assert.Contains("resolves to", refused.GetProperty("error").GetProperty("message").GetString() + refused.GetProperty("error").GetProperty("data").ToString(), StringComparison.Ordinal);
+        Assert.Equal([host, host], setup.WebhookHosts.Asked);
+        Assert.Single(setup.Agent.Received); // the message that opened the task, nothing since
+        var audit = await setup.Gateway.Admin().GetStringAsync("/admin/v1/tenants/demo/audit?start=0&limit=1000");
+        Assert.Contains("refused:a2a_push_url_refused", audit, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("nowhere.example.com")]
+    [InlineData(NamedWebhookHosts.NeverAnswers)]
+    public async Task SendMessage_PushHostThatDoesNotResolveOrNotInTime_IsRefusedUnresolvedAndRecorded(string host)
+    {
+        await using var setup = await StartAsync();
+        var started = Stopwatch.GetTimestamp();
+
+        var reply = await SendAsync(setup.Gateway.Agent, WithPushUrl($"https://{host}/hook"));
+
+        Assert.Equal(-32602, reply.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Equal("a2a_push_url_unresolved", reply.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
+        Assert.True(Stopwatch.GetElapsedTime(started) < A2aWebhookAddress.ResolveTimeout + TimeSpan.FromSeconds(10));
+        Assert.Empty(setup.Agent.Received);
+        var audit = await setup.Gateway.Admin().GetStringAsync("/admin/v1/tenants/demo/audit?start=0&limit=1000");
+        Assert.Contains("refused:a2a_push_url_unresolved", audit, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SendMessage_PushHostResolvingToAPublicAddress_IsForwarded()
+    {
+        await using var setup = await StartAsync();
+
+        var reply = await SendAsync(setup.Gateway.Agent, WithPushUrl($"https://{NamedWebhookHosts.Public}/hook"));
+
+        Assert.True(reply.TryGetProperty("result", out _), reply.ToString());
+        Assert.Equal([NamedWebhookHosts.Public], setup.WebhookHosts.Asked);
+        Assert.Single(setup.Agent.Received);
+    }
+
+    [Fact]
+    public async Task SendMessage_NameResolvingToAnInternalAddressTheTenantAllows_IsForwardedUnresolved()
+    {
+        await using var setup = await StartAsync(allowInternalPush: true);
+
+        var reply = await SendAsync(setup.Gateway.Agent, WithPushUrl($"http://{NamedWebhookHosts.Metadata}/hook"));
+
+        Assert.True(reply.TryGetProperty("result", out _), reply.ToString());
+        Assert.Empty(setup.WebhookHosts.Asked);
+    }
+
+    [Fact]
+    public async Task ResolvedRefusalOfAsync_AddressWrittenInTheUrl_IsNotResolved()
+    {
+        var hosts = new NamedWebhookHosts();
+
+        var refusal = await A2aWebhookAddress.ResolvedRefusalOfAsync("https://203.0.113.7/hook", hosts, CancellationToken.None);
+        var v6 = await A2aWebhookAddress.ResolvedRefusalOfAsync("https://[2001:db8::1]/hook", hosts, CancellationToken.None);
+
+        Assert.Null(refusal);
+        Assert.Null(v6);
+        Assert.Empty(hosts.Asked);
+    }
+
+    [Fact]
+    public void IsInternal_EveryAddressTheNamesResolveTo_IsJudgedAsTheLiteralIs()
+    {
+        Assert.True(A2aWebhookAddress.IsInternal(IPAddress.Parse("169.254.169.254")));
+        Assert.True(A2aWebhookAddress.IsInternal(IPAddress.Parse("::ffff:10.0.0.5")));
+        Assert.False(A2aWebhookAddress.IsInternal(IPAddress.Parse("203.0.113.10")));
+    }
+
+    private static string WithPushUrl(string url) =>
+        Message("SendMessage", "summarize", "x")[..^2] + ",\"configuration\":{\"taskPushNotificationConfig\":{\"url\":" + JsonSerializer.Serialize(url) + "}}}}";
+}

@@ -1,0 +1,45 @@
+using System.Net;
+using System.Net.Sockets;
+using Gateway.Proxy.A2a;
+
+namespace Gateway.Proxy.Tests.A2a;
+
+/// <summary>
+/// The A2A tests' resolver for push webhooks' host names (the gateway's <see cref="IWebhookHostResolver"/>, given in
+/// place of the system's): a public name, names pointing at the metadata address, loopback, or a public and a private
+/// address at once, a name that never answers (the resolution's timeout), and every other name not found.
+/// </summary>
+internal sealed class NamedWebhookHosts : IWebhookHostResolver
+{
+    public const string Public = "hooks.example.com";
+    public const string Metadata = "metadata.internal.example";
+    public const string Loopback = "loop.example.com";
+    public const string PublicAndPrivate = "split.example.com";
+    public const string NeverAnswers = "slow.example.com";
+
+    private static readonly Dictionary<string, IPAddress[]> Names = new(StringComparer.Ordinal)
+    {
+        [Public] = [IPAddress.Parse("203.0.113.10")],
+        [Metadata] = [IPAddress.Parse("169.254.169.254")],
+        [Loopback] = [IPAddress.Parse("127.0.0.1")],
+        [PublicAndPrivate] = [IPAddress.Parse("203.0.113.11"), IPAddress.Parse("10.0.0.5")],
+    };
+
+    /// <summary>The names asked, in order.</summary>
+    public List<string> Asked { get; } = [];
+
+    public async Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken)
+    {
+        lock (Asked)
+        {
+            Asked.Add(host);
+        }
+
+        if (host == NeverAnswers)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
+        return Names.TryGetValue(host, out var addresses) ? addresses : throw new SocketException((int)SocketError.HostNotFound);
+    }
+}
