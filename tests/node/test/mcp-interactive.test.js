@@ -189,6 +189,11 @@ async function startCallbackServer() {
   const waiting = [];
   const server = createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
+    // Only the redirect counts: the browser also asks this origin for /favicon.ico once a callback page has loaded.
+    if (url.pathname !== '/callback') {
+      res.writeHead(404).end();
+      return;
+    }
     if (waiting.length > 0) waiting.shift()(url); else answers.push(url);
     res.writeHead(200, { 'content-type': 'text/plain' }).end('You may close this window.');
   });
