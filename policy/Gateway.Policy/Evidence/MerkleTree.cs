@@ -54,32 +54,50 @@ public static class MerkleTree
     }
 
     /// <summary>The tree head MTH(D[size]) of the first <paramref name="size"/> leaves; SHA-256 of nothing for size 0.</summary>
-    public static byte[] Root(IReadOnlyList<byte[]> leaves, long size)
+    public static byte[] Root(IReadOnlyList<byte[]> leaves, long size) => Root(new LeafList(leaves), size);
+
+    /// <summary>The tree head MTH(D[size]) of the tree's first <paramref name="size"/> leaves; SHA-256 of nothing for size 0.</summary>
+    public static byte[] Root(IMerkleSubtrees tree, long size)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        ArgumentOutOfRangeException.ThrowIfNegative(size);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(size, tree.Count);
+        return size == 0 ? SHA256.HashData(ReadOnlySpan<byte>.Empty) : tree.Subtree(0, size);
+    }
+
+    /// <summary>MTH(D[start:end]) of the leaves from <paramref name="start"/> to <paramref name="end"/> (exclusive), end &gt; start.</summary>
+    public static byte[] Subtree(IReadOnlyList<byte[]> leaves, int start, int end)
     {
         ArgumentNullException.ThrowIfNull(leaves);
-        ArgumentOutOfRangeException.ThrowIfNegative(size);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(size, leaves.Count);
-        return size == 0 ? SHA256.HashData(ReadOnlySpan<byte>.Empty) : Subtree(leaves, 0, (int)size);
+        if (start < 0 || end <= start || end > leaves.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(end), "The range must hold at least one of the leaves.");
+        }
+
+        return SubtreeOf(leaves, start, end);
     }
 
     /// <summary>PATH(index, D[size]): the audit path of the leaf at zero-based <paramref name="index"/> in the tree of <paramref name="size"/> leaves, bottom up.</summary>
-    public static IReadOnlyList<byte[]> InclusionPath(IReadOnlyList<byte[]> leaves, long index, long size)
+    public static IReadOnlyList<byte[]> InclusionPath(IReadOnlyList<byte[]> leaves, long index, long size) => InclusionPath(new LeafList(leaves), index, size);
+
+    /// <summary>PATH(index, D[size]) of the tree's leaf at zero-based <paramref name="index"/>, bottom up.</summary>
+    public static IReadOnlyList<byte[]> InclusionPath(IMerkleSubtrees tree, long index, long size)
     {
-        ArgumentNullException.ThrowIfNull(leaves);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(size, leaves.Count);
+        ArgumentNullException.ThrowIfNull(tree);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(size, tree.Count);
         if (index < 0 || index >= size)
         {
             throw new ArgumentOutOfRangeException(nameof(index), "The leaf is not in the tree of that size.");
         }
 
         var path = new List<byte[]>();
-        Path(leaves, (int)index, 0, (int)size, path);
+        Path(tree, index, 0, size, path);
         return path;
     }
 
     /// <summary>
     /// The tree head of all <paramref name="leaves"/> (at least one) and every leaf's audit path, bottom up, as
-    /// <see cref="InclusionPath"/> gives them one at a time: each node hashed once (n log n for all the paths).
+    /// <see cref="InclusionPath(IReadOnlyList{byte[]}, long, long)"/> gives them one at a time: each node hashed once (n log n for all the paths).
     /// </summary>
     public static (byte[] Root, List<byte[]>[] Paths) RootAndInclusionPaths(IReadOnlyList<byte[]> leaves)
     {
@@ -95,10 +113,13 @@ public static class MerkleTree
     }
 
     /// <summary>PROOF(first, D[second]): the consistency path from the tree of <paramref name="first"/> leaves to that of <paramref name="second"/>; empty when first is 0 or equal to second.</summary>
-    public static IReadOnlyList<byte[]> ConsistencyPath(IReadOnlyList<byte[]> leaves, long first, long second)
+    public static IReadOnlyList<byte[]> ConsistencyPath(IReadOnlyList<byte[]> leaves, long first, long second) => ConsistencyPath(new LeafList(leaves), first, second);
+
+    /// <summary>PROOF(first, D[second]) of the tree's first <paramref name="first"/> and <paramref name="second"/> leaves.</summary>
+    public static IReadOnlyList<byte[]> ConsistencyPath(IMerkleSubtrees tree, long first, long second)
     {
-        ArgumentNullException.ThrowIfNull(leaves);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(second, leaves.Count);
+        ArgumentNullException.ThrowIfNull(tree);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(second, tree.Count);
         if (first < 0 || first > second)
         {
             throw new ArgumentOutOfRangeException(nameof(first), "The first size must be between 0 and the second.");
@@ -107,14 +128,17 @@ public static class MerkleTree
         var path = new List<byte[]>();
         if (first > 0 && first < second)
         {
-            SubProof((int)first, 0, (int)second, complete: true, leaves, path);
+            SubProof(first, 0, second, complete: true, tree, path);
         }
 
         return path;
     }
 
+    /// <summary>The largest power of two smaller than <paramref name="n"/> (n &gt; 1): where RFC 6962 splits a tree of n leaves.</summary>
+    public static long SplitOf(long n) => 1L << (int)(63 - long.LeadingZeroCount(n - 1));
+
     // MTH(D[start:end]), end > start.
-    private static byte[] Subtree(IReadOnlyList<byte[]> leaves, int start, int end)
+    private static byte[] SubtreeOf(IReadOnlyList<byte[]> leaves, int start, int end)
     {
         var n = end - start;
         if (n == 1)
@@ -122,8 +146,8 @@ public static class MerkleTree
             return leaves[start];
         }
 
-        var k = SplitOf(n);
-        return NodeHash(Subtree(leaves, start, start + k), Subtree(leaves, start + k, end));
+        var k = (int)SplitOf(n);
+        return NodeHash(SubtreeOf(leaves, start, start + k), SubtreeOf(leaves, start + k, end));
     }
 
     // MTH(D[start:end]), adding to each leaf's path the sibling of every node above it: children are done before their
@@ -136,7 +160,7 @@ public static class MerkleTree
             return leaves[start];
         }
 
-        var k = SplitOf(n);
+        var k = (int)SplitOf(n);
         var left = SubtreeWithPaths(leaves, start, start + k, paths);
         var right = SubtreeWithPaths(leaves, start + k, end, paths);
         for (var i = start; i < start + k; i++)
@@ -152,7 +176,7 @@ public static class MerkleTree
         return NodeHash(left, right);
     }
 
-    private static void Path(IReadOnlyList<byte[]> leaves, int index, int start, int end, List<byte[]> path)
+    private static void Path(IMerkleSubtrees tree, long index, long start, long end, List<byte[]> path)
     {
         var n = end - start;
         if (n == 1)
@@ -163,25 +187,25 @@ public static class MerkleTree
         var k = SplitOf(n);
         if (index < k)
         {
-            Path(leaves, index, start, start + k, path);
-            path.Add(Subtree(leaves, start + k, end));
+            Path(tree, index, start, start + k, path);
+            path.Add(tree.Subtree(start + k, end));
         }
         else
         {
-            Path(leaves, index - k, start + k, end, path);
-            path.Add(Subtree(leaves, start, start + k));
+            Path(tree, index - k, start + k, end, path);
+            path.Add(tree.Subtree(start, start + k));
         }
     }
 
     // SUBPROOF(m, D[start:end], b) of RFC 6962 section 2.1.2.
-    private static void SubProof(int m, int start, int end, bool complete, IReadOnlyList<byte[]> leaves, List<byte[]> path)
+    private static void SubProof(long m, long start, long end, bool complete, IMerkleSubtrees tree, List<byte[]> path)
     {
         var n = end - start;
         if (m == n)
         {
             if (!complete)
             {
-                path.Add(Subtree(leaves, start, end));
+                path.Add(tree.Subtree(start, end));
             }
 
             return;
@@ -190,16 +214,23 @@ public static class MerkleTree
         var k = SplitOf(n);
         if (m <= k)
         {
-            SubProof(m, start, start + k, complete, leaves, path);
-            path.Add(Subtree(leaves, start + k, end));
+            SubProof(m, start, start + k, complete, tree, path);
+            path.Add(tree.Subtree(start + k, end));
         }
         else
         {
-            SubProof(m - k, start + k, end, complete: false, leaves, path);
-            path.Add(Subtree(leaves, start, start + k));
+            SubProof(m - k, start + k, end, complete: false, tree, path);
+            path.Add(tree.Subtree(start, start + k));
         }
     }
 
-    // The largest power of two smaller than n (n > 1).
-    private static int SplitOf(int n) => 1 << (31 - int.LeadingZeroCount(n - 1));
+    // A list of leaf hashes as a tree: every subtree head computed from its leaves.
+    private sealed class LeafList(IReadOnlyList<byte[]> leaves) : IMerkleSubtrees
+    {
+        private readonly IReadOnlyList<byte[]> _leaves = leaves ?? throw new ArgumentNullException(nameof(leaves));
+
+        public long Count => _leaves.Count;
+
+        public byte[] Subtree(long start, long end) => SubtreeOf(_leaves, (int)start, (int)end);
+    }
 }

@@ -6,52 +6,64 @@ using Gateway.Policy.Evidence;
 namespace Gateway.Audit.Evidence;
 
 /// <summary>
-/// The leaf hashes of each chain partition's Merkle tree, in order: leaf <c>i</c> is SHA-256(0x00 ‖ the line of the
-/// record with seq <c>i + 1</c>), the line exactly as the sink stores it (the record's canonical JSON with its
-/// <c>hash</c>). They are derived from the sink's lines, which are the log; this replica keeps each partition's hashes
-/// it has read in memory and reads only the lines appended since (<see cref="IAuditStore.ReadAsync"/> from the count it
-/// holds), so a proof costs one read of what is new plus hashing in memory. Records retired (retention) before this
+/// Each chain partition's Merkle tree as this replica has read it, in memory that grows by one hash per
+/// <see cref="BlockSize"/> records: leaf <c>i</c> is SHA-256(0x00 ‖ the line of the record with seq <c>i + 1</c>), the
+/// line exactly as the sink stores it (the record's canonical JSON with its <c>hash</c>). The leaves are derived from the
+/// sink's lines, which are the log. This replica keeps, per partition, the head of every complete block of
+/// <see cref="BlockSize"/> leaves and the leaves after the last complete block; each read hashes only the lines appended
+/// since (<see cref="IAuditStore.ReadAsync"/> from the count it holds). A checkpoint of the whole tree is computed from
+/// those alone. A proof that goes inside a complete block reads that block's lines again (<see cref="ReadAsync"/>'s
+/// <c>leaves</c>: at most two blocks) and checks they hash to the head it kept. Records retired (retention) before this
 /// process read them count by the leaf hashes the sink kept when it retired them
 /// (<see cref="IAuditRetirement.ReadRetiredLeavesAsync"/>); a partition retired before its sink kept leaves has no
 /// complete tree here (<see cref="AuditTreeIncompleteException"/>).
 /// </summary>
 public sealed class AuditLeaves
 {
+    /// <summary>Leaves per kept block head: 1,024 records cost 32 bytes here, and a proof reads at most 2,048 lines.</summary>
+    public const int DefaultBlockSize = 1024;
+
     private readonly IAuditStore _store;
-    private readonly ConcurrentDictionary<AuditPartition, Partition> _partitions = new();
+    private readonly ConcurrentDictionary<AuditPartition, AuditTreeState> _partitions = new();
 
-    public AuditLeaves(IAuditStore store) => _store = store;
-
-    /// <summary>Every leaf of the partition's tree as the sink holds it now, and the lines read (by zero-based index) this call.</summary>
-    public async ValueTask<IReadOnlyList<byte[]>> ReadAsync(AuditPartition partition, CancellationToken cancellationToken)
+    public AuditLeaves(IAuditStore store, int blockSize = DefaultBlockSize)
     {
-        var state = _partitions.GetOrAdd(partition, static _ => new Partition());
+        ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 2);
+        if (!int.IsPow2(blockSize))
+        {
+            throw new ArgumentOutOfRangeException(nameof(blockSize), "A block is a complete subtree: its size is a power of two.");
+        }
+
+        _store = store;
+        BlockSize = blockSize;
+    }
+
+    /// <summary>Leaves per kept block head (a power of two).</summary>
+    public int BlockSize { get; }
+
+    /// <summary>
+    /// The partition's tree as the sink holds it now, able to give any subtree head of proofs about the leaves at
+    /// <paramref name="leaves"/> (zero-based indexes: the leaf proved, the last leaf of each tree size involved).
+    /// </summary>
+    public async ValueTask<AuditTreeView> ReadAsync(AuditPartition partition, IReadOnlyCollection<long> leaves, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(leaves);
+        var state = _partitions.GetOrAdd(partition, _ => new AuditTreeState(BlockSize));
         await state.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            // A retirement between reading the anchor and the lines shifts the lines' positions: read again (a few times).
-            for (var attempt = 0; ; attempt++)
+            await CatchUpAsync(partition, state, cancellationToken).ConfigureAwait(false);
+            var blocks = new Dictionary<long, IReadOnlyList<byte[]>>();
+            foreach (var leaf in leaves)
             {
-                var anchor = (await _store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false)).Length;
-                if (state.Leaves.Count < anchor)
+                var block = leaf / BlockSize;
+                if (leaf >= 0 && leaf < state.Count && block < state.BlockRoots.Count && !blocks.ContainsKey(block))
                 {
-                    // Records retired before this replica hashed them: their leaves as the sink kept them at retirement.
-                    var retired = _store is IAuditRetirement retirement
-                        ? await retirement.ReadRetiredLeavesAsync(partition, cancellationToken).ConfigureAwait(false)
-                        : [];
-                    if (retired.Count < anchor)
-                    {
-                        throw new AuditTreeIncompleteException(partition);
-                    }
-
-                    state.Leaves.AddRange(retired.Skip(state.Leaves.Count).Take((int)(anchor - state.Leaves.Count)));
-                }
-
-                if (await ReadLinesAsync(partition, state.Leaves, state.Leaves.Count - anchor, cancellationToken).ConfigureAwait(false) || attempt == 2)
-                {
-                    return state.Leaves.ToArray();
+                    blocks[block] = await ReadBlockAsync(partition, state, block, cancellationToken).ConfigureAwait(false);
                 }
             }
+
+            return new AuditTreeView(BlockSize, state.Count, [.. state.BlockRoots], [.. state.Tail], blocks);
         }
         finally
         {
@@ -59,23 +71,92 @@ public sealed class AuditLeaves
         }
     }
 
+    // Hashes what was appended since the last read (and, first, what was retired before this replica read it).
+    private async ValueTask CatchUpAsync(AuditPartition partition, AuditTreeState state, CancellationToken cancellationToken)
+    {
+        // A retirement between reading the anchor and the lines shifts the lines' positions: read again (a few times).
+        for (var attempt = 0; ; attempt++)
+        {
+            var anchor = (await _store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false)).Length;
+            if (state.Count < anchor)
+            {
+                var retired = await ReadRetiredAsync(partition, anchor, cancellationToken).ConfigureAwait(false);
+                for (var i = state.Count; i < anchor; i++)
+                {
+                    state.Add(retired[(int)i]);
+                }
+            }
+
+            if (await ReadLinesAsync(partition, state, state.Count - anchor, cancellationToken).ConfigureAwait(false) || attempt == 2)
+            {
+                return;
+            }
+        }
+    }
+
     // Appends the leaves of the stored lines from `position` (among the stored, unretired lines) on; false when the first
     // line read is not the record that comes next (a retirement moved the positions since the anchor was read).
-    private async ValueTask<bool> ReadLinesAsync(AuditPartition partition, List<byte[]> leaves, long position, CancellationToken cancellationToken)
+    private async ValueTask<bool> ReadLinesAsync(AuditPartition partition, AuditTreeState state, long position, CancellationToken cancellationToken)
     {
         var first = true;
         await foreach (var line in _store.ReadAsync(partition, position, cancellationToken).ConfigureAwait(false))
         {
-            if (first && SeqOf(line) is { } seq && seq != leaves.Count + 1)
+            if (first && SeqOf(line) is { } seq && seq != state.Count + 1)
             {
                 return false;
             }
 
             first = false;
-            leaves.Add(MerkleTree.LeafHash(Encoding.UTF8.GetBytes(line)));
+            state.Add(MerkleTree.LeafHash(Encoding.UTF8.GetBytes(line)));
         }
 
         return true;
+    }
+
+    // The leaves of a complete block, read again from the sink (and the retired leaves it kept), checked against its head.
+    private async ValueTask<IReadOnlyList<byte[]>> ReadBlockAsync(AuditPartition partition, AuditTreeState state, long block, CancellationToken cancellationToken)
+    {
+        var start = block * BlockSize;
+        var end = start + BlockSize;
+        var leaves = new List<byte[]>(BlockSize);
+        var anchor = (await _store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false)).Length;
+        if (start < anchor)
+        {
+            var retired = await ReadRetiredAsync(partition, Math.Min(anchor, end), cancellationToken).ConfigureAwait(false);
+            for (var i = start; i < Math.Min(anchor, end); i++)
+            {
+                leaves.Add(retired[(int)i]);
+            }
+        }
+
+        if (leaves.Count < BlockSize)
+        {
+            await foreach (var line in _store.ReadAsync(partition, start + leaves.Count - anchor, cancellationToken).ConfigureAwait(false))
+            {
+                leaves.Add(MerkleTree.LeafHash(Encoding.UTF8.GetBytes(line)));
+                if (leaves.Count == BlockSize)
+                {
+                    break;
+                }
+            }
+        }
+
+        if (leaves.Count < BlockSize || !MerkleTree.Root(leaves, BlockSize).AsSpan().SequenceEqual(state.BlockRoots[(int)block]))
+        {
+            throw new AuditProofException("record_not_found",
+                $"The records {start + 1} to {end} of {partition} moved while they were read (a retirement): ask again.");
+        }
+
+        return leaves;
+    }
+
+    private async ValueTask<IReadOnlyList<byte[]>> ReadRetiredAsync(AuditPartition partition, long count, CancellationToken cancellationToken)
+    {
+        // Records retired before this replica hashed them: their leaves as the sink kept them at retirement.
+        var retired = _store is IAuditRetirement retirement
+            ? await retirement.ReadRetiredLeavesAsync(partition, cancellationToken).ConfigureAwait(false)
+            : [];
+        return retired.Count < count ? throw new AuditTreeIncompleteException(partition) : retired;
     }
 
     private static long? SeqOf(string line)
@@ -89,13 +170,6 @@ public sealed class AuditLeaves
         {
             return null;
         }
-    }
-
-    private sealed class Partition
-    {
-        public SemaphoreSlim Gate { get; } = new(1, 1);
-
-        public List<byte[]> Leaves { get; } = [];
     }
 }
 

@@ -28,14 +28,14 @@ public sealed class AuditProofs
     /// <summary>A signed checkpoint of the partition's tree at <paramref name="size"/> leaves (null: all it holds now).</summary>
     public async ValueTask<SignedCheckpoint> CheckpointAsync(AuditPartition partition, long? size, CancellationToken cancellationToken)
     {
-        var leaves = await _leaves.ReadAsync(partition, cancellationToken).ConfigureAwait(false);
-        var treeSize = size ?? leaves.Count;
-        if (treeSize < 0 || treeSize > leaves.Count)
+        var tree = await _leaves.ReadAsync(partition, size is { } last ? [last - 1] : [], cancellationToken).ConfigureAwait(false);
+        var treeSize = size ?? tree.Count;
+        if (treeSize < 0 || treeSize > tree.Count)
         {
-            throw new AuditProofException("tree_size_unknown", $"The chain {partition} holds {leaves.Count} records.");
+            throw new AuditProofException("tree_size_unknown", $"The chain {partition} holds {tree.Count} records.");
         }
 
-        return Sign(partition, leaves, treeSize);
+        return Sign(partition, tree, treeSize);
     }
 
     /// <summary>
@@ -48,11 +48,11 @@ public sealed class AuditProofs
     /// <summary>The inclusion proof of the record with <paramref name="seq"/> in the tree of <paramref name="size"/> leaves (null: all now).</summary>
     public async ValueTask<InclusionProof> InclusionAsync(AuditPartition partition, long seq, long? size, CancellationToken cancellationToken)
     {
-        var leaves = await _leaves.ReadAsync(partition, cancellationToken).ConfigureAwait(false);
-        var treeSize = size ?? leaves.Count;
-        if (treeSize > leaves.Count || treeSize < 1)
+        var tree = await _leaves.ReadAsync(partition, size is { } last ? [seq - 1, last - 1] : [seq - 1], cancellationToken).ConfigureAwait(false);
+        var treeSize = size ?? tree.Count;
+        if (treeSize > tree.Count || treeSize < 1)
         {
-            throw new AuditProofException("tree_size_unknown", $"The chain {partition} holds {leaves.Count} records.");
+            throw new AuditProofException("tree_size_unknown", $"The chain {partition} holds {tree.Count} records.");
         }
 
         if (seq < 1 || seq > treeSize)
@@ -74,13 +74,13 @@ public sealed class AuditProofs
             break;
         }
 
-        if (line is not null && MerkleTree.LeafHash(System.Text.Encoding.UTF8.GetBytes(line)) is var hash && !hash.AsSpan().SequenceEqual(leaves[(int)(seq - 1)]))
+        if (line is not null && MerkleTree.LeafHash(System.Text.Encoding.UTF8.GetBytes(line)) is var hash && !hash.AsSpan().SequenceEqual(tree.Leaf(seq - 1)))
         {
             throw new AuditProofException("record_not_found", $"The record at seq {seq} of {partition} moved while it was read (a retirement): ask again.");
         }
 
-        var path = MerkleTree.InclusionPath(leaves, seq - 1, treeSize);
-        return new InclusionProof(Sign(partition, leaves, treeSize), seq - 1, Convert.ToHexStringLower(leaves[(int)(seq - 1)]),
+        var path = MerkleTree.InclusionPath(tree, seq - 1, treeSize);
+        return new InclusionProof(Sign(partition, tree, treeSize), seq - 1, Convert.ToHexStringLower(tree.Leaf(seq - 1)),
             [.. path.Select(Convert.ToHexStringLower)], line ?? throw new AuditProofException("record_not_found", $"No record with seq {seq} in {partition}."));
     }
 
@@ -105,25 +105,25 @@ public sealed class AuditProofs
     /// <summary>The consistency proof from the tree of <paramref name="first"/> leaves to the tree of <paramref name="second"/> (null: all now), with both signed checkpoints.</summary>
     public async ValueTask<ConsistencyProof> ConsistencyAsync(AuditPartition partition, long first, long? second, CancellationToken cancellationToken)
     {
-        var leaves = await _leaves.ReadAsync(partition, cancellationToken).ConfigureAwait(false);
-        var secondSize = second ?? leaves.Count;
-        if (first < 0 || first > secondSize || secondSize > leaves.Count)
+        var tree = await _leaves.ReadAsync(partition, second is { } last ? [first - 1, last - 1] : [first - 1], cancellationToken).ConfigureAwait(false);
+        var secondSize = second ?? tree.Count;
+        if (first < 0 || first > secondSize || secondSize > tree.Count)
         {
-            throw new AuditProofException("tree_size_unknown", $"Sizes must satisfy 0 <= first <= second <= {leaves.Count} for {partition}.");
+            throw new AuditProofException("tree_size_unknown", $"Sizes must satisfy 0 <= first <= second <= {tree.Count} for {partition}.");
         }
 
-        var path = MerkleTree.ConsistencyPath(leaves, first, secondSize);
-        return new ConsistencyProof(Sign(partition, leaves, first), Sign(partition, leaves, secondSize), [.. path.Select(Convert.ToHexStringLower)]);
+        var path = MerkleTree.ConsistencyPath(tree, first, secondSize);
+        return new ConsistencyProof(Sign(partition, tree, first), Sign(partition, tree, secondSize), [.. path.Select(Convert.ToHexStringLower)]);
     }
 
-    private SignedCheckpoint Sign(AuditPartition partition, IReadOnlyList<byte[]> leaves, long size)
+    private SignedCheckpoint Sign(AuditPartition partition, AuditTreeView tree, long size)
     {
         var checkpoint = new AuditCheckpoint
         {
             Tenant = partition.Tenant,
             Replica = partition.Replica,
             TreeSize = size,
-            RootHash = Convert.ToHexStringLower(MerkleTree.Root(leaves, size)),
+            RootHash = Convert.ToHexStringLower(MerkleTree.Root(tree, size)),
             Time = _time.GetUtcNow(),
         };
         return new SignedCheckpoint(checkpoint, checkpoint.Sign(_keys.Active));

@@ -1,0 +1,150 @@
+using System.Text;
+using Gateway.Audit.Evidence;
+using Gateway.Audit.Tests.Infrastructure;
+using Gateway.Policy.Evidence;
+using Gateway.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Gateway.Audit.Tests;
+
+/// <summary>
+/// The audit tree kept as block heads plus the last block's leaves (<see cref="AuditLeaves"/> with blocks of 4 here, so a
+/// few dozen records cross many blocks), on the embedded file journal: every checkpoint, inclusion proof and consistency
+/// proof equals what the whole list of leaves gives (RFC 6962, and checked with the independent verifier), including
+/// after retention, and a proof that opens a block whose stored lines no longer hash to the head it kept is refused.
+/// </summary>
+public sealed class AuditLeavesBlockTests : IDisposable
+{
+    private const int Records = 37;
+
+    private readonly ManualTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly ReceiptKeyRing _keys = ReceiptKeyRing.Generate(DateTimeOffset.UnixEpoch);
+    private readonly string _root = Directory.CreateTempSubdirectory("leaves-blocks-").FullName;
+    private readonly FileAuditStore _sink;
+    private readonly AuditJournal _journal;
+
+    public AuditLeavesBlockTests()
+    {
+        _sink = TestServices.FileSink(_root);
+        _journal = TestServices.Journal(_sink, _time);
+    }
+
+    public void Dispose()
+    {
+        _sink.Dispose();
+        Directory.Delete(_root, recursive: true);
+    }
+
+    [Fact]
+    public async Task Proofs_OfEverySizeAcrossBlocks_EqualTheProofsOfTheWholeLeafList()
+    {
+        var partition = await AppendAsync(Records);
+        var leaves = await AllLeavesAsync(partition);
+        var proofs = Proofs(new AuditLeaves(_sink, blockSize: 4));
+
+        for (var size = 0L; size <= Records; size++)
+        {
+            var checkpoint = await proofs.CheckpointAsync(partition, size, CancellationToken.None);
+            Assert.Equal(Convert.ToHexStringLower(MerkleTree.Root(leaves, size)), checkpoint.Claims.RootHash);
+            for (var seq = 1L; seq <= size; seq++)
+            {
+                var inclusion = await proofs.InclusionAsync(partition, seq, size, CancellationToken.None);
+                var expected = MerkleTree.InclusionPath(leaves, seq - 1, size);
+                Assert.Equal(expected.Select(Convert.ToHexStringLower), inclusion.Path);
+                Assert.True(MerkleProof.VerifyInclusion(leaves[(int)(seq - 1)], seq - 1, size, Hex(inclusion.Path), MerkleTree.Root(leaves, size)), $"{seq} in {size}");
+            }
+
+            for (var first = 0L; first <= size; first++)
+            {
+                var consistency = await proofs.ConsistencyAsync(partition, first, size, CancellationToken.None);
+                Assert.Equal(MerkleTree.ConsistencyPath(leaves, first, size).Select(Convert.ToHexStringLower), consistency.Path);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Checkpoint_AfterMoreAppends_ReadsOnFromTheBlockHeadsItKept()
+    {
+        var partition = await AppendAsync(9);
+        var leaves = new AuditLeaves(_sink, blockSize: 4);
+        Assert.Equal(9, (await Proofs(leaves).CheckpointAsync(partition, null, CancellationToken.None)).Claims.TreeSize);
+
+        await AppendAsync(14, partition.Tenant);
+        var head = await Proofs(leaves).CheckpointAsync(partition, null, CancellationToken.None);
+
+        Assert.Equal(23, head.Claims.TreeSize);
+        Assert.Equal(Convert.ToHexStringLower(MerkleTree.Root(await AllLeavesAsync(partition), 23)), head.Claims.RootHash);
+    }
+
+    [Fact]
+    public async Task Inclusion_IntoABlockWhoseLinesChangedAfterItWasRead_IsRefused()
+    {
+        var partition = await AppendAsync(10);
+        var proofs = Proofs(new AuditLeaves(_sink, blockSize: 4));
+        var head = await proofs.CheckpointAsync(partition, null, CancellationToken.None);
+
+        // Record 2's line rewritten in the journal after this replica hashed its block (records 1 to 4).
+        var path = _sink.PathOf(partition);
+        var lines = await File.ReadAllLinesAsync(path);
+        var index = Array.FindIndex(lines, static l => l.Contains("\"seq\":2,", StringComparison.Ordinal));
+        lines[index] = lines[index].Replace("\"agent-1\"", "\"agent-X\"", StringComparison.Ordinal);
+        await File.WriteAllLinesAsync(path, lines);
+
+        var refused = await Assert.ThrowsAsync<AuditProofException>(async () => await proofs.InclusionAsync(partition, 3, null, CancellationToken.None));
+        Assert.Equal("record_not_found", refused.Code);
+
+        // The last, incomplete block is still proved from the leaves held in memory.
+        var inclusion = await proofs.InclusionAsync(partition, 10, null, CancellationToken.None);
+        Assert.True(MerkleProof.VerifyInclusion(MerkleTree.LeafHash(Encoding.UTF8.GetBytes(inclusion.Line)), 9, 10, Hex(inclusion.Path), Convert.FromHexString(head.Claims.RootHash)));
+    }
+
+    [Fact]
+    public async Task Proofs_AfterRetentionInsideABlock_OpenTheBlockFromTheRetiredLeaves()
+    {
+        var partition = await AppendAsync(6);
+        _time.Advance(TimeSpan.FromDays(40));
+        var cutoff = _time.GetUtcNow();
+        await AppendAsync(7, partition.Tenant);
+        var leaves = await AllLeavesAsync(partition);
+
+        // Records 1 to 6 retired: block 2 (records 5 to 8) is half retired, half stored.
+        Assert.Equal(6, await new AuditRetention(_journal, NullLogger<AuditRetention>.Instance).RetireAsync(partition.Tenant, cutoff, Path.Combine(_root, "exports")));
+        var proofs = Proofs(new AuditLeaves(_sink, blockSize: 4));
+
+        var inclusion = await proofs.InclusionAsync(partition, 7, 11, CancellationToken.None);
+        Assert.Equal(MerkleTree.InclusionPath(leaves, 6, 11).Select(Convert.ToHexStringLower), inclusion.Path);
+        var consistency = await proofs.ConsistencyAsync(partition, 6, 13, CancellationToken.None);
+        Assert.Equal(MerkleTree.ConsistencyPath(leaves, 6, 13).Select(Convert.ToHexStringLower), consistency.Path);
+    }
+
+    [Fact]
+    public void Constructor_BlockSizeNotAPowerOfTwo_Throws() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AuditLeaves(_sink, blockSize: 6));
+
+    private AuditProofs Proofs(AuditLeaves leaves) => new(_journal, leaves, _keys, _time);
+
+    // Every leaf hashed from the journal's lines, before anything is retired: what the whole-list algorithms are given.
+    private async Task<List<byte[]>> AllLeavesAsync(AuditPartition partition)
+    {
+        var leaves = new List<byte[]>();
+        await foreach (var line in _sink.ReadAsync(partition, 0))
+        {
+            leaves.Add(MerkleTree.LeafHash(Encoding.UTF8.GetBytes(line)));
+        }
+
+        return leaves;
+    }
+
+    private async Task<AuditPartition> AppendAsync(int count, string? tenant = null)
+    {
+        tenant ??= TestServices.NewTenant();
+        for (var i = 0; i < count; i++)
+        {
+            await _journal.AppendAsync(new AuditEntry { Tenant = tenant, Agent = "agent-1", Decision = "allow", StatusCode = 200 });
+        }
+
+        return new AuditPartition(tenant, TestServices.Replica);
+    }
+
+    private static List<byte[]> Hex(IReadOnlyList<string> path) => [.. path.Select(Convert.FromHexString)];
+}
