@@ -9,6 +9,7 @@ namespace Gateway.Proxy.Tests.Telemetry;
 /// The real gateway exports traces, metrics and logs over OTLP/HTTP to a real receiver, configured
 /// only by OTEL_* settings, and the request span carries the governed request's identity and decision.
 /// </summary>
+[Collection(ProcessMetersCollection.Name)]
 public sealed class OtlpExportTests
 {
     private const string EvaluateBody = """{"tool":"crm.read_contact","args":{"id":"42"}}""";

@@ -12,7 +12,7 @@ namespace Gateway.Proxy.Tests.Telemetry;
 /// real <c>/metrics</c>, an allowed request counts in every stage and a blocked one in every stage but
 /// <c>forward</c>, with buckets fine enough to read a few microseconds.
 /// </summary>
-[Collection(StageDurationCollection.Name)]
+[Collection(ProcessMetersCollection.Name)]
 public sealed class StageDurationMetricsTests
 {
     private const string Histogram = "gateway_request_stage_duration_seconds";
@@ -67,14 +67,4 @@ public sealed class StageDurationMetricsTests
         start += name.Length + 2;
         return labels[start..labels.IndexOf('"', start)];
     }
-}
-
-/// <summary>
-/// The stage-duration test counts exact numbers of requests: the meter provider of a gateway host hears
-/// every <c>Gateway</c> meter in the process, so it runs alone, after the parallel collections.
-/// </summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class StageDurationCollection
-{
-    public const string Name = "Stage durations (exact counts, run alone)";
 }
