@@ -346,7 +346,7 @@ internal sealed class AuditChainWriter
         {
             try
             {
-                var (record, line, explanation) = AuditSeal.Seal(AuditRecord.From(entry, _partition.Replica, tip.Length + lines.Count + 1, now, previous), _explanations);
+                var (record, line, explanation) = AuditSeal.Seal(entry, _partition.Replica, tip.Length + lines.Count + 1, now, previous, _explanations);
                 lines.Add(line);
                 records.Add((pendings, record, explanation));
                 previous = record.Hash!;
