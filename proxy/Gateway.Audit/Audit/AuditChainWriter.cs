@@ -200,7 +200,7 @@ internal sealed class AuditChainWriter
                         _metrics.AuditAppended(record.Tenant, record.Decision);
                         foreach (var pending in pendings)
                         {
-                            pending.Waiter.Settle(new AuditAppended(record, pending.Receipt ? receipts.Issued![pending] : null));
+                            pending.Waiter.Settle(new AuditAppended(record, pending.Receipt ? pending.Issued : null));
                         }
                     }
 
@@ -237,7 +237,7 @@ internal sealed class AuditChainWriter
     // The receipts the group's appends asked for, their claims made of each sealed record (ReceiptClaims), signed in one
     // batch (or one batch each when batching is off, to measure it), with the batches to store; an error when they could
     // not be: then nothing of the group is written.
-    private (Dictionary<Pending, string>? Issued, IReadOnlyList<AuditReceiptBatch> Batches, ReceiptSigningException? Error) SignReceipts(List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> records)
+    private (IReadOnlyList<AuditReceiptBatch> Batches, ReceiptSigningException? Error) SignReceipts(List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> records)
     {
         List<(Pending Pending, AuditReceiptMember Member, DecisionReceipt Claims)>? asked = null;
         try
@@ -257,12 +257,11 @@ internal sealed class AuditChainWriter
 
             if (asked is null)
             {
-                return (null, [], null);
+                return ([], null);
             }
 
             var started = _time.GetTimestamp();
             var key = _receiptKeys.Active;
-            var issued = new Dictionary<Pending, string>(asked.Count, ReferenceEqualityComparer.Instance);
             var batches = new List<AuditReceiptBatch>(_batchReceipts ? 1 : asked.Count);
             var size = _batchReceipts ? asked.Count : 1;
             for (var first = 0; first < asked.Count; first += size)
@@ -278,19 +277,19 @@ internal sealed class AuditChainWriter
                 var signed = ReceiptBatch.Sign(claims, key, now, out var signedRoot);
                 for (var i = 0; i < signed.Length; i++)
                 {
-                    issued[asked[first + i].Pending] = signed[i];
+                    asked[first + i].Pending.Issued = signed[i];
                 }
 
                 batches.Add(new AuditReceiptBatch(signedRoot, now, members));
             }
 
             _metrics.ReceiptsSigned(asked.Count, _batchReceipts, _time.GetElapsedTime(started));
-            return (issued, batches, null);
+            return (batches, null);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             AuditLog.ReceiptSigningFailed(_logger, ex, _partition.Tenant);
-            return (null, [], new ReceiptSigningException("The decision's receipt could not be signed.", ex));
+            return ([], new ReceiptSigningException("The decision's receipt could not be signed.", ex));
         }
     }
 
@@ -380,6 +379,9 @@ internal sealed class AuditChainWriter
 
         /// <summary>Whether the append asked for the receipt of its request over its sealed record.</summary>
         public bool Receipt { get; } = receipt;
+
+        /// <summary>The receipt signed for it (when it asked for one), once its group's receipts are signed.</summary>
+        public string? Issued { get; set; }
 
         /// <summary>Settled by the group's write; completed by <see cref="WriteQueuedAsync"/> once the group is done.</summary>
         public GroupWaiter<AuditAppended> Waiter { get; } = new();
