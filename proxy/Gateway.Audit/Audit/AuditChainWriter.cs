@@ -40,6 +40,10 @@ internal sealed class AuditChainWriter
     private readonly ReceiptKeyRing _receiptKeys;
     private readonly bool _batchReceipts;
     private readonly Lock _gate = new();
+
+    // The group being written and its appends still waiting, reused: only the one running WriteQueuedAsync (_writing) touches them.
+    private readonly List<Pending> _group = new(16);
+    private readonly List<Pending> _waiting = new(16);
     private readonly Queue<Pending> _queue = new();
 
     // Read and changed only by the one group in flight.
@@ -94,7 +98,7 @@ internal sealed class AuditChainWriter
 
     private async Task WriteQueuedAsync()
     {
-        var group = new List<Pending>(16);
+        var group = _group;
         for (var round = 0; ; round++)
         {
             if (round > 0)
@@ -133,6 +137,9 @@ internal sealed class AuditChainWriter
             }
 
             var last = group[^1].Waiter;
+
+            // Emptied before another run may take the list, so that it keeps no append alive.
+            group.Clear();
             bool idle;
             lock (_gate)
             {
@@ -340,8 +347,19 @@ internal sealed class AuditChainWriter
         var records = new List<(List<Pending>, AuditRecord, AuditExplanation?)>(group.Count);
         var previous = tip.LastHash;
         var now = _time.GetUtcNow();
-        var waiting = group.FindAll(static pending => !pending.Waiter.IsSettled);
-        foreach (var (entry, pendings) in AuditGroupFold.Fold(waiting, static pending => pending.Entry, _explanations))
+        var waiting = _waiting;
+        waiting.Clear();
+        foreach (var pending in group)
+        {
+            if (!pending.Waiter.IsSettled)
+            {
+                waiting.Add(pending);
+            }
+        }
+
+        var folded = AuditGroupFold.Fold(waiting, static pending => pending.Entry, _explanations);
+        waiting.Clear();
+        foreach (var (entry, pendings) in folded)
         {
             try
             {
