@@ -127,8 +127,11 @@ internal sealed class AuditChainWriter
             // Every append but the last is on its way; the last goes on here when nothing else waits to be written.
             foreach (var pending in group)
             {
-                // Fail closed should a path of the write ever leave one unsettled.
-                pending.Waiter.Fail(new AuditWriteException("The audit record was not written."));
+                // Fail closed should a path of the write ever leave one unsettled (the exception made only then).
+                if (!pending.Waiter.IsSettled)
+                {
+                    pending.Waiter.Fail(new AuditWriteException("The audit record was not written."));
+                }
             }
 
             for (var i = 0; i < group.Count - 1; i++)
