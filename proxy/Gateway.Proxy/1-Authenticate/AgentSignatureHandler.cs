@@ -252,7 +252,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             if (signature is not null)
             {
                 var canonical = CanonicalRequest.Build(request.Method, target, claimed.Tenant, claimed.Workspace, claimed.Agent,
-                    timestampText!, claimed.Nonce, CanonicalRequest.HashBody(body), PersonLine(personToken), run);
+                    timestampText!, claimed.Nonce, body, PersonLine(personToken), run);
                 if (SignatureSlotVerifier.Verify(lookup, canonical, signature) is not { } verified)
                 {
                     return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SignatureMismatch, "The signature does not match the request.");
