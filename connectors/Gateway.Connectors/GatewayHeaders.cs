@@ -16,14 +16,17 @@ public static class GatewayHeaders
     public const string GamutPrefix = "X-Gamut-";
 
     /// <summary>Request headers that carry credentials and are never forwarded from an agent.</summary>
-    public static IReadOnlyList<string> CredentialHeaders { get; } =
+    public static IReadOnlyList<string> CredentialHeaders => CredentialHeaderNames;
+
+    // An array, so that checking a name enumerates it without an enumerator object.
+    private static readonly string[] CredentialHeaderNames =
         ["Authorization", "Proxy-Authorization", "Cookie", "x-api-key", "api-key", "x-goog-api-key", "anthropic-api-key", "openai-api-key", "X-Amz-Security-Token"];
 
     /// <summary>True for a header an agent may not pass upstream: a credential header, any <c>X-Gamut-*</c>, any <c>*api-key*</c>/<c>*apikey*</c>.</summary>
     public static bool IsCredentialLike(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        foreach (var header in CredentialHeaders)
+        foreach (var header in CredentialHeaderNames)
         {
             if (name.Equals(header, StringComparison.OrdinalIgnoreCase))
             {

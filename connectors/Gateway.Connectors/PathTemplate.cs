@@ -80,10 +80,10 @@ public static class PathTemplate
             }
         }
 
-        var lower = value.ToLowerInvariant();
+        // Ignoring case as ordinal upper case (no character outside ASCII folds to these), without a lower-cased copy.
         foreach (var encoded in EncodedSeparators)
         {
-            if (lower.Contains(encoded, StringComparison.Ordinal))
+            if (value.Contains(encoded, StringComparison.OrdinalIgnoreCase))
             {
                 return "contains an encoded separator, dot or percent sign.";
             }

@@ -5,7 +5,7 @@ using Gateway.Audit;
 namespace Gateway.Benchmarks;
 
 /// <summary>
-/// Sealing one audit record (canonical form, SHA-256, journal line) with <see cref="AuditSeal.Seal"/>:
+/// Sealing one audit record (canonical form, SHA-256, journal line) with <see cref="AuditSeal.Seal(AuditRecord, AuditExplanationCache?)"/>:
 /// the per-record CPU cost of the journal. Target: at most 10 µs and one buffer per record for a
 /// record of about 3 KB (an explanation with the full decision path of 11 controls). A record carries its
 /// explanation only as the UTF-8 JSON of its entry, so there is no longer a seal of an already parsed one

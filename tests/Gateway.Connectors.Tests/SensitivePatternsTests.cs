@@ -55,4 +55,30 @@ public sealed class SensitivePatternsTests
         Assert.Equal(1, counts[RedactionKind.Email]);
         Assert.Equal(1, counts[RedactionKind.ApiKey]);
     }
+
+    [Fact]
+    public void KindOf_EveryKindInMixedText_IsTheKindItsGroupNames()
+    {
+        var random = new Random(Seed);
+        var seen = new HashSet<RedactionKind>();
+        string[] secrets = [.. Secrets, Samples.Email, "\\n" + Samples.Bearer, "\\t" + Samples.Jwt, "first.last+tag@example.co.uk"];
+        for (var i = 0; i < 300; i++)
+        {
+            var builder = new StringBuilder();
+            for (var part = random.Next(1, 12); part > 0; part--)
+            {
+                builder.Append(random.Next(3) == 0 ? secrets[random.Next(secrets.Length)] : Filler[random.Next(Filler.Length)]);
+            }
+
+            var text = builder.ToString();
+            foreach (System.Text.RegularExpressions.Match match in SensitivePatterns.For(text).Matches(text))
+            {
+                var kind = SensitivePatterns.KindOf(match);
+                Assert.Equal(SensitivePatterns.KindOfGroups(match), kind);
+                seen.Add(kind);
+            }
+        }
+
+        Assert.Equal(RedactionKindNames.All.Count, seen.Count);
+    }
 }

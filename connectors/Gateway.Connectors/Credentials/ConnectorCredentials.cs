@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Gateway.Policy;
 
 namespace Gateway.Connectors.Credentials;
@@ -15,8 +16,11 @@ public static class ConnectorCredentials
     /// <summary>The resolver's reference for a bundle's secret reference (a <c>file:</c> one by its resolved path), or null for none.</summary>
     public static string? ReferenceOf(SecretReference? credential) =>
         credential is { Source: not SecretSource.None }
-            ? credential.Source == SecretSource.File ? "file:" + (credential.ResolvedPath ?? credential.Name) : credential.ToString()
+            ? References.GetValue(credential, static c => c.Source == SecretSource.File ? "file:" + (c.ResolvedPath ?? c.Name) : c.ToString())
             : null;
+
+    // Each (immutable) reference's string, made once and kept as long as the reference is.
+    private static readonly ConditionalWeakTable<SecretReference, string> References = new();
 
     /// <summary>The header value carrying <paramref name="secret"/> under the entry's auth scheme (<c>Bearer …</c> or the raw value).</summary>
     public static string HeaderValue(ConnectorAuth auth, string secret)

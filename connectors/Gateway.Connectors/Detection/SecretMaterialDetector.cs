@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Gateway.Connectors.Redaction;
@@ -20,6 +21,9 @@ public static class SecretMaterialDetector
 
     private const int MaxFindings = 32;
 
+    // The shortest string scanned for key shapes.
+    private const int MinScanned = 12;
+
     private static readonly FrozenSet<string> CredentialMembers = new[]
     {
         "apikey", "xapikey", "apisecret", "apitoken", "authorization", "proxyauthorization", "authtoken", "accesstoken",
@@ -33,6 +37,11 @@ public static class SecretMaterialDetector
         "baseurl", "apibase", "apibaseurl", "openaibaseurl", "openaiapibase", "anthropicbaseurl", "azureendpoint",
         "apiversion", "organization", "openaiorganization",
     }.ToFrozenSet(StringComparer.Ordinal);
+
+    // The sets looked up by a name normalized on the stack.
+    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> CredentialLookup = CredentialMembers.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> ProviderLookup = ProviderMembers.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>
     /// Scans a UTF-8 JSON payload. When it is not valid JSON the raw text is scanned for secret shapes
@@ -68,14 +77,27 @@ public static class SecretMaterialDetector
     public static bool IsSensitiveMemberName(string name, out SecretKind kind)
     {
         ArgumentNullException.ThrowIfNull(name);
-        var normalized = Normalize(name);
-        if (CredentialMembers.Contains(normalized))
+        return IsSensitiveMemberName(name.AsSpan(), out kind);
+    }
+
+    private static bool IsSensitiveMemberName(ReadOnlySpan<char> name, out SecretKind kind)
+    {
+        // The name lower-cased without separators, on the stack; a longer one than any listed name is none of them.
+        Span<char> buffer = stackalloc char[64];
+        if (!TryNormalize(name, buffer, out var length))
+        {
+            kind = default;
+            return false;
+        }
+
+        var normalized = buffer[..length];
+        if (CredentialLookup.Contains(normalized))
         {
             kind = SecretKind.CredentialMember;
             return true;
         }
 
-        if (ProviderMembers.Contains(normalized))
+        if (ProviderLookup.Contains(normalized))
         {
             kind = SecretKind.ProviderConfiguration;
             return true;
@@ -97,13 +119,22 @@ public static class SecretMaterialDetector
             case JsonValueKind.Object:
                 foreach (var property in element.EnumerateObject())
                 {
-                    var childPath = ChildPath(path, property.Name);
-                    if (IsSensitiveMemberName(property.Name, out var kind) && HasValue(property.Value))
+                    // A member's path is made only when something below it may be a finding.
+                    var value = property.Value;
+                    var name = property.Name;
+                    var sensitive = IsSensitiveMemberName(name.AsSpan(), out var kind) && HasValue(value);
+                    if (!sensitive && !MayHoldFinding(value))
+                    {
+                        continue;
+                    }
+
+                    var childPath = ChildPath(path, name);
+                    if (sensitive)
                     {
                         findings.Add(new SecretFinding(childPath, kind));
                     }
 
-                    Walk(property.Value, childPath, findings);
+                    Walk(value, childPath, findings);
                 }
 
                 break;
@@ -111,22 +142,39 @@ public static class SecretMaterialDetector
                 var index = 0;
                 foreach (var item in element.EnumerateArray())
                 {
-                    Walk(item, path + "[" + index.ToString(CultureInfo.InvariantCulture) + "]", findings);
+                    if (MayHoldFinding(item))
+                    {
+                        Walk(item, path + "[" + index.ToString(CultureInfo.InvariantCulture) + "]", findings);
+                    }
+
                     index++;
                 }
 
                 break;
             case JsonValueKind.String:
-                ScanString(element.GetString()!, path, findings);
+                if (MayHoldFinding(element))
+                {
+                    ScanString(element.GetString()!, path, findings);
+                }
+
                 break;
             default:
                 break;
         }
     }
 
+    // Only objects, arrays and strings of at least MinScanned characters can hold one. A string's raw JSON (quotes and
+    // escapes included, UTF-8) is never shorter than its value in UTF-16 code units, so a short raw value skips the copy.
+    private static bool MayHoldFinding(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Object or JsonValueKind.Array => true,
+        JsonValueKind.String => JsonMarshal.GetRawUtf8Value(value).Length - 2 >= MinScanned,
+        _ => false,
+    };
+
     private static void ScanString(string text, string path, List<SecretFinding> findings)
     {
-        if (text.Length < 12)
+        if (text.Length < MinScanned)
         {
             return;
         }
@@ -155,10 +203,9 @@ public static class SecretMaterialDetector
         _ => true,
     };
 
-    private static string Normalize(string name)
+    private static bool TryNormalize(ReadOnlySpan<char> name, Span<char> buffer, out int length)
     {
-        Span<char> buffer = stackalloc char[Math.Min(name.Length, 64)];
-        var length = 0;
+        length = 0;
         foreach (var c in name)
         {
             if (c is '_' or '-' or '.' or ' ')
@@ -168,17 +215,30 @@ public static class SecretMaterialDetector
 
             if (length == buffer.Length)
             {
-                return string.Empty;
+                return false;
             }
 
             buffer[length++] = char.ToLowerInvariant(c);
         }
 
-        return new string(buffer[..length]);
+        return true;
     }
 
     private static string ChildPath(string path, string name) =>
-        name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') && !char.IsAsciiDigit(name[0])
+        name.Length > 0 && IsPlainName(name) && !char.IsAsciiDigit(name[0])
             ? path + "." + name
             : path + "['" + name.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "']";
+
+    private static bool IsPlainName(string name)
+    {
+        foreach (var c in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c != '_')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }

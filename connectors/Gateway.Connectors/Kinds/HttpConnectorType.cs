@@ -74,30 +74,40 @@ public sealed class HttpConnectorType : ConnectorType
             throw new ConnectorArgumentException(ex.Message, ex);
         }
 
-        var remaining = args.ValueKind == JsonValueKind.Object
-            ? args.EnumerateObject().Where(p => !filled.Used.Contains(p.Name)).ToList()
-            : [];
+        // The arguments the path did not take, and the query, made only when there are some.
+        List<JsonProperty>? remaining = null;
+        if (args.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in args.EnumerateObject())
+            {
+                if (!filled.Used.Contains(property.Name))
+                {
+                    (remaining ??= []).Add(property);
+                }
+            }
+        }
+
         var useQuery = binding.Args == ArgumentLocation.Query || method is "GET" or "HEAD";
-        var query = new List<string>();
-        if (useQuery)
+        List<string>? query = null;
+        if (useQuery && remaining is not null)
         {
             foreach (var property in remaining)
             {
-                AppendQuery(query, property.Name, property.Value);
+                AppendQuery(query ??= [], property.Name, property.Value);
             }
         }
 
         if (mode == DegradeMode.DryRun)
         {
-            query.Add("dry_run=true");
+            (query ??= []).Add("dry_run=true");
         }
 
         return new UpstreamEnvelope
         {
             Method = method,
             RelativePath = filled.Path.TrimStart('/'),
-            Query = string.Join('&', query),
-            Body = !useQuery && remaining.Count > 0 ? JsonObjectOf(remaining) : null,
+            Query = query is null ? string.Empty : string.Join('&', query),
+            Body = !useQuery && remaining is not null ? JsonObjectOf(remaining) : null,
         };
     }
 

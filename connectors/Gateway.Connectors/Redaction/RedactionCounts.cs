@@ -31,8 +31,9 @@ public sealed class RedactionCounts
     public IReadOnlyDictionary<string, int> ToDictionary()
     {
         SortedDictionary<string, int>? result = null;
-        foreach (var kind in RedactionKindNames.All)
+        for (var i = 0; i < _counts.Length; i++)
         {
+            var kind = (RedactionKind)i;
             if (this[kind] is > 0 and var count)
             {
                 (result ??= new SortedDictionary<string, int>(StringComparer.Ordinal))[kind.ToWireName()] = count;

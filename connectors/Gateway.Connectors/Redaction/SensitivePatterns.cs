@@ -98,8 +98,33 @@ internal static partial class SensitivePatterns
         _ => ApiKeyContinuation(),
     };
 
-    /// <summary>The kind of a match of <see cref="For(string)"/>'s pattern.</summary>
+    /// <summary>
+    /// The kind of a match of <see cref="For(string)"/>'s pattern, read from its text: the alternatives share no
+    /// character that decides it (only an e-mail holds <c>@</c>; of the others a private key alone starts with <c>-</c>,
+    /// a card number alone with a digit, a JWT alone with <c>e</c>, a bearer credential alone with <c>B</c> or <c>b</c>;
+    /// every API-key shape starts with another letter). Reading the named groups would build every group of the match
+    /// (<see cref="KindOfGroups"/>, which tests compare this with).
+    /// </summary>
     public static RedactionKind KindOf(Match match)
+    {
+        var value = match.ValueSpan;
+        if (!match.Success || value.IsEmpty)
+        {
+            throw new InvalidOperationException("A sensitive match without a kind.");
+        }
+
+        return value.Contains('@') ? RedactionKind.Email : value[0] switch
+        {
+            '-' => RedactionKind.PrivateKey,
+            >= '0' and <= '9' => RedactionKind.CardNumber,
+            'e' => RedactionKind.Jwt,
+            'B' or 'b' => RedactionKind.BearerToken,
+            _ => RedactionKind.ApiKey,
+        };
+    }
+
+    /// <summary>The kind of a match as its named group says.</summary>
+    internal static RedactionKind KindOfGroups(Match match)
     {
         for (var i = 0; i < GroupNames.Length; i++)
         {

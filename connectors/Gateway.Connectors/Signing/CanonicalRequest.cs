@@ -37,10 +37,103 @@ public static class CanonicalRequest
         string? personTokenSha256Hex = null,
         string? runId = null)
     {
-        var nine = string.Join('\n', Scheme, method.ToUpperInvariant(), target, tenant, workspace, agent, timestamp, nonce, bodySha256Hex);
-        var withPerson = personTokenSha256Hex is null ? nine : nine + "\n" + personTokenSha256Hex;
-        return runId is null ? withPerson : withPerson + "\n" + runId;
+        ArgumentNullException.ThrowIfNull(bodySha256Hex);
+        return Build(new Lines(method, target, tenant, workspace, agent, timestamp, nonce, personTokenSha256Hex, runId), bodySha256Hex, default);
     }
+
+    /// <summary>
+    /// <see cref="Build(string, string, string, string, string, string, string, string, string?, string?)"/> of a request
+    /// whose body is <paramref name="body"/>: its SHA-256 (<see cref="HashBody"/>) written straight into the string.
+    /// </summary>
+    public static string Build(
+        string method,
+        string target,
+        string tenant,
+        string workspace,
+        string agent,
+        string timestamp,
+        string nonce,
+        ReadOnlySpan<byte> body,
+        string? personTokenSha256Hex = null,
+        string? runId = null)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(body, hash);
+        return Build(new Lines(method, target, tenant, workspace, agent, timestamp, nonce, personTokenSha256Hex, runId), null, hash);
+    }
+
+    // The lines joined by '\n' into one string of the exact length (the method upper-cased in place); the body's line is
+    // bodyHex, or the lowercase hex of bodyHash.
+    private static string Build(Lines lines, string? bodyHex, ReadOnlySpan<byte> bodyHash)
+    {
+        ArgumentNullException.ThrowIfNull(lines.Method);
+        ArgumentNullException.ThrowIfNull(lines.Target);
+        ArgumentNullException.ThrowIfNull(lines.Tenant);
+        ArgumentNullException.ThrowIfNull(lines.Workspace);
+        ArgumentNullException.ThrowIfNull(lines.Agent);
+        ArgumentNullException.ThrowIfNull(lines.Timestamp);
+        ArgumentNullException.ThrowIfNull(lines.Nonce);
+        var length = Scheme.Length + lines.Method.Length + lines.Target.Length + lines.Tenant.Length + lines.Workspace.Length + lines.Agent.Length
+            + lines.Timestamp.Length + lines.Nonce.Length + (bodyHex?.Length ?? (2 * bodyHash.Length)) + 8
+            + (lines.PersonTokenSha256Hex is { } person ? person.Length + 1 : 0) + (lines.RunId is { } run ? run.Length + 1 : 0);
+        Span<char> hex = stackalloc char[2 * SHA256.HashSizeInBytes];
+        scoped ReadOnlySpan<char> body = bodyHex;
+        if (bodyHex is null)
+        {
+            Convert.TryToHexStringLower(bodyHash, hex, out var written);
+            body = hex[..written];
+        }
+
+        // Written on the stack (or a rented buffer when long), copied once into the string.
+        char[]? rented = null;
+        var span = length <= 1024 ? stackalloc char[length] : (rented = ArrayPool<char>.Shared.Rent(length)).AsSpan(0, length);
+        try
+        {
+            var at = 0;
+            Append(span, ref at, Scheme, first: true);
+            span[at++] = '\n';
+            lines.Method.AsSpan().ToUpperInvariant(span[at..]);
+            at += lines.Method.Length;
+            Append(span, ref at, lines.Target);
+            Append(span, ref at, lines.Tenant);
+            Append(span, ref at, lines.Workspace);
+            Append(span, ref at, lines.Agent);
+            Append(span, ref at, lines.Timestamp);
+            Append(span, ref at, lines.Nonce);
+            Append(span, ref at, body);
+            if (lines.PersonTokenSha256Hex is { } personLine)
+            {
+                Append(span, ref at, personLine);
+            }
+
+            if (lines.RunId is { } runLine)
+            {
+                Append(span, ref at, runLine);
+            }
+
+            return new string(span[..at]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static void Append(Span<char> span, ref int at, ReadOnlySpan<char> line, bool first = false)
+    {
+        if (!first)
+        {
+            span[at++] = '\n';
+        }
+
+        line.CopyTo(span[at..]);
+        at += line.Length;
+    }
+
+    private readonly record struct Lines(string Method, string Target, string Tenant, string Workspace, string Agent, string Timestamp, string Nonce, string? PersonTokenSha256Hex, string? RunId);
 
     /// <summary>Lowercase hex SHA-256 of the <c>X-Gamut-Person</c> header's value (its UTF-8 bytes, as sent): the tenth line.</summary>
     public static string HashPersonToken(string token)

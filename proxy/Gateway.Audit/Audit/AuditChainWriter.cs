@@ -40,6 +40,10 @@ internal sealed class AuditChainWriter
     private readonly ReceiptKeyRing _receiptKeys;
     private readonly bool _batchReceipts;
     private readonly Lock _gate = new();
+
+    // The group being written and its appends still waiting, reused: only the one running WriteQueuedAsync (_writing) touches them.
+    private readonly List<Pending> _group = new(16);
+    private readonly List<Pending> _waiting = new(16);
     private readonly Queue<Pending> _queue = new();
 
     // Read and changed only by the one group in flight.
@@ -94,7 +98,7 @@ internal sealed class AuditChainWriter
 
     private async Task WriteQueuedAsync()
     {
-        var group = new List<Pending>(16);
+        var group = _group;
         for (var round = 0; ; round++)
         {
             if (round > 0)
@@ -123,8 +127,11 @@ internal sealed class AuditChainWriter
             // Every append but the last is on its way; the last goes on here when nothing else waits to be written.
             foreach (var pending in group)
             {
-                // Fail closed should a path of the write ever leave one unsettled.
-                pending.Waiter.Fail(new AuditWriteException("The audit record was not written."));
+                // Fail closed should a path of the write ever leave one unsettled (the exception made only then).
+                if (!pending.Waiter.IsSettled)
+                {
+                    pending.Waiter.Fail(new AuditWriteException("The audit record was not written."));
+                }
             }
 
             for (var i = 0; i < group.Count - 1; i++)
@@ -133,6 +140,9 @@ internal sealed class AuditChainWriter
             }
 
             var last = group[^1].Waiter;
+
+            // Emptied before another run may take the list, so that it keeps no append alive.
+            group.Clear();
             bool idle;
             lock (_gate)
             {
@@ -200,7 +210,7 @@ internal sealed class AuditChainWriter
                         _metrics.AuditAppended(record.Tenant, record.Decision);
                         foreach (var pending in pendings)
                         {
-                            pending.Waiter.Settle(new AuditAppended(record, pending.Receipt ? receipts.Issued![pending] : null));
+                            pending.Waiter.Settle(new AuditAppended(record, pending.Receipt ? pending.Issued : null));
                         }
                     }
 
@@ -237,7 +247,7 @@ internal sealed class AuditChainWriter
     // The receipts the group's appends asked for, their claims made of each sealed record (ReceiptClaims), signed in one
     // batch (or one batch each when batching is off, to measure it), with the batches to store; an error when they could
     // not be: then nothing of the group is written.
-    private (Dictionary<Pending, string>? Issued, IReadOnlyList<AuditReceiptBatch> Batches, ReceiptSigningException? Error) SignReceipts(List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> records)
+    private (IReadOnlyList<AuditReceiptBatch> Batches, ReceiptSigningException? Error) SignReceipts(List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> records)
     {
         List<(Pending Pending, AuditReceiptMember Member, DecisionReceipt Claims)>? asked = null;
         try
@@ -257,12 +267,11 @@ internal sealed class AuditChainWriter
 
             if (asked is null)
             {
-                return (null, [], null);
+                return ([], null);
             }
 
             var started = _time.GetTimestamp();
             var key = _receiptKeys.Active;
-            var issued = new Dictionary<Pending, string>(asked.Count, ReferenceEqualityComparer.Instance);
             var batches = new List<AuditReceiptBatch>(_batchReceipts ? 1 : asked.Count);
             var size = _batchReceipts ? asked.Count : 1;
             for (var first = 0; first < asked.Count; first += size)
@@ -278,19 +287,19 @@ internal sealed class AuditChainWriter
                 var signed = ReceiptBatch.Sign(claims, key, now, out var signedRoot);
                 for (var i = 0; i < signed.Length; i++)
                 {
-                    issued[asked[first + i].Pending] = signed[i];
+                    asked[first + i].Pending.Issued = signed[i];
                 }
 
                 batches.Add(new AuditReceiptBatch(signedRoot, now, members));
             }
 
             _metrics.ReceiptsSigned(asked.Count, _batchReceipts, _time.GetElapsedTime(started));
-            return (issued, batches, null);
+            return (batches, null);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             AuditLog.ReceiptSigningFailed(_logger, ex, _partition.Tenant);
-            return (null, [], new ReceiptSigningException("The decision's receipt could not be signed.", ex));
+            return ([], new ReceiptSigningException("The decision's receipt could not be signed.", ex));
         }
     }
 
@@ -341,12 +350,23 @@ internal sealed class AuditChainWriter
         var records = new List<(List<Pending>, AuditRecord, AuditExplanation?)>(group.Count);
         var previous = tip.LastHash;
         var now = _time.GetUtcNow();
-        var waiting = group.FindAll(static pending => !pending.Waiter.IsSettled);
-        foreach (var (entry, pendings) in AuditGroupFold.Fold(waiting, static pending => pending.Entry, _explanations))
+        var waiting = _waiting;
+        waiting.Clear();
+        foreach (var pending in group)
+        {
+            if (!pending.Waiter.IsSettled)
+            {
+                waiting.Add(pending);
+            }
+        }
+
+        var folded = AuditGroupFold.Fold(waiting, static pending => pending.Entry, _explanations);
+        waiting.Clear();
+        foreach (var (entry, pendings) in folded)
         {
             try
             {
-                var (record, line, explanation) = AuditSeal.Seal(AuditRecord.From(entry, _partition.Replica, tip.Length + lines.Count + 1, now, previous), _explanations);
+                var (record, line, explanation) = AuditSeal.Seal(entry, _partition.Replica, tip.Length + lines.Count + 1, now, previous, _explanations);
                 lines.Add(line);
                 records.Add((pendings, record, explanation));
                 previous = record.Hash!;
@@ -380,6 +400,9 @@ internal sealed class AuditChainWriter
 
         /// <summary>Whether the append asked for the receipt of its request over its sealed record.</summary>
         public bool Receipt { get; } = receipt;
+
+        /// <summary>The receipt signed for it (when it asked for one), once its group's receipts are signed.</summary>
+        public string? Issued { get; set; }
 
         /// <summary>Settled by the group's write; completed by <see cref="WriteQueuedAsync"/> once the group is done.</summary>
         public GroupWaiter<AuditAppended> Waiter { get; } = new();

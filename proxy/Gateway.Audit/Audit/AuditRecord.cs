@@ -58,4 +58,8 @@ public sealed record AuditRecord : AuditEntry
 
     internal static AuditRecord From(AuditEntry entry, string replica, long seq, DateTimeOffset time, string prevHash) =>
         new(entry, replica, seq, time, prevHash);
+
+    /// <summary>The record sealed: <paramref name="entry"/> at its place in the chain, with its hashes.</summary>
+    internal static AuditRecord From(AuditEntry entry, string replica, long seq, DateTimeOffset time, string prevHash, string hash, string? explanationDigest, string leafHash) =>
+        new(entry, replica, seq, time, prevHash) { Hash = hash, ExplanationDigest = explanationDigest, LeafHash = leafHash };
 }

@@ -35,6 +35,27 @@ internal static class AuditSeal
     /// <exception cref="ArgumentException">The entry holds text that does not survive UTF-8 (a lone surrogate) or a non-finite number, or an explanation that is not JSON.</exception>
     public static AuditSealed Seal(AuditRecord unsigned, AuditExplanationCache? explanations = null)
     {
+        var (hash, line, explanation, leafHash) = Write(unsigned, new ChainPlace(unsigned.Replica, unsigned.Seq, unsigned.Time, unsigned.PrevHash), explanations);
+        return new AuditSealed(unsigned with { Hash = hash, ExplanationDigest = explanation?.Digest, LeafHash = leafHash }, line, explanation);
+    }
+
+    /// <summary>
+    /// Seals <paramref name="entry"/> as the record at <paramref name="seq"/> of <paramref name="replica"/>'s chain, after
+    /// <paramref name="prevHash"/>: the same record and line as <see cref="Seal(AuditRecord, AuditExplanationCache?)"/> of
+    /// the unsigned record, which is never built (the sealed record is the only copy of the entry).
+    /// </summary>
+    /// <exception cref="ArgumentException">As <see cref="Seal(AuditRecord, AuditExplanationCache?)"/>.</exception>
+    public static AuditSealed Seal(AuditEntry entry, string replica, long seq, DateTimeOffset time, string prevHash, AuditExplanationCache? explanations = null)
+    {
+        var (hash, line, explanation, leafHash) = Write(entry, new ChainPlace(replica, seq, time, prevHash), explanations);
+        return new AuditSealed(AuditRecord.From(entry, replica, seq, time, prevHash, hash, explanation?.Digest, leafHash), line, explanation);
+    }
+
+    // The chain members of a record that its entry does not hold.
+    private readonly record struct ChainPlace(string? Replica, long Seq, DateTimeOffset Time, string PrevHash);
+
+    private static (string Hash, byte[] Line, AuditExplanation? Explanation, string LeafHash) Write(AuditEntry unsigned, in ChainPlace place, AuditExplanationCache? explanations)
+    {
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(16 * 1024);
         buffer.ResetWrittenCount();
         int split;
@@ -50,7 +71,7 @@ internal static class AuditSeal
                     : explanations.Resolve(unsigned.Explanation, intentDigest);
             }
 
-            split = WriteUnsigned(buffer, unsigned, explanation?.Digest);
+            split = WriteUnsigned(buffer, unsigned, place, explanation?.Digest);
         }
         catch (EncoderFallbackException ex)
         {
@@ -88,12 +109,11 @@ internal static class AuditSeal
         }
 
         Gateway.Policy.Evidence.MerkleTree.LeafHash(line, digest);
-        var leafHash = Convert.ToHexStringLower(digest);
-        return new AuditSealed(unsigned with { Hash = hash, ExplanationDigest = explanation?.Digest, LeafHash = leafHash }, line, explanation);
+        return (hash, line, explanation, Convert.ToHexStringLower(digest));
     }
 
     /// <summary>Writes the canonical form without <c>hash</c>; returns the byte offset where <c>"hash":…,</c> belongs.</summary>
-    private static int WriteUnsigned(ArrayBufferWriter<byte> w, AuditRecord r, string? explanationDigest)
+    private static int WriteUnsigned(ArrayBufferWriter<byte> w, AuditEntry r, in ChainPlace place, string? explanationDigest)
     {
         var json = new CanonicalJsonWriter(w);
         var members = new MemberWriter(json);
@@ -153,9 +173,9 @@ internal static class AuditSeal
         members.String("person"u8, r.Person);
         members.String("person_issuer"u8, r.PersonIssuer);
         members.String("policy_digest"u8, r.PolicyDigest);
-        members.String("prev_hash"u8, r.PrevHash);
+        members.String("prev_hash"u8, place.PrevHash);
         members.Redactions(r.Redactions);
-        members.String("replica"u8, r.Replica);
+        members.String("replica"u8, place.Replica);
         members.String("request_id"u8, r.RequestId);
         if (r.RequestIds is { } requestIds)
         {
@@ -172,7 +192,7 @@ internal static class AuditSeal
 
         members.String("run_id"u8, r.RunId);
         members.String("secret_slot"u8, r.SecretSlot);
-        members.Number("seq"u8, r.Seq);
+        members.Number("seq"u8, place.Seq);
         if (r.Simulated is { } simulated)
         {
             members.Boolean("simulated"u8, simulated);
@@ -186,7 +206,7 @@ internal static class AuditSeal
         members.String("tenant"u8, r.Tenant);
         members.Name("time"u8);
         Span<char> time = stackalloc char[40];
-        r.Time.TryFormat(time, out var timeLength, "O", CultureInfo.InvariantCulture);
+        place.Time.TryFormat(time, out var timeLength, "O", CultureInfo.InvariantCulture);
         json.WriteString(time[..timeLength]);
         members.String("tool"u8, r.Tool);
         members.Number("upstream_status"u8, r.UpstreamStatus);

@@ -19,6 +19,7 @@ public sealed class StoreAuditStore : IAuditStore
     private const int PageSize = 256;
     private readonly IStateStore _store;
     private readonly ConcurrentDictionary<AuditPartition, bool> _registered = new();
+    private readonly ConcurrentDictionary<AuditPartition, PartitionKeys> _keys = new();
 
     public StoreAuditStore(IStateStore store)
     {
@@ -53,24 +54,43 @@ public sealed class StoreAuditStore : IAuditStore
             _registered[partition] = true;
         }
 
-        var log = StoreKeys.AuditLog(partition.Tenant, partition.Replica);
+        var keys = KeysOf(partition);
+        IReadOnlyList<KeyValuePair<string, byte[]>> stored = explanations.Count == 0 ? [] : [.. explanations.Select(static e => KeyValuePair.Create(e.Digest, e.Json))];
         if (receipts.Count > 0)
         {
             return await _store.TryAppendAsync(
-                log,
+                keys.Log,
                 expectedLength,
                 lines,
-                explanations.Count == 0 ? null : StoreKeys.AuditExplanations(partition.Tenant),
-                [.. explanations.Select(static e => KeyValuePair.Create(e.Digest, e.Json))],
-                StoreKeys.AuditReceipts(partition.Tenant, partition.Replica),
-                [.. receipts.Select(static b => b.ToJson())],
+                explanations.Count == 0 ? null : keys.Explanations,
+                stored,
+                keys.Receipts,
+                ReceiptJson(receipts),
                 cancellationToken);
         }
 
         return explanations.Count == 0
-            ? await _store.TryAppendAsync(log, expectedLength, lines, cancellationToken)
-            : await _store.TryAppendAsync(log, expectedLength, lines, StoreKeys.AuditExplanations(partition.Tenant), [.. explanations.Select(static e => KeyValuePair.Create(e.Digest, e.Json))], cancellationToken);
+            ? await _store.TryAppendAsync(keys.Log, expectedLength, lines, cancellationToken)
+            : await _store.TryAppendAsync(keys.Log, expectedLength, lines, keys.Explanations, stored, cancellationToken);
     }
+
+    // The partition's keys, made once (a handful of partitions per tenant: one per replica).
+    private PartitionKeys KeysOf(AuditPartition partition) =>
+        _keys.GetOrAdd(partition, static p => new PartitionKeys(
+            StoreKeys.AuditLog(p.Tenant, p.Replica), StoreKeys.AuditExplanations(p.Tenant), StoreKeys.AuditReceipts(p.Tenant, p.Replica)));
+
+    private static byte[][] ReceiptJson(IReadOnlyList<AuditReceiptBatch> receipts)
+    {
+        var json = new byte[receipts.Count][];
+        for (var i = 0; i < json.Length; i++)
+        {
+            json[i] = receipts[i].ToJson();
+        }
+
+        return json;
+    }
+
+    private sealed record PartitionKeys(string Log, string Explanations, string Receipts);
 
     public ValueTask<string?> GetExplanationAsync(string tenant, string digest, CancellationToken cancellationToken = default) =>
         _store.HashGetAsync(StoreKeys.AuditExplanations(tenant), digest, cancellationToken);

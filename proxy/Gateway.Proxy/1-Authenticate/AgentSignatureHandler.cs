@@ -252,7 +252,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             if (signature is not null)
             {
                 var canonical = CanonicalRequest.Build(request.Method, target, claimed.Tenant, claimed.Workspace, claimed.Agent,
-                    timestampText!, claimed.Nonce, CanonicalRequest.HashBody(body), PersonLine(personToken), run);
+                    timestampText!, claimed.Nonce, body, PersonLine(personToken), run);
                 if (SignatureSlotVerifier.Verify(lookup, canonical, signature) is not { } verified)
                 {
                     return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SignatureMismatch, "The signature does not match the request.");
@@ -316,18 +316,14 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             feature.Add(new AuthenticatedRequest(claimed, body));
             GatewayTelemetry.SetIdentity(context, claimed.Tenant, claimed.Workspace, claimed.Agent);
             request.Body = new MemoryStream(body, writable: false);
-            var identity = new ClaimsIdentity(
-                [
-                    new Claim(AgentSignatureDefaults.TenantClaim, claimed.Tenant),
-                    new Claim(AgentSignatureDefaults.WorkspaceClaim, claimed.Workspace),
-                    new Claim(AgentSignatureDefaults.AgentClaim, claimed.Agent),
+            // Each claim made with the identity as its subject: a claim of another subject is cloned on the way in.
+            var identity = new ClaimsIdentity(Scheme.Name, AgentSignatureDefaults.AgentClaim, roleType: null);
+            AddClaim(identity, AgentSignatureDefaults.TenantClaim, claimed.Tenant);
+            AddClaim(identity, AgentSignatureDefaults.WorkspaceClaim, claimed.Workspace);
+            AddClaim(identity, AgentSignatureDefaults.AgentClaim, claimed.Agent);
 
-                    // Who the agent is across tenants: what binds an MCP session on /mcp to the agent that opened it.
-                    new Claim(ClaimTypes.NameIdentifier, claimed.Tenant + "/" + claimed.Agent),
-                ],
-                Scheme.Name,
-                AgentSignatureDefaults.AgentClaim,
-                roleType: null);
+            // Who the agent is across tenants: what binds an MCP session on /mcp to the agent that opened it.
+            AddClaim(identity, ClaimTypes.NameIdentifier, claimed.Tenant + "/" + claimed.Agent);
             return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
         }
         finally
@@ -335,6 +331,9 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             _metrics.RecordStage(GatewayStage.Authenticate, started);
         }
     }
+
+    private static void AddClaim(ClaimsIdentity identity, string type, string value) =>
+        identity.AddClaim(new Claim(type, value, ClaimValueTypes.String, ClaimsIdentity.DefaultIssuer, ClaimsIdentity.DefaultIssuer, identity));
 
     /// <summary>
     /// Records the refusal authentication decided on (<see cref="AuthenticationChallenge"/>, with the access-token challenge

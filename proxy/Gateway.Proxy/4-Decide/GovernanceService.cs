@@ -128,25 +128,16 @@ internal sealed partial class GovernanceService
         }
 
         var explanationJson = JsonSerializer.SerializeToUtf8Bytes(decision.Explanation, PolicyJsonContext.Default.Explanation);
-        var governed = new GovernedDecision
-        {
-            Decision = decision,
-            Entry = entry,
-            ExplanationJson = explanationJson,
-            WarrantRejection = warrantRejection,
-            EvaluationMismatch = mismatch,
-            Evaluation = evaluation,
-        };
-        if (toRedeem is not null && !mismatch)
-        {
-            governed = governed with { Effects = new DecisionEffects { RedeemWarrant = toRedeem } };
-        }
-
+        // What the decision asks for, worked out first: the decision is made into one object, not copied with `with`.
+        string? token = null;
+        ApprovalReference? approvalReference = null;
+        string? incidentId = null;
+        var effects = toRedeem is not null && !mismatch ? new DecisionEffects { RedeemWarrant = toRedeem } : DecisionEffects.None;
         switch (decision.Kind)
         {
             case DecisionKind.Allow or DecisionKind.AllowAndLog or DecisionKind.Degrade when decision.MayExecute && decision.Descriptor is not null && grant is not null:
                 // An executable decision's token goes to the executor; an evaluation's back to the agent, for the action.
-                governed = governed with { DecisionToken = _tokens.Issue(decision, grant with { RequestId = requestId, ApprovalId = redeemedApproval }) };
+                token = _tokens.Issue(decision, grant with { RequestId = requestId, ApprovalId = redeemedApproval });
 
                 break;
             case DecisionKind.RequireApproval when !decision.EvaluateOnly:
@@ -165,11 +156,8 @@ internal sealed partial class GovernanceService
                     requestId,
                     // What the approvers see of the action: its arguments redacted here, before they are stored.
                     ApprovalArguments.Of(request.Args));
-                governed = governed with
-                {
-                    Approval = new ApprovalReference(approval.Id, "/v1/approvals/" + approval.Id),
-                    Effects = new DecisionEffects { OpenApproval = approval },
-                };
+                approvalReference = new ApprovalReference(approval.Id, "/v1/approvals/" + approval.Id);
+                effects = new DecisionEffects { OpenApproval = approval };
                 break;
             case DecisionKind.BlockAndOpenIncident when decision.OpensIncident:
                 var incident = _incidents.Prepare(
@@ -180,9 +168,24 @@ internal sealed partial class GovernanceService
                     System.Text.Encoding.UTF8.GetString(explanationJson),
                     [.. decision.Explanation.OpenRisks.Select(r => r.Id)],
                     identity.Workspace);
-                governed = governed with { IncidentId = incident.Id, Effects = new DecisionEffects { OpenIncident = incident } };
+                incidentId = incident.Id;
+                effects = new DecisionEffects { OpenIncident = incident };
                 break;
         }
+
+        var governed = new GovernedDecision
+        {
+            Decision = decision,
+            Entry = entry,
+            ExplanationJson = explanationJson,
+            WarrantRejection = warrantRejection,
+            EvaluationMismatch = mismatch,
+            Evaluation = evaluation,
+            DecisionToken = token,
+            Approval = approvalReference,
+            IncidentId = incidentId,
+            Effects = effects,
+        };
 
         Record(governed, started);
         return governed;

@@ -51,9 +51,7 @@ internal sealed record GovernedDecision
             // A copy made with another Decision must not reuse this one's result.
             if (_failingControls is null || !ReferenceEquals(_failingControlsOf, Decision))
             {
-                _failingControls = [.. Decision.Explanation.DecisionPath
-                    .Where(static result => result.Outcome == ControlOutcome.Fail)
-                    .Select(static result => WireNames.Of(result.Control))];
+                _failingControls = Failing(Decision.Explanation.DecisionPath);
                 _failingControlsOf = Decision;
             }
 
@@ -64,4 +62,33 @@ internal sealed record GovernedDecision
     private IReadOnlyList<string>? _failingControls;
 
     private Decision? _failingControlsOf;
+
+    // The wire names of the failing controls, in order: counted first, so that a decision with none (most) makes nothing.
+    private static string[] Failing(IReadOnlyList<ControlResult> path)
+    {
+        var count = 0;
+        for (var i = 0; i < path.Count; i++)
+        {
+            if (path[i].Outcome == ControlOutcome.Fail)
+            {
+                count++;
+            }
+        }
+
+        if (count == 0)
+        {
+            return [];
+        }
+
+        var names = new string[count];
+        for (int i = 0, at = 0; i < path.Count; i++)
+        {
+            if (path[i].Outcome == ControlOutcome.Fail)
+            {
+                names[at++] = WireNames.Of(path[i].Control);
+            }
+        }
+
+        return names;
+    }
 }

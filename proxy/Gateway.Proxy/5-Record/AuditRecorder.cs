@@ -158,7 +158,7 @@ internal sealed class AuditRecorder : IAuthenticationRefusalRecorder
         var started = Stopwatch.GetTimestamp();
         try
         {
-            return await _journal.AppendAsync(entry, context.RequestAborted).ConfigureAwait(false);
+            return (await _journal.AppendWithoutReceiptAsync(entry, context.RequestAborted).ConfigureAwait(false)).Record;
         }
         finally
         {

@@ -22,6 +22,10 @@ namespace Gateway.Proxy.Forward;
 /// </summary>
 internal sealed partial class CredentialInjectionTransform : RequestTransform
 {
+    // The credential-like header names StripCredentialHeaders found, per thread (empty between calls).
+    [ThreadStatic]
+    private static HashSet<string>? t_names;
+
     private readonly CredentialResolver _resolver;
     private readonly ILogger _logger;
 
@@ -86,13 +90,14 @@ internal sealed partial class CredentialInjectionTransform : RequestTransform
 
     private static void StripCredentialHeaders(RequestTransformContext context)
     {
-        // Names only, and no set unless one is found: the header values are neither copied nor parsed.
+        // Names only, and no set unless one is found: the header values are neither copied nor parsed. The set is the
+        // thread's, emptied after use (nothing here awaits).
         HashSet<string>? names = null;
         foreach (var header in context.HttpContext.Request.Headers)
         {
             if (GatewayHeaders.IsCredentialLike(header.Key))
             {
-                (names ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase)).Add(header.Key);
+                (names ??= FoundNames()).Add(header.Key);
             }
         }
 
@@ -100,7 +105,7 @@ internal sealed partial class CredentialInjectionTransform : RequestTransform
         {
             if (GatewayHeaders.IsCredentialLike(header.Key))
             {
-                (names ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase)).Add(header.Key);
+                (names ??= FoundNames()).Add(header.Key);
             }
         }
 
@@ -109,12 +114,21 @@ internal sealed partial class CredentialInjectionTransform : RequestTransform
             return;
         }
 
-        foreach (var name in names)
+        try
         {
-            RemoveHeader(context, name);
-            context.ProxyRequest.Headers.Remove(name);
+            foreach (var name in names)
+            {
+                RemoveHeader(context, name);
+                context.ProxyRequest.Headers.Remove(name);
+            }
+        }
+        finally
+        {
+            names.Clear();
         }
     }
+
+    private static HashSet<string> FoundNames() => t_names ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
     [LoggerMessage(EventId = 4120, Level = LogLevel.Error, Message = "Credential injection refused: the request carries no forward plan")]
     private static partial void LogNoPlan(ILogger logger);

@@ -14,7 +14,8 @@ namespace Gateway.Proxy.Forward;
 /// </summary>
 internal sealed class HeaderAllowlistTransform : RequestTransform
 {
-    private static readonly List<string> NoNames = [];
+    [ThreadStatic]
+    private static List<string>? t_names;
 
     private readonly HashSet<string> _names;
     private readonly string[] _prefixes;
@@ -65,17 +66,10 @@ internal sealed class HeaderAllowlistTransform : RequestTransform
     {
         ArgumentNullException.ThrowIfNull(context);
         var request = context.ProxyRequest;
-        foreach (var name in Disallowed(request.Headers))
-        {
-            request.Headers.Remove(name);
-        }
-
+        RemoveDisallowed(request.Headers);
         if (request.Content is { } content)
         {
-            foreach (var name in Disallowed(content.Headers))
-            {
-                content.Headers.Remove(name);
-            }
+            RemoveDisallowed(content.Headers);
         }
 
         request.Headers.Host = null;
@@ -84,18 +78,29 @@ internal sealed class HeaderAllowlistTransform : RequestTransform
         return ValueTask.CompletedTask;
     }
 
-    // The names to remove, read without parsing the values (HttpHeaders' own enumerator parses each one).
-    private List<string> Disallowed(HttpHeaders headers)
+    // The names to remove, read without parsing the values (HttpHeaders' own enumerator parses each one), gathered in the
+    // thread's list (nothing here awaits) and removed once read.
+    private void RemoveDisallowed(HttpHeaders headers)
     {
-        List<string>? names = null;
-        foreach (var header in headers.NonValidated)
+        var names = t_names ??= [];
+        try
         {
-            if (!IsAllowed(header.Key))
+            foreach (var header in headers.NonValidated)
             {
-                (names ??= []).Add(header.Key);
+                if (!IsAllowed(header.Key))
+                {
+                    names.Add(header.Key);
+                }
+            }
+
+            foreach (var name in names)
+            {
+                headers.Remove(name);
             }
         }
-
-        return names ?? NoNames;
+        finally
+        {
+            names.Clear();
+        }
     }
 }

@@ -1,6 +1,7 @@
 using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Mcp;
 using Gateway.Proxy.Routing;
+using Gateway.Proxy.Telemetry;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Gateway.Proxy.Forward;
@@ -9,15 +10,22 @@ namespace Gateway.Proxy.Forward;
 /// The HTTP client of every connector cluster: YARP's pooled <see cref="SocketsHttpHandler"/> (no proxy,
 /// redirects, cookies or automatic decompression), wrapped by the retry of connection failures
 /// (<see cref="UpstreamRetryHandler"/>) and, for MCP servers' clusters only, the session of the gateway's MCP client with
-/// the server put on each governed call (<see cref="McpSessionHandler"/>).
+/// the server put on each governed call (<see cref="McpSessionHandler"/>). When no traces are exported the client has no
+/// trace propagator: the gateway's spans go nowhere, so none is created for the call and no <c>traceparent</c> of the
+/// gateway's is written (an agent's own trace context still crosses as it sent it: the header allowlist lets it through).
 /// </summary>
-internal sealed class UpstreamHttpClientFactory(McpServerToolLists mcpSessions, ILogger<ForwarderHttpClientFactory> logger) : ForwarderHttpClientFactory(logger)
+internal sealed class UpstreamHttpClientFactory(McpServerToolLists mcpSessions, ILogger<ForwarderHttpClientFactory> logger, TelemetrySettings? telemetry = null)
+    : ForwarderHttpClientFactory(logger)
 {
     protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
     {
         base.ConfigureHandler(context, handler);
         handler.ConnectTimeout = TimeSpan.FromSeconds(10);
         handler.PooledConnectionLifetime = TimeSpan.FromMinutes(2);
+        if (telemetry is { Traces: null })
+        {
+            handler.ActivityHeadersPropagator = null;
+        }
     }
 
     protected override HttpMessageHandler WrapHandler(ForwarderHttpClientContext context, HttpMessageHandler handler)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Gateway.Audit;
 using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Models;
+using Gateway.Connectors.Redaction;
 using Gateway.Oversight;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
@@ -346,9 +347,14 @@ internal sealed partial class RespondStage
             _metrics.Tokens.Add(usage.OutputTokens, new("model", model), new("tenant", plan.Identity.Tenant), new("direction", "output"));
         }
 
-        foreach (var pair in plan.Redactions.ToDictionary())
+        // Each kind's count as it stands, without the sorted dictionary the records are given.
+        for (var i = 0; i < RedactionKindNames.All.Count; i++)
         {
-            _metrics.Redactions.Add(pair.Value, new KeyValuePair<string, object?>("kind", pair.Key));
+            var kind = RedactionKindNames.All[i];
+            if (plan.Redactions[kind] is > 0 and var count)
+            {
+                _metrics.Redactions.Add(count, new KeyValuePair<string, object?>("kind", kind.ToWireName()));
+            }
         }
     }
 

@@ -53,7 +53,12 @@ internal sealed class RequestIdMiddleware
 
         var bytes = t_random.AsSpan(t_used, IdBytes);
         t_used += IdBytes;
-        var id = "req_" + Convert.ToHexStringLower(bytes);
+        // "req_" and the hex written into the one string.
+        var id = string.Create(4 + (2 * IdBytes), t_used - IdBytes, static (span, at) =>
+        {
+            "req_".CopyTo(span);
+            Convert.TryToHexStringLower(t_random.AsSpan(at, IdBytes), span[4..], out _);
+        });
         bytes.Clear();
         return id;
     }
