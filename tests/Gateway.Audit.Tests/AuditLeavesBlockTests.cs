@@ -3,7 +3,9 @@ using Gateway.Audit.Evidence;
 using Gateway.Audit.Tests.Infrastructure;
 using Gateway.Policy.Evidence;
 using Gateway.Testing;
+using Gateway.Audit.Options;
 using Microsoft.Extensions.Logging.Abstractions;
+using MsOptions = Microsoft.Extensions.Options.Options;
 
 namespace Gateway.Audit.Tests;
 
@@ -115,6 +117,45 @@ public sealed class AuditLeavesBlockTests : IDisposable
         Assert.Equal(MerkleTree.InclusionPath(leaves, 6, 11).Select(Convert.ToHexStringLower), inclusion.Path);
         var consistency = await proofs.ConsistencyAsync(partition, 6, 13, CancellationToken.None);
         Assert.Equal(MerkleTree.ConsistencyPath(leaves, 6, 13).Select(Convert.ToHexStringLower), consistency.Path);
+    }
+
+    [Fact]
+    public async Task Checkpoint_OfRecordsItsJournalAppended_TakesTheirLeavesWithoutReadingTheLinesBack()
+    {
+        var leaves = new AuditLeaves(_sink, blockSize: 4);
+        var journal = new AuditJournal(_sink, [], _time, TestServices.Metrics, MsOptions.Create(new AuditOptions { ReplicaId = TestServices.Replica }),
+            MsOptions.Create(new EvidenceOptions()), TestServices.ReceiptKeys, NullLogger<AuditJournal>.Instance, leaves);
+        var tenant = TestServices.NewTenant();
+        for (var i = 0; i < 10; i++)
+        {
+            await journal.AppendAsync(new AuditEntry { Tenant = tenant, Agent = "agent-1", Decision = "allow", StatusCode = 200 });
+        }
+
+        var partition = new AuditPartition(tenant, TestServices.Replica);
+        var written = MerkleTree.Root(await AllLeavesAsync(partition), 10);
+
+        // Every stored line rewritten after the appends: a tree read back from the sink would have another head.
+        var path = _sink.PathOf(partition);
+        await File.WriteAllLinesAsync(path, [.. (await File.ReadAllLinesAsync(path)).Select(static l => l.Replace("\"agent-1\"", "\"agent-X\"", StringComparison.Ordinal))]);
+        var head = await new AuditProofs(journal, leaves, _keys, _time).CheckpointAsync(partition, null, CancellationToken.None);
+
+        Assert.Equal(10, head.Claims.TreeSize);
+        Assert.Equal(Convert.ToHexStringLower(written), head.Claims.RootHash);
+        Assert.NotEqual(Convert.ToHexStringLower(written), Convert.ToHexStringLower(MerkleTree.Root(await AllLeavesAsync(partition), 10)));
+    }
+
+    [Fact]
+    public async Task Appended_NotTheNextLeaves_IsLeftForTheNextReadOfTheSink()
+    {
+        var partition = await AppendAsync(6);
+        var leaves = new AuditLeaves(_sink, blockSize: 4);
+
+        // Told of records 7 and 8 while it holds none: a gap, so nothing is taken (these hashes are not the chain's).
+        leaves.Appended(partition, 7, [Convert.ToHexStringLower(new byte[32]), Convert.ToHexStringLower(new byte[32])]);
+        var head = await Proofs(leaves).CheckpointAsync(partition, null, CancellationToken.None);
+
+        Assert.Equal(6, head.Claims.TreeSize);
+        Assert.Equal(Convert.ToHexStringLower(MerkleTree.Root(await AllLeavesAsync(partition), 6)), head.Claims.RootHash);
     }
 
     [Fact]

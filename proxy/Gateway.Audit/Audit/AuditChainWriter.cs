@@ -39,6 +39,7 @@ internal sealed class AuditChainWriter
     private readonly AuditExplanationCache _explanations;
     private readonly ReceiptKeyRing _receiptKeys;
     private readonly bool _batchReceipts;
+    private readonly Evidence.AuditLeaves? _leaves;
     private readonly Lock _gate = new();
 
     // The group being written and its appends still waiting, reused: only the one running WriteQueuedAsync (_writing) touches them.
@@ -60,7 +61,8 @@ internal sealed class AuditChainWriter
         int maxAttempts,
         AuditExplanationCache explanations,
         ReceiptKeyRing receiptKeys,
-        bool batchReceipts)
+        bool batchReceipts,
+        Evidence.AuditLeaves? leaves = null)
     {
         _partition = partition;
         _store = store;
@@ -71,6 +73,7 @@ internal sealed class AuditChainWriter
         _explanations = explanations;
         _receiptKeys = receiptKeys;
         _batchReceipts = batchReceipts;
+        _leaves = leaves;
     }
 
     /// <summary>
@@ -213,6 +216,9 @@ internal sealed class AuditChainWriter
                             pending.Waiter.Settle(new AuditAppended(record, pending.Receipt ? pending.Issued : null));
                         }
                     }
+
+                    // After the waiters: the Merkle tree's leaves of this chain, without reading the lines back.
+                    _leaves?.Appended(_partition, tip.Length + 1, LeafHashesOf(sealedGroup.Records));
 
                     return;
                 }
@@ -381,6 +387,18 @@ internal sealed class AuditChainWriter
         }
 
         return (lines, records, previous);
+    }
+
+    // The group's leaf hashes in chain order (one per line written; the seal computed each).
+    private static string[] LeafHashesOf(List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> records)
+    {
+        var hashes = new string[records.Count];
+        for (var i = 0; i < hashes.Length; i++)
+        {
+            hashes[i] = records[i].Record.LeafHash!;
+        }
+
+        return hashes;
     }
 
     private static void Fail(List<Pending> group, Exception error)

@@ -33,6 +33,9 @@ public sealed class AuditJournal
     private readonly AuditExplanationCache _explanations = new();
     private readonly SemaphoreSlim _flushing = new(1, 1);
 
+    // Told each appended record's leaf hash, so that the Merkle tree of this replica's chains is not read back from the sink.
+    private readonly Evidence.AuditLeaves? _leaves;
+
     public AuditJournal(
         IAuditStore store,
         IEnumerable<IAuditExporter> exporters,
@@ -41,7 +44,8 @@ public sealed class AuditJournal
         IOptions<AuditOptions> options,
         IOptions<EvidenceOptions> evidence,
         ReceiptKeyRing receiptKeys,
-        ILogger<AuditJournal> logger)
+        ILogger<AuditJournal> logger,
+        Evidence.AuditLeaves? leaves = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(evidence);
@@ -53,6 +57,7 @@ public sealed class AuditJournal
         _maxAttempts = options.Value.MaxAppendAttempts;
         _receiptKeys = receiptKeys;
         _batchReceipts = evidence.Value.BatchReceipts;
+        _leaves = leaves;
         Replica = options.Value.ReplicaId ?? AuditPartition.DefaultReplica();
     }
 
@@ -346,7 +351,7 @@ public sealed class AuditJournal
     private AuditChainWriter WriterOf(string tenant) =>
         _writers.GetOrAdd(tenant, static (tenant, journal) => new AuditChainWriter(
             new AuditPartition(tenant, journal.Replica), journal._store, journal._time, journal._metrics, journal._logger, journal._maxAttempts, journal._explanations,
-            journal._receiptKeys, journal._batchReceipts), this);
+            journal._receiptKeys, journal._batchReceipts, journal._leaves), this);
 
     private async ValueTask ExportAsync(AuditRecord record, CancellationToken cancellationToken)
     {

@@ -10,8 +10,9 @@ namespace Gateway.Audit.Evidence;
 /// <see cref="BlockSize"/> records: leaf <c>i</c> is SHA-256(0x00 ‖ the line of the record with seq <c>i + 1</c>), the
 /// line exactly as the sink stores it (the record's canonical JSON with its <c>hash</c>). The leaves are derived from the
 /// sink's lines, which are the log. This replica keeps, per partition, the head of every complete block of
-/// <see cref="BlockSize"/> leaves and the leaves after the last complete block; each read hashes only the lines appended
-/// since (<see cref="IAuditStore.ReadAsync"/> from the count it holds). A checkpoint of the whole tree is computed from
+/// <see cref="BlockSize"/> leaves and the leaves after the last complete block; the journal tells it the leaves of the
+/// records this process appends (<see cref="Appended"/>), and each read hashes only the lines appended since that it was
+/// not told of (<see cref="IAuditStore.ReadAsync"/> from the count it holds: another process's, or after a restart). A checkpoint of the whole tree is computed from
 /// those alone. A proof that goes inside a complete block reads that block's lines again (<see cref="ReadAsync"/>'s
 /// <c>leaves</c>: at most two blocks) and checks they hash to the head it kept. Records retired (retention) before this
 /// process read them count by the leaf hashes the sink kept when it retired them
@@ -64,6 +65,37 @@ public sealed class AuditLeaves
             }
 
             return new AuditTreeView(BlockSize, state.Count, [.. state.BlockRoots], [.. state.Tail], blocks);
+        }
+        finally
+        {
+            state.Gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Leaves this process has just appended to the partition (hex, in chain order, from seq <paramref name="firstSeq"/>),
+    /// told by the journal once they are durable: taken as the tree's next leaves without reading their lines back when
+    /// they are the next ones and no read holds the tree; otherwise left alone, for the next read to take from the sink.
+    /// Never waits: the journal's writer calls it.
+    /// </summary>
+    public void Appended(AuditPartition partition, long firstSeq, IReadOnlyList<string> leafHashes)
+    {
+        ArgumentNullException.ThrowIfNull(leafHashes);
+        var state = _partitions.GetOrAdd(partition, _ => new AuditTreeState(BlockSize));
+        if (!state.Gate.Wait(0))
+        {
+            return;
+        }
+
+        try
+        {
+            if (state.Count == firstSeq - 1)
+            {
+                foreach (var hash in leafHashes)
+                {
+                    state.Add(Convert.FromHexString(hash));
+                }
+            }
         }
         finally
         {
