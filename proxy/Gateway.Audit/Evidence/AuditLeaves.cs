@@ -49,18 +49,18 @@ public sealed class AuditLeaves
     public async ValueTask<AuditTreeView> ReadAsync(AuditPartition partition, IReadOnlyCollection<long> leaves, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(leaves);
-        var state = _partitions.GetOrAdd(partition, _ => new AuditTreeState(BlockSize));
+        var state = _partitions.GetOrAdd(partition, static (_, size) => new AuditTreeState(size), BlockSize);
         await state.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await CatchUpAsync(partition, state, cancellationToken).ConfigureAwait(false);
+            var anchor = await CatchUpAsync(partition, state, cancellationToken).ConfigureAwait(false);
             var blocks = new Dictionary<long, IReadOnlyList<byte[]>>();
             foreach (var leaf in leaves)
             {
                 var block = leaf / BlockSize;
                 if (leaf >= 0 && leaf < state.Count && block < state.BlockRoots.Count && !blocks.ContainsKey(block))
                 {
-                    blocks[block] = await ReadBlockAsync(partition, state, block, cancellationToken).ConfigureAwait(false);
+                    blocks[block] = await ReadBlockAsync(partition, state, block, anchor, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -81,7 +81,7 @@ public sealed class AuditLeaves
     public void Appended(AuditPartition partition, long firstSeq, IReadOnlyList<string> leafHashes)
     {
         ArgumentNullException.ThrowIfNull(leafHashes);
-        var state = _partitions.GetOrAdd(partition, _ => new AuditTreeState(BlockSize));
+        var state = _partitions.GetOrAdd(partition, static (_, size) => new AuditTreeState(size), BlockSize);
         if (!state.Gate.Wait(0))
         {
             return;
@@ -103,8 +103,9 @@ public sealed class AuditLeaves
         }
     }
 
-    // Hashes what was appended since the last read (and, first, what was retired before this replica read it).
-    private async ValueTask CatchUpAsync(AuditPartition partition, AuditTreeState state, CancellationToken cancellationToken)
+    // Hashes what was appended since the last read (and, first, what was retired before this replica read it); returns the
+    // number of retired records it read the lines after.
+    private async ValueTask<long> CatchUpAsync(AuditPartition partition, AuditTreeState state, CancellationToken cancellationToken)
     {
         // A retirement between reading the anchor and the lines shifts the lines' positions: read again (a few times).
         for (var attempt = 0; ; attempt++)
@@ -121,7 +122,7 @@ public sealed class AuditLeaves
 
             if (await ReadLinesAsync(partition, state, state.Count - anchor, cancellationToken).ConfigureAwait(false) || attempt == 2)
             {
-                return;
+                return anchor;
             }
         }
     }
@@ -145,13 +146,13 @@ public sealed class AuditLeaves
         return true;
     }
 
-    // The leaves of a complete block, read again from the sink (and the retired leaves it kept), checked against its head.
-    private async ValueTask<IReadOnlyList<byte[]>> ReadBlockAsync(AuditPartition partition, AuditTreeState state, long block, CancellationToken cancellationToken)
+    // The leaves of a complete block, read again from the sink (and the retired leaves it kept) at the positions the catch-up's
+    // anchor gives, checked against its head: a retirement since moves the lines, and the head no longer matches.
+    private async ValueTask<IReadOnlyList<byte[]>> ReadBlockAsync(AuditPartition partition, AuditTreeState state, long block, long anchor, CancellationToken cancellationToken)
     {
         var start = block * BlockSize;
         var end = start + BlockSize;
         var leaves = new List<byte[]>(BlockSize);
-        var anchor = (await _store.GetAnchorAsync(partition, cancellationToken).ConfigureAwait(false)).Length;
         if (start < anchor)
         {
             var retired = await ReadRetiredAsync(partition, Math.Min(anchor, end), cancellationToken).ConfigureAwait(false);
