@@ -113,7 +113,7 @@ public static class GatewayApplication
         services.AddHostedService<PolicyStartupService>();
         services.AddSingleton<IAgentDirectory, PolicyAgentDirectory>();
         services.AddSingleton<DelegateDirectory>();
-        services.AddAgentSignatureAuthentication();
+        services.AddAgentAuthentication();
         services.AddActingForPerson(configuration);
         services.AddSingleton<PersonAuthentication>();
         services.AddSingleton<RunAuthentication>();
@@ -163,8 +163,8 @@ public static class GatewayApplication
         // The routes that forward nothing (the approval poll, delegations, runs): their handlers decide, AgentRouteWalk
         // admits, records and answers them (8-Respond's AgentRouteResponder answers /mcp's own refusals too).
         services.AddSingleton<Respond.AgentRouteResponder>();
-        // The agent scheme's challenges are answered by Respond (the scheme only records them).
-        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, Respond.AuthenticationRefusalResponder>();
+        // The Authenticate stage's refusals are answered by Respond (the stage only records them).
+        services.AddSingleton<Respond.AuthenticationRefusalResponder>();
         services.AddSingleton<ApprovalPollHandler>();
         services.AddSingleton<DelegationHandler>();
         services.AddSingleton<RunHandler>();
@@ -191,11 +191,11 @@ public static class GatewayApplication
         app.UseStatusCodePages();
         app.UseGatewayConsoleHeaders();
         app.UseRouting();
-        app.UseAuthentication();
+        // 1-Authenticate on every agent route, once routing chose it.
+        app.UseMiddleware<AgentAuthentication>();
 
-        // On /mcp, after authentication and before authorization: a tools/call is handed to the governed walk.
+        // On /mcp, after authentication: a tools/call is handed to the governed walk.
         app.UseMiddleware<McpEndpointGate>();
-        app.UseAuthorization();
         app.MapGatewayHealth();
         app.MapGet("/openapi.yaml", static (IWebHostEnvironment environment) =>
             OpenApiDocument.Serve(environment)).ExcludeFromDescription();
@@ -209,6 +209,8 @@ public static class GatewayApplication
         app.MapReverseProxy(static pipeline => pipeline.UseGovernance())
             .ConfigureEndpoints(static (endpoint, route) =>
             {
+                // Chosen by the route, not the path's spelling: every YARP route is an agent route, proven by 1-Authenticate.
+                endpoint.Add(static builder => builder.Metadata.Add(AgentRouteMetadata.Instance));
                 if (ConnectorRoutes.IsConnectorRoute(route))
                 {
                     endpoint.Add(static builder => builder.Metadata.Add(new SuppressMatchingMetadata()));

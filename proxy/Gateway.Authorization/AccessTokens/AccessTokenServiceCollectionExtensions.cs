@@ -53,8 +53,8 @@ public static class AccessTokenServiceCollectionExtensions
             OAuthMetadataEndpoints.ProtectedResource(request, path, host, urls));
         app.MapGet(AccessTokenUrls.AuthorizationServerMetadataPath, static (HttpRequest request, AccessTokenUrls urls, Interactive.IInteractiveHost interactive) =>
             OAuthMetadataEndpoints.AuthorizationServer(request, urls, interactive.AcceptsMetadataDocuments, interactive.AcceptsDynamicRegistration));
-        app.MapPost(AccessTokenUrls.TokenPath, static (HttpContext context, TokenEndpoint endpoint) => endpoint.HandleAsync(context))
-            .WithMetadata(new SignedRequestAcceptedMetadata());
+        // A request signed with the agent protocol's headers is proven by the host when it carries them (IAccessTokenHost.AuthenticateSignedAsync).
+        app.MapPost(AccessTokenUrls.TokenPath, static (HttpContext context, TokenEndpoint endpoint) => endpoint.HandleAsync(context));
         app.MapGet(AccessTokenUrls.AuthorizationPath, static (HttpContext context, Interactive.AuthorizeEndpoint endpoint) => endpoint.HandleAsync(context));
         app.MapPost(AccessTokenUrls.RegistrationPath, static (HttpContext context, Interactive.RegistrationEndpoint endpoint) => endpoint.HandleAsync(context));
         return app;

@@ -6,7 +6,7 @@ namespace Gateway.Proxy.Authenticate;
 /// the same <see cref="AuthenticatedRequest"/> a signed one does, and every later stage treats it alike. Its resource
 /// identifier is the public base URL followed by <see cref="ResourcePath"/> (<c>https://gateway.example.com/mcp</c>); a 401
 /// on it carries <c>WWW-Authenticate: Bearer resource_metadata="…"</c> so that MCP clients discover the token endpoint.
-/// The endpoint must also require <see cref="AgentSignatureDefaults.AuthorizationPolicy"/>. Several endpoints (the
+/// The endpoint must also be an agent route (<see cref="AgentRouteMetadata"/>). Several endpoints (the
 /// methods of one MCP endpoint) share a resource by naming the same <see cref="ResourcePath"/>.
 /// </summary>
 public sealed class AccessTokenResourceMetadata

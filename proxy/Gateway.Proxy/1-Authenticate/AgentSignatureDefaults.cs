@@ -1,18 +1,14 @@
 namespace Gateway.Proxy.Authenticate;
 
 /// <summary>
-/// The names of the agent protocol's authentication: the scheme (<see cref="AgentSignatureHandler"/>),
-/// the authorization policy every agent route requires, and the claims of an authenticated agent.
-/// Minimal-API endpoints call <c>.RequireAuthorization(AgentSignatureDefaults.AuthorizationPolicy)</c>;
-/// YARP routes set <c>RouteConfig.AuthorizationPolicy</c> to the same name.
+/// The names of the agent protocol's authentication: the authentication type of an authenticated agent's principal and
+/// its claims (<see cref="AgentPrincipals"/>). Which endpoints require an agent is endpoint metadata
+/// (<see cref="AgentRouteMetadata"/>), not an authorization policy.
 /// </summary>
 public static class AgentSignatureDefaults
 {
-    /// <summary>The authentication scheme that proves a signed request.</summary>
-    public const string AuthenticationScheme = "GamutAgentSignature";
-
-    /// <summary>The authorization policy of every agent route: a request proven by <see cref="AuthenticationScheme"/>.</summary>
-    public const string AuthorizationPolicy = "GamutAgent";
+    /// <summary>The authentication type of an agent's principal: a request proven by the Authenticate stage.</summary>
+    public const string AuthenticationType = "GamutAgentSignature";
 
     /// <summary>The claim carrying the signed tenant.</summary>
     public const string TenantClaim = "gamut:tenant";

@@ -4,7 +4,6 @@ using Gateway.Policy;
 using Gateway.Proxy.Configuration;
 using Gateway.Proxy.Pipeline;
 using Gateway.Store;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.Authenticate;
@@ -63,10 +62,10 @@ internal sealed class GatewayAccessTokenHost : IAccessTokenHost
 
     public async Task<SignedClient> AuthenticateSignedAsync(HttpContext context)
     {
-        var result = await context.AuthenticateAsync(AgentSignatureDefaults.AuthenticationScheme).ConfigureAwait(false);
-        if (!result.Succeeded || context.GatewayRequest().Find<AuthenticatedRequest>() is not { } authenticated)
+        var challenge = await context.RequestServices.GetRequiredService<AgentAuthenticator>().AuthenticateAsync(context).ConfigureAwait(false);
+        if (challenge is not null || context.GatewayRequest().Find<AuthenticatedRequest>() is not { } authenticated)
         {
-            return SignedClient.Refused(result.Failure?.Message ?? "the request is not signed");
+            return SignedClient.Refused(challenge?.Refusal.Code ?? "the request is not signed");
         }
 
         var identity = authenticated.Identity;

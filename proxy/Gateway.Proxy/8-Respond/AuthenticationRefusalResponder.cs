@@ -2,21 +2,17 @@ using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Telemetry;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Authorization.Policy;
 
 namespace Gateway.Proxy.Respond;
 
 /// <summary>
-/// Respond for a request the agent scheme refused before any stage after it ran: ASP.NET Core's authorization
-/// challenges (or forbids) as usual, the agent scheme records what it decided (<see cref="AuthenticationChallenge"/>),
-/// and this writes it: the refusal in the route's dialect with its <c>WWW-Authenticate</c> headers. Other schemes'
-/// challenges (the console's sign-in) are theirs, untouched. With <see cref="RespondStage"/> and
-/// <see cref="AgentRouteResponder"/>, the one place a governed request is answered or refused.
+/// Respond for a request the Authenticate stage refused before any stage after it ran: it writes the stage's record
+/// (<see cref="AuthenticationChallenge"/>), the refusal in the route's dialect with its <c>WWW-Authenticate</c> headers.
+/// With <see cref="RespondStage"/> and <see cref="AgentRouteResponder"/>, the one place a governed request is answered or
+/// refused.
 /// </summary>
-internal sealed partial class AuthenticationRefusalResponder : IAuthorizationMiddlewareResultHandler
+internal sealed partial class AuthenticationRefusalResponder
 {
-    private readonly AuthorizationMiddlewareResultHandler _default = new();
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<AuthenticationRefusalResponder> _logger;
 
@@ -26,20 +22,10 @@ internal sealed partial class AuthenticationRefusalResponder : IAuthorizationMid
         _logger = logger;
     }
 
-    /// <inheritdoc/>
-    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    /// <summary>Writes the refusal of the request's <see cref="AuthenticationChallenge"/>.</summary>
+    public Task RefuseAsync(HttpContext context)
     {
-        await _default.HandleAsync(next, context, policy, authorizeResult).ConfigureAwait(false);
-        if ((authorizeResult.Challenged || authorizeResult.Forbidden)
-            && context.Features.Get<GatewayRequestFeature>()?.Find<AuthenticationChallenge>() is { } challenge
-            && !context.Response.HasStarted)
-        {
-            await RefuseAsync(context, challenge).ConfigureAwait(false);
-        }
-    }
-
-    private Task RefuseAsync(HttpContext context, AuthenticationChallenge challenge)
-    {
+        var challenge = context.GatewayRequest().Get<AuthenticationChallenge>();
         var refusal = challenge.Refusal;
         _metrics.Refusals.Add(1, new KeyValuePair<string, object?>("code", refusal.Code));
         LogRefused(_logger, refusal.Status, refusal.Code);

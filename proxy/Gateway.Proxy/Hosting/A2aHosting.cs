@@ -29,7 +29,7 @@ internal static class A2aHosting
     public static IEndpointRouteBuilder MapA2aCards(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/a2a/{connector}/.well-known/agent-card.json", static (HttpContext context, string connector, A2aCardHandler handler) => handler.HandleAsync(context, connector))
-            .RequireAuthorization(AgentSignatureDefaults.AuthorizationPolicy)
+            .RequireAgentSignature()
             .AddEndpointFilter(new AgentRouteWalk(AgentRouteKind.A2aCard));
         return endpoints;
     }

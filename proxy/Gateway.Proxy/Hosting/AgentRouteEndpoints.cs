@@ -11,7 +11,7 @@ internal static class AgentRouteEndpoints
 {
     public static IEndpointRouteBuilder MapRunsDelegationsAndApprovalPolls(this IEndpointRouteBuilder endpoints)
     {
-        endpoints = endpoints.MapGroup(string.Empty).RequireAuthorization(AgentSignatureDefaults.AuthorizationPolicy);
+        endpoints = endpoints.MapGroup(string.Empty).RequireAgentSignature();
         endpoints.MapGet("/v1/approvals/{id}", static (HttpContext context, string id, ApprovalPollHandler handler) => handler.HandleAsync(context, id))
             .AddEndpointFilter(new AgentRouteWalk(AgentRouteKind.ApprovalPoll));
         endpoints.MapPost("/v1/delegations", static (HttpContext context, DelegationHandler handler) => handler.HandleAsync(context))

@@ -1,5 +1,4 @@
 using Gateway.Policy;
-using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Forward;
 using Gateway.Proxy.Routing;
@@ -36,11 +35,10 @@ internal sealed class CatalogProxyConfigProvider : IProxyConfigProvider, IDispos
     public IProxyConfig GetConfig() => _config;
 
     /// <summary>
-    /// The connectors' routes (<see cref="ConnectorRouteConfigs"/>), each requiring the agent's signature: never matched
-    /// (their endpoints suppress matching), should one be, it still needs the agent's signature.
+    /// The connectors' routes (<see cref="ConnectorRouteConfigs"/>): never matched (their endpoints suppress matching);
+    /// should one be, it is still an agent route, as every YARP route is (<c>GatewayApplication.UseGatewayPipeline</c>).
     /// </summary>
-    private static IEnumerable<RouteConfig> ConnectorRouteConfigsOf(PolicySet? set) =>
-        ConnectorRouteConfigs.Build(set).Select(static route => route with { AuthorizationPolicy = AgentSignatureDefaults.AuthorizationPolicy });
+    private static IEnumerable<RouteConfig> ConnectorRouteConfigsOf(PolicySet? set) => ConnectorRouteConfigs.Build(set);
 
     public void Dispose() => _policy.Applying -= OnApplying;
 

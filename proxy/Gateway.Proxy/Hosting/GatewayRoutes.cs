@@ -1,4 +1,3 @@
-using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Routing;
@@ -37,8 +36,6 @@ internal static class GatewayRoutes
         RouteId = id,
         ClusterId = ConnectorClusters.UnassignedCluster,
 
-        // Chosen by the route, not the path's spelling: every agent route needs the agent's signature.
-        AuthorizationPolicy = AgentSignatureDefaults.AuthorizationPolicy,
         Match = new RouteMatch { Path = path, Methods = methods },
         Metadata = new Dictionary<string, string> { [GatewayRouteKinds.MetadataKey] = kind.ToString() },
         Transforms = [new Dictionary<string, string> { ["X-Forwarded"] = "Off" }],

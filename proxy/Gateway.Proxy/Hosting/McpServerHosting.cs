@@ -87,7 +87,7 @@ internal static class McpServerHosting
 
     public static IEndpointConventionBuilder MapGatewayMcp(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapMcp(McpEndpoint.Path)
-            .RequireAuthorization(AgentSignatureDefaults.AuthorizationPolicy)
+            .RequireAgentSignature()
             .AcceptAccessTokens(McpEndpoint.Path)
             .WithMetadata(McpServerEndpointMetadata.Instance);
 

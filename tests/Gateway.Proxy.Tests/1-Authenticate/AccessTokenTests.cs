@@ -310,10 +310,10 @@ public sealed class AccessTokenTests : IAsyncLifetime
     private static void MapProbes(WebApplication app)
     {
         app.MapPost(ProbePath, static (HttpContext context, AdmissionGate admission) => AnswerAsync(context, admission))
-            .RequireAuthorization(AgentSignatureDefaults.AuthorizationPolicy)
+            .RequireAgentSignature()
             .AcceptAccessTokens(ProbePath);
         app.MapPost(SignedOnlyPath, static (HttpContext context, AdmissionGate admission) => AnswerAsync(context, admission))
-            .RequireAuthorization(AgentSignatureDefaults.AuthorizationPolicy);
+            .RequireAgentSignature();
     }
 
     private static async Task AnswerAsync(HttpContext context, AdmissionGate admission)

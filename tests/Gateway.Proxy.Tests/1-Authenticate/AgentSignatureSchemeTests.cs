@@ -15,10 +15,10 @@ using Gateway.Proxy.Tests.Infrastructure;
 namespace Gateway.Proxy.Tests.Authenticate;
 
 /// <summary>
-/// The agent signature scheme as the ASP.NET Core contract other routes rely on: an endpoint that requires
-/// <see cref="AgentSignatureDefaults.AuthorizationPolicy"/> sees the agent's claims and the signed body, an
-/// endpoint without it is never authenticated, and a route's declared refusal dialect holds for 401s too.
-/// Runs the real handler on Kestrel with the one-agent directory below (the policy bundle is not needed here).
+/// The Authenticate stage as the contract other routes rely on: an agent route (<see cref="AgentRouteMetadata"/>) sees
+/// the agent's claims (<c>HttpContext.User</c>) and the signed body, an endpoint that is not one is never authenticated,
+/// and a route's declared refusal dialect holds for 401s too. Runs the real stage on Kestrel with the one-agent directory
+/// below (the policy bundle is not needed here).
 /// </summary>
 public sealed class AgentSignatureSchemeTests : IAsyncLifetime
 {
@@ -43,9 +43,9 @@ public sealed class AgentSignatureSchemeTests : IAsyncLifetime
                 name == Gateway.Connectors.Vault.DataEncryptionKey.EnvironmentVariable ? Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) : null));
             builder.Services.AddSingleton<Gateway.Oversight.Delegations.DelegationStore>();
             builder.Services.AddSingleton<DelegateDirectory>();
-            builder.Services.AddAgentSignatureAuthentication();
-            // The scheme records its refusals; Respond writes them (as the gateway registers it).
-            builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, Gateway.Proxy.Respond.AuthenticationRefusalResponder>();
+            builder.Services.AddAgentAuthentication();
+            // The stage records its refusals; Respond writes them (as the gateway registers it).
+            builder.Services.AddSingleton<Gateway.Proxy.Respond.AuthenticationRefusalResponder>();
         });
         _http = new HttpClient { BaseAddress = _app.BaseUri, Timeout = TimeSpan.FromSeconds(30) };
         _agent = new AgentClient(_http, Secret);
@@ -82,7 +82,7 @@ public sealed class AgentSignatureSchemeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Authenticate_RouteWithoutThePolicy_IsNeverAuthenticated()
+    public async Task Authenticate_RouteNotAnAgentRoute_IsNeverAuthenticated()
     {
         using var response = await _agent.SendAsync(_agent.Create(HttpMethod.Post, "/open", "{}"));
 
@@ -96,8 +96,7 @@ public sealed class AgentSignatureSchemeTests : IAsyncLifetime
     {
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseRouting();
-        app.UseAuthentication();
-        app.UseAuthorization();
+        app.UseMiddleware<Gateway.Proxy.Hosting.AgentAuthentication>();
         app.MapPost("/who", static (HttpContext context) => Results.Json(new Dictionary<string, string?>
         {
             ["name"] = context.User.Identity?.Name,
@@ -105,7 +104,7 @@ public sealed class AgentSignatureSchemeTests : IAsyncLifetime
             ["workspace"] = context.User.FindFirst(AgentSignatureDefaults.WorkspaceClaim)?.Value,
             ["agent"] = context.Features.GetRequiredFeature<GatewayRequestFeature>().Find<AuthenticatedRequest>()?.Identity.Agent,
             ["body"] = System.Text.Encoding.UTF8.GetString(context.Features.GetRequiredFeature<GatewayRequestFeature>().Find<AuthenticatedRequest>()?.Body.ToArray() ?? []),
-        })).RequireAuthorization(AgentSignatureDefaults.AuthorizationPolicy);
+        })).RequireAgentSignature();
         app.MapPost("/open", static (HttpContext context) => Results.Json(new Dictionary<string, bool>
         {
             ["authenticated"] = context.User.Identity?.IsAuthenticated ?? false,

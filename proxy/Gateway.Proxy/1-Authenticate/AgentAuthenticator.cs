@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Security.Claims;
-using System.Text.Encodings.Web;
 using Gateway.Connectors.Signing;
 using Gateway.Authorization.AccessTokens;
 using Gateway.Oversight.Delegations;
@@ -13,50 +11,41 @@ using Gateway.Proxy.Security;
 using Gateway.Proxy.Telemetry;
 using Gateway.Policy;
 using Gateway.Store;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.Authenticate;
 
 /// <summary>
-/// The <see cref="AgentSignatureDefaults.AuthenticationScheme"/> scheme: proves who sent the request,
-/// per the agent protocol. It runs only where the matched endpoint requires
-/// <see cref="AgentSignatureDefaults.AuthorizationPolicy"/> (chosen by endpoint metadata, never by the
-/// path's spelling, so <c>/V1/…</c> or <c>/PROVIDERS/…</c> cannot skip it). Every failure is a 401 (or
-/// 413/408/400 for the body, 503 when no policy is loaded), written by the challenge in the route's
-/// refusal dialect; nothing reaches the endpoint. Checks run cheapest first and touch no store: the
-/// nonce is stored by the Admit stage only after the signature is proven, so unauthenticated traffic
-/// cannot fill the store. On success its record, <see cref="AuthenticatedRequest"/> (who and the exact body), is added and <see cref="HttpContext.User"/> carries the
-/// tenant, workspace and agent claims.
+/// The Authenticate stage: proves who sent the request, per the agent protocol. It runs only on an agent route (an
+/// endpoint marked <see cref="AgentRouteMetadata"/>, chosen by endpoint metadata, never by the path's spelling, so
+/// <c>/V1/…</c> or <c>/PROVIDERS/…</c> cannot skip it), before the endpoint (<c>Hosting/AgentAuthentication</c>). Every
+/// failure is a 401 (or 413/408/400 for the body, 503 when no policy is loaded): its record,
+/// <see cref="AuthenticationChallenge"/>, is what the Respond stage answers with, in the route's refusal dialect; nothing
+/// reaches the endpoint. Checks run cheapest first and touch no store: the nonce is stored by the Admit stage only after
+/// the signature is proven, so unauthenticated traffic cannot fill the store. On success its record,
+/// <see cref="AuthenticatedRequest"/> (who and the exact body), is added and <see cref="HttpContext.User"/> carries the
+/// tenant, workspace and agent claims (<see cref="AgentPrincipals"/>). It is not an ASP.NET Core authentication handler:
+/// the framework's authentication and authorization objects per request (a service scope, the handler, its ticket and
+/// principal, the policy evaluation) cost more than the checks themselves (docs/performance.md).
 /// </summary>
-internal sealed partial class AgentSignatureHandler : AuthenticationHandler<AgentSignatureOptions>
+internal sealed partial class AgentAuthenticator
 {
     private readonly IAgentDirectory _agents;
     private readonly DelegateDirectory _delegates;
     private readonly TimeProvider _time;
     private readonly GatewayMetrics _metrics;
     private readonly GatewayOptions _gateway;
-    private readonly ILogger<AgentSignatureHandler> _logger;
-    private Refusal? _refusal;
+    private readonly AgentPrincipals _principals = new();
 
-    public AgentSignatureHandler(
-        IOptionsMonitor<AgentSignatureOptions> options,
-        ILogger<AgentSignatureHandler> logger,
-        UrlEncoder encoder,
+    public AgentAuthenticator(
         IAgentDirectory agents,
         DelegateDirectory delegates,
         TimeProvider time,
         GatewayMetrics metrics,
         IOptions<GatewayOptions> gateway)
-        // The base class's own lines (not authenticated, challenged) would say each refusal three times
-        // at Information; the one line per refusal is Respond's (AuthenticationRefusalResponder).
-        : base(options, NullLoggerFactory.Instance, encoder)
     {
-        _logger = logger;
         _agents = agents;
         _delegates = delegates;
         _time = time;
@@ -64,15 +53,27 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
         _gateway = gateway.Value;
     }
 
-    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    /// <summary>
+    /// Authenticates the request of an agent route: null once its <see cref="AuthenticatedRequest"/> is added, else its
+    /// <see cref="AuthenticationChallenge"/> (also added): the refusal with its challenge headers (RFC 9728's resource
+    /// metadata and the OAuth error, on a route that takes access tokens), which Respond writes.
+    /// </summary>
+    public async ValueTask<AuthenticationChallenge?> AuthenticateAsync(HttpContext context)
     {
-        var context = Context;
-        if (!IsAgentRoute(context.GetEndpoint()))
+        if (await AuthenticateCoreAsync(context).ConfigureAwait(false) is not { } refusal)
         {
-            // Health, admin, the OpenAPI document: nothing to prove, and no body to read.
-            return AuthenticateResult.NoResult();
+            return null;
         }
 
+        var challenge = new AuthenticationChallenge(refusal, refusal.Status == StatusCodes.Status401Unauthorized && AcceptsAccessToken(context.GetEndpoint())
+            ? AccessTokenChallenge(context, refusal)
+            : []);
+        context.GatewayRequest().Add(challenge);
+        return challenge;
+    }
+
+    private async ValueTask<Refusal?> AuthenticateCoreAsync(HttpContext context)
+    {
         // The authenticate stage's time: the checks below, refused or not.
         var started = Stopwatch.GetTimestamp();
         var feature = context.Features.GetRequiredFeature<GatewayRequestFeature>();
@@ -100,7 +101,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
 
             if (request.Headers.ContainsKey(SignatureHeaders.SignatureInput))
             {
-                // RFC 9421: an agent registered with a public key (AgentSignatureHandler.MessageSignatures.cs).
+                // RFC 9421: an agent registered with a public key (AgentAuthenticator.MessageSignatures.cs).
                 if (!MessageSignature.TryParse(request.Headers, out messageSignature, out var code, out var detail))
                 {
                     return Refuse(StatusCodes.Status401Unauthorized, code, detail);
@@ -154,8 +155,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             else if (ResourcePath(context.GetEndpoint()) is { } resourcePath && BearerChallenge.CarriesNoCredentials(request.Headers))
             {
                 // An OAuth client before its token (BearerChallenge.cs): the RFC 9728 challenge, not the signing headers.
-                _refusal = BearerChallenge.CredentialsMissing(context, resourcePath);
-                return AuthenticateResult.Fail(_refusal.Code);
+                return BearerChallenge.CredentialsMissing(context, resourcePath);
             }
             else
             {
@@ -263,7 +263,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             }
             else if (messageSignature is not null)
             {
-                if (VerifyMessageSignature(messageSignature, signingKey.Key!, target, body, personToken) is { } refused)
+                if (VerifyMessageSignature(context, messageSignature, signingKey.Key!, target, body, personToken) is { } refused)
                 {
                     return Refuse(StatusCodes.Status401Unauthorized, refused.Code, refused.Detail);
                 }
@@ -276,9 +276,10 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             {
                 // The signature covers the token (v1's tenth line, or RFC 9421's "x-gamut-person"); now the person it
                 // names, against the tenant's OpenID provider.
-                if (await AddPersonAsync(context, feature, claimed, personToken).ConfigureAwait(false) is not { } withPerson)
+                var (withPerson, personRefused) = await AddPersonAsync(context, feature, claimed, personToken).ConfigureAwait(false);
+                if (withPerson is null)
                 {
-                    return AuthenticateResult.Fail(_refusal!.Code);
+                    return personRefused;
                 }
 
                 claimed = withPerson;
@@ -305,9 +306,10 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
                 claimed = forPerson;
             }
 
-            if (await AddRunAsync(context, claimed, run).ConfigureAwait(false) is not { } inRun)
+            var (inRun, runRefused) = await AddRunAsync(context, claimed, run).ConfigureAwait(false);
+            if (inRun is null)
             {
-                return AuthenticateResult.Fail(_refusal!.Code);
+                return runRefused;
             }
 
             claimed = inRun;
@@ -316,15 +318,8 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
             feature.Add(new AuthenticatedRequest(claimed, body));
             GatewayTelemetry.SetIdentity(context, claimed.Tenant, claimed.Workspace, claimed.Agent);
             request.Body = new MemoryStream(body, writable: false);
-            // Each claim made with the identity as its subject: a claim of another subject is cloned on the way in.
-            var identity = new ClaimsIdentity(Scheme.Name, AgentSignatureDefaults.AgentClaim, roleType: null);
-            AddClaim(identity, AgentSignatureDefaults.TenantClaim, claimed.Tenant);
-            AddClaim(identity, AgentSignatureDefaults.WorkspaceClaim, claimed.Workspace);
-            AddClaim(identity, AgentSignatureDefaults.AgentClaim, claimed.Agent);
-
-            // Who the agent is across tenants: what binds an MCP session on /mcp to the agent that opened it.
-            AddClaim(identity, ClaimTypes.NameIdentifier, claimed.Tenant + "/" + claimed.Agent);
-            return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
+            context.User = _principals.For(claimed.Caller);
+            return null;
         }
         finally
         {
@@ -332,83 +327,7 @@ internal sealed partial class AgentSignatureHandler : AuthenticationHandler<Agen
         }
     }
 
-    private static void AddClaim(ClaimsIdentity identity, string type, string value) =>
-        identity.AddClaim(new Claim(type, value, ClaimValueTypes.String, ClaimsIdentity.DefaultIssuer, ClaimsIdentity.DefaultIssuer, identity));
-
-    /// <summary>
-    /// Records the refusal authentication decided on (<see cref="AuthenticationChallenge"/>, with the access-token challenge
-    /// on a route that takes tokens) for the Respond stage to answer with; writes nothing.
-    /// </summary>
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
-    {
-        // A challenge without a recorded refusal means authentication never completed (it threw): fail closed.
-        var refusal = _refusal ?? Refusal.Internal();
-        var challenge = refusal.Status == StatusCodes.Status401Unauthorized && AcceptsAccessToken(Context.GetEndpoint())
-            ? AccessTokenChallenge(refusal)
-            : [];
-        return Challenged(refusal, challenge);
-    }
-
-    /// <summary>An authenticated agent the route's policy still refuses (no gateway policy does so today): recorded as a challenge is.</summary>
-    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
-    {
-        var refusal = new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.Blocked, "This agent may not use this route.");
-        var challenge = AcceptsAccessToken(Context.GetEndpoint()) && AccessTokenVerifier.IsPresented(Context.Request.Headers)
-            ? AccessTokenChallenge(refusal)
-            : [];
-        return Challenged(refusal, challenge);
-    }
-
-    private Task Challenged(Refusal refusal, IReadOnlyList<string> wwwAuthenticate)
-    {
-        var feature = Context.GatewayRequest();
-        if (feature.Find<AuthenticationChallenge>() is null)
-        {
-            feature.Add(new AuthenticationChallenge(refusal, wwwAuthenticate));
-        }
-
-        return Task.CompletedTask;
-    }
-
-    /// <summary>True when the endpoint's authorization requires this scheme (by policy name or by scheme).</summary>
-    private static bool IsAgentRoute(Endpoint? endpoint)
-    {
-        if (endpoint is null)
-        {
-            return false;
-        }
-
-        if (endpoint.Metadata.GetMetadata<SignedRequestAcceptedMetadata>() is not null)
-        {
-            // The endpoint asks this scheme itself, only for a request that carries the signature headers.
-            return true;
-        }
-
-        foreach (var data in endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>())
-        {
-            if (data.Policy == AgentSignatureDefaults.AuthorizationPolicy
-                || (data.AuthenticationSchemes?.Contains(AgentSignatureDefaults.AuthenticationScheme, StringComparison.Ordinal) ?? false))
-            {
-                return true;
-            }
-        }
-
-        foreach (var policy in endpoint.Metadata.GetOrderedMetadata<AuthorizationPolicy>())
-        {
-            if (policy.AuthenticationSchemes.Contains(AgentSignatureDefaults.AuthenticationScheme))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private AuthenticateResult Refuse(int status, string code, string detail)
-    {
-        _refusal = new Refusal(status, code, detail);
-        return AuthenticateResult.Fail(code);
-    }
+    private static Refusal Refuse(int status, string code, string detail) => new(status, code, detail);
 
     /// <summary>
     /// True when the secret appears in a header or in the request target (path and query, as sent; every

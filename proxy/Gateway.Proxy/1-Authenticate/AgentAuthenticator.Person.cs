@@ -8,7 +8,7 @@ using Gateway.Proxy.Refusals;
 namespace Gateway.Proxy.Authenticate;
 
 /// <summary>
-/// The person half of the agent scheme: a signed request may carry the identity token of the person the agent acts for
+/// The person half of the Authenticate stage: a signed request may carry the identity token of the person the agent acts for
 /// (<c>X-Gamut-Person</c>). Its SHA-256 is the tenth line of the v1 canonical string, or the header is a covered
 /// component of the RFC 9421 signature (<see cref="MessageSignature.PersonComponent"/>), so the signature binds the token
 /// to this one request; once the signature verified, the token is checked against the tenant's OpenID provider
@@ -16,13 +16,13 @@ namespace Gateway.Proxy.Authenticate;
 /// presenting an access token instead of a signature, or an RFC 9421 signature not covering the header, has nothing
 /// binding the token and is refused.
 /// </summary>
-internal sealed partial class AgentSignatureHandler
+internal sealed partial class AgentAuthenticator
 {
     /// <summary>
     /// The person's token as sent, or the refusal: a malformed header, or one that <paramref name="signed"/> says no
     /// signature covers (sent with an access token, or outside an RFC 9421 signature's components).
     /// </summary>
-    private bool TryReadPersonToken(HttpContext context, bool signed, out string? token, out string code, out string detail)
+    private static bool TryReadPersonToken(HttpContext context, bool signed, out string? token, out string code, out string detail)
     {
         if (!context.Request.Headers.ContainsKey(SignatureHeaders.Person))
         {
@@ -50,20 +50,18 @@ internal sealed partial class AgentSignatureHandler
     /// <summary>The tenth canonical line for <paramref name="token"/>, or null without one.</summary>
     private static string? PersonLine(string? token) => token is null ? null : CanonicalRequest.HashPersonToken(token);
 
-    /// <summary>The identity with the verified person and the feature's <see cref="PresentedPerson"/>, or null after a refusal.</summary>
-    private async ValueTask<AgentIdentity?> AddPersonAsync(HttpContext context, GatewayRequestFeature feature, AgentIdentity claimed, string token)
+    /// <summary>The identity with the verified person and the feature's <see cref="PresentedPerson"/>, or the refusal (recorded).</summary>
+    private static async ValueTask<(AgentIdentity? Identity, Refusal? Refusal)> AddPersonAsync(HttpContext context, GatewayRequestFeature feature, AgentIdentity claimed, string token)
     {
         var people = context.RequestServices.GetRequiredService<PersonAuthentication>();
         var check = await people.AuthenticateAsync(context, claimed, token).ConfigureAwait(false);
         if (check.Person is not { } person)
         {
-            var refused = await RecordedAsync(context, PersonAuthentication.RecordedUnder(claimed), new Refusal(check.Status, check.Code, check.Detail)).ConfigureAwait(false);
-            Refuse(refused.Status, refused.Code, refused.Detail ?? refused.Code);
-            return null;
+            return (null, await RecordedAsync(context, PersonAuthentication.RecordedUnder(claimed), new Refusal(check.Status, check.Code, check.Detail)).ConfigureAwait(false));
         }
 
         feature.Add(new PresentedPerson(person, check.Expires) { Token = token });
-        return claimed with { Person = person };
+        return (claimed with { Person = person }, null);
     }
 
     /// <summary>

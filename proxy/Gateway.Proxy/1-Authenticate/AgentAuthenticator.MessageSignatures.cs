@@ -5,14 +5,14 @@ using Gateway.Proxy.Security;
 namespace Gateway.Proxy.Authenticate;
 
 /// <summary>
-/// The RFC 9421 half of the agent scheme: a request carrying <c>Signature-Input</c> is signed with the agent's registered
+/// The RFC 9421 half of the Authenticate stage: a request carrying <c>Signature-Input</c> is signed with the agent's registered
 /// public key instead of its secret. The checks are the signed request's, in the same order (cheapest first, no store):
 /// the parsed signature (<see cref="MessageSignature"/>), <c>created</c> within the clock skew, the agent, the key its
 /// <c>keyid</c> names (the current or, during a rotation, the next), then the body read once, its
 /// <c>Content-Digest</c> and the signature over the base. The record is the same <see cref="AuthenticatedRequest"/>: the
 /// nonce, the kill switches (the key retired by its fingerprint) and every later control apply unchanged.
 /// </summary>
-internal sealed partial class AgentSignatureHandler
+internal sealed partial class AgentAuthenticator
 {
     /// <summary>Why <c>created</c> (or <c>expires</c>) is out of the gateway's window; null when it is within it.</summary>
     private string? StaleMessageSignature(MessageSignature signature)
@@ -63,14 +63,14 @@ internal sealed partial class AgentSignatureHandler
     /// Checks the body's digest, then the signature over the base (with the person's token when it covers it); the
     /// refusal's code and detail, or null when both hold.
     /// </summary>
-    private (string Code, string Detail)? VerifyMessageSignature(MessageSignature signature, AgentKey key, string target, byte[] body, string? personToken)
+    private static (string Code, string Detail)? VerifyMessageSignature(HttpContext context, MessageSignature signature, AgentKey key, string target, byte[] body, string? personToken)
     {
         if (!ContentDigest.Matches(signature.ContentDigest, body, out var code, out var detail))
         {
             return (code, detail);
         }
 
-        var signatureBase = MessageSignatureBase.Build(signature, Context.Request.Method, TargetUri(target), personToken);
+        var signatureBase = MessageSignatureBase.Build(signature, context.Request.Method, TargetUri(context, target), personToken);
         return key.Verify(signatureBase, signature.Signature)
             ? null
             : (ProblemCodes.SignatureMismatch, "The signature does not match the request.");
@@ -81,14 +81,14 @@ internal sealed partial class AgentSignatureHandler
     /// Development without it, a listed or listening host, never any <c>Host</c> received) followed by the request target
     /// exactly as sent. Without the service the signature cannot match: it fails closed.
     /// </summary>
-    private string TargetUri(string target)
+    private static string TargetUri(HttpContext context, string target)
     {
         if (!target.StartsWith('/'))
         {
             return target;
         }
 
-        var origin = Context.RequestServices.GetService<PublicOrigin>()?.For(Context.Request) ?? "unconfigured:";
+        var origin = context.RequestServices.GetService<PublicOrigin>()?.For(context.Request) ?? "unconfigured:";
         return origin + target;
     }
 }

@@ -9,7 +9,7 @@ namespace Gateway.Proxy.Authenticate;
 /// (<see cref="AuthenticationRefusal"/>), and the Record stage's writer makes the audit entry from it and appends it
 /// (<see cref="IAuthenticationRefusalRecorder"/>), the one place that appends to the chain.
 /// </summary>
-internal sealed partial class AgentSignatureHandler
+internal sealed partial class AgentAuthenticator
 {
     /// <summary>
     /// <paramref name="refusal"/>, once recorded under <paramref name="recordedUnder"/> (the request's

@@ -9,12 +9,12 @@ using Gateway.Proxy.Refusals;
 namespace Gateway.Proxy.Authenticate;
 
 /// <summary>
-/// The access-token half of the agent scheme: on an endpoint marked <see cref="AccessTokenResourceMetadata"/>, a request
+/// The access-token half of the Authenticate stage: on an endpoint marked <see cref="AccessTokenResourceMetadata"/>, a request
 /// without the signature headers may present <c>Authorization: Bearer|DPoP &lt;token&gt;</c> instead. The token (and its
 /// DPoP proof) stands in for the signature only; the agent lookup, the secret checks and the bounded body read are the
 /// signed request's, and the record is the same <see cref="AuthenticatedRequest"/>.
 /// </summary>
-internal sealed partial class AgentSignatureHandler
+internal sealed partial class AgentAuthenticator
 {
     private static bool AcceptsAccessToken(Endpoint? endpoint) => endpoint?.Metadata.GetMetadata<AccessTokenResourceMetadata>() is not null;
 
@@ -33,18 +33,18 @@ internal sealed partial class AgentSignatureHandler
     /// token endpoint; a refused token is named by its OAuth error (<see cref="BearerChallenge.OAuthError"/>; never echoed).
     /// The values of the <c>WWW-Authenticate</c> headers; none when this gateway serves no resource metadata here.
     /// </summary>
-    private string[] AccessTokenChallenge(Refusal refusal)
+    private static string[] AccessTokenChallenge(HttpContext context, Refusal refusal)
     {
-        var urls = Context.RequestServices.GetService<AccessTokenUrls>();
-        var resourcePath = ResourcePath(Context.GetEndpoint());
+        var urls = context.RequestServices.GetService<AccessTokenUrls>();
+        var resourcePath = ResourcePath(context.GetEndpoint());
         if (urls is null || resourcePath is null)
         {
             return [];
         }
 
-        var metadata = urls.ResourceMetadata(Context.Request, resourcePath);
+        var metadata = urls.ResourceMetadata(context.Request, resourcePath);
         // The signed-request refusals are not OAuth ones: an OAuth error only for a request that presented a token.
-        var tokenPresented = AccessTokenVerifier.IsPresented(Context.Request.Headers) && !Context.Request.Headers.ContainsKey(SignatureHeaders.Signature);
+        var tokenPresented = AccessTokenVerifier.IsPresented(context.Request.Headers) && !context.Request.Headers.ContainsKey(SignatureHeaders.Signature);
         var error = BearerChallenge.OAuthError(refusal, tokenPresented) is { } oauthError ? $", error=\"{oauthError}\"" : string.Empty;
         return
         [
