@@ -1,0 +1,69 @@
+using System.Net;
+using Gateway.Proxy.Authenticate;
+using Gateway.Proxy.Tests.Infrastructure;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.Proxy.Tests.Hosting;
+
+/// <summary>
+/// Which endpoints the Authenticate stage proves, on the gateway as it starts: every YARP route (the governed actions and
+/// the connectors' routes) and the agent endpoints that forward nothing are agent routes; health and the admin API are
+/// not; and a request to an agent route that no stage proved never reaches it, whatever the path's spelling.
+/// </summary>
+public sealed class AgentRouteMapTests : IAsyncLifetime
+{
+    private GovernedGateway _gw = null!;
+
+    public async Task InitializeAsync() => _gw = await GovernedGateway.StartAsync();
+
+    public async Task DisposeAsync() => await _gw.DisposeAsync();
+
+    [Fact]
+    public void Endpoints_EveryYarpRoute_IsAnAgentRoute()
+    {
+        var yarp = Endpoints().Where(static endpoint => endpoint.Metadata.GetMetadata<RouteModel>() is not null).ToList();
+
+        Assert.NotEmpty(yarp);
+        Assert.All(yarp, static endpoint => Assert.True(AgentRouteMetadata.IsAgentRoute(endpoint), endpoint.DisplayName));
+    }
+
+    [Theory]
+    [InlineData("/v1/approvals/{id}")]
+    [InlineData("/v1/delegations")]
+    [InlineData("/v1/runs")]
+    [InlineData("/mcp")]
+    public void Endpoints_AgentEndpointThatForwardsNothing_IsAnAgentRoute(string pattern)
+    {
+        var matching = Endpoints().Where(endpoint => "/" + endpoint.RoutePattern.RawText?.Trim('/') == pattern && endpoint.Metadata.GetMetadata<RouteModel>() is null).ToList();
+
+        Assert.NotEmpty(matching);
+        Assert.All(matching, static endpoint => Assert.True(AgentRouteMetadata.IsAgentRoute(endpoint), endpoint.DisplayName));
+    }
+
+    [Fact]
+    public void Endpoints_HealthAndAdmin_AreNotAgentRoutes()
+    {
+        var others = Endpoints().Where(static endpoint => endpoint.RoutePattern.RawText is { } raw
+            && (raw.StartsWith("/admin/", StringComparison.Ordinal) || raw.StartsWith("/healthz", StringComparison.Ordinal))).ToList();
+
+        Assert.NotEmpty(others);
+        Assert.All(others, static endpoint => Assert.False(AgentRouteMetadata.IsAgentRoute(endpoint), endpoint.DisplayName));
+    }
+
+    [Theory]
+    [InlineData("/v1/actions/invoke-tool")]
+    [InlineData("/V1/ACTIONS/INVOKE-TOOL")]
+    [InlineData("/v1/runs")]
+    [InlineData("/providers/openai/chat/completions")]
+    public async Task Post_UnsignedToAnAgentRoute_IsRefusedBeforeTheEndpoint(string path)
+    {
+        using var response = await _gw.Host.Client.PostAsync(path, new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    private List<RouteEndpoint> Endpoints() =>
+        _gw.Host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+}
