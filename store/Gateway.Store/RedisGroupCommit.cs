@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Gateway.Store;
 
 /// <summary>
@@ -39,6 +40,7 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
     }
 
     /// <summary>Queues the (already validated) request; completes with its outcome once its batch is carried out.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<TOutcome> SendAsync(TRequest request, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -1,5 +1,6 @@
 using System.Text;
 using StackExchange.Redis;
+using System.Runtime.CompilerServices;
 
 namespace Gateway.Store;
 
@@ -28,6 +29,7 @@ public sealed partial class RedisStateStore
     // ARGV: expected length, field count, companion count, the (field, value) pairs, the companion entries, then the
     // entries (RedisScripts.Append); the hash is a key of the script only when there are fields to set, the companion
     // log only when there are companion entries (the log's own key stands in for an unused hash before it).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> AppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string? companionLogKey, IReadOnlyList<byte[]> companionEntries, CancellationToken cancellationToken)
     {
         if (fields.Count > 0)

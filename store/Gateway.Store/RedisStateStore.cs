@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
+using System.Runtime.CompilerServices;
 
 namespace Gateway.Store;
 
@@ -102,6 +103,7 @@ public sealed partial class RedisStateStore : IStateStore, IAsyncDisposable
     /// <see cref="RedisStoreOptions.RequiredReplicaAcknowledgements"/> above zero it succeeds only once the primary
     /// that took it reports it on that many replicas (<see cref="AwaitReplicasAsync"/>), within the same timeout.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<TResult> RunAsync<TState, TResult>(string operation, TState state, Func<IDatabaseAsync, TState, CommandFlags, Task<TResult>> call, CancellationToken cancellationToken, RedisKey? written = null)
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -5,6 +5,7 @@ using Gateway.Policy.AuditChain;
 using Gateway.Policy.Evidence;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using System.Runtime.CompilerServices;
 
 namespace Gateway.Audit;
 
@@ -102,6 +103,7 @@ public sealed class AuditJournal
     public ValueTask<AuditAppended> AppendWithoutReceiptAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
         AppendCoreAsync(entry, receipt: false, cancellationToken);
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<AuditAppended> AppendCoreAsync(AuditEntry entry, bool receipt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);

@@ -44,6 +44,7 @@ public sealed class StoreAuditStore : IAuditStore
         return new AuditTip(length, ReadHash(last[0]));
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(explanations);

@@ -14,6 +14,7 @@ using Gateway.Store;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using System.Runtime.CompilerServices;
 
 namespace Gateway.Proxy.Authenticate;
 
@@ -58,6 +59,7 @@ internal sealed partial class AgentAuthenticator
     /// <see cref="AuthenticationChallenge"/> (also added): the refusal with its challenge headers (RFC 9728's resource
     /// metadata and the OAuth error, on a route that takes access tokens), which Respond writes.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<AuthenticationChallenge?> AuthenticateAsync(HttpContext context)
     {
         if (await AuthenticateCoreAsync(context).ConfigureAwait(false) is not { } refusal)
@@ -72,6 +74,7 @@ internal sealed partial class AgentAuthenticator
         return challenge;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Refusal?> AuthenticateCoreAsync(HttpContext context)
     {
         // The authenticate stage's time: the checks below, refused or not.

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Http.Features;
+using System.Runtime.CompilerServices;
 
 namespace Gateway.Proxy.Authenticate;
 
@@ -21,6 +22,7 @@ internal static class RequestBodyReader
         Malformed,
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<(Outcome Outcome, byte[] Body)> ReadAsync(HttpContext context, long maxBytes, TimeSpan timeout)
     {
         var request = context.Request;

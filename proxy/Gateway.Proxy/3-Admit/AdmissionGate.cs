@@ -8,6 +8,7 @@ using Gateway.Proxy.Reservations;
 using Gateway.Proxy.Telemetry;
 using Gateway.Store;
 using Microsoft.Extensions.Options;
+using System.Runtime.CompilerServices;
 
 namespace Gateway.Proxy.Admit;
 
@@ -82,6 +83,7 @@ internal sealed class AdmissionGate
         return AdmitAsync(tenant, identity, tool, budget: null, run: null, issuesToken: false, evaluation: null, window, cancellationToken);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Admission> AdmitAsync(TenantPolicy? tenant, AgentIdentity identity, string? tool, BudgetReservation? budget, RunAdmissionPlan? run, bool issuesToken, DecisionTokenPayload? evaluation, RateLimitWindow? issuance, CancellationToken cancellationToken)
     {
         IReadOnlyList<RateLimitWindow> windows = [];

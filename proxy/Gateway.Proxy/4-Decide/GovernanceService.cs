@@ -8,6 +8,7 @@ using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Telemetry;
 using Gateway.Store;
+using System.Runtime.CompilerServices;
 
 namespace Gateway.Proxy.Decide;
 
@@ -60,6 +61,7 @@ internal sealed partial class GovernanceService
     /// <paramref name="activity"/> what the admission counted of the run the request acts in (the run's loop detection reads
     /// it). <paramref name="requestId"/> names the request in the token (its audit record).
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<GovernedDecision> DecideAsync(TenantPolicy tenant, AgentIdentity identity, ActionRequest request, DecisionTokenGrant? grant, DecisionTokenPayload? evaluation,
         DescribeResult? described, RunActivity? activity, string requestId, CancellationToken cancellationToken)
     {

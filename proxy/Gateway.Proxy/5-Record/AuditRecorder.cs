@@ -10,6 +10,7 @@ using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Security;
 using Gateway.Proxy.Telemetry;
+using System.Runtime.CompilerServices;
 
 namespace Gateway.Proxy.Record;
 
@@ -44,6 +45,7 @@ internal sealed class AuditRecorder : IAuthenticationRefusalRecorder
     /// of its own. The decision's receipt, whose claims are made of the sealed record and the request id, is signed with
     /// the rest of its group and stored with it (<see cref="AuditJournal.AppendWithReceiptAsync"/>).
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<AuditAppended> RecordDecisionAsync(
         HttpContext context, AgentIdentity identity, GovernedDecision governed, RecordedDecision recorded)
     {
@@ -153,6 +155,7 @@ internal sealed class AuditRecorder : IAuthenticationRefusalRecorder
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<AuditRecord> AppendAsync(HttpContext context, AuditEntry entry)
     {
         var started = Stopwatch.GetTimestamp();

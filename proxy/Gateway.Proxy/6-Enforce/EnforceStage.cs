@@ -25,6 +25,7 @@ using Gateway.Connectors.Mcp;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.People;
 using Yarp.ReverseProxy;
+using System.Runtime.CompilerServices;
 
 namespace Gateway.Proxy.Enforce;
 
@@ -118,6 +119,7 @@ internal sealed partial class EnforceStage
     }
 
     /// <summary>The plan, or the refusal when one of the connector's limits stops the request.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(ForwardPlan? Plan, Refusal? Refusal)> PlanAsync(HttpContext context, GatewayRequestFeature feature, Admission admission, GovernedDecision governed, ReadOnlyMemory<byte> body)
     {
         var described = feature.Get<DescribedAction>();

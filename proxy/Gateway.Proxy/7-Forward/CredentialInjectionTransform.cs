@@ -5,6 +5,7 @@ using Gateway.Policy;
 using Gateway.Proxy.Enforce;
 using Gateway.Proxy.Pipeline;
 using Yarp.ReverseProxy.Transforms;
+using System.Runtime.CompilerServices;
 
 namespace Gateway.Proxy.Forward;
 
@@ -44,6 +45,7 @@ internal sealed partial class CredentialInjectionTransform : RequestTransform
     internal string? Credential { get; }
 
     /// <inheritdoc/>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask ApplyAsync(RequestTransformContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

@@ -10,6 +10,7 @@ using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
 using Gateway.Store;
 using Yarp.ReverseProxy.Transforms;
+using System.Runtime.CompilerServices;
 
 namespace Gateway.Proxy.Forward;
 
@@ -47,6 +48,7 @@ internal sealed class GovernedResultTransform : ResponseTransform
     internal ConnectorKind Shape { get; }
 
     /// <inheritdoc/>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask ApplyAsync(ResponseTransformContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Gateway.Proxy.Forward;
 
@@ -13,6 +14,7 @@ internal static class ResponseBodyReader
     private const int UndeclaredFirstRead = 16 * 1024;
 
     /// <summary>At most <paramref name="limit"/> bytes; <c>More</c> says whether the body went on.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<(byte[] Bytes, bool More)> ReadUpToAsync(HttpContent content, long limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);

@@ -1,6 +1,7 @@
 using Gateway.Proxy.Enforce;
 using Gateway.Proxy.Pipeline;
 using Yarp.ReverseProxy.Transforms;
+using System.Runtime.CompilerServices;
 
 namespace Gateway.Proxy.Forward;
 
@@ -15,6 +16,7 @@ namespace Gateway.Proxy.Forward;
 /// <param name="Decoded">False when the body is in an encoding the gateway cannot read (the answer cannot be passed on).</param>
 internal readonly record struct UpstreamAnswer(GatewayRequestFeature Feature, ForwardPlan Plan, int Status, bool Decoded)
 {
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<UpstreamAnswer> OpenAsync(ResponseTransformContext context, HttpResponseMessage proxyResponse)
     {
         var feature = context.HttpContext.GatewayRequest();
