@@ -66,6 +66,11 @@ public sealed class CompactAnswerTests : IClassFixture<EvidenceGateway>
         Assert.Equal(StoredDigest(fullBody.GetProperty("explanation")), body.GetProperty("explanation_digest").GetString());
         Assert.True(DecisionReceipt.TryVerify(Assert.Single(minimal.Headers.GetValues("Gamut-Receipt")), await _evidence.JwksAsync(), out _, out var error), error);
 
+        // The connector answered as always: Prefer is not a header that goes upstream.
+        var received = Gw.Upstream.To("/crm/contacts/" + id);
+        Assert.Equal(2, received.Count);
+        Assert.All(received, static r => Assert.False(r.Headers.ContainsKey("Prefer")));
+
         // The same members in the same order, less the two the compact answer leaves out and the one it adds.
         Assert.Equal(
             fullBody.EnumerateObject().Select(static m => m.Name).Where(static n => n is not ("explanation" or "receipt")),
