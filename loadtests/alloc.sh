@@ -14,6 +14,8 @@
 #   ALLOC_OUT=…           where the trace report goes (default a temporary directory, printed)
 #   ALLOC_SKIP_BUILD=     non-empty: use the Release binaries already built
 #   ALLOC_GATEWAY_ARGS="" extra gateway arguments (e.g. a variant to compare)
+#   ALLOC_PREFER=""       a Prefer header value sent with every request (e.g. return=minimal: the compact answer,
+#                         docs/agent-protocol.md); empty: no Prefer header
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 requests="${ALLOC_REQUESTS:-3000}"
@@ -96,7 +98,9 @@ corpus() { # count prefix
     --method POST --target /v1/actions/invoke-tool --body "$body" \
     --tenant demo --workspace ws-demo --agent demo-agent --secret-env LOADTEST_AGENT_SECRET >/dev/null
 }
-send() { python3 "$root/loadtests/send_sequential.py" "$port" "$1.0" "$expect"; }
+prefer_header=()
+[[ -n "${ALLOC_PREFER:-}" ]] && prefer_header=("Prefer: $ALLOC_PREFER")
+send() { python3 "$root/loadtests/send_sequential.py" "$port" "$1.0" "$expect" "${prefer_header[@]}"; }
 counters() { # -> "allocated gen0 gen1 gen2" from the gateway's /metrics
   curl -fsS --max-time 10 "http://127.0.0.1:$metrics_port/metrics" | awk '
     /^dotnet_gc_heap_total_allocated_bytes_total[{ ]/ {a += $NF}
@@ -113,14 +117,15 @@ before="$(counters)"
 result="$(send "$work/measured")"
 after="$(counters)"
 
-python3 - "$requests" "$idle_a" "$idle_b" "$before" "$after" "$result" "$store" "$scenario" <<'PY'
+python3 - "$requests" "$idle_a" "$idle_b" "$before" "$after" "$result" "$store" "$scenario" "${ALLOC_PREFER:-}" <<'PY'
 import json, sys
 n = int(sys.argv[1])
 ia, ib, b, a = ([int(x) for x in s.split()] for s in sys.argv[2:6])
 run = json.loads(sys.argv[6])
 scrape = ib[0] - ia[0]
 alloc = a[0] - b[0] - scrape
-print(f"alloc: {sys.argv[8]} ({sys.argv[7]} store), {n} sequential requests, statuses {run['statuses']}, answer {run['answer_bytes']} bytes")
+prefer = f", Prefer: {sys.argv[9]}" if sys.argv[9] else ""
+print(f"alloc: {sys.argv[8]} ({sys.argv[7]} store{prefer}), {n} sequential requests, statuses {run['statuses']}, answer {run['answer_bytes']} bytes")
 print(f"alloc: {alloc / n:,.0f} bytes allocated per request (scrape and idle, subtracted: {scrape:,} bytes)")
 print(f"alloc: collections per 1,000 requests: gen0 {(a[1]-b[1])*1000/n:.2f}, gen1 {(a[2]-b[2])*1000/n:.2f}, gen2 {(a[3]-b[3])*1000/n:.2f}")
 if run["unexpected"]:

@@ -17,6 +17,9 @@
 #   LOADTEST_TIMEOUT=2400       hard cap of the whole script in seconds (build included; default 2400 + LOADTEST_SOAK)
 #   LOADTEST_SKIP_BUILD=1       use the binaries already built (Release)
 #   LOADTEST_GATEWAY_ARGS=""    extra gateway arguments, e.g. "--Gateway:Audit:Sink=store" (diagnostics)
+#   LOADTEST_PREFER=""          a Prefer header value sent with every request of the gateway's allow rows (full and
+#                               half load, variants, replicas and scale-out, the soak), e.g. return=minimal (the compact
+#                               answer, docs/agent-protocol.md); the equal-terms baseline is sized to that answer
 #   LOADTEST_REPORTS=loadtests/reports   where reports/<timestamp>/ goes
 #   LOADTEST_REFERENCE=1        reference rows: the upstream called directly and Debian nginx as a plain reverse proxy
 #   LOADTEST_REPLICAS=1         two gateway replicas on one Redis (aggregate allow throughput, audit chains verified)
@@ -82,6 +85,9 @@ variant_stores="${LOADTEST_VARIANT_STORES-redis}"
 peer_on="${LOADTEST_PEER:-1}"
 peer_rates="${LOADTEST_PEER_RATES-1000 3000 half}"
 peer_store="${LOADTEST_PEER_STORE:-redis}"
+prefer="${LOADTEST_PREFER:-}"
+# The header corpus.lua adds to a gateway allow row's requests (CORPUS_HEADER), or none.
+allow_header() { [[ "$1" == allow && -n "$prefer" ]] && echo "Prefer: $prefer" || true; }
 # perf resolves JIT-compiled frames through /tmp/perf-<pid>.map, which W^X double mapping hides.
 [[ "$perf_on" == 1 ]] && gateway_env+=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)
 artifacts="${GATEWAY_ARTIFACTS:-$root/artifacts}"
@@ -400,10 +406,14 @@ base_of() { case "$1" in stream) echo sse ;; chat) echo chat ;; chatstream) echo
 declare -A answer_bytes=()
 raw_answer_size() { # port file-with-one-raw-request -> "total body" bytes of the answer
   python3 - "$1" "$2" <<'PY'
-import socket, sys
+import os, socket, sys
 data = open(sys.argv[2], "rb").read()
 nl = data.index(b"\n")
 request = data[nl + 1: nl + 1 + int(data[:nl])]
+header = os.environ.get("CORPUS_HEADER", "").encode("latin-1")
+if header:  # as corpus.lua adds it
+    eol = request.index(b"\r\n") + 2
+    request = request[:eol] + header + b"\r\n" + request[eol:]
 with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10) as s:
     s.sendall(request)
     buf = b""
@@ -433,7 +443,7 @@ measure_answer() { # scenario gateway-port
   "$corpus_bin" --out "$prefix" --count 1 --shards 1 --host "127.0.0.1:$port" \
     --method "$(gw_method "$kind")" --target "$(gw_target "$kind")" --body "$(gw_body "$kind")" \
     --tenant demo --workspace ws-demo --agent demo-agent --secret-env LOADTEST_AGENT_SECRET >/dev/null
-  gw="$(raw_answer_size "$port" "$prefix.0" | awk '{print $1}')" || gw=""
+  gw="$(CORPUS_HEADER="$(allow_header "$kind")" raw_answer_size "$port" "$prefix.0" | awk '{print $1}')" || gw=""
   "$corpus_bin" --out "$prefix" --count 1 --shards 1 --host "127.0.0.1:$bare_port" \
     --method POST --target /sized/1000 --body "$(gw_body "$kind")" --unsigned >/dev/null
   base="$(raw_answer_size "$bare_port" "$prefix.0" | awk '{print $1 - 1000}')" || base=""
@@ -517,7 +527,9 @@ run() {
     perf record -q -F 499 -g -p "$target_pid" -o "$work/$name.perf.data" -- sleep "$seconds" >/dev/null 2>&1 &
     perf_pid="$!"
   fi
-  timeout $(( seconds + 60 )) wrk -t "$threads" -c "$conns" -d "${seconds}s" --timeout 5s --latency -s "$lua" \
+  local header=""
+  [[ "$target" == gateway ]] && header="$(allow_header "$kind")"
+  CORPUS_HEADER="$header" timeout $(( seconds + 60 )) wrk -t "$threads" -c "$conns" -d "${seconds}s" --timeout 5s --latency -s "$lua" \
     "http://127.0.0.1:$port" -- "$prefix" "$expect" "${rate_args[@]}" >"$out" 2>&1 || true
   if [[ -n "$perf_pid" ]]; then
     wait "$perf_pid" 2>/dev/null || true
@@ -887,7 +899,7 @@ run_group() {
   for port in "${ports[@]}"; do
     local out="$report_dir/runs/$label-gateway-allow-$phase-r$round-$port.txt"
     outs+=("$out")
-    timeout $(( seconds + 60 )) wrk -t "$threads" -c "$share" -d "${seconds}s" --timeout 5s --latency -s "$lua" \
+    CORPUS_HEADER="$(allow_header allow)" timeout $(( seconds + 60 )) wrk -t "$threads" -c "$share" -d "${seconds}s" --timeout 5s --latency -s "$lua" \
       "http://127.0.0.1:$port" -- "$work/corpus/$port" 200 >"$out" 2>&1 &
     wrk_pids+=("$!")
   done
@@ -1132,6 +1144,7 @@ fi
   echo "  \"dirty\": $( [[ -n "$(git -C "$root" status --porcelain 2>/dev/null)" ]] && echo true || echo false),"
   echo "  \"duration_s\": $duration, \"rounds\": $rounds, \"threads\": $threads, \"connections\": $connections, \"half_connections\": $half_connections,"
   echo "  \"gateway_env\": $(jq -n --arg v "${LOADTEST_GATEWAY_ENV:-}" '$v'), \"soak_s\": $soak,"
+  echo "  \"prefer\": $(jq -n --arg v "$prefer" '$v'),"
   echo "  \"variants\": $(jq -n --arg v "$variants" '$v'),"
   echo "  \"elapsed_s\": $(( $(date +%s) - started_at ))"
   echo "}"

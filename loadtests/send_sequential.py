@@ -2,7 +2,9 @@
 loopback connection, one request at a time, and counts the answers by status. Used by loadtests/alloc.sh: a
 sequential client, so that what the gateway allocates per request does not depend on the machine's load.
 
-usage: send_sequential.py PORT CORPUS_FILE EXPECTED_STATUS
+usage: send_sequential.py PORT CORPUS_FILE EXPECTED_STATUS [HEADER]
+HEADER: one header line ("Name: value", e.g. "Prefer: return=minimal") added to every request after its request line
+(the signature covers neither its presence nor its value).
 Prints one JSON line: {"sent": n, "statuses": {...}, "unexpected": n, "answer_bytes": bytes of the last answer}.
 """
 import json
@@ -10,13 +12,17 @@ import socket
 import sys
 
 
-def records(path):
+def records(path, header=b""):
     data = open(path, "rb").read()
     at = 0
     while at < len(data):
         nl = data.index(b"\n", at)
         size = int(data[at:nl])
-        yield data[nl + 1: nl + 1 + size]
+        request = data[nl + 1: nl + 1 + size]
+        if header:
+            eol = request.index(b"\r\n") + 2
+            request = request[:eol] + header + b"\r\n" + request[eol:]
+        yield request
         at = nl + 1 + size
 
 
@@ -45,11 +51,12 @@ def read_answer(sock, buf):
 
 def main():
     port, path, expected = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    header = sys.argv[4].encode("latin-1") if len(sys.argv) > 4 else b""
     statuses, sent, last = {}, 0, 0
     sock = socket.create_connection(("127.0.0.1", port), timeout=30)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     buf = b""
-    for request in records(path):
+    for request in records(path, header):
         sock.sendall(request)
         status, last, buf = read_answer(sock, buf)
         statuses[status] = statuses.get(status, 0) + 1

@@ -8,6 +8,10 @@
 -- RATE    optional: a fixed total request rate (req/s) paced with wrk's delay() hook; 0 = as fast as possible
 -- T       with RATE: the number of wrk threads (each paces RATE / T)
 --
+-- CORPUS_HEADER (environment, optional): one header line ("Name: value") added to every request of the corpus, after
+-- its request line, when the corpus is read (nothing per request). The signature covers neither its presence nor its
+-- value: run.sh sends `Prefer: $LOADTEST_PREFER` this way in the gateway's allow rows.
+--
 -- A thread that exhausts its shard stops itself; any request it must still produce re-sends the
 -- shard's first request, which the gateway refuses as a replay, so it is counted as an error
 -- (and "exhausted" in the summary says that the corpus was too small).
@@ -50,6 +54,7 @@ function init(args)
   rate = tonumber(args[3] or "0") or 0
   local threads_total = tonumber(args[4] or "1") or 1
 
+  local header = os.getenv("CORPUS_HEADER") or ""
   local file = assert(io.open(prefix .. "." .. id, "rb"))
   local data = file:read("*a")
   file:close()
@@ -61,7 +66,12 @@ function init(args)
     if not nl then break end
     local size = tonumber(string.sub(data, pos, nl - 1))
     n = n + 1
-    corpus[n] = string.sub(data, nl + 1, nl + size)
+    local r = string.sub(data, nl + 1, nl + size)
+    if header ~= "" then
+      local eol = assert(string.find(r, "\r\n", 1, true), "a corpus request without a request line")
+      r = string.sub(r, 1, eol + 1) .. header .. "\r\n" .. string.sub(r, eol + 2)
+    end
+    corpus[n] = r
     pos = nl + 1 + size
   end
   corpus_size = n

@@ -47,9 +47,9 @@ internal sealed class AuditRecorder : IAuthenticationRefusalRecorder
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<AuditAppended> RecordDecisionAsync(
-        HttpContext context, AgentIdentity identity, GovernedDecision governed, RecordedDecision recorded)
+        HttpContext context, AgentIdentity identity, GovernedDecision governed, DecisionDisposition disposition, int statusCode)
     {
-        var entry = Entry(context, identity, governed, recorded.StatusCode, recorded.Disposition == DecisionDisposition.Answer ? AuditFold.None : AuditFold.Decision, outcome: null);
+        var entry = Entry(context, identity, governed, statusCode, disposition == DecisionDisposition.Answer ? AuditFold.None : AuditFold.Decision, outcome: null);
         var started = Stopwatch.GetTimestamp();
         try
         {

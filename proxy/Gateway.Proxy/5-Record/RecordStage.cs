@@ -12,7 +12,7 @@ namespace Gateway.Proxy.Record;
 /// Record: the decision goes into the audit journal before anything acts on it, with the status the
 /// agent is answered with (200 for an evaluation, 409 require_approval, 403 the blocks), or 0 for a
 /// decision about to be carried out, whose outcome the Respond stage records once the upstream has
-/// answered. Its record, <see cref="RecordedDecision"/>, says which; the decision's signed receipt
+/// answered. Its record, <see cref="RecordedDecision"/>, says which, with the record's explanation digest; the decision's signed receipt
 /// (<see cref="GatewayRequestFeature.Receipt"/>, shared because refusals carry it too; claims made of the sealed record: <see cref="Gateway.Audit.ReceiptClaims"/>), signed with the rest of its
 /// audit group, stored with it, and sent in
 /// the <c>Gamut-Receipt</c> header at once. A record that cannot be written ends the request in a refusal (the Respond
@@ -38,17 +38,17 @@ internal sealed class RecordStage
         {
             var feature = context.GatewayRequest();
             var governed = feature.Get<GovernedDecision>();
-            var recorded = Disposition(feature.Get<DescribedAction>().Route, governed);
+            var (disposition, status) = Disposition(feature.Get<DescribedAction>().Route, governed);
             var identity = feature.Get<Admission>().Identity!;
             // Durable, and its receipt signed with the rest of its audit group (one signature per group).
-            var appended = await _audit.RecordDecisionAsync(context, identity, governed, recorded).ConfigureAwait(false);
+            var appended = await _audit.RecordDecisionAsync(context, identity, governed, disposition, status).ConfigureAwait(false);
             if (appended.Receipt is { } receipt)
             {
                 context.Response.Headers[GatewayRequestFeature.ReceiptHeader] = receipt;
                 feature.AddReceipt(receipt);
             }
 
-            feature.Add(recorded);
+            feature.Add(new RecordedDecision(disposition, status, appended.Record.ExplanationDigest));
         }
         finally
         {
@@ -58,9 +58,9 @@ internal sealed class RecordStage
         await _next(context).ConfigureAwait(false);
     }
 
-    private static RecordedDecision Disposition(GatewayRouteKind route, GovernedDecision governed) =>
-        route == GatewayRouteKind.Evaluate || governed.Decision.EvaluateOnly ? new(DecisionDisposition.Answer, StatusCodes.Status200OK)
+    private static (DecisionDisposition Disposition, int StatusCode) Disposition(GatewayRouteKind route, GovernedDecision governed) =>
+        route == GatewayRouteKind.Evaluate || governed.Decision.EvaluateOnly ? (DecisionDisposition.Answer, StatusCodes.Status200OK)
         : !governed.Decision.MayExecute || governed.Entry is null
-            ? new(DecisionDisposition.Refuse, governed.Kind == DecisionKind.RequireApproval ? StatusCodes.Status409Conflict : StatusCodes.Status403Forbidden)
-            : new(DecisionDisposition.Execute, 0);
+            ? (DecisionDisposition.Refuse, governed.Kind == DecisionKind.RequireApproval ? StatusCodes.Status409Conflict : StatusCodes.Status403Forbidden)
+            : (DecisionDisposition.Execute, 0);
 }

@@ -5,7 +5,12 @@ namespace Gateway.Proxy.Record;
 /// <summary>The Record stage's record: the decision is in the audit journal, and what follows from it.</summary>
 /// <param name="Disposition">What the decision leads to: an answer, a refusal, or forwarding.</param>
 /// <param name="StatusCode">The status recorded with the decision: 200, 409 or 403; 0 for a decision about to be carried out.</param>
-internal sealed record RecordedDecision(DecisionDisposition Disposition, int StatusCode)
+/// <param name="ExplanationDigest">
+/// The record's <c>explanation_digest</c> (the lowercase hex SHA-256 of the explanation's canonical JSON less its
+/// <c>intent_digest</c>, as the journal stores it: <see cref="Gateway.Audit.AuditExplanation"/>), or null when the record
+/// has none; a compact answer names the explanation by it (<see cref="Respond.ReturnPreference"/>).
+/// </param>
+internal sealed record RecordedDecision(DecisionDisposition Disposition, int StatusCode, string? ExplanationDigest = null)
 {
     /// <summary>
     /// The receipt of the request's recorded decision (<see cref="GatewayRequestFeature.Receipt"/>, which the Record

@@ -15,7 +15,10 @@ internal static class DecisionResponseWriter
 {
     /// <summary>
     /// A 200 response: <c>{invoked, decision, explanation, decision_token?, result?}</c>, with the route's own
-    /// <paramref name="members"/> (extensions, written before the result) when it has any.
+    /// <paramref name="members"/> (extensions, written before the result) when it has any. A request that asked for
+    /// <c>Prefer: return=minimal</c> (<see cref="ReturnPreference"/>) gets the compact answer: <c>explanation_digest</c>
+    /// (the audit record's) instead of <c>explanation</c>, no <c>receipt</c> member (the <c>Gamut-Receipt</c> header
+    /// carries it), and <c>Preference-Applied: return=minimal</c>; everything else as in the full answer.
     /// </summary>
     public static Task WriteDecisionAsync(HttpContext context, GovernedDecision governed, bool invoked, ReadOnlyMemory<byte> resultJson = default, int? upstreamStatus = null,
         Action<Utf8JsonWriter>? members = null)
@@ -24,15 +27,32 @@ internal static class DecisionResponseWriter
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";
         response.Headers.CacheControl = "no-store";
-        var receipt = Record.RecordedDecision.ReceiptOf(context);
-        return JsonResponseBody.WriteAsync(response, (governed, invoked, resultJson, upstreamStatus, members, receipt), static (writer, s) =>
+        var feature = context.Features.Get<GatewayRequestFeature>();
+        var receipt = feature?.Receipt;
+        var digest = CompactDigest(context, feature);
+        if (digest is not null)
         {
-            var (governed, invoked, resultJson, upstreamStatus, members, receipt) = s;
+            response.Headers[ReturnPreference.AppliedHeader] = ReturnPreference.Minimal;
+        }
+
+        return JsonResponseBody.WriteAsync(response, (governed, invoked, resultJson, upstreamStatus, members, receipt, digest), static (writer, s) =>
+        {
+            var (governed, invoked, resultJson, upstreamStatus, members, receipt, digest) = s;
             writer.WriteStartObject();
             writer.WriteBoolean("invoked"u8, invoked);
             writer.WriteString("decision"u8, WireNames.Of(governed.Kind));
-            writer.WritePropertyName("explanation"u8);
-            writer.WriteRawValue(governed.ExplanationJson.Span, skipInputValidation: true);
+            if (digest is not null)
+            {
+                // The compact answer: the explanation named by its audit record's digest; the receipt in the header only.
+                writer.WriteString("explanation_digest"u8, digest);
+                receipt = null;
+            }
+            else
+            {
+                writer.WritePropertyName("explanation"u8);
+                writer.WriteRawValue(governed.ExplanationJson.Span, skipInputValidation: true);
+            }
+
             if (governed.DecisionToken is not null)
             {
                 writer.WriteString("decision_token"u8, governed.DecisionToken);
@@ -62,6 +82,17 @@ internal static class DecisionResponseWriter
             writer.WriteEndObject();
         }, context.RequestAborted);
     }
+
+    /// <summary>
+    /// The digest to answer with instead of the explanation: the recorded decision's <c>explanation_digest</c> when the
+    /// request asked for <c>Prefer: return=minimal</c>; null (the full answer) otherwise, or when the record has none.
+    /// </summary>
+    private static string? CompactDigest(HttpContext context, GatewayRequestFeature? feature) =>
+        context.Request.Headers.TryGetValue(ReturnPreference.PreferHeader, out var prefer)
+        && feature?.Find<Record.RecordedDecision>()?.ExplanationDigest is { } digest
+        && ReturnPreference.IsMinimal(prefer)
+            ? digest
+            : null;
 
     /// <summary>The refusal for a decision that does not forward: 403 for the blocks, 409 for require_approval.</summary>
     public static Refusal RefusalFor(GovernedDecision governed, string? receipt)
