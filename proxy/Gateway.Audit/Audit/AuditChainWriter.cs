@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Gateway.Policy.Evidence;
 using Gateway.Store;
@@ -45,6 +46,7 @@ internal sealed class AuditChainWriter
     // The group being written and its appends still waiting, reused: only the one running WriteQueuedAsync (_writing) touches them.
     private readonly List<Pending> _group = new(16);
     private readonly List<Pending> _waiting = new(16);
+    private readonly List<string> _leafHashes = new(16);
     private readonly Queue<Pending> _queue = new();
 
     // Read and changed only by the one group in flight.
@@ -163,7 +165,8 @@ internal sealed class AuditChainWriter
         }
     }
 
-    private async Task WriteGroupAsync(List<Pending> group)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WriteGroupAsync(List<Pending> group)
     {
         var started = _time.GetTimestamp();
         foreach (var pending in group)
@@ -218,7 +221,7 @@ internal sealed class AuditChainWriter
                     }
 
                     // After the waiters: the Merkle tree's leaves of this chain, without reading the lines back.
-                    _leaves?.Appended(_partition, tip.Length + 1, LeafHashesOf(sealedGroup.Records));
+                    AppendLeaves(tip.Length + 1, sealedGroup.Records);
 
                     return;
                 }
@@ -390,15 +393,28 @@ internal sealed class AuditChainWriter
     }
 
     // The group's leaf hashes in chain order (one per line written; the seal computed each).
-    private static string[] LeafHashesOf(List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> records)
+    // The group's leaves, through a list kept for it (emptied once handed over: it holds no record alive).
+    private void AppendLeaves(long firstSeq, List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> records)
     {
-        var hashes = new string[records.Count];
-        for (var i = 0; i < hashes.Length; i++)
+        if (_leaves is null)
         {
-            hashes[i] = records[i].Record.LeafHash!;
+            return;
         }
 
-        return hashes;
+        var hashes = _leafHashes;
+        foreach (var (_, record, _) in records)
+        {
+            hashes.Add(record.LeafHash!);
+        }
+
+        try
+        {
+            _leaves.Appended(_partition, firstSeq, hashes);
+        }
+        finally
+        {
+            hashes.Clear();
+        }
     }
 
     private static void Fail(List<Pending> group, Exception error)

@@ -91,9 +91,9 @@ public sealed class AuditLeaves
         {
             if (state.Count == firstSeq - 1)
             {
-                foreach (var hash in leafHashes)
+                for (var i = 0; i < leafHashes.Count; i++)
                 {
-                    state.Add(Convert.FromHexString(hash));
+                    state.Add(Convert.FromHexString(leafHashes[i]));
                 }
             }
         }
