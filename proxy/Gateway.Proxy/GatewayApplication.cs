@@ -101,7 +101,7 @@ public static class GatewayApplication
         services.AddSingleton<IAuditExporter, LoggingAuditExporter>();
 
         // The stages' services, in request order (the stages themselves: Hosting/GovernancePipelineExtensions.cs).
-        // 1-Authenticate (and 2-Describe): the loaded bundle, the agents' secrets from it, the signature scheme.
+        // 1-Authenticate (and 2-Describe): the loaded bundle, the agents' secrets from it, the Authenticate stage.
         services.AddSingleton<IAgentSecretResolver>(sp =>
         {
             var vault = sp.GetRequiredService<CredentialResolver>();

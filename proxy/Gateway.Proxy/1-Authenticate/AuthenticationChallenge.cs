@@ -3,7 +3,7 @@ using Gateway.Proxy.Refusals;
 namespace Gateway.Proxy.Authenticate;
 
 /// <summary>
-/// The Authenticate stage's record when the agent scheme is challenged or forbids: the refusal it decided on and the
+/// The Authenticate stage's record when it refuses a request: the refusal it decided on and the
 /// <c>WWW-Authenticate</c> values that go with it (RFC 9728's resource metadata and the OAuth error, on a route that takes
 /// access tokens; none otherwise). Authentication writes nothing: the Respond stage answers with this record
 /// (<see cref="Respond.AuthenticationRefusalResponder"/>).

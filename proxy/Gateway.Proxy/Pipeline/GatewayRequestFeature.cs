@@ -61,7 +61,7 @@ public sealed class GatewayRequestFeature
     }
 
     /// <summary>
-    /// True once the signature scheme took the request up (a signed route, whether it then refused or
+    /// True once the Authenticate stage took the request up (a signed route, whether it then refused or
     /// not): the request's stages and its total are timed (<c>gateway.request.stage.duration</c>).
     /// </summary>
     public bool Signed { get; set; }

@@ -6,7 +6,7 @@ namespace Gateway.Proxy.Telemetry;
 /// </summary>
 public enum GatewayStage
 {
-    /// <summary>The signature scheme: headers, clock, agent, body read, signature (every signed route).</summary>
+    /// <summary>The Authenticate stage: headers, clock, agent, body read, signature (every agent route).</summary>
     Authenticate,
 
     /// <summary>The request read as the action policy decides.</summary>
