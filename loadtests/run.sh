@@ -38,7 +38,9 @@
 #   LOADTEST_VARIANTS="…"       per store, a scenario again (warm-up and the rounds, full load) on a gateway started
 #                               with extra arguments, one row each: "name:args;name:args", arguments separated by spaces,
 #                               e.g. "unbatched:--Gateway:Store:Redis:BatchAdmissions=false" gives the row allow[unbatched];
-#                               NAME=value words go to the gateway's environment instead ("wks:DOTNET_gcServer=0");
+#                               NAME=value words go to the gateway's environment instead ("wks:DOTNET_gcServer=0"),
+#                               except LOADTEST_GATEWAY_BIN=<path>, which starts that build of the gateway instead (an A/B
+#                               of two commits in one run: "before:LOADTEST_GATEWAY_BIN=/tmp/before/artifacts/bin/Gateway.Proxy/release/gateway");
 #                               "name@scenario:args" runs that scenario instead of allow (allow, block, ratelimited or
 #                               stream), e.g. "budgetcall@stream:--Gateway:Store:Redis:BatchBudgets=false" gives
 #                               stream[budgetcall]; a scenario in LOADTEST_HALF_SCENARIOS also runs at half load, at
@@ -746,10 +748,14 @@ run_variants() {
     done
     port="$(free_port)"
     [[ -n "$redis_pid" ]] && redis-cli -p "$redis_port" FLUSHALL >/dev/null
-    local saved_env=("${gateway_env[@]}")
-    gateway_env+=("${variant_env[@]}")
+    local saved_env=("${gateway_env[@]}") saved_bin="$gateway_bin" env_word
+    for env_word in "${variant_env[@]}"; do
+      # Another build of the gateway (an A/B of two commits in one run): LOADTEST_GATEWAY_BIN=<path to its gateway binary>.
+      if [[ "$env_word" == LOADTEST_GATEWAY_BIN=* ]]; then gateway_bin="${env_word#LOADTEST_GATEWAY_BIN=}"; else gateway_env+=("$env_word"); fi
+    done
     start_gateway "$store-$name" "$port" "$@" "${variant_args[@]}"
     gateway_env=("${saved_env[@]}")
+    gateway_bin="$saved_bin"
     rss_sampler "$gateway_pid" "$work/rss-$store-$name" 1
     log "gateway ($store store, variant $name: ${variant_env[*]} ${variant_args[*]}) on 127.0.0.1:$port"
     run "$store" gateway "$scenario[$name]" warmup 0 "$connections" 0 "$port"
