@@ -29,32 +29,45 @@ internal sealed class DecideStage
         _metrics = metrics;
     }
 
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context)
     {
+        // The decision is made without waiting almost always (a warrant's check waits): then the next stage runs from
+        // here, with no state machine of this stage's held across the rest of the walk.
         var started = Stopwatch.GetTimestamp();
+        var feature = context.GatewayRequest();
+        ValueTask<GovernedDecision> deciding;
         try
         {
-            var feature = context.GatewayRequest();
-            var described = feature.Get<DescribedAction>();
-            var admission = feature.Get<Admission>();
-            var governed = await _governance.DecideAsync(
-                described.Tenant,
-                admission.Identity!,
-                described.Request,
-                described.Route == GatewayRouteKind.Evaluate && admission.TokenGrant is { } grant ? grant with { Evaluation = true } : admission.TokenGrant,
-                admission.Evaluation,
-                admission.Described,
-                admission.Run?.Activity,
-                RequestIdMiddleware.GetRequestId(context),
-                context.RequestAborted).ConfigureAwait(false);
-            feature.Add(governed);
-            if (governed.Decision.MayExecute && governed.Entry is { } entry && entry.Type().AcceptsWriteback(entry) && described.Request.RouteActionType() is null)
-            {
-                // A read of a workspace store: its items are returned only as policy lets this reader receive them.
-                feature.Add(new WorkspaceItemClearance(described.Tenant, admission.Identity!.Caller, described.Request, governed.Decision));
-            }
+            deciding = Decide(context, feature);
+        }
+        catch
+        {
+            _metrics.RecordStage(GatewayStage.Decide, started);
+            throw;
+        }
 
-            GatewayTelemetry.SetDecision(context, WireNames.Of(governed.Kind), governed.FailingControls);
+        if (!deciding.IsCompletedSuccessfully)
+        {
+            return DecideAsync(context, feature, deciding, started);
+        }
+
+        try
+        {
+            Accept(context, feature, deciding.Result);
+        }
+        finally
+        {
+            _metrics.RecordStage(GatewayStage.Decide, started);
+        }
+
+        return _next(context);
+    }
+
+    private async Task DecideAsync(HttpContext context, GatewayRequestFeature feature, ValueTask<GovernedDecision> deciding, long started)
+    {
+        try
+        {
+            Accept(context, feature, await deciding.ConfigureAwait(false));
         }
         finally
         {
@@ -62,5 +75,35 @@ internal sealed class DecideStage
         }
 
         await _next(context).ConfigureAwait(false);
+    }
+
+    private ValueTask<GovernedDecision> Decide(HttpContext context, GatewayRequestFeature feature)
+    {
+        var described = feature.Get<DescribedAction>();
+        var admission = feature.Get<Admission>();
+        return _governance.DecideAsync(
+            described.Tenant,
+            admission.Identity!,
+            described.Request,
+            described.Route == GatewayRouteKind.Evaluate && admission.TokenGrant is { } grant ? grant with { Evaluation = true } : admission.TokenGrant,
+            admission.Evaluation,
+            admission.Described,
+            admission.Run?.Activity,
+            RequestIdMiddleware.GetRequestId(context),
+            context.RequestAborted);
+    }
+
+    // The decision is the request's record, with what a read of a workspace store may return.
+    private static void Accept(HttpContext context, GatewayRequestFeature feature, GovernedDecision governed)
+    {
+        feature.Add(governed);
+        var described = feature.Get<DescribedAction>();
+        if (governed.Decision.MayExecute && governed.Entry is { } entry && entry.Type().AcceptsWriteback(entry) && described.Request.RouteActionType() is null)
+        {
+            // A read of a workspace store: its items are returned only as policy lets this reader receive them.
+            feature.Add(new WorkspaceItemClearance(described.Tenant, feature.Get<Admission>().Identity!.Caller, described.Request, governed.Decision));
+        }
+
+        GatewayTelemetry.SetDecision(context, WireNames.Of(governed.Kind), governed.FailingControls);
     }
 }

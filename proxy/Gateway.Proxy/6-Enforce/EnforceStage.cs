@@ -65,7 +65,27 @@ internal sealed partial class EnforceStage
         _metrics = metrics;
     }
 
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context)
+    {
+        // Without effects to carry out or a credential to wait for, enforcing completes without waiting: then the next
+        // stage runs from here, with no state machine of this stage's held across forwarding.
+        var enforcing = EnforceAsync(context);
+        return enforcing.IsCompletedSuccessfully
+            ? enforcing.Result ? _next(context) : Task.CompletedTask
+            : ForwardOnceEnforcedAsync(enforcing, context);
+    }
+
+    private async Task ForwardOnceEnforcedAsync(ValueTask<bool> enforcing, HttpContext context)
+    {
+        if (await enforcing.ConfigureAwait(false))
+        {
+            await _next(context).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Carries out the decision's effects and plans the forward; whether the walk goes on to forward it.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> EnforceAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
         try
@@ -75,18 +95,18 @@ internal sealed partial class EnforceStage
             if (await _effects.CarryOutAsync(governed.Effects, feature.Receipt, context.RequestAborted).ConfigureAwait(false) is { } failed)
             {
                 feature.Add(failed);
-                return;
+                return false;
             }
 
             if (feature.Get<RecordedDecision>().Disposition != DecisionDisposition.Execute)
             {
-                return;
+                return false;
             }
 
             if (await A2aTaskOwnershipCheck.RefusalOfAsync(context, feature).ConfigureAwait(false) is { } notOwned)
             {
                 feature.Add(notOwned);
-                return;
+                return false;
             }
 
             var received = feature.Get<AuthenticatedRequest>().Body;
@@ -94,7 +114,7 @@ internal sealed partial class EnforceStage
             if (plan is null)
             {
                 feature.Add(refusal!);
-                return;
+                return false;
             }
 
             if (!plan.Body.Equals(received))
@@ -109,13 +129,12 @@ internal sealed partial class EnforceStage
             }
 
             feature.Add(plan);
+            return true;
         }
         finally
         {
             _metrics.RecordStage(GatewayStage.Enforce, started);
         }
-
-        await _next(context).ConfigureAwait(false);
     }
 
     /// <summary>The plan, or the refusal when one of the connector's limits stops the request.</summary>

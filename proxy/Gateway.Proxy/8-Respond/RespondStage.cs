@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Gateway.Audit;
 using Gateway.Connectors.Credentials;
@@ -107,29 +108,30 @@ internal sealed partial class RespondStage
         }
     }
 
-    private Task RespondAsync(HttpContext context, GatewayRequestFeature feature)
+    private ValueTask RespondAsync(HttpContext context, GatewayRequestFeature feature)
     {
         if (feature.Find<Refusal>() is { } refusal)
         {
-            return RefuseAsync(context, feature, refusal);
+            return new ValueTask(RefuseAsync(context, feature, refusal));
         }
 
         var recorded = feature.Find<RecordedDecision>();
+        // The answer of an executed native call (the most frequent) is a pooled state machine; the others are wrapped.
         return recorded?.Disposition switch
         {
             DecisionDisposition.Answer when feature.JsonRpcId is { } id && feature.Get<DescribedAction>().Route == GatewayRouteKind.McpCall
-                => McpToolResultWriter.WriteDecisionAsync(context, id, feature.Get<DescribedAction>().Body, feature.Get<GovernedDecision>()),
-            DecisionDisposition.Answer => DecisionResponseWriter.WriteDecisionAsync(context, feature.Get<GovernedDecision>(), invoked: false),
+                => new ValueTask(McpToolResultWriter.WriteDecisionAsync(context, id, feature.Get<DescribedAction>().Body, feature.Get<GovernedDecision>())),
+            DecisionDisposition.Answer => new ValueTask(DecisionResponseWriter.WriteDecisionAsync(context, feature.Get<GovernedDecision>(), invoked: false)),
             DecisionDisposition.Refuse when feature.Get<DescribedAction>().Route == GatewayRouteKind.McpCall && feature.Get<GovernedDecision>() is { Approval: not null } held
-                => RefuseHeldMcpCallAsync(context, feature.Get<DescribedAction>().Body, held),
+                => new ValueTask(RefuseHeldMcpCallAsync(context, feature.Get<DescribedAction>().Body, held)),
             DecisionDisposition.Refuse when feature.Get<DescribedAction>().Route == GatewayRouteKind.A2a && feature.JsonRpcId is { } a2aId
                 && feature.Get<GovernedDecision>() is { Approval: not null } a2aHeld
-                => A2aReplyWriter.WriteHeldAsync(context, a2aId, feature.Get<DescribedAction>().Body, a2aHeld),
-            DecisionDisposition.Refuse => RefusalResponse.WriteAsync(context, DecisionResponseWriter.RefusalFor(feature.Get<GovernedDecision>(), RecordedDecision.ReceiptOf(context))),
+                => new ValueTask(A2aReplyWriter.WriteHeldAsync(context, a2aId, feature.Get<DescribedAction>().Body, a2aHeld)),
+            DecisionDisposition.Refuse => new ValueTask(RefusalResponse.WriteAsync(context, DecisionResponseWriter.RefusalFor(feature.Get<GovernedDecision>(), RecordedDecision.ReceiptOf(context)))),
             DecisionDisposition.Execute => feature.Get<ForwardPlan>().Route == GatewayRouteKind.Provider
-                ? CompleteProviderAsync(context, feature)
+                ? new ValueTask(CompleteProviderAsync(context, feature))
                 : CompleteNativeAsync(context, feature),
-            _ => RefusalResponse.WriteAsync(context, Refusal.Internal()),
+            _ => new ValueTask(RefusalResponse.WriteAsync(context, Refusal.Internal())),
         };
     }
 
@@ -213,7 +215,8 @@ internal sealed partial class RespondStage
     }
 
     /// <summary>A native route: record the outcome, then answer with the decision and the result (or the refusal).</summary>
-    private async Task CompleteNativeAsync(HttpContext context, GatewayRequestFeature feature)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask CompleteNativeAsync(HttpContext context, GatewayRequestFeature feature)
     {
         var plan = feature.Get<ForwardPlan>();
         var response = feature.Find<UpstreamResponse>();
