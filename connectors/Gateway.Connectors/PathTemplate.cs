@@ -1,4 +1,4 @@
-using System.Text;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Gateway.Connectors;
@@ -8,27 +8,32 @@ public static class PathTemplate
 {
     /// <summary>
     /// Replaces every placeholder with the URL-encoded value of the argument of that name (strings
-    /// verbatim, numbers and booleans as JSON text). Returns the path and the names consumed.
+    /// verbatim, numbers and booleans as JSON text). Returns the path; <see cref="Fills"/> says which arguments it took.
+    /// The path is written through the stack: only the path itself (and a string argument's text) is allocated.
     /// </summary>
     /// <exception cref="ArgumentException">A placeholder has no argument or the argument is an object/array/null.</exception>
-    public static (string Path, IReadOnlySet<string> Used) Fill(string template, JsonElement args)
+    public static string Fill(string template, JsonElement args)
     {
         ArgumentNullException.ThrowIfNull(template);
-        var used = new HashSet<string>(StringComparer.Ordinal);
-        var builder = new StringBuilder(template.Length + 32);
+        if (template.IndexOf('{', StringComparison.Ordinal) < 0)
+        {
+            return template;
+        }
+
+        var path = new DefaultInterpolatedStringHandler(0, 0, null, stackalloc char[256]);
         var i = 0;
         while (i < template.Length)
         {
             var open = template.IndexOf('{', i);
             if (open < 0)
             {
-                builder.Append(template, i, template.Length - i);
+                path.AppendFormatted(template.AsSpan(i));
                 break;
             }
 
-            builder.Append(template, i, open - i);
+            path.AppendFormatted(template.AsSpan(i, open - i));
             var close = template.IndexOf('}', open);
-            var name = template[(open + 1)..close];
+            var name = template.AsSpan(open + 1, close - open - 1);
             if (args.ValueKind != JsonValueKind.Object || !args.TryGetProperty(name, out var value))
             {
                 throw new ArgumentException($"argument '{name}' is required by the path template.", nameof(args));
@@ -45,12 +50,35 @@ public static class PathTemplate
                 throw new ArgumentException($"argument '{name}' {problem}", nameof(args));
             }
 
-            builder.Append(Uri.EscapeDataString(text));
-            used.Add(name);
+            path.AppendFormatted(Uri.EscapeDataString(text));
             i = close + 1;
         }
 
-        return (builder.ToString(), used);
+        return path.ToStringAndClear();
+    }
+
+    /// <summary>Whether <paramref name="template"/> has a placeholder for the argument <paramref name="argument"/> (the path takes it), its name not copied.</summary>
+    public static bool Fills(string template, JsonProperty argument)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        var open = template.IndexOf('{', StringComparison.Ordinal);
+        while (open >= 0)
+        {
+            var close = template.IndexOf('}', open);
+            if (close < 0)
+            {
+                return false;
+            }
+
+            if (argument.NameEquals(template.AsSpan(open + 1, close - open - 1)))
+            {
+                return true;
+            }
+
+            open = template.IndexOf('{', close);
+        }
+
+        return false;
     }
 
     /// <summary>

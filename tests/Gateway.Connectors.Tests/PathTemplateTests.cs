@@ -36,6 +36,36 @@ public sealed class PathTemplateTests
     {
         var args = JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["id"] = value });
 
-        Assert.Equal(expected, PathTemplate.Fill("/contacts/{id}", args).Path);
+        Assert.Equal(expected, PathTemplate.Fill("/contacts/{id}", args));
+    }
+
+    [Theory]
+    [InlineData("/contacts/{id}", "id", true)]
+    [InlineData("/contacts/{id}/notes/{note}", "note", true)]
+    [InlineData("/contacts/{id}", "i", false)]
+    [InlineData("/contacts/{id}", "idx", false)]
+    [InlineData("/contacts/id", "id", false)]
+    [InlineData("/contacts", "id", false)]
+    public void Fills_ArgumentName_IsTakenOnlyByItsOwnPlaceholder(string template, string name, bool expected)
+    {
+        using var args = JsonDocument.Parse($"{{\"{name}\":\"x\"}}");
+
+        Assert.Equal(expected, PathTemplate.Fills(template, args.RootElement.EnumerateObject().Single()));
+    }
+
+    [Fact]
+    public void Fill_TemplateWithoutPlaceholders_IsTheTemplate()
+    {
+        using var args = JsonDocument.Parse("{}");
+
+        Assert.Equal("/contacts", PathTemplate.Fill("/contacts", args.RootElement));
+    }
+
+    [Fact]
+    public void Fill_SeveralPlaceholders_FillsEachWithItsArgument()
+    {
+        using var args = JsonDocument.Parse("""{"id":"c 1","note":7,"flag":true}""");
+
+        Assert.Equal("/contacts/c%201/notes/7/true", PathTemplate.Fill("/contacts/{id}/notes/{note}/{flag}", args.RootElement));
     }
 }

@@ -16,7 +16,7 @@ public sealed class ConnectorCredentialHandler(CredentialResolver credentials, s
         {
             var secret = await credentials.ResolveAsync(tenant, reference, cancellationToken).ConfigureAwait(false);
             request.Headers.Remove(connector.Auth.HeaderName);
-            request.Headers.TryAddWithoutValidation(connector.Auth.HeaderName, ConnectorCredentials.HeaderValue(connector.Auth, secret.Value));
+            request.Headers.TryAddWithoutValidation(connector.Auth.HeaderName, ConnectorCredentials.HeaderValue(connector.Auth, secret));
         }
 
         return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);

@@ -28,4 +28,12 @@ public static class ConnectorCredentials
         ArgumentNullException.ThrowIfNull(auth);
         return auth.IsBearer ? "Bearer " + secret : secret;
     }
+
+    /// <summary>The header value carrying <paramref name="secret"/> under the entry's auth scheme, the bearer form made once per value.</summary>
+    public static string HeaderValue(ConnectorAuth auth, SecretValue secret)
+    {
+        ArgumentNullException.ThrowIfNull(auth);
+        ArgumentNullException.ThrowIfNull(secret);
+        return auth.IsBearer ? secret.BearerHeaderValue : secret.Value;
+    }
 }

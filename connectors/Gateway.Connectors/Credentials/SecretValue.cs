@@ -10,6 +10,11 @@ public sealed class SecretValue
 
     internal string Value { get; }
 
+    // "Bearer " and the value, made once per value: a resolved credential is cached and sent on every forwarded request.
+    private string? _bearer;
+
+    internal string BearerHeaderValue => _bearer ??= "Bearer " + Value;
+
     /// <inheritdoc/>
     public override string ToString() => "[secret]";
 }

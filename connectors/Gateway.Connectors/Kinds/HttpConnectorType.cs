@@ -64,7 +64,7 @@ public sealed class HttpConnectorType : ConnectorType
             throw new DegradeRefusedException($"connector '{entry.Name}' is degraded to read_only; this call would write.");
         }
 
-        (string Path, IReadOnlySet<string> Used) filled;
+        string filled;
         try
         {
             filled = PathTemplate.Fill(binding.Path, args);
@@ -80,7 +80,7 @@ public sealed class HttpConnectorType : ConnectorType
         {
             foreach (var property in args.EnumerateObject())
             {
-                if (!filled.Used.Contains(property.Name))
+                if (!PathTemplate.Fills(binding.Path, property))
                 {
                     (remaining ??= []).Add(property);
                 }
@@ -105,7 +105,7 @@ public sealed class HttpConnectorType : ConnectorType
         return new UpstreamEnvelope
         {
             Method = method,
-            RelativePath = filled.Path.TrimStart('/'),
+            RelativePath = filled.TrimStart('/'),
             Query = query is null ? string.Empty : string.Join('&', query),
             Body = !useQuery && remaining is not null ? JsonObjectOf(remaining) : null,
         };

@@ -70,7 +70,7 @@ internal sealed partial class CredentialInjectionTransform : RequestTransform
             {
                 var secret = await _resolver.ResolveAsync(plan.Tenant.Slug, reference, context.CancellationToken).ConfigureAwait(false);
                 headers.Remove(Auth.HeaderName);
-                headers.TryAddWithoutValidation(Auth.HeaderName, ConnectorCredentials.HeaderValue(Auth, secret.Value));
+                headers.TryAddWithoutValidation(Auth.HeaderName, ConnectorCredentials.HeaderValue(Auth, secret));
             }
             catch (CredentialUnavailableException ex)
             {
