@@ -81,4 +81,59 @@ public sealed class SensitivePatternsTests
 
         Assert.Equal(RedactionKindNames.All.Count, seen.Count);
     }
+
+    [Fact]
+    public void TryRedact_RandomMixedText_WritesAndCountsWhatRedactDoes()
+    {
+        var random = new Random(Seed);
+        for (var i = 0; i < 300; i++)
+        {
+            var builder = new StringBuilder();
+            for (var part = random.Next(1, 12); part > 0; part--)
+            {
+                var pick = random.Next(4);
+                builder.Append(pick == 0 ? Secrets[random.Next(Secrets.Length)] : pick == 1 ? Samples.Email : Filler[random.Next(Filler.Length)]);
+            }
+
+            var text = builder.ToString();
+            var expectedCounts = new RedactionCounts();
+            var expected = TextRedactor.Redact(text, expectedCounts);
+            var counts = new RedactionCounts();
+            var destination = new char[4 * text.Length + 64];
+
+            var written = TextRedactor.TryRedact(text, destination, counts);
+
+            Assert.Equal(expected, new string(destination, 0, written));
+            Assert.Equal(expectedCounts.ToDictionary(), counts.ToDictionary());
+        }
+    }
+
+    [Fact]
+    public void TryRedact_ResultLargerThanTheDestination_WritesAndCountsNothing()
+    {
+        var counts = new RedactionCounts();
+        var text = "mail " + Samples.Email;
+
+        var redactedLength = TextRedactor.Redact(text, new RedactionCounts()).Length;
+
+        var written = TextRedactor.TryRedact(text, new char[redactedLength - 1], counts);
+
+        Assert.Equal(-1, written);
+        Assert.Equal(0, counts.Total);
+    }
+
+    [Fact]
+    public void TryRedact_MoreRedactionsThanItTakes_WritesAndCountsNothing()
+    {
+        var counts = new RedactionCounts();
+        var text = string.Join(' ', Enumerable.Repeat(Samples.Email, TextRedactor.MaxSpanMatches + 1));
+
+        var written = TextRedactor.TryRedact(text, new char[4 * text.Length], counts);
+
+        Assert.Equal(-1, written);
+        Assert.Equal(0, counts.Total);
+        Assert.Equal(TextRedactor.MaxSpanMatches + 1, Count(TextRedactor.Redact(text, counts), "[REDACTED:email]"));
+    }
+
+    private static int Count(string text, string part) => (text.Length - text.Replace(part, string.Empty, StringComparison.Ordinal).Length) / part.Length;
 }

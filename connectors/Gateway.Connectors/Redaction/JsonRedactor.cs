@@ -18,6 +18,9 @@ public static class JsonRedactor
     // Strings no longer than this are checked as characters on the stack, and written without a string when nothing matches.
     private const int StackChars = 256;
 
+    // A redacted text of up to StackChars characters, its replacements included, written on the stack.
+    private const int RedactedStackChars = 2 * StackChars;
+
     // Larger buffers are not kept for the thread's next document.
     private const int MaxKeptBuffer = 256 * 1024;
 
@@ -88,9 +91,10 @@ public static class JsonRedactor
         public void WritePropertyName(ref Utf8JsonReader reader, Utf8JsonWriter writer)
         {
             Span<char> chars = stackalloc char[StackChars];
-            if (Unredacted(ref reader, chars) is { } length)
+            Span<char> redacted = stackalloc char[RedactedStackChars];
+            if (CopyToStack(ref reader, chars) is var length and >= 0 && Written(chars[..length], redacted, out var written))
             {
-                writer.WritePropertyName(chars[..length]);
+                writer.WritePropertyName(written);
                 return;
             }
 
@@ -100,26 +104,34 @@ public static class JsonRedactor
         public void WriteString(ref Utf8JsonReader reader, Utf8JsonWriter writer)
         {
             Span<char> chars = stackalloc char[StackChars];
-            if (Unredacted(ref reader, chars) is { } length)
+            Span<char> redacted = stackalloc char[RedactedStackChars];
+            if (CopyToStack(ref reader, chars) is var length and >= 0 && Written(chars[..length], redacted, out var written))
             {
-                writer.WriteStringValue(chars[..length]);
+                writer.WriteStringValue(written);
                 return;
             }
 
             writer.WriteStringValue(TextRedactor.Redact(reader.GetString()!, counts));
         }
 
-        // The token's characters in chars when they fit and nothing in them can be redacted; otherwise null.
-        private static int? Unredacted(ref Utf8JsonReader reader, scoped Span<char> chars)
+        // The token's characters in chars when they fit (a UTF-8 byte never decodes to more than one UTF-16 character,
+        // escaped or not): their length, or -1.
+        private static int CopyToStack(ref Utf8JsonReader reader, scoped Span<char> chars) =>
+            reader.HasValueSequence || reader.ValueSpan.Length > chars.Length ? -1 : reader.CopyString(chars);
+
+        // The text as written: itself when nothing in it can be redacted, else redacted into redacted when that fits
+        // (counted); false when it does not, and the caller makes a string.
+        private bool Written(ReadOnlySpan<char> text, Span<char> redacted, out ReadOnlySpan<char> written)
         {
-            // A UTF-8 byte never decodes to more than one UTF-16 character, escaped or not.
-            if (reader.HasValueSequence || reader.ValueSpan.Length > chars.Length)
+            if (!TextRedactor.MayRedact(text))
             {
-                return null;
+                written = text;
+                return true;
             }
 
-            var length = reader.CopyString(chars);
-            return TextRedactor.MayRedact(chars[..length]) ? null : length;
+            var length = TextRedactor.TryRedact(text, redacted, counts);
+            written = length < 0 ? default : redacted[..length];
+            return length >= 0;
         }
 
         public void WriteCardNumber(Utf8JsonWriter writer)

@@ -107,8 +107,18 @@ internal static partial class SensitivePatterns
     /// </summary>
     public static RedactionKind KindOf(Match match)
     {
-        var value = match.ValueSpan;
-        if (!match.Success || value.IsEmpty)
+        if (!match.Success)
+        {
+            throw new InvalidOperationException("A sensitive match without a kind.");
+        }
+
+        return KindOf(match.ValueSpan);
+    }
+
+    /// <summary>The kind of a match of <see cref="For(string)"/>'s pattern, from the text it matched (<see cref="KindOf(Match)"/>).</summary>
+    public static RedactionKind KindOf(ReadOnlySpan<char> value)
+    {
+        if (value.IsEmpty)
         {
             throw new InvalidOperationException("A sensitive match without a kind.");
         }
@@ -205,5 +215,8 @@ internal static partial class SensitivePatterns
     }
 
     /// <summary>True when a match is to be redacted (card candidates must pass Luhn).</summary>
-    public static bool IsReal(Match match, RedactionKind kind) => kind != RedactionKind.CardNumber || IsCardNumber(match.ValueSpan);
+    public static bool IsReal(Match match, RedactionKind kind) => IsReal(match.ValueSpan, kind);
+
+    /// <inheritdoc cref="IsReal(Match, RedactionKind)"/>
+    public static bool IsReal(ReadOnlySpan<char> value, RedactionKind kind) => kind != RedactionKind.CardNumber || IsCardNumber(value);
 }

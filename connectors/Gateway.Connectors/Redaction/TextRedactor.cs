@@ -14,6 +14,65 @@ public static class TextRedactor
     /// </summary>
     public static bool MayRedact(ReadOnlySpan<char> text) => SensitivePatterns.For(text).IsMatch(text);
 
+    /// <summary>
+    /// Redacts <paramref name="text"/> into <paramref name="destination"/> as <see cref="Redact"/> does, with no
+    /// allocation: the length written, or -1 (nothing counted) when the result does not fit or has more than
+    /// <see cref="MaxSpanMatches"/> redactions; the caller then makes the string and calls <see cref="Redact"/>.
+    /// </summary>
+    public static int TryRedact(ReadOnlySpan<char> text, Span<char> destination, RedactionCounts counts)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        Span<byte> kinds = stackalloc byte[MaxSpanMatches];
+        var found = 0;
+        var written = 0;
+        var last = 0;
+        foreach (var match in SensitivePatterns.For(text).EnumerateMatches(text))
+        {
+            var value = text.Slice(match.Index, match.Length);
+            var kind = SensitivePatterns.KindOf(value);
+            if (!SensitivePatterns.IsReal(value, kind))
+            {
+                continue;
+            }
+
+            var replacement = kind.Replacement();
+            if (found == MaxSpanMatches || !TryAppend(text[last..match.Index], destination, ref written) || !TryAppend(replacement, destination, ref written))
+            {
+                return -1;
+            }
+
+            kinds[found++] = (byte)kind;
+            last = match.Index + match.Length;
+        }
+
+        if (!TryAppend(text[last..], destination, ref written))
+        {
+            return -1;
+        }
+
+        // Counted once the whole text is redacted: a text that did not fit is counted by Redact instead.
+        foreach (var kind in kinds[..found])
+        {
+            counts.Add((RedactionKind)kind);
+        }
+
+        return written;
+    }
+
+    /// <summary>The most redactions <see cref="TryRedact"/> makes in one text.</summary>
+    public const int MaxSpanMatches = 16;
+
+    private static bool TryAppend(ReadOnlySpan<char> part, Span<char> destination, ref int written)
+    {
+        if (!part.TryCopyTo(destination[written..]))
+        {
+            return false;
+        }
+
+        written += part.Length;
+        return true;
+    }
+
     /// <summary>The redacted text (the same instance when nothing matched).</summary>
     public static string Redact(string text, RedactionCounts counts)
     {
