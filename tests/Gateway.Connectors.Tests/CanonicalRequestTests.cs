@@ -30,4 +30,29 @@ public sealed class CanonicalRequestTests
 
         Assert.EndsWith("\n" + CanonicalRequest.EmptyBodySha256, canonical, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("/v1/actions/invoke-tool", null, null)]
+    [InlineData("/v1/actions/invoke-tool?q=caf%C3%A9", "3f0a", "run_0123456789abcdef0123456789abcdef")]
+    [InlineData("/v1/x/\u00e9t\u00e9", null, "run_1")]
+    public void RentUtf8_IsTheCanonicalStringsUtf8AndVerifiesItsSignature(string target, string? person, string? run)
+    {
+        var body = Encoding.UTF8.GetBytes("{\"tool\":\"crm.get_contact\",\"args\":{\"id\":\"42\"}}");
+        var key = Encoding.UTF8.GetBytes("a-test-key-of-thirty-two-bytes!!");
+        var canonical = CanonicalRequest.Build("post", target, "acme", "default", "agent-1", "1700000000", "n-1", body, person, run);
+        var signature = CanonicalRequest.Sign(key, canonical);
+
+        var utf8 = CanonicalRequest.RentUtf8("post", target, "acme", "default", "agent-1", "1700000000", "n-1", body, person, run);
+        try
+        {
+            Assert.Equal(Encoding.UTF8.GetBytes(canonical), utf8.AsSpan().ToArray());
+            Assert.True(CanonicalRequest.Verify(key, utf8.AsSpan(), signature));
+            Assert.False(CanonicalRequest.Verify(key, utf8.AsSpan()[..^1], signature));
+            Assert.False(CanonicalRequest.Verify(Encoding.UTF8.GetBytes("another-key-of-thirty-two-bytes!"), utf8.AsSpan(), signature));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(utf8.Array!);
+        }
+    }
 }

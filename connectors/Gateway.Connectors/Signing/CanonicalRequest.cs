@@ -62,56 +62,34 @@ public static class CanonicalRequest
         return Build(new Lines(method, target, tenant, workspace, agent, timestamp, nonce, personTokenSha256Hex, runId), null, hash);
     }
 
-    // The lines joined by '\n' into one string of the exact length (the method upper-cased in place); the body's line is
-    // bodyHex, or the lowercase hex of bodyHash.
-    private static string Build(Lines lines, string? bodyHex, ReadOnlySpan<byte> bodyHash)
+    /// <summary>
+    /// <see cref="Build(string, string, string, string, string, string, string, ReadOnlySpan{byte}, string?, string?)"/>
+    /// as UTF-8 bytes in a buffer rented from <see cref="ArrayPool{T}.Shared"/> (the caller returns it): what a verifier
+    /// MACs, with no string made for it.
+    /// </summary>
+    public static ArraySegment<byte> RentUtf8(
+        string method,
+        string target,
+        string tenant,
+        string workspace,
+        string agent,
+        string timestamp,
+        string nonce,
+        ReadOnlySpan<byte> body,
+        string? personTokenSha256Hex = null,
+        string? runId = null)
     {
-        ArgumentNullException.ThrowIfNull(lines.Method);
-        ArgumentNullException.ThrowIfNull(lines.Target);
-        ArgumentNullException.ThrowIfNull(lines.Tenant);
-        ArgumentNullException.ThrowIfNull(lines.Workspace);
-        ArgumentNullException.ThrowIfNull(lines.Agent);
-        ArgumentNullException.ThrowIfNull(lines.Timestamp);
-        ArgumentNullException.ThrowIfNull(lines.Nonce);
-        var length = Scheme.Length + lines.Method.Length + lines.Target.Length + lines.Tenant.Length + lines.Workspace.Length + lines.Agent.Length
-            + lines.Timestamp.Length + lines.Nonce.Length + (bodyHex?.Length ?? (2 * bodyHash.Length)) + 8
-            + (lines.PersonTokenSha256Hex is { } person ? person.Length + 1 : 0) + (lines.RunId is { } run ? run.Length + 1 : 0);
-        Span<char> hex = stackalloc char[2 * SHA256.HashSizeInBytes];
-        scoped ReadOnlySpan<char> body = bodyHex;
-        if (bodyHex is null)
-        {
-            Convert.TryToHexStringLower(bodyHash, hex, out var written);
-            body = hex[..written];
-        }
-
-        // Written on the stack (or a rented buffer when long), copied once into the string.
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(body, hash);
+        var lines = new Lines(method, target, tenant, workspace, agent, timestamp, nonce, personTokenSha256Hex, runId);
+        var length = Length(lines, null, hash);
         char[]? rented = null;
-        var span = length <= 1024 ? stackalloc char[length] : (rented = ArrayPool<char>.Shared.Rent(length)).AsSpan(0, length);
+        var chars = length <= 1024 ? stackalloc char[length] : (rented = ArrayPool<char>.Shared.Rent(length)).AsSpan(0, length);
         try
         {
-            var at = 0;
-            Append(span, ref at, Scheme, first: true);
-            span[at++] = '\n';
-            lines.Method.AsSpan().ToUpperInvariant(span[at..]);
-            at += lines.Method.Length;
-            Append(span, ref at, lines.Target);
-            Append(span, ref at, lines.Tenant);
-            Append(span, ref at, lines.Workspace);
-            Append(span, ref at, lines.Agent);
-            Append(span, ref at, lines.Timestamp);
-            Append(span, ref at, lines.Nonce);
-            Append(span, ref at, body);
-            if (lines.PersonTokenSha256Hex is { } personLine)
-            {
-                Append(span, ref at, personLine);
-            }
-
-            if (lines.RunId is { } runLine)
-            {
-                Append(span, ref at, runLine);
-            }
-
-            return new string(span[..at]);
+            var written = Write(lines, null, hash, chars);
+            var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(written));
+            return new ArraySegment<byte>(bytes, 0, Encoding.UTF8.GetBytes(chars[..written], bytes));
         }
         finally
         {
@@ -120,6 +98,79 @@ public static class CanonicalRequest
                 ArrayPool<char>.Shared.Return(rented);
             }
         }
+    }
+
+    // The lines joined by '\n' into one string of the exact length.
+    private static string Build(Lines lines, string? bodyHex, ReadOnlySpan<byte> bodyHash)
+    {
+        var length = Length(lines, bodyHex, bodyHash);
+
+        // Written on the stack (or a rented buffer when long), copied once into the string.
+        char[]? rented = null;
+        var span = length <= 1024 ? stackalloc char[length] : (rented = ArrayPool<char>.Shared.Rent(length)).AsSpan(0, length);
+        try
+        {
+            return new string(span[..Write(lines, bodyHex, bodyHash, span)]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+        }
+    }
+
+    // The canonical string's length in characters.
+    private static int Length(Lines lines, string? bodyHex, ReadOnlySpan<byte> bodyHash)
+    {
+        ArgumentNullException.ThrowIfNull(lines.Method);
+        ArgumentNullException.ThrowIfNull(lines.Target);
+        ArgumentNullException.ThrowIfNull(lines.Tenant);
+        ArgumentNullException.ThrowIfNull(lines.Workspace);
+        ArgumentNullException.ThrowIfNull(lines.Agent);
+        ArgumentNullException.ThrowIfNull(lines.Timestamp);
+        ArgumentNullException.ThrowIfNull(lines.Nonce);
+        return Scheme.Length + lines.Method.Length + lines.Target.Length + lines.Tenant.Length + lines.Workspace.Length + lines.Agent.Length
+            + lines.Timestamp.Length + lines.Nonce.Length + (bodyHex?.Length ?? (2 * bodyHash.Length)) + 8
+            + (lines.PersonTokenSha256Hex is { } person ? person.Length + 1 : 0) + (lines.RunId is { } run ? run.Length + 1 : 0);
+    }
+
+    // The lines joined by '\n' into span (the method upper-cased in place); the body's line is bodyHex, or the lowercase
+    // hex of bodyHash. The characters written.
+    private static int Write(Lines lines, string? bodyHex, ReadOnlySpan<byte> bodyHash, Span<char> span)
+    {
+        Span<char> hex = stackalloc char[2 * SHA256.HashSizeInBytes];
+        scoped ReadOnlySpan<char> body = bodyHex;
+        if (bodyHex is null)
+        {
+            Convert.TryToHexStringLower(bodyHash, hex, out var written);
+            body = hex[..written];
+        }
+
+        var at = 0;
+        Append(span, ref at, Scheme, first: true);
+        span[at++] = '\n';
+        lines.Method.AsSpan().ToUpperInvariant(span[at..]);
+        at += lines.Method.Length;
+        Append(span, ref at, lines.Target);
+        Append(span, ref at, lines.Tenant);
+        Append(span, ref at, lines.Workspace);
+        Append(span, ref at, lines.Agent);
+        Append(span, ref at, lines.Timestamp);
+        Append(span, ref at, lines.Nonce);
+        Append(span, ref at, body);
+        if (lines.PersonTokenSha256Hex is { } personLine)
+        {
+            Append(span, ref at, personLine);
+        }
+
+        if (lines.RunId is { } runLine)
+        {
+            Append(span, ref at, runLine);
+        }
+
+        return at;
     }
 
     private static void Append(Span<char> span, ref int at, ReadOnlySpan<char> line, bool first = false)
@@ -173,6 +224,23 @@ public static class CanonicalRequest
     /// </summary>
     public static bool Verify(ReadOnlySpan<byte> key, string canonical, string presented)
     {
+        ArgumentNullException.ThrowIfNull(canonical);
+        var max = Encoding.UTF8.GetMaxByteCount(canonical.Length);
+        var rented = ArrayPool<byte>.Shared.Rent(max);
+        try
+        {
+            return Verify(key, rented.AsSpan(0, Encoding.UTF8.GetBytes(canonical, rented)), presented);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary><see cref="Verify(ReadOnlySpan{byte}, string, string)"/> of the canonical string's UTF-8 bytes (<see cref="RentUtf8"/>).</summary>
+    public static bool Verify(ReadOnlySpan<byte> key, ReadOnlySpan<byte> canonicalUtf8, string presented)
+    {
+        ArgumentNullException.ThrowIfNull(presented);
         if (presented.Length != SignaturePrefix.Length + (HMACSHA256.HashSizeInBytes * 2)
             || !presented.StartsWith(SignaturePrefix, StringComparison.Ordinal))
         {
@@ -186,7 +254,7 @@ public static class CanonicalRequest
         }
 
         Span<byte> expectedMac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        ComputeMac(key, canonical, expectedMac);
+        HMACSHA256.HashData(key, canonicalUtf8, expectedMac);
         return CryptographicOperations.FixedTimeEquals(expectedMac, presentedMac);
     }
 

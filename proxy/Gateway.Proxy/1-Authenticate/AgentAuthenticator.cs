@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using Gateway.Connectors.Signing;
 using Gateway.Authorization.AccessTokens;
@@ -254,9 +255,20 @@ internal sealed partial class AgentAuthenticator
 
             if (signature is not null)
             {
-                var canonical = CanonicalRequest.Build(request.Method, target, claimed.Tenant, claimed.Workspace, claimed.Agent,
+                // The canonical request as the UTF-8 bytes the MAC is over, in a pooled buffer (no string made for it).
+                var canonical = CanonicalRequest.RentUtf8(request.Method, target, claimed.Tenant, claimed.Workspace, claimed.Agent,
                     timestampText!, claimed.Nonce, body, PersonLine(personToken), run);
-                if (SignatureSlotVerifier.Verify(lookup, canonical, signature) is not { } verified)
+                (SecretSlot Slot, AgentSecret Secret)? matched;
+                try
+                {
+                    matched = SignatureSlotVerifier.Verify(lookup, canonical, signature);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(canonical.Array!);
+                }
+
+                if (matched is not { } verified)
                 {
                     return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SignatureMismatch, "The signature does not match the request.");
                 }

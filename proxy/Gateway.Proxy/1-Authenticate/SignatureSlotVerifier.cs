@@ -10,9 +10,12 @@ namespace Gateway.Proxy.Authenticate;
 /// </summary>
 internal static class SignatureSlotVerifier
 {
-    /// <summary>The slot and secret that verified a request's <paramref name="signature"/> over <paramref name="canonical"/>; null when none did.</summary>
-    public static (SecretSlot Slot, AgentSecret Secret)? Verify(AgentLookup lookup, string canonical, string signature) =>
-        Match(lookup, (canonical, signature), static (secret, s) => CanonicalRequest.Verify(secret.Key, s.canonical, s.signature));
+    /// <summary>
+    /// The slot and secret that verified a request's <paramref name="signature"/> over its canonical request's UTF-8 bytes
+    /// (<see cref="CanonicalRequest.RentUtf8"/>); null when none did.
+    /// </summary>
+    public static (SecretSlot Slot, AgentSecret Secret)? Verify(AgentLookup lookup, ArraySegment<byte> canonicalUtf8, string signature) =>
+        Match(lookup, (canonicalUtf8, signature), static (secret, s) => CanonicalRequest.Verify(secret.Key, s.canonicalUtf8.AsSpan(), s.signature));
 
     /// <summary>The slot and secret for which <paramref name="verifies"/> holds; null when it holds for none.</summary>
     public static (SecretSlot Slot, AgentSecret Secret)? Match<TState>(AgentLookup lookup, TState state, Func<AgentSecret, TState, bool> verifies)
