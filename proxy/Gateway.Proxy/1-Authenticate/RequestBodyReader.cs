@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Buffers;
 using Microsoft.AspNetCore.Http.Features;
 using System.Runtime.CompilerServices;
@@ -36,30 +37,34 @@ internal static class RequestBodyReader
             return (Outcome.Complete, []);
         }
 
+        var reader = request.BodyReader;
+        try
+        {
+            // A small body usually arrived with its headers: taken as it is, with no timer or linked source for it.
+            if (reader.TryRead(out var ready))
+            {
+                if (Taken(reader, ready, maxBytes) is { } outcome)
+                {
+                    return outcome;
+                }
+            }
+        }
+        catch (BadHttpRequestException ex)
+        {
+            return (Refused(ex), []);
+        }
+
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeoutSource.CancelAfter(timeout);
-        var reader = request.BodyReader;
         try
         {
             while (true)
             {
                 var result = await reader.ReadAsync(timeoutSource.Token).ConfigureAwait(false);
-                var buffer = result.Buffer;
-                if (buffer.Length > maxBytes)
+                if (Taken(reader, result, maxBytes) is { } outcome)
                 {
-                    reader.AdvanceTo(buffer.Start, buffer.End);
-                    return (Outcome.TooLarge, []);
+                    return outcome;
                 }
-
-                if (result.IsCompleted)
-                {
-                    var body = buffer.ToArray();
-                    reader.AdvanceTo(buffer.End);
-                    return (Outcome.Complete, body);
-                }
-
-                // Consume nothing yet: ask for more until the whole body is buffered.
-                reader.AdvanceTo(buffer.Start, buffer.End);
             }
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
@@ -68,13 +73,37 @@ internal static class RequestBodyReader
         }
         catch (BadHttpRequestException ex)
         {
-            // Kestrel's own limits: a body arriving under the minimum data rate (408), over MaxRequestBodySize (413).
-            return (ex.StatusCode switch
-            {
-                StatusCodes.Status408RequestTimeout => Outcome.TimedOut,
-                StatusCodes.Status413PayloadTooLarge => Outcome.TooLarge,
-                _ => Outcome.Malformed,
-            }, []);
+            return (Refused(ex), []);
         }
     }
+
+    // The body once the read holds all of it (or too much); null while more is to come (nothing consumed yet: the next
+    // read returns what this one did and more).
+    private static (Outcome Outcome, byte[] Body)? Taken(PipeReader reader, ReadResult result, long maxBytes)
+    {
+        var buffer = result.Buffer;
+        if (buffer.Length > maxBytes)
+        {
+            reader.AdvanceTo(buffer.Start, buffer.End);
+            return (Outcome.TooLarge, []);
+        }
+
+        if (result.IsCompleted)
+        {
+            var body = buffer.ToArray();
+            reader.AdvanceTo(buffer.End);
+            return (Outcome.Complete, body);
+        }
+
+        reader.AdvanceTo(buffer.Start, buffer.End);
+        return null;
+    }
+
+    // Kestrel's own limits: a body arriving under the minimum data rate (408), over MaxRequestBodySize (413).
+    private static Outcome Refused(BadHttpRequestException refused) => refused.StatusCode switch
+    {
+        StatusCodes.Status408RequestTimeout => Outcome.TimedOut,
+        StatusCodes.Status413PayloadTooLarge => Outcome.TooLarge,
+        _ => Outcome.Malformed,
+    };
 }

@@ -2,7 +2,11 @@ using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Authenticate;
 
-/// <summary>A body that stops arriving is refused as a timeout (408 with a problem body), never a 500.</summary>
+/// <summary>
+/// A body that stops arriving is refused as a timeout (408 with a problem body), never a 500; a body that arrives in
+/// parts, its first part with the headers, is read whole and decided (the first part is taken without a timer, the rest
+/// under one).
+/// </summary>
 public sealed class SlowBodyTests : IAsyncLifetime
 {
     private DemoBundle _bundle = null!;
@@ -20,17 +24,43 @@ public sealed class SlowBodyTests : IAsyncLifetime
         _bundle.Dispose();
     }
 
+    private const string Body = """{"tool":"crm.read_contact","args":{"id":"42"}}""";
+
+    [Fact]
+    public async Task Evaluate_BodyArrivesInTwoParts_IsReadWholeAndDecided()
+    {
+        await using var stream = await SendHeadAndFirstBytesAsync();
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(Body[8..]));
+        await stream.FlushAsync();
+
+        var text = await ReadAnswerAsync(stream);
+
+        Assert.StartsWith("HTTP/1.1 200", text, StringComparison.Ordinal);
+        Assert.Contains("\"decision\":\"allow\"", text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Evaluate_BodyStallsMidway_Is408ProblemNot500()
     {
+        await using var stream = await SendHeadAndFirstBytesAsync();
+
+        var text = await ReadAnswerAsync(stream);
+
+        Assert.StartsWith("HTTP/1.1 408", text, StringComparison.Ordinal);
+        Assert.Contains("application/problem+json", text, StringComparison.Ordinal);
+        Assert.Contains("\"code\":\"request_timeout\"", text, StringComparison.Ordinal);
+    }
+
+    // A raw connection: a signed evaluation's headers and the first 8 bytes of its body, then nothing more yet.
+    private async Task<System.Net.Sockets.NetworkStream> SendHeadAndFirstBytesAsync()
+    {
         var agent = new AgentClient(_gateway.Client, _bundle.AgentSecret);
-        const string Body = """{"tool":"crm.read_contact","args":{"id":"42"},"padding":"..........................................."}""";
         using var signed = agent.Create(HttpMethod.Post, "/v1/evaluate", Body);
 
-        // A raw connection: headers and the first bytes of the body, then silence.
-        using var tcp = new System.Net.Sockets.TcpClient();
+        var tcp = new System.Net.Sockets.TcpClient();
         await tcp.ConnectAsync(_gateway.BaseAddress.Host, _gateway.BaseAddress.Port);
-        await using var stream = tcp.GetStream();
+        var stream = new System.Net.Sockets.NetworkStream(tcp.Client, ownsSocket: true);
         var head = new System.Text.StringBuilder()
             .Append("POST /v1/evaluate HTTP/1.1\r\n")
             .Append("Host: ").Append(_gateway.BaseAddress.Authority).Append("\r\n")
@@ -44,21 +74,29 @@ public sealed class SlowBodyTests : IAsyncLifetime
         head.Append("\r\n").Append(Body.AsSpan(0, 8));
         await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head.ToString()));
         await stream.FlushAsync();
+        return stream;
+    }
 
+    // The answer's status line, headers and body: read until its Content-Length of body bytes has arrived.
+    private static async Task<string> ReadAnswerAsync(System.Net.Sockets.NetworkStream stream)
+    {
         using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(45));
-        var received = new System.Text.StringBuilder();
+        var received = new List<byte>();
         var buffer = new byte[4096];
         int read;
-        while (!received.ToString().Contains("request_id", StringComparison.Ordinal)
-            && (read = await stream.ReadAsync(buffer, patience.Token)) > 0)
+        while (!Complete(received) && (read = await stream.ReadAsync(buffer, patience.Token)) > 0)
         {
-            received.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, read));
+            received.AddRange(buffer.AsSpan(0, read));
         }
 
-        var text = received.ToString();
+        return System.Text.Encoding.UTF8.GetString([.. received]);
+    }
 
-        Assert.StartsWith("HTTP/1.1 408", text, StringComparison.Ordinal);
-        Assert.Contains("application/problem+json", text, StringComparison.Ordinal);
-        Assert.Contains("\"code\":\"request_timeout\"", text, StringComparison.Ordinal);
+    private static bool Complete(List<byte> received)
+    {
+        var text = System.Text.Encoding.ASCII.GetString([.. received]);
+        var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        var length = System.Text.RegularExpressions.Regex.Match(text, "(?i)content-length: *([0-9]+)");
+        return end >= 0 && length.Success && received.Count >= end + 4 + int.Parse(length.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 }
