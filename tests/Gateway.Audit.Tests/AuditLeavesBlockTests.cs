@@ -159,6 +159,71 @@ public sealed class AuditLeavesBlockTests : IDisposable
     }
 
     [Fact]
+    public async Task Appended_WhileAReadHoldsTheTree_IsTakenOnceItIsReleased()
+    {
+        var (leaves, journal, tenant) = JournalWithLeaves();
+        var partition = new AuditPartition(tenant, TestServices.Replica);
+        await AppendAsync(journal, tenant, 3);
+
+        // A read (a checkpoint, a proof) holds the tree while five more records are appended: their leaves wait for it.
+        var state = leaves.State(partition);
+        await state.Gate.WaitAsync();
+        await AppendAsync(journal, tenant, 5);
+        state.Gate.Release();
+        var written = MerkleTree.Root(await AllLeavesAsync(partition), 8);
+
+        await RewriteLinesAsync(partition);
+        var head = await new AuditProofs(journal, leaves, _keys, _time).CheckpointAsync(partition, null, CancellationToken.None);
+
+        Assert.Equal(8, head.Claims.TreeSize);
+        Assert.Equal(Convert.ToHexStringLower(written), head.Claims.RootHash);
+    }
+
+    [Fact]
+    public async Task Appended_PastAGap_ReadsTheGapAtOnceNotAtTheNextCheckpoint()
+    {
+        var (leaves, journal, tenant) = JournalWithLeaves();
+        var partition = new AuditPartition(tenant, TestServices.Replica);
+        await AppendAsync(journal, tenant, 2);
+
+        // Three records the tree is not told of (another journal of the same chain), then one it is: a gap of three.
+        await AppendAsync(_journal, tenant, 3);
+        await AppendAsync(journal, tenant, 1);
+        await leaves.CatchingUp(partition);
+        var written = MerkleTree.Root(await AllLeavesAsync(partition), 6);
+
+        // Read before the lines were rewritten: the checkpoint has nothing left to read.
+        await RewriteLinesAsync(partition);
+        var head = await new AuditProofs(journal, leaves, _keys, _time).CheckpointAsync(partition, null, CancellationToken.None);
+
+        Assert.Equal(6, head.Claims.TreeSize);
+        Assert.Equal(Convert.ToHexStringLower(written), head.Claims.RootHash);
+    }
+
+    private (AuditLeaves Leaves, AuditJournal Journal, string Tenant) JournalWithLeaves()
+    {
+        var leaves = new AuditLeaves(_sink, blockSize: 4);
+        var journal = new AuditJournal(_sink, [], _time, TestServices.Metrics, MsOptions.Create(new AuditOptions { ReplicaId = TestServices.Replica }),
+            MsOptions.Create(new EvidenceOptions()), TestServices.ReceiptKeys, NullLogger<AuditJournal>.Instance, leaves);
+        return (leaves, journal, TestServices.NewTenant());
+    }
+
+    private static async Task AppendAsync(AuditJournal journal, string tenant, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await journal.AppendAsync(new AuditEntry { Tenant = tenant, Agent = "agent-1", Decision = "allow", StatusCode = 200 });
+        }
+    }
+
+    // Every stored line changed: a tree that read them back now would have another head.
+    private async Task RewriteLinesAsync(AuditPartition partition)
+    {
+        var path = _sink.PathOf(partition);
+        await File.WriteAllLinesAsync(path, [.. (await File.ReadAllLinesAsync(path)).Select(static l => l.Replace("\"agent-1\"", "\"agent-X\"", StringComparison.Ordinal))]);
+    }
+
+    [Fact]
     public void Constructor_BlockSizeNotAPowerOfTwo_Throws() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new AuditLeaves(_sink, blockSize: 6));
 

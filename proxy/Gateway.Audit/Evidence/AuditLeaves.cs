@@ -49,11 +49,14 @@ public sealed class AuditLeaves
     public async ValueTask<AuditTreeView> ReadAsync(AuditPartition partition, IReadOnlyCollection<long> leaves, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(leaves);
-        var state = _partitions.GetOrAdd(partition, static (_, size) => new AuditTreeState(size), BlockSize);
+        var state = State(partition);
         await state.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // What the journal told of while the gate was held first, so that the sink is read only for what it did not.
+            state.TakeWaiting();
             var anchor = await CatchUpAsync(partition, state, cancellationToken).ConfigureAwait(false);
+            state.TakeWaiting();
             var blocks = new Dictionary<long, IReadOnlyList<byte[]>>();
             foreach (var leaf in leaves)
             {
@@ -74,32 +77,79 @@ public sealed class AuditLeaves
 
     /// <summary>
     /// Leaves this process has just appended to the partition (hex, in chain order, from seq <paramref name="firstSeq"/>),
-    /// told by the journal once they are durable: taken as the tree's next leaves without reading their lines back when
-    /// they are the next ones and no read holds the tree; otherwise left alone, for the next read to take from the sink.
-    /// Never waits: the journal's writer calls it.
+    /// told by the journal once they are durable: taken as the tree's next leaves without reading their lines back. While a
+    /// read holds the tree they wait for it (at most <see cref="MaxWaitingLeaves"/>; more are left to the sink). Leaves that
+    /// do not follow the tree's last one (a gap: leaves past that bound) start one read of the sink for the gap at once, so
+    /// that the tree is not left behind until the next checkpoint reads everything appended since. Never waits: the
+    /// journal's writer calls it.
     /// </summary>
     public void Appended(AuditPartition partition, long firstSeq, IReadOnlyList<string> leafHashes)
     {
         ArgumentNullException.ThrowIfNull(leafHashes);
-        var state = _partitions.GetOrAdd(partition, static (_, size) => new AuditTreeState(size), BlockSize);
+        var state = State(partition);
+        var leaves = new byte[leafHashes.Count][];
+        for (var i = 0; i < leaves.Length; i++)
+        {
+            leaves[i] = Convert.FromHexString(leafHashes[i]);
+        }
+
         if (!state.Gate.Wait(0))
         {
+            // A read holds the tree: these wait for it (the read, or the next append, takes them).
+            if (Interlocked.Add(ref state.WaitingLeaves, leaves.Length) <= MaxWaitingLeaves)
+            {
+                state.Waiting.Enqueue((firstSeq, leaves));
+            }
+            else
+            {
+                Interlocked.Add(ref state.WaitingLeaves, -leaves.Length);
+            }
+
             return;
         }
 
+        long gap;
         try
         {
-            if (state.Count == firstSeq - 1)
-            {
-                for (var i = 0; i < leafHashes.Count; i++)
-                {
-                    state.Add(Convert.FromHexString(leafHashes[i]));
-                }
-            }
+            state.TakeWaiting();
+            gap = state.Take(firstSeq, leaves) ? 0 : firstSeq - 1 - state.Count;
         }
         finally
         {
             state.Gate.Release();
+        }
+
+        // A tree that has not read the chain yet (a restart on a long chain) leaves it to the first checkpoint, as before.
+        if (gap > 0 && gap <= MaxWaitingLeaves && state.Count > 0 && state.CatchingUp is not { IsCompleted: false })
+        {
+            state.CatchingUp = CatchUpInBackgroundAsync(partition);
+        }
+    }
+
+    /// <summary>
+    /// The most leaves that wait for a read holding a partition's tree (64 blocks: about 4 MB), and the largest gap read at
+    /// once in the background.
+    /// </summary>
+    public int MaxWaitingLeaves => 64 * BlockSize;
+
+    /// <summary>What is kept of the partition's tree (tests hold its gate as a read does).</summary>
+    internal AuditTreeState State(AuditPartition partition) => _partitions.GetOrAdd(partition, static (_, size) => new AuditTreeState(size), BlockSize);
+
+    /// <summary>The read started to fill a gap in the partition's leaves, or a completed task (tests wait for it).</summary>
+    internal Task CatchingUp(AuditPartition partition) =>
+        _partitions.TryGetValue(partition, out var state) && state.CatchingUp is { } reading ? reading : Task.CompletedTask;
+
+    // The gap read from the sink, off the journal's writer; a failure leaves the gap to the next read.
+    private async Task CatchUpInBackgroundAsync(AuditPartition partition)
+    {
+        await Task.Yield();
+        try
+        {
+            await ReadAsync(partition, [], CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The next checkpoint or proof reads the sink again, and refuses there if it still cannot.
         }
     }
 

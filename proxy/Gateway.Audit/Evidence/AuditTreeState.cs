@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Gateway.Policy.Evidence;
 
 namespace Gateway.Audit.Evidence;
@@ -17,6 +18,47 @@ internal sealed class AuditTreeState(int blockSize)
     public List<byte[]> Tail { get; } = new(blockSize);
 
     public long Count => ((long)BlockRoots.Count * blockSize) + Tail.Count;
+
+    /// <summary>
+    /// Leaves the journal appended while a read held <see cref="Gate"/> (their first seq, in chain order), taken by whoever
+    /// holds it next; <see cref="WaitingLeaves"/> counts them, to bound them.
+    /// </summary>
+    public ConcurrentQueue<(long FirstSeq, byte[][] Leaves)> Waiting { get; } = new();
+
+    public int WaitingLeaves;
+
+    /// <summary>The read started to fill a gap in the leaves the journal told of (one at a time), or null.</summary>
+    public Task? CatchingUp { get; set; }
+
+    /// <summary>
+    /// Takes <paramref name="leaves"/>, the leaves from seq <paramref name="firstSeq"/> on, past those it holds already (read
+    /// from the sink meanwhile); false, taking none, when they do not follow its last leaf (a gap: the sink has the records between).
+    /// </summary>
+    public bool Take(long firstSeq, byte[][] leaves)
+    {
+        var held = Count - (firstSeq - 1);
+        if (held < 0)
+        {
+            return false;
+        }
+
+        for (var i = held; i < leaves.Length; i++)
+        {
+            Add(leaves[i]);
+        }
+
+        return true;
+    }
+
+    /// <summary>Takes the leaves that waited for the gate (under it); a run past a gap is dropped (the sink has it).</summary>
+    public void TakeWaiting()
+    {
+        while (Waiting.TryDequeue(out var run))
+        {
+            Interlocked.Add(ref WaitingLeaves, -run.Leaves.Length);
+            Take(run.FirstSeq, run.Leaves);
+        }
+    }
 
     /// <summary>Appends the next leaf; a block it completes is kept as its head alone.</summary>
     public void Add(byte[] leaf)
