@@ -30,6 +30,9 @@ public static class ReceiptBatch
 
     private const int MaxLength = 16 * 1024;
 
+    // Room for a statement: {"iat":<20>,"root":"<64>","size":<11>,"v":2} is at most 127 bytes.
+    private const int StatementCapacity = 160;
+
     /// <summary>Signs <paramref name="receipts"/> with one signature; the receipt of each, in order.</summary>
     public static string[] Sign(IReadOnlyList<DecisionReceipt> receipts, ReceiptKey key, long issuedAt) =>
         Sign(receipts, key, issuedAt, out _);
@@ -43,7 +46,8 @@ public static class ReceiptBatch
         ArgumentOutOfRangeException.ThrowIfGreaterThan(receipts.Count, MaxSize);
 
         var (claims, paths, root) = Tree(receipts);
-        signedRoot = key.Sign(Type, Statement(root, claims.Length, issuedAt));
+        Span<byte> statement = stackalloc byte[StatementCapacity];
+        signedRoot = key.Sign(Type, statement[..Statement(root, claims.Length, issuedAt, statement)]);
         return Issue(signedRoot, claims, paths);
     }
 
@@ -64,8 +68,9 @@ public static class ReceiptBatch
 
         var (claims, paths, root) = Tree(receipts);
         var parts = signedRoot.Split('.');
+        Span<byte> expected = stackalloc byte[StatementCapacity];
         if (parts.Length != 3 || !CompactJws.TryDecode(parts[1], out var statement)
-            || !statement.AsSpan().SequenceEqual(Statement(root, claims.Length, issuedAt)))
+            || !statement.AsSpan().SequenceEqual(expected[..Statement(root, claims.Length, issuedAt, expected)]))
         {
             return false;
         }
@@ -163,13 +168,18 @@ public static class ReceiptBatch
         return true;
     }
 
-    private static byte[] Statement(byte[] root, int size, long issuedAt)
+    // {"iat":…,"root":"<64 hex>","size":…,"v":2}, formatted as UTF-8 into the caller's buffer (on its stack, of
+    // StatementCapacity bytes); its length. The root's hex goes straight in: no hex string, no array of the statement.
+    private static int Statement(byte[] root, int size, long issuedAt, Span<byte> text)
     {
-        // {"iat":…,"root":"<64 hex>","size":…,"v":2}, formatted as UTF-8 in place.
-        Span<byte> text = stackalloc byte[160];
-        var written = Utf8.TryWrite(text, CultureInfo.InvariantCulture,
-            $"{{\"iat\":{issuedAt},\"root\":\"{Convert.ToHexStringLower(root)}\",\"size\":{size},\"v\":{Version}}}", out var length);
-        return written ? text[..length].ToArray() : throw new InvalidOperationException("A receipt batch statement did not fit its buffer.");
+        if (Utf8.TryWrite(text, CultureInfo.InvariantCulture, $"{{\"iat\":{issuedAt},\"root\":\"", out var head)
+            && Convert.TryToHexStringLower(root, text[head..], out var hex)
+            && Utf8.TryWrite(text[(head + hex)..], CultureInfo.InvariantCulture, $"\",\"size\":{size},\"v\":{Version}}}", out var tail))
+        {
+            return head + hex + tail;
+        }
+
+        throw new InvalidOperationException("A receipt batch statement did not fit its buffer.");
     }
 
     private static bool TryPath(string part, out List<byte[]> path)
