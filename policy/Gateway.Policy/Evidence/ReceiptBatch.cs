@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text.Unicode;
@@ -37,8 +38,11 @@ public static class ReceiptBatch
     public static string[] Sign(IReadOnlyList<DecisionReceipt> receipts, ReceiptKey key, long issuedAt) =>
         Sign(receipts, key, issuedAt, out _);
 
-    /// <summary>Signs <paramref name="receipts"/> with one signature; the receipt of each, in order, and the batch's signed root.</summary>
-    public static string[] Sign(IReadOnlyList<DecisionReceipt> receipts, ReceiptKey key, long issuedAt, out string signedRoot)
+    /// <summary>
+    /// Signs <paramref name="receipts"/> with one signature; the receipt of each, in order, and the batch's signed root:
+    /// the first receipt's prefix (every receipt starts with it), so that the root has no string of its own.
+    /// </summary>
+    public static string[] Sign(IReadOnlyList<DecisionReceipt> receipts, ReceiptKey key, long issuedAt, out ReadOnlyMemory<char> signedRoot)
     {
         ArgumentNullException.ThrowIfNull(receipts);
         ArgumentNullException.ThrowIfNull(key);
@@ -46,9 +50,23 @@ public static class ReceiptBatch
         ArgumentOutOfRangeException.ThrowIfGreaterThan(receipts.Count, MaxSize);
 
         var (claims, paths, root) = Tree(receipts);
-        Span<byte> statement = stackalloc byte[StatementCapacity];
-        signedRoot = key.Sign(Type, statement[..Statement(root, claims.Length, issuedAt, statement)]);
-        return Issue(signedRoot, claims, paths);
+        Span<byte> text = stackalloc byte[StatementCapacity];
+        var statement = text[..Statement(root, claims.Length, issuedAt, text)];
+
+        // The signed root is written into a pooled buffer and copied into each receipt.
+        var length = key.SignedLength(Type, statement.Length);
+        var signed = ArrayPool<char>.Shared.Rent(length);
+        try
+        {
+            key.Sign(Type, statement, signed);
+            var issued = Issue(signed.AsMemory(0, length), claims, paths);
+            signedRoot = issued[0].AsMemory(0, length);
+            return issued;
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(signed);
+        }
     }
 
     /// <summary>
@@ -75,7 +93,7 @@ public static class ReceiptBatch
             return false;
         }
 
-        issued = Issue(signedRoot, claims, paths);
+        issued = Issue(signedRoot.AsMemory(), claims, paths);
         return true;
     }
 
@@ -93,7 +111,7 @@ public static class ReceiptBatch
         return (claims, paths, root);
     }
 
-    private static string[] Issue(string signed, byte[][] claims, List<byte[]>[] paths)
+    private static string[] Issue(ReadOnlyMemory<char> signed, byte[][] claims, List<byte[]>[] paths)
     {
         var issued = new string[claims.Length];
         for (var i = 0; i < claims.Length; i++)
@@ -105,13 +123,13 @@ public static class ReceiptBatch
     }
 
     // signed ~ base64url(claims) ~ base64url(path), written straight into the one string.
-    private static string Receipt(string signed, byte[] claims, List<byte[]> path)
+    private static string Receipt(ReadOnlyMemory<char> signed, byte[] claims, List<byte[]> path)
     {
         var claimsLength = Base64Url.GetEncodedLength(claims.Length);
         var pathLength = Base64Url.GetEncodedLength(path.Count * MerkleTree.HashSize);
         return string.Create(signed.Length + 1 + claimsLength + 1 + pathLength, (signed, claims, path), static (span, state) =>
         {
-            state.signed.CopyTo(span);
+            state.signed.Span.CopyTo(span);
             var at = state.signed.Length;
             span[at++] = Separator;
             at += Base64Url.EncodeToChars(state.claims, span[at..]);
