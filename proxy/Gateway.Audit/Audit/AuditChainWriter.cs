@@ -49,6 +49,15 @@ internal sealed class AuditChainWriter
     private readonly List<string> _leafHashes = new(16);
     private readonly Queue<Pending> _queue = new();
 
+    // What one group's write works through, reused for the next (filled and emptied by the group in flight alone; the
+    // store reads them only during its call): the sealed lines and records, the receipts asked for and their batches,
+    // the explanations to store.
+    private readonly List<byte[]> _lines = new(16);
+    private readonly List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> _records = new(16);
+    private readonly List<(Pending Pending, AuditReceiptMember Member, DecisionReceipt Claims)> _asked = new(16);
+    private readonly List<AuditReceiptBatch> _batches = new(1);
+    private readonly List<AuditExplanation> _unstored = new(4);
+
     // Read and changed only by the one group in flight.
     private readonly HashSet<string> _storedDigests = new(StringComparer.Ordinal);
     private bool _writing;
@@ -181,26 +190,25 @@ internal sealed class AuditChainWriter
             {
                 var tip = _tip ?? await _store.GetTipAsync(_partition).ConfigureAwait(false);
                 var sealStarted = _time.GetTimestamp();
-                var sealedGroup = Seal(group, tip);
+                var lastHash = Seal(group, tip);
                 sealing += _time.GetElapsedTime(sealStarted);
-                if (sealedGroup.Lines.Count == 0)
+                if (_lines.Count == 0)
                 {
                     return;
                 }
 
-                var receipts = SignReceipts(sealedGroup.Records);
-                if (receipts.Error is { } signingFailed)
+                if (SignReceipts(_records) is { } signingFailed)
                 {
                     FailUnsigned(group, signingFailed);
                     return;
                 }
 
                 var writeStarted = _time.GetTimestamp();
-                var explanations = ToStore(sealedGroup.Records);
+                var explanations = ToStore(_records);
                 bool appended;
                 try
                 {
-                    appended = await _store.TryAppendAsync(_partition, tip.Length, sealedGroup.Lines, sealedGroup.LastHash, explanations, receipts.Batches).ConfigureAwait(false);
+                    appended = await _store.TryAppendAsync(_partition, tip.Length, _lines, lastHash, explanations, _batches).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -209,9 +217,9 @@ internal sealed class AuditChainWriter
 
                 if (appended)
                 {
-                    _tip = new AuditTip(tip.Length + sealedGroup.Lines.Count, sealedGroup.LastHash);
+                    _tip = new AuditTip(tip.Length + _lines.Count, lastHash);
                     Remember(explanations);
-                    foreach (var (pendings, record, _) in sealedGroup.Records)
+                    foreach (var (pendings, record, _) in _records)
                     {
                         _metrics.AuditAppended(record.Tenant, record.Decision);
                         foreach (var pending in pendings)
@@ -221,7 +229,7 @@ internal sealed class AuditChainWriter
                     }
 
                     // After the waiters: the Merkle tree's leaves of this chain, without reading the lines back.
-                    AppendLeaves(tip.Length + 1, sealedGroup.Records);
+                    AppendLeaves(tip.Length + 1, _records);
 
                     return;
                 }
@@ -245,6 +253,12 @@ internal sealed class AuditChainWriter
         }
         finally
         {
+            // Emptied for the next group: they keep no record, line or receipt alive.
+            _lines.Clear();
+            _records.Clear();
+            _asked.Clear();
+            _batches.Clear();
+            _unstored.Clear();
             for (var i = 0; i < group.Count; i++)
             {
                 _metrics.AuditAppendPhase(AuditMetrics.PhaseSeal, sealing);
@@ -254,11 +268,14 @@ internal sealed class AuditChainWriter
     }
 
     // The receipts the group's appends asked for, their claims made of each sealed record (ReceiptClaims), signed in one
-    // batch (or one batch each when batching is off, to measure it), with the batches to store; an error when they could
-    // not be: then nothing of the group is written.
-    private (IReadOnlyList<AuditReceiptBatch> Batches, ReceiptSigningException? Error) SignReceipts(List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> records)
+    // batch (or one batch each when batching is off, to measure it), the batches to store in _batches; an error when they
+    // could not be: then nothing of the group is written.
+    private ReceiptSigningException? SignReceipts(List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> records)
     {
-        List<(Pending Pending, AuditReceiptMember Member, DecisionReceipt Claims)>? asked = null;
+        var asked = _asked;
+        var batches = _batches;
+        asked.Clear();
+        batches.Clear();
         try
         {
             var now = _time.GetUtcNow().ToUnixTimeSeconds();
@@ -269,19 +286,18 @@ internal sealed class AuditChainWriter
                     if (pending.Receipt)
                     {
                         var requestId = pending.Entry.RequestId ?? throw new ArgumentException("A receipt names its request: the entry has no request id.");
-                        (asked ??= new(records.Count)).Add((pending, new AuditReceiptMember(record.Seq, requestId), ReceiptClaims.Of(record, requestId, now)));
+                        asked.Add((pending, new AuditReceiptMember(record.Seq, requestId), ReceiptClaims.Of(record, requestId, now)));
                     }
                 }
             }
 
-            if (asked is null)
+            if (asked.Count == 0)
             {
-                return ([], null);
+                return null;
             }
 
             var started = _time.GetTimestamp();
             var key = _receiptKeys.Active;
-            var batches = new List<AuditReceiptBatch>(_batchReceipts ? 1 : asked.Count);
             var size = _batchReceipts ? asked.Count : 1;
             for (var first = 0; first < asked.Count; first += size)
             {
@@ -303,12 +319,13 @@ internal sealed class AuditChainWriter
             }
 
             _metrics.ReceiptsSigned(asked.Count, _batchReceipts, _time.GetElapsedTime(started));
-            return (batches, null);
+            return null;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            batches.Clear();
             AuditLog.ReceiptSigningFailed(_logger, ex, _partition.Tenant);
-            return ([], new ReceiptSigningException("The decision's receipt could not be signed.", ex));
+            return new ReceiptSigningException("The decision's receipt could not be signed.", ex);
         }
     }
 
@@ -323,19 +340,34 @@ internal sealed class AuditChainWriter
         }
     }
 
-    // The group's explanations that this writer has not stored yet, each once.
+    // The group's explanations that this writer has not stored yet, each once (in _unstored).
     private List<AuditExplanation> ToStore(List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> records)
     {
-        var explanations = new List<AuditExplanation>();
+        var explanations = _unstored;
+        explanations.Clear();
         foreach (var (_, _, explanation) in records)
         {
-            if (explanation is not null && !_storedDigests.Contains(explanation.Digest) && !explanations.Exists(e => e.Digest == explanation.Digest))
+            if (explanation is not null && !_storedDigests.Contains(explanation.Digest) && !Holds(explanations, explanation.Digest))
             {
                 explanations.Add(explanation);
             }
         }
 
         return explanations;
+    }
+
+    // A loop, not List.Exists with a lambda: that captured each record's explanation in a closure of its own.
+    private static bool Holds(List<AuditExplanation> explanations, string digest)
+    {
+        foreach (var explanation in explanations)
+        {
+            if (explanation.Digest == digest)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void Remember(List<AuditExplanation> stored)
@@ -351,12 +383,14 @@ internal sealed class AuditChainWriter
         }
     }
 
-    // Seals each record on the previous one (repeated refusals, outcomes and decisions of one kind folded into one: AuditGroupFold);
-    // an entry that cannot be sealed fails alone.
-    private (List<byte[]> Lines, List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> Records, string LastHash) Seal(List<Pending> group, AuditTip tip)
+    // Seals each record on the previous one (repeated refusals, outcomes and decisions of one kind folded into one: AuditGroupFold),
+    // into _lines and _records; the last record's hash. An entry that cannot be sealed fails alone.
+    private string Seal(List<Pending> group, AuditTip tip)
     {
-        var lines = new List<byte[]>(group.Count);
-        var records = new List<(List<Pending>, AuditRecord, AuditExplanation?)>(group.Count);
+        var lines = _lines;
+        var records = _records;
+        lines.Clear();
+        records.Clear();
         var previous = tip.LastHash;
         var now = _time.GetUtcNow();
         var waiting = _waiting;
@@ -389,7 +423,7 @@ internal sealed class AuditChainWriter
             }
         }
 
-        return (lines, records, previous);
+        return previous;
     }
 
     // The group's leaf hashes in chain order (one per line written; the seal computed each).
