@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Threading.Tasks.Sources;
 using Gateway.Policy.Evidence;
 using Gateway.Store;
 using Microsoft.Extensions.Logging;
@@ -89,11 +90,13 @@ internal sealed class AuditChainWriter
 
     /// <summary>
     /// Queues the entry; the task completes with the sealed record once it is durable, and with the signed receipt of
-    /// the entry's request over its record when <paramref name="receipt"/> asks for one.
+    /// the entry's request over its record when <paramref name="receipt"/> asks for one. Cancelling ends the wait (as
+    /// <see cref="Task.WaitAsync(CancellationToken)"/> would), not the append.
     /// </summary>
-    public Task<AuditAppended> AppendAsync(AuditEntry entry, bool receipt = false)
+    public ValueTask<AuditAppended> AppendAsync(AuditEntry entry, bool receipt = false, CancellationToken cancellationToken = default)
     {
         var pending = new Pending(entry, _time.GetTimestamp(), receipt);
+        pending.EndWaitOn(cancellationToken);
         bool start;
         lock (_gate)
         {
@@ -107,7 +110,7 @@ internal sealed class AuditChainWriter
             _ = WriteQueuedAsync();
         }
 
-        return pending.Waiter.Task;
+        return pending.Task;
     }
 
     private async Task WriteQueuedAsync()
@@ -142,18 +145,18 @@ internal sealed class AuditChainWriter
             foreach (var pending in group)
             {
                 // Fail closed should a path of the write ever leave one unsettled (the exception made only then).
-                if (!pending.Waiter.IsSettled)
+                if (!pending.IsSettled)
                 {
-                    pending.Waiter.Fail(new AuditWriteException("The audit record was not written."));
+                    pending.Fail(new AuditWriteException("The audit record was not written."));
                 }
             }
 
             for (var i = 0; i < group.Count - 1; i++)
             {
-                group[i].Waiter.CompleteOnThreadPool();
+                group[i].CompleteOnThreadPool();
             }
 
-            var last = group[^1].Waiter;
+            var last = group[^1];
 
             // Emptied before another run may take the list, so that it keeps no append alive.
             group.Clear();
@@ -224,7 +227,7 @@ internal sealed class AuditChainWriter
                         _metrics.AuditAppended(record.Tenant, record.Decision);
                         foreach (var pending in pendings)
                         {
-                            pending.Waiter.Settle(new AuditAppended(record, pending.Receipt ? pending.Issued : null));
+                            pending.Settle(new AuditAppended(record, pending.Receipt ? pending.Issued : null));
                         }
                     }
 
@@ -336,7 +339,7 @@ internal sealed class AuditChainWriter
         var unwritten = new AuditWriteException("The audit group was not written: its receipts could not be signed.", error);
         foreach (var pending in group)
         {
-            pending.Waiter.Fail(pending.Receipt ? error : unwritten);
+            pending.Fail(pending.Receipt ? error : unwritten);
         }
     }
 
@@ -397,7 +400,7 @@ internal sealed class AuditChainWriter
         waiting.Clear();
         foreach (var pending in group)
         {
-            if (!pending.Waiter.IsSettled)
+            if (!pending.IsSettled)
             {
                 waiting.Add(pending);
             }
@@ -418,7 +421,7 @@ internal sealed class AuditChainWriter
             {
                 foreach (var pending in pendings)
                 {
-                    pending.Waiter.Fail(ex);
+                    pending.Fail(ex);
                 }
             }
         }
@@ -455,12 +458,25 @@ internal sealed class AuditChainWriter
     {
         foreach (var pending in group)
         {
-            pending.Waiter.Fail(error);
+            pending.Fail(error);
         }
     }
 
-    private sealed class Pending(AuditEntry entry, long enqueued, bool receipt)
+    /// <summary>
+    /// One append and its caller's wait, in one object: what it awaits is this (a single-use value task source), not a
+    /// task completed through a <see cref="GroupWaiter{TOutcome}"/> and a second task for a cancellable wait. Settled by
+    /// the group's write, completed by <see cref="WriteQueuedAsync"/> once the group is done (inline for the last of a
+    /// group after which nothing waits, as <see cref="GroupWaiter{TOutcome}"/> does), or ended first by the caller's
+    /// cancellation; whichever comes first completes it.
+    /// </summary>
+    private sealed class Pending(AuditEntry entry, long enqueued, bool receipt) : IValueTaskSource<AuditAppended>, IThreadPoolWorkItem
     {
+        private ManualResetValueTaskSourceCore<AuditAppended> _completion;
+        private AuditAppended _outcome;
+        private Exception? _error;
+        private CancellationTokenRegistration _cancellation;
+        private int _completed;
+
         public AuditEntry Entry { get; } = entry;
 
         /// <summary>When it was queued (<see cref="TimeProvider.GetTimestamp"/>).</summary>
@@ -473,6 +489,95 @@ internal sealed class AuditChainWriter
         public string? Issued { get; set; }
 
         /// <summary>Settled by the group's write; completed by <see cref="WriteQueuedAsync"/> once the group is done.</summary>
-        public GroupWaiter<AuditAppended> Waiter { get; } = new();
+        /// <summary>What the caller awaits.</summary>
+        public ValueTask<AuditAppended> Task => new(this, _completion.Version);
+
+        /// <summary>True once an outcome or an error is set (it may not be completed yet).</summary>
+        public bool IsSettled { get; private set; }
+
+        /// <summary>Ends the caller's wait, not the append, when <paramref name="cancellationToken"/> is cancelled (before the append completes).</summary>
+        public void EndWaitOn(CancellationToken cancellationToken)
+        {
+            if (cancellationToken.CanBeCanceled)
+            {
+                // Made before the append is queued, so that its completion always finds it to undo.
+                _cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((Pending)state!).Cancel(token), this);
+            }
+        }
+
+        /// <summary>Sets the outcome (the first outcome or error set wins).</summary>
+        public void Settle(AuditAppended outcome)
+        {
+            if (!IsSettled)
+            {
+                _outcome = outcome;
+                IsSettled = true;
+            }
+        }
+
+        /// <summary>Sets the error (the first outcome or error set wins).</summary>
+        public void Fail(Exception error)
+        {
+            if (!IsSettled)
+            {
+                _error = error;
+                IsSettled = true;
+            }
+        }
+
+        /// <summary>Completes the caller's wait on the thread pool with what was settled.</summary>
+        public void CompleteOnThreadPool() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+
+        /// <summary>
+        /// Completes the caller's wait here when inline completion is on (<see cref="GroupWaiters.CompleteInline"/>, as
+        /// the store's group commits do), on the thread pool otherwise.
+        /// </summary>
+        public void CompleteInlineWhenOn()
+        {
+            if (GroupWaiters.CompleteInline)
+            {
+                Complete();
+            }
+            else
+            {
+                CompleteOnThreadPool();
+            }
+        }
+
+        void IThreadPoolWorkItem.Execute() => Complete();
+
+        // The caller's continuation runs here, on this thread, unless its wait was cancelled first.
+        private void Complete()
+        {
+            if (Interlocked.Exchange(ref _completed, 1) != 0)
+            {
+                return;
+            }
+
+            _cancellation.Unregister();
+            if (_error is { } error)
+            {
+                _completion.SetException(error);
+            }
+            else
+            {
+                _completion.SetResult(_outcome);
+            }
+        }
+
+        private void Cancel(CancellationToken token)
+        {
+            if (Interlocked.Exchange(ref _completed, 1) == 0)
+            {
+                _completion.SetException(new TaskCanceledException(null, null, token));
+            }
+        }
+
+        AuditAppended IValueTaskSource<AuditAppended>.GetResult(short token) => _completion.GetResult(token);
+
+        ValueTaskSourceStatus IValueTaskSource<AuditAppended>.GetStatus(short token) => _completion.GetStatus(token);
+
+        void IValueTaskSource<AuditAppended>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _completion.OnCompleted(continuation, state, token, flags);
     }
 }
