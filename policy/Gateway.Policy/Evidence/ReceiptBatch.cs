@@ -31,6 +31,16 @@ public static class ReceiptBatch
 
     private const int MaxLength = 16 * 1024;
 
+    private const int MaxRetainedBufferBytes = 64 * 1024;
+
+    // The claims of the batch being signed or rebuilt, one after another in one buffer, and their writer: one per thread,
+    // reused (a thread signs one batch at a time), so that a receipt's claims get no array of their own.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_claims;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
     // Room for a statement: {"iat":<20>,"root":"<64>","size":<11>,"v":2} is at most 127 bytes.
     private const int StatementCapacity = 160;
 
@@ -66,6 +76,7 @@ public static class ReceiptBatch
         finally
         {
             ArrayPool<char>.Shared.Return(signed);
+            ReleaseLargeClaims();
         }
     }
 
@@ -84,34 +95,59 @@ public static class ReceiptBatch
             return false;
         }
 
-        var (claims, paths, root) = Tree(receipts);
-        var parts = signedRoot.Split('.');
-        Span<byte> expected = stackalloc byte[StatementCapacity];
-        if (parts.Length != 3 || !CompactJws.TryDecode(parts[1], out var statement)
-            || !statement.AsSpan().SequenceEqual(expected[..Statement(root, claims.Length, issuedAt, expected)]))
+        try
         {
-            return false;
-        }
+            var (claims, paths, root) = Tree(receipts);
+            var parts = signedRoot.Split('.');
+            Span<byte> expected = stackalloc byte[StatementCapacity];
+            if (parts.Length != 3 || !CompactJws.TryDecode(parts[1], out var statement)
+                || !statement.AsSpan().SequenceEqual(expected[..Statement(root, claims.Length, issuedAt, expected)]))
+            {
+                return false;
+            }
 
-        issued = Issue(signedRoot.AsMemory(), claims, paths);
-        return true;
+            issued = Issue(signedRoot.AsMemory(), claims, paths);
+            return true;
+        }
+        finally
+        {
+            ReleaseLargeClaims();
+        }
     }
 
-    private static (byte[][] Claims, List<byte[]>[] Paths, byte[] Root) Tree(IReadOnlyList<DecisionReceipt> receipts)
+    // Each receipt's claims (in the thread's buffer: read them before this thread's next batch) and leaf, and the tree.
+    private static (ReadOnlyMemory<byte>[] Claims, List<byte[]>[] Paths, byte[] Root) Tree(IReadOnlyList<DecisionReceipt> receipts)
     {
-        var claims = new byte[receipts.Count][];
+        var buffer = t_claims ??= new ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
+        var json = t_writer ??= new Utf8JsonWriter(buffer);
+        var claims = new ReadOnlyMemory<byte>[receipts.Count];
         var leaves = new byte[receipts.Count][];
         for (var i = 0; i < claims.Length; i++)
         {
-            claims[i] = receipts[i].ToClaims(i);
-            leaves[i] = MerkleTree.LeafHash(claims[i]);
+            // A slice stays valid as the buffer grows: growing copies into a new array and leaves the old one as it was.
+            var start = buffer.WrittenCount;
+            json.Reset(buffer);
+            receipts[i].WriteClaims(i, json);
+            claims[i] = buffer.WrittenMemory[start..];
+            leaves[i] = MerkleTree.LeafHash(claims[i].Span);
         }
 
         var (root, paths) = MerkleTree.RootAndInclusionPaths(leaves);
         return (claims, paths, root);
     }
 
-    private static string[] Issue(ReadOnlyMemory<char> signed, byte[][] claims, List<byte[]>[] paths)
+    // Once the claims are read: a buffer a large batch grew is not kept by the thread.
+    private static void ReleaseLargeClaims()
+    {
+        if (t_claims is { Capacity: > MaxRetainedBufferBytes })
+        {
+            t_claims = null;
+            t_writer = null;
+        }
+    }
+
+    private static string[] Issue(ReadOnlyMemory<char> signed, ReadOnlyMemory<byte>[] claims, List<byte[]>[] paths)
     {
         var issued = new string[claims.Length];
         for (var i = 0; i < claims.Length; i++)
@@ -123,7 +159,7 @@ public static class ReceiptBatch
     }
 
     // signed ~ base64url(claims) ~ base64url(path), written straight into the one string.
-    private static string Receipt(ReadOnlyMemory<char> signed, byte[] claims, List<byte[]> path)
+    private static string Receipt(ReadOnlyMemory<char> signed, ReadOnlyMemory<byte> claims, List<byte[]> path)
     {
         var claimsLength = Base64Url.GetEncodedLength(claims.Length);
         var pathLength = Base64Url.GetEncodedLength(path.Count * MerkleTree.HashSize);
@@ -132,7 +168,7 @@ public static class ReceiptBatch
             state.signed.Span.CopyTo(span);
             var at = state.signed.Length;
             span[at++] = Separator;
-            at += Base64Url.EncodeToChars(state.claims, span[at..]);
+            at += Base64Url.EncodeToChars(state.claims.Span, span[at..]);
             span[at++] = Separator;
             Span<byte> joined = stackalloc byte[16 * MerkleTree.HashSize];
             for (var i = 0; i < state.path.Count; i++)
