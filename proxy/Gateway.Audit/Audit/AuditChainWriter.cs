@@ -58,6 +58,7 @@ internal sealed class AuditChainWriter
     private readonly List<(Pending Pending, AuditReceiptMember Member, DecisionReceipt Claims)> _asked = new(16);
     private readonly List<AuditReceiptBatch> _batches = new(1);
     private readonly List<AuditExplanation> _unstored = new(4);
+    private readonly List<(AuditEntry Entry, List<Pending> Pendings)> _folded = new(16);
 
     // Read and changed only by the one group in flight.
     private readonly HashSet<string> _storedDigests = new(StringComparer.Ordinal);
@@ -262,6 +263,8 @@ internal sealed class AuditChainWriter
             _asked.Clear();
             _batches.Clear();
             _unstored.Clear();
+            _folded.Clear();
+            _waiting.Clear();
             for (var i = 0; i < group.Count; i++)
             {
                 _metrics.AuditAppendPhase(AuditMetrics.PhaseSeal, sealing);
@@ -406,8 +409,9 @@ internal sealed class AuditChainWriter
             }
         }
 
-        var folded = AuditGroupFold.Fold(waiting, static pending => pending.Entry, _explanations);
-        waiting.Clear();
+        // A group of one is sealed with _waiting as its pendings (AuditGroupFold): it stays as it is until the group is done.
+        var folded = _folded;
+        AuditGroupFold.Fold(waiting, static pending => pending.Entry, _explanations, folded);
         foreach (var (entry, pendings) in folded)
         {
             try
