@@ -357,8 +357,10 @@ public sealed class AuditJournal
 
     private async ValueTask ExportAsync(AuditRecord record, CancellationToken cancellationToken)
     {
-        foreach (var exporter in _exporters)
+        // By index: a foreach over the interface boxed an enumerator for every record, even with no exporter at all.
+        for (var i = 0; i < _exporters.Count; i++)
         {
+            var exporter = _exporters[i];
             try
             {
                 await exporter.ExportAsync(record, cancellationToken).ConfigureAwait(false);
