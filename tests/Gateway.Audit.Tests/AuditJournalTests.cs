@@ -421,6 +421,42 @@ public abstract class AuditJournalTests
     }
 
     [Fact]
+    public async Task AppendAsync_CancelledWhileQueued_EndsTheWaitAloneAndTheRecordIsStillWritten()
+    {
+        var sink = new GatedSink(CreateSink());
+        var journal = TestServices.Journal(sink, Time);
+
+        var first = journal.AppendAsync(Entry(0)).AsTask();
+        await sink.FirstAppendStarted.Task;
+        using var cancel = new CancellationTokenSource();
+        var cancelled = journal.AppendAsync(Entry(1), cancel.Token).AsTask();
+        var kept = journal.AppendAsync(Entry(2)).AsTask();
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        Assert.False(kept.IsCompleted);
+        sink.Release.SetResult();
+        await first;
+        Assert.Equal(3, (await kept).Seq);
+
+        // The wait ended, not the append: its record is in the chain, before the one queued after it.
+        var result = await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant);
+        Assert.True(result.Intact, result.Reason);
+        Assert.Equal(3, result.Records);
+    }
+
+    [Fact]
+    public async Task AppendAsync_AlreadyCancelled_ThrowsBeforeAnythingIsQueued()
+    {
+        var journal = TestServices.Journal(CreateSink(), Time);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await journal.AppendAsync(Entry(0), new CancellationToken(canceled: true)));
+
+        var result = await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant);
+        Assert.Equal(0, result.Records);
+    }
+
+    [Fact]
     public async Task AppendAsync_ReceiptsOfOneGroup_AreSignedOnceAndEachNamesItsOwnRecordsLeaf()
     {
         var (journal, sink, first) = await HoldFirstGroupAsync();

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 
 namespace Gateway.Policy.Evidence;
@@ -18,14 +17,6 @@ public sealed record DecisionReceipt
 
     /// <summary>The <c>v</c> of a receipt issued before batching.</summary>
     public const int Version = 1;
-
-    private const int MaxRetainedBufferBytes = 64 * 1024;
-
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_buffer;
-
-    [ThreadStatic]
-    private static Utf8JsonWriter? t_writer;
 
     public required string Tenant { get; init; }
 
@@ -63,56 +54,39 @@ public sealed record DecisionReceipt
     public string Sign(ReceiptKey key) => ReceiptBatch.Sign([this], key, IssuedAt)[0];
 
     /// <summary>
-    /// The claims as the batch's leaf carries them: a JSON object, members sorted, absent ones left out, <c>v</c> 2 and
-    /// the leaf's <c>batch_index</c>.
+    /// Writes the claims as the batch's leaf carries them into <paramref name="json"/> (flushed): a JSON object, members
+    /// sorted, absent ones left out, <c>v</c> 2 and the leaf's <c>batch_index</c>.
     /// </summary>
-    internal byte[] ToClaims(int batchIndex)
+    internal void WriteClaims(int batchIndex, Utf8JsonWriter json)
     {
-        // One buffer and writer per thread, reused: a fresh writer asks its buffer for room for the worst escaping of each
-        // value and grew a new buffer two or three times per receipt.
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
-        buffer.ResetWrittenCount();
-        var json = t_writer ??= new Utf8JsonWriter(buffer);
-        json.Reset(buffer);
+        json.WriteStartObject();
+        if (ActorChain is { } chain)
         {
-            json.WriteStartObject();
-            if (ActorChain is { } chain)
+            json.WriteStartArray("actor_chain");
+            foreach (var actor in chain)
             {
-                json.WriteStartArray("actor_chain");
-                foreach (var actor in chain)
-                {
-                    actor.Write(json);
-                }
-
-                json.WriteEndArray();
+                actor.Write(json);
             }
 
-            json.WriteString("agent", Agent);
-            json.WriteNumber("batch_index", batchIndex);
-            json.WriteString("decision", Decision);
-            json.WriteNumber("iat", IssuedAt);
-            WriteOptional(json, "intent_digest", IntentDigest);
-            json.WriteString("leaf_hash", LeafHash);
-            json.WriteNumber("leaf_index", LeafIndex);
-            WriteOptional(json, "policy_digest", PolicyDigest);
-            json.WriteString("record_hash", RecordHash);
-            json.WriteString("replica", Replica);
-            json.WriteString("request_id", RequestId);
-            json.WriteString("tenant", Tenant);
-            WriteOptional(json, "tool", Tool);
-            json.WriteNumber("v", ReceiptBatch.Version);
-            json.WriteEndObject();
-            json.Flush();
+            json.WriteEndArray();
         }
 
-        var claims = buffer.WrittenSpan.ToArray();
-        if (buffer.Capacity > MaxRetainedBufferBytes)
-        {
-            t_buffer = null;
-            t_writer = null;
-        }
-
-        return claims;
+        json.WriteString("agent", Agent);
+        json.WriteNumber("batch_index", batchIndex);
+        json.WriteString("decision", Decision);
+        json.WriteNumber("iat", IssuedAt);
+        WriteOptional(json, "intent_digest", IntentDigest);
+        json.WriteString("leaf_hash", LeafHash);
+        json.WriteNumber("leaf_index", LeafIndex);
+        WriteOptional(json, "policy_digest", PolicyDigest);
+        json.WriteString("record_hash", RecordHash);
+        json.WriteString("replica", Replica);
+        json.WriteString("request_id", RequestId);
+        json.WriteString("tenant", Tenant);
+        WriteOptional(json, "tool", Tool);
+        json.WriteNumber("v", ReceiptBatch.Version);
+        json.WriteEndObject();
+        json.Flush();
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text.Unicode;
@@ -30,12 +31,28 @@ public static class ReceiptBatch
 
     private const int MaxLength = 16 * 1024;
 
+    private const int MaxRetainedBufferBytes = 64 * 1024;
+
+    // The claims of the batch being signed or rebuilt, one after another in one buffer, and their writer: one per thread,
+    // reused (a thread signs one batch at a time), so that a receipt's claims get no array of their own.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_claims;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    // Room for a statement: {"iat":<20>,"root":"<64>","size":<11>,"v":2} is at most 127 bytes.
+    private const int StatementCapacity = 160;
+
     /// <summary>Signs <paramref name="receipts"/> with one signature; the receipt of each, in order.</summary>
     public static string[] Sign(IReadOnlyList<DecisionReceipt> receipts, ReceiptKey key, long issuedAt) =>
         Sign(receipts, key, issuedAt, out _);
 
-    /// <summary>Signs <paramref name="receipts"/> with one signature; the receipt of each, in order, and the batch's signed root.</summary>
-    public static string[] Sign(IReadOnlyList<DecisionReceipt> receipts, ReceiptKey key, long issuedAt, out string signedRoot)
+    /// <summary>
+    /// Signs <paramref name="receipts"/> with one signature; the receipt of each, in order, and the batch's signed root:
+    /// the first receipt's prefix (every receipt starts with it), so that the root has no string of its own.
+    /// </summary>
+    public static string[] Sign(IReadOnlyList<DecisionReceipt> receipts, ReceiptKey key, long issuedAt, out ReadOnlyMemory<char> signedRoot)
     {
         ArgumentNullException.ThrowIfNull(receipts);
         ArgumentNullException.ThrowIfNull(key);
@@ -43,8 +60,24 @@ public static class ReceiptBatch
         ArgumentOutOfRangeException.ThrowIfGreaterThan(receipts.Count, MaxSize);
 
         var (claims, paths, root) = Tree(receipts);
-        signedRoot = key.Sign(Type, Statement(root, claims.Length, issuedAt));
-        return Issue(signedRoot, claims, paths);
+        Span<byte> text = stackalloc byte[StatementCapacity];
+        var statement = text[..Statement(root, claims.Length, issuedAt, text)];
+
+        // The signed root is written into a pooled buffer and copied into each receipt.
+        var length = key.SignedLength(Type, statement.Length);
+        var signed = ArrayPool<char>.Shared.Rent(length);
+        try
+        {
+            key.Sign(Type, statement, signed);
+            var issued = Issue(signed.AsMemory(0, length), claims, paths);
+            signedRoot = issued[0].AsMemory(0, length);
+            return issued;
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(signed);
+            ReleaseLargeClaims();
+        }
     }
 
     /// <summary>
@@ -62,33 +95,59 @@ public static class ReceiptBatch
             return false;
         }
 
-        var (claims, paths, root) = Tree(receipts);
-        var parts = signedRoot.Split('.');
-        if (parts.Length != 3 || !CompactJws.TryDecode(parts[1], out var statement)
-            || !statement.AsSpan().SequenceEqual(Statement(root, claims.Length, issuedAt)))
+        try
         {
-            return false;
-        }
+            var (claims, paths, root) = Tree(receipts);
+            var parts = signedRoot.Split('.');
+            Span<byte> expected = stackalloc byte[StatementCapacity];
+            if (parts.Length != 3 || !CompactJws.TryDecode(parts[1], out var statement)
+                || !statement.AsSpan().SequenceEqual(expected[..Statement(root, claims.Length, issuedAt, expected)]))
+            {
+                return false;
+            }
 
-        issued = Issue(signedRoot, claims, paths);
-        return true;
+            issued = Issue(signedRoot.AsMemory(), claims, paths);
+            return true;
+        }
+        finally
+        {
+            ReleaseLargeClaims();
+        }
     }
 
-    private static (byte[][] Claims, List<byte[]>[] Paths, byte[] Root) Tree(IReadOnlyList<DecisionReceipt> receipts)
+    // Each receipt's claims (in the thread's buffer: read them before this thread's next batch) and leaf, and the tree.
+    private static (ReadOnlyMemory<byte>[] Claims, List<byte[]>[] Paths, byte[] Root) Tree(IReadOnlyList<DecisionReceipt> receipts)
     {
-        var claims = new byte[receipts.Count][];
+        var buffer = t_claims ??= new ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
+        var json = t_writer ??= new Utf8JsonWriter(buffer);
+        var claims = new ReadOnlyMemory<byte>[receipts.Count];
         var leaves = new byte[receipts.Count][];
         for (var i = 0; i < claims.Length; i++)
         {
-            claims[i] = receipts[i].ToClaims(i);
-            leaves[i] = MerkleTree.LeafHash(claims[i]);
+            // A slice stays valid as the buffer grows: growing copies into a new array and leaves the old one as it was.
+            var start = buffer.WrittenCount;
+            json.Reset(buffer);
+            receipts[i].WriteClaims(i, json);
+            claims[i] = buffer.WrittenMemory[start..];
+            leaves[i] = MerkleTree.LeafHash(claims[i].Span);
         }
 
         var (root, paths) = MerkleTree.RootAndInclusionPaths(leaves);
         return (claims, paths, root);
     }
 
-    private static string[] Issue(string signed, byte[][] claims, List<byte[]>[] paths)
+    // Once the claims are read: a buffer a large batch grew is not kept by the thread.
+    private static void ReleaseLargeClaims()
+    {
+        if (t_claims is { Capacity: > MaxRetainedBufferBytes })
+        {
+            t_claims = null;
+            t_writer = null;
+        }
+    }
+
+    private static string[] Issue(ReadOnlyMemory<char> signed, ReadOnlyMemory<byte>[] claims, List<byte[]>[] paths)
     {
         var issued = new string[claims.Length];
         for (var i = 0; i < claims.Length; i++)
@@ -100,16 +159,16 @@ public static class ReceiptBatch
     }
 
     // signed ~ base64url(claims) ~ base64url(path), written straight into the one string.
-    private static string Receipt(string signed, byte[] claims, List<byte[]> path)
+    private static string Receipt(ReadOnlyMemory<char> signed, ReadOnlyMemory<byte> claims, List<byte[]> path)
     {
         var claimsLength = Base64Url.GetEncodedLength(claims.Length);
         var pathLength = Base64Url.GetEncodedLength(path.Count * MerkleTree.HashSize);
         return string.Create(signed.Length + 1 + claimsLength + 1 + pathLength, (signed, claims, path), static (span, state) =>
         {
-            state.signed.CopyTo(span);
+            state.signed.Span.CopyTo(span);
             var at = state.signed.Length;
             span[at++] = Separator;
-            at += Base64Url.EncodeToChars(state.claims, span[at..]);
+            at += Base64Url.EncodeToChars(state.claims.Span, span[at..]);
             span[at++] = Separator;
             Span<byte> joined = stackalloc byte[16 * MerkleTree.HashSize];
             for (var i = 0; i < state.path.Count; i++)
@@ -163,13 +222,18 @@ public static class ReceiptBatch
         return true;
     }
 
-    private static byte[] Statement(byte[] root, int size, long issuedAt)
+    // {"iat":…,"root":"<64 hex>","size":…,"v":2}, formatted as UTF-8 into the caller's buffer (on its stack, of
+    // StatementCapacity bytes); its length. The root's hex goes straight in: no hex string, no array of the statement.
+    private static int Statement(byte[] root, int size, long issuedAt, Span<byte> text)
     {
-        // {"iat":…,"root":"<64 hex>","size":…,"v":2}, formatted as UTF-8 in place.
-        Span<byte> text = stackalloc byte[160];
-        var written = Utf8.TryWrite(text, CultureInfo.InvariantCulture,
-            $"{{\"iat\":{issuedAt},\"root\":\"{Convert.ToHexStringLower(root)}\",\"size\":{size},\"v\":{Version}}}", out var length);
-        return written ? text[..length].ToArray() : throw new InvalidOperationException("A receipt batch statement did not fit its buffer.");
+        if (Utf8.TryWrite(text, CultureInfo.InvariantCulture, $"{{\"iat\":{issuedAt},\"root\":\"", out var head)
+            && Convert.TryToHexStringLower(root, text[head..], out var hex)
+            && Utf8.TryWrite(text[(head + hex)..], CultureInfo.InvariantCulture, $"\",\"size\":{size},\"v\":{Version}}}", out var tail))
+        {
+            return head + hex + tail;
+        }
+
+        throw new InvalidOperationException("A receipt batch statement did not fit its buffer.");
     }
 
     private static bool TryPath(string part, out List<byte[]> path)

@@ -44,8 +44,32 @@ public sealed class ReceiptKey
     /// <summary>Signs <paramref name="payload"/> (a UTF-8 JSON object) as a compact JWS with header <c>{"alg":"ES256","kid","typ"}</c>.</summary>
     public string Sign(string type, ReadOnlySpan<byte> payload)
     {
+        var length = SignedLength(type, payload.Length);
+        var chars = ArrayPool<char>.Shared.Rent(length);
+        try
+        {
+            Sign(type, payload, chars);
+            return new string(chars, 0, length);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
+        }
+    }
+
+    /// <summary>The length of the compact JWS <see cref="Sign(string, ReadOnlySpan{byte}, Span{char})"/> writes.</summary>
+    internal int SignedLength(string type, int payloadLength) =>
+        EncodedHeader(type).Length + 1 + Base64Url.GetEncodedLength(payloadLength) + 1 + Base64Url.GetEncodedLength(SignatureSize);
+
+    /// <summary>
+    /// Signs as <see cref="Sign(string, ReadOnlySpan{byte})"/>, the JWS written into <paramref name="destination"/> (at
+    /// least <see cref="SignedLength"/> chars): a caller that copies it into a longer string (a batch's receipts start with
+    /// their signed root) makes no string of it alone.
+    /// </summary>
+    internal void Sign(string type, ReadOnlySpan<byte> payload, Span<char> destination)
+    {
         // The signing input (base64url(header) "." base64url(payload)) as ASCII bytes in one pooled buffer, the header's
-        // encoding kept per type; the JWS is written into its one string.
+        // encoding kept per type.
         var header = EncodedHeader(type);
         var inputLength = header.Length + 1 + Base64Url.GetEncodedLength(payload.Length);
         var input = ArrayPool<byte>.Shared.Rent(inputLength + SignatureSize);
@@ -60,12 +84,9 @@ public sealed class ReceiptKey
                 throw new CryptographicException("The receipt signature did not have the ES256 size.");
             }
 
-            return string.Create(inputLength + 1 + Base64Url.GetEncodedLength(SignatureSize), (input, inputLength), static (chars, state) =>
-            {
-                Encoding.ASCII.GetChars(state.input.AsSpan(0, state.inputLength), chars);
-                chars[state.inputLength] = '.';
-                Base64Url.EncodeToChars(state.input.AsSpan(state.inputLength, SignatureSize), chars[(state.inputLength + 1)..]);
-            });
+            Encoding.ASCII.GetChars(input.AsSpan(0, inputLength), destination);
+            destination[inputLength] = '.';
+            Base64Url.EncodeToChars(input.AsSpan(inputLength, SignatureSize), destination[(inputLength + 1)..]);
         }
         finally
         {

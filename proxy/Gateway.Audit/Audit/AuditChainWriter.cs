@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Threading.Tasks.Sources;
 using Gateway.Policy.Evidence;
 using Gateway.Store;
 using Microsoft.Extensions.Logging;
@@ -49,6 +50,16 @@ internal sealed class AuditChainWriter
     private readonly List<string> _leafHashes = new(16);
     private readonly Queue<Pending> _queue = new();
 
+    // What one group's write works through, reused for the next (filled and emptied by the group in flight alone; the
+    // store reads them only during its call): the sealed lines and records, the receipts asked for and their batches,
+    // the explanations to store.
+    private readonly List<byte[]> _lines = new(16);
+    private readonly List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> _records = new(16);
+    private readonly List<(Pending Pending, AuditReceiptMember Member, DecisionReceipt Claims)> _asked = new(16);
+    private readonly List<AuditReceiptBatch> _batches = new(1);
+    private readonly List<AuditExplanation> _unstored = new(4);
+    private readonly List<(AuditEntry Entry, List<Pending> Pendings)> _folded = new(16);
+
     // Read and changed only by the one group in flight.
     private readonly HashSet<string> _storedDigests = new(StringComparer.Ordinal);
     private bool _writing;
@@ -80,11 +91,13 @@ internal sealed class AuditChainWriter
 
     /// <summary>
     /// Queues the entry; the task completes with the sealed record once it is durable, and with the signed receipt of
-    /// the entry's request over its record when <paramref name="receipt"/> asks for one.
+    /// the entry's request over its record when <paramref name="receipt"/> asks for one. Cancelling ends the wait (as
+    /// <see cref="Task.WaitAsync(CancellationToken)"/> would), not the append.
     /// </summary>
-    public Task<AuditAppended> AppendAsync(AuditEntry entry, bool receipt = false)
+    public ValueTask<AuditAppended> AppendAsync(AuditEntry entry, bool receipt = false, CancellationToken cancellationToken = default)
     {
         var pending = new Pending(entry, _time.GetTimestamp(), receipt);
+        pending.EndWaitOn(cancellationToken);
         bool start;
         lock (_gate)
         {
@@ -98,7 +111,7 @@ internal sealed class AuditChainWriter
             _ = WriteQueuedAsync();
         }
 
-        return pending.Waiter.Task;
+        return pending.Task;
     }
 
     private async Task WriteQueuedAsync()
@@ -133,18 +146,18 @@ internal sealed class AuditChainWriter
             foreach (var pending in group)
             {
                 // Fail closed should a path of the write ever leave one unsettled (the exception made only then).
-                if (!pending.Waiter.IsSettled)
+                if (!pending.IsSettled)
                 {
-                    pending.Waiter.Fail(new AuditWriteException("The audit record was not written."));
+                    pending.Fail(new AuditWriteException("The audit record was not written."));
                 }
             }
 
             for (var i = 0; i < group.Count - 1; i++)
             {
-                group[i].Waiter.CompleteOnThreadPool();
+                group[i].CompleteOnThreadPool();
             }
 
-            var last = group[^1].Waiter;
+            var last = group[^1];
 
             // Emptied before another run may take the list, so that it keeps no append alive.
             group.Clear();
@@ -181,26 +194,25 @@ internal sealed class AuditChainWriter
             {
                 var tip = _tip ?? await _store.GetTipAsync(_partition).ConfigureAwait(false);
                 var sealStarted = _time.GetTimestamp();
-                var sealedGroup = Seal(group, tip);
+                var lastHash = Seal(group, tip);
                 sealing += _time.GetElapsedTime(sealStarted);
-                if (sealedGroup.Lines.Count == 0)
+                if (_lines.Count == 0)
                 {
                     return;
                 }
 
-                var receipts = SignReceipts(sealedGroup.Records);
-                if (receipts.Error is { } signingFailed)
+                if (SignReceipts(_records) is { } signingFailed)
                 {
                     FailUnsigned(group, signingFailed);
                     return;
                 }
 
                 var writeStarted = _time.GetTimestamp();
-                var explanations = ToStore(sealedGroup.Records);
+                var explanations = ToStore(_records);
                 bool appended;
                 try
                 {
-                    appended = await _store.TryAppendAsync(_partition, tip.Length, sealedGroup.Lines, sealedGroup.LastHash, explanations, receipts.Batches).ConfigureAwait(false);
+                    appended = await _store.TryAppendAsync(_partition, tip.Length, _lines, lastHash, explanations, _batches).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -209,19 +221,19 @@ internal sealed class AuditChainWriter
 
                 if (appended)
                 {
-                    _tip = new AuditTip(tip.Length + sealedGroup.Lines.Count, sealedGroup.LastHash);
+                    _tip = new AuditTip(tip.Length + _lines.Count, lastHash);
                     Remember(explanations);
-                    foreach (var (pendings, record, _) in sealedGroup.Records)
+                    foreach (var (pendings, record, _) in _records)
                     {
                         _metrics.AuditAppended(record.Tenant, record.Decision);
                         foreach (var pending in pendings)
                         {
-                            pending.Waiter.Settle(new AuditAppended(record, pending.Receipt ? pending.Issued : null));
+                            pending.Settle(new AuditAppended(record, pending.Receipt ? pending.Issued : null));
                         }
                     }
 
                     // After the waiters: the Merkle tree's leaves of this chain, without reading the lines back.
-                    AppendLeaves(tip.Length + 1, sealedGroup.Records);
+                    AppendLeaves(tip.Length + 1, _records);
 
                     return;
                 }
@@ -245,6 +257,14 @@ internal sealed class AuditChainWriter
         }
         finally
         {
+            // Emptied for the next group: they keep no record, line or receipt alive.
+            _lines.Clear();
+            _records.Clear();
+            _asked.Clear();
+            _batches.Clear();
+            _unstored.Clear();
+            _folded.Clear();
+            _waiting.Clear();
             for (var i = 0; i < group.Count; i++)
             {
                 _metrics.AuditAppendPhase(AuditMetrics.PhaseSeal, sealing);
@@ -254,11 +274,14 @@ internal sealed class AuditChainWriter
     }
 
     // The receipts the group's appends asked for, their claims made of each sealed record (ReceiptClaims), signed in one
-    // batch (or one batch each when batching is off, to measure it), with the batches to store; an error when they could
-    // not be: then nothing of the group is written.
-    private (IReadOnlyList<AuditReceiptBatch> Batches, ReceiptSigningException? Error) SignReceipts(List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> records)
+    // batch (or one batch each when batching is off, to measure it), the batches to store in _batches; an error when they
+    // could not be: then nothing of the group is written.
+    private ReceiptSigningException? SignReceipts(List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> records)
     {
-        List<(Pending Pending, AuditReceiptMember Member, DecisionReceipt Claims)>? asked = null;
+        var asked = _asked;
+        var batches = _batches;
+        asked.Clear();
+        batches.Clear();
         try
         {
             var now = _time.GetUtcNow().ToUnixTimeSeconds();
@@ -269,19 +292,18 @@ internal sealed class AuditChainWriter
                     if (pending.Receipt)
                     {
                         var requestId = pending.Entry.RequestId ?? throw new ArgumentException("A receipt names its request: the entry has no request id.");
-                        (asked ??= new(records.Count)).Add((pending, new AuditReceiptMember(record.Seq, requestId), ReceiptClaims.Of(record, requestId, now)));
+                        asked.Add((pending, new AuditReceiptMember(record.Seq, requestId), ReceiptClaims.Of(record, requestId, now)));
                     }
                 }
             }
 
-            if (asked is null)
+            if (asked.Count == 0)
             {
-                return ([], null);
+                return null;
             }
 
             var started = _time.GetTimestamp();
             var key = _receiptKeys.Active;
-            var batches = new List<AuditReceiptBatch>(_batchReceipts ? 1 : asked.Count);
             var size = _batchReceipts ? asked.Count : 1;
             for (var first = 0; first < asked.Count; first += size)
             {
@@ -303,12 +325,13 @@ internal sealed class AuditChainWriter
             }
 
             _metrics.ReceiptsSigned(asked.Count, _batchReceipts, _time.GetElapsedTime(started));
-            return (batches, null);
+            return null;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            batches.Clear();
             AuditLog.ReceiptSigningFailed(_logger, ex, _partition.Tenant);
-            return ([], new ReceiptSigningException("The decision's receipt could not be signed.", ex));
+            return new ReceiptSigningException("The decision's receipt could not be signed.", ex);
         }
     }
 
@@ -319,23 +342,38 @@ internal sealed class AuditChainWriter
         var unwritten = new AuditWriteException("The audit group was not written: its receipts could not be signed.", error);
         foreach (var pending in group)
         {
-            pending.Waiter.Fail(pending.Receipt ? error : unwritten);
+            pending.Fail(pending.Receipt ? error : unwritten);
         }
     }
 
-    // The group's explanations that this writer has not stored yet, each once.
+    // The group's explanations that this writer has not stored yet, each once (in _unstored).
     private List<AuditExplanation> ToStore(List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> records)
     {
-        var explanations = new List<AuditExplanation>();
+        var explanations = _unstored;
+        explanations.Clear();
         foreach (var (_, _, explanation) in records)
         {
-            if (explanation is not null && !_storedDigests.Contains(explanation.Digest) && !explanations.Exists(e => e.Digest == explanation.Digest))
+            if (explanation is not null && !_storedDigests.Contains(explanation.Digest) && !Holds(explanations, explanation.Digest))
             {
                 explanations.Add(explanation);
             }
         }
 
         return explanations;
+    }
+
+    // A loop, not List.Exists with a lambda: that captured each record's explanation in a closure of its own.
+    private static bool Holds(List<AuditExplanation> explanations, string digest)
+    {
+        foreach (var explanation in explanations)
+        {
+            if (explanation.Digest == digest)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void Remember(List<AuditExplanation> stored)
@@ -351,26 +389,29 @@ internal sealed class AuditChainWriter
         }
     }
 
-    // Seals each record on the previous one (repeated refusals, outcomes and decisions of one kind folded into one: AuditGroupFold);
-    // an entry that cannot be sealed fails alone.
-    private (List<byte[]> Lines, List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> Records, string LastHash) Seal(List<Pending> group, AuditTip tip)
+    // Seals each record on the previous one (repeated refusals, outcomes and decisions of one kind folded into one: AuditGroupFold),
+    // into _lines and _records; the last record's hash. An entry that cannot be sealed fails alone.
+    private string Seal(List<Pending> group, AuditTip tip)
     {
-        var lines = new List<byte[]>(group.Count);
-        var records = new List<(List<Pending>, AuditRecord, AuditExplanation?)>(group.Count);
+        var lines = _lines;
+        var records = _records;
+        lines.Clear();
+        records.Clear();
         var previous = tip.LastHash;
         var now = _time.GetUtcNow();
         var waiting = _waiting;
         waiting.Clear();
         foreach (var pending in group)
         {
-            if (!pending.Waiter.IsSettled)
+            if (!pending.IsSettled)
             {
                 waiting.Add(pending);
             }
         }
 
-        var folded = AuditGroupFold.Fold(waiting, static pending => pending.Entry, _explanations);
-        waiting.Clear();
+        // A group of one is sealed with _waiting as its pendings (AuditGroupFold): it stays as it is until the group is done.
+        var folded = _folded;
+        AuditGroupFold.Fold(waiting, static pending => pending.Entry, _explanations, folded);
         foreach (var (entry, pendings) in folded)
         {
             try
@@ -384,12 +425,12 @@ internal sealed class AuditChainWriter
             {
                 foreach (var pending in pendings)
                 {
-                    pending.Waiter.Fail(ex);
+                    pending.Fail(ex);
                 }
             }
         }
 
-        return (lines, records, previous);
+        return previous;
     }
 
     // The group's leaf hashes in chain order (one per line written; the seal computed each).
@@ -421,12 +462,25 @@ internal sealed class AuditChainWriter
     {
         foreach (var pending in group)
         {
-            pending.Waiter.Fail(error);
+            pending.Fail(error);
         }
     }
 
-    private sealed class Pending(AuditEntry entry, long enqueued, bool receipt)
+    /// <summary>
+    /// One append and its caller's wait, in one object: what it awaits is this (a single-use value task source), not a
+    /// task completed through a <see cref="GroupWaiter{TOutcome}"/> and a second task for a cancellable wait. Settled by
+    /// the group's write, completed by <see cref="WriteQueuedAsync"/> once the group is done (inline for the last of a
+    /// group after which nothing waits, as <see cref="GroupWaiter{TOutcome}"/> does), or ended first by the caller's
+    /// cancellation; whichever comes first completes it.
+    /// </summary>
+    private sealed class Pending(AuditEntry entry, long enqueued, bool receipt) : IValueTaskSource<AuditAppended>, IThreadPoolWorkItem
     {
+        private ManualResetValueTaskSourceCore<AuditAppended> _completion;
+        private AuditAppended _outcome;
+        private Exception? _error;
+        private CancellationTokenRegistration _cancellation;
+        private int _completed;
+
         public AuditEntry Entry { get; } = entry;
 
         /// <summary>When it was queued (<see cref="TimeProvider.GetTimestamp"/>).</summary>
@@ -439,6 +493,95 @@ internal sealed class AuditChainWriter
         public string? Issued { get; set; }
 
         /// <summary>Settled by the group's write; completed by <see cref="WriteQueuedAsync"/> once the group is done.</summary>
-        public GroupWaiter<AuditAppended> Waiter { get; } = new();
+        /// <summary>What the caller awaits.</summary>
+        public ValueTask<AuditAppended> Task => new(this, _completion.Version);
+
+        /// <summary>True once an outcome or an error is set (it may not be completed yet).</summary>
+        public bool IsSettled { get; private set; }
+
+        /// <summary>Ends the caller's wait, not the append, when <paramref name="cancellationToken"/> is cancelled (before the append completes).</summary>
+        public void EndWaitOn(CancellationToken cancellationToken)
+        {
+            if (cancellationToken.CanBeCanceled)
+            {
+                // Made before the append is queued, so that its completion always finds it to undo.
+                _cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((Pending)state!).Cancel(token), this);
+            }
+        }
+
+        /// <summary>Sets the outcome (the first outcome or error set wins).</summary>
+        public void Settle(AuditAppended outcome)
+        {
+            if (!IsSettled)
+            {
+                _outcome = outcome;
+                IsSettled = true;
+            }
+        }
+
+        /// <summary>Sets the error (the first outcome or error set wins).</summary>
+        public void Fail(Exception error)
+        {
+            if (!IsSettled)
+            {
+                _error = error;
+                IsSettled = true;
+            }
+        }
+
+        /// <summary>Completes the caller's wait on the thread pool with what was settled.</summary>
+        public void CompleteOnThreadPool() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+
+        /// <summary>
+        /// Completes the caller's wait here when inline completion is on (<see cref="GroupWaiters.CompleteInline"/>, as
+        /// the store's group commits do), on the thread pool otherwise.
+        /// </summary>
+        public void CompleteInlineWhenOn()
+        {
+            if (GroupWaiters.CompleteInline)
+            {
+                Complete();
+            }
+            else
+            {
+                CompleteOnThreadPool();
+            }
+        }
+
+        void IThreadPoolWorkItem.Execute() => Complete();
+
+        // The caller's continuation runs here, on this thread, unless its wait was cancelled first.
+        private void Complete()
+        {
+            if (Interlocked.Exchange(ref _completed, 1) != 0)
+            {
+                return;
+            }
+
+            _cancellation.Unregister();
+            if (_error is { } error)
+            {
+                _completion.SetException(error);
+            }
+            else
+            {
+                _completion.SetResult(_outcome);
+            }
+        }
+
+        private void Cancel(CancellationToken token)
+        {
+            if (Interlocked.Exchange(ref _completed, 1) == 0)
+            {
+                _completion.SetException(new TaskCanceledException(null, null, token));
+            }
+        }
+
+        AuditAppended IValueTaskSource<AuditAppended>.GetResult(short token) => _completion.GetResult(token);
+
+        ValueTaskSourceStatus IValueTaskSource<AuditAppended>.GetStatus(short token) => _completion.GetStatus(token);
+
+        void IValueTaskSource<AuditAppended>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _completion.OnCompleted(continuation, state, token, flags);
     }
 }

@@ -24,19 +24,21 @@ namespace Gateway.Audit;
 internal static class AuditGroupFold
 {
     /// <summary>
-    /// The entries to seal, in order, each with the items it answers: a folded entry sits where its first member
-    /// arrived. An entry that is the only one of its kind in the group is left as it is. Decisions fold by the digest
-    /// of their stored explanation, resolved through <paramref name="explanations"/> (the cache the seal resolves it
-    /// through again, so the second time is a lookup).
+    /// The entries to seal, in order, each with the items it answers, into <paramref name="folded"/> (emptied first): a
+    /// folded entry sits where its first member arrived. An entry that is the only one of its kind in the group is left
+    /// as it is. Decisions fold by the digest of their stored explanation, resolved through
+    /// <paramref name="explanations"/> (the cache the seal resolves it through again, so the second time is a lookup).
+    /// A group of one answers <paramref name="items"/> itself as its entry's items: the caller leaves that list as it is
+    /// while it uses what was folded.
     /// </summary>
-    public static List<(AuditEntry Entry, List<T> Items)> Fold<T>(IReadOnlyList<T> items, Func<T, AuditEntry> entryOf, AuditExplanationCache explanations)
+    public static void Fold<T>(List<T> items, Func<T, AuditEntry> entryOf, AuditExplanationCache explanations, List<(AuditEntry Entry, List<T> Items)> folded)
     {
-        var folded = new List<(AuditEntry Entry, List<T> Items)>(items.Count);
+        folded.Clear();
         if (items.Count == 1)
         {
-            // One entry is the only one of its kind: nothing to fold, no kind to work out.
-            folded.Add((entryOf(items[0]), [items[0]]));
-            return folded;
+            // One entry is the only one of its kind: nothing to fold, no kind to work out, no list of its own.
+            folded.Add((entryOf(items[0]), items));
+            return;
         }
 
         Dictionary<Kind, int>? open = null;
@@ -60,7 +62,7 @@ internal static class AuditGroupFold
 
         if (open is null)
         {
-            return folded;
+            return;
         }
 
         foreach (var at in open.Values)
@@ -76,8 +78,6 @@ internal static class AuditGroupFold
                 }, members);
             }
         }
-
-        return folded;
     }
 
     private static AuditEntry Refusals<T>(AuditEntry first, List<T> members, Func<T, AuditEntry> entryOf)

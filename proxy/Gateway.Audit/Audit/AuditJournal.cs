@@ -112,7 +112,7 @@ public sealed class AuditJournal
         AuditAppended appended;
         try
         {
-            appended = await WriterOf(entry.Tenant).AppendAsync(entry, receipt).WaitAsync(cancellationToken).ConfigureAwait(false);
+            appended = await WriterOf(entry.Tenant).AppendAsync(entry, receipt, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is AuditWriteException or ReceiptSigningException)
         {
@@ -160,7 +160,7 @@ public sealed class AuditJournal
                 AuditRecord record;
                 try
                 {
-                    record = (await WriterOf(entry.Tenant).AppendAsync(entry).WaitAsync(cancellationToken).ConfigureAwait(false)).Record;
+                    record = (await WriterOf(entry.Tenant).AppendAsync(entry, receipt: false, cancellationToken).ConfigureAwait(false)).Record;
                 }
                 catch (AuditWriteException)
                 {
@@ -357,8 +357,10 @@ public sealed class AuditJournal
 
     private async ValueTask ExportAsync(AuditRecord record, CancellationToken cancellationToken)
     {
-        foreach (var exporter in _exporters)
+        // By index: a foreach over the interface boxed an enumerator for every record, even with no exporter at all.
+        for (var i = 0; i < _exporters.Count; i++)
         {
+            var exporter = _exporters[i];
             try
             {
                 await exporter.ExportAsync(record, cancellationToken).ConfigureAwait(false);

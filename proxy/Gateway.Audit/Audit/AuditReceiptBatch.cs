@@ -13,6 +13,31 @@ public sealed record AuditReceiptBatch(string SignedRoot, long IssuedAt, IReadOn
 {
     private const int MaxRetainedBufferBytes = 64 * 1024;
 
+    // The signed root's characters: those of the string given, or (a batch the chain writer just signed) the prefix of its
+    // first receipt, which is the signed root, so that no string of the root alone is made unless SignedRoot is read.
+    private ReadOnlyMemory<char> _signedRoot = SignedRoot.AsMemory();
+    private string? _signedRootText = SignedRoot;
+
+    /// <summary>A batch whose signed root is <paramref name="signedRoot"/>'s characters (<see cref="Gateway.Policy.Evidence.ReceiptBatch.Sign(IReadOnlyList{Gateway.Policy.Evidence.DecisionReceipt}, Gateway.Policy.Evidence.ReceiptKey, long, out ReadOnlyMemory{char})"/>).</summary>
+    internal AuditReceiptBatch(ReadOnlyMemory<char> signedRoot, long issuedAt, IReadOnlyList<AuditReceiptMember> members)
+        : this(string.Empty, issuedAt, members)
+    {
+        _signedRoot = signedRoot;
+        _signedRootText = null;
+    }
+
+    /// <summary>The batch's signed root, a compact JWS.</summary>
+    public string SignedRoot
+    {
+        get => _signedRootText ??= _signedRoot.ToString();
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            _signedRoot = value.AsMemory();
+            _signedRootText = value;
+        }
+    }
+
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
 
@@ -46,7 +71,7 @@ public sealed record AuditReceiptBatch(string SignedRoot, long IssuedAt, IReadOn
             }
 
             json.WriteEndArray();
-            json.WriteString("root", SignedRoot);
+            json.WriteString("root", _signedRoot.Span);
             json.WriteEndObject();
             json.Flush();
         }
@@ -60,6 +85,15 @@ public sealed record AuditReceiptBatch(string SignedRoot, long IssuedAt, IReadOn
 
         return bytes;
     }
+
+    /// <summary>Equal when the signed roots read the same (whatever holds them), the times are and the members are the same list.</summary>
+    public bool Equals(AuditReceiptBatch? other) =>
+        other is not null
+        && _signedRoot.Span.SequenceEqual(other._signedRoot.Span)
+        && IssuedAt == other.IssuedAt
+        && EqualityComparer<IReadOnlyList<AuditReceiptMember>>.Default.Equals(Members, other.Members);
+
+    public override int GetHashCode() => HashCode.Combine(string.GetHashCode(_signedRoot.Span, StringComparison.Ordinal), IssuedAt, Members);
 
     /// <summary>A batch written by <see cref="ToJson"/>; throws <see cref="InvalidDataException"/> for anything else.</summary>
     public static AuditReceiptBatch Parse(ReadOnlySpan<byte> json)
