@@ -118,6 +118,33 @@ public sealed partial class RedisStateStore
     private static int ValueCount(AdmissionRequest request) =>
         7 + (request.Windows.Count * 3) + (request.Counters.Count * 3) + (request.Budget is null ? 0 : 3) + (request.Token is null ? 0 : 3);
 
+    /// <summary>
+    /// The arrays of an admission call, kept for the next call of the same size (#52): in the steady state a tenant's
+    /// batches have one shape, and each would make two arrays of its own. One pair is kept for the store; a call that
+    /// finds none, or one of another size, makes its own.
+    /// </summary>
+    private sealed class AdmitArguments(RedisKey[] keys, RedisValue[] values)
+    {
+        public RedisKey[] Keys { get; } = keys;
+
+        public RedisValue[] Values { get; } = values;
+
+        public static AdmitArguments Take(ref AdmitArguments? spare, int keyCount, int valueCount) =>
+            Interlocked.Exchange(ref spare, null) is { } kept && kept.Keys.Length == keyCount && kept.Values.Length == valueCount
+                ? kept
+                : new(new RedisKey[keyCount], new RedisValue[valueCount]);
+
+        public void GiveBack(ref AdmitArguments? spare)
+        {
+            // Every element is written again before the next call; cleared so that a kept pair holds no request's keys.
+            Array.Clear(Keys);
+            Array.Clear(Values);
+            Volatile.Write(ref spare, this);
+        }
+    }
+
+    private AdmitArguments? _spareAdmitArguments;
+
     // A batch: never cancelled, for other callers wait for the same call.
     private Task<AdmissionOutcome[]> AdmitBatchAsync(IReadOnlyList<AdmissionRequest> batch)
     {
@@ -135,8 +162,8 @@ public sealed partial class RedisStateStore
             valueCount += ValueCount(request);
         }
 
-        var keys = new RedisKey[keyCount];
-        var values = new RedisValue[valueCount];
+        var arguments = AdmitArguments.Take(ref _spareAdmitArguments, keyCount, valueCount);
+        var (keys, values) = (arguments.Keys, arguments.Values);
         values[0] = batch.Count;
         int key = 0, value = 1;
         foreach (var request in batch)
@@ -147,6 +174,10 @@ public sealed partial class RedisStateStore
         }
 
         var reply = (RedisResult[])(await EvaluateAsync(operation, RedisScripts.Admit, keys, values, cancellationToken).ConfigureAwait(false))!;
+
+        // Answered: the call is done with its arrays. A call that failed or timed out may still be queued to be written,
+        // so its arrays are never given back.
+        arguments.GiveBack(ref _spareAdmitArguments);
         var outcomes = new AdmissionOutcome[reply.Length / RedisScripts.ReplyLength];
         for (var i = 0; i < outcomes.Length; i++)
         {

@@ -80,4 +80,64 @@ public sealed record Explanation
     [JsonPropertyName("run_id")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? RunId { get; init; }
+
+    /// <summary>
+    /// True when <paramref name="other"/> serialises to the same JSON as this explanation: every member equal, the lists
+    /// element by element (the record's own equality compares lists by reference). A cache of serialised explanations
+    /// relies on it, so a member added above must be compared here (a test lists the members).
+    /// </summary>
+    public bool WritesSameJson(Explanation other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return ReferenceEquals(this, other)
+            || (string.Equals(IntentDigest, other.IntentDigest, StringComparison.Ordinal)
+                && string.Equals(PolicyDigest, other.PolicyDigest, StringComparison.Ordinal)
+                && ApprovalsRequired == other.ApprovalsRequired
+                && DegradeMode == other.DegradeMode
+                && Simulated == other.Simulated
+                && WouldBe == other.WouldBe
+                && WarrantApplied == other.WarrantApplied
+                && string.Equals(Error, other.Error, StringComparison.Ordinal)
+                && string.Equals(RunId, other.RunId, StringComparison.Ordinal)
+                && SameItems(DecisionPath, other.DecisionPath)
+                && SameItems(RuleTriggers, other.RuleTriggers)
+                && SameItems(OpenRisks, other.OpenRisks)
+                && SameItems(WhatWouldChange, other.WhatWouldChange)
+                && SameItems(Approvers, other.Approvers)
+                && SameItems(ActorChain, other.ActorChain)
+                && SamePerson(Person, other.Person));
+    }
+
+    // The lists' elements are records of scalars and strings (or strings): their own equality is by value.
+    private static bool SameItems<T>(IReadOnlyList<T>? left, IReadOnlyList<T>? right)
+    {
+        if (ReferenceEquals(left, right))
+        {
+            return true;
+        }
+
+        if (left is null || right is null || left.Count != right.Count)
+        {
+            return false;
+        }
+
+        var comparer = EqualityComparer<T>.Default;
+        for (var i = 0; i < left.Count; i++)
+        {
+            if (!comparer.Equals(left[i], right[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // ActingPerson holds a list (its groups), which its record equality would compare by reference.
+    private static bool SamePerson(ActingPerson? left, ActingPerson? right) =>
+        ReferenceEquals(left, right)
+        || (left is not null && right is not null
+            && string.Equals(left.Subject, right.Subject, StringComparison.Ordinal)
+            && string.Equals(left.Issuer, right.Issuer, StringComparison.Ordinal)
+            && SameItems(left.Groups, right.Groups));
 }

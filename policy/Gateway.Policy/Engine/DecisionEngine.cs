@@ -4,11 +4,11 @@ namespace Gateway.Policy;
 
 /// <summary>
 /// Turns one request into one decision (decision-model §1–§4, §6). Pure and thread-safe: no I/O, no clock,
-/// no shared mutable state.
+/// no shared mutable state but the decision paths it shares (<see cref="DecisionPaths"/>), which change no result.
 /// </summary>
 public sealed class DecisionEngine
 {
-    private const int ControlCount = 11;
+    private const int ControlCount = DecisionPaths.Buffer.Length;
 
     /// <summary>The shared instance (the engine has no configuration).</summary>
     public static DecisionEngine Instance { get; } = new();
@@ -96,18 +96,18 @@ public sealed class DecisionEngine
 
         var state = default(EvaluationState);
         var agent = descriptor.Delegation is { } delegation ? tenant.FindDelegate(descriptor.Agent, delegation) : tenant.FindAgent(descriptor.Agent);
-        var path = new ControlResult[ControlCount];
+        var path = default(DecisionPaths.Buffer);
         path[0] = Controls.AgentRegistration(ref state, agent, descriptor);
         if (agent is null)
         {
-            return Finish(tenant, descriptor, request, path.AsSpan(0, 1).ToArray(), ref state, DecisionKind.Block, null, run);
+            return Finish(tenant, descriptor, request, DecisionPaths.Share(path[..1]), ref state, DecisionKind.Block, null, run);
         }
 
         var record = agent.Record;
         path[1] = Controls.Lifecycle(ref state, record);
         if (state.AnyCritical)
         {
-            return Finish(tenant, descriptor, request, path.AsSpan(0, 2).ToArray(), ref state, DecisionKind.Block, agent, run);
+            return Finish(tenant, descriptor, request, DecisionPaths.Share(path[..2]), ref state, DecisionKind.Block, agent, run);
         }
 
         path[2] = Controls.HumanOwner(ref state, record);
@@ -138,7 +138,7 @@ public sealed class DecisionEngine
             kind = descriptor.Impact == ActionImpact.High || descriptor.IsExternalAction ? DecisionKind.AllowAndLog : DecisionKind.Allow;
         }
 
-        return Finish(tenant, descriptor, request, path, ref state, kind, agent, run);
+        return Finish(tenant, descriptor, request, DecisionPaths.Share(path), ref state, kind, agent, run);
     }
 
     private static Decision Finish(

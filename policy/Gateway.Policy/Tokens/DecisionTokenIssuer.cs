@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Gateway.Policy.Serialization;
 
 namespace Gateway.Policy.Tokens;
@@ -116,6 +115,7 @@ public sealed class DecisionTokenIssuer
             Run = grant.Run,
         };
 
-        return MacToken.Sign(_key, PrefixUtf8, JsonSerializer.SerializeToUtf8Bytes(payload, PolicyJsonContext.Default.DecisionTokenPayload));
+        // The payload is signed and encoded at once: serialised into the thread's buffer, not an array of its own.
+        return MacToken.Sign(_key, PrefixUtf8, ThreadJson.Serialize(payload, PolicyJsonContext.Default.DecisionTokenPayload));
     }
 }

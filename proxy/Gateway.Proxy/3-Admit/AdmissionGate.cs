@@ -121,6 +121,8 @@ internal sealed class AdmissionGate
                 : AgentStatusService.SwitchKeys(identity.Tenant, identity.Agent, identity.SecretFingerprint);
         }
 
+        // The token step first, so that the request is made in one object, not copied with `with`.
+        var tokenId = issuesToken ? DecisionTokenGrant.NewTokenId() : null;
         var request = new AdmissionRequest(
             StoreKeys.Nonce(identity.Tenant, identity.Agent, identity.Nonce),
             identity.Timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -130,22 +132,14 @@ internal sealed class AdmissionGate
         {
             Budget = budget,
             Counters = run?.Counters ?? [],
-        };
-        string? tokenId = null;
-        if (issuesToken)
-        {
-            tokenId = DecisionTokenGrant.NewTokenId();
-            request = request with
+            Token = tokenId is null ? null : new TokenRecording(
+                StoreKeys.DecisionToken(identity.Tenant, tokenId),
+                _tokenRecordLifetime,
+                generationKeys ?? TokenGenerations.KeysOf(identity.Tenant, identity.RegisteredAgent))
             {
-                Token = new TokenRecording(
-                    StoreKeys.DecisionToken(identity.Tenant, tokenId),
-                    _tokenRecordLifetime,
-                    generationKeys ?? TokenGenerations.KeysOf(identity.Tenant, identity.RegisteredAgent))
-                {
-                    ConsumeKey = evaluation is null ? null : StoreKeys.DecisionToken(identity.Tenant, evaluation.TokenId),
-                },
-            };
-        }
+                ConsumeKey = evaluation is null ? null : StoreKeys.DecisionToken(identity.Tenant, evaluation.TokenId),
+            },
+        };
 
         var outcome = await _store.AdmitAsync(request, cancellationToken).ConfigureAwait(false);
         if (!outcome.NonceFresh)

@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Gateway.Oversight.Approvals;
 using Gateway.Oversight.Incidents;
-using Gateway.Policy.Serialization;
 using Gateway.Policy.Tokens;
 using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
@@ -30,6 +28,7 @@ internal sealed partial class GovernanceService
     private static readonly TimeSpan DefaultWarrantTtl = TimeSpan.FromMinutes(15);
 
     private readonly DecisionEngine _engine = DecisionEngine.Instance;
+    private readonly ExplanationJsonCache _explanations = new();
     private readonly DecisionTokenIssuer _tokens;
     private readonly ApprovalService _approvals;
     private readonly IncidentService _incidents;
@@ -129,7 +128,7 @@ internal sealed partial class GovernanceService
             grant = grant is null ? null : grant with { Run = run.Id };
         }
 
-        var explanationJson = JsonSerializer.SerializeToUtf8Bytes(decision.Explanation, PolicyJsonContext.Default.Explanation);
+        var explanationJson = _explanations.Serialize(decision.Explanation);
         // What the decision asks for, worked out first: the decision is made into one object, not copied with `with`.
         string? token = null;
         ApprovalReference? approvalReference = null;
@@ -149,7 +148,7 @@ internal sealed partial class GovernanceService
                     decision.Descriptor?.Tool ?? request.Tool,
                     decision.IntentDigest,
                     decision.PolicyDigest,
-                    System.Text.Encoding.UTF8.GetString(explanationJson),
+                    System.Text.Encoding.UTF8.GetString(explanationJson.Span),
                     gateId: null,
                     decision.Approvers,
                     Math.Max(1, decision.ApprovalsRequired),
@@ -167,7 +166,7 @@ internal sealed partial class GovernanceService
                     identity.Agent,
                     decision.Descriptor?.Tool ?? request.Tool,
                     decision.IntentDigest,
-                    System.Text.Encoding.UTF8.GetString(explanationJson),
+                    System.Text.Encoding.UTF8.GetString(explanationJson.Span),
                     [.. decision.Explanation.OpenRisks.Select(r => r.Id)],
                     identity.Workspace);
                 incidentId = incident.Id;
