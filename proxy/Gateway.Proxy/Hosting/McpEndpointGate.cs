@@ -166,7 +166,11 @@ internal sealed class McpEndpointGate
             await _subscriptions.EndedAsync(sessionId).ConfigureAwait(false);
         }
 
-        await _next(context).ConfigureAwait(false);
+        using (McpServedRequest.Serve(feature))
+        {
+            await _next(context).ConfigureAwait(false);
+        }
+
         if (message.Method == "initialize" && context.Response.Headers[SessionHeader].ToString() is { Length: > 0 } opened)
         {
             _sessions.Opened(opened, identity.Tenant, identity.Agent, identity.Delegation?.Record.Chain);

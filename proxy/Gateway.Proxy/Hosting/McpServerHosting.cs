@@ -4,7 +4,6 @@ using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Mcp;
-using Gateway.Proxy.Pipeline;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol;
 using ModelContextProtocol.AspNetCore;
@@ -25,7 +24,6 @@ internal static class McpServerHosting
     public static IServiceCollection AddGatewayMcpServer(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<McpEndpointOptions>().Bind(configuration.GetSection(McpEndpointOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddHttpContextAccessor();
         services.AddSingleton<McpToolListCache>();
         services.AddSingleton<McpServerToolLists>();
         services.AddSingleton<McpToolPins>();
@@ -157,7 +155,7 @@ internal static class McpServerHosting
     private static Caller? Admitted<TParams>(RequestContext<TParams> request)
     {
         var services = request.Services ?? request.Server.Services!;
-        var feature = services.GetRequiredService<IHttpContextAccessor>().HttpContext?.Features.Get<GatewayRequestFeature>();
+        var feature = McpServedRequest.Current;
         return feature?.Find<Admission>() is { Identity: { Suspended: false } identity }
             && services.GetRequiredService<PolicyProvider>().Current?.Set is { } set && set.TryGetTenant(identity.Tenant, out var tenant) && tenant is not null
                 ? new Caller(identity, tenant, services)
