@@ -8,7 +8,7 @@
 #
 #   ALLOC_REQUESTS=3000   requests measured (after ALLOC_WARMUP=1500 not measured)
 #   ALLOC_STORE=redis     redis (a redis-server started on a free port) or memory
-#   ALLOC_SCENARIO=allow  allow | block
+#   ALLOC_SCENARIO=allow  allow | block | chat (the peers' benchmark's 1 KiB chat completion through the provider route)
 #   ALLOC_TRACE=0         1: also trace allocation ticks by type and gateway frame (Gateway.LoadTests.Allocations)
 #                         during a second batch of requests, into $ALLOC_OUT/allocations.md
 #   ALLOC_OUT=…           where the trace report goes (default a temporary directory, printed)
@@ -88,14 +88,24 @@ start "$work/gateway.log" env -C "$work" DATA_ENCRYPTION_KEY="$(random_key)" DEC
 gateway_pid="$started_pid"
 wait_http "http://127.0.0.1:$port/healthz" || { cat "$work/gateway.log" >&2; exit 1; }
 
+target=/v1/actions/invoke-tool
 case "$scenario" in
   allow) body='{"tool":"crm.read_contact","args":{"id":"42"}}'; expect=200 ;;
   block) body='{"tool":"shell.exec","args":{"command":"uname -a"}}'; expect=403 ;;
+  chat) # the peers' benchmark's request (loadtests/run.sh): a non-streamed chat completion of exactly 1 KiB
+    target=/providers/openai/chat/completions expect=200
+    body="$(python3 -c '
+import json
+def body(pad):
+    return json.dumps({"model": "gpt-4o-mini", "stream": False, "messages": [
+        {"role": "system", "content": "You are a helpful assistant."},
+        {"role": "user", "content": "Summarise the following notes. " + "x" * pad}]}, separators=(",", ":"))
+print(body(1024 - len(body(0))))')" ;;
   *) echo "alloc: unknown scenario $scenario" >&2; exit 2 ;;
 esac
 corpus() { # count prefix
   "$(bin Gateway.LoadTests.Corpus Gateway.LoadTests.Corpus)" --out "$2" --count "$1" --shards 1 --host "127.0.0.1:$port" \
-    --method POST --target /v1/actions/invoke-tool --body "$body" \
+    --method POST --target "$target" --body "$body" \
     --tenant demo --workspace ws-demo --agent demo-agent --secret-env LOADTEST_AGENT_SECRET >/dev/null
 }
 prefer_header=()

@@ -11,7 +11,8 @@ internal sealed class JsonUsageTap : IBodyTransform
 {
     private const int MaxBuffered = 1024 * 1024;
     private readonly ModelUsageAccumulator _usage;
-    private readonly ArrayBufferWriter<byte> _body = new();
+    // The copy, pooled: returned once the usage is read from it.
+    private readonly PooledBufferWriter _body = new(4096);
     private bool _overflow;
 
     public JsonUsageTap(ModelUsageAccumulator usage) => _usage = usage;
@@ -31,9 +32,16 @@ internal sealed class JsonUsageTap : IBodyTransform
 
     public void Complete(IBufferWriter<byte> output)
     {
-        if (!_overflow)
+        try
         {
-            _usage.ObserveJson(_body.WrittenSpan);
+            if (!_overflow)
+            {
+                _usage.ObserveJson(_body.WrittenSpan);
+            }
+        }
+        finally
+        {
+            _body.Return();
         }
     }
 }

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Text.Json;
 
+using Gateway.Connectors.Streaming;
+
 namespace Gateway.Connectors.Redaction;
 
 /// <summary>
@@ -10,7 +12,8 @@ namespace Gateway.Connectors.Redaction;
 /// </summary>
 public sealed class JsonBodyRedactor : IBodyRedactor
 {
-    private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+    // The body as it arrives, pooled: returned once it is redacted (or handed to the streaming fallback).
+    private readonly PooledBufferWriter _buffer = new(4096);
     private readonly int _maxBufferedBytes;
     private Utf8TextBodyRedactor? _fallback;
 
@@ -41,7 +44,7 @@ public sealed class JsonBodyRedactor : IBodyRedactor
 
         _fallback = new Utf8TextBodyRedactor(Counts);
         _fallback.Write(_buffer.WrittenSpan, output);
-        _buffer.Clear();
+        _buffer.Return();
         _fallback.Write(input, output);
     }
 
@@ -61,6 +64,10 @@ public sealed class JsonBodyRedactor : IBodyRedactor
             {
                 _fallback = new Utf8TextBodyRedactor(Counts);
                 _fallback.Write(_buffer.WrittenSpan, output);
+            }
+            finally
+            {
+                _buffer.Return();
             }
         }
 

@@ -6,21 +6,35 @@ namespace Gateway.Connectors.Streaming;
 internal sealed class BodyTransformChain : IBodyTransform
 {
     private readonly IBodyTransform[] _transforms;
-    private readonly ArrayBufferWriter<byte>[] _stages;
+    // Each transform's output but the last, pooled: returned once the body is complete.
+    private readonly PooledBufferWriter[] _stages;
 
     public BodyTransformChain(IReadOnlyList<IBodyTransform> transforms)
     {
         _transforms = [.. transforms];
-        _stages = new ArrayBufferWriter<byte>[Math.Max(0, _transforms.Length - 1)];
+        _stages = new PooledBufferWriter[Math.Max(0, _transforms.Length - 1)];
         for (var i = 0; i < _stages.Length; i++)
         {
-            _stages[i] = new ArrayBufferWriter<byte>();
+            _stages[i] = new PooledBufferWriter();
         }
     }
 
     public void Write(ReadOnlySpan<byte> input, IBufferWriter<byte> output) => Run(input, output, complete: false);
 
-    public void Complete(IBufferWriter<byte> output) => Run([], output, complete: true);
+    public void Complete(IBufferWriter<byte> output)
+    {
+        try
+        {
+            Run([], output, complete: true);
+        }
+        finally
+        {
+            foreach (var stage in _stages)
+            {
+                stage.Return();
+            }
+        }
+    }
 
     private void Run(ReadOnlySpan<byte> input, IBufferWriter<byte> output, bool complete)
     {

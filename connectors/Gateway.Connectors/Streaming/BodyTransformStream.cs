@@ -1,4 +1,3 @@
-using System.Buffers;
 
 namespace Gateway.Connectors.Streaming;
 
@@ -13,7 +12,8 @@ public sealed class BodyTransformStream : Stream
 {
     private readonly Stream _inner;
     private readonly IBodyTransform _redactor;
-    private readonly ArrayBufferWriter<byte> _output = new(4096);
+    // What the transform wrote of each write, pooled: returned once the body is complete.
+    private readonly PooledBufferWriter _output = new(4096);
     private bool _completed;
 
     public BodyTransformStream(Stream inner, IBodyTransform redactor)
@@ -81,9 +81,16 @@ public sealed class BodyTransformStream : Stream
         }
 
         _completed = true;
-        _redactor.Complete(_output);
-        await _inner.WriteAsync(_output.WrittenMemory, cancellationToken).ConfigureAwait(false);
-        _output.ResetWrittenCount();
+        try
+        {
+            _redactor.Complete(_output);
+            await _inner.WriteAsync(_output.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _output.Return();
+        }
+
         await _inner.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -109,9 +116,16 @@ public sealed class BodyTransformStream : Stream
         if (disposing && !_completed)
         {
             _completed = true;
-            _redactor.Complete(_output);
-            _inner.Write(_output.WrittenSpan);
-            _output.ResetWrittenCount();
+            try
+            {
+                _redactor.Complete(_output);
+                _inner.Write(_output.WrittenSpan);
+            }
+            finally
+            {
+                _output.Return();
+            }
+
             _inner.Flush();
         }
 
