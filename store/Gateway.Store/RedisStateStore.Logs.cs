@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using StackExchange.Redis;
 using System.Runtime.CompilerServices;
@@ -7,6 +8,13 @@ namespace Gateway.Store;
 // The Redis store's append-only logs (streams) and their hashes, the audit chain's storage (IAuditLogStore).
 public sealed partial class RedisStateStore
 {
+    // A bound on the append keys kept (AppendKeys), not an expected size: past it they are made again from none.
+    private const int MaxAppendKeys = 1024;
+
+    // Each (log, hash, companion log)'s script keys, made once and handed to every append of the same logs (a handful per
+    // tenant): a call only reads its keys, and an array of them was an allocation per append.
+    private readonly ConcurrentDictionary<(string Log, string? Hash, string? Companion), RedisKey[]> _appendKeys = new();
+
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, string entry, CancellationToken cancellationToken = default) =>
         AppendAsync(logKey, expectedLength, [Encoding.UTF8.GetBytes(entry)], hashKey: null, [], null, [], cancellationToken);
 
@@ -63,11 +71,31 @@ public sealed partial class RedisStateStore
             arguments[at + i] = entries[i];
         }
 
-        RedisKey[] keys = companionEntries.Count > 0 ? [logKey, fields.Count > 0 ? hashKey! : logKey, companionLogKey!]
-            : fields.Count > 0 ? [logKey, hashKey!]
-            : [logKey];
+        var keys = AppendKeys(logKey, fields.Count > 0 ? hashKey! : null, companionEntries.Count > 0 ? companionLogKey! : null);
         var reply = await EvaluateAsync("log_append", RedisScripts.Append, keys, arguments, cancellationToken).ConfigureAwait(false);
         return (long)reply == 1;
+    }
+
+    // The script's keys: the log, then the hash when there are fields to set, then the companion log when there are
+    // companion entries (the log's own key standing in for an unused hash before it).
+    private RedisKey[] AppendKeys(string logKey, string? hashKey, string? companionLogKey)
+    {
+        var name = (logKey, hashKey, companionLogKey);
+        if (_appendKeys.TryGetValue(name, out var keys))
+        {
+            return keys;
+        }
+
+        keys = companionLogKey is not null ? [logKey, hashKey ?? logKey, companionLogKey]
+            : hashKey is not null ? [logKey, hashKey]
+            : [logKey];
+        if (_appendKeys.Count >= MaxAppendKeys)
+        {
+            _appendKeys.Clear();
+        }
+
+        _appendKeys[name] = keys;
+        return keys;
     }
 
     public async ValueTask<string?> HashGetAsync(string hashKey, string field, CancellationToken cancellationToken = default) =>

@@ -32,6 +32,9 @@ internal sealed class AuditChainWriter
     /// <summary>The most explanation digests remembered as stored (past it, the memory starts again empty).</summary>
     public const int MaxRememberedDigests = 4096;
 
+    /// <summary>The most appends kept for reuse once done with (<see cref="Pending"/>).</summary>
+    private const int MaxFreePendings = 64;
+
     private readonly AuditPartition _partition;
     private readonly IAuditStore _store;
     private readonly TimeProvider _time;
@@ -49,6 +52,10 @@ internal sealed class AuditChainWriter
     private readonly List<Pending> _waiting = new(16);
     private readonly List<string> _leafHashes = new(16);
     private readonly Queue<Pending> _queue = new();
+
+    // Appends that their caller and this writer are both done with, for the next appends (under _gate): an append is an
+    // object per request otherwise.
+    private readonly Stack<Pending> _free = new(16);
 
     // What one group's write works through, reused for the next (filled and emptied by the group in flight alone; the
     // store reads them only during its call): the sealed lines and records, the receipts asked for and their batches,
@@ -96,7 +103,14 @@ internal sealed class AuditChainWriter
     /// </summary>
     public ValueTask<AuditAppended> AppendAsync(AuditEntry entry, bool receipt = false, CancellationToken cancellationToken = default)
     {
-        var pending = new Pending(entry, _time.GetTimestamp(), receipt);
+        Pending? pending;
+        lock (_gate)
+        {
+            _free.TryPop(out pending);
+        }
+
+        pending ??= new Pending(this);
+        pending.Start(entry, _time.GetTimestamp(), receipt);
         pending.EndWaitOn(cancellationToken);
         bool start;
         lock (_gate)
@@ -466,14 +480,28 @@ internal sealed class AuditChainWriter
         }
     }
 
+    // An append reset once both its caller and this writer let go of it (Pending.Release), kept for the next.
+    private void Reuse(Pending pending)
+    {
+        lock (_gate)
+        {
+            if (_free.Count < MaxFreePendings)
+            {
+                _free.Push(pending);
+            }
+        }
+    }
+
     /// <summary>
     /// One append and its caller's wait, in one object: what it awaits is this (a single-use value task source), not a
     /// task completed through a <see cref="GroupWaiter{TOutcome}"/> and a second task for a cancellable wait. Settled by
     /// the group's write, completed by <see cref="WriteQueuedAsync"/> once the group is done (inline for the last of a
     /// group after which nothing waits, as <see cref="GroupWaiter{TOutcome}"/> does), or ended first by the caller's
-    /// cancellation; whichever comes first completes it.
+    /// cancellation; whichever comes first completes it. Reused (<see cref="Reuse"/>) once both have let go of it: the
+    /// writer once it completed it, the caller once it read its outcome (<see cref="Release"/>); a caller that never reads
+    /// it leaves it to the collector. A stale caller's token no longer matches (the version moves on each reuse).
     /// </summary>
-    private sealed class Pending(AuditEntry entry, long enqueued, bool receipt) : IValueTaskSource<AuditAppended>, IThreadPoolWorkItem
+    private sealed class Pending(AuditChainWriter writer) : IValueTaskSource<AuditAppended>, IThreadPoolWorkItem
     {
         private ManualResetValueTaskSourceCore<AuditAppended> _completion;
         private AuditAppended _outcome;
@@ -481,13 +509,17 @@ internal sealed class AuditChainWriter
         private CancellationTokenRegistration _cancellation;
         private int _completed;
 
-        public AuditEntry Entry { get; } = entry;
+        // Who still holds it: the writer until it completed it, the caller until it read its outcome, a cancellation
+        // callback until it ran or was removed.
+        private int _holders;
+
+        public AuditEntry Entry { get; private set; } = null!;
 
         /// <summary>When it was queued (<see cref="TimeProvider.GetTimestamp"/>).</summary>
-        public long Enqueued { get; } = enqueued;
+        public long Enqueued { get; private set; }
 
         /// <summary>Whether the append asked for the receipt of its request over its sealed record.</summary>
-        public bool Receipt { get; } = receipt;
+        public bool Receipt { get; private set; }
 
         /// <summary>The receipt signed for it (when it asked for one), once its group's receipts are signed.</summary>
         public string? Issued { get; set; }
@@ -499,12 +531,22 @@ internal sealed class AuditChainWriter
         /// <summary>True once an outcome or an error is set (it may not be completed yet).</summary>
         public bool IsSettled { get; private set; }
 
+        /// <summary>Makes it the append of <paramref name="entry"/> (new, or reset by <see cref="Release"/>).</summary>
+        public void Start(AuditEntry entry, long enqueued, bool receipt)
+        {
+            Entry = entry;
+            Enqueued = enqueued;
+            Receipt = receipt;
+            _holders = 2;
+        }
+
         /// <summary>Ends the caller's wait, not the append, when <paramref name="cancellationToken"/> is cancelled (before the append completes).</summary>
         public void EndWaitOn(CancellationToken cancellationToken)
         {
             if (cancellationToken.CanBeCanceled)
             {
                 // Made before the append is queued, so that its completion always finds it to undo.
+                _holders++;
                 _cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((Pending)state!).Cancel(token), this);
             }
         }
@@ -550,23 +592,47 @@ internal sealed class AuditChainWriter
 
         void IThreadPoolWorkItem.Execute() => Complete();
 
-        // The caller's continuation runs here, on this thread, unless its wait was cancelled first.
+        // The caller's continuation runs here, on this thread, unless its wait was cancelled first. The writer's last touch.
         private void Complete()
         {
-            if (Interlocked.Exchange(ref _completed, 1) != 0)
+            // A cancellation callback removed before it ran never will: its hold goes (one that ran, or runs, lets go itself).
+            if (_cancellation.Unregister())
+            {
+                Release();
+            }
+
+            if (Interlocked.Exchange(ref _completed, 1) == 0)
+            {
+                if (_error is { } error)
+                {
+                    _completion.SetException(error);
+                }
+                else
+                {
+                    _completion.SetResult(_outcome);
+                }
+            }
+
+            Release();
+        }
+
+        // The last of the writer and the caller to let go resets it for another append.
+        private void Release()
+        {
+            if (Interlocked.Decrement(ref _holders) != 0)
             {
                 return;
             }
 
-            _cancellation.Unregister();
-            if (_error is { } error)
-            {
-                _completion.SetException(error);
-            }
-            else
-            {
-                _completion.SetResult(_outcome);
-            }
+            Entry = null!;
+            Issued = null;
+            IsSettled = false;
+            _outcome = default;
+            _error = null;
+            _cancellation = default;
+            _completed = 0;
+            _completion.Reset();
+            writer.Reuse(this);
         }
 
         private void Cancel(CancellationToken token)
@@ -575,9 +641,27 @@ internal sealed class AuditChainWriter
             {
                 _completion.SetException(new TaskCanceledException(null, null, token));
             }
+
+            Release();
         }
 
-        AuditAppended IValueTaskSource<AuditAppended>.GetResult(short token) => _completion.GetResult(token);
+        AuditAppended IValueTaskSource<AuditAppended>.GetResult(short token)
+        {
+            // Not this wait's token, or not completed yet: throws as it would, and the caller holds nothing to let go.
+            if (token != _completion.Version || _completion.GetStatus(token) == ValueTaskSourceStatus.Pending)
+            {
+                return _completion.GetResult(token);
+            }
+
+            try
+            {
+                return _completion.GetResult(token);
+            }
+            finally
+            {
+                Release();
+            }
+        }
 
         ValueTaskSourceStatus IValueTaskSource<AuditAppended>.GetStatus(short token) => _completion.GetStatus(token);
 
