@@ -212,7 +212,8 @@ internal static class RedisScripts
     /// generation count and consume 0|1.
     /// KEYS per request: the nonce, its kill-switch keys, its windows' keys, its counters' keys, its budget's key, the
     /// token's record key, its generation keys and the presented token's record key.
-    /// Returns per request, one flat array of <see cref="ReplyLength"/>: {fresh 0|1, switches bit mask, refused index or
+    /// Returns one bulk string of decimal integers separated by spaces (<see cref="RedisStateStore"/> reads it without an
+    /// object per value), per request <see cref="ReplyLength"/> of them: {fresh 0|1, switches bit mask, refused index or
     /// -1, retry-after ms, budget -1 (not asked or not tried) | 0 (refused) | 1 (reserved), budget used, budget resets-in
     /// ms, token -1 (not asked or not run) | 0 (recorded, nothing to consume) | 1 (consumed) | 2 (already used) | 3 (no
     /// record to consume), then <see cref="TokenRecording.MaxGenerationKeys"/> generations (0 beyond those asked), then
@@ -293,7 +294,11 @@ internal static class RedisScripts
           k = k + 1 + switches + windows + counters + budget + (token == 1 and (1 + gens + consume) or 0)
           a = a + 7 + 3 * windows + 3 * counters + 3 * budget + 3 * token
         end
-        return results
+        -- One bulk string, not an array: each element of an array reply is an object of its own to the client (#52).
+        for i = 1, reply_length * tonumber(ARGV[1]) do
+          results[i] = string.format('%d', results[i])
+        end
+        return table.concat(results, ' ')
         """);
 
     /// <summary>The values <see cref="Admit"/> returns per request.</summary>

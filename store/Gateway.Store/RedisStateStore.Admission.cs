@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Text;
 using System.Collections.Concurrent;
 using StackExchange.Redis;
 
@@ -80,7 +82,18 @@ public sealed partial class RedisStateStore
         var values = new RedisValue[3];
         WriteToken(token, keys, 0, values, 0);
         var reply = (RedisResult[])(await EvaluateAsync("record_token", RedisScripts.RecordToken, keys, values, CancellationToken.None).ConfigureAwait(false))!;
-        return ToToken(reply, 0, token);
+        return ToToken(reply, token);
+    }
+
+    private static TokenRecordingOutcome ToToken(RedisResult[] reply, TokenRecording token)
+    {
+        Span<long> numbers = stackalloc long[reply.Length];
+        for (var i = 0; i < numbers.Length; i++)
+        {
+            numbers[i] = (long)reply[i];
+        }
+
+        return ToToken(numbers, token);
     }
 
     // Requests share a batch only with requests of the same hash tag (a tenant's keys all carry it).
@@ -173,18 +186,73 @@ public sealed partial class RedisStateStore
             value += ValueCount(request);
         }
 
-        var reply = (RedisResult[])(await EvaluateAsync(operation, RedisScripts.Admit, keys, values, cancellationToken).ConfigureAwait(false))!;
+        var reply = await EvaluateAsync(operation, RedisScripts.Admit, keys, values, cancellationToken).ConfigureAwait(false);
 
         // Answered: the call is done with its arrays. A call that failed or timed out may still be queued to be written,
         // so its arrays are never given back.
         arguments.GiveBack(ref _spareAdmitArguments);
-        var outcomes = new AdmissionOutcome[reply.Length / RedisScripts.ReplyLength];
-        for (var i = 0; i < outcomes.Length; i++)
+        return ToAdmissions(operation, reply, batch);
+    }
+
+    // The admission script's reply: one bulk string of RedisScripts.ReplyLength integers per request (#52: an array reply
+    // would be an object per integer), read into a span, never into a string.
+    private AdmissionOutcome[] ToAdmissions(string operation, RedisResult reply, IReadOnlyList<AdmissionRequest> batch)
+    {
+        var count = RedisScripts.ReplyLength * batch.Count;
+        var rented = count > MaxStackNumbers ? ArrayPool<long>.Shared.Rent(count) : null;
+        try
         {
-            outcomes[i] = ToAdmission(reply, RedisScripts.ReplyLength * i, batch[i]);
+            var numbers = rented is null ? stackalloc long[MaxStackNumbers] : rented.AsSpan();
+            numbers = numbers[..count];
+            if (!TryReadNumbers(((ReadOnlyMemory<byte>)(RedisValue)reply).Span, numbers))
+            {
+                // Fail closed: a reply of another shape admits nobody.
+                throw Record(operation, new StateStoreUnavailableException($"Redis answered {operation} with a reply of another shape than {count} integers."));
+            }
+
+            var outcomes = new AdmissionOutcome[batch.Count];
+            for (var i = 0; i < outcomes.Length; i++)
+            {
+                outcomes[i] = ToAdmission(numbers.Slice(RedisScripts.ReplyLength * i, RedisScripts.ReplyLength), batch[i]);
+            }
+
+            return outcomes;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<long>.Shared.Return(rented);
+            }
+        }
+    }
+
+    // A batch of up to this many requests' replies is read on the stack (16 requests, 2 KiB).
+    private const int MaxStackNumbers = 16 * RedisScripts.ReplyLength;
+
+    // Exactly numbers.Length decimal integers, each followed by one space but the last.
+    private static bool TryReadNumbers(ReadOnlySpan<byte> text, Span<long> numbers)
+    {
+        for (var i = 0; i < numbers.Length; i++)
+        {
+            if (!Utf8Parser.TryParse(text, out numbers[i], out var consumed))
+            {
+                return false;
+            }
+
+            text = text[consumed..];
+            if (i < numbers.Length - 1)
+            {
+                if (text.IsEmpty || text[0] != (byte)' ')
+                {
+                    return false;
+                }
+
+                text = text[1..];
+            }
         }
 
-        return outcomes;
+        return text.IsEmpty;
     }
 
     // One request's keys (nonce, switches, windows, counters, budget, token record, generations, presented record) and
@@ -254,42 +322,32 @@ public sealed partial class RedisStateStore
         values[value + 2] = token.ConsumeKey is null ? 0 : 1;
     }
 
-    private static AdmissionOutcome ToAdmission(RedisResult[] reply, int offset, AdmissionRequest request) =>
-        new((long)reply[offset] == 1, (uint)(long)reply[offset + 1], ToOutcome((int)reply[offset + 2], (long)reply[offset + 3]))
+    // One request's RedisScripts.ReplyLength values.
+    private static AdmissionOutcome ToAdmission(ReadOnlySpan<long> reply, AdmissionRequest request) =>
+        new(reply[0] == 1, (uint)reply[1], ToOutcome((int)reply[2], reply[3]))
         {
-            Budget = (long)reply[offset + 4] < 0 || request.Budget is not { } asked ? null
-                : new BudgetOutcome((long)reply[offset + 4] == 1, (long)reply[offset + 5], asked.Limit, TimeSpan.FromMilliseconds((long)reply[offset + 6])),
-            Token = (long)reply[offset + 7] < 0 || request.Token is not { } token ? null : ToToken(reply, offset + 7, token),
-            Counters = ToCounters(reply, offset + RedisScripts.CounterReplyOffset, request.Counters.Count),
+            Budget = reply[4] < 0 || request.Budget is not { } asked ? null
+                : new BudgetOutcome(reply[4] == 1, reply[5], asked.Limit, TimeSpan.FromMilliseconds(reply[6])),
+            Token = reply[7] < 0 || request.Token is not { } token ? null : ToToken(reply[7..], token),
+            Counters = ToCounters(reply[RedisScripts.CounterReplyOffset..], request.Counters.Count),
         };
 
     // The counters' code (-2 not asked or not tried, -1 reserved, else the refused index), then their values.
-    private static CounterOutcome? ToCounters(RedisResult[] reply, int offset, int count)
+    private static CounterOutcome? ToCounters(ReadOnlySpan<long> reply, int count)
     {
-        var code = (long)reply[offset];
+        var code = reply[0];
         if (code < -1)
         {
             return null;
         }
 
-        var values = new long[count];
-        for (var i = 0; i < values.Length; i++)
-        {
-            values[i] = (long)reply[offset + 1 + i];
-        }
-
-        return new CounterOutcome((int)code, values);
+        return new CounterOutcome((int)code, reply.Slice(1, count).ToArray());
     }
 
-    private static TokenRecordingOutcome ToToken(RedisResult[] reply, int offset, TokenRecording token)
+    private static TokenRecordingOutcome ToToken(ReadOnlySpan<long> reply, TokenRecording token)
     {
-        var generations = new long[token.GenerationKeys.Count];
-        for (var i = 0; i < generations.Length; i++)
-        {
-            generations[i] = (long)reply[offset + 1 + i];
-        }
-
-        var consumption = (long)reply[offset] switch
+        var generations = reply.Slice(1, token.GenerationKeys.Count).ToArray();
+        var consumption = reply[0] switch
         {
             1 => TokenConsumption.Consumed,
             2 => TokenConsumption.AlreadyUsed,

@@ -91,7 +91,12 @@ internal sealed partial class AgentAuthenticator
             }
 
             var request = context.Request;
-            AgentIdentity claimed;
+            // Who the request claims to be. The identity itself is made once, when it is proven (#52: one object per
+            // request, not one per fact learnt): a signature's after it is verified, an access token's when it is.
+            AuthenticatedCaller caller;
+            string nonce;
+            long timestamp;
+            AgentIdentity? byToken = null;
             string? signature = null;
             string? timestampText = null;
             string? personToken = null;
@@ -122,7 +127,7 @@ internal sealed partial class AgentAuthenticator
                     return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.StaleTimestamp, stale);
                 }
 
-                claimed = new AgentIdentity(new AuthenticatedCaller(messageSignature!.Tenant, messageSignature.Workspace, messageSignature.Agent), messageSignature.Nonce, messageSignature.Created);
+                (caller, nonce, timestamp) = (new AuthenticatedCaller(messageSignature!.Tenant, messageSignature.Workspace, messageSignature.Agent), messageSignature.Nonce, messageSignature.Created);
             }
             else if (AcceptsAccessToken(context.GetEndpoint()) && AccessTokenVerifier.IsPresented(request.Headers)
                 && !request.Headers.ContainsKey(SignatureHeaders.Signature))
@@ -139,7 +144,8 @@ internal sealed partial class AgentAuthenticator
                     return Refuse(StatusCodes.Status401Unauthorized, presented.Code, presented.Detail);
                 }
 
-                claimed = new AgentIdentity(subject, presented.Nonce, presented.Timestamp)
+                (caller, nonce, timestamp) = (subject, presented.Nonce, presented.Timestamp);
+                byToken = new AgentIdentity(subject, presented.Nonce, presented.Timestamp)
                 {
                     SecretFingerprint = presented.SecretFingerprint,
                 };
@@ -153,7 +159,7 @@ internal sealed partial class AgentAuthenticator
                         return Refuse(personRefusal!.Status, personRefusal.Code, personRefusal.Detail ?? personRefusal.Code);
                     }
 
-                    claimed = claimed with { Person = person, TokenScopes = tokenPerson.Scopes };
+                    byToken = byToken with { Person = person, TokenScopes = tokenPerson.Scopes };
                 }
             }
             else if (ResourcePath(context.GetEndpoint()) is { } resourcePath && BearerChallenge.CarriesNoCredentials(request.Headers))
@@ -181,18 +187,18 @@ internal sealed partial class AgentAuthenticator
                         "The request timestamp is too far from the gateway's clock.");
                 }
 
-                claimed = new AgentIdentity(new AuthenticatedCaller(headers.Tenant, headers.Workspace, headers.Agent), headers.Nonce, headers.Timestamp);
+                (caller, nonce, timestamp) = (new AuthenticatedCaller(headers.Tenant, headers.Workspace, headers.Agent), headers.Nonce, headers.Timestamp);
                 (signature, timestampText) = (headers.Signature, headers.TimestampText);
             }
 
-            var lookup = _agents.Find(claimed.Tenant, claimed.Workspace, claimed.Agent);
+            var lookup = _agents.Find(caller.Tenant, caller.Workspace, caller.Agent);
             DelegatedAgent? delegated = null;
-            if (lookup.Status == AgentLookupStatus.UnknownAgent && DelegationIds.IsDelegate(claimed.Agent))
+            if (lookup.Status == AgentLookupStatus.UnknownAgent && DelegationIds.IsDelegate(caller.Agent))
             {
                 // A delegated child: its grant and secret live in the shared store, as every replica sees them now.
                 try
                 {
-                    (lookup, delegated) = await _delegates.FindAsync(claimed.Tenant, claimed.Workspace, claimed.Agent, context.RequestAborted).ConfigureAwait(false);
+                    (lookup, delegated) = await _delegates.FindAsync(caller.Tenant, caller.Workspace, caller.Agent, context.RequestAborted).ConfigureAwait(false);
                 }
                 catch (StateStoreUnavailableException)
                 {
@@ -253,11 +259,12 @@ internal sealed partial class AgentAuthenticator
                     "The runtime secret must never be sent; sign the request with it instead.");
             }
 
+            AgentIdentity claimed;
             if (signature is not null)
             {
                 // The canonical request as the UTF-8 bytes the MAC is over, in a pooled buffer (no string made for it).
-                var canonical = CanonicalRequest.RentUtf8(request.Method, target, claimed.Tenant, claimed.Workspace, claimed.Agent,
-                    timestampText!, claimed.Nonce, body, PersonLine(personToken), run);
+                var canonical = CanonicalRequest.RentUtf8(request.Method, target, caller.Tenant, caller.Workspace, caller.Agent,
+                    timestampText!, nonce, body, PersonLine(personToken), run);
                 (SecretSlot Slot, AgentSecret Secret)? matched;
                 try
                 {
@@ -273,7 +280,7 @@ internal sealed partial class AgentAuthenticator
                     return Refuse(StatusCodes.Status401Unauthorized, ProblemCodes.SignatureMismatch, "The signature does not match the request.");
                 }
 
-                claimed = claimed with { SecretSlot = verified.Slot, SecretFingerprint = verified.Secret.Fingerprint };
+                claimed = new AgentIdentity(caller, nonce, timestamp) { SecretSlot = verified.Slot, SecretFingerprint = verified.Secret.Fingerprint };
                 _metrics.RecordAuthenticated(verified.Slot);
             }
             else if (messageSignature is not null)
@@ -283,8 +290,13 @@ internal sealed partial class AgentAuthenticator
                     return Refuse(StatusCodes.Status401Unauthorized, refused.Code, refused.Detail);
                 }
 
-                claimed = claimed with { SecretSlot = signingKey.Slot, SecretFingerprint = signingKey.Key!.Fingerprint };
+                claimed = new AgentIdentity(caller, nonce, timestamp) { SecretSlot = signingKey.Slot, SecretFingerprint = signingKey.Key!.Fingerprint };
                 _metrics.RecordAuthenticated(signingKey.Slot);
+            }
+            else
+            {
+                // Neither signature: the access token's identity, made when the token was verified.
+                claimed = byToken ?? throw new UnreachableException("A request without a signature authenticates with an access token.");
             }
 
             if (personToken is not null)
