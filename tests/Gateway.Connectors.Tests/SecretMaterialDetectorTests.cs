@@ -86,4 +86,25 @@ public sealed class SecretMaterialDetectorTests
     [Fact]
     public void Scan_OddMemberNames_QuotedPath() =>
         Assert.Equal("$['my key'][0]", Assert.Single(Scan("{\"my key\":[\"" + Samples.AwsKey + "\"]}")).Path);
+
+    [Fact]
+    public void Scan_KeyInALongPromptWithAndWithoutEscapes_FoundEitherWay()
+    {
+        var prompt = "Summarise the notes. " + new string('x', 2000) + " café ☕ " + Samples.OpenAiKey + " end";
+
+        var plain = Scan("{\"messages\":[{\"content\":\"" + prompt + "\"}]}");
+        var escaped = Scan("{\"messages\":[{\"content\":\"line\\n\\u00e9 " + prompt + "\"}]}");
+
+        Assert.Equal(new SecretFinding("$.messages[0].content", SecretKind.ApiKey), Assert.Single(plain));
+        Assert.Equal(new SecretFinding("$.messages[0].content", SecretKind.ApiKey), Assert.Single(escaped));
+    }
+
+    [Fact]
+    public void Scan_KeyWrittenWithJsonEscapes_IsReadAsItsText()
+    {
+        // "\u0041KIA…": the escape is unescaped before scanning, as the upstream would read it.
+        var findings = Scan("{\"note\":\"\\u0041" + Samples.AwsKey[1..] + "\"}");
+
+        Assert.Equal(SecretKind.ApiKey, Assert.Single(findings).Kind);
+    }
 }

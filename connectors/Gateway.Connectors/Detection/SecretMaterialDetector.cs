@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Frozen;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -154,7 +155,7 @@ public static class SecretMaterialDetector
             case JsonValueKind.String:
                 if (MayHoldFinding(element))
                 {
-                    ScanString(element.GetString()!, path, findings);
+                    ScanValue(element, path, findings);
                 }
 
                 break;
@@ -172,16 +173,45 @@ public static class SecretMaterialDetector
         _ => false,
     };
 
-    private static void ScanString(string text, string path, List<SecretFinding> findings)
+    // A string value scanned as characters in a pooled buffer when its raw JSON has no escape (its UTF-8 is its text): no
+    // string is made of a long argument (a model prompt) that holds nothing; an escaped value is unescaped into a string.
+    private static void ScanValue(JsonElement value, string path, List<SecretFinding> findings)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(value);
+        raw = raw[1..^1];
+        if (raw.Contains((byte)'\\'))
+        {
+            ScanString(value.GetString()!, path, findings);
+            return;
+        }
+
+        var chars = ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetMaxCharCount(raw.Length));
+        try
+        {
+            var length = Encoding.UTF8.GetChars(raw, chars);
+            ScanString(chars.AsSpan(0, length), path, findings);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars, clearArray: true);
+        }
+    }
+
+    private static void ScanString(ReadOnlySpan<char> text, string path, List<SecretFinding> findings)
     {
         if (text.Length < MinScanned)
         {
             return;
         }
 
-        for (var match = SensitivePatterns.For(text).Match(text); match.Success && findings.Count < MaxFindings; match = match.NextMatch())
+        foreach (var match in SensitivePatterns.For(text).EnumerateMatches(text))
         {
-            SecretKind? kind = SensitivePatterns.KindOf(match) switch
+            if (findings.Count >= MaxFindings)
+            {
+                return;
+            }
+
+            SecretKind? kind = SensitivePatterns.KindOf(text.Slice(match.Index, match.Length)) switch
             {
                 RedactionKind.BearerToken => SecretKind.BearerToken,
                 RedactionKind.Jwt => SecretKind.Jwt,
