@@ -81,36 +81,28 @@ public static class CanonicalRequest
     {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(body, hash);
-        var lines = new Lines(method, target, tenant, workspace, agent, timestamp, nonce, personTokenSha256Hex, runId);
-        var length = Length(lines, null, hash);
-        char[]? rented = null;
-        var chars = length <= 1024 ? stackalloc char[length] : (rented = ArrayPool<char>.Shared.Rent(length)).AsSpan(0, length);
-        try
+        return Written(new Lines(method, target, tenant, workspace, agent, timestamp, nonce, personTokenSha256Hex, runId), null, hash, static chars =>
         {
-            var written = Write(lines, null, hash, chars);
-            var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(written));
-            return new ArraySegment<byte>(bytes, 0, Encoding.UTF8.GetBytes(chars[..written], bytes));
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<char>.Shared.Return(rented);
-            }
-        }
+            var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(chars.Length));
+            return new ArraySegment<byte>(bytes, 0, Encoding.UTF8.GetBytes(chars, bytes));
+        });
     }
 
     // The lines joined by '\n' into one string of the exact length.
-    private static string Build(Lines lines, string? bodyHex, ReadOnlySpan<byte> bodyHash)
+    private static string Build(Lines lines, string? bodyHex, ReadOnlySpan<byte> bodyHash) =>
+        Written(lines, bodyHex, bodyHash, static chars => new string(chars));
+
+    private delegate TResult CharsReader<TResult>(ReadOnlySpan<char> chars);
+
+    // The canonical string written on the stack (or a rented buffer when long), given to read, never kept.
+    private static TResult Written<TResult>(Lines lines, string? bodyHex, ReadOnlySpan<byte> bodyHash, CharsReader<TResult> read)
     {
         var length = Length(lines, bodyHex, bodyHash);
-
-        // Written on the stack (or a rented buffer when long), copied once into the string.
         char[]? rented = null;
         var span = length <= 1024 ? stackalloc char[length] : (rented = ArrayPool<char>.Shared.Rent(length)).AsSpan(0, length);
         try
         {
-            return new string(span[..Write(lines, bodyHex, bodyHash, span)]);
+            return read(span[..Write(lines, bodyHex, bodyHash, span)]);
         }
         finally
         {
