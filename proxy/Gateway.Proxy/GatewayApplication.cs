@@ -62,6 +62,8 @@ public static class GatewayApplication
         ApplyStoreDefaults(configuration, embedded, dataDirectory);
         // A measurement switch (docs/performance.md): off hands every group-commit waiter to the thread pool.
         Gateway.Store.GroupWaiters.CompleteInline = configuration.GetValue("Gateway:Store:CompleteWaitersInline", defaultValue: true);
+        // Off completes only a group's last waiter inline, the others on the thread pool (docs/performance.md).
+        Gateway.Store.GroupWaiters.CompleteGroupsInline = configuration.GetValue("Gateway:Store:CompleteGroupsInline", defaultValue: true);
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(keys);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 namespace Gateway.Store;
 
@@ -8,9 +9,12 @@ namespace Gateway.Store;
 /// timer, no thread of its own); requests that arrive meanwhile queue and go, up to
 /// <see cref="RedisStoreOptions.MaxAdmissionBatch"/> at a time and in arrival order, in the next call
 /// when the current one completes. Each request keeps its own outcome; a failed call fails every
-/// request it carried with <see cref="StateStoreUnavailableException"/> (fail closed). Waiters are completed on the
-/// thread pool, except the last of a batch after which nothing is queued: the sender, done, goes on with that request
-/// itself (<see cref="GroupWaiter{TOutcome}"/>), so a request alone in its batch costs no wake-up of its own.
+/// request it carried with <see cref="StateStoreUnavailableException"/> (fail closed). The sender, done, hands the next
+/// batch (if one waits) to the thread pool and goes on with every request of its own batch itself, one after another
+/// (<see cref="GroupWaiter{TOutcome}.CompleteInline"/>), holding back the group commits they start until the last has
+/// gone on (<see cref="GroupCommitDeferral"/>): an admitted batch's decision records are then appended as one group, and
+/// a request costs no wake-up of its own for its admission (#52). With <see cref="GroupWaiters.CompleteGroupsInline"/>
+/// off, waiters are completed on the thread pool, except the last of a batch after which nothing is queued.
 /// </summary>
 /// <typeparam name="TRequest">One caller's request.</typeparam>
 /// <typeparam name="TOutcome">Its outcome.</typeparam>
@@ -27,6 +31,7 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
     private readonly Queue<Pending> _queue = new();
     private readonly List<Pending> _batch = new(16);
     private readonly List<TRequest> _requests = new(16);
+    private readonly Action _startSending;
     private bool _sending;
 
     /// <param name="send">Carries out a batch in one store call: one outcome per request, in order.</param>
@@ -37,6 +42,7 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         _send = send;
         _maxBatch = maxBatch;
+        _startSending = () => _ = SendQueuedAsync();
     }
 
     /// <summary>Queues the (already validated) request; completes with its outcome once its batch is carried out.</summary>
@@ -53,7 +59,7 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
             _sending = true;
         }
 
-        if (start)
+        if (start && !GroupCommitDeferral.TryHold(_startSending))
         {
             _ = SendQueuedAsync();
         }
@@ -102,9 +108,6 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
             }
 
             await SendBatchAsync(batch, requests).ConfigureAwait(false);
-
-            // Every waiter but the last is on its way; the last goes on here when nothing else waits to be sent.
-            var last = batch[^1].Waiter;
             bool idle;
             lock (_gate)
             {
@@ -112,6 +115,19 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
                 _sending = !idle;
             }
 
+            if (GroupWaiters.WholeGroupInline)
+            {
+                CompleteInline(batch, sendNext: !idle);
+                return;
+            }
+
+            // Every waiter but the last goes on on the thread pool; the last goes on here when nothing else waits to be sent.
+            for (var i = 0; i < batch.Count - 1; i++)
+            {
+                batch[i].Waiter.CompleteOnThreadPool();
+            }
+
+            var last = batch[^1].Waiter;
             if (idle)
             {
                 last.CompleteInlineWhenOn();
@@ -122,8 +138,41 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
         }
     }
 
-    // Never throws: a batch that fails fails its requests, and the next batch is still sent. Settles every waiter and
-    // completes all but the last (SendQueuedAsync completes that one).
+    // GroupWaiters.CompleteGroupsInline: the next batch, if one waits, is sent from the thread pool at once, and every
+    // waiter of this one goes on here, one after another, the group commits they start held back until the last has gone
+    // on (GroupCommitDeferral): one wake-up for the batch. The waiters are taken out of the list the next sender reuses.
+    private void CompleteInline(List<Pending> batch, bool sendNext)
+    {
+        var count = batch.Count;
+        var waiters = ArrayPool<GroupWaiter<TOutcome>>.Shared.Rent(count);
+        for (var i = 0; i < count; i++)
+        {
+            waiters[i] = batch[i].Waiter;
+        }
+
+        batch.Clear();
+        if (sendNext)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static commit => _ = commit.SendQueuedAsync(), this, preferLocal: false);
+        }
+
+        try
+        {
+            using var held = GroupCommitDeferral.Begin();
+            for (var i = 0; i < count; i++)
+            {
+                waiters[i].CompleteInline();
+            }
+        }
+        finally
+        {
+            Array.Clear(waiters, 0, count);
+            ArrayPool<GroupWaiter<TOutcome>>.Shared.Return(waiters);
+        }
+    }
+
+    // Never throws: a batch that fails fails its requests, and the next batch is still sent. Settles every waiter; the
+    // caller completes them.
     private async Task SendBatchAsync(List<Pending> batch, List<TRequest> requests)
     {
         try
@@ -146,11 +195,6 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
         catch (Exception ex)
         {
             Fail(batch, new StateStoreUnavailableException("The batched store call failed: " + ex.Message, ex));
-        }
-
-        for (var i = 0; i < batch.Count - 1; i++)
-        {
-            batch[i].Waiter.CompleteOnThreadPool();
         }
     }
 

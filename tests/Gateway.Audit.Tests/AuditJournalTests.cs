@@ -457,6 +457,51 @@ public abstract class AuditJournalTests
     }
 
     [Fact]
+    public async Task AppendAsync_MadeWhileThisThreadHoldsGroupCommits_WrittenAsOneGroupWhenTheScopeEnds()
+    {
+        // A batch of admitted requests going on on one thread (the admission's group commit) appends its decision records.
+        var sink = new GatedSink(CreateSink());
+        sink.Release.SetResult();
+        var journal = TestServices.Journal(sink, Time);
+        Task<AuditAppended>[] appends;
+        using (GroupCommitDeferral.Begin())
+        {
+            appends = [.. Enumerable.Range(1, 5).Select(i => journal.AppendWithReceiptAsync(Entry(i)).AsTask())];
+            Assert.Equal(0, sink.Appends);
+        }
+
+        var appended = await Task.WhenAll(appends);
+
+        Assert.Equal(1, sink.Appends);
+        Assert.Equal([1L, 2, 3, 4, 5], appended.Select(static a => a.Record.Seq));
+        Assert.Single(appended.Select(static a => a.Receipt!.Split(ReceiptBatch.Separator)[0]).Distinct());
+        var result = await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant);
+        Assert.True(result.Intact, result.Reason);
+    }
+
+    [Fact]
+    public async Task AppendAsync_GroupWritten_EveryAppendGoesOnOnTheWritersThread()
+    {
+        var (journal, sink, first) = await HoldFirstGroupAsync();
+        var threads = new int[4];
+        var queued = Enumerable.Range(1, 4).Select(async i =>
+        {
+            // Off xunit's synchronization context, so that the continuation runs where the append is completed.
+            var record = await journal.AppendAsync(Entry(i)).ConfigureAwait(false);
+            threads[i - 1] = Environment.CurrentManagedThreadId;
+            return record;
+        }).ToArray();
+
+        sink.Release.SetResult();
+        await first;
+        var records = await Task.WhenAll(queued);
+
+        Assert.Equal(2, sink.Appends);
+        Assert.Equal([2L, 3, 4, 5], records.Select(static r => r.Seq).Order());
+        Assert.Single(threads.Distinct());
+    }
+
+    [Fact]
     public async Task AppendAsync_ReceiptsOfOneGroup_AreSignedOnceAndEachNamesItsOwnRecordsLeaf()
     {
         var (journal, sink, first) = await HoldFirstGroupAsync();

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Tasks.Sources;
@@ -69,6 +70,7 @@ internal sealed class AuditChainWriter
 
     // Read and changed only by the one group in flight.
     private readonly HashSet<string> _storedDigests = new(StringComparer.Ordinal);
+    private readonly Action _startWriting;
     private bool _writing;
     private AuditTip? _tip;
 
@@ -92,6 +94,7 @@ internal sealed class AuditChainWriter
         _maxAttempts = maxAttempts;
         _explanations = explanations;
         _receiptKeys = receiptKeys;
+        _startWriting = () => _ = WriteQueuedAsync();
         _batchReceipts = batchReceipts;
         _leaves = leaves;
     }
@@ -120,7 +123,9 @@ internal sealed class AuditChainWriter
             _writing = true;
         }
 
-        if (start)
+        // Held back while this thread goes on with a whole group of another group commit's requests (an admitted batch),
+        // so that their records are appended as one group.
+        if (start && !GroupCommitDeferral.TryHold(_startWriting))
         {
             _ = WriteQueuedAsync();
         }
@@ -166,6 +171,19 @@ internal sealed class AuditChainWriter
                 }
             }
 
+            bool idle;
+            if (GroupWaiters.WholeGroupInline)
+            {
+                lock (_gate)
+                {
+                    idle = _queue.Count == 0;
+                    _writing = !idle;
+                }
+
+                CompleteInline(group, writeNext: !idle);
+                return;
+            }
+
             for (var i = 0; i < group.Count - 1; i++)
             {
                 group[i].CompleteOnThreadPool();
@@ -175,7 +193,6 @@ internal sealed class AuditChainWriter
 
             // Emptied before another run may take the list, so that it keeps no append alive.
             group.Clear();
-            bool idle;
             lock (_gate)
             {
                 idle = _queue.Count == 0;
@@ -189,6 +206,35 @@ internal sealed class AuditChainWriter
             }
 
             last.CompleteOnThreadPool();
+        }
+    }
+
+    // GroupWaiters.CompleteGroupsInline: the next group, if one waits, is written from the thread pool at once, and every
+    // append of this one goes on here, one after another, the group commits they start held back until the last has gone
+    // on (GroupCommitDeferral): one wake-up for the group. The appends are taken out of the list the next writer reuses.
+    private void CompleteInline(List<Pending> group, bool writeNext)
+    {
+        var count = group.Count;
+        var appends = ArrayPool<Pending>.Shared.Rent(count);
+        group.CopyTo(appends);
+        group.Clear();
+        if (writeNext)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static writer => _ = writer.WriteQueuedAsync(), this, preferLocal: false);
+        }
+
+        try
+        {
+            using var held = GroupCommitDeferral.Begin();
+            for (var i = 0; i < count; i++)
+            {
+                appends[i].CompleteInline();
+            }
+        }
+        finally
+        {
+            Array.Clear(appends, 0, count);
+            ArrayPool<Pending>.Shared.Return(appends);
         }
     }
 
@@ -589,6 +635,9 @@ internal sealed class AuditChainWriter
                 CompleteOnThreadPool();
             }
         }
+
+        /// <summary>Completes the caller's wait here: its continuation runs on this thread before this returns.</summary>
+        public void CompleteInline() => Complete();
 
         void IThreadPoolWorkItem.Execute() => Complete();
 

@@ -1,0 +1,117 @@
+namespace Gateway.Store.Tests;
+
+/// <summary>
+/// The group commit's completion (#52, one wake-up per request): the sender goes on with every request of its batch
+/// itself, and the group commits those requests start meanwhile go as one group once the last has gone on. The batch's
+/// store call is a gated function here; the store's own batches run against redis-server in RedisAdmissionBatchTests.
+/// </summary>
+public sealed class RedisGroupCommitTests
+{
+    [Fact]
+    public async Task SendAsync_BatchCompleted_EveryCallerGoesOnOnTheSendersThread()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sends = 0;
+        var commit = new RedisGroupCommit<int, int>(async batch =>
+        {
+            if (Interlocked.Increment(ref sends) == 1)
+            {
+                await gate.Task;
+            }
+
+            await Task.Yield();
+            return [.. batch.Select(static r => r * 10)];
+        }, maxBatch: 16);
+        var first = commit.SendAsync(0, CancellationToken.None).AsTask();
+        var threads = new int[3];
+        var queued = Enumerable.Range(1, 3).Select(i => GoOnAsync(commit, i, threads)).ToArray();
+
+        gate.SetResult();
+        await first;
+        var outcomes = await Task.WhenAll(queued);
+
+        Assert.Equal([10, 20, 30], outcomes);
+        Assert.Equal(2, sends);
+        Assert.Single(threads.Distinct());
+    }
+
+    [Fact]
+    public async Task SendAsync_CallersOfABatchStartAnotherGroupCommit_ItsRequestsGoAsOneGroupAfterTheLast()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var admissions = 0;
+        var admit = new RedisGroupCommit<int, int>(async batch =>
+        {
+            if (Interlocked.Increment(ref admissions) == 1)
+            {
+                await gate.Task;
+            }
+
+            await Task.Yield();
+            return [.. batch];
+        }, maxBatch: 16);
+        var recordBatches = new List<int[]>();
+        var record = new RedisGroupCommit<int, int>(async batch =>
+        {
+            lock (recordBatches)
+            {
+                recordBatches.Add([.. batch]);
+            }
+
+            await Task.Yield();
+            return [.. batch];
+        }, maxBatch: 16);
+        var first = admit.SendAsync(0, CancellationToken.None).AsTask();
+        var requests = Enumerable.Range(1, 4).Select(async i =>
+        {
+            var admitted = await admit.SendAsync(i, CancellationToken.None).ConfigureAwait(false);
+            return await record.SendAsync(admitted, CancellationToken.None).ConfigureAwait(false);
+        }).ToArray();
+
+        gate.SetResult();
+        await first;
+        var recorded = await Task.WhenAll(requests);
+
+        Assert.Equal([1, 2, 3, 4], recorded);
+        Assert.Equal([1, 2, 3, 4], Assert.Single(recordBatches));
+    }
+
+    [Fact]
+    public async Task SendAsync_BatchFails_EveryCallerGetsTheStoreErrorAndTheNextBatchIsSent()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sends = 0;
+        var commit = new RedisGroupCommit<int, int>(async batch =>
+        {
+            var send = Interlocked.Increment(ref sends);
+            if (send == 1)
+            {
+                await gate.Task;
+                return [.. batch];
+            }
+
+            await Task.Yield();
+            return send == 2 ? throw new InvalidOperationException("connection lost") : [.. batch];
+        }, maxBatch: 16);
+        var first = commit.SendAsync(0, CancellationToken.None).AsTask();
+        var failed = Enumerable.Range(1, 3).Select(i => commit.SendAsync(i, CancellationToken.None).AsTask()).ToArray();
+
+        gate.SetResult();
+        await first;
+        foreach (var request in failed)
+        {
+            await Assert.ThrowsAsync<StateStoreUnavailableException>(() => request);
+        }
+
+        Assert.Equal(4, await commit.SendAsync(4, CancellationToken.None));
+        Assert.Equal(3, sends);
+    }
+
+    private static async Task<int> GoOnAsync(RedisGroupCommit<int, int> commit, int request, int[] threads)
+    {
+        // Off xunit's synchronization context, so that the continuation runs where the waiter is completed.
+        var outcome = await commit.SendAsync(request, CancellationToken.None).ConfigureAwait(false);
+        threads[request - 1] = Environment.CurrentManagedThreadId;
+        return outcome;
+    }
+}
