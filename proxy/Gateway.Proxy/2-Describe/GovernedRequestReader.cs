@@ -59,8 +59,8 @@ internal static class GovernedRequestReader
     /// <summary>
     /// The usual action body, read from the parse itself (no second parse, and the arguments are the parse's own
     /// element): a non-empty string <c>tool</c>, an object <c>args</c>, a string <c>warrant</c> and a boolean
-    /// <c>simulate</c>, each optional but the tool. Null for any other member or shape, which the serializer then reads
-    /// (and refuses) as before; member names are unique, the strict parse refused duplicates.
+    /// <c>simulate</c>, each optional but the tool. Null for any other member or shape (or text that is not valid UTF-8),
+    /// which the serializer then reads (and refuses) as before; member names are unique, the strict parse refused duplicates.
     /// </summary>
     private static ActionRequest? ReadPlainAction(JsonElement root)
     {
@@ -73,7 +73,10 @@ internal static class GovernedRequestReader
             var value = member.Value;
             if (member.NameEquals("tool"u8) && value.ValueKind == JsonValueKind.String)
             {
-                tool = value.GetString();
+                if ((tool = TextOf(value)) is null)
+                {
+                    return null;
+                }
             }
             else if (member.NameEquals("args"u8) && value.ValueKind == JsonValueKind.Object)
             {
@@ -81,7 +84,10 @@ internal static class GovernedRequestReader
             }
             else if (member.NameEquals("warrant"u8) && value.ValueKind == JsonValueKind.String)
             {
-                warrant = value.GetString();
+                if ((warrant = TextOf(value)) is null)
+                {
+                    return null;
+                }
             }
             else if (member.NameEquals("simulate"u8) && value.ValueKind is JsonValueKind.True or JsonValueKind.False)
             {
@@ -94,6 +100,19 @@ internal static class GovernedRequestReader
         }
 
         return string.IsNullOrEmpty(tool) ? null : new ActionRequest { Tool = tool, Args = args, Warrant = warrant, Simulate = simulate };
+    }
+
+    // A string's text; null when it is not valid UTF-8 (or escapes a lone surrogate), which the serializer refuses.
+    private static string? TextOf(JsonElement value)
+    {
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary><c>/v1/actions/model</c>: <c>{"connector": "...", "request": {...}, "warrant": "..."}</c>.</summary>

@@ -68,10 +68,27 @@ public sealed class GovernedRequestReaderTests
         Assert.Contains(named, read.Refusal.Detail, StringComparison.Ordinal);
     }
 
-    private static GovernedRequestReader.Result ReadAction(string body)
+    [Theory]
+    [InlineData("""{"tool":"#","args":{"id":"42"}}""", "$.tool")]
+    [InlineData("""{"tool":"crm.read_contact","warrant":"#"}""", "$.warrant")]
+    public void ReadAction_TextThatIsNotUtf8_IsRefusedAsBefore(string template, string path)
+    {
+        // '#' stands for two bytes that are not UTF-8.
+        var body = Encoding.UTF8.GetBytes(template).SelectMany(b => b == (byte)'#' ? new byte[] { 0xff, 0xfe } : [b]).ToArray();
+
+        var read = ReadAction(body);
+
+        Assert.Null(read.Request);
+        Assert.Equal(ProblemCodes.MalformedBody, read.Refusal!.Code);
+        Assert.Contains(path, read.Refusal.Detail, StringComparison.Ordinal);
+    }
+
+    private static GovernedRequestReader.Result ReadAction(string body) => ReadAction(Encoding.UTF8.GetBytes(body));
+
+    private static GovernedRequestReader.Result ReadAction(byte[] body)
     {
         var http = new DefaultHttpContext().Request;
         http.ContentType = "application/json";
-        return GovernedRequestReader.ReadAction(http, Encoding.UTF8.GetBytes(body));
+        return GovernedRequestReader.ReadAction(http, body);
     }
 }
