@@ -107,4 +107,23 @@ public sealed class SecretMaterialDetectorTests
 
         Assert.Equal(SecretKind.ApiKey, Assert.Single(findings).Kind);
     }
+
+    [Fact]
+    public void Scan_MemberNameWrittenWithJsonEscapes_IsReadAsItsName()
+    {
+        var finding = Assert.Single(Scan("{\"args\":{\"api\\u005fkey\":\"whatever-value\"}}"));
+
+        Assert.Equal(new SecretFinding("$.args.api_key", SecretKind.CredentialMember), finding);
+    }
+
+    [Fact]
+    public void Scan_FindingDeepDown_NamesEveryStepOfItsPath()
+    {
+        var json = string.Concat(Enumerable.Range(0, 20).Select(i => "{\"m" + i + "\":[")) + "\"" + Samples.AwsKey + "\""
+            + string.Concat(Enumerable.Repeat("]}", 20));
+
+        var finding = Assert.Single(Scan(json));
+
+        Assert.Equal("$" + string.Concat(Enumerable.Range(0, 20).Select(i => ".m" + i + "[0]")), finding.Path);
+    }
 }

@@ -25,6 +25,9 @@ public static class SecretMaterialDetector
     // The shortest string scanned for key shapes.
     private const int MinScanned = 12;
 
+    // The longest member name read on the stack.
+    private const int MaxStackName = 256;
+
     private static readonly FrozenSet<string> CredentialMembers = new[]
     {
         "apikey", "xapikey", "apisecret", "apitoken", "authorization", "proxyauthorization", "authtoken", "accesstoken",
@@ -50,28 +53,42 @@ public static class SecretMaterialDetector
     /// </summary>
     public static IReadOnlyList<SecretFinding> Scan(ReadOnlySpan<byte> utf8Json)
     {
-        var findings = new List<SecretFinding>();
+        var walk = new PayloadWalk();
         try
         {
-            var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 128 });
-            using var document = JsonDocument.ParseValue(ref reader);
-            Walk(document.RootElement, "$", findings);
-        }
-        catch (JsonException)
-        {
-            findings.Clear();
-            ScanString(Encoding.UTF8.GetString(utf8Json), "$", findings);
-        }
+            try
+            {
+                var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 128 });
+                using var document = JsonDocument.ParseValue(ref reader);
+                walk.Walk(document.RootElement);
+            }
+            catch (JsonException)
+            {
+                walk.Restart();
+                walk.ScanString(Encoding.UTF8.GetString(utf8Json));
+            }
 
-        return findings;
+            return walk.Findings;
+        }
+        finally
+        {
+            walk.Dispose();
+        }
     }
 
     /// <summary>Scans an already parsed element.</summary>
     public static IReadOnlyList<SecretFinding> Scan(JsonElement element)
     {
-        var findings = new List<SecretFinding>();
-        Walk(element, "$", findings);
-        return findings;
+        var walk = new PayloadWalk();
+        try
+        {
+            walk.Walk(element);
+            return walk.Findings;
+        }
+        finally
+        {
+            walk.Dispose();
+        }
     }
 
     /// <summary>True when the member name is a credential or provider-configuration name.</summary>
@@ -79,6 +96,17 @@ public static class SecretMaterialDetector
     {
         ArgumentNullException.ThrowIfNull(name);
         return IsSensitiveMemberName(name.AsSpan(), out kind);
+    }
+
+    // A member's name read from its raw JSON on the stack when it is short, plain ASCII and unescaped (no string is made
+    // of it); any other name is read as the property's string.
+    private static bool IsSensitiveMemberName(JsonProperty member, out SecretKind kind)
+    {
+        var raw = JsonMarshal.GetRawUtf8PropertyName(member);
+        Span<char> name = stackalloc char[MaxStackName];
+        return raw.Length <= MaxStackName && !raw.Contains((byte)'\\') && Ascii.ToUtf16(raw, name, out var length) == OperationStatus.Done
+            ? IsSensitiveMemberName(name[..length], out kind)
+            : IsSensitiveMemberName(member.Name.AsSpan(), out kind);
     }
 
     private static bool IsSensitiveMemberName(ReadOnlySpan<char> name, out SecretKind kind)
@@ -108,62 +136,6 @@ public static class SecretMaterialDetector
         return false;
     }
 
-    private static void Walk(JsonElement element, string path, List<SecretFinding> findings)
-    {
-        if (findings.Count >= MaxFindings)
-        {
-            return;
-        }
-
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.Object:
-                foreach (var property in element.EnumerateObject())
-                {
-                    // A member's path is made only when something below it may be a finding.
-                    var value = property.Value;
-                    var name = property.Name;
-                    var sensitive = IsSensitiveMemberName(name.AsSpan(), out var kind) && HasValue(value);
-                    if (!sensitive && !MayHoldFinding(value))
-                    {
-                        continue;
-                    }
-
-                    var childPath = ChildPath(path, name);
-                    if (sensitive)
-                    {
-                        findings.Add(new SecretFinding(childPath, kind));
-                    }
-
-                    Walk(value, childPath, findings);
-                }
-
-                break;
-            case JsonValueKind.Array:
-                var index = 0;
-                foreach (var item in element.EnumerateArray())
-                {
-                    if (MayHoldFinding(item))
-                    {
-                        Walk(item, path + "[" + index.ToString(CultureInfo.InvariantCulture) + "]", findings);
-                    }
-
-                    index++;
-                }
-
-                break;
-            case JsonValueKind.String:
-                if (MayHoldFinding(element))
-                {
-                    ScanValue(element, path, findings);
-                }
-
-                break;
-            default:
-                break;
-        }
-    }
-
     // Only objects, arrays and strings of at least MinScanned characters can hold one. A string's raw JSON (quotes and
     // escapes included, UTF-8) is never shorter than its value in UTF-16 code units, so a short raw value skips the copy.
     private static bool MayHoldFinding(JsonElement value) => value.ValueKind switch
@@ -172,59 +144,6 @@ public static class SecretMaterialDetector
         JsonValueKind.String => JsonMarshal.GetRawUtf8Value(value).Length - 2 >= MinScanned,
         _ => false,
     };
-
-    // A string value scanned as characters in a pooled buffer when its raw JSON has no escape (its UTF-8 is its text): no
-    // string is made of a long argument (a model prompt) that holds nothing; an escaped value is unescaped into a string.
-    private static void ScanValue(JsonElement value, string path, List<SecretFinding> findings)
-    {
-        var raw = JsonMarshal.GetRawUtf8Value(value);
-        raw = raw[1..^1];
-        if (raw.Contains((byte)'\\'))
-        {
-            ScanString(value.GetString()!, path, findings);
-            return;
-        }
-
-        var chars = ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetMaxCharCount(raw.Length));
-        try
-        {
-            var length = Encoding.UTF8.GetChars(raw, chars);
-            ScanString(chars.AsSpan(0, length), path, findings);
-        }
-        finally
-        {
-            ArrayPool<char>.Shared.Return(chars, clearArray: true);
-        }
-    }
-
-    private static void ScanString(ReadOnlySpan<char> text, string path, List<SecretFinding> findings)
-    {
-        if (text.Length < MinScanned)
-        {
-            return;
-        }
-
-        foreach (var match in SensitivePatterns.For(text).EnumerateMatches(text))
-        {
-            if (findings.Count >= MaxFindings)
-            {
-                return;
-            }
-
-            SecretKind? kind = SensitivePatterns.KindOf(text.Slice(match.Index, match.Length)) switch
-            {
-                RedactionKind.BearerToken => SecretKind.BearerToken,
-                RedactionKind.Jwt => SecretKind.Jwt,
-                RedactionKind.ApiKey => SecretKind.ApiKey,
-                RedactionKind.PrivateKey => SecretKind.PrivateKey,
-                _ => null,
-            };
-            if (kind is { } k && !findings.Contains(new SecretFinding(path, k)))
-            {
-                findings.Add(new SecretFinding(path, k));
-            }
-        }
-    }
 
     private static bool HasValue(JsonElement value) => value.ValueKind switch
     {
@@ -254,11 +173,6 @@ public static class SecretMaterialDetector
         return true;
     }
 
-    private static string ChildPath(string path, string name) =>
-        name.Length > 0 && IsPlainName(name) && !char.IsAsciiDigit(name[0])
-            ? path + "." + name
-            : path + "['" + name.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "']";
-
     private static bool IsPlainName(string name)
     {
         foreach (var c in name)
@@ -271,4 +185,195 @@ public static class SecretMaterialDetector
 
         return true;
     }
+
+    /// <summary>
+    /// One scan: the members and indexes from the root to the element walked (in a pooled array), and the findings. A
+    /// path is written only when a finding is made, from those steps.
+    /// </summary>
+    private ref struct PayloadWalk
+    {
+        private Step[] _steps;
+        private int _depth;
+        private List<SecretFinding>? _findings;
+
+        public PayloadWalk() => _steps = ArrayPool<Step>.Shared.Rent(16);
+
+        public readonly IReadOnlyList<SecretFinding> Findings => _findings is null ? [] : _findings;
+
+        private readonly int Count => _findings?.Count ?? 0;
+
+        /// <summary>Forgets what was found: the text is scanned again as a whole.</summary>
+        public void Restart()
+        {
+            _findings?.Clear();
+            _depth = 0;
+        }
+
+        public void Walk(JsonElement element)
+        {
+            if (Count >= MaxFindings)
+            {
+                return;
+            }
+
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        // A member's step is taken only when something below it may be a finding.
+                        var value = property.Value;
+                        var sensitive = IsSensitiveMemberName(property, out var kind) && HasValue(value);
+                        if (!sensitive && !MayHoldFinding(value))
+                        {
+                            continue;
+                        }
+
+                        Push(new Step(property, -1));
+                        if (sensitive)
+                        {
+                            Add(new SecretFinding(Path(), kind));
+                        }
+
+                        Walk(value);
+                        _depth--;
+                    }
+
+                    break;
+                case JsonValueKind.Array:
+                    var index = 0;
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        if (MayHoldFinding(item))
+                        {
+                            Push(new Step(default, index));
+                            Walk(item);
+                            _depth--;
+                        }
+
+                        index++;
+                    }
+
+                    break;
+                case JsonValueKind.String:
+                    if (MayHoldFinding(element))
+                    {
+                        ScanValue(element);
+                    }
+
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        // A string value scanned as characters in a pooled buffer when its raw JSON has no escape (its UTF-8 is its text):
+        // no string is made of a long argument (a model prompt) that holds nothing; an escaped value is unescaped into a
+        // string.
+        private void ScanValue(JsonElement value)
+        {
+            var raw = JsonMarshal.GetRawUtf8Value(value);
+            raw = raw[1..^1];
+            if (raw.Contains((byte)'\\'))
+            {
+                ScanString(value.GetString()!);
+                return;
+            }
+
+            var chars = ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetMaxCharCount(raw.Length));
+            try
+            {
+                var length = Encoding.UTF8.GetChars(raw, chars);
+                ScanString(chars.AsSpan(0, length));
+            }
+            finally
+            {
+                ArrayPool<char>.Shared.Return(chars, clearArray: true);
+            }
+        }
+
+        public void ScanString(ReadOnlySpan<char> text)
+        {
+            if (text.Length < MinScanned)
+            {
+                return;
+            }
+
+            string? path = null;
+            foreach (var match in SensitivePatterns.For(text).EnumerateMatches(text))
+            {
+                if (Count >= MaxFindings)
+                {
+                    return;
+                }
+
+                SecretKind? kind = SensitivePatterns.KindOf(text.Slice(match.Index, match.Length)) switch
+                {
+                    RedactionKind.BearerToken => SecretKind.BearerToken,
+                    RedactionKind.Jwt => SecretKind.Jwt,
+                    RedactionKind.ApiKey => SecretKind.ApiKey,
+                    RedactionKind.PrivateKey => SecretKind.PrivateKey,
+                    _ => null,
+                };
+                if (kind is { } k)
+                {
+                    var finding = new SecretFinding(path ??= Path(), k);
+                    if (_findings is null || !_findings.Contains(finding))
+                    {
+                        Add(finding);
+                    }
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            ArrayPool<Step>.Shared.Return(_steps, clearArray: true);
+            _steps = [];
+        }
+
+        private void Add(SecretFinding finding) => (_findings ??= []).Add(finding);
+
+        private void Push(Step step)
+        {
+            if (_depth == _steps.Length)
+            {
+                var larger = ArrayPool<Step>.Shared.Rent(_steps.Length * 2);
+                _steps.AsSpan().CopyTo(larger);
+                ArrayPool<Step>.Shared.Return(_steps, clearArray: true);
+                _steps = larger;
+            }
+
+            _steps[_depth++] = step;
+        }
+
+        // "$", then ".name" for a plain member name, "['name']" (with \ and ' escaped) for any other, "[i]" for an index.
+        private readonly string Path()
+        {
+            var path = new StringBuilder("$");
+            foreach (var step in _steps.AsSpan(0, _depth))
+            {
+                if (step.Index >= 0)
+                {
+                    path.Append('[').Append(step.Index.ToString(CultureInfo.InvariantCulture)).Append(']');
+                    continue;
+                }
+
+                var name = step.Member.Name;
+                if (name.Length > 0 && IsPlainName(name) && !char.IsAsciiDigit(name[0]))
+                {
+                    path.Append('.').Append(name);
+                }
+                else
+                {
+                    path.Append("['").Append(name.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal)).Append("']");
+                }
+            }
+
+            return path.ToString();
+        }
+    }
+
+    /// <summary>A step from an element to one inside it: a member, or (<see cref="Index"/> of at least 0) an array's item.</summary>
+    private readonly record struct Step(JsonProperty Member, int Index);
 }

@@ -38,6 +38,11 @@ internal static class GovernedRequestReader
             return refusal;
         }
 
+        if (ReadPlainAction(root) is { } plain)
+        {
+            return Result.Ok(plain) with { Body = root };
+        }
+
         try
         {
             var request = root.Deserialize(PolicyJsonContext.Default.ActionRequest);
@@ -48,6 +53,65 @@ internal static class GovernedRequestReader
         catch (JsonException ex)
         {
             return Malformed(ex);
+        }
+    }
+
+    /// <summary>
+    /// The usual action body, read from the parse itself (no second parse, and the arguments are the parse's own
+    /// element): a non-empty string <c>tool</c>, an object <c>args</c>, a string <c>warrant</c> and a boolean
+    /// <c>simulate</c>, each optional but the tool. Null for any other member or shape (or text that is not valid UTF-8),
+    /// which the serializer then reads (and refuses) as before; member names are unique, the strict parse refused duplicates.
+    /// </summary>
+    private static ActionRequest? ReadPlainAction(JsonElement root)
+    {
+        string? tool = null;
+        string? warrant = null;
+        JsonElement args = default;
+        var simulate = false;
+        foreach (var member in root.EnumerateObject())
+        {
+            var value = member.Value;
+            if (member.NameEquals("tool"u8) && value.ValueKind == JsonValueKind.String)
+            {
+                if ((tool = TextOf(value)) is null)
+                {
+                    return null;
+                }
+            }
+            else if (member.NameEquals("args"u8) && value.ValueKind == JsonValueKind.Object)
+            {
+                args = value;
+            }
+            else if (member.NameEquals("warrant"u8) && value.ValueKind == JsonValueKind.String)
+            {
+                if ((warrant = TextOf(value)) is null)
+                {
+                    return null;
+                }
+            }
+            else if (member.NameEquals("simulate"u8) && value.ValueKind is JsonValueKind.True or JsonValueKind.False)
+            {
+                simulate = value.ValueKind == JsonValueKind.True;
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        return string.IsNullOrEmpty(tool) ? null : new ActionRequest { Tool = tool, Args = args, Warrant = warrant, Simulate = simulate };
+    }
+
+    // A string's text; null when it is not valid UTF-8 (or escapes a lone surrogate), which the serializer refuses.
+    private static string? TextOf(JsonElement value)
+    {
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
         }
     }
 
@@ -265,15 +329,16 @@ internal static class GovernedRequestReader
 
         try
         {
-            // One strict parse: broken JSON, excessive depth and duplicate member names are refused here.
-            using var document = JsonDocument.Parse(body, StrictDocument);
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            // One strict parse, into a document of its own (nothing pooled to return, nothing to clone): broken JSON,
+            // excessive depth and duplicate member names are refused here.
+            var parsed = JsonElement.Parse(body.Span, StrictDocument);
+            if (parsed.ValueKind != JsonValueKind.Object)
             {
                 refusal = Result.Refuse(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, "The body must be a JSON object.");
                 return false;
             }
 
-            root = document.RootElement.Clone();
+            root = parsed;
         }
         catch (JsonException ex)
         {
