@@ -108,16 +108,9 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
             }
 
             await SendBatchAsync(batch, requests).ConfigureAwait(false);
-            bool idle;
-            lock (_gate)
-            {
-                idle = _queue.Count == 0;
-                _sending = !idle;
-            }
-
             if (GroupWaiters.WholeGroupInline)
             {
-                CompleteInline(batch, sendNext: !idle);
+                CompleteInline(batch);
                 return;
             }
 
@@ -128,6 +121,13 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
             }
 
             var last = batch[^1].Waiter;
+            bool idle;
+            lock (_gate)
+            {
+                idle = _queue.Count == 0;
+                _sending = !idle;
+            }
+
             if (idle)
             {
                 last.CompleteInlineWhenOn();
@@ -140,8 +140,9 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
 
     // GroupWaiters.CompleteGroupsInline: the next batch, if one waits, is sent from the thread pool at once, and every
     // waiter of this one goes on here, one after another, the group commits they start held back until the last has gone
-    // on (GroupCommitDeferral): one wake-up for the batch. The waiters are taken out of the list the next sender reuses.
-    private void CompleteInline(List<Pending> batch, bool sendNext)
+    // on (GroupCommitDeferral): one wake-up for the batch. The waiters are taken out of the list before this sender lets go
+    // of it (_sending): a request made after that may start the next sender at once, which reuses the list.
+    private void CompleteInline(List<Pending> batch)
     {
         var count = batch.Count;
         var waiters = ArrayPool<GroupWaiter<TOutcome>>.Shared.Rent(count);
@@ -151,7 +152,14 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
         }
 
         batch.Clear();
-        if (sendNext)
+        bool idle;
+        lock (_gate)
+        {
+            idle = _queue.Count == 0;
+            _sending = !idle;
+        }
+
+        if (!idle)
         {
             ThreadPool.UnsafeQueueUserWorkItem(static commit => _ = commit.SendQueuedAsync(), this, preferLocal: false);
         }

@@ -502,6 +502,28 @@ public abstract class AuditJournalTests
     }
 
     [Fact]
+    public async Task AppendAsync_ManyCallersOnManyThreads_EachGetsItsOwnRecord()
+    {
+        // An append arriving just as the writer lets go starts the next writer, which reuses the group list: the writer going
+        // on with its own group must have taken its appends out first, or it completes another group's appends.
+        var journal = TestServices.Journal(CreateSink(), Time);
+        var callers = Enumerable.Range(0, 4).Select(caller => Task.Run(async () =>
+        {
+            for (var i = 0; i < 150; i++)
+            {
+                var entry = Entry((caller * 1_000) + i);
+                var record = await journal.AppendAsync(entry).ConfigureAwait(false);
+                Assert.Equal(entry.RequestId, record.RequestId);
+            }
+        }));
+
+        await Task.WhenAll(callers).WaitAsync(TimeSpan.FromMinutes(2));
+        var result = await TestServices.Journal(CreateSink(), Time).VerifyAsync(Tenant);
+        Assert.True(result.Intact, result.Reason);
+        Assert.Equal(600, result.Records);
+    }
+
+    [Fact]
     public async Task AppendAsync_ReceiptsOfOneGroup_AreSignedOnceAndEachNamesItsOwnRecordsLeaf()
     {
         var (journal, sink, first) = await HoldFirstGroupAsync();

@@ -107,6 +107,28 @@ public sealed class RedisGroupCommitTests
         Assert.Equal(3, sends);
     }
 
+    [Fact]
+    public async Task SendAsync_ManyCallersOnManyThreads_EachGetsItsOwnOutcome()
+    {
+        // A request arriving just as a sender lets go starts the next sender, which reuses the batch list: the sender going
+        // on with its own batch must have taken its waiters out first, or it completes another batch's waiters.
+        var commit = new RedisGroupCommit<int, int>(async batch =>
+        {
+            await Task.Yield();
+            return [.. batch.Select(static r => r * 10)];
+        }, maxBatch: 8);
+        var callers = Enumerable.Range(0, 8).Select(caller => Task.Run(async () =>
+        {
+            for (var i = 0; i < 2_000; i++)
+            {
+                var request = (caller * 10_000) + i;
+                Assert.Equal(request * 10, await commit.SendAsync(request, CancellationToken.None).ConfigureAwait(false));
+            }
+        }));
+
+        await Task.WhenAll(callers).WaitAsync(TimeSpan.FromMinutes(2));
+    }
+
     private static async Task<int> GoOnAsync(RedisGroupCommit<int, int> commit, int request, int[] threads)
     {
         // Off xunit's synchronization context, so that the continuation runs where the waiter is completed.

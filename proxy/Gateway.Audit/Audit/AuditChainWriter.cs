@@ -171,16 +171,9 @@ internal sealed class AuditChainWriter
                 }
             }
 
-            bool idle;
             if (GroupWaiters.WholeGroupInline)
             {
-                lock (_gate)
-                {
-                    idle = _queue.Count == 0;
-                    _writing = !idle;
-                }
-
-                CompleteInline(group, writeNext: !idle);
+                CompleteInline(group);
                 return;
             }
 
@@ -193,6 +186,7 @@ internal sealed class AuditChainWriter
 
             // Emptied before another run may take the list, so that it keeps no append alive.
             group.Clear();
+            bool idle;
             lock (_gate)
             {
                 idle = _queue.Count == 0;
@@ -211,14 +205,22 @@ internal sealed class AuditChainWriter
 
     // GroupWaiters.CompleteGroupsInline: the next group, if one waits, is written from the thread pool at once, and every
     // append of this one goes on here, one after another, the group commits they start held back until the last has gone
-    // on (GroupCommitDeferral): one wake-up for the group. The appends are taken out of the list the next writer reuses.
-    private void CompleteInline(List<Pending> group, bool writeNext)
+    // on (GroupCommitDeferral): one wake-up for the group. The appends are taken out of the list before this writer lets
+    // go of it (_writing): an append made after that may start the next writer at once, which reuses the list.
+    private void CompleteInline(List<Pending> group)
     {
         var count = group.Count;
         var appends = ArrayPool<Pending>.Shared.Rent(count);
         group.CopyTo(appends);
         group.Clear();
-        if (writeNext)
+        bool idle;
+        lock (_gate)
+        {
+            idle = _queue.Count == 0;
+            _writing = !idle;
+        }
+
+        if (!idle)
         {
             ThreadPool.UnsafeQueueUserWorkItem(static writer => _ = writer.WriteQueuedAsync(), this, preferLocal: false);
         }
