@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 namespace Gateway.Store;
 
@@ -139,19 +138,10 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
     }
 
     // GroupWaiters.CompleteGroupsInline: the next batch, if one waits, is sent from the thread pool at once, and every
-    // waiter of this one goes on here, one after another, the group commits they start held back until the last has gone
-    // on (GroupCommitDeferral): one wake-up for the batch. The waiters are taken out of the list before this sender lets go
-    // of it (_sending): a request made after that may start the next sender at once, which reuses the list.
+    // waiter of this one goes on here (InlineGroup), taken out of the list before this sender lets go of it (_sending).
     private void CompleteInline(List<Pending> batch)
     {
-        var count = batch.Count;
-        var waiters = ArrayPool<GroupWaiter<TOutcome>>.Shared.Rent(count);
-        for (var i = 0; i < count; i++)
-        {
-            waiters[i] = batch[i].Waiter;
-        }
-
-        batch.Clear();
+        var taken = InlineGroup<Pending>.TakeOut(batch);
         bool idle;
         lock (_gate)
         {
@@ -164,19 +154,7 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
             ThreadPool.UnsafeQueueUserWorkItem(static commit => _ = commit.SendQueuedAsync(), this, preferLocal: false);
         }
 
-        try
-        {
-            using var held = GroupCommitDeferral.Begin();
-            for (var i = 0; i < count; i++)
-            {
-                waiters[i].CompleteInline();
-            }
-        }
-        finally
-        {
-            Array.Clear(waiters, 0, count);
-            ArrayPool<GroupWaiter<TOutcome>>.Shared.Return(waiters);
-        }
+        taken.CompleteHeld();
     }
 
     // Never throws: a batch that fails fails its requests, and the next batch is still sent. Settles every waiter; the
@@ -214,10 +192,12 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
         }
     }
 
-    private sealed class Pending(TRequest request)
+    private sealed class Pending(TRequest request) : IInlineWaiter
     {
         public TRequest Request { get; } = request;
 
         public GroupWaiter<TOutcome> Waiter { get; } = new();
+
+        public void CompleteInline() => Waiter.CompleteInline();
     }
 }

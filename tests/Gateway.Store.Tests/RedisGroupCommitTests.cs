@@ -10,46 +10,26 @@ public sealed class RedisGroupCommitTests
     [Fact]
     public async Task SendAsync_BatchCompleted_EveryCallerGoesOnOnTheSendersThread()
     {
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var sends = 0;
-        var commit = new RedisGroupCommit<int, int>(async batch =>
-        {
-            if (Interlocked.Increment(ref sends) == 1)
-            {
-                await gate.Task;
-            }
-
-            await Task.Yield();
-            return [.. batch.Select(static r => r * 10)];
-        }, maxBatch: 16);
+        var store = new FirstSendHeld(static (_, batch) => [.. batch.Select(static r => r * 10)]);
+        var commit = new RedisGroupCommit<int, int>(store.SendAsync, maxBatch: 16);
         var first = commit.SendAsync(0, CancellationToken.None).AsTask();
         var threads = new int[3];
         var queued = Enumerable.Range(1, 3).Select(i => GoOnAsync(commit, i, threads)).ToArray();
 
-        gate.SetResult();
+        store.Release();
         await first;
         var outcomes = await Task.WhenAll(queued);
 
         Assert.Equal([10, 20, 30], outcomes);
-        Assert.Equal(2, sends);
+        Assert.Equal(2, store.Sends);
         Assert.Single(threads.Distinct());
     }
 
     [Fact]
     public async Task SendAsync_CallersOfABatchStartAnotherGroupCommit_ItsRequestsGoAsOneGroupAfterTheLast()
     {
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var admissions = 0;
-        var admit = new RedisGroupCommit<int, int>(async batch =>
-        {
-            if (Interlocked.Increment(ref admissions) == 1)
-            {
-                await gate.Task;
-            }
-
-            await Task.Yield();
-            return [.. batch];
-        }, maxBatch: 16);
+        var store = new FirstSendHeld(static (_, batch) => [.. batch]);
+        var admit = new RedisGroupCommit<int, int>(store.SendAsync, maxBatch: 16);
         var recordBatches = new List<int[]>();
         var record = new RedisGroupCommit<int, int>(async batch =>
         {
@@ -68,7 +48,7 @@ public sealed class RedisGroupCommitTests
             return await record.SendAsync(admitted, CancellationToken.None).ConfigureAwait(false);
         }).ToArray();
 
-        gate.SetResult();
+        store.Release();
         await first;
         var recorded = await Task.WhenAll(requests);
 
@@ -79,24 +59,12 @@ public sealed class RedisGroupCommitTests
     [Fact]
     public async Task SendAsync_BatchFails_EveryCallerGetsTheStoreErrorAndTheNextBatchIsSent()
     {
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var sends = 0;
-        var commit = new RedisGroupCommit<int, int>(async batch =>
-        {
-            var send = Interlocked.Increment(ref sends);
-            if (send == 1)
-            {
-                await gate.Task;
-                return [.. batch];
-            }
-
-            await Task.Yield();
-            return send == 2 ? throw new InvalidOperationException("connection lost") : [.. batch];
-        }, maxBatch: 16);
+        var store = new FirstSendHeld(static (send, batch) => send == 2 ? throw new InvalidOperationException("connection lost") : [.. batch]);
+        var commit = new RedisGroupCommit<int, int>(store.SendAsync, maxBatch: 16);
         var first = commit.SendAsync(0, CancellationToken.None).AsTask();
         var failed = Enumerable.Range(1, 3).Select(i => commit.SendAsync(i, CancellationToken.None).AsTask()).ToArray();
 
-        gate.SetResult();
+        store.Release();
         await first;
         foreach (var request in failed)
         {
@@ -104,7 +72,7 @@ public sealed class RedisGroupCommitTests
         }
 
         Assert.Equal(4, await commit.SendAsync(4, CancellationToken.None));
-        Assert.Equal(3, sends);
+        Assert.Equal(3, store.Sends);
     }
 
     [Fact]
@@ -135,5 +103,31 @@ public sealed class RedisGroupCommitTests
         var outcome = await commit.SendAsync(request, CancellationToken.None).ConfigureAwait(false);
         threads[request - 1] = Environment.CurrentManagedThreadId;
         return outcome;
+    }
+
+    /// <summary>
+    /// A batch's store call whose first send waits until <see cref="Release"/> (a call in flight, so that what arrives
+    /// meanwhile queues); every send is answered after a yield by <c>answer</c>, given the send's number (from 1).
+    /// </summary>
+    private sealed class FirstSendHeld(Func<int, IReadOnlyList<int>, int[]> answer)
+    {
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _sends;
+
+        public int Sends => Volatile.Read(ref _sends);
+
+        public void Release() => _release.SetResult();
+
+        public async Task<int[]> SendAsync(IReadOnlyList<int> batch)
+        {
+            var send = Interlocked.Increment(ref _sends);
+            if (send == 1)
+            {
+                await _release.Task;
+            }
+
+            await Task.Yield();
+            return answer(send, batch);
+        }
     }
 }

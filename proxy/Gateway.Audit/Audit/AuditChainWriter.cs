@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Tasks.Sources;
@@ -204,15 +203,10 @@ internal sealed class AuditChainWriter
     }
 
     // GroupWaiters.CompleteGroupsInline: the next group, if one waits, is written from the thread pool at once, and every
-    // append of this one goes on here, one after another, the group commits they start held back until the last has gone
-    // on (GroupCommitDeferral): one wake-up for the group. The appends are taken out of the list before this writer lets
-    // go of it (_writing): an append made after that may start the next writer at once, which reuses the list.
+    // append of this one goes on here (InlineGroup), taken out of the list before this writer lets go of it (_writing).
     private void CompleteInline(List<Pending> group)
     {
-        var count = group.Count;
-        var appends = ArrayPool<Pending>.Shared.Rent(count);
-        group.CopyTo(appends);
-        group.Clear();
+        var taken = InlineGroup<Pending>.TakeOut(group);
         bool idle;
         lock (_gate)
         {
@@ -225,19 +219,7 @@ internal sealed class AuditChainWriter
             ThreadPool.UnsafeQueueUserWorkItem(static writer => _ = writer.WriteQueuedAsync(), this, preferLocal: false);
         }
 
-        try
-        {
-            using var held = GroupCommitDeferral.Begin();
-            for (var i = 0; i < count; i++)
-            {
-                appends[i].CompleteInline();
-            }
-        }
-        finally
-        {
-            Array.Clear(appends, 0, count);
-            ArrayPool<Pending>.Shared.Return(appends);
-        }
+        taken.CompleteHeld();
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
@@ -543,13 +525,13 @@ internal sealed class AuditChainWriter
     /// <summary>
     /// One append and its caller's wait, in one object: what it awaits is this (a single-use value task source), not a
     /// task completed through a <see cref="GroupWaiter{TOutcome}"/> and a second task for a cancellable wait. Settled by
-    /// the group's write, completed by <see cref="WriteQueuedAsync"/> once the group is done (inline for the last of a
-    /// group after which nothing waits, as <see cref="GroupWaiter{TOutcome}"/> does), or ended first by the caller's
-    /// cancellation; whichever comes first completes it. Reused (<see cref="Reuse"/>) once both have let go of it: the
+    /// the group's write, completed by <see cref="WriteQueuedAsync"/> once the group is done (inline with the rest of
+    /// its group, <see cref="InlineGroup{TWaiter}"/>, as the store's group commits complete theirs), or ended first by
+    /// the caller's cancellation; whichever comes first completes it. Reused (<see cref="Reuse"/>) once both have let go of it: the
     /// writer once it completed it, the caller once it read its outcome (<see cref="Release"/>); a caller that never reads
     /// it leaves it to the collector. A stale caller's token no longer matches (the version moves on each reuse).
     /// </summary>
-    private sealed class Pending(AuditChainWriter writer) : IValueTaskSource<AuditAppended>, IThreadPoolWorkItem
+    private sealed class Pending(AuditChainWriter writer) : IValueTaskSource<AuditAppended>, IThreadPoolWorkItem, IInlineWaiter
     {
         private ManualResetValueTaskSourceCore<AuditAppended> _completion;
         private AuditAppended _outcome;
