@@ -1,6 +1,6 @@
 namespace Gateway.Store;
 
-/// <summary>The process-wide switches of <see cref="GroupWaiter{TOutcome}"/> and the audit chain writer's appends.</summary>
+/// <summary>The process-wide switches of <see cref="GroupCommitWaiter{TOutcome}"/> and the audit chain writer's appends.</summary>
 public static class GroupWaiters
 {
     /// <summary>

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 namespace Gateway.Store;
 
 /// <summary>
@@ -10,7 +9,7 @@ namespace Gateway.Store;
 /// when the current one completes. Each request keeps its own outcome; a failed call fails every
 /// request it carried with <see cref="StateStoreUnavailableException"/> (fail closed). The sender, done, hands the next
 /// batch (if one waits) to the thread pool and goes on with every request of its own batch itself, one after another
-/// (<see cref="GroupWaiter{TOutcome}.CompleteInline"/>), holding back the group commits they start until the last has
+/// (<see cref="GroupCommitWaiter{TOutcome}.CompleteInline"/>), holding back the group commits they start until the last has
 /// gone on (<see cref="GroupCommitDeferral"/>): an admitted batch's decision records are then appended as one group, and
 /// a request costs no wake-up of its own for its admission (#52). With <see cref="GroupWaiters.CompleteGroupsInline"/>
 /// off, waiters are completed on the thread pool, except the last of a batch after which nothing is queued.
@@ -24,12 +23,16 @@ namespace Gateway.Store;
 /// </remarks>
 internal sealed class RedisGroupCommit<TRequest, TOutcome>
 {
+    /// <summary>The most requests kept for reuse once done with (<see cref="Pending"/>).</summary>
+    private const int MaxFreePendings = 64;
+
     private readonly Func<IReadOnlyList<TRequest>, Task<TOutcome[]>> _send;
     private readonly int _maxBatch;
     private readonly Lock _gate = new();
     private readonly Queue<Pending> _queue = new();
     private readonly List<Pending> _batch = new(16);
     private readonly List<TRequest> _requests = new(16);
+    private readonly Stack<Pending> _free = new(16);
     private readonly Action _startSending;
     private bool _sending;
 
@@ -45,12 +48,22 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
     }
 
     /// <summary>Queues the (already validated) request; completes with its outcome once its batch is carried out.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<TOutcome> SendAsync(TRequest request, CancellationToken cancellationToken)
+    public ValueTask<TOutcome> SendAsync(TRequest request, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        var pending = new Pending(request);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<TOutcome>(cancellationToken);
+        }
+
+        Pending? pending;
         bool start;
+        lock (_gate)
+        {
+            _free.TryPop(out pending);
+        }
+
+        pending ??= new Pending(this);
+        pending.Start(request, cancellationToken);
         lock (_gate)
         {
             _queue.Enqueue(pending);
@@ -63,13 +76,7 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
             _ = SendQueuedAsync();
         }
 
-        if (!cancellationToken.CanBeCanceled)
-        {
-            return await pending.Waiter.Task.ConfigureAwait(false);
-        }
-
-        using var registration = cancellationToken.UnsafeRegister(static (state, token) => ((Pending)state!).Waiter.CancelOnThreadPool(token), pending);
-        return await pending.Waiter.Task.ConfigureAwait(false);
+        return pending.Task;
     }
 
     private async Task SendQueuedAsync()
@@ -91,8 +98,12 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
             {
                 while (batch.Count < _maxBatch && _queue.TryDequeue(out var next))
                 {
-                    // Cancelled while queued: never sent.
-                    if (!next.Waiter.Task.IsCompleted && !next.Waiter.IsCancellationRequested)
+                    // Cancelled while queued: never sent (its cancellation ends the wait).
+                    if (next.IsCancellationRequested)
+                    {
+                        next.LetGo();
+                    }
+                    else
                     {
                         batch.Add(next);
                         requests.Add(next.Request);
@@ -116,10 +127,10 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
             // Every waiter but the last goes on on the thread pool; the last goes on here when nothing else waits to be sent.
             for (var i = 0; i < batch.Count - 1; i++)
             {
-                batch[i].Waiter.CompleteOnThreadPool();
+                batch[i].CompleteOnThreadPool();
             }
 
-            var last = batch[^1].Waiter;
+            var last = batch[^1];
             bool idle;
             lock (_gate)
             {
@@ -171,7 +182,7 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
 
             for (var i = 0; i < batch.Count; i++)
             {
-                batch[i].Waiter.Settle(outcomes[i]);
+                batch[i].Settle(outcomes[i]);
             }
         }
         catch (StateStoreUnavailableException ex)
@@ -188,16 +199,37 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
     {
         foreach (var pending in batch)
         {
-            pending.Waiter.Fail(error);
+            pending.Fail(error);
         }
     }
 
-    private sealed class Pending(TRequest request) : IInlineWaiter
+    // A request given back once everyone let go of it (GroupCommitWaiter), kept for the next.
+    private void Reuse(Pending pending)
     {
-        public TRequest Request { get; } = request;
+        lock (_gate)
+        {
+            if (_free.Count < MaxFreePendings)
+            {
+                _free.Push(pending);
+            }
+        }
+    }
 
-        public GroupWaiter<TOutcome> Waiter { get; } = new();
+    /// <summary>One request and its caller's wait, in one object, reused (<see cref="GroupCommitWaiter{TOutcome}"/>).</summary>
+    private sealed class Pending(RedisGroupCommit<TRequest, TOutcome> commit) : GroupCommitWaiter<TOutcome>
+    {
+        public TRequest Request { get; private set; } = default!;
 
-        public void CompleteInline() => Waiter.CompleteInline();
+        public void Start(TRequest request, CancellationToken cancellationToken)
+        {
+            Request = request;
+            Begin(cancellationToken);
+        }
+
+        protected override void Reuse()
+        {
+            Request = default!;
+            commit.Reuse(this);
+        }
     }
 }

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using System.Threading.Tasks.Sources;
 using Gateway.Policy.Evidence;
 using Gateway.Store;
 using Microsoft.Extensions.Logging;
@@ -112,8 +111,7 @@ internal sealed class AuditChainWriter
         }
 
         pending ??= new Pending(this);
-        pending.Start(entry, _time.GetTimestamp(), receipt);
-        pending.EndWaitOn(cancellationToken);
+        pending.Start(entry, _time.GetTimestamp(), receipt, cancellationToken);
         bool start;
         lock (_gate)
         {
@@ -510,7 +508,7 @@ internal sealed class AuditChainWriter
         }
     }
 
-    // An append reset once both its caller and this writer let go of it (Pending.Release), kept for the next.
+    // An append reset once everyone let go of it (GroupCommitWaiter), kept for the next.
     private void Reuse(Pending pending)
     {
         lock (_gate)
@@ -523,26 +521,13 @@ internal sealed class AuditChainWriter
     }
 
     /// <summary>
-    /// One append and its caller's wait, in one object: what it awaits is this (a single-use value task source), not a
-    /// task completed through a <see cref="GroupWaiter{TOutcome}"/> and a second task for a cancellable wait. Settled by
-    /// the group's write, completed by <see cref="WriteQueuedAsync"/> once the group is done (inline with the rest of
-    /// its group, <see cref="InlineGroup{TWaiter}"/>, as the store's group commits complete theirs), or ended first by
-    /// the caller's cancellation; whichever comes first completes it. Reused (<see cref="Reuse"/>) once both have let go of it: the
-    /// writer once it completed it, the caller once it read its outcome (<see cref="Release"/>); a caller that never reads
-    /// it leaves it to the collector. A stale caller's token no longer matches (the version moves on each reuse).
+    /// One append and its caller's wait, in one object (<see cref="GroupCommitWaiter{TOutcome}"/>, as the store's group
+    /// commits wait): settled by the group's write, completed by <see cref="WriteQueuedAsync"/> once the group is done
+    /// (inline with the rest of its group, <see cref="InlineGroup{TWaiter}"/>), or ended first by the caller's
+    /// cancellation. Reused (<see cref="AuditChainWriter.Reuse"/>) once everyone has let go of it.
     /// </summary>
-    private sealed class Pending(AuditChainWriter writer) : IValueTaskSource<AuditAppended>, IThreadPoolWorkItem, IInlineWaiter
+    private sealed class Pending(AuditChainWriter writer) : GroupCommitWaiter<AuditAppended>
     {
-        private ManualResetValueTaskSourceCore<AuditAppended> _completion;
-        private AuditAppended _outcome;
-        private Exception? _error;
-        private CancellationTokenRegistration _cancellation;
-        private int _completed;
-
-        // Who still holds it: the writer until it completed it, the caller until it read its outcome, a cancellation
-        // callback until it ran or was removed.
-        private int _holders;
-
         public AuditEntry Entry { get; private set; } = null!;
 
         /// <summary>When it was queued (<see cref="TimeProvider.GetTimestamp"/>).</summary>
@@ -554,151 +539,20 @@ internal sealed class AuditChainWriter
         /// <summary>The receipt signed for it (when it asked for one), once its group's receipts are signed.</summary>
         public string? Issued { get; set; }
 
-        /// <summary>Settled by the group's write; completed by <see cref="WriteQueuedAsync"/> once the group is done.</summary>
-        /// <summary>What the caller awaits.</summary>
-        public ValueTask<AuditAppended> Task => new(this, _completion.Version);
-
-        /// <summary>True once an outcome or an error is set (it may not be completed yet).</summary>
-        public bool IsSettled { get; private set; }
-
-        /// <summary>Makes it the append of <paramref name="entry"/> (new, or reset by <see cref="Release"/>).</summary>
-        public void Start(AuditEntry entry, long enqueued, bool receipt)
+        /// <summary>Makes it the append of <paramref name="entry"/> (new, or reset once reused).</summary>
+        public void Start(AuditEntry entry, long enqueued, bool receipt, CancellationToken cancellationToken)
         {
             Entry = entry;
             Enqueued = enqueued;
             Receipt = receipt;
-            _holders = 2;
+            Begin(cancellationToken);
         }
 
-        /// <summary>Ends the caller's wait, not the append, when <paramref name="cancellationToken"/> is cancelled (before the append completes).</summary>
-        public void EndWaitOn(CancellationToken cancellationToken)
+        protected override void Reuse()
         {
-            if (cancellationToken.CanBeCanceled)
-            {
-                // Made before the append is queued, so that its completion always finds it to undo.
-                _holders++;
-                _cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((Pending)state!).Cancel(token), this);
-            }
-        }
-
-        /// <summary>Sets the outcome (the first outcome or error set wins).</summary>
-        public void Settle(AuditAppended outcome)
-        {
-            if (!IsSettled)
-            {
-                _outcome = outcome;
-                IsSettled = true;
-            }
-        }
-
-        /// <summary>Sets the error (the first outcome or error set wins).</summary>
-        public void Fail(Exception error)
-        {
-            if (!IsSettled)
-            {
-                _error = error;
-                IsSettled = true;
-            }
-        }
-
-        /// <summary>Completes the caller's wait on the thread pool with what was settled.</summary>
-        public void CompleteOnThreadPool() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
-
-        /// <summary>
-        /// Completes the caller's wait here when inline completion is on (<see cref="GroupWaiters.CompleteInline"/>, as
-        /// the store's group commits do), on the thread pool otherwise.
-        /// </summary>
-        public void CompleteInlineWhenOn()
-        {
-            if (GroupWaiters.CompleteInline)
-            {
-                Complete();
-            }
-            else
-            {
-                CompleteOnThreadPool();
-            }
-        }
-
-        /// <summary>Completes the caller's wait here: its continuation runs on this thread before this returns.</summary>
-        public void CompleteInline() => Complete();
-
-        void IThreadPoolWorkItem.Execute() => Complete();
-
-        // The caller's continuation runs here, on this thread, unless its wait was cancelled first. The writer's last touch.
-        private void Complete()
-        {
-            // A cancellation callback removed before it ran never will: its hold goes (one that ran, or runs, lets go itself).
-            if (_cancellation.Unregister())
-            {
-                Release();
-            }
-
-            if (Interlocked.Exchange(ref _completed, 1) == 0)
-            {
-                if (_error is { } error)
-                {
-                    _completion.SetException(error);
-                }
-                else
-                {
-                    _completion.SetResult(_outcome);
-                }
-            }
-
-            Release();
-        }
-
-        // The last of the writer and the caller to let go resets it for another append.
-        private void Release()
-        {
-            if (Interlocked.Decrement(ref _holders) != 0)
-            {
-                return;
-            }
-
             Entry = null!;
             Issued = null;
-            IsSettled = false;
-            _outcome = default;
-            _error = null;
-            _cancellation = default;
-            _completed = 0;
-            _completion.Reset();
             writer.Reuse(this);
         }
-
-        private void Cancel(CancellationToken token)
-        {
-            if (Interlocked.Exchange(ref _completed, 1) == 0)
-            {
-                _completion.SetException(new TaskCanceledException(null, null, token));
-            }
-
-            Release();
-        }
-
-        AuditAppended IValueTaskSource<AuditAppended>.GetResult(short token)
-        {
-            // Not this wait's token, or not completed yet: throws as it would, and the caller holds nothing to let go.
-            if (token != _completion.Version || _completion.GetStatus(token) == ValueTaskSourceStatus.Pending)
-            {
-                return _completion.GetResult(token);
-            }
-
-            try
-            {
-                return _completion.GetResult(token);
-            }
-            finally
-            {
-                Release();
-            }
-        }
-
-        ValueTaskSourceStatus IValueTaskSource<AuditAppended>.GetStatus(short token) => _completion.GetStatus(token);
-
-        void IValueTaskSource<AuditAppended>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-            _completion.OnCompleted(continuation, state, token, flags);
     }
 }
