@@ -97,6 +97,41 @@ public sealed class RedisGroupCommitTests
         await Task.WhenAll(callers).WaitAsync(TimeSpan.FromMinutes(2));
     }
 
+    [Fact]
+    public async Task SendAsync_CancelledWhileQueued_NeverSentAndTheRequestsAfterItEachGetTheirOwnOutcome()
+    {
+        // A request cancelled while queued is left out of the batch, and its waiter, once given back, serves later requests.
+        var sent = new List<int>();
+        var store = new FirstSendHeld((_, batch) =>
+        {
+            lock (sent)
+            {
+                sent.AddRange(batch);
+            }
+
+            return [.. batch.Select(static r => r * 10)];
+        });
+        var commit = new RedisGroupCommit<int, int>(store.SendAsync, maxBatch: 16);
+        var first = commit.SendAsync(1, CancellationToken.None).AsTask();
+        using var cancelled = new CancellationTokenSource();
+        var leftOut = commit.SendAsync(2, cancelled.Token).AsTask();
+        var queued = commit.SendAsync(3, CancellationToken.None).AsTask();
+
+        await cancelled.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leftOut.WaitAsync(TimeSpan.FromSeconds(10)));
+        store.Release();
+
+        Assert.Equal(10, await first.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(30, await queued.WaitAsync(TimeSpan.FromSeconds(10)));
+        for (var request = 4; request < 100; request++)
+        {
+            Assert.Equal(request * 10, await commit.SendAsync(request, CancellationToken.None));
+        }
+
+        Assert.DoesNotContain(2, sent);
+        Assert.Equal(98, sent.Count);
+    }
+
     private static async Task<int> GoOnAsync(RedisGroupCommit<int, int> commit, int request, int[] threads)
     {
         // Off xunit's synchronization context, so that the continuation runs where the waiter is completed.
