@@ -280,8 +280,10 @@ public sealed partial class RedisStateStore
         AddWindows(request.Windows, keys, key, values, value);
         key += request.Windows.Count;
         value += 3 * request.Windows.Count;
-        foreach (var counter in request.Counters)
+        // Indexed loops: a foreach over the lists (arrays behind IReadOnlyList) made an enumerator object per request.
+        for (var i = 0; i < request.Counters.Count; i++)
         {
+            var counter = request.Counters[i];
             keys[key++] = counter.Key;
             values[value] = counter.Amount;
             values[value + 1] = counter.Limit ?? -1;
@@ -307,9 +309,9 @@ public sealed partial class RedisStateStore
     private static void WriteToken(TokenRecording token, RedisKey[] keys, int key, RedisValue[] values, int value)
     {
         keys[key++] = token.RecordKey;
-        foreach (var generation in token.GenerationKeys)
+        for (var i = 0; i < token.GenerationKeys.Count; i++)
         {
-            keys[key++] = generation;
+            keys[key++] = token.GenerationKeys[i];
         }
 
         if (token.ConsumeKey is { } consume)

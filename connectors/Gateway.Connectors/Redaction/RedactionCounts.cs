@@ -6,6 +6,9 @@ namespace Gateway.Connectors.Redaction;
 /// </summary>
 public sealed class RedactionCounts
 {
+    // Every kind, in ordinal order of its wire name (the order ToDictionary's pairs are in).
+    private static readonly RedactionKind[] ByWireName = [.. RedactionKindNames.All.OrderBy(static k => k.ToWireName(), StringComparer.Ordinal)];
+
     private readonly int[] _counts = new int[RedactionKindNames.All.Count];
 
     /// <summary>Total redactions of every kind.</summary>
@@ -27,20 +30,34 @@ public sealed class RedactionCounts
         }
     }
 
-    /// <summary>Non-zero counts keyed by wire name (<c>email</c>, <c>card_number</c>, …).</summary>
+    /// <summary>Non-zero counts keyed by wire name (<c>email</c>, <c>card_number</c>, …), enumerated in ordinal order of the names.</summary>
     public IReadOnlyDictionary<string, int> ToDictionary()
     {
-        SortedDictionary<string, int>? result = null;
-        for (var i = 0; i < _counts.Length; i++)
+        // Each count read once, so that the pairs agree with the number of them while a stream is still being redacted.
+        Span<int> counts = stackalloc int[ByWireName.Length];
+        var nonZero = 0;
+        for (var i = 0; i < ByWireName.Length; i++)
         {
-            var kind = (RedactionKind)i;
-            if (this[kind] is > 0 and var count)
+            counts[i] = this[ByWireName[i]];
+            nonZero += counts[i] > 0 ? 1 : 0;
+        }
+
+        if (nonZero == 0)
+        {
+            return System.Collections.Immutable.ImmutableSortedDictionary<string, int>.Empty;
+        }
+
+        var pairs = new KeyValuePair<string, int>[nonZero];
+        var at = 0;
+        for (var i = 0; i < ByWireName.Length; i++)
+        {
+            if (counts[i] > 0)
             {
-                (result ??= new SortedDictionary<string, int>(StringComparer.Ordinal))[kind.ToWireName()] = count;
+                pairs[at++] = KeyValuePair.Create(ByWireName[i].ToWireName(), counts[i]);
             }
         }
 
-        return result ?? (IReadOnlyDictionary<string, int>)System.Collections.Immutable.ImmutableSortedDictionary<string, int>.Empty;
+        return new SortedRedactionCounts(pairs);
     }
 
     /// <inheritdoc/>

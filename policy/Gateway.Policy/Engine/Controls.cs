@@ -244,13 +244,17 @@ internal static class Controls
             return ControlResult.Passed(ControlId.IncidentPlaybooks);
         }
 
-        var missing = string.Join(", ", new[] { Playbooks.PromptInjection, Playbooks.UnauthorisedExternalAction, Playbooks.RogueAgent }
-            .Where(p => (agent.Playbooks & p) == 0)
-            .Select(WireNames.Of));
+        var missing = MissingPlaybooks(agent.Playbooks);
         return state.Record(
             ControlResult.Failed(ControlId.IncidentPlaybooks, Severity.Medium, $"{WireNames.Of(agent.RiskTier)}-risk agent '{agent.Id}' lacks playbooks: {missing}", $"give agent '{agent.Id}' all three playbooks ({PlaybookNames})"),
             "playbooks_missing");
     }
+
+    // Apart from IncidentPlaybooks: its filter's closure is made only for an agent that lacks one, not on every decision.
+    private static string MissingPlaybooks(Playbooks playbooks) =>
+        string.Join(", ", new[] { Playbooks.PromptInjection, Playbooks.UnauthorisedExternalAction, Playbooks.RogueAgent }
+            .Where(p => (playbooks & p) == 0)
+            .Select(WireNames.Of));
 
     public static ControlResult RisksFindings(ref EvaluationState state, AgentIndex agent)
     {

@@ -41,6 +41,10 @@ public static class ReceiptBatch
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
+    // The arrays of a batch of one, reused by the thread's next (TreeOfOne).
+    [ThreadStatic]
+    private static TreeOfOneArrays? t_one;
+
     // Room for a statement: {"iat":<20>,"root":"<64>","size":<11>,"v":2} is at most 127 bytes.
     private const int StatementCapacity = 160;
 
@@ -121,6 +125,11 @@ public static class ReceiptBatch
         var buffer = t_claims ??= new ArrayBufferWriter<byte>(4096);
         buffer.ResetWrittenCount();
         var json = t_writer ??= new Utf8JsonWriter(buffer);
+        if (receipts.Count == 1)
+        {
+            return TreeOfOne(receipts[0], buffer, json);
+        }
+
         var claims = new ReadOnlyMemory<byte>[receipts.Count];
         var leaves = new byte[receipts.Count][];
         for (var i = 0; i < claims.Length; i++)
@@ -135,6 +144,18 @@ public static class ReceiptBatch
 
         var (root, paths) = MerkleTree.RootAndInclusionPaths(leaves);
         return (claims, paths, root);
+    }
+
+    // A batch of one (every request's own, when requests come one at a time): its leaf is the root and its path empty. Its
+    // arrays are the thread's, like the claims' buffer, and read before the thread's next batch (nothing keeps them).
+    private static (ReadOnlyMemory<byte>[] Claims, List<byte[]>[] Paths, byte[] Root) TreeOfOne(DecisionReceipt receipt, ArrayBufferWriter<byte> buffer, Utf8JsonWriter json)
+    {
+        var one = t_one ??= new TreeOfOneArrays();
+        json.Reset(buffer);
+        receipt.WriteClaims(0, json);
+        one.Claims[0] = buffer.WrittenMemory;
+        MerkleTree.LeafHash(one.Claims[0].Span, one.Root);
+        return (one.Claims, one.Paths, one.Root);
     }
 
     // Once the claims are read: a buffer a large batch grew is not kept by the thread.

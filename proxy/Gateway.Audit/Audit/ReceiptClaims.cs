@@ -16,7 +16,7 @@ public static class ReceiptClaims
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(requestId);
         var intent = record.Decisions is { } decisions
-            ? (decisions.FirstOrDefault(d => d.RequestId == requestId) ?? throw new ArgumentException($"The record does not decide request '{requestId}'.", nameof(requestId))).IntentDigest
+            ? IntentOf(decisions, requestId)
             : record.RequestId == requestId ? record.IntentDigest
             : throw new ArgumentException($"The record does not decide request '{requestId}'.", nameof(requestId));
         return new DecisionReceipt
@@ -35,5 +35,20 @@ public static class ReceiptClaims
             RecordHash = record.Hash ?? throw new InvalidOperationException("The record was not sealed."),
             IssuedAt = issuedAt,
         };
+    }
+
+    // The request's own intent digest in a record of several decisions (a loop: a lambda over requestId made a closure
+    // on every call, the usual record of one decision too).
+    private static string? IntentOf(IReadOnlyList<AuditDecision> decisions, string requestId)
+    {
+        for (var i = 0; i < decisions.Count; i++)
+        {
+            if (decisions[i].RequestId == requestId)
+            {
+                return decisions[i].IntentDigest;
+            }
+        }
+
+        throw new ArgumentException($"The record does not decide request '{requestId}'.", nameof(requestId));
     }
 }

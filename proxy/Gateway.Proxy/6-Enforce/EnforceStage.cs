@@ -266,9 +266,9 @@ internal sealed partial class EnforceStage
         }
 
         // The connector's own route (its transforms configured by its values) and its cluster.
-        var clusterId = ConnectorClusters.IdFor(tenant, entry);
-        if (clusterId is null || !_proxyState.TryGetCluster(clusterId, out var cluster)
-            || !_proxyState.TryGetRoute(ConnectorRoutes.IdOf(clusterId, described.Route), out var route))
+        var ids = ConnectorClusters.IdFor(tenant, entry);
+        if (ids is null || !_proxyState.TryGetCluster(ids.ClusterId, out var cluster)
+            || !_proxyState.TryGetRoute(ids.RouteId(described.Route), out var route))
         {
             return (null, new Refusal(StatusCodes.Status503ServiceUnavailable, ProblemCodes.UpstreamUnavailable,
                 $"Connector '{upstream.Name}' has no upstream in service yet; retry shortly."));
@@ -283,7 +283,7 @@ internal sealed partial class EnforceStage
             Identity = identity,
             Entry = entry,
             Upstream = upstream,
-            ClusterId = clusterId,
+            ClusterId = ids.ClusterId,
             DecisionToken = governed.DecisionToken,
             Degrade = degrade?.Mode,
             Clearance = feature.Find<WorkspaceItemClearance>(),

@@ -95,11 +95,18 @@ internal sealed partial class CredentialInjectionTransform : RequestTransform
         // Names only, and no set unless one is found: the header values are neither copied nor parsed. The set is the
         // thread's, emptied after use (nothing here awaits).
         HashSet<string>? names = null;
-        foreach (var header in context.HttpContext.Request.Headers)
+        if (!context.HeadersCopied)
         {
-            if (GatewayHeaders.IsCredentialLike(header.Key))
+            // Once YARP has copied the request's headers (HeadersCopied), each one it kept is in ProxyRequest.Headers
+            // (only its fixed set of content headers goes to the content, none of them credential-like), where the scan
+            // below finds it, so the request's own are read (through IHeaderDictionary: an enumerator object per request)
+            // only when they were not copied.
+            foreach (var header in context.HttpContext.Request.Headers)
             {
-                (names ??= FoundNames()).Add(header.Key);
+                if (GatewayHeaders.IsCredentialLike(header.Key))
+                {
+                    (names ??= FoundNames()).Add(header.Key);
+                }
             }
         }
 

@@ -14,9 +14,17 @@ internal static class ResponseDecoding
     public static readonly Refusal Undecodable = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
         "The upstream answered in a content encoding the gateway cannot decode for redaction; nothing of it was passed on.");
 
+    private const string ContentEncodingHeader = "Content-Encoding";
+
     /// <summary>Replaces a gzip/br/deflate body by its decoded stream; false for any other encoding.</summary>
     public static async ValueTask<bool> DecodeAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, CancellationToken cancellationToken)
     {
+        // No Content-Encoding at all (the usual answer): nothing to decode, and no header collection or parse for it.
+        if (!proxyResponse.Content.Headers.NonValidated.Contains(ContentEncodingHeader))
+        {
+            return true;
+        }
+
         var encodings = proxyResponse.Content.Headers.ContentEncoding.Where(static e => !string.Equals(e, "identity", StringComparison.OrdinalIgnoreCase)).ToArray();
         if (encodings.Length == 0)
         {
@@ -45,7 +53,7 @@ internal static class ResponseDecoding
         var content = new StreamContent(decoded);
         foreach (var header in original.Headers)
         {
-            if (!header.Key.Equals("Content-Encoding", StringComparison.OrdinalIgnoreCase) && !header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            if (!header.Key.Equals(ContentEncodingHeader, StringComparison.OrdinalIgnoreCase) && !header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
             {
                 content.Headers.TryAddWithoutValidation(header.Key, header.Value);
             }

@@ -40,16 +40,17 @@ internal sealed class UpstreamEnvelopeTransform : RequestTransform
         var prefix = context.DestinationPrefix.TrimEnd('/');
         if (plan.Target is { } target)
         {
-            var rest = target.RawPath.Length == 0 ? string.Empty : "/" + target.RawPath;
-            context.ProxyRequest.RequestUri = new Uri(prefix + rest + target.RawQuery, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+            context.ProxyRequest.RequestUri = new Uri(
+                string.Concat(prefix, target.RawPath.Length == 0 ? string.Empty : "/", target.RawPath, target.RawQuery),
+                new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
             return ValueTask.CompletedTask;
         }
 
         var envelope = plan.Envelope ?? throw new InvalidOperationException("A native route's plan carries no envelope.");
         var request = context.ProxyRequest;
-        request.Method = new HttpMethod(envelope.Method);
-        var path = envelope.RelativePath.Length == 0 ? string.Empty : "/" + envelope.RelativePath;
-        request.RequestUri = new Uri(prefix + path + (envelope.Query.Length == 0 ? string.Empty : "?" + envelope.Query));
+        request.Method = MethodOf(envelope.Method);
+        request.RequestUri = new Uri(string.Concat(
+            prefix, envelope.RelativePath.Length == 0 ? string.Empty : "/", envelope.RelativePath, envelope.Query.Length == 0 ? string.Empty : "?", envelope.Query));
         // The Enforce stage set the envelope's body as the request body, which YARP streams from.
         var body = envelope.Body ?? [];
         if (request.Content is { } content)
@@ -87,4 +88,9 @@ internal sealed class UpstreamEnvelopeTransform : RequestTransform
 
         return ValueTask.CompletedTask;
     }
+
+    // The shared instance of a standard method when the envelope spells it as that instance does (no new one per
+    // request); a new one, spelled as given, otherwise.
+    private static HttpMethod MethodOf(string method) =>
+        HttpMethod.Parse(method) is var known && string.Equals(known.Method, method, StringComparison.Ordinal) ? known : new HttpMethod(method);
 }

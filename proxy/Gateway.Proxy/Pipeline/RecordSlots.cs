@@ -4,7 +4,7 @@ namespace Gateway.Proxy.Pipeline;
 internal static class RecordSlots
 {
     /// <summary>Enough for the stages' records without growing.</summary>
-    public const int Initial = 8;
+    public const int Initial = 16;
 
     private static int s_next = -1;
 

@@ -24,6 +24,12 @@ internal static class RunRefusals
             return null;
         }
 
+        return EndedRefusal(runId, end, tool);
+    }
+
+    // Apart from Ended: its members' closure is made only for a run that has ended, not on every request's check.
+    private static Refusal EndedRefusal(string runId, RunEnd end, string? tool)
+    {
         var cancelled = end.Status == RunStatuses.Cancelled;
         return new Refusal(
             StatusCodes.Status409Conflict,

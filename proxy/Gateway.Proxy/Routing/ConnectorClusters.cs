@@ -40,9 +40,9 @@ internal static class ConnectorClusters
     /// <summary>The cluster id of a tenant's connector.</summary>
     public static string IdOf(string tenant, string connector) => tenant + "/" + connector;
 
-    /// <summary>The cluster a decided entry forwards to (an mcp_tool entry's is its server's), or null when it has none.</summary>
-    public static string? IdFor(TenantPolicy tenant, CatalogEntry entry) =>
-        entry.Type().ForwardedEntry(tenant, entry) is { Upstream: not null } forwarded ? IdOf(tenant.Slug, forwarded.Name) : null;
+    /// <summary>The ids of the cluster (and its routes) a decided entry forwards to (an mcp_tool entry's is its server's), or null when it has none.</summary>
+    public static ConnectorRouteIds? IdFor(TenantPolicy tenant, CatalogEntry entry) =>
+        entry.Type().ForwardedEntry(tenant, entry) is { Upstream: not null } forwarded ? ConnectorRouteIds.Of(tenant.Slug, forwarded.Name) : null;
 
     /// <summary>Every connector cluster of a policy set, plus the unassigned cluster the routes start on.</summary>
     public static IReadOnlyList<ClusterConfig> Build(PolicySet? set)
