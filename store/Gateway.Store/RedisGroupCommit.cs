@@ -23,16 +23,13 @@ namespace Gateway.Store;
 /// </remarks>
 internal sealed class RedisGroupCommit<TRequest, TOutcome>
 {
-    /// <summary>The most requests kept for reuse once done with (<see cref="Pending"/>).</summary>
-    private const int MaxFreePendings = 64;
-
     private readonly Func<IReadOnlyList<TRequest>, Task<TOutcome[]>> _send;
     private readonly int _maxBatch;
     private readonly Lock _gate = new();
     private readonly Queue<Pending> _queue = new();
     private readonly List<Pending> _batch = new(16);
     private readonly List<TRequest> _requests = new(16);
-    private readonly Stack<Pending> _free = new(16);
+    private readonly GroupCommitWaiterPool<Pending> _free = new();
     private readonly Action _startSending;
     private bool _sending;
 
@@ -55,15 +52,9 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
             return ValueTask.FromCanceled<TOutcome>(cancellationToken);
         }
 
-        Pending? pending;
-        bool start;
-        lock (_gate)
-        {
-            _free.TryPop(out pending);
-        }
-
-        pending ??= new Pending(this);
+        var pending = _free.TryTake() ?? new Pending(_free);
         pending.Start(request, cancellationToken);
+        bool start;
         lock (_gate)
         {
             _queue.Enqueue(pending);
@@ -203,20 +194,8 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
         }
     }
 
-    // A request given back once everyone let go of it (GroupCommitWaiter), kept for the next.
-    private void Reuse(Pending pending)
-    {
-        lock (_gate)
-        {
-            if (_free.Count < MaxFreePendings)
-            {
-                _free.Push(pending);
-            }
-        }
-    }
-
     /// <summary>One request and its caller's wait, in one object, reused (<see cref="GroupCommitWaiter{TOutcome}"/>).</summary>
-    private sealed class Pending(RedisGroupCommit<TRequest, TOutcome> commit) : GroupCommitWaiter<TOutcome>
+    private sealed class Pending(GroupCommitWaiterPool<Pending> pool) : GroupCommitWaiter<TOutcome>
     {
         public TRequest Request { get; private set; } = default!;
 
@@ -229,7 +208,7 @@ internal sealed class RedisGroupCommit<TRequest, TOutcome>
         protected override void Reuse()
         {
             Request = default!;
-            commit.Reuse(this);
+            pool.Return(this);
         }
     }
 }

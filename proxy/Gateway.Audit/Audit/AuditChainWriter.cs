@@ -31,9 +31,6 @@ internal sealed class AuditChainWriter
     /// <summary>The most explanation digests remembered as stored (past it, the memory starts again empty).</summary>
     public const int MaxRememberedDigests = 4096;
 
-    /// <summary>The most appends kept for reuse once done with (<see cref="Pending"/>).</summary>
-    private const int MaxFreePendings = 64;
-
     private readonly AuditPartition _partition;
     private readonly IAuditStore _store;
     private readonly TimeProvider _time;
@@ -52,9 +49,8 @@ internal sealed class AuditChainWriter
     private readonly List<string> _leafHashes = new(16);
     private readonly Queue<Pending> _queue = new();
 
-    // Appends that their caller and this writer are both done with, for the next appends (under _gate): an append is an
-    // object per request otherwise.
-    private readonly Stack<Pending> _free = new(16);
+    // Appends that everyone is done with, for the next appends: an append is an object per request otherwise.
+    private readonly GroupCommitWaiterPool<Pending> _free = new();
 
     // What one group's write works through, reused for the next (filled and emptied by the group in flight alone; the
     // store reads them only during its call): the sealed lines and records, the receipts asked for and their batches,
@@ -104,13 +100,7 @@ internal sealed class AuditChainWriter
     /// </summary>
     public ValueTask<AuditAppended> AppendAsync(AuditEntry entry, bool receipt = false, CancellationToken cancellationToken = default)
     {
-        Pending? pending;
-        lock (_gate)
-        {
-            _free.TryPop(out pending);
-        }
-
-        pending ??= new Pending(this);
+        var pending = _free.TryTake() ?? new Pending(_free);
         pending.Start(entry, _time.GetTimestamp(), receipt, cancellationToken);
         bool start;
         lock (_gate)
@@ -508,25 +498,13 @@ internal sealed class AuditChainWriter
         }
     }
 
-    // An append reset once everyone let go of it (GroupCommitWaiter), kept for the next.
-    private void Reuse(Pending pending)
-    {
-        lock (_gate)
-        {
-            if (_free.Count < MaxFreePendings)
-            {
-                _free.Push(pending);
-            }
-        }
-    }
-
     /// <summary>
     /// One append and its caller's wait, in one object (<see cref="GroupCommitWaiter{TOutcome}"/>, as the store's group
     /// commits wait): settled by the group's write, completed by <see cref="WriteQueuedAsync"/> once the group is done
     /// (inline with the rest of its group, <see cref="InlineGroup{TWaiter}"/>), or ended first by the caller's
-    /// cancellation. Reused (<see cref="AuditChainWriter.Reuse"/>) once everyone has let go of it.
+    /// cancellation. Kept for reuse (<see cref="GroupCommitWaiterPool{TWaiter}"/>) once everyone has let go of it.
     /// </summary>
-    private sealed class Pending(AuditChainWriter writer) : GroupCommitWaiter<AuditAppended>
+    private sealed class Pending(GroupCommitWaiterPool<Pending> pool) : GroupCommitWaiter<AuditAppended>
     {
         public AuditEntry Entry { get; private set; } = null!;
 
@@ -552,7 +530,7 @@ internal sealed class AuditChainWriter
         {
             Entry = null!;
             Issued = null;
-            writer.Reuse(this);
+            pool.Return(this);
         }
     }
 }
