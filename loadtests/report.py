@@ -171,6 +171,7 @@ def extras(report_dir):
         "replicas": read_json(os.path.join(report_dir, "replicas.json")),
         "scaleout": read_jsonl(os.path.join(report_dir, "scaleout.jsonl")),
         "redis_clients": read_jsonl(os.path.join(report_dir, "redis-bench.jsonl")),
+        "redis_roundtrip": read_jsonl(os.path.join(report_dir, "redis-roundtrip.jsonl")),
         "soak_rss_kb_per_minute": soak,
         "profile": os.path.exists(os.path.join(report_dir, "profile.md")),
     }
@@ -216,6 +217,8 @@ def aggregate(rows):
             "allocated_bytes_per_request": median([r.get("gc", {}).get("allocated_bytes_per_request") for r in runs]),
             "gen0_per_1k": median([r.get("gc", {}).get("gen0_per_1k") for r in runs]),
             "gen2_per_1k": median([r.get("gc", {}).get("gen2_per_1k") for r in runs]),
+            "gc_pause_share": median([r.get("gc", {}).get("pause_share") for r in runs]),
+            "gc_pause_us_per_collection": median([r.get("gc", {}).get("pause_us_per_collection") for r in runs]),
             "cpu_us_per_request": {
                 name: median([r.get("cpu_us_per_request", {}).get(name) for r in runs])
                 for name in ("target", "upstream", "redis", "postgres", "machine")
@@ -502,7 +505,13 @@ def cpu_percent(row):
     return None if us is None or not row.get("rps_median") else us * row["rps_median"] / 10_000
 
 
-def write_peers(lines, summary):
+def machine_cores(r):
+    """The whole machine's cores busy during a run: its CPU per request times the rate it held ("-" when not measured)."""
+    machine = ((r or {}).get("cpu_us_per_request") or {}).get("machine")
+    return "-" if machine is None or not (r or {}).get("rps_median") else f"{machine * r['rps_median'] / 1e6:.2f}"
+
+
+def write_peers(lines, summary, roundtrips=()):
     """The peers' benchmark (issue #52): chat completions at fixed rates, bare YARP and the gateway side by side."""
     phases = sorted({r["phase"] for r in summary.values() if r["phase"].startswith("rate")}, key=lambda p: int(p[4:]))
     rows = []
@@ -521,19 +530,30 @@ def write_peers(lines, summary):
                              f"{ms(base['p50_us'])} / {ms(base['p99_us'])} / {ms(base['p999_us'])}",
                              f"{ms(gw['p50_us'])} / {ms(gw['p99_us'])} / {ms(gw['p999_us'])}",
                              f"{ms(added('p50_us'))} / {ms(added('p99_us'))} / {ms(added('p999_us'))}",
-                             f"{pct(base)} / {pct(gw)}", f"{cpu(base)} / {cpu(gw)}", f"{mib(base)} / {mib(gw)}",
+                             f"{pct(base)} / {pct(gw)}", f"{cpu(base)} / {cpu(gw)}",
+                             f"{machine_cores(base)} / {machine_cores(gw)}", f"{mib(base)} / {mib(gw)}",
                              f"{base['errors']} / {gw['errors']}"])
     if not rows:
         return
     section(lines, "The peers' benchmark: a chat completion at fixed rates (bare YARP / gateway)",
             ["rate", "mode", "achieved req/s", "bare p50 / p99 / p99.9 ms", "gateway p50 / p99 / p99.9 ms",
-             "added p50 / p99 / p99.9 ms", "CPU, % of a core", "CPU µs per request", "RSS at the end, MiB", "errors"], rows)
+             "added p50 / p99 / p99.9 ms", "CPU, % of a core", "CPU µs per request", "machine cores busy (of 2)", "RSS at the end, MiB", "errors"], rows)
     lines.append("An OpenAI chat completion of a 1 KiB request through the provider route (`/providers/openai/chat/completions`, "
                  "signed, decided, the credential injected, the answer redacted and recorded), non-streamed and streamed, against "
                  "bare YARP posting the same body to the same upstream, each at the same fixed rate (wrk `delay()` pacing, "
                  "latency measured from each request's send, so a stall shows as fewer requests rather than as queueing delay). "
-                 "CPU is the proxy process' user + system time over the run; RSS is read right after the run.")
+                 "CPU is the proxy process' user + system time over the run; machine cores busy is the whole machine's (wrk, the proxy, "
+                 "the upstream, Redis) CPU over the run per second; RSS is read right after the run.")
     lines.append("")
+    if roundtrips:
+        lines.append("The floor under the added latency: **one store round trip alone** at each rate, from the gateway's own Redis "
+                     "client (StackExchange.Redis, one nonce write at a time to the same Redis, sent at its slot of the fixed rate, "
+                     "nothing else running but the idle gateway and proxy): " + "; ".join(
+                         f"{r.get('rate')}/s: p50 {r.get('p50_us')} µs, p99 {r.get('p99_us')} µs, p99.9 {r.get('p999_us')} µs, "
+                         f"redis-server {r.get('redis_cpu_us_per_op')} µs of CPU per call" for r in roundtrips) +
+                     ". A chat completion makes two before it is forwarded (its admission and its decision record) and one more before its "
+                     "response ends (its outcome record), each behind a thread wake-up in the gateway and one in Redis.")
+        lines.append("")
     lines.append("What peers publish for the same benchmark — measured on their own machines, not here, so only the shape compares:")
     lines.append("")
     lines.append("| peer | load | added latency | CPU | memory |")
@@ -544,7 +564,8 @@ def write_peers(lines, summary):
 
 
 def write_equal_rate_cpu(lines, summary):
-    """CPU per request of bare YARP and the gateway at the same fixed rate (the half-load rows)."""
+    """CPU per request of bare YARP and the gateway at the same fixed rate (the half-load rows), with the whole machine's
+    cores busy at that rate and the gateway's GC pauses: at a fixed rate the added tail is queueing for a core."""
     rows = []
     for r in ordered(summary, "half"):
         if r["target"] != "gateway":
@@ -552,11 +573,20 @@ def write_equal_rate_cpu(lines, summary):
         base = summary.get((r["store"], "half", BASE_OF.get(base_scenario(r["scenario"]), ""), "baseline"))
         gw_us = (r.get("cpu_us_per_request") or {}).get("target")
         base_us = ((base or {}).get("cpu_us_per_request") or {}).get("target")
+        pause = "-" if r.get("gc_pause_us_per_collection") is None else \
+            f"{r['gc_pause_us_per_collection'] / 1000:.2f} ms, {100 * (r.get('gc_pause_share') or 0):.1f} %"
         rows.append([r["store"], r["scenario"], r.get("rate") or "-", "-" if base_us is None else f"{base_us:.0f}",
-                     "-" if gw_us is None else f"{gw_us:.0f}", "-" if not gw_us or not base_us else f"{gw_us / base_us:.2f}"])
+                     "-" if gw_us is None else f"{gw_us:.0f}", "-" if not gw_us or not base_us else f"{gw_us / base_us:.2f}",
+                     machine_cores(base), machine_cores(r), pause])
     if rows:
         section(lines, "CPU per request at the same fixed rate (µs)",
-                ["store", "scenario", "rate req/s", "bare YARP (equal terms)", "gateway", "gateway / bare"], rows)
+                ["store", "scenario", "rate req/s", "bare YARP (equal terms)", "gateway", "gateway / bare",
+                 "machine cores busy, bare YARP's run", "machine cores busy, gateway's run", "gateway GC pause: per collection, share of the run"], rows)
+        lines.append("Cores busy: the whole machine's CPU per request (wrk, the proxy, the upstream, Redis and anything else) times the "
+                     "rate it held; the machine has two. A run whose cores busy reach two queues for a core, and its added p99 is that "
+                     "queueing. GC pause: `dotnet.gc.pause.time` (System.Runtime meter) over the run, per collection of any generation "
+                     "(what a request that meets one waits) and as a share of the run's wall time.")
+        lines.append("")
 
 
 def write_markdown(report_dir, env, summary, comps, goal, more):
@@ -608,7 +638,7 @@ def write_markdown(report_dir, env, summary, comps, goal, more):
                 f"{' / '.join(f'{x:.0f}' for x in r['rps_rounds'])} | {ms(r['p50_us'])} | {ms(r['p90_us'])} | {ms(r['p99_us'])} | "
                 f"{ms(r['p999_us'])} | {r['errors']} | {statuses} | {versus} |")
         lines.append("")
-    write_peers(lines, summary)
+    write_peers(lines, summary, more.get("redis_roundtrip") or [])
     write_equal_rate_cpu(lines, summary)
     cpu_rows = [r for r in ordered(summary, "full") if r.get("cpu_us_per_request")]
     if cpu_rows:

@@ -210,12 +210,13 @@ scrape_metrics() { # metrics port file -> the gateway's /metrics into file (empt
   [[ -n "$1" ]] || return 0
   curl -fsS --max-time 5 "http://127.0.0.1:$1/metrics" >"$2" 2>/dev/null || : >"$2"
 }
-gc_counters() { # scrape file -> "allocated-bytes gen0 gen1 gen2" (System.Runtime meter), or "" when not scraped
+gc_counters() { # scrape file -> "allocated-bytes gen0 gen1 gen2 pause-µs" (System.Runtime meter), or "" when not scraped
   [[ -s "$1" ]] || { echo ""; return; }
   awk '
     /^dotnet_gc_heap_total_allocated_bytes_total[{ ]/ {a += $NF}
     /^dotnet_gc_collections_total[{ ]/ { if ($0 ~ /gen0/) g0 += $NF; else if ($0 ~ /gen1/) g1 += $NF; else if ($0 ~ /gen2/) g2 += $NF }
-    END {printf "%.0f %.0f %.0f %.0f\n", a, g0, g1, g2}' "$1"
+    /^dotnet_gc_pause_time_seconds_total[{ ]/ {p += $NF}
+    END {printf "%.0f %.0f %.0f %.0f %.0f\n", a, g0, g1, g2, p * 1e6}' "$1"
 }
 # Context switches of every thread: /proc/<pid>/status counts the main thread only (it equals
 # /proc/<pid>/task/<pid>/status), so sum /proc/<pid>/task/*/status. A thread that exits during the run
@@ -578,10 +579,16 @@ present = [bool(sys.argv[5]), True, bool(sys.argv[6]), bool(sys.argv[7]), True]
 if n:
     run["cpu_us_per_request"] = {name: round((a - b) * tick_us / n, 1) for name, a, b, ok in zip(names, after, before, present) if ok}
     gc_before, gc_after = sys.argv[8].split(), sys.argv[9].split()
-    if len(gc_before) == 4 and len(gc_after) == 4 and int(gc_after[0]) > 0:
+    if len(gc_before) == 5 and len(gc_after) == 5 and int(gc_after[0]) > 0:
         delta = [int(a) - int(b) for a, b in zip(gc_after, gc_before)]
+        collections = delta[1] + delta[2] + delta[3]
+        # Time every thread was paused for the GC: per request, as a share of the run, and per collection
+        # (what a request that meets a collection waits).
         run["gc"] = {"allocated_bytes_per_request": round(delta[0] / n), "gen0_per_1k": round(delta[1] * 1000 / n, 2),
-                     "gen1_per_1k": round(delta[2] * 1000 / n, 2), "gen2_per_1k": round(delta[3] * 1000 / n, 2)}
+                     "gen1_per_1k": round(delta[2] * 1000 / n, 2), "gen2_per_1k": round(delta[3] * 1000 / n, 2),
+                     "pause_us_per_request": round(delta[4] / n, 2),
+                     "pause_share": round(delta[4] / 1e6 / (n / run["rps"]), 4) if run.get("rps") else None,
+                     "pause_us_per_collection": round(delta[4] / collections) if collections else None}
     ctx_before, ctx_after = [int(x) for x in sys.argv[10].split()], [int(x) for x in sys.argv[11].split()]
     # A thread that exits during the run takes its count with it: a sum that went down is no measurement.
     if sys.argv[5] and sum(ctx_after) > 0 and all(a >= b for a, b in zip(ctx_after, ctx_before)):
@@ -865,6 +872,17 @@ for store in $stores; do
       run "$store" baseline chatsse "rate$rate" 1 "$half_connections" "$rate" "$bare_port"
       run "$store" gateway chatstream "rate$rate" 1 "$half_connections" "$rate" "$gateway_port"
     done
+    # The floor under the added latency: one store round trip alone at each rate (the gateway's own Redis client, one
+    # nonce write at a time to the same Redis, nothing else running but the idle gateway and proxy). A chat request
+    # makes two before it is forwarded (admission, decision record) and one before its response ends (outcome record).
+    if [[ -n "${redis_port:-}" ]]; then
+      for peer_rate in $peer_rates; do
+        [[ "$peer_rate" =~ ^[0-9]+$ ]] || continue
+        timeout 90 "$redis_client_bin" "127.0.0.1:$redis_port" roundtrip 10 "$peer_rate" >>"$report_dir/redis-roundtrip.jsonl" \
+          2>>"$work/redis-client.log" || log "the Redis round-trip run at $peer_rate/s failed"
+      done
+      log "one store round trip alone: $(jq -s -c '[.[] | {rate, p50_us, p99_us, p999_us}]' "$report_dir/redis-roundtrip.jsonl" 2>/dev/null)"
+    fi
   fi
 
   cp "$work/gateway-$store.log" "$report_dir/runs/gateway-$store.log" 2>/dev/null || true

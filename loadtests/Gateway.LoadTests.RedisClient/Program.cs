@@ -3,7 +3,7 @@ using System.Globalization;
 using Gateway.Store;
 using StackExchange.Redis;
 
-// Usage: Gateway.LoadTests.RedisClient <endpoint> <setnx|admit|admit-per-request|admit-compare> <seconds> <concurrency> [agents]
+// Usage: Gateway.LoadTests.RedisClient <endpoint> <setnx|admit|admit-per-request|admit-compare|roundtrip> <seconds> <concurrency|rate> [agents]
 // Prints one JSON line per run: {"client":"StackExchange.Redis","command":…,"ops":…,"ops_per_s":…,"errors":…}.
 // setnx = the nonce write (SET key value NX PX 300000); admit = the admission (nonce, two kill
 // switches, two rate-limit windows) as the gateway sends it, batched (the default options);
@@ -11,9 +11,12 @@ using StackExchange.Redis;
 // admit-compare = admit-per-request then admit, same concurrency and duration. Admission lines add
 // redis-server's CPU per admission (INFO cpu, user + sys, main and background threads), the part of it
 // spent inside the scripts and its script calls (INFO commandstats, evalsha + eval).
-if (args.Length is < 4 or > 5 || args[1] is not ("setnx" or "admit" or "admit-per-request" or "admit-compare"))
+// roundtrip = one nonce write at a time at a low fixed rate (the fourth argument, per second): the latency of one
+// store round trip when nothing queues, what each of a request's store calls costs at least (p50, p99, p99.9 in µs),
+// and redis-server's CPU per call.
+if (args.Length is < 4 or > 5 || args[1] is not ("setnx" or "admit" or "admit-per-request" or "admit-compare" or "roundtrip"))
 {
-    Console.Error.WriteLine("usage: Gateway.LoadTests.RedisClient <host:port> <setnx|admit|admit-per-request|admit-compare> <seconds> <concurrency> [agents]");
+    Console.Error.WriteLine("usage: Gateway.LoadTests.RedisClient <host:port> <setnx|admit|admit-per-request|admit-compare|roundtrip> <seconds> <concurrency|rate> [agents]");
     return 2;
 }
 
@@ -33,6 +36,12 @@ var runs = command switch
 var serverOptions = ConfigurationOptions.Parse(endpoint);
 serverOptions.AllowAdmin = true;
 await using var server = await ConnectionMultiplexer.ConnectAsync(serverOptions);
+if (command == "roundtrip")
+{
+    Console.WriteLine(await RoundTripAsync(rate: concurrency));
+    return 0;
+}
+
 foreach (var (name, batched) in runs)
 {
     Console.WriteLine(await RunAsync(name, batched));
@@ -95,6 +104,53 @@ async Task<string> RunAsync(string name, bool batched)
     }
 
     return line + "}";
+}
+
+// One nonce write at a time, each sent at its slot of a fixed rate (a late one is sent at once, not skipped), timed from
+// its send to its reply on the gateway's own client.
+async Task<string> RoundTripAsync(int rate)
+{
+    await using var store = new RedisStateStore(new RedisStoreOptions { Endpoint = endpoint, CommandTimeout = TimeSpan.FromSeconds(5) });
+    await store.PingAsync();
+    var before = await ServerCountersAsync();
+    var latencies = new List<double>(seconds * rate);
+    long errors = 0;
+    var interval = Stopwatch.Frequency / (double)rate;
+    var started = Stopwatch.GetTimestamp();
+    var end = started + (long)(seconds * (double)Stopwatch.Frequency);
+    for (long n = 0; ; n++)
+    {
+        var slot = started + (long)(n * interval);
+        if (slot >= end)
+        {
+            break;
+        }
+
+        var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), slot);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+
+        var sent = Stopwatch.GetTimestamp();
+        try
+        {
+            await store.TrySetIfAbsentAsync(StoreKeys.Nonce("bench", "roundtrip", $"{n}-{Guid.NewGuid():N}"), "1700000000", TimeSpan.FromMinutes(5));
+            latencies.Add(Stopwatch.GetElapsedTime(sent).TotalMicroseconds);
+        }
+        catch (StateStoreUnavailableException)
+        {
+            errors++;
+        }
+    }
+
+    var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+    var after = await ServerCountersAsync();
+    latencies.Sort();
+    double At(double quantile) => latencies.Count == 0 ? 0 : latencies[Math.Min(latencies.Count - 1, (int)(quantile * latencies.Count))];
+    var calls = latencies.Count;
+    return string.Create(CultureInfo.InvariantCulture,
+        $"{{\"client\":\"StackExchange.Redis\",\"command\":\"roundtrip\",\"rate\":{rate},\"ops\":{calls},\"ops_per_s\":{calls / elapsed:F0},\"errors\":{errors},\"p50_us\":{At(0.50):F0},\"p99_us\":{At(0.99):F0},\"p999_us\":{At(0.999):F0},\"redis_cpu_us_per_op\":{(calls == 0 ? 0 : (after.CpuSeconds - before.CpuSeconds) * 1e6 / calls):F1}}}");
 }
 
 // redis-server's CPU seconds so far (user + sys), its script calls (evalsha + eval) and the time spent running them.
