@@ -548,7 +548,8 @@ def write_peers(lines, summary, roundtrips=()):
     if roundtrips:
         lines.append("The floor under the added latency: **one store round trip alone** at each rate, from the gateway's own Redis "
                      "client (StackExchange.Redis, one nonce write at a time to the same Redis, sent at its slot of the fixed rate, "
-                     "nothing else running but the idle gateway and proxy): " + "; ".join(
+                     "nothing else running but the idle gateway and proxy; the client waits for each slot awake, so the figure "
+                     "leaves out its own wake-up and is a lower bound): " + "; ".join(
                          f"{r.get('rate')}/s: p50 {r.get('p50_us')} µs, p99 {r.get('p99_us')} µs, p99.9 {r.get('p999_us')} µs, "
                          f"redis-server {r.get('redis_cpu_us_per_op')} µs of CPU per call" for r in roundtrips) +
                      ". A chat completion makes two before it is forwarded (its admission and its decision record) and one more before its "
