@@ -499,16 +499,23 @@ PEERS_PUBLISHED = [
 ]
 
 
+def cores_busy(row, process="target"):
+    """Cores a process kept busy over the run (µs per request x requests per second), or None when not measured:
+    "target" is the proxy or gateway, "machine" the whole machine."""
+    us = ((row or {}).get("cpu_us_per_request") or {}).get(process)
+    return None if us is None or not (row or {}).get("rps_median") else us * row["rps_median"] / 1e6
+
+
 def cpu_percent(row):
-    """The proxy process' CPU in percent of one core over the run: µs per request x requests per second."""
-    us = (row.get("cpu_us_per_request") or {}).get("target")
-    return None if us is None or not row.get("rps_median") else us * row["rps_median"] / 10_000
+    """The proxy process' CPU in percent of one core over the run."""
+    cores = cores_busy(row)
+    return None if cores is None else 100 * cores
 
 
-def machine_cores(r):
-    """The whole machine's cores busy during a run: its CPU per request times the rate it held ("-" when not measured)."""
-    machine = ((r or {}).get("cpu_us_per_request") or {}).get("machine")
-    return "-" if machine is None or not (r or {}).get("rps_median") else f"{machine * r['rps_median'] / 1e6:.2f}"
+def machine_cores(row):
+    """The whole machine's cores busy during a run, formatted ("-" when not measured)."""
+    cores = cores_busy(row, "machine")
+    return "-" if cores is None else f"{cores:.2f}"
 
 
 def write_peers(lines, summary, roundtrips=()):
