@@ -33,7 +33,8 @@
 #   LOADTEST_SOAK=0             seconds of one soak scenario (allow, Redis) after the rest, RSS sampled every minute
 #   LOADTEST_SOAK_RATE=0        the soak's fixed rate in req/s (0: full load, -c$LOADTEST_CONNECTIONS)
 #   An empty LOADTEST_STORES / LOADTEST_SCENARIOS (set, but "") runs none: e.g. a soak on its own.
-#   LOADTEST_PERF=0             1: Linux perf (kernel and native frames too) on every measured gateway run of round 1,
+#   LOADTEST_PERF=0             1: Linux perf (kernel and native frames too) on every measured gateway run of round 1
+#                               (full load, half load and the peers' fixed rates alike),
 #                               summarised by DSO and symbol in runs/<run>.perf.txt (needs perf; turns W^X off for the map)
 #   LOADTEST_GATEWAY_ENV=""     extra environment for every gateway, e.g. "DOTNET_gcServer=0 DOTNET_TieredPGO=1"
 #   LOADTEST_VARIANTS="…"       per store, a scenario again (warm-up and the rounds, full load) on a gateway started
@@ -527,7 +528,7 @@ run() {
   local ctx_before; ctx_before="$(ctxt_switches "$target_pid")"
   local cpu_before; cpu_before="$(proc_cpu_ticks "$target_pid") $(proc_cpu_ticks "$upstream_pid") $(proc_cpu_ticks "${redis_pid:-}") $(postgres_cpu_ticks "${pg_pid:-}") $(machine_cpu_ticks)"
   local perf_pid=""
-  if [[ "$perf_on" == 1 && "$target" == gateway && "$phase" == full && "$round" == 1 && -n "$target_pid" ]] && command -v perf >/dev/null; then
+  if [[ "$perf_on" == 1 && "$target" == gateway && "$phase" != warmup && "$round" == 1 && -n "$target_pid" ]] && command -v perf >/dev/null; then
     perf record -q -F 499 -g -p "$target_pid" -o "$work/$name.perf.data" -- sleep "$seconds" >/dev/null 2>&1 &
     perf_pid="$!"
   fi
