@@ -7,7 +7,13 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 patch="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 name="$(basename "$patch" .patch)"
 tree="${BOUND_WORKTREE:-/tmp/gateway-bound-$name}"
-git -C "$root" worktree remove --force "$tree" >/dev/null 2>&1 || rm -rf "$tree"
+# A worktree left by an earlier build is replaced; anything else at that path is left alone.
+git -C "$root" worktree remove --force "$tree" >/dev/null 2>&1 || true
+git -C "$root" worktree prune
+if [[ -e "$tree" ]]; then
+  echo "bounds: $tree exists and is not a worktree of this repository (set BOUND_WORKTREE to another path)" >&2
+  exit 1
+fi
 git -C "$root" worktree add --detach -q "$tree" HEAD
 git -C "$tree" apply "$patch"
 dotnet build "$tree/proxy/Gateway.Proxy" -c Release -nologo -v:q >&2
