@@ -53,6 +53,7 @@ public sealed class McpTestServer : IAsyncDisposable
         {
             if (subscribed == uri)
             {
+                await ListeningAsync(session);
                 await session.SendNotificationAsync(NotificationMethods.ResourceUpdatedNotification, new ResourceUpdatedNotificationParams { Uri = uri });
             }
         }
@@ -76,7 +77,30 @@ public sealed class McpTestServer : IAsyncDisposable
     {
         foreach (var session in _listers.Values)
         {
+            await ListeningAsync(session);
             await session.SendNotificationAsync(NotificationMethods.ToolListChangedNotification);
+        }
+    }
+
+    // Per session, open once its GET stream is: the SDK drops a notification sent to a session that has none yet
+    // (streamable HTTP carries unsolicited messages on that stream only), and the client opens it after initialize.
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _streams = new(StringComparer.Ordinal);
+
+    private TaskCompletionSource StreamOf(string sessionId) =>
+        _streams.GetOrAdd(sessionId, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    /// <summary>
+    /// Waits until <paramref name="session"/>'s client has its GET stream open, so that what is sent next reaches it; after
+    /// 10 s it goes on regardless (a session of a stopped server never opens one again), and the notification is dropped.
+    /// </summary>
+    private async Task ListeningAsync(McpServer session)
+    {
+        try
+        {
+            await StreamOf(session.SessionId!).Task.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (TimeoutException)
+        {
         }
     }
 
@@ -257,6 +281,16 @@ public sealed class McpTestServer : IAsyncDisposable
             if (HttpMethods.IsPost(context.Request.Method) && !context.Request.Headers.ContainsKey("Mcp-Session-Id"))
             {
                 Interlocked.Increment(ref _initializations);
+            }
+
+            if (HttpMethods.IsGet(context.Request.Method) && context.Request.Headers["Mcp-Session-Id"] is [{ } session])
+            {
+                // The SDK starts the answer once the session's stream is in place: from then on a notification reaches the client.
+                context.Response.OnStarting(() =>
+                {
+                    StreamOf(session).TrySetResult();
+                    return Task.CompletedTask;
+                });
             }
 
             return next(context);

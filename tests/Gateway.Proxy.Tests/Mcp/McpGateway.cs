@@ -86,17 +86,23 @@ public sealed class McpGateway : IAsyncDisposable
     public HttpClient SignedHttp() => SignedHttp("demo-agent", Gateway.Bundle.AgentSecret);
 
     /// <summary>An HTTP client signing every request as <paramref name="agent"/> of the demo tenant.</summary>
-    public HttpClient SignedHttp(string agent, string secret) => new(new GamutSigningHandler(new GamutOptions
+    public HttpClient SignedHttp(string agent, string secret)
     {
-        BaseUrl = Gateway.Host.BaseAddress.ToString(),
-        Tenant = "demo",
-        Workspace = "ws-demo",
-        AgentId = agent,
-        Secret = secret,
-    }))
-    {
-        BaseAddress = Gateway.Host.BaseAddress,
-    };
+        var stream = new ServerStreamHandler(new GamutSigningHandler(new GamutOptions
+        {
+            BaseUrl = Gateway.Host.BaseAddress.ToString(),
+            Tenant = "demo",
+            Workspace = "ws-demo",
+            AgentId = agent,
+            Secret = secret,
+        }));
+        var http = new HttpClient(stream) { BaseAddress = Gateway.Host.BaseAddress };
+        _streams.AddOrUpdate(http, stream);
+        return http;
+    }
+
+    // The GET stream of each client SignedHttp made: ConnectAsync waits for it.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<HttpClient, ServerStreamHandler> _streams = [];
 
     /// <summary>Posts one JSON-RPC message to <c>/mcp</c>, signed, and returns the status and the JSON answer.</summary>
     public async Task<(System.Net.HttpStatusCode Status, System.Text.Json.JsonElement Json)> PostAsync(string json)
@@ -119,20 +125,50 @@ public sealed class McpGateway : IAsyncDisposable
     public Task<McpClient> ConnectAsync(string? protocolVersion = null, McpClientHandlers? handlers = null, ClientCapabilities? capabilities = null) =>
         ConnectAsync(SignedHttp(), protocolVersion, handlers, capabilities);
 
-    /// <summary>An MCP client of <c>/mcp</c> (the official .NET SDK) over <paramref name="signed"/>, which it owns.</summary>
-    public Task<McpClient> ConnectAsync(HttpClient signed, string? protocolVersion = null, McpClientHandlers? handlers = null, ClientCapabilities? capabilities = null)
+    /// <summary>
+    /// An MCP client of <c>/mcp</c> (the official .NET SDK) over <paramref name="signed"/>, which it owns. A client of
+    /// <see cref="SignedHttp(string, string)"/> with a session (a protocol version with the initialize handshake) is returned
+    /// once its GET stream is open, so that a notification the gateway sends from then on reaches it: the SDK opens that
+    /// stream after initialize, and drops what the gateway would send to a session with none.
+    /// </summary>
+    public async Task<McpClient> ConnectAsync(HttpClient signed, string? protocolVersion = null, McpClientHandlers? handlers = null, ClientCapabilities? capabilities = null)
     {
         var transport = new HttpClientTransport(
             new HttpClientTransportOptions { Endpoint = new Uri(Gateway.Host.BaseAddress, "/mcp"), TransportMode = HttpTransportMode.StreamableHttp },
             signed,
             ownsHttpClient: true);
-        return McpClient.CreateAsync(transport, new McpClientOptions
+        var client = await McpClient.CreateAsync(transport, new McpClientOptions
         {
             ClientInfo = new Implementation { Name = "gateway-tests", Version = "1.0" },
             ProtocolVersion = protocolVersion,
             Handlers = handlers ?? new McpClientHandlers(),
             Capabilities = capabilities,
         });
+        if (client.SessionId is not null && _streams.TryGetValue(signed, out var stream))
+        {
+            await stream.Open.WaitAsync(TimeSpan.FromSeconds(20));
+        }
+
+        return client;
+    }
+
+    /// <summary>Open once a GET through it has its answer's headers: the client's stream of the server's own messages.</summary>
+    private sealed class ServerStreamHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Open => _open.Task;
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            if (request.Method == HttpMethod.Get && response.IsSuccessStatusCode)
+            {
+                _open.TrySetResult();
+            }
+
+            return response;
+        }
     }
 
     public async ValueTask DisposeAsync()
