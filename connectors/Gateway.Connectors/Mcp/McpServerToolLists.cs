@@ -26,6 +26,9 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
     /// <summary>How long a listing is served before the server is asked again.</summary>
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a new session waits for the server to answer its GET stream before it is used regardless.</summary>
+    public static readonly TimeSpan StreamWait = TimeSpan.FromSeconds(2);
+
     /// <summary>How long a failed server is left alone before it is tried again.</summary>
     public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(2);
 
@@ -220,7 +223,8 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
 
     private async Task<McpClient> ConnectAsync(Upstream upstream, CatalogEntry server, CancellationToken cancellationToken)
     {
-        var http = new HttpClient(new ConnectorCredentialHandler(_credentials, upstream.Tenant, server) { InnerHandler = new SocketsHttpHandler() })
+        var stream = new McpServerStreamHandler { InnerHandler = new ConnectorCredentialHandler(_credentials, upstream.Tenant, server) { InnerHandler = new SocketsHttpHandler() } };
+        var http = new HttpClient(stream)
         {
             Timeout = TimeSpan.FromSeconds(30),
         };
@@ -255,7 +259,22 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
                 ],
             },
         };
-        return await McpClient.CreateAsync(transport, options, _loggers, cancellationToken).ConfigureAwait(false);
+        var client = await McpClient.CreateAsync(transport, options, _loggers, cancellationToken).ConfigureAwait(false);
+        if (client.SessionId is not null)
+        {
+            // A session's client opens its GET stream after initialize; what the server sends before it is open is lost
+            // (a resource update right after the subscription this session is opened for, a change to its tools).
+            try
+            {
+                await stream.Answered.WaitAsync(StreamWait, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                LogStreamNotOpen(_logger, upstream.Server, upstream.Tenant, StreamWait.TotalSeconds);
+            }
+        }
+
+        return client;
     }
 
     private static McpProtocolException NoClientHere() =>
@@ -281,6 +300,9 @@ public sealed partial class McpServerToolLists : IAsyncDisposable
 
     [LoggerMessage(EventId = 4301, Level = LogLevel.Warning, Message = "MCP server {Server} of tenant {Tenant} is unavailable for listing: {Error} {Reason}")]
     private static partial void LogUnavailable(ILogger logger, string server, string tenant, string error, string reason);
+
+    [LoggerMessage(EventId = 4303, Level = LogLevel.Warning, Message = "MCP server {Server} of tenant {Tenant} did not answer the session's GET stream within {Seconds} s; its notifications until then are lost")]
+    private static partial void LogStreamNotOpen(ILogger logger, string server, string tenant, double seconds);
 
     /// <summary>One server of one tenant at one endpoint: its session and (at the connector's upstream) last listing.</summary>
     private sealed class Upstream(string tenant, string server, Uri endpoint)

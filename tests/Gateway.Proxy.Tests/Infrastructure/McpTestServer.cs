@@ -53,7 +53,6 @@ public sealed class McpTestServer : IAsyncDisposable
         {
             if (subscribed == uri)
             {
-                await ListeningAsync(session);
                 await session.SendNotificationAsync(NotificationMethods.ResourceUpdatedNotification, new ResourceUpdatedNotificationParams { Uri = uri });
             }
         }
@@ -77,32 +76,15 @@ public sealed class McpTestServer : IAsyncDisposable
     {
         foreach (var session in _listers.Values)
         {
-            await ListeningAsync(session);
             await session.SendNotificationAsync(NotificationMethods.ToolListChangedNotification);
         }
     }
 
-    // Per session, open once its GET stream is: the SDK drops a notification sent to a session that has none yet
-    // (streamable HTTP carries unsolicited messages on that stream only), and the client opens it after initialize.
-    private readonly ConcurrentDictionary<string, TaskCompletionSource> _streams = new(StringComparer.Ordinal);
-
-    private TaskCompletionSource StreamOf(string sessionId) =>
-        _streams.GetOrAdd(sessionId, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-
     /// <summary>
-    /// Waits until <paramref name="session"/>'s client has its GET stream open, so that what is sent next reaches it; after
-    /// 10 s it goes on regardless (a session of a stopped server never opens one again), and the notification is dropped.
+    /// How long each GET stream waits before the SDK opens it (a server slow to answer it): the SDK drops a notification it
+    /// sends to a session whose stream is not open yet.
     /// </summary>
-    private async Task ListeningAsync(McpServer session)
-    {
-        try
-        {
-            await StreamOf(session.SessionId!).Task.WaitAsync(TimeSpan.FromSeconds(10));
-        }
-        catch (TimeoutException)
-        {
-        }
-    }
+    public TimeSpan StreamDelay { get; set; }
 
     /// <summary>Sessions the server opened (initialize requests answered).</summary>
     public int Initializations => _initializations;
@@ -276,24 +258,19 @@ public sealed class McpTestServer : IAsyncDisposable
                 };
             });
         var app = builder.Build();
-        app.Use((context, next) =>
+        app.Use(async (context, next) =>
         {
             if (HttpMethods.IsPost(context.Request.Method) && !context.Request.Headers.ContainsKey("Mcp-Session-Id"))
             {
                 Interlocked.Increment(ref _initializations);
             }
 
-            if (HttpMethods.IsGet(context.Request.Method) && context.Request.Headers["Mcp-Session-Id"] is [{ } session])
+            if (HttpMethods.IsGet(context.Request.Method) && StreamDelay > TimeSpan.Zero)
             {
-                // The SDK starts the answer once the session's stream is in place: from then on a notification reaches the client.
-                context.Response.OnStarting(() =>
-                {
-                    StreamOf(session).TrySetResult();
-                    return Task.CompletedTask;
-                });
+                await Task.Delay(StreamDelay, context.RequestAborted);
             }
 
-            return next(context);
+            await next(context);
         });
         app.MapMcp("/mcp");
         await app.StartAsync().ConfigureAwait(false);

@@ -119,6 +119,24 @@ public sealed class McpPromptsAndResourcesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Subscribe_ServerSlowToOpenItsStream_TheUpdateRightAfterTheSubscriptionStillReachesTheClient()
+    {
+        const string Uri = "gamut-mcp://notes/note%3A%2F%2Fq3-plan";
+        _mcp.Notes.StreamDelay = TimeSpan.FromSeconds(1);
+        var sessions = _mcp.Notes.Initializations;
+        await using var client = await _mcp.ConnectAsync("2025-11-25");
+        var updates = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        await using var subscription = await client.SubscribeToResourceAsync(Uri, (updated, _) => updates.Writer.WriteAsync(updated.Uri));
+
+        // The gateway opened its session with the server for this subscription, and the update follows at once.
+        Assert.True(_mcp.Notes.Initializations > sessions);
+        await _mcp.Notes.UpdatedAsync("note://q3-plan");
+
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        Assert.Equal(Uri, await updates.Reader.ReadAsync(wait.Token));
+    }
+
+    [Fact]
     public async Task Subscribe_TwoClientsToOneResource_TheServerIsSubscribedOnceAndBothHearTheUpdate()
     {
         const string Uri = "gamut-mcp://notes/note%3A%2F%2Fq3-plan";
