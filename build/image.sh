@@ -89,6 +89,7 @@ env_vars=(
   "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
   "APP_UID=1654"
   "DOTNET_RUNNING_IN_CONTAINER=true"
+  "DOTNET_GCGen1MaxBudget=0x400000"
   "ASPNETCORE_URLS=http://+:8080"
   "ASPNETCORE_HTTP_PORTS="
   "ASPNETCORE_ENVIRONMENT=Production"

@@ -83,7 +83,11 @@ profile="${LOADTEST_PROFILE:-1}"
 soak="${LOADTEST_SOAK:-0}"
 soak_rate="${LOADTEST_SOAK_RATE:-0}"
 perf_on="${LOADTEST_PERF:-0}"
+# The runtime settings the image ships (the Dockerfile's runtime stage ENV, its DOTNET_GC* ones): every gateway here
+# runs with them, as deployed; LOADTEST_GATEWAY_ENV comes after them and wins (DOTNET_GCGen1MaxBudget= is the default).
+read -r -a image_runtime_env <<<"$(python3 "$root/loadtests/image-runtime-env.py" "$root/Dockerfile")"
 read -r -a gateway_env <<<"${LOADTEST_GATEWAY_ENV:-}"
+gateway_env=("${image_runtime_env[@]}" "${gateway_env[@]}")
 variants="${LOADTEST_VARIANTS-unbatched:--Gateway:Store:Redis:BatchAdmissions=false;budgetcall@stream:--Gateway:Store:Redis:BatchBudgets=false}"
 variant_stores="${LOADTEST_VARIANT_STORES-redis}"
 peer_on="${LOADTEST_PEER:-1}"
@@ -1173,7 +1177,7 @@ fi
   echo "  \"commit\": $(git -C "$root" rev-parse --short HEAD 2>/dev/null | jq -R .),"
   echo "  \"dirty\": $( [[ -n "$(git -C "$root" status --porcelain 2>/dev/null)" ]] && echo true || echo false),"
   echo "  \"duration_s\": $duration, \"rounds\": $rounds, \"threads\": $threads, \"connections\": $connections, \"half_connections\": $half_connections,"
-  echo "  \"gateway_env\": $(jq -n --arg v "${LOADTEST_GATEWAY_ENV:-}" '$v'), \"soak_s\": $soak,"
+  echo "  \"gateway_env\": $(jq -n --arg v "${LOADTEST_GATEWAY_ENV:-}" '$v'), \"image_runtime_env\": $(jq -n --arg v "${image_runtime_env[*]}" '$v'), \"soak_s\": $soak,"
   echo "  \"prefer\": $(jq -n --arg v "$prefer" '$v'),"
   echo "  \"variants\": $(jq -n --arg v "$variants" '$v'),"
   echo "  \"elapsed_s\": $(( $(date +%s) - started_at ))"
