@@ -16,19 +16,17 @@ internal sealed class McpServerStreamHandler : DelegatingHandler
     /// <inheritdoc/>
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (request.Method != HttpMethod.Get)
-        {
-            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-
         try
         {
-            // The SDK asks for the headers only: this returns as the stream opens, not when it ends.
+            // For a GET the SDK asks for the headers only: this returns as the stream opens, not when it ends.
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            _answered.TrySetResult();
+            if (request.Method == HttpMethod.Get)
+            {
+                _answered.TrySetResult();
+            }
         }
     }
 }
