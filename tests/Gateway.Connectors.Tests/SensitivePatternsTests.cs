@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 using Gateway.Connectors.Redaction;
 
 namespace Gateway.Connectors.Tests;
@@ -20,7 +21,7 @@ public sealed class SensitivePatternsTests
     private static readonly string[] Filler =
     [
         "{\"id\":\"chatcmpl-123\",\"object\":\"chat.completion.chunk\",\"created\":1694268190}", " the quick brown fox ",
-        "data: {\"delta\":{\"content\":\"Hello\"}}\n\n", "1234567890123", "\\n", "eyJ", "sk-", "Bearer", "-----", " 4111 ", "ghp_x",
+        "data: {\"delta\":{\"content\":\"Hello\"}}\n\n", "1234567890123", "\\n", "eyJ", "sk-", "Bearer", "-----", " 4111 ", "ghp_x", "12 34 56", "prose without a key",
     ];
 
     [Fact]
@@ -42,6 +43,61 @@ public sealed class SensitivePatternsTests
 
             Assert.Equal(withAt, withoutAt + " @");
         }
+    }
+
+    [Fact]
+    public void For_SecretsAfterEveryKindOfBoundary_MatchesWhatEachAlternativesOwnBoundaryMatches()
+    {
+        // The pattern tests the boundary its alternatives share once, up front; each alternative keeps its own.
+        var reference = new Regex(SensitivePatterns.EachBoundaryPattern, RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture);
+        string[] secrets = [.. Secrets, Samples.Email, "first.last+tag@example.co.uk", "eyJ", "sk-", "AKIA", "2223 0031 2200 3222"];
+        string[] before = ["", " ", "x", "9", "_", "\\", "\\n", "\\t", "\\r", "a\\n", "+", "/", "-", ".", "%", "@", "\"", ":", "\u00A0", "\u00e9"];
+        var random = new Random(Seed);
+        var compared = 0;
+        for (var i = 0; i < 2000; i++)
+        {
+            var builder = new StringBuilder();
+            for (var part = random.Next(1, 8); part > 0; part--)
+            {
+                builder.Append(before[random.Next(before.Length)]);
+                builder.Append(random.Next(2) == 0 ? secrets[random.Next(secrets.Length)] : Filler[random.Next(Filler.Length)]);
+            }
+
+            var text = builder.ToString();
+            var expected = reference.Matches(text).Select(static m => (m.Index, m.Length)).ToArray();
+            var actual = SensitivePatterns.For(text).Matches(text).Select(static m => (m.Index, m.Length)).ToArray();
+
+            Assert.Equal(expected, actual);
+            compared += expected.Length;
+        }
+
+        Assert.True(compared > 1000, $"only {compared} matches compared");
+    }
+
+    [Theory]
+    [InlineData("Summarise the following notes. xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")]
+    [InlineData("The order ships on Monday; ask the desk about returns, order 1042 of 2026-11-26.")]
+    [InlineData("skip the risk, bear with the keys: sk akia ghp gh_ xo-x eyj -----END PRIVATE KEY-----")]
+    public void MayMatchWithoutEmail_TextNoAlternativeCanMatch_IsFalseAndNothingMatches(string text)
+    {
+        Assert.False(SensitivePatterns.MayMatchWithoutEmail(text));
+        Assert.DoesNotMatch(SensitivePatterns.For(text), text);
+        Assert.DoesNotMatch(new Regex(SensitivePatterns.EachBoundaryPattern, RegexOptions.CultureInvariant), text);
+    }
+
+    [Fact]
+    public void MayMatchWithoutEmail_EverySecretSampleAndThirteenDigits_IsTrue()
+    {
+        string[] samples = [.. Secrets, "BEARER " + Samples.OpenAiKey, "sk_live_" + new string('a', 16), "rk_test_" + new string('b', 16),
+            "ASIA" + new string('Q', 16), "github_pat_" + new string('c', 22), "glpat-" + new string('d', 20), "hf_" + new string('e', 30)];
+        foreach (var sample in samples)
+        {
+            Assert.True(SensitivePatterns.MayMatchWithoutEmail(sample), sample);
+            Assert.Matches(SensitivePatterns.For(sample), sample);
+        }
+
+        Assert.False(SensitivePatterns.MayMatchWithoutEmail("room 1234, desk 5678, ext 12"));
+        Assert.True(SensitivePatterns.MayMatchWithoutEmail("room 1234, desk 5678, ext 12345"));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.RegularExpressions;
 
 namespace Gateway.Connectors.Redaction;
@@ -12,15 +13,29 @@ internal static partial class SensitivePatterns
     /// <summary>Longest match of a bounded kind (e-mail, card); the streaming redactor holds back this many characters.</summary>
     public const int MaxBoundedMatchLength = 512;
 
-    private const string Pattern = Keys + "|" + Email + "|" + Cards;
+    // Every alternative but the private key has a left boundary of its own, and each of those rejects at least a letter,
+    // a digit, _ or \ before it unless a JSON escape (\n, \r, \t) is: that shared part is tested once, up front, so
+    // the engine leaves a position inside a word after one test instead of one per alternative. The same matches,
+    // since each alternative's own boundary implies the shared one (EachBoundaryPattern).
+    private const string Pattern = PrivateKey + "|" + WordStart + "(?:" + Keys + "|" + Email + "|" + Cards + ")";
 
-    private const string PatternWithoutEmail = Keys + "|" + Cards;
+    private const string PatternWithoutEmail = PrivateKey + "|" + WordStart + "(?:" + Keys + "|" + Cards + ")";
+
+    /// <summary>
+    /// The same alternatives, each behind its own boundary only: what the factored pattern must match exactly
+    /// (the tests compare the two).
+    /// </summary>
+    internal const string EachBoundaryPattern = PrivateKey + "|" + Keys + "|" + Email + "|" + Cards;
+
+    private const string WordStart = @"(?:(?<=\\[nrt])|(?<![A-Za-z0-9_\\]))";
+
+    private const string PrivateKey =
+        // PEM private key: header, body (base64, whitespace, JSON escapes, legacy headers), END line when present.
+        @"(?<private_key>-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----(?:[A-Za-z0-9+/=\s\\:,.-]{0,16384}?-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----|[A-Za-z0-9+/=\s\\:,.-]*))";
 
     private const string Keys =
-        // PEM private key: header, body (base64, whitespace, JSON escapes, legacy headers), END line when present.
-        @"(?<private_key>-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----(?:[A-Za-z0-9+/=\s\\:,.-]{0,16384}?-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----|[A-Za-z0-9+/=\s\\:,.-]*))"
         // Bearer credential: the scheme word, whitespace, a token of 12+ characters containing a digit or symbol.
-        + @"|(?<bearer_token>(?:(?<=\\[nrt])|(?<![A-Za-z0-9_\\]))[Bb][Ee][Aa][Rr][Ee][Rr][ \t]+(?=[A-Za-z0-9._~+/-]*[0-9._~+/-])[A-Za-z0-9._~+/-]{12,}=*)"
+        @"(?<bearer_token>(?:(?<=\\[nrt])|(?<![A-Za-z0-9_\\]))[Bb][Ee][Aa][Rr][Ee][Rr][ \t]+(?=[A-Za-z0-9._~+/-]*[0-9._~+/-])[A-Za-z0-9._~+/-]{12,}=*)"
         // JWT: two base64url segments that decode to JSON objects ("eyJ") and, when present, the signature.
         + @"|(?<jwt>(?:(?<=\\[nrt])|(?<![A-Za-z0-9+/_\\-]))eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}(?:\.[A-Za-z0-9_-]*)?)"
         // Provider key shapes.
@@ -68,13 +83,65 @@ internal static partial class SensitivePatterns
     public static Regex For(string text) => For(text.AsSpan());
 
     /// <inheritdoc cref="For(string)"/>
-    public static Regex For(ReadOnlySpan<char> text) => text.Contains('@') ? Sensitive() : SensitiveWithoutEmail();
+    /// <remarks>
+    /// Text that holds none of the pieces some match must contain (<see cref="MayMatchWithoutEmail"/>) gets a pattern
+    /// that matches nothing, found without running the engine over it: most text an agent sends or receives.
+    /// </remarks>
+    public static Regex For(ReadOnlySpan<char> text) =>
+        text.Contains('@') ? Sensitive() : MayMatchWithoutEmail(text) ? SensitiveWithoutEmail() : Nothing();
+
+    // What every match of an alternative but the e-mail and the card number contains, case as the pattern has it: the
+    // private key's header, a JWT's first segment, each API-key shape's prefix. Add one with each alternative.
+    private static readonly SearchValues<string> RequiredText = SearchValues.Create(
+        ["-----BEGIN ", "eyJ", "sk-", "sk_", "rk_", "AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "AIza", "glpat-", "hf_"],
+        StringComparison.Ordinal);
+
+    // The bearer scheme word, which the pattern takes in any case.
+    private static readonly SearchValues<string> BearerScheme = SearchValues.Create(["bearer"], StringComparison.OrdinalIgnoreCase);
+
+    // The fewest ASCII digits a card number candidate holds.
+    private const int MinCardDigits = 13;
+
+    /// <summary>
+    /// False when no alternative but the e-mail can match anywhere in <paramref name="text"/>: it holds none of
+    /// <see cref="RequiredText"/>, no bearer scheme word and fewer than 13 ASCII digits in all (every card candidate has 13).
+    /// Each test is a vectorized search, so clean text costs a pass over its characters instead of the engine's try at
+    /// each letter that starts some key shape.
+    /// </summary>
+    internal static bool MayMatchWithoutEmail(ReadOnlySpan<char> text)
+    {
+        if (text.IndexOfAny(RequiredText) >= 0 || text.IndexOfAny(BearerScheme) >= 0)
+        {
+            return true;
+        }
+
+        var digits = 0;
+        for (var rest = text; ;)
+        {
+            var next = rest.IndexOfAnyInRange('0', '9');
+            if (next < 0)
+            {
+                return false;
+            }
+
+            if (++digits == MinCardDigits)
+            {
+                return true;
+            }
+
+            rest = rest[(next + 1)..];
+        }
+    }
 
     [GeneratedRegex(Pattern, RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 2000)]
     private static partial Regex Sensitive();
 
     [GeneratedRegex(PatternWithoutEmail, RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 2000)]
     private static partial Regex SensitiveWithoutEmail();
+
+    // Matches nothing: for text in which no alternative can match.
+    [GeneratedRegex("(?!)", RegexOptions.CultureInvariant)]
+    private static partial Regex Nothing();
 
     // Continuations of a long token that reached the end of a streaming buffer: its alphabet, anchored.
     [GeneratedRegex(@"\G[A-Za-z0-9_-]*", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 2000)]
