@@ -91,16 +91,10 @@ internal sealed partial class RespondStage
         }
         finally
         {
-            // What Enforce took up (settled against use), else the admission's own (not forwarded: released).
-            if ((feature.Find<TokenReservation>() ?? feature.Find<Admission>()?.Reservation) is { Granted: true } reservation)
+            // The reservations, settled beside the outcome record when the provider route started it, else now.
+            if ((feature.Find<ReservationSettlement>()?.Settled ?? StartSettling(feature)) is { } settling)
             {
-                await SettleAsync(feature, reservation).ConfigureAwait(false);
-            }
-
-            // What the run's counters hold for the call, settled the same way (given back when nothing was forwarded).
-            if (feature.Find<Admission>()?.Run is { HoldsSpend: true } run)
-            {
-                await _runs.SettleAsync(run, Usage(feature), forwarded: feature.Find<UpstreamResponse>() is not null).ConfigureAwait(false);
+                await settling.ConfigureAwait(false);
             }
 
             var answered = feature.UpstreamAnsweredTimestamp;
@@ -187,6 +181,12 @@ internal sealed partial class RespondStage
         {
             // Hidden from the answer by the transform; its incident is opened here, after the answer (never cancelled by it).
             await _pins.ReportDriftAsync(plan.Tenant.Slug, plan.Identity.Agent, plan.Identity.Workspace, tool, pin, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        // What the call used is known now: its reservations settle while its outcome is recorded (two store calls, one wait).
+        if (StartSettling(feature) is { } settling)
+        {
+            feature.Add(new ReservationSettlement(settling));
         }
 
         try
@@ -316,6 +316,22 @@ internal sealed partial class RespondStage
         {
             LogRefusalNotRecorded(_logger, refusal.Code, ex);
         }
+    }
+
+    /// <summary>
+    /// Starts settling what the request holds: what Enforce took up of its token budget (settled against use), else the
+    /// admission's own (not forwarded: released), and what its run's counters hold for the call (given back when nothing was
+    /// forwarded), the two at once; null when it holds nothing.
+    /// </summary>
+    private Task? StartSettling(GatewayRequestFeature feature)
+    {
+        var budget = (feature.Find<TokenReservation>() ?? feature.Find<Admission>()?.Reservation) is { Granted: true } reservation
+            ? SettleAsync(feature, reservation)
+            : null;
+        var run = feature.Find<Admission>()?.Run is { HoldsSpend: true } held
+            ? _runs.SettleAsync(held, Usage(feature), forwarded: feature.Find<UpstreamResponse>() is not null).AsTask()
+            : null;
+        return budget is not null && run is not null ? Task.WhenAll(budget, run) : budget ?? run;
     }
 
     private async Task SettleAsync(GatewayRequestFeature feature, TokenReservation reservation)

@@ -1,0 +1,9 @@
+namespace Gateway.Proxy.Respond;
+
+/// <summary>
+/// The settling of a request's reservations (its token budget's and its run's), started by Respond as soon as what the
+/// call used is known, so that it runs while the outcome is recorded instead of after it; Respond awaits it before the
+/// request ends, as it awaits a settling it starts last.
+/// </summary>
+/// <param name="Settled">Completes when every reservation of the request is settled (a store that fails leaves one standing).</param>
+internal sealed record ReservationSettlement(Task Settled);

@@ -1,0 +1,153 @@
+using System.Net;
+using System.Reflection;
+using Gateway.Proxy.Tests.Infrastructure;
+using Gateway.Store;
+using Gateway.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Proxy.Tests.Respond;
+
+/// <summary>
+/// A provider call's token reservation is settled while its outcome is recorded, not after it: the provider's answer
+/// ends when Respond is done, so two store calls in turn would add a store round trip to every model call. Observed on
+/// a gateway over a real Redis, whose audit appends go through the state store: once the request's decision is
+/// appended, its next append (the outcome) is held until the budget's settle has been made. A Respond that settled only
+/// after recording the outcome would leave that append held until the gate gives up.
+/// </summary>
+public sealed class ReservationSettlementTests : IAsyncLifetime
+{
+    private static readonly TimeSpan GiveUp = TimeSpan.FromSeconds(10);
+
+    private readonly AppendGate _gate = new();
+    private RedisServer _redis = null!;
+    private GovernedGateway _gw = null!;
+
+    public async Task InitializeAsync()
+    {
+        _redis = await RedisServer.StartAsync();
+        _gw = await GovernedGateway.StartAsync(configure: builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(ReplicaCluster.StoreSettings(_redis.Endpoint));
+            builder.Host.UseServiceProviderFactory(new GatedStoreFactory(_gate));
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await (_gw?.DisposeAsync() ?? ValueTask.CompletedTask);
+        await (_redis?.DisposeAsync() ?? ValueTask.CompletedTask);
+    }
+
+    [Fact]
+    public async Task ProviderCall_UnderABudget_SettlesItsReservationWhileItsOutcomeIsRecorded()
+    {
+        const string Body = """{"model":"gpt-4o","max_tokens":100,"messages":[{"role":"user","content":"Say hello."}]}""";
+        using var warm = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Post, "/providers/openai/chat/completions", Body));
+        Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+
+        _gate.Arm();
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Post, "/providers/openai/chat/completions", Body));
+        await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(_gate.Held > 0, "no append was held after the decision's");
+        Assert.Equal(0, _gate.GaveUp);
+    }
+
+    /// <summary>After <see cref="Arm"/>: the first append passes (the decision); later ones wait for a settle (or give up).</summary>
+    public sealed class AppendGate
+    {
+        private readonly TaskCompletionSource _settled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _armed;
+        private int _appends;
+        private int _held;
+        private int _gaveUp;
+
+        public int Held => Volatile.Read(ref _held);
+
+        public int GaveUp => Volatile.Read(ref _gaveUp);
+
+        public void Arm() => Volatile.Write(ref _armed, 1);
+
+        public void Settling()
+        {
+            if (Volatile.Read(ref _armed) == 1)
+            {
+                _settled.TrySetResult();
+            }
+        }
+
+        public async Task BeforeAppendAsync()
+        {
+            if (Volatile.Read(ref _armed) == 0 || Interlocked.Increment(ref _appends) == 1)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref _held);
+            try
+            {
+                await _settled.Task.WaitAsync(GiveUp);
+            }
+            catch (TimeoutException)
+            {
+                Interlocked.Increment(ref _gaveUp);
+            }
+        }
+    }
+
+    /// <summary>The gateway's own state store, its audit appends passed through <see cref="AppendGate"/> and its settles noted there first.</summary>
+    public class GatedStateStore : DispatchProxy
+    {
+        private IStateStore _inner = null!;
+        private AppendGate _gate = null!;
+
+        public static IStateStore Wrap(IStateStore inner, AppendGate gate)
+        {
+            var proxy = Create<IStateStore, GatedStateStore>();
+            var gated = (GatedStateStore)(object)proxy;
+            gated._inner = inner;
+            gated._gate = gate;
+            return proxy;
+        }
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+        {
+            ArgumentNullException.ThrowIfNull(targetMethod);
+            if (targetMethod.Name == nameof(IStateStore.SettleAsync))
+            {
+                _gate.Settling();
+            }
+
+            return targetMethod.Name == nameof(IStateStore.TryAppendAsync)
+                ? new ValueTask<bool>(AppendAsync(targetMethod, args))
+                : targetMethod.Invoke(_inner, args);
+        }
+
+        private async Task<bool> AppendAsync(MethodInfo method, object?[]? args)
+        {
+            await _gate.BeforeAppendAsync().ConfigureAwait(false);
+            return await (ValueTask<bool>)method.Invoke(_inner, args)!;
+        }
+    }
+
+    /// <summary>Wraps whatever IStateStore the gateway finally registered, after all of its own registrations.</summary>
+    private sealed class GatedStoreFactory(AppendGate gate) : IServiceProviderFactory<IServiceCollection>
+    {
+        public IServiceCollection CreateBuilder(IServiceCollection services) => services;
+
+        public IServiceProvider CreateServiceProvider(IServiceCollection containerBuilder)
+        {
+            var original = containerBuilder.Last(d => d.ServiceType == typeof(IStateStore));
+            containerBuilder.Remove(original);
+            containerBuilder.AddSingleton(sp => GatedStateStore.Wrap(Create(sp, original), gate));
+            return containerBuilder.BuildServiceProvider();
+        }
+
+        private static IStateStore Create(IServiceProvider sp, ServiceDescriptor descriptor) =>
+            (IStateStore)(descriptor.ImplementationInstance
+                ?? descriptor.ImplementationFactory?.Invoke(sp)
+                ?? ActivatorUtilities.CreateInstance(sp, descriptor.ImplementationType!));
+    }
+}
