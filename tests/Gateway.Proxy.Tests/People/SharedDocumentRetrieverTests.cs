@@ -30,7 +30,9 @@ public sealed class SharedDocumentRetrieverTests
             Configuration = $"127.0.0.1:{port},abortConnect=false,connectTimeout=200,asyncTimeout=200,syncTimeout=200,connectRetry=0",
         })));
         var source = new CountingSource();
-        var retriever = new SharedDocumentRetriever(source, services.GetRequiredService<HybridCache>(), new ManualTimeProvider(), Lifetime, refresh: false);
+        var cache = services.GetRequiredService<HybridCache>();
+        await UntilCopiesStayAsync(cache);
+        var retriever = new SharedDocumentRetriever(source, cache, new ManualTimeProvider(), Lifetime, refresh: false);
 
         var first = await retriever.GetDocumentAsync(Address, CancellationToken.None);
         var second = await retriever.GetDocumentAsync(Address, CancellationToken.None);
@@ -71,6 +73,31 @@ public sealed class SharedDocumentRetrieverTests
         Assert.Equal("document-2", refreshed);
         Assert.Equal("document-2", read);
         Assert.Equal(2, source.Fetches);
+    }
+
+    /// <summary>
+    /// HybridCache reads its global invalidation time from its distributed cache once, when it is made, and when that read
+    /// fails it takes every copy made before the failure as invalidated: with Redis unreachable, a copy made while that
+    /// first read was still failing is fetched once more. Waits until a copy it makes stays, as in a gateway past start-up.
+    /// </summary>
+    private static async Task UntilCopiesStayAsync(HybridCache cache)
+    {
+        var made = 0;
+        for (var probe = 0; probe < 100; probe++)
+        {
+            var key = "probe-" + probe.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await cache.GetOrCreateAsync(key, _ => ValueTask.FromResult(Interlocked.Increment(ref made)));
+            var before = made;
+            await cache.GetOrCreateAsync(key, _ => ValueTask.FromResult(Interlocked.Increment(ref made)));
+            if (made == before)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail("HybridCache kept invalidating its own copies");
     }
 
     private static ServiceProvider Services(Microsoft.Extensions.Caching.Distributed.IDistributedCache? distributed) => HybridCaches.Services(distributed);
