@@ -85,7 +85,7 @@ soak_rate="${LOADTEST_SOAK_RATE:-0}"
 perf_on="${LOADTEST_PERF:-0}"
 # The runtime settings the image ships (the Dockerfile's runtime stage ENV, its DOTNET_GC* ones): every gateway here
 # runs with them, as deployed; LOADTEST_GATEWAY_ENV comes after them and wins (DOTNET_GCGen1MaxBudget= is the default).
-read -r -a image_runtime_env <<<"$(python3 "$root/loadtests/image-runtime-env.py" "$root/Dockerfile")"
+read -r -a image_runtime_env <<<"$(python3 "$root/build/dockerfile-runtime.py" "$root/Dockerfile" DOTNET_GC)"
 read -r -a gateway_env <<<"${LOADTEST_GATEWAY_ENV:-}"
 gateway_env=("${image_runtime_env[@]}" "${gateway_env[@]}")
 variants="${LOADTEST_VARIANTS-unbatched:--Gateway:Store:Redis:BatchAdmissions=false;budgetcall@stream:--Gateway:Store:Redis:BatchBudgets=false}"

@@ -129,19 +129,13 @@ else
 fi
 # The Dockerfile (for machines that can pull Microsoft's images) must give the same layout: its runtime stage's
 # USER, ENTRYPOINT, WORKDIR, EXPOSE and ENV against this image's config (PATH comes from each base).
-if python3 - "$root/Dockerfile" "$work/config.json" > "$work/dockerfile.diff" <<'EOF'
-import json, re, shlex, sys
-text = open(sys.argv[1], encoding="utf-8").read().replace("\\\n", " ")
-stage = text[text.rindex("\nFROM "):]
+if python3 "$root/build/dockerfile-runtime.py" "$root/Dockerfile" > "$work/dockerfile.json" \
+  && python3 - "$work/dockerfile.json" "$work/config.json" > "$work/dockerfile.diff" <<'EOF'
+import json, sys
+stage = json.load(open(sys.argv[1]))
 image = json.load(open(sys.argv[2]))["config"]["config"]
-wanted = {"User": None, "Entrypoint": None, "WorkingDir": None, "ExposedPorts": set(), "Env": set()}
-for line in stage.splitlines():
-    word, _, rest = line.strip().partition(" ")
-    if word == "USER": wanted["User"] = rest.strip()
-    elif word == "ENTRYPOINT": wanted["Entrypoint"] = json.loads(rest)
-    elif word == "WORKDIR": wanted["WorkingDir"] = rest.strip()
-    elif word == "EXPOSE": wanted["ExposedPorts"] |= {f"{p}/tcp" for p in rest.split()}
-    elif word == "ENV": wanted["Env"] |= {f"{k}={v}" for k, _, v in (a.partition("=") for a in shlex.split(rest))}
+wanted = {"User": stage["User"], "Entrypoint": stage["Entrypoint"], "WorkingDir": stage["WorkingDir"],
+          "ExposedPorts": set(stage["ExposedPorts"]), "Env": set(stage["Env"])}
 have = {"User": image.get("User"), "Entrypoint": image.get("Entrypoint"), "WorkingDir": image.get("WorkingDir"),
         "ExposedPorts": set(image.get("ExposedPorts", {})), "Env": {e for e in image.get("Env", []) if not e.startswith("PATH=")}}
 diff = [f"{k}: Dockerfile {wanted[k]!r}, make image {have[k]!r}" for k in wanted if wanted[k] != have[k]]
