@@ -560,7 +560,8 @@ def write_peers(lines, summary, roundtrips=()):
                          f"{r.get('rate')}/s: p50 {r.get('p50_us')} µs, p99 {r.get('p99_us')} µs, p99.9 {r.get('p999_us')} µs, "
                          f"redis-server {r.get('redis_cpu_us_per_op')} µs of CPU per call" for r in roundtrips) +
                      ". A chat completion makes two before it is forwarded (its admission and its decision record) and one more before its "
-                     "response ends (its outcome record), each behind a thread wake-up in the gateway and one in Redis.")
+                     "response ends (its outcome record, with its token budget's settle beside it), each behind a thread wake-up in the "
+                     "gateway and one in Redis.")
         lines.append("")
     lines.append("What peers publish for the same benchmark — measured on their own machines, not here, so only the shape compares:")
     lines.append("")
@@ -569,6 +570,21 @@ def write_peers(lines, summary, roundtrips=()):
     for peer in PEERS_PUBLISHED:
         lines.append("| " + " | ".join(peer) + " |")
     lines.append("")
+    stage_rows = []
+    for phase in phases:
+        for scenario, mode in (("chat", "non-streamed"), ("chatstream", "streamed")):
+            for store in sorted({r["store"] for r in summary.values() if r["phase"] == phase}):
+                gw = summary.get((store, phase, scenario, "gateway"))
+                if gw and gw.get("stages"):
+                    cell = lambda f: "-" if not f or f.get("mean_us") is None or f.get("p99_us") is None else f"{f['mean_us']:.0f} / {f['p99_us']:.0f}"
+                    stage_rows.append([f"{phase[4:]}/s", mode] + [cell(gw["stages"].get(stage)) for stage in STAGES + ["total"]])
+    if stage_rows:
+        section(lines, "Where a chat completion's time goes at each fixed rate (gateway, µs: mean / p99)",
+                ["rate", "mode"] + STAGES + ["total"], stage_rows)
+        lines.append("The same histograms as the per-stage table at full load below, over each fixed-rate run. Admit, record, forward and "
+                     "respond wait (a store round trip, the upstream, the outcome record); the other stages are the gateway's own work, whose "
+                     "wall time includes waiting for a core.")
+        lines.append("")
 
 
 def write_equal_rate_cpu(lines, summary):
