@@ -55,12 +55,15 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
         Assert.Equal(0, _gate.GaveUp);
     }
 
-    /// <summary>After <see cref="Arm"/>: the first append passes (the decision); later ones wait for a settle (or give up).</summary>
+    /// <summary>
+    /// After <see cref="Arm"/>: the first append passes (the decision) and names the audit log; later appends to that log
+    /// (the outcome) wait for a settle, or give up. Appends to any other log pass.
+    /// </summary>
     public sealed class AppendGate
     {
         private readonly TaskCompletionSource _settled = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _armed;
-        private int _appends;
+        private string? _decisionLog;
         private int _held;
         private int _gaveUp;
 
@@ -78,9 +81,9 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
             }
         }
 
-        public async Task BeforeAppendAsync()
+        public async Task BeforeAppendAsync(string log)
         {
-            if (Volatile.Read(ref _armed) == 0 || Interlocked.Increment(ref _appends) == 1)
+            if (Volatile.Read(ref _armed) == 0 || Interlocked.CompareExchange(ref _decisionLog, log, null) is null || _decisionLog != log)
             {
                 return;
             }
@@ -127,7 +130,7 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
 
         private async Task<bool> AppendAsync(MethodInfo method, object?[]? args)
         {
-            await _gate.BeforeAppendAsync().ConfigureAwait(false);
+            await _gate.BeforeAppendAsync((string)args![0]!).ConfigureAwait(false);
             return await (ValueTask<bool>)method.Invoke(_inner, args)!;
         }
     }
