@@ -21,7 +21,11 @@ public sealed class StoreCallsPerRequestTests : IAsyncLifetime
     private GovernedGateway _gw = null!;
 
     public async Task InitializeAsync() => _gw = await GovernedGateway.StartAsync(configure: builder =>
-        builder.Host.UseServiceProviderFactory(new CountingStoreFactory(_calls)));
+    {
+        builder.Services.AddHttpContextAccessor();
+        builder.Host.UseServiceProviderFactory(new WrappedStateStoreFactory((sp, store) =>
+            new CountingStateStore(store, _calls, sp.GetRequiredService<Microsoft.AspNetCore.Http.IHttpContextAccessor>())));
+    });
 
     public async Task DisposeAsync() => await _gw.DisposeAsync();
 
@@ -126,25 +130,5 @@ public sealed class StoreCallsPerRequestTests : IAsyncLifetime
         }
 
         return Calls();
-    }
-
-    /// <summary>Wraps whatever IStateStore the gateway finally registered, after all of its own registrations.</summary>
-    private sealed class CountingStoreFactory(ConcurrentQueue<(string, string)> calls) : IServiceProviderFactory<IServiceCollection>
-    {
-        public IServiceCollection CreateBuilder(IServiceCollection services) => services;
-
-        public IServiceProvider CreateServiceProvider(IServiceCollection containerBuilder)
-        {
-            var original = containerBuilder.Last(d => d.ServiceType == typeof(IStateStore));
-            containerBuilder.Remove(original);
-            containerBuilder.AddSingleton<IStateStore>(sp => new CountingStateStore(Create(sp, original), calls, sp.GetRequiredService<Microsoft.AspNetCore.Http.IHttpContextAccessor>()));
-            containerBuilder.AddHttpContextAccessor();
-            return containerBuilder.BuildServiceProvider();
-        }
-
-        private static IStateStore Create(IServiceProvider sp, ServiceDescriptor descriptor) =>
-            (IStateStore)(descriptor.ImplementationInstance
-                ?? descriptor.ImplementationFactory?.Invoke(sp)
-                ?? ActivatorUtilities.CreateInstance(sp, descriptor.ImplementationType!));
     }
 }

@@ -4,7 +4,6 @@ using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Store;
 using Gateway.Testing;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Proxy.Tests.Respond;
 
@@ -29,7 +28,7 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
         _gw = await GovernedGateway.StartAsync(configure: builder =>
         {
             builder.Configuration.AddInMemoryCollection(ReplicaCluster.StoreSettings(_redis.Endpoint));
-            builder.Host.UseServiceProviderFactory(new GatedStoreFactory(_gate));
+            builder.Host.UseServiceProviderFactory(new WrappedStateStoreFactory((_, store) => GatedStateStore.Wrap(store, _gate)));
         });
     }
 
@@ -133,24 +132,5 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
             await _gate.BeforeAppendAsync((string)args![0]!).ConfigureAwait(false);
             return await (ValueTask<bool>)method.Invoke(_inner, args)!;
         }
-    }
-
-    /// <summary>Wraps whatever IStateStore the gateway finally registered, after all of its own registrations.</summary>
-    private sealed class GatedStoreFactory(AppendGate gate) : IServiceProviderFactory<IServiceCollection>
-    {
-        public IServiceCollection CreateBuilder(IServiceCollection services) => services;
-
-        public IServiceProvider CreateServiceProvider(IServiceCollection containerBuilder)
-        {
-            var original = containerBuilder.Last(d => d.ServiceType == typeof(IStateStore));
-            containerBuilder.Remove(original);
-            containerBuilder.AddSingleton(sp => GatedStateStore.Wrap(Create(sp, original), gate));
-            return containerBuilder.BuildServiceProvider();
-        }
-
-        private static IStateStore Create(IServiceProvider sp, ServiceDescriptor descriptor) =>
-            (IStateStore)(descriptor.ImplementationInstance
-                ?? descriptor.ImplementationFactory?.Invoke(sp)
-                ?? ActivatorUtilities.CreateInstance(sp, descriptor.ImplementationType!));
     }
 }
