@@ -522,6 +522,8 @@ def write_peers(lines, summary, roundtrips=()):
     """The peers' benchmark (issue #52): chat completions at fixed rates, bare YARP and the gateway side by side."""
     phases = sorted({r["phase"] for r in summary.values() if r["phase"].startswith("rate")}, key=lambda p: int(p[4:]))
     rows = []
+    stage_rows = []
+    stage_cell = lambda f: "-" if not f or f.get("mean_us") is None or f.get("p99_us") is None else f"{f['mean_us']:.0f} / {f['p99_us']:.0f}"
     for phase in phases:
         for gateway_scenario, base_scenario_name, mode in (("chat", "chat", "non-streamed"), ("chatstream", "chatsse", "streamed")):
             for store in sorted({r["store"] for r in summary.values() if r["phase"] == phase}):
@@ -540,6 +542,8 @@ def write_peers(lines, summary, roundtrips=()):
                              f"{pct(base)} / {pct(gw)}", f"{cpu(base)} / {cpu(gw)}",
                              f"{machine_cores(base)} / {machine_cores(gw)}", f"{mib(base)} / {mib(gw)}",
                              f"{base['errors']} / {gw['errors']}"])
+                if gw.get("stages"):
+                    stage_rows.append([f"{phase[4:]}/s", mode] + [stage_cell(gw["stages"].get(stage)) for stage in STAGES + ["total"]])
     if not rows:
         return
     section(lines, "The peers' benchmark: a chat completion at fixed rates (bare YARP / gateway)",
@@ -570,14 +574,6 @@ def write_peers(lines, summary, roundtrips=()):
     for peer in PEERS_PUBLISHED:
         lines.append("| " + " | ".join(peer) + " |")
     lines.append("")
-    stage_rows = []
-    for phase in phases:
-        for scenario, mode in (("chat", "non-streamed"), ("chatstream", "streamed")):
-            for store in sorted({r["store"] for r in summary.values() if r["phase"] == phase}):
-                gw = summary.get((store, phase, scenario, "gateway"))
-                if gw and gw.get("stages"):
-                    cell = lambda f: "-" if not f or f.get("mean_us") is None or f.get("p99_us") is None else f"{f['mean_us']:.0f} / {f['p99_us']:.0f}"
-                    stage_rows.append([f"{phase[4:]}/s", mode] + [cell(gw["stages"].get(stage)) for stage in STAGES + ["total"]])
     if stage_rows:
         section(lines, "Where a chat completion's time goes at each fixed rate (gateway, µs: mean / p99)",
                 ["rate", "mode"] + STAGES + ["total"], stage_rows)
