@@ -19,11 +19,17 @@ internal static class RedisScripts
 
         """;
 
-    // What the running script has read or written of a key: whether it exists, a window's count, that
-    // its expiry is set. Nothing else runs and no key expires while a script runs, so each holds until
-    // the script writes that key again (a nonce's SET forgets it), and Redis is asked once per script.
-    // A counter lives in the slot of its window that now falls in (key:(nowMs / windowMs)), which
-    // expires when the window resets.
+    // What the running script knows of a key: whether it exists, that its expiry is set. Nothing else runs and no key
+    // expires while a script runs, so each holds for the rest of the run, and Redis is asked once per run.
+    // A counter lives in the slot of its window that now falls in (key:(nowMs / windowMs)), which expires when the
+    // window resets.
+    //
+    // Every count is taken the way a request that is admitted needs fewest calls (#52): the amount is added first
+    // (INCRBY answers the new count) and taken back (DECRBY) when that passes the limit, so an admitted request costs
+    // one INCRBY per window, counter and budget, with no GET before it and no PTTL after it. A key's expiry is set by
+    // the addition that creates it: an INCRBY that answers exactly the amount added may have made the key (or found it
+    // at zero), so only then is PTTL asked, and PEXPIRE sent when the key has none. Every key these scripts add to is
+    // made by one of them, so a key counting anything but zero already has its expiry.
     //
     // Windows: keys KEYS[k0 + i], arguments limit, window ms, permits at ARGV[a0 + 3i - 2 ...].
     // Counts in every window only when all admit; returns {refused index or -1, retry-after ms}.
@@ -32,7 +38,7 @@ internal static class RedisScripts
     // A settle: key KEYS[k], delta (actual - reserved) and window ms at ARGV[a ...]. Adds the delta to
     // the current window's slot, never below zero; returns the used amount.
     private const string Counters = Now + """
-        local exists, used, expiring = {}, {}, {}
+        local exists, expiring = {}, {}
 
         local function key_exists(key)
           if exists[key] == nil then
@@ -41,43 +47,58 @@ internal static class RedisScripts
           return exists[key] == 1
         end
 
+        -- Reads whether each of keys[1 ..] exists with one EXISTS for those the run has not asked of yet, and each
+        -- alone only when that one answers that some do.
+        local function keys_exist(keys)
+          local unknown = {}
+          for i = 1, #keys do
+            if exists[keys[i]] == nil then
+              unknown[#unknown + 1] = keys[i]
+            end
+          end
+          if #unknown > 0 then
+            local found = redis.call('EXISTS', unpack(unknown))
+            for i = 1, #unknown do
+              if found == 0 then
+                exists[unknown[i]] = 0
+              elseif #unknown == 1 then
+                exists[unknown[i]] = 1
+              else
+                key_exists(unknown[i])
+              end
+            end
+          end
+        end
+
         local function slot_of(base, window, now)
           local slot = math.floor(now / window)
           return base .. ':' .. string.format('%d', slot), (slot + 1) * window - now
         end
 
-        local function count_of(key)
-          if used[key] == nil then
-            used[key] = tonumber(redis.call('GET', key) or '0')
-          end
-          return used[key]
-        end
-
-        local function add(key, amount, resets)
-          used[key] = redis.call('INCRBY', key, amount)
+        local function add(key, amount, lifetime)
+          local value = redis.call('INCRBY', key, amount)
           exists[key] = 1
-          if not expiring[key] then
+          if value == tonumber(amount) and not expiring[key] then
             if redis.call('PTTL', key) < 0 then
-              redis.call('PEXPIRE', key, resets)
+              redis.call('PEXPIRE', key, lifetime)
             end
             expiring[key] = true
           end
-          return used[key]
+          return value
         end
 
         local function acquire(k0, a0, count, now)
           local slots = {}
           for i = 1, count do
-            local limit = tonumber(ARGV[a0 + 3 * i - 2])
             local permits = tonumber(ARGV[a0 + 3 * i])
             local key, resets = slot_of(KEYS[k0 + i], tonumber(ARGV[a0 + 3 * i - 1]), now)
-            if count_of(key) + permits > limit then
+            slots[i] = key
+            if add(key, permits, resets) > tonumber(ARGV[a0 + 3 * i - 2]) then
+              for j = i, 1, -1 do
+                redis.call('DECRBY', slots[j], ARGV[a0 + 3 * j])
+              end
               return {i - 1, resets}
             end
-            slots[i] = {key, permits, resets}
-          end
-          for i = 1, #slots do
-            add(slots[i][1], slots[i][2], slots[i][3])
           end
           return {-1, 0}
         end
@@ -85,40 +106,41 @@ internal static class RedisScripts
         local function reserve(k, a, now)
           local amount = tonumber(ARGV[a])
           local key, resets = slot_of(KEYS[k], tonumber(ARGV[a + 2]), now)
-          if count_of(key) + amount > tonumber(ARGV[a + 1]) then
-            return {0, used[key], resets}
+          local used = add(key, amount, resets)
+          if used > tonumber(ARGV[a + 1]) then
+            return {0, redis.call('DECRBY', key, amount), resets}
           end
-          return {1, add(key, amount, resets), resets}
+          return {1, used, resets}
         end
 
         -- Counters: keys KEYS[c0 + i], arguments amount, limit (-1: none), lifetime ms at ARGV[b0 + 3i - 2 ...]. Adds every
         -- amount (setting a new counter's expiry) only when each counter stays within its limit; writes each counter's
         -- value into out[o + i] (after the addition, or as it stood when refused) and returns the refused index or -1.
         local function reserve_counters(c0, b0, count, out, o)
-          local refused = -1
           for i = 1, count do
             local limit = tonumber(ARGV[b0 + 3 * i - 1])
-            out[o + i] = count_of(KEYS[c0 + i])
-            if refused < 0 and limit >= 0 and out[o + i] + tonumber(ARGV[b0 + 3 * i - 2]) > limit then
-              refused = i - 1
-            end
-          end
-          if refused >= 0 then
-            return refused
-          end
-          for i = 1, count do
             out[o + i] = add(KEYS[c0 + i], tonumber(ARGV[b0 + 3 * i - 2]), tonumber(ARGV[b0 + 3 * i]))
+            if limit >= 0 and out[o + i] > limit then
+              for j = 1, i do
+                out[o + j] = redis.call('DECRBY', KEYS[c0 + j], ARGV[b0 + 3 * j - 2])
+              end
+              for j = i + 1, count do
+                out[o + j] = tonumber(redis.call('GET', KEYS[c0 + j]) or '0')
+              end
+              return i - 1
+            end
           end
           return -1
         end
 
         local function settle(k, a, now)
           local key, resets = slot_of(KEYS[k], tonumber(ARGV[a + 1]), now)
-          if add(key, ARGV[a], resets) < 0 then
+          local used = add(key, ARGV[a], resets)
+          if used < 0 then
             redis.call('SET', key, '0', 'KEEPTTL')
-            used[key] = 0
+            used = 0
           end
-          return used[key]
+          return used
         end
 
         """;
@@ -139,12 +161,20 @@ internal static class RedisScripts
           local counters = tonumber(ARGV[ta + 1])
           redis.call('SET', KEYS[tk], 'issued', 'NX', 'PX', ARGV[ta])
           exists[KEYS[tk]] = 1
+          local unread = {}
           for i = 1, counters do
-            local key = KEYS[tk + i]
-            if generations[key] == nil then
-              generations[key] = tonumber(redis.call('GET', key) or '0')
+            if generations[KEYS[tk + i]] == nil then
+              unread[#unread + 1] = KEYS[tk + i]
             end
-            out[o + i] = generations[key]
+          end
+          if #unread > 0 then
+            local values = redis.call('MGET', unpack(unread))
+            for i = 1, #unread do
+              generations[unread[i]] = tonumber(values[i] or '0')
+            end
+          end
+          for i = 1, counters do
+            out[o + i] = generations[KEYS[tk + i]]
           end
           for i = counters + 1, token_slots do
             out[o + i] = 0
@@ -221,12 +251,14 @@ internal static class RedisScripts
     /// <see cref="AdmissionRequest.MaxCounters"/> counter values (0 beyond those asked)}.
     /// </summary>
     /// <remarks>
-    /// What the script has read or written of a key (whether it exists, a window's, a counter's or a budget's count, that
-    /// its expiry is set, a generation) is asked of Redis once per batch, not once per request: requests of one agent or
-    /// tenant share their switch, window, budget and generation keys, so a batch of them costs about one <c>SET</c> for
-    /// the nonce, one <c>INCRBY</c> per window, counter and budget and one <c>SET</c> for the token's record per request,
-    /// and one <c>GET</c> per generation key per batch. A presented token's record is read afresh each time (one
-    /// <c>GET</c>, and one <c>SET ... KEEPTTL</c> when used), so that two requests of one batch cannot both use it.
+    /// What the script has read of a key (whether it exists, that its expiry is set, a generation) is asked of Redis once
+    /// per batch, not once per request, and counts are added without being read first: requests of one agent or tenant
+    /// share their switch, window, budget and generation keys, so an admitted request costs one <c>SET</c> for the nonce,
+    /// one <c>INCRBY</c> per window, counter and budget and one <c>SET</c> for the token's record, and a batch one
+    /// <c>TIME</c>, one <c>EXISTS</c> for its switch keys (each alone only when one is set) and one <c>MGET</c> for its
+    /// generation keys; a refused count costs a <c>DECRBY</c> per count taken back. A presented token's record is read
+    /// afresh each time (one <c>GET</c>, and one <c>SET ... KEEPTTL</c> when used), so that two requests of one batch
+    /// cannot both use it.
     /// </remarks>
     public static LuaScript Admit { get; } = LuaScript.Prepare(Counters + TokenStep + $$"""
         local counter_slots = {{AdmissionRequest.MaxCounters}}
@@ -260,11 +292,17 @@ internal static class RedisScripts
           exists[nonce] = 1
           if stored then
             fresh = 1
-            used[nonce] = nil
             expiring[nonce] = true
-            for i = 1, switches do
-              if key_exists(KEYS[k + 1 + i]) then
-                mask = mask + 2 ^ (i - 1)
+            if switches > 0 then
+              local keys = {}
+              for i = 1, switches do
+                keys[i] = KEYS[k + 1 + i]
+              end
+              keys_exist(keys)
+              for i = 1, switches do
+                if exists[keys[i]] == 1 then
+                  mask = mask + 2 ^ (i - 1)
+                end
               end
             end
             if windows > 0 then
@@ -295,10 +333,13 @@ internal static class RedisScripts
           a = a + 7 + 3 * windows + 3 * counters + 3 * budget + 3 * token
         end
         -- One bulk string, not an array: each element of an array reply is an object of its own to the client (#52).
-        for i = 1, reply_length * tonumber(ARGV[1]) do
-          results[i] = string.format('%d', results[i])
+        -- One string.format per request, not per value.
+        local reply_format = string.rep('%d ', reply_length - 1) .. '%d'
+        local replies = {}
+        for r = 0, tonumber(ARGV[1]) - 1 do
+          replies[r + 1] = string.format(reply_format, unpack(results, reply_length * r + 1, reply_length * (r + 1)))
         end
-        return table.concat(results, ' ')
+        return table.concat(replies, ' ')
         """);
 
     /// <summary>The values <see cref="Admit"/> returns per request.</summary>

@@ -185,6 +185,81 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Admit_AdmittedWithEveryPart_OneIncrbyPerCountAndNothingReadBeforeIt()
+    {
+        string[] generations = [StoreKeys.TokenGeneration("t2"), StoreKeys.TokenGeneration("t2", "a")];
+        await _store.IncrementAsync(generations[0], 3, expiry: null);
+        AdmissionRequest Request(string nonce) => new(
+            StoreKeys.Nonce("t2", "a", nonce),
+            "0",
+            TimeSpan.FromMinutes(5),
+            [StoreKeys.AgentStatus("t2", "a"), StoreKeys.TenantStatus("t2")],
+            [new RateLimitWindow(StoreKeys.RateLimit("t2", "a:minute"), 10, TimeSpan.FromMinutes(1)), new RateLimitWindow(StoreKeys.RateLimit("t2", "a:hour"), 100, TimeSpan.FromHours(1))])
+        {
+            Counters = [new CounterReservation(StoreKeys.Budget("t2", "run:r1:actions"), 1, 50, TimeSpan.FromHours(1))],
+            Budget = new BudgetReservation(StoreKeys.Budget("t2", "tokens"), 100, 10_000, TimeSpan.FromHours(1)),
+            Token = new TokenRecording(StoreKeys.DecisionToken("t2", nonce), TimeSpan.FromMinutes(5), generations),
+        };
+        Assert.True((await _store.AdmitAsync(Request("warm-up"))).Budget!.Value.Reserved);
+        await _admin.ExecuteAsync("CONFIG", "RESETSTAT");
+
+        var outcome = await _store.AdmitAsync(Request("n-1"));
+
+        var calls = await _admin.CommandCallsAsync();
+        Assert.True(outcome.NonceFresh && outcome.RateLimit.Admitted && outcome.Counters!.Reserved && outcome.Budget!.Value.Reserved);
+        Assert.Equal(0u, outcome.SwitchesOn);
+        Assert.Equal([2L], outcome.Counters.Values);
+        Assert.Equal(200, outcome.Budget.Value.Used);
+        Assert.Equal([3L, 0L], outcome.Token!.Generations);
+
+        // Two windows, the run's counter and the budget: one INCRBY each, nothing read before and no expiry asked after
+        // (the keys exist); both switch keys in one EXISTS, both generation keys in one MGET, the nonce and the record SET.
+        Assert.Equal(4, calls.GetValueOrDefault("incrby"));
+        Assert.Equal(0, calls.GetValueOrDefault("get") + calls.GetValueOrDefault("pttl") + calls.GetValueOrDefault("pexpire") + calls.GetValueOrDefault("decrby"));
+        Assert.Equal(1, calls.GetValueOrDefault("exists"));
+        Assert.Equal(1, calls.GetValueOrDefault("mget"));
+        Assert.Equal(2, calls.GetValueOrDefault("set"));
+    }
+
+    [Fact]
+    public async Task Admit_RefusedOnKeysItCreated_CountsTakenBackAndEveryKeyExpires()
+    {
+        var tag = Guid.NewGuid().ToString("N");
+        var hour = TimeSpan.FromHours(1);
+        AdmissionRequest Request(string nonce) => new(StoreKeys.Nonce(tag, "a", nonce), "0", TimeSpan.FromMinutes(5), [], []);
+
+        // Refused by its second window: the first, made by this request, is back at zero.
+        var byWindow = await _store.AdmitAsync(Request("w") with
+        {
+            Windows = [new RateLimitWindow(StoreKeys.RateLimit(tag, "open"), 5, hour), new RateLimitWindow(StoreKeys.RateLimit(tag, "shut"), 0, hour)],
+        });
+
+        // Admitted by its windows, refused by its second counter: both counters back where they stood (made here, so zero).
+        var byCounter = await _store.AdmitAsync(Request("c") with
+        {
+            Counters = [new CounterReservation(StoreKeys.Budget(tag, "run:actions"), 1, 5, hour), new CounterReservation(StoreKeys.Budget(tag, "run:cost"), 9, 8, hour)],
+        });
+
+        // Refused by its budget, which this request made.
+        var byBudget = await _store.AdmitAsync(Request("b") with { Budget = new BudgetReservation(StoreKeys.Budget(tag, "tokens"), 20, 10, hour) });
+
+        Assert.Equal(1, byWindow.RateLimit.RefusedIndex);
+        Assert.Equal(1, byCounter.Counters!.RefusedIndex);
+        Assert.Equal([0L, 0L], byCounter.Counters.Values);
+        Assert.Equal((false, 0L), (byBudget.Budget!.Value.Reserved, byBudget.Budget.Value.Used));
+        var keys = (RedisResult[])(await _admin.ExecuteAsync("KEYS", $"*{{{tag}}}*"))!;
+        var counts = keys.Select(k => (string)k!).Where(k => !k.Contains(":nonce:", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(5, counts.Length);
+        foreach (var key in counts)
+        {
+            Assert.Equal("0", (string?)await _admin.ExecuteAsync("GET", key));
+            Assert.InRange((long)await _admin.ExecuteAsync("PTTL", key), 1, (long)hour.TotalMilliseconds);
+        }
+
+        Assert.True((await _store.AdmitAsync(Request("again") with { Windows = [new RateLimitWindow(StoreKeys.RateLimit(tag, "open"), 1, hour)] })).RateLimit.Admitted);
+    }
+
+    [Fact]
     public async Task Admit_TokenRecord_PttlIsItsLifetimeAndUsingItKeepsIt()
     {
         var lifetime = TimeSpan.FromSeconds(300);

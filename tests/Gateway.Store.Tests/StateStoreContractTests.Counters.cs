@@ -44,6 +44,21 @@ public abstract partial class StateStoreContractTests
     }
 
     [Fact]
+    public async Task AdmitCounters_MiddleOneWouldPassItsLimit_EveryValueAsItStood()
+    {
+        var actions = new CounterReservation(Key("run:middle-actions"), 1, 10, RunLifetime);
+        var tokens = new CounterReservation(Key("run:middle-tokens"), 6, 10, RunLifetime);
+        var cost = new CounterReservation(Key("run:middle-cost"), 5, 100, RunLifetime);
+        Assert.True((await Store.AdmitAsync(Admission("middle-1", [], []) with { Counters = [actions, tokens, cost] })).Counters!.Reserved);
+
+        var refused = await Store.AdmitAsync(Admission("middle-2", [], []) with { Counters = [actions, tokens, cost] });
+
+        Assert.Equal(1, refused.Counters!.RefusedIndex);
+        Assert.Equal([1L, 6L, 5L], refused.Counters.Values);
+        Assert.Equal(["1", "6", "5"], await Store.GetManyAsync([actions.Key, tokens.Key, cost.Key]));
+    }
+
+    [Fact]
     public async Task AdmitCounters_Refused_ReservesNoBudgetAndRecordsNoToken()
     {
         var counter = new CounterReservation(Key("run:gate"), 5, 4, RunLifetime);
