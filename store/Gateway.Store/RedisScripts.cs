@@ -75,6 +75,8 @@ internal static class RedisScripts
           return base .. ':' .. string.format('%d', slot), (slot + 1) * window - now
         end
 
+        -- amount and lifetime as the client wrote them (ARGV text), so that Redis reads the exact integer: a Lua number
+        -- would be written back as text with '%.14g' on each call, a cost and, past 14 digits, an exponent INCRBY refuses.
         local function add(key, amount, lifetime)
           local value = redis.call('INCRBY', key, amount)
           exists[key] = 1
@@ -90,10 +92,9 @@ internal static class RedisScripts
         local function acquire(k0, a0, count, now)
           local slots = {}
           for i = 1, count do
-            local permits = tonumber(ARGV[a0 + 3 * i])
             local key, resets = slot_of(KEYS[k0 + i], tonumber(ARGV[a0 + 3 * i - 1]), now)
             slots[i] = key
-            if add(key, permits, resets) > tonumber(ARGV[a0 + 3 * i - 2]) then
+            if add(key, ARGV[a0 + 3 * i], resets) > tonumber(ARGV[a0 + 3 * i - 2]) then
               for j = i, 1, -1 do
                 redis.call('DECRBY', slots[j], ARGV[a0 + 3 * j])
               end
@@ -104,7 +105,7 @@ internal static class RedisScripts
         end
 
         local function reserve(k, a, now)
-          local amount = tonumber(ARGV[a])
+          local amount = ARGV[a]
           local key, resets = slot_of(KEYS[k], tonumber(ARGV[a + 2]), now)
           local used = add(key, amount, resets)
           if used > tonumber(ARGV[a + 1]) then
@@ -119,7 +120,7 @@ internal static class RedisScripts
         local function reserve_counters(c0, b0, count, out, o)
           for i = 1, count do
             local limit = tonumber(ARGV[b0 + 3 * i - 1])
-            out[o + i] = add(KEYS[c0 + i], tonumber(ARGV[b0 + 3 * i - 2]), tonumber(ARGV[b0 + 3 * i]))
+            out[o + i] = add(KEYS[c0 + i], ARGV[b0 + 3 * i - 2], ARGV[b0 + 3 * i])
             if limit >= 0 and out[o + i] > limit then
               for j = 1, i do
                 out[o + j] = redis.call('DECRBY', KEYS[c0 + j], ARGV[b0 + 3 * j - 2])

@@ -309,6 +309,26 @@ public abstract partial class StateStoreContractTests
     }
 
     [Fact]
+    public async Task Admit_AmountsPastFourteenDigits_CountedExactly()
+    {
+        // A cost budget in micro-units and a run's counter can pass 10^14: each is counted as the exact integer sent.
+        const long amount = 123_456_789_012_345_678 / 100; // 1,234,567,890,123,456: 16 digits
+        var budget = new BudgetReservation(Key("adm-large-budget"), amount, 3 * amount, LongWindow);
+        var counter = new CounterReservation(Key("adm-large-counter"), amount, 2 * amount, LongWindow);
+        var window = new RateLimitWindow(Key("adm-large-rl"), 1_000_000_000_000_000, LongWindow, Permits: 999_999_999_999_999);
+
+        var outcome = await Store.AdmitAsync(Admission("large-1", [], [window]) with { Budget = budget, Counters = [counter] });
+        var second = await Store.AdmitAsync(Admission("large-2", [], [window]) with { Budget = budget, Counters = [counter] });
+
+        Assert.True(outcome.RateLimit.Admitted && outcome.Budget!.Value.Reserved && outcome.Counters!.Reserved);
+        Assert.Equal(amount, outcome.Budget.Value.Used);
+        Assert.Equal([amount], outcome.Counters.Values);
+        Assert.Equal(0, second.RateLimit.RefusedIndex);
+        Assert.Equal(amount.ToString(System.Globalization.CultureInfo.InvariantCulture), await Store.GetAsync(counter.Key));
+        Assert.Equal(2 * amount, await Store.SettleAsync(budget.Key, reserved: 0, actual: amount, LongWindow));
+    }
+
+    [Fact]
     public async Task Admit_WithBudgetReleasedBySettlingToZero_BudgetWholeAgain()
     {
         var budget = new BudgetReservation(Key("adm-release"), 100, 100, LongWindow);
