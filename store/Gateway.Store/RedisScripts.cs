@@ -75,8 +75,8 @@ internal static class RedisScripts
           return base .. ':' .. string.format('%d', slot), (slot + 1) * window - now
         end
 
-        -- amount and lifetime as the client wrote them (ARGV text), so that Redis reads the exact integer: a Lua number
-        -- would be written back as text with '%.14g' on each call, a cost and, past 14 digits, an exponent INCRBY refuses.
+        -- amount and lifetime as the client wrote them (ARGV text): Redis reads the integer it was sent, where a Lua number
+        -- would be formatted back into text on every call.
         local function add(key, amount, lifetime)
           local value = redis.call('INCRBY', key, amount)
           exists[key] = 1
