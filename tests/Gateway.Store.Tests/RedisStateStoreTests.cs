@@ -234,7 +234,7 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
             Windows = [new RateLimitWindow(StoreKeys.RateLimit(tag, "open"), 5, hour), new RateLimitWindow(StoreKeys.RateLimit(tag, "shut"), 0, hour)],
         });
 
-        // Admitted by its windows, refused by its second counter: both counters back where they stood (made here, so zero).
+        // Refused by its second counter: both counters back where they stood (made here, so zero).
         var byCounter = await _store.AdmitAsync(Request("c") with
         {
             Counters = [new CounterReservation(StoreKeys.Budget(tag, "run:actions"), 1, 5, hour), new CounterReservation(StoreKeys.Budget(tag, "run:cost"), 9, 8, hour)],
