@@ -40,15 +40,8 @@ internal static class RedisScripts
     private const string Counters = Now + """
         local exists, expiring = {}, {}
 
-        local function key_exists(key)
-          if exists[key] == nil then
-            exists[key] = redis.call('EXISTS', key)
-          end
-          return exists[key] == 1
-        end
-
-        -- Reads whether each of keys[1 ..] exists with one EXISTS for those the run has not asked of yet, and each
-        -- alone only when that one answers that some do.
+        -- Reads whether each of keys[1 ..] exists with one EXISTS for those the run has not asked of yet; when it answers
+        -- that some but not all do, each is asked alone.
         local function keys_exist(keys)
           local unknown = {}
           for i = 1, #keys do
@@ -61,10 +54,10 @@ internal static class RedisScripts
             for i = 1, #unknown do
               if found == 0 then
                 exists[unknown[i]] = 0
-              elseif #unknown == 1 then
+              elseif found == #unknown then
                 exists[unknown[i]] = 1
               else
-                key_exists(unknown[i])
+                exists[unknown[i]] = redis.call('EXISTS', unknown[i])
               end
             end
           end
@@ -256,10 +249,10 @@ internal static class RedisScripts
     /// per batch, not once per request, and counts are added without being read first: requests of one agent or tenant
     /// share their switch, window, budget and generation keys, so an admitted request costs one <c>SET</c> for the nonce,
     /// one <c>INCRBY</c> per window, counter and budget and one <c>SET</c> for the token's record, and a batch one
-    /// <c>TIME</c>, one <c>EXISTS</c> for its switch keys (each alone only when one is set) and one <c>MGET</c> for its
-    /// generation keys; a refused count costs a <c>DECRBY</c> per count taken back. A presented token's record is read
-    /// afresh each time (one <c>GET</c>, and one <c>SET ... KEEPTTL</c> when used), so that two requests of one batch
-    /// cannot both use it.
+    /// <c>TIME</c>, one <c>EXISTS</c> for its switch keys (each alone only when some but not all are set) and one
+    /// <c>MGET</c> for its generation keys; a refused count costs a <c>DECRBY</c> per count taken back. A presented
+    /// token's record is read afresh each time (one <c>GET</c>, and one <c>SET ... KEEPTTL</c> when used), so that two
+    /// requests of one batch cannot both use it.
     /// </remarks>
     public static LuaScript Admit { get; } = LuaScript.Prepare(Counters + TokenStep + $$"""
         local counter_slots = {{AdmissionRequest.MaxCounters}}
