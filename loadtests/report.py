@@ -567,6 +567,7 @@ def write_peers(lines, summary, roundtrips=()):
                      "response ends (its outcome record, with its token budget's settle beside it), each behind a thread wake-up in the "
                      "gateway and one in Redis.")
         lines.append("")
+    write_floor(lines, summary, phases)
     lines.append("What peers publish for the same benchmark — measured on their own machines, not here, so only the shape compares:")
     lines.append("")
     lines.append("| peer | load | added latency | CPU | memory |")
@@ -581,6 +582,51 @@ def write_peers(lines, summary, roundtrips=()):
                      "respond wait (a store round trip, the upstream, the outcome record); the other stages are the gateway's own work, whose "
                      "wall time includes waiting for a core.")
         lines.append("")
+
+
+def floor_order(scenario):
+    """chat[waitsN+M] -> (N, M), so that the floor's rows read in order of round trips, then of work."""
+    waits, _, work = scenario[len("chat[waits"):-1].partition("+")
+    return (int(waits) if waits.isdigit() else 0, int(work) if work.isdigit() else 0)
+
+
+def write_floor(lines, summary, phases):
+    """The floor under the peers' benchmark (LOADTEST_PEER_FLOOR): bare YARP waiting on N Redis round trips in turn before
+    it forwards (scenario chat[waitsN], a baseline row), beside bare YARP and the gateway at the same rate."""
+    rows = []
+    for phase in phases:
+        for r in sorted((r for r in summary.values() if r["phase"] == phase and r["target"] == "baseline"
+                         and r["scenario"].startswith("chat[waits")), key=lambda r: (r["store"], floor_order(r["scenario"]))):
+            base = summary.get((r["store"], phase, "chat", "baseline"))
+            gw = summary.get((r["store"], phase, "chat", "gateway"))
+            if not base:
+                continue
+            added = lambda row, name: None if not row or row.get(name) is None or base.get(name) is None else row[name] - base[name]
+            cpu = lambda row: "-" if not row or (row.get("cpu_us_per_request") or {}).get("target") is None else f"{row['cpu_us_per_request']['target']:.0f}"
+            waits, _, work = r["scenario"][len("chat[waits"):-1].partition("+")
+            rows.append([f"{phase[4:]}/s", waits, work or "0", f"{r['rps_median']:.0f}",
+                         f"{ms(r['p50_us'])} / {ms(r['p99_us'])} / {ms(r['p999_us'])}",
+                         f"{ms(added(r, 'p50_us'))} / {ms(added(r, 'p99_us'))} / {ms(added(r, 'p999_us'))}",
+                         f"{ms(added(gw, 'p50_us'))} / {ms(added(gw, 'p99_us'))} / {ms(added(gw, 'p999_us'))}",
+                         f"{cpu(base)} / {cpu(r)} / {cpu(gw)}",
+                         f"{machine_cores(base)} / {machine_cores(r)} / {machine_cores(gw) if gw else '-'}", str(r["errors"])])
+    if not rows:
+        return
+    section(lines, "The floor: bare YARP waiting on the store, then a fixed amount of CPU work, nothing else of the gateway's (non-streamed chat)",
+            ["rate", "Redis round trips before forwarding", "then µs of CPU per request", "achieved req/s", "floor p50 / p99 / p99.9 ms",
+             "floor added p50 / p99 / p99.9 ms", "gateway added p50 / p99 / p99.9 ms", "CPU µs per request: bare / floor / gateway",
+             "machine cores busy: bare / floor / gateway", "errors"], rows)
+    lines.append("The bare YARP proxy of the table above with `--StoreWaits` (loadtests/Gateway.LoadTests.BareProxy/StoreWaits.cs): "
+                 "before it forwards each request it makes that many nonce writes (`SET key 1 NX PX 300000`) to the same Redis, one "
+                 "after another, with the gateway's own client (StackExchange.Redis), then spends a fixed amount of CPU work on the "
+                 "request's thread (arithmetic calibrated at start to take that many µs), standing in for the gateway's own work; it "
+                 "does nothing else the gateway does. Added "
+                 "latency is over bare YARP's row at the same rate. The gateway waits on three store calls in turn for a chat "
+                 "completion (its admission and its decision record before it forwards, its outcome record before the answer "
+                 "ends); a design that joins the first two waits on two. What the floor with no work adds is what those waits alone "
+                 "cost on this machine: no design that keeps them can add less. The rows with work show how much of the gateway's "
+                 "own CPU per request the machine takes at that rate before the tail grows.")
+    lines.append("")
 
 
 def write_equal_rate_cpu(lines, summary):

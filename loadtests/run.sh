@@ -54,6 +54,9 @@
 #                               non-streamed and streamed, 1 KiB request, at fixed rates, gateway and bare YARP side by side
 #   LOADTEST_PEER_RATES="1000 3000 half"   its rates in req/s; "half" is half the highest rate bare YARP holds (chat)
 #   LOADTEST_PEER_STORE=redis   the store of the peers' benchmark
+#   LOADTEST_PEER_FLOOR="2 3 3+50 3+150"   the floor under it (Redis only): bare YARP that waits on N Redis round trips
+#                               in turn before it forwards, then spends M µs of CPU per request ("N+M"; BareProxy's
+#                               --StoreWaits), non-streamed at each peer rate; "" none
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -93,6 +96,7 @@ variant_stores="${LOADTEST_VARIANT_STORES-redis}"
 peer_on="${LOADTEST_PEER:-1}"
 peer_rates="${LOADTEST_PEER_RATES-1000 3000 half}"
 peer_store="${LOADTEST_PEER_STORE:-redis}"
+peer_floor="${LOADTEST_PEER_FLOOR-2 3 3+50 3+150}"
 prefer="${LOADTEST_PREFER:-}"
 # The header corpus.lua adds to a gateway allow row's requests (CORPUS_HEADER), or none.
 allow_header() { [[ "$1" == allow && -n "$prefer" ]] && echo "Prefer: $prefer" || true; }
@@ -491,11 +495,11 @@ run() {
     "$corpus_bin" --out "$prefix" --count "$count" --shards "$threads" --host "127.0.0.1:$port" \
       --method "$(gw_method "$kind")" --target "$(gw_target "$kind")" --body "$(gw_body "$kind")" \
       --tenant demo --workspace ws-demo --agent demo-agent --secret-env LOADTEST_AGENT_SECRET >/dev/null
-  elif [[ "$scenario" == sse || "$scenario" == chat || "$scenario" == chatsse ]]; then
+  elif [[ "$kind" == sse || "$kind" == chat || "$kind" == chatsse ]]; then
     expect=200
     local body="$chat_body"
-    [[ "$scenario" == chat ]] && body="$peer_chat_body"
-    [[ "$scenario" == chatsse ]] && body="$peer_stream_body"
+    [[ "$kind" == chat ]] && body="$peer_chat_body"
+    [[ "$kind" == chatsse ]] && body="$peer_stream_body"
     "$corpus_bin" --out "$prefix" --count "$count" --shards "$threads" --host "127.0.0.1:$port" \
       --method POST --target /v1/chat/completions --body "$body" --unsigned >/dev/null
   elif [[ "$scenario" == same-* ]]; then
@@ -868,10 +872,12 @@ for store in $stores; do
     run "$store" gateway chatstream warmup 0 "$connections" 0 "$gateway_port"
     run "$store" baseline chat full 1 "$connections" 0 "$bare_port"
     bare_chat_max="$(median_rps baseline chat "$store" full)"
+    peer_rates_held=()
     for peer_rate in $peer_rates; do
       rate="$peer_rate"
       [[ "$peer_rate" == half ]] && rate="$(python3 -c 'import sys; print(max(50, int(float(sys.argv[1]) / 2)))' "$bare_chat_max")"
       [[ "$rate" =~ ^[0-9]+$ ]] || { log "peers' benchmark: rate '$peer_rate' is not a number or half (skipped)"; continue; }
+      peer_rates_held+=("$rate")
       run "$store" baseline chat "rate$rate" 1 "$half_connections" "$rate" "$bare_port"
       run "$store" gateway chat "rate$rate" 1 "$half_connections" "$rate" "$gateway_port"
       run "$store" baseline chatsse "rate$rate" 1 "$half_connections" "$rate" "$bare_port"
@@ -887,6 +893,30 @@ for store in $stores; do
           2>>"$work/redis-client.log" || log "the Redis round-trip run at $peer_rate/s failed"
       done
       log "one store round trip alone: $(jq -s -c '[.[] | {rate, p50_us, p99_us, p999_us}]' "$report_dir/redis-roundtrip.jsonl" 2>/dev/null)"
+    fi
+    # The floor under the whole request: bare YARP waiting on N Redis round trips in turn before it forwards, with none
+    # of the gateway's own work (BareProxy's StoreWaits), at the same rates; scenario chat[waitsN], a baseline row.
+    if [[ -n "${redis_port:-}" ]]; then
+      for waits in $peer_floor; do
+        [[ "$waits" =~ ^([1-9][0-9]?)(\+([0-9]{1,4}))?$ ]] || { log "peers' benchmark: floor '$waits' is not N or N+M (skipped)"; continue; }
+        floor_port="$(free_port)" floor_metrics_port="$(free_port)"
+        start "$work/floor-$waits.log" "$bare_bin" --urls "http://127.0.0.1:$floor_port;http://127.0.0.1:$floor_metrics_port" \
+          "--Metrics:Port=$floor_metrics_port" "--StoreWaits:Redis=127.0.0.1:$redis_port" "--StoreWaits:Count=${BASH_REMATCH[1]}" \
+          "--StoreWaits:WorkMicroseconds=${BASH_REMATCH[3]:-0}" \
+          "--ReverseProxy:Clusters:upstream:Destinations:upstream:Address=http://127.0.0.1:$upstream_port/"
+        floor_pid="$started_pid"
+        port_pid[$floor_port]="$floor_pid"
+        if wait_http "http://127.0.0.1:$floor_port/healthz" 60; then
+          log "$store: the floor, bare YARP waiting on ${BASH_REMATCH[1]} Redis round trips before it forwards, then ${BASH_REMATCH[3]:-0} µs of CPU ($floor_port)"
+          run "$store" baseline "chat[waits$waits]" warmup 0 "$connections" 0 "$floor_port"
+          for rate in "${peer_rates_held[@]}"; do
+            run "$store" baseline "chat[waits$waits]" "rate$rate" 1 "$half_connections" "$rate" "$floor_port"
+          done
+        else
+          log "the floor proxy ($waits waits) did not start: $(tail -3 "$work/floor-$waits.log" | tr '\n' ' ')"
+        fi
+        stop_pid "$floor_pid"
+      done
     fi
   fi
 

@@ -9,7 +9,13 @@
 // served to Prometheus on a port of their own when --Metrics:Port is given (that port must also be one of
 // --urls), as the gateway serves /metrics on its metrics port. Traces are off in both (no OTLP endpoint is
 // configured).
+//
+// A floor (issue #52), off unless asked: --StoreWaits:Redis=HOST:PORT --StoreWaits:Count=N makes this proxy wait on N
+// Redis round trips in turn before it forwards each request (StoreWaits.cs); --StoreWaits:WorkMicroseconds=M adds M µs of
+// CPU work per request after them, standing in for the gateway's own.
+using Gateway.LoadTests.BareProxy;
 using OpenTelemetry.Metrics;
+using StackExchange.Redis;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.WebHost.ConfigureKestrel(static kestrel => kestrel.AddServerHeader = false);
@@ -24,10 +30,29 @@ if (metricsPort is not null)
         .AddPrometheusExporter());
 }
 
+var storeWaitsRedis = builder.Configuration["StoreWaits:Redis"];
+var storeWaitsCount = builder.Configuration.GetValue("StoreWaits:Count", 0);
+if (storeWaitsCount < 0 || (storeWaitsCount > 0 && string.IsNullOrEmpty(storeWaitsRedis)))
+{
+    throw new InvalidOperationException("--StoreWaits:Count must be 0 or more, and more than 0 needs --StoreWaits:Redis=HOST:PORT.");
+}
+
+if (storeWaitsCount > 0)
+{
+    var redis = await ConnectionMultiplexer.ConnectAsync(storeWaitsRedis!);
+    var work = TimeSpan.FromMicroseconds(builder.Configuration.GetValue("StoreWaits:WorkMicroseconds", 0));
+    builder.Services.AddSingleton(new StoreWaits(redis, storeWaitsCount, work));
+}
+
 var app = builder.Build();
 if (metricsPort is { } scrapePort)
 {
     app.UseOpenTelemetryPrometheusScrapingEndpoint(context => context.Connection.LocalPort == scrapePort);
+}
+
+if (storeWaitsCount > 0)
+{
+    app.UseMiddleware<StoreWaits>();
 }
 
 app.MapReverseProxy();
