@@ -356,14 +356,21 @@ upstream_port="$(free_port)"
 start "$work/upstream.log" "$upstream_bin" --urls "http://127.0.0.1:$upstream_port"
 port_pid[$upstream_port]="$started_pid"
 wait_http "http://127.0.0.1:$upstream_port/healthz" 60 || { cat "$work/upstream.log" >&2; echo "loadtest: upstream did not start" >&2; exit 1; }
+# start_bare <logfile> <port> [extra args...]: the bare YARP proxy in front of the upstream (sets started_pid); returns
+# non-zero when it does not answer. Equal terms: it serves Prometheus metrics on a port of its own as the gateway does
+# (its Program.cs).
+start_bare() {
+  local logfile="$1" port="$2" metrics_port
+  shift 2
+  metrics_port="$(free_port)"
+  start "$logfile" "$bare_bin" --urls "http://127.0.0.1:$port;http://127.0.0.1:$metrics_port" "--Metrics:Port=$metrics_port" \
+    "--ReverseProxy:Clusters:upstream:Destinations:upstream:Address=http://127.0.0.1:$upstream_port/" "$@"
+  port_pid[$port]="$started_pid"
+  wait_http "http://127.0.0.1:$port/healthz" 60
+}
+
 bare_port="$(free_port)"
-bare_metrics_port="$(free_port)"
-# Equal terms: the bare proxy serves Prometheus metrics on a port of its own as the gateway does (its Program.cs).
-start "$work/bare.log" "$bare_bin" --urls "http://127.0.0.1:$bare_port;http://127.0.0.1:$bare_metrics_port" \
-  "--Metrics:Port=$bare_metrics_port" \
-  "--ReverseProxy:Clusters:upstream:Destinations:upstream:Address=http://127.0.0.1:$upstream_port/"
-port_pid[$bare_port]="$started_pid"
-wait_http "http://127.0.0.1:$bare_port/healthz" 60 || { cat "$work/bare.log" >&2; echo "loadtest: bare proxy did not start" >&2; exit 1; }
+start_bare "$work/bare.log" "$bare_port" || { cat "$work/bare.log" >&2; echo "loadtest: bare proxy did not start" >&2; exit 1; }
 log "upstream on 127.0.0.1:$upstream_port, bare YARP proxy on 127.0.0.1:$bare_port"
 
 # The load-test bundle with the upstream's real port, and fresh secrets (never committed).
@@ -894,26 +901,26 @@ for store in $stores; do
       done
       log "one store round trip alone: $(jq -s -c '[.[] | {rate, p50_us, p99_us, p999_us}]' "$report_dir/redis-roundtrip.jsonl" 2>/dev/null)"
     fi
-    # The floor under the whole request: bare YARP waiting on N Redis round trips in turn before it forwards, with none
-    # of the gateway's own work (BareProxy's StoreWaits), at the same rates; scenario chat[waitsN], a baseline row.
+    # The floor under the whole request: bare YARP waiting on N Redis round trips in turn before it forwards, then
+    # spending M µs of CPU, nothing else of the gateway's (BareProxy's StoreWaits), at the same rates; scenario
+    # chat[waitsN+M], a baseline row.
     if [[ -n "${redis_port:-}" ]]; then
       for waits in $peer_floor; do
         [[ "$waits" =~ ^([1-9][0-9]?)(\+([0-9]{1,4}))?$ ]] || { log "peers' benchmark: floor '$waits' is not N or N+M (skipped)"; continue; }
-        floor_port="$(free_port)" floor_metrics_port="$(free_port)"
-        start "$work/floor-$waits.log" "$bare_bin" --urls "http://127.0.0.1:$floor_port;http://127.0.0.1:$floor_metrics_port" \
-          "--Metrics:Port=$floor_metrics_port" "--StoreWaits:Redis=127.0.0.1:$redis_port" "--StoreWaits:Count=${BASH_REMATCH[1]}" \
-          "--StoreWaits:WorkMicroseconds=${BASH_REMATCH[3]:-0}" \
-          "--ReverseProxy:Clusters:upstream:Destinations:upstream:Address=http://127.0.0.1:$upstream_port/"
+        floor_waits="${BASH_REMATCH[1]}" floor_work="${BASH_REMATCH[3]:-0}"
+        floor_port="$(free_port)"
+        floor_started=0
+        start_bare "$work/floor-$waits.log" "$floor_port" "--StoreWaits:Redis=127.0.0.1:$redis_port" \
+          "--StoreWaits:Count=$floor_waits" "--StoreWaits:WorkMicroseconds=$floor_work" && floor_started=1
         floor_pid="$started_pid"
-        port_pid[$floor_port]="$floor_pid"
-        if wait_http "http://127.0.0.1:$floor_port/healthz" 60; then
-          log "$store: the floor, bare YARP waiting on ${BASH_REMATCH[1]} Redis round trips before it forwards, then ${BASH_REMATCH[3]:-0} µs of CPU ($floor_port)"
+        if (( floor_started )); then
+          log "$store: the floor, bare YARP waiting on $floor_waits Redis round trips before it forwards, then $floor_work µs of CPU ($floor_port)"
           run "$store" baseline "chat[waits$waits]" warmup 0 "$connections" 0 "$floor_port"
           for rate in "${peer_rates_held[@]}"; do
             run "$store" baseline "chat[waits$waits]" "rate$rate" 1 "$half_connections" "$rate" "$floor_port"
           done
         else
-          log "the floor proxy ($waits waits) did not start: $(tail -3 "$work/floor-$waits.log" | tr '\n' ' ')"
+          log "the floor proxy ($waits) did not start: $(tail -3 "$work/floor-$waits.log" | tr '\n' ' ')"
         fi
         stop_pid "$floor_pid"
       done
