@@ -584,27 +584,28 @@ def write_peers(lines, summary, roundtrips=()):
         lines.append("")
 
 
-def floor_order(scenario):
-    """chat[waitsN+M] -> (N, M), so that the floor's rows read in order of round trips, then of work."""
+def floor_parts(scenario):
+    """chat[waitsN+M] (chat[waitsN]: M is 0) -> (N, M), the floor's round trips and µs of CPU work per request."""
     waits, _, work = scenario[len("chat[waits"):-1].partition("+")
     return (int(waits) if waits.isdigit() else 0, int(work) if work.isdigit() else 0)
 
 
 def write_floor(lines, summary, phases):
     """The floor under the peers' benchmark (LOADTEST_PEER_FLOOR): bare YARP waiting on N Redis round trips in turn before
-    it forwards (scenario chat[waitsN], a baseline row), beside bare YARP and the gateway at the same rate."""
+    it forwards, then spending M µs of CPU (scenario chat[waitsN+M], a baseline row), beside bare YARP and the gateway at
+    the same rate."""
     rows = []
     for phase in phases:
         for r in sorted((r for r in summary.values() if r["phase"] == phase and r["target"] == "baseline"
-                         and r["scenario"].startswith("chat[waits")), key=lambda r: (r["store"], floor_order(r["scenario"]))):
+                         and r["scenario"].startswith("chat[waits")), key=lambda r: (r["store"], floor_parts(r["scenario"]))):
             base = summary.get((r["store"], phase, "chat", "baseline"))
             gw = summary.get((r["store"], phase, "chat", "gateway"))
             if not base:
                 continue
             added = lambda row, name: None if not row or row.get(name) is None or base.get(name) is None else row[name] - base[name]
             cpu = lambda row: "-" if not row or (row.get("cpu_us_per_request") or {}).get("target") is None else f"{row['cpu_us_per_request']['target']:.0f}"
-            waits, _, work = r["scenario"][len("chat[waits"):-1].partition("+")
-            rows.append([f"{phase[4:]}/s", waits, work or "0", f"{r['rps_median']:.0f}",
+            waits, work = floor_parts(r["scenario"])
+            rows.append([f"{phase[4:]}/s", str(waits), str(work), f"{r['rps_median']:.0f}",
                          f"{ms(r['p50_us'])} / {ms(r['p99_us'])} / {ms(r['p999_us'])}",
                          f"{ms(added(r, 'p50_us'))} / {ms(added(r, 'p99_us'))} / {ms(added(r, 'p999_us'))}",
                          f"{ms(added(gw, 'p50_us'))} / {ms(added(gw, 'p99_us'))} / {ms(added(gw, 'p999_us'))}",
