@@ -32,16 +32,17 @@ if (metricsPort is not null)
 
 var storeWaitsRedis = builder.Configuration["StoreWaits:Redis"];
 var storeWaitsCount = builder.Configuration.GetValue("StoreWaits:Count", 0);
-if (storeWaitsCount < 0 || (storeWaitsCount > 0 && string.IsNullOrEmpty(storeWaitsRedis)))
+var storeWaitsWork = builder.Configuration.GetValue("StoreWaits:WorkMicroseconds", 0);
+if (storeWaitsCount < 0 || storeWaitsWork < 0 || (storeWaitsCount > 0 && string.IsNullOrEmpty(storeWaitsRedis)))
 {
-    throw new InvalidOperationException("--StoreWaits:Count must be 0 or more, and more than 0 needs --StoreWaits:Redis=HOST:PORT.");
+    throw new InvalidOperationException(
+        "--StoreWaits:Count and --StoreWaits:WorkMicroseconds must be 0 or more, and a count above 0 needs --StoreWaits:Redis=HOST:PORT.");
 }
 
 if (storeWaitsCount > 0)
 {
     var redis = await ConnectionMultiplexer.ConnectAsync(storeWaitsRedis!);
-    var work = TimeSpan.FromMicroseconds(builder.Configuration.GetValue("StoreWaits:WorkMicroseconds", 0));
-    builder.Services.AddSingleton(new StoreWaits(redis, storeWaitsCount, work));
+    builder.Services.AddSingleton(new StoreWaits(redis, storeWaitsCount, TimeSpan.FromMicroseconds(storeWaitsWork)));
 }
 
 var app = builder.Build();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using StackExchange.Redis;
 
@@ -20,6 +21,7 @@ namespace Gateway.LoadTests.BareProxy;
 internal sealed class StoreWaits(IConnectionMultiplexer redis, int count, TimeSpan work) : IMiddleware
 {
     private readonly IDatabase _database = redis.GetDatabase();
+    private readonly string _keyPrefix = $"floor:nonce:{Environment.ProcessId}:";
 
     // A fixed amount of work, measured once at start to take the given time: under load it costs the same CPU however often
     // the thread is preempted.
@@ -31,7 +33,7 @@ internal sealed class StoreWaits(IConnectionMultiplexer redis, int count, TimeSp
     {
         for (var i = 0; i < count; i++)
         {
-            var key = $"floor:nonce:{Environment.ProcessId}:{Interlocked.Increment(ref _sequence)}";
+            var key = _keyPrefix + Interlocked.Increment(ref _sequence).ToString(CultureInfo.InvariantCulture);
             if (!await _database.StringSetAsync(key, "1", TimeSpan.FromMinutes(5), When.NotExists).ConfigureAwait(false))
             {
                 context.Response.StatusCode = StatusCodes.Status409Conflict;
