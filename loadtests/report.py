@@ -237,6 +237,7 @@ def aggregate(rows):
             "redis": redis_figures(runs),
             "audit_records_per_request": median([r.get("audit_records_per_request") for r in runs]),
             "audit_export": next((r["audit_export"] for r in runs if r.get("audit_export")), None),
+            "jit_share": max((r["jit"]["share"] for r in runs if r.get("jit")), default=None),
         }
     return summary
 
@@ -656,6 +657,26 @@ def write_equal_rate_cpu(lines, summary):
         lines.append("")
 
 
+JIT_BUSY = 0.02  # loadtests/run.sh's LOADTEST_JIT_QUIET default: the warm-up ends below it
+
+
+def write_jit(lines, summary):
+    """Says whether the gateway's measured rows ran at the JIT's steady state (the share of each row's time it compiled)."""
+    rows = [r for r in summary.values() if r["target"] == "gateway" and r.get("jit_share") is not None]
+    if not rows:
+        return
+    busy = sorted((r for r in rows if r["jit_share"] >= JIT_BUSY), key=lambda r: -r["jit_share"])
+    top = max(rows, key=lambda r: r["jit_share"])
+    if busy:
+        named = ", ".join(f"{r['scenario']} ({r['phase']}) {r['jit_share'] * 100:.1f} %" for r in busy)
+        lines.append(f"**Rows measured while the gateway's JIT was still busy** (it compiled for {JIT_BUSY * 100:.0f} % of the "
+                     f"row's time or more; the runtime's own counter): {named}. Those rows read part of the warm-up.")
+    else:
+        lines.append(f"Every measured gateway row ran with the JIT quiet: it compiled for at most {top['jit_share'] * 100:.2f} % of a "
+                     f"row's time ({top['scenario']}, {top['phase']}; the runtime's own counter, read around each row).")
+    lines.append("")
+
+
 def write_markdown(report_dir, env, summary, comps, goal, more):
     lines = []
     lines.append(f"# Load test report {env.get('timestamp', '')}")
@@ -705,6 +726,7 @@ def write_markdown(report_dir, env, summary, comps, goal, more):
                 f"{' / '.join(f'{x:.0f}' for x in r['rps_rounds'])} | {ms(r['p50_us'])} | {ms(r['p90_us'])} | {ms(r['p99_us'])} | "
                 f"{ms(r['p999_us'])} | {r['errors']} | {statuses} | {versus} |")
         lines.append("")
+    write_jit(lines, summary)
     write_peers(lines, summary, more.get("redis_roundtrip") or [])
     write_equal_rate_cpu(lines, summary)
     cpu_rows = [r for r in ordered(summary, "full") if r.get("cpu_us_per_request")]

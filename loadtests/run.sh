@@ -7,6 +7,9 @@
 #   LOADTEST_DURATION=10        seconds per measured run
 #   LOADTEST_ROUNDS=3           rounds; each round alternates baseline and gateway runs per scenario
 #   LOADTEST_WARMUP=10          seconds of unrecorded warm-up per target and scenario (tiered JIT needs ~10-20 s here)
+#   LOADTEST_WARMUP_MAX=60      then, for a gateway scenario, more warm-up in slices of LOADTEST_WARMUP_SLICE=5 seconds
+#                               until the JIT compiles for less than LOADTEST_JIT_QUIET=2 % of a slice (the runtime's
+#                               own counter, /metrics), at most this many seconds in all; 0: the fixed warm-up only
 #   LOADTEST_THREADS=2          wrk threads
 #   LOADTEST_CONNECTIONS=32     wrk connections at full load
 #   LOADTEST_HALF_CONNECTIONS=16  wrk connections of the fixed-rate ("half load") runs
@@ -72,6 +75,9 @@ fi
 duration="${LOADTEST_DURATION:-10}"
 rounds="${LOADTEST_ROUNDS:-3}"
 warmup="${LOADTEST_WARMUP:-10}"
+warmup_max="${LOADTEST_WARMUP_MAX:-60}"
+warmup_slice="${LOADTEST_WARMUP_SLICE:-5}"
+jit_quiet="${LOADTEST_JIT_QUIET:-2}"
 threads="${LOADTEST_THREADS:-2}"
 connections="${LOADTEST_CONNECTIONS:-32}"
 half_connections="${LOADTEST_HALF_CONNECTIONS:-16}"
@@ -226,6 +232,13 @@ gc_counters() { # scrape file -> "allocated-bytes gen0 gen1 gen2 pause-µs" (Sys
     /^dotnet_gc_collections_total[{ ]/ { if ($0 ~ /gen0/) g0 += $NF; else if ($0 ~ /gen1/) g1 += $NF; else if ($0 ~ /gen2/) g2 += $NF }
     /^dotnet_gc_pause_time_seconds_total[{ ]/ {p += $NF}
     END {printf "%.0f %.0f %.0f %.0f %.0f\n", a, g0, g1, g2, p * 1e6}' "$1"
+}
+jit_counters() { # scrape file -> "compiled-methods compilation-µs" (System.Runtime meter), or "" when not scraped
+  [[ -s "$1" ]] || { echo ""; return; }
+  awk '
+    /^dotnet_jit_compiled_methods_total[{ ]/ {m += $NF}
+    /^dotnet_jit_compilation_time_seconds_total[{ ]/ {t += $NF}
+    END {printf "%.0f %.0f\n", m, t * 1e6}' "$1"
 }
 # Context switches of every thread: /proc/<pid>/status counts the main thread only (it equals
 # /proc/<pid>/task/<pid>/status), so sum /proc/<pid>/task/*/status. A thread that exits during the run
@@ -569,6 +582,7 @@ run() {
     redis_after="$(redis_memory_keys)"
   fi
   local gc_after; gc_after="$(gc_counters "$metrics_after")"
+  local jit_before jit_after; jit_before="$(jit_counters "$metrics_before")"; jit_after="$(jit_counters "$metrics_after")"
   local stages="{}"
   if [[ -s "$metrics_before" && -s "$metrics_after" ]]; then
     stages="$(python3 "$root/loadtests/histograms.py" "$metrics_before" "$metrics_after" 2>/dev/null || echo '{}')"
@@ -586,7 +600,7 @@ run() {
   # Context switches per request of the process under test (all its threads). The gateway's per-stage
   # latency (histogram deltas, loadtests/histograms.py) and, for allow, the audit journal's growth.
   json="$(python3 - "$json" "$cpu_before" "$cpu_after" "$clk_tck" "$target_pid" "${redis_pid:-}" "${pg_pid:-}" "$gc_before" "$gc_after" \
-    "$ctx_before" "$ctx_after" "$stages" "$audit_before" "$audit_after" <<'PY'
+    "$ctx_before" "$ctx_after" "$stages" "$audit_before" "$audit_after" "$jit_before" "$jit_after" <<'PY'
 import json, sys
 run = json.loads(sys.argv[1]); before = [int(x) for x in sys.argv[2].split()]; after = [int(x) for x in sys.argv[3].split()]
 tick_us = 1e6 / int(sys.argv[4]); n = run.get("requests") or 0
@@ -618,6 +632,11 @@ if n:
                 run[field] = stages[field]
         if "audit_records" in stages:
             run["audit_records_per_request"] = round(stages["audit_records"] / n, 3)
+    # The JIT during the row: a row measured while tiered compilation is still busy is not the steady state.
+    jit_before, jit_after = sys.argv[15].split(), sys.argv[16].split()
+    if len(jit_before) == 2 and len(jit_after) == 2 and run.get("duration_s"):
+        run["jit"] = {"methods": int(jit_after[0]) - int(jit_before[0]),
+                      "share": round((int(jit_after[1]) - int(jit_before[1])) / 1e6 / run["duration_s"], 4)}
     audit_before, audit_after = sys.argv[13].split(), sys.argv[14].split()
     if len(audit_before) == 2 and len(audit_after) == 2:
         records, size = int(audit_after[0]) - int(audit_before[0]), int(audit_after[1]) - int(audit_before[1])
@@ -645,6 +664,29 @@ PY
       '{store:$store, target:$target, scenario:$scenario, phase:$phase, round:$round, connections:$conns, threads:$threads, rate:$rate, expect:$expect, name:$name, rss_kb:$rss_kb} + .' \
       <<<"$json" >>"$results"
   fi
+}
+
+# warm <store> <scenario> <conns> <port>: a gateway scenario's warm-up. The fixed warm-up, then slices of it until the
+# JIT is quiet (it compiled for less than LOADTEST_JIT_QUIET % of the last slice), at most LOADTEST_WARMUP_MAX seconds
+# in all: a gateway row measured while tiered compilation still runs reads its warm-up, not its steady state.
+warm() {
+  local store="$1" scenario="$2" conns="$3" port="$4" metrics="${port_metrics[$4]:-}" spent="$warmup"
+  run "$store" gateway "$scenario" warmup 0 "$conns" 0 "$port"
+  [[ -n "$metrics" ]] || return 0
+  local warmup="$warmup_slice" before="$work/warm-before.txt" after="$work/warm-after.txt" a b share
+  while (( spent + warmup_slice <= warmup_max )); do
+    scrape_metrics "$metrics" "$before"
+    run "$store" gateway "$scenario" warmup 0 "$conns" 0 "$port"
+    scrape_metrics "$metrics" "$after"
+    spent=$(( spent + warmup_slice ))
+    a="$(jit_counters "$before")"; b="$(jit_counters "$after")"
+    [[ -n "$a" && -n "$b" ]] || return 0
+    share="$(python3 -c 'import sys; print(round((float(sys.argv[2]) - float(sys.argv[1])) / 1e4 / float(sys.argv[3]), 1))' \
+      "${a#* }" "${b#* }" "$warmup_slice")"
+    log "  warm-up of $scenario: the JIT at $share % of the last ${warmup_slice}s (${spent}s in all)"
+    python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) else 1)' "$share" "$jit_quiet" && return 0
+  done
+  log "  warm-up of $scenario: the JIT still busy after ${spent}s (LOADTEST_WARMUP_MAX)"
 }
 
 median_rps() { # target scenario store phase
@@ -782,7 +824,7 @@ run_variants() {
     gateway_bin="$saved_bin"
     rss_sampler "$gateway_pid" "$work/rss-$store-$name" 1
     log "gateway ($store store, variant $name: ${variant_env[*]} ${variant_args[*]}) on 127.0.0.1:$port"
-    run "$store" gateway "$scenario[$name]" warmup 0 "$connections" 0 "$port"
+    warm "$store" "$scenario[$name]" "$connections" "$port"
     for round in $(seq 1 "$rounds"); do
       log "$store: variant $name ($scenario), round $round/$rounds"
       run "$store" gateway "$scenario[$name]" full "$round" "$connections" 0 "$port"
@@ -827,7 +869,7 @@ for store in $stores; do
   # Warm-up (JIT, connection pools, store connection): not recorded. Each gateway scenario's answer is measured after
   # its warm-up, so that its equal-terms baseline answers as many bytes.
   for scenario in $store_scenarios; do
-    run "$store" gateway "$scenario" warmup 0 "$connections" 0 "$gateway_port"
+    warm "$store" "$scenario" "$connections" "$gateway_port"
     if [[ "$(base_of "$scenario")" == same-* ]]; then measure_answer "$scenario" "$gateway_port"; fi
   done
   for scenario in $store_scenarios; do
@@ -875,8 +917,8 @@ for store in $stores; do
     log "$store: peers' benchmark (chat completion, 1 KiB request, fixed rates: $peer_rates)"
     run "$store" baseline chat warmup 0 "$connections" 0 "$bare_port"
     run "$store" baseline chatsse warmup 0 "$connections" 0 "$bare_port"
-    run "$store" gateway chat warmup 0 "$connections" 0 "$gateway_port"
-    run "$store" gateway chatstream warmup 0 "$connections" 0 "$gateway_port"
+    warm "$store" chat "$connections" "$gateway_port"
+    warm "$store" chatstream "$connections" "$gateway_port"
     run "$store" baseline chat full 1 "$connections" 0 "$bare_port"
     bare_chat_max="$(median_rps baseline chat "$store" full)"
     peer_rates_held=()
