@@ -7,9 +7,9 @@
 #   LOADTEST_DURATION=10        seconds per measured run
 #   LOADTEST_ROUNDS=3           rounds; each round alternates baseline and gateway runs per scenario
 #   LOADTEST_WARMUP=10          seconds of unrecorded warm-up per target and scenario (tiered JIT needs ~10-20 s here)
-#   LOADTEST_WARMUP_MAX=60      then, for a gateway scenario, more warm-up in slices of LOADTEST_WARMUP_SLICE=5 seconds
-#                               until the JIT compiles for less than LOADTEST_JIT_QUIET=2 % of a slice (the runtime's
-#                               own counter, /metrics), at most this many seconds in all; 0: the fixed warm-up only
+#   LOADTEST_WARMUP_MAX=60      then, for the gateway's scenarios, passes of one slice of LOADTEST_WARMUP_SLICE=5 seconds
+#                               each until a whole pass finds the JIT under LOADTEST_JIT_QUIET=2 % of every slice (the
+#                               runtime's own counter, /metrics), at most this many seconds of slices; 0: fixed only
 #   LOADTEST_THREADS=2          wrk threads
 #   LOADTEST_CONNECTIONS=32     wrk connections at full load
 #   LOADTEST_HALF_CONNECTIONS=16  wrk connections of the fixed-rate ("half load") runs
@@ -666,27 +666,38 @@ PY
   fi
 }
 
-# warm <store> <scenario> <conns> <port>: a gateway scenario's warm-up. The fixed warm-up, then slices of it until the
-# JIT is quiet (it compiled for less than LOADTEST_JIT_QUIET % of the last slice), at most LOADTEST_WARMUP_MAX seconds
-# in all: a gateway row measured while tiered compilation still runs reads its warm-up, not its steady state.
+# warm <store> <conns> <port> <scenario>...: the gateway's warm-up for those scenarios. Each its fixed warm-up, then passes
+# of one slice of each until a whole pass finds the JIT quiet (it compiled for less than LOADTEST_JIT_QUIET % of every
+# slice), at most LOADTEST_WARMUP_MAX seconds of slices in all: a gateway row measured while tiered compilation still
+# runs reads its warm-up, not its steady state, and warming one scenario can hold back the last tier of another's code.
 warm() {
-  local store="$1" scenario="$2" conns="$3" port="$4" metrics="${port_metrics[$4]:-}" spent="$warmup"
-  run "$store" gateway "$scenario" warmup 0 "$conns" 0 "$port"
-  [[ -n "$metrics" ]] || return 0
-  local warmup="$warmup_slice" before="$work/warm-before.txt" after="$work/warm-after.txt" a b share
-  while (( spent + warmup_slice <= warmup_max )); do
-    scrape_metrics "$metrics" "$before"
+  local store="$1" conns="$2" port="$3" metrics="${port_metrics[$3]:-}" scenario spent=0 quiet share a b
+  shift 3
+  for scenario in "$@"; do
     run "$store" gateway "$scenario" warmup 0 "$conns" 0 "$port"
-    scrape_metrics "$metrics" "$after"
-    spent=$(( spent + warmup_slice ))
-    a="$(jit_counters "$before")"; b="$(jit_counters "$after")"
-    [[ -n "$a" && -n "$b" ]] || return 0
-    share="$(python3 -c 'import sys; print(round((float(sys.argv[2]) - float(sys.argv[1])) / 1e4 / float(sys.argv[3]), 1))' \
-      "${a#* }" "${b#* }" "$warmup_slice")"
-    log "  warm-up of $scenario: the JIT at $share % of the last ${warmup_slice}s (${spent}s in all)"
-    python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) else 1)' "$share" "$jit_quiet" && return 0
   done
-  log "  warm-up of $scenario: the JIT still busy after ${spent}s (LOADTEST_WARMUP_MAX)"
+  [[ -n "$metrics" ]] || return 0
+  local warmup="$warmup_slice" before="$work/warm-before.txt" after="$work/warm-after.txt"
+  while (( spent + warmup_slice * $# <= warmup_max )); do
+    quiet=1
+    for scenario in "$@"; do
+      scrape_metrics "$metrics" "$before"
+      run "$store" gateway "$scenario" warmup 0 "$conns" 0 "$port"
+      scrape_metrics "$metrics" "$after"
+      spent=$(( spent + warmup_slice ))
+      a="$(jit_counters "$before")"; b="$(jit_counters "$after")"
+      [[ -n "$a" && -n "$b" ]] || return 0
+      share="$(python3 -c 'import sys; print(round((float(sys.argv[2]) - float(sys.argv[1])) / 1e4 / float(sys.argv[3]), 1))' \
+        "${a#* }" "${b#* }" "$warmup_slice")"
+      log "  warm-up of $scenario: the JIT at $share % of the last ${warmup_slice}s"
+      python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) else 1)' "$share" "$jit_quiet" || quiet=0
+    done
+    if (( quiet )); then
+      log "  warm-up of $*: the JIT quiet after ${spent}s of slices"
+      return 0
+    fi
+  done
+  log "  warm-up of $*: the JIT still busy after ${spent}s of slices (LOADTEST_WARMUP_MAX)"
 }
 
 median_rps() { # target scenario store phase
@@ -824,7 +835,7 @@ run_variants() {
     gateway_bin="$saved_bin"
     rss_sampler "$gateway_pid" "$work/rss-$store-$name" 1
     log "gateway ($store store, variant $name: ${variant_env[*]} ${variant_args[*]}) on 127.0.0.1:$port"
-    warm "$store" "$scenario[$name]" "$connections" "$port"
+    warm "$store" "$connections" "$port" "$scenario[$name]"
     for round in $(seq 1 "$rounds"); do
       log "$store: variant $name ($scenario), round $round/$rounds"
       run "$store" gateway "$scenario[$name]" full "$round" "$connections" 0 "$port"
@@ -868,8 +879,8 @@ for store in $stores; do
 
   # Warm-up (JIT, connection pools, store connection): not recorded. Each gateway scenario's answer is measured after
   # its warm-up, so that its equal-terms baseline answers as many bytes.
+  warm "$store" "$connections" "$gateway_port" $store_scenarios
   for scenario in $store_scenarios; do
-    warm "$store" "$scenario" "$connections" "$gateway_port"
     if [[ "$(base_of "$scenario")" == same-* ]]; then measure_answer "$scenario" "$gateway_port"; fi
   done
   for scenario in $store_scenarios; do
@@ -917,8 +928,7 @@ for store in $stores; do
     log "$store: peers' benchmark (chat completion, 1 KiB request, fixed rates: $peer_rates)"
     run "$store" baseline chat warmup 0 "$connections" 0 "$bare_port"
     run "$store" baseline chatsse warmup 0 "$connections" 0 "$bare_port"
-    warm "$store" chat "$connections" "$gateway_port"
-    warm "$store" chatstream "$connections" "$gateway_port"
+    warm "$store" "$connections" "$gateway_port" chat chatstream
     run "$store" baseline chat full 1 "$connections" 0 "$bare_port"
     bare_chat_max="$(median_rps baseline chat "$store" full)"
     peer_rates_held=()
