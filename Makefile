@@ -14,7 +14,7 @@ export npm_config_fetch_retry_maxtimeout := 30000
 export npm_config_fetch_timeout := 120000
 RESULTS := artifacts/test-results
 
-.PHONY: all restore build run demo-reset test test-deps test-dotnet test-node test-demo test-sdk chart-test test-image tool image bench loadtest alloc clean
+.PHONY: all restore build run demo-reset test test-deps test-dotnet test-node test-demo test-sdk chart-test test-image test-loadtest tool image bench loadtest alloc clean
 
 # What `make run` starts, rebuilt only when a source changed (a no-op `dotnet build` of the solution
 # takes longer than starting the gateway): the stamp is touched by every build that produced them.
@@ -62,6 +62,7 @@ test: test-deps build
 	$(MAKE) --no-print-directory test-sdk || status=1; \
 	$(MAKE) --no-print-directory chart-test || status=1; \
 	$(MAKE) --no-print-directory test-image || status=1; \
+	$(MAKE) --no-print-directory test-loadtest || status=1; \
 	./build/leftovers.sh after artifacts/running-before-tests $(RESULTS) || status=1; \
 	grep -q " 0 failed" $(RESULTS)/leftovers.count || status=1; \
 	./build/sum-results.sh $(RESULTS); \
@@ -83,6 +84,11 @@ test-node:
 test-demo:
 	@mkdir -p $(RESULTS)
 	@./tests/demo/run.sh $(RESULTS)
+
+# The load test's own tools (tests/loadtests): report.py, the floor proxy, and loadtests/run.sh end to end at a tiny scale.
+test-loadtest:
+	@mkdir -p $(RESULTS)
+	@./tests/loadtests/run.sh $(RESULTS)
 
 # The agent SDKs (sdk/): each suite against the real gateway binary on loopback; one count file each.
 test-sdk:

@@ -20,6 +20,9 @@ python3 -c 'import cryptography' >/dev/null 2>&1 || need+=(python3-cryptography)
 # The image suite (tests/image): `make image` packs the OCI image with umoci; skopeo inspects it.
 command -v umoci >/dev/null 2>&1 || need+=(umoci)
 command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
+# The load test's own suite (tests/loadtests) runs loadtests/run.sh at a tiny scale: wrk drives it, jq reads its rows.
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
+command -v jq >/dev/null 2>&1 || need+=(jq)
 if ((${#need[@]})); then
   sudo=""
   [[ $(id -u) -eq 0 ]] || sudo="sudo"

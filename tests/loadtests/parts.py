@@ -1,0 +1,85 @@
+"""Real parts for the load test's tests: free loopback ports, redis-server, the load test's upstream and bare proxy
+(the Release binaries `make build` leaves under artifacts/bin), each stopped when the test ends."""
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+
+def binary(project, name):
+    path = os.path.join(ROOT, "artifacts", "bin", project, "release", name)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path} is missing: run `make build` first")
+    return path
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status < 500:
+                    return True
+        except Exception:  # not up yet
+            time.sleep(0.2)
+    return False
+
+
+class Processes:
+    """Starts processes and stops every one of them, in reverse order, on close."""
+
+    def __init__(self):
+        self._started = []
+
+    def start(self, args, log_path):
+        log = open(log_path, "wb")
+        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self._started.append((process, log))
+        return process
+
+    def close(self):
+        for process, log in reversed(self._started):
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+            log.close()
+        self._started.clear()
+
+
+def start_redis(processes, work):
+    port = free_port()
+    processes.start(["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
+                     "--dir", work], os.path.join(work, "redis.log"))
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if redis_cli(port, "PING").strip() == "PONG":
+            return port
+        time.sleep(0.1)
+    raise RuntimeError("redis-server did not start")
+
+
+def redis_cli(port, *command):
+    result = subprocess.run(["redis-cli", "-p", str(port), *command], capture_output=True, text=True, check=False)
+    return result.stdout
+
+
+def start_upstream(processes, work):
+    port = free_port()
+    processes.start([binary("Gateway.LoadTests.Upstream", "Gateway.LoadTests.Upstream"), "--urls", f"http://127.0.0.1:{port}"],
+                    os.path.join(work, "upstream.log"))
+    if not wait_http(f"http://127.0.0.1:{port}/healthz"):
+        raise RuntimeError("the load test's upstream did not start")
+    return port

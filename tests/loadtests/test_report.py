@@ -1,0 +1,101 @@
+"""loadtests/report.py: the tables it derives from a run's rows, and the committed reports, which regenerate byte for
+byte from their own results."""
+import glob
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+from parts import ROOT
+
+REPORT_PY = os.path.join(ROOT, "loadtests", "report.py")
+_spec = importlib.util.spec_from_file_location("loadtest_report", REPORT_PY)
+report = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(report)
+
+
+def row(target, scenario, phase="full", rps=1000.0, p99=2000, jit=None, cpu=None, rate=0, store="redis", round_=1):
+    r = {"store": store, "target": target, "scenario": scenario, "phase": phase, "round": round_, "connections": 32,
+         "rate": rate, "expect": "200", "requests": int(rps * 10), "rps": rps, "ok": int(rps * 10), "unexpected": 0,
+         "socket_errors": 0, "exhausted": 0, "statuses": {"200": int(rps * 10)}, "duration_s": 10.0,
+         "latency_us": {"p50": p99 // 4, "p90": p99 // 2, "p99": p99, "p999": p99 * 2, "max": p99 * 3}}
+    if jit is not None:
+        r["jit"] = {"methods": 10, "share": jit}
+    if cpu is not None:
+        r["cpu_us_per_request"] = {"target": cpu, "machine": cpu * 2}
+    return r
+
+
+class FloorPartsTests(unittest.TestCase):
+    def test_floorParts_readsWaitsAndWork(self):
+        self.assertEqual(report.floor_parts("chat[waits3+150]"), (3, 150))
+        self.assertEqual(report.floor_parts("chat[waits2]"), (2, 0))
+
+    def test_writeFloor_addedLatencyIsOverBareAtTheSameRate(self):
+        summary = report.aggregate([
+            row("baseline", "chat", "rate3000", p99=2000, cpu=200, rate=3000),
+            row("baseline", "chat[waits3+50]", "rate3000", p99=4500, cpu=300, rate=3000),
+            row("baseline", "chat[waits2]", "rate3000", p99=3000, cpu=280, rate=3000),
+            row("gateway", "chat", "rate3000", p99=9000, cpu=450, rate=3000),
+        ])
+        lines = []
+        report.write_floor(lines, summary, ["rate3000"])
+        table = [line for line in lines if line.startswith("| 3000/s")]
+        self.assertEqual(len(table), 2)
+        self.assertIn("| 3000/s | 2 | 0 |", table[0], "rows ordered by round trips, then work")
+        self.assertIn("| 3000/s | 3 | 50 |", table[1])
+        # p99 added over bare: floor 4.5 - 2.0 ms, gateway 9.0 - 2.0 ms; CPU bare / floor / gateway.
+        self.assertIn("/ 2.50 /", table[1])
+        self.assertIn("/ 7.00 /", table[1])
+        self.assertIn("| 200 / 300 / 450 |", table[1])
+
+
+class JitTests(unittest.TestCase):
+    def test_aggregate_jitShareIsTheBusiestRound(self):
+        summary = report.aggregate([row("gateway", "allow", jit=0.004, round_=1), row("gateway", "allow", jit=0.031, round_=2)])
+        self.assertEqual(summary[("redis", "full", "allow", "gateway")]["jit_share"], 0.031)
+
+    def test_writeJit_namesRowsMeasuredWhileTheJitWasBusy(self):
+        summary = report.aggregate([row("gateway", "allow", jit=0.035), row("gateway", "block", jit=0.001),
+                                    row("baseline", "same-allow")])
+        lines = []
+        report.write_jit(lines, summary)
+        self.assertIn("still busy", lines[0])
+        self.assertIn("allow (full) 3.5 %", lines[0])
+        self.assertNotIn("block", lines[0])
+
+    def test_writeJit_quietRowsGiveTheLargestShare(self):
+        summary = report.aggregate([row("gateway", "allow", jit=0.004), row("gateway", "stream", jit=0.012)])
+        lines = []
+        report.write_jit(lines, summary)
+        self.assertIn("JIT quiet", lines[0])
+        self.assertIn("at most 1.20 %", lines[0])
+        self.assertIn("stream, full", lines[0])
+
+    def test_writeJit_rowsWithoutTheCounterSayNothing(self):
+        lines = []
+        report.write_jit(lines, report.aggregate([row("gateway", "allow")]))
+        self.assertEqual(lines, [])
+
+
+class CommittedReportTests(unittest.TestCase):
+    def test_newestReports_regenerateByteForByte(self):
+        reports = sorted(d for d in glob.glob(os.path.join(ROOT, "loadtests", "reports", "*"))
+                         if os.path.exists(os.path.join(d, "results.jsonl")) and os.path.exists(os.path.join(d, "report.md")))
+        self.assertGreaterEqual(len(reports), 2)
+        for committed in reports[-2:]:
+            with self.subTest(os.path.basename(committed)):
+                copy = os.path.join(tempfile.mkdtemp(prefix="report-test-"), os.path.basename(committed))
+                shutil.copytree(committed, copy, ignore=shutil.ignore_patterns("*.nettrace", "*.speedscope.json"))
+                result = subprocess.run([sys.executable, REPORT_PY, copy], capture_output=True, text=True, check=False)
+                self.assertEqual(result.returncode, 0, result.stderr)
+                with open(os.path.join(committed, "report.md"), encoding="utf-8") as before, \
+                        open(os.path.join(copy, "report.md"), encoding="utf-8") as after:
+                    self.assertEqual(after.read(), before.read())
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,93 @@
+"""loadtests/run.sh end to end at a tiny scale (`make loadtest`'s journey): the real gateway, bare YARP, the floor proxy,
+redis-server, the upstream and wrk, two-second rows, then the report. Checks that every row ran, that each gateway
+scenario was warmed until the JIT was quiet or the cap, and that the report says how busy the JIT was."""
+import glob
+import json
+import os
+import re
+import subprocess
+import tempfile
+import unittest
+
+from parts import ROOT
+
+SETTINGS = {
+    "LOADTEST_SKIP_BUILD": "1", "LOADTEST_STORES": "redis", "LOADTEST_ROUNDS": "1", "LOADTEST_DURATION": "2",
+    "LOADTEST_WARMUP": "2", "LOADTEST_WARMUP_SLICE": "2", "LOADTEST_WARMUP_MAX": "4", "LOADTEST_SCENARIOS": "allow",
+    "LOADTEST_HALF_SCENARIOS": "allow", "LOADTEST_REFERENCE": "0", "LOADTEST_REPLICAS": "0", "LOADTEST_SCALEOUT": "0",
+    "LOADTEST_REDIS_BENCH": "0", "LOADTEST_VARIANTS": "", "LOADTEST_PEER": "1", "LOADTEST_PEER_RATES": "200",
+    "LOADTEST_PEER_FLOOR": "1+10", "LOADTEST_PROFILE": "0", "LOADTEST_SOAK": "0", "LOADTEST_TIMEOUT": "600",
+}
+
+
+class LoadTestRunTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.reports = tempfile.mkdtemp(prefix="loadtest-run-")
+        env = dict(os.environ, LOADTEST_REPORTS=cls.reports, **SETTINGS)
+        env.pop("LOADTEST_CAPPED", None)
+        cls.result = subprocess.run([os.path.join(ROOT, "loadtests", "run.sh")], cwd=ROOT, env=env, capture_output=True,
+                                    text=True, timeout=900, check=False)
+        cls.log = cls.result.stdout + cls.result.stderr
+        dirs = glob.glob(os.path.join(cls.reports, "*"))
+        cls.report_dir = dirs[0] if len(dirs) == 1 else None
+        cls.rows = []
+        if cls.report_dir and os.path.exists(os.path.join(cls.report_dir, "results.jsonl")):
+            with open(os.path.join(cls.report_dir, "results.jsonl"), encoding="utf-8") as handle:
+                cls.rows = [json.loads(line) for line in handle if line.strip()]
+
+    def find(self, target, scenario, phase):
+        found = [r for r in self.rows if r["target"] == target and r["scenario"] == scenario and r["phase"] == phase]
+        self.assertEqual(len(found), 1, f"{target} {scenario} {phase}: {len(found)} rows\n{self.log[-3000:]}")
+        return found[0]
+
+    def test_run_endsWellWithOneReport(self):
+        self.assertEqual(self.result.returncode, 0, self.log[-3000:])
+        self.assertIsNotNone(self.report_dir, os.listdir(self.reports))
+
+    def test_everyRow_ranWithOnlyExpectedAnswers(self):
+        expected = [("baseline", "same-allow", "full"), ("gateway", "allow", "full"), ("baseline", "same-allow", "half"),
+                    ("gateway", "allow", "half"), ("baseline", "chat", "rate200"), ("gateway", "chat", "rate200"),
+                    ("baseline", "chatsse", "rate200"), ("gateway", "chatstream", "rate200"),
+                    ("baseline", "chat[waits1+10]", "rate200")]
+        for target, scenario, phase in expected:
+            with self.subTest(f"{target} {scenario} {phase}"):
+                r = self.find(target, scenario, phase)
+                self.assertGreater(r["requests"], 0)
+                self.assertEqual(r["unexpected"], 0, r["statuses"])
+                self.assertFalse(any(code.startswith("5") for code in r["statuses"]), r["statuses"])
+
+    def test_gatewayRows_recordTheJitShareOfTheirTime(self):
+        gateway_rows = [r for r in self.rows if r["target"] == "gateway"]
+        self.assertTrue(gateway_rows)
+        for r in gateway_rows:
+            with self.subTest(f"{r['scenario']} {r['phase']}"):
+                self.assertIn("jit", r)
+                self.assertGreaterEqual(r["jit"]["methods"], 0)
+                self.assertTrue(0 <= r["jit"]["share"] <= 2, r["jit"])
+
+    def test_warmUp_passesOfSlicesUntilTheJitIsQuietOrTheCap(self):
+        # The fixed 2 s each, then passes of one 2 s slice per scenario, at most 4 s of slices in all.
+        for group in (["allow"], ["chat", "chatstream"]):
+            with self.subTest(" ".join(group)):
+                ends = re.findall(rf"warm-up of {re.escape(' '.join(group))}: the JIT (quiet|still busy) after (\d+)s of slices", self.log)
+                self.assertEqual(len(ends), 1, self.log[-3000:])
+                spent = int(ends[0][1])
+                self.assertLessEqual(spent, 4)
+                for scenario in group:
+                    slices = re.findall(rf"warm-up of {re.escape(scenario)}: the JIT at ([\d.]+) % of the last 2s", self.log)
+                    self.assertEqual(len(slices), spent // 2 // len(group), scenario)
+                if ends[0][0] == "quiet":
+                    last_pass = [float(re.findall(rf"warm-up of {re.escape(s)}: the JIT at ([\d.]+) %", self.log)[-1]) for s in group]
+                    self.assertTrue(all(share < 2 for share in last_pass), last_pass)
+
+    def test_report_saysHowBusyTheJitWasAndShowsTheFloor(self):
+        with open(os.path.join(self.report_dir, "report.md"), encoding="utf-8") as handle:
+            text = handle.read()
+        self.assertIn("## Targets", text)
+        self.assertTrue("JIT quiet" in text or "JIT was still busy" in text, text[:2000])
+        self.assertIn("The floor: bare YARP waiting on the store", text)
+
+
+if __name__ == "__main__":
+    unittest.main()
