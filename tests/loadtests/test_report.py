@@ -64,7 +64,7 @@ class JitTests(unittest.TestCase):
         lines = []
         report.write_jit(lines, summary)
         self.assertIn("still busy", lines[0])
-        self.assertIn("allow (full) 3.5 %", lines[0])
+        self.assertIn("redis allow (full) 3.5 %", lines[0])
         self.assertNotIn("block", lines[0])
 
     def test_writeJit_quietRowsGiveTheLargestShare(self):
@@ -73,7 +73,15 @@ class JitTests(unittest.TestCase):
         report.write_jit(lines, summary)
         self.assertIn("JIT quiet", lines[0])
         self.assertIn("at most 1.20 %", lines[0])
-        self.assertIn("stream, full", lines[0])
+        self.assertIn("redis stream, full", lines[0])
+
+    def test_writeJit_theSoaksFirstMinuteIsNamedApart(self):
+        summary = report.aggregate([row("gateway", "allow", jit=0.001), row("gateway", "allow", jit=0.099, store="soak")])
+        lines = []
+        report.write_jit(lines, summary)
+        self.assertIn("JIT quiet", lines[0])
+        self.assertIn("at most 0.10 %", lines[0])
+        self.assertIn("The soak's gateway starts with no warm-up: the JIT took up to 9.9 %", lines[1])
 
     def test_writeJit_rowsWithoutTheCounterSayNothing(self):
         lines = []
