@@ -668,15 +668,16 @@ PY
 
 # warm <store> <conns> <port> <scenario>...: the gateway's warm-up for those scenarios. Each its fixed warm-up, then passes
 # of one slice of each until a whole pass finds the JIT quiet (it compiled for less than LOADTEST_JIT_QUIET % of every
-# slice), at most LOADTEST_WARMUP_MAX seconds of slices in all: a gateway row measured while tiered compilation still
-# runs reads its warm-up, not its steady state, and warming one scenario can hold back the last tier of another's code.
+# slice), at most LOADTEST_WARMUP_MAX seconds of slices in all (0: the fixed warm-up alone): a gateway row measured while
+# tiered compilation still runs reads its warm-up, not its steady state. One pass over every scenario ends the warm-up
+# with all of them quiet at once.
 warm() {
   local store="$1" conns="$2" port="$3" metrics="${port_metrics[$3]:-}" scenario spent=0 quiet share a b
   shift 3
   for scenario in "$@"; do
     run "$store" gateway "$scenario" warmup 0 "$conns" 0 "$port"
   done
-  [[ -n "$metrics" ]] || return 0
+  [[ -n "$metrics" ]] && (( warmup_max > 0 )) || return 0
   local warmup="$warmup_slice" before="$work/warm-before.txt" after="$work/warm-after.txt"
   while (( spent + warmup_slice * $# <= warmup_max )); do
     quiet=1
