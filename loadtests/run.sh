@@ -78,6 +78,7 @@ warmup="${LOADTEST_WARMUP:-10}"
 warmup_max="${LOADTEST_WARMUP_MAX:-60}"
 warmup_slice="${LOADTEST_WARMUP_SLICE:-5}"
 jit_quiet="${LOADTEST_JIT_QUIET:-2}"
+last_jit_share=""
 threads="${LOADTEST_THREADS:-2}"
 connections="${LOADTEST_CONNECTIONS:-32}"
 half_connections="${LOADTEST_HALF_CONNECTIONS:-16}"
@@ -653,6 +654,8 @@ PY
     json="$(jq -c --argjson redis "${redis_json:-"{}"}" 'if ($redis | length) > 0 then . + {redis: $redis} else . end' <<<"$json" 2>/dev/null || printf '%s\n' "$json")"
   fi
   local rps; rps="$(jq -r '.rps' <<<"$json")"
+  # The JIT's share of this run's time (any phase; empty when the gateway's /metrics was not read): warm reads it.
+  last_jit_share="$(jq -r '.jit.share // empty' <<<"$json")"
   if python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2] or 0) else 1)" "$rps" "${best_rps[$key]:-0}"; then
     best_rps[$key]="$rps"
   fi
@@ -672,26 +675,23 @@ PY
 # tiered compilation still runs reads its warm-up, not its steady state. One pass over every scenario ends the warm-up
 # with all of them quiet at once.
 warm() {
-  local store="$1" conns="$2" port="$3" metrics="${port_metrics[$3]:-}" scenario spent=0 quiet share a b
+  local store="$1" conns="$2" port="$3" metrics="${port_metrics[$3]:-}" scenario spent=0 quiet share
   shift 3
   for scenario in "$@"; do
     run "$store" gateway "$scenario" warmup 0 "$conns" 0 "$port"
   done
   [[ -n "$metrics" ]] && (( warmup_max > 0 )) || return 0
-  local warmup="$warmup_slice" before="$work/warm-before.txt" after="$work/warm-after.txt"
+  local warmup="$warmup_slice" busy
   while (( spent + warmup_slice * $# <= warmup_max )); do
     quiet=1
     for scenario in "$@"; do
-      scrape_metrics "$metrics" "$before"
       run "$store" gateway "$scenario" warmup 0 "$conns" 0 "$port"
-      scrape_metrics "$metrics" "$after"
       spent=$(( spent + warmup_slice ))
-      a="$(jit_counters "$before")"; b="$(jit_counters "$after")"
-      [[ -n "$a" && -n "$b" ]] || return 0
-      share="$(python3 -c 'import sys; print(round((float(sys.argv[2]) - float(sys.argv[1])) / 1e4 / float(sys.argv[3]), 1))' \
-        "${a#* }" "${b#* }" "$warmup_slice")"
+      [[ -n "$last_jit_share" ]] || return 0
+      read -r share busy < <(python3 -c 'import sys; s = float(sys.argv[1]) * 100; print(round(s, 1), int(s >= float(sys.argv[2])))' \
+        "$last_jit_share" "$jit_quiet")
       log "  warm-up of $scenario: the JIT at $share % of the last ${warmup_slice}s"
-      python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) else 1)' "$share" "$jit_quiet" || quiet=0
+      if (( busy )); then quiet=0; fi
     done
     if (( quiet )); then
       log "  warm-up of $*: the JIT quiet after ${spent}s of slices"
