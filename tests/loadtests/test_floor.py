@@ -61,15 +61,17 @@ class FloorProxyTests(unittest.TestCase):
         self.assertTrue(key.startswith("floor:nonce:"), key)
         self.assertTrue(0 < int(redis_cli(self.redis, "PTTL", key)) <= 300000, "nonces expire as the gateway's do")
 
-    def test_work_isSpentAfterTheWaits_answerUnchanged(self):
+    def test_workAfterTheWaits_answerUnchanged(self):
         port, _, log = self.start_floor(f"--StoreWaits:Redis=127.0.0.1:{self.redis}", "--StoreWaits:Count=1",
                                         "--StoreWaits:WorkMicroseconds=200")
         self.assertTrue(wait_http(f"http://127.0.0.1:{port}/healthz"), open(log).read())
         redis_cli(self.redis, "CONFIG", "RESETSTAT")
 
+        direct = post(f"http://127.0.0.1:{self.upstream}/v1/chat/completions", CHAT)
         answers = [post(f"http://127.0.0.1:{port}/v1/chat/completions", CHAT) for _ in range(5)]
 
         self.assertEqual([status for status, _ in answers], [200] * 5)
+        self.assertEqual(answers[0][1], direct[1], "the floor with work forwards the upstream's answer unchanged")
         self.assertEqual(set_calls(self.redis), 5)
 
     def test_storeGone_requestIsNotForwarded(self):

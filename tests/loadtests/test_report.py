@@ -53,40 +53,37 @@ class FloorPartsTests(unittest.TestCase):
         self.assertIn("| 200 / 300 / 450 |", table[1])
 
 
+def jit_lines(rows):
+    lines = []
+    report.write_jit(lines, report.aggregate(rows))
+    return lines
+
+
 class JitTests(unittest.TestCase):
     def test_aggregate_jitShareIsTheBusiestRound(self):
         summary = report.aggregate([row("gateway", "allow", jit=0.004, round_=1), row("gateway", "allow", jit=0.031, round_=2)])
         self.assertEqual(summary[("redis", "full", "allow", "gateway")]["jit_share"], 0.031)
 
     def test_writeJit_namesRowsMeasuredWhileTheJitWasBusy(self):
-        summary = report.aggregate([row("gateway", "allow", jit=0.035), row("gateway", "block", jit=0.001),
-                                    row("baseline", "same-allow")])
-        lines = []
-        report.write_jit(lines, summary)
+        lines = jit_lines([row("gateway", "allow", jit=0.035), row("gateway", "block", jit=0.001), row("baseline", "same-allow")])
         self.assertIn("still busy", lines[0])
         self.assertIn("redis allow (full) 3.5 %", lines[0])
         self.assertNotIn("block", lines[0])
 
     def test_writeJit_quietRowsGiveTheLargestShare(self):
-        summary = report.aggregate([row("gateway", "allow", jit=0.004), row("gateway", "stream", jit=0.012)])
-        lines = []
-        report.write_jit(lines, summary)
+        lines = jit_lines([row("gateway", "allow", jit=0.004), row("gateway", "stream", jit=0.012)])
         self.assertIn("JIT quiet", lines[0])
         self.assertIn("at most 1.20 %", lines[0])
         self.assertIn("redis stream, full", lines[0])
 
     def test_writeJit_theSoaksFirstMinuteIsNamedApart(self):
-        summary = report.aggregate([row("gateway", "allow", jit=0.001), row("gateway", "allow", jit=0.099, store="soak")])
-        lines = []
-        report.write_jit(lines, summary)
+        lines = jit_lines([row("gateway", "allow", jit=0.001), row("gateway", "allow", jit=0.099, store="soak")])
         self.assertIn("JIT quiet", lines[0])
         self.assertIn("at most 0.10 %", lines[0])
         self.assertIn("The soak's gateway starts with no warm-up: the JIT took up to 9.9 %", lines[1])
 
     def test_writeJit_rowsWithoutTheCounterSayNothing(self):
-        lines = []
-        report.write_jit(lines, report.aggregate([row("gateway", "allow")]))
-        self.assertEqual(lines, [])
+        self.assertEqual(jit_lines([row("gateway", "allow")]), [])
 
 
 class CommittedReportTests(unittest.TestCase):
