@@ -1270,6 +1270,7 @@ fi
   echo "  \"gateway_env\": $(jq -n --arg v "${LOADTEST_GATEWAY_ENV:-}" '$v'), \"image_runtime_env\": $(jq -n --arg v "${image_runtime_env[*]}" '$v'), \"soak_s\": $soak,"
   echo "  \"prefer\": $(jq -n --arg v "$prefer" '$v'),"
   echo "  \"variants\": $(jq -n --arg v "$variants" '$v'),"
+  echo "  \"jit_quiet_percent\": $(jq -n --arg v "$jit_quiet" '$v | tonumber? // null'),"
   echo "  \"elapsed_s\": $(( $(date +%s) - started_at ))"
   echo "}"
 } >"$report_dir/environment.json"

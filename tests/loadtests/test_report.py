@@ -53,9 +53,9 @@ class FloorPartsTests(unittest.TestCase):
         self.assertIn("| 200 / 300 / 450 |", table[1])
 
 
-def jit_lines(rows):
+def jit_lines(rows, env=None):
     lines = []
-    report.write_jit(lines, report.aggregate(rows))
+    report.write_jit(lines, report.aggregate(rows), env)
     return lines
 
 
@@ -81,6 +81,18 @@ class JitTests(unittest.TestCase):
         self.assertIn("JIT quiet", lines[0])
         self.assertIn("at most 0.10 %", lines[0])
         self.assertIn("The soak's gateway starts with no warm-up: the JIT took up to 9.9 %", lines[1])
+
+    def test_writeJit_readsTheThresholdTheRunsWarmUpUsed(self):
+        rows = [row("gateway", "allow", jit=0.035)]
+        lines = jit_lines(rows, {"jit_quiet_percent": 5})
+        self.assertIn("JIT quiet", lines[0], "3.5 % is under a run's own 5 % threshold")
+        lines = jit_lines(rows, {"jit_quiet_percent": 0.5})
+        self.assertIn("compiled for 0.5 % of the row's time or more", lines[0])
+        self.assertIn("redis allow (full) 3.5 %", lines[0])
+
+    def test_writeJit_aReportThatDoesNotRecordTheThresholdReadsTheDefault(self):
+        lines = jit_lines([row("gateway", "allow", jit=0.035)], {"jit_quiet_percent": None})
+        self.assertIn("compiled for 2 % of the row's time or more", lines[0])
 
     def test_writeJit_rowsWithoutTheCounterSayNothing(self):
         self.assertEqual(jit_lines([row("gateway", "allow")]), [])

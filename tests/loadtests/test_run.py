@@ -81,6 +81,11 @@ class LoadTestRunTests(unittest.TestCase):
                     last_pass = [float(re.findall(rf"warm-up of {re.escape(s)}: the JIT at ([\d.]+) %", self.log)[-1]) for s in group]
                     self.assertTrue(all(share < 2 for share in last_pass), last_pass)
 
+    def test_environment_recordsTheJitThresholdTheWarmUpUsed(self):
+        with open(os.path.join(self.report_dir, "environment.json"), encoding="utf-8") as handle:
+            env = json.load(handle)
+        self.assertEqual(env["jit_quiet_percent"], 2, "LOADTEST_JIT_QUIET's default, which report.py then reads")
+
     def test_report_saysHowBusyTheJitWasAndShowsTheFloor(self):
         with open(os.path.join(self.report_dir, "report.md"), encoding="utf-8") as handle:
             text = handle.read()
