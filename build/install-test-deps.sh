@@ -23,6 +23,8 @@ command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
 # The load test's own suite (tests/loadtests) runs loadtests/run.sh at a tiny scale: wrk drives it, jq reads its rows.
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v jq >/dev/null 2>&1 || need+=(jq)
+# ...and counts its system calls per request with perf's syscall tracepoints (LOADTEST_SYSCALLS=1).
+command -v perf >/dev/null 2>&1 || need+=(linux-perf)
 if ((${#need[@]})); then
   sudo=""
   [[ $(id -u) -eq 0 ]] || sudo="sudo"

@@ -238,6 +238,10 @@ def aggregate(rows):
             "audit_records_per_request": median([r.get("audit_records_per_request") for r in runs]),
             "audit_export": next((r["audit_export"] for r in runs if r.get("audit_export")), None),
             "jit_share": max((r["jit"]["share"] for r in runs if r.get("jit")), default=None),
+            "syscalls_per_request": {
+                kind: median([r["syscalls_per_request"].get(kind) for r in runs if r.get("syscalls_per_request")])
+                for kind in SYSCALL_KINDS if any(kind in r.get("syscalls_per_request", {}) for r in runs)
+            },
         }
     return summary
 
@@ -657,6 +661,32 @@ def write_equal_rate_cpu(lines, summary):
         lines.append("")
 
 
+SYSCALL_KINDS = ("total", "send", "receive", "epoll_wait", "futex", "sched_yield")
+
+
+def write_syscalls(lines, summary):
+    """System calls per request of the process under test, by kind (LOADTEST_SYSCALLS=1), bare YARP beside the gateway."""
+    rows = [r for r in summary.values() if r.get("syscalls_per_request")]
+    if not rows:
+        return
+    def pair(r):  # a gateway row's scenario by its baseline's, so that each sits under the bare YARP row it is measured against
+        scenario = base_scenario(r["scenario"])
+        scenario = scenario if r["target"] == "baseline" else BASE_OF.get(scenario, scenario)
+        return ORDER.index(scenario) if scenario in ORDER else len(ORDER)
+    rows.sort(key=lambda r: (r["store"], r["phase"] != "full", r["phase"] != "half", r.get("rate") or 0, r["phase"], pair(r),
+                             r["target"] != "baseline", r["scenario"]))
+    section(lines, "System calls per request",
+            ["store", "run", "phase", "all", "send", "receive", "epoll_wait", "futex", "sched_yield"],
+            [[r["store"], f"{r['target']}:{r['scenario']}", r["phase"]] + [per(r["syscalls_per_request"].get(kind)) for kind in SYSCALL_KINDS]
+             for r in rows])
+    lines.append("Counted with perf stat's syscall tracepoints on the proxy or gateway process (every thread) over the run, divided "
+                 "by the requests it completed (`LOADTEST_SYSCALLS=1`). send: `sendto` and `sendmsg`; receive: `recvfrom` and "
+                 "`recvmsg`, including those that find nothing yet and are retried once the socket is ready; epoll_wait: a thread "
+                 "waiting for sockets; futex: a thread put to sleep or woken; sched_yield: a spinning thread giving up its core. "
+                 "Each store round trip costs the gateway one send and one or two receives on top of what bare YARP does.")
+    lines.append("")
+
+
 JIT_BUSY = 0.02  # loadtests/run.sh's LOADTEST_JIT_QUIET default, for a report whose environment.json does not record it
 
 
@@ -739,6 +769,7 @@ def write_markdown(report_dir, env, summary, comps, goal, more):
     write_jit(lines, summary, env)
     write_peers(lines, summary, more.get("redis_roundtrip") or [])
     write_equal_rate_cpu(lines, summary)
+    write_syscalls(lines, summary)
     cpu_rows = [r for r in ordered(summary, "full") if r.get("cpu_us_per_request")]
     if cpu_rows:
         cell = lambda r, name: "-" if r["cpu_us_per_request"].get(name) is None else f"{r['cpu_us_per_request'][name]:.0f}"

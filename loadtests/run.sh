@@ -39,6 +39,9 @@
 #   LOADTEST_PERF=0             1: Linux perf (kernel and native frames too) on every measured gateway run of round 1
 #                               (full load, half load and the peers' fixed rates alike),
 #                               summarised by DSO and symbol in runs/<run>.perf.txt (needs perf; turns W^X off for the map)
+#   LOADTEST_SYSCALLS=0         1: system calls per request of the process under test (bare YARP and the gateway alike) on
+#                               every measured row, counted by kind with perf stat's syscall tracepoints (needs perf; the
+#                               counting costs the process a little CPU, so the default leaves it off)
 #   LOADTEST_GATEWAY_ENV=""     extra environment for every gateway, e.g. "DOTNET_gcServer=0 DOTNET_TieredPGO=1"
 #   LOADTEST_VARIANTS="…"       per store, a scenario again (warm-up and the rounds, full load) on a gateway started
 #                               with extra arguments, one row each: "name:args;name:args", arguments separated by spaces,
@@ -93,6 +96,14 @@ profile="${LOADTEST_PROFILE:-1}"
 soak="${LOADTEST_SOAK:-0}"
 soak_rate="${LOADTEST_SOAK_RATE:-0}"
 perf_on="${LOADTEST_PERF:-0}"
+syscalls_on="${LOADTEST_SYSCALLS:-0}"
+# The kinds counted (perf's tracepoints): every system call, then sends, receives, waits for sockets, futex (a thread put
+# to sleep or woken) and sched_yield (a spinning thread giving up its core).
+syscall_events="raw_syscalls:sys_enter,syscalls:sys_enter_sendto,syscalls:sys_enter_sendmsg,syscalls:sys_enter_recvfrom,syscalls:sys_enter_recvmsg,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,syscalls:sys_enter_futex,syscalls:sys_enter_sched_yield"
+if [[ "$syscalls_on" == 1 ]] && ! perf stat -e raw_syscalls:sys_enter -- true >/dev/null 2>&1; then
+  echo "loadtest: LOADTEST_SYSCALLS=1 needs perf with its syscall tracepoints (apt-get install linux-perf; root or perf_event_paranoid <= 1)" >&2
+  exit 1
+fi
 # The runtime settings the image ships (the Dockerfile's runtime stage ENV, its DOTNET_GC* ones): every gateway here
 # runs with them, as deployed; LOADTEST_GATEWAY_ENV comes after them and wins (DOTNET_GCGen1MaxBudget= is the default).
 read -r -a image_runtime_env <<<"$(python3 "$root/build/dockerfile-runtime.py" "$root/Dockerfile" DOTNET_GC)"
@@ -561,6 +572,12 @@ run() {
     perf record -q -F 499 -g -p "$target_pid" -o "$work/$name.perf.data" -- sleep "$seconds" >/dev/null 2>&1 &
     perf_pid="$!"
   fi
+  local syscalls_pid="" syscalls_csv="$work/$name.syscalls.csv"
+  rm -f "$syscalls_csv"
+  if [[ "$syscalls_on" == 1 && "$phase" != warmup && -n "$target_pid" ]]; then
+    perf stat -x, -e "$syscall_events" -p "$target_pid" -o "$syscalls_csv" -- sleep "$seconds" >/dev/null 2>&1 &
+    syscalls_pid="$!"
+  fi
   local header=""
   [[ "$target" == gateway ]] && header="$(allow_header "$kind")"
   CORPUS_HEADER="$header" timeout $(( seconds + 60 )) wrk -t "$threads" -c "$conns" -d "${seconds}s" --timeout 5s --latency -s "$lua" \
@@ -572,6 +589,7 @@ run() {
     } >"$report_dir/runs/$name.perf.txt" || true
     rm -f "$work/$name.perf.data"
   fi
+  [[ -n "$syscalls_pid" ]] && { wait "$syscalls_pid" 2>/dev/null || true; }
   local cpu_after; cpu_after="$(proc_cpu_ticks "$target_pid") $(proc_cpu_ticks "$upstream_pid") $(proc_cpu_ticks "${redis_pid:-}") $(postgres_cpu_ticks "${pg_pid:-}") $(machine_cpu_ticks)"
   local ctx_after; ctx_after="$(ctxt_switches "$target_pid")"
   local rss_kb=null
@@ -601,7 +619,7 @@ run() {
   # Context switches per request of the process under test (all its threads). The gateway's per-stage
   # latency (histogram deltas, loadtests/histograms.py) and, for allow, the audit journal's growth.
   json="$(python3 - "$json" "$cpu_before" "$cpu_after" "$clk_tck" "$target_pid" "${redis_pid:-}" "${pg_pid:-}" "$gc_before" "$gc_after" \
-    "$ctx_before" "$ctx_after" "$stages" "$audit_before" "$audit_after" "$jit_before" "$jit_after" <<'PY'
+    "$ctx_before" "$ctx_after" "$stages" "$audit_before" "$audit_after" "$jit_before" "$jit_after" "$syscalls_csv" <<'PY'
 import json, sys
 run = json.loads(sys.argv[1]); before = [int(x) for x in sys.argv[2].split()]; after = [int(x) for x in sys.argv[3].split()]
 tick_us = 1e6 / int(sys.argv[4]); n = run.get("requests") or 0
@@ -638,6 +656,20 @@ if n:
     if len(jit_before) == 2 and len(jit_after) == 2 and run.get("duration_s"):
         run["jit"] = {"methods": int(jit_after[0]) - int(jit_before[0]),
                       "share": round((int(jit_after[1]) - int(jit_before[1])) / 1e6 / run["duration_s"], 4)}
+    # System calls per request by kind (perf stat -x, over the run: "count,unit,event,..." lines; LOADTEST_SYSCALLS=1).
+    try:
+        counted = {}
+        for line in open(sys.argv[17]):
+            fields = line.strip().split(",")
+            if len(fields) > 2 and fields[0].isdigit():
+                counted[fields[2].split(":")[-1]] = int(fields[0])
+        kinds = {"total": ["sys_enter"], "send": ["sys_enter_sendto", "sys_enter_sendmsg"],
+                 "receive": ["sys_enter_recvfrom", "sys_enter_recvmsg"], "epoll_wait": ["sys_enter_epoll_wait", "sys_enter_epoll_pwait"],
+                 "futex": ["sys_enter_futex"], "sched_yield": ["sys_enter_sched_yield"]}
+        if "sys_enter" in counted:
+            run["syscalls_per_request"] = {kind: round(sum(counted.get(e, 0) for e in events) / n, 2) for kind, events in kinds.items()}
+    except OSError:
+        pass
     audit_before, audit_after = sys.argv[13].split(), sys.argv[14].split()
     if len(audit_before) == 2 and len(audit_after) == 2:
         records, size = int(audit_after[0]) - int(audit_before[0]), int(audit_after[1]) - int(audit_before[1])

@@ -17,7 +17,7 @@ report = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(report)
 
 
-def row(target, scenario, phase="full", rps=1000.0, p99=2000, jit=None, cpu=None, rate=0, store="redis", round_=1):
+def row(target, scenario, phase="full", rps=1000.0, p99=2000, jit=None, cpu=None, rate=0, store="redis", round_=1, syscalls=None):
     r = {"store": store, "target": target, "scenario": scenario, "phase": phase, "round": round_, "connections": 32,
          "rate": rate, "expect": "200", "requests": int(rps * 10), "rps": rps, "ok": int(rps * 10), "unexpected": 0,
          "socket_errors": 0, "exhausted": 0, "statuses": {"200": int(rps * 10)}, "duration_s": 10.0,
@@ -26,6 +26,8 @@ def row(target, scenario, phase="full", rps=1000.0, p99=2000, jit=None, cpu=None
         r["jit"] = {"methods": 10, "share": jit}
     if cpu is not None:
         r["cpu_us_per_request"] = {"target": cpu, "machine": cpu * 2}
+    if syscalls is not None:
+        r["syscalls_per_request"] = syscalls
     return r
 
 
@@ -51,6 +53,29 @@ class FloorPartsTests(unittest.TestCase):
         self.assertIn("/ 2.50 /", table[1])
         self.assertIn("/ 7.00 /", table[1])
         self.assertIn("| 200 / 300 / 450 |", table[1])
+
+
+class SyscallTests(unittest.TestCase):
+    def test_writeSyscalls_medianPerKindBareBesideTheGateway(self):
+        bare = {"total": 20.0, "send": 2.0, "receive": 2.7, "epoll_wait": 1.35, "futex": 2.6, "sched_yield": 69.0}
+        summary = report.aggregate([
+            row("gateway", "chat", "rate1000", rate=1000, syscalls=dict(bare, send=6.0), round_=1),
+            row("gateway", "chat", "rate1000", rate=1000, syscalls=dict(bare, send=7.0), round_=2),
+            row("gateway", "chat", "rate1000", rate=1000, syscalls=dict(bare, send=6.4), round_=3),
+            row("baseline", "chat", "rate1000", rate=1000, syscalls=bare),
+            row("gateway", "allow", "full"),
+        ])
+        lines = []
+        report.write_syscalls(lines, summary)
+        table = [line for line in lines if line.startswith("| redis")]
+        self.assertEqual(len(table), 2, "a row without the count has no line")
+        self.assertTrue(table[0].startswith("| redis | baseline:chat | rate1000 | 20.00 | 2.00 | 2.70 |"), table[0])
+        self.assertTrue(table[1].startswith("| redis | gateway:chat | rate1000 | 20.00 | 6.40 |"), "the median of the rounds")
+
+    def test_writeSyscalls_noCountsNoSection(self):
+        lines = []
+        report.write_syscalls(lines, report.aggregate([row("gateway", "allow")]))
+        self.assertEqual(lines, [])
 
 
 def jit_lines(rows, env=None):
