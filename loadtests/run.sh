@@ -575,8 +575,13 @@ run() {
   local syscalls_pid="" syscalls_csv="$work/$name.syscalls.csv"
   rm -f "$syscalls_csv"
   if [[ "$syscalls_on" == 1 && "$phase" != warmup && -n "$target_pid" ]]; then
-    perf stat -x, -e "$syscall_events" -p "$target_pid" -o "$syscalls_csv" -- sleep "$seconds" >/dev/null 2>&1 &
+    # Counting from before wrk's first request until it has had every answer (stopped by SIGINT, on which perf writes
+    # its counts). A window of the run's length would not: wrk loads its corpus before its clock starts, so such a
+    # window ends before the run does (it undercounted by up to half).
+    perf stat -x, -e "$syscall_events" -p "$target_pid" -o "$syscalls_csv" >/dev/null 2>&1 &
     syscalls_pid="$!"
+    for _ in $(seq 1 100); do [[ -s "$syscalls_csv" ]] && break; sleep 0.02; done
+    sleep 0.1
   fi
   local header=""
   [[ "$target" == gateway ]] && header="$(allow_header "$kind")"
@@ -589,7 +594,7 @@ run() {
     } >"$report_dir/runs/$name.perf.txt" || true
     rm -f "$work/$name.perf.data"
   fi
-  [[ -n "$syscalls_pid" ]] && { wait "$syscalls_pid" 2>/dev/null || true; }
+  [[ -n "$syscalls_pid" ]] && { kill -INT "$syscalls_pid" 2>/dev/null; wait "$syscalls_pid" 2>/dev/null || true; }
   local cpu_after; cpu_after="$(proc_cpu_ticks "$target_pid") $(proc_cpu_ticks "$upstream_pid") $(proc_cpu_ticks "${redis_pid:-}") $(postgres_cpu_ticks "${pg_pid:-}") $(machine_cpu_ticks)"
   local ctx_after; ctx_after="$(ctxt_switches "$target_pid")"
   local rss_kb=null

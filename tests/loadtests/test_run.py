@@ -83,12 +83,13 @@ class LoadTestRunTests(unittest.TestCase):
                     self.assertTrue(all(share < 2 for share in last_pass), last_pass)
 
     def test_syscalls_eachStoreRoundTripIsASendOfTheGatewaysOwn(self):
-        # A chat completion: bare YARP sends the request upstream and the answer back; the gateway also sends the
-        # admission, the decision record, the budget's settle and the outcome record to Redis (several may share a send).
+        # A chat completion: bare YARP forwards the request upstream and answers, in three sends (strace counts the same
+        # for 1,000 requests); the gateway also sends the admission, the decision record, the budget's settle and
+        # the outcome record to Redis (two may share a send).
         bare = self.find("baseline", "chat", "rate200")["syscalls_per_request"]
         gateway = self.find("gateway", "chat", "rate200")["syscalls_per_request"]
-        self.assertGreaterEqual(bare["send"], 1.9, bare)
-        self.assertLess(bare["send"], 3, bare)
+        self.assertGreaterEqual(bare["send"], 2.9, "every request's sends counted, to the run's last: " + str(bare))
+        self.assertLess(bare["send"], 3.5, bare)
         self.assertGreaterEqual(gateway["send"], bare["send"] + 2, (bare, gateway))
         self.assertGreater(gateway["total"], gateway["send"] + gateway["receive"], gateway)
         with open(os.path.join(self.report_dir, "report.md"), encoding="utf-8") as handle:
