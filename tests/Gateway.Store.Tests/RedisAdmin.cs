@@ -11,13 +11,28 @@ internal sealed class RedisAdmin : IAsyncDisposable
 
     public IDatabase Database => _multiplexer.GetDatabase();
 
+    /// <summary>
+    /// Connects, trying again for up to ten seconds: a server that has just begun to listen (a new cluster node with no
+    /// slots yet, say) can refuse StackExchange.Redis's first handshake ("Error connecting right now").
+    /// </summary>
     public static async Task<RedisAdmin> ConnectAsync(string endpoint, string? password = null)
     {
         var options = ConfigurationOptions.Parse(endpoint);
         options.Password = password;
         options.AllowAdmin = true;
         options.SyncTimeout = options.AsyncTimeout = 10_000;
-        return new RedisAdmin(await ConnectionMultiplexer.ConnectAsync(options));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            try
+            {
+                return new RedisAdmin(await ConnectionMultiplexer.ConnectAsync(options));
+            }
+            catch (RedisConnectionException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
     }
 
     public Task<RedisResult> ExecuteAsync(string command, params object[] arguments) => Database.ExecuteAsync(command, arguments);
