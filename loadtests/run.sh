@@ -40,8 +40,9 @@
 #                               (full load, half load and the peers' fixed rates alike),
 #                               summarised by DSO and symbol in runs/<run>.perf.txt (needs perf; turns W^X off for the map)
 #   LOADTEST_SYSCALLS=0         1: system calls per request of the process under test (bare YARP and the gateway alike) on
-#                               every measured row, counted by kind with perf stat's syscall tracepoints (needs perf; the
-#                               counting costs the process a little CPU, so the default leaves it off)
+#                               every measured row, counted by kind with perf stat's syscall tracepoints (needs perf;
+#                               counting costs the counted process CPU, bare YARP's full-load rate 8-20 %, so it is off
+#                               by default and its rows are not for comparing throughput)
 #   LOADTEST_GATEWAY_ENV=""     extra environment for every gateway, e.g. "DOTNET_gcServer=0 DOTNET_TieredPGO=1"
 #   LOADTEST_VARIANTS="…"       per store, a scenario again (warm-up and the rounds, full load) on a gateway started
 #                               with extra arguments, one row each: "name:args;name:args", arguments separated by spaces,
@@ -575,10 +576,11 @@ run() {
   local syscalls_pid="" syscalls_csv="$work/$name.syscalls.csv"
   rm -f "$syscalls_csv"
   if [[ "$syscalls_on" == 1 && "$phase" != warmup && -n "$target_pid" ]]; then
-    # Counting from before wrk's first request until it has had every answer (stopped by SIGINT, on which perf writes
-    # its counts). A window of the run's length would not: wrk loads its corpus before its clock starts, so such a
-    # window ends before the run does (it undercounted by up to half).
-    perf stat -x, -e "$syscall_events" -p "$target_pid" -o "$syscalls_csv" >/dev/null 2>&1 &
+    # Counting from before wrk's first request until it has had every answer: perf counts for as long as its own
+    # workload (a sleep) lives, and that sleep is ended once wrk is done; perf then writes its counts and exits. A window
+    # of the run's length would not do: wrk loads its corpus before its clock starts, so such a window ends before the
+    # run does (it undercounted by up to half). No signal goes to perf itself.
+    perf stat -x, -e "$syscall_events" -p "$target_pid" -o "$syscalls_csv" -- sleep 86400 >/dev/null 2>&1 &
     syscalls_pid="$!"
     for _ in $(seq 1 100); do [[ -s "$syscalls_csv" ]] && break; sleep 0.02; done
     sleep 0.1
@@ -594,7 +596,12 @@ run() {
     } >"$report_dir/runs/$name.perf.txt" || true
     rm -f "$work/$name.perf.data"
   fi
-  [[ -n "$syscalls_pid" ]] && { kill -INT "$syscalls_pid" 2>/dev/null; wait "$syscalls_pid" 2>/dev/null || true; }
+  if [[ -n "$syscalls_pid" ]]; then
+    pkill -TERM -P "$syscalls_pid" -x sleep 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$syscalls_pid" 2>/dev/null || break; sleep 0.05; done
+    kill -9 "$syscalls_pid" 2>/dev/null || true
+    wait "$syscalls_pid" 2>/dev/null || true
+  fi
   local cpu_after; cpu_after="$(proc_cpu_ticks "$target_pid") $(proc_cpu_ticks "$upstream_pid") $(proc_cpu_ticks "${redis_pid:-}") $(postgres_cpu_ticks "${pg_pid:-}") $(machine_cpu_ticks)"
   local ctx_after; ctx_after="$(ctxt_switches "$target_pid")"
   local rss_kb=null
