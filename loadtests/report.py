@@ -666,15 +666,12 @@ SYSCALL_KINDS = ("total", "send", "receive", "epoll_wait", "futex", "sched_yield
 
 def write_syscalls(lines, summary):
     """System calls per request of the process under test, by kind (LOADTEST_SYSCALLS=1), bare YARP beside the gateway."""
-    rows = [r for r in summary.values() if r.get("syscalls_per_request")]
+    # Full load, half load, then the fixed rates from the lowest; in each, the rows as every other table orders them.
+    phases = sorted({r["phase"] for r in summary.values() if r.get("syscalls_per_request")},
+                    key=lambda p: (p != "full", p != "half", int(p[4:]) if p[:4] == "rate" and p[4:].isdigit() else 0, p))
+    rows = [r for phase in phases for r in ordered(summary, phase) if r.get("syscalls_per_request")]
     if not rows:
         return
-    def pair(r):  # a gateway row's scenario by its baseline's, so that each sits under the bare YARP row it is measured against
-        scenario = base_scenario(r["scenario"])
-        scenario = scenario if r["target"] == "baseline" else BASE_OF.get(scenario, scenario)
-        return ORDER.index(scenario) if scenario in ORDER else len(ORDER)
-    rows.sort(key=lambda r: (r["store"], r["phase"] != "full", r["phase"] != "half", r.get("rate") or 0, r["phase"], pair(r),
-                             r["target"] != "baseline", r["scenario"]))
     section(lines, "System calls per request",
             ["store", "run", "phase", "all", "send", "receive", "epoll_wait", "futex", "sched_yield"],
             [[r["store"], f"{r['target']}:{r['scenario']}", r["phase"]] + [per(r["syscalls_per_request"].get(kind)) for kind in SYSCALL_KINDS]
