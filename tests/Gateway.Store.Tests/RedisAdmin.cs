@@ -1,3 +1,4 @@
+using Gateway.Testing;
 using StackExchange.Redis;
 
 namespace Gateway.Store.Tests;
@@ -21,18 +22,25 @@ internal sealed class RedisAdmin : IAsyncDisposable
         options.Password = password;
         options.AllowAdmin = true;
         options.SyncTimeout = options.AsyncTimeout = 10_000;
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            try
+        ConnectionMultiplexer? connected = null;
+        RedisConnectionException? refused = null;
+        await Eventually.HoldsAsync(
+            async () =>
             {
-                return new RedisAdmin(await ConnectionMultiplexer.ConnectAsync(options));
-            }
-            catch (RedisConnectionException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-            }
-        }
+                try
+                {
+                    connected = await ConnectionMultiplexer.ConnectAsync(options);
+                    return true;
+                }
+                catch (RedisConnectionException ex)
+                {
+                    refused = ex;
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(10),
+            () => $"Redis at {endpoint} refused every connection for 10 s: {refused?.Message}");
+        return new RedisAdmin(connected!);
     }
 
     public Task<RedisResult> ExecuteAsync(string command, params object[] arguments) => Database.ExecuteAsync(command, arguments);
