@@ -732,7 +732,8 @@ warm() {
       run "$store" gateway "$scenario" warmup 0 "$conns" 0 "$port"
       spent=$(( spent + warmup_slice ))
       [[ -n "$last_jit_share" ]] || return 0
-      read -r share busy < <(python3 -c 'import sys; s = float(sys.argv[1]) * 100; print(round(s, 1), int(s >= float(sys.argv[2])))' \
+      # Judged on the share as logged (one decimal), so that a slice logged at the threshold is never counted quiet.
+      read -r share busy < <(python3 -c 'import sys; s = round(float(sys.argv[1]) * 100, 1); print(s, int(s >= float(sys.argv[2])))' \
         "$last_jit_share" "$jit_quiet")
       log "  warm-up of $scenario: the JIT at $share % of the last ${warmup_slice}s"
       if (( busy )); then quiet=0; fi
