@@ -1,8 +1,10 @@
 """Real parts for the load test's tests: free loopback ports, redis-server, the load test's upstream and bare proxy
 (the Release binaries `make build` leaves under artifacts/bin), each stopped when the test ends."""
 import os
+import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 
@@ -83,3 +85,60 @@ def start_upstream(processes, work):
     if not wait_http(f"http://127.0.0.1:{port}/healthz"):
         raise RuntimeError("the load test's upstream did not start")
     return port
+
+
+def session_members(sid):
+    """Every live process (not yet ended) whose session is sid: what a script started, whichever group it moved to."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":
+            members.append(int(entry))
+    return members
+
+
+def run_script(args, env, timeout, cwd=ROOT):
+    """Runs a script in a session of its own, its output to a file rather than a pipe, so that nothing it leaves
+    running can keep the caller waiting for an end of output. Past the timeout, every process of the session is
+    stopped (TERM, then KILL) and the run counts as failed; so is whatever the script left running when it ended.
+    Returns (return code or None when timed out, output, the names of the processes it left running)."""
+    with open(os.devnull, "rb") as stdin, tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(args, cwd=cwd, env=env, stdin=stdin, stdout=output, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        try:
+            code = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            code = None
+        left = [process_name(pid) for pid in session_members(process.pid) if pid != process.pid]
+        for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+            members = session_members(process.pid)
+            if not members:
+                break
+            for pid in members:
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    pass
+            deadline = time.monotonic() + grace
+            while session_members(process.pid) and time.monotonic() < deadline:
+                time.sleep(0.2)
+        process.wait()
+        output.seek(0)
+        text = output.read().decode("utf-8", errors="replace")
+    if code is None:
+        text += f"\n(run_script: stopped after {timeout} s)"
+    return code, text, left
+
+
+def process_name(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read().replace(b"\0", b" ").decode("utf-8", errors="replace").strip()[:200]
+    except OSError:
+        return f"({pid}, gone)"

@@ -1,0 +1,49 @@
+"""parts.run_script, which runs loadtests/run.sh for test_run: a script that overruns, or ends leaving processes
+behind, is stopped whole and reported, and never keeps the suite waiting for the end of its output."""
+import os
+import time
+import unittest
+
+from parts import run_script
+
+# A background child that inherits the output: with a pipe, it would hold the caller until it ended.
+OVERRUNS = "sleep 300 & echo $!; sleep 299; true"
+LEAVES_A_PROCESS = "sleep 300 & echo $!"
+
+
+def gone(pid, seconds=10):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
+                if handle.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True
+        except OSError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+class RunScriptTests(unittest.TestCase):
+    def test_runScript_overrunningScript_isStoppedWithEverythingItStarted(self):
+        began = time.monotonic()
+        code, output, left = run_script(["bash", "-c", OVERRUNS], dict(os.environ), timeout=2)
+        self.assertIsNone(code)
+        self.assertIn("stopped after 2 s", output)
+        self.assertLess(time.monotonic() - began, 10, "TERM was enough: no grace period spent")
+        self.assertEqual(sorted(left), ["sleep 299", "sleep 300"])
+        self.assertTrue(gone(int(output.split()[0])), "the background child is stopped too")
+
+    def test_runScript_scriptLeavingAProcess_namesItAndStopsIt(self):
+        code, output, left = run_script(["bash", "-c", LEAVES_A_PROCESS], dict(os.environ), timeout=30)
+        self.assertEqual(code, 0)
+        self.assertEqual(left, ["sleep 300"])
+        self.assertTrue(gone(int(output.split()[0])))
+
+    def test_runScript_cleanScript_returnsItsCodeAndOutput(self):
+        code, output, left = run_script(["bash", "-c", "echo hello; exit 3"], dict(os.environ), timeout=30)
+        self.assertEqual((code, output.strip(), left), (3, "hello", []))
+
+
+if __name__ == "__main__":
+    unittest.main()
