@@ -135,7 +135,9 @@ pids=()
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
-  stop_redis_cluster
+  # Every step runs whatever failed before: a step that stopped the rest would leave the processes running. The Redis
+  # Cluster's servers are among pids (start), so they are stopped here whenever the script ends.
+  set +e
   for pid in "${pids[@]}"; do
     kill "$pid" 2>/dev/null || true
   done
@@ -223,10 +225,11 @@ free_port() {
 }
 random_key() { python3 -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())'; }
 
-wait_http() { # url seconds
+wait_http() { # url seconds [pid: give up as soon as it has exited]
   local deadline=$(( $(date +%s) + $2 ))
   until curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; do
     if (( $(date +%s) >= deadline )); then return 1; fi
+    if [[ -n "${3:-}" ]] && ! kill -0 "$3" 2>/dev/null; then return 1; fi
     sleep 0.3
   done
 }
@@ -258,7 +261,8 @@ jit_counters() { # scrape file -> "compiled-methods compilation-µs" (System.Run
 # takes its count with it (a slight undercount).
 ctxt_switches() { # pid -> "voluntary nonvoluntary" summed over its threads ("0 0" when gone)
   [[ -n "$1" && -d "/proc/$1/task" ]] || { echo "0 0"; return; }
-  cat /proc/"$1"/task/*/status 2>/dev/null \
+  # A thread that exits between the glob and its read fails cat; with pipefail that would end the script.
+  { cat /proc/"$1"/task/*/status 2>/dev/null || true; } \
     | awk '/^voluntary_ctxt_switches:/ {v += $2} /^nonvoluntary_ctxt_switches:/ {n += $2} END {printf "%d %d\n", v, n}'
 }
 # The audit journal as the admin API exports it (JSON Lines, every chain of tenant demo, records before a time).
@@ -277,14 +281,14 @@ redis_memory_keys() { # -> "used_memory dbsize" of the store's Redis (bytes, key
 }
 proc_cpu_ticks() { # pid -> utime+stime in clock ticks (0 when gone); fields counted after the ")" of comm
   [[ -n "$1" && -r "/proc/$1/stat" ]] || { echo 0; return; }
-  sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
+  { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null || true; } | awk '{t = $12 + $13} END {print t + 0}'
 }
 # PostgreSQL's whole server: the postmaster and every process it started (backends, walwriter, checkpointer,
 # autovacuum workers…). Live children count their own utime+stime; a child that exited has been reaped by the
 # postmaster, whose cutime+cstime then holds it, so a backend that exits during the run is still counted.
 postgres_cpu_ticks() { # postmaster pid -> ticks of its process tree (0 when gone)
   [[ -n "$1" && -r "/proc/$1/stat" ]] || { echo 0; return; }
-  cat /proc/[0-9]*/stat 2>/dev/null | awk -v pm="$1" '
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pm="$1" '
     { pid = $1; sub(/^.*\) /, "") }
     pid == pm { t += $12 + $13 + $14 + $15; next }
     $2 == pm { t += $12 + $13 }
@@ -354,7 +358,7 @@ start_gateway() {
     --Logging:LogLevel:Default=Warning "$@" ${LOADTEST_GATEWAY_ARGS:-}
   gateway_pid="$started_pid"
   port_pid[$port]="$started_pid"
-  if ! wait_http "http://127.0.0.1:$port/healthz" 90; then
+  if ! wait_http "http://127.0.0.1:$port/healthz" 90 "$gateway_pid"; then
     cat "$work/gateway-$label.log" >&2
     echo "loadtest: the gateway ($label) did not start" >&2
     exit 1
