@@ -390,6 +390,12 @@ def label(row):
     return f"{row['store']} {row['phase']} {row['target'] if row['target'] == 'baseline' else 'gateway'}:{row['scenario']}"
 
 
+def phase_order(phase):
+    """Sort key of a phase: full load, half load, then the fixed rates ("rate<N>") from the lowest."""
+    rate = int(phase[4:]) if phase.startswith("rate") and phase[4:].isdigit() else 0
+    return phase != "full", phase != "half", rate, phase
+
+
 def ordered(summary, phase):
     rows = [r for r in summary.values() if r["phase"] == phase]
     stores = sorted({r["store"] for r in rows}, key=lambda s: (s != "reference", s != "memory", s))
@@ -525,7 +531,7 @@ def machine_cores(row):
 
 def write_peers(lines, summary, roundtrips=()):
     """The peers' benchmark (issue #52): chat completions at fixed rates, bare YARP and the gateway side by side."""
-    phases = sorted({r["phase"] for r in summary.values() if r["phase"].startswith("rate")}, key=lambda p: int(p[4:]))
+    phases = sorted({r["phase"] for r in summary.values() if r["phase"].startswith("rate")}, key=phase_order)
     rows = []
     stage_rows = []
     stage_cell = lambda f: "-" if not f or f.get("mean_us") is None or f.get("p99_us") is None else f"{f['mean_us']:.0f} / {f['p99_us']:.0f}"
@@ -666,9 +672,8 @@ SYSCALL_KINDS = ("total", "send", "receive", "epoll_wait", "futex", "sched_yield
 
 def write_syscalls(lines, summary):
     """System calls per request of the process under test, by kind (LOADTEST_SYSCALLS=1), bare YARP beside the gateway."""
-    # Full load, half load, then the fixed rates from the lowest; in each, the rows as every other table orders them.
-    phases = sorted({r["phase"] for r in summary.values() if r.get("syscalls_per_request")},
-                    key=lambda p: (p != "full", p != "half", int(p[4:]) if p[:4] == "rate" and p[4:].isdigit() else 0, p))
+    # In each phase, the rows as every other table orders them.
+    phases = sorted({r["phase"] for r in summary.values() if r.get("syscalls_per_request")}, key=phase_order)
     rows = [r for phase in phases for r in ordered(summary, phase) if r.get("syscalls_per_request")]
     if not rows:
         return

@@ -87,19 +87,29 @@ def start_upstream(processes, work):
     return port
 
 
+def process_stat(pid):
+    """The fields of /proc/<pid>/stat after the command's name (state first, session fourth), or None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as handle:
+            return handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def running(pid):
+    """Whether the process still runs: neither gone nor ended and waiting to be reaped."""
+    fields = process_stat(pid)
+    return fields is not None and fields[0] != "Z"
+
+
 def session_members(sid):
-    """Every live process (not yet ended) whose session is sid: what a script started, whichever group it moved to."""
+    """Every running process whose session is sid: what a script started, whichever group it moved to."""
     members = []
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except OSError:  # gone meanwhile
-            continue
-        if int(fields[3]) == sid and fields[0] != "Z":
-            members.append(int(entry))
+        if entry.isdigit():
+            fields = process_stat(entry)
+            if fields is not None and fields[0] != "Z" and int(fields[3]) == sid:
+                members.append(int(entry))
     return members
 
 

@@ -4,7 +4,7 @@ import os
 import time
 import unittest
 
-from parts import run_script
+from parts import run_script, running
 
 # A background child that inherits the output: with a pipe, it would hold the caller until it ended.
 OVERRUNS = "sleep 300 & echo $!; sleep 299; true"
@@ -13,15 +13,11 @@ LEAVES_A_PROCESS = "sleep 300 & echo $!"
 
 def gone(pid, seconds=10):
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
-                if handle.read().rsplit(")", 1)[1].split()[0] == "Z":
-                    return True
-        except OSError:
-            return True
+    while running(pid):
+        if time.monotonic() >= deadline:
+            return False
         time.sleep(0.1)
-    return False
+    return True
 
 
 class RunScriptTests(unittest.TestCase):
