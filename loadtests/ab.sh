@@ -23,7 +23,8 @@
 # Another worth a run: max-conn-256:--Kestrel:Limits:MaxConcurrentConnections=256.
 # Kestrel's AllowSynchronousIO is already false by default (and the gateway never turns it on).
 #
-# Writes loadtests/reports/ab-<UTC stamp>/ab.jsonl (one line per variant and round) and ab.md (the table).
+# Writes artifacts/loadtests/reports/ab-<UTC stamp>/ab.jsonl (one line per variant and round) and ab.md (the table);
+# LOADTEST_REPORTS=loadtests/reports keeps it in the tree instead, for a document to cite.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${AB_ROUNDS:-3}"
@@ -44,7 +45,7 @@ if [[ ${#variants[@]} -eq 0 ]]; then
   )
 fi
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
-out="${LOADTEST_REPORTS:-$root/loadtests/reports}/ab-$stamp"
+out="${LOADTEST_REPORTS:-$root/artifacts/loadtests/reports}/ab-$stamp"
 mkdir -p "$out/runs"
 : >"$out/ab.jsonl"
 

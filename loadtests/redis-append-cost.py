@@ -10,7 +10,8 @@ record size:
   reuse  the same, but the stream is deleted after every group, so the server reuses its memory
   args   a script that does nothing with the same arguments: the cost of passing the records in
 
-Usage: loadtests/redis-append-cost.py [report-dir]   (default loadtests/reports/redis-append-<stamp>)
+Usage: loadtests/redis-append-cost.py [report-dir]   (default artifacts/loadtests/reports/redis-append-<stamp>, git-ignored;
+       give loadtests/reports/redis-append-<stamp> to keep it in the tree, for a document to cite)
 """
 import os
 import re
@@ -113,9 +114,15 @@ def measure(redis, pid, sha, noop, size, case):
     }
 
 
+def default_report_dir(stamp):
+    """Where a run writes without an argument: under artifacts/, git-ignored (a report a document cites is kept by naming
+    loadtests/reports/... instead)."""
+    return os.path.join(ROOT, "artifacts", "loadtests", "reports", "redis-append-" + stamp)
+
+
 def main():
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    report_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "loadtests/reports", "redis-append-" + stamp)
+    report_dir = sys.argv[1] if len(sys.argv) > 1 else default_report_dir(stamp)
     os.makedirs(report_dir, exist_ok=True)
     port = free_port()
     work = tempfile.mkdtemp(prefix="redis-append-")

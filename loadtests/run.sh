@@ -23,7 +23,8 @@
 #   LOADTEST_PREFER=""          a Prefer header value sent with every request of the gateway's allow rows (full and
 #                               half load, variants, replicas and scale-out, the soak), e.g. return=minimal (the compact
 #                               answer, docs/agent-protocol.md); the equal-terms baseline is sized to that answer
-#   LOADTEST_REPORTS=loadtests/reports   where reports/<timestamp>/ goes
+#   LOADTEST_REPORTS=artifacts/loadtests/reports   where <timestamp>/ goes (git-ignored); LOADTEST_REPORTS=loadtests/reports
+#                               keeps a report in the tree, for a document to cite (docs/performance.md, "Where reports go")
 #   LOADTEST_REFERENCE=1        reference rows: the upstream called directly and Debian nginx as a plain reverse proxy
 #   LOADTEST_REPLICAS=1         two gateway replicas on one Redis (aggregate allow throughput, audit chains verified)
 #   LOADTEST_SCALEOUT=1         one, two and three gateway replicas over a three-primary Redis Cluster (three replicas,
@@ -123,7 +124,7 @@ allow_header() { [[ "$1" == allow && -n "$prefer" ]] && echo "Prefer: $prefer" |
 [[ "$perf_on" == 1 ]] && gateway_env+=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0)
 artifacts="${GATEWAY_ARTIFACTS:-$root/artifacts}"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
-report_dir="${LOADTEST_REPORTS:-$root/loadtests/reports}/$stamp"
+report_dir="${LOADTEST_REPORTS:-$root/artifacts/loadtests/reports}/$stamp"
 work="$(mktemp -d /tmp/gateway-loadtest.XXXXXX)"
 results="$report_dir/results.jsonl"
 lua="$root/loadtests/wrk/corpus.lua"
