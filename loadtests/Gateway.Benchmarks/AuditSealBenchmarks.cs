@@ -9,7 +9,7 @@ namespace Gateway.Benchmarks;
 /// the per-record CPU cost of the journal. Target: at most 10 µs and one buffer per record for a
 /// record of about 3 KB (an explanation with the full decision path of 11 controls). A record carries its
 /// explanation only as the UTF-8 JSON of its entry, so there is no longer a seal of an already parsed one
-/// (<c>SealTypical</c> in docs/performance.md).
+/// (<c>SealTypical</c>, gone since issue #24).
 /// </summary>
 [MemoryDiagnoser]
 public class AuditSealBenchmarks
