@@ -15,6 +15,11 @@ public sealed class SecretValue
 
     internal string BearerHeaderValue => _bearer ??= "Bearer " + Value;
 
+    // Its spellings in an answer that echoes it, made once per value (a value too short to look for has none).
+    private Redaction.CredentialSpellings? _spellings;
+
+    internal Redaction.CredentialSpellings? Spellings => _spellings ??= Redaction.CredentialSpellings.Of(Value);
+
     /// <inheritdoc/>
     public override string ToString() => "[secret]";
 }

@@ -53,7 +53,7 @@ public sealed class JsonBodyRedactor : IBodyRedactor
     {
         if (_fallback is null && _buffer.WrittenCount > 0)
         {
-            var counts = new RedactionCounts();
+            var counts = Counts.Fresh();
             try
             {
                 JsonRedactor.Redact(_buffer.WrittenSpan, output, counts);

@@ -123,7 +123,7 @@ public static class JsonRedactor
         // (counted); false when it does not, and the caller makes a string.
         private bool Written(ReadOnlySpan<char> text, Span<char> redacted, out ReadOnlySpan<char> written)
         {
-            if (!TextRedactor.MayRedact(text))
+            if (!TextRedactor.MayRedact(text, counts))
             {
                 written = text;
                 return true;

@@ -2,7 +2,9 @@ namespace Gateway.Connectors.Redaction;
 
 /// <summary>
 /// How many values of each kind were redacted in one body or stream (for audit records and metrics).
-/// Never holds the values. Safe to read from another thread while a stream is being redacted.
+/// Never holds the values it counted; it holds the spellings of the credential the gateway injected into the request
+/// (<see cref="RedactCredential"/>), which every redactor counting here replaces wherever the answer echoes them.
+/// Safe to read from another thread while a stream is being redacted.
 /// </summary>
 public sealed class RedactionCounts
 {
@@ -10,6 +12,25 @@ public sealed class RedactionCounts
     private static readonly RedactionKind[] ByWireName = [.. RedactionKindNames.All.OrderBy(static k => k.ToWireName(), StringComparer.Ordinal)];
 
     private readonly int[] _counts = new int[RedactionKindNames.All.Count];
+
+    /// <summary>The spellings of the credentials injected into the request (null for none).</summary>
+    internal CredentialSpellings? Credential { get; private set; }
+
+    /// <summary>
+    /// From now on, <paramref name="secret"/> (the credential the gateway sends upstream) is redacted wherever the answer
+    /// echoes it, as <see cref="RedactionKind.Credential"/>. Called before the request is sent.
+    /// </summary>
+    public void RedactCredential(Credentials.SecretValue secret)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        if (secret.Spellings is { } spellings)
+        {
+            Credential = spellings.With(Credential);
+        }
+    }
+
+    /// <summary>New counts, empty, that redact the same credentials (for a redaction whose counts are added only if it succeeds).</summary>
+    internal RedactionCounts Fresh() => new() { Credential = Credential };
 
     /// <summary>Total redactions of every kind.</summary>
     public int Total => _counts.Sum(c => Volatile.Read(ref c));

@@ -20,6 +20,9 @@ public enum RedactionKind
 
     /// <summary>Payment card numbers (13–19 digits, Luhn-valid, card-network prefix).</summary>
     CardNumber,
+
+    /// <summary>The credential the gateway injected into the request, echoed back by the upstream (<see cref="CredentialSpellings"/>).</summary>
+    Credential,
 }
 
 /// <summary>Wire names of <see cref="RedactionKind"/> (used in replacements, audit records and metrics).</summary>
@@ -28,7 +31,7 @@ public static class RedactionKindNames
     /// <summary>Every kind, in declaration order.</summary>
     public static IReadOnlyList<RedactionKind> All { get; } = Enum.GetValues<RedactionKind>();
 
-    /// <summary><c>email</c>, <c>bearer_token</c>, <c>jwt</c>, <c>api_key</c>, <c>private_key</c>, <c>card_number</c>.</summary>
+    /// <summary><c>email</c>, <c>bearer_token</c>, <c>jwt</c>, <c>api_key</c>, <c>private_key</c>, <c>card_number</c>, <c>credential</c>.</summary>
     public static string ToWireName(this RedactionKind kind) => kind switch
     {
         RedactionKind.Email => "email",
@@ -37,6 +40,7 @@ public static class RedactionKindNames
         RedactionKind.ApiKey => "api_key",
         RedactionKind.PrivateKey => "private_key",
         RedactionKind.CardNumber => "card_number",
+        RedactionKind.Credential => "credential",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 

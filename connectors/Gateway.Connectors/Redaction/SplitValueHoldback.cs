@@ -8,7 +8,7 @@ namespace Gateway.Connectors.Redaction;
 /// redacted there without holding anything back;
 /// an event is released once everything it holds lies before the point where that text could still
 /// grow into a match (the start of an unfinished match, or of a trailing word, card-digit run with its
-/// separator runs, or <c>Bearer</c> credential). A match spanning events is replaced in the first event
+/// separator runs, or <c>Bearer</c> credential, or the start of the injected credential). A match spanning events is replaced in the first event
 /// and removed from the others. Bounded: past <c>maxHeldChars</c> or 256 events everything held is released, redacted as it stands.
 /// </summary>
 internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChars)
@@ -61,7 +61,19 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
         {
             var text = segments.Count == 1 ? segments[0].Value : string.Concat(segments.Select(s => s.Value));
             var complete = final || !segments[0].Streamed;
+            if (counts.Credential is { } credential && credential.Occurs(text))
+            {
+                // The injected credential first, replaced where it stands (in its first event, removed from the others).
+                RedactCredential(segments, text, credential);
+                text = segments.Count == 1 ? segments[0].Value : string.Concat(segments.Select(s => s.Value));
+            }
+
             var cut = complete ? text.Length : TrailingRunStart(text);
+            if (!complete && counts.Credential is { } partial)
+            {
+                cut = Math.Min(cut, partial.PartialStart(text));
+            }
+
             for (var match = SensitivePatterns.For(text).Match(text); match.Success; match = match.NextMatch())
             {
                 var end = match.Index + match.Length;
@@ -158,6 +170,22 @@ internal sealed class SplitValueHoldback(RedactionCounts counts, int maxHeldChar
         }
 
         return heldChars;
+    }
+
+    // Every occurrence of the credential in the stream's text, replaced from the last one back (earlier offsets hold).
+    private void RedactCredential(List<HeldValue> segments, string text, CredentialSpellings credential)
+    {
+        var occurrences = new List<Found>();
+        for (var at = credential.Find(text, 0, out var length); at >= 0; at = credential.Find(text, at + length, out length))
+        {
+            occurrences.Add(new Found(segments, at, at + length, RedactionKind.Credential));
+        }
+
+        for (var i = occurrences.Count - 1; i >= 0; i--)
+        {
+            Apply(occurrences[i]);
+            counts.Add(RedactionKind.Credential);
+        }
     }
 
     // Replaces the match in its first segment and deletes the rest of it from the following ones.

@@ -181,7 +181,7 @@ internal sealed class SseJsonData : IJsonTokenHandler
             return true;
         }
 
-        if (SensitivePatterns.For(value).IsMatch(value))
+        if (SensitivePatterns.For(value).IsMatch(value) || _counts.Credential?.Occurs(value) == true)
         {
             return false;
         }

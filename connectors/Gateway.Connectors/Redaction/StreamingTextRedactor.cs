@@ -7,7 +7,8 @@ namespace Gateway.Connectors.Redaction;
 /// of at most <see cref="SensitivePatterns.MaxBoundedMatchLength"/> characters that could still become
 /// (or extend) a match. A token longer than that which reaches the end of the buffer is replaced at once
 /// and the rest of it is dropped as it arrives. For matches shorter than the hold-back the result is
-/// identical for every way of splitting the input.
+/// identical for every way of splitting the input. The injected credential (<see cref="RedactionCounts.RedactCredential"/>)
+/// is replaced first, and an ending that could still grow into it is held back, however long it is.
 /// </summary>
 public sealed class StreamingTextRedactor
 {
@@ -48,7 +49,19 @@ public sealed class StreamingTextRedactor
 
         var text = _context + _pending.ToString();
         var start = _context.Length;
+        var credential = _counts.Credential;
+        if (credential is not null)
+        {
+            // The injected credential first (whole occurrences; one still arriving is held back below).
+            text = credential.Redact(text, start, _counts);
+        }
+
         var safe = final ? text.Length : Math.Max(start, text.Length - SensitivePatterns.MaxBoundedMatchLength);
+        if (!final && credential is not null)
+        {
+            safe = Math.Max(start, Math.Min(safe, credential.PartialStart(text)));
+        }
+
         var cut = safe;
         var emitted = start;
         for (var match = SensitivePatterns.For(text).Match(text, start); match.Success; match = match.NextMatch())

@@ -4,7 +4,9 @@ namespace Gateway.Connectors.Redaction;
 
 /// <summary>
 /// Replaces e-mail addresses, bearer tokens, JWTs, API-key shapes, PEM private keys and Luhn-valid card
-/// numbers in a complete text with <c>[REDACTED:&lt;kind&gt;]</c>, counting each kind.
+/// numbers in a complete text with <c>[REDACTED:&lt;kind&gt;]</c>, counting each kind; and, first, every spelling of
+/// the credential the gateway injected into the request (<see cref="RedactionCounts.RedactCredential"/>), as
+/// <c>[REDACTED:credential]</c>.
 /// </summary>
 public static class TextRedactor
 {
@@ -14,14 +16,27 @@ public static class TextRedactor
     /// </summary>
     public static bool MayRedact(ReadOnlySpan<char> text) => SensitivePatterns.For(text).IsMatch(text);
 
+    /// <summary><see cref="MayRedact(ReadOnlySpan{char})"/>, or the text holds the credential <paramref name="counts"/> redact.</summary>
+    public static bool MayRedact(ReadOnlySpan<char> text, RedactionCounts counts)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        return counts.Credential?.Occurs(text) == true || MayRedact(text);
+    }
+
     /// <summary>
     /// Redacts <paramref name="text"/> into <paramref name="destination"/> as <see cref="Redact"/> does, with no
     /// allocation: the length written, or -1 (nothing counted) when the result does not fit or has more than
-    /// <see cref="MaxSpanMatches"/> redactions; the caller then makes the string and calls <see cref="Redact"/>.
+    /// <see cref="MaxSpanMatches"/> redactions, or holds the credential <paramref name="counts"/> redact; the caller then
+    /// makes the string and calls <see cref="Redact"/>.
     /// </summary>
     public static int TryRedact(ReadOnlySpan<char> text, Span<char> destination, RedactionCounts counts)
     {
         ArgumentNullException.ThrowIfNull(counts);
+        if (counts.Credential?.Occurs(text) == true)
+        {
+            return -1;
+        }
+
         Span<byte> kinds = stackalloc byte[MaxSpanMatches];
         var found = 0;
         var written = 0;
@@ -73,11 +88,27 @@ public static class TextRedactor
         return true;
     }
 
+    /// <summary>
+    /// <paramref name="text"/> with only the credential <paramref name="counts"/> redact replaced (a response header's
+    /// value: the patterns are for bodies); the same instance when it holds none.
+    /// </summary>
+    public static string RedactCredential(string text, RedactionCounts counts)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        return counts.Credential is { } credential ? credential.Redact(text, 0, counts) : text;
+    }
+
     /// <summary>The redacted text (the same instance when nothing matched).</summary>
     public static string Redact(string text, RedactionCounts counts)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(counts);
+        if (counts.Credential is { } credential)
+        {
+            // The credential first: its replacement holds nothing the patterns match.
+            text = credential.Redact(text, 0, counts);
+        }
+
         var match = SensitivePatterns.For(text).Match(text);
         StringBuilder? builder = null;
         var last = 0;

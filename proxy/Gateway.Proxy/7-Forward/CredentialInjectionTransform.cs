@@ -17,7 +17,9 @@ namespace Gateway.Proxy.Forward;
 /// the tenant (the vault's scope), the person's credential for a connector that acts for a person (sent in place of the
 /// connector's own), the decision token (<c>X-Gamut-Decision-Token</c>) and a dry_run degrade (<c>X-Gamut-Dry-Run</c>).
 /// The credential is resolved per request through <see cref="CredentialResolver"/> (which caches) and written straight
-/// to the outgoing header; it is never put on <c>HttpContext</c>. Without a plan, or when the credential is unavailable,
+/// to the outgoing header; it is never put on <c>HttpContext</c>. The plan's redaction counts are told of it
+/// (<see cref="Gateway.Connectors.Redaction.RedactionCounts.RedactCredential"/>), so that every redactor of the answer
+/// (body, events, result) replaces an echo of it with <c>[REDACTED:credential]</c>. Without a plan, or when the credential is unavailable,
 /// it throws, so the forwarder sends nothing (the host answers 503 <c>credential_unavailable</c> for a
 /// <see cref="CredentialUnavailableException"/>).
 /// </summary>
@@ -63,6 +65,7 @@ internal sealed partial class CredentialInjectionTransform : RequestTransform
             // A connector that acts for a person is sent that person's credential, not its own.
             headers.Remove(Auth.HeaderName);
             headers.TryAddWithoutValidation(Auth.HeaderName, ConnectorCredentials.HeaderValue(Auth, personal.Value));
+            plan.Redactions.RedactCredential(personal);
         }
         else if (Credential is { } reference)
         {
@@ -71,6 +74,7 @@ internal sealed partial class CredentialInjectionTransform : RequestTransform
                 var secret = await _resolver.ResolveAsync(plan.Tenant.Slug, reference, context.CancellationToken).ConfigureAwait(false);
                 headers.Remove(Auth.HeaderName);
                 headers.TryAddWithoutValidation(Auth.HeaderName, ConnectorCredentials.HeaderValue(Auth, secret));
+                plan.Redactions.RedactCredential(secret);
             }
             catch (CredentialUnavailableException ex)
             {

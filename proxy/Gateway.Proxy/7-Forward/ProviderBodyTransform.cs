@@ -5,6 +5,7 @@ using Gateway.Connectors.Streaming;
 using Gateway.Oversight;
 using Gateway.Proxy.Enforce;
 using Gateway.Proxy.Refusals;
+using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Proxy.Forward;
@@ -42,6 +43,7 @@ internal sealed class ProviderBodyTransform : ResponseTransform
             return;
         }
 
+        RedactCredentialEchoes(httpContext.Response.Headers, plan.Redactions);
         if (proxyResponse.Content.Headers.ContentLength is { } length && length > plan.MaxResponseBytes)
         {
             feature.Add(Refuse(context, status, UpstreamResponse.TooLarge(plan.MaxResponseBytes)));
@@ -88,6 +90,34 @@ internal sealed class ProviderBodyTransform : ResponseTransform
         var sizeLimit = new ResponseSizeLimitStream(body, plan.MaxResponseBytes);
         httpContext.Response.Body = sizeLimit;
         feature.Add(new UpstreamResponse(status) { Stream = stream, SizeLimit = sizeLimit });
+    }
+
+    /// <summary>The upstream's headers, as copied for the agent, with the injected credential replaced wherever one echoes it.</summary>
+    private static void RedactCredentialEchoes(IHeaderDictionary headers, RedactionCounts counts)
+    {
+        List<KeyValuePair<string, StringValues>>? redacted = null;
+        foreach (var header in headers)
+        {
+            string?[]? values = null;
+            for (var i = 0; i < header.Value.Count; i++)
+            {
+                if (header.Value[i] is { } value && TextRedactor.RedactCredential(value, counts) is var clean && !ReferenceEquals(clean, value))
+                {
+                    values ??= header.Value.ToArray();
+                    values[i] = clean;
+                }
+            }
+
+            if (values is not null)
+            {
+                (redacted ??= []).Add(KeyValuePair.Create(header.Key, new StringValues(values)));
+            }
+        }
+
+        foreach (var (name, values) in redacted ?? [])
+        {
+            headers[name] = values;
+        }
     }
 
     /// <summary>The answer cannot be passed on: nothing of it is sent, and the refusal goes to the Respond stage.</summary>

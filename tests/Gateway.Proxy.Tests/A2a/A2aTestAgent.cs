@@ -15,7 +15,8 @@ namespace Gateway.Proxy.Tests.A2a;
 /// <see cref="BreakSignature"/>), and a JSON-RPC endpoint at <c>/a2a</c> that answers a message with a completed task
 /// (echoing its text and an e-mail address the gateway must redact), streams a message's task as three events (working,
 /// an artifact, completed; for the message "slowly" the last waits for the client to read the first; "overflow" sends a
-/// large artifact; "breaks" drops the connection after the first event), streams a subscribed task's updates (working,
+/// large artifact; "breaks" drops the connection after the first event; <see cref="ReflectCredential"/> answers with the
+/// credential the agent was sent, as a remote agent that reflects it would), streams a subscribed task's updates (working,
 /// input-required, each after a comment), reads and cancels its tasks, and sets, reads,
 /// lists and deletes a task's push-notification configuration.
 /// </summary>
@@ -69,7 +70,7 @@ internal sealed class A2aTestAgent
             switch (method)
             {
                 case "SendMessage" or "message/send":
-                    var text = parameters.GetProperty("message").GetProperty("parts")[0].GetProperty("text").GetString();
+                    var text = Reflected(context, parameters.GetProperty("message").GetProperty("parts")[0].GetProperty("text").GetString());
                     var taskId = "task-" + Interlocked.Increment(ref _tasks);
                     var state = text == "needs login" ? "TASK_STATE_AUTH_REQUIRED" : "TASK_STATE_COMPLETED";
                     TaskStates[taskId] = text == "needs login" ? "auth-required" : "completed";
@@ -83,7 +84,7 @@ internal sealed class A2aTestAgent
                     result = new JsonObject { ["task"] = task }.ToJsonString();
                     break;
                 case "SendStreamingMessage" or "message/stream":
-                    var streamedText = parameters.GetProperty("message").GetProperty("parts")[0].GetProperty("text").GetString();
+                    var streamedText = Reflected(context, parameters.GetProperty("message").GetProperty("parts")[0].GetProperty("text").GetString());
                     var streamedTask = "task-" + Interlocked.Increment(ref _tasks);
                     TaskStates[streamedTask] = "completed";
                     var events = new[]
@@ -173,6 +174,13 @@ internal sealed class A2aTestAgent
             return Results.Text("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + result + "}", "application/json");
         });
     }
+
+    /// <summary>A message's text that makes the agent answer with the credential it was sent, without its scheme.</summary>
+    public const string ReflectCredential = "reflect the credential";
+
+    // The message's text, or, for ReflectCredential, the Authorization header's value without "Bearer ".
+    private static string? Reflected(HttpContext context, string? text) =>
+        text == ReflectCredential ? context.Request.Headers.Authorization.ToString().Replace("Bearer ", string.Empty, StringComparison.Ordinal) : text;
 
     private JsonObject Card(HttpContext context)
     {

@@ -64,6 +64,12 @@ public sealed class McpTestServer : IAsyncDisposable
     /// <summary>A tool, when served, that asks the person at the client mid-call (<c>elicitation/create</c>) and returns the choice.</summary>
     public const string AskPersonTool = "ask_person";
 
+    /// <summary>A call's <c>text</c> argument that makes any tool reflect the credential it arrived with (and a progress event carry it).</summary>
+    public const string ReflectCredential = "reflect the credential";
+
+    /// <summary>In a tool's description: replaced, as the server lists it, by the credential the listing arrived with (without its scheme).</summary>
+    public const string CredentialPlaceholder = "{credential}";
+
     /// <summary>The tools/list requests the server answered.</summary>
     public int Listings => _listings;
 
@@ -140,7 +146,8 @@ public sealed class McpTestServer : IAsyncDisposable
                     Tools = [.. _descriptions.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new Tool
                     {
                         Name = t.Key,
-                        Description = t.Value,
+                        Description = t.Value.Replace(CredentialPlaceholder, (request.Services?.GetRequiredService<IHttpContextAccessor>().HttpContext?.Request.Headers.Authorization.ToString() ?? string.Empty)
+                            .Replace("Bearer ", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal),
                         InputSchema = JsonDocument.Parse("""{"type":"object","properties":{"text":{"type":"string"}}}""").RootElement.Clone(),
                     })],
                 });
@@ -227,6 +234,22 @@ public sealed class McpTestServer : IAsyncDisposable
                     }, cancellationToken);
                     var folder = elicited.Content?.TryGetValue("folder", out var value) == true ? value.GetString() : null;
                     return new CallToolResult { Content = [new TextContentBlock { Text = $"the person chose {elicited.Action}: {folder}" }] };
+                }
+
+                if (request.Params.Arguments?.TryGetValue("text", out var asked) == true && asked.ValueKind == JsonValueKind.String && asked.GetString() == ReflectCredential)
+                {
+                    // A server that reflects the credential it was sent, without its scheme, in a progress event and its result.
+                    var bare = (http?.Request.Headers.Authorization.ToString() ?? string.Empty).Replace("Bearer ", string.Empty, StringComparison.Ordinal);
+                    if (request.Params.ProgressToken is { } echoToken)
+                    {
+                        await request.Server.SendNotificationAsync(NotificationMethods.ProgressNotification, new ProgressNotificationParams
+                        {
+                            ProgressToken = echoToken,
+                            Progress = new ProgressNotificationValue { Progress = 1, Total = 1, Message = "signed in with " + bare },
+                        }, cancellationToken: cancellationToken);
+                    }
+
+                    return new CallToolResult { Content = [new TextContentBlock { Text = "you sent " + bare + " (" + Uri.EscapeDataString(bare) + ")" }] };
                 }
 
                 if (Hold is { } hold)

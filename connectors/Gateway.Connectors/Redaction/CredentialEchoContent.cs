@@ -1,0 +1,152 @@
+using System.Net;
+using System.Text;
+
+namespace Gateway.Connectors.Redaction;
+
+/// <summary>
+/// An answer to a request the gateway itself sent with a connector's credential (its own MCP sessions: listings, prompts,
+/// resources, the server's notifications), read with every spelling of that credential (<see cref="CredentialSpellings"/>)
+/// replaced by <c>[REDACTED:credential]</c> as it streams: what the server lists or says reaches agents, and must not carry
+/// the credential back to them. Its length is no longer known (the replacement differs in length).
+/// </summary>
+internal sealed class CredentialEchoContent(HttpContent inner, CredentialSpellings credential) : HttpContent
+{
+    /// <summary><paramref name="content"/> read with <paramref name="spellings"/> redacted, under its headers but its length.</summary>
+    public static CredentialEchoContent Of(HttpContent content, CredentialSpellings spellings)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var redacted = new CredentialEchoContent(content, spellings);
+        foreach (var header in content.Headers)
+        {
+            if (!header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                redacted.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+        }
+
+        return redacted;
+    }
+
+    /// <inheritdoc/>
+    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+    {
+        using var read = await CreateContentReadStreamAsync().ConfigureAwait(false);
+        await read.CopyToAsync(stream).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    protected override async Task<Stream> CreateContentReadStreamAsync() =>
+        new EchoStream(await inner.ReadAsStreamAsync().ConfigureAwait(false), credential);
+
+    /// <inheritdoc/>
+    protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
+        new EchoStream(await inner.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), credential);
+
+    /// <inheritdoc/>
+    protected override bool TryComputeLength(out long length)
+    {
+        length = 0;
+        return false;
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    // The body as UTF-8 text, each piece redacted as it is read; an ending that could still grow into a spelling is held
+    // back until the next piece (or the end) shows it.
+    private sealed class EchoStream(Stream inner, CredentialSpellings credential) : Stream
+    {
+        private const int ChunkBytes = 8192;
+        private readonly Decoder _decoder = new UTF8Encoding(false).GetDecoder();
+        private readonly byte[] _input = new byte[ChunkBytes];
+        private readonly char[] _chars = new char[ChunkBytes + 1];
+        private readonly RedactionCounts _counts = new();
+        private string _pending = string.Empty;
+        private byte[] _output = [];
+        private int _outputAt;
+        private bool _ended;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            while (_outputAt == _output.Length && !_ended)
+            {
+                Take(inner.Read(_input, 0, _input.Length));
+            }
+
+            return Copy(buffer);
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            while (_outputAt == _output.Length && !_ended)
+            {
+                Take(await inner.ReadAsync(_input, cancellationToken).ConfigureAwait(false));
+            }
+
+            return Copy(buffer.Span);
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        // Decodes what was read (0: the end), redacts, and makes what is now safe the output.
+        private void Take(int read)
+        {
+            _ended = read == 0;
+            var decoded = _decoder.GetChars(_input, 0, read, _chars, 0, flush: _ended);
+            var text = credential.Redact(_pending + new string(_chars, 0, decoded), 0, _counts);
+            var safe = _ended ? text.Length : credential.PartialStart(text);
+            _pending = text[safe..];
+            _output = Encoding.UTF8.GetBytes(text, 0, safe);
+            _outputAt = 0;
+        }
+
+        private int Copy(Span<byte> buffer)
+        {
+            var length = Math.Min(buffer.Length, _output.Length - _outputAt);
+            _output.AsSpan(_outputAt, length).CopyTo(buffer);
+            _outputAt += length;
+            return length;
+        }
+    }
+}

@@ -1,0 +1,211 @@
+using System.Net;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Gateway.Proxy.Tests.A2a;
+using Gateway.Proxy.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Proxy.Tests.Security;
+
+/// <summary>
+/// An upstream that reflects the credential the gateway injected (issue #68): a real Kestrel server, behind an HTTP tool,
+/// a model connector and an A2A remote agent that share one vault credential, answers with the credential it received —
+/// without the <c>Bearer </c> prefix, JSON-escaped, percent-encoded, split across the events of a stream, in a response
+/// header. Whatever the route (the governed invoke-tool, the transparent provider route, the model route, streamed or
+/// not, an A2A reply or its event stream), the agent never receives it in any spelling, and the audit record counts the
+/// echo as a <c>credential</c> redaction.
+/// </summary>
+public sealed class CredentialEchoTests : IClassFixture<CredentialEchoTests.Fixture>
+{
+    /// <summary>The vault credential: characters JSON and URLs escape, so that each spelling differs.</summary>
+    public const string Secret = "echo+cred/Secret=42&x<y>";
+
+    private readonly Fixture _fixture;
+
+    public CredentialEchoTests(Fixture fixture) => _fixture = fixture;
+
+    private GovernedGateway Gw => _fixture.Gateway;
+
+    [Fact]
+    public async Task InvokeTool_UpstreamReflectsTheCredentialInJson_ResultHoldsNoSpellingOfIt_AndTheEchoIsRecorded()
+    {
+        using var response = await Gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", """{"tool":"echo","args":{"mode":"json"}}""");
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        CredentialEcho.AssertAbsent(Secret, body);
+        Assert.Contains("[REDACTED:credential]", body, StringComparison.Ordinal);
+        var record = Assert.Single(await Gw.AuditRecordsAsync(Assert.Single(response.Headers.GetValues("X-Request-Id"))), r => r.TryGetProperty("redactions", out _));
+        Assert.True(record.GetProperty("redactions").GetProperty("credential").GetInt32() >= 4, record.ToString());
+        Assert.DoesNotContain(Secret, record.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("json")]
+    [InlineData("text")]
+    [InlineData("sse")]
+    public async Task Providers_UpstreamReflectsTheCredential_BodyAndHeadersHoldNoSpellingOfIt(string mode)
+    {
+        using var response = await Gw.Agent.SendAsync(Gw.Agent.Create(HttpMethod.Get, "/providers/echo/" + mode));
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        CredentialEcho.AssertAbsent(Secret, body);
+        Assert.Contains("[REDACTED:credential]", body, StringComparison.Ordinal);
+        Assert.Contains("still here", body, StringComparison.Ordinal);
+        foreach (var header in response.Headers.Concat(response.Content.Headers))
+        {
+            CredentialEcho.AssertAbsent(Secret, header.Key + ": " + string.Join(", ", header.Value));
+        }
+
+        Assert.Equal("[REDACTED:credential]", Assert.Single(response.Headers.GetValues("X-Echo")));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ModelRoute_ModelReflectsTheCredential_AnswerHoldsNoSpellingOfIt(bool stream)
+    {
+        var request = JsonSerializer.Serialize(new { model = "gpt-4o", stream, messages = new[] { new { role = "user", content = "hi" } } });
+
+        using var response = await Gw.Agent.SendAsync(Gw.Agent.Create(HttpMethod.Post, "/providers/echo.model/chat/completions", request));
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        CredentialEcho.AssertAbsent(Secret, body);
+        var text = stream
+            ? string.Concat(body.Split('\n').Where(l => l.StartsWith("data: {", StringComparison.Ordinal))
+                .Select(l => JsonDocument.Parse(l[6..]).RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString()))
+            : JsonDocument.Parse(body).RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString();
+        Assert.Equal("your key is [REDACTED:credential], use it well", text);
+    }
+
+    [Theory]
+    [InlineData("SendMessage")]
+    [InlineData("SendStreamingMessage")]
+    public async Task A2a_RemoteAgentReflectsTheCredentialWithoutItsScheme_ReplyHoldsNoSpellingOfIt(string method)
+    {
+        using var response = await Gw.Agent.SendAsync(Gw.Agent.Create(HttpMethod.Post, "/a2a/helper", A2aRouteTests.Message(method, "summarize", A2aTestAgent.ReflectCredential)));
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("done: [REDACTED:credential]", body, StringComparison.Ordinal);
+        CredentialEcho.AssertAbsent(Secret, body);
+        Assert.Contains("Bearer " + Secret, _fixture.Agent.Authorizations);
+    }
+
+    /// <summary>The gateway with the reflecting upstream's three connectors, the demo agent allowed them.</summary>
+    public sealed class Fixture : IAsyncLifetime
+    {
+        public GovernedGateway Gateway { get; private set; } = null!;
+
+        internal A2aTestAgent Agent { get; } = new();
+
+        private KestrelUpstream _upstream = null!;
+
+        public async Task InitializeAsync()
+        {
+            _upstream = await KestrelUpstream.StartAsync(app =>
+            {
+                Agent.Map(app);
+                MapReflector(app);
+            });
+            var origin = _upstream.Origin;
+            Gateway = await GovernedGateway.StartAsync(text => text
+                .Replace("catalog:\n", $$"""
+                    catalog:
+                      - { name: echo, kind: http, action_type: read, target_system: echo, upstream: "{{origin}}/echo", credential: "vault:echo-token", http: { method: GET, path: "/{mode}", args: query }, input_schema: { type: object, properties: { mode: { type: string } }, required: [mode] } }
+                      - { name: echo.model, kind: openai, action_type: model_inference, target_system: echo-model, upstream: "{{origin}}/v1", credential: "vault:echo-token", pricing: { currency: USD, input_per_1k_tokens: 0.001, output_per_1k_tokens: 0.001 } }
+                      - { name: helper, kind: a2a, action_type: read, target_system: helper, upstream: "{{origin}}/a2a", credential: "vault:echo-token" }
+                      - { name: helper.summarize, kind: a2a_skill, action_type: read, target_system: helper, connector: helper, a2a_skill: summarize }
+
+                    """.Replace("\r", string.Empty), StringComparison.Ordinal)
+                .Replace("      - { tool: workspace }\n", "      - { tool: workspace }\n      - { tool: echo }\n      - { tool: echo.model }\n      - { tool: helper }\n      - { tool: helper.summarize }\n", StringComparison.Ordinal));
+            using var put = await Gateway.Admin().PutAsync("/admin/v1/tenants/demo/credentials/echo-token",
+                new StringContent(JsonSerializer.Serialize(new { value = Secret }), Encoding.UTF8, "application/json"));
+            put.EnsureSuccessStatusCode();
+        }
+
+        public async Task DisposeAsync()
+        {
+            await Gateway.DisposeAsync();
+            await _upstream.DisposeAsync();
+        }
+
+        // The HTTP tool's and the model's upstream: each answer carries the credential it was sent, in every spelling.
+        private static void MapReflector(WebApplication app)
+        {
+            app.MapGet("/echo/{mode}", async (HttpContext context, string mode) =>
+            {
+                var bare = Bare(context);
+                context.Response.Headers["X-Echo"] = bare;
+                context.Response.Headers["X-Echo-Authorization"] = context.Request.Headers.Authorization.ToString();
+                switch (mode)
+                {
+                    case "text":
+                        await context.Response.WriteAsync(string.Join('\n', CredentialEcho.Spellings(bare).Select(s => "you sent " + s)) + "\nstill here\n");
+                        return;
+                    case "sse":
+                        // The credential split across events, as text data and inside a streamed JSON member.
+                        context.Response.ContentType = "text/event-stream";
+                        var half = bare.Length / 2;
+                        foreach (var data in new[]
+                        {
+                            "key " + bare[..half], bare[half..] + " end", JsonSerializer.Serialize(new { text = "again " + bare[..3] }),
+                            JsonSerializer.Serialize(new { text = bare[3..] + " still here" }),
+                        })
+                        {
+                            await context.Response.WriteAsync("data: " + data + "\n\n");
+                            await context.Response.Body.FlushAsync();
+                        }
+
+                        return;
+                    default:
+                        await context.Response.WriteAsJsonAsync(new Dictionary<string, object>
+                        {
+                            ["bare"] = bare,
+                            ["authorization"] = context.Request.Headers.Authorization.ToString(),
+                            ["spellings"] = CredentialEcho.Spellings(bare),
+                            ["raw"] = JsonEncodedText.Encode(bare, JavaScriptEncoder.Default).Value,
+                            [bare] = "as a member name",
+                            ["note"] = "still here",
+                        });
+                        return;
+                }
+            });
+            app.MapPost("/v1/chat/completions", async (HttpContext context) =>
+            {
+                var bare = Bare(context);
+                using var request = await JsonDocument.ParseAsync(context.Request.Body);
+                var pieces = new[] { "your key is " + bare[..5], bare[5..12], bare[12..] + ", use it well" };
+                if (request.RootElement.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.True)
+                {
+                    context.Response.ContentType = "text/event-stream";
+                    foreach (var piece in pieces)
+                    {
+                        var chunk = JsonSerializer.Serialize(new { id = "c-1", @object = "chat.completion.chunk", model = "gpt-4o", choices = new[] { new { index = 0, delta = new { content = piece } } } });
+                        await context.Response.WriteAsync("data: " + chunk + "\n\n");
+                        await context.Response.Body.FlushAsync();
+                    }
+
+                    await context.Response.WriteAsync("data: [DONE]\n\n");
+                    return;
+                }
+
+                await context.Response.WriteAsJsonAsync(new
+                {
+                    id = "c-1",
+                    @object = "chat.completion",
+                    model = "gpt-4o",
+                    choices = new[] { new { index = 0, message = new { role = "assistant", content = string.Concat(pieces) }, finish_reason = "stop" } },
+                    usage = new { prompt_tokens = 1, completion_tokens = 1, total_tokens = 2 },
+                });
+            });
+        }
+
+        private static string Bare(HttpContext context) =>
+            context.Request.Headers.Authorization.ToString().Replace("Bearer ", string.Empty, StringComparison.Ordinal);
+    }
+}
