@@ -225,11 +225,12 @@ describe('@a2a-js/sdk client → gateway → @a2a-js/sdk server', () => {
       assert.match(String(error.message ?? error), /did not resolve|cannot be checked/i, String(error.message ?? error));
       return true;
     });
-    // A public address written in the URL (TEST-NET-3: nothing to resolve, so no DNS is needed here).
-    const set = await client.createTaskPushNotificationConfig(config('https://203.0.113.7/a2a'));
-    assert.equal(set.url, 'https://203.0.113.7/a2a', JSON.stringify(set));
+    // A public address written in the URL (nothing to resolve, so no DNS is needed here; the documentation ranges, such
+    // as TEST-NET-3, are not globally reachable and are refused).
+    const set = await client.createTaskPushNotificationConfig(config('https://8.8.8.8/a2a'));
+    assert.equal(set.url, 'https://8.8.8.8/a2a', JSON.stringify(set));
     const listed = await client.listTaskPushNotificationConfig({ tenant: '', taskId: task.id, pageSize: 10, pageToken: '' });
-    assert.deepEqual(listed.configs.map((c) => c.url), ['https://203.0.113.7/a2a'], JSON.stringify(listed));
+    assert.deepEqual(listed.configs.map((c) => c.url), ['https://8.8.8.8/a2a'], JSON.stringify(listed));
   });
 
   test('a task another agent opened cannot be read, cancelled or watched: task not found, nothing reaches the agent', async () => {
