@@ -121,7 +121,7 @@ internal sealed partial class TenantFileParser
             Simulate = f.OptionalBool("simulate", false),
             Workspaces = workspaces,
             Approvers = Items(approvers),
-            Catalog = Items(catalog),
+            Catalog = [.. catalog.Select(p => _references.WithConnectorLimits(p.Item))],
             Agents = Items(agents),
             Gates = Items(gates),
             DataFlows = Items(flows),

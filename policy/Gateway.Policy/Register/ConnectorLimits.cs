@@ -31,4 +31,21 @@ public sealed record ConnectorLimits
 
     /// <summary>The upstream timeout in force.</summary>
     public TimeSpan UpstreamTimeout => Timeout ?? DefaultTimeout;
+
+    /// <summary>
+    /// These limits held within <paramref name="outer"/>'s (an <c>a2a_skill</c>'s within its <c>a2a</c> agent's): each the
+    /// tighter of the two where both are declared, the one declared where only one is.
+    /// </summary>
+    public ConnectorLimits Within(ConnectorLimits outer)
+    {
+        ArgumentNullException.ThrowIfNull(outer);
+        return new ConnectorLimits
+        {
+            MaxRequestBytes = Tighter(MaxRequestBytes, outer.MaxRequestBytes),
+            MaxResponseBytes = Tighter(MaxResponseBytes, outer.MaxResponseBytes),
+            Timeout = Timeout is { } own && outer.Timeout is { } theirs ? (own < theirs ? own : theirs) : Timeout ?? outer.Timeout,
+        };
+    }
+
+    private static long? Tighter(long? own, long? outer) => own is { } a && outer is { } b ? Math.Min(a, b) : own ?? outer;
 }

@@ -9,15 +9,22 @@ namespace Gateway.Proxy.Describe;
 
 /// <summary>
 /// Describe for <c>POST /a2a/{connector}</c>: the connector must be an <c>a2a</c> entry of the tenant's catalog; refusals
-/// from here on are JSON-RPC errors; the request is read by <see cref="A2aRequestReader"/>, and the host of a
-/// push-notification webhook it names resolved (<see cref="A2aWebhookAddress.ResolvedRefusalOfAsync"/>) before anything
+/// from here on are JSON-RPC errors, under the request's id once it was read and under <c>null</c> before or when it
+/// cannot be (a body that is not JSON: -32700; a batch, or no request: -32600); the request is read by
+/// <see cref="A2aRequestReader"/>, and the host of every push-notification webhook it names resolved (<see cref="A2aWebhookAddress.ResolvedRefusalOfAsync"/>) before anything
 /// is decided.
 /// </summary>
 internal sealed class A2aDescriber(IWebhookHostResolver resolver)
 {
+    /// <summary>The id of an answer to a request whose own id was not read (JSON-RPC 2.0: <c>null</c>).</summary>
+    private const string NoId = "null";
+
     public async Task<(DescribedAction? Action, Refusal? Refusal)> DescribeAsync(HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated, TenantPolicy? tenant)
     {
         feature.Dialect = RefusalDialect.JsonRpc;
+
+        // Refused before the request is read: under its id when the body has one to read.
+        feature.JsonRpcId = A2aRequestReader.IdOf(authenticated.Body) ?? NoId;
         if (tenant is null)
         {
             return (null, Refusal.PolicyUnavailable());
@@ -36,11 +43,14 @@ internal sealed class A2aDescriber(IWebhookHostResolver resolver)
         }
 
         var read = A2aRequestReader.Read(tenant, agent, authenticated.Body);
-        feature.JsonRpcId = read.Id;
-        if (read.PushUrl is { } pushUrl
-            && await A2aWebhookAddress.ResolvedRefusalOfAsync(pushUrl, resolver, context.RequestAborted).ConfigureAwait(false) is { } unsafeHost)
+        feature.JsonRpcId = read.Id ?? NoId;
+        foreach (var pushUrl in read.PushUrls)
         {
-            read = A2aRequestReader.PushRefused(agent, read.Id, unsafeHost.Detail, unsafeHost.Code);
+            if (await A2aWebhookAddress.ResolvedRefusalOfAsync(pushUrl, resolver, context.RequestAborted).ConfigureAwait(false) is { } unsafeHost)
+            {
+                read = A2aRequestReader.PushRefused(agent, read.Id, unsafeHost.Detail, unsafeHost.Code);
+                break;
+            }
         }
 
         return read.Request is { } request

@@ -17,9 +17,12 @@ namespace Gateway.Proxy.A2a;
 /// <c>a2a</c> entry, whose task ownership Enforce checks; the streamed forms (<c>SendStreamingMessage</c>,
 /// <c>SubscribeToTask</c>) are read as their unstreamed ones; a task listing is an action on the agent's entry, whose
 /// answer Respond filters to the caller's tasks. A task's push-notification configuration (set, get, list, delete) is
-/// a task operation on the agent's entry like a read. A push-notification webhook (in a message's configuration, or the
-/// configuration set) on a loopback, private, link-local or metadata address is refused here unless the connector
-/// allows it (<see cref="A2aWebhookAddress"/>); its host name is resolved by Describe afterwards. The extended card is refused as unsupported (A2A's -32004).
+/// a task operation on the agent's entry like a read. Every push-notification webhook the params carry, in any shape
+/// (<see cref="A2aPushConfigs"/>: a message's configuration, a configuration set, camelCase or snake_case, nested or a
+/// list), is checked by one rule (<see cref="A2aWebhookAddress"/>): one on an address that is not globally reachable, or
+/// a configuration that cannot be read, is refused here unless the connector allows internal push; their host names are
+/// resolved by Describe afterwards. Conflicting skill or warrant labels (params' and the message's metadata) are refused.
+/// The extended card is refused as unsupported (A2A's -32004).
 /// </summary>
 internal static class A2aRequestReader
 {
@@ -40,13 +43,13 @@ internal static class A2aRequestReader
 
     /// <summary>
     /// The action, the JSON-RPC id (raw JSON) and the parsed body; or the refusal (with the id when one was read).
-    /// <see cref="PushUrl"/>: the push-notification webhook the request names, whose host Describe resolves before
-    /// deciding (<see cref="A2aWebhookAddress.ResolvedRefusalOfAsync"/>); null when there is none or the connector allows
+    /// <see cref="PushUrls"/>: the push-notification webhooks the request names, whose hosts Describe resolves before
+    /// deciding (<see cref="A2aWebhookAddress.ResolvedRefusalOfAsync"/>); empty when there is none or the connector allows
     /// internal push.
     /// </summary>
     public readonly record struct Result(ActionRequest? Request, Refusal? Refusal, string? Id, JsonElement Body)
     {
-        public string? PushUrl { get; init; }
+        public IReadOnlyList<string> PushUrls { get; init; } = [];
     }
 
     /// <summary>Reads <paramref name="body"/> for the remote agent <paramref name="agent"/> of <paramref name="tenant"/>.</summary>
@@ -67,7 +70,9 @@ internal static class A2aRequestReader
             || idElement.ValueKind is not (JsonValueKind.String or JsonValueKind.Number)
             || !root.TryGetProperty("jsonrpc", out var version) || version.ValueKind != JsonValueKind.String || version.GetString() != "2.0")
         {
-            return Refuse(null, ProblemCodes.MalformedBody, "An A2A request must be one JSON-RPC 2.0 request with an id.", -32600);
+            return Refuse(root.ValueKind == JsonValueKind.Object ? IdOf(body) : null, ProblemCodes.MalformedBody, root.ValueKind == JsonValueKind.Array
+                ? "A2A requests are sent one at a time; a JSON-RPC batch is not accepted."
+                : "An A2A request must be one JSON-RPC 2.0 request (\"jsonrpc\":\"2.0\") with an id.", -32600);
         }
 
         var id = idElement.GetRawText();
@@ -96,7 +101,45 @@ internal static class A2aRequestReader
                 $"'{Truncate(method)}' is not governed by this gateway yet; only messages (sent or streamed), task reads, cancels, subscriptions and listings, and push-notification configurations are.", UnsupportedOperation),
             _ => Refuse(id, ProblemCodes.MalformedBody, $"'{Truncate(method)}' is not an A2A method.", -32601),
         };
-        return read with { Body = root };
+        return read.Request is null ? read with { Body = root } : WithPushUrls(agent, read, method, parameters) with { Body = root };
+    }
+
+    /// <summary>
+    /// <paramref name="read"/> with the webhooks its params carry (<see cref="A2aPushConfigs"/>), each checked as written
+    /// (<see cref="A2aWebhookAddress.RefusalOf"/>); refused when one is refused or a configuration cannot be read.
+    /// </summary>
+    private static Result WithPushUrls(CatalogEntry agent, Result read, string method, JsonElement parameters)
+    {
+        var (urls, unreadable) = A2aPushConfigs.Read(parameters, isSet: method is "CreateTaskPushNotificationConfig" or "tasks/pushNotificationConfig/set");
+        if (unreadable is not null)
+        {
+            return PushRefused(agent, read.Id, unreadable);
+        }
+
+        foreach (var url in urls)
+        {
+            if (A2aWebhookAddress.RefusalOf(url, agent.AllowInternalPush) is { } refused)
+            {
+                return PushRefused(agent, read.Id, refused);
+            }
+        }
+
+        return agent.AllowInternalPush ? read : read with { PushUrls = [.. urls.Distinct(StringComparer.Ordinal)] };
+    }
+
+    /// <summary>The JSON-RPC id (raw JSON) of <paramref name="body"/>, when it is a JSON object with a string or number id.</summary>
+    public static string? IdOf(ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("id", out var id)
+                && id.ValueKind is JsonValueKind.String or JsonValueKind.Number ? id.GetRawText() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static Result ReadMessage(TenantPolicy tenant, CatalogEntry agent, string id, string method, JsonElement parameters)
@@ -107,15 +150,11 @@ internal static class A2aRequestReader
             return Refuse(id, ProblemCodes.MalformedBody, "A message needs params.message with its parts.", InvalidParams);
         }
 
-        if (!TryMeta(parameters, message, WarrantMetaKey, out var warrant) || !TryMeta(parameters, message, SkillMetaKey, out var skillName))
+        var (warrant, warrantRefused) = Meta(agent, parameters, message, WarrantMetaKey);
+        var (skillName, skillRefused) = Meta(agent, parameters, message, SkillMetaKey);
+        if ((skillRefused ?? warrantRefused) is { } metaRefused)
         {
-            return Refuse(id, ProblemCodes.MalformedBody, $"metadata[\"{SkillMetaKey}\"] and metadata[\"{WarrantMetaKey}\"] must be strings.", InvalidParams);
-        }
-
-        var pushUrl = PushUrl(parameters);
-        if (pushUrl is not null && A2aWebhookAddress.RefusalOf(pushUrl, agent.AllowInternalPush) is { } pushRefused)
-        {
-            return PushRefused(agent, id, pushRefused);
+            return new Result(null, metaRefused, id, default);
         }
 
         var skills = tenant.Catalog.Where(e => e.Kind == ConnectorKind.A2aSkill && e.Connector == agent.Name).ToList();
@@ -156,10 +195,7 @@ internal static class A2aRequestReader
             [A2aSkillConnectorType.MethodMember] = method,
             [A2aSkillConnectorType.ParamsMember] = WithoutWarrant(parameters),
         };
-        return new Result(new ActionRequest { Tool = skill.Name, Args = ToElement(args), Warrant = warrant }, null, id, default)
-        {
-            PushUrl = agent.AllowInternalPush ? null : pushUrl,
-        };
+        return new Result(new ActionRequest { Tool = skill.Name, Args = ToElement(args), Warrant = warrant }, null, id, default);
     }
 
     /// <summary>A task read or cancel: an action on the agent's entry, the task's id its argument <c>task_id</c>.</summary>
@@ -184,8 +220,8 @@ internal static class A2aRequestReader
 
     /// <summary>
     /// A task's push-notification configuration: an action on the agent's entry naming the task (<c>task_id</c>: 1.0's and
-    /// 0.3 set's <c>taskId</c>, 0.3's <c>id</c> otherwise), whose ownership Enforce checks like a read's; the webhook of a
-    /// configuration set (1.0's <c>url</c>, 0.3's <c>pushNotificationConfig.url</c>) checked like a message's.
+    /// 0.3 set's <c>taskId</c>, 0.3's <c>id</c> otherwise), whose ownership Enforce checks like a read's; the webhooks of a
+    /// configuration set checked as every request's are (<see cref="WithPushUrls"/>).
     /// </summary>
     private static Result ReadPushConfig(CatalogEntry agent, string id, string method, JsonElement parameters)
     {
@@ -197,17 +233,6 @@ internal static class A2aRequestReader
             return Refuse(id, ProblemCodes.MalformedBody, "A push-notification configuration names its task (params.taskId, or 0.3's params.id).", InvalidParams);
         }
 
-        string? url = null;
-        if (method is "CreateTaskPushNotificationConfig" or "tasks/pushNotificationConfig/set")
-        {
-            var config = parameters.TryGetProperty("pushNotificationConfig", out var inner) && inner.ValueKind == JsonValueKind.Object ? inner : parameters;
-            url = config.TryGetProperty("url", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString()! : string.Empty;
-            if (A2aWebhookAddress.RefusalOf(url, agent.AllowInternalPush) is { } pushRefused)
-            {
-                return PushRefused(agent, id, pushRefused);
-            }
-        }
-
         var args = new JsonObject
         {
             ["task_id"] = taskId,
@@ -215,46 +240,37 @@ internal static class A2aRequestReader
             [A2aSkillConnectorType.MethodMember] = method,
             [A2aSkillConnectorType.ParamsMember] = JsonNode.Parse(parameters.GetRawText()),
         };
-        return new Result(new ActionRequest { Tool = agent.Name, Args = ToElement(args) }, null, id, default) { PushUrl = agent.AllowInternalPush ? null : url };
+        return new Result(new ActionRequest { Tool = agent.Name, Args = ToElement(args) }, null, id, default);
     }
 
-    /// <summary>A push-notification webhook a message asks the agent to call (0.3 <c>pushNotificationConfig</c>, 1.0 <c>taskPushNotificationConfig</c>).</summary>
-    private static string? PushUrl(JsonElement parameters)
+    /// <summary>
+    /// The label <paramref name="key"/> of params' and the message's metadata: one string, given in either or in both
+    /// alike; a label that is not a string is malformed, and two that differ are refused (<c>a2a_metadata_conflict</c>):
+    /// the message is decided as one skill and forwarded as no other.
+    /// </summary>
+    private static (string? Value, Refusal? Refused) Meta(CatalogEntry agent, JsonElement parameters, JsonElement message, string key)
     {
-        if (!parameters.TryGetProperty("configuration", out var configuration) || configuration.ValueKind != JsonValueKind.Object)
-        {
-            return null;
-        }
-
-        foreach (var name in (ReadOnlySpan<string>)["pushNotificationConfig", "taskPushNotificationConfig"])
-        {
-            if (configuration.TryGetProperty(name, out var push) && push.ValueKind == JsonValueKind.Object)
-            {
-                var config = push.TryGetProperty("pushNotificationConfig", out var inner) && inner.ValueKind == JsonValueKind.Object ? inner : push;
-                return config.TryGetProperty("url", out var url) && url.ValueKind == JsonValueKind.String ? url.GetString() : string.Empty;
-            }
-        }
-
-        return null;
-    }
-
-    private static bool TryMeta(JsonElement parameters, JsonElement message, string key, out string? value)
-    {
-        value = null;
+        string? value = null;
         foreach (var holder in (ReadOnlySpan<JsonElement>)[parameters, message])
         {
             if (holder.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object && meta.TryGetProperty(key, out var found))
             {
                 if (found.ValueKind != JsonValueKind.String)
                 {
-                    return false;
+                    return (null, Refuse(null, ProblemCodes.MalformedBody, $"metadata[\"{key}\"] must be a string.", InvalidParams).Refusal);
                 }
 
-                value ??= found.GetString();
+                if (value is not null && !string.Equals(value, found.GetString(), StringComparison.Ordinal))
+                {
+                    return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.A2aMetadataConflict,
+                        $"params.metadata[\"{key}\"] and params.message.metadata[\"{key}\"] differ; give it once, or the same in both.") { AuditTool = agent.Name, JsonRpcCode = InvalidParams });
+                }
+
+                value = found.GetString();
             }
         }
 
-        return true;
+        return (value, null);
     }
 
     /// <summary>

@@ -331,13 +331,14 @@ public sealed class A2aRouteTests
     internal static string TaskCall(string method, string taskId) =>
         JsonSerializer.Serialize(new { jsonrpc = "2.0", id = 9, method, @params = new { id = taskId } });
 
-    internal static async Task<Setup> StartAsync(bool signed = false, bool allowInternalPush = false, long? maxResponseBytes = null)
+    internal static async Task<Setup> StartAsync(bool signed = false, bool allowInternalPush = false, long? maxResponseBytes = null, long? agentMaxResponseBytes = null)
     {
         var agent = new A2aTestAgent { SignCard = signed };
         var hosts = new NamedWebhookHosts();
         var upstream = await KestrelUpstream.StartAsync(agent.Map);
         var limits = maxResponseBytes is { } max ? ", limits: { max_response_bytes: " + max + " }" : string.Empty;
-        var cardKey = (signed ? ", card_key: " + agent.PinnedJwk() : string.Empty) + (allowInternalPush ? ", allow_internal_push: true" : string.Empty);
+        var cardKey = (signed ? ", card_key: " + agent.PinnedJwk() : string.Empty) + (allowInternalPush ? ", allow_internal_push: true" : string.Empty)
+            + (agentMaxResponseBytes is { } agentMax ? ", limits: { max_response_bytes: " + agentMax + " }" : string.Empty);
         var gateway = await GovernedGateway.StartAsync(text => text
             .Replace("  - name: workspace\n", $"""
                   - {"{"} name: helper, kind: a2a, action_type: read, target_system: helper, upstream: {upstream.Origin}/a2a, credential: none{cardKey} {"}"}

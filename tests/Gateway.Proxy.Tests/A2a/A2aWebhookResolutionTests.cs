@@ -86,8 +86,8 @@ public sealed class A2aWebhookResolutionTests
     {
         var hosts = new NamedWebhookHosts();
 
-        var refusal = await A2aWebhookAddress.ResolvedRefusalOfAsync("https://203.0.113.7/hook", hosts, CancellationToken.None);
-        var v6 = await A2aWebhookAddress.ResolvedRefusalOfAsync("https://[2001:db8::1]/hook", hosts, CancellationToken.None);
+        var refusal = await A2aWebhookAddress.ResolvedRefusalOfAsync("https://8.8.8.8/hook", hosts, CancellationToken.None);
+        var v6 = await A2aWebhookAddress.ResolvedRefusalOfAsync("https://[2606:4700:4700::1111]/hook", hosts, CancellationToken.None);
 
         Assert.Null(refusal);
         Assert.Null(v6);
@@ -99,7 +99,11 @@ public sealed class A2aWebhookResolutionTests
     {
         Assert.True(A2aWebhookAddress.IsInternal(IPAddress.Parse("169.254.169.254")));
         Assert.True(A2aWebhookAddress.IsInternal(IPAddress.Parse("::ffff:10.0.0.5")));
-        Assert.False(A2aWebhookAddress.IsInternal(IPAddress.Parse("203.0.113.10")));
+        Assert.True(A2aWebhookAddress.IsInternal(IPAddress.Parse("64:ff9b::a9fe:a9fe")));
+        Assert.True(A2aWebhookAddress.IsInternal(IPAddress.Parse("2002:7f00:1::")));
+        Assert.True(A2aWebhookAddress.IsInternal(IPAddress.Parse("224.0.0.251")));
+        Assert.False(A2aWebhookAddress.IsInternal(IPAddress.Parse("8.8.4.4")));
+        Assert.False(A2aWebhookAddress.IsInternal(IPAddress.Parse("2606:4700:4700::1111")));
     }
 
     private static string WithPushUrl(string url) =>

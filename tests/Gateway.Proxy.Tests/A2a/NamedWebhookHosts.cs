@@ -19,10 +19,10 @@ internal sealed class NamedWebhookHosts : IWebhookHostResolver
 
     private static readonly Dictionary<string, IPAddress[]> Names = new(StringComparer.Ordinal)
     {
-        [Public] = [IPAddress.Parse("203.0.113.10")],
+        [Public] = [IPAddress.Parse("8.8.4.4")],
         [Metadata] = [IPAddress.Parse("169.254.169.254")],
         [Loopback] = [IPAddress.Parse("127.0.0.1")],
-        [PublicAndPrivate] = [IPAddress.Parse("203.0.113.11"), IPAddress.Parse("10.0.0.5")],
+        [PublicAndPrivate] = [IPAddress.Parse("8.8.8.8"), IPAddress.Parse("10.0.0.5")],
     };
 
     /// <summary>The names asked, in order.</summary>

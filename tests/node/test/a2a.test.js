@@ -225,11 +225,38 @@ describe('@a2a-js/sdk client → gateway → @a2a-js/sdk server', () => {
       assert.match(String(error.message ?? error), /did not resolve|cannot be checked/i, String(error.message ?? error));
       return true;
     });
-    // A public address written in the URL (TEST-NET-3: nothing to resolve, so no DNS is needed here).
-    const set = await client.createTaskPushNotificationConfig(config('https://203.0.113.7/a2a'));
-    assert.equal(set.url, 'https://203.0.113.7/a2a', JSON.stringify(set));
+    // A public address written in the URL (nothing to resolve, so no DNS is needed here; the documentation ranges, such
+    // as TEST-NET-3, are not globally reachable and are refused).
+    const set = await client.createTaskPushNotificationConfig(config('https://8.8.8.8/a2a'));
+    assert.equal(set.url, 'https://8.8.8.8/a2a', JSON.stringify(set));
     const listed = await client.listTaskPushNotificationConfig({ tenant: '', taskId: task.id, pageSize: 10, pageToken: '' });
-    assert.deepEqual(listed.configs.map((c) => c.url), ['https://203.0.113.7/a2a'], JSON.stringify(listed));
+    assert.deepEqual(listed.configs.map((c) => c.url), ['https://8.8.8.8/a2a'], JSON.stringify(listed));
+  });
+
+  test('a webhook in a shape or on an address the old rule missed, and a body that is not one request, are JSON-RPC errors; nothing reaches the agent', async () => {
+    const post = async (body) => {
+      const response = await gamut.fetch(`${gateway.baseUrl}/a2a/helper`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+      assert.equal(response.headers.get('content-type')?.split(';')[0], 'application/json');
+      return response.json();
+    };
+    const withConfiguration = (configuration) => JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'SendMessage', params: {
+      message: { messageId: `m-${Math.random().toString(16).slice(2)}`, role: 'ROLE_USER', parts: [{ text: 'watch it' }], metadata: { 'gamut.dev/skill': 'summarize' } },
+      configuration } });
+    const before = agent.received.length;
+    for (const configuration of [
+      { push_notification_config: { url: 'http://169.254.169.254/latest/meta-data/' } },
+      { taskPushNotificationConfig: { url: 'http://[64:ff9b::a9fe:a9fe]/hook' } },
+      { pushNotificationConfig: [{ url: 'https://8.8.8.8/a2a' }, { url: 'http://[2002:7f00:1::]/hook' }] },
+    ]) {
+      const reply = await post(withConfiguration(configuration));
+      assert.equal(reply.error?.code, -32602, JSON.stringify(reply));
+      assert.equal(reply.error.data.code, 'a2a_push_url_refused', JSON.stringify(reply));
+    }
+    const parse = await post('{"jsonrpc":"2.0","id":5,');
+    assert.deepEqual([parse.id, parse.error?.code, parse.error?.data?.code], [null, -32700, 'malformed_body'], JSON.stringify(parse));
+    const batch = await post(JSON.stringify([{ jsonrpc: '2.0', id: 5, method: 'GetTask', params: { id: 't' } }]));
+    assert.deepEqual([batch.id, batch.error?.code, batch.error?.data?.code], [null, -32600, 'malformed_body'], JSON.stringify(batch));
+    assert.equal(agent.received.length, before);
   });
 
   test('a task another agent opened cannot be read, cancelled or watched: task not found, nothing reaches the agent', async () => {

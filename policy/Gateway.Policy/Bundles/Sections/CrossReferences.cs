@@ -51,6 +51,15 @@ internal sealed class CrossReferences(YamlNodeReader reader)
         }
     }
 
+    /// <summary>
+    /// <paramref name="entry"/> as the gateway enforces it: an <c>a2a_skill</c> held within its <c>a2a</c> agent's
+    /// <c>limits</c> too (its calls go to the agent; the tighter of each limit wins); any other entry as declared.
+    /// </summary>
+    public CatalogEntry WithConnectorLimits(CatalogEntry entry) =>
+        entry is { Kind: ConnectorKind.A2aSkill, Connector: { } connector } && Catalog.TryGetValue(connector, out var agent) && agent.Kind == ConnectorKind.A2a
+            ? entry with { Limits = entry.Limits.Within(agent.Limits) }
+            : entry;
+
     /// <summary>Reports each recorded reference to an agent, catalog entry or approver the file does not declare.</summary>
     public void CheckReferences()
     {

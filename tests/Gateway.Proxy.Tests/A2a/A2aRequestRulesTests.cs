@@ -1,0 +1,131 @@
+using System.Net;
+using System.Text.Json;
+using static Gateway.Proxy.Tests.A2a.A2aRouteTests;
+
+namespace Gateway.Proxy.Tests.A2a;
+
+/// <summary>
+/// The A2A route's rules on the request as a whole, through the gateway (docs/a2a.md): a body that is not one JSON-RPC
+/// request answered with JSON-RPC's own errors (-32700, -32600, under id null, the gateway's code in <c>data</c>), a
+/// refusal before the request is read under the request's id; a message whose two skill labels differ refused, not
+/// decided as either; the <c>a2a</c> agent's <c>limits</c> held by each of its skills.
+/// </summary>
+public sealed class A2aRequestRulesTests
+{
+    [Theory]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":7,", -32700)]
+    [InlineData("[{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"GetTask\",\"params\":{\"id\":\"t\"}}]", -32600)]
+    [InlineData("\"SendMessage\"", -32600)]
+    public async Task Post_BodyThatIsNotOneRequest_IsAJsonRpcErrorUnderIdNull(string body, int code)
+    {
+        await using var setup = await StartAsync();
+
+        var (status, reply) = await PostAsync(setup, "/a2a/helper", body);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(JsonValueKind.Null, reply.GetProperty("id").ValueKind);
+        Assert.Equal("2.0", reply.GetProperty("jsonrpc").GetString());
+        Assert.Equal(code, reply.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Equal("malformed_body", reply.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
+        Assert.Empty(setup.Agent.Received);
+    }
+
+    [Fact]
+    public async Task Post_RequestWithoutJsonRpcVersion_IsInvalidRequestUnderItsId()
+    {
+        await using var setup = await StartAsync();
+
+        var (_, reply) = await PostAsync(setup, "/a2a/helper", "{\"id\":\"r-1\",\"method\":\"GetTask\",\"params\":{\"id\":\"t\"}}");
+
+        Assert.Equal("\"r-1\"", reply.GetProperty("id").GetRawText());
+        Assert.Equal(-32600, reply.GetProperty("error").GetProperty("code").GetInt32());
+    }
+
+    [Fact]
+    public async Task Post_UnknownAgent_IsAJsonRpcErrorUnderTheRequestsId()
+    {
+        await using var setup = await StartAsync();
+
+        var (_, reply) = await PostAsync(setup, "/a2a/nobody", Message("SendMessage", "summarize", "x"));
+
+        Assert.Equal("7", reply.GetProperty("id").GetRawText());
+        Assert.Equal("unknown_connector", reply.GetProperty("error").GetProperty("data").GetProperty("code").GetString());
+        Assert.Equal(404, reply.GetProperty("error").GetProperty("data").GetProperty("status").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("summarize", "wire")]
+    [InlineData("wire", "summarize")]
+    public async Task SendMessage_SkillLabelsThatDiffer_IsRefusedAsInvalidParams_NothingSentOrHeld(string onParams, string onMessage)
+    {
+        await using var setup = await StartAsync();
+        var body = JsonSerializer.Serialize(new
+        {
+            jsonrpc = "2.0",
+            id = 7,
+            method = "SendMessage",
+            @params = new
+            {
+                message = new Dictionary<string, object>
+                {
+                    ["messageId"] = "m-conflict",
+                    ["role"] = "ROLE_USER",
+                    ["parts"] = new[] { new { text = "pay the invoice" } },
+                    ["metadata"] = new Dictionary<string, string> { ["gamut.dev/skill"] = onMessage },
+                },
+                metadata = new Dictionary<string, string> { ["gamut.dev/skill"] = onParams },
+            },
+        });
+
+        var error = (await SendAsync(setup.Gateway.Agent, body)).GetProperty("error");
+
+        Assert.Equal(-32602, error.GetProperty("code").GetInt32());
+        Assert.Equal("a2a_metadata_conflict", error.GetProperty("data").GetProperty("code").GetString());
+        Assert.Empty(setup.Agent.Received);
+        var audit = await setup.Gateway.Admin().GetStringAsync("/admin/v1/tenants/demo/audit?start=0&limit=1000");
+        Assert.Contains("refused:a2a_metadata_conflict", audit, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"helper.summarize\"", audit, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SendMessage_SameSkillLabelOnParamsAndMessage_IsForwarded()
+    {
+        await using var setup = await StartAsync();
+        var body = Message("SendMessage", "summarize", "x").Replace("\"role\":", "\"metadata\":{\"gamut.dev/skill\":\"summarize\"},\"role\":", StringComparison.Ordinal);
+
+        var reply = await SendAsync(setup.Gateway.Agent, body);
+
+        Assert.True(reply.TryGetProperty("result", out _), reply.ToString());
+    }
+
+    [Fact]
+    public async Task SendMessage_AgentsResponseLimit_HoldsForASkillWithoutItsOwn()
+    {
+        await using var setup = await StartAsync(agentMaxResponseBytes: 64);
+
+        var reply = await SendAsync(setup.Gateway.Agent, Message("SendMessage", "summarize", "the quarterly report"));
+
+        Assert.True(reply.TryGetProperty("error", out var error), reply.ToString());
+        Assert.Equal("response_too_large", error.GetProperty("data").GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task SendMessage_SkillsOwnLimitLooserThanTheAgents_TheAgentsHolds()
+    {
+        await using var setup = await StartAsync(maxResponseBytes: 1_000_000, agentMaxResponseBytes: 64);
+
+        var reply = await SendAsync(setup.Gateway.Agent, Message("SendMessage", "summarize", "the quarterly report"));
+
+        Assert.True(reply.TryGetProperty("error", out var error), reply.ToString());
+        Assert.Equal("response_too_large", error.GetProperty("data").GetProperty("code").GetString());
+    }
+
+    private static async Task<(HttpStatusCode Status, JsonElement Reply)> PostAsync(Setup setup, string target, string body)
+    {
+        var agent = setup.Gateway.Agent;
+        using var response = await agent.SendAsync(agent.Create(HttpMethod.Post, target, body));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        return (response.StatusCode, JsonDocument.Parse(text).RootElement.Clone());
+    }
+}
