@@ -59,6 +59,7 @@ public static class ProblemCodes
     public const string McpPendingLimit = "mcp_pending_limit";
     public const string OriginNotAllowed = "origin_not_allowed";
     public const string McpHeaderMismatch = "mcp_header_mismatch";
+    public const string McpUnsupportedProtocolVersion = "mcp_unsupported_protocol_version";
     public const string McpServerRequestNotRelayed = "mcp_server_request_not_relayed";
     public const string McpAnswerUnknown = "mcp_answer_unknown";
     public const string McpStreamUnknown = "mcp_stream_unknown";

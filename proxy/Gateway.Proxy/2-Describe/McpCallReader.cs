@@ -128,7 +128,7 @@ internal static class McpCallReader
         {
             if (!names.TryResolveContextPack(packName, out var pack))
             {
-                return Unknown(id, "No such context pack is served on /mcp to this agent; list the resources to see what it may read.");
+                return UnknownResource(id, requested, "No such context pack is served on /mcp to this agent; list the resources to see what it may read.");
             }
 
             var args = new JsonObject { ["query"] = query ?? string.Empty };
@@ -142,7 +142,7 @@ internal static class McpCallReader
 
         if (!McpResourceUris.TryParse(requested, out var serverName, out var uri) || !names.TryResolveServer(serverName, out var server))
         {
-            return Unknown(id, "No such resource is served on /mcp to this agent; list the resources to see what it may read.");
+            return UnknownResource(id, requested, "No such resource is served on /mcp to this agent; list the resources to see what it may read.");
         }
 
         return ServerAction(server, "resources/read", new JsonObject { ["uri"] = uri }, new JsonObject { ["uri"] = uri }, warrant, id, root);
@@ -195,6 +195,10 @@ internal static class McpCallReader
     /// </summary>
     private static Result Unknown(string id, string detail) =>
         new(null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.UnknownTool, detail) { JsonRpcCode = InvalidParams }, id, default);
+
+    /// <summary>An unknown resource: <see cref="Unknown"/>, with the URI asked for in <c>data.uri</c> (SEP-2164).</summary>
+    private static Result UnknownResource(string id, string uri, string detail) =>
+        new(null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.UnknownTool, detail) { JsonRpcCode = InvalidParams, Members = writer => writer.WriteString("uri"u8, uri) }, id, default);
 
     private static Result Refuse(string? id, string code, string detail) =>
         new(null, new Refusal(StatusCodes.Status400BadRequest, code, detail), id, default);

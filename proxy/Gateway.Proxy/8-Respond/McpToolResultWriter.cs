@@ -17,6 +17,7 @@ namespace Gateway.Proxy.Respond;
 /// <c>isError</c> for a 4xx or 5xx. Every result carries the decision, the decision token and the request id under
 /// <c>_meta</c> (<c>gamut.dev/…</c> keys), which a client that does not know them ignores. When the server's progress
 /// was relayed (<c>7-Forward/McpProgressRelay.cs</c>), the response is already an event stream and the answer is its last event.
+/// A <c>resources/read</c> result for a 2026-07-28 client carries the gateway's caching hints (<see cref="WriteCachingHints"/>).
 /// </summary>
 internal static class McpToolResultWriter
 {
@@ -39,8 +40,10 @@ internal static class McpToolResultWriter
                 if (result.StatusCode is >= 200 and < 300 && json.ValueKind == JsonValueKind.Object)
                 {
                     writer.WriteStartObject("result"u8);
-                    WriteMembersExceptMeta(writer, json);
+                    var cachingHints = resultType && IsResourceRead(call);
+                    WriteMembersExceptMeta(writer, json, cachingHints);
                     WriteResultType(writer, json, resultType);
+                    WriteCachingHints(writer, cachingHints);
                     WriteMeta(writer, json, governed, requestId);
                     writer.WriteEndObject();
                 }
@@ -67,6 +70,7 @@ internal static class McpToolResultWriter
                 writer.WriteEndObject();
                 writer.WriteEndArray();
                 WriteResultType(writer, default, resultType);
+                WriteCachingHints(writer, resultType && IsResourceRead(call));
                 WriteMeta(writer, default, governed, requestId);
                 writer.WriteEndObject();
             }
@@ -163,11 +167,28 @@ internal static class McpToolResultWriter
         }
     }
 
-    private static void WriteMembersExceptMeta(Utf8JsonWriter writer, JsonElement result)
+    private static bool IsResourceRead(JsonElement call) =>
+        call.ValueKind == JsonValueKind.Object && call.TryGetProperty("method"u8, out var method) && method.ValueKind == JsonValueKind.String && method.ValueEquals("resources/read"u8);
+
+    /// <summary>
+    /// The caching hints a 2026-07-28 client reads on a <c>resources/read</c> result (SEP-2549), in place of the server's: a
+    /// read is a governed action, decided for this agent each time (a policy change or a kill switch applies to the next
+    /// one), so its answer is never to be reused: <c>ttlMs</c> 0, <c>cacheScope</c> private.
+    /// </summary>
+    private static void WriteCachingHints(Utf8JsonWriter writer, bool wanted)
+    {
+        if (wanted)
+        {
+            writer.WriteNumber("ttlMs"u8, 0);
+            writer.WriteString("cacheScope"u8, "private"u8);
+        }
+    }
+
+    private static void WriteMembersExceptMeta(Utf8JsonWriter writer, JsonElement result, bool exceptCachingHints)
     {
         foreach (var member in result.EnumerateObject())
         {
-            if (!member.NameEquals("_meta"u8))
+            if (!member.NameEquals("_meta"u8) && !(exceptCachingHints && (member.NameEquals("ttlMs"u8) || member.NameEquals("cacheScope"u8))))
             {
                 member.WriteTo(writer);
             }

@@ -22,7 +22,9 @@ namespace Gateway.Proxy.Hosting;
 /// admitted by 3 (<see cref="AgentRouteAdmission.AdmitMcpMessageAsync"/>: its nonce stored, the agent's kill switches
 /// read, the rate limits counted: one store call) and then served by the MCP server itself; a
 /// <c>notifications/cancelled</c> also aborts the agent's call it names, when that call runs here, and the client's answer
-/// to a request an MCP server sent it mid-call is sent to that server (<see cref="McpAnswerRelay"/>). Batches are refused
+/// to a request an MCP server sent it mid-call is sent to that server (<see cref="McpAnswerRelay"/>). A message whose
+/// mirrored headers (<c>Mcp-Method</c>, <c>Mcp-Name</c>) disagree with its body is refused (<see cref="McpMirroredHeaders"/>), and
+/// so is one naming a protocol version the gateway does not implement (<see cref="McpProtocolVersionCheck"/>). Batches are refused
 /// (the MCP specification removed them), as is a session of another agent or one no longer live (HTTP 404), and one call
 /// in flight too many; an agent at its session limit gives up its least recently used idle session for a new one (sessions
 /// and calls are counted per registered agent: a delegated child's and grandchild's are their agent's). Every refusal is
@@ -120,6 +122,17 @@ internal sealed class McpEndpointGate
 
         // A client's answer to a server's request is no call: a refusal of it is said in HTTP.
         feature.JsonRpcId = message.AnsweredId;
+        if (message.Info is { } info && McpMirroredHeaders.Check(context.Request.Headers, info, body.Span, McpEndpoint.AuditTool) is { } mismatch)
+        {
+            // The rule of the per-server route: the headers the transport mirrors from the body must agree with it.
+            return mismatch;
+        }
+
+        if (McpProtocolVersionCheck.Check(context.Request.Headers, message.Body) is { } unsupported)
+        {
+            return unsupported;
+        }
+
         string? sessionId = context.Request.Headers[SessionHeader];
         if (!string.IsNullOrEmpty(sessionId) && await SessionRefusalAsync(context, feature, identity, sessionId).ConfigureAwait(false) is { } notLive)
         {

@@ -9,11 +9,14 @@ namespace Gateway.Proxy.Mcp;
 /// <summary>
 /// The request headers the MCP 2026-07-28 Streamable HTTP transport mirrors from the JSON-RPC body so that intermediaries
 /// may route without reading it (SEP-2243): <c>Mcp-Method</c> (the method) and <c>Mcp-Name</c> (<c>params.name</c> of a
-/// <c>tools/call</c> or <c>prompts/get</c>, <c>params.uri</c> of a <c>resources/read</c>; a value that is not plain ASCII
-/// arrives as <c>=?base64?…?=</c>). The gateway decides on the body and forwards these headers to the server; one that
-/// disagrees with the body is refused before anything is forwarded (HTTP 400, JSON-RPC <c>-32020</c>, the code the
-/// specification names for a header mismatch), so that a server or a router behind the gateway can never be shown an
-/// action other than the one decided. A header that is absent is the server's to judge (older revisions send none);
+/// <c>tools/call</c> or <c>prompts/get</c>, <c>params.uri</c> of a <c>resources/read</c>, <c>params.taskId</c> of the tasks
+/// extension's <c>tasks/get</c>, <c>tasks/update</c> and <c>tasks/cancel</c>, SEP-2663; a value that is not plain ASCII
+/// arrives as <c>=?base64?…?=</c>; whitespace around a value is not part of it, RFC 9110 §5.5). The gateway decides on
+/// the body and forwards these headers to the server; one that disagrees with the body is refused before anything is
+/// forwarded (HTTP 400, JSON-RPC <c>-32020</c>, the code the specification names for a header mismatch), so that a server
+/// or a router behind the gateway can never be shown an action other than the one decided. An <c>Mcp-Name</c> that is
+/// absent is refused the same way when the request speaks 2026-07-28 or later (its <c>MCP-Protocol-Version</c> header),
+/// where the header is required; older revisions send none. One rule for <c>/mcp</c> and the per-server route.
 /// <c>Mcp-Param-*</c> headers are forwarded and checked by the server against the arguments, as the specification asks.
 /// </summary>
 internal static class McpMirroredHeaders
@@ -24,6 +27,11 @@ internal static class McpMirroredHeaders
     /// <summary>The JSON-RPC code the MCP specification assigns to a header that does not match the body.</summary>
     public const int HeaderMismatchCode = -32020;
 
+    /// <summary>The revision from which the standard headers are required (SEP-2243).</summary>
+    private const string HeaderRequiredFrom = "2026-07-28";
+
+    private const string ProtocolVersionHeader = "MCP-Protocol-Version";
+
     private const string Base64Prefix = "=?base64?";
     private const string Base64Suffix = "?=";
 
@@ -33,7 +41,7 @@ internal static class McpMirroredHeaders
         ArgumentNullException.ThrowIfNull(headers);
         ArgumentNullException.ThrowIfNull(message);
         var method = headers[MethodHeader];
-        if (method.Count > 1 || (method.Count == 1 && !string.Equals(method[0], message.Method, StringComparison.Ordinal)))
+        if (method.Count > 1 || (method.Count == 1 && !string.Equals(Trim(method[0]), message.Method, StringComparison.Ordinal)))
         {
             return Mismatch($"The {MethodHeader} header does not name the body's method ('{message.Method}').", auditTool);
         }
@@ -41,13 +49,23 @@ internal static class McpMirroredHeaders
         var name = headers[NameHeader];
         if (name.Count == 0)
         {
-            return null;
+            return RequiresName(headers) && NamedTarget(message.Method, body) is not null
+                ? Mismatch($"A {message.Method} at protocol version {HeaderRequiredFrom} or later needs the {NameHeader} header (params.name, or params.uri of resources/read).", auditTool)
+                : null;
         }
 
-        return name.Count == 1 && Decode(name[0]) is { } presented && string.Equals(presented, NamedTarget(message.Method, body), StringComparison.Ordinal)
+        return name.Count == 1 && Decode(Trim(name[0])) is { } presented && string.Equals(presented, NamedTarget(message.Method, body), StringComparison.Ordinal)
             ? null
             : Mismatch($"The {NameHeader} header does not name the body's target (params.name, or params.uri of resources/read).", auditTool);
     }
+
+    /// <summary>Whether the request speaks a revision that requires <c>Mcp-Name</c>: its <c>MCP-Protocol-Version</c> is a date from <see cref="HeaderRequiredFrom"/> on.</summary>
+    private static bool RequiresName(IHeaderDictionary headers) =>
+        headers[ProtocolVersionHeader] is { Count: 1 } version && Trim(version[0]) is { Length: 10 } date && date[4] == '-' && date[7] == '-'
+        && string.CompareOrdinal(date, HeaderRequiredFrom) >= 0;
+
+    /// <summary>A field value without the optional whitespace around it (RFC 9110 §5.5).</summary>
+    private static string? Trim(string? value) => value?.Trim(' ', '\t');
 
     private static Refusal Mismatch(string detail, string auditTool) =>
         new(StatusCodes.Status400BadRequest, ProblemCodes.McpHeaderMismatch, detail + " Nothing was forwarded.") { JsonRpcCode = HeaderMismatchCode, AuditTool = auditTool, JsonRpcKeepsStatus = true };
@@ -78,13 +96,14 @@ internal static class McpMirroredHeaders
         }
     }
 
-    /// <summary>What <c>Mcp-Name</c> mirrors for <paramref name="method"/>: <c>params.name</c> or <c>params.uri</c>; null for other methods.</summary>
+    /// <summary>What <c>Mcp-Name</c> mirrors for <paramref name="method"/>: <c>params.name</c>, <c>params.uri</c> or a task's <c>params.taskId</c> (SEP-2663); null for other methods.</summary>
     private static string? NamedTarget(string? method, ReadOnlySpan<byte> body)
     {
         var member = method switch
         {
             "tools/call" or "prompts/get" => "name",
             "resources/read" => "uri",
+            "tasks/get" or "tasks/update" or "tasks/cancel" => "taskId",
             _ => null,
         };
         if (member is null)

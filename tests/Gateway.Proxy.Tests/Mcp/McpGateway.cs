@@ -104,19 +104,24 @@ public sealed class McpGateway : IAsyncDisposable
     // The GET stream of each client SignedHttp made: ConnectAsync waits for it.
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<HttpClient, ServerStreamHandler> _streams = [];
 
-    /// <summary>Posts one JSON-RPC message to <c>/mcp</c>, signed, and returns the status and the JSON answer.</summary>
-    public async Task<(System.Net.HttpStatusCode Status, System.Text.Json.JsonElement Json)> PostAsync(string json)
+    /// <summary>Posts one JSON-RPC message to <c>/mcp</c> with <paramref name="headers"/>, signed, and returns the status and the JSON answer.</summary>
+    public async Task<(System.Net.HttpStatusCode Status, System.Text.Json.JsonElement Json)> PostAsync(string json, params (string Name, string Value)[] headers)
     {
-        var (status, text) = await PostRawAsync(json);
+        var (status, text) = await PostRawAsync(json, headers);
         return (status, text.Length == 0 ? default : System.Text.Json.JsonDocument.Parse(text).RootElement.Clone());
     }
 
-    /// <summary>Posts one JSON-RPC message to <c>/mcp</c>, signed, and returns the status and the body as text.</summary>
-    public async Task<(System.Net.HttpStatusCode Status, string Body)> PostRawAsync(string json)
+    /// <summary>Posts one JSON-RPC message to <c>/mcp</c> with <paramref name="headers"/>, signed, and returns the status and the body as text.</summary>
+    public async Task<(System.Net.HttpStatusCode Status, string Body)> PostRawAsync(string json, params (string Name, string Value)[] headers)
     {
         using var http = SignedHttp();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
         request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
         using var response = await http.SendAsync(request);
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }

@@ -45,11 +45,15 @@ public sealed class McpProviderRouteTests : IAsyncLifetime
         Assert.Contains("mcp_header_mismatch", Assert.Single(await _mcp.Gateway.AuditRecordsAsync(requestId)).ToString(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task ProvidersPost_McpNameHeaderDisagreesWithTheBody_IsRefusedWithHeaderMismatch()
+    [Theory]
+    [InlineData("2025-11-25", "read_file")] // disagrees with the body
+    [InlineData("2026-07-28", null)] // absent where the revision requires it: the rule of /mcp too
+    public async Task ProvidersPost_McpNameHeaderDisagreesWithTheBodyOrMissingAt20260728_IsRefusedWithHeaderMismatch(string version, string? name)
     {
-        var (status, body, _) = await PostAsync("""{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"write_file","arguments":{"text":"x"}}}""",
-            ("Mcp-Method", "tools/call"), ("Mcp-Name", "read_file"));
+        (string, string)[] headers = name is null
+            ? [("MCP-Protocol-Version", version), ("Mcp-Method", "tools/call")]
+            : [("MCP-Protocol-Version", version), ("Mcp-Method", "tools/call"), ("Mcp-Name", name)];
+        var (status, body, _) = await PostAsync("""{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"write_file","arguments":{"text":"x"}}}""", headers);
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal(-32020, JsonDocument.Parse(body).RootElement.GetProperty("error").GetProperty("code").GetInt32());
