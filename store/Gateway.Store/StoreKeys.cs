@@ -83,6 +83,12 @@ public static class StoreKeys
     /// <summary>Present when the approval was revoked after it was granted: its warrant and the tokens issued under it are void.</summary>
     public static string ApprovalRevoked(string tenant, string approvalId) => $"{Prefix}{{{tenant}}}:approval-revoked:{approvalId}";
 
+    /// <summary>
+    /// The last approval opened for an agent's intent (its id), kept as long as the approval's own keys: a retry of the same
+    /// intent folds into it while it is pending or its warrant is still good and unused (docs/approvals-and-audit.md).
+    /// </summary>
+    public static string ApprovalIntent(string tenant, string agent, string intentDigest) => $"{Prefix}{{{tenant}}}:approval-intent:{agent}:{intentDigest}";
+
     /// <summary>A delegated child identity's record (its grant, chain and encrypted secret), expiring with the child.</summary>
     public static string Delegation(string tenant, string childId) => $"{Prefix}{{{tenant}}}:delegation:{childId}";
 

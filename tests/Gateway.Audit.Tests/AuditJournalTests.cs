@@ -970,6 +970,45 @@ public abstract class AuditJournalTests
         Assert.Empty(none.Records);
     }
 
+    [Fact]
+    public async Task QueryAsync_NewestFirst_PagesDownToTheOldestAndBackUpWithoutRepeats()
+    {
+        var replicaA = TestServices.Journal(CreateSink(), Time, "replica-a");
+        var replicaB = TestServices.Journal(CreateSink(), Time, "replica-b");
+        for (var i = 0; i < 9; i++)
+        {
+            // Times with all seven digits of a tick: a cursor must not lose them (PostgreSQL keeps microseconds).
+            Time.Advance(TimeSpan.FromTicks(3_333_337));
+            await (i % 2 == 0 ? replicaA : replicaB).AppendAsync(Entry(i));
+        }
+
+        var journal = TestServices.Journal(CreateSink(), Time);
+        var down = new List<string>();
+        AuditCursor? cursor = null;
+        AuditCursor? oldest = null;
+        do
+        {
+            var page = await journal.QueryAsync(Tenant, new AuditQuery { Limit = 2, After = cursor, NewestFirst = true });
+            down.AddRange(page.Records.Select(r => r.GetProperty("request_id").GetString()!));
+            oldest = page.First;
+            cursor = page.Next;
+        }
+        while (cursor is not null);
+
+        var up = new List<string>();
+        cursor = oldest;
+        do
+        {
+            var page = await journal.QueryAsync(Tenant, new AuditQuery { Limit = 2, After = cursor });
+            up.AddRange(page.Records.Select(r => r.GetProperty("request_id").GetString()!));
+            cursor = page.Next;
+        }
+        while (cursor is not null);
+
+        Assert.Equal([.. Enumerable.Range(0, 9).Reverse().Select(i => "req-" + i)], down);
+        Assert.Equal([.. Enumerable.Range(1, 8).Select(i => "req-" + i)], up);
+    }
+
     /// <summary>Journals that append concurrently (two replicas for shared sinks; one process for files).</summary>
     protected virtual IReadOnlyList<AuditJournal> CreateConcurrentJournals() =>
         [TestServices.Journal(CreateSink(), Time), TestServices.Journal(CreateSink(), Time)];

@@ -121,6 +121,27 @@ public sealed class PolicyCommandsTests
     }
 
     [Fact]
+    public async Task Simulate_ApproversShrink_CountsAChangedDecisionLikeTestAndDiff()
+    {
+        var candidate = CliRun.CopyBundle(t => t.Replace("    approvers: [alice, bob]\n", "    approvers: [alice]\n", StringComparison.Ordinal));
+        var fixtures = Path.Combine(CliRun.ExampleCi, "fixtures");
+
+        var simulate = await CliRun.RunAsync("policy", "simulate", "--policy", candidate, "--baseline", CliRun.ExampleBundle, "--fixtures", fixtures, "--fail-on-change", "--json");
+        var test = await CliRun.RunAsync("policy", "test", candidate, fixtures);
+        var diff = await CliRun.RunAsync("policy", "diff", CliRun.ExampleBundle, candidate);
+
+        Assert.Equal(5, simulate.ExitCode);
+        using var json = JsonDocument.Parse(simulate.Out);
+        var change = Assert.Single(json.RootElement.GetProperty("changes").EnumerateArray());
+        Assert.Equal("refund needs alice or bob", change.GetProperty("case").GetString());
+        Assert.Equal("require_approval", change.GetProperty("before").GetString());
+        Assert.Equal("require_approval", change.GetProperty("after").GetString());
+        Assert.Equal(["approvers: [alice, bob] → [alice]"], change.GetProperty("terms").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal(5, test.ExitCode);
+        Assert.Contains("payments-gate", diff.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Diff_ChangedBundle_ReportsInRegisterTerms()
     {
         var candidate = CliRun.CopyBundle(t => t.Replace("    atf_level: L3", "    atf_level: L4", StringComparison.Ordinal));

@@ -17,7 +17,8 @@ internal static class PolicySimulateCommand
         var failOnChange = new Option<bool>("--fail-on-change") { Description = "Exit 5 when any decision would change" };
         var command = new Command("simulate", """
             Evaluate a candidate bundle against a baseline over fixtures or traffic exported from the audit journal, offline,
-            and list every decision that would change and why (rule triggers and control findings added and removed).
+            and list every decision that would change and why (rule triggers and control findings added and removed). A change
+            of approvers, of how many must approve, of the warrant's lifetime or of the degrade mode is a changed decision.
             Exit 0, 5 with --fail-on-change when something changes, 6 invalid input.
             Examples:
               gatewayctl policy simulate --policy new-bundle --baseline examples/bundle --fixtures examples/ci/fixtures
@@ -70,6 +71,11 @@ internal static class PolicySimulateCommand
             foreach (var change in report.Changes)
             {
                 context.Line($"CHANGED  {change.Case}: {change.Agent} {change.Tool}  {WireNames.Of(change.Before)} → {WireNames.Of(change.After)}");
+                foreach (var term in change.Terms)
+                {
+                    context.Line($"         ~ {term}");
+                }
+
                 foreach (var added in change.Added)
                 {
                     context.Line($"         + {added}");
@@ -89,6 +95,7 @@ internal static class PolicySimulateCommand
                     ["after"] = WireNames.Of(change.After),
                     ["added"] = new JsonArray([.. change.Added.Select(a => (JsonNode)a)]),
                     ["removed"] = new JsonArray([.. change.Removed.Select(a => (JsonNode)a)]),
+                    ["terms"] = new JsonArray([.. change.Terms.Select(a => (JsonNode)a)]),
                 });
             }
 

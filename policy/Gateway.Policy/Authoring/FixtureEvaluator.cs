@@ -70,14 +70,14 @@ public static class FixtureEvaluator
             }
         }
 
-        if (expect.Approvers is { } approvers && !approvers.SequenceEqual(decision.Approvers))
+        if (expect.Approvers is { } approvers && !DecisionComparison.SameApprovers(approvers, decision.Approvers))
         {
-            failures.Add($"approvers: expected [{string.Join(", ", approvers)}], got [{string.Join(", ", decision.Approvers)}]");
+            failures.Add($"approvers: expected {DecisionComparison.List(approvers)}, got {DecisionComparison.List(decision.Approvers)}");
         }
 
         if (expect.DegradeMode is { } mode && decision.Degrade?.Mode != mode)
         {
-            failures.Add($"degrade_mode: expected {WireNames.Of(mode)}, got {(decision.Degrade is { } d ? WireNames.Of(d.Mode) : "none")}");
+            failures.Add($"degrade_mode: expected {WireNames.Of(mode)}, got {DecisionComparison.Degrade(decision.Degrade?.Mode)}");
         }
 
         return new FixtureResult(fixture, decision, failures);

@@ -40,7 +40,10 @@ public static class PolicySimulation
                 continue;
             }
 
-            if (was == after.Kind)
+            // Against a baseline bundle every term of the decision counts (DecisionComparison, as policy test checks
+            // them): a require_approval whose approvers shrink is a changed decision. The journal records only the kind.
+            IReadOnlyList<string> terms = before is null ? [] : DecisionComparison.Changes(before, after);
+            if (was == after.Kind && terms.Count == 0)
             {
                 continue;
             }
@@ -54,7 +57,10 @@ public static class PolicySimulation
                 was,
                 after.Kind,
                 [.. afterWhy.Except(beforeWhy)],
-                [.. beforeWhy.Except(afterWhy)]));
+                [.. beforeWhy.Except(afterWhy)])
+            {
+                Terms = [.. terms.Where(static t => !t.StartsWith("decision:", StringComparison.Ordinal))],
+            });
         }
 
         return new SimulationReport(cases.Count, changes, errors);
@@ -67,5 +73,11 @@ public static class PolicySimulation
 /// <summary>The simulation's outcome over <see cref="Cases"/> cases.</summary>
 public sealed record SimulationReport(int Cases, IReadOnlyList<SimulatedChange> Changes, IReadOnlyList<string> Errors);
 
-/// <summary>One decision that would change: <see cref="Added"/> triggers now in play, <see cref="Removed"/> ones no longer.</summary>
-public sealed record SimulatedChange(string Case, string Agent, string Tool, DecisionKind Before, DecisionKind After, IReadOnlyList<string> Added, IReadOnlyList<string> Removed);
+/// <summary>
+/// One decision that would change: <see cref="Added"/> triggers now in play, <see cref="Removed"/> ones no longer, and
+/// <see cref="Terms"/> the other terms that changed (approvers, approvals required, warrant lifetime, degrade mode).
+/// </summary>
+public sealed record SimulatedChange(string Case, string Agent, string Tool, DecisionKind Before, DecisionKind After, IReadOnlyList<string> Added, IReadOnlyList<string> Removed)
+{
+    public IReadOnlyList<string> Terms { get; init; } = [];
+}

@@ -267,7 +267,7 @@ public sealed class DecisionEngine
             DecisionPath = path,
             RuleTriggers = state.Triggers is null ? [] : state.Triggers.ToArray(),
             OpenRisks = agent?.OpenRisks ?? [],
-            WhatWouldChange = kind is DecisionKind.Allow or DecisionKind.AllowAndLog || state.Remedies is null ? [] : state.Remedies.ToArray(),
+            WhatWouldChange = state.WhatWouldChange(kind),
             Approvers = kind == DecisionKind.RequireApproval ? approvers : null,
             ApprovalsRequired = approvalsRequired,
             DegradeMode = degrade?.Mode,

@@ -11,6 +11,9 @@ internal struct EvaluationState
     public List<RuleTrigger>? Triggers;
     public List<string>? Remedies;
 
+    /// <summary>The remedies that are an approval warrant: they lift only a require_approval, so a block drops them.</summary>
+    public List<string>? WarrantRemedies;
+
     public void Trigger(string rule, string reasonCode, DecisionKind effect, string? message = null)
     {
         Triggers ??= [];
@@ -48,9 +51,11 @@ internal struct EvaluationState
             Trigger(ControlRuleName(result.Control), reasonCode ?? "control_failed", result.Severity == Severity.Critical ? DecisionKind.Block : DecisionKind.RequireApproval, result.MissingEvidence);
             Remedy(result.Remedy);
         }
-        else if (result.ApprovalRequired)
+        else if (result.ApprovalRequired && result.Remedy is { } warrant)
         {
-            Remedy(result.Remedy);
+            Remedy(warrant);
+            WarrantRemedies ??= [];
+            WarrantRemedies.Add(warrant);
         }
 
         if (result.ApprovalRequired)
@@ -59,6 +64,21 @@ internal struct EvaluationState
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// What would change a <paramref name="kind"/> decision: none for the allow family; an approval warrant only for a
+    /// require_approval (a warrant never lifts a block), every other remedy as recorded.
+    /// </summary>
+    public readonly string[] WhatWouldChange(DecisionKind kind)
+    {
+        if (kind is DecisionKind.Allow or DecisionKind.AllowAndLog || Remedies is null)
+        {
+            return [];
+        }
+
+        var warrants = WarrantRemedies;
+        return kind == DecisionKind.RequireApproval || warrants is null ? [.. Remedies] : [.. Remedies.Where(r => !warrants.Contains(r))];
     }
 
     public static string ControlRuleName(ControlId control) => "control:" + WireNames.Of(control);

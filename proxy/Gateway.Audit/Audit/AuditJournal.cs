@@ -343,11 +343,14 @@ public sealed class AuditJournal
             }
         }
 
-        matches.Sort(static (a, b) => a.Key.CompareTo(b.Key));
+        matches.Sort(query.NewestFirst ? static (a, b) => b.Key.CompareTo(a.Key) : static (a, b) => a.Key.CompareTo(b.Key));
         var matched = matches.Take(query.Limit + 1).ToList();
         return new AuditQueryPage(
             [.. matched.Take(query.Limit).Select(static m => m.Record)],
-            matched.Count > query.Limit ? matched[query.Limit - 1].Key : null);
+            matched.Count > query.Limit ? matched[query.Limit - 1].Key : null)
+        {
+            First = matched.Count > 0 ? matched[0].Key : null,
+        };
     }
 
     private AuditChainWriter WriterOf(string tenant) =>

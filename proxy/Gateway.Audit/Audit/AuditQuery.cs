@@ -6,7 +6,8 @@ namespace Gateway.Audit;
 /// <summary>
 /// A search of a tenant's records across its chains: every given filter must match (exact values;
 /// <see cref="From"/> inclusive, <see cref="To"/> exclusive). Results come in (time, replica, seq)
-/// order, <see cref="Limit"/> at a time; <see cref="After"/> is the previous page's cursor.
+/// order, or the reverse with <see cref="NewestFirst"/>, <see cref="Limit"/> at a time; <see cref="After"/> is the
+/// previous page's cursor: the page goes on past it in the query's order (older records when newest first).
 /// </summary>
 public sealed record AuditQuery
 {
@@ -32,6 +33,9 @@ public sealed record AuditQuery
     public int Limit { get; init; } = 100;
 
     public AuditCursor? After { get; init; }
+
+    /// <summary>The newest records first (the console's journal): (time, replica, seq) descending.</summary>
+    public bool NewestFirst { get; init; }
 }
 
 /// <summary>A position in (time, replica, seq) order; opaque to clients (base64url).</summary>
@@ -89,7 +93,11 @@ public sealed record AuditCursor(DateTimeOffset Time, string Replica, long Seq) 
 }
 
 /// <summary>One page of an <see cref="AuditQuery"/>: the records as stored, and the cursor of the next page (null: the last).</summary>
-public sealed record AuditQueryPage(IReadOnlyList<System.Text.Json.JsonElement> Records, AuditCursor? Next);
+public sealed record AuditQueryPage(IReadOnlyList<System.Text.Json.JsonElement> Records, AuditCursor? Next)
+{
+    /// <summary>The position of the page's first record (null when it has none): the cursor to page back from it.</summary>
+    public AuditCursor? First { get; init; }
+}
 
 /// <summary>A sink that answers <see cref="AuditQuery"/> itself (from an index) instead of the journal scanning every chain.</summary>
 public interface IAuditQuerySource

@@ -10,7 +10,7 @@ internal static class AuditQueryMatch
 {
     /// <summary>
     /// Whether the stored <paramref name="line"/> of <paramref name="replica"/>'s chain is a record <paramref name="query"/>
-    /// asks for (time range, agent, decision, tool, run, request id, after the cursor); its cursor key and the record when it is.
+    /// asks for (time range, agent, decision, tool, run, request id, past the cursor in the query's order); its cursor key and the record when it is.
     /// </summary>
     public static bool TryMatch(string line, string replica, AuditQuery query, out AuditCursor? key, out JsonElement record)
     {
@@ -32,7 +32,7 @@ internal static class AuditQueryMatch
                 || !Matches(root, "agent", query.Agent) || !Matches(root, "decision", query.Decision) || !Matches(root, "tool", query.Tool)
                 || !Matches(root, "run_id", query.RunId)
                 || (query.RequestId is { } requestId && !NamesRequest(root, requestId))
-                || (query.After is { } after && key.CompareTo(after) <= 0))
+                || (query.After is { } after && (query.NewestFirst ? key.CompareTo(after) >= 0 : key.CompareTo(after) <= 0)))
             {
                 return false;
             }

@@ -166,6 +166,7 @@ public sealed partial class ApprovalService
             throw new InvalidOperationException("An approval id collided; refusing to overwrite.");
         }
 
+        await RememberIntentAsync(prepared, cancellationToken);
         _metrics.ApprovalCreated(prepared.Tenant);
         OversightLog.ApprovalCreated(_logger, prepared.Tenant, prepared.Id, prepared.Agent, prepared.Tool, prepared.ApprovalsRequired);
         return prepared;

@@ -90,6 +90,7 @@ internal sealed partial class GovernanceService
 
         string? warrantRejection = null;
         string? redeemedApproval = null;
+        string? spentApproval = null;
         WarrantPresentation? toRedeem = null;
         if (decision.Kind == DecisionKind.RequireApproval && request.Warrant is { Length: > 0 } warrant)
         {
@@ -105,8 +106,16 @@ internal sealed partial class GovernanceService
             else
             {
                 warrantRejection = check.Reason ?? "warrant_rejected";
+                // A spent warrant's replay: the action it approved was carried out; no new approval is opened for it.
+                spentApproval = check.Reason == WarrantReasons.AlreadyUsed ? check.Claims?.Apr : null;
             }
         }
+
+        // One approval at a time per agent and intent: a retry folds into the one still pending (or approved, its warrant
+        // unused), so that an agent in a retry loop cannot grow the inbox (docs/approvals-and-audit.md).
+        var existingApproval = spentApproval is null && decision.Kind == DecisionKind.RequireApproval && !decision.EvaluateOnly
+            ? await _approvals.FindOpenForIntentAsync(identity.Tenant, identity.Agent, decision.IntentDigest, cancellationToken).ConfigureAwait(false)
+            : null;
 
         var mismatch = evaluation is not null && EvaluationMismatch.Differs(decision, evaluation);
         if (mismatch)
@@ -140,6 +149,9 @@ internal sealed partial class GovernanceService
                 // An executable decision's token goes to the executor; an evaluation's back to the agent, for the action.
                 token = _tokens.Issue(decision, grant with { RequestId = requestId, ApprovalId = redeemedApproval });
 
+                break;
+            case DecisionKind.RequireApproval when !decision.EvaluateOnly && (spentApproval ?? existingApproval?.Id) is { } named:
+                approvalReference = new ApprovalReference(named, "/v1/approvals/" + named);
                 break;
             case DecisionKind.RequireApproval when !decision.EvaluateOnly:
                 var approval = _approvals.Prepare(
@@ -180,6 +192,7 @@ internal sealed partial class GovernanceService
             Entry = entry,
             ExplanationJson = explanationJson,
             WarrantRejection = warrantRejection,
+            ApprovalReused = spentApproval is not null || existingApproval is not null,
             EvaluationMismatch = mismatch,
             Evaluation = evaluation,
             DecisionToken = token,

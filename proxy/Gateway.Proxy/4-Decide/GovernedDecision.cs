@@ -23,6 +23,12 @@ internal sealed record GovernedDecision
     /// <summary>require_approval only: the approval request the decision opens (<see cref="DecisionEffects.OpenApproval"/>).</summary>
     public ApprovalReference? Approval { get; init; }
 
+    /// <summary>
+    /// require_approval only: <see cref="Approval"/> names an approval opened before (still pending for the same intent, or
+    /// the one whose spent warrant was presented again), and none was opened.
+    /// </summary>
+    public bool ApprovalReused { get; init; }
+
     /// <summary>block_and_open_incident only: the incident the decision opens (<see cref="DecisionEffects.OpenIncident"/>).</summary>
     public string? IncidentId { get; init; }
 

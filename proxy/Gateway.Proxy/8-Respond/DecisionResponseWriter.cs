@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Gateway.Oversight;
+using Gateway.Oversight.Approvals;
 using Gateway.Policy;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Pipeline;
@@ -101,8 +102,14 @@ internal static class DecisionResponseWriter
         {
             _ when governed.EvaluationMismatch => (StatusCodes.Status403Forbidden, ProblemCodes.DecisionTokenMismatch,
                 "The decision token presented was evaluated for another action; nothing was forwarded."),
+            DecisionKind.RequireApproval when governed.WarrantRejection == WarrantReasons.AlreadyUsed => (StatusCodes.Status409Conflict, ProblemCodes.WarrantRejected,
+                $"The warrant was refused ({WarrantReasons.AlreadyUsed}): the approval named here was carried out once; no new approval request was opened."),
             DecisionKind.RequireApproval when governed.WarrantRejection is not null => (StatusCodes.Status409Conflict, ProblemCodes.WarrantRejected,
-                $"The warrant was refused ({governed.WarrantRejection}); a new approval request was opened."),
+                governed.ApprovalReused
+                    ? $"The warrant was refused ({governed.WarrantRejection}); this action already awaits the approval named here."
+                    : $"The warrant was refused ({governed.WarrantRejection}); a new approval request was opened."),
+            DecisionKind.RequireApproval when governed.ApprovalReused => (StatusCodes.Status409Conflict, ProblemCodes.ApprovalRequired,
+                "A named human must approve this action, and it already awaits the approval named here (no new one was opened); poll it and retry with its warrant."),
             DecisionKind.RequireApproval => (StatusCodes.Status409Conflict, ProblemCodes.ApprovalRequired,
                 "A named human must approve this action; poll the approval and retry with its warrant."),
             DecisionKind.BlockAndOpenIncident => (StatusCodes.Status403Forbidden, ProblemCodes.BlockedIncidentOpened,

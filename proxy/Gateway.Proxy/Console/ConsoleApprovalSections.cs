@@ -77,8 +77,14 @@ internal static class ConsoleApprovalSections
             foreach (var control in path.EnumerateArray())
             {
                 var name = ConsoleApprovalView.Words(ConsoleApprovalView.Text(control, "control") ?? "control");
+                var obligation = control.TryGetProperty("approval_required", out var required) && required.ValueKind == JsonValueKind.True;
                 switch (ConsoleApprovalView.Text(control, "outcome"))
                 {
+                    // One statement per control: an approval obligation is what held the action, not a pass.
+                    case "pass" when obligation:
+                        html.Append("<li class=\"hold\"><span aria-hidden=\"true\">! </span>").Append(E(name)).Append(": <strong>requires a named approver</strong>")
+                            .Append(ConsoleApprovalView.Text(control, "missing_evidence") is { } why ? " (" + E(why) + ')' : string.Empty).Append("</li>");
+                        break;
                     case "pass":
                         html.Append("<li class=\"pass\"><span aria-hidden=\"true\">✓ </span>").Append(E(name)).Append(": passed</li>");
                         break;
@@ -86,16 +92,12 @@ internal static class ConsoleApprovalSections
                         html.Append("<li class=\"fail\"><span aria-hidden=\"true\">✗ </span>").Append(E(name)).Append(": <strong>failed</strong> (")
                             .Append(E(ConsoleApprovalView.Text(control, "severity"))).Append(')')
                             .Append(ConsoleApprovalView.Text(control, "missing_evidence") is { } missing ? "; " + E(missing) : string.Empty)
-                            .Append(ConsoleApprovalView.Text(control, "remedy") is { } remedy ? ". To change it: " + E(remedy) : string.Empty).Append("</li>");
+                                .Append(ConsoleApprovalView.Text(control, "remedy") is { } remedy ? ". To change it: " + E(remedy) : string.Empty)
+                            .Append(obligation ? "; it also requires a named approver" : string.Empty).Append("</li>");
                         break;
                     default:
                         notApplicable.Add(name);
                         break;
-                }
-
-                if (control.TryGetProperty("approval_required", out var required) && required.ValueKind == JsonValueKind.True)
-                {
-                    html.Append("<li class=\"hold\"><span aria-hidden=\"true\">! </span>").Append(E(name)).Append(" requires a named approver</li>");
                 }
             }
         }

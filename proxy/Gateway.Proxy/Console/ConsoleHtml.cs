@@ -45,6 +45,15 @@ internal static class ConsoleHtml
 
     public static string Time(DateTimeOffset time) => E(time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture));
 
+    /// <summary>
+    /// A record's time as people read it (<c>2026-11-26 23:13:23 UTC</c>) in a <c>time</c> element that keeps the exact
+    /// stored value (its <c>datetime</c> and title); a value that is not a time is shown as it is.
+    /// </summary>
+    public static string RecordTime(string stored) =>
+        DateTimeOffset.TryParse(stored, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var time)
+            ? "<time datetime=\"" + E(stored) + "\" title=\"" + E(stored) + "\">" + Time(time) + "</time>"
+            : E(stored);
+
     public static string Json(JsonElement? value) =>
         value is { } element ? "<pre>" + E(JsonSerializer.Serialize(element, Indented)) + "</pre>" : "<p>(none)</p>";
 
@@ -61,7 +70,7 @@ internal static class ConsoleHtml
             : task.ValueKind == JsonValueKind.Object ? Text("tool") + ": remote agent " + Text("connector") + ", task " + ConsoleApprovalView.Text(task, "id")
             : Text("tool");
         var decision = task.ValueKind == JsonValueKind.Object ? "task " + ConsoleApprovalView.Text(task, "state") : Text("decision");
-        return "<li><details><summary>" + E(Text("time")) + " · " + E(Text("agent")) + " · " + E(what) + " · <strong>" + E(decision)
+        return "<li><details><summary>" + RecordTime(Text("time")) + " · " + E(Text("agent")) + " · " + E(what) + " · <strong>" + E(decision)
             + "</strong></summary>" + Json(record) + "</details></li>";
     }
 

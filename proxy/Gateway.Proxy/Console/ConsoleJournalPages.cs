@@ -8,8 +8,8 @@ using static Gateway.Proxy.Console.ConsoleHtml;
 namespace Gateway.Proxy.Console;
 
 /// <summary>
-/// The audit journal (<c>/console/{tenant}/audit</c>: filter by agent, decision and tool; each record's detail; the
-/// verification of every chain of the tenant) and incidents (<c>/console/{tenant}/incidents</c>), for auditors,
+/// The audit journal (<c>/console/{tenant}/audit</c>: newest first, 50 a page with links to older and newer records;
+/// filter by agent, decision and tool; each record's detail; the verification of every chain of the tenant) and incidents (<c>/console/{tenant}/incidents</c>), for auditors,
 /// operators and admins, read from the same <see cref="AuditJournal"/> and <see cref="IncidentService"/> as the admin API.
 /// </summary>
 internal static class ConsoleJournalPages
@@ -67,8 +67,24 @@ internal static class ConsoleJournalPages
         var query = context.Request.Query;
         string? Filter(string name) => query[name].Count == 1 && query[name][0] is { Length: > 0 and <= 256 } value ? value : null;
         var (agent, decision, tool) = (Filter("agent"), Filter("decision"), Filter("tool"));
+        var (older, newer) = (Filter("before"), Filter("after"));
+        AuditCursor? cursor = null;
+        if ((older is not null && newer is not null) || ((older ?? newer) is { } text && !AuditCursor.TryDecode(text, out cursor)))
+        {
+            return Refusal(StatusCodes.Status400BadRequest, "invalid_cursor", "Give one cursor, before or after, as the journal's own links carry it.", session);
+        }
+
         var verification = await journal.VerifyAsync(tenant, context.RequestAborted);
-        var page = await journal.QueryAsync(tenant, new AuditQuery { Agent = agent, Decision = decision, Tool = tool, Limit = PageSize }, context.RequestAborted);
+        // Newest first; "after" (back towards the newest) reads the next page up in time order and shows it reversed.
+        var forward = newer is not null;
+        var page = await journal.QueryAsync(
+            tenant,
+            new AuditQuery { Agent = agent, Decision = decision, Tool = tool, Limit = PageSize, After = cursor, NewestFirst = !forward },
+            context.RequestAborted);
+        var records = forward ? page.Records.Reverse() : page.Records;
+        var (newest, oldest) = forward ? (page.Next, page.First) : (page.First, page.Next);
+        var hasNewer = forward ? page.Next is not null : cursor is not null;
+        var hasOlder = forward || page.Next is not null;
 
         var body = new StringBuilder("<h2>Chain verification</h2><p role=\"status\">");
         body.Append(verification.Intact ? "<span class=\"ok\">Intact</span>" : "<span class=\"bad\">BROKEN</span>")
@@ -78,15 +94,58 @@ internal static class ConsoleJournalPages
             body.Append("; broken at record ").Append(verification.BrokenAtIndex).Append(" (").Append(E(verification.Reason)).Append(')');
         }
 
-        body.Append("</p><h2>Records</h2><form method=\"get\" action=\"\">")
+        body.Append("</p><h2>Records, newest first</h2><form method=\"get\" action=\"\">")
             .Append(Field("agent", "Agent", agent)).Append(Field("decision", "Decision", decision)).Append(Field("tool", "Tool", tool))
             .Append("<button type=\"submit\">Filter</button></form><ol>");
-        foreach (var record in page.Records)
+        foreach (var record in records)
         {
             body.Append(AuditRecord(record));
         }
 
-        return Page("Audit journal", session, body.Append("</ol>").ToString());
+        body.Append("</ol>");
+        if (page.Records.Count == 0)
+        {
+            body.Append(cursor is null ? "<p>No records.</p>" : "<p>No records here.</p>");
+        }
+
+        return Page("Audit journal", session, body.Append(Pager(tenant, agent, decision, tool, hasNewer ? newest : null, hasOlder ? oldest : null)).ToString());
+    }
+
+    /// <summary>
+    /// The journal's links: newest records, newer (after the page's newest record) and older (before its oldest), each an
+    /// opaque cursor (<see cref="AuditCursor.Encode"/>: a record's position, so a page stays the same as records are appended).
+    /// </summary>
+    private static string Pager(string tenant, string? agent, string? decision, string? tool, AuditCursor? newer, AuditCursor? older)
+    {
+        string Link(string? name, AuditCursor? at)
+        {
+            var url = new StringBuilder("/console/").Append(U(tenant)).Append("/audit");
+            var separator = '?';
+            foreach (var (key, value) in new[] { ("agent", agent), ("decision", decision), ("tool", tool), (name, at?.Encode()) })
+            {
+                if (key is not null && value is not null)
+                {
+                    url.Append(separator).Append(key).Append('=').Append(U(value));
+                    separator = '&';
+                }
+            }
+
+            return E(url.ToString());
+        }
+
+        var html = new StringBuilder("<nav aria-label=\"Journal pages\"><ul class=\"pager\">");
+        if (newer is not null)
+        {
+            html.Append("<li><a href=\"").Append(Link(null, null)).Append("\">Newest records</a></li>")
+                .Append("<li><a rel=\"prev\" href=\"").Append(Link("after", newer)).Append("\">Newer records</a></li>");
+        }
+
+        if (older is not null)
+        {
+            html.Append("<li><a rel=\"next\" href=\"").Append(Link("before", older)).Append("\">Older records</a></li>");
+        }
+
+        return html.Append("</ul></nav>").ToString();
     }
 
     private static string Field(string name, string label, string? value) =>

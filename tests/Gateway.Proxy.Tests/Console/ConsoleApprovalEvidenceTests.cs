@@ -77,6 +77,27 @@ public sealed class ConsoleApprovalEvidenceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ApprovalPage_ControlWithAnApprovalObligation_IsStatedOnceAndNotAsPassed()
+    {
+        var (id, _, _) = await OpenAsync();
+        using var client = Browser(_gw.Host.BaseAddress);
+        var session = await TokenSignInAsync(client, await _gw.IssueTokenAsync("alice", "approver"));
+
+        using var page = await client.SendAsync(Get("/console/demo/approvals/" + id, session));
+        var html = await page.Content.ReadAsStringAsync();
+
+        var why = System.Text.RegularExpressions.Regex.Match(html, "<ul class=\"checklist\" id=\"why\">(.*?)</ul>", System.Text.RegularExpressions.RegexOptions.Singleline);
+        Assert.True(why.Success, html);
+        var statements = System.Text.RegularExpressions.Regex.Matches(why.Groups[1].Value, "<li class=\"(pass|fail|hold)\"><span aria-hidden=\"true\">[^<]*</span>([^:<]+):")
+            .Select(m => (Kind: m.Groups[1].Value, Control: m.Groups[2].Value)).ToList();
+        var held = statements.Where(s => s.Kind == "hold").Select(s => s.Control).ToList();
+        Assert.NotEmpty(held);
+        Assert.Equal(statements.Count, statements.Select(s => s.Control).Distinct(StringComparer.Ordinal).Count());
+        Assert.DoesNotContain(statements, s => s.Kind == "pass" && held.Contains(s.Control));
+        Assert.Contains(": <strong>requires a named approver</strong>", why.Groups[1].Value, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ProofPage_ApproverWithoutAReaderRole_IsRefused()
     {
         var (id, _, _) = await OpenAsync();

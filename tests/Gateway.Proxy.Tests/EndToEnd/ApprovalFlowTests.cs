@@ -53,13 +53,13 @@ public sealed class ApprovalFlowTests : IAsyncLifetime
         Assert.Equal(DecisionTokenFailure.None, token.Failure);
         Assert.Equal("allow_and_log", token.Payload!.Decision);
 
-        // Single use: the same warrant again is refused and a fresh approval request is opened.
+        // Single use: the same warrant again is refused, naming the approval it carried out, and opens no new one.
         using var again = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", WithWarrant(Refund, warrant));
 
         var refused = await ProblemAssert.IsProblemAsync(again, HttpStatusCode.Conflict, "warrant_rejected");
         Assert.Equal("require_approval", refused.GetProperty("decision").GetString());
         Assert.Contains("warrant_already_used", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.NotEqual(approvalId, refused.GetProperty("approval").GetProperty("id").GetString());
+        Assert.Equal(approvalId, refused.GetProperty("approval").GetProperty("id").GetString());
         Assert.Single(_gw.Upstream.To("/payments/refunds"));
     }
 

@@ -1,0 +1,45 @@
+using Gateway.Audit;
+using Gateway.Store;
+
+namespace Gateway.Oversight.Approvals;
+
+/// <summary>
+/// The intent half of <see cref="ApprovalService"/>: one approval at a time per agent and intent, so that an agent retrying
+/// the same action cannot fill the inbox with copies of it (docs/approvals-and-audit.md, "One approval per intent").
+/// </summary>
+public sealed partial class ApprovalService
+{
+    /// <summary>
+    /// The approval that a new <c>require_approval</c> for <paramref name="agent"/>'s <paramref name="intentDigest"/> folds
+    /// into: the last one opened for that intent while it is pending, or while it is approved with a warrant that is still
+    /// good (not expired, revoked or used). Null when a new one is to be opened: none was, or the last was denied, expired,
+    /// revoked or carried out.
+    /// </summary>
+    public async ValueTask<ApprovalRequest?> FindOpenForIntentAsync(string tenant, string agent, string intentDigest, CancellationToken cancellationToken = default)
+    {
+        Identifiers.ThrowIfInvalidTenant(tenant);
+        ArgumentException.ThrowIfNullOrEmpty(agent);
+        ArgumentException.ThrowIfNullOrEmpty(intentDigest);
+        var id = await _state.GetAsync(StoreKeys.ApprovalIntent(tenant, agent, intentDigest), cancellationToken);
+        if (id is null || await GetAsync(tenant, id, cancellationToken) is not { } existing
+            || !string.Equals(existing.Agent, agent, StringComparison.Ordinal) || !string.Equals(existing.IntentDigest, intentDigest, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        if (existing.Status == ApprovalStatus.Pending)
+        {
+            return existing;
+        }
+
+        var warrantGood = existing.Status == ApprovalStatus.Approved && existing.DecidedAt is { } approvedAt
+            && approvedAt + TimeSpan.FromSeconds(existing.WarrantTtlSeconds) > _time.GetUtcNow()
+            && await _state.GetAsync(StoreKeys.ApprovalRevoked(tenant, id), cancellationToken) is null
+            && !await _store.IsWarrantUsedAsync(tenant, id, cancellationToken);
+        return warrantGood ? existing : null;
+    }
+
+    /// <summary>Marks <paramref name="opened"/> as its intent's approval, for as long as its own keys are kept.</summary>
+    private ValueTask RememberIntentAsync(ApprovalRequest opened, CancellationToken cancellationToken) =>
+        _state.SetAsync(StoreKeys.ApprovalIntent(opened.Tenant, opened.Agent, opened.IntentDigest), opened.Id, KeyLifetime(opened, _time.GetUtcNow()), cancellationToken);
+}
