@@ -82,7 +82,8 @@ describe('an IDE connects to make run with nothing but the URL (TypeScript SDK O
       const again = await client.callTool({ name: 'docs__search', arguments: { query: 'refunds' } });
       assert.ok(!again.isError, JSON.stringify(again));
       assert.notEqual(provider.tokens().access_token, firstToken, 'the SDK refreshed its token');
-      assert.equal(provider.saved, 2, 'one code exchange and one refresh, no new sign-in');
+      // On a slow machine the 3-second token may also have been refreshed before (at listTools): never a new sign-in.
+      assert.ok(provider.saved >= 2, `the code exchange, then refreshes: ${provider.saved} tokens saved`);
       assert.equal(provider.redirects, 1, 'the person was sent to sign in once');
     } finally {
       await client.close().catch(() => {});
@@ -90,13 +91,13 @@ describe('an IDE connects to make run with nothing but the URL (TypeScript SDK O
   });
 });
 
-/** Polls /mcp with `token` until the gateway answers 401 (it has expired); the test's own deadline bounds the wait. */
+/** Polls /mcp (an initialize) with `token` until the gateway answers 401 (it has expired); the test's deadline bounds the wait. */
 async function untilRefused(mcpUrl, token) {
   for (;;) {
     const response = await fetch(mcpUrl, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'probe', version: '1' } } }),
     });
     await response.arrayBuffer();
     if (response.status === 401) return;
