@@ -13,6 +13,8 @@
 # examples/sign.sh, examples/first-win.sh, the example agents, gatewayctl and the README read.
 # GATEWAY_DATA_DIR (default .gateway-data) holds keys, audit journal, vault and the store's state
 # (`make demo-reset` deletes that state: rate limits, nonces, kill switches).
+# The gateway also reads Gateway__* environment values (ASP.NET Core configuration), e.g.
+# Gateway__AccessTokens__Lifetime=00:00:30 for 30-second MCP access tokens (default 5 minutes).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="$root/artifacts/bin"
@@ -117,6 +119,7 @@ echo "Gateway on $gateway_url, /metrics on http://127.0.0.1:$GATEWAY_METRICS_POR
 echo "Targets written to $demo_env"
 echo "Bundle: $bundle (offline, e.g. 'gatewayctl policy validate $bundle', prints the digests this gateway runs)"
 echo "Console: $gateway_url/console (Development: sign in with an admin token, e.g. an approver token from 'gatewayctl tokens issue')"
+echo "MCP clients (VS Code, the Inspector): $gateway_url/mcp, signed in with the demo admin token (docs/mcp.md, \"Connect your IDE\")"
 cd "$root"
 started=$(date +%s%N)
 dotnet "$gateway" --environment Development --urls "$gateway_url" \

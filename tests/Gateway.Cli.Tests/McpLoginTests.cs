@@ -70,9 +70,8 @@ public sealed class McpLoginTests
         Assert.Contains("issuer_mismatch", error.ToString(), StringComparison.Ordinal);
     }
 
-    private static Task<DemoGateway> StartAsync() => DemoGateway.StartAsync(text => text
-        .Replace("workspaces: [ws-demo]\n", "workspaces: [ws-demo]\nopenid_provider:\n  issuer: \"https://login.example.com\"\n  audiences: [gamut-gateway]\n  client_id: gamut-gateway\n  client_secret: env:GATEWAYCTL_TESTS_UNSET\n", StringComparison.Ordinal)
-        .Replace("    secret: file:secrets/demo-agent.secret\n", $"    secret: file:secrets/demo-agent.secret\n    interactive:\n      workspace: ws-demo\n      people: [\"admin-token:bootstrap\"]\n      clients:\n        - {{ client_id: {ClientId}, redirect_uris: [\"http://127.0.0.1/callback\"] }}\n", StringComparison.Ordinal));
+    private static Task<DemoGateway> StartAsync() => DemoGateway.StartAsync(text => global::Gateway.Testing.DemoInteractiveBlock.Remove(text)
+        .Replace("    secret: file:secrets/demo-agent.secret\n", $"    secret: file:secrets/demo-agent.secret\n    interactive:\n      workspace: ws-demo\n      sign_in: development_admin_token\n      people: [\"admin-token:bootstrap\"]\n      clients:\n        - {{ client_id: {ClientId}, redirect_uris: [\"http://127.0.0.1/callback\"] }}\n", StringComparison.Ordinal));
 
     /// <summary>The browser's part: sign in to the console with the admin token, open the authorization URL, allow; the redirect to the CLI.</summary>
     private static async Task<string> ConsentAsync(DemoGateway gw, string authorize)

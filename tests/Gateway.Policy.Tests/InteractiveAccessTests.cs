@@ -118,6 +118,40 @@ public sealed class InteractiveAccessTests
     }
 
     [Fact]
+    public void LoadTenantText_DevelopmentAdminTokenSignIn_NeedsNoProviderAndAllowsOnlyAdminTokenPeople()
+    {
+        var text = Tenant[..Tenant.IndexOf("openid_provider:", StringComparison.Ordinal)]
+            + Tenant[Tenant.IndexOf("catalog:", StringComparison.Ordinal)..]
+                .Replace("      people: [alice]\n", "      sign_in: development_admin_token\n      people: [\"admin-token:bootstrap\"]\n", StringComparison.Ordinal);
+
+        var result = PolicyBundleLoader.LoadTenantText("t1.yaml", text, Path.GetTempPath());
+        var provider = PolicyBundleLoader.LoadTenantText("t1.yaml", Tenant, Path.GetTempPath());
+
+        Assert.Empty(result.Errors);
+        Assert.True(result.Tenant!.TryGetAgent("a", out var agent));
+        var interactive = agent!.Interactive!;
+        Assert.Equal(InteractiveSignIn.DevelopmentAdminToken, interactive.SignIn);
+        Assert.True(interactive.Allows(new ActingPerson("admin-token:bootstrap", InteractiveAccess.AdminTokenIssuer, [])));
+        Assert.False(interactive.Allows(new ActingPerson("admin-token:bootstrap", "https://login.example.com/realms/acme", [])));
+        Assert.False(interactive.Allows(new ActingPerson("erin", "https://login.example.com/realms/acme", ["engineers"])));
+        Assert.True(provider.Tenant!.TryGetAgent("a", out var providerAgent));
+        Assert.Equal(InteractiveSignIn.OpenIdProvider, providerAgent!.Interactive!.SignIn);
+        Assert.False(providerAgent.Interactive.Allows(new ActingPerson("alice", InteractiveAccess.AdminTokenIssuer, [])));
+        Assert.Empty(BundleSchemaTests.Validate(text));
+    }
+
+    [Fact]
+    public void LoadTenantText_SignInUnknown_IsRefused()
+    {
+        var text = Tenant.Replace("      people: [alice]\n", "      sign_in: password\n      people: [alice]\n", StringComparison.Ordinal);
+
+        var result = PolicyBundleLoader.LoadTenantText("t1.yaml", text, Path.GetTempPath());
+
+        Assert.Contains(result.Errors, e => e.Code == "invalid_value" && e.Message.Contains("development_admin_token", StringComparison.Ordinal));
+        Assert.NotEmpty(BundleSchemaTests.Validate(text));
+    }
+
+    [Fact]
     public void Schema_InteractiveBlock_IsValidAndAnUnknownKeyIsNot()
     {
         Assert.Empty(BundleSchemaTests.Validate(Tenant));

@@ -230,6 +230,9 @@ app.kubernetes.io/part-of: gateway
 {{- if and (ne $v.environment "Development") (not (include "gateway.publicBaseUrl" .)) }}
 {{- fail "gateway: publicBaseUrl is required outside Development: the gateway's public origin as clients reach it, e.g. https://gateway.example.com (the OAuth issuer, token audiences and the console's redirect URI are spelled under it, never under a request's Host header)" }}
 {{- end }}
+{{- if not $v.image.repository }}
+{{- fail "gateway: image.repository is not set, and no public image is published: build the image with 'make image' (artifacts/image/gateway-<appVersion>.oci.tar), push it to a registry your cluster pulls from (e.g. skopeo copy oci-archive:artifacts/image/gateway-<appVersion>.oci.tar docker://registry.example.com/gateway:<appVersion>) and set image.repository=registry.example.com/gateway (image.tag defaults to the chart's appVersion; docs/operations.md, section 1)" }}
+{{- end }}
 {{- end }}
 
 {{/* The public origin: publicBaseUrl, else the deprecated mcp.publicBaseUrl. */}}

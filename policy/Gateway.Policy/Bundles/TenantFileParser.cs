@@ -80,9 +80,9 @@ internal sealed partial class TenantFileParser
                 continue;
             }
 
-            if (openIdProvider?.ClientId is null)
+            if (openIdProvider?.ClientId is null && interactive.SignIn == InteractiveSignIn.OpenIdProvider)
             {
-                _r.Error(agentNode, BundleErrorCodes.DanglingReference, $"agent '{agent.Id}' accepts interactive clients, but the tenant's openid_provider names no client_id and client_secret to sign people in with");
+                _r.Error(agentNode, BundleErrorCodes.DanglingReference, $"agent '{agent.Id}' accepts interactive clients, but the tenant's openid_provider names no client_id and client_secret to sign people in with (a make run demo without a provider: interactive.sign_in: development_admin_token)");
             }
 
             if (!workspaces.Contains(interactive.Workspace))

@@ -9,6 +9,9 @@ namespace Gateway.Policy;
 /// </summary>
 public sealed record InteractiveAccess
 {
+    /// <summary>The issuer of a person signed in on the console's Development admin-token page.</summary>
+    public const string AdminTokenIssuer = "admin-token";
+
     /// <summary>The longest session a bundle may grant.</summary>
     public static readonly TimeSpan MaxMaxSession = TimeSpan.FromDays(30);
 
@@ -17,6 +20,9 @@ public sealed record InteractiveAccess
 
     /// <summary>The provider groups whose members are allowed.</summary>
     public IReadOnlyList<string> Groups { get; init; } = [];
+
+    /// <summary>Where its people sign in: the tenant's provider (the default) or, in Development only, the admin-token page.</summary>
+    public InteractiveSignIn SignIn { get; init; }
 
     /// <summary>The clients allowed, each with its redirect URIs.</summary>
     public IReadOnlyList<InteractiveClient> Clients { get; init; } = [];
@@ -54,11 +60,15 @@ public sealed record InteractiveAccess
         return [.. Scopes.Where(s => asked.Contains(s.Name)).Select(s => s.Name)];
     }
 
-    /// <summary>True when <paramref name="person"/> is listed or in a listed group.</summary>
+    /// <summary>
+    /// True when <paramref name="person"/> signed in where the block says (an admin-token sign-in only for a
+    /// <see cref="InteractiveSignIn.DevelopmentAdminToken"/> block, and only there) and is listed or in a listed group.
+    /// </summary>
     public bool Allows(ActingPerson person)
     {
         ArgumentNullException.ThrowIfNull(person);
-        return People.Contains(person.Subject, StringComparer.Ordinal) || Groups.Any(person.IsInGroup);
+        return (person.Issuer == AdminTokenIssuer) == (SignIn == InteractiveSignIn.DevelopmentAdminToken)
+            && (People.Contains(person.Subject, StringComparer.Ordinal) || Groups.Any(person.IsInGroup));
     }
 
     /// <summary>The client registered under <paramref name="clientId"/>, or null.</summary>

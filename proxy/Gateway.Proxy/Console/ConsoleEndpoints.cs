@@ -26,8 +26,8 @@ internal static class ConsoleEndpoints
         console.MapGet("/console.css", static () => Results.Text(Stylesheet, "text/css; charset=utf-8"));
         console.MapGet("/{tenant}/sign-in", async (HttpContext c, string tenant, ConsoleSignIn signIn) =>
             environment.IsDevelopment() && signIn.ProviderOf(tenant) is null
-                ? Results.Redirect("/console/" + Uri.EscapeDataString(tenant) + "/token-sign-in")
-                : Answer(await signIn.StartAsync(c, tenant, c.Request.Query["return"].Count == 1 ? c.Request.Query["return"][0] : null)));
+                ? Results.Redirect(ConsoleTokenSignIn.Path(tenant, ReturnTo(c)))
+                : Answer(await signIn.StartAsync(c, tenant, ReturnTo(c))));
         console.MapGet("/{tenant}/callback", static async (HttpContext c, string tenant, ConsoleSignIn signIn) => Answer(await signIn.CallbackAsync(c, tenant)));
         console.MapPost("/sign-out", SignOutAsync);
         console.MapPost("/{tenant}/backchannel-logout", static (HttpContext c, string tenant, ConsoleBackChannelLogout logout) => logout.HandleAsync(c, tenant));
@@ -77,6 +77,9 @@ internal static class ConsoleEndpoints
         await sessions.EndAsync(context);
         return Page("Signed out", null, "<p>You are signed out. <a href=\"/console\">Sign in again</a></p>");
     }
+
+    /// <summary>The sign-in's <c>return</c> (the consent page a person signs in for), or null.</summary>
+    private static string? ReturnTo(HttpContext context) => context.Request.Query["return"].Count == 1 ? context.Request.Query["return"][0] : null;
 
     private static IResult Answer(ConsoleOutcome outcome) =>
         outcome.Location is { } location ? Results.Redirect(location) : Refusal(outcome.Status, outcome.Code!, outcome.Message!);

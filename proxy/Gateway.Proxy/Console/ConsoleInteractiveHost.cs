@@ -9,17 +9,21 @@ namespace Gateway.Proxy.Console;
 /// <summary>
 /// The gateway as the authorization-code grant's host: the agents whose bundle entry accepts interactive clients (read
 /// from the loaded bundle each time, so a reload that drops a client or a person takes effect at once), people's
-/// suspensions (<see cref="PersonSuspensions"/>), and the console page where a person signs in and consents.
+/// suspensions (<see cref="PersonSuspensions"/>), and the console page where a person signs in and consents. A block whose
+/// people sign in on the Development admin-token page (<see cref="InteractiveSignIn.DevelopmentAdminToken"/>) is served
+/// only by a gateway in the Development environment: elsewhere it is as if absent (no client, no registration, no token).
 /// </summary>
 internal sealed class ConsoleInteractiveHost : IInteractiveHost
 {
     private readonly PolicyProvider _policy;
     private readonly IStateStore _store;
+    private readonly bool _development;
 
-    public ConsoleInteractiveHost(PolicyProvider policy, IStateStore store)
+    public ConsoleInteractiveHost(PolicyProvider policy, IStateStore store, IHostEnvironment environment)
     {
         _policy = policy;
         _store = store;
+        _development = environment.IsDevelopment();
     }
 
     public IReadOnlyList<InteractiveAgent> FindByClient(string clientId)
@@ -34,9 +38,9 @@ internal sealed class ConsoleInteractiveHost : IInteractiveHost
         {
             foreach (var agent in tenant.Register.Agents)
             {
-                if (agent.Interactive?.Client(clientId) is { } client)
+                if (Served(agent.Interactive) is { } access && access.Client(clientId) is { } client)
                 {
-                    found.Add(new InteractiveAgent(tenant.Slug, agent.Id, agent.Interactive, client));
+                    found.Add(new InteractiveAgent(tenant.Slug, agent.Id, access, client));
                 }
             }
         }
@@ -46,19 +50,23 @@ internal sealed class ConsoleInteractiveHost : IInteractiveHost
 
     public InteractiveAgent? Find(string tenant, string agent, string clientId) =>
         _policy.Current?.Set is { } set && set.TryGetTenant(tenant, out var policy) && policy!.TryGetAgent(agent, out var record)
-        && record!.Interactive is { } interactive && (interactive.Client(clientId) ?? Registered(interactive, clientId)) is { } client
+        && Served(record!.Interactive) is { } interactive && (interactive.Client(clientId) ?? Registered(interactive, clientId)) is { } client
             ? new InteractiveAgent(tenant, agent, interactive, client)
             : null;
 
     public IReadOnlyList<InteractiveAgent> FindForRegisteredClient(string clientId) =>
         _policy.Current?.Set is { } set
             ? [.. set.Tenants.Values.SelectMany(t => t.Register.Agents
-                .Where(a => a.Interactive is { DynamicRegistration: true })
+                .Where(a => Served(a.Interactive) is { DynamicRegistration: true })
                 .Select(a => new InteractiveAgent(t.Slug, a.Id, a.Interactive!, Registered(a.Interactive!, clientId)!)))]
             : [];
 
     public bool AcceptsDynamicRegistration =>
-        _policy.Current?.Set is { } set && set.Tenants.Values.Any(t => t.Register.Agents.Any(a => a.Interactive is { DynamicRegistration: true }));
+        _policy.Current?.Set is { } set && set.Tenants.Values.Any(t => t.Register.Agents.Any(a => Served(a.Interactive) is { DynamicRegistration: true }));
+
+    /// <summary>The block when this gateway serves its sign-in: one for the Development admin-token page only in Development.</summary>
+    private InteractiveAccess? Served(InteractiveAccess? interactive) =>
+        interactive is { SignIn: InteractiveSignIn.DevelopmentAdminToken } && !_development ? null : interactive;
 
     /// <summary>A client that registered itself, for a block that accepts such clients (its redirect URIs are the store's); else null.</summary>
     private static InteractiveClient? Registered(InteractiveAccess interactive, string clientId) =>
@@ -66,7 +74,7 @@ internal sealed class ConsoleInteractiveHost : IInteractiveHost
 
     public bool AcceptsMetadataDocuments =>
         _policy.Current?.Set is { } set
-        && set.Tenants.Values.Any(t => t.Register.Agents.Any(a => a.Interactive?.Clients.Any(c => c.IsMetadataDocument) == true));
+        && set.Tenants.Values.Any(t => t.Register.Agents.Any(a => Served(a.Interactive)?.Clients.Any(c => c.IsMetadataDocument) == true));
 
     public ValueTask<bool> IsPersonSuspendedAsync(string tenant, string subject, CancellationToken cancellationToken) =>
         PersonSuspensions.IsSuspendedAsync(_store, tenant, subject, cancellationToken);

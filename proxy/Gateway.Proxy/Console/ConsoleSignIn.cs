@@ -220,7 +220,8 @@ internal sealed partial class ConsoleSignIn
     }
 
     /// <summary>True for this tenant's consent page of a pending authorization request (no other return target: no open redirect).</summary>
-    private static bool IsConsentPage(string tenant, string returnTo)
+    /// <summary>True when <paramref name="returnTo"/> is this tenant's consent page for one pending request (the one place a sign-in returns to).</summary>
+    internal static bool IsConsentPage(string tenant, string returnTo)
     {
         var prefix = "/console/" + Uri.EscapeDataString(tenant) + "/authorize?request=";
         return returnTo.StartsWith(prefix, StringComparison.Ordinal) && returnTo.Length <= prefix.Length + 128

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Gateway.Admin.Tokens;
 using Gateway.Oversight.Register;
+using Gateway.Policy;
 using static Gateway.Proxy.Console.ConsoleHtml;
 
 namespace Gateway.Proxy.Console;
@@ -13,7 +14,10 @@ namespace Gateway.Proxy.Console;
 /// failure throttle; the session gets the token's roles in the route's tenant (approver only for a token bound to a
 /// person of that tenant, as on the admin API), its person, and who minted it (so one minter's tokens count as one
 /// approval). The form carries a random value that must equal a short-lived HttpOnly cookie's (login CSRF: a page on
-/// another site cannot sign this browser in as someone else).
+/// another site cannot sign this browser in as someone else). A person sent here by an interactive client's
+/// authorization (<c>return</c>: the tenant's consent page, nothing else) goes back there signed in, no console role
+/// needed, as a person signed in at the provider does; the <c>interactive:</c> block decides (its
+/// <c>sign_in: development_admin_token</c>, the person <c>admin-token:&lt;token name&gt;</c>).
 /// </summary>
 internal static partial class ConsoleTokenSignIn
 {
@@ -30,6 +34,10 @@ internal static partial class ConsoleTokenSignIn
         console.MapPost("/{tenant}/token-sign-in", SignInAsync);
     }
 
+    /// <summary>The form's path, with the consent page to return to when given.</summary>
+    public static string Path(string tenant, string? returnTo) =>
+        "/console/" + Uri.EscapeDataString(tenant) + "/token-sign-in" + (returnTo is null ? string.Empty : "?return=" + Uri.EscapeDataString(returnTo));
+
     /// <summary>The link the home page and the sign-in page show in Development.</summary>
     public static string Link(string tenant) =>
         "<a href=\"/console/" + E(U(tenant)) + "/token-sign-in\">Sign in to " + E(tenant) + " with an admin token (Development only)</a>";
@@ -41,13 +49,21 @@ internal static partial class ConsoleTokenSignIn
             return Refusal(StatusCodes.Status404NotFound, "console_tenant_unknown", "No such tenant.");
         }
 
+        var returnTo = context.Request.Query["return"].Count == 1 ? context.Request.Query["return"][0] : null;
+        if (returnTo is not null && !ConsoleSignIn.IsConsentPage(tenant, returnTo))
+        {
+            return Refusal(StatusCodes.Status400BadRequest, "console_return_invalid", "A sign-in returns only to this tenant's consent page.");
+        }
+
         var check = ConsoleSessions.RandomToken();
         ConsoleCookies.Append(context, FormCookie, check, TimeSpan.FromMinutes(10));
         var body = new StringBuilder()
-            .Append("<p>Development only: sign in with an admin token, as <code>gatewayctl</code> uses (<code>gatewayctl tokens issue</code>). ")
-            .Append("The session gets the token's roles in this tenant.</p>")
+            .Append("<p>Development only: sign in with an admin token, as <code>gatewayctl</code> uses (<code>gatewayctl tokens issue</code>; ")
+            .Append("<code>make run</code> prints its demo admin token). ")
+            .Append(returnTo is null ? "The session gets the token's roles in this tenant.</p>" : "Then you are asked whether the client may act for you.</p>")
             .Append("<form method=\"post\" action=\"/console/").Append(E(U(tenant))).Append("/token-sign-in\">")
             .Append("<input type=\"hidden\" name=\"check\" value=\"").Append(E(check)).Append("\">")
+            .Append(returnTo is null ? string.Empty : "<input type=\"hidden\" name=\"return\" value=\"" + E(returnTo) + "\">")
             .Append("<label for=\"admin-token\">Admin token</label>")
             .Append("<input id=\"admin-token\" name=\"token\" type=\"password\" autocomplete=\"off\" required maxlength=\"512\" size=\"60\">")
             .Append("<button type=\"submit\">Sign in</button></form>");
@@ -69,6 +85,12 @@ internal static partial class ConsoleTokenSignIn
         if (!register.HasTenant(tenant))
         {
             return Refusal(StatusCodes.Status404NotFound, "console_tenant_unknown", "No such tenant.");
+        }
+
+        var returnTo = form!["return"].Count == 1 ? form["return"][0] : null;
+        if (returnTo is not null && !ConsoleSignIn.IsConsentPage(tenant, returnTo))
+        {
+            return Refusal(StatusCodes.Status400BadRequest, "console_return_invalid", "A sign-in returns only to this tenant's consent page.");
         }
 
         var source = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
@@ -96,22 +118,22 @@ internal static partial class ConsoleTokenSignIn
         }
 
         var roles = RolesOf(principal, tenant);
-        if (roles.Count == 0)
+        if (roles.Count == 0 && returnTo is null)
         {
             LogRefused(logger, tenant, "console_no_role");
             return Refusal(StatusCodes.Status403Forbidden, "console_no_role", "That admin token gives no console role in this tenant.");
         }
 
-        var subject = "admin-token:" + principal.Name;
+        var subject = InteractiveAccess.AdminTokenIssuer + ":" + principal.Name;
         if (await sessions.IsSuspendedAsync(tenant, subject, context.RequestAborted))
         {
             return Refusal(StatusCodes.Status403Forbidden, "console_person_suspended", "Your console access is suspended.");
         }
 
-        var session = await sessions.StartAsync(context, tenant, subject, "admin-token", principal.AccountableAs, roles, principal.IssuedBy ?? principal.AccountableAs);
+        var session = await sessions.StartAsync(context, tenant, subject, InteractiveAccess.AdminTokenIssuer, principal.AccountableAs, roles, principal.IssuedBy ?? principal.AccountableAs);
         LogSignedIn(logger, tenant, session.Person, string.Join(',', roles));
         var home = session.Has(ConsoleRoles.Approver) ? "/approvals" : "/audit";
-        return Results.Redirect("/console/" + Uri.EscapeDataString(tenant) + home);
+        return Results.Redirect(returnTo ?? "/console/" + Uri.EscapeDataString(tenant) + home);
     }
 
     /// <summary>The admin API's roles as console roles: approver (bound to a person of this tenant), auditor, admin.</summary>

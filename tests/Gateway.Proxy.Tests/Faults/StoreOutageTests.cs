@@ -110,8 +110,9 @@ public sealed class StoreOutageTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.ServiceUnavailable, authorize.StatusCode);
         Assert.Equal("temporarily_unavailable", JsonDocument.Parse(await authorize.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
         Assert.NotNull(authorize.Headers.RetryAfter);
-        // Registration is served only while some agent allows it: without one, a 404 that needs no store.
-        Assert.Equal(HttpStatusCode.NotFound, register.StatusCode);
+        // The example bundle's demo agent allows registration (make run's IDEs): its rate limit fails closed too.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, register.StatusCode);
+        Assert.Equal("temporarily_unavailable", JsonDocument.Parse(await register.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
     }
 
     [Fact]

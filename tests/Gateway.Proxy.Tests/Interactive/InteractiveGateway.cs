@@ -54,7 +54,7 @@ public sealed class InteractiveGateway : IAsyncDisposable
     {
         var provider = await TestOpenIdProvider.StartAsync();
         var mcp = await McpGateway.StartAsync(
-            text => text
+            text => global::Gateway.Testing.DemoInteractiveBlock.Remove(text)
                 .Replace("workspaces: [ws-demo]\n", "workspaces: [ws-demo]\n" + provider.BundleSection(), StringComparison.Ordinal)
                 .Replace("    secret: file:secrets/demo-agent.secret\n", $$"""
                     secret: file:secrets/demo-agent.secret

@@ -1,6 +1,7 @@
 // A person's interactive MCP client's world: a REAL OpenID provider (oidc-provider) that signs people in to the console,
 // the REAL gateway with the example bundle whose demo agent accepts the given interactive clients for the group
 // `engineers` (alice is in it), and the demo MCP upstream. Shared by the tests that drive such a client.
+import { createServer } from 'node:http';
 import { freePort, startGateway } from './gateway.js';
 import { AGENT_APP, GATEWAY_CLIENT, startOidcProvider } from './oidc.js';
 import { startMcpUpstream } from './upstreams.js';
@@ -20,7 +21,8 @@ export async function startInteractiveGateway({ clients, scopes, edit = (text) =
       port,
       upstreams: { 'http://127.0.0.1:9200/mcp': upstream.url },
       env: { OIDC_CLIENT_SECRET: op.gatewaySecret, Gateway__Console__Tenants__demo__Roles__approver__0: 'payments-approvers' },
-      edit: (text) => edit(text
+      // The example's own block (make run's, signed in on the Development admin-token page) makes way for this one.
+      edit: (text) => edit(text.replace(/^    interactive:\n(?: {6}.*\n)+/m, '')
         .replace('workspaces: [ws-demo]\n',
           `workspaces: [ws-demo]\nopenid_provider:\n  issuer: "${op.issuer}"\n  audiences: [${AGENT_APP}]\n  client_id: ${GATEWAY_CLIENT}\n  client_secret: env:OIDC_CLIENT_SECRET\n`)
         .replace('    secret: file:secrets/demo-agent.secret\n',
@@ -65,4 +67,29 @@ export async function signInAndConsent(page, op, { login = 'alice' } = {}) {
 /** Presses Allow on the console's consent page and waits for the browser to leave it. */
 export async function allowConsent(page) {
   await Promise.all([page.waitForNavigation(), page.click('button[value="approve"]')]);
+}
+
+/** The client's loopback redirect listener: `answered` resolves with the first callback's URL, `next()` with the next one's. */
+export async function startCallbackServer() {
+  const answers = [];
+  const waiting = [];
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    // Only the redirect counts: the browser also asks this origin for /favicon.ico once a callback page has loaded.
+    if (url.pathname !== '/callback') {
+      res.writeHead(404).end();
+      return;
+    }
+    if (waiting.length > 0) waiting.shift()(url); else answers.push(url);
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('You may close this window.');
+  });
+  await new Promise((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
+  const next = () => (answers.length > 0 ? Promise.resolve(answers.shift()) : new Promise((resolve) => waiting.push(resolve)));
+  const answered = next();
+  return {
+    url: `http://127.0.0.1:${server.address().port}/callback`,
+    answered,
+    next,
+    close: () => new Promise((resolveClose) => { server.closeAllConnections?.(); server.close(() => resolveClose()); }),
+  };
 }

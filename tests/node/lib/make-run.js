@@ -13,7 +13,8 @@ const PORT_VARIABLES = [
   'DEMO_PAYMENTS_PORT', 'DEMO_MAIL_PORT', 'DEMO_BUILDHOST_PORT', 'DEMO_DOCS_PORT', 'DEMO_CONTEXT_PORT',
 ];
 
-export async function startMakeRun({ readyTimeoutMs = 180_000 } = {}) {
+/** `env` adds environment values make run passes to the gateway (e.g. `Gateway__AccessTokens__Lifetime`). */
+export async function startMakeRun({ readyTimeoutMs = 180_000, env: extra = {} } = {}) {
   const work = mkdtempSync(join(tmpdir(), 'gw-node-make-run-'));
   const adminToken = 'node-make-run-admin-token-' + randomBytes(8).toString('hex');
   const rogueSecret = 'rogue-agent-node-make-run-' + randomBytes(16).toString('hex');
@@ -31,6 +32,7 @@ export async function startMakeRun({ readyTimeoutMs = 180_000 } = {}) {
     GATEWAY_DEMO_ENV: join(work, 'demo.env'),
     GATEWAY_DEMO_ADMIN_TOKEN: adminToken,
     ROGUE_AGENT_SECRET: rogueSecret,
+    ...extra,
   });
   const baseUrl = `http://127.0.0.1:${env.GATEWAY_PORT}`;
   // Its own process group, so stopping it stops the gateway and the upstreams with it.

@@ -6,13 +6,12 @@
 // refused another with a JSON-RPC error; the audit records name the person and the agent.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import puppeteer from 'puppeteer-core';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { allowConsent, signInAndConsent, startInteractiveGateway } from '../lib/interactive.js';
+import { allowConsent, signInAndConsent, startCallbackServer, startInteractiveGateway } from '../lib/interactive.js';
 
 const CHROMIUM = process.env.CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 const CLIENT_ID = 'ide-assistant';
@@ -180,30 +179,5 @@ function inMemoryProvider(redirectUrl, { keepRefreshToken = true } = {}) {
     redirectToAuthorization(url) { this.authorizationUrl = new URL(url); },
     saveCodeVerifier(value) { verifier = value; },
     codeVerifier: () => verifier,
-  };
-}
-
-/** The client's loopback redirect listener: `answered` resolves with the first callback's URL, `next()` with the next one's. */
-async function startCallbackServer() {
-  const answers = [];
-  const waiting = [];
-  const server = createServer((req, res) => {
-    const url = new URL(req.url, 'http://127.0.0.1');
-    // Only the redirect counts: the browser also asks this origin for /favicon.ico once a callback page has loaded.
-    if (url.pathname !== '/callback') {
-      res.writeHead(404).end();
-      return;
-    }
-    if (waiting.length > 0) waiting.shift()(url); else answers.push(url);
-    res.writeHead(200, { 'content-type': 'text/plain' }).end('You may close this window.');
-  });
-  await new Promise((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
-  const next = () => (answers.length > 0 ? Promise.resolve(answers.shift()) : new Promise((resolve) => waiting.push(resolve)));
-  const answered = next();
-  return {
-    url: `http://127.0.0.1:${server.address().port}/callback`,
-    answered,
-    next,
-    close: () => new Promise((resolveClose) => { server.closeAllConnections?.(); server.close(() => resolveClose()); }),
   };
 }

@@ -7,14 +7,14 @@ namespace Gateway.Policy.Bundles;
 /// Reads an agent's <c>interactive:</c> block (<see cref="InteractiveAccess"/>): people, groups, clients with their
 /// redirect URIs (absolute, no fragment; plain http only on a loopback host, whose port a native client may choose at
 /// run time) or identified by a client ID metadata document (an https <c>client_id</c> with a path, no
-/// <c>redirect_uris</c>), the workspace and the longest session.
+/// <c>redirect_uris</c>), the workspace, the longest session and where people sign in.
 /// </summary>
 internal sealed class InteractiveSectionParser(YamlNodeReader reader)
 {
     public InteractiveAccess? Parse(YamlNode node, string? agent)
     {
         var what = $"agent '{agent}' interactive";
-        var f = reader.Mapping(node, what, "people", "groups", "clients", "workspace", "max_session", "dynamic_registration", "scopes");
+        var f = reader.Mapping(node, what, "people", "groups", "clients", "workspace", "max_session", "dynamic_registration", "scopes", "sign_in");
         if (f is null)
         {
             return null;
@@ -57,6 +57,7 @@ internal sealed class InteractiveSectionParser(YamlNodeReader reader)
         }
 
         var scopes = f["scopes"] is { } sn ? ParseScopes(sn, what) : [];
+        var signIn = f["sign_in"] is { } si ? reader.Enum<InteractiveSignIn>(si, what + ".sign_in") ?? InteractiveSignIn.OpenIdProvider : InteractiveSignIn.OpenIdProvider;
         var workspace = f.RequiredString("workspace");
         return workspace is null ? null : new InteractiveAccess
         {
@@ -67,6 +68,7 @@ internal sealed class InteractiveSectionParser(YamlNodeReader reader)
             MaxSession = maxSession,
             DynamicRegistration = dynamic,
             Scopes = scopes,
+            SignIn = signIn,
         };
     }
 
