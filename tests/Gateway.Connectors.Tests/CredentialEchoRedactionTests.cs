@@ -1,0 +1,105 @@
+using System.Buffers;
+using System.Text;
+using Gateway.Connectors.Credentials;
+using Gateway.Connectors.Redaction;
+
+namespace Gateway.Connectors.Tests;
+
+/// <summary>
+/// The injected credential (<see cref="RedactionCounts.RedactCredential"/>) is redacted by every redactor in every
+/// spelling, however a stream splits it: the value, its bearer form, JSON-escaped and percent-encoded; a value longer than
+/// the patterns' hold-back; a value split at every character across text chunks and across streamed events.
+/// </summary>
+public sealed class CredentialEchoRedactionTests
+{
+    private const string Secret = "echo+cred/Secret=42&x<y>";
+
+    private static RedactionCounts Counts(string secret = Secret)
+    {
+        var counts = new RedactionCounts();
+        counts.RedactCredential(new SecretValue(secret));
+        return counts;
+    }
+
+    [Theory]
+    [InlineData(Secret)]
+    [InlineData("Bearer " + Secret)]
+    [InlineData("echo\\u002Bcred/Secret=42\\u0026x\\u003Cy\\u003E")]
+    [InlineData("echo%2Bcred%2FSecret%3D42%26x%3Cy%3E")]
+    [InlineData("echo%2bcred%2fSecret%3d42%26x%3cy%3e")]
+    public void Redact_TextHoldingASpelling_IsReplacedAndCounted(string spelling)
+    {
+        var counts = Counts();
+
+        var redacted = TextRedactor.Redact("key: " + spelling + ".", counts);
+
+        Assert.Equal("key: " + (spelling.StartsWith("Bearer ", StringComparison.Ordinal) ? "Bearer " : string.Empty) + "[REDACTED:credential].", redacted);
+        Assert.Equal(1, counts[RedactionKind.Credential]);
+    }
+
+    [Fact]
+    public void Redact_ShortCredential_IsNotLookedFor()
+    {
+        var counts = Counts("abc123");
+
+        Assert.Equal("abc123 stays", TextRedactor.Redact("abc123 stays", counts));
+        Assert.Equal(0, counts.Total);
+    }
+
+    [Fact]
+    public void JsonRedactor_EscapedValueAndMemberName_AreRedacted()
+    {
+        var counts = Counts();
+
+        var json = Encoding.UTF8.GetString(JsonRedactor.Redact("""{"a":"\u0065cho+cred/Secret=42&x<y>","echo+cred/Secret=42&x<y>":1}"""u8, counts));
+
+        Assert.Equal("""{"a":"[REDACTED:credential]","[REDACTED:credential]":1}""", json);
+        Assert.Equal(2, counts[RedactionKind.Credential]);
+    }
+
+    [Fact]
+    public void StreamingText_CredentialSplitAtEveryCharacter_NeverPassesAndTheRestDoes()
+    {
+        var longSecret = "L" + new string('q', 700) + "!end";
+        foreach (var secret in new[] { Secret, longSecret })
+        {
+            var text = "before " + secret + " after";
+            for (var cut = 1; cut < text.Length; cut++)
+            {
+                var counts = Counts(secret);
+                var redactor = new StreamingTextRedactor(counts);
+                var output = new StringBuilder();
+                redactor.Write(text.AsSpan(0, cut), output);
+                redactor.Write(text.AsSpan(cut), output);
+                redactor.Complete(output);
+
+                Assert.Equal("before [REDACTED:credential] after", output.ToString());
+            }
+        }
+    }
+
+    [Fact]
+    public void Sse_CredentialSplitAcrossStreamedDeltas_IsRedactedAsOneValue()
+    {
+        var counts = Counts();
+        var events = new[] { "key " + Secret[..4], Secret[4..9], Secret[9..] + " done" }.Select(p => Encoding.UTF8.GetBytes(SseRedaction.Delta(p))).ToArray();
+
+        var sse = SseRedaction.Run(counts, events);
+
+        Assert.Equal("key [REDACTED:credential] done", string.Concat(SseRedaction.Contents(sse)));
+        Assert.Equal(1, counts[RedactionKind.Credential]);
+    }
+
+    [Fact]
+    public void JsonBody_UnreadableJsonFallsBackToText_StillRedactsTheCredential()
+    {
+        var counts = Counts();
+        var redactor = BodyRedactors.For("application/json", counts);
+        var output = new ArrayBufferWriter<byte>();
+
+        redactor.Write(Encoding.UTF8.GetBytes("not json " + Secret), output);
+        redactor.Complete(output);
+
+        Assert.Equal("not json [REDACTED:credential]", Encoding.UTF8.GetString(output.WrittenSpan));
+    }
+}
