@@ -6,9 +6,13 @@
 # (/app/gateway), working directory, environment, ports (8080, /metrics on 9464) and mount points.
 # Keep the two in step (docs/operations.md, section 1).
 
-ARG DOTNET_VERSION=10.0
+# The base images, by digest: `IMAGE_BUILDER=dockerfile make image` passes both as name@sha256:… (SDK_IMAGE_DIGEST and
+# RUNTIME_DEPS_IMAGE_DIGEST, or the tags' digests resolved with skopeo) and prints them. A plain `docker build` uses the
+# tags below unless given --build-arg SDK_IMAGE=…@sha256:… --build-arg RUNTIME_DEPS_IMAGE=…@sha256:….
+ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0
+ARG RUNTIME_DEPS_IMAGE=mcr.microsoft.com/dotnet/runtime-deps:10.0
 
-FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build
+FROM ${SDK_IMAGE} AS build
 ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 \
     DOTNET_NOLOGO=1 \
     DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 \
@@ -23,7 +27,7 @@ RUN mkdir -p /skeleton/etc/gateway/bundle /skeleton/var/lib/gateway \
       /skeleton/run/gateway/receipt-keys /skeleton/run/gateway/credentials
 
 # runtime-deps: the native libraries a self-contained .NET app needs, and the `app` user (UID 1654).
-FROM mcr.microsoft.com/dotnet/runtime-deps:${DOTNET_VERSION} AS runtime
+FROM ${RUNTIME_DEPS_IMAGE} AS runtime
 ARG VERSION=0.1.0
 ARG REVISION=unknown
 ARG SOURCE=

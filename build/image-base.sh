@@ -15,6 +15,10 @@
 # are not run; what they would do that matters here is done below: the CA bundle, the users.
 #
 # The result is cached: DIR/rootfs is rebuilt only when this file or the package versions change.
+#
+# The base's digest: sha256 of DIR/debs.sha256 (each .deb's SHA-256 and file name, sorted), the same for the same
+# packages at the same versions on any machine. apt verified each .deb against the archive's signed index; the
+# digest pins the set: with IMAGE_BASE_DIGEST=sha256:<hex> (what an earlier build printed) any other set is refused.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:?usage: image-base.sh DIR}"
@@ -39,17 +43,31 @@ if grep -q "Candidate: (none)" <<<"$(apt-cache policy "${packages[@]}")" || [[ -
   exit 1
 fi
 key="$( { sha256sum "$0" | cut -d' ' -f1; echo "$versions"; } | sha256sum | cut -d' ' -f1)"
+# The digest of the packages in DIR/debs, printed; refused when IMAGE_BASE_DIGEST pins another.
+base_digest() {
+  (cd "$out/debs" && sha256sum -- *.deb | LC_ALL=C sort -k2) > "$out/debs.sha256"
+  local digest="sha256:$(sha256sum "$out/debs.sha256" | cut -d' ' -f1)"
+  echo "$digest" > "$out/base.digest"
+  if [[ -n "${IMAGE_BASE_DIGEST:-}" && "$IMAGE_BASE_DIGEST" != "$digest" ]]; then
+    echo "image-base: the Debian packages are $digest, not the pinned IMAGE_BASE_DIGEST $IMAGE_BASE_DIGEST ($out/debs.sha256 lists them)" >&2
+    exit 1
+  fi
+  echo "image-base: base $digest (${#packages[@]} Debian packages, each .deb's SHA-256 in $out/debs.sha256)"
+}
+
 if [[ -f "$out/rootfs.key" && "$(cat "$out/rootfs.key")" == "$key" && -d "$out/rootfs" ]]; then
   echo "image-base: $out/rootfs is current (${#packages[@]} Debian packages)"
+  base_digest
   exit 0
 fi
 
 echo "image-base: downloading ${#packages[@]} Debian packages"
-rm -rf "$out/debs" "$out/rootfs" "$out/rootfs.key"
+rm -rf "$out/debs" "$out/rootfs" "$out/rootfs.key" "$out/debs.sha256" "$out/base.digest"
 mkdir -p "$out/debs"
 # apt-get download runs as the _apt user when it can: let it write there.
 chmod 0777 "$out/debs"
 (cd "$out/debs" && "$here/retry.sh" apt-get download -q "${packages[@]}" >/dev/null)
+base_digest
 
 rootfs="$out/rootfs"
 mkdir -p "$rootfs/var/lib/dpkg/info"

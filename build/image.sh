@@ -11,8 +11,10 @@
 #   VERSION (default: the chart's appVersion)    the image's version label and tag
 #   OUTPUT  (default artifacts/image/gateway-VERSION.oci.tar)
 #   SOURCE_URL (default: the git remote, when it is a URL)   org.opencontainers.image.source
+#   IMAGE_BASE_DIGEST=sha256:… the base (the Debian packages' digest, printed by every build) to insist on
 #   IMAGE_BUILDER=dockerfile   build the Dockerfile instead (buildah, podman or docker; needs the
-#                              mcr.microsoft.com base images): the same layout, see the Dockerfile.
+#                              mcr.microsoft.com base images, pulled by digest: SDK_IMAGE_DIGEST and
+#                              RUNTIME_DEPS_IMAGE_DIGEST, or resolved from the tags with skopeo and printed).
 #
 # Runs as root. Needs, and installs when missing: umoci, python3; apt-get and dpkg-deb (any Debian or Ubuntu). The image holds the same paths, user, entrypoint and environment as
 # the Dockerfile's; docs/operations.md, section 1, walks through building, pushing and installing it.
@@ -32,7 +34,19 @@ created="$(date -u -d "@$(git log -1 --format=%ct 2>/dev/null || date +%s)" +%Y-
 if [[ "${IMAGE_BUILDER:-debian}" == dockerfile ]]; then
   image="${IMAGE:-gateway:$version}"
   mkdir -p "$(dirname "$output")"
-  args=(-f Dockerfile --build-arg "VERSION=$version" --build-arg "REVISION=$revision" --build-arg "SOURCE=$source_url" -t "$image" .)
+  # The base images by digest: given, or the tags' current digests as skopeo resolves them (printed either way).
+  pinned=()
+  for base in SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0 RUNTIME_DEPS_IMAGE=mcr.microsoft.com/dotnet/runtime-deps:10.0; do
+    name="${base%%=*}" ref="${base#*=}" given="${base%%=*}_DIGEST"
+    digest="${!given:-}"
+    if [[ -z "$digest" ]] && command -v skopeo >/dev/null 2>&1; then
+      digest="$(skopeo inspect --format '{{.Digest}}' "docker://$ref")"
+    fi
+    [[ "$digest" == sha256:* ]] || { echo "image: set ${given}=sha256:… (the digest of $ref), or install skopeo to resolve it" >&2; exit 1; }
+    echo "image: base $ref@$digest"
+    pinned+=(--build-arg "$name=$ref@$digest")
+  done
+  args=(-f Dockerfile "${pinned[@]}" --build-arg "VERSION=$version" --build-arg "REVISION=$revision" --build-arg "SOURCE=$source_url" -t "$image" .)
   if command -v buildah >/dev/null 2>&1; then
     buildah bud --layers "${args[@]}"
     buildah push "$image" "oci-archive:$output:$version"
@@ -135,6 +149,9 @@ SOURCE_DATE_EPOCH="$(date -u -d "$created" +%s)" python3 "$root/build/image-sbom
 mv "$sbom.tmp" "$sbom"
 
 rm -rf "$work/app"
+manifest="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["manifests"][0]["digest"])' "$layout/index.json")"
+echo "image: base $(cat "$work/base/base.digest") (the Debian packages, $work/base/debs.sha256; pin it with IMAGE_BASE_DIGEST)"
+echo "image: manifest $manifest"
 echo "image: wrote $output ($(du -m "$output" | cut -f1) MiB, $(( $(date +%s) - started )) s), tag $version, user 1654, revision $revision"
 echo "image: SBOM $sbom"
 echo "image: push it with: skopeo copy oci-archive:$output docker://REGISTRY/gateway:$version"

@@ -206,8 +206,22 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
     d.spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution.length === 1 &&
     !d.spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution);
   attempt(`${f}: ServiceAccount with automount off`, () => find(objs, "ServiceAccount").automountServiceAccountToken === false);
-  attempt(`${f}: no NetworkPolicy, ServiceMonitor or Redis by default`, () =>
-    !find(objs, "NetworkPolicy") && !find(objs, "ServiceMonitor") && !find(objs, "Deployment", `${release}-gateway-redis`));
+  attempt(`${f}: no ServiceMonitor or Redis by default`, () =>
+    !find(objs, "ServiceMonitor") && !find(objs, "Deployment", `${release}-gateway-redis`));
+  // Issue #68: the NetworkPolicy is on by default, ingress and egress both restricted.
+  const defaultNp = find(objs, "NetworkPolicy", `${release}-gateway`);
+  const releaseOnly = "[{\"podSelector\":{}}]";
+  attempt(`${f}: NetworkPolicy by default: 8080 and the metrics port, from the release namespace only`, () =>
+    JSON.stringify(defaultNp.spec.policyTypes) === "[\"Ingress\",\"Egress\"]" && defaultNp.spec.ingress.length === 2 &&
+    JSON.stringify(defaultNp.spec.ingress.map((i) => i.ports.map((p) => p.port))) === "[[8080],[9464]]" &&
+    defaultNp.spec.ingress.every((i) => JSON.stringify(i.from) === releaseOnly));
+  const defaultEgress = defaultNp?.spec?.egress ?? [];
+  const https = (cidr, excepted) => defaultEgress.some((e) => e.to?.[0]?.ipBlock?.cidr === cidr &&
+    e.to[0].ipBlock.except.includes(excepted) && JSON.stringify(e.ports) === "[{\"port\":443,\"protocol\":\"TCP\"}]");
+  attempt(`${f}: NetworkPolicy egress by default: DNS, Redis, HTTPS but to link-local (metadata) addresses, nothing else`, () =>
+    defaultEgress.length === 4 && defaultEgress.some((e) => e.ports.some((p) => p.port === 53)) &&
+    defaultEgress.some((e) => JSON.stringify(e.ports.map((p) => p.port)) === "[6379]") &&
+    https("0.0.0.0/0", "169.254.0.0/16") && https("::/0", "fd00:ec2::254/128"));
   attempt(`${f}: OTEL service name is the release; no endpoint when unset`, () =>
     envValue(d, "OTEL_SERVICE_NAME") === release && !envOf(d).OTEL_EXPORTER_OTLP_ENDPOINT);
   attempt(`${f}: no bootstrap token or retired keys unless configured`, () =>
@@ -494,6 +508,11 @@ const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).a
     return r.apiVersion === "gateway.networking.k8s.io/v1" && r.spec.parentRefs[0].name === "shared" &&
       r.spec.parentRefs[0].namespace === "gateway-system" && r.spec.hostnames[0] === "gateway.example.com" &&
       r.spec.rules[0].backendRefs[0].name === `${release}-gateway` && r.spec.rules[0].backendRefs[0].port === 8080;
+  });
+  attempt(`${f}: the NetworkPolicy admits the named ingress controller on 8080`, () => {
+    const np = find(objs, "NetworkPolicy", `${release}-gateway`);
+    return np.spec.ingress[0].ports[0].port === 8080 &&
+      np.spec.ingress[0].from[0].namespaceSelector.matchLabels["kubernetes.io/metadata.name"] === "ingress-nginx";
   });
   attempt(`${f}: ServiceMonitor without a selector scrapes the gateway's own metrics port`, () => {
     const s = find(objs, "ServiceMonitor");

@@ -83,6 +83,19 @@ json.dump({"config": blob(manifest["config"]["digest"]), "annotations": manifest
            "tag": index["manifests"][0].get("annotations", {}).get("org.opencontainers.image.ref.name", "")}, sys.stdout)
 EOF
 cfg() { python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$work/config.json" "$1"; }
+if [[ -z "${IMAGE_ARCHIVE:-}" ]]; then
+  # The digests make image printed (issue #68): the base's is that of the .deb files it was made from, the manifest's the archive's.
+  printed_base="$(sed -nE 's/^image: base (sha256:[0-9a-f]{64}) .*/\1/p' "$work/image.log" | tail -1)"
+  base_list="$root/artifacts/image/base/debs.sha256"
+  printed_manifest="$(sed -nE 's/^image: manifest (sha256:[0-9a-f]{64})$/\1/p' "$work/image.log" | tail -1)"
+  archive_manifest="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["manifests"][0]["digest"])' "$work/layout/index.json")"
+  if [[ -n "$printed_base" && -f "$base_list" && "$printed_base" == "sha256:$(sha256sum "$base_list" | cut -d' ' -f1)" ]] \
+    && (cd "$root/artifacts/image/base/debs" && sha256sum --quiet -c "$base_list") && [[ "$printed_manifest" == "$archive_manifest" ]]; then
+    ok "make image printed the base's digest ($printed_base, its .deb files verify) and the manifest's ($printed_manifest)"
+  else
+    not_ok "make image's digests: base '$printed_base', manifest '$printed_manifest' (the archive's: $archive_manifest)"
+  fi
+fi
 if command -v skopeo >/dev/null 2>&1; then
   if skopeo inspect "oci-archive:$archive" > "$work/skopeo.json" 2>"$work/skopeo.err" \
     && python3 - "$work/skopeo.json" <<'EOF'

@@ -202,6 +202,10 @@ app.kubernetes.io/part-of: gateway
 {{- if and $v.httpRoute.enabled (not $v.httpRoute.parentRefs) }}
 {{- fail "gateway: httpRoute.enabled needs httpRoute.parentRefs (the Gateway API Gateway to attach to)" }}
 {{- end }}
+{{- $npIn := $v.networkPolicy.ingress }}
+{{- if and $v.networkPolicy.enabled (or $v.ingress.enabled $v.httpRoute.enabled) (not (or $npIn.namespaceSelector $npIn.podSelector $npIn.from)) }}
+{{- fail "gateway: ingress.enabled or httpRoute.enabled sends traffic through a controller, which the NetworkPolicy (on by default: port 8080 from the release namespace only) would drop; name the controller's pods in networkPolicy.ingress.from (or namespaceSelector / podSelector), or set networkPolicy.enabled=false" }}
+{{- end }}
 {{- if and $v.monitoring.serviceMonitor.enabled (not $v.metrics.enabled) (not $v.monitoring.serviceMonitor.selector) }}
 {{- fail "gateway: monitoring.serviceMonitor scrapes the gateway's metrics port, but metrics.enabled is false; enable metrics or set monitoring.serviceMonitor.selector to a collector Service" }}
 {{- end }}

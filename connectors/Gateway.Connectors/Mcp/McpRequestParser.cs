@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using Gateway.Policy.Serialization;
 
 namespace Gateway.Connectors.Mcp;
 
@@ -15,7 +16,9 @@ public static class McpRequestParser
         request = null;
         try
         {
-            // Whatever the declared content type: a repeated member (two params.name) could be read differently upstream.
+            // Whatever the declared content type: a repeated member (two params.name) could be read differently upstream,
+            // and a string that is not text (JsonText) cannot be read at all.
+            JsonText.ThrowIfNotText(body);
             using var document = JsonDocument.Parse(body.ToArray(), Strict);
             return TryParse(document.RootElement, out request, out error);
         }

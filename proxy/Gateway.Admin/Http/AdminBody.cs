@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Gateway.Oversight;
+using Gateway.Policy.Serialization;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Admin.Http;
@@ -32,7 +33,9 @@ internal static class AdminBody
                 return (null, AdminProblem.Create(context, StatusCodes.Status413PayloadTooLarge, ProblemCodes.InvalidBody, "Body too large"));
             }
 
-            var value = JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), typeInfo);
+            var json = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+            JsonText.ThrowIfNotText(json);
+            var value = JsonSerializer.Deserialize(json, typeInfo);
             return value is null
                 ? (null, AdminProblem.Create(context, StatusCodes.Status400BadRequest, ProblemCodes.InvalidBody, "A JSON object is required"))
                 : (value, null);

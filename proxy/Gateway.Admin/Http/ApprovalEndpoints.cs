@@ -9,7 +9,7 @@ namespace Gateway.Admin.Http;
 
 /// <summary>
 /// <c>/admin/v1/tenants/{tenant}/approvals</c>: list pending, get one, approve, deny (role
-/// <c>approver</c>; approve and deny also need the token bound to a person whom the tenant's register
+/// <c>approver</c>; getting one also <c>auditor</c> or <c>admin</c>, for an evidence pack of it; approve and deny also need the token bound to a person whom the tenant's register
 /// still lists as an approver, who is named on the request, does not own the registered agent at the root of its actor chain and is not the person it
 /// acts for: <see cref="ApprovalConflicts"/>).
 /// <c>POST .../approvals/{id}/revoke</c> takes an approved request back (role <c>admin</c>, or an approver named on
@@ -21,7 +21,8 @@ internal static class ApprovalEndpoints
     {
         var group = admin.MapGroup("/tenants/{tenant}/approvals").WithMetadata(new AdminRolesMetadata(AdminRoles.Approver));
         group.MapGet("/", ListAsync);
-        group.MapGet("/{id}", GetAsync);
+        // One request is read by those who audit it too: `evidence export --approval-id` (auditor or admin) starts here.
+        group.MapGet("/{id}", GetAsync).WithMetadata(new AdminRolesMetadata(AdminRoles.Approver, AdminRoles.Auditor, AdminRoles.Admin));
         group.MapPost("/{id}/approve", (HttpContext c, string tenant, string id, ApprovalService a, IRegisterDirectory r) =>
             ActAsync(c, tenant, id, a, r, "approval.approve", a.ApproveAsync));
         group.MapPost("/{id}/deny", (HttpContext c, string tenant, string id, ApprovalService a, IRegisterDirectory r) =>

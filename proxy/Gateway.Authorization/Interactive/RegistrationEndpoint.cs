@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Gateway.Authorization.AccessTokens;
+using Gateway.Policy.Serialization;
 using Gateway.Store;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -54,9 +55,13 @@ internal sealed partial class RegistrationEndpoint
         JsonElement metadata;
         try
         {
-            metadata = (await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false)).RootElement.Clone();
+            // The body whole (its Content-Length is at most MaxBodyBytes), text (JsonText) and then JSON.
+            var body = new byte[(int)context.Request.ContentLength.Value];
+            await context.Request.Body.ReadExactlyAsync(body, context.RequestAborted).ConfigureAwait(false);
+            JsonText.ThrowIfNotText(body);
+            metadata = JsonElement.Parse(body);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or EndOfStreamException)
         {
             return Refuse("invalid_client_metadata", "The body is not JSON.");
         }

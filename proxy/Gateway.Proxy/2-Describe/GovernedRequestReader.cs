@@ -329,8 +329,9 @@ internal static class GovernedRequestReader
 
         try
         {
-            // One strict parse, into a document of its own (nothing pooled to return, nothing to clone): broken JSON,
-            // excessive depth and duplicate member names are refused here.
+            // One strict parse, into a document of its own (nothing pooled to return, nothing to clone): broken JSON or
+            // text (JsonText), excessive depth and duplicate member names are refused here.
+            JsonText.ThrowIfNotText(body.Span);
             var parsed = JsonElement.Parse(body.Span, StrictDocument);
             if (parsed.ValueKind != JsonValueKind.Object)
             {

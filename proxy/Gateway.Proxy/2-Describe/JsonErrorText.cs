@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Gateway.Policy.Serialization;
 
 namespace Gateway.Proxy.Describe;
 
@@ -68,6 +69,12 @@ internal static class JsonErrorText
         {
             while (reader.Read())
             {
+                if (reader.TokenType is JsonTokenType.PropertyName or JsonTokenType.String && !JsonText.IsText(reader.ValueSpan))
+                {
+                    // A string that is not text (JsonText): reading stops at it.
+                    break;
+                }
+
                 if (reader.TokenType == JsonTokenType.PropertyName)
                 {
                     frames[^1] = frames[^1] with { Name = reader.GetString() };

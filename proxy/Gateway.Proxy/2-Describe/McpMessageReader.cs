@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Gateway.Connectors.Mcp;
 using Gateway.Oversight;
+using Gateway.Policy.Serialization;
 using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Describe;
@@ -22,6 +23,7 @@ internal static class McpMessageReader
         JsonElement root;
         try
         {
+            JsonText.ThrowIfNotText(body.Span);
             using var document = JsonDocument.Parse(body, McpRequestParser.Strict);
             root = document.RootElement.Clone();
         }

@@ -4,6 +4,7 @@ using Gateway.Connectors.Kinds;
 using Gateway.Connectors.Mcp;
 using Gateway.Oversight;
 using Gateway.Policy;
+using Gateway.Policy.Serialization;
 using Gateway.Proxy.Refusals;
 using Microsoft.AspNetCore.WebUtilities;
 
@@ -42,6 +43,7 @@ internal static class ProviderActionDescriber
         {
             try
             {
+                JsonText.ThrowIfNotText(body.Span);
                 using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
                 parsed = document.RootElement.Clone();
             }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Gateway.Connectors.Kinds;
 using Gateway.Oversight;
 using Gateway.Policy;
+using Gateway.Policy.Serialization;
 using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.A2a;
@@ -58,6 +59,7 @@ internal static class A2aRequestReader
         JsonElement root;
         try
         {
+            JsonText.ThrowIfNotText(body.Span);
             using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
             root = document.RootElement.Clone();
         }

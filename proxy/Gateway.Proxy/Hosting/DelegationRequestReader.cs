@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Gateway.Policy;
 using Gateway.Policy.Bundles;
+using Gateway.Policy.Serialization;
 
 namespace Gateway.Proxy.Hosting;
 
@@ -20,6 +21,7 @@ internal static partial class DelegationRequestReader
     {
         try
         {
+            JsonText.ThrowIfNotText(body);
             using var document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 16 });
             return Read(document.RootElement);
         }

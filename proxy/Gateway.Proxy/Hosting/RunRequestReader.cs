@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Gateway.Oversight.Runs;
+using Gateway.Policy.Serialization;
 
 namespace Gateway.Proxy.Hosting;
 
@@ -99,6 +100,7 @@ internal static class RunRequestReader
     {
         try
         {
+            JsonText.ThrowIfNotText(body);
             var document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 32 });
             if (document.RootElement.ValueKind == JsonValueKind.Object)
             {

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text;
+using Gateway.Policy.Serialization;
 
 namespace Gateway.Proxy.Security;
 
@@ -105,6 +106,8 @@ public sealed class AgentSecret
 
         try
         {
+            // A string that is not text (JsonText) cannot be read as one: such a body is read as not JSON.
+            JsonText.ThrowIfNotText(json);
             var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 256 });
             while (reader.Read())
             {
@@ -117,7 +120,7 @@ public sealed class AgentSecret
         }
         catch (JsonException)
         {
-            // Not (complete) JSON: undo the escapes leniently over the whole text.
+            // Not (complete) JSON, or not text: undo the escapes leniently over the whole text.
             return LenientlyUnescaped(Encoding.UTF8.GetString(json)).Contains(_text, StringComparison.Ordinal);
         }
 

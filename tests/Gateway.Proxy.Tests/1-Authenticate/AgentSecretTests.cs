@@ -47,4 +47,18 @@ public sealed class AgentSecretTests
     [Fact]
     public void AppearsIn_SecretEscapedInMalformedJson_IsTrue() =>
         Assert.True(new AgentSecret(Secret).AppearsIn(Encoding.UTF8.GetBytes("{\"x\":\"s3cr3t-agent\\/key+1234")));
+
+    [Theory]
+    [InlineData("""{"x":"\ud800"}""")]
+    [InlineData("""{"\udc00":"y"}""")]
+    [InlineData("""{"x":"\ud800\u0041"}""")]
+    public void AppearsIn_LoneSurrogateEscapeInTheBody_IsReadAsNotJsonNotThrown(string body)
+    {
+        // Before authentication (issue #68): the body of a request whose signature is not yet checked.
+        var secret = new AgentSecret(Secret);
+        var escaped = Encoding.UTF8.GetBytes(body[..^1] + ",\"k\":\"s3cr3t-agent\\/key+1234\"}");
+
+        Assert.False(secret.AppearsIn(Encoding.UTF8.GetBytes(body)));
+        Assert.True(secret.AppearsIn(escaped));
+    }
 }

@@ -83,6 +83,36 @@ public sealed class GovernedRequestReaderTests
         Assert.Contains(path, read.Refusal.Detail, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"tool":"crm.read_contact","args":{"id":"\ud800"}}""", "$.args.id")]
+    [InlineData("""{"tool":"crm.read_contact","args":{"\udc00":"42"}}""", "$.args")]
+    [InlineData("""{"tool":"crm.read_contact","warrant":"\ud800\u0041"}""", "$.warrant")]
+    [InlineData("""{"tool":"crm.read_contact","args":{"id":"42","note":"\ud83d"}}""", "$.args.note")]
+    public void ReadAction_LoneSurrogateEscape_IsMalformedBodyAtItsPath(string body, string path)
+    {
+        var read = ReadAction(body);
+
+        Assert.Null(read.Request);
+        Assert.Equal(ProblemCodes.MalformedBody, read.Refusal!.Code);
+        Assert.Contains(path + " (line 1, byte ", read.Refusal.Detail, StringComparison.Ordinal);
+        Assert.Contains("lone UTF-16 surrogate", read.Refusal.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"scope":"\udc00","query":"q"}""")]
+    [InlineData("""{"connector":"openai","request":{"model":"\ud800"}}""")]
+    public void ReadEnvelope_LoneSurrogateEscape_IsMalformedBody(string body)
+    {
+        var http = new DefaultHttpContext().Request;
+        http.ContentType = "application/json";
+
+        var read = body.Contains("scope", StringComparison.Ordinal)
+            ? GovernedRequestReader.ReadContext(http, Encoding.UTF8.GetBytes(body))
+            : GovernedRequestReader.ReadModel(http, Encoding.UTF8.GetBytes(body));
+
+        Assert.Equal(ProblemCodes.MalformedBody, read.Refusal!.Code);
+    }
+
     private static GovernedRequestReader.Result ReadAction(string body) => ReadAction(Encoding.UTF8.GetBytes(body));
 
     private static GovernedRequestReader.Result ReadAction(byte[] body)
