@@ -70,7 +70,7 @@ internal static class A2aRequestReader
             || idElement.ValueKind is not (JsonValueKind.String or JsonValueKind.Number)
             || !root.TryGetProperty("jsonrpc", out var version) || version.ValueKind != JsonValueKind.String || version.GetString() != "2.0")
         {
-            return Refuse(root.ValueKind == JsonValueKind.Object ? IdOf(body) : null, ProblemCodes.MalformedBody, root.ValueKind == JsonValueKind.Array
+            return Refuse(IdOf(root), ProblemCodes.MalformedBody, root.ValueKind == JsonValueKind.Array
                 ? "A2A requests are sent one at a time; a JSON-RPC batch is not accepted."
                 : "An A2A request must be one JSON-RPC 2.0 request (\"jsonrpc\":\"2.0\") with an id.", -32600);
         }
@@ -133,14 +133,16 @@ internal static class A2aRequestReader
         try
         {
             using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
-            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("id", out var id)
-                && id.ValueKind is JsonValueKind.String or JsonValueKind.Number ? id.GetRawText() : null;
+            return IdOf(document.RootElement);
         }
         catch (JsonException)
         {
             return null;
         }
     }
+
+    private static string? IdOf(JsonElement root) =>
+        root.ValueKind == JsonValueKind.Object && root.TryGetProperty("id", out var id) && id.ValueKind is JsonValueKind.String or JsonValueKind.Number ? id.GetRawText() : null;
 
     private static Result ReadMessage(TenantPolicy tenant, CatalogEntry agent, string id, string method, JsonElement parameters)
     {
