@@ -41,6 +41,9 @@ internal static class A2aRequestReader
     /// <summary>A2A's UnsupportedOperationError.</summary>
     public const int UnsupportedOperation = -32004;
 
+    /// <summary>The most push-notification webhooks one request may name (each is resolved before deciding).</summary>
+    public const int MaxPushUrls = 4;
+
     /// <summary>
     /// The action, the JSON-RPC id (raw JSON) and the parsed body; or the refusal (with the id when one was read).
     /// <see cref="PushUrls"/>: the push-notification webhooks the request names, whose hosts Describe resolves before
@@ -116,7 +119,14 @@ internal static class A2aRequestReader
             return PushRefused(agent, read.Id, unreadable);
         }
 
-        foreach (var url in urls)
+        List<string> distinct = [.. urls.Distinct(StringComparer.Ordinal)];
+        if (distinct.Count > MaxPushUrls)
+        {
+            // Each is resolved before deciding (within its own timeout): a request does not get to hold Describe for long.
+            return PushRefused(agent, read.Id, $"A request names at most {MaxPushUrls} push-notification webhooks; this one names {distinct.Count}.");
+        }
+
+        foreach (var url in distinct)
         {
             if (A2aWebhookAddress.RefusalOf(url, agent.AllowInternalPush) is { } refused)
             {
@@ -124,7 +134,7 @@ internal static class A2aRequestReader
             }
         }
 
-        return agent.AllowInternalPush ? read : read with { PushUrls = [.. urls.Distinct(StringComparer.Ordinal)] };
+        return agent.AllowInternalPush ? read : read with { PushUrls = distinct };
     }
 
     /// <summary>The JSON-RPC id (raw JSON) of <paramref name="body"/>, when it is a JSON object with a string or number id.</summary>
