@@ -22,24 +22,21 @@ internal sealed class A2aDescriber(IWebhookHostResolver resolver)
     public async Task<(DescribedAction? Action, Refusal? Refusal)> DescribeAsync(HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated, TenantPolicy? tenant)
     {
         feature.Dialect = RefusalDialect.JsonRpc;
-
-        // Refused before the request is read: under its id when the body has one to read.
-        feature.JsonRpcId = A2aRequestReader.IdOf(authenticated.Body) ?? NoId;
         if (tenant is null)
         {
-            return (null, Refusal.PolicyUnavailable());
+            return BeforeReading(feature, authenticated, Refusal.PolicyUnavailable());
         }
 
         var name = context.GetRouteValue("connector") as string ?? string.Empty;
         if (!tenant.TryGetCatalogEntry(name, out var agent) || agent is not { Kind: ConnectorKind.A2a, Upstream: not null })
         {
-            return (null, new Refusal(StatusCodes.Status404NotFound, ProblemCodes.UnknownConnector,
+            return BeforeReading(feature, authenticated, new Refusal(StatusCodes.Status404NotFound, ProblemCodes.UnknownConnector,
                 $"No remote agent '{(name.Length <= 64 ? name : name[..64] + "…")}' (kind a2a) is in this tenant's catalog."));
         }
 
         if (context.Request.Headers.ContentEncoding is { Count: > 0 } encoding && !string.Equals(encoding.ToString(), "identity", StringComparison.OrdinalIgnoreCase))
         {
-            return (null, new Refusal(StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType, "A compressed request body cannot be inspected; send it uncompressed."));
+            return BeforeReading(feature, authenticated, new Refusal(StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType, "A compressed request body cannot be inspected; send it uncompressed."));
         }
 
         var read = A2aRequestReader.Read(tenant, agent, authenticated.Body);
@@ -56,5 +53,12 @@ internal sealed class A2aDescriber(IWebhookHostResolver resolver)
         return read.Request is { } request
             ? (new DescribedAction(GatewayRouteKind.A2a, tenant, request) { Body = read.Body }, null)
             : (null, read.Refusal);
+    }
+
+    /// <summary>A refusal before the request is read: answered under its id when the body has one to read, else under null.</summary>
+    private static (DescribedAction? Action, Refusal? Refusal) BeforeReading(GatewayRequestFeature feature, AuthenticatedRequest authenticated, Refusal refusal)
+    {
+        feature.JsonRpcId = A2aRequestReader.IdOf(authenticated.Body) ?? NoId;
+        return (null, refusal);
     }
 }

@@ -111,7 +111,7 @@ internal static class A2aPushConfigs
 
     /// <summary>A name holding <c>pushnotification</c> but not one naming a configuration's id (0.3's <c>pushNotificationConfigId</c>).</summary>
     private static bool IsConfigurationName(string name) =>
-        Normalized(name) is var normalized && normalized.Contains("pushnotification", StringComparison.Ordinal)
+        name.Length >= 16 && Normalized(name) is var normalized && normalized.Contains("pushnotification", StringComparison.Ordinal)
         && !normalized.EndsWith("id", StringComparison.Ordinal) && !normalized.EndsWith("ids", StringComparison.Ordinal);
 
     /// <summary>A member's name as lenient readers match it: lower case, without <c>_</c> and <c>-</c>.</summary>

@@ -42,6 +42,9 @@ internal static class A2aRequestReader
     /// <summary>A2A's UnsupportedOperationError.</summary>
     public const int UnsupportedOperation = -32004;
 
+    /// <summary>The most push-notification webhooks one request may name (each is resolved before deciding).</summary>
+    public const int MaxPushUrls = 4;
+
     /// <summary>
     /// The action, the JSON-RPC id (raw JSON) and the parsed body; or the refusal (with the id when one was read).
     /// <see cref="PushUrls"/>: the push-notification webhooks the request names, whose hosts Describe resolves before
@@ -72,7 +75,7 @@ internal static class A2aRequestReader
             || idElement.ValueKind is not (JsonValueKind.String or JsonValueKind.Number)
             || !root.TryGetProperty("jsonrpc", out var version) || version.ValueKind != JsonValueKind.String || version.GetString() != "2.0")
         {
-            return Refuse(root.ValueKind == JsonValueKind.Object ? IdOf(body) : null, ProblemCodes.MalformedBody, root.ValueKind == JsonValueKind.Array
+            return Refuse(IdOf(root), ProblemCodes.MalformedBody, root.ValueKind == JsonValueKind.Array
                 ? "A2A requests are sent one at a time; a JSON-RPC batch is not accepted."
                 : "An A2A request must be one JSON-RPC 2.0 request (\"jsonrpc\":\"2.0\") with an id.", -32600);
         }
@@ -118,7 +121,14 @@ internal static class A2aRequestReader
             return PushRefused(agent, read.Id, unreadable);
         }
 
-        foreach (var url in urls)
+        List<string> distinct = [.. urls.Distinct(StringComparer.Ordinal)];
+        if (distinct.Count > MaxPushUrls)
+        {
+            // Each is resolved before deciding (within its own timeout): a request does not get to hold Describe for long.
+            return PushRefused(agent, read.Id, $"A request names at most {MaxPushUrls} push-notification webhooks; this one names {distinct.Count}.");
+        }
+
+        foreach (var url in distinct)
         {
             if (A2aWebhookAddress.RefusalOf(url, agent.AllowInternalPush) is { } refused)
             {
@@ -126,7 +136,7 @@ internal static class A2aRequestReader
             }
         }
 
-        return agent.AllowInternalPush ? read : read with { PushUrls = [.. urls.Distinct(StringComparer.Ordinal)] };
+        return agent.AllowInternalPush ? read : read with { PushUrls = distinct };
     }
 
     /// <summary>The JSON-RPC id (raw JSON) of <paramref name="body"/>, when it is a JSON object with a string or number id.</summary>
@@ -135,14 +145,16 @@ internal static class A2aRequestReader
         try
         {
             using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
-            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("id", out var id)
-                && id.ValueKind is JsonValueKind.String or JsonValueKind.Number ? id.GetRawText() : null;
+            return IdOf(document.RootElement);
         }
         catch (JsonException)
         {
             return null;
         }
     }
+
+    private static string? IdOf(JsonElement root) =>
+        root.ValueKind == JsonValueKind.Object && root.TryGetProperty("id", out var id) && id.ValueKind is JsonValueKind.String or JsonValueKind.Number ? id.GetRawText() : null;
 
     private static Result ReadMessage(TenantPolicy tenant, CatalogEntry agent, string id, string method, JsonElement parameters)
     {

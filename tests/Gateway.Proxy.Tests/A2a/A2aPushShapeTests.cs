@@ -40,6 +40,7 @@ public sealed class A2aPushShapeTests
     [InlineData("""{"pushNotificationConfig":{"url":["http://169.254.169.254/latest"]}}""", "url must be a string")]
     [InlineData("""{"pushNotificationConfig":{"webhook":"http://169.254.169.254/latest"}}""", "names no webhook")]
     [InlineData("""{"pushNotificationConfig":["http://169.254.169.254/latest"]}""", "must hold objects")]
+    [InlineData("""{"pushNotificationConfig":[{"url":"https://a.example.com/"},{"url":"https://b.example.com/"},{"url":"https://c.example.com/"},{"url":"https://d.example.com/"},{"url":"https://e.example.com/"}]}""", "at most 4")]
     public async Task SendMessage_InternalWebhookInAnyShapeOrAConfigurationThatCannotBeRead_IsRefused_NothingSent(string configuration, string detail)
     {
         await using var setup = await StartAsync();
