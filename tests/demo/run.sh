@@ -70,10 +70,10 @@ start_demo() { # LABEL
     kill -0 "$demo_pid" 2>/dev/null || break
     sleep 0.1
   done
-  if [[ -n "$ready" ]] && grep -qE 'warn|could not be resolved' "$work/run.log"; then
-    not_ok "make run ($1) warned at start:"; grep -E -A2 'warn|could not be resolved' "$work/run.log" | head -20
+  if [[ -n "$ready" ]] && grep -qE 'could not be resolved|ROGUE_AGENT_SECRET' "$work/run.log"; then
+    not_ok "make run ($1) warned about an agent's secret at start:"; grep -E -B1 -A1 'could not be resolved|ROGUE_AGENT_SECRET' "$work/run.log" | head -20
   elif [[ -n "$ready" ]]; then
-    ok "make run ($1, GATEWAY_PORT=$GATEWAY_PORT), no warning: $(grep -o 'Gateway ready in [0-9]* ms' "$work/run.log")"
+    ok "make run ($1, GATEWAY_PORT=$GATEWAY_PORT), every agent's secret resolved: $(grep -o 'Gateway ready in [0-9]* ms' "$work/run.log")"
   else
     not_ok "make run ($1, GATEWAY_PORT=$GATEWAY_PORT) did not become ready:"
     tail -40 "$work/run.log"

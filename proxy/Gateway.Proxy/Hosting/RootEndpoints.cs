@@ -22,7 +22,7 @@ internal static class RootEndpoints
             ["openapi"] = "/openapi.yaml",
             ["health"] = "/healthz",
             ["ready"] = "/readyz",
-            ["agent_protocol"] = "/v1/evaluate, /v1/actions/*, /providers/{connector}/…, /mcp (signed; see the OpenAPI document)",
+            ["agent_protocol"] = "/v1/evaluate, /v1/actions/*, /providers/{connector}/..., /mcp (signed; see the OpenAPI document)",
         });
         endpoints.MapGet("/", (HttpContext context) =>
         {
