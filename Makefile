@@ -46,8 +46,9 @@ $(RUN_STAMP): $(RUN_SOURCES)
 run: $(RUN_STAMP)
 	@./examples/run-demo.sh
 
-# Clears the demo store's state (rate limits, budgets, nonces, kill switches) with `make run` stopped
-# (examples/demo-reset.sh); keys, audit journal and credentials stay.
+# Clears the demo's embedded store with `make run` stopped (examples/demo-reset.sh, which lists what goes first: limits,
+# budgets, nonces, kill switches, approvals and warrants, incidents, runs, issued admin tokens…); keys, audit journal
+# and credentials stay.
 demo-reset:
 	@./examples/demo-reset.sh
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make demo-reset`: clears the demo's store state (rate-limit windows, token budgets, nonces, kill switches, pending
-# approvals) so that a limit the demo exhausted stands in the way no longer. Keeps the keys, the audit journal and the
-# vault's credentials. The gateway must be stopped first (Ctrl-C in the `make run` terminal): it holds the state open.
+# `make demo-reset`: clears the demo's embedded store (.gateway-data/state) so that a limit the demo exhausted stands in
+# the way no longer. That store holds more than limits, and all of it goes; the script says what before it deletes it
+# (the list below). Keeps the keys, the audit journal and the vault's credentials. The gateway must be stopped first
+# (Ctrl-C in the `make run` terminal): it holds the state open.
 #   GATEWAY_DATA_DIR (default .gateway-data) and GATEWAY_DEMO_ENV (default .gateway-data/demo.env) as for make run.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -15,8 +16,15 @@ if [[ -f "$demo_env" ]]; then
   fi
 fi
 if [[ -d "$data/state" ]]; then
+  echo "demo-reset: clearing $data/state, the embedded store, all of it:"
+  echo "  rate-limit windows, token budgets and nonces;"
+  echo "  kill switches (agents and tenants);"
+  echo "  approvals, pending and decided, with their warrants;"
+  echo "  incidents, runs, delegated agents, MCP sessions and decision-token revocations;"
+  echo "  the admin tokens issued with 'gatewayctl tokens issue' (bob's, the auditor's; the demo admin token stays)."
+  echo "  Kept: the keys, the audit journal ($data/audit) and the vault's credentials."
   rm -rf "$data/state"
-  echo "demo-reset: cleared $data/state (limits, budgets, nonces, kill switches, approvals); start the demo again with make run"
+  echo "demo-reset: cleared; start the demo again with make run"
 else
   echo "demo-reset: nothing to clear ($data/state does not exist)"
 fi

@@ -105,7 +105,7 @@ with_warrant="{\"tool\":\"payments.refund\",\"args\":{\"order\":\"$order\",\"amo
 answer="$(sign POST /v1/actions/invoke-tool "$with_warrant")"
 expect "$answer" '"invoked":true' "the refund invoked with the warrant"
 
-step "A rate limit: docs.delete twice in ten seconds, then 429 with when the window resets"
+step "A rate limit: two docs.delete calls in ten seconds are decided (block), then 429 with when the window resets"
 limited=""
 for _ in 1 2 3 4 5; do
   answer="$(sign POST /v1/evaluate '{"tool":"docs.delete","args":{"id":"d-1"}}')"

@@ -12,7 +12,7 @@
 # GATEWAY_DEMO_ENV (default .gateway-data/demo.env, git-ignored: the tree stays clean), which
 # examples/sign.sh, examples/first-win.sh, the example agents, gatewayctl and the README read.
 # GATEWAY_DATA_DIR (default .gateway-data) holds keys, audit journal, vault and the store's state
-# (`make demo-reset` deletes that state: rate limits, nonces, kill switches).
+# (`make demo-reset` deletes that state, and says what first: limits, nonces, kill switches, approvals, issued tokens…).
 # The gateway also reads Gateway__* environment values (ASP.NET Core configuration), e.g.
 # Gateway__AccessTokens__Lifetime=00:00:30 for 30-second MCP access tokens (default 5 minutes).
 set -euo pipefail
@@ -98,6 +98,10 @@ fi
   echo "GAMUT_BYO_AGENT_SECRET=demo-secret-do-not-use-in-production-0123456789"
 } > "$demo_env.tmp"
 mv "$demo_env.tmp" "$demo_env"
+
+# The bundle's rogue agent (the incident playbooks' demo) reads its runtime secret from the environment: a public demo
+# value unless one is given, so that every start has all its agents and warns about none.
+export ROGUE_AGENT_SECRET="${ROGUE_AGENT_SECRET:-rogue-secret-do-not-use-in-production-0123456789}"
 
 demo_admin_token="${GATEWAY_DEMO_ADMIN_TOKEN:-demo-admin-token-do-not-use-in-production}"
 token_hash="$(printf '%s' "$demo_admin_token" | sha256sum | awk '{print $1}')"

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Sends one signed request to the gateway as the demo agent, exactly as the agent protocol says.
-#   examples/sign.sh METHOD PATH [JSON-BODY]
+#   examples/sign.sh METHOD PATH [JSON-BODY | @FILE | -]
 #   examples/sign.sh POST /v1/evaluate '{"tool":"crm.read_contact","args":{"id":"42"}}'
+#   examples/sign.sh POST /v1/evaluate @request.json          # the body from a file, byte for byte
+#   produce-json | examples/sign.sh POST /v1/evaluate -       # the body from standard input
+# A body over ~128 KiB cannot be one command-line argument (Linux's limit per argument): use @FILE or -.
 # Reads the five GAMUT_* values from GATEWAY_DEMO_ENV (default .gateway-data/demo.env, written by `make run`)
 # unless they are already set. Needs curl and openssl.
 set -euo pipefail
@@ -11,12 +14,20 @@ if [[ -z "${GAMUT_BYO_AGENT_SECRET:-}" ]]; then
   [[ -f "$demo_env" ]] || { echo "sign.sh: $demo_env is missing; start the demo with 'make run' first" >&2; exit 1; }
   source "$demo_env"; set +a
 fi
-method="${1:?usage: sign.sh METHOD PATH [JSON-BODY]}"
-target="${2:?usage: sign.sh METHOD PATH [JSON-BODY]}"
-body="${3:-}"
+usage="usage: sign.sh METHOD PATH [JSON-BODY | @FILE | -]"
+method="${1:?$usage}"
+target="${2:?$usage}"
+# The body goes through a file, never an argument: hashed and sent byte for byte, whatever its size.
+body_file="$(mktemp -t gamut-sign.XXXXXX)"
+trap 'rm -f "$body_file"' EXIT
+case "${3:-}" in
+  -) cat >"$body_file" ;;
+  @*) [[ -f "${3#@}" ]] || { echo "sign.sh: ${3#@} does not exist" >&2; exit 1; }; cat -- "${3#@}" >"$body_file" ;;
+  *) printf '%s' "${3:-}" >"$body_file" ;;
+esac
 timestamp="$(date +%s)"
 nonce="${GAMUT_NONCE:-$(head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')}"
-body_hash="$(printf '%s' "$body" | openssl dgst -sha256 -hex | awk '{print $NF}')"
+body_hash="$(openssl dgst -sha256 -hex <"$body_file" | awk '{print $NF}')"
 canonical="$(printf 'GAMUT-HMAC-SHA256-V1\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n%s' \
   "$method" "$target" "$GAMUT_TENANT_SLUG" "$GAMUT_WORKSPACE_ID" "$GAMUT_AGENT_ID" "$timestamp" "$nonce" "$body_hash")"
 signature="v1=$(printf '%s' "$canonical" | openssl dgst -sha256 -hmac "$GAMUT_BYO_AGENT_SECRET" -hex | awk '{print $NF}')"
@@ -24,7 +35,7 @@ args=(-sS -X "$method" "${GAMUT_BASE_URL%/}$target"
   -H "X-Gamut-Tenant: $GAMUT_TENANT_SLUG" -H "X-Gamut-Workspace: $GAMUT_WORKSPACE_ID" -H "X-Gamut-Agent: $GAMUT_AGENT_ID"
   -H "X-Gamut-Timestamp: $timestamp" -H "X-Gamut-Nonce: $nonce" -H "X-Gamut-Signature: $signature"
   -w '\nHTTP %{http_code}\n')
-if [[ -n "$body" ]]; then
-  args+=(-H "Content-Type: application/json" --data-binary "$body")
+if [[ -s "$body_file" ]]; then
+  args+=(-H "Content-Type: application/json" --data-binary "@$body_file")
 fi
 curl "${args[@]}"

@@ -42,6 +42,14 @@ internal static class GatewayCli
     {
         ArgumentNullException.ThrowIfNull(console);
         var root = Build(console);
+
+        // `gatewayctl help [command…]` is `gatewayctl [command…] --help`, as in git and kubectl; a name that is no command
+        // stays an error (with --help the parser would print the root's usage and exit 0).
+        if (args is ["help", .. var named])
+        {
+            args = root.Parse(named).UnmatchedTokens.Count > 0 ? named : [.. named, "--help"];
+        }
+
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

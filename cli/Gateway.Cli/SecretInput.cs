@@ -6,6 +6,9 @@ namespace Gateway.Cli;
 /// </summary>
 internal static class SecretInput
 {
+    /// <summary>The error when the value read is empty (a caller with another source falls through on it).</summary>
+    public const string EmptyValue = "the value is empty";
+
     public static async Task<(string? Value, string? Error)> ReadAsync(CliConsole console, FileInfo? fromFile, CancellationToken cancellationToken)
     {
         string raw;
@@ -36,6 +39,6 @@ internal static class SecretInput
             raw = raw[..^1];
         }
 
-        return raw.Length == 0 ? (null, "the value is empty") : (raw, null);
+        return raw.Length == 0 ? (null, EmptyValue) : (raw, null);
     }
 }

@@ -199,6 +199,7 @@ public static class GatewayApplication
         // On /mcp, after authentication: a tools/call is handed to the governed walk.
         app.UseMiddleware<McpEndpointGate>();
         app.MapGatewayHealth();
+        app.MapGatewayRoot();
         app.MapGet("/openapi.yaml", static (IWebHostEnvironment environment) =>
             OpenApiDocument.Serve(environment)).ExcludeFromDescription();
         app.MapRunsDelegationsAndApprovalPolls();

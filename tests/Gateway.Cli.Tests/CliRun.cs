@@ -10,12 +10,16 @@ internal static class CliRun
     public static Task<CliResult> RunAsync(Dictionary<string, string?>? env, params string[] args) => RunWithStdinAsync(env, stdin: null, args);
 
     /// <summary>Runs with <paramref name="stdin"/> piped on standard input (null: nothing piped).</summary>
-    public static async Task<CliResult> RunWithStdinAsync(Dictionary<string, string?>? env, string? stdin, params string[] args)
+    public static Task<CliResult> RunWithStdinAsync(Dictionary<string, string?>? env, string? stdin, params string[] args) =>
+        RunWithInputAsync(env, new StringReader(stdin ?? string.Empty), stdin is not null, args);
+
+    /// <summary>Runs with <paramref name="input"/> as standard input, redirected (not a terminal) when <paramref name="redirected"/>.</summary>
+    public static async Task<CliResult> RunWithInputAsync(Dictionary<string, string?>? env, TextReader input, bool redirected, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
         var environment = env ?? [];
-        var console = new CliConsole(output, error, new StringReader(stdin ?? string.Empty), stdin is not null, name => environment.GetValueOrDefault(name));
+        var console = new CliConsole(output, error, input, redirected, name => environment.GetValueOrDefault(name));
         var code = await GatewayCli.RunAsync(args, console);
         return new CliResult(code, output.ToString(), error.ToString());
     }

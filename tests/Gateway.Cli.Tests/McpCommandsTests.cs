@@ -48,6 +48,53 @@ public sealed class McpCommandsTests
     }
 
     [Fact]
+    public async Task McpToken_StdinNotATerminalAndEmptyWithTheSecretExported_PrintsAToken()
+    {
+        await using var gw = await DemoGateway.StartAsync();
+        var env = new Dictionary<string, string?>(DemoAgent) { ["GAMUT_BYO_AGENT_SECRET"] = DemoAgentSecret(), ["GATEWAY_DEMO_ENV"] = "/nonexistent/demo.env" };
+
+        var result = await CliRun.RunWithStdinAsync(env, string.Empty, "mcp", "token", "--url", gw.BaseAddress.ToString());
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(3, result.Out.Trim().Split('.').Length);
+    }
+
+    [Fact]
+    public async Task McpToken_SecretExportedAndStdinAnOpenPipe_NeverReadsStdin()
+    {
+        await using var gw = await DemoGateway.StartAsync();
+        var env = new Dictionary<string, string?>(DemoAgent) { ["GAMUT_BYO_AGENT_SECRET"] = DemoAgentSecret(), ["GATEWAY_DEMO_ENV"] = "/nonexistent/demo.env" };
+
+        var result = await CliRun.RunWithInputAsync(env, new UnreadableInput(), redirected: true, "mcp", "token", "--url", gw.BaseAddress.ToString());
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(3, result.Out.Trim().Split('.').Length);
+    }
+
+    [Fact]
+    public async Task McpToken_StdinEmptyAndNothingExported_TakesTheDemoFilesSecret()
+    {
+        await using var gw = await DemoGateway.StartAsync();
+        var demoFile = Path.Combine(Directory.CreateTempSubdirectory("gatewayctl-mcp-").FullName, "demo.env");
+        await File.WriteAllTextAsync(demoFile, $"GATEWAY_URL={gw.BaseAddress}\nGAMUT_TENANT_SLUG=demo\nGAMUT_WORKSPACE_ID=ws-demo\nGAMUT_AGENT_ID=demo-agent\nGAMUT_BYO_AGENT_SECRET={DemoAgentSecret()}\n");
+
+        var result = await CliRun.RunWithStdinAsync(new Dictionary<string, string?> { ["GATEWAY_DEMO_ENV"] = demoFile }, string.Empty, "mcp", "token");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(3, result.Out.Trim().Split('.').Length);
+    }
+
+    [Fact]
+    public async Task McpToken_StdinEmptyAndNoSecretAnywhere_Exits6NamingEverySource()
+    {
+        var result = await CliRun.RunWithStdinAsync(new Dictionary<string, string?>(DemoAgent) { ["GATEWAY_DEMO_ENV"] = "/nonexistent/demo.env" }, string.Empty, "mcp", "token", "--url", "http://127.0.0.1:9");
+
+        Assert.Equal(6, result.ExitCode);
+        Assert.Contains("GAMUT_BYO_AGENT_SECRET", result.Error, StringComparison.Ordinal);
+        Assert.Contains("--secret-file", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task McpToken_WrongSecret_Exits1WithInvalidClientAndNoToken()
     {
         await using var gw = await DemoGateway.StartAsync();
@@ -97,4 +144,14 @@ public sealed class McpCommandsTests
     }
 
     private static string DemoAgentSecret() => File.ReadAllText(Path.Combine(CliRun.ExampleBundle, "secrets", "demo-agent.secret")).Trim();
+
+    /// <summary>Standard input that is an open pipe nobody writes to (ssh's channel, a CI step's): reading it fails the test.</summary>
+    private sealed class UnreadableInput : TextReader
+    {
+        public override int Peek() => throw new InvalidOperationException("standard input was read");
+
+        public override int Read() => throw new InvalidOperationException("standard input was read");
+
+        public override Task<string> ReadToEndAsync(CancellationToken cancellationToken) => throw new InvalidOperationException("standard input was read");
+    }
 }

@@ -77,6 +77,44 @@ public sealed class PolicyCommandsTests
     }
 
     [Fact]
+    public async Task Test_OneFixtureFails_SaysEachFailureOnce()
+    {
+        var dir = Directory.CreateTempSubdirectory().FullName;
+        File.WriteAllText(Path.Combine(dir, "one.yaml"), """
+            fixtures:
+              - name: shell with a reason the bundle does not give
+                agent: demo-agent
+                request: { tool: shell.exec, args: { cmd: ls } }
+                expect: { decision: block, reason_codes: [no_such_reason] }
+            """);
+
+        var plain = await CliRun.RunAsync("policy", "test", CliRun.ExampleBundle, dir);
+        var json = await CliRun.RunAsync("policy", "test", CliRun.ExampleBundle, dir, "--json");
+
+        Assert.Equal(5, plain.ExitCode);
+        var failure = "reason_codes: 'no_such_reason' not among";
+        Assert.Equal(1, Occurrences(plain.Out, failure));
+        Assert.DoesNotContain("top failure:", plain.Out, StringComparison.Ordinal);
+        using var document = JsonDocument.Parse(json.Out);
+        Assert.Equal(1, Occurrences(document.RootElement.GetProperty("top_failure_reason").GetString()!, failure));
+    }
+
+    [Fact]
+    public async Task Test_DecisionChanged_TopFailureSaysTheChangeOnce()
+    {
+        var dir = CliRun.CopyBundle(t => t.Replace("      args: [{ path: $.to, glob: \"*@gmail.com\" }]", "      args: [{ path: $.to, glob: \"*@gmail.example\" }]", StringComparison.Ordinal));
+
+        var result = await CliRun.RunAsync("policy", "test", dir, Path.Combine(CliRun.ExampleCi, "fixtures"));
+
+        Assert.Equal(5, result.ExitCode);
+        var top = result.Out.Split('\n').Single(static line => line.StartsWith("top failure: ", StringComparison.Ordinal));
+        Assert.Equal(1, Occurrences(top, "decision "));
+        Assert.DoesNotContain("decision: expected", top, StringComparison.Ordinal);
+    }
+
+    private static int Occurrences(string text, string part) => (text.Length - text.Replace(part, string.Empty, StringComparison.Ordinal).Length) / part.Length;
+
+    [Fact]
     public async Task Test_MalformedFixture_Exits6()
     {
         var dir = Directory.CreateTempSubdirectory().FullName;

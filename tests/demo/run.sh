@@ -5,11 +5,14 @@
 #      ones), then, stopped and started again on the same state (nothing deleted), on other free ports
 #   2. each time, twice in a row: the README's "First win" block as written (extracted from README.md, so the
 #      README cannot drift), examples/first-win.sh (approving with gatewayctl, then in the console), and the
-#      example agents (node, python, dotnet under examples/agents; bob approves each refund with gatewayctl)
+#      example agents (node, python, dotnet under examples/agents; bob approves each refund with the approve
+#      block of examples/agents/README.md as written, so it must work every time)
+#      and examples/sign.sh with a body too large for one argument (standard input, @file)
 #   3. `gatewayctl doctor` on the running demo exits 0
 #   4. a second `make run` on a port in use stops with an error naming GATEWAY_PORT
 #   5. gatewayctl refuses a GATEWAY_URL that the demo file contradicts, and sends nothing
-#   6. /metrics on GATEWAY_METRICS_PORT parses as Prometheus text with the gateway's counters
+#   6. /metrics on GATEWAY_METRICS_PORT parses as Prometheus text with the gateway's counters; then, the demo stopped,
+#      `make demo-reset` lists what it clears (approvals and issued tokens too) and clears it
 #   7. gatewayctl packs as a .NET tool, installs from artifacts/nupkg and runs
 #   8. `git status --porcelain` is the same after all of it as before
 #
@@ -67,8 +70,10 @@ start_demo() { # LABEL
     kill -0 "$demo_pid" 2>/dev/null || break
     sleep 0.1
   done
-  if [[ -n "$ready" ]]; then
-    ok "make run ($1, GATEWAY_PORT=$GATEWAY_PORT): $(grep -o 'Gateway ready in [0-9]* ms' "$work/run.log")"
+  if [[ -n "$ready" ]] && grep -qE 'could not be resolved|ROGUE_AGENT_SECRET' "$work/run.log"; then
+    not_ok "make run ($1) warned about an agent's secret at start:"; grep -E -B1 -A1 'could not be resolved|ROGUE_AGENT_SECRET' "$work/run.log" | head -20
+  elif [[ -n "$ready" ]]; then
+    ok "make run ($1, GATEWAY_PORT=$GATEWAY_PORT), every agent's secret resolved: $(grep -o 'Gateway ready in [0-9]* ms' "$work/run.log")"
   else
     not_ok "make run ($1, GATEWAY_PORT=$GATEWAY_PORT) did not become ready:"
     tail -40 "$work/run.log"
@@ -83,8 +88,13 @@ expect_all() { # LOG WHAT MARKER...
   if ((${#missing[@]} == 0)); then ok "$what"; else not_ok "$what: missing ${missing[*]}"; tail -40 "$log"; fi
 }
 
-approve_refund() { # LOG PID: bob approves the refund the agent announces in LOG, while it waits
-  local approval="" bob
+# The approve block of examples/agents/README.md as written (bob's token, then the approval), with gatewayctl the built one.
+awk '/^```bash/{block=1; text=""; next} /^```/{if (block && text ~ /approvals approve/) printf "%s", text; block=0; next} block{text=text $0 "\n"}' \
+  "$root/examples/agents/README.md" >"$work/agents-approve.sh"
+grep -q 'approvals approve apr_\.\.\.' "$work/agents-approve.sh" || { echo "examples/agents/README.md has no approve block"; exit 1; }
+
+approve_refund() { # LOG PID: bob approves the refund the agent announces in LOG, while it waits, with the README's block
+  local approval=""
   # As long as the agent runs (the dotnet one builds itself first), up to 15 minutes.
   for _ in $(seq 1 9000); do
     approval="$(grep -o 'approval apr_[A-Za-z0-9_-]*' "$1" | head -1 | cut -d' ' -f2 || true)"
@@ -93,10 +103,8 @@ approve_refund() { # LOG PID: bob approves the refund the agent announces in LOG
     sleep 0.1
   done
   [[ -n "$approval" ]] || return 0
-  GATEWAY_ADMIN_TOKEN=demo-admin-token-do-not-use-in-production dotnet "$cli" tokens revoke bob --tenant demo >/dev/null 2>&1 || true
-  bob="$(GATEWAY_ADMIN_TOKEN=demo-admin-token-do-not-use-in-production dotnet "$cli" tokens issue --name bob --role approver --tenant demo --person bob --json 2>/dev/null \
-    | sed -n 's/.*"token": "\(.*\)".*/\1/p' || true)"
-  GATEWAY_ADMIN_TOKEN="$bob" dotnet "$cli" approvals approve "$approval" --tenant demo >>"$1" 2>&1 || true
+  { echo "gatewayctl() { dotnet \"$cli\" \"\$@\"; }"; sed "s/apr_\.\.\./$approval/" "$work/agents-approve.sh"; } >"$work/approve-$approval.sh"
+  (cd "$root" && GATEWAY_ADMIN_TOKEN=demo-admin-token-do-not-use-in-production bash -eo pipefail "$work/approve-$approval.sh") >>"$1" 2>&1
 }
 
 run_agent() { # NAME COMMAND...
@@ -104,12 +112,16 @@ run_agent() { # NAME COMMAND...
   shift
   (cd "$root" && exec "$@") >"$log" 2>&1 &
   local pid=$!
-  approve_refund "$log" "$pid"
+  local approved=1
+  if ! approve_refund "$log" "$pid"; then approved=""; kill "$pid" 2>/dev/null || true; fi
   set +e
   wait "$pid"
   status=$?
   set -e
-  if [[ $status -eq 0 ]] && grep -q "approved and done" "$log" && grep -q "shell.exec refused" "$log"; then
+  if [[ -z "$approved" ]]; then
+    not_ok "examples/agents/$name, pass $pass round $round: examples/agents/README.md's approve block failed:"
+    tail -30 "$log"
+  elif [[ $status -eq 0 ]] && grep -q "approved and done" "$log" && grep -q "shell.exec refused" "$log"; then
     ok "examples/agents/$name, pass $pass round $round"
   else
     not_ok "examples/agents/$name, pass $pass round $round (exit $status):"
@@ -146,6 +158,19 @@ for pass in default other; do
     else
       not_ok "examples/first-win.sh, pass $pass round $round:"
       tail -30 "$work/first-win-$pass-$round.log"
+    fi
+
+    # examples/sign.sh with a body over Linux's 128 KiB per argument: from standard input and from a file.
+    if [[ $round == 1 ]]; then
+      printf '{"tool":"crm.read_contact","args":{"id":"%s"}}' "$(head -c 150000 /dev/zero | tr '\0' '4')" >"$work/big-body.json"
+      for how in - "@$work/big-body.json"; do
+        answer="$(cd "$root" && examples/sign.sh POST /v1/evaluate "$how" <"$work/big-body.json" 2>&1 || true)"
+        if grep -q 'HTTP 200' <<<"$answer" && grep -q '"decision":"allow"' <<<"$answer"; then
+          ok "examples/sign.sh with a 150 KB body ($([[ $how == - ]] && echo 'standard input' || echo '@file')), pass $pass"
+        else
+          not_ok "examples/sign.sh with a 150 KB body ($how), pass $pass:"; tail -c 600 <<<"$answer"
+        fi
+      done
     fi
 
     run_agent node node examples/agents/node/agent.mjs
@@ -212,6 +237,14 @@ else
 fi
 
 stop_demo
+
+# 6b. make demo-reset, the demo stopped: it lists what it clears (approvals and issued tokens too) before clearing it.
+if (cd "$root" && make --no-print-directory demo-reset) >"$work/demo-reset.log" 2>&1 && [[ ! -d "$GATEWAY_DATA_DIR/state" ]]; then
+  expect_all "$work/demo-reset.log" "make demo-reset lists what it clears, then clears it" \
+    'rate-limit windows' 'kill switches' 'approvals, pending and decided' "admin tokens issued with 'gatewayctl tokens issue'" 'Kept: the keys' 'cleared;'
+else
+  not_ok "make demo-reset:"; cat "$work/demo-reset.log"
+fi
 
 # 7. gatewayctl as a .NET tool: packed, installed from artifacts/nupkg, and run.
 if (cd "$root" && make --no-print-directory tool >"$work/tool.log" 2>&1) \

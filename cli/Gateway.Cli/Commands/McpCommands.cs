@@ -12,7 +12,7 @@ namespace Gateway.Cli.Commands;
 /// the agent as the MCP SDKs' client-credentials providers do (<c>client_secret_jwt</c>: an HS256 assertion signed with
 /// the agent's runtime secret, <c>iss</c> = <c>sub</c> = <c>tenant/workspace/agent</c>, <c>aud</c> the gateway's issuer,
 /// five minutes at most) and asks <c>POST /oauth/token</c> with <c>resource</c> = the <c>/mcp</c> URL. The secret is
-/// read from a file, standard input, <c>GAMUT_BYO_AGENT_SECRET</c> or the demo file, and is never sent nor printed.
+/// read from a file, <c>GAMUT_BYO_AGENT_SECRET</c>, piped standard input or the demo file, and is never sent nor printed.
 /// </summary>
 internal static class McpCommands
 {
@@ -25,7 +25,7 @@ internal static class McpCommands
         var tenant = new Option<string?>("--tenant") { Description = "The agent's tenant (default: GAMUT_TENANT_SLUG, then the demo file)" };
         var workspace = new Option<string?>("--workspace") { Description = "The agent's workspace (default: GAMUT_WORKSPACE_ID, then the demo file)" };
         var agent = new Option<string?>("--agent") { Description = "The agent (default: GAMUT_AGENT_ID, then the demo file)" };
-        var secretFile = new Option<FileInfo?>("--secret-file") { Description = "A file holding the agent's runtime secret (else standard input, GAMUT_BYO_AGENT_SECRET or the demo file); never an argument" };
+        var secretFile = new Option<FileInfo?>("--secret-file") { Description = "A file holding the agent's runtime secret (else GAMUT_BYO_AGENT_SECRET, piped standard input or the demo file); never an argument" };
         var token = new Command("token", """
             Print a short-lived access token for /mcp, for an MCP client configured with a header (Authorization: Bearer <token>).
             The agent's secret signs a client assertion (client_secret_jwt) and never leaves this machine. With --json: the
@@ -81,21 +81,22 @@ internal static class McpCommands
             return ExitCodes.InvalidInput;
         }
 
-        string? secret;
-        if (secretFile is not null || console.IsInputRedirected)
+        // The secret: --secret-file, else GAMUT_BYO_AGENT_SECRET from the environment (a job that exported it means it,
+        // whatever its standard input is: cron's /dev/null, CI's pipe, ssh's channel), else standard input when piped and
+        // not empty, else the demo file's line. Empty piped input falls through instead of failing the command.
+        var exported = console.GetEnvironmentVariable(SecretVariable);
+        var secret = secretFile is null && !string.IsNullOrEmpty(exported) ? exported : null;
+        if (secret is null && (secretFile is not null || console.IsInputRedirected))
         {
             (secret, var secretError) = await SecretInput.ReadAsync(console, secretFile, cancellationToken);
-            if (secret is null)
+            if (secret is null && (secretFile is not null || secretError != SecretInput.EmptyValue))
             {
                 console.Error.WriteLine($"error: invalid_input: the agent's secret: {secretError}");
                 return ExitCodes.InvalidInput;
             }
         }
-        else
-        {
-            secret = Value(null, SecretVariable);
-        }
 
+        secret ??= demoFile is null ? null : GatewayTarget.ReadValue(demoFile, SecretVariable);
         if (string.IsNullOrEmpty(secret))
         {
             console.Error.WriteLine($"error: invalid_input: no agent secret; pass --secret-file, pipe it on standard input or set {SecretVariable}.");

@@ -72,8 +72,9 @@ internal static class PolicyTestCommand
         var failed = results.Count(r => !r.Passed);
         context.Line($"{results.Count - failed} passed, {failed} failed");
         var top = results.FirstOrDefault(static r => !r.Passed) is { } first ? TopFailureReason(first) : null;
-        if (top is not null)
+        if (top is not null && failed > 1)
         {
+            // With one failure its FAIL lines above are the whole story: the summary would only say it again.
             context.Line("top failure: " + top);
         }
 
@@ -105,11 +106,20 @@ internal static class PolicyTestCommand
             changes.Add("now failing: " + string.Join(", ", started));
         }
 
-        var verdict = expect.Decision is { } expected && expected != decision.Kind
-            ? $"decision {WireNames.Of(expected)} → {WireNames.Of(decision.Kind)}"
-            : result.Failures.FirstOrDefault() ?? "changed";
-        return changes.Count == 0
-            ? $"{result.Fixture.Name}: {verdict}; {string.Join("; ", result.Failures)}"
-            : $"{result.Fixture.Name}: {verdict}; control {string.Join("; ", changes)}";
+        // Each failure is said once: the decision's change in words (its own "decision:" line left out), else the failures.
+        var decisionChanged = expect.Decision is { } expected && expected != decision.Kind;
+        List<string> said = decisionChanged
+            ? [$"decision {WireNames.Of(expect.Decision!.Value)} → {WireNames.Of(decision.Kind)}"]
+            : [result.Failures.FirstOrDefault() ?? "changed"];
+        if (changes.Count > 0)
+        {
+            said.Add("control " + string.Join("; ", changes));
+        }
+        else
+        {
+            said.AddRange(result.Failures.Where(f => !f.StartsWith("decision:", StringComparison.Ordinal) && !said.Contains(f)));
+        }
+
+        return $"{result.Fixture.Name}: {string.Join("; ", said)}";
     }
 }

@@ -35,20 +35,44 @@ public abstract class ModelConnectorType : ConnectorType
     private protected virtual IReadOnlyList<KeyValuePair<string, string>> ApiHeaders => [];
 
     /// <inheritdoc/>
-    private protected override ProviderOperation? OperationFor(TenantPolicy tenant, CatalogEntry connector, string method, IReadOnlyList<string> segments)
+    private protected override ProviderOperation? OperationFor(TenantPolicy tenant, CatalogEntry connector, string method, IReadOnlyList<string> segments) =>
+        // Model calls (inference, listing) change nothing upstream.
+        IsOperation(method, segments) ? new ProviderOperation(connector, Writes: false, []) : null;
+
+    /// <summary>True when <paramref name="method"/> and the path <paramref name="segments"/> are one of the provider API's operations.</summary>
+    public bool IsOperation(string method, IReadOnlyList<string> segments)
     {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(segments);
         var lookup = HttpMethods.IsHead(method) ? HttpMethods.Get : method;
         foreach (var (opMethod, path) in Operations)
         {
-            if (string.Equals(opMethod, lookup, StringComparison.Ordinal) && path.Length == segments.Count
-                && path.Select((p, i) => p == "*" || string.Equals(p, segments[i], StringComparison.Ordinal)).All(static ok => ok))
+            if (string.Equals(opMethod, lookup, StringComparison.Ordinal) && Matches(path, segments))
             {
-                // Model calls (inference, listing) change nothing upstream.
-                return new ProviderOperation(connector, Writes: false, []);
+                return true;
             }
         }
 
-        return null;
+        return false;
+    }
+
+    // Segment by segment, "*" matching any one; no allocation (the provider route asks this of every request).
+    private static bool Matches(string[] path, IReadOnlyList<string> segments)
+    {
+        if (path.Length != segments.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < path.Length; i++)
+        {
+            if (path[i] != "*" && !string.Equals(path[i], segments[i], StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>

@@ -21,7 +21,16 @@ public sealed record ApprovalKeyArguments
     /// <summary>The amount as the arguments give it, invariant culture, with at least two decimals (25 → 25.00, 480.5 → 480.50, 0.125 → 0.125).</summary>
     public string? Amount { get; init; }
 
+    /// <summary>The amount member's name (e.g. <c>amount</c>).</summary>
+    public string? AmountName { get; init; }
+
     public string? Currency { get; init; }
+
+    /// <summary>
+    /// The amount as a person reads it: with its currency ("25.00 EUR"), or saying that the arguments name none ("25.00
+    /// (currency not given)"), so that nobody approves a sum whose unit they guessed; null without an amount.
+    /// </summary>
+    public string? AmountWords => Amount is null ? null : Amount + (Currency is { } currency ? " " + currency : " (currency not given)");
 
     /// <summary>The target member's name (e.g. <c>order</c>).</summary>
     public string? TargetName { get; init; }
@@ -53,13 +62,14 @@ public sealed record ApprovalKeyArguments
 
             var declared = Declared(inputSchemaJson);
             var root = arguments.RootElement;
-            var (_, amount) = Find(root, AmountNames, declared, JsonValueKind.Number);
+            var (amountName, amount) = Find(root, AmountNames, declared, JsonValueKind.Number);
             var (_, currency) = Find(root, CurrencyNames, declared, JsonValueKind.String);
             var (targetName, target) = Find(root, TargetNames, declared, null);
             var (recipientName, recipient) = Find(root, RecipientNames, declared, JsonValueKind.String);
             return new ApprovalKeyArguments
             {
                 Amount = amount is { } a ? FormatAmount(a) : null,
+                AmountName = amount is null ? null : amountName,
                 Currency = currency?.GetString(),
                 TargetName = target is null ? null : targetName,
                 Target = target?.ToString(),

@@ -30,9 +30,9 @@ public sealed record ApprovalNotification
         ArgumentNullException.ThrowIfNull(publicOrigin);
         var key = ApprovalKeyArguments.Of(request.Arguments);
         var action = request.Tool[(request.Tool.LastIndexOf('.') + 1)..].Replace('_', ' ');
-        if (key.Amount is { } amount)
+        if (key.AmountWords is { } amount)
         {
-            action += " " + amount + (key.Currency is { } currency ? " " + currency : string.Empty);
+            action += " " + amount;
         }
 
         if (key.Target is { } target)

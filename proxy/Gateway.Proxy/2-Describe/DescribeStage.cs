@@ -172,13 +172,16 @@ internal sealed class DescribeStage
             return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.PathNotCanonical, notCanonical + " Send the path exactly as the provider documents it."));
         }
 
+        // Without the connector's kind (no policy, no such connector), the dialect its target presumes.
         if (Tenant(authenticated.Identity) is not { } tenant)
         {
+            feature.Dialect = ProviderDialect.Presume(context.Request.Method, target.Segments);
             return (null, Refusal.PolicyUnavailable());
         }
 
         if (!tenant.TryGetCatalogEntry(target.Connector, out var named) || named is null || !named.Type().HasOwnUpstream || named.Upstream is null)
         {
+            feature.Dialect = ProviderDialect.Presume(context.Request.Method, target.Segments);
             return (null, new Refusal(StatusCodes.Status404NotFound, ProblemCodes.UnknownConnector, $"No connector '{Truncate(target.Connector)}' is in this tenant's catalog."));
         }
 

@@ -1,4 +1,5 @@
 using Gateway.Proxy.Authenticate;
+using Gateway.Proxy.Describe;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Telemetry;
@@ -45,6 +46,8 @@ internal sealed partial class AuthenticationRefusalResponder
             }, (response, challenge.WwwAuthenticate));
         }
 
+        // Before Describe, a provider route's dialect is presumed from its target (an unsigned OpenAI client reads an OpenAI error).
+        ProviderDialect.PresumeFor(context);
         return RefusalResponse.WriteAsync(context, refusal);
     }
 

@@ -62,7 +62,7 @@ internal static class ConsoleApprovalPages
                 .Append(". <a href=\"/console/").Append(E(U(tenant))).Append("/approvals\">Back to the inbox</a></p>");
         }
 
-        body.Append(view.A2a?.Section()).Append("<h2>Arguments</h2>").Append(ConsoleApprovalSections.ArgumentsTable(request))
+        body.Append(view.A2a?.Section()).Append("<h2>Arguments</h2>").Append(ConsoleApprovalSections.ArgumentsTable(request, view.Key))
             .Append("<h2>Why it was held</h2>").Append(ConsoleApprovalSections.Why(request.Explanation))
             .Append("<h2>The run up to this request</h2>").Append(await ConsoleApprovalSections.TimelineAsync(tenant, view, journal, context.RequestAborted))
             .Append("<h2>Decisions so far</h2>").Append(await ConsoleApprovalSections.HistoryAsync(tenant, request, journal, context.RequestAborted))

@@ -15,8 +15,11 @@ internal static class ConsoleApprovalSections
 {
     private const int JournalPage = 100;
 
-    /// <summary>The arguments as kept (redacted), one row per member; nested values as compact JSON.</summary>
-    public static string ArgumentsTable(ApprovalRequest request)
+    /// <summary>
+    /// The arguments as kept (redacted), one row per member; nested values as compact JSON. The amount reads as in the
+    /// page's sentence (<paramref name="key"/>: "25.00 (currency not given)", not the "25" the agent sent).
+    /// </summary>
+    public static string ArgumentsTable(ApprovalRequest request, ApprovalKeyArguments key)
     {
         if (request.Arguments is not { } text || request.ArgumentsTruncated)
         {
@@ -32,8 +35,9 @@ internal static class ConsoleApprovalSections
         var html = new StringBuilder("<table id=\"arguments-table\" class=\"args\"><caption>Arguments (redacted before they were stored)</caption><tbody>");
         foreach (var member in parsed.RootElement.EnumerateObject())
         {
-            html.Append("<tr><th scope=\"row\">").Append(E(member.Name)).Append("</th><td>")
-                .Append(E(member.Value.ValueKind == JsonValueKind.String ? member.Value.GetString() : member.Value.GetRawText())).Append("</td></tr>");
+            var value = member.Name == key.AmountName ? key.AmountWords
+                : member.Value.ValueKind == JsonValueKind.String ? member.Value.GetString() : member.Value.GetRawText();
+            html.Append("<tr><th scope=\"row\">").Append(E(member.Name)).Append("</th><td>").Append(E(value)).Append("</td></tr>");
         }
 
         return html.Append("</tbody></table>").ToString();

@@ -98,7 +98,7 @@ internal sealed record ConsoleApprovalView
         };
     }
 
-    /// <summary>The action and its key arguments in words: "refund 25.00 on order A-1795 to …".</summary>
+    /// <summary>The action and its key arguments in words: "refund 25.00 EUR on order A-1795 to …" (or "25.00 (currency not given)").</summary>
     public string Action()
     {
         if (A2a is { } message)
@@ -107,9 +107,9 @@ internal sealed record ConsoleApprovalView
         }
 
         var text = new StringBuilder(Verb);
-        if (Key.Amount is { } amount)
+        if (Key.AmountWords is { } amount)
         {
-            text.Append(' ').Append(amount).Append(Key.Currency is { } currency ? " " + currency : string.Empty);
+            text.Append(' ').Append(amount);
         }
 
         if (Key.Target is { } target)

@@ -41,24 +41,47 @@ internal static class ConsoleEndpoints
         return app;
     }
 
-    /// <summary>The tenants one can sign in to; in Development also every tenant of the register with an admin token.</summary>
+    /// <summary>
+    /// The tenants one can sign in to; in Development also every tenant of the register with an admin token. The page
+    /// promises only what it offers: the identity provider's sign-in where a tenant has one, the admin token otherwise.
+    /// </summary>
     private static IResult Home(ConsoleSignIn signIn, Gateway.Proxy.Bundle.PolicyProvider policy, IHostEnvironment environment)
     {
-        var body = new StringBuilder("<p>Sign in through your organisation's identity provider.</p><ul>");
-        foreach (var tenant in signIn.Tenants)
+        var providers = signIn.Tenants.ToList();
+        var body = new StringBuilder();
+        if (providers.Count > 0)
         {
-            body.Append("<li><a href=\"/console/").Append(E(U(tenant))).Append("/sign-in\">Sign in to ").Append(E(tenant)).Append("</a></li>");
+            body.Append("<p>Sign in through your organisation's identity provider.</p><ul>");
+            foreach (var tenant in providers)
+            {
+                body.Append("<li><a href=\"/console/").Append(E(U(tenant))).Append("/sign-in\">Sign in to ").Append(E(tenant)).Append("</a></li>");
+            }
+
+            body.Append("</ul>");
         }
 
-        if (environment.IsDevelopment() && policy.Current is { } snapshot)
+        var tokenTenants = environment.IsDevelopment() && policy.Current is { } snapshot
+            ? snapshot.Set.Tenants.Keys.Order(StringComparer.Ordinal).ToList()
+            : [];
+        if (tokenTenants.Count > 0)
         {
-            foreach (var tenant in snapshot.Set.Tenants.Keys.Order(StringComparer.Ordinal))
+            body.Append(providers.Count == 0
+                ? "<p>No tenant has an identity provider for the console yet (<code>Gateway:Console:Tenants</code>, docs/console.md). "
+                    + "This gateway runs in Development, so you can sign in with an admin token instead (<code>gatewayctl tokens issue</code>).</p><ul>"
+                : "<p>Development only: or sign in with an admin token (<code>gatewayctl tokens issue</code>).</p><ul>");
+            foreach (var tenant in tokenTenants)
             {
                 body.Append("<li>").Append(ConsoleTokenSignIn.Link(tenant)).Append("</li>");
             }
+
+            body.Append("</ul>");
+        }
+        else if (providers.Count == 0)
+        {
+            body.Append("<p>No tenant has an identity provider for the console (<code>Gateway:Console:Tenants</code>, docs/console.md): nobody can sign in yet.</p>");
         }
 
-        return Page("Sign in", null, body.Append("</ul>").ToString());
+        return Page("Sign in", null, body.ToString());
     }
 
     /// <summary>Sign-out is a POST with the session's CSRF token (a cross-site page cannot sign a person out either).</summary>

@@ -34,7 +34,8 @@ internal static class ConsoleHtml
         ul.checklist{list-style:none;padding-left:0}ul.checklist li{margin:.2rem 0}.checklist .fail,.checklist .hold{color:#7d1014}.checklist .pass{color:#0a5a26}
         a.next{font-weight:bold}details{margin:1rem 0}summary{cursor:pointer;font-weight:bold}
         @media (max-width:40rem){main{padding:.4rem .6rem}header{padding:.3rem .6rem}header form{margin-left:0}h1{font-size:1.15rem}.summary{font-size:1rem}
-        #inbox thead{display:none}#inbox tr{display:block;border:1px solid #ccc;margin:.5rem 0;background:#fff}#inbox td{display:block;border:0;padding:.15rem .5rem}}
+        #inbox thead{display:none}#inbox tr{display:block;border:1px solid #ccc;margin:.5rem 0;background:#fff}#inbox td{display:block;border:0;padding:.15rem .5rem}
+        #inbox td[data-label]::before{content:attr(data-label) ": ";font-weight:bold}}
         """;
 
     /// <summary>HTML-encodes <paramref name="value"/>.</summary>

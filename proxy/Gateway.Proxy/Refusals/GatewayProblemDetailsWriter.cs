@@ -25,7 +25,9 @@ internal sealed class GatewayProblemDetailsWriter : IProblemDetailsWriter
         var status = details.Status ?? http.Response.StatusCode;
         if (context.Exception is not null)
         {
-            // The exception handler: nothing of the exception is said, whatever the framework filled in.
+            // The exception handler: nothing of the exception is said, whatever the framework filled in. On a provider
+            // route that failed before Describe, in the dialect its target presumes.
+            Describe.ProviderDialect.PresumeFor(http);
             return new ValueTask(RefusalResponse.WriteFrameworkProblemAsync(http, Refusal.Internal() with { Status = status }));
         }
 

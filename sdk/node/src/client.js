@@ -164,9 +164,14 @@ export class GamutClient {
     return `${this.#config.baseUrl}/providers/${connector}`;
   }
 
-  /** Options for `new OpenAI(...)`: the gateway's provider route and this signing fetch. The gateway holds the key. */
+  /**
+   * Options for `new OpenAI(...)`: the gateway's provider route and this signing fetch. The gateway holds the key. A
+   * request the SDK refuses before sending (secret material, another origin) comes back to the client as a 400 OpenAI
+   * error object with the refusal's code, message and findings (`localRefusal`): the client reports an error its fetch
+   * throws as a bare "Connection error.", so the reason would be lost.
+   */
   openAIOptions(connector = 'openai') {
-    return { baseURL: this.providerUrl(connector), apiKey: 'gamut-signed-request', fetch: this.fetch, maxRetries: 0 };
+    return { baseURL: this.providerUrl(connector), apiKey: 'gamut-signed-request', fetch: this.#openAIFetch.bind(this), maxRetries: 0 };
   }
 
   /** POST /v1/evaluate: decide only. Returns the decision for the allow family; throws for every other outcome. */
@@ -370,6 +375,15 @@ export class GamutClient {
       : signatureHeaders(this.#config, method, target, body, Date.now(), headers, personToken, runId);
   }
 
+  async #openAIFetch(input, init = {}) {
+    try {
+      return await this.#signingFetch(input, init);
+    } catch (error) {
+      if (error instanceof GamutSecretMaterialError || error instanceof GamutConfigurationError) return localRefusal(error);
+      throw error;
+    }
+  }
+
   async #signingFetch(input, init = {}) {
     const request = new Request(input, init);
     const url = new URL(request.url);
@@ -413,6 +427,19 @@ function toolBody(tool, args, { targets, dataClasses, provenance, warrant, simul
 }
 
 /** The typed error of a non-2xx answer (a problem+json body, or none). */
+/**
+ * The answer a provider client gets for a request the SDK refused before sending: 400 with an OpenAI error object
+ * (`code` the refusal's, `findings` where it was, `sent: false`), `x-should-retry: false` and `x-gamut-refused-by: sdk`.
+ */
+function localRefusal(error) {
+  const body = { error: { message: error.message, type: 'invalid_request_error', param: null, code: error.code, sent: false } };
+  if (error.findings) body.error.findings = error.findings;
+  return new Response(JSON.stringify(body), {
+    status: 400,
+    headers: { 'content-type': 'application/json', 'x-should-retry': 'false', 'x-gamut-refused-by': 'sdk' },
+  });
+}
+
 export function errorFor(response, problem) {
   const details = {
     status: response.status,

@@ -42,13 +42,45 @@ describe('provider-native clients through /providers', () => {
     assert.deepEqual(pieces, STREAM_PIECES);
   });
 
-  test('OpenAI client: secret material in a prompt is refused before it is sent', async () => {
+  test('OpenAI client: secret material in a prompt is refused before it is sent, the reason in the client\'s BadRequestError', async () => {
     const before = env.upstream.requests.length;
     await assert.rejects(
-      openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'my key is sk-test0000000000000000000000fake' }] }),
-      (error) => error instanceof GamutSecretMaterialError || error?.cause instanceof GamutSecretMaterialError,
+      openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'my key is sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD' }] }),
+      (error) => {
+        assert.ok(error instanceof OpenAI.BadRequestError, `expected BadRequestError, got ${error?.constructor?.name}: ${error}`);
+        assert.equal(error.status, 400);
+        assert.equal(error.code, 'secret_material_in_payload');
+        assert.match(error.message, /Refused before sending: secret material .* at \$\.messages\[0\]\.content/);
+        assert.equal(error.error.sent, false);
+        assert.deepEqual(error.error.findings.map((f) => f.path), ['$.messages[0].content']);
+        assert.equal(error.headers.get('x-gamut-refused-by'), 'sdk');
+        assert.ok(!error.message.includes('abcdefghijklmnop'), 'the secret is never repeated');
+        return true;
+      },
     );
     assert.equal(env.upstream.requests.length, before);
+  });
+
+  test('OpenAI client: a base_url member is refused before it is sent, with its path, not as a connection error', async () => {
+    const before = env.upstream.requests.length;
+    await assert.rejects(
+      openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], metadata: { base_url: 'https://api.openai.com/v1' } }),
+      (error) => {
+        assert.ok(!(error instanceof OpenAI.APIConnectionError), `a connection error hides the reason: ${error}`);
+        assert.ok(error instanceof OpenAI.BadRequestError, `expected BadRequestError, got ${error}`);
+        assert.equal(error.code, 'secret_material_in_payload');
+        assert.deepEqual(error.error.findings.map((f) => f.path), ['$.metadata.base_url']);
+        return true;
+      },
+    );
+    assert.equal(env.upstream.requests.length, before);
+  });
+
+  test('gamut.fetch itself still throws GamutSecretMaterialError (the building block for other clients)', async () => {
+    await assert.rejects(
+      gamut.fetch(`${gamut.providerUrl('openai')}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ api_key: 'x' }) }),
+      GamutSecretMaterialError,
+    );
   });
 
   test('MCP client: lists only the permitted tools and calls one through the gateway', async () => {

@@ -19,6 +19,24 @@ public sealed class ApprovalKeyArgumentsTests
     }
 
     [Fact]
+    public void AmountWords_NoCurrencyInTheArguments_SaysSo()
+    {
+        var key = ApprovalKeyArguments.Of("""{"amount":25,"order":"A-1"}""", RefundSchema);
+
+        Assert.Equal("amount", key.AmountName);
+        Assert.Equal("25.00 (currency not given)", key.AmountWords);
+    }
+
+    [Fact]
+    public void AmountWords_WithACurrency_NamesIt()
+    {
+        var key = ApprovalKeyArguments.Of("""{"total":1250,"currency":"EUR","invoice":"I-9"}""");
+
+        Assert.Equal("total", key.AmountName);
+        Assert.Equal("1250.00 EUR", key.AmountWords);
+    }
+
+    [Fact]
     public void Of_MemberTheSchemaDoesNotDeclare_IsNotRead()
     {
         var key = ApprovalKeyArguments.Of("""{"amount":25,"order":"A-1","to":"x@example.com"}""", RefundSchema);

@@ -46,13 +46,13 @@ public sealed class ApprovalNotifierTests
             {
                 Assert.StartsWith("{\"text\":", body, StringComparison.Ordinal);
                 Assert.Contains(link, body, StringComparison.Ordinal);
-                Assert.Contains("demo-agent asks to refund 25.00 on order A-1", body, StringComparison.Ordinal);
+                Assert.Contains("demo-agent asks to refund 25.00 (currency not given) on order A-1", body, StringComparison.Ordinal);
                 Assert.DoesNotContain("[REDACTED", body, StringComparison.Ordinal);
             });
             await Eventually.HoldsAsync(() => Task.FromResult(smtp.Received.Contains(link, StringComparison.Ordinal)), TimeSpan.FromSeconds(20), () => "SMTP received: " + smtp.Received);
             Assert.Contains("bob@example.com", smtp.Received, StringComparison.Ordinal);
             Assert.DoesNotContain("carol@example.com", smtp.Received, StringComparison.Ordinal);
-            Assert.Contains("Subject: Approval needed: demo-agent asks to refund 25.00 on order A-1", smtp.Received, StringComparison.Ordinal);
+            Assert.Contains("Subject: Approval needed: demo-agent asks to refund 25.00 (currency not given) on order A-1", smtp.Received, StringComparison.Ordinal);
         }
         finally
         {

@@ -212,7 +212,10 @@ public sealed class ProviderRouteSecurityTests : IClassFixture<GovernedGatewayFi
 
         using var response = await _gw.Host.Client.SendAsync(request);
 
-        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Unauthorized, "missing_header");
+        // An OpenAI API operation on the provider route is refused as an OpenAI error object (ProviderDialectTests).
+        _ = target.EndsWith("/chat/completions", StringComparison.Ordinal)
+            ? await ProblemAssert.IsOpenAIErrorAsync(response, HttpStatusCode.Unauthorized, "missing_header")
+            : await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Unauthorized, "missing_header");
         Assert.Equal(before, _gw.Upstream.Received.Count);
     }
 

@@ -94,6 +94,24 @@ public sealed class ConsoleTokenSignInTests
         Assert.Equal(HttpStatusCode.NotFound, form.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, post.StatusCode);
         Assert.Equal(HttpStatusCode.OK, home.StatusCode);
-        Assert.DoesNotContain("token-sign-in", await home.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var html = await home.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("token-sign-in", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("Sign in through your organisation's identity provider", html, StringComparison.Ordinal);
+        Assert.Contains("nobody can sign in yet", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Home_DevelopmentWithoutAnIdentityProvider_OffersTheAdminTokenAndPromisesNoProvider()
+    {
+        await using var gw = await GovernedGateway.StartAsync();
+        using var client = Browser(gw.Host.BaseAddress);
+
+        using var home = await client.GetAsync("/console");
+
+        var html = await home.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, home.StatusCode);
+        Assert.DoesNotContain("Sign in through your organisation's identity provider", html, StringComparison.Ordinal);
+        Assert.Contains("No tenant has an identity provider for the console yet", html, StringComparison.Ordinal);
+        Assert.Contains("/console/demo/token-sign-in", html, StringComparison.Ordinal);
     }
 }

@@ -31,3 +31,15 @@ export async function assertProblem(response, status, code) {
   assert.ok(problem.request_id, `problem without request_id: ${text}`);
   return problem;
 }
+
+/** An OpenAI error object `{"error":{"message","type","param","code",…}}` with the gateway's code and request id. */
+export async function assertOpenAIError(response, status, code) {
+  const text = await response.text();
+  assert.equal(response.status, status, `expected ${status} ${code}, got ${response.status}: ${text}`);
+  assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
+  const { error } = JSON.parse(text);
+  assert.equal(error?.code, code, `error: ${text}`);
+  assert.ok(error.message && error.type && 'param' in error, `not an OpenAI error object: ${text}`);
+  assert.ok(error.request_id, `error without request_id: ${text}`);
+  return error;
+}

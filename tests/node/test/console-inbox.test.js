@@ -163,13 +163,23 @@ describe('the approvals inbox, page and confirmation (chromium, oidc-provider, a
       const largeLink = await linkByAmount(page, '480.50');
       assert.equal(smallLink.href, `/console/demo/approvals/${smallId}`);
       assert.equal(largeLink.href, `/console/demo/approvals/${largeId}`);
-      assert.match(smallLink.text, new RegExp(`refund 25\\.00 on order ${small.order}`));
+      assert.match(smallLink.text, new RegExp(`refund 25\\.00 \\(currency not given\\) on order ${small.order}`));
       const row = await page.$eval(`#inbox a[href="${smallLink.href}"]`, (a) => a.closest('tr').textContent);
       assert.match(row, /demo-agent/);
       assert.match(row, /\d+ (s|min)/, 'how long it has waited and when it expires');
       assert.match(row, /1 of 1/, 'approvals still needed');
       assert.match(row, /high · confidential · ATF L\d/, 'the risk marker: the tool\'s tier and data class, the agent\'s ATF level');
       await assertAccessible(page, 'the inbox');
+
+      // On a phone the rows are cards without the table's header row: each value carries its label.
+      await page.setViewport({ width: 390, height: 844 });
+      await page.reload();
+      const labels = await page.$eval(`#inbox a[href="${smallLink.href}"]`, (a) => [...a.closest('tr').querySelectorAll('td')]
+        .map((td) => getComputedStyle(td, '::before').content));
+      assert.deepEqual(labels.slice(1), ['"Agent, for: "', '"Run: "', '"Waiting: "', '"Expires in: "', '"Still needed: "', '"Risk: "']);
+      assert.equal(await page.$eval('#inbox thead', (t) => getComputedStyle(t).display), 'none');
+      await page.setViewport({ width: 1280, height: 800 });
+      await page.reload();
 
       // Sorted by amount, the larger refund comes first; filtered by an agent that asked nothing, nothing is shown.
       await page.select('#f-sort', 'amount');
@@ -184,10 +194,11 @@ describe('the approvals inbox, page and confirmation (chromium, oidc-provider, a
       await page.goto(`${gateway.baseUrl}/console/demo/approvals`);
       await Promise.all([page.waitForNavigation(), page.click(`#inbox a[href="${largeLink.href}"]`)]);
       const summary = await page.$eval('#summary', (p) => p.textContent);
-      assert.match(summary, new RegExp(`^demo-agent asks to refund 480\\.50 on order ${large.order}; held because .+\\.$`));
+      assert.match(summary, new RegExp(`^demo-agent asks to refund 480\\.50 \\(currency not given\\) on order ${large.order}; held because .+\\.$`));
       assert.equal(await page.$('#duplicates'), null, 'no earlier request for this order');
       const args = await page.$eval('#arguments-table', (t) => t.textContent);
       assert.match(args, new RegExp(`order${large.order}`));
+      assert.match(args, /amount480\.50 \(currency not given\)/, 'the amount reads as in the sentence above it');
       assert.match(await page.$eval('#why', (ul) => ul.textContent), /passed/);
       assert.equal(await page.$eval('#raw', (d) => d.open), false, 'the raw explanation, record and receipt are collapsed');
 
@@ -266,7 +277,7 @@ describe('the approvals inbox, page and confirmation (chromium, oidc-provider, a
       assert.equal(delivery.contentType, 'application/json');
       const { text } = JSON.parse(delivery.body);
       assert.ok(text.includes(link), text);
-      assert.match(text, new RegExp(`demo-agent asks to refund 12\\.00 on order ${order}`));
+      assert.match(text, new RegExp(`demo-agent asks to refund 12\\.00 \\(currency not given\\) on order ${order}`));
       assert.doesNotMatch(text, /warrant|Bearer|secret|payments-demo-key/i);
     }
 
@@ -274,7 +285,7 @@ describe('the approvals inbox, page and confirmation (chromium, oidc-provider, a
     // The message as received, its folded header lines unfolded.
     const mail = smtp.received().slice(smtp.received().lastIndexOf('MESSAGE FOLLOWS', smtp.received().indexOf(link))).replace(/\r?\n[ \t]+/g, ' ');
     assert.match(mail, /To: bob@example\.com/);
-    assert.match(mail, new RegExp(`Subject: Approval needed: demo-agent asks to refund 12\\.00 on order ${order}`));
+    assert.match(mail, new RegExp(`Subject: Approval needed: demo-agent asks to refund 12\\.00 \\(currency not given\\) on order ${order}`));
     assert.doesNotMatch(mail, /payments-demo-key/);
 
     // The link leads the approver to the page, ready to decide.

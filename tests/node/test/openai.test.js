@@ -5,7 +5,7 @@ import OpenAI from 'openai';
 import { startGateway } from '../lib/gateway.js';
 import { createSigningFetch, DEMO_AGENT, signatureHeaders } from '../lib/signing.js';
 import { STREAM_PIECES, startOpenAIUpstream } from '../lib/upstreams.js';
-import { assertCleanUpstreamHeaders, assertProblem } from '../lib/assertions.js';
+import { assertCleanUpstreamHeaders, assertOpenAIError } from '../lib/assertions.js';
 
 const UPSTREAM_KEY = 'sk-test-upstream-key-123';
 const ROGUE_AGENT = Object.freeze({ ...DEMO_AGENT, agent: 'rogue-agent', secret: 'rogue-agent-node-test-secret-0123456789abcdef' });
@@ -128,14 +128,14 @@ describe('OpenAI Node client through /providers/openai', () => {
     assert.equal(upstream.requests.length, seen);
   });
 
-  test('an unsigned request is refused with 401 missing_header and nothing is forwarded', async () => {
+  test('an unsigned request is refused with 401 missing_header, as an OpenAI error object, and nothing is forwarded', async () => {
     const seen = upstream.requests.length;
     const response = await fetch(`${gateway.baseUrl}/providers/openai/chat/completions`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${CLIENT_API_KEY}` },
       body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
     });
-    await assertProblem(response, 401, 'missing_header');
+    await assertOpenAIError(response, 401, 'missing_header');
     assert.equal(upstream.requests.length, seen);
   });
 
@@ -144,7 +144,7 @@ describe('OpenAI Node client through /providers/openai', () => {
     const unsigned = new OpenAI({ apiKey: CLIENT_API_KEY, baseURL: `${gateway.baseUrl}/providers/openai`, maxRetries: 0 });
     await assert.rejects(
       unsigned.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
-      (error) => error instanceof OpenAI.APIError && error.status === 401,
+      (error) => error instanceof OpenAI.AuthenticationError && error.code === 'missing_header',
     );
     assert.equal(upstream.requests.length, seen);
   });
@@ -162,7 +162,7 @@ describe('OpenAI Node client through /providers/openai', () => {
       },
       body,
     });
-    await assertProblem(response, 401, 'secret_presented_otherwise');
+    await assertOpenAIError(response, 401, 'secret_presented_otherwise');
     assert.equal(upstream.requests.length, seen);
   });
 

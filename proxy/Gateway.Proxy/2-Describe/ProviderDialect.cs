@@ -1,0 +1,48 @@
+using Gateway.Connectors.Kinds;
+using Gateway.Policy;
+using Gateway.Proxy.Authenticate;
+using Gateway.Proxy.Pipeline;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.Proxy.Describe;
+
+/// <summary>
+/// The refusal dialect of a <c>/providers/{connector}/{rest}</c> request before its connector's kind is known: the
+/// signature, the body's size and the policy are checked before the connector is looked up in the caller's tenant, and
+/// an unsigned caller has no tenant at all. It is read from the request alone, so it says nothing about any tenant's
+/// catalog: a call that is an OpenAI API operation (<c>POST chat/completions</c>, <c>GET models</c>…) is refused as an
+/// OpenAI error object, which the official clients read; anything else as problem+json. Once the connector is known,
+/// its kind's format replaces it.
+/// </summary>
+internal static class ProviderDialect
+{
+    private static readonly ModelConnectorType OpenAI = (ModelConnectorType)ConnectorTypes.Of(ConnectorKind.OpenAI);
+
+    /// <summary>The dialect of a call to <paramref name="segments"/> (the path after the connector) with <paramref name="method"/>.</summary>
+    public static RefusalDialect Presume(string method, IReadOnlyList<string> segments) =>
+        OpenAI.IsOperation(method, segments) ? RefusalDialect.OpenAI : RefusalDialect.Problem;
+
+    /// <summary>
+    /// On the provider route, for a request not authenticated (Describe never ran: the Authenticate stage refused it or
+    /// failed), sets the request's dialect from its target; a refusal is about to be written.
+    /// </summary>
+    public static void PresumeFor(HttpContext context)
+    {
+        // The route as routing chose it (YARP's own feature is set only once its endpoint runs, after authentication; the
+        // exception handler clears the endpoint but keeps the one that failed).
+        var endpoint = context.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? context.GetEndpoint();
+        if (endpoint?.Metadata.GetMetadata<RouteModel>()?.Config is not { } route || GatewayRouteKinds.Of(route) != GatewayRouteKind.Provider
+            || context.Features.Get<GatewayRequestFeature>() is not { } feature || feature.Find<AuthenticatedRequest>() is not null)
+        {
+            return;
+        }
+
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (context.Request.PathBase + context.Request.Path + context.Request.QueryString).ToString();
+        if (ProviderTarget.TryParse(rawTarget, out var target, out _))
+        {
+            feature.Dialect = Presume(context.Request.Method, target.Segments);
+        }
+    }
+}
