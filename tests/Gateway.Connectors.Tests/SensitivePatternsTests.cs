@@ -135,7 +135,8 @@ public sealed class SensitivePatternsTests
             }
         }
 
-        Assert.Equal(RedactionKindNames.All.Count, seen.Count);
+        // Every kind the patterns find: the injected credential is looked for by its spellings, not by a pattern.
+        Assert.Equal(RedactionKindNames.All.Count(k => k != RedactionKind.Credential), seen.Count);
     }
 
     [Fact]
