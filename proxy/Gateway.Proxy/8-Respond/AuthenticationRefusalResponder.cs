@@ -1,5 +1,4 @@
 using Gateway.Proxy.Authenticate;
-using Gateway.Proxy.Describe;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Telemetry;

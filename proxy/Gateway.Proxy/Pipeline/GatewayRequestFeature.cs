@@ -21,7 +21,18 @@ public sealed class GatewayRequestFeature
     public string? ClientRequestId { get; set; }
 
     /// <summary>The format refusals are written in; set once the route knows its connector's kind.</summary>
-    public RefusalDialect Dialect { get; set; }
+    public RefusalDialect Dialect
+    {
+        get;
+        set
+        {
+            field = value;
+            DialectSettled = true;
+        }
+    }
+
+    /// <summary>Whether a stage has set <see cref="Dialect"/> (before that it is the default, problem+json).</summary>
+    public bool DialectSettled { get; private set; }
 
     /// <summary>For <see cref="RefusalDialect.JsonRpc"/>: the id (raw JSON) of the request being answered.</summary>
     public string? JsonRpcId { get; set; }

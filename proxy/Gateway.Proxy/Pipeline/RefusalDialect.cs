@@ -3,7 +3,7 @@ namespace Gateway.Proxy.Pipeline;
 /// <summary>The error format a refusal is written in: the one the client on this route understands.</summary>
 public enum RefusalDialect
 {
-    /// <summary>RFC 9457 <c>application/problem+json</c>: the native <c>/v1</c> routes, and a provider route before its connector is known unless its target is an OpenAI API operation (<c>Describe/ProviderDialect</c>).</summary>
+    /// <summary>RFC 9457 <c>application/problem+json</c>: the native <c>/v1</c> routes, and a provider route before its connector is known unless its target is an OpenAI API operation (<c>Refusals/ProviderDialect</c>).</summary>
     Problem,
 
     /// <summary>An OpenAI error object <c>{"error":{"message","type","code","param"}}</c>: <c>/providers/{openai-kind}</c>.</summary>

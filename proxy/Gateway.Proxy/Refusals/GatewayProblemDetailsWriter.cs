@@ -27,7 +27,7 @@ internal sealed class GatewayProblemDetailsWriter : IProblemDetailsWriter
         {
             // The exception handler: nothing of the exception is said, whatever the framework filled in. On a provider
             // route that failed before Describe, in the dialect its target presumes.
-            Describe.ProviderDialect.PresumeFor(http);
+            ProviderDialect.PresumeFor(http);
             return new ValueTask(RefusalResponse.WriteFrameworkProblemAsync(http, Refusal.Internal() with { Status = status }));
         }
 

@@ -166,11 +166,22 @@ public sealed class ProviderRefusalTests : IClassFixture<GovernedGatewayFixture>
     public ProviderRefusalTests(GovernedGatewayFixture fixture) => _gw = fixture.Gateway;
 
     [Fact]
-    public async Task Providers_UnknownConnector_Returns404()
+    public async Task Providers_UnknownConnectorAtAnOpenAIOperation_Returns404AsAnOpenAIError()
     {
         var before = _gw.Upstream.Received.Count;
 
         using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Post, "/providers/not-a-connector/chat/completions", """{"model":"x"}"""));
+
+        await ProblemAssert.IsOpenAIErrorAsync(response, HttpStatusCode.NotFound, "unknown_connector");
+        Assert.Equal(before, _gw.Upstream.Received.Count);
+    }
+
+    [Fact]
+    public async Task Providers_UnknownConnectorAtAnotherTarget_Returns404AsProblem()
+    {
+        var before = _gw.Upstream.Received.Count;
+
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Post, "/providers/not-a-connector/contacts/42", """{"model":"x"}"""));
 
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.NotFound, "unknown_connector");
         Assert.Equal(before, _gw.Upstream.Received.Count);

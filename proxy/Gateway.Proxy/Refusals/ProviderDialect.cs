@@ -1,12 +1,10 @@
 using Gateway.Connectors.Kinds;
 using Gateway.Policy;
-using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Pipeline;
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Model;
 
-namespace Gateway.Proxy.Describe;
+namespace Gateway.Proxy.Refusals;
 
 /// <summary>
 /// The refusal dialect of a <c>/providers/{connector}/{rest}</c> request before its connector's kind is known: the
@@ -18,6 +16,8 @@ namespace Gateway.Proxy.Describe;
 /// </summary>
 internal static class ProviderDialect
 {
+    private const string Prefix = "/providers/";
+
     private static readonly ModelConnectorType OpenAI = (ModelConnectorType)ConnectorTypes.Of(ConnectorKind.OpenAI);
 
     /// <summary>The dialect of a call to <paramref name="segments"/> (the path after the connector) with <paramref name="method"/>.</summary>
@@ -25,8 +25,8 @@ internal static class ProviderDialect
         OpenAI.IsOperation(method, segments) ? RefusalDialect.OpenAI : RefusalDialect.Problem;
 
     /// <summary>
-    /// On the provider route, for a request not authenticated (Describe never ran: the Authenticate stage refused it or
-    /// failed), sets the request's dialect from its target; a refusal is about to be written.
+    /// On the provider route, for a request whose dialect no stage has settled yet (the Authenticate stage refused it or
+    /// failed before Describe), sets the request's dialect from its path; a refusal is about to be written.
     /// </summary>
     public static void PresumeFor(HttpContext context)
     {
@@ -34,15 +34,18 @@ internal static class ProviderDialect
         // exception handler clears the endpoint but keeps the one that failed).
         var endpoint = context.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? context.GetEndpoint();
         if (endpoint?.Metadata.GetMetadata<RouteModel>()?.Config is not { } route || GatewayRouteKinds.Of(route) != GatewayRouteKind.Provider
-            || context.Features.Get<GatewayRequestFeature>() is not { } feature || feature.Find<AuthenticatedRequest>() is not null)
+            || context.Features.Get<GatewayRequestFeature>() is not { } feature || feature.DialectSettled)
         {
             return;
         }
 
-        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (context.Request.PathBase + context.Request.Path + context.Request.QueryString).ToString();
-        if (ProviderTarget.TryParse(rawTarget, out var target, out _))
+        // The segments after the connector's name, as routing decoded them: enough to tell an OpenAI operation's path.
+        var path = context.Request.Path.Value ?? string.Empty;
+        if (path.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)
+            && path.IndexOf('/', Prefix.Length) is var afterConnector and > 0)
         {
-            feature.Dialect = Presume(context.Request.Method, target.Segments);
+            var segments = path[(afterConnector + 1)..].Split('/', StringSplitOptions.RemoveEmptyEntries);
+            feature.Dialect = Presume(context.Request.Method, segments);
         }
     }
 }
