@@ -165,25 +165,24 @@ public sealed class ProviderRefusalTests : IClassFixture<GovernedGatewayFixture>
 
     public ProviderRefusalTests(GovernedGatewayFixture fixture) => _gw = fixture.Gateway;
 
-    [Fact]
-    public async Task Providers_UnknownConnectorAtAnOpenAIOperation_Returns404AsAnOpenAIError()
+    [Theory]
+    [InlineData("/providers/not-a-connector/chat/completions", true)]
+    [InlineData("/providers/not-a-connector/contacts/42", false)]
+    public async Task Providers_UnknownConnector_Returns404InTheDialectItsTargetPresumes(string target, bool openAIOperation)
     {
         var before = _gw.Upstream.Received.Count;
 
-        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Post, "/providers/not-a-connector/chat/completions", """{"model":"x"}"""));
+        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Post, target, """{"model":"x"}"""));
 
-        await ProblemAssert.IsOpenAIErrorAsync(response, HttpStatusCode.NotFound, "unknown_connector");
-        Assert.Equal(before, _gw.Upstream.Received.Count);
-    }
+        if (openAIOperation)
+        {
+            await ProblemAssert.IsOpenAIErrorAsync(response, HttpStatusCode.NotFound, "unknown_connector");
+        }
+        else
+        {
+            await ProblemAssert.IsProblemAsync(response, HttpStatusCode.NotFound, "unknown_connector");
+        }
 
-    [Fact]
-    public async Task Providers_UnknownConnectorAtAnotherTarget_Returns404AsProblem()
-    {
-        var before = _gw.Upstream.Received.Count;
-
-        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Post, "/providers/not-a-connector/contacts/42", """{"model":"x"}"""));
-
-        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.NotFound, "unknown_connector");
         Assert.Equal(before, _gw.Upstream.Received.Count);
     }
 
