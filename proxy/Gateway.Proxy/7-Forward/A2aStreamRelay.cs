@@ -15,9 +15,8 @@ namespace Gateway.Proxy.Forward;
 /// A streamed A2A request (<c>SendStreamingMessage</c>, <c>SubscribeToTask</c> and their 0.3 names) whose remote agent
 /// answers with an event stream: each event that carries the JSON-RPC reply to the gateway's id is passed on to the
 /// caller as it arrives, under the caller's id, the response becoming an event stream at the first. Each is redacted by
-/// the provider route's streamed redactor (<see cref="SseBodyRedactor"/> with hold-back: a reply whose streamed text, an
-/// artifact's, could still continue into something sensitive, such as the injected credential split across artifact
-/// updates, waits for the next reply or the stream's end), read for its id before redaction; the
+/// the provider route's streamed redactor of a stream of whole JSON-RPC messages (<see cref="SseBodyRedactor"/> without
+/// hold-back, as <see cref="McpProgressRelay"/> redacts an MCP server's messages), read for its id before redaction; the
 /// task it names is recorded as the caller's (<see cref="A2aTaskOwners"/>) before it is passed on, and the task state it
 /// shows kept for the Respond stage to record. What the stream carries counts against the connector's
 /// <c>max_response_bytes</c>: a stream beyond it, an event larger than it, a stream that breaks or times out, and a task
@@ -38,7 +37,7 @@ internal static class A2aStreamRelay
         var limit = plan.MaxResponseBytes;
         var maxEventBytes = (int)Math.Min(limit, int.MaxValue);
         var framer = new SseFramer(maxEventBytes, $"An event of the remote agent's stream is larger than {maxEventBytes} bytes (max_response_bytes).");
-        var redactor = new SseBodyRedactor(plan.Redactions, maxEventBytes, holdSplitValues: true);
+        var redactor = new SseBodyRedactor(plan.Redactions, maxEventBytes, holdSplitValues: false);
         var states = new List<A2aTaskState>();
         var owned = new HashSet<string>(StringComparer.Ordinal);
         var relayed = 0;
@@ -51,6 +50,11 @@ internal static class A2aStreamRelay
             while (true)
             {
                 var read = await stream.ReadAsync(chunk.AsMemory(0, ChunkBytes), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
                 total += read;
                 if (total > limit)
                 {
@@ -58,8 +62,7 @@ internal static class A2aStreamRelay
                     break;
                 }
 
-                // The end of the stream releases what the redactor still held back.
-                foreach (var reply in read == 0 ? Flush(redactor) : Read(framer, chunk.AsSpan(0, read), redactor, gatewayId))
+                foreach (var reply in Read(framer, chunk.AsSpan(0, read), redactor, gatewayId))
                 {
                     if (reply.IsResult && A2aTaskEvents.TaskIdOf(reply.Payload) is { } taskId)
                     {
@@ -76,11 +79,6 @@ internal static class A2aStreamRelay
 
                     await WriteAsync(context.Response, callerId, reply, cancellationToken).ConfigureAwait(false);
                     relayed++;
-                }
-
-                if (read == 0)
-                {
-                    break;
                 }
             }
         }
@@ -117,16 +115,10 @@ internal static class A2aStreamRelay
         return new UpstreamResponse(status) { A2aStream = new A2aRelayedStream(relayed, states), Refusal = refusal };
     }
 
-    /// <summary>
-    /// The replies to <paramref name="gatewayId"/> that the chunk completes and the redactor releases: a reply whose
-    /// streamed text could still continue into something sensitive (a credential split across artifact updates) waits
-    /// for the next reply, or the end.
-    /// </summary>
+    /// <summary>The replies to <paramref name="gatewayId"/> that the chunk completes, each redacted as it stands.</summary>
     private static List<Reply> Read(SseFramer framer, ReadOnlySpan<byte> input, SseBodyRedactor redactor, string gatewayId)
     {
         var found = new List<Reply>();
-        var raw = new ArrayBufferWriter<byte>();
-        var released = new ArrayBufferWriter<byte>();
         while (framer.TryRead(ref input, out var sseEvent))
         {
             if (!sseEvent.Terminated || !sseEvent.HasData || !AnswersId(sseEvent.Data, gatewayId))
@@ -134,40 +126,14 @@ internal static class A2aStreamRelay
                 continue;
             }
 
-            raw.ResetWrittenCount();
-            sseEvent.WriteTo(raw);
-            redactor.Write(raw.WrittenSpan, released);
-        }
-
-        AddReplies(released.WrittenSpan, found);
-        return found;
-    }
-
-    /// <summary>The replies the redactor still held back when the stream ended.</summary>
-    private static List<Reply> Flush(SseBodyRedactor redactor)
-    {
-        var found = new List<Reply>();
-        var released = new ArrayBufferWriter<byte>();
-        redactor.Complete(released);
-        AddReplies(released.WrittenSpan, found);
-        return found;
-    }
-
-    private static void AddReplies(ReadOnlySpan<byte> released, List<Reply> found)
-    {
-        foreach (var written in SseFramer.Enumerate(released))
-        {
-            if (!written.HasData)
-            {
-                continue;
-            }
-
-            using var redacted = JsonDocument.Parse(written.Data.ToArray());
+            using var redacted = JsonDocument.Parse(McpProgressRelay.Redact(sseEvent, redactor));
             var root = redacted.RootElement;
             var isResult = root.TryGetProperty("result"u8, out var result);
             var payload = isResult ? result : root.GetProperty("error"u8);
             found.Add(new Reply(isResult, payload.Clone()));
         }
+
+        return found;
     }
 
     /// <summary>True when <paramref name="data"/> is a JSON-RPC reply (a <c>result</c> or an <c>error</c> object) to <paramref name="gatewayId"/>.</summary>

@@ -87,7 +87,7 @@ internal static class McpProgressRelay
 
     /// <summary>
     /// The JSON-RPC message of <paramref name="sseEvent"/>, redacted: the event through the stream's redactor (without
-    /// hold-back), its data read back.
+    /// hold-back), its data read back. The A2A relay (<see cref="A2aStreamRelay"/>) redacts each event the same way.
     /// </summary>
     internal static byte[] Redact(in SseEvent sseEvent, SseBodyRedactor redactor)
     {

@@ -84,18 +84,15 @@ internal sealed class A2aTestAgent
                     result = new JsonObject { ["task"] = task }.ToJsonString();
                     break;
                 case "SendStreamingMessage" or "message/stream":
-                    var asked = parameters.GetProperty("message").GetProperty("parts")[0].GetProperty("text").GetString();
-                    var streamedText = Reflected(context, asked == ReflectCredentialInPieces ? ReflectCredential : asked);
+                    var streamedText = Reflected(context, parameters.GetProperty("message").GetProperty("parts")[0].GetProperty("text").GetString());
                     var streamedTask = "task-" + Interlocked.Increment(ref _tasks);
                     TaskStates[streamedTask] = "completed";
-                    var answer = $"done: {streamedText}; contact ops@example.com";
-
-                    // In pieces: the artifact's text in two updates, split inside the reflected credential.
-                    var pieces = asked == ReflectCredentialInPieces ? new[] { answer[..12], answer[12..] } : [answer];
-                    var events = new[] { new JsonObject { ["statusUpdate"] = new JsonObject { ["taskId"] = streamedTask, ["contextId"] = "ctx-1", ["status"] = new JsonObject { ["state"] = "TASK_STATE_WORKING" } } } }
-                        .Concat(pieces.Select(p => new JsonObject { ["artifactUpdate"] = new JsonObject { ["taskId"] = streamedTask, ["append"] = p != pieces[0], ["artifact"] = new JsonObject { ["parts"] = new JsonArray(new JsonObject { ["text"] = p }) } } }))
-                        .Append(new JsonObject { ["statusUpdate"] = new JsonObject { ["taskId"] = streamedTask, ["contextId"] = "ctx-1", ["status"] = new JsonObject { ["state"] = "TASK_STATE_COMPLETED" }, ["final"] = true } })
-                        .ToArray();
+                    var events = new[]
+                    {
+                        new JsonObject { ["statusUpdate"] = new JsonObject { ["taskId"] = streamedTask, ["contextId"] = "ctx-1", ["status"] = new JsonObject { ["state"] = "TASK_STATE_WORKING" } } },
+                        new JsonObject { ["artifactUpdate"] = new JsonObject { ["taskId"] = streamedTask, ["artifact"] = new JsonObject { ["parts"] = new JsonArray(new JsonObject { ["text"] = $"done: {streamedText}; contact ops@example.com" }) } } },
+                        new JsonObject { ["statusUpdate"] = new JsonObject { ["taskId"] = streamedTask, ["contextId"] = "ctx-1", ["status"] = new JsonObject { ["state"] = "TASK_STATE_COMPLETED" }, ["final"] = true } },
+                    };
                     context.Response.ContentType = "text/event-stream";
                     for (var i = 0; i < events.Length; i++)
                     {
@@ -180,9 +177,6 @@ internal sealed class A2aTestAgent
 
     /// <summary>A message's text that makes the agent answer with the credential it was sent, without its scheme.</summary>
     public const string ReflectCredential = "reflect the credential";
-
-    /// <summary>A streamed message's text that makes the agent stream the credential it was sent split across two artifact updates.</summary>
-    public const string ReflectCredentialInPieces = "reflect the credential in pieces";
 
     // The message's text, or, for ReflectCredential, the Authorization header's value without "Bearer ".
     private static string? Reflected(HttpContext context, string? text) =>
