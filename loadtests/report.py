@@ -53,7 +53,8 @@ ALLOCATED_TARGET_BYTES = 20 * 1024
 REDIS_CPU_TARGET_US = 25
 GATEWAY_CPU_TARGET_US = 150
 # Audit bytes per allowed request before records by digest: report 20261123T161003Z (commit 831f24a's
-# parent, explanations inline), the audit/export measure below; the target is at least 4x smaller.
+# parent, explanations inline; the report is in git history, added by bff148f5), the audit/export measure
+# below; the target is at least 4x smaller.
 RECORD_BYTES_BEFORE = 2729
 
 
