@@ -1,4 +1,3 @@
-using Gateway.Connectors.Mcp;
 using System.Text.Json;
 using Gateway.Connectors.Results;
 using Gateway.Policy;
@@ -21,12 +20,6 @@ namespace Gateway.Proxy.Respond;
 /// </summary>
 internal static class McpToolResultWriter
 {
-    /// <summary>
-    /// The first protocol revision whose results carry <c>resultType</c> (a client of it refuses a result without one;
-    /// older clients are answered without it).
-    /// </summary>
-    private const string ResultTypeRevision = "2026-07-28";
-
     /// <summary>The answer to a call that was carried out.</summary>
     public static Task WriteResultAsync(HttpContext context, string id, JsonElement call, GovernedDecision governed, ConnectorResult result) =>
         WriteAsync(context, (id, governed, result, new MetaIds(RequestIdMiddleware.GetRequestId(context), RecordedDecision.ReceiptOf(context)), WantsResultType(context, call), call), static (writer, s) =>
@@ -144,13 +137,10 @@ internal static class McpToolResultWriter
     /// </summary>
     private static bool WantsResultType(HttpContext context, JsonElement call)
     {
-        string? version = context.Request.Headers["MCP-Protocol-Version"];
-        if (JsonRpcMeta.TryGet(call, "io.modelcontextprotocol/protocolVersion", out var declared) && declared.ValueKind == JsonValueKind.String)
-        {
-            version = declared.GetString();
-        }
-
-        return version is not null && string.CompareOrdinal(version, ResultTypeRevision) >= 0;
+        // The first revision whose results carry resultType (a client of it refuses a result without one; older clients
+        // are answered without it) is the per-request one.
+        var version = McpProtocolVersions.Declared(call) ?? (string?)context.Request.Headers[McpProtocolVersions.Header];
+        return version is not null && string.CompareOrdinal(version, McpProtocolVersions.PerRequest) >= 0;
     }
 
     private static string RequestedUri(JsonElement call) =>

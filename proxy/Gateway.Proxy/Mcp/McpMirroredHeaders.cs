@@ -27,11 +27,6 @@ internal static class McpMirroredHeaders
     /// <summary>The JSON-RPC code the MCP specification assigns to a header that does not match the body.</summary>
     public const int HeaderMismatchCode = -32020;
 
-    /// <summary>The revision from which the standard headers are required (SEP-2243).</summary>
-    private const string HeaderRequiredFrom = "2026-07-28";
-
-    private const string ProtocolVersionHeader = "MCP-Protocol-Version";
-
     private const string Base64Prefix = "=?base64?";
     private const string Base64Suffix = "?=";
 
@@ -50,7 +45,7 @@ internal static class McpMirroredHeaders
         if (name.Count == 0)
         {
             return RequiresName(headers) && NamedTarget(message.Method, body) is not null
-                ? Mismatch($"A {message.Method} at protocol version {HeaderRequiredFrom} or later needs the {NameHeader} header (params.name, or params.uri of resources/read).", auditTool)
+                ? Mismatch($"A {message.Method} at protocol version {McpProtocolVersions.PerRequest} or later needs the {NameHeader} header (params.name, or params.uri of resources/read).", auditTool)
                 : null;
         }
 
@@ -59,10 +54,10 @@ internal static class McpMirroredHeaders
             : Mismatch($"The {NameHeader} header does not name the body's target (params.name, or params.uri of resources/read).", auditTool);
     }
 
-    /// <summary>Whether the request speaks a revision that requires <c>Mcp-Name</c>: its <c>MCP-Protocol-Version</c> is a date from <see cref="HeaderRequiredFrom"/> on.</summary>
+    /// <summary>Whether the request speaks a revision that requires <c>Mcp-Name</c>: its <c>MCP-Protocol-Version</c> is a date from <see cref="McpProtocolVersions.PerRequest"/> on.</summary>
     private static bool RequiresName(IHeaderDictionary headers) =>
-        headers[ProtocolVersionHeader] is { Count: 1 } version && Trim(version[0]) is { Length: 10 } date && date[4] == '-' && date[7] == '-'
-        && string.CompareOrdinal(date, HeaderRequiredFrom) >= 0;
+        headers[McpProtocolVersions.Header] is { Count: 1 } version && Trim(version[0]) is { Length: 10 } date && date[4] == '-' && date[7] == '-'
+        && string.CompareOrdinal(date, McpProtocolVersions.PerRequest) >= 0;
 
     /// <summary>A field value without the optional whitespace around it (RFC 9110 §5.5).</summary>
     private static string? Trim(string? value) => value?.Trim(' ', '\t');

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Gateway.Connectors.Mcp;
 using Gateway.Oversight;
 using Gateway.Proxy.Refusals;
 
@@ -22,23 +21,13 @@ internal static class McpProtocolVersionCheck
     /// The versions the hosted SDK (ModelContextProtocol 2.3.1) implements: the initialize handshake's and, last, the one
     /// served per request. The SDK keeps its own list internal; an SDK upgrade that adds a version adds it here.
     /// </summary>
-    private static readonly string[] Implemented = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25", PerRequestVersion];
-
-    /// <summary>The version served per request, without a session: the one <c>server/discover</c> lists.</summary>
-    private const string PerRequestVersion = "2026-07-28";
-
-    private const string Header = "MCP-Protocol-Version";
-    private const string MetaKey = "io.modelcontextprotocol/protocolVersion";
+    private static readonly string[] Implemented = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25", McpProtocolVersions.PerRequest];
 
     /// <summary>The refusal of a message that names a version the gateway does not implement; null when it names none, or one it does.</summary>
     public static Refusal? Check(IHeaderDictionary headers, JsonElement body)
     {
         ArgumentNullException.ThrowIfNull(headers);
-        string? requested = headers[Header];
-        if (requested is null && JsonRpcMeta.TryGet(body, MetaKey, out var declared) && declared.ValueKind == JsonValueKind.String)
-        {
-            requested = declared.GetString();
-        }
+        var requested = (string?)headers[McpProtocolVersions.Header] ?? McpProtocolVersions.Declared(body);
 
         if (requested is null || Implemented.Contains(requested, StringComparer.Ordinal))
         {
@@ -53,7 +42,7 @@ internal static class McpProtocolVersionCheck
             Members = writer =>
             {
                 writer.WriteStartArray("supported"u8);
-                writer.WriteStringValue(PerRequestVersion);
+                writer.WriteStringValue(McpProtocolVersions.PerRequest);
                 writer.WriteEndArray();
                 writer.WriteString("requested"u8, requested);
             },
