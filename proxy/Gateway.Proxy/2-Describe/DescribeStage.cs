@@ -31,9 +31,11 @@ internal sealed class DescribeStage
     private readonly GatewayMetrics _metrics;
     private readonly McpOrigins _origins;
     private readonly A2aDescriber _a2a;
+    private readonly IServiceProvider _services;
 
-    public DescribeStage(RequestDelegate next, PolicyProvider policy, GatewayMetrics metrics, McpOrigins origins, IWebhookHostResolver webhookHosts)
+    public DescribeStage(RequestDelegate next, PolicyProvider policy, GatewayMetrics metrics, McpOrigins origins, IWebhookHostResolver webhookHosts, IServiceProvider services)
     {
+        _services = services;
         _origins = origins;
         _a2a = new A2aDescriber(webhookHosts);
         _next = next;
@@ -46,7 +48,13 @@ internal sealed class DescribeStage
         var started = Stopwatch.GetTimestamp();
         var feature = context.GatewayRequest();
         var authenticated = feature.Find<AuthenticatedRequest>();
-        var route = GatewayRouteKinds.Of(context.GetReverseProxyFeature().Route.Config);
+        var config = context.GetReverseProxyFeature().Route.Config;
+        if (authenticated is not null && GatewayRouteKinds.NameOf(config) is { } kind && _services.GetKeyedService<IRouteDescriber>(kind) is { } describer)
+        {
+            return DescribeWithAsync(describer, context, feature, authenticated, started);
+        }
+
+        var route = GatewayRouteKinds.Of(config);
         if (authenticated is not null && route == GatewayRouteKind.A2a)
         {
             return DescribeA2aAsync(context, feature, authenticated, started);
@@ -68,6 +76,26 @@ internal sealed class DescribeStage
         }
 
         return proceed ? _next(context) : Task.CompletedTask;
+    }
+
+    /// <summary>A request of a registered route kind, described by the kind's describer.</summary>
+    private async Task DescribeWithAsync(IRouteDescriber describer, HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated, long started)
+    {
+        bool proceed;
+        try
+        {
+            var (action, refusal) = await describer.DescribeAsync(context, feature, authenticated).ConfigureAwait(false);
+            proceed = Accept(context, feature, authenticated, action, refusal ?? (action is null ? Refusal.Internal() : null));
+        }
+        finally
+        {
+            _metrics.RecordStage(GatewayStage.Describe, started);
+        }
+
+        if (proceed)
+        {
+            await _next(context).ConfigureAwait(false);
+        }
     }
 
     /// <summary>An A2A request: described asynchronously (a push webhook's host is resolved), then as any other.</summary>

@@ -46,10 +46,12 @@ internal sealed partial class RespondStage
     private readonly ILogger<RespondStage> _logger;
     private readonly McpApprovalElicitation _approvalElicitation;
     private readonly McpToolPins _pins;
+    private readonly IServiceProvider _services;
 
     public RespondStage(RequestDelegate next, AuditRecorder audit, TokenBudgets budgets, RunCounters runs, GatewayMetrics metrics, ILogger<RespondStage> logger,
-        McpApprovalElicitation approvalElicitation, McpToolPins pins)
+        McpApprovalElicitation approvalElicitation, McpToolPins pins, IServiceProvider services)
     {
+        _services = services;
         _pins = pins;
         _runs = runs;
         _approvalElicitation = approvalElicitation;
@@ -109,6 +111,11 @@ internal sealed partial class RespondStage
             return new ValueTask(RefuseAsync(context, feature, refusal));
         }
 
+        if (GatewayRouteKinds.NameOf(context.GetReverseProxyFeature().Route.Config) is { } kind && _services.GetKeyedService<IRouteResponder>(kind) is { } responder)
+        {
+            return AnswerWithAsync(responder, context, feature);
+        }
+
         var recorded = feature.Find<RecordedDecision>();
         // The answer of an executed native call (the most frequent) is a pooled state machine; the others are wrapped.
         return recorded?.Disposition switch
@@ -127,6 +134,16 @@ internal sealed partial class RespondStage
                 : CompleteNativeAsync(context, feature),
             _ => new ValueTask(RefusalResponse.WriteAsync(context, Refusal.Internal())),
         };
+    }
+
+    /// <summary>The route kind's responder answers; a refusal it adds on the way (an upstream's failure) is recorded and written here.</summary>
+    private async ValueTask AnswerWithAsync(IRouteResponder responder, HttpContext context, GatewayRequestFeature feature)
+    {
+        await responder.RespondAsync(context, feature).ConfigureAwait(false);
+        if (feature.Find<Refusal>() is { } refusal && !context.Response.HasStarted)
+        {
+            await RefuseAsync(context, feature, refusal).ConfigureAwait(false);
+        }
     }
 
     /// <summary>A governed call on <c>/mcp</c> held for approval: offered as a URL elicitation where the client accepts one.</summary>

@@ -9,7 +9,7 @@ namespace Gateway.Proxy.Hosting;
 
 /// <summary>
 /// YARP's configuration, derived from the loaded bundle: the fixed agent routes
-/// (<see cref="GatewayRoutes"/>), one cluster per connector (<see cref="ConnectorClusters"/>) and its routes, whose
+/// (<see cref="GatewayRoutes"/>) and those the registered route kinds bring (<see cref="RouteKindRoute"/>), one cluster per connector (<see cref="ConnectorClusters"/>) and its routes, whose
 /// transforms are configured by the connector's values (<see cref="ConnectorRouteConfigs"/>).
 /// A policy reload swaps the whole configuration at once, before the new policy is in force
 /// (<see cref="PolicyProvider.Applying"/>), so a request decided on the new policy always finds its
@@ -19,13 +19,14 @@ namespace Gateway.Proxy.Hosting;
 internal sealed class CatalogProxyConfigProvider : IProxyConfigProvider, IDisposable
 {
     private readonly PolicyProvider _policy;
-    private readonly IReadOnlyList<RouteConfig> _agentRoutes = GatewayRoutes.Build();
+    private readonly IReadOnlyList<RouteConfig> _agentRoutes;
     private readonly Lock _gate = new();
     private CatalogProxyConfig _config;
 
-    public CatalogProxyConfigProvider(PolicyProvider policy)
+    public CatalogProxyConfigProvider(PolicyProvider policy, IEnumerable<RouteKindRoute> kindRoutes)
     {
         _policy = policy;
+        _agentRoutes = [.. GatewayRoutes.Build(), .. kindRoutes.Select(static registered => registered.Route)];
         var set = policy.Current?.Set;
         _config = new CatalogProxyConfig([.. _agentRoutes, .. ConnectorRouteConfigsOf(set)], ConnectorClusters.Build(set));
         _policy.Applying += OnApplying;

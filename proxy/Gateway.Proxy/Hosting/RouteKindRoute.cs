@@ -1,0 +1,6 @@
+using Yarp.ReverseProxy.Configuration;
+
+namespace Gateway.Proxy.Hosting;
+
+/// <summary>A YARP route a registered route kind brings (<see cref="RouteKindServiceCollectionExtensions.AddRouteKind"/>).</summary>
+internal sealed record RouteKindRoute(RouteConfig Route);

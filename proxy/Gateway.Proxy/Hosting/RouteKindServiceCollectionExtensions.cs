@@ -1,0 +1,37 @@
+using Gateway.Proxy.Describe;
+using Gateway.Proxy.Forward;
+using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Respond;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Gateway.Proxy.Hosting;
+
+/// <summary>
+/// Registers route kinds: a YARP route naming the kind in its metadata, and the kind's describer and responder (and, for a
+/// kind that forwards nothing, its local destination) as keyed services under the kind's name. The stages pick them by
+/// that name, as YARP picks a policy by id: adding a kind is adding files and one registration, never editing a stage.
+/// </summary>
+internal static class RouteKindServiceCollectionExtensions
+{
+    /// <summary>Registers a route kind carried by <paramref name="route"/>, with its describer and its responder.</summary>
+    public static IServiceCollection AddRouteKind<TDescriber, TResponder>(this IServiceCollection services, RouteConfig route)
+        where TDescriber : class, IRouteDescriber
+        where TResponder : class, IRouteResponder
+    {
+        ArgumentNullException.ThrowIfNull(route);
+        var kind = GatewayRouteKinds.NameOf(route) ?? throw new ArgumentException($"The route '{route.RouteId}' names no kind in its metadata ({GatewayRouteKinds.MetadataKey}).", nameof(route));
+        services.AddSingleton(new RouteKindRoute(route));
+        services.AddKeyedSingleton<IRouteDescriber, TDescriber>(kind);
+        services.AddKeyedSingleton<IRouteResponder, TResponder>(kind);
+        return services;
+    }
+
+    /// <summary>Gives the route kind <paramref name="kind"/> its local destination: what it decides is served in process, never forwarded.</summary>
+    public static IServiceCollection AddLocalDestination<TDestination>(this IServiceCollection services, string kind)
+        where TDestination : class, ILocalDestination
+    {
+        ArgumentException.ThrowIfNullOrEmpty(kind);
+        services.AddKeyedSingleton<ILocalDestination, TDestination>(kind);
+        return services;
+    }
+}
