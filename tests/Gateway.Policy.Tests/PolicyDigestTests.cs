@@ -42,32 +42,42 @@ public sealed class PolicyDigestTests
     }
 
     [Fact]
-    public void LoadDirectory_MissingDirectory_ReportsBundleNotFound()
+    public void Load_SourceOfAMissingDirectory_ReportsBundleNotFoundNamingIt()
     {
-        var result = PolicyBundleLoader.LoadDirectory(Path.Combine(Path.GetTempPath(), "no-such-bundle-" + Guid.NewGuid()));
+        var result = PolicyBundleLoader.Load(Source("bundle", files: null), DateTimeOffset.UnixEpoch);
 
         Assert.Null(result.Set);
-        Assert.Equal(BundleErrorCodes.BundleNotFound, Assert.Single(result.Errors).Code);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal((BundleErrorCodes.BundleNotFound, "bundle", "bundle directory 'bundle' does not exist"), (error.Code, error.File, error.Message));
     }
 
     [Fact]
-    public void LoadDirectory_DuplicateTenantAcrossFiles_IsAnError()
+    public void Load_SourceWithoutTenantFiles_ReportsEmptyBundle()
     {
-        var dir = Directory.CreateTempSubdirectory("bundle-");
-        try
-        {
-            File.WriteAllText(Path.Combine(dir.FullName, "a.yaml"), Block);
-            File.WriteAllText(Path.Combine(dir.FullName, "b.yml"), Block);
+        var result = PolicyBundleLoader.Load(Source("bundle", files: []), DateTimeOffset.UnixEpoch);
 
-            var result = PolicyBundleLoader.LoadDirectory(dir.FullName);
+        Assert.Equal(BundleErrorCodes.EmptyBundle, Assert.Single(result.Errors).Code);
+    }
 
-            Assert.Null(result.Set);
-            Assert.Contains(result.Errors, e => e.Code == BundleErrorCodes.DuplicateTenant && e.File == "b.yml");
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
+    [Fact]
+    public void Load_DuplicateTenantAcrossFiles_IsAnError()
+    {
+        var result = PolicyBundleLoader.Load(Source("bundle", [new("a.yaml", "/b/a.yaml", Block), new("b.yml", "/b/b.yml", Block)]), DateTimeOffset.UnixEpoch);
+
+        Assert.Null(result.Set);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal((BundleErrorCodes.DuplicateTenant, "b.yml", "tenant 't1' is also defined in a.yaml"), (error.Code, error.File, error.Message));
+    }
+
+    [Fact]
+    public void Load_ValidSource_IsStampedWithTheTimeGivenAndNamesItsDirectoryAndFiles()
+    {
+        var loadedAt = new DateTimeOffset(2026, 11, 27, 4, 0, 0, TimeSpan.Zero);
+
+        var set = PolicyBundleLoader.Load(Source("bundle", [new("a.yaml", "/b/a.yaml", Block)]), loadedAt).Set!;
+
+        Assert.Equal((loadedAt, "/b"), (set.LoadedAt, set.Source));
+        Assert.Equal("/b/a.yaml", set.Tenants["t1"].SourceFile);
     }
 
     [Fact]
@@ -83,4 +93,7 @@ public sealed class PolicyDigestTests
         Assert.False(unmarked.AcceptsWarrantsFrom(earlier.Digest));
         Assert.Empty(unmarked.CompatibleWith);
     }
+
+    private static PolicyBundleSource Source(string path, IReadOnlyList<PolicyBundleFile>? files) =>
+        new() { Path = path, Directory = "/b", Files = files, FileExists = static _ => true };
 }
