@@ -25,8 +25,8 @@ public sealed class PolicyDigestTests
     [Fact]
     public void LoadTenantText_ReorderedAndReformatted_HasSameDigest()
     {
-        var a = PolicyBundleLoader.LoadTenantText("a.yaml", Block, ".").Tenant!;
-        var b = PolicyBundleLoader.LoadTenantText("b.yaml", Reordered, ".").Tenant!;
+        var a = PolicyBundleLoader.LoadTenantText("a.yaml", Block, Path.GetTempPath()).Tenant!;
+        var b = PolicyBundleLoader.LoadTenantText("b.yaml", Reordered, Path.GetTempPath()).Tenant!;
 
         Assert.Equal(a.Digest, b.Digest);
         Assert.Matches("^[0-9a-f]{64}$", a.Digest);
@@ -35,8 +35,8 @@ public sealed class PolicyDigestTests
     [Fact]
     public void LoadTenantText_ChangedValue_ChangesDigest()
     {
-        var a = PolicyBundleLoader.LoadTenantText("a.yaml", Block, ".").Tenant!;
-        var b = PolicyBundleLoader.LoadTenantText("b.yaml", Block.Replace("environment: dev", "environment: prod", StringComparison.Ordinal), ".").Tenant!;
+        var a = PolicyBundleLoader.LoadTenantText("a.yaml", Block, Path.GetTempPath()).Tenant!;
+        var b = PolicyBundleLoader.LoadTenantText("b.yaml", Block.Replace("environment: dev", "environment: prod", StringComparison.Ordinal), Path.GetTempPath()).Tenant!;
 
         Assert.NotEqual(a.Digest, b.Digest);
     }
@@ -83,9 +83,9 @@ public sealed class PolicyDigestTests
     [Fact]
     public void AcceptsWarrantsFrom_CompatibleWithDeclared_AcceptsOwnAndListedDigestsOnly()
     {
-        var earlier = PolicyBundleLoader.LoadTenantText("a.yaml", Block, ".").Tenant!;
-        var changed = PolicyBundleLoader.LoadTenantText("b.yaml", Block.Replace("environment: dev", "environment: prod", StringComparison.Ordinal) + $"\ncompatible_with: [{earlier.Digest}]\n", ".").Tenant!;
-        var unmarked = PolicyBundleLoader.LoadTenantText("c.yaml", Block.Replace("environment: dev", "environment: staging", StringComparison.Ordinal), ".").Tenant!;
+        var earlier = PolicyBundleLoader.LoadTenantText("a.yaml", Block, Path.GetTempPath()).Tenant!;
+        var changed = PolicyBundleLoader.LoadTenantText("b.yaml", Block.Replace("environment: dev", "environment: prod", StringComparison.Ordinal) + $"\ncompatible_with: [{earlier.Digest}]\n", Path.GetTempPath()).Tenant!;
+        var unmarked = PolicyBundleLoader.LoadTenantText("c.yaml", Block.Replace("environment: dev", "environment: staging", StringComparison.Ordinal), Path.GetTempPath()).Tenant!;
 
         Assert.Equal([earlier.Digest], changed.CompatibleWith);
         Assert.True(changed.AcceptsWarrantsFrom(earlier.Digest));

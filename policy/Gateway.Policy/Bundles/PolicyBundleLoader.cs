@@ -14,6 +14,7 @@ public static class PolicyBundleLoader
     public static BundleLoadResult Load(PolicyBundleSource source, DateTimeOffset loadedAt)
     {
         ArgumentNullException.ThrowIfNull(source);
+        RequireAbsolute(source.Directory);
         var errors = new List<BundleError>();
         if (source.Files is null)
         {
@@ -54,10 +55,12 @@ public static class PolicyBundleLoader
 
     /// <summary>
     /// Parses one tenant file's text. <paramref name="fileName"/> is used in errors; file references resolve against
-    /// <paramref name="baseDirectory"/>, and with <paramref name="fileExists"/> (the host's check) one to a missing file is an error.
+    /// <paramref name="baseDirectory"/> (an absolute path), and with <paramref name="fileExists"/> (the host's check) one to a
+    /// missing file is an error.
     /// </summary>
     public static TenantLoadResult LoadTenantText(string fileName, string yaml, string baseDirectory, Func<string, bool>? fileExists = null)
     {
+        RequireAbsolute(baseDirectory);
         var errors = new List<BundleError>();
         var tenant = LoadTenant(fileName, yaml, baseDirectory, fileExists, errors, null);
         return new TenantLoadResult { Tenant = errors.Count == 0 ? tenant : null, Errors = errors };
@@ -97,5 +100,15 @@ public static class PolicyBundleLoader
         }
 
         return TenantPolicy.Create(register, PolicyDigest.Compute(root), sourceFile);
+    }
+
+    // file: references resolve against the bundle's directory, never against the process's current one.
+    private static void RequireAbsolute(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        if (!Path.IsPathFullyQualified(directory))
+        {
+            throw new ArgumentException($"The bundle directory '{directory}' is not an absolute path: the host resolves it.", nameof(directory));
+        }
     }
 }

@@ -29,6 +29,7 @@ public sealed class PolicyPurityTests
     [
         "System.TimeProvider.get_System", "System.DateTime.get_Now", "System.DateTime.get_UtcNow", "System.DateTime.get_Today",
         "System.DateTimeOffset.get_Now", "System.DateTimeOffset.get_UtcNow",
+        "System.IO.Path.GetFullPath/1", // a relative path against the process's current directory
     ];
 
     [Fact]
@@ -42,11 +43,13 @@ public sealed class PolicyPurityTests
     [Fact]
     public void References_AnAssemblyThatReadsFiles_AreFound()
     {
-        // This test assembly reads files (the assembly above, the example bundle).
+        // This test assembly reads files (the assembly above, the example bundle) and resolves a path.
+        _ = Path.GetFullPath("relative");
         var found = Forbidden(typeof(PolicyPurityTests).Assembly.Location);
 
         Assert.Contains("System.IO.File", found);
         Assert.Contains("System.IO.Directory", found);
+        Assert.Contains("System.IO.Path.GetFullPath/1", found);
     }
 
     /// <summary>Every forbidden type, nested type or member the assembly at <paramref name="path"/> references.</summary>
@@ -72,8 +75,12 @@ public sealed class PolicyPurityTests
             {
                 var type = FullName(metadata, (TypeReferenceHandle)member.Parent);
                 var name = metadata.GetString(member.Name);
-                if (ForbiddenMembers.Contains(type + "." + name, StringComparer.Ordinal)
-                    || (type == EnvironmentType && !EnvironmentMembersAllowed.Contains(name, StringComparer.Ordinal)))
+                var overload = $"{type}.{name}/{Parameters(metadata, member)}";
+                if (ForbiddenMembers.Contains(type + "." + name, StringComparer.Ordinal) || ForbiddenMembers.Contains(overload, StringComparer.Ordinal))
+                {
+                    found.Add(ForbiddenMembers.Contains(overload, StringComparer.Ordinal) ? overload : type + "." + name);
+                }
+                else if (type == EnvironmentType && !EnvironmentMembersAllowed.Contains(name, StringComparer.Ordinal))
                 {
                     found.Add(type + "." + name);
                 }
@@ -81,6 +88,24 @@ public sealed class PolicyPurityTests
         }
 
         return [.. found];
+    }
+
+    // A method's parameter count, from its signature blob (a field's is -1).
+    private static int Parameters(MetadataReader metadata, MemberReference member)
+    {
+        var blob = metadata.GetBlobReader(member.Signature);
+        var header = blob.ReadSignatureHeader();
+        if (header.Kind != SignatureKind.Method)
+        {
+            return -1;
+        }
+
+        if (header.IsGeneric)
+        {
+            blob.ReadCompressedInteger();
+        }
+
+        return blob.ReadCompressedInteger();
     }
 
     private static string FullName(MetadataReader metadata, TypeReferenceHandle handle)

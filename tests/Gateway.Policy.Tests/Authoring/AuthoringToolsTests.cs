@@ -150,7 +150,7 @@ public sealed class AuthoringToolsTests
             {result.Yaml}
             """;
 
-        var loaded = PolicyBundleLoader.LoadTenantText("imported.yaml", tenant, ".");
+        var loaded = PolicyBundleLoader.LoadTenantText("imported.yaml", tenant, Path.GetTempPath());
 
         Assert.True(loaded.Tenant is not null, string.Join("\n", loaded.Errors) + "\n" + result.Yaml);
         Assert.Equal(rules, loaded.Tenant!.Register.Rules.Count(r => r.Id != "gait-fail-closed"));
