@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Gateway.Store;
 
 /// <summary>
@@ -27,5 +29,32 @@ public static class PrivateFiles
         }
 
         return new FileStream(path, streamOptions);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="text"/> (UTF-8) to <paramref name="path"/> atomically: into a temporary file beside it, made
+    /// <c>0600</c> before anything is in it, fsynced and renamed over it (<see cref="DurableRename"/>); its directory is
+    /// created <c>0700</c> when missing. For secrets such as the receipt key ring.
+    /// </summary>
+    public static void WriteAllText(string path, string text)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(text);
+        var full = Path.GetFullPath(path);
+        CreateDirectory(Path.GetDirectoryName(full)!);
+        var temporary = full + ".tmp";
+        using (var file = Open(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            if (!OperatingSystem.IsWindows())
+            {
+                // A temporary file left by an earlier attempt keeps its mode when opened again.
+                File.SetUnixFileMode(file.SafeFileHandle, OwnerOnlyFile);
+            }
+
+            file.Write(new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(text));
+            file.Flush(flushToDisk: true);
+        }
+
+        DurableRename.Replace(temporary, full);
     }
 }

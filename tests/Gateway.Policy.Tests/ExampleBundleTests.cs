@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Gamut.Agent.Upstream;
-using Gateway.Policy.Bundles;
+using Gateway.Policy.Files;
 using Gateway.Policy.Serialization;
 using Gateway.Policy.Tokens;
 
@@ -11,7 +11,7 @@ public sealed class ExampleBundleTests
 {
     private static readonly Lazy<PolicySet> Set = new(() =>
     {
-        var result = PolicyBundleLoader.LoadDirectory(Path.Combine(AppContext.BaseDirectory, "ExampleBundle"));
+        var result = PolicyBundleDirectory.Load(Path.Combine(AppContext.BaseDirectory, "ExampleBundle"), TimeProvider.System);
         Assert.True(result.Succeeded, string.Join(Environment.NewLine, result.Errors));
         return result.Set!;
     });

@@ -25,8 +25,8 @@ public sealed class PolicyDigestTests
     [Fact]
     public void LoadTenantText_ReorderedAndReformatted_HasSameDigest()
     {
-        var a = PolicyBundleLoader.LoadTenantText("a.yaml", Block, ".").Tenant!;
-        var b = PolicyBundleLoader.LoadTenantText("b.yaml", Reordered, ".").Tenant!;
+        var a = PolicyBundleLoader.LoadTenantText("a.yaml", Block, Path.GetTempPath()).Tenant!;
+        var b = PolicyBundleLoader.LoadTenantText("b.yaml", Reordered, Path.GetTempPath()).Tenant!;
 
         Assert.Equal(a.Digest, b.Digest);
         Assert.Matches("^[0-9a-f]{64}$", a.Digest);
@@ -35,47 +35,57 @@ public sealed class PolicyDigestTests
     [Fact]
     public void LoadTenantText_ChangedValue_ChangesDigest()
     {
-        var a = PolicyBundleLoader.LoadTenantText("a.yaml", Block, ".").Tenant!;
-        var b = PolicyBundleLoader.LoadTenantText("b.yaml", Block.Replace("environment: dev", "environment: prod", StringComparison.Ordinal), ".").Tenant!;
+        var a = PolicyBundleLoader.LoadTenantText("a.yaml", Block, Path.GetTempPath()).Tenant!;
+        var b = PolicyBundleLoader.LoadTenantText("b.yaml", Block.Replace("environment: dev", "environment: prod", StringComparison.Ordinal), Path.GetTempPath()).Tenant!;
 
         Assert.NotEqual(a.Digest, b.Digest);
     }
 
     [Fact]
-    public void LoadDirectory_MissingDirectory_ReportsBundleNotFound()
+    public void Load_SourceOfAMissingDirectory_ReportsBundleNotFoundNamingIt()
     {
-        var result = PolicyBundleLoader.LoadDirectory(Path.Combine(Path.GetTempPath(), "no-such-bundle-" + Guid.NewGuid()));
+        var result = PolicyBundleLoader.Load(Source("bundle", files: null), DateTimeOffset.UnixEpoch);
 
         Assert.Null(result.Set);
-        Assert.Equal(BundleErrorCodes.BundleNotFound, Assert.Single(result.Errors).Code);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal((BundleErrorCodes.BundleNotFound, "bundle", "bundle directory 'bundle' does not exist"), (error.Code, error.File, error.Message));
     }
 
     [Fact]
-    public void LoadDirectory_DuplicateTenantAcrossFiles_IsAnError()
+    public void Load_SourceWithoutTenantFiles_ReportsEmptyBundle()
     {
-        var dir = Directory.CreateTempSubdirectory("bundle-");
-        try
-        {
-            File.WriteAllText(Path.Combine(dir.FullName, "a.yaml"), Block);
-            File.WriteAllText(Path.Combine(dir.FullName, "b.yml"), Block);
+        var result = PolicyBundleLoader.Load(Source("bundle", files: []), DateTimeOffset.UnixEpoch);
 
-            var result = PolicyBundleLoader.LoadDirectory(dir.FullName);
+        Assert.Equal(BundleErrorCodes.EmptyBundle, Assert.Single(result.Errors).Code);
+    }
 
-            Assert.Null(result.Set);
-            Assert.Contains(result.Errors, e => e.Code == BundleErrorCodes.DuplicateTenant && e.File == "b.yml");
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
+    [Fact]
+    public void Load_DuplicateTenantAcrossFiles_IsAnError()
+    {
+        var result = PolicyBundleLoader.Load(Source("bundle", [new("a.yaml", "/b/a.yaml", Block), new("b.yml", "/b/b.yml", Block)]), DateTimeOffset.UnixEpoch);
+
+        Assert.Null(result.Set);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal((BundleErrorCodes.DuplicateTenant, "b.yml", "tenant 't1' is also defined in a.yaml"), (error.Code, error.File, error.Message));
+    }
+
+    [Fact]
+    public void Load_ValidSource_IsStampedWithTheTimeGivenAndNamesItsDirectoryAndFiles()
+    {
+        var loadedAt = new DateTimeOffset(2026, 11, 27, 4, 0, 0, TimeSpan.Zero);
+
+        var set = PolicyBundleLoader.Load(Source("bundle", [new("a.yaml", "/b/a.yaml", Block)]), loadedAt).Set!;
+
+        Assert.Equal((loadedAt, "/b"), (set.LoadedAt, set.Source));
+        Assert.Equal("/b/a.yaml", set.Tenants["t1"].SourceFile);
     }
 
     [Fact]
     public void AcceptsWarrantsFrom_CompatibleWithDeclared_AcceptsOwnAndListedDigestsOnly()
     {
-        var earlier = PolicyBundleLoader.LoadTenantText("a.yaml", Block, ".").Tenant!;
-        var changed = PolicyBundleLoader.LoadTenantText("b.yaml", Block.Replace("environment: dev", "environment: prod", StringComparison.Ordinal) + $"\ncompatible_with: [{earlier.Digest}]\n", ".").Tenant!;
-        var unmarked = PolicyBundleLoader.LoadTenantText("c.yaml", Block.Replace("environment: dev", "environment: staging", StringComparison.Ordinal), ".").Tenant!;
+        var earlier = PolicyBundleLoader.LoadTenantText("a.yaml", Block, Path.GetTempPath()).Tenant!;
+        var changed = PolicyBundleLoader.LoadTenantText("b.yaml", Block.Replace("environment: dev", "environment: prod", StringComparison.Ordinal) + $"\ncompatible_with: [{earlier.Digest}]\n", Path.GetTempPath()).Tenant!;
+        var unmarked = PolicyBundleLoader.LoadTenantText("c.yaml", Block.Replace("environment: dev", "environment: staging", StringComparison.Ordinal), Path.GetTempPath()).Tenant!;
 
         Assert.Equal([earlier.Digest], changed.CompatibleWith);
         Assert.True(changed.AcceptsWarrantsFrom(earlier.Digest));
@@ -83,4 +93,7 @@ public sealed class PolicyDigestTests
         Assert.False(unmarked.AcceptsWarrantsFrom(earlier.Digest));
         Assert.Empty(unmarked.CompatibleWith);
     }
+
+    private static PolicyBundleSource Source(string path, IReadOnlyList<PolicyBundleFile>? files) =>
+        new() { Path = path, Directory = "/b", Files = files, FileExists = static _ => true };
 }

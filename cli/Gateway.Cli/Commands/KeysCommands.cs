@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Gateway.Policy.Evidence;
+using Gateway.Store;
 
 namespace Gateway.Cli.Commands;
 
@@ -26,7 +27,7 @@ internal static class KeysCommands
             }
 
             var ring = ReceiptKeyRing.Generate(DateTimeOffset.UtcNow);
-            ring.WritePrivateFile(path);
+            PrivateFiles.WriteAllText(path, ring.ToPrivateJson());
             await runtime.Console.Out.WriteLineAsync($"Receipt key ring {path}: active key {ring.Active.KeyId}");
             return ExitCodes.Success;
         });
@@ -43,7 +44,7 @@ internal static class KeysCommands
             }
 
             var rotated = ring.Rotate(DateTimeOffset.UtcNow);
-            rotated.WritePrivateFile(path);
+            PrivateFiles.WriteAllText(path, rotated.ToPrivateJson());
             await runtime.Console.Out.WriteLineAsync($"Receipt key ring {path}: active key {rotated.Active.KeyId}, retired {ring.Active.KeyId}");
             return ExitCodes.Success;
         });

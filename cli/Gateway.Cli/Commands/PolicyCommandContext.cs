@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Policy;
 using Gateway.Policy.Bundles;
+using Gateway.Policy.Files;
 using Gateway.Policy.Serialization;
 
 namespace Gateway.Cli.Commands;
@@ -50,12 +51,11 @@ internal sealed class PolicyCommandContext(GlobalOptions options, CliConsole con
     {
         if (File.Exists(path))
         {
-            var full = Path.GetFullPath(path);
-            var result = PolicyBundleLoader.LoadTenantText(Path.GetFileName(full), File.ReadAllText(full), Path.GetDirectoryName(full)!);
-            return result.Tenant is { } tenant ? (PolicySet.Create([tenant], source: full), []) : (null, result.Errors);
+            var result = PolicyBundleDirectory.LoadTenantFile(path);
+            return result.Tenant is { } tenant ? (PolicySet.Create([tenant], source: Path.GetFullPath(path)), []) : (null, result.Errors);
         }
 
-        var loaded = PolicyBundleLoader.LoadDirectory(path);
+        var loaded = PolicyBundleDirectory.Load(path, TimeProvider.System);
         return (loaded.Set, loaded.Errors);
     }
 

@@ -48,12 +48,12 @@ internal static class PolicySimulateCommand
             var cases = new List<PolicyFixture>();
             if (parse.GetValue(fixtures) is { } fixturePath)
             {
-                cases.AddRange(FixtureReader.Read(fixturePath, errors));
+                cases.AddRange(PolicyFixtureFiles.ReadFixtures(fixturePath, errors));
             }
 
             if (parse.GetValue(traffic) is { } trafficPath)
             {
-                cases.AddRange(AuditTraffic.Read(trafficPath, errors));
+                cases.AddRange(PolicyFixtureFiles.ReadTraffic(trafficPath, errors));
             }
 
             if (errors.Count > 0)

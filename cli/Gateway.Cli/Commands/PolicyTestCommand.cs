@@ -41,7 +41,7 @@ internal static class PolicyTestCommand
     internal static int RunFixtures(PolicyCommandContext context, PolicySet set, string fixturesPath, string? junitPath, string suite)
     {
         var errors = new List<string>();
-        var cases = FixtureReader.Read(fixturesPath, errors);
+        var cases = PolicyFixtureFiles.ReadFixtures(fixturesPath, errors);
         if (errors.Count > 0)
         {
             return context.Invalid(string.Join("; ", errors));

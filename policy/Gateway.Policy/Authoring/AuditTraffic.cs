@@ -4,24 +4,20 @@ namespace Gateway.Policy.Authoring;
 
 /// <summary>
 /// Reads traffic exported from the audit journal (JSON Lines, one record per line, as <c>GET /admin/v1/tenants/{t}/audit</c>
-/// or the file sink writes them) into simulation cases. The journal never holds payloads, so each case carries the
+/// or the file sink writes them; the host reads the file) into simulation cases. The journal never holds payloads, so each case carries the
 /// tenant, workspace, agent and tool only: argument, target and provenance conditions see an empty request.
 /// Admin actions and records without a tool are skipped.
 /// </summary>
 public static class AuditTraffic
 {
-    public static IReadOnlyList<PolicyFixture> Read(string path, List<string> errors)
+    /// <summary>The cases of the file <paramref name="path"/> (errors name it; cases its file name), whose lines are <paramref name="lines"/>.</summary>
+    public static IReadOnlyList<PolicyFixture> Read(string path, IEnumerable<string> lines, List<string> errors)
     {
+        ArgumentNullException.ThrowIfNull(lines);
         ArgumentNullException.ThrowIfNull(errors);
-        if (!File.Exists(path))
-        {
-            errors.Add($"{path}: no such file");
-            return [];
-        }
-
         var cases = new List<PolicyFixture>();
         var line = 0;
-        foreach (var text in File.ReadLines(path))
+        foreach (var text in lines)
         {
             line++;
             if (string.IsNullOrWhiteSpace(text))

@@ -5,56 +5,37 @@ using YamlDotNet.RepresentationModel;
 namespace Gateway.Policy.Authoring;
 
 /// <summary>
-/// Reads fixtures: every <c>*.yaml</c>, <c>*.yml</c> and <c>*.json</c> file under a folder (or one file), each holding
-/// one fixture mapping or <c>fixtures: [...]</c>. Errors name the file and what is wrong; nothing is skipped silently.
+/// Reads the fixtures of one file's text (the host reads the files: every <c>*.yaml</c>, <c>*.yml</c> and <c>*.json</c>
+/// file under a folder, or one file), holding one fixture mapping or <c>fixtures: [...]</c>. Errors name the file and
+/// what is wrong; nothing is skipped silently.
 /// </summary>
 public static class FixtureReader
 {
     private static readonly string[] FixtureKeys = ["name", "tenant", "workspace", "agent", "request", "warrant", "expect"];
     private static readonly string[] ExpectKeys = ["decision", "failing_controls", "reason_codes", "approvers", "degrade_mode"];
 
-    public static IReadOnlyList<PolicyFixture> Read(string path, List<string> errors)
+    /// <summary>The fixtures of the file <paramref name="name"/> (as errors and sources give it) whose text is <paramref name="text"/>.</summary>
+    public static IReadOnlyList<PolicyFixture> Read(string name, string text, List<string> errors)
     {
         ArgumentNullException.ThrowIfNull(errors);
-        var files = Directory.Exists(path)
-            ? Directory.EnumerateFiles(path, "*.*", SearchOption.AllDirectories)
-                .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
-                .Order(StringComparer.Ordinal)
-                .ToList()
-            : File.Exists(path) ? [path] : null;
-        if (files is null)
+        if (YamlJson.Parse(text, out var error) is not YamlMappingNode root)
         {
-            errors.Add($"{path}: no such file or folder");
+            errors.Add($"{name}: {error ?? "a fixture file holds a mapping"}");
             return [];
         }
 
         var fixtures = new List<PolicyFixture>();
-        foreach (var file in files)
+        if (root.Children.TryGetValue(new YamlScalarNode("fixtures"), out var list))
         {
-            var name = Directory.Exists(path) ? Path.GetRelativePath(path, file) : Path.GetFileName(file);
-            if (YamlJson.Parse(File.ReadAllText(file), out var error) is not YamlMappingNode root)
+            var index = 0;
+            foreach (var item in (list as YamlSequenceNode)?.Children ?? [])
             {
-                errors.Add($"{name}: {error ?? "a fixture file holds a mapping"}");
-                continue;
-            }
-
-            if (root.Children.TryGetValue(new YamlScalarNode("fixtures"), out var list))
-            {
-                var index = 0;
-                foreach (var item in (list as YamlSequenceNode)?.Children ?? [])
-                {
-                    Add(fixtures, item, $"{name}[{index++}]", errors);
-                }
-            }
-            else
-            {
-                Add(fixtures, root, name, errors);
+                Add(fixtures, item, $"{name}[{index++}]", errors);
             }
         }
-
-        if (fixtures.Count == 0 && errors.Count == 0)
+        else
         {
-            errors.Add($"{path}: no fixtures found");
+            Add(fixtures, root, name, errors);
         }
 
         return fixtures;
@@ -164,3 +145,4 @@ public static class FixtureReader
             ? [.. seq.Children.OfType<YamlScalarNode>().Select(s => s.Value ?? string.Empty)]
             : null;
 }
+

@@ -4,45 +4,35 @@ using YamlDotNet.RepresentationModel;
 namespace Gateway.Policy.Bundles;
 
 /// <summary>
-/// Loads a bundle directory (one YAML file per tenant, <c>*.yaml</c>/<c>*.yml</c> directly in it) with strict
+/// Loads a bundle (one YAML file per tenant, <c>*.yaml</c>/<c>*.yml</c> directly in its directory) with strict
 /// validation that reports every error with file, line and column. A set is returned only when there are none.
+/// The host reads the files (<see cref="PolicyBundleSource"/>); nothing here touches the file system or the clock.
 /// </summary>
-public sealed class PolicyBundleLoader
+public static class PolicyBundleLoader
 {
-    private readonly TimeProvider _time;
-
-    public PolicyBundleLoader(TimeProvider? time = null) => _time = time ?? TimeProvider.System;
-
-    /// <summary>Loads the bundle in <paramref name="path"/>.</summary>
-    public static BundleLoadResult LoadDirectory(string path, TimeProvider? time = null) => new PolicyBundleLoader(time).Load(path);
-
-    /// <summary>Loads the bundle in <paramref name="path"/>.</summary>
-    public BundleLoadResult Load(string path)
+    /// <summary>Loads the bundle <paramref name="source"/> holds; the set is stamped <paramref name="loadedAt"/>.</summary>
+    public static BundleLoadResult Load(PolicyBundleSource source, DateTimeOffset loadedAt)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        var directory = Path.GetFullPath(path);
+        ArgumentNullException.ThrowIfNull(source);
+        RequireAbsolute(source.Directory);
         var errors = new List<BundleError>();
-        if (!Directory.Exists(directory))
+        if (source.Files is null)
         {
-            errors.Add(new BundleError(path, 0, 0, BundleErrorCodes.BundleNotFound, $"bundle directory '{path}' does not exist"));
+            errors.Add(new BundleError(source.Path, 0, 0, BundleErrorCodes.BundleNotFound, $"bundle directory '{source.Path}' does not exist"));
             return new BundleLoadResult { Errors = errors };
         }
 
-        var files = Directory.EnumerateFiles(directory, "*.*", SearchOption.TopDirectoryOnly)
-            .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
-            .Order(StringComparer.Ordinal)
-            .ToList();
-        if (files.Count == 0)
+        if (source.Files.Count == 0)
         {
-            errors.Add(new BundleError(path, 0, 0, BundleErrorCodes.EmptyBundle, $"bundle directory '{path}' holds no .yaml/.yml tenant files"));
+            errors.Add(new BundleError(source.Path, 0, 0, BundleErrorCodes.EmptyBundle, $"bundle directory '{source.Path}' holds no .yaml/.yml tenant files"));
             return new BundleLoadResult { Errors = errors };
         }
 
         var tenants = new List<TenantPolicy>();
         var slugs = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var file in files)
+        foreach (var file in source.Files)
         {
-            var tenant = LoadTenant(Path.GetRelativePath(directory, file), File.ReadAllText(file), directory, errors, file);
+            var tenant = LoadTenant(file.Name, file.Text, source.Directory, source.FileExists, errors, file.Path);
             if (tenant is null)
             {
                 continue;
@@ -50,31 +40,33 @@ public sealed class PolicyBundleLoader
 
             if (slugs.TryGetValue(tenant.Slug, out var other))
             {
-                errors.Add(new BundleError(Path.GetRelativePath(directory, file), 1, 1, BundleErrorCodes.DuplicateTenant, $"tenant '{tenant.Slug}' is also defined in {other}"));
+                errors.Add(new BundleError(file.Name, 1, 1, BundleErrorCodes.DuplicateTenant, $"tenant '{tenant.Slug}' is also defined in {other}"));
                 continue;
             }
 
-            slugs[tenant.Slug] = Path.GetRelativePath(directory, file);
+            slugs[tenant.Slug] = file.Name;
             tenants.Add(tenant);
         }
 
         return errors.Count > 0
             ? new BundleLoadResult { Errors = errors }
-            : new BundleLoadResult { Set = PolicySet.Create(tenants, _time.GetUtcNow(), directory), Errors = [] };
+            : new BundleLoadResult { Set = PolicySet.Create(tenants, loadedAt, source.Directory), Errors = [] };
     }
 
     /// <summary>
     /// Parses one tenant file's text. <paramref name="fileName"/> is used in errors; file references resolve against
-    /// <paramref name="baseDirectory"/>.
+    /// <paramref name="baseDirectory"/> (an absolute path), and with <paramref name="fileExists"/> (the host's check) one to a
+    /// missing file is an error.
     /// </summary>
-    public static TenantLoadResult LoadTenantText(string fileName, string yaml, string baseDirectory)
+    public static TenantLoadResult LoadTenantText(string fileName, string yaml, string baseDirectory, Func<string, bool>? fileExists = null)
     {
+        RequireAbsolute(baseDirectory);
         var errors = new List<BundleError>();
-        var tenant = LoadTenant(fileName, yaml, baseDirectory, errors, null);
+        var tenant = LoadTenant(fileName, yaml, baseDirectory, fileExists, errors, null);
         return new TenantLoadResult { Tenant = errors.Count == 0 ? tenant : null, Errors = errors };
     }
 
-    private static TenantPolicy? LoadTenant(string fileName, string yaml, string baseDirectory, List<BundleError> errors, string? sourceFile)
+    private static TenantPolicy? LoadTenant(string fileName, string yaml, string baseDirectory, Func<string, bool>? fileExists, List<BundleError> errors, string? sourceFile)
     {
         var stream = new YamlStream();
         try
@@ -101,12 +93,22 @@ public sealed class PolicyBundleLoader
 
         var root = stream.Documents[0].RootNode;
         var before = errors.Count;
-        var register = new TenantFileParser(new YamlNodeReader(fileName, errors), baseDirectory).Parse(root);
+        var register = new TenantFileParser(new YamlNodeReader(fileName, errors), baseDirectory, fileExists).Parse(root);
         if (register is null || errors.Count > before)
         {
             return null;
         }
 
         return TenantPolicy.Create(register, PolicyDigest.Compute(root), sourceFile);
+    }
+
+    // file: references resolve against the bundle's directory, never against the process's current one.
+    private static void RequireAbsolute(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        if (!Path.IsPathFullyQualified(directory))
+        {
+            throw new ArgumentException($"The bundle directory '{directory}' is not an absolute path: the host resolves it.", nameof(directory));
+        }
     }
 }

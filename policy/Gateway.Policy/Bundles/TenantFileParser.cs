@@ -22,11 +22,11 @@ internal sealed partial class TenantFileParser
     private readonly PersonSectionParser _people;
     private readonly DelegationSectionParser _delegation;
 
-    public TenantFileParser(YamlNodeReader reader, string baseDirectory)
+    public TenantFileParser(YamlNodeReader reader, string baseDirectory, Func<string, bool>? fileExists)
     {
         _r = reader;
         _references = new CrossReferences(reader);
-        var secrets = new SecretReferenceParser(reader, baseDirectory);
+        var secrets = new SecretReferenceParser(reader, baseDirectory, fileExists);
         _approvals = new ApprovalSectionParser(reader, _references);
         _people = new PersonSectionParser(reader, secrets);
         _catalog = new CatalogSectionParser(reader, _references, secrets, new ConnectorSettingsParser(reader), new DegradeSpecParser(reader), _people);

@@ -10,7 +10,8 @@ namespace Gateway.Policy.Evidence;
 /// The gateway's receipt signing keys: one active key that signs receipts and checkpoints, and the retired ones whose
 /// public keys stay in the JWKS so that everything they signed still verifies. Kept as a JSON file
 /// (<c>{"keys":[{"kid","alg":"ES256","crv":"P-256","created","status":"active"|"retired","x","y","d"}]}</c>, a
-/// secret: mode 0600) written by <c>gatewayctl keys init|rotate</c> and read by the gateway at start-up.
+/// secret: mode 0600) written by <c>gatewayctl keys init|rotate</c> and read by the gateway at start-up. The hosts read
+/// and write that file (<c>Gateway.Store.PrivateFiles.WriteAllText</c>); this type only parses and produces its text.
 /// </summary>
 public sealed class ReceiptKeyRing
 {
@@ -100,7 +101,7 @@ public sealed class ReceiptKeyRing
         return new ReceiptKeyRing([new ReceiptKey(key, DateTimeOffset.FromUnixTimeSeconds(created.ToUnixTimeSeconds()), retired: false)]);
     }
 
-    /// <summary>The ring file's text, private keys included: write it only to a file of mode 0600.</summary>
+    /// <summary>The ring file's text, private keys included: write it only to a file of mode 0600 (<c>PrivateFiles.WriteAllText</c>).</summary>
     public string ToPrivateJson()
     {
         using var stream = new MemoryStream();
@@ -128,35 +129,6 @@ public sealed class ReceiptKeyRing
         }
 
         return Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    /// <summary>
-    /// Writes <see cref="ToPrivateJson"/> to <paramref name="path"/> atomically, the file created with mode 0600 before any
-    /// key is in it, in a directory created 0700 when missing.
-    /// </summary>
-    public void WritePrivateFile(string path)
-    {
-        // The directory 0700 as the data files' (Gateway.Store.PrivateFiles, which this I/O-free library does not reference);
-        // an existing directory keeps its mode.
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(directory);
-        }
-        else
-        {
-            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, string.Empty);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        File.WriteAllText(temporary, ToPrivateJson());
-        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>The public JWKS (RFC 7517): every key, active and retired, with <c>kid</c>, <c>alg</c> ES256 and <c>use</c> sig. Never a private member.</summary>

@@ -21,7 +21,11 @@ public sealed record SecretReference
         _ => "file:" + Name,
     };
 
-    /// <summary>Parses <paramref name="text"/>; file paths are resolved against <paramref name="baseDirectory"/> when given.</summary>
+    /// <summary>
+    /// Parses <paramref name="text"/>; file paths are resolved against <paramref name="baseDirectory"/> when given, an
+    /// absolute path (never against the process's current directory).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="baseDirectory"/> is not an absolute path and the reference names a file.</exception>
     public static bool TryParse(string text, string? baseDirectory, out SecretReference? reference)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -48,7 +52,7 @@ public sealed record SecretReference
                 reference = new SecretReference { Source = SecretSource.Environment, Name = name };
                 return true;
             case "file":
-                var resolved = baseDirectory is null ? name : Path.GetFullPath(Path.Combine(baseDirectory, name));
+                var resolved = baseDirectory is null ? name : Path.GetFullPath(name, baseDirectory);
                 reference = new SecretReference { Source = SecretSource.File, Name = name, ResolvedPath = resolved };
                 return true;
             default:

@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using Gateway.Connectors.Credentials;
 using Gateway.Policy.Bundles;
 using Gateway.Policy;
+using Gateway.Policy.Files;
 using Gateway.Proxy.Configuration;
 using Gateway.Proxy.Security;
 using Gateway.Proxy.Telemetry;
@@ -126,7 +127,7 @@ public sealed partial class PolicyProvider : IDisposable
         try
         {
             var fingerprint = BundleFingerprint.Compute(_settings.BundlePath);
-            var result = ConfineFileCredentials(PolicyBundleLoader.LoadDirectory(_settings.BundlePath));
+            var result = ConfineFileCredentials(PolicyBundleDirectory.Load(_settings.BundlePath, _time));
             if (result.Errors.Count > 0 || result.Set is null)
             {
                 _fingerprint = fingerprint;

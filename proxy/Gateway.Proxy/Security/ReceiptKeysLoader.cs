@@ -53,7 +53,7 @@ internal static class ReceiptKeysLoader
         }
 
         var ring = ReceiptKeyRing.Generate(DateTimeOffset.UtcNow);
-        ring.WritePrivateFile(path);
+        Gateway.Store.PrivateFiles.WriteAllText(path, ring.ToPrivateJson());
         return (ring, false);
     }
 

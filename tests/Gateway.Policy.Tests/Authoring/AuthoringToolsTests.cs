@@ -46,23 +46,22 @@ public sealed class AuthoringToolsTests
     public void Run_Fixtures_ReportsPassAndEveryFailedExpectation()
     {
         var set = PolicySet.Create([ExampleTenant.Load()]);
-        var dir = Directory.CreateTempSubdirectory();
-        File.WriteAllText(Path.Combine(dir.FullName, "ok.yaml"), """
+        var single = """
             name: refund needs approval
             agent: demo-agent
             request: { tool: payments.refund, args: { order: o-1, amount: 25 } }
             expect: { decision: require_approval, approvers: [alice, bob], reason_codes: [approval_gate], failing_controls: [] }
-            """);
-        File.WriteAllText(Path.Combine(dir.FullName, "list.yaml"), """
+            """;
+        var list = """
             fixtures:
               - name: wrong expectation
                 agent: demo-agent
                 request: { tool: shell.exec }
                 expect: { decision: allow, reason_codes: [nope] }
-            """);
+            """;
         var errors = new List<string>();
 
-        var results = FixtureReader.Read(dir.FullName, errors).Select(f => FixtureEvaluator.Run(set, f)).ToList();
+        var results = FixtureReader.Read("ok.yaml", single, errors).Concat(FixtureReader.Read("list.yaml", list, errors)).Select(f => FixtureEvaluator.Run(set, f)).ToList();
         var junit = JUnitReport.Write("policy", results);
 
         Assert.Empty(errors);
@@ -84,16 +83,15 @@ public sealed class AuthoringToolsTests
                 reason: tickets_frozen
 
             """))]);
-        var file = Path.GetTempFileName();
-        File.WriteAllLines(file,
+        string[] lines =
         [
             """{"agent":"demo-agent","decision":"degrade","seq":1,"tenant":"demo","tool":"tickets.search","workspace":"ws-demo"}""",
             """{"agent":"demo-agent","decision":"allow","seq":2,"tenant":"demo","tool":"crm.read_contact","workspace":"ws-demo"}""",
             """{"actor":"root","agent":"gateway","decision":"admin_action","seq":3,"tenant":"demo"}""",
-        ]);
+        ];
         var errors = new List<string>();
 
-        var report = PolicySimulation.Run(candidate, null, AuditTraffic.Read(file, errors));
+        var report = PolicySimulation.Run(candidate, null, AuditTraffic.Read("/exports/audit.jsonl", lines, errors));
 
         Assert.Empty(errors);
         Assert.Equal(2, report.Cases);
@@ -152,7 +150,7 @@ public sealed class AuthoringToolsTests
             {result.Yaml}
             """;
 
-        var loaded = PolicyBundleLoader.LoadTenantText("imported.yaml", tenant, ".");
+        var loaded = PolicyBundleLoader.LoadTenantText("imported.yaml", tenant, Path.GetTempPath());
 
         Assert.True(loaded.Tenant is not null, string.Join("\n", loaded.Errors) + "\n" + result.Yaml);
         Assert.Equal(rules, loaded.Tenant!.Register.Rules.Count(r => r.Id != "gait-fail-closed"));

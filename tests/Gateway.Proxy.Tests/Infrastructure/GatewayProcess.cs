@@ -37,7 +37,7 @@ public sealed class GatewayProcess : IDisposable
         }
 
         var ring = Path.Combine(Directory.CreateTempSubdirectory("gateway-receipt-keys-").FullName, "receipt-keys.json");
-        ReceiptKeyRing.Generate(DateTimeOffset.UtcNow).WritePrivateFile(ring);
+        Gateway.Store.PrivateFiles.WriteAllText(ring, ReceiptKeyRing.Generate(DateTimeOffset.UtcNow).ToPrivateJson());
         environment["Gateway__Receipts__KeyRingFile"] = ring;
     }
 

@@ -134,7 +134,7 @@ public sealed class ReceiptKeysLoaderTests : IDisposable
     {
         var written = ReceiptKeyRing.Generate(DateTimeOffset.UtcNow).Rotate(DateTimeOffset.UtcNow);
         var file = Path.Combine(_directory, "ring.json");
-        written.WritePrivateFile(file);
+        Gateway.Store.PrivateFiles.WriteAllText(file, written.ToPrivateJson());
 
         var (ring, _) = ReceiptKeysLoader.Load(Config(("Gateway:Receipts:KeyRingFile", file)), Environment(Environments.Production), _directory);
 

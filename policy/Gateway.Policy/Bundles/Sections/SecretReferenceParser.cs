@@ -5,9 +5,10 @@ namespace Gateway.Policy.Bundles;
 
 /// <summary>
 /// Reads a secret reference (<c>vault:</c>, <c>env:</c>, <c>file:</c> or <c>none</c>) of an agent or a catalog entry;
-/// a <c>file:</c> reference resolves against the bundle directory and must exist.
+/// a <c>file:</c> reference resolves against the bundle directory and must exist (fileExists: the host's
+/// check, as this library reads no file; without one it is not checked).
 /// </summary>
-internal sealed partial class SecretReferenceParser(YamlNodeReader reader, string baseDirectory)
+internal sealed partial class SecretReferenceParser(YamlNodeReader reader, string baseDirectory, Func<string, bool>? fileExists)
 {
     public SecretReference? Parse(YamlNode node, string text, string what)
     {
@@ -22,7 +23,7 @@ internal sealed partial class SecretReferenceParser(YamlNodeReader reader, strin
             reader.Error(node, BundleErrorCodes.InvalidReference, $"{what} '{text}' does not name a valid environment variable");
         }
 
-        if (reference.Source == SecretSource.File && !System.IO.File.Exists(reference.ResolvedPath))
+        if (reference.Source == SecretSource.File && fileExists is not null && !fileExists(reference.ResolvedPath!))
         {
             reader.Error(node, BundleErrorCodes.SecretFileMissing, $"{what} file '{reference.Name}' does not exist (resolved to {reference.ResolvedPath})");
         }
