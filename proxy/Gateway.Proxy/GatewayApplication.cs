@@ -55,15 +55,20 @@ public static class GatewayApplication
     /// <summary>Registers the gateway's services.</summary>
     public static IServiceCollection AddGatewayCore(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
-        var dataDirectory = Path.GetFullPath(configuration["Gateway:DataDirectory"] ?? Path.Combine(environment.ContentRootPath, ".gateway-data"));
+        // Read before the container exists (they decide what is registered), each validated as its registration would be.
+        var data = StartupOptions.Read(configuration, GatewayDataOptions.SectionName, new GatewayDataOptionsValidator());
+        var dataDirectory = data.DataDirectoryPath(environment);
         var keys = GatewayKeysLoader.Load(configuration, environment, dataDirectory);
         var (receiptKeys, ephemeralReceiptKeys) = ReceiptKeysLoader.Load(configuration, environment, dataDirectory);
-        var embedded = !string.Equals(configuration["Gateway:Store:Kind"], "redis", StringComparison.OrdinalIgnoreCase);
-        ApplyStoreDefaults(configuration, embedded, dataDirectory);
+        var store = Gateway.Store.StateStoreOptions.Read(configuration);
+        var embedded = !store.IsRedis;
+        var postgres = configuration.GetSection(Gateway.Store.Postgres.PostgresStoreOptions.SectionName).Get<Gateway.Store.Postgres.PostgresStoreOptions>()?.IsConfigured == true;
+        var credentials = StartupOptions.Read(configuration, GatewayCredentialsOptions.SectionName, new GatewayCredentialsOptionsValidator());
+        data.ApplyDefaults(configuration, dataDirectory, store, postgres);
         // A measurement switch (docs/performance.md): off hands every group-commit waiter to the thread pool.
-        Gateway.Store.GroupWaiters.CompleteInline = configuration.GetValue("Gateway:Store:CompleteWaitersInline", defaultValue: true);
+        Gateway.Store.GroupWaiters.CompleteInline = store.CompleteWaitersInline;
         // Off completes only a group's last waiter inline, the others on the thread pool (docs/performance.md).
-        Gateway.Store.GroupWaiters.CompleteGroupsInline = configuration.GetValue("Gateway:Store:CompleteGroupsInline", defaultValue: true);
+        Gateway.Store.GroupWaiters.CompleteGroupsInline = store.CompleteGroupsInline;
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(keys);
@@ -83,7 +88,7 @@ public static class GatewayApplication
         services.AddGatewaySharedCache(embedded);
 
         // The system of record on PostgreSQL, when configured (migrated before the services that use it start).
-        if (configuration[AuditSinkKey] == AuditOptions.PostgresSink || PostgresConfigured(configuration))
+        if (data.Audit.Sink == AuditOptions.PostgresSink || postgres)
         {
             services.AddGatewayPostgres(configuration);
         }
@@ -93,7 +98,7 @@ public static class GatewayApplication
         services.AddGatewayConnectors(options =>
         {
             options.CredentialRecords = CredentialRecordStores.ForHost(embedded ? Path.Combine(dataDirectory, "credentials.json") : null);
-            options.Resolver = options.Resolver with { CredentialsRoot = configuration["Gateway:Credentials:Root"] };
+            options.Resolver = options.Resolver with { CredentialsRoot = credentials.Root };
         });
 
         // Oversight: approvals, kill switches, audit journal, incidents; the admin API's tokens.
@@ -224,33 +229,5 @@ public static class GatewayApplication
         app.MapDecisionTokenVerification();
         app.MapReceiptKeys();
         return app;
-    }
-
-    private const string AuditSinkKey = "Gateway:Audit:Sink";
-
-    private static bool PostgresConfigured(IConfiguration configuration) =>
-        !string.IsNullOrWhiteSpace(configuration["Gateway:Store:Postgres:ConnectionString"])
-        || !string.IsNullOrWhiteSpace(configuration["Gateway:Store:Postgres:ConnectionStringFile"]);
-
-    private static void ApplyStoreDefaults(IConfiguration configuration, bool embedded, string dataDirectory)
-    {
-        // With PostgreSQL configured the journal lives there; else the embedded default keeps it in
-        // append-only files and Redis mode in Redis streams.
-        if (string.IsNullOrWhiteSpace(configuration[AuditSinkKey]))
-        {
-            configuration[AuditSinkKey] = PostgresConfigured(configuration) ? AuditOptions.PostgresSink
-                : embedded ? AuditOptions.FileSink : AuditOptions.StoreSink;
-        }
-
-        // The embedded store's journal: nonces, kill switches, warrants, approvals and limits survive a restart.
-        if (embedded && configuration["Gateway:Store:Memory:Directory"] is null)
-        {
-            configuration["Gateway:Store:Memory:Directory"] = Path.Combine(dataDirectory, "state");
-        }
-
-        if (string.IsNullOrWhiteSpace(configuration["Gateway:Audit:Directory"]))
-        {
-            configuration["Gateway:Audit:Directory"] = Path.Combine(dataDirectory, "audit");
-        }
     }
 }

@@ -30,9 +30,6 @@ public sealed class PostgresScope : IAsyncDisposable
     /// <summary>A command in this transaction with the configured timeout.</summary>
     public NpgsqlCommand CreateCommand(string sql) => new(sql, Connection, Transaction) { CommandTimeout = _commandTimeout };
 
-    /// <summary>A batch (several statements, one round trip) in this transaction.</summary>
-    public NpgsqlBatch CreateBatch() => new(Connection, Transaction) { Timeout = _commandTimeout };
-
     public Task CommitAsync(CancellationToken cancellationToken = default) => Transaction.CommitAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()

@@ -38,6 +38,9 @@ public sealed record PostgresStoreOptions
     /// </summary>
     public int AuditPartitionDaysAhead { get; init; } = 7;
 
+    /// <summary>True when a connection string or its file is set: the gateway then runs its system of record on PostgreSQL.</summary>
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(ConnectionString) || !string.IsNullOrWhiteSpace(ConnectionStringFile);
+
     /// <summary>
     /// The connection string, read from <see cref="ConnectionStringFile"/> when that is set, with the password of
     /// <see cref="PasswordFile"/> when that is set.

@@ -10,7 +10,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class StateStoreServiceCollectionExtensions
 {
     /// <summary>The configuration section read by <see cref="AddGatewayStateStore"/>.</summary>
-    public const string SectionName = "Gateway:Store";
+    public const string SectionName = Gateway.Store.StateStoreOptions.SectionName;
 
     /// <summary>
     /// Registers <see cref="Gateway.Store.IStateStore"/> as a singleton chosen by <c>Gateway:Store:Kind</c>:
@@ -26,27 +26,23 @@ public static class StateStoreServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        var section = configuration.GetSection(SectionName);
-        var kind = section["Kind"];
+        var options = Gateway.Store.StateStoreOptions.Read(configuration);
+        services.AddOptions<Gateway.Store.StateStoreOptions>().Bind(configuration.GetSection(SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Gateway.Store.StateStoreOptions>, Gateway.Store.StateStoreOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
 
-        if (string.IsNullOrWhiteSpace(kind) || string.Equals(kind, "memory", StringComparison.OrdinalIgnoreCase))
+        if (!options.IsRedis)
         {
             // With Memory:Directory the embedded store keeps a journal there, so its state survives a restart.
-            var directory = section["Memory:Directory"];
+            var directory = options.Memory.Directory;
             services.AddSingleton<Gateway.Store.IStateStore>(sp => string.IsNullOrWhiteSpace(directory)
                 ? new Gateway.Store.InMemoryStateStore(sp.GetRequiredService<TimeProvider>())
                 : Gateway.Store.InMemoryStateStore.OpenDurable(directory, sp.GetRequiredService<TimeProvider>()));
             return services;
         }
 
-        if (!string.Equals(kind, "redis", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new InvalidOperationException($"{SectionName}:Kind '{kind}' is not supported; use 'memory' or 'redis'.");
-        }
-
         services.AddOptions<Gateway.Store.RedisStoreOptions>()
-            .Bind(section.GetSection("Redis"))
+            .Bind(configuration.GetSection(SectionName + ":Redis"))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Gateway.Store.RedisStoreOptions>, Gateway.Store.RedisStoreOptionsValidator>());
         services.AddSingleton(static sp => new Gateway.Store.RedisConnection(

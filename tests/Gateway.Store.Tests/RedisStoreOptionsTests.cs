@@ -117,7 +117,7 @@ public sealed class RedisStoreOptionsTests
     [Fact]
     public void AddGatewayStateStore_UnknownKind_ThrowsNamingTheKey()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => Build(new() { ["Gateway:Store:Kind"] = "etcd" }));
+        var error = Assert.Throws<OptionsValidationException>(() => Build(new() { ["Gateway:Store:Kind"] = "etcd" }));
 
         Assert.Contains("Gateway:Store:Kind", error.Message, StringComparison.Ordinal);
     }

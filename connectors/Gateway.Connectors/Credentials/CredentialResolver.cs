@@ -68,13 +68,6 @@ public sealed partial class CredentialResolver
         }
     }
 
-    /// <summary>Drops every cached value.</summary>
-    public void ClearCache()
-    {
-        _vaultCache.Clear();
-        _fileCache.Clear();
-    }
-
     internal ValueTask<SecretValue> ResolveAsync(string tenant, string reference, CancellationToken cancellationToken = default)
     {
         if (!_parsed.TryGetValue(reference, out var parsed))

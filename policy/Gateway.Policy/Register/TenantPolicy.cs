@@ -191,9 +191,6 @@ public sealed class TenantPolicy
 
     public bool TryGetApprover(string id, out Approver? approver) => _approvers.TryGetValue(id, out approver);
 
-    /// <summary>Active gates that may apply to <paramref name="actionType"/>, in bundle order.</summary>
-    public IReadOnlyList<ApprovalGate> GatesFor(ActionType actionType) => _gatesByActionType[(int)actionType];
-
     /// <summary>Rate limits that apply to a call by <paramref name="agentId"/> to <paramref name="tool"/>.</summary>
     public IEnumerable<RateLimit> RateLimitsFor(string agentId, string tool) => Register.RateLimits.Where(l => l.Scope switch
     {

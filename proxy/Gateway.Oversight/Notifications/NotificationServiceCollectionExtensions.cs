@@ -19,7 +19,8 @@ public static class NotificationServiceCollectionExtensions
             .PostConfigure(o =>
             {
                 // The console's origin, unless the notifications name their own.
-                if (o.PublicOrigin is null && Uri.TryCreate(configuration["Gateway:Console:PublicOrigin"], UriKind.Absolute, out var origin))
+                if (o.PublicOrigin is null
+                    && Uri.TryCreate(configuration.GetSection(ConsoleOrigin.Section).Get<ConsoleOrigin>()?.PublicOrigin, UriKind.Absolute, out var origin))
                 {
                     o.PublicOrigin = origin;
                 }
@@ -46,6 +47,14 @@ public static class NotificationServiceCollectionExtensions
         services.Remove(registered);
         services.AddSingleton<IApprovalStore>(sp => new NotifyingApprovalStore(Inner(sp, registered), sp.GetRequiredService<ApprovalNotifier>()));
         return services;
+    }
+
+    /// <summary>The console's <c>Gateway:Console:PublicOrigin</c> (validated with the console's options, where they are registered).</summary>
+    private sealed class ConsoleOrigin
+    {
+        public const string Section = "Gateway:Console";
+
+        public string? PublicOrigin { get; set; }
     }
 
     private static IApprovalStore Inner(IServiceProvider services, ServiceDescriptor registered) =>

@@ -56,9 +56,6 @@ internal sealed class McpToolNames
     /// <summary>The catalog entry a name on <c>/mcp</c> stands for.</summary>
     public bool TryResolve(string name, out CatalogEntry entry) => _byName.TryGetValue(name, out entry!);
 
-    /// <summary>The name on <c>/mcp</c> of the catalog entry <paramref name="catalogName"/>, if it is a tool.</summary>
-    public string? NameOf(string catalogName) => _nameOf.GetValueOrDefault(catalogName);
-
     /// <summary>The name on <c>/mcp</c> of the MCP server <paramref name="catalogName"/>: what its prompts' names and its resources' URIs start with.</summary>
     public string? ServerNameOf(string catalogName) => _serverNameOf.GetValueOrDefault(catalogName);
 

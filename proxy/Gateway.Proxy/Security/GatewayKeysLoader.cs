@@ -15,13 +15,14 @@ internal static class GatewayKeysLoader
     public static GatewayKeys Load(IConfiguration configuration, IHostEnvironment environment, string dataDirectory)
     {
         var development = environment.IsDevelopment();
+        var configuredKeys = configuration.Get<GatewayKeyOptions>() ?? new GatewayKeyOptions();
         var errors = new List<string>();
         var generated = false;
         Dictionary<string, string>? devKeys = null;
 
         string? Value(string name)
         {
-            var configured = configuration[name];
+            var configured = configuredKeys.ValueOf(name);
             if (!string.IsNullOrWhiteSpace(configured) || !development)
             {
                 return configured;
@@ -42,7 +43,7 @@ internal static class GatewayKeysLoader
             }
             else
             {
-                ring = EncryptionKeyRing.FromEnvironment(name => name == DataEncryptionKey.EnvironmentVariable ? dataKeyText : configuration[name]);
+                ring = EncryptionKeyRing.FromEnvironment(name => name == DataEncryptionKey.EnvironmentVariable ? dataKeyText : configuredKeys.ValueOf(name));
             }
         }
         catch (FormatException ex)

@@ -1,4 +1,5 @@
 using Gateway.Policy.Evidence;
+using Gateway.Proxy.Configuration;
 
 namespace Gateway.Proxy.Security;
 
@@ -19,8 +20,9 @@ internal static class ReceiptKeysLoader
 
     public static (ReceiptKeyRing Ring, bool Ephemeral) Load(IConfiguration configuration, IHostEnvironment environment, string dataDirectory)
     {
-        var allowEphemeral = AllowEphemeral(configuration);
-        var configured = configuration[KeyRingFileKey];
+        var options = StartupOptions.Read(configuration, ReceiptKeyOptions.SectionName, new ReceiptKeyOptionsValidator());
+        var allowEphemeral = options.EphemeralKeysAllowed;
+        var configured = options.KeyRingFile;
         if (!string.IsNullOrWhiteSpace(configured))
         {
             try
@@ -55,17 +57,5 @@ internal static class ReceiptKeysLoader
         var ring = ReceiptKeyRing.Generate(DateTimeOffset.UtcNow);
         Gateway.Store.PrivateFiles.WriteAllText(path, ring.ToPrivateJson());
         return (ring, false);
-    }
-
-    // Validated here, before anything else starts: a value that is not a boolean stops the start rather than counting as false.
-    private static bool AllowEphemeral(IConfiguration configuration)
-    {
-        var value = configuration[AllowEphemeralKeysKey];
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return false;
-        }
-
-        return bool.TryParse(value, out var allowed) ? allowed : throw new InvalidOperationException($"{AllowEphemeralKeysKey} must be true or false, not '{value}'.");
     }
 }

@@ -41,13 +41,6 @@ public static class GatewayTelemetry
         return activity;
     }
 
-    /// <summary>The request's <c>gateway.request</c> span, or null when it is not traced.</summary>
-    public static Activity? GetRequestActivity(HttpContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        return context.Features.Get<GatewayRequestActivityFeature>()?.Activity;
-    }
-
     /// <summary>The authenticated caller: <c>gamut.tenant</c>, <c>gamut.workspace</c>, <c>gamut.agent</c>.</summary>
     public static void SetIdentity(HttpContext context, string tenant, string? workspace, string agent)
     {
@@ -87,12 +80,6 @@ public static class GatewayTelemetry
 
         activity.SetTag(GatewaySpanAttributes.Decision, decision);
         activity.SetTag(GatewaySpanAttributes.FailingControls, string.Join(',', failingControls));
-    }
-
-    /// <summary>The connector that executes the action (<c>gamut.connector</c>).</summary>
-    public static void SetConnector(HttpContext context, string connector)
-    {
-        Recording(context)?.SetTag(GatewaySpanAttributes.Connector, connector);
     }
 
     /// <summary>

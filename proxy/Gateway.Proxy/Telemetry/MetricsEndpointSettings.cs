@@ -22,8 +22,9 @@ internal sealed record MetricsEndpointSettings(int? Port, string Host)
 
     public static MetricsEndpointSettings Read(IConfiguration configuration, List<string> errors)
     {
-        var host = configuration[HostKey] is { Length: > 0 } configuredHost ? configuredHost.Trim() : "*";
-        var text = configuration[PortKey];
+        var options = configuration.GetSection(MetricsEndpointOptions.SectionName).Get<MetricsEndpointOptions>() ?? new MetricsEndpointOptions();
+        var host = options.Host is { Length: > 0 } configuredHost ? configuredHost.Trim() : "*";
+        var text = options.Port;
         if (string.IsNullOrWhiteSpace(text))
         {
             return new MetricsEndpointSettings(null, host);
@@ -55,10 +56,11 @@ internal sealed record MetricsEndpointSettings(int? Port, string Host)
             return;
         }
 
-        var urls = configuration["urls"];
+        var server = configuration.Get<ServerListenOptions>() ?? new ServerListenOptions();
+        var urls = server.Urls;
         if (string.IsNullOrWhiteSpace(urls))
         {
-            var httpPorts = configuration["http_ports"];
+            var httpPorts = server.HttpPorts;
             urls = string.IsNullOrWhiteSpace(httpPorts)
                 ? "http://localhost:5000"
                 : string.Join(';', httpPorts.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(static p => "http://*:" + p));

@@ -17,7 +17,7 @@ internal enum TelemetrySignal
 internal sealed record OtlpTarget(Uri Endpoint, OtlpExportProtocol Protocol, string? Headers, int TimeoutMilliseconds);
 
 /// <summary>
-/// The standard <c>OTEL_*</c> variables, read from <see cref="IConfiguration"/> (environment variables
+/// The standard <c>OTEL_*</c> variables, bound from <see cref="IConfiguration"/> as <see cref="OtelOptions"/> (environment variables
 /// are part of it, and tests pass them as settings). Export is off unless an OTLP endpoint is set,
 /// whatever the environment; <c>OTEL_SDK_DISABLED=true</c> turns everything off. Malformed values are
 /// collected in <see cref="Errors"/> (naming the variable, never echoing a header value) and stop the
@@ -72,37 +72,38 @@ internal sealed class TelemetrySettings
         ArgumentNullException.ThrowIfNull(configuration);
         var settings = new TelemetrySettings();
         var errors = new List<string>();
-        settings.Resource = ReadResource(configuration, environmentName, errors);
+        var variables = configuration.Get<OtelOptions>() ?? new OtelOptions();
+        settings.Resource = ReadResource(variables, environmentName, errors);
         settings.MetricsEndpoint = MetricsEndpointSettings.Read(configuration, errors);
 
-        if (IsTrue(configuration["OTEL_SDK_DISABLED"]))
+        if (IsTrue(variables["OTEL_SDK_DISABLED"]))
         {
             settings.DisabledReason = "OTEL_SDK_DISABLED is true";
             settings.Errors = errors;
             return settings;
         }
 
-        settings.Traces = ReadTarget(configuration, TelemetrySignal.Traces, errors);
-        settings.Metrics = ReadTarget(configuration, TelemetrySignal.Metrics, errors);
-        settings.Logs = ReadTarget(configuration, TelemetrySignal.Logs, errors);
+        settings.Traces = ReadTarget(variables, TelemetrySignal.Traces, errors);
+        settings.Metrics = ReadTarget(variables, TelemetrySignal.Metrics, errors);
+        settings.Logs = ReadTarget(variables, TelemetrySignal.Logs, errors);
         if (!settings.AnyExported)
         {
             settings.DisabledReason = "no OTLP endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT)";
         }
 
-        (settings.Sampler, settings.SamplerName) = ReadSampler(configuration, errors);
-        settings.MetricExportIntervalMilliseconds = ReadMilliseconds(configuration, "OTEL_METRIC_EXPORT_INTERVAL", 60_000, errors);
-        settings.MetricExportTimeoutMilliseconds = ReadMilliseconds(configuration, "OTEL_METRIC_EXPORT_TIMEOUT", 30_000, errors);
-        settings.Spans = ReadBatch(configuration, "OTEL_BSP_", 5000, errors);
-        settings.LogRecords = ReadBatch(configuration, "OTEL_BLRP_", 1000, errors);
+        (settings.Sampler, settings.SamplerName) = ReadSampler(variables, errors);
+        settings.MetricExportIntervalMilliseconds = ReadMilliseconds(variables, "OTEL_METRIC_EXPORT_INTERVAL", 60_000, errors);
+        settings.MetricExportTimeoutMilliseconds = ReadMilliseconds(variables, "OTEL_METRIC_EXPORT_TIMEOUT", 30_000, errors);
+        settings.Spans = ReadBatch(variables, "OTEL_BSP_", 5000, errors);
+        settings.LogRecords = ReadBatch(variables, "OTEL_BLRP_", 1000, errors);
         settings.Errors = errors;
         return settings;
     }
 
-    private static OtlpTarget? ReadTarget(IConfiguration configuration, TelemetrySignal signal, List<string> errors)
+    private static OtlpTarget? ReadTarget(OtelOptions variables, TelemetrySignal signal, List<string> errors)
     {
         var name = signal.ToString().ToUpperInvariant();
-        var exporter = configuration[$"OTEL_{name}_EXPORTER"];
+        var exporter = variables[$"OTEL_{name}_EXPORTER"];
         if (!string.IsNullOrWhiteSpace(exporter))
         {
             var exporters = exporter.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -119,11 +120,11 @@ internal sealed class TelemetrySettings
         }
 
         var protocolVariable = $"OTEL_EXPORTER_OTLP_{name}_PROTOCOL";
-        var protocolText = configuration[protocolVariable];
+        var protocolText = variables[protocolVariable];
         if (string.IsNullOrWhiteSpace(protocolText))
         {
             protocolVariable = "OTEL_EXPORTER_OTLP_PROTOCOL";
-            protocolText = configuration[protocolVariable];
+            protocolText = variables[protocolVariable];
         }
 
         var protocol = OtlpExportProtocol.HttpProtobuf;
@@ -141,7 +142,7 @@ internal sealed class TelemetrySettings
 
         Uri endpoint;
         var signalVariable = $"OTEL_EXPORTER_OTLP_{name}_ENDPOINT";
-        if (configuration[signalVariable] is { Length: > 0 } signalEndpoint)
+        if (variables[signalVariable] is { Length: > 0 } signalEndpoint)
         {
             // A signal's own endpoint is used as given.
             if (!TryParseEndpoint(signalEndpoint, out endpoint))
@@ -150,7 +151,7 @@ internal sealed class TelemetrySettings
                 return null;
             }
         }
-        else if (configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] is { Length: > 0 } baseEndpoint)
+        else if (variables["OTEL_EXPORTER_OTLP_ENDPOINT"] is { Length: > 0 } baseEndpoint)
         {
             if (!TryParseEndpoint(baseEndpoint, out var root))
             {
@@ -166,11 +167,11 @@ internal sealed class TelemetrySettings
             return null;
         }
 
-        var headers = configuration[$"OTEL_EXPORTER_OTLP_{name}_HEADERS"] is { Length: > 0 } signalHeaders
+        var headers = variables[$"OTEL_EXPORTER_OTLP_{name}_HEADERS"] is { Length: > 0 } signalHeaders
             ? signalHeaders
-            : configuration["OTEL_EXPORTER_OTLP_HEADERS"];
-        var timeoutVariable = configuration[$"OTEL_EXPORTER_OTLP_{name}_TIMEOUT"] is { Length: > 0 } ? $"OTEL_EXPORTER_OTLP_{name}_TIMEOUT" : "OTEL_EXPORTER_OTLP_TIMEOUT";
-        var timeout = ReadMilliseconds(configuration, timeoutVariable, DefaultTimeoutMilliseconds, errors);
+            : variables["OTEL_EXPORTER_OTLP_HEADERS"];
+        var timeoutVariable = variables[$"OTEL_EXPORTER_OTLP_{name}_TIMEOUT"] is { Length: > 0 } ? $"OTEL_EXPORTER_OTLP_{name}_TIMEOUT" : "OTEL_EXPORTER_OTLP_TIMEOUT";
+        var timeout = ReadMilliseconds(variables, timeoutVariable, DefaultTimeoutMilliseconds, errors);
         return new OtlpTarget(endpoint, protocol, string.IsNullOrWhiteSpace(headers) ? null : headers, timeout);
     }
 
@@ -190,10 +191,10 @@ internal sealed class TelemetrySettings
     private static bool TryParseEndpoint(string text, out Uri endpoint) =>
         Uri.TryCreate(text.Trim(), UriKind.Absolute, out endpoint!) && (endpoint.Scheme == Uri.UriSchemeHttp || endpoint.Scheme == Uri.UriSchemeHttps);
 
-    private static (Sampler Sampler, string Name) ReadSampler(IConfiguration configuration, List<string> errors)
+    private static (Sampler Sampler, string Name) ReadSampler(OtelOptions variables, List<string> errors)
     {
-        var name = configuration["OTEL_TRACES_SAMPLER"]?.Trim().ToLowerInvariant();
-        var argument = configuration["OTEL_TRACES_SAMPLER_ARG"];
+        var name = variables["OTEL_TRACES_SAMPLER"]?.Trim().ToLowerInvariant();
+        var argument = variables["OTEL_TRACES_SAMPLER_ARG"];
         double ratio = 1.0;
         if (name is "traceidratio" or "parentbased_traceidratio" && !string.IsNullOrWhiteSpace(argument)
             && (!double.TryParse(argument, NumberStyles.Float, CultureInfo.InvariantCulture, out ratio) || ratio is < 0 or > 1))
@@ -222,7 +223,7 @@ internal sealed class TelemetrySettings
         }
     }
 
-    private static Dictionary<string, object> ReadResource(IConfiguration configuration, string environmentName, List<string> errors)
+    private static Dictionary<string, object> ReadResource(OtelOptions variables, string environmentName, List<string> errors)
     {
         var attributes = new Dictionary<string, object>(StringComparer.Ordinal)
         {
@@ -236,7 +237,7 @@ internal sealed class TelemetrySettings
             attributes["service.version"] = version;
         }
 
-        if (configuration["OTEL_RESOURCE_ATTRIBUTES"] is { Length: > 0 } text)
+        if (variables["OTEL_RESOURCE_ATTRIBUTES"] is { Length: > 0 } text)
         {
             foreach (var pair in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
@@ -251,7 +252,7 @@ internal sealed class TelemetrySettings
             }
         }
 
-        if (configuration["OTEL_SERVICE_NAME"] is { } serviceName && !string.IsNullOrWhiteSpace(serviceName))
+        if (variables["OTEL_SERVICE_NAME"] is { } serviceName && !string.IsNullOrWhiteSpace(serviceName))
         {
             attributes["service.name"] = serviceName.Trim();
         }
@@ -259,20 +260,20 @@ internal sealed class TelemetrySettings
         return attributes;
     }
 
-    private static BatchSettings ReadBatch(IConfiguration configuration, string prefix, int defaultDelay, List<string> errors)
+    private static BatchSettings ReadBatch(OtelOptions variables, string prefix, int defaultDelay, List<string> errors)
     {
-        var queue = ReadMilliseconds(configuration, prefix + "MAX_QUEUE_SIZE", 2048, errors);
+        var queue = ReadMilliseconds(variables, prefix + "MAX_QUEUE_SIZE", 2048, errors);
         return new BatchSettings(
             queue,
-            ReadMilliseconds(configuration, prefix + "SCHEDULE_DELAY", defaultDelay, errors),
-            ReadMilliseconds(configuration, prefix + "EXPORT_TIMEOUT", 30_000, errors),
-            Math.Min(queue, ReadMilliseconds(configuration, prefix + "MAX_EXPORT_BATCH_SIZE", 512, errors)));
+            ReadMilliseconds(variables, prefix + "SCHEDULE_DELAY", defaultDelay, errors),
+            ReadMilliseconds(variables, prefix + "EXPORT_TIMEOUT", 30_000, errors),
+            Math.Min(queue, ReadMilliseconds(variables, prefix + "MAX_EXPORT_BATCH_SIZE", 512, errors)));
     }
 
     /// <summary>A positive integer setting (milliseconds or a count).</summary>
-    private static int ReadMilliseconds(IConfiguration configuration, string variable, int fallback, List<string> errors)
+    private static int ReadMilliseconds(OtelOptions variables, string variable, int fallback, List<string> errors)
     {
-        var text = configuration[variable];
+        var text = variables[variable];
         if (string.IsNullOrWhiteSpace(text))
         {
             return fallback;

@@ -49,7 +49,7 @@ public sealed class ReceiptKeysLoaderTests : IDisposable
     [Fact]
     public void Load_AllowEphemeralKeysNotABoolean_RefusesToStartNamingIt()
     {
-        var error = Assert.Throws<InvalidOperationException>(() =>
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() =>
             ReceiptKeysLoader.Load(Config(("Gateway:Receipts:AllowEphemeralKeys", "yes")), Environment(Environments.Production), _directory));
 
         Assert.Contains("Gateway:Receipts:AllowEphemeralKeys must be true or false, not 'yes'", error.Message, StringComparison.Ordinal);

@@ -1,0 +1,27 @@
+namespace Gateway.Proxy.Telemetry;
+
+/// <summary>
+/// The <c>/metrics</c> listener as configured (section <c>Gateway:Metrics</c>): bound before the container exists and
+/// checked by <see cref="MetricsEndpointSettings.Read"/> (the port a TCP port, the host a name or address), with the
+/// server's own listeners (<see cref="ServerListenOptions"/>) it must not share a port with.
+/// </summary>
+public sealed class MetricsEndpointOptions
+{
+    public const string SectionName = "Gateway:Metrics";
+
+    /// <summary><c>Gateway:Metrics:Port</c>, as text (unset: no endpoint).</summary>
+    public string? Port { get; set; }
+
+    /// <summary><c>Gateway:Metrics:Host</c>; unset, every address (<c>*</c>).</summary>
+    public string? Host { get; set; }
+}
+
+/// <summary>The server's own listeners as the host reads them: <c>urls</c> (<c>ASPNETCORE_URLS</c>), else <c>http_ports</c> (<c>ASPNETCORE_HTTP_PORTS</c>).</summary>
+public sealed class ServerListenOptions
+{
+    [ConfigurationKeyName("urls")]
+    public string? Urls { get; set; }
+
+    [ConfigurationKeyName("http_ports")]
+    public string? HttpPorts { get; set; }
+}
