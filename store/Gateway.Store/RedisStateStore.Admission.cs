@@ -1,11 +1,9 @@
-using System.Buffers;
-using System.Buffers.Text;
 using System.Collections.Concurrent;
 using StackExchange.Redis;
 
 namespace Gateway.Store;
 
-// The Redis store's admissions, budgets and counters (IAdmissionStore): one script run per admission or per batch of a hash tag's admissions.
+// The Redis store's admissions (IAdmissionStore): one script run per admission or per batch of a hash tag's admissions.
 public sealed partial class RedisStateStore
 {
     /// <remarks>
@@ -100,9 +98,6 @@ public sealed partial class RedisStateStore
     private RedisGroupCommit<AdmissionRequest, AdmissionOutcome> AdmissionsFor(ReadOnlySpan<char> tag) =>
         GroupFor(_admissions, tag, static store => new(store.AdmitBatchAsync, store._maxAdmissionBatch));
 
-    private RedisGroupCommit<PendingSettle, long> SettlesFor(ReadOnlySpan<char> tag) =>
-        GroupFor(_settles, tag, static store => new(store.SettleBatchAsync, store._maxAdmissionBatch));
-
     private RedisGroupCommit<TRequest, TOutcome> GroupFor<TRequest, TOutcome>(ConcurrentDictionary<string, RedisGroupCommit<TRequest, TOutcome>> groups, ReadOnlySpan<char> tag, Func<RedisStateStore, RedisGroupCommit<TRequest, TOutcome>> create)
     {
         var lookup = groups.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -194,67 +189,6 @@ public sealed partial class RedisStateStore
         return ToAdmissions(operation, reply, batch);
     }
 
-    // The admission script's reply: one bulk string of RedisScripts.ReplyLength integers per request (#52: an array reply
-    // would be an object per integer), read into a span, never into a string.
-    private AdmissionOutcome[] ToAdmissions(string operation, RedisResult reply, IReadOnlyList<AdmissionRequest> batch)
-    {
-        var count = RedisScripts.ReplyLength * batch.Count;
-        var rented = count > MaxStackNumbers ? ArrayPool<long>.Shared.Rent(count) : null;
-        try
-        {
-            var numbers = rented is null ? stackalloc long[MaxStackNumbers] : rented.AsSpan();
-            numbers = numbers[..count];
-            if (!TryReadNumbers(((ReadOnlyMemory<byte>)(RedisValue)reply).Span, numbers))
-            {
-                // Fail closed: a reply of another shape admits nobody.
-                throw Record(operation, new StateStoreUnavailableException($"Redis answered {operation} with a reply of another shape than {count} integers."));
-            }
-
-            var outcomes = new AdmissionOutcome[batch.Count];
-            for (var i = 0; i < outcomes.Length; i++)
-            {
-                outcomes[i] = ToAdmission(numbers.Slice(RedisScripts.ReplyLength * i, RedisScripts.ReplyLength), batch[i]);
-            }
-
-            return outcomes;
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<long>.Shared.Return(rented);
-            }
-        }
-    }
-
-    // A batch of up to this many requests' replies is read on the stack (16 requests, 2 KiB).
-    private const int MaxStackNumbers = 16 * RedisScripts.ReplyLength;
-
-    // Exactly numbers.Length decimal integers, each followed by one space but the last.
-    private static bool TryReadNumbers(ReadOnlySpan<byte> text, Span<long> numbers)
-    {
-        for (var i = 0; i < numbers.Length; i++)
-        {
-            if (!Utf8Parser.TryParse(text, out numbers[i], out var consumed))
-            {
-                return false;
-            }
-
-            text = text[consumed..];
-            if (i < numbers.Length - 1)
-            {
-                if (text.IsEmpty || text[0] != (byte)' ')
-                {
-                    return false;
-                }
-
-                text = text[1..];
-            }
-        }
-
-        return text.IsEmpty;
-    }
-
     // One request's keys (nonce, switches, windows, counters, budget, token record, generations, presented record) and
     // arguments (nonce value, lifetime ms, switch count, window count, budget 0|1, token 0|1, counter count, then limit,
     // window ms and permits per window, then amount, limit (-1: none) and lifetime ms per counter, then the budget's
@@ -324,113 +258,6 @@ public sealed partial class RedisStateStore
         values[value + 2] = token.ConsumeKey is null ? 0 : 1;
     }
 
-    // One request's RedisScripts.ReplyLength values.
-    private static AdmissionOutcome ToAdmission(ReadOnlySpan<long> reply, AdmissionRequest request) =>
-        new(reply[0] == 1, (uint)reply[1], ToOutcome((int)reply[2], reply[3]))
-        {
-            Budget = reply[4] < 0 || request.Budget is not { } asked ? null
-                : new BudgetOutcome(reply[4] == 1, reply[5], asked.Limit, TimeSpan.FromMilliseconds(reply[6])),
-            Token = reply[7] < 0 || request.Token is not { } token ? null : ToToken(reply[7..], token),
-            Counters = ToCounters(reply[RedisScripts.CounterReplyOffset..], request.Counters.Count),
-        };
-
-    // The counters' code (-2 not asked or not tried, -1 reserved, else the refused index), then their values.
-    private static CounterOutcome? ToCounters(ReadOnlySpan<long> reply, int count)
-    {
-        var code = reply[0];
-        if (code < -1)
-        {
-            return null;
-        }
-
-        return new CounterOutcome((int)code, reply.Slice(1, count).ToArray());
-    }
-
-    private static TokenRecordingOutcome ToToken(ReadOnlySpan<long> reply, TokenRecording token)
-    {
-        var generations = reply.Slice(1, token.GenerationKeys.Count).ToArray();
-        var consumption = reply[0] switch
-        {
-            1 => TokenConsumption.Consumed,
-            2 => TokenConsumption.AlreadyUsed,
-            3 => TokenConsumption.NotRecorded,
-            _ => TokenConsumption.NotAsked,
-        };
-        return new TokenRecordingOutcome(generations, consumption);
-    }
-
-    public async ValueTask<BudgetOutcome> TryReserveAsync(string key, long amount, long limit, TimeSpan window, CancellationToken cancellationToken = default)
-    {
-        var reply = (RedisResult[])(await EvaluateAsync("reserve", RedisScripts.Reserve, [key], [amount, limit, WindowMilliseconds(window)], cancellationToken).ConfigureAwait(false))!;
-        return new BudgetOutcome((long)reply[0] == 1, (long)reply[1], limit, TimeSpan.FromMilliseconds((long)reply[2]));
-    }
-
-    /// <remarks>
-    /// With <see cref="RedisStoreOptions.BatchBudgets"/> the settle may share its script run with others of
-    /// its key's hash tag that arrived while the previous settle call of that tag was in flight; a failed
-    /// call fails every settle in it (the reservations stand).
-    /// </remarks>
-    public async ValueTask<long> SettleAsync(string key, long reserved, long actual, TimeSpan window, CancellationToken cancellationToken = default)
-    {
-        var settle = new PendingSettle(key, actual - reserved, WindowMilliseconds(window));
-        var tag = HashTag(key);
-        if (_batchBudgets && !tag.IsEmpty)
-        {
-            return await SettlesFor(tag).SendAsync(settle, cancellationToken).ConfigureAwait(false);
-        }
-
-        var reply = await EvaluateAsync("settle", RedisScripts.Settle, [key], [settle.Delta, settle.WindowMs], cancellationToken).ConfigureAwait(false);
-        return (long)reply;
-    }
-
-    // The batch script: KEYS the budgets, ARGV per settle its delta and window ms. Never cancelled.
-    private async Task<long[]> SettleBatchAsync(IReadOnlyList<PendingSettle> batch)
-    {
-        var keys = new RedisKey[batch.Count];
-        var values = new RedisValue[2 * batch.Count];
-        for (var i = 0; i < batch.Count; i++)
-        {
-            keys[i] = batch[i].Key;
-            values[2 * i] = batch[i].Delta;
-            values[(2 * i) + 1] = batch[i].WindowMs;
-        }
-
-        var reply = (RedisResult[])(await EvaluateAsync("settle_batch", RedisScripts.SettleBatch, keys, values, CancellationToken.None).ConfigureAwait(false))!;
-        var used = new long[reply.Length];
-        for (var i = 0; i < used.Length; i++)
-        {
-            used[i] = (long)reply[i];
-        }
-
-        return used;
-    }
-
-    public async ValueTask<IReadOnlyList<long?>> AdjustCountersAsync(IReadOnlyList<CounterAdjustment> adjustments, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(adjustments);
-        if (adjustments.Count == 0)
-        {
-            return [];
-        }
-
-        var keys = new RedisKey[adjustments.Count];
-        var values = new RedisValue[adjustments.Count];
-        for (var i = 0; i < keys.Length; i++)
-        {
-            keys[i] = adjustments[i].Key;
-            values[i] = adjustments[i].Delta;
-        }
-
-        var reply = (RedisResult[])(await EvaluateAsync("adjust_counters", RedisScripts.AdjustCounters, keys, values, cancellationToken).ConfigureAwait(false))!;
-        var adjusted = new long?[reply.Length];
-        for (var i = 0; i < adjusted.Length; i++)
-        {
-            adjusted[i] = (long)reply[i] is var value and >= 0 ? value : null;
-        }
-
-        return adjusted;
-    }
-
     private static void AddWindows(IReadOnlyList<RateLimitWindow> windows, RedisKey[] keys, int firstKey, RedisValue[] values, int firstValue)
     {
         for (var i = 0; i < windows.Count; i++)
@@ -446,7 +273,4 @@ public sealed partial class RedisStateStore
     private static RateLimitOutcome ToOutcome(int refused, long retryAfterMs) => refused < 0
         ? RateLimitOutcome.Admit
         : new RateLimitOutcome(false, refused, TimeSpan.FromMilliseconds(retryAfterMs));
-
-    /// <summary>One settle of a batch: the budget, the amount to add (negative refunds) and the window.</summary>
-    private readonly record struct PendingSettle(string Key, long Delta, long WindowMs);
 }

@@ -1,9 +1,6 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
-using System.Text;
 using Gateway.Audit.Options;
 using Gateway.Policy.AuditChain;
-using Gateway.Store;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -29,7 +26,7 @@ namespace Gateway.Audit;
 /// appended to the partition's receipts file before its lines and fsynced while they are (<see cref="AuditFileReceipts"/>); retention
 /// drops the batches whose records it retired.
 /// </summary>
-public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
+public sealed partial class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
 {
     /// <summary>The file name suffix of a partition's journal.</summary>
     public const string FileSuffix = ".audit.jsonl";
@@ -172,150 +169,6 @@ public sealed class FileAuditStore : IAuditStore, IAuditRetirement, IDisposable
 
             _space.GroupWritten();
             return true;
-        }
-        finally
-        {
-            file.Gate.Release();
-        }
-    }
-
-    public async IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        FileStream stream;
-        long records;
-        bool anchored;
-        var file = await EnterAsync(partition, cancellationToken);
-        try
-        {
-            records = file.Length - file.Anchor.Length;
-            anchored = file.Anchor.Length > 0;
-
-            // Opened under the gate: a retirement that replaces the file later leaves this reader on the one it opened.
-            stream = file.OpenReader();
-        }
-        finally
-        {
-            file.Gate.Release();
-        }
-
-        await using (stream.ConfigureAwait(false))
-        {
-            using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: false);
-            if (anchored && await reader.ReadLineAsync(cancellationToken) is null)
-            {
-                yield break;
-            }
-
-            for (long index = 0; index < records; index++)
-            {
-                var line = await reader.ReadLineAsync(cancellationToken);
-                if (line is null)
-                {
-                    yield break;
-                }
-
-                if (index >= start)
-                {
-                    yield return line;
-                }
-            }
-        }
-    }
-
-    public async ValueTask<string?> GetExplanationAsync(string tenant, string digest, CancellationToken cancellationToken = default)
-    {
-        Identifiers.ThrowIfInvalidTenant(tenant);
-        if (await EnterExplanationsAsync(tenant, create: false, cancellationToken) is not { } file)
-        {
-            return null;
-        }
-
-        try
-        {
-            return file.Read(digest);
-        }
-        finally
-        {
-            file.Gate.Release();
-        }
-    }
-
-    /// <summary>Genesis, or after retention the anchor line the partition's file starts with.</summary>
-    public async ValueTask<AuditTip> GetAnchorAsync(AuditPartition partition, CancellationToken cancellationToken = default)
-    {
-        var file = await EnterAsync(partition, cancellationToken);
-        try
-        {
-            return file.Anchor;
-        }
-        finally
-        {
-            file.Gate.Release();
-        }
-    }
-
-    public ValueTask<IReadOnlyList<string>> ListTenantsAsync(CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult<IReadOnlyList<string>>([.. new SortedSet<string>(AuditFileNames.Partitions(_directory).Select(static p => p.Tenant), StringComparer.Ordinal)]);
-
-    public ValueTask<IReadOnlyList<string>> ListReplicasAsync(string tenant, CancellationToken cancellationToken = default)
-    {
-        Identifiers.ThrowIfInvalidTenant(tenant);
-        return ValueTask.FromResult<IReadOnlyList<string>>([.. new SortedSet<string>(AuditFileNames.Partitions(_directory, tenant).Select(static p => p.Replica), StringComparer.Ordinal)]);
-    }
-
-    /// <summary>
-    /// Rewrites the partition's file as the anchor line of record <paramref name="throughSeq"/> followed by the
-    /// records after it (written beside the file, fsynced, renamed over it, the directory fsynced); returns how
-    /// many records went (0 when they already had). Refuses when the record at <paramref name="throughSeq"/>'s
-    /// place does not carry that seq (a damaged chain is never anchored over; verify it first).
-    /// </summary>
-    public async ValueTask<long> RetireAsync(AuditPartition partition, long throughSeq, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(throughSeq, 1);
-        var file = await EnterAsync(partition, cancellationToken);
-        try
-        {
-            if (throughSeq <= file.Anchor.Length)
-            {
-                return 0;
-            }
-
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(throughSeq, file.Length);
-            AuditFileLeaves.Keep(file, throughSeq);
-            var retired = AuditFileRetirement.Rewrite(partition, file, throughSeq);
-            AuditFileReceipts.Retire(file.Path, throughSeq);
-            file.Close();
-            AuditFileRecovery.Recover(partition, file, _logger);
-            DurableRename.SyncDirectory(_directory);
-            return retired;
-        }
-        finally
-        {
-            file.Gate.Release();
-        }
-    }
-
-    /// <summary>The stored receipt batches of the partition (<see cref="AuditFileReceipts"/>) with a member in the seq range, read under its gate.</summary>
-    public async ValueTask<IReadOnlyList<AuditReceiptBatch>> ReadReceiptBatchesAsync(AuditPartition partition, long fromSeq, long toSeq, CancellationToken cancellationToken = default)
-    {
-        var file = await EnterAsync(partition, cancellationToken);
-        try
-        {
-            return AuditFileReceipts.Read(file.Path, fromSeq, toSeq);
-        }
-        finally
-        {
-            file.Gate.Release();
-        }
-    }
-
-    /// <summary>The leaves file beside the partition's journal (<see cref="AuditFileLeaves"/>), read under its gate.</summary>
-    public async ValueTask<IReadOnlyList<byte[]>> ReadRetiredLeavesAsync(AuditPartition partition, CancellationToken cancellationToken = default)
-    {
-        var file = await EnterAsync(partition, cancellationToken);
-        try
-        {
-            return AuditFileLeaves.Read(file.Path);
         }
         finally
         {

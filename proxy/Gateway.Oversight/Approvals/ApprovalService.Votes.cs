@@ -1,0 +1,112 @@
+using Gateway.Store;
+
+namespace Gateway.Oversight.Approvals;
+
+/// <summary>The voting half of <see cref="ApprovalService"/>: approvals and denials by the approvers a request names, and revocations.</summary>
+public sealed partial class ApprovalService
+{
+    /// <summary>
+    /// Records <paramref name="voter"/>'s approval. Only a named approver of the request may approve;
+    /// each person counts once and each token minter counts once (store sets, so concurrent approvals
+    /// on different replicas count correctly): the request is approved when both the distinct persons
+    /// and the distinct minters reach the required number.
+    /// </summary>
+    public async ValueTask<ApprovalActionResult> ApproveAsync(string tenant, string id, ApprovalVoter voter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(voter);
+        var (stored, current, refusal) = await PrepareActionAsync(tenant, id, voter.Person, cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var now = _time.GetUtcNow();
+        var tally = await _store.AddVoteAsync(tenant, stored!.Id, voter.Person, voter.IssuedBy, KeyLifetime(stored, now), cancellationToken);
+        var count = Math.Min(CountedPersons(stored, tally.Persons), tally.Issuers);
+        OversightLog.ApprovalVote(_logger, tenant, stored.Id, voter.Person, count, stored.ApprovalsRequired);
+        if (count >= stored.ApprovalsRequired)
+        {
+            var status = now < stored.ExpiresAt ? ApprovalStatus.Approved : ApprovalStatus.Expired;
+            await TrySettleAsync(stored, status, by: null, now, cancellationToken);
+        }
+
+        current = await CurrentAsync(stored, cancellationToken);
+        return current.Status is ApprovalStatus.Approved or ApprovalStatus.Pending
+            ? ApprovalActionResult.Ok(current)
+            : ApprovalActionResult.Fail(current.Status == ApprovalStatus.Expired ? ApprovalErrorCodes.Expired : ApprovalErrorCodes.NotPending, current);
+    }
+
+    /// <summary>Denies the request; any one named approver may deny while it is pending.</summary>
+    public async ValueTask<ApprovalActionResult> DenyAsync(string tenant, string id, ApprovalVoter voter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(voter);
+        var (stored, _, refusal) = await PrepareActionAsync(tenant, id, voter.Person, cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var won = await TrySettleAsync(stored!, ApprovalStatus.Denied, voter.Person, _time.GetUtcNow(), cancellationToken);
+        var current = await CurrentAsync(stored!, cancellationToken);
+        return won ? ApprovalActionResult.Ok(current) : ApprovalActionResult.Fail(ApprovalErrorCodes.NotPending, current);
+    }
+
+    /// <summary>
+    /// Revokes an approved request after the fact: its warrant is refused from now on (<see cref="WarrantReasons.Revoked"/>),
+    /// and every decision token issued under it verifies as revoked, on every replica at once (a mark in the shared
+    /// state store, kept until the last such token has expired). Only an approved request can be revoked; a pending one
+    /// is denied instead.
+    /// </summary>
+    public async ValueTask<ApprovalActionResult> RevokeAsync(string tenant, string id, string actor, CancellationToken cancellationToken = default)
+    {
+        var stored = await LoadAsync(tenant, id, cancellationToken);
+        if (stored is null)
+        {
+            return ApprovalActionResult.Fail(ApprovalErrorCodes.NotFound);
+        }
+
+        var current = await CurrentAsync(stored, cancellationToken);
+        if (current.Status != ApprovalStatus.Approved)
+        {
+            return ApprovalActionResult.Fail(ApprovalErrorCodes.NotApproved, current);
+        }
+
+        // A warrant lives WarrantTtlSeconds from the decision; a token issued under it at most 300 s more.
+        var decidedAt = current.DecidedAt ?? _time.GetUtcNow();
+        var until = decidedAt + TimeSpan.FromSeconds(current.WarrantTtlSeconds) + TimeSpan.FromSeconds(300) + TimeSpan.FromMinutes(1);
+        var lifetime = until - _time.GetUtcNow();
+        if (lifetime > TimeSpan.Zero)
+        {
+            await _state.SetAsync(StoreKeys.ApprovalRevoked(tenant, id), actor, lifetime, cancellationToken);
+        }
+
+        OversightLog.ApprovalRevoked(_logger, tenant, id, actor);
+        return ApprovalActionResult.Ok(current);
+    }
+
+    private async ValueTask<(ApprovalRequest? Stored, ApprovalRequest? Current, ApprovalActionResult? Refusal)> PrepareActionAsync(
+        string tenant, string id, string approverName, CancellationToken cancellationToken)
+    {
+        var stored = await LoadAsync(tenant, id, cancellationToken);
+        if (stored is null)
+        {
+            return (null, null, ApprovalActionResult.Fail(ApprovalErrorCodes.NotFound));
+        }
+
+        if (!stored.Approvers.Contains(approverName, StringComparer.Ordinal))
+        {
+            return (stored, null, ApprovalActionResult.Fail(ApprovalErrorCodes.NotAnApprover));
+        }
+
+        var current = await CurrentAsync(stored, cancellationToken);
+        return current.Status switch
+        {
+            ApprovalStatus.Pending => (stored, current, null),
+            ApprovalStatus.Expired => (stored, current, ApprovalActionResult.Fail(ApprovalErrorCodes.Expired, current)),
+            _ => (stored, current, ApprovalActionResult.Fail(ApprovalErrorCodes.NotPending, current)),
+        };
+    }
+
+    private static int CountedPersons(ApprovalRequest request, IReadOnlyList<string> votes) =>
+        votes.Count(v => request.Approvers.Contains(v, StringComparer.Ordinal));
+}

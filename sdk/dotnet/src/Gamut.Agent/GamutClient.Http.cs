@@ -1,0 +1,126 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Gamut.Agent;
+
+/// <summary>The HTTP exchange under every call: one signed request, its JSON answer, and the typed exception for an error status.</summary>
+public sealed partial class GamutClient
+{
+    internal async Task<JsonElement> SendAsync(HttpMethod method, string target, JsonObject? body, TimeSpan? timeout, string? person, CancellationToken cancellationToken)
+    {
+        var (status, _, text, retryAfter) = await ExchangeAsync(method, target, body, timeout, person, ["application/json", "application/problem+json"], cancellationToken).ConfigureAwait(false);
+        var json = ParseJson(text);
+        if (status is < 200 or > 299)
+        {
+            throw ErrorFor(status, json, retryAfter);
+        }
+
+        return json is { ValueKind: JsonValueKind.Object } answer ? answer : throw new GamutProtocolException($"The gateway answered {status} without a JSON object.");
+    }
+
+    /// <summary>Sends one signed request and answers its status, media type, body and Retry-After, whatever the status.</summary>
+    internal async Task<(int Status, string? MediaType, byte[] Body, RetryConditionHeaderValue? RetryAfter)> ExchangeAsync(HttpMethod method, string target, JsonObject? body,
+        TimeSpan? timeout, string? person, string[] accept, CancellationToken cancellationToken)
+    {
+        byte[]? bytes = null;
+        if (body is not null)
+        {
+            bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
+            var findings = SecretMaterial.Find(bytes);
+            if (findings.Count > 0)
+            {
+                throw new GamutSecretMaterialException(findings);
+            }
+        }
+
+        using var request = new HttpRequestMessage(method, new Uri(BaseUri.AbsoluteUri.TrimEnd('/') + target));
+        foreach (var mediaType in accept)
+        {
+            request.Headers.Accept.ParseAdd(mediaType);
+        }
+
+        if (person is not null)
+        {
+            // Covered by the signature (its tenth v1 line, or the RFC 9421 component x-gamut-person): it cannot be moved onto another request.
+            request.Headers.TryAddWithoutValidation(AgentSignature.PersonHeader, person);
+        }
+
+        if (RunId is { } run)
+        {
+            // Covered by the signature too (the last v1 line, or the RFC 9421 component x-gamut-run).
+            request.Headers.TryAddWithoutValidation(AgentSignature.RunHeader, run);
+        }
+        if (bytes is not null)
+        {
+            request.Content = new ByteArrayContent(bytes);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+
+        var limit = timeout ?? Options.Timeout;
+        using var timeoutSource = new CancellationTokenSource(limit, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+        HttpResponseMessage response;
+        byte[] text;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
+            text = await response.Content.ReadAsByteArrayAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException error) when (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new GamutTimeoutException($"No answer from the gateway within {limit.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)} ms; the call is not retried.", error);
+        }
+        catch (HttpRequestException error)
+        {
+            throw new GamutHttpException($"The gateway could not be reached: {error.Message}", "gateway_unreachable", null, innerException: error);
+        }
+
+        using (response)
+        {
+            return ((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, text, response.Headers.RetryAfter);
+        }
+    }
+
+    internal static JsonElement? ParseJson(byte[] text)
+    {
+        try
+        {
+            if (text.Length == 0)
+            {
+                return null;
+            }
+
+            using var document = JsonDocument.Parse(text);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    internal static GamutHttpException ErrorFor(int status, JsonElement? problem, RetryConditionHeaderValue? retryAfter)
+    {
+        string? Text(string name) => problem is { ValueKind: JsonValueKind.Object } p && p.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        JsonElement? Member(string name) => problem is { ValueKind: JsonValueKind.Object } p && p.TryGetProperty(name, out var v) ? v : null;
+        var code = Text("code") ?? $"http_{status}";
+        var message = $"{Text("detail") ?? $"The gateway answered {status}."} ({code}, HTTP {status})";
+        var requestId = Text("request_id");
+        var decision = Text("decision");
+        var explanation = Member("explanation");
+        return status switch
+        {
+            401 => new GamutAuthenticationException(message, code, status, requestId, problem),
+            403 => new GamutDeniedException(message, code, status, decision, explanation, requestId, problem),
+            409 when Member("approval") is { ValueKind: JsonValueKind.Object } approval && approval.TryGetProperty("id", out var id) && id.GetString() is { } approvalId =>
+                new GamutApprovalRequiredException(message, code, decision, explanation, requestId, problem, approvalId),
+            409 when code == "run_cancelled" => new GamutRunCancelledException(message, code, requestId, problem),
+            409 when code == "run_ended" => new GamutRunEndedException(message, code, requestId, problem),
+            429 => new GamutRateLimitedException(message, code, requestId, problem, retryAfter?.Delta),
+            _ => new GamutHttpException(message, code, status, decision, explanation, requestId, problem),
+        };
+    }
+}

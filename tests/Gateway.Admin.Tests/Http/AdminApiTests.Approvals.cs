@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Gateway.Audit;
+using Gateway.Admin.Tokens;
+using Gateway.Oversight.Approvals;
+using Gateway.Oversight.Tests.Infrastructure;
+
+namespace Gateway.Admin.Tests.Http;
+
+/// <summary>Approvals over the admin API: who may vote (roles, tenants, the register, never the requester's own chain) and what each vote does.</summary>
+public sealed partial class AdminApiTests
+{
+    [Fact]
+    public async Task Approve_AuditorRole_Is403RoleRequired()
+    {
+        var request = await CreateApprovalAsync(required: 1);
+        using var client = _host.Client(await _host.IssueTokenAsync("alice", AdminRoles.Auditor));
+
+        await AssertProblemAsync(await client.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null), HttpStatusCode.Forbidden, "admin_role_required");
+    }
+
+    [Fact]
+    public async Task Approve_ApproverNotNamedOnTheRequest_Is403()
+    {
+        var request = await CreateApprovalAsync(required: 1);
+        using var client = _host.Client(await _host.IssueApproverAsync(_tenant, "dave"));
+
+        await AssertProblemAsync(await client.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null), HttpStatusCode.Forbidden, "approval_not_an_approver");
+    }
+
+    [Fact]
+    public async Task Approve_TwoOfThreeApprovers_ApprovesAndJournalsEachAction()
+    {
+        var request = await CreateApprovalAsync(required: 2);
+        using var alice = _host.Client(await _host.IssueApproverAsync(_tenant, "alice"));
+        using var bob = _host.Client(await _host.IssueApproverAsync(_tenant, "bob"));
+
+        var listed = await alice.GetFromJsonAsync<JsonElement>($"/admin/v1/tenants/{_tenant}/approvals");
+        using var first = await alice.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null);
+        using var again = await alice.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null);
+        using var second = await bob.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null);
+
+        Assert.Equal(request.Id, listed.GetProperty("approvals")[0].GetProperty("id").GetString());
+        Assert.Equal("pending", (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        Assert.Equal("pending", (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        Assert.Equal("approved", (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        var records = await _host.Get<AuditJournal>().ReadAsync(_tenant, 0, 10);
+        Assert.All(records.Select(r => r.GetProperty("actor").GetString()!).Zip(["alice-", "alice-", "bob-"]), p => Assert.StartsWith(p.Second, p.First, StringComparison.Ordinal));
+        Assert.All(records, r => Assert.Equal("admin_action", r.GetProperty("decision").GetString()));
+        await AssertProblemAsync(await bob.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/deny", null), HttpStatusCode.Conflict, "approval_not_pending");
+    }
+
+    [Fact]
+    public async Task GetApproval_Unknown_Is404()
+    {
+        using var client = _host.Client(await _host.IssueApproverAsync(_tenant, "alice"));
+
+        await AssertProblemAsync(await client.GetAsync($"/admin/v1/tenants/{_tenant}/approvals/apr_AAAAAAAAAAAAAAAAAAAAAA"), HttpStatusCode.NotFound, "approval_not_found");
+    }
+
+    [Fact]
+    public async Task Approve_TwoPersonsWhoseTokensOneAdminMinted_CountAsOnePerson()
+    {
+        var request = await CreateApprovalAsync(required: 2);
+        var minter = new AdminPrincipal("acme-admin", [AdminRoles.Admin]) { Tenant = _tenant };
+        using var alice = _host.Client(await _host.IssueApproverAsync(_tenant, "alice", minter));
+        using var bob = _host.Client(await _host.IssueApproverAsync(_tenant, "bob", minter));
+
+        using var first = await alice.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null);
+        using var second = await bob.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null);
+
+        Assert.Equal("pending", (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Approve_ApproverTokenOfAnotherTenant_Is403AndAuditedInTheTargetTenant()
+    {
+        var request = await CreateApprovalAsync(required: 1);
+        var otherTenant = TestServices.NewTenant();
+        _host.Register.Add(otherTenant, approvers: ["alice"]);
+        using var foreignAlice = _host.Client(await _host.IssueApproverAsync(otherTenant, "alice"));
+
+        await AssertProblemAsync(await foreignAlice.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null), HttpStatusCode.Forbidden, "tenant_forbidden");
+        await AssertProblemAsync(await foreignAlice.GetAsync($"/admin/v1/tenants/{_tenant}/approvals"), HttpStatusCode.Forbidden, "tenant_forbidden");
+
+        Assert.Equal(ApprovalStatus.Pending, (await _host.Get<ApprovalService>().GetAsync(_tenant, request.Id))!.Status);
+        var records = await _host.Get<AuditJournal>().ReadAsync(_tenant, 0, 10);
+        Assert.Equal(2, records.Count);
+        Assert.All(records, r => Assert.Equal("admin_refused", r.GetProperty("decision").GetString()));
+        Assert.All(records, r => Assert.Equal(403, r.GetProperty("status_code").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Approve_PersonNoLongerInTheRegister_Is403()
+    {
+        var request = await CreateApprovalAsync(required: 1);
+        using var alice = _host.Client(await _host.IssueApproverAsync(_tenant, "alice"));
+        _host.Register.Add(_tenant, approvers: ["bob", "carol"]);
+
+        await AssertProblemAsync(await alice.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null), HttpStatusCode.Forbidden, "approval_not_an_approver");
+    }
+
+    [Fact]
+    public async Task Approve_ByTheRequestingAgentsOwner_Is403OwnRequest()
+    {
+        var request = await _host.Get<ApprovalService>().CreateAsync(_tenant, "agent-2", "payments.transfer", "digest", "policy", null, "gate-1",
+            ["alice", "carol"], 1, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(5));
+        using var carol = _host.Client(await _host.IssueApproverAsync(_tenant, "carol"));
+
+        await AssertProblemAsync(await carol.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null), HttpStatusCode.Forbidden, "approval_own_request");
+    }
+
+    [Theory]
+    [InlineData("carol", Child, """{"actor_chain":[{"kind":"agent","id":"agent-2"},{"kind":"delegate","id":"dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa","name":"payer"}]}""", "approval_own_request")]
+    [InlineData("carol", Grandchild, """{"actor_chain":[{"kind":"agent","id":"agent-2"},{"kind":"delegate","id":"dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa"},{"kind":"delegate","id":"dlg-bbbbbbbbbbbbbbbbbbbbbbbbbb"}]}""", "approval_own_request")]
+    [InlineData("carol", Grandchild, """{"actor_chain":[{"kind":"person","id":"dave"},{"kind":"agent","id":"agent-2"},{"kind":"delegate","id":"dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa"},{"kind":"delegate","id":"dlg-bbbbbbbbbbbbbbbbbbbbbbbbbb"}]}""", "approval_own_request")]
+    [InlineData("dave", Grandchild, """{"actor_chain":[{"kind":"person","id":"dave"},{"kind":"agent","id":"agent-2"},{"kind":"delegate","id":"dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa"},{"kind":"delegate","id":"dlg-bbbbbbbbbbbbbbbbbbbbbbbbbb"}]}""", "approval_own_request")]
+    [InlineData("alice", "agent-1", """{"actor_chain":[{"kind":"person","id":"alice"},{"kind":"agent","id":"agent-1"}]}""", "approval_own_request")]
+    [InlineData("alice", Child, """{"actor_chain":[{"kind":"person","id":"alice"},{"kind":"agent","id":"agent-1"},{"kind":"delegate","id":"dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa"}]}""", "approval_own_request")]
+    [InlineData("carol", Child, null, "approval_requester_unknown")]
+    [InlineData("alice", Child, """{"actor_chain":[{"kind":"agent","id":"agent-1"},{"kind":"delegate","id":"dlg-cccccccccccccccccccccccccc"}]}""", "approval_requester_unknown")]
+    [InlineData("alice", Grandchild, """{"actor_chain":[{"kind":"agent","id":"agent-2"},{"kind":"delegate","id":"dlg-aaaaaaaaaaaaaaaaaaaaaaaaaa"},{"kind":"delegate","id":"dlg-bbbbbbbbbbbbbbbbbbbbbbbbbb"}]}""", null)]
+    [InlineData("alice", "agent-2", """{"actor_chain":[{"kind":"person","id":"dave"},{"kind":"agent","id":"agent-2"}]}""", null)]
+    public async Task Approve_OwnerOfTheChainsRootOrThePersonActedFor_Is403OwnRequest(string approver, string agent, string? explanation, string? refused)
+    {
+        // carol owns agent-2: its children and grandchildren ask under their own ids, their chain names agent-2 at its root.
+        var request = await _host.Get<ApprovalService>().CreateAsync(_tenant, agent, "payments.transfer", "digest", "policy", explanation, "gate-1",
+            ["alice", "carol", "dave"], 1, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(5));
+        using var client = _host.Client(await _host.IssueApproverAsync(_tenant, approver));
+
+        using var response = await client.PostAsync($"/admin/v1/tenants/{_tenant}/approvals/{request.Id}/approve", null);
+
+        if (refused is null)
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return;
+        }
+
+        await AssertProblemAsync(response, HttpStatusCode.Forbidden, refused);
+        Assert.Equal(ApprovalStatus.Pending, (await _host.Get<ApprovalService>().GetAsync(_tenant, request.Id))!.Status);
+    }
+
+    private ValueTask<ApprovalRequest> CreateApprovalAsync(int required) =>
+        _host.Get<ApprovalService>().CreateAsync(_tenant, "agent-1", "payments.transfer", "digest", "policy", null, "gate-1",
+            ["alice", "bob", "carol"], required, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(5));
+}
