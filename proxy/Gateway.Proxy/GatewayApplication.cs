@@ -146,7 +146,6 @@ public static class GatewayApplication
 
         // 5-Record: the audit journal's writer for decisions and outcomes.
         services.AddSingleton<AuditRecorder>();
-        services.AddSingleton<IAuthenticationRefusalRecorder>(static sp => sp.GetRequiredService<AuditRecorder>());
 
         // 6-Enforce: what a recorded decision asks to be written (approvals, incidents, warrants), and model-token budgets.
         services.AddSingleton<Gateway.Proxy.Enforce.DecisionEffectWriter>();
@@ -170,8 +169,6 @@ public static class GatewayApplication
         // The routes that forward nothing (the approval poll, delegations, runs): their handlers decide, AgentRouteWalk
         // admits, records and answers them (8-Respond's AgentRouteResponder answers /mcp's own refusals too).
         services.AddSingleton<Respond.AgentRouteResponder>();
-        // The Authenticate stage's refusals are answered by Respond (the stage only records them).
-        services.AddSingleton<Respond.AuthenticationRefusalResponder>();
         services.AddSingleton<ApprovalPollHandler>();
         services.AddSingleton<DelegationHandler>();
         services.AddSingleton<RunHandler>();
@@ -198,7 +195,8 @@ public static class GatewayApplication
         app.UseStatusCodePages();
         app.UseGatewayConsoleHeaders();
         app.UseRouting();
-        // 1-Authenticate on every agent route, once routing chose it.
+        // 1-Authenticate on the agent endpoints that are not YARP routes yet, once routing chose one (a YARP route's
+        // walk authenticates first: GovernancePipelineExtensions).
         app.UseMiddleware<AgentAuthentication>();
 
         // On /mcp, after authentication: a tools/call is handed to the governed walk.
@@ -217,7 +215,8 @@ public static class GatewayApplication
         app.MapReverseProxy(static pipeline => pipeline.UseGovernance())
             .ConfigureEndpoints(static (endpoint, route) =>
             {
-                // Chosen by the route, not the path's spelling: every YARP route is an agent route, proven by 1-Authenticate.
+                // Chosen by the route, not the path's spelling: every YARP route is an agent route, proven by 1-Authenticate
+                // first in its walk.
                 endpoint.Add(static builder => builder.Metadata.Add(AgentRouteMetadata.Instance));
                 if (ConnectorRoutes.IsConnectorRoute(route))
                 {

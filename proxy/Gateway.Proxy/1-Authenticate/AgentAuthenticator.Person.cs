@@ -57,7 +57,7 @@ internal sealed partial class AgentAuthenticator
         var check = await people.AuthenticateAsync(context, claimed, token).ConfigureAwait(false);
         if (check.Person is not { } person)
         {
-            return (null, await RecordedAsync(context, PersonAuthentication.RecordedUnder(claimed), new Refusal(check.Status, check.Code, check.Detail)).ConfigureAwait(false));
+            return (null, Recorded(context, PersonAuthentication.RecordedUnder(claimed), new Refusal(check.Status, check.Code, check.Detail)));
         }
 
         feature.Add(new PresentedPerson(person, check.Expires) { Token = token });

@@ -4,22 +4,29 @@ using Gateway.Proxy.Refusals;
 namespace Gateway.Proxy.Authenticate;
 
 /// <summary>
-/// The refusals of an agent the signature proved (a foreign run, a person's token refused) are recorded under that agent.
-/// Authentication runs before the pipeline and its refusals never walk it: it adds its record of the refusal
-/// (<see cref="AuthenticationRefusal"/>), and the Record stage's writer makes the audit entry from it and appends it
-/// (<see cref="IAuthenticationRefusalRecorder"/>), the one place that appends to the chain.
+/// The stage's record of a refusal (<see cref="AuthenticationChallenge"/>). The refusals of an agent the signature proved
+/// (a foreign run, a person's token refused) are recorded under that agent: the record names it, and the Respond stage
+/// records the refusal through the Record stage's writer before it answers. Authentication appends nothing.
 /// </summary>
 internal sealed partial class AgentAuthenticator
 {
     /// <summary>
-    /// <paramref name="refusal"/>, once recorded under <paramref name="recordedUnder"/> (the request's
-    /// <see cref="AuthenticationRefusal"/>); 503 <c>audit_unavailable</c> when the journal could not take it.
+    /// Adds the request's <see cref="AuthenticationChallenge"/> for <paramref name="refusal"/>, with the challenge headers
+    /// of a 401 on a route that takes access tokens, recorded under <paramref name="recordedUnder"/> when there is one.
     /// </summary>
-    private static async ValueTask<Refusal> RecordedAsync(HttpContext context, AgentIdentity recordedUnder, Refusal refusal)
+    private static AuthenticationChallenge Challenge(HttpContext context, Refusal refusal, AgentIdentity? recordedUnder)
     {
-        context.GatewayRequest().Add(new AuthenticationRefusal(refusal, recordedUnder));
-        return await context.RequestServices.GetRequiredService<IAuthenticationRefusalRecorder>().TryRecordAsync(context).ConfigureAwait(false)
-            ? refusal
-            : Refusal.AuditUnavailable();
+        var challenge = new AuthenticationChallenge(refusal, refusal.Status == StatusCodes.Status401Unauthorized && AcceptsAccessToken(context.GetEndpoint())
+            ? AccessTokenChallenge(context, refusal)
+            : [])
+        {
+            RecordedUnder = recordedUnder,
+        };
+        context.GatewayRequest().Add(challenge);
+        return challenge;
     }
+
+    /// <summary><paramref name="refusal"/>, its record naming <paramref name="recordedUnder"/> (Respond records it).</summary>
+    private static Refusal Recorded(HttpContext context, AgentIdentity recordedUnder, Refusal refusal) =>
+        Challenge(context, refusal, recordedUnder).Refusal;
 }

@@ -22,7 +22,8 @@ namespace Gateway.Proxy.Authenticate;
 /// <summary>
 /// The Authenticate stage: proves who sent the request, per the agent protocol. It runs only on an agent route (an
 /// endpoint marked <see cref="AgentRouteMetadata"/>, chosen by endpoint metadata, never by the path's spelling, so
-/// <c>/V1/…</c> or <c>/PROVIDERS/…</c> cannot skip it), before the endpoint (<c>Hosting/AgentAuthentication</c>). Every
+/// <c>/V1/…</c> or <c>/PROVIDERS/…</c> cannot skip it): first in the walk on a YARP route (<see cref="AuthenticateStage"/>),
+/// before the endpoint on the agent endpoints that are not routes yet (<c>Hosting/AgentAuthentication</c>). Every
 /// failure is a 401 (or 413/408/400 for the body, 503 when no policy is loaded): its record,
 /// <see cref="AuthenticationChallenge"/>, is what the Respond stage answers with, in the route's refusal dialect; nothing
 /// reaches the endpoint. Checks run cheapest first and touch no store: the nonce is stored by the Admit stage only after
@@ -68,11 +69,8 @@ internal sealed partial class AgentAuthenticator
             return null;
         }
 
-        var challenge = new AuthenticationChallenge(refusal, refusal.Status == StatusCodes.Status401Unauthorized && AcceptsAccessToken(context.GetEndpoint())
-            ? AccessTokenChallenge(context, refusal)
-            : []);
-        context.GatewayRequest().Add(challenge);
-        return challenge;
+        // A refusal recorded under the proven agent added its record already.
+        return context.GatewayRequest().Find<AuthenticationChallenge>() ?? Challenge(context, refusal, recordedUnder: null);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -325,8 +323,8 @@ internal sealed partial class AgentAuthenticator
                 {
                     var otherPerson = PersonTokenCheck.Refused(StatusCodes.Status401Unauthorized, ProblemCodes.PersonTokenInvalid,
                         "This delegated child was issued for another person than the token names.");
-                    var refused = await RecordedAsync(context, PersonAuthentication.RecordedUnder(claimed),
-                        new Refusal(otherPerson.Status, otherPerson.Code, otherPerson.Detail)).ConfigureAwait(false);
+                    var refused = Recorded(context, PersonAuthentication.RecordedUnder(claimed),
+                        new Refusal(otherPerson.Status, otherPerson.Code, otherPerson.Detail));
                     return Refuse(refused.Status, refused.Code, refused.Detail ?? refused.Code);
                 }
 

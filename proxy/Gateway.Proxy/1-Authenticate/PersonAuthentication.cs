@@ -34,7 +34,7 @@ internal sealed class PersonAuthentication
     }
 
     /// <summary>
-    /// The identity a refused person's token is recorded under (<see cref="AuthenticationRefusal"/>): the agent that sent
+    /// The identity a refused person's token is recorded under (<see cref="AuthenticationChallenge.RecordedUnder"/>): the agent that sent
     /// it, which the signature proved, without the person, who is not, and without the chain that person would head.
     /// </summary>
     public static AgentIdentity RecordedUnder(AgentIdentity agent)

@@ -9,8 +9,8 @@ namespace Gateway.Proxy.Authenticate;
 /// registered agent (<see cref="RunStore.FindAsync(string, string, string, CancellationToken)"/>) and joins the identity
 /// (<see cref="AgentIdentity.Run"/>). A run that is not the agent's (unknown, expired, another agent's, or not the one the
 /// child is bound to) is <c>403 run_foreign</c>, recorded under the agent that sent it (the identity before its run
-/// joined, so the refusal never lands in another run's story: <see cref="AuthenticationRefusal"/>, which the Record
-/// stage's writer appends). Whether the run has ended is for the stages
+/// joined, so the refusal never lands in another run's story: <see cref="AuthenticationChallenge.RecordedUnder"/>, which
+/// the Respond stage records through the Record stage's writer). Whether the run has ended is for the stages
 /// that act (<see cref="RunRefusals.Ended"/>): a run's own events route still takes its agent's acknowledgement.
 /// </summary>
 internal sealed class RunAuthentication

@@ -18,12 +18,11 @@ namespace Gateway.Proxy.Record;
 /// Puts every decision and its outcome in the tenant's hash-chained audit journal before the response
 /// returns. Only decision data goes in (ids, digests, explanation, statuses, redaction counts): never
 /// a body, a header value, a secret or a credential. A record that cannot be written throws
-/// <see cref="AuditWriteException"/> and the caller refuses the request (fail closed). It also appends the refusals
-/// authentication makes of a proven agent (<see cref="IAuthenticationRefusalRecorder"/>, from the Authenticate stage's
-/// <see cref="AuthenticationRefusal"/>): nothing else in the proxy makes audit entries of a request (this stage's
-/// <see cref="AgentAuditEntry"/> and the handlers of the routes that forward nothing) or appends to the audit chain.
+/// <see cref="AuditWriteException"/> and the caller refuses the request (fail closed). Nothing else in the proxy makes
+/// audit entries of a request (this stage's <see cref="AgentAuditEntry"/> and the handlers of the routes that forward
+/// nothing) or appends to the audit chain.
 /// </summary>
-internal sealed class AuditRecorder : IAuthenticationRefusalRecorder
+internal sealed class AuditRecorder
 {
     /// <summary>The decision of a record of a remote agent's task state.</summary>
     public const string A2aTaskStateDecision = "a2a_task_state";
@@ -89,11 +88,12 @@ internal sealed class AuditRecorder : IAuthenticationRefusalRecorder
     }
 
     /// <summary>
-    /// A refusal made before any decision (a rate limit, say), with the <paramref name="explanation"/> it was answered with
-    /// when it has one (a run's limit). A rate limit and a replayed nonce come in
+    /// A refusal made before any decision (a rate limit, say; or authentication's of a proven agent, a foreign run or a
+    /// person's token refused, under no <paramref name="tool"/>), with the <paramref name="explanation"/> it was answered
+    /// with when it has one (a run's limit). A rate limit and a replayed nonce come in
     /// storms: those may share one record with their repeats in the same group (<see cref="AuditEntry.RequestIds"/>).
     /// </summary>
-    public ValueTask<AuditRecord> RecordRefusalAsync(HttpContext context, AgentIdentity identity, string tool, string code, int statusCode, ReadOnlyMemory<byte> explanation = default) =>
+    public ValueTask<AuditRecord> RecordRefusalAsync(HttpContext context, AgentIdentity identity, string? tool, string code, int statusCode, ReadOnlyMemory<byte> explanation = default) =>
         AppendAsync(context, AgentAuditEntry.Of(context, identity, tool, "refused:" + code, statusCode) with
         {
             Explanation = explanation,
@@ -138,22 +138,6 @@ internal sealed class AuditRecorder : IAuthenticationRefusalRecorder
             ActorChain = identity.ChainLinks,
             RunId = identity.Run?.Id,
         };
-
-    /// <inheritdoc/>
-    public async ValueTask<bool> TryRecordAsync(HttpContext context)
-    {
-        var refused = context.GatewayRequest().Get<AuthenticationRefusal>();
-        var entry = AgentAuditEntry.Of(context, refused.RecordedUnder, tool: null, "refused:" + refused.Refusal.Code, refused.Refusal.Status);
-        try
-        {
-            await AppendAsync(context, entry).ConfigureAwait(false);
-            return true;
-        }
-        catch (AuditWriteException)
-        {
-            return false;
-        }
-    }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<AuditRecord> AppendAsync(HttpContext context, AuditEntry entry)

@@ -14,9 +14,9 @@ namespace Gateway.Proxy.Record;
 /// decision about to be carried out, whose outcome the Respond stage records once the upstream has
 /// answered. Its record, <see cref="RecordedDecision"/>, says which, with the record's explanation digest; the decision's signed receipt
 /// (<see cref="GatewayRequestFeature.Receipt"/>, shared because refusals carry it too; claims made of the sealed record: <see cref="Gateway.Audit.ReceiptClaims"/>), signed with the rest of its
-/// audit group, stored with it, and sent in
-/// the <c>Gamut-Receipt</c> header at once. A record that cannot be written ends the request in a refusal (the Respond
-/// stage fails closed).
+/// audit group and stored with it; the Respond stage sends it (the <c>Gamut-Receipt</c> header of every answer after it).
+/// A record that cannot be written ends the request in a refusal (the Respond stage fails closed). It writes nothing to
+/// the response.
 /// </summary>
 internal sealed class RecordStage
 {
@@ -44,7 +44,6 @@ internal sealed class RecordStage
             var appended = await _audit.RecordDecisionAsync(context, identity, governed, disposition, status).ConfigureAwait(false);
             if (appended.Receipt is { } receipt)
             {
-                context.Response.Headers[GatewayRequestFeature.ReceiptHeader] = receipt;
                 feature.AddReceipt(receipt);
             }
 

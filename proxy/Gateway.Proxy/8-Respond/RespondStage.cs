@@ -66,6 +66,7 @@ internal sealed partial class RespondStage
     {
         var feature = context.GatewayRequest();
         var walked = 0L;
+        context.Response.OnStarting(SendReceipt, context);
         try
         {
             try
@@ -106,6 +107,11 @@ internal sealed partial class RespondStage
 
     private ValueTask RespondAsync(HttpContext context, GatewayRequestFeature feature)
     {
+        if (feature.Find<AuthenticationChallenge>() is { } challenge)
+        {
+            return new ValueTask(RefuseUnauthenticatedAsync(context, challenge, _audit, _metrics, _logger));
+        }
+
         if (feature.Find<Refusal>() is { } refusal)
         {
             return new ValueTask(RefuseAsync(context, feature, refusal));

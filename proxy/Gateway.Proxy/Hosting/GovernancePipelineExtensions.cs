@@ -1,4 +1,5 @@
 using Gateway.Proxy.Admit;
+using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Enforce;
@@ -12,16 +13,16 @@ namespace Gateway.Proxy.Hosting;
 internal static class GovernancePipelineExtensions
 {
     /// <summary>
-    /// Respond wraps the walk (it answers last, from the records the stages left) → describe → admit →
+    /// Respond wraps the walk (it answers last, from the records the stages left) → authenticate → describe → admit →
     /// decide (pure: what it asks to be written is data) → record → enforce (first carrying out what the recorded decision
     /// asks: its approval opened with its receipt, its incident, its warrant redeemed) → forward, then YARP's own session affinity, load balancing and passive
-    /// health checks before the forwarder (with the route's transforms). Authentication ran before the
-    /// pipeline, chosen by the route's endpoint metadata. A stage that refuses adds its refusal and
-    /// returns: the stages after it do not run.
+    /// health checks before the forwarder (with the route's transforms). A stage that refuses adds its
+    /// refusal and returns: the stages after it do not run.
     /// </summary>
     public static IReverseProxyApplicationBuilder UseGovernance(this IReverseProxyApplicationBuilder pipeline)
     {
         pipeline.UseMiddleware<RespondStage>();
+        pipeline.UseMiddleware<AuthenticateStage>();
         pipeline.UseMiddleware<DescribeStage>();
         pipeline.UseMiddleware<AdmitStage>();
         pipeline.UseMiddleware<DecideStage>();

@@ -6,7 +6,7 @@ namespace Gateway.Proxy.Refusals;
 /// <summary>
 /// The gateway's one refusal: a status, a stable <see cref="ProblemCodes"/> code and a detail, with the
 /// decision and its explanation when one was made. Every stage that refuses adds one to the request
-/// (authentication writes its own, before the pipeline); the Respond stage records it and
+/// (authentication in its own record, with its challenge headers); the Respond stage records it and
 /// <see cref="RefusalResponse"/> writes it as problem+json, an OpenAI error object or a JSON-RPC error.
 /// </summary>
 /// <param name="Status">The HTTP status.</param>

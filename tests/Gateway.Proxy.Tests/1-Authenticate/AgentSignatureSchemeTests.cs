@@ -6,9 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Gateway.Proxy.Authenticate;
-using Gateway.Proxy.Configuration;
 using Gateway.Proxy.Pipeline;
-using Gateway.Proxy.Security;
 using Gateway.Proxy.Telemetry;
 using Gateway.Proxy.Tests.Infrastructure;
 
@@ -31,21 +29,14 @@ public sealed class AgentSignatureSchemeTests : IAsyncLifetime
     {
         _app = await TestServer.StartAsync(MapRoutes, static builder =>
         {
-            builder.Services.AddSingleton(TimeProvider.System);
-            builder.Services.AddMetrics();
-            builder.Services.AddSingleton<GatewayMetrics>();
-            builder.Services.AddOptions<GatewayOptions>();
-            builder.Services.AddSingleton<IAgentDirectory>(new OneAgentDirectory());
-
-            // A delegated child's id is looked up in the store: none is issued here, so every such id is unknown.
-            builder.Services.AddSingleton<Gateway.Store.IStateStore>(new Gateway.Store.InMemoryStateStore(TimeProvider.System));
-            builder.Services.AddSingleton(Gateway.Connectors.Vault.EncryptionKeyRing.FromEnvironment(static name =>
-                name == Gateway.Connectors.Vault.DataEncryptionKey.EnvironmentVariable ? Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) : null));
-            builder.Services.AddSingleton<Gateway.Oversight.Delegations.DelegationStore>();
-            builder.Services.AddSingleton<DelegateDirectory>();
-            builder.Services.AddAgentAuthentication();
-            // The stage records its refusals; Respond writes them (as the gateway registers it).
-            builder.Services.AddSingleton<Gateway.Proxy.Respond.AuthenticationRefusalResponder>();
+            builder.Services.AddOneAgentAuthentication(Secret);
+            // Respond records the refusals of a proven agent through Record's writer (none is made here).
+            builder.Services.AddSingleton(static sp => new Gateway.Proxy.Record.AuditRecorder(
+                new Gateway.Audit.AuditJournal(new Gateway.Audit.StoreAuditStore(sp.GetRequiredService<Gateway.Store.IStateStore>()), [], TimeProvider.System,
+                    new Gateway.Audit.AuditMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+                    Microsoft.Extensions.Options.Options.Create(new Gateway.Audit.Options.AuditOptions()), Microsoft.Extensions.Options.Options.Create(new Gateway.Audit.Options.EvidenceOptions()),
+                    Gateway.Policy.Evidence.ReceiptKeyRing.Generate(DateTimeOffset.UtcNow), Microsoft.Extensions.Logging.Abstractions.NullLogger<Gateway.Audit.AuditJournal>.Instance),
+                sp.GetRequiredService<GatewayMetrics>()));
         });
         _http = new HttpClient { BaseAddress = _app.BaseUri, Timeout = TimeSpan.FromSeconds(30) };
         _agent = new AgentClient(_http, Secret);
@@ -110,16 +101,5 @@ public sealed class AgentSignatureSchemeTests : IAsyncLifetime
             ["authenticated"] = context.User.Identity?.IsAuthenticated ?? false,
             ["agent"] = context.Features.GetRequiredFeature<GatewayRequestFeature>().Find<AuthenticatedRequest>() is not null,
         }));
-    }
-
-    /// <summary>The demo agent of <see cref="DemoBundle"/>, with this test's secret.</summary>
-    private sealed class OneAgentDirectory : IAgentDirectory
-    {
-        private readonly AgentSecret _secret = new(Secret);
-
-        public AgentLookup Find(string tenant, string workspace, string agent) =>
-            tenant == DemoBundle.Tenant && workspace == DemoBundle.Workspace && agent == DemoBundle.Agent
-                ? AgentLookup.Found(_secret)
-                : AgentLookup.Unknown(AgentLookupStatus.UnknownAgent);
     }
 }

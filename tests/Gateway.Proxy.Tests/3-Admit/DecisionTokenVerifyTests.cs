@@ -5,6 +5,7 @@ using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using static Gateway.Proxy.Tests.Infrastructure.DecisionTokenCalls;
+using Gateway.Testing;
 
 namespace Gateway.Proxy.Tests.Admit;
 
@@ -310,13 +311,6 @@ public sealed class DecisionTokenVerifyTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
-    private static async Task WaitForAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within 10 s");
-            await Task.Delay(50);
-        }
-    }
+    private static Task WaitForAsync(Func<Task<bool>> condition) =>
+        Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(10), "the condition did not hold within 10 s");
 }

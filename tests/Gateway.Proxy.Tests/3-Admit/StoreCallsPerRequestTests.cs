@@ -5,6 +5,7 @@ using Gateway.Oversight.Agents;
 using Gateway.Store;
 using Microsoft.Extensions.DependencyInjection;
 using Gateway.Proxy.Tests.Infrastructure;
+using Gateway.Testing;
 
 namespace Gateway.Proxy.Tests.Admit;
 
@@ -124,9 +125,9 @@ public sealed class StoreCallsPerRequestTests : IAsyncLifetime
         var requestId = response.Headers.TryGetValues("X-Request-Id", out var ids) ? ids.Single()
             : JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("request_id").GetString();
         string[] Calls() => [.. _calls.Where(c => c.Request == requestId).Select(c => c.Call)];
-        for (var waited = 0; settles && !Calls().Contains("settle") && waited < 5000; waited += 20)
+        if (settles)
         {
-            await Task.Delay(20);
+            await Eventually.HoldsAsync(() => Task.FromResult(Calls().Contains("settle")), TimeSpan.FromSeconds(5), () => "the request's reservation did not settle within 5 s: " + string.Join(", ", Calls()));
         }
 
         return Calls();

@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Tests.Infrastructure;
+using Gateway.Testing;
 
 namespace Gateway.Proxy.Tests.Decide;
 
@@ -84,19 +84,14 @@ public sealed class DecisionFreshnessTests : IAsyncLifetime
 
     private async Task<JsonElement> WaitForDigestChangeAsync(string body, string digest)
     {
-        var clock = Stopwatch.StartNew();
-        while (true)
+        JsonElement json = default;
+        // A liveness bound (fail instead of hang), not a speed requirement: the machine may be loaded.
+        await Eventually.HoldsAsync(async () =>
         {
-            var json = await EvaluateAsync(body);
-            if (DecisionJson.PolicyDigest(json) != digest)
-            {
-                return json;
-            }
-
-            // A liveness bound (fail instead of hang), not a speed requirement: the machine may be loaded.
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "the gateway did not reload the changed bundle within 60 s");
-            await Task.Delay(100);
-        }
+            json = await EvaluateAsync(body);
+            return DecisionJson.PolicyDigest(json) != digest;
+        }, TimeSpan.FromSeconds(60), "the gateway did not reload the changed bundle within 60 s");
+        return json;
     }
 
     private async Task<JsonElement> EvaluateAsync(string body, string decision = "allow")

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Gateway.Policy.Evidence;
 using Gateway.Proxy.Tests.Infrastructure;
+using Gateway.Testing;
 
 namespace Gateway.Proxy.Tests.Record;
 
@@ -48,6 +49,21 @@ public sealed class ReceiptAndProofTests : IClassFixture<EvidenceGateway>
         Assert.Equal(receipt, Assert.Single(response.Headers.GetValues("Gamut-Receipt")));
         Assert.True(DecisionReceipt.TryVerify(receipt, await _evidence.JwksAsync(), out var claims, out _));
         Assert.Equal("block", claims!.Decision);
+    }
+
+    [Fact]
+    public async Task Providers_StreamedAnswer_CarriesTheDecisionsReceiptInItsHeaders()
+    {
+        // The upstream's event stream starts the response while it is forwarded: the receipt goes out with its headers.
+        using var request = Gw.Agent.Create(HttpMethod.Get, "/providers/crm.read_contact/contacts/sse-split-" + Guid.NewGuid().ToString("N"));
+        using var response = await Gw.Host.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        var receipt = Assert.Single(response.Headers.GetValues("Gamut-Receipt"));
+        Assert.True(DecisionReceipt.TryVerify(receipt, await _evidence.JwksAsync(), out var claims, out var error), error);
+        Assert.Equal("crm.read_contact", claims!.Tool);
+        Assert.Equal(Assert.Single(response.Headers.GetValues("X-Request-Id")), claims.RequestId);
     }
 
     [Fact]
@@ -104,11 +120,7 @@ public sealed class ReceiptAndProofTests : IClassFixture<EvidenceGateway>
         {
         }
 
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (_evidence.Received.IsEmpty && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
+        await Eventually.HoldsAsync(() => Task.FromResult(!_evidence.Received.IsEmpty), TimeSpan.FromSeconds(20), "no checkpoint was pushed within 20 s");
 
         var pushed = Assert.IsType<JsonElement>(_evidence.Received.FirstOrDefault());
         Assert.Equal("gamut.checkpoint", pushed.GetProperty("type").GetString());

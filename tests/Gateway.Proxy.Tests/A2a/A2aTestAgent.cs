@@ -99,19 +99,19 @@ internal sealed class A2aTestAgent
                         if (i == events.Length - 1 && streamedText == "slowly")
                         {
                             // The last event waits until the client has read the first (or ten seconds).
-                            await Task.WhenAny(FirstEventRead.Task, Task.Delay(TimeSpan.FromSeconds(10)));
+                            await Task.WhenAny(FirstEventRead.Task, Task.Delay(TimeSpan.FromSeconds(10), context.RequestAborted));
                             LastEventSent = true;
                         }
 
                         if (i == 1 && streamedText == "overflow")
                         {
-                            await Task.Delay(200);
+                            await Task.Delay(200, context.RequestAborted);
                             events[i]["artifactUpdate"]!["artifact"]!["parts"]![0]!["text"] = new string('x', 4096);
                         }
 
                         if (i == 1 && streamedText == "breaks")
                         {
-                            await Task.Delay(200);
+                            await Task.Delay(200, context.RequestAborted);
                             context.Abort();
                             return Results.Empty;
                         }

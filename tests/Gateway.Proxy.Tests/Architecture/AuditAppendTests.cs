@@ -5,8 +5,8 @@ namespace Gateway.Proxy.Tests.Architecture;
 /// <summary>
 /// Only the Record stage appends to the audit chain: no other stage folder names the journal (<c>AuditJournal</c>) in
 /// its code, or makes an audit entry. The other stages hand what is to be recorded to Record's writer
-/// (<c>5-Record/AuditRecorder.cs</c>): Respond an outcome or a refusal, authentication its record of a proven agent's
-/// refusal (<c>1-Authenticate/AuthenticationRefusal.cs</c>) through <c>Pipeline/IAuthenticationRefusalRecorder.cs</c>.
+/// (<c>5-Record/AuditRecorder.cs</c>): Respond an outcome or a refusal, authentication's of a proven agent included (named
+/// by its record, <c>1-Authenticate/AuthenticationChallenge.cs</c>).
 /// </summary>
 public sealed partial class AuditAppendTests
 {

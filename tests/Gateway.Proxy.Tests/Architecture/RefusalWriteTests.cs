@@ -5,7 +5,7 @@ namespace Gateway.Proxy.Tests.Architecture;
 /// <summary>
 /// Only the Respond stage writes a refusal: no other stage folder names the refusal writer (<c>RefusalResponse</c>) in
 /// its code. The other stages hand Respond what they decided: a refusal in their record, or, for the Authenticate stage's
-/// challenges, <c>1-Authenticate/AuthenticationChallenge.cs</c>, which <c>8-Respond/AuthenticationRefusalResponder.cs</c> writes.
+/// challenges, <c>1-Authenticate/AuthenticationChallenge.cs</c>, which <c>8-Respond/RespondStage.Authentication.cs</c> writes.
 /// </summary>
 public sealed partial class RefusalWriteTests
 {

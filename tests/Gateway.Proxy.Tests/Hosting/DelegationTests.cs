@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Net;
 using System.Text.Json;
 using Gateway.Proxy.Tests.Infrastructure;
+using Gateway.Testing;
 
 namespace Gateway.Proxy.Tests.Hosting;
 
@@ -205,10 +206,19 @@ public sealed class DelegationTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, before.StatusCode);
         }
 
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
-        using var after = await child.PostJsonAsync("/v1/evaluate", ReadContact);
+        // The child lives one second of the gateway's clock: asked until it is gone, then the refusal is read.
+        HttpResponseMessage? after = null;
+        await Eventually.HoldsAsync(async () =>
+        {
+            after?.Dispose();
+            after = await child.PostJsonAsync("/v1/evaluate", ReadContact);
+            return after.StatusCode != HttpStatusCode.OK;
+        }, TimeSpan.FromSeconds(30), "the child was still served 30 s after its one-second lifetime");
 
-        await ProblemAssert.IsProblemAsync(after, HttpStatusCode.Unauthorized, "unknown_agent");
+        using (after)
+        {
+            await ProblemAssert.IsProblemAsync(after!, HttpStatusCode.Unauthorized, "unknown_agent");
+        }
     }
 
     [Fact]

@@ -142,24 +142,19 @@ public sealed class GatewayProcess : IDisposable
 
     private async Task WaitReadyAsync()
     {
-        var clock = Stopwatch.StartNew();
-        while (true)
+        await Gateway.Testing.Eventually.HoldsAsync(async () =>
         {
             Assert.False(_process.HasExited, "the gateway exited during start-up");
             try
             {
                 using var ready = await Http.GetAsync("/readyz");
-                if (ready.IsSuccessStatusCode)
-                {
-                    return;
-                }
+                return ready.IsSuccessStatusCode;
             }
             catch (HttpRequestException)
             {
+                // Not listening yet.
+                return false;
             }
-
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), "the gateway did not become ready");
-            await Task.Delay(100);
-        }
+        }, TimeSpan.FromSeconds(120), "the gateway did not become ready");
     }
 }

@@ -139,22 +139,13 @@ public sealed class ReplicaCluster : IAsyncDisposable
     /// </summary>
     public static async Task WaitUntilReadyAsync(GatewayHost gateway, int index, TimeSpan? within = null)
     {
-        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
-        while (true)
+        var last = string.Empty;
+        await Gateway.Testing.Eventually.HoldsAsync(async () =>
         {
             using var ready = await gateway.Client.GetAsync("/readyz").ConfigureAwait(false);
-            if (ready.IsSuccessStatusCode)
-            {
-                return;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Replica {index} did not become ready: {(int)ready.StatusCode} {await ready.Content.ReadAsStringAsync().ConfigureAwait(false)}");
-            }
-
-            await Task.Delay(50).ConfigureAwait(false);
-        }
+            last = $"{(int)ready.StatusCode} {await ready.Content.ReadAsStringAsync().ConfigureAwait(false)}";
+            return ready.IsSuccessStatusCode;
+        }, within ?? TimeSpan.FromSeconds(10), () => $"Replica {index} did not become ready: {last}").ConfigureAwait(false);
     }
 
     /// <summary>The redis-server's process id (from INFO), for fault injection by signal.</summary>

@@ -86,7 +86,7 @@ public sealed class TestUpstream : IAsyncDisposable
                     {
                         await context.Response.WriteAsync("data: " + data + "\n\n").ConfigureAwait(false);
                         await context.Response.Body.FlushAsync().ConfigureAwait(false);
-                        await Task.Delay(20).ConfigureAwait(false);
+                        await Task.Delay(20, context.RequestAborted).ConfigureAwait(false);
                     }
 
                     return;

@@ -4,6 +4,7 @@ using Gateway.Connectors.Mcp;
 using Gateway.Proxy.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol;
+using Gateway.Testing;
 
 namespace Gateway.Proxy.Tests.Mcp;
 
@@ -104,20 +105,13 @@ public sealed class McpPinTests : IAsyncLifetime
 
         // The incident is opened beside the answer, which does not wait for it.
         var served = McpGateway.PinOf("write_file", Poisoned);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        string incidents;
-        do
+        var incidents = string.Empty;
+        await Eventually.HoldsAsync(async () =>
         {
             using var response = await _mcp.Gateway.Admin().GetAsync("/admin/v1/tenants/demo/incidents");
             incidents = (await DecisionJson.ReadAsync(response, HttpStatusCode.OK)).GetRawText();
-            if (incidents.Contains(served, StringComparison.Ordinal))
-            {
-                break;
-            }
-
-            await Task.Delay(100);
-        }
-        while (DateTime.UtcNow < deadline);
+            return incidents.Contains(served, StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(10), () => "no incident names the served pin within 10 s: " + incidents);
 
         Assert.Single(JsonDocument.Parse(incidents).RootElement.GetProperty("incidents").EnumerateArray(),
             i => i.GetProperty("tool").GetString() == "files.write" && i.GetRawText().Contains(served, StringComparison.Ordinal));

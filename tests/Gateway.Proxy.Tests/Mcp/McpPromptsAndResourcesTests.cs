@@ -1,6 +1,7 @@
 using Gateway.Proxy.Tests.Infrastructure;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
+using Gateway.Testing;
 
 namespace Gateway.Proxy.Tests.Mcp;
 
@@ -212,15 +213,8 @@ public sealed class McpPromptsAndResourcesTests : IAsyncLifetime
         return child;
     }
 
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 200 && !condition(); i++)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.True(condition());
-    }
+    private static Task WaitForAsync(Func<bool> condition) =>
+        Eventually.HoldsAsync(() => Task.FromResult(condition()), TimeSpan.FromSeconds(10), "the condition did not hold within 10 s");
 
     [Fact]
     public async Task ReadResource_PermittedServer_ReachesItWithItsOwnUriAndIsRedacted()

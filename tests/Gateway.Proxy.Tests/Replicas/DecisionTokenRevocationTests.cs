@@ -143,12 +143,8 @@ public sealed class DecisionTokenRevocationTests : IAsyncLifetime
             await ProblemAssert.IsProblemAsync(blocked, HttpStatusCode.Forbidden, "blocked");
         }
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while ((await VerifyAsync(_executorA, token)).GetProperty("status").GetString() == "live")
-        {
-            Assert.True(DateTime.UtcNow < deadline, "replica B's policy was not in force within 10 s");
-            await Task.Delay(50);
-        }
+        await Gateway.Testing.Eventually.HoldsAsync(async () => (await VerifyAsync(_executorA, token)).GetProperty("status").GetString() != "live",
+            TimeSpan.FromSeconds(10), "replica B's policy was not in force within 10 s");
 
         AssertStatus(await VerifyAsync(_executorA, token), "revoked", "policy_changed");
     }

@@ -2,6 +2,7 @@ using System.Net;
 using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Store;
 using Microsoft.Extensions.DependencyInjection;
+using Gateway.Testing;
 
 namespace Gateway.Proxy.Tests.Replicas;
 
@@ -59,16 +60,8 @@ public sealed class TokenBudgetAdmissionTests : IAsyncLifetime
         var store = _cluster[0].Services.GetRequiredService<IStateStore>();
         var key = StoreKeys.Budget("demo", "demo-agent:openai");
         BudgetOutcome whole = default;
-        for (var waited = 0; waited < 5000 && !whole.Reserved; waited += 20)
-        {
-            whole = await store.TryReserveAsync(key, Budget, Budget, Window);
-            if (!whole.Reserved)
-            {
-                await Task.Delay(20);
-            }
-        }
-
-        Assert.True(whole.Reserved, $"the budget still holds {whole.Used} of {Budget} tokens after a blocked call");
+        await Eventually.HoldsAsync(async () => (whole = await store.TryReserveAsync(key, Budget, Budget, Window)).Reserved,
+            TimeSpan.FromSeconds(5), () => $"the budget still holds {whole.Used} of {Budget} tokens after a blocked call");
         await store.SettleAsync(key, Budget, 0, Window);
         Assert.Empty(_openai.Server.Received);
     }

@@ -131,13 +131,6 @@ public sealed class ClusterRoutingTests
         app.MapGet("/crm/contacts/{id}", (string id) => Results.Json(new { server = name, id }));
     });
 
-    private static async Task EventuallyAsync(Func<bool> condition, string what)
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (!condition())
-        {
-            Assert.False(deadline.IsCancellationRequested, "timed out waiting until " + what);
-            await Task.Delay(50);
-        }
-    }
+    private static Task EventuallyAsync(Func<bool> condition, string what) =>
+        Gateway.Testing.Eventually.HoldsAsync(() => Task.FromResult(condition()), TimeSpan.FromSeconds(60), "timed out waiting until " + what);
 }

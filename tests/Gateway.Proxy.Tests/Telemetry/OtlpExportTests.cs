@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Gateway.Proxy.Telemetry;
 using Gateway.Proxy.Tests.Infrastructure;
+using Gateway.Testing;
 
 namespace Gateway.Proxy.Tests.Telemetry;
 
@@ -117,22 +118,13 @@ public sealed class OtlpExportTests
     private static async Task<T> EventuallyAsync<T>(Func<T?> probe, string what, OtlpReceiver receiver)
         where T : class
     {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
+        T? found = null;
+        await Eventually.HoldsAsync(() => Task.FromResult((found = probe()) is not null), Patience, () =>
         {
-            if (probe() is { } found)
-            {
-                return found;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                var spans = string.Join(", ", receiver.Spans.Select(s => s.Name).Distinct());
-                var metrics = string.Join(", ", receiver.Metrics.Select(m => m.Name).Distinct());
-                Assert.Fail($"Not received within {Patience.TotalSeconds} s: {what}. Spans: [{spans}]. Metrics: [{metrics}]. Logs: {receiver.Logs.Count}. Problems: [{string.Join("; ", receiver.Problems)}].");
-            }
-
-            await Task.Delay(100);
-        }
+            var spans = string.Join(", ", receiver.Spans.Select(s => s.Name).Distinct());
+            var metrics = string.Join(", ", receiver.Metrics.Select(m => m.Name).Distinct());
+            return $"Not received within {Patience.TotalSeconds} s: {what}. Spans: [{spans}]. Metrics: [{metrics}]. Logs: {receiver.Logs.Count}. Problems: [{string.Join("; ", receiver.Problems)}].";
+        });
+        return found!;
     }
 }

@@ -1,0 +1,99 @@
+using System.Text.RegularExpressions;
+using Gateway.Proxy.Tests.Infrastructure;
+
+namespace Gateway.Proxy.Tests.Architecture;
+
+/// <summary>
+/// Tests wait through <c>TimeProvider</c> or an awaited condition (<c>Gateway.Testing/Eventually</c>), never a fixed
+/// <c>Task.Delay</c> or <c>Thread.Sleep</c>: a fixed wait is too short on a loaded machine and too long everywhere else.
+/// No test source under tests/ names either in its code, except the files listed here, each with its reason: the poll of
+/// <c>Eventually</c> itself, simulated slow peers (a slow client, an upstream that paces its stream: what is under test,
+/// not a wait for it; cancelled with the request), and the hand-made waits not yet moved to an awaited condition (to be
+/// moved, and then removed from the list: a listed file that no longer waits fails the list).
+/// </summary>
+public sealed partial class FixedWaitTests
+{
+    private const string SlowPeer = "a simulated slow peer (what the test exercises), cancelled with its request";
+    private const string PollToMove = "a hand-made poll of a condition, to be moved to Eventually";
+
+    /// <summary>Paths under tests/ (with '/') that may name a fixed wait, and why.</summary>
+    private static readonly Dictionary<string, string> Allowed = new(StringComparer.Ordinal)
+    {
+        ["Gateway.Testing/Eventually.cs"] = "the poll interval of the awaited condition itself",
+        ["Gateway.Proxy.Tests/1-Authenticate/SlowBodyTests.cs"] = "a client that sends its body in two parts: the slow client is the test",
+        ["Gateway.Proxy.Tests/A2a/A2aTestAgent.cs"] = SlowPeer,
+        ["Gateway.Proxy.Tests/A2a/NamedWebhookHosts.cs"] = "waits for cancellation (Timeout.Infinite), never for a time",
+        ["Gateway.Proxy.Tests/Infrastructure/TestUpstream.cs"] = SlowPeer,
+        ["Gateway.Proxy.Tests/Infrastructure/McpTestServer.cs"] = SlowPeer,
+        ["Gateway.Proxy.Tests/Mcp/McpLiveTests.cs"] = "asserts that nothing arrives: an observation window",
+        ["Gateway.Proxy.Tests/4-Decide/DecisionFreshnessTests.cs"] = "lets the file watcher's own reload attempt pass: to be awaited on the watcher",
+        ["Gateway.Proxy.Tests/Replicas/RateLimitTests.cs"] = "waits for the next minute's window (the store's clock is real) and holds Redis frozen: to move to TimeProvider",
+        ["Gateway.Proxy.Tests/Interactive/InteractiveRateLimitTests.cs"] = "waits for the next minute's window (the store's clock is real): to move to TimeProvider",
+        ["Gateway.Proxy.Tests/EndToEnd/MakeRunDemo.cs"] = PollToMove,
+        ["Gateway.Proxy.Tests/Faults/DecisionTokenStoreOutageTests.cs"] = PollToMove,
+        ["Gateway.Proxy.Tests/Faults/GatewayKillTests.cs"] = PollToMove,
+        ["Gateway.Proxy.Tests/Faults/PostgresFailoverTests.cs"] = PollToMove,
+        ["Gateway.Proxy.Tests/Faults/PostgresOutageTests.cs"] = PollToMove,
+        ["Gateway.Proxy.Tests/Faults/RecordsKillTests.cs"] = PollToMove,
+        ["Gateway.Proxy.Tests/Faults/StoreHangTests.cs"] = PollToMove,
+        ["Gateway.Proxy.Tests/Faults/RedisClusterFailoverTests.cs"] = "paces the traffic of a fault drill",
+        ["Gateway.Proxy.Tests/Faults/StoreOutageTests.cs"] = "paces the traffic of a fault drill, plus " + PollToMove,
+        ["Gateway.Testing/RedisServer.cs"] = PollToMove,
+        ["Gateway.Testing/PostgresReplicaSet.cs"] = PollToMove,
+        ["Gateway.Audit.Tests/AuditJournalFailureTests.cs"] = PollToMove,
+        ["Gateway.Oversight.Tests/Incidents/IncidentServiceTests.cs"] = PollToMove,
+        ["Gateway.Oversight.Tests/Notifications/ApprovalNotifierTests.cs"] = "lets the notifier fail against an absent mail server first: to be awaited on its attempts",
+        ["Gateway.Records.Tests/Postgres/PostgresIncidentOutboxTests.cs"] = PollToMove,
+        ["Gateway.Store.Tests/AdmissionTraffic.cs"] = "paces generated traffic",
+        ["Gateway.Store.Tests/CommandDeadlinesTests.cs"] = "a command deadline against a real Redis: to move to TimeProvider",
+        ["Gateway.Store.Tests/GroupCommitWaiterTests.cs"] = "paces writers of a group commit, plus " + PollToMove,
+        ["Gateway.Store.Tests/RedisAdmissionBatchTests.cs"] = "lets a Redis DEBUG SLEEP begin (Redis signals nothing for it)",
+        ["Gateway.Store.Tests/RedisOutageTests.cs"] = "paces traffic through an outage, plus " + PollToMove,
+        ["Gateway.Store.Tests/RedisStateStoreTests.cs"] = PollToMove,
+        ["Gateway.Store.Tests/StateStoreContractTests.cs"] = "a key's expiry in a real Redis (its own clock): to move to TimeProvider where the store allows it",
+        ["Gateway.Store.Tests/StateStoreContractTests.Counters.cs"] = "a key's expiry in a real Redis (its own clock): to move to TimeProvider where the store allows it",
+    };
+
+    [Fact]
+    public void TestSources_OutsideTheList_HaveNoFixedWait()
+    {
+        var unlisted = FilesWithFixedWaits().Where(static path => !Allowed.ContainsKey(path)).ToList();
+
+        Assert.True(unlisted.Count == 0, "A fixed wait in a test (wait through TimeProvider or Eventually instead): " + string.Join(", ", unlisted));
+    }
+
+    [Fact]
+    public void Allowed_EveryListedFile_StillWaits()
+    {
+        var waiting = FilesWithFixedWaits().ToHashSet(StringComparer.Ordinal);
+        var stale = Allowed.Keys.Where(path => !waiting.Contains(path)).ToList();
+
+        Assert.True(stale.Count == 0, "Listed, but no longer waiting (remove from the list): " + string.Join(", ", stale));
+        Assert.All(Allowed.Values, static reason => Assert.False(string.IsNullOrWhiteSpace(reason)));
+    }
+
+    [Fact]
+    public void WaitsFixedly_PlantedWait_IsReported()
+    {
+        Assert.True(WaitsFixedly("await Task.Delay(TimeSpan.FromSeconds(1));"));
+        Assert.True(WaitsFixedly("System.Threading.Thread.Sleep (100);"));
+        Assert.True(WaitsFixedly("await Task\n    .Delay(50, token);"));
+        Assert.False(WaitsFixedly("// await Task.Delay(100) in a comment\nvar note = \"Thread.Sleep(1)\";"));
+        Assert.False(WaitsFixedly("await Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(5), \"never\");"));
+    }
+
+    private static IEnumerable<string> FilesWithFixedWaits()
+    {
+        var tests = Path.Combine(RepositoryRoot.Path, "tests");
+        return Directory.EnumerateFiles(tests, "*.cs", SearchOption.AllDirectories)
+            .Select(file => Path.GetRelativePath(tests, file).Replace('\\', '/'))
+            .Where(static path => !path.Split('/').Any(static segment => segment is "bin" or "obj" or "node_modules"))
+            .Where(path => WaitsFixedly(File.ReadAllText(Path.Combine(tests, path))))
+            .Order(StringComparer.Ordinal);
+    }
+
+    private static bool WaitsFixedly(string source) => FixedWait().IsMatch(ProxyFolders.CodeOf(source));
+
+    [GeneratedRegex(@"\bTask\s*\.\s*Delay\s*\(|\bThread\s*\.\s*Sleep\s*\(")]
+    private static partial Regex FixedWait();
+}
