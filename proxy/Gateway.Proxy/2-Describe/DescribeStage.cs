@@ -86,9 +86,8 @@ internal sealed class DescribeStage
         {
             var (action, refusal) = await describer.DescribeAsync(context, feature, authenticated).ConfigureAwait(false);
             // A request the gateway serves itself: the describer added its LocalAction instead of describing an action.
-            proceed = action is null && refusal is null && feature.Find<LocalAction>() is { } local
-                ? AcceptLocal(context, local)
-                : Accept(context, feature, authenticated, action, refusal ?? (action is null ? Refusal.Internal() : null));
+            proceed = (action is null && refusal is null && feature.Find<LocalAction>() is not null)
+                || Accept(context, feature, authenticated, action, refusal ?? (action is null ? Refusal.Internal() : null));
         }
         finally
         {
@@ -119,17 +118,6 @@ internal sealed class DescribeStage
         {
             await _next(context).ConfigureAwait(false);
         }
-    }
-
-    /// <summary>A <see cref="LocalAction"/> goes on to be admitted; its tool names the request's telemetry.</summary>
-    private static bool AcceptLocal(HttpContext context, LocalAction local)
-    {
-        if (local.Tool is { } tool)
-        {
-            GatewayTelemetry.SetTool(context, tool);
-        }
-
-        return true;
     }
 
     /// <summary>Adds the described action (or the refusal) to the request's records; whether the walk goes on.</summary>

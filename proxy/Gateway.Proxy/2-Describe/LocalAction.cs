@@ -18,7 +18,10 @@ internal sealed record LocalAction(string? Tool, LocalAdmission Admission)
     /// <summary>The tenant's policy when loaded (for <see cref="LocalAdmission.RateLimited"/> and <see cref="LocalAdmission.DelegationIssuance"/>).</summary>
     public TenantPolicy? Tenant { get; init; }
 
-    /// <summary>What the route kind's local destination needs to carry it out (its own record type); null for nothing.</summary>
+    /// <summary>
+    /// What the route kind's local destination needs to carry it out; null for nothing. The kinds of runs, delegations,
+    /// approval polls and cards add theirs to the feature as a record of its own instead (read with <c>Get&lt;T&gt;</c>).
+    /// </summary>
     public object? State { get; init; }
 
     /// <summary>The entry Record appends when it is allowed, before anything is carried out; null appends nothing.</summary>

@@ -21,7 +21,7 @@ namespace Gateway.Proxy.Record;
 /// <see cref="AuditWriteException"/> and the caller refuses the request (fail closed). It also appends the refusals
 /// authentication makes of a proven agent (<see cref="IAuthenticationRefusalRecorder"/>, from the Authenticate stage's
 /// <see cref="AuthenticationRefusal"/>): nothing else in the proxy makes audit entries of a request (this stage's
-/// <see cref="AgentAuditEntry"/> and the handlers of the routes that forward nothing) or appends to the audit chain.
+/// <see cref="AgentAuditEntry"/>, with the parts of a request the gateway serves itself, <see cref="Describe.LocalEntry"/>) or appends to the audit chain.
 /// </summary>
 internal sealed class AuditRecorder : IAuthenticationRefusalRecorder
 {
@@ -100,12 +100,6 @@ internal sealed class AuditRecorder : IAuthenticationRefusalRecorder
             RunEndedBy = RunRefusals.IsEnded(code) ? identity.Run?.End?.By : null,
             Fold = code is ProblemCodes.RateLimited or ProblemCodes.ReplayedNonce or ProblemCodes.StoreUnavailable ? AuditFold.RepeatedRefusal : AuditFold.None,
         });
-
-    /// <summary>
-    /// What an agent route that forwards nothing decided (a run started, a run event, a delegation issued, or the refusal
-    /// of one: <see cref="Admit.AgentRouteOutcome.Record"/>), appended as its handler made it.
-    /// </summary>
-    public ValueTask<AuditRecord> RecordEntryAsync(HttpContext context, AuditEntry entry) => AppendAsync(context, entry);
 
     /// <summary>
     /// The entry of a request the gateway serves itself (<see cref="Describe.LocalAction"/>: a run started, a run event, a
