@@ -130,7 +130,7 @@ public static class GatewayApplication
         services.AddGatewayConsole(configuration);
         services.AddAgentAccessTokens(configuration, keys);
 
-        // 3-Admit: nonce, kill switches, rate limits in one store call (and its use by the routes that forward nothing).
+        // 3-Admit: nonce, kill switches, rate limits in one store call (and its use by the messages /mcp serves itself).
         services.AddSingleton<AdmissionGate>();
         services.AddSingleton<AgentRouteAdmission>();
 
@@ -166,12 +166,10 @@ public static class GatewayApplication
         // The gateway's own MCP server on /mcp: its tool calls walk the stages above (route McpCall).
         services.AddGatewayMcpServer(configuration);
 
-        // The routes that forward nothing (the approval poll, delegations, runs): their handlers decide, AgentRouteWalk
-        // admits, records and answers them (8-Respond's AgentRouteResponder answers /mcp's own refusals too).
+        // The routes that forward nothing (runs, run events, delegations, approval polls, remote agents' cards): route
+        // kinds with a local destination, walked by the stages above (8-Respond's AgentRouteResponder answers /mcp's own refusals).
+        services.AddLocalRouteKinds();
         services.AddSingleton<Respond.AgentRouteResponder>();
-        services.AddSingleton<ApprovalPollHandler>();
-        services.AddSingleton<DelegationHandler>();
-        services.AddSingleton<RunHandler>();
         services.AddGatewayHealthChecks();
 
         // Last: it decorates the registered IStateStore with store spans.
@@ -205,8 +203,6 @@ public static class GatewayApplication
         app.MapGatewayRoot();
         app.MapGet("/openapi.yaml", static (IWebHostEnvironment environment) =>
             OpenApiDocument.Serve(environment)).ExcludeFromDescription();
-        app.MapRunsDelegationsAndApprovalPolls();
-        app.MapA2aCards();
         app.MapGatewayAccessTokens();
         app.MapGatewayMcp();
 

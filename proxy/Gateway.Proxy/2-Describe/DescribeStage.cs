@@ -85,7 +85,9 @@ internal sealed class DescribeStage
         try
         {
             var (action, refusal) = await describer.DescribeAsync(context, feature, authenticated).ConfigureAwait(false);
-            proceed = Accept(context, feature, authenticated, action, refusal ?? (action is null ? Refusal.Internal() : null));
+            // A request the gateway serves itself: the describer added its LocalAction instead of describing an action.
+            proceed = (action is null && refusal is null && feature.Find<LocalAction>() is not null)
+                || Accept(context, feature, authenticated, action, refusal ?? (action is null ? Refusal.Internal() : null));
         }
         finally
         {

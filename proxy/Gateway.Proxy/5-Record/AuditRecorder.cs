@@ -19,8 +19,8 @@ namespace Gateway.Proxy.Record;
 /// returns. Only decision data goes in (ids, digests, explanation, statuses, redaction counts): never
 /// a body, a header value, a secret or a credential. A record that cannot be written throws
 /// <see cref="AuditWriteException"/> and the caller refuses the request (fail closed). Nothing else in the proxy makes
-/// audit entries of a request (this stage's <see cref="AgentAuditEntry"/> and the handlers of the routes that forward
-/// nothing) or appends to the audit chain.
+/// audit entries of a request (this stage's <see cref="AgentAuditEntry"/>, with the parts of a request the gateway serves
+/// itself, <see cref="Describe.LocalEntry"/>) or appends to the audit chain.
 /// </summary>
 internal sealed class AuditRecorder
 {
@@ -102,10 +102,18 @@ internal sealed class AuditRecorder
         });
 
     /// <summary>
-    /// What an agent route that forwards nothing decided (a run started, a run event, a delegation issued, or the refusal
-    /// of one: <see cref="Admit.AgentRouteOutcome.Record"/>), appended as its handler made it.
+    /// The entry of a request the gateway serves itself (<see cref="Describe.LocalAction"/>: a run started, a run event, a
+    /// delegation issued, a card served, or the refusal of one), the route kind's own parts (<see cref="Describe.LocalEntry"/>)
+    /// with who made the request, under <paramref name="tool"/>.
     /// </summary>
-    public ValueTask<AuditRecord> RecordEntryAsync(HttpContext context, AuditEntry entry) => AppendAsync(context, entry);
+    public ValueTask<AuditRecord> RecordLocalAsync(HttpContext context, AgentIdentity identity, string? tool, Describe.LocalEntry entry) =>
+        AppendAsync(context, AgentAuditEntry.Of(context, identity, tool, entry.Decision, entry.Status) with
+        {
+            RunId = entry.RunId,
+            ActorChain = entry.ActorChain,
+            RunEvent = entry.RunEvent,
+            RunEndedBy = entry.RunEndedBy,
+        });
 
     // The decision's entry, or (with its outcome) the outcome's, which leaves the decision's explanation, digests, failing
     // controls and evaluation to the decision record: built in one object, not copied with `with`.

@@ -8,38 +8,15 @@ using Gateway.Proxy.Refusals;
 namespace Gateway.Proxy.Respond;
 
 /// <summary>
-/// Respond for the governed requests that YARP's pipeline does not carry: the runs, run events, delegations and approval
-/// polls (their <see cref="AgentRouteOutcome"/>: the refusal, or the answer with its <c>Location</c>), and the refusals of
-/// the messages on <c>/mcp</c> that the MCP server serves itself (recorded first when they say something about the agent,
-/// <see cref="Refusal.AuditTool"/>, as <see cref="RespondStage"/> records a refusal made before any decision). With
-/// <see cref="RespondStage"/>, the one place a governed request is answered or refused.
+/// Respond for the refusals of the messages on <c>/mcp</c> that the MCP server serves itself (recorded first when they say
+/// something about the agent, <see cref="Refusal.AuditTool"/>, as <see cref="RespondStage"/> records a refusal made before
+/// any decision). Left for <c>Hosting/McpEndpointGate.cs</c> until /mcp is a route kind of its own.
 /// </summary>
 internal sealed class AgentRouteResponder
 {
     private readonly AuditRecorder _audit;
 
     public AgentRouteResponder(AuditRecorder audit) => _audit = audit;
-
-    /// <summary>Writes an agent route's outcome (already recorded): its refusal, or its answer.</summary>
-    public Task RespondAsync(HttpContext context, AgentRouteOutcome outcome)
-    {
-        if (outcome.Refusal is { } refusal)
-        {
-            return RefusalResponse.WriteAsync(context, refusal);
-        }
-
-        if (outcome.NoStore)
-        {
-            context.Response.Headers.CacheControl = "no-store";
-        }
-
-        if (outcome.Location is { } location)
-        {
-            context.Response.Headers.Location = location;
-        }
-
-        return outcome.Answer!.ExecuteAsync(context);
-    }
 
     /// <summary>
     /// A refusal of a message on <c>/mcp</c>: recorded under its <see cref="Refusal.AuditTool"/> when the agent is known, then

@@ -195,7 +195,7 @@ internal sealed class McpEndpointGate
     /// <summary>The server took the client's answer: 202, no body (answered by 8).</summary>
     private async Task<Refusal?> AcceptedAsync(HttpContext context)
     {
-        await _respond.RespondAsync(context, AgentRouteOutcome.Allowed(Results.StatusCode(StatusCodes.Status202Accepted))).ConfigureAwait(false);
+        await Results.StatusCode(StatusCodes.Status202Accepted).ExecuteAsync(context).ConfigureAwait(false);
         return null;
     }
 

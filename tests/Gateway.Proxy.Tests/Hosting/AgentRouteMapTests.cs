@@ -8,8 +8,8 @@ using Yarp.ReverseProxy.Model;
 namespace Gateway.Proxy.Tests.Hosting;
 
 /// <summary>
-/// Which endpoints the Authenticate stage proves, on the gateway as it starts: every YARP route (the governed actions and
-/// the connectors' routes) and the agent endpoints that forward nothing are agent routes; health and the admin API are
+/// Which endpoints the Authenticate stage proves, on the gateway as it starts: every YARP route (the governed actions, the
+/// route kinds with a local destination and the connectors' routes) and the MCP server's own endpoint are agent routes; health and the admin API are
 /// not; and a request to an agent route that no stage proved never reaches it, whatever the path's spelling.
 /// </summary>
 public sealed class AgentRouteMapTests : IAsyncLifetime
@@ -33,6 +33,18 @@ public sealed class AgentRouteMapTests : IAsyncLifetime
     [InlineData("/v1/approvals/{id}")]
     [InlineData("/v1/delegations")]
     [InlineData("/v1/runs")]
+    [InlineData("/v1/runs/{id}/events")]
+    [InlineData("/a2a/{connector}/.well-known/agent-card.json")]
+    public void Endpoints_RouteKindWithALocalDestination_IsAYarpAgentRoute(string pattern)
+    {
+        var matching = Endpoints().Where(endpoint => "/" + endpoint.RoutePattern.RawText?.Trim('/') == pattern).ToList();
+
+        Assert.NotEmpty(matching);
+        Assert.All(matching, static endpoint => Assert.NotNull(endpoint.Metadata.GetMetadata<RouteModel>()));
+        Assert.All(matching, static endpoint => Assert.True(AgentRouteMetadata.IsAgentRoute(endpoint), endpoint.DisplayName));
+    }
+
+    [Theory]
     [InlineData("/mcp")]
     public void Endpoints_AgentEndpointThatForwardsNothing_IsAnAgentRoute(string pattern)
     {

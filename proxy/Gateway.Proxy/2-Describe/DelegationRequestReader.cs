@@ -4,7 +4,7 @@ using Gateway.Policy;
 using Gateway.Policy.Bundles;
 using Gateway.Policy.Serialization;
 
-namespace Gateway.Proxy.Hosting;
+namespace Gateway.Proxy.Describe;
 
 /// <summary>
 /// Reads the body of <c>POST /v1/delegations</c> into a <see cref="DelegationRequest"/>, or says exactly what is wrong

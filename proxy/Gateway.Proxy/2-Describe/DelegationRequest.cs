@@ -1,6 +1,6 @@
 using Gateway.Policy;
 
-namespace Gateway.Proxy.Hosting;
+namespace Gateway.Proxy.Describe;
 
 /// <summary>
 /// The body of <c>POST /v1/delegations</c> as read (<see cref="DelegationRequestReader"/>): the grant the parent asks for,

@@ -2,99 +2,95 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Oversight;
 using Gateway.Policy;
-using Gateway.Policy.Evidence;
 using Gateway.Proxy.A2a;
-using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Pipeline;
-using Gateway.Proxy.Record;
 using Gateway.Proxy.Refusals;
 
-namespace Gateway.Proxy.Hosting;
+namespace Gateway.Proxy.Describe;
 
 /// <summary>
-/// <c>GET /a2a/{connector}/.well-known/agent-card.json</c>: the remote agent's card as a signed agent may see it. The
-/// card is fetched from the agent (<c>/.well-known/agent-card.json</c> at its upstream's origin; no credential is sent
-/// with it), its signature checked against the connector's pinned key (<see cref="AgentCardSignatures"/>), rewritten to
-/// point at the gateway and keep only the skills the caller may use (<see cref="AgentCardRewriter"/>), and signed with the
-/// gateway's receipt key. An agent that may use none of its skills, a card that cannot be fetched or read, and a card
-/// whose signature fails are refused; each answer is recorded (<c>a2a_card_served</c>, or the refusal). The handler
-/// decides; the walk (<see cref="AgentRouteWalk"/>) admits, records and answers.
+/// Describes <c>GET /a2a/{connector}/.well-known/agent-card.json</c>, the remote agent's card as a signed agent may see it:
+/// the card is read from the agent (<c>/.well-known/agent-card.json</c> at its upstream's origin; no credential is sent
+/// with it) and its signature checked against the connector's pinned key (<see cref="AgentCardSignatures"/>), as the
+/// request's input. An agent that may use none of its skills, a card that cannot be read, and a card whose signature fails
+/// are refused and recorded; a served card is recorded (<c>a2a_card_served</c>) before its local destination rewrites and
+/// signs it (<see cref="A2aCardRead"/>).
 /// </summary>
-internal sealed partial class A2aCardHandler
+internal sealed partial class A2aCardDescriber : IRouteDescriber
 {
     /// <summary>The most bytes of a remote card read.</summary>
     public const int MaxCardBytes = 256 * 1024;
 
+    /// <summary>The name of the HTTP client remote cards are read with.</summary>
+    public const string CardClient = "gamut-a2a-card";
+
     private readonly PolicyProvider _policy;
     private readonly IHttpClientFactory _clients;
-    private readonly ReceiptKeyRing _keys;
-    private readonly ILogger<A2aCardHandler> _logger;
+    private readonly ILogger<A2aCardDescriber> _logger;
 
-    public A2aCardHandler(PolicyProvider policy, IHttpClientFactory clients, ReceiptKeyRing keys, ILogger<A2aCardHandler> logger)
+    public A2aCardDescriber(PolicyProvider policy, IHttpClientFactory clients, ILogger<A2aCardDescriber> logger)
     {
         _policy = policy;
         _clients = clients;
-        _keys = keys;
         _logger = logger;
     }
 
-    public async Task HandleAsync(HttpContext context, string connector)
+    public async ValueTask<(DescribedAction? Action, Refusal? Refusal)> DescribeAsync(HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated)
     {
-        var feature = context.GatewayRequest();
-        var identity = feature.Get<AuthenticatedRequest>().Identity;
+        var identity = authenticated.Identity;
         if (_policy.Current?.Set is not { } set || !set.TryGetTenant(identity.Tenant, out var tenant) || tenant is null)
         {
-            feature.Add(AgentRouteOutcome.Refused(Refusal.PolicyUnavailable()));
-            return;
+            return (null, Refusal.PolicyUnavailable());
         }
 
+        var connector = context.GetRouteValue("connector") as string ?? string.Empty;
         if (!tenant.TryGetCatalogEntry(connector, out var agent) || agent is not { Kind: ConnectorKind.A2a, Upstream: { } upstream })
         {
-            feature.Add(AgentRouteOutcome.Refused(new Refusal(StatusCodes.Status404NotFound, ProblemCodes.UnknownConnector, "No remote agent (kind a2a) of that name is in this tenant's catalog.")));
-            return;
+            return (null, new Refusal(StatusCodes.Status404NotFound, ProblemCodes.UnknownConnector, "No remote agent (kind a2a) of that name is in this tenant's catalog."));
         }
 
+        var action = new LocalAction(agent.Name, LocalAdmission.Request);
         var allowed = tenant.Catalog
             .Where(e => e.Kind == ConnectorKind.A2aSkill && e.Connector == agent.Name && tenant.Permits(identity.Agent, identity.Delegation?.Scope, e.Name))
             .Select(e => e.A2aSkill!)
             .ToHashSet(StringComparer.Ordinal);
         if (allowed.Count == 0)
         {
-            Refuse(context, feature, identity, agent.Name, StatusCodes.Status403Forbidden, ProblemCodes.Blocked, $"This agent may use none of the skills of '{agent.Name}'.");
-            return;
+            return Refuse(feature, action, identity, StatusCodes.Status403Forbidden, ProblemCodes.Blocked, $"This agent may use none of the skills of '{agent.Name}'.");
         }
 
         var (remote, failure) = await FetchAsync(new Uri(upstream, "/.well-known/agent-card.json"), context.RequestAborted).ConfigureAwait(false);
         if (remote is null)
         {
             LogCardUnavailable(_logger, agent.Name, failure!);
-            Refuse(context, feature, identity, agent.Name, StatusCodes.Status502BadGateway, ProblemCodes.A2aCardUnavailable, $"The card of '{agent.Name}' could not be read: {failure}");
-            return;
+            return Refuse(feature, action, identity, StatusCodes.Status502BadGateway, ProblemCodes.A2aCardUnavailable, $"The card of '{agent.Name}' could not be read: {failure}");
         }
 
         if (AgentCardSignatures.RefusalOf(remote, agent.CardKey) is { } unverified)
         {
-            Refuse(context, feature, identity, agent.Name, StatusCodes.Status502BadGateway, ProblemCodes.A2aCardUnverified, unverified);
-            return;
+            return Refuse(feature, action, identity, StatusCodes.Status502BadGateway, ProblemCodes.A2aCardUnverified, unverified);
         }
 
-        var gatewayUrl = $"{context.Request.Scheme}://{context.Request.Host}/a2a/{Uri.EscapeDataString(agent.Name)}";
-        var served = AgentCardRewriter.Rewrite(remote, gatewayUrl, allowed);
-        AgentCardSignatures.Sign(served, _keys.Active);
-        var entry = AgentAuditEntry.Of(context, identity, agent.Name, "a2a_card_served", StatusCodes.Status200OK);
-        feature.Add(AgentRouteOutcome.Allowed(Results.Text(served.ToJsonString(), "application/json"), entry, noStore: true));
+        feature.Add(new A2aCardRead(remote, agent.Name, allowed));
+        feature.Add(action with { Entry = LocalEntry.Of(identity, "a2a_card_served", StatusCodes.Status200OK) });
+        return (null, null);
     }
 
-    private static void Refuse(HttpContext context, GatewayRequestFeature feature, AgentIdentity identity, string tool, int status, string code, string detail) =>
-        feature.Add(AgentRouteOutcome.Refused(new Refusal(status, code, detail), AgentAuditEntry.Of(context, identity, tool, "refused:" + code, status)));
+    /// <summary>Refused once admitted, and recorded under the remote agent.</summary>
+    private static (DescribedAction?, Refusal?) Refuse(GatewayRequestFeature feature, LocalAction action, AgentIdentity identity, int status, string code, string detail)
+    {
+        var refusal = new Refusal(status, code, detail);
+        feature.Add(action with { Refused = new LocalRefusal(refusal, LocalEntry.Refusing(identity, refusal)) });
+        return (null, null);
+    }
 
     private async Task<(JsonObject? Card, string? Failure)> FetchAsync(Uri url, CancellationToken cancellationToken)
     {
         try
         {
-            using var client = _clients.CreateClient(A2aHosting.CardClient);
+            using var client = _clients.CreateClient(CardClient);
             using var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {

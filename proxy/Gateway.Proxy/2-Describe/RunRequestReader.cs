@@ -2,7 +2,7 @@ using System.Text.Json;
 using Gateway.Oversight.Runs;
 using Gateway.Policy.Serialization;
 
-namespace Gateway.Proxy.Hosting;
+namespace Gateway.Proxy.Describe;
 
 /// <summary>What <c>POST /v1/runs</c> asks: the agent's framework, the run's purpose and the run it is started under, each optional.</summary>
 internal sealed record RunStartRequest(string? Framework, string? Purpose, string? ParentRun);
