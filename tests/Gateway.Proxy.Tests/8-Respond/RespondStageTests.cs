@@ -4,6 +4,7 @@ using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Respond;
 using Gateway.Proxy.Telemetry;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using static Gateway.Proxy.Tests.Infrastructure.StageHarness;
 
 namespace Gateway.Proxy.Tests.Respond;
@@ -14,6 +15,8 @@ namespace Gateway.Proxy.Tests.Respond;
 /// </summary>
 public sealed class RespondStageTests
 {
+    private const string TestKind = "StageTestAnswered";
+
     [Fact]
     public async Task InvokeAsync_Evaluation_AnswersTheDecision200()
     {
@@ -129,10 +132,56 @@ public sealed class RespondStageTests
         Assert.False(forwarded.Called);
     }
 
+    [Fact]
+    public async Task InvokeAsync_RouteKindWithItsResponder_AnswersThroughIt()
+    {
+        var responder = new TestResponder(refusal: null);
+        await using var harness = await StartAsync(replace: services => services.AddKeyedSingleton<IRouteResponder>(TestKind, responder));
+        var context = harness.Request(TestKind, "{}");
+
+        await harness.Create<RespondStage>(new NextProbe().Next).InvokeAsync(context);
+
+        Assert.Same(context.GatewayRequest(), Assert.Single(responder.Answered));
+        Assert.Equal(StatusCodes.Status202Accepted, context.Response.StatusCode);
+        Assert.Empty(await harness.AuditAsync());
+    }
+
+    [Fact]
+    public async Task InvokeAsync_ResponderAddsARefusal_RespondWritesAndRecordsIt()
+    {
+        var responder = new TestResponder(new Refusal(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable, "The destination failed.") { AuditTool = "read" });
+        await using var harness = await StartAsync(replace: services => services.AddKeyedSingleton<IRouteResponder>(TestKind, responder));
+        var context = harness.Request(TestKind, "{}");
+
+        await harness.Create<RespondStage>(new NextProbe().Next).InvokeAsync(context);
+
+        Assert.Equal(StatusCodes.Status502BadGateway, context.Response.StatusCode);
+        Assert.Equal(ProblemCodes.UpstreamUnavailable, ResponseJson(context).GetProperty("code").GetString());
+        Assert.Equal("read", Assert.Single(await harness.AuditAsync()).GetProperty("tool").GetString());
+    }
+
     /// <summary>A walk in which a stage refused with <paramref name="refusal"/>.</summary>
     private static RequestDelegate Refuse(Refusal refusal) => context =>
     {
         context.GatewayRequest().Add(refusal);
         return Task.CompletedTask;
     };
+
+    /// <summary>A route kind's responder: answers 202, or adds <paramref name="refusal"/> for Respond to write.</summary>
+    private sealed class TestResponder(Refusal? refusal) : IRouteResponder
+    {
+        public List<GatewayRequestFeature> Answered { get; } = [];
+
+        public ValueTask RespondAsync(HttpContext context, GatewayRequestFeature feature)
+        {
+            Answered.Add(feature);
+            if (refusal is not null)
+            {
+                feature.Add(refusal);
+            }
+
+            context.Response.StatusCode = StatusCodes.Status202Accepted;
+            return ValueTask.CompletedTask;
+        }
+    }
 }
