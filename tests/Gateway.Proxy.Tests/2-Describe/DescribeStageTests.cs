@@ -44,6 +44,19 @@ public sealed class DescribeStageTests
     }
 
     [Fact]
+    public async Task InvokeAsync_BodyNotJson_Refuses415AndDescribesNothing()
+    {
+        await using var harness = await StartAsync();
+        var context = harness.Request(InvokeTool, """{"tool":"read"}""", contentType: "text/plain");
+        var next = new NextProbe();
+
+        await harness.Create<DescribeStage>(next.Next).InvokeAsync(context);
+
+        AssertRefused<DescribedAction>(context, StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType);
+        Assert.False(next.Called);
+    }
+
+    [Fact]
     public async Task InvokeAsync_SecretMaterialInArguments_RefusesRecordedUnderTheTool()
     {
         await using var harness = await StartAsync();

@@ -98,10 +98,6 @@ internal sealed class StageHarness : IAsyncDisposable
     /// <summary>The gateway's services, as registered by <see cref="GatewayApplication.AddGatewayCore"/>.</summary>
     public IServiceProvider Services => _services;
 
-    /// <summary>The tenant's policy as loaded.</summary>
-    public TenantPolicy Policy =>
-        _services.GetRequiredService<PolicyProvider>().Current!.Set.TryGetTenant(Tenant, out var tenant) ? tenant! : throw new InvalidOperationException("no tenant");
-
     /// <summary>
     /// The gateway's services over <paramref name="bundle"/> (one tenant file); <paramref name="replace"/> changes the
     /// registrations after the gateway's own (a failing journal, a connector's cluster in service, a route kind's services).
@@ -161,9 +157,9 @@ internal sealed class StageHarness : IAsyncDisposable
     public static void JournalFails(IServiceCollection services) =>
         services.Replace(ServiceDescriptor.Singleton<IAuditStore, FailingAuditStore>());
 
-    /// <summary>An agent identity of the test tenant, with a nonce of its own (or <paramref name="nonce"/>).</summary>
-    public static AgentIdentity Identity(string? nonce = null) =>
-        new(new AuthenticatedCaller(Tenant, Workspace, Agent), nonce ?? Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+    /// <summary>An agent identity of the test tenant, with a nonce of its own.</summary>
+    public static AgentIdentity Identity() =>
+        new(new AuthenticatedCaller(Tenant, Workspace, Agent), Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
 
     /// <summary>
     /// A request on a route of <paramref name="kind"/>: its body, the Authenticate stage's record (<paramref name="identity"/>
