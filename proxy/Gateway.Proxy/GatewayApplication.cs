@@ -16,6 +16,7 @@ using Gateway.Proxy.Console;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Forward;
 using Gateway.Proxy.Hosting;
+using Gateway.Proxy.Mcp;
 using Gateway.Proxy.People;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Record;
@@ -159,11 +160,11 @@ public static class GatewayApplication
         // 8-Respond: every refusal in the gateway's shape, the framework's own included.
         services.AddGatewayProblemDetails();
 
-        // The gateway's own MCP server on /mcp: its tool calls walk the stages above (route McpCall).
+        // The gateway's own MCP server on /mcp, a route kind: every message walks the stages above.
         services.AddGatewayMcpServer(configuration);
 
         // The routes that forward nothing (the approval poll, delegations, runs): their handlers decide, AgentRouteWalk
-        // admits, records and answers them (8-Respond's AgentRouteResponder answers /mcp's own refusals too).
+        // admits, records and answers them.
         services.AddSingleton<Respond.AgentRouteResponder>();
         // The Authenticate stage's refusals are answered by Respond (the stage only records them).
         services.AddSingleton<Respond.AuthenticationRefusalResponder>();
@@ -196,8 +197,6 @@ public static class GatewayApplication
         // 1-Authenticate on every agent route, once routing chose it.
         app.UseMiddleware<AgentAuthentication>();
 
-        // On /mcp, after authentication: a tools/call is handed to the governed walk.
-        app.UseMiddleware<McpEndpointGate>();
         app.MapGatewayHealth();
         app.MapGatewayRoot();
         app.MapGet("/openapi.yaml", static (IWebHostEnvironment environment) =>
@@ -214,6 +213,12 @@ public static class GatewayApplication
             {
                 // Chosen by the route, not the path's spelling: every YARP route is an agent route, proven by 1-Authenticate.
                 endpoint.Add(static builder => builder.Metadata.Add(AgentRouteMetadata.Instance));
+                if (route.RouteId == McpEndpoint.RouteId)
+                {
+                    // An OAuth protected resource: an access token issued for /mcp is accepted as well as a signed request.
+                    endpoint.AcceptAccessTokens(McpEndpoint.Path);
+                }
+
                 if (ConnectorRoutes.IsConnectorRoute(route))
                 {
                     endpoint.Add(static builder => builder.Metadata.Add(new SuppressMatchingMetadata()));

@@ -30,8 +30,11 @@ internal sealed class AdmitStage
     private readonly TimeProvider _time;
     private readonly GatewayMetrics _metrics;
 
-    public AdmitStage(RequestDelegate next, AdmissionGate admission, RunLimitGate runs, DecisionTokenReader tokens, TimeProvider time, GatewayMetrics metrics)
+    private readonly IServiceProvider _services;
+
+    public AdmitStage(RequestDelegate next, AdmissionGate admission, RunLimitGate runs, DecisionTokenReader tokens, TimeProvider time, GatewayMetrics metrics, IServiceProvider services)
     {
+        _services = services;
         _next = next;
         _admission = admission;
         _runs = runs;
@@ -93,6 +96,11 @@ internal sealed class AdmitStage
             }
 
             feature.Add(admission);
+            if (await KindAdmissionAsync(context, feature, admission.Identity!).ConfigureAwait(false) is { } limited)
+            {
+                feature.Add(limited);
+                return;
+            }
         }
         finally
         {
@@ -101,4 +109,10 @@ internal sealed class AdmitStage
 
         await _next(context).ConfigureAwait(false);
     }
+
+    /// <summary>The route kind's own admission (<see cref="IRouteAdmission"/>: its limits), when it has one; null when admitted.</summary>
+    private ValueTask<Refusal?> KindAdmissionAsync(HttpContext context, GatewayRequestFeature feature, AgentIdentity identity) =>
+        GatewayRouteKinds.NameOf(context.GetReverseProxyFeature().Route.Config) is { } kind && _services.GetKeyedService<IRouteAdmission>(kind) is { } admission
+            ? admission.AdmitAsync(context, feature, identity)
+            : ValueTask.FromResult<Refusal?>(null);
 }

@@ -55,22 +55,6 @@ internal sealed class AgentRouteAdmission
     }
 
     /// <summary>
-    /// Admits a message on <c>/mcp</c> that the MCP server serves itself (not a governed call): null when admitted (its
-    /// <see cref="Admission"/> added), else the refusal, recorded under <see cref="McpEndpoint.AuditTool"/>.
-    /// </summary>
-    public async ValueTask<Refusal?> AdmitMcpMessageAsync(HttpContext context, AgentIdentity identity)
-    {
-        var admission = await _gate.AdmitAsync(Tenant(identity), identity, McpEndpoint.AuditTool, context.RequestAborted).ConfigureAwait(false);
-        if (admission.Verdict != AdmissionVerdict.Admitted)
-        {
-            return AdmissionRefusal.For(admission, McpEndpoint.AuditTool) with { AuditTool = McpEndpoint.AuditTool };
-        }
-
-        context.GatewayRequest().Add(admission);
-        return null;
-    }
-
-    /// <summary>
     /// A delegation's issuance counts against the registered agent's rate limits and its own issuance window, whichever
     /// descendant issues: a chain of children mints identities no faster than its agent may. Its rate limits are recorded.
     /// </summary>
