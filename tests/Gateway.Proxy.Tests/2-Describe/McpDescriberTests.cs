@@ -20,7 +20,7 @@ namespace Gateway.Proxy.Tests.Describe;
 /// </summary>
 public sealed class McpDescriberTests(GovernedGatewayFixture fixture) : IClassFixture<GovernedGatewayFixture>
 {
-    private static readonly AgentIdentity Agent = new(new AuthenticatedCaller(DemoBundle.Tenant, DemoBundle.Workspace, DemoBundle.Agent), "nonce-describer", 0);
+    internal static readonly AgentIdentity Agent = new(new AuthenticatedCaller(DemoBundle.Tenant, DemoBundle.Workspace, DemoBundle.Agent), "nonce-describer", 0);
 
     [Fact]
     public async Task DescribeAsync_ToolsCall_DescribesTheGovernedCallUnderItsCatalogName()
@@ -97,7 +97,14 @@ public sealed class McpDescriberTests(GovernedGatewayFixture fixture) : IClassFi
 
     private async Task<(GatewayRequestFeature Feature, DescribedAction? Action, Refusal? Refusal)> DescribeAsync(string body, Action<HttpRequest>? shape = null)
     {
-        var services = fixture.Gateway.Host.Services;
+        var (_, feature, action, refusal) = await DescribeAsync(fixture.Gateway.Host.Services, body, shape);
+        return (feature, action, refusal);
+    }
+
+    /// <summary>A <c>POST /mcp</c> of <paramref name="body"/> by the demo agent, described by the describer made of the gateway's services.</summary>
+    internal static async Task<(HttpContext Context, GatewayRequestFeature Feature, DescribedAction? Action, Refusal? Refusal)> DescribeAsync(
+        IServiceProvider services, string body, Action<HttpRequest>? shape = null)
+    {
         var describer = new McpDescriber(services.GetRequiredService<PolicyProvider>(), services.GetRequiredService<McpOrigins>(), services.GetRequiredService<McpSessions>());
         var context = new DefaultHttpContext();
         context.Request.Method = HttpMethods.Post;
@@ -110,6 +117,6 @@ public sealed class McpDescriberTests(GovernedGatewayFixture fixture) : IClassFi
         context.Features.Set(feature);
         var bytes = Encoding.UTF8.GetBytes(body);
         var (action, refusal) = await describer.DescribeAsync(context, feature, new AuthenticatedRequest(Agent, bytes));
-        return (feature, action, refusal);
+        return (context, feature, action, refusal);
     }
 }
