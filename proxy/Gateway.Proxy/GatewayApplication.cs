@@ -16,6 +16,7 @@ using Gateway.Proxy.Console;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Forward;
 using Gateway.Proxy.Hosting;
+using Gateway.Proxy.Mcp;
 using Gateway.Proxy.People;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Record;
@@ -130,9 +131,8 @@ public static class GatewayApplication
         services.AddGatewayConsole(configuration);
         services.AddAgentAccessTokens(configuration, keys);
 
-        // 3-Admit: nonce, kill switches, rate limits in one store call (and its use by the messages /mcp serves itself).
+        // 3-Admit: nonce, kill switches, rate limits in one store call.
         services.AddSingleton<AdmissionGate>();
-        services.AddSingleton<AgentRouteAdmission>();
 
         // 4-Decide: the engine, decision tokens, approvals and warrants against the register.
         services.AddSingleton<Gateway.Oversight.Register.IRegisterDirectory, PolicyRegisterDirectory>();
@@ -163,13 +163,12 @@ public static class GatewayApplication
         // 8-Respond: every refusal in the gateway's shape, the framework's own included.
         services.AddGatewayProblemDetails();
 
-        // The gateway's own MCP server on /mcp: its tool calls walk the stages above (route McpCall).
+        // The gateway's own MCP server on /mcp, a route kind: every message walks the stages above.
         services.AddGatewayMcpServer(configuration);
 
         // The routes that forward nothing (runs, run events, delegations, approval polls, remote agents' cards): route
-        // kinds with a local destination, walked by the stages above (8-Respond's AgentRouteResponder answers /mcp's own refusals).
+        // kinds with a local destination, walked by the stages above.
         services.AddLocalRouteKinds();
-        services.AddSingleton<Respond.AgentRouteResponder>();
         services.AddGatewayHealthChecks();
 
         // Last: it decorates the registered IStateStore with store spans.
@@ -197,8 +196,6 @@ public static class GatewayApplication
         // walk authenticates first: GovernancePipelineExtensions).
         app.UseMiddleware<AgentAuthentication>();
 
-        // On /mcp, after authentication: a tools/call is handed to the governed walk.
-        app.UseMiddleware<McpEndpointGate>();
         app.MapGatewayHealth();
         app.MapGatewayRoot();
         app.MapGet("/openapi.yaml", static (IWebHostEnvironment environment) =>
@@ -214,6 +211,12 @@ public static class GatewayApplication
                 // Chosen by the route, not the path's spelling: every YARP route is an agent route, proven by 1-Authenticate
                 // first in its walk.
                 endpoint.Add(static builder => builder.Metadata.Add(AgentRouteMetadata.Instance));
+                if (route.RouteId == McpEndpoint.RouteId)
+                {
+                    // An OAuth protected resource: an access token issued for /mcp is accepted as well as a signed request.
+                    endpoint.AcceptAccessTokens(McpEndpoint.Path);
+                }
+
                 if (ConnectorRoutes.IsConnectorRoute(route))
                 {
                     endpoint.Add(static builder => builder.Metadata.Add(new SuppressMatchingMetadata()));

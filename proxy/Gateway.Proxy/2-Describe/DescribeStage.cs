@@ -66,7 +66,6 @@ internal sealed class DescribeStage
             // Only authenticated requests on the gateway's own routes reach this pipeline.
             var (action, refusal) = authenticated is null || route is null ? (null, Refusal.Internal())
                 : route == GatewayRouteKind.Provider ? DescribeProvider(context, feature, authenticated)
-                : route == GatewayRouteKind.McpCall ? DescribeMcpCall(feature, authenticated)
                 : DescribeNative(context, authenticated, route.Value);
             proceed = Accept(context, feature, authenticated, action, refusal);
         }
@@ -170,28 +169,6 @@ internal sealed class DescribeStage
         }
 
         return (new DescribedAction(route, tenant, request) { Body = read.Body }, null);
-    }
-
-    /// <summary>A governed call on <c>/mcp</c> (a tool call, a prompt, a resource), answered in JSON-RPC, read from its <see cref="McpMessage"/>.</summary>
-    private (DescribedAction? Action, Refusal? Refusal) DescribeMcpCall(GatewayRequestFeature feature, AuthenticatedRequest authenticated)
-    {
-        feature.Dialect = RefusalDialect.JsonRpc;
-        if (Tenant(authenticated.Identity) is not { } tenant)
-        {
-            return (null, Refusal.PolicyUnavailable());
-        }
-
-        // The gate read the message (one parse) before it chose this route; without it, the call is not one the gate handed on.
-        if (feature.Find<McpMessage>() is not { } message)
-        {
-            return (null, Refusal.Internal());
-        }
-
-        var read = McpCallReader.Read(tenant, message.Body);
-        feature.JsonRpcId = read.Id;
-        return read.Request is { } request
-            ? (new DescribedAction(GatewayRouteKind.McpCall, tenant, request) { Body = read.Body, McpServerCall = read.ServerCall }, null)
-            : (null, read.Refusal);
     }
 
     private (DescribedAction? Action, Refusal? Refusal) DescribeProvider(HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated)

@@ -30,8 +30,11 @@ internal sealed class AdmitStage
     private readonly TimeProvider _time;
     private readonly GatewayMetrics _metrics;
 
-    public AdmitStage(RequestDelegate next, AdmissionGate admission, RunLimitGate runs, DecisionTokenReader tokens, TimeProvider time, GatewayMetrics metrics)
+    private readonly IServiceProvider _services;
+
+    public AdmitStage(RequestDelegate next, AdmissionGate admission, RunLimitGate runs, DecisionTokenReader tokens, TimeProvider time, GatewayMetrics metrics, IServiceProvider services)
     {
+        _services = services;
         _next = next;
         _admission = admission;
         _runs = runs;
@@ -99,6 +102,11 @@ internal sealed class AdmitStage
             }
 
             feature.Add(admission);
+            if (await KindAdmissionAsync(context, feature, admission.Identity!).ConfigureAwait(false) is { } limited)
+            {
+                feature.Add(limited);
+                return;
+            }
         }
         finally
         {
@@ -107,6 +115,12 @@ internal sealed class AdmitStage
 
         await _next(context).ConfigureAwait(false);
     }
+
+    /// <summary>The route kind's own admission (<see cref="IRouteAdmission"/>: its limits), when it has one; null when admitted.</summary>
+    private ValueTask<Refusal?> KindAdmissionAsync(HttpContext context, GatewayRequestFeature feature, AgentIdentity identity) =>
+        GatewayRouteKinds.NameOf(context.GetReverseProxyFeature().Route.Config) is { } kind && _services.GetKeyedService<IRouteAdmission>(kind) is { } admission
+            ? admission.AdmitAsync(context, feature, identity)
+            : ValueTask.FromResult<Refusal?>(null);
 
     /// <summary>A request the gateway serves itself (<see cref="LocalAction"/>): its one store call, as its kind says.</summary>
     private async Task AdmitLocalAsync(HttpContext context, LocalAction local)
@@ -123,6 +137,11 @@ internal sealed class AdmitStage
             }
 
             feature.Add(admitted!);
+            if (await KindAdmissionAsync(context, feature, admitted!.Identity!).ConfigureAwait(false) is { } limited)
+            {
+                feature.Add(limited);
+                return;
+            }
         }
         finally
         {

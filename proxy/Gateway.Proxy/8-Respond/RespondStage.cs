@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using Gateway.Audit;
 using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Models;
@@ -44,17 +43,15 @@ internal sealed partial class RespondStage
     private readonly RunCounters _runs;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<RespondStage> _logger;
-    private readonly McpApprovalElicitation _approvalElicitation;
     private readonly McpToolPins _pins;
     private readonly IServiceProvider _services;
 
     public RespondStage(RequestDelegate next, AuditRecorder audit, TokenBudgets budgets, RunCounters runs, GatewayMetrics metrics, ILogger<RespondStage> logger,
-        McpApprovalElicitation approvalElicitation, McpToolPins pins, IServiceProvider services)
+        McpToolPins pins, IServiceProvider services)
     {
         _services = services;
         _pins = pins;
         _runs = runs;
-        _approvalElicitation = approvalElicitation;
         _next = next;
         _audit = audit;
         _budgets = budgets;
@@ -100,6 +97,9 @@ internal sealed partial class RespondStage
                 await settling.ConfigureAwait(false);
             }
 
+            // A call's event stream that began and ended without its answer ends with one, for a client that resumes it.
+            await RefusalResponse.EndUnansweredStreamAsync(context).ConfigureAwait(false);
+            feature.ReleaseHeld();
             var answered = feature.UpstreamAnsweredTimestamp;
             _metrics.RecordStage(GatewayStage.Respond, answered > 0 ? answered : walked);
         }
@@ -126,11 +126,7 @@ internal sealed partial class RespondStage
         // The answer of an executed native call (the most frequent) is a pooled state machine; the others are wrapped.
         return recorded?.Disposition switch
         {
-            DecisionDisposition.Answer when feature.JsonRpcId is { } id && feature.Get<DescribedAction>().Route == GatewayRouteKind.McpCall
-                => new ValueTask(McpToolResultWriter.WriteDecisionAsync(context, id, feature.Get<DescribedAction>().Body, feature.Get<GovernedDecision>())),
             DecisionDisposition.Answer => new ValueTask(DecisionResponseWriter.WriteDecisionAsync(context, feature.Get<GovernedDecision>(), invoked: false)),
-            DecisionDisposition.Refuse when feature.Get<DescribedAction>().Route == GatewayRouteKind.McpCall && feature.Get<GovernedDecision>() is { Approval: not null } held
-                => new ValueTask(RefuseHeldMcpCallAsync(context, feature.Get<DescribedAction>().Body, held)),
             DecisionDisposition.Refuse when feature.Get<DescribedAction>().Route == GatewayRouteKind.A2a && feature.JsonRpcId is { } a2aId
                 && feature.Get<GovernedDecision>() is { Approval: not null } a2aHeld
                 => new ValueTask(A2aReplyWriter.WriteHeldAsync(context, a2aId, feature.Get<DescribedAction>().Body, a2aHeld)),
@@ -151,10 +147,6 @@ internal sealed partial class RespondStage
             await RefuseAsync(context, feature, refusal).ConfigureAwait(false);
         }
     }
-
-    /// <summary>A governed call on <c>/mcp</c> held for approval: offered as a URL elicitation where the client accepts one.</summary>
-    private async Task RefuseHeldMcpCallAsync(HttpContext context, JsonElement call, GovernedDecision held) =>
-        await RefusalResponse.WriteAsync(context, await _approvalElicitation.OfferAsync(context, call, DecisionResponseWriter.RefusalFor(held, RecordedDecision.ReceiptOf(context)), held).ConfigureAwait(false)).ConfigureAwait(false);
 
     /// <summary>
     /// A refusal: after a recorded decision (one to be carried out, or a refusal whose approval or incident could not be

@@ -1,4 +1,3 @@
-using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Routing;
 using Yarp.ReverseProxy.Configuration;
@@ -21,23 +20,22 @@ internal static class GatewayRoutes
         Native("gamut-model", "/v1/actions/model", GatewayRouteKind.Model),
         Native("gamut-context", "/v1/actions/context", GatewayRouteKind.Context),
         Native("gamut-writeback", "/v1/actions/writeback", GatewayRouteKind.Writeback),
-
-        // Never chosen by routing (the MCP server's own endpoint on /mcp comes first): McpEndpointGate hands a
-        // governed call (a tool call, a prompt, a resource read) to it after authentication: it walks the same stages as invoke-tool.
-        Native(McpEndpoint.CallRouteId, McpEndpoint.Path, GatewayRouteKind.McpCall) with { Order = McpEndpoint.CallRouteOrder },
         Native("gamut-a2a", "/a2a/{connector}", GatewayRouteKind.A2a),
         Route("gamut-providers", "/providers/{connector}/{**path}", null, GatewayRouteKind.Provider),
     ];
 
     private static RouteConfig Native(string id, string path, GatewayRouteKind kind) => Route(id, path, ["POST"], kind);
 
-    private static RouteConfig Route(string id, string path, string[]? methods, GatewayRouteKind kind) => new()
+    private static RouteConfig Route(string id, string path, string[]? methods, GatewayRouteKind kind) => KindRoute(id, path, methods, kind.ToString());
+
+    /// <summary>An agent route of the route kind <paramref name="kind"/> (registered with <see cref="RouteKindServiceCollectionExtensions.AddRouteKind"/>).</summary>
+    public static RouteConfig KindRoute(string id, string path, string[]? methods, string kind) => new()
     {
         RouteId = id,
         ClusterId = ConnectorClusters.UnassignedCluster,
 
         Match = new RouteMatch { Path = path, Methods = methods },
-        Metadata = new Dictionary<string, string> { [GatewayRouteKinds.MetadataKey] = kind.ToString() },
+        Metadata = new Dictionary<string, string> { [GatewayRouteKinds.MetadataKey] = kind },
         Transforms = [new Dictionary<string, string> { ["X-Forwarded"] = "Off" }],
     };
 }

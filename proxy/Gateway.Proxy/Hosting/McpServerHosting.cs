@@ -2,8 +2,10 @@ using System.Reflection;
 using Gateway.Connectors.Mcp;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
-using Gateway.Proxy.Bundle;
+using Gateway.Proxy.Describe;
+using Gateway.Proxy.Forward;
 using Gateway.Proxy.Mcp;
+using Gateway.Proxy.Respond;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol;
 using ModelContextProtocol.AspNetCore;
@@ -17,7 +19,10 @@ namespace Gateway.Proxy.Hosting;
 /// that any replica continues through <see cref="McpSessionMigration"/>). It serves <c>initialize</c>, <c>ping</c>,
 /// <c>tools/list</c> (<see cref="McpToolListing"/>), <c>prompts/list</c>, <c>resources/list</c>,
 /// <c>resources/templates/list</c> and <c>completion/complete</c> (<see cref="McpServerListing"/>) and the notification stream; a tool call, a prompt or a resource read never reaches
-/// it (<see cref="McpEndpointGate"/> sends each down the governed walk).
+/// it (each is a governed call, forwarded to its server). Routing never matches its endpoints: <c>/mcp</c> is the route of
+/// kind <see cref="McpEndpoint.RouteKind"/>, walked by the stages (<see cref="McpDescriber"/>, <see cref="McpAdmission"/>,
+/// <see cref="McpServerDestination"/>, <see cref="McpResponder"/>), whose local destination invokes them as the admitted
+/// agent (<see cref="McpServedCaller"/>, the user the SDK hands each message).
 /// </summary>
 internal static class McpServerHosting
 {
@@ -36,8 +41,11 @@ internal static class McpServerHosting
         services.AddSingleton<McpCallStreams>();
         services.AddSingleton<McpAnswerRelay>();
         services.AddSingleton<McpResourceSubscriptions>();
-        services.AddSingleton<Respond.McpApprovalElicitation>();
+        services.AddSingleton<McpApprovalElicitation>();
         services.AddSingleton<ISessionMigrationHandler, McpSessionMigration>();
+        services.AddRouteKind<McpDescriber, McpResponder>(GatewayRoutes.KindRoute(McpEndpoint.RouteId, McpEndpoint.Path, ["GET", "POST", "DELETE"], McpEndpoint.RouteKind))
+            .AddRouteAdmission<McpAdmission>(McpEndpoint.RouteKind)
+            .AddLocalDestination<McpServerDestination>(McpEndpoint.RouteKind);
         services.AddOptions<HttpServerTransportOptions>().Configure<IOptions<McpEndpointOptions>>(static (transport, endpoint) =>
         {
             // Clients of the 2026-07-28 revision are served per request, with no session at all; clients of the
@@ -83,11 +91,14 @@ internal static class McpServerHosting
         return services;
     }
 
+    /// <summary>
+    /// Maps the MCP server's own endpoints, which routing never matches (the kind's local destination invokes them); they
+    /// name <c>/mcp</c> as a protected resource whatever YARP's configuration holds yet.
+    /// </summary>
     public static IEndpointConventionBuilder MapGatewayMcp(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapMcp(McpEndpoint.Path)
-            .RequireAgentSignature()
             .AcceptAccessTokens(McpEndpoint.Path)
-            .WithMetadata(McpServerEndpointMetadata.Instance);
+            .WithMetadata(McpServerEndpointMetadata.Instance, new SuppressMatchingMetadata());
 
     private static async ValueTask<ListToolsResult> ListToolsAsync(RequestContext<ListToolsRequestParams> request, CancellationToken cancellationToken)
     {
@@ -149,17 +160,15 @@ internal static class McpServerHosting
     }
 
     /// <summary>
-    /// The caller of a listing: only an admitted request is listed anything (its nonce stored, its kill switches read),
-    /// and a suspended or revoked agent nothing at all.
+    /// The caller of a listing, the message's user (<see cref="McpServedCaller"/>): only an admitted request is listed
+    /// anything (its nonce stored, its kill switches read), and a suspended or revoked agent nothing at all.
     /// </summary>
     private static Caller? Admitted<TParams>(RequestContext<TParams> request)
     {
         var services = request.Services ?? request.Server.Services!;
-        var feature = McpServedRequest.Current;
-        return feature?.Find<Admission>() is { Identity: { Suspended: false } identity }
-            && services.GetRequiredService<PolicyProvider>().Current?.Set is { } set && set.TryGetTenant(identity.Tenant, out var tenant) && tenant is not null
-                ? new Caller(identity, tenant, services)
-                : null;
+        return request.User is McpServedCaller { Admitted: { Suspended: false } identity, Tenant: { } tenant }
+            ? new Caller(identity, tenant, services)
+            : null;
     }
 
     private static McpProtocolException NotHere() => new("Governed calls are carried out by the gateway's governed route.", McpErrorCode.InternalError);

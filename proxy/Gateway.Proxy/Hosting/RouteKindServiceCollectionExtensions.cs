@@ -1,3 +1,4 @@
+using Gateway.Proxy.Admit;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Forward;
 using Gateway.Proxy.Pipeline;
@@ -23,6 +24,15 @@ internal static class RouteKindServiceCollectionExtensions
         services.AddSingleton(new RouteKindRoute(route));
         services.AddKeyedSingleton<IRouteDescriber, TDescriber>(kind);
         services.AddKeyedSingleton<IRouteResponder, TResponder>(kind);
+        return services;
+    }
+
+    /// <summary>Gives the route kind <paramref name="kind"/> its own admission: its limits beyond the request's one store call.</summary>
+    public static IServiceCollection AddRouteAdmission<TAdmission>(this IServiceCollection services, string kind)
+        where TAdmission : class, IRouteAdmission
+    {
+        ArgumentException.ThrowIfNullOrEmpty(kind);
+        services.AddKeyedSingleton<IRouteAdmission, TAdmission>(kind);
         return services;
     }
 

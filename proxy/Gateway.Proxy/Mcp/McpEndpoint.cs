@@ -6,17 +6,14 @@ internal static class McpEndpoint
     /// <summary>The one MCP endpoint for every governed tool (streamable HTTP).</summary>
     public const string Path = "/mcp";
 
-    /// <summary>
-    /// The order of the YARP route a governed call walks: after the MCP server's own endpoint, so routing never chooses
-    /// it; <c>Hosting/McpEndpointGate.cs</c> does, for a tool call, a prompt or a resource read only.
-    /// </summary>
-    public const int CallRouteOrder = 1000;
+    /// <summary>The route kind of <c>/mcp</c> (its YARP route's metadata): every message on it walks the stages.</summary>
+    public const string RouteKind = "Mcp";
 
     /// <summary>The tool a refusal of an <c>/mcp</c> message other than a tool call is recorded under.</summary>
     public const string AuditTool = "mcp";
 
-    /// <summary>The YARP route id of a governed call.</summary>
-    public const string CallRouteId = "gamut-mcp-call";
+    /// <summary>The YARP route id of <c>/mcp</c>.</summary>
+    public const string RouteId = "gamut-mcp";
 
     /// <summary>
     /// <c>params._meta</c> key of a <c>tools/call</c> carrying an approval's warrant (the retry after a

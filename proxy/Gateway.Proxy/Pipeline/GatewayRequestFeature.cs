@@ -11,6 +11,7 @@ namespace Gateway.Proxy.Pipeline;
 public sealed class GatewayRequestFeature
 {
     private object?[] _records = new object?[RecordSlots.Initial];
+    private List<IDisposable>? _held;
 
     public GatewayRequestFeature(string requestId) => RequestId = requestId;
 
@@ -112,6 +113,27 @@ public sealed class GatewayRequestFeature
     {
         var slot = RecordSlots.Of<TRecord>();
         return slot < _records.Length ? (TRecord?)_records[slot] : null;
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="held"/> (what a stage took up for the request: an MCP call's place among the agent's calls in
+    /// flight and its lifetime) until the request is answered: the Respond stage releases it once its answer is written.
+    /// </summary>
+    public void HoldUntilAnswered(IDisposable held)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        (_held ??= []).Add(held);
+    }
+
+    /// <summary>Releases what <see cref="HoldUntilAnswered"/> kept, the last taken first (the Respond stage calls it once answered).</summary>
+    public void ReleaseHeld()
+    {
+        var held = _held;
+        _held = null;
+        for (var i = (held?.Count ?? 0) - 1; i >= 0; i--)
+        {
+            held![i].Dispose();
+        }
     }
 
     /// <summary>The record an earlier stage must have added.</summary>

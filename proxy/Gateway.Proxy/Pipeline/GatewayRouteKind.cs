@@ -24,8 +24,8 @@ internal enum GatewayRouteKind
     /// <summary>
     /// A governed message on <c>POST /mcp</c>, the gateway's own MCP server: a <c>tools/call</c> (an invoke-tool of the
     /// catalog entry the tool's name resolves to), a <c>prompts/get</c> or a <c>resources/read</c> (an action on the MCP
-    /// server's entry), read from the JSON-RPC request and answered in JSON-RPC. The endpoint's other messages are
-    /// served by the MCP server itself (<c>Hosting/McpEndpointGate.cs</c> sends only these down the walk).
+    /// server's entry), read from the JSON-RPC request and answered in JSON-RPC. The route kind of <c>/mcp</c>
+    /// (<c>2-Describe/McpDescriber.cs</c>) describes these as actions of this kind; it serves every other message itself.
     /// </summary>
     McpCall,
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Gateway.Oversight;
 using Gateway.Proxy.Pipeline;
 
 namespace Gateway.Proxy.Refusals;
@@ -23,6 +24,22 @@ internal static class RefusalResponse
 
     /// <summary>The longest <c>Retry-After</c> a provider client is told; beyond it, retrying is pointless.</summary>
     public static readonly TimeSpan MaxProviderRetryAfter = TimeSpan.FromSeconds(60);
+
+    private static readonly Refusal CallEndedUnanswered = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable,
+        "The call ended without an answer: it was cancelled, ran out of time, or its server failed mid-call.");
+
+    /// <summary>
+    /// Ends a governed call's event stream on <c>/mcp</c> that began and never got its answer (the call was cancelled, ran
+    /// out of time, or its server failed mid-call) with a last event saying so, for a client that resumes it; nothing for
+    /// any other request.
+    /// </summary>
+    public static Task EndUnansweredStreamAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Features.Get<GatewayRequestFeature>()?.Find<McpCallStream>() is { Unanswered: true }
+            ? WriteAsync(context, CallEndedUnanswered)
+            : Task.CompletedTask;
+    }
 
     /// <summary>Writes a refusal in place of whatever the response held.</summary>
     public static Task WriteAsync(HttpContext context, Refusal refusal)
@@ -59,26 +76,6 @@ internal static class RefusalResponse
         }
 
         return WriteBodyAsync(context, refusal);
-    }
-
-    /// <summary>
-    /// Writes a refusal on a JSON-RPC endpoint that is an HTTP failure, not an answer to a call (the MCP specification's
-    /// 403 for a refused <c>Origin</c>): the refusal's status, and a JSON-RPC error without id as the body.
-    /// </summary>
-    public static Task WriteJsonRpcStatusAsync(HttpContext context, Refusal refusal)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(refusal);
-        var response = context.Response;
-        response.Clear();
-        response.StatusCode = refusal.Status;
-        response.Headers.CacheControl = "no-store";
-        response.ContentType = "application/json";
-        var requestId = RequestIdMiddleware.GetRequestId(context);
-        response.Headers[RequestIdMiddleware.HeaderName] = requestId;
-        context.Features.Get<GatewayRequestFeature>()?.MarkRefused(refusal.Status, refusal.Code);
-        return JsonResponseBody.WriteAsync(response, (refusal, requestId), static (writer, s) =>
-            ProviderRefusalBody.WriteJsonRpc(writer, s.refusal, s.requestId, "null"), context.RequestAborted);
     }
 
     /// <summary>

@@ -7,7 +7,8 @@ namespace Gateway.Proxy.Tests.Architecture;
 
 /// <summary>
 /// What a stage may use of the stages before it: their records, and nothing else of theirs. A record is a type the
-/// request's feature carries (read anywhere in the proxy with <c>Get&lt;T&gt;</c> or <c>Find&lt;T&gt;</c>), together with
+/// request's feature carries (read anywhere in the proxy with <c>Get&lt;T&gt;</c> or <c>Find&lt;T&gt;</c>, or as a local action's
+/// state with <c>StateOf&lt;T&gt;</c>), together with
 /// the types it exposes (its properties' types, transitively, those of the stage folders). A helper of an earlier stage
 /// (a gate, a describer, a transform) is not a record: what a later stage needs of it is put in the earlier stage's
 /// record, or the helper moves out of the stage folders (a shared folder such as <c>Reservations/</c>, or
@@ -134,8 +135,11 @@ internal static partial class StageRecords
     /// <summary>A generic type's name without its arity (<c>Foo`1</c> → <c>Foo</c>).</summary>
     private static string Simple(string name) => name.IndexOf('`', StringComparison.Ordinal) is var tick and >= 0 ? name[..tick] : name;
 
-    /// <summary>A record read from the feature: <c>Get&lt;T&gt;()</c> or <c>Find&lt;T&gt;()</c>.</summary>
-    [GeneratedRegex(@"\b(?:Get|Find)<(\w+)>\s*\(")]
+    /// <summary>
+    /// A record read from the feature: <c>Get&lt;T&gt;()</c> or <c>Find&lt;T&gt;()</c>, or the state a local action carries
+    /// for its destination (<c>StateOf&lt;T&gt;()</c>).
+    /// </summary>
+    [GeneratedRegex(@"\b(?:Get|Find|StateOf)<(\w+)>\s*\(")]
     private static partial Regex FeatureRead();
 
     /// <summary>A name that starts a type reference (not a member access <c>a.Name</c>), as the code spells it.</summary>

@@ -1,6 +1,6 @@
-using Gateway.Proxy.Mcp;
+using Gateway.Proxy.Routing;
 
-namespace Gateway.Proxy.Hosting;
+namespace Gateway.Proxy.Mcp;
 
 /// <summary>
 /// Ends a session of the gateway's MCP server (the official SDK's) on this replica, as a client's <c>DELETE /mcp</c> would:
@@ -17,8 +17,7 @@ internal sealed partial class McpServerSessionCloser
 
     public McpServerSessionCloser(EndpointDataSource endpoints, ILogger<McpServerSessionCloser> logger)
     {
-        _delete = new CachedEndpoint(endpoints, static endpoint => endpoint.Metadata.GetMetadata<McpServerEndpointMetadata>() is not null
-            && endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods.Contains(HttpMethods.Delete, StringComparer.OrdinalIgnoreCase) == true);
+        _delete = McpServerEndpointMetadata.Find(endpoints, HttpMethods.Delete);
         _logger = logger;
     }
 

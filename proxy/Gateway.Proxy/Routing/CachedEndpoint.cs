@@ -1,4 +1,4 @@
-namespace Gateway.Proxy.Hosting;
+namespace Gateway.Proxy.Routing;
 
 /// <summary>
 /// The first endpoint of an <see cref="EndpointDataSource"/> that <paramref name="matches"/>, found again only when the

@@ -1,0 +1,132 @@
+using Gateway.Oversight;
+using Gateway.Policy;
+using Gateway.Proxy.Authenticate;
+using Gateway.Proxy.Bundle;
+using Gateway.Proxy.Mcp;
+using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Refusals;
+using Gateway.Store;
+
+namespace Gateway.Proxy.Describe;
+
+/// <summary>
+/// Describe for <c>/mcp</c> (route kind <see cref="McpEndpoint.RouteKind"/>): the message is read once
+/// (<see cref="McpMessageReader"/>: one parse, the <see cref="McpMessage"/> every later reader reads; a batch is refused, the
+/// MCP specification removed them). An <c>Origin</c> that is not allowed is refused (<see cref="McpOrigins"/>), as is a message
+/// whose mirrored headers disagree with its body (<see cref="McpMirroredHeaders"/>), one naming a protocol version the
+/// gateway does not implement (<see cref="McpProtocolVersionCheck"/>) and a session of another agent or one no longer live
+/// (HTTP 404, so that the client initializes a new one). A <c>tools/call</c>, a <c>prompts/get</c> and a <c>resources/read</c>
+/// are governed calls, described as the action policy decides (<see cref="McpCallReader"/>) and forwarded to their server;
+/// every other message is one the gateway serves itself (a <see cref="LocalAction"/>, its state a <see cref="McpServedMessage"/>).
+/// </summary>
+internal sealed class McpDescriber : IRouteDescriber
+{
+    private const string SessionHeader = "Mcp-Session-Id";
+
+    private readonly PolicyProvider _policy;
+    private readonly McpOrigins _origins;
+    private readonly McpSessions _sessions;
+
+    public McpDescriber(PolicyProvider policy, McpOrigins origins, McpSessions sessions)
+    {
+        _policy = policy;
+        _origins = origins;
+        _sessions = sessions;
+    }
+
+    public async ValueTask<(DescribedAction? Action, Refusal? Refusal)> DescribeAsync(HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(feature);
+        ArgumentNullException.ThrowIfNull(authenticated);
+        feature.Dialect = RefusalDialect.JsonRpc;
+        if (_origins.Check(context.Request, McpEndpoint.AuditTool) is { } originRefused)
+        {
+            // An Origin that is not allowed (DNS rebinding): an HTTP 403 whose body is a JSON-RPC error without id.
+            feature.JsonRpcId = "null";
+            return (null, originRefused);
+        }
+
+        var body = authenticated.Body;
+        var (message, malformed) = McpMessageReader.Read(context.Request, body);
+        if (message is null)
+        {
+            return (null, malformed);
+        }
+
+        feature.Add(message);
+
+        // A client's answer to a server's request is no call: a refusal of it is said in HTTP.
+        feature.JsonRpcId = message.AnsweredId;
+        if (message.Info is { } info && McpMirroredHeaders.Check(context.Request.Headers, info, body.Span, McpEndpoint.AuditTool) is { } mismatch)
+        {
+            // The rule of the per-server route: the headers the transport mirrors from the body must agree with it.
+            return (null, mismatch);
+        }
+
+        if (McpProtocolVersionCheck.Check(context.Request.Headers, message.Body) is { } unsupported)
+        {
+            return (null, unsupported);
+        }
+
+        var identity = authenticated.Identity;
+        string? sessionId = context.Request.Headers[SessionHeader];
+        if (!string.IsNullOrEmpty(sessionId) && await SessionRefusalAsync(context, feature, identity, sessionId).ConfigureAwait(false) is { } notLive)
+        {
+            return (null, notLive);
+        }
+
+        var tenant = Tenant(identity);
+        if (!message.IsGovernedCall)
+        {
+            // Served by the gateway itself, admitted under the tool "mcp" (its rate limits counted); nothing is appended
+            // before it is served, and a suspended agent is listed nothing rather than refused.
+            feature.Add(new LocalAction(McpEndpoint.AuditTool, LocalAdmission.RateLimited)
+            {
+                Tenant = tenant,
+                State = new McpServedMessage(message, string.IsNullOrEmpty(sessionId) ? null : sessionId),
+            });
+            return (null, null);
+        }
+
+        if (tenant is null)
+        {
+            return (null, Refusal.PolicyUnavailable());
+        }
+
+        var read = McpCallReader.Read(tenant, message.Body);
+        feature.JsonRpcId = read.Id;
+        return read.Request is { } request
+            ? (new DescribedAction(GatewayRouteKind.McpCall, tenant, request) { Body = read.Body, McpServerCall = read.ServerCall }, null)
+            : (null, read.Refusal);
+    }
+
+    /// <summary>
+    /// Null when the request's session is a live one of this agent (its record in the state store: not ended, given way or
+    /// expired on any replica). When not, the refusal is what the MCP specification says of an unknown session, HTTP 404,
+    /// so that the client initializes a new one.
+    /// </summary>
+    private async ValueTask<Refusal?> SessionRefusalAsync(HttpContext context, GatewayRequestFeature feature, AgentIdentity identity, string sessionId)
+    {
+        try
+        {
+            if (!_sessions.BelongsToAnother(sessionId, identity.Tenant, identity.Agent)
+                && await _sessions.IsLiveAsync(sessionId, identity.Tenant, identity.Agent, identity.Delegation?.Record.Chain, context.RequestAborted).ConfigureAwait(false))
+            {
+                return null;
+            }
+        }
+        catch (StateStoreUnavailableException)
+        {
+            return Refusal.StoreUnavailable();
+        }
+
+        // Said in HTTP, not as a JSON-RPC error: a client re-initializes on a 404 for its session.
+        feature.JsonRpcId = null;
+        return new Refusal(StatusCodes.Status404NotFound, ProblemCodes.NotFound,
+            "No such MCP session for this agent: it ended, gave way to a newer one, or expired; initialize a new one.");
+    }
+
+    private TenantPolicy? Tenant(AgentIdentity identity) =>
+        _policy.Current?.Set is { } set && set.TryGetTenant(identity.Tenant, out var tenant) ? tenant : null;
+}

@@ -1,0 +1,10 @@
+namespace Gateway.Proxy.Describe;
+
+/// <summary>
+/// The state of a message on <c>/mcp</c> that the gateway serves itself (<see cref="LocalAction.State"/>): an
+/// <c>initialize</c>, a listing, a ping, a resumed event stream (<c>GET</c> with <c>Last-Event-ID</c>), a client's answer to
+/// a request an MCP server sent it mid-call, a <c>notifications/cancelled</c>, the session's <c>DELETE</c>.
+/// </summary>
+/// <param name="Message">The message, as read once.</param>
+/// <param name="SessionId">The session it names (<c>Mcp-Session-Id</c>), live and the agent's; null for none.</param>
+internal sealed record McpServedMessage(McpMessage Message, string? SessionId);

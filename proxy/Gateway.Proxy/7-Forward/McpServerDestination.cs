@@ -1,0 +1,113 @@
+using Gateway.Oversight;
+using Gateway.Proxy.Admit;
+using Gateway.Proxy.Describe;
+using Gateway.Proxy.Mcp;
+using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Refusals;
+using Gateway.Proxy.Routing;
+
+namespace Gateway.Proxy.Forward;
+
+/// <summary>
+/// The local destination of <c>/mcp</c> (route kind <see cref="McpEndpoint.RouteKind"/>) for the messages the gateway serves
+/// itself: the agent resuming the event stream of one of its calls after the last event it saw (<c>GET</c> with
+/// <c>Last-Event-ID</c>, on any replica: <see cref="McpCallStreams"/>), the client's answer to a request an MCP server sent
+/// it mid-call (sent to that server: <see cref="McpAnswerRelay"/>; 202), and everything else served by the MCP server's own
+/// endpoint (the official SDK's, which routing never matches), in process, as the admitted agent
+/// (<see cref="McpServedCaller"/>). A <c>notifications/cancelled</c> also cancels the agent's call it names when that call
+/// runs here, a session's <c>DELETE</c> ends it on every replica (its subscriptions with it), and the session an
+/// <c>initialize</c> opened is remembered under its agent.
+/// </summary>
+internal sealed class McpServerDestination : ILocalDestination
+{
+    private const string SessionHeader = "Mcp-Session-Id";
+    private const string LastEventIdHeader = "Last-Event-ID";
+
+    private static readonly Refusal StreamUnknown = new(StatusCodes.Status404NotFound, ProblemCodes.McpStreamUnknown,
+        "This agent has no call stream with that event: it expired, or it is not this agent's.")
+    {
+        AuditTool = McpEndpoint.AuditTool,
+    };
+
+    private readonly CachedEndpoint _post;
+    private readonly CachedEndpoint _get;
+    private readonly CachedEndpoint _delete;
+    private readonly McpSessions _sessions;
+    private readonly McpCallStreams _streams;
+    private readonly McpAnswerRelay _answers;
+    private readonly McpResourceSubscriptions _subscriptions;
+
+    public McpServerDestination(EndpointDataSource endpoints, McpSessions sessions, McpCallStreams streams, McpAnswerRelay answers, McpResourceSubscriptions subscriptions)
+    {
+        _post = McpServerEndpointMetadata.Find(endpoints, HttpMethods.Post);
+        _get = McpServerEndpointMetadata.Find(endpoints, HttpMethods.Get);
+        _delete = McpServerEndpointMetadata.Find(endpoints, HttpMethods.Delete);
+        _sessions = sessions;
+        _streams = streams;
+        _answers = answers;
+        _subscriptions = subscriptions;
+    }
+
+    public async Task ServeAsync(HttpContext context, GatewayRequestFeature feature)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(feature);
+        var local = feature.Get<LocalAction>();
+        var served = local.StateOf<McpServedMessage>();
+        var identity = feature.Get<Admission>().Identity!;
+        var message = served.Message;
+        if (HttpMethods.IsGet(context.Request.Method) && McpCallStream.TryParseEventId(context.Request.Headers[LastEventIdHeader], out var resumed, out var after))
+        {
+            // The agent resumes the event stream of one of its calls, after the last event it saw (on any replica).
+            if (!await _streams.ResumeAsync(context, identity.Tenant, identity.Agent, resumed, after).ConfigureAwait(false))
+            {
+                feature.Add(StreamUnknown);
+            }
+
+            return;
+        }
+
+        if (message is { Method: null, Id: { } answered } && McpServerRequests.IsRelayId(answered))
+        {
+            // The server took the client's answer: 202, no body.
+            var notTaken = await _answers.RelayAsync(local.Tenant, identity.Tenant, identity.Agent, answered, message.Body, context.RequestAborted).ConfigureAwait(false);
+            if (notTaken is not null)
+            {
+                feature.Add(notTaken);
+            }
+            else
+            {
+                feature.Add(new LocalAnswer(Results.StatusCode(StatusCodes.Status202Accepted)));
+            }
+
+            return;
+        }
+
+        if (message.CancelledRequestId is { } cancelled)
+        {
+            // Passed on to the MCP server too, which ignores a request it does not know.
+            _sessions.Cancel(identity.Tenant, identity.Agent, cancelled);
+        }
+
+        if (HttpMethods.IsDelete(context.Request.Method) && served.SessionId is { } ending)
+        {
+            await _sessions.EndAsync(identity.Tenant, ending, context.RequestAborted).ConfigureAwait(false);
+            await _subscriptions.EndedAsync(ending).ConfigureAwait(false);
+        }
+
+        var server = EndpointFor(context.Request.Method)?.RequestDelegate
+            ?? throw new InvalidOperationException($"The MCP server has no endpoint for {context.Request.Method} {McpEndpoint.Path}.");
+        context.User = new McpServedCaller(context.User, identity, local.Tenant);
+        await server(context).ConfigureAwait(false);
+        if (message.Method == "initialize" && context.Response.Headers[SessionHeader].ToString() is { Length: > 0 } opened)
+        {
+            _sessions.Opened(opened, identity.Tenant, identity.Agent, identity.Delegation?.Record.Chain);
+        }
+    }
+
+    private Endpoint? EndpointFor(string method) =>
+        HttpMethods.IsPost(method) ? _post.Find()
+        : HttpMethods.IsGet(method) ? _get.Find()
+        : HttpMethods.IsDelete(method) ? _delete.Find()
+        : null;
+}

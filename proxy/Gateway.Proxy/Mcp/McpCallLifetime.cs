@@ -1,0 +1,90 @@
+using Gateway.Proxy.Pipeline;
+
+namespace Gateway.Proxy.Mcp;
+
+/// <summary>
+/// A governed call on <c>/mcp</c> from its admission until it is answered: its place among its registered agent's calls in
+/// flight (<see cref="McpSessions.TryStartCall"/>), its event stream (<see cref="McpCallStream"/>), and its lifetime. The call
+/// outlives its client's connection (the agent resumes its event stream on reconnecting) until it ends, is cancelled
+/// (<c>notifications/cancelled</c>: <see cref="McpSessions.Cancel"/>) or runs out of the session idle timeout: the request's
+/// <see cref="HttpContext.RequestAborted"/> is the call's lifetime meanwhile. Disposing it (once the call is answered) gives
+/// all of it back.
+/// </summary>
+internal sealed class McpCallLifetime : IDisposable
+{
+    private readonly HttpContext _context;
+    private readonly McpSessions _sessions;
+    private readonly string _tenant;
+    private readonly string _agent;
+    private readonly string _registeredAgent;
+    private readonly string _id;
+    private readonly string? _sessionId;
+    private readonly CancellationToken _clientGone;
+    private readonly CancellationTokenSource _lifetime;
+    private readonly bool _cancellable;
+    private int _ended;
+
+    private McpCallLifetime(HttpContext context, McpSessions sessions, McpCallOwner owner, string id, string? sessionId, TimeSpan idleTimeout)
+    {
+        _context = context;
+        _sessions = sessions;
+        (_tenant, _agent, _registeredAgent) = (owner.Tenant, owner.Agent, owner.RegisteredAgent);
+        _id = id;
+        _sessionId = sessionId;
+        _clientGone = context.RequestAborted;
+        _lifetime = new CancellationTokenSource(idleTimeout);
+        context.RequestAborted = _lifetime.Token;
+        _cancellable = sessions.TrackCall(_tenant, _agent, id, context, _lifetime);
+        if (sessionId is not null)
+        {
+            sessions.SessionCallStarted(sessionId);
+        }
+    }
+
+    /// <summary>
+    /// Starts the call <paramref name="id"/> (raw JSON-RPC id) of <paramref name="owner"/>, unless its registered agent has
+    /// <paramref name="options"/>' calls in flight already (null then). Its event stream is added to the request.
+    /// </summary>
+    public static McpCallLifetime? TryStart(HttpContext context, McpSessions sessions, McpCallStreams streams, McpEndpointOptions options,
+        McpCallOwner owner, string id, string? sessionId)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(sessions);
+        ArgumentNullException.ThrowIfNull(streams);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(owner);
+        if (!sessions.TryStartCall(owner.Tenant, owner.RegisteredAgent, options.MaxPendingCallsPerAgent))
+        {
+            return null;
+        }
+
+        context.GatewayRequest().Add(streams.Open(owner.Tenant, owner.Agent, context.RequestAborted));
+        return new McpCallLifetime(context, sessions, owner, id, sessionId, options.IdleTimeout);
+    }
+
+    /// <summary>The call ended: its lifetime, its tracking and its place among the calls in flight are given back.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _ended, 1) != 0)
+        {
+            return;
+        }
+
+        _context.RequestAborted = _clientGone;
+        if (_cancellable)
+        {
+            _sessions.UntrackCall(_tenant, _agent, _id, _context, _lifetime);
+        }
+
+        if (_sessionId is not null)
+        {
+            _sessions.SessionCallEnded(_sessionId);
+        }
+
+        _sessions.EndCall(_tenant, _registeredAgent);
+        _lifetime.Dispose();
+    }
+}
+
+/// <summary>Whose call it is: the agent's tenant, the agent, and the registered agent its calls count against (a delegated child's are its agent's).</summary>
+internal sealed record McpCallOwner(string Tenant, string Agent, string RegisteredAgent);
