@@ -7,7 +7,7 @@ using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Describe;
-using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.A2a;
 
 namespace Gateway.Proxy.Enforce;
 
@@ -19,8 +19,6 @@ namespace Gateway.Proxy.Enforce;
 /// </summary>
 internal sealed record ForwardPlan
 {
-    public required GatewayRouteKind Route { get; init; }
-
     public required TenantPolicy Tenant { get; init; }
 
     /// <summary>The caller as admitted.</summary>
@@ -43,6 +41,15 @@ internal sealed record ForwardPlan
 
     /// <summary>The YARP cluster the request was assigned (<c>&lt;tenant&gt;/&lt;connector&gt;</c>).</summary>
     public required string ClusterId { get; init; }
+
+    /// <summary>A writeback: the upstream's failure is the write's (nothing was written), answered as such.</summary>
+    public bool WritesItem { get; init; }
+
+    /// <summary>A call from an MCP client (<see cref="DescribedAction.CallerSpeaksMcp"/>): what its server sends mid-call (progress, requests for input) is relayed to it.</summary>
+    public bool RelaysToMcpClient { get; init; }
+
+    /// <summary>An A2A call: the caller's tasks on the remote agent, recorded as answers name them.</summary>
+    public A2aCallerTasks? A2aTasks { get; init; }
 
     /// <summary>Native routes: the request sent upstream in place of the agent's envelope.</summary>
     public UpstreamEnvelope? Envelope { get; init; }
