@@ -49,7 +49,10 @@ internal sealed class DescribeStage
         try
         {
             var (action, refusal) = await describer.DescribeAsync(context, feature, authenticated).ConfigureAwait(false);
-            proceed = Accept(context, feature, authenticated, action, refusal ?? (action is null ? Refusal.Internal() : null));
+            // A request the gateway serves itself: the describer added its LocalAction instead of describing an action.
+            proceed = action is null && refusal is null && feature.Find<LocalAction>() is { } local
+                ? AcceptLocal(context, local)
+                : Accept(context, feature, authenticated, action, refusal ?? (action is null ? Refusal.Internal() : null));
         }
         finally
         {
@@ -60,6 +63,17 @@ internal sealed class DescribeStage
         {
             await _next(context).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>A <see cref="LocalAction"/> goes on to be admitted; its tool names the request's telemetry.</summary>
+    private static bool AcceptLocal(HttpContext context, LocalAction local)
+    {
+        if (local.Tool is { } tool)
+        {
+            GatewayTelemetry.SetTool(context, tool);
+        }
+
+        return true;
     }
 
     /// <summary>Adds the described action (or the refusal) to the request's records; whether the walk goes on.</summary>

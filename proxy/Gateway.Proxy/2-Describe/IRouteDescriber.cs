@@ -11,6 +11,9 @@ namespace Gateway.Proxy.Describe;
 /// </summary>
 internal interface IRouteDescriber
 {
-    /// <summary>The described action, or the refusal; it may settle the request's dialect and JSON-RPC id.</summary>
+    /// <summary>
+    /// The described action, or the refusal; it may settle the request's dialect and JSON-RPC id. A kind the gateway serves
+    /// itself adds its <see cref="LocalAction"/> to <paramref name="feature"/> and returns neither.
+    /// </summary>
     ValueTask<(DescribedAction? Action, Refusal? Refusal)> DescribeAsync(HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated);
 }

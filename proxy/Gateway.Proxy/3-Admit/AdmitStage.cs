@@ -42,6 +42,12 @@ internal sealed class AdmitStage
 
     public async Task InvokeAsync(HttpContext context)
     {
+        if (context.GatewayRequest().Find<LocalAction>() is { } local)
+        {
+            await AdmitLocalAsync(context, local).ConfigureAwait(false);
+            return;
+        }
+
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -93,6 +99,30 @@ internal sealed class AdmitStage
             }
 
             feature.Add(admission);
+        }
+        finally
+        {
+            _metrics.RecordStage(GatewayStage.Admit, started);
+        }
+
+        await _next(context).ConfigureAwait(false);
+    }
+
+    /// <summary>A request the gateway serves itself (<see cref="LocalAction"/>): its one store call, as its kind says.</summary>
+    private async Task AdmitLocalAsync(HttpContext context, LocalAction local)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var feature = context.GatewayRequest();
+            var (admitted, refused) = await LocalActionAdmission.AdmitAsync(_admission, local, feature.Get<AuthenticatedRequest>().Identity, context.RequestAborted).ConfigureAwait(false);
+            if (refused is not null)
+            {
+                feature.Add(refused);
+                return;
+            }
+
+            feature.Add(admitted!);
         }
         finally
         {

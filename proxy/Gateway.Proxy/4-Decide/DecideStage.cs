@@ -31,6 +31,11 @@ internal sealed class DecideStage
 
     public Task InvokeAsync(HttpContext context)
     {
+        if (context.GatewayRequest().Find<LocalAction>() is { } local)
+        {
+            return DecideLocal(context, local);
+        }
+
         // The decision is made without waiting almost always (a warrant's check waits): then the next stage runs from
         // here, with no state machine of this stage's held across the rest of the walk.
         var started = Stopwatch.GetTimestamp();
@@ -105,5 +110,15 @@ internal sealed class DecideStage
         }
 
         GatewayTelemetry.SetDecision(context, WireNames.Of(governed.Kind), governed.FailingControls);
+    }
+
+    /// <summary>A request the gateway serves itself (<see cref="LocalAction"/>): allowed unless its kind refuses it (<see cref="LocalDecision"/>).</summary>
+    private Task DecideLocal(HttpContext context, LocalAction local)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var feature = context.GatewayRequest();
+        feature.Add(LocalDecision.Of(local, feature.Get<Admission>().Identity!));
+        _metrics.RecordStage(GatewayStage.Decide, started);
+        return _next(context);
     }
 }

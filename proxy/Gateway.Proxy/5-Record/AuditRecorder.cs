@@ -107,6 +107,20 @@ internal sealed class AuditRecorder : IAuthenticationRefusalRecorder
     /// </summary>
     public ValueTask<AuditRecord> RecordEntryAsync(HttpContext context, AuditEntry entry) => AppendAsync(context, entry);
 
+    /// <summary>
+    /// The entry of a request the gateway serves itself (<see cref="Describe.LocalAction"/>: a run started, a run event, a
+    /// delegation issued, a card served, or the refusal of one), the route kind's own parts (<see cref="Describe.LocalEntry"/>)
+    /// with who made the request, under <paramref name="tool"/>.
+    /// </summary>
+    public ValueTask<AuditRecord> RecordLocalAsync(HttpContext context, AgentIdentity identity, string? tool, Describe.LocalEntry entry) =>
+        AppendAsync(context, AgentAuditEntry.Of(context, identity, tool, entry.Decision, entry.Status) with
+        {
+            RunId = entry.RunId,
+            ActorChain = entry.ActorChain,
+            RunEvent = entry.RunEvent,
+            RunEndedBy = entry.RunEndedBy,
+        });
+
     // The decision's entry, or (with its outcome) the outcome's, which leaves the decision's explanation, digests, failing
     // controls and evaluation to the decision record: built in one object, not copied with `with`.
     private static AuditEntry Entry(HttpContext context, AgentIdentity identity, GovernedDecision governed, int statusCode, AuditFold fold, ActionOutcome? outcome) =>

@@ -33,6 +33,12 @@ internal sealed class RecordStage
 
     public async Task InvokeAsync(HttpContext context)
     {
+        if (context.GatewayRequest().Find<LocalDecision>() is { } local)
+        {
+            await RecordLocalAsync(context, local).ConfigureAwait(false);
+            return;
+        }
+
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -63,4 +69,35 @@ internal sealed class RecordStage
         : !governed.Decision.MayExecute || governed.Entry is null
             ? (DecisionDisposition.Refuse, governed.Kind == DecisionKind.RequireApproval ? StatusCodes.Status409Conflict : StatusCodes.Status403Forbidden)
             : (DecisionDisposition.Execute, 0);
+
+    /// <summary>
+    /// A request the gateway serves itself: its entry (the refusal's, or the action's when allowed) appended before anything
+    /// is carried out; refused, the walk ends with the refusal, already recorded.
+    /// </summary>
+    private async Task RecordLocalAsync(HttpContext context, LocalDecision decision)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var feature = context.GatewayRequest();
+        try
+        {
+            var action = feature.Get<LocalAction>();
+            if ((decision.Refused is { } refused ? refused.Entry : action.Entry) is { } entry)
+            {
+                await _audit.RecordLocalAsync(context, feature.Get<Admission>().Identity!, action.Tool, entry).ConfigureAwait(false);
+            }
+
+            if (decision.Refused is { } refusal)
+            {
+                // Recorded above when it says something about the agent; never a second time by Respond.
+                feature.Add(refusal.Refusal with { AuditTool = null });
+                return;
+            }
+        }
+        finally
+        {
+            _metrics.RecordStage(GatewayStage.Record, started);
+        }
+
+        await _next(context).ConfigureAwait(false);
+    }
 }

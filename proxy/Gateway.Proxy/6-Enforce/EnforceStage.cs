@@ -69,6 +69,12 @@ internal sealed partial class EnforceStage
 
     public Task InvokeAsync(HttpContext context)
     {
+        if (context.GatewayRequest().Find<LocalAction>() is not null)
+        {
+            // A request the gateway serves itself: nothing to plan, its route kind's local destination serves it.
+            return _next(context);
+        }
+
         // Without effects to carry out or a credential to wait for, enforcing completes without waiting: then the next
         // stage runs from here, with no state machine of this stage's held across forwarding.
         var enforcing = EnforceAsync(context);
