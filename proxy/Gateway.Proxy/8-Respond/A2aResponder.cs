@@ -10,8 +10,8 @@ namespace Gateway.Proxy.Respond;
 
 /// <summary>
 /// Respond for <c>POST /a2a/{connector}</c>, in JSON-RPC under the caller's id (<see cref="A2aReplyWriter"/>): a message
-/// held for approval as a task in <c>input-required</c>; a call carried out with the remote agent's answer, the task states
-/// it showed recorded; a relayed event stream (<see cref="A2aRelayedStream"/>) by its outcome and states, and when it could
+/// held for approval as a task in <c>input-required</c>; a call carried out with the remote agent's answer, the tasks it names
+/// recorded as the caller's and the task states it showed recorded; a relayed event stream (<see cref="A2aRelayedStream"/>) by its outcome and states, and when it could
 /// not be relayed to its end by the refusal as its last event.
 /// </summary>
 internal sealed class A2aResponder(OutcomeRecorder outcomes) : GovernedResponder(outcomes)
@@ -38,6 +38,12 @@ internal sealed class A2aResponder(OutcomeRecorder outcomes) : GovernedResponder
         var plan = feature.Get<ForwardPlan>();
         var request = feature.Get<DescribedAction>().Body;
         await Outcomes.Audit.RecordA2aTaskStatesAsync(context, plan.Identity, governed, A2aReplyWriter.StatesOf(request, result)).ConfigureAwait(false);
+        foreach (var taskId in A2aReplyWriter.TaskIdsOf(request, result))
+        {
+            // The caller's before the answer that names it is written: a read of it may follow at once.
+            await plan.A2aTasks!.RecordAsync(taskId).ConfigureAwait(false);
+        }
+
         await A2aReplyWriter.WriteResultAsync(context, id, request, result, plan.A2aTasks!).ConfigureAwait(false);
     }
 
