@@ -15,7 +15,12 @@ namespace Gateway.Proxy.Enforce;
 /// The Enforce stage's record: everything the forward stage and YARP's transforms need to send the
 /// decided request upstream, and nothing else. The transforms are functions of this plan and their
 /// route values; they read it and never change it. <see cref="Usage"/> and <see cref="Redactions"/> are
-/// the sinks the response transforms count into while the answer streams.
+/// the sinks the response transforms count into while the answer streams. What a relay learns is a fact it leaves here
+/// or on the <c>UpstreamResponse</c> for Record, Enforce and Respond to act on, with one exception, stated here only: a fact
+/// that must be durable before the client sees the streamed event that names it is written by the relay, before that
+/// event is passed on. There are two: an A2A task a remote agent's stream names is the caller's (<see cref="A2aTasks"/>),
+/// so that the task can be read as soon as it is seen; and where the answer to an MCP server's request goes, held by
+/// <c>McpServerRequests.HoldAsync</c> as <c>7-Forward/McpProgressRelay.cs</c> relays the request, so that the client's answer can be routed.
 /// </summary>
 internal sealed record ForwardPlan
 {

@@ -17,7 +17,7 @@ namespace Gateway.Proxy.Forward;
 /// caller as it arrives, under the caller's id, the response becoming an event stream at the first. Each is redacted by
 /// the provider route's streamed redactor of a stream of whole JSON-RPC messages (<see cref="SseBodyRedactor"/> without
 /// hold-back, as <see cref="McpProgressRelay"/> redacts an MCP server's messages), read for its id before redaction; the
-/// task it names is recorded as the caller's before it is passed on (<see cref="A2aCallerTasks"/>, the plan's, says why),
+/// task it names is recorded as the caller's before it is passed on (<see cref="ForwardPlan"/> says why),
 /// and the task state it shows kept for the Respond stage to record. What the stream carries counts against the connector's
 /// <c>max_response_bytes</c>: a stream beyond it, an event larger than it, a stream that breaks or times out, and a task
 /// whose owner cannot be kept end the relay with a refusal (nothing more is passed on), which the Respond stage records
@@ -63,7 +63,7 @@ internal static class A2aStreamRelay
                 {
                     if (reply.IsResult && A2aTaskEvents.TaskIdOf(reply.Payload) is { } taskId)
                     {
-                        // The one write a relay makes, documented where it is kept (A2aCallerTasks).
+                        // Durable before the event naming it is passed on: the exception ForwardPlan states.
                         await plan.A2aTasks!.RecordAsync(taskId).ConfigureAwait(false);
 
                         if (A2aTaskEvents.StateOf(reply.Payload) is { } state)

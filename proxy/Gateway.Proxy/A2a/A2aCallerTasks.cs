@@ -3,9 +3,8 @@ namespace Gateway.Proxy.A2a;
 /// <summary>
 /// The tasks one A2A call's caller holds on its remote agent (<see cref="A2aTaskOwners"/>, bound to the call's tenant,
 /// connector and agent), carried on the call's forward plan: Respond records the tasks an answer names and keeps a task
-/// listing to the caller's. It is also the one place a relay writes: a task a remote agent's event stream names is
-/// recorded as the caller's before that event is passed on (<c>7-Forward/A2aStreamRelay</c>), because the caller may read
-/// or cancel the task as soon as it sees the event, and that read is refused unless the ownership is already durable.
+/// listing to the caller's. A remote agent's event stream also records through it, before the event naming the task is
+/// passed on (<c>7-Forward/A2aStreamRelay</c>): the exception <c>6-Enforce/ForwardPlan.cs</c> states.
 /// </summary>
 internal sealed class A2aCallerTasks(A2aTaskOwners owners, string tenant, string connector, string agent)
 {
