@@ -160,6 +160,9 @@ public static class GatewayApplication
         services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<CatalogProxyConfigProvider>());
         services.AddSingleton<IForwarderHttpClientFactory, UpstreamHttpClientFactory>();
 
+        // The route kinds that forward to a connector: each its YARP route, describer and responder.
+        services.AddGatewayRoutes();
+
         // 8-Respond: every refusal in the gateway's shape, the framework's own included.
         services.AddGatewayProblemDetails();
 

@@ -1,7 +1,10 @@
+using System.Text.Json;
+using Gateway.Connectors.Kinds;
 using Gateway.Proxy.A2a;
 using Gateway.Oversight;
 using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
+using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
 
@@ -12,16 +15,30 @@ namespace Gateway.Proxy.Describe;
 /// from here on are JSON-RPC errors, under the request's id once it was read and under <c>null</c> before or when it
 /// cannot be (a body that is not JSON: -32700; a batch, or no request: -32600); the request is read by
 /// <see cref="A2aRequestReader"/>, and the host of every push-notification webhook it names resolved (<see cref="A2aWebhookAddress.ResolvedRefusalOfAsync"/>) before anything
-/// is decided.
+/// is decided. A request naming a task (a read, a cancel, a message continuing it) states whether the task is the caller's:
+/// one that is not is refused once its decision is recorded (<see cref="DescribedAction.RefusedAtExecution"/>).
 /// </summary>
-internal sealed class A2aDescriber(IWebhookHostResolver resolver)
+internal sealed class A2aDescriber(PolicyProvider policy, IWebhookHostResolver resolver, A2aTaskOwners owners) : IRouteDescriber
 {
+    /// <summary>The route kind's name.</summary>
+    public const string Kind = "A2a";
+
     /// <summary>The id of an answer to a request whose own id was not read (JSON-RPC 2.0: <c>null</c>).</summary>
     private const string NoId = "null";
 
-    public async Task<(DescribedAction? Action, Refusal? Refusal)> DescribeAsync(HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated, TenantPolicy? tenant)
+    /// <summary>
+    /// A request naming a task the caller did not open (<see cref="A2aTaskOwners"/>): answered as not found (A2A's
+    /// TaskNotFoundError, -32001) once the decision is recorded, so it is that decision's outcome; nothing is forwarded.
+    /// </summary>
+    private static readonly Refusal TaskNotFound = new(StatusCodes.Status404NotFound, ProblemCodes.A2aTaskNotFound, "No task of this agent has that id on the remote agent; nothing was forwarded.")
+    {
+        JsonRpcCode = A2aRequestReader.TaskNotFound,
+    };
+
+    public async ValueTask<(DescribedAction? Action, Refusal? Refusal)> DescribeAsync(HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated)
     {
         feature.Dialect = RefusalDialect.JsonRpc;
+        var tenant = policy.TenantOf(authenticated.Identity);
         if (tenant is null)
         {
             return BeforeReading(feature, authenticated, Refusal.PolicyUnavailable());
@@ -50,9 +67,40 @@ internal sealed class A2aDescriber(IWebhookHostResolver resolver)
             }
         }
 
-        return read.Request is { } request
-            ? (new DescribedAction(GatewayRouteKind.A2a, tenant, request) { Body = read.Body }, null)
-            : (null, read.Refusal);
+        if (read.Request is not { } request)
+        {
+            return (null, read.Refusal);
+        }
+
+        var identity = authenticated.Identity;
+        var foreignTask = TaskIdOf(request.Args) is { } taskId
+            && !await owners.IsOwnerAsync(identity.Tenant, name, taskId, identity.Agent, context.RequestAborted).ConfigureAwait(false);
+        return (new DescribedAction(tenant, request)
+        {
+            Body = read.Body,
+            RemoteAgent = name,
+            RefusedAtExecution = foreignTask ? TaskNotFound : null,
+        }, null);
+    }
+
+    /// <summary>The task a request names: a task operation's <c>task_id</c>, or the <c>taskId</c> of the message it sends.</summary>
+    private static string? TaskIdOf(JsonElement args)
+    {
+        if (args.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        if (args.TryGetProperty("task_id", out var taskId) && taskId.ValueKind == JsonValueKind.String)
+        {
+            return taskId.GetString();
+        }
+
+        return args.TryGetProperty(A2aSkillConnectorType.ParamsMember, out var parameters) && parameters.ValueKind == JsonValueKind.Object
+            && parameters.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.Object
+            && message.TryGetProperty("taskId", out var continued) && continued.ValueKind == JsonValueKind.String
+                ? continued.GetString()
+                : null;
     }
 
     /// <summary>A refusal before the request is read: answered under its id when the body has one to read, else under null.</summary>

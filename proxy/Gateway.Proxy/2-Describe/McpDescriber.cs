@@ -1,3 +1,4 @@
+using Gateway.Connectors.Mcp;
 using Gateway.Oversight;
 using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
@@ -97,7 +98,14 @@ internal sealed class McpDescriber : IRouteDescriber
         var read = McpCallReader.Read(tenant, message.Body);
         feature.JsonRpcId = read.Id;
         return read.Request is { } request
-            ? (new DescribedAction(GatewayRouteKind.McpCall, tenant, request) { Body = read.Body, McpServerCall = read.ServerCall }, null)
+            ? (new DescribedAction(tenant, request)
+            {
+                Body = read.Body,
+                McpServerCall = read.ServerCall,
+                EntryMismatch = read.ServerCall is null ? EntryRequirements.Invocable : null,
+                ProgressToken = McpProgressToken.Of(read.Body),
+                CallerSpeaksMcp = true,
+            }, null)
             : (null, read.Refusal);
     }
 

@@ -74,7 +74,7 @@ internal sealed class AdmitStage
 
             // An evaluation (or a simulated action) executes nothing: a token presented on it is not used up.
             DecisionTokenPayload? evaluation = null;
-            if (described.Route != GatewayRouteKind.Evaluate && !described.Request.Simulate)
+            if (!described.DecideOnly && !described.Request.Simulate)
             {
                 (evaluation, var refused) = PresentedEvaluation.Read(context.Request, _tokens, authenticated.Identity, described.Tenant.Digest, _time, tool);
                 if (refused is not null)

@@ -4,7 +4,6 @@ using Gateway.Policy;
 using Gateway.Policy.Serialization;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Describe;
-using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Reservations;
 using Gateway.Store;
@@ -45,7 +44,7 @@ internal sealed class RunLimitGate
 
         var tool = described.Request.Tool;
         var caller = identity.Caller;
-        var executes = described.Route != GatewayRouteKind.Evaluate && !described.Request.Simulate;
+        var executes = !described.DecideOnly && !described.Request.Simulate;
         var now = _time.GetUtcNow();
         var age = now - run.Record.CreatedAt;
         if (executes && limits.Duration is { } duration && age >= duration)

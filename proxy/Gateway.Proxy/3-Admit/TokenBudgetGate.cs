@@ -2,7 +2,6 @@ using Gateway.Connectors.Kinds;
 using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Describe;
-using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Reservations;
 using Gateway.Store;
 
@@ -30,7 +29,7 @@ internal static class TokenBudgetGate
     /// </summary>
     public static ModelCallEstimate? Estimate(DescribedAction described, int bodyLength)
     {
-        if (described.Route is not (GatewayRouteKind.Provider or GatewayRouteKind.Model)
+        if (!described.CarriesModelRequest
             || described.Request.Tool is not { } tool
             || !described.Tenant.TryGetCatalogEntry(tool, out var entry)
             || entry is null
@@ -39,7 +38,7 @@ internal static class TokenBudgetGate
             return null;
         }
 
-        return new ModelCallEstimate(entry, bodyLength + (described.Route == GatewayRouteKind.Provider ? ForwardedBodyAllowance : 0), TokenBudgets.TokenEstimator.Estimate(described.ModelRequest));
+        return new ModelCallEstimate(entry, bodyLength + (described.PassesBodyThrough ? ForwardedBodyAllowance : 0), TokenBudgets.TokenEstimator.Estimate(described.ModelRequest));
     }
 
     /// <summary>The reservation to ask with the admission of <paramref name="call"/>, or null when it is no model call or no budget applies.</summary>

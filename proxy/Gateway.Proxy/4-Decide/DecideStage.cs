@@ -90,7 +90,7 @@ internal sealed class DecideStage
             described.Tenant,
             admission.Identity!,
             described.Request,
-            described.Route == GatewayRouteKind.Evaluate && admission.TokenGrant is { } grant ? grant with { Evaluation = true } : admission.TokenGrant,
+            described.DecideOnly && admission.TokenGrant is { } grant ? grant with { Evaluation = true } : admission.TokenGrant,
             admission.Evaluation,
             admission.Described,
             admission.Run?.Activity,

@@ -44,7 +44,7 @@ internal sealed class RecordStage
         {
             var feature = context.GatewayRequest();
             var governed = feature.Get<GovernedDecision>();
-            var (disposition, status) = Disposition(feature.Get<DescribedAction>().Route, governed);
+            var (disposition, status) = Disposition(feature.Get<DescribedAction>().DecideOnly, governed);
             var identity = feature.Get<Admission>().Identity!;
             // Durable, and its receipt signed with the rest of its audit group (one signature per group).
             var appended = await _audit.RecordDecisionAsync(context, identity, governed, disposition, status).ConfigureAwait(false);
@@ -63,8 +63,8 @@ internal sealed class RecordStage
         await _next(context).ConfigureAwait(false);
     }
 
-    private static (DecisionDisposition Disposition, int StatusCode) Disposition(GatewayRouteKind route, GovernedDecision governed) =>
-        route == GatewayRouteKind.Evaluate || governed.Decision.EvaluateOnly ? (DecisionDisposition.Answer, StatusCodes.Status200OK)
+    private static (DecisionDisposition Disposition, int StatusCode) Disposition(bool decideOnly, GovernedDecision governed) =>
+        decideOnly || governed.Decision.EvaluateOnly ? (DecisionDisposition.Answer, StatusCodes.Status200OK)
         : !governed.Decision.MayExecute || governed.Entry is null
             ? (DecisionDisposition.Refuse, governed.Kind == DecisionKind.RequireApproval ? StatusCodes.Status409Conflict : StatusCodes.Status403Forbidden)
             : (DecisionDisposition.Execute, 0);

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Envelopes;
 using Gateway.Connectors.Kinds;
@@ -11,6 +10,7 @@ using Gateway.Connectors.Redaction;
 using Gateway.Connectors.Workspace;
 using Gateway.Oversight;
 using Gateway.Policy;
+using Gateway.Proxy.A2a;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Decide;
@@ -46,14 +46,16 @@ internal sealed partial class EnforceStage
     private readonly CredentialResolver _credentials;
     private readonly IProxyStateLookup _proxyState;
     private readonly McpToolPins _pins;
+    private readonly A2aTaskOwners _tasks;
     private readonly PersonCredentials _people;
     private readonly DecisionEffectWriter _effects;
     private readonly ILogger<EnforceStage> _logger;
     private readonly GatewayMetrics _metrics;
 
     public EnforceStage(RequestDelegate next, TokenBudgets budgets, CredentialResolver credentials, IProxyStateLookup proxyState, McpToolPins pins,
-        PersonCredentials people, DecisionEffectWriter effects, ILogger<EnforceStage> logger, GatewayMetrics metrics)
+        PersonCredentials people, DecisionEffectWriter effects, A2aTaskOwners tasks, ILogger<EnforceStage> logger, GatewayMetrics metrics)
     {
+        _tasks = tasks;
         _effects = effects;
         _next = next;
         _budgets = budgets;
@@ -109,9 +111,9 @@ internal sealed partial class EnforceStage
                 return false;
             }
 
-            if (await A2aTaskOwnershipCheck.RefusalOfAsync(context, feature).ConfigureAwait(false) is { } notOwned)
+            if (feature.Get<DescribedAction>().RefusedAtExecution is { } atExecution)
             {
-                feature.Add(notOwned);
+                feature.Add(atExecution);
                 return false;
             }
 
@@ -151,7 +153,7 @@ internal sealed partial class EnforceStage
         var identity = admission.Identity!;
         var entry = governed.Entry!;
         var tenant = described.Tenant;
-        if (described.McpServerCall is null && RouteMismatch(entry, described.Route) is { } mismatch)
+        if (described.EntryMismatch?.Invoke(entry) is { } mismatch)
         {
             return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, mismatch));
         }
@@ -182,7 +184,7 @@ internal sealed partial class EnforceStage
         }
 
         var degrade = governed.Degrade;
-        if (described.Route == GatewayRouteKind.Provider && degrade?.Mode == DegradeMode.ReadOnly && described.Operation!.Writes)
+        if (degrade?.Mode == DegradeMode.ReadOnly && described.Operation is { Writes: true })
         {
             return (null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.DegradeRefused, "The action is degraded to read-only: only GET, HEAD and OPTIONS are let through."));
         }
@@ -205,7 +207,7 @@ internal sealed partial class EnforceStage
         var redactions = new RedactionCounts();
         UpstreamEnvelope? envelope = null;
         var forwardBody = body;
-        if (described.Route == GatewayRouteKind.Provider)
+        if (described.PassesBodyThrough)
         {
             if (isModel)
             {
@@ -215,7 +217,7 @@ internal sealed partial class EnforceStage
         else
         {
             var args = described.Request.Args.ValueKind == JsonValueKind.Undefined ? EmptyObject : described.Request.Args;
-            if (described.Route == GatewayRouteKind.Writeback && WritebackTooLarge(entry, described) is { } tooLarge)
+            if (described.WritesItem && WritebackTooLarge(entry, described) is { } tooLarge)
             {
                 return (null, tooLarge);
             }
@@ -225,7 +227,7 @@ internal sealed partial class EnforceStage
                 // A prompt or a resource on /mcp is the server's own request; a writeback the item the gateway builds;
                 // everything else the entry's envelope.
                 envelope = described.McpServerCall is { } serverCall ? McpServerRequestEnvelope.For(serverCall.Method, serverCall.Params)
-                    : described.Route == GatewayRouteKind.Writeback ? kind.BuildWritebackEnvelope(entry, WrittenItem(context, identity, governed, args), degrade, redactions)
+                    : described.WritesItem ? kind.BuildWritebackEnvelope(entry, WrittenItem(context, identity, governed, args), degrade, redactions)
                     : UpstreamEnvelopes.Build(entry, args, degrade);
             }
             catch (ConnectorArgumentException ex)
@@ -237,8 +239,7 @@ internal sealed partial class EnforceStage
                 return (null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.DegradeRefused, ex.Message));
             }
 
-            if (described.Route == GatewayRouteKind.McpCall && envelope.JsonRpcId is not null && envelope.Body is { } call
-                && McpProgressToken.Of(described.Body) is { } progressToken)
+            if (described.ProgressToken is { } progressToken && envelope.JsonRpcId is not null && envelope.Body is { } call)
             {
                 // The server's progress names the token the client waits on; the transform relays it as it comes.
                 envelope = envelope with { Body = McpProgressToken.Carry(call, progressToken) };
@@ -274,17 +275,16 @@ internal sealed partial class EnforceStage
         // The connector's own route (its transforms configured by its values) and its cluster.
         var ids = ConnectorClusters.IdFor(tenant, entry);
         if (ids is null || !_proxyState.TryGetCluster(ids.ClusterId, out var cluster)
-            || !_proxyState.TryGetRoute(ids.RouteId(described.Route), out var route))
+            || !_proxyState.TryGetRoute(ids.RouteId(described.PassesBodyThrough), out var route))
         {
             return (null, new Refusal(StatusCodes.Status503ServiceUnavailable, ProblemCodes.UpstreamUnavailable,
                 $"Connector '{upstream.Name}' has no upstream in service yet; retry shortly."));
         }
 
         context.ReassignProxyRequest(route, cluster);
-        var toolDrifts = described.Route == GatewayRouteKind.Provider && kind.IsMcpServer ? new McpToolDriftSightings() : null;
+        var toolDrifts = described.PassesBodyThrough && kind.IsMcpServer ? new McpToolDriftSightings() : null;
         return (new ForwardPlan
         {
-            Route = described.Route,
             Tenant = tenant,
             Identity = identity,
             Entry = entry,
@@ -294,6 +294,9 @@ internal sealed partial class EnforceStage
             Degrade = degrade?.Mode,
             Clearance = feature.Find<WorkspaceItemClearance>(),
             Envelope = envelope,
+            WritesItem = described.WritesItem,
+            RelaysToMcpClient = described.CallerSpeaksMcp,
+            A2aTasks = described.RemoteAgent is { } agent ? new A2aCallerTasks(_tasks, identity.Tenant, agent, identity.Agent) : null,
             Target = described.Target,
             Body = forwardBody,
             MaxResponseBytes = entry.Limits.ResponseBytes,
@@ -301,28 +304,13 @@ internal sealed partial class EnforceStage
             // Every answer an MCP server sends through the provider route is filtered, not only the answer to a POST that
             // asked tools/list: a resumed stream (GET with Last-Event-ID) replays answers without their request. (A
             // tools/call, sent alone, resolves to its mcp_tool entry; everything else to the server's.)
-            McpToolAllowed = toolDrifts is null ? null : McpToolFilter(tenant, identity, entry.Name, toolDrifts),
+            McpToolAllowed = toolDrifts is null ? null : McpProviderToolFilter.For(tenant, identity, entry.Name, toolDrifts),
             McpToolDrifts = toolDrifts,
-            Usage = described.Route == GatewayRouteKind.Provider && isModel ? new ModelUsageAccumulator() : null,
+            Usage = described.PassesBodyThrough && isModel ? new ModelUsageAccumulator() : null,
             PersonCredential = personCredential,
             Redactions = redactions,
             StartedTimestamp = Stopwatch.GetTimestamp(),
         }, null);
-    }
-
-    private static string? RouteMismatch(CatalogEntry entry, GatewayRouteKind route)
-    {
-        var kind = entry.Type();
-        return route switch
-        {
-            GatewayRouteKind.Model when !kind.IsModel => $"'{entry.Name}' is not a model connector; use /v1/actions/invoke-tool.",
-            GatewayRouteKind.Context when !kind.IsContextScope => $"'{entry.Name}' is not a context scope.",
-            GatewayRouteKind.InvokeTool or GatewayRouteKind.McpCall when kind.NotInvocableReason(entry) is { } reason => reason,
-            GatewayRouteKind.InvokeTool or GatewayRouteKind.McpCall or GatewayRouteKind.Model or GatewayRouteKind.Context or GatewayRouteKind.Writeback
-                when entry.Upstream is null && kind.HasOwnUpstream =>
-                $"connector '{entry.Name}' has no upstream.",
-            _ => null,
-        };
     }
 
     /// <summary>A writeback's content over the store's <c>writeback.max_bytes</c> (its JSON text as the agent sent it): 413.</summary>
@@ -390,31 +378,6 @@ internal sealed partial class EnforceStage
             return (null, TokenBudgets.TokenEstimator.DefaultMaxTokens);
         }
     }
-
-    /// <summary>
-    /// The tools of <paramref name="server"/> a <c>tools/list</c> through the provider route keeps: those the agent could
-    /// call (its mcp_tool entry exists and is permitted), and of those a pinned one only while the definition relayed is
-    /// the one pinned (a drifted description never reaches the model, on this route as on <c>/mcp</c>; the drift is noted
-    /// in <paramref name="drifts"/>, whose incidents the Respond stage opens as there).
-    /// </summary>
-    // A delegated child sees the tools its agent holds and its grant names.
-    private static Func<string, JsonObject, bool> McpToolFilter(TenantPolicy tenant, AgentIdentity identity, string server, McpToolDriftSightings drifts) => (toolName, served) =>
-    {
-        if (tenant.FindMcpTool(server, toolName) is not { } catalogName
-            || !tenant.Permits(identity.Agent, identity.Delegation?.Scope, catalogName)
-            || !tenant.TryGetCatalogEntry(catalogName, out var entry) || entry is null)
-        {
-            return false;
-        }
-
-        if (entry.Pin is null || McpToolDefinition.DigestOfRelayed(served) is var digest && string.Equals(digest, entry.Pin, StringComparison.Ordinal))
-        {
-            return true;
-        }
-
-        drifts.Add(entry, new McpToolPin(McpToolPinState.Drifted, digest));
-        return false;
-    };
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 

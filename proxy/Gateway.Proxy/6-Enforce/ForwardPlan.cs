@@ -7,7 +7,7 @@ using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Describe;
-using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.A2a;
 
 namespace Gateway.Proxy.Enforce;
 
@@ -15,12 +15,15 @@ namespace Gateway.Proxy.Enforce;
 /// The Enforce stage's record: everything the forward stage and YARP's transforms need to send the
 /// decided request upstream, and nothing else. The transforms are functions of this plan and their
 /// route values; they read it and never change it. <see cref="Usage"/> and <see cref="Redactions"/> are
-/// the sinks the response transforms count into while the answer streams.
+/// the sinks the response transforms count into while the answer streams. What a relay learns is a fact it leaves here
+/// or on the <c>UpstreamResponse</c> for Record, Enforce and Respond to act on, with one exception, stated here only: a fact
+/// that must be durable before the client sees the streamed event that names it is written by the relay, before that
+/// event is passed on. There are two: an A2A task a remote agent's stream names is the caller's (<see cref="A2aTasks"/>),
+/// so that the task can be read as soon as it is seen; and where the answer to an MCP server's request goes, held by
+/// <c>McpServerRequests.HoldAsync</c> as <c>7-Forward/McpProgressRelay.cs</c> relays the request, so that the client's answer can be routed.
 /// </summary>
 internal sealed record ForwardPlan
 {
-    public required GatewayRouteKind Route { get; init; }
-
     public required TenantPolicy Tenant { get; init; }
 
     /// <summary>The caller as admitted.</summary>
@@ -43,6 +46,15 @@ internal sealed record ForwardPlan
 
     /// <summary>The YARP cluster the request was assigned (<c>&lt;tenant&gt;/&lt;connector&gt;</c>).</summary>
     public required string ClusterId { get; init; }
+
+    /// <summary>A writeback: the upstream's failure is the write's (nothing was written), answered as such.</summary>
+    public bool WritesItem { get; init; }
+
+    /// <summary>A call from an MCP client (<see cref="DescribedAction.CallerSpeaksMcp"/>): what its server sends mid-call (progress, requests for input) is relayed to it.</summary>
+    public bool RelaysToMcpClient { get; init; }
+
+    /// <summary>An A2A call: the caller's tasks on the remote agent, recorded as answers name them.</summary>
+    public A2aCallerTasks? A2aTasks { get; init; }
 
     /// <summary>Native routes: the request sent upstream in place of the agent's envelope.</summary>
     public UpstreamEnvelope? Envelope { get; init; }

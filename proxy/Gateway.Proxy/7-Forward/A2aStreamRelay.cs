@@ -17,8 +17,8 @@ namespace Gateway.Proxy.Forward;
 /// caller as it arrives, under the caller's id, the response becoming an event stream at the first. Each is redacted by
 /// the provider route's streamed redactor of a stream of whole JSON-RPC messages (<see cref="SseBodyRedactor"/> without
 /// hold-back, as <see cref="McpProgressRelay"/> redacts an MCP server's messages), read for its id before redaction; the
-/// task it names is recorded as the caller's (<see cref="A2aTaskOwners"/>) before it is passed on, and the task state it
-/// shows kept for the Respond stage to record. What the stream carries counts against the connector's
+/// task it names is recorded as the caller's before it is passed on (<see cref="ForwardPlan"/> says why),
+/// and the task state it shows kept for the Respond stage to record. What the stream carries counts against the connector's
 /// <c>max_response_bytes</c>: a stream beyond it, an event larger than it, a stream that breaks or times out, and a task
 /// whose owner cannot be kept end the relay with a refusal (nothing more is passed on), which the Respond stage records
 /// and writes as the stream's last event, a JSON-RPC error.
@@ -32,14 +32,11 @@ internal static class A2aStreamRelay
     {
         var callerId = context.GatewayRequest().JsonRpcId!;
         var gatewayId = plan.Envelope!.JsonRpcId!;
-        var connector = context.GetRouteValue("connector") as string ?? string.Empty;
-        var owners = context.RequestServices.GetRequiredService<A2aTaskOwners>();
         var limit = plan.MaxResponseBytes;
         var maxEventBytes = (int)Math.Min(limit, int.MaxValue);
         var framer = new SseFramer(maxEventBytes, $"An event of the remote agent's stream is larger than {maxEventBytes} bytes (max_response_bytes).");
         var redactor = new SseBodyRedactor(plan.Redactions, maxEventBytes, holdSplitValues: false);
         var states = new List<A2aTaskState>();
-        var owned = new HashSet<string>(StringComparer.Ordinal);
         var relayed = 0;
         var total = 0L;
         Refusal? refusal = null;
@@ -66,10 +63,8 @@ internal static class A2aStreamRelay
                 {
                     if (reply.IsResult && A2aTaskEvents.TaskIdOf(reply.Payload) is { } taskId)
                     {
-                        if (owned.Add(taskId))
-                        {
-                            await owners.RecordAsync(plan.Identity.Tenant, connector, taskId, plan.Identity.Agent, CancellationToken.None).ConfigureAwait(false);
-                        }
+                        // Durable before the event naming it is passed on: the exception ForwardPlan states.
+                        await plan.A2aTasks!.RecordAsync(taskId).ConfigureAwait(false);
 
                         if (A2aTaskEvents.StateOf(reply.Payload) is { } state)
                         {

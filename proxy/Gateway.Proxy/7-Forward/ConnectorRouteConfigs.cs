@@ -1,7 +1,6 @@
 using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Kinds;
 using Gateway.Policy;
-using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Routing;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Transforms;
@@ -59,12 +58,12 @@ internal static class ConnectorRouteConfigs
 
     /// <summary>The provider route: the agent's request as signed, its answer streamed back.</summary>
     public static RouteConfig Provider(string clusterId, CatalogEntry entry) =>
-        Sending(ConnectorRoutes.IdOf(clusterId, GatewayRouteKind.Provider), clusterId, entry)
+        Sending(ConnectorRoutes.IdOf(clusterId, passesBodyThrough: true), clusterId, entry)
             .WithTransformProviderBody(entry.Type().IsMcpServer ? SplitValueRedaction.PerEvent : SplitValueRedaction.HoldBack);
 
     /// <summary>The native route: the connector's envelope sent, its answer read whole into a result.</summary>
     public static RouteConfig Native(string clusterId, CatalogEntry entry) =>
-        Sending(ConnectorRoutes.IdOf(clusterId, GatewayRouteKind.InvokeTool), clusterId, entry)
+        Sending(ConnectorRoutes.IdOf(clusterId, passesBodyThrough: false), clusterId, entry)
             .WithTransformCopyResponseHeaders(copy: false)
             .WithTransformGovernedResult(entry.Kind);
 

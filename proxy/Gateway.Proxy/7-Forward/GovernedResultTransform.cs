@@ -6,7 +6,6 @@ using Gateway.Policy;
 using Gateway.Proxy.Decide;
 using Gateway.Oversight;
 using Gateway.Proxy.Mcp;
-using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
 using Gateway.Store;
 using Yarp.ReverseProxy.Transforms;
@@ -66,7 +65,7 @@ internal sealed class GovernedResultTransform : ResponseTransform
             return;
         }
 
-        if (plan.Route == GatewayRouteKind.A2a && status is >= 200 and < 300
+        if (plan.A2aTasks is not null && status is >= 200 and < 300
             && plan.Envelope?.JsonRpcId?.StartsWith(A2aEventStreamReader.StreamIdPrefix, StringComparison.Ordinal) == true
             && proxyResponse.Content.Headers.ContentType?.MediaType == "text/event-stream")
         {
@@ -83,7 +82,7 @@ internal sealed class GovernedResultTransform : ResponseTransform
         var limit = clearance is null && requested is { } cut ? Math.Min(cut, plan.MaxResponseBytes) : plan.MaxResponseBytes;
         byte[] bytes;
         bool more;
-        if (plan.Route == GatewayRouteKind.McpCall && _serverRequests is { } requests
+        if (plan.RelaysToMcpClient && _serverRequests is { } requests
             && proxyResponse.Content.Headers.ContentType?.MediaType == "text/event-stream")
         {
             var request = proxyResponse.RequestMessage;
@@ -117,7 +116,7 @@ internal sealed class GovernedResultTransform : ResponseTransform
             return;
         }
 
-        if (plan.Route == GatewayRouteKind.Writeback && status is < 200 or >= 300)
+        if (plan.WritesItem && status is < 200 or >= 300)
         {
             feature.Add(new UpstreamResponse(status) { Refusal = WritebackFailed(status) });
             return;

@@ -12,7 +12,7 @@ namespace Gateway.Proxy.Forward;
 /// its answer is passed on as it arrives, the response becoming an event stream at the first message. Its
 /// notifications (<c>notifications/progress</c>, <c>notifications/message</c>) go as they are; its requests to the client
 /// (<c>sampling/createMessage</c>, <c>elicitation/create</c>) go under an id of the gateway's own, kept with where the
-/// answer goes (<see cref="McpServerRequests"/>), so that the client's answer, posted to <c>/mcp</c>, reaches the server on
+/// answer goes (<see cref="McpServerRequests"/>, before the request is passed on: the exception <see cref="Enforce.ForwardPlan"/> states), so that the client's answer, posted to <c>/mcp</c>, reaches the server on
 /// the session that asked. Each is an event of the call's stream (<see cref="McpCallStream"/>: numbered and kept, so
 /// that a client whose connection is cut resumes it). Nothing else is passed on. Each event passed on is redacted by the
 /// provider route's streamed redactor of an MCP server's stream (<see cref="SseBodyRedactor"/> without hold-back: each

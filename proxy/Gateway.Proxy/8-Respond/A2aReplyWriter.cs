@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Gateway.Connectors.Results;
 using Gateway.Proxy.A2a;
-using Gateway.Proxy.Admit;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
@@ -11,8 +10,8 @@ namespace Gateway.Proxy.Respond;
 /// <summary>
 /// Answers an A2A request on <c>/a2a/{connector}</c> in JSON-RPC under the caller's id. A call carried out is answered
 /// with the remote agent's <c>result</c> (redacted) or its own JSON-RPC <c>error</c>, as it sent them: a task the remote
-/// agent puts in <c>auth-required</c> is passed on as such, never answered with a credential. A task the answer names is
-/// recorded as the caller's (<see cref="A2aTaskOwners"/>) before the answer is written. A message held for approval is
+/// agent puts in <c>auth-required</c> is passed on as such, never answered with a credential; a task listing keeps only the
+/// caller's tasks (<see cref="A2aCallerTasks"/>). A message held for approval is
 /// answered as a task in <c>input-required</c> whose id is the approval's and whose metadata names it
 /// (<c>gamut.dev/approval</c>: id and poll URL); the agent resends the message with the approval's warrant
 /// (<c>metadata["gamut.dev/warrant"]</c>) once a named person approved it.
@@ -23,7 +22,7 @@ internal static class A2aReplyWriter
     /// The answer to a call that was carried out: one JSON-RPC response, or for a streamed request (<paramref name="request"/>'s
     /// method) an event stream of them, one per event of the remote agent's stream, in order.
     /// </summary>
-    public static async Task WriteResultAsync(HttpContext context, string id, JsonElement request, ConnectorResult result)
+    public static async Task WriteResultAsync(HttpContext context, string id, JsonElement request, ConnectorResult result, A2aCallerTasks tasks)
     {
         using var document = JsonDocument.Parse(result.Json);
         var json = document.RootElement;
@@ -32,21 +31,9 @@ internal static class A2aReplyWriter
         var replies = ok && streamed && json.ValueKind == JsonValueKind.Array
             ? [.. json.EnumerateArray()]
             : new[] { ok ? Wrap("result", json) : json.ValueKind == JsonValueKind.Object ? Wrap("error", json) : default };
-        var identity = context.GatewayRequest().Get<Admission>().Identity!;
-        var connector = context.GetRouteValue("connector") as string ?? string.Empty;
-        var owners = context.RequestServices.GetRequiredService<A2aTaskOwners>();
-        var listing = A2aMethods.Of(MethodOf(request)) == A2aOperation.ListTasks;
-        foreach (var reply in listing ? [] : replies)
-        {
-            if (reply.ValueKind == JsonValueKind.Object && reply.TryGetProperty("result", out var answered) && A2aTaskEvents.TaskIdOf(answered) is { } taskId)
-            {
-                await owners.RecordAsync(identity.Tenant, connector, taskId, identity.Agent, CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-
         if (ok && !streamed && A2aMethods.Of(MethodOf(request)) == A2aOperation.ListTasks)
         {
-            replies = [Wrap("result", await OwnTasksAsync(json, owners, identity.Tenant, connector, identity.Agent).ConfigureAwait(false))];
+            replies = [Wrap("result", await OwnTasksAsync(json, tasks).ConfigureAwait(false))];
         }
 
         var requestId = RequestIdMiddleware.GetRequestId(context);
@@ -54,11 +41,19 @@ internal static class A2aReplyWriter
         await WriteAsync(context, bodies, streamed).ConfigureAwait(false);
     }
 
+    /// <summary>The tasks a carried-out call's answer names (none for a task listing, whose tasks are not all the caller's).</summary>
+    public static IReadOnlyList<string> TaskIdsOf(JsonElement request, ConnectorResult result) =>
+        [.. Results(request, result).Select(A2aTaskEvents.TaskIdOf).OfType<string>()];
+
     /// <summary>
     /// The task states a carried-out call's answer shows (a task, or the status updates of a stream read whole), in order;
     /// none for a task listing, whose tasks are not all the caller's, and for an answer that is not a result.
     /// </summary>
-    public static IReadOnlyList<A2aTaskState> StatesOf(JsonElement request, ConnectorResult result)
+    public static IReadOnlyList<A2aTaskState> StatesOf(JsonElement request, ConnectorResult result) =>
+        [.. Results(request, result).Select(A2aTaskEvents.StateOf).OfType<A2aTaskState>()];
+
+    /// <summary>The results a carried-out call's answer carries (a reply's, or each of a stream read whole); none for a listing or an answer that is not a result.</summary>
+    private static List<JsonElement> Results(JsonElement request, ConnectorResult result)
     {
         var method = MethodOf(request);
         if (result.StatusCode is < 200 or >= 300 || A2aMethods.Of(method) == A2aOperation.ListTasks)
@@ -68,10 +63,9 @@ internal static class A2aReplyWriter
 
         using var document = JsonDocument.Parse(result.Json);
         var json = document.RootElement;
-        var results = A2aMethods.IsStreamed(method) && json.ValueKind == JsonValueKind.Array
-            ? json.EnumerateArray().Select(static reply => reply.TryGetProperty("result", out var r) ? r : default)
-            : [json];
-        return [.. results.Select(A2aTaskEvents.StateOf).OfType<A2aTaskState>()];
+        return A2aMethods.IsStreamed(method) && json.ValueKind == JsonValueKind.Array
+            ? [.. json.EnumerateArray().Select(static reply => reply.TryGetProperty("result", out var r) ? r.Clone() : default)]
+            : [json.Clone()];
     }
 
     /// <summary>
@@ -154,7 +148,7 @@ internal static class A2aReplyWriter
     /// A task listing's answer with only the caller's tasks (1.0's <c>{"tasks":[…]}</c>, or a bare list), and without the
     /// remote agent's <c>totalSize</c>, which would count other agents' tasks.
     /// </summary>
-    private static async Task<JsonElement> OwnTasksAsync(JsonElement listing, A2aTaskOwners owners, string tenant, string connector, string agent)
+    private static async Task<JsonElement> OwnTasksAsync(JsonElement listing, A2aCallerTasks caller)
     {
         var node = System.Text.Json.Nodes.JsonNode.Parse(listing.GetRawText());
         var tasks = node as System.Text.Json.Nodes.JsonArray ?? (node as System.Text.Json.Nodes.JsonObject)?["tasks"] as System.Text.Json.Nodes.JsonArray;
@@ -163,7 +157,7 @@ internal static class A2aReplyWriter
             for (var i = tasks.Count - 1; i >= 0; i--)
             {
                 var id = tasks[i] is System.Text.Json.Nodes.JsonObject task && task["id"] is System.Text.Json.Nodes.JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
-                if (id is null || !await owners.IsOwnerAsync(tenant, connector, id, agent, CancellationToken.None).ConfigureAwait(false))
+                if (id is null || !await caller.OwnsAsync(id).ConfigureAwait(false))
                 {
                     tasks.RemoveAt(i);
                 }

@@ -3,7 +3,6 @@ using Gateway.Policy;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Forward;
-using Gateway.Proxy.Pipeline;
 
 namespace Gateway.Proxy.Respond;
 
@@ -21,7 +20,7 @@ internal static class WorkspaceResponseMembers
     /// <summary>The members for this answer, or null when it has none.</summary>
     public static Action<Utf8JsonWriter>? For(DescribedAction described, GovernedDecision governed, UpstreamResponse response)
     {
-        if (described.Route == GatewayRouteKind.Writeback && governed.Decision.Descriptor is { } descriptor)
+        if (described.WritesItem && governed.Decision.Descriptor is { } descriptor)
         {
             var name = described.Request.Args.GetProperty("name").GetString()!;
             return writer =>

@@ -5,8 +5,9 @@ using Gateway.Store;
 namespace Gateway.Proxy.A2a;
 
 /// <summary>
-/// Which agent opened each task on a remote A2A agent, kept in the shared state store (any replica reads it): written by
-/// Respond when a message's answer names a task, read by Enforce before a task is read, cancelled or continued. A task
+/// Which agent opened each task on a remote A2A agent, kept in the shared state store (any replica reads it): written as
+/// a message's answer names a task (<see cref="A2aCallerTasks"/>), read when a request that reads, cancels or continues a
+/// task is described (the Enforce stage refuses it once its decision is recorded). A task
 /// with no owner on record, or another agent's, is answered as not found (A2A's TaskNotFoundError): the caller learns
 /// nothing of other agents' tasks.
 /// </summary>

@@ -8,8 +8,8 @@ using Yarp.ReverseProxy.Configuration;
 namespace Gateway.Proxy.Hosting;
 
 /// <summary>
-/// YARP's configuration, derived from the loaded bundle: the fixed agent routes
-/// (<see cref="GatewayRoutes"/>) and those the registered route kinds bring (<see cref="RouteKindRoute"/>), one cluster per connector (<see cref="ConnectorClusters"/>) and its routes, whose
+/// YARP's configuration, derived from the loaded bundle: the agent routes the registered route kinds bring
+/// (<see cref="RouteKindRoute"/>), one cluster per connector (<see cref="ConnectorClusters"/>) and its routes, whose
 /// transforms are configured by the connector's values (<see cref="ConnectorRouteConfigs"/>).
 /// A policy reload swaps the whole configuration at once, before the new policy is in force
 /// (<see cref="PolicyProvider.Applying"/>), so a request decided on the new policy always finds its
@@ -26,7 +26,7 @@ internal sealed class CatalogProxyConfigProvider : IProxyConfigProvider, IDispos
     public CatalogProxyConfigProvider(PolicyProvider policy, IEnumerable<RouteKindRoute> kindRoutes)
     {
         _policy = policy;
-        _agentRoutes = [.. GatewayRoutes.Build(), .. kindRoutes.Select(static registered => registered.Route)];
+        _agentRoutes = [.. kindRoutes.Select(static registered => registered.Route)];
         var set = policy.Current?.Set;
         _config = new CatalogProxyConfig([.. _agentRoutes, .. ConnectorRouteConfigsOf(set)], ConnectorClusters.Build(set));
         _policy.Applying += OnApplying;

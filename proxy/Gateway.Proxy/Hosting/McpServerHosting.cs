@@ -42,8 +42,9 @@ internal static class McpServerHosting
         services.AddSingleton<McpAnswerRelay>();
         services.AddSingleton<McpResourceSubscriptions>();
         services.AddSingleton<McpApprovalElicitation>();
+        services.AddSingleton<McpCallResponder>();
         services.AddSingleton<ISessionMigrationHandler, McpSessionMigration>();
-        services.AddRouteKind<McpDescriber, McpResponder>(GatewayRoutes.KindRoute(McpEndpoint.RouteId, McpEndpoint.Path, ["GET", "POST", "DELETE"], McpEndpoint.RouteKind))
+        services.AddRouteKind<McpDescriber, McpResponder>(GatewayRoutes.Route(McpEndpoint.RouteId, McpEndpoint.Path, ["GET", "POST", "DELETE"], McpEndpoint.RouteKind))
             .AddRouteAdmission<McpAdmission>(McpEndpoint.RouteKind)
             .AddLocalDestination<McpServerDestination>(McpEndpoint.RouteKind);
         services.AddOptions<HttpServerTransportOptions>().Configure<IOptions<McpEndpointOptions>>(static (transport, endpoint) =>

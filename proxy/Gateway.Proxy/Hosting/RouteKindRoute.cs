@@ -2,5 +2,5 @@ using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Proxy.Hosting;
 
-/// <summary>A YARP route a registered route kind brings (<see cref="RouteKindServiceCollectionExtensions.AddRouteKind"/>).</summary>
+/// <summary>A YARP route a registered route kind brings (<see cref="RouteKindServiceCollectionExtensions.AddRouteKind{TDescriber, TResponder}"/>).</summary>
 internal sealed record RouteKindRoute(RouteConfig Route);

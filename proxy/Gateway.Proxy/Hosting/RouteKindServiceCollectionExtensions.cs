@@ -20,9 +20,22 @@ internal static class RouteKindServiceCollectionExtensions
         where TResponder : class, IRouteResponder
     {
         ArgumentNullException.ThrowIfNull(route);
-        var kind = GatewayRouteKinds.NameOf(route) ?? throw new ArgumentException($"The route '{route.RouteId}' names no kind in its metadata ({GatewayRouteKinds.MetadataKey}).", nameof(route));
+        var kind = KindOf(route);
         services.AddSingleton(new RouteKindRoute(route));
         services.AddKeyedSingleton<IRouteDescriber, TDescriber>(kind);
+        services.AddKeyedSingleton<IRouteResponder, TResponder>(kind);
+        return services;
+    }
+
+    /// <summary>Registers a route kind carried by <paramref name="route"/>, whose describer is made by <paramref name="describer"/> (one class serving several kinds).</summary>
+    public static IServiceCollection AddRouteKind<TResponder>(this IServiceCollection services, RouteConfig route, Func<IServiceProvider, IRouteDescriber> describer)
+        where TResponder : class, IRouteResponder
+    {
+        ArgumentNullException.ThrowIfNull(route);
+        ArgumentNullException.ThrowIfNull(describer);
+        var kind = KindOf(route);
+        services.AddSingleton(new RouteKindRoute(route));
+        services.AddKeyedSingleton(kind, (provider, _) => describer(provider));
         services.AddKeyedSingleton<IRouteResponder, TResponder>(kind);
         return services;
     }
@@ -44,4 +57,7 @@ internal static class RouteKindServiceCollectionExtensions
         services.AddKeyedSingleton<ILocalDestination, TDestination>(kind);
         return services;
     }
+
+    private static string KindOf(RouteConfig route) =>
+        GatewayRouteKinds.NameOf(route) ?? throw new ArgumentException($"The route '{route.RouteId}' names no kind in its metadata ({GatewayRouteKinds.MetadataKey}).", nameof(route));
 }

@@ -8,10 +8,6 @@ internal static class GatewayRouteKinds
     /// <summary>The route metadata key naming the route kind.</summary>
     public const string MetadataKey = "GamutRoute";
 
-    /// <summary>The route kind a matched route declares, or null for a route that is not the gateway's.</summary>
-    public static GatewayRouteKind? Of(RouteConfig route) =>
-        NameOf(route) is { } text && Enum.TryParse<GatewayRouteKind>(text, out var kind) ? kind : null;
-
     /// <summary>
     /// The name of the route kind a matched route declares (the key its describer, responder and local destination are
     /// registered under), or null for a route that is not the gateway's.

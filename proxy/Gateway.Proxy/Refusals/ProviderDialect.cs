@@ -18,6 +18,9 @@ internal static class ProviderDialect
 {
     private const string Prefix = "/providers/";
 
+    /// <summary>The provider route's kind name (its describer is registered under it).</summary>
+    public const string RouteKind = "Provider";
+
     private static readonly ModelConnectorType OpenAI = (ModelConnectorType)ConnectorTypes.Of(ConnectorKind.OpenAI);
 
     /// <summary>The dialect of a call to <paramref name="segments"/> (the path after the connector) with <paramref name="method"/>.</summary>
@@ -33,7 +36,7 @@ internal static class ProviderDialect
         // The route as routing chose it (YARP's own feature is set only once its endpoint runs, after authentication; the
         // exception handler clears the endpoint but keeps the one that failed).
         var endpoint = context.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? context.GetEndpoint();
-        if (endpoint?.Metadata.GetMetadata<RouteModel>()?.Config is not { } route || GatewayRouteKinds.Of(route) != GatewayRouteKind.Provider
+        if (endpoint?.Metadata.GetMetadata<RouteModel>()?.Config is not { } route || GatewayRouteKinds.NameOf(route) != RouteKind
             || context.Features.Get<GatewayRequestFeature>() is not { } feature || feature.DialectSettled)
         {
             return;

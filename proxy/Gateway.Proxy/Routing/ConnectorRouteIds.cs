@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Gateway.Proxy.Pipeline;
 
 namespace Gateway.Proxy.Routing;
 
@@ -22,15 +21,15 @@ internal sealed class ConnectorRouteIds
     private ConnectorRouteIds(string tenant, string connector)
     {
         ClusterId = ConnectorClusters.IdOf(tenant, connector);
-        _providerRoute = ConnectorRoutes.IdOf(ClusterId, GatewayRouteKind.Provider);
-        _nativeRoute = ConnectorRoutes.IdOf(ClusterId, GatewayRouteKind.InvokeTool);
+        _providerRoute = ConnectorRoutes.IdOf(ClusterId, passesBodyThrough: true);
+        _nativeRoute = ConnectorRoutes.IdOf(ClusterId, passesBodyThrough: false);
     }
 
     /// <summary>The connector's cluster.</summary>
     public string ClusterId { get; }
 
-    /// <summary>The id of the route a request of <paramref name="route"/> kind is sent on (as <see cref="ConnectorRoutes.IdOf"/> names it).</summary>
-    public string RouteId(GatewayRouteKind route) => route == GatewayRouteKind.Provider ? _providerRoute : _nativeRoute;
+    /// <summary>The id of the route a request is sent on (as <see cref="ConnectorRoutes.IdOf"/> names it).</summary>
+    public string RouteId(bool passesBodyThrough) => passesBodyThrough ? _providerRoute : _nativeRoute;
 
     /// <summary>The ids of <paramref name="connector"/>'s cluster and routes in <paramref name="tenant"/>.</summary>
     public static ConnectorRouteIds Of(string tenant, string connector)

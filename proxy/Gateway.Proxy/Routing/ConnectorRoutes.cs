@@ -1,4 +1,3 @@
-using Gateway.Proxy.Pipeline;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Proxy.Routing;
@@ -17,9 +16,12 @@ internal static class ConnectorRoutes
     /// <summary>The path a connector route declares; never matched.</summary>
     public const string UnmatchedPath = "/.gamut/connector-route";
 
-    /// <summary>The id of the route a request of <paramref name="route"/> kind is sent on to the connector cluster <paramref name="clusterId"/>.</summary>
-    public static string IdOf(string clusterId, GatewayRouteKind route) =>
-        clusterId + (route == GatewayRouteKind.Provider ? "|provider" : "|native");
+    /// <summary>
+    /// The id of the route a request is sent on to the connector cluster <paramref name="clusterId"/>: the provider route's
+    /// when its body passes through as the client sent it (<paramref name="passesBodyThrough"/>), else the native route's (an envelope).
+    /// </summary>
+    public static string IdOf(string clusterId, bool passesBodyThrough) =>
+        clusterId + (passesBodyThrough ? "|provider" : "|native");
 
     /// <summary>True for a connector's route (never matched by an agent's path).</summary>
     public static bool IsConnectorRoute(RouteConfig route) => route.Metadata?.ContainsKey(MetadataKey) == true;

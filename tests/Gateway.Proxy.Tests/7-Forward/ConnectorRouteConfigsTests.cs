@@ -4,7 +4,6 @@ using Gateway.Oversight.Credentials;
 using Gateway.Policy;
 using Gateway.Proxy.Forward;
 using Gateway.Proxy.Mcp;
-using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Routing;
 using Gateway.Proxy.Security;
 using Gateway.Store;
@@ -85,8 +84,8 @@ public sealed class ConnectorRouteConfigsTests : IDisposable
         return context;
     }
 
-    private static RouteConfig Route(IReadOnlyList<RouteConfig> routes, CatalogEntry entry, GatewayRouteKind kind) =>
-        Assert.Single(routes, r => r.RouteId == ConnectorRoutes.IdOf(ConnectorClusters.IdOf("acme", entry.Name), kind));
+    private static RouteConfig Route(IReadOnlyList<RouteConfig> routes, CatalogEntry entry, bool provider) =>
+        Assert.Single(routes, r => r.RouteId == ConnectorRoutes.IdOf(ConnectorClusters.IdOf("acme", entry.Name), provider));
 
     [Fact]
     public void Build_EveryConnectorWithAnUpstream_TwoRoutesOnItsClusterThatYarpAccepts()
@@ -102,14 +101,14 @@ public sealed class ConnectorRouteConfigsTests : IDisposable
             Assert.Empty(builder.ValidateRoute(route));
         }
 
-        Assert.Equal("acme/crm.read_contact", Route(routes, Crm, GatewayRouteKind.Provider).ClusterId);
-        Assert.Equal("acme/crm.read_contact", Route(routes, Crm, GatewayRouteKind.Writeback).ClusterId);
+        Assert.Equal("acme/crm.read_contact", Route(routes, Crm, provider: true).ClusterId);
+        Assert.Equal("acme/crm.read_contact", Route(routes, Crm, provider: false).ClusterId);
     }
 
     [Fact]
     public void Build_HttpConnector_CredentialAndHeaderAllowlistComeFromTheRouteValues()
     {
-        var context = Built(Route(Routes(), Crm, GatewayRouteKind.InvokeTool));
+        var context = Built(Route(Routes(), Crm, provider: false));
 
         var allowlist = Assert.Single(context.RequestTransforms.OfType<HeaderAllowlistTransform>());
         Assert.True(allowlist.IsAllowed("X-Stainless-Os"));
@@ -130,10 +129,10 @@ public sealed class ConnectorRouteConfigsTests : IDisposable
     {
         var routes = Routes();
 
-        var hook = Built(Route(routes, Hook, GatewayRouteKind.InvokeTool));
-        var server = Built(Route(routes, Tickets, GatewayRouteKind.McpCall));
-        var serverProvider = Built(Route(routes, Tickets, GatewayRouteKind.Provider));
-        var crmProvider = Built(Route(routes, Crm, GatewayRouteKind.Provider));
+        var hook = Built(Route(routes, Hook, provider: false));
+        var server = Built(Route(routes, Tickets, provider: false));
+        var serverProvider = Built(Route(routes, Tickets, provider: true));
+        var crmProvider = Built(Route(routes, Crm, provider: true));
 
         Assert.Equal(UpstreamEnvelopeForm.GatewaySigned, Assert.Single(hook.RequestTransforms.OfType<UpstreamEnvelopeTransform>()).Form);
         Assert.Null(Assert.Single(hook.RequestTransforms.OfType<CredentialInjectionTransform>()).Credential);
@@ -147,7 +146,7 @@ public sealed class ConnectorRouteConfigsTests : IDisposable
     [Fact]
     public void ValidateRoute_ConnectorRouteWithBadValues_YarpCollectsEveryError()
     {
-        var route = Route(Routes(), Crm, GatewayRouteKind.InvokeTool);
+        var route = Route(Routes(), Crm, provider: false);
         var broken = route with
         {
             Transforms = [.. route.Transforms!.Select(values => values.ContainsKey(CredentialInjectionTransformFactory.Key)

@@ -104,7 +104,6 @@ public sealed class CredentialInjectionTransformTests : IAsyncLifetime
 
     private static ForwardPlan Plan(CatalogEntry connector, string? decisionToken = null, DegradeMode? degrade = null) => new()
     {
-        Route = GatewayRouteKind.Provider,
         Tenant = TenantPolicy.Create(new TenantRegister { Tenant = "acme", Catalog = [connector] }, new string('0', 64)),
         Identity = new AgentIdentity(new AuthenticatedCaller("acme", "default", "agent-1"), "nonce-nonce-nonce-1", 0),
         Entry = connector,

@@ -4,10 +4,9 @@ using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Respond;
-using Gateway.Store;
+using Gateway.Proxy.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.Tests.Respond;
 
@@ -15,17 +14,17 @@ namespace Gateway.Proxy.Tests.Respond;
 /// The responder of <c>/mcp</c>, constructed directly: a message the gateway served itself is answered with what its
 /// destination answered, or, when the MCP server wrote its own answer, not a second time.
 /// </summary>
-public sealed class McpResponderTests : IDisposable
+public sealed class McpResponderTests
 {
-    private readonly InMemoryStateStore _store = new();
-
     [Fact]
     public async Task RespondAsync_ServedMessageTheDestinationAnswered_WritesThatAnswer()
     {
         var (context, feature) = Served();
         feature.Add(new LocalAnswer(Results.StatusCode(StatusCodes.Status202Accepted)));
 
-        await Responder().RespondAsync(context, feature);
+        await using var harness = await StageHarness.StartAsync();
+
+        await Responder(harness).RespondAsync(context, feature);
 
         Assert.Equal(StatusCodes.Status202Accepted, context.Response.StatusCode);
         Assert.Null(feature.Find<Refusal>());
@@ -37,16 +36,17 @@ public sealed class McpResponderTests : IDisposable
         var (context, feature) = Served();
         context.Response.StatusCode = StatusCodes.Status201Created;
 
-        await Responder().RespondAsync(context, feature);
+        await using var harness = await StageHarness.StartAsync();
+
+        await Responder(harness).RespondAsync(context, feature);
 
         Assert.Equal(StatusCodes.Status201Created, context.Response.StatusCode);
         Assert.Equal(0, context.Response.Body.Length);
         Assert.Null(feature.Find<Refusal>());
     }
 
-    public void Dispose() => _store.Dispose();
-
-    private McpResponder Responder() => new(new McpApprovalElicitation(_store, Options.Create(new McpEndpointOptions())));
+    /// <summary>The responder as the gateway registers it, with its governed calls' responder.</summary>
+    private static McpResponder Responder(StageHarness harness) => ActivatorUtilities.CreateInstance<McpResponder>(harness.Services);
 
     /// <summary>A <c>ping</c> the gateway served itself (its local action and message), with a response body to read.</summary>
     private static (HttpContext Context, GatewayRequestFeature Feature) Served()

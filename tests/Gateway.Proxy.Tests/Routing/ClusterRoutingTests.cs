@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Model;
 using Gateway.Proxy.Bundle;
-using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Routing;
 using Gateway.Proxy.Tests.Infrastructure;
 
@@ -79,9 +78,9 @@ public sealed class ClusterRoutingTests
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         var lookup = gw.Host.Services.GetRequiredService<IProxyStateLookup>();
-        Assert.True(lookup.TryGetRoute(ConnectorRoutes.IdOf("demo/crm.read_contact", GatewayRouteKind.InvokeTool), out var route));
+        Assert.True(lookup.TryGetRoute(ConnectorRoutes.IdOf("demo/crm.read_contact", passesBodyThrough: false), out var route));
         Assert.Equal("demo/crm.read_contact", route.Cluster!.ClusterId);
-        Assert.True(lookup.TryGetRoute(ConnectorRoutes.IdOf("demo/crm.read_contact", GatewayRouteKind.Provider), out _));
+        Assert.True(lookup.TryGetRoute(ConnectorRoutes.IdOf("demo/crm.read_contact", passesBodyThrough: true), out _));
     }
 
     [Fact]

@@ -1,0 +1,41 @@
+using Gateway.Connectors.Kinds;
+using Gateway.Oversight;
+using Gateway.Proxy.Bundle;
+using Gateway.Proxy.Refusals;
+
+namespace Gateway.Proxy.Describe;
+
+/// <summary>The describers of the agent protocol's envelope routes, each reading its envelope and stating its facts.</summary>
+internal static class EnvelopeRoutes
+{
+    /// <summary><c>POST /v1/evaluate</c>: an action decided and answered with its decision, never carried out.</summary>
+    public static EnvelopeDescriber Evaluate(PolicyProvider policy) =>
+        new(policy, GovernedRequestReader.ReadAction, static action => (action with { DecideOnly = true }, null));
+
+    /// <summary><c>POST /v1/actions/invoke-tool</c>: a tool the agent may invoke, sent as its entry's envelope.</summary>
+    public static EnvelopeDescriber InvokeTool(PolicyProvider policy) =>
+        new(policy, GovernedRequestReader.ReadAction, static action => (action with { EntryMismatch = EntryRequirements.Invocable }, null));
+
+    /// <summary><c>POST /v1/actions/model</c>: a model call, whose <c>request</c> member is the model request.</summary>
+    public static EnvelopeDescriber Model(PolicyProvider policy) =>
+        new(policy, GovernedRequestReader.ReadModel, static action => (action with { EntryMismatch = EntryRequirements.Model, CarriesModelRequest = true }, null));
+
+    /// <summary><c>POST /v1/actions/context</c>: a read of a context scope.</summary>
+    public static EnvelopeDescriber Context(PolicyProvider policy) =>
+        new(policy, GovernedRequestReader.ReadContext, static action => (action with { EntryMismatch = EntryRequirements.ContextScope }, null));
+
+    /// <summary>
+    /// <c>POST /v1/actions/writeback</c>: an item written to a workspace store, sent as the item the gateway builds
+    /// (<see cref="DescribedAction.WritesItem"/>). A writeback goes only to a workspace store; a name the catalog lacks is
+    /// decided (and blocked) as any unknown tool.
+    /// </summary>
+    public static EnvelopeDescriber Writeback(PolicyProvider policy) =>
+        new(policy, GovernedRequestReader.ReadWriteback, static action =>
+            action.Tenant.TryGetCatalogEntry(action.Request.Tool, out var entry) && entry is not null && !entry.Type().AcceptsWriteback(entry)
+                ? (null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.OperationNotMapped,
+                    $"Connector '{entry.Name}' is not a workspace store (a context connector that declares writeback); nothing was written.")
+                {
+                    AuditTool = entry.Name,
+                })
+                : (action with { EntryMismatch = EntryRequirements.Upstream, WritesItem = true }, null));
+}

@@ -1,0 +1,119 @@
+using Gateway.Connectors.Kinds;
+using Gateway.Connectors.Mcp;
+using Gateway.Oversight;
+using Gateway.Proxy.Authenticate;
+using Gateway.Proxy.Bundle;
+using Gateway.Proxy.Mcp;
+using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Refusals;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Gateway.Proxy.Describe;
+
+/// <summary>
+/// Describe for the provider route (<c>ANY /providers/{connector}/{**path}</c>): reads the raw target strictly
+/// (<see cref="ProviderTarget"/>), refuses method overrides and compressed bodies, and maps the request to its connector
+/// kind's operation (<see cref="ConnectorType.MatchOperation"/>): a request no operation maps is refused (and recorded),
+/// never forwarded as something else. Its body passes through as the client sent it (<see cref="DescribedAction.PassesBodyThrough"/>).
+/// </summary>
+internal sealed class ProviderDescriber(PolicyProvider policy, McpOrigins origins) : IRouteDescriber
+{
+    /// <summary>The route kind's name.</summary>
+    public const string Kind = ProviderDialect.RouteKind;
+
+    private static readonly string[] MethodOverrideHeaders = ["X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override"];
+
+    public ValueTask<(DescribedAction? Action, Refusal? Refusal)> DescribeAsync(HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated) =>
+        new(Describe(context, feature, authenticated));
+
+    private (DescribedAction? Action, Refusal? Refusal) Describe(HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated)
+    {
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (context.Request.PathBase + context.Request.Path + context.Request.QueryString).ToString();
+        if (!ProviderTarget.TryParse(rawTarget, out var target, out var notCanonical))
+        {
+            return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.PathNotCanonical, notCanonical + " Send the path exactly as the provider documents it."));
+        }
+
+        // Without the connector's kind (no policy, no such connector), the dialect its target presumes.
+        if (policy.TenantOf(authenticated.Identity) is not { } tenant)
+        {
+            feature.Dialect = ProviderDialect.Presume(context.Request.Method, target.Segments);
+            return (null, Refusal.PolicyUnavailable());
+        }
+
+        if (!tenant.TryGetCatalogEntry(target.Connector, out var named) || named is null || !named.Type().HasOwnUpstream || named.Upstream is null)
+        {
+            feature.Dialect = ProviderDialect.Presume(context.Request.Method, target.Segments);
+            return (null, new Refusal(StatusCodes.Status404NotFound, ProblemCodes.UnknownConnector, $"No connector '{Truncate(target.Connector)}' is in this tenant's catalog."));
+        }
+
+        var kind = named.Type();
+        feature.Dialect = kind.ErrorFormat switch
+        {
+            ErrorFormat.OpenAIError => RefusalDialect.OpenAI,
+            ErrorFormat.JsonRpc => RefusalDialect.JsonRpc,
+            _ => RefusalDialect.Problem,
+        };
+        var body = authenticated.Body;
+        McpRequest? rpc = null;
+        string? rpcError = null;
+        if (kind.IsMcpServer && !body.IsEmpty && McpRequestParser.TryParse(body.Span, out rpc, out rpcError) && !rpc.IsBatch)
+        {
+            feature.JsonRpcId = rpc.Messages[0].Id;
+        }
+
+        // MCP spoken to one server directly is held to the rules of /mcp: the same Origin check, and the headers the
+        // transport mirrors from the body must agree with it.
+        if (kind.IsMcpServer && origins.Check(context.Request, named.Name) is { } originRefused)
+        {
+            return (null, originRefused);
+        }
+
+        if (rpc is { IsBatch: false } && McpMirroredHeaders.Check(context.Request.Headers, rpc.Messages[0], body.Span, named.Name) is { } mismatch)
+        {
+            return (null, mismatch);
+        }
+
+        if (MethodOverrideHeader(context.Request.Headers) is { } overrideHeader)
+        {
+            return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MethodOverrideRefused, $"Method override headers ({overrideHeader}) are refused; send the real method."));
+        }
+
+        if (context.Request.Headers.ContentEncoding is { Count: > 0 } encoding && !string.Equals(encoding.ToString(), "identity", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, new Refusal(StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType, "A compressed request body cannot be inspected; send it uncompressed."));
+        }
+
+        if (kind.MatchOperation(tenant, named, context.Request.Method, target.Segments) is not { } operation)
+        {
+            return (null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.OperationNotMapped,
+                $"{context.Request.Method} /{Truncate(target.CanonicalPath)} is not an operation connector '{named.Name}' declares; nothing was forwarded.")
+            {
+                AuditTool = named.Name,
+            });
+        }
+
+        var described = ProviderActionDescriber.Describe(tenant, operation, target.RawQuery, body, context.Request.ContentType, rpc, rpcError);
+        if (described.Request is not { } request)
+        {
+            return (null, described.Refusal);
+        }
+
+        return (new DescribedAction(tenant, request) { Target = target, Operation = operation, Mcp = described.Mcp, Body = described.Body, CarriesModelRequest = true }, null);
+    }
+
+    private static string? MethodOverrideHeader(IHeaderDictionary headers)
+    {
+        foreach (var name in MethodOverrideHeaders)
+        {
+            if (headers.ContainsKey(name))
+            {
+                return name;
+            }
+        }
+
+        return null;
+    }
+
+    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
+}

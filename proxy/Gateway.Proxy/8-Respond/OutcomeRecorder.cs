@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using Gateway.Audit;
+using Gateway.Connectors.Credentials;
+using Gateway.Connectors.Redaction;
+using Gateway.Oversight;
+using Gateway.Proxy.Decide;
+using Gateway.Proxy.Enforce;
+using Gateway.Proxy.Forward;
+using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Record;
+using Gateway.Proxy.Refusals;
+using Gateway.Proxy.Telemetry;
+using Gateway.Store;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Gateway.Proxy.Respond;
+
+/// <summary>
+/// What the responders of the kinds that forward share once the upstream answered: the outcome's record (through
+/// <see cref="AuditRecorder"/>), the tokens and redactions counted in the metrics, and the refusal a forwarding failure is.
+/// </summary>
+internal sealed partial class OutcomeRecorder(AuditRecorder audit, GatewayMetrics metrics, ILogger<OutcomeRecorder> logger)
+{
+    /// <summary>An upstream that could not be reached or failed mid-request.</summary>
+    public static readonly Refusal UpstreamFailed = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable, "The upstream could not be reached or failed mid-request.");
+
+    /// <summary>The journal's writer.</summary>
+    public AuditRecorder Audit => audit;
+
+    /// <summary>The outcome of the forwarded request, counted and recorded.</summary>
+    public ValueTask<AuditRecord> RecordAsync(HttpContext context, GatewayRequestFeature feature, ForwardPlan plan, UpstreamResponse? response, ActionOutcome outcome)
+    {
+        CountUsageAndRedactions(plan, response);
+        return audit.RecordOutcomeAsync(context, plan.Identity, feature.Get<GovernedDecision>(), outcome);
+    }
+
+    /// <summary>
+    /// The outcome of a request whose answer has streamed (a provider's, a remote agent's), and what the stream showed
+    /// (<paramref name="alsoRecord"/>): a record that cannot be written now is logged (the decision, recorded before anything
+    /// was sent, stands).
+    /// </summary>
+    public async Task RecordStreamedAsync(HttpContext context, GatewayRequestFeature feature, ForwardPlan plan, UpstreamResponse? response, ActionOutcome outcome, Func<ValueTask>? alsoRecord = null)
+    {
+        try
+        {
+            await RecordAsync(context, feature, plan, response, outcome).ConfigureAwait(false);
+            if (alsoRecord is not null)
+            {
+                await alsoRecord().ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is AuditWriteException or StateStoreUnavailableException or OperationCanceledException)
+        {
+            LogOutcomeNotRecorded(logger, ex);
+        }
+    }
+
+    /// <summary>How long the forwarded call took (zero when nothing was forwarded).</summary>
+    public static TimeSpan Latency(GatewayRequestFeature feature) =>
+        feature.Find<ForwardPlan>() is { } plan ? Stopwatch.GetElapsedTime(plan.StartedTimestamp) : TimeSpan.Zero;
+
+    /// <summary>The refusal YARP's forwarding failure is, or null when it did not fail.</summary>
+    public static Refusal? ForwardingFailure(HttpContext context)
+    {
+        var error = context.GetForwarderErrorFeature();
+        return error?.Error switch
+        {
+            null or ForwarderError.None => null,
+            ForwarderError.RequestCreation when error.Exception is CredentialUnavailableException => new(StatusCodes.Status503ServiceUnavailable, ProblemCodes.CredentialUnavailable,
+                "The connector's credential became unavailable (revoked or unreadable); nothing was forwarded."),
+            ForwarderError.RequestTimedOut => new(StatusCodes.Status504GatewayTimeout, ProblemCodes.UpstreamTimeout, "The upstream did not answer in time."),
+            ForwarderError.NoAvailableDestinations => new(StatusCodes.Status503ServiceUnavailable, ProblemCodes.UpstreamUnavailable, "No healthy destination of the connector is available."),
+            _ => UpstreamFailed,
+        };
+    }
+
+    private void CountUsageAndRedactions(ForwardPlan plan, UpstreamResponse? response)
+    {
+        if ((plan.Usage?.Usage ?? response?.Result?.Usage) is { } usage)
+        {
+            var model = plan.RequestedModel ?? plan.Entry.Name;
+            metrics.Tokens.Add(usage.InputTokens, new("model", model), new("tenant", plan.Identity.Tenant), new("direction", "input"));
+            metrics.Tokens.Add(usage.OutputTokens, new("model", model), new("tenant", plan.Identity.Tenant), new("direction", "output"));
+        }
+
+        // Each kind's count as it stands, without the sorted dictionary the records are given.
+        for (var i = 0; i < RedactionKindNames.All.Count; i++)
+        {
+            var kind = RedactionKindNames.All[i];
+            if (plan.Redactions[kind] is > 0 and var count)
+            {
+                metrics.Redactions.Add(count, new KeyValuePair<string, object?>("kind", kind.ToWireName()));
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 3303, Level = LogLevel.Error, Message = "The outcome of a streamed request (a provider's, a remote agent's) could not be recorded")]
+    private static partial void LogOutcomeNotRecorded(ILogger logger, Exception exception);
+}

@@ -1,0 +1,59 @@
+using Gateway.Connectors.Results;
+using Gateway.Proxy.Decide;
+using Gateway.Proxy.Enforce;
+using Gateway.Proxy.Forward;
+using Gateway.Proxy.Mcp;
+using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Record;
+using Gateway.Proxy.Refusals;
+
+namespace Gateway.Proxy.Respond;
+
+/// <summary>
+/// Respond for the provider route: the upstream's response has streamed to the client as it came; it is flushed, counted
+/// and recorded, the incidents of the pinned tools its answer hid for drift opened, and what could not be passed on refused
+/// (before the response started, a clear refusal; after, the connection is aborted, never a cut body taken for whole).
+/// </summary>
+internal sealed class ProviderResponder(OutcomeRecorder outcomes, ReservationSettler settler, McpToolPins pins) : GovernedResponder(outcomes)
+{
+    protected override async ValueTask CompleteAsync(HttpContext context, GatewayRequestFeature feature)
+    {
+        var plan = feature.Get<ForwardPlan>();
+        var response = feature.Find<UpstreamResponse>();
+        if (response is { Stream: { } stream, Refusal: null } && response.SizeLimit?.Exceeded != true)
+        {
+            await stream.CompleteAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+
+        var refusal = response?.Refusal ?? response?.LimitCrossed ?? OutcomeRecorder.ForwardingFailure(context);
+        foreach (var (tool, pin) in plan.McpToolDrifts?.Seen() ?? [])
+        {
+            // Hidden from the answer by the transform; its incident is opened here, after the answer (never cancelled by it).
+            await pins.ReportDriftAsync(plan.Tenant.Slug, plan.Identity.Agent, plan.Identity.Workspace, tool, pin, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        // What the call used is known now: its reservations settle while its outcome is recorded (two store calls, one wait).
+        if (settler.Start(feature) is { } settling)
+        {
+            feature.Add(new ReservationSettlement(settling));
+        }
+
+        await Outcomes.RecordStreamedAsync(context, feature, plan, response, new ActionOutcome
+        {
+            Invoked = response is not null,
+            UpstreamStatus = response?.Status,
+            ClientStatus = context.Response.StatusCode,
+            Redactions = plan.Redactions.ToDictionary(),
+            Latency = OutcomeRecorder.Latency(feature),
+            Refusal = refusal,
+        }).ConfigureAwait(false);
+
+        if (refusal is not null)
+        {
+            await RefusalResponse.WriteAsync(context, refusal).ConfigureAwait(false);
+        }
+    }
+
+    protected override Task WriteResultAsync(HttpContext context, GatewayRequestFeature feature, GovernedDecision governed, UpstreamResponse response, ConnectorResult result) =>
+        throw new InvalidOperationException("The provider route's answer streams; it has no result to write.");
+}

@@ -1,0 +1,24 @@
+namespace Gateway.Proxy.A2a;
+
+/// <summary>
+/// The tasks one A2A call's caller holds on its remote agent (<see cref="A2aTaskOwners"/>, bound to the call's tenant,
+/// connector and agent), carried on the call's forward plan: Respond records the tasks an answer names and keeps a task
+/// listing to the caller's. A remote agent's event stream also records through it, before the event naming the task is
+/// passed on (<c>7-Forward/A2aStreamRelay</c>): the exception <c>6-Enforce/ForwardPlan.cs</c> states.
+/// </summary>
+internal sealed class A2aCallerTasks(A2aTaskOwners owners, string tenant, string connector, string agent)
+{
+    private readonly HashSet<string> _recorded = new(StringComparer.Ordinal);
+
+    /// <summary>Records <paramref name="taskId"/> as the caller's (once per call); never cancelled by the caller going away.</summary>
+    public async ValueTask RecordAsync(string taskId)
+    {
+        if (_recorded.Add(taskId))
+        {
+            await owners.RecordAsync(tenant, connector, taskId, agent, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>True when <paramref name="taskId"/> was opened by the caller.</summary>
+    public ValueTask<bool> OwnsAsync(string taskId) => owners.IsOwnerAsync(tenant, connector, taskId, agent, CancellationToken.None);
+}
