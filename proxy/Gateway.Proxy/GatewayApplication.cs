@@ -195,10 +195,6 @@ public static class GatewayApplication
         app.UseStatusCodePages();
         app.UseGatewayConsoleHeaders();
         app.UseRouting();
-        // 1-Authenticate on the agent endpoints that are not YARP routes yet, once routing chose one (a YARP route's
-        // walk authenticates first: GovernancePipelineExtensions).
-        app.UseMiddleware<AgentAuthentication>();
-
         app.MapGatewayHealth();
         app.MapGatewayRoot();
         app.MapGet("/openapi.yaml", static (IWebHostEnvironment environment) =>

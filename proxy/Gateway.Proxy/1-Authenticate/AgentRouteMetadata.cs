@@ -2,8 +2,7 @@ namespace Gateway.Proxy.Authenticate;
 
 /// <summary>
 /// Endpoint metadata of an agent route: the Authenticate stage (<see cref="AgentAuthenticator"/>) proves every request to
-/// it before the endpoint runs. Minimal-API endpoints add it with <see cref="AgentRouteEndpointConventionBuilderExtensions.RequireAgentSignature{TBuilder}"/>;
-/// the YARP routes (the governed actions and the connectors' routes) carry it on every endpoint they map.
+/// it first in its walk. Every YARP route (each route kind's and the connectors' routes) carries it on the endpoint it maps.
 /// </summary>
 internal sealed class AgentRouteMetadata
 {

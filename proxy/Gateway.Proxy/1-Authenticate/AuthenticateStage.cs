@@ -6,16 +6,11 @@ namespace Gateway.Proxy.Authenticate;
 /// Authenticate: the first stage of the walk inside YARP's pipeline (Respond wraps it and answers last). It proves who sent
 /// the request (<see cref="AgentAuthenticator"/>): proven, its record (<see cref="AuthenticatedRequest"/>) is added and
 /// the walk goes on; refused, its record is the refusal (<see cref="AuthenticationChallenge"/>) and nothing after it runs:
-/// Respond records it (when it names a proven agent) and writes it. A request that arrives proven (a governed
-/// <c>tools/call</c> on <c>/mcp</c>, authenticated before the pipeline by <c>Hosting/AgentAuthentication</c> until /mcp is
-/// a route of its own) is not proven twice.
+/// Respond records it (when it names a proven agent) and writes it.
 /// </summary>
 internal sealed class AuthenticateStage(RequestDelegate next, AgentAuthenticator authenticator)
 {
-    public Task InvokeAsync(HttpContext context) =>
-        context.GatewayRequest().Find<AuthenticatedRequest>() is not null ? next(context) : AuthenticateAsync(context);
-
-    private async Task AuthenticateAsync(HttpContext context)
+    public async Task InvokeAsync(HttpContext context)
     {
         if (await authenticator.AuthenticateAsync(context).ConfigureAwait(false) is null)
         {

@@ -87,7 +87,6 @@ public sealed class AgentSignatureSchemeTests : IAsyncLifetime
     {
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseRouting();
-        app.UseMiddleware<Gateway.Proxy.Hosting.AgentAuthentication>();
         app.MapPost("/who", static (HttpContext context) => Results.Json(new Dictionary<string, string?>
         {
             ["name"] = context.User.Identity?.Name,
