@@ -20,10 +20,9 @@ using System.Runtime.CompilerServices;
 namespace Gateway.Proxy.Authenticate;
 
 /// <summary>
-/// The Authenticate stage: proves who sent the request, per the agent protocol. It runs only on an agent route (an
-/// endpoint marked <see cref="AgentRouteMetadata"/>, chosen by endpoint metadata, never by the path's spelling, so
-/// <c>/V1/…</c> or <c>/PROVIDERS/…</c> cannot skip it): first in the walk on a YARP route (<see cref="AuthenticateStage"/>),
-/// before the endpoint on the agent endpoints that are not routes yet (<c>Hosting/AgentAuthentication</c>). Every
+/// The Authenticate stage: proves who sent the request, per the agent protocol. It runs first in the walk of every YARP
+/// route (<see cref="AuthenticateStage"/>): every agent endpoint is one (marked <see cref="AgentRouteMetadata"/>, chosen by
+/// routing, never by the path's spelling, so <c>/V1/…</c> or <c>/PROVIDERS/…</c> cannot skip it). Every
 /// failure is a 401 (or 413/408/400 for the body, 503 when no policy is loaded): its record,
 /// <see cref="AuthenticationChallenge"/>, is what the Respond stage answers with, in the route's refusal dialect; nothing
 /// reaches the endpoint. Checks run cheapest first and touch no store: the nonce is stored by the Admit stage only after

@@ -1,5 +1,3 @@
-using Gateway.Proxy.Pipeline;
-
 namespace Gateway.Proxy.Authenticate;
 
 /// <summary>

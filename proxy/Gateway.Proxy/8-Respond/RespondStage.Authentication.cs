@@ -29,8 +29,7 @@ internal sealed partial class RespondStage
     /// Answers the Authenticate stage's refusal (<paramref name="challenge"/>): recorded under the proven agent it names,
     /// when it names one (a foreign run, a person's token refused; 503 <c>audit_unavailable</c> when the journal cannot take
     /// it), then written in the route's dialect (presumed from a provider route's target: an unsigned OpenAI client reads
-    /// an OpenAI error) with its <c>WWW-Authenticate</c> headers. Also used, until they are routes, for the agent
-    /// endpoints authenticated before the pipeline (<c>Hosting/AgentAuthentication</c>).
+    /// an OpenAI error) with its <c>WWW-Authenticate</c> headers.
     /// </summary>
     public static async Task RefuseUnauthenticatedAsync(HttpContext context, AuthenticationChallenge challenge, AuditRecorder audit, GatewayMetrics metrics, ILogger logger)
     {

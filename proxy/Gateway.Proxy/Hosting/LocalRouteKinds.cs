@@ -1,8 +1,6 @@
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Forward;
-using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Respond;
-using Gateway.Proxy.Routing;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Proxy.Hosting;
@@ -42,13 +40,6 @@ internal static class LocalRouteKinds
         .AddRouteKind<A2aCardDescriber, LocalAnswerResponder>(Route("gamut-a2a-cards", "/a2a/{connector}/.well-known/agent-card.json", HttpMethods.Get, A2aCard))
         .AddLocalDestination<A2aCardDestination>(A2aCard);
 
-    /// <summary>A route of the kind <paramref name="kind"/>: on the unassigned cluster (it is never forwarded), nothing of the client's passed on.</summary>
-    private static RouteConfig Route(string id, string path, string method, string kind) => new()
-    {
-        RouteId = id,
-        ClusterId = ConnectorClusters.UnassignedCluster,
-        Match = new RouteMatch { Path = path, Methods = [method] },
-        Metadata = new Dictionary<string, string> { [GatewayRouteKinds.MetadataKey] = kind },
-        Transforms = [new Dictionary<string, string> { ["X-Forwarded"] = "Off" }],
-    };
+    /// <summary>A route of the kind <paramref name="kind"/> (never forwarded: it stays on the unassigned cluster).</summary>
+    private static RouteConfig Route(string id, string path, string method, string kind) => GatewayRoutes.Route(id, path, [method], kind);
 }

@@ -76,21 +76,6 @@ public sealed class AuthenticateStageTests : IDisposable
         Assert.False(context.Response.HasStarted);
     }
 
-    [Fact]
-    public async Task InvokeAsync_ProvenBeforeThePipeline_IsNotProvenTwice()
-    {
-        var proven = Request("{}", sign: true);
-        await Stage().InvokeAsync(proven);
-        _walkedOn = false;
-        var context = Request("{}", sign: false);
-        context.GatewayRequest().Add(proven.GatewayRequest().Get<AuthenticatedRequest>());
-
-        await Stage().InvokeAsync(context);
-
-        Assert.True(_walkedOn);
-        Assert.Null(context.GatewayRequest().Find<AuthenticationChallenge>());
-    }
-
     private AuthenticateStage Stage() => new(_ =>
     {
         _walkedOn = true;

@@ -110,6 +110,14 @@ public sealed class WalkBehaviourTests
     }
 
     [Fact]
+    public void KindSwitching_PlantedStageReadingTheRouteMetadata_IsReported()
+    {
+        var found = KindSwitching(Planted.Value, static method => method.Type.EndsWith(nameof(PlantedMetadataReadingStage), StringComparison.Ordinal));
+
+        Assert.Contains(found, static line => line.Contains(nameof(PlantedMetadataReadingStage), StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void KindSwitching_PlantedStagePickingTheKindsService_IsNotReported()
     {
         var found = KindSwitching(Planted.Value, static method => method.Type.EndsWith(nameof(PlantedKindPickingStage), StringComparison.Ordinal));
@@ -133,11 +141,12 @@ public sealed class WalkBehaviourTests
         foreach (var method in graph.Methods.Where(isStage))
         {
             var calls = method.Callees;
-            var readsKind = calls.Any(static callee => callee.Type == typeof(GatewayRouteKinds).FullName && callee.Name is "Of" or "NameOf");
+            var readsKind = calls.Any(static callee => callee.Type == typeof(GatewayRouteKinds).FullName && callee.Name == nameof(GatewayRouteKinds.NameOf));
+            var readsMetadata = calls.Any(static callee => callee.Type == typeof(RouteConfig).FullName && callee.Name == "get_Metadata");
             var picksService = calls.Any(static callee => callee.Name.Contains("KeyedService", StringComparison.Ordinal));
             var compares = calls.Any(static callee => callee is { Type: "System.String", Name: "op_Equality" or "op_Inequality" or "Equals" or "CompareOrdinal" }
                 || callee.Name == "ComputeStringHash");
-            if (readsKind && (compares || !picksService || calls.Any(static callee => callee.Type == typeof(GatewayRouteKinds).FullName && callee.Name == "Of")))
+            if (readsMetadata || (readsKind && (compares || !picksService)))
             {
                 found.Add(method.ToString());
             }
@@ -216,6 +225,12 @@ public sealed class WalkBehaviourTests
     private sealed class PlantedKindSwitchingStage
     {
         public static bool IsProvider(RouteConfig route) => GatewayRouteKinds.NameOf(route) == "Provider";
+    }
+
+    /// <summary>Planted: a stage that reads the route's metadata itself (the kind's key among it).</summary>
+    private sealed class PlantedMetadataReadingStage
+    {
+        public static bool IsA2a(RouteConfig route) => route.Metadata?[GatewayRouteKinds.MetadataKey] == "A2a";
     }
 
     /// <summary>Planted: a stage that reads the kind only to pick the kind's keyed service, as the stages do.</summary>

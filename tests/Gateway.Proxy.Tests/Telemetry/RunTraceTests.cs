@@ -80,7 +80,8 @@ public sealed class RunTraceTests : IAsyncLifetime, IDisposable
         Assert.DoesNotContain(_stopped, a => a.OperationName == GatewayActivitySource.RunSpan && (a.GetTagItem(GatewaySpanAttributes.Run) as string) == run);
     }
 
-    // The gateway.request spans tagged with the run.
+    // The gateway.request spans of the actions tagged with the run (not the run's own start, whose tool is "run").
     private List<Activity> RequestSpans(string run) =>
-        [.. _stopped.Where(a => a.OperationName == GatewayActivitySource.RequestSpan && (a.GetTagItem(GatewaySpanAttributes.Run) as string) == run && a.GetTagItem(GatewaySpanAttributes.Tool) is not null)];
+        [.. _stopped.Where(a => a.OperationName == GatewayActivitySource.RequestSpan && (a.GetTagItem(GatewaySpanAttributes.Run) as string) == run
+            && a.GetTagItem(GatewaySpanAttributes.Tool) is string tool && tool != "run")];
 }
