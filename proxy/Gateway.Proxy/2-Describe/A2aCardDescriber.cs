@@ -40,7 +40,7 @@ internal sealed partial class A2aCardDescriber : IRouteDescriber
     public async ValueTask<(DescribedAction? Action, Refusal? Refusal)> DescribeAsync(HttpContext context, GatewayRequestFeature feature, AuthenticatedRequest authenticated)
     {
         var identity = authenticated.Identity;
-        if (_policy.Current?.Set is not { } set || !set.TryGetTenant(identity.Tenant, out var tenant) || tenant is null)
+        if (_policy.TenantOf(identity) is not { } tenant)
         {
             return (null, Refusal.PolicyUnavailable());
         }

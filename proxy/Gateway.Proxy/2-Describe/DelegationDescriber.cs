@@ -46,7 +46,7 @@ internal sealed class DelegationDescriber : IRouteDescriber
             return (null, new Refusal(StatusCodes.Status400BadRequest, ProblemCodes.MalformedBody, error));
         }
 
-        if (_policy.Current?.Set.TryGetTenant(identity.Tenant, out var inForce) is not true || inForce is not { } tenant)
+        if (_policy.TenantOf(identity) is not { } tenant)
         {
             return (null, Refusal.PolicyUnavailable());
         }

@@ -1,6 +1,5 @@
 using Gateway.Connectors.Mcp;
 using Gateway.Oversight;
-using Gateway.Policy;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Bundle;
 using Gateway.Proxy.Mcp;
@@ -77,7 +76,7 @@ internal sealed class McpDescriber : IRouteDescriber
             return (null, notLive);
         }
 
-        var tenant = Tenant(identity);
+        var tenant = _policy.TenantOf(identity);
         if (!message.IsGovernedCall)
         {
             // Served by the gateway itself, admitted under the tool "mcp" (its rate limits counted); nothing is appended
@@ -134,7 +133,4 @@ internal sealed class McpDescriber : IRouteDescriber
         return new Refusal(StatusCodes.Status404NotFound, ProblemCodes.NotFound,
             "No such MCP session for this agent: it ended, gave way to a newer one, or expired; initialize a new one.");
     }
-
-    private TenantPolicy? Tenant(AgentIdentity identity) =>
-        _policy.Current?.Set is { } set && set.TryGetTenant(identity.Tenant, out var tenant) ? tenant : null;
 }
