@@ -230,6 +230,8 @@ def aggregate(rows):
                 for name in ("voluntary", "nonvoluntary")
                 if any(name in r.get("ctxt_switches_per_request", {}) for r in runs)
             },
+            "pool_work_items_per_request": median([r.get("thread_pool", {}).get("work_items_per_request") for r in runs]),
+            "lock_contentions_per_request": median([r.get("thread_pool", {}).get("lock_contentions_per_request") for r in runs]),
             "stages": split(runs, "stages"),
             "audit_phases": split(runs, "audit_phases"),
             "store_operations": split(runs, "store_operations"),
@@ -553,14 +555,15 @@ def write_peers(lines, summary, roundtrips=()):
                              f"{ms(added('p50_us'))} / {ms(added('p99_us'))} / {ms(added('p999_us'))}",
                              f"{pct(base)} / {pct(gw)}", f"{cpu(base)} / {cpu(gw)}",
                              f"{machine_cores(base)} / {machine_cores(gw)}", f"{mib(base)} / {mib(gw)}",
-                             f"{base['errors']} / {gw['errors']}"])
+                             f"{pool_items(base)} / {pool_items(gw)}", row_store_calls(gw), f"{base['errors']} / {gw['errors']}"])
                 if gw.get("stages"):
                     stage_rows.append([f"{phase[4:]}/s", mode] + [stage_cell(gw["stages"].get(stage)) for stage in STAGES + ["total"]])
     if not rows:
         return
     section(lines, "The peers' benchmark: a chat completion at fixed rates (bare YARP / gateway)",
             ["rate", "mode", "achieved req/s", "bare p50 / p99 / p99.9 ms", "gateway p50 / p99 / p99.9 ms",
-             "added p50 / p99 / p99.9 ms", "CPU, % of a core", "CPU µs per request", "machine cores busy (of 2)", "RSS at the end, MiB", "errors"], rows)
+             "added p50 / p99 / p99.9 ms", "CPU, % of a core", "CPU µs per request", "machine cores busy", "RSS at the end, MiB",
+             "thread-pool work items per request", "gateway store calls per request", "errors"], rows)
     lines.append("An OpenAI chat completion of a 1 KiB request through the provider route (`/providers/openai/chat/completions`, "
                  "signed, decided, the credential injected, the answer redacted and recorded), non-streamed and streamed, against "
                  "bare YARP posting the same body to the same upstream, each at the same fixed rate (wrk `delay()` pacing, "
@@ -642,6 +645,19 @@ def write_floor(lines, summary, phases):
     lines.append("")
 
 
+def pool_items(row):
+    """A row's thread-pool work items per request, or "-" when its /metrics was not read."""
+    value = (row or {}).get("pool_work_items_per_request")
+    return "-" if value is None else f"{value:.2f}"
+
+
+def row_store_calls(row):
+    """A gateway row's store calls per request (every operation of `gateway.store.duration`, summed), or "-"."""
+    values = [f.get("per_request") for f in (row.get("store_operations") or {}).values()]
+    values = [v for v in values if v is not None]
+    return "-" if not values else f"{sum(values):.2f}"
+
+
 def write_equal_rate_cpu(lines, summary):
     """CPU per request of bare YARP and the gateway at the same fixed rate (the half-load rows), with the whole machine's
     cores busy at that rate and the gateway's GC pauses: at a fixed rate the added tail is queueing for a core."""
@@ -656,15 +672,18 @@ def write_equal_rate_cpu(lines, summary):
             f"{r['gc_pause_us_per_collection'] / 1000:.2f} ms, {100 * (r.get('gc_pause_share') or 0):.1f} %"
         rows.append([r["store"], r["scenario"], r.get("rate") or "-", "-" if base_us is None else f"{base_us:.0f}",
                      "-" if gw_us is None else f"{gw_us:.0f}", "-" if not gw_us or not base_us else f"{gw_us / base_us:.2f}",
-                     machine_cores(base), machine_cores(r), pause])
+                     machine_cores(base), machine_cores(r), pause, pool_items(base), pool_items(r)])
     if rows:
         section(lines, "CPU per request at the same fixed rate (µs)",
                 ["store", "scenario", "rate req/s", "bare YARP (equal terms)", "gateway", "gateway / bare",
-                 "machine cores busy, bare YARP's run", "machine cores busy, gateway's run", "gateway GC pause: per collection, share of the run"], rows)
+                 "machine cores busy, bare YARP's run", "machine cores busy, gateway's run", "gateway GC pause: per collection, share of the run",
+                 "thread-pool work items per request, bare YARP", "thread-pool work items per request, gateway"], rows)
         lines.append("Cores busy: the whole machine's CPU per request (wrk, the proxy, the upstream, Redis and anything else) times the "
                      "rate it held; the machine has two. A run whose cores busy reach two queues for a core, and its added p99 is that "
                      "queueing. GC pause: `dotnet.gc.pause.time` (System.Runtime meter) over the run, per collection of any generation "
-                     "(what a request that meets one waits) and as a share of the run's wall time.")
+                     "(what a request that meets one waits) and as a share of the run's wall time. Thread-pool work items: "
+                     "`dotnet.thread_pool.work_item.count` (System.Runtime meter, both proxies) over the run per request: each is a "
+                     "pool thread picking up a continuation, a timer or a socket completion, the hops a request's path takes.")
         lines.append("")
 
 
@@ -780,10 +799,10 @@ def write_markdown(report_dir, env, summary, comps, goal, more):
                          else f"{r['ctxt_switches_per_request']['voluntary']:.2f} / {r['ctxt_switches_per_request']['nonvoluntary']:.2f}")
         section(lines, "CPU per request at full load (µs, median of the rounds)",
                 ["store", "run", "proxy / gateway", "upstream", "redis-server", "postgres", "whole machine", "gateway KB allocated", "gen0 / gen2 GCs per 1k",
-                 "context switches per request (voluntary / involuntary)"],
+                 "context switches per request (voluntary / involuntary)", "thread-pool work items per request"],
                 [[r["store"], f"{r['target']}:{r['scenario']}", cell(r, "target"), cell(r, "upstream"), cell(r, "redis"), cell(r, "postgres"), cell(r, "machine"),
                   "-" if r.get("allocated_bytes_per_request") is None else f"{r['allocated_bytes_per_request'] / 1024:.1f}",
-                  "-" if r.get("gen0_per_1k") is None else f"{r['gen0_per_1k']:.2f} / {r['gen2_per_1k']:.2f}", ctx(r)]
+                  "-" if r.get("gen0_per_1k") is None else f"{r['gen0_per_1k']:.2f} / {r['gen2_per_1k']:.2f}", ctx(r), pool_items(r)]
                  for r in cpu_rows])
         lines.append("From `/proc/<pid>/stat` (user + system) around each wrk run, divided by the requests it completed. "
                      "The postgres column (postgres store only) is the PostgreSQL server's whole process tree: the postmaster, "

@@ -250,6 +250,13 @@ gc_counters() { # scrape file -> "allocated-bytes gen0 gen1 gen2 pause-µs" (Sys
     /^dotnet_gc_pause_time_seconds_total[{ ]/ {p += $NF}
     END {printf "%.0f %.0f %.0f %.0f %.0f\n", a, g0, g1, g2, p * 1e6}' "$1"
 }
+pool_counters() { # scrape file -> "thread-pool-work-items lock-contentions" (System.Runtime meter), or "" when not scraped
+  [[ -s "$1" ]] || { echo ""; return; }
+  awk '
+    /^dotnet_thread_pool_work_item_count_total[{ ]/ {w += $NF}
+    /^dotnet_monitor_lock_contentions_total[{ ]/ {c += $NF}
+    END {printf "%.0f %.0f\n", w, c}' "$1"
+}
 jit_counters() { # scrape file -> "compiled-methods compilation-µs" (System.Runtime meter), or "" when not scraped
   [[ -s "$1" ]] || { echo ""; return; }
   awk '
@@ -397,6 +404,7 @@ start_bare() {
   start "$logfile" "$bare_bin" --urls "http://127.0.0.1:$port;http://127.0.0.1:$metrics_port" "--Metrics:Port=$metrics_port" \
     "--ReverseProxy:Clusters:upstream:Destinations:upstream:Address=http://127.0.0.1:$upstream_port/" "$@"
   port_pid[$port]="$started_pid"
+  port_metrics[$port]="$metrics_port"
   wait_http "http://127.0.0.1:$port/healthz" 60
 }
 
@@ -569,7 +577,8 @@ run() {
     redis_before="$(redis_memory_keys)"
     redis-cli -p "$redis_port" CONFIG RESETSTAT >/dev/null 2>&1 || true
   fi
-  [[ "$target" == gateway ]] && scrape_metrics "${port_metrics[$port]:-}" "$metrics_before"
+  # Both proxies' /metrics (bare YARP serves the same System.Runtime meter): GC, the JIT and thread-pool work items.
+  [[ -n "${port_metrics[$port]:-}" ]] && scrape_metrics "${port_metrics[$port]}" "$metrics_before"
   local gc_before; gc_before="$(gc_counters "$metrics_before")"
   local ctx_before; ctx_before="$(ctxt_switches "$target_pid")"
   local cpu_before; cpu_before="$(proc_cpu_ticks "$target_pid") $(proc_cpu_ticks "$upstream_pid") $(proc_cpu_ticks "${redis_pid:-}") $(postgres_cpu_ticks "${pg_pid:-}") $(machine_cpu_ticks)"
@@ -619,6 +628,7 @@ run() {
   fi
   local gc_after; gc_after="$(gc_counters "$metrics_after")"
   local jit_before jit_after; jit_before="$(jit_counters "$metrics_before")"; jit_after="$(jit_counters "$metrics_after")"
+  local pool_before pool_after; pool_before="$(pool_counters "$metrics_before")"; pool_after="$(pool_counters "$metrics_after")"
   local stages="{}"
   if [[ -s "$metrics_before" && -s "$metrics_after" ]]; then
     stages="$(python3 "$root/loadtests/histograms.py" "$metrics_before" "$metrics_after" 2>/dev/null || echo '{}')"
@@ -636,7 +646,8 @@ run() {
   # Context switches per request of the process under test (all its threads). The gateway's per-stage
   # latency (histogram deltas, loadtests/histograms.py) and, for allow, the audit journal's growth.
   json="$(python3 - "$json" "$cpu_before" "$cpu_after" "$clk_tck" "$target_pid" "${redis_pid:-}" "${pg_pid:-}" "$gc_before" "$gc_after" \
-    "$ctx_before" "$ctx_after" "$stages" "$audit_before" "$audit_after" "$jit_before" "$jit_after" "$syscalls_csv" <<'PY'
+    "$ctx_before" "$ctx_after" "$stages" "$audit_before" "$audit_after" "$jit_before" "$jit_after" "$syscalls_csv" \
+    "$pool_before" "$pool_after" <<'PY'
 import json, sys
 run = json.loads(sys.argv[1]); before = [int(x) for x in sys.argv[2].split()]; after = [int(x) for x in sys.argv[3].split()]
 tick_us = 1e6 / int(sys.argv[4]); n = run.get("requests") or 0
@@ -673,6 +684,12 @@ if n:
     if len(jit_before) == 2 and len(jit_after) == 2 and run.get("duration_s"):
         run["jit"] = {"methods": int(jit_after[0]) - int(jit_before[0]),
                       "share": round((int(jit_after[1]) - int(jit_before[1])) / 1e6 / run["duration_s"], 4)}
+    # Thread-pool work items per request (each a wake-up of a pool thread: a continuation, a timer, a socket
+    # completion dispatched to the pool) and monitor lock contentions, from the System.Runtime meter.
+    pool_before, pool_after = sys.argv[18].split(), sys.argv[19].split()
+    if len(pool_before) == 2 and len(pool_after) == 2 and int(pool_after[0]) > 0:
+        run["thread_pool"] = {"work_items_per_request": round((int(pool_after[0]) - int(pool_before[0])) / n, 2),
+                              "lock_contentions_per_request": round((int(pool_after[1]) - int(pool_before[1])) / n, 3)}
     # System calls per request by kind (perf stat -x, over the run: "count,unit,event,..." lines; LOADTEST_SYSCALLS=1).
     try:
         counted = {}

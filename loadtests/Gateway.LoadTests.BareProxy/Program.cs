@@ -27,6 +27,7 @@ if (metricsPort is not null)
     builder.Services.AddOpenTelemetry().WithMetrics(static metrics => metrics
         .AddAspNetCoreInstrumentation()
         .AddHttpClientInstrumentation()
+        .AddMeter("System.Runtime")
         .AddPrometheusExporter());
 }
 
