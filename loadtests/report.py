@@ -652,10 +652,11 @@ def pool_items(row):
 
 
 def row_store_calls(row):
-    """A gateway row's store calls per request (every operation of `gateway.store.duration`, summed), or "-"."""
-    values = [f.get("per_request") for f in (row.get("store_operations") or {}).values()]
-    values = [v for v in values if v is not None]
-    return "-" if not values else f"{sum(values):.2f}"
+    """A gateway row's store calls per request (`gateway.store.duration`'s count per request), summed and by operation, or "-"."""
+    by_operation = {op: f.get("per_request") for op, f in (row.get("store_operations") or {}).items() if f.get("per_request") is not None}
+    if not by_operation:
+        return "-"
+    return f"{sum(by_operation.values()):.2f} (" + ", ".join(f"{op} {v:.2f}" for op, v in sorted(by_operation.items())) + ")"
 
 
 def write_equal_rate_cpu(lines, summary):
