@@ -5,7 +5,7 @@ namespace Gateway.Audit;
 /// <summary>
 /// What the journal could not write while its sink was down: each failed entry, rewritten as what
 /// happened to the request (refused, 503 <c>audit_unavailable</c>, unless the connector had already
-/// run), kept in memory in arrival order and written by <see cref="AuditBacklogFlusher"/> once the sink
+/// run or the request was answered already: an outcome appended after its answer), kept in memory in arrival order and written by <see cref="AuditBacklogFlusher"/> once the sink
 /// takes appends again. Bounded: past <see cref="Capacity"/> entries the newest are dropped (counted and
 /// logged). It lives in the process: a crash while the sink is down loses it (those requests were refused).
 /// </summary>
