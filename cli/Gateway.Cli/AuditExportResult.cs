@@ -9,4 +9,11 @@ internal sealed record AuditExportResult(
     IReadOnlyDictionary<string, AuditChainLink> Chains,
     long? BrokenAtLine,
     string? Reason,
-    string? Detail);
+    string? Detail)
+{
+    /// <summary>The export's decisions to be carried out that have no outcome record ("outcome unknown": not a break).</summary>
+    public long OutcomeUnknown { get; init; }
+
+    /// <summary>Their request ids, in the export's order (the first <see cref="AuditOutcomeTally.MaxListed"/>).</summary>
+    public IReadOnlyList<string> OutcomeUnknownRequestIds { get; init; } = [];
+}

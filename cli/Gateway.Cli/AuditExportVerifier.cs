@@ -9,7 +9,8 @@ namespace Gateway.Cli;
 /// partition (<c>{"anchor":true,"tenant":…,"replica":…,"seq":N,"hash":…}</c>: records 1..N were retired and
 /// <c>hash</c> is record N's). A record that refers to its explanation by <c>explanation_digest</c> needs the
 /// explanation line before it (<c>{"digest":…,"explanation":{…},"kind":"explanation","tenant":…}</c>) hashing to that
-/// digest (<c>explanation_missing</c>, <c>explanation_altered</c> otherwise). Names the first broken link by line number. The reasons and the check of each
+/// digest (<c>explanation_missing</c>, <c>explanation_altered</c> otherwise). Names the first broken link by line number,
+/// and counts the decisions to be carried out that have no outcome record (outcome unknown: not a break). The reasons and the check of each
 /// line are the journal's own (<see cref="AuditTenantChains"/>).
 /// </summary>
 internal static class AuditExportVerifier
@@ -30,12 +31,20 @@ internal static class AuditExportVerifier
 
             if (chains.Check(line) is { } broken)
             {
-                return new AuditExportResult(false, records, chains.Chains, lineNumber, broken.Reason, broken.Detail);
+                return new AuditExportResult(false, records, chains.Chains, lineNumber, broken.Reason, broken.Detail)
+                {
+                    OutcomeUnknown = chains.Outcomes.Unknown,
+                    OutcomeUnknownRequestIds = chains.Outcomes.UnknownRequestIds,
+                };
             }
 
             records++;
         }
 
-        return new AuditExportResult(true, records, chains.Chains, null, null, null);
+        return new AuditExportResult(true, records, chains.Chains, null, null, null)
+        {
+            OutcomeUnknown = chains.Outcomes.Unknown,
+            OutcomeUnknownRequestIds = chains.Outcomes.UnknownRequestIds,
+        };
     }
 }

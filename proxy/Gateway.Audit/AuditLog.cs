@@ -29,6 +29,9 @@ internal static partial class AuditLog
     [LoggerMessage(EventId = 4060, Level = LogLevel.Error, Message = "Audit backlog full ({Capacity} entries) while the sink is down: a refusal of tenant {Tenant} will not be recorded")]
     public static partial void AuditBacklogFull(ILogger logger, string tenant, int capacity);
 
+    [LoggerMessage(EventId = 4062, Level = LogLevel.Error, Message = "A record of an answered request of tenant {Tenant} (its outcome) could not be written; a sink that failed has it in the backlog")]
+    public static partial void AuditUnawaitedFailed(ILogger logger, Exception exception, string tenant);
+
     [LoggerMessage(EventId = 4061, Level = LogLevel.Information, Message = "Audit sink recovered: wrote {Count} records that waited in the backlog")]
     public static partial void AuditBacklogWritten(ILogger logger, int count);
 

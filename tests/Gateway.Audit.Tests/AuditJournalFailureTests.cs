@@ -85,6 +85,29 @@ public sealed class AuditJournalFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task AppendUnawaited_JournalFileDeleted_TheAnsweredOutcomeWaitsInTheBacklogAsItIsAndIsWrittenOnceRestored()
+    {
+        using var sink = TestServices.FileSink(_directory);
+        var journal = TestServices.Journal(sink, _time);
+        await journal.AppendAsync(Entry());
+        var path = sink.PathOf(new AuditPartition("t1", TestServices.Replica));
+        var saved = await File.ReadAllBytesAsync(path);
+        File.Delete(path);
+
+        // The upstream failed and the agent was answered 502: that is what the outcome says, not a refusal for the audit.
+        journal.AppendUnawaited(Entry() with { RequestId = "req-1", StatusCode = 502, Invoked = false, Fold = AuditFold.Outcome });
+        await journal.WaitForUnawaitedAsync();
+
+        Assert.Equal(1, journal.BacklogCount);
+        await File.WriteAllBytesAsync(path, saved);
+        Assert.Equal(1, await journal.FlushBacklogAsync());
+        var written = (await journal.ReadAsync("t1", 0, 10))[^1];
+        Assert.Equal("req-1", written.GetProperty("request_id").GetString());
+        Assert.Equal("allow", written.GetProperty("decision").GetString());
+        Assert.Equal(502, written.GetProperty("status_code").GetInt32());
+    }
+
+    [Fact]
     public async Task ProbeAsync_ExplanationsFileDeleted_UnreadyAndAppendRefusedUntilRestored()
     {
         using var sink = TestServices.FileSink(_directory);

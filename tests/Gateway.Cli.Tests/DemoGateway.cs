@@ -46,6 +46,9 @@ internal sealed class DemoGateway : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>The gateway's services (its audit journal, say).</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>The bundle the gateway runs (a private copy of the example's).</summary>
     public string BundleDirectory => _bundle;
 

@@ -148,6 +148,8 @@ internal static class AuditCommands
                 ["broken_at_line"] = result.BrokenAtLine,
                 ["reason"] = result.Reason,
                 ["detail"] = result.Detail,
+                ["outcome_unknown"] = result.OutcomeUnknown,
+                ["outcome_unknown_request_ids"] = result.OutcomeUnknownRequestIds,
                 ["partitions"] = result.Chains.Values.Select(static c => new Dictionary<string, object?>
                 {
                     ["replica"] = c.Replica,
@@ -168,6 +170,10 @@ internal static class AuditCommands
             await console.Out.WriteLineAsync(result.Intact
                 ? $"Export {file} intact: {result.Chains.Values.Sum(static c => c.Records)} records in {result.Chains.Count} chains"
                 : $"Export {file} BROKEN at line {result.BrokenAtLine}: {result.Reason} ({result.Detail})");
+            if (OutcomeUnknown(result.OutcomeUnknown, result.OutcomeUnknownRequestIds) is { } unknown)
+            {
+                await console.Out.WriteLineAsync(unknown);
+            }
         }
 
         return result.Intact ? ExitCodes.Success : ExitCodes.VerificationFailed;
@@ -195,15 +201,36 @@ internal static class AuditCommands
             }
         }
 
+        var unknown = body.TryGetProperty("outcome_unknown", out var count) && count.TryGetInt64(out var n)
+            ? OutcomeUnknown(n, [.. Json.Array(body, "outcome_unknown_request_ids").Select(static id => id.GetString() ?? string.Empty)])
+            : null;
         if (Json.Bool(body, "intact"))
         {
             output?.WriteLine($"Audit chain of tenant {tenant} intact: {Json.Str(body, "records")} records, tip {Json.Str(body, "tip_hash")}");
+            if (unknown is not null)
+            {
+                output?.WriteLine(unknown);
+            }
+
             return null;
         }
 
         output?.WriteLine($"Audit chain of tenant {tenant} BROKEN in replica {Json.Str(body, "replica")} at index {Json.Str(body, "broken_at_index")}: {Json.Str(body, "reason")} ({Json.Str(body, "detail")})");
+        if (unknown is not null)
+        {
+            output?.WriteLine(unknown);
+        }
+
         return ExitCodes.ChainBroken;
     }
+
+    /// <summary>
+    /// The line about decisions whose outcome is unknown (answered, the outcome's append lost to a crash): not a break of
+    /// the chain; null when there is none.
+    /// </summary>
+    private static string? OutcomeUnknown(long count, IReadOnlyList<string> requestIds) => count == 0
+        ? null
+        : string.Create(CultureInfo.InvariantCulture, $"  outcome unknown: {count} decision(s) to be carried out have no outcome record (not a break; requests {string.Join(", ", requestIds)}{(count > requestIds.Count ? ", ..." : string.Empty)})");
 
     private static int? PrintQuery(JsonElement body, TextWriter? output)
     {

@@ -328,6 +328,8 @@ internal static class EvidenceCommands
                 ["records"] = result.Records,
                 ["manifest_sha256"] = result.ManifestSha256,
                 ["problems"] = result.Problems,
+                ["outcome_unknown"] = result.OutcomeUnknown,
+                ["outcome_unknown_request_ids"] = result.OutcomeUnknownRequestIds,
                 ["retired"] = result.Retired.Select(static r => new Dictionary<string, object> { ["replica"] = r.Replica, ["retired_through_seq"] = r.ThroughSeq }).ToList(),
             }, CliRuntime.Indented));
         }
@@ -338,6 +340,13 @@ internal static class EvidenceCommands
             {
                 // Not a failure: the pack cannot hold records that were no longer stored; the retention export holds them.
                 await runtime.Console.Out.WriteLineAsync($"  retired before the export: {chain} (not in this pack: in the retention export, `audit verify --file`)");
+            }
+
+            if (result.OutcomeUnknown > 0)
+            {
+                // Not a failure: the answer went out and its outcome's append was lost to a crash (or falls after the pack's range).
+                await runtime.Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"  outcome unknown: {result.OutcomeUnknown} decision(s) to be carried out have no outcome record in the pack (requests {string.Join(", ", result.OutcomeUnknownRequestIds)})"));
             }
         }
         else

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Gateway.Policy.AuditChain;
 using Gateway.Policy.Evidence;
 
 namespace Gateway.Cli.Evidence;
@@ -13,7 +14,8 @@ namespace Gateway.Cli.Evidence;
 /// <c>record_altered</c>, <c>record_duplicated</c>), against the manifest's selection (<c>record_outside_selection</c>), each explanation
 /// (<c>explanation_altered</c>), each receipt (<c>receipt_&lt;code&gt;</c>, <c>receipt_unbound</c>), the checkpoints
 /// against those the auditor already holds (<see cref="EvidencePackRollback"/>) and what the pack says was retired before
-/// the export (<see cref="EvidencePackRetired"/>: reported, not a failure; <c>retired_inconsistent</c> when it does not hold).
+/// the export (<see cref="EvidencePackRetired"/>: reported, not a failure; <c>retired_inconsistent</c> when it does not hold),
+/// and the decisions whose outcome is not in the pack (<see cref="AuditOutcomeTally"/>: "outcome unknown", reported, not a failure).
 /// </summary>
 internal static class EvidencePackVerifier
 {
@@ -25,6 +27,15 @@ internal static class EvidencePackVerifier
     {
         /// <summary>The chains whose oldest records were retired before the export (none of them can be in the pack).</summary>
         public IReadOnlyList<EvidencePackRetired.Chain> Retired { get; init; } = [];
+
+        /// <summary>
+        /// The pack's decisions to be carried out whose outcome record is not in the pack ("outcome unknown": the outcome's
+        /// append lost to a crash, or outside the pack's time range); reported, not a problem.
+        /// </summary>
+        public long OutcomeUnknown { get; init; }
+
+        /// <summary>Their request ids, in the pack's order (the first <see cref="AuditOutcomeTally.MaxListed"/>).</summary>
+        public IReadOnlyList<string> OutcomeUnknownRequestIds { get; init; } = [];
     }
 
     /// <summary>Checks the pack; <paramref name="held"/> are checkpoints the auditor kept (as the admin API exports them) that the pack must not be older than.</summary>
@@ -116,12 +127,18 @@ internal static class EvidencePackVerifier
         var heads = checkpoints.ToDictionary(static c => c.Key, static c => c.Value.Claims, StringComparer.Ordinal);
         EvidencePackRollback.Check(files, keys, tenant, heads, pack.Held, problems, reading);
         reading(EvidencePack.Records);
-        var records = CheckRecords(files, proven, heads, pack.Selection, problems);
+        var outcomes = new AuditOutcomeTally();
+        var records = CheckRecords(files, proven, heads, (pack.Selection, outcomes), problems);
         reading(EvidencePack.Receipts);
         CheckReceipts(files, keys, leaves, problems);
         reading(EvidencePack.Retired);
         var retired = EvidencePackRetired.Check(files, heads, proven.Keys, problems);
-        return new Result(records, [.. checkpoints.Values.Select(static c => c.Claims)], manifestSha, problems) { Retired = retired };
+        return new Result(records, [.. checkpoints.Values.Select(static c => c.Claims)], manifestSha, problems)
+        {
+            Retired = retired,
+            OutcomeUnknown = outcomes.Unknown,
+            OutcomeUnknownRequestIds = outcomes.UnknownRequestIds,
+        };
     }
 
     private static void CheckHashes(IReadOnlyDictionary<string, byte[]> files, JsonElement listed, List<string> problems)
@@ -168,7 +185,7 @@ internal static class EvidencePackVerifier
 
     private static int CheckRecords(
         IReadOnlyDictionary<string, byte[]> files, Dictionary<(string Replica, long Seq), JsonElement> proven, Dictionary<string, AuditCheckpoint> heads,
-        JsonElement selection, List<string> problems)
+        (JsonElement Selection, AuditOutcomeTally Outcomes) pack, List<string> problems)
     {
         if (!files.TryGetValue(EvidencePack.Records, out var bytes))
         {
@@ -192,7 +209,8 @@ internal static class EvidencePackVerifier
                 continue;
             }
 
-            if (EvidencePackSelection.Outside(selection, record) is { } why)
+            pack.Outcomes.Observe(record);
+            if (EvidencePackSelection.Outside(pack.Selection, record) is { } why)
             {
                 problems.Add($"record_outside_selection: records.jsonl line {number} (replica {replica} seq {seq}) {why}");
             }

@@ -31,6 +31,9 @@ public sealed class AuditTenantChains
     /// <summary>The tenant every line must name (in an export, the first line's; null before it).</summary>
     public string? Tenant { get; private set; }
 
+    /// <summary>The decisions of the records checked so far that have no outcome record ("outcome unknown": not a break).</summary>
+    public AuditOutcomeTally Outcomes { get; } = new();
+
     /// <summary>Each replica's chain so far, in ordinal replica order.</summary>
     public IReadOnlyDictionary<string, AuditChainLink> Chains => _chains;
 
@@ -130,7 +133,13 @@ public sealed class AuditTenantChains
                 chain = _chains[replica] = new AuditChainLink(replica);
             }
 
-            return chain.Follow(root, seq, hash, _checkExplanation);
+            var broken = chain.Follow(root, seq, hash, _checkExplanation);
+            if (broken is null)
+            {
+                Outcomes.Observe(root);
+            }
+
+            return broken;
         }
     }
 

@@ -86,6 +86,12 @@ public sealed record CatalogEntry
     /// <summary>For <see cref="ConnectorKind.Context"/>: the entry is a workspace store agents write back to (<c>writeback:</c>); null: read-only.</summary>
     public WritebackSettings? Writeback { get; init; }
 
+    /// <summary>
+    /// The entry's outcome record must be durable before the agent is answered (<c>audit: {outcome: before_response}</c>:
+    /// mandatory detailed audit, one more wait on the audit sink per call); by default it is appended right after the answer.
+    /// </summary>
+    public bool OutcomeBeforeResponse { get; init; }
+
     /// <summary>Impact from the catalog alone (action type and risk tier; decision-model §1).</summary>
     public ActionImpact Impact => ImpactOf(ActionType);
 

@@ -5,7 +5,7 @@ namespace Gateway.Audit;
 /// <summary>
 /// What the journal could not write while its sink was down: each failed entry, rewritten as what
 /// happened to the request (refused, 503 <c>audit_unavailable</c>, unless the connector had already
-/// run), kept in memory in arrival order and written by <see cref="AuditBacklogFlusher"/> once the sink
+/// run or the request was answered already: an outcome appended after its answer), kept in memory in arrival order and written by <see cref="AuditBacklogFlusher"/> once the sink
 /// takes appends again. Bounded: past <see cref="Capacity"/> entries the newest are dropped (counted and
 /// logged). It lives in the process: a crash while the sink is down loses it (those requests were refused).
 /// </summary>
@@ -22,8 +22,11 @@ internal sealed class AuditBacklog
 
     public int Count => Volatile.Read(ref _count);
 
-    /// <summary>Queues what the failed entry stands for; false when full (the entry is dropped).</summary>
-    public bool TryAdd(AuditEntry entry)
+    /// <summary>
+    /// Queues what the failed entry stands for (the entry itself when its request was <paramref name="answered"/> already:
+    /// an outcome appended after the response); false when full (the entry is dropped).
+    /// </summary>
+    public bool TryAdd(AuditEntry entry, bool answered = false)
     {
         if (Interlocked.Increment(ref _count) > Capacity)
         {
@@ -31,7 +34,7 @@ internal sealed class AuditBacklog
             return false;
         }
 
-        _queue.Enqueue(entry.Invoked ? entry : entry with { Decision = RefusedDecision, StatusCode = 503, UpstreamStatus = null, LatencyMs = null });
+        _queue.Enqueue(entry.Invoked || answered ? entry : entry with { Decision = RefusedDecision, StatusCode = 503, UpstreamStatus = null, LatencyMs = null });
         return true;
     }
 

@@ -13,13 +13,14 @@ namespace Gateway.Audit;
 /// The tamper-evident journal of decisions: one hash chain per tenant per replica
 /// (<see cref="AuditPartition"/>), so replicas never contend, each written with group commit
 /// (<see cref="AuditChainWriter"/>). <see cref="AppendAsync(AuditEntry, CancellationToken)"/> completes only once the record is
-/// durable; when it throws (<see cref="AuditWriteException"/>) the host must fail the request closed.
+/// durable; when it throws (<see cref="AuditWriteException"/>) the host must fail the request closed. An answered
+/// request's outcome is appended without the caller waiting (<see cref="AppendUnawaited"/>); reads wait for those.
 /// A record refers to its explanation by digest (<c>explanation_digest</c>), the explanation being stored once per
 /// tenant and digest in the same sink (<see cref="AuditExplanation"/>); reads put it back, exports give it on an
 /// explanation line before the first record that refers to it, and verification checks it is there and intact.
 /// Records written before digests carry their explanation inline and read and verify as they always did.
 /// </summary>
-public sealed class AuditJournal
+public sealed partial class AuditJournal
 {
     private readonly IAuditStore _store;
     private readonly IReadOnlyList<IAuditExporter> _exporters;
@@ -84,7 +85,7 @@ public sealed class AuditJournal
     /// the refusal the host answers with, and is written once the sink recovers.
     /// </remarks>
     public async ValueTask<AuditRecord> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
-        (await AppendCoreAsync(entry, receipt: false, cancellationToken).ConfigureAwait(false)).Record;
+        (await AppendCoreAsync(entry, receipt: false, answered: false, cancellationToken).ConfigureAwait(false)).Record;
 
     /// <summary>
     /// Appends the entry as <see cref="AppendAsync(AuditEntry, CancellationToken)"/> does, with the receipt of its request
@@ -94,17 +95,17 @@ public sealed class AuditJournal
     /// </summary>
     /// <exception cref="ReceiptSigningException">The receipt could not be signed: nothing of its group was written; refuse the request (the refusal joins the backlog).</exception>
     public ValueTask<AuditAppended> AppendWithReceiptAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
-        AppendCoreAsync(entry, receipt: true, cancellationToken);
+        AppendCoreAsync(entry, receipt: true, answered: false, cancellationToken);
 
     /// <summary>
     /// <see cref="AppendAsync(AuditEntry, CancellationToken)"/> without its own await: the appended record as
     /// <see cref="AuditAppended"/> (no receipt), for a caller that awaits it anyway (one asynchronous step fewer per append).
     /// </summary>
     public ValueTask<AuditAppended> AppendWithoutReceiptAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
-        AppendCoreAsync(entry, receipt: false, cancellationToken);
+        AppendCoreAsync(entry, receipt: false, answered: false, cancellationToken);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<AuditAppended> AppendCoreAsync(AuditEntry entry, bool receipt, CancellationToken cancellationToken)
+    private async ValueTask<AuditAppended> AppendCoreAsync(AuditEntry entry, bool receipt, bool answered, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
         Identifiers.ThrowIfInvalidTenant(entry.Tenant);
@@ -117,7 +118,7 @@ public sealed class AuditJournal
         catch (Exception ex) when (ex is AuditWriteException or ReceiptSigningException)
         {
             // Nothing of its group was written: the refusal the host answers with is recorded once the sink takes it.
-            if (!_backlog.TryAdd(entry))
+            if (!_backlog.TryAdd(entry, answered))
             {
                 _metrics.AuditBacklogDropped(entry.Tenant);
                 AuditLog.AuditBacklogFull(_logger, entry.Tenant, AuditBacklog.Capacity);
@@ -186,8 +187,11 @@ public sealed class AuditJournal
     }
 
     /// <summary>Walks every chain of the tenant from genesis and names the first broken link (<see cref="AuditVerifier"/>).</summary>
-    public ValueTask<AuditVerification> VerifyAsync(string tenant, CancellationToken cancellationToken = default) =>
-        new AuditVerifier(_store, _logger).VerifyAsync(tenant, cancellationToken);
+    public async ValueTask<AuditVerification> VerifyAsync(string tenant, CancellationToken cancellationToken = default)
+    {
+        await WaitForUnawaitedAsync(cancellationToken).ConfigureAwait(false);
+        return await new AuditVerifier(_store, _logger).VerifyAsync(tenant, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Every chain of the tenant (replicas in ordinal order), each from its first stored record up to (not
@@ -199,6 +203,7 @@ public sealed class AuditJournal
     public async IAsyncEnumerable<string> ExportAsync(string tenant, DateTimeOffset before, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         Identifiers.ThrowIfInvalidTenant(tenant);
+        await WaitForUnawaitedAsync(cancellationToken).ConfigureAwait(false);
         var explanations = new AuditExplanationReader(_store, tenant);
         var given = new HashSet<string>(StringComparer.Ordinal);
         foreach (var replica in await _store.ListReplicasAsync(tenant, cancellationToken).ConfigureAwait(false))
@@ -243,6 +248,7 @@ public sealed class AuditJournal
             throw new ArgumentException("The replica id is not valid.", nameof(replica));
         }
 
+        await WaitForUnawaitedAsync(cancellationToken).ConfigureAwait(false);
         var records = new List<JsonElement>(Math.Min(limit, 256));
         var explanations = new AuditExplanationReader(_store, tenant);
         await foreach (var line in _store.ReadAsync(new AuditPartition(tenant, replica ?? Replica), start, cancellationToken).ConfigureAwait(false))
@@ -311,6 +317,7 @@ public sealed class AuditJournal
         Identifiers.ThrowIfInvalidTenant(tenant);
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        await WaitForUnawaitedAsync(cancellationToken).ConfigureAwait(false);
         var page = await QueryStoredAsync(tenant, query, cancellationToken).ConfigureAwait(false);
         var explanations = new AuditExplanationReader(_store, tenant);
         var records = new JsonElement[page.Records.Count];

@@ -27,6 +27,15 @@ public sealed record AuditVerification
 
     public string? Detail { get; init; }
 
+    /// <summary>
+    /// Decisions to be carried out that have no outcome record ("outcome unknown": a crash between the answer and the
+    /// outcome's append; not a break of the chain).
+    /// </summary>
+    public long OutcomeUnknown { get; init; }
+
+    /// <summary>The request ids of those decisions, in journal order (the first <see cref="Gateway.Policy.AuditChain.AuditOutcomeTally.MaxListed"/>).</summary>
+    public IReadOnlyList<string> OutcomeUnknownRequestIds { get; init; } = [];
+
     /// <summary>Each chain's own result, in ordinal replica order.</summary>
     public IReadOnlyList<AuditChainVerification> Partitions { get; init; } = [];
 }

@@ -5,7 +5,8 @@ namespace Gateway.Audit;
 
 /// <summary>
 /// Verifies a tenant's audit chains as stored: each from its anchor (or genesis), record by record, with the
-/// explanations the records refer to fetched from the sink before each is checked (<see cref="AuditTenantChains"/>).
+/// explanations the records refer to fetched from the sink before each is checked (<see cref="AuditTenantChains"/>), and
+/// the decisions whose outcome is unknown counted and named (<see cref="AuditOutcomeTally"/>).
 /// </summary>
 internal sealed class AuditVerifier(IAuditStore store, ILogger logger)
 {
@@ -31,6 +32,8 @@ internal sealed class AuditVerifier(IAuditStore store, ILogger logger)
             BrokenAtIndex = broken?.BrokenAtIndex,
             Reason = broken?.Reason,
             Detail = broken?.Detail,
+            OutcomeUnknown = partitions.Sum(static p => p.OutcomeUnknown),
+            OutcomeUnknownRequestIds = [.. partitions.SelectMany(static p => p.OutcomeUnknownRequestIds).Take(AuditOutcomeTally.MaxListed)],
             Partitions = partitions,
         };
     }
@@ -61,10 +64,20 @@ internal sealed class AuditVerifier(IAuditStore store, ILogger logger)
                     BrokenAtIndex = chain.Records,
                     Reason = broken.Reason,
                     Detail = broken.Detail,
+                    OutcomeUnknown = chains.Outcomes.Unknown,
+                    OutcomeUnknownRequestIds = chains.Outcomes.UnknownRequestIds,
                 };
             }
         }
 
-        return new AuditChainVerification { Replica = partition.Replica, Intact = true, Records = chain.Records, TipHash = chain.Previous };
+        return new AuditChainVerification
+        {
+            Replica = partition.Replica,
+            Intact = true,
+            Records = chain.Records,
+            TipHash = chain.Previous,
+            OutcomeUnknown = chains.Outcomes.Unknown,
+            OutcomeUnknownRequestIds = chains.Outcomes.UnknownRequestIds,
+        };
     }
 }

@@ -15,8 +15,8 @@ using System.Runtime.CompilerServices;
 namespace Gateway.Proxy.Record;
 
 /// <summary>
-/// Puts every decision and its outcome in the tenant's hash-chained audit journal before the response
-/// returns. Only decision data goes in (ids, digests, explanation, statuses, redaction counts): never
+/// Puts every decision in the tenant's hash-chained audit journal before anything acts on it, and its outcome right
+/// after the response (or before it, for an entry that asks). Only decision data goes in (ids, digests, explanation, statuses, redaction counts): never
 /// a body, a header value, a secret or a credential. A record that cannot be written throws
 /// <see cref="AuditWriteException"/> and the caller refuses the request (fail closed). Nothing else in the proxy makes
 /// audit entries of a request (this stage's <see cref="AgentAuditEntry"/>, with the parts of a request the gateway serves
@@ -65,10 +65,22 @@ internal sealed class AuditRecorder
     /// chain under the same request id, already carries the explanation, the digests and the failing
     /// controls: the outcome names the request (agent, tool, decision, request id) and says what happened,
     /// without repeating them. The outcomes of one agent, tool and decision written in the same group share one
-    /// record, each request's own outcome in it (<see cref="AuditEntry.Outcomes"/>).
+    /// record, each request's own outcome in it (<see cref="AuditEntry.Outcomes"/>). The entry is made now, while the
+    /// request is alive; the response does not wait for it (<see cref="AuditJournal.AppendUnawaited"/>: durable right after,
+    /// with the next group of its chain, a failure in the backlog), unless the entry asks for its outcome before the
+    /// response (<see cref="CatalogEntry.OutcomeBeforeResponse"/>: awaited, and a failure refuses as any append's does).
     /// </summary>
-    public ValueTask<AuditRecord> RecordOutcomeAsync(HttpContext context, AgentIdentity identity, GovernedDecision governed, ActionOutcome invocation) =>
-        AppendAsync(context, Entry(context, identity, governed, invocation.Refusal?.Status ?? invocation.ClientStatus ?? StatusCodes.Status200OK, AuditFold.Outcome, invocation));
+    public ValueTask RecordOutcomeAsync(HttpContext context, AgentIdentity identity, GovernedDecision governed, ActionOutcome invocation)
+    {
+        var entry = Entry(context, identity, governed, invocation.Refusal?.Status ?? invocation.ClientStatus ?? StatusCodes.Status200OK, AuditFold.Outcome, invocation);
+        if (governed.Entry is { OutcomeBeforeResponse: true })
+        {
+            return AppendBeforeResponseAsync(context, entry);
+        }
+
+        _journal.AppendUnawaited(entry);
+        return ValueTask.CompletedTask;
+    }
 
     /// <summary>
     /// The task states a remote agent's answer showed (a reply, or the events of its stream), one record each
@@ -146,6 +158,9 @@ internal sealed class AuditRecorder
             ActorChain = identity.ChainLinks,
             RunId = identity.Run?.Id,
         };
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask AppendBeforeResponseAsync(HttpContext context, AuditEntry entry) => await AppendAsync(context, entry).ConfigureAwait(false);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<AuditRecord> AppendAsync(HttpContext context, AuditEntry entry)

@@ -11,8 +11,8 @@ namespace Gateway.Proxy.Respond;
 
 /// <summary>
 /// The answer of a governed action no stage refused, by what its recorded decision asked: a decision that answers is
-/// written with its explanation, one that refuses as its refusal, one carried out with the upstream's result once its
-/// outcome is recorded. Each kind's responder writes these in its own form (an envelope, a JSON-RPC reply); an upstream
+/// written with its explanation, one that refuses as its refusal, one carried out with the upstream's result, its
+/// outcome handed to the journal (appended right after the response: <see cref="AuditRecorder.RecordOutcomeAsync"/>). Each kind's responder writes these in its own form (an envelope, a JSON-RPC reply); an upstream
 /// failure is added as the <see cref="Refusal"/> the Respond stage records and writes.
 /// </summary>
 internal abstract class GovernedResponder(OutcomeRecorder outcomes) : IRouteResponder
@@ -36,7 +36,7 @@ internal abstract class GovernedResponder(OutcomeRecorder outcomes) : IRouteResp
     protected virtual Task RefuseAsync(HttpContext context, GatewayRequestFeature feature, GovernedDecision governed) =>
         RefusalResponse.WriteAsync(context, DecisionResponseWriter.RefusalFor(governed, RecordedDecision.ReceiptOf(context)));
 
-    /// <summary>A decision carried out: the outcome recorded, then the result written (<see cref="WriteResultAsync"/>).</summary>
+    /// <summary>A decision carried out: the outcome handed to the journal, then the result written (<see cref="WriteResultAsync"/>).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     protected virtual async ValueTask CompleteAsync(HttpContext context, GatewayRequestFeature feature)
     {
@@ -59,7 +59,7 @@ internal abstract class GovernedResponder(OutcomeRecorder outcomes) : IRouteResp
         await WriteResultAsync(context, feature, feature.Get<GovernedDecision>(), response, result).ConfigureAwait(false);
     }
 
-    /// <summary>The result of a call carried out, its outcome recorded.</summary>
+    /// <summary>The result of a call carried out, its outcome handed to the journal.</summary>
     protected abstract Task WriteResultAsync(HttpContext context, GatewayRequestFeature feature, GovernedDecision governed, UpstreamResponse response, ConnectorResult result);
 
     /// <summary>A failure found on the way, for the Respond stage to record and write.</summary>

@@ -27,8 +27,8 @@ internal sealed partial class OutcomeRecorder(AuditRecorder audit, GatewayMetric
     /// <summary>The journal's writer.</summary>
     public AuditRecorder Audit => audit;
 
-    /// <summary>The outcome of the forwarded request, counted and recorded.</summary>
-    public ValueTask<AuditRecord> RecordAsync(HttpContext context, GatewayRequestFeature feature, ForwardPlan plan, UpstreamResponse? response, ActionOutcome outcome)
+    /// <summary>The outcome of the forwarded request, counted, and recorded right after the response (<see cref="AuditRecorder.RecordOutcomeAsync"/>).</summary>
+    public ValueTask RecordAsync(HttpContext context, GatewayRequestFeature feature, ForwardPlan plan, UpstreamResponse? response, ActionOutcome outcome)
     {
         CountUsageAndRedactions(plan, response);
         return audit.RecordOutcomeAsync(context, plan.Identity, feature.Get<GovernedDecision>(), outcome);

@@ -32,7 +32,7 @@ internal sealed class ProviderResponder(OutcomeRecorder outcomes, ReservationSet
             await pins.ReportDriftAsync(plan.Tenant.Slug, plan.Identity.Agent, plan.Identity.Workspace, tool, pin, CancellationToken.None).ConfigureAwait(false);
         }
 
-        // What the call used is known now: its reservations settle while its outcome is recorded (two store calls, one wait).
+        // What the call used is known now: its reservations start settling (Respond awaits them last), its outcome follows.
         if (settler.Start(feature) is { } settling)
         {
             feature.Add(new ReservationSettlement(settling));

@@ -17,10 +17,12 @@ namespace Gateway.Proxy.Respond;
 /// Respond: the stage that answers. It wraps the walk (so it is the first middleware of the pipeline and
 /// does its work last) and reads the records the stages left: a <see cref="Refusal"/> is recorded where
 /// it says something about an action and written in the route's dialect; a decision that answers or
-/// refuses is written with its explanation; a forwarded request's outcome is recorded, then the agent
-/// is answered (the upstream's own stream, or the decision with its result). This is the one place
+/// refuses is written with its explanation; a forwarded request's outcome is handed to the journal, which appends it
+/// right after the answer without the response waiting (unless its catalog entry asks for it before the response), and
+/// the agent is answered (the upstream's own stream, or the decision with its result). This is the one place
 /// refusals are recorded and written. A state store or audit journal that fails anywhere in the walk
-/// ends the request in a refusal (503), never in a forwarded request. Its time runs from the upstream's
+/// ends the request in a refusal (503), never in a forwarded request (an outcome appended after the answer that the
+/// journal cannot take waits in its backlog). Its time runs from the upstream's
 /// answer (the response transforms and body included) or, when nothing was forwarded, from the end of
 /// the walk, until the request is answered and its token reservation settled.
 /// </summary>

@@ -94,6 +94,14 @@ internal static class ConsoleJournalPages
             body.Append("; broken at record ").Append(verification.BrokenAtIndex).Append(" (").Append(E(verification.Reason)).Append(')');
         }
 
+        if (verification.OutcomeUnknown > 0)
+        {
+            // Answered, their outcome's append lost (a crash right after the answer): said, not a break of the chain.
+            body.Append("</p><p>Outcome unknown: ").Append(verification.OutcomeUnknown).Append(" decision(s) to be carried out have no outcome record (requests ")
+                .Append(string.Join(", ", verification.OutcomeUnknownRequestIds.Select(static id => "<code>" + E(id) + "</code>")))
+                .Append(verification.OutcomeUnknown > verification.OutcomeUnknownRequestIds.Count ? ", …" : string.Empty).Append(").");
+        }
+
         body.Append("</p><h2>Records, newest first</h2><form method=\"get\" action=\"\">")
             .Append(Field("agent", "Agent", agent)).Append(Field("decision", "Decision", decision)).Append(Field("tool", "Tool", tool))
             .Append("<button type=\"submit\">Filter</button></form><ol>");

@@ -16,7 +16,7 @@ internal sealed partial class CatalogSectionParser(
     public CatalogEntry? Parse(YamlNode node)
     {
         var f = reader.Mapping(node, "catalog entry", "name", "kind", "action_type", "risk_tier", "target_system", "data_classes", "external",
-            "upstream", "destinations", "health_check", "credential", "auth", "limits", "degrade", "http", "connector", "mcp_tool", "a2a_skill", "card_key", "allow_internal_push", "pin", "description", "input_schema", "person", "writeback", "pricing");
+            "upstream", "destinations", "health_check", "credential", "auth", "limits", "degrade", "http", "connector", "mcp_tool", "a2a_skill", "card_key", "allow_internal_push", "pin", "description", "input_schema", "person", "writeback", "pricing", "audit");
         if (f is null)
         {
             return null;
@@ -135,6 +135,7 @@ internal sealed partial class CatalogSectionParser(
             InputSchema = inputSchema,
             Writeback = writeback,
             Pricing = pricing,
+            OutcomeBeforeResponse = f["audit"] is { } ad && settings.ParseOutcomeBeforeResponse(ad),
         };
 
         if (entry is not null)

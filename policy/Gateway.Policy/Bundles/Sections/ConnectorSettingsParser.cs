@@ -64,6 +64,30 @@ internal sealed class ConnectorSettingsParser(YamlNodeReader reader)
         };
     }
 
+    /// <summary>
+    /// An entry's <c>audit</c>: <c>outcome: before_response</c> when its outcome must be durable before the agent is
+    /// answered (mandatory detailed audit); <c>after_response</c> (the default) appends it right after.
+    /// </summary>
+    public bool ParseOutcomeBeforeResponse(YamlNode node)
+    {
+        var f = reader.Mapping(node, "audit", "outcome");
+        if (f?["outcome"] is not { } outcome)
+        {
+            return false;
+        }
+
+        switch (reader.String(outcome, "audit.outcome"))
+        {
+            case "before_response":
+                return true;
+            case "after_response" or null:
+                return false;
+            case var other:
+                reader.Error(outcome, BundleErrorCodes.InvalidValue, $"audit.outcome '{other}' must be after_response or before_response");
+                return false;
+        }
+    }
+
     public HttpBinding? ParseHttp(YamlNode node)
     {
         var f = reader.Mapping(node, "http", "method", "path", "args");
