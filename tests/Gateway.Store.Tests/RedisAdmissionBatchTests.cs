@@ -250,7 +250,8 @@ public sealed partial class RedisAdmissionBatchTests : IAsyncLifetime
         const int requests = 24;
         await using var store = await StoreAsync(batch: true, shards: 4);
         var shared = new RateLimitWindow(_prefix + "sharded:shared", requests - 2, Day);
-        var batch = Enumerable.Range(0, requests).Select(_ => Fresh([shared])).ToArray();
+        // Six requests in each shard (nonces drawn until they land in it).
+        var batch = Enumerable.Range(0, requests).Select(i => FreshInShard([shared], i % 4, 4)).ToArray();
 
         // Request 9 repeats request 3's nonce: the shard of a nonce key is the same in every process and call.
         batch[9] = batch[3] with { };
@@ -316,6 +317,17 @@ public sealed partial class RedisAdmissionBatchTests : IAsyncLifetime
 
     private AdmissionRequest Fresh(IReadOnlyList<RateLimitWindow> windows) =>
         new(_prefix + "nonce:" + Guid.NewGuid().ToString("N"), "1700000000", TimeSpan.FromMinutes(5), [], windows);
+
+    private AdmissionRequest FreshInShard(IReadOnlyList<RateLimitWindow> windows, int shard, int shards)
+    {
+        var request = Fresh(windows);
+        while (ReplicaShards.Of(request.NonceKey, shards) != shard)
+        {
+            request = Fresh(windows);
+        }
+
+        return request;
+    }
 
     /// <summary>A store of its own, its scripts loaded by one admission so that every later call is one EVALSHA.</summary>
     /// One shard per tenant unless asked (<see cref="RedisStoreOptions.AdmissionShards"/>): the tests of one batch's order see every admission in one batcher.
