@@ -9,8 +9,9 @@ public sealed partial class RedisStateStore
     /// <remarks>
     /// With <see cref="RedisStoreOptions.BatchAdmissions"/> the request may share its script run with
     /// others of its nonce key's hash tag (its tenant) that arrived while the previous admission call
-    /// of that tag was in flight (<see cref="RedisGroupCommit{TRequest, TOutcome}"/>); its outcome is the
-    /// one it would have had alone, in arrival order. A failed batch fails every request in it. A nonce
+    /// of that tag and shard was in flight (<see cref="RedisGroupCommit{TRequest, TOutcome}"/>; the shard of its nonce key,
+    /// one of <see cref="RedisStoreOptions.AdmissionShards"/>, so that batches of a tenant run side by side); its outcome is
+    /// the one it would have had alone, in arrival order within its shard. A failed batch fails every request in it. A nonce
     /// key without a hash tag is admitted alone. A budget reservation rides the same script run when
     /// its key carries the nonce key's hash tag (one Redis Cluster slot) and
     /// <see cref="RedisStoreOptions.BatchBudgets"/> is on; otherwise it is made with a call of its own
@@ -50,7 +51,7 @@ public sealed partial class RedisStateStore
         }
 
         return _batchAdmissions && !tag.IsEmpty
-            ? AdmissionsFor(tag).SendAsync(request, cancellationToken)
+            ? AdmissionsFor(tag, request.NonceKey).SendAsync(request, cancellationToken)
             : AdmitOneAsync(request, cancellationToken);
     }
 
@@ -94,16 +95,18 @@ public sealed partial class RedisStateStore
         return ToToken(numbers, token);
     }
 
-    // Requests share a batch only with requests of the same hash tag (a tenant's keys all carry it).
-    private RedisGroupCommit<AdmissionRequest, AdmissionOutcome> AdmissionsFor(ReadOnlySpan<char> tag) =>
-        GroupFor(_admissions, tag, static store => new(store.AdmitBatchAsync, store._maxAdmissionBatch));
+    // Requests share a batch only with requests of the same hash tag (a tenant's keys all carry it) and shard: the shard of
+    // its nonce key, so that requests repeating a nonce queue in one batcher, in arrival order.
+    private RedisGroupCommit<AdmissionRequest, AdmissionOutcome> AdmissionsFor(ReadOnlySpan<char> tag, string nonceKey) =>
+        GroupFor(_admissions, tag, ReplicaShards.Of(nonceKey, _shards), static store => new(store.AdmitBatchAsync, store._maxAdmissionBatch));
 
-    private RedisGroupCommit<TRequest, TOutcome> GroupFor<TRequest, TOutcome>(ConcurrentDictionary<string, RedisGroupCommit<TRequest, TOutcome>> groups, ReadOnlySpan<char> tag, Func<RedisStateStore, RedisGroupCommit<TRequest, TOutcome>> create)
+    private RedisGroupCommit<TRequest, TOutcome> GroupFor<TRequest, TOutcome>(ConcurrentDictionary<string, RedisGroupCommit<TRequest, TOutcome>[]> groups, ReadOnlySpan<char> tag, int shard, Func<RedisStateStore, RedisGroupCommit<TRequest, TOutcome>> create)
     {
         var lookup = groups.GetAlternateLookup<ReadOnlySpan<char>>();
-        return lookup.TryGetValue(tag, out var group)
-            ? group
-            : groups.GetOrAdd(tag.ToString(), static (_, state) => state.create(state.store), (store: this, create));
+        var shards = lookup.TryGetValue(tag, out var found)
+            ? found
+            : groups.GetOrAdd(tag.ToString(), static (_, state) => [.. Enumerable.Range(0, state.store._shards).Select(_ => state.create(state.store))], (store: this, create));
+        return shards[shard];
     }
 
     // Redis Cluster's hash tag: the text between the first '{' and the next '}'; empty when there is

@@ -5,8 +5,10 @@ namespace Gateway.Store;
 // The Redis store's budgets and counters outside an admission (IAdmissionStore): reserve, settle (batched per hash tag), adjust.
 public sealed partial class RedisStateStore
 {
+    // Settles add up whatever their order: a settle joins the shard of the thread it is on, so that the settles of one
+    // budget key spread over the shards too.
     private RedisGroupCommit<PendingSettle, long> SettlesFor(ReadOnlySpan<char> tag) =>
-        GroupFor(_settles, tag, static store => new(store.SettleBatchAsync, store._maxAdmissionBatch));
+        GroupFor(_settles, tag, Environment.CurrentManagedThreadId % _shards, static store => new(store.SettleBatchAsync, store._maxAdmissionBatch));
 
     public async ValueTask<BudgetOutcome> TryReserveAsync(string key, long amount, long limit, TimeSpan window, CancellationToken cancellationToken = default)
     {
@@ -16,7 +18,7 @@ public sealed partial class RedisStateStore
 
     /// <remarks>
     /// With <see cref="RedisStoreOptions.BatchBudgets"/> the settle may share its script run with others of
-    /// its key's hash tag that arrived while the previous settle call of that tag was in flight; a failed
+    /// its key's hash tag (and shard) that arrived while the previous settle call of that tag and shard was in flight; a failed
     /// call fails every settle in it (the reservations stand).
     /// </remarks>
     public async ValueTask<long> SettleAsync(string key, long reserved, long actual, TimeSpan window, CancellationToken cancellationToken = default)

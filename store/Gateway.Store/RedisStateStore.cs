@@ -31,6 +31,7 @@ public sealed partial class RedisStateStore : IStateStore, IAsyncDisposable
     private readonly bool _batchAdmissions;
     private readonly bool _batchBudgets;
     private readonly int _maxAdmissionBatch;
+    private readonly int _shards;
     private readonly RedisTopology _topology;
     private readonly int _replicaAcknowledgements;
     private readonly long _replicaTimeoutMs;
@@ -38,9 +39,10 @@ public sealed partial class RedisStateStore : IStateStore, IAsyncDisposable
     // Redis Cluster's hash slots: every one must have a primary for the store to serve every tenant.
     private const int ClusterSlots = 16384;
 
-    // One group commit per hash tag ({tenant}): a script may touch a single Redis Cluster slot.
-    private readonly ConcurrentDictionary<string, RedisGroupCommit<AdmissionRequest, AdmissionOutcome>> _admissions = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, RedisGroupCommit<PendingSettle, long>> _settles = new(StringComparer.Ordinal);
+    // RedisStoreOptions.AdmissionShards group commits per hash tag ({tenant}): a script may touch a single Redis Cluster
+    // slot, and no one group commit per tenant serializes its requests.
+    private readonly ConcurrentDictionary<string, RedisGroupCommit<AdmissionRequest, AdmissionOutcome>[]> _admissions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RedisGroupCommit<PendingSettle, long>[]> _settles = new(StringComparer.Ordinal);
 
     /// <summary>A store with a connection of its own (closed on dispose).</summary>
     public RedisStateStore(RedisStoreOptions options, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null, TimeProvider? timeProvider = null)
@@ -66,6 +68,7 @@ public sealed partial class RedisStateStore : IStateStore, IAsyncDisposable
         _batchAdmissions = connection.Options.BatchAdmissions;
         _batchBudgets = connection.Options.BatchBudgets;
         _maxAdmissionBatch = connection.Options.MaxAdmissionBatch;
+        _shards = connection.Options.EffectiveAdmissionShards;
         _topology = connection.Options.Topology;
         _replicaAcknowledgements = connection.Options.RequiredReplicaAcknowledgements;
         _replicaTimeoutMs = Math.Max(1, (long)Math.Ceiling(connection.Options.ReplicaAcknowledgementTimeout.TotalMilliseconds));

@@ -120,6 +120,16 @@ public sealed record RedisStoreOptions
     public int MaxAdmissionBatch { get; init; } = 64;
 
     /// <summary>
+    /// Admission (and settle) batches side by side per tenant, each request's by its nonce key (<see cref="ReplicaShards.Of"/>):
+    /// 1 to <see cref="ReplicaShards.Max"/>; unset, <see cref="ReplicaShards.Default"/> (half the cores, 1 to 8), as the
+    /// audit chains per replica.
+    /// </summary>
+    public int? AdmissionShards { get; init; }
+
+    /// <summary><see cref="AdmissionShards"/>, or its default when unset.</summary>
+    public int EffectiveAdmissionShards => AdmissionShards ?? ReplicaShards.Default;
+
+    /// <summary>
     /// The StackExchange.Redis configuration: no connect abort, no backlog (a call while disconnected
     /// fails at once), command timeouts from <see cref="CommandTimeout"/> and exponential reconnect backoff.
     /// </summary>
@@ -227,6 +237,11 @@ public sealed record RedisStoreOptions
         if (MaxAdmissionBatch is < 1 or > MaxAdmissionBatchLimit)
         {
             errors.Add($"MaxAdmissionBatch must be from 1 to {MaxAdmissionBatchLimit} (was {MaxAdmissionBatch}).");
+        }
+
+        if (AdmissionShards is { } shards && !ReplicaShards.IsValid(shards))
+        {
+            errors.Add($"AdmissionShards must be from 1 to {ReplicaShards.Max} (was {shards}).");
         }
 
         if (!UseTls && (!string.IsNullOrEmpty(TlsServerName) || !string.IsNullOrEmpty(CaCertificatePath) || AllowUntrustedCertificate))
@@ -343,6 +358,7 @@ public sealed record RedisStoreOptions
             .Append(", BatchAdmissions = ").Append(BatchAdmissions)
             .Append(", BatchBudgets = ").Append(BatchBudgets)
             .Append(", MaxAdmissionBatch = ").Append(MaxAdmissionBatch)
+            .Append(", AdmissionShards = ").Append(EffectiveAdmissionShards)
             .Append(", ReplicaAcknowledgements = ").Append(RequiredReplicaAcknowledgements)
             .Append(", ReplicaAcknowledgementTimeout = ").Append(ReplicaAcknowledgementTimeout);
         return true;

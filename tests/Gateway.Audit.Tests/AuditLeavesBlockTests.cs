@@ -123,7 +123,7 @@ public sealed class AuditLeavesBlockTests : IDisposable
     public async Task Checkpoint_OfRecordsItsJournalAppended_TakesTheirLeavesWithoutReadingTheLinesBack()
     {
         var leaves = new AuditLeaves(_sink, blockSize: 4);
-        var journal = new AuditJournal(_sink, [], _time, TestServices.Metrics, MsOptions.Create(new AuditOptions { ReplicaId = TestServices.Replica }),
+        var journal = new AuditJournal(_sink, [], _time, TestServices.Metrics, MsOptions.Create(new AuditOptions { ReplicaId = TestServices.Replica, ChainsPerReplica = 1 }),
             MsOptions.Create(new EvidenceOptions()), TestServices.ReceiptKeys, NullLogger<AuditJournal>.Instance, leaves);
         var tenant = TestServices.NewTenant();
         for (var i = 0; i < 10; i++)
@@ -203,7 +203,7 @@ public sealed class AuditLeavesBlockTests : IDisposable
     private (AuditLeaves Leaves, AuditJournal Journal, string Tenant) JournalWithLeaves()
     {
         var leaves = new AuditLeaves(_sink, blockSize: 4);
-        var journal = new AuditJournal(_sink, [], _time, TestServices.Metrics, MsOptions.Create(new AuditOptions { ReplicaId = TestServices.Replica }),
+        var journal = new AuditJournal(_sink, [], _time, TestServices.Metrics, MsOptions.Create(new AuditOptions { ReplicaId = TestServices.Replica, ChainsPerReplica = 1 }),
             MsOptions.Create(new EvidenceOptions()), TestServices.ReceiptKeys, NullLogger<AuditJournal>.Instance, leaves);
         return (leaves, journal, TestServices.NewTenant());
     }

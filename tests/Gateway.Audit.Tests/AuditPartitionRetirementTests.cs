@@ -160,6 +160,31 @@ public sealed class AuditPartitionRetirementTests : IAsyncLifetime
         Assert.Equal(11, (await new PostgresAuditPartitions(_database).ListAsync()).Count);
     }
 
+    [Fact]
+    public async Task RetirePartition_FourChainsPerReplica_EveryChainExportedAndVerifiedFromItsAnchor()
+    {
+        var journal = TestServices.Journal(new PostgresAuditStore(_database), TimeProvider.System, chains: 4);
+        await WriteOnDayAsync(-3, journal, _tenant, 12);
+        await WriteOnDayAsync(0, journal, _tenant, 8);
+
+        var result = await CliAsync("audit", "retire-partition", "--before", Today.AddDays(-1).ToString("O", CultureInfo.InvariantCulture), "--export-dir", _directory);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var export = Path.Combine(_directory, $"audit_records_p{Today.AddDays(-3):yyyyMMdd}", _tenant + ".jsonl");
+        var offline = AuditExportVerifier.Verify(new StringReader(await File.ReadAllTextAsync(export)));
+        Assert.True(offline.Intact, offline.Reason);
+        Assert.Equal(4, offline.Chains.Count);
+        Assert.Equal(12, offline.Chains.Values.Sum(static c => c.Records));
+        foreach (var (chain, link) in offline.Chains)
+        {
+            Assert.Equal(link.Records, (await new PostgresAuditStore(_database).GetAnchorAsync(new AuditPartition(_tenant, chain))).Length);
+        }
+
+        var verification = await journal.VerifyAsync(_tenant);
+        Assert.True(verification.Intact, verification.Reason);
+        Assert.Equal(8, verification.Records);
+    }
+
     private AuditJournal Journal(string replica) => TestServices.Journal(new PostgresAuditStore(_database), TimeProvider.System, replica);
 
     // Writes records through the journal with the database's storage clock set back to that day (noon, UTC).

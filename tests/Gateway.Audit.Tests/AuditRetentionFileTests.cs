@@ -176,6 +176,30 @@ public sealed class AuditRetentionFileTests : IDisposable
         Assert.Equal(AuditTip.Genesis, await reopened.GetAnchorAsync(new AuditPartition(_tenant, TestServices.Replica)));
     }
 
+    [Fact]
+    public async Task RetireAsync_FourChains_EveryChainExportedAndRetiredThroughItsOwnAnchor()
+    {
+        var journal = TestServices.Journal(Sink(), _time, chains: 4);
+        await Task.WhenAll(Enumerable.Range(0, 24).Select(i => journal.AppendAsync(Entry(_tenant) with { RequestId = "old-" + i }).AsTask()));
+        _time.Advance(TimeSpan.FromDays(40));
+        var cutoff = _time.GetUtcNow();
+        await Task.WhenAll(Enumerable.Range(0, 24).Select(i => journal.AppendAsync(Entry(_tenant) with { RequestId = "new-" + i }).AsTask()));
+
+        var retired = await Retention(journal).RetireAsync(_tenant, cutoff, ExportDirectory);
+        await journal.AppendAsync(Entry(_tenant) with { RequestId = "after" });
+
+        Assert.Equal(24, retired);
+        await AssertIntactAsync(journal, _tenant, 25);
+        var exported = AuditExportVerifier.Verify(new StringReader(await File.ReadAllTextAsync(Assert.Single(Directory.GetFiles(Path.Combine(ExportDirectory, _tenant))))));
+        Assert.True(exported.Intact, exported.Reason);
+        Assert.Equal(4, exported.Chains.Count);
+        foreach (var chain in exported.Chains.Keys)
+        {
+            var stored = await File.ReadAllLinesAsync(Path.Combine(JournalDirectory, _tenant + FileAuditStore.ReplicaSeparator + chain + FileAuditStore.FileSuffix));
+            Assert.Contains("\"anchor\":true", stored[0], StringComparison.Ordinal);
+        }
+    }
+
     private static async Task AssertIntactAsync(AuditJournal journal, string tenant, long records)
     {
         var verification = await journal.VerifyAsync(tenant);

@@ -72,6 +72,9 @@ internal sealed class DemoGateway : IAsyncDisposable
             ["Gateway:DataDirectory"] = data,
             ["Gateway:Admin:BootstrapTokenSha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(AdminToken))),
             ["Logging:LogLevel:Default"] = "Warning",
+
+            // One audit chain on any machine (the default follows the cores), so that a run's records share one checkpoint.
+            ["Gateway:Audit:ChainsPerReplica"] = "1",
         };
         foreach (var (key, value) in configuration ?? new Dictionary<string, string?>())
         {

@@ -244,6 +244,34 @@ public sealed partial class RedisAdmissionBatchTests : IAsyncLifetime
         Assert.InRange(scriptCalls, 1 + ((requests - 1) / 4), requests - 1);
     }
 
+    [Fact]
+    public async Task AdmitAsync_FourShards_BatchesOfATenantRunSideBySideAndRepeatedNoncesStayInOne()
+    {
+        const int requests = 24;
+        await using var store = await StoreAsync(batch: true, shards: 4);
+        var shared = new RateLimitWindow(_prefix + "sharded:shared", requests - 2, Day);
+        // Six requests in each shard (nonces drawn until they land in it).
+        var batch = Enumerable.Range(0, requests).Select(i => FreshInShard([shared], i % 4, 4)).ToArray();
+
+        // Request 9 repeats request 3's nonce: the shard of a nonce key is the same in every process and call.
+        batch[9] = batch[3] with { };
+        await _admin.ExecuteAsync("CONFIG", "RESETSTAT");
+        var outcomes = await AdmitWhileHeldAsync(store, batch);
+
+        var calls = await _admin.CommandCallsAsync();
+        var scriptCalls = calls.GetValueOrDefault("evalsha") + calls.GetValueOrDefault("eval");
+        var shardsUsed = batch.Select(r => ReplicaShards.Of(r.NonceKey, 4)).Distinct().Count();
+
+        // One batcher per tenant sends at most two calls for them (the first alone, the rest behind it); four send up to
+        // two each, the first of each shard at once while the others are in flight.
+        Assert.Equal(4, shardsUsed);
+        Assert.InRange(scriptCalls, shardsUsed + 1, 2 * shardsUsed);
+        Assert.True(outcomes[3].NonceFresh);
+        Assert.False(outcomes[9].NonceFresh);
+        Assert.Equal(requests - 2, outcomes.Count(o => o.NonceFresh && o.RateLimit.Admitted));
+        Assert.Single(outcomes, o => o.NonceFresh && !o.RateLimit.Admitted);
+    }
+
     /// <summary>
     /// Sixty admissions drawn with <paramref name="seed"/> over few keys, so that they share nonces
     /// (replays), switches (one of which is a nonce key an earlier request stores, another a window's
@@ -290,8 +318,20 @@ public sealed partial class RedisAdmissionBatchTests : IAsyncLifetime
     private AdmissionRequest Fresh(IReadOnlyList<RateLimitWindow> windows) =>
         new(_prefix + "nonce:" + Guid.NewGuid().ToString("N"), "1700000000", TimeSpan.FromMinutes(5), [], windows);
 
+    private AdmissionRequest FreshInShard(IReadOnlyList<RateLimitWindow> windows, int shard, int shards)
+    {
+        var request = Fresh(windows);
+        while (ReplicaShards.Of(request.NonceKey, shards) != shard)
+        {
+            request = Fresh(windows);
+        }
+
+        return request;
+    }
+
     /// <summary>A store of its own, its scripts loaded by one admission so that every later call is one EVALSHA.</summary>
-    private async Task<RedisStateStore> StoreAsync(bool batch, int maxBatch = 64, TimeSpan? commandTimeout = null, bool batchBudgets = true)
+    /// One shard per tenant unless asked (<see cref="RedisStoreOptions.AdmissionShards"/>): the tests of one batch's order see every admission in one batcher.
+    private async Task<RedisStateStore> StoreAsync(bool batch, int maxBatch = 64, TimeSpan? commandTimeout = null, bool batchBudgets = true, int shards = 1)
     {
         var store = new RedisStateStore(new RedisStoreOptions
         {
@@ -302,6 +342,7 @@ public sealed partial class RedisAdmissionBatchTests : IAsyncLifetime
             BatchAdmissions = batch,
             BatchBudgets = batchBudgets,
             MaxAdmissionBatch = maxBatch,
+            AdmissionShards = shards,
         });
         await store.AdmitAsync(Fresh([new RateLimitWindow(_prefix + "warm-up", 1000, Day)]));
         return store;

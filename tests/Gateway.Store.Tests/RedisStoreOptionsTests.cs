@@ -80,6 +80,24 @@ public sealed class RedisStoreOptionsTests
         Assert.Contains("MaxAdmissionBatch", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(ReplicaShards.Max + 1)]
+    public void Validate_AdmissionShardsOutOfRange_Rejected(int shards)
+    {
+        var error = Assert.Single(new RedisStoreOptions { AdmissionShards = shards }.Validate());
+
+        Assert.Contains("AdmissionShards must be from 1 to 64", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EffectiveAdmissionShards_Unset_IsHalfTheCoresFromOneToEight()
+    {
+        Assert.Equal(Math.Clamp(Environment.ProcessorCount / 2, 1, 8), new RedisStoreOptions().EffectiveAdmissionShards);
+        Assert.Equal(ReplicaShards.Max, new RedisStoreOptions { AdmissionShards = ReplicaShards.Max }.EffectiveAdmissionShards);
+    }
+
     [Fact]
     public async Task AddGatewayStateStore_Redis_BindsAdmissionBatchOptions()
     {
@@ -88,6 +106,7 @@ public sealed class RedisStoreOptionsTests
             ["Gateway:Store:Kind"] = "redis",
             ["Gateway:Store:Redis:BatchAdmissions"] = "false",
             ["Gateway:Store:Redis:MaxAdmissionBatch"] = "8",
+            ["Gateway:Store:Redis:AdmissionShards"] = "3",
         });
         provider.GetRequiredService<IStartupValidator>().Validate();
 
@@ -95,6 +114,7 @@ public sealed class RedisStoreOptionsTests
 
         Assert.False(options.BatchAdmissions);
         Assert.Equal(8, options.MaxAdmissionBatch);
+        Assert.Equal(3, options.AdmissionShards);
     }
 
     [Fact]

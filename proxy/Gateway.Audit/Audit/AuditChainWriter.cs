@@ -92,6 +92,9 @@ internal sealed partial class AuditChainWriter
         _leaves = leaves;
     }
 
+    /// <summary>The chain this writer appends to.</summary>
+    public AuditPartition Partition => _partition;
+
     /// <summary>
     /// Queues the entry; the task completes with the sealed record once it is durable, and with the signed receipt of
     /// the entry's request over its record when <paramref name="receipt"/> asks for one. Cancelling ends the wait (as

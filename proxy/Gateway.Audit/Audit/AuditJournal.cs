@@ -10,8 +10,9 @@ using System.Runtime.CompilerServices;
 namespace Gateway.Audit;
 
 /// <summary>
-/// The tamper-evident journal of decisions: one hash chain per tenant per replica
-/// (<see cref="AuditPartition"/>), so replicas never contend, each written with group commit
+/// The tamper-evident journal of decisions: <see cref="Chains"/> hash chains per tenant per replica
+/// (<see cref="AuditPartition"/>), so replicas never contend and a replica's appends spread over its chains (a request's
+/// records all in the one its request id picks: <see cref="ChainOf"/>), each written with group commit
 /// (<see cref="AuditChainWriter"/>). <see cref="AppendAsync(AuditEntry, CancellationToken)"/> completes only once the record is
 /// durable; when it throws (<see cref="AuditWriteException"/>) the host must fail the request closed. An answered
 /// request's outcome is appended without the caller waiting (<see cref="AppendUnawaited"/>); reads wait for those.
@@ -30,7 +31,8 @@ public sealed partial class AuditJournal
     private readonly int _maxAttempts;
     private readonly ReceiptKeyRing _receiptKeys;
     private readonly bool _batchReceipts;
-    private readonly ConcurrentDictionary<string, AuditChainWriter> _writers = new(StringComparer.Ordinal);
+    // Per tenant, this replica's chains (Chains of them), each made when it is first written to.
+    private readonly ConcurrentDictionary<string, AuditChainWriter?[]> _writers = new(StringComparer.Ordinal);
     private readonly AuditBacklog _backlog = new();
     private readonly AuditExplanationCache _explanations = new();
     private readonly SemaphoreSlim _flushing = new(1, 1);
@@ -61,16 +63,13 @@ public sealed partial class AuditJournal
         _batchReceipts = evidence.Value.BatchReceipts;
         _leaves = leaves;
         Replica = options.Value.ReplicaId ?? AuditPartition.DefaultReplica();
+        Chains = options.Value.EffectiveChainsPerReplica;
+        ArgumentOutOfRangeException.ThrowIfLessThan(Chains, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Chains, AuditPartition.MaxChains);
     }
 
     /// <summary>The sink in use.</summary>
     public IAuditStore Store => _store;
-
-    /// <summary>This replica's id: the chain of each tenant this process appends to.</summary>
-    public string Replica { get; }
-
-    /// <summary>The tenants whose chain this replica has appended to since it started (the partitions it checkpoints).</summary>
-    public IReadOnlyCollection<string> WrittenTenants => [.. _writers.Keys];
 
     /// <summary>Entries that could not be written while the sink was down, waiting to be (see <see cref="AuditBacklog"/>).</summary>
     public int BacklogCount => _backlog.Count;
@@ -113,7 +112,7 @@ public sealed partial class AuditJournal
         AuditAppended appended;
         try
         {
-            appended = await WriterOf(entry.Tenant).AppendAsync(entry, receipt, cancellationToken).ConfigureAwait(false);
+            appended = await WriterOf(entry).AppendAsync(entry, receipt, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is AuditWriteException or ReceiptSigningException)
         {
@@ -161,7 +160,7 @@ public sealed partial class AuditJournal
                 AuditRecord record;
                 try
                 {
-                    record = (await WriterOf(entry.Tenant).AppendAsync(entry, receipt: false, cancellationToken).ConfigureAwait(false)).Record;
+                    record = (await WriterOf(entry).AppendAsync(entry, receipt: false, cancellationToken).ConfigureAwait(false)).Record;
                 }
                 catch (AuditWriteException)
                 {
@@ -359,11 +358,6 @@ public sealed partial class AuditJournal
             First = matched.Count > 0 ? matched[0].Key : null,
         };
     }
-
-    private AuditChainWriter WriterOf(string tenant) =>
-        _writers.GetOrAdd(tenant, static (tenant, journal) => new AuditChainWriter(
-            new AuditPartition(tenant, journal.Replica), journal._store, journal._time, journal._metrics, journal._logger, journal._maxAttempts, journal._explanations,
-            journal._receiptKeys, journal._batchReceipts, journal._leaves), this);
 
     private async ValueTask ExportAsync(AuditRecord record, CancellationToken cancellationToken)
     {

@@ -9,8 +9,8 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Audit.Evidence;
 
 /// <summary>
-/// Every <see cref="EvidenceOptions.CheckpointInterval"/>, signs a checkpoint of each chain this replica writes that grew
-/// since its last one, keeps it (the last <see cref="Kept"/> per chain, served by <c>audit/checkpoints</c> for export)
+/// Every <see cref="EvidenceOptions.CheckpointInterval"/>, signs a checkpoint of each chain this replica writes (every one
+/// of its <see cref="AuditJournal.Chains"/> chains per tenant) that grew since its last one, keeps it (the last <see cref="Kept"/> per chain, served by <c>audit/checkpoints</c> for export)
 /// and pushes it to the witness (<see cref="EvidenceOptions.WitnessUrl"/>): a POST of
 /// <c>{"type":"gamut.checkpoint","checkpoint":"&lt;JWS&gt;",…}</c>, retried with doubling backoff, each failure logged and
 /// counted (<c>gateway.evidence.witness_pushes</c>). All of it runs here, in the background: nothing on the request path
@@ -64,9 +64,9 @@ public sealed class CheckpointPublisher : BackgroundService
     public async Task<IReadOnlyList<SignedCheckpoint>> PublishAsync(CancellationToken cancellationToken)
     {
         var published = new List<SignedCheckpoint>();
-        foreach (var tenant in _journal.WrittenTenants)
+        foreach (var partition in _journal.WrittenChains)
         {
-            var partition = new AuditPartition(tenant, _journal.Replica);
+            var tenant = partition.Tenant;
             try
             {
                 var checkpoint = await _proofs.CheckpointAsync(partition, null, cancellationToken).ConfigureAwait(false);

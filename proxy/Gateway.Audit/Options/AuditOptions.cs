@@ -25,6 +25,17 @@ public sealed record AuditOptions
     /// </summary>
     public string? ReplicaId { get; init; }
 
+    /// <summary>
+    /// Chains this replica writes per tenant side by side, each its own partition (<see cref="AuditPartition.ChainOf"/>),
+    /// a request's records all in the chain its request id picks: 1 to <see cref="AuditPartition.MaxChains"/>; unset,
+    /// half the cores from 1 to 8 (<see cref="Gateway.Store.ReplicaShards.Default"/>). Changing it across restarts is
+    /// safe: the chains an earlier value wrote stay and verify.
+    /// </summary>
+    public int? ChainsPerReplica { get; init; }
+
+    /// <summary><see cref="ChainsPerReplica"/>, or its default when unset.</summary>
+    public int EffectiveChainsPerReplica => ChainsPerReplica ?? Gateway.Store.ReplicaShards.Default;
+
     /// <summary>How many times an append retries after losing an optimistic-concurrency race.</summary>
     public int MaxAppendAttempts { get; init; } = 32;
 

@@ -50,9 +50,14 @@ internal sealed class OversightOptionsValidator : IValidateOptions<OversightOpti
             errors.Add("Gateway:Audit:Directory is required when the audit sink is 'file'.");
         }
 
-        if (audit.ReplicaId is not null && !AuditPartition.IsValidReplica(audit.ReplicaId))
+        if (audit.ReplicaId is not null && !AuditPartition.IsValidReplicaId(audit.ReplicaId))
         {
             errors.Add("Gateway:Audit:ReplicaId must be 1 to 63 lowercase letters, digits or '-', starting with a letter or digit.");
+        }
+
+        if (audit.ChainsPerReplica is { } chains && chains is < 1 or > AuditPartition.MaxChains)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Gateway:Audit:ChainsPerReplica must be between 1 and {AuditPartition.MaxChains} (was {chains})."));
         }
 
         if (audit.MaxAppendAttempts is < 1 or > 1000)

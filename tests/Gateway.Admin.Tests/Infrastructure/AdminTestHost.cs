@@ -47,6 +47,7 @@ internal sealed class AdminTestHost : IAsyncDisposable
         {
             ["Gateway:Admin:BootstrapTokenSha256"] = AdminTokenService.HashToken(AdminTestServices.BootstrapToken),
             ["Gateway:Audit:Sink"] = "store",
+            ["Gateway:Audit:ChainsPerReplica"] = "1",
         };
         foreach (var pair in configuration ?? new Dictionary<string, string?>())
         {

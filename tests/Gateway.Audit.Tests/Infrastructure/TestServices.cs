@@ -23,12 +23,17 @@ internal static class TestServices
     public static AuditJournal Journal(IAuditStore sink, TimeProvider time, params IAuditExporter[] exporters) =>
         Journal(sink, time, Replica, exporters);
 
+    // One chain per replica unless a test asks for more, so that a test reading its replica's chain reads every record on any machine.
     public static AuditJournal Journal(IAuditStore sink, TimeProvider time, string replica, params IAuditExporter[] exporters) =>
-        new(sink, exporters, time, Metrics, MsOptions.Create(new AuditOptions { ReplicaId = replica }), MsOptions.Create(new EvidenceOptions()), ReceiptKeys, NullLogger<AuditJournal>.Instance);
+        new(sink, exporters, time, Metrics, MsOptions.Create(new AuditOptions { ReplicaId = replica, ChainsPerReplica = 1 }), MsOptions.Create(new EvidenceOptions()), ReceiptKeys, NullLogger<AuditJournal>.Instance);
+
+    /// <summary>A journal of replica <see cref="Replica"/> writing <paramref name="chains"/> chains per tenant, its leaves told to <paramref name="leaves"/> when given.</summary>
+    public static AuditJournal Journal(IAuditStore sink, TimeProvider time, int chains, Evidence.AuditLeaves? leaves = null) =>
+        new(sink, [], time, Metrics, MsOptions.Create(new AuditOptions { ReplicaId = Replica, ChainsPerReplica = chains }), MsOptions.Create(new EvidenceOptions()), ReceiptKeys, NullLogger<AuditJournal>.Instance, leaves);
 
     /// <summary>A journal of replica <see cref="Replica"/> with its own instruments and evidence settings.</summary>
     public static AuditJournal Journal(IAuditStore sink, TimeProvider time, AuditMetrics metrics, EvidenceOptions evidence) =>
-        new(sink, [], time, metrics, MsOptions.Create(new AuditOptions { ReplicaId = Replica }), MsOptions.Create(evidence), ReceiptKeys, NullLogger<AuditJournal>.Instance);
+        new(sink, [], time, metrics, MsOptions.Create(new AuditOptions { ReplicaId = Replica, ChainsPerReplica = 1 }), MsOptions.Create(evidence), ReceiptKeys, NullLogger<AuditJournal>.Instance);
 
     public static FileAuditStore FileSink(string directory) =>
         new(MsOptions.Create(new AuditOptions { Sink = AuditOptions.FileSink, Directory = directory }), NullLogger<FileAuditStore>.Instance);

@@ -130,16 +130,21 @@ public sealed class OptionsValidationTests
         Assert.Contains("decision signing key", ex.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task StartAsync_BadConfiguration_FailsAtStartUp()
+    [Theory]
+    [InlineData("Gateway:Audit:Sink", "nowhere", "Gateway:Audit:Sink must be")]
+    [InlineData("Gateway:Audit:ChainsPerReplica", "0", "Gateway:Audit:ChainsPerReplica must be between 1 and 64")]
+    [InlineData("Gateway:Audit:ChainsPerReplica", "65", "Gateway:Audit:ChainsPerReplica must be between 1 and 64")]
+    public async Task StartAsync_BadConfiguration_FailsAtStartUp(string key, string value, string named)
     {
         var builder = WebApplication.CreateBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Gateway:Audit:Sink"] = "nowhere" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [key] = value });
         builder.Services.AddGatewayOversight(builder.Configuration, _ => Infrastructure.TestKeys.Keys);
         await using var app = builder.Build();
 
-        await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+
+        Assert.Contains(named, ex.Message, StringComparison.Ordinal);
     }
 }

@@ -39,6 +39,10 @@ public sealed class GatewayHost : IAsyncDisposable
 
             // Outside Development the gateway refuses to start without a receipt key ring; a test host's may die with it.
             ["Gateway:Receipts:AllowEphemeralKeys"] = "true",
+
+            // One audit chain per replica on any machine, so that a test reading its replica's chain reads every record
+            // (the default follows the cores); a test of several chains sets it.
+            ["Gateway:Audit:ChainsPerReplica"] = "1",
         };
         if (settings is not null)
         {

@@ -55,6 +55,7 @@ public sealed class GatewayProcess : IDisposable
             ["Gateway__Store__Redis__Endpoint"] = redisEndpoint,
             ["Gateway__Audit__Sink"] = AuditSinkUnderTest.File,
             ["Gateway__Audit__ReplicaId"] = replicaId,
+            ["Gateway__Audit__ChainsPerReplica"] = "1",
             ["Logging__LogLevel__Default"] = "Warning",
         };
         AddFreshKeys(environment);

@@ -116,6 +116,7 @@ internal sealed class StageHarness : IAsyncDisposable
             // The embedded store without its journal file, and the audit journal on it.
             ["Gateway:Store:Memory:Directory"] = string.Empty,
             ["Gateway:Audit:Sink"] = "store",
+            ["Gateway:Audit:ChainsPerReplica"] = "1",
             ["Gateway:Receipts:AllowEphemeralKeys"] = "true",
             ["DATA_ENCRYPTION_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["DECISION_SIGNING_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),

@@ -1,0 +1,38 @@
+namespace Gateway.Store;
+
+/// <summary>
+/// How many writers or batchers of one kind a replica runs side by side per tenant (#71): audit chains
+/// (<c>Gateway:Audit:ChainsPerReplica</c>) and admission batches (<see cref="RedisStoreOptions.AdmissionShards"/>), so that
+/// no single one serializes a tenant's requests. The default is half the cores, from 1 to 8: a 2-core machine keeps one.
+/// </summary>
+public static class ReplicaShards
+{
+    /// <summary>The most shards an option may ask for.</summary>
+    public const int Max = 64;
+
+    /// <summary>Half the processors, from 1 to 8.</summary>
+    public static int Default => Math.Clamp(Environment.ProcessorCount / 2, 1, 8);
+
+    /// <summary>True when <paramref name="shards"/> is from 1 to <see cref="Max"/>.</summary>
+    public static bool IsValid(int shards) => shards is >= 1 and <= Max;
+
+    /// <summary>
+    /// The shard (0 to <paramref name="shards"/> - 1) of <paramref name="key"/>: FNV-1a over its characters, the same in
+    /// every process and run (never <see cref="string.GetHashCode()"/>, which is randomized per process).
+    /// </summary>
+    public static int Of(ReadOnlySpan<char> key, int shards)
+    {
+        if (shards <= 1)
+        {
+            return 0;
+        }
+
+        var hash = 2166136261u;
+        foreach (var c in key)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return (int)(hash % (uint)shards);
+    }
+}
