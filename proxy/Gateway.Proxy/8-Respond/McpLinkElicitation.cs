@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Oversight;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Describe;
@@ -11,7 +12,8 @@ namespace Gateway.Proxy.Respond;
 
 /// <summary>
 /// A call on <c>/mcp</c> refused because the person has not linked their own account at the connector's upstream
-/// (<c>upstream_account_not_linked</c>, with the link page in <see cref="Refusal.LinkUrl"/>), offered to a client that
+/// (<c>upstream_account_not_linked</c>, or <c>upstream_account_relink_required</c> once a refresh failed; with the link
+/// page in <see cref="Refusal.LinkUrl"/>), offered to a client that
 /// accepts URL elicitation (<see cref="McpUrlElicitationSupport"/>) as one that opens the link page: for a client of the
 /// 2026-07-28 revision an <c>input_required</c> result whose <c>inputRequests</c> holds one <c>elicitation/create</c> in
 /// <c>url</c> mode; for earlier revisions the JSON-RPC error -32042 (<c>URLElicitationRequired</c>) with
@@ -20,15 +22,12 @@ namespace Gateway.Proxy.Respond;
 /// </summary>
 internal sealed class McpLinkElicitation(McpUrlElicitationSupport support)
 {
-    /// <summary>The refusal this answers (<c>ProblemCodes.UpstreamAccountNotLinked</c>).</summary>
-    public const string NotLinked = "upstream_account_not_linked";
-
     private const string Message = "This tool acts with your own account at its upstream, which is not linked yet. Open the link, sign in there and allow access; then the call can be retried.";
 
     /// <summary><paramref name="refusal"/>, as a URL elicitation where it is one to offer and the client accepts one.</summary>
     public async ValueTask<Refusal> OfferAsync(HttpContext context, GatewayRequestFeature feature, Refusal refusal)
     {
-        if (refusal.Code != NotLinked || refusal.LinkUrl is not { } link || feature.JsonRpcId is null
+        if (refusal.Code is not (ProblemCodes.UpstreamAccountNotLinked or ProblemCodes.UpstreamAccountRelinkRequired) || refusal.LinkUrl is not { } link || feature.JsonRpcId is null
             || feature.Find<DescribedAction>()?.Body is not { ValueKind: JsonValueKind.Object } call
             || (feature.Find<Admission>()?.Identity ?? feature.Find<AuthenticatedRequest>()?.Identity) is not { } identity
             || !await support.AcceptsAsync(context, call, identity).ConfigureAwait(false))

@@ -38,6 +38,7 @@ internal static class ConsoleEndpoints
         ConsoleRunPages.Map(console);
         ConsoleAuthorizePages.Map(console);
         ConsoleClientPages.Map(console);
+        ConsoleConnectionPages.Map(console);
         return app;
     }
 
