@@ -39,6 +39,8 @@ internal static class ConsoleEndpoints
         ConsoleAuthorizePages.Map(console);
         ConsoleClientPages.Map(console);
         ConsoleConnectionPages.Map(console);
+        People.Links.LinkPages.Map(console);
+        People.Links.LinkPages.MapPublic(app);
         return app;
     }
 

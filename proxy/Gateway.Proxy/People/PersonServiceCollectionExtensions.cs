@@ -18,6 +18,9 @@ internal static class PersonServiceCollectionExtensions
         // per_person connectors: the people's linked upstream accounts and the grants that start a link.
         services.AddSingleton<Links.LinkedAccounts>();
         services.AddSingleton<Links.LinkGrants>();
+        services.AddSingleton<Links.UpstreamAuthorization>();
+        services.AddSingleton<Links.LinkedTokens>();
+        services.AddSingleton<Links.LinkFlow>();
 
         return services;
     }
