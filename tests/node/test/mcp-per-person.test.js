@@ -4,22 +4,27 @@
 // middleware) that accepts only that server's JWTs; the official TypeScript client signed in to /mcp as two people in
 // turn; a headless chromium as each person's browser. The first call is answered with a URL elicitation of the link
 // page; the person links in the browser (the upstream's sign-in and consent); the retried call reaches the upstream as
-// that person's own account. The audit names person and upstream account; a revoked link is refused on the next call;
-// no token reaches the gateway's log or the audit export.
+// that person's own account. The audit record and the evidence pack name person and upstream account; gatewayctl lists
+// and revokes links, and a revoked link is refused on the next call; no token reaches the gateway's log or the audit export.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import puppeteer from 'puppeteer-core';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, UrlElicitationRequiredError } from '@modelcontextprotocol/sdk/types.js';
-import { freePort } from '../lib/gateway.js';
+import { REPO_ROOT, freePort } from '../lib/gateway.js';
 import { allowConsent, inMemoryProvider, signInAndConsent, startCallbackServer, startInteractiveGateway } from '../lib/interactive.js';
 import { LINK_CLIENT, UPSTREAM_SCOPE, startBearerMcpUpstream, startUpstreamAuthorizationServer } from '../lib/linking.js';
 
 const CHROMIUM = process.env.CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 const CLIENT_ID = 'ide-assistant';
+// gatewayctl as make build leaves it (GATEWAYCTL_DLL overrides).
+const GATEWAYCTL = process.env.GATEWAYCTL_DLL ?? join(REPO_ROOT, 'artifacts', 'bin', 'Gateway.Cli', 'release', 'gatewayctl.dll');
 const RESOURCE = 'https://docs.example.com/mcp';
 
 describe('per_person: each person\'s own upstream account through /mcp (TypeScript SDK, chromium, two oidc-providers)', { skip: CHROMIUM ? false : 'chromium is not installed (build/install-test-deps.sh installs it)' }, () => {
@@ -134,11 +139,19 @@ describe('per_person: each person\'s own upstream account through /mcp (TypeScri
       assert.ok(calls.length > 0, JSON.stringify(audit.records.map((r) => [r.tool, r.person, r.upstream_account])));
     }
 
-    // The admin API lists both links; revoking alice's refuses her next call (asking her to link again), not bob's.
+    // The evidence pack of alice's call names her and her upstream account (gatewayctl evidence export, then verify).
+    const aliceCall = audit.records.find((r) => r.tool === 'docs.search' && r.person === 'alice' && r.upstream_account);
+    const pack = join(mkdtempSync(join(tmpdir(), 'per-person-pack-')), 'pack.zip');
+    await gatewayctl('evidence', 'export', '--tenant', 'demo', '--request-id', aliceCall.request_id, '--output', pack);
+    await gatewayctl('evidence', 'verify', pack);
+    const packed = (await run('unzip', ['-p', pack, 'records.jsonl'])).split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    assert.ok(packed.some((r) => r.person === 'alice' && r.upstream_account === 'upstream-alice'), JSON.stringify(packed));
+
+    // The admin API and gatewayctl list both links; revoking alice's (gatewayctl) refuses her next call, asking her to link again, not bob's.
     const listed = await admin('GET', '/admin/v1/tenants/demo/connections');
     assert.deepEqual(listed.connections.map((c) => [c.person, c.connector, c.upstream_account]).sort(), [['alice', 'docs', 'upstream-alice'], ['bob', 'docs', 'upstream-bob']]);
-    const revoked = await fetch(`${gateway.baseUrl}/admin/v1/tenants/demo/connections/alice/docs`, { method: 'DELETE', headers: { Authorization: `Bearer ${gateway.adminToken}` } });
-    assert.equal(revoked.status, 204, await revoked.text());
+    assert.match(await gatewayctl('connections', 'list', '--tenant', 'demo'), /^bob\tconnector=docs\tupstream_account=upstream-bob\t/m);
+    assert.match(await gatewayctl('connections', 'revoke', 'alice', 'docs', '--tenant', 'demo'), /The link of alice to connector docs is revoked/);
     const callsBefore = upstream.calls.length;
     await elicited(sessions.alice.client);
     assert.equal(upstream.calls.length, callsBefore);
@@ -161,6 +174,11 @@ describe('per_person: each person\'s own upstream account through /mcp (TypeScri
     }
   });
 
+  /** Runs the built gatewayctl against the gateway as its admin; its standard output. */
+  function gatewayctl(...args) {
+    return run('dotnet', [GATEWAYCTL, ...args, '--url', gateway.baseUrl, '--token', gateway.adminToken]);
+  }
+
   async function admin(method, path) {
     const response = await fetch(gateway.baseUrl + path, { method, headers: { Authorization: `Bearer ${gateway.adminToken}` } });
     const text = await response.text();
@@ -168,6 +186,13 @@ describe('per_person: each person\'s own upstream account through /mcp (TypeScri
     return JSON.parse(text);
   }
 });
+
+/** `file` with `args`; resolves with its standard output, rejects with its standard error. */
+function run(file, args) {
+  return new Promise((resolveRun, reject) => {
+    execFile(file, args, { maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => (error ? reject(new Error(`${file} ${args.join(' ')}: ${stderr}`)) : resolveRun(stdout)));
+  });
+}
 
 /** `text` with `from` replaced by `to`; a bundle that no longer has `from` fails the test here, not later. */
 function edited(text, from, to) {
