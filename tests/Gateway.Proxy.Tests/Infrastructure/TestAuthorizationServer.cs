@@ -93,6 +93,14 @@ public sealed class TestAuthorizationServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>A refresh token of <paramref name="user"/> for the pre-registered client, as a link made earlier would hold.</summary>
+    public string IssueRefreshToken(string user)
+    {
+        var refresh = $"rt-{user}-seeded-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        _refreshTokens[refresh] = (user, ClientId);
+        return refresh;
+    }
+
     public ValueTask DisposeAsync() => Server.DisposeAsync();
 
     private IResult Authorize(HttpContext context)
