@@ -52,6 +52,9 @@ public sealed class TestAuthorizationServer : IAsyncDisposable
     /// <summary>Every access token issued, in order.</summary>
     public ConcurrentQueue<string> AccessTokens { get; } = new();
 
+    /// <summary>Why each token request was refused.</summary>
+    public ConcurrentQueue<string> Refusals { get; } = new();
+
     /// <summary>The query of every authorization request.</summary>
     public ConcurrentQueue<IReadOnlyDictionary<string, string>> AuthorizationRequests { get; } = new();
 
@@ -72,11 +75,30 @@ public sealed class TestAuthorizationServer : IAsyncDisposable
             }));
             app.MapGet("/jwks", () => Results.Json(new { keys = Array.Empty<object>() }));
             app.MapGet("/authorize", (HttpContext context) => server!.Authorize(context));
-            app.MapPost("/token", async (HttpContext context) => await server!.TokenAsync(context));
+            app.MapPost("/token", async (HttpContext context) =>
+            {
+                try
+                {
+                    return await server!.TokenAsync(context);
+                }
+                catch (Exception ex)
+                {
+                    server!.Refusals.Enqueue(ex.ToString());
+                    throw;
+                }
+            });
             app.MapPost("/register", () => Results.Json(new { client_id = ClientId, client_secret = ClientSecret }, statusCode: StatusCodes.Status201Created));
         }).ConfigureAwait(false);
         server = new TestAuthorizationServer(kestrel);
         return server;
+    }
+
+    /// <summary>A refresh token of <paramref name="user"/> for the pre-registered client, as a link made earlier would hold.</summary>
+    public string IssueRefreshToken(string user)
+    {
+        var refresh = $"rt-{user}-seeded-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        _refreshTokens[refresh] = (user, ClientId);
+        return refresh;
     }
 
     public ValueTask DisposeAsync() => Server.DisposeAsync();
@@ -103,6 +125,7 @@ public sealed class TestAuthorizationServer : IAsyncDisposable
         var client = ClientOf(context, form);
         if (client is null)
         {
+            Refusals.Enqueue("client: " + context.Request.Headers.Authorization + " / " + form["client_id"]);
             return Results.Json(new { error = "invalid_client" }, statusCode: StatusCodes.Status401Unauthorized);
         }
 
@@ -112,6 +135,7 @@ public sealed class TestAuthorizationServer : IAsyncDisposable
                 if (!_codes.TryRemove(form["code"].ToString(), out var issued) || issued.RedirectUri != form["redirect_uri"].ToString() || issued.ClientId != client
                     || Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(form["code_verifier"].ToString()))) != issued.Challenge)
                 {
+                    Refusals.Enqueue("code: " + string.Join(", ", form.Select(f => f.Key + "=" + f.Value)) + " / " + issued);
                     return Results.Json(new { error = "invalid_grant" }, statusCode: StatusCodes.Status400BadRequest);
                 }
 

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Gateway.Proxy.Tests.Console;
 using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Testing;
@@ -52,7 +51,7 @@ public sealed class PerPersonLinkTests
         using var retried = await gw.CallAsync("erin");
 
         var linkedPage = await linked.Content.ReadAsStringAsync();
-        Assert.True(linked.StatusCode == HttpStatusCode.OK, linkedPage);
+        Assert.True(linked.StatusCode == HttpStatusCode.OK, linkedPage + string.Join('\n', gw.Server.Refusals));
         Assert.Contains("linked", linkedPage, StringComparison.Ordinal);
         var retriedBody = await retried.Content.ReadAsStringAsync();
         Assert.True(retried.StatusCode == HttpStatusCode.OK, retriedBody);
