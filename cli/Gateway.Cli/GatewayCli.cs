@@ -23,6 +23,7 @@ internal static class GatewayCli
         root.Subcommands.Add(KeysCommands.Build(runtime));
         root.Subcommands.Add(IncidentsCommands.Build(runtime));
         root.Subcommands.Add(ConsoleCommands.Build(runtime));
+        root.Subcommands.Add(ConnectionsCommands.Build(runtime));
         root.Subcommands.Add(RunsCommands.Build(runtime));
         root.Subcommands.Add(EvidenceCommands.Build(runtime));
         root.Subcommands.Add(RegressCommands.Build(runtime));

@@ -88,6 +88,11 @@ public static class ProblemCodes
     public const string PersonTokenExchangeFailed = "person_token_exchange_failed";
     public const string PersonCredentialUnavailable = "person_credential_unavailable";
 
+    // A per_person connector: 403 until the person links their upstream account (the problem's link_url), and again
+    // after a refresh of the link failed (the link is removed).
+    public const string UpstreamAccountNotLinked = "upstream_account_not_linked";
+    public const string UpstreamAccountRelinkRequired = "upstream_account_relink_required";
+
     // 403: an evaluation's decision token presented on the action (X-Gamut-Decision-Token)
     public const string DecisionTokenInvalid = "decision_token_invalid";
     public const string DecisionTokenExpired = "decision_token_expired";

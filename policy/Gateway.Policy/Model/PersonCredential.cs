@@ -17,4 +17,11 @@ public enum PersonCredential
     /// <summary>That person's own credential from the vault (<c>&lt;vault_prefix&gt;.&lt;subject&gt;</c>).</summary>
     [JsonStringEnumMemberName("vault")]
     Vault,
+
+    /// <summary>
+    /// The person's own account at the upstream's OAuth authorization server, linked once (authorization code + PKCE)
+    /// and held encrypted by the gateway; refused with <c>upstream_account_not_linked</c> until it is.
+    /// </summary>
+    [JsonStringEnumMemberName("per_person")]
+    PerPerson,
 }

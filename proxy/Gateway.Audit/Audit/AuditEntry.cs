@@ -85,6 +85,12 @@ public record AuditEntry
     public string? PersonIssuer { get; init; }
 
     /// <summary>
+    /// The subject of the person's own account at the upstream (a <c>per_person</c> connector's linked account) the call
+    /// was made as; never its token. Null when the connector used no linked account.
+    /// </summary>
+    public string? UpstreamAccount { get; init; }
+
+    /// <summary>
     /// Who acted, first principal first (person → agent → delegated child → …; <see cref="Agent"/> is its last link),
     /// when that is more than the signing agent alone: a request signed by a delegated child, or made for a person. Null
     /// for a registered agent acting for no one, for an admin action, and in records written before delegation.

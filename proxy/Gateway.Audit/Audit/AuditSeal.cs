@@ -208,6 +208,7 @@ internal static partial class AuditSeal
         place.Time.TryFormat(time, out var timeLength, "O", CultureInfo.InvariantCulture);
         json.WriteString(time[..timeLength]);
         members.String("tool"u8, r.Tool);
+        members.String("upstream_account"u8, r.UpstreamAccount);
         members.Number("upstream_status"u8, r.UpstreamStatus);
         members.String("workspace"u8, r.Workspace);
         json.WriteRaw("}"u8);

@@ -155,6 +155,7 @@ internal sealed class AuditRecorder
             SecretSlot = identity.SecretSlot?.WireName(),
             Person = identity.Person?.Subject,
             PersonIssuer = identity.Person?.Issuer,
+            UpstreamAccount = outcome is null ? null : context.Features.Get<GatewayRequestFeature>()?.Find<People.Links.UpstreamAccountUsed>()?.Subject,
             ActorChain = identity.ChainLinks,
             RunId = identity.Run?.Id,
         };

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using Gateway.Authorization.AccessTokens;
 using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Envelopes;
 using Gateway.Connectors.Kinds;
@@ -24,6 +25,7 @@ using Gateway.Proxy.Telemetry;
 using Gateway.Connectors.Mcp;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.People;
+using Gateway.Proxy.People.Links;
 using Yarp.ReverseProxy;
 using System.Runtime.CompilerServices;
 
@@ -48,13 +50,15 @@ internal sealed partial class EnforceStage
     private readonly McpToolPins _pins;
     private readonly A2aTaskOwners _tasks;
     private readonly PersonCredentials _people;
+    private readonly PublicOrigin _origin;
     private readonly DecisionEffectWriter _effects;
     private readonly ILogger<EnforceStage> _logger;
     private readonly GatewayMetrics _metrics;
 
     public EnforceStage(RequestDelegate next, TokenBudgets budgets, CredentialResolver credentials, IProxyStateLookup proxyState, McpToolPins pins,
-        PersonCredentials people, DecisionEffectWriter effects, A2aTaskOwners tasks, ILogger<EnforceStage> logger, GatewayMetrics metrics)
+        PersonCredentials people, DecisionEffectWriter effects, A2aTaskOwners tasks, ILogger<EnforceStage> logger, GatewayMetrics metrics, PublicOrigin origin)
     {
+        _origin = origin;
         _tasks = tasks;
         _effects = effects;
         _next = next;
@@ -190,10 +194,17 @@ internal sealed partial class EnforceStage
         }
 
         // A connector that acts for a person: refused without one; their own credential replaces the connector's.
-        var (personCredential, personRefusal) = await _people.ObtainAsync(tenant, entry, upstream, feature.Find<PresentedPerson>(), context.RequestAborted).ConfigureAwait(false);
+        var (personCredential, upstreamAccount, personRefusal) = await _people.ObtainAsync(
+            tenant, entry, upstream, identity.Person, feature.Find<PresentedPerson>(), _origin.For(context.Request), context.RequestAborted).ConfigureAwait(false);
         if (personRefusal is not null)
         {
             return (null, personRefusal);
+        }
+
+        if (upstreamAccount is not null)
+        {
+            // The Respond stage's outcome record names the upstream account the call was made as.
+            feature.Add(new UpstreamAccountUsed(upstreamAccount));
         }
 
         if (personCredential is null && ConnectorCredentials.ReferenceOf(upstream) is { } reference && !await _credentials.IsAvailableAsync(tenant.Slug, reference, context.RequestAborted).ConfigureAwait(false))

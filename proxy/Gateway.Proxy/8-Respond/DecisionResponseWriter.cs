@@ -138,7 +138,7 @@ internal static class DecisionResponseWriter
     /// <summary>
     /// A refusal after the decision: the decision and its explanation go with it, and <c>invoked: false</c> (with the
     /// approval or incident, when there is one, and the decision's signed receipt: in problem+json and in the provider's
-    /// own error object alike).
+    /// own error object alike). The refusal's own members (a per_person connector's <c>link_url</c>) follow.
     /// </summary>
     public static Refusal WithDecision(Refusal refusal, GovernedDecision governed, string? receipt) => refusal with
     {
@@ -154,6 +154,7 @@ internal static class DecisionResponseWriter
             }
 
             WriteReceipt(writer, receipt);
+            refusal.Members?.Invoke(writer);
         },
     };
 

@@ -1,4 +1,5 @@
 using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Respond;
 
@@ -11,4 +12,7 @@ internal interface IRouteResponder
 {
     /// <summary>Writes the answer; a refusal it finds on the way (an upstream's failure) is added and written by the stage.</summary>
     ValueTask RespondAsync(HttpContext context, GatewayRequestFeature feature);
+
+    /// <summary>A refusal the stage is about to write, as this kind offers it (an MCP client's URL elicitation); by default as it is.</summary>
+    ValueTask<Refusal> OfferAsync(HttpContext context, GatewayRequestFeature feature, Refusal refusal) => ValueTask.FromResult(refusal);
 }

@@ -1,11 +1,9 @@
 using System.Text.Json;
-using Gateway.Connectors.Mcp;
 using Gateway.Proxy.Authenticate;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Mcp;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
-using Gateway.Store;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.Respond;
@@ -15,23 +13,19 @@ namespace Gateway.Proxy.Respond;
 /// to a client that accepts one: <c>data.elicitations</c> holds one <c>url</c> elicitation whose id is the approval's and
 /// whose link is the approval's page (<see cref="McpEndpointOptions.ApprovalPageUrl"/>), beside the refusal's own data
 /// (decision, explanation, approval). The client shows the person the link; the agent still polls the approval and retries
-/// with its warrant. A client accepts URL elicitation when it declared <c>elicitation.url</c>: in the request's
-/// <c>_meta["io.modelcontextprotocol/clientCapabilities"]</c> (the 2026-07-28 revision) or in its session's
-/// <c>initialize</c> (earlier revisions; read from the store only on this path).
+/// with its warrant. A client accepts URL elicitation when it declared <c>elicitation.url</c> (<see cref="McpUrlElicitationSupport"/>).
 /// </summary>
 internal sealed class McpApprovalElicitation
 {
     /// <summary>The MCP specification's code for an error that a URL elicitation resolves.</summary>
     public const int UrlElicitationRequired = -32042;
 
-    private const string CapabilitiesMetaKey = "io.modelcontextprotocol/clientCapabilities";
-
-    private readonly IStateStore _store;
+    private readonly McpUrlElicitationSupport _support;
     private readonly string _page;
 
-    public McpApprovalElicitation(IStateStore store, IOptions<McpEndpointOptions> options)
+    public McpApprovalElicitation(McpUrlElicitationSupport support, IOptions<McpEndpointOptions> options)
     {
-        _store = store;
+        _support = support;
         _page = options.Value.ApprovalPageUrl;
     }
 
@@ -43,7 +37,7 @@ internal sealed class McpApprovalElicitation
     {
         if (_page.Length == 0 || governed.Approval is not { } approval
             || context.Features.Get<GatewayRequestFeature>()?.Find<AuthenticatedRequest>() is not { } authenticated
-            || !await AcceptsUrlElicitationAsync(context, call, authenticated.Identity).ConfigureAwait(false))
+            || !await _support.AcceptsAsync(context, call, authenticated.Identity).ConfigureAwait(false))
         {
             return refusal;
         }
@@ -68,33 +62,4 @@ internal sealed class McpApprovalElicitation
             },
         };
     }
-
-    private async ValueTask<bool> AcceptsUrlElicitationAsync(HttpContext context, JsonElement call, AgentIdentity identity)
-    {
-        if (JsonRpcMeta.TryGet(call, CapabilitiesMetaKey, out var declared))
-        {
-            return DeclaresUrl(declared);
-        }
-
-        if (context.Request.Headers["Mcp-Session-Id"].ToString() is not { Length: > 0 and <= 256 } session)
-        {
-            return false;
-        }
-
-        try
-        {
-            return await SessionRecord.FindAsync(_store, identity.Tenant, identity.Agent, session, context.RequestAborted).ConfigureAwait(false) is { } record
-                && record.Initialize.ValueKind == JsonValueKind.Object && record.Initialize.TryGetProperty("capabilities"u8, out var capabilities)
-                && DeclaresUrl(capabilities);
-        }
-        catch (StateStoreUnavailableException)
-        {
-            // The refusal is said as it is, without the link.
-            return false;
-        }
-    }
-
-    private static bool DeclaresUrl(JsonElement capabilities) =>
-        capabilities.ValueKind == JsonValueKind.Object && capabilities.TryGetProperty("elicitation"u8, out var elicitation)
-        && elicitation.ValueKind == JsonValueKind.Object && elicitation.TryGetProperty("url"u8, out var url) && url.ValueKind == JsonValueKind.Object;
 }

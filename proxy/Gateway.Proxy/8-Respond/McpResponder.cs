@@ -1,6 +1,7 @@
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Forward;
 using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Refusals;
 
 namespace Gateway.Proxy.Respond;
 
@@ -8,15 +9,23 @@ namespace Gateway.Proxy.Respond;
 /// Respond for <c>/mcp</c> (route kind <see cref="Mcp.McpEndpoint.RouteKind"/>). A message the gateway served itself is
 /// answered with what its destination answered (<see cref="LocalAnswer"/>), or was answered by the MCP server's own
 /// stream already; a governed call (a tool call, a prompt, a resource read) is answered in JSON-RPC by
-/// <see cref="McpCallResponder"/>, decided, refused, held or carried out.
+/// <see cref="McpCallResponder"/>, decided, refused, held or carried out. A call refused because the person's own upstream
+/// account is not linked is offered as a URL elicitation of the link page (<see cref="McpLinkElicitation"/>).
 /// </summary>
 internal sealed class McpResponder : IRouteResponder
 {
     private static readonly LocalAnswerResponder LocalAnswers = new();
 
     private readonly McpCallResponder _calls;
+    private readonly McpLinkElicitation _links;
 
-    public McpResponder(McpCallResponder calls) => _calls = calls;
+    public McpResponder(McpCallResponder calls, McpLinkElicitation links)
+    {
+        _calls = calls;
+        _links = links;
+    }
+
+    public ValueTask<Refusal> OfferAsync(HttpContext context, GatewayRequestFeature feature, Refusal refusal) => _links.OfferAsync(context, feature, refusal);
 
     public ValueTask RespondAsync(HttpContext context, GatewayRequestFeature feature)
     {

@@ -109,7 +109,7 @@ internal sealed partial class RespondStage
 
         if (feature.Find<Refusal>() is { } refusal)
         {
-            return new ValueTask(RefuseAsync(context, feature, refusal));
+            return new ValueTask(RefuseAsync(context, feature, refusal, responder));
         }
 
         // Every route of the gateway is of a registered kind, with its responder.
@@ -122,7 +122,7 @@ internal sealed partial class RespondStage
         await responder.RespondAsync(context, feature).ConfigureAwait(false);
         if (feature.Find<Refusal>() is { } refusal && !context.Response.HasStarted)
         {
-            await RefuseAsync(context, feature, refusal).ConfigureAwait(false);
+            await RefuseAsync(context, feature, refusal, responder).ConfigureAwait(false);
         }
     }
 
@@ -130,8 +130,9 @@ internal sealed partial class RespondStage
     /// A refusal: after a recorded decision (one to be carried out, or a refusal whose approval or incident could not be
     /// opened), it is that decision's outcome, recorded, and answered with the decision attached when the decision was
     /// to be carried out; before any decision it is recorded when it names an action (<see cref="Refusal.AuditTool"/>).
+    /// The route kind's responder then says it as its clients read it (<see cref="IRouteResponder.OfferAsync"/>).
     /// </summary>
-    private async Task RefuseAsync(HttpContext context, GatewayRequestFeature feature, Refusal refusal)
+    private async Task RefuseAsync(HttpContext context, GatewayRequestFeature feature, Refusal refusal, IRouteResponder? responder)
     {
         if (feature.Find<RecordedDecision>() is { Disposition: DecisionDisposition.Execute or DecisionDisposition.Refuse } recordedDecision)
         {
@@ -153,6 +154,11 @@ internal sealed partial class RespondStage
         else if (refusal.AuditTool is { } tool && (feature.Find<Admission>()?.Identity ?? feature.Find<AuthenticatedRequest>()?.Identity) is { } identity)
         {
             await _audit.RecordRefusalAsync(context, identity, tool, refusal.Code, refusal.Status, refusal.ExplanationJson).ConfigureAwait(false);
+        }
+
+        if (responder is not null)
+        {
+            refusal = await responder.OfferAsync(context, feature, refusal).ConfigureAwait(false);
         }
 
         await RefusalResponse.WriteAsync(context, refusal).ConfigureAwait(false);

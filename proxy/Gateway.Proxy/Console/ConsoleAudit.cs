@@ -55,4 +55,25 @@ internal static class ConsoleAudit
         };
         return context.RequestServices.GetRequiredService<AuditJournal>().AppendAsync(entry, context.RequestAborted);
     }
+
+    /// <summary>
+    /// An admin API action on a person (a revoked consent or link): decision <c>admin_action</c>, tool
+    /// <c>admin.&lt;action&gt;</c>, the admin token's principal as the actor, the person's subject, and the reason.
+    /// </summary>
+    public static ValueTask<AuditRecord> RecordAdminAsync(HttpContext context, string tenant, string action, string person, int status, string? reason = null)
+    {
+        var entry = new AuditEntry
+        {
+            Tenant = tenant,
+            Agent = "-",
+            Tool = "admin." + action,
+            RequestId = context.TraceIdentifier,
+            Decision = "admin_action",
+            StatusCode = status,
+            Actor = Gateway.Admin.AdminEndpointRouteBuilderExtensions.AdminPrincipalOf(context).Name,
+            Person = person,
+            Explanation = reason is null ? default : JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["reason"] = reason }),
+        };
+        return context.RequestServices.GetRequiredService<AuditJournal>().AppendAsync(entry, context.RequestAborted);
+    }
 }

@@ -1,6 +1,4 @@
-using Gateway.Audit;
 using Gateway.Authorization.Interactive;
-using Gateway.Admin;
 using Gateway.Admin.Tokens;
 using Gateway.Admin.Http;
 
@@ -24,7 +22,7 @@ internal static class ConsoleConsentAdminEndpoints
         return admin;
     }
 
-    private static async Task<IResult> RevokeAsync(HttpContext context, string tenant, string subject, InteractiveGrants grants, AuditJournal journal)
+    private static async Task<IResult> RevokeAsync(HttpContext context, string tenant, string subject, InteractiveGrants grants)
     {
         if (subject.Length is 0 or > 255)
         {
@@ -41,17 +39,7 @@ internal static class ConsoleConsentAdminEndpoints
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "This person has no consent for this client", extensions: new Dictionary<string, object?> { ["code"] = "consent_not_found" });
         }
 
-        await journal.AppendAsync(new AuditEntry
-        {
-            Tenant = tenant,
-            Agent = "-",
-            Tool = "admin.consent.revoke",
-            RequestId = context.TraceIdentifier,
-            Decision = "admin_action",
-            StatusCode = StatusCodes.Status204NoContent,
-            Actor = AdminEndpointRouteBuilderExtensions.AdminPrincipalOf(context).Name,
-            Person = subject,
-        }, context.RequestAborted);
+        await ConsoleAudit.RecordAdminAsync(context, tenant, "consent.revoke", subject, StatusCodes.Status204NoContent);
         return Results.NoContent();
     }
 

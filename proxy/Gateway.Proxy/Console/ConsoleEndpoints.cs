@@ -38,6 +38,9 @@ internal static class ConsoleEndpoints
         ConsoleRunPages.Map(console);
         ConsoleAuthorizePages.Map(console);
         ConsoleClientPages.Map(console);
+        ConsoleConnectionPages.Map(console);
+        People.Links.LinkPages.Map(console);
+        People.Links.LinkPages.MapPublic(app);
         return app;
     }
 

@@ -59,8 +59,9 @@ internal static class ConsoleHtml
         value is { } element ? "<pre>" + E(JsonSerializer.Serialize(element, Indented)) + "</pre>" : "<p>(none)</p>";
 
     /// <summary>
-    /// One audit record as a list item: time, agent, tool or run event (or a remote agent's task, with its state in place of
-    /// the decision: docs/a2a.md), decision; the whole record unfolds (a keyboard-reachable <c>details</c>).
+    /// One audit record as a list item: time, agent (and the person it acted for, with their upstream account where the
+    /// connector used their own), tool or run event (or a remote agent's task, with its state in place of the decision:
+    /// docs/a2a.md), decision; the whole record unfolds (a keyboard-reachable <c>details</c>).
     /// </summary>
     public static string AuditRecord(JsonElement record)
     {
@@ -71,7 +72,10 @@ internal static class ConsoleHtml
             : task.ValueKind == JsonValueKind.Object ? Text("tool") + ": remote agent " + Text("connector") + ", task " + ConsoleApprovalView.Text(task, "id")
             : Text("tool");
         var decision = task.ValueKind == JsonValueKind.Object ? "task " + ConsoleApprovalView.Text(task, "state") : Text("decision");
-        return "<li><details><summary>" + RecordTime(Text("time")) + " · " + E(Text("agent")) + " · " + E(what) + " · <strong>" + E(decision)
+        var person = Text("person") is { Length: > 0 } subject
+            ? " for " + E(subject) + (Text("upstream_account") is { Length: > 0 } upstream ? " (upstream account " + E(upstream) + ")" : string.Empty)
+            : string.Empty;
+        return "<li><details><summary>" + RecordTime(Text("time")) + " · " + E(Text("agent")) + person + " · " + E(what) + " · <strong>" + E(decision)
             + "</strong></summary>" + Json(record) + "</details></li>";
     }
 
@@ -96,7 +100,7 @@ internal static class ConsoleHtml
                     .Append("/incidents\">Incidents</a> <a href=\"").Append(t).Append("/agents\">Agents</a> <a href=\"").Append(t).Append("/runs\">Runs</a>");
             }
 
-            html.Append(" <a href=\"").Append(t).Append("/clients\">Your clients</a>");
+            html.Append(" <a href=\"").Append(t).Append("/clients\">Your clients</a> <a href=\"").Append(t).Append("/connections\">Your connections</a>");
             html.Append("</nav><span>").Append(E(session.Person)).Append(" · ").Append(E(session.Tenant)).Append("</span>")
                 .Append("<form method=\"post\" action=\"/console/sign-out\">").Append(Csrf(session))
                 .Append("<button type=\"submit\">Sign out</button></form>");

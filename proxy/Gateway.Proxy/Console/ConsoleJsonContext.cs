@@ -10,4 +10,5 @@ namespace Gateway.Proxy.Console;
 [JsonSerializable(typeof(ConsoleUserList))]
 [JsonSerializable(typeof(ConsoleLogoutError))]
 [JsonSerializable(typeof(ConsoleConsentList))]
+[JsonSerializable(typeof(ConnectionList))]
 internal sealed partial class ConsoleJsonContext : JsonSerializerContext;

@@ -223,6 +223,12 @@ internal sealed partial class ConsoleSignIn
     /// <summary>True when <paramref name="returnTo"/> is this tenant's consent page for one pending request (the one place a sign-in returns to).</summary>
     internal static bool IsConsentPage(string tenant, string returnTo)
     {
+        if (People.Links.LinkPages.IsLinkPage(tenant, returnTo))
+        {
+            // Or a per_person connector's link page (its grant names the person it is for).
+            return true;
+        }
+
         var prefix = "/console/" + Uri.EscapeDataString(tenant) + "/authorize?request=";
         return returnTo.StartsWith(prefix, StringComparison.Ordinal) && returnTo.Length <= prefix.Length + 128
             && returnTo[prefix.Length..].All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');

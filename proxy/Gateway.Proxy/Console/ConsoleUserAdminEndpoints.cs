@@ -22,7 +22,7 @@ internal static class ConsoleUserAdminEndpoints
         var users = admin.MapGroup("/tenants/{tenant}/console-users/{subject}").WithMetadata(new AdminRolesMetadata(AdminRoles.Admin));
         users.MapPost("/suspend", static (HttpContext c, string tenant, string subject, ConsoleSessions s, AuditJournal j) => ChangeAsync(c, tenant, subject, suspend: true, s, j));
         users.MapPost("/resume", static (HttpContext c, string tenant, string subject, ConsoleSessions s, AuditJournal j) => ChangeAsync(c, tenant, subject, suspend: false, s, j));
-        return admin.MapConsentAdmin();
+        return admin.MapConsentAdmin().MapConnectionAdmin();
     }
 
     private static async Task<IResult> ChangeAsync(HttpContext context, string tenant, string subject, bool suspend, ConsoleSessions sessions, AuditJournal journal)

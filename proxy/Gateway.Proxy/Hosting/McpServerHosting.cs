@@ -41,7 +41,9 @@ internal static class McpServerHosting
         services.AddSingleton<McpCallStreams>();
         services.AddSingleton<McpAnswerRelay>();
         services.AddSingleton<McpResourceSubscriptions>();
+        services.AddSingleton<McpUrlElicitationSupport>();
         services.AddSingleton<McpApprovalElicitation>();
+        services.AddSingleton<McpLinkElicitation>();
         services.AddSingleton<McpCallResponder>();
         services.AddSingleton<ISessionMigrationHandler, McpSessionMigration>();
         services.AddRouteKind<McpDescriber, McpResponder>(GatewayRoutes.Route(McpEndpoint.RouteId, McpEndpoint.Path, ["GET", "POST", "DELETE"], McpEndpoint.RouteKind))

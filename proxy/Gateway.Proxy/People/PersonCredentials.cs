@@ -25,6 +25,9 @@ internal sealed partial class PersonCredentials
     private const string AccessTokenType = "urn:ietf:params:oauth:token-type:access_token";
 
     private readonly ExchangedTokenCache _exchanged;
+    private readonly Links.LinkedTokens _linked;
+    private readonly Links.LinkGrants _grants;
+    private readonly Links.UpstreamAuthorization _upstreamServers;
     private readonly OpenIdConfigurations _configurations;
     private readonly OpenIdProviderHttp _http;
     private readonly CredentialResolver _vault;
@@ -33,8 +36,12 @@ internal sealed partial class PersonCredentials
     private readonly ILogger<PersonCredentials> _logger;
 
     public PersonCredentials(OpenIdConfigurations configurations, OpenIdProviderHttp http, CredentialResolver vault, ExchangedTokenCache exchanged,
+        Links.LinkedTokens linked, Links.LinkGrants grants, Links.UpstreamAuthorization upstreamServers,
         IOptions<PersonOptions> options, TimeProvider time, ILogger<PersonCredentials> logger)
     {
+        _linked = linked;
+        _grants = grants;
+        _upstreamServers = upstreamServers;
         _exchanged = exchanged;
         _configurations = configurations;
         _http = http;
@@ -66,6 +73,7 @@ internal sealed partial class PersonCredentials
         {
             PersonCredential.TokenExchange => await ExchangeAsync(tenant, connector, needs, person, cancellationToken).ConfigureAwait(false),
             PersonCredential.Vault => await FromVaultAsync(tenant, connector, needs, person, cancellationToken).ConfigureAwait(false),
+            PersonCredential.PerPerson => (await ObtainAsync(tenant, decided, connector, person.Person, person, string.Empty, cancellationToken).ConfigureAwait(false)) is var (c, _, r) ? (c, r) : default,
             _ => (null, null),
         };
     }
@@ -122,7 +130,7 @@ internal sealed partial class PersonCredentials
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
-                var error = ErrorCode(body);
+                var error = Links.UpstreamAuthorization.ErrorCode(body);
                 LogExchangeRefused(_logger, connector.Name, tenant.Slug, (int)response.StatusCode, error);
                 return (null, (int)response.StatusCode is >= 400 and < 500
                     ? ExchangeFailed(StatusCodes.Status403Forbidden, connector, $"the provider refused it ({error})")
@@ -196,23 +204,6 @@ internal sealed partial class PersonCredentials
         catch (JsonException)
         {
             return null;
-        }
-    }
-
-    /// <summary>The OAuth <c>error</c> code of a refusal (a short identifier, never its description), or <c>unknown</c>.</summary>
-    private static string ErrorCode(byte[] body)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("error", out var error)
-                && error.ValueKind == JsonValueKind.String && error.GetString() is { Length: > 0 and <= 64 } code && code.All(static c => c is (>= 'a' and <= 'z') or '_')
-                ? code
-                : "unknown";
-        }
-        catch (JsonException)
-        {
-            return "unknown";
         }
     }
 

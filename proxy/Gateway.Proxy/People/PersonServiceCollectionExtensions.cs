@@ -15,6 +15,13 @@ internal static class PersonServiceCollectionExtensions
         // Exchanged tokens: the gateway's HybridCache (Hosting/SharedCacheHosting.cs), shared by the replicas on the Redis store.
         services.AddSingleton<ExchangedTokenCache>();
 
+        // per_person connectors: the people's linked upstream accounts and the grants that start a link.
+        services.AddSingleton<Links.LinkedAccounts>();
+        services.AddSingleton<Links.LinkGrants>();
+        services.AddSingleton<Links.UpstreamAuthorization>();
+        services.AddSingleton<Links.LinkedTokens>();
+        services.AddSingleton<Links.LinkFlow>();
+
         return services;
     }
 }

@@ -43,6 +43,17 @@ internal static class ProviderRefusalBody
         writer.WriteString("jsonrpc"u8, "2.0");
         writer.WritePropertyName("id"u8);
         writer.WriteRawValue(id, skipInputValidation: false);
+        if (refusal.JsonRpcResult is { } result)
+        {
+            // {"result":{…the result's members…,"_meta":{"gamut.dev/request_id","gamut.dev/refusal":{…data}}}}
+            writer.WriteStartObject("result"u8);
+            result(writer);
+            WriteRefusalMeta(writer, refusal, requestId);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+            return;
+        }
+
         if (refusal.AsToolError)
         {
             // {"result":{"content":[{"type":"text","text":detail}],"isError":true,"_meta":{"gamut.dev/refusal":{…data}}}}
@@ -54,11 +65,7 @@ internal static class ProviderRefusalBody
             writer.WriteEndObject();
             writer.WriteEndArray();
             writer.WriteBoolean("isError"u8, true);
-            writer.WriteStartObject("_meta"u8);
-            writer.WriteString("gamut.dev/request_id"u8, requestId);
-            writer.WritePropertyName("gamut.dev/refusal"u8);
-            WriteJsonRpcData(writer, refusal, requestId);
-            writer.WriteEndObject();
+            WriteRefusalMeta(writer, refusal, requestId);
             writer.WriteEndObject();
             writer.WriteEndObject();
             return;
@@ -70,6 +77,16 @@ internal static class ProviderRefusalBody
         writer.WritePropertyName("data"u8);
         WriteJsonRpcData(writer, refusal, requestId);
         writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>A refusal said as a JSON-RPC result: <c>_meta</c> with the request id and the refusal's <c>data</c>.</summary>
+    private static void WriteRefusalMeta(Utf8JsonWriter writer, Refusal refusal, string requestId)
+    {
+        writer.WriteStartObject("_meta"u8);
+        writer.WriteString("gamut.dev/request_id"u8, requestId);
+        writer.WritePropertyName("gamut.dev/refusal"u8);
+        WriteJsonRpcData(writer, refusal, requestId);
         writer.WriteEndObject();
     }
 
@@ -88,6 +105,11 @@ internal static class ProviderRefusalBody
     public static void WriteFacts(Utf8JsonWriter writer, Refusal refusal, string requestId)
     {
         writer.WriteString("request_id"u8, requestId);
+        if (refusal.LinkUrl is not null)
+        {
+            writer.WriteString("link_url"u8, refusal.LinkUrl);
+        }
+
         if (refusal.Decision is not null)
         {
             writer.WriteString("decision"u8, refusal.Decision);

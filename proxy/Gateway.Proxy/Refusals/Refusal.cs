@@ -54,6 +54,18 @@ internal sealed record Refusal(int Status, string Code, string? Detail)
     /// </summary>
     public IReadOnlyList<string>? Challenges { get; init; }
 
+    /// <summary>
+    /// Where the person can resolve the refusal themselves (the page that links their own account at a connector's
+    /// upstream, <c>upstream_account_not_linked</c>): written as <c>link_url</c> in every format; null: none.
+    /// </summary>
+    public string? LinkUrl { get; init; }
+
+    /// <summary>
+    /// In JSON-RPC, this result in place of the error (an MCP 2026-07-28 <c>input_required</c> result), the refusal's
+    /// <c>data</c> under its <c>_meta["gamut.dev/refusal"]</c>; null: an error (or <see cref="AsToolError"/>).
+    /// </summary>
+    public Action<Utf8JsonWriter>? JsonRpcResult { get; init; }
+
     /// <summary>A framework problem's own <c>type</c>; null: <see cref="RefusalResponse.TypePrefix"/> and the code.</summary>
     public string? Type { get; init; }
 

@@ -22,7 +22,8 @@ public sealed class PersonGateway : IAsyncDisposable
     public TestOpenIdProvider Provider { get; }
 
     /// <summary>Starts the provider, then the gateway with the provider in the bundle and <paramref name="rewrite"/> applied.</summary>
-    public static async Task<PersonGateway> StartAsync(Func<string, string>? rewrite = null, IReadOnlyDictionary<string, string>? settings = null)
+    public static async Task<PersonGateway> StartAsync(
+        Func<string, string>? rewrite = null, IReadOnlyDictionary<string, string>? settings = null, Action<WebApplicationBuilder>? configure = null)
     {
         var provider = await TestOpenIdProvider.StartAsync().ConfigureAwait(false);
         try
@@ -39,6 +40,8 @@ public sealed class PersonGateway : IAsyncDisposable
                     {
                         builder.Configuration[setting.Key] = setting.Value;
                     }
+
+                    configure?.Invoke(builder);
                 }).ConfigureAwait(false);
             using var put = await gateway.Admin().PutAsync(
                 "/admin/v1/tenants/demo/credentials/oidc-client",

@@ -8,15 +8,16 @@ import { startMcpUpstream } from './upstreams.js';
 
 /**
  * Starts the three; `clients` are the lines of the demo agent's `interactive.clients` (YAML flow mappings), `scopes`
- * its `interactive.scopes` when given (a YAML flow mapping), `edit` changes the tenant file's text after that. Returns `{ op, upstream, gateway, close() }`.
+ * its `interactive.scopes` when given (a YAML flow mapping), `edit` changes the tenant file's text after that; `port` is the
+ * gateway's (a free one unless given), `upstream` the MCP upstream (the demo one unless given). Returns `{ op, upstream, gateway, close() }`.
  */
-export async function startInteractiveGateway({ clients, scopes, edit = (text) => text }) {
-  const port = await freePort();
+export async function startInteractiveGateway({ clients, scopes, edit = (text) => text, port: chosenPort, upstream: givenUpstream }) {
+  const port = chosenPort ?? await freePort();
   const op = await startOidcProvider({ consoleRedirectUri: `http://127.0.0.1:${port}/console/demo/callback` });
   op.setAccount('alice', ['engineers']);
   let upstream;
   try {
-    upstream = await startMcpUpstream();
+    upstream = givenUpstream ?? await startMcpUpstream();
     const gateway = await startGateway({
       port,
       upstreams: { 'http://127.0.0.1:9200/mcp': upstream.url },
@@ -91,5 +92,26 @@ export async function startCallbackServer() {
     answered,
     next,
     close: () => new Promise((resolveClose) => { server.closeAllConnections?.(); server.close(() => resolveClose()); }),
+  };
+}
+
+/**
+ * The SDK's OAuthClientProvider, in memory: the pre-registered public client `clientId` with a loopback redirect. Without
+ * `keepRefreshToken` it keeps no refresh token (as a client told to persist access tokens only does).
+ */
+export function inMemoryProvider(redirectUrl, clientId, { keepRefreshToken = true } = {}) {
+  let tokens;
+  let verifier;
+  return {
+    authorizationUrl: undefined,
+    get redirectUrl() { return redirectUrl; },
+    get clientMetadata() { return { client_name: 'IDE assistant', redirect_uris: [redirectUrl], token_endpoint_auth_method: 'none' }; },
+    clientInformation: () => ({ client_id: clientId }),
+    saveClientInformation: () => {},
+    tokens: () => tokens,
+    saveTokens(value) { tokens = keepRefreshToken ? value : { ...value, refresh_token: undefined }; },
+    redirectToAuthorization(url) { this.authorizationUrl = new URL(url); },
+    saveCodeVerifier(value) { verifier = value; },
+    codeVerifier: () => verifier,
   };
 }

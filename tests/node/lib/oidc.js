@@ -83,11 +83,7 @@ export async function startOidcProvider({ refuse = () => false, consoleRedirectU
     ctx.body = { access_token: value, issued_token_type: ACCESS_TOKEN_TYPE, token_type: 'Bearer', expires_in: token.expiration };
   }, ['subject_token', 'subject_token_type', 'requested_token_type', 'audience', 'resource', 'scope'], ['audience', 'resource']);
 
-  const server = createServer(provider.callback());
-  await new Promise((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolveListen);
-  });
+  const close = await listenProvider(provider, port);
 
   return {
     issuer,
@@ -124,13 +120,21 @@ export async function startOidcProvider({ refuse = () => false, consoleRedirectU
         ...claims,
       }).setProtectedHeader({ alg: 'RS256', kid: signingKey.kid, typ: 'logout+jwt' }).sign(key);
     },
-    close() {
-      return new Promise((resolveClose) => {
-        server.closeAllConnections?.();
-        server.close(() => resolveClose());
-      });
-    },
+    close,
   };
+}
+
+/** Serves `provider` on loopback `port`; resolves once it listens, with the function that closes it. */
+export async function listenProvider(provider, port) {
+  const server = createServer(provider.callback());
+  await new Promise((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolveListen);
+  });
+  return () => new Promise((resolveClose) => {
+    server.closeAllConnections?.();
+    server.close(() => resolveClose());
+  });
 }
 
 function publicPart({ kty, n, e, kid, alg }) {

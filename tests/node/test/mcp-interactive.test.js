@@ -11,7 +11,7 @@ import puppeteer from 'puppeteer-core';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { allowConsent, signInAndConsent, startCallbackServer, startInteractiveGateway } from '../lib/interactive.js';
+import { allowConsent, inMemoryProvider, signInAndConsent, startCallbackServer, startInteractiveGateway } from '../lib/interactive.js';
 
 const CHROMIUM = process.env.CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 const CLIENT_ID = 'ide-assistant';
@@ -31,7 +31,7 @@ describe('a person\'s interactive MCP client (TypeScript SDK, chromium, oidc-pro
   after(async () => setup?.close());
 
   test('the SDK signs the person in, lists and calls what the agent may, and is refused the rest', async () => {
-    const provider = inMemoryProvider(callback.url);
+    const provider = inMemoryProvider(callback.url, CLIENT_ID);
     const client = new Client({ name: 'interactive-ide', version: '1.0.0' });
     const mcpUrl = new URL(`${gateway.baseUrl}/mcp`);
 
@@ -93,7 +93,7 @@ describe('scope step-up with the TypeScript SDK (insufficient_scope)', { skip: C
 
   test('a token without the scope is challenged, the SDK authorizes again with it, and the call goes through', async () => {
     const { browser, callback, world: { op, gateway } } = setup;
-    const provider = inMemoryProvider(callback.url, { keepRefreshToken: false });
+    const provider = inMemoryProvider(callback.url, CLIENT_ID, { keepRefreshToken: false });
     const client = new Client({ name: 'interactive-ide', version: '1.0.0' });
     const mcpUrl = new URL(`${gateway.baseUrl}/mcp`);
 
@@ -159,25 +159,4 @@ async function consentInBrowser(browser, op, authorize) {
   } finally {
     await context.close();
   }
-}
-
-/**
- * The SDK's OAuthClientProvider, in memory: a pre-registered public client with a loopback redirect. Without
- * `keepRefreshToken` it keeps no refresh token (as a client told to persist access tokens only does).
- */
-function inMemoryProvider(redirectUrl, { keepRefreshToken = true } = {}) {
-  let tokens;
-  let verifier;
-  return {
-    authorizationUrl: undefined,
-    get redirectUrl() { return redirectUrl; },
-    get clientMetadata() { return { client_name: 'IDE assistant', redirect_uris: [redirectUrl], token_endpoint_auth_method: 'none' }; },
-    clientInformation: () => ({ client_id: CLIENT_ID }),
-    saveClientInformation: () => {},
-    tokens: () => tokens,
-    saveTokens(value) { tokens = keepRefreshToken ? value : { ...value, refresh_token: undefined }; },
-    redirectToAuthorization(url) { this.authorizationUrl = new URL(url); },
-    saveCodeVerifier(value) { verifier = value; },
-    codeVerifier: () => verifier,
-  };
 }

@@ -121,7 +121,7 @@ internal sealed partial class CatalogSectionParser(
             HealthCheck = f["health_check"] is { } hc ? settings.ParseHealthCheck(hc) : null,
             Credential = f["credential"] is { } cr && reader.String(cr, "credential") is { } crText ? secrets.Parse(cr, crText, "credential") : null,
             Auth = f["auth"] is { } au ? ParseAuth(au) : ConnectorAuth.Bearer,
-            Person = f["person"] is { } pe ? people.ParseRequirement(pe, name) : null,
+            Person = f["person"] is { } pe ? people.ParseRequirement(pe, name, kind) : null,
             Limits = f["limits"] is { } li ? settings.ParseLimits(li) : ConnectorLimits.None,
             Degrade = f["degrade"] is { } de ? degrade.Parse(de) : null,
             Http = http,

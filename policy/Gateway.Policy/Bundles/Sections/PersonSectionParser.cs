@@ -23,8 +23,7 @@ internal sealed partial class PersonSectionParser(YamlNodeReader reader, SecretR
         Uri? issuer = null;
         if (issuerText is not null)
         {
-            if (!Uri.TryCreate(issuerText, UriKind.Absolute, out issuer) || !string.IsNullOrEmpty(issuer.Query) || !string.IsNullOrEmpty(issuer.Fragment)
-                || !(issuer.Scheme == Uri.UriSchemeHttps || (issuer.Scheme == Uri.UriSchemeHttp && IsLoopback(issuer))))
+            if (!TryProviderUrl(issuerText, out issuer))
             {
                 reader.Error(f["issuer"]!, BundleErrorCodes.InvalidUrl,
                     $"openid_provider.issuer '{issuerText}' must be an absolute https URL without query or fragment (http only on a loopback host)");
@@ -64,10 +63,10 @@ internal sealed partial class PersonSectionParser(YamlNodeReader reader, SecretR
         };
     }
 
-    public PersonRequirement? ParseRequirement(YamlNode node, string? entryName)
+    public PersonRequirement? ParseRequirement(YamlNode node, string? entryName, ConnectorKind? kind = null)
     {
         var what = $"catalog entry '{entryName}' person";
-        var f = reader.Mapping(node, what, "credential", "audience", "resource", "scope", "vault_prefix");
+        var f = reader.Mapping(node, what, "credential", "audience", "resource", "scope", "vault_prefix", "authorization_server", "client", "scopes", "token_exchange");
         if (f is null)
         {
             return null;
@@ -97,11 +96,24 @@ internal sealed partial class PersonSectionParser(YamlNodeReader reader, SecretR
             case PersonCredential.Vault when requirement.VaultPrefix is null || !VaultPrefix().IsMatch(requirement.VaultPrefix):
                 reader.Error(node, BundleErrorCodes.MissingRequired, $"{what}: vault needs 'vault_prefix' (1 to 64 characters of [A-Za-z0-9._-]); the person's credential is <vault_prefix>.<subject>");
                 break;
+            case PersonCredential.PerPerson:
+                requirement = ParsePerPerson(node, f, what, kind, requirement);
+                break;
         }
 
-        if (credential != PersonCredential.TokenExchange && (f["audience"] ?? f["resource"] ?? f["scope"]) is { } stray)
+        if (credential is not (PersonCredential.TokenExchange or PersonCredential.PerPerson) && f["resource"] is { } strayResource)
         {
-            reader.Error(stray, BundleErrorCodes.InvalidValue, $"{what}: audience, resource and scope apply only to credential token_exchange");
+            reader.Error(strayResource, BundleErrorCodes.InvalidValue, $"{what}: resource applies only to credential token_exchange or per_person");
+        }
+
+        if (credential != PersonCredential.TokenExchange && (f["audience"] ?? f["scope"]) is { } stray)
+        {
+            reader.Error(stray, BundleErrorCodes.InvalidValue, $"{what}: audience and scope apply only to credential token_exchange (per_person asks for 'scopes')");
+        }
+
+        if (credential != PersonCredential.PerPerson && (f["authorization_server"] ?? f["client"] ?? f["scopes"] ?? f["token_exchange"]) is { } strayPerPerson)
+        {
+            reader.Error(strayPerPerson, BundleErrorCodes.InvalidValue, $"{what}: authorization_server, client, scopes and token_exchange apply only to credential per_person");
         }
 
         if (credential != PersonCredential.Vault && f["vault_prefix"] is { } strayPrefix)
@@ -111,6 +123,76 @@ internal sealed partial class PersonSectionParser(YamlNodeReader reader, SecretR
 
         return requirement;
     }
+
+    /// <summary><c>credential: per_person</c>: the upstream's authorization server, the gateway's client there, the scopes.</summary>
+    private PersonRequirement ParsePerPerson(YamlNode node, YamlNodeReader.Fields f, string what, ConnectorKind? kind, PersonRequirement requirement)
+    {
+        if (kind is not null and not (ConnectorKind.Mcp or ConnectorKind.Http))
+        {
+            reader.Error(f["credential"]!, BundleErrorCodes.InvalidValue, $"{what}: per_person applies only to connectors of kind mcp or http");
+        }
+
+        Uri? server = null;
+        var serverText = f.RequiredString("authorization_server");
+        if (serverText is not null && !TryProviderUrl(serverText, out server))
+        {
+            server = null;
+            reader.Error(f["authorization_server"]!, BundleErrorCodes.InvalidUrl,
+                $"{what}.authorization_server '{serverText}' must be an absolute https URL without query or fragment (http only on a loopback host)");
+        }
+
+        var scopes = f["scopes"] is { } sn ? reader.StringList(sn, what + ".scopes").Select(static s => s.Value).ToList() : [];
+        if (scopes.Exists(static s => !ScopeToken().IsMatch(s)))
+        {
+            reader.Error(f["scopes"]!, BundleErrorCodes.InvalidValue, $"{what}.scopes: each scope is 1 to 128 printable characters without spaces or quotes");
+        }
+
+        return requirement with
+        {
+            AuthorizationServer = server,
+            AuthorizationServerText = server is null ? null : serverText,
+            Client = f.Required("client") is { } cn ? ParseClient(cn, what + ".client") : null,
+            Scopes = scopes,
+            TokenExchange = f.OptionalBool("token_exchange", false),
+        };
+    }
+
+    private PersonClient? ParseClient(YamlNode node, string what)
+    {
+        var f = reader.Mapping(node, what, "id", "secret", "metadata_document", "dynamic");
+        if (f is null)
+        {
+            return null;
+        }
+
+        var client = new PersonClient
+        {
+            Id = f.OptionalString("id"),
+            Secret = f["secret"] is { } sn && reader.String(sn, what + ".secret") is { } secretText ? secrets.Parse(sn, secretText, what + ".secret") : null,
+            MetadataDocument = f.OptionalBool("metadata_document", false),
+            Dynamic = f.OptionalBool("dynamic", false),
+        };
+        if ((client.Id is not null ? 1 : 0) + (client.MetadataDocument ? 1 : 0) + (client.Dynamic ? 1 : 0) != 1)
+        {
+            reader.Error(node, BundleErrorCodes.MissingRequired, $"{what} needs exactly one of: id (pre-registered, with secret for a confidential client), metadata_document: true, dynamic: true");
+            return null;
+        }
+
+        if (client.Secret is not null && client.Id is null)
+        {
+            reader.Error(f["secret"]!, BundleErrorCodes.InvalidValue, $"{what}.secret applies only with a pre-registered id");
+        }
+        else if (client.Secret is { Source: not SecretSource.Vault })
+        {
+            reader.Error(f["secret"]!, BundleErrorCodes.InvalidReference, $"{what}.secret must be a vault: reference");
+        }
+
+        return client;
+    }
+
+    private static bool TryProviderUrl(string text, out Uri? url) =>
+        Uri.TryCreate(text, UriKind.Absolute, out url) && string.IsNullOrEmpty(url.Query) && string.IsNullOrEmpty(url.Fragment)
+        && (url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && IsLoopback(url)));
 
     /// <summary>Every entry that needs the person has a provider to verify them with, and one that exchanges tokens a client to do it as.</summary>
     public void CheckRequirements(OpenIdProvider? provider, IEnumerable<(CatalogEntry Entry, YamlNode Node)> catalog)
@@ -141,4 +223,8 @@ internal sealed partial class PersonSectionParser(YamlNodeReader reader, SecretR
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$", RegexOptions.CultureInvariant)]
     private static partial Regex VaultPrefix();
+
+    // RFC 6749 §3.3 scope-token: %x21 / %x23-5B / %x5D-7E.
+    [GeneratedRegex("^[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,128}$", RegexOptions.CultureInvariant)]
+    private static partial Regex ScopeToken();
 }

@@ -1,0 +1,30 @@
+namespace Gateway.Proxy.People.Links;
+
+/// <summary>
+/// A person's linked account at a <c>per_person</c> connector's upstream, as held (encrypted) in the state store: the
+/// tokens the upstream's authorization server issued, when the access token expires, the upstream account's subject and
+/// when it was linked. <see cref="LinkId"/> tells one link from a later one (a refresh never writes over a newer link or a
+/// revocation). The tokens are never logged, recorded or answered; <see cref="ToString"/> leaves them out.
+/// </summary>
+internal sealed record LinkedAccount
+{
+    public required string LinkId { get; init; }
+
+    public required string AccessToken { get; init; }
+
+    public string? RefreshToken { get; init; }
+
+    /// <summary>When the access token expires; null when the server did not say (used until the upstream refuses it).</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    /// <summary>The upstream account's subject (the server's ID token's <c>sub</c>, or a JWT access token's), when known.</summary>
+    public string? UpstreamSubject { get; init; }
+
+    /// <summary>The scopes granted, as the server answered them.</summary>
+    public string? Scope { get; init; }
+
+    public required DateTimeOffset LinkedAt { get; init; }
+
+    /// <summary>Never a token.</summary>
+    public override string ToString() => $"LinkedAccount {{ LinkId = {LinkId}, UpstreamSubject = {UpstreamSubject}, ExpiresAt = {ExpiresAt:O} }}";
+}

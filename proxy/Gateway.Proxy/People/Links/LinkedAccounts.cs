@@ -1,0 +1,127 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Gateway.Connectors.Vault;
+using Gateway.Store;
+
+namespace Gateway.Proxy.People.Links;
+
+/// <summary>
+/// The people's linked upstream accounts (<c>credential: per_person</c>), in the shared state store: one value per
+/// tenant, person and connector, encrypted with the vault's data key (<see cref="CredentialEnvelope"/>, bound to
+/// <see cref="LinkedAccountKey.EnvelopeContext"/>, the purpose <c>linked-account</c>), and an index of the tenant's links.
+/// Nothing is cached per replica: every call reads the store, so a revocation holds on the next call on every replica.
+/// </summary>
+internal sealed partial class LinkedAccounts
+{
+    private readonly IStateStore _store;
+    private readonly EncryptionKeyRing _keys;
+    private readonly ILogger<LinkedAccounts> _logger;
+
+    public LinkedAccounts(IStateStore store, EncryptionKeyRing keys, ILogger<LinkedAccounts> logger)
+    {
+        _store = store;
+        _keys = keys;
+        _logger = logger;
+    }
+
+    /// <summary>The person's link to the connector, or null (never linked, revoked, or unreadable: ask to link again).</summary>
+    public async ValueTask<LinkedAccount?> GetAsync(LinkedAccountKey key, CancellationToken cancellationToken)
+    {
+        if (await _store.GetAsync(key.StoreKey, cancellationToken).ConfigureAwait(false) is not { } envelope)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(CredentialEnvelope.DecryptString(_keys, envelope, key.EnvelopeContext), LinksJsonContext.Default.LinkedAccount);
+        }
+        catch (Exception ex) when (ex is CryptographicException or JsonException)
+        {
+            // Another deployment's data key, or tampered with: not a link this gateway may use.
+            LogUnreadable(_logger, key.Tenant, key.Connector, ex.GetType().Name);
+            return null;
+        }
+    }
+
+    /// <summary>Stores (or replaces) the person's link, encrypted, and lists it under the tenant.</summary>
+    public async ValueTask StoreAsync(LinkedAccountKey key, LinkedAccount account, CancellationToken cancellationToken)
+    {
+        var envelope = CredentialEnvelope.Encrypt(_keys, JsonSerializer.Serialize(account, LinksJsonContext.Default.LinkedAccount), key.EnvelopeContext);
+        await _store.SetAsync(key.StoreKey, envelope, expiry: null, cancellationToken).ConfigureAwait(false);
+        await _store.SetAddAsync(LinkedAccountKey.IndexKey(key.Tenant), key.IndexMember, expiry: null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A refresh's write: replaces the link only while it is still the one refreshed (<paramref name="linkId"/>), so a
+    /// refresh finishing after a revocation or a new link does not bring the old one back. True when written.
+    /// </summary>
+    public async ValueTask<bool> ReplaceAsync(LinkedAccountKey key, string linkId, LinkedAccount account, CancellationToken cancellationToken)
+    {
+        if (await GetAsync(key, cancellationToken).ConfigureAwait(false) is not { } current || !string.Equals(current.LinkId, linkId, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var envelope = CredentialEnvelope.Encrypt(_keys, JsonSerializer.Serialize(account, LinksJsonContext.Default.LinkedAccount), key.EnvelopeContext);
+        await _store.SetAsync(key.StoreKey, envelope, expiry: null, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Removes the person's link to the connector; true when there was one. The next call on any replica finds none.</summary>
+    public async ValueTask<bool> RevokeAsync(LinkedAccountKey key, CancellationToken cancellationToken)
+    {
+        var removed = await _store.DeleteAsync(key.StoreKey, cancellationToken).ConfigureAwait(false);
+        if (removed)
+        {
+            LogRevoked(_logger, key.Tenant, key.Connector);
+        }
+
+        return removed;
+    }
+
+    /// <summary>Removes the links of the person <paramref name="personSubject"/> (any issuer) to <paramref name="connector"/>; how many there were.</summary>
+    public async ValueTask<int> RevokeAsync(string tenant, string personSubject, string connector, CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        foreach (var key in await KeysAsync(tenant, cancellationToken).ConfigureAwait(false))
+        {
+            if (key.PersonSubject == personSubject && key.Connector == connector && await RevokeAsync(key, cancellationToken).ConfigureAwait(false))
+            {
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>The tenant's links (only <paramref name="personSubject"/>'s when given), without their tokens, by person then connector.</summary>
+    public async ValueTask<IReadOnlyList<LinkedAccountInfo>> ListAsync(string tenant, string? personSubject, CancellationToken cancellationToken)
+    {
+        var keys = (await KeysAsync(tenant, cancellationToken).ConfigureAwait(false))
+            .Where(k => personSubject is null || k.PersonSubject == personSubject)
+            .OrderBy(static k => k.PersonSubject, StringComparer.Ordinal).ThenBy(static k => k.Connector, StringComparer.Ordinal)
+            .ToList();
+        var links = new List<LinkedAccountInfo>(keys.Count);
+        foreach (var key in keys)
+        {
+            if (await GetAsync(key, cancellationToken).ConfigureAwait(false) is { } account)
+            {
+                links.Add(new LinkedAccountInfo(key.PersonIssuer, key.PersonSubject, key.Connector, account.UpstreamSubject, account.LinkedAt, account.ExpiresAt));
+            }
+        }
+
+        return links;
+    }
+
+    private async ValueTask<IEnumerable<LinkedAccountKey>> KeysAsync(string tenant, CancellationToken cancellationToken) =>
+        (await _store.SetMembersAsync(LinkedAccountKey.IndexKey(tenant), cancellationToken).ConfigureAwait(false))
+        .Select(member => LinkedAccountKey.FromIndexMember(tenant, member))
+        .OfType<LinkedAccountKey>();
+
+    [LoggerMessage(EventId = 3321, Level = LogLevel.Warning, Message = "A linked account for connector {Connector} of tenant {Tenant} cannot be read ({Reason}); the person is asked to link again")]
+    private static partial void LogUnreadable(ILogger logger, string tenant, string connector, string reason);
+
+    [LoggerMessage(EventId = 3322, Level = LogLevel.Information, Message = "A linked account for connector {Connector} of tenant {Tenant} was revoked")]
+    private static partial void LogRevoked(ILogger logger, string tenant, string connector);
+}

@@ -1,0 +1,198 @@
+using System.Collections.Concurrent;
+using Gateway.Connectors.Credentials;
+using Gateway.Policy;
+using Gateway.Store;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Proxy.People.Links;
+
+/// <summary>What became of a person's linked account when a call asked for its token.</summary>
+internal enum LinkState
+{
+    Usable,
+    NotLinked,
+    RelinkRequired,
+    Unavailable,
+}
+
+/// <summary>
+/// A person's linked access token, usable now: read from the store on every call (a revocation holds on the next call on
+/// every replica), and refreshed before it expires (<see cref="PersonOptions.ExchangedTokenMargin"/>) exactly once across
+/// the replicas: one in-process flight per link, and a lease in the store (<see cref="LinkedAccountKey.RefreshLeaseKey"/>)
+/// that one replica holds while it refreshes; the others read the refreshed link from the store. A refresh the server
+/// refuses (the person revoked the grant upstream, or the refresh token expired) removes the link: the person is asked again.
+/// </summary>
+internal sealed partial class LinkedTokens
+{
+    private static readonly TimeSpan LeaseLifetime = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan LeasePoll = TimeSpan.FromMilliseconds(25);
+
+    private readonly ConcurrentDictionary<string, Lazy<Task<(LinkedAccount?, LinkState)>>> _flights = new(StringComparer.Ordinal);
+    private readonly LinkedAccounts _accounts;
+    private readonly UpstreamAuthorization _upstream;
+    private readonly IStateStore _store;
+    private readonly PersonOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<LinkedTokens> _logger;
+
+    public LinkedTokens(LinkedAccounts accounts, UpstreamAuthorization upstream, IStateStore store, IOptions<PersonOptions> options, TimeProvider time, ILogger<LinkedTokens> logger)
+    {
+        _accounts = accounts;
+        _upstream = upstream;
+        _store = store;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>The person's link with a usable access token, or why there is none.</summary>
+    public async ValueTask<(LinkedAccount? Account, LinkState State)> UsableAsync(LinkedAccountKey key, PersonRequirement needs, string origin, CancellationToken cancellationToken)
+    {
+        if (await _accounts.GetAsync(key, cancellationToken).ConfigureAwait(false) is not { } account)
+        {
+            return (null, LinkState.NotLinked);
+        }
+
+        if (Fresh(account))
+        {
+            return (account, LinkState.Usable);
+        }
+
+        // One flight per link in this process; its callers share it (and are not cancelled by one another).
+        var flight = _flights.GetOrAdd(key.StoreKey + "\n" + account.LinkId,
+            _ => new Lazy<Task<(LinkedAccount?, LinkState)>>(() => RefreshAcrossReplicasAsync(key, needs, origin, account)));
+        try
+        {
+            return await flight.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (flight.Value.IsCompleted)
+            {
+                _flights.TryRemove(new(key.StoreKey + "\n" + account.LinkId, flight));
+            }
+        }
+    }
+
+    private bool Fresh(LinkedAccount account) => account.ExpiresAt is not { } expires || expires - _options.ExchangedTokenMargin > _time.GetUtcNow();
+
+    private async Task<(LinkedAccount?, LinkState)> RefreshAcrossReplicasAsync(LinkedAccountKey key, PersonRequirement needs, string origin, LinkedAccount seen)
+    {
+        using var timeout = new CancellationTokenSource(_options.ProviderTimeout * 2, _time);
+        var cancellationToken = timeout.Token;
+        try
+        {
+            while (true)
+            {
+                var current = await _accounts.GetAsync(key, cancellationToken).ConfigureAwait(false);
+                if (current is null || !string.Equals(current.LinkId, seen.LinkId, StringComparison.Ordinal))
+                {
+                    // Revoked (or a refresh elsewhere failed and unlinked it), or linked anew meanwhile.
+                    return current is not null && Fresh(current) ? (current, LinkState.Usable) : (null, LinkState.RelinkRequired);
+                }
+
+                if (Fresh(current))
+                {
+                    return (current, LinkState.Usable);
+                }
+
+                var owner = Guid.NewGuid().ToString("N");
+                if (await _store.TrySetIfAbsentAsync(key.RefreshLeaseKey, owner, LeaseLifetime, cancellationToken).ConfigureAwait(false))
+                {
+                    try
+                    {
+                        return await RefreshAsync(key, needs, origin, current, cancellationToken).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        await _store.DeleteAsync(key.RefreshLeaseKey, CancellationToken.None).ConfigureAwait(false);
+                    }
+                }
+
+                // Another replica refreshes: wait for its link.
+                await Task.Delay(LeasePoll, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or StateStoreUnavailableException)
+        {
+            LogRefreshFailed(_logger, key.Tenant, key.Connector, ex.GetType().Name);
+            return StillValid(seen);
+        }
+    }
+
+    private async Task<(LinkedAccount?, LinkState)> RefreshAsync(LinkedAccountKey key, PersonRequirement needs, string origin, LinkedAccount current, CancellationToken cancellationToken)
+    {
+        if (current.RefreshToken is not { } refreshToken)
+        {
+            return await UnlinkAsync(key, current, "no refresh token", cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            var client = await _upstream.ClientAsync(key.Tenant, key.Connector, needs, origin, cancellationToken).ConfigureAwait(false);
+            var (issued, status, error) = await _upstream.TokenAsync(needs, client, Form(needs, refreshToken), cancellationToken).ConfigureAwait(false);
+            if (issued is null)
+            {
+                return status is >= 400 and < 500
+                    ? await UnlinkAsync(key, current, "refused: " + error, cancellationToken).ConfigureAwait(false)
+                    : StillValid(current);
+            }
+
+            var refreshed = current with
+            {
+                AccessToken = issued.AccessToken!,
+                RefreshToken = issued.RefreshToken ?? current.RefreshToken,
+                ExpiresAt = issued.ExpiresIn is > 0 and var seconds ? _time.GetUtcNow() + TimeSpan.FromSeconds(Math.Min(seconds, 31_536_000)) : null,
+                Scope = issued.Scope ?? current.Scope,
+                UpstreamSubject = UpstreamAuthorization.SubjectOf(needs, client.ClientId, issued, nonce: null) ?? current.UpstreamSubject,
+            };
+            if (!await _accounts.ReplaceAsync(key, current.LinkId, refreshed, cancellationToken).ConfigureAwait(false))
+            {
+                return (null, LinkState.RelinkRequired);
+            }
+
+            LogRefreshed(_logger, key.Tenant, key.Connector);
+            return (refreshed, LinkState.Usable);
+        }
+        catch (Exception ex) when (ex is OpenIdProviderUnavailableException or CredentialUnavailableException or HttpRequestException
+            || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            LogRefreshFailed(_logger, key.Tenant, key.Connector, ex.GetType().Name);
+            return StillValid(current);
+        }
+    }
+
+    private async Task<(LinkedAccount?, LinkState)> UnlinkAsync(LinkedAccountKey key, LinkedAccount current, string reason, CancellationToken cancellationToken)
+    {
+        LogUnlinked(_logger, key.Tenant, key.Connector, reason);
+        if (await _accounts.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } still && still.LinkId == current.LinkId)
+        {
+            await _accounts.RevokeAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+
+        return (null, LinkState.RelinkRequired);
+    }
+
+    /// <summary>The server could not be reached: the token it had is used while it has not expired, else the call fails closed.</summary>
+    private (LinkedAccount?, LinkState) StillValid(LinkedAccount account) =>
+        account.ExpiresAt is { } expires && expires > _time.GetUtcNow() ? (account, LinkState.Usable) : (null, LinkState.Unavailable);
+
+    private static IEnumerable<KeyValuePair<string, string>> Form(PersonRequirement needs, string refreshToken)
+    {
+        yield return new("grant_type", "refresh_token");
+        yield return new("refresh_token", refreshToken);
+        if (needs.Resource is { } resource)
+        {
+            yield return new("resource", resource.AbsoluteUri);
+        }
+    }
+
+    [LoggerMessage(EventId = 3324, Level = LogLevel.Information, Message = "A linked account for connector {Connector} of tenant {Tenant} was refreshed")]
+    private static partial void LogRefreshed(ILogger logger, string tenant, string connector);
+
+    [LoggerMessage(EventId = 3325, Level = LogLevel.Warning, Message = "A linked account for connector {Connector} of tenant {Tenant} could not be refreshed: {Reason}")]
+    private static partial void LogRefreshFailed(ILogger logger, string tenant, string connector, string reason);
+
+    [LoggerMessage(EventId = 3326, Level = LogLevel.Warning, Message = "A linked account for connector {Connector} of tenant {Tenant} was unlinked: its refresh failed ({Reason}); the person is asked to link again")]
+    private static partial void LogUnlinked(ILogger logger, string tenant, string connector, string reason);
+}

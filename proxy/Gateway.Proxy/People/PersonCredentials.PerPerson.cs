@@ -1,0 +1,117 @@
+using System.Text.Json;
+using Gateway.Connectors.Credentials;
+using Gateway.Oversight;
+using Gateway.Policy;
+using Gateway.Proxy.People.Links;
+using Gateway.Proxy.Refusals;
+
+namespace Gateway.Proxy.People;
+
+/// <summary>
+/// <c>per_person</c>: the person's own account at the connector's upstream. With <c>token_exchange</c> and the person's
+/// identity token on the request, an RFC 8693 exchange of it at the upstream's authorization server (cached as the
+/// tenant-provider exchange is); otherwise the person's linked account (<see cref="LinkedTokens"/>), refused with
+/// <c>upstream_account_not_linked</c> and a fresh link URL (<see cref="LinkGrants"/>) until they link it.
+/// </summary>
+internal sealed partial class PersonCredentials
+{
+    /// <summary>
+    /// The person's credential for <paramref name="connector"/>, the upstream account it is (a linked account's subject), or
+    /// the refusal. <paramref name="acting"/> is the verified person (a signed <c>X-Gamut-Person</c> or a person's access
+    /// token); <paramref name="origin"/> the gateway's public origin, the link URL's start.
+    /// </summary>
+    public async ValueTask<(SecretValue? Credential, string? UpstreamAccount, Refusal? Refusal)> ObtainAsync(
+        TenantPolicy tenant, CatalogEntry decided, CatalogEntry connector, ActingPerson? acting, PresentedPerson? presented, string origin, CancellationToken cancellationToken)
+    {
+        if ((decided.Person ?? connector.Person) is not { Credential: PersonCredential.PerPerson } needs)
+        {
+            var (credential, refusal) = await ObtainAsync(tenant, decided, connector, presented, cancellationToken).ConfigureAwait(false);
+            return (credential, null, refusal);
+        }
+
+        if (acting is null)
+        {
+            return (null, null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.PersonRequired,
+                $"Connector '{connector.Name}' acts as the person's own upstream account: an agent acting on its own cannot use it. Nothing was forwarded."));
+        }
+
+        var key = new LinkedAccountKey(tenant.Slug, acting.Issuer, acting.Subject, connector.Name);
+        if (needs.TokenExchange && presented is not null && presented.Person == acting
+            && await ExchangeUpstreamAsync(key, needs, presented, origin, cancellationToken).ConfigureAwait(false) is { } exchanged)
+        {
+            return (exchanged, null, null);
+        }
+
+        var (account, state) = await _linked.UsableAsync(key, needs, origin, cancellationToken).ConfigureAwait(false);
+        switch (state)
+        {
+            case LinkState.Usable:
+                return (new SecretValue(account!.AccessToken), account.UpstreamSubject, null);
+            case LinkState.Unavailable:
+                return (null, null, new Refusal(StatusCodes.Status503ServiceUnavailable, ProblemCodes.PersonCredentialUnavailable,
+                    $"The person's linked account for connector '{connector.Name}' could not be refreshed: its authorization server cannot be reached. Nothing was forwarded."));
+        }
+
+        var grant = await _grants.IssueAsync(key, cancellationToken).ConfigureAwait(false);
+        var linkUrl = origin + LinkGrants.LinkPath(tenant.Slug, connector.Name, grant);
+        var relink = state == LinkState.RelinkRequired;
+        return (null, null, new Refusal(StatusCodes.Status403Forbidden, relink ? ProblemCodes.UpstreamAccountRelinkRequired : ProblemCodes.UpstreamAccountNotLinked,
+            relink
+                ? $"Your link to connector '{connector.Name}' no longer works (its refresh was refused); link your account again at link_url, then retry. Nothing was forwarded."
+                : $"Connector '{connector.Name}' acts as your own account at its upstream: link it once at link_url, then retry. Nothing was forwarded.")
+        {
+            LinkUrl = linkUrl,
+        });
+    }
+
+    /// <summary>An RFC 8693 exchange of the person's identity token at the upstream's server; null when it does not work (then the link is asked for).</summary>
+    private async ValueTask<SecretValue?> ExchangeUpstreamAsync(LinkedAccountKey key, PersonRequirement needs, PresentedPerson presented, string origin, CancellationToken cancellationToken)
+    {
+        var cacheKey = ExchangedTokenCache.Key(key.Tenant, key.PersonIssuer, key.PersonSubject, "per_person\n" + key.Connector + "\n" + needs.AuthorizationServerText);
+        if (await _exchanged.GetAsync(cacheKey, cancellationToken).ConfigureAwait(false) is { } cached)
+        {
+            return cached;
+        }
+
+        try
+        {
+            var client = await _upstreamServers.ClientAsync(key.Tenant, key.Connector, needs, origin, cancellationToken).ConfigureAwait(false);
+            var (issued, status, error) = await _upstreamServers.TokenAsync(needs, client, UpstreamExchangeForm(needs, presented.Token), cancellationToken).ConfigureAwait(false);
+            if (issued?.AccessToken is not { } token)
+            {
+                LogExchangeRefused(_logger, key.Connector, key.Tenant, status, error ?? "unknown");
+                return null;
+            }
+
+            if (issued.ExpiresIn is { } seconds && TimeSpan.FromSeconds(Math.Min(seconds, 86_400)) is var lifetime && lifetime > _options.ExchangedTokenMargin)
+            {
+                await _exchanged.SetAsync(cacheKey, token, _time.GetUtcNow() + lifetime - _options.ExchangedTokenMargin, cancellationToken).ConfigureAwait(false);
+            }
+
+            return new SecretValue(token);
+        }
+        catch (Exception ex) when (ex is OpenIdProviderUnavailableException or CredentialUnavailableException or HttpRequestException or JsonException
+            || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            LogExchangeFailed(_logger, key.Connector, key.Tenant, ex.GetType().Name);
+            return null;
+        }
+    }
+
+    private static IEnumerable<KeyValuePair<string, string>> UpstreamExchangeForm(PersonRequirement needs, string subjectToken)
+    {
+        yield return new("grant_type", TokenExchangeGrant);
+        yield return new("subject_token", subjectToken);
+        yield return new("subject_token_type", IdTokenType);
+        yield return new("requested_token_type", AccessTokenType);
+        if (needs.Resource is { } resource)
+        {
+            yield return new("resource", resource.AbsoluteUri);
+        }
+
+        if (needs.Scopes.Count > 0)
+        {
+            yield return new("scope", string.Join(' ', needs.Scopes));
+        }
+    }
+}
