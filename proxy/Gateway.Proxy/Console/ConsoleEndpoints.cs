@@ -38,8 +38,8 @@ internal static class ConsoleEndpoints
         ConsoleRunPages.Map(console);
         ConsoleAuthorizePages.Map(console);
         ConsoleClientPages.Map(console);
-        People.Links.LinkPages.Map(console);
-        People.Links.LinkPages.MapPublic(app);
+        ConsoleLinkPages.Map(console);
+        ConsoleLinkPages.MapPublic(app);
         return app;
     }
 
