@@ -39,8 +39,8 @@ internal static class ConsoleEndpoints
         ConsoleAuthorizePages.Map(console);
         ConsoleClientPages.Map(console);
         ConsoleConnectionPages.Map(console);
-        People.Links.LinkPages.Map(console);
-        People.Links.LinkPages.MapPublic(app);
+        ConsoleLinkPages.Map(console);
+        ConsoleLinkPages.MapPublic(app);
         return app;
     }
 

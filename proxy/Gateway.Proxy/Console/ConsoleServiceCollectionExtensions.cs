@@ -13,6 +13,7 @@ internal static class ConsoleServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<ConsoleRoleMap>();
         services.AddSingleton<ConsoleSessions>();
+        services.AddSingleton<ConsoleLinkFlow>();
         services.AddSingleton<ConsoleBackChannelLogout>();
         services.AddSingleton<ConsoleSignIn>();
         services.AddSingleton<Gateway.Authorization.Interactive.IInteractiveHost, ConsoleInteractiveHost>();

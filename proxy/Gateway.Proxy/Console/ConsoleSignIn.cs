@@ -223,7 +223,7 @@ internal sealed partial class ConsoleSignIn
     /// <summary>True when <paramref name="returnTo"/> is this tenant's consent page for one pending request (the one place a sign-in returns to).</summary>
     internal static bool IsConsentPage(string tenant, string returnTo)
     {
-        if (People.Links.LinkPages.IsLinkPage(tenant, returnTo))
+        if (ConsoleLinkPages.IsLinkPage(tenant, returnTo))
         {
             // Or a per_person connector's link page (its grant names the person it is for).
             return true;

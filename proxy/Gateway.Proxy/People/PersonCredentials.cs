@@ -15,7 +15,8 @@ namespace Gateway.Proxy.People;
 /// <c>token_exchange</c>, a person-scoped token from an RFC 8693 token exchange at the tenant's OpenID provider's token
 /// endpoint (the gateway authenticates as its client, <c>client_secret_basic</c>; <c>subject_token</c> is the person's
 /// identity token), cached per tenant, person and audience (in process and, on the Redis store, shared by the replicas: <see cref="ExchangedTokenCache"/>) until <see cref="PersonOptions.ExchangedTokenMargin"/> before it
-/// expires; with <c>vault</c>, that person's own credential, <c>vault:&lt;vault_prefix&gt;.&lt;subject&gt;</c>. A request
+/// expires; with <c>vault</c>, that person's own credential, <c>vault:&lt;vault_prefix&gt;.&lt;subject&gt;</c>; with
+/// <c>per_person</c>, the person's own linked upstream account (PersonCredentials.PerPerson.cs). A request
 /// without a person is refused (<c>person_required</c>), so is one whose credential cannot be had; nothing is forwarded.
 /// </summary>
 internal sealed partial class PersonCredentials

@@ -20,7 +20,6 @@ internal static class PersonServiceCollectionExtensions
         services.AddSingleton<Links.LinkGrants>();
         services.AddSingleton<Links.UpstreamAuthorization>();
         services.AddSingleton<Links.LinkedTokens>();
-        services.AddSingleton<Links.LinkFlow>();
 
         return services;
     }

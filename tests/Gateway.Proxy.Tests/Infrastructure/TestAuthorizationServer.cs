@@ -43,6 +43,12 @@ public sealed class TestAuthorizationServer : IAsyncDisposable
 
     public bool RefuseRefresh { get; set; }
 
+    /// <summary>Whether the token endpoint accepts an RFC 8693 token exchange (of any subject token, for <see cref="User"/>).</summary>
+    public bool AcceptsTokenExchange { get; set; }
+
+    /// <summary>The subject tokens of the exchanges it accepted.</summary>
+    public ConcurrentQueue<string> ExchangedSubjectTokens { get; } = new();
+
     /// <summary>When set, a refresh waits for it before answering.</summary>
     public TaskCompletionSource? RefreshGate { get; set; }
 
@@ -150,6 +156,9 @@ public sealed class TestAuthorizationServer : IAsyncDisposable
                 return RefuseRefresh || !_refreshTokens.TryRemove(form["refresh_token"].ToString(), out var holder) || holder.ClientId != client
                     ? Results.Json(new { error = "invalid_grant" }, statusCode: StatusCodes.Status400BadRequest)
                     : Tokens(holder.User, client, nonce: null);
+            case "urn:ietf:params:oauth:grant-type:token-exchange" when AcceptsTokenExchange:
+                ExchangedSubjectTokens.Enqueue(form["subject_token"].ToString());
+                return Tokens("exchanged-" + User, client, nonce: null);
             default:
                 return Results.Json(new { error = "unsupported_grant_type" }, statusCode: StatusCodes.Status400BadRequest);
         }

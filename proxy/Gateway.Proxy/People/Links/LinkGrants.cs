@@ -1,5 +1,6 @@
 using System.Text.Json;
-using Gateway.Proxy.Console;
+using System.Security.Cryptography;
+using System.Text;
 using Gateway.Store;
 
 namespace Gateway.Proxy.People.Links;
@@ -25,7 +26,7 @@ internal sealed class LinkGrants
     /// <summary>Makes a grant for the person to link their account to the connector; its id.</summary>
     public async ValueTask<string> IssueAsync(LinkedAccountKey key, CancellationToken cancellationToken)
     {
-        var id = ConsoleSessions.RandomToken();
+        var id = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var grant = new LinkGrant(key.Tenant, key.PersonIssuer, key.PersonSubject, key.Connector, _time.GetUtcNow() + Lifetime);
         await _store.SetAsync(GrantKey(key.Tenant, id), JsonSerializer.Serialize(grant, LinksJsonContext.Default.LinkGrant), Lifetime, cancellationToken).ConfigureAwait(false);
         return id;
@@ -46,5 +47,5 @@ internal sealed class LinkGrants
     private LinkGrant? Live(string? json) =>
         json is not null && JsonSerializer.Deserialize(json, LinksJsonContext.Default.LinkGrant) is { } grant && grant.ExpiresAt > _time.GetUtcNow() ? grant : null;
 
-    private static string GrantKey(string tenant, string id) => $"{StoreKeys.Prefix}{{{tenant}}}:link-grant:{ConsoleSessions.Hash(id)}";
+    private static string GrantKey(string tenant, string id) => $"{StoreKeys.Prefix}{{{tenant}}}:link-grant:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(id)))}";
 }

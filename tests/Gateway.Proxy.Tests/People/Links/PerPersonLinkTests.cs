@@ -217,4 +217,34 @@ public sealed class PerPersonLinkTests
             response.Dispose();
         }
     }
+
+    [Fact]
+    public async Task InvokeTool_UpstreamAcceptsTokenExchange_UsesTheExchangedTokenWithoutALink()
+    {
+        await using var gw = await PerPersonGateway.StartAsync(PerPersonGateway.PreRegistered.Replace("scopes: [issues.read]", "scopes: [issues.read], token_exchange: true", StringComparison.Ordinal));
+        gw.Server.AcceptsTokenExchange = true;
+        var person = gw.People.Provider.Issue("erin");
+
+        using var first = await gw.People.PostAsPersonAsync("/v1/actions/invoke-tool", PerPersonGateway.ReadContact, person);
+        using var second = await gw.People.PostAsPersonAsync("/v1/actions/invoke-tool", PerPersonGateway.ReadContact.Replace("c-1", "c-2", StringComparison.Ordinal), person);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(person, Assert.Single(gw.Server.ExchangedSubjectTokens));
+        var exchanged = Assert.Single(gw.Server.AccessTokens);
+        Assert.StartsWith("at-exchanged-upstream-erin-", exchanged, StringComparison.Ordinal);
+        Assert.All(gw.Gateway.Upstream.To("/crm"), r => Assert.Equal("Bearer " + exchanged, r.Headers["Authorization"]));
+        Assert.Empty(gw.Server.AuthorizationRequests);
+    }
+
+    [Fact]
+    public async Task InvokeTool_UpstreamRefusesTokenExchange_FallsBackToTheLink()
+    {
+        await using var gw = await PerPersonGateway.StartAsync(PerPersonGateway.PreRegistered.Replace("scopes: [issues.read]", "scopes: [issues.read], token_exchange: true", StringComparison.Ordinal));
+
+        using var response = await gw.CallAsync("erin");
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden, "upstream_account_not_linked");
+        Assert.Empty(gw.Gateway.Upstream.To("/crm"));
+    }
 }

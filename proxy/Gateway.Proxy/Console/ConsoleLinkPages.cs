@@ -1,9 +1,9 @@
 using System.Text.Json;
 using Gateway.Authorization.AccessTokens;
-using Gateway.Proxy.Console;
+using Gateway.Proxy.People.Links;
 using static Gateway.Proxy.Console.ConsoleHtml;
 
-namespace Gateway.Proxy.People.Links;
+namespace Gateway.Proxy.Console;
 
 /// <summary>
 /// The link pages of <c>per_person</c> connectors. The link URL a refusal names, <c>/connections/{tenant}/{connector}/link</c>,
@@ -11,7 +11,7 @@ namespace Gateway.Proxy.People.Links;
 /// under the console (<c>/console/{tenant}/connections/…</c>), where the person's console session is read (its cookie is the
 /// console's); <c>/connections/{tenant}/{connector}/client-metadata.json</c> is the gateway's client metadata document.
 /// </summary>
-internal static class LinkPages
+internal static class ConsoleLinkPages
 {
     /// <summary>The public routes (outside the console's path).</summary>
     public static void MapPublic(IEndpointRouteBuilder app)
@@ -20,7 +20,7 @@ internal static class LinkPages
         connections.MapGet("/{tenant}/{connector}/link", static (HttpContext c, string tenant, string connector) =>
             Results.Redirect(ConsolePath(tenant) + "/" + U(connector) + "/link" + c.Request.QueryString.Value));
         connections.MapGet("/{tenant}/callback", static (HttpContext c, string tenant) => Results.Redirect(ConsolePath(tenant) + "/callback" + c.Request.QueryString.Value));
-        connections.MapGet("/{tenant}/{connector}/client-metadata.json", static (HttpContext c, string tenant, string connector, LinkFlow flow, PublicOrigin origin) =>
+        connections.MapGet("/{tenant}/{connector}/client-metadata.json", static (HttpContext c, string tenant, string connector, ConsoleLinkFlow flow, PublicOrigin origin) =>
             flow.NeedsOf(tenant, connector) is { Client.MetadataDocument: true }
                 ? Results.Text(MetadataDocument(origin.For(c.Request), tenant, connector), "application/json")
                 : Results.NotFound());
@@ -29,7 +29,7 @@ internal static class LinkPages
     /// <summary>The pages under the console group.</summary>
     public static void Map(RouteGroupBuilder console)
     {
-        console.MapGet("/{tenant}/connections/{connector}/link", static async (HttpContext c, string tenant, string connector, LinkFlow flow, ConsoleSessions sessions) =>
+        console.MapGet("/{tenant}/connections/{connector}/link", static async (HttpContext c, string tenant, string connector, ConsoleLinkFlow flow, ConsoleSessions sessions) =>
         {
             var grant = c.Request.Query["grant"].Count == 1 ? c.Request.Query["grant"][0] : null;
             if (grant is not { Length: > 0 and <= 128 } || !grant.All(static ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_'))
@@ -46,7 +46,7 @@ internal static class LinkPages
             var outcome = await flow.StartAsync(c, session, tenant, connector, grant);
             return outcome.Location is { } location ? Results.Redirect(location) : Refusal(outcome.Status, outcome.Code!, outcome.Message!, session);
         });
-        console.MapGet("/{tenant}/connections/callback", static async (HttpContext c, string tenant, LinkFlow flow, ConsoleSessions sessions) =>
+        console.MapGet("/{tenant}/connections/callback", static async (HttpContext c, string tenant, ConsoleLinkFlow flow, ConsoleSessions sessions) =>
         {
             if (await sessions.CurrentAsync(c) is not { } session || session.Tenant != tenant)
             {

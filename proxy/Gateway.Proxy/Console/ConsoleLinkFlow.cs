@@ -5,10 +5,11 @@ using Gateway.Authorization.AccessTokens;
 using Gateway.Connectors.Credentials;
 using Gateway.Policy;
 using Gateway.Proxy.Bundle;
-using Gateway.Proxy.Console;
+using Gateway.Proxy.People;
+using Gateway.Proxy.People.Links;
 using Gateway.Store;
 
-namespace Gateway.Proxy.People.Links;
+namespace Gateway.Proxy.Console;
 
 /// <summary>
 /// Links a person's upstream account (<c>per_person</c>): the link page takes the link grant (single use, bound to the
@@ -18,7 +19,7 @@ namespace Gateway.Proxy.People.Links;
 /// <c>iss</c> parameter (RFC 9207: required when the server says it sends it, and always equal to its issuer when present),
 /// exchanges the code, and stores the link (<see cref="LinkedAccounts"/>).
 /// </summary>
-internal sealed partial class LinkFlow
+internal sealed partial class ConsoleLinkFlow
 {
     private static readonly TimeSpan FlowLifetime = TimeSpan.FromMinutes(10);
 
@@ -29,10 +30,10 @@ internal sealed partial class LinkFlow
     private readonly IStateStore _store;
     private readonly PublicOrigin _origin;
     private readonly TimeProvider _time;
-    private readonly ILogger<LinkFlow> _logger;
+    private readonly ILogger<ConsoleLinkFlow> _logger;
 
-    public LinkFlow(PolicyProvider policy, LinkGrants grants, LinkedAccounts accounts, UpstreamAuthorization upstream, IStateStore store, PublicOrigin origin,
-        TimeProvider time, ILogger<LinkFlow> logger)
+    public ConsoleLinkFlow(PolicyProvider policy, LinkGrants grants, LinkedAccounts accounts, UpstreamAuthorization upstream, IStateStore store, PublicOrigin origin,
+        TimeProvider time, ILogger<ConsoleLinkFlow> logger)
     {
         _policy = policy;
         _grants = grants;
