@@ -121,7 +121,7 @@ public sealed record RedisStoreOptions
 
     /// <summary>
     /// Admission (and settle) batches side by side per tenant, each request's by its nonce key (<see cref="ReplicaShards.Of"/>):
-    /// 1 to <see cref="ReplicaShards.Max"/>; unset, <see cref="ReplicaShards.Default"/> (half the cores, 1 to 8), as the
+    /// 1 to <see cref="ReplicaShards.Max"/>; unset, <see cref="ReplicaShards.Default"/> (one), as the
     /// audit chains per replica.
     /// </summary>
     public int? AdmissionShards { get; init; }

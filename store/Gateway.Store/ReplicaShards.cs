@@ -3,15 +3,16 @@ namespace Gateway.Store;
 /// <summary>
 /// How many writers or batchers of one kind a replica runs side by side per tenant (#71): audit chains
 /// (<c>Gateway:Audit:ChainsPerReplica</c>) and admission batches (<see cref="RedisStoreOptions.AdmissionShards"/>), so that
-/// no single one serializes a tenant's requests. The default is half the cores, from 1 to 8: a 2-core machine keeps one.
+/// no single one serializes a tenant's requests. The default is one: on 16 cores, eight chains and eight admission shards cost
+/// more CPU per request and held fewer requests a second than one (docs/performance.md, "Several chains per replica").
 /// </summary>
 public static class ReplicaShards
 {
     /// <summary>The most shards an option may ask for.</summary>
     public const int Max = 64;
 
-    /// <summary>Half the processors, from 1 to 8.</summary>
-    public static int Default => Math.Clamp(Environment.ProcessorCount / 2, 1, 8);
+    /// <summary>One: what measured best on 2 and on 16 cores.</summary>
+    public const int Default = 1;
 
     /// <summary>True when <paramref name="shards"/> is from 1 to <see cref="Max"/>.</summary>
     public static bool IsValid(int shards) => shards is >= 1 and <= Max;

@@ -28,7 +28,7 @@ public sealed record AuditOptions
     /// <summary>
     /// Chains this replica writes per tenant side by side, each its own partition (<see cref="AuditPartition.ChainOf"/>),
     /// a request's records all in the chain its request id picks: 1 to <see cref="AuditPartition.MaxChains"/>; unset,
-    /// half the cores from 1 to 8 (<see cref="Gateway.Store.ReplicaShards.Default"/>). Changing it across restarts is
+    /// one (<see cref="Gateway.Store.ReplicaShards.Default"/>). Changing it across restarts is
     /// safe: the chains an earlier value wrote stay and verify.
     /// </summary>
     public int? ChainsPerReplica { get; init; }
