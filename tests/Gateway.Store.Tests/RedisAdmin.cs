@@ -21,7 +21,7 @@ internal sealed class RedisAdmin : IAsyncDisposable
         var options = ConfigurationOptions.Parse(endpoint);
         options.Password = password;
         options.AllowAdmin = true;
-        options.SyncTimeout = options.AsyncTimeout = 10_000;
+        options.SyncTimeout = options.AsyncTimeout = options.ConnectTimeout = 10_000;
         ConnectionMultiplexer? connected = null;
         RedisConnectionException? refused = null;
         await Eventually.HoldsAsync(
@@ -38,8 +38,9 @@ internal sealed class RedisAdmin : IAsyncDisposable
                     return false;
                 }
             },
-            TimeSpan.FromSeconds(10),
-            () => $"Redis at {endpoint} refused every connection for 10 s: {refused?.Message}");
+            // A cluster node's first connection reads the cluster's shape, which under a whole suite's load can take seconds.
+            TimeSpan.FromSeconds(30),
+            () => $"Redis at {endpoint} refused every connection for 30 s: {refused?.Message}");
         return new RedisAdmin(connected!);
     }
 

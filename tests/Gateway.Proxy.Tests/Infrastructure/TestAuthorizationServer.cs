@@ -64,6 +64,9 @@ public sealed class TestAuthorizationServer : IAsyncDisposable
     /// <summary>The query of every authorization request.</summary>
     public ConcurrentQueue<IReadOnlyDictionary<string, string>> AuthorizationRequests { get; } = new();
 
+    /// <summary>Every dynamic client registration's request body (RFC 7591), in order.</summary>
+    public ConcurrentQueue<string> Registrations { get; } = new();
+
     public static async Task<TestAuthorizationServer> StartAsync()
     {
         TestAuthorizationServer? server = null;
@@ -93,7 +96,13 @@ public sealed class TestAuthorizationServer : IAsyncDisposable
                     throw;
                 }
             });
-            app.MapPost("/register", () => Results.Json(new { client_id = ClientId, client_secret = ClientSecret }, statusCode: StatusCodes.Status201Created));
+            app.MapPost("/register", async (HttpContext context) =>
+            {
+                // RFC 7591: the client's metadata as sent, kept for the test to read.
+                using var reader = new StreamReader(context.Request.Body);
+                server.Registrations.Enqueue(await reader.ReadToEndAsync().ConfigureAwait(false));
+                return Results.Json(new { client_id = ClientId, client_secret = ClientSecret }, statusCode: StatusCodes.Status201Created);
+            });
         }).ConfigureAwait(false);
         server = new TestAuthorizationServer(kestrel);
         return server;

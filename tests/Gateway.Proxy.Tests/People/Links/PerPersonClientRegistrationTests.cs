@@ -1,0 +1,55 @@
+using System.Net;
+using System.Text.Json;
+using Gateway.Proxy.Tests.Infrastructure;
+
+namespace Gateway.Proxy.Tests.People.Links;
+
+/// <summary>
+/// The two client registrations of a <c>per_person</c> connector besides a pre-registered client, each driven to a
+/// completed link and a forwarded call: RFC 7591 dynamic registration at the upstream's authorization server, and a
+/// client metadata document the gateway serves, whose URL is the client id.
+/// </summary>
+public sealed class PerPersonClientRegistrationTests
+{
+    private const string Dynamic = "{ credential: per_person, authorization_server: \"{server}\", client: { dynamic: true }, scopes: [issues.read] }";
+    private const string MetadataDocument = "{ credential: per_person, authorization_server: \"{server}\", client: { metadata_document: true }, scopes: [issues.read] }";
+
+    [Fact]
+    public async Task Link_DynamicallyRegisteredClient_RegistersOnceLinksAndTheUpstreamSeesThePersonsToken()
+    {
+        await using var gw = await PerPersonGateway.StartAsync(Dynamic);
+        using var refused = await gw.CallAsync("erin");
+
+        using var linked = await gw.FollowLinkAsync(await PerPersonGateway.LinkPathAsync(refused), "erin");
+        using var retried = await gw.CallAsync("erin");
+
+        Assert.True(linked.StatusCode == HttpStatusCode.OK, await linked.Content.ReadAsStringAsync() + string.Join('\n', gw.Server.Refusals));
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        var registration = JsonDocument.Parse(Assert.Single(gw.Server.Registrations)).RootElement;
+        Assert.Contains(registration.GetProperty("redirect_uris").EnumerateArray(), uri => uri.GetString()!.EndsWith("/connections/demo/callback", StringComparison.Ordinal));
+        Assert.Equal(TestAuthorizationServer.ClientId, Assert.Single(gw.Server.AuthorizationRequests)["client_id"]);
+        Assert.Equal("Bearer " + Assert.Single(gw.Server.AccessTokens), Assert.Single(gw.Gateway.Upstream.To("/crm")).Headers["Authorization"]);
+        Assert.DoesNotContain(TestAuthorizationServer.ClientSecret, string.Join('\n', gw.Logs.Lines), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Link_ClientMetadataDocument_TheClientIdIsTheDocumentTheGatewayServesAndTheLinkCompletes()
+    {
+        await using var gw = await PerPersonGateway.StartAsync(MetadataDocument);
+        using var refused = await gw.CallAsync("erin");
+
+        using var linked = await gw.FollowLinkAsync(await PerPersonGateway.LinkPathAsync(refused), "erin");
+        using var retried = await gw.CallAsync("erin");
+
+        Assert.True(linked.StatusCode == HttpStatusCode.OK, await linked.Content.ReadAsStringAsync() + string.Join('\n', gw.Server.Refusals));
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Empty(gw.Server.Registrations);
+        var clientId = new Uri(Assert.Single(gw.Server.AuthorizationRequests)["client_id"]);
+        using var document = await gw.Gateway.Host.Client.GetAsync(clientId.PathAndQuery);
+        Assert.Equal(HttpStatusCode.OK, document.StatusCode);
+        var metadata = JsonDocument.Parse(await document.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(clientId.ToString(), metadata.GetProperty("client_id").GetString());
+        Assert.Contains(metadata.GetProperty("redirect_uris").EnumerateArray(), uri => uri.GetString()!.EndsWith("/connections/demo/callback", StringComparison.Ordinal));
+        Assert.Equal("Bearer " + Assert.Single(gw.Server.AccessTokens), Assert.Single(gw.Gateway.Upstream.To("/crm")).Headers["Authorization"]);
+    }
+}
