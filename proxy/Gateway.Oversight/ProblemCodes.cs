@@ -93,6 +93,9 @@ public static class ProblemCodes
     public const string UpstreamAccountNotLinked = "upstream_account_not_linked";
     public const string UpstreamAccountRelinkRequired = "upstream_account_relink_required";
 
+    // A per_person connector and a delegated child acting for the person: 403 unless the connector says delegated: true.
+    public const string PersonDelegationNotAllowed = "person_delegation_not_allowed";
+
     // 403: an evaluation's decision token presented on the action (X-Gamut-Decision-Token)
     public const string DecisionTokenInvalid = "decision_token_invalid";
     public const string DecisionTokenExpired = "decision_token_expired";

@@ -63,6 +63,30 @@ public sealed class PerPersonCredentialTests
         Assert.Contains(result.Errors, e => e.Code == code);
     }
 
+    [Theory]
+    [InlineData("", false)]
+    [InlineData(", delegated: false", false)]
+    [InlineData(", delegated: true", true)]
+    public void LoadTenantText_PerPersonDelegated_IsReadAndDefaultsToFalse(string delegated, bool expected)
+    {
+        var result = PolicyBundleLoader.LoadTenantText("t1.yaml",
+            Tenant("mcp", $"{{ credential: per_person, authorization_server: \"https://a.example\", client: {{ dynamic: true }}{delegated} }}"), Path.GetTempPath());
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(expected, Assert.Single(result.Tenant!.Register.Catalog).Person!.Delegated);
+    }
+
+    [Theory]
+    [InlineData("{ credential: per_person, authorization_server: \"https://a.example\", client: { dynamic: true }, delegated: yes }", "wrong_type")]
+    [InlineData("{ credential: per_person, authorization_server: \"https://a.example\", client: { dynamic: true }, delegated: \"true\" }", "wrong_type")]
+    [InlineData("{ credential: vault, vault_prefix: p, delegated: true }", "invalid_value")]
+    public void LoadTenantText_BadDelegated_IsRefusedWithItsCode(string person, string code)
+    {
+        var result = PolicyBundleLoader.LoadTenantText("t1.yaml", Tenant("http", person), Path.GetTempPath());
+
+        Assert.Contains(result.Errors, e => e.Code == code && e.Message.Contains("delegated", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void LoadTenantText_PerPersonOnAModelConnector_IsRefused()
     {

@@ -38,6 +38,9 @@ public sealed record PersonRequirement
     /// </summary>
     public bool TokenExchange { get; init; }
 
+    /// <summary>Per person: a delegated child acting for the person may use their account too (otherwise <c>person_delegation_not_allowed</c>).</summary>
+    public bool Delegated { get; init; }
+
     /// <summary>What a token obtained for the person is cached under, with the person: the audience and resource asked.</summary>
     public string CacheKey => (Audience ?? string.Empty) + "\n" + (Resource?.AbsoluteUri ?? string.Empty) + "\n" + (Scope ?? string.Empty);
 }

@@ -195,7 +195,7 @@ internal sealed partial class EnforceStage
 
         // A connector that acts for a person: refused without one; their own credential replaces the connector's.
         var (personCredential, upstreamAccount, personRefusal) = await _people.ObtainAsync(
-            tenant, entry, upstream, identity.Person, feature.Find<PresentedPerson>(), _origin.For(context.Request), context.RequestAborted).ConfigureAwait(false);
+            tenant, entry, upstream, identity.Person, identity.Delegation is not null, feature.Find<PresentedPerson>(), _origin.For(context.Request), context.RequestAborted).ConfigureAwait(false);
         if (personRefusal is not null)
         {
             return (null, personRefusal);

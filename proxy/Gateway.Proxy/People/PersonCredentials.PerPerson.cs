@@ -18,10 +18,12 @@ internal sealed partial class PersonCredentials
     /// <summary>
     /// The person's credential for <paramref name="connector"/>, the upstream account it is (a linked account's subject), or
     /// the refusal. <paramref name="acting"/> is the verified person (a signed <c>X-Gamut-Person</c> or a person's access
-    /// token); <paramref name="origin"/> the gateway's public origin, the link URL's start.
+    /// token); <paramref name="delegated"/> whether a delegated child acts for them (refused unless the connector says
+    /// <c>delegated: true</c>); <paramref name="origin"/> the gateway's public origin, the link URL's start.
     /// </summary>
     public async ValueTask<(SecretValue? Credential, string? UpstreamAccount, Refusal? Refusal)> ObtainAsync(
-        TenantPolicy tenant, CatalogEntry decided, CatalogEntry connector, ActingPerson? acting, PresentedPerson? presented, string origin, CancellationToken cancellationToken)
+        TenantPolicy tenant, CatalogEntry decided, CatalogEntry connector, ActingPerson? acting, bool delegated, PresentedPerson? presented, string origin,
+        CancellationToken cancellationToken)
     {
         if ((decided.Person ?? connector.Person) is not { Credential: PersonCredential.PerPerson } needs)
         {
@@ -33,6 +35,12 @@ internal sealed partial class PersonCredentials
         {
             return (null, null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.PersonRequired,
                 $"Connector '{connector.Name}' acts as the person's own upstream account: an agent acting on its own cannot use it. Nothing was forwarded."));
+        }
+
+        if (delegated && !needs.Delegated)
+        {
+            return (null, null, new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.PersonDelegationNotAllowed,
+                $"Connector '{connector.Name}' acts as the person's own upstream account, and its policy does not let a delegated agent use it (person.delegated). Nothing was forwarded."));
         }
 
         var key = new LinkedAccountKey(tenant.Slug, acting.Issuer, acting.Subject, connector.Name);

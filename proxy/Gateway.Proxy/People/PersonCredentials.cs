@@ -74,7 +74,7 @@ internal sealed partial class PersonCredentials
         {
             PersonCredential.TokenExchange => await ExchangeAsync(tenant, connector, needs, person, cancellationToken).ConfigureAwait(false),
             PersonCredential.Vault => await FromVaultAsync(tenant, connector, needs, person, cancellationToken).ConfigureAwait(false),
-            PersonCredential.PerPerson => (await ObtainAsync(tenant, decided, connector, person.Person, person, string.Empty, cancellationToken).ConfigureAwait(false)) is var (c, _, r) ? (c, r) : default,
+            PersonCredential.PerPerson => (await ObtainAsync(tenant, decided, connector, person.Person, delegated: true, person, string.Empty, cancellationToken).ConfigureAwait(false)) is var (c, _, r) ? (c, r) : default,
             _ => (null, null),
         };
     }

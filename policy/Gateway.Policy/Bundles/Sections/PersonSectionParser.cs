@@ -66,7 +66,7 @@ internal sealed partial class PersonSectionParser(YamlNodeReader reader, SecretR
     public PersonRequirement? ParseRequirement(YamlNode node, string? entryName, ConnectorKind? kind = null)
     {
         var what = $"catalog entry '{entryName}' person";
-        var f = reader.Mapping(node, what, "credential", "audience", "resource", "scope", "vault_prefix", "authorization_server", "client", "scopes", "token_exchange");
+        var f = reader.Mapping(node, what, "credential", "audience", "resource", "scope", "vault_prefix", "authorization_server", "client", "scopes", "token_exchange", "delegated");
         if (f is null)
         {
             return null;
@@ -111,9 +111,9 @@ internal sealed partial class PersonSectionParser(YamlNodeReader reader, SecretR
             reader.Error(stray, BundleErrorCodes.InvalidValue, $"{what}: audience and scope apply only to credential token_exchange (per_person asks for 'scopes')");
         }
 
-        if (credential != PersonCredential.PerPerson && (f["authorization_server"] ?? f["client"] ?? f["scopes"] ?? f["token_exchange"]) is { } strayPerPerson)
+        if (credential != PersonCredential.PerPerson && (f["authorization_server"] ?? f["client"] ?? f["scopes"] ?? f["token_exchange"] ?? f["delegated"]) is { } strayPerPerson)
         {
-            reader.Error(strayPerPerson, BundleErrorCodes.InvalidValue, $"{what}: authorization_server, client, scopes and token_exchange apply only to credential per_person");
+            reader.Error(strayPerPerson, BundleErrorCodes.InvalidValue, $"{what}: authorization_server, client, scopes, token_exchange and delegated apply only to credential per_person");
         }
 
         if (credential != PersonCredential.Vault && f["vault_prefix"] is { } strayPrefix)
@@ -154,6 +154,7 @@ internal sealed partial class PersonSectionParser(YamlNodeReader reader, SecretR
             Client = f.Required("client") is { } cn ? ParseClient(cn, what + ".client") : null,
             Scopes = scopes,
             TokenExchange = f.OptionalBool("token_exchange", false),
+            Delegated = f.OptionalBool("delegated", false),
         };
     }
 
