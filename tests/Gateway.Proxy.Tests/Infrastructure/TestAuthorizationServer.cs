@@ -100,7 +100,7 @@ public sealed class TestAuthorizationServer : IAsyncDisposable
             {
                 // RFC 7591: the client's metadata as sent, kept for the test to read.
                 using var reader = new StreamReader(context.Request.Body);
-                server.Registrations.Enqueue(await reader.ReadToEndAsync().ConfigureAwait(false));
+                server!.Registrations.Enqueue(await reader.ReadToEndAsync().ConfigureAwait(false));
                 return Results.Json(new { client_id = ClientId, client_secret = ClientSecret }, statusCode: StatusCodes.Status201Created);
             });
         }).ConfigureAwait(false);
