@@ -6,7 +6,8 @@ namespace Gateway.Policy.AuditChain;
 /// The decisions of a tenant's chains that were to be carried out and have no outcome: "outcome unknown". A record with
 /// no <c>status_code</c> (or 0), no <c>invoked</c> and no <c>outcomes</c> is a decision written before its request was
 /// forwarded, for its <c>request_id</c> or each of its <c>decisions</c>; a later record naming the request with a status
-/// (its <c>request_id</c>, or one of its <c>outcomes</c>; a remote agent's task state is not one) is its outcome. The
+/// (its <c>request_id</c>, one of its <c>outcomes</c> or of a repeated refusal's <c>request_ids</c>; a remote agent's task
+/// state is not one) is its outcome. The
 /// gateway appends an outcome right after its answer, so a crash in between leaves such a decision: counted and named
 /// here, never a broken chain. Decision and outcome of a request are in the same chain, the outcome after.
 /// </summary>
@@ -61,6 +62,14 @@ public sealed class AuditOutcomeTally
         if (!(record.TryGetProperty("decision", out var name) && name.ValueKind == JsonValueKind.String && name.ValueEquals(A2aTaskState)))
         {
             Resolve(RequestId(record));
+            if (record.TryGetProperty("request_ids", out var requestIds) && requestIds.ValueKind == JsonValueKind.Array)
+            {
+                // A refusal standing for several requests (a storm of one refusal) is each one's outcome.
+                foreach (var requestId in requestIds.EnumerateArray())
+                {
+                    Resolve(requestId.ValueKind == JsonValueKind.String ? requestId.GetString() : null);
+                }
+            }
         }
     }
 

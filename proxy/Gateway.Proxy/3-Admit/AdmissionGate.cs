@@ -34,6 +34,7 @@ internal sealed class AdmissionGate
     private readonly TimeSpan _nonceLifetime;
     private readonly TimeSpan _tokenRecordLifetime;
     private readonly AdmissionKeys _keys = new();
+    private readonly AdmissionView _view = new();
 
     public AdmissionGate(IStateStore store, TokenBudgets budgets, RunCounters runs, GatewayMetrics metrics, DecisionTokenIssuer tokens, IOptions<GatewayOptions> options)
     {
@@ -86,6 +87,26 @@ internal sealed class AdmissionGate
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Admission> AdmitAsync(TenantPolicy? tenant, AgentIdentity identity, string? tool, BudgetReservation? budget, RunAdmissionPlan? run, bool issuesToken, DecisionTokenPayload? evaluation, RateLimitWindow? issuance, CancellationToken cancellationToken)
     {
+        var plan = Plan(tenant, identity, tool, budget, run, issuesToken, evaluation, issuance);
+        return await SettleAsync(plan, await _store.AdmitAsync(plan.Request, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
+    /// <summary>Makes the planned admission's store call now and reads its answer (<see cref="SettleAsync"/>).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<Admission> AdmitAsync(AdmissionPlan plan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return await SettleAsync(plan, await _store.AdmitAsync(plan.Request, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A request's admission made ready for the store, with no store call: its keys, windows, counters, budget and token
+    /// step as <see cref="AdmitAsync(TenantPolicy?, AgentIdentity, string?, BudgetReservation?, RunAdmissionPlan?, bool, DecisionTokenPayload?, CancellationToken)"/>
+    /// makes them.
+    /// </summary>
+    public AdmissionPlan Plan(TenantPolicy? tenant, AgentIdentity identity, string? tool, BudgetReservation? budget, RunAdmissionPlan? run, bool issuesToken, DecisionTokenPayload? evaluation, RateLimitWindow? issuance = null)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
         IReadOnlyList<RateLimitWindow> windows = [];
         IReadOnlyList<string>? scopes = null;
         string[] switchKeys;
@@ -141,11 +162,44 @@ internal sealed class AdmissionGate
             },
         };
 
-        var outcome = await _store.AdmitAsync(request, cancellationToken).ConfigureAwait(false);
+        return new AdmissionPlan(request, identity, tool, scopes, budget, run, evaluation, tokenId);
+    }
+
+    /// <summary>
+    /// The admission a plan will have if the store answers as this replica last saw the agent (<see cref="AdmissionView"/>:
+    /// no kill switch on, these token generations), for the Decide stage to decide on before the store call; null when
+    /// the view knows nothing of the agent or saw a switch on (then the store is asked first, as ever). The plan's store
+    /// call is made by the Record stage, with the decision record, and read with <see cref="SettleAsync"/>.
+    /// </summary>
+    public Admission? Provisional(AdmissionPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return plan.TokenId is { } tokenId && _view.Of(plan.Identity) is { SwitchesOn: 0 } seen
+            ? new Admission(AdmissionVerdict.Admitted, plan.Identity, null, TimeSpan.Zero)
+            {
+                TokenGrant = new DecisionTokenGrant(tokenId, seen.TenantGeneration, seen.AgentGeneration),
+            }
+            : null;
+    }
+
+    /// <summary>
+    /// Reads the store's answer to a plan: the refusal when the request may not go on (what it reserved given back), else
+    /// the identity with the operator's (or the tenant's) suspension applied and what was reserved and recorded.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<Admission> SettleAsync(AdmissionPlan plan, AdmissionOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var (identity, budget, run, evaluation, scopes) = (plan.Identity, plan.Budget, plan.Run, plan.Evaluation, plan.Scopes);
         if (!outcome.NonceFresh)
         {
             _metrics.Replays.Add(1);
             return Admission.Replayed;
+        }
+
+        if (outcome.Token is { } seen)
+        {
+            _view.Observe(identity, outcome.SwitchesOn, seen.Generations);
         }
 
         var reservation = TokenBudgetGate.Admitted(budget, outcome.Budget);
@@ -173,7 +227,7 @@ internal sealed class AdmissionGate
             return new Admission(AdmissionVerdict.RunLimitExceeded, identity, null, TimeSpan.Zero) { RunLimitRefusal = RunLimitGate.Refused(run, counted) };
         }
 
-        var grant = outcome.Token is { } recorded ? new DecisionTokenGrant(tokenId!, recorded.Generations[0], recorded.Generations[1]) : null;
+        var grant = outcome.Token is { } recorded ? new DecisionTokenGrant(plan.TokenId!, recorded.Generations[0], recorded.Generations[1]) : null;
         if (evaluation is not null && outcome.Token is { } used && EvaluationVerdict(evaluation, used) is { } refusedEvaluation)
         {
             await ReleaseAsync(reservation, spent).ConfigureAwait(false);

@@ -1,10 +1,13 @@
 using System.Diagnostics;
+using Gateway.Audit;
 using Gateway.Policy.Tokens;
 using Gateway.Proxy.Authenticate;
+using Gateway.Proxy.Configuration;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Telemetry;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.Admit;
 
@@ -19,7 +22,11 @@ namespace Gateway.Proxy.Admit;
 /// reserved (a refusal of the budget is answered by Enforce, after the decision); in the same call the id of the
 /// decision token the request may be issued is recorded, and an evaluation's token presented on an action
 /// (<see cref="PresentedEvaluation"/>) is used up. Its record is the <see cref="Admission"/>, with the caller as the
-/// store knows it (an operator's suspension applied).
+/// store knows it (an operator's suspension applied). With <c>Gateway:Admission:WithDecisionRecord</c> (on by default),
+/// a registered agent's request that acts in no run and presents no evaluation, whose switches and token generations
+/// this replica has seen (<see cref="AdmissionGate.Provisional"/>), makes no store call here: its record is the
+/// provisional <see cref="Admission"/> with the <see cref="AdmissionPlan"/> beside it, and the Record stage makes the
+/// store call together with the decision record.
 /// </summary>
 internal sealed class AdmitStage
 {
@@ -32,9 +39,13 @@ internal sealed class AdmitStage
 
     private readonly IServiceProvider _services;
 
-    public AdmitStage(RequestDelegate next, AdmissionGate admission, RunLimitGate runs, DecisionTokenReader tokens, TimeProvider time, GatewayMetrics metrics, IServiceProvider services)
+    // Gateway:Admission:WithDecisionRecord, where the audit sink is the state store (whose append can carry an admission).
+    private readonly bool _withDecisionRecord;
+
+    public AdmitStage(RequestDelegate next, AdmissionGate admission, RunLimitGate runs, DecisionTokenReader tokens, TimeProvider time, GatewayMetrics metrics, IServiceProvider services, AuditJournal journal, IOptions<GatewayOptions> options)
     {
         _services = services;
+        _withDecisionRecord = options.Value.Admission.WithDecisionRecord && journal.Store is StoreAuditStore;
         _next = next;
         _admission = admission;
         _runs = runs;
@@ -94,11 +105,23 @@ internal sealed class AdmitStage
             }
 
             var budget = TokenBudgetGate.ForAdmission(call, described.Tenant, authenticated.Identity);
-            var admission = await _admission.AdmitAsync(described.Tenant, authenticated.Identity, tool, budget, run, issuesToken: true, evaluation, context.RequestAborted).ConfigureAwait(false);
-            if (admission.Verdict != AdmissionVerdict.Admitted)
+            var plan = _admission.Plan(described.Tenant, authenticated.Identity, tool, budget, run, issuesToken: true, evaluation);
+            Admission admission;
+            if (_withDecisionRecord && run is null && evaluation is null && !described.DecideOnly && !described.Request.Simulate
+                && _admission.Provisional(plan) is { } provisional)
             {
-                feature.Add(AdmissionRefusal.For(admission, tool));
-                return;
+                // Decided on this replica's view of the agent; the store call goes with the decision record (Record).
+                feature.Add(plan);
+                admission = provisional;
+            }
+            else
+            {
+                admission = await _admission.AdmitAsync(plan, context.RequestAborted).ConfigureAwait(false);
+                if (admission.Verdict != AdmissionVerdict.Admitted)
+                {
+                    feature.Add(AdmissionRefusal.For(admission, tool));
+                    return;
+                }
             }
 
             feature.Add(admission);

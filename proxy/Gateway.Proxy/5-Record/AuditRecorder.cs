@@ -11,6 +11,7 @@ using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Security;
 using Gateway.Proxy.Telemetry;
 using System.Runtime.CompilerServices;
+using Gateway.Store;
 
 namespace Gateway.Proxy.Record;
 
@@ -30,8 +31,11 @@ internal sealed class AuditRecorder
     private readonly AuditJournal _journal;
     private readonly GatewayMetrics _metrics;
 
-    public AuditRecorder(AuditJournal journal, GatewayMetrics metrics)
+    private readonly IStateStore? _state;
+
+    public AuditRecorder(AuditJournal journal, GatewayMetrics metrics, IStateStore? state = null)
     {
+        _state = state;
         _journal = journal;
         _metrics = metrics;
     }
@@ -42,16 +46,24 @@ internal sealed class AuditRecorder
     /// policy and explanation written in the same group share one record, each request's id and intent digest in it
     /// (<see cref="AuditEntry.Decisions"/>); it is durable before any of them is forwarded or answered, like a record
     /// of its own. The decision's receipt, whose claims are made of the sealed record and the request id, is signed with
-    /// the rest of its group and stored with it (<see cref="AuditJournal.AppendWithReceiptAsync"/>).
+    /// the rest of its group and stored with it (<see cref="AuditJournal.AppendWithReceiptAsync(AuditEntry, CancellationToken)"/>).
+    /// A planned <paramref name="admission"/> is made in the same store call, its answer on <see cref="AuditAppended.Admission"/>.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<AuditAppended> RecordDecisionAsync(
-        HttpContext context, AgentIdentity identity, GovernedDecision governed, DecisionDisposition disposition, int statusCode)
+        HttpContext context, AgentIdentity identity, GovernedDecision governed, DecisionDisposition disposition, int statusCode, AdmissionRequest? admission = null)
     {
         var entry = Entry(context, identity, governed, statusCode, disposition == DecisionDisposition.Answer ? AuditFold.None : AuditFold.Decision, outcome: null);
         var started = Stopwatch.GetTimestamp();
         try
         {
+            // LEAD STUB until pc's journal overload lands: the admission first, then the append.
+            if (admission is not null)
+            {
+                var admitted = await _state!.AdmitAsync(admission, context.RequestAborted).ConfigureAwait(false);
+                return await _journal.AppendWithReceiptAsync(entry, context.RequestAborted).ConfigureAwait(false) with { Admission = admitted };
+            }
+
             return await _journal.AppendWithReceiptAsync(entry, context.RequestAborted).ConfigureAwait(false);
         }
         finally

@@ -1,10 +1,14 @@
 using System.Diagnostics;
+using Gateway.Audit;
+using Gateway.Oversight;
 using Gateway.Policy;
 using Gateway.Proxy.Admit;
 using Gateway.Proxy.Decide;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Pipeline;
+using Gateway.Proxy.Refusals;
 using Gateway.Proxy.Telemetry;
+using Gateway.Store;
 
 namespace Gateway.Proxy.Record;
 
@@ -16,17 +20,21 @@ namespace Gateway.Proxy.Record;
 /// (<see cref="GatewayRequestFeature.Receipt"/>, shared because refusals carry it too; claims made of the sealed record: <see cref="Gateway.Audit.ReceiptClaims"/>), signed with the rest of its
 /// audit group and stored with it; the Respond stage sends it (the <c>Gamut-Receipt</c> header of every answer after it).
 /// A record that cannot be written ends the request in a refusal (the Respond stage fails closed). It writes nothing to
-/// the response.
+/// the response. A planned admission (<see cref="AdmissionPlan"/>) is made here: in the decision record's store call
+/// for a decision to be carried out (a request the store then refuses is refused after its decision, the refusal its
+/// outcome), else before the record, as the Admit stage would have made it; either way as <see cref="RecordedAdmission"/>.
 /// </summary>
 internal sealed class RecordStage
 {
     private readonly RequestDelegate _next;
     private readonly AuditRecorder _audit;
+    private readonly AdmissionGate _admissions;
     private readonly GatewayMetrics _metrics;
 
-    public RecordStage(RequestDelegate next, AuditRecorder audit, GatewayMetrics metrics)
+    public RecordStage(RequestDelegate next, AuditRecorder audit, AdmissionGate admissions, GatewayMetrics metrics)
     {
         _next = next;
+        _admissions = admissions;
         _audit = audit;
         _metrics = metrics;
     }
@@ -46,14 +54,33 @@ internal sealed class RecordStage
             var governed = feature.Get<GovernedDecision>();
             var (disposition, status) = Disposition(feature.Get<DescribedAction>().DecideOnly, governed);
             var identity = feature.Get<Admission>().Identity!;
-            // Durable, and its receipt signed with the rest of its audit group (one signature per group).
-            var appended = await _audit.RecordDecisionAsync(context, identity, governed, disposition, status).ConfigureAwait(false);
+            var planned = feature.Find<AdmissionPlan>();
+            if (planned is not null && disposition != DecisionDisposition.Execute)
+            {
+                // Nothing is carried out: admitted first, as ever, and a refused admission is the request's only record.
+                if (await AdmitPlannedAsync(feature, planned, context.RequestAborted).ConfigureAwait(false) is null)
+                {
+                    return;
+                }
+
+                planned = null;
+            }
+
+            // Durable, and its receipt signed with the rest of its audit group (one signature per group); a planned
+            // admission made in the same store call.
+            var appended = await _audit.RecordDecisionAsync(context, identity, governed, disposition, status, planned?.Request).ConfigureAwait(false);
             if (appended.Receipt is { } receipt)
             {
                 feature.AddReceipt(receipt);
             }
 
             feature.Add(new RecordedDecision(disposition, status, appended.Record.ExplanationDigest));
+            if (planned is not null && await SettleAsync(feature, planned, appended.Admission).ConfigureAwait(false) is { } refusal)
+            {
+                // Refused after its decision: the refusal is the decision's outcome (Respond records and answers it).
+                feature.Add(refusal);
+                return;
+            }
         }
         finally
         {
@@ -61,6 +88,53 @@ internal sealed class RecordStage
         }
 
         await _next(context).ConfigureAwait(false);
+    }
+
+    // A planned admission's store call made now; null (its refusal added) when it refused.
+    private async ValueTask<Admission?> AdmitPlannedAsync(GatewayRequestFeature feature, AdmissionPlan planned, CancellationToken cancellationToken)
+    {
+        var admission = await _admissions.AdmitAsync(planned, cancellationToken).ConfigureAwait(false);
+        feature.Add(new RecordedAdmission(admission));
+        if (admission.Verdict != AdmissionVerdict.Admitted)
+        {
+            feature.Add(AdmissionRefusal.For(admission, planned.Tool));
+            return null;
+        }
+
+        return Changed(feature, admission, planned.Tool) is { } refusal ? Refused(feature, refusal) : admission;
+    }
+
+    // The store's answer to the admission made with the decision record; the refusal when the request may not go on.
+    private async ValueTask<Refusal?> SettleAsync(GatewayRequestFeature feature, AdmissionPlan planned, AdmissionOutcome? outcome)
+    {
+        var admission = await _admissions.SettleAsync(planned, outcome ?? throw new AuditWriteException("The admission made with the decision record was not answered.")).ConfigureAwait(false);
+        feature.Add(new RecordedAdmission(admission));
+        return admission.Verdict != AdmissionVerdict.Admitted ? AdmissionRefusal.For(admission, planned.Tool) : Changed(feature, admission, planned.Tool);
+    }
+
+    // An agent (or its tenant) suspended since this replica's view (which saw no switch on) that the decision was made on:
+    // the block the decision would have been (its lifecycle control failed), answered as such and recorded under the
+    // tool, as the decision's outcome after a decision record, else as the request's only record.
+    private static Refusal? Changed(GatewayRequestFeature feature, Admission admission, string? tool)
+    {
+        if (admission.Identity is not { Suspended: true })
+        {
+            return null;
+        }
+
+        var block = OperatorSuspension.Block(feature.Get<GovernedDecision>().Decision);
+        return new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.Blocked, "The agent, or its tenant, was suspended by an operator (kill switch). Nothing was forwarded.")
+        {
+            AuditTool = tool,
+            Decision = WireNames.Of(block.Kind),
+            ExplanationJson = new ExplanationJsonCache().Serialize(block.Explanation),
+        };
+    }
+
+    private static Admission? Refused(GatewayRequestFeature feature, Refusal refusal)
+    {
+        feature.Add(refusal);
+        return null;
     }
 
     private static (DecisionDisposition Disposition, int StatusCode) Disposition(bool decideOnly, GovernedDecision governed) =>

@@ -142,8 +142,9 @@ internal static class DecisionResponseWriter
     /// </summary>
     public static Refusal WithDecision(Refusal refusal, GovernedDecision governed, string? receipt) => refusal with
     {
-        Decision = WireNames.Of(governed.Kind),
-        ExplanationJson = governed.ExplanationJson,
+        // A refusal that carries its own decision keeps it (a kill switch the store read with the decision record).
+        Decision = refusal.Decision ?? WireNames.Of(governed.Kind),
+        ExplanationJson = refusal.Decision is null ? governed.ExplanationJson : refusal.ExplanationJson,
         Members = writer =>
         {
             writer.WriteBoolean("invoked"u8, false);

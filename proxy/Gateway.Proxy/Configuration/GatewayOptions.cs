@@ -14,6 +14,9 @@ public sealed class GatewayOptions
     /// <summary><c>Gateway:DecisionTokens</c>.</summary>
     public DecisionTokenSettings DecisionTokens { get; set; } = new();
 
+    /// <summary><c>Gateway:Admission</c>.</summary>
+    public AdmissionSettings Admission { get; set; } = new();
+
     /// <summary>Where the policy bundle lives and how it is watched.</summary>
     public sealed class PolicySettings
     {
@@ -55,5 +58,18 @@ public sealed class GatewayOptions
         /// second × (lifetime + 5 s) records.
         /// </summary>
         public TimeSpan Lifetime { get; set; } = Gateway.Policy.Tokens.DecisionTokenIssuer.MaxLifetime;
+    }
+
+    /// <summary>How a request's admission reaches the state store.</summary>
+    public sealed class AdmissionSettings
+    {
+        /// <summary>
+        /// When on, an allowed request's admission (nonce, switches, limits, budget, token record) is made in the same store
+        /// call as its decision record, decided on this replica's last view of the agent's switches and token
+        /// generations: one store round trip before forwarding instead of two. Where the view is unknown (an agent's
+        /// first request here), the request is delegated, acts in a run or presents an evaluation's token, or the audit
+        /// sink is not the state store, the admission is made first, as when off.
+        /// </summary>
+        public bool WithDecisionRecord { get; set; } = true;
     }
 }
