@@ -133,6 +133,7 @@ public static class GatewayApplication
 
         // 3-Admit: nonce, kill switches, rate limits in one store call.
         services.AddSingleton<AdmissionGate>();
+        services.AddSingleton<AdmissionView>();
 
         // 4-Decide: the engine, decision tokens, approvals and warrants against the register.
         services.AddSingleton<Gateway.Oversight.Register.IRegisterDirectory, PolicyRegisterDirectory>();

@@ -41,6 +41,9 @@ internal sealed record Admission(AdmissionVerdict Verdict, AgentIdentity? Identi
     /// <summary>For <see cref="AdmissionVerdict.RunLimitExceeded"/>: the refusal, naming the limit.</summary>
     public Refusal? RunLimitRefusal { get; init; }
 
+    /// <summary>The refusal of an admission that did not admit the request, recorded under <paramref name="tool"/> where it says so (<see cref="AdmissionRefusal"/>).</summary>
+    public Refusal RefusalFor(string? tool) => AdmissionRefusal.For(this, tool);
+
     public static readonly Admission Replayed = new(AdmissionVerdict.Replayed, null, null, TimeSpan.Zero);
 
     public static readonly Admission SecretRevoked = new(AdmissionVerdict.SecretRevoked, null, null, TimeSpan.Zero);

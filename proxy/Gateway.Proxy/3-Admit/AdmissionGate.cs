@@ -34,10 +34,11 @@ internal sealed class AdmissionGate
     private readonly TimeSpan _nonceLifetime;
     private readonly TimeSpan _tokenRecordLifetime;
     private readonly AdmissionKeys _keys = new();
-    private readonly AdmissionView _view = new();
+    private readonly AdmissionView _view;
 
-    public AdmissionGate(IStateStore store, TokenBudgets budgets, RunCounters runs, GatewayMetrics metrics, DecisionTokenIssuer tokens, IOptions<GatewayOptions> options)
+    public AdmissionGate(IStateStore store, TokenBudgets budgets, RunCounters runs, GatewayMetrics metrics, DecisionTokenIssuer tokens, IOptions<GatewayOptions> options, AdmissionView view)
     {
+        _view = view;
         _store = store;
         _budgets = budgets;
         _runs = runs;
@@ -174,7 +175,7 @@ internal sealed class AdmissionGate
     public Admission? Provisional(AdmissionPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        return plan.TokenId is { } tokenId && _view.Of(plan.Identity) is { SwitchesOn: 0 } seen
+        return plan.TokenId is { } tokenId && _view.Of(plan.ViewKey) is { SwitchesOn: 0 } seen
             ? new Admission(AdmissionVerdict.Admitted, plan.Identity, null, TimeSpan.Zero)
             {
                 TokenGrant = new DecisionTokenGrant(tokenId, seen.TenantGeneration, seen.AgentGeneration),
@@ -183,67 +184,24 @@ internal sealed class AdmissionGate
     }
 
     /// <summary>
-    /// Reads the store's answer to a plan: the refusal when the request may not go on (what it reserved given back), else
-    /// the identity with the operator's (or the tenant's) suspension applied and what was reserved and recorded.
+    /// Reads the store's answer to a plan (<see cref="AdmissionPlan.Read"/>), counts a replay or a rate limit, remembers what
+    /// it read of the agent (<see cref="AdmissionView"/>), and gives back what a refused request holds.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<Admission> SettleAsync(AdmissionPlan plan, AdmissionOutcome outcome)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        var (identity, budget, run, evaluation, scopes) = (plan.Identity, plan.Budget, plan.Run, plan.Evaluation, plan.Scopes);
-        if (!outcome.NonceFresh)
-        {
-            _metrics.Replays.Add(1);
-            return Admission.Replayed;
-        }
-
-        if (outcome.Token is { } seen)
-        {
-            _view.Observe(identity, outcome.SwitchesOn, seen.Generations);
-        }
-
-        var reservation = TokenBudgetGate.Admitted(budget, outcome.Budget);
-        var spent = run is null || outcome.Counters is { Reserved: false } ? null : RunLimitGate.Admitted(run, outcome.Counters);
-        var isDelegate = identity.Delegation is not null;
-        var secretRevoked = outcome.IsSwitchOn(AgentStatusService.SecretRevokedSwitch) || (isDelegate && outcome.IsSwitchOn(AgentStatusService.AgentSecretRevokedSwitch));
-        var secretRetired = outcome.IsSwitchOn(AgentStatusService.SecretRetiredSwitch) || (isDelegate && outcome.IsSwitchOn(AgentStatusService.IssuerSecretRetiredSwitch));
-        if (secretRevoked || secretRetired)
+        var admission = plan.Read(outcome);
+        _metrics.CountAdmissionRefusal(admission.Verdict == AdmissionVerdict.Replayed, admission.Verdict == AdmissionVerdict.RateLimited ? admission.Scope : null);
+        _view.Observe(plan.ViewKey, outcome);
+        if (admission.Verdict != AdmissionVerdict.Admitted && (admission.Reservation is not null || admission.Run is not null))
         {
             // Refused here, with no admission for the request to end with: given back now.
-            await ReleaseAsync(reservation, spent).ConfigureAwait(false);
-            return secretRevoked ? Admission.SecretRevoked : Admission.SecretRetired;
+            await ReleaseAsync(admission.Reservation, admission.Run).ConfigureAwait(false);
+            return admission with { Reservation = null, Run = null };
         }
 
-        if (!outcome.RateLimit.Admitted)
-        {
-            var refused = scopes![outcome.RateLimit.RefusedIndex];
-            _metrics.RateLimitRefusals.Add(1, new KeyValuePair<string, object?>("scope", refused));
-            return new Admission(AdmissionVerdict.RateLimited, identity, refused, outcome.RateLimit.RetryAfter);
-        }
-
-        if (run is not null && outcome.Counters is { Reserved: false } counted)
-        {
-            // A limit of the run is used up: nothing was counted or reserved, not even the budget.
-            return new Admission(AdmissionVerdict.RunLimitExceeded, identity, null, TimeSpan.Zero) { RunLimitRefusal = RunLimitGate.Refused(run, counted) };
-        }
-
-        var grant = outcome.Token is { } recorded ? new DecisionTokenGrant(plan.TokenId!, recorded.Generations[0], recorded.Generations[1]) : null;
-        if (evaluation is not null && outcome.Token is { } used && EvaluationVerdict(evaluation, used) is { } refusedEvaluation)
-        {
-            await ReleaseAsync(reservation, spent).ConfigureAwait(false);
-            return new Admission(refusedEvaluation, identity, null, TimeSpan.Zero);
-        }
-
-        var suspended = outcome.IsSwitchOn(AgentStatusService.SuspendedSwitch) || outcome.IsSwitchOn(AgentStatusService.TenantSuspendedSwitch)
-            || (isDelegate && outcome.IsSwitchOn(AgentStatusService.AgentSuspendedSwitch));
-        return new Admission(AdmissionVerdict.Admitted, suspended ? identity with { Suspended = true } : identity, null, TimeSpan.Zero)
-        {
-            Reservation = reservation,
-            TokenGrant = grant,
-            Evaluation = outcome.Token is not null ? evaluation : null,
-            Run = spent,
-            Described = run?.Described,
-        };
+        return admission;
     }
 
     // What a request refused after its admission holds is given back (its action and intent stay counted).
@@ -259,12 +217,4 @@ internal sealed class AdmissionGate
             await _runs.ReleaseAsync(spent).ConfigureAwait(false);
         }
     }
-
-    // An evaluation's token is good for the action once, while the generations it was issued under are current.
-    private static AdmissionVerdict? EvaluationVerdict(DecisionTokenPayload evaluation, TokenRecordingOutcome recorded) => recorded.Consumption switch
-    {
-        TokenConsumption.AlreadyUsed => AdmissionVerdict.EvaluationUsed,
-        TokenConsumption.Consumed when TokenGenerations.RevocationOf(evaluation, recorded.Generations[0], recorded.Generations[1]) is null => null,
-        _ => AdmissionVerdict.EvaluationRevoked,
-    };
 }

@@ -1,3 +1,5 @@
+using Gateway.Oversight.Agents;
+using Gateway.Oversight.Tokens;
 using Gateway.Policy.Tokens;
 using Gateway.Proxy.Authenticate;
 using Gateway.Store;
@@ -5,9 +7,9 @@ using Gateway.Store;
 namespace Gateway.Proxy.Admit;
 
 /// <summary>
-/// An admission made ready for the store (<see cref="AdmissionGate.Plan"/>) and what its answer is read against
-/// (<see cref="AdmissionGate.SettleAsync"/>). Added to the request by the Admit stage when the store call is left to the
-/// Record stage, which makes it together with the decision record (<see cref="AdmissionGate.Provisional"/>).
+/// An admission made ready for the store (<see cref="AdmissionGate.Plan"/>) and how the store's answer reads
+/// (<see cref="Read"/>). Added to the request by the Admit stage when the store call is left to the Record stage, which
+/// makes it together with the decision record (<see cref="AdmissionGate.Provisional"/>).
 /// </summary>
 /// <param name="Request">The store's admission request.</param>
 /// <param name="Identity">The caller as authenticated.</param>
@@ -25,4 +27,68 @@ internal sealed record AdmissionPlan(
     BudgetReservation? Budget,
     RunAdmissionPlan? Run,
     DecisionTokenPayload? Evaluation,
-    string? TokenId);
+    string? TokenId)
+{
+    /// <summary>The agent as <see cref="Reservations.AdmissionView"/> knows it; null for a delegated child.</summary>
+    public (string Tenant, string Agent, string? Fingerprint)? ViewKey =>
+        Identity.Delegation is null ? (Identity.Tenant, Identity.Agent, Identity.SecretFingerprint) : null;
+
+    /// <summary>
+    /// The admission the store's answer makes: the refusal when the request may not go on, else the identity with the
+    /// operator's (or the tenant's) suspension applied and what was reserved and recorded. A refusal still holds what the
+    /// store reserved for it (<see cref="Admission.Reservation"/>, <see cref="Admission.Run"/>), to be given back.
+    /// </summary>
+    public Admission Read(AdmissionOutcome outcome)
+    {
+        if (!outcome.NonceFresh)
+        {
+            return Admission.Replayed;
+        }
+
+        var reservation = TokenBudgetGate.Admitted(Budget, outcome.Budget);
+        var spent = Run is null || outcome.Counters is { Reserved: false } ? null : RunLimitGate.Admitted(Run, outcome.Counters);
+        var isDelegate = Identity.Delegation is not null;
+        var secretRevoked = outcome.IsSwitchOn(AgentStatusService.SecretRevokedSwitch) || (isDelegate && outcome.IsSwitchOn(AgentStatusService.AgentSecretRevokedSwitch));
+        var secretRetired = outcome.IsSwitchOn(AgentStatusService.SecretRetiredSwitch) || (isDelegate && outcome.IsSwitchOn(AgentStatusService.IssuerSecretRetiredSwitch));
+        if (secretRevoked || secretRetired)
+        {
+            return (secretRevoked ? Admission.SecretRevoked : Admission.SecretRetired) with { Reservation = reservation, Run = spent };
+        }
+
+        if (!outcome.RateLimit.Admitted)
+        {
+            return new Admission(AdmissionVerdict.RateLimited, Identity, Scopes![outcome.RateLimit.RefusedIndex], outcome.RateLimit.RetryAfter);
+        }
+
+        if (Run is not null && outcome.Counters is { Reserved: false } counted)
+        {
+            // A limit of the run is used up: nothing was counted or reserved, not even the budget.
+            return new Admission(AdmissionVerdict.RunLimitExceeded, Identity, null, TimeSpan.Zero) { RunLimitRefusal = RunLimitGate.Refused(Run, counted) };
+        }
+
+        var grant = outcome.Token is { } recorded ? new DecisionTokenGrant(TokenId!, recorded.Generations[0], recorded.Generations[1]) : null;
+        if (Evaluation is not null && outcome.Token is { } used && EvaluationVerdict(Evaluation, used) is { } refusedEvaluation)
+        {
+            return new Admission(refusedEvaluation, Identity, null, TimeSpan.Zero) { Reservation = reservation, Run = spent };
+        }
+
+        var suspended = outcome.IsSwitchOn(AgentStatusService.SuspendedSwitch) || outcome.IsSwitchOn(AgentStatusService.TenantSuspendedSwitch)
+            || (isDelegate && outcome.IsSwitchOn(AgentStatusService.AgentSuspendedSwitch));
+        return new Admission(AdmissionVerdict.Admitted, suspended ? Identity with { Suspended = true } : Identity, null, TimeSpan.Zero)
+        {
+            Reservation = reservation,
+            TokenGrant = grant,
+            Evaluation = outcome.Token is not null ? Evaluation : null,
+            Run = spent,
+            Described = Run?.Described,
+        };
+    }
+
+    // An evaluation's token is good for the action once, while the generations it was issued under are current.
+    private static AdmissionVerdict? EvaluationVerdict(DecisionTokenPayload evaluation, TokenRecordingOutcome recorded) => recorded.Consumption switch
+    {
+        TokenConsumption.AlreadyUsed => AdmissionVerdict.EvaluationUsed,
+        TokenConsumption.Consumed when TokenGenerations.RevocationOf(evaluation, recorded.Generations[0], recorded.Generations[1]) is null => null,
+        _ => AdmissionVerdict.EvaluationRevoked,
+    };
+}

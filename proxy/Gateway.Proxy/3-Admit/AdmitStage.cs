@@ -42,10 +42,10 @@ internal sealed class AdmitStage
     // Gateway:Admission:WithDecisionRecord, where the audit sink is the state store (whose append can carry an admission).
     private readonly bool _withDecisionRecord;
 
-    public AdmitStage(RequestDelegate next, AdmissionGate admission, RunLimitGate runs, DecisionTokenReader tokens, TimeProvider time, GatewayMetrics metrics, IServiceProvider services, AuditJournal journal, IOptions<GatewayOptions> options)
+    public AdmitStage(RequestDelegate next, AdmissionGate admission, RunLimitGate runs, DecisionTokenReader tokens, TimeProvider time, GatewayMetrics metrics, IServiceProvider services, IAuditStore auditSink, IOptions<GatewayOptions> options)
     {
         _services = services;
-        _withDecisionRecord = options.Value.Admission.WithDecisionRecord && journal.Store is StoreAuditStore;
+        _withDecisionRecord = options.Value.Admission.WithDecisionRecord && auditSink is StoreAuditStore;
         _next = next;
         _admission = admission;
         _runs = runs;

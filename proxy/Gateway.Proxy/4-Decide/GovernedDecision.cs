@@ -46,6 +46,16 @@ internal sealed record GovernedDecision
 
     public DecisionKind Kind => Decision.Kind;
 
+    /// <summary>
+    /// The block this decision would have been had the agent (or its tenant) been known to be suspended by an operator
+    /// (<see cref="OperatorSuspension"/>): its wire name and serialised explanation.
+    /// </summary>
+    public (string Decision, ReadOnlyMemory<byte> ExplanationJson) AsSuspended()
+    {
+        var block = OperatorSuspension.Block(Decision);
+        return (WireNames.Of(block.Kind), new ExplanationJsonCache().Serialize(block.Explanation));
+    }
+
     /// <summary>The degrade form in force when the decision degrades (read-only when the rule names none); null otherwise.</summary>
     public DegradeSpec? Degrade => Kind == DecisionKind.Degrade ? Decision.Degrade ?? DegradeSpec.DefaultReadOnly : null;
 

@@ -7,6 +7,7 @@ using Gateway.Proxy.Decide;
 using Gateway.Proxy.Describe;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Refusals;
+using Gateway.Proxy.Reservations;
 using Gateway.Proxy.Telemetry;
 using Gateway.Store;
 
@@ -28,13 +29,15 @@ internal sealed class RecordStage
 {
     private readonly RequestDelegate _next;
     private readonly AuditRecorder _audit;
-    private readonly AdmissionGate _admissions;
+    private readonly IAdmissionStore _store;
+    private readonly AdmissionView _view;
     private readonly GatewayMetrics _metrics;
 
-    public RecordStage(RequestDelegate next, AuditRecorder audit, AdmissionGate admissions, GatewayMetrics metrics)
+    public RecordStage(RequestDelegate next, AuditRecorder audit, IStateStore store, AdmissionView view, GatewayMetrics metrics)
     {
         _next = next;
-        _admissions = admissions;
+        _store = store;
+        _view = view;
         _audit = audit;
         _metrics = metrics;
     }
@@ -75,7 +78,7 @@ internal sealed class RecordStage
             }
 
             feature.Add(new RecordedDecision(disposition, status, appended.Record.ExplanationDigest));
-            if (planned is not null && await SettleAsync(feature, planned, appended.Admission).ConfigureAwait(false) is { } refusal)
+            if (planned is not null && Settle(feature, planned, appended.Admission) is { } refusal)
             {
                 // Refused after its decision: the refusal is the decision's outcome (Respond records and answers it).
                 feature.Add(refusal);
@@ -93,48 +96,51 @@ internal sealed class RecordStage
     // A planned admission's store call made now; null (its refusal added) when it refused.
     private async ValueTask<Admission?> AdmitPlannedAsync(GatewayRequestFeature feature, AdmissionPlan planned, CancellationToken cancellationToken)
     {
-        var admission = await _admissions.AdmitAsync(planned, cancellationToken).ConfigureAwait(false);
+        var admission = Settled(planned, await _store.AdmitAsync(planned.Request, cancellationToken).ConfigureAwait(false));
         feature.Add(new RecordedAdmission(admission));
-        if (admission.Verdict != AdmissionVerdict.Admitted)
+        if ((admission.Verdict != AdmissionVerdict.Admitted ? admission.RefusalFor(planned.Tool) : Suspended(feature, admission, planned.Tool)) is { } refusal)
         {
-            feature.Add(AdmissionRefusal.For(admission, planned.Tool));
+            feature.Add(refusal);
             return null;
         }
 
-        return Changed(feature, admission, planned.Tool) is { } refusal ? Refused(feature, refusal) : admission;
+        return admission;
     }
 
     // The store's answer to the admission made with the decision record; the refusal when the request may not go on.
-    private async ValueTask<Refusal?> SettleAsync(GatewayRequestFeature feature, AdmissionPlan planned, AdmissionOutcome? outcome)
+    private Refusal? Settle(GatewayRequestFeature feature, AdmissionPlan planned, AdmissionOutcome? outcome)
     {
-        var admission = await _admissions.SettleAsync(planned, outcome ?? throw new AuditWriteException("The admission made with the decision record was not answered.")).ConfigureAwait(false);
+        var admission = Settled(planned, outcome ?? throw new AuditWriteException("The admission made with the decision record was not answered."));
         feature.Add(new RecordedAdmission(admission));
-        return admission.Verdict != AdmissionVerdict.Admitted ? AdmissionRefusal.For(admission, planned.Tool) : Changed(feature, admission, planned.Tool);
+        return admission.Verdict != AdmissionVerdict.Admitted ? admission.RefusalFor(planned.Tool) : Suspended(feature, admission, planned.Tool);
+    }
+
+    // Read, counted, and remembered as this replica's view of the agent; a refused one still holds what Respond gives back.
+    private Admission Settled(AdmissionPlan planned, AdmissionOutcome outcome)
+    {
+        var admission = planned.Read(outcome);
+        _metrics.CountAdmissionRefusal(admission.Verdict == AdmissionVerdict.Replayed, admission.Verdict == AdmissionVerdict.RateLimited ? admission.Scope : null);
+        _view.Observe(planned.ViewKey, outcome);
+        return admission;
     }
 
     // An agent (or its tenant) suspended since this replica's view (which saw no switch on) that the decision was made on:
     // the block the decision would have been (its lifecycle control failed), answered as such and recorded under the
     // tool, as the decision's outcome after a decision record, else as the request's only record.
-    private static Refusal? Changed(GatewayRequestFeature feature, Admission admission, string? tool)
+    private static Refusal? Suspended(GatewayRequestFeature feature, Admission admission, string? tool)
     {
         if (admission.Identity is not { Suspended: true })
         {
             return null;
         }
 
-        var block = OperatorSuspension.Block(feature.Get<GovernedDecision>().Decision);
+        var (decision, explanation) = feature.Get<GovernedDecision>().AsSuspended();
         return new Refusal(StatusCodes.Status403Forbidden, ProblemCodes.Blocked, "The agent, or its tenant, was suspended by an operator (kill switch). Nothing was forwarded.")
         {
             AuditTool = tool,
-            Decision = WireNames.Of(block.Kind),
-            ExplanationJson = new ExplanationJsonCache().Serialize(block.Explanation),
+            Decision = decision,
+            ExplanationJson = explanation,
         };
-    }
-
-    private static Admission? Refused(GatewayRequestFeature feature, Refusal refusal)
-    {
-        feature.Add(refusal);
-        return null;
     }
 
     private static (DecisionDisposition Disposition, int StatusCode) Disposition(bool decideOnly, GovernedDecision governed) =>

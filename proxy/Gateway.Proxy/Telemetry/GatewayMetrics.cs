@@ -75,6 +75,19 @@ public sealed class GatewayMetrics
 
     public Counter<long> RateLimitRefusals { get; }
 
+    /// <summary>Counts an admission's refusal: a replayed nonce, or a rate limit of <paramref name="rateLimitScope"/>.</summary>
+    public void CountAdmissionRefusal(bool replayed, string? rateLimitScope)
+    {
+        if (replayed)
+        {
+            Replays.Add(1);
+        }
+        else if (rateLimitScope is not null)
+        {
+            RateLimitRefusals.Add(1, new KeyValuePair<string, object?>("scope", rateLimitScope));
+        }
+    }
+
     public Counter<long> BudgetRefusals { get; }
 
     public Counter<long> Tokens { get; }

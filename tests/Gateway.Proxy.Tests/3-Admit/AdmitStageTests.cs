@@ -1,7 +1,9 @@
 using Gateway.Oversight;
 using Gateway.Proxy.Admit;
+using Gateway.Proxy.Configuration;
 using Gateway.Proxy.Telemetry;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using static Gateway.Proxy.Tests.Infrastructure.StageHarness;
 
 namespace Gateway.Proxy.Tests.Admit;
@@ -24,9 +26,25 @@ public sealed class AdmitStageTests
     }
 
     [Fact]
-    public async Task InvokeAsync_ReplayedNonce_Refuses401RecordedUnderTheTool()
+    public async Task InvokeAsync_AgentSeenBefore_PlansTheAdmissionForTheRecordStageAndGoesOn()
     {
         await using var harness = await StartAsync();
+        await harness.RunAsync(GatewayStage.Admit, """{"tool":"read"}""");
+
+        var (context, wentOn) = await harness.RunAsync(GatewayStage.Admit, """{"tool":"read"}""");
+
+        // No store call here: the admission is made with the decision record, decided on what the first one read.
+        var plan = AssertAdded<AdmissionPlan>(context);
+        var admission = AssertAdded<Admission>(context);
+        Assert.Equal(AdmissionVerdict.Admitted, admission.Verdict);
+        Assert.Equal(plan.TokenId, admission.TokenGrant?.TokenId);
+        Assert.True(wentOn);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_ReplayedNonce_Refuses401RecordedUnderTheTool()
+    {
+        await using var harness = await StartAsync(replace: AdmissionFirst);
         var identity = Identity();
         await harness.RunAsync(GatewayStage.Admit, """{"tool":"read"}""", identity: identity);
 
@@ -40,7 +58,7 @@ public sealed class AdmitStageTests
     [Fact]
     public async Task InvokeAsync_RateLimitUsedUp_Refuses429WithItsRetry()
     {
-        await using var harness = await StartAsync(DefaultBundle + "\nrate_limits:\n  - { scope: agent, agent: a, limit: 1, window: 1m }\n");
+        await using var harness = await StartAsync(DefaultBundle + "\nrate_limits:\n  - { scope: agent, agent: a, limit: 1, window: 1m }\n", AdmissionFirst);
         await harness.RunAsync(GatewayStage.Admit, """{"tool":"read"}""");
 
         var (context, wentOn) = await harness.RunAsync(GatewayStage.Admit, """{"tool":"read"}""");
@@ -49,4 +67,8 @@ public sealed class AdmitStageTests
         Assert.NotNull(refusal.RetryAfter);
         Assert.False(wentOn);
     }
+
+    // Gateway:Admission:WithDecisionRecord off: every admission made here, before the decision.
+    private static void AdmissionFirst(IServiceCollection services) =>
+        services.Configure<GatewayOptions>(options => options.Admission.WithDecisionRecord = false);
 }

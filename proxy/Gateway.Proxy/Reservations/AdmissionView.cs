@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+using Gateway.Store;
+
+namespace Gateway.Proxy.Reservations;
+
+/// <summary>
+/// What this replica last saw of an agent's kill switches and token generations, from each admission the store answered,
+/// so that an admission can be decided on before its store call and made with the decision record: the store call reads
+/// both again, and a request the view misjudged is refused after its decision. Registered agents only (a delegated child's
+/// switches name its delegation), by tenant, agent and signing secret. Bounded: past <see cref="MaxEntries"/> the memory
+/// starts again empty.
+/// </summary>
+internal sealed class AdmissionView
+{
+    /// <summary>The most agents remembered.</summary>
+    public const int MaxEntries = 4096;
+
+    private readonly ConcurrentDictionary<(string Tenant, string Agent, string? Fingerprint), Seen> _seen = new();
+
+    /// <summary>Remembers what an admission of the agent <paramref name="key"/> names read (nothing for a replay, or without its token step).</summary>
+    public void Observe((string Tenant, string Agent, string? Fingerprint)? key, AdmissionOutcome outcome)
+    {
+        if (key is not { } agent || !outcome.NonceFresh || outcome.Token is not { Generations: { Count: >= 2 } generations })
+        {
+            return;
+        }
+
+        if (_seen.Count >= MaxEntries)
+        {
+            _seen.Clear();
+        }
+
+        _seen[agent] = new Seen(outcome.SwitchesOn, generations[0], generations[1]);
+    }
+
+    /// <summary>What was last seen of the agent <paramref name="key"/> names; null when nothing was.</summary>
+    public Seen? Of((string Tenant, string Agent, string? Fingerprint)? key) =>
+        key is { } agent && _seen.TryGetValue(agent, out var seen) ? seen : null;
+
+    /// <summary>An agent's switches (bit <c>i</c>: its <c>i</c>-th switch key on) and token generations as last read.</summary>
+    public sealed record Seen(uint SwitchesOn, long TenantGeneration, long AgentGeneration);
+}
