@@ -38,6 +38,12 @@ internal sealed record Admission(AdmissionVerdict Verdict, AgentIdentity? Identi
     /// <summary>The action as the policy describes it, when the admission needed its intent digest (a run's loop detection); the Decide stage reuses it.</summary>
     public DescribeResult? Described { get; init; }
 
+    /// <summary>
+    /// A provisional admission's plan (<see cref="AdmissionGate.Provisional"/>): no store call was made yet; the Record stage
+    /// makes it with the decision record and reads it (<see cref="AdmissionPlan.Read"/>). Null when the store answered here.
+    /// </summary>
+    public AdmissionPlan? Plan { get; init; }
+
     /// <summary>For <see cref="AdmissionVerdict.RunLimitExceeded"/>: the refusal, naming the limit.</summary>
     public Refusal? RunLimitRefusal { get; init; }
 

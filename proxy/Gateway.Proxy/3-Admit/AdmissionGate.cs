@@ -179,6 +179,7 @@ internal sealed class AdmissionGate
             ? new Admission(AdmissionVerdict.Admitted, plan.Identity, null, TimeSpan.Zero)
             {
                 TokenGrant = new DecisionTokenGrant(tokenId, seen.TenantGeneration, seen.AgentGeneration),
+                Plan = plan,
             }
             : null;
     }

@@ -25,8 +25,8 @@ namespace Gateway.Proxy.Admit;
 /// store knows it (an operator's suspension applied). With <c>Gateway:Admission:WithDecisionRecord</c> (on by default),
 /// a registered agent's request that acts in no run and presents no evaluation, whose switches and token generations
 /// this replica has seen (<see cref="AdmissionGate.Provisional"/>), makes no store call here: its record is the
-/// provisional <see cref="Admission"/> with the <see cref="AdmissionPlan"/> beside it, and the Record stage makes the
-/// store call together with the decision record.
+/// provisional <see cref="Admission"/> with its <see cref="Admission.Plan"/>, and the Record stage makes the store call
+/// together with the decision record.
 /// </summary>
 internal sealed class AdmitStage
 {
@@ -111,7 +111,6 @@ internal sealed class AdmitStage
                 && _admission.Provisional(plan) is { } provisional)
             {
                 // Decided on this replica's view of the agent; the store call goes with the decision record (Record).
-                feature.Add(plan);
                 admission = provisional;
             }
             else

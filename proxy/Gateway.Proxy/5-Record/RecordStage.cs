@@ -23,7 +23,7 @@ namespace Gateway.Proxy.Record;
 /// A record that cannot be written ends the request in a refusal (the Respond stage fails closed). It writes nothing to
 /// the response. A planned admission (<see cref="AdmissionPlan"/>) is made here: in the decision record's store call
 /// for a decision to be carried out (a request the store then refuses is refused after its decision, the refusal its
-/// outcome), else before the record, as the Admit stage would have made it; either way as <see cref="RecordedAdmission"/>.
+/// outcome), else before the record, as the Admit stage would have made it; either way on <see cref="RecordedDecision.Admission"/>.
 /// </summary>
 internal sealed class RecordStage
 {
@@ -31,10 +31,12 @@ internal sealed class RecordStage
     private readonly AuditRecorder _audit;
     private readonly IAdmissionStore _store;
     private readonly AdmissionView _view;
+    private readonly TokenBudgets _budgets;
     private readonly GatewayMetrics _metrics;
 
-    public RecordStage(RequestDelegate next, AuditRecorder audit, IStateStore store, AdmissionView view, GatewayMetrics metrics)
+    public RecordStage(RequestDelegate next, AuditRecorder audit, IStateStore store, AdmissionView view, TokenBudgets budgets, GatewayMetrics metrics)
     {
+        _budgets = budgets;
         _next = next;
         _store = store;
         _view = view;
@@ -57,12 +59,16 @@ internal sealed class RecordStage
             var governed = feature.Get<GovernedDecision>();
             var (disposition, status) = Disposition(feature.Get<DescribedAction>().DecideOnly, governed);
             var identity = feature.Get<Admission>().Identity!;
-            var planned = feature.Find<AdmissionPlan>();
+            var planned = feature.Get<Admission>().Plan;
+            Admission? admitted = null;
             if (planned is not null && disposition != DecisionDisposition.Execute)
             {
                 // Nothing is carried out: admitted first, as ever, and a refused admission is the request's only record.
-                if (await AdmitPlannedAsync(feature, planned, context.RequestAborted).ConfigureAwait(false) is null)
+                admitted = Settled(planned, await _store.AdmitAsync(planned.Request, context.RequestAborted).ConfigureAwait(false));
+                if (Refused(feature, planned, admitted) is { } first)
                 {
+                    await ReleaseAsync(admitted).ConfigureAwait(false);
+                    feature.Add(first);
                     return;
                 }
 
@@ -77,10 +83,16 @@ internal sealed class RecordStage
                 feature.AddReceipt(receipt);
             }
 
-            feature.Add(new RecordedDecision(disposition, status, appended.Record.ExplanationDigest));
-            if (planned is not null && Settle(feature, planned, appended.Admission) is { } refusal)
+            if (planned is not null)
             {
-                // Refused after its decision: the refusal is the decision's outcome (Respond records and answers it).
+                admitted = Settled(planned, appended.Admission ?? throw new AuditWriteException("The admission made with the decision record was not answered."));
+            }
+
+            feature.Add(new RecordedDecision(disposition, status, appended.Record.ExplanationDigest) { Admission = admitted });
+            if (planned is not null && Refused(feature, planned, admitted!) is { } refusal)
+            {
+                // Refused after its decision: the refusal is the decision's outcome (Respond records it, answers it and
+                // gives back what the admission holds).
                 feature.Add(refusal);
                 return;
             }
@@ -93,26 +105,17 @@ internal sealed class RecordStage
         await _next(context).ConfigureAwait(false);
     }
 
-    // A planned admission's store call made now; null (its refusal added) when it refused.
-    private async ValueTask<Admission?> AdmitPlannedAsync(GatewayRequestFeature feature, AdmissionPlan planned, CancellationToken cancellationToken)
+    // The refusal of an admission the Record stage made: the store's, or the block of an agent suspended since the view.
+    private static Refusal? Refused(GatewayRequestFeature feature, AdmissionPlan planned, Admission admission) =>
+        admission.Verdict != AdmissionVerdict.Admitted ? admission.RefusalFor(planned.Tool) : Suspended(feature, admission, planned.Tool);
+
+    // What a request refused before its decision record holds is given back here (no decision: Respond settles nothing).
+    private async ValueTask ReleaseAsync(Admission admission)
     {
-        var admission = Settled(planned, await _store.AdmitAsync(planned.Request, cancellationToken).ConfigureAwait(false));
-        feature.Add(new RecordedAdmission(admission));
-        if ((admission.Verdict != AdmissionVerdict.Admitted ? admission.RefusalFor(planned.Tool) : Suspended(feature, admission, planned.Tool)) is { } refusal)
+        if (admission.Reservation is { Granted: true } reservation)
         {
-            feature.Add(refusal);
-            return null;
+            await _budgets.ReleaseAsync(reservation).ConfigureAwait(false);
         }
-
-        return admission;
-    }
-
-    // The store's answer to the admission made with the decision record; the refusal when the request may not go on.
-    private Refusal? Settle(GatewayRequestFeature feature, AdmissionPlan planned, AdmissionOutcome? outcome)
-    {
-        var admission = Settled(planned, outcome ?? throw new AuditWriteException("The admission made with the decision record was not answered."));
-        feature.Add(new RecordedAdmission(admission));
-        return admission.Verdict != AdmissionVerdict.Admitted ? admission.RefusalFor(planned.Tool) : Suspended(feature, admission, planned.Tool);
     }
 
     // Read, counted, and remembered as this replica's view of the agent; a refused one still holds what Respond gives back.

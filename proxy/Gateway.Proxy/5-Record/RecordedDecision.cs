@@ -1,3 +1,4 @@
+using Gateway.Proxy.Admit;
 using Gateway.Proxy.Pipeline;
 
 namespace Gateway.Proxy.Record;
@@ -12,6 +13,23 @@ namespace Gateway.Proxy.Record;
 /// </param>
 internal sealed record RecordedDecision(DecisionDisposition Disposition, int StatusCode, string? ExplanationDigest = null)
 {
+    /// <summary>
+    /// The admission as the store answered the Record stage's call, for a provisional one (<see cref="Admission.Plan"/>):
+    /// what it reserved and recorded, the identity with the suspension the store read; null when Admit's stands.
+    /// </summary>
+    public Admission? Admission { get; init; }
+
+    /// <summary>The request's admission as settled: the Record stage's when it made the store call, else the Admit stage's; null before Admit.</summary>
+    public static Admission? AdmissionOf(GatewayRequestFeature feature) => feature.Find<RecordedDecision>()?.Admission ?? feature.Find<Admission>();
+
+    /// <summary>
+    /// True when the admission made with a decision to be carried out refused the request, or read a kill switch on: its
+    /// refusal is the decision's outcome.
+    /// </summary>
+    public static bool RefusedAfterDecision(GatewayRequestFeature feature) =>
+        feature.Find<RecordedDecision>() is { Disposition: DecisionDisposition.Execute, Admission: { } admission }
+        && (admission.Verdict != AdmissionVerdict.Admitted || admission.Identity is { Suspended: true });
+
     /// <summary>
     /// The receipt of the request's recorded decision (<see cref="GatewayRequestFeature.Receipt"/>, which the Record
     /// stage sets with this record), or null when none was recorded.

@@ -122,7 +122,7 @@ internal sealed partial class EnforceStage
             }
 
             var received = feature.Get<AuthenticatedRequest>().Body;
-            var (plan, refusal) = await PlanAsync(context, feature, RecordedAdmission.Of(feature)!, governed, received).ConfigureAwait(false);
+            var (plan, refusal) = await PlanAsync(context, feature, RecordedDecision.AdmissionOf(feature)!, governed, received).ConfigureAwait(false);
             if (plan is null)
             {
                 feature.Add(refusal!);

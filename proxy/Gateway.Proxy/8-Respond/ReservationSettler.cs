@@ -16,10 +16,10 @@ internal sealed class ReservationSettler(TokenBudgets budgets, RunCounters runs)
     /// <summary>Starts settling, the two at once; null when the request holds nothing.</summary>
     public Task? Start(GatewayRequestFeature feature)
     {
-        var budget = (feature.Find<TokenReservation>() ?? RecordedAdmission.Of(feature)?.Reservation) is { Granted: true } reservation
+        var budget = (feature.Find<TokenReservation>() ?? RecordedDecision.AdmissionOf(feature)?.Reservation) is { Granted: true } reservation
             ? SettleAsync(feature, reservation)
             : null;
-        var run = RecordedAdmission.Of(feature)?.Run is { HoldsSpend: true } held
+        var run = RecordedDecision.AdmissionOf(feature)?.Run is { HoldsSpend: true } held
             ? runs.SettleAsync(held, Usage(feature), forwarded: feature.Find<UpstreamResponse>() is not null).AsTask()
             : null;
         return budget is not null && run is not null ? Task.WhenAll(budget, run) : budget ?? run;

@@ -134,11 +134,11 @@ internal sealed partial class RespondStage
     /// </summary>
     private async Task RefuseAsync(HttpContext context, GatewayRequestFeature feature, Refusal refusal, IRouteResponder? responder)
     {
-        if (RecordedAdmission.RefusedAfterDecision(feature) && refusal.AuditTool is { } refusedTool)
+        if (RecordedDecision.RefusedAfterDecision(feature) && refusal.AuditTool is { } refusedTool)
         {
             // The admission made with the decision record refused it (a replay, a limit, a kill switch flipped since this
             // replica's view): recorded as that refusal, which is the decision's outcome, and answered as it.
-            await _audit.RecordRefusalAsync(context, RecordedAdmission.Of(feature)!.Identity ?? feature.Get<Admission>().Identity!, refusedTool, refusal.Code, refusal.Status, refusal.ExplanationJson).ConfigureAwait(false);
+            await _audit.RecordRefusalAsync(context, RecordedDecision.AdmissionOf(feature)!.Identity ?? feature.Get<Admission>().Identity!, refusedTool, refusal.Code, refusal.Status, refusal.ExplanationJson).ConfigureAwait(false);
             if (refusal.Decision is not null)
             {
                 refusal = DecisionResponseWriter.WithDecision(refusal, feature.Get<GovernedDecision>(), RecordedDecision.ReceiptOf(context));

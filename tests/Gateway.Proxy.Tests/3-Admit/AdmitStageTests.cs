@@ -34,10 +34,10 @@ public sealed class AdmitStageTests
         var (context, wentOn) = await harness.RunAsync(GatewayStage.Admit, """{"tool":"read"}""");
 
         // No store call here: the admission is made with the decision record, decided on what the first one read.
-        var plan = AssertAdded<AdmissionPlan>(context);
         var admission = AssertAdded<Admission>(context);
         Assert.Equal(AdmissionVerdict.Admitted, admission.Verdict);
-        Assert.Equal(plan.TokenId, admission.TokenGrant?.TokenId);
+        Assert.NotNull(admission.Plan);
+        Assert.Equal(admission.Plan.TokenId, admission.TokenGrant?.TokenId);
         Assert.True(wentOn);
     }
 
