@@ -7,10 +7,11 @@ namespace Gateway.Proxy.Reservations;
 /// What this replica last saw of an agent's kill switches and token generations, from each admission the store answered,
 /// so that an admission can be decided on before its store call and made with the decision record: the store call reads
 /// both again, and a request the view misjudged is refused after its decision. Registered agents only (a delegated child's
-/// switches name its delegation), by tenant, agent and signing secret. Bounded: past <see cref="MaxEntries"/> the memory
-/// starts again empty.
+/// switches name its delegation), by tenant, agent and signing secret. An agent a rate limit refused is not decided on
+/// the view until the window it named resets (its requests would only be refused after their decision records). Bounded:
+/// past <see cref="MaxEntries"/> the memory starts again empty.
 /// </summary>
-internal sealed class AdmissionView
+internal sealed class AdmissionView(TimeProvider time)
 {
     /// <summary>The most agents remembered.</summary>
     public const int MaxEntries = 4096;
@@ -20,7 +21,27 @@ internal sealed class AdmissionView
     /// <summary>Remembers what an admission of the agent <paramref name="key"/> names read (nothing for a replay, or without its token step).</summary>
     public void Observe((string Tenant, string Agent, string? Fingerprint)? key, AdmissionOutcome outcome)
     {
-        if (key is not { } agent || !outcome.NonceFresh || outcome.Token is not { Generations: { Count: >= 2 } generations })
+        if (key is not { } agent || !outcome.NonceFresh)
+        {
+            return;
+        }
+
+        Seen seen;
+        if (!outcome.RateLimit.Admitted)
+        {
+            // Nothing else was read: the switches and generations stay as last seen, and the view waits for the window.
+            if (!_seen.TryGetValue(agent, out var last))
+            {
+                return;
+            }
+
+            seen = last with { LimitedUntil = time.GetUtcNow() + outcome.RateLimit.RetryAfter };
+        }
+        else if (outcome.Token is { Generations: { Count: >= 2 } generations })
+        {
+            seen = new Seen(outcome.SwitchesOn, generations[0], generations[1], DateTimeOffset.MinValue);
+        }
+        else
         {
             return;
         }
@@ -30,13 +51,13 @@ internal sealed class AdmissionView
             _seen.Clear();
         }
 
-        _seen[agent] = new Seen(outcome.SwitchesOn, generations[0], generations[1]);
+        _seen[agent] = seen;
     }
 
-    /// <summary>What was last seen of the agent <paramref name="key"/> names; null when nothing was.</summary>
+    /// <summary>What was last seen of the agent <paramref name="key"/> names; null when nothing was, or a rate limit refused it and its window has not reset.</summary>
     public Seen? Of((string Tenant, string Agent, string? Fingerprint)? key) =>
-        key is { } agent && _seen.TryGetValue(agent, out var seen) ? seen : null;
+        key is { } agent && _seen.TryGetValue(agent, out var seen) && seen.LimitedUntil <= time.GetUtcNow() ? seen : null;
 
-    /// <summary>An agent's switches (bit <c>i</c>: its <c>i</c>-th switch key on) and token generations as last read.</summary>
-    public sealed record Seen(uint SwitchesOn, long TenantGeneration, long AgentGeneration);
+    /// <summary>An agent's switches (bit <c>i</c>: its <c>i</c>-th switch key on) and token generations as last read, and until when a rate limit refuses it.</summary>
+    public sealed record Seen(uint SwitchesOn, long TenantGeneration, long AgentGeneration, DateTimeOffset LimitedUntil);
 }
