@@ -42,7 +42,7 @@ internal sealed class AuditRecorder
     /// policy and explanation written in the same group share one record, each request's id and intent digest in it
     /// (<see cref="AuditEntry.Decisions"/>); it is durable before any of them is forwarded or answered, like a record
     /// of its own. The decision's receipt, whose claims are made of the sealed record and the request id, is signed with
-    /// the rest of its group and stored with it (<see cref="AuditJournal.AppendWithReceiptAsync"/>).
+    /// the rest of its group and stored with it (<see cref="AuditJournal.AppendWithReceiptAsync(AuditEntry, CancellationToken)"/>).
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<AuditAppended> RecordDecisionAsync(
