@@ -40,6 +40,19 @@ public interface IAuditLogStore
     /// </summary>
     ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string companionLogKey, IReadOnlyList<byte[]> companionEntries, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Like <see cref="TryAppendAsync(string, long, IReadOnlyList{byte[]}, string?, IReadOnlyList{KeyValuePair{string, byte[]}}, string, IReadOnlyList{byte[]}, CancellationToken)"/>
+    /// (no hash when <paramref name="hashKey"/> is null, no companion log when <paramref name="companionLogKey"/> is null),
+    /// and, only when the entries are appended, each of <paramref name="admissions"/> admitted in order after the append in
+    /// the same atomic step (one script run on Redis, one journal record in the embedded store), each outcome exactly what
+    /// <see cref="IAdmissionStore.AdmitAsync"/> alone would have answered. Not appended (another writer got there first):
+    /// nothing is admitted and the outcomes are empty. An admission whose keys cannot share the log's Redis Cluster hash
+    /// slot (another hash tag, a budget reserved apart) is admitted with <see cref="IAdmissionStore.AdmitAsync"/> right
+    /// after the append succeeded (two calls for it). Each admission is validated as <see cref="IAdmissionStore.AdmitAsync"/>
+    /// does, before anything is written.
+    /// </summary>
+    ValueTask<AppendAdmission> TryAppendAdmittingAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string? companionLogKey, IReadOnlyList<byte[]> companionEntries, IReadOnlyList<AdmissionRequest> admissions, CancellationToken cancellationToken = default);
+
     /// <summary>The value of <paramref name="field"/> in the hash <paramref name="hashKey"/>, or null when absent.</summary>
     ValueTask<string?> HashGetAsync(string hashKey, string field, CancellationToken cancellationToken = default);
 

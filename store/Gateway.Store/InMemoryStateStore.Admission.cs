@@ -5,6 +5,22 @@ public sealed partial class InMemoryStateStore
 {
     public ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
     {
+        ThrowIfInvalid(request);
+        cancellationToken.ThrowIfCancellationRequested();
+        AdmissionOutcome outcome;
+        long sequence = 0;
+        lock (_gate)
+        {
+            var now = Now;
+            Sweep(now);
+            outcome = AdmitLocked(request, now, ref sequence);
+        }
+
+        return Durable(sequence, outcome);
+    }
+
+    private static void ThrowIfInvalid(AdmissionRequest request)
+    {
         ArgumentNullException.ThrowIfNull(request);
         if (request.SwitchKeys.Count > AdmissionRequest.MaxSwitchKeys)
         {
@@ -18,45 +34,40 @@ public sealed partial class InMemoryStateStore
 
         request.Token?.ThrowIfInvalid();
         request.ThrowIfInvalidCounters();
-        cancellationToken.ThrowIfCancellationRequested();
-        AdmissionOutcome outcome;
-        long sequence;
-        lock (_gate)
+    }
+
+    // The admission's one step (under the lock): a replay changes nothing (sequence unchanged then).
+    private AdmissionOutcome AdmitLocked(AdmissionRequest request, DateTimeOffset now, ref long sequence)
+    {
+        if (TryGetLive(request.NonceKey, now, out _))
         {
-            var now = Now;
-            Sweep(now);
-            if (TryGetLive(request.NonceKey, now, out _))
-            {
-                return ValueTask.FromResult(new AdmissionOutcome(false, 0, RateLimitOutcome.Admit));
-            }
-
-            Put(request.NonceKey, new Entry(request.NonceValue, now + request.NonceLifetime));
-            sequence = Journal(StateJournalOperation.PutText, request.NonceKey, now + request.NonceLifetime, text: request.NonceValue);
-            var switches = 0u;
-            for (var i = 0; i < request.SwitchKeys.Count; i++)
-            {
-                if (TryGetLive(request.SwitchKeys[i], now, out _))
-                {
-                    switches |= 1u << i;
-                }
-            }
-
-            var rateLimit = AcquireLocked(request.Windows, now, ref sequence);
-
-            // Counted in the same step, only when every window admitted; the budget reserved only when the counters were
-            // too; the token recorded only when the budget was too.
-            var counted = rateLimit.Admitted && request.Counters.Count > 0 ? ReserveCountersLocked(request.Counters, now, ref sequence) : null;
-            var admitted = rateLimit.Admitted && counted is not { Reserved: false };
-            BudgetOutcome? reserved = admitted && request.Budget is { } asked ? TryReserveLocked(asked.Key, asked.Amount, asked.Limit, asked.Window, now, ref sequence) : null;
-            outcome = new AdmissionOutcome(true, switches, rateLimit)
-            {
-                Counters = counted,
-                Budget = reserved,
-                Token = admitted && reserved is not { Reserved: false } && request.Token is { } token ? RecordTokenLocked(token, now, ref sequence) : null,
-            };
+            return new AdmissionOutcome(false, 0, RateLimitOutcome.Admit);
         }
 
-        return Durable(sequence, outcome);
+        Put(request.NonceKey, new Entry(request.NonceValue, now + request.NonceLifetime));
+        sequence = Journal(StateJournalOperation.PutText, request.NonceKey, now + request.NonceLifetime, text: request.NonceValue);
+        var switches = 0u;
+        for (var i = 0; i < request.SwitchKeys.Count; i++)
+        {
+            if (TryGetLive(request.SwitchKeys[i], now, out _))
+            {
+                switches |= 1u << i;
+            }
+        }
+
+        var rateLimit = AcquireLocked(request.Windows, now, ref sequence);
+
+        // Counted in the same step, only when every window admitted; the budget reserved only when the counters were
+        // too; the token recorded only when the budget was too.
+        var counted = rateLimit.Admitted && request.Counters.Count > 0 ? ReserveCountersLocked(request.Counters, now, ref sequence) : null;
+        var admitted = rateLimit.Admitted && counted is not { Reserved: false };
+        BudgetOutcome? reserved = admitted && request.Budget is { } asked ? TryReserveLocked(asked.Key, asked.Amount, asked.Limit, asked.Window, now, ref sequence) : null;
+        return new AdmissionOutcome(true, switches, rateLimit)
+        {
+            Counters = counted,
+            Budget = reserved,
+            Token = admitted && reserved is not { Reserved: false } && request.Token is { } token ? RecordTokenLocked(token, now, ref sequence) : null,
+        };
     }
 
     // Every amount added when every counter stays within its limit, else none (sequence unchanged then).

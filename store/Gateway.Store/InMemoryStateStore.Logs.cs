@@ -49,7 +49,6 @@ public sealed partial class InMemoryStateStore
         }
     }
 
-    // The hash's fields are journalled before the log's entries: a crash between them keeps fields no entry refers to, never the reverse.
     private ValueTask<bool> TryAppend(string logKey, long expectedLength, string[] entries, CancellationToken cancellationToken, string? hashKey = null, IReadOnlyList<KeyValuePair<string, byte[]>>? fields = null, string? companionLogKey = null, string[]? companionEntries = null)
     {
         ArgumentOutOfRangeException.ThrowIfZero(entries.Length);
@@ -57,36 +56,105 @@ public sealed partial class InMemoryStateStore
         long sequence;
         lock (_gate)
         {
-            var log = GetLog(logKey, create: true)!;
-            if (log.Count != expectedLength)
+            if (!AppendLocked(logKey, expectedLength, entries, hashKey, fields, companionLogKey, companionEntries, out sequence))
             {
                 return ValueTask.FromResult(false);
             }
-
-            if (fields is { Count: > 0 })
-            {
-                var hash = GetHash(hashKey!, create: true)!;
-                foreach (var (field, value) in fields)
-                {
-                    var text = Encoding.UTF8.GetString(value);
-                    if (hash.TryAdd(field, text))
-                    {
-                        Journal(StateJournalOperation.PutField, hashKey!, null, text: text, field: field);
-                    }
-                }
-            }
-
-            if (companionEntries is { Length: > 0 })
-            {
-                GetLog(companionLogKey!, create: true)!.AddRange(companionEntries);
-                Journal(StateJournalOperation.AppendLog, companionLogKey!, null, entries: companionEntries);
-            }
-
-            log.AddRange(entries);
-            sequence = Journal(StateJournalOperation.AppendLog, logKey, null, entries: entries);
         }
 
         return Durable(sequence, true);
+    }
+
+    // Under the lock: the append when the log holds exactly expectedLength entries (false, nothing changed, otherwise). The
+    // hash's fields are journalled before the log's entries: a crash between them keeps fields no entry refers to, never
+    // the reverse.
+    private bool AppendLocked(string logKey, long expectedLength, string[] entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>>? fields, string? companionLogKey, string[]? companionEntries, out long sequence)
+    {
+        sequence = 0;
+        var log = GetLog(logKey, create: true)!;
+        if (log.Count != expectedLength)
+        {
+            return false;
+        }
+
+        if (fields is { Count: > 0 })
+        {
+            var hash = GetHash(hashKey!, create: true)!;
+            foreach (var (field, value) in fields)
+            {
+                var text = Encoding.UTF8.GetString(value);
+                if (hash.TryAdd(field, text))
+                {
+                    Journal(StateJournalOperation.PutField, hashKey!, null, text: text, field: field);
+                }
+            }
+        }
+
+        if (companionEntries is { Length: > 0 })
+        {
+            GetLog(companionLogKey!, create: true)!.AddRange(companionEntries);
+            Journal(StateJournalOperation.AppendLog, companionLogKey!, null, entries: companionEntries);
+        }
+
+        log.AddRange(entries);
+        sequence = Journal(StateJournalOperation.AppendLog, logKey, null, entries: entries);
+        return true;
+    }
+
+    public ValueTask<AppendAdmission> TryAppendAdmittingAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string? companionLogKey, IReadOnlyList<byte[]> companionEntries, IReadOnlyList<AdmissionRequest> admissions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(logKey);
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(fields);
+        ArgumentNullException.ThrowIfNull(companionEntries);
+        ArgumentNullException.ThrowIfNull(admissions);
+        ArgumentOutOfRangeException.ThrowIfZero(entries.Count);
+        if (fields.Count > 0)
+        {
+            ArgumentNullException.ThrowIfNull(hashKey);
+        }
+
+        if (companionEntries.Count > 0)
+        {
+            ArgumentNullException.ThrowIfNull(companionLogKey);
+        }
+
+        foreach (var admission in admissions)
+        {
+            ThrowIfInvalid(admission);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        string[] lines = [.. entries.Select(static entry => Encoding.UTF8.GetString(entry))];
+        string[] companions = [.. companionEntries.Select(static entry => Encoding.UTF8.GetString(entry))];
+        var outcomes = new AdmissionOutcome[admissions.Count];
+        long sequence;
+        lock (_gate)
+        {
+            var now = Now;
+            Sweep(now);
+            if (GetLog(logKey, create: true)!.Count != expectedLength)
+            {
+                return ValueTask.FromResult(new AppendAdmission(false, []));
+            }
+
+            // One journal record for the append and every admission: a crash keeps both or neither.
+            _journal?.BeginGroup();
+            try
+            {
+                AppendLocked(logKey, expectedLength, lines, hashKey, fields, companionLogKey, companions, out sequence);
+                for (var i = 0; i < outcomes.Length; i++)
+                {
+                    outcomes[i] = AdmitLocked(admissions[i], now, ref sequence);
+                }
+            }
+            finally
+            {
+                sequence = _journal?.EndGroup() ?? 0;
+            }
+        }
+
+        return Durable(sequence, new AppendAdmission(true, outcomes));
     }
 
     public ValueTask<long> LogLengthAsync(string logKey, CancellationToken cancellationToken = default)

@@ -92,48 +92,16 @@ internal static partial class RedisScripts
         return value
         """);
 
-    /// <summary>
-    /// The admission step, for a batch of requests (one request when admissions are not batched), each decided in
-    /// order as if alone (a nonce stored by an earlier request of the batch makes a later one a replay; a refusal counts
-    /// in no window and reserves nothing), all at one instant: the server's clock is read once. Per request: the nonce is
-    /// stored only when absent (else nothing else is read or counted); its kill-switch keys are read; its windows
-    /// acquired all-or-nothing; its counters reserved in all-or-nothing only when every window admitted; its budget
-    /// reserved only when the counters were too; and its decision-token step run only when every window admitted, the
-    /// counters and the budget (when asked) were reserved: the token's record set to <c>issued</c> for its lifetime when
-    /// absent (<c>SET NX</c>: a record already there keeps its value and expiry), the generation counters read, and a
-    /// presented token's record set from <c>issued</c> to <c>used</c> (keeping its expiry).
-    /// ARGV[1]: the number of requests; then per request: nonce value, nonce lifetime ms, switch count, window count,
-    /// budget 0|1, token 0|1, counter count, then limit, window ms, permits per window, then amount, limit (-1: none),
-    /// lifetime ms per counter, then the budget's amount, limit and window ms, then the token's record lifetime ms,
-    /// generation count and consume 0|1.
-    /// KEYS per request: the nonce, its kill-switch keys, its windows' keys, its counters' keys, its budget's key, the
-    /// token's record key, its generation keys and the presented token's record key.
-    /// Returns one bulk string of decimal integers separated by spaces (<see cref="RedisStateStore"/> reads it without an
-    /// object per value), per request <see cref="ReplyLength"/> of them: {fresh 0|1, switches bit mask, refused index or
-    /// -1, retry-after ms, budget -1 (not asked or not tried) | 0 (refused) | 1 (reserved), budget used, budget resets-in
-    /// ms, token -1 (not asked or not run) | 0 (recorded, nothing to consume) | 1 (consumed) | 2 (already used) | 3 (no
-    /// record to consume), then <see cref="TokenRecording.MaxGenerationKeys"/> generations (0 beyond those asked), then
-    /// counters -2 (not asked or not tried) | -1 (reserved) | the refused counter's index, then
-    /// <see cref="AdmissionRequest.MaxCounters"/> counter values (0 beyond those asked)}.
-    /// </summary>
-    /// <remarks>
-    /// What the script has read of a key (whether it exists, that its expiry is set, a generation) is asked of Redis once
-    /// per batch, not once per request, and counts are added without being read first: requests of one agent or tenant
-    /// share their switch, window, budget and generation keys, so an admitted request costs one <c>SET</c> for the nonce,
-    /// one <c>INCRBY</c> per window, counter and budget and one <c>SET</c> for the token's record, and a batch one
-    /// <c>TIME</c>, one <c>EXISTS</c> for its switch keys (each alone only when some but not all are set) and one
-    /// <c>MGET</c> for its generation keys; a refused count costs a <c>DECRBY</c> per count taken back. A presented
-    /// token's record is read afresh each time (one <c>GET</c>, and one <c>SET ... KEEPTTL</c> when used), so that two
-    /// requests of one batch cannot both use it.
-    /// </remarks>
-    public static LuaScript Admit { get; } = LuaScript.Prepare(Counters + TokenStep + $$"""
+    // The admission step of Admit and AppendAdmit: admit(k, a, now) decides the batch whose request count is ARGV[a], its
+    // requests' arguments following it and their keys following KEYS[k], at the instant now; returns the reply text.
+    private static readonly string AdmitStep = $$"""
         local counter_slots = {{AdmissionRequest.MaxCounters}}
         local reply_length = 9 + token_slots + counter_slots
-        local now = now_ms()
+
+        local function admit(k, a, now)
         local results = {}
-        local k = 0
-        local a = 1
-        for r = 0, tonumber(ARGV[1]) - 1 do
+        local count = tonumber(ARGV[a])
+        for r = 0, count - 1 do
           local nonce = KEYS[k + 1]
           local switches = tonumber(ARGV[a + 3])
           local windows = tonumber(ARGV[a + 4])
@@ -202,10 +170,50 @@ internal static partial class RedisScripts
         -- One string.format per request, not per value.
         local reply_format = string.rep('%d ', reply_length - 1) .. '%d'
         local replies = {}
-        for r = 0, tonumber(ARGV[1]) - 1 do
+        for r = 0, count - 1 do
           replies[r + 1] = string.format(reply_format, unpack(results, reply_length * r + 1, reply_length * (r + 1)))
         end
         return table.concat(replies, ' ')
+        end
+
+        """;
+
+    /// <summary>
+    /// The admission step, for a batch of requests (one request when admissions are not batched), each decided in
+    /// order as if alone (a nonce stored by an earlier request of the batch makes a later one a replay; a refusal counts
+    /// in no window and reserves nothing), all at one instant: the server's clock is read once. Per request: the nonce is
+    /// stored only when absent (else nothing else is read or counted); its kill-switch keys are read; its windows
+    /// acquired all-or-nothing; its counters reserved in all-or-nothing only when every window admitted; its budget
+    /// reserved only when the counters were too; and its decision-token step run only when every window admitted, the
+    /// counters and the budget (when asked) were reserved: the token's record set to <c>issued</c> for its lifetime when
+    /// absent (<c>SET NX</c>: a record already there keeps its value and expiry), the generation counters read, and a
+    /// presented token's record set from <c>issued</c> to <c>used</c> (keeping its expiry).
+    /// ARGV[1]: the number of requests; then per request: nonce value, nonce lifetime ms, switch count, window count,
+    /// budget 0|1, token 0|1, counter count, then limit, window ms, permits per window, then amount, limit (-1: none),
+    /// lifetime ms per counter, then the budget's amount, limit and window ms, then the token's record lifetime ms,
+    /// generation count and consume 0|1.
+    /// KEYS per request: the nonce, its kill-switch keys, its windows' keys, its counters' keys, its budget's key, the
+    /// token's record key, its generation keys and the presented token's record key.
+    /// Returns one bulk string of decimal integers separated by spaces (<see cref="RedisStateStore"/> reads it without an
+    /// object per value), per request <see cref="ReplyLength"/> of them: {fresh 0|1, switches bit mask, refused index or
+    /// -1, retry-after ms, budget -1 (not asked or not tried) | 0 (refused) | 1 (reserved), budget used, budget resets-in
+    /// ms, token -1 (not asked or not run) | 0 (recorded, nothing to consume) | 1 (consumed) | 2 (already used) | 3 (no
+    /// record to consume), then <see cref="TokenRecording.MaxGenerationKeys"/> generations (0 beyond those asked), then
+    /// counters -2 (not asked or not tried) | -1 (reserved) | the refused counter's index, then
+    /// <see cref="AdmissionRequest.MaxCounters"/> counter values (0 beyond those asked)}.
+    /// </summary>
+    /// <remarks>
+    /// What the script has read of a key (whether it exists, that its expiry is set, a generation) is asked of Redis once
+    /// per batch, not once per request, and counts are added without being read first: requests of one agent or tenant
+    /// share their switch, window, budget and generation keys, so an admitted request costs one <c>SET</c> for the nonce,
+    /// one <c>INCRBY</c> per window, counter and budget and one <c>SET</c> for the token's record, and a batch one
+    /// <c>TIME</c>, one <c>EXISTS</c> for its switch keys (each alone only when some but not all are set) and one
+    /// <c>MGET</c> for its generation keys; a refused count costs a <c>DECRBY</c> per count taken back. A presented
+    /// token's record is read afresh each time (one <c>GET</c>, and one <c>SET ... KEEPTTL</c> when used), so that two
+    /// requests of one batch cannot both use it.
+    /// </remarks>
+    public static LuaScript Admit { get; } = LuaScript.Prepare(Counters + TokenStep + AdmitStep + """
+        return admit(0, 1, now_ms())
         """);
 
     /// <summary>The values <see cref="Admit"/> returns per request.</summary>
@@ -268,6 +276,36 @@ internal static partial class RedisScripts
         return redis.call('SCARD', KEYS[1])
         """);
 
+    // The append step of Append and AppendAdmit: append(a, last) appends, only when the log KEYS[1] holds exactly ARGV[a]
+    // entries, with ARGV[a + 1] fields (KEYS[2]) and ARGV[a + 2] companion entries (KEYS[3]), then the (field, value)
+    // pairs, the companion entries and the entries up to ARGV[last]; true when appended.
+    private const string AppendStep = """
+        local function append(a, last)
+          local length = redis.call('XLEN', KEYS[1])
+          if length ~= tonumber(ARGV[a]) then
+            return false
+          end
+          local fields = tonumber(ARGV[a + 1])
+          local companions = tonumber(ARGV[a + 2])
+          for i = 0, fields - 1 do
+            redis.call('HSETNX', KEYS[2], ARGV[a + 3 + 2 * i], ARGV[a + 4 + 2 * i])
+          end
+          local at = a + 3 + 2 * fields
+          if companions > 0 then
+            local kept = redis.call('XLEN', KEYS[3])
+            for i = 0, companions - 1 do
+              redis.call('XADD', KEYS[3], string.format('%d-0', kept + i + 1), 'e', ARGV[at + i])
+            end
+          end
+          local first = at + companions
+          for i = first, last do
+            redis.call('XADD', KEYS[1], string.format('%d-0', length + i - first + 1), 'e', ARGV[i])
+          end
+          return true
+        end
+
+        """;
+
     /// <summary>
     /// KEYS[1]: log stream, KEYS[2] (only when fields are set): hash; ARGV: expected length, field count n, n
     /// (field, value) pairs, then one or more entries. Only when the log holds exactly the expected length: each
@@ -275,30 +313,30 @@ internal static partial class RedisScripts
     /// seek by index. Returns 1 when appended, 0 otherwise. Both keys carry the same <c>{tenant}</c> tag, so that
     /// on Redis Cluster they share the one hash slot a script needs.
     /// </summary>
-    public static LuaScript Append { get; } = LuaScript.Prepare("""
-        local length = redis.call('XLEN', KEYS[1])
-        if length ~= tonumber(ARGV[1]) then
-          return 0
+    public static LuaScript Append { get; } = LuaScript.Prepare(AppendStep + """
+        return append(1, #ARGV) and 1 or 0
+        """);
+
+    /// <summary>
+    /// <see cref="Append"/> and, only when it appended, <see cref="Admit"/>'s batch, in one atomic run (the server's clock
+    /// read first, before any write). KEYS: the log, the hash (the log when none), the companion log (the log when none),
+    /// then the admissions' keys as <see cref="Admit"/> takes them. ARGV[1]: the index of the last append argument; ARGV[2 ..
+    /// that]: <see cref="Append"/>'s arguments; then <see cref="Admit"/>'s (the request count first). Returns one bulk
+    /// string: <c>0</c> when not appended (nothing admitted), else <c>1</c> followed by <see cref="Admit"/>'s reply, each
+    /// value after one space.
+    /// </summary>
+    public static LuaScript AppendAdmit { get; } = LuaScript.Prepare(Counters + TokenStep + AdmitStep + AppendStep + """
+        local now = now_ms()
+        local last = tonumber(ARGV[1])
+        if not append(2, last) then
+          return '0'
         end
-        local fields = tonumber(ARGV[2])
-        local companions = tonumber(ARGV[3])
-        for i = 0, fields - 1 do
-          redis.call('HSETNX', KEYS[2], ARGV[4 + 2 * i], ARGV[5 + 2 * i])
+        if tonumber(ARGV[last + 1]) == 0 then
+          return '1'
         end
-        local at = 4 + 2 * fields
-        if companions > 0 then
-          local kept = redis.call('XLEN', KEYS[3])
-          for i = 0, companions - 1 do
-            redis.call('XADD', KEYS[3], string.format('%d-0', kept + i + 1), 'e', ARGV[at + i])
-          end
-        end
-        local first = at + companions
-        for i = first, #ARGV do
-          redis.call('XADD', KEYS[1], string.format('%d-0', length + i - first + 1), 'e', ARGV[i])
-        end
-        return 1
+        return '1 ' .. admit(3, last + 1, now)
         """);
 
     /// <summary>Every script, loaded on each server when the connection comes up.</summary>
-    public static IReadOnlyList<LuaScript> All { get; } = [Increment, Admit, RecordToken, Reserve, Settle, SettleBatch, AdjustCounters, SetAdd, Append];
+    public static IReadOnlyList<LuaScript> All { get; } = [Increment, Admit, RecordToken, Reserve, Settle, SettleBatch, AdjustCounters, SetAdd, Append, AppendAdmit];
 }

@@ -25,35 +25,44 @@ public sealed partial class RedisStateStore
     /// </remarks>
     public ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        if (request.SwitchKeys.Count > AdmissionRequest.MaxSwitchKeys)
-        {
-            throw new ArgumentException($"At most {AdmissionRequest.MaxSwitchKeys} kill-switch keys per admission.", nameof(request));
-        }
-
-        // Checked here, so that a bad request fails alone rather than the batch it would join.
-        foreach (var window in request.Windows)
-        {
-            WindowMilliseconds(window.Window);
-        }
-
-        request.Token?.ThrowIfInvalid();
-        request.ThrowIfInvalidCounters();
-
+        ThrowIfInvalid(request);
         var tag = HashTag(request.NonceKey);
-        if (request.Budget is { } budget)
+        if (request.Budget is { } budget && !BudgetRides(tag, budget))
         {
-            WindowMilliseconds(budget.Window);
-            if (!_batchBudgets || !tag.SequenceEqual(HashTag(budget.Key)))
-            {
-                return AdmitThenReserveAsync(request with { Budget = null, Token = null }, budget, request.Token, cancellationToken);
-            }
+            return AdmitThenReserveAsync(request with { Budget = null, Token = null }, budget, request.Token, cancellationToken);
         }
 
         return _batchAdmissions && !tag.IsEmpty
             ? AdmissionsFor(tag, request.NonceKey).SendAsync(request, cancellationToken)
             : AdmitOneAsync(request, cancellationToken);
     }
+
+    // Checked before any call, so that a bad request fails alone rather than the batch (or the append) it would join.
+    private static void ThrowIfInvalid(AdmissionRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.SwitchKeys.Count > AdmissionRequest.MaxSwitchKeys)
+        {
+            throw new ArgumentException($"At most {AdmissionRequest.MaxSwitchKeys} kill-switch keys per admission.", nameof(request));
+        }
+
+        foreach (var window in request.Windows)
+        {
+            WindowMilliseconds(window.Window);
+        }
+
+        if (request.Budget is { } budget)
+        {
+            WindowMilliseconds(budget.Window);
+        }
+
+        request.Token?.ThrowIfInvalid();
+        request.ThrowIfInvalidCounters();
+    }
+
+    // Whether a budget rides the script run of an admission whose nonce key carries the hash tag: BatchBudgets on and
+    // the budget's key of the same tag (one Redis Cluster slot).
+    private bool BudgetRides(ReadOnlySpan<char> tag, BudgetReservation budget) => _batchBudgets && tag.SequenceEqual(HashTag(budget.Key));
 
     // A budget that cannot ride the admission's script run (another hash slot, or BatchBudgets off):
     // reserved with a call of its own right after an admission that admitted, and the token step, when asked, with a
@@ -166,6 +175,21 @@ public sealed partial class RedisStateStore
     // RedisScripts.Admit: ARGV[1] the request count, then each request's arguments and keys (WriteAdmission).
     private async Task<AdmissionOutcome[]> RunAdmitAsync(string operation, IReadOnlyList<AdmissionRequest> batch, CancellationToken cancellationToken)
     {
+        var (keyCount, valueCount) = AdmissionSize(batch);
+        var arguments = AdmitArguments.Take(ref _spareAdmitArguments, keyCount, valueCount);
+        var (keys, values) = (arguments.Keys, arguments.Values);
+        WriteAdmissions(batch, keys, 0, values, 0);
+        var reply = await EvaluateAsync(operation, RedisScripts.Admit, keys, values, cancellationToken).ConfigureAwait(false);
+
+        // Answered: the call is done with its arrays. A call that failed or timed out may still be queued to be written,
+        // so its arrays are never given back.
+        arguments.GiveBack(ref _spareAdmitArguments);
+        return ToAdmissions(operation, reply, batch);
+    }
+
+    // A batch's keys and arguments in the admission script (the request count first).
+    private static (int Keys, int Values) AdmissionSize(IReadOnlyList<AdmissionRequest> batch)
+    {
         int keyCount = 0, valueCount = 1;
         foreach (var request in batch)
         {
@@ -173,23 +197,20 @@ public sealed partial class RedisStateStore
             valueCount += ValueCount(request);
         }
 
-        var arguments = AdmitArguments.Take(ref _spareAdmitArguments, keyCount, valueCount);
-        var (keys, values) = (arguments.Keys, arguments.Values);
-        values[0] = batch.Count;
-        int key = 0, value = 1;
+        return (keyCount, valueCount);
+    }
+
+    // A batch's keys from keys[firstKey] and arguments from values[firstValue]: the request count, then each request's.
+    private static void WriteAdmissions(IReadOnlyList<AdmissionRequest> batch, RedisKey[] keys, int firstKey, RedisValue[] values, int firstValue)
+    {
+        values[firstValue] = batch.Count;
+        int key = firstKey, value = firstValue + 1;
         foreach (var request in batch)
         {
             WriteAdmission(request, keys, key, values, value);
             key += KeyCount(request);
             value += ValueCount(request);
         }
-
-        var reply = await EvaluateAsync(operation, RedisScripts.Admit, keys, values, cancellationToken).ConfigureAwait(false);
-
-        // Answered: the call is done with its arrays. A call that failed or timed out may still be queued to be written,
-        // so its arrays are never given back.
-        arguments.GiveBack(ref _spareAdmitArguments);
-        return ToAdmissions(operation, reply, batch);
     }
 
     // One request's keys (nonce, switches, windows, counters, budget, token record, generations, presented record) and

@@ -9,7 +9,11 @@ public sealed partial class RedisStateStore
 {
     // The admission script's reply: one bulk string of RedisScripts.ReplyLength integers per request (#52: an array reply
     // would be an object per integer), read into a span, never into a string.
-    private AdmissionOutcome[] ToAdmissions(string operation, RedisResult reply, IReadOnlyList<AdmissionRequest> batch)
+    private AdmissionOutcome[] ToAdmissions(string operation, RedisResult reply, IReadOnlyList<AdmissionRequest> batch) =>
+        ToAdmissions(operation, ((ReadOnlyMemory<byte>)(RedisValue)reply).Span, batch);
+
+    // The admission replies of a batch, as text (the admission script's reply, or the tail of the append-and-admit script's).
+    private AdmissionOutcome[] ToAdmissions(string operation, ReadOnlySpan<byte> reply, IReadOnlyList<AdmissionRequest> batch)
     {
         var count = RedisScripts.ReplyLength * batch.Count;
         var rented = count > MaxStackNumbers ? ArrayPool<long>.Shared.Rent(count) : null;
@@ -17,7 +21,7 @@ public sealed partial class RedisStateStore
         {
             var numbers = rented is null ? stackalloc long[MaxStackNumbers] : rented.AsSpan();
             numbers = numbers[..count];
-            if (!TryReadNumbers(((ReadOnlyMemory<byte>)(RedisValue)reply).Span, numbers))
+            if (!TryReadNumbers(reply, numbers))
             {
                 // Fail closed: a reply of another shape admits nobody.
                 throw Record(operation, new StateStoreUnavailableException($"Redis answered {operation} with a reply of another shape than {count} integers."));

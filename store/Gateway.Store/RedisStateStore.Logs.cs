@@ -40,40 +40,54 @@ public sealed partial class RedisStateStore
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> AppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string? companionLogKey, IReadOnlyList<byte[]> companionEntries, CancellationToken cancellationToken)
     {
+        ThrowIfInvalidAppend(expectedLength, entries, hashKey, fields);
+        var arguments = new RedisValue[AppendValueCount(entries, fields, companionEntries)];
+        WriteAppend(arguments, 0, expectedLength, entries, fields, companionEntries);
+        var keys = AppendKeys(logKey, fields.Count > 0 ? hashKey! : null, companionEntries.Count > 0 ? companionLogKey! : null);
+        var reply = await EvaluateAsync("log_append", RedisScripts.Append, keys, arguments, cancellationToken).ConfigureAwait(false);
+        return (long)reply == 1;
+    }
+
+    private static void ThrowIfInvalidAppend(long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(fields);
         if (fields.Count > 0)
         {
             ArgumentNullException.ThrowIfNull(hashKey);
         }
 
-        ArgumentNullException.ThrowIfNull(entries);
-        ArgumentNullException.ThrowIfNull(fields);
         ArgumentOutOfRangeException.ThrowIfNegative(expectedLength);
         ArgumentOutOfRangeException.ThrowIfZero(entries.Count);
-        var arguments = new RedisValue[3 + (2 * fields.Count) + companionEntries.Count + entries.Count];
-        arguments[0] = expectedLength;
-        arguments[1] = fields.Count;
-        arguments[2] = companionEntries.Count;
+    }
+
+    private static int AppendValueCount(IReadOnlyList<byte[]> entries, IReadOnlyList<KeyValuePair<string, byte[]>> fields, IReadOnlyList<byte[]> companionEntries) =>
+        3 + (2 * fields.Count) + companionEntries.Count + entries.Count;
+
+    // The append script's arguments from values[first]: expected length, field count, companion count, the (field, value)
+    // pairs, the companion entries, then the entries (RedisScripts.Append).
+    private static void WriteAppend(RedisValue[] values, int first, long expectedLength, IReadOnlyList<byte[]> entries, IReadOnlyList<KeyValuePair<string, byte[]>> fields, IReadOnlyList<byte[]> companionEntries)
+    {
+        values[first] = expectedLength;
+        values[first + 1] = fields.Count;
+        values[first + 2] = companionEntries.Count;
         for (var i = 0; i < fields.Count; i++)
         {
-            arguments[3 + (2 * i)] = fields[i].Key;
-            arguments[4 + (2 * i)] = fields[i].Value;
+            values[first + 3 + (2 * i)] = fields[i].Key;
+            values[first + 4 + (2 * i)] = fields[i].Value;
         }
 
-        var at = 3 + (2 * fields.Count);
+        var at = first + 3 + (2 * fields.Count);
         for (var i = 0; i < companionEntries.Count; i++)
         {
-            arguments[at + i] = companionEntries[i];
+            values[at + i] = companionEntries[i];
         }
 
         at += companionEntries.Count;
         for (var i = 0; i < entries.Count; i++)
         {
-            arguments[at + i] = entries[i];
+            values[at + i] = entries[i];
         }
-
-        var keys = AppendKeys(logKey, fields.Count > 0 ? hashKey! : null, companionEntries.Count > 0 ? companionLogKey! : null);
-        var reply = await EvaluateAsync("log_append", RedisScripts.Append, keys, arguments, cancellationToken).ConfigureAwait(false);
-        return (long)reply == 1;
     }
 
     // The script's keys: the log, then the hash when there are fields to set, then the companion log when there are

@@ -39,7 +39,7 @@ public sealed partial class StateJournal
                 return good;
             }
 
-            replay(new StateJournalReader(payload.AsMemory(0, length)));
+            ReplayRecord(payload.AsMemory(0, length), replay);
             good += HeaderBytes + length;
         }
     }

@@ -86,7 +86,7 @@ public sealed partial class StateJournal : IDisposable
         }
     }
 
-    /// <summary>Appends one record (called under the store's lock, so records keep the store's order); returns its sequence number.</summary>
+    /// <summary>Appends one record (called under the store's lock, so records keep the store's order); returns its sequence number (0 inside a group).</summary>
     public long Append(StateJournalOperation operation, string key, DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null, string? field = null)
     {
         lock (_lock)
@@ -94,6 +94,13 @@ public sealed partial class StateJournal : IDisposable
             if (_failure is not null)
             {
                 throw Unavailable(_failure);
+            }
+
+            if (_grouped is not null)
+            {
+                // Inside a group (BeginGroup): written with the group's one record, which EndGroup numbers.
+                WriteRecord(_grouped, _scratch, operation, key, expiresAt, text, number, entries, field);
+                return 0;
             }
 
             WriteRecord(_pending, _scratch, operation, key, expiresAt, text, number, entries, field);

@@ -20,4 +20,7 @@ public enum StateJournalOperation : byte
 
     /// <summary>The key's hash gains a field (kept when present: fields are only ever set where absent).</summary>
     PutField = 6,
+
+    /// <summary>Records written as one (<see cref="StateJournal.BeginGroup"/>): replayed whole, or, torn, not at all.</summary>
+    Group = 7,
 }

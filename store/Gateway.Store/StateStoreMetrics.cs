@@ -5,7 +5,8 @@ namespace Gateway.Store;
 
 /// <summary>
 /// The store's instruments on meter <c>Gateway.Store</c>: <c>gateway.store.duration</c> (seconds,
-/// per operation), <c>gateway.store.errors</c> (per operation and error kind) and
+/// per operation: e.g. <c>admit</c>, <c>log_append</c>, and <c>log_append_admit</c> for an audit group appended with its
+/// requests' admissions in one script run), <c>gateway.store.errors</c> (per operation and error kind) and
 /// <c>gateway.store.admission_batch.size</c> (admissions per batched admission call).
 /// </summary>
 internal sealed class StateStoreMetrics

@@ -8,7 +8,7 @@ namespace Gateway.Store.Tests;
 /// and budgets keep their counts, sets and logs their members; a torn tail is cut at the last whole record;
 /// compaction keeps exactly the live state.
 /// </summary>
-public sealed class DurableInMemoryStateStoreTests : IDisposable
+public sealed partial class DurableInMemoryStateStoreTests : IDisposable
 {
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("gw-state-");
     private readonly ManualTimeProvider _time = new(DateTimeOffset.UtcNow);

@@ -100,10 +100,23 @@ internal sealed partial class AuditChainWriter
     /// the entry's request over its record when <paramref name="receipt"/> asks for one. Cancelling ends the wait (as
     /// <see cref="Task.WaitAsync(CancellationToken)"/> would), not the append.
     /// </summary>
-    public ValueTask<AuditAppended> AppendAsync(AuditEntry entry, bool receipt = false, CancellationToken cancellationToken = default)
+    public ValueTask<AuditAppended> AppendAsync(AuditEntry entry, bool receipt = false, CancellationToken cancellationToken = default) =>
+        AppendAsync(entry, receipt, admission: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="AppendAsync(AuditEntry, bool, CancellationToken)"/> carrying <paramref name="admission"/> into its group's
+    /// store call (<see cref="IAdmittingAuditStore"/>): admitted only when the group is appended, its outcome on the
+    /// returned <see cref="AuditAppended.Admission"/>.
+    /// </summary>
+    public ValueTask<AuditAppended> AppendAsync(AuditEntry entry, bool receipt, AdmissionRequest? admission, CancellationToken cancellationToken = default)
     {
+        if (admission is not null && _store is not IAdmittingAuditStore)
+        {
+            throw new InvalidOperationException("This audit sink cannot admit with its appends.");
+        }
+
         var pending = _free.TryTake() ?? new Pending(_free);
-        pending.Start(entry, _time.GetTimestamp(), receipt, cancellationToken);
+        pending.Start(entry, _time.GetTimestamp(), receipt, admission, cancellationToken);
         bool start;
         lock (_gate)
         {
@@ -246,7 +259,7 @@ internal sealed partial class AuditChainWriter
                 bool appended;
                 try
                 {
-                    appended = await _store.TryAppendAsync(_partition, tip.Length, _lines, lastHash, explanations, _batches).ConfigureAwait(false);
+                    appended = await AppendGroupAsync(group, tip.Length, lastHash, explanations).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -262,7 +275,7 @@ internal sealed partial class AuditChainWriter
                         _metrics.AuditAppended(record.Tenant, record.Decision);
                         foreach (var pending in pendings)
                         {
-                            pending.Settle(new AuditAppended(record, pending.Receipt ? pending.Issued : null));
+                            pending.Settle(new AuditAppended(record, pending.Receipt ? pending.Issued : null) { Admission = pending.Admitted });
                         }
                     }
 
@@ -299,6 +312,8 @@ internal sealed partial class AuditChainWriter
             _unstored.Clear();
             _folded.Clear();
             _waiting.Clear();
+            _admissions.Clear();
+            _admitting.Clear();
             for (var i = 0; i < group.Count; i++)
             {
                 _metrics.AuditAppendPhase(AuditMetrics.PhaseSeal, sealing);
@@ -334,12 +349,20 @@ internal sealed partial class AuditChainWriter
         /// <summary>The receipt signed for it (when it asked for one), once its group's receipts are signed.</summary>
         public string? Issued { get; set; }
 
+        /// <summary>The admission it carries into its group's store call (null for none).</summary>
+        public AdmissionRequest? Admission { get; private set; }
+
+        /// <summary>Its admission's outcome, once its group is appended.</summary>
+        public AdmissionOutcome? Admitted { get; set; }
+
         /// <summary>Makes it the append of <paramref name="entry"/> (new, or reset once reused).</summary>
-        public void Start(AuditEntry entry, long enqueued, bool receipt, CancellationToken cancellationToken)
+        public void Start(AuditEntry entry, long enqueued, bool receipt, AdmissionRequest? admission, CancellationToken cancellationToken)
         {
             Entry = entry;
             Enqueued = enqueued;
             Receipt = receipt;
+            Admission = admission;
+            Admitted = null;
             Begin(cancellationToken);
         }
 
@@ -347,6 +370,8 @@ internal sealed partial class AuditChainWriter
         {
             Entry = null!;
             Issued = null;
+            Admission = null;
+            Admitted = null;
             pool.Return(this);
         }
     }

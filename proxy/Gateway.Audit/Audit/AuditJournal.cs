@@ -3,6 +3,7 @@ using System.Text.Json;
 using Gateway.Audit.Options;
 using Gateway.Policy.AuditChain;
 using Gateway.Policy.Evidence;
+using Gateway.Store;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using System.Runtime.CompilerServices;
@@ -49,7 +50,8 @@ public sealed partial class AuditJournal
         IOptions<EvidenceOptions> evidence,
         ReceiptKeyRing receiptKeys,
         ILogger<AuditJournal> logger,
-        Evidence.AuditLeaves? leaves = null)
+        Evidence.AuditLeaves? leaves = null,
+        IAdmissionStore? admissions = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(evidence);
@@ -62,6 +64,7 @@ public sealed partial class AuditJournal
         _receiptKeys = receiptKeys;
         _batchReceipts = evidence.Value.BatchReceipts;
         _leaves = leaves;
+        _admissions = admissions;
         Replica = options.Value.ReplicaId ?? AuditPartition.DefaultReplica();
         Chains = options.Value.EffectiveChainsPerReplica;
         ArgumentOutOfRangeException.ThrowIfLessThan(Chains, 1);
@@ -104,7 +107,7 @@ public sealed partial class AuditJournal
         AppendCoreAsync(entry, receipt: false, answered: false, cancellationToken);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<AuditAppended> AppendCoreAsync(AuditEntry entry, bool receipt, bool answered, CancellationToken cancellationToken)
+    private async ValueTask<AuditAppended> AppendCoreAsync(AuditEntry entry, bool receipt, bool answered, CancellationToken cancellationToken, AdmissionRequest? admission = null)
     {
         ArgumentNullException.ThrowIfNull(entry);
         Identifiers.ThrowIfInvalidTenant(entry.Tenant);
@@ -112,11 +115,12 @@ public sealed partial class AuditJournal
         AuditAppended appended;
         try
         {
-            appended = await WriterOf(entry).AppendAsync(entry, receipt, cancellationToken).ConfigureAwait(false);
+            appended = await WriterOf(entry).AppendAsync(entry, receipt, admission, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is AuditWriteException or ReceiptSigningException)
         {
-            // Nothing of its group was written: the refusal the host answers with is recorded once the sink takes it.
+            // Nothing of its group was written: the refusal the host answers with is recorded once the sink takes it (without
+            // its admission: nothing was admitted, and a backlogged entry admits nothing).
             if (!_backlog.TryAdd(entry, answered))
             {
                 _metrics.AuditBacklogDropped(entry.Tenant);

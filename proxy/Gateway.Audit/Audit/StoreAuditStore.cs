@@ -12,9 +12,10 @@ namespace Gateway.Audit;
 /// that each replica joins once per tenant. The tenant's explanations live in one hash (<c>StoreKeys.AuditExplanations</c>,
 /// digest → explanation), each set where absent in the same atomic call as the group that first refers to it. A
 /// group's receipt batches (<see cref="AuditReceiptBatch"/>) go in the same atomic call onto the partition's receipts log
-/// (<c>StoreKeys.AuditReceipts</c>), one entry per batch in seq order, found by binary search on their seqs.
+/// (<c>StoreKeys.AuditReceipts</c>), one entry per batch in seq order, found by binary search on their seqs. A group may carry
+/// its requests' admissions into the same atomic call (<see cref="TryAppendAdmittingAsync"/>).
 /// </summary>
-public sealed class StoreAuditStore : IAuditStore
+public sealed class StoreAuditStore : IAdmittingAuditStore
 {
     private const int PageSize = 256;
     private readonly IStateStore _store;
@@ -49,14 +50,9 @@ public sealed class StoreAuditStore : IAuditStore
     {
         ArgumentNullException.ThrowIfNull(explanations);
         ArgumentNullException.ThrowIfNull(receipts);
-        if (!_registered.ContainsKey(partition))
-        {
-            await _store.SetAddAsync(StoreKeys.AuditReplicas(partition.Tenant), partition.Replica, null, cancellationToken);
-            _registered[partition] = true;
-        }
-
+        await RegisterAsync(partition, cancellationToken);
         var keys = KeysOf(partition);
-        IReadOnlyList<KeyValuePair<string, byte[]>> stored = explanations.Count == 0 ? [] : [.. explanations.Select(static e => KeyValuePair.Create(e.Digest, e.Json))];
+        var stored = Stored(explanations);
         if (receipts.Count > 0)
         {
             return await _store.TryAppendAsync(
@@ -74,6 +70,39 @@ public sealed class StoreAuditStore : IAuditStore
             ? await _store.TryAppendAsync(keys.Log, expectedLength, lines, cancellationToken)
             : await _store.TryAppendAsync(keys.Log, expectedLength, lines, keys.Explanations, stored, cancellationToken);
     }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<AppendAdmission> TryAppendAdmittingAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, IReadOnlyList<AdmissionRequest> admissions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(explanations);
+        ArgumentNullException.ThrowIfNull(receipts);
+        ArgumentNullException.ThrowIfNull(admissions);
+        await RegisterAsync(partition, cancellationToken);
+        var keys = KeysOf(partition);
+        return await _store.TryAppendAdmittingAsync(
+            keys.Log,
+            expectedLength,
+            lines,
+            explanations.Count == 0 ? null : keys.Explanations,
+            Stored(explanations),
+            receipts.Count == 0 ? null : keys.Receipts,
+            receipts.Count == 0 ? [] : ReceiptJson(receipts),
+            admissions,
+            cancellationToken);
+    }
+
+    // The partition joins the tenant's replica set once (before its first append).
+    private async ValueTask RegisterAsync(AuditPartition partition, CancellationToken cancellationToken)
+    {
+        if (!_registered.ContainsKey(partition))
+        {
+            await _store.SetAddAsync(StoreKeys.AuditReplicas(partition.Tenant), partition.Replica, null, cancellationToken);
+            _registered[partition] = true;
+        }
+    }
+
+    private static IReadOnlyList<KeyValuePair<string, byte[]>> Stored(IReadOnlyList<AuditExplanation> explanations) =>
+        explanations.Count == 0 ? [] : [.. explanations.Select(static e => KeyValuePair.Create(e.Digest, e.Json))];
 
     // The partition's keys, made once (a handful of partitions per tenant: one per replica).
     private PartitionKeys KeysOf(AuditPartition partition) =>

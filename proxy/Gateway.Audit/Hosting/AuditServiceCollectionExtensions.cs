@@ -6,6 +6,7 @@ using Gateway.Store;
 using Gateway.Store.Postgres;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Audit;
@@ -35,7 +36,18 @@ public static class AuditServiceCollectionExtensions
             AuditOptions.PostgresSink => new PostgresAuditStore(sp.GetRequiredService<PostgresDatabase>()),
             _ => ActivatorUtilities.CreateInstance<FileAuditStore>(sp),
         });
-        services.TryAddSingleton<AuditJournal>();
+        // Given the state store, when there is one, for an append that admits with a sink that cannot (admitted first).
+        services.TryAddSingleton(static sp => new AuditJournal(
+            sp.GetRequiredService<IAuditStore>(),
+            sp.GetServices<IAuditExporter>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<AuditMetrics>(),
+            sp.GetRequiredService<IOptions<AuditOptions>>(),
+            sp.GetRequiredService<IOptions<EvidenceOptions>>(),
+            sp.GetRequiredService<ReceiptKeyRing>(),
+            sp.GetRequiredService<ILogger<AuditJournal>>(),
+            sp.GetService<AuditLeaves>(),
+            sp.GetService<IStateStore>()));
         services.AddHostedService<AuditStartup>();
 
         // The Merkle audit log: leaves, proofs and signed checkpoints, signed with the host's receipt key ring (one generated

@@ -39,13 +39,13 @@ internal sealed class AdmitStage
 
     private readonly IServiceProvider _services;
 
-    // Gateway:Admission:WithDecisionRecord, where the audit sink is the state store (whose append can carry an admission).
+    // Gateway:Admission:WithDecisionRecord, where the audit sink is the state store (whose append carries an admission).
     private readonly bool _withDecisionRecord;
 
     public AdmitStage(RequestDelegate next, AdmissionGate admission, RunLimitGate runs, DecisionTokenReader tokens, TimeProvider time, GatewayMetrics metrics, IServiceProvider services, IAuditStore auditSink, IOptions<GatewayOptions> options)
     {
         _services = services;
-        _withDecisionRecord = options.Value.Admission.WithDecisionRecord && auditSink is StoreAuditStore;
+        _withDecisionRecord = options.Value.Admission.WithDecisionRecord && auditSink is IAdmittingAuditStore;
         _next = next;
         _admission = admission;
         _runs = runs;

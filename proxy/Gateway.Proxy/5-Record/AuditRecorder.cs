@@ -31,11 +31,8 @@ internal sealed class AuditRecorder
     private readonly AuditJournal _journal;
     private readonly GatewayMetrics _metrics;
 
-    private readonly IStateStore? _state;
-
-    public AuditRecorder(AuditJournal journal, GatewayMetrics metrics, IStateStore? state = null)
+    public AuditRecorder(AuditJournal journal, GatewayMetrics metrics)
     {
-        _state = state;
         _journal = journal;
         _metrics = metrics;
     }
@@ -57,14 +54,13 @@ internal sealed class AuditRecorder
         var started = Stopwatch.GetTimestamp();
         try
         {
-            // LEAD STUB until pc's journal overload lands: the admission first, then the append.
-            if (admission is not null)
-            {
-                var admitted = await _state!.AdmitAsync(admission, context.RequestAborted).ConfigureAwait(false);
-                return await _journal.AppendWithReceiptAsync(entry, context.RequestAborted).ConfigureAwait(false) with { Admission = admitted };
-            }
-
-            return await _journal.AppendWithReceiptAsync(entry, context.RequestAborted).ConfigureAwait(false);
+            return await _journal.AppendWithReceiptAsync(entry, admission, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (AuditWriteException ex) when (admission is not null && ex.InnerException is StateStoreUnavailableException unavailable)
+        {
+            // The journal is on the state store that admits: the request is refused as any admission's outage is (503 store_unavailable).
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(unavailable);
+            throw;
         }
         finally
         {

@@ -122,15 +122,19 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
                 _gate.Settling();
             }
 
-            return targetMethod.Name == nameof(IStateStore.TryAppendAsync)
-                ? new ValueTask<bool>(AppendAsync(targetMethod, args))
-                : targetMethod.Invoke(_inner, args);
+            // The decision's append carries its admission where the journal is on this store (TryAppendAdmittingAsync).
+            return targetMethod.Name switch
+            {
+                nameof(IStateStore.TryAppendAsync) => new ValueTask<bool>(AppendAsync<bool>(targetMethod, args)),
+                nameof(IStateStore.TryAppendAdmittingAsync) => new ValueTask<AppendAdmission>(AppendAsync<AppendAdmission>(targetMethod, args)),
+                _ => targetMethod.Invoke(_inner, args),
+            };
         }
 
-        private async Task<bool> AppendAsync(MethodInfo method, object?[]? args)
+        private async Task<T> AppendAsync<T>(MethodInfo method, object?[]? args)
         {
             await _gate.BeforeAppendAsync((string)args![0]!).ConfigureAwait(false);
-            return await (ValueTask<bool>)method.Invoke(_inner, args)!;
+            return await (ValueTask<T>)method.Invoke(_inner, args)!;
         }
     }
 }

@@ -36,6 +36,8 @@ public sealed class CountingStateStore(IStateStore inner, ConcurrentQueue<(strin
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, CancellationToken cancellationToken = default) => Note(inner.TryAppendAsync(logKey, expectedLength, entries, hashKey, fields, cancellationToken), "append");
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string companionLogKey, IReadOnlyList<byte[]> companionEntries, CancellationToken cancellationToken = default) => Note(inner.TryAppendAsync(logKey, expectedLength, entries, hashKey, fields, companionLogKey, companionEntries, cancellationToken), "append");
 
+    public ValueTask<AppendAdmission> TryAppendAdmittingAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string? companionLogKey, IReadOnlyList<byte[]> companionEntries, IReadOnlyList<AdmissionRequest> admissions, CancellationToken cancellationToken = default) => Note(inner.TryAppendAdmittingAsync(logKey, expectedLength, entries, hashKey, fields, companionLogKey, companionEntries, admissions, cancellationToken), "append_admit");
+
     public ValueTask<string?> HashGetAsync(string hashKey, string field, CancellationToken cancellationToken = default) => Note(inner.HashGetAsync(hashKey, field, cancellationToken), "hash_get");
 
     public ValueTask<long> HashLengthAsync(string hashKey, CancellationToken cancellationToken = default) => Note(inner.HashLengthAsync(hashKey, cancellationToken), "hash_length");

@@ -1,0 +1,81 @@
+using StackExchange.Redis;
+
+namespace Gateway.Store;
+
+// The Redis store's append that admits (IAuditLogStore.TryAppendAdmittingAsync): an audit group's lines and its requests'
+// admissions in one script run (RedisScripts.AppendAdmit).
+public sealed partial class RedisStateStore
+{
+    /// <remarks>
+    /// One script run (operation <c>log_append_admit</c>) for the append and every admission that can ride it: its nonce
+    /// key carries the log key's hash tag (one Redis Cluster slot; the gateway's keys all carry <c>{tenant}</c>) and its
+    /// budget, when asked, rides too (<see cref="RedisStoreOptions.BatchBudgets"/> on, the same tag). Each other admission
+    /// is admitted with <see cref="AdmitAsync"/> right after the append succeeded, in order, never cancelled (the append it
+    /// follows is made). A script that did not append admitted nothing.
+    /// </remarks>
+    public async ValueTask<AppendAdmission> TryAppendAdmittingAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string? companionLogKey, IReadOnlyList<byte[]> companionEntries, IReadOnlyList<AdmissionRequest> admissions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(logKey);
+        ArgumentNullException.ThrowIfNull(companionEntries);
+        ArgumentNullException.ThrowIfNull(admissions);
+        ThrowIfInvalidAppend(expectedLength, entries, hashKey, fields);
+        if (companionEntries.Count > 0)
+        {
+            ArgumentNullException.ThrowIfNull(companionLogKey);
+        }
+
+        var tag = HashTag(logKey);
+        var riding = new List<AdmissionRequest>(admissions.Count);
+        var rides = new bool[admissions.Count];
+        for (var i = 0; i < admissions.Count; i++)
+        {
+            ThrowIfInvalid(admissions[i]);
+            rides[i] = Rides(tag, admissions[i]);
+            if (rides[i])
+            {
+                riding.Add(admissions[i]);
+            }
+        }
+
+        var appendValues = AppendValueCount(entries, fields, companionEntries);
+        var (admissionKeys, admissionValues) = AdmissionSize(riding);
+        var keys = new RedisKey[3 + admissionKeys];
+        keys[0] = logKey;
+        keys[1] = fields.Count > 0 ? hashKey! : logKey;
+        keys[2] = companionEntries.Count > 0 ? companionLogKey! : logKey;
+        var values = new RedisValue[1 + appendValues + admissionValues];
+        values[0] = appendValues + 1;
+        WriteAppend(values, 1, expectedLength, entries, fields, companionEntries);
+        WriteAdmissions(riding, keys, 3, values, 1 + appendValues);
+
+        var reply = await EvaluateAsync("log_append_admit", RedisScripts.AppendAdmit, keys, values, cancellationToken).ConfigureAwait(false);
+        var text = ((ReadOnlyMemory<byte>)(RedisValue)reply).Span;
+        if (text.SequenceEqual("0"u8))
+        {
+            return new AppendAdmission(false, []);
+        }
+
+        if (!text.StartsWith("1"u8) || (text.Length > 1 && text[1] != (byte)' ') || (text.Length == 1) != (riding.Count == 0))
+        {
+            // Fail closed: a reply of another shape admits nobody (the caller fails the group).
+            throw Record("log_append_admit", new StateStoreUnavailableException("Redis answered log_append_admit with a reply of another shape."));
+        }
+
+        AdmissionOutcome[] rode = riding.Count == 0 ? [] : ToAdmissions("log_append_admit", text[2..], riding);
+        var outcomes = new AdmissionOutcome[admissions.Count];
+        var next = 0;
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            outcomes[i] = rides[i] ? rode[next++] : await AdmitAsync(admissions[i], CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return new AppendAdmission(true, outcomes);
+    }
+
+    // Whether an admission rides the append's script run: its nonce key of the log's hash tag, its budget (when asked) riding too.
+    private bool Rides(ReadOnlySpan<char> logTag, AdmissionRequest request)
+    {
+        var tag = HashTag(request.NonceKey);
+        return !tag.IsEmpty && tag.SequenceEqual(logTag) && (request.Budget is not { } budget || BudgetRides(tag, budget));
+    }
+}
