@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Gateway.Proxy.People;
+using Gateway.Proxy.Tests.Console;
 using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Proxy.Tests.Interactive;
 using Gateway.Store;
@@ -128,6 +129,21 @@ public sealed class PerPersonKeptTokenTests
         using var deleted = await gw.Interactive.Gateway.Admin().DeleteAsync("/admin/v1/tenants/demo/console-users/alice/consents?client_id=" + InteractiveGateway.ClientId);
 
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.Null(await gw.KeptValueAsync("alice"));
+    }
+
+    [Fact]
+    public async Task BackChannelLogout_NamingThePerson_ForgetsTheKeptProviderToken()
+    {
+        await using var gw = await KeptTokenGateway.StartAsync();
+        await gw.SignInAsync();
+        Assert.NotNull(await gw.KeptValueAsync("alice"));
+        using var browser = gw.Interactive.Browser();
+
+        using var logout = await browser.SendAsync(ConsoleHttp.PostForm("/console/demo/backchannel-logout", null,
+            new Dictionary<string, string> { ["logout_token"] = gw.Interactive.Provider.LogoutToken("alice") }));
+
+        Assert.Equal(HttpStatusCode.OK, logout.StatusCode);
         Assert.Null(await gw.KeptValueAsync("alice"));
     }
 
