@@ -107,6 +107,12 @@ internal sealed partial class ConsoleBackChannelLogout
         }
 
         var ended = await _sessions.EndProviderSessionsAsync(tenant, token.Issuer, subject, sid, context.RequestAborted);
+        if (subject is not null)
+        {
+            // The provider ended the person's session: the provider token kept for a per_person connector's exchange goes too.
+            await _store.DeleteAsync(KeptProviderTokens.StoreKey(tenant, subject), context.RequestAborted);
+        }
+
         await ConsoleAudit.RecordLogoutAsync(context, tenant, provider, subject, sid is not null, ended);
         LogLoggedOut(_logger, tenant, ended);
         context.Response.Headers.CacheControl = "no-store";

@@ -1,5 +1,6 @@
 using System.Text;
 using Gateway.Authorization.Interactive;
+using Gateway.Proxy.People;
 using static Gateway.Proxy.Console.ConsoleHtml;
 
 namespace Gateway.Proxy.Console;
@@ -49,7 +50,7 @@ internal static class ConsoleClientPages
         return Page("Your clients", session, body.ToString());
     }
 
-    private static async Task<IResult> RevokeAsync(HttpContext context, string tenant, InteractiveGrants grants, ConsoleSessions sessions)
+    private static async Task<IResult> RevokeAsync(HttpContext context, string tenant, InteractiveGrants grants, ConsoleSessions sessions, KeptProviderTokens kept)
     {
         var session = await sessions.CurrentAsync(context);
         if (session is null || session.Tenant != tenant)
@@ -68,6 +69,8 @@ internal static class ConsoleClientPages
         var revoked = await grants.RevokeConsentAsync(tenant, session.Subject, clientId, context.RequestAborted);
         if (revoked)
         {
+            // The provider token kept for a per_person connector's exchange goes with the grant.
+            await kept.ForgetAsync(tenant, session.Subject, context.RequestAborted);
             // Written to the tenant's audit chain before the answer, as the admin API's revocation is.
             await ConsoleAudit.RecordAsync(context, session, "consent.revoke", consent?.Agent ?? "-", reason: "revoked client " + clientId + " on the person's clients page");
         }

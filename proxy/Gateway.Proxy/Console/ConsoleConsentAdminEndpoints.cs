@@ -1,4 +1,5 @@
 using Gateway.Authorization.Interactive;
+using Gateway.Proxy.People;
 using Gateway.Admin.Tokens;
 using Gateway.Admin.Http;
 
@@ -22,7 +23,7 @@ internal static class ConsoleConsentAdminEndpoints
         return admin;
     }
 
-    private static async Task<IResult> RevokeAsync(HttpContext context, string tenant, string subject, InteractiveGrants grants)
+    private static async Task<IResult> RevokeAsync(HttpContext context, string tenant, string subject, InteractiveGrants grants, KeptProviderTokens kept)
     {
         if (subject.Length is 0 or > 255)
         {
@@ -39,6 +40,7 @@ internal static class ConsoleConsentAdminEndpoints
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "This person has no consent for this client", extensions: new Dictionary<string, object?> { ["code"] = "consent_not_found" });
         }
 
+        await kept.ForgetAsync(tenant, subject, context.RequestAborted);
         await ConsoleAudit.RecordAdminAsync(context, tenant, "consent.revoke", subject, StatusCodes.Status204NoContent);
         return Results.NoContent();
     }

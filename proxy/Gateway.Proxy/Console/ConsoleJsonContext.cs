@@ -5,7 +5,6 @@ namespace Gateway.Proxy.Console;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(ConsoleSession))]
 [JsonSerializable(typeof(ConsoleSignInFlow))]
-[JsonSerializable(typeof(ConsoleTokenResponse))]
 [JsonSerializable(typeof(ConsoleUserStatus))]
 [JsonSerializable(typeof(ConsoleUserList))]
 [JsonSerializable(typeof(ConsoleLogoutError))]

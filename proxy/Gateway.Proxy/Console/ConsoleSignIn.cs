@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -27,9 +26,9 @@ internal sealed partial class ConsoleSignIn
 
     private readonly PolicyProvider _policy;
     private readonly OpenIdConfigurations _configurations;
-    private readonly OpenIdProviderHttp _http;
+    private readonly ProviderTokenEndpoint _tokenEndpoint;
     private readonly OpenIdTokenValidator _validator;
-    private readonly CredentialResolver _vault;
+    private readonly KeptProviderTokens _kept;
     private readonly Gateway.Store.IStateStore _store;
     private readonly ConsoleSessions _sessions;
     private readonly ConsoleRoleMap _roles;
@@ -40,9 +39,9 @@ internal sealed partial class ConsoleSignIn
     public ConsoleSignIn(
         PolicyProvider policy,
         OpenIdConfigurations configurations,
-        OpenIdProviderHttp http,
+        ProviderTokenEndpoint tokenEndpoint,
         OpenIdTokenValidator validator,
-        CredentialResolver vault,
+        KeptProviderTokens kept,
         Gateway.Store.IStateStore store,
         ConsoleSessions sessions,
         ConsoleRoleMap roles,
@@ -52,9 +51,9 @@ internal sealed partial class ConsoleSignIn
     {
         _policy = policy;
         _configurations = configurations;
-        _http = http;
+        _tokenEndpoint = tokenEndpoint;
         _validator = validator;
-        _vault = vault;
+        _kept = kept;
         _store = store;
         _sessions = sessions;
         _roles = roles;
@@ -90,7 +89,7 @@ internal sealed partial class ConsoleSignIn
         try
         {
             var configuration = await _configurations.GetAsync(provider, context.RequestAborted);
-            if (!ProviderEndpoint(provider, configuration.AuthorizationEndpoint, out var authorize))
+            if (!ProviderTokenEndpoint.IsUsable(provider, configuration.AuthorizationEndpoint, out var authorize))
             {
                 return ConsoleOutcome.Refused(StatusCodes.Status503ServiceUnavailable, "console_provider_unavailable", "The provider's discovery document names no usable authorization endpoint.");
             }
@@ -154,13 +153,13 @@ internal sealed partial class ConsoleSignIn
 
         try
         {
-            var idToken = await ExchangeAsync(tenant, provider, flow, code, context.RequestAborted);
-            if (idToken is null)
+            var answer = await ExchangeAsync(tenant, provider, flow, code, context.RequestAborted);
+            if (answer?.IdToken is not { } idToken)
             {
                 return ConsoleOutcome.Refused(StatusCodes.Status502BadGateway, "console_code_refused", "The provider did not exchange the authorization code for an ID token.");
             }
 
-            return await VerifiedAsync(context, tenant, provider, flow.Nonce, idToken, flow.ReturnTo);
+            return await VerifiedAsync(context, tenant, provider, flow.Nonce, idToken, flow.ReturnTo, answer);
         }
         catch (Exception ex) when (ex is OpenIdProviderUnavailableException or CredentialUnavailableException or HttpRequestException or JsonException
             || (ex is OperationCanceledException && !context.RequestAborted.IsCancellationRequested))
@@ -170,8 +169,12 @@ internal sealed partial class ConsoleSignIn
         }
     }
 
-    /// <summary>Checks an ID token for the console (signature, issuer, audience = client id, lifetime, nonce) and starts the session.</summary>
-    public async ValueTask<ConsoleOutcome> VerifiedAsync(HttpContext context, string tenant, OpenIdProvider provider, string nonce, string idToken, string? returnTo = null)
+    /// <summary>
+    /// Checks an ID token for the console (signature, issuer, audience = client id, lifetime, nonce) and starts the session;
+    /// the provider's <paramref name="answer"/> (the ID token, a refresh token) is kept, encrypted, when a connector of the
+    /// tenant exchanges it at its upstream (<see cref="KeptProviderTokens"/>).
+    /// </summary>
+    public async ValueTask<ConsoleOutcome> VerifiedAsync(HttpContext context, string tenant, OpenIdProvider provider, string nonce, string idToken, string? returnTo = null, ProviderTokenAnswer? answer = null)
     {
         if (!_validator.CanRead(idToken, 16_384))
         {
@@ -215,6 +218,11 @@ internal sealed partial class ConsoleSignIn
 
         var sid = token.TryGetPayloadValue<string>("sid", out var presentedSid) && presentedSid is { Length: > 0 and <= 255 } ? presentedSid : null;
         var session = await _sessions.StartAsync(context, tenant, token.Subject, token.Issuer, person, roles, groups: groups, sid: sid);
+        if (answer is not null && _policy.Current is { } snapshot && snapshot.Set.TryGetTenant(tenant, out var policy))
+        {
+            await _kept.KeepAsync(policy!, token, idToken, answer, context.RequestAborted);
+        }
+
         LogSignedIn(_logger, tenant, session.Person, string.Join(',', roles));
         return ConsoleOutcome.Redirect(returnTo ?? "/console/" + Uri.EscapeDataString(tenant) + (session.Has(ConsoleRoles.Approver) ? "/approvals" : "/audit"), session);
     }
@@ -234,37 +242,22 @@ internal sealed partial class ConsoleSignIn
             && returnTo[prefix.Length..].All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
     }
 
-    private async ValueTask<string?> ExchangeAsync(string tenant, OpenIdProvider provider, ConsoleSignInFlow flow, string code, CancellationToken cancellationToken)
+    private async ValueTask<ProviderTokenAnswer?> ExchangeAsync(string tenant, OpenIdProvider provider, ConsoleSignInFlow flow, string code, CancellationToken cancellationToken)
     {
-        var configuration = await _configurations.GetAsync(provider, cancellationToken);
-        if (!ProviderEndpoint(provider, configuration.TokenEndpoint, out var endpoint)
-            || ConnectorCredentials.ReferenceOf(provider.ClientSecret) is not { } secretReference)
+        var (status, body, unusable) = await _tokenEndpoint.PostAsync(tenant, provider, new Dictionary<string, string>
         {
+            ["grant_type"] = "authorization_code",
+            ["code"] = code,
+            ["redirect_uri"] = flow.RedirectUri,
+            ["code_verifier"] = flow.CodeVerifier,
+        }, cancellationToken);
+        if (unusable is not null || status is < 200 or >= 300)
+        {
+            LogRefused(_logger, tenant, unusable ?? "token endpoint answered " + status);
             return null;
         }
 
-        var secret = await _vault.ResolveAsync(tenant, secretReference, cancellationToken);
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint)
-        {
-            Content = new FormUrlEncodedContent(new Dictionary<string, string>
-            {
-                ["grant_type"] = "authorization_code",
-                ["code"] = code,
-                ["redirect_uri"] = flow.RedirectUri,
-                ["code_verifier"] = flow.CodeVerifier,
-            }),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(
-            Uri.EscapeDataString(provider.ClientId!) + ":" + Uri.EscapeDataString(secret.Value))));
-        using var response = await _http.Client.SendAsync(request, cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            LogRefused(_logger, tenant, "token endpoint answered " + (int)response.StatusCode);
-            return null;
-        }
-
-        var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        return JsonSerializer.Deserialize(body, ConsoleJsonContext.Default.ConsoleTokenResponse)?.IdToken;
+        return JsonSerializer.Deserialize(body, PeopleJsonContext.Default.ProviderTokenAnswer);
     }
 
     private ConsoleOutcome Invalid(string tenant, string reason)
@@ -281,11 +274,6 @@ internal sealed partial class ConsoleSignIn
             : _options.PublicOrigin.TrimEnd('/');
         return origin + "/console/" + Uri.EscapeDataString(tenant) + "/callback";
     }
-
-    /// <summary>https, or http when the issuer itself is http (a loopback provider).</summary>
-    private static bool ProviderEndpoint(OpenIdProvider provider, string? value, out Uri? endpoint) =>
-        Uri.TryCreate(value, UriKind.Absolute, out endpoint)
-        && (endpoint.Scheme == Uri.UriSchemeHttps || (endpoint.Scheme == Uri.UriSchemeHttp && provider.Issuer.Scheme == Uri.UriSchemeHttp));
 
     private static string FlowKey(string state) => "console:flow:" + ConsoleSessions.Hash(state);
 

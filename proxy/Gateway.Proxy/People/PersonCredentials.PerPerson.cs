@@ -8,9 +8,10 @@ using Gateway.Proxy.Refusals;
 namespace Gateway.Proxy.People;
 
 /// <summary>
-/// <c>per_person</c>: the person's own account at the connector's upstream. With <c>token_exchange</c> and the person's
-/// identity token on the request, an RFC 8693 exchange of it at the upstream's authorization server (cached as the
-/// tenant-provider exchange is); otherwise the person's linked account (<see cref="LinkedTokens"/>), refused with
+/// <c>per_person</c>: the person's own account at the connector's upstream. With <c>token_exchange</c>, an RFC 8693
+/// exchange at the upstream's authorization server (cached as the tenant-provider exchange is) of the person's identity
+/// token: the one on the request, else the one kept at their sign-in (a person on <c>/mcp</c> with the gateway's access
+/// token: <see cref="KeptProviderTokens"/>); otherwise the person's linked account (<see cref="LinkedTokens"/>), refused with
 /// <c>upstream_account_not_linked</c> and a fresh link URL (<see cref="LinkGrants"/>) until they link it.
 /// </summary>
 internal sealed partial class PersonCredentials
@@ -44,8 +45,8 @@ internal sealed partial class PersonCredentials
         }
 
         var key = new LinkedAccountKey(tenant.Slug, acting.Issuer, acting.Subject, connector.Name);
-        if (needs.TokenExchange && presented is not null && presented.Person == acting
-            && await ExchangeUpstreamAsync(key, needs, presented, origin, cancellationToken).ConfigureAwait(false) is { } exchanged)
+        if (needs.TokenExchange
+            && await ExchangeUpstreamAsync(tenant, key, needs, acting, presented, origin, cancellationToken).ConfigureAwait(false) is { } exchanged)
         {
             return (exchanged, null, null);
         }
@@ -72,8 +73,13 @@ internal sealed partial class PersonCredentials
         });
     }
 
-    /// <summary>An RFC 8693 exchange of the person's identity token at the upstream's server; null when it does not work (then the link is asked for).</summary>
-    private async ValueTask<SecretValue?> ExchangeUpstreamAsync(LinkedAccountKey key, PersonRequirement needs, PresentedPerson presented, string origin, CancellationToken cancellationToken)
+    /// <summary>
+    /// An RFC 8693 exchange of the person's ID token at the upstream's server: the one the request carries, else the one
+    /// kept at their sign-in (<see cref="KeptProviderTokens"/>, renewed when about to expire); null when there is none or
+    /// the exchange does not work (then the link is asked for).
+    /// </summary>
+    private async ValueTask<SecretValue?> ExchangeUpstreamAsync(
+        TenantPolicy tenant, LinkedAccountKey key, PersonRequirement needs, ActingPerson acting, PresentedPerson? presented, string origin, CancellationToken cancellationToken)
     {
         var cacheKey = ExchangedTokenCache.Key(key.Tenant, key.PersonIssuer, key.PersonSubject, "per_person\n" + key.Connector + "\n" + needs.AuthorizationServerText);
         if (await _exchanged.GetAsync(cacheKey, cancellationToken).ConfigureAwait(false) is { } cached)
@@ -83,8 +89,17 @@ internal sealed partial class PersonCredentials
 
         try
         {
+            var subjectToken = presented is not null && presented.Person == acting
+                ? presented.Token
+                : await _kept.UsableAsync(tenant, acting, cancellationToken).ConfigureAwait(false);
+            if (subjectToken is null)
+            {
+                return null;
+            }
+
             var client = await _upstreamServers.ClientAsync(key.Tenant, key.Connector, needs, origin, cancellationToken).ConfigureAwait(false);
-            var (issued, status, error) = await _upstreamServers.TokenAsync(needs, client, UpstreamExchangeForm(needs, presented.Token), cancellationToken).ConfigureAwait(false);
+            var scope = needs.Scopes.Count > 0 ? string.Join(' ', needs.Scopes) : null;
+            var (issued, status, error) = await _upstreamServers.TokenAsync(needs, client, ExchangeForm(subjectToken, audience: null, needs.Resource, scope), cancellationToken).ConfigureAwait(false);
             if (issued?.AccessToken is not { } token)
             {
                 LogExchangeRefused(_logger, key.Connector, key.Tenant, status, error ?? "unknown");
@@ -103,23 +118,6 @@ internal sealed partial class PersonCredentials
         {
             LogExchangeFailed(_logger, key.Connector, key.Tenant, ex.GetType().Name);
             return null;
-        }
-    }
-
-    private static IEnumerable<KeyValuePair<string, string>> UpstreamExchangeForm(PersonRequirement needs, string subjectToken)
-    {
-        yield return new("grant_type", TokenExchangeGrant);
-        yield return new("subject_token", subjectToken);
-        yield return new("subject_token_type", IdTokenType);
-        yield return new("requested_token_type", AccessTokenType);
-        if (needs.Resource is { } resource)
-        {
-            yield return new("resource", resource.AbsoluteUri);
-        }
-
-        if (needs.Scopes.Count > 0)
-        {
-            yield return new("scope", string.Join(' ', needs.Scopes));
         }
     }
 }

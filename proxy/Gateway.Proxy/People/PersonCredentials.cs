@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Vault;
@@ -29,14 +27,14 @@ internal sealed partial class PersonCredentials
     private readonly Links.LinkedTokens _linked;
     private readonly Links.LinkGrants _grants;
     private readonly Links.UpstreamAuthorization _upstreamServers;
-    private readonly OpenIdConfigurations _configurations;
-    private readonly OpenIdProviderHttp _http;
+    private readonly ProviderTokenEndpoint _provider;
+    private readonly KeptProviderTokens _kept;
     private readonly CredentialResolver _vault;
     private readonly PersonOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<PersonCredentials> _logger;
 
-    public PersonCredentials(OpenIdConfigurations configurations, OpenIdProviderHttp http, CredentialResolver vault, ExchangedTokenCache exchanged,
+    public PersonCredentials(ProviderTokenEndpoint provider, KeptProviderTokens kept, CredentialResolver vault, ExchangedTokenCache exchanged,
         Links.LinkedTokens linked, Links.LinkGrants grants, Links.UpstreamAuthorization upstreamServers,
         IOptions<PersonOptions> options, TimeProvider time, ILogger<PersonCredentials> logger)
     {
@@ -44,8 +42,8 @@ internal sealed partial class PersonCredentials
         _grants = grants;
         _upstreamServers = upstreamServers;
         _exchanged = exchanged;
-        _configurations = configurations;
-        _http = http;
+        _provider = provider;
+        _kept = kept;
         _vault = vault;
         _options = options.Value;
         _time = time;
@@ -108,34 +106,26 @@ internal sealed partial class PersonCredentials
             return (cached, null);
         }
 
-        if (provider?.ClientId is not { } clientId || ConnectorCredentials.ReferenceOf(provider.ClientSecret) is not { } secretReference)
+        if (provider is null)
         {
-            return (null, ExchangeFailed(StatusCodes.Status503ServiceUnavailable, connector, "the tenant's OpenID provider names no client to exchange tokens as"));
+            return (null, ExchangeFailed(StatusCodes.Status503ServiceUnavailable, connector, "the tenant's OpenID provider names no client to call it as"));
         }
 
         try
         {
-            var configuration = await _configurations.GetAsync(provider, cancellationToken).ConfigureAwait(false);
-            if (!Uri.TryCreate(configuration.TokenEndpoint, UriKind.Absolute, out var endpoint)
-                || !(endpoint.Scheme == Uri.UriSchemeHttps || (endpoint.Scheme == Uri.UriSchemeHttp && provider.Issuer.Scheme == Uri.UriSchemeHttp)))
+            var (status, body, unusable) = await _provider.PostAsync(tenant.Slug, provider, ExchangeForm(person.Token, needs.Audience, needs.Resource, needs.Scope), cancellationToken).ConfigureAwait(false);
+            if (unusable is not null)
             {
-                return (null, ExchangeFailed(StatusCodes.Status503ServiceUnavailable, connector, "the provider's discovery document names no usable token_endpoint"));
+                return (null, ExchangeFailed(StatusCodes.Status503ServiceUnavailable, connector, unusable));
             }
 
-            var clientSecret = await _vault.ResolveAsync(tenant.Slug, secretReference, cancellationToken).ConfigureAwait(false);
-            using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new FormUrlEncodedContent(Form(needs, person.Token)) };
-            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(
-                Uri.EscapeDataString(clientId) + ":" + Uri.EscapeDataString(clientSecret.Value))));
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-            using var response = await _http.Client.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
+            if (status is < 200 or >= 300)
             {
                 var error = Links.UpstreamAuthorization.ErrorCode(body);
-                LogExchangeRefused(_logger, connector.Name, tenant.Slug, (int)response.StatusCode, error);
-                return (null, (int)response.StatusCode is >= 400 and < 500
+                LogExchangeRefused(_logger, connector.Name, tenant.Slug, status, error);
+                return (null, status is >= 400 and < 500
                     ? ExchangeFailed(StatusCodes.Status403Forbidden, connector, $"the provider refused it ({error})")
-                    : ExchangeFailed(StatusCodes.Status503ServiceUnavailable, connector, $"the provider answered {(int)response.StatusCode}"));
+                    : ExchangeFailed(StatusCodes.Status503ServiceUnavailable, connector, $"the provider answered {status}"));
             }
 
             if (Issued(body) is not { } issued)
@@ -160,23 +150,28 @@ internal sealed partial class PersonCredentials
         }
     }
 
-    private static IEnumerable<KeyValuePair<string, string>> Form(PersonRequirement needs, string subjectToken)
+    /// <summary>
+    /// An RFC 8693 token exchange of the person's ID token (<paramref name="subjectToken"/>) for an access token, with the
+    /// <c>audience</c>, <c>resource</c> and <c>scope</c> asked for when given: at the tenant's provider and at a
+    /// <c>per_person</c> connector's authorization server alike.
+    /// </summary>
+    private static IEnumerable<KeyValuePair<string, string>> ExchangeForm(string subjectToken, string? audience, Uri? resource, string? scope)
     {
         yield return new("grant_type", TokenExchangeGrant);
         yield return new("subject_token", subjectToken);
         yield return new("subject_token_type", IdTokenType);
         yield return new("requested_token_type", AccessTokenType);
-        if (needs.Audience is { } audience)
+        if (audience is not null)
         {
             yield return new("audience", audience);
         }
 
-        if (needs.Resource is { } resource)
+        if (resource is not null)
         {
             yield return new("resource", resource.AbsoluteUri);
         }
 
-        if (needs.Scope is { } scope)
+        if (scope is not null)
         {
             yield return new("scope", scope);
         }

@@ -37,6 +37,13 @@ internal sealed class PersonOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:30:00")]
     public TimeSpan ExchangedTokenMargin { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long a person's provider refresh token, kept for a <c>per_person</c> connector's token exchange, is kept at most
+    /// (less when the provider says its <c>refresh_expires_in</c>): KeptProviderTokens.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:05:00", "30.00:00:00")]
+    public TimeSpan ProviderRefreshTokenLifetime { get; set; } = TimeSpan.FromHours(12);
+
     /// <summary>The longest <c>X-Gamut-Person</c> header accepted, in characters.</summary>
     [Range(256, 65_536)]
     public int MaxTokenLength { get; set; } = 16_384;

@@ -10,6 +10,10 @@ internal static class PersonServiceCollectionExtensions
         services.AddSingleton<OpenIdConfigurations>();
         services.AddSingleton<OpenIdTokenValidator>();
         services.AddSingleton<PersonTokenVerifier>();
+        services.AddSingleton<ProviderTokenEndpoint>();
+
+        // per_person with token_exchange: the person's provider tokens kept at sign-in for the exchange at the upstream.
+        services.AddSingleton<KeptProviderTokens>();
         services.AddSingleton<PersonCredentials>();
 
         // Exchanged tokens: the gateway's HybridCache (Hosting/SharedCacheHosting.cs), shared by the replicas on the Redis store.

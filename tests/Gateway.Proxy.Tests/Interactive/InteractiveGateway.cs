@@ -42,19 +42,30 @@ public sealed class InteractiveGateway : IAsyncDisposable
 
     public string Resource => Origin + "/mcp";
 
+    /// <summary>The refresh token the provider issues beside the ID token at a sign-in (none when null).</summary>
+    public string? ProviderRefreshToken { get; set; }
+
+    /// <summary>The lifetime of the ID token the provider issues at a sign-in (its default when null).</summary>
+    public TimeSpan? IdTokenLifetime { get; set; }
+
+    /// <summary>The ID token the provider issued at the last sign-in.</summary>
+    public string? LastIdToken { get; private set; }
+
     /// <summary>Starts the provider and the gateway; <paramref name="extraClients"/> are more entries of the demo agent's <c>interactive.clients</c>.</summary>
     public static Task<InteractiveGateway> StartAsync(params string[] extraClients) => StartAsync(dynamicRegistration: false, extraClients);
 
     /// <summary>
     /// As <see cref="StartAsync(string[])"/>, the demo agent also accepting clients that register themselves when
     /// <paramref name="dynamicRegistration"/>, its block declaring <paramref name="scopes"/> (a YAML flow mapping, e.g.
-    /// <c>{ files: [files] }</c>) when given, with more configuration <paramref name="settings"/>.
+    /// <c>{ files: [files] }</c>) when given, with more configuration <paramref name="settings"/>, the bundle's text
+    /// changed by <paramref name="rewrite"/> and the host by <paramref name="configure"/> when given.
     /// </summary>
-    public static async Task<InteractiveGateway> StartAsync(bool dynamicRegistration, string[] extraClients, string? scopes = null, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<InteractiveGateway> StartAsync(bool dynamicRegistration, string[] extraClients, string? scopes = null, IReadOnlyDictionary<string, string?>? settings = null,
+        Func<string, string>? rewrite = null, Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure = null)
     {
         var provider = await TestOpenIdProvider.StartAsync();
         var mcp = await McpGateway.StartAsync(
-            text => global::Gateway.Testing.DemoInteractiveBlock.Remove(text)
+            text => (rewrite ?? (static t => t))(global::Gateway.Testing.DemoInteractiveBlock.Remove(text)
                 .Replace("workspaces: [ws-demo]\n", "workspaces: [ws-demo]\n" + provider.BundleSection(), StringComparison.Ordinal)
                 .Replace("    secret: file:secrets/demo-agent.secret\n", $$"""
                     secret: file:secrets/demo-agent.secret
@@ -68,8 +79,9 @@ public sealed class InteractiveGateway : IAsyncDisposable
                       clients:
                         - { client_id: {{ClientId}}, redirect_uris: ["{{LoopbackRedirect}}", "{{WebRedirect}}"] }
                 {{string.Concat(extraClients.Select(c => "        - " + c + "\n"))}}
-                """.Replace("\r", string.Empty), StringComparison.Ordinal),
-            ConsoleOidcSignIn.DemoRoles.Select(p => KeyValuePair.Create(p.Key, (string?)p.Value)).Concat(settings ?? new Dictionary<string, string?>()).ToDictionary());
+                """.Replace("\r", string.Empty), StringComparison.Ordinal)),
+            ConsoleOidcSignIn.DemoRoles.Select(p => KeyValuePair.Create(p.Key, (string?)p.Value)).Concat(settings ?? new Dictionary<string, string?>()).ToDictionary(),
+            configure);
         using var put = await mcp.Gateway.Admin().PutAsync("/admin/v1/tenants/demo/credentials/oidc-client",
             new StringContent(JsonSerializer.Serialize(new { value = TestOpenIdProvider.ClientSecret }), Encoding.UTF8, "application/json"));
         put.EnsureSuccessStatusCode();
@@ -146,7 +158,14 @@ public sealed class InteractiveGateway : IAsyncDisposable
         Assert.Equal(HttpStatusCode.Redirect, toProvider.StatusCode);
         var query = QueryHelpers.ParseQuery(toProvider.Headers.Location!.Query);
         var stateCookie = Cookie(toProvider, "gamut_console_state");
-        Provider.TokenAnswer = (200, JsonSerializer.Serialize(new { id_token = Provider.Issue(subject, groups, audience: TestOpenIdProvider.ClientId, nonce: query["nonce"].ToString()) }));
+        LastIdToken = Provider.Issue(subject, groups, audience: TestOpenIdProvider.ClientId, nonce: query["nonce"].ToString(), lifetime: IdTokenLifetime);
+        var answer = new Dictionary<string, string> { ["id_token"] = LastIdToken };
+        if (ProviderRefreshToken is not null)
+        {
+            answer["refresh_token"] = ProviderRefreshToken;
+        }
+
+        Provider.TokenAnswer = (200, JsonSerializer.Serialize(answer));
         using var callback = await browser.SendAsync(Get($"/console/demo/callback?state={query["state"]}&code=the-code", stateCookie));
         Assert.True(callback.StatusCode == HttpStatusCode.Redirect, await callback.Content.ReadAsStringAsync());
         Assert.Equal(consentPath, callback.Headers.Location!.OriginalString);
@@ -176,6 +195,23 @@ public sealed class InteractiveGateway : IAsyncDisposable
     }
 
     public static string CodeOf(Uri redirect) => QueryHelpers.ParseQuery(redirect.Query)["code"].ToString();
+
+    /// <summary>An MCP session with <paramref name="token"/>, then one <c>tools/call</c> in it: that answer.</summary>
+    public async Task<HttpResponseMessage> CallToolAsync(string token, string tool, string arguments)
+    {
+        using var initialized = await InitializeAsync(token);
+        Assert.Equal(HttpStatusCode.OK, initialized.StatusCode);
+        var sessionId = initialized.Headers.GetValues("Mcp-Session-Id").Single();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp")
+        {
+            Content = new StringContent("""{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":""" + JsonSerializer.Serialize(tool) + ""","arguments":""" + arguments + "}}", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
+        request.Headers.TryAddWithoutValidation("Mcp-Session-Id", sessionId);
+        request.Headers.TryAddWithoutValidation("MCP-Protocol-Version", "2025-06-18");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await Gateway.Host.Client.SendAsync(request);
+    }
 
     /// <summary>POSTs an MCP <c>initialize</c> to /mcp with <paramref name="accessToken"/>: the status.</summary>
     public async Task<HttpResponseMessage> InitializeAsync(string accessToken)

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using Gateway.Authorization.AccessTokens;
 using Microsoft.Extensions.DependencyInjection;
@@ -78,20 +76,5 @@ public sealed class ScopeStepUpTests : IAsyncLifetime
         Assert.False(string.IsNullOrEmpty(InteractiveGateway.CodeOf(redirect3)));
     }
 
-    /// <summary>An MCP session with <paramref name="token"/>, then one <c>tools/call</c> in it: that answer.</summary>
-    private async Task<HttpResponseMessage> CallToolAsync(string token, string tool, string arguments)
-    {
-        using var initialized = await _gw.InitializeAsync(token);
-        Assert.Equal(HttpStatusCode.OK, initialized.StatusCode);
-        var sessionId = initialized.Headers.GetValues("Mcp-Session-Id").Single();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp")
-        {
-            Content = new StringContent("""{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":""" + JsonSerializer.Serialize(tool) + ""","arguments":""" + arguments + "}}", Encoding.UTF8, "application/json"),
-        };
-        request.Headers.TryAddWithoutValidation("Accept", "application/json, text/event-stream");
-        request.Headers.TryAddWithoutValidation("Mcp-Session-Id", sessionId);
-        request.Headers.TryAddWithoutValidation("MCP-Protocol-Version", "2025-06-18");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return await _gw.Gateway.Host.Client.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> CallToolAsync(string token, string tool, string arguments) => _gw.CallToolAsync(token, tool, arguments);
 }

@@ -29,7 +29,7 @@ public sealed class McpGateway : IAsyncDisposable
 
     public McpTestServer Files { get; }
 
-    public static async Task<McpGateway> StartAsync(Func<string, string>? rewrite = null, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<McpGateway> StartAsync(Func<string, string>? rewrite = null, IReadOnlyDictionary<string, string?>? settings = null, Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure = null)
     {
         var notes = await McpTestServer.StartAsync(("find", "Finds notes."), ("erase", "Erases a note."));
         var files = await McpTestServer.StartAsync(("read_file", "Reads a file."), ("write_file", "Writes a file."));
@@ -53,7 +53,15 @@ public sealed class McpGateway : IAsyncDisposable
                 StringComparison.Ordinal);
             text = text.Replace("      - { tool: workspace }\n", "      - { tool: workspace }\n      - { tool: notes }\n      - { tool: notes.find }\n      - { tool: files.read }\n      - { tool: files.write }\n", StringComparison.Ordinal);
             return rewrite?.Invoke(text) ?? text;
-        }, settings is null ? null : (Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>)(builder => builder.Configuration.AddInMemoryCollection(settings)));
+        }, settings is null && configure is null ? null : (Microsoft.AspNetCore.Builder.WebApplicationBuilder builder) =>
+        {
+            if (settings is not null)
+            {
+                builder.Configuration.AddInMemoryCollection(settings);
+            }
+
+            configure?.Invoke(builder);
+        });
         using var put = await gateway.Admin().PutAsync("/admin/v1/tenants/demo/credentials/notes-token",
             new StringContent($$"""{"value":"{{NotesCredential}}"}""", System.Text.Encoding.UTF8, "application/json"));
         put.EnsureSuccessStatusCode();
