@@ -1,5 +1,4 @@
 using System.Net;
-using System.Reflection;
 using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Store;
 using Gateway.Testing;
@@ -100,37 +99,22 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
     }
 
     /// <summary>The gateway's own state store, its audit appends passed through <see cref="AppendGate"/> and its settles noted there first.</summary>
-    public class GatedStateStore : DispatchProxy
+    public static class GatedStateStore
     {
-        private IStateStore _inner = null!;
-        private AppendGate _gate = null!;
-
-        public static IStateStore Wrap(IStateStore inner, AppendGate gate)
+        public static IStateStore Wrap(IStateStore inner, AppendGate gate) => InterceptedStateStore.Wrap(inner, (method, args, call) =>
         {
-            var proxy = Create<IStateStore, GatedStateStore>();
-            var gated = (GatedStateStore)(object)proxy;
-            gated._inner = inner;
-            gated._gate = gate;
-            return proxy;
-        }
-
-        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
-        {
-            ArgumentNullException.ThrowIfNull(targetMethod);
-            if (targetMethod.Name == nameof(IStateStore.SettleAsync))
+            if (method.Name == nameof(IStateStore.SettleAsync))
             {
-                _gate.Settling();
+                gate.Settling();
             }
 
-            return targetMethod.Name == nameof(IStateStore.TryAppendAsync)
-                ? new ValueTask<bool>(AppendAsync(targetMethod, args))
-                : targetMethod.Invoke(_inner, args);
-        }
+            return method.Name == nameof(IStateStore.TryAppendAsync) ? new ValueTask<bool>(AppendAsync(gate, args, call)) : call();
+        });
 
-        private async Task<bool> AppendAsync(MethodInfo method, object?[]? args)
+        private static async Task<bool> AppendAsync(AppendGate gate, object?[]? args, Func<object?> call)
         {
-            await _gate.BeforeAppendAsync((string)args![0]!).ConfigureAwait(false);
-            return await (ValueTask<bool>)method.Invoke(_inner, args)!;
+            await gate.BeforeAppendAsync((string)args![0]!).ConfigureAwait(false);
+            return await (ValueTask<bool>)call()!;
         }
     }
 }
