@@ -29,6 +29,19 @@ public interface IKeyValueStore
     ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Atomically replaces the value of <paramref name="key"/> with <paramref name="value"/> only while it is exactly
+    /// <paramref name="expected"/> (a compare-and-set: a write that must not undo a change made since the value was read,
+    /// a removal included); <paramref name="expiry"/> as in <see cref="SetAsync"/>. True when this call replaced it.
+    /// </summary>
+    ValueTask<bool> ReplaceIfEqualAsync(string key, string expected, string value, TimeSpan? expiry, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Atomically removes <paramref name="key"/> only while its value is exactly <paramref name="expected"/> (a lease
+    /// released by its owner only, never by one whose lease expired and was taken since). True when this call removed it.
+    /// </summary>
+    ValueTask<bool> DeleteIfEqualAsync(string key, string expected, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Atomically reads and removes the key: the value when this call consumed it, null when it was
     /// absent. Two concurrent callers never both receive the value.
     /// </summary>

@@ -81,6 +81,46 @@ public sealed partial class InMemoryStateStore
         return Durable(sequence, existed);
     }
 
+    public ValueTask<bool> ReplaceIfEqualAsync(string key, string expected, string value, TimeSpan? expiry, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        long sequence;
+        lock (_gate)
+        {
+            var now = Now;
+            if (!TryGetLive(key, now, out var entry) || !string.Equals(TextOf(entry), expected, StringComparison.Ordinal))
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            var expiresAt = expiry is { } e ? now + e : (DateTimeOffset?)null;
+            Put(key, new Entry(value, expiresAt));
+            sequence = Journal(StateJournalOperation.PutText, key, expiresAt, text: value);
+        }
+
+        return Durable(sequence, true);
+    }
+
+    public ValueTask<bool> DeleteIfEqualAsync(string key, string expected, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        long sequence = 0;
+        lock (_gate)
+        {
+            if (!TryGetLive(key, Now, out var entry) || !string.Equals(TextOf(entry), expected, StringComparison.Ordinal))
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            if (_entries.TryRemove(key, out _))
+            {
+                sequence = Journal(StateJournalOperation.Delete, key, null);
+            }
+        }
+
+        return Durable(sequence, true);
+    }
+
     public ValueTask<string?> TakeAsync(string key, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -337,6 +337,31 @@ internal static partial class RedisScripts
         return '1 ' .. admit(3, last + 1, now)
         """);
 
+    /// <summary>
+    /// KEYS[1]: a value; ARGV: the expected value, the new value, expiry ms (0 = none). Replaced only while it is exactly the
+    /// expected value (absent, or of another type, it is not). Returns 1 when replaced, 0 otherwise.
+    /// </summary>
+    public static LuaScript ReplaceIfEqual { get; } = LuaScript.Prepare("""
+        if redis.call('TYPE', KEYS[1])['ok'] ~= 'string' or redis.call('GET', KEYS[1]) ~= ARGV[1] then
+          return 0
+        end
+        local ttl = tonumber(ARGV[3])
+        if ttl > 0 then
+          redis.call('SET', KEYS[1], ARGV[2], 'PX', ttl)
+        else
+          redis.call('SET', KEYS[1], ARGV[2])
+        end
+        return 1
+        """);
+
+    /// <summary>KEYS[1]: a value; ARGV[1]: the expected value. Removed only while it is exactly that. Returns 1 when removed, 0 otherwise.</summary>
+    public static LuaScript DeleteIfEqual { get; } = LuaScript.Prepare("""
+        if redis.call('TYPE', KEYS[1])['ok'] ~= 'string' or redis.call('GET', KEYS[1]) ~= ARGV[1] then
+          return 0
+        end
+        return redis.call('DEL', KEYS[1])
+        """);
+
     /// <summary>Every script, loaded on each server when the connection comes up.</summary>
-    public static IReadOnlyList<LuaScript> All { get; } = [Increment, Admit, RecordToken, Reserve, Settle, SettleBatch, AdjustCounters, SetAdd, Append, AppendAdmit];
+    public static IReadOnlyList<LuaScript> All { get; } = [Increment, Admit, RecordToken, Reserve, Settle, SettleBatch, AdjustCounters, SetAdd, Append, AppendAdmit, ReplaceIfEqual, DeleteIfEqual];
 }

@@ -41,6 +41,18 @@ public sealed partial class RedisStateStore
     public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) =>
         RunAsync("delete", key, static (db, k, f) => db.KeyDeleteAsync(k, f), cancellationToken, written: key);
 
+    public async ValueTask<bool> ReplaceIfEqualAsync(string key, string expected, string value, TimeSpan? expiry, CancellationToken cancellationToken = default)
+    {
+        var reply = await EvaluateAsync("replace_if_equal", RedisScripts.ReplaceIfEqual, [key], [expected, value, expiry is { } e ? Milliseconds(e).TotalMilliseconds : 0], cancellationToken).ConfigureAwait(false);
+        return (long)reply == 1;
+    }
+
+    public async ValueTask<bool> DeleteIfEqualAsync(string key, string expected, CancellationToken cancellationToken = default)
+    {
+        var reply = await EvaluateAsync("delete_if_equal", RedisScripts.DeleteIfEqual, [key], [expected], cancellationToken).ConfigureAwait(false);
+        return (long)reply == 1;
+    }
+
     public async ValueTask<string?> TakeAsync(string key, CancellationToken cancellationToken = default) =>
         await RunAsync("take", key, static (db, k, f) => db.StringGetDeleteAsync(k, f), cancellationToken, written: key).ConfigureAwait(false);
 

@@ -47,6 +47,22 @@ public sealed class InMemoryStateStoreExpiryTests
         Assert.Equal(1, store.KeyCount);
     }
 
+    [Fact]
+    public async Task ReplaceIfEqual_WithExpiry_ExpiresWhileWithoutExpiryPersists()
+    {
+        var store = new InMemoryStateStore(_time);
+        await store.SetAsync("short", "v1", TimeSpan.FromMinutes(10));
+        await store.SetAsync("forever", "v1", TimeSpan.FromMinutes(1));
+
+        Assert.True(await store.ReplaceIfEqualAsync("short", "v1", "gone soon", TimeSpan.FromMinutes(1)));
+        Assert.True(await store.ReplaceIfEqualAsync("forever", "v1", "stays", expiry: null));
+        _time.Advance(TimeSpan.FromMinutes(2));
+
+        Assert.Null(await store.GetAsync("short"));
+        Assert.Equal("stays", await store.GetAsync("forever"));
+        Assert.False(await store.ReplaceIfEqualAsync("short", "gone soon", "back", expiry: null));
+    }
+
     private static AdmissionRequest Admission(string nonce, TimeSpan lifetime) =>
         new($"nonce:{nonce}", "1", lifetime, [], []);
 }

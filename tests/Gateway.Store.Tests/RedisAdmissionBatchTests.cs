@@ -198,10 +198,8 @@ public sealed partial class RedisAdmissionBatchTests : IAsyncLifetime
         {
             await using var admin = await RedisAdmin.ConnectAsync(server.Endpoint);
             await admin.ExecuteAsync("CLUSTER", "ADDSLOTSRANGE", "0", "16383");
-            while (!((string)(await admin.ExecuteAsync("CLUSTER", "INFO"))!).Contains("cluster_state:ok", StringComparison.Ordinal))
-            {
-                await Task.Delay(50);
-            }
+            await Eventually.HoldsAsync(async () => ((string)(await admin.ExecuteAsync("CLUSTER", "INFO"))!).Contains("cluster_state:ok", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(30), "the one-node cluster never reached cluster_state:ok");
 
             await using var store = new RedisStateStore(new RedisStoreOptions { Endpoint = server.Endpoint, ConnectTimeout = TimeSpan.FromSeconds(10), CommandTimeout = TimeSpan.FromSeconds(10) });
             AdmissionRequest Request(string tenant) => new(
@@ -214,10 +212,13 @@ public sealed partial class RedisAdmissionBatchTests : IAsyncLifetime
             Assert.True((await store.AdmitAsync(Request("t2"))).NonceFresh);
             await admin.ExecuteAsync("CONFIG", "RESETSTAT");
 
-            var sleep = admin.ExecuteAsync("DEBUG", "SLEEP", "1");
-            await Task.Delay(200);
-            var outcomes = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => store.AdmitAsync(Request(i % 2 == 0 ? "t1" : "t2")).AsTask()).ToArray());
-            await sleep;
+            // Scripts wait while the server's writes are paused (in force once CLIENT PAUSE answers): each tenant's first
+            // admission goes in flight and waits, and the whole burst is queued before the pause is lifted, so no reply can
+            // come back before the last admission is queued.
+            await admin.ExecuteAsync("CLIENT", "PAUSE", "30000", "WRITE");
+            var admissions = Enumerable.Range(0, 20).Select(i => store.AdmitAsync(Request(i % 2 == 0 ? "t1" : "t2")).AsTask()).ToArray();
+            await admin.ExecuteAsync("CLIENT", "UNPAUSE");
+            var outcomes = await Task.WhenAll(admissions);
 
             Assert.All(outcomes, o => Assert.True(o.NonceFresh && o.RateLimit.Admitted));
             var calls = await admin.CommandCallsAsync();

@@ -64,6 +64,19 @@ public sealed class RedisStateStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReplaceIfEqual_WithAndWithoutExpiry_SetsOrClearsTheKeysTtl()
+    {
+        await _store.SetAsync("cas:short", "v1", null);
+        await _store.SetAsync("cas:forever", "v1", TimeSpan.FromMinutes(1));
+
+        Assert.True(await _store.ReplaceIfEqualAsync("cas:short", "v1", "v2", TimeSpan.FromMinutes(10)));
+        Assert.True(await _store.ReplaceIfEqualAsync("cas:forever", "v1", "v2", null));
+
+        Assert.InRange((long)(await _admin.ExecuteAsync("PTTL", "cas:short")), 1, 600_000);
+        Assert.Equal(-1, (long)(await _admin.ExecuteAsync("PTTL", "cas:forever")));
+    }
+
+    [Fact]
     public async Task Increment_WrongTypeServerError_FailsUnavailableAndStoreStaysUsable()
     {
         await _store.SetAsync("text", "abc", null);

@@ -11,9 +11,6 @@ public sealed partial class AuditJournal
     /// <summary>The chains this replica writes per tenant (<c>Gateway:Audit:ChainsPerReplica</c>).</summary>
     public int Chains { get; }
 
-    /// <summary>The tenants whose chains this replica has appended to since it started.</summary>
-    public IReadOnlyCollection<string> WrittenTenants => [.. _writers.Keys];
-
     /// <summary>The chains this replica has appended to since it started, every chain of every tenant (the partitions it checkpoints).</summary>
     public IReadOnlyList<AuditPartition> WrittenChains =>
         [.. _writers.SelectMany(static tenant => tenant.Value.OfType<AuditChainWriter>().Select(static writer => writer.Partition))];

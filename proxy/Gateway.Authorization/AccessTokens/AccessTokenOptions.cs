@@ -33,4 +33,12 @@ public sealed class AccessTokenOptions
 
     /// <summary><c>POST /oauth/register</c> requests one client address may make a minute (default 20).</summary>
     public int RegistrationsPerMinute { get; set; } = 20;
+
+    /// <summary>
+    /// Whether a client ID metadata document may be fetched from an address that is not globally reachable (loopback,
+    /// private, link-local, metadata: <c>Gateway.Connectors.Egress.InternalAddresses</c>). Default false: such a
+    /// <c>client_id</c> is refused with <c>invalid_client</c> and nothing is fetched (server-side request forgery). True
+    /// only where the clients' documents are served on an internal network (or a test's loopback server).
+    /// </summary>
+    public bool AllowInternalClientMetadataDocuments { get; set; }
 }

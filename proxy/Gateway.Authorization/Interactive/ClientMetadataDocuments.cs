@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using Gateway.Authorization.AccessTokens;
+using Gateway.Connectors.Egress;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Authorization.Interactive;
 
@@ -8,7 +11,10 @@ namespace Gateway.Authorization.Interactive;
 /// Client ID metadata documents (the MCP authorization specification's preferred client identity): a client whose
 /// <c>client_id</c> is an https URL publishes its metadata there. Fetched only for a URL an agent's
 /// <c>interactive.clients</c> lists (the tenant chose it: nothing else is ever fetched), over https (http only on a
-/// loopback host, as the bundle's other URLs), no redirects followed, within 5 seconds and 16 KiB. Refused: a document
+/// loopback host, as the bundle's other URLs), no redirects followed, within 5 seconds and 16 KiB, and never from an
+/// address that is not globally reachable (<see cref="InternalAddresses"/>: the host is resolved and checked before it is
+/// connected to; loopback, private, link-local and metadata addresses refused, unless
+/// <see cref="AccessTokenOptions.AllowInternalClientMetadataDocuments"/>). Refused: a document
 /// whose <c>client_id</c> is not exactly its URL, one without <c>redirect_uris</c>, a redirect URI that is not absolute
 /// or has a fragment, or that is on another host than the document (a loopback <c>http</c> one, a native client's, is
 /// allowed), or a <c>token_endpoint_auth_method</c> other than <c>none</c>. Read anew on each authorization request.
@@ -20,8 +26,9 @@ public sealed partial class ClientMetadataDocuments : IDisposable
     private readonly HttpClient _http;
     private readonly ILogger<ClientMetadataDocuments> _logger;
 
-    public ClientMetadataDocuments(ILogger<ClientMetadataDocuments> logger)
+    public ClientMetadataDocuments(IOptions<AccessTokenOptions> options, ILogger<ClientMetadataDocuments> logger)
     {
+        ArgumentNullException.ThrowIfNull(options);
         _logger = logger;
         _http = new HttpClient(new SocketsHttpHandler
         {
@@ -29,6 +36,7 @@ public sealed partial class ClientMetadataDocuments : IDisposable
             UseCookies = false,
             ConnectTimeout = TimeSpan.FromSeconds(5),
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            ConnectCallback = options.Value.AllowInternalClientMetadataDocuments ? null : InternalAddresses.ConnectAsync,
         })
         {
             Timeout = TimeSpan.FromSeconds(5),
@@ -57,6 +65,11 @@ public sealed partial class ClientMetadataDocuments : IDisposable
 
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
             document = JsonDocument.Parse(body).RootElement.Clone();
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is InternalAddressException refused)
+        {
+            LogUnreachable(_logger, nameof(InternalAddressException));
+            return (null, "The client's metadata document is not fetched: " + refused.Message);
         }
         catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {

@@ -50,6 +50,12 @@ internal sealed class TracingStateStore : IStateStore
     public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) =>
         Run("delete", key, static (s, k, ct) => s.DeleteAsync(k, ct), cancellationToken);
 
+    public ValueTask<bool> ReplaceIfEqualAsync(string key, string expected, string value, TimeSpan? expiry, CancellationToken cancellationToken = default) =>
+        Run("replace_if_equal", (key, expected, value, expiry), static (s, a, ct) => s.ReplaceIfEqualAsync(a.key, a.expected, a.value, a.expiry, ct), cancellationToken);
+
+    public ValueTask<bool> DeleteIfEqualAsync(string key, string expected, CancellationToken cancellationToken = default) =>
+        Run("delete_if_equal", (key, expected), static (s, a, ct) => s.DeleteIfEqualAsync(a.key, a.expected, ct), cancellationToken);
+
     public ValueTask<string?> TakeAsync(string key, CancellationToken cancellationToken = default) =>
         Run("take", key, static (s, k, ct) => s.TakeAsync(k, ct), cancellationToken);
 

@@ -1,8 +1,17 @@
+using System.Security.Cryptography;
 using Gateway.Authorization.AccessTokens;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Authorization.Tests.AccessTokens;
 
-/// <summary><c>Gateway:AccessTokens</c> is refused at start-up when a token could outlive its bound or a URL would be misspelled under it.</summary>
+/// <summary>
+/// <c>Gateway:AccessTokens</c> is refused at start-up when a token could outlive its bound, a URL would be misspelled under
+/// it, or a switch is not a boolean.
+/// </summary>
 public sealed class AccessTokenOptionsValidationTests
 {
     [Theory]
@@ -68,5 +77,30 @@ public sealed class AccessTokenOptionsValidationTests
         options.AllowedHosts.Add(host);
 
         Assert.False(new AccessTokenOptionsValidator().Validate(null, options).Failed);
+    }
+
+    [Fact]
+    public void Start_AllowInternalClientMetadataDocumentsNotABoolean_FailsNamingTheKeyAndIsOffByDefault()
+    {
+        using var bad = Services(("Gateway:AccessTokens:AllowInternalClientMetadataDocuments", "sometimes"));
+        using var unset = Services();
+        using var on = Services(("Gateway:AccessTokens:AllowInternalClientMetadataDocuments", "true"));
+
+        var error = Assert.ThrowsAny<InvalidOperationException>(() => bad.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains("Gateway:AccessTokens:AllowInternalClientMetadataDocuments", error.Message, StringComparison.Ordinal);
+        unset.GetRequiredService<IStartupValidator>().Validate();
+        Assert.False(unset.GetRequiredService<IOptions<AccessTokenOptions>>().Value.AllowInternalClientMetadataDocuments);
+        Assert.True(on.GetRequiredService<IOptions<AccessTokenOptions>>().Value.AllowInternalClientMetadataDocuments);
+    }
+
+    /// <summary>The access-token services as the gateway registers them, in Development (no public base URL needed).</summary>
+    private static ServiceProvider Services(params (string Key, string Value)[] settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IHostEnvironment>(new HostingEnvironment { EnvironmentName = Environments.Development });
+        services.AddGatewayAccessTokens(configuration, AccessTokenSigningKey.DeriveFrom(RandomNumberGenerator.GetBytes(32)));
+        return services.BuildServiceProvider();
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Reflection;
 using Gateway.Proxy.Tests.Infrastructure;
 using Gateway.Store;
 using Gateway.Testing;
@@ -100,41 +99,28 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
     }
 
     /// <summary>The gateway's own state store, its audit appends passed through <see cref="AppendGate"/> and its settles noted there first.</summary>
-    public class GatedStateStore : DispatchProxy
+    public static class GatedStateStore
     {
-        private IStateStore _inner = null!;
-        private AppendGate _gate = null!;
-
-        public static IStateStore Wrap(IStateStore inner, AppendGate gate)
+        public static IStateStore Wrap(IStateStore inner, AppendGate gate) => InterceptedStateStore.Wrap(inner, (method, args, call) =>
         {
-            var proxy = Create<IStateStore, GatedStateStore>();
-            var gated = (GatedStateStore)(object)proxy;
-            gated._inner = inner;
-            gated._gate = gate;
-            return proxy;
-        }
-
-        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
-        {
-            ArgumentNullException.ThrowIfNull(targetMethod);
-            if (targetMethod.Name == nameof(IStateStore.SettleAsync))
+            if (method.Name == nameof(IStateStore.SettleAsync))
             {
-                _gate.Settling();
+                gate.Settling();
             }
 
             // The decision's append carries its admission where the journal is on this store (TryAppendAdmittingAsync).
-            return targetMethod.Name switch
+            return method.Name switch
             {
-                nameof(IStateStore.TryAppendAsync) => new ValueTask<bool>(AppendAsync<bool>(targetMethod, args)),
-                nameof(IStateStore.TryAppendAdmittingAsync) => new ValueTask<AppendAdmission>(AppendAsync<AppendAdmission>(targetMethod, args)),
-                _ => targetMethod.Invoke(_inner, args),
+                nameof(IStateStore.TryAppendAsync) => new ValueTask<bool>(AppendAsync<bool>(gate, args, call)),
+                nameof(IStateStore.TryAppendAdmittingAsync) => new ValueTask<AppendAdmission>(AppendAsync<AppendAdmission>(gate, args, call)),
+                _ => call(),
             };
-        }
+        });
 
-        private async Task<T> AppendAsync<T>(MethodInfo method, object?[]? args)
+        private static async Task<T> AppendAsync<T>(AppendGate gate, object?[]? args, Func<object?> call)
         {
-            await _gate.BeforeAppendAsync((string)args![0]!).ConfigureAwait(false);
-            return await (ValueTask<T>)method.Invoke(_inner, args)!;
+            await gate.BeforeAppendAsync((string)args![0]!).ConfigureAwait(false);
+            return await (ValueTask<T>)call()!;
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using Gateway.Connectors.Egress;
 using Gateway.Proxy.A2a;
 using static Gateway.Proxy.Tests.A2a.A2aPushConfigTests;
 using static Gateway.Proxy.Tests.A2a.A2aRouteTests;
@@ -97,13 +98,13 @@ public sealed class A2aWebhookResolutionTests
     [Fact]
     public void IsInternal_EveryAddressTheNamesResolveTo_IsJudgedAsTheLiteralIs()
     {
-        Assert.True(A2aWebhookAddress.IsInternal(IPAddress.Parse("169.254.169.254")));
-        Assert.True(A2aWebhookAddress.IsInternal(IPAddress.Parse("::ffff:10.0.0.5")));
-        Assert.True(A2aWebhookAddress.IsInternal(IPAddress.Parse("64:ff9b::a9fe:a9fe")));
-        Assert.True(A2aWebhookAddress.IsInternal(IPAddress.Parse("2002:7f00:1::")));
-        Assert.True(A2aWebhookAddress.IsInternal(IPAddress.Parse("224.0.0.251")));
-        Assert.False(A2aWebhookAddress.IsInternal(IPAddress.Parse("8.8.4.4")));
-        Assert.False(A2aWebhookAddress.IsInternal(IPAddress.Parse("2606:4700:4700::1111")));
+        Assert.True(InternalAddresses.IsInternal(IPAddress.Parse("169.254.169.254")));
+        Assert.True(InternalAddresses.IsInternal(IPAddress.Parse("::ffff:10.0.0.5")));
+        Assert.True(InternalAddresses.IsInternal(IPAddress.Parse("64:ff9b::a9fe:a9fe")));
+        Assert.True(InternalAddresses.IsInternal(IPAddress.Parse("2002:7f00:1::")));
+        Assert.True(InternalAddresses.IsInternal(IPAddress.Parse("224.0.0.251")));
+        Assert.False(InternalAddresses.IsInternal(IPAddress.Parse("8.8.4.4")));
+        Assert.False(InternalAddresses.IsInternal(IPAddress.Parse("2606:4700:4700::1111")));
     }
 
     private static string WithPushUrl(string url) =>

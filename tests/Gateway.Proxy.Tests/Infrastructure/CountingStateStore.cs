@@ -17,6 +17,10 @@ public sealed class CountingStateStore(IStateStore inner, ConcurrentQueue<(strin
 
     public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) => Note(inner.DeleteAsync(key, cancellationToken), "delete");
 
+    public ValueTask<bool> ReplaceIfEqualAsync(string key, string expected, string value, TimeSpan? expiry, CancellationToken cancellationToken = default) => Note(inner.ReplaceIfEqualAsync(key, expected, value, expiry, cancellationToken), "replace_if_equal");
+
+    public ValueTask<bool> DeleteIfEqualAsync(string key, string expected, CancellationToken cancellationToken = default) => Note(inner.DeleteIfEqualAsync(key, expected, cancellationToken), "delete_if_equal");
+
     public ValueTask<string?> TakeAsync(string key, CancellationToken cancellationToken = default) => Note(inner.TakeAsync(key, cancellationToken), "take");
 
     public ValueTask<long> IncrementAsync(string key, long delta, TimeSpan? expiry, CancellationToken cancellationToken = default) => Note(inner.IncrementAsync(key, delta, expiry, cancellationToken), "increment");

@@ -8,10 +8,11 @@ using Microsoft.AspNetCore.WebUtilities;
 namespace Gateway.Proxy.Tests.Interactive;
 
 /// <summary>
-/// Clients identified by a client ID metadata document, served by a real Kestrel server on loopback and listed by URL in
-/// the demo agent's <c>interactive.clients</c>: a good document's redirect URI is accepted and the whole flow gives a
-/// token; a document whose <c>client_id</c> differs from its URL, one naming a redirect URI on another host, one that is
-/// not there, and a redirect URI the document does not name are refused with 400 and nothing redirected.
+/// Clients identified by a client ID metadata document, served by a real Kestrel server on loopback (allowed by
+/// <c>Gateway:AccessTokens:AllowInternalClientMetadataDocuments</c>) and listed by URL in the demo agent's
+/// <c>interactive.clients</c>: a good document's redirect URI is accepted and the whole flow gives a token; a document
+/// whose <c>client_id</c> differs from its URL, one naming a redirect URI on another host, one that is not there, and a
+/// redirect URI the document does not name are refused with 400 and nothing redirected.
 /// </summary>
 public sealed class ClientMetadataDocumentTests : IAsyncLifetime
 {
@@ -30,12 +31,17 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
             app.MapGet("/confidential.json", (HttpContext c) => Results.Json(new { client_id = Origin(c) + "/confidential.json", token_endpoint_auth_method = "client_secret_basic", redirect_uris = new[] { InteractiveGateway.LoopbackRedirect } }));
         });
         var origin = _documents.Origin;
+        // The documents are on loopback: allowed here only (refused by default: ClientMetadataDocumentAddressTests).
         _gw = await InteractiveGateway.StartAsync(
-            $"{{ client_id: \"{origin}/good.json\" }}",
-            $"{{ client_id: \"{origin}/mismatch.json\" }}",
-            $"{{ client_id: \"{origin}/foreign.json\" }}",
-            $"{{ client_id: \"{origin}/confidential.json\" }}",
-            $"{{ client_id: \"{origin}/missing.json\" }}");
+            dynamicRegistration: false,
+            [
+                $"{{ client_id: \"{origin}/good.json\" }}",
+                $"{{ client_id: \"{origin}/mismatch.json\" }}",
+                $"{{ client_id: \"{origin}/foreign.json\" }}",
+                $"{{ client_id: \"{origin}/confidential.json\" }}",
+                $"{{ client_id: \"{origin}/missing.json\" }}",
+            ],
+            settings: new Dictionary<string, string?> { ["Gateway:AccessTokens:AllowInternalClientMetadataDocuments"] = "true" });
     }
 
     public async Task DisposeAsync()

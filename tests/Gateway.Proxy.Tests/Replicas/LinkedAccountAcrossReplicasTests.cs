@@ -9,8 +9,10 @@ namespace Gateway.Proxy.Tests.Replicas;
 
 /// <summary>
 /// A person's linked upstream account (<c>credential: per_person</c>) on two replicas behind one real redis-server: a
-/// revocation on one replica refuses the next call on the other; a token about to expire is refreshed exactly once at the
-/// authorization server under 50 concurrent calls spread over both replicas; Redis holds the link only as ciphertext.
+/// revocation on one replica refuses the next call on the other, and stands when the other replica was refreshing the link
+/// meanwhile; a token about to expire is refreshed exactly once at the authorization server under 50 concurrent calls spread
+/// over both replicas, and a refresh that outlived its lease leaves the lease another replica took since; Redis holds the
+/// link only as ciphertext.
 /// </summary>
 [Collection(ReplicaCollection.Name)]
 public sealed class LinkedAccountAcrossReplicasTests : IAsyncLifetime
@@ -97,6 +99,49 @@ public sealed class LinkedAccountAcrossReplicasTests : IAsyncLifetime
                 response.Dispose();
             }
         }
+    }
+
+    [Fact]
+    public async Task Revoke_OnOneReplicaWhileTheOtherRefreshes_StaysRevokedOnBoth()
+    {
+        var refreshing = await RefreshHeldOnReplica1Async("at-upstream-erin-expiring-51c0");
+        using var admin = _cluster.Admin(0);
+        using var revoke = await admin.DeleteAsync("/admin/v1/tenants/demo/connections/erin/crm.read_contact");
+        _server.RefreshGate!.SetResult();
+        using var during = await refreshing;
+        using var next = await CallAsync(1, "c-2");
+        using var other = await CallAsync(0, "c-3");
+
+        Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        Assert.True(during.StatusCode == HttpStatusCode.Forbidden, await during.Content.ReadAsStringAsync());
+        await ProblemAssert.IsProblemAsync(next, HttpStatusCode.Forbidden, "upstream_account_not_linked");
+        await ProblemAssert.IsProblemAsync(other, HttpStatusCode.Forbidden, "upstream_account_not_linked");
+        Assert.Empty((await RedisCli.RunAsync(_cluster.Redis.Port, "KEYS", "*}:linked:*")).Trim());
+        Assert.DoesNotContain(_crm.Received, r => r.Target.StartsWith("/crm/contacts/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Refresh_OutlivingItsLease_LeavesTheLeaseAnotherReplicaTookSince()
+    {
+        var refreshing = await RefreshHeldOnReplica1Async("at-upstream-erin-expiring-8d41");
+        var lease = Assert.Single((await RedisCli.RunAsync(_cluster.Redis.Port, "KEYS", "*linked-refresh:*")).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        // The upstream answered after the lease's lifetime: it ran out, and another replica's refresh holds the next one.
+        await RedisCli.RunAsync(_cluster.Redis.Port, "SET", lease, "another-replicas-lease", "PX", "60000");
+        _server.RefreshGate!.SetResult();
+        using var refreshed = await refreshing;
+
+        Assert.Equal(HttpStatusCode.OK, refreshed.StatusCode);
+        Assert.Equal("another-replicas-lease", (await RedisCli.RunAsync(_cluster.Redis.Port, "GET", lease)).Trim());
+    }
+
+    /// <summary>Links erin with a token about to expire and starts a call on replica 1, its refresh held at the server (released by <c>RefreshGate</c>).</summary>
+    private async Task<Task<HttpResponseMessage>> RefreshHeldOnReplica1Async(string accessToken)
+    {
+        await SeedAsync(accessToken, _server.IssueRefreshToken("upstream-erin"), TimeSpan.FromSeconds(20));
+        _server.RefreshGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var refreshing = CallAsync(1, "c-1");
+        await Gateway.Testing.Eventually.HoldsAsync(() => Task.FromResult(_server.Refreshes >= 1), TimeSpan.FromSeconds(30), "no refresh arrived");
+        return refreshing;
     }
 
     private async Task SeedAsync(string accessToken, string? refreshToken, TimeSpan lifetime)

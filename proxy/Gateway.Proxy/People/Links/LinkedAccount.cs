@@ -1,10 +1,13 @@
+using System.Text.Json.Serialization;
+
 namespace Gateway.Proxy.People.Links;
 
 /// <summary>
 /// A person's linked account at a <c>per_person</c> connector's upstream, as held (encrypted) in the state store: the
 /// tokens the upstream's authorization server issued, when the access token expires, the upstream account's subject and
-/// when it was linked. <see cref="LinkId"/> tells one link from a later one (a refresh never writes over a newer link or a
-/// revocation). The tokens are never logged, recorded or answered; <see cref="ToString"/> leaves them out.
+/// when it was linked. <see cref="LinkId"/> tells one link from a later one; <see cref="Stored"/> one state of a link from
+/// another (a refresh never writes over a revocation, a newer link or another refresh). The tokens are never logged,
+/// recorded or answered; <see cref="ToString"/> leaves them out.
 /// </summary>
 internal sealed record LinkedAccount
 {
@@ -24,6 +27,13 @@ internal sealed record LinkedAccount
     public string? Scope { get; init; }
 
     public required DateTimeOffset LinkedAt { get; init; }
+
+    /// <summary>
+    /// The ciphertext this was read from (null when not read from the store): a refresh's write, and a refused refresh's
+    /// unlink, happen only while the store still holds exactly it (<see cref="LinkedAccounts.ReplaceAsync"/>). Never serialized.
+    /// </summary>
+    [JsonIgnore]
+    public string? Stored { get; init; }
 
     /// <summary>Never a token.</summary>
     public override string ToString() => $"LinkedAccount {{ LinkId = {LinkId}, UpstreamSubject = {UpstreamSubject}, ExpiresAt = {ExpiresAt:O} }}";

@@ -34,7 +34,9 @@ internal sealed partial class LinkedAccounts
 
         try
         {
-            return JsonSerializer.Deserialize(CredentialEnvelope.DecryptString(_keys, envelope, key.EnvelopeContext), LinksJsonContext.Default.LinkedAccount);
+            return JsonSerializer.Deserialize(CredentialEnvelope.DecryptString(_keys, envelope, key.EnvelopeContext), LinksJsonContext.Default.LinkedAccount) is { } account
+                ? account with { Stored = envelope }
+                : null;
         }
         catch (Exception ex) when (ex is CryptographicException or JsonException)
         {
@@ -47,25 +49,34 @@ internal sealed partial class LinkedAccounts
     /// <summary>Stores (or replaces) the person's link, encrypted, and lists it under the tenant.</summary>
     public async ValueTask StoreAsync(LinkedAccountKey key, LinkedAccount account, CancellationToken cancellationToken)
     {
-        var envelope = CredentialEnvelope.Encrypt(_keys, JsonSerializer.Serialize(account, LinksJsonContext.Default.LinkedAccount), key.EnvelopeContext);
-        await _store.SetAsync(key.StoreKey, envelope, expiry: null, cancellationToken).ConfigureAwait(false);
+        await _store.SetAsync(key.StoreKey, Encrypt(key, account), expiry: null, cancellationToken).ConfigureAwait(false);
         await _store.SetAddAsync(LinkedAccountKey.IndexKey(key.Tenant), key.IndexMember, expiry: null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// A refresh's write: replaces the link only while it is still the one refreshed (<paramref name="linkId"/>), so a
-    /// refresh finishing after a revocation or a new link does not bring the old one back. True when written.
+    /// A refresh's write: replaces the link <paramref name="read"/> (as read from the store) with <paramref name="refreshed"/>
+    /// only while the store still holds exactly what was read (a compare-and-set on its ciphertext), so a refresh finishing
+    /// after a revocation, a new link or another replica's refresh writes nothing. The link as written, or null when nothing was.
     /// </summary>
-    public async ValueTask<bool> ReplaceAsync(LinkedAccountKey key, string linkId, LinkedAccount account, CancellationToken cancellationToken)
+    public async ValueTask<LinkedAccount?> ReplaceAsync(LinkedAccountKey key, LinkedAccount read, LinkedAccount refreshed, CancellationToken cancellationToken)
     {
-        if (await GetAsync(key, cancellationToken).ConfigureAwait(false) is not { } current || !string.Equals(current.LinkId, linkId, StringComparison.Ordinal))
+        var expected = StoredOf(read);
+        var envelope = Encrypt(key, refreshed);
+        return await _store.ReplaceIfEqualAsync(key.StoreKey, expected, envelope, expiry: null, cancellationToken).ConfigureAwait(false)
+            ? refreshed with { Stored = envelope }
+            : null;
+    }
+
+    /// <summary>A refused refresh's unlink: removes the link <paramref name="read"/> only while the store still holds exactly it (never a newer link); true when removed.</summary>
+    public async ValueTask<bool> RevokeAsync(LinkedAccountKey key, LinkedAccount read, CancellationToken cancellationToken)
+    {
+        var removed = await _store.DeleteIfEqualAsync(key.StoreKey, StoredOf(read), cancellationToken).ConfigureAwait(false);
+        if (removed)
         {
-            return false;
+            LogRevoked(_logger, key.Tenant, key.Connector);
         }
 
-        var envelope = CredentialEnvelope.Encrypt(_keys, JsonSerializer.Serialize(account, LinksJsonContext.Default.LinkedAccount), key.EnvelopeContext);
-        await _store.SetAsync(key.StoreKey, envelope, expiry: null, cancellationToken).ConfigureAwait(false);
-        return true;
+        return removed;
     }
 
     /// <summary>Removes the person's link to the connector; true when there was one. The next call on any replica finds none.</summary>
@@ -118,6 +129,12 @@ internal sealed partial class LinkedAccounts
         (await _store.SetMembersAsync(LinkedAccountKey.IndexKey(tenant), cancellationToken).ConfigureAwait(false))
         .Select(member => LinkedAccountKey.FromIndexMember(tenant, member))
         .OfType<LinkedAccountKey>();
+
+    private string Encrypt(LinkedAccountKey key, LinkedAccount account) =>
+        CredentialEnvelope.Encrypt(_keys, JsonSerializer.Serialize(account, LinksJsonContext.Default.LinkedAccount), key.EnvelopeContext);
+
+    private static string StoredOf(LinkedAccount read) =>
+        read.Stored ?? throw new ArgumentException("Only a link read from the store can be replaced or unlinked by what was read.", nameof(read));
 
     [LoggerMessage(EventId = 3321, Level = LogLevel.Warning, Message = "A linked account for connector {Connector} of tenant {Tenant} cannot be read ({Reason}); the person is asked to link again")]
     private static partial void LogUnreadable(ILogger logger, string tenant, string connector, string reason);

@@ -19,8 +19,10 @@ internal enum LinkState
 /// A person's linked access token, usable now: read from the store on every call (a revocation holds on the next call on
 /// every replica), and refreshed before it expires (<see cref="PersonOptions.ExchangedTokenMargin"/>) exactly once across
 /// the replicas: one in-process flight per link, and a lease in the store (<see cref="LinkedAccountKey.RefreshLeaseKey"/>)
-/// that one replica holds while it refreshes; the others read the refreshed link from the store. A refresh the server
-/// refuses (the person revoked the grant upstream, or the refresh token expired) removes the link: the person is asked again.
+/// that one replica holds while it refreshes (released by its holder only); the others read the refreshed link from the
+/// store. A refresh writes only over the very link it read (<see cref="LinkedAccounts.ReplaceAsync"/>): a revocation made
+/// while it ran stands. A refresh the server refuses (the person revoked the grant upstream, or the refresh token expired)
+/// removes the link it read: the person is asked again.
 /// </summary>
 internal sealed partial class LinkedTokens
 {
@@ -84,16 +86,9 @@ internal sealed partial class LinkedTokens
         {
             while (true)
             {
-                var current = await _accounts.GetAsync(key, cancellationToken).ConfigureAwait(false);
-                if (current is null || !string.Equals(current.LinkId, seen.LinkId, StringComparison.Ordinal))
+                if (Settled(await _accounts.GetAsync(key, cancellationToken).ConfigureAwait(false), seen) is { } settled)
                 {
-                    // Revoked (or a refresh elsewhere failed and unlinked it), or linked anew meanwhile.
-                    return current is not null && Fresh(current) ? (current, LinkState.Usable) : (null, LinkState.RelinkRequired);
-                }
-
-                if (Fresh(current))
-                {
-                    return (current, LinkState.Usable);
+                    return settled;
                 }
 
                 var owner = Guid.NewGuid().ToString("N");
@@ -101,11 +96,14 @@ internal sealed partial class LinkedTokens
                 {
                     try
                     {
-                        return await RefreshAsync(key, needs, origin, current, cancellationToken).ConfigureAwait(false);
+                        // Read again under the lease: another replica may have refreshed the link between the read and the lease.
+                        var current = await _accounts.GetAsync(key, cancellationToken).ConfigureAwait(false);
+                        return Settled(current, seen) ?? await RefreshAsync(key, needs, origin, current!, cancellationToken).ConfigureAwait(false);
                     }
                     finally
                     {
-                        await _store.DeleteAsync(key.RefreshLeaseKey, CancellationToken.None).ConfigureAwait(false);
+                        // Only this refresh's own lease: one that outlived its lifetime may be another replica's by now.
+                        await _store.DeleteIfEqualAsync(key.RefreshLeaseKey, owner, CancellationToken.None).ConfigureAwait(false);
                     }
                 }
 
@@ -146,13 +144,16 @@ internal sealed partial class LinkedTokens
                 Scope = issued.Scope ?? current.Scope,
                 UpstreamSubject = UpstreamAuthorization.SubjectOf(needs, client.ClientId, issued, nonce: null) ?? current.UpstreamSubject,
             };
-            if (!await _accounts.ReplaceAsync(key, current.LinkId, refreshed, cancellationToken).ConfigureAwait(false))
+            if (await _accounts.ReplaceAsync(key, current, refreshed, cancellationToken).ConfigureAwait(false) is not { } written)
             {
-                return (null, LinkState.RelinkRequired);
+                // Revoked, linked anew or refreshed elsewhere while this refresh ran: what the store holds now stands (a
+                // revocation is never undone), and this refresh's tokens are dropped.
+                LogRefreshDropped(_logger, key.Tenant, key.Connector);
+                return Settled(await _accounts.GetAsync(key, cancellationToken).ConfigureAwait(false), current) ?? (null, LinkState.Unavailable);
             }
 
             LogRefreshed(_logger, key.Tenant, key.Connector);
-            return (refreshed, LinkState.Usable);
+            return (written, LinkState.Usable);
         }
         catch (Exception ex) when (ex is OpenIdProviderUnavailableException or CredentialUnavailableException or HttpRequestException
             || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
@@ -165,12 +166,23 @@ internal sealed partial class LinkedTokens
     private async Task<(LinkedAccount?, LinkState)> UnlinkAsync(LinkedAccountKey key, LinkedAccount current, string reason, CancellationToken cancellationToken)
     {
         LogUnlinked(_logger, key.Tenant, key.Connector, reason);
-        if (await _accounts.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } still && still.LinkId == current.LinkId)
+        await _accounts.RevokeAsync(key, current, cancellationToken).ConfigureAwait(false);
+        return (null, LinkState.RelinkRequired);
+    }
+
+    /// <summary>
+    /// What a call gets without refreshing <paramref name="seen"/> itself, given the link as stored now: none when it is
+    /// gone (revoked, or unlinked by a refused refresh elsewhere) or linked anew and not fresh; the stored link when fresh
+    /// (refreshed elsewhere, or linked anew); null when it is still <paramref name="seen"/>'s link and needs its refresh.
+    /// </summary>
+    private (LinkedAccount?, LinkState)? Settled(LinkedAccount? current, LinkedAccount seen)
+    {
+        if (current is null || !string.Equals(current.LinkId, seen.LinkId, StringComparison.Ordinal))
         {
-            await _accounts.RevokeAsync(key, cancellationToken).ConfigureAwait(false);
+            return current is not null && Fresh(current) ? (current, LinkState.Usable) : (null, LinkState.RelinkRequired);
         }
 
-        return (null, LinkState.RelinkRequired);
+        return Fresh(current) ? (current, LinkState.Usable) : null;
     }
 
     /// <summary>The server could not be reached: the token it had is used while it has not expired, else the call fails closed.</summary>
@@ -192,6 +204,9 @@ internal sealed partial class LinkedTokens
 
     [LoggerMessage(EventId = 3325, Level = LogLevel.Warning, Message = "A linked account for connector {Connector} of tenant {Tenant} could not be refreshed: {Reason}")]
     private static partial void LogRefreshFailed(ILogger logger, string tenant, string connector, string reason);
+
+    [LoggerMessage(EventId = 3329, Level = LogLevel.Information, Message = "A refresh of a linked account for connector {Connector} of tenant {Tenant} was dropped: the link was revoked, linked anew or refreshed elsewhere meanwhile")]
+    private static partial void LogRefreshDropped(ILogger logger, string tenant, string connector);
 
     [LoggerMessage(EventId = 3326, Level = LogLevel.Warning, Message = "A linked account for connector {Connector} of tenant {Tenant} was unlinked: its refresh failed ({Reason}); the person is asked to link again")]
     private static partial void LogUnlinked(ILogger logger, string tenant, string connector, string reason);

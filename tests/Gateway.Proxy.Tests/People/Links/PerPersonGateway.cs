@@ -38,7 +38,8 @@ internal sealed class PerPersonGateway : IAsyncDisposable
     public static string PreRegistered { get; } =
         "{ credential: per_person, authorization_server: \"{server}\", client: { id: " + TestAuthorizationServer.ClientId + ", secret: \"vault:tracker-client\" }, scopes: [issues.read] }";
 
-    public static async Task<PerPersonGateway> StartAsync(string? person = null)
+    /// <summary>Starts the server and the gateway (<paramref name="configure"/>, when given, runs on its builder after the log capture).</summary>
+    public static async Task<PerPersonGateway> StartAsync(string? person = null, Action<WebApplicationBuilder>? configure = null)
     {
         var server = await TestAuthorizationServer.StartAsync();
         var logs = new CapturedLogs();
@@ -46,7 +47,11 @@ internal sealed class PerPersonGateway : IAsyncDisposable
         var people = await PersonGateway.StartAsync(
             text => text.Replace(ContactsBinding, "    person: " + section + "\n" + ContactsBinding, StringComparison.Ordinal),
             ConsoleOidcSignIn.DemoRoles,
-            (WebApplicationBuilder builder) => builder.Logging.AddProvider(logs));
+            (WebApplicationBuilder builder) =>
+            {
+                builder.Logging.AddProvider(logs);
+                configure?.Invoke(builder);
+            });
         using var put = await people.Gateway.Admin().PutAsync("/admin/v1/tenants/demo/credentials/tracker-client",
             new StringContent(JsonSerializer.Serialize(new { value = TestAuthorizationServer.ClientSecret }), Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
