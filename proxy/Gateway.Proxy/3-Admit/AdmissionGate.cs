@@ -85,12 +85,8 @@ internal sealed class AdmissionGate
         return AdmitAsync(tenant, identity, tool, budget: null, run: null, issuesToken: false, evaluation: null, window, cancellationToken);
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<Admission> AdmitAsync(TenantPolicy? tenant, AgentIdentity identity, string? tool, BudgetReservation? budget, RunAdmissionPlan? run, bool issuesToken, DecisionTokenPayload? evaluation, RateLimitWindow? issuance, CancellationToken cancellationToken)
-    {
-        var plan = Plan(tenant, identity, tool, budget, run, issuesToken, evaluation, issuance);
-        return await SettleAsync(plan, await _store.AdmitAsync(plan.Request, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
-    }
+    private ValueTask<Admission> AdmitAsync(TenantPolicy? tenant, AgentIdentity identity, string? tool, BudgetReservation? budget, RunAdmissionPlan? run, bool issuesToken, DecisionTokenPayload? evaluation, RateLimitWindow? issuance, CancellationToken cancellationToken) =>
+        AdmitAsync(Plan(tenant, identity, tool, budget, run, issuesToken, evaluation, issuance), cancellationToken);
 
     /// <summary>Makes the planned admission's store call now and reads its answer (<see cref="SettleAsync"/>).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

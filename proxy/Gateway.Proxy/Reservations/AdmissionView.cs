@@ -26,19 +26,27 @@ internal sealed class AdmissionView(TimeProvider time)
             return;
         }
 
+        var known = _seen.TryGetValue(agent, out var last);
         Seen seen;
         if (!outcome.RateLimit.Admitted)
         {
             // Nothing else was read: the switches and generations stay as last seen, and the view waits for the window.
-            if (!_seen.TryGetValue(agent, out var last))
+            if (!known)
             {
                 return;
             }
 
-            seen = last with { LimitedUntil = time.GetUtcNow() + outcome.RateLimit.RetryAfter };
+            seen = last! with { LimitedUntil = time.GetUtcNow() + outcome.RateLimit.RetryAfter };
         }
         else if (outcome.Token is { Generations: { Count: >= 2 } generations })
         {
+            if (known && last!.SwitchesOn == outcome.SwitchesOn && last.TenantGeneration == generations[0] && last.AgentGeneration == generations[1]
+                && last.LimitedUntil == DateTimeOffset.MinValue)
+            {
+                // What almost every request reads: nothing to write (no lock taken, nothing allocated on the hot path).
+                return;
+            }
+
             seen = new Seen(outcome.SwitchesOn, generations[0], generations[1], DateTimeOffset.MinValue);
         }
         else
@@ -46,7 +54,8 @@ internal sealed class AdmissionView(TimeProvider time)
             return;
         }
 
-        if (_seen.Count >= MaxEntries)
+        // Counting takes every lock of the dictionary: only for an agent not seen before.
+        if (!known && _seen.Count >= MaxEntries)
         {
             _seen.Clear();
         }
