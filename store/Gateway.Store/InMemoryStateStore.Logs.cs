@@ -65,14 +65,20 @@ public sealed partial class InMemoryStateStore
         return Durable(sequence, true);
     }
 
-    // Under the lock: the append when the log holds exactly expectedLength entries (false, nothing changed, otherwise). The
+    // Whether entries go at the log's end: it holds exactly expectedLength entries, and its last is the one the first entry
+    // names (LogLink).
+    private static bool Extends(List<string> log, long expectedLength, string[] entries) =>
+        log.Count == expectedLength && (log.Count == 0 || LogLink.Follows(log[^1], entries[0]));
+
+    // Under the lock: the append when the log holds exactly expectedLength entries and its last is the one the first entry
+    // names (Extends; false, nothing changed, otherwise). The
     // hash's fields are journalled before the log's entries: a crash between them keeps fields no entry refers to, never
     // the reverse.
     private bool AppendLocked(string logKey, long expectedLength, string[] entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>>? fields, string? companionLogKey, string[]? companionEntries, out long sequence)
     {
         sequence = 0;
         var log = GetLog(logKey, create: true)!;
-        if (log.Count != expectedLength)
+        if (!Extends(log, expectedLength, entries))
         {
             return false;
         }
@@ -133,7 +139,7 @@ public sealed partial class InMemoryStateStore
         {
             var now = Now;
             Sweep(now);
-            if (GetLog(logKey, create: true)!.Count != expectedLength)
+            if (!Extends(GetLog(logKey, create: true)!, expectedLength, lines))
             {
                 return ValueTask.FromResult(new AppendAdmission(false, []));
             }

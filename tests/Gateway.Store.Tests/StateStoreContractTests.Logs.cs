@@ -51,6 +51,24 @@ public abstract partial class StateStoreContractTests
     }
 
     [Fact]
+    public async Task TryAppend_FirstEntryNamesAnotherPreviousHash_AppendsNothingEvenAtTheRightLength()
+    {
+        var log = Key("linked-log");
+        Assert.True(await Store.TryAppendAsync(log, 0, """{"hash":"aa01","prev_hash":"00"}"""));
+
+        // A group sealed on an end that is not the log's (a second writer's, or one sent behind a group never appended).
+        Assert.False(await Store.TryAppendAsync(log, 1, """{"hash":"cc03","prev_hash":"bb02"}"""));
+        var refused = await Store.TryAppendAdmittingAsync(log, 1, [Bytes("""{"hash":"cc03","prev_hash":"bb02"}""")], null, [], null, [], [Admission("linked", [], [])]);
+        Assert.False(refused.Appended);
+        Assert.Equal(1, await Store.LogLengthAsync(log));
+
+        // Linked to the last entry's hash (and entries that name none, as any other log's), it goes on.
+        Assert.True(await Store.TryAppendAsync(log, 1, [Bytes("""{"hash":"bb02","prev_hash":"aa01"}"""), Bytes("""{"hash":"cc03","prev_hash":"bb02"}""")]));
+        Assert.True(await Store.TryAppendAsync(log, 3, "unlinked"));
+        Assert.Equal(4, await Store.LogLengthAsync(log));
+    }
+
+    [Fact]
     public async Task TryAppend_ParallelAppendersWithRetry_ProduceGapFreeOrderedLog()
     {
         const int Writers = 8;

@@ -5,12 +5,13 @@ namespace Gateway.Audit;
 internal sealed partial class AuditChainWriter
 {
     // The receipts the group's appends asked for, their claims made of each sealed record (ReceiptClaims), signed in one
-    // batch (or one batch each when batching is off, to measure it), the batches to store in _batches; an error when they
+    // batch (or one batch each when batching is off, to measure it), the batches to store in the group's Batches; an error when they
     // could not be: then nothing of the group is written.
-    private ReceiptSigningException? SignReceipts(List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> records)
+    private ReceiptSigningException? SignReceipts(Group group)
     {
-        var asked = _asked;
-        var batches = _batches;
+        var records = group.Records;
+        var asked = group.Asked;
+        var batches = group.Batches;
         asked.Clear();
         batches.Clear();
         try

@@ -4,16 +4,20 @@ namespace Gateway.Audit;
 
 internal sealed partial class AuditChainWriter
 {
-    // The group's explanations that this writer has not stored yet, each once (in _unstored).
-    private List<AuditExplanation> ToStore(List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> records)
+    // The group's explanations that this writer has not stored yet, each once (in its Unstored). A digest counts as stored
+    // once a group carrying it is acknowledged: a group sealed while that one is in flight carries it again (harmless).
+    private List<AuditExplanation> ToStore(Group group)
     {
-        var explanations = _unstored;
+        var explanations = group.Unstored;
         explanations.Clear();
-        foreach (var (_, _, explanation) in records)
+        lock (_digestsGate)
         {
-            if (explanation is not null && !_storedDigests.Contains(explanation.Digest) && !Holds(explanations, explanation.Digest))
+            foreach (var (_, _, explanation) in group.Records)
             {
-                explanations.Add(explanation);
+                if (explanation is not null && !_storedDigests.Contains(explanation.Digest) && !Holds(explanations, explanation.Digest))
+                {
+                    explanations.Add(explanation);
+                }
             }
         }
 
@@ -36,30 +40,42 @@ internal sealed partial class AuditChainWriter
 
     private void Remember(List<AuditExplanation> stored)
     {
-        if (_storedDigests.Count + stored.Count > MaxRememberedDigests)
+        lock (_digestsGate)
+        {
+            if (_storedDigests.Count + stored.Count > MaxRememberedDigests)
+            {
+                _storedDigests.Clear();
+            }
+
+            foreach (var explanation in stored)
+            {
+                _storedDigests.Add(explanation.Digest);
+            }
+        }
+    }
+
+    // After a failed or conflicted group: a digest it carried may not be stored.
+    private void ForgetStored()
+    {
+        lock (_digestsGate)
         {
             _storedDigests.Clear();
-        }
-
-        foreach (var explanation in stored)
-        {
-            _storedDigests.Add(explanation.Digest);
         }
     }
 
     // Seals each record on the previous one (repeated refusals, outcomes and decisions of one kind folded into one: AuditGroupFold),
-    // into _lines and _records; the last record's hash. An entry that cannot be sealed fails alone.
-    private string Seal(List<Pending> group, AuditTip tip)
+    // into the group's lines and records, on the chain's end <paramref name="tip"/>; sets the group's tip and last hash.
+    // An entry that cannot be sealed fails alone.
+    private void Seal(Group group, AuditTip tip)
     {
-        var lines = _lines;
-        var records = _records;
-        lines.Clear();
-        records.Clear();
+        group.ClearAttempt();
+        group.Tip = tip;
+        var lines = group.Lines;
+        var records = group.Records;
         var previous = tip.LastHash;
         var now = _time.GetUtcNow();
-        var waiting = _waiting;
-        waiting.Clear();
-        foreach (var pending in group)
+        var waiting = group.Waiting;
+        foreach (var pending in group.Pendings)
         {
             if (!pending.IsSettled)
             {
@@ -67,8 +83,8 @@ internal sealed partial class AuditChainWriter
             }
         }
 
-        // A group of one is sealed with _waiting as its pendings (AuditGroupFold): it stays as it is until the group is done.
-        var folded = _folded;
+        // A group of one is sealed with its Waiting as its pendings (AuditGroupFold): it stays as it is until the group is done.
+        var folded = group.Folded;
         AuditGroupFold.Fold(waiting, static pending => pending.Entry, _explanations, folded);
         foreach (var (entry, pendings) in folded)
         {
@@ -88,7 +104,7 @@ internal sealed partial class AuditChainWriter
             }
         }
 
-        return previous;
+        group.LastHash = previous;
     }
 
     // The group's leaf hashes in chain order (one per line written; the seal computed each).

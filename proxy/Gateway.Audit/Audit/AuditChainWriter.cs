@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Gateway.Policy.Evidence;
 using Gateway.Store;
 using Microsoft.Extensions.Logging;
@@ -6,11 +5,16 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Audit;
 
 /// <summary>
-/// Group commit for one chain (a tenant's records written by this replica). Appends queue; whoever
-/// finds no group in flight starts the writer, which takes everything queued (up to
-/// <see cref="MaxGroup"/>), seals each record on the previous one's hash, and appends the group in one
-/// store call (one round trip, or one fsync). Records that arrive meanwhile form the next group. Each
-/// append completes only when its group is durable; a failed group fails each of its appends.
+/// Group commit for one chain (a tenant's records written by this replica). Appends queue; the sealer takes everything
+/// queued (up to <see cref="MaxGroup"/>), seals each record on the previous one's hash, and appends the group in one
+/// store call (one round trip, or one fsync). Records that arrive meanwhile form the next group, which the sealer seals on
+/// the end the group in flight will leave and sends at once, up to the writer's groups in flight (<c>Gateway:Audit:GroupsInFlight</c>,
+/// only for a sink that keeps its calls in order, <see cref="IAuditStore.KeepsAppendOrder"/>; one otherwise): a record waits
+/// for its own round trip, not for the one before it. Groups finish in the order they were sealed. Each append completes
+/// only when its group is durable; a failed group fails each of its appends. A group that finds the chain longer or shorter
+/// than it was sealed for (another writer, or a group before it that was not appended) appends nothing and admits nothing:
+/// the writer then seals nothing new until every group in flight has finished, and each such group is sealed again on the
+/// chain's end read back, in order.
 /// A record refers to its explanation by digest (<see cref="AuditSeal"/>); the group's store call carries each
 /// explanation this writer has not stored yet, and the writer remembers (up to <see cref="MaxRememberedDigests"/>)
 /// the digests its acknowledged groups stored, forgetting them all after any failed or conflicted group (the store
@@ -36,36 +40,37 @@ internal sealed partial class AuditChainWriter
     private readonly AuditMetrics _metrics;
     private readonly ILogger _logger;
     private readonly int _maxAttempts;
+    private readonly int _groupsInFlight;
     private readonly AuditExplanationCache _explanations;
     private readonly ReceiptKeyRing _receiptKeys;
     private readonly bool _batchReceipts;
     private readonly Evidence.AuditLeaves? _leaves;
-    private readonly Lock _gate = new();
+    private readonly Action _startSealing;
 
-    // The group being written and its appends still waiting, reused: only the one running WriteQueuedAsync (_writing) touches them.
-    private readonly List<Pending> _group = new(16);
-    private readonly List<Pending> _waiting = new(16);
-    private readonly List<string> _leafHashes = new(16);
+    // Under _gate: the appends queued, the groups done with (for the next), whether the sealer runs, the groups sealed and
+    // not finished, whether a group failed (nothing is sealed until those in flight have finished), the end the next group
+    // is sealed on (null: read it from the store).
+    private readonly Lock _gate = new();
     private readonly Queue<Pending> _queue = new();
+    private readonly Stack<Group> _idle = new();
+    private bool _sealing;
+    private int _inFlight;
+    private bool _draining;
+    private AuditTip? _sealedTip;
 
     // Appends that everyone is done with, for the next appends: an append is an object per request otherwise.
     private readonly GroupCommitWaiterPool<Pending> _free = new();
 
-    // What one group's write works through, reused for the next (filled and emptied by the group in flight alone; the
-    // store reads them only during its call): the sealed lines and records, the receipts asked for and their batches,
-    // the explanations to store.
-    private readonly List<byte[]> _lines = new(16);
-    private readonly List<(List<Pending> Pendings, AuditRecord Record, AuditExplanation? Explanation)> _records = new(16);
-    private readonly List<(Pending Pending, AuditReceiptMember Member, DecisionReceipt Claims)> _asked = new(16);
-    private readonly List<AuditReceiptBatch> _batches = new(1);
-    private readonly List<AuditExplanation> _unstored = new(4);
-    private readonly List<(AuditEntry Entry, List<Pending> Pendings)> _folded = new(16);
-
-    // Read and changed only by the one group in flight.
+    // The explanation digests acknowledged as stored (under _digestsGate: the sealer reads them while a group finishes).
+    private readonly Lock _digestsGate = new();
     private readonly HashSet<string> _storedDigests = new(StringComparer.Ordinal);
-    private readonly Action _startWriting;
-    private bool _writing;
-    private AuditTip? _tip;
+
+    // The sealer's alone (one at a time): the finish of the last group it sealed, which the next group's finish follows.
+    private Task _lastFinish = Task.CompletedTask;
+
+    // The finishes' alone (one at a time, in order): the chain's end after the last group appended; the leaf hashes.
+    private AuditTip? _durableTip;
+    private readonly List<string> _leafHashes = new(16);
 
     public AuditChainWriter(
         AuditPartition partition,
@@ -77,8 +82,11 @@ internal sealed partial class AuditChainWriter
         AuditExplanationCache explanations,
         ReceiptKeyRing receiptKeys,
         bool batchReceipts,
-        Evidence.AuditLeaves? leaves = null)
+        Evidence.AuditLeaves? leaves = null,
+        int groupsInFlight = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(groupsInFlight, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(groupsInFlight, Options.AuditOptions.MaxGroupsInFlight);
         _partition = partition;
         _store = store;
         _time = time;
@@ -87,9 +95,10 @@ internal sealed partial class AuditChainWriter
         _maxAttempts = maxAttempts;
         _explanations = explanations;
         _receiptKeys = receiptKeys;
-        _startWriting = () => _ = WriteQueuedAsync();
+        _startSealing = () => _ = SealQueuedAsync();
         _batchReceipts = batchReceipts;
         _leaves = leaves;
+        _groupsInFlight = store.KeepsAppendOrder ? groupsInFlight : 1;
     }
 
     /// <summary>The chain this writer appends to.</summary>
@@ -121,210 +130,115 @@ internal sealed partial class AuditChainWriter
         lock (_gate)
         {
             _queue.Enqueue(pending);
-            start = !_writing;
-            _writing = true;
+            start = TryClaimSealer();
         }
 
         // Held back while this thread goes on with a whole group of another group commit's requests (an admitted batch),
         // so that their records are appended as one group.
-        if (start && !GroupCommitDeferral.TryHold(_startWriting))
+        if (start && !GroupCommitDeferral.TryHold(_startSealing))
         {
-            _ = WriteQueuedAsync();
+            _ = SealQueuedAsync();
         }
 
         return pending.Task;
     }
 
-    private async Task WriteQueuedAsync()
+    // Under _gate: whether the caller becomes the sealer (something queued, room in flight, no failed group draining).
+    private bool TryClaimSealer()
     {
-        var group = _group;
+        if (_sealing || _draining || _inFlight >= _groupsInFlight || _queue.Count == 0)
+        {
+            return false;
+        }
+
+        _sealing = true;
+        return true;
+    }
+
+    // The sealer: seals what is queued into groups and sends each, while there is room in flight.
+    private async Task SealQueuedAsync()
+    {
         for (var round = 0; ; round++)
         {
             if (round > 0)
             {
-                // The first group is written on the caller's thread; later ones never hold it up.
+                // The first group is sealed on the caller's thread; later ones never hold it up.
                 await Task.Yield();
             }
 
-            group.Clear();
+            Group group;
+            AuditTip? tip;
             lock (_gate)
             {
-                while (group.Count < MaxGroup && _queue.TryDequeue(out var next))
+                if (_draining || _inFlight >= _groupsInFlight || _queue.Count == 0)
                 {
-                    group.Add(next);
-                }
-
-                if (group.Count == 0)
-                {
-                    _writing = false;
-                    return;
-                }
-            }
-
-            await WriteGroupAsync(group).ConfigureAwait(false);
-
-            // Every append but the last is on its way; the last goes on here when nothing else waits to be written.
-            foreach (var pending in group)
-            {
-                // Fail closed should a path of the write ever leave one unsettled (the exception made only then).
-                if (!pending.IsSettled)
-                {
-                    pending.Fail(new AuditWriteException("The audit record was not written."));
-                }
-            }
-
-            if (GroupWaiters.WholeGroupInline)
-            {
-                CompleteInline(group);
-                return;
-            }
-
-            for (var i = 0; i < group.Count - 1; i++)
-            {
-                group[i].CompleteOnThreadPool();
-            }
-
-            var last = group[^1];
-
-            // Emptied before another run may take the list, so that it keeps no append alive.
-            group.Clear();
-            bool idle;
-            lock (_gate)
-            {
-                idle = _queue.Count == 0;
-                _writing = !idle;
-            }
-
-            if (idle)
-            {
-                last.CompleteInlineWhenOn();
-                return;
-            }
-
-            last.CompleteOnThreadPool();
-        }
-    }
-
-    // GroupWaiters.CompleteGroupsInline: the next group, if one waits, is written from the thread pool at once, and every
-    // append of this one goes on here (InlineGroup), taken out of the list before this writer lets go of it (_writing).
-    private void CompleteInline(List<Pending> group)
-    {
-        var taken = InlineGroup<Pending>.TakeOut(group);
-        bool idle;
-        lock (_gate)
-        {
-            idle = _queue.Count == 0;
-            _writing = !idle;
-        }
-
-        if (!idle)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(static writer => _ = writer.WriteQueuedAsync(), this, preferLocal: false);
-        }
-
-        taken.CompleteHeld();
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask WriteGroupAsync(List<Pending> group)
-    {
-        var started = _time.GetTimestamp();
-        foreach (var pending in group)
-        {
-            _metrics.AuditAppendPhase(AuditMetrics.PhaseQueued, _time.GetElapsedTime(pending.Enqueued, started));
-        }
-
-        TimeSpan sealing = default, writing = default;
-        try
-        {
-            for (var attempt = 1; attempt <= _maxAttempts; attempt++)
-            {
-                var tip = _tip ?? await _store.GetTipAsync(_partition).ConfigureAwait(false);
-                var sealStarted = _time.GetTimestamp();
-                var lastHash = Seal(group, tip);
-                sealing += _time.GetElapsedTime(sealStarted);
-                if (_lines.Count == 0)
-                {
+                    _sealing = false;
                     return;
                 }
 
-                if (SignReceipts(_records) is { } signingFailed)
+                group = _idle.TryPop(out var idle) ? idle : new Group();
+                while (group.Pendings.Count < MaxGroup && _queue.TryDequeue(out var next))
                 {
-                    FailUnsigned(group, signingFailed);
-                    return;
+                    group.Pendings.Add(next);
                 }
 
-                var writeStarted = _time.GetTimestamp();
-                var explanations = ToStore(_records);
-                bool appended;
-                try
-                {
-                    appended = await AppendGroupAsync(group, tip.Length, lastHash, explanations).ConfigureAwait(false);
-                }
-                finally
-                {
-                    writing += _time.GetElapsedTime(writeStarted);
-                }
+                _inFlight++;
+                tip = _sealedTip;
+            }
 
-                if (appended)
+            var started = _time.GetTimestamp();
+            foreach (var pending in group.Pendings)
+            {
+                _metrics.AuditAppendPhase(AuditMetrics.PhaseQueued, _time.GetElapsedTime(pending.Enqueued, started));
+            }
+
+            ValueTask<bool> call;
+            try
+            {
+                call = Send(group, tip ?? await _store.GetTipAsync(_partition).ConfigureAwait(false));
+                lock (_gate)
                 {
-                    _tip = new AuditTip(tip.Length + _lines.Count, lastHash);
-                    Remember(explanations);
-                    foreach (var (pendings, record, _) in _records)
+                    // A group that failed meanwhile leaves the end to read again once those in flight have finished.
+                    if (!_draining)
                     {
-                        _metrics.AuditAppended(record.Tenant, record.Decision);
-                        foreach (var pending in pendings)
-                        {
-                            pending.Settle(new AuditAppended(record, pending.Receipt ? pending.Issued : null) { Admission = pending.Admitted });
-                        }
+                        _sealedTip = group.End;
                     }
-
-                    // After the waiters: the Merkle tree's leaves of this chain, without reading the lines back.
-                    AppendLeaves(tip.Length + 1, _records);
-
-                    return;
                 }
-
-                // Another writer extended this chain (two processes sharing a replica id): re-read the tip.
-                _tip = null;
-                _storedDigests.Clear();
-                _metrics.AuditConflict(_partition.Tenant, _partition.Replica);
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 + attempt)), _time).ConfigureAwait(false);
             }
-
-            AuditLog.AuditContended(_logger, _partition.Tenant, _maxAttempts);
-            Fail(group, new AuditWriteException($"The audit chain of tenant '{_partition.Tenant}' stayed contended for {_maxAttempts} attempts."));
-        }
-        catch (Exception ex)
-        {
-            _tip = null;
-            _storedDigests.Clear();
-            AuditLog.AuditAppendFailed(_logger, ex, _partition.Tenant);
-            Fail(group, new AuditWriteException("The audit record could not be written.", ex));
-        }
-        finally
-        {
-            // Emptied for the next group: they keep no record, line or receipt alive.
-            _lines.Clear();
-            _records.Clear();
-            _asked.Clear();
-            _batches.Clear();
-            _unstored.Clear();
-            _folded.Clear();
-            _waiting.Clear();
-            _admissions.Clear();
-            _admitting.Clear();
-            for (var i = 0; i < group.Count; i++)
+            catch (Exception ex)
             {
-                _metrics.AuditAppendPhase(AuditMetrics.PhaseSeal, sealing);
-                _metrics.AuditAppendPhase(AuditMetrics.PhaseWrite, writing);
+                call = ValueTask.FromException<bool>(ex);
             }
+
+            _lastFinish = FinishAsync(group, call, _lastFinish);
         }
     }
 
-    private static void Fail(List<Pending> group, Exception error)
+    // Seals the group on the chain's end, signs its receipts and starts its store call; a group with nothing left to write
+    // (each entry failed alone, or its receipts could not be signed) is done at once.
+    private ValueTask<bool> Send(Group group, AuditTip tip)
     {
-        foreach (var pending in group)
+        var sealStarted = _time.GetTimestamp();
+        Seal(group, tip);
+        group.Sealing += _time.GetElapsedTime(sealStarted);
+        if (group.Lines.Count > 0 && SignReceipts(group) is { } signingFailed)
+        {
+            FailUnsigned(group.Pendings, signingFailed);
+            group.ClearAttempt();
+        }
+
+        if (group.Lines.Count == 0)
+        {
+            group.LastHash = tip.LastHash;
+            return new ValueTask<bool>(true);
+        }
+
+        return AppendGroupAsync(group, ToStore(group));
+    }
+
+    private static void Fail(List<Pending> pendings, Exception error)
+    {
+        foreach (var pending in pendings)
         {
             pending.Fail(error);
         }
@@ -332,7 +246,7 @@ internal sealed partial class AuditChainWriter
 
     /// <summary>
     /// One append and its caller's wait, in one object (<see cref="GroupCommitWaiter{TOutcome}"/>, as the store's group
-    /// commits wait): settled by the group's write, completed by <see cref="WriteQueuedAsync"/> once the group is done
+    /// commits wait): settled by the group's write, completed by <see cref="Complete"/> once the group is done
     /// (inline with the rest of its group, <see cref="InlineGroup{TWaiter}"/>), or ended first by the caller's
     /// cancellation. Kept for reuse (<see cref="GroupCommitWaiterPool{TWaiter}"/>) once everyone has let go of it.
     /// </summary>

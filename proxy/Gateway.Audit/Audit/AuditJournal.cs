@@ -30,6 +30,7 @@ public sealed partial class AuditJournal
     private readonly AuditMetrics _metrics;
     private readonly ILogger<AuditJournal> _logger;
     private readonly int _maxAttempts;
+    private readonly int _groupsInFlight;
     private readonly ReceiptKeyRing _receiptKeys;
     private readonly bool _batchReceipts;
     // Per tenant, this replica's chains (Chains of them), each made when it is first written to.
@@ -61,6 +62,7 @@ public sealed partial class AuditJournal
         _metrics = metrics;
         _logger = logger;
         _maxAttempts = options.Value.MaxAppendAttempts;
+        _groupsInFlight = options.Value.GroupsInFlight;
         _receiptKeys = receiptKeys;
         _batchReceipts = evidence.Value.BatchReceipts;
         _leaves = leaves;

@@ -46,6 +46,13 @@ public interface IAuditStore
     /// </summary>
     ValueTask<AuditTip> GetAnchorAsync(AuditPartition partition, CancellationToken cancellationToken = default) => ValueTask.FromResult(AuditTip.Genesis);
 
+    /// <summary>
+    /// Whether appends started one after another on a partition reach the sink in that order (one connection to one
+    /// server, or an in-process journal that takes each at its call): then a chain may have several groups in flight,
+    /// each sealed on the end the one before will leave (<c>Gateway:Audit:GroupsInFlight</c>). False: one at a time.
+    /// </summary>
+    bool KeepsAppendOrder => false;
+
     /// <summary>Throws when the sink cannot take appends now (directory gone, store unreachable): the readiness probe.</summary>
     ValueTask ProbeAsync(CancellationToken cancellationToken = default);
 }

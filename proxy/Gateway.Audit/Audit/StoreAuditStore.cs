@@ -27,6 +27,9 @@ public sealed class StoreAuditStore : IAdmittingAuditStore
         _store = store;
     }
 
+    /// <summary>True: Redis runs one connection's calls in the order they were sent; the embedded store takes each at its call.</summary>
+    public bool KeepsAppendOrder => true;
+
     public async ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default)
     {
         var key = StoreKeys.AuditLog(partition.Tenant, partition.Replica);

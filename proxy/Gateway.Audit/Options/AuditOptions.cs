@@ -36,6 +36,19 @@ public sealed record AuditOptions
     /// <summary><see cref="ChainsPerReplica"/>, or its default when unset.</summary>
     public int EffectiveChainsPerReplica => ChainsPerReplica ?? Gateway.Store.ReplicaShards.Default;
 
+    /// <summary>
+    /// Groups one chain may have in flight at once, each sealed on the end the one before will leave and sent without
+    /// waiting for it: 1 to 16 (default 4). Only for the shared-store sink, whose calls keep their order; the file and
+    /// PostgreSQL sinks write one group at a time.
+    /// </summary>
+    public int GroupsInFlight { get; init; } = DefaultGroupsInFlight;
+
+    /// <summary>The default of <see cref="GroupsInFlight"/>.</summary>
+    public const int DefaultGroupsInFlight = 4;
+
+    /// <summary>The most <see cref="GroupsInFlight"/> may be.</summary>
+    public const int MaxGroupsInFlight = 16;
+
     /// <summary>How many times an append retries after losing an optimistic-concurrency race.</summary>
     public int MaxAppendAttempts { get; init; } = 32;
 

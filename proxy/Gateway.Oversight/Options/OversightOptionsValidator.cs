@@ -55,6 +55,11 @@ internal sealed class OversightOptionsValidator : IValidateOptions<OversightOpti
             errors.Add("Gateway:Audit:ReplicaId must be 1 to 63 lowercase letters, digits or '-', starting with a letter or digit.");
         }
 
+        if (audit.GroupsInFlight is < 1 or > AuditOptions.MaxGroupsInFlight)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Gateway:Audit:GroupsInFlight must be between 1 and {AuditOptions.MaxGroupsInFlight} (was {audit.GroupsInFlight})."));
+        }
+
         if (audit.ChainsPerReplica is { } chains && chains is < 1 or > AuditPartition.MaxChains)
         {
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"Gateway:Audit:ChainsPerReplica must be between 1 and {AuditPartition.MaxChains} (was {chains})."));

@@ -1,0 +1,39 @@
+namespace Gateway.Store;
+
+/// <summary>
+/// The link check of an append to a log (<see cref="IAuditLogStore"/>): an entry that names a <c>"prev_hash"</c> (an audit
+/// record) goes only after the entry carrying that <c>"hash"</c>, so that a group sealed on an end that is no longer the
+/// log's (a writer's group sent behind one that was not appended, a second writer of the same chain) appends nothing,
+/// even where the log's length happens to match. The Redis append script checks the same (<c>RedisScripts</c>).
+/// </summary>
+public static class LogLink
+{
+    private const string PreviousName = "\"prev_hash\":\"";
+
+    /// <summary>True when <paramref name="next"/> names no previous hash, or <paramref name="last"/> carries the hash it names.</summary>
+    public static bool Follows(string last, string next)
+    {
+        ArgumentNullException.ThrowIfNull(last);
+        ArgumentNullException.ThrowIfNull(next);
+        var at = next.IndexOf(PreviousName, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return true;
+        }
+
+        var start = at + PreviousName.Length;
+        var end = start;
+        while (end < next.Length && char.IsAsciiHexDigit(next[end]))
+        {
+            end++;
+        }
+
+        if (end == start)
+        {
+            return true;
+        }
+
+        var carried = string.Concat("\"hash\":\"", next.AsSpan(start, end - start), "\"");
+        return last.Contains(carried, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,177 @@
+using Gateway.Audit.Tests.Infrastructure;
+using Gateway.Store;
+using Gateway.Testing;
+
+namespace Gateway.Audit.Tests;
+
+/// <summary>
+/// Several groups of one chain in flight (<c>Gateway:Audit:GroupsInFlight</c>, #71): over a sink that keeps its calls in
+/// order, the next group is sealed on the end the group in flight will leave and sent without waiting for it; groups end in
+/// order; a group sent behind one that was not appended appends nothing and is sealed again on the end read back; a sink
+/// that does not keep order gets one group at a time.
+/// </summary>
+public sealed class AuditChainGroupsInFlightTests
+{
+    private readonly ManualTimeProvider _time = new();
+    private readonly string _tenant = TestServices.NewTenant();
+
+    [Fact]
+    public async Task AppendAsync_GroupInFlight_SendsTheNextGroupBeforeTheFirstIsAcknowledged()
+    {
+        var sink = new HeldSink(new StoreAuditStore(new InMemoryStateStore(_time)), keepsOrder: true, FirstCall.HeldAfterItRan);
+        var journal = TestServices.Journal(sink, _time);
+
+        var first = journal.AppendAsync(Entry(0)).AsTask();
+        await sink.FirstStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var second = journal.AppendAsync(Entry(1)).AsTask();
+        await sink.SecondStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.False(sink.ReleasedBeforeSecond);
+        Assert.False(first.IsCompleted);
+        Assert.False(second.IsCompleted);
+        sink.Release.SetResult();
+        var (a, b) = (await first, await second);
+
+        Assert.Equal(1, a.Seq);
+        Assert.Equal(2, b.Seq);
+        Assert.Equal(a.Hash, b.PrevHash);
+        var verification = await journal.VerifyAsync(_tenant);
+        Assert.True(verification.Intact, verification.Reason);
+        Assert.Equal(2, verification.Records);
+    }
+
+    [Fact]
+    public async Task AppendAsync_SinkThatDoesNotKeepOrder_SendsOneGroupAtATime()
+    {
+        var sink = new HeldSink(new StoreAuditStore(new InMemoryStateStore(_time)), keepsOrder: false, FirstCall.HeldAfterItRan);
+        var journal = TestServices.Journal(sink, _time);
+
+        var first = journal.AppendAsync(Entry(0)).AsTask();
+        await sink.FirstStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var second = journal.AppendAsync(Entry(1)).AsTask();
+        sink.Release.SetResult();
+        var (a, b) = (await first, await second);
+
+        Assert.True(sink.ReleasedBeforeSecond);
+        Assert.Equal(2, sink.Calls);
+        Assert.Equal(a.Hash, b.PrevHash);
+        Assert.True((await journal.VerifyAsync(_tenant)).Intact);
+    }
+
+    [Fact]
+    public async Task AppendAsync_GroupBeforeItNotAppended_AppendsNothingThenIsSealedAgainOnTheTip()
+    {
+        var sink = new HeldSink(new StoreAuditStore(new InMemoryStateStore(_time)), keepsOrder: true, FirstCall.FailsUnsentOnceTheSecondIsSent);
+        var journal = TestServices.Journal(sink, _time);
+
+        var first = journal.AppendAsync(Entry(0)).AsTask();
+        await sink.FirstStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var second = journal.AppendAsync(Entry(1)).AsTask();
+
+        await Assert.ThrowsAsync<AuditWriteException>(() => first);
+        var record = await second;
+
+        // The second group was sent sealed on the first's end (seq 2), found the chain empty and appended nothing; sent
+        // again on the end read back, it is the chain's first record.
+        Assert.Equal(3, sink.Calls);
+        Assert.Equal(1, record.Seq);
+        var verification = await journal.VerifyAsync(_tenant);
+        Assert.True(verification.Intact, verification.Reason);
+        Assert.Equal(1, verification.Records);
+    }
+
+    [Fact]
+    public async Task AppendAsync_ManyAtOnceWithGroupsInFlight_OneIntactChainInAppendOrderPerRequest()
+    {
+        var store = new InMemoryStateStore(_time);
+        var journal = TestServices.Journal(new StoreAuditStore(store), _time);
+
+        var records = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => Task.Run(() => journal.AppendAsync(Entry(i)).AsTask())));
+
+        Assert.Equal(Enumerable.Range(1, 200).Select(s => (long)s), records.Select(r => r.Seq).Order());
+        var verification = await journal.VerifyAsync(_tenant);
+        Assert.True(verification.Intact, verification.Reason);
+        Assert.Equal(200, verification.Records);
+    }
+
+    private AuditEntry Entry(int i) => new()
+    {
+        Tenant = _tenant,
+        Workspace = "ws-1",
+        Agent = "agent-1",
+        Tool = "crm.update",
+        Connector = "crm",
+        RequestId = "req-" + i,
+        Decision = "allow_and_log",
+        PolicyDigest = "p1",
+        IntentDigest = "i" + i,
+        StatusCode = 200,
+        Invoked = true,
+    };
+
+    private enum FirstCall
+    {
+        /// <summary>The first call reaches the store; its answer is held until released.</summary>
+        HeldAfterItRan,
+
+        /// <summary>The first call never reaches the store: once the second call is sent, it fails.</summary>
+        FailsUnsentOnceTheSecondIsSent,
+    }
+
+    /// <summary>A sink that holds or fails its first append call (as <see cref="FirstCall"/> says) and counts calls.</summary>
+    private sealed class HeldSink(IAuditStore inner, bool keepsOrder, FirstCall first) : IAuditStore
+    {
+        private int _calls;
+
+        public TaskCompletionSource FirstStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource SecondStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Whether the first call had been released when the second call started.</summary>
+        public bool ReleasedBeforeSecond { get; private set; }
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public bool KeepsAppendOrder => keepsOrder;
+
+        public ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) => inner.GetTipAsync(partition, cancellationToken);
+
+        public async ValueTask<bool> TryAppendAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, CancellationToken cancellationToken = default)
+        {
+            var call = Interlocked.Increment(ref _calls);
+            if (call == 2)
+            {
+                ReleasedBeforeSecond = Release.Task.IsCompleted;
+                SecondStarted.SetResult();
+            }
+
+            if (call != 1)
+            {
+                return await inner.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, receipts, cancellationToken);
+            }
+
+            FirstStarted.SetResult();
+            if (first == FirstCall.FailsUnsentOnceTheSecondIsSent)
+            {
+                await SecondStarted.Task;
+                throw new StateStoreUnavailableException("The store went away before the first group reached it.");
+            }
+
+            var appended = await inner.TryAppendAsync(partition, expectedLength, lines, lastHash, explanations, receipts, cancellationToken);
+            await Release.Task;
+            return appended;
+        }
+
+        public IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, CancellationToken cancellationToken = default) => inner.ReadAsync(partition, start, cancellationToken);
+
+        public ValueTask<IReadOnlyList<AuditReceiptBatch>> ReadReceiptBatchesAsync(AuditPartition partition, long fromSeq, long toSeq, CancellationToken cancellationToken = default) => inner.ReadReceiptBatchesAsync(partition, fromSeq, toSeq, cancellationToken);
+
+        public ValueTask<string?> GetExplanationAsync(string tenant, string digest, CancellationToken cancellationToken = default) => inner.GetExplanationAsync(tenant, digest, cancellationToken);
+
+        public ValueTask<IReadOnlyList<string>> ListReplicasAsync(string tenant, CancellationToken cancellationToken = default) => inner.ListReplicasAsync(tenant, cancellationToken);
+
+        public ValueTask ProbeAsync(CancellationToken cancellationToken = default) => inner.ProbeAsync(cancellationToken);
+    }
+}
