@@ -59,6 +59,9 @@ public static class StoreKeys
     public static string McpCallEvent(string tenant, string agent, string stream, int sequence) =>
         string.Create(CultureInfo.InvariantCulture, $"{Prefix}{{{tenant}}}:mcp-event:{agent}:{stream}:{sequence}");
 
+    /// <summary>A person's kept provider tokens (ID and refresh token, sealed), named by a digest of their subject, never the subject.</summary>
+    public static string ProviderToken(string tenant, string subjectDigest) => $"{Prefix}{{{tenant}}}:provider-token:{subjectDigest}";
+
     /// <summary>
     /// The agent that opened a task on a remote A2A agent, by the connector and the SHA-256 (hex) of the task's id, so that
     /// only that agent reads, cancels or continues it.

@@ -94,6 +94,18 @@ public sealed class AuditChainGroupsInFlightTests
         Assert.Equal(200, verification.Records);
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 1)]
+    [InlineData(8, 2)]
+    [InlineData(16, 4)]
+    [InlineData(64, 4)]
+    public void DefaultGroupsInFlight_Cores_AQuarterOfThemFromOneToFour(int cores, int expected)
+    {
+        Assert.Equal(expected, Options.AuditOptions.DefaultGroupsInFlight(cores));
+        Assert.Equal(3, new Options.AuditOptions { GroupsInFlight = 3 }.EffectiveGroupsInFlight);
+    }
+
     private AuditEntry Entry(int i) => new()
     {
         Tenant = _tenant,

@@ -62,7 +62,7 @@ public sealed partial class AuditJournal
         _metrics = metrics;
         _logger = logger;
         _maxAttempts = options.Value.MaxAppendAttempts;
-        _groupsInFlight = options.Value.GroupsInFlight;
+        _groupsInFlight = options.Value.EffectiveGroupsInFlight;
         _receiptKeys = receiptKeys;
         _batchReceipts = evidence.Value.BatchReceipts;
         _leaves = leaves;

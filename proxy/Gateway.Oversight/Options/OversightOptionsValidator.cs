@@ -55,9 +55,9 @@ internal sealed class OversightOptionsValidator : IValidateOptions<OversightOpti
             errors.Add("Gateway:Audit:ReplicaId must be 1 to 63 lowercase letters, digits or '-', starting with a letter or digit.");
         }
 
-        if (audit.GroupsInFlight is < 1 or > AuditOptions.MaxGroupsInFlight)
+        if (audit.GroupsInFlight is { } inFlight && inFlight is < 1 or > AuditOptions.MaxGroupsInFlight)
         {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Gateway:Audit:GroupsInFlight must be between 1 and {AuditOptions.MaxGroupsInFlight} (was {audit.GroupsInFlight})."));
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Gateway:Audit:GroupsInFlight must be between 1 and {AuditOptions.MaxGroupsInFlight} (was {inFlight})."));
         }
 
         if (audit.ChainsPerReplica is { } chains && chains is < 1 or > AuditPartition.MaxChains)

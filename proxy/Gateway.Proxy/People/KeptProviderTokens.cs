@@ -52,7 +52,7 @@ internal sealed partial class KeptProviderTokens
 
     /// <summary>The store key of a person's kept tokens: a digest of their subject under the tenant's hash tag.</summary>
     public static string StoreKey(string tenant, string subject) =>
-        $"{StoreKeys.Prefix}{{{tenant}}}:provider-token:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(subject)))}";
+        StoreKeys.ProviderToken(tenant, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(subject))));
 
     /// <summary>
     /// At sign-in: keeps the person's verified ID token (<paramref name="verified"/>, as sent: <paramref name="idToken"/>)

@@ -134,6 +134,8 @@ public sealed class OptionsValidationTests
     [InlineData("Gateway:Audit:Sink", "nowhere", "Gateway:Audit:Sink must be")]
     [InlineData("Gateway:Audit:ChainsPerReplica", "0", "Gateway:Audit:ChainsPerReplica must be between 1 and 64")]
     [InlineData("Gateway:Audit:ChainsPerReplica", "65", "Gateway:Audit:ChainsPerReplica must be between 1 and 64")]
+    [InlineData("Gateway:Audit:GroupsInFlight", "0", "Gateway:Audit:GroupsInFlight must be between 1 and 16")]
+    [InlineData("Gateway:Audit:GroupsInFlight", "17", "Gateway:Audit:GroupsInFlight must be between 1 and 16")]
     public async Task StartAsync_BadConfiguration_FailsAtStartUp(string key, string value, string named)
     {
         var builder = WebApplication.CreateBuilder();
