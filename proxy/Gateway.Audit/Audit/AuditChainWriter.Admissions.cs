@@ -5,62 +5,57 @@ namespace Gateway.Audit;
 // The admissions a group carries into its store call (IAdmittingAuditStore): one round trip for the records and them.
 internal sealed partial class AuditChainWriter
 {
-    // The group's store call: with the admissions of its sealed appends when any carries one (each append then holds its
-    // own outcome, Pending.Admitted), else the plain append. Not appended: nothing was admitted, and the next attempt
-    // carries them again.
+    // The group's store call (its time in the group's Writing): with the admissions of its sealed appends when any carries one
+    // (each append then holds its own outcome, Pending.Admitted), else the plain append. Not appended: nothing was admitted,
+    // and the next attempt carries them again.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> AppendGroupAsync(Group group, List<AuditExplanation> explanations)
     {
         var started = _time.GetTimestamp();
         try
         {
-            return await AppendAdmittingAsync(group, explanations).ConfigureAwait(false);
+            var admissions = group.Admissions;
+            var admittingPendings = group.Admitting;
+            admissions.Clear();
+            admittingPendings.Clear();
+            foreach (var pending in group.Pendings)
+            {
+                // An append that failed alone (its entry could not be sealed) has no record and carries no admission.
+                if (!pending.IsSettled && pending.Admission is { } admission)
+                {
+                    admissions.Add(admission);
+                    admittingPendings.Add(pending);
+                }
+            }
+
+            var expectedLength = group.Tip.Length;
+            if (admissions.Count == 0 || _store is not IAdmittingAuditStore admitting)
+            {
+                return await _store.TryAppendAsync(_partition, expectedLength, group.Lines, group.LastHash, explanations, group.Batches).ConfigureAwait(false);
+            }
+
+            var result = await admitting.TryAppendAdmittingAsync(_partition, expectedLength, group.Lines, group.LastHash, explanations, group.Batches, admissions).ConfigureAwait(false);
+            if (!result.Appended)
+            {
+                return false;
+            }
+
+            if (result.Outcomes.Count != admittingPendings.Count)
+            {
+                // Fail closed: an answer that does not give each admission its outcome fails the group.
+                throw new InvalidOperationException($"The audit sink answered {result.Outcomes.Count} admission outcomes for {admittingPendings.Count} admissions.");
+            }
+
+            for (var i = 0; i < admittingPendings.Count; i++)
+            {
+                admittingPendings[i].Admitted = result.Outcomes[i];
+            }
+
+            return true;
         }
         finally
         {
             group.Writing += _time.GetElapsedTime(started);
         }
-    }
-
-    private async ValueTask<bool> AppendAdmittingAsync(Group group, List<AuditExplanation> explanations)
-    {
-        var admissions = group.Admissions;
-        var admittingPendings = group.Admitting;
-        admissions.Clear();
-        admittingPendings.Clear();
-        foreach (var pending in group.Pendings)
-        {
-            // An append that failed alone (its entry could not be sealed) has no record and carries no admission.
-            if (!pending.IsSettled && pending.Admission is { } admission)
-            {
-                admissions.Add(admission);
-                admittingPendings.Add(pending);
-            }
-        }
-
-        var expectedLength = group.Tip.Length;
-        if (admissions.Count == 0 || _store is not IAdmittingAuditStore admitting)
-        {
-            return await _store.TryAppendAsync(_partition, expectedLength, group.Lines, group.LastHash, explanations, group.Batches).ConfigureAwait(false);
-        }
-
-        var result = await admitting.TryAppendAdmittingAsync(_partition, expectedLength, group.Lines, group.LastHash, explanations, group.Batches, admissions).ConfigureAwait(false);
-        if (!result.Appended)
-        {
-            return false;
-        }
-
-        if (result.Outcomes.Count != admittingPendings.Count)
-        {
-            // Fail closed: an answer that does not give each admission its outcome fails the group.
-            throw new InvalidOperationException($"The audit sink answered {result.Outcomes.Count} admission outcomes for {admittingPendings.Count} admissions.");
-        }
-
-        for (var i = 0; i < admittingPendings.Count; i++)
-        {
-            admittingPendings[i].Admitted = result.Outcomes[i];
-        }
-
-        return true;
     }
 }

@@ -24,7 +24,6 @@ internal sealed partial class AuditChainWriter
                 // Another writer extended this chain (two processes sharing a replica id), or a group before this one was not
                 // appended: nothing new is sealed until the groups in flight have finished, each sealed again on the end read back.
                 Drain();
-                ForgetStored();
                 _metrics.AuditConflict(_partition.Tenant, _partition.Replica);
                 if (attempt >= _maxAttempts)
                 {
@@ -45,7 +44,6 @@ internal sealed partial class AuditChainWriter
         {
             _durableTip = null;
             Drain();
-            ForgetStored();
             AuditLog.AuditAppendFailed(_logger, ex, _partition.Tenant);
             Fail(group.Pendings, new AuditWriteException("The audit record could not be written.", ex));
         }
@@ -53,13 +51,16 @@ internal sealed partial class AuditChainWriter
         Complete(group);
     }
 
-    // Under no lock: from now on nothing is sealed until every group in flight has finished (Release).
+    // After a failed or conflicted group: nothing is sealed until every group in flight has finished (Release), and the
+    // digests remembered as stored are forgotten (one the group carried may not be stored).
     private void Drain()
     {
         lock (_gate)
         {
             _draining = true;
         }
+
+        ForgetStored();
     }
 
     private void Appended(Group group)

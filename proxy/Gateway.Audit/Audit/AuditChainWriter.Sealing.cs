@@ -54,7 +54,7 @@ internal sealed partial class AuditChainWriter
         }
     }
 
-    // After a failed or conflicted group: a digest it carried may not be stored.
+    // Forgets every digest remembered as stored (Drain).
     private void ForgetStored()
     {
         lock (_digestsGate)

@@ -143,10 +143,10 @@ internal sealed partial class AuditChainWriter
         return pending.Task;
     }
 
-    // Under _gate: whether the caller becomes the sealer (something queued, room in flight, no failed group draining).
+    // Under _gate: whether the caller becomes the sealer (none runs, and it may seal).
     private bool TryClaimSealer()
     {
-        if (_sealing || _draining || _inFlight >= _groupsInFlight || _queue.Count == 0)
+        if (_sealing || !MaySeal())
         {
             return false;
         }
@@ -154,6 +154,9 @@ internal sealed partial class AuditChainWriter
         _sealing = true;
         return true;
     }
+
+    // Under _gate: whether a group may be sealed now (something queued, room in flight, no failed group draining).
+    private bool MaySeal() => !_draining && _inFlight < _groupsInFlight && _queue.Count > 0;
 
     // The sealer: seals what is queued into groups and sends each, while there is room in flight.
     private async Task SealQueuedAsync()
@@ -170,7 +173,7 @@ internal sealed partial class AuditChainWriter
             AuditTip? tip;
             lock (_gate)
             {
-                if (_draining || _inFlight >= _groupsInFlight || _queue.Count == 0)
+                if (!MaySeal())
                 {
                     _sealing = false;
                     return;
