@@ -49,9 +49,11 @@ public interface IAuditLogStore
     /// nothing is admitted and the outcomes are empty. An admission whose keys cannot share the log's Redis Cluster hash
     /// slot (another hash tag, a budget reserved apart) is admitted with <see cref="IAdmissionStore.AdmitAsync"/> right
     /// after the append succeeded (two calls for it). Each admission is validated as <see cref="IAdmissionStore.AdmitAsync"/>
-    /// does, before anything is written.
+    /// does, before anything is written. <paramref name="settles"/> are made in the same step too, only when appended and
+    /// before the admissions, each as <see cref="IAdmissionStore.SettleAsync"/> would make it (one whose key cannot share
+    /// the log's hash slot: settled alone right after the append).
     /// </summary>
-    ValueTask<AppendAdmission> TryAppendAdmittingAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string? companionLogKey, IReadOnlyList<byte[]> companionEntries, IReadOnlyList<AdmissionRequest> admissions, CancellationToken cancellationToken = default);
+    ValueTask<AppendAdmission> TryAppendAdmittingAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string? companionLogKey, IReadOnlyList<byte[]> companionEntries, IReadOnlyList<AdmissionRequest> admissions, IReadOnlyList<BudgetSettle> settles, CancellationToken cancellationToken = default);
 
     /// <summary>The value of <paramref name="field"/> in the hash <paramref name="hashKey"/>, or null when absent.</summary>
     ValueTask<string?> HashGetAsync(string hashKey, string field, CancellationToken cancellationToken = default);

@@ -158,19 +158,26 @@ public sealed partial class InMemoryStateStore
         long sequence;
         lock (_gate)
         {
-            var now = Now;
-            var (slotKey, resetsIn) = WindowSlot(key, window, now);
-            used = AddLocked(slotKey, actual - reserved, resetsIn, now, out sequence);
-            if (used < 0)
-            {
-                var cleared = _entries[slotKey] with { Value = 0L };
-                Put(slotKey, cleared);
-                used = 0;
-                sequence = Journal(StateJournalOperation.PutCounter, slotKey, cleared.ExpiresAt, number: 0);
-            }
+            used = SettleLocked(key, actual - reserved, window, Now, out sequence);
         }
 
         return Durable(sequence, used);
+    }
+
+    // Adds delta to the window's current slot, never below zero; returns the used amount.
+    private long SettleLocked(string key, long delta, TimeSpan window, DateTimeOffset now, out long sequence)
+    {
+        var (slotKey, resetsIn) = WindowSlot(key, window, now);
+        var used = AddLocked(slotKey, delta, resetsIn, now, out sequence);
+        if (used < 0)
+        {
+            var cleared = _entries[slotKey] with { Value = 0L };
+            Put(slotKey, cleared);
+            used = 0;
+            sequence = Journal(StateJournalOperation.PutCounter, slotKey, cleared.ExpiresAt, number: 0);
+        }
+
+        return used;
     }
 
     private RateLimitOutcome AcquireLocked(IReadOnlyList<RateLimitWindow> windows, DateTimeOffset now, ref long sequence)

@@ -107,13 +107,14 @@ public sealed partial class InMemoryStateStore
         return true;
     }
 
-    public ValueTask<AppendAdmission> TryAppendAdmittingAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string? companionLogKey, IReadOnlyList<byte[]> companionEntries, IReadOnlyList<AdmissionRequest> admissions, CancellationToken cancellationToken = default)
+    public ValueTask<AppendAdmission> TryAppendAdmittingAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string? companionLogKey, IReadOnlyList<byte[]> companionEntries, IReadOnlyList<AdmissionRequest> admissions, IReadOnlyList<BudgetSettle> settles, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(logKey);
         ArgumentNullException.ThrowIfNull(entries);
         ArgumentNullException.ThrowIfNull(fields);
         ArgumentNullException.ThrowIfNull(companionEntries);
         ArgumentNullException.ThrowIfNull(admissions);
+        ArgumentNullException.ThrowIfNull(settles);
         ArgumentOutOfRangeException.ThrowIfZero(entries.Count);
         if (fields.Count > 0)
         {
@@ -130,6 +131,12 @@ public sealed partial class InMemoryStateStore
             ThrowIfInvalid(admission);
         }
 
+        foreach (var settle in settles)
+        {
+            ArgumentNullException.ThrowIfNull(settle.Key, nameof(settles));
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(settle.Window, TimeSpan.Zero, nameof(settles));
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
         string[] lines = [.. entries.Select(static entry => Encoding.UTF8.GetString(entry))];
         string[] companions = [.. companionEntries.Select(static entry => Encoding.UTF8.GetString(entry))];
@@ -144,11 +151,16 @@ public sealed partial class InMemoryStateStore
                 return ValueTask.FromResult(new AppendAdmission(false, []));
             }
 
-            // One journal record for the append and every admission: a crash keeps both or neither.
+            // One journal record for the append, every settle and every admission: a crash keeps all or none.
             _journal?.BeginGroup();
             try
             {
                 AppendLocked(logKey, expectedLength, lines, hashKey, fields, companionLogKey, companions, out sequence);
+                foreach (var settle in settles)
+                {
+                    SettleLocked(settle.Key, settle.Actual - settle.Reserved, settle.Window, now, out sequence);
+                }
+
                 for (var i = 0; i < outcomes.Length; i++)
                 {
                     outcomes[i] = AdmitLocked(admissions[i], now, ref sequence);

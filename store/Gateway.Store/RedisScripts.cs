@@ -325,12 +325,13 @@ internal static partial class RedisScripts
         """);
 
     /// <summary>
-    /// <see cref="Append"/> and, only when it appended, <see cref="Admit"/>'s batch, in one atomic run (the server's clock
-    /// read first, before any write). KEYS: the log, the hash (the log when none), the companion log (the log when none),
-    /// then the admissions' keys as <see cref="Admit"/> takes them. ARGV[1]: the index of the last append argument; ARGV[2 ..
-    /// that]: <see cref="Append"/>'s arguments; then <see cref="Admit"/>'s (the request count first). Returns one bulk
-    /// string: <c>0</c> when not appended (nothing admitted), else <c>1</c> followed by <see cref="Admit"/>'s reply, each
-    /// value after one space.
+    /// <see cref="Append"/> and, only when it appended, settles as <see cref="Settle"/> makes them and then <see cref="Admit"/>'s
+    /// batch, in one atomic run (the server's clock read first, before any write). KEYS: the log, the hash (the log when
+    /// none), the companion log (the log when none), the settles' budgets, then the admissions' keys as <see cref="Admit"/>
+    /// takes them. ARGV[1]: the index of the last append argument; ARGV[2 .. that]: <see cref="Append"/>'s arguments; then
+    /// the settle count and per settle its delta and window ms; then <see cref="Admit"/>'s (the request count first).
+    /// Returns one bulk string: <c>0</c> when not appended (nothing settled or admitted), else <c>1</c> followed by
+    /// <see cref="Admit"/>'s reply, each value after one space.
     /// </summary>
     public static LuaScript AppendAdmit { get; } = LuaScript.Prepare(Counters + TokenStep + AdmitStep + AppendStep + """
         local now = now_ms()
@@ -338,10 +339,15 @@ internal static partial class RedisScripts
         if not append(2, last) then
           return '0'
         end
-        if tonumber(ARGV[last + 1]) == 0 then
+        local settles = tonumber(ARGV[last + 1])
+        for i = 1, settles do
+          settle(3 + i, last + 2 * i, now)
+        end
+        local a = last + 2 + 2 * settles
+        if tonumber(ARGV[a]) == 0 then
           return '1'
         end
-        return '1 ' .. admit(3, last + 1, now)
+        return '1 ' .. admit(3 + settles, a, now)
         """);
 
     /// <summary>

@@ -7,17 +7,19 @@ namespace Gateway.Store;
 public sealed partial class RedisStateStore
 {
     /// <remarks>
-    /// One script run (operation <c>log_append_admit</c>) for the append and every admission that can ride it: its nonce
-    /// key carries the log key's hash tag (one Redis Cluster slot; the gateway's keys all carry <c>{tenant}</c>) and its
-    /// budget, when asked, rides too (<see cref="RedisStoreOptions.BatchBudgets"/> on, the same tag). Each other admission
+    /// One script run (operation <c>log_append_admit</c>) for the append, every settle whose budget key carries the log
+    /// key's hash tag, and every admission that can ride it: its nonce key carries the log key's hash tag (one Redis
+    /// Cluster slot; the gateway's keys all carry <c>{tenant}</c>) and its budget, when asked, rides too (<see cref="RedisStoreOptions.BatchBudgets"/> on, the same tag). Each other admission
     /// is admitted with <see cref="AdmitAsync"/> right after the append succeeded, in order, never cancelled (the append it
-    /// follows is made). A script that did not append admitted nothing.
+    /// follows is made), each other settle with <see cref="SettleAsync"/> before them. A script that did not append settled
+    /// and admitted nothing.
     /// </remarks>
-    public async ValueTask<AppendAdmission> TryAppendAdmittingAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string? companionLogKey, IReadOnlyList<byte[]> companionEntries, IReadOnlyList<AdmissionRequest> admissions, CancellationToken cancellationToken = default)
+    public async ValueTask<AppendAdmission> TryAppendAdmittingAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string? companionLogKey, IReadOnlyList<byte[]> companionEntries, IReadOnlyList<AdmissionRequest> admissions, IReadOnlyList<BudgetSettle> settles, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(logKey);
         ArgumentNullException.ThrowIfNull(companionEntries);
         ArgumentNullException.ThrowIfNull(admissions);
+        ArgumentNullException.ThrowIfNull(settles);
         ThrowIfInvalidAppend(expectedLength, entries, hashKey, fields);
         if (companionEntries.Count > 0)
         {
@@ -37,16 +39,34 @@ public sealed partial class RedisStateStore
             }
         }
 
+        List<BudgetSettle>? apart = null;
+        var settling = new List<BudgetSettle>(settles.Count);
+        foreach (var settle in settles)
+        {
+            ArgumentNullException.ThrowIfNull(settle.Key, nameof(settles));
+            var settleTag = HashTag(settle.Key);
+            (!settleTag.IsEmpty && settleTag.SequenceEqual(tag) ? settling : apart ??= []).Add(settle);
+        }
+
         var appendValues = AppendValueCount(entries, fields, companionEntries);
         var (admissionKeys, admissionValues) = AdmissionSize(riding);
-        var keys = new RedisKey[3 + admissionKeys];
+        var keys = new RedisKey[3 + settling.Count + admissionKeys];
         keys[0] = logKey;
         keys[1] = fields.Count > 0 ? hashKey! : logKey;
         keys[2] = companionEntries.Count > 0 ? companionLogKey! : logKey;
-        var values = new RedisValue[1 + appendValues + admissionValues];
+        var values = new RedisValue[1 + appendValues + 1 + (2 * settling.Count) + admissionValues];
         values[0] = appendValues + 1;
         WriteAppend(values, 1, expectedLength, entries, fields, companionEntries);
-        WriteAdmissions(riding, keys, 3, values, 1 + appendValues);
+        var at = 1 + appendValues;
+        values[at++] = settling.Count;
+        for (var i = 0; i < settling.Count; i++)
+        {
+            keys[3 + i] = settling[i].Key;
+            values[at++] = settling[i].Actual - settling[i].Reserved;
+            values[at++] = WindowMilliseconds(settling[i].Window);
+        }
+
+        WriteAdmissions(riding, keys, 3 + settling.Count, values, at);
 
         var reply = await EvaluateAsync("log_append_admit", RedisScripts.AppendAdmit, keys, values, cancellationToken).ConfigureAwait(false);
         var text = ((ReadOnlyMemory<byte>)(RedisValue)reply).Span;
@@ -62,6 +82,11 @@ public sealed partial class RedisStateStore
         }
 
         AdmissionOutcome[] rode = riding.Count == 0 ? [] : ToAdmissions("log_append_admit", text[2..], riding);
+        foreach (var settle in apart ?? [])
+        {
+            await SettleAsync(settle.Key, settle.Reserved, settle.Actual, settle.Window, CancellationToken.None).ConfigureAwait(false);
+        }
+
         var outcomes = new AdmissionOutcome[admissions.Count];
         var next = 0;
         for (var i = 0; i < outcomes.Length; i++)

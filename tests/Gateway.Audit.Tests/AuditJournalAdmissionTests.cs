@@ -127,6 +127,63 @@ public abstract class AuditJournalAdmissionTests
         }
     }
 
+    [Fact]
+    public async Task AppendUnawaited_WithASettle_SettledInTheOutcomeGroupsOneStoreCall()
+    {
+        var sink = new GatedAdmittingSink(new StoreAuditStore(Store), hold: false);
+        var journal = TestServices.Journal(sink, Time);
+        var budget = StoreKeys.Budget(Tenant, "agent-1:*");
+        Assert.True((await Store.TryReserveAsync(budget, 100, 100, LongWindow)).Reserved);
+
+        await journal.AppendUnawaited(Outcome(0), new BudgetSettle(budget, 100, 25, LongWindow));
+
+        Assert.True(journal.SettlesWithAppends);
+        Assert.Equal(1, sink.Calls);
+        Assert.Equal(0, sink.PlainAppends);
+        Assert.Equal(25, (await Store.TryReserveAsync(budget, 0, 100, LongWindow)).Used);
+        Assert.Equal(1, (await journal.VerifyAsync(Tenant)).Records);
+    }
+
+    [Fact]
+    public async Task AppendUnawaited_SettleOfAConflictedGroup_SettledOnce()
+    {
+        var a = new GatedAdmittingSink(new StoreAuditStore(Store), hold: false);
+        var first = TestServices.Journal(a, Time, "shared");
+        var second = TestServices.Journal(new StoreAuditStore(Store), Time, "shared");
+        var budget = StoreKeys.Budget(Tenant, "agent-1:*");
+        Assert.True((await Store.TryReserveAsync(budget, 100, 100, LongWindow)).Reserved);
+
+        // The first writer's group conflicts once (the other extended the chain): it settles nothing then, and once when written.
+        await first.AppendWithReceiptAsync(Decided(0), admission: null);
+        await second.AppendAsync(Decided(1));
+        await first.AppendUnawaited(Outcome(0), new BudgetSettle(budget, 60, 10, LongWindow));
+
+        Assert.Equal(1, a.Conflicts);
+        Assert.Equal(50, (await Store.TryReserveAsync(budget, 0, 100, LongWindow)).Used);
+        Assert.Equal(3, await Store.LogLengthAsync(StoreKeys.AuditLog(Tenant, "shared")));
+    }
+
+    [Fact]
+    public async Task AppendUnawaited_SettleWithAFileSink_Refused()
+    {
+        var directory = Directory.CreateTempSubdirectory("gw-audit-settle-");
+        try
+        {
+            using var files = TestServices.FileSink(directory.FullName);
+            var journal = TestServices.Journal(files, Time);
+
+            Assert.False(journal.SettlesWithAppends);
+            var settle = new BudgetSettle(StoreKeys.Budget(Tenant, "agent-1:*"), 10, 5, LongWindow);
+            Assert.Throws<InvalidOperationException>(() => { _ = journal.AppendUnawaited(Outcome(0), settle); });
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    private AuditEntry Outcome(int i) => Decided(i) with { StatusCode = 200, Invoked = true, Explanation = default, Fold = AuditFold.Outcome };
+
     private AdmissionRequest Admission(string nonce, int limit) =>
         new(StoreKeys.Nonce(Tenant, "agent-1", nonce), "ts", TimeSpan.FromMinutes(5), [], [new RateLimitWindow($"gw:{{{Tenant}}}:rl:agent-1", limit, LongWindow)]);
 
@@ -169,7 +226,7 @@ public abstract class AuditJournalAdmissionTests
 
         public System.Collections.Concurrent.ConcurrentQueue<int> Admissions { get; } = new();
 
-        public async ValueTask<AppendAdmission> TryAppendAdmittingAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, IReadOnlyList<AdmissionRequest> admissions, CancellationToken cancellationToken = default)
+        public async ValueTask<AppendAdmission> TryAppendAdmittingAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, IReadOnlyList<AdmissionRequest> admissions, IReadOnlyList<BudgetSettle> settles, CancellationToken cancellationToken = default)
         {
             Admissions.Enqueue(admissions.Count);
             if (Interlocked.Increment(ref _calls) == 1 && hold)
@@ -183,7 +240,7 @@ public abstract class AuditJournalAdmissionTests
                 throw new StateStoreUnavailableException("The store is down.");
             }
 
-            var result = await inner.TryAppendAdmittingAsync(partition, expectedLength, lines, lastHash, explanations, receipts, admissions, cancellationToken);
+            var result = await inner.TryAppendAdmittingAsync(partition, expectedLength, lines, lastHash, explanations, receipts, admissions, settles, cancellationToken);
             if (!result.Appended)
             {
                 Interlocked.Increment(ref _conflicts);

@@ -95,7 +95,7 @@ public sealed class AuditJournalFailureTests : IDisposable
         File.Delete(path);
 
         // The upstream failed and the agent was answered 502: that is what the outcome says, not a refusal for the audit.
-        journal.AppendUnawaited(Entry() with { RequestId = "req-1", StatusCode = 502, Invoked = false, Fold = AuditFold.Outcome });
+        _ = journal.AppendUnawaited(Entry() with { RequestId = "req-1", StatusCode = 502, Invoked = false, Fold = AuditFold.Outcome });
         await journal.WaitForUnawaitedAsync();
 
         Assert.Equal(1, journal.BacklogCount);

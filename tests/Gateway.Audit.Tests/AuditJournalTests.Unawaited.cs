@@ -16,7 +16,7 @@ public abstract partial class AuditJournalTests
         var sink = new GatedSink(CreateSink());
         var journal = TestServices.Journal(sink, Time);
 
-        journal.AppendUnawaited(Outcome("crm.update", "allow", "req-1", 200, 200, 1));
+        _ = journal.AppendUnawaited(Outcome("crm.update", "allow", "req-1", 200, 200, 1));
         await sink.FirstAppendStarted.Task;
         var read = journal.ReadAsync(Tenant, 0, 10).AsTask();
         var verified = journal.VerifyAsync(Tenant).AsTask();
@@ -33,7 +33,7 @@ public abstract partial class AuditJournalTests
     {
         var sink = new GatedSink(CreateSink());
         var journal = TestServices.Journal(sink, Time);
-        journal.AppendUnawaited(Outcome("crm.update", "allow", "req-1", 200, 200, 1));
+        _ = journal.AppendUnawaited(Outcome("crm.update", "allow", "req-1", 200, 200, 1));
         await sink.FirstAppendStarted.Task;
 
         var stopping = new AuditStartup(sink, journal).StopAsync(CancellationToken.None);
@@ -81,7 +81,7 @@ public abstract partial class AuditJournalTests
     {
         var journal = TestServices.Journal(CreateSink(), Time);
         await journal.AppendAsync(Decided(1));
-        journal.AppendUnawaited(Outcome("crm.update", "allow", "req-1", 200, 200, 1));
+        _ = journal.AppendUnawaited(Outcome("crm.update", "allow", "req-1", 200, 200, 1));
 
         var verification = await journal.VerifyAsync(Tenant);
 

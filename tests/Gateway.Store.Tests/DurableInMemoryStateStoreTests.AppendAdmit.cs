@@ -13,7 +13,7 @@ public sealed partial class DurableInMemoryStateStoreTests
         using (var store = Open())
         {
             var result = await store.TryAppendAdmittingAsync("log", 0, [Bytes("decision")], "hash", [KeyValuePair.Create("d", Bytes("e"))], "receipts", [Bytes("batch")],
-                [Admission("n-1", window) with { Budget = new BudgetReservation("budget", 40, 100, TimeSpan.FromHours(1)) }]);
+                [Admission("n-1", window) with { Budget = new BudgetReservation("budget", 40, 100, TimeSpan.FromHours(1)) }], []);
             Assert.True(result.Appended);
             Assert.True(Assert.Single(result.Outcomes).Budget!.Value.Reserved);
         }
@@ -29,6 +29,21 @@ public sealed partial class DurableInMemoryStateStoreTests
     }
 
     [Fact]
+    public async Task TryAppendAdmitting_SettleAfterReopen_KeepsTheSettledAmount()
+    {
+        var hour = TimeSpan.FromHours(1);
+        using (var store = Open())
+        {
+            Assert.True((await store.TryReserveAsync("budget", 80, 100, hour)).Reserved);
+            Assert.True((await store.TryAppendAdmittingAsync("log", 0, [Bytes("outcome")], null, [], null, [], [], [new BudgetSettle("budget", 80, 15, hour)])).Appended);
+        }
+
+        using var reopened = Open();
+        Assert.Equal(["outcome"], await reopened.ReadLogAsync("log", 0, 10));
+        Assert.Equal(15, (await reopened.TryReserveAsync("budget", 0, 100, hour)).Used);
+    }
+
+    [Fact]
     public async Task TryAppendAdmitting_CrashTearsItsRecord_ReopenedStoreHoldsNeitherTheEntriesNorTheAdmission()
     {
         string path;
@@ -38,7 +53,7 @@ public sealed partial class DurableInMemoryStateStoreTests
             Assert.True(await store.TrySetIfAbsentAsync("nonce:earlier", "1", TimeSpan.FromMinutes(10)));
             path = store.JournalPath!;
             before = new FileInfo(path).Length;
-            var result = await store.TryAppendAdmittingAsync("log", 0, [Bytes("decision")], null, [], null, [], [Admission("n-torn")]);
+            var result = await store.TryAppendAdmittingAsync("log", 0, [Bytes("decision")], null, [], null, [], [Admission("n-torn")], []);
             Assert.True(result.Appended);
         }
 

@@ -17,7 +17,7 @@ public abstract partial class StateStoreContractTests
 
         var result = await Store.TryAppendAdmittingAsync(
             Key("aa-log"), 0, [Bytes("line-1"), Bytes("line-2")], Key("aa-hash"), [KeyValuePair.Create("digest", Bytes("explained"))],
-            Key("aa-receipts"), [Bytes("batch-1")], [first, second]);
+            Key("aa-receipts"), [Bytes("batch-1")], [first, second], []);
 
         Assert.True(result.Appended);
         Assert.Equal(2, result.Outcomes.Count);
@@ -47,7 +47,7 @@ public abstract partial class StateStoreContractTests
             Budget = new BudgetReservation(Key("aa-conflict-budget"), 10, 10, LongWindow),
         };
 
-        var result = await Store.TryAppendAdmittingAsync(log, 0, [Bytes("stale")], null, [], null, [], [request]);
+        var result = await Store.TryAppendAdmittingAsync(log, 0, [Bytes("stale")], null, [], null, [], [request], []);
 
         Assert.False(result.Appended);
         Assert.Empty(result.Outcomes);
@@ -69,7 +69,7 @@ public abstract partial class StateStoreContractTests
         Assert.True((await Store.AdmitAsync(spent)).NonceFresh);
         var twice = Admission("aa-twice", [], [new RateLimitWindow(Key("aa-twice-rl"), 5, LongWindow)]);
 
-        var result = await Store.TryAppendAdmittingAsync(Key("aa-replay-log"), 0, [Bytes("decision")], null, [], null, [], [spent, twice, twice]);
+        var result = await Store.TryAppendAdmittingAsync(Key("aa-replay-log"), 0, [Bytes("decision")], null, [], null, [], [spent, twice, twice], []);
 
         Assert.True(result.Appended);
         Assert.Equal([false, true, false], result.Outcomes.Select(o => o.NonceFresh));
@@ -88,7 +88,7 @@ public abstract partial class StateStoreContractTests
             alone.Add(await Store.AdmitAsync(request));
         }
 
-        var result = await Store.TryAppendAdmittingAsync(Key("aa-same-log"), 0, [Bytes("decisions")], null, [], null, [], Requests("append"));
+        var result = await Store.TryAppendAdmittingAsync(Key("aa-same-log"), 0, [Bytes("decisions")], null, [], null, [], Requests("append"), []);
 
         Assert.True(result.Appended);
         Assert.Equal(alone.Count, result.Outcomes.Count);
@@ -141,7 +141,7 @@ public abstract partial class StateStoreContractTests
         var elsewhere = new AdmissionRequest(other + "nonce", "ts-elsewhere", TimeSpan.FromMinutes(5), [], [new RateLimitWindow(other + "rl", 1, LongWindow)]);
         var here = Admission("aa-here", [], []);
 
-        var result = await Store.TryAppendAdmittingAsync(Key("aa-tag-log"), 0, [Bytes("decision")], null, [], null, [], [elsewhere, here]);
+        var result = await Store.TryAppendAdmittingAsync(Key("aa-tag-log"), 0, [Bytes("decision")], null, [], null, [], [elsewhere, here], []);
 
         Assert.True(result.Appended);
         Assert.True(result.Outcomes[0].NonceFresh);
@@ -157,7 +157,7 @@ public abstract partial class StateStoreContractTests
         var bad = Admission("aa-bad", [.. Enumerable.Range(0, AdmissionRequest.MaxSwitchKeys + 1).Select(i => Key("s" + i))], []);
 
         await Assert.ThrowsAsync<ArgumentException>(async () =>
-            await Store.TryAppendAdmittingAsync(Key("aa-bad-log"), 0, [Bytes("decision")], null, [], null, [], [Admission("aa-good", [], []), bad]));
+            await Store.TryAppendAdmittingAsync(Key("aa-bad-log"), 0, [Bytes("decision")], null, [], null, [], [Admission("aa-good", [], []), bad], []));
 
         Assert.Equal(0, await Store.LogLengthAsync(Key("aa-bad-log")));
         Assert.Null(await Store.GetAsync(Key("nonce-aa-good")));

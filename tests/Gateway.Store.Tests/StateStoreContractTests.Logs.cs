@@ -58,7 +58,7 @@ public abstract partial class StateStoreContractTests
 
         // A group sealed on an end that is not the log's (a second writer's, or one sent behind a group never appended).
         Assert.False(await Store.TryAppendAsync(log, 1, """{"hash":"cc03","prev_hash":"bb02"}"""));
-        var refused = await Store.TryAppendAdmittingAsync(log, 1, [Bytes("""{"hash":"cc03","prev_hash":"bb02"}""")], null, [], null, [], [Admission("linked", [], [])]);
+        var refused = await Store.TryAppendAdmittingAsync(log, 1, [Bytes("""{"hash":"cc03","prev_hash":"bb02"}""")], null, [], null, [], [Admission("linked", [], [])], []);
         Assert.False(refused.Appended);
         Assert.Equal(1, await Store.LogLengthAsync(log));
 

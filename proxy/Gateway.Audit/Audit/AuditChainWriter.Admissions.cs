@@ -2,12 +2,12 @@ using System.Runtime.CompilerServices;
 
 namespace Gateway.Audit;
 
-// The admissions a group carries into its store call (IAdmittingAuditStore): one round trip for the records and them.
+// The admissions and budget settles a group carries into its store call (IAdmittingAuditStore): one round trip for the records and them.
 internal sealed partial class AuditChainWriter
 {
-    // The group's store call (its time in the group's Writing): with the admissions of its sealed appends when any carries one
-    // (each append then holds its own outcome, Pending.Admitted), else the plain append. Not appended: nothing was admitted,
-    // and the next attempt carries them again.
+    // The group's store call (its time in the group's Writing): with the admissions and settles of its sealed appends when any
+    // carries one (each admitting append then holds its own outcome, Pending.Admitted), else the plain append. Not appended:
+    // nothing was admitted or settled, and the next attempt carries them again.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> AppendGroupAsync(Group group, List<AuditExplanation> explanations)
     {
@@ -16,25 +16,37 @@ internal sealed partial class AuditChainWriter
         {
             var admissions = group.Admissions;
             var admittingPendings = group.Admitting;
+            var settles = group.Settles;
             admissions.Clear();
             admittingPendings.Clear();
+            settles.Clear();
             foreach (var pending in group.Pendings)
             {
-                // An append that failed alone (its entry could not be sealed) has no record and carries no admission.
-                if (!pending.IsSettled && pending.Admission is { } admission)
+                // An append that failed alone (its entry could not be sealed) has no record and carries nothing.
+                if (pending.IsSettled)
+                {
+                    continue;
+                }
+
+                if (pending.Admission is { } admission)
                 {
                     admissions.Add(admission);
                     admittingPendings.Add(pending);
                 }
+
+                if (pending.Settling is { } settle)
+                {
+                    settles.Add(settle);
+                }
             }
 
             var expectedLength = group.Tip.Length;
-            if (admissions.Count == 0 || _store is not IAdmittingAuditStore admitting)
+            if ((admissions.Count == 0 && settles.Count == 0) || _store is not IAdmittingAuditStore admitting)
             {
                 return await _store.TryAppendAsync(_partition, expectedLength, group.Lines, group.LastHash, explanations, group.Batches).ConfigureAwait(false);
             }
 
-            var result = await admitting.TryAppendAdmittingAsync(_partition, expectedLength, group.Lines, group.LastHash, explanations, group.Batches, admissions).ConfigureAwait(false);
+            var result = await admitting.TryAppendAdmittingAsync(_partition, expectedLength, group.Lines, group.LastHash, explanations, group.Batches, admissions, settles).ConfigureAwait(false);
             if (!result.Appended)
             {
                 return false;

@@ -7,7 +7,7 @@ internal sealed partial class AuditChainWriter
 {
     /// <summary>
     /// One group: its appends and what its store call carries (the sealed lines and records, the receipts asked for and
-    /// their batches, the explanations to store, the admissions), filled by the sealer, read by the store during its call
+    /// their batches, the explanations to store, the admissions and settles), filled by the sealer, read by the store during its call
     /// and by the group's finish; kept for the next group once its finish is done, emptied so that it holds nothing alive.
     /// </summary>
     private sealed class Group
@@ -31,6 +31,8 @@ internal sealed partial class AuditChainWriter
         public List<AdmissionRequest> Admissions { get; } = new(16);
 
         public List<Pending> Admitting { get; } = new(16);
+
+        public List<BudgetSettle> Settles { get; } = new(16);
 
         /// <summary>The chain's end the group was sealed on.</summary>
         public AuditTip Tip { get; set; }
@@ -58,6 +60,7 @@ internal sealed partial class AuditChainWriter
             Folded.Clear();
             Admissions.Clear();
             Admitting.Clear();
+            Settles.Clear();
         }
 
         /// <summary>Empties it for the next group (its appends already taken out).</summary>

@@ -110,22 +110,23 @@ internal sealed partial class AuditChainWriter
     /// <see cref="Task.WaitAsync(CancellationToken)"/> would), not the append.
     /// </summary>
     public ValueTask<AuditAppended> AppendAsync(AuditEntry entry, bool receipt = false, CancellationToken cancellationToken = default) =>
-        AppendAsync(entry, receipt, admission: null, cancellationToken);
+        AppendAsync(entry, receipt, admission: null, settle: null, cancellationToken);
 
     /// <summary>
     /// <see cref="AppendAsync(AuditEntry, bool, CancellationToken)"/> carrying <paramref name="admission"/> into its group's
     /// store call (<see cref="IAdmittingAuditStore"/>): admitted only when the group is appended, its outcome on the
-    /// returned <see cref="AuditAppended.Admission"/>.
+    /// returned <see cref="AuditAppended.Admission"/>; and <paramref name="settle"/>, a token budget's settle, made only when
+    /// the group is appended.
     /// </summary>
-    public ValueTask<AuditAppended> AppendAsync(AuditEntry entry, bool receipt, AdmissionRequest? admission, CancellationToken cancellationToken = default)
+    public ValueTask<AuditAppended> AppendAsync(AuditEntry entry, bool receipt, AdmissionRequest? admission, BudgetSettle? settle, CancellationToken cancellationToken = default)
     {
-        if (admission is not null && _store is not IAdmittingAuditStore)
+        if ((admission is not null || settle is not null) && _store is not IAdmittingAuditStore)
         {
-            throw new InvalidOperationException("This audit sink cannot admit with its appends.");
+            throw new InvalidOperationException("This audit sink cannot admit or settle with its appends.");
         }
 
         var pending = _free.TryTake() ?? new Pending(_free);
-        pending.Start(entry, _time.GetTimestamp(), receipt, admission, cancellationToken);
+        pending.Start(entry, _time.GetTimestamp(), receipt, admission, settle, cancellationToken);
         bool start;
         lock (_gate)
         {
@@ -272,13 +273,17 @@ internal sealed partial class AuditChainWriter
         /// <summary>Its admission's outcome, once its group is appended.</summary>
         public AdmissionOutcome? Admitted { get; set; }
 
+        /// <summary>The budget settle it carries into its group's store call (null for none).</summary>
+        public BudgetSettle? Settling { get; private set; }
+
         /// <summary>Makes it the append of <paramref name="entry"/> (new, or reset once reused).</summary>
-        public void Start(AuditEntry entry, long enqueued, bool receipt, AdmissionRequest? admission, CancellationToken cancellationToken)
+        public void Start(AuditEntry entry, long enqueued, bool receipt, AdmissionRequest? admission, BudgetSettle? settle, CancellationToken cancellationToken)
         {
             Entry = entry;
             Enqueued = enqueued;
             Receipt = receipt;
             Admission = admission;
+            Settling = settle;
             Admitted = null;
             Begin(cancellationToken);
         }
@@ -288,6 +293,7 @@ internal sealed partial class AuditChainWriter
             Entry = null!;
             Issued = null;
             Admission = null;
+            Settling = null;
             Admitted = null;
             pool.Return(this);
         }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Gateway.Store;
 
 namespace Gateway.Audit;
 
@@ -14,18 +15,31 @@ public sealed partial class AuditJournal
     /// chain's group commit before this returns, so it goes with the next group, in the same chain and after anything the
     /// caller appended before; when the sink cannot take it, it joins the backlog as it is (its request was answered).
     /// Reads of this journal and the host's shutdown wait for such appends (<see cref="WaitForUnawaitedAsync"/>).
+    /// A token budget's <paramref name="settle"/> is made in the same store call as the entry's group, only when the group
+    /// is appended (<see cref="SettlesWithAppends"/>; a group the sink cannot take settles nothing: the reservation stands).
+    /// Returns the append's task, which never faults: complete once the entry is durable or in the backlog.
     /// </summary>
-    public void AppendUnawaited(AuditEntry entry)
+    /// <exception cref="InvalidOperationException">A settle for a sink that cannot settle with its appends.</exception>
+    public Task AppendUnawaited(AuditEntry entry, BudgetSettle? settle = null)
     {
         ArgumentNullException.ThrowIfNull(entry);
         Identifiers.ThrowIfInvalidTenant(entry.Tenant);
+        if (settle is not null && !SettlesWithAppends)
+        {
+            throw new InvalidOperationException("The audit sink cannot settle with its appends.");
+        }
+
         var ticket = Interlocked.Increment(ref _unawaitedTickets);
         _unawaited[ticket] = null;
-        var appending = AppendUnawaitedAsync(ticket, entry);
+        var appending = AppendUnawaitedAsync(ticket, entry, settle);
 
         // Removed already when it completed at once; else its task, for those who wait for it.
         _unawaited.TryUpdate(ticket, appending, null);
+        return appending;
     }
+
+    /// <summary>Whether the sink makes a token budget's settle in its appends' store call (<see cref="IAdmittingAuditStore"/>).</summary>
+    public bool SettlesWithAppends => _store is IAdmittingAuditStore;
 
     /// <summary>
     /// Completes once every append made with <see cref="AppendUnawaited"/> before this call is durable or in the backlog:
@@ -53,11 +67,11 @@ public sealed partial class AuditJournal
         }
     }
 
-    private async Task AppendUnawaitedAsync(long ticket, AuditEntry entry)
+    private async Task AppendUnawaitedAsync(long ticket, AuditEntry entry, BudgetSettle? settle)
     {
         try
         {
-            await AppendCoreAsync(entry, receipt: false, answered: true, CancellationToken.None).ConfigureAwait(false);
+            await AppendCoreAsync(entry, receipt: false, answered: true, CancellationToken.None, settle: settle).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

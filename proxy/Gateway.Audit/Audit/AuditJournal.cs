@@ -109,7 +109,7 @@ public sealed partial class AuditJournal
         AppendCoreAsync(entry, receipt: false, answered: false, cancellationToken);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<AuditAppended> AppendCoreAsync(AuditEntry entry, bool receipt, bool answered, CancellationToken cancellationToken, AdmissionRequest? admission = null)
+    private async ValueTask<AuditAppended> AppendCoreAsync(AuditEntry entry, bool receipt, bool answered, CancellationToken cancellationToken, AdmissionRequest? admission = null, BudgetSettle? settle = null)
     {
         ArgumentNullException.ThrowIfNull(entry);
         Identifiers.ThrowIfInvalidTenant(entry.Tenant);
@@ -117,12 +117,12 @@ public sealed partial class AuditJournal
         AuditAppended appended;
         try
         {
-            appended = await WriterOf(entry).AppendAsync(entry, receipt, admission, cancellationToken).ConfigureAwait(false);
+            appended = await WriterOf(entry).AppendAsync(entry, receipt, admission, settle, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is AuditWriteException or ReceiptSigningException)
         {
             // Nothing of its group was written: the refusal the host answers with is recorded once the sink takes it (without
-            // its admission: nothing was admitted, and a backlogged entry admits nothing).
+            // its admission or settle: nothing was admitted or settled, and a backlogged entry carries neither).
             if (!_backlog.TryAdd(entry, answered))
             {
                 _metrics.AuditBacklogDropped(entry.Tenant);

@@ -12,7 +12,8 @@ public interface IAdmittingAuditStore : IAuditStore
     /// <summary>
     /// <see cref="IAuditStore.TryAppendAsync"/> and, only when the lines are appended, each of
     /// <paramref name="admissions"/> in order, as <see cref="IAuditLogStore.TryAppendAdmittingAsync"/> does: not appended
-    /// (another writer got there first) admits nothing.
+    /// (another writer got there first) admits nothing; and <paramref name="settles"/>, the token budgets' settles of the
+    /// group's outcomes, made with the append as well (not appended: settled nothing).
     /// </summary>
-    ValueTask<AppendAdmission> TryAppendAdmittingAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, IReadOnlyList<AdmissionRequest> admissions, CancellationToken cancellationToken = default);
+    ValueTask<AppendAdmission> TryAppendAdmittingAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, IReadOnlyList<AdmissionRequest> admissions, IReadOnlyList<BudgetSettle> settles, CancellationToken cancellationToken = default);
 }

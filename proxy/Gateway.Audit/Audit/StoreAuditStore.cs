@@ -75,11 +75,12 @@ public sealed class StoreAuditStore : IAdmittingAuditStore
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<AppendAdmission> TryAppendAdmittingAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, IReadOnlyList<AdmissionRequest> admissions, CancellationToken cancellationToken = default)
+    public async ValueTask<AppendAdmission> TryAppendAdmittingAsync(AuditPartition partition, long expectedLength, IReadOnlyList<byte[]> lines, string lastHash, IReadOnlyList<AuditExplanation> explanations, IReadOnlyList<AuditReceiptBatch> receipts, IReadOnlyList<AdmissionRequest> admissions, IReadOnlyList<BudgetSettle> settles, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(explanations);
         ArgumentNullException.ThrowIfNull(receipts);
         ArgumentNullException.ThrowIfNull(admissions);
+        ArgumentNullException.ThrowIfNull(settles);
         await RegisterAsync(partition, cancellationToken);
         var keys = KeysOf(partition);
         return await _store.TryAppendAdmittingAsync(
@@ -91,6 +92,7 @@ public sealed class StoreAuditStore : IAdmittingAuditStore
             receipts.Count == 0 ? null : keys.Receipts,
             receipts.Count == 0 ? [] : ReceiptJson(receipts),
             admissions,
+            settles,
             cancellationToken);
     }
 

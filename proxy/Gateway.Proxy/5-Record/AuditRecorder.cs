@@ -77,8 +77,12 @@ internal sealed class AuditRecorder
     /// request is alive; the response does not wait for it (<see cref="AuditJournal.AppendUnawaited"/>: durable right after,
     /// with the next group of its chain, a failure in the backlog), unless the entry asks for its outcome before the
     /// response (<see cref="CatalogEntry.OutcomeBeforeResponse"/>: awaited, and a failure refuses as any append's does).
+    /// The request's token-budget <paramref name="settle"/> goes in the same store call as the outcome's group where the
+    /// journal can carry it and the outcome is not appended before the response; the returned task is then that append's
+    /// (complete once the settle is made, or dropped with a group the sink could not take: the reservation stands), and
+    /// null when the settle was not taken (settle it apart).
     /// </summary>
-    public ValueTask RecordOutcomeAsync(HttpContext context, AgentIdentity identity, GovernedDecision governed, ActionOutcome invocation)
+    public ValueTask<Task?> RecordOutcomeAsync(HttpContext context, AgentIdentity identity, GovernedDecision governed, ActionOutcome invocation, BudgetSettle? settle = null)
     {
         var entry = Entry(context, identity, governed, invocation.Refusal?.Status ?? invocation.ClientStatus ?? StatusCodes.Status200OK, AuditFold.Outcome, invocation);
         if (governed.Entry is { OutcomeBeforeResponse: true })
@@ -86,8 +90,13 @@ internal sealed class AuditRecorder
             return AppendBeforeResponseAsync(context, entry);
         }
 
-        _journal.AppendUnawaited(entry);
-        return ValueTask.CompletedTask;
+        if (settle is null || !_journal.SettlesWithAppends)
+        {
+            _journal.AppendUnawaited(entry);
+            return new ValueTask<Task?>((Task?)null);
+        }
+
+        return new ValueTask<Task?>(_journal.AppendUnawaited(entry, settle));
     }
 
     /// <summary>
@@ -168,8 +177,12 @@ internal sealed class AuditRecorder
             RunId = identity.Run?.Id,
         };
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask AppendBeforeResponseAsync(HttpContext context, AuditEntry entry) => await AppendAsync(context, entry).ConfigureAwait(false);
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Task?> AppendBeforeResponseAsync(HttpContext context, AuditEntry entry)
+    {
+        await AppendAsync(context, entry).ConfigureAwait(false);
+        return null;
+    }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<AuditRecord> AppendAsync(HttpContext context, AuditEntry entry)

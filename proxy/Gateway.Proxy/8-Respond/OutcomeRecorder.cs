@@ -27,23 +27,28 @@ internal sealed partial class OutcomeRecorder(AuditRecorder audit, GatewayMetric
     /// <summary>The journal's writer.</summary>
     public AuditRecorder Audit => audit;
 
-    /// <summary>The outcome of the forwarded request, counted, and recorded right after the response (<see cref="AuditRecorder.RecordOutcomeAsync"/>).</summary>
-    public ValueTask RecordAsync(HttpContext context, GatewayRequestFeature feature, ForwardPlan plan, UpstreamResponse? response, ActionOutcome outcome)
+    /// <summary>
+    /// The outcome of the forwarded request, counted, and recorded right after the response, with the budget's
+    /// <paramref name="settle"/> when the journal takes it (<see cref="AuditRecorder.RecordOutcomeAsync"/>: its task, else null).
+    /// </summary>
+    public ValueTask<Task?> RecordAsync(HttpContext context, GatewayRequestFeature feature, ForwardPlan plan, UpstreamResponse? response, ActionOutcome outcome, BudgetSettle? settle = null)
     {
         CountUsageAndRedactions(plan, response);
-        return audit.RecordOutcomeAsync(context, plan.Identity, feature.Get<GovernedDecision>(), outcome);
+        return audit.RecordOutcomeAsync(context, plan.Identity, feature.Get<GovernedDecision>(), outcome, settle);
     }
 
     /// <summary>
     /// The outcome of a request whose answer has streamed (a provider's, a remote agent's), and what the stream showed
     /// (<paramref name="alsoRecord"/>): a record that cannot be written now is logged (the decision, recorded before anything
-    /// was sent, stands).
+    /// was sent, stands). The budget's <paramref name="settle"/>, when the journal takes it, goes with the outcome: the
+    /// returned task is the settle's (null when not taken).
     /// </summary>
-    public async Task RecordStreamedAsync(HttpContext context, GatewayRequestFeature feature, ForwardPlan plan, UpstreamResponse? response, ActionOutcome outcome, Func<ValueTask>? alsoRecord = null)
+    public async Task<Task?> RecordStreamedAsync(HttpContext context, GatewayRequestFeature feature, ForwardPlan plan, UpstreamResponse? response, ActionOutcome outcome, Func<ValueTask>? alsoRecord = null, BudgetSettle? settle = null)
     {
+        Task? settled = null;
         try
         {
-            await RecordAsync(context, feature, plan, response, outcome).ConfigureAwait(false);
+            settled = await RecordAsync(context, feature, plan, response, outcome, settle).ConfigureAwait(false);
             if (alsoRecord is not null)
             {
                 await alsoRecord().ConfigureAwait(false);
@@ -53,6 +58,8 @@ internal sealed partial class OutcomeRecorder(AuditRecorder audit, GatewayMetric
         {
             LogOutcomeNotRecorded(logger, ex);
         }
+
+        return settled;
     }
 
     /// <summary>How long the forwarded call took (zero when nothing was forwarded).</summary>

@@ -32,13 +32,9 @@ internal sealed class ProviderResponder(OutcomeRecorder outcomes, ReservationSet
             await pins.ReportDriftAsync(plan.Tenant.Slug, plan.Identity.Agent, plan.Identity.Workspace, tool, pin, CancellationToken.None).ConfigureAwait(false);
         }
 
-        // What the call used is known now: its reservations start settling (Respond awaits them last), its outcome follows.
-        if (settler.Start(feature) is { } settling)
-        {
-            feature.Add(new ReservationSettlement(settling));
-        }
-
-        await Outcomes.RecordStreamedAsync(context, feature, plan, response, new ActionOutcome
+        // What the call used is known now: its outcome is recorded, its budget's settle in the same store call where the
+        // journal takes it, and its reservations start settling (Respond awaits them last).
+        var settledWithOutcome = await Outcomes.RecordStreamedAsync(context, feature, plan, response, new ActionOutcome
         {
             Invoked = response is not null,
             UpstreamStatus = response?.Status,
@@ -46,7 +42,11 @@ internal sealed class ProviderResponder(OutcomeRecorder outcomes, ReservationSet
             Redactions = plan.Redactions.ToDictionary(),
             Latency = OutcomeRecorder.Latency(feature),
             Refusal = refusal,
-        }).ConfigureAwait(false);
+        }, settle: settler.RidingSettle(feature)).ConfigureAwait(false);
+        if (settler.Start(feature, settledWithOutcome) is { } settling)
+        {
+            feature.Add(new ReservationSettlement(settling));
+        }
 
         if (refusal is not null)
         {

@@ -1,35 +1,56 @@
 using Gateway.Connectors.Models;
+using Gateway.Proxy.Configuration;
 using Gateway.Proxy.Enforce;
 using Gateway.Proxy.Forward;
 using Gateway.Proxy.Pipeline;
 using Gateway.Proxy.Record;
 using Gateway.Proxy.Reservations;
+using Gateway.Store;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.Respond;
 
 /// <summary>
 /// Settles what a request holds: what Enforce took up of its token budget (settled against use), else the admission's own
-/// (not forwarded: released), and what its run's counters hold for the call (given back when nothing was forwarded).
+/// (not forwarded: released), and what its run's counters hold for the call (given back when nothing was forwarded). With
+/// <c>Gateway:Admission:SettleWithOutcome</c> a model call's budget settle may ride its outcome's append instead
+/// (<see cref="RidingSettle"/>).
 /// </summary>
-internal sealed class ReservationSettler(TokenBudgets budgets, RunCounters runs)
+internal sealed class ReservationSettler(TokenBudgets budgets, RunCounters runs, IOptions<GatewayOptions> options)
 {
-    /// <summary>Starts settling, the two at once; null when the request holds nothing.</summary>
-    public Task? Start(GatewayRequestFeature feature)
-    {
-        var budget = (feature.Find<TokenReservation>() ?? RecordedDecision.AdmissionOf(feature)?.Reservation) is { Granted: true } reservation
-            ? SettleAsync(feature, reservation)
+    private readonly bool _settleWithOutcome = options.Value.Admission.SettleWithOutcome;
+
+    /// <summary>
+    /// The budget's settle to hand to the outcome's append (<see cref="OutcomeRecorder.RecordStreamedAsync"/>); null when
+    /// the request holds no granted reservation or settles do not ride outcomes.
+    /// </summary>
+    public BudgetSettle? RidingSettle(GatewayRequestFeature feature) =>
+        _settleWithOutcome && Reservation(feature) is { } reservation
+            ? new BudgetSettle(reservation.Key, reservation.Reserved, Used(feature, reservation), reservation.Window)
             : null;
+
+    /// <summary>
+    /// Starts settling, the two at once; null when the request holds nothing. <paramref name="budgetSettled"/> is the
+    /// outcome's append that carries the budget's settle (<see cref="RidingSettle"/>), awaited in its place.
+    /// </summary>
+    public Task? Start(GatewayRequestFeature feature, Task? budgetSettled = null)
+    {
+        var budget = budgetSettled ?? (Reservation(feature) is { } reservation
+            ? budgets.SettleAsync(reservation, Used(feature, reservation), CancellationToken.None).AsTask()
+            : null);
         var run = RecordedDecision.AdmissionOf(feature)?.Run is { HoldsSpend: true } held
             ? runs.SettleAsync(held, Usage(feature), forwarded: feature.Find<UpstreamResponse>() is not null).AsTask()
             : null;
         return budget is not null && run is not null ? Task.WhenAll(budget, run) : budget ?? run;
     }
 
-    private async Task SettleAsync(GatewayRequestFeature feature, TokenReservation reservation)
-    {
-        var used = Usage(feature)?.TotalTokens ?? (feature.Find<UpstreamResponse>() is null ? 0 : reservation.Reserved);
-        await budgets.SettleAsync(reservation, used, CancellationToken.None).ConfigureAwait(false);
-    }
+    // What the request holds of its token budget: Enforce's reservation, else the admission's; null when none was granted.
+    private static TokenReservation? Reservation(GatewayRequestFeature feature) =>
+        (feature.Find<TokenReservation>() ?? RecordedDecision.AdmissionOf(feature)?.Reservation) is { Granted: true } reservation ? reservation : null;
+
+    // The tokens the call used: the provider's report, else all it reserved when forwarded, else none.
+    private static long Used(GatewayRequestFeature feature, TokenReservation reservation) =>
+        Usage(feature)?.TotalTokens ?? (feature.Find<UpstreamResponse>() is null ? 0 : reservation.Reserved);
 
     /// <summary>The tokens the provider reported for the call (a streamed body's, else the result's); null when it reported none.</summary>
     private static ModelUsage? Usage(GatewayRequestFeature feature) =>

@@ -71,5 +71,12 @@ public sealed class GatewayOptions
         /// sink is not the state store, the admission is made first, as when off.
         /// </summary>
         public bool WithDecisionRecord { get; set; } = true;
+
+        /// <summary>
+        /// When on, a model call's token-budget settle is made in the same store call as its outcome record, once the answer
+        /// is complete (a store call fewer per model call); where the audit sink is not the state store, or the connector
+        /// asks for its outcome before the response, it is its own call, as when off.
+        /// </summary>
+        public bool SettleWithOutcome { get; set; } = true;
     }
 }

@@ -7,50 +7,107 @@ using Microsoft.Extensions.Configuration;
 namespace Gateway.Proxy.Tests.Respond;
 
 /// <summary>
-/// A provider call's token reservation is settled while its outcome is recorded, not after it: the provider's answer
-/// ends when Respond is done, so two store calls in turn would add a store round trip to every model call. Observed on
-/// a gateway over a real Redis, whose audit appends go through the state store: once the request's decision is
-/// appended, its next append (the outcome) is held until the budget's settle has been made. A Respond that settled only
-/// after recording the outcome would leave that append held until the gate gives up.
+/// A provider call's token reservation is settled with its outcome, never in a store round trip after it. Observed on a
+/// gateway over a real Redis, whose audit appends go through the state store: by default the settle rides the outcome's
+/// append (<c>Gateway:Admission:SettleWithOutcome</c>: one store call carries both, none is made for the settle alone);
+/// turned off, the settle is its own call, made while the outcome is recorded: once the request's decision is appended,
+/// its next append (the outcome) is held until the settle has been made, and a Respond that settled only after recording
+/// the outcome would leave that append held until the gate gives up.
 /// </summary>
 public sealed class ReservationSettlementTests : IAsyncLifetime
 {
+    private const string Body = """{"model":"gpt-4o","max_tokens":100,"messages":[{"role":"user","content":"Say hello."}]}""";
     private static readonly TimeSpan GiveUp = TimeSpan.FromSeconds(10);
 
-    private readonly AppendGate _gate = new();
     private RedisServer _redis = null!;
-    private GovernedGateway _gw = null!;
 
-    public async Task InitializeAsync()
-    {
-        _redis = await RedisServer.StartAsync();
-        _gw = await GovernedGateway.StartAsync(configure: builder =>
-        {
-            builder.Configuration.AddInMemoryCollection(ReplicaCluster.StoreSettings(_redis.Endpoint));
-            builder.Host.UseServiceProviderFactory(new WrappedStateStoreFactory((_, store) => GatedStateStore.Wrap(store, _gate)));
-        });
-    }
+    public async Task InitializeAsync() => _redis = await RedisServer.StartAsync();
 
-    public async Task DisposeAsync()
+    public async Task DisposeAsync() => await (_redis?.DisposeAsync() ?? ValueTask.CompletedTask);
+
+    [Fact]
+    public async Task ProviderCall_UnderABudget_SettlesInItsOutcomesStoreCall()
     {
-        await (_gw?.DisposeAsync() ?? ValueTask.CompletedTask);
-        await (_redis?.DisposeAsync() ?? ValueTask.CompletedTask);
+        var calls = new SettleCalls();
+        await using var gw = await StartAsync(settleWithOutcome: true, (_, store) => calls.Wrap(store));
+        using var warm = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, "/providers/openai/chat/completions", Body));
+        Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        await calls.Carried.Task.WaitAsync(GiveUp);
+
+        calls.Arm();
+        using var response = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, "/providers/openai/chat/completions", Body));
+        await response.Content.ReadAsStringAsync();
+        var settles = await calls.Carried.Task.WaitAsync(GiveUp);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var settle = Assert.Single(settles);
+        Assert.Equal(12, settle.Actual);
+        Assert.True(settle.Reserved > settle.Actual, $"reserved {settle.Reserved}");
+        Assert.Equal(0, calls.Apart);
     }
 
     [Fact]
-    public async Task ProviderCall_UnderABudget_SettlesItsReservationWhileItsOutcomeIsRecorded()
+    public async Task ProviderCall_SettleWithOutcomeOff_SettlesItsReservationWhileItsOutcomeIsRecorded()
     {
-        const string Body = """{"model":"gpt-4o","max_tokens":100,"messages":[{"role":"user","content":"Say hello."}]}""";
-        using var warm = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Post, "/providers/openai/chat/completions", Body));
+        var gate = new AppendGate();
+        await using var gw = await StartAsync(settleWithOutcome: false, (_, store) => GatedStateStore.Wrap(store, gate));
+        using var warm = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, "/providers/openai/chat/completions", Body));
         Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
 
-        _gate.Arm();
-        using var response = await _gw.Agent.SendAsync(_gw.Agent.Create(HttpMethod.Post, "/providers/openai/chat/completions", Body));
+        gate.Arm();
+        using var response = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, "/providers/openai/chat/completions", Body));
         await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.True(_gate.Held > 0, "no append was held after the decision's");
-        Assert.Equal(0, _gate.GaveUp);
+        Assert.True(gate.Held > 0, "no append was held after the decision's");
+        Assert.Equal(0, gate.GaveUp);
+    }
+
+    private Task<GovernedGateway> StartAsync(bool settleWithOutcome, Func<IServiceProvider, IStateStore, IStateStore> wrap) =>
+        GovernedGateway.StartAsync(configure: builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(ReplicaCluster.StoreSettings(_redis.Endpoint));
+            builder.Configuration.AddInMemoryCollection([KeyValuePair.Create<string, string?>("Gateway:Admission:SettleWithOutcome", settleWithOutcome ? "true" : "false")]);
+            builder.Host.UseServiceProviderFactory(new WrappedStateStoreFactory(wrap));
+        });
+
+    /// <summary>
+    /// The settles the state store is asked for: those an append carries (the first such append's, and after
+    /// <see cref="Arm"/> the next one's, on <see cref="Carried"/>) and, after <see cref="Arm"/>, those made alone.
+    /// </summary>
+    public sealed class SettleCalls
+    {
+        private int _armed;
+        private int _apart;
+
+        public TaskCompletionSource<IReadOnlyList<BudgetSettle>> Carried { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Apart => Volatile.Read(ref _apart);
+
+        public void Arm()
+        {
+            Carried = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _armed, 1);
+        }
+
+        public IStateStore Wrap(IStateStore inner) => InterceptedStateStore.Wrap(inner, (method, args, call) =>
+        {
+            if (method.Name == nameof(IStateStore.SettleAsync) && Volatile.Read(ref _armed) == 1)
+            {
+                Interlocked.Increment(ref _apart);
+            }
+
+            return method.Name == nameof(IStateStore.TryAppendAdmittingAsync) && args![8] is IReadOnlyList<BudgetSettle> { Count: > 0 } settles
+                ? new ValueTask<AppendAdmission>(NoteAsync(settles, (ValueTask<AppendAdmission>)call()!))
+                : call();
+        });
+
+        private async Task<AppendAdmission> NoteAsync(IReadOnlyList<BudgetSettle> settles, ValueTask<AppendAdmission> appending)
+        {
+            var appended = await appending.ConfigureAwait(false);
+            Carried.TrySetResult([.. settles]);
+            return appended;
+        }
     }
 
     /// <summary>
