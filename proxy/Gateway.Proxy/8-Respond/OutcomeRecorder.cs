@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Gateway.Audit;
 using Gateway.Connectors.Credentials;
 using Gateway.Connectors.Redaction;
@@ -17,9 +18,10 @@ namespace Gateway.Proxy.Respond;
 
 /// <summary>
 /// What the responders of the kinds that forward share once the upstream answered: the outcome's record (through
-/// <see cref="AuditRecorder"/>), the tokens and redactions counted in the metrics, and the refusal a forwarding failure is.
+/// <see cref="AuditRecorder"/>) with the settling of what the request holds, the tokens and redactions counted in the
+/// metrics, and the refusal a forwarding failure is.
 /// </summary>
-internal sealed partial class OutcomeRecorder(AuditRecorder audit, GatewayMetrics metrics, ILogger<OutcomeRecorder> logger)
+internal sealed partial class OutcomeRecorder(AuditRecorder audit, ReservationSettler settler, GatewayMetrics metrics, ILogger<OutcomeRecorder> logger)
 {
     /// <summary>An upstream that could not be reached or failed mid-request.</summary>
     public static readonly Refusal UpstreamFailed = new(StatusCodes.Status502BadGateway, ProblemCodes.UpstreamUnavailable, "The upstream could not be reached or failed mid-request.");
@@ -28,27 +30,32 @@ internal sealed partial class OutcomeRecorder(AuditRecorder audit, GatewayMetric
     public AuditRecorder Audit => audit;
 
     /// <summary>
-    /// The outcome of the forwarded request, counted, and recorded right after the response, with the budget's
-    /// <paramref name="settle"/> when the journal takes it (<see cref="AuditRecorder.RecordOutcomeAsync"/>: its task, else null).
+    /// The outcome of the forwarded request, counted, and recorded right after the response
+    /// (<see cref="AuditRecorder.RecordOutcomeAsync"/>); what the request holds starts settling now that its use is known
+    /// (<see cref="ReservationSettlement"/>, which Respond awaits last), its token budget's settle in the outcome's own store
+    /// call where the journal takes it (<see cref="ReservationSettler.RidingSettle"/>).
     /// </summary>
-    public ValueTask<Task?> RecordAsync(HttpContext context, GatewayRequestFeature feature, ForwardPlan plan, UpstreamResponse? response, ActionOutcome outcome, BudgetSettle? settle = null)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask RecordAsync(HttpContext context, GatewayRequestFeature feature, ForwardPlan plan, UpstreamResponse? response, ActionOutcome outcome)
     {
         CountUsageAndRedactions(plan, response);
-        return audit.RecordOutcomeAsync(context, plan.Identity, feature.Get<GovernedDecision>(), outcome, settle);
+        var settledWithOutcome = await audit.RecordOutcomeAsync(context, plan.Identity, feature.Get<GovernedDecision>(), outcome, settler.RidingSettle(feature)).ConfigureAwait(false);
+        if (settler.Start(feature, settledWithOutcome) is { } settling)
+        {
+            feature.Add(new ReservationSettlement(settling));
+        }
     }
 
     /// <summary>
     /// The outcome of a request whose answer has streamed (a provider's, a remote agent's), and what the stream showed
     /// (<paramref name="alsoRecord"/>): a record that cannot be written now is logged (the decision, recorded before anything
-    /// was sent, stands). The budget's <paramref name="settle"/>, when the journal takes it, goes with the outcome: the
-    /// returned task is the settle's (null when not taken).
+    /// was sent, stands).
     /// </summary>
-    public async Task<Task?> RecordStreamedAsync(HttpContext context, GatewayRequestFeature feature, ForwardPlan plan, UpstreamResponse? response, ActionOutcome outcome, Func<ValueTask>? alsoRecord = null, BudgetSettle? settle = null)
+    public async Task RecordStreamedAsync(HttpContext context, GatewayRequestFeature feature, ForwardPlan plan, UpstreamResponse? response, ActionOutcome outcome, Func<ValueTask>? alsoRecord = null)
     {
-        Task? settled = null;
         try
         {
-            settled = await RecordAsync(context, feature, plan, response, outcome, settle).ConfigureAwait(false);
+            await RecordAsync(context, feature, plan, response, outcome).ConfigureAwait(false);
             if (alsoRecord is not null)
             {
                 await alsoRecord().ConfigureAwait(false);
@@ -58,8 +65,6 @@ internal sealed partial class OutcomeRecorder(AuditRecorder audit, GatewayMetric
         {
             LogOutcomeNotRecorded(logger, ex);
         }
-
-        return settled;
     }
 
     /// <summary>How long the forwarded call took (zero when nothing was forwarded).</summary>

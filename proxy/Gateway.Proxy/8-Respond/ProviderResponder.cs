@@ -14,7 +14,7 @@ namespace Gateway.Proxy.Respond;
 /// and recorded, the incidents of the pinned tools its answer hid for drift opened, and what could not be passed on refused
 /// (before the response started, a clear refusal; after, the connection is aborted, never a cut body taken for whole).
 /// </summary>
-internal sealed class ProviderResponder(OutcomeRecorder outcomes, ReservationSettler settler, McpToolPins pins) : GovernedResponder(outcomes)
+internal sealed class ProviderResponder(OutcomeRecorder outcomes, McpToolPins pins) : GovernedResponder(outcomes)
 {
     protected override async ValueTask CompleteAsync(HttpContext context, GatewayRequestFeature feature)
     {
@@ -32,9 +32,8 @@ internal sealed class ProviderResponder(OutcomeRecorder outcomes, ReservationSet
             await pins.ReportDriftAsync(plan.Tenant.Slug, plan.Identity.Agent, plan.Identity.Workspace, tool, pin, CancellationToken.None).ConfigureAwait(false);
         }
 
-        // What the call used is known now: its outcome is recorded, its budget's settle in the same store call where the
-        // journal takes it, and its reservations start settling (Respond awaits them last).
-        var settledWithOutcome = await Outcomes.RecordStreamedAsync(context, feature, plan, response, new ActionOutcome
+        // What the call used is known now: its outcome is recorded and its reservations start settling (Respond awaits them last).
+        await Outcomes.RecordStreamedAsync(context, feature, plan, response, new ActionOutcome
         {
             Invoked = response is not null,
             UpstreamStatus = response?.Status,
@@ -42,11 +41,7 @@ internal sealed class ProviderResponder(OutcomeRecorder outcomes, ReservationSet
             Redactions = plan.Redactions.ToDictionary(),
             Latency = OutcomeRecorder.Latency(feature),
             Refusal = refusal,
-        }, settle: settler.RidingSettle(feature)).ConfigureAwait(false);
-        if (settler.Start(feature, settledWithOutcome) is { } settling)
-        {
-            feature.Add(new ReservationSettlement(settling));
-        }
+        }).ConfigureAwait(false);
 
         if (refusal is not null)
         {

@@ -13,7 +13,7 @@ namespace Gateway.Proxy.Respond;
 /// <summary>
 /// Settles what a request holds: what Enforce took up of its token budget (settled against use), else the admission's own
 /// (not forwarded: released), and what its run's counters hold for the call (given back when nothing was forwarded). With
-/// <c>Gateway:Admission:SettleWithOutcome</c> a model call's budget settle may ride its outcome's append instead
+/// <c>Gateway:Admission:SettleWithOutcome</c> a forwarded call's budget settle may ride its outcome's append instead
 /// (<see cref="RidingSettle"/>).
 /// </summary>
 internal sealed class ReservationSettler(TokenBudgets budgets, RunCounters runs, IOptions<GatewayOptions> options)
@@ -21,7 +21,7 @@ internal sealed class ReservationSettler(TokenBudgets budgets, RunCounters runs,
     private readonly bool _settleWithOutcome = options.Value.Admission.SettleWithOutcome;
 
     /// <summary>
-    /// The budget's settle to hand to the outcome's append (<see cref="OutcomeRecorder.RecordStreamedAsync"/>); null when
+    /// The budget's settle to hand to the outcome's append (<see cref="OutcomeRecorder.RecordAsync"/>); null when
     /// the request holds no granted reservation or settles do not ride outcomes.
     /// </summary>
     public BudgetSettle? RidingSettle(GatewayRequestFeature feature) =>

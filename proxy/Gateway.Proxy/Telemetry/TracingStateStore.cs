@@ -93,7 +93,7 @@ internal sealed class TracingStateStore : IStateStore
         Run("log_append", (logKey, expectedLength, entries, hashKey, fields, companionLogKey, companionEntries), static (s, a, ct) => s.TryAppendAsync(a.logKey, a.expectedLength, a.entries, a.hashKey, a.fields, a.companionLogKey, a.companionEntries, ct), cancellationToken);
 
     public ValueTask<AppendAdmission> TryAppendAdmittingAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string? companionLogKey, IReadOnlyList<byte[]> companionEntries, IReadOnlyList<AdmissionRequest> admissions, IReadOnlyList<BudgetSettle> settles, CancellationToken cancellationToken = default) =>
-        Run(admissions.Count == 0 ? "log_append_settle" : "log_append_admit", (logKey, expectedLength, entries, hashKey, fields, companionLogKey, companionEntries, admissions, settles), static (s, a, ct) => s.TryAppendAdmittingAsync(a.logKey, a.expectedLength, a.entries, a.hashKey, a.fields, a.companionLogKey, a.companionEntries, a.admissions, a.settles, ct), cancellationToken);
+        Run(admissions.Count == 0 && settles.Count > 0 ? "log_append_settle" : "log_append_admit", (logKey, expectedLength, entries, hashKey, fields, companionLogKey, companionEntries, admissions, settles), static (s, a, ct) => s.TryAppendAdmittingAsync(a.logKey, a.expectedLength, a.entries, a.hashKey, a.fields, a.companionLogKey, a.companionEntries, a.admissions, a.settles, ct), cancellationToken);
 
     public ValueTask<string?> HashGetAsync(string hashKey, string field, CancellationToken cancellationToken = default) =>
         Run("hash_get", (hashKey, field), static (s, a, ct) => s.HashGetAsync(a.hashKey, a.field, ct), cancellationToken);

@@ -47,6 +47,26 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ModelAction_UnderABudget_SettlesInItsOutcomesStoreCall()
+    {
+        const string ModelCall = $$"""{"connector":"openai","request":{{Body}}}""";
+        var calls = new SettleCalls();
+        await using var gw = await StartAsync(settleWithOutcome: true, (_, store) => calls.Wrap(store));
+        using var warm = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, "/v1/actions/model", ModelCall));
+        Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        await calls.Carried.Task.WaitAsync(GiveUp);
+
+        calls.Arm();
+        using var response = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, "/v1/actions/model", ModelCall));
+        await response.Content.ReadAsStringAsync();
+        var settles = await calls.Carried.Task.WaitAsync(GiveUp);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(12, Assert.Single(settles).Actual);
+        Assert.Equal(0, calls.Apart);
+    }
+
+    [Fact]
     public async Task ProviderCall_SettleWithOutcomeOff_SettlesItsReservationWhileItsOutcomeIsRecorded()
     {
         var gate = new AppendGate();
