@@ -1302,6 +1302,11 @@ if (( soak > 0 )); then
     run soak gateway allow full "$chunk" "$soak_conns" "$soak_rate" "$soak_port"
   done
   duration="$saved_duration"
+  # What the RSS is made of at the end: resident KiB by mapping (a file, or anonymous memory: the GC heap, the JIT's code,
+  # native allocations), largest first.
+  awk '/^[0-9a-f]+-[0-9a-f]+ / { name = (NF >= 6 ? $6 : "[anonymous]") } /^Rss:/ { rss[name] += $2 }
+       END { for (n in rss) if (rss[n] > 0) printf "%d\t%s\n", rss[n], n }' "/proc/$soak_pid/smaps" 2>/dev/null \
+    | sort -rn >"$report_dir/soak-rss-by-mapping.txt" || true
   stop_pid "$soak_pid"
   cp "$work/rss-soak" "$report_dir/soak-rss-kb.txt" 2>/dev/null || true
   rss_record soak gateway "$work/rss-soak"
