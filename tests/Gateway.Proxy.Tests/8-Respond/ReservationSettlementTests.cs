@@ -25,17 +25,19 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await (_redis?.DisposeAsync() ?? ValueTask.CompletedTask);
 
-    [Fact]
-    public async Task ProviderCall_UnderABudget_SettlesInItsOutcomesStoreCall()
+    [Theory]
+    [InlineData("/providers/openai/chat/completions", Body)]
+    [InlineData("/v1/actions/model", $$"""{"connector":"openai","request":{{Body}}}""")]
+    public async Task ModelCall_UnderABudget_SettlesInItsOutcomesStoreCall(string path, string body)
     {
         var calls = new SettleCalls();
         await using var gw = await StartAsync(settleWithOutcome: true, (_, store) => calls.Wrap(store));
-        using var warm = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, "/providers/openai/chat/completions", Body));
+        using var warm = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, path, body));
         Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
         await calls.Carried.Task.WaitAsync(GiveUp);
 
         calls.Arm();
-        using var response = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, "/providers/openai/chat/completions", Body));
+        using var response = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, path, body));
         await response.Content.ReadAsStringAsync();
         var settles = await calls.Carried.Task.WaitAsync(GiveUp);
 
@@ -43,26 +45,6 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
         var settle = Assert.Single(settles);
         Assert.Equal(12, settle.Actual);
         Assert.True(settle.Reserved > settle.Actual, $"reserved {settle.Reserved}");
-        Assert.Equal(0, calls.Apart);
-    }
-
-    [Fact]
-    public async Task ModelAction_UnderABudget_SettlesInItsOutcomesStoreCall()
-    {
-        const string ModelCall = $$"""{"connector":"openai","request":{{Body}}}""";
-        var calls = new SettleCalls();
-        await using var gw = await StartAsync(settleWithOutcome: true, (_, store) => calls.Wrap(store));
-        using var warm = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, "/v1/actions/model", ModelCall));
-        Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
-        await calls.Carried.Task.WaitAsync(GiveUp);
-
-        calls.Arm();
-        using var response = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, "/v1/actions/model", ModelCall));
-        await response.Content.ReadAsStringAsync();
-        var settles = await calls.Carried.Task.WaitAsync(GiveUp);
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(12, Assert.Single(settles).Actual);
         Assert.Equal(0, calls.Apart);
     }
 
