@@ -27,7 +27,7 @@ public sealed partial class RedisStateStore
     {
         ThrowIfInvalid(request);
         var tag = HashTag(request.NonceKey);
-        if (request.Budget is { } budget && !BudgetRides(tag, budget))
+        if (request.Budget is { } budget && !BudgetRides(tag, budget.Key))
         {
             return AdmitThenReserveAsync(request with { Budget = null, Token = null }, budget, request.Token, cancellationToken);
         }
@@ -60,9 +60,9 @@ public sealed partial class RedisStateStore
         request.ThrowIfInvalidCounters();
     }
 
-    // Whether a budget rides the script run of an admission whose nonce key carries the hash tag: BatchBudgets on and
-    // the budget's key of the same tag (one Redis Cluster slot).
-    private bool BudgetRides(ReadOnlySpan<char> tag, BudgetReservation budget) => _batchBudgets && tag.SequenceEqual(HashTag(budget.Key));
+    // Whether a budget's reservation or settle rides a script run whose keys carry the hash tag (an admission's nonce, an
+    // append's log): BatchBudgets on and the budget's key of the same tag (one Redis Cluster slot).
+    private bool BudgetRides(ReadOnlySpan<char> tag, string budgetKey) => _batchBudgets && tag.SequenceEqual(HashTag(budgetKey));
 
     // A budget that cannot ride the admission's script run (another hash slot, or BatchBudgets off):
     // reserved with a call of its own right after an admission that admitted, and the token step, when asked, with a

@@ -8,10 +8,10 @@ public sealed partial class RedisStateStore
 {
     /// <remarks>
     /// One script run (operation <c>log_append_admit</c>; <c>log_append_settle</c> when it carries settles and no
-    /// admission) for the append, every settle whose budget key carries the log key's hash tag, and every admission that
-    /// can ride it: its nonce key carries the log key's hash tag (one Redis Cluster slot; the gateway's keys all carry
-    /// <c>{tenant}</c>) and its budget, when asked, rides too (<see cref="RedisStoreOptions.BatchBudgets"/> on, the same
-    /// tag). Each other admission is admitted with <see cref="AdmitAsync"/> right after the append succeeded, in order,
+    /// admission) for the append, every settle that can ride it (its budget key of the log key's hash tag,
+    /// <see cref="RedisStoreOptions.BatchBudgets"/> on), and every admission that can ride it: its nonce key carries the
+    /// log key's hash tag (one Redis Cluster slot; the gateway's keys all carry <c>{tenant}</c>) and its budget, when
+    /// asked, rides too (<see cref="RedisStoreOptions.BatchBudgets"/> on, the same tag). Each other admission is admitted with <see cref="AdmitAsync"/> right after the append succeeded, in order,
     /// never cancelled (the append it follows is made), each other settle with <see cref="SettleAsync"/> before them. A
     /// script that did not append settled and admitted nothing.
     /// </remarks>
@@ -45,8 +45,7 @@ public sealed partial class RedisStateStore
         foreach (var settle in settles)
         {
             ArgumentNullException.ThrowIfNull(settle.Key, nameof(settles));
-            var settleTag = HashTag(settle.Key);
-            (!settleTag.IsEmpty && settleTag.SequenceEqual(tag) ? settling : apart ??= []).Add(settle);
+            (!tag.IsEmpty && BudgetRides(tag, settle.Key) ? settling : apart ??= []).Add(settle);
         }
 
         var appendValues = AppendValueCount(entries, fields, companionEntries);
@@ -104,6 +103,6 @@ public sealed partial class RedisStateStore
     private bool Rides(ReadOnlySpan<char> logTag, AdmissionRequest request)
     {
         var tag = HashTag(request.NonceKey);
-        return !tag.IsEmpty && tag.SequenceEqual(logTag) && (request.Budget is not { } budget || BudgetRides(tag, budget));
+        return !tag.IsEmpty && tag.SequenceEqual(logTag) && (request.Budget is not { } budget || BudgetRides(tag, budget.Key));
     }
 }

@@ -38,6 +38,37 @@ public sealed class StateStoreMetricsTests(RedisStoreFixture fixture) : IClassFi
         Assert.Equal(("increment", "server_error"), Assert.Single(errors));
     }
 
+    [Theory]
+    [InlineData(true, "log_append_settle", null)]
+    [InlineData(false, "log_append_admit", "settle")]
+    public async Task TryAppendAdmitting_Settle_RidesTheAppendOnlyWithBatchedBudgets(bool batchBudgets, string append, string? apart)
+    {
+        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meterFactory = services.GetRequiredService<IMeterFactory>();
+        await using var store = new RedisStateStore(new RedisStoreOptions { ConnectTimeout = TimeSpan.FromSeconds(10), CommandTimeout = TimeSpan.FromSeconds(10), Endpoint = fixture.Server.Endpoint, BatchBudgets = batchBudgets }, meterFactory: meterFactory);
+        var operations = new ConcurrentQueue<string?>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Gateway.Store" && instrument.Meter.Scope == meterFactory && instrument.Name == "gateway.store.duration")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((_, _, tags, _) => operations.Enqueue(Tag(tags, "operation")));
+        var tag = $"{{metrics-{Guid.NewGuid():N}}}";
+        var window = TimeSpan.FromHours(1);
+        Assert.True((await store.TryReserveAsync(tag + ":budget", 50, 100, window)).Reserved);
+        listener.Start();
+
+        var result = await store.TryAppendAdmittingAsync(tag + ":log", 0, ["outcome"u8.ToArray()], null, [], null, [], [], [new BudgetSettle(tag + ":budget", 50, 20, window)]);
+
+        listener.Dispose();
+        Assert.True(result.Appended);
+        Assert.Equal(apart is null ? [append] : [append, apart], operations.Where(o => o is not null && !o.StartsWith("ping", StringComparison.Ordinal)).ToArray());
+        Assert.Equal(20, (await store.TryReserveAsync(tag + ":budget", 0, 100, window)).Used);
+    }
+
     private static string? Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string name)
     {
         foreach (var tag in tags)
