@@ -94,6 +94,32 @@ public sealed class AuditChainGroupsInFlightTests
         Assert.Equal(200, verification.Records);
     }
 
+    [Fact]
+    public async Task AppendAsync_LoneGroup_SealerEndsWithoutAThreadPoolHop()
+    {
+        var sink = new HeldSink(new StoreAuditStore(new InMemoryStateStore(_time)), keepsOrder: true, FirstCall.HeldAfterItRan);
+        var journal = TestServices.Journal(sink, _time);
+        var hops = new CountingContext();
+
+        // The sealer runs on the appending thread; a hop it took (a yield to look for another group) would be posted here.
+        Task<AuditRecord> append;
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(hops);
+        try
+        {
+            append = journal.AppendAsync(Entry(0)).AsTask();
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+
+        await sink.FirstStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, hops.Posts);
+        sink.Release.SetResult();
+        Assert.Equal(1, (await append).Seq);
+    }
+
     [Theory]
     [InlineData(1, 1)]
     [InlineData(2, 1)]
@@ -120,6 +146,20 @@ public sealed class AuditChainGroupsInFlightTests
         StatusCode = 200,
         Invoked = true,
     };
+
+    /// <summary>Counts what is posted to it and runs it on the thread pool.</summary>
+    private sealed class CountingContext : SynchronizationContext
+    {
+        private int _posts;
+
+        public int Posts => Volatile.Read(ref _posts);
+
+        public override void Post(SendOrPostCallback d, object? state)
+        {
+            Interlocked.Increment(ref _posts);
+            ThreadPool.QueueUserWorkItem(_ => d(state));
+        }
+    }
 
     private enum FirstCall
     {

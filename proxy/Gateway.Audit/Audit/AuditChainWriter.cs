@@ -166,6 +166,16 @@ internal sealed partial class AuditChainWriter
         {
             if (round > 0)
             {
+                // Nothing more to seal: done here, without a thread-pool hop to find it out.
+                lock (_gate)
+                {
+                    if (!MaySeal())
+                    {
+                        _sealing = false;
+                        return;
+                    }
+                }
+
                 // The first group is sealed on the caller's thread; later ones never hold it up.
                 await Task.Yield();
             }
