@@ -125,6 +125,11 @@ public sealed class RedisConnection : IAsyncDisposable
     private async Task<ConnectionMultiplexer> ConnectAsync(ConfigurationOptions configuration)
     {
         var firstFailure = new RedisConnectFailureWriter();
+        if (_options.DedicatedThreads)
+        {
+            ConnectionMultiplexer.SetFeatureFlag("DedicatedThreads", true);
+        }
+
         var multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration, firstFailure).ConfigureAwait(false);
         multiplexer.ConnectionFailed += OnConnectionFailed;
         multiplexer.ConnectionRestored += OnConnectionRestored;

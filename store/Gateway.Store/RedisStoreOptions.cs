@@ -116,6 +116,13 @@ public sealed record RedisStoreOptions
     /// </summary>
     public bool BatchBudgets { get; init; } = true;
 
+    /// <summary>
+    /// The client's connections are read and written by threads of their own (StackExchange.Redis' <c>DedicatedThreads</c>:
+    /// a reader blocked on the socket and a writer woken by each flush, two threads per connection), instead of the thread
+    /// pool: a reply reaches its caller with one thread-pool hop instead of three. Process-wide: read when a connection opens.
+    /// </summary>
+    public bool DedicatedThreads { get; init; }
+
     /// <summary>The most admissions (or settles) one batched call carries (1 to <see cref="MaxAdmissionBatchLimit"/>).</summary>
     public int MaxAdmissionBatch { get; init; } = 64;
 
