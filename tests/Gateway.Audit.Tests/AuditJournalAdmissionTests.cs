@@ -10,7 +10,7 @@ namespace Gateway.Audit.Tests;
 /// Decision records that carry their request's admission into their group's store call (#71): one store call per group,
 /// each append its own outcome, nothing admitted by a conflicted or failed group; a sink that cannot admit admits first.
 /// </summary>
-public abstract class AuditJournalAdmissionTests
+public abstract partial class AuditJournalAdmissionTests
 {
     private static readonly TimeSpan LongWindow = TimeSpan.FromHours(1);
 

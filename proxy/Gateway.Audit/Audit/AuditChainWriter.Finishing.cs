@@ -142,7 +142,13 @@ internal sealed partial class AuditChainWriter
                 _sealedTip = _durableTip;
             }
 
-            return TryClaimSealer();
+            if (TryClaimSealer())
+            {
+                return true;
+            }
+
+            ArmLingerLocked();
+            return false;
         }
     }
 }

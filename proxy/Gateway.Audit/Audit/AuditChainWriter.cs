@@ -83,7 +83,8 @@ internal sealed partial class AuditChainWriter
         ReceiptKeyRing receiptKeys,
         bool batchReceipts,
         Evidence.AuditLeaves? leaves = null,
-        int groupsInFlight = 1)
+        int groupsInFlight = 1,
+        TimeSpan outcomeLinger = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(groupsInFlight, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(groupsInFlight, Options.AuditOptions.MaxGroupsInFlight);
@@ -99,6 +100,7 @@ internal sealed partial class AuditChainWriter
         _batchReceipts = batchReceipts;
         _leaves = leaves;
         _groupsInFlight = store.KeepsAppendOrder ? groupsInFlight : 1;
+        _linger = outcomeLinger;
     }
 
     /// <summary>The chain this writer appends to.</summary>
@@ -118,7 +120,9 @@ internal sealed partial class AuditChainWriter
     /// returned <see cref="AuditAppended.Admission"/>; and <paramref name="settle"/>, a token budget's settle, made only when
     /// the group is appended.
     /// </summary>
-    public ValueTask<AuditAppended> AppendAsync(AuditEntry entry, bool receipt, AdmissionRequest? admission, BudgetSettle? settle, CancellationToken cancellationToken = default)
+    /// An append that <paramref name="lingers"/> (an answered request's outcome) waits up to the writer's linger for the
+    /// chain's next append that does not, and goes in its group (<see cref="ArmLingerLocked"/>).
+    public ValueTask<AuditAppended> AppendAsync(AuditEntry entry, bool receipt, AdmissionRequest? admission, BudgetSettle? settle, CancellationToken cancellationToken = default, bool lingers = false)
     {
         if ((admission is not null || settle is not null) && _store is not IAdmittingAuditStore)
         {
@@ -126,12 +130,21 @@ internal sealed partial class AuditChainWriter
         }
 
         var pending = _free.TryTake() ?? new Pending(_free);
-        pending.Start(entry, _time.GetTimestamp(), receipt, admission, settle, cancellationToken);
+        pending.Start(entry, _time.GetTimestamp(), receipt, admission, settle, lingers && _linger > TimeSpan.Zero, cancellationToken);
         bool start;
         lock (_gate)
         {
             _queue.Enqueue(pending);
+            if (!pending.Lingers)
+            {
+                _eagerQueued++;
+            }
+
             start = TryClaimSealer();
+            if (!start)
+            {
+                ArmLingerLocked();
+            }
         }
 
         // Held back while this thread goes on with a whole group of another group commit's requests (an admitted batch),
@@ -157,7 +170,8 @@ internal sealed partial class AuditChainWriter
     }
 
     // Under _gate: whether a group may be sealed now (something queued, room in flight, no failed group draining).
-    private bool MaySeal() => !_draining && _inFlight < _groupsInFlight && _queue.Count > 0;
+    // Appends that linger alone wait for one that does not, or for their linger to end (LingerEnded).
+    private bool MaySeal() => !_draining && _inFlight < _groupsInFlight && _queue.Count > 0 && (_eagerQueued > 0 || _lingerEnded);
 
     // The sealer: seals what is queued into groups and sends each, while there is room in flight.
     private async Task SealQueuedAsync()
@@ -172,6 +186,7 @@ internal sealed partial class AuditChainWriter
                     if (!MaySeal())
                     {
                         _sealing = false;
+                        ArmLingerLocked();
                         return;
                     }
                 }
@@ -187,6 +202,7 @@ internal sealed partial class AuditChainWriter
                 if (!MaySeal())
                 {
                     _sealing = false;
+                    ArmLingerLocked();
                     return;
                 }
 
@@ -194,7 +210,13 @@ internal sealed partial class AuditChainWriter
                 while (group.Pendings.Count < MaxGroup && _queue.TryDequeue(out var next))
                 {
                     group.Pendings.Add(next);
+                    if (!next.Lingers)
+                    {
+                        _eagerQueued--;
+                    }
                 }
+
+                _lingerEnded &= _queue.Count > 0;
 
                 _inFlight++;
                 tip = _sealedTip;
@@ -286,9 +308,13 @@ internal sealed partial class AuditChainWriter
         /// <summary>The budget settle it carries into its group's store call (null for none).</summary>
         public BudgetSettle? Settling { get; private set; }
 
+        /// <summary>Whether it waits for the chain's next append that does not (an answered request's outcome).</summary>
+        public bool Lingers { get; private set; }
+
         /// <summary>Makes it the append of <paramref name="entry"/> (new, or reset once reused).</summary>
-        public void Start(AuditEntry entry, long enqueued, bool receipt, AdmissionRequest? admission, BudgetSettle? settle, CancellationToken cancellationToken)
+        public void Start(AuditEntry entry, long enqueued, bool receipt, AdmissionRequest? admission, BudgetSettle? settle, bool lingers, CancellationToken cancellationToken)
         {
+            Lingers = lingers;
             Entry = entry;
             Enqueued = enqueued;
             Receipt = receipt;

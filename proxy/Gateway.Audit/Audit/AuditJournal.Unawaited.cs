@@ -12,8 +12,9 @@ public sealed partial class AuditJournal
 
     /// <summary>
     /// Appends the entry without its caller waiting (the outcome of a request already answered): it is queued to its
-    /// chain's group commit before this returns, so it goes with the next group, in the same chain and after anything the
-    /// caller appended before; when the sink cannot take it, it joins the backlog as it is (its request was answered).
+    /// chain's group commit before this returns, so it goes with a later group, in the same chain and after anything the
+    /// caller appended before: the group of the chain's next awaited append, or its own once <c>Gateway:Audit:OutcomeLinger</c>
+    /// has passed; when the sink cannot take it, it joins the backlog as it is (its request was answered).
     /// Reads of this journal and the host's shutdown wait for such appends (<see cref="WaitForUnawaitedAsync"/>).
     /// A token budget's <paramref name="settle"/> is made in the same store call as the entry's group, only when the group
     /// is appended (<see cref="SettlesWithAppends"/>; a group the sink cannot take settles nothing: the reservation stands).
@@ -50,6 +51,15 @@ public sealed partial class AuditJournal
         if (_unawaited.IsEmpty)
         {
             return Task.CompletedTask;
+        }
+
+        // What lingers for its chain's next group is sent now: the reader waits a round trip, not the linger.
+        foreach (var chains in _writers.Values)
+        {
+            foreach (var writer in chains)
+            {
+                writer?.SendLingering();
+            }
         }
 
         // A placeholder is an append its caller is still queuing: not one made before this call.

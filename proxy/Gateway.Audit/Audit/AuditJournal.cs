@@ -31,6 +31,7 @@ public sealed partial class AuditJournal
     private readonly ILogger<AuditJournal> _logger;
     private readonly int _maxAttempts;
     private readonly int _groupsInFlight;
+    private readonly TimeSpan _outcomeLinger;
     private readonly ReceiptKeyRing _receiptKeys;
     private readonly bool _batchReceipts;
     // Per tenant, this replica's chains (Chains of them), each made when it is first written to.
@@ -63,6 +64,7 @@ public sealed partial class AuditJournal
         _logger = logger;
         _maxAttempts = options.Value.MaxAppendAttempts;
         _groupsInFlight = options.Value.EffectiveGroupsInFlight;
+        _outcomeLinger = options.Value.OutcomeLinger;
         _receiptKeys = receiptKeys;
         _batchReceipts = evidence.Value.BatchReceipts;
         _leaves = leaves;
@@ -117,7 +119,7 @@ public sealed partial class AuditJournal
         AuditAppended appended;
         try
         {
-            appended = await WriterOf(entry).AppendAsync(entry, receipt, admission, settle, cancellationToken).ConfigureAwait(false);
+            appended = await WriterOf(entry).AppendAsync(entry, receipt, admission, settle, cancellationToken, lingers: answered).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is AuditWriteException or ReceiptSigningException)
         {

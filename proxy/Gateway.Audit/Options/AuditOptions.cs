@@ -55,6 +55,16 @@ public sealed record AuditOptions
     /// <summary>The most <see cref="GroupsInFlight"/> may be.</summary>
     public const int MaxGroupsInFlight = 16;
 
+    /// <summary>
+    /// How long an answered request's outcome (an append no caller awaits) waits for its chain's next group, so that it
+    /// rides the next request's store call instead of making one of its own: 0 to <see cref="MaxOutcomeLinger"/>; zero
+    /// sends it at once. A read of the journal and the host's shutdown send it at once.
+    /// </summary>
+    public TimeSpan OutcomeLinger { get; init; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>The longest <see cref="OutcomeLinger"/> may be.</summary>
+    public static readonly TimeSpan MaxOutcomeLinger = TimeSpan.FromMilliseconds(100);
+
     /// <summary>How many times an append retries after losing an optimistic-concurrency race.</summary>
     public int MaxAppendAttempts { get; init; } = 32;
 

@@ -60,6 +60,11 @@ internal sealed class OversightOptionsValidator : IValidateOptions<OversightOpti
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"Gateway:Audit:GroupsInFlight must be between 1 and {AuditOptions.MaxGroupsInFlight} (was {inFlight})."));
         }
 
+        if (audit.OutcomeLinger < TimeSpan.Zero || audit.OutcomeLinger > AuditOptions.MaxOutcomeLinger)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Gateway:Audit:OutcomeLinger must be between 0 and {AuditOptions.MaxOutcomeLinger.TotalMilliseconds} ms (was {audit.OutcomeLinger})."));
+        }
+
         if (audit.ChainsPerReplica is { } chains && chains is < 1 or > AuditPartition.MaxChains)
         {
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"Gateway:Audit:ChainsPerReplica must be between 1 and {AuditPartition.MaxChains} (was {chains})."));

@@ -33,17 +33,14 @@ internal sealed partial class OutcomeRecorder(AuditRecorder audit, ReservationSe
     /// The outcome of the forwarded request, counted, and recorded right after the response
     /// (<see cref="AuditRecorder.RecordOutcomeAsync"/>); what the request holds starts settling now that its use is known
     /// (<see cref="ReservationSettlement"/>, which Respond awaits last), its token budget's settle in the outcome's own store
-    /// call where the journal takes it (<see cref="ReservationSettler.RidingSettle"/>).
+    /// call where the journal takes it (<see cref="ReservationSettler.RidingSettle"/>), which nothing waits for.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask RecordAsync(HttpContext context, GatewayRequestFeature feature, ForwardPlan plan, UpstreamResponse? response, ActionOutcome outcome)
     {
         CountUsageAndRedactions(plan, response);
         var settledWithOutcome = await audit.RecordOutcomeAsync(context, plan.Identity, feature.Get<GovernedDecision>(), outcome, settler.RidingSettle(feature)).ConfigureAwait(false);
-        if (settler.Start(feature, settledWithOutcome) is { } settling)
-        {
-            feature.Add(new ReservationSettlement(settling));
-        }
+        feature.Add(new ReservationSettlement(settler.Start(feature, budgetRidesOutcome: settledWithOutcome is not null)));
     }
 
     /// <summary>

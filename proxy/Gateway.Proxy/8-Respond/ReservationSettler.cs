@@ -30,14 +30,16 @@ internal sealed class ReservationSettler(TokenBudgets budgets, RunCounters runs,
             : null;
 
     /// <summary>
-    /// Starts settling, the two at once; null when the request holds nothing. <paramref name="budgetSettled"/> is the
-    /// outcome's append that carries the budget's settle (<see cref="RidingSettle"/>), awaited in its place.
+    /// Starts settling, the two at once; null when the request holds nothing to wait for. Where the outcome's append carries
+    /// the budget's settle (<paramref name="budgetRidesOutcome"/>, <see cref="RidingSettle"/>) nothing more is started or
+    /// waited for: the chain's appends are made in order, and in one store call settles come before admissions, so the
+    /// chain's next admission sees it settled.
     /// </summary>
-    public Task? Start(GatewayRequestFeature feature, Task? budgetSettled = null)
+    public Task? Start(GatewayRequestFeature feature, bool budgetRidesOutcome = false)
     {
-        var budget = budgetSettled ?? (Reservation(feature) is { } reservation
+        var budget = !budgetRidesOutcome && Reservation(feature) is { } reservation
             ? budgets.SettleAsync(reservation, Used(feature, reservation), CancellationToken.None).AsTask()
-            : null);
+            : null;
         var run = RecordedDecision.AdmissionOf(feature)?.Run is { HoldsSpend: true } held
             ? runs.SettleAsync(held, Usage(feature), forwarded: feature.Find<UpstreamResponse>() is not null).AsTask()
             : null;

@@ -82,10 +82,12 @@ internal sealed partial class RespondStage
             // A call's event stream that began and ended without its answer ends with one, for a client that resumes it.
             await RefusalResponse.EndUnansweredStreamAsync(context).ConfigureAwait(false);
 
-            // The reservations, settled with the outcome record where a responder recorded one (OutcomeRecorder), else now. The answer
-            // is complete first (a streamed one's last chunk sent): the client has it while the settle lands, and the
-            // next request on an HTTP/1.1 connection is read only once it has, so an agent's next call there sees its budget settled.
-            if ((feature.Find<ReservationSettlement>()?.Settled ?? _settler.Start(feature)) is { } settling)
+            // The reservations, settled where a responder recorded the outcome (OutcomeRecorder), else now. The answer is
+            // complete first (a streamed one's last chunk sent): the client has it while the settle lands, and the next
+            // request on an HTTP/1.1 connection is read only once it has, so an agent's next call there sees its budget
+            // settled (a settle in the outcome's append is ordered before the chain's next admission: not waited for).
+            var settling = feature.Find<ReservationSettlement>() is { } started ? started.Settled : _settler.Start(feature);
+            if (settling is not null)
             {
                 if (context.Response.HasStarted)
                 {

@@ -136,6 +136,8 @@ public sealed class OptionsValidationTests
     [InlineData("Gateway:Audit:ChainsPerReplica", "65", "Gateway:Audit:ChainsPerReplica must be between 1 and 64")]
     [InlineData("Gateway:Audit:GroupsInFlight", "0", "Gateway:Audit:GroupsInFlight must be between 1 and 16")]
     [InlineData("Gateway:Audit:GroupsInFlight", "17", "Gateway:Audit:GroupsInFlight must be between 1 and 16")]
+    [InlineData("Gateway:Audit:OutcomeLinger", "00:00:00.101", "Gateway:Audit:OutcomeLinger must be between 0 and 100 ms")]
+    [InlineData("Gateway:Audit:OutcomeLinger", "-00:00:00.001", "Gateway:Audit:OutcomeLinger must be between 0 and 100 ms")]
     public async Task StartAsync_BadConfiguration_FailsAtStartUp(string key, string value, string named)
     {
         var builder = WebApplication.CreateBuilder();

@@ -39,12 +39,35 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
         calls.Arm();
         using var response = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, path, body));
         await response.Content.ReadAsStringAsync();
-        var settles = await calls.Carried.Task.WaitAsync(GiveUp);
+        var (settles, _) = await calls.Carried.Task.WaitAsync(GiveUp);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var settle = Assert.Single(settles);
         Assert.Equal(12, settle.Actual);
         Assert.True(settle.Reserved > settle.Actual, $"reserved {settle.Reserved}");
+        Assert.Equal(0, calls.Apart);
+    }
+
+    [Fact]
+    public async Task ModelCall_NextCallOnTheConnection_ItsOutcomeAndSettleRideTheNextDecisionsStoreCall()
+    {
+        var calls = new SettleCalls();
+        await using var gw = await StartAsync(settleWithOutcome: true, (_, store) => calls.Wrap(store), linger: "00:00:00.1");
+        using var warm = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, "/providers/openai/chat/completions", Body));
+        Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        await calls.Carried.Task.WaitAsync(GiveUp);
+
+        // The first call's outcome lingers for its chain's next group: the second call's decision, on the same connection.
+        calls.Arm();
+        using var first = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, "/providers/openai/chat/completions", Body));
+        await first.Content.ReadAsStringAsync();
+        using var second = await gw.Agent.SendAsync(gw.Agent.Create(HttpMethod.Post, "/providers/openai/chat/completions", Body));
+        var (settles, admissions) = await calls.Carried.Task.WaitAsync(GiveUp);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(12, Assert.Single(settles).Actual);
+        Assert.Equal(1, admissions);
         Assert.Equal(0, calls.Apart);
     }
 
@@ -61,15 +84,23 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
         await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        // The outcome's append (made after the answer, once its linger has passed) waited for the settle, which came.
+        await gate.Passed.Task.WaitAsync(GiveUp + GiveUp);
         Assert.True(gate.Held > 0, "no append was held after the decision's");
         Assert.Equal(0, gate.GaveUp);
     }
 
-    private Task<GovernedGateway> StartAsync(bool settleWithOutcome, Func<IServiceProvider, IStateStore, IStateStore> wrap) =>
+    private Task<GovernedGateway> StartAsync(bool settleWithOutcome, Func<IServiceProvider, IStateStore, IStateStore> wrap, string? linger = null) =>
         GovernedGateway.StartAsync(configure: builder =>
         {
             builder.Configuration.AddInMemoryCollection(ReplicaCluster.StoreSettings(_redis.Endpoint));
             builder.Configuration.AddInMemoryCollection([KeyValuePair.Create<string, string?>("Gateway:Admission:SettleWithOutcome", settleWithOutcome ? "true" : "false")]);
+            if (linger is not null)
+            {
+                builder.Configuration.AddInMemoryCollection([KeyValuePair.Create<string, string?>("Gateway:Audit:OutcomeLinger", linger)]);
+            }
+
             builder.Host.UseServiceProviderFactory(new WrappedStateStoreFactory(wrap));
         });
 
@@ -82,7 +113,8 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
         private int _armed;
         private int _apart;
 
-        public TaskCompletionSource<IReadOnlyList<BudgetSettle>> Carried { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>The settles the append carried and how many admissions rode with them.</summary>
+        public TaskCompletionSource<(IReadOnlyList<BudgetSettle> Settles, int Admissions)> Carried { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public int Apart => Volatile.Read(ref _apart);
 
@@ -100,14 +132,14 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
             }
 
             return method.Name == nameof(IStateStore.TryAppendAdmittingAsync) && args![8] is IReadOnlyList<BudgetSettle> { Count: > 0 } settles
-                ? new ValueTask<AppendAdmission>(NoteAsync(settles, (ValueTask<AppendAdmission>)call()!))
+                ? new ValueTask<AppendAdmission>(NoteAsync(settles, ((IReadOnlyList<AdmissionRequest>)args[7]!).Count, (ValueTask<AppendAdmission>)call()!))
                 : call();
         });
 
-        private async Task<AppendAdmission> NoteAsync(IReadOnlyList<BudgetSettle> settles, ValueTask<AppendAdmission> appending)
+        private async Task<AppendAdmission> NoteAsync(IReadOnlyList<BudgetSettle> settles, int admissions, ValueTask<AppendAdmission> appending)
         {
             var appended = await appending.ConfigureAwait(false);
-            Carried.TrySetResult([.. settles]);
+            Carried.TrySetResult(([.. settles], admissions));
             return appended;
         }
     }
@@ -125,6 +157,9 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
         private int _gaveUp;
 
         public int Held => Volatile.Read(ref _held);
+
+        /// <summary>Completes once a held append has gone on (settled, or given up).</summary>
+        public TaskCompletionSource Passed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public int GaveUp => Volatile.Read(ref _gaveUp);
 
@@ -154,6 +189,8 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
             {
                 Interlocked.Increment(ref _gaveUp);
             }
+
+            Passed.TrySetResult();
         }
     }
 

@@ -1,0 +1,134 @@
+using Gateway.Audit.Options;
+using Gateway.Audit.Tests.Infrastructure;
+using Gateway.Store;
+using Microsoft.Extensions.Logging.Abstractions;
+using MsOptions = Microsoft.Extensions.Options.Options;
+
+namespace Gateway.Audit.Tests;
+
+/// <summary>
+/// The outcome's linger (<c>Gateway:Audit:OutcomeLinger</c>, #71): an answered request's outcome waits for its chain's next
+/// awaited append and goes in its group's one store call, its settle before that group's admissions; alone, it goes when its
+/// linger ends; a read sends it at once; with no linger it goes at once.
+/// </summary>
+public abstract partial class AuditJournalAdmissionTests
+{
+    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(2);
+
+    [Fact]
+    public async Task AppendUnawaited_NextAwaitedAppend_RidesItsStoreCallSettledBeforeItsAdmission()
+    {
+        var timers = new HeldTimers();
+        var sink = new GatedAdmittingSink(new StoreAuditStore(Store), hold: false);
+        var journal = LingeringJournal(sink, timers, Linger);
+        var budget = StoreKeys.Budget(Tenant, "agent-1:*");
+        Assert.True((await Store.TryReserveAsync(budget, 100, 100, LongWindow)).Reserved);
+
+        var outcome = journal.AppendUnawaited(Outcome(0), new BudgetSettle(budget, 100, 25, LongWindow));
+        Assert.Equal(0, sink.Calls);
+        Assert.Equal(Linger, timers.Due);
+
+        // The next request reserves 75 of the 100: granted only when the outcome's settle came first.
+        var next = Admission("n-1", limit: 3) with { Budget = new BudgetReservation(budget, 75, 100, LongWindow) };
+        var decided = await journal.AppendWithReceiptAsync(Decided(1), next);
+        await outcome;
+
+        Assert.Equal(1, sink.Calls);
+        Assert.Equal([1], sink.Admissions.ToArray());
+        Assert.True(decided.Admission!.Value.Budget!.Value.Reserved);
+        Assert.Equal(2, (await journal.VerifyAsync(Tenant)).Records);
+    }
+
+    [Fact]
+    public async Task AppendUnawaited_Alone_SentWhenItsLingerEnds()
+    {
+        var timers = new HeldTimers();
+        var sink = new GatedAdmittingSink(new StoreAuditStore(Store), hold: false);
+        var journal = LingeringJournal(sink, timers, Linger);
+
+        var outcome = journal.AppendUnawaited(Outcome(0));
+        Assert.False(outcome.IsCompleted);
+        Assert.Equal(0, sink.Calls + sink.PlainAppends);
+
+        timers.Fire();
+        await outcome.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, sink.Calls + sink.PlainAppends);
+        Assert.Equal(1, (await journal.VerifyAsync(Tenant)).Records);
+    }
+
+    [Fact]
+    public async Task WaitForUnawaitedAsync_OutcomeLingering_SendsItAtOnce()
+    {
+        var timers = new HeldTimers();
+        var sink = new GatedAdmittingSink(new StoreAuditStore(Store), hold: false);
+        var journal = LingeringJournal(sink, timers, Linger);
+        var outcome = journal.AppendUnawaited(Outcome(0));
+
+        await journal.WaitForUnawaitedAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(outcome.IsCompleted);
+        Assert.Equal(1, sink.Calls + sink.PlainAppends);
+        Assert.Equal("req-0", Assert.Single(await journal.ReadAsync(Tenant, 0, 10)).GetProperty("request_id").GetString());
+    }
+
+    [Fact]
+    public async Task AppendUnawaited_NoLinger_SentAtOnce()
+    {
+        var timers = new HeldTimers();
+        var sink = new GatedAdmittingSink(new StoreAuditStore(Store), hold: false);
+        var journal = LingeringJournal(sink, timers, TimeSpan.Zero);
+
+        await journal.AppendUnawaited(Outcome(0)).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, sink.Calls + sink.PlainAppends);
+        Assert.Null(timers.Due);
+    }
+
+    private AuditJournal LingeringJournal(IAuditStore sink, HeldTimers timers, TimeSpan linger) =>
+        new(sink, [], timers, TestServices.Metrics,
+            MsOptions.Create(new AuditOptions { ReplicaId = TestServices.Replica, ChainsPerReplica = 1, GroupsInFlight = TestServices.GroupsInFlight, OutcomeLinger = linger }),
+            MsOptions.Create(new EvidenceOptions()), TestServices.ReceiptKeys, NullLogger<AuditJournal>.Instance);
+
+    /// <summary>A clock whose timers fire only when told (<see cref="Fire"/>); the last one armed and its due time are kept.</summary>
+    private sealed class HeldTimers : TimeProvider
+    {
+        private HeldTimer? _last;
+
+        /// <summary>The due time the last timer was armed with (null: none armed).</summary>
+        public TimeSpan? Due => _last?.Due;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            _last = new HeldTimer(callback, state) { Due = dueTime == Timeout.InfiniteTimeSpan ? null : dueTime };
+
+        public void Fire()
+        {
+            var timer = _last ?? throw new InvalidOperationException("No timer was made.");
+            Assert.NotNull(timer.Due);
+            timer.Due = null;
+            timer.Callback(timer.State);
+        }
+
+        private sealed class HeldTimer(TimerCallback callback, object? state) : ITimer
+        {
+            public TimerCallback Callback => callback;
+
+            public object? State => state;
+
+            public TimeSpan? Due { get; set; }
+
+            public bool Change(TimeSpan dueTime, TimeSpan period)
+            {
+                Due = dueTime == Timeout.InfiniteTimeSpan ? null : dueTime;
+                return true;
+            }
+
+            public void Dispose() => Due = null;
+
+            public ValueTask DisposeAsync()
+            {
+                Dispose();
+                return ValueTask.CompletedTask;
+            }
+        }
+    }
+}
