@@ -118,10 +118,9 @@ internal sealed partial class AuditChainWriter
     /// <see cref="AppendAsync(AuditEntry, bool, CancellationToken)"/> carrying <paramref name="admission"/> into its group's
     /// store call (<see cref="IAdmittingAuditStore"/>): admitted only when the group is appended, its outcome on the
     /// returned <see cref="AuditAppended.Admission"/>; and <paramref name="settle"/>, a token budget's settle, made only when
-    /// the group is appended.
+    /// the group is appended. An append that <paramref name="lingers"/> (an answered request's outcome) waits up to the
+    /// writer's linger for the chain's next append that does not, and goes in its group (<see cref="ArmLingerLocked"/>).
     /// </summary>
-    /// An append that <paramref name="lingers"/> (an answered request's outcome) waits up to the writer's linger for the
-    /// chain's next append that does not, and goes in its group (<see cref="ArmLingerLocked"/>).
     public ValueTask<AuditAppended> AppendAsync(AuditEntry entry, bool receipt, AdmissionRequest? admission, BudgetSettle? settle, CancellationToken cancellationToken = default, bool lingers = false)
     {
         if ((admission is not null || settle is not null) && _store is not IAdmittingAuditStore)
