@@ -101,13 +101,14 @@ class LoadTestRunTests(unittest.TestCase):
     @unittest.skipUnless(SYSCALLS, "perf cannot count system calls on this machine (build/install-test-deps.sh installs linux-perf)")
     def test_syscalls_eachStoreRoundTripIsASendOfTheGatewaysOwn(self):
         # A chat completion: bare YARP forwards the request upstream and answers, in three sends (strace counts the same
-        # for 1,000 requests); the gateway also sends the admission, the decision record, the budget's settle and
-        # the outcome record to Redis (two may share a send).
+        # for 1,000 requests); the gateway also sends its store calls to Redis: the admission with the decision record,
+        # and the outcome with the budget's settle, which rides the next decision's call when one comes within the
+        # outcome's linger (Gateway:Audit:OutcomeLinger) and is a call of its own otherwise: at least one send more.
         bare = self.find("baseline", "chat", "rate200")["syscalls_per_request"]
         gateway = self.find("gateway", "chat", "rate200")["syscalls_per_request"]
         self.assertGreaterEqual(bare["send"], 2.9, "every request's sends counted, to the run's last: " + str(bare))
         self.assertLess(bare["send"], 3.5, bare)
-        self.assertGreaterEqual(gateway["send"], bare["send"] + 2, (bare, gateway))
+        self.assertGreaterEqual(gateway["send"], bare["send"] + 1, (bare, gateway))
         self.assertGreater(gateway["total"], gateway["send"] + gateway["receive"], gateway)
         with open(os.path.join(self.report_dir, "report.md"), encoding="utf-8") as handle:
             self.assertIn("## System calls per request", handle.read())
