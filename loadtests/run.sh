@@ -40,6 +40,9 @@
 #   LOADTEST_PERF=0             1: Linux perf (kernel and native frames too) on every measured gateway run of round 1
 #                               (full load, half load and the peers' fixed rates alike),
 #                               summarised by DSO and symbol in runs/<run>.perf.txt (needs perf; turns W^X off for the map)
+#   LOADTEST_HOPS=0             1: where the thread-pool work items come from, on every measured run at a fixed rate of
+#                               round 1 (bare YARP and the gateway alike): an EventPipe trace of the pool's enqueues,
+#                               summed by the frame that queued them, in runs/<run>.hops.md (Gateway.LoadTests.Hops)
 #   LOADTEST_SYSCALLS=0         1: system calls per request of the process under test (bare YARP and the gateway alike) on
 #                               every measured row, counted by kind with perf stat's syscall tracepoints (needs perf;
 #                               counting costs the counted process CPU, bare YARP's full-load rate 8-20 %, so it is off
@@ -99,6 +102,7 @@ soak="${LOADTEST_SOAK:-0}"
 soak_rate="${LOADTEST_SOAK_RATE:-0}"
 perf_on="${LOADTEST_PERF:-0}"
 syscalls_on="${LOADTEST_SYSCALLS:-0}"
+hops_on="${LOADTEST_HOPS:-0}"
 # The kinds counted (perf's tracepoints): every system call, then sends, receives, waits for sockets, futex (a thread put
 # to sleep or woken) and sched_yield (a spinning thread giving up its core).
 syscall_events="raw_syscalls:sys_enter,syscalls:sys_enter_sendto,syscalls:sys_enter_sendmsg,syscalls:sys_enter_recvfrom,syscalls:sys_enter_recvmsg,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,syscalls:sys_enter_futex,syscalls:sys_enter_sched_yield"
@@ -204,6 +208,7 @@ fi
 
 # --- build ---------------------------------------------------------------------------------------
 projects=(proxy/Gateway.Proxy loadtests/Gateway.LoadTests.Upstream loadtests/Gateway.LoadTests.BareProxy loadtests/Gateway.LoadTests.Corpus loadtests/Gateway.LoadTests.RedisClient)
+[[ "$hops_on" == 1 ]] && projects+=(loadtests/Gateway.LoadTests.Hops)
 if [[ -z "${LOADTEST_SKIP_BUILD:-}" ]]; then
   for project in "${projects[@]}"; do
     log "build $project (Release)"
@@ -216,6 +221,8 @@ upstream_bin="$(bin Gateway.LoadTests.Upstream Gateway.LoadTests.Upstream)"
 bare_bin="$(bin Gateway.LoadTests.BareProxy Gateway.LoadTests.BareProxy)"
 corpus_bin="$(bin Gateway.LoadTests.Corpus Gateway.LoadTests.Corpus)"
 redis_client_bin="$(bin Gateway.LoadTests.RedisClient Gateway.LoadTests.RedisClient)"
+hops_bin="$(bin Gateway.LoadTests.Hops Gateway.LoadTests.Hops)"
+[[ "$hops_on" == 1 && ! -x "$hops_bin" ]] && { echo "loadtest: $hops_bin is missing (build first)" >&2; exit 1; }
 for file in "$gateway_bin" "$upstream_bin" "$bare_bin" "$corpus_bin" "$redis_client_bin"; do
   [[ -x "$file" ]] || { echo "loadtest: $file is missing (build first)" >&2; exit 1; }
 done
@@ -587,6 +594,11 @@ run() {
     perf record -q -F 499 -g -p "$target_pid" -o "$work/$name.perf.data" -- sleep "$seconds" >/dev/null 2>&1 &
     perf_pid="$!"
   fi
+  local hops_pid=""
+  if [[ "$hops_on" == 1 && "$rate" != 0 && "$phase" != warmup && "$round" == 1 && -n "$target_pid" ]]; then
+    "$hops_bin" "$target_pid" "$seconds" "$rate" "$report_dir/runs/$name.hops.md" >/dev/null 2>"$work/$name.hops.log" &
+    hops_pid="$!"
+  fi
   local syscalls_pid="" syscalls_csv="$work/$name.syscalls.csv"
   rm -f "$syscalls_csv"
   if [[ "$syscalls_on" == 1 && "$phase" != warmup && -n "$target_pid" ]]; then
@@ -609,6 +621,9 @@ run() {
       echo; perf report -i "$work/$name.perf.data" --no-children --sort sym --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -80
     } >"$report_dir/runs/$name.perf.txt" || true
     rm -f "$work/$name.perf.data"
+  fi
+  if [[ -n "$hops_pid" ]]; then
+    wait "$hops_pid" 2>/dev/null || log "  $name: no thread-pool trace ($(tail -1 "$work/$name.hops.log" 2>/dev/null))"
   fi
   if [[ -n "$syscalls_pid" ]]; then
     pkill -TERM -P "$syscalls_pid" -x sleep 2>/dev/null || true

@@ -1,0 +1,44 @@
+using System.Diagnostics.Tracing;
+using System.Globalization;
+using Gateway.LoadTests.Hops;
+using Microsoft.Diagnostics.NETCore.Client;
+using Microsoft.Diagnostics.Tracing.Parsers;
+
+// Usage: Gateway.LoadTests.Hops <pid> <seconds> <requests per second> [report.md]
+// Traces the process's thread-pool enqueues (FrameworkEventSource, with the stack of each) while it serves a fixed rate,
+// and writes how many work items a request costs and which frames queue them. Run it against a process under that rate.
+if (args.Length < 3 || !int.TryParse(args[0], CultureInfo.InvariantCulture, out var pid)
+    || !int.TryParse(args[1], CultureInfo.InvariantCulture, out var seconds) || !double.TryParse(args[2], CultureInfo.InvariantCulture, out var rate) || rate <= 0)
+{
+    Console.Error.WriteLine("usage: Gateway.LoadTests.Hops <pid> <seconds> <requests per second> [report.md]");
+    return 2;
+}
+
+var trace = Path.Combine(Path.GetTempPath(), $"hops-{pid}-{DateTime.UtcNow:yyyyMMddTHHmmss}.nettrace");
+var client = new DiagnosticsClient(pid);
+var providers = new[]
+{
+    // ThreadPool (2) and ThreadTransfer (16): the pool's enqueue and dequeue events.
+    new EventPipeProvider("System.Diagnostics.Eventing.FrameworkEventSource", EventLevel.Verbose, 0x12),
+    new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, (long)(ClrTraceEventParser.Keywords.Loader | ClrTraceEventParser.Keywords.Jit)),
+};
+using (var session = client.StartEventPipeSession(providers, requestRundown: true))
+{
+    await using var file = File.Create(trace);
+    var copy = session.EventStream.CopyToAsync(file);
+    await Task.Delay(TimeSpan.FromSeconds(seconds));
+    await session.StopAsync(CancellationToken.None);
+    await copy;
+}
+
+var summary = HopSummary.Read(trace);
+File.Delete(trace);
+File.Delete(Path.ChangeExtension(trace, ".etlx"));
+var report = summary.ToMarkdown(pid, seconds, rate);
+if (args.Length > 3)
+{
+    await File.WriteAllTextAsync(args[3], report);
+}
+
+Console.Write(report);
+return 0;
