@@ -42,7 +42,9 @@
 #                               summarised by DSO and symbol in runs/<run>.perf.txt (needs perf; turns W^X off for the map)
 #   LOADTEST_HOPS=0             1: where the thread-pool work items come from, on every measured run at a fixed rate of
 #                               round 1 (bare YARP and the gateway alike): an EventPipe trace of the pool's enqueues,
-#                               summed by the frame that queued them, in runs/<run>.hops.md (Gateway.LoadTests.Hops)
+#                               summed by the frame that queued them, in runs/<run>.hops.md (Gateway.LoadTests.Hops);
+#                               rows of 8 s or more (the trace starts a second or two into a row), and not beside
+#                               LOADTEST_SYSCALLS (the trace's own traffic would be counted as the process's sends)
 #   LOADTEST_SYSCALLS=0         1: system calls per request of the process under test (bare YARP and the gateway alike) on
 #                               every measured row, counted by kind with perf stat's syscall tracepoints (needs perf;
 #                               counting costs the counted process CPU, bare YARP's full-load rate 8-20 %, so it is off
