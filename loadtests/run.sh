@@ -108,6 +108,10 @@ hops_on="${LOADTEST_HOPS:-0}"
 # The kinds counted (perf's tracepoints): every system call, then sends, receives, waits for sockets, futex (a thread put
 # to sleep or woken) and sched_yield (a spinning thread giving up its core).
 syscall_events="raw_syscalls:sys_enter,syscalls:sys_enter_sendto,syscalls:sys_enter_sendmsg,syscalls:sys_enter_recvfrom,syscalls:sys_enter_recvmsg,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,syscalls:sys_enter_futex,syscalls:sys_enter_sched_yield"
+if [[ "$hops_on" == 1 && "$syscalls_on" == 1 ]]; then
+  echo "loadtest: LOADTEST_HOPS=1 and LOADTEST_SYSCALLS=1 do not go together (the trace's own traffic would be counted as sends)" >&2
+  exit 1
+fi
 if [[ "$syscalls_on" == 1 ]] && ! perf stat -e raw_syscalls:sys_enter -- true >/dev/null 2>&1; then
   echo "loadtest: LOADTEST_SYSCALLS=1 needs perf with its syscall tracepoints (apt-get install linux-perf; root or perf_event_paranoid <= 1)" >&2
   exit 1

@@ -25,6 +25,16 @@ class LoadTestRunFailureTests(unittest.TestCase):
         self.assertEqual(left, [], log[-3000:])
         self.assertLess(time.monotonic() - began, 80, "ended when the gateway exited, not after the 90-second wait")
 
+    def test_run_hopsBesideSyscalls_refusedBeforeAnythingStarts(self):
+        reports = tempfile.mkdtemp(prefix="loadtest-hops-")
+        env = dict(os.environ, LOADTEST_REPORTS=reports, **dict(SETTINGS, LOADTEST_HOPS="1", LOADTEST_SYSCALLS="1"))
+        env.pop("LOADTEST_CAPPED", None)
+        code, log, left = run_script([os.path.join(ROOT, "loadtests", "run.sh")], env, timeout=120)
+        self.assertNotIn(code, (0, None), log[-3000:])
+        self.assertIn("LOADTEST_HOPS=1 and LOADTEST_SYSCALLS=1 do not go together", log)
+        self.assertEqual(left, [], log[-3000:])
+        self.assertEqual(os.listdir(reports), [], "no report for a run refused at once")
+
 
 if __name__ == "__main__":
     unittest.main()
