@@ -11,9 +11,10 @@ public sealed partial class RedisStateStore
     /// admission) for the append, every settle that can ride it (its budget key of the log key's hash tag,
     /// <see cref="RedisStoreOptions.BatchBudgets"/> on), and every admission that can ride it: its nonce key carries the
     /// log key's hash tag (one Redis Cluster slot; the gateway's keys all carry <c>{tenant}</c>) and its budget, when
-    /// asked, rides too (<see cref="RedisStoreOptions.BatchBudgets"/> on, the same tag). Each other admission is admitted with <see cref="AdmitAsync"/> right after the append succeeded, in order,
-    /// never cancelled (the append it follows is made), each other settle with <see cref="SettleAsync"/> before them. A
-    /// script that did not append settled and admitted nothing.
+    /// asked, rides too (<see cref="RedisStoreOptions.BatchBudgets"/> on, the same tag). Each other admission is admitted
+    /// with <see cref="AdmitAsync"/> right after the append succeeded, in order, never cancelled (the append it follows is
+    /// made), each other settle with <see cref="SettleAsync"/> before them. A script that did not append settled and
+    /// admitted nothing.
     /// </remarks>
     public async ValueTask<AppendAdmission> TryAppendAdmittingAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string? companionLogKey, IReadOnlyList<byte[]> companionEntries, IReadOnlyList<AdmissionRequest> admissions, IReadOnlyList<BudgetSettle> settles, CancellationToken cancellationToken = default)
     {

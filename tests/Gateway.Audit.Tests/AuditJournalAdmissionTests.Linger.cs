@@ -18,9 +18,7 @@ public abstract partial class AuditJournalAdmissionTests
     [Fact]
     public async Task AppendUnawaited_NextAwaitedAppend_RidesItsStoreCallSettledBeforeItsAdmission()
     {
-        var timers = new HeldTimers();
-        var sink = new GatedAdmittingSink(new StoreAuditStore(Store), hold: false);
-        var journal = LingeringJournal(sink, timers, Linger);
+        var (journal, sink, timers) = LingeringJournal(Linger);
         var budget = StoreKeys.Budget(Tenant, "agent-1:*");
         Assert.True((await Store.TryReserveAsync(budget, 100, 100, LongWindow)).Reserved);
 
@@ -42,9 +40,7 @@ public abstract partial class AuditJournalAdmissionTests
     [Fact]
     public async Task AppendUnawaited_Alone_SentWhenItsLingerEnds()
     {
-        var timers = new HeldTimers();
-        var sink = new GatedAdmittingSink(new StoreAuditStore(Store), hold: false);
-        var journal = LingeringJournal(sink, timers, Linger);
+        var (journal, sink, timers) = LingeringJournal(Linger);
 
         var outcome = journal.AppendUnawaited(Outcome(0));
         Assert.False(outcome.IsCompleted);
@@ -59,9 +55,7 @@ public abstract partial class AuditJournalAdmissionTests
     [Fact]
     public async Task WaitForUnawaitedAsync_OutcomeLingering_SendsItAtOnce()
     {
-        var timers = new HeldTimers();
-        var sink = new GatedAdmittingSink(new StoreAuditStore(Store), hold: false);
-        var journal = LingeringJournal(sink, timers, Linger);
+        var (journal, sink, _) = LingeringJournal(Linger);
         var outcome = journal.AppendUnawaited(Outcome(0));
 
         await journal.WaitForUnawaitedAsync().WaitAsync(TimeSpan.FromSeconds(30));
@@ -74,9 +68,7 @@ public abstract partial class AuditJournalAdmissionTests
     [Fact]
     public async Task AppendUnawaited_NoLinger_SentAtOnce()
     {
-        var timers = new HeldTimers();
-        var sink = new GatedAdmittingSink(new StoreAuditStore(Store), hold: false);
-        var journal = LingeringJournal(sink, timers, TimeSpan.Zero);
+        var (journal, sink, timers) = LingeringJournal(TimeSpan.Zero);
 
         await journal.AppendUnawaited(Outcome(0)).WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -84,10 +76,16 @@ public abstract partial class AuditJournalAdmissionTests
         Assert.Null(timers.Due);
     }
 
-    private AuditJournal LingeringJournal(IAuditStore sink, HeldTimers timers, TimeSpan linger) =>
-        new(sink, [], timers, TestServices.Metrics,
+    // A journal over this test's store whose outcomes linger for linger, its sink counting calls, its timers held.
+    private (AuditJournal Journal, GatedAdmittingSink Sink, HeldTimers Timers) LingeringJournal(TimeSpan linger)
+    {
+        var timers = new HeldTimers();
+        var sink = new GatedAdmittingSink(new StoreAuditStore(Store), hold: false);
+        var journal = new AuditJournal(sink, [], timers, TestServices.Metrics,
             MsOptions.Create(new AuditOptions { ReplicaId = TestServices.Replica, ChainsPerReplica = 1, GroupsInFlight = TestServices.GroupsInFlight, OutcomeLinger = linger }),
             MsOptions.Create(new EvidenceOptions()), TestServices.ReceiptKeys, NullLogger<AuditJournal>.Instance);
+        return (journal, sink, timers);
+    }
 
     /// <summary>A clock whose timers fire only when told (<see cref="Fire"/>); the last one armed and its due time are kept.</summary>
     private sealed class HeldTimers : TimeProvider

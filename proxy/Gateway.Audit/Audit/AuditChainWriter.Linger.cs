@@ -14,20 +14,7 @@ internal sealed partial class AuditChainWriter
     private ITimer? _lingerTimer;
 
     /// <summary>Sends what lingers now (a read of the journal, the host's shutdown): it goes in the next group.</summary>
-    public void SendLingering()
-    {
-        bool start;
-        lock (_gate)
-        {
-            _lingerEnded |= _queue.Count > 0;
-            start = TryClaimSealer();
-        }
-
-        if (start)
-        {
-            _ = SealQueuedAsync();
-        }
-    }
+    public void SendLingering() => EndLinger(timerFired: false);
 
     // Under _gate, where no sealer was claimed: arms the timer when only lingering appends wait.
     private void ArmLingerLocked()
@@ -42,12 +29,15 @@ internal sealed partial class AuditChainWriter
         _lingerTimer.Change(_linger, Timeout.InfiniteTimeSpan);
     }
 
-    private void LingerEnded()
+    private void LingerEnded() => EndLinger(timerFired: true);
+
+    // Ends the linger of what is queued (the timer's end, or SendLingering) and starts the sealer unless one runs.
+    private void EndLinger(bool timerFired)
     {
         bool start;
         lock (_gate)
         {
-            _lingerArmed = false;
+            _lingerArmed &= !timerFired;
             _lingerEnded |= _queue.Count > 0;
             start = TryClaimSealer();
         }

@@ -172,6 +172,19 @@ internal sealed partial class AuditChainWriter
     // Appends that linger alone wait for one that does not, or for their linger to end (LingerEnded).
     private bool MaySeal() => !_draining && _inFlight < _groupsInFlight && _queue.Count > 0 && (_eagerQueued > 0 || _lingerEnded);
 
+    // Under _gate, the sealer's: whether it goes on; when not, it stops, the linger armed for what waits.
+    private bool GoesOnLocked()
+    {
+        if (MaySeal())
+        {
+            return true;
+        }
+
+        _sealing = false;
+        ArmLingerLocked();
+        return false;
+    }
+
     // The sealer: seals what is queued into groups and sends each, while there is room in flight.
     private async Task SealQueuedAsync()
     {
@@ -182,10 +195,8 @@ internal sealed partial class AuditChainWriter
                 // Nothing more to seal: done here, without a thread-pool hop to find it out.
                 lock (_gate)
                 {
-                    if (!MaySeal())
+                    if (!GoesOnLocked())
                     {
-                        _sealing = false;
-                        ArmLingerLocked();
                         return;
                     }
                 }
@@ -198,10 +209,8 @@ internal sealed partial class AuditChainWriter
             AuditTip? tip;
             lock (_gate)
             {
-                if (!MaySeal())
+                if (!GoesOnLocked())
                 {
-                    _sealing = false;
-                    ArmLingerLocked();
                     return;
                 }
 
