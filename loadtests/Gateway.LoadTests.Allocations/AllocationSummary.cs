@@ -69,20 +69,15 @@ internal sealed class AllocationSummary
             leaf ??= name;
             if (name.StartsWith("Gateway.", StringComparison.Ordinal))
             {
-                return below is null ? Short(name) : Short(name) + " → " + Short(below);
+                return below is null ? EventPipeTrace.MethodName(name) : EventPipeTrace.MethodName(name) + " → " + EventPipeTrace.MethodName(below);
             }
 
             below = name;
         }
 
-        return leaf is null ? "?" : Short(leaf);
+        return leaf is null ? "?" : EventPipeTrace.MethodName(leaf);
     }
 
-    private static string Short(string method)
-    {
-        var paren = method.IndexOf('(', StringComparison.Ordinal);
-        return paren < 0 ? method : method[..paren];
-    }
 
     private void Add(string type, string site, long bytes)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics.Tracing;
 using System.Globalization;
+using Gateway.LoadTests;
 using Gateway.LoadTests.Allocations;
 using Microsoft.Diagnostics.NETCore.Client;
 using Microsoft.Diagnostics.Tracing.Parsers;
@@ -14,21 +15,10 @@ if (args.Length < 2 || !int.TryParse(args[0], CultureInfo.InvariantCulture, out 
     return 2;
 }
 
-var trace = Path.Combine(Path.GetTempPath(), $"allocations-{pid}-{DateTime.UtcNow:yyyyMMddTHHmmss}.nettrace");
-var client = new DiagnosticsClient(pid);
 var keywords = ClrTraceEventParser.Keywords.GC | ClrTraceEventParser.Keywords.Stack | ClrTraceEventParser.Keywords.Loader | ClrTraceEventParser.Keywords.Jit;
-using (var session = client.StartEventPipeSession([new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Verbose, (long)keywords)], requestRundown: true))
-{
-    await using var file = File.Create(trace);
-    var copy = session.EventStream.CopyToAsync(file);
-    await Task.Delay(TimeSpan.FromSeconds(seconds));
-    await session.StopAsync(CancellationToken.None);
-    await copy;
-}
-
+var trace = await EventPipeTrace.TakeAsync("allocations", pid, [new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Verbose, (long)keywords)], seconds);
 var summary = AllocationSummary.Read(trace);
-File.Delete(trace);
-File.Delete(Path.ChangeExtension(trace, ".etlx"));
+EventPipeTrace.Delete(trace);
 var report = summary.ToMarkdown(pid, seconds);
 if (args.Length > 2)
 {

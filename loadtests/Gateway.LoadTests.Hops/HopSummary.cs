@@ -76,17 +76,12 @@ internal sealed class HopSummary
             }
 
             var caller = frame.Caller?.CodeAddress.FullMethodName;
-            return string.IsNullOrEmpty(caller) ? Short(name) : Short(name) + " ← " + Short(caller);
+            return string.IsNullOrEmpty(caller) ? EventPipeTrace.MethodName(name) : EventPipeTrace.MethodName(name) + " ← " + EventPipeTrace.MethodName(caller);
         }
 
         return "?";
     }
 
-    private static string Short(string method)
-    {
-        var paren = method.IndexOf('(', StringComparison.Ordinal);
-        return paren < 0 ? method : method[..paren];
-    }
 
     private void Add(long second, string origin)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics.Tracing;
 using System.Globalization;
+using Gateway.LoadTests;
 using Gateway.LoadTests.Hops;
 using Microsoft.Diagnostics.NETCore.Client;
 using Microsoft.Diagnostics.Tracing.Parsers;
@@ -14,26 +15,15 @@ if (args.Length < 3 || !int.TryParse(args[0], CultureInfo.InvariantCulture, out 
     return 2;
 }
 
-var trace = Path.Combine(Path.GetTempPath(), $"hops-{pid}-{DateTime.UtcNow:yyyyMMddTHHmmss}.nettrace");
-var client = new DiagnosticsClient(pid);
-var providers = new[]
-{
+EventPipeProvider[] providers =
+[
     // ThreadPool (2) and ThreadTransfer (16): the pool's enqueue and dequeue events.
     new EventPipeProvider("System.Diagnostics.Eventing.FrameworkEventSource", EventLevel.Verbose, 0x12),
     new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, (long)(ClrTraceEventParser.Keywords.Loader | ClrTraceEventParser.Keywords.Jit)),
-};
-using (var session = client.StartEventPipeSession(providers, requestRundown: true))
-{
-    await using var file = File.Create(trace);
-    var copy = session.EventStream.CopyToAsync(file);
-    await Task.Delay(TimeSpan.FromSeconds(seconds));
-    await session.StopAsync(CancellationToken.None);
-    await copy;
-}
-
+];
+var trace = await EventPipeTrace.TakeAsync("hops", pid, providers, seconds);
 var summary = HopSummary.Read(trace);
-File.Delete(trace);
-File.Delete(Path.ChangeExtension(trace, ".etlx"));
+EventPipeTrace.Delete(trace);
 var report = summary.ToMarkdown(pid, seconds, rate);
 if (args.Length > 3)
 {
