@@ -21,11 +21,11 @@ internal static class EventPipeTrace
         return trace;
     }
 
-    /// <summary>Deletes the trace and the TraceLog file made beside it when it was read.</summary>
+    /// <summary>Deletes the trace and the TraceLog file made beside it when it was read (<c>trace.nettrace.etlx</c>).</summary>
     public static void Delete(string trace)
     {
         File.Delete(trace);
-        File.Delete(Path.ChangeExtension(trace, ".etlx"));
+        File.Delete(trace + ".etlx");
     }
 
     /// <summary>A stack frame's method without its parameter list.</summary>
