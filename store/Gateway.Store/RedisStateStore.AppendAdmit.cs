@@ -71,8 +71,8 @@ public sealed partial class RedisStateStore
 
         // Named apart when it carries settles and no admission (an outcomes' group), so that the two show apart in the metrics.
         var operation = riding.Count == 0 && settling.Count > 0 ? "log_append_settle" : "log_append_admit";
-        var reply = await EvaluateAsync(operation, RedisScripts.AppendAdmit, keys, values, cancellationToken).ConfigureAwait(false);
-        var text = ((ReadOnlyMemory<byte>)(RedisValue)reply).Span;
+        var reply = await EvaluateToStringAsync(operation, RedisScripts.AppendAdmit, keys, values, cancellationToken).ConfigureAwait(false);
+        var text = reply.Span;
         if (text.SequenceEqual("0"u8))
         {
             return new AppendAdmission(false, []);

@@ -35,6 +35,7 @@ public sealed partial class RedisStateStore : IStateStore, IAsyncDisposable
     private readonly RedisTopology _topology;
     private readonly int _replicaAcknowledgements;
     private readonly long _replicaTimeoutMs;
+    private readonly RedisScriptChannels? _scriptChannels;
 
     // Redis Cluster's hash slots: every one must have a primary for the store to serve every tenant.
     private const int ClusterSlots = 16384;
@@ -72,6 +73,7 @@ public sealed partial class RedisStateStore : IStateStore, IAsyncDisposable
         _topology = connection.Options.Topology;
         _replicaAcknowledgements = connection.Options.RequiredReplicaAcknowledgements;
         _replicaTimeoutMs = Math.Max(1, (long)Math.Ceiling(connection.Options.ReplicaAcknowledgementTimeout.TotalMilliseconds));
+        _scriptChannels = RedisScriptChannels.For(connection.Options);
     }
 
     /// <summary>True while the connection to Redis is up.</summary>
@@ -82,6 +84,7 @@ public sealed partial class RedisStateStore : IStateStore, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _scriptChannels?.Dispose();
         if (_ownsConnection)
         {
             await _connection.DisposeAsync().ConfigureAwait(false);

@@ -123,6 +123,14 @@ public sealed record RedisStoreOptions
     /// </summary>
     public bool DedicatedThreads { get; init; }
 
+    /// <summary>
+    /// An audit group's one script run (the append that admits) goes on a connection of the store's own
+    /// (<c>RedisScriptChannel</c>): the command sent from the caller's thread, the reply read where the caller goes on,
+    /// one thread-pool work item per call instead of StackExchange.Redis' three. A single server without TLS and without
+    /// replica acknowledgements only; elsewhere, and while the client reports Redis down, the call is StackExchange.Redis'.
+    /// </summary>
+    public bool DirectScriptCalls { get; init; } = true;
+
     /// <summary>The most admissions (or settles) one batched call carries (1 to <see cref="MaxAdmissionBatchLimit"/>).</summary>
     public int MaxAdmissionBatch { get; init; } = 64;
 

@@ -1,0 +1,233 @@
+using System.Buffers.Text;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using StackExchange.Redis;
+
+namespace Gateway.Store;
+
+/// <summary>
+/// A connection of its own to a standalone Redis that carries one script call at a time (RESP2, plain TCP): the command
+/// is written with one send on the caller's thread and the reply read where the socket's receive completes, where the
+/// caller goes on. A call costs the thread pool the receive's one work item; StackExchange.Redis queues its writer and
+/// the caller's continuation beside it (<see cref="RedisStoreOptions.DirectScriptCalls"/>). Any failure but a server's
+/// error reply leaves the connection unusable: its owner disposes it, so no late reply is ever read as another's.
+/// </summary>
+internal sealed class RedisScriptChannel : IDisposable
+{
+    /// <summary>The connection's name in <c>CLIENT LIST</c>.</summary>
+    public const string ClientName = "gateway-scripts";
+
+    private const int MaxReplyLength = 1 << 20;
+    private readonly Socket _socket;
+    private byte[] _output = new byte[4096];
+    private byte[] _input = new byte[1024];
+    private int _start;
+    private int _end;
+
+    private RedisScriptChannel(Socket socket) => _socket = socket;
+
+    /// <summary>Connects, authenticates and selects the database, within <paramref name="deadline"/>.</summary>
+    public static async ValueTask<RedisScriptChannel> OpenAsync(RedisStoreOptions options, RedisEndpoint endpoint, CancellationToken deadline)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var channel = new RedisScriptChannel(socket);
+        try
+        {
+            await (IPAddress.TryParse(endpoint.Host, out var address)
+                ? socket.ConnectAsync(address, endpoint.Port, deadline)
+                : socket.ConnectAsync(endpoint.Host, endpoint.Port, deadline)).ConfigureAwait(false);
+            if (!string.IsNullOrEmpty(options.Password))
+            {
+                string[] auth = string.IsNullOrEmpty(options.User) ? ["AUTH", options.Password] : ["AUTH", options.User, options.Password];
+                await channel.CallAsync(auth, [], deadline).ConfigureAwait(false);
+            }
+
+            if (options.Database != 0)
+            {
+                await channel.CallAsync(["SELECT", options.Database.ToString(System.Globalization.CultureInfo.InvariantCulture)], [], deadline).ConfigureAwait(false);
+            }
+
+            // Named, so that an operator's CLIENT LIST tells these connections from StackExchange.Redis' ("gateway").
+            await channel.CallAsync(["CLIENT", "SETNAME", ClientName], [], deadline).ConfigureAwait(false);
+            return channel;
+        }
+        catch
+        {
+            channel.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="words"/> then <paramref name="values"/> as one command and reads its reply: a simple or bulk
+    /// string's bytes (empty for a nil), an integer's digits. An error reply throws <see cref="RedisServerException"/> (the
+    /// connection stays usable); any other reply throws <see cref="InvalidDataException"/>.
+    /// </summary>
+    public async ValueTask<byte[]> CallAsync(IReadOnlyList<string> words, IReadOnlyList<RedisValue> values, CancellationToken deadline)
+    {
+        Send(words, values);
+        var line = await ReadLineAsync(deadline).ConfigureAwait(false);
+        var kind = _input[line.Start];
+        var text = _input.AsSpan(line.Start + 1, line.Length - 1);
+        switch (kind)
+        {
+            case (byte)'+' or (byte)':':
+                return text.ToArray();
+            case (byte)'-':
+                throw new RedisServerException(RedisErrorKind.Unknown, CommandFlags.None, Encoding.UTF8.GetString(text));
+            case (byte)'$':
+                if (!Utf8Parser.TryParse(text, out int length, out var used) || used != text.Length || length < -1 || length > MaxReplyLength)
+                {
+                    throw new InvalidDataException("Redis answered with a bulk string of no valid length.");
+                }
+
+                if (length == -1)
+                {
+                    return [];
+                }
+
+                await FillAsync(length + 2, deadline).ConfigureAwait(false);
+                if (_input[_start + length] != (byte)'\r' || _input[_start + length + 1] != (byte)'\n')
+                {
+                    throw new InvalidDataException("Redis answered with a bulk string that does not end its line.");
+                }
+
+                var bulk = _input.AsSpan(_start, length).ToArray();
+                _start += length + 2;
+                return bulk;
+            default:
+                throw new InvalidDataException("Redis answered with a reply of another kind than a string or an integer.");
+        }
+    }
+
+    public void Dispose() => _socket.Dispose();
+
+    // The command as a RESP array of bulk strings, written into one buffer and sent from this thread.
+    private void Send(IReadOnlyList<string> words, IReadOnlyList<RedisValue> values)
+    {
+        var count = words.Count + values.Count;
+        var size = Header(count);
+        foreach (var word in words)
+        {
+            size += Bulk(Encoding.UTF8.GetByteCount(word));
+        }
+
+        foreach (var value in values)
+        {
+            size += Bulk(value.GetByteCount());
+        }
+
+        if (_output.Length < size)
+        {
+            _output = new byte[Math.Max(size, _output.Length * 2)];
+        }
+
+        var written = WriteHeader(_output, (byte)'*', count);
+        foreach (var word in words)
+        {
+            var at = written + WriteHeader(_output.AsSpan(written), (byte)'$', Encoding.UTF8.GetByteCount(word));
+            at += Encoding.UTF8.GetBytes(word, _output.AsSpan(at));
+            written = WriteEnd(_output, at);
+        }
+
+        foreach (var value in values)
+        {
+            var at = written + WriteHeader(_output.AsSpan(written), (byte)'$', value.GetByteCount());
+            at += value.CopyTo(_output.AsSpan(at));
+            written = WriteEnd(_output, at);
+        }
+
+        var sent = 0;
+        while (sent < written)
+        {
+            sent += _socket.Send(_output.AsSpan(sent, written - sent), SocketFlags.None);
+        }
+
+        static int Header(int value) => 1 + Digits(value) + 2;
+        static int Bulk(int length) => Header(length) + length + 2;
+    }
+
+    private static int Digits(int value)
+    {
+        var digits = 1;
+        for (; value >= 10; value /= 10)
+        {
+            digits++;
+        }
+
+        return digits;
+    }
+
+    private static int WriteHeader(Span<byte> destination, byte kind, int value)
+    {
+        destination[0] = kind;
+        Utf8Formatter.TryFormat(value, destination[1..], out var digits);
+        destination[1 + digits] = (byte)'\r';
+        destination[2 + digits] = (byte)'\n';
+        return digits + 3;
+    }
+
+    private static int WriteEnd(byte[] destination, int at)
+    {
+        destination[at] = (byte)'\r';
+        destination[at + 1] = (byte)'\n';
+        return at + 2;
+    }
+
+    // The next line of the reply without its CRLF (Start, Length), consumed.
+    private async ValueTask<(int Start, int Length)> ReadLineAsync(CancellationToken deadline)
+    {
+        var searched = 0;
+        while (true)
+        {
+            var end = _input.AsSpan(_start + searched, _end - _start - searched).IndexOf("\r\n"u8);
+            if (end >= 0)
+            {
+                var line = (_start, searched + end);
+                _start += searched + end + 2;
+                return line.Item2 == 0 ? throw new InvalidDataException("Redis answered with an empty line.") : line;
+            }
+
+            searched = Math.Max(0, _end - _start - 1);
+            if (_end - _start >= MaxReplyLength)
+            {
+                throw new InvalidDataException("Redis answered with a line too long for a reply of this store.");
+            }
+
+            await ReceiveAsync(_end - _start + 1, deadline).ConfigureAwait(false);
+        }
+    }
+
+    // At least count unread bytes in the buffer.
+    private async ValueTask FillAsync(int count, CancellationToken deadline)
+    {
+        while (_end - _start < count)
+        {
+            await ReceiveAsync(count, deadline).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask ReceiveAsync(int wanted, CancellationToken deadline)
+    {
+        if (_start > 0)
+        {
+            _input.AsSpan(_start, _end - _start).CopyTo(_input);
+            _end -= _start;
+            _start = 0;
+        }
+
+        if (_input.Length < wanted || _end == _input.Length)
+        {
+            Array.Resize(ref _input, Math.Max(wanted, _input.Length * 2));
+        }
+
+        var received = await _socket.ReceiveAsync(_input.AsMemory(_end), SocketFlags.None, deadline).ConfigureAwait(false);
+        if (received == 0)
+        {
+            throw new IOException("Redis closed the connection.");
+        }
+
+        _end += received;
+    }
+}

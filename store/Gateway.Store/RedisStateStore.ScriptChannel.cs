@@ -1,0 +1,46 @@
+using System.Net.Sockets;
+using StackExchange.Redis;
+
+namespace Gateway.Store;
+
+// A script run whose reply is one string, on the store's own channels (RedisStoreOptions.DirectScriptCalls) while
+// StackExchange.Redis reports Redis up; otherwise, or for a call its caller may cancel, StackExchange.Redis' own.
+public sealed partial class RedisStateStore
+{
+    private async ValueTask<ReadOnlyMemory<byte>> EvaluateToStringAsync(string operation, LuaScript script, RedisKey[] keys, RedisValue[] values, CancellationToken cancellationToken)
+    {
+        if (_scriptChannels is not { } channels || _deadlines is null || cancellationToken.CanBeCanceled || !_connection.IsConnected)
+        {
+            return (ReadOnlyMemory<byte>)(RedisValue)await EvaluateAsync(operation, script, keys, values, cancellationToken).ConfigureAwait(false);
+        }
+
+        var started = _time.GetTimestamp();
+        var deadline = _deadlines.Next();
+        try
+        {
+            var names = new string[keys.Length];
+            for (var i = 0; i < keys.Length; i++)
+            {
+                names[i] = (string)keys[i]!;
+            }
+
+            return await channels.EvaluateAsync(script, names, values, deadline).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (deadline.IsCancellationRequested)
+        {
+            throw Record(operation, new StateStoreUnavailableException($"Redis at {_connection.Endpoint} did not answer {operation} within {_commandTimeout.TotalMilliseconds:0} ms.", new TimeoutException(ex.Message, ex)));
+        }
+        catch (RedisServerException ex)
+        {
+            throw Record(operation, new StateStoreUnavailableException($"Redis refused {operation}: {ex.Message}", ex));
+        }
+        catch (Exception ex) when (ex is SocketException or IOException or InvalidDataException or ObjectDisposedException)
+        {
+            throw Record(operation, new StateStoreUnavailableException($"Redis at {_connection.Endpoint} is unavailable: {ex.Message}", ex));
+        }
+        finally
+        {
+            _metrics.RecordDuration(operation, _time.GetElapsedTime(started));
+        }
+    }
+}
