@@ -48,8 +48,16 @@ internal sealed class RedisScriptChannel : IDisposable
                 await channel.CallAsync(["SELECT", options.Database.ToString(System.Globalization.CultureInfo.InvariantCulture)], [], deadline).ConfigureAwait(false);
             }
 
-            // Named, so that an operator's CLIENT LIST tells these connections from StackExchange.Redis' ("gateway").
-            await channel.CallAsync(["CLIENT", "SETNAME", ClientName], [], deadline).ConfigureAwait(false);
+            // Named, so that an operator's CLIENT LIST tells these connections from StackExchange.Redis' ("gateway"); an ACL
+            // that forbids it leaves the connection unnamed, as StackExchange.Redis does.
+            try
+            {
+                await channel.CallAsync(["CLIENT", "SETNAME", ClientName], [], deadline).ConfigureAwait(false);
+            }
+            catch (RedisServerException)
+            {
+            }
+
             return channel;
         }
         catch
