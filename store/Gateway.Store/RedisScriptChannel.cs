@@ -30,7 +30,8 @@ internal sealed class RedisScriptChannel : IDisposable
     /// <summary>Connects, authenticates and selects the database, within <paramref name="deadline"/>.</summary>
     public static async ValueTask<RedisScriptChannel> OpenAsync(RedisStoreOptions options, RedisEndpoint endpoint, CancellationToken deadline)
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        // A command is sent from the caller's thread: a server that stops reading fails it within the command timeout.
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, SendTimeout = (int)Math.Min(int.MaxValue, Math.Ceiling(options.CommandTimeout.TotalMilliseconds)) };
         var channel = new RedisScriptChannel(socket);
         try
         {
@@ -108,6 +109,12 @@ internal sealed class RedisScriptChannel : IDisposable
                 throw new InvalidDataException("Redis answered with a reply of another kind than a string or an integer.");
         }
     }
+
+    /// <summary>
+    /// False when the server closed the connection (or sent something unasked) since its last reply: an idle connection has
+    /// nothing to read. One <c>poll</c>, no wait.
+    /// </summary>
+    public bool IsIdleAndOpen => _start == _end && !_socket.Poll(0, SelectMode.SelectRead);
 
     public void Dispose() => _socket.Dispose();
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using StackExchange.Redis;
@@ -35,28 +34,27 @@ internal sealed class RedisScriptChannels : IDisposable
 
     /// <summary>
     /// Runs <paramref name="script"/> and returns its string reply's bytes; the whole call within <paramref name="deadline"/>.
-    /// An idle connection that turns out closed (Redis restarted since it was last used) is dropped and the call made once
-    /// more on a new one: a script that did run is not run twice to any effect (an append names the length it expects and a
-    /// nonce is taken once), so the second answer can only refuse what the first made.
+    /// An idle connection the server closed (Redis restarted, or its idle timeout) is dropped before anything is sent on it.
+    /// A call is never sent twice: once sent, a failure fails it, since the script may have run.
     /// </summary>
     public async ValueTask<byte[]> EvaluateAsync(LuaScript script, IReadOnlyList<string> keys, IReadOnlyList<RedisValue> values, CancellationToken deadline)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var hash = _hashes.GetOrAdd(script, static s => Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(s.ExecutableScript))));
-        if (_idle.TryPop(out var idle))
+        RedisScriptChannel? channel = null;
+        while (_idle.TryPop(out var idle))
         {
-            try
+            if (idle.IsIdleAndOpen)
             {
-                return await EvaluateAsync(idle, script, hash, keys, values, deadline).ConfigureAwait(false);
+                channel = idle;
+                break;
             }
-            catch (Exception ex) when (ex is IOException or SocketException)
-            {
-                // Closed while idle: the call goes on a new connection below.
-            }
+
+            idle.Dispose();
         }
 
-        var opened = await RedisScriptChannel.OpenAsync(_options, _endpoint, deadline).ConfigureAwait(false);
-        return await EvaluateAsync(opened, script, hash, keys, values, deadline).ConfigureAwait(false);
+        channel ??= await RedisScriptChannel.OpenAsync(_options, _endpoint, deadline).ConfigureAwait(false);
+        return await EvaluateAsync(channel, script, hash, keys, values, deadline).ConfigureAwait(false);
     }
 
     // One call on channel, which goes back to the idle ones unless the call left it out of step.

@@ -92,12 +92,33 @@ public sealed class RedisScriptChannelTests
         await server.KillAsync();
         await Assert.ThrowsAsync<StateStoreUnavailableException>(async () => await AppendAsync(store, "restart", 1));
 
-        // The restarted server has no data (no persistence in the test): the idle connection it closed is dropped and
-        // the call made on a new one, not refused.
+        // The restarted server has no data (no persistence in the test): the idle connection it closed is dropped before
+        // anything is sent on it, and the call made on a new one, not refused.
         await server.StartAsync();
         await Eventually.HoldsAsync(() => Task.FromResult(store.IsConnected), Within, "the client never reconnected");
         await AppendAsync(store, "restart", 0);
         await using var admin = await RedisAdmin.ConnectAsync(server.Endpoint);
+        Assert.Equal(1, await ScriptConnectionsAsync(admin));
+    }
+
+    [Fact]
+    public async Task TryAppendAdmitting_IdleConnectionClosedByTheServer_CarriedOnANewConnectionNotRefused()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var admin = await RedisAdmin.ConnectAsync(server.Endpoint);
+        await using var store = await StoreAsync(server);
+        await AppendAsync(store, "idle", 0);
+
+        // The server closes the store's own connection while it is idle (an operator's CLIENT KILL, or redis.conf's timeout).
+        var clients = (string)(await admin.ExecuteAsync("CLIENT", "LIST"))!;
+        var line = clients.Split('\n').Single(l => l.Contains(" name=gateway-scripts ", StringComparison.Ordinal));
+        var id = line.Split(' ').Single(field => field.StartsWith("id=", StringComparison.Ordinal))["id=".Length..];
+        await admin.ExecuteAsync("CLIENT", "KILL", "ID", id);
+        await Eventually.HoldsAsync(async () => await ScriptConnectionsAsync(admin) == 0, Within, "the server never closed the connection");
+
+        await AppendAsync(store, "idle", 1);
+
+        Assert.Equal(["line-0", "line-1"], await store.ReadLogAsync(Key("idle", "log"), 0, 10));
         Assert.Equal(1, await ScriptConnectionsAsync(admin));
     }
 
