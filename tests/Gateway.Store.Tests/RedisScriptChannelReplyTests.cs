@@ -1,0 +1,238 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Gateway.Testing;
+using StackExchange.Redis;
+
+namespace Gateway.Store.Tests;
+
+/// <summary>
+/// <see cref="RedisScriptChannel"/>'s hand-written RESP against replies a real redis-server does not send on demand: a
+/// scripted server (a loopback socket that reads each command and answers with the bytes the test gives) stands in for a
+/// broken or hostile one. What a real server does is in <see cref="RedisScriptChannelTests"/>.
+/// </summary>
+public sealed class RedisScriptChannelReplyTests
+{
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task CallAsync_Command_SentAsOneRespArrayOfBulkStrings()
+    {
+        await using var server = new ScriptedServer("+OK\r\n");
+        using var channel = await server.OpenAsync();
+
+        var reply = await channel.CallAsync(["EVALSHA", "ab", "1", "{t}:k"], [42L, new byte[] { 0x0D, 0x0A, 0xFF }, "é"], Deadline());
+
+        Assert.Equal("OK", Encoding.UTF8.GetString(reply));
+        var sent = server.Commands[^1];
+        Assert.Equal(["EVALSHA", "ab", "1", "{t}:k", "42", "\r\n\uFFFD", "é"], sent.Select(part => Encoding.UTF8.GetString(part)));
+        Assert.Equal(new byte[] { 0x0D, 0x0A, 0xFF }, sent[5]);
+    }
+
+    [Fact]
+    public async Task CallAsync_BulkReplyLongerThanTheBuffer_ReadAcrossReceives()
+    {
+        var text = new string('x', 300_000);
+        await using var server = new ScriptedServer($"${text.Length}\r\n{text}\r\n", "$0\r\n\r\n", "$-1\r\n", ":17\r\n");
+        using var channel = await server.OpenAsync();
+
+        Assert.Equal(text, Encoding.ASCII.GetString(await channel.CallAsync(["GET", "a"], [], Deadline())));
+        Assert.Empty(await channel.CallAsync(["GET", "b"], [], Deadline()));
+        Assert.Empty(await channel.CallAsync(["GET", "c"], [], Deadline()));
+        Assert.Equal("17", Encoding.ASCII.GetString(await channel.CallAsync(["INCR", "d"], [], Deadline())));
+        Assert.True(channel.IsIdleAndOpen);
+    }
+
+    [Fact]
+    public async Task CallAsync_ErrorReply_ThrowsTheServersTextAndTheConnectionStaysInStep()
+    {
+        await using var server = new ScriptedServer("-NOSCRIPT No matching script.\r\n", "+OK\r\n");
+        using var channel = await server.OpenAsync();
+
+        var refused = await Assert.ThrowsAsync<RedisServerException>(async () => await channel.CallAsync(["EVALSHA", "ab", "0"], [], Deadline()));
+        var next = await channel.CallAsync(["PING"], [], Deadline());
+
+        Assert.Equal("NOSCRIPT No matching script.", refused.Message);
+        Assert.Equal("OK", Encoding.ASCII.GetString(next));
+    }
+
+    [Theory]
+    [InlineData("*1\r\n$1\r\nx\r\n", "of another kind")]
+    [InlineData("$2000000\r\n", "no valid length")]
+    [InlineData("$-2\r\n", "no valid length")]
+    [InlineData("$abc\r\n", "no valid length")]
+    [InlineData("$3\r\nabcd\r\n", "does not end its line")]
+    [InlineData("\r\n", "an empty line")]
+    public async Task CallAsync_MalformedReply_ThrowsInvalidData(string reply, string named)
+    {
+        await using var server = new ScriptedServer(reply);
+        using var channel = await server.OpenAsync();
+
+        var refused = await Assert.ThrowsAsync<InvalidDataException>(async () => await channel.CallAsync(["PING"], [], Deadline()));
+
+        Assert.Contains(named, refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CallAsync_ServerClosesMidReply_ThrowsIOException()
+    {
+        await using var server = new ScriptedServer(closeAfterLast: true, "$10\r\nhalf");
+        using var channel = await server.OpenAsync();
+
+        await Assert.ThrowsAsync<IOException>(async () => await channel.CallAsync(["PING"], [], Deadline()));
+    }
+
+    [Fact]
+    public async Task CallAsync_NoReplyWithinTheDeadline_Cancelled()
+    {
+        await using var server = new ScriptedServer(ScriptedServer.Silence);
+        using var channel = await server.OpenAsync();
+        using var deadline = new CancellationTokenSource();
+
+        var call = channel.CallAsync(["PING"], [], deadline.Token).AsTask();
+        await server.WaitForCommandsAsync(2);
+        await deadline.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+    }
+
+    [Fact]
+    public async Task IsIdleAndOpen_ServerClosedTheIdleConnection_False()
+    {
+        await using var server = new ScriptedServer();
+        using var channel = await server.OpenAsync();
+        Assert.True(channel.IsIdleAndOpen);
+
+        await server.CloseAsync();
+
+        await Eventually.HoldsAsync(() => Task.FromResult(!channel.IsIdleAndOpen), Within, "the closed connection still read as open");
+    }
+
+    private static CancellationToken Deadline() => new CancellationTokenSource(Within).Token;
+
+    /// <summary>
+    /// One loopback connection's server: answers <c>CLIENT SETNAME</c> with <c>+OK</c>, then each further command with the
+    /// next reply given (sent as is; <see cref="Silence"/> sends nothing); after the last it keeps the connection open
+    /// until stopped, or closes it at once.
+    /// </summary>
+    private sealed class ScriptedServer : IAsyncDisposable
+    {
+        public const string Silence = "";
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly Task _serving;
+        private readonly CancellationTokenSource _stop = new();
+        private readonly List<List<byte[]>> _commands = [];
+
+        public ScriptedServer(params string[] replies)
+            : this(closeAfterLast: false, replies)
+        {
+        }
+
+        public ScriptedServer(bool closeAfterLast, params string[] replies)
+        {
+            _listener.Start();
+            _serving = ServeAsync(["+OK\r\n", .. replies], closeAfterLast);
+        }
+
+        public IReadOnlyList<IReadOnlyList<byte[]>> Commands
+        {
+            get
+            {
+                lock (_commands)
+                {
+                    return [.. _commands];
+                }
+            }
+        }
+
+        public async Task<RedisScriptChannel> OpenAsync()
+        {
+            var port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+            var options = new RedisStoreOptions { Endpoint = $"127.0.0.1:{port}", CommandTimeout = Within };
+            Assert.True(RedisEndpoint.TryParse(options.Endpoint, out var endpoint));
+            return await RedisScriptChannel.OpenAsync(options, endpoint.Value, Deadline());
+        }
+
+        public Task WaitForCommandsAsync(int count) =>
+            Eventually.HoldsAsync(() => Task.FromResult(Commands.Count >= count), Within, $"the server never read {count} commands");
+
+        public async Task CloseAsync()
+        {
+            await _stop.CancelAsync();
+            await _serving;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await CloseAsync();
+            _listener.Stop();
+            _stop.Dispose();
+        }
+
+        private async Task ServeAsync(string[] replies, bool closeAfterLast)
+        {
+            try
+            {
+                using var socket = await _listener.AcceptSocketAsync(_stop.Token);
+                await using var stream = new NetworkStream(socket);
+                var reader = new BufferedStream(stream);
+                foreach (var reply in replies)
+                {
+                    var command = await ReadCommandAsync(reader, _stop.Token);
+                    lock (_commands)
+                    {
+                        _commands.Add(command);
+                    }
+
+                    if (reply.Length == 0)
+                    {
+                        await Task.Delay(Timeout.Infinite, _stop.Token);
+                    }
+
+                    // Latin-1: each char of the reply is one byte on the wire, so a test writes what it means byte for byte.
+                    await stream.WriteAsync(Encoding.Latin1.GetBytes(reply), _stop.Token);
+                }
+
+                if (!closeAfterLast)
+                {
+                    await Task.Delay(Timeout.Infinite, _stop.Token);
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException)
+            {
+                // Stopped, or the client went away: the connection closes.
+            }
+        }
+
+        private static async Task<List<byte[]>> ReadCommandAsync(Stream reader, CancellationToken cancellationToken)
+        {
+            var count = int.Parse((await ReadLineAsync(reader, cancellationToken))[1..], System.Globalization.CultureInfo.InvariantCulture);
+            var parts = new List<byte[]>(count);
+            for (var i = 0; i < count; i++)
+            {
+                var length = int.Parse((await ReadLineAsync(reader, cancellationToken))[1..], System.Globalization.CultureInfo.InvariantCulture);
+                var part = new byte[length + 2];
+                await reader.ReadExactlyAsync(part, cancellationToken);
+                parts.Add(part[..length]);
+            }
+
+            return parts;
+        }
+
+        private static async Task<string> ReadLineAsync(Stream reader, CancellationToken cancellationToken)
+        {
+            var line = new StringBuilder();
+            var one = new byte[1];
+            while (true)
+            {
+                await reader.ReadExactlyAsync(one, cancellationToken);
+                if (one[0] == (byte)'\n')
+                {
+                    return line.ToString().TrimEnd('\r');
+                }
+
+                line.Append((char)one[0]);
+            }
+        }
+    }
+}
