@@ -7,11 +7,13 @@ using StackExchange.Redis;
 namespace Gateway.Store;
 
 /// <summary>
-/// A connection of its own to a standalone Redis that carries one script call at a time (RESP2, plain TCP): the command
-/// is written with one send on the caller's thread and the reply read where the socket's receive completes, where the
-/// caller goes on. A call costs the thread pool the receive's one work item; StackExchange.Redis queues its writer and
-/// the caller's continuation beside it (<see cref="RedisStoreOptions.DirectScriptCalls"/>). Any failure but a server's
-/// error reply leaves the connection unusable: its owner disposes it, so no late reply is ever read as another's.
+/// A connection of its own to a standalone Redis for script calls (RESP2, plain TCP): each command is written with one
+/// send on its caller's thread, in the order the calls are made (Redis runs one connection's commands in that order), and
+/// one reader takes the replies in turn and completes each call where the socket's receive completed, where the caller
+/// goes on. A call costs the thread pool the receive's one work item; StackExchange.Redis queues its writer and the
+/// caller's continuation beside it (<see cref="RedisStoreOptions.DirectScriptCalls"/>). Any failure but a server's error
+/// reply (a deadline, a broken reply, the socket) closes the connection and fails every call on it, so no late reply is
+/// ever read as another's.
 /// </summary>
 internal sealed class RedisScriptChannel : IDisposable
 {
@@ -20,12 +22,38 @@ internal sealed class RedisScriptChannel : IDisposable
 
     private const int MaxReplyLength = 1 << 20;
     private readonly Socket _socket;
+    private readonly object _gate = new();
+    private readonly Queue<TaskCompletionSource<byte[]>> _pending = new();
     private byte[] _output = new byte[4096];
     private byte[] _input = new byte[1024];
     private int _start;
     private int _end;
+    private Exception? _failure;
 
     private RedisScriptChannel(Socket socket) => _socket = socket;
+
+    /// <summary>False once the connection failed or was closed, or when, idle, it has something to read (the server closed it).</summary>
+    public bool IsUsable
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_failure is not null)
+                {
+                    return false;
+                }
+
+                if (_pending.Count > 0 || !_socket.Poll(0, SelectMode.SelectRead))
+                {
+                    return true;
+                }
+            }
+
+            Fail(new IOException("Redis closed the connection while it was idle."));
+            return false;
+        }
+    }
 
     /// <summary>Connects, authenticates and selects the database, within <paramref name="deadline"/>.</summary>
     public static async ValueTask<RedisScriptChannel> OpenAsync(RedisStoreOptions options, RedisEndpoint endpoint, CancellationToken deadline)
@@ -38,6 +66,7 @@ internal sealed class RedisScriptChannel : IDisposable
             await (IPAddress.TryParse(endpoint.Host, out var address)
                 ? socket.ConnectAsync(address, endpoint.Port, deadline)
                 : socket.ConnectAsync(endpoint.Host, endpoint.Port, deadline)).ConfigureAwait(false);
+            _ = channel.ReadRepliesAsync();
             if (!string.IsNullOrEmpty(options.Password))
             {
                 string[] auth = string.IsNullOrEmpty(options.User) ? ["AUTH", options.Password] : ["AUTH", options.User, options.Password];
@@ -69,22 +98,119 @@ internal sealed class RedisScriptChannel : IDisposable
     }
 
     /// <summary>
-    /// Sends <paramref name="words"/> then <paramref name="values"/> as one command and reads its reply: a simple or bulk
+    /// Sends <paramref name="words"/> then <paramref name="values"/> as one command and waits for its reply: a simple or bulk
     /// string's bytes (empty for a nil), an integer's digits. An error reply throws <see cref="RedisServerException"/> (the
-    /// connection stays usable); any other reply throws <see cref="InvalidDataException"/>.
+    /// connection stays usable); <paramref name="deadline"/> cancelled throws <see cref="OperationCanceledException"/>;
+    /// any other failure throws <see cref="IOException"/>, the cause inside. Both close the connection.
     /// </summary>
-    public async ValueTask<byte[]> CallAsync(IReadOnlyList<string> words, IReadOnlyList<RedisValue> values, CancellationToken deadline)
+    public async Task<byte[]> CallAsync(IReadOnlyList<string> words, IReadOnlyList<RedisValue> values, CancellationToken deadline)
     {
-        Send(words, values);
-        var line = await ReadLineAsync(deadline).ConfigureAwait(false);
+        var reply = new TaskCompletionSource<byte[]>();
+        lock (_gate)
+        {
+            if (_failure is { } failure)
+            {
+                throw new IOException("The connection to Redis was closed: " + failure.Message, failure);
+            }
+
+            _pending.Enqueue(reply);
+            try
+            {
+                Send(words, values);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                _failure = ex;
+            }
+        }
+
+        if (_failure is { } unsent)
+        {
+            Fail(unsent);
+        }
+
+        // The deadline's timer thread only queues the failure: the calls' continuations do not run on it.
+        using var registration = deadline.UnsafeRegister(
+            static state => ThreadPool.UnsafeQueueUserWorkItem(static channel => channel.Fail(new TimeoutException("A call on the connection did not complete within its deadline.")), (RedisScriptChannel)state!, preferLocal: false),
+            this);
+        try
+        {
+            return await reply.Task.ConfigureAwait(false);
+        }
+        catch (IOException ex) when (deadline.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The call did not complete within its deadline.", ex, deadline);
+        }
+    }
+
+    public void Dispose() => Fail(new ObjectDisposedException(nameof(RedisScriptChannel)));
+
+    // The one reader: each reply completes the oldest call waiting, on this thread, until the connection fails.
+    private async Task ReadRepliesAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                var (reply, error) = await ReadReplyAsync().ConfigureAwait(false);
+                TaskCompletionSource<byte[]>? call;
+                lock (_gate)
+                {
+                    _pending.TryDequeue(out call);
+                }
+
+                if (call is null)
+                {
+                    throw new InvalidDataException("Redis sent a reply no call asked for.");
+                }
+
+                if (error is null)
+                {
+                    call.TrySetResult(reply);
+                }
+                else
+                {
+                    call.TrySetException(new RedisServerException(RedisErrorKind.Unknown, CommandFlags.None, error));
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            Fail(ex);
+        }
+    }
+
+    // Closes the connection and fails every call waiting on it (outside the lock: a call's continuation runs here).
+    private void Fail(Exception error)
+    {
+        TaskCompletionSource<byte[]>[] failed;
+        lock (_gate)
+        {
+            _failure ??= error;
+            failed = [.. _pending];
+            _pending.Clear();
+        }
+
+        _socket.Dispose();
+        var closed = new IOException("The connection to Redis was closed: " + error.Message, error);
+        foreach (var call in failed)
+        {
+            call.TrySetException(closed);
+        }
+    }
+
+    // The next reply: a string's bytes, or an error reply's text.
+    private async ValueTask<(byte[] Reply, string? Error)> ReadReplyAsync()
+    {
+        var line = await ReadLineAsync().ConfigureAwait(false);
         var kind = _input[line.Start];
         var text = _input.AsSpan(line.Start + 1, line.Length - 1);
         switch (kind)
         {
             case (byte)'+' or (byte)':':
-                return text.ToArray();
+                return (text.ToArray(), null);
             case (byte)'-':
-                throw new RedisServerException(RedisErrorKind.Unknown, CommandFlags.None, Encoding.UTF8.GetString(text));
+                return ([], Encoding.UTF8.GetString(text));
             case (byte)'$':
                 if (!Utf8Parser.TryParse(text, out int length, out var used) || used != text.Length || length < -1 || length > MaxReplyLength)
                 {
@@ -93,10 +219,10 @@ internal sealed class RedisScriptChannel : IDisposable
 
                 if (length == -1)
                 {
-                    return [];
+                    return ([], null);
                 }
 
-                await FillAsync(length + 2, deadline).ConfigureAwait(false);
+                await FillAsync(length + 2).ConfigureAwait(false);
                 if (_input[_start + length] != (byte)'\r' || _input[_start + length + 1] != (byte)'\n')
                 {
                     throw new InvalidDataException("Redis answered with a bulk string that does not end its line.");
@@ -104,19 +230,11 @@ internal sealed class RedisScriptChannel : IDisposable
 
                 var bulk = _input.AsSpan(_start, length).ToArray();
                 _start += length + 2;
-                return bulk;
+                return (bulk, null);
             default:
                 throw new InvalidDataException("Redis answered with a reply of another kind than a string or an integer.");
         }
     }
-
-    /// <summary>
-    /// False when the server closed the connection (or sent something unasked) since its last reply: an idle connection has
-    /// nothing to read. One <c>poll</c>, no wait.
-    /// </summary>
-    public bool IsIdleAndOpen => _start == _end && !_socket.Poll(0, SelectMode.SelectRead);
-
-    public void Dispose() => _socket.Dispose();
 
     // The command as a RESP array of bulk strings, written into one buffer and sent from this thread.
     private void Send(IReadOnlyList<string> words, IReadOnlyList<RedisValue> values)
@@ -191,7 +309,7 @@ internal sealed class RedisScriptChannel : IDisposable
     }
 
     // The next line of the reply without its CRLF (Start, Length), consumed.
-    private async ValueTask<(int Start, int Length)> ReadLineAsync(CancellationToken deadline)
+    private async ValueTask<(int Start, int Length)> ReadLineAsync()
     {
         var searched = 0;
         while (true)
@@ -210,20 +328,20 @@ internal sealed class RedisScriptChannel : IDisposable
                 throw new InvalidDataException("Redis answered with a line too long for a reply of this store.");
             }
 
-            await ReceiveAsync(_end - _start + 1, deadline).ConfigureAwait(false);
+            await ReceiveAsync(_end - _start + 1).ConfigureAwait(false);
         }
     }
 
     // At least count unread bytes in the buffer.
-    private async ValueTask FillAsync(int count, CancellationToken deadline)
+    private async ValueTask FillAsync(int count)
     {
         while (_end - _start < count)
         {
-            await ReceiveAsync(count, deadline).ConfigureAwait(false);
+            await ReceiveAsync(count).ConfigureAwait(false);
         }
     }
 
-    private async ValueTask ReceiveAsync(int wanted, CancellationToken deadline)
+    private async ValueTask ReceiveAsync(int wanted)
     {
         if (_start > 0)
         {
@@ -237,7 +355,7 @@ internal sealed class RedisScriptChannel : IDisposable
             Array.Resize(ref _input, Math.Max(wanted, _input.Length * 2));
         }
 
-        var received = await _socket.ReceiveAsync(_input.AsMemory(_end), SocketFlags.None, deadline).ConfigureAwait(false);
+        var received = await _socket.ReceiveAsync(_input.AsMemory(_end), SocketFlags.None).ConfigureAwait(false);
         if (received == 0)
         {
             throw new IOException("Redis closed the connection.");

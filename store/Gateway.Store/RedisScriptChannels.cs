@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using StackExchange.Redis;
@@ -6,16 +5,18 @@ using StackExchange.Redis;
 namespace Gateway.Store;
 
 /// <summary>
-/// The idle <see cref="RedisScriptChannel"/>s of one standalone Redis, each taken by one call at a time (an audit chain's
-/// appends are one at a time, so a replica holds about one per chain) and opened when none is idle. A script runs as
+/// The store's one <see cref="RedisScriptChannel"/> to a standalone Redis, opened on first use and again after it failed.
+/// Every call goes on it, in the order made, as on StackExchange.Redis' one connection: an audit chain sends its next
+/// groups before the first is acknowledged and counts on Redis running them in that order. A script runs as
 /// <c>EVALSHA</c>, and as <c>EVAL</c> on the same connection when the server answers <c>NOSCRIPT</c>.
 /// </summary>
 internal sealed class RedisScriptChannels : IDisposable
 {
-    private readonly ConcurrentStack<RedisScriptChannel> _idle = new();
-    private readonly ConcurrentDictionary<LuaScript, string> _hashes = new();
+    private readonly SemaphoreSlim _opening = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<LuaScript, string> _hashes = new();
     private readonly RedisStoreOptions _options;
     private readonly RedisEndpoint _endpoint;
+    private RedisScriptChannel? _current;
     private volatile bool _disposed;
 
     private RedisScriptChannels(RedisStoreOptions options, RedisEndpoint endpoint)
@@ -34,75 +35,60 @@ internal sealed class RedisScriptChannels : IDisposable
 
     /// <summary>
     /// Runs <paramref name="script"/> and returns its string reply's bytes; the whole call within <paramref name="deadline"/>.
-    /// An idle connection the server closed (Redis restarted, or its idle timeout) is dropped before anything is sent on it.
-    /// A call is never sent twice: once sent, a failure fails it, since the script may have run.
+    /// A connection the server closed while idle (Redis restarted, its idle timeout) is replaced before anything is sent on
+    /// it. A call is never sent twice: once sent, a failure fails it, since the script may have run.
     /// </summary>
     public async ValueTask<byte[]> EvaluateAsync(LuaScript script, IReadOnlyList<string> keys, IReadOnlyList<RedisValue> values, CancellationToken deadline)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var hash = _hashes.GetOrAdd(script, static s => Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(s.ExecutableScript))));
-        RedisScriptChannel? channel = null;
-        while (_idle.TryPop(out var idle))
+        var channel = Volatile.Read(ref _current);
+        if (channel is null || !channel.IsUsable)
         {
-            if (idle.IsIdleAndOpen)
-            {
-                channel = idle;
-                break;
-            }
-
-            idle.Dispose();
+            channel = await OpenAsync(deadline).ConfigureAwait(false);
         }
 
-        channel ??= await RedisScriptChannel.OpenAsync(_options, _endpoint, deadline).ConfigureAwait(false);
-        return await EvaluateAsync(channel, script, hash, keys, values, deadline).ConfigureAwait(false);
-    }
-
-    // One call on channel, which goes back to the idle ones unless the call left it out of step.
-    private async ValueTask<byte[]> EvaluateAsync(RedisScriptChannel channel, LuaScript script, string hash, IReadOnlyList<string> keys, IReadOnlyList<RedisValue> values, CancellationToken deadline)
-    {
         try
         {
-            byte[] reply;
-            try
-            {
-                reply = await channel.CallAsync(Words("EVALSHA", hash, keys), values, deadline).ConfigureAwait(false);
-            }
-            catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
-            {
-                reply = await channel.CallAsync(Words("EVAL", script.ExecutableScript, keys), values, deadline).ConfigureAwait(false);
-            }
-
-            Return(channel);
-            return reply;
+            return await channel.CallAsync(Words("EVALSHA", hash, keys), values, deadline).ConfigureAwait(false);
         }
-        catch (RedisServerException)
+        catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
         {
-            // The server answered in full: the connection is still in step.
-            Return(channel);
-            throw;
-        }
-        catch
-        {
-            channel.Dispose();
-            throw;
+            // Nothing ran. Calls sent after this one met NOSCRIPT too, and are sent again after it: the order holds.
+            return await channel.CallAsync(Words("EVAL", script.ExecutableScript, keys), values, deadline).ConfigureAwait(false);
         }
     }
 
     public void Dispose()
     {
         _disposed = true;
-        while (_idle.TryPop(out var channel))
-        {
-            channel.Dispose();
-        }
+        Interlocked.Exchange(ref _current, null)?.Dispose();
     }
 
-    private void Return(RedisScriptChannel channel)
+    // The current channel, or a new one in its place when it is unusable; one opening at a time.
+    private async ValueTask<RedisScriptChannel> OpenAsync(CancellationToken deadline)
     {
-        _idle.Push(channel);
-        while (_disposed && _idle.TryPop(out var late))
+        await _opening.WaitAsync(deadline).ConfigureAwait(false);
+        try
         {
-            late.Dispose();
+            if (Volatile.Read(ref _current) is { IsUsable: true } current)
+            {
+                return current;
+            }
+
+            var opened = await RedisScriptChannel.OpenAsync(_options, _endpoint, deadline).ConfigureAwait(false);
+            Interlocked.Exchange(ref _current, opened)?.Dispose();
+            if (_disposed)
+            {
+                Dispose();
+                throw new ObjectDisposedException(nameof(RedisScriptChannels));
+            }
+
+            return opened;
+        }
+        finally
+        {
+            _opening.Release();
         }
     }
 

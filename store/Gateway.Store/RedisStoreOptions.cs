@@ -125,8 +125,8 @@ public sealed record RedisStoreOptions
 
     /// <summary>
     /// An audit group's one script run (the append that admits) goes on a connection of the store's own
-    /// (<c>RedisScriptChannel</c>): the command sent from the caller's thread, the reply read where the caller goes on,
-    /// one thread-pool work item per call instead of StackExchange.Redis' three. A single server without TLS and without
+    /// (<c>RedisScriptChannel</c>), in the order sent: the command sent from the caller's thread, the reply completing the
+    /// call on the connection's one reader, one thread-pool work item per call instead of StackExchange.Redis' three. A single server without TLS and without
     /// replica acknowledgements only; elsewhere, and while the client reports Redis down, the call is StackExchange.Redis'.
     /// </summary>
     public bool DirectScriptCalls { get; init; } = true;

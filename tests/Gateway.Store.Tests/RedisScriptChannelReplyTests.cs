@@ -40,7 +40,22 @@ public sealed class RedisScriptChannelReplyTests
         Assert.Empty(await channel.CallAsync(["GET", "b"], [], Deadline()));
         Assert.Empty(await channel.CallAsync(["GET", "c"], [], Deadline()));
         Assert.Equal("17", Encoding.ASCII.GetString(await channel.CallAsync(["INCR", "d"], [], Deadline())));
-        Assert.True(channel.IsIdleAndOpen);
+        Assert.True(channel.IsUsable);
+    }
+
+    [Fact]
+    public async Task CallAsync_CallsSentBeforeAnyReply_EachGetsItsOwnReplyInOrder()
+    {
+        await using var server = new ScriptedServer("+first\r\n", "+second\r\n", "-ERR third\r\n", "+fourth\r\n");
+        using var channel = await server.OpenAsync();
+
+        var calls = Enumerable.Range(1, 4).Select(i => channel.CallAsync(["ECHO"], [i], Deadline())).ToArray();
+
+        Assert.Equal("first", Encoding.ASCII.GetString(await calls[0]));
+        Assert.Equal("second", Encoding.ASCII.GetString(await calls[1]));
+        Assert.Equal("ERR third", (await Assert.ThrowsAsync<RedisServerException>(() => calls[2])).Message);
+        Assert.Equal("fourth", Encoding.ASCII.GetString(await calls[3]));
+        Assert.Equal(["1", "2", "3", "4"], server.Commands.Skip(1).Select(command => Encoding.ASCII.GetString(command[1])));
     }
 
     [Fact]
@@ -63,14 +78,15 @@ public sealed class RedisScriptChannelReplyTests
     [InlineData("$abc\r\n", "no valid length")]
     [InlineData("$3\r\nabcd\r\n", "does not end its line")]
     [InlineData("\r\n", "an empty line")]
-    public async Task CallAsync_MalformedReply_ThrowsInvalidData(string reply, string named)
+    public async Task CallAsync_MalformedReply_FailsTheCallAndClosesTheConnection(string reply, string named)
     {
         await using var server = new ScriptedServer(reply);
         using var channel = await server.OpenAsync();
 
-        var refused = await Assert.ThrowsAsync<InvalidDataException>(async () => await channel.CallAsync(["PING"], [], Deadline()));
+        var refused = await Assert.ThrowsAsync<IOException>(async () => await channel.CallAsync(["PING"], [], Deadline()));
 
-        Assert.Contains(named, refused.Message, StringComparison.Ordinal);
+        Assert.Contains(named, Assert.IsType<InvalidDataException>(refused.InnerException).Message, StringComparison.Ordinal);
+        Assert.False(channel.IsUsable);
     }
 
     [Fact]
@@ -89,7 +105,7 @@ public sealed class RedisScriptChannelReplyTests
         using var channel = await server.OpenAsync();
         using var deadline = new CancellationTokenSource();
 
-        var call = channel.CallAsync(["PING"], [], deadline.Token).AsTask();
+        var call = channel.CallAsync(["PING"], [], deadline.Token);
         await server.WaitForCommandsAsync(2);
         await deadline.CancelAsync();
 
@@ -97,15 +113,15 @@ public sealed class RedisScriptChannelReplyTests
     }
 
     [Fact]
-    public async Task IsIdleAndOpen_ServerClosedTheIdleConnection_False()
+    public async Task IsUsable_ServerClosedTheIdleConnection_False()
     {
         await using var server = new ScriptedServer();
         using var channel = await server.OpenAsync();
-        Assert.True(channel.IsIdleAndOpen);
+        Assert.True(channel.IsUsable);
 
         await server.CloseAsync();
 
-        await Eventually.HoldsAsync(() => Task.FromResult(!channel.IsIdleAndOpen), Within, "the closed connection still read as open");
+        await Eventually.HoldsAsync(() => Task.FromResult(!channel.IsUsable), Within, "the closed connection still read as open");
     }
 
     private static CancellationToken Deadline() => new CancellationTokenSource(Within).Token;
@@ -186,7 +202,7 @@ public sealed class RedisScriptChannelReplyTests
 
                     if (reply.Length == 0)
                     {
-                        await Task.Delay(Timeout.Infinite, _stop.Token);
+                        await StoppedAsync(_stop.Token);
                     }
 
                     // Latin-1: each char of the reply is one byte on the wire, so a test writes what it means byte for byte.
@@ -195,13 +211,21 @@ public sealed class RedisScriptChannelReplyTests
 
                 if (!closeAfterLast)
                 {
-                    await Task.Delay(Timeout.Infinite, _stop.Token);
+                    await StoppedAsync(_stop.Token);
                 }
             }
             catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException)
             {
                 // Stopped, or the client went away: the connection closes.
             }
+        }
+
+        // Until the test stops the server: no reply, the connection held open.
+        private static async Task StoppedAsync(CancellationToken stop)
+        {
+            var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using var registration = stop.Register(() => stopped.TrySetCanceled(stop));
+            await stopped.Task;
         }
 
         private static async Task<List<byte[]>> ReadCommandAsync(Stream reader, CancellationToken cancellationToken)

@@ -27,6 +27,20 @@ public sealed class RedisScriptChannelTests
     }
 
     [Fact]
+    public async Task TryAppendAdmitting_NextGroupsSentBeforeTheFirstIsAnswered_RunInTheOrderSent()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var store = await StoreAsync(server);
+        await AppendAsync(store, "order", 0);
+
+        // An audit chain with groups in flight sends each at the length the one before it will leave: only one connection
+        // run in order appends them all (on two, a later group could run first and find the chain too short).
+        await Task.WhenAll(Enumerable.Range(1, 16).Select(length => AppendAsync(store, "order", length)));
+
+        Assert.Equal(Enumerable.Range(0, 17).Select(i => $"line-{i}"), await store.ReadLogAsync(Key("order", "log"), 0, 20));
+    }
+
+    [Fact]
     public async Task TryAppendAdmitting_DirectScriptCallsOff_RunsOnStackExchangeRedis()
     {
         await using var server = await RedisServer.StartAsync();
