@@ -118,8 +118,9 @@ internal sealed class RedisScriptChannel : IDisposable
             {
                 Send(words, values);
             }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            catch (Exception ex)
             {
+                // Nothing, or part of the command, went out: no reply can be matched to the calls on this connection any more.
                 _failure = ex;
             }
         }
