@@ -38,7 +38,7 @@ internal sealed class RedisScriptChannels : IDisposable
     /// A connection the server closed while idle (Redis restarted, its idle timeout) is replaced before anything is sent on
     /// it. A call is never sent twice: once sent, a failure fails it, since the script may have run.
     /// </summary>
-    public async ValueTask<byte[]> EvaluateAsync(LuaScript script, IReadOnlyList<string> keys, IReadOnlyList<RedisValue> values, CancellationToken deadline)
+    public async ValueTask<byte[]> EvaluateAsync(LuaScript script, IReadOnlyList<RedisKey> keys, IReadOnlyList<RedisValue> values, CancellationToken deadline)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var hash = _hashes.GetOrAdd(script, static s => Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(s.ExecutableScript))));
@@ -92,7 +92,7 @@ internal sealed class RedisScriptChannels : IDisposable
         }
     }
 
-    private static string[] Words(string command, string script, IReadOnlyList<string> keys)
+    private static string[] Words(string command, string script, IReadOnlyList<RedisKey> keys)
     {
         var words = new string[3 + keys.Count];
         words[0] = command;
@@ -100,7 +100,7 @@ internal sealed class RedisScriptChannels : IDisposable
         words[2] = keys.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
         for (var i = 0; i < keys.Count; i++)
         {
-            words[3 + i] = keys[i];
+            words[3 + i] = (string)keys[i]!;
         }
 
         return words;

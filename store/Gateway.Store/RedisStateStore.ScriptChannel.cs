@@ -18,13 +18,7 @@ public sealed partial class RedisStateStore
         var deadline = _deadlines.Next();
         try
         {
-            var names = new string[keys.Length];
-            for (var i = 0; i < keys.Length; i++)
-            {
-                names[i] = (string)keys[i]!;
-            }
-
-            return await channels.EvaluateAsync(script, names, values, deadline).ConfigureAwait(false);
+            return await channels.EvaluateAsync(script, keys, values, deadline).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (deadline.IsCancellationRequested)
         {
