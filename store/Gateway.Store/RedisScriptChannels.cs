@@ -54,7 +54,9 @@ internal sealed class RedisScriptChannels : IDisposable
         }
         catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
         {
-            // Nothing ran. Calls sent after this one met NOSCRIPT too, and are sent again after it: the order holds.
+            // Nothing ran. Calls sent after this one meet NOSCRIPT too and are sent again after it, unless another
+            // connection loaded the script in between: then a later append may run first, and the expected length each
+            // append carries turns the out-of-order one into a conflict its writer retries, never a misplaced record.
             return await channel.CallAsync(Words("EVAL", script.ExecutableScript, keys), values, deadline).ConfigureAwait(false);
         }
     }

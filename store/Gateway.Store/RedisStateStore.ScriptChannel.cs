@@ -22,15 +22,11 @@ public sealed partial class RedisStateStore
         }
         catch (OperationCanceledException ex) when (deadline.IsCancellationRequested)
         {
-            throw Record(operation, new StateStoreUnavailableException($"Redis at {_connection.Endpoint} did not answer {operation} within {_commandTimeout.TotalMilliseconds:0} ms.", new TimeoutException(ex.Message, ex)));
+            throw Unavailable(operation, new TimeoutException(ex.Message, ex));
         }
-        catch (RedisServerException ex)
+        catch (Exception ex) when (ex is RedisServerException or SocketException or IOException or InvalidDataException or ObjectDisposedException)
         {
-            throw Record(operation, new StateStoreUnavailableException($"Redis refused {operation}: {ex.Message}", ex));
-        }
-        catch (Exception ex) when (ex is SocketException or IOException or InvalidDataException or ObjectDisposedException)
-        {
-            throw Record(operation, new StateStoreUnavailableException($"Redis at {_connection.Endpoint} is unavailable: {ex.Message}", ex));
+            throw Unavailable(operation, ex);
         }
         finally
         {

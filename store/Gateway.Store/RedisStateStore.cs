@@ -144,22 +144,10 @@ public sealed partial class RedisStateStore : IStateStore, IAsyncDisposable
                 throw new TimeoutException($"The call did not complete within {_commandTimeout.TotalMilliseconds:0} ms.", ex);
             }
         }
-        catch (TimeoutException ex)
+        catch (Exception ex) when (ex is TimeoutException or RedisException or RedisCommandException)
         {
-            throw Record(operation, new StateStoreUnavailableException($"Redis at {_connection.Endpoint} did not answer {operation} within {_commandTimeout.TotalMilliseconds:0} ms.", ex));
-        }
-        catch (RedisServerException ex)
-        {
-            throw Record(operation, new StateStoreUnavailableException($"Redis refused {operation}: {ex.Message}", ex));
-        }
-        catch (RedisException ex)
-        {
-            throw Record(operation, _connection.Unavailable(ex));
-        }
-        catch (RedisCommandException ex)
-        {
-            // The client found no server fit for the call (a primary it knows of only as the replica it was).
-            throw Record(operation, _connection.Unavailable(ex));
+            // RedisCommandException: the client found no server fit for the call (a primary it knows of only as the replica it was).
+            throw Unavailable(operation, ex);
         }
         catch (Exception ex) when (ex is StateStoreUnavailableException or OperationCanceledException)
         {
@@ -171,6 +159,15 @@ public sealed partial class RedisStateStore : IStateStore, IAsyncDisposable
             _metrics.RecordDuration(operation, _time.GetElapsedTime(started));
         }
     }
+
+    /// <summary>The store's refusal for a call that failed with <paramref name="error"/>, counted against the operation.</summary>
+    private StateStoreUnavailableException Unavailable(string operation, Exception error) => Record(operation, error switch
+    {
+        TimeoutException => new StateStoreUnavailableException($"Redis at {_connection.Endpoint} did not answer {operation} within {_commandTimeout.TotalMilliseconds:0} ms.", error),
+        RedisServerException => new StateStoreUnavailableException($"Redis refused {operation}: {error.Message}", error),
+        RedisException or RedisCommandException => _connection.Unavailable(error),
+        _ => new StateStoreUnavailableException($"Redis at {_connection.Endpoint} is unavailable: {error.Message}", error),
+    });
 
     private StateStoreUnavailableException Record(string operation, StateStoreUnavailableException error)
     {
