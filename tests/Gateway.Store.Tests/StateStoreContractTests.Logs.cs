@@ -69,6 +69,22 @@ public abstract partial class StateStoreContractTests
     }
 
     [Fact]
+    public async Task TryAppend_PreviousHashDeepInALongEntry_ReadAsItsHexDigitsAndMatchedWhole()
+    {
+        var log = Key("linked-long-log");
+        var padding = new string('x', 4000);
+        Assert.True(await Store.TryAppendAsync(log, 0, """{"hash":"aa01"}"""));
+
+        // Only the whole hash links: a prefix of the last entry's hash does not.
+        Assert.False(await Store.TryAppendAsync(log, 1, $$"""{"body":"{{padding}}","hash":"bb02","prev_hash":"aa0"}"""));
+        Assert.True(await Store.TryAppendAsync(log, 1, $$"""{"body":"{{padding}}","hash":"bb02","prev_hash":"aa01","z":1}"""));
+
+        // A prev_hash with no hex digits names no previous entry.
+        Assert.True(await Store.TryAppendAsync(log, 2, """{"hash":"cc03","prev_hash":""}"""));
+        Assert.Equal(3, await Store.LogLengthAsync(log));
+    }
+
+    [Fact]
     public async Task TryAppend_ParallelAppendersWithRetry_ProduceGapFreeOrderedLog()
     {
         const int Writers = 8;
