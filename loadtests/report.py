@@ -578,9 +578,9 @@ def write_peers(lines, summary, roundtrips=()):
                      "leaves out its own wake-up and is a lower bound): " + "; ".join(
                          f"{r.get('rate')}/s: p50 {r.get('p50_us')} µs, p99 {r.get('p99_us')} µs, p99.9 {r.get('p999_us')} µs, "
                          f"redis-server {r.get('redis_cpu_us_per_op')} µs of CPU per call" for r in roundtrips) +
-                     ". A chat completion makes two before it is forwarded (its admission and its decision record) and one more before its "
-                     "response ends (its outcome record, with its token budget's settle beside it), each behind a thread wake-up in the "
-                     "gateway and one in Redis.")
+                     ". A chat completion makes one before it is forwarded (its admission and its decision record in one script run, "
+                     "behind a thread wake-up in the gateway and one in Redis); its outcome record, with its token budget's settle, is "
+                     "appended after its response ends, riding the chain's next store call.")
         lines.append("")
     write_floor(lines, summary, phases)
     lines.append("What peers publish for the same benchmark — measured on their own machines, not here, so only the shape compares:")
