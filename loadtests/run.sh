@@ -50,6 +50,8 @@
 #                               counting costs the counted process CPU, bare YARP's full-load rate 8-20 %, so it is off
 #                               by default and its rows are not for comparing throughput)
 #   LOADTEST_GATEWAY_ENV=""     extra environment for every gateway, e.g. "DOTNET_gcServer=0 DOTNET_TieredPGO=1"
+#   LOADTEST_GATEWAY_BIN=""     another build of the gateway for every gateway row, e.g. the image's self-contained publish
+#                               (build/image-publish.sh OUT_DIR, then OUT_DIR/gateway); the Release build when empty
 #   LOADTEST_VARIANTS="…"       per store, a scenario again (warm-up and the rounds, full load) on a gateway started
 #                               with extra arguments, one row each: "name:args;name:args", arguments separated by spaces,
 #                               e.g. "unbatched:--Gateway:Store:Redis:BatchAdmissions=false" gives the row allow[unbatched];
@@ -222,7 +224,7 @@ if [[ -z "${LOADTEST_SKIP_BUILD:-}" ]]; then
   done
 fi
 bin() { echo "$artifacts/bin/$1/release/$2"; }
-gateway_bin="$(bin Gateway.Proxy gateway)"
+gateway_bin="${LOADTEST_GATEWAY_BIN:-$(bin Gateway.Proxy gateway)}"
 upstream_bin="$(bin Gateway.LoadTests.Upstream Gateway.LoadTests.Upstream)"
 bare_bin="$(bin Gateway.LoadTests.BareProxy Gateway.LoadTests.BareProxy)"
 corpus_bin="$(bin Gateway.LoadTests.Corpus Gateway.LoadTests.Corpus)"
@@ -1362,6 +1364,7 @@ fi
   echo "  \"duration_s\": $duration, \"rounds\": $rounds, \"threads\": $threads, \"connections\": $connections, \"half_connections\": $half_connections,"
   echo "  \"gateway_env\": $(jq -n --arg v "${LOADTEST_GATEWAY_ENV:-}" '$v'), \"image_runtime_env\": $(jq -n --arg v "${image_runtime_env[*]}" '$v'), \"soak_s\": $soak,"
   echo "  \"prefer\": $(jq -n --arg v "$prefer" '$v'),"
+  echo "  \"gateway_bin\": $(jq -n --arg v "${LOADTEST_GATEWAY_BIN:-}" '$v'),"
   echo "  \"variants\": $(jq -n --arg v "$variants" '$v'),"
   echo "  \"jit_quiet_percent\": $(jq -n --arg v "$jit_quiet" '$v | tonumber? // null'),"
   echo "  \"elapsed_s\": $(( $(date +%s) - started_at ))"
