@@ -55,9 +55,18 @@ internal static partial class RedisScripts
           end
         end
 
+        -- A window's key and the ms until it resets, made once per run for each key, window and instant: the requests of
+        -- one batch share their windows' keys, and a key made again is a string formatted and hashed again.
+        local slot_keys = {}
         local function slot_of(base, window, now)
+          local known = slot_keys[base]
+          if known and known[1] == window and known[2] == now then
+            return known[3], known[4]
+          end
           local slot = math.floor(now / window)
-          return base .. ':' .. string.format('%d', slot), (slot + 1) * window - now
+          local key, resets = base .. ':' .. string.format('%d', slot), (slot + 1) * window - now
+          slot_keys[base] = {window, now, key, resets}
+          return key, resets
         end
 
         -- amount and lifetime as the client wrote them (ARGV text): Redis reads the integer it was sent, where a Lua number

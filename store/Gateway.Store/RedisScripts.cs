@@ -97,6 +97,7 @@ internal static partial class RedisScripts
     private static readonly string AdmitStep = $$"""
         local counter_slots = {{AdmissionRequest.MaxCounters}}
         local reply_length = 9 + token_slots + counter_slots
+        local reply_codes = {[-2] = '-2', [-1] = '-1', [0] = '0', [1] = '1', [2] = '2', [3] = '3'}
 
         local function admit(k, a, now)
         local results = {}
@@ -128,13 +129,19 @@ internal static partial class RedisScripts
             fresh = 1
             expiring[nonce] = true
             if switches > 0 then
-              local keys = {}
+              -- Asked of Redis only when one of them is not known yet (the batch's first request, as a rule).
               for i = 1, switches do
-                keys[i] = KEYS[k + 1 + i]
+                if exists[KEYS[k + 1 + i]] == nil then
+                  local keys = {}
+                  for j = 1, switches do
+                    keys[j] = KEYS[k + 1 + j]
+                  end
+                  keys_exist(keys)
+                  break
+                end
               end
-              keys_exist(keys)
               for i = 1, switches do
-                if exists[keys[i]] == 1 then
+                if exists[KEYS[k + 1 + i]] == 1 then
                   mask = mask + 2 ^ (i - 1)
                 end
               end
@@ -167,13 +174,13 @@ internal static partial class RedisScripts
           a = a + 7 + 3 * windows + 3 * counters + 3 * budget + 3 * token
         end
         -- One bulk string, not an array: each element of an array reply is an object of its own to the client (#52).
-        -- One string.format per request, not per value.
-        local reply_format = string.rep('%d ', reply_length - 1) .. '%d'
-        local replies = {}
-        for r = 0, count - 1 do
-          replies[r + 1] = string.format(reply_format, unpack(results, reply_length * r + 1, reply_length * (r + 1)))
+        -- Most values are small codes: their text is looked up, and only the others formatted.
+        local parts = {}
+        for i = 1, reply_length * count do
+          local value = results[i]
+          parts[i] = reply_codes[value] or string.format('%d', value)
         end
-        return table.concat(replies, ' ')
+        return table.concat(parts, ' ')
         end
 
         """;
