@@ -83,44 +83,19 @@ internal static partial class RedisScripts
           return value
         end
 
-        -- The windows this run has counted in: each key's value as the run left it, and what the run added to it after
-        -- the INCRBY that first read it, written with one INCRBY per key once the batch is decided (flush_windows). The
-        -- requests of a batch share their windows: one INCRBY each for the first, one for the sum of the others.
-        local window_values, window_pending = {}, {}
-
         local function acquire(k0, a0, count, now)
           local slots = {}
           for i = 1, count do
             local key, resets = slot_of(KEYS[k0 + i], tonumber(ARGV[a0 + 3 * i - 1]), now)
-            local amount = ARGV[a0 + 3 * i]
-            local value = window_values[key]
-            if value then
-              value = value + tonumber(amount)
-              window_pending[key] = (window_pending[key] or 0) + tonumber(amount)
-            else
-              value = add(key, amount, resets)
-            end
-            window_values[key] = value
             slots[i] = key
-            if value > tonumber(ARGV[a0 + 3 * i - 2]) then
+            if add(key, ARGV[a0 + 3 * i], resets) > tonumber(ARGV[a0 + 3 * i - 2]) then
               for j = i, 1, -1 do
-                local back = tonumber(ARGV[a0 + 3 * j])
-                window_values[slots[j]] = window_values[slots[j]] - back
-                window_pending[slots[j]] = (window_pending[slots[j]] or 0) - back
+                redis.call('DECRBY', slots[j], ARGV[a0 + 3 * j])
               end
               return {i - 1, resets}
             end
           end
           return {-1, 0}
-        end
-
-        local function flush_windows()
-          for key, pending in pairs(window_pending) do
-            if pending ~= 0 then
-              redis.call('INCRBY', key, pending)
-            end
-          end
-          window_pending = {}
         end
 
         local function reserve(k, a, now)

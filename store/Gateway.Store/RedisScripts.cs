@@ -173,7 +173,6 @@ internal static partial class RedisScripts
           k = k + 1 + switches + windows + counters + budget + (token == 1 and (1 + gens + consume) or 0)
           a = a + 7 + 3 * windows + 3 * counters + 3 * budget + 3 * token
         end
-        flush_windows()
         -- One bulk string, not an array: each element of an array reply is an object of its own to the client (#52).
         -- Most values are small codes: their text is looked up, and only the others formatted.
         local parts = {}
@@ -214,10 +213,9 @@ internal static partial class RedisScripts
     /// What the script has read of a key (whether it exists, that its expiry is set, a generation) is asked of Redis once
     /// per batch, not once per request, and counts are added without being read first: requests of one agent or tenant
     /// share their switch, window, budget and generation keys, so an admitted request costs one <c>SET</c> for the nonce,
-    /// one <c>INCRBY</c> per counter and budget and one <c>SET</c> for the token's record, and a batch one <c>TIME</c>,
-    /// one <c>EXISTS</c> for its switch keys (each alone only when some but not all are set), one <c>MGET</c> for its
-    /// generation keys and two <c>INCRBY</c>s per window key (its first request's, then the others' sum); a refused
-    /// count costs a <c>DECRBY</c> per counter or budget count taken back, and a window's comes off the sum. A presented
+    /// one <c>INCRBY</c> per window, counter and budget and one <c>SET</c> for the token's record, and a batch one
+    /// <c>TIME</c>, one <c>EXISTS</c> for its switch keys (each alone only when some but not all are set) and one
+    /// <c>MGET</c> for its generation keys; a refused count costs a <c>DECRBY</c> per count taken back. A presented
     /// token's record is read afresh each time (one <c>GET</c>, and one <c>SET ... KEEPTTL</c> when used), so that two
     /// requests of one batch cannot both use it.
     /// </remarks>
