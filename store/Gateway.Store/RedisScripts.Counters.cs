@@ -32,16 +32,17 @@ internal static partial class RedisScripts
     private const string Counters = Now + """
         local exists, expiring = {}, {}
 
-        -- Reads whether each of keys[1 ..] exists with one EXISTS for those the run has not asked of yet; when it answers
-        -- that some but not all do, each is asked alone.
-        local function keys_exist(keys)
-          local unknown = {}
-          for i = 1, #keys do
-            if exists[keys[i]] == nil then
-              unknown[#unknown + 1] = keys[i]
+        -- Reads whether each of KEYS[k0 + 1 .. k0 + count] exists with one EXISTS for those the run has not asked of yet
+        -- (none, as a rule, after a batch's first request); when it answers that some but not all do, each is asked alone.
+        local function keys_exist(k0, count)
+          local unknown
+          for i = 1, count do
+            if exists[KEYS[k0 + i]] == nil then
+              unknown = unknown or {}
+              unknown[#unknown + 1] = KEYS[k0 + i]
             end
           end
-          if #unknown > 0 then
+          if unknown then
             local found = redis.call('EXISTS', unpack(unknown))
             for i = 1, #unknown do
               if found == 0 then

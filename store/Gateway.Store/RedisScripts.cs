@@ -129,17 +129,7 @@ internal static partial class RedisScripts
             fresh = 1
             expiring[nonce] = true
             if switches > 0 then
-              -- Asked of Redis only when one of them is not known yet (the batch's first request, as a rule).
-              for i = 1, switches do
-                if exists[KEYS[k + 1 + i]] == nil then
-                  local keys = {}
-                  for j = 1, switches do
-                    keys[j] = KEYS[k + 1 + j]
-                  end
-                  keys_exist(keys)
-                  break
-                end
-              end
+              keys_exist(k + 1, switches)
               for i = 1, switches do
                 if exists[KEYS[k + 1 + i]] == 1 then
                   mask = mask + 2 ^ (i - 1)
