@@ -19,7 +19,7 @@ public static class AdminEndpointRouteBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         var admin = app.MapGroup(Prefix);
-        admin.AddEndpointFilter<AdminAuthFilter>();
+        admin.AddEndpointFilter(AdminAuthFilter.Instance);
         ApprovalEndpoints.Map(admin);
         TokenEndpoints.Map(admin);
         AgentEndpoints.Map(admin);

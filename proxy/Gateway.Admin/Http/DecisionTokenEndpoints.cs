@@ -26,7 +26,7 @@ internal static class DecisionTokenEndpoints
     /// <summary>Maps the verification route behind the admin bearer-token filter (role <c>executor</c>).</summary>
     public static RouteHandlerBuilder Map(IEndpointRouteBuilder app) =>
         app.MapPost(VerifyPath, VerifyAsync)
-            .AddEndpointFilter<AdminAuthFilter>()
+            .AddEndpointFilter(AdminAuthFilter.Instance)
             .WithMetadata(new AdminRolesMetadata(AdminRoles.Executor));
 
     private static async Task<IResult> VerifyAsync(HttpContext context, DecisionTokenVerifier verifier, OversightMetrics metrics)
