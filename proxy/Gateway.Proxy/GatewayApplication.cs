@@ -38,7 +38,13 @@ public static class GatewayApplication
     /// <summary>Builds the application; <paramref name="configure"/> runs before any service reads configuration.</summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // The slim builder: no IIS integration and no HTTP/3 (the gateway listens on HTTP/1.1 and 2 behind its ingress),
+        // so neither loads at start (docs/performance.md, "Memory"). What the full builder adds that the gateway uses is
+        // added back: HTTPS endpoints from configuration, the console routes' regex constraint, the EventSource log sink.
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.Services.AddRouting();
+        builder.Logging.AddEventSourceLogger();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
