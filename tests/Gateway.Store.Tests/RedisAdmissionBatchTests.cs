@@ -193,7 +193,9 @@ public sealed partial class RedisAdmissionBatchTests : IAsyncLifetime
         // A one-node Redis Cluster: a script may touch one hash slot only, and each tenant's keys share
         // the slot of their {tenant} tag, so a batch must not mix tenants.
         var nodes = Path.Combine(Path.GetTempPath(), $"gateway-nodes-{Guid.NewGuid():N}.conf");
-        await using var server = await RedisServer.StartAsync(extraArgs: $"--cluster-enabled yes --cluster-config-file {nodes} --enable-debug-command yes");
+        // The cluster bus on a free port of its own: its default (the port + 10000) may be in use, or in the ephemeral range.
+        await using var server = await RedisServer.StartAsync(extraArgs: string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"--cluster-enabled yes --cluster-config-file {nodes} --cluster-port {FreePort.Next()} --enable-debug-command yes"));
         try
         {
             await using var admin = await RedisAdmin.ConnectAsync(server.Endpoint);

@@ -11,6 +11,7 @@ public sealed class RedisServer : IAsyncDisposable
 {
     private readonly string _extraArgs;
     private readonly string? _configFile;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
     private Process? _process;
 
     private RedisServer(int port, string? password, string extraArgs, string? configFile)
@@ -78,8 +79,9 @@ public sealed class RedisServer : IAsyncDisposable
             UseShellExecute = false,
         };
         _process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start");
-        _process.OutputDataReceived += static (_, _) => { };
-        _process.ErrorDataReceived += static (_, _) => { };
+        // Its last lines are kept, for the message of a server that exits at start.
+        _process.OutputDataReceived += (_, line) => Keep(line.Data);
+        _process.ErrorDataReceived += (_, line) => Keep(line.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
@@ -91,7 +93,8 @@ public sealed class RedisServer : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"redis-server exited with {_process.ExitCode} on port {Port}");
+                await _process.WaitForExitAsync().ConfigureAwait(false);
+                throw new InvalidOperationException($"redis-server exited with {_process.ExitCode} on port {Port}: {string.Join(" | ", _output)}");
             }
 
             try
@@ -107,6 +110,19 @@ public sealed class RedisServer : IAsyncDisposable
         }
 
         throw new TimeoutException($"redis-server did not listen on port {Port} within 10 s");
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        _output.Enqueue(line);
+        while (_output.Count > 20 && _output.TryDequeue(out _))
+        {
+        }
     }
 
     /// <summary>Kills the process at once (SIGKILL): an outage, not a graceful shutdown.</summary>
