@@ -24,9 +24,9 @@ internal static partial class RedisScripts
     // made by one of them, so a key counting anything but zero already has its expiry.
     //
     // Windows: keys KEYS[k0 + i], arguments limit, window ms, permits at ARGV[a0 + 3i - 2 ...].
-    // Counts in every window only when all admit; returns {refused index or -1, retry-after ms}.
+    // Counts in every window only when all admit; returns the refused index or -1, and the retry-after ms.
     // A budget: key KEYS[k], arguments amount, limit, window ms at ARGV[a ...]. Reserves the whole
-    // amount in the current window's slot or nothing; returns {reserved 0|1, used, resets-in ms}.
+    // amount in the current window's slot or nothing; returns reserved 0|1, the used amount and the resets-in ms.
     // A settle: key KEYS[k], delta (actual - reserved) and window ms at ARGV[a ...]. Adds the delta to
     // the current window's slot, never below zero; returns the used amount.
     private const string Counters = Now + """
@@ -84,29 +84,30 @@ internal static partial class RedisScripts
           return value
         end
 
+        -- Returns the refused window's index (-1: none) and its retry-after ms; a refusal takes back what the windows before
+        -- it counted (their keys made again: slot_of remembers them).
         local function acquire(k0, a0, count, now)
-          local slots = {}
           for i = 1, count do
             local key, resets = slot_of(KEYS[k0 + i], tonumber(ARGV[a0 + 3 * i - 1]), now)
-            slots[i] = key
             if add(key, ARGV[a0 + 3 * i], resets) > tonumber(ARGV[a0 + 3 * i - 2]) then
               for j = i, 1, -1 do
-                redis.call('DECRBY', slots[j], ARGV[a0 + 3 * j])
+                redis.call('DECRBY', (slot_of(KEYS[k0 + j], tonumber(ARGV[a0 + 3 * j - 1]), now)), ARGV[a0 + 3 * j])
               end
-              return {i - 1, resets}
+              return i - 1, resets
             end
           end
-          return {-1, 0}
+          return -1, 0
         end
 
+        -- Returns reserved 0|1, the used amount and the ms until the window resets.
         local function reserve(k, a, now)
           local amount = ARGV[a]
           local key, resets = slot_of(KEYS[k], tonumber(ARGV[a + 2]), now)
           local used = add(key, amount, resets)
           if used > tonumber(ARGV[a + 1]) then
-            return {0, redis.call('DECRBY', key, amount), resets}
+            return 0, redis.call('DECRBY', key, amount), resets
           end
-          return {1, used, resets}
+          return 1, used, resets
         end
 
         -- Counters: keys KEYS[c0 + i], arguments amount, limit (-1: none), lifetime ms at ARGV[b0 + 3i - 2 ...]. Adds every

@@ -17,8 +17,7 @@ internal static partial class RedisScripts
     // reads each counter (once per script run: nothing increments one during it) and sets a presented record from
     // 'issued' to 'used' keeping its expiry (read afresh each time, so that two requests of one run cannot both use it).
     // Writes into out[o] the consumption code (0 nothing asked, 1 consumed, 2 already used, 3 no record), then into
-    // out[o + 1 ...] the generations (token_slots of them, 0 beyond those asked); token_none writes what a request whose
-    // step did not run answers (-1, then zeros). Needs Counters (exists).
+    // out[o + 1 ...] the generations (token_slots of them, 0 beyond those asked). Needs Counters (exists).
     private static readonly string TokenStep = $$"""
         local token_slots = {{TokenRecording.MaxGenerationKeys}}
         local generations = {}
@@ -27,13 +26,14 @@ internal static partial class RedisScripts
           local counters = tonumber(ARGV[ta + 1])
           redis.call('SET', KEYS[tk], 'issued', 'NX', 'PX', ARGV[ta])
           exists[KEYS[tk]] = 1
-          local unread = {}
+          local unread
           for i = 1, counters do
             if generations[KEYS[tk + i]] == nil then
+              unread = unread or {}
               unread[#unread + 1] = KEYS[tk + i]
             end
           end
-          if #unread > 0 then
+          if unread then
             local values = redis.call('MGET', unpack(unread))
             for i = 1, #unread do
               generations[unread[i]] = tonumber(values[i] or '0')
@@ -57,13 +57,6 @@ internal static partial class RedisScripts
             else
               out[o] = 3
             end
-          end
-        end
-
-        local function token_none(out, o)
-          out[o] = -1
-          for i = 1, token_slots do
-            out[o + i] = 0
           end
         end
 
@@ -96,11 +89,21 @@ internal static partial class RedisScripts
     // requests' arguments following it and their keys following KEYS[k], at the instant now; returns the reply text.
     private static readonly string AdmitStep = $$"""
         local counter_slots = {{AdmissionRequest.MaxCounters}}
-        local reply_length = 9 + token_slots + counter_slots
         local reply_codes = {[-2] = '-2', [-1] = '-1', [0] = '0', [1] = '1', [2] = '2', [3] = '3'}
+        -- What a request whose token step did not run answers for it, and one whose counters were not tried for them.
+        local token_none_text = '-1' .. string.rep(' 0', token_slots)
+        local counters_none_text = '-2' .. string.rep(' 0', counter_slots)
+        -- A request's token step and counters write here (every slot each time), read back as its reply is written.
+        local token_out, counter_out = {}, {}
 
         local function admit(k, a, now)
-        local results = {}
+        -- The reply's values as text, in order: each request's written when it is decided, so that no table of numbers
+        -- is filled out of order and formatted after. Most values are small codes: their text is looked up.
+        local parts, n = {}, 0
+        local function put(value)
+          n = n + 1
+          parts[n] = reply_codes[value] or string.format('%d', value)
+        end
         local count = tonumber(ARGV[a])
         for r = 0, count - 1 do
           local nonce = KEYS[k + 1]
@@ -117,12 +120,7 @@ internal static partial class RedisScripts
           local gens = token == 1 and tonumber(ARGV[ta + 1]) or 0
           local consume = token == 1 and tonumber(ARGV[ta + 2]) or 0
           local fresh, mask, refused, retry, counted = 0, 0, -1, 0, -2
-          local reserved = {-1, 0, 0}
-          local o = reply_length * r
-          local co = o + 9 + token_slots
-          for i = 1, counter_slots do
-            results[co + i] = 0
-          end
+          local reserved, used, resets = -1, 0, 0
           local stored = exists[nonce] ~= 1 and redis.call('SET', nonce, ARGV[a + 1], 'NX', 'PX', ARGV[a + 2])
           exists[nonce] = 1
           if stored then
@@ -137,39 +135,44 @@ internal static partial class RedisScripts
               end
             end
             if windows > 0 then
-              local outcome = acquire(k + 1 + switches, a + 7, windows, now)
-              refused, retry = outcome[1], outcome[2]
+              refused, retry = acquire(k + 1 + switches, a + 7, windows, now)
             end
             if counters > 0 and refused < 0 then
-              counted = reserve_counters(ck, ca, counters, results, co)
+              counted = reserve_counters(ck, ca, counters, counter_out, 0)
             end
             if budget == 1 and refused < 0 and counted < 0 then
-              reserved = reserve(ck + counters + 1, ba, now)
+              reserved, used, resets = reserve(ck + counters + 1, ba, now)
             end
           end
-          results[o + 1] = fresh
-          results[o + 2] = mask
-          results[o + 3] = refused
-          results[o + 4] = retry
-          results[o + 5] = reserved[1]
-          results[o + 6] = reserved[2]
-          results[o + 7] = reserved[3]
-          results[co] = counted
-          if fresh == 1 and token == 1 and refused < 0 and counted < 0 and reserved[1] ~= 0 then
-            token_step(tk, ta, results, o + 8)
+          put(fresh)
+          put(mask)
+          put(refused)
+          put(retry)
+          put(reserved)
+          put(used)
+          put(resets)
+          if fresh == 1 and token == 1 and refused < 0 and counted < 0 and reserved ~= 0 then
+            token_step(tk, ta, token_out, 1)
+            for i = 1, 1 + token_slots do
+              put(token_out[i])
+            end
           else
-            token_none(results, o + 8)
+            n = n + 1
+            parts[n] = token_none_text
+          end
+          if counted == -2 then
+            n = n + 1
+            parts[n] = counters_none_text
+          else
+            put(counted)
+            for i = 1, counter_slots do
+              put(i <= counters and counter_out[i] or 0)
+            end
           end
           k = k + 1 + switches + windows + counters + budget + (token == 1 and (1 + gens + consume) or 0)
           a = a + 7 + 3 * windows + 3 * counters + 3 * budget + 3 * token
         end
         -- One bulk string, not an array: each element of an array reply is an object of its own to the client (#52).
-        -- Most values are small codes: their text is looked up, and only the others formatted.
-        local parts = {}
-        for i = 1, reply_length * count do
-          local value = results[i]
-          parts[i] = reply_codes[value] or string.format('%d', value)
-        end
         return table.concat(parts, ' ')
         end
 
@@ -221,7 +224,7 @@ internal static partial class RedisScripts
 
     /// <summary>KEYS[1]: budget; ARGV: amount, limit, window ms. Returns {reserved 0|1, used, resets-in ms}.</summary>
     public static LuaScript Reserve { get; } = LuaScript.Prepare(Counters + """
-        return reserve(1, 1, now_ms())
+        return {reserve(1, 1, now_ms())}
         """);
 
     /// <summary>KEYS[1]: budget; ARGV: delta (actual - reserved), window ms. Returns the used amount, clamped at 0.</summary>
