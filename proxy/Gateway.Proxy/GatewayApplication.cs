@@ -183,7 +183,7 @@ public static class GatewayApplication
 
         // Last: it decorates the registered IStateStore with store spans.
         services.AddGatewayTelemetry(configuration, environment);
-        // After every registration that adds Data Protection: its key ring loads when a cookie first needs it.
+        // After every registration that adds Data Protection (YARP's): its key ring loads when a cookie first needs it.
         services.LoadDataProtectionKeyRingOnFirstUse();
         return services;
     }

@@ -1,9 +1,9 @@
 namespace Gateway.Proxy.Hosting;
 
 /// <summary>
-/// Leaves the Data Protection key ring (the console's cookies, YARP's affinity) to load on its first use instead of at
-/// start: its hosted service reads the key ring's XML eagerly, which keeps the XML stack resident in every replica,
-/// including those no person ever signs in to (docs/performance.md, "Memory").
+/// Leaves the Data Protection key ring, which YARP registers for session-affinity cookies (no route of the gateway's sets
+/// affinity), to load on its first use instead of at start: its hosted service reads the key ring's XML eagerly, which
+/// keeps the XML stack resident in every replica (docs/performance.md, "Memory").
 /// </summary>
 internal static class DataProtectionOnFirstUse
 {
