@@ -1332,8 +1332,8 @@ if (( soak > 0 )); then
     | sort -rn >"$report_dir/soak-rss-by-mapping.txt" || true
   # Beside it, the runtime's own figures at the end: the GC heap by generation after the last collection, the memory the
   # GC has committed, the JIT's compiled methods and bytes (the System.Runtime meter on /metrics).
-  curl -fsS --max-time 10 "http://127.0.0.1:${port_metrics[$soak_port]}/metrics" 2>/dev/null \
-    | grep '^dotnet_' >"$report_dir/soak-runtime-metrics.txt" || true
+  scrape_metrics "${port_metrics[$soak_port]:-}" "$work/soak-metrics"
+  grep '^dotnet_' "$work/soak-metrics" >"$report_dir/soak-runtime-metrics.txt" || true
   stop_pid "$soak_pid"
   cp "$work/rss-soak" "$report_dir/soak-rss-kb.txt" 2>/dev/null || true
   rss_record soak gateway "$work/rss-soak"

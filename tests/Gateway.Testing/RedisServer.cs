@@ -64,6 +64,7 @@ public sealed class RedisServer : IAsyncDisposable
         }
 
         var executable = LocateExecutable();
+        _output.Clear();
         var args = (_configFile is null ? string.Empty : $"\"{_configFile}\" ") +
             $"--port {Port} --bind 127.0.0.1 --save \"\" --appendonly no --protected-mode no --daemonize no --loglevel warning";
         if (Password is not null)

@@ -8,7 +8,7 @@ namespace Gateway.Proxy.Hosting;
 internal static class DataProtectionOnFirstUse
 {
     /// <summary>The hosted service ASP.NET Core's <c>AddDataProtection</c> registers to load the key ring at start.</summary>
-    internal const string KeyRingLoaderTypeName = "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService";
+    private const string KeyRingLoaderTypeName = "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService";
 
     /// <summary>Removes the key ring's start-up load; call after every registration that adds Data Protection.</summary>
     public static IServiceCollection LoadDataProtectionKeyRingOnFirstUse(this IServiceCollection services)

@@ -27,8 +27,8 @@ public sealed class DataProtectionOnFirstUseTests : IClassFixture<GovernedGatewa
     {
         var protector = _gw.Host.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("first-use-test");
 
-        var protectedText = protector.Protect("a console cookie");
+        var protectedText = protector.Protect("an affinity cookie");
 
-        Assert.Equal("a console cookie", protector.Unprotect(protectedText));
+        Assert.Equal("an affinity cookie", protector.Unprotect(protectedText));
     }
 }
