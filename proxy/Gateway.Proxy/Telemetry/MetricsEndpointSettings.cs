@@ -20,9 +20,8 @@ internal sealed record MetricsEndpointSettings(int? Port, string Host)
     /// <summary>The listener's URL, for Kestrel's <c>urls</c>.</summary>
     public string ListenUrl => $"http://{Host}:{Port}";
 
-    public static MetricsEndpointSettings Read(IConfiguration configuration, List<string> errors)
+    public static MetricsEndpointSettings Read(MetricsEndpointOptions options, List<string> errors)
     {
-        var options = configuration.GetSection(MetricsEndpointOptions.SectionName).Get<MetricsEndpointOptions>() ?? new MetricsEndpointOptions();
         var host = options.Host is { Length: > 0 } configuredHost ? configuredHost.Trim() : "*";
         var text = options.Port;
         if (string.IsNullOrWhiteSpace(text))

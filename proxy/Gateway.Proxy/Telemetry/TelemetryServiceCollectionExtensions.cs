@@ -138,9 +138,7 @@ public static class TelemetryServiceCollectionExtensions
         metrics.SetResourceBuilder(CreateResource(settings))
             .AddAspNetCoreInstrumentation()
             .AddHttpClientInstrumentation()
-            .AddView(static instrument => IsGatewaySecondsHistogram(instrument)
-                ? new ExplicitBucketHistogramConfiguration { Boundaries = SecondsBuckets }
-                : null);
+            .AddView(instrument => StreamFor(instrument, settings.MetricCardinalityLimit));
         foreach (var meter in Meters)
         {
             metrics.AddMeter(meter);
@@ -180,6 +178,15 @@ public static class TelemetryServiceCollectionExtensions
         }
 
         return options;
+    }
+
+    /// <summary>How <paramref name="instrument"/> is aggregated: its cardinality limit, and seconds buckets for the gateway's own histograms.</summary>
+    private static MetricStreamConfiguration StreamFor(Instrument instrument, int configuredLimit)
+    {
+        var limit = MetricCardinality.LimitFor(instrument, configuredLimit);
+        return IsGatewaySecondsHistogram(instrument)
+            ? new ExplicitBucketHistogramConfiguration { Boundaries = SecondsBuckets, CardinalityLimit = limit }
+            : new MetricStreamConfiguration { CardinalityLimit = limit };
     }
 
     /// <summary>A histogram in seconds on a gateway meter that does not name its own buckets (<see cref="InstrumentAdvice{T}"/>).</summary>

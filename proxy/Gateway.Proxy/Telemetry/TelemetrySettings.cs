@@ -64,6 +64,9 @@ internal sealed class TelemetrySettings
     /// <summary>The Prometheus <c>/metrics</c> listener (a gateway setting, not an <c>OTEL_*</c> one).</summary>
     public MetricsEndpointSettings MetricsEndpoint { get; private set; } = new(null, "*");
 
+    /// <summary>Tag combinations kept per instrument whose tags an operator's registrations bound (<see cref="MetricCardinality"/>).</summary>
+    public int MetricCardinalityLimit { get; private set; } = MetricCardinality.DefaultLimit;
+
     /// <summary>Adds errors found after reading (the metrics listener's port against the gateway's own).</summary>
     public void AddErrors(IEnumerable<string> errors) => Errors = [.. Errors, .. errors];
 
@@ -74,7 +77,9 @@ internal sealed class TelemetrySettings
         var errors = new List<string>();
         var variables = configuration.Get<OtelOptions>() ?? new OtelOptions();
         settings.Resource = ReadResource(variables, environmentName, errors);
-        settings.MetricsEndpoint = MetricsEndpointSettings.Read(configuration, errors);
+        var metrics = configuration.GetSection(MetricsEndpointOptions.SectionName).Get<MetricsEndpointOptions>() ?? new MetricsEndpointOptions();
+        settings.MetricsEndpoint = MetricsEndpointSettings.Read(metrics, errors);
+        settings.MetricCardinalityLimit = ReadCardinalityLimit(metrics.CardinalityLimit, errors);
 
         if (IsTrue(variables["OTEL_SDK_DISABLED"]))
         {
@@ -286,6 +291,22 @@ internal sealed class TelemetrySettings
 
         errors.Add($"{variable} must be a positive integer.");
         return fallback;
+    }
+
+    private static int ReadCardinalityLimit(string? text, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return MetricCardinality.DefaultLimit;
+        }
+
+        if (int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value is > 0 and <= MetricCardinality.MaxLimit)
+        {
+            return value;
+        }
+
+        errors.Add($"{MetricCardinality.LimitKey} must be an integer from 1 to {MetricCardinality.MaxLimit}.");
+        return MetricCardinality.DefaultLimit;
     }
 
     private static bool IsTrue(string? value) => string.Equals(value?.Trim(), "true", StringComparison.OrdinalIgnoreCase);

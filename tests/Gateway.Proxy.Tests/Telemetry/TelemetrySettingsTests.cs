@@ -62,6 +62,31 @@ public sealed class TelemetrySettingsTests
         Assert.Contains("OTEL_SDK_DISABLED", settings.DisabledReason, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(null, MetricCardinality.DefaultLimit)]
+    [InlineData("50", 50)]
+    [InlineData(" 100000 ", 100_000)]
+    public void CardinalityLimit_UnsetOrInRange_IsTaken(string? text, int expected)
+    {
+        var settings = Read(new() { [MetricCardinality.LimitKey] = text });
+
+        Assert.Equal(expected, settings.MetricCardinalityLimit);
+        Assert.Empty(settings.Errors);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    [InlineData("100001")]
+    [InlineData("lots")]
+    public void CardinalityLimit_OutOfRange_IsAnErrorNamingTheSetting(string text)
+    {
+        var settings = Read(new() { [MetricCardinality.LimitKey] = text });
+
+        var error = Assert.Single(settings.Errors);
+        Assert.Contains(MetricCardinality.LimitKey, error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void MalformedValues_AreErrorsNamingTheVariable_WithoutEchoingHeaders()
     {

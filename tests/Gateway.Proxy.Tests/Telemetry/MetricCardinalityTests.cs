@@ -1,0 +1,132 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using Gateway.Proxy.Telemetry;
+using Gateway.Testing;
+using Gateway.Proxy.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Proxy.Tests.Telemetry;
+
+/// <summary>
+/// Each instrument's cardinality limit: fixed-set tags keep 256 combinations (what the SDK allocates up front), tags an
+/// operator's registrations bound keep <c>Gateway:Metrics:CardinalityLimit</c>, and what goes past a limit is counted in
+/// the overflow series, never dropped.
+/// </summary>
+public sealed class MetricCardinalityTests
+{
+    private const string Overflow = "otel_metric_overflow=\"true\"";
+
+    [Fact]
+    public void RegisteredTagInstruments_AreEveryDocumentedInstrumentTaggedByTenantModelOrScope()
+    {
+        var documented = DocumentedInstruments()
+            .Where(static row => row.Tags.Contains("`tenant`", StringComparison.Ordinal)
+                || row.Tags.Contains("`model`", StringComparison.Ordinal)
+                || row.Tags.Contains("`scope`", StringComparison.Ordinal))
+            .Select(static row => row.Name)
+            .ToHashSet(StringComparer.Ordinal);
+
+        Assert.Equal(documented.Order(StringComparer.Ordinal), MetricCardinality.RegisteredTagInstruments.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void LimitFor_ByMeterAndInstrument_KeepsTheConfiguredLimitWhereOperatorsBoundTheTags()
+    {
+        using var gateway = new Meter(GatewayMetrics.MeterName);
+        using var runtime = new Meter("System.Runtime");
+        using var hosting = new Meter("Microsoft.AspNetCore.Hosting");
+
+        Assert.Equal(MetricCardinality.EnumeratedLimit, MetricCardinality.LimitFor(gateway.CreateCounter<long>("gateway.requests.refused"), 5000));
+        Assert.Equal(MetricCardinality.EnumeratedLimit, MetricCardinality.LimitFor(runtime.CreateCounter<long>("dotnet.exceptions"), 5000));
+        Assert.Equal(5000, MetricCardinality.LimitFor(gateway.CreateCounter<long>("gateway.decisions"), 5000));
+        Assert.Equal(5000, MetricCardinality.LimitFor(hosting.CreateHistogram<double>("http.server.request.duration"), 5000));
+        Assert.Equal(40, MetricCardinality.LimitFor(gateway.CreateCounter<long>("gateway.requests.refused"), 40));
+    }
+
+    [Fact]
+    public async Task Metrics_PastAFixedSetInstrumentsLimit_CountInTheOverflowSeries_WhileTenantsKeepTheirOwn()
+    {
+        using var bundle = DemoBundle.Create();
+        await using var gateway = await StartAsync(bundle, limit: null, out var scrape);
+        var metrics = gateway.Services.GetRequiredService<GatewayMetrics>();
+
+        for (var i = 0; i < 300; i++)
+        {
+            metrics.Refusals.Add(1, new KeyValuePair<string, object?>("code", "code_" + i.ToString(CultureInfo.InvariantCulture)));
+            metrics.Decisions.Add(
+                1,
+                new KeyValuePair<string, object?>("decision", "allow"),
+                new KeyValuePair<string, object?>("control", "none"),
+                new KeyValuePair<string, object?>("tenant", "tenant-" + i.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        var samples = PrometheusText.Parse(await scrape.GetStringAsync("/metrics"));
+        var refused = samples.Where(static s => s.Name == "gateway_requests_refused_total" && s.Value > 0).ToList();
+        var decisions = samples.Where(static s => s.Name == "gateway_decisions_total" && s.Value > 0).ToList();
+
+        Assert.Equal(300, refused.Sum(static s => s.Value));
+        Assert.Contains(refused, static s => s.Labels.Contains(Overflow, StringComparison.Ordinal) && s.Value > 0);
+        Assert.True(refused.Count <= MetricCardinality.EnumeratedLimit + 1, $"{refused.Count} refusal series (the limit's and the overflow)");
+        Assert.Equal(300, decisions.Count);
+        Assert.DoesNotContain(samples, static s => s.Name == "gateway_decisions_total" && s.Labels.Contains(Overflow, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Metrics_WithALowerConfiguredLimit_OverflowTenantsPastIt()
+    {
+        using var bundle = DemoBundle.Create();
+        await using var gateway = await StartAsync(bundle, limit: 50, out var scrape);
+        var metrics = gateway.Services.GetRequiredService<GatewayMetrics>();
+
+        for (var i = 0; i < 100; i++)
+        {
+            metrics.Decisions.Add(
+                1,
+                new KeyValuePair<string, object?>("decision", "block"),
+                new KeyValuePair<string, object?>("control", "none"),
+                new KeyValuePair<string, object?>("tenant", "tenant-" + i.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        var samples = PrometheusText.Parse(await scrape.GetStringAsync("/metrics"));
+        var decisions = samples.Where(static s => s.Name == "gateway_decisions_total" && s.Value > 0).ToList();
+
+        Assert.Equal(100, decisions.Sum(static s => s.Value));
+        Assert.Contains(decisions, static s => s.Labels.Contains(Overflow, StringComparison.Ordinal));
+        Assert.True(decisions.Count <= 50 + 1, $"{decisions.Count} decision series (the limit's and the overflow)");
+    }
+
+    private static Task<GatewayHost> StartAsync(DemoBundle bundle, int? limit, out HttpClient scrape)
+    {
+        var port = FreePort.Next();
+        scrape = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        return GatewayHost.StartAsync(bundle.Directory, new Dictionary<string, string?>
+        {
+            ["Gateway:Metrics:Port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["Gateway:Metrics:Host"] = "127.0.0.1",
+            [MetricCardinality.LimitKey] = limit?.ToString(CultureInfo.InvariantCulture),
+        });
+    }
+
+    /// <summary>The instrument table of docs/observability.md (its five columns; the span attributes' table has two): each row's name and tags.</summary>
+    private static List<(string Name, string Tags)> DocumentedInstruments()
+    {
+        var rows = new List<(string, string)>();
+        foreach (var line in File.ReadLines(Path.Combine(RepositoryRoot.Path, "docs", "observability.md")))
+        {
+            if (!line.StartsWith("| `gateway.", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var cells = line.Split(" | ");
+            if (cells.Length < 5)
+            {
+                continue;
+            }
+
+            rows.Add((cells[0].TrimStart('|', ' ').Trim('`'), cells[2]));
+        }
+
+        return rows;
+    }
+}
