@@ -86,6 +86,7 @@ public static class GatewayApplication
         }
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        services.AddHostedService<NativeHeapTrimmer>();
         services.AddSingleton<GatewayMetrics>();
 
         // State: nonces, limits, budgets, approvals, the decision cache (and in Redis mode, audit and vault).

@@ -59,6 +59,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             errors.Add("Gateway:Policy:ReloadDebounce must not be negative.");
         }
 
+        if (options.NativeHeap.TrimInterval < TimeSpan.Zero || options.NativeHeap.TrimInterval > TimeSpan.FromDays(1))
+        {
+            errors.Add("Gateway:NativeHeap:TrimInterval must be from 0 (never) to 1 day.");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

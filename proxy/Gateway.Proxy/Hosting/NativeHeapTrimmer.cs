@@ -1,0 +1,69 @@
+using Gateway.Proxy.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Proxy.Hosting;
+
+/// <summary>
+/// Gives the C library's free heap pages back to the system every <c>Gateway:NativeHeap:TrimInterval</c>. glibc keeps
+/// what a thread's arena freed (the JIT's and the runtime's working memory, mostly freed by the end of warm-up) resident
+/// until it is trimmed; only the top of an arena is given back by itself.
+/// </summary>
+internal sealed partial class NativeHeapTrimmer : BackgroundService
+{
+    private readonly TimeSpan _interval;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Func<(bool Supported, bool Released)> _trim;
+
+    /// <summary>Trims with <see cref="NativeHeap.TryTrim"/>, or with <paramref name="trim"/> where given.</summary>
+    internal NativeHeapTrimmer(TimeSpan interval, TimeProvider time, ILogger<NativeHeapTrimmer> logger, Func<(bool Supported, bool Released)>? trim = null)
+    {
+        _interval = interval;
+        _time = time;
+        _logger = logger;
+        _trim = trim ?? TrimHeap;
+    }
+
+    /// <summary>The trimmer the container makes, from the validated options.</summary>
+    public NativeHeapTrimmer(IOptions<GatewayOptions> options, TimeProvider time, ILogger<NativeHeapTrimmer> logger)
+        : this(options.Value.NativeHeap.TrimInterval, time, logger)
+    {
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_interval <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(_interval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                var started = _time.GetTimestamp();
+                var (supported, released) = _trim();
+                if (!supported)
+                {
+                    LogUnsupported(_logger);
+                    return;
+                }
+
+                LogTrimmed(_logger, _time.GetElapsedTime(started).TotalMilliseconds, released);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    private static (bool Supported, bool Released) TrimHeap() => (NativeHeap.TryTrim(out var released), released);
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Native heap trimmed in {ElapsedMilliseconds:0.000} ms (memory given back: {Released}).")]
+    private static partial void LogTrimmed(ILogger logger, double elapsedMilliseconds, bool released);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "The C library has no malloc_trim (not glibc): the native heap is not trimmed.")]
+    private static partial void LogUnsupported(ILogger logger);
+}
