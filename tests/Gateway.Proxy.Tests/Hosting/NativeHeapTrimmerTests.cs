@@ -90,8 +90,9 @@ public sealed class NativeHeapTrimmerTests
         });
 
         await trimmer.StartAsync(CancellationToken.None);
+        await trimmer.ExecuteTask!.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
 
-        Assert.True(trimmer.ExecuteTask!.IsCompletedSuccessfully);
+        Assert.True(trimmer.ExecuteTask.IsCompletedSuccessfully);
         Assert.Equal(0, Volatile.Read(ref trims));
     }
 
