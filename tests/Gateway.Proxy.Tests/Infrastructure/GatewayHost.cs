@@ -43,6 +43,10 @@ public sealed class GatewayHost : IAsyncDisposable
             // One audit chain per replica on any machine, so that a test reading its replica's chain reads every record
             // (the default follows the cores); a test of several chains sets it.
             ["Gateway:Audit:ChainsPerReplica"] = "1",
+
+            // One test process holds many gateways, each of which would trim the whole process's C heap on its own schedule
+            // (every arena locked while it is walked) under other tests' timeouts; NativeHeapTrimmerTests cover the trimmer.
+            ["Gateway:NativeHeap:TrimInterval"] = "00:00:00",
         };
         if (settings is not null)
         {
