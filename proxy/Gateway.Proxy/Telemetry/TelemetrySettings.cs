@@ -276,37 +276,27 @@ internal sealed class TelemetrySettings
     }
 
     /// <summary>A positive integer setting (milliseconds or a count).</summary>
-    private static int ReadMilliseconds(OtelOptions variables, string variable, int fallback, List<string> errors)
+    private static int ReadMilliseconds(OtelOptions variables, string variable, int fallback, List<string> errors) =>
+        ReadPositive(variables[variable], fallback, int.MaxValue, $"{variable} must be a positive integer.", errors);
+
+    private static int ReadCardinalityLimit(string? text, List<string> errors) =>
+        ReadPositive(text, MetricCardinality.DefaultLimit, MetricCardinality.MaxLimit, $"{MetricCardinality.LimitKey} must be an integer from 1 to {MetricCardinality.MaxLimit}.", errors);
+
+    /// <summary>An integer from 1 to <paramref name="max"/>, <paramref name="fallback"/> when unset; else <paramref name="error"/>.</summary>
+    private static int ReadPositive(string? text, int fallback, int max, string error, List<string> errors)
     {
-        var text = variables[variable];
         if (string.IsNullOrWhiteSpace(text))
         {
             return fallback;
         }
 
-        if (int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0)
+        if (int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0 && value <= max)
         {
             return value;
         }
 
-        errors.Add($"{variable} must be a positive integer.");
+        errors.Add(error);
         return fallback;
-    }
-
-    private static int ReadCardinalityLimit(string? text, List<string> errors)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return MetricCardinality.DefaultLimit;
-        }
-
-        if (int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value is > 0 and <= MetricCardinality.MaxLimit)
-        {
-            return value;
-        }
-
-        errors.Add($"{MetricCardinality.LimitKey} must be an integer from 1 to {MetricCardinality.MaxLimit}.");
-        return MetricCardinality.DefaultLimit;
     }
 
     private static bool IsTrue(string? value) => string.Equals(value?.Trim(), "true", StringComparison.OrdinalIgnoreCase);

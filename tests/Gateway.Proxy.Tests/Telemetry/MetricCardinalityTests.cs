@@ -54,11 +54,7 @@ public sealed class MetricCardinalityTests
         for (var i = 0; i < 300; i++)
         {
             metrics.Refusals.Add(1, new KeyValuePair<string, object?>("code", mark + i.ToString(CultureInfo.InvariantCulture)));
-            metrics.Decisions.Add(
-                1,
-                new KeyValuePair<string, object?>("decision", "allow"),
-                new KeyValuePair<string, object?>("control", "none"),
-                new KeyValuePair<string, object?>("tenant", mark + i.ToString(CultureInfo.InvariantCulture)));
+            RecordDecision(metrics, "allow", mark + i.ToString(CultureInfo.InvariantCulture));
         }
 
         // Gateways of other tests in this process record on meters of the same names, which every meter provider here
@@ -85,11 +81,7 @@ public sealed class MetricCardinalityTests
 
         for (var i = 0; i < 100; i++)
         {
-            metrics.Decisions.Add(
-                1,
-                new KeyValuePair<string, object?>("decision", "block"),
-                new KeyValuePair<string, object?>("control", "none"),
-                new KeyValuePair<string, object?>("tenant", mark + i.ToString(CultureInfo.InvariantCulture)));
+            RecordDecision(metrics, "block", mark + i.ToString(CultureInfo.InvariantCulture));
         }
 
         var samples = PrometheusText.Parse(await scrape.GetStringAsync("/metrics"));
@@ -100,6 +92,14 @@ public sealed class MetricCardinalityTests
         Assert.NotEmpty(overflow);
         Assert.True(decisions.Sum(static s => s.Value) + overflow.Sum(static s => s.Value) >= 100, "decisions went uncounted");
     }
+
+    /// <summary>One decision of <paramref name="tenant"/>, no control failing.</summary>
+    private static void RecordDecision(GatewayMetrics metrics, string decision, string tenant) =>
+        metrics.Decisions.Add(
+            1,
+            new KeyValuePair<string, object?>("decision", decision),
+            new KeyValuePair<string, object?>("control", "none"),
+            new KeyValuePair<string, object?>("tenant", tenant));
 
     /// <summary>A tag value prefix no other test uses.</summary>
     private static string Mark() => "cardinality-" + Guid.NewGuid().ToString("N")[..8] + "-";
