@@ -6,27 +6,30 @@ namespace Gateway.Proxy.Hosting;
 /// <summary>
 /// Gives the C library's free heap pages back to the system every <c>Gateway:NativeHeap:TrimInterval</c>. glibc gives back
 /// only the free top of an arena by itself; what is freed between live blocks stays resident until it is trimmed (after
-/// warm-up at 1,000 requests a second, 11.5 MB of one arena's 15.7 MB were such free chunks).
+/// warm-up at 1,000 requests a second, 11.5 MB of one arena's 15.7 MB were such free chunks). The heap is the process's:
+/// a <see cref="NativeHeapTrimGate"/> lets one trim through per interval however many gateways the process holds.
 /// </summary>
 internal sealed partial class NativeHeapTrimmer : BackgroundService
 {
     private readonly TimeSpan _interval;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly NativeHeapTrimGate _gate;
     private readonly Func<(bool Supported, bool Released)> _trim;
 
-    /// <summary>Trims with <see cref="NativeHeap.TryTrim"/>, or with <paramref name="trim"/> where given.</summary>
-    internal NativeHeapTrimmer(TimeSpan interval, TimeProvider time, ILogger<NativeHeapTrimmer> logger, Func<(bool Supported, bool Released)>? trim = null)
+    /// <summary>Trims with <see cref="NativeHeap.TryTrim"/>, or with <paramref name="trim"/> where given, when <paramref name="gate"/> lets it.</summary>
+    internal NativeHeapTrimmer(TimeSpan interval, TimeProvider time, ILogger<NativeHeapTrimmer> logger, NativeHeapTrimGate gate, Func<(bool Supported, bool Released)>? trim = null)
     {
         _interval = interval;
         _time = time;
         _logger = logger;
+        _gate = gate;
         _trim = trim ?? TrimHeap;
     }
 
-    /// <summary>The trimmer the container makes, from the validated options.</summary>
+    /// <summary>The trimmer the container makes, from the validated options, behind the process's gate.</summary>
     public NativeHeapTrimmer(IOptions<GatewayOptions> options, TimeProvider time, ILogger<NativeHeapTrimmer> logger)
-        : this(options.Value.NativeHeap.TrimInterval, time, logger)
+        : this(options.Value.NativeHeap.TrimInterval, time, logger, NativeHeapTrimGate.Process)
     {
     }
 
@@ -43,6 +46,12 @@ internal sealed partial class NativeHeapTrimmer : BackgroundService
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
                 var started = _time.GetTimestamp();
+                if (!_gate.TryClaim(started * 1000 / _time.TimestampFrequency, _interval))
+                {
+                    LogTrimmedElsewhere(_logger);
+                    continue;
+                }
+
                 var (supported, released) = _trim();
                 if (!supported)
                 {
@@ -63,6 +72,9 @@ internal sealed partial class NativeHeapTrimmer : BackgroundService
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Native heap trimmed in {ElapsedMilliseconds:0.000} ms (memory given back: {Released}).")]
     private static partial void LogTrimmed(ILogger logger, double elapsedMilliseconds, bool released);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Native heap not trimmed: another gateway in this process trimmed it within the interval.")]
+    private static partial void LogTrimmedElsewhere(ILogger logger);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "The C library has no malloc_trim (not glibc): the native heap is not trimmed.")]
     private static partial void LogUnsupported(ILogger logger);

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Gateway.Proxy.Configuration;
 using Gateway.Proxy.Hosting;
+using Gateway.Testing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Gateway.Proxy.Tests.Hosting;
@@ -45,7 +47,7 @@ public sealed class NativeHeapTrimmerTests
     {
         var trims = 0;
         var third = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var trimmer = new NativeHeapTrimmer(TimeSpan.FromMilliseconds(10), TimeProvider.System, NullLogger<NativeHeapTrimmer>.Instance, () =>
+        using var trimmer = new NativeHeapTrimmer(TimeSpan.FromMilliseconds(10), TimeProvider.System, NullLogger<NativeHeapTrimmer>.Instance, new NativeHeapTrimGate(), () =>
         {
             if (Interlocked.Increment(ref trims) == 3)
             {
@@ -67,7 +69,7 @@ public sealed class NativeHeapTrimmerTests
     public async Task Trimmer_LibraryWithoutMallocTrim_StopsAfterTheFirstTry()
     {
         var trims = 0;
-        using var trimmer = new NativeHeapTrimmer(TimeSpan.FromMilliseconds(10), TimeProvider.System, NullLogger<NativeHeapTrimmer>.Instance, () =>
+        using var trimmer = new NativeHeapTrimmer(TimeSpan.FromMilliseconds(10), TimeProvider.System, NullLogger<NativeHeapTrimmer>.Instance, new NativeHeapTrimGate(), () =>
         {
             Interlocked.Increment(ref trims);
             return (false, false);
@@ -83,7 +85,7 @@ public sealed class NativeHeapTrimmerTests
     public async Task Trimmer_IntervalZero_NeverTrims()
     {
         var trims = 0;
-        using var trimmer = new NativeHeapTrimmer(TimeSpan.Zero, TimeProvider.System, NullLogger<NativeHeapTrimmer>.Instance, () =>
+        using var trimmer = new NativeHeapTrimmer(TimeSpan.Zero, TimeProvider.System, NullLogger<NativeHeapTrimmer>.Instance, new NativeHeapTrimGate(), () =>
         {
             Interlocked.Increment(ref trims);
             return (true, true);
@@ -94,6 +96,50 @@ public sealed class NativeHeapTrimmerTests
 
         Assert.True(trimmer.ExecuteTask.IsCompletedSuccessfully);
         Assert.Equal(0, Volatile.Read(ref trims));
+    }
+
+    [Fact]
+    public void TryClaim_TwoCallersInOneInterval_LetsTheFirstThrough()
+    {
+        var gate = new NativeHeapTrimGate();
+        var interval = TimeSpan.FromSeconds(60);
+
+        Assert.True(gate.TryClaim(1_000, interval));
+        Assert.False(gate.TryClaim(1_000, interval));
+        Assert.False(gate.TryClaim(30_000, interval));
+        Assert.True(gate.TryClaim(55_000, interval));
+        Assert.False(gate.TryClaim(56_000, interval));
+    }
+
+    [Fact]
+    public async Task Trimmers_TwoSharingAGate_TrimOncePerIntervalBetweenThem()
+    {
+        var clock = new StoppedTimestamps();
+        var gate = new NativeHeapTrimGate();
+        var trims = 0;
+        var skips = new SkipCountingLogger();
+        (bool, bool) Trim()
+        {
+            Interlocked.Increment(ref trims);
+            return (true, true);
+        }
+
+        // Both tick every 10 ms of real time; the gate reads the stopped clock, so within one interval only one trims.
+        using var first = new NativeHeapTrimmer(TimeSpan.FromMilliseconds(10), clock, skips, gate, Trim);
+        using var second = new NativeHeapTrimmer(TimeSpan.FromMilliseconds(10), clock, skips, gate, Trim);
+        await first.StartAsync(CancellationToken.None);
+        await second.StartAsync(CancellationToken.None);
+
+        await Eventually.HoldsAsync(() => Task.FromResult(skips.Count >= 10), TimeSpan.FromSeconds(30), "the trimmers did not tick");
+        Assert.Equal(1, Volatile.Read(ref trims));
+
+        clock.Advance(TimeSpan.FromMilliseconds(10));
+        var skipped = skips.Count;
+        await Eventually.HoldsAsync(() => Task.FromResult(skips.Count >= skipped + 10), TimeSpan.FromSeconds(30), "the trimmers did not tick again");
+        await first.StopAsync(CancellationToken.None);
+        await second.StopAsync(CancellationToken.None);
+
+        Assert.Equal(2, Volatile.Read(ref trims));
     }
 
     [Theory]
@@ -168,5 +214,37 @@ public sealed class NativeHeapTrimmerTests
         }
 
         return total;
+    }
+
+    /// <summary>Timestamps that move only when told; timers still run on real time.</summary>
+    private sealed class StoppedTimestamps : TimeProvider
+    {
+        private long _milliseconds = 1_000_000;
+
+        public override long TimestampFrequency => 1000;
+
+        public override long GetTimestamp() => Volatile.Read(ref _milliseconds);
+
+        public void Advance(TimeSpan by) => Interlocked.Add(ref _milliseconds, (long)by.TotalMilliseconds);
+    }
+
+    /// <summary>Counts the trims a trimmer left to another gateway of the process (its event 3).</summary>
+    private sealed class SkipCountingLogger : ILogger<NativeHeapTrimmer>
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (eventId.Id == 3)
+            {
+                Interlocked.Increment(ref _count);
+            }
+        }
     }
 }
