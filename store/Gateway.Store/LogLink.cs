@@ -9,6 +9,7 @@ namespace Gateway.Store;
 public static class LogLink
 {
     private const string PreviousName = "\"prev_hash\":\"";
+    private const string HashName = "\"hash\":\"";
 
     /// <summary>True when <paramref name="next"/> names no previous hash, or <paramref name="last"/> carries the hash it names.</summary>
     public static bool Follows(string last, string next)
@@ -33,7 +34,26 @@ public static class LogLink
             return true;
         }
 
-        var carried = string.Concat("\"hash\":\"", next.AsSpan(start, end - start), "\"");
-        return last.Contains(carried, StringComparison.Ordinal);
+        return Carries(last, next.AsSpan(start, end - start));
+    }
+
+    // Whether the entry holds "hash":"<hash>" (compared in place: no string made per append).
+    private static bool Carries(string entry, ReadOnlySpan<char> hash)
+    {
+        var rest = entry.AsSpan();
+        while (true)
+        {
+            var at = rest.IndexOf(HashName, StringComparison.Ordinal);
+            if (at < 0)
+            {
+                return false;
+            }
+
+            rest = rest[(at + HashName.Length)..];
+            if (rest.Length > hash.Length && rest.StartsWith(hash, StringComparison.Ordinal) && rest[hash.Length] == '"')
+            {
+                return true;
+            }
+        }
     }
 }

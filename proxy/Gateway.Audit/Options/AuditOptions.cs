@@ -60,7 +60,7 @@ public sealed record AuditOptions
     /// rides the next request's store call instead of making one of its own: 0 to <see cref="MaxOutcomeLinger"/>; zero
     /// sends it at once. A read of the journal and the host's shutdown send it at once.
     /// </summary>
-    public TimeSpan OutcomeLinger { get; init; } = TimeSpan.FromMilliseconds(2);
+    public TimeSpan OutcomeLinger { get; init; } = TimeSpan.FromMilliseconds(5);
 
     /// <summary>The longest <see cref="OutcomeLinger"/> may be.</summary>
     public static readonly TimeSpan MaxOutcomeLinger = TimeSpan.FromMilliseconds(100);
