@@ -46,7 +46,8 @@ internal sealed partial class NativeHeapTrimmer : BackgroundService
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
                 var started = _time.GetTimestamp();
-                if (!_gate.TryClaim(started * 1000 / _time.TimestampFrequency, _interval))
+                // In double, as TimeProvider.GetElapsedTime does: a nanosecond timestamp times 1,000 overflows a long after 106 days up.
+                if (!_gate.TryClaim((long)(started * 1000d / _time.TimestampFrequency), _interval))
                 {
                     LogTrimmedElsewhere(_logger);
                     continue;

@@ -111,10 +111,13 @@ public sealed class NativeHeapTrimmerTests
         Assert.False(gate.TryClaim(56_000, interval));
     }
 
-    [Fact]
-    public async Task Trimmers_TwoSharingAGate_TrimOncePerIntervalBetweenThem()
+    [Theory]
+    [InlineData(1_000L, 1_000_000L)]
+    // Nanoseconds: the clock crosses the point where timestamp x 1,000 no longer fits a long (about 106 days up).
+    [InlineData(1_000_000_000L, 9_223_372_036_850_000L)]
+    public async Task Trimmers_TwoSharingAGate_TrimOncePerIntervalBetweenThem(long frequency, long start)
     {
-        var clock = new StoppedTimestamps();
+        var clock = new StoppedTimestamps(frequency, start);
         var gate = new NativeHeapTrimGate();
         var trims = 0;
         var skips = new SkipCountingLogger();
@@ -217,15 +220,15 @@ public sealed class NativeHeapTrimmerTests
     }
 
     /// <summary>Timestamps that move only when told; timers still run on real time.</summary>
-    private sealed class StoppedTimestamps : TimeProvider
+    private sealed class StoppedTimestamps(long frequency, long start) : TimeProvider
     {
-        private long _milliseconds = 1_000_000;
+        private long _timestamp = start;
 
-        public override long TimestampFrequency => 1000;
+        public override long TimestampFrequency => frequency;
 
-        public override long GetTimestamp() => Volatile.Read(ref _milliseconds);
+        public override long GetTimestamp() => Volatile.Read(ref _timestamp);
 
-        public void Advance(TimeSpan by) => Interlocked.Add(ref _milliseconds, (long)by.TotalMilliseconds);
+        public void Advance(TimeSpan by) => Interlocked.Add(ref _timestamp, (long)(by.TotalSeconds * frequency));
     }
 
     /// <summary>Counts the trims a trimmer left to another gateway of the process (its event 3).</summary>
