@@ -71,9 +71,7 @@ public sealed partial class InMemoryStateStore
         log.Count == expectedLength && (log.Count == 0 || LogLink.Follows(log[^1], entries[0]));
 
     // Under the lock: the append when the log holds exactly expectedLength entries and its last is the one the first entry
-    // names (Extends; false, nothing changed, otherwise). The
-    // hash's fields are journalled before the log's entries: a crash between them keeps fields no entry refers to, never
-    // the reverse.
+    // names (Extends; false, nothing changed, otherwise).
     private bool AppendLocked(string logKey, long expectedLength, string[] entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>>? fields, string? companionLogKey, string[]? companionEntries, out long sequence)
     {
         sequence = 0;
@@ -83,6 +81,15 @@ public sealed partial class InMemoryStateStore
             return false;
         }
 
+        sequence = AppendExtendingLocked(log, logKey, entries, hashKey, fields, companionLogKey, companionEntries);
+        return true;
+    }
+
+    // Under the lock, once Extends holds for the log: the append itself; the journal sequence of its last write. The hash's
+    // fields are journalled before the log's entries: a crash between them keeps fields no entry refers to, never the
+    // reverse.
+    private long AppendExtendingLocked(List<string> log, string logKey, string[] entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>>? fields, string? companionLogKey, string[]? companionEntries)
+    {
         if (fields is { Count: > 0 })
         {
             var hash = GetHash(hashKey!, create: true)!;
@@ -103,8 +110,7 @@ public sealed partial class InMemoryStateStore
         }
 
         log.AddRange(entries);
-        sequence = Journal(StateJournalOperation.AppendLog, logKey, null, entries: entries);
-        return true;
+        return Journal(StateJournalOperation.AppendLog, logKey, null, entries: entries);
     }
 
     public ValueTask<AppendAdmission> TryAppendAdmittingAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string? companionLogKey, IReadOnlyList<byte[]> companionEntries, IReadOnlyList<AdmissionRequest> admissions, IReadOnlyList<BudgetSettle> settles, CancellationToken cancellationToken = default)
@@ -146,7 +152,8 @@ public sealed partial class InMemoryStateStore
         {
             var now = Now;
             Sweep(now);
-            if (!Extends(GetLog(logKey, create: true)!, expectedLength, lines))
+            var log = GetLog(logKey, create: true)!;
+            if (!Extends(log, expectedLength, lines))
             {
                 return ValueTask.FromResult(new AppendAdmission(false, []));
             }
@@ -155,7 +162,7 @@ public sealed partial class InMemoryStateStore
             _journal?.BeginGroup();
             try
             {
-                AppendLocked(logKey, expectedLength, lines, hashKey, fields, companionLogKey, companions, out sequence);
+                sequence = AppendExtendingLocked(log, logKey, lines, hashKey, fields, companionLogKey, companions);
                 foreach (var settle in settles)
                 {
                     SettleLocked(settle.Key, settle.Actual - settle.Reserved, settle.Window, now, out sequence);
