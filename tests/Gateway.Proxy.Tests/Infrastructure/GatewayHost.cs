@@ -44,8 +44,8 @@ public sealed class GatewayHost : IAsyncDisposable
             // (the default follows the cores); a test of several chains sets it.
             ["Gateway:Audit:ChainsPerReplica"] = "1",
 
-            // One test process holds many gateways, each of which would trim the whole process's C heap on its own schedule
-            // (every arena locked while it is walked) under other tests' timeouts; NativeHeapTrimmerTests cover the trimmer.
+            // One test process holds many gateways; the process's trim gate would still let one trim a minute through among
+            // them, every arena locked while it is walked, under other tests' timeouts; NativeHeapTrimmerTests cover the trimmer.
             ["Gateway:NativeHeap:TrimInterval"] = "00:00:00",
         };
         if (settings is not null)
