@@ -9,7 +9,7 @@ namespace Gateway.Audit.Tests;
 /// <summary>
 /// The outcome's linger (<c>Gateway:Audit:OutcomeLinger</c>, #71): an answered request's outcome waits for its chain's next
 /// awaited append and goes in its group's one store call, its settle before that group's admissions; alone, it goes when its
-/// linger ends; a read sends it at once; with no linger it goes at once.
+/// own linger ends (not the one the timer was armed for); a read sends it at once; with no linger it goes at once.
 /// </summary>
 public abstract partial class AuditJournalAdmissionTests
 {
@@ -53,6 +53,29 @@ public abstract partial class AuditJournalAdmissionTests
     }
 
     [Fact]
+    public async Task AppendUnawaited_QueuedAfterTheTimerWasArmed_LingersItsOwnTime()
+    {
+        var (journal, sink, timers) = LingeringJournal(Linger);
+        var first = journal.AppendUnawaited(Outcome(0));
+        timers.Advance(Linger * 3 / 4);
+        await journal.AppendWithReceiptAsync(Decided(1), Admission("n-1", limit: 3));
+        await first;
+        var calls = sink.Calls + sink.PlainAppends;
+
+        // Queued three quarters into the linger the timer was armed for: at the timer's end it has lingered a quarter of its own.
+        var second = journal.AppendUnawaited(Outcome(2));
+        timers.Fire();
+        Assert.False(second.IsCompleted);
+        Assert.Equal(calls, sink.Calls + sink.PlainAppends);
+        Assert.Equal(Linger * 3 / 4, timers.Due);
+
+        timers.Fire();
+        await second.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(calls + 1, sink.Calls + sink.PlainAppends);
+        Assert.Equal(3, (await journal.VerifyAsync(Tenant)).Records);
+    }
+
+    [Fact]
     public async Task WaitForUnawaitedAsync_OutcomeLingering_SendsItAtOnce()
     {
         var (journal, sink, _) = LingeringJournal(Linger);
@@ -87,26 +110,41 @@ public abstract partial class AuditJournalAdmissionTests
         return (journal, sink, timers);
     }
 
-    /// <summary>A clock whose timers fire only when told (<see cref="Fire"/>); the last one armed and its due time are kept.</summary>
+    /// <summary>
+    /// A clock whose timers fire only when told (<see cref="Fire"/>, the clock moved to the timer's due time) and whose
+    /// timestamps move only then or when advanced; the last timer armed and its due time (from its arming) are kept.
+    /// </summary>
     private sealed class HeldTimers : TimeProvider
     {
         private HeldTimer? _last;
+        private long _now;
 
         /// <summary>The due time the last timer was armed with (null: none armed).</summary>
         public TimeSpan? Due => _last?.Due;
 
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
-            _last = new HeldTimer(callback, state) { Due = dueTime == Timeout.InfiniteTimeSpan ? null : dueTime };
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => _now;
+
+        public void Advance(TimeSpan by) => _now += by.Ticks;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = new HeldTimer(this, callback, state);
+            timer.Change(dueTime, period);
+            return _last = timer;
+        }
 
         public void Fire()
         {
             var timer = _last ?? throw new InvalidOperationException("No timer was made.");
             Assert.NotNull(timer.Due);
+            _now = Math.Max(_now, timer.DueAt);
             timer.Due = null;
             timer.Callback(timer.State);
         }
 
-        private sealed class HeldTimer(TimerCallback callback, object? state) : ITimer
+        private sealed class HeldTimer(HeldTimers clock, TimerCallback callback, object? state) : ITimer
         {
             public TimerCallback Callback => callback;
 
@@ -114,9 +152,13 @@ public abstract partial class AuditJournalAdmissionTests
 
             public TimeSpan? Due { get; set; }
 
+            /// <summary>The clock's timestamp the timer is due at.</summary>
+            public long DueAt { get; private set; }
+
             public bool Change(TimeSpan dueTime, TimeSpan period)
             {
                 Due = dueTime == Timeout.InfiniteTimeSpan ? null : dueTime;
+                DueAt = clock.GetTimestamp() + (Due?.Ticks ?? 0);
                 return true;
             }
 

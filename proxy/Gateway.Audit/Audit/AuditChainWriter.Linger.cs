@@ -1,7 +1,9 @@
 namespace Gateway.Audit;
 
 // The outcome's linger (Gateway:Audit:OutcomeLinger): an append no caller awaits waits for the chain's next append that
-// does not, so that the two share a group and its one store call; alone, it is sent once its linger ends.
+// does not, so that the two share a group and its one store call; alone, it is sent once its own linger ends. One timer
+// stands for every lingering append: armed for the first, it finds on firing the oldest still queued (those before it left
+// with a decision) and, while that one has not lingered its whole time, waits again for the rest of it.
 internal sealed partial class AuditChainWriter
 {
     private readonly TimeSpan _linger;
@@ -29,7 +31,22 @@ internal sealed partial class AuditChainWriter
         _lingerTimer.Change(_linger, Timeout.InfiniteTimeSpan);
     }
 
-    private void LingerEnded() => EndLinger(timerFired: true);
+    private void LingerEnded()
+    {
+        lock (_gate)
+        {
+            _lingerArmed = false;
+            if (_eagerQueued == 0 && _queue.TryPeek(out var oldest) && _time.GetElapsedTime(oldest.Enqueued) is var lingered && lingered < _linger)
+            {
+                // Queued after the append the timer was armed for, which left with a decision: its own linger is not over.
+                _lingerArmed = true;
+                _lingerTimer!.Change(_linger - lingered, Timeout.InfiniteTimeSpan);
+                return;
+            }
+        }
+
+        EndLinger(timerFired: true);
+    }
 
     // Ends the linger of what is queued (the timer's end, or SendLingering) and starts the sealer unless one runs.
     private void EndLinger(bool timerFired)
