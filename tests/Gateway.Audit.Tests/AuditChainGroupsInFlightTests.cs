@@ -121,12 +121,13 @@ public sealed class AuditChainGroupsInFlightTests
     }
 
     [Theory]
-    [InlineData(1, 1)]
-    [InlineData(2, 1)]
+    [InlineData(1, 2)]
+    [InlineData(2, 2)]
     [InlineData(8, 2)]
+    [InlineData(12, 3)]
     [InlineData(16, 4)]
     [InlineData(64, 4)]
-    public void DefaultGroupsInFlight_Cores_AQuarterOfThemFromOneToFour(int cores, int expected)
+    public void DefaultGroupsInFlight_Cores_AQuarterOfThemFromTwoToFour(int cores, int expected)
     {
         Assert.Equal(expected, Options.AuditOptions.DefaultGroupsInFlight(cores));
         Assert.Equal(3, new Options.AuditOptions { GroupsInFlight = 3 }.EffectiveGroupsInFlight);

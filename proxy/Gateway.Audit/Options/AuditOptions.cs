@@ -38,7 +38,7 @@ public sealed record AuditOptions
 
     /// <summary>
     /// Groups one chain may have in flight at once, each sealed on the end the one before will leave and sent without
-    /// waiting for it: 1 to <see cref="MaxGroupsInFlight"/>; unset, a quarter of the cores, 1 to 4 (<see cref="DefaultGroupsInFlight"/>).
+    /// waiting for it: 1 to <see cref="MaxGroupsInFlight"/>; unset, a quarter of the cores, 2 to 4 (<see cref="DefaultGroupsInFlight"/>).
     /// Only for the shared-store sink, whose calls keep their order; the file and PostgreSQL sinks write one group at a time.
     /// </summary>
     public int? GroupsInFlight { get; init; }
@@ -47,10 +47,11 @@ public sealed record AuditOptions
     public int EffectiveGroupsInFlight => GroupsInFlight ?? DefaultGroupsInFlight(Environment.ProcessorCount);
 
     /// <summary>
-    /// The default of <see cref="GroupsInFlight"/> on <paramref name="cores"/> cores: a quarter of them, 1 to 4. On 16 cores
-    /// four held 12 % more requests a second than one; on 2 cores the smaller groups cost more CPU than the wait they save.
+    /// The default of <see cref="GroupsInFlight"/> on <paramref name="cores"/> cores: a quarter of them, 2 to 4. On 16 cores
+    /// four held 12 % more requests a second than one; on 2 cores two took a request that came while the one before was in
+    /// flight off its wait (docs/performance.md), where four cost more CPU than the wait they saved.
     /// </summary>
-    public static int DefaultGroupsInFlight(int cores) => Math.Clamp(cores / 4, 1, 4);
+    public static int DefaultGroupsInFlight(int cores) => Math.Clamp(cores / 4, 2, 4);
 
     /// <summary>The most <see cref="GroupsInFlight"/> may be.</summary>
     public const int MaxGroupsInFlight = 16;
