@@ -16,7 +16,19 @@ internal sealed partial class AuditChainWriter
     private ITimer? _lingerTimer;
 
     /// <summary>Sends what lingers now (a read of the journal, the host's shutdown): it goes in the next group.</summary>
-    public void SendLingering() => EndLinger(timerFired: false);
+    public void SendLingering()
+    {
+        bool start;
+        lock (_gate)
+        {
+            start = EndLingerLocked();
+        }
+
+        if (start)
+        {
+            _ = SealQueuedAsync();
+        }
+    }
 
     // Under _gate, where no sealer was claimed: arms the timer when only lingering appends wait.
     private void ArmLingerLocked()
@@ -26,42 +38,45 @@ internal sealed partial class AuditChainWriter
             return;
         }
 
-        _lingerArmed = true;
-        _lingerTimer ??= _time.CreateTimer(static state => ((AuditChainWriter)state!).LingerEnded(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _lingerTimer.Change(_linger, Timeout.InfiniteTimeSpan);
+        ArmLocked(_linger);
     }
 
+    // Under _gate: the timer armed to fire in due (made on first use).
+    private void ArmLocked(TimeSpan due)
+    {
+        _lingerArmed = true;
+        _lingerTimer ??= _time.CreateTimer(static state => ((AuditChainWriter)state!).LingerEnded(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _lingerTimer.Change(due, Timeout.InfiniteTimeSpan);
+    }
+
+    // The timer's end: the oldest append queued (when only lingering ones wait) has lingered its own time, or the timer
+    // waits again for the rest of it; else what is queued goes.
     private void LingerEnded()
     {
+        bool start;
         lock (_gate)
         {
             _lingerArmed = false;
             if (_eagerQueued == 0 && _queue.TryPeek(out var oldest) && _time.GetElapsedTime(oldest.Enqueued) is var lingered && lingered < _linger)
             {
                 // Queued after the append the timer was armed for, which left with a decision: its own linger is not over.
-                _lingerArmed = true;
-                _lingerTimer!.Change(_linger - lingered, Timeout.InfiniteTimeSpan);
+                ArmLocked(_linger - lingered);
                 return;
             }
-        }
 
-        EndLinger(timerFired: true);
-    }
-
-    // Ends the linger of what is queued (the timer's end, or SendLingering) and starts the sealer unless one runs.
-    private void EndLinger(bool timerFired)
-    {
-        bool start;
-        lock (_gate)
-        {
-            _lingerArmed &= !timerFired;
-            _lingerEnded |= _queue.Count > 0;
-            start = TryClaimSealer();
+            start = EndLingerLocked();
         }
 
         if (start)
         {
             _ = SealQueuedAsync();
         }
+    }
+
+    // Under _gate: ends the linger of what is queued; whether the caller now starts the sealer (none runs).
+    private bool EndLingerLocked()
+    {
+        _lingerEnded |= _queue.Count > 0;
+        return TryClaimSealer();
     }
 }
