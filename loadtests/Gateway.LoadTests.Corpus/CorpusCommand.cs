@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Gateway.Connectors.Signing;
+using Gateway.Policy.Tokens;
 
 namespace Gateway.LoadTests.Corpus;
 
@@ -42,7 +43,7 @@ internal static class CorpusCommand
     {
         var body = options.Body is null ? [] : Encoding.UTF8.GetBytes(options.Body);
         var bodyHash = CanonicalRequest.HashBody(body);
-        var key = options.Secret is null ? [] : Encoding.UTF8.GetBytes(options.Secret);
+        var key = new HmacKey(options.Secret is null ? [] : Encoding.UTF8.GetBytes(options.Secret));
         var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
 
         // Nonces: a random run id (so that two corpora never collide) and a counter (so that none repeats

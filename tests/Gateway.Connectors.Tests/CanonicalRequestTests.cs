@@ -1,5 +1,6 @@
 using System.Text;
 using Gateway.Connectors.Signing;
+using Gateway.Policy.Tokens;
 
 namespace Gateway.Connectors.Tests;
 
@@ -38,7 +39,7 @@ public sealed class CanonicalRequestTests
     public void RentUtf8_IsTheCanonicalStringsUtf8AndVerifiesItsSignature(string target, string? person, string? run)
     {
         var body = Encoding.UTF8.GetBytes("{\"tool\":\"crm.get_contact\",\"args\":{\"id\":\"42\"}}");
-        var key = Encoding.UTF8.GetBytes("a-test-key-of-thirty-two-bytes!!");
+        var key = new HmacKey(Encoding.UTF8.GetBytes("a-test-key-of-thirty-two-bytes!!"));
         var canonical = CanonicalRequest.Build("post", target, "acme", "default", "agent-1", "1700000000", "n-1", body, person, run);
         var signature = CanonicalRequest.Sign(key, canonical);
 
@@ -48,7 +49,7 @@ public sealed class CanonicalRequestTests
             Assert.Equal(Encoding.UTF8.GetBytes(canonical), utf8.AsSpan().ToArray());
             Assert.True(CanonicalRequest.Verify(key, utf8.AsSpan(), signature));
             Assert.False(CanonicalRequest.Verify(key, utf8.AsSpan()[..^1], signature));
-            Assert.False(CanonicalRequest.Verify(Encoding.UTF8.GetBytes("another-key-of-thirty-two-bytes!"), utf8.AsSpan(), signature));
+            Assert.False(CanonicalRequest.Verify(new HmacKey(Encoding.UTF8.GetBytes("another-key-of-thirty-two-bytes!")), utf8.AsSpan(), signature));
         }
         finally
         {

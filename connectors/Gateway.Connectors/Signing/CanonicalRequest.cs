@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
+using Gateway.Policy.Tokens;
 
 namespace Gateway.Connectors.Signing;
 
@@ -203,9 +204,10 @@ public static class CanonicalRequest
     }
 
     /// <summary>Computes <c>v1=</c> + lowercase hex HMAC-SHA256(key, canonical string).</summary>
-    public static string Sign(ReadOnlySpan<byte> key, string canonical)
+    public static string Sign(HmacKey key, string canonical)
     {
-        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        ArgumentNullException.ThrowIfNull(key);
+        Span<byte> mac = stackalloc byte[HmacKey.MacSize];
         ComputeMac(key, canonical, mac);
         return SignaturePrefix + Convert.ToHexStringLower(mac);
     }
@@ -214,7 +216,7 @@ public static class CanonicalRequest
     /// True when <paramref name="presented"/> is a well-formed <c>v1=</c> signature equal to the
     /// expected one. The comparison of the MAC bytes is in constant time.
     /// </summary>
-    public static bool Verify(ReadOnlySpan<byte> key, string canonical, string presented)
+    public static bool Verify(HmacKey key, string canonical, string presented)
     {
         ArgumentNullException.ThrowIfNull(canonical);
         var max = Encoding.UTF8.GetMaxByteCount(canonical.Length);
@@ -229,35 +231,29 @@ public static class CanonicalRequest
         }
     }
 
-    /// <summary><see cref="Verify(ReadOnlySpan{byte}, string, string)"/> of the canonical string's UTF-8 bytes (<see cref="RentUtf8"/>).</summary>
-    public static bool Verify(ReadOnlySpan<byte> key, ReadOnlySpan<byte> canonicalUtf8, string presented)
+    /// <summary><see cref="Verify(HmacKey, string, string)"/> of the canonical string's UTF-8 bytes (<see cref="RentUtf8"/>).</summary>
+    public static bool Verify(HmacKey key, ReadOnlySpan<byte> canonicalUtf8, string presented)
     {
+        ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(presented);
-        if (presented.Length != SignaturePrefix.Length + (HMACSHA256.HashSizeInBytes * 2)
+        if (presented.Length != SignaturePrefix.Length + (HmacKey.MacSize * 2)
             || !presented.StartsWith(SignaturePrefix, StringComparison.Ordinal))
         {
             return false;
         }
 
-        Span<byte> presentedMac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        if (!TryDecodeLowerHex(presented.AsSpan(SignaturePrefix.Length), presentedMac))
-        {
-            return false;
-        }
-
-        Span<byte> expectedMac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(key, canonicalUtf8, expectedMac);
-        return CryptographicOperations.FixedTimeEquals(expectedMac, presentedMac);
+        Span<byte> presentedMac = stackalloc byte[HmacKey.MacSize];
+        return TryDecodeLowerHex(presented.AsSpan(SignaturePrefix.Length), presentedMac) && key.Verify(canonicalUtf8, presentedMac);
     }
 
-    private static void ComputeMac(ReadOnlySpan<byte> key, string canonical, Span<byte> destination)
+    private static void ComputeMac(HmacKey key, string canonical, Span<byte> destination)
     {
         var max = Encoding.UTF8.GetMaxByteCount(canonical.Length);
         var rented = ArrayPool<byte>.Shared.Rent(max);
         try
         {
             var length = Encoding.UTF8.GetBytes(canonical, rented);
-            HMACSHA256.HashData(key, rented.AsSpan(0, length), destination);
+            key.Compute(rented.AsSpan(0, length), destination);
         }
         finally
         {

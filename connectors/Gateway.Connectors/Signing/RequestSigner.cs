@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Gateway.Policy.Tokens;
 
 namespace Gateway.Connectors.Signing;
 
@@ -10,7 +11,7 @@ namespace Gateway.Connectors.Signing;
 /// </summary>
 public sealed class RequestSigner
 {
-    private readonly byte[] _key;
+    private readonly HmacKey _key;
     private readonly string _tenant;
     private readonly string _workspace;
     private readonly string _agent;
@@ -18,7 +19,7 @@ public sealed class RequestSigner
 
     public RequestSigner(ReadOnlySpan<byte> key, string tenant, string workspace, string agent, TimeProvider? timeProvider = null)
     {
-        _key = key.ToArray();
+        _key = new HmacKey(key);
         _tenant = tenant;
         _workspace = workspace;
         _agent = agent;

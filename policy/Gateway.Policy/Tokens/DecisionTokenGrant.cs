@@ -31,7 +31,7 @@ public sealed record DecisionTokenGrant(string TokenId, long TenantGeneration, l
     public static string NewTokenId()
     {
         Span<byte> id = stackalloc byte[16];
-        System.Security.Cryptography.RandomNumberGenerator.Fill(id);
+        ThreadRandomBytes.Fill(id);
         return System.Buffers.Text.Base64Url.EncodeToString(id);
     }
 }

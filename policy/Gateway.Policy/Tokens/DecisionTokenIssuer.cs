@@ -13,7 +13,7 @@ public sealed class DecisionTokenIssuer
 
     private static ReadOnlySpan<byte> PrefixUtf8 => "v1."u8;
 
-    private readonly byte[] _key;
+    private readonly HmacKey _key;
     private readonly TimeProvider _time;
     private readonly TimeSpan _lifetime;
 
@@ -34,7 +34,7 @@ public sealed class DecisionTokenIssuer
             throw new ArgumentOutOfRangeException(nameof(lifetime), effective, "A decision token lives more than 0 and at most 300 seconds.");
         }
 
-        _key = key.ToArray();
+        _key = new HmacKey(key);
         _time = time;
         _lifetime = effective;
     }

@@ -15,7 +15,7 @@ public sealed class DecisionTokenReader
 
     private const string Prefix = "v1.";
 
-    private readonly byte[] _key;
+    private readonly HmacKey _key;
 
     /// <param name="key">The decision signing key the tokens were issued with (at least 32 bytes).</param>
     public DecisionTokenReader(ReadOnlySpan<byte> key)
@@ -25,7 +25,7 @@ public sealed class DecisionTokenReader
             throw new ArgumentException("The decision signing key must be at least 32 bytes.", nameof(key));
         }
 
-        _key = key.ToArray();
+        _key = new HmacKey(key);
     }
 
     /// <summary>The token's payload, or why it is not one of the gateway's tokens; never throws for bad input.</summary>

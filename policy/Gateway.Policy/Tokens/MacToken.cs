@@ -1,5 +1,4 @@
 using System.Buffers.Text;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace Gateway.Policy.Tokens;
@@ -14,16 +13,17 @@ namespace Gateway.Policy.Tokens;
 public static class MacToken
 {
     /// <summary>Signs <paramref name="claimsJson"/> under <paramref name="prefix"/> (the version and its dot, ASCII: <c>"v1."u8</c>).</summary>
-    public static string Sign(ReadOnlySpan<byte> key, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> claimsJson)
+    public static string Sign(HmacKey key, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> claimsJson)
     {
+        ArgumentNullException.ThrowIfNull(key);
         // Prefix + claims part, signed, "." + signature part: written once as ASCII, one string at the end.
         var signingInputLength = prefix.Length + Base64Url.GetEncodedLength(claimsJson.Length);
-        var length = signingInputLength + 1 + Base64Url.GetEncodedLength(HMACSHA256.HashSizeInBytes);
+        var length = signingInputLength + 1 + Base64Url.GetEncodedLength(HmacKey.MacSize);
         var token = length <= 1024 ? stackalloc byte[length] : new byte[length];
         prefix.CopyTo(token);
         Base64Url.EncodeToUtf8(claimsJson, token[prefix.Length..signingInputLength]);
-        Span<byte> signature = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(key, token[..signingInputLength], signature);
+        Span<byte> signature = stackalloc byte[HmacKey.MacSize];
+        key.Compute(token[..signingInputLength], signature);
         token[signingInputLength] = (byte)'.';
         Base64Url.EncodeToUtf8(signature, token[(signingInputLength + 1)..]);
         return Encoding.ASCII.GetString(token);
@@ -33,8 +33,9 @@ public static class MacToken
     /// Checks <paramref name="token"/>'s form and its MAC under <paramref name="key"/> (constant time) and decodes its
     /// claims; never throws for bad input. <paramref name="prefix"/> is the version and its dot (<c>"v1."</c>).
     /// </summary>
-    public static MacTokenCheck TryRead(ReadOnlySpan<byte> key, string prefix, string? token, int maxLength, out byte[] claimsJson)
+    public static MacTokenCheck TryRead(HmacKey key, string prefix, string? token, int maxLength, out byte[] claimsJson)
     {
+        ArgumentNullException.ThrowIfNull(key);
         claimsJson = [];
         if (string.IsNullOrEmpty(token) || token.Length > maxLength || !token.StartsWith(prefix, StringComparison.Ordinal))
         {
@@ -51,16 +52,14 @@ public static class MacToken
         Encoding.ASCII.GetBytes(token, ascii);
         var signingInput = ascii[..dot];
         var signaturePart = ascii[(dot + 1)..];
-        Span<byte> presented = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        if (!Base64Url.IsValid(signaturePart, out var signatureLength) || signatureLength != HMACSHA256.HashSizeInBytes
-            || Base64Url.DecodeFromUtf8(signaturePart, presented) != HMACSHA256.HashSizeInBytes)
+        Span<byte> presented = stackalloc byte[HmacKey.MacSize];
+        if (!Base64Url.IsValid(signaturePart, out var signatureLength) || signatureLength != HmacKey.MacSize
+            || Base64Url.DecodeFromUtf8(signaturePart, presented) != HmacKey.MacSize)
         {
             return MacTokenCheck.Malformed;
         }
 
-        Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(key, signingInput, expected);
-        if (!CryptographicOperations.FixedTimeEquals(expected, presented))
+        if (!key.Verify(signingInput, presented))
         {
             return MacTokenCheck.SignatureInvalid;
         }

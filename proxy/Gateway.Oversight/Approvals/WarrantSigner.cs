@@ -19,7 +19,7 @@ public sealed class WarrantSigner
     private const int MaxWarrantLength = 4096;
     private static ReadOnlySpan<byte> PrefixUtf8 => "w1."u8;
     private static readonly byte[] DerivationInfo = "gamut-warrant-v1"u8.ToArray();
-    private readonly byte[] _key;
+    private readonly HmacKey _key;
 
     public WarrantSigner(OversightKeys keys)
     {
@@ -29,7 +29,7 @@ public sealed class WarrantSigner
             throw new ArgumentException($"The decision signing key must be at least {OversightKeys.MinimumKeyBytes} bytes.", nameof(keys));
         }
 
-        _key = HKDF.DeriveKey(HashAlgorithmName.SHA256, keys.DecisionSigningKey.Span.ToArray(), 32, salt: [], info: DerivationInfo);
+        _key = new HmacKey(HKDF.DeriveKey(HashAlgorithmName.SHA256, keys.DecisionSigningKey.Span.ToArray(), 32, salt: [], info: DerivationInfo));
     }
 
     /// <summary>Signs the claims.</summary>

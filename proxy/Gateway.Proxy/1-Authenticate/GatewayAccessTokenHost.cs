@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Gateway.Authorization.AccessTokens;
 using Gateway.Policy;
 using Gateway.Proxy.Configuration;
@@ -53,7 +52,7 @@ internal sealed class GatewayAccessTokenHost : IAccessTokenHost
 
             // Either secret of a rotation's window, both compared in constant time.
             { Status: AgentLookupStatus.Found } => AccessTokenClient.Found((input, mac) => SignatureSlotVerifier.Match(lookup, (input, mac),
-                static (secret, s) => CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(secret.Key, s.input), s.mac))?.Secret.Fingerprint),
+                static (secret, s) => secret.Key.Verify(s.input, s.mac))?.Secret.Fingerprint),
             { Status: AgentLookupStatus.SecretRevoked } => AccessTokenClient.Unknown(AccessTokenClientStatus.SecretRevoked),
             { Status: AgentLookupStatus.SecretUnavailable } => AccessTokenClient.Unknown(AccessTokenClientStatus.Unavailable),
             _ => AccessTokenClient.Unknown(AccessTokenClientStatus.Unknown),

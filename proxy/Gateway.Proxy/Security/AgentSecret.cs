@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text;
 using Gateway.Policy.Serialization;
+using Gateway.Policy.Tokens;
 
 namespace Gateway.Proxy.Security;
 
@@ -23,10 +24,11 @@ public sealed class AgentSecret
         ArgumentException.ThrowIfNullOrEmpty(text);
         _text = text;
         _key = Encoding.UTF8.GetBytes(text);
+        Key = new HmacKey(_key);
     }
 
     /// <summary>The HMAC key: the UTF-8 bytes of the secret.</summary>
-    public ReadOnlySpan<byte> Key => _key;
+    public HmacKey Key { get; }
 
     /// <summary>
     /// Names this secret without revealing it (the first 16 bytes, in hex, of an HMAC under the secret of a fixed

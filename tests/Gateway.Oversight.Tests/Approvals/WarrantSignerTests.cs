@@ -46,12 +46,12 @@ public sealed class WarrantSignerTests
         Assert.Equal(WarrantReasons.BadSignature, reason);
 
         // A decision token under the same root key is another version of the format, never a warrant.
-        var decisionToken = MacToken.Sign(TestKeys.DecisionKey, "v1."u8, Encoding.UTF8.GetBytes(ClaimsJson));
+        var decisionToken = MacToken.Sign(new HmacKey(TestKeys.DecisionKey), "v1."u8, Encoding.UTF8.GetBytes(ClaimsJson));
         Assert.False(_signer.TryVerify(decisionToken, out _, out reason));
         Assert.Equal(WarrantReasons.Malformed, reason);
 
         // The w1 prefix with the root key itself (not the derived one) is not a warrant either.
-        Assert.False(_signer.TryVerify(MacToken.Sign(TestKeys.DecisionKey, "w1."u8, Encoding.UTF8.GetBytes(ClaimsJson)), out _, out reason));
+        Assert.False(_signer.TryVerify(MacToken.Sign(new HmacKey(TestKeys.DecisionKey), "w1."u8, Encoding.UTF8.GetBytes(ClaimsJson)), out _, out reason));
         Assert.Equal(WarrantReasons.BadSignature, reason);
 
         Assert.False(_signer.TryVerify(genuine + ".x", out _, out reason));

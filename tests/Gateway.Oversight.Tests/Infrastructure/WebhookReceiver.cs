@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Gateway.Connectors.Signing;
+using Gateway.Policy.Tokens;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -55,7 +56,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
                 h[SignatureHeaders.Timestamp].ToString(),
                 h[SignatureHeaders.Nonce].ToString(),
                 CanonicalRequest.HashBody(body));
-            var valid = CanonicalRequest.Verify(key, canonical, h[SignatureHeaders.Signature].ToString());
+            var valid = CanonicalRequest.Verify(new HmacKey(key), canonical, h[SignatureHeaders.Signature].ToString());
             await receiver._deliveries.Writer.WriteAsync(new Delivery(valid, h[SignatureHeaders.Agent].ToString(), h[SignatureHeaders.Tenant].ToString(), h[SignatureHeaders.Nonce].ToString(), body));
             return valid ? Results.Ok() : Results.Unauthorized();
         });

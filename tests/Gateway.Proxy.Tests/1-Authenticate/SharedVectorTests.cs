@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Gateway.Connectors.Detection;
 using Gateway.Connectors.Signing;
+using Gateway.Policy.Tokens;
 using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Authenticate;
@@ -48,7 +49,7 @@ public sealed class SharedVectorTests
             Text(vector, "agent"), Text(vector, "timestamp"), Text(vector, "nonce"), bodyHash);
         Assert.Equal(Text(vector, "canonical"), canonical);
 
-        var key = Encoding.UTF8.GetBytes(Text(vector, "secret"));
+        var key = new HmacKey(Encoding.UTF8.GetBytes(Text(vector, "secret")));
         Assert.Equal(Text(vector, "signature"), CanonicalRequest.Sign(key, canonical));
         Assert.True(CanonicalRequest.Verify(key, canonical, Text(vector, "signature")));
     }
@@ -58,7 +59,7 @@ public sealed class SharedVectorTests
     public void CanonicalRequest_RejectsAlteredSharedSignature(string name)
     {
         var vector = Find("signing", name);
-        var key = Encoding.UTF8.GetBytes(Text(vector, "secret"));
+        var key = new HmacKey(Encoding.UTF8.GetBytes(Text(vector, "secret")));
         var signature = Text(vector, "signature");
         Assert.False(CanonicalRequest.Verify(key, Text(vector, "canonical"), signature.ToUpperInvariant().Replace("V1=", "v1=", StringComparison.Ordinal)));
         Assert.False(CanonicalRequest.Verify(key, Text(vector, "canonical") + "\n", signature));
@@ -80,7 +81,7 @@ public sealed class SharedVectorTests
             Text(vector, "method"), Text(vector, "target"), Text(vector, "tenant"), Text(vector, "workspace"),
             Text(vector, "agent"), Text(vector, "timestamp"), Text(vector, "nonce"), bodyHash);
 
-        var key = Encoding.UTF8.GetBytes(Text(vector, "secret"));
+        var key = new HmacKey(Encoding.UTF8.GetBytes(Text(vector, "secret")));
         Assert.Equal(Text(vector, "canonical"), canonical);
         Assert.Equal(nine + "\n" + personHash, canonical);
         Assert.Equal(Text(vector, "signature"), CanonicalRequest.Sign(key, canonical));
@@ -103,7 +104,7 @@ public sealed class SharedVectorTests
         var canonical = Build(Text(vector, "run"));
         var withoutRun = Build(null);
 
-        var key = Encoding.UTF8.GetBytes(Text(vector, "secret"));
+        var key = new HmacKey(Encoding.UTF8.GetBytes(Text(vector, "secret")));
         Assert.Equal(Text(vector, "canonical"), canonical);
         Assert.Equal(withoutRun + "\n" + Text(vector, "run"), canonical);
         Assert.Equal(personHash is null ? 10 : 11, canonical.Split('\n').Length);
