@@ -74,29 +74,25 @@ public sealed class CompactJws
     }
 
     /// <summary>Signs <paramref name="header"/> and <paramref name="payload"/> (UTF-8 JSON objects) with HMAC-SHA256.</summary>
-    public static string SignHs256(ReadOnlySpan<byte> key, ReadOnlySpan<byte> header, ReadOnlySpan<byte> payload)
+    public static string SignHs256(HmacKey key, ReadOnlySpan<byte> header, ReadOnlySpan<byte> payload)
     {
+        ArgumentNullException.ThrowIfNull(key);
         var signingInput = Base64Url.EncodeToString(header) + "." + Base64Url.EncodeToString(payload);
-        var mac = HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(signingInput));
+        Span<byte> mac = stackalloc byte[HmacKey.MacSize];
+        key.Compute(Encoding.ASCII.GetBytes(signingInput), mac);
         return signingInput + "." + Base64Url.EncodeToString(mac);
     }
 
     /// <summary>True when the header says HS256 and the MAC under <paramref name="key"/> matches (constant time).</summary>
-    public bool VerifyHs256(ReadOnlySpan<byte> key)
+    public bool VerifyHs256(HmacKey key)
     {
-        if (Algorithm != "HS256" || _signature.Length != HMACSHA256.HashSizeInBytes)
-        {
-            return false;
-        }
-
-        Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(key, _signingInput, expected);
-        return CryptographicOperations.FixedTimeEquals(expected, _signature);
+        ArgumentNullException.ThrowIfNull(key);
+        return Algorithm == "HS256" && _signature.Length == HmacKey.MacSize && key.Verify(_signingInput, _signature);
     }
 
     /// <summary>True when the MAC over the signing input is <paramref name="verify"/>'s to accept (an HMAC key held elsewhere).</summary>
     public bool VerifyHs256(Func<byte[], byte[], bool> verify) =>
-        Algorithm == "HS256" && _signature.Length == HMACSHA256.HashSizeInBytes && verify(_signingInput, _signature);
+        Algorithm == "HS256" && _signature.Length == HmacKey.MacSize && verify(_signingInput, _signature);
 
     /// <summary>
     /// True when <paramref name="verify"/> accepts the signature over the signing input under the header's own

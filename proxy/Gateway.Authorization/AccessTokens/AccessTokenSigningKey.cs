@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Gateway.Policy.Tokens;
 
 namespace Gateway.Authorization.AccessTokens;
 
@@ -13,11 +14,9 @@ public sealed class AccessTokenSigningKey
 {
     private static readonly byte[] Label = Encoding.ASCII.GetBytes("gamut gateway oauth access token signing v1");
 
-    private readonly byte[] _key;
+    private AccessTokenSigningKey(byte[] key) => Key = new HmacKey(key);
 
-    private AccessTokenSigningKey(byte[] key) => _key = key;
-
-    internal ReadOnlySpan<byte> Key => _key;
+    internal HmacKey Key { get; }
 
     /// <summary>The access-token key derived from <paramref name="rootKey"/> (the data-encryption key).</summary>
     public static AccessTokenSigningKey DeriveFrom(ReadOnlySpan<byte> rootKey)

@@ -55,7 +55,7 @@ public sealed class AccessTokenFormatTests
         Assert.NotNull(new AccessTokenFormat(AccessTokenSigningKey.DeriveFrom(root)).Read(token, Issuer, Resource, Now).Subject);
 
         // The derived key is not the root key: a token MACed with the root itself does not verify.
-        var forged = CompactJws.SignHs256(root, """{"alg":"HS256","typ":"at+jwt"}"""u8, Encoding.UTF8.GetBytes(
+        var forged = CompactJws.SignHs256(new HmacKey(root), """{"alg":"HS256","typ":"at+jwt"}"""u8, Encoding.UTF8.GetBytes(
             $$"""{"iss":"{{Issuer}}","aud":"{{Resource}}","sub":"support-bot","tenant":"acme","workspace":"ws-main","iat":{{Now.ToUnixTimeSeconds()}},"exp":{{Now.ToUnixTimeSeconds() + 60}}}"""));
         Assert.Null(new AccessTokenFormat(AccessTokenSigningKey.DeriveFrom(root)).Read(forged, Issuer, Resource, Now).Subject);
     }
@@ -134,7 +134,7 @@ public sealed class AccessTokenFormatTests
     private static string Assertion(string issuer, string subject)
     {
         var claims = $$"""{"iss":"{{issuer}}","sub":"{{subject}}","aud":"{{Issuer}}","exp":{{Now.ToUnixTimeSeconds() + 60}},"jti":"j1"}""";
-        return CompactJws.SignHs256("secret-0123456789"u8, """{"alg":"HS256","typ":"JWT"}"""u8, Encoding.UTF8.GetBytes(claims));
+        return CompactJws.SignHs256(new HmacKey("secret-0123456789"u8), """{"alg":"HS256","typ":"JWT"}"""u8, Encoding.UTF8.GetBytes(claims));
     }
 
     private static string Proof(ECDsa key, bool includePrivate)
