@@ -40,6 +40,7 @@
 #   LOADTEST_PERF=0             1: Linux perf (kernel and native frames too) on every measured gateway run of round 1
 #                               (full load, half load and the peers' fixed rates alike),
 #                               summarised by DSO and symbol in runs/<run>.perf.txt (needs perf; turns W^X off for the map)
+#   LOADTEST_PERF_KEEP=0        1: keep perf's recording (runs/*.perf.data, tens of MB) for perf report by hand
 #   LOADTEST_HOPS=0             1: where the thread-pool work items come from, on every measured run at a fixed rate of
 #                               round 1 (bare YARP and the gateway alike): an EventPipe trace of the pool's enqueues,
 #                               summed by the frame that queued them, in runs/<run>.hops.md (Gateway.LoadTests.Hops);
@@ -627,8 +628,12 @@ run() {
     wait "$perf_pid" 2>/dev/null || true
     { perf report -i "$work/$name.perf.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -25
       echo; perf report -i "$work/$name.perf.data" --no-children --sort sym --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -80
+      # Self time by owner: each library, and each .NET assembly for JIT-compiled frames (loadtests/perf_owners.py).
+      echo; perf report -i "$work/$name.perf.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null | python3 "$root/loadtests/perf_owners.py"
+      # Inclusive: each frame with everything it called (the stages' own share), by the call chains perf recorded.
+      echo; perf report -i "$work/$name.perf.data" --children --sort sym --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -150
     } >"$report_dir/runs/$name.perf.txt" || true
-    rm -f "$work/$name.perf.data"
+    if [[ "${LOADTEST_PERF_KEEP:-0}" == 1 ]]; then mv "$work/$name.perf.data" "$report_dir/runs/"; else rm -f "$work/$name.perf.data"; fi
   fi
   if [[ -n "$hops_pid" ]]; then
     wait "$hops_pid" 2>/dev/null || log "  $name: no thread-pool trace ($(tail -1 "$work/$name.hops.log" 2>/dev/null))"
