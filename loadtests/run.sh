@@ -629,7 +629,7 @@ run() {
     { perf report -i "$work/$name.perf.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -25
       echo; perf report -i "$work/$name.perf.data" --no-children --sort sym --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -80
       # Self time by owner: each library, and each .NET assembly for JIT-compiled frames (loadtests/perf_owners.py).
-      echo; perf report -i "$work/$name.perf.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null | python3 "$root/loadtests/perf_owners.py"
+      echo; perf report -i "$work/$name.perf.data" -n --no-children --sort dso,sym --stdio -g none 2>/dev/null | python3 "$root/loadtests/perf_owners.py"
       # Inclusive: each frame with everything it called (the stages' own share), by the call chains perf recorded.
       echo; perf report -i "$work/$name.perf.data" --children --sort sym --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -150
     } >"$report_dir/runs/$name.perf.txt" || true
