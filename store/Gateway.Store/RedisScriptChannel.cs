@@ -9,25 +9,18 @@ namespace Gateway.Store;
 /// <summary>
 /// A connection of its own to a standalone Redis for script calls (RESP2, plain TCP): each command is written with one
 /// send on its caller's thread, in the order the calls are made (Redis runs one connection's commands in that order), and
-/// one thread of the connection's own reads the replies in turn, blocked in the socket's receive, and completes each call
-/// where it read the reply, where the caller goes on. A reply wakes that one thread: no socket event thread and no
-/// thread-pool work item stand between Redis and the caller; StackExchange.Redis queues its writer and the caller's
-/// continuation beside it (<see cref="RedisStoreOptions.DirectScriptCalls"/>). Any failure but a server's error reply (a
-/// deadline, a broken reply, the socket) closes the connection and fails every call on it, so no late reply is ever read
-/// as another's.
+/// one reader takes the replies in turn and completes each call where the socket's receive completed, where the caller
+/// goes on. A call costs the thread pool the receive's one work item; StackExchange.Redis queues its writer and the
+/// caller's continuation beside it (<see cref="RedisStoreOptions.DirectScriptCalls"/>). Any failure but a server's error
+/// reply (a deadline, a broken reply, the socket) closes the connection and fails every call on it, so no late reply is
+/// ever read as another's.
 /// </summary>
-internal sealed partial class RedisScriptChannel : IDisposable
+internal sealed class RedisScriptChannel : IDisposable
 {
     /// <summary>The connection's name in <c>CLIENT LIST</c>.</summary>
     public const string ClientName = "gateway-scripts";
 
-    /// <summary>The reader thread's name.</summary>
-    public const string ReaderThreadName = "gateway-scripts reader";
-
     private const int MaxReplyLength = 1 << 20;
-
-    // How long one wait for the connection to be made lasts before the deadline is looked at again.
-    private const int ConnectSliceMicroseconds = 20_000;
     private readonly Socket _socket;
     private readonly object _gate = new();
     private readonly Queue<TaskCompletionSource<byte[]>> _pending = new();
@@ -62,45 +55,18 @@ internal sealed partial class RedisScriptChannel : IDisposable
         }
     }
 
-    /// <summary>
-    /// Connects, authenticates and selects the database, within <paramref name="deadline"/>. The socket stays a blocking
-    /// one (no asynchronous operation ever runs on it), so that a reply wakes the reader in its receive directly.
-    /// </summary>
+    /// <summary>Connects, authenticates and selects the database, within <paramref name="deadline"/>.</summary>
     public static async ValueTask<RedisScriptChannel> OpenAsync(RedisStoreOptions options, RedisEndpoint endpoint, CancellationToken deadline)
     {
-        var addresses = IPAddress.TryParse(endpoint.Host, out var address)
-            ? [address]
-            : await Dns.GetHostAddressesAsync(endpoint.Host, deadline).ConfigureAwait(false);
-
         // A command is sent from the caller's thread: a server that stops reading fails it within the command timeout.
-        var sendTimeout = (int)Math.Min(int.MaxValue, Math.Ceiling(options.CommandTimeout.TotalMilliseconds));
-        var opened = new TaskCompletionSource<RedisScriptChannel>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var reader = new Thread(() =>
-        {
-            RedisScriptChannel opening;
-            try
-            {
-                opening = new RedisScriptChannel(Connect(addresses, endpoint.Port, sendTimeout, deadline));
-            }
-            catch (Exception ex)
-            {
-                opened.TrySetException(ex);
-                return;
-            }
-
-            opened.TrySetResult(opening);
-            opening.ReadReplies();
-        })
-        {
-            IsBackground = true,
-            Name = ReaderThreadName,
-        };
-
-        // Started without the opener's execution context: the reader outlives the request that opened it.
-        reader.UnsafeStart();
-        var channel = await opened.Task.ConfigureAwait(false);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, SendTimeout = (int)Math.Min(int.MaxValue, Math.Ceiling(options.CommandTimeout.TotalMilliseconds)) };
+        var channel = new RedisScriptChannel(socket);
         try
         {
+            await (IPAddress.TryParse(endpoint.Host, out var address)
+                ? socket.ConnectAsync(address, endpoint.Port, deadline)
+                : socket.ConnectAsync(endpoint.Host, endpoint.Port, deadline)).ConfigureAwait(false);
+            _ = channel.ReadRepliesAsync();
             if (!string.IsNullOrEmpty(options.Password))
             {
                 string[] auth = string.IsNullOrEmpty(options.User) ? ["AUTH", options.Password] : ["AUTH", options.User, options.Password];
@@ -180,6 +146,41 @@ internal sealed partial class RedisScriptChannel : IDisposable
 
     public void Dispose() => Fail(new ObjectDisposedException(nameof(RedisScriptChannel)));
 
+    // The one reader: each reply completes the oldest call waiting, on this thread, until the connection fails.
+    private async Task ReadRepliesAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                var (reply, error) = await ReadReplyAsync().ConfigureAwait(false);
+                TaskCompletionSource<byte[]>? call;
+                lock (_gate)
+                {
+                    _pending.TryDequeue(out call);
+                }
+
+                if (call is null)
+                {
+                    throw new InvalidDataException("Redis sent a reply no call asked for.");
+                }
+
+                if (error is null)
+                {
+                    call.TrySetResult(reply);
+                }
+                else
+                {
+                    call.TrySetException(new RedisServerException(RedisErrorKind.Unknown, CommandFlags.None, error));
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            Fail(ex);
+        }
+    }
+
     // Closes the connection and fails every call waiting on it (outside the lock: a call's continuation runs here).
     private void Fail(Exception error)
     {
@@ -196,6 +197,43 @@ internal sealed partial class RedisScriptChannel : IDisposable
         foreach (var call in failed)
         {
             call.TrySetException(closed);
+        }
+    }
+
+    // The next reply: a string's bytes, or an error reply's text.
+    private async ValueTask<(byte[] Reply, string? Error)> ReadReplyAsync()
+    {
+        var line = await ReadLineAsync().ConfigureAwait(false);
+        var kind = _input[line.Start];
+        var text = _input.AsSpan(line.Start + 1, line.Length - 1);
+        switch (kind)
+        {
+            case (byte)'+' or (byte)':':
+                return (text.ToArray(), null);
+            case (byte)'-':
+                return ([], Encoding.UTF8.GetString(text));
+            case (byte)'$':
+                if (!Utf8Parser.TryParse(text, out int length, out var used) || used != text.Length || length < -1 || length > MaxReplyLength)
+                {
+                    throw new InvalidDataException("Redis answered with a bulk string of no valid length.");
+                }
+
+                if (length == -1)
+                {
+                    return ([], null);
+                }
+
+                await FillAsync(length + 2).ConfigureAwait(false);
+                if (_input[_start + length] != (byte)'\r' || _input[_start + length + 1] != (byte)'\n')
+                {
+                    throw new InvalidDataException("Redis answered with a bulk string that does not end its line.");
+                }
+
+                var bulk = _input.AsSpan(_start, length).ToArray();
+                _start += length + 2;
+                return (bulk, null);
+            default:
+                throw new InvalidDataException("Redis answered with a reply of another kind than a string or an integer.");
         }
     }
 
@@ -269,5 +307,61 @@ internal sealed partial class RedisScriptChannel : IDisposable
         destination[at] = (byte)'\r';
         destination[at + 1] = (byte)'\n';
         return at + 2;
+    }
+
+    // The next line of the reply without its CRLF (Start, Length), consumed.
+    private async ValueTask<(int Start, int Length)> ReadLineAsync()
+    {
+        var searched = 0;
+        while (true)
+        {
+            var end = _input.AsSpan(_start + searched, _end - _start - searched).IndexOf("\r\n"u8);
+            if (end >= 0)
+            {
+                var line = (_start, searched + end);
+                _start += searched + end + 2;
+                return line.Item2 == 0 ? throw new InvalidDataException("Redis answered with an empty line.") : line;
+            }
+
+            searched = Math.Max(0, _end - _start - 1);
+            if (_end - _start >= MaxReplyLength)
+            {
+                throw new InvalidDataException("Redis answered with a line too long for a reply of this store.");
+            }
+
+            await ReceiveAsync(_end - _start + 1).ConfigureAwait(false);
+        }
+    }
+
+    // At least count unread bytes in the buffer.
+    private async ValueTask FillAsync(int count)
+    {
+        while (_end - _start < count)
+        {
+            await ReceiveAsync(count).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask ReceiveAsync(int wanted)
+    {
+        if (_start > 0)
+        {
+            _input.AsSpan(_start, _end - _start).CopyTo(_input);
+            _end -= _start;
+            _start = 0;
+        }
+
+        if (_input.Length < wanted || _end == _input.Length)
+        {
+            Array.Resize(ref _input, Math.Max(wanted, _input.Length * 2));
+        }
+
+        var received = await _socket.ReceiveAsync(_input.AsMemory(_end), SocketFlags.None).ConfigureAwait(false);
+        if (received == 0)
+        {
+            throw new IOException("Redis closed the connection.");
+        }
+
+        _end += received;
     }
 }

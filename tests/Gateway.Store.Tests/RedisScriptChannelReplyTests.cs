@@ -124,46 +124,7 @@ public sealed class RedisScriptChannelReplyTests
         await Eventually.HoldsAsync(() => Task.FromResult(!channel.IsUsable), Within, "the closed connection still read as open");
     }
 
-    [Fact]
-    public async Task CallAsync_ReplyArrives_CompletedOnTheChannelsReaderThreadNotThePool()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var options = new RedisStoreOptions { Endpoint = $"127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}", CommandTimeout = Within };
-        Assert.True(RedisEndpoint.TryParse(options.Endpoint, out var endpoint));
-        var opening = RedisScriptChannel.OpenAsync(options, endpoint.Value, Deadline()).AsTask();
-        using var server = await listener.AcceptSocketAsync(Deadline());
-        await ReceiveUntilAsync(server, RedisScriptChannel.ClientName + "\r\n");
-        await server.SendAsync("+OK\r\n"u8.ToArray());
-        using var channel = await opening;
-
-        var call = channel.CallAsync(["PING"], [], Deadline());
-        await ReceiveUntilAsync(server, "PING\r\n");
-        var completedOn = call.ContinueWith(
-            static _ => (Thread.CurrentThread.Name, Thread.CurrentThread.IsThreadPoolThread),
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
-        await server.SendAsync("+PONG\r\n"u8.ToArray());
-
-        Assert.Equal("PONG", Encoding.ASCII.GetString(await call));
-        Assert.Equal((RedisScriptChannel.ReaderThreadName, false), await completedOn);
-    }
-
     private static CancellationToken Deadline() => new CancellationTokenSource(Within).Token;
-
-    // Reads from the client until what it sent so far ends with marker.
-    private static async Task ReceiveUntilAsync(Socket server, string marker)
-    {
-        var received = new StringBuilder();
-        var buffer = new byte[4096];
-        while (!received.ToString().EndsWith(marker, StringComparison.Ordinal))
-        {
-            var count = await server.ReceiveAsync(buffer, SocketFlags.None, Deadline());
-            Assert.NotEqual(0, count);
-            received.Append(Encoding.ASCII.GetString(buffer, 0, count));
-        }
-    }
 
     /// <summary>
     /// One loopback connection's server: answers <c>CLIENT SETNAME</c> with <c>+OK</c>, then each further command with the
