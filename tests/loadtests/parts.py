@@ -146,9 +146,18 @@ def run_script(args, env, timeout, cwd=ROOT):
     return code, text, left
 
 
-def process_name(pid):
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            return handle.read().replace(b"\0", b" ").decode("utf-8", errors="replace").strip()[:200]
-    except OSError:
-        return f"({pid}, gone)"
+def process_name(pid, seconds=5):
+    """The process's command line. A process in the middle of exec has an empty one for a moment (a script's background
+    child found right after the script ended): read again until it has one, it is gone, or seconds have passed."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                name = handle.read().replace(b"\0", b" ").decode("utf-8", errors="replace").strip()[:200]
+        except OSError:
+            return f"({pid}, gone)"
+        if name:
+            return name
+        if not running(pid) or time.monotonic() >= deadline:
+            return f"({pid}, no command line)"
+        time.sleep(0.01)
