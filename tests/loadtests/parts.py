@@ -125,7 +125,7 @@ def run_script(args, env, timeout, cwd=ROOT):
             code = process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             code = None
-        left = [process_name(pid) for pid in session_members(process.pid) if pid != process.pid]
+        left = [process_name(pid, forked_from=args) for pid in session_members(process.pid) if pid != process.pid]
         for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
             members = session_members(process.pid)
             if not members:
@@ -146,9 +146,12 @@ def run_script(args, env, timeout, cwd=ROOT):
     return code, text, left
 
 
-def process_name(pid, seconds=5):
-    """The process's command line. A process in the middle of exec has an empty one for a moment (a script's background
-    child found right after the script ended): read again until it has one, it is gone, or seconds have passed."""
+def process_name(pid, seconds=5, forked_from=None):
+    """The process's command line. A script's background child found right after the script ended may not have run its
+    program yet: forked and not yet exec'd, it still reads as the script's own command line (forked_from, the script's
+    arguments); in the middle of exec, as an empty one. Read again until it has one of its own, it is gone, or seconds
+    have passed (then what it reads as, a subshell the script left running)."""
+    own = " ".join(forked_from)[:200] if forked_from else None
     deadline = time.monotonic() + seconds
     while True:
         try:
@@ -156,8 +159,10 @@ def process_name(pid, seconds=5):
                 name = handle.read().replace(b"\0", b" ").decode("utf-8", errors="replace").strip()[:200]
         except OSError:
             return f"({pid}, gone)"
-        if name:
+        if name and name != own:
             return name
-        if not running(pid) or time.monotonic() >= deadline:
-            return f"({pid}, no command line)"
+        if not running(pid):
+            return f"({pid}, gone)"
+        if time.monotonic() >= deadline:
+            return name or f"({pid}, no command line)"
         time.sleep(0.01)

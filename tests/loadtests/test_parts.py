@@ -1,6 +1,7 @@
 """parts.run_script, which runs loadtests/run.sh for test_run: a script that overruns, or ends leaving processes
 behind, is stopped whole and reported, and never keeps the suite waiting for the end of its output."""
 import os
+import tempfile
 import time
 import unittest
 
@@ -9,6 +10,8 @@ from parts import run_script, running
 # A background child that inherits the output: with a pipe, it would hold the caller until it ended.
 OVERRUNS = "sleep 300 & echo $!; sleep 299; true"
 LEAVES_A_PROCESS = "sleep 300 & echo $!"
+# A subshell that stays a shell (two commands): it reads as the script's own command line for as long as it runs.
+LEAVES_A_SUBSHELL = "(sleep 300; true) & echo $!"
 
 
 def gone(pid, seconds=10):
@@ -32,6 +35,25 @@ class RunScriptTests(unittest.TestCase):
 
     def test_runScript_scriptLeavingAProcess_namesItAndStopsIt(self):
         code, output, left = run_script(["bash", "-c", LEAVES_A_PROCESS], dict(os.environ), timeout=30)
+        self.assertEqual(code, 0)
+        self.assertEqual(left, ["sleep 300"])
+        self.assertTrue(gone(int(output.split()[0])))
+
+    def test_runScript_scriptLeavingASubshell_namesItAsTheScriptAndStopsIt(self):
+        args = ["bash", "-c", LEAVES_A_SUBSHELL]
+        code, output, left = run_script(args, dict(os.environ), timeout=30)
+        self.assertEqual(code, 0)
+        self.assertEqual(sorted(left), sorted([" ".join(args), "sleep 300"]))
+        self.assertTrue(gone(int(output.split()[0])))
+
+    def test_runScript_childNotYetRunItsProgram_namesTheProgramItRuns(self):
+        # The child waits a second (a shell's own read on a FIFO: no process of its own) before it runs sleep, so it is
+        # found still reading as the script; the name the check gives is that of the program it goes on to run.
+        with tempfile.TemporaryDirectory() as directory:
+            fifo = os.path.join(directory, "never-written")
+            os.mkfifo(fifo)
+            script = f'(read -t 1 line <> "{fifo}"; exec sleep 300) & echo $!'
+            code, output, left = run_script(["bash", "-c", script], dict(os.environ), timeout=30)
         self.assertEqual(code, 0)
         self.assertEqual(left, ["sleep 300"])
         self.assertTrue(gone(int(output.split()[0])))
