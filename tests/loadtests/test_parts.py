@@ -10,8 +10,10 @@ from parts import run_script, running
 # A background child that inherits the output: with a pipe, it would hold the caller until it ended.
 OVERRUNS = "sleep 300 & echo $!; sleep 299; true"
 LEAVES_A_PROCESS = "sleep 300 & echo $!"
-# A subshell that stays a shell (two commands): it reads as the script's own command line for as long as it runs.
-LEAVES_A_SUBSHELL = "(sleep 300; true) & echo $!"
+# A subshell that stays a shell (two commands): it reads as the script's own command line for as long as it runs. The
+# script ends once the subshell has started its sleep (its children, in /proc), so that the check finds both.
+LEAVES_A_SUBSHELL = ("(sleep 300; true) & pid=$!; children=/proc/$pid/task/$pid/children; "
+                     'until [[ ! -e $children ]] || [[ -n "$(< $children)" ]]; do :; done; echo $pid')
 
 
 def gone(pid, seconds=10):
