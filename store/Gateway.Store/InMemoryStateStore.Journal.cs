@@ -4,8 +4,8 @@ namespace Gateway.Store;
 public sealed partial class InMemoryStateStore
 {
     /// <summary>Appends a change to the journal (under the lock, so in the order the changes were made); 0 without one.</summary>
-    private long Journal(StateJournalOperation operation, string key, DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null, string? field = null) =>
-        _journal?.Append(operation, key, expiresAt, text, number, entries, field) ?? 0;
+    private long Journal(StateJournalOperation operation, string key, DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null, string? field = null, LogSeal? seal = null) =>
+        _journal?.Append(operation, key, expiresAt, text, number, entries, field, seal) ?? 0;
 
     /// <summary>The result once the change it follows is durable (at once without a journal).</summary>
     private ValueTask<T> Durable<T>(long sequence, T result) =>
@@ -25,6 +25,8 @@ public sealed partial class InMemoryStateStore
         {
             Compact(force: false);
         }
+
+        SealWhenGrown();
     }
 
     /// <summary>Rewrites the journal as the live state (under the lock: no change is made meanwhile).</summary>
@@ -61,8 +63,17 @@ public sealed partial class InMemoryStateStore
                         }
 
                         break;
-                    case List<string> log:
-                        snapshot.AppendLog(key, log);
+                    case StoredLog log:
+                        if (log.Seal is { } seal)
+                        {
+                            snapshot.SealLog(key, seal);
+                        }
+
+                        if (log.Seal is null || log.Tail.Count > 0)
+                        {
+                            snapshot.AppendLog(key, log.Tail);
+                        }
+
                         break;
                     case Dictionary<string, string> hash:
                         foreach (var (field, value) in hash)
@@ -105,7 +116,10 @@ public sealed partial class InMemoryStateStore
                 set.Add(record.Text());
                 break;
             case StateJournalOperation.AppendLog:
-                GetLog(record.Key, create: true)!.AddRange(record.Entries());
+                GetLog(record.Key, create: true)!.Tail.AddRange(record.Entries());
+                break;
+            case StateJournalOperation.SealLog:
+                GetLog(record.Key, create: true)!.Apply(record.Seal());
                 break;
             case StateJournalOperation.PutField:
                 GetHash(record.Key, create: true)!.TryAdd(record.Field(), record.Text());

@@ -67,8 +67,8 @@ public sealed partial class InMemoryStateStore
 
     // Whether entries go at the log's end: it holds exactly expectedLength entries, and its last is the one the first entry
     // names (LogLink).
-    private static bool Extends(List<string> log, long expectedLength, string[] entries) =>
-        log.Count == expectedLength && (log.Count == 0 || LogLink.Follows(log[^1], entries[0]));
+    private static bool Extends(StoredLog log, long expectedLength, string[] entries) =>
+        log.Count == expectedLength && (log.Last is not { } last || LogLink.Follows(last, entries[0]));
 
     // Under the lock: the append when the log holds exactly expectedLength entries and its last is the one the first entry
     // names (Extends; false, nothing changed, otherwise).
@@ -88,7 +88,7 @@ public sealed partial class InMemoryStateStore
     // Under the lock, once Extends holds for the log: the append itself; the journal sequence of its last write. The hash's
     // fields are journalled before the log's entries: a crash between them keeps fields no entry refers to, never the
     // reverse.
-    private long AppendExtendingLocked(List<string> log, string logKey, string[] entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>>? fields, string? companionLogKey, string[]? companionEntries)
+    private long AppendExtendingLocked(StoredLog log, string logKey, string[] entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>>? fields, string? companionLogKey, string[]? companionEntries)
     {
         if (fields is { Count: > 0 })
         {
@@ -105,11 +105,11 @@ public sealed partial class InMemoryStateStore
 
         if (companionEntries is { Length: > 0 })
         {
-            GetLog(companionLogKey!, create: true)!.AddRange(companionEntries);
+            AddLocked(GetLog(companionLogKey!, create: true)!, companionEntries);
             Journal(StateJournalOperation.AppendLog, companionLogKey!, null, entries: companionEntries);
         }
 
-        log.AddRange(entries);
+        AddLocked(log, entries);
         return Journal(StateJournalOperation.AppendLog, logKey, null, entries: entries);
     }
 
@@ -196,22 +196,51 @@ public sealed partial class InMemoryStateStore
         ArgumentOutOfRangeException.ThrowIfNegative(start);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         cancellationToken.ThrowIfCancellationRequested();
+        LogFile file;
+        long sealedCount, sealedBytes;
+        List<string> unsealed;
         lock (_gate)
         {
             var log = GetLog(logKey, create: false);
-            if (log is null || start >= log.Count)
+            if (log is null || start >= log.Count || count == 0)
             {
                 return ValueTask.FromResult<IReadOnlyList<string>>([]);
             }
 
             var take = (int)Math.Min(count, log.Count - start);
-            return ValueTask.FromResult<IReadOnlyList<string>>(log.GetRange((int)start, take));
+            if (start >= log.Sealed)
+            {
+                return ValueTask.FromResult<IReadOnlyList<string>>(log.Tail.GetRange((int)(start - log.Sealed), take));
+            }
+
+            if (take == 1 && start == log.Sealed - 1)
+            {
+                // The log's tip, kept in memory: a restart reads no file to find it.
+                return ValueTask.FromResult<IReadOnlyList<string>>([log.LastSealed!]);
+            }
+
+            file = log.File!;
+            sealedCount = log.Sealed;
+            sealedBytes = log.SealedBytes;
+            unsealed = log.Tail.GetRange(0, (int)Math.Max(0, start + take - sealedCount));
         }
+
+        // The sealed part from the file, outside the lock (a sealing only writes after the bytes read here).
+        var entries = file.Read(start, count, sealedCount, sealedBytes);
+        entries.AddRange(unsealed);
+        return ValueTask.FromResult<IReadOnlyList<string>>(entries);
     }
 
-    private List<string>? GetLog(string logKey, bool create)
+    // Under the lock: entries at the log's end, counted among those waiting for a sealing.
+    private void AddLocked(StoredLog log, IReadOnlyList<string> entries)
     {
-        if (_entries.TryGetValue(logKey, out var entry) && entry.Value is List<string> log)
+        log.Tail.AddRange(entries);
+        _tailChars += CharsOf(entries);
+    }
+
+    private StoredLog? GetLog(string logKey, bool create)
+    {
+        if (_entries.TryGetValue(logKey, out var entry) && entry.Value is StoredLog log)
         {
             return log;
         }
@@ -221,7 +250,7 @@ public sealed partial class InMemoryStateStore
             return null;
         }
 
-        log = [];
+        log = new StoredLog();
         Put(logKey, new Entry(log, null));
         return log;
     }

@@ -8,8 +8,8 @@ namespace Gateway.Store;
 /// <see cref="OpenDurable"/> every change is also written to a <see cref="StateJournal"/> and fsynced before
 /// the call returns, so nonces, kill switches, single-use warrants, approvals, rate-limit windows and budgets
 /// survive a restart (a replayed request stays refused); without it (tests, tools) nothing is persisted.
-/// One file per job: this one (entries, expiry, the lock), <c>.Values</c>, <c>.Admission</c>, <c>.Logs</c> and
-/// <c>.Journal</c> (durability, compaction, replay).
+/// One file per job: this one (entries, expiry, the lock), <c>.Values</c>, <c>.Admission</c>, <c>.Logs</c>,
+/// <c>.Journal</c> (durability, compaction, replay) and <c>.Sealing</c> (logs moved from memory to files of their own).
 /// </summary>
 public sealed partial class InMemoryStateStore : IStateStore, IDisposable
 {
@@ -29,13 +29,31 @@ public sealed partial class InMemoryStateStore : IStateStore, IDisposable
 
     /// <summary>
     /// A store whose state lives in <paramref name="directory"/>'s journal: replayed now, compacted to what is
-    /// still live, and appended to (fsynced per group of concurrent changes) from now on.
+    /// still live, and appended to (fsynced per group of concurrent changes) from now on. Logs keep in memory only
+    /// their entries not yet sealed in their files (<c>logs/</c>, sealed once they pass
+    /// <paramref name="sealThresholdChars"/> characters in all).
     /// </summary>
-    /// <exception cref="StateStoreUnavailableException">The journal cannot be opened (or another process holds it).</exception>
-    public static InMemoryStateStore OpenDurable(string directory, TimeProvider? timeProvider = null, long compactionThresholdBytes = 64L * 1024 * 1024)
+    /// <exception cref="StateStoreUnavailableException">The journal or a log file it names cannot be opened (or another process holds it).</exception>
+    public static InMemoryStateStore OpenDurable(string directory, TimeProvider? timeProvider = null, long compactionThresholdBytes = 64L * 1024 * 1024, long sealThresholdChars = DefaultSealThresholdChars)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sealThresholdChars);
         var store = new InMemoryStateStore(timeProvider);
         store._journal = StateJournal.Open(directory, store.Replay, compactionThresholdBytes);
+        try
+        {
+            store.OpenLogFiles(directory, sealThresholdChars);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            store.Dispose();
+            throw new StateStoreUnavailableException($"The embedded store's log files in {directory} cannot be opened: {exception.Message}", exception);
+        }
+        catch (StateStoreUnavailableException)
+        {
+            store.Dispose();
+            throw;
+        }
+
         store.Compact(force: true);
         return store;
     }
@@ -46,7 +64,11 @@ public sealed partial class InMemoryStateStore : IStateStore, IDisposable
     /// <summary>The journal's path, or null when nothing is persisted.</summary>
     public string? JournalPath => _journal?.Path;
 
-    public void Dispose() => _journal?.Dispose();
+    public void Dispose()
+    {
+        CloseLogFiles();
+        _journal?.Dispose();
+    }
 
     public ValueTask PingAsync(CancellationToken cancellationToken = default)
     {

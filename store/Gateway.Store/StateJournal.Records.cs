@@ -46,7 +46,7 @@ public sealed partial class StateJournal
 
     /// <summary>Encodes one operation into <paramref name="scratch"/> and writes it to <paramref name="records"/> as a framed record.</summary>
     internal static void WriteRecord(IBufferWriter<byte> records, ArrayBufferWriter<byte> scratch, StateJournalOperation operation, string key,
-        DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null, string? field = null)
+        DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null, string? field = null, LogSeal? seal = null)
     {
         scratch.ResetWrittenCount();
         WriteByte(scratch, (byte)operation);
@@ -74,6 +74,13 @@ public sealed partial class StateJournal
                     WriteString(scratch, entry);
                 }
 
+                break;
+            case StateJournalOperation.SealLog:
+                var sealing = seal ?? throw new ArgumentNullException(nameof(seal));
+                WriteInt64(scratch, sealing.FileId);
+                WriteInt64(scratch, sealing.Count);
+                WriteInt64(scratch, sealing.Bytes);
+                WriteString(scratch, sealing.Last);
                 break;
             case StateJournalOperation.Delete:
                 break;

@@ -23,4 +23,7 @@ public enum StateJournalOperation : byte
 
     /// <summary>Records written as one (<see cref="StateJournal.BeginGroup"/>): replayed whole, or, torn, not at all.</summary>
     Group = 7,
+
+    /// <summary>The key's log has its first entries in a file of its own (<see cref="LogSeal"/>): those entries leave the journal.</summary>
+    SealLog = 8,
 }

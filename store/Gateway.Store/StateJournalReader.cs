@@ -63,6 +63,18 @@ public readonly struct StateJournalReader
         return entries;
     }
 
+    /// <summary>The seal of a <see cref="StateJournalOperation.SealLog"/> record.</summary>
+    public LogSeal Seal()
+    {
+        var span = _payload.Span;
+        var offset = FieldsOffset;
+        var fileId = BinaryPrimitives.ReadInt64LittleEndian(span[offset..]);
+        var count = BinaryPrimitives.ReadInt64LittleEndian(span[(offset + 8)..]);
+        var bytes = BinaryPrimitives.ReadInt64LittleEndian(span[(offset + 16)..]);
+        offset += 24;
+        return new LogSeal(fileId, count, bytes, ReadString(span, ref offset));
+    }
+
     private static string ReadString(ReadOnlySpan<byte> span, ref int offset)
     {
         var length = BinaryPrimitives.ReadInt32LittleEndian(span[offset..]);

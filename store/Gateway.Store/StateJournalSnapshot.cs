@@ -26,6 +26,9 @@ public sealed class StateJournalSnapshot
     public void PutField(string key, string field, string value) =>
         StateJournal.WriteRecord(_records, _scratch, StateJournalOperation.PutField, key, null, text: value, field: field);
 
+    public void SealLog(string key, LogSeal seal) =>
+        StateJournal.WriteRecord(_records, _scratch, StateJournalOperation.SealLog, key, null, seal: seal);
+
     public void AppendLog(string key, IReadOnlyList<string> entries) =>
         StateJournal.WriteRecord(_records, _scratch, StateJournalOperation.AppendLog, key, null, entries: entries);
 }

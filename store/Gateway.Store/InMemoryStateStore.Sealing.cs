@@ -1,0 +1,165 @@
+namespace Gateway.Store;
+
+// The embedded store's logs moved out of memory: once the entries not yet sealed pass a size, a sealing appends each log's
+// to its own file (fsynced), then journals the log's seal and lets go of them (StoredLog, LogFile). A crash before the seal
+// is journalled leaves the entries in the journal, and the file is cut back to its last seal when the store opens.
+public sealed partial class InMemoryStateStore
+{
+    /// <summary>The log files' directory, inside the journal's.</summary>
+    public const string LogsDirectoryName = "logs";
+
+    /// <summary>The characters of unsealed log entries held in memory that start a sealing, by default.</summary>
+    public const long DefaultSealThresholdChars = 4L * 1024 * 1024;
+
+    private string? _logsDirectory;
+    private long _sealThresholdChars = DefaultSealThresholdChars;
+    private long _tailChars;
+    private long _nextLogFileId = 1;
+    private int _sealing;
+    private Task _sealingTask = Task.CompletedTask;
+
+    /// <summary>The characters of log entries held in memory, not yet sealed in their files.</summary>
+    internal long UnsealedChars => Interlocked.Read(ref _tailChars);
+
+    /// <summary>Starts a sealing in the background when the unsealed entries have grown and none is running.</summary>
+    private void SealWhenGrown()
+    {
+        if (_logsDirectory is null || Interlocked.Read(ref _tailChars) < _sealThresholdChars || Interlocked.CompareExchange(ref _sealing, 1, 0) != 0)
+        {
+            return;
+        }
+
+        _sealingTask = Task.Run(async () =>
+        {
+            try
+            {
+                await SealLogsAsync().ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or StateStoreUnavailableException or ObjectDisposedException)
+            {
+                // Nothing is lost: the entries stay in the journal and in memory, and the next growth tries again.
+            }
+            finally
+            {
+                Volatile.Write(ref _sealing, 0);
+            }
+        });
+    }
+
+    /// <summary>Moves every log's unsealed entries to its file, then journals its seal; completes once the seals are durable.</summary>
+    internal async Task SealLogsAsync()
+    {
+        var sealing = new List<(string Key, StoredLog Log, LogFile File, string[] Entries)>();
+        var created = false;
+        lock (_gate)
+        {
+            foreach (var (key, entry) in _entries)
+            {
+                if (entry.Value is StoredLog { Tail.Count: > 0 } log)
+                {
+                    if (log.File is null)
+                    {
+                        log.File = LogFile.Create(_logsDirectory!, _nextLogFileId++);
+                        created = true;
+                    }
+
+                    sealing.Add((key, log, log.File, [.. log.Tail]));
+                }
+            }
+        }
+
+        if (created)
+        {
+            // A seal never names a file whose directory entry could be lost.
+            DurableRename.SyncDirectory(_logsDirectory!);
+        }
+
+        var bytes = new long[sealing.Count];
+        for (var i = 0; i < sealing.Count; i++)
+        {
+            bytes[i] = sealing[i].File.Append(sealing[i].Entries);
+        }
+
+        long sequence = 0;
+        lock (_gate)
+        {
+            for (var i = 0; i < sealing.Count; i++)
+            {
+                var (key, log, file, entries) = sealing[i];
+                if (!_entries.TryGetValue(key, out var entry) || !ReferenceEquals(entry.Value, log))
+                {
+                    // Deleted meanwhile: its file is no one's and goes when the store next opens.
+                    continue;
+                }
+
+                var seal = new LogSeal(file.Id, log.Sealed + entries.Length, bytes[i], entries[^1]);
+                sequence = Journal(StateJournalOperation.SealLog, key, null, seal: seal);
+                log.Apply(seal);
+                _tailChars -= CharsOf(entries);
+            }
+        }
+
+        if (sequence > 0)
+        {
+            await _journal!.WaitDurableAsync(sequence).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>After the journal's replay: opens the files its seals name, cut back to them; deletes the files none names.</summary>
+    private void OpenLogFiles(string directory, long sealThresholdChars)
+    {
+        _sealThresholdChars = sealThresholdChars;
+        _logsDirectory = Path.Combine(directory, LogsDirectoryName);
+        PrivateFiles.CreateDirectory(_logsDirectory);
+        var named = new HashSet<long>();
+        long chars = 0;
+        foreach (var entry in _entries.Values)
+        {
+            if (entry.Value is StoredLog log)
+            {
+                chars += CharsOf(log.Tail);
+                if (log.FileId is { } id)
+                {
+                    named.Add(id);
+                    log.File = LogFile.Open(_logsDirectory, id, log.SealedBytes);
+                    _nextLogFileId = Math.Max(_nextLogFileId, id + 1);
+                }
+            }
+        }
+
+        foreach (var path in Directory.EnumerateFiles(_logsDirectory))
+        {
+            if (LogFile.TryParseId(Path.GetFileName(path), out var id))
+            {
+                _nextLogFileId = Math.Max(_nextLogFileId, id + 1);
+                if (!named.Contains(id))
+                {
+                    File.Delete(path);
+                }
+            }
+        }
+
+        _tailChars = chars;
+    }
+
+    /// <summary>Waits out a sealing in flight and closes the log files.</summary>
+    private void CloseLogFiles()
+    {
+        _sealingTask.Wait();
+        foreach (var entry in _entries.Values)
+        {
+            (entry.Value as StoredLog)?.File?.Dispose();
+        }
+    }
+
+    private static long CharsOf(IReadOnlyList<string> entries)
+    {
+        long chars = 0;
+        foreach (var entry in entries)
+        {
+            chars += entry.Length;
+        }
+
+        return chars;
+    }
+}
