@@ -45,5 +45,11 @@ public sealed class StateStoreOptions
     {
         /// <summary>Where the embedded store keeps its journal (state survives a restart); unset: in memory only.</summary>
         public string? Directory { get; set; }
+
+        /// <summary>
+        /// The characters of log entries (audit records on <c>Gateway:Audit:Sink=store</c>, approvals, incidents) held in
+        /// memory before they are sealed into their logs' files under the journal's directory (<c>logs/</c>).
+        /// </summary>
+        public long LogSealCharacters { get; set; } = InMemoryStateStore.DefaultSealThresholdChars;
     }
 }

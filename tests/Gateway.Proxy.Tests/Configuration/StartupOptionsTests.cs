@@ -53,6 +53,15 @@ public sealed class StartupOptionsTests : IDisposable
     }
 
     [Fact]
+    public void ReadStoreOptions_LogSealCharactersBelowOne_FailsNamingTheKey()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => StateStoreOptions.Read(Config(("Gateway:Store:Memory:LogSealCharacters", "0"))));
+
+        Assert.Contains("Gateway:Store:Memory:LogSealCharacters must be at least 1, not 0.", error.Message, StringComparison.Ordinal);
+        Assert.Equal(InMemoryStateStore.DefaultSealThresholdChars, StateStoreOptions.Read(Config()).Memory.LogSealCharacters);
+    }
+
+    [Fact]
     public void ReadStoreOptions_SwitchNotABoolean_FailsNamingTheKey()
     {
         var error = Assert.ThrowsAny<InvalidOperationException>(() => StateStoreOptions.Read(Config(("Gateway:Store:CompleteWaitersInline", "sometimes"))));

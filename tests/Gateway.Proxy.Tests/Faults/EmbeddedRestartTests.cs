@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
+using Gateway.Testing;
 using Gateway.Proxy.Tests.Infrastructure;
 
 namespace Gateway.Proxy.Tests.Faults;
@@ -108,6 +110,43 @@ public sealed class EmbeddedRestartTests : IDisposable
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.TooManyRequests, "rate_limited");
     }
 
+    [Fact]
+    public async Task Evaluate_AuditInTheStoreSealedIntoFilesThenKill9_ChainVerifiesWholeAndGoesOn()
+    {
+        // The decision records in the embedded store's journal, and every append sealed into the logs' files.
+        _environment["Gateway__Audit__Sink"] = "store";
+        _environment["Gateway__Store__Memory__LogSealCharacters"] = "1";
+        var logs = Path.Combine(_dataDirectory, "state", "logs");
+        long records;
+        using (var gateway = await GatewayProcess.StartAsync(_environment))
+        {
+            var agent = new AgentClient(gateway.Http, _bundle.AgentSecret);
+            for (var i = 0; i < 20; i++)
+            {
+                using var allowed = await agent.PostJsonAsync("/v1/evaluate", EvaluateBody);
+                Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+            }
+
+            using var admin = Admin(gateway);
+            var verified = await VerifyAsync(admin);
+            Assert.True(verified.GetProperty("intact").GetBoolean(), verified.ToString());
+            records = verified.GetProperty("records").GetInt64();
+            Assert.True(records >= 20, verified.ToString());
+            await Eventually.HoldsAsync(
+                () => Task.FromResult(Directory.Exists(logs) && Directory.EnumerateFiles(logs, "*.log").Any(path => new FileInfo(path).Length > 0)),
+                TimeSpan.FromSeconds(30), "no log was sealed into a file");
+            await gateway.KillAsync();
+        }
+
+        using var restarted = await GatewayProcess.StartAsync(_environment);
+        using var fresh = await new AgentClient(restarted.Http, _bundle.AgentSecret).PostJsonAsync("/v1/evaluate", EvaluateBody);
+        Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
+        using var restartedAdmin = Admin(restarted);
+        var after = await VerifyAsync(restartedAdmin);
+        Assert.True(after.GetProperty("intact").GetBoolean(), after.ToString());
+        Assert.True(after.GetProperty("records").GetInt64() > records, after.ToString());
+    }
+
     public void Dispose()
     {
         _bundle.Dispose();
@@ -125,6 +164,14 @@ public sealed class EmbeddedRestartTests : IDisposable
         var client = new HttpClient { BaseAddress = gateway.Http.BaseAddress };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
         return client;
+    }
+
+    private static async Task<JsonElement> VerifyAsync(HttpClient admin)
+    {
+        using var response = await admin.GetAsync("/admin/v1/tenants/demo/audit/verify");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        return JsonDocument.Parse(body).RootElement.Clone();
     }
 
     private static Task StopAsync(GatewayProcess gateway, string how) => how == "kill-9" ? gateway.KillAsync() : gateway.StopAsync();
