@@ -105,11 +105,11 @@ public sealed partial class InMemoryStateStore
 
         if (companionEntries is { Length: > 0 })
         {
-            AddLocked(GetLog(companionLogKey!, create: true)!, companionEntries);
+            AppendLocked(companionLogKey!, GetLog(companionLogKey!, create: true)!, companionEntries);
             Journal(StateJournalOperation.AppendLog, companionLogKey!, null, entries: companionEntries);
         }
 
-        AddLocked(log, entries);
+        AppendLocked(logKey, log, entries);
         return Journal(StateJournalOperation.AppendLog, logKey, null, entries: entries);
     }
 
@@ -232,10 +232,11 @@ public sealed partial class InMemoryStateStore
     }
 
     // Under the lock: entries at the log's end, counted among those waiting for a sealing.
-    private void AddLocked(StoredLog log, IReadOnlyList<string> entries)
+    private void AppendLocked(string logKey, StoredLog log, IReadOnlyList<string> entries)
     {
         log.Tail.AddRange(entries);
         _tailChars += CharsOf(entries);
+        _unsealed[logKey] = log;
     }
 
     private StoredLog? GetLog(string logKey, bool create)

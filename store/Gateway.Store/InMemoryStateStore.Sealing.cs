@@ -14,6 +14,9 @@ public sealed partial class InMemoryStateStore
     private string? _logsDirectory;
     private long _sealThresholdChars = DefaultSealThresholdChars;
     private long _tailChars;
+
+    // The logs with entries not yet sealed (under the lock): a sealing visits them, not every key the store holds.
+    private readonly Dictionary<string, StoredLog> _unsealed = new(StringComparer.Ordinal);
     private long _nextLogFileId = 1;
     private int _sealing;
     private Task _sealingTask = Task.CompletedTask;
@@ -53,31 +56,46 @@ public sealed partial class InMemoryStateStore
         var created = false;
         lock (_gate)
         {
-            foreach (var (key, entry) in _entries)
+            foreach (var (key, log) in _unsealed)
             {
-                if (entry.Value is StoredLog { Tail.Count: > 0 } log)
+                if (log.Tail.Count > 0 && _entries.TryGetValue(key, out var entry) && ReferenceEquals(entry.Value, log))
                 {
-                    if (log.File is null)
-                    {
-                        log.File = LogFile.Create(_logsDirectory!, _nextLogFileId++);
-                        created = true;
-                    }
-
+                    log.File ??= LogFile.Create(_logsDirectory!, _nextLogFileId++);
+                    created |= log.File.Bytes == 0;
                     sealing.Add((key, log, log.File, [.. log.Tail]));
                 }
             }
-        }
 
-        if (created)
-        {
-            // A seal never names a file whose directory entry could be lost.
-            DurableRename.SyncDirectory(_logsDirectory!);
+            // Entries appended from now on list their logs again, for the next sealing.
+            _unsealed.Clear();
         }
 
         var bytes = new long[sealing.Count];
-        for (var i = 0; i < sealing.Count; i++)
+        try
         {
-            bytes[i] = sealing[i].File.Append(sealing[i].Entries);
+            if (created)
+            {
+                // A seal never names a file whose directory entry could be lost.
+                DurableRename.SyncDirectory(_logsDirectory!);
+            }
+
+            for (var i = 0; i < sealing.Count; i++)
+            {
+                bytes[i] = sealing[i].File.Append(sealing[i].Entries);
+            }
+        }
+        catch
+        {
+            // Not sealed: the logs stay listed for the next sealing.
+            lock (_gate)
+            {
+                foreach (var (key, log, _, _) in sealing)
+                {
+                    _unsealed.TryAdd(key, log);
+                }
+            }
+
+            throw;
         }
 
         long sequence = 0;
@@ -113,11 +131,16 @@ public sealed partial class InMemoryStateStore
         PrivateFiles.CreateDirectory(_logsDirectory);
         var named = new HashSet<long>();
         long chars = 0;
-        foreach (var entry in _entries.Values)
+        foreach (var (key, entry) in _entries)
         {
             if (entry.Value is StoredLog log)
             {
                 chars += CharsOf(log.Tail);
+                if (log.Tail.Count > 0)
+                {
+                    _unsealed[key] = log;
+                }
+
                 if (log.FileId is { } id)
                 {
                     named.Add(id);

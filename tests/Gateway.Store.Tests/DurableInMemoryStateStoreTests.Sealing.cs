@@ -22,7 +22,12 @@ public sealed partial class DurableInMemoryStateStoreTests
         Assert.Equal(Entries(64, 3), await store.ReadLogAsync("log:s", 64, 3));
         Assert.Equal(Entries(149, 1), await store.ReadLogAsync("log:s", 149, 1));
         Assert.Equal(Entries(199, 1), await store.ReadLogAsync("log:s", 199, 5));
-        Assert.Single(Directory.GetFiles(LogsDirectory, "*.log"));
+        var file = Assert.Single(Directory.GetFiles(LogsDirectory, "*.log"));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(PrivateFiles.OwnerOnlyFile, File.GetUnixFileMode(file));
+            Assert.Equal(PrivateFiles.OwnerOnlyDirectory, File.GetUnixFileMode(LogsDirectory));
+        }
     }
 
     [Fact]
