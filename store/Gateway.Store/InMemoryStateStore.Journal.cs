@@ -3,6 +3,9 @@ namespace Gateway.Store;
 // The embedded store's durability: every change journalled, awaited durable, compacted and replayed (StateJournal).
 public sealed partial class InMemoryStateStore
 {
+    private int _compacting;
+    private Task _compactionTask = Task.CompletedTask;
+
     /// <summary>Appends a change to the journal (under the lock, so in the order the changes were made); 0 without one.</summary>
     private long Journal(StateJournalOperation operation, string key, DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null, string? field = null, LogSeal? seal = null) =>
         _journal?.Append(operation, key, expiresAt, text, number, entries, field, seal) ?? 0;
@@ -17,19 +20,15 @@ public sealed partial class InMemoryStateStore
         return result;
     }
 
-    /// <summary>Completes once the change is durable; compacts the journal when it has grown.</summary>
+    /// <summary>Completes once the change is durable; starts a compaction or a sealing when the journal or the logs have grown.</summary>
     private async ValueTask DurableAsync(long sequence)
     {
         await _journal!.WaitDurableAsync(sequence).ConfigureAwait(false);
-        if (_journal.NeedsCompaction)
-        {
-            Compact(force: false);
-        }
-
+        CompactWhenGrown();
         SealWhenGrown();
     }
 
-    /// <summary>Rewrites the journal as the live state (under the lock: no change is made meanwhile).</summary>
+    /// <summary>Rewrites the journal as the live state under the lock (at open: no caller can see the store yet).</summary>
     private void Compact(bool force)
     {
         lock (_gate)
@@ -43,51 +42,146 @@ public sealed partial class InMemoryStateStore
             var snapshot = new StateJournalSnapshot();
             foreach (var (key, entry) in _entries)
             {
+                if (entry.ExpiresAt is not { } at || at > now)
+                {
+                    Restate(snapshot, key, entry);
+                }
+            }
+
+            _journal.Rebase(snapshot);
+        }
+    }
+
+    /// <summary>Starts a compaction in the background when the journal has grown and none is running.</summary>
+    private void CompactWhenGrown()
+    {
+        if (!_journal!.NeedsCompaction || Interlocked.CompareExchange(ref _compacting, 1, 0) != 0)
+        {
+            return;
+        }
+
+        _compactionTask = Task.Run(() =>
+        {
+            try
+            {
+                RewriteBeside(force: false);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or StateStoreUnavailableException or ObjectDisposedException)
+            {
+                // The journal goes on as it was (or, where the rename failed, the store fails closed): tried again as it grows.
+            }
+            finally
+            {
+                Volatile.Write(ref _compacting, 0);
+            }
+        });
+    }
+
+    /// <summary>A compaction now, unless one is running (false then).</summary>
+    internal bool CompactBeside()
+    {
+        if (Interlocked.CompareExchange(ref _compacting, 1, 0) != 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            RewriteBeside(force: true);
+            return true;
+        }
+        finally
+        {
+            Volatile.Write(ref _compacting, 0);
+        }
+    }
+
+    /// <summary>
+    /// Rewrites the journal as the live state without holding the store for it: under the lock only the entries are
+    /// listed (and the mutable ones restated), the rewrite begins and changes go on; texts and counters are restated and
+    /// the file written beside (<see cref="StateJournal.CompleteRewrite"/>). One at a time (<c>_compacting</c>).
+    /// </summary>
+    private void RewriteBeside(bool force)
+    {
+        var snapshot = new StateJournalSnapshot();
+        List<KeyValuePair<string, Entry>> listed;
+        lock (_gate)
+        {
+            if (_journal is null || (!force && !_journal.NeedsCompaction))
+            {
+                return;
+            }
+
+            var now = Now;
+            listed = new List<KeyValuePair<string, Entry>>(_entries.Count);
+            foreach (var (key, entry) in _entries)
+            {
                 if (entry.ExpiresAt is { } at && at <= now)
                 {
                     continue;
                 }
 
-                switch (entry.Value)
+                if (entry.Value is string or long)
                 {
-                    case string text:
-                        snapshot.PutText(key, text, entry.ExpiresAt);
-                        break;
-                    case long number:
-                        snapshot.PutCounter(key, number, entry.ExpiresAt);
-                        break;
-                    case HashSet<string> set:
-                        foreach (var member in set)
-                        {
-                            snapshot.AddMember(key, member, entry.ExpiresAt);
-                        }
-
-                        break;
-                    case StoredLog log:
-                        if (log.Seal is { } seal)
-                        {
-                            snapshot.SealLog(key, seal);
-                        }
-
-                        if (log.Seal is null || log.Tail.Count > 0)
-                        {
-                            snapshot.AppendLog(key, log.Tail);
-                        }
-
-                        break;
-                    case Dictionary<string, string> hash:
-                        foreach (var (field, value) in hash)
-                        {
-                            snapshot.PutField(key, field, value);
-                        }
-
-                        break;
-                    default:
-                        throw new InvalidOperationException("An embedded store entry of an unknown kind.");
+                    // Never changed in place (a change puts a new entry, journalled after the rewrite began).
+                    listed.Add(KeyValuePair.Create(key, entry));
+                }
+                else
+                {
+                    Restate(snapshot, key, entry);
                 }
             }
 
-            _journal.Rebase(snapshot);
+            _journal.BeginRewrite();
+        }
+
+        foreach (var (key, entry) in listed)
+        {
+            Restate(snapshot, key, entry);
+        }
+
+        _journal.CompleteRewrite(snapshot);
+    }
+
+    // One live entry as the records that recreate it.
+    private static void Restate(StateJournalSnapshot snapshot, string key, Entry entry)
+    {
+        switch (entry.Value)
+        {
+            case string text:
+                snapshot.PutText(key, text, entry.ExpiresAt);
+                break;
+            case long number:
+                snapshot.PutCounter(key, number, entry.ExpiresAt);
+                break;
+            case HashSet<string> set:
+                foreach (var member in set)
+                {
+                    snapshot.AddMember(key, member, entry.ExpiresAt);
+                }
+
+                break;
+            case StoredLog log:
+                if (log.Seal is { } seal)
+                {
+                    snapshot.SealLog(key, seal);
+                }
+
+                if (log.Seal is null || log.Tail.Count > 0)
+                {
+                    snapshot.AppendLog(key, log.Tail);
+                }
+
+                break;
+            case Dictionary<string, string> hash:
+                foreach (var (field, value) in hash)
+                {
+                    snapshot.PutField(key, field, value);
+                }
+
+                break;
+            default:
+                throw new InvalidOperationException("An embedded store entry of an unknown kind.");
         }
     }
 

@@ -165,10 +165,11 @@ public sealed partial class InMemoryStateStore
         _tailChars = chars;
     }
 
-    /// <summary>Waits out a sealing in flight and closes the log files.</summary>
+    /// <summary>Waits out a sealing or compaction in flight and closes the log files.</summary>
     private void CloseLogFiles()
     {
         _sealingTask.Wait();
+        _compactionTask.Wait();
         foreach (var entry in _entries.Values)
         {
             (entry.Value as StoredLog)?.File?.Dispose();

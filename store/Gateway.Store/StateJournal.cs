@@ -242,6 +242,7 @@ public sealed partial class StateJournal : IDisposable
             ArrayBufferWriter<byte> group;
             TaskCompletionSource completion;
             long end;
+            (long Rewrite, int From) carry;
             lock (_lock)
             {
                 if (_pending.WrittenCount == 0 || _failure is not null)
@@ -251,6 +252,7 @@ public sealed partial class StateJournal : IDisposable
                 }
 
                 group = _pending;
+                carry = TakeCarry();
                 _pending = _spare;
                 end = _appended;
                 completion = _next;
@@ -271,7 +273,6 @@ public sealed partial class StateJournal : IDisposable
                 failure = exception;
             }
 
-            group.ResetWrittenCount();
             lock (_lock)
             {
                 _spare = group;
@@ -279,6 +280,7 @@ public sealed partial class StateJournal : IDisposable
                 {
                     _durable = end;
                     _fileBytes += written;
+                    Carry(group, carry);
                 }
                 else
                 {
@@ -287,6 +289,7 @@ public sealed partial class StateJournal : IDisposable
                 }
 
                 _inFlight = null;
+                group.ResetWrittenCount();
             }
 
             if (failure is null)

@@ -1,0 +1,86 @@
+namespace Gateway.Store.Tests;
+
+/// <summary>
+/// The journal rewritten beside the store (<see cref="StateJournal.BeginRewrite"/>, <see cref="StateJournal.CompleteRewrite"/>):
+/// the new file holds the snapshot and every record written after it began, once each, whether or not a group was
+/// written meanwhile, and the journal goes on in it.
+/// </summary>
+public sealed class StateJournalRewriteTests : IDisposable
+{
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("gw-journal-");
+
+    public void Dispose() => _directory.Delete(recursive: true);
+
+    [Fact]
+    public async Task CompleteRewrite_GroupsWrittenWhileItRuns_AreCarriedOnceAfterTheSnapshot()
+    {
+        using (var journal = StateJournal.Open(_directory.FullName, static _ => { }))
+        {
+            await journal.WaitDurableAsync(Put(journal, "before-1"));
+            Put(journal, "before-2");
+            journal.BeginRewrite();
+            await journal.WaitDurableAsync(Put(journal, "during-1"));
+            await journal.WaitDurableAsync(Put(journal, "during-2"));
+            journal.CompleteRewrite(Snapshot("snapshot"));
+            await journal.WaitDurableAsync(Put(journal, "after"));
+        }
+
+        Assert.Equal(["snapshot", "during-1", "during-2", "after"], Replayed());
+    }
+
+    [Fact]
+    public async Task CompleteRewrite_NoGroupWrittenWhileItRuns_DropsThePendingRecordsTheSnapshotCovers()
+    {
+        using (var journal = StateJournal.Open(_directory.FullName, static _ => { }))
+        {
+            Put(journal, "before");
+            journal.BeginRewrite();
+            var during = Put(journal, "during");
+            journal.CompleteRewrite(Snapshot("snapshot"));
+            await journal.WaitDurableAsync(during);
+        }
+
+        Assert.Equal(["snapshot", "during"], Replayed());
+    }
+
+    [Fact]
+    public async Task CompleteRewrite_OnlySnapshotCoveredRecordsPending_CompletesTheirWait()
+    {
+        using (var journal = StateJournal.Open(_directory.FullName, static _ => { }))
+        {
+            var before = Put(journal, "before");
+            journal.BeginRewrite();
+            journal.CompleteRewrite(Snapshot("snapshot"));
+            await journal.WaitDurableAsync(before);
+            Assert.False(journal.NeedsCompaction);
+        }
+
+        Assert.Equal(["snapshot"], Replayed());
+    }
+
+    [Fact]
+    public void BeginRewrite_WhileOneIsUnderWay_Throws()
+    {
+        using var journal = StateJournal.Open(_directory.FullName, static _ => { });
+        journal.BeginRewrite();
+
+        Assert.Throws<InvalidOperationException>(journal.BeginRewrite);
+    }
+
+    private static long Put(StateJournal journal, string key) =>
+        journal.Append(StateJournalOperation.PutText, key, null, text: "1");
+
+    private static StateJournalSnapshot Snapshot(string key)
+    {
+        var snapshot = new StateJournalSnapshot();
+        snapshot.PutText(key, "1", null);
+        return snapshot;
+    }
+
+    private List<string> Replayed()
+    {
+        var keys = new List<string>();
+        using var journal = StateJournal.Open(_directory.FullName, record => keys.Add(record.Key));
+        return keys;
+    }
+}
