@@ -104,10 +104,7 @@ public sealed partial class StateJournal
 
         try
         {
-            _file.Dispose();
-            DurableRename.Replace(temporary, _path);
-            _file = new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0, FileOptions.None);
-            _file.Seek(0, SeekOrigin.End);
+            ReplaceFile(temporary);
         }
         catch (IOException exception)
         {

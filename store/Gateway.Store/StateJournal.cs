@@ -195,10 +195,7 @@ public sealed partial class StateJournal : IDisposable
                 file.Flush(flushToDisk: true);
             }
 
-            _file.Dispose();
-            DurableRename.Replace(temporary, _path);
-            _file = new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0, FileOptions.None);
-            _file.Seek(0, SeekOrigin.End);
+            ReplaceFile(temporary);
         }
         catch (IOException exception)
         {
@@ -213,6 +210,15 @@ public sealed partial class StateJournal : IDisposable
         var waiting = _next;
         _next = NewCompletion();
         waiting.TrySetResult();
+    }
+
+    // Under the lock: the written and fsynced file renamed over the journal, which goes on at its end.
+    private void ReplaceFile(string temporary)
+    {
+        _file.Dispose();
+        DurableRename.Replace(temporary, _path);
+        _file = new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0, FileOptions.None);
+        _file.Seek(0, SeekOrigin.End);
     }
 
     /// <summary>Throws <see cref="StateStoreUnavailableException"/> once a write or fsync has failed.</summary>
