@@ -3,8 +3,7 @@ namespace Gateway.Store;
 // The embedded store's durability: every change journalled, awaited durable, compacted and replayed (StateJournal).
 public sealed partial class InMemoryStateStore
 {
-    private int _compacting;
-    private Task _compactionTask = Task.CompletedTask;
+    private readonly BackgroundJob _compaction = new();
 
     /// <summary>Appends a change to the journal (under the lock, so in the order the changes were made); 0 without one.</summary>
     private long Journal(StateJournalOperation operation, string key, DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null, string? field = null, LogSeal? seal = null) =>
@@ -28,78 +27,29 @@ public sealed partial class InMemoryStateStore
         SealWhenGrown();
     }
 
-    /// <summary>Rewrites the journal as the live state under the lock (at open: no caller can see the store yet).</summary>
-    private void Compact(bool force)
-    {
-        lock (_gate)
-        {
-            if (_journal is null || (!force && !_journal.NeedsCompaction))
-            {
-                return;
-            }
-
-            var now = Now;
-            var snapshot = new StateJournalSnapshot();
-            foreach (var (key, entry) in _entries)
-            {
-                if (entry.ExpiresAt is not { } at || at > now)
-                {
-                    Restate(snapshot, key, entry);
-                }
-            }
-
-            _journal.Rebase(snapshot);
-        }
-    }
-
     /// <summary>Starts a compaction in the background when the journal has grown and none is running.</summary>
     private void CompactWhenGrown()
     {
-        if (!_journal!.NeedsCompaction || Interlocked.CompareExchange(ref _compacting, 1, 0) != 0)
+        if (_journal!.NeedsCompaction)
         {
-            return;
+            _compaction.Start(() => RewriteBesideAsync(force: false));
         }
-
-        _compactionTask = Task.Run(() =>
-        {
-            try
-            {
-                RewriteBeside(force: false);
-            }
-            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or StateStoreUnavailableException or ObjectDisposedException)
-            {
-                // The journal goes on as it was (or, where the rename failed, the store fails closed): tried again as it grows.
-            }
-            finally
-            {
-                Volatile.Write(ref _compacting, 0);
-            }
-        });
     }
 
     /// <summary>A compaction now, unless one is running (false then).</summary>
-    internal bool CompactBeside()
-    {
-        if (Interlocked.CompareExchange(ref _compacting, 1, 0) != 0)
-        {
-            return false;
-        }
+    internal Task<bool> CompactBesideAsync() => _compaction.TryRunAsync(() => RewriteBesideAsync(force: true));
 
-        try
-        {
-            RewriteBeside(force: true);
-            return true;
-        }
-        finally
-        {
-            Volatile.Write(ref _compacting, 0);
-        }
+    private Task RewriteBesideAsync(bool force)
+    {
+        RewriteBeside(force);
+        return Task.CompletedTask;
     }
 
     /// <summary>
     /// Rewrites the journal as the live state without holding the store for it: under the lock only the entries are
     /// listed (and the mutable ones restated), the rewrite begins and changes go on; texts and counters are restated and
-    /// the file written beside (<see cref="StateJournal.CompleteRewrite"/>). One at a time (<c>_compacting</c>).
+    /// the file written beside (<see cref="StateJournal.CompleteRewrite"/>). One at a time (<c>_compaction</c>), and once
+    /// at open, before any caller can see the store.
     /// </summary>
     private void RewriteBeside(bool force)
     {
@@ -161,17 +111,16 @@ public sealed partial class InMemoryStateStore
                 }
 
                 break;
-            case StoredLog log:
-                if (log.Seal is { } seal)
-                {
-                    snapshot.SealLog(key, seal);
-                }
-
-                if (log.Seal is null || log.Tail.Count > 0)
+            case StoredLog log when log.Seal is { } seal:
+                snapshot.SealLog(key, seal);
+                if (log.Tail.Count > 0)
                 {
                     snapshot.AppendLog(key, log.Tail);
                 }
 
+                break;
+            case StoredLog log:
+                snapshot.AppendLog(key, log.Tail);
                 break;
             case Dictionary<string, string> hash:
                 foreach (var (field, value) in hash)

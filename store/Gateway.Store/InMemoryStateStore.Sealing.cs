@@ -18,8 +18,7 @@ public sealed partial class InMemoryStateStore
     // The logs with entries not yet sealed (under the lock): a sealing visits them, not every key the store holds.
     private readonly Dictionary<string, StoredLog> _unsealed = new(StringComparer.Ordinal);
     private long _nextLogFileId = 1;
-    private int _sealing;
-    private Task _sealingTask = Task.CompletedTask;
+    private readonly BackgroundJob _sealing = new();
 
     /// <summary>The characters of log entries held in memory, not yet sealed in their files.</summary>
     internal long UnsealedChars => Interlocked.Read(ref _tailChars);
@@ -27,30 +26,17 @@ public sealed partial class InMemoryStateStore
     /// <summary>Starts a sealing in the background when the unsealed entries have grown and none is running.</summary>
     private void SealWhenGrown()
     {
-        if (_logsDirectory is null || Interlocked.Read(ref _tailChars) < _sealThresholdChars || Interlocked.CompareExchange(ref _sealing, 1, 0) != 0)
+        if (_logsDirectory is not null && Interlocked.Read(ref _tailChars) >= _sealThresholdChars)
         {
-            return;
+            _sealing.Start(SealAsync);
         }
-
-        _sealingTask = Task.Run(async () =>
-        {
-            try
-            {
-                await SealLogsAsync().ConfigureAwait(false);
-            }
-            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or StateStoreUnavailableException or ObjectDisposedException)
-            {
-                // Nothing is lost: the entries stay in the journal and in memory, and the next growth tries again.
-            }
-            finally
-            {
-                Volatile.Write(ref _sealing, 0);
-            }
-        });
     }
 
+    /// <summary>A sealing now, unless one is running (false then).</summary>
+    internal Task<bool> SealLogsAsync() => _sealing.TryRunAsync(SealAsync);
+
     /// <summary>Moves every log's unsealed entries to its file, then journals its seal; completes once the seals are durable.</summary>
-    internal async Task SealLogsAsync()
+    private async Task SealAsync()
     {
         var sealing = new List<(string Key, StoredLog Log, LogFile File, string[] Entries)>();
         var created = false;
@@ -168,8 +154,8 @@ public sealed partial class InMemoryStateStore
     /// <summary>Waits out a sealing or compaction in flight and closes the log files.</summary>
     private void CloseLogFiles()
     {
-        _sealingTask.Wait();
-        _compactionTask.Wait();
+        _sealing.Wait();
+        _compaction.Wait();
         foreach (var entry in _entries.Values)
         {
             (entry.Value as StoredLog)?.File?.Dispose();

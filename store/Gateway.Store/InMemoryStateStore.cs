@@ -42,11 +42,12 @@ public sealed partial class InMemoryStateStore : IStateStore, IDisposable
         try
         {
             store.OpenLogFiles(directory, sealThresholdChars);
+            store.RewriteBeside(force: true);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             store.Dispose();
-            throw new StateStoreUnavailableException($"The embedded store's log files in {directory} cannot be opened: {exception.Message}", exception);
+            throw new StateStoreUnavailableException($"The embedded store in {directory} cannot be opened: {exception.Message}", exception);
         }
         catch (StateStoreUnavailableException)
         {
@@ -54,7 +55,6 @@ public sealed partial class InMemoryStateStore : IStateStore, IDisposable
             throw;
         }
 
-        store.Compact(force: true);
         return store;
     }
 

@@ -155,63 +155,6 @@ public sealed partial class StateJournal : IDisposable
         }
     }
 
-    /// <summary>
-    /// Replaces the journal with <paramref name="snapshot"/> (records written by <see cref="StateJournalSnapshot"/>
-    /// that restate the whole live state): written beside it, fsynced and renamed over it. Called under the store's
-    /// lock, so no record is appended meanwhile; records not yet fsynced are covered by the snapshot.
-    /// </summary>
-    public void Rebase(StateJournalSnapshot snapshot)
-    {
-        ArgumentNullException.ThrowIfNull(snapshot);
-        // A group being fsynced by its leader (who never needs the store's lock) is waited out first.
-        while (true)
-        {
-            lock (_lock)
-            {
-                if (_inFlight is null)
-                {
-                    RebaseLocked(snapshot);
-                    return;
-                }
-            }
-
-            Thread.Sleep(1);
-        }
-    }
-
-    private void RebaseLocked(StateJournalSnapshot snapshot)
-    {
-        if (_failure is not null)
-        {
-            throw Unavailable(_failure);
-        }
-
-        var temporary = _path + ".tmp";
-        try
-        {
-            using (var file = PrivateFiles.Open(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.None))
-            {
-                file.Write(snapshot.Written);
-                file.Flush(flushToDisk: true);
-            }
-
-            ReplaceFile(temporary);
-        }
-        catch (IOException exception)
-        {
-            _failure = exception;
-            throw Unavailable(exception);
-        }
-
-        _snapshotBytes = snapshot.Written.Length;
-        _fileBytes = _snapshotBytes;
-        _pending.ResetWrittenCount();
-        _durable = _appended;
-        var waiting = _next;
-        _next = NewCompletion();
-        waiting.TrySetResult();
-    }
-
     // Under the lock: the written and fsynced file renamed over the journal, which goes on at its end.
     private void ReplaceFile(string temporary)
     {

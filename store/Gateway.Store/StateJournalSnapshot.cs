@@ -4,7 +4,7 @@ namespace Gateway.Store;
 
 /// <summary>
 /// The embedded store's whole live state restated as <see cref="StateJournal"/> records, to replace a journal
-/// that has grown (<see cref="StateJournal.Rebase"/>).
+/// that has grown (<see cref="StateJournal.CompleteRewrite"/>).
 /// </summary>
 public sealed class StateJournalSnapshot
 {

@@ -35,7 +35,7 @@ public static class StateStoreServiceCollectionExtensions
         {
             // With Memory:Directory the embedded store keeps a journal there, so its state survives a restart.
             var directory = options.Memory.Directory;
-            var sealCharacters = Math.Max(1, options.Memory.LogSealCharacters);
+            var sealCharacters = options.Memory.LogSealCharacters;
             services.AddSingleton<Gateway.Store.IStateStore>(sp => string.IsNullOrWhiteSpace(directory)
                 ? new Gateway.Store.InMemoryStateStore(sp.GetRequiredService<TimeProvider>())
                 : Gateway.Store.InMemoryStateStore.OpenDurable(directory, sp.GetRequiredService<TimeProvider>(), sealThresholdChars: sealCharacters));

@@ -2,7 +2,7 @@ using System.Text;
 
 namespace Gateway.Store.Tests;
 
-// Compaction beside the store (InMemoryStateStore.CompactBeside): changes made while the journal is rewritten are kept,
+// Compaction beside the store (InMemoryStateStore.CompactBesideAsync): changes made while the journal is rewritten are kept,
 // once each.
 public sealed partial class DurableInMemoryStateStoreTests
 {
@@ -22,7 +22,7 @@ public sealed partial class DurableInMemoryStateStoreTests
             var compactions = 0;
             while (!writers.All(static writer => writer.IsCompleted))
             {
-                Assert.True(store.CompactBeside());
+                Assert.True(await store.CompactBesideAsync());
                 compactions++;
             }
 

@@ -12,7 +12,7 @@ public sealed partial class DurableInMemoryStateStoreTests
     {
         using var store = Open();
         await AppendAsync(store, "log:s", 0, 150);
-        await store.SealLogsAsync();
+        Assert.True(await store.SealLogsAsync());
         Assert.Equal(0, store.UnsealedChars);
         await AppendAsync(store, "log:s", 150, 50);
 
@@ -36,7 +36,7 @@ public sealed partial class DurableInMemoryStateStoreTests
         using (var store = Open())
         {
             await AppendAsync(store, "log:s", 0, 100);
-            await store.SealLogsAsync();
+            Assert.True(await store.SealLogsAsync());
             await AppendAsync(store, "log:s", 100, 10);
         }
 
@@ -44,7 +44,7 @@ public sealed partial class DurableInMemoryStateStoreTests
         using (var reopened = Open())
         {
             Assert.Equal(Entries(0, 110), await reopened.ReadLogAsync("log:s", 0, 500));
-            await reopened.SealLogsAsync();
+            Assert.True(await reopened.SealLogsAsync());
         }
 
         using var again = Open();
@@ -62,7 +62,7 @@ public sealed partial class DurableInMemoryStateStoreTests
         using (var store = Open())
         {
             await AppendAsync(store, "log:s", 0, 2000);
-            await store.SealLogsAsync();
+            Assert.True(await store.SealLogsAsync());
             sealedBytes = Directory.GetFiles(LogsDirectory, "*.log").Sum(path => new FileInfo(path).Length);
         }
 
@@ -79,7 +79,7 @@ public sealed partial class DurableInMemoryStateStoreTests
         using (var store = Open())
         {
             await AppendAsync(store, "log:s", 0, 20);
-            await store.SealLogsAsync();
+            Assert.True(await store.SealLogsAsync());
             await AppendAsync(store, "log:s", 20, 5);
             file = Assert.Single(Directory.GetFiles(LogsDirectory, "*.log"));
             sealedLength = new FileInfo(file).Length;
@@ -94,7 +94,7 @@ public sealed partial class DurableInMemoryStateStoreTests
         using var reopened = Open();
         Assert.Equal(sealedLength, new FileInfo(file).Length);
         Assert.Equal(Entries(0, 25), await reopened.ReadLogAsync("log:s", 0, 100));
-        await reopened.SealLogsAsync();
+        Assert.True(await reopened.SealLogsAsync());
         Assert.Equal(Entries(0, 25), await reopened.ReadLogAsync("log:s", 0, 100));
     }
 
@@ -104,7 +104,7 @@ public sealed partial class DurableInMemoryStateStoreTests
         using (var store = Open())
         {
             await AppendAsync(store, "log:s", 0, 20);
-            await store.SealLogsAsync();
+            Assert.True(await store.SealLogsAsync());
         }
 
         var file = Assert.Single(Directory.GetFiles(LogsDirectory, "*.log"));
