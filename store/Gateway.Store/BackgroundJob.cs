@@ -1,12 +1,12 @@
 namespace Gateway.Store;
 
 /// <summary>
-/// One of the embedded store's jobs beside its callers (sealing logs into their files, rewriting the journal), one run at
-/// a time: a start while a run is under way does nothing.
+/// One of the embedded store's jobs beside its callers (sealing logs into their files, retiring their first entries,
+/// rewriting the journal), one run at a time: a start while a run is under way does nothing.
 /// </summary>
 internal sealed class BackgroundJob
 {
-    private int _running;
+    private readonly SemaphoreSlim _running = new(1, 1);
     private Task _run = Task.CompletedTask;
 
     /// <summary>
@@ -15,7 +15,7 @@ internal sealed class BackgroundJob
     /// </summary>
     public void Start(Func<Task> job)
     {
-        if (Interlocked.CompareExchange(ref _running, 1, 0) != 0)
+        if (!_running.Wait(0))
         {
             return;
         }
@@ -32,7 +32,7 @@ internal sealed class BackgroundJob
             }
             finally
             {
-                Volatile.Write(ref _running, 0);
+                _running.Release();
             }
         });
     }
@@ -40,22 +40,34 @@ internal sealed class BackgroundJob
     /// <summary>Runs <paramref name="job"/> now, on the caller's side, unless a run is under way (false then); its failure is the caller's.</summary>
     public async Task<bool> TryRunAsync(Func<Task> job)
     {
-        if (Interlocked.CompareExchange(ref _running, 1, 0) != 0)
+        if (!_running.Wait(0))
         {
             return false;
         }
 
-        try
-        {
-            await job().ConfigureAwait(false);
-            return true;
-        }
-        finally
-        {
-            Volatile.Write(ref _running, 0);
-        }
+        await RunHeldAsync(job).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Runs <paramref name="job"/> on the caller's side once the run under way, if any, is over; its failure is the caller's.</summary>
+    public async Task RunAsync(Func<Task> job, CancellationToken cancellationToken)
+    {
+        await _running.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await RunHeldAsync(job).ConfigureAwait(false);
     }
 
     /// <summary>Waits out the run under way, if any.</summary>
     public void Wait() => _run.Wait();
+
+    private async Task RunHeldAsync(Func<Task> job)
+    {
+        try
+        {
+            await job().ConfigureAwait(false);
+        }
+        finally
+        {
+            _running.Release();
+        }
+    }
 }

@@ -161,7 +161,7 @@ public sealed partial class InMemoryStateStore
             case StateJournalOperation.AppendLog:
                 GetLog(record.Key, create: true)!.Tail.AddRange(record.Entries());
                 break;
-            case StateJournalOperation.SealLog:
+            case StateJournalOperation.SealLog or StateJournalOperation.RetireLog:
                 GetLog(record.Key, create: true)!.Apply(record.Seal());
                 break;
             case StateJournalOperation.PutField:

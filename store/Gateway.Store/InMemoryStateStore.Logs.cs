@@ -197,7 +197,7 @@ public sealed partial class InMemoryStateStore
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         cancellationToken.ThrowIfCancellationRequested();
         LogFile file;
-        long sealedCount, sealedBytes;
+        long first, sealedCount, sealedBytes;
         List<string> unsealed;
         lock (_gate)
         {
@@ -219,14 +219,20 @@ public sealed partial class InMemoryStateStore
                 return ValueTask.FromResult<IReadOnlyList<string>>([log.LastSealed!]);
             }
 
+            if (start < log.Start)
+            {
+                throw new ArgumentOutOfRangeException(nameof(start), start, $"The log's entries before {log.Start} are retired.");
+            }
+
             file = log.File!;
+            first = log.Start;
             sealedCount = log.Sealed;
             sealedBytes = log.SealedBytes;
             unsealed = log.Tail.GetRange(0, (int)Math.Max(0, start + take - sealedCount));
         }
 
         // The sealed part from the file, outside the lock (a sealing only writes after the bytes read here).
-        var entries = file.Read(start, count, sealedCount, sealedBytes);
+        var entries = file.Read(start - first, count, sealedCount - first, sealedBytes);
         entries.AddRange(unsealed);
         return ValueTask.FromResult<IReadOnlyList<string>>(entries);
     }

@@ -96,7 +96,7 @@ public sealed partial class InMemoryStateStore
                     continue;
                 }
 
-                var seal = new LogSeal(file.Id, log.Sealed + entries.Length, bytes[i], entries[^1]);
+                var seal = new LogSeal(file.Id, log.Sealed + entries.Length, bytes[i], entries[^1], log.Start, log.Note);
                 sequence = Journal(StateJournalOperation.SealLog, key, null, seal: seal);
                 log.Apply(seal);
                 _tailChars -= CharsOf(entries);
@@ -159,6 +159,7 @@ public sealed partial class InMemoryStateStore
         foreach (var entry in _entries.Values)
         {
             (entry.Value as StoredLog)?.File?.Dispose();
+            (entry.Value as StoredLog)?.Replaced?.Dispose();
         }
     }
 

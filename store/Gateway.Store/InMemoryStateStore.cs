@@ -9,7 +9,8 @@ namespace Gateway.Store;
 /// the call returns, so nonces, kill switches, single-use warrants, approvals, rate-limit windows and budgets
 /// survive a restart (a replayed request stays refused); without it (tests, tools) nothing is persisted.
 /// One file per job: this one (entries, expiry, the lock), <c>.Values</c>, <c>.Admission</c>, <c>.Logs</c>,
-/// <c>.Journal</c> (durability, compaction, replay) and <c>.Sealing</c> (logs moved from memory to files of their own).
+/// <c>.Journal</c> (durability, compaction, replay), <c>.Sealing</c> (logs moved from memory to files of their own) and
+/// <c>.Retirement</c> (a log's first entries let go of for good).
 /// </summary>
 public sealed partial class InMemoryStateStore : IStateStore, IDisposable
 {
@@ -21,6 +22,7 @@ public sealed partial class InMemoryStateStore : IStateStore, IDisposable
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
     private StateJournal? _journal;
+    private int _disposed;
 
     public InMemoryStateStore(TimeProvider? timeProvider = null)
     {
@@ -64,8 +66,14 @@ public sealed partial class InMemoryStateStore : IStateStore, IDisposable
     /// <summary>The journal's path, or null when nothing is persisted.</summary>
     public string? JournalPath => _journal?.Path;
 
+    /// <summary>Closes the log files and the journal (once: a container that hands the store out under two services disposes it twice).</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         CloseLogFiles();
         _journal?.Dispose();
     }

@@ -151,6 +151,64 @@ internal sealed class LogFile : IDisposable
         return entries;
     }
 
+    /// <summary>
+    /// A new log file <paramref name="id"/> holding this one's sealed entries from entry <paramref name="start"/> of
+    /// <paramref name="sealedCount"/> (<paramref name="sealedBytes"/> bytes), fsynced (its directory entry is the caller's).
+    /// </summary>
+    public LogFile CopyFrom(string directory, long id, long start, long sealedCount, long sealedBytes)
+    {
+        var from = sealedBytes;
+        if (start < sealedCount)
+        {
+            lock (_index)
+            {
+                Index(start, sealedBytes);
+                from = _offsets[(int)(start / Stride)];
+            }
+
+            var index = start / Stride * Stride;
+            Scan(from, sealedBytes, (at, _) =>
+            {
+                from = at;
+                return index++ < start;
+            });
+        }
+
+        var copy = Create(directory, id);
+        try
+        {
+            var chunk = new byte[ChunkBytes];
+            for (var offset = from; offset < sealedBytes;)
+            {
+                var read = RandomAccess.Read(_file.SafeFileHandle, chunk.AsSpan(0, (int)Math.Min(chunk.Length, sealedBytes - offset)), offset);
+                if (read == 0)
+                {
+                    throw Short();
+                }
+
+                RandomAccess.Write(copy._file.SafeFileHandle, chunk.AsSpan(0, read), copy.Bytes);
+                copy.Bytes += read;
+                offset += read;
+            }
+
+            copy._file.Flush(flushToDisk: true);
+            return copy;
+        }
+        catch
+        {
+            copy.Dispose();
+            File.Delete(PathOf(directory, id));
+            throw;
+        }
+    }
+
+    /// <summary>Closes the file and deletes it.</summary>
+    public void Delete()
+    {
+        _file.Dispose();
+        File.Delete(_file.Name);
+    }
+
     public void Dispose() => _file.Dispose();
 
     // Under the index lock: extends the index past entry `entry` (the file holds it: it is sealed).

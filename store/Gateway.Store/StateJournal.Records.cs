@@ -75,12 +75,18 @@ public sealed partial class StateJournal
                 }
 
                 break;
-            case StateJournalOperation.SealLog:
+            case StateJournalOperation.SealLog or StateJournalOperation.RetireLog:
                 var sealing = seal ?? throw new ArgumentNullException(nameof(seal));
                 WriteInt64(scratch, sealing.FileId);
                 WriteInt64(scratch, sealing.Count);
                 WriteInt64(scratch, sealing.Bytes);
                 WriteString(scratch, sealing.Last);
+                if (operation == StateJournalOperation.RetireLog)
+                {
+                    WriteInt64(scratch, sealing.Start);
+                    WriteString(scratch, sealing.Note ?? string.Empty);
+                }
+
                 break;
             case StateJournalOperation.Delete:
                 break;

@@ -26,4 +26,10 @@ public enum StateJournalOperation : byte
 
     /// <summary>The key's log has its first entries in a file of its own (<see cref="LogSeal"/>): those entries leave the journal.</summary>
     SealLog = 8,
+
+    /// <summary>
+    /// A <see cref="SealLog"/> that also retires the log's entries before <see cref="LogSeal.Start"/>, leaving
+    /// <see cref="LogSeal.Note"/> (<see cref="ILogRetirement"/>): its file now starts at that entry.
+    /// </summary>
+    RetireLog = 9,
 }

@@ -63,7 +63,7 @@ public readonly struct StateJournalReader
         return entries;
     }
 
-    /// <summary>The seal of a <see cref="StateJournalOperation.SealLog"/> record.</summary>
+    /// <summary>The seal of a <see cref="StateJournalOperation.SealLog"/> or <see cref="StateJournalOperation.RetireLog"/> record.</summary>
     public LogSeal Seal()
     {
         var span = _payload.Span;
@@ -72,7 +72,16 @@ public readonly struct StateJournalReader
         var count = BinaryPrimitives.ReadInt64LittleEndian(span[(offset + 8)..]);
         var bytes = BinaryPrimitives.ReadInt64LittleEndian(span[(offset + 16)..]);
         offset += 24;
-        return new LogSeal(fileId, count, bytes, ReadString(span, ref offset));
+        var last = ReadString(span, ref offset);
+        if (Operation != StateJournalOperation.RetireLog)
+        {
+            return new LogSeal(fileId, count, bytes, last);
+        }
+
+        var start = BinaryPrimitives.ReadInt64LittleEndian(span[offset..]);
+        offset += 8;
+        var note = ReadString(span, ref offset);
+        return new LogSeal(fileId, count, bytes, last, start, note.Length == 0 ? null : note);
     }
 
     private static string ReadString(ReadOnlySpan<byte> span, ref int offset)

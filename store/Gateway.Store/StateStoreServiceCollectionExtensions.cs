@@ -17,7 +17,8 @@ public static class StateStoreServiceCollectionExtensions
     /// <c>memory</c> (the default; durable through a journal in <c>Gateway:Store:Memory:Directory</c> when that is
     /// set) or <c>redis</c>, the latter configured by <c>Gateway:Store:Redis:*</c>
     /// (<see cref="Gateway.Store.RedisStoreOptions"/>, validated at start-up with every error listed) over the
-    /// process's one <see cref="Gateway.Store.RedisConnection"/>. The decision-token cache is this store: each
+    /// process's one <see cref="Gateway.Store.RedisConnection"/>; the embedded store is also the <see cref="Gateway.Store.ILogRetirement"/>.
+    /// The decision-token cache is this store: each
     /// token's record rides the admission's call (docs/decision-tokens.md), so no separate cache client is registered.
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -36,9 +37,13 @@ public static class StateStoreServiceCollectionExtensions
             // With Memory:Directory the embedded store keeps a journal there, so its state survives a restart.
             var directory = options.Memory.Directory;
             var sealCharacters = options.Memory.LogSealCharacters;
-            services.AddSingleton<Gateway.Store.IStateStore>(sp => string.IsNullOrWhiteSpace(directory)
+            services.AddSingleton(sp => string.IsNullOrWhiteSpace(directory)
                 ? new Gateway.Store.InMemoryStateStore(sp.GetRequiredService<TimeProvider>())
                 : Gateway.Store.InMemoryStateStore.OpenDurable(directory, sp.GetRequiredService<TimeProvider>(), sealThresholdChars: sealCharacters));
+            services.AddSingleton<Gateway.Store.IStateStore>(static sp => sp.GetRequiredService<Gateway.Store.InMemoryStateStore>());
+
+            // Its logs retire their first entries (audit retention), whatever decorates the IStateStore.
+            services.AddSingleton<Gateway.Store.ILogRetirement>(static sp => sp.GetRequiredService<Gateway.Store.InMemoryStateStore>());
             return services;
         }
 

@@ -34,6 +34,23 @@ public static class StoreKeys
     /// <summary>The set of replicas holding an audit chain of the tenant.</summary>
     public static string AuditReplicas(string tenant) => $"{Prefix}{{{tenant}}}:audit-replicas";
 
+    /// <summary>The tenant a key made by <see cref="AuditReplicas"/> names (false for any other key).</summary>
+    public static bool TryParseAuditReplicas(string key, out string tenant)
+    {
+        const string Suffix = "}:audit-replicas";
+        tenant = string.Empty;
+        if (!key.StartsWith(Prefix + "{", StringComparison.Ordinal) || !key.EndsWith(Suffix, StringComparison.Ordinal) || key.Length <= Prefix.Length + 1 + Suffix.Length)
+        {
+            return false;
+        }
+
+        tenant = key[(Prefix.Length + 1)..^Suffix.Length];
+        return true;
+    }
+
+    /// <summary>The Merkle leaf hashes of one replica's retired audit records of the tenant: a log, each entry the hex of up to a thousand, in seq order.</summary>
+    public static string AuditLeaves(string tenant, string replica) => $"{Prefix}{{{tenant}}}:audit-leaves:{replica}";
+
     public static string Incidents(string tenant) => $"{Prefix}{{{tenant}}}:incidents";
 
     public static string Credential(string tenant, string name) => $"{Prefix}{{{tenant}}}:credential:{name}";

@@ -1,22 +1,29 @@
 namespace Gateway.Store;
 
 /// <summary>
-/// One of the embedded store's logs (changed under the store's lock): its first <see cref="Sealed"/> entries in a
-/// <see cref="LogFile"/> once sealed, the rest in memory (<see cref="Tail"/>) until the next sealing moves them there.
+/// One of the embedded store's logs (changed under the store's lock): its entries from <see cref="Start"/> to
+/// <see cref="Sealed"/> in a <see cref="LogFile"/> once sealed, the rest in memory (<see cref="Tail"/>) until the next
+/// sealing moves them there; the entries before <see cref="Start"/> are retired.
 /// </summary>
 internal sealed class StoredLog
 {
     /// <summary>The entries not yet sealed, in order after the sealed ones.</summary>
     public List<string> Tail { get; } = [];
 
-    /// <summary>How many entries are in the file.</summary>
+    /// <summary>How many entries are sealed or retired (the file holds those from <see cref="Start"/> on).</summary>
     public long Sealed { get; private set; }
 
     /// <summary>The file's bytes that hold them.</summary>
     public long SealedBytes { get; private set; }
 
-    /// <summary>The last sealed entry (null while none is).</summary>
+    /// <summary>The last sealed or retired entry (null while none is).</summary>
     public string? LastSealed { get; private set; }
+
+    /// <summary>The position of the first entry kept: those before it are retired.</summary>
+    public long Start { get; private set; }
+
+    /// <summary>What the last retirement left (null before any).</summary>
+    public string? Note { get; private set; }
 
     /// <summary>The number of the file the entries are sealed in (null until the first sealing).</summary>
     public long? FileId { get; private set; }
@@ -24,17 +31,21 @@ internal sealed class StoredLog
     /// <summary>That file, once opened (null until the first sealing, and while the journal is replayed).</summary>
     public LogFile? File { get; set; }
 
-    /// <summary>Every entry, sealed or not.</summary>
+    /// <summary>The file a retirement replaced, kept open until the next one for the reads that took it before.</summary>
+    public LogFile? Replaced { get; set; }
+
+    /// <summary>Every entry, sealed or not, retired included.</summary>
     public long Count => Sealed + Tail.Count;
 
     /// <summary>The last entry (null when the log is empty).</summary>
     public string? Last => Tail.Count > 0 ? Tail[^1] : LastSealed;
 
     /// <summary>The seal the journal records for the log (null while nothing is sealed).</summary>
-    public LogSeal? Seal => FileId is { } id && Sealed > 0 ? new LogSeal(id, Sealed, SealedBytes, LastSealed!) : null;
+    public LogSeal? Seal => FileId is { } id && Sealed > 0 ? new LogSeal(id, Sealed, SealedBytes, LastSealed!, Start, Note) : null;
 
     /// <summary>
-    /// Records that the first <paramref name="seal"/>.Count entries are in the seal's file: those still in the tail leave it.
+    /// Records that entries <paramref name="seal"/>.Start to .Count are in the seal's file (those still in the tail leave
+    /// it) and the ones before .Start are retired.
     /// </summary>
     public void Apply(LogSeal seal)
     {
@@ -43,5 +54,18 @@ internal sealed class StoredLog
         SealedBytes = seal.Bytes;
         LastSealed = seal.Last;
         FileId = seal.FileId;
+        Start = seal.Start;
+        Note = seal.Note;
+    }
+
+    /// <summary>In a store with no files: retires the first <paramref name="through"/> entries from memory (none sealed there).</summary>
+    public void RetireFromTail(long through, string? note)
+    {
+        var drop = (int)(through - Sealed);
+        LastSealed = Tail[drop - 1];
+        Tail.RemoveRange(0, drop);
+        Sealed = through;
+        Start = through;
+        Note = note;
     }
 }
