@@ -126,10 +126,13 @@ echo "Console: $gateway_url/console (Development: sign in with an admin token, e
 echo "MCP clients (VS Code, the Inspector): $gateway_url/mcp, signed in with the demo admin token (docs/mcp.md, \"Connect your IDE\")"
 cd "$root"
 started=$(date +%s%N)
+# The demo keeps its audit journal on file (the embedded default is the store's own journal), so that make demo-reset
+# can clear the store and keep the trail.
 dotnet "$gateway" --environment Development --urls "$gateway_url" \
   --contentRoot "$root" \
   --Gateway:Policy:BundlePath="$bundle" \
   --Gateway:DataDirectory="$data" \
+  --Gateway:Audit:Sink=file \
   --Gateway:Admin:BootstrapTokenSha256="$token_hash" \
   --Gateway:Metrics:Port="$GATEWAY_METRICS_PORT" \
   --Gateway:Metrics:Host=127.0.0.1 \

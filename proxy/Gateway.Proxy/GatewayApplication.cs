@@ -140,7 +140,13 @@ public static class GatewayApplication
 
         // 3-Admit: nonce, kill switches, rate limits in one store call.
         services.AddSingleton<AdmissionGate>();
-        services.AddSingleton<AdmissionView>();
+        services.AddSingleton(static sp =>
+        {
+            // A switch flipped here moves the agent's token generations: its next request is not decided on the view.
+            var view = new AdmissionView(sp.GetRequiredService<TimeProvider>());
+            sp.GetRequiredService<Gateway.Oversight.Agents.AgentStatusService>().Switched += view.Forget;
+            return view;
+        });
 
         // 4-Decide: the engine, decision tokens, approvals and warrants against the register.
         services.AddSingleton<Gateway.Oversight.Register.IRegisterDirectory, PolicyRegisterDirectory>();

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Gateway.Audit.Tests;
 
 /// <summary>
-/// The Merkle tree after retention, on the real sinks (the embedded file journal and PostgreSQL): the retired records'
+/// The Merkle tree after retention, on the real sinks (the embedded file journal, the embedded store and PostgreSQL): the retired records'
 /// leaf hashes are kept, so a replica that never read them still builds the same tree, inclusion proofs of kept records
 /// and consistency proofs from a tree size before the retirement verify (RFC 9162, checked with the independent
 /// verifier), a replica that read the tree before keeps extending it correctly, and a retired record's proof is refused.
@@ -36,6 +36,13 @@ public sealed class AuditLeavesRetentionTests(PostgresFixture postgres) : IClass
         var directory = Path.Combine(_root, "journal");
         await AssertProofsSurviveRetentionAsync(() => Sink(directory));
         Assert.Equal(3 * 32, new FileInfo(Assert.Single(Directory.GetFiles(directory, "*" + AuditFileLeaves.Suffix))).Length);
+    }
+
+    [Fact]
+    public async Task Proofs_AfterRetentionOnTheEmbeddedStore_KeepTheTreeWhole()
+    {
+        using var store = Gateway.Store.InMemoryStateStore.OpenDurable(Path.Combine(_root, "state"), _time);
+        await AssertProofsSurviveRetentionAsync(() => new RetiringStoreAuditStore(store, store));
     }
 
     [Fact]

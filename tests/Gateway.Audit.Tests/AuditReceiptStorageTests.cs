@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Gateway.Audit.Tests;
 
 /// <summary>
-/// Stored receipt batches on the real sinks (the embedded file journal and PostgreSQL): retention removes the batches
+/// Stored receipt batches on the real sinks (the embedded file journal, the embedded store and PostgreSQL): retention removes the batches
 /// whose records it retired and keeps the others rebuilding to the receipts the agents got; a stored batch that does not
 /// rebuild to its signed root is an error naming it, never a wrong receipt.
 /// </summary>
@@ -32,6 +32,13 @@ public sealed class AuditReceiptStorageTests(PostgresFixture postgres) : IClassF
     {
         var directory = Path.Combine(_root, "journal");
         await AssertRetentionKeepsTheLaterReceiptsAsync(() => Sink(directory));
+    }
+
+    [Fact]
+    public async Task RetireAsync_OnTheEmbeddedStore_RemovesTheRetiredRecordsBatchesAndKeepsTheOthers()
+    {
+        using var store = Gateway.Store.InMemoryStateStore.OpenDurable(Path.Combine(_root, "state"), _time);
+        await AssertRetentionKeepsTheLaterReceiptsAsync(() => new RetiringStoreAuditStore(store, store));
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using Gateway.Audit.Tests.Infrastructure;
 using Gateway.Cli;
 using Gateway.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+using static Gateway.Audit.Tests.Infrastructure.RetentionSteps;
 
 namespace Gateway.Audit.Tests;
 
@@ -200,29 +201,7 @@ public sealed class AuditRetentionFileTests : IDisposable
         }
     }
 
-    private static async Task AssertIntactAsync(AuditJournal journal, string tenant, long records)
-    {
-        var verification = await journal.VerifyAsync(tenant);
-        Assert.True(verification.Intact, verification.Reason);
-        Assert.Equal(records, verification.Records);
-    }
-
     private static string JsonHash(string line) => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("hash").GetString()!;
-
-    private static AuditEntry Entry(string tenant) => new() { Tenant = tenant, Agent = "agent-1", Decision = "allow", StatusCode = 200 };
-
-    private static AuditRetention Retention(AuditJournal journal) => new(journal, NullLogger<AuditRetention>.Instance);
-
-    private static async Task<List<AuditRecord>> AppendAsync(AuditJournal journal, string tenant, int count)
-    {
-        var records = new List<AuditRecord>();
-        for (var i = 0; i < count; i++)
-        {
-            records.Add(await journal.AppendAsync(Entry(tenant)));
-        }
-
-        return records;
-    }
 
     private string JournalFile(string tenant) =>
         Path.Combine(JournalDirectory, tenant + FileAuditStore.ReplicaSeparator + TestServices.Replica + FileAuditStore.FileSuffix);

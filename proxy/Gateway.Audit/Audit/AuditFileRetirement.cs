@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Gateway.Policy.AuditChain;
 
 namespace Gateway.Audit;
@@ -35,7 +34,7 @@ internal static class AuditFileRetirement
         var retired = throughSeq - anchor.Length;
         var journal = file.Writer!;
         var (keepFrom, lastRetired) = FindCut(journal, (anchor.Length > 0 ? 1 : 0) + retired);
-        var newAnchor = new AuditTip(throughSeq, HashOfRecord(lastRetired, throughSeq, file.Path));
+        var newAnchor = new AuditTip(throughSeq, AuditStoredLine.AnchorHash(lastRetired, throughSeq, "file " + file.Path));
         var rewritten = file.Path + Suffix;
         try
         {
@@ -90,17 +89,6 @@ internal static class AuditFileRetirement
 
             position += read;
         }
-    }
-
-    private static string HashOfRecord(string line, long seq, string path)
-    {
-        using var document = JsonDocument.Parse(line);
-        var root = document.RootElement;
-        return root.ValueKind == JsonValueKind.Object
-            && root.TryGetProperty("seq", out var recordSeq) && recordSeq.ValueKind == JsonValueKind.Number && recordSeq.TryGetInt64(out var value) && value == seq
-            && root.TryGetProperty(AuditCanonicalJson.HashMember, out var hash) && hash.ValueKind == JsonValueKind.String
-            ? hash.GetString()!
-            : throw new InvalidDataException($"The audit journal file {path} does not hold record {seq} where its chain puts it; nothing retired (run audit verify).");
     }
 
     // Writes the anchor line and the kept records to `path` and fsyncs it.

@@ -3,7 +3,7 @@ using Gateway.Policy.AuditChain;
 
 namespace Gateway.Audit;
 
-/// <summary>What the journal reads of a stored record's line without checking it: its time and its explanation's digest.</summary>
+/// <summary>What the journal reads of a stored record's line without checking it: its time, its explanation's digest, its hash.</summary>
 internal static class AuditStoredLine
 {
     /// <summary>A stored line's time; null when it has none or is not JSON.</summary>
@@ -29,5 +29,20 @@ internal static class AuditStoredLine
         {
             return (null, null);
         }
+    }
+
+    /// <summary>
+    /// The hash of record <paramref name="seq"/>, the last a retirement retires (the anchor); throws when
+    /// <paramref name="line"/> is not that record (a damaged chain is never anchored over). <paramref name="source"/> names where it was read.
+    /// </summary>
+    public static string AnchorHash(string line, long seq, string source)
+    {
+        using var document = JsonDocument.Parse(line);
+        var root = document.RootElement;
+        return root.ValueKind == JsonValueKind.Object
+            && root.TryGetProperty("seq", out var recordSeq) && recordSeq.ValueKind == JsonValueKind.Number && recordSeq.TryGetInt64(out var value) && value == seq
+            && root.TryGetProperty(AuditCanonicalJson.HashMember, out var hash) && hash.ValueKind == JsonValueKind.String
+            ? hash.GetString()!
+            : throw new InvalidDataException($"The audit journal {source} does not hold record {seq} where its chain puts it; nothing retired (run audit verify).");
     }
 }

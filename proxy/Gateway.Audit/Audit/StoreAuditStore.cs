@@ -13,18 +13,23 @@ namespace Gateway.Audit;
 /// digest → explanation), each set where absent in the same atomic call as the group that first refers to it. A
 /// group's receipt batches (<see cref="AuditReceiptBatch"/>) go in the same atomic call onto the partition's receipts log
 /// (<c>StoreKeys.AuditReceipts</c>), one entry per batch in seq order, found by binary search on their seqs. A group may carry
-/// its requests' admissions into the same atomic call (<see cref="TryAppendAdmittingAsync"/>).
+/// its requests' admissions into the same atomic call (<see cref="TryAppendAdmittingAsync"/>). On a store whose logs retire
+/// their first entries (<see cref="ILogRetirement"/>: the embedded store, through <see cref="RetiringStoreAuditStore"/>) the
+/// chain's anchor is the note its retirement left and reads begin after it.
 /// </summary>
 public sealed class StoreAuditStore : IAdmittingAuditStore
 {
     private const int PageSize = 256;
     private readonly IStateStore _store;
+    private readonly ILogRetirement? _retirement;
     private readonly ConcurrentDictionary<AuditPartition, bool> _registered = new();
     private readonly ConcurrentDictionary<AuditPartition, PartitionKeys> _keys = new();
 
-    public StoreAuditStore(IStateStore store)
+    /// <summary>The journal in <paramref name="store"/>; <paramref name="retirement"/>: the same store's log retirement, where it has one.</summary>
+    public StoreAuditStore(IStateStore store, ILogRetirement? retirement = null)
     {
         _store = store;
+        _retirement = retirement;
     }
 
     /// <summary>True: Redis runs one connection's calls in the order they were sent; the embedded store takes each at its call.</summary>
@@ -134,8 +139,10 @@ public sealed class StoreAuditStore : IAdmittingAuditStore
     {
         var key = StoreKeys.AuditReceipts(partition.Tenant, partition.Replica);
 
-        // The first batch whose last member is at or after fromSeq (batches are stored in seq order), then on until past toSeq.
-        long low = 0, high = await _store.LogLengthAsync(key, cancellationToken);
+        // The first batch whose last member is at or after fromSeq (batches are stored in seq order, the retired ones gone),
+        // then on until past toSeq.
+        var low = _retirement is null ? 0 : (await _retirement.LogStartAsync(key, cancellationToken)).Position;
+        var high = await _store.LogLengthAsync(key, cancellationToken);
         while (low < high)
         {
             var middle = low + ((high - low) / 2);
@@ -184,14 +191,22 @@ public sealed class StoreAuditStore : IAdmittingAuditStore
 
     public async IAsyncEnumerable<string> ReadAsync(AuditPartition partition, long start, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var key = StoreKeys.AuditLog(partition.Tenant, partition.Replica);
-        var position = start;
+        var position = start + (await GetAnchorAsync(partition, cancellationToken)).Length;
+        await foreach (var line in ReadLogAsync(_store, StoreKeys.AuditLog(partition.Tenant, partition.Replica), position, cancellationToken))
+        {
+            yield return line;
+        }
+    }
+
+    /// <summary>A log's entries from <paramref name="position"/> to its end, read a page at a time.</summary>
+    internal static async IAsyncEnumerable<string> ReadLogAsync(IStateStore store, string key, long position, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         while (true)
         {
-            var page = await _store.ReadLogAsync(key, position, PageSize, cancellationToken);
-            foreach (var line in page)
+            var page = await store.ReadLogAsync(key, position, PageSize, cancellationToken);
+            foreach (var entry in page)
             {
-                yield return line;
+                yield return entry;
             }
 
             if (page.Count < PageSize)
@@ -201,6 +216,20 @@ public sealed class StoreAuditStore : IAdmittingAuditStore
 
             position += page.Count;
         }
+    }
+
+    /// <summary>Genesis, or after retention the last retired record (<see cref="RetiringStoreAuditStore"/>): its seq and the hash it left as its log's note.</summary>
+    public async ValueTask<AuditTip> GetAnchorAsync(AuditPartition partition, CancellationToken cancellationToken = default)
+    {
+        if (_retirement is null)
+        {
+            return AuditTip.Genesis;
+        }
+
+        var start = await _retirement.LogStartAsync(StoreKeys.AuditLog(partition.Tenant, partition.Replica), cancellationToken);
+        return start.Position == 0
+            ? AuditTip.Genesis
+            : new AuditTip(start.Position, start.Note ?? throw new InvalidDataException("The audit log's retired records left no anchor hash."));
     }
 
     public async ValueTask<IReadOnlyList<string>> ListReplicasAsync(string tenant, CancellationToken cancellationToken = default) =>

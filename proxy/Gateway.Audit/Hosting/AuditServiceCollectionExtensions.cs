@@ -32,7 +32,9 @@ public static class AuditServiceCollectionExtensions
         services.TryAddSingleton<AuditMetrics>();
         services.TryAddSingleton<IAuditStore>(static sp => sp.GetRequiredService<IOptions<AuditOptions>>().Value.Sink switch
         {
-            AuditOptions.StoreSink => new StoreAuditStore(sp.GetRequiredService<IStateStore>()),
+            AuditOptions.StoreSink => sp.GetService<ILogRetirement>() is { } retirement
+                ? new RetiringStoreAuditStore(sp.GetRequiredService<IStateStore>(), retirement)
+                : new StoreAuditStore(sp.GetRequiredService<IStateStore>()),
             AuditOptions.PostgresSink => new PostgresAuditStore(sp.GetRequiredService<PostgresDatabase>()),
             _ => ActivatorUtilities.CreateInstance<FileAuditStore>(sp),
         });

@@ -34,7 +34,8 @@ public static class OversightServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
 
         services.AddOptions<OversightOptions>().Bind(configuration.GetSection(OversightOptions.SectionName)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OversightOptions>, OversightOptionsValidator>());
+        var storeRetiresLogs = !StateStoreOptions.Read(configuration).IsRedis;
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OversightOptions>, OversightOptionsValidator>(_ => new OversightOptionsValidator(storeRetiresLogs)));
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IStateStore>(sp => new InMemoryStateStore(sp.GetRequiredService<TimeProvider>()));

@@ -5,17 +5,20 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.Oversight.Options;
 
-/// <summary>Validates <see cref="OversightOptions"/> at start-up, reporting every error at once.</summary>
-internal sealed class OversightOptionsValidator : IValidateOptions<OversightOptions>
+/// <summary>
+/// Validates <see cref="OversightOptions"/> at start-up, reporting every error at once. <paramref name="storeRetiresLogs"/>:
+/// the state store is the embedded one, whose logs retire (so the <c>store</c> audit sink can take retention).
+/// </summary>
+internal sealed class OversightOptionsValidator(bool storeRetiresLogs = false) : IValidateOptions<OversightOptions>
 {
     public ValidateOptionsResult Validate(string? name, OversightOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var errors = Collect(options);
+        var errors = Collect(options, storeRetiresLogs);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    internal static List<string> Collect(OversightOptions options)
+    internal static List<string> Collect(OversightOptions options, bool storeRetiresLogs)
     {
         var errors = new List<string>();
         var approvals = options.Approvals;
@@ -75,7 +78,7 @@ internal sealed class OversightOptionsValidator : IValidateOptions<OversightOpti
             errors.Add("Gateway:Audit:MaxAppendAttempts must be between 1 and 1000.");
         }
 
-        ValidateRetention(audit, errors);
+        ValidateRetention(audit, storeRetiresLogs, errors);
         if (options.Runs.Retention < TimeSpan.FromHours(1) || options.Runs.Retention > TimeSpan.FromDays(366))
         {
             errors.Add("Gateway:Runs:Retention must be between 1 hour and 366 days.");
@@ -134,7 +137,7 @@ internal sealed class OversightOptionsValidator : IValidateOptions<OversightOpti
         return errors;
     }
 
-    private static void ValidateRetention(AuditOptions audit, List<string> errors)
+    private static void ValidateRetention(AuditOptions audit, bool storeRetiresLogs, List<string> errors)
     {
         var retention = audit.Retention;
         if (retention.Interval < TimeSpan.FromSeconds(1))
@@ -152,9 +155,9 @@ internal sealed class OversightOptionsValidator : IValidateOptions<OversightOpti
             errors.Add("Gateway:Audit:Retention:ExportDirectory is required when retention is on (records are exported before they are retired).");
         }
 
-        if (audit.Sink is not (AuditOptions.PostgresSink or AuditOptions.FileSink))
+        if (audit.Sink is not (AuditOptions.PostgresSink or AuditOptions.FileSink) && !(audit.Sink == AuditOptions.StoreSink && storeRetiresLogs))
         {
-            errors.Add($"Gateway:Audit:Retention needs the '{AuditOptions.PostgresSink}' or '{AuditOptions.FileSink}' audit sink; the '{audit.Sink}' sink does not retire records.");
+            errors.Add($"Gateway:Audit:Retention needs the '{AuditOptions.PostgresSink}' or '{AuditOptions.FileSink}' audit sink, or '{AuditOptions.StoreSink}' on the embedded store; the '{audit.Sink}' sink here does not retire records.");
         }
 
         if (retention.MaxAge is { } age && age <= TimeSpan.Zero)

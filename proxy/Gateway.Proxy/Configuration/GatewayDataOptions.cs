@@ -32,20 +32,17 @@ public sealed class GatewayDataOptions
 
     /// <summary>
     /// Writes the defaults that follow from the data directory into <paramref name="configuration"/>, where the options
-    /// bound later read them: the audit sink (<c>postgres</c> when PostgreSQL is configured, else <c>file</c> for the
-    /// embedded store and <c>store</c> for Redis), the embedded store's journal (<c>state/</c>) and the audit directory
-    /// (<c>audit/</c>). A value configured is kept.
+    /// bound later read them: the audit sink (<see cref="DefaultSink"/>), the embedded store's journal (<c>state/</c>) and
+    /// the audit directory (<c>audit/</c>). A value configured is kept.
     /// </summary>
     public void ApplyDefaults(IConfiguration configuration, string dataDirectory, Gateway.Store.StateStoreOptions store, bool postgres)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(store);
-
-        // With PostgreSQL configured the journal lives there; else the embedded default keeps it in
-        // append-only files and Redis mode in Redis streams.
+        var auditDirectory = string.IsNullOrWhiteSpace(Audit.Directory) ? Path.Combine(dataDirectory, "audit") : Audit.Directory;
         if (string.IsNullOrWhiteSpace(Audit.Sink))
         {
-            configuration[AuditSinkKey] = postgres ? AuditOptions.PostgresSink : store.IsRedis ? AuditOptions.StoreSink : AuditOptions.FileSink;
+            configuration[AuditSinkKey] = DefaultSink(store, postgres, auditDirectory);
         }
 
         // The embedded store's journal: nonces, kill switches, warrants, approvals and limits survive a restart.
@@ -56,8 +53,31 @@ public sealed class GatewayDataOptions
 
         if (string.IsNullOrWhiteSpace(Audit.Directory))
         {
-            configuration[AuditDirectoryKey] = Path.Combine(dataDirectory, "audit");
+            configuration[AuditDirectoryKey] = auditDirectory;
         }
+    }
+
+    /// <summary>
+    /// The audit sink when none is configured: <c>postgres</c> when PostgreSQL is configured; else <c>store</c> (the
+    /// decision records in the state store's own journal: one write before forwarding), unless the embedded store keeps
+    /// nothing on disk or <paramref name="auditDirectory"/> already holds chains on file (an installation that began there
+    /// goes on there): <c>file</c> then.
+    /// </summary>
+    private static string DefaultSink(Gateway.Store.StateStoreOptions store, bool postgres, string auditDirectory)
+    {
+        if (postgres)
+        {
+            return AuditOptions.PostgresSink;
+        }
+
+        if (store.IsRedis)
+        {
+            return AuditOptions.StoreSink;
+        }
+
+        var durable = store.Memory.Directory is null || store.Memory.Directory.Length > 0;
+        var chainsOnFile = Directory.Exists(auditDirectory) && Directory.EnumerateFiles(auditDirectory, "*" + Gateway.Audit.FileAuditStore.FileSuffix).Any();
+        return durable && !chainsOnFile ? AuditOptions.StoreSink : AuditOptions.FileSink;
     }
 
     /// <summary>The audit journal's place as configured.</summary>

@@ -63,6 +63,22 @@ internal sealed class AdmissionView(TimeProvider time)
         _seen[agent] = seen;
     }
 
+    /// <summary>
+    /// Forgets what was seen of the agent (of every agent of the tenant when <paramref name="agent"/> is null): a switch
+    /// flipped through this process (<c>AgentStatusService.Switched</c>) also moves its token generations, so its next
+    /// request asks the store before it is decided. Other replicas' views learn it from their next store call.
+    /// </summary>
+    public void Forget(string tenant, string? agent)
+    {
+        foreach (var key in _seen.Keys)
+        {
+            if (key.Tenant == tenant && (agent is null || key.Agent == agent))
+            {
+                _seen.TryRemove(key, out _);
+            }
+        }
+    }
+
     /// <summary>What was last seen of the agent <paramref name="key"/> names; null when nothing was, or a rate limit refused it and its window has not reset.</summary>
     public Seen? Of((string Tenant, string Agent, string? Fingerprint)? key) =>
         key is { } agent && _seen.TryGetValue(agent, out var seen) && seen.LimitedUntil <= time.GetUtcNow() ? seen : null;

@@ -93,6 +93,18 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public void Validate_RetentionOnTheStoreSinkOfTheEmbeddedStore_IsAccepted()
+    {
+        var options = new OversightOptions
+        {
+            Audit = new AuditOptions { Sink = AuditOptions.StoreSink, Retention = new AuditRetentionOptions { MaxAge = TimeSpan.FromDays(30), ExportDirectory = "exports" } },
+        };
+
+        Assert.False(new OversightOptionsValidator(storeRetiresLogs: true).Validate(null, options).Failed);
+        Assert.Contains(new OversightOptionsValidator(storeRetiresLogs: false).Validate(null, options).Failures!, static f => f.Contains("does not retire", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Validate_RetentionOff_NeedsNoExportDirectory()
     {
         var result = new OversightOptionsValidator().Validate(null, new OversightOptions());

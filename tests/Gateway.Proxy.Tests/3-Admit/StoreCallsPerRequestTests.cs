@@ -11,8 +11,9 @@ namespace Gateway.Proxy.Tests.Admit;
 
 /// <summary>
 /// The Admit stage is one store call: an allowed request touches the state store exactly once
-/// (<c>admit</c>: nonce, kill switches and rate limits together; the embedded audit journal is a file),
-/// and a replay is refused by that same single call. A model call under a token budget reserves its
+/// (<c>admit</c>: nonce, kill switches and rate limits together; the audit journal here is on file,
+/// <c>Gateway:Audit:Sink=file</c>, so that every call counted is the admission's: on the embedded default the decision
+/// record rides that call, <see cref="StoreCallsOnTheEmbeddedDefaultTests"/>), and a replay is refused by that same single call. A model call under a token budget reserves its
 /// tokens in that same call and settles once; one that is not forwarded gives its reservation back.
 /// Counted by a decorator around the gateway's real store.
 /// </summary>
@@ -23,9 +24,8 @@ public sealed class StoreCallsPerRequestTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _gw = await GovernedGateway.StartAsync(configure: builder =>
     {
-        builder.Services.AddHttpContextAccessor();
-        builder.Host.UseServiceProviderFactory(new WrappedStateStoreFactory((sp, store) =>
-            new CountingStateStore(store, _calls, sp.GetRequiredService<Microsoft.AspNetCore.Http.IHttpContextAccessor>())));
+        builder.Configuration["Gateway:Audit:Sink"] = "file";
+        CountingStateStore.CountInto(builder, _calls);
     });
 
     public async Task DisposeAsync() => await _gw.DisposeAsync();

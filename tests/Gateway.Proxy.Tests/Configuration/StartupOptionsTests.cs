@@ -82,15 +82,37 @@ public sealed class StartupOptionsTests : IDisposable
     }
 
     [Fact]
-    public void ApplyDefaults_EmbeddedStoreNothingConfigured_WritesTheFileSinkAndTheDirectoriesUnderTheDataDirectory()
+    public void ApplyDefaults_EmbeddedStoreNothingConfigured_WritesTheStoreSinkAndTheDirectoriesUnderTheDataDirectory()
     {
         var configuration = Config();
 
         ReadData(configuration).ApplyDefaults(configuration, _directory, StateStoreOptions.Read(configuration), postgres: false);
 
-        Assert.Equal(AuditOptions.FileSink, configuration["Gateway:Audit:Sink"]);
+        Assert.Equal(AuditOptions.StoreSink, configuration["Gateway:Audit:Sink"]);
         Assert.Equal(Path.Combine(_directory, "state"), configuration["Gateway:Store:Memory:Directory"]);
         Assert.Equal(Path.Combine(_directory, "audit"), configuration["Gateway:Audit:Directory"]);
+    }
+
+    [Fact]
+    public void ApplyDefaults_EmbeddedStoreWithChainsAlreadyOnFile_KeepsTheFileSink()
+    {
+        var audit = Directory.CreateDirectory(Path.Combine(_directory, "audit")).FullName;
+        File.WriteAllText(Path.Combine(audit, "acme@gw-1" + Gateway.Audit.FileAuditStore.FileSuffix), string.Empty);
+        var configuration = Config();
+
+        ReadData(configuration).ApplyDefaults(configuration, _directory, StateStoreOptions.Read(configuration), postgres: false);
+
+        Assert.Equal(AuditOptions.FileSink, configuration["Gateway:Audit:Sink"]);
+    }
+
+    [Fact]
+    public void ApplyDefaults_EmbeddedStoreKeepingNothingOnDisk_KeepsTheAuditOnFile()
+    {
+        var configuration = Config(("Gateway:Store:Memory:Directory", ""));
+
+        ReadData(configuration).ApplyDefaults(configuration, _directory, StateStoreOptions.Read(configuration), postgres: false);
+
+        Assert.Equal(AuditOptions.FileSink, configuration["Gateway:Audit:Sink"]);
     }
 
     [Fact]

@@ -138,13 +138,41 @@ public sealed class EmbeddedRestartTests : IDisposable
             await gateway.KillAsync();
         }
 
-        using var restarted = await GatewayProcess.StartAsync(_environment);
-        using var fresh = await new AgentClient(restarted.Http, _bundle.AgentSecret).PostJsonAsync("/v1/evaluate", EvaluateBody);
-        Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
-        using var restartedAdmin = Admin(restarted);
-        var after = await VerifyAsync(restartedAdmin);
-        Assert.True(after.GetProperty("intact").GetBoolean(), after.ToString());
+        var after = await RestartedVerifiedAsync();
         Assert.True(after.GetProperty("records").GetInt64() > records, after.ToString());
+    }
+
+    [Fact]
+    public async Task Retention_OnTheEmbeddedDefault_ExportsAndRetiresThenTheChainGoesOnAfterKill9()
+    {
+        // No sink configured: the embedded store's own journal. Records older than a second exported and retired every second.
+        var exports = Path.Combine(_dataDirectory, "exports", "demo");
+        _environment["Gateway__Audit__Retention__MaxAge"] = "00:00:01";
+        _environment["Gateway__Audit__Retention__Interval"] = "00:00:01";
+        _environment["Gateway__Audit__Retention__ExportDirectory"] = Path.Combine(_dataDirectory, "exports");
+        _environment["Gateway__Store__Memory__LogSealCharacters"] = "1";
+        using (var gateway = await GatewayProcess.StartAsync(_environment))
+        {
+            var agent = new AgentClient(gateway.Http, _bundle.AgentSecret);
+            for (var i = 0; i < 5; i++)
+            {
+                using var allowed = await agent.PostJsonAsync("/v1/evaluate", EvaluateBody);
+                Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+            }
+
+            await Eventually.HoldsAsync(
+                () => Task.FromResult(Directory.Exists(exports) && Directory.EnumerateFiles(exports, "*.jsonl").Any()),
+                TimeSpan.FromSeconds(60), () => "retention exported nothing: " + string.Join(", ", Directory.GetFiles(_dataDirectory, "*", SearchOption.AllDirectories)));
+            var onFile = Path.Combine(_dataDirectory, "audit");
+            Assert.False(Directory.Exists(onFile) && Directory.EnumerateFiles(onFile, "*", SearchOption.AllDirectories).Any(), "the default kept the journal on file");
+            using var admin = Admin(gateway);
+            var verified = await VerifyAsync(admin);
+            Assert.True(verified.GetProperty("intact").GetBoolean(), verified.ToString());
+            await gateway.KillAsync();
+        }
+
+        var after = await RestartedVerifiedAsync();
+        Assert.True(after.GetProperty("records").GetInt64() >= 1, after.ToString());
     }
 
     public void Dispose()
@@ -164,6 +192,18 @@ public sealed class EmbeddedRestartTests : IDisposable
         var client = new HttpClient { BaseAddress = gateway.Http.BaseAddress };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
         return client;
+    }
+
+    // Starts the gateway again on the data directory, makes one more decision and answers the verified chain (intact).
+    private async Task<JsonElement> RestartedVerifiedAsync()
+    {
+        using var restarted = await GatewayProcess.StartAsync(_environment);
+        using var fresh = await new AgentClient(restarted.Http, _bundle.AgentSecret).PostJsonAsync("/v1/evaluate", EvaluateBody);
+        Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
+        using var admin = Admin(restarted);
+        var verified = await VerifyAsync(admin);
+        Assert.True(verified.GetProperty("intact").GetBoolean(), verified.ToString());
+        return verified;
     }
 
     private static async Task<JsonElement> VerifyAsync(HttpClient admin)

@@ -12,7 +12,7 @@ using Gateway.Proxy.Tests.Infrastructure;
 namespace Gateway.Proxy.Tests.Faults;
 
 /// <summary>
-/// The gateway binary as a child process with its journal on each sink (the embedded files, a real Redis, a real
+/// The gateway binary as a child process with its journal on each sink (the embedded store, its files, a real Redis, a real
 /// PostgreSQL), under load from eight concurrent agents, killed with SIGKILL. Read back from the sink itself once
 /// the process is gone: every request it had answered 200 has its decision record (durable before it was forwarded)
 /// and its outcome record or, killed between the answer and the outcome's append, is counted and named as "outcome
@@ -26,6 +26,7 @@ public sealed class GatewayKillTests
     private const string AdminToken = "gateway-kill-tests-admin-token-0123456789";
 
     [Theory]
+    [InlineData(AuditSinkUnderTest.EmbeddedStore)]
     [InlineData(AuditSinkUnderTest.File)]
     [InlineData(AuditSinkUnderTest.Redis)]
     [InlineData(AuditSinkUnderTest.Postgres)]

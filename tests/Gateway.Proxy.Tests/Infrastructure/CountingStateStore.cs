@@ -1,12 +1,21 @@
 using System.Collections.Concurrent;
 using Gateway.Store;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Proxy.Tests.Infrastructure;
 
 /// <summary>Passes every call to the real store and notes it, with the id of the request that made it ("" outside a request).</summary>
 public sealed class CountingStateStore(IStateStore inner, ConcurrentQueue<(string Request, string Call)> calls, IHttpContextAccessor http) : IStateStore
 {
+    /// <summary>Puts a counting store around the gateway's real one, noting every call into <paramref name="calls"/>.</summary>
+    public static void CountInto(Microsoft.AspNetCore.Builder.WebApplicationBuilder builder, ConcurrentQueue<(string Request, string Call)> calls)
+    {
+        builder.Services.AddHttpContextAccessor();
+        builder.Host.UseServiceProviderFactory(new WrappedStateStoreFactory((sp, store) =>
+            new CountingStateStore(store, calls, sp.GetRequiredService<IHttpContextAccessor>())));
+    }
+
     public ValueTask<bool> TrySetIfAbsentAsync(string key, string value, TimeSpan expiry, CancellationToken cancellationToken = default) => Note(inner.TrySetIfAbsentAsync(key, value, expiry, cancellationToken), "set_if_absent");
 
     public ValueTask<string?> GetAsync(string key, CancellationToken cancellationToken = default) => Note(inner.GetAsync(key, cancellationToken), "get");

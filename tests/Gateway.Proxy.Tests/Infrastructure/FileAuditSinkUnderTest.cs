@@ -6,13 +6,13 @@ using MsOptions = Microsoft.Extensions.Options.Options;
 namespace Gateway.Proxy.Tests.Infrastructure;
 
 /// <summary>
-/// The embedded journal: no shared store configured, so the gateway writes one JSON-lines file per chain under
-/// <c>{data directory}/audit</c>; read back with the gateway's own <see cref="FileAuditStore"/> (which cuts a
+/// The embedded store with the journal on file (<c>Gateway:Audit:Sink=file</c>): the gateway writes one JSON-lines file
+/// per chain under <c>{data directory}/audit</c>; read back with the gateway's own <see cref="FileAuditStore"/> (which cuts a
 /// torn last line off, as a restart does).
 /// </summary>
 public sealed class FileAuditSinkUnderTest(string dataDirectory) : AuditSinkUnderTest
 {
-    public override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
+    public override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string> { ["Gateway__Audit__Sink"] = File };
 
     public override async ValueTask<AuditSinkReader> OpenAsync()
     {

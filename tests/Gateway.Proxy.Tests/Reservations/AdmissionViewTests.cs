@@ -48,6 +48,26 @@ public sealed class AdmissionViewTests
     }
 
     [Fact]
+    public void Forget_AnAgentThenItsTenant_ForgetsThoseAndNoOtherTenants()
+    {
+        var view = new AdmissionView(_time);
+        (string, string, string?) other = ("acme", "agent-2", "fp");
+        (string, string, string?) elsewhere = ("globex", "agent-1", "fp");
+        foreach (var agent in new[] { Agent, other, elsewhere })
+        {
+            view.Observe(agent, Admitted(switchesOn: 0, generations: [1, 1]));
+        }
+
+        view.Forget("acme", "agent-1");
+
+        Assert.Null(view.Of(Agent));
+        Assert.NotNull(view.Of(other));
+        view.Forget("acme", null);
+        Assert.Null(view.Of(other));
+        Assert.NotNull(view.Of(elsewhere));
+    }
+
+    [Fact]
     public void Observe_DelegatedChild_NoKey_ChangesNothing()
     {
         var view = new AdmissionView(_time);

@@ -14,18 +14,27 @@ public sealed class DataFileModeTests
     private const UnixFileMode GroupOrOther =
         UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
 
-    [Fact]
-    public async Task Write_AuditJournalStateAndVault_AreOwnerOnly()
+    [Theory]
+    [InlineData("store", "state" + "/logs/")]
+    [InlineData("file", "/audit/")]
+    public async Task Write_AuditJournalStateAndVault_AreOwnerOnly(string sink, string auditFiles)
     {
-        await using var gw = await GovernedGateway.StartAsync();
+        await using var gw = await GovernedGateway.StartAsync(configure: builder =>
+        {
+            builder.Configuration["Gateway:Audit:Sink"] = sink;
+            builder.Configuration["Gateway:Store:Memory:LogSealCharacters"] = "1";
+        });
         using var response = await gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", """{"tool":"crm.read_contact","args":{"id":"c-1"}}""");
         Assert.NotEmpty(await gw.AuditRecordsAsync(response.Headers.GetValues("X-Request-Id").Single()));
         var dataDirectory = gw.Host.Services.GetRequiredService<IConfiguration>()["Gateway:DataDirectory"]!;
+        string[] Files() => Directory.GetFiles(dataDirectory, "*", SearchOption.AllDirectories);
 
-        var files = Directory.GetFiles(dataDirectory, "*", SearchOption.AllDirectories);
+        // The store sink's records reach their log file once a background sealing has moved them there.
+        await Gateway.Testing.Eventually.HoldsAsync(
+            () => Task.FromResult(Files().Any(f => f.Contains(auditFiles, StringComparison.Ordinal))), TimeSpan.FromSeconds(30), "no audit file under " + auditFiles);
+        var files = Files();
         var directories = Directory.GetDirectories(dataDirectory, "*", SearchOption.AllDirectories);
 
-        Assert.Contains(files, f => f.Contains(Path.DirectorySeparatorChar + "audit" + Path.DirectorySeparatorChar, StringComparison.Ordinal));
         Assert.Contains(files, f => f.Contains(Path.DirectorySeparatorChar + "state" + Path.DirectorySeparatorChar, StringComparison.Ordinal));
         Assert.Contains(files, f => f.EndsWith("credentials.json", StringComparison.Ordinal));
         Assert.All(files.Concat(directories), AssertOwnerOnly);
