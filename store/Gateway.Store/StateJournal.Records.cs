@@ -48,6 +48,12 @@ public sealed partial class StateJournal
     internal static void WriteRecord(IBufferWriter<byte> records, ArrayBufferWriter<byte> scratch, StateJournalOperation operation, string key,
         DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null, string? field = null, LogSeal? seal = null)
     {
+        if (operation == StateJournalOperation.SealLog && seal is { Start: > 0 })
+        {
+            // A seal of a log whose first entries are retired says so, whoever writes it (a sealing, a rewrite).
+            operation = StateJournalOperation.RetireLog;
+        }
+
         scratch.ResetWrittenCount();
         WriteByte(scratch, (byte)operation);
         WriteString(scratch, key);

@@ -27,7 +27,7 @@ public sealed class StateJournalSnapshot
         StateJournal.WriteRecord(_records, _scratch, StateJournalOperation.PutField, key, null, text: value, field: field);
 
     public void SealLog(string key, LogSeal seal) =>
-        StateJournal.WriteRecord(_records, _scratch, seal.Start > 0 ? StateJournalOperation.RetireLog : StateJournalOperation.SealLog, key, null, seal: seal);
+        StateJournal.WriteRecord(_records, _scratch, StateJournalOperation.SealLog, key, null, seal: seal);
 
     public void AppendLog(string key, IReadOnlyList<string> entries) =>
         StateJournal.WriteRecord(_records, _scratch, StateJournalOperation.AppendLog, key, null, entries: entries);

@@ -52,6 +52,25 @@ public sealed partial class DurableInMemoryStateStoreTests
     }
 
     [Fact]
+    public async Task RetireLog_ThenSealedAgainBeforeACrash_ReplaysToTheSameStart()
+    {
+        using (var store = Open())
+        {
+            await AppendAsync(store, "log:r", 0, 100);
+            await store.RetireLogAsync("log:r", 60, "anchor-60");
+            await AppendAsync(store, "log:r", 100, 30);
+
+            // A sealing after the retirement's rewrite: its record is the last word on the log when the journal is replayed.
+            Assert.True(await store.SealLogsAsync());
+        }
+
+        using var reopened = Open();
+        Assert.Equal(new LogStart(60, "anchor-60"), await reopened.LogStartAsync("log:r"));
+        Assert.Equal(Entries(60, 70), await reopened.ReadLogAsync("log:r", 60, 500));
+        Assert.Equal(Entries(129, 1), await reopened.ReadLogAsync("log:r", 129, 1));
+    }
+
+    [Fact]
     public async Task RetireLog_EveryEntry_KeepsTheTipSoTheLogExtendsAfterReopen()
     {
         using (var store = Open())
