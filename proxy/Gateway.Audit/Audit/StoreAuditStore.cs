@@ -157,28 +157,21 @@ public sealed class StoreAuditStore : IAdmittingAuditStore
         }
 
         var read = new List<AuditReceiptBatch>();
-        for (var position = low; ; position += PageSize)
+        await foreach (var entry in ReadLogAsync(_store, key, low, cancellationToken))
         {
-            var page = await _store.ReadLogAsync(key, position, PageSize, cancellationToken);
-            foreach (var entry in page)
+            var batch = AuditReceiptBatch.Parse(System.Text.Encoding.UTF8.GetBytes(entry));
+            if (batch.FirstSeq > toSeq)
             {
-                var batch = AuditReceiptBatch.Parse(System.Text.Encoding.UTF8.GetBytes(entry));
-                if (batch.FirstSeq > toSeq)
-                {
-                    return read;
-                }
-
-                if (batch.Members.Any(m => m.Seq >= fromSeq && m.Seq <= toSeq))
-                {
-                    read.Add(batch);
-                }
+                break;
             }
 
-            if (page.Count < PageSize)
+            if (batch.Members.Any(m => m.Seq >= fromSeq && m.Seq <= toSeq))
             {
-                return read;
+                read.Add(batch);
             }
         }
+
+        return read;
     }
 
     private async ValueTask<AuditReceiptBatch> BatchAtAsync(string key, long position, CancellationToken cancellationToken)
