@@ -103,6 +103,10 @@ public static class ProblemCodes
     public const string DecisionTokenUsed = "decision_token_used";
     public const string DecisionTokenMismatch = "decision_token_mismatch";
 
+    // 503, retry: the decision was made on a replica's view of the agent's token generations, which an operator moved
+    // (a suspension and resumption, of the agent or its tenant, through another replica) before its store call read them
+    public const string DecisionOutdated = "decision_outdated";
+
     // 403: POST /v1/delegations
     public const string DelegationWidensAuthority = "delegation_widens_authority";
     public const string DelegatorSuspended = "delegator_suspended";

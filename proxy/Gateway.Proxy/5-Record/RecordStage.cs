@@ -105,9 +105,22 @@ internal sealed class RecordStage
         await _next(context).ConfigureAwait(false);
     }
 
-    // The refusal of an admission the Record stage made: the store's, or the block of an agent suspended since the view.
+    // The refusal of an admission the Record stage made: the store's, the block of an agent suspended since the view, or
+    // a decision whose token was made with generations the store no longer holds.
     private static Refusal? Refused(GatewayRequestFeature feature, AdmissionPlan planned, Admission admission) =>
-        admission.Verdict != AdmissionVerdict.Admitted ? admission.RefusalFor(planned.Tool) : Suspended(feature, admission, planned.Tool);
+        admission.Verdict != AdmissionVerdict.Admitted ? admission.RefusalFor(planned.Tool)
+        : Suspended(feature, admission, planned.Tool) ?? Outdated(feature, admission, planned.Tool);
+
+    // A token decided on the view's generations (the provisional admission's grant) that the store read otherwise: an
+    // operator suspended and resumed the agent or its tenant through another replica since this one last read them. The
+    // token would be revoked on arrival, so nothing is carried out; the view now holds what the store read.
+    private static Refusal? Outdated(GatewayRequestFeature feature, Admission admission, string? tool) =>
+        feature.Get<GovernedDecision>().DecisionToken is not null
+        && feature.Get<Admission>().TokenGrant is { } decided
+        && admission.TokenGrant is { } read
+        && (decided.TenantGeneration != read.TenantGeneration || decided.AgentGeneration != read.AgentGeneration)
+            ? Refusal.DecisionOutdated(tool)
+            : null;
 
     // What a request refused before its decision record holds is given back here (no decision: Respond settles nothing).
     private async ValueTask ReleaseAsync(Admission admission)

@@ -88,6 +88,18 @@ internal sealed record Refusal(int Status, string Code, string? Detail)
     public static Refusal Internal() =>
         new(StatusCodes.Status500InternalServerError, ProblemCodes.InternalError, "The gateway failed to handle the request; nothing was forwarded.");
 
+    /// <summary>
+    /// The decision was made on token generations an operator has since moved (<see cref="ProblemCodes.DecisionOutdated"/>):
+    /// its token would be revoked on arrival; recorded under <paramref name="tool"/>, and the same request, signed again, is
+    /// decided on what the store read.
+    /// </summary>
+    public static Refusal DecisionOutdated(string? tool) =>
+        new(StatusCodes.Status503ServiceUnavailable, ProblemCodes.DecisionOutdated, "The agent's decision tokens were revoked (a suspension since lifted) after this replica last read them; nothing was forwarded. Send the request again.")
+        {
+            RetryAfter = TimeSpan.FromSeconds(1),
+            AuditTool = tool,
+        };
+
     /// <summary>A rate-limit window of <paramref name="scope"/> is exhausted, recorded under <paramref name="tool"/> (when there is one).</summary>
     public static Refusal RateLimited(string scope, TimeSpan retryAfter, string? tool) =>
         new(StatusCodes.Status429TooManyRequests, ProblemCodes.RateLimited, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The {scope} rate limit is exhausted; its window resets in {Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))} s (retry_after_seconds, Retry-After)."))

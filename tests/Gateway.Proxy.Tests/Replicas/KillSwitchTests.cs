@@ -116,4 +116,65 @@ public sealed class KillSwitchTests : IAsyncLifetime
         Assert.True(allowed.StatusCode == HttpStatusCode.OK, await allowed.Content.ReadAsStringAsync());
         Assert.Equal(forwarded + 1, _crm.Received.Count);
     }
+
+    [Fact]
+    public async Task SuspendAndResume_ThroughReplicaA_RefusesReplicaBsNextActionAsOutdatedOnceThenItsTokenIsLive()
+    {
+        using var executor = await ExecutorOnAAsync("crm-executor");
+        await ReadOnBThenSuspendAndResumeOnAAsync("/v1/actions/invoke-tool", ReplicaUpstreams.ReadContact("9"));
+
+        var agentB = _cluster.Agent(1);
+        var forwarded = _crm.Received.Count;
+        using (var outdated = await agentB.PostJsonAsync("/v1/actions/invoke-tool", ReplicaUpstreams.ReadContact("9")))
+        {
+            var problem = await ProblemAssert.IsProblemAsync(outdated, HttpStatusCode.ServiceUnavailable, "decision_outdated");
+            Assert.Equal("allow", problem.GetProperty("decision").GetString());
+            Assert.False(problem.GetProperty("invoked").GetBoolean());
+            Assert.Equal(TimeSpan.FromSeconds(1), outdated.Headers.RetryAfter?.Delta);
+        }
+
+        Assert.Equal(forwarded, _crm.Received.Count);
+
+        // Sent again, it is decided on the generations the store read: its token verifies live.
+        using var allowed = await agentB.PostJsonAsync("/v1/actions/invoke-tool", ReplicaUpstreams.ReadContact("9"));
+        Assert.True(allowed.StatusCode == HttpStatusCode.OK, await allowed.Content.ReadAsStringAsync());
+        Assert.Equal(forwarded + 1, _crm.Received.Count);
+        var token = _crm.Received.Last().Headers[DecisionTokenCalls.Header];
+        var verified = await DecisionTokenCalls.VerifyAsync(executor, token);
+        Assert.Equal("live", verified.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task SuspendAndResume_ThroughReplicaA_ReplicaBsNextEvaluationAsksTheStoreFirstAndItsTokenIsLive()
+    {
+        using var executor = await ExecutorOnAAsync("crm-evaluations");
+        await ReadOnBThenSuspendAndResumeOnAAsync("/v1/evaluate", ReplicaUpstreams.ReadContact("11"));
+
+        // Nothing is carried out on an evaluation: its admission is made before its decision, never on B's view.
+        using var evaluated = await _cluster.Agent(1).PostJsonAsync("/v1/evaluate", ReplicaUpstreams.ReadContact("11"));
+        var text = await evaluated.Content.ReadAsStringAsync();
+        Assert.True(evaluated.StatusCode == HttpStatusCode.OK, text);
+        using var answer = JsonDocument.Parse(text);
+        var verified = await DecisionTokenCalls.VerifyAsync(executor, DecisionTokenCalls.TokenOf(answer.RootElement));
+        Assert.Equal("live", verified.GetProperty("status").GetString());
+    }
+
+    // B reads the agent's token generations (an answered request); A then moves them and lifts the suspension before B asks again.
+    private async Task ReadOnBThenSuspendAndResumeOnAAsync(string path, string body)
+    {
+        using (var read = await _cluster.Agent(1).PostJsonAsync(path, body))
+        {
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        }
+
+        foreach (var flip in new[] { "/suspend", "/resume" })
+        {
+            using var flipped = await _cluster.Admin(0).PostAsync(AgentPath + flip, content: null);
+            Assert.Equal(HttpStatusCode.OK, flipped.StatusCode);
+        }
+    }
+
+    // An executor's client of replica A, to verify the tokens replica B issued.
+    private async Task<HttpClient> ExecutorOnAAsync(string name) =>
+        DecisionTokenCalls.Bearer(_cluster[0].BaseAddress, await DecisionTokenCalls.IssueExecutorTokenAsync(_cluster.Admin(0), name));
 }
