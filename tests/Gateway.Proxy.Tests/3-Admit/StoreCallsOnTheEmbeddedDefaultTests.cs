@@ -28,10 +28,17 @@ public sealed class StoreCallsOnTheEmbeddedDefaultTests : IAsyncLifetime
         using var warm = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", """{"tool":"crm.read_contact","args":{"id":"c-warm"}}""");
         await DecisionJson.DecisionAsync(warm, "allow");
 
-        using var response = await _gw.Agent.PostJsonAsync("/v1/actions/invoke-tool", """{"tool":"crm.read_contact","args":{"id":"c-1"}}""");
+        const string Nonce = "counted-c1-0123456789abcdef";
+        using var request = _gw.Agent.Create(HttpMethod.Post, "/v1/actions/invoke-tool", """{"tool":"crm.read_contact","args":{"id":"c-1"}}""", Nonce);
+        using var response = await _gw.Agent.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        // Its admission was made in one call, with a decision record; and it made no call of another kind. (A group's
+        // call is made by whichever request leads it: the one before this one, appending its outcome, may carry this one's.)
         var requestId = response.Headers.GetValues("X-Request-Id").Single();
-        Assert.Equal(["append_admit"], _calls.Where(c => c.Request == requestId).Select(c => c.Call));
+        var nonceKey = Gateway.Store.StoreKeys.Nonce(DemoBundle.Tenant, DemoBundle.Agent, Nonce);
+        Assert.Equal(["append_admit"], _calls.Where(c => c.Request == CountingStateStore.AdmissionOf(nonceKey)).Select(c => c.Call));
+        Assert.All(_calls.Where(c => c.Request == requestId), c => Assert.Equal("append_admit", c.Call));
     }
 }

@@ -49,7 +49,7 @@ public sealed class CountingStateStore(IStateStore inner, ConcurrentQueue<(strin
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, CancellationToken cancellationToken = default) => Note(inner.TryAppendAsync(logKey, expectedLength, entries, hashKey, fields, cancellationToken), "append");
     public ValueTask<bool> TryAppendAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string companionLogKey, IReadOnlyList<byte[]> companionEntries, CancellationToken cancellationToken = default) => Note(inner.TryAppendAsync(logKey, expectedLength, entries, hashKey, fields, companionLogKey, companionEntries, cancellationToken), "append");
 
-    public ValueTask<AppendAdmission> TryAppendAdmittingAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string? companionLogKey, IReadOnlyList<byte[]> companionEntries, IReadOnlyList<AdmissionRequest> admissions, IReadOnlyList<BudgetSettle> settles, CancellationToken cancellationToken = default) => Note(inner.TryAppendAdmittingAsync(logKey, expectedLength, entries, hashKey, fields, companionLogKey, companionEntries, admissions, settles, cancellationToken), "append_admit");
+    public ValueTask<AppendAdmission> TryAppendAdmittingAsync(string logKey, long expectedLength, IReadOnlyList<byte[]> entries, string? hashKey, IReadOnlyList<KeyValuePair<string, byte[]>> fields, string? companionLogKey, IReadOnlyList<byte[]> companionEntries, IReadOnlyList<AdmissionRequest> admissions, IReadOnlyList<BudgetSettle> settles, CancellationToken cancellationToken = default) => Note(inner.TryAppendAdmittingAsync(logKey, expectedLength, entries, hashKey, fields, companionLogKey, companionEntries, NoteAdmissions(admissions, "append_admit"), settles, cancellationToken), "append_admit");
 
     public ValueTask<string?> HashGetAsync(string hashKey, string field, CancellationToken cancellationToken = default) => Note(inner.HashGetAsync(hashKey, field, cancellationToken), "hash_get");
 
@@ -59,9 +59,22 @@ public sealed class CountingStateStore(IStateStore inner, ConcurrentQueue<(strin
 
     public ValueTask<IReadOnlyList<string>> ReadLogAsync(string logKey, long start, int count, CancellationToken cancellationToken = default) => Note(inner.ReadLogAsync(logKey, start, count, cancellationToken), "read_log");
 
-    public ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default) => Note(inner.AdmitAsync(request, cancellationToken), "admit");
+    public ValueTask<AdmissionOutcome> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default) => Note(inner.AdmitAsync(NoteAdmissions([request], "admit")[0], cancellationToken), "admit");
 
     public ValueTask PingAsync(CancellationToken cancellationToken = default) => Note(inner.PingAsync(cancellationToken), "ping");
+
+    /// <summary>The key an admission's call is noted under besides its request's: <c>"nonce "</c> and its nonce key, whichever request's call carried it.</summary>
+    public static string AdmissionOf(string nonceKey) => "nonce " + nonceKey;
+
+    private IReadOnlyList<AdmissionRequest> NoteAdmissions(IReadOnlyList<AdmissionRequest> admissions, string call)
+    {
+        foreach (var admission in admissions)
+        {
+            calls.Enqueue((AdmissionOf(admission.NonceKey), call));
+        }
+
+        return admissions;
+    }
 
     private T Note<T>(T result, string call)
     {
