@@ -36,6 +36,7 @@
 #                               in an extra allow run after the measured rounds (no measured row carries the profiler)
 #   LOADTEST_SOAK=0             seconds of one soak scenario (allow, Redis) after the rest, RSS sampled every minute
 #   LOADTEST_SOAK_RATE=0        the soak's fixed rate in req/s (0: full load, -c$LOADTEST_CONNECTIONS)
+#   LOADTEST_SOAK_STORE=redis   the soak's store: redis, or memory (the embedded store, on its default audit sink)
 #   An empty LOADTEST_STORES / LOADTEST_SCENARIOS (set, but "") runs none: e.g. a soak on its own.
 #   LOADTEST_PERF=0             1: Linux perf (kernel and native frames too) on every measured gateway run of round 1
 #                               (full load, half load and the peers' fixed rates alike),
@@ -105,6 +106,7 @@ redis_bench="${LOADTEST_REDIS_BENCH:-1}"
 profile="${LOADTEST_PROFILE:-1}"
 soak="${LOADTEST_SOAK:-0}"
 soak_rate="${LOADTEST_SOAK_RATE:-0}"
+soak_store="${LOADTEST_SOAK_STORE:-redis}"
 perf_on="${LOADTEST_PERF:-0}"
 syscalls_on="${LOADTEST_SYSCALLS:-0}"
 hops_on="${LOADTEST_HOPS:-0}"
@@ -1310,16 +1312,20 @@ if [[ "$redis_bench" == 1 ]] && command -v redis-benchmark >/dev/null; then
   redis_pid=""
 fi
 
-# --- soak: one scenario for LOADTEST_SOAK seconds, RSS every minute --------------------------------
+# --- soak: one scenario for LOADTEST_SOAK seconds on LOADTEST_SOAK_STORE, RSS every minute ---------
 if (( soak > 0 )); then
-  start_redis
   soak_port="$(free_port)"
-  start_gateway soak "$soak_port" --Gateway:Store:Kind=redis "--Gateway:Store:Redis:Endpoint=127.0.0.1:$redis_port"
+  if [[ "$soak_store" == memory ]]; then
+    start_gateway soak "$soak_port" --Gateway:Store:Kind=memory
+  else
+    start_redis
+    start_gateway soak "$soak_port" --Gateway:Store:Kind=redis "--Gateway:Store:Redis:Endpoint=127.0.0.1:$redis_port"
+  fi
   soak_pid="$gateway_pid"
   rss_sampler "$soak_pid" "$work/rss-soak" 60
   soak_conns="$connections"
   (( soak_rate > 0 )) && soak_conns="$half_connections"
-  log "soak: allow (Redis) for ${soak}s at $( (( soak_rate > 0 )) && echo "$soak_rate req/s" || echo "full load"), RSS every 60 s"
+  log "soak: allow ($soak_store store) for ${soak}s at $( (( soak_rate > 0 )) && echo "$soak_rate req/s" || echo "full load"), RSS every 60 s"
   soak_end=$(( $(date +%s) + soak ))
   saved_duration="$duration"
   chunk=0
@@ -1342,8 +1348,10 @@ if (( soak > 0 )); then
   stop_pid "$soak_pid"
   cp "$work/rss-soak" "$report_dir/soak-rss-kb.txt" 2>/dev/null || true
   rss_record soak gateway "$work/rss-soak"
-  stop_pid "$redis_pid"
-  redis_pid=""
+  if [[ -n "$redis_pid" ]]; then
+    stop_pid "$redis_pid"
+    redis_pid=""
+  fi
 fi
 
 # --- profile summary -----------------------------------------------------------------------------
@@ -1371,7 +1379,7 @@ fi
   echo "  \"commit\": $(git -C "$root" rev-parse --short HEAD 2>/dev/null | jq -R .),"
   echo "  \"dirty\": $( [[ -n "$(git -C "$root" status --porcelain 2>/dev/null)" ]] && echo true || echo false),"
   echo "  \"duration_s\": $duration, \"rounds\": $rounds, \"threads\": $threads, \"connections\": $connections, \"half_connections\": $half_connections,"
-  echo "  \"gateway_env\": $(jq -n --arg v "${LOADTEST_GATEWAY_ENV:-}" '$v'), \"image_runtime_env\": $(jq -n --arg v "${image_runtime_env[*]}" '$v'), \"soak_s\": $soak,"
+  echo "  \"gateway_env\": $(jq -n --arg v "${LOADTEST_GATEWAY_ENV:-}" '$v'), \"image_runtime_env\": $(jq -n --arg v "${image_runtime_env[*]}" '$v'), \"soak_s\": $soak, \"soak_store\": \"$soak_store\","
   echo "  \"prefer\": $(jq -n --arg v "$prefer" '$v'),"
   echo "  \"gateway_bin\": $(jq -n --arg v "${LOADTEST_GATEWAY_BIN:-}" '$v'),"
   echo "  \"variants\": $(jq -n --arg v "$variants" '$v'),"

@@ -39,13 +39,13 @@ public sealed partial class InMemoryStateStore
     // The admission's one step (under the lock): a replay changes nothing (sequence unchanged then).
     private AdmissionOutcome AdmitLocked(AdmissionRequest request, DateTimeOffset now, ref long sequence)
     {
-        if (TryGetLive(request.NonceKey, now, out _))
+        var nonce = DigestRecords.Of(request.NonceKey);
+        if (TryGetLive(request.NonceKey, now, out _) || _digests.TryGetLive(nonce, now, out _, out _))
         {
             return new AdmissionOutcome(false, 0, RateLimitOutcome.Admit);
         }
 
-        Put(request.NonceKey, new Entry(request.NonceValue, now + request.NonceLifetime));
-        sequence = Journal(StateJournalOperation.PutText, request.NonceKey, now + request.NonceLifetime, text: request.NonceValue);
+        sequence = PutAdmissionText(request.NonceKey, nonce, request.NonceValue, now + request.NonceLifetime);
         var switches = 0u;
         for (var i = 0; i < request.SwitchKeys.Count; i++)
         {
@@ -215,11 +215,10 @@ public sealed partial class InMemoryStateStore
     // The admission's token step (TokenRecording): the record written, the generations read, a presented token used up.
     private TokenRecordingOutcome RecordTokenLocked(TokenRecording token, DateTimeOffset now, ref long sequence)
     {
-        var expires = now + token.Lifetime;
-        if (!TryGetLive(token.RecordKey, now, out _))
+        var recorded = DigestRecords.Of(token.RecordKey);
+        if (!TryGetLive(token.RecordKey, now, out _) && !_digests.TryGetLive(recorded, now, out _, out _))
         {
-            Put(token.RecordKey, new Entry(TokenRecording.Issued, expires));
-            sequence = Journal(StateJournalOperation.PutText, token.RecordKey, expires, text: TokenRecording.Issued);
+            sequence = PutAdmissionText(token.RecordKey, recorded, TokenRecording.Issued, now + token.Lifetime);
         }
 
         var generations = new long[token.GenerationKeys.Count];
@@ -231,14 +230,25 @@ public sealed partial class InMemoryStateStore
         var consumption = TokenConsumption.NotAsked;
         if (token.ConsumeKey is { } consume)
         {
-            consumption = !TryGetLive(consume, now, out var record) ? TokenConsumption.NotRecorded
+            var asEntry = TryGetLive(consume, now, out var record);
+            var consumed = DigestRecords.Of(consume);
+            if (!asEntry && _digests.TryGetLive(consumed, now, out var value, out var expiresAt))
+            {
+                record = new Entry(DigestRecords.Decode(value), expiresAt);
+            }
+
+            consumption = record is null ? TokenConsumption.NotRecorded
                 : record.Value is TokenRecording.Used ? TokenConsumption.AlreadyUsed
                 : record.Value is TokenRecording.Issued ? TokenConsumption.Consumed
                 : TokenConsumption.NotRecorded;
-            if (consumption == TokenConsumption.Consumed)
+            if (consumption == TokenConsumption.Consumed && asEntry)
             {
-                Put(consume, record with { Value = TokenRecording.Used });
-                sequence = Journal(StateJournalOperation.PutText, consume, record.ExpiresAt, text: TokenRecording.Used);
+                Put(consume, record! with { Value = TokenRecording.Used });
+                sequence = Journal(StateJournalOperation.PutText, consume, record!.ExpiresAt, text: TokenRecording.Used);
+            }
+            else if (consumption == TokenConsumption.Consumed)
+            {
+                sequence = PutAdmissionText(consume, consumed, TokenRecording.Used, record!.ExpiresAt!.Value);
             }
         }
 

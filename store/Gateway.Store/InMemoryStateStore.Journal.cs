@@ -6,8 +6,9 @@ public sealed partial class InMemoryStateStore
     private readonly BackgroundJob _compaction = new();
 
     /// <summary>Appends a change to the journal (under the lock, so in the order the changes were made); 0 without one.</summary>
-    private long Journal(StateJournalOperation operation, string key, DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null, string? field = null, LogSeal? seal = null) =>
-        _journal?.Append(operation, key, expiresAt, text, number, entries, field, seal) ?? 0;
+    private long Journal(StateJournalOperation operation, string key, DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null, string? field = null, LogSeal? seal = null,
+        UInt128 digest = default) =>
+        _journal?.Append(operation, key, expiresAt, text, number, entries, field, seal, digest) ?? 0;
 
     /// <summary>The result once the change it follows is durable (at once without a journal).</summary>
     private ValueTask<T> Durable<T>(long sequence, T result) =>
@@ -47,21 +48,23 @@ public sealed partial class InMemoryStateStore
 
     /// <summary>
     /// Rewrites the journal as the live state without holding the store for it: under the lock only the entries are
-    /// listed (and the mutable ones restated), the rewrite begins and changes go on; texts and counters are restated and
-    /// the file written beside (<see cref="StateJournal.CompleteRewrite"/>). One at a time (<c>_compaction</c>), and once
-    /// at open, before any caller can see the store.
+    /// listed (and the mutable ones restated) and the records held by digest copied, the rewrite begins and changes go on;
+    /// texts, counters and those records are restated into the file beside, as they are made
+    /// (<see cref="StateJournalSnapshot"/>, <see cref="StateJournal.CompleteRewrite"/>). One at a time
+    /// (<c>_compaction</c>), and once at open, before any caller can see the store.
     /// </summary>
     private void RewriteBeside(bool force)
     {
-        var snapshot = new StateJournalSnapshot();
+        if (_journal is not { } journal || (!force && !journal.NeedsCompaction))
+        {
+            return;
+        }
+
+        using var snapshot = new StateJournalSnapshot(journal.Path);
         List<KeyValuePair<string, Entry>> listed;
+        List<(UInt128 Digest, long Value, long ExpiresTicks)> digests;
         lock (_gate)
         {
-            if (_journal is null || (!force && !_journal.NeedsCompaction))
-            {
-                return;
-            }
-
             var now = Now;
             listed = new List<KeyValuePair<string, Entry>>(_entries.Count);
             foreach (var (key, entry) in _entries)
@@ -82,15 +85,29 @@ public sealed partial class InMemoryStateStore
                 }
             }
 
-            _journal.BeginRewrite();
+            digests = _digests.Live(now);
+            journal.BeginRewrite();
         }
 
-        foreach (var (key, entry) in listed)
+        try
         {
-            Restate(snapshot, key, entry);
+            foreach (var (key, entry) in listed)
+            {
+                Restate(snapshot, key, entry);
+            }
+
+            foreach (var (digest, value, expiresTicks) in digests)
+            {
+                snapshot.PutDigest(digest, value, new DateTimeOffset(expiresTicks, TimeSpan.Zero));
+            }
+        }
+        catch (IOException)
+        {
+            journal.AbandonRewrite();
+            throw;
         }
 
-        _journal.CompleteRewrite(snapshot);
+        journal.CompleteRewrite(snapshot);
     }
 
     // One live entry as the records that recreate it.
@@ -140,10 +157,15 @@ public sealed partial class InMemoryStateStore
         switch (record.Operation)
         {
             case StateJournalOperation.PutText:
+                ForgetDigest(record.Key);
                 Put(record.Key, new Entry(record.Text(), record.ExpiresAt));
                 break;
             case StateJournalOperation.Delete:
+                ForgetDigest(record.Key);
                 _entries.TryRemove(record.Key, out _);
+                break;
+            case StateJournalOperation.PutDigest:
+                _digests.Put(record.Digest(), record.Number(), record.ExpiresAt ?? throw new StateStoreUnavailableException("The embedded store's journal holds a digest record with no expiry."));
                 break;
             case StateJournalOperation.PutCounter:
                 Put(record.Key, new Entry(record.Number(), record.ExpiresAt));

@@ -11,7 +11,7 @@ public sealed partial class InMemoryStateStore
         {
             var now = Now;
             Sweep(now);
-            if (TryGetLive(key, now, out _))
+            if (TryGetLiveOrDigest(key, now, out _))
             {
                 return ValueTask.FromResult(false);
             }
@@ -28,7 +28,7 @@ public sealed partial class InMemoryStateStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
-            return ValueTask.FromResult(TryGetLive(key, Now, out var entry) ? TextOf(entry) : null);
+            return ValueTask.FromResult(TryGetLiveOrDigest(key, Now, out var entry) ? TextOf(entry) : null);
         }
     }
 
@@ -42,7 +42,7 @@ public sealed partial class InMemoryStateStore
             var now = Now;
             for (var i = 0; i < values.Length; i++)
             {
-                values[i] = TryGetLive(keys[i], now, out var entry) ? TextOf(entry) : null;
+                values[i] = TryGetLiveOrDigest(keys[i], now, out var entry) ? TextOf(entry) : null;
             }
         }
 
@@ -57,6 +57,7 @@ public sealed partial class InMemoryStateStore
         {
             var now = Now;
             var expiresAt = expiry is { } e ? now + e : (DateTimeOffset?)null;
+            ForgetDigest(key);
             Put(key, new Entry(value, expiresAt));
             sequence = Journal(StateJournalOperation.PutText, key, expiresAt, text: value);
         }
@@ -71,8 +72,8 @@ public sealed partial class InMemoryStateStore
         long sequence = 0;
         lock (_gate)
         {
-            existed = TryGetLive(key, Now, out _);
-            if (_entries.TryRemove(key, out _))
+            existed = TryGetLiveOrDigest(key, Now, out _);
+            if (_entries.TryRemove(key, out _) | ForgetDigest(key))
             {
                 sequence = Journal(StateJournalOperation.Delete, key, null);
             }
@@ -88,12 +89,13 @@ public sealed partial class InMemoryStateStore
         lock (_gate)
         {
             var now = Now;
-            if (!TryGetLive(key, now, out var entry) || !string.Equals(TextOf(entry), expected, StringComparison.Ordinal))
+            if (!TryGetLiveOrDigest(key, now, out var entry) || !string.Equals(TextOf(entry), expected, StringComparison.Ordinal))
             {
                 return ValueTask.FromResult(false);
             }
 
             var expiresAt = expiry is { } e ? now + e : (DateTimeOffset?)null;
+            ForgetDigest(key);
             Put(key, new Entry(value, expiresAt));
             sequence = Journal(StateJournalOperation.PutText, key, expiresAt, text: value);
         }
@@ -107,12 +109,12 @@ public sealed partial class InMemoryStateStore
         long sequence = 0;
         lock (_gate)
         {
-            if (!TryGetLive(key, Now, out var entry) || !string.Equals(TextOf(entry), expected, StringComparison.Ordinal))
+            if (!TryGetLiveOrDigest(key, Now, out var entry) || !string.Equals(TextOf(entry), expected, StringComparison.Ordinal))
             {
                 return ValueTask.FromResult(false);
             }
 
-            if (_entries.TryRemove(key, out _))
+            if (_entries.TryRemove(key, out _) | ForgetDigest(key))
             {
                 sequence = Journal(StateJournalOperation.Delete, key, null);
             }
@@ -128,8 +130,8 @@ public sealed partial class InMemoryStateStore
         long sequence = 0;
         lock (_gate)
         {
-            value = TryGetLive(key, Now, out var entry) ? entry.Value as string : null;
-            if (_entries.TryRemove(key, out _))
+            value = TryGetLiveOrDigest(key, Now, out var entry) ? entry.Value as string : null;
+            if (_entries.TryRemove(key, out _) | ForgetDigest(key))
             {
                 sequence = Journal(StateJournalOperation.Delete, key, null);
             }

@@ -19,6 +19,9 @@ public sealed partial class InMemoryStateStore : IStateStore, IDisposable
     // Every expiry set, soonest first, so that a sweep touches only what has expired (a key rewritten with
     // another expiry is queued again; the stale item is skipped when it comes up).
     private readonly PriorityQueue<string, DateTimeOffset> _expiries = new();
+
+    // Nonces and decision-token records, by the digest of their key (an admission's own; read back by any caller).
+    private readonly DigestRecords _digests = new();
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
     private StateJournal? _journal;
@@ -61,7 +64,7 @@ public sealed partial class InMemoryStateStore : IStateStore, IDisposable
     }
 
     /// <summary>How many keys are held, expired ones not yet swept included (for tests).</summary>
-    internal int KeyCount => _entries.Count;
+    internal int KeyCount => _entries.Count + _digests.Count;
 
     /// <summary>The journal's path, or null when nothing is persisted.</summary>
     public string? JournalPath => _journal?.Path;
@@ -108,6 +111,45 @@ public sealed partial class InMemoryStateStore : IStateStore, IDisposable
         return value;
     }
 
+    /// <summary>
+    /// A key as any caller reads it: its entry, else the nonce or decision-token record held by its digest (a caller that
+    /// writes the key then holds it as an entry: <see cref="ForgetDigest"/>).
+    /// </summary>
+    private bool TryGetLiveOrDigest(string key, DateTimeOffset now, out Entry entry)
+    {
+        if (TryGetLive(key, now, out entry))
+        {
+            return true;
+        }
+
+        if (_digests.Count > 0 && _digests.TryGetLive(DigestRecords.Of(key), now, out var value, out var expiresAt))
+        {
+            entry = new Entry(DigestRecords.Decode(value), expiresAt);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Lets go of the record held by the key's digest, when any: the key is written or deleted as an entry.</summary>
+    private bool ForgetDigest(string key) => _digests.Count > 0 && _digests.Remove(DigestRecords.Of(key));
+
+    /// <summary>
+    /// Writes an admission's text (a nonce, a decision-token record) by the key's digest when the value reads back
+    /// exactly (<see cref="DigestRecords.TryEncode"/>), else as an entry; returns the journal's sequence.
+    /// </summary>
+    private long PutAdmissionText(string key, UInt128 digest, string text, DateTimeOffset expiresAt)
+    {
+        if (DigestRecords.TryEncode(text, out var value))
+        {
+            _digests.Put(digest, value, expiresAt);
+            return Journal(StateJournalOperation.PutDigest, string.Empty, expiresAt, number: value, digest: digest);
+        }
+
+        Put(key, new Entry(text, expiresAt));
+        return Journal(StateJournalOperation.PutText, key, expiresAt, text: text);
+    }
+
     private bool TryGetLive(string key, DateTimeOffset now, out Entry entry)
     {
         if (_entries.TryGetValue(key, out entry!) && (entry.ExpiresAt is null || entry.ExpiresAt > now))
@@ -136,6 +178,8 @@ public sealed partial class InMemoryStateStore : IStateStore, IDisposable
                 _entries.TryRemove(key, out _);
             }
         }
+
+        _digests.Sweep(now);
     }
 
     /// <summary>Writes an entry (under the lock), queueing its expiry when that is new.</summary>

@@ -46,7 +46,8 @@ public sealed partial class StateJournal
 
     /// <summary>Encodes one operation into <paramref name="scratch"/> and writes it to <paramref name="records"/> as a framed record.</summary>
     internal static void WriteRecord(IBufferWriter<byte> records, ArrayBufferWriter<byte> scratch, StateJournalOperation operation, string key,
-        DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null, string? field = null, LogSeal? seal = null)
+        DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null, string? field = null, LogSeal? seal = null,
+        UInt128 digest = default)
     {
         if (operation == StateJournalOperation.SealLog && seal is { Start: > 0 })
         {
@@ -66,6 +67,11 @@ public sealed partial class StateJournal
                 break;
             case StateJournalOperation.PutCounter:
                 WriteInt64(scratch, number);
+                break;
+            case StateJournalOperation.PutDigest:
+                WriteInt64(scratch, number);
+                WriteInt64(scratch, (long)(ulong)digest);
+                WriteInt64(scratch, (long)(ulong)(digest >> 64));
                 break;
             case StateJournalOperation.PutField:
                 ArgumentNullException.ThrowIfNull(field);

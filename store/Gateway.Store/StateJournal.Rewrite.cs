@@ -39,9 +39,9 @@ public sealed partial class StateJournal
     }
 
     /// <summary>
-    /// Replaces the journal with <paramref name="snapshot"/> (the live state when <see cref="BeginRewrite"/> was called)
-    /// and the records written since: the snapshot is written and fsynced beside the journal while changes go on; then,
-    /// between two groups, the records carried are added to it, fsynced, and it is renamed over the journal.
+    /// Replaces the journal with <paramref name="snapshot"/> (the live state when <see cref="BeginRewrite"/> was called,
+    /// written beside the journal while changes went on): it is fsynced; then, between two groups, the records carried are
+    /// added to it, fsynced, and it is renamed over the journal. The snapshot is closed either way.
     /// </summary>
     /// <exception cref="IOException">The new file could not be written; the journal goes on as it was.</exception>
     /// <exception cref="StateStoreUnavailableException">The rename failed, or a write had failed: the store fails closed.</exception>
@@ -49,16 +49,25 @@ public sealed partial class StateJournal
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         var temporary = _path + ".tmp";
+        if (snapshot.Path != temporary)
+        {
+            snapshot.Dispose();
+            AbandonRewrite();
+            throw new ArgumentException("The snapshot is not written beside this journal.", nameof(snapshot));
+        }
+
         try
         {
-            using var file = PrivateFiles.Open(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.None);
-            file.Write(snapshot.Written);
-            file.Flush(flushToDisk: true);
+            snapshot.Persist();
         }
         catch (IOException)
         {
             AbandonRewrite();
             throw;
+        }
+        finally
+        {
+            snapshot.Dispose();
         }
 
         // A group being fsynced by its leader is waited out first; no group starts while the lock is held.
@@ -68,7 +77,7 @@ public sealed partial class StateJournal
             {
                 if (_inFlight is null)
                 {
-                    ReplaceLocked(temporary, snapshot.Written.Length);
+                    ReplaceLocked(temporary, snapshot.Length);
                     return;
                 }
             }
@@ -132,7 +141,8 @@ public sealed partial class StateJournal
         }
     }
 
-    private void AbandonRewrite()
+    /// <summary>Gives up the rewrite under way (its snapshot could not be made): records are no longer carried for it.</summary>
+    internal void AbandonRewrite()
     {
         lock (_lock)
         {

@@ -87,7 +87,8 @@ public sealed partial class StateJournal : IDisposable
     }
 
     /// <summary>Appends one record (called under the store's lock, so records keep the store's order); returns its sequence number (0 inside a group).</summary>
-    public long Append(StateJournalOperation operation, string key, DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null, string? field = null, LogSeal? seal = null)
+    public long Append(StateJournalOperation operation, string key, DateTimeOffset? expiresAt, string? text = null, long number = 0, IReadOnlyList<string>? entries = null, string? field = null, LogSeal? seal = null,
+        UInt128 digest = default)
     {
         lock (_lock)
         {
@@ -99,11 +100,11 @@ public sealed partial class StateJournal : IDisposable
             if (_grouped is not null)
             {
                 // Inside a group (BeginGroup): written with the group's one record, which EndGroup numbers.
-                WriteRecord(_grouped, _scratch, operation, key, expiresAt, text, number, entries, field, seal);
+                WriteRecord(_grouped, _scratch, operation, key, expiresAt, text, number, entries, field, seal, digest);
                 return 0;
             }
 
-            WriteRecord(_pending, _scratch, operation, key, expiresAt, text, number, entries, field, seal);
+            WriteRecord(_pending, _scratch, operation, key, expiresAt, text, number, entries, field, seal, digest);
             return ++_appended;
         }
     }

@@ -32,4 +32,10 @@ public enum StateJournalOperation : byte
     /// <see cref="LogSeal.Note"/> (<see cref="ILogRetirement"/>): its file now starts at that entry.
     /// </summary>
     RetireLog = 9,
+
+    /// <summary>
+    /// A nonce or decision-token record held by the digest of its key (<see cref="DigestRecords"/>): the key is empty,
+    /// the value a number, the digest follows it.
+    /// </summary>
+    PutDigest = 10,
 }

@@ -44,8 +44,15 @@ public readonly struct StateJournalReader
         return ReadString(_payload.Span, ref offset);
     }
 
-    /// <summary>The value of a <see cref="StateJournalOperation.PutCounter"/> record.</summary>
+    /// <summary>The value of a <see cref="StateJournalOperation.PutCounter"/> or <see cref="StateJournalOperation.PutDigest"/> record.</summary>
     public long Number() => BinaryPrimitives.ReadInt64LittleEndian(_payload.Span[FieldsOffset..]);
+
+    /// <summary>The key's digest in a <see cref="StateJournalOperation.PutDigest"/> record.</summary>
+    public UInt128 Digest()
+    {
+        var span = _payload.Span[(FieldsOffset + 8)..];
+        return new UInt128(BinaryPrimitives.ReadUInt64LittleEndian(span[8..]), BinaryPrimitives.ReadUInt64LittleEndian(span));
+    }
 
     /// <summary>The entries of an <see cref="StateJournalOperation.AppendLog"/> record.</summary>
     public IReadOnlyList<string> Entries()

@@ -21,7 +21,7 @@ public sealed class StateJournalRewriteTests : IDisposable
             journal.BeginRewrite();
             await journal.WaitDurableAsync(Put(journal, "during-1"));
             await journal.WaitDurableAsync(Put(journal, "during-2"));
-            journal.CompleteRewrite(Snapshot("snapshot"));
+            journal.CompleteRewrite(Snapshot(journal, "snapshot"));
             await journal.WaitDurableAsync(Put(journal, "after"));
         }
 
@@ -36,7 +36,7 @@ public sealed class StateJournalRewriteTests : IDisposable
             Put(journal, "before");
             journal.BeginRewrite();
             var during = Put(journal, "during");
-            journal.CompleteRewrite(Snapshot("snapshot"));
+            journal.CompleteRewrite(Snapshot(journal, "snapshot"));
             await journal.WaitDurableAsync(during);
         }
 
@@ -50,12 +50,54 @@ public sealed class StateJournalRewriteTests : IDisposable
         {
             var before = Put(journal, "before");
             journal.BeginRewrite();
-            journal.CompleteRewrite(Snapshot("snapshot"));
+            journal.CompleteRewrite(Snapshot(journal, "snapshot"));
             await journal.WaitDurableAsync(before);
             Assert.False(journal.NeedsCompaction);
         }
 
         Assert.Equal(["snapshot"], Replayed());
+    }
+
+    [Fact]
+    public async Task CompleteRewrite_ASnapshotManyTimesItsBuffer_ReplaysEveryRecordInOrder()
+    {
+        var keys = Enumerable.Range(0, 20_000).Select(i => "snapshot-" + i.ToString("D6", System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        using (var journal = StateJournal.Open(_directory.FullName, static _ => { }))
+        {
+            journal.BeginRewrite();
+            var during = Put(journal, "during");
+            using var snapshot = new StateJournalSnapshot(journal.Path);
+            foreach (var key in keys)
+            {
+                snapshot.PutText(key, "1", null);
+            }
+
+            Assert.True(new FileInfo(snapshot.Path).Length > 512 * 1024, "the records are written to the file as they are made");
+            journal.CompleteRewrite(snapshot);
+            await journal.WaitDurableAsync(during);
+        }
+
+        Assert.Equal([.. keys, "during"], Replayed());
+    }
+
+    [Fact]
+    public void CompleteRewrite_ASnapshotNotBesideThisJournal_IsRefusedAndTheJournalGoesOn()
+    {
+        using var journal = StateJournal.Open(_directory.FullName, static _ => { });
+        Put(journal, "kept");
+        journal.BeginRewrite();
+        var elsewhere = Directory.CreateTempSubdirectory("gw-journal-elsewhere-");
+        try
+        {
+            Assert.Throws<ArgumentException>(() => journal.CompleteRewrite(new StateJournalSnapshot(Path.Combine(elsewhere.FullName, "state.journal"))));
+        }
+        finally
+        {
+            elsewhere.Delete(recursive: true);
+        }
+
+        journal.BeginRewrite();
+        journal.CompleteRewrite(Snapshot(journal, "snapshot"));
     }
 
     [Fact]
@@ -70,9 +112,9 @@ public sealed class StateJournalRewriteTests : IDisposable
     private static long Put(StateJournal journal, string key) =>
         journal.Append(StateJournalOperation.PutText, key, null, text: "1");
 
-    private static StateJournalSnapshot Snapshot(string key)
+    private static StateJournalSnapshot Snapshot(StateJournal journal, string key)
     {
-        var snapshot = new StateJournalSnapshot();
+        var snapshot = new StateJournalSnapshot(journal.Path);
         snapshot.PutText(key, "1", null);
         return snapshot;
     }
