@@ -6,26 +6,46 @@ namespace Gateway.Store;
 
 /// <summary>
 /// The embedded store's nonces and decision-token records, held by a 128-bit digest of their key with their value as a
-/// number: about 70 bytes each instead of about 250 as strings in <c>_entries</c>, and nothing the GC has to trace (a
-/// gateway at 1,000 requests/s holds some 600,000 nonces for their 605 s). Only values that read back exactly are held
-/// here (<see cref="TryEncode"/>: a nonce's timestamp, <see cref="TokenRecording.Issued"/>, <see cref="TokenRecording.Used"/>);
-/// anything else stays a plain entry. Not thread-safe: used under the store's lock.
+/// number: 32 bytes each in arrays of plain structs, indexed by 4-byte slots, instead of about 250 bytes as strings in
+/// <c>_entries</c> (a gateway at 1,000 requests/s holds some 900,000 nonces and token records for their 605 and 305 s).
+/// Only values that read back exactly are held here (<see cref="TryEncode"/>: a nonce's timestamp,
+/// <see cref="TokenRecording.Issued"/>, <see cref="TokenRecording.Used"/>); anything else stays a plain entry.
+/// Not thread-safe: used under the store's lock.
 /// </summary>
 internal sealed class DigestRecords
 {
     private const long IssuedValue = long.MinValue;
     private const long UsedValue = long.MinValue + 1;
 
-    // Expiries are swept a tenth of a second at a time: each slice lists the records that expire in it, and the slices
-    // are queued soonest first (a record rewritten with another expiry is listed again; the stale item is skipped).
+    // Records live in chunks of 16,384 (512 KiB) that are never moved once full, so that the table grows without copying
+    // itself and without leaving arrays behind for the GC; only the first chunk grows, from a few records, by doubling.
+    private const int ChunkShift = 14;
+    private const int ChunkLength = 1 << ChunkShift;
+    private const int FirstChunkLength = 64;
+    private const int MinimumSlots = 256;
+
+    // A position not holding a record has this expiry; its value links the next free position.
+    private const long Free = -1;
+
+    // Expiries are swept a tenth of a second at a time: each slice lists the positions of the records that expire in it,
+    // and the slices are queued soonest first (a listing whose record has since been rewritten, removed or replaced is
+    // skipped: only a record that has expired is removed).
     private static readonly long SliceTicks = TimeSpan.TicksPerSecond / 10;
 
-    private readonly Dictionary<Key, Record> _records = [];
-    private readonly Dictionary<long, List<Key>> _slices = [];
+    private readonly List<Record[]> _chunks = [];
+    private readonly Dictionary<long, List<int>> _slices = [];
     private readonly PriorityQueue<long, long> _sliceOrder = new();
 
+    // Open addressing with linear probing, at most half full: a record's position + 1 by its digest's low bits; 0 is empty.
+    private int[] _slots = new int[MinimumSlots];
+    private int _used;
+    private int _firstFree = -1;
+
     /// <summary>How many records are held, expired ones not yet swept included.</summary>
-    public int Count => _records.Count;
+    public int Count { get; private set; }
+
+    /// <summary>How many positions the table has handed out: its records and the free positions among them.</summary>
+    internal int Positions => _used;
 
     /// <summary>The digest a key is held under (stable across restarts: the journal names records by it).</summary>
     public static UInt128 Of(string key) => XxHash128.HashToUInt128(MemoryMarshal.AsBytes(key.AsSpan()));
@@ -60,11 +80,15 @@ internal sealed class DigestRecords
     /// <summary>The record's value and expiry when it is live.</summary>
     public bool TryGetLive(UInt128 digest, DateTimeOffset now, out long value, out DateTimeOffset expiresAt)
     {
-        if (_records.TryGetValue(new Key(digest), out var record) && record.ExpiresTicks > now.UtcTicks)
+        if (Count > 0 && Find(digest, out var slot))
         {
-            value = record.Value;
-            expiresAt = new DateTimeOffset(record.ExpiresTicks, TimeSpan.Zero);
-            return true;
+            ref var record = ref At(_slots[slot] - 1);
+            if (record.ExpiresTicks > now.UtcTicks)
+            {
+                value = record.Value;
+                expiresAt = new DateTimeOffset(record.ExpiresTicks, TimeSpan.Zero);
+                return true;
+            }
         }
 
         value = 0;
@@ -75,76 +99,246 @@ internal sealed class DigestRecords
     /// <summary>Holds a value until it expires.</summary>
     public void Put(UInt128 digest, long value, DateTimeOffset expiresAt)
     {
-        var key = new Key(digest);
-        ref var record = ref CollectionsMarshal.GetValueRefOrAddDefault(_records, key, out var existed);
-        if (!existed || record.ExpiresTicks != expiresAt.UtcTicks)
+        var expiresTicks = expiresAt.UtcTicks;
+        if (Find(digest, out var slot))
         {
-            // The slice that ends at or after the expiry: swept once it has passed, when every record in it has expired.
-            var slice = (expiresAt.UtcTicks + SliceTicks - 1) / SliceTicks;
-            ref var listed = ref CollectionsMarshal.GetValueRefOrAddDefault(_slices, slice, out var sliceExists);
-            if (!sliceExists)
+            var held = _slots[slot] - 1;
+            ref var record = ref At(held);
+            if (record.ExpiresTicks != expiresTicks)
             {
-                listed = [];
-                _sliceOrder.Enqueue(slice, slice);
+                ListExpiry(held, expiresTicks);
             }
 
-            listed!.Add(key);
+            record = new Record(digest, expiresTicks, value);
+            return;
         }
 
-        record = new Record(expiresAt.UtcTicks, value);
+        var position = Allocate();
+        At(position) = new Record(digest, expiresTicks, value);
+        _slots[slot] = position + 1;
+        ListExpiry(position, expiresTicks);
+        if (++Count * 2 > _slots.Length)
+        {
+            Reindex(_slots.Length * 2);
+        }
     }
 
     /// <summary>Lets a record go (a key deleted or written as a plain entry); false when none was held.</summary>
-    public bool Remove(UInt128 digest) => _records.Remove(new Key(digest));
+    public bool Remove(UInt128 digest)
+    {
+        if (Count == 0 || !Find(digest, out var slot))
+        {
+            return false;
+        }
 
-    /// <summary>Removes what has expired, a slice at a time.</summary>
+        RemoveAt(slot);
+        return true;
+    }
+
+    /// <summary>Removes what has expired, a slice at a time; gives back the room of a table mostly emptied.</summary>
     public void Sweep(DateTimeOffset now)
     {
         var ticks = now.UtcTicks;
+        var swept = false;
         while (_sliceOrder.TryPeek(out var slice, out _) && slice * SliceTicks <= ticks)
         {
             _sliceOrder.Dequeue();
-            _slices.Remove(slice, out var keys);
-            foreach (var key in keys!)
+            _slices.Remove(slice, out var positions);
+            foreach (var position in positions!)
             {
-                if (_records.TryGetValue(key, out var record) && record.ExpiresTicks <= ticks)
+                ref var record = ref At(position);
+                if (record.ExpiresTicks != Free && record.ExpiresTicks <= ticks && Find(record.Digest, out var slot))
                 {
-                    _records.Remove(key);
+                    RemoveAt(slot);
+                }
+            }
+
+            swept = true;
+        }
+
+        if (swept && _used > ChunkLength && Count < _used / 4)
+        {
+            Pack();
+        }
+    }
+
+    /// <summary>The records as they are, copied (under the store's lock) for a rewrite of the journal to restate outside it.</summary>
+    public LiveCopy CopyLive(DateTimeOffset now)
+    {
+        var chunks = new Record[_chunks.Count][];
+        for (var i = 0; i < chunks.Length; i++)
+        {
+            chunks[i] = (Record[])_chunks[i].Clone();
+        }
+
+        return new LiveCopy(chunks, _used, now.UtcTicks);
+    }
+
+    private ref Record At(int position) => ref _chunks[position >> ChunkShift][position & (ChunkLength - 1)];
+
+    // The slot that holds the digest (true), else the empty slot where it would go.
+    private bool Find(UInt128 digest, out int slot)
+    {
+        var mask = _slots.Length - 1;
+        slot = (int)(ulong)digest & mask;
+        while (_slots[slot] is var held and not 0)
+        {
+            if (At(held - 1).Digest == digest)
+            {
+                return true;
+            }
+
+            slot = (slot + 1) & mask;
+        }
+
+        return false;
+    }
+
+    // A free position, else the next one past those handed out (a chunk added, or the first one grown, when needed).
+    private int Allocate()
+    {
+        if (_firstFree >= 0)
+        {
+            var position = _firstFree;
+            _firstFree = (int)At(position).Value;
+            return position;
+        }
+
+        if (_chunks.Count == 0)
+        {
+            _chunks.Add(new Record[FirstChunkLength]);
+        }
+        else if (_used == _chunks[0].Length && _used < ChunkLength)
+        {
+            var first = _chunks[0];
+            Array.Resize(ref first, first.Length * 2);
+            _chunks[0] = first;
+        }
+        else if (_used == _chunks.Count << ChunkShift)
+        {
+            _chunks.Add(new Record[ChunkLength]);
+        }
+
+        return _used++;
+    }
+
+    // Empties the slot and frees its record's position; the slots after it in the run move back to close the gap.
+    private void RemoveAt(int slot)
+    {
+        var position = _slots[slot] - 1;
+        At(position) = new Record(default, Free, _firstFree);
+        _firstFree = position;
+        Count--;
+
+        var mask = _slots.Length - 1;
+        var hole = slot;
+        for (var next = (slot + 1) & mask; _slots[next] is var held and not 0; next = (next + 1) & mask)
+        {
+            // A slot may move back to the hole unless the hole lies before the slot its digest starts probing from.
+            var home = (int)(ulong)At(held - 1).Digest & mask;
+            if (((next - home) & mask) >= ((next - hole) & mask))
+            {
+                _slots[hole] = held;
+                hole = next;
+            }
+        }
+
+        _slots[hole] = 0;
+    }
+
+    private void ListExpiry(int position, long expiresTicks)
+    {
+        // The slice that ends at or after the expiry: swept once it has passed, when every record in it has expired.
+        var slice = (expiresTicks + SliceTicks - 1) / SliceTicks;
+        ref var listed = ref CollectionsMarshal.GetValueRefOrAddDefault(_slices, slice, out var exists);
+        if (!exists)
+        {
+            listed = [];
+            _sliceOrder.Enqueue(slice, slice);
+        }
+
+        listed!.Add(position);
+    }
+
+    private void Reindex(int length)
+    {
+        _slots = new int[length];
+        for (var position = 0; position < _used; position++)
+        {
+            if (At(position).ExpiresTicks != Free)
+            {
+                Find(At(position).Digest, out var slot);
+                _slots[slot] = position + 1;
+            }
+        }
+    }
+
+    // Moves the records to the front of the table and lets the emptied chunks go: after a burst the table shrinks back.
+    private void Pack()
+    {
+        var records = new List<Record>(Count);
+        for (var position = 0; position < _used; position++)
+        {
+            if (At(position).ExpiresTicks != Free)
+            {
+                records.Add(At(position));
+            }
+        }
+
+        _chunks.Clear();
+        _slices.Clear();
+        _sliceOrder.Clear();
+        _used = 0;
+        _firstFree = -1;
+        foreach (var record in records)
+        {
+            var position = Allocate();
+            At(position) = record;
+            ListExpiry(position, record.ExpiresTicks);
+        }
+
+        var slots = MinimumSlots;
+        while (slots < 2 * Count)
+        {
+            slots *= 2;
+        }
+
+        Reindex(slots);
+    }
+
+    /// <summary>The live records of a moment, read outside the store's lock.</summary>
+    public sealed class LiveCopy
+    {
+        private readonly Record[][] _chunks;
+        private readonly int _used;
+        private readonly long _nowTicks;
+
+        internal LiveCopy(Record[][] chunks, int used, long nowTicks) => (_chunks, _used, _nowTicks) = (chunks, used, nowTicks);
+
+        /// <summary>Each record live at the moment of the copy.</summary>
+        public IEnumerable<(UInt128 Digest, long Value, DateTimeOffset ExpiresAt)> Records()
+        {
+            for (var position = 0; position < _used; position++)
+            {
+                var record = _chunks[position >> ChunkShift][position & (ChunkLength - 1)];
+                if (record.ExpiresTicks != Free && record.ExpiresTicks > _nowTicks)
+                {
+                    yield return (record.Digest, record.Value, new DateTimeOffset(record.ExpiresTicks, TimeSpan.Zero));
                 }
             }
         }
     }
 
-    /// <summary>The live records, copied (under the store's lock) for a rewrite of the journal to restate.</summary>
-    public List<(UInt128 Digest, long Value, long ExpiresTicks)> Live(DateTimeOffset now)
-    {
-        var live = new List<(UInt128, long, long)>(_records.Count);
-        foreach (var (key, record) in _records)
-        {
-            if (record.ExpiresTicks > now.UtcTicks)
-            {
-                live.Add((key.ToUInt128(), record.Value, record.ExpiresTicks));
-            }
-        }
-
-        return live;
-    }
-
-    // A digest as two halves: 8-byte aligned, so that a record takes 40 bytes in the table, not UInt128's padded 48.
-    private readonly struct Key(UInt128 digest) : IEquatable<Key>
+    // 32 bytes: the digest as two 8-byte halves (UInt128 would pad the struct to 48), the expiry and the value.
+    internal readonly struct Record(UInt128 digest, long expiresTicks, long value)
     {
         private readonly ulong _low = (ulong)digest;
         private readonly ulong _high = (ulong)(digest >> 64);
 
-        public UInt128 ToUInt128() => new(_high, _low);
+        public UInt128 Digest => new(_high, _low);
 
-        public bool Equals(Key other) => _low == other._low && _high == other._high;
+        public long ExpiresTicks { get; } = expiresTicks;
 
-        public override bool Equals(object? obj) => obj is Key other && Equals(other);
-
-        // The digest's bits are uniform already.
-        public override int GetHashCode() => (int)_low;
+        public long Value { get; } = value;
     }
-
-    private readonly record struct Record(long ExpiresTicks, long Value);
 }

@@ -40,7 +40,7 @@ public sealed partial class InMemoryStateStore
     private AdmissionOutcome AdmitLocked(AdmissionRequest request, DateTimeOffset now, ref long sequence)
     {
         var nonce = DigestRecords.Of(request.NonceKey);
-        if (TryGetLive(request.NonceKey, now, out _) || _digests.TryGetLive(nonce, now, out _, out _))
+        if (TryGetLiveOrDigest(request.NonceKey, nonce, now, out _, out _))
         {
             return new AdmissionOutcome(false, 0, RateLimitOutcome.Admit);
         }
@@ -216,7 +216,7 @@ public sealed partial class InMemoryStateStore
     private TokenRecordingOutcome RecordTokenLocked(TokenRecording token, DateTimeOffset now, ref long sequence)
     {
         var recorded = DigestRecords.Of(token.RecordKey);
-        if (!TryGetLive(token.RecordKey, now, out _) && !_digests.TryGetLive(recorded, now, out _, out _))
+        if (!TryGetLiveOrDigest(token.RecordKey, recorded, now, out _, out _))
         {
             sequence = PutAdmissionText(token.RecordKey, recorded, TokenRecording.Issued, now + token.Lifetime);
         }
@@ -230,25 +230,20 @@ public sealed partial class InMemoryStateStore
         var consumption = TokenConsumption.NotAsked;
         if (token.ConsumeKey is { } consume)
         {
-            var asEntry = TryGetLive(consume, now, out var record);
             var consumed = DigestRecords.Of(consume);
-            if (!asEntry && _digests.TryGetLive(consumed, now, out var value, out var expiresAt))
-            {
-                record = new Entry(DigestRecords.Decode(value), expiresAt);
-            }
-
-            consumption = record is null ? TokenConsumption.NotRecorded
+            var held = TryGetLiveOrDigest(consume, consumed, now, out var record, out var asEntry);
+            consumption = !held ? TokenConsumption.NotRecorded
                 : record.Value is TokenRecording.Used ? TokenConsumption.AlreadyUsed
                 : record.Value is TokenRecording.Issued ? TokenConsumption.Consumed
                 : TokenConsumption.NotRecorded;
             if (consumption == TokenConsumption.Consumed && asEntry)
             {
-                Put(consume, record! with { Value = TokenRecording.Used });
-                sequence = Journal(StateJournalOperation.PutText, consume, record!.ExpiresAt, text: TokenRecording.Used);
+                Put(consume, record with { Value = TokenRecording.Used });
+                sequence = Journal(StateJournalOperation.PutText, consume, record.ExpiresAt, text: TokenRecording.Used);
             }
             else if (consumption == TokenConsumption.Consumed)
             {
-                sequence = PutAdmissionText(consume, consumed, TokenRecording.Used, record!.ExpiresAt!.Value);
+                sequence = PutAdmissionText(consume, consumed, TokenRecording.Used, record.ExpiresAt!.Value);
             }
         }
 

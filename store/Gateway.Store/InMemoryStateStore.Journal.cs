@@ -62,7 +62,7 @@ public sealed partial class InMemoryStateStore
 
         using var snapshot = new StateJournalSnapshot(journal.Path);
         List<KeyValuePair<string, Entry>> listed;
-        List<(UInt128 Digest, long Value, long ExpiresTicks)> digests;
+        DigestRecords.LiveCopy digests;
         lock (_gate)
         {
             var now = Now;
@@ -85,7 +85,7 @@ public sealed partial class InMemoryStateStore
                 }
             }
 
-            digests = _digests.Live(now);
+            digests = _digests.CopyLive(now);
             journal.BeginRewrite();
         }
 
@@ -96,9 +96,9 @@ public sealed partial class InMemoryStateStore
                 Restate(snapshot, key, entry);
             }
 
-            foreach (var (digest, value, expiresTicks) in digests)
+            foreach (var (digest, value, expiresAt) in digests.Records())
             {
-                snapshot.PutDigest(digest, value, new DateTimeOffset(expiresTicks, TimeSpan.Zero));
+                snapshot.PutDigest(digest, value, expiresAt);
             }
         }
         catch (IOException)

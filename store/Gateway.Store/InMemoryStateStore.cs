@@ -115,19 +115,25 @@ public sealed partial class InMemoryStateStore : IStateStore, IDisposable
     /// A key as any caller reads it: its entry, else the nonce or decision-token record held by its digest (a caller that
     /// writes the key then holds it as an entry: <see cref="ForgetDigest"/>).
     /// </summary>
-    private bool TryGetLiveOrDigest(string key, DateTimeOffset now, out Entry entry)
-    {
-        if (TryGetLive(key, now, out entry))
-        {
-            return true;
-        }
+    private bool TryGetLiveOrDigest(string key, DateTimeOffset now, out Entry entry) =>
+        TryGetLive(key, now, out entry) || (_digests.Count > 0 && TryGetDigest(DigestRecords.Of(key), now, out entry));
 
-        if (_digests.Count > 0 && _digests.TryGetLive(DigestRecords.Of(key), now, out var value, out var expiresAt))
+    /// <summary>As <see cref="TryGetLiveOrDigest(string, DateTimeOffset, out Entry)"/>, with the key's digest already made; <paramref name="asEntry"/> says which held it.</summary>
+    private bool TryGetLiveOrDigest(string key, UInt128 digest, DateTimeOffset now, out Entry entry, out bool asEntry)
+    {
+        asEntry = TryGetLive(key, now, out entry);
+        return asEntry || TryGetDigest(digest, now, out entry);
+    }
+
+    private bool TryGetDigest(UInt128 digest, DateTimeOffset now, out Entry entry)
+    {
+        if (_digests.TryGetLive(digest, now, out var value, out var expiresAt))
         {
             entry = new Entry(DigestRecords.Decode(value), expiresAt);
             return true;
         }
 
+        entry = null!;
         return false;
     }
 

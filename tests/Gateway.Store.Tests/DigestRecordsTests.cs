@@ -53,4 +53,98 @@ public sealed class DigestRecordsTests
         records.Sweep(now.AddSeconds(60));
         Assert.Equal(0, records.Count);
     }
+
+    [Fact]
+    public void Operations_ManyAgainstADictionary_ReadTheSameRecordsWithAndAfterSweeps()
+    {
+        var now = DateTimeOffset.UnixEpoch.AddDays(20_000);
+        var random = new Random(71);
+        var records = new DigestRecords();
+        var model = new Dictionary<UInt128, (long Value, DateTimeOffset ExpiresAt)>();
+        var keys = Enumerable.Range(0, 40_000).Select(i => DigestRecords.Of($"nonce:{i}")).ToArray();
+        for (var step = 0; step < 200_000; step++)
+        {
+            var key = keys[random.Next(keys.Length)];
+            switch (random.Next(10))
+            {
+                case < 7:
+                    var expiresAt = now.AddMilliseconds(random.Next(1, 5_000));
+                    records.Put(key, step, expiresAt);
+                    model[key] = (step, expiresAt);
+                    break;
+                case < 9:
+                    Assert.Equal(model.Remove(key), records.Remove(key));
+                    break;
+                default:
+                    // Swept a tenth of a second at a time: at a whole tenth, every record expired by then is gone.
+                    now = now.AddMilliseconds(100 * random.Next(0, 3));
+                    records.Sweep(now);
+                    foreach (var expired in model.Where(pair => pair.Value.ExpiresAt <= now).Select(pair => pair.Key).ToList())
+                    {
+                        model.Remove(expired);
+                    }
+
+                    Assert.Equal(model.Count, records.Count);
+                    break;
+            }
+        }
+
+        foreach (var key in keys)
+        {
+            Assert.Equal(model.TryGetValue(key, out var held) && held.ExpiresAt > now, records.TryGetLive(key, now, out var value, out var expiresAt));
+            Assert.Equal(held.ExpiresAt > now ? held : default, held.ExpiresAt > now ? (value, expiresAt) : default);
+        }
+
+        var copied = records.CopyLive(now).Records().ToDictionary(record => record.Digest, record => (record.Value, record.ExpiresAt));
+        Assert.Equal(model.Where(pair => pair.Value.ExpiresAt > now).OrderBy(pair => pair.Key), copied.OrderBy(pair => pair.Key));
+    }
+
+    [Fact]
+    public void Sweep_AfterABurstHasExpired_GivesTheTableRoomBack()
+    {
+        var now = DateTimeOffset.UnixEpoch.AddDays(20_000);
+        var records = new DigestRecords();
+        for (var i = 0; i < 100_000; i++)
+        {
+            records.Put(DigestRecords.Of($"nonce:burst:{i}"), i, now.AddSeconds(1));
+        }
+
+        var kept = DigestRecords.Of("nonce:kept");
+        records.Put(kept, 7, now.AddSeconds(60));
+        Assert.Equal(100_001, records.Positions);
+
+        records.Sweep(now.AddSeconds(2));
+
+        Assert.Equal(1, records.Count);
+        Assert.Equal(1, records.Positions);
+        Assert.True(records.TryGetLive(kept, now.AddSeconds(2), out var value, out _));
+        Assert.Equal(7, value);
+        records.Sweep(now.AddSeconds(60));
+        Assert.Equal(0, records.Count);
+    }
+
+    [Fact]
+    public void Put_AfterRemovals_ReusesTheFreedPositions()
+    {
+        var now = DateTimeOffset.UnixEpoch.AddDays(20_000);
+        var records = new DigestRecords();
+        var keys = Enumerable.Range(0, 1_000).Select(i => DigestRecords.Of($"token:{i}")).ToArray();
+        foreach (var key in keys)
+        {
+            records.Put(key, 1, now.AddSeconds(30));
+        }
+
+        foreach (var key in keys.Take(500))
+        {
+            Assert.True(records.Remove(key));
+        }
+
+        foreach (var key in keys.Take(500))
+        {
+            records.Put(key, 2, now.AddSeconds(30));
+        }
+
+        Assert.Equal(1_000, records.Positions);
+        Assert.All(keys, key => Assert.True(records.TryGetLive(key, now, out _, out _)));
+    }
 }
