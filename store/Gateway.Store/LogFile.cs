@@ -96,10 +96,17 @@ internal sealed class LogFile : IDisposable
     /// <exception cref="IOException">The write or fsync failed (nothing is counted as written; the next append overwrites it).</exception>
     public long Append(IReadOnlyList<string> entries)
     {
+        // Written a chunk at a time, below the large-object heap's threshold: a seal's megabytes never sit in memory whole.
         var buffer = new ArrayBufferWriter<byte>(ChunkBytes);
+        var end = Bytes;
         foreach (var entry in entries)
         {
             var length = Encoding.UTF8.GetByteCount(entry);
+            if (buffer.WrittenCount > 0 && buffer.FreeCapacity < HeaderBytes + length)
+            {
+                end = Write(buffer, end);
+            }
+
             var span = buffer.GetSpan(HeaderBytes + length);
             Encoding.UTF8.GetBytes(entry, span[HeaderBytes..]);
             BinaryPrimitives.WriteInt32LittleEndian(span, length);
@@ -107,10 +114,19 @@ internal sealed class LogFile : IDisposable
             buffer.Advance(HeaderBytes + length);
         }
 
-        RandomAccess.Write(_file.SafeFileHandle, buffer.WrittenSpan, Bytes);
+        end = Write(buffer, end);
         _file.Flush(flushToDisk: true);
-        Bytes += buffer.WrittenCount;
+        Bytes = end;
         return Bytes;
+    }
+
+    // The buffered entries written at the offset; the offset after them.
+    private long Write(ArrayBufferWriter<byte> buffer, long offset)
+    {
+        RandomAccess.Write(_file.SafeFileHandle, buffer.WrittenSpan, offset);
+        offset += buffer.WrittenCount;
+        buffer.ResetWrittenCount();
+        return offset;
     }
 
     /// <summary>Entries <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> of the first <paramref name="sealedCount"/> (<paramref name="sealedBytes"/> bytes).</summary>

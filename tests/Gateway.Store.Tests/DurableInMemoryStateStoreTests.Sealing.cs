@@ -31,6 +31,27 @@ public sealed partial class DurableInMemoryStateStoreTests
     }
 
     [Fact]
+    public async Task SealLogs_ManyTimesTheWriteChunk_ReadBackWholeAfterReopen()
+    {
+        // About 3.5 times the 64 KiB written at a time, with one entry larger than that on its own, in the middle.
+        string[] entries = [.. Enumerable.Range(0, 240).Select(static i => $"entry-{i:D3}-" + new string(i == 120 ? 'x' : 'é', i == 120 ? 100_000 : 500))];
+        using (var store = Open())
+        {
+            for (var i = 0; i < entries.Length; i++)
+            {
+                Assert.True(await store.TryAppendAsync("log:big", i, [Encoding.UTF8.GetBytes(entries[i])]));
+            }
+
+            Assert.True(await store.SealLogsAsync());
+            Assert.Equal(0, store.UnsealedChars);
+        }
+
+        using var reopened = Open();
+        Assert.Equal(entries, await reopened.ReadLogAsync("log:big", 0, 500));
+        Assert.Equal(entries[119..122], await reopened.ReadLogAsync("log:big", 119, 3));
+    }
+
+    [Fact]
     public async Task SealLogs_AfterReopenAndCompaction_LogKeepsEveryEntryAndExtendsFromItsTip()
     {
         using (var store = Open())
