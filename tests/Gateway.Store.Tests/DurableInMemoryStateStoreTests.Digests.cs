@@ -36,6 +36,42 @@ public sealed partial class DurableInMemoryStateStoreTests
     }
 
     [Fact]
+    public async Task Admit_ConcurrentWithRewrites_EveryAcknowledgedNonceAndDeletionSurvivesReopen()
+    {
+        // More than one chunk of records, rewritten over and over while nonces are admitted and some deleted.
+        var nonces = Enumerable.Range(0, 20_000).Select(static i => Admission("rewritten-" + i) with { NonceValue = Timestamp }).ToArray();
+        var deleted = nonces.Where(static (_, i) => i % 10 == 0).Select(static request => request.NonceKey).ToHashSet();
+        var rewrites = 0;
+        using (var store = Open())
+        {
+            var admitting = Task.WhenAll(Enumerable.Range(0, 16).Select(worker => Task.Run(async () =>
+            {
+                for (var i = worker; i < nonces.Length; i += 16)
+                {
+                    Assert.True((await store.AdmitAsync(nonces[i])).NonceFresh);
+                    if (deleted.Contains(nonces[i].NonceKey))
+                    {
+                        await store.DeleteAsync(nonces[i].NonceKey);
+                    }
+                }
+            })));
+            while (!admitting.IsCompleted)
+            {
+                rewrites += await store.CompactBesideAsync() ? 1 : 0;
+            }
+
+            await admitting;
+        }
+
+        Assert.True(rewrites > 1, $"{rewrites} rewrites");
+        using var reopened = Open();
+        foreach (var request in nonces)
+        {
+            Assert.Equal(deleted.Contains(request.NonceKey), (await reopened.AdmitAsync(request)).NonceFresh);
+        }
+    }
+
+    [Fact]
     public async Task SetAndDelete_AKeyHeldByDigest_ReadAsTheKeyBeforeAndAfterReopen()
     {
         AdmissionRequest overwritten = Admission("overwritten") with { NonceValue = Timestamp }, deleted = Admission("deleted") with { NonceValue = Timestamp };
