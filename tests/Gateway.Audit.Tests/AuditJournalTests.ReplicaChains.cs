@@ -1,4 +1,5 @@
 using Gateway.Audit.Evidence;
+using Gateway.Audit.Options;
 using Gateway.Audit.Tests.Infrastructure;
 using Gateway.Cli;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -36,6 +37,17 @@ public abstract partial class AuditJournalTests
 
         // Each chain numbered from 1 on its own.
         Assert.All(records.GroupBy(r => r.Replica), chain => Assert.Equal(Enumerable.Range(1, chain.Count()).Select(s => (long)s), chain.Select(r => r.Seq).Order()));
+    }
+
+    [Fact]
+    public void Chains_Unset_TheSinksDefaultOnThisMachine()
+    {
+        var sink = CreateSink();
+        var options = new AuditOptions { ReplicaId = TestServices.Replica, GroupsInFlight = TestServices.GroupsInFlight };
+
+        var journal = new AuditJournal(sink, [], Time, TestServices.Metrics, MsOptions.Create(options), MsOptions.Create(new EvidenceOptions()), TestServices.ReceiptKeys, NullLogger<AuditJournal>.Instance);
+
+        Assert.Equal(AuditOptions.DefaultChainsPerReplica(sink.ChainsAppendSideBySide, Environment.ProcessorCount), journal.Chains);
     }
 
     [Fact]

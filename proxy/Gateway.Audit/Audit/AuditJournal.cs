@@ -70,7 +70,7 @@ public sealed partial class AuditJournal
         _leaves = leaves;
         _admissions = admissions;
         Replica = options.Value.ReplicaId ?? AuditPartition.DefaultReplica();
-        Chains = options.Value.EffectiveChainsPerReplica;
+        Chains = options.Value.ChainsPerReplica ?? AuditOptions.DefaultChainsPerReplica(store.ChainsAppendSideBySide, Environment.ProcessorCount);
         ArgumentOutOfRangeException.ThrowIfLessThan(Chains, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Chains, AuditPartition.MaxChains);
     }

@@ -53,6 +53,13 @@ public interface IAuditStore
     /// </summary>
     bool KeepsAppendOrder => false;
 
+    /// <summary>
+    /// Whether appends to different chains go on side by side in this process (the embedded store's journal) rather than
+    /// queue at one server thread (Redis): only then does an unset <c>Gateway:Audit:ChainsPerReplica</c> grow with the cores
+    /// (<see cref="Options.AuditOptions.DefaultChainsPerReplica"/>).
+    /// </summary>
+    bool ChainsAppendSideBySide => false;
+
     /// <summary>Throws when the sink cannot take appends now (directory gone, store unreachable): the readiness probe.</summary>
     ValueTask ProbeAsync(CancellationToken cancellationToken = default);
 }

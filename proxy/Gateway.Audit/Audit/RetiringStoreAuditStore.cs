@@ -33,6 +33,9 @@ public sealed class RetiringStoreAuditStore : IAdmittingAuditStore, IAuditRetire
 
     public bool KeepsAppendOrder => _journal.KeepsAppendOrder;
 
+    /// <summary>True: each chain's group is sealed, signed and journaled in this process, apart from the other chains'.</summary>
+    public bool ChainsAppendSideBySide => true;
+
     public ValueTask<AuditTip> GetTipAsync(AuditPartition partition, CancellationToken cancellationToken = default) =>
         _journal.GetTipAsync(partition, cancellationToken);
 

@@ -25,12 +25,18 @@ public sealed class AuditChainsOptionsTests
     public void Validate_ChainsPerReplicaWithinBounds_IsAccepted(int chains) =>
         Assert.True(new OversightOptionsValidator().Validate(null, new OversightOptions { Audit = new AuditOptions { ChainsPerReplica = chains } }).Succeeded);
 
-    [Fact]
-    public void EffectiveChainsPerReplica_Unset_IsHalfTheCoresFromOneToEight()
-    {
-        Assert.Equal(1, new AuditOptions().EffectiveChainsPerReplica);
-        Assert.Equal(3, new AuditOptions { ChainsPerReplica = 3 }.EffectiveChainsPerReplica);
-    }
+    [Theory]
+    [InlineData(true, 1, 1)]
+    [InlineData(true, 2, 1)]
+    [InlineData(true, 4, 1)]
+    [InlineData(true, 8, 2)]
+    [InlineData(true, 16, 4)]
+    [InlineData(true, 64, 4)]
+    [InlineData(false, 2, 1)]
+    [InlineData(false, 16, 1)]
+    [InlineData(false, 64, 1)]
+    public void DefaultChainsPerReplica_Cores_AQuarterOfThemFromOneToFourOnlyWhereChainsAppendSideBySide(bool sideBySide, int cores, int expected) =>
+        Assert.Equal(expected, AuditOptions.DefaultChainsPerReplica(sideBySide, cores));
 
     [Fact]
     public void Validate_ReplicaIdNamingAChain_IsRefused()
