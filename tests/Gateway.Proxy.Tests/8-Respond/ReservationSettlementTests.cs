@@ -158,8 +158,9 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// After <see cref="Arm"/>: the first append passes (the decision) and names the audit log; later appends to that log
-    /// (the outcome) wait for a settle, or give up. Appends to any other log pass.
+    /// After <see cref="Arm"/>: the first append that admits passes (the decision, which carries its admission) and names the
+    /// audit log; later appends to that log that admit nothing (the outcome) wait for a settle, or give up. Appends before
+    /// that decision (an earlier request's outcome, its linger ended after the arming) and to any other log pass.
     /// </summary>
     public sealed class AppendGate
     {
@@ -186,9 +187,20 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
             }
         }
 
-        public async Task BeforeAppendAsync(string log)
+        public async Task BeforeAppendAsync(string log, bool admits)
         {
-            if (Volatile.Read(ref _armed) == 0 || Interlocked.CompareExchange(ref _decisionLog, log, null) is null || _decisionLog != log)
+            if (Volatile.Read(ref _armed) == 0)
+            {
+                return;
+            }
+
+            if (admits)
+            {
+                Interlocked.CompareExchange(ref _decisionLog, log, null);
+                return;
+            }
+
+            if (Volatile.Read(ref _decisionLog) != log)
             {
                 return;
             }
@@ -220,15 +232,15 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
             // The decision's append carries its admission where the journal is on this store (TryAppendAdmittingAsync).
             return method.Name switch
             {
-                nameof(IStateStore.TryAppendAsync) => new ValueTask<bool>(AppendAsync<bool>(gate, args, call)),
-                nameof(IStateStore.TryAppendAdmittingAsync) => new ValueTask<AppendAdmission>(AppendAsync<AppendAdmission>(gate, args, call)),
+                nameof(IStateStore.TryAppendAsync) => new ValueTask<bool>(AppendAsync<bool>(gate, args, call, admits: false)),
+                nameof(IStateStore.TryAppendAdmittingAsync) => new ValueTask<AppendAdmission>(AppendAsync<AppendAdmission>(gate, args, call, admits: true)),
                 _ => call(),
             };
         });
 
-        private static async Task<T> AppendAsync<T>(AppendGate gate, object?[]? args, Func<object?> call)
+        private static async Task<T> AppendAsync<T>(AppendGate gate, object?[]? args, Func<object?> call, bool admits)
         {
-            await gate.BeforeAppendAsync((string)args![0]!).ConfigureAwait(false);
+            await gate.BeforeAppendAsync((string)args![0]!, admits).ConfigureAwait(false);
             return await (ValueTask<T>)call()!;
         }
     }
