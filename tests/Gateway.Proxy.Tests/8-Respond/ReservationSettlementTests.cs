@@ -229,11 +229,13 @@ public sealed class ReservationSettlementTests : IAsyncLifetime
                 gate.Settling();
             }
 
-            // The decision's append carries its admission where the journal is on this store (TryAppendAdmittingAsync).
+            // The decision's append carries its admission where the journal is on this store (TryAppendAdmittingAsync, its
+            // admissions the eighth argument); one that carries settles alone admits nothing.
             return method.Name switch
             {
                 nameof(IStateStore.TryAppendAsync) => new ValueTask<bool>(AppendAsync<bool>(gate, args, call, admits: false)),
-                nameof(IStateStore.TryAppendAdmittingAsync) => new ValueTask<AppendAdmission>(AppendAsync<AppendAdmission>(gate, args, call, admits: true)),
+                nameof(IStateStore.TryAppendAdmittingAsync) => new ValueTask<AppendAdmission>(
+                    AppendAsync<AppendAdmission>(gate, args, call, admits: args![7] is IReadOnlyList<AdmissionRequest> { Count: > 0 })),
                 _ => call(),
             };
         });
