@@ -95,8 +95,8 @@ def split(runs, field):
 
 def redis_figures(runs):
     """Per request, the medians over the rounds of what the runs cost Redis (run.sh's loadtests/redis_stats.py):
-    commands by name and summed, script runs, used_memory's growth and the keys added; and the keys in Redis after
-    the last of the runs."""
+    commands by name and summed, script runs, used_memory's growth and the keys added; the keys in Redis after the
+    last of the runs; and per script run, its time on redis-server's clock (mean, p50, p99)."""
     rows = [r["redis"] for r in runs if r.get("redis")]
     if not rows:
         return None
@@ -112,6 +112,9 @@ def redis_figures(runs):
         "memory_bytes_per_request": median([row.get("memory_bytes_per_request") for row in rows]),
         "keys_after": rows[-1].get("keys_after"),
         "keys_added_per_request": median([row.get("keys_added_per_request") for row in rows]),
+        "script_us_per_run": median([row.get("script_us_per_run") for row in rows]),
+        "script_p50_us": median([row.get("script_latency_us", {}).get("p50") for row in rows]),
+        "script_p99_us": median([row.get("script_latency_us", {}).get("p99") for row in rows]),
     }
 
 
@@ -427,6 +430,11 @@ def per(value):
     return "-" if value is None else f"{value:.3f}" if abs(value) < 0.1 else f"{value:.2f}"
 
 
+def us(value):
+    """µs: whole from 100 up, one decimal below, "-" when not measured."""
+    return "-" if value is None else f"{value:.0f}" if value >= 100 else f"{value:.1f}"
+
+
 def receipt_signing(runs):
     """Issue #28: per run, the receipts' signing cost per audit group and per receipt; medians over the rounds, or None."""
     signed = [r["receipt_signing"] for r in runs if r.get("receipt_signing", {}).get("groups")]
@@ -455,11 +463,31 @@ def write_receipt_signing(lines, summary):
     lines.append("")
 
 
+def write_redis_script(lines, summary):
+    """What one run of the gateway's script costs redis-server, on its own clock, at each rate: the part of a request's
+    one store round trip that is Redis working rather than waiting, beside the floor's plain round trip."""
+    rows = [r for r in summary.values()
+            if r["target"] != "baseline" and (r.get("redis") or {}).get("script_us_per_run") is not None]
+    if not rows:
+        return
+    rows.sort(key=lambda r: (r["store"], phase_order(r["phase"]), r["scenario"]))
+    section(lines, "Redis's script per run, on redis-server's own clock (µs)",
+            ["store", "run", "script runs per request", "mean", "p50", "p99"],
+            [[r["store"], f"{r['phase']} gateway:{r['scenario']}", per(r["redis"]["script_runs_per_request"]),
+              us(r["redis"]["script_us_per_run"]), us(r["redis"]["script_p50_us"]), us(r["redis"]["script_p99_us"])]
+             for r in rows])
+    lines.append("Redis' `INFO commandstats` (usec over calls of `evalsha`, `eval` and `fcall`: the mean) and `INFO latencystats` "
+                 "(Redis 7: the percentiles of the script command sent most) after each run, both reset right before it, median "
+                 "of the rounds. The time redis-server spends running the script, its `redis.call`s included, and nothing of the "
+                 "network or of either side's wake-ups: the part of a request's one store round trip that the one-round-trip "
+                 "floor's plain `SET` does not have.")
+    lines.append("")
+
+
 def write_store_calls(lines, rows):
     """Issue #32's figure: the store calls an allowed request makes, by operation, and what they cost Redis."""
     if not rows:
         return
-    us = lambda v: "-" if v is None else f"{v:.0f}" if v >= 100 else f"{v:.1f}"
     table = []
     for row in rows:
         run = f"{row['phase']} gateway:{row['scenario']}"
@@ -817,7 +845,6 @@ def write_markdown(report_dir, env, summary, comps, goal, more):
         lines.append("")
     stage_rows = [r for r in ordered(summary, "full") if r["target"] == "gateway" and r.get("stages")]
     if stage_rows:
-        us = lambda v: "-" if v is None else f"{v:.0f}" if v >= 100 else f"{v:.1f}"
         table = []
         for r in stage_rows:
             run = f"gateway:{r['scenario']}"
@@ -856,6 +883,7 @@ def write_markdown(report_dir, env, summary, comps, goal, more):
         lines.append("")
     write_store_calls(lines, store_calls(summary))
     write_receipt_signing(lines, summary)
+    write_redis_script(lines, summary)
     rss = more.get("rss") or []
     if rss:
         section(lines, "Gateway memory (RSS)", ["store", "gateway", "peak MiB", "final MiB", "samples"],

@@ -653,7 +653,8 @@ run() {
   [[ "$rss_kb" =~ ^[0-9]+$ ]] || rss_kb=null
   [[ -s "$metrics_before" ]] && scrape_metrics "${port_metrics[$port]:-}" "$metrics_after"
   if [[ -n "$redis_stats" ]]; then
-    redis-cli -p "$redis_port" INFO commandstats >"$redis_stats" 2>&1 || true
+    # The scripts' own time: commandstats' usec per call, latencystats' percentiles (Redis 7; empty before it).
+    { redis-cli -p "$redis_port" INFO commandstats; redis-cli -p "$redis_port" INFO latencystats; } >"$redis_stats" 2>&1 || true
     redis_after="$(redis_memory_keys)"
   fi
   local gc_after; gc_after="$(gc_counters "$metrics_after")"

@@ -78,6 +78,28 @@ class SyscallTests(unittest.TestCase):
         self.assertEqual(lines, [])
 
 
+class RedisScriptTests(unittest.TestCase):
+    def test_writeRedisScript_medianOfTheRoundsAtEachRate(self):
+        def timed(phase, mean, p50, p99, round_):
+            r = row("gateway", "chat", phase, rate=1000, round_=round_)
+            r["redis"] = {"script_runs_per_request": 0.99, "commands_total_per_request": 15.6,
+                          "script_us_per_run": mean, "script_latency_us": {"p50": p50, "p99": p99, "p99.9": p99 * 2}}
+            return r
+        summary = report.aggregate([timed("rate1000", 105.7, 108.0, 297.0, 1), timed("rate1000", 119.3, 112.0, 310.0, 2),
+                                    timed("rate1000", 110.0, 104.0, 299.0, 3), row("baseline", "chat", "rate1000", rate=1000)])
+        lines = []
+        report.write_redis_script(lines, summary)
+        table = [line for line in lines if line.startswith("| redis")]
+        self.assertEqual(table, ["| redis | rate1000 gateway:chat | 0.99 | 110 | 108 | 299 |"])
+
+    def test_writeRedisScript_rowsWithoutTheScriptsTimeNoSection(self):
+        r = row("gateway", "allow")
+        r["redis"] = {"script_runs_per_request": 0.16, "commands_total_per_request": 5.5}
+        lines = []
+        report.write_redis_script(lines, report.aggregate([r]))
+        self.assertEqual(lines, [])
+
+
 def jit_lines(rows, env=None):
     lines = []
     report.write_jit(lines, report.aggregate(rows), env)
