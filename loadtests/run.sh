@@ -1367,6 +1367,16 @@ if [[ -n "$trace_bin" ]]; then
 fi
 
 # --- report --------------------------------------------------------------------------------------
+# tree_changes: what git reports changed in the tree, the report being written left out (kept in the tree, it is new).
+tree_changes() {
+  local own; own="$(realpath "$report_dir")"
+  if [[ "$own" == "$(realpath "$root")"/* ]]; then
+    git -C "$root" status --porcelain -- . ":(exclude)$own" 2>/dev/null
+  else
+    git -C "$root" status --porcelain 2>/dev/null
+  fi
+}
+
 {
   echo "{"
   echo "  \"timestamp\": \"$stamp\","
@@ -1378,7 +1388,7 @@ fi
   echo "  \"redis\": $( (redis-server --version 2>/dev/null || echo none) | jq -R .),"
   echo "  \"dotnet\": $(dotnet --version | jq -R .),"
   echo "  \"commit\": $(git -C "$root" rev-parse --short HEAD 2>/dev/null | jq -R .),"
-  echo "  \"dirty\": $( [[ -n "$(git -C "$root" status --porcelain 2>/dev/null)" ]] && echo true || echo false),"
+  echo "  \"dirty\": $( [[ -n "$(tree_changes)" ]] && echo true || echo false),"
   echo "  \"duration_s\": $duration, \"rounds\": $rounds, \"threads\": $threads, \"connections\": $connections, \"half_connections\": $half_connections,"
   echo "  \"gateway_env\": $(jq -n --arg v "${LOADTEST_GATEWAY_ENV:-}" '$v'), \"image_runtime_env\": $(jq -n --arg v "${image_runtime_env[*]}" '$v'), \"soak_s\": $soak, \"soak_store\": \"$soak_store\","
   echo "  \"prefer\": $(jq -n --arg v "$prefer" '$v'),"
