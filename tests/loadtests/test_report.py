@@ -100,6 +100,66 @@ class RedisScriptTests(unittest.TestCase):
         self.assertEqual(lines, [])
 
 
+def hot_path(rows, cores, more=None):
+    """Issue #71's targets of a run of these rows on a machine of that many cores, by their text's start."""
+    summary = report.aggregate(rows)
+    extra = dict(more or {}, cores=cores)
+    return {t["target"].split(" (")[0].split(" <=")[0].split(" >=")[0]: t
+            for t in report.hot_path_targets(report.comparisons(summary), summary, extra)}
+
+
+def chat_rate(target, scenario, phase, p50, p99, cpu, calls=None):
+    r = row(target, scenario, phase, rate=int(phase[4:]), p99=p99, cpu=cpu)
+    r["latency_us"]["p50"] = p50
+    if calls is not None:
+        r["stages"] = {"total": {"count": 1000, "sum_us": 700000, "mean_us": 700, "p50_us": 600, "p99_us": 2000}}
+        r["store_operations"] = {op: {"count": int(n * 1000), "sum_us": 1000.0, "mean_us": 1, "p50_us": 1, "p99_us": 1}
+                                 for op, n in calls.items()}
+    return r
+
+
+class HotPathTargetTests(unittest.TestCase):
+    def test_hotPathTargets_underSixteenCoresJudgesTheTwoCoreSet(self):
+        targets = hot_path([
+            chat_rate("gateway", "chat", "rate1000", 800, 1900, 700, calls={"log_append_admit": 0.98, "log_append_settle": 0.02}),
+            chat_rate("baseline", "chat", "rate1000", 300, 900, 400),
+            chat_rate("baseline", "chat[waits1]", "rate1000", 400, 1300, 450),
+            row("gateway", "allow", rps=9000.0), row("baseline", "same-allow", rps=20000.0),
+        ], cores=2)
+        calls = targets["store calls before forwarding per chat completion at 1000 req/s"]
+        self.assertEqual((calls["measured_count"], calls["met"]), (0.98, True), "the outcome's settle comes after the answer")
+        over = targets["chat completion at 1000 req/s fixed: added p99"]
+        self.assertEqual((over["measured_us"], over["met"]), (600, False), "+1.0 ms added against the floor's +0.4")
+        cpu = targets["CPU per chat completion at 1000 req/s"]
+        self.assertEqual((cpu["measured"], cpu["met"]), (1.75, True))
+        allow = targets["allow"]
+        self.assertEqual((allow["measured"], allow["met"]), (0.45, False))
+        self.assertIsNone(targets["RSS after 10 minutes at 1000 req/s"]["met"], "no soak ran")
+
+    def test_hotPathTargets_sixteenCoresJudgesAddedLatencyAtThreeThousand(self):
+        targets = hot_path([
+            chat_rate("gateway", "chat", "rate3000", 500, 900, 700),
+            chat_rate("baseline", "chat", "rate3000", 280, 640, 340),
+        ], cores=16)
+        p50 = targets["chat completion at 3000 req/s fixed: added p50"]
+        p99 = targets["chat completion at 3000 req/s fixed: added p99"]
+        self.assertEqual((p50["measured_us"], p50["met"]), (220, True))
+        self.assertEqual((p99["measured_us"], p99["met"]), (260, True))
+        cpu = targets["CPU per chat completion at 3000 req/s"]
+        self.assertEqual((round(cpu["measured"], 2), cpu["met"]), (2.06, False), "700 against 340 µs")
+
+    def test_hotPathTargets_soakAtOneThousandForTenMinutesReadsItsLastRss(self):
+        soak = row("gateway", "allow", rate=1000, store="soak")
+        more = {"soak_rss_kb_per_minute": [110000] + [150000] * 10, "soak_store": "memory",
+                "rss": [{"store": "soak", "gateway": "gateway", "peak_kb": 160000, "final_kb": 157000, "samples": 11}]}
+        rss = [t for name, t in hot_path([soak], cores=2, more=more).items() if name.startswith("RSS")][0]
+        self.assertEqual((rss["measured_count"], rss["met"]), ("153 MiB", False))
+        self.assertIn("the soak on the memory store", rss["target"])
+        shorter = dict(more, soak_rss_kb_per_minute=[110000] * 5)
+        rss = [t for name, t in hot_path([soak], cores=2, more=shorter).items() if name.startswith("RSS")][0]
+        self.assertIsNone(rss["met"], "five minutes are not ten")
+
+
 def jit_lines(rows, env=None):
     lines = []
     report.write_jit(lines, report.aggregate(rows), env)
