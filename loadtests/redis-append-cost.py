@@ -15,11 +15,14 @@ Usage: loadtests/redis-append-cost.py [report-dir]   (default artifacts/loadtest
 """
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+# resp.py beside this script, however it is loaded (run, or imported by a test).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from resp import Redis, free_port  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GROUP = 11            # records per group: what the load test's allow run averaged (44,520 records in 4,037 groups)
@@ -28,45 +31,13 @@ SIZES = [300, 1024, 3300]
 
 
 def append_script():
+    """The gateway's Append script as RedisScripts.cs composes it: the append step, then its body."""
     source = open(os.path.join(ROOT, "store/Gateway.Store/RedisScripts.cs"), encoding="utf-8").read()
-    match = re.search(r'public static LuaScript Append \{ get; \} = LuaScript\.Prepare\("""\n(.*?)\n\s*"""\);', source, re.S)
-    if not match:
+    step = re.search(r'private const string AppendStep = """\n(.*?)\n\s*""";', source, re.S)
+    body = re.search(r'public static LuaScript Append \{ get; \} = LuaScript\.Prepare\(AppendStep \+ """\n(.*?)\n\s*"""\);', source, re.S)
+    if not step or not body:
         sys.exit("the Append script was not found in RedisScripts.cs")
-    return "\n".join(line.strip() for line in match.group(1).splitlines())
-
-
-class Redis:
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port))
-        self.file = self.sock.makefile("rb")
-
-    def call(self, *args):
-        out = [b"*%d\r\n" % len(args)]
-        for a in args:
-            a = a if isinstance(a, bytes) else str(a).encode()
-            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-        self.sock.sendall(b"".join(out))
-        return self.reply()
-
-    def reply(self):
-        line = self.file.readline()
-        kind, rest = line[:1], line[1:-2]
-        if kind == b"-":
-            raise RuntimeError(rest.decode())
-        if kind in (b"+", b":"):
-            return rest
-        if kind == b"$":
-            n = int(rest)
-            return None if n < 0 else self.file.read(n + 2)[:-2]
-        if kind == b"*":
-            return [self.reply() for _ in range(int(rest))]
-        raise RuntimeError("unexpected reply %r" % line)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return "\n".join(line.strip() for line in (step.group(1) + "\n" + body.group(1)).splitlines())
 
 
 def cpu_us(pid):
@@ -92,10 +63,11 @@ def measure(redis, pid, sha, noop, size, case):
     cpu0 = cpu_us(pid)
     started = time.time()
     for _ in range(GROUPS):
+        # After the expected length: no explanation fields and no companion entries (RedisScripts.Append's arguments).
         if case == "args":
-            redis.call("EVALSHA", noop, 1, "audit", 0, *records)
+            redis.call("EVALSHA", noop, 1, "audit", 0, 0, 0, *records)
             continue
-        if redis.call("EVALSHA", sha, 1, "audit", length, *records) != b"1":
+        if redis.call("EVALSHA", sha, 1, "audit", length, 0, 0, *records) != b"1":
             sys.exit("the append script refused a group")
         length += GROUP
         if case == "reuse":
