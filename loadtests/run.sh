@@ -31,6 +31,9 @@
 #                               writes waiting for them as the cluster default does), allow signed for three tenants whose
 #                               hash slots lie on the three primaries; aggregate throughput, audit conflicts and every chain
 #                               verified after each; plus one replica with ReplicaAcknowledgements=0 (the cost of WAIT)
+#   LOADTEST_REDIS_MONITOR=0    1: every command each redis-server of the run is sent, captured with MONITOR from its
+#                               start into runs/redis-monitor-<port>.txt (hundreds of MB; MONITOR slows Redis, so such a
+#                               run's figures are not for comparing): the input of loadtests/redis-replay.py
 #   LOADTEST_REDIS_BENCH=1      the gateway's Redis client (StackExchange.Redis) against redis-benchmark, same commands
 #   LOADTEST_PROFILE=1          a CPU profile of the allow path (Redis) with dotnet-trace, summarised in profile.md, taken
 #                               in an extra allow run after the measured rounds (no measured row carries the profiler)
@@ -401,6 +404,13 @@ start_redis() {
   redis_pid="$started_pid"
   for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.2; done
   log "redis-server $(redis-server --version | awk '{print $3}') on 127.0.0.1:$redis_port"
+  if [[ "${LOADTEST_REDIS_MONITOR:-0}" == 1 ]]; then
+    local capture="$report_dir/runs/redis-monitor-$redis_port.txt"
+    start "$capture" redis-cli -p "$redis_port" MONITOR
+    # Connected once it has said OK: from then on it sees every command, the gateway's first SCRIPT LOAD included.
+    for _ in $(seq 1 50); do grep -q '^OK' "$capture" 2>/dev/null && break; sleep 0.1; done
+    log "MONITOR on 127.0.0.1:$redis_port into runs/$(basename "$capture")"
+  fi
 }
 
 mkdir -p "$report_dir/runs"
