@@ -15,14 +15,12 @@ Usage: loadtests/redis-append-cost.py [report-dir]   (default artifacts/loadtest
 """
 import os
 import re
-import subprocess
 import sys
-import tempfile
 import time
 
 # resp.py beside this script, however it is loaded (run, or imported by a test).
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from resp import Redis, free_port  # noqa: E402
+from resp import Redis, idle_server  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GROUP = 11            # records per group: what the load test's allow run averaged (44,520 records in 4,037 groups)
@@ -96,28 +94,14 @@ def main():
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     report_dir = sys.argv[1] if len(sys.argv) > 1 else default_report_dir(stamp)
     os.makedirs(report_dir, exist_ok=True)
-    port = free_port()
-    work = tempfile.mkdtemp(prefix="redis-append-")
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                               "--dir", work], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            try:
-                redis = Redis(port)
-                redis.call("PING")
-                break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            sys.exit("redis-server did not start")
+    with idle_server() as (port, server):
+        redis = Redis(port)
         sha = redis.call("SCRIPT", "LOAD", append_script()).decode()
         noop = redis.call("SCRIPT", "LOAD", "return #ARGV").decode()
         rows = [measure(redis, server.pid, sha, noop, size, case) for size in SIZES for case in ("grow", "reuse", "args")]
         version = redis.call("INFO", "server").decode()
         version = re.search(r"redis_version:(\S+)", version).group(1)
-    finally:
-        server.terminate()
-        server.wait()
+        redis.close()
 
     lines = [
         "# What one audit record costs redis-server",

@@ -14,23 +14,22 @@ see what a part costs); `--pace` sleeps before each counted call (a fixed rate's
 Prints one JSON object: the `EVALSHA` calls counted (the --from-th to the --to-th, 1-based; all by default), how many
 answered as appended (a reply that starts with 1; a variant may say so without appending), how many named a script not
 loaded at that point (`noscript`: as in the run, a client's first try before its `EVAL`; many mean MONITOR started after
-the gateway), and Redis' own figures over them: usec per call (`INFO commandstats`) and the
-p50 / p99 / p99.9 (`INFO latencystats`, Redis 7), each command a script ran counted too. Standard library only.
+the gateway), and Redis' own figures over them, read as a load-test report reads them (loadtests/redis_stats.py): the
+scripts' usec per run (`INFO commandstats`) and the p50 / p99 / p99.9 (`INFO latencystats`, Redis 7), each command a
+script ran counted too. Standard library only.
 """
 import argparse
 import hashlib
 import json
 import os
 import re
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 
 # resp.py beside this script, however it is loaded (run, or imported by a test).
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from resp import Redis, RedisError, free_port  # noqa: E402
+import redis_stats  # noqa: E402
+from resp import Redis, RedisError, idle_server  # noqa: E402
 
 # A MONITOR line: `<time> [<db> <client>] "<command>" "<arg>" ...`; commands a script ran show `[<db> lua]`.
 ARGUMENT = re.compile(r'"((?:[^"\\]|\\.)*)"')
@@ -72,20 +71,14 @@ def commands(path):
                 yield args
 
 
-def info(redis, section):
-    text = redis.call("INFO", section)
-    return text.decode(errors="replace") if isinstance(text, bytes) else ""
-
-
 def script_figures(redis):
-    """usec per call and the percentiles of EVALSHA on this server since the last reset."""
-    out = {}
-    stats = re.search(r"^cmdstat_evalsha:calls=(\d+),usec=(\d+)", info(redis, "commandstats"), re.M)
-    if stats and int(stats.group(1)):
-        out["usec_per_call"] = round(int(stats.group(2)) / int(stats.group(1)), 1)
-    latency = re.search(r"^latency_percentiles_usec_evalsha:(.*)$", info(redis, "latencystats"), re.M)
-    if latency:
-        out["latency_us"] = {k: float(v) for k, v in (p.split("=", 1) for p in latency.group(1).strip().split(",") if "=" in p)}
+    """The scripts' usec per run and the percentiles of the one run most (EVALSHA) on this server since the last reset,
+    read as the load test reads them (loadtests/redis_stats.py)."""
+    text = b"".join(redis.call("INFO", section) or b"" for section in ("commandstats", "latencystats"))
+    figures = redis_stats.script_time(*redis_stats.parse(text.decode(errors="replace").splitlines()))
+    out = {"usec_per_call": figures["script_us_per_run"]} if "script_us_per_run" in figures else {}
+    if "script_latency_us" in figures:
+        out["latency_us"] = figures["script_latency_us"]
     return out
 
 
@@ -162,24 +155,8 @@ def main():
     if options.port:
         print(json.dumps(replay(options.capture, options.port, options.first, options.last, options.script, options.pace)))
         return 0
-    port = free_port()
-    with tempfile.TemporaryDirectory() as work:
-        server = subprocess.Popen(["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
-                                   "--dir", work], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port)).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        sys.exit("redis-server did not start")
-                    time.sleep(0.1)
-            print(json.dumps(replay(options.capture, port, options.first, options.last, options.script, options.pace)))
-        finally:
-            server.terminate()
-            server.wait()
+    with idle_server() as (port, _):
+        print(json.dumps(replay(options.capture, port, options.first, options.last, options.script, options.pace)))
     return 0
 
 

@@ -28,23 +28,28 @@ SCRIPT_COMMANDS = ("evalsha", "eval", "evalsha_ro", "eval_ro", "fcall", "fcall_r
 OWN_COMMANDS = ("config|resetstat",)
 
 
-def read(path):
-    """({command: calls}, {command: usec}, {command: {percentile: usec}}) from an INFO commandstats text followed by
-    an INFO latencystats text, the loadtest's own commands left out."""
+def parse(lines):
+    """({command: calls}, {command: usec}, {command: {percentile: usec}}) from the lines of an INFO commandstats text
+    followed by an INFO latencystats text, the loadtest's own commands left out."""
     counted, usec, percentiles = {}, {}, {}
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            line = line.strip()
-            match = LINE.match(line)
-            if match and match.group(1) not in OWN_COMMANDS:
-                counted[match.group(1)] = counted.get(match.group(1), 0) + int(match.group(2))
-                usec[match.group(1)] = usec.get(match.group(1), 0) + int(match.group(3))
-                continue
-            match = PERCENTILES.match(line)
-            if match and match.group(1) not in OWN_COMMANDS:
-                pairs = (part.split("=", 1) for part in match.group(2).split(",") if "=" in part)
-                percentiles[match.group(1)] = {name: float(value) for name, value in pairs}
+    for line in lines:
+        line = line.strip()
+        match = LINE.match(line)
+        if match and match.group(1) not in OWN_COMMANDS:
+            counted[match.group(1)] = counted.get(match.group(1), 0) + int(match.group(2))
+            usec[match.group(1)] = usec.get(match.group(1), 0) + int(match.group(3))
+            continue
+        match = PERCENTILES.match(line)
+        if match and match.group(1) not in OWN_COMMANDS:
+            pairs = (part.split("=", 1) for part in match.group(2).split(",") if "=" in part)
+            percentiles[match.group(1)] = {name: float(value) for name, value in pairs}
     return counted, usec, percentiles
+
+
+def read(path):
+    """parse of a file."""
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        return parse(handle)
 
 
 def script_time(counted, usec, percentiles):

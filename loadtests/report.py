@@ -280,21 +280,21 @@ def comparisons(summary):
     return out
 
 
-def targets(comps, summary, more):
-    def find(store, phase, scenario, target="gateway"):
-        for c in comps:
-            if c["store"] == store and c["phase"] == phase and c["scenario"] == scenario and c.get("target") == target:
-                return c
-        return None
+def comparison(comps, store, phase, scenario, target="gateway"):
+    """The comparison of that row with its baseline, or None when it did not run."""
+    return next((c for c in comps if c["store"] == store and c["phase"] == phase and c["scenario"] == scenario
+                 and c.get("target") == target), None)
 
+
+def targets(comps, summary, more):
     result = []
     for scenario, goal in RATIO_TARGETS.items():
-        full = find("redis", "full", scenario)
+        full = comparison(comps, "redis", "full", scenario)
         ratio = full.get("throughput_ratio") if full else None
         base = "the SSE baseline" if scenario == "stream" else "bare YARP"
         text = f"{scenario} (Redis) >= {goal} x {base}"
         result.append({"target": text, "measured": ratio, "met": None if ratio is None else ratio >= goal})
-    postgres = find("postgres", "full", "allow")
+    postgres = comparison(comps, "postgres", "full", "allow")
     ratio = postgres.get("throughput_ratio") if postgres else None
     result.append({"target": f"allow (PostgreSQL journal) >= {POSTGRES_ALLOW_TARGET} x bare YARP", "measured": ratio,
                    "met": None if ratio is None else ratio >= POSTGRES_ALLOW_TARGET})
@@ -314,7 +314,7 @@ def targets(comps, summary, more):
         ratio = memory["rps_median"] / redis["rps_median"]
         result.append({"target": "embedded store >= Redis (allow)", "measured": ratio, "met": ratio >= 1.0})
     for scenario in ("allow", "stream"):
-        half = find("redis", "half", scenario)
+        half = comparison(comps, "redis", "half", scenario)
         delta = half.get("p99_delta_us") if half else None
         result.append({
             "target": f"p99 at half load <= baseline + {P99_TARGET_US // 1000} ms ({scenario}, Redis)",
@@ -328,12 +328,12 @@ def targets(comps, summary, more):
     cpu_ratio = gw_cpu / base_cpu if gw_cpu and base_cpu else None
     result.append({"target": f"gateway CPU per allowed request <= {CPU_RATIO_TARGET} x bare YARP's, same request, same fixed rate (Redis, half load)",
                    "measured": cpu_ratio, "met": None if cpu_ratio is None else cpu_ratio <= CPU_RATIO_TARGET})
-    full = find("redis", "full", "allow")
+    full = comparison(comps, "redis", "full", "allow")
     ratio = full.get("throughput_ratio") if full else None
     result.append({"target": f"allow at full load >= {EQUAL_ALLOW_TARGET} x bare YARP on equal terms (Redis)", "measured": ratio,
                    "met": None if ratio is None else ratio >= EQUAL_ALLOW_TARGET})
     for scenario in ("chat", "chatstream"):
-        peer = find(more.get("peer_store") or "redis", f"rate{PEER_RATE}", scenario)
+        peer = comparison(comps, more.get("peer_store") or "redis", f"rate{PEER_RATE}", scenario)
         delta = peer.get("p99_delta_us") if peer else None
         result.append({"target": f"chat completion at {PEER_RATE} req/s fixed ({'streamed' if scenario == 'chatstream' else 'non-streamed'}): added p99 <= {PEER_P99_TARGET_US / 1000:.1f} ms",
                        "measured_us": delta, "met": None if delta is None else delta <= PEER_P99_TARGET_US})
@@ -411,9 +411,7 @@ def hot_path_targets(comps, summary, more):
 
     for allow_store in sorted({c["store"] for c in comps if c["phase"] == "full" and c["scenario"] == "allow"
                                and c.get("target") == "gateway" and c["store"] != "soak"} or {"redis"}):
-        full = next((c for c in comps if c["store"] == allow_store and c["phase"] == "full" and c["scenario"] == "allow"
-                     and c.get("target") == "gateway"), {})
-        ratio = full.get("throughput_ratio")
+        ratio = (comparison(comps, allow_store, "full", "allow") or {}).get("throughput_ratio")
         result.append({"target": f"allow ({allow_store}) at full load >= {goals['allow']} x bare YARP (#71, {machine})",
                        "measured": ratio, "met": None if ratio is None else ratio >= goals["allow"]})
 

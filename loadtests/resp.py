@@ -1,6 +1,10 @@
-"""One connection to a redis-server speaking RESP, one command at a time, and a free loopback port: what the load test's
-Redis tools (redis-append-cost.py, redis-replay.py) share. Standard library only."""
+"""One connection to a redis-server speaking RESP, one command at a time, and an idle redis-server of their own on a free
+loopback port: what the load test's Redis tools (redis-append-cost.py, redis-replay.py) share. Standard library only."""
+import contextlib
 import socket
+import subprocess
+import tempfile
+import time
 
 
 class RedisError(Exception):
@@ -54,3 +58,28 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def idle_server():
+    """A fresh redis-server (no persistence) on a free loopback port, answering; yields (port, its process), stopped after."""
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="redis-tool-") as work:
+        server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                                   "--dir", work], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    redis = Redis(port)
+                    redis.call("PING")
+                    redis.close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("redis-server did not start") from None
+                    time.sleep(0.05)
+            yield port, server
+        finally:
+            server.terminate()
+            server.wait()
