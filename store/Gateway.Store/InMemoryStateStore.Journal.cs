@@ -106,6 +106,10 @@ public sealed partial class InMemoryStateStore
             journal.AbandonRewrite();
             throw;
         }
+        finally
+        {
+            digests.Dispose();
+        }
 
         journal.CompleteRewrite(snapshot);
     }

@@ -147,4 +147,53 @@ public sealed class DigestRecordsTests
         Assert.Equal(1_000, records.Positions);
         Assert.All(keys, key => Assert.True(records.TryGetLive(key, now, out _, out _)));
     }
+
+    [Fact]
+    public void CopyLive_ThenTheTableChanges_ReadsTheRecordsOfTheMomentUntilDisposed()
+    {
+        var now = DateTimeOffset.UnixEpoch.AddDays(20_000);
+        var records = new DigestRecords();
+        var keys = Enumerable.Range(0, 20_000).Select(i => DigestRecords.Of($"nonce:{i}")).ToArray();
+        foreach (var key in keys)
+        {
+            records.Put(key, 1, now.AddSeconds(30));
+        }
+
+        var copy = records.CopyLive(now);
+        foreach (var key in keys.Take(10_000))
+        {
+            records.Remove(key);
+        }
+
+        records.Put(keys[^1], 2, now.AddSeconds(40));
+
+        var copied = copy.Records().ToList();
+        Assert.Equal(20_000, copied.Count);
+        Assert.All(copied, record => Assert.Equal((1L, now.AddSeconds(30)), (record.Value, record.ExpiresAt)));
+        copy.Dispose();
+        Assert.ThrowsAny<ArgumentOutOfRangeException>(() => copy.Records().ToList());
+    }
+
+    [Fact]
+    public void PutAndCopyLive_ManyRecords_AllocateAlmostNothingOnTheGCsHeap()
+    {
+        var now = DateTimeOffset.UnixEpoch.AddDays(20_000);
+        var records = new DigestRecords();
+        var keys = Enumerable.Range(0, 100_000).Select(i => DigestRecords.Of($"nonce:{i}")).ToArray();
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        foreach (var key in keys)
+        {
+            records.Put(key, 1, now.AddSeconds(30));
+        }
+
+        var put = GC.GetAllocatedBytesForCurrentThread() - before;
+        before = GC.GetAllocatedBytesForCurrentThread();
+        using var copy = records.CopyLive(now);
+        var copied = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // 100,000 records are 3.2 MB of records and 1 MB of slots: on the GC's heap only their expiry listing (4 bytes each).
+        Assert.InRange(put, 0, 1_100_000);
+        Assert.InRange(copied, 0, 4_096);
+    }
 }
